@@ -1,0 +1,120 @@
+package gate
+
+import (
+	"context"
+	"time"
+)
+
+// DefaultReviewTTL is how long a review waits for reviewers when the rule
+// does not say.
+const DefaultReviewTTL = 15 * time.Minute
+
+// ReviewPolicy says who must agree before a held request goes ahead. Rules
+// with action review carry one in the rule file under `review:`.
+type ReviewPolicy struct {
+	// Approvals needed to approve (default 1).
+	Approvals int `json:"approvals,omitempty" yaml:"approvals"`
+	// Denials that reject (default 1).
+	Denials int `json:"denials,omitempty" yaml:"denials"`
+	// ReviewerGroups may review; empty means any human or service identity.
+	ReviewerGroups []string `json:"reviewer_groups,omitempty" yaml:"reviewers"`
+	// BreakGlassGroups: a single approval from a member suffices, and is
+	// recorded as break-glass.
+	BreakGlassGroups []string `json:"break_glass_groups,omitempty" yaml:"break_glass"`
+	// RequireReason refuses reviews that give no reason.
+	RequireReason bool `json:"require_reason,omitempty" yaml:"require_reason"`
+	// TTL is how long the review stays open (default DefaultReviewTTL).
+	TTL time.Duration `json:"ttl,omitempty" yaml:"ttl"`
+}
+
+// WithDefaults returns p with zero fields set to their defaults.
+func (p ReviewPolicy) WithDefaults() ReviewPolicy {
+	if p.Approvals <= 0 {
+		p.Approvals = 1
+	}
+	if p.Denials <= 0 {
+		p.Denials = 1
+	}
+	if p.TTL <= 0 {
+		p.TTL = DefaultReviewTTL
+	}
+	return p
+}
+
+// ReviewRequest is a held request as an approver sees it.
+type ReviewRequest struct {
+	// Digest binds the review to identity, target, exact payload and rule-set
+	// version: an approval is valid only for the request that produced it.
+	Digest    string       `json:"digest"`
+	SessionID string       `json:"session_id"`
+	Requester Identity     `json:"requester"`
+	Protocol  string       `json:"protocol"`
+	Target    string       `json:"target,omitempty"`
+	Command   string       `json:"command"`
+	Rules     []string     `json:"rules,omitempty"`
+	Reason    string       `json:"reason,omitempty"`
+	Policy    ReviewPolicy `json:"policy"`
+	// RuleSetVersion that asked for the review.
+	RuleSetVersion string    `json:"rule_set_version"`
+	CreatedAt      time.Time `json:"created_at"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+// ReviewState is where a review stands.
+type ReviewState string
+
+// The states of a review.
+const (
+	ReviewNone      ReviewState = ""          // no review known
+	ReviewPending   ReviewState = "pending"   // waiting for reviewers
+	ReviewApproved  ReviewState = "approved"  // approved, not yet used
+	ReviewDenied    ReviewState = "denied"    // rejected by reviewers
+	ReviewExpired   ReviewState = "expired"   // TTL passed
+	ReviewWithdrawn ReviewState = "withdrawn" // the requester gave up
+	ReviewConsumed  ReviewState = "consumed"  // approved and used once
+)
+
+// Vote is one reviewer's say on a review.
+type Vote struct {
+	Reviewer Identity  `json:"reviewer"`
+	Approve  bool      `json:"approve"`
+	Reason   string    `json:"reason,omitempty"`
+	Time     time.Time `json:"time"`
+	// BreakGlass is true when the vote decided alone as break-glass.
+	BreakGlass bool `json:"break_glass,omitempty"`
+}
+
+// Verdict is the state of a review as an approver reports it.
+type Verdict struct {
+	ID     string      `json:"id"`
+	State  ReviewState `json:"state"`
+	Votes  []Vote      `json:"votes,omitempty"`
+	Reason string      `json:"reason,omitempty"`
+	// BreakGlass is true when a break-glass vote decided.
+	BreakGlass bool `json:"break_glass,omitempty"`
+}
+
+// Approver holds requests for human review. Implementations live in the
+// approval package; the gate drives them in one of two modes:
+//
+//   - hold: Submit, then Await until a verdict (Withdraw when the client
+//     gives up);
+//   - refuse-then-retry: Redeem the request's digest; if nothing is approved
+//     yet, Submit and refuse with the review's id, and the identical request
+//     later succeeds exactly once.
+//
+// Every method must be safe for concurrent use.
+type Approver interface {
+	// Submit files a review and returns its id. If a pending review with
+	// the same digest exists, Submit returns its id instead of a new one.
+	Submit(ctx context.Context, r ReviewRequest) (id string, err error)
+	// Await blocks until the review is decided or expires, or ctx ends
+	// (then it returns ctx.Err()). An approval it returns is consumed.
+	Await(ctx context.Context, id string) (Verdict, error)
+	// Withdraw abandons a pending review.
+	Withdraw(ctx context.Context, id string) error
+	// Redeem returns the newest review for digest. An approved one is
+	// consumed by this call and returned as ReviewApproved; a denied one is
+	// returned once and then forgotten. No review gives State ReviewNone.
+	Redeem(ctx context.Context, digest string) (Verdict, error)
+}

@@ -1,0 +1,102 @@
+package gate_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// realisticRules builds a rule file of n rules that mixes protocol checks,
+// list membership and string functions, spread over the four protocols the
+// way a real deployment's rules are.
+func realisticRules(n int) string {
+	templates := []string{
+		`request.protocol == "postgres" && sql.statements.all(s, s.read_only) && identity.groups.exists(g, g in ["agents", "analysts"])`,
+		`request.protocol == "postgres" && sql.statements.exists(s, s.kind in ["DROP", "TRUNCATE", "ALTER"])`,
+		`request.protocol == "postgres" && sql.statements.exists(s, s.kind in ["UPDATE", "DELETE"] && !s.has_where)`,
+		`request.protocol == "postgres" && sql.statements.exists(s, s.tables.exists(t, t.name == "payments_%d" && t.access == "write"))`,
+		`request.protocol == "ssh" && ssh.programs.exists(p, p in ["rm", "dd", "mkfs", "shutdown", "reboot"])`,
+		`request.protocol == "ssh" && (ssh.pipes_to_shell || ssh.dynamic || ssh.interpreter_inline)`,
+		`request.protocol == "ssh" && ssh.kind == "exec" && ssh.command.startsWith("kubectl delete ns-%d")`,
+		`request.protocol == "http" && http.method in ["POST", "PUT", "DELETE"] && http.path.startsWith("/admin/%d")`,
+		`request.protocol == "http" && http.method == "GET" && http.path.matches("^/v1/customers/[0-9]+$")`,
+		`request.protocol == "tool" && tool.name == "delete_customer_%d"`,
+		`request.protocol == "tool" && tool.name.startsWith("read_") && identity.kind == "agent"`,
+		`identity.groups.exists(g, g == "contractors-%d") && request.command.lowerAscii().contains("secret")`,
+		`session.requests_last_minute > 600 && identity.kind == "agent"`,
+	}
+	actions := []string{"allow", "deny", "review", "deny", "deny", "deny", "review", "review", "allow", "review", "allow", "deny", "review"}
+	var b strings.Builder
+	b.WriteString("default: deny\nrules:\n")
+	for i := 0; i < n; i++ {
+		k := i % len(templates)
+		when := templates[k]
+		if strings.Contains(when, "%d") {
+			when = fmt.Sprintf(when, i)
+		}
+		fmt.Fprintf(&b, "  - name: rule-%d\n    when: '%s'\n    action: %s\n", i, when, actions[k])
+		if i%10 == 3 {
+			b.WriteString("    mask: [credit_card, email]\n")
+		}
+	}
+	return b.String()
+}
+
+func benchRequest() *gate.Request {
+	s := &gate.Session{ID: "bench", Protocol: "postgres", Target: "db", Identity: gate.Identity{Subject: "agent-1", Groups: []string{"agents", "eng"}, Kind: gate.KindAgent}}
+	return &gate.Request{Session: s, Protocol: "postgres", Command: "SELECT * FROM customers WHERE id = $1", Time: time.Now(),
+		SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "SELECT", ReadOnly: true,
+			Tables: []gate.SQLTable{{Schema: "public", Name: "customers", Access: "read"}}, Columns: []string{"id", "name", "card"}}}}}
+}
+
+// BenchmarkDecide measures rule evaluation alone (no recording, no review).
+func BenchmarkDecide(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(n)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			req := benchRequest()
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				d := rs.Decide(ctx, req)
+				if d.Action == "" {
+					b.Fatal("no action")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCheck measures the whole flow with an in-process recorder.
+func BenchmarkCheck(b *testing.B) {
+	rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(100)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := gate.New(gate.Config{Rules: rs, Recorder: gate.RecorderFunc(func(context.Context, gate.Event) error { return nil })})
+	req := benchRequest()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		req.Time = time.Time{}
+		_, _ = g.Check(ctx, req)
+	}
+}
+
+func TestRealisticRulesCompile(t *testing.T) {
+	rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(100)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := rs.Decide(context.Background(), benchRequest()); d.Action != gate.Allow {
+		t.Fatalf("read-only select by an agent: got %s by %s", d.Action, d.Rule)
+	}
+}

@@ -1,0 +1,108 @@
+package gate
+
+import (
+	"fmt"
+	"time"
+)
+
+// Action is what a rule, or the gate, does with a request.
+type Action string
+
+// The actions, from least to most strict.
+const (
+	Allow  Action = "allow"
+	Review Action = "review"
+	Deny   Action = "deny"
+)
+
+// strictness orders actions: deny > review > allow.
+func (a Action) strictness() int {
+	switch a {
+	case Allow:
+		return 1
+	case Review:
+		return 2
+	case Deny:
+		return 3
+	}
+	return 0
+}
+
+// Stricter returns the stricter of a and b.
+func (a Action) Stricter(b Action) Action {
+	if b.strictness() > a.strictness() {
+		return b
+	}
+	return a
+}
+
+// ParseAction accepts "allow", "deny" or "review".
+func ParseAction(s string) (Action, error) {
+	switch a := Action(s); a {
+	case Allow, Review, Deny:
+		return a, nil
+	}
+	return "", fmt.Errorf("unknown action %q (want allow, deny or review)", s)
+}
+
+// Decision is the gate's verdict on one request.
+type Decision struct {
+	// ID is unique per decision; output records point back to it.
+	ID string `json:"id"`
+	// Action is the outcome. After a review it is Allow or Deny.
+	Action Action `json:"action"`
+	// Rule is the rule that produced Action ("default" when none matched).
+	Rule string `json:"rule"`
+	// Reason is safe to show the client: the rule's reason, or why the gate refused.
+	Reason string `json:"reason,omitempty"`
+	// Rules names every enforced rule that matched.
+	Rules []string `json:"rules,omitempty"`
+	// Mask is the union of the mask directives of the matching rules.
+	Mask []string `json:"mask,omitempty"`
+	// RuleSetVersion is the content hash of the rule set that decided.
+	RuleSetVersion string `json:"rule_set_version"`
+	// Audit lists the would-be outcomes of matching rules in audit mode.
+	Audit []AuditOutcome `json:"audit,omitempty"`
+	// Review is the review policy when Action was Review before the review.
+	Review *ReviewPolicy `json:"review,omitempty"`
+	// Reviewed is true when the action is the outcome of a review.
+	Reviewed bool `json:"reviewed,omitempty"`
+	// ApprovalID names the review, when there was one.
+	ApprovalID string `json:"approval_id,omitempty"`
+	// Errors are internal failures that forced a deny (rule evaluation,
+	// approver, recorder). They are recorded but never shown to the client.
+	Errors []string `json:"errors,omitempty"`
+	// FailOpen is true when the gate allowed although it could not record,
+	// because the integrator chose fail-open.
+	FailOpen bool `json:"fail_open,omitempty"`
+	// Time is when the decision was made.
+	Time time.Time `json:"time"`
+	// Elapsed is how long rule evaluation took.
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// AuditOutcome is what a rule in audit mode would have done.
+type AuditOutcome struct {
+	Rule   string   `json:"rule"`
+	Action Action   `json:"action,omitempty"`
+	Mask   []string `json:"mask,omitempty"`
+	Error  string   `json:"error,omitempty"`
+}
+
+// Allowed reports whether the request may be forwarded.
+func (d *Decision) Allowed() bool { return d != nil && d.Action == Allow }
+
+// clone returns a copy of d that shares nothing mutable with it, so a
+// recorded decision does not change when the gate settles a review.
+func (d *Decision) clone() *Decision {
+	c := *d
+	c.Rules = append([]string(nil), d.Rules...)
+	c.Mask = append([]string(nil), d.Mask...)
+	c.Errors = append([]string(nil), d.Errors...)
+	c.Audit = append([]AuditOutcome(nil), d.Audit...)
+	if d.Review != nil {
+		r := *d.Review
+		c.Review = &r
+	}
+	return &c
+}

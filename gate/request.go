@@ -1,0 +1,146 @@
+package gate
+
+import "time"
+
+// Protocol names used in Request.Protocol and Session.Protocol.
+const (
+	ProtocolPostgres = "postgres"
+	ProtocolSSH      = "ssh"
+	ProtocolHTTP     = "http"
+	ProtocolTool     = "tool"
+	ProtocolMCP      = "mcp"
+)
+
+// Request is one unit of intent crossing the gate: a SQL message, a shell
+// command, an HTTP request, a tool call. Exactly one of the protocol
+// attribute fields is set, matching Protocol.
+type Request struct {
+	// Session the request belongs to; required.
+	Session *Session `json:"-"`
+	// Protocol is one of the Protocol constants.
+	Protocol string `json:"protocol"`
+	// Command is the human-readable intent: SQL text, a shell command,
+	// "GET /v1/users", a tool name with its arguments.
+	Command string `json:"command"`
+	// Payload is the exact bytes the request forwards, when they differ from
+	// Command. An approval is bound to Command and Payload together.
+	Payload []byte `json:"payload,omitempty"`
+	// Time of the request; Check fills it in when zero.
+	Time time.Time `json:"time"`
+	// Secrets lists literal values inside Command or the attributes that must
+	// never be stored raw (a password in ALTER ROLE, an Authorization header).
+	// Recorders store each as a keyed HMAC.
+	Secrets []string `json:"-"`
+
+	SQL  *SQL      `json:"sql,omitempty"`
+	SSH  *SSH      `json:"ssh,omitempty"`
+	HTTP *HTTP     `json:"http,omitempty"`
+	Tool *ToolCall `json:"tool,omitempty"`
+}
+
+// SQL is what rules see as `sql`: the statements of one client message,
+// classified by the protocols/postgres package.
+type SQL struct {
+	Statements []SQLStatement `json:"statements" cel:"statements"`
+}
+
+// SQLStatement is one parsed statement.
+type SQLStatement struct {
+	// Kind is the statement's verb in upper case: SELECT, INSERT, UPDATE,
+	// DELETE, DROP, TRUNCATE, ALTER, CREATE, COPY, SET, DO, CALL, ...
+	Kind string `json:"kind" cel:"kind"`
+	// Text is the statement's SQL.
+	Text string `json:"text,omitempty" cel:"text"`
+	// ReadOnly is true when the statement cannot change data or state.
+	ReadOnly bool `json:"read_only" cel:"read_only"`
+	// Tables the statement touches, with how.
+	Tables []SQLTable `json:"tables,omitempty" cel:"tables"`
+	// Functions called, lower case, schema-qualified when written so.
+	Functions []string `json:"functions,omitempty" cel:"functions"`
+	// Columns referenced.
+	Columns []string `json:"columns,omitempty" cel:"columns"`
+	// HasWhere is true for an UPDATE or DELETE with a WHERE clause.
+	HasWhere bool `json:"has_where" cel:"has_where"`
+	// Opaque marks what cannot be judged statically (DO, CALL, EXECUTE,
+	// CREATE FUNCTION, COPY ... PROGRAM, SET ROLE).
+	Opaque bool `json:"opaque" cel:"opaque"`
+}
+
+// SQLTable is a table a statement reads or writes.
+type SQLTable struct {
+	Schema string `json:"schema,omitempty" cel:"schema"`
+	Name   string `json:"name" cel:"name"`
+	// Access is "read" or "write".
+	Access string `json:"access" cel:"access"`
+}
+
+// SSH is what rules see as `ssh`.
+type SSH struct {
+	// Kind is exec, shell, subsystem, sftp, forward or env.
+	Kind string `json:"kind" cel:"kind"`
+	// Command is the exec command line, as sent.
+	Command string `json:"command,omitempty" cel:"command"`
+	// Programs holds the basename of every program the command would run.
+	Programs []string `json:"programs,omitempty" cel:"programs"`
+	// Commands is every simple command the command line would run, in order.
+	Commands []SSHCommand `json:"commands,omitempty" cel:"commands"`
+	// Argv flattens the arguments of every simple command.
+	Argv []string `json:"argv,omitempty" cel:"argv"`
+	// Dynamic: some program name comes from an expansion ($(...), $VAR).
+	Dynamic bool `json:"dynamic" cel:"dynamic"`
+	// PipesToShell: something is piped into a shell (curl ... | sh).
+	PipesToShell bool `json:"pipes_to_shell" cel:"pipes_to_shell"`
+	// InterpreterInline: an interpreter runs inline code (python -c, perl -e).
+	InterpreterInline bool `json:"interpreter_inline" cel:"interpreter_inline"`
+	// Subsystem is the requested subsystem ("sftp").
+	Subsystem string `json:"subsystem,omitempty" cel:"subsystem"`
+	// Operation is the sftp operation: read, write, remove, rename, mkdir,
+	// rmdir, setstat, list, stat, symlink.
+	Operation string `json:"operation,omitempty" cel:"operation"`
+	// Path is the file the sftp operation acts on.
+	Path string `json:"path,omitempty" cel:"path"`
+	// TargetPath is the second path of rename and symlink.
+	TargetPath string `json:"target_path,omitempty" cel:"target_path"`
+	// Host and Port of a forward.
+	Host string `json:"host,omitempty" cel:"host"`
+	Port int    `json:"port,omitempty" cel:"port"`
+	// Env is the name and value of an env request.
+	EnvName  string `json:"env_name,omitempty" cel:"env_name"`
+	EnvValue string `json:"env_value,omitempty" cel:"env_value"`
+}
+
+// SSHCommand is one simple command of a shell command line.
+type SSHCommand struct {
+	// Program is the basename of the program run.
+	Program string `json:"program" cel:"program"`
+	// Path is the program as written (/bin/rm).
+	Path string `json:"path" cel:"path"`
+	// Args are the arguments after the program.
+	Args []string `json:"args,omitempty" cel:"args"`
+	// Redirects are the redirection targets (files written or read).
+	Redirects []string `json:"redirects,omitempty" cel:"redirects"`
+}
+
+// HTTP is what rules see as `http`.
+type HTTP struct {
+	Method string `json:"method" cel:"method"`
+	// Path is normalised: percent-decoded, dot-segments resolved, slashes
+	// collapsed.
+	Path    string              `json:"path" cel:"path"`
+	Host    string              `json:"host,omitempty" cel:"host"`
+	Query   map[string][]string `json:"query,omitempty" cel:"query"`
+	Headers map[string][]string `json:"headers,omitempty" cel:"headers"` // lower-case names
+	// Body is the decoded JSON body, or nil.
+	Body any `json:"body,omitempty" cel:"body"`
+}
+
+// ToolCall is what rules see as `tool`: an agent tool call or an MCP request.
+type ToolCall struct {
+	// Kind is "call" for tool calls; MCP also uses "list", "resource", "prompt".
+	Kind string `json:"kind,omitempty" cel:"kind"`
+	Name string `json:"name" cel:"name"`
+	// Args are the call's arguments as decoded JSON.
+	Args map[string]any `json:"args,omitempty" cel:"args"`
+	// URI is the resource URI of an MCP resources/read.
+	URI string `json:"uri,omitempty" cel:"uri"`
+}

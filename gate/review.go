@@ -1,0 +1,171 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// review drives the approver for a decision whose action is Review.
+func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSet) (*Decision, error) {
+	s := req.Session
+	if g.approver == nil {
+		return g.finish(ctx, req, d, Deny, "no approver is configured to review this request", errors.New("review: no approver"))
+	}
+	policy := ReviewPolicy{}
+	if d.Review != nil {
+		policy = *d.Review
+	}
+	policy = policy.WithDefaults()
+	d.Review = &policy
+	digest := Digest(req, rs.Version())
+
+	if g.mode == RefuseThenRetry {
+		v, err := g.approver.Redeem(ctx, digest)
+		if err != nil {
+			return g.finish(ctx, req, d, Deny, "the approver is unavailable", err)
+		}
+		switch v.State {
+		case ReviewApproved:
+			d.ApprovalID = v.ID
+			g.recordVerdict(ctx, s, d, v)
+			g.recordApproval(ctx, s, EventApprovalConsumed, &ApprovalInfo{ID: v.ID, DecisionID: d.ID, State: ReviewConsumed})
+			return g.finish(ctx, req, d, Allow, "", nil)
+		case ReviewDenied:
+			d.ApprovalID = v.ID
+			g.recordVerdict(ctx, s, d, v)
+			return g.finish(ctx, req, d, Deny, reviewReason("denied by review", v), nil)
+		case ReviewPending:
+			d.ApprovalID = v.ID
+			return d, &RefusedError{Decision: d, ApprovalID: v.ID}
+		}
+		id, err := g.submit(ctx, req, d, rs, digest, policy)
+		if err != nil {
+			return g.finish(ctx, req, d, Deny, "the approver is unavailable", err)
+		}
+		return d, &RefusedError{Decision: d, ApprovalID: id}
+	}
+
+	id, err := g.submit(ctx, req, d, rs, digest, policy)
+	if err != nil {
+		return g.finish(ctx, req, d, Deny, "the approver is unavailable", err)
+	}
+	expires := g.now().Add(policy.TTL)
+	actx, cancel := context.WithDeadline(ctx, expires)
+	defer cancel()
+	v, err := g.approver.Await(actx, id)
+	if err != nil {
+		// Whatever went wrong, the review must not stay open for a request
+		// nobody waits for any more.
+		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer wcancel()
+		werr := g.approver.Withdraw(wctx, id)
+		switch {
+		case ctx.Err() != nil:
+			g.recordApproval(ctx, s, EventApprovalWithdrawn, &ApprovalInfo{ID: id, DecisionID: d.ID, State: ReviewWithdrawn, Reason: "client gave up: " + ctx.Err().Error()})
+			return g.finish(ctx, req, d, Deny, "the request was withdrawn before review", ctx.Err())
+		case actx.Err() != nil:
+			if werr == nil {
+				g.recordApproval(ctx, s, EventApprovalExpired, &ApprovalInfo{ID: id, DecisionID: d.ID, State: ReviewExpired})
+			}
+			return g.finish(ctx, req, d, Deny, "the review expired", nil)
+		default:
+			return g.finish(ctx, req, d, Deny, "the approver is unavailable", err)
+		}
+	}
+	g.recordVerdict(ctx, s, d, v)
+	switch v.State {
+	case ReviewApproved:
+		g.recordApproval(ctx, s, EventApprovalConsumed, &ApprovalInfo{ID: id, DecisionID: d.ID, State: ReviewConsumed})
+		return g.finish(ctx, req, d, Allow, "", nil)
+	case ReviewDenied:
+		return g.finish(ctx, req, d, Deny, reviewReason("denied by review", v), nil)
+	case ReviewExpired:
+		return g.finish(ctx, req, d, Deny, "the review expired", nil)
+	case ReviewWithdrawn:
+		return g.finish(ctx, req, d, Deny, "the review was withdrawn", nil)
+	}
+	return g.finish(ctx, req, d, Deny, "the approver returned no verdict", errors.New("review: unexpected state "+string(v.State)))
+}
+
+func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSet, digest string, policy ReviewPolicy) (string, error) {
+	now := g.now().UTC()
+	rr := ReviewRequest{
+		Digest: digest, SessionID: req.Session.ID, Requester: req.Session.Identity,
+		Protocol: req.Protocol, Target: req.Session.Target, Command: req.Command,
+		Rules: d.Rules, Reason: d.Reason, Policy: policy, RuleSetVersion: rs.Version(),
+		CreatedAt: now, ExpiresAt: now.Add(policy.TTL),
+	}
+	id, err := g.approver.Submit(ctx, rr)
+	if err != nil {
+		return "", err
+	}
+	d.ApprovalID = id
+	exp := rr.ExpiresAt
+	err = g.recordApproval(ctx, req.Session, EventApprovalRequested, &ApprovalInfo{
+		ID: id, DecisionID: d.ID, State: ReviewPending, Digest: digest, Rules: d.Rules,
+		Reason: d.Reason, ExpiresAt: &exp, Policy: &policy,
+	})
+	if err != nil && !g.failOpen {
+		// A review nobody can audit must not go ahead.
+		_ = g.approver.Withdraw(context.WithoutCancel(ctx), id)
+		return "", err
+	}
+	return id, nil
+}
+
+// recordVerdict records each vote and the outcome of a decided review.
+func (g *Gate) recordVerdict(ctx context.Context, s *Session, d *Decision, v Verdict) {
+	for _, vote := range v.Votes {
+		rv := vote.Reviewer
+		_ = g.RecordEvent(ctx, s, Event{Kind: EventApprovalReviewed, Time: vote.Time, Approval: &ApprovalInfo{
+			ID: v.ID, DecisionID: d.ID, Reviewer: &rv, Approve: vote.Approve, Reason: vote.Reason, BreakGlass: vote.BreakGlass,
+		}})
+	}
+	kind := EventApprovalDenied
+	if v.State == ReviewApproved {
+		kind = EventApprovalApproved
+	} else if v.State == ReviewExpired {
+		kind = EventApprovalExpired
+	} else if v.State == ReviewWithdrawn {
+		kind = EventApprovalWithdrawn
+	}
+	_ = g.recordApproval(ctx, s, kind, &ApprovalInfo{ID: v.ID, DecisionID: d.ID, State: v.State, Reason: v.Reason, BreakGlass: v.BreakGlass})
+}
+
+func (g *Gate) recordApproval(ctx context.Context, s *Session, kind EventKind, a *ApprovalInfo) error {
+	return g.RecordEvent(context.WithoutCancel(ctx), s, Event{Kind: kind, Approval: a})
+}
+
+// finish settles a reviewed decision, records it, and returns what Check
+// returns.
+func (g *Gate) finish(ctx context.Context, req *Request, d *Decision, action Action, reason string, cause error) (*Decision, error) {
+	d.Action = action
+	d.Reviewed = true
+	if reason != "" {
+		d.Reason = reason
+	}
+	if cause != nil {
+		d.Errors = append(d.Errors, cause.Error())
+	}
+	d.Time = g.now().UTC()
+	s := req.Session
+	id := s.Identity
+	err := g.record(context.WithoutCancel(ctx), Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Decision: d.clone()})
+	if err != nil && !g.recordFailed(d, err) {
+		s.stats.countDenied()
+		return d, &RefusedError{Decision: d}
+	}
+	if d.Action != Allow {
+		s.stats.countDenied()
+		return d, &RefusedError{Decision: d}
+	}
+	return d, nil
+}
+
+func reviewReason(prefix string, v Verdict) string {
+	if v.Reason != "" {
+		return prefix + ": " + v.Reason
+	}
+	return prefix
+}

@@ -1,0 +1,418 @@
+package gate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/interpreter"
+)
+
+// Limits on rule cost. The estimate is checked when a rule set is loaded, the
+// limit while a rule runs; a rule over either is refused or denies.
+const (
+	// MaxEstimatedCost is the highest worst-case cost a rule may have at load.
+	MaxEstimatedCost = 100_000_000
+	// RuntimeCostLimit stops a rule's evaluation; the rule then counts as deny.
+	RuntimeCostLimit = 1_000_000
+)
+
+// RuleOption adjusts how a rule file is compiled.
+type RuleOption func(*ruleOptions)
+
+type ruleOptions struct {
+	maskNames func(name string) bool
+}
+
+// WithMaskNames makes the loader refuse mask directives for which known
+// returns false, so a typo in `mask:` is a load error.
+func WithMaskNames(known func(name string) bool) RuleOption {
+	return func(o *ruleOptions) { o.maskNames = known }
+}
+
+// RuleSet is a compiled, immutable rule file. Compile once, evaluate many
+// times, from many goroutines.
+type RuleSet struct {
+	name    string
+	version string
+	def     Action
+	rules   []*compiledRule
+	any     []*compiledRule            // rules that may match any protocol
+	byProto map[string][]*compiledRule // rules per protocol, in file order
+	file    RuleFile
+	masking []byte
+}
+
+type compiledRule struct {
+	spec      RuleSpec
+	action    Action
+	audit     bool
+	prg       cel.Program // with runtime cost tracking
+	fast      cel.Program // without; nil when the estimate cannot bound the rule
+	protocols []string    // the protocols it can match; nil means any
+}
+
+// Version is the rule set's content hash ("sha256:" and 16 hex digits).
+func (rs *RuleSet) Version() string {
+	if rs == nil {
+		return "none"
+	}
+	return rs.version
+}
+
+// Name is the file name the rule set was loaded from.
+func (rs *RuleSet) Name() string { return rs.name }
+
+// Default is the action when no rule matches.
+func (rs *RuleSet) Default() Action { return rs.def }
+
+// Specs returns the rules as written.
+func (rs *RuleSet) Specs() []RuleSpec {
+	out := make([]RuleSpec, len(rs.rules))
+	for i, r := range rs.rules {
+		out[i] = r.spec
+	}
+	return out
+}
+
+// Masking returns the rule file's masking section as YAML, or nil.
+func (rs *RuleSet) Masking() []byte { return rs.masking }
+
+func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) (*RuleSet, error) {
+	var o ruleOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	env, err := ruleEnv()
+	if err != nil {
+		return nil, fmt.Errorf("rules: CEL environment: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	rs := &RuleSet{name: name, version: "sha256:" + hex.EncodeToString(sum[:8]), def: Deny, file: *f, byProto: map[string][]*compiledRule{}}
+	if f.Default != "" {
+		if rs.def, err = ParseAction(f.Default); err != nil {
+			return nil, fmt.Errorf("rules: %s: default: %w", name, err)
+		}
+	}
+	if f.Masking.Kind != 0 {
+		if b, err := yamlBytes(&f.Masking); err == nil {
+			rs.masking = b
+		}
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for i := range f.Rules {
+		spec := f.Rules[i]
+		r, err := compileRule(env, spec, o)
+		if err == nil && seen[spec.Name] {
+			err = errors.New("duplicate rule name")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rules: %s:%d: rule %q: %w", name, spec.line, spec.Name, err))
+			continue
+		}
+		seen[spec.Name] = true
+		rs.rules = append(rs.rules, r)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	rs.partition()
+	return rs, nil
+}
+
+func compileRule(env *cel.Env, spec RuleSpec, o ruleOptions) (*compiledRule, error) {
+	r := &compiledRule{spec: spec}
+	if strings.TrimSpace(spec.Name) == "" {
+		return nil, errors.New("a rule needs a name")
+	}
+	if strings.TrimSpace(spec.When) == "" {
+		return nil, errors.New("a rule needs a when expression")
+	}
+	if spec.Action != "" {
+		a, err := ParseAction(spec.Action)
+		if err != nil {
+			return nil, err
+		}
+		r.action = a
+	} else if len(spec.Mask) == 0 {
+		return nil, errors.New("a rule needs an action, a mask, or both")
+	}
+	switch spec.Mode {
+	case "", "enforce":
+	case "audit":
+		r.audit = true
+	default:
+		return nil, fmt.Errorf("unknown mode %q (want enforce or audit)", spec.Mode)
+	}
+	if spec.Review != nil && r.action != Review {
+		return nil, errors.New("review settings need action: review")
+	}
+	if spec.Review != nil {
+		p := spec.Review
+		if p.Approvals < 0 || p.Denials < 0 || p.TTL < 0 {
+			return nil, errors.New("review: approvals, denials and ttl must not be negative")
+		}
+	}
+	for _, m := range spec.Mask {
+		if o.maskNames != nil && !o.maskNames(m) {
+			return nil, fmt.Errorf("mask: unknown detector or field rule %q", m)
+		}
+	}
+	checked, iss := env.Compile(spec.When)
+	if iss != nil && iss.Err() != nil {
+		return nil, celError(spec, iss.Errors())
+	}
+	if !checked.OutputType().IsExactType(types.BoolType) {
+		return nil, fmt.Errorf("when: must be a bool expression, not %s", checked.OutputType())
+	}
+	est, err := env.EstimateCost(checked, sizeEstimator{})
+	if err != nil {
+		return nil, fmt.Errorf("when: cost estimate: %w", err)
+	}
+	if est.Max > MaxEstimatedCost {
+		return nil, fmt.Errorf("when: too expensive: worst-case cost %d exceeds %d", est.Max, MaxEstimatedCost)
+	}
+	prg, err := env.Program(checked,
+		cel.CostLimit(RuntimeCostLimit),
+		cel.InterruptCheckFrequency(64),
+		cel.EvalOptions(cel.OptOptimize),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("when: %w", err)
+	}
+	r.prg = prg
+	// When the worst case is within the runtime limit for any request whose
+	// sizes are within the estimator's bounds, tracking cost at run time can
+	// never trip the limit; such requests use an untracked program.
+	if est.Max <= RuntimeCostLimit {
+		if r.fast, err = env.Program(checked, cel.EvalOptions(cel.OptOptimize)); err != nil {
+			return nil, fmt.Errorf("when: %w", err)
+		}
+	}
+	r.protocols = protocolsOf(checked.NativeRep().Expr())
+	return r, nil
+}
+
+// celError turns CEL issues into one error whose lines point into the file.
+func celError(spec RuleSpec, errs []*cel.Error) error {
+	var b strings.Builder
+	b.WriteString("when: ")
+	for i, e := range errs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		line := spec.whenLine + e.Location.Line() - 1
+		if spec.whenLine == 0 {
+			line = e.Location.Line()
+		}
+		fmt.Fprintf(&b, "line %d col %d: %s", line, e.Location.Column()+1, e.Message)
+	}
+	return errors.New(b.String())
+}
+
+// partition groups rules by the protocols they can match, keeping file order,
+// so a request only evaluates rules that could apply to it.
+func (rs *RuleSet) partition() {
+	protos := map[string]bool{}
+	for _, r := range rs.rules {
+		for _, p := range r.protocols {
+			protos[p] = true
+		}
+	}
+	for _, r := range rs.rules {
+		if r.protocols == nil {
+			rs.any = append(rs.any, r)
+		}
+	}
+	for p := range protos {
+		var list []*compiledRule
+		for _, r := range rs.rules {
+			if r.protocols == nil || slices.Contains(r.protocols, p) {
+				list = append(list, r)
+			}
+		}
+		rs.byProto[p] = list
+	}
+}
+
+func (rs *RuleSet) rulesFor(protocol string) []*compiledRule {
+	if list, ok := rs.byProto[protocol]; ok {
+		return list
+	}
+	return rs.any
+}
+
+// protocolsOf finds a top-level conjunct `request.protocol == "x"` (or
+// session.protocol, or `in [...]`) and returns the protocols the expression
+// can match; nil means it may match any.
+func protocolsOf(e ast.Expr) []string {
+	if e.Kind() != ast.CallKind {
+		return nil
+	}
+	call := e.AsCall()
+	args := call.Args()
+	switch call.FunctionName() {
+	case "_&&_":
+		for _, a := range args {
+			if p := protocolsOf(a); p != nil {
+				return p
+			}
+		}
+	case "_==_":
+		if len(args) == 2 {
+			if isProtocolIdent(args[0]) {
+				return stringLiteral(args[1])
+			}
+			if isProtocolIdent(args[1]) {
+				return stringLiteral(args[0])
+			}
+		}
+	case "@in":
+		if len(args) == 2 && isProtocolIdent(args[0]) && args[1].Kind() == ast.ListKind {
+			var out []string
+			for _, el := range args[1].AsList().Elements() {
+				s := stringLiteral(el)
+				if s == nil {
+					return nil
+				}
+				out = append(out, s...)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func isProtocolIdent(e ast.Expr) bool {
+	return e.Kind() == ast.IdentKind && (e.AsIdent() == "request.protocol" || e.AsIdent() == "session.protocol")
+}
+
+func stringLiteral(e ast.Expr) []string {
+	if e.Kind() != ast.LiteralKind {
+		return nil
+	}
+	if s, ok := e.AsLiteral().Value().(string); ok {
+		return []string{s}
+	}
+	return nil
+}
+
+// Decide evaluates the rules against req and returns the rule-based
+// decision, before any review or recording. A nil rule set denies.
+func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
+	start := time.Now()
+	if rs == nil {
+		return &Decision{Action: Deny, Rule: "gate", Reason: "no rule set is loaded", RuleSetVersion: "none", Time: start.UTC()}
+	}
+	d := &Decision{RuleSetVersion: rs.version, Time: start.UTC()}
+	act := newActivation(req)
+	defer act.release()
+	// One execution frame serves every rule of the decision: the context is
+	// wired once, and the runtime cost limit bounds the decision as a whole.
+	frame, err := interpreter.NewExecutionFrame(act)
+	if err != nil {
+		return &Decision{Action: Deny, Rule: "gate", Reason: "the rules could not be evaluated", Errors: []string{err.Error()}, RuleSetVersion: rs.version, Time: start.UTC()}
+	}
+	defer frame.Close()
+	if ctx.Done() != nil {
+		if err := frame.SetContext(ctx, 64); err != nil {
+			return &Decision{Action: Deny, Rule: "gate", Reason: "the rules could not be evaluated", Errors: []string{err.Error()}, RuleSetVersion: rs.version, Time: start.UTC()}
+		}
+	}
+
+	bounded := withinEstimate(req)
+	var action Action
+	var decider *compiledRule
+	var evalErr bool
+	for _, r := range rs.rulesFor(req.Protocol) {
+		if err := ctx.Err(); err != nil && !r.audit {
+			d.Rules = append(d.Rules, r.spec.Name)
+			d.Errors = append(d.Errors, fmt.Sprintf("rule %q: %v", r.spec.Name, err))
+			action, decider, evalErr = Deny, r, true
+			break
+		}
+		prg := r.prg
+		if bounded && r.fast != nil {
+			prg = r.fast
+		}
+		out, _, err := prg.Eval(frame)
+		if err != nil {
+			if r.audit {
+				d.Audit = append(d.Audit, AuditOutcome{Rule: r.spec.Name, Action: Deny, Error: err.Error()})
+				continue
+			}
+			d.Rules = append(d.Rules, r.spec.Name)
+			d.Errors = append(d.Errors, fmt.Sprintf("rule %q: %v", r.spec.Name, err))
+			if Deny.strictness() > action.strictness() || !evalErr && action == Deny {
+				action, decider, evalErr = Deny, r, true
+			}
+			continue
+		}
+		if out != types.True {
+			continue
+		}
+		if r.audit {
+			d.Audit = append(d.Audit, AuditOutcome{Rule: r.spec.Name, Action: r.action, Mask: r.spec.Mask})
+			continue
+		}
+		d.Rules = append(d.Rules, r.spec.Name)
+		for _, m := range r.spec.Mask {
+			if !slices.Contains(d.Mask, m) {
+				d.Mask = append(d.Mask, m)
+			}
+		}
+		if r.action.strictness() > action.strictness() {
+			action, decider, evalErr = r.action, r, false
+		}
+		if r.action == Review && r.spec.Review != nil {
+			d.Review = mergeReview(d.Review, r.spec.Review)
+		}
+	}
+	switch {
+	case decider == nil:
+		d.Action, d.Rule = rs.def, "default"
+		d.Reason = "no rule matched; the default is " + string(rs.def)
+	case evalErr:
+		d.Action, d.Rule = Deny, decider.spec.Name
+		d.Reason = fmt.Sprintf("rule %q could not be evaluated", decider.spec.Name)
+	default:
+		d.Action, d.Rule, d.Reason = action, decider.spec.Name, decider.spec.Reason
+	}
+	if d.Action != Review {
+		d.Review = nil
+	}
+	d.Elapsed = time.Since(start)
+	return d
+}
+
+// mergeReview combines the policies of several matching review rules into
+// the strictest: most approvals, fewest denials to reject, shortest TTL,
+// reviewer groups of the first rule that names any.
+func mergeReview(cur, next *ReviewPolicy) *ReviewPolicy {
+	if cur == nil {
+		p := *next
+		return &p
+	}
+	p := *cur
+	p.Approvals = max(p.Approvals, next.Approvals)
+	if next.Denials > 0 && (p.Denials == 0 || next.Denials < p.Denials) {
+		p.Denials = next.Denials
+	}
+	if next.TTL > 0 && (p.TTL == 0 || next.TTL < p.TTL) {
+		p.TTL = next.TTL
+	}
+	if len(p.ReviewerGroups) == 0 {
+		p.ReviewerGroups = next.ReviewerGroups
+	}
+	p.RequireReason = p.RequireReason || next.RequireReason
+	return &p
+}
