@@ -3,6 +3,8 @@ package gate
 import (
 	"fmt"
 	"time"
+
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // Action is what a rule, or the gate, does with a request.
@@ -59,6 +61,10 @@ type Decision struct {
 	Rules []string `json:"rules,omitempty"`
 	// Mask is the union of the mask directives of the matching rules.
 	Mask []string `json:"mask,omitempty"`
+	// Masker masks results as Mask demands; nil when nothing is masked.
+	// Protocol packages pass every result through it before the client
+	// sees it.
+	Masker *mask.Policy `json:"-"`
 	// RuleSetVersion is the content hash of the rule set that decided.
 	RuleSetVersion string `json:"rule_set_version"`
 	// Audit lists the would-be outcomes of matching rules in audit mode.

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/airlock-sdk/airlock/mask"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
@@ -30,6 +33,13 @@ type RuleOption func(*ruleOptions)
 
 type ruleOptions struct {
 	maskNames func(name string) bool
+	hashKey   []byte
+}
+
+// WithMaskHashKey sets the key of the masking engine's hash strategy (a
+// keyed HMAC, so equal values mask equally without revealing them).
+func WithMaskHashKey(key []byte) RuleOption {
+	return func(o *ruleOptions) { o.hashKey = key }
 }
 
 // WithMaskNames makes the loader refuse mask directives for which known
@@ -49,6 +59,9 @@ type RuleSet struct {
 	byProto map[string][]*compiledRule // rules per protocol, in file order
 	file    RuleFile
 	masking []byte
+	masks   *mask.Engine
+	// policies caches a masking policy per distinct set of directives.
+	policies sync.Map
 }
 
 type compiledRule struct {
@@ -102,10 +115,21 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 			return nil, fmt.Errorf("rules: %s: default: %w", name, err)
 		}
 	}
+	var mcfg mask.Config
 	if f.Masking.Kind != 0 {
+		if err := f.Masking.Decode(&mcfg); err != nil {
+			return nil, fmt.Errorf("rules: %s:%d: masking: %w", name, f.Masking.Line, err)
+		}
 		if b, err := yamlBytes(&f.Masking); err == nil {
 			rs.masking = b
 		}
+	}
+	mcfg.HashKey = o.hashKey
+	if rs.masks, err = mask.New(mcfg); err != nil {
+		return nil, fmt.Errorf("rules: %s:%d: masking: %w", name, f.Masking.Line, err)
+	}
+	if o.maskNames == nil {
+		o.maskNames = rs.masks.Has
 	}
 	seen := map[string]bool{}
 	var errs []error
@@ -390,9 +414,37 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	if d.Action != Review {
 		d.Review = nil
 	}
+	if len(d.Mask) > 0 && d.Action != Deny {
+		p, err := rs.maskPolicy(d.Mask)
+		if err != nil {
+			// Results could not be masked as the rules demand: refuse.
+			d.Action, d.Rule, d.Reason = Deny, "gate", "the results could not be masked"
+			d.Errors = append(d.Errors, "mask: "+err.Error())
+		}
+		d.Masker = p
+	}
 	d.Elapsed = time.Since(start)
 	return d
 }
+
+// maskPolicy returns the masking policy for a set of directives, built once
+// per distinct set.
+func (rs *RuleSet) maskPolicy(names []string) (*mask.Policy, error) {
+	key := strings.Join(names, ",")
+	if p, ok := rs.policies.Load(key); ok {
+		return p.(*mask.Policy), nil
+	}
+	p, err := rs.masks.Policy(names)
+	if err != nil {
+		return nil, err
+	}
+	rs.policies.Store(key, p)
+	return p, nil
+}
+
+// Masks returns the masking engine built from the rule file's masking
+// section (built-in detectors plus custom ones).
+func (rs *RuleSet) Masks() *mask.Engine { return rs.masks }
 
 // mergeReview combines the policies of several matching review rules into
 // the strictest: most approvals, fewest denials to reject, shortest TTL,
