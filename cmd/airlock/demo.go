@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/protocols/tool"
+	"github.com/airlock-sdk/airlock/record"
+)
+
+// demoRules is the rule file the demo runs under.
+const demoRules = `default: deny
+rules:
+  - name: read-customers
+    when: tool.name in ["get_customer", "search_customers"]
+    action: allow
+  - name: no-bulk-deletes
+    when: tool.name == "delete_all_customers"
+    action: deny
+    reason: bulk deletes are never for agents
+  - name: refunds-need-review
+    when: tool.name == "refund" && tool.args.amount > 20.0
+    action: review
+    reason: refunds over 20 EUR need a human
+  - name: deletes-need-review
+    when: tool.name == "delete_customer"
+    action: review
+    reason: deleting a customer needs a human
+  - name: mask-for-agents
+    when: identity.kind == "agent"
+    mask: [credit_card, email]
+`
+
+// customerAPI is the demo's stand-in for a production service.
+type customerAPI struct {
+	customers map[int]demoCustomer
+}
+
+type demoCustomer struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Card  string `json:"card"`
+	Plan  string `json:"plan"`
+}
+
+func newCustomerAPI() *customerAPI {
+	return &customerAPI{customers: map[int]demoCustomer{
+		1: {1, "Ada Lovelace", "ada@example.com", "4111 1111 1111 1111", "pro"},
+		2: {2, "Alan Turing", "alan@example.org", "5500-0000-0000-0004", "free"},
+	}}
+}
+
+type idArgs struct {
+	ID int `json:"id"`
+}
+
+type searchArgs struct {
+	Plan string `json:"plan"`
+}
+
+type refundArgs struct {
+	ID     int     `json:"id"`
+	Amount float64 `json:"amount"`
+}
+
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := runDemo(context.Background(), stdout, *recordPath); err != nil {
+		fmt.Fprintln(stderr, "airlock demo:", err)
+		return 1
+	}
+	return 0
+}
+
+// runDemo plays the scripted agent and reviewer, then shows and verifies
+// the record.
+func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
+	say := func(who, format string, a ...any) { fmt.Fprintf(w, "  %-8s %s\n", who, fmt.Sprintf(format, a...)) }
+
+	if recordPath == "" {
+		dir, err := os.MkdirTemp("", "airlock-demo-")
+		if err != nil {
+			return err
+		}
+		recordPath = filepath.Join(dir, "record.jsonl")
+	}
+	priv, pub, err := record.GenerateKey()
+	if err != nil {
+		return err
+	}
+	sink, err := record.OpenFile(recordPath, record.FileOptions{})
+	if err != nil {
+		return err
+	}
+	rec := record.New(sink, record.Options{SigningKey: priv})
+	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules))
+	if err != nil {
+		return err
+	}
+	reviews := &approval.Memory{}
+	g := gate.New(gate.Config{Rules: rules, Approver: reviews, Recorder: rec})
+
+	fmt.Fprintln(w, "Airlock demo: an AI agent calls tools on a customer API through the gate.")
+	fmt.Fprintln(w, "The rules (CEL, strictest action wins, default deny):")
+	for _, r := range rules.Specs() {
+		what := r.Action
+		if what == "" {
+			what = "mask " + strings.Join(r.Mask, ", ")
+		}
+		fmt.Fprintf(w, "  - %-20s %-8s when %s\n", r.Name, what, r.When)
+	}
+	fmt.Fprintln(w)
+
+	api := newCustomerAPI()
+	getCustomer := tool.Wrap(g, "get_customer", func(ctx context.Context, a idArgs) (demoCustomer, error) {
+		c, ok := api.customers[a.ID]
+		if !ok {
+			return demoCustomer{}, fmt.Errorf("no customer %d", a.ID)
+		}
+		return c, nil
+	})
+	search := tool.Wrap(g, "search_customers", func(ctx context.Context, a searchArgs) ([]string, error) {
+		var names []string
+		for i := 1; i <= len(api.customers); i++ {
+			if c := api.customers[i]; c.Plan == a.Plan {
+				names = append(names, c.Name)
+			}
+		}
+		return names, nil
+	})
+	deleteAll := tool.Wrap(g, "delete_all_customers", func(ctx context.Context, _ struct{}) (int, error) {
+		n := len(api.customers)
+		api.customers = map[int]demoCustomer{}
+		return n, nil
+	})
+	refund := tool.Wrap(g, "refund", func(ctx context.Context, a refundArgs) (string, error) {
+		return fmt.Sprintf("refunded %.2f EUR to customer %d", a.Amount, a.ID), nil
+	})
+	deleteOne := tool.Wrap(g, "delete_customer", func(ctx context.Context, a idArgs) (string, error) {
+		delete(api.customers, a.ID)
+		return fmt.Sprintf("deleted customer %d", a.ID), nil
+	})
+
+	agent := gate.Identity{Subject: "agent-7", Name: "coding agent", Groups: []string{"agents"}, Kind: gate.KindAgent}
+	alice := gate.Identity{Subject: "alice", Name: "Alice (on call)", Groups: []string{"support"}, Kind: gate.KindHuman}
+	s := &gate.Session{Protocol: gate.ProtocolTool, Target: "customer-api", Identity: agent, ClientAddr: "in-process"}
+	if err := g.OpenSession(ctx, s); err != nil {
+		return err
+	}
+	actx := gate.WithSession(ctx, s)
+
+	// The scripted reviewer approves refunds and refuses deletions.
+	reviewerCtx, stopReviewer := context.WithCancel(ctx)
+	reviewerDone := make(chan struct{})
+	go func() {
+		defer close(reviewerDone)
+		for {
+			p, err := reviews.WaitPending(reviewerCtx)
+			if err != nil {
+				return
+			}
+			time.Sleep(150 * time.Millisecond) // a human takes a moment
+			if strings.HasPrefix(p.Request.Command, "refund") {
+				say("reviewer", "%s approves %q: %s", alice.Name, p.Request.Command, "the customer called support")
+				_, _ = reviews.Approve(reviewerCtx, p.ID, alice, "the customer called support")
+			} else {
+				say("reviewer", "%s denies %q: %s", alice.Name, p.Request.Command, "customers are deleted through the GDPR process")
+				_, _ = reviews.Deny(reviewerCtx, p.ID, alice, "customers are deleted through the GDPR process")
+			}
+		}
+	}()
+
+	step := func(n int, title string, callDesc string, f func() (any, error)) {
+		fmt.Fprintf(w, "%d. %s\n", n, title)
+		say("agent", "calls %s", callDesc)
+		out, err := f()
+		if err != nil {
+			say("gate", "REFUSED -> the agent sees: %s", err)
+		} else {
+			b, _ := json.Marshal(out)
+			say("gate", "ALLOWED -> the agent sees: %s", b)
+		}
+		fmt.Fprintln(w)
+	}
+	step(1, "An allowed read.", `search_customers {"plan":"pro"}`, func() (any, error) { return search(actx, searchArgs{Plan: "pro"}) })
+	step(2, "A result that carries a card number and an email: masked before the agent sees it.", `get_customer {"id":1}`,
+		func() (any, error) { return getCustomer(actx, idArgs{ID: 1}) })
+	step(3, "A denied call: it never reaches the API.", `delete_all_customers {}`, func() (any, error) { return deleteAll(actx, struct{}{}) })
+	step(4, "A held call, approved by a human: the call waits, then runs.", `refund {"id":1,"amount":49.9}`,
+		func() (any, error) { return refund(actx, refundArgs{ID: 1, Amount: 49.9}) })
+	step(5, "A held call, denied by a human.", `delete_customer {"id":2}`, func() (any, error) { return deleteOne(actx, idArgs{ID: 2}) })
+	step(6, "A call no rule allows: the default is deny.", `get_invoice {"id":1}`, func() (any, error) {
+		return tool.Wrap(g, "get_invoice", func(ctx context.Context, a idArgs) (string, error) { return "invoice", nil })(actx, idArgs{ID: 1})
+	})
+
+	stopReviewer()
+	<-reviewerDone
+	if err := g.CloseSession(ctx, s, "demo finished"); err != nil {
+		return err
+	}
+	if err := rec.Close(); err != nil {
+		return err
+	}
+	if len(api.customers) != 2 {
+		return fmt.Errorf("the API lost customers: %d left", len(api.customers))
+	}
+	fmt.Fprintf(w, "The customer API still holds %d customers: nothing destructive got through.\n\n", len(api.customers))
+
+	sessions, err := record.ReadFile(recordPath)
+	if err != nil {
+		return err
+	}
+	entries := sessions[s.ID]
+	fmt.Fprintf(w, "The session record (%s), %d entries, hash-chained and signed:\n", recordPath, len(entries))
+	start := time.Unix(0, entries[0].Time)
+	for _, e := range entries {
+		fmt.Fprintf(w, "  +%6.3fs #%-3d %-19s %s\n", time.Unix(0, e.Time).Sub(start).Seconds(), e.Seq, e.Kind, summarize(e))
+	}
+	if err := record.Verify(entries, pub); err != nil {
+		return fmt.Errorf("the record does not verify: %w", err)
+	}
+	fmt.Fprintln(w, "\nrecord.Verify: the chain and the signed checkpoints are intact.")
+	return nil
+}
+
+// summarize is a one-line description of a record entry.
+func summarize(e record.Event) string {
+	if e.Checkpoint != nil {
+		return "signed checkpoint over the chain head"
+	}
+	ev := e.Event
+	if ev == nil {
+		return ""
+	}
+	switch {
+	case ev.Decision != nil:
+		d := ev.Decision
+		cmd := ""
+		if ev.Request != nil {
+			cmd = ev.Request.Command + " -> "
+		}
+		s := fmt.Sprintf("%s%s by %s", cmd, d.Action, d.Rule)
+		if d.Reviewed {
+			s += " (after review)"
+		}
+		return s
+	case ev.Approval != nil:
+		a := ev.Approval
+		if a.Reviewer != nil {
+			verb := "denied"
+			if a.Approve {
+				verb = "approved"
+			}
+			return fmt.Sprintf("%s %s: %s", a.Reviewer.Subject, verb, a.Reason)
+		}
+		return "review " + short(a.ID)
+	case ev.Output != nil:
+		n := 0
+		for _, f := range ev.Output.Findings {
+			n += f.Count
+		}
+		return fmt.Sprintf("%s (%d values masked)", string(ev.Output.Data), n)
+	case ev.Session != nil:
+		return fmt.Sprintf("%s as %s on %s", ev.Session.Protocol, ev.Identity.Subject, ev.Session.Target)
+	}
+	return ev.Error
+}
+
+func short(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/record"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
+	var out bytes.Buffer
+	path := filepath.Join(t.TempDir(), "demo.jsonl")
+	require.NoError(t, runDemo(context.Background(), &out, path))
+	text := out.String()
+	for _, want := range []string{
+		`ALLOWED -> the agent sees: ["Ada Lovelace"]`,
+		`"email":"[EMAIL]","card":"[CREDIT_CARD]"`,
+		`denied by rule "no-bulk-deletes"`,
+		`refunded 49.90 EUR`,
+		`denied by review: customers are deleted`,
+		`denied by rule "default"`,
+		"record.Verify: the chain and the signed checkpoints are intact.",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.NotContains(t, text, "4111 1111 1111 1111", "the card never reaches the agent")
+	assert.NotContains(t, text, "ada@example.com")
+
+	sessions, err := record.ReadFile(path)
+	require.NoError(t, err)
+	require.Len(t, sessions, 1)
+	for _, entries := range sessions {
+		kinds := map[string]int{}
+		for _, e := range entries {
+			kinds[e.Kind]++
+		}
+		assert.Equal(t, 8, kinds["decision"], "six calls, two of them decided again after review")
+		assert.Equal(t, 1, kinds["approval_approved"])
+		assert.Equal(t, 1, kinds["approval_denied"])
+	}
+	raw, err := readAll(path)
+	require.NoError(t, err)
+	assert.NotContains(t, raw, "4111 1111 1111 1111", "the record holds what the agent saw, masked")
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	assert.Equal(t, 0, run([]string{"version"}, nil, &out, &errb))
+	assert.True(t, strings.HasPrefix(out.String(), "airlock "))
+	out.Reset()
+	assert.Equal(t, 2, run([]string{"nope"}, nil, &out, &errb))
+	assert.Contains(t, errb.String(), `unknown command "nope"`)
+	out.Reset()
+	assert.Equal(t, 0, run([]string{"help"}, nil, &out, &errb))
+	assert.Contains(t, out.String(), "demo")
+}
+
+func readAll(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}

@@ -1,0 +1,69 @@
+// Command airlock is the reference command line of the Airlock SDK.
+//
+//	airlock demo                     a scripted agent, gated, narrated
+//	airlock version                  print the version
+//
+// Exit codes: 0 success, 1 failure (a verification that failed, a
+// command that could not run), 2 bad usage.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+// commands holds every subcommand by name.
+var commands = map[string]command{
+	"demo": {"run a scripted agent through the gate and narrate what happens", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return cmdDemo(args, stdout, stderr)
+	}},
+	"version": {"print the version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
+		fmt.Fprintln(stdout, "airlock", version)
+		return 0
+	}},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "airlock: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: airlock <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'airlock <command> --help' for a command's flags.")
+}
