@@ -71,6 +71,27 @@ type compiledRule struct {
 	prg       cel.Program // with runtime cost tracking
 	fast      cel.Program // without; nil when the estimate cannot bound the rule
 	protocols []string    // the protocols it can match; nil means any
+	costMin   uint64
+	costMax   uint64
+}
+
+// RuleInfo describes a compiled rule, for tools that check rule files.
+type RuleInfo struct {
+	Spec RuleSpec
+	// Protocols the rule can match; nil means any.
+	Protocols []string
+	// CostMin and CostMax are CEL's estimate of the rule's evaluation cost,
+	// with lists bounded at 256 items and strings at 4 KiB.
+	CostMin, CostMax uint64
+}
+
+// Info describes every rule of the set, in file order.
+func (rs *RuleSet) Info() []RuleInfo {
+	out := make([]RuleInfo, len(rs.rules))
+	for i, r := range rs.rules {
+		out[i] = RuleInfo{Spec: r.spec, Protocols: r.protocols, CostMin: r.costMin, CostMax: r.costMax}
+	}
+	return out
 }
 
 // Version is the rule set's content hash ("sha256:" and 16 hex digits).
@@ -214,6 +235,7 @@ func compileRule(env *cel.Env, spec RuleSpec, o ruleOptions) (*compiledRule, err
 		return nil, fmt.Errorf("when: %w", err)
 	}
 	r.prg = prg
+	r.costMin, r.costMax = est.Min, est.Max
 	// When the worst case is within the runtime limit for any request whose
 	// sizes are within the estimator's bounds, tracking cost at run time can
 	// never trip the limit; such requests use an untracked program.

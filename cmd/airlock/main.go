@@ -1,6 +1,8 @@
 // Command airlock is the reference command line of the Airlock SDK.
 //
 //	airlock demo                     a scripted agent, gated, narrated
+//	airlock rules check FILE         compile and type-check a rule file
+//	airlock rules test FILE CASES    decide test cases and compare
 //	airlock version                  print the version
 //
 // Exit codes: 0 success, 1 failure (a verification that failed, a
@@ -27,6 +29,9 @@ type command struct {
 var commands = map[string]command{
 	"demo": {"run a scripted agent through the gate and narrate what happens", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return cmdDemo(args, stdout, stderr)
+	}},
+	"rules": {"check a rule file, or test it against cases (rules check FILE | rules test FILE CASES)", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return cmdRules(args, stdout, stderr)
 	}},
 	"version": {"print the version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 		fmt.Fprintln(stdout, "airlock", version)
