@@ -32,7 +32,10 @@ func newActivation(req *Request) *activation {
 }
 
 func (a *activation) release() {
-	*a = activation{}
+	for i := 0; i < a.n; i++ {
+		a.names[i], a.vals[i] = "", nil
+	}
+	a.n, a.req, a.groups = 0, nil, nil
 	activationPool.Put(a)
 }
 

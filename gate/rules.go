@@ -60,6 +60,8 @@ type RuleSet struct {
 	file    RuleFile
 	masking []byte
 	masks   *mask.Engine
+	// defReason is the reason of a default decision.
+	defReason string
 	// policies caches a masking policy per distinct set of directives.
 	policies sync.Map
 }
@@ -102,6 +104,12 @@ func (rs *RuleSet) Version() string {
 	return rs.version
 }
 
+// contentVersion is the version of a rule file's content.
+func contentVersion(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
 // Name is the file name the rule set was loaded from.
 func (rs *RuleSet) Name() string { return rs.name }
 
@@ -129,8 +137,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 	if err != nil {
 		return nil, fmt.Errorf("rules: CEL environment: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	rs := &RuleSet{name: name, version: "sha256:" + hex.EncodeToString(sum[:8]), def: Deny, file: *f, byProto: map[string][]*compiledRule{}}
+	rs := &RuleSet{name: name, version: contentVersion(data), def: Deny, file: *f, byProto: map[string][]*compiledRule{}}
 	if f.Default != "" {
 		if rs.def, err = ParseAction(f.Default); err != nil {
 			return nil, fmt.Errorf("rules: %s: default: %w", name, err)
@@ -145,6 +152,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 			rs.masking = b
 		}
 	}
+	rs.defReason = "no rule matched; the default is " + string(rs.def)
 	mcfg.HashKey = o.hashKey
 	if rs.masks, err = mask.New(mcfg); err != nil {
 		return nil, fmt.Errorf("rules: %s:%d: masking: %w", name, f.Masking.Line, err)
@@ -426,7 +434,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	switch {
 	case decider == nil:
 		d.Action, d.Rule = rs.def, "default"
-		d.Reason = "no rule matched; the default is " + string(rs.def)
+		d.Reason = rs.defReason
 	case evalErr:
 		d.Action, d.Rule = Deny, decider.spec.Name
 		d.Reason = fmt.Sprintf("rule %q could not be evaluated", decider.spec.Name)
