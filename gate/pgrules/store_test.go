@@ -1,0 +1,123 @@
+package pgrules_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/gate/pgrules"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testPool creates a database with a random name for the test and drops it
+// afterwards.
+func testPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL not reachable: %v", err)
+		}
+		t.Fatalf("PostgreSQL not reachable: %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "airlock_pgrules_" + hex.EncodeToString(b)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	require.NoError(t, err)
+	pool, err := pgxpool.New(ctx, "postgres://postgres@127.0.0.1:5432/"+name+"?sslmode=disable")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		pool.Close()
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
+		_ = admin.Close(context.Background())
+	})
+	return pool
+}
+
+const v1 = "default: deny\nrules:\n  - name: reads\n    when: tool.name == 'read'\n    action: allow\n"
+const v2 = "default: allow\nrules: []\n"
+
+func TestPublishAndWatchAcrossReplicas(t *testing.T) {
+	pool := testPool(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store := &pgrules.Store{Pool: pool, Name: "prod", Retry: 50 * time.Millisecond}
+	require.NoError(t, store.Migrate(ctx))
+	require.NoError(t, store.Migrate(ctx), "migrate is idempotent")
+
+	_, err := store.Active(ctx)
+	require.ErrorIs(t, err, pgrules.ErrNoRuleSet)
+
+	ver1, err := store.Publish(ctx, []byte(v1), "alice")
+	require.NoError(t, err)
+
+	// Three replicas, each its own gate and watcher.
+	var replicas []*gate.Gate
+	for i := 0; i < 3; i++ {
+		g := gate.New(gate.Config{})
+		replicas = append(replicas, g)
+		go store.Watch(ctx, g)
+	}
+	for _, g := range replicas {
+		require.Eventually(t, func() bool { return g.Rules().Version() == ver1 }, 10*time.Second, 10*time.Millisecond)
+	}
+
+	ver2, err := store.Publish(ctx, []byte(v2), "bob")
+	require.NoError(t, err)
+	for _, g := range replicas {
+		require.Eventually(t, func() bool { return g.Rules().Version() == ver2 }, 10*time.Second, 10*time.Millisecond)
+	}
+
+	_, err = store.Publish(ctx, []byte("rules:\n  - name: bad\n    when: nope\n    action: allow\n"), "mallory")
+	require.Error(t, err, "a rule file that does not compile is never published")
+
+	// Someone writes a broken active version behind the store's back: the
+	// replicas keep their last good rules.
+	_, err = pool.Exec(ctx, `UPDATE airlock_rule_sets SET active = false WHERE name = 'prod'`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `INSERT INTO airlock_rule_sets (name, version, content, published_by, active) VALUES ('prod', 'x', 'rules: [{name: b, when: nope, action: allow}]', 'mallory', true)`)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `SELECT pg_notify($1, 'prod x')`, pgrules.Channel)
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond)
+	for _, g := range replicas {
+		assert.Equal(t, ver2, g.Rules().Version())
+	}
+
+	vs, err := store.Versions(ctx)
+	require.NoError(t, err)
+	require.Len(t, vs, 3)
+	active := 0
+	for _, v := range vs {
+		if v.Active {
+			active++
+		}
+	}
+	assert.Equal(t, 1, active)
+}
+
+func TestRepublishReactivatesOldVersion(t *testing.T) {
+	pool := testPool(t)
+	ctx := context.Background()
+	store := &pgrules.Store{Pool: pool}
+	require.NoError(t, store.Migrate(ctx))
+	a, err := store.Publish(ctx, []byte(v1), "alice")
+	require.NoError(t, err)
+	_, err = store.Publish(ctx, []byte(v2), "alice")
+	require.NoError(t, err)
+	again, err := store.Publish(ctx, []byte(v1), "alice")
+	require.NoError(t, err)
+	assert.Equal(t, a, again)
+	rs, err := store.Active(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, a, rs.Version())
+}
