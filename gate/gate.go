@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // ReviewMode chooses how the gate treats a request that a rule holds for
@@ -46,6 +47,10 @@ type Config struct {
 	Logger hclog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MeterProvider receives the gate's metrics (decisions by action and
+	// rule, review latency and outcomes, masking findings by detector,
+	// recorder lag and failures); nil means none.
+	MeterProvider metric.MeterProvider
 }
 
 // Gate is the protocol-agnostic core: it evaluates rules, drives reviews and
@@ -59,6 +64,7 @@ type Gate struct {
 	failOpen bool
 	log      hclog.Logger
 	now      func() time.Time
+	metrics  *metrics
 }
 
 // New returns a Gate for cfg.
@@ -70,6 +76,7 @@ func New(cfg Config) *Gate {
 		failOpen: cfg.FailOpen,
 		log:      cfg.Logger,
 		now:      cfg.Now,
+		metrics:  newMetrics(cfg.MeterProvider),
 	}
 	if g.log == nil {
 		g.log = hclog.NewNullLogger()
@@ -141,6 +148,7 @@ func (g *Gate) CloseSession(ctx context.Context, s *Session, reason string) erro
 // decision of session s.
 func (g *Gate) RecordOutput(ctx context.Context, s *Session, out Output) error {
 	id := s.Identity
+	g.metrics.masked(ctx, out.Findings)
 	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &id, Output: &out}); err != nil {
 		return fmt.Errorf("gate: record output: %w", err)
 	}
@@ -167,7 +175,10 @@ func (g *Gate) record(ctx context.Context, e Event) error {
 	if g.recorder == nil {
 		return nil
 	}
-	if err := g.recorder.Record(ctx, e); err != nil {
+	start := time.Now()
+	err := g.recorder.Record(ctx, e)
+	g.metrics.recorded(ctx, e.Kind, time.Since(start), err)
+	if err != nil {
 		g.log.Error("recorder failed", "kind", e.Kind, "session", e.SessionID, "error", err)
 		return err
 	}
@@ -201,8 +212,12 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 	if err := g.record(ctx, ev); err != nil {
 		if !g.recordFailed(d, err) {
 			s.stats.countDenied()
+			g.metrics.decision(ctx, d, req.Protocol)
 			return d, &RefusedError{Decision: d}
 		}
+	}
+	if d.Action != Review {
+		g.metrics.decision(ctx, d, req.Protocol)
 	}
 	switch d.Action {
 	case Allow:

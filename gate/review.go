@@ -148,7 +148,17 @@ func (g *Gate) finish(ctx context.Context, req *Request, d *Decision, action Act
 	if cause != nil {
 		d.Errors = append(d.Errors, cause.Error())
 	}
+	if d.Review != nil || d.ApprovalID != "" {
+		outcome := string(action)
+		if reason == "the review expired" {
+			outcome = "expired"
+		} else if cause != nil {
+			outcome = "error"
+		}
+		g.metrics.review(ctx, outcome, d.Time)
+	}
 	d.Time = g.now().UTC()
+	g.metrics.decision(ctx, d, req.Protocol)
 	s := req.Session
 	id := s.Identity
 	err := g.record(context.WithoutCancel(ctx), Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Decision: d.clone()})

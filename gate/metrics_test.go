@@ -1,0 +1,44 @@
+package gate_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+func TestMetrics(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	rs, err := gate.ParseRules("flow.yaml", []byte(flowRules))
+	require.NoError(t, err)
+	log := &eventLog{}
+	g := gate.New(gate.Config{Rules: rs, Recorder: log, MeterProvider: mp})
+	s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+	require.NoError(t, g.OpenSession(context.Background(), s))
+	_, _ = g.Check(context.Background(), call(s, "read", 1))
+	_, _ = g.Check(context.Background(), call(s, "drop", 1))
+	require.NoError(t, g.RecordOutput(context.Background(), s, gate.Output{Findings: []gate.Finding{{Detector: "email", Count: 3}}}))
+	log.fail.Store(true)
+	_, _ = g.Check(context.Background(), call(s, "read", 2))
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	sums := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if s, ok := m.Data.(metricdata.Sum[int64]); ok {
+				for _, dp := range s.DataPoints {
+					sums[m.Name] += dp.Value
+				}
+			}
+		}
+	}
+	assert.Equal(t, int64(3), sums["airlock.decisions"])
+	assert.Equal(t, int64(3), sums["airlock.mask.findings"])
+	assert.Equal(t, int64(1), sums["airlock.record.failures"])
+}
