@@ -40,7 +40,6 @@ func (v *Verifier) BearerIdentity(r *http.Request) (gate.Identity, error) {
 //		return v.PasswordIdentity(ctx, r.User, r.Database, r.Password)
 //	},
 func (v *Verifier) PasswordIdentity(ctx context.Context, user, database, password string) (gate.Identity, error) {
-	_ = database
 	if password == "" {
 		return gate.Identity{}, fmt.Errorf("oidc: %w: empty password", ErrNoToken)
 	}

@@ -22,13 +22,17 @@ const (
 	// DefaultKeyRefreshInterval is the least time between two fetches of
 	// the issuer's key set.
 	DefaultKeyRefreshInterval = 10 * time.Second
+	// DefaultKeySetMaxAge is how long a fetched key set is trusted.
+	DefaultKeySetMaxAge = time.Hour
 	// DefaultFetchTimeout bounds one request to the issuer.
 	DefaultFetchTimeout = 15 * time.Second
-	// MaxTokenBytes bounds the size of a token; a larger one is malformed.
-	MaxTokenBytes = 64 << 10
-	// maxFetchBytes bounds a discovery document or key set.
-	maxFetchBytes = 1 << 20
 )
+
+// MaxTokenBytes bounds the size of a token; a larger one is malformed.
+const MaxTokenBytes = 64 << 10
+
+// maxFetchBytes bounds a discovery document or key set.
+const maxFetchBytes = 1 << 20
 
 // DefaultNameClaims are the claims tried, in order, for Identity.Name when
 // Config.NameClaim is empty.
@@ -85,6 +89,12 @@ type Config struct {
 	// turning the gateway against the issuer. Zero means
 	// DefaultKeyRefreshInterval; a negative value means no limit.
 	KeyRefreshInterval time.Duration
+	// KeySetMaxAge is how long a fetched key set is trusted before it is
+	// fetched again, so a key the issuer withdrew (rotated out, or
+	// compromised) stops verifying within that time. Zero means
+	// DefaultKeySetMaxAge; a negative value keeps keys until a token with
+	// an unknown key causes a fetch.
+	KeySetMaxAge time.Duration
 	// FetchTimeout bounds one request to the issuer (DefaultFetchTimeout
 	// when zero).
 	FetchTimeout time.Duration
@@ -101,11 +111,11 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, err
 	}
 	if cfg.Audience == "" {
-		return cfg, fmt.Errorf("oidc: Config.Audience is required for issuer %q", cfg.Issuer)
+		return cfg, fmt.Errorf("oidc: issuer %q: Config.Audience is required", cfg.Issuer)
 	}
 	for _, alg := range cfg.SigningAlgorithms {
 		if !supportedAlgs[alg] {
-			return cfg, fmt.Errorf("oidc: signing algorithm %q is not supported", alg)
+			return cfg, fmt.Errorf("oidc: issuer %q: signing algorithm %q is not supported", cfg.Issuer, alg)
 		}
 	}
 	if cfg.GroupsClaim == "" {
@@ -118,7 +128,7 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.DefaultKind = gate.KindAgent
 	}
 	if !validKind(cfg.DefaultKind) {
-		return cfg, fmt.Errorf("oidc: Config.DefaultKind %q is not agent, human or service", cfg.DefaultKind)
+		return cfg, fmt.Errorf("oidc: issuer %q: Config.DefaultKind %q is not agent, human or service", cfg.Issuer, cfg.DefaultKind)
 	}
 	switch {
 	case cfg.ClockSkew == 0:
@@ -131,6 +141,12 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.KeyRefreshInterval = DefaultKeyRefreshInterval
 	case cfg.KeyRefreshInterval < 0:
 		cfg.KeyRefreshInterval = 0
+	}
+	switch {
+	case cfg.KeySetMaxAge == 0:
+		cfg.KeySetMaxAge = DefaultKeySetMaxAge
+	case cfg.KeySetMaxAge < 0:
+		cfg.KeySetMaxAge = 0
 	}
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = DefaultFetchTimeout

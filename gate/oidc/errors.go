@@ -7,7 +7,8 @@ import "errors"
 // contains the token.
 var (
 	// ErrMalformed: the token is not a compact JWS carrying a JSON claims
-	// object, is too large, or lacks a claim every token must have (exp).
+	// object, is too large, lacks exp, or has a registered claim (sub, exp,
+	// nbf, iat) of the wrong JSON type.
 	ErrMalformed = errors.New("malformed token")
 	// ErrSignature: the token is unsigned (alg "none"), uses an algorithm
 	// not accepted, or no key of the issuer verifies its signature.

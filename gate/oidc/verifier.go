@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -79,8 +80,14 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	for _, a := range algs {
 		v.joseAlgs = append(v.joseAlgs, jose.SignatureAlgorithm(a))
 	}
-	keys := coreos.NewRemoteKeySet(coreos.ClientContext(context.Background(), &client), meta.JWKSURL)
-	v.verifier = coreos.NewVerifier(cfg.Issuer, observedKeySet{keys}, &coreos.Config{
+	keys := &keyRing{
+		maxAge: cfg.KeySetMaxAge,
+		now:    cfg.Now,
+		fresh: func() coreos.KeySet {
+			return coreos.NewRemoteKeySet(coreos.ClientContext(context.Background(), &client), meta.JWKSURL)
+		},
+	}
+	v.verifier = coreos.NewVerifier(cfg.Issuer, keys, &coreos.Config{
 		ClientID:             cfg.Audience,
 		SupportedSigningAlgs: algs,
 		// Expiry, nbf and iat are checked here, with the configured skew
@@ -240,13 +247,34 @@ type probe struct {
 
 type probeKey struct{}
 
-// observedKeySet passes signature checks to the issuer's key set and notes
-// the outcome in the context's probe.
-type observedKeySet struct{ keys coreos.KeySet }
+// keyRing passes signature checks to the issuer's key set (go-oidc's
+// RemoteKeySet, which fetches again when a token names an unknown key) and
+// notes the outcome in the context's probe. RemoteKeySet keeps a key until
+// some token makes it fetch again; keyRing replaces it after maxAge, so a
+// withdrawn key stops verifying.
+type keyRing struct {
+	maxAge time.Duration
+	now    func() time.Time
+	fresh  func() coreos.KeySet
+
+	mu   sync.Mutex
+	set  coreos.KeySet
+	born time.Time
+}
+
+// current returns the key set in use, replacing it when it is too old.
+func (k *keyRing) current() coreos.KeySet {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if now := k.now(); k.set == nil || (k.maxAge > 0 && now.Sub(k.born) >= k.maxAge) {
+		k.set, k.born = k.fresh(), now
+	}
+	return k.set
+}
 
 // VerifySignature implements coreos.KeySet.
-func (k observedKeySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	payload, err := k.keys.VerifySignature(ctx, jwt)
+func (k *keyRing) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	payload, err := k.current().VerifySignature(ctx, jwt)
 	if p, ok := ctx.Value(probeKey{}).(*probe); ok {
 		p.called, p.err = true, err
 	}
