@@ -1,6 +1,7 @@
 // Command airlock is the reference command line of the Airlock SDK.
 //
 //	airlock demo                     a scripted agent, gated, narrated
+//	airlock serve --config FILE      run the gateway (--check validates)
 //	airlock rules check FILE         compile and type-check a rule file
 //	airlock rules test FILE CASES    decide test cases and compare
 //	airlock version                  print the version
@@ -32,6 +33,9 @@ var commands = map[string]command{
 	}},
 	"rules": {"check a rule file, or test it against cases (rules check FILE | rules test FILE CASES)", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return cmdRules(args, stdout, stderr)
+	}},
+	"serve": {"run the gateway from a configuration file (serve --config FILE [--check])", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return cmdServe(args, stdout, stderr)
 	}},
 	"version": {"print the version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 		fmt.Fprintln(stdout, "airlock", version)

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// serveConfig is the `airlock serve --config` file. Every string field that
+// holds a secret or an address may use ${ENV} references, expanded when the
+// file is loaded, so credentials stay out of the file.
+type serveConfig struct {
+	Rules      rulesConfig      `yaml:"rules"`
+	Review     reviewConfig     `yaml:"review"`
+	Record     recordConfig     `yaml:"record"`
+	Identities identitiesConfig `yaml:"identities"`
+	Postgres   *postgresConfig  `yaml:"postgres"`
+	HTTP       *httpConfig      `yaml:"http"`
+	Metrics    *metricsConfig   `yaml:"metrics"`
+	// LogLevel is trace, debug, info (default), warn or error.
+	LogLevel string `yaml:"log_level"`
+	// ShutdownTimeout bounds the drain of sessions at shutdown (default 30s).
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+type rulesConfig struct {
+	// File is the rule file; it is reloaded when it changes.
+	File string `yaml:"file"`
+	// Reload is how often the file is checked (default 2s).
+	Reload time.Duration `yaml:"reload"`
+	// MaskHashKeyFile holds the key of the mask hash strategy.
+	MaskHashKeyFile string `yaml:"mask_hash_key_file"`
+}
+
+type reviewConfig struct {
+	// Mode is hold (default) or retry (refuse-then-retry).
+	Mode    string         `yaml:"mode"`
+	Console *consoleConfig `yaml:"console"`
+}
+
+type consoleConfig struct {
+	Listen string `yaml:"listen"`
+	// Reviewers maps a bearer token (use ${ENV}) to the reviewer it stands for.
+	Reviewers map[string]identityConfig `yaml:"reviewers"`
+}
+
+type recordConfig struct {
+	// File is a JSON Lines record file.
+	File *struct {
+		Path        string        `yaml:"path"`
+		GroupCommit time.Duration `yaml:"group_commit"`
+		MaxSize     int64         `yaml:"max_size"`
+	} `yaml:"file"`
+	// Postgres is a connection string for the record table.
+	Postgres string `yaml:"postgres"`
+	// SigningKeyFile holds the Ed25519 key that signs checkpoints.
+	SigningKeyFile string `yaml:"signing_key_file"`
+	// HMACKeyFile holds the key of the HMACs that replace secrets.
+	HMACKeyFile string `yaml:"hmac_key_file"`
+}
+
+type identitiesConfig struct {
+	// Tokens maps static bearer tokens / passwords (use ${ENV}) to identities.
+	Tokens map[string]identityConfig `yaml:"tokens"`
+	// OIDC verifies JWTs from an issuer.
+	OIDC *struct {
+		Issuer      string   `yaml:"issuer"`
+		Audience    string   `yaml:"audience"`
+		GroupsClaim string   `yaml:"groups_claim"`
+		AgentGroups []string `yaml:"agent_groups"`
+		HumanGroups []string `yaml:"human_groups"`
+	} `yaml:"oidc"`
+}
+
+type identityConfig struct {
+	Subject string   `yaml:"subject"`
+	Name    string   `yaml:"name"`
+	Groups  []string `yaml:"groups"`
+	Kind    string   `yaml:"kind"`
+}
+
+type postgresConfig struct {
+	Listen string `yaml:"listen"`
+	// Upstream is a connection string with the gateway-held credentials.
+	Upstream string `yaml:"upstream"`
+	Target   string `yaml:"target"`
+	TLSCert  string `yaml:"tls_cert"`
+	TLSKey   string `yaml:"tls_key"`
+	// AllowInsecurePassword accepts passwords without TLS (loopback only).
+	AllowInsecurePassword bool `yaml:"allow_insecure_password"`
+}
+
+type httpConfig struct {
+	Listen   string `yaml:"listen"`
+	Upstream string `yaml:"upstream"`
+	Target   string `yaml:"target"`
+	// CredentialHeader and Credential are injected upstream ("Authorization",
+	// "Bearer ${API_TOKEN}").
+	CredentialHeader string `yaml:"credential_header"`
+	Credential       string `yaml:"credential"`
+}
+
+type metricsConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// loadServeConfig reads, expands and validates a config file. Errors name
+// the file and line.
+func loadServeConfig(path string) (*serveConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	expanded := os.Expand(string(data), func(name string) string {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%s: environment variables not set: %s", path, strings.Join(missing, ", "))
+	}
+	var cfg serveConfig
+	dec := yaml.NewDecoder(bytes.NewReader([]byte(expanded)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &cfg, nil
+}
+
+func (c *serveConfig) validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Rules.File == "" {
+		bad("rules.file: required")
+	}
+	switch c.Review.Mode {
+	case "", "hold", "retry":
+	default:
+		bad("review.mode: %q is not hold or retry", c.Review.Mode)
+	}
+	if c.Record.File == nil && c.Record.Postgres == "" {
+		bad("record: a file or postgres sink is required (a gateway that records nothing is not allowed)")
+	}
+	if c.Record.File != nil && c.Record.File.Path == "" {
+		bad("record.file.path: required")
+	}
+	if c.Postgres == nil && c.HTTP == nil {
+		bad("no listener: configure postgres and/or http")
+	}
+	if len(c.Identities.Tokens) == 0 && c.Identities.OIDC == nil {
+		bad("identities: tokens or oidc is required to know who the clients are")
+	}
+	for tok, id := range c.Identities.Tokens {
+		if len(tok) < 16 {
+			bad("identities.tokens: a token for %q is shorter than 16 characters", id.Subject)
+		}
+		if err := id.check(); err != nil {
+			bad("identities.tokens: %v", err)
+		}
+	}
+	if c.Review.Console != nil {
+		if c.Review.Console.Listen == "" {
+			bad("review.console.listen: required")
+		}
+		if len(c.Review.Console.Reviewers) == 0 {
+			bad("review.console.reviewers: at least one reviewer token is required")
+		}
+		for tok, id := range c.Review.Console.Reviewers {
+			if len(tok) < 16 {
+				bad("review.console.reviewers: the token for %q is shorter than 16 characters", id.Subject)
+			}
+			if err := id.check(); err != nil {
+				bad("review.console.reviewers: %v", err)
+			}
+		}
+	}
+	if p := c.Postgres; p != nil {
+		if p.Listen == "" || p.Upstream == "" {
+			bad("postgres: listen and upstream are required")
+		}
+		if (p.TLSCert == "") != (p.TLSKey == "") {
+			bad("postgres: tls_cert and tls_key go together")
+		}
+	}
+	if h := c.HTTP; h != nil && (h.Listen == "" || h.Upstream == "") {
+		bad("http: listen and upstream are required")
+	}
+	if o := c.Identities.OIDC; o != nil && (o.Issuer == "" || o.Audience == "") {
+		bad("identities.oidc: issuer and audience are required")
+	}
+	return errors.Join(errs...)
+}
+
+func (id identityConfig) check() error {
+	if id.Subject == "" {
+		return errors.New("an identity needs a subject")
+	}
+	switch id.Kind {
+	case "", "agent", "human", "service":
+		return nil
+	}
+	return fmt.Errorf("identity %q: kind %q is not agent, human or service", id.Subject, id.Kind)
+}

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/gate/oidc"
+	httpgate "github.com/airlock-sdk/airlock/protocols/http"
+	"github.com/airlock-sdk/airlock/protocols/postgres"
+	"github.com/airlock-sdk/airlock/record"
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// cmdServe runs `airlock serve --config FILE [--check]`.
+func cmdServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "airlock.yaml", "the gateway's configuration file")
+	check := fs.Bool("check", false, "validate the configuration and the rule file, then exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadServeConfig(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock serve:", err)
+		return 1
+	}
+	opts, err := ruleOptions(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock serve:", err)
+		return 1
+	}
+	rules, err := gate.LoadRules(cfg.Rules.File, opts...)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock serve:", err)
+		return 1
+	}
+	if *check {
+		fmt.Fprintf(stdout, "%s: configuration valid; rules %s version %s\n", *path, cfg.Rules.File, rules.Version())
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, rules, opts, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "airlock serve:", err)
+		return 1
+	}
+	return 0
+}
+
+func ruleOptions(cfg *serveConfig) ([]gate.RuleOption, error) {
+	if cfg.Rules.MaskHashKeyFile == "" {
+		return nil, nil
+	}
+	key, err := os.ReadFile(cfg.Rules.MaskHashKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("rules.mask_hash_key_file: %w", err)
+	}
+	return []gate.RuleOption{gate.WithMaskHashKey(key)}, nil
+}
+
+// server is a running gateway: its listeners, and what must be closed, in
+// order, at shutdown.
+type server struct {
+	log       hclog.Logger
+	servers   []*http.Server
+	listeners []net.Listener
+	closers   []func() error
+	wg        sync.WaitGroup
+	errs      chan error
+}
+
+func (s *server) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.listeners = append(s.listeners, ln)
+	return ln, nil
+}
+
+func (s *server) serveHTTP(name string, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	s.log.Info("listening", "listener", name, "addr", ln.Addr().String())
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.errs <- fmt.Errorf("%s: %w", name, err)
+		}
+	}()
+}
+
+func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, opts []gate.RuleOption, stdout, stderr io.Writer) error {
+	level := hclog.LevelFromString(cfg.LogLevel)
+	if level == hclog.NoLevel {
+		level = hclog.Info
+	}
+	log := hclog.New(&hclog.LoggerOptions{Name: "airlock", Level: level, Output: stderr, JSONFormat: false})
+	s := &server{log: log, errs: make(chan error, 8)}
+
+	// Metrics first, so every component can report.
+	var mp *sdkmetric.MeterProvider
+	if cfg.Metrics != nil {
+		reg := prometheus.NewRegistry()
+		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+		ln, err := s.listen(cfg.Metrics.Listen)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		s.serveHTTP("metrics", ln, mux)
+	}
+
+	rec, err := openRecorder(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	approver := &approval.Memory{}
+	mode := gate.Hold
+	if cfg.Review.Mode == "retry" {
+		mode = gate.RefuseThenRetry
+	}
+	gcfg := gate.Config{Rules: rules, Approver: approver, Recorder: rec, ReviewMode: mode, Logger: log.Named("gate")}
+	if mp != nil {
+		gcfg.MeterProvider = mp
+	}
+	g := gate.New(gcfg)
+	go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
+	log.Info("rules loaded", "file", cfg.Rules.File, "version", rules.Version())
+
+	ids, err := newIdentities(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if c := cfg.Review.Console; c != nil {
+		reviewers := map[string]gate.Identity{}
+		for tok, id := range c.Reviewers {
+			reviewers[tok] = id.identity()
+		}
+		console := &approval.Console{Approver: approver, Authenticate: approval.BearerTokens(reviewers)}
+		ln, err := s.listen(c.Listen)
+		if err != nil {
+			return fmt.Errorf("review.console: %w", err)
+		}
+		s.serveHTTP("console", ln, console)
+		s.closers = append(s.closers, console.Close)
+	}
+	if p := cfg.Postgres; p != nil {
+		up, err := pgconn.ParseConfig(p.Upstream)
+		if err != nil {
+			return fmt.Errorf("postgres.upstream: %w", err) // pgconn redacts the password
+		}
+		pcfg := postgres.Config{Gate: g, Upstream: up, Authenticate: ids.postgres, Target: p.Target,
+			AllowInsecurePassword: p.AllowInsecurePassword, Logger: log.Named("postgres")}
+		if p.TLSCert != "" {
+			cert, err := tls.LoadX509KeyPair(p.TLSCert, p.TLSKey)
+			if err != nil {
+				return fmt.Errorf("postgres: tls: %w", err)
+			}
+			pcfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		srv, err := postgres.NewServer(pcfg)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		ln, err := s.listen(p.Listen)
+		if err != nil {
+			return fmt.Errorf("postgres: %w", err)
+		}
+		log.Info("listening", "listener", "postgres", "addr", ln.Addr().String())
+		s.closers = append(s.closers, srv.Close)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := srv.Serve(ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				s.errs <- fmt.Errorf("postgres: %w", err)
+			}
+		}()
+	}
+	if h := cfg.HTTP; h != nil {
+		up, err := url.Parse(h.Upstream)
+		if err != nil {
+			return fmt.Errorf("http.upstream: %w", err)
+		}
+		gw, err := httpgate.New(httpgate.Config{Gate: g, Identify: ids.http, Target: h.Target, Logger: log.Named("http")})
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		proxy, err := gw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: httpgate.HeaderCredential(h.CredentialHeader, h.Credential)})
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		ln, err := s.listen(h.Listen)
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		s.serveHTTP("http", ln, proxy)
+		s.closers = append(s.closers, gw.Close)
+	}
+	fmt.Fprintln(stdout, "airlock: serving; send SIGTERM or SIGINT to stop")
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: draining sessions")
+	case runErr = <-s.errs:
+		log.Error("listener failed; shutting down", "error", runErr)
+	}
+	timeout := cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, srv := range s.servers {
+		_ = srv.Shutdown(sctx)
+	}
+	for _, ln := range s.listeners {
+		_ = ln.Close()
+	}
+	// Protocol servers close their sessions, which records session ends.
+	for _, c := range s.closers {
+		if err := c(); err != nil {
+			log.Warn("close", "error", err)
+		}
+	}
+	s.wg.Wait()
+	if err := rec.Close(); err != nil {
+		return fmt.Errorf("record: close: %w", err)
+	}
+	if mp != nil {
+		_ = mp.Shutdown(sctx)
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+func openRecorder(ctx context.Context, cfg *serveConfig) (*record.Recorder, error) {
+	var opts record.Options
+	if f := cfg.Record.SigningKeyFile; f != "" {
+		key, err := record.ReadPrivateKey(f)
+		if err != nil {
+			return nil, fmt.Errorf("record.signing_key_file: %w", err)
+		}
+		opts.SigningKey = key
+	}
+	if f := cfg.Record.HMACKeyFile; f != "" {
+		key, err := record.ReadHMACKey(f)
+		if err != nil {
+			return nil, fmt.Errorf("record.hmac_key_file: %w", err)
+		}
+		opts.HMACKey = key
+	}
+	var sinks []record.Sink
+	var names []string
+	if f := cfg.Record.File; f != nil {
+		sink, err := record.OpenFile(f.Path, record.FileOptions{GroupCommit: f.GroupCommit, MaxSize: f.MaxSize})
+		if err != nil {
+			return nil, fmt.Errorf("record.file: %w", err)
+		}
+		sinks, names = append(sinks, sink), append(names, "file")
+	}
+	if cfg.Record.Postgres != "" {
+		sink, err := record.OpenPostgres(ctx, cfg.Record.Postgres, record.PostgresOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("record.postgres: %w", err)
+		}
+		sinks, names = append(sinks, sink), append(names, "postgres")
+	}
+	if len(sinks) == 1 {
+		return record.New(sinks[0], opts), nil
+	}
+	return record.New(record.NewTee(sinks, names...), opts), nil
+}
+
+// identities tells the protocol front ends who their clients are.
+type identities struct {
+	tokens map[[32]byte]gate.Identity
+	oidc   *oidc.Verifier
+}
+
+func newIdentities(ctx context.Context, cfg *serveConfig) (*identities, error) {
+	ids := &identities{tokens: map[[32]byte]gate.Identity{}}
+	for tok, id := range cfg.Identities.Tokens {
+		ids.tokens[sha256.Sum256([]byte(tok))] = id.identity()
+	}
+	if o := cfg.Identities.OIDC; o != nil {
+		v, err := oidc.New(ctx, oidc.Config{Issuer: o.Issuer, Audience: o.Audience, GroupsClaim: o.GroupsClaim,
+			AgentGroups: o.AgentGroups, HumanGroups: o.HumanGroups})
+		if err != nil {
+			return nil, fmt.Errorf("identities.oidc: %w", err)
+		}
+		ids.oidc = v
+	}
+	return ids, nil
+}
+
+var errUnknownCredential = errors.New("unknown credential")
+
+// token looks a static token up in constant time per entry.
+func (ids *identities) token(tok string) (gate.Identity, bool) {
+	sum := sha256.Sum256([]byte(tok))
+	for k, id := range ids.tokens {
+		if subtle.ConstantTimeCompare(k[:], sum[:]) == 1 {
+			return id, true
+		}
+	}
+	return gate.Identity{}, false
+}
+
+func (ids *identities) postgres(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
+	if id, ok := ids.token(r.Password); ok {
+		if id.Subject != r.User {
+			return gate.Identity{}, errUnknownCredential
+		}
+		return id, nil
+	}
+	if ids.oidc != nil {
+		return ids.oidc.PasswordIdentity(ctx, r.User, r.Database, r.Password)
+	}
+	return gate.Identity{}, errUnknownCredential
+}
+
+func (ids *identities) http(r *http.Request) (gate.Identity, error) {
+	auth := r.Header.Get("Authorization")
+	const prefix = "Bearer "
+	if len(auth) > len(prefix) && auth[:len(prefix)] == prefix {
+		if id, ok := ids.token(auth[len(prefix):]); ok {
+			return id, nil
+		}
+	}
+	if ids.oidc != nil {
+		return ids.oidc.BearerIdentity(r)
+	}
+	return gate.Identity{}, errUnknownCredential
+}
+
+func (id identityConfig) identity() gate.Identity {
+	return gate.Identity{Subject: id.Subject, Name: id.Name, Groups: id.Groups, Kind: gate.IdentityKind(id.Kind)}
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/record"
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// buildAirlock builds the command once per test binary.
+func buildAirlock(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "airlock")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func requireTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not installed", name)
+		}
+		t.Fatalf("%s not installed", name)
+	}
+}
+
+// testDatabase creates a randomly named database with a customers table.
+func testDatabase(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	require.NoError(t, err, "PostgreSQL must run on 127.0.0.1:5432")
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "airlock_serve_" + hex.EncodeToString(b)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
+		_ = admin.Close(context.Background())
+	})
+	c, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/"+name+"?sslmode=disable")
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, `CREATE TABLE customers (id int, email text, card text);
+INSERT INTO customers VALUES (1, 'ada@example.com', '4111 1111 1111 1111')`)
+	require.NoError(t, err)
+	return name
+}
+
+const serveRules = `default: deny
+rules:
+  - name: reads
+    when: (request.protocol == "postgres" && sql.statements.all(s, s.read_only)) || (request.protocol == "http" && http.method == "GET")
+    action: allow
+  - name: mask
+    when: identity.kind == "agent"
+    mask: [credit_card, email]
+`
+
+func TestServeEndToEnd(t *testing.T) {
+	requireTool(t, "psql")
+	requireTool(t, "curl")
+	bin := buildAirlock(t)
+	db := testDatabase(t)
+	dir := t.TempDir()
+
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Api-Key") != "upstream-secret" {
+			http.Error(w, "no key", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"customer":"ada@example.com","card":"5500 0000 0000 0004"}`)
+	}))
+	defer upstream.Close()
+
+	priv, pub, err := record.GenerateKey()
+	require.NoError(t, err)
+	privPEM, err := record.MarshalPrivateKey(priv)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "signing.key"), privPEM, 0o600))
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	require.NoError(t, os.WriteFile(rulesPath, []byte(serveRules), 0o600))
+	pgAddr, httpAddr, metricsAddr, consoleAddr := freePort(t), freePort(t), freePort(t), freePort(t)
+	recordPath := filepath.Join(dir, "record.jsonl")
+	cfg := fmt.Sprintf(`
+rules: {file: %s, reload: 100ms}
+record:
+  file: {path: %s, group_commit: 2ms}
+  signing_key_file: %s
+identities:
+  tokens:
+    ${AGENT_TOKEN}: {subject: agent-1, kind: agent, groups: [agents]}
+review:
+  console:
+    listen: %s
+    reviewers: {"reviewer-token-0123456789": {subject: alice, kind: human}}
+postgres:
+  listen: %s
+  upstream: postgres://postgres@127.0.0.1:5432/%s?sslmode=disable
+  allow_insecure_password: true
+http:
+  listen: %s
+  upstream: %s
+  credential_header: X-Api-Key
+  credential: upstream-secret
+metrics: {listen: %s}
+shutdown_timeout: 10s
+`, rulesPath, recordPath, filepath.Join(dir, "signing.key"), consoleAddr, pgAddr, db, httpAddr, upstream.URL, metricsAddr)
+	cfgPath := filepath.Join(dir, "airlock.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	env := append(os.Environ(), "AGENT_TOKEN=agent-token-0123456789")
+
+	check := exec.Command(bin, "serve", "--config", cfgPath, "--check")
+	check.Env = env
+	out, err := check.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "configuration valid")
+
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd.Env = env
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill() }()
+	go io.Copy(io.Discard, stderr)
+	ready := bufio.NewReader(stdout)
+	line, err := ready.ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, line, "serving")
+
+	host, port, _ := net.SplitHostPort(pgAddr)
+	psql := func(sql string) (string, error) {
+		c := exec.Command("psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At", "-c", sql)
+		c.Env = append(os.Environ(), "PGPASSWORD=agent-token-0123456789", "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
+		b, err := c.CombinedOutput()
+		return string(b), err
+	}
+	got, err := psql("SELECT id, email, card FROM customers")
+	require.NoError(t, err, got)
+	assert.Contains(t, got, "1|")
+	assert.NotContains(t, got, "ada@example.com")
+	assert.NotContains(t, got, "4111")
+	got, err = psql("DROP TABLE customers")
+	require.Error(t, err)
+	assert.Contains(t, got, "denied")
+
+	curl := func(method string) string {
+		b, _ := exec.Command("curl", "-s", "-X", method, "-H", "Authorization: Bearer agent-token-0123456789", "http://"+httpAddr+"/v1/customers/1").CombinedOutput()
+		return string(b)
+	}
+	body := curl("GET")
+	assert.Contains(t, body, `"customer"`)
+	assert.NotContains(t, body, "ada@example.com")
+	assert.NotContains(t, body, "5500")
+	assert.Contains(t, curl("DELETE"), "denied")
+
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(metrics), "airlock_decisions")
+
+	// Hot reload: reads are now denied too.
+	require.NoError(t, os.WriteFile(rulesPath, []byte("default: deny\nrules: []\n"), 0o600))
+	require.Eventually(t, func() bool {
+		out, err := psql("SELECT 1")
+		return err != nil && strings.Contains(out, "denied")
+	}, 10*time.Second, 100*time.Millisecond)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "a clean shutdown exits 0")
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+
+	sessions, err := record.ReadFile(recordPath)
+	require.NoError(t, err)
+	require.NotEmpty(t, sessions)
+	for id, entries := range sessions {
+		require.NoError(t, record.Verify(entries, pub), "session %s verifies", id)
+		kinds := map[string]bool{}
+		for _, e := range entries {
+			kinds[e.Kind] = true
+		}
+		assert.True(t, kinds["session_end"], "session %s is closed in the record", id)
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, "c.yaml")
+		require.NoError(t, os.WriteFile(p, []byte(s), 0o600))
+		return p
+	}
+	var out, errb strings.Builder
+	code := cmdServe([]string{"--config", write("rules: {file: r.yaml}\nlisten: x\n"), "--check"}, &out, &errb)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errb.String(), "line 2: field listen not found")
+
+	errb.Reset()
+	code = cmdServe([]string{"--config", write("rules: {file: r.yaml}\nreview: {mode: later}\n"), "--check"}, &out, &errb)
+	assert.Equal(t, 1, code)
+	for _, want := range []string{"review.mode", "record: a file or postgres sink is required", "no listener", "identities"} {
+		assert.Contains(t, errb.String(), want)
+	}
+
+	errb.Reset()
+	code = cmdServe([]string{"--config", write("rules: {file: r.yaml}\nidentities: {tokens: {${NOPE_NOT_SET}: {subject: a}}}\n"), "--check"}, &out, &errb)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errb.String(), "NOPE_NOT_SET")
+}
