@@ -1,0 +1,58 @@
+package approval
+
+import (
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// ErrUnauthenticated means the HTTP request carries no valid reviewer credential.
+var ErrUnauthenticated = errors.New("approval: not authenticated")
+
+// Authenticator returns the reviewer behind an HTTP request, or an error
+// (ErrUnauthenticated when it carries no valid credential). The Console and
+// the webhook callback use one to learn who votes; plug in OIDC, mTLS or a
+// proxy header check as needed.
+type Authenticator func(r *http.Request) (gate.Identity, error)
+
+// BearerTokens authenticates requests carrying "Authorization: Bearer
+// <token>" where token is a key of tokens. The map is copied; only hashes of
+// the tokens are kept. Give each reviewer their own token and an identity of
+// kind human or service: agents never review.
+func BearerTokens(tokens map[string]gate.Identity) Authenticator {
+	byHash := make(map[[32]byte]gate.Identity, len(tokens))
+	for tok, id := range tokens {
+		if tok == "" {
+			continue
+		}
+		byHash[sha256.Sum256([]byte(tok))] = cloneIdentity(id)
+	}
+	return func(r *http.Request) (gate.Identity, error) {
+		tok, ok := bearer(r)
+		if !ok {
+			return gate.Identity{}, ErrUnauthenticated
+		}
+		return tokenIdentity(byHash, tok)
+	}
+}
+
+func tokenIdentity(byHash map[[32]byte]gate.Identity, tok string) (gate.Identity, error) {
+	id, ok := byHash[sha256.Sum256([]byte(tok))]
+	if !ok || tok == "" {
+		return gate.Identity{}, ErrUnauthenticated
+	}
+	return cloneIdentity(id), nil
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}

@@ -1,0 +1,108 @@
+package approval
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// ConsoleReview is a review as the Console shows it, and as its JSON API
+// returns it: the command is masked and the reviewer's own standing is
+// worked out.
+type ConsoleReview struct {
+	ID        string           `json:"id"`
+	State     gate.ReviewState `json:"state"`
+	Protocol  string           `json:"protocol"`
+	Target    string           `json:"target,omitempty"`
+	Command   string           `json:"command"` // masked
+	Rules     []string         `json:"rules,omitempty"`
+	Reason    string           `json:"reason,omitempty"`
+	Requester gate.Identity    `json:"requester"` // without claims
+	CreatedAt time.Time        `json:"created_at"`
+	ExpiresAt time.Time        `json:"expires_at"`
+	DecidedAt time.Time        `json:"decided_at,omitzero"`
+	// Approvals and Denials cast so far, and how many the policy needs.
+	Approvals       int  `json:"approvals"`
+	ApprovalsNeeded int  `json:"approvals_needed"`
+	Denials         int  `json:"denials"`
+	DenialsNeeded   int  `json:"denials_needed"`
+	RequireReason   bool `json:"require_reason,omitempty"`
+	// Votes cast so far.
+	Votes []gate.Vote `json:"votes,omitempty"`
+	// Outcome is the reason of the deciding vote (decided reviews).
+	Outcome    string `json:"outcome,omitempty"`
+	BreakGlass bool   `json:"break_glass,omitempty"`
+	// CanReview tells whether the viewer may vote; WhyNot says why not.
+	CanReview bool   `json:"can_review"`
+	WhyNot    string `json:"why_not,omitempty"`
+}
+
+func (c *Console) views(ps []Pending, who gate.Identity, now time.Time) []ConsoleReview {
+	out := make([]ConsoleReview, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, c.view(p, who, now))
+	}
+	return out
+}
+
+func (c *Console) view(p Pending, who gate.Identity, now time.Time) ConsoleReview {
+	r := p.Request
+	pol := r.Policy.WithDefaults()
+	cmd := r.Command
+	if c.MaskCommand != nil {
+		cmd = c.MaskCommand(cmd)
+	}
+	v := ConsoleReview{
+		ID: p.ID, State: p.State, Protocol: r.Protocol, Target: r.Target, Command: cmd, Rules: r.Rules,
+		Reason: r.Reason, Requester: publicIdentity(r.Requester), CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, DecidedAt: p.DecidedAt,
+		Approvals: p.Approvals(), ApprovalsNeeded: pol.Approvals, Denials: p.Denials(), DenialsNeeded: pol.Denials,
+		RequireReason: pol.RequireReason, Votes: publicVotes(p.Votes), Outcome: p.Reason, BreakGlass: p.BreakGlass,
+	}
+	if p.State == gate.ReviewPending {
+		err := CheckReviewer(r, who)
+		for _, vote := range p.Votes {
+			if err == nil && vote.Reviewer.Subject == who.Subject {
+				err = ErrAlreadyVoted
+			}
+		}
+		v.CanReview = err == nil
+		if err != nil {
+			v.WhyNot = err.Error()
+		}
+	}
+	return v
+}
+
+// Age is how long ago the review was filed, for display.
+func (v ConsoleReview) Age() string { return humanDuration(time.Since(v.CreatedAt)) + " ago" }
+
+// Left is the time left before the review expires, for display.
+func (v ConsoleReview) Left() string {
+	d := time.Until(v.ExpiresAt)
+	if d <= 0 {
+		return "expired"
+	}
+	return humanDuration(d) + " left"
+}
+
+// Who names the requester for display.
+func (v ConsoleReview) Who() string { return displayName(v.Requester) }
+
+func displayName(id gate.Identity) string {
+	if id.Name != "" && id.Name != id.Subject {
+		return fmt.Sprintf("%s (%s)", id.Name, id.Subject)
+	}
+	return id.Subject
+}
+
+func humanDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+}

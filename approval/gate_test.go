@@ -1,0 +1,299 @@
+package approval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+const testRules = `
+default: deny
+rules:
+  - name: reads
+    when: request.command.startsWith("SELECT")
+    action: allow
+  - name: hold-deletes
+    when: request.command.startsWith("DELETE")
+    action: review
+    reason: deletes need two DBAs
+    review:
+      approvals: 2
+      reviewers: [dba]
+      break_glass: [oncall]
+      require_reason: true
+      ttl: 1m
+`
+
+// events collects what the gate records.
+type events struct {
+	mu sync.Mutex
+	ev []gate.Event
+}
+
+func (e *events) Record(_ context.Context, ev gate.Event) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ev = append(e.ev, ev)
+	return nil
+}
+
+func (e *events) kinds() []gate.EventKind {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []gate.EventKind
+	for _, ev := range e.ev {
+		if ev.Approval != nil {
+			out = append(out, ev.Kind)
+		}
+	}
+	return out
+}
+
+func (e *events) reviewed() []gate.ApprovalInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []gate.ApprovalInfo
+	for _, ev := range e.ev {
+		if ev.Kind == gate.EventApprovalReviewed {
+			out = append(out, *ev.Approval)
+		}
+	}
+	return out
+}
+
+func newGate(t testing.TB, ap gate.Approver, mode gate.ReviewMode, rec gate.Recorder) *gate.Gate {
+	t.Helper()
+	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gate.New(gate.Config{Rules: rs, Approver: ap, Recorder: rec, ReviewMode: mode})
+}
+
+func openSession(t testing.TB, g *gate.Gate) *gate.Session {
+	t.Helper()
+	s := &gate.Session{Protocol: "postgres", Target: "prod", Identity: agent}
+	if err := g.OpenSession(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func check(g *gate.Gate, s *gate.Session, cmd string) error {
+	_, err := g.Check(context.Background(), &gate.Request{Session: s, Command: cmd})
+	return err
+}
+
+// A rule requires two approvals from a group; the held call proceeds once
+// both are given, and every step is recorded.
+func TestGateHoldTwoApprovals(t *testing.T) {
+	ctx := context.Background()
+	m := &Memory{}
+	rec := &events{}
+	g := newGate(t, m, gate.Hold, rec)
+	s := openSession(t, g)
+	done := make(chan error, 1)
+	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1") }()
+
+	p, err := m.WaitPending(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Request.Policy.Approvals != 2 || !slices.Equal(p.Request.Policy.ReviewerGroups, []string{"dba"}) || p.Request.Policy.TTL != time.Minute {
+		t.Fatalf("policy not carried: %+v", p.Request.Policy)
+	}
+	if _, err := m.Approve(ctx, p.ID, alice, ""); !errors.Is(err, ErrReasonRequired) {
+		t.Fatalf("no reason: %v", err)
+	}
+	if _, err := m.Approve(ctx, p.ID, carol, "sure"); !errors.Is(err, ErrNotReviewer) {
+		t.Fatalf("not a dba: %v", err)
+	}
+	if _, err := m.Approve(ctx, p.ID, agent, "sure"); !errors.Is(err, ErrNotReviewer) {
+		t.Fatalf("agent self: %v", err)
+	}
+	if v, err := m.Approve(ctx, p.ID, alice, "ticket 7"); err != nil || v.State != gate.ReviewPending {
+		t.Fatalf("first approval: %+v %v", v, err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("proceeded after one approval: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if _, err := m.Approve(ctx, p.ID, bob, "checked"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("held call: %v", err)
+	}
+	want := []gate.EventKind{gate.EventApprovalRequested, gate.EventApprovalReviewed, gate.EventApprovalReviewed, gate.EventApprovalApproved, gate.EventApprovalConsumed}
+	if got := rec.kinds(); !slices.Equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	rv := rec.reviewed()
+	if rv[0].Reviewer.Subject != "alice" || rv[0].Reason != "ticket 7" || rv[1].Reviewer.Subject != "bob" || !rv[1].Approve {
+		t.Fatalf("reviewed events %+v", rv)
+	}
+}
+
+func TestGateHoldBreakGlassAndDeny(t *testing.T) {
+	ctx := context.Background()
+	m := &Memory{}
+	rec := &events{}
+	g := newGate(t, m, gate.Hold, rec)
+	s := openSession(t, g)
+	done := make(chan error, 1)
+	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1") }()
+	p, _ := m.WaitPending(ctx)
+	if _, err := m.Approve(ctx, p.ID, oncall, "incident 9"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if rv := rec.reviewed(); len(rv) != 1 || !rv[0].BreakGlass {
+		t.Fatalf("break-glass not recorded: %+v", rv)
+	}
+	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 2") }()
+	p, _ = m.WaitPending(ctx)
+	m.Deny(ctx, p.ID, alice, "wrong table")
+	err := <-done
+	if !errors.Is(err, gate.ErrDenied) {
+		t.Fatalf("denied call: %v", err)
+	}
+}
+
+// An approval for one statement never authorizes another.
+func TestGateDigestBinding(t *testing.T) {
+	ctx := context.Background()
+	t.Run("refuse-then-retry", func(t *testing.T) {
+		m := &Memory{}
+		g := newGate(t, m, gate.RefuseThenRetry, &events{})
+		s := openSession(t, g)
+		one, other := "DELETE FROM users WHERE id = 1", "DELETE FROM users WHERE id = 999"
+		err := check(g, s, one)
+		var re *gate.RefusedError
+		if !errors.As(err, &re) || !re.Pending() {
+			t.Fatalf("first try: %v", err)
+		}
+		m.Approve(ctx, re.ApprovalID, alice, "a")
+		m.Approve(ctx, re.ApprovalID, bob, "b")
+		if err := check(g, s, other); !errors.Is(err, gate.ErrReviewPending) {
+			t.Fatalf("other statement: %v", err)
+		}
+		if err := check(g, s, one); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if err := check(g, s, one); !errors.Is(err, gate.ErrReviewPending) {
+			t.Fatalf("second retry reused the approval: %v", err)
+		}
+		// Another requester sending the same statement is another request.
+		s2 := &gate.Session{Protocol: "postgres", Target: "prod", Identity: gate.Identity{Subject: "agent-2", Kind: gate.KindAgent}}
+		g.OpenSession(ctx, s2)
+		err = check(g, s2, other)
+		if !errors.As(err, &re) {
+			t.Fatal(err)
+		}
+		pend := m.Pending()
+		if len(pend) != 3 {
+			t.Fatalf("%d pending", len(pend))
+		}
+	})
+	t.Run("hold", func(t *testing.T) {
+		m := &Memory{}
+		g := newGate(t, m, gate.Hold, &events{})
+		s := openSession(t, g)
+		cctx, cancel := context.WithCancel(ctx)
+		errs := make(chan error, 2)
+		go func() {
+			_, err := g.Check(cctx, &gate.Request{Session: s, Command: "DELETE FROM users WHERE id = 999"})
+			errs <- err
+		}()
+		p999, _ := m.WaitPending(ctx)
+		go func() { errs <- check(g, s, "DELETE FROM users WHERE id = 1") }()
+		var p1 Pending
+		for p1.ID == "" {
+			for _, p := range m.Pending() {
+				if p.ID != p999.ID {
+					p1 = p
+				}
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if p1.Request.Digest == p999.Request.Digest {
+			t.Fatal("different statements share a digest")
+		}
+		m.Approve(ctx, p1.ID, alice, "a")
+		m.Approve(ctx, p1.ID, bob, "b")
+		if err := <-errs; err != nil {
+			t.Fatalf("approved statement: %v", err)
+		}
+		select {
+		case err := <-errs:
+			t.Fatalf("id = 999 completed: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		cancel()
+		if err := <-errs; !errors.Is(err, gate.ErrDenied) {
+			t.Fatalf("withdrawn: %v", err)
+		}
+		if p, _ := m.Get(p999.ID); p.State != gate.ReviewWithdrawn {
+			t.Fatalf("state %s", p.State)
+		}
+	})
+}
+
+// Many agents held at once; a scripted pair of reviewers approves the even
+// ones and denies the odd ones. Every call ends as its review says.
+func TestGateHoldManyConcurrent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m := &Memory{}
+	rec := &events{}
+	g := newGate(t, m, gate.Hold, rec)
+	const n = 30
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		go func() {
+			s := &gate.Session{Protocol: "postgres", Identity: gate.Identity{Subject: fmt.Sprint("agent-", i), Kind: gate.KindAgent}}
+			g.OpenSession(ctx, s)
+			_, err := g.Check(ctx, &gate.Request{Session: s, Command: fmt.Sprintf("DELETE FROM t WHERE id = %d", i)})
+			results <- result{i, err}
+		}()
+	}
+	decided := map[string]bool{}
+	for len(decided) < n {
+		p, err := m.WaitPending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var i int
+		fmt.Sscanf(p.Request.Command, "DELETE FROM t WHERE id = %d", &i)
+		if i%2 == 0 {
+			m.Approve(ctx, p.ID, alice, "even")
+			m.Approve(ctx, p.ID, bob, "even")
+		} else {
+			m.Deny(ctx, p.ID, carol, "odd") // carol is no dba
+			m.Deny(ctx, p.ID, bob, "odd")
+		}
+		decided[p.ID] = true
+	}
+	for range n {
+		r := <-results
+		if (r.i%2 == 0) != (r.err == nil) {
+			t.Fatalf("request %d: %v", r.i, r.err)
+		}
+	}
+	if rv := rec.reviewed(); len(rv) != n/2*2+n/2 {
+		t.Fatalf("%d reviewed events", len(rv))
+	}
+}

@@ -1,0 +1,126 @@
+package approval
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// CheckReviewer reports whether reviewer may vote on r under r.Policy: never
+// the requester (same Subject), never an agent or an identity without a kind
+// or subject, and only members of the reviewer or break-glass groups when
+// the policy names reviewer groups. Approvers call it for every vote; it is
+// exported so front ends can hide buttons a reviewer cannot use.
+func CheckReviewer(r gate.ReviewRequest, reviewer gate.Identity) error {
+	if strings.TrimSpace(reviewer.Subject) == "" {
+		return fmt.Errorf("%w: reviewer has no subject", ErrNotReviewer)
+	}
+	switch reviewer.EffectiveKind() {
+	case gate.KindHuman, gate.KindService:
+	default:
+		return fmt.Errorf("%w: identity of kind %q cannot review", ErrNotReviewer, reviewer.EffectiveKind())
+	}
+	if reviewer.Subject == r.Requester.Subject {
+		return ErrSelfReview
+	}
+	p := r.Policy
+	if len(p.ReviewerGroups) > 0 && !inAny(reviewer, p.ReviewerGroups) && !inAny(reviewer, p.BreakGlassGroups) {
+		return fmt.Errorf("%w: %q is in none of the reviewer groups %v", ErrNotReviewer, reviewer.Subject, p.ReviewerGroups)
+	}
+	return nil
+}
+
+// checkReason validates a vote's reason under the policy.
+func checkReason(p gate.ReviewPolicy, reason string) error {
+	if len(reason) > MaxReasonLen {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrReasonTooLong, len(reason), MaxReasonLen)
+	}
+	if !utf8.ValidString(reason) || strings.ContainsFunc(reason, unicode.IsControl) {
+		return ErrBadReason
+	}
+	if p.RequireReason && strings.TrimSpace(reason) == "" {
+		return ErrReasonRequired
+	}
+	return nil
+}
+
+// vote applies one reviewer's vote to p (which must be pending and checked)
+// and settles the review when the policy is met.
+func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, now time.Time) error {
+	for _, v := range p.Votes {
+		if v.Reviewer.Subject == reviewer.Subject {
+			return fmt.Errorf("%w: %q", ErrAlreadyVoted, reviewer.Subject)
+		}
+	}
+	pol := p.Request.Policy.WithDefaults()
+	v := gate.Vote{Reviewer: cloneIdentity(reviewer), Approve: approve, Reason: reason, Time: now.UTC()}
+	if approve && inAny(reviewer, pol.BreakGlassGroups) {
+		v.BreakGlass = true
+	}
+	p.Votes = append(p.Votes, v)
+	switch {
+	case v.BreakGlass:
+		p.settle(gate.ReviewApproved, reason, now)
+		p.BreakGlass = true
+	case approve && p.Approvals() >= pol.Approvals:
+		p.settle(gate.ReviewApproved, reason, now)
+	case !approve && p.Denials() >= pol.Denials:
+		p.settle(gate.ReviewDenied, reason, now)
+	}
+	return nil
+}
+
+func (p *Pending) settle(state gate.ReviewState, reason string, now time.Time) {
+	p.State = state
+	p.Reason = reason
+	p.DecidedAt = now.UTC()
+}
+
+func inAny(id gate.Identity, groups []string) bool {
+	for _, g := range groups {
+		if g != "" && id.InGroup(g) {
+			return true
+		}
+	}
+	return false
+}
+
+func cloneIdentity(id gate.Identity) gate.Identity {
+	id.Groups = slices.Clone(id.Groups)
+	if id.Claims != nil {
+		c := make(map[string]any, len(id.Claims))
+		for k, v := range id.Claims {
+			c[k] = v
+		}
+		id.Claims = c
+	}
+	return id
+}
+
+func (p Pending) clone() Pending {
+	p.Votes = slices.Clone(p.Votes)
+	p.Request.Rules = slices.Clone(p.Request.Rules)
+	p.Request.Requester = cloneIdentity(p.Request.Requester)
+	return p
+}
+
+// publicIdentity is an identity as shown outside the process: claims may
+// carry tokens or personal data, so they are left out.
+func publicIdentity(id gate.Identity) gate.Identity {
+	id = cloneIdentity(id)
+	id.Claims = nil
+	return id
+}
+
+func publicVotes(vs []gate.Vote) []gate.Vote {
+	out := slices.Clone(vs)
+	for i := range out {
+		out[i].Reviewer = publicIdentity(out[i].Reviewer)
+	}
+	return out
+}

@@ -1,0 +1,408 @@
+package approval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// PostgresChannel is the NOTIFY channel on which a Postgres approver
+// announces every change of a review; the payload is the review's id.
+const PostgresChannel = "airlock_reviews"
+
+// Postgres is an approver whose reviews live in PostgreSQL, so that gateway
+// replicas share them: a request held on one replica can be approved
+// through any replica's console, waiters wake through LISTEN/NOTIFY, an
+// approval is consumed with a conditional update (two replicas can never
+// both use it), and expiry is swept by whichever replica gets there first.
+//
+// Schema (created by Migrate):
+//
+//	CREATE TABLE airlock_reviews (
+//	    id          text        PRIMARY KEY,
+//	    digest      text        NOT NULL,     -- gate.Digest of the held request
+//	    state       text        NOT NULL,     -- pending, approved, denied, expired, withdrawn, consumed, reported
+//	    request     jsonb       NOT NULL,     -- gate.ReviewRequest
+//	    votes       jsonb       NOT NULL DEFAULT '[]',
+//	    reason      text        NOT NULL DEFAULT '',
+//	    break_glass boolean     NOT NULL DEFAULT false,
+//	    created_at  timestamptz NOT NULL,
+//	    expires_at  timestamptz NOT NULL,
+//	    decided_at  timestamptz
+//	);
+//	CREATE UNIQUE INDEX airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
+//	CREATE INDEX airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);
+//
+// A denied review is reported once by Redeem and then marked "reported".
+type Postgres struct {
+	// Pool connects to the shared database.
+	Pool *pgxpool.Pool
+	// MaxPending bounds open reviews (default DefaultMaxPending).
+	MaxPending int
+	// Poll is how often Await re-reads a review even without a
+	// notification (default 1s), so a lost NOTIFY only delays.
+	Poll time.Duration
+}
+
+// Migrate creates the table and indexes when they do not exist.
+func (p *Postgres) Migrate(ctx context.Context) error {
+	_, err := p.Pool.Exec(ctx, `
+CREATE TABLE IF NOT EXISTS airlock_reviews (
+    id          text        PRIMARY KEY,
+    digest      text        NOT NULL,
+    state       text        NOT NULL,
+    request     jsonb       NOT NULL,
+    votes       jsonb       NOT NULL DEFAULT '[]',
+    reason      text        NOT NULL DEFAULT '',
+    break_glass boolean     NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    decided_at  timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);`)
+	if err != nil {
+		return fmt.Errorf("approval: postgres: migrate: %w", err)
+	}
+	return nil
+}
+
+// expire marks the pending reviews whose time ran out as expired and
+// notifies their waiters. Any replica may run it; the update is idempotent.
+func (p *Postgres) expire(ctx context.Context) error {
+	rows, err := p.Pool.Query(ctx, `
+UPDATE airlock_reviews SET state = 'expired', reason = 'the review expired', decided_at = now()
+WHERE state = 'pending' AND expires_at <= now() RETURNING id`)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		_, _ = p.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+	}
+	return nil
+}
+
+// Submit files a review, or returns the id of the pending review with the
+// same digest.
+func (p *Postgres) Submit(ctx context.Context, r gate.ReviewRequest) (string, error) {
+	if r.Digest == "" {
+		return "", fmt.Errorf("%w: no digest", ErrInvalidRequest)
+	}
+	if err := p.expire(ctx); err != nil {
+		return "", fmt.Errorf("approval: postgres: submit: %w", err)
+	}
+	r.Policy = r.Policy.WithDefaults()
+	now := time.Now().UTC()
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	if r.ExpiresAt.IsZero() {
+		r.ExpiresAt = r.CreatedAt.Add(r.Policy.TTL)
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("approval: postgres: submit: %w", err)
+	}
+	limit := p.MaxPending
+	if limit <= 0 {
+		limit = DefaultMaxPending
+	}
+	var id string
+	err = pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		var open int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM airlock_reviews WHERE state = 'pending'`).Scan(&open); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `
+INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at)
+SELECT $1, $2, 'pending', $3, $4, $5 WHERE $6
+ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
+			gate.NewID(), r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = tx.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE digest = $1 AND state = 'pending'`, r.Digest).Scan(&id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("%w (%d)", ErrTooManyPending, limit)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("approval: postgres: submit: %w", err)
+	}
+	return id, nil
+}
+
+// load reads one review.
+func (p *Postgres) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool) (Pending, error) {
+	sql := `SELECT id, state, request, votes, reason, break_glass, decided_at FROM airlock_reviews WHERE id = $1`
+	if forUpdate {
+		sql += " FOR UPDATE"
+	}
+	var row pgx.Row
+	if q != nil {
+		row = q.QueryRow(ctx, sql, id)
+	} else {
+		row = p.Pool.QueryRow(ctx, sql, id)
+	}
+	return scanPending(row)
+}
+
+func scanPending(row pgx.Row) (Pending, error) {
+	var pd Pending
+	var state string
+	var req, votes []byte
+	var decided *time.Time
+	if err := row.Scan(&pd.ID, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return pd, ErrUnknownReview
+		}
+		return pd, err
+	}
+	pd.State = gate.ReviewState(state)
+	if err := json.Unmarshal(req, &pd.Request); err != nil {
+		return pd, fmt.Errorf("approval: postgres: review %s: %w", pd.ID, err)
+	}
+	if err := json.Unmarshal(votes, &pd.Votes); err != nil {
+		return pd, fmt.Errorf("approval: postgres: review %s: %w", pd.ID, err)
+	}
+	if decided != nil {
+		pd.DecidedAt = *decided
+	}
+	return pd, nil
+}
+
+// Vote casts reviewer's vote under the review's policy.
+func (p *Postgres) Vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string) (gate.Verdict, error) {
+	if err := p.expire(ctx); err != nil {
+		return gate.Verdict{}, fmt.Errorf("approval: postgres: vote: %w", err)
+	}
+	var v gate.Verdict
+	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		pd, err := p.load(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if pd.State != gate.ReviewPending {
+			v = pd.Verdict()
+			return fmt.Errorf("%w: %s is %s", ErrNotPending, id, pd.State)
+		}
+		if err := CheckReviewer(pd.Request, reviewer); err != nil {
+			return err
+		}
+		if err := checkReason(pd.Request.Policy, reason); err != nil {
+			return err
+		}
+		if err := pd.vote(reviewer, approve, reason, time.Now()); err != nil {
+			return err
+		}
+		votes, err := json.Marshal(pd.Votes)
+		if err != nil {
+			return err
+		}
+		var decided *time.Time
+		if !pd.DecidedAt.IsZero() {
+			decided = &pd.DecidedAt
+		}
+		if _, err := tx.Exec(ctx, `UPDATE airlock_reviews SET state = $2, votes = $3, reason = $4, break_glass = $5, decided_at = $6 WHERE id = $1`,
+			id, string(pd.State), votes, pd.Reason, pd.BreakGlass, decided); err != nil {
+			return err
+		}
+		v = pd.Verdict()
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+		return err
+	})
+	return v, err
+}
+
+// Approve casts an approving vote.
+func (p *Postgres) Approve(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
+	return p.Vote(ctx, id, reviewer, true, reason)
+}
+
+// Deny casts a denying vote.
+func (p *Postgres) Deny(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
+	return p.Vote(ctx, id, reviewer, false, reason)
+}
+
+// Withdraw ends a pending review.
+func (p *Postgres) Withdraw(ctx context.Context, id string) error {
+	tag, err := p.Pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = 'withdrawn by the requester', decided_at = now() WHERE id = $1 AND state = 'pending'`, id)
+	if err != nil {
+		return fmt.Errorf("approval: postgres: withdraw: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		pd, err := p.load(ctx, nil, id, false)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, id)
+		}
+		return fmt.Errorf("%w: %s is %s", ErrNotPending, id, pd.State)
+	}
+	_, _ = p.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+	return nil
+}
+
+// consume turns an approved review into a consumed one; exactly one caller
+// across all replicas succeeds.
+func (p *Postgres) consume(ctx context.Context, id, from, to string) (bool, error) {
+	tag, err := p.Pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2`, id, from, to)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Await blocks until the review is decided or expires, or ctx ends. An
+// approval it returns is consumed.
+func (p *Postgres) Await(ctx context.Context, id string) (gate.Verdict, error) {
+	conn, err := p.Pool.Acquire(ctx)
+	if err != nil {
+		return gate.Verdict{}, fmt.Errorf("approval: postgres: await: %w", err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_, _ = conn.Exec(uctx, "UNLISTEN "+PostgresChannel)
+		conn.Release()
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+PostgresChannel); err != nil {
+		return gate.Verdict{}, fmt.Errorf("approval: postgres: await: %w", err)
+	}
+	poll := p.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	for {
+		if err := p.expire(ctx); err != nil && ctx.Err() == nil {
+			return gate.Verdict{}, fmt.Errorf("approval: postgres: await: %w", err)
+		}
+		pd, err := p.load(ctx, nil, id, false)
+		if err != nil {
+			if ctx.Err() != nil {
+				return gate.Verdict{}, ctx.Err()
+			}
+			return gate.Verdict{}, fmt.Errorf("approval: postgres: await %s: %w", id, err)
+		}
+		switch pd.State {
+		case gate.ReviewApproved:
+			ok, err := p.consume(ctx, id, "approved", "consumed")
+			if err != nil {
+				return gate.Verdict{}, fmt.Errorf("approval: postgres: consume %s: %w", id, err)
+			}
+			if !ok {
+				return gate.Verdict{}, fmt.Errorf("%w: %s", ErrConsumed, id)
+			}
+			return pd.Verdict(), nil
+		case gate.ReviewPending:
+		default:
+			return pd.Verdict(), nil
+		}
+		wait := time.Until(pd.Request.ExpiresAt)
+		if wait > poll {
+			wait = poll
+		}
+		if wait < 10*time.Millisecond {
+			wait = 10 * time.Millisecond
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		_, err = conn.Conn().WaitForNotification(wctx)
+		cancel()
+		if ctx.Err() != nil {
+			return gate.Verdict{}, ctx.Err()
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return gate.Verdict{}, fmt.Errorf("approval: postgres: await %s: %w", id, err)
+		}
+	}
+}
+
+// Redeem returns the newest review for digest, consuming an approval and
+// reporting a denial once.
+func (p *Postgres) Redeem(ctx context.Context, digest string) (gate.Verdict, error) {
+	if err := p.expire(ctx); err != nil {
+		return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
+	}
+	pd, err := scanPending(p.Pool.QueryRow(ctx, `
+SELECT id, state, request, votes, reason, break_glass, decided_at FROM airlock_reviews
+WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
+	if errors.Is(err, ErrUnknownReview) {
+		return gate.Verdict{}, nil
+	}
+	if err != nil {
+		return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
+	}
+	switch pd.State {
+	case gate.ReviewPending:
+		return pd.Verdict(), nil
+	case gate.ReviewApproved, gate.ReviewDenied:
+		next := "consumed"
+		if pd.State == gate.ReviewDenied {
+			next = "reported"
+		}
+		ok, err := p.consume(ctx, pd.ID, string(pd.State), next)
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
+		}
+		if !ok {
+			// Another replica used it first.
+			return gate.Verdict{}, nil
+		}
+		return pd.Verdict(), nil
+	}
+	return gate.Verdict{}, nil
+}
+
+// Pending lists the open reviews, oldest first. Errors yield an empty list
+// (and are retried on the next call); use PendingContext to see them.
+func (p *Postgres) Pending() []Pending {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, _ := p.PendingContext(ctx)
+	return out
+}
+
+// PendingContext lists the open reviews, oldest first.
+func (p *Postgres) PendingContext(ctx context.Context) ([]Pending, error) {
+	if err := p.expire(ctx); err != nil {
+		return nil, err
+	}
+	return p.list(ctx, `WHERE state = 'pending' ORDER BY created_at`)
+}
+
+// History lists decided reviews, newest first (at most DefaultHistoryLimit).
+func (p *Postgres) History() []Pending {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, _ := p.list(ctx, fmt.Sprintf(`WHERE state <> 'pending' ORDER BY decided_at DESC NULLS LAST LIMIT %d`, DefaultHistoryLimit))
+	return out
+}
+
+func (p *Postgres) list(ctx context.Context, where string) ([]Pending, error) {
+	rows, err := p.Pool.Query(ctx, `SELECT id, state, request, votes, reason, break_glass, decided_at FROM airlock_reviews `+where)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Pending
+	for rows.Next() {
+		pd, err := scanPending(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pd)
+	}
+	return out, rows.Err()
+}
