@@ -8,9 +8,9 @@
 //   - Webhook is a Memory that also POSTs each held request, signed, to a URL,
 //     and takes decisions back through a signed callback (Webhook.Callback).
 //   - Postgres keeps reviews in PostgreSQL, shared by gateway replicas: a
-    request held on one replica is approved through any other, waiters wake
-    through LISTEN/NOTIFY, and an approval is consumed by exactly one replica.
-  - Console is an http.Handler for humans: a page of pending reviews that
+//     request held on one replica is approved through any other, waiters wake
+//     through LISTEN/NOTIFY, and an approval is consumed by exactly one replica.
+//   - Console is an http.Handler for humans: a page of pending reviews that
 //     updates live, approve/deny with a reason, a history view, and a JSON API.
 //     It works over any Reviewable approver.
 //
