@@ -38,6 +38,9 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 		case ReviewPending:
 			d.ApprovalID = v.ID
 			return d, &RefusedError{Decision: d, ApprovalID: v.ID}
+		case ReviewExpired:
+			// Nobody waited on it, so nothing recorded its end yet.
+			g.recordApproval(ctx, s, EventApprovalExpired, &ApprovalInfo{ID: v.ID, DecisionID: d.ID, State: ReviewExpired})
 		}
 		id, err := g.submit(ctx, req, d, rs, digest, policy)
 		if err != nil {
