@@ -31,6 +31,12 @@ type serveConfig struct {
 type rulesConfig struct {
 	// File is the rule file; it is reloaded when it changes.
 	File string `yaml:"file"`
+	// Postgres is a connection string of a shared rule store (gate/pgrules):
+	// the active version is loaded at start and swapped on every publish.
+	// With both set, File seeds the store when it holds no rules yet.
+	Postgres string `yaml:"postgres"`
+	// Name selects the rule set in the store (default "default").
+	Name string `yaml:"name"`
 	// Reload is how often the file is checked (default 2s).
 	Reload time.Duration `yaml:"reload"`
 	// MaskHashKeyFile holds the key of the mask hash strategy.
@@ -39,8 +45,11 @@ type rulesConfig struct {
 
 type reviewConfig struct {
 	// Mode is hold (default) or retry (refuse-then-retry).
-	Mode    string         `yaml:"mode"`
-	Console *consoleConfig `yaml:"console"`
+	Mode string `yaml:"mode"`
+	// Postgres is a connection string: reviews are then shared by every
+	// replica using the same database (approval.Postgres).
+	Postgres string         `yaml:"postgres"`
+	Console  *consoleConfig `yaml:"console"`
 }
 
 type consoleConfig struct {
@@ -142,8 +151,8 @@ func loadServeConfig(path string) (*serveConfig, error) {
 func (c *serveConfig) validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.Rules.File == "" {
-		bad("rules.file: required")
+	if c.Rules.File == "" && c.Rules.Postgres == "" {
+		bad("rules: a file or a postgres store is required")
 	}
 	switch c.Review.Mode {
 	case "", "hold", "retry":

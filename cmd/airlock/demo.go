@@ -235,6 +235,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		return fmt.Errorf("the record does not verify: %w", err)
 	}
 	fmt.Fprintln(w, "\nrecord.Verify: the chain and the signed checkpoints are intact.")
+	fmt.Fprintf(w, "Replay it with: go run ./cmd/airlock replay %s\n", recordPath)
 	return nil
 }
 

@@ -4,6 +4,10 @@
 //	airlock serve --config FILE      run the gateway (--check validates)
 //	airlock rules check FILE         compile and type-check a rule file
 //	airlock rules test FILE CASES    decide test cases and compare
+//	airlock replay FILE              a human transcript of recorded sessions
+//	airlock verify FILE --key PUB    prove a record was not edited, cut or reordered
+//	airlock export FILE --format asciicast
+//	airlock mcp -- SERVER...         gate an MCP server spoken to over stdio
 //	airlock version                  print the version
 //
 // Exit codes: 0 success, 1 failure (a verification that failed, a
@@ -30,6 +34,18 @@ type command struct {
 var commands = map[string]command{
 	"demo": {"run a scripted agent through the gate and narrate what happens", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return cmdDemo(args, stdout, stderr)
+	}},
+	"replay": {"replay recorded sessions (replay FILE|postgres://... [--session ID] [--speed N])", func(a []string, _ io.Reader, o, e io.Writer) int {
+		return cmdReplay(a, o, e)
+	}},
+	"verify": {"verify a record's hash chain and signatures (verify FILE --key PUBFILE)", func(a []string, _ io.Reader, o, e io.Writer) int {
+		return cmdVerify(a, o, e)
+	}},
+	"export": {"export a terminal session as asciicast v2 (export FILE --format asciicast)", func(a []string, _ io.Reader, o, e io.Writer) int {
+		return cmdExport(a, o, e)
+	}},
+	"mcp": {"gate an MCP server over stdio (mcp [flags] -- SERVER COMMAND...)", func(a []string, in io.Reader, o, e io.Writer) int {
+		return cmdMCP(a, in, o, e)
 	}},
 	"rules": {"check a rule file, or test it against cases (rules check FILE | rules test FILE CASES)", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return cmdRules(args, stdout, stderr)

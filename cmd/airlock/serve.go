@@ -21,11 +21,13 @@ import (
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/oidc"
+	"github.com/airlock-sdk/airlock/gate/pgrules"
 	httpgate "github.com/airlock-sdk/airlock/protocols/http"
 	"github.com/airlock-sdk/airlock/protocols/postgres"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -51,22 +53,61 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "airlock serve:", err)
 		return 1
 	}
-	rules, err := gate.LoadRules(cfg.Rules.File, opts...)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rules, store, err := loadServeRules(ctx, cfg, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock serve:", err)
 		return 1
 	}
+	if store != nil {
+		defer store.Pool.Close()
+	}
 	if *check {
-		fmt.Fprintf(stdout, "%s: configuration valid; rules %s version %s\n", *path, cfg.Rules.File, rules.Version())
+		fmt.Fprintf(stdout, "%s: configuration valid; rules %s version %s\n", *path, rules.Name(), rules.Version())
 		return 0
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := serve(ctx, cfg, rules, opts, stdout, stderr); err != nil {
+	if err := serve(ctx, cfg, rules, store, opts, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "airlock serve:", err)
 		return 1
 	}
 	return 0
+}
+
+// loadServeRules loads the rules from the file, or from the shared store
+// (seeding an empty store from the file when both are configured).
+func loadServeRules(ctx context.Context, cfg *serveConfig, opts []gate.RuleOption) (*gate.RuleSet, *pgrules.Store, error) {
+	if cfg.Rules.Postgres == "" {
+		rs, err := gate.LoadRules(cfg.Rules.File, opts...)
+		return rs, nil, err
+	}
+	pool, err := pgxpool.New(ctx, cfg.Rules.Postgres)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rules.postgres: %w", err)
+	}
+	store := &pgrules.Store{Pool: pool, Name: cfg.Rules.Name, Options: opts}
+	rs, err := func() (*gate.RuleSet, error) {
+		if err := store.Migrate(ctx); err != nil {
+			return nil, err
+		}
+		rs, err := store.Active(ctx)
+		if errors.Is(err, pgrules.ErrNoRuleSet) && cfg.Rules.File != "" {
+			data, rerr := os.ReadFile(cfg.Rules.File)
+			if rerr != nil {
+				return nil, rerr
+			}
+			if _, perr := store.Publish(ctx, data, "airlock serve (seed from "+cfg.Rules.File+")"); perr != nil {
+				return nil, perr
+			}
+			rs, err = store.Active(ctx)
+		}
+		return rs, err
+	}()
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("rules.postgres: %w", err)
+	}
+	return rs, store, nil
 }
 
 func ruleOptions(cfg *serveConfig) ([]gate.RuleOption, error) {
@@ -113,7 +154,7 @@ func (s *server) serveHTTP(name string, ln net.Listener, h http.Handler) {
 	}()
 }
 
-func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, opts []gate.RuleOption, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pgrules.Store, opts []gate.RuleOption, stdout, stderr io.Writer) error {
 	level := hclog.LevelFromString(cfg.LogLevel)
 	if level == hclog.NoLevel {
 		level = hclog.Info
@@ -143,7 +184,22 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, opts []ga
 	if err != nil {
 		return err
 	}
-	approver := &approval.Memory{}
+	var approver interface {
+		gate.Approver
+		approval.Reviewable
+	} = &approval.Memory{}
+	if cfg.Review.Postgres != "" {
+		pool, err := pgxpool.New(ctx, cfg.Review.Postgres)
+		if err != nil {
+			return fmt.Errorf("review.postgres: %w", err)
+		}
+		defer pool.Close()
+		ap := &approval.Postgres{Pool: pool}
+		if err := ap.Migrate(ctx); err != nil {
+			return fmt.Errorf("review.postgres: %w", err)
+		}
+		approver = ap
+	}
 	mode := gate.Hold
 	if cfg.Review.Mode == "retry" {
 		mode = gate.RefuseThenRetry
@@ -153,8 +209,12 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, opts []ga
 		gcfg.MeterProvider = mp
 	}
 	g := gate.New(gcfg)
-	go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
-	log.Info("rules loaded", "file", cfg.Rules.File, "version", rules.Version())
+	if store != nil {
+		go store.Watch(ctx, g)
+	} else {
+		go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
+	}
+	log.Info("rules loaded", "from", rules.Name(), "version", rules.Version())
 
 	ids, err := newIdentities(ctx, cfg)
 	if err != nil {

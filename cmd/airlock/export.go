@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/record"
+)
+
+// cmdExport runs `airlock export SOURCE --format asciicast [--session ID]`:
+// it writes a terminal session's stdout and stderr, as the client saw them
+// (masked), as an asciicast v2 recording.
+func cmdExport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "asciicast", "output format (asciicast: asciicast v2)")
+	session := fs.String("session", "", "the session to export (required when the source holds several terminal sessions)")
+	output := fs.String("o", "", "write to this file instead of standard output")
+	cols := fs.Int("cols", 80, "terminal width recorded in the header")
+	rows := fs.Int("rows", 24, "terminal height recorded in the header")
+	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: airlock export FILE|postgres://... --format asciicast [--session ID] [-o OUT]")
+		fs.PrintDefaults()
+	}
+	pos, ok := parseArgs(fs, args)
+	if !ok || len(pos) != 1 || *cols <= 0 || *rows <= 0 {
+		fs.Usage()
+		return 2
+	}
+	if *format != "asciicast" {
+		fmt.Fprintf(stderr, "airlock export: unknown format %q (want asciicast)\n", *format)
+		return 2
+	}
+	ctx := context.Background()
+	src, closeSrc, err := openSource(ctx, pos[0], *table)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	defer closeSrc()
+	ids, err := sessionIDs(ctx, src, *session)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	// Pick the session: the one asked for, or the only one with terminal output.
+	var chosen []record.Event
+	for _, id := range ids {
+		evs, err := record.ReadSession(ctx, src, id)
+		if err != nil {
+			fmt.Fprintln(stderr, "airlock export:", err)
+			return 1
+		}
+		if *session == "" && !hasTerminalOutput(evs) {
+			continue
+		}
+		if chosen != nil {
+			fmt.Fprintln(stderr, "airlock export: several terminal sessions; choose one with --session")
+			return 2
+		}
+		chosen = evs
+	}
+	if chosen == nil {
+		fmt.Fprintln(stderr, "airlock export: no terminal session (output on stdout or stderr) found")
+		return 1
+	}
+	w := stdout
+	if *output != "" {
+		f, err := os.OpenFile(*output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			fmt.Fprintln(stderr, "airlock export:", err)
+			return 1
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := writeAsciicast(w, chosen, *cols, *rows); err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	return 0
+}
+
+func hasTerminalOutput(evs []record.Event) bool {
+	for _, e := range evs {
+		if isTerminalOutput(e) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTerminalOutput(e record.Event) bool {
+	return e.Event != nil && e.Event.Kind == gate.EventOutput && e.Event.Output != nil &&
+		(e.Event.Output.Stream == "stdout" || e.Event.Output.Stream == "stderr")
+}
+
+// asciicastHeader is the first line of an asciicast v2 file.
+type asciicastHeader struct {
+	Version   int               `json:"version"`
+	Width     int               `json:"width"`
+	Height    int               `json:"height"`
+	Timestamp int64             `json:"timestamp"`
+	Title     string            `json:"title,omitempty"`
+	Env       map[string]string `json:"env,omitempty"`
+}
+
+// writeAsciicast writes the header and one [seconds, "o", data] event per
+// terminal output chunk, timed from the session start.
+func writeAsciicast(w io.Writer, evs []record.Event, cols, rows int) error {
+	start := evs[0].Time
+	hdr := asciicastHeader{Version: 2, Width: cols, Height: rows, Timestamp: start / 1e9,
+		Title: "airlock session " + evs[0].SessionID, Env: map[string]string{"TERM": "xterm-256color", "SHELL": "/bin/sh"}}
+	if ev := evs[0].Event; ev != nil && ev.Session != nil && ev.Identity != nil {
+		hdr.Title = fmt.Sprintf("airlock session %s: %s -> %s", evs[0].SessionID, ev.Identity.Subject, ev.Session.Target)
+	}
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(hdr); err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if !isTerminalOutput(e) || len(e.Event.Output.Data) == 0 {
+			continue
+		}
+		t := float64(max(e.Time-start, 0)) / 1e9
+		if err := enc.Encode([]any{json.Number(fmt.Sprintf("%.6f", t)), "o", string(e.Event.Output.Data)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

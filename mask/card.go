@@ -1,0 +1,78 @@
+package mask
+
+// cardDetector finds payment card numbers: 13 to 19 digits, contiguous or
+// grouped with single spaces or dashes, whose prefix belongs to a known
+// network (Visa, Mastercard, American Express, Discover, Diners Club, JCB,
+// UnionPay) with a length that network issues, and that pass Luhn.
+//
+// A candidate starts at any digit group (so "ref 12 4111 1111 1111 1111"
+// still yields the card) and ends at the end of a group; digits glued to
+// either end disqualify it.
+type cardDetector struct{}
+
+func (cardDetector) maxLen() int { return 19*2 + 2 }
+
+func (d cardDetector) find(s *scan, id int, out []span) []span { return findRuns(d, s, id, out) }
+
+func (cardDetector) onRun(t []byte, start, end, id int, out []span) []span {
+	if end-start > 19 {
+		return out
+	}
+	var d [19]byte
+	n := 0
+	best := -1
+	a, b := start, end
+	for {
+		for k := a; k < b; k++ {
+			if n == 19 {
+				n = 20
+				break
+			}
+			d[n] = t[k] - '0'
+			n++
+		}
+		if n > 19 {
+			break
+		}
+		if n >= 13 && cardIIN(d[:n]) && luhnValid(d[:n]) {
+			best = b
+		}
+		// Next group: one separator, then digits.
+		if b+1 < len(t) && (t[b] == ' ' || t[b] == '-') && isDigit(t[b+1]) {
+			a = b + 1
+			b = digitRunEnd(t, a)
+			continue
+		}
+		break
+	}
+	if best > 0 {
+		out = append(out, span{start: start, end: best, det: id})
+	}
+	return out
+}
+
+// cardIIN checks the issuer prefix and the length the issuer uses.
+func cardIIN(d []byte) bool {
+	n := len(d)
+	p2 := int(d[0])*10 + int(d[1])
+	p3 := p2*10 + int(d[2])
+	p4 := p3*10 + int(d[3])
+	p6 := p4*100 + int(d[4])*10 + int(d[5])
+	switch {
+	case d[0] == 4: // Visa
+		return n == 13 || n == 16 || n == 19
+	case p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720: // Mastercard
+		return n == 16
+	case p2 == 34 || p2 == 37: // American Express
+		return n == 15
+	case p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65, p6 >= 622126 && p6 <= 622925: // Discover
+		return n >= 16 && n <= 19
+	case p3 >= 300 && p3 <= 305, p2 == 36, p2 == 38, p2 == 39: // Diners Club
+		return n >= 14 && n <= 19
+	case p4 >= 3528 && p4 <= 3589: // JCB
+		return n >= 16 && n <= 19
+	case p2 == 62, p2 == 81: // UnionPay
+		return n >= 16 && n <= 19
+	}
+	return false
+}

@@ -1,0 +1,40 @@
+package mask
+
+import "encoding/binary"
+
+const (
+	ones8 = 0x0101010101010101
+	low7  = ones8 * 127
+	high8 = ones8 * 128
+)
+
+// hasDigit8 reports whether any of the eight bytes in x is an ASCII digit,
+// without a branch per byte (bytes >= 0x80 never count).
+func hasDigit8(x uint64) bool {
+	const m, n = '0' - 1, '9' + 1
+	return (ones8*(127+n)-(x&low7))&^x&((x&low7)+ones8*(127-m))&high8 != 0
+}
+
+// nextDigit returns the index of the first ASCII digit in t at or after i,
+// or len(t). Clean text is skipped eight bytes at a time.
+func nextDigit(t []byte, i int) int {
+	for ; i+8 <= len(t); i += 8 {
+		if hasDigit8(binary.LittleEndian.Uint64(t[i:])) {
+			break
+		}
+	}
+	for ; i < len(t); i++ {
+		if isDigit(t[i]) {
+			return i
+		}
+	}
+	return len(t)
+}
+
+// digitRunEnd returns the end of the run of digits starting at i.
+func digitRunEnd(t []byte, i int) int {
+	for i < len(t) && isDigit(t[i]) {
+		i++
+	}
+	return i
+}

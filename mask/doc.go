@@ -1,0 +1,49 @@
+// Package mask finds sensitive data in results and replaces it before a
+// client sees it.
+//
+// An Engine compiles the `masking:` section of a rule file: built-in
+// detectors (credit_card, email, us_ssn, phone, iban, ipv4, ipv6, and the
+// secrets aws_access_key_id, aws_secret_access_key, github_token,
+// gitlab_token, slack_token, stripe_key, google_api_key, jwt, private_key,
+// password_assignment), custom detectors (a regular expression with
+// keywords, or a dictionary), field rules that mask by column, JSON path or
+// header name, and a strategy per name (redact, partial, hash, same_length,
+// null). Groups name several detectors at once: "pii", "secrets", "ip",
+// "aws", "custom", "all".
+//
+// A gate decision carries mask names; Engine.Policy turns them into a
+// Policy, which has three maskers over the same detectors: Value for one
+// value, JSON and JSONValue for documents, and NewWriter for streams.
+//
+//	eng, err := mask.New(mask.Config{HashKey: key})
+//	if err != nil { ... }
+//	pol, err := eng.Policy([]string{"credit_card", "email", "secrets"})
+//	if err != nil { ... }              // unknown name: deny
+//	v, findings, err := pol.Value("users.note", note)
+//	w := pol.NewWriter(conn)           // mask a stream
+//	_, err = io.Copy(w, upstream)
+//	if err == nil { err = w.Close() }  // flushes the held tail
+//	record(findings, w.Findings())     // what was masked, never the value
+//
+// The one thing not to forget: on any error, send nothing of that value,
+// document or stream from the point of failure on. Masking fails closed —
+// a limit exceeded, invalid JSON or a write error returns an error instead
+// of unmasked data, and a caller that falls back to the original bytes
+// defeats it. For a stream, nothing is complete until Close returns nil:
+// Write holds back the last few KiB, which could still begin a match.
+//
+// Known trade-offs, chosen to fail towards masking: nine bare digits that
+// satisfy the SSA rules count as a us_ssn; a name containing "token",
+// "secret", "password" and the like (a JSON key, a column, a header) has its
+// whole value masked by password_assignment; ten bare digits are not a
+// phone. Detectors judge a value by its raw neighbours, so a value glued to
+// letters or digits (x4111111111111111y is masked, 94111111111111111 is
+// not) may stay.
+//
+// Detectors are hand-written scanners over bytes, prefiltered by cheap byte
+// checks (digit runs, '@', ':') or by one Aho-Corasick pass over the
+// keywords of every secret, and validated by checksums (Luhn, mod 97) or
+// structure. Every detector looks at a bounded window around a match, which
+// is what lets the stream masker give the same output as Value whatever the
+// chunking.
+package mask

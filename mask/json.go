@@ -1,0 +1,659 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxJSONDepth bounds nesting; deeper documents are refused (ErrLimit).
+const maxJSONDepth = 512
+
+// JSON masks a JSON document and keeps its structure: object keys and
+// string values are masked by the detectors, numbers too (a card stored as
+// a number becomes a string token), and values at a field rule's JSON path
+// are replaced whole. A duplicate key, invalid JSON, trailing data or a
+// document above MaxValueBytes is an error and no output is returned.
+// Masked values with the null strategy become null. Whitespace between
+// tokens is not kept; escapes are normalised.
+func (p *Policy) JSON(doc []byte) ([]byte, []Finding, error) {
+	if p == nil {
+		return doc, nil, nil
+	}
+	if len(doc) > p.e.maxVal {
+		return nil, nil, fmt.Errorf("%w: document of %d bytes is above max_value_bytes %d", ErrLimit, len(doc), p.e.maxVal)
+	}
+	j := jsonMasker{p: p, in: doc}
+	j.out = make([]byte, 0, len(doc)+len(doc)/8)
+	j.ws()
+	if err := j.value(); err != nil {
+		return nil, nil, err
+	}
+	j.ws()
+	if j.pos != len(j.in) {
+		return nil, nil, j.errf("data after the document")
+	}
+	return j.out, j.tl.result(), nil
+}
+
+// jsonMasker parses a document (RFC 8259) and writes the masked copy in
+// one pass.
+type jsonMasker struct {
+	p    *Policy
+	in   []byte
+	pos  int
+	out  []byte
+	path []pathElem // raw keys, for field rules
+	show []pathElem // masked keys, for findings
+	tl   tally
+	sub  tally  // findings of one string, before they get their path
+	sbuf []byte // decoded string with escapes
+}
+
+func (j *jsonMasker) errf(format string, args ...any) error {
+	return fmt.Errorf("%w: json: %s at byte %d", ErrInput, fmt.Sprintf(format, args...), j.pos)
+}
+
+func (j *jsonMasker) ws() {
+	for j.pos < len(j.in) {
+		switch j.in[j.pos] {
+		case ' ', '\t', '\n', '\r':
+			j.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (j *jsonMasker) value() error {
+	if len(j.path) > maxJSONDepth {
+		return fmt.Errorf("%w: json nested deeper than %d", ErrLimit, maxJSONDepth)
+	}
+	if j.pos >= len(j.in) {
+		return j.errf("unexpected end")
+	}
+	if len(j.p.fields) > 0 && len(j.path) > 0 {
+		for _, f := range j.p.fields {
+			if raw, ok := f.matchPath(j.path); ok {
+				a := j.pos
+				if err := j.skip(len(j.path)); err != nil {
+					return err
+				}
+				j.out = j.p.fieldReplace(j.out, f, raw, j.in[a:j.pos], &j.tl)
+				return nil
+			}
+		}
+	}
+	switch c := j.in[j.pos]; {
+	case c == '{':
+		return j.object()
+	case c == '[':
+		return j.array()
+	case c == '"':
+		s, err := j.str()
+		if err != nil {
+			return err
+		}
+		if i := j.secretKey(); i >= 0 {
+			m, null := j.p.maskWhole(i, s, genericPath(j.show), &j.tl)
+			j.appendMasked(m, null)
+			return nil
+		}
+		m, null, err := j.mask(s)
+		if err != nil {
+			return err
+		}
+		j.appendMasked(m, null)
+		return nil
+	case c == '-' || isDigit(c):
+		n, err := j.num()
+		if err != nil {
+			return err
+		}
+		if i := j.secretKey(); i >= 0 {
+			m, null := j.p.maskWhole(i, n, genericPath(j.show), &j.tl)
+			j.appendMasked(m, null)
+			return nil
+		}
+		return j.number(string(n))
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(j.in[j.pos:], []byte(lit)) {
+			j.pos += len(lit)
+			j.out = append(j.out, lit...)
+			return nil
+		}
+	}
+	return j.errf("unexpected %q", j.in[j.pos])
+}
+
+// secretKey returns the detector index when the current value sits under
+// a key that names a secret.
+func (j *jsonMasker) secretKey() int {
+	if len(j.path) == 0 || j.path[len(j.path)-1].isIdx {
+		return -1
+	}
+	return j.p.secretName(j.path[len(j.path)-1].key)
+}
+
+func (j *jsonMasker) appendMasked(m []byte, null bool) {
+	if null {
+		j.out = append(j.out, "null"...)
+		return
+	}
+	j.out = appendJSONString(j.out, m)
+}
+
+func (j *jsonMasker) object() error {
+	j.pos++ // '{'
+	j.out = append(j.out, '{')
+	var keys []string // this object's keys, for duplicates
+	var seen map[string]struct{}
+	var seenOut map[string]struct{}
+	j.ws()
+	if j.pos < len(j.in) && j.in[j.pos] == '}' {
+		j.pos++
+		j.out = append(j.out, '}')
+		return nil
+	}
+	for first := true; ; first = false {
+		j.ws()
+		if j.pos >= len(j.in) || j.in[j.pos] != '"' {
+			return j.errf("object key expected")
+		}
+		kb, err := j.str()
+		if err != nil {
+			return err
+		}
+		k := string(kb)
+		dup := false
+		if seen != nil {
+			_, dup = seen[k]
+		} else {
+			for _, x := range keys {
+				dup = dup || x == k
+			}
+		}
+		if dup {
+			return fmt.Errorf("%w: json: duplicate key at %s", ErrInput, genericPath(append(j.show, pathElem{key: "?"})))
+		}
+		mk, _, err := j.mask(kb)
+		if err != nil {
+			return err
+		}
+		if seen == nil && len(keys) < 16 {
+			keys = append(keys, k)
+		} else {
+			if seen == nil {
+				seen = make(map[string]struct{}, 32)
+				for _, x := range keys {
+					seen[x] = struct{}{}
+				}
+			}
+			seen[k] = struct{}{}
+		}
+		if string(mk) != k { // a masked key could collide with another
+			if seenOut == nil {
+				seenOut = map[string]struct{}{}
+			}
+			if _, c := seenOut[string(mk)]; c {
+				return fmt.Errorf("%w: json: two keys at %s are equal once masked", ErrInput, genericPath(j.show))
+			}
+			seenOut[string(mk)] = struct{}{}
+		}
+		if !first {
+			j.out = append(j.out, ',')
+		}
+		j.out = appendJSONString(j.out, mk)
+		j.ws()
+		if j.pos >= len(j.in) || j.in[j.pos] != ':' {
+			return j.errf("':' expected")
+		}
+		j.pos++
+		j.out = append(j.out, ':')
+		j.ws()
+		j.path = append(j.path, pathElem{key: k})
+		j.show = append(j.show, pathElem{key: string(mk)})
+		err = j.value()
+		j.path = j.path[:len(j.path)-1]
+		j.show = j.show[:len(j.show)-1]
+		if err != nil {
+			return err
+		}
+		j.ws()
+		if j.pos >= len(j.in) {
+			return j.errf("unexpected end in object")
+		}
+		switch j.in[j.pos] {
+		case ',':
+			j.pos++
+		case '}':
+			j.pos++
+			j.out = append(j.out, '}')
+			// Masked keys that collide with an unmasked key are caught here.
+			for mk := range seenOut {
+				if _, c := seen[mk]; c || contains(keys, mk) {
+					return fmt.Errorf("%w: json: two keys at %s are equal once masked", ErrInput, genericPath(j.show))
+				}
+			}
+			return nil
+		default:
+			return j.errf("',' or '}' expected")
+		}
+	}
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (j *jsonMasker) array() error {
+	j.pos++ // '['
+	j.out = append(j.out, '[')
+	j.ws()
+	if j.pos < len(j.in) && j.in[j.pos] == ']' {
+		j.pos++
+		j.out = append(j.out, ']')
+		return nil
+	}
+	for i := 0; ; i++ {
+		if i > 0 {
+			j.out = append(j.out, ',')
+		}
+		j.ws()
+		j.path = append(j.path, pathElem{index: i, isIdx: true})
+		j.show = append(j.show, pathElem{index: i, isIdx: true})
+		err := j.value()
+		j.path = j.path[:len(j.path)-1]
+		j.show = j.show[:len(j.show)-1]
+		if err != nil {
+			return err
+		}
+		j.ws()
+		if j.pos >= len(j.in) {
+			return j.errf("unexpected end in array")
+		}
+		switch j.in[j.pos] {
+		case ',':
+			j.pos++
+		case ']':
+			j.pos++
+			j.out = append(j.out, ']')
+			return nil
+		default:
+			return j.errf("',' or ']' expected")
+		}
+	}
+}
+
+// str reads the string at j.pos and returns its decoded bytes. Without
+// escapes they alias the input; with escapes they live in j.sbuf until the
+// next call.
+func (j *jsonMasker) str() ([]byte, error) {
+	in := j.in
+	j.pos++ // opening quote
+	a := j.pos
+	i := a
+	for i < len(in) {
+		c := in[i]
+		if c == '"' {
+			j.pos = i + 1
+			return in[a:i], nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		i++
+	}
+	buf := append(j.sbuf[:0], in[a:i]...)
+	for i < len(in) {
+		c := in[i]
+		switch {
+		case c == '"':
+			j.pos = i + 1
+			j.sbuf = buf
+			return buf, nil
+		case c < 0x20:
+			j.pos = i
+			return nil, j.errf("control character in string")
+		case c != '\\':
+			buf = append(buf, c)
+			i++
+			continue
+		}
+		if i+1 >= len(in) {
+			break
+		}
+		e := in[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := hex4(in, i)
+			if !ok {
+				j.pos = i
+				return nil, j.errf("bad \\u escape")
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok2 := rune(-1), false
+				if i+1 < len(in) && in[i] == '\\' && in[i+1] == 'u' {
+					r2, ok2 = hex4(in, i+2)
+				}
+				if d := utf16.DecodeRune(r, r2); ok2 && d != utf8.RuneError {
+					r = d
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			j.pos = i - 1
+			return nil, j.errf("bad escape")
+		}
+	}
+	j.pos = len(in)
+	return nil, j.errf("unterminated string")
+}
+
+func hex4(in []byte, i int) (rune, bool) {
+	if i+4 > len(in) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range in[i : i+4] {
+		var v byte
+		switch {
+		case isDigit(c):
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+	return r, true
+}
+
+// num reads a number, validating RFC 8259 grammar, and returns its text.
+func (j *jsonMasker) num() ([]byte, error) {
+	in := j.in
+	a := j.pos
+	i := a
+	if i < len(in) && in[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(in) && in[i] == '0':
+		i++
+	case i < len(in) && in[i] >= '1' && in[i] <= '9':
+		i = digitRunEnd(in, i)
+	default:
+		j.pos = i
+		return nil, j.errf("bad number")
+	}
+	if i < len(in) && in[i] == '.' {
+		k := digitRunEnd(in, i+1)
+		if k == i+1 {
+			j.pos = i
+			return nil, j.errf("bad number")
+		}
+		i = k
+	}
+	if i < len(in) && (in[i] == 'e' || in[i] == 'E') {
+		i++
+		if i < len(in) && (in[i] == '+' || in[i] == '-') {
+			i++
+		}
+		k := digitRunEnd(in, i)
+		if k == i {
+			j.pos = i
+			return nil, j.errf("bad number")
+		}
+		i = k
+	}
+	j.pos = i
+	return in[a:i], nil
+}
+
+// skip validates and passes over one value, for values a field rule
+// replaces whole. Duplicate keys inside it do not matter.
+func (j *jsonMasker) skip(depth int) error {
+	if depth > maxJSONDepth {
+		return fmt.Errorf("%w: json nested deeper than %d", ErrLimit, maxJSONDepth)
+	}
+	if j.pos >= len(j.in) {
+		return j.errf("unexpected end")
+	}
+	switch c := j.in[j.pos]; {
+	case c == '"':
+		_, err := j.str()
+		return err
+	case c == '-' || isDigit(c):
+		_, err := j.num()
+		return err
+	case c == '{' || c == '[':
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		j.pos++
+		j.ws()
+		if j.pos < len(j.in) && j.in[j.pos] == end {
+			j.pos++
+			return nil
+		}
+		for {
+			j.ws()
+			if c == '{' {
+				if j.pos >= len(j.in) || j.in[j.pos] != '"' {
+					return j.errf("object key expected")
+				}
+				if _, err := j.str(); err != nil {
+					return err
+				}
+				j.ws()
+				if j.pos >= len(j.in) || j.in[j.pos] != ':' {
+					return j.errf("':' expected")
+				}
+				j.pos++
+				j.ws()
+			}
+			if err := j.skip(depth + 1); err != nil {
+				return err
+			}
+			j.ws()
+			if j.pos >= len(j.in) {
+				return j.errf("unexpected end")
+			}
+			if j.in[j.pos] == ',' {
+				j.pos++
+				continue
+			}
+			if j.in[j.pos] == end {
+				j.pos++
+				return nil
+			}
+			return j.errf("',' or %q expected", end)
+		}
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(j.in[j.pos:], []byte(lit)) {
+			j.pos += len(lit)
+			return nil
+		}
+	}
+	return j.errf("unexpected %q", j.in[j.pos])
+}
+
+// mask runs the detectors over one string of the document. The finding
+// field (the generic path) is built only when something was found.
+func (j *jsonMasker) mask(b []byte) ([]byte, bool, error) {
+	j.sub.f = j.sub.f[:0]
+	m, null, err := j.p.maskText(b, "", &j.sub)
+	if err != nil || len(j.sub.f) == 0 {
+		return m, null, err
+	}
+	where := genericPath(j.show)
+	for _, f := range j.sub.f {
+		j.tl.add(f.Detector, where, f.Count)
+	}
+	return m, null, nil
+}
+
+func (j *jsonMasker) number(n string) error {
+	j.sub.f = j.sub.f[:0]
+	m, null, changed, err := j.p.maskNumber(n, "", &j.sub)
+	if err != nil {
+		return err
+	}
+	if len(j.sub.f) > 0 {
+		where := genericPath(j.show)
+		for _, f := range j.sub.f {
+			j.tl.add(f.Detector, where, f.Count)
+		}
+	}
+	switch {
+	case null:
+		j.out = append(j.out, "null"...)
+	case changed:
+		j.out = appendJSONString(j.out, m)
+	default:
+		j.out = append(j.out, n...)
+	}
+	return nil
+}
+
+// maskNumber masks the text of a number, and also its plain decimal
+// expansion when it is written with an exponent (4.111111111111111e15).
+func (p *Policy) maskNumber(n, field string, tl *tally) (out []byte, null, changed bool, err error) {
+	m, null, err := p.maskText([]byte(n), field, tl)
+	if err != nil {
+		return nil, false, false, err
+	}
+	if len(m) != len(n) || string(m) != n {
+		return m, null, true, nil
+	}
+	if bytes.ContainsAny([]byte(n), "eE.") {
+		if f, perr := strconv.ParseFloat(n, 64); perr == nil {
+			plain := strconv.FormatFloat(f, 'f', -1, 64)
+			if plain != n && len(plain) <= 32 {
+				var sub tally
+				pm, pnull, err := p.maskText([]byte(plain), field, &sub)
+				if err != nil {
+					return nil, false, false, err
+				}
+				if len(sub.f) > 0 {
+					for _, f := range sub.f {
+						tl.add(f.Detector, f.Field, f.Count)
+					}
+					return pm, pnull, true, nil
+				}
+			}
+		}
+	}
+	return m, false, false, nil
+}
+
+// fieldReplace replaces a whole JSON value selected by field rule f.
+func (p *Policy) fieldReplace(dst []byte, f *fieldRule, where string, v json.RawMessage, tl *tally) []byte {
+	st := p.e.strat[f.name]
+	var text []byte
+	switch {
+	case len(v) > 0 && v[0] == '"':
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			text = []byte(s)
+		} else {
+			text = v
+		}
+	case string(v) == "null":
+		tl.add(f.name, where, 1)
+		return append(dst, "null"...)
+	default:
+		var c bytes.Buffer
+		if json.Compact(&c, v) == nil {
+			text = c.Bytes()
+		} else {
+			text = v
+		}
+	}
+	tl.add(f.name, where, 1)
+	if st.kind == kindNull {
+		return append(dst, "null"...)
+	}
+	return appendJSONString(dst, st.apply(nil, text))
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst, s []byte) []byte {
+	const hexd = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexd[r&0xf])
+			i += n
+			start = i
+			continue
+		}
+		i += n
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,222 @@
+package mask
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// Policy masks data for one gate decision: the detectors and field rules it
+// names, each with its strategy. It is safe for concurrent use. A nil
+// *Policy masks nothing: every method passes data through unchanged.
+type Policy struct {
+	e        *Engine
+	dets     []*detDef
+	strat    []*strategy // parallel to dets
+	fields   []*fieldRule
+	horizon  int           // longest candidate plus context, for the stream masker
+	assign   int           // index of password_assignment in dets, or -1
+	runDets  []runDetector // fed from one pass over digit runs
+	runIDs   []int
+	runs     runSet
+	otherIDs []int // every other detector
+	kwDet    []int // secretKeywords index -> index in dets, or -1; nil if none
+}
+
+// Detectors lists the detector names the policy runs.
+func (p *Policy) Detectors() []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, len(p.dets))
+	for i, d := range p.dets {
+		out[i] = d.name
+	}
+	return out
+}
+
+var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 16); return &s }}
+
+var scanPool = sync.Pool{New: func() any { return new(scan) }}
+
+// candidates runs every detector over t.
+func (p *Policy) candidates(t []byte, final bool, out []span) []span {
+	s := scanPool.Get().(*scan)
+	*s = scan{t: t, final: final, eng: p.e, kw: s.kw[:0]}
+	for _, i := range p.otherIDs {
+		out = p.dets[i].d.find(s, i, out)
+	}
+	if p.kwDet != nil {
+		// One pass over the keyword hits serves every secret detector.
+		for _, h := range s.keywords() {
+			id := p.kwDet[h.id]
+			if id < 0 {
+				continue
+			}
+			k := &secretKeywords[h.id]
+			if k.exact && string(t[h.start:h.end]) != k.kw {
+				continue
+			}
+			if sp, ok := k.match(s, h); ok {
+				sp.det = id
+				out = append(out, sp)
+			}
+		}
+	}
+	if len(p.runDets) > 0 {
+		out = p.digitRuns(t, out)
+	}
+	s.t = nil
+	if cap(s.kw) > 1<<16 {
+		s.kw = nil
+	}
+	scanPool.Put(s)
+	return out
+}
+
+// maskText masks t with the detectors. It returns t itself (no copy) when
+// nothing matched; null reports that a chosen match used the null strategy.
+func (p *Policy) maskText(t []byte, field string, tl *tally) (out []byte, null bool, err error) {
+	if len(t) > p.e.maxVal {
+		return nil, false, fmt.Errorf("%w: value of %d bytes is above max_value_bytes %d", ErrLimit, len(t), p.e.maxVal)
+	}
+	if len(p.dets) == 0 {
+		return t, false, nil
+	}
+	bp := spanPool.Get().(*[]span)
+	defer func() { *bp = (*bp)[:0]; spanPool.Put(bp) }()
+	c := resolve(p.candidates(t, true, (*bp)[:0]))
+	*bp = c
+	if len(c) == 0 {
+		return t, false, nil
+	}
+	out = make([]byte, 0, len(t)+16*len(c))
+	pos := 0
+	for _, x := range c {
+		if x.overlong {
+			return nil, false, fmt.Errorf("%w: %s candidate at byte %d is longer than its bound", ErrLimit, p.dets[x.det].name, x.start)
+		}
+		out = append(out, t[pos:x.start]...)
+		st := p.strat[x.det]
+		out = st.apply(out, t[x.start:x.end])
+		null = null || st.kind == kindNull
+		pos = x.end
+		tl.add(p.dets[x.det].name, field, 1)
+	}
+	out = append(out, t[pos:]...)
+	return out, null, nil
+}
+
+// Value masks one value. field is "table.column" for SQL results, a header
+// name for HTTP, or "". A field rule matching field masks the whole value
+// whatever its content; otherwise the detectors mask what they find.
+// With the null strategy the result is "" (a caller that can express NULL
+// should check Findings and the strategy through FieldStrategy).
+func (p *Policy) Value(field, value string) (string, []Finding, error) {
+	if p == nil {
+		return value, nil, nil
+	}
+	var tl tally
+	if f := p.fieldFor(field); f != nil {
+		if len(value) > p.e.maxVal {
+			return "", nil, fmt.Errorf("%w: value of %d bytes is above max_value_bytes %d", ErrLimit, len(value), p.e.maxVal)
+		}
+		tl.add(f.name, field, 1)
+		return string(p.e.strat[f.name].apply(nil, []byte(value))), tl.result(), nil
+	}
+	if len(value) > p.e.maxVal {
+		return "", nil, fmt.Errorf("%w: value of %d bytes is above max_value_bytes %d", ErrLimit, len(value), p.e.maxVal)
+	}
+	if i := p.secretName(columnOf(field)); i >= 0 {
+		out, _ := p.maskWhole(i, []byte(value), field, &tl)
+		return string(out), tl.result(), nil
+	}
+	// The scanners only read t, so the string's bytes are used in place:
+	// copying a large value would cost more than scanning it.
+	out, _, err := p.maskText(unsafe.Slice(unsafe.StringData(value), len(value)), field, &tl)
+	if err != nil {
+		return "", nil, err
+	}
+	f := tl.result()
+	if f == nil {
+		return value, nil, nil
+	}
+	return string(out), f, nil
+}
+
+// FieldStrategy reports the strategy name of the field rule of this policy
+// that masks field ("table.column" or a header name), or "" when none does.
+// A SQL proxy uses it to send NULL for the null strategy.
+func (p *Policy) FieldStrategy(field string) string {
+	if p == nil {
+		return ""
+	}
+	f := p.fieldFor(field)
+	if f == nil {
+		return ""
+	}
+	return [...]string{StrategyRedact, StrategyPartial, StrategyHash, StrategySameLength, StrategyNull}[p.e.strat[f.name].kind]
+}
+
+// columnOf returns the column of "table.column", or field itself.
+func columnOf(field string) string {
+	for i := len(field) - 1; i >= 0; i-- {
+		if field[i] == '.' {
+			return field[i+1:]
+		}
+	}
+	return field
+}
+
+func (p *Policy) fieldFor(field string) *fieldRule {
+	if field == "" {
+		return nil
+	}
+	for _, f := range p.fields {
+		if f.matchField(field) {
+			return f
+		}
+	}
+	return nil
+}
+
+// digitRuns feeds every maximal run of ASCII digits to the numeric
+// detectors. The built-in ones are called directly, behind the cheapest
+// test that rules each out, because clean text has many short numbers
+// (dates, counters) and an interface call per run and detector costs more
+// than the tests.
+func (p *Policy) digitRuns(t []byte, out []span) []span {
+	r := &p.runs
+	for i := nextDigit(t, 0); i < len(t); i = nextDigit(t, i) {
+		e := digitRunEnd(t, i)
+		n := e - i
+		next := at(t, e)
+		if r.card >= 0 && n <= 19 && (n >= 13 || ((next == ' ' || next == '-') && isDigit(at(t, e+1)))) {
+			out = cardDetector{}.onRun(t, i, e, r.card, out)
+		}
+		if r.ssn >= 0 && (n == 9 || (n == 3 && (next == '-' || next == ' '))) {
+			out = ssnDetector{}.onRun(t, i, e, r.ssn, out)
+		}
+		if r.phone >= 0 && (n == 3 || n == 1 || at(t, i-1) == '+') {
+			out = phoneDetector{}.onRun(t, i, e, r.phone, out)
+		}
+		if r.ipv4 >= 0 && n <= 3 && next == '.' {
+			out = ipv4Detector{}.onRun(t, i, e, r.ipv4, out)
+		}
+		if r.iban >= 0 && n >= 2 && i >= 2 && is(t[i-1], clUpper) {
+			out = ibanDetector{}.onRun(t, i, e, r.iban, out)
+		}
+		for k, d := range r.other {
+			out = d.onRun(t, i, e, r.otherIDs[k], out)
+		}
+		i = e
+	}
+	return out
+}
+
+// runSet holds the policy's index of each numeric detector, or -1.
+type runSet struct {
+	card, ssn, phone, ipv4, iban int
+	other                        []runDetector
+	otherIDs                     []int
+}

@@ -1,0 +1,327 @@
+package mask
+
+import "bytes"
+
+// secretKW is one prefilter keyword of a built-in secret detector.
+type secretKW struct {
+	det   string
+	kw    string
+	exact bool // the keyword is case-sensitive (token prefixes)
+	match func(s *scan, h kwHit) (span, bool)
+}
+
+// secretKeywords feeds builtinAC; tokenDetector filters hits by detector.
+var secretKeywords []secretKW
+
+func addKeywords(det string, exact bool, m func(*scan, kwHit) (span, bool), kws ...string) {
+	for _, k := range kws {
+		secretKeywords = append(secretKeywords, secretKW{det: det, kw: k, exact: exact, match: m})
+	}
+}
+
+// tokenDetector runs the matchers of one detector at its keyword hits.
+type tokenDetector struct {
+	name string
+	max  int
+}
+
+func (d tokenDetector) maxLen() int { return d.max }
+
+func (d tokenDetector) find(s *scan, id int, out []span) []span {
+	for _, h := range s.keywords() {
+		k := &secretKeywords[h.id]
+		if k.det != d.name {
+			continue
+		}
+		if k.exact && string(s.t[h.start:h.end]) != k.kw {
+			continue
+		}
+		if sp, ok := k.match(s, h); ok {
+			sp.det = id
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+func isB64URL(c byte) bool { return is(c, clWord) || c == '-' }
+
+// prefixToken matches a keyword that begins a token: the prefix, then
+// between minBody and maxBody bytes of body class, not glued to word
+// characters on either side.
+func prefixToken(body uint16, minBody, maxBody int, extra string) func(*scan, kwHit) (span, bool) {
+	return func(s *scan, h kwHit) (span, bool) {
+		t := s.t
+		if isB64URL(at(t, h.start-1)) {
+			return span{}, false
+		}
+		j := h.end
+		for j < len(t) && j-h.end <= maxBody && (is(t[j], body) || (extra != "" && bytes.IndexByte([]byte(extra), t[j]) >= 0)) {
+			j++
+		}
+		n := j - h.end
+		if n < minBody || n > maxBody || isB64URL(at(t, j)) {
+			return span{}, false
+		}
+		return span{start: h.start, end: j}, true
+	}
+}
+
+const (
+	maxPEM        = 8 << 10
+	maxJWT        = 8 << 10
+	maxAssignment = 4 << 10
+)
+
+func init() {
+	upperDigit := uint16(clUpper | clDigit)
+	alnum := uint16(clUpper | clLower | clDigit)
+	addKeywords("aws_access_key_id", true, prefixToken(upperDigit, 16, 16, ""), "AKIA", "ASIA", "ABIA", "ACCA")
+	addKeywords("aws_secret_access_key", false, matchAWSSecret, "secret_access_key", "secretaccesskey", "aws_secret_key", "secret-access-key")
+	addKeywords("github_token", true, prefixToken(alnum, 36, 251, ""), "ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+	addKeywords("github_token", true, prefixToken(clWord, 22, 255, ""), "github_pat_")
+	addKeywords("gitlab_token", true, prefixToken(clTokenCh, 20, 255, "."),
+		"glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "glcbt-", "gloas-", "glimt-", "glagent-", "glffct-")
+	addKeywords("slack_token", true, prefixToken(alnum, 10, 255, "-"), "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-")
+	addKeywords("slack_token", false, matchSlackWebhook, "hooks.slack.com/services/")
+	addKeywords("stripe_key", true, prefixToken(alnum, 16, 255, ""), "sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_")
+	addKeywords("google_api_key", true, prefixToken(clTokenCh, 35, 35, ""), "AIza")
+	addKeywords("jwt", true, matchJWT, "eyJ")
+	addKeywords("private_key", true, matchPEM, "-----BEGIN ")
+	addKeywords("password_assignment", false, matchAssignment, assignmentKeywords...)
+
+	kws := make([]string, len(secretKeywords))
+	for i, k := range secretKeywords {
+		kws[i] = k.kw
+	}
+	builtinAC = newAC(kws)
+}
+
+// matchAWSSecret matches the 40-character secret access key that follows
+// one of its key names and an '=' or ':'.
+func matchAWSSecret(s *scan, h kwHit) (span, bool) {
+	t := s.t
+	j := h.end
+	sep := false
+	for j < len(t) && j-h.end < 8 {
+		c := t[j]
+		if c == '=' || c == ':' {
+			sep = true
+		} else if c != ' ' && c != '"' && c != '\'' && c != '\t' && c != '>' {
+			break
+		}
+		j++
+	}
+	if !sep {
+		return span{}, false
+	}
+	e := j
+	for e < len(t) && e-j <= 40 && (isAlnum(t[e]) || t[e] == '/' || t[e] == '+') {
+		e++
+	}
+	if e-j != 40 {
+		return span{}, false
+	}
+	return span{start: j, end: e}, true
+}
+
+func matchSlackWebhook(s *scan, h kwHit) (span, bool) {
+	t := s.t
+	j := h.end
+	for j < len(t) && j-h.end <= 128 && (isAlnum(t[j]) || t[j] == '/' || t[j] == '_') {
+		j++
+	}
+	if j-h.end < 20 || j-h.end > 128 {
+		return span{}, false
+	}
+	return span{start: h.end, end: j}, true
+}
+
+// matchJWT matches header.payload.signature in base64url, the header
+// starting with "eyJ" (base64 of `{"`). Longer than 8 KiB fails closed.
+func matchJWT(s *scan, h kwHit) (span, bool) {
+	t := s.t
+	if isB64URL(at(t, h.start-1)) || at(t, h.start-1) == '.' {
+		return span{}, false
+	}
+	j := h.start
+	limit := h.start + maxJWT
+	for part := 0; part < 3; part++ {
+		b := j
+		for j < len(t) && j <= limit && isB64URL(t[j]) {
+			j++
+		}
+		if j > limit {
+			return span{start: h.start, end: limit, overlong: true}, true
+		}
+		if part < 2 {
+			if j-b < 2 || at(t, j) != '.' {
+				return span{}, false
+			}
+			j++
+		}
+	}
+	if at(t, j) == '.' && isB64URL(at(t, j+1)) {
+		return span{}, false // more parts: not a signed JWT
+	}
+	return span{start: h.start, end: j}, true
+}
+
+// matchPEM matches a PEM private key block from its BEGIN line through its
+// END line. Without an END line within 8 KiB of BEGIN, the candidate is
+// overlong and fails closed; at the very end of the input a block cut short
+// is masked to the end.
+func matchPEM(s *scan, h kwHit) (span, bool) {
+	t := s.t
+	j := h.end
+	for j < len(t) && j-h.end < 64 && (is(t[j], clUpper|clDigit) || t[j] == ' ') {
+		j++
+	}
+	label := t[h.end:j]
+	if !bytes.HasPrefix(t[j:], []byte("-----")) || !bytes.Contains(label, []byte("PRIVATE KEY")) {
+		return span{}, false
+	}
+	limit := min(h.start+maxPEM, len(t))
+	k := bytes.Index(t[j:limit], []byte("-----END "))
+	if k >= 0 {
+		e := j + k + len("-----END ")
+		if c := bytes.Index(t[e:limit], []byte("-----")); c >= 0 {
+			return span{start: h.start, end: e + c + 5}, true
+		}
+	}
+	if h.start+maxPEM < len(t) || (h.start+maxPEM == len(t) && !s.final) {
+		return span{start: h.start, end: h.start + maxPEM, overlong: true}, true
+	}
+	if s.final {
+		return span{start: h.start, end: len(t)}, true
+	}
+	return span{}, false
+}
+
+// assignmentKeywords name secrets in "key = value" and "key: value" forms.
+var assignmentKeywords = []string{
+	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
+	"access_key", "accesskey", "private_key", "authorization", "credential",
+}
+
+// matchAssignment matches the value of "password=...", "secret: ...",
+// `"api_key": "..."`, "Authorization: Bearer ...". The keyword may be part
+// of a longer identifier (DB_PASSWORD, client_secret). Only the value is
+// masked. A value longer than 4 KiB fails closed.
+func matchAssignment(s *scan, h kwHit) (span, bool) {
+	t := s.t
+	j := h.end
+	// Rest of the identifier.
+	for j < len(t) && j-h.end <= 32 && (is(t[j], clWord) || t[j] == '-') {
+		j++
+	}
+	if j-h.end > 32 {
+		return span{}, false
+	}
+	if c := at(t, j); c == '"' || c == '\'' || c == '`' {
+		j++
+	}
+	for at(t, j) == ' ' || at(t, j) == '\t' {
+		j++
+	}
+	switch {
+	case at(t, j) == ':' && at(t, j+1) == '=':
+		j += 2
+	case at(t, j) == '=' && at(t, j+1) == '>':
+		j += 2
+	case at(t, j) == ':' || at(t, j) == '=':
+		if at(t, j+1) == '=' { // "==" is a comparison
+			return span{}, false
+		}
+		j++
+	default:
+		return span{}, false
+	}
+	for at(t, j) == ' ' || at(t, j) == '\t' {
+		j++
+	}
+	q := at(t, j)
+	if q == '"' || q == '\'' || q == '`' {
+		j++
+		start := j
+		for j < len(t) && t[j] != q && t[j] != '\n' && j-start <= maxAssignment {
+			if t[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j-start > maxAssignment {
+			return span{start: start, end: start + maxAssignment, overlong: true}, true
+		}
+		if j > len(t) {
+			j = len(t)
+		}
+		if j == start || isMaskToken(t[start:j]) {
+			return span{}, false
+		}
+		return span{start: start, end: j}, true
+	}
+	// "Authorization: Bearer <token>": mask the credential, keep the scheme.
+	for _, scheme := range []string{"bearer ", "basic ", "token ", "digest "} {
+		if len(t)-j > len(scheme) && bytes.EqualFold(t[j:j+len(scheme)], []byte(scheme)) {
+			j += len(scheme)
+			break
+		}
+	}
+	start := j
+	j = s.valueEnd(start)
+	if at(t, start) == '[' && at(t, j) == ']' && isMaskToken(t[start:j+1]) {
+		return span{}, false
+	}
+	if j-start > maxAssignment {
+		return span{start: start, end: start + maxAssignment, overlong: true}, true
+	}
+	if j == start || isMaskToken(t[start:j]) {
+		return span{}, false
+	}
+	return span{start: start, end: j}, true
+}
+
+// isMaskToken reports whether v is already masked: a redact or hash token
+// such as [PASSWORD_ASSIGNMENT] or [REDACTED], or only '*'. Masking output
+// again then finds nothing new.
+func isMaskToken(v []byte) bool {
+	if len(v) >= 3 && v[0] == '[' && v[len(v)-1] == ']' {
+		for _, c := range v[1 : len(v)-1] {
+			if !is(c, clUpper|clDigit) && c != '_' && c != ':' && !(c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range v {
+		if c != '*' {
+			return false
+		}
+	}
+	return true
+}
+
+// valueEnd returns the first index at or after i that ends an unquoted
+// value (or len(t)). The answer is remembered: keyword hits come in
+// increasing order, so a run of "password=password=..." is walked once,
+// not once per hit.
+func (s *scan) valueEnd(i int) int {
+	if i >= s.veFrom && i <= s.veEnd && s.veOK {
+		return s.veEnd
+	}
+	j := i
+	for j < len(s.t) && !isValueEnd(s.t[j]) {
+		j++
+	}
+	s.veFrom, s.veEnd, s.veOK = i, j, true
+	return j
+}
+
+func isValueEnd(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', '"', '\'', '`', ',', ';', '&', '<', '>', ')', '}', ']':
+		return true
+	}
+	return false
+}

@@ -1,0 +1,50 @@
+// Package record keeps a complete, replayable and tamper-evident record of
+// every gated session, outside the agent's process.
+//
+// A Recorder (New) implements gate.Recorder. For every event it stores the
+// request's secrets (gate.Request.Secrets, and the values of Authorization,
+// Cookie, X-Api-Key and the other SensitiveHeaders) as keyed HMACs, numbers
+// the event within its session, chains it to its predecessor with SHA-256,
+// signs a checkpoint over the chain head (Ed25519) every CheckpointEvery
+// entries, after CheckpointInterval without one, and at session end, and
+// hands batches to a Sink:
+//
+//   - Memory: in memory, for tests (it is also a gate.Recorder by itself);
+//   - File: JSON Lines with a header line, rotation, fsync per write or group
+//     commit, crash-safe (a torn last line is reported, never dropped);
+//   - Postgres: COPY into a documented table (PostgresSchema);
+//   - HTTP + Collector: ship batches to another process over HTTP, with a
+//     bearer token, idempotent by session and sequence;
+//   - Tee: several sinks at once, naming those that failed.
+//
+// Decisions are always durable before Record returns; output events can be
+// queued (Options.AsyncOutput) in a bounded queue that pushes back when full.
+// When the sink fails, Record fails, and the gate refuses the request.
+//
+// Usage:
+//
+//	priv, err := record.ReadPrivateKey("/etc/airlock/record.key")
+//	hmacKey, err := record.ReadHMACKey("/etc/airlock/record.hmac")
+//	sink, err := record.OpenFile("/var/log/airlock/record.jsonl", record.FileOptions{GroupCommit: 2 * time.Millisecond})
+//	rec := record.New(sink, record.Options{SigningKey: priv, HMACKey: hmacKey, AsyncOutput: true})
+//	defer rec.Close() // flushes the queue, then closes the sink
+//	g := gate.New(gate.Config{Rules: rules, Recorder: rec})
+//
+//	// later, anywhere:
+//	r, err := record.OpenFileReader("/var/log/airlock/record.jsonl")
+//	entries, err := record.ReadSession(ctx, r, sessionID)
+//	err = record.Verify(entries, pub) // nil, or a *VerifyError naming the first broken point
+//
+// Do not forget Close: queued output events are durable only once flushed,
+// and a session's record is proven complete only by the final checkpoint
+// written after its session_end event.
+//
+// Keys: GenerateKey makes the Ed25519 pair; MarshalPrivateKey and
+// MarshalPublicKey write PEM (openssl's format), and the Read/Parse functions
+// also accept a bare base64 key. Keep the private key and the HMAC key with
+// the recording process only; give auditors the public key. Verification
+// needs the public key only; checking a guessed secret needs the HMAC key.
+//
+// The command line reads records back: airlock replay, airlock verify and
+// airlock export (asciicast v2).
+package record

@@ -1,0 +1,135 @@
+package record
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// Version is the version of the record format written by this package. It is
+// part of every event's hash, so a reader can never mistake one format for
+// another.
+const Version = 1
+
+// KindCheckpoint is the Kind of a signed checkpoint entry. Every other Kind is
+// a gate.EventKind.
+const KindCheckpoint = "checkpoint"
+
+// Event is one entry of a session record: a gate.Event (or a signed
+// Checkpoint) wrapped in an envelope that orders and chains it. In a file,
+// a batch or the Postgres table it looks like this (one line):
+//
+//	{"v":1,"session":"3f9c…","seq":2,"prev":"9b1e…","hash":"c04a…","kind":"decision","ts":1764378000123456789,
+//	 "event":{"kind":"decision","session_id":"3f9c…","time":"2026-11-29T01:00:00.123456789Z",
+//	          "identity":{"subject":"agent-7","kind":"agent"},
+//	          "request":{"protocol":"postgres","command":"ALTER ROLE bob PASSWORD 'hmac-sha256:5d1f…'",…},
+//	          "decision":{"id":"…","action":"deny","rule":"no-ddl","rules":["no-ddl"],"rule_set_version":"…",…}}}
+//
+// The event kinds and the fields each carries are gate.Event's: session_start
+// and session_end (identity, protocol, target, client address; the end's
+// reason and counters), decision (the request's command and attributes, the
+// action, the matching rules, the reason, the rule-set version), the
+// approval_* steps (approval id, reviewer, reason), output (the masked
+// payload or chunk, findings, exit status) and error. Every body carries the
+// session id, the UTC time with nanoseconds and the identity; the envelope
+// adds the version, the sequence number and the chain.
+//
+// Body holds the exact JSON bytes that were hashed; Event and Checkpoint are
+// its decoded form (exactly one is set). The chain is
+//
+//	Hash = SHA-256("airlock-record" | Version | SessionID | Seq | PrevHash | Kind | Time | Body)
+//
+// with every field length-prefixed, and PrevHash the Hash of the entry with
+// Seq-1 in the same session ("" for Seq 1). Editing, removing or reordering
+// an entry therefore breaks the chain at that entry; cutting the record off
+// is caught by the signed checkpoint that ends every session.
+type Event struct {
+	// Version is the record format version (Version).
+	Version int `json:"v"`
+	// SessionID names the session; sequence numbers are per session.
+	SessionID string `json:"session"`
+	// Seq is 1 for the first entry of a session and grows by one.
+	Seq uint64 `json:"seq"`
+	// PrevHash is the hex SHA-256 of the previous entry ("" for Seq 1).
+	PrevHash string `json:"prev"`
+	// Hash is the hex SHA-256 of this entry.
+	Hash string `json:"hash"`
+	// Kind is a gate.EventKind or KindCheckpoint.
+	Kind string `json:"kind"`
+	// Time is the event's UTC time in Unix nanoseconds.
+	Time int64 `json:"ts"`
+	// Body is the JSON of the gate.Event or Checkpoint, as hashed.
+	Body json.RawMessage `json:"event"`
+
+	// Event is Body decoded, for event entries.
+	Event *gate.Event `json:"-"`
+	// Checkpoint is Body decoded, for checkpoint entries.
+	Checkpoint *Checkpoint `json:"-"`
+}
+
+// ComputeHash returns the hex SHA-256 of e's hashed fields (everything but
+// Hash and the decoded forms).
+func (e *Event) ComputeHash() string {
+	h := sha256.New()
+	var n [8]byte
+	field := func(b []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	num := func(v uint64) {
+		binary.BigEndian.PutUint64(n[:], v)
+		h.Write(n[:])
+	}
+	field([]byte("airlock-record"))
+	num(uint64(e.Version))
+	field([]byte(e.SessionID))
+	num(e.Seq)
+	field([]byte(e.PrevHash))
+	field([]byte(e.Kind))
+	num(uint64(e.Time))
+	field(e.Body)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// decode fills in Event or Checkpoint from Body.
+func (e *Event) decode() error {
+	if e.Kind == KindCheckpoint {
+		var c Checkpoint
+		if err := json.Unmarshal(e.Body, &c); err != nil {
+			return fmt.Errorf("record: decode checkpoint %s/%d: %w", e.SessionID, e.Seq, err)
+		}
+		e.Checkpoint, e.Event = &c, nil
+		return nil
+	}
+	var g gate.Event
+	if err := json.Unmarshal(e.Body, &g); err != nil {
+		return fmt.Errorf("record: decode event %s/%d: %w", e.SessionID, e.Seq, err)
+	}
+	e.Event, e.Checkpoint = &g, nil
+	return nil
+}
+
+// chain is the running state of one session's hash chain.
+type chain struct {
+	seq   uint64
+	head  string
+	since int  // entries since the last checkpoint
+	ended bool // a final checkpoint was sealed
+	// lastCheckpoint is when the last checkpoint was sealed (Unix ns), or
+	// when the chain started.
+	lastCheckpoint int64
+}
+
+// next seals a new entry with kind, time and body onto the chain.
+func (c *chain) next(session, kind string, t int64, body []byte) Event {
+	e := Event{Version: Version, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
+	e.Hash = e.ComputeHash()
+	c.seq, c.head = e.Seq, e.Hash
+	return e
+}

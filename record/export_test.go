@@ -1,0 +1,60 @@
+package record
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+)
+
+// RechainForTest plays an attacker: it edits the entry at line from (its
+// body's "stdout" becomes "stdOUT", or its time moves) and recomputes the
+// hash of every later entry of the same session, re-signing checkpoints
+// with priv when given.
+func RechainForTest(lines [][]byte, from int, priv []byte) ([][]byte, error) {
+	out := make([][]byte, len(lines))
+	prev := ""
+	session := ""
+	for i, l := range lines {
+		out[i] = l
+		if i < from || bytes.HasPrefix(l, []byte(`{"format":`)) {
+			continue
+		}
+		e, err := parseLine(l)
+		if err != nil {
+			return nil, err
+		}
+		if i == from {
+			session = e.SessionID
+			e.Time++
+			prev = e.PrevHash
+		} else if e.SessionID != session {
+			continue
+		}
+		e.PrevHash = prev
+		if e.Kind == KindCheckpoint {
+			cp := *e.Checkpoint
+			cp.HeadHash = prev
+			if priv != nil {
+				cp.Signature = ed25519.Sign(ed25519.PrivateKey(priv), cp.message(session, e.Time))
+			}
+			e.Body, _ = json.Marshal(cp)
+		}
+		e.Hash = e.ComputeHash()
+		prev = e.Hash
+		b, err := appendLine(nil, e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// NewHTTPBatchForTest encodes evs as a collector batch body.
+func NewHTTPBatchForTest(evs []Event) []byte {
+	var b []byte
+	for i := range evs {
+		b, _ = appendLine(b, &evs[i])
+	}
+	return b
+}

@@ -1,0 +1,361 @@
+package record
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// FileHeader is the first line of every record file.
+type FileHeader struct {
+	// Format is always "airlock-record".
+	Format string `json:"format"`
+	// Version is the record format version.
+	Version int `json:"v"`
+	// Created is when the file was started (RFC 3339, UTC, nanoseconds).
+	Created time.Time `json:"created"`
+	// Previous names the file this one follows after rotation, if any.
+	Previous string `json:"previous,omitempty"`
+}
+
+// FileOptions configures a File sink. The zero value fsyncs every write and
+// rotates at 64 MiB.
+type FileOptions struct {
+	// GroupCommit, when positive, lets concurrent writes share one fsync: a
+	// Write waits until the next commit, at most GroupCommit later. Zero
+	// fsyncs every Write before it returns. A Recorder already puts every
+	// event that queued during an fsync into its next Write, so GroupCommit
+	// pays off when several recorders share a file, or to bound the fsync
+	// rate; it adds up to GroupCommit to every synchronous Record.
+	GroupCommit time.Duration
+	// MaxSize rotates the file once it holds at least this many bytes
+	// (default 64 MiB; negative never rotates). The full file is renamed to
+	// PATH.<UTC time in ns> and a new PATH is started.
+	MaxSize int64
+	// Perm is the mode of new files (default 0600).
+	Perm os.FileMode
+}
+
+// File is a Sink that appends JSON Lines to a file: a FileHeader line, then
+// one Event per line ({"v":1,"session":...,"event":{...}}). A batch is
+// written whole or not at all: after a failed write or fsync the file is cut
+// back to its last durable size before the next write.
+//
+// A crash can leave a torn last line. OpenFile never appends after one: it
+// moves such a file aside (as a rotated file), so readers report the torn line
+// (ErrTorn) instead of dropping it.
+type File struct {
+	path string
+	opts FileOptions
+
+	mu      sync.Mutex // guards buf, spare, cur, closed
+	buf     []byte
+	spare   []byte // a written buffer, for reuse
+	cur     *commit
+	timerOn bool
+	closed  bool
+
+	flushMu sync.Mutex // guards f, size, good, dirty
+	f       *os.File
+	size    int64 // durable size of f
+	dirty   bool  // f may hold bytes past size
+}
+
+type commit struct {
+	done chan struct{}
+	err  error
+}
+
+// OpenFile opens (or creates) the record file at path for appending.
+func OpenFile(path string, opts FileOptions) (*File, error) {
+	if opts.MaxSize == 0 {
+		opts.MaxSize = 64 << 20
+	}
+	if opts.Perm == 0 {
+		opts.Perm = 0o600
+	}
+	fs := &File{path: path, opts: opts}
+	if err := fs.open(""); err != nil {
+		return nil, err
+	}
+	return fs, nil
+}
+
+// open opens path, moving a file with a torn tail aside first.
+func (fs *File) open(previous string) error {
+	if st, err := os.Stat(fs.path); err == nil && st.Size() > 0 {
+		ok, err := cleanTail(fs.path)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			rot, err := fs.rotateName()
+			if err != nil {
+				return err
+			}
+			if err := os.Rename(fs.path, rot); err != nil {
+				return fmt.Errorf("record: move torn file aside: %w", err)
+			}
+			previous = filepath.Base(rot)
+		}
+	}
+	f, err := os.OpenFile(fs.path, os.O_RDWR|os.O_CREATE, fs.opts.Perm)
+	if err != nil {
+		return fmt.Errorf("record: open %s: %w", fs.path, err)
+	}
+	size, err := f.Seek(0, 2)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("record: open %s: %w", fs.path, err)
+	}
+	if size == 0 {
+		hdr, _ := json.Marshal(FileHeader{Format: "airlock-record", Version: Version, Created: time.Now().UTC(), Previous: previous})
+		hdr = append(hdr, '\n')
+		if _, err := f.Write(hdr); err != nil {
+			f.Close()
+			return fmt.Errorf("record: write header: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return fmt.Errorf("record: sync header: %w", err)
+		}
+		size = int64(len(hdr))
+		syncDir(filepath.Dir(fs.path))
+	}
+	fs.f, fs.size, fs.dirty = f, size, false
+	return nil
+}
+
+// cleanTail reports whether the file ends with a complete line.
+func cleanTail(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("record: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("record: %w", err)
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil {
+		return false, fmt.Errorf("record: %w", err)
+	}
+	return last[0] == '\n', nil
+}
+
+func (fs *File) rotateName() (string, error) {
+	for i := 0; i < 100; i++ {
+		name := fs.path + "." + strconv.FormatInt(time.Now().UTC().UnixNano(), 10)
+		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
+			return name, nil
+		}
+	}
+	return "", errors.New("record: no free name to rotate to")
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// Write implements Sink: it returns once batch is on disk (fsynced).
+func (fs *File) Write(ctx context.Context, batch []Event) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	fs.mu.Lock()
+	if fs.closed {
+		fs.mu.Unlock()
+		return errors.New("record: file sink closed")
+	}
+	n := len(fs.buf)
+	for i := range batch {
+		var err error
+		if fs.buf, err = appendLine(fs.buf, &batch[i]); err != nil {
+			fs.buf = fs.buf[:n]
+			fs.mu.Unlock()
+			return err
+		}
+	}
+	if fs.cur == nil {
+		fs.cur = &commit{done: make(chan struct{})}
+	}
+	c := fs.cur
+	if fs.opts.GroupCommit > 0 && !fs.timerOn {
+		fs.timerOn = true
+		time.AfterFunc(fs.opts.GroupCommit, fs.flush)
+	}
+	fs.mu.Unlock()
+	if fs.opts.GroupCommit <= 0 {
+		fs.flush()
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return fmt.Errorf("record: waiting for fsync: %w", ctx.Err())
+	}
+}
+
+// flush writes and fsyncs whatever is buffered, completing one commit.
+func (fs *File) flush() {
+	fs.flushMu.Lock()
+	defer fs.flushMu.Unlock()
+	fs.mu.Lock()
+	data, c := fs.buf, fs.cur
+	fs.buf, fs.cur, fs.timerOn = fs.spare, nil, false
+	fs.spare = nil
+	fs.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.err = fs.writeDurable(data)
+	close(c.done)
+	if cap(data) <= 4<<20 {
+		fs.mu.Lock()
+		if fs.spare == nil {
+			fs.spare = data[:0]
+		}
+		fs.mu.Unlock()
+	}
+}
+
+// writeDurable appends data and fsyncs, or leaves the durable size unchanged.
+func (fs *File) writeDurable(data []byte) error {
+	if fs.f == nil {
+		return errors.New("record: file sink closed")
+	}
+	if fs.dirty {
+		if err := fs.f.Truncate(fs.size); err != nil {
+			return fmt.Errorf("record: cut back %s after a failed write: %w", fs.path, err)
+		}
+		fs.dirty = false
+	}
+	if _, err := fs.f.WriteAt(data, fs.size); err != nil {
+		fs.cutBack()
+		return fmt.Errorf("record: write %s: %w", fs.path, err)
+	}
+	if err := fs.f.Sync(); err != nil {
+		fs.cutBack()
+		return fmt.Errorf("record: fsync %s: %w", fs.path, err)
+	}
+	fs.size += int64(len(data))
+	if fs.opts.MaxSize > 0 && fs.size >= fs.opts.MaxSize {
+		if err := fs.rotate(); err != nil {
+			// The data is durable; the next write retries the rotation.
+			return nil
+		}
+	}
+	return nil
+}
+
+// cutBack removes what a failed write may have left past the durable size;
+// if it cannot, the next write tries again before writing.
+func (fs *File) cutBack() {
+	fs.dirty = true
+	if fs.f.Truncate(fs.size) == nil && fs.f.Sync() == nil {
+		fs.dirty = false
+	}
+}
+
+func (fs *File) rotate() error {
+	rot, err := fs.rotateName()
+	if err != nil {
+		return err
+	}
+	if err := fs.f.Close(); err != nil {
+		return err
+	}
+	fs.f = nil
+	if err := os.Rename(fs.path, rot); err != nil {
+		return fs.reopen("")
+	}
+	return fs.reopen(filepath.Base(rot))
+}
+
+func (fs *File) reopen(previous string) error {
+	return fs.open(previous)
+}
+
+// Close flushes buffered events and closes the file.
+func (fs *File) Close() error {
+	fs.mu.Lock()
+	if fs.closed {
+		fs.mu.Unlock()
+		return nil
+	}
+	fs.closed = true
+	fs.mu.Unlock()
+	fs.flush()
+	fs.flushMu.Lock()
+	defer fs.flushMu.Unlock()
+	if fs.f == nil {
+		return nil
+	}
+	if fs.dirty {
+		fs.cutBack()
+	}
+	err := fs.f.Close()
+	fs.f = nil
+	return err
+}
+
+// Path returns the path of the file being written.
+func (fs *File) Path() string { return fs.path }
+
+// appendLine appends e as one JSON line. The body is stored byte for byte,
+// since it is what the hash covers; it must be compact JSON.
+func appendLine(b []byte, e *Event) ([]byte, error) {
+	if len(e.Body) == 0 || e.Body[0] != '{' || bytes.IndexByte(e.Body, '\n') >= 0 {
+		return b, fmt.Errorf("record: event %s/%d: body is not single-line JSON", e.SessionID, e.Seq)
+	}
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(e.Version), 10)
+	b = append(b, `,"session":`...)
+	b = appendString(b, e.SessionID)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, e.Seq, 10)
+	b = append(b, `,"prev":`...)
+	b = appendString(b, e.PrevHash)
+	b = append(b, `,"hash":`...)
+	b = appendString(b, e.Hash)
+	b = append(b, `,"kind":`...)
+	b = appendString(b, e.Kind)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, e.Time, 10)
+	b = append(b, `,"event":`...)
+	b = append(b, e.Body...)
+	b = append(b, "}\n"...)
+	return b, nil
+}
+
+// plainJSON marks the bytes a JSON string can hold unescaped (printable
+// ASCII but the quote and backslash); anything else takes encoding/json.
+var plainJSON = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if !plainJSON[s[i]] {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}

@@ -1,0 +1,436 @@
+package record
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// ErrClosed is returned by Record after Close.
+var ErrClosed = errors.New("record: recorder closed")
+
+// Options configures a Recorder. The zero value records every event
+// synchronously, with a random HMAC key and unsigned checkpoints.
+type Options struct {
+	// HMACKey keys the HMACs that replace secrets. Keep it secret and stable:
+	// with it an investigator can check whether a guessed secret was used.
+	// Nil means a random key per Recorder (secrets can then never be checked).
+	HMACKey []byte
+	// SigningKey signs checkpoints. Nil writes unsigned checkpoints, which
+	// Verify rejects when given a public key.
+	SigningKey ed25519.PrivateKey
+	// CheckpointEvery writes a signed checkpoint after this many entries of a
+	// session (default 1000); one is always written at session end.
+	CheckpointEvery int
+	// CheckpointInterval also writes one when a session has entries not
+	// covered by a checkpoint for this long (default 10s; negative: never),
+	// so the record of a long, quiet session is proven while it is open.
+	CheckpointInterval time.Duration
+	// AsyncOutput makes Record return for output events as soon as they are
+	// queued; all other events (decisions above all) are always durable
+	// before Record returns. A full queue blocks Record (backpressure); a
+	// failing sink makes Record fail.
+	AsyncOutput bool
+	// QueueSize bounds the events waiting for the sink (default 16384).
+	QueueSize int
+	// BatchSize bounds the events of one Sink.Write (default 4096).
+	BatchSize int
+	// RetryBackoff is the longest wait between retries of queued
+	// asynchronous events after a sink failure (default 1s).
+	RetryBackoff time.Duration
+	// CloseTimeout bounds how long Close keeps retrying a failing sink
+	// before giving up on queued events (default 10s).
+	CloseTimeout time.Duration
+	// Now is the clock for checkpoints; nil means time.Now.
+	Now func() time.Time
+}
+
+// Recorder is the gate.Recorder that makes session records: it redacts
+// secrets, orders and chains each session's events, signs checkpoints and
+// writes batches to a Sink from a single goroutine. It is safe for
+// concurrent use. Close it to flush.
+type Recorder struct {
+	sink  Sink
+	opts  Options
+	red   redactor
+	keyID string
+	queue chan *item
+
+	mu       sync.RWMutex // guards closed against sends on queue
+	closed   bool
+	failMu   sync.Mutex
+	failErr  error // the last sink error while events are still pending
+	done     chan struct{}
+	closeErr error
+
+	endedMu    sync.Mutex
+	ended      map[string]bool // sessions whose end was recorded (the last maxEnded)
+	endedOrder []string
+	lateLost   int // asynchronous events that arrived after their session's end (writer-owned)
+}
+
+type item struct {
+	session string
+	kind    string
+	time    int64
+	body    []byte
+	end     bool
+	done    chan error // nil for asynchronous events
+}
+
+// New returns a Recorder writing to sink and starts its writer goroutine,
+// which ends with Close.
+func New(sink Sink, opts Options) *Recorder {
+	if opts.CheckpointEvery <= 0 {
+		opts.CheckpointEvery = 1000
+	}
+	if opts.CheckpointInterval == 0 {
+		opts.CheckpointInterval = 10 * time.Second
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 16384
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 4096
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = time.Second
+	}
+	if opts.CloseTimeout <= 0 {
+		opts.CloseTimeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	key := opts.HMACKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	r := &Recorder{
+		sink:  sink,
+		opts:  opts,
+		red:   redactor{key: key},
+		queue: make(chan *item, opts.QueueSize),
+		done:  make(chan struct{}),
+	}
+	if opts.SigningKey != nil {
+		r.keyID = KeyID(opts.SigningKey.Public().(ed25519.PublicKey))
+	}
+	go r.run()
+	return r
+}
+
+// Record implements gate.Recorder. It returns nil once the event is durable
+// (or, for output events with AsyncOutput, once it is queued while the sink
+// is healthy). An error means the event was not recorded.
+func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
+	if e.SessionID == "" {
+		return fmt.Errorf("record: %s event without session id", e.Kind)
+	}
+	if e.Time.IsZero() {
+		e.Time = r.opts.Now()
+	}
+	e.Time = e.Time.UTC()
+	body, err := r.red.body(e)
+	if err != nil {
+		return err
+	}
+	if r.hasEnded(e.SessionID) {
+		return fmt.Errorf("record: %s event after the end of session %s", e.Kind, e.SessionID)
+	}
+	it := &item{session: e.SessionID, kind: string(e.Kind), time: e.Time.UnixNano(), body: body, end: e.Kind == gate.EventSessionEnd}
+	async := r.opts.AsyncOutput && e.Kind == gate.EventOutput
+	if !async {
+		it.done = make(chan error, 1)
+	}
+	// While the sink fails, refuse at once rather than pile up events; the
+	// end of a session is still queued, so its record can be completed.
+	if err := r.failure(); err != nil && e.Kind != gate.EventSessionEnd {
+		return fmt.Errorf("record: sink failing, %s event not recorded: %w", e.Kind, err)
+	}
+	r.mu.RLock()
+	if r.closed {
+		r.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case r.queue <- it:
+	case <-ctx.Done():
+		r.mu.RUnlock()
+		return fmt.Errorf("record: queue full: %w", ctx.Err())
+	}
+	r.mu.RUnlock()
+	if it.end {
+		r.markEnded(e.SessionID)
+	}
+	if async {
+		return nil
+	}
+	select {
+	case err := <-it.done:
+		return err
+	case <-ctx.Done():
+		// The event may still be written; the caller must treat it as not
+		// recorded (the gate refuses).
+		return fmt.Errorf("record: waiting for the sink: %w", ctx.Err())
+	}
+}
+
+func (r *Recorder) hasEnded(session string) bool {
+	r.endedMu.Lock()
+	defer r.endedMu.Unlock()
+	return r.ended[session]
+}
+
+func (r *Recorder) markEnded(session string) {
+	r.endedMu.Lock()
+	defer r.endedMu.Unlock()
+	if r.ended == nil {
+		r.ended = map[string]bool{}
+	}
+	if r.ended[session] {
+		return
+	}
+	r.ended[session] = true
+	r.endedOrder = append(r.endedOrder, session)
+	if len(r.endedOrder) > maxEnded {
+		delete(r.ended, r.endedOrder[0])
+		r.endedOrder = r.endedOrder[1:]
+	}
+}
+
+func (r *Recorder) failure() error {
+	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	return r.failErr
+}
+
+func (r *Recorder) setFailure(err error) {
+	r.failMu.Lock()
+	r.failErr = err
+	r.failMu.Unlock()
+}
+
+// Close stops accepting events, writes every queued one and closes the sink.
+// Its error reports events that could not be written and the sink's own
+// close error.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	if !r.closed {
+		r.closed = true
+		close(r.queue)
+	}
+	r.mu.Unlock()
+	<-r.done
+	return r.closeErr
+}
+
+// run is the writer goroutine: it owns the chains and the sink's write side.
+//
+// Events are sealed (numbered, chained, checkpointed) once, when they first
+// enter a batch. A batch that fails is retried as it is, so a sink that
+// stored part of it (a Tee, a Collector) sees the same entries again and can
+// skip them by session and sequence. The callers of synchronous events of a
+// failed batch are told at once (the gate refuses); once the batch is
+// finally stored, an error event after it says which entries were refused.
+func (r *Recorder) run() {
+	defer close(r.done)
+	chains := make(map[string]*chain)
+	var pending []Event   // sealed entries of a failed batch, to retry as they are
+	var refused []refusal // synchronous entries whose callers got an error
+	backoff := 5 * time.Millisecond
+	var closeDeadline time.Time
+	open := true
+	var tick <-chan time.Time
+	if r.opts.CheckpointInterval > 0 {
+		t := time.NewTicker(r.opts.CheckpointInterval / 2)
+		defer t.Stop()
+		tick = t.C
+	}
+	for open || len(pending) > 0 {
+		var items []*item
+		var timed []Event // checkpoints due by time
+		if open && len(pending) == 0 {
+			select {
+			case it, ok := <-r.queue:
+				if !ok {
+					open = false
+				} else {
+					items = append(items, it)
+				}
+			case <-tick:
+				timed = r.dueCheckpoints(chains)
+				if len(timed) == 0 {
+					continue
+				}
+			}
+		}
+	drain:
+		for open && len(items) < r.opts.BatchSize {
+			select {
+			case it, ok := <-r.queue:
+				if !ok {
+					open = false
+					break drain
+				}
+				items = append(items, it)
+			default:
+				break drain
+			}
+		}
+		evs := append(pending, timed...)
+		for _, it := range items {
+			sealed, err := r.seal(chains, it.session, it.kind, it.time, it.body, it.end)
+			if err != nil {
+				if it.done != nil {
+					it.done <- err
+				} else {
+					r.lateLost++
+				}
+				continue
+			}
+			evs = append(evs, sealed...)
+		}
+		if len(evs) == 0 {
+			continue
+		}
+		err := r.sink.Write(context.Background(), evs)
+		if err == nil {
+			r.setFailure(nil)
+			backoff = 5 * time.Millisecond
+			pending = nil
+			for _, it := range items {
+				if it.done != nil {
+					it.done <- nil
+				}
+			}
+			for _, e := range evs {
+				if e.Kind == KindCheckpoint && e.Checkpoint != nil && e.Checkpoint.Final {
+					delete(chains, e.SessionID)
+				}
+			}
+			// Note the refused entries right after the stored ones.
+			for _, rf := range refused {
+				body, _ := json.Marshal(gate.Event{Kind: gate.EventError, SessionID: rf.session, Time: time.Unix(0, rf.time).UTC(),
+					Error: fmt.Sprintf("record: entry seq %d was not durable in time (%s); its caller treated it as not recorded", rf.seq, rf.err)})
+				if c := chains[rf.session]; c != nil && !c.ended {
+					sealed, err := r.seal(chains, rf.session, string(gate.EventError), rf.time, body, false)
+					if err == nil {
+						pending = append(pending, sealed...)
+					}
+				}
+			}
+			refused = nil
+			continue
+		}
+		r.setFailure(err)
+		pending = evs
+		for _, it := range items {
+			if it.done != nil {
+				it.done <- err
+				if seq := sealedSeq(evs, it); seq != 0 {
+					refused = append(refused, refusal{session: it.session, seq: seq, time: r.opts.Now().UTC().UnixNano(), err: err.Error()})
+				}
+			}
+		}
+		if !open {
+			if closeDeadline.IsZero() {
+				closeDeadline = time.Now().Add(r.opts.CloseTimeout)
+			} else if time.Now().After(closeDeadline) {
+				r.closeErr = fmt.Errorf("record: %d entries lost: %w", len(pending), err)
+				break
+			}
+		}
+		time.Sleep(backoff)
+		backoff = min(backoff*2, r.opts.RetryBackoff)
+	}
+	if r.lateLost > 0 {
+		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: %d output events arrived after their session ended and were not recorded", r.lateLost))
+	}
+	if err := r.sink.Close(); err != nil {
+		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: close sink: %w", err))
+	}
+}
+
+type refusal struct {
+	session string
+	seq     uint64
+	time    int64
+	err     string
+}
+
+// sealedSeq finds the sequence number given to it in evs.
+func sealedSeq(evs []Event, it *item) uint64 {
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := &evs[i]
+		if e.SessionID == it.session && e.Time == it.time && e.Kind == it.kind && len(e.Body) == len(it.body) && len(it.body) > 0 && &e.Body[0] == &it.body[0] {
+			return e.Seq
+		}
+	}
+	return 0
+}
+
+// seal numbers and chains one event, adding a checkpoint after it when one
+// is due.
+func (r *Recorder) seal(chains map[string]*chain, session, kind string, t int64, body []byte, end bool) ([]Event, error) {
+	c := chains[session]
+	if c == nil {
+		c = &chain{lastCheckpoint: r.opts.Now().UnixNano()}
+		chains[session] = c
+	}
+	if c.ended {
+		return nil, fmt.Errorf("record: %s event after the end of session %s", kind, session)
+	}
+	out := []Event{c.next(session, kind, t, body)}
+	c.since++
+	if end || c.since >= r.opts.CheckpointEvery {
+		cp, err := r.checkpoint(c, session, end)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cp)
+	}
+	return out, nil
+}
+
+// dueCheckpoints seals a checkpoint for every session whose latest entries
+// have waited CheckpointInterval for one.
+func (r *Recorder) dueCheckpoints(chains map[string]*chain) []Event {
+	now := r.opts.Now().UnixNano()
+	var out []Event
+	for session, c := range chains {
+		if c.since == 0 || c.ended || now-c.lastCheckpoint < int64(r.opts.CheckpointInterval) {
+			continue
+		}
+		cp, err := r.checkpoint(c, session, false)
+		if err == nil {
+			out = append(out, cp)
+		}
+	}
+	return out
+}
+
+// checkpoint seals a checkpoint over c's head onto c.
+func (r *Recorder) checkpoint(c *chain, session string, final bool) (Event, error) {
+	now := r.opts.Now().UTC().UnixNano()
+	cp := Checkpoint{HeadSeq: c.seq, HeadHash: c.head, Final: final, KeyID: r.keyID}
+	if r.opts.SigningKey != nil {
+		cp.Signature = ed25519.Sign(r.opts.SigningKey, cp.message(session, now))
+	}
+	body, err := marshalCheckpoint(cp)
+	if err != nil {
+		return Event{}, err
+	}
+	c.since = 0
+	c.ended = final
+	c.lastCheckpoint = now
+	return c.next(session, KindCheckpoint, now, body), nil
+}
