@@ -336,5 +336,10 @@ func (c *filterCache) get(rs *gate.RuleSet) *ruleIndex {
 // probeHidden decides whether item must be hidden from session s.
 func probeHidden(ctx context.Context, idx *ruleIndex, req *gate.Request) bool {
 	d := idx.rs.Decide(ctx, req)
+	if ctx.Err() != nil {
+		// A rule cut short by cancellation reads as an error (deny); that
+		// proves nothing about the item.
+		return false
+	}
 	return idx.hidden(req.Tool.Kind, d)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -50,12 +48,15 @@ type Config struct {
 	// identity. Required for Handler: without it every HTTP request is
 	// refused. An error refuses the request with 401.
 	TokenIdentity func(ctx context.Context, token string) (gate.Identity, error)
-	// Masks is the masking engine; nil builds one from the `masking:`
-	// section of the rule set in force.
+	// Masks, when set, replaces the masking engine of the rule set (the
+	// gate's Decision.Masker) for results of this gateway.
 	Masks *mask.Engine
 	// ProgressInterval is how often a held request sends a progress
 	// notification (when the client asked for progress); default 5s.
 	ProgressInterval time.Duration
+	// IdleTimeout closes an HTTP client session that sent nothing for this
+	// long; default 30 minutes.
+	IdleTimeout time.Duration
 	// MaxRecordBytes bounds the result recorded per request; default 64 KiB.
 	// The client always receives the whole (masked) result.
 	MaxRecordBytes int
@@ -70,11 +71,11 @@ type Gateway struct {
 	cfg     Config
 	log     hclog.Logger
 	server  *sdk.Server
-	masks   maskEngines
 	filters filterCache
 
-	mu       sync.Mutex
-	sessions map[*sdk.ServerSession]*session
+	mu        sync.Mutex
+	sessions  map[*sdk.ServerSession]*session
+	quiescers map[*sdk.ServerSession]*callCounter
 }
 
 // New returns a Gateway for cfg.
@@ -88,14 +89,17 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.ProgressInterval <= 0 {
 		cfg.ProgressInterval = DefaultProgressInterval
 	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
 	if cfg.MaxRecordBytes <= 0 {
 		cfg.MaxRecordBytes = DefaultMaxRecordBytes
 	}
-	g := &Gateway{cfg: cfg, log: cfg.Logger, sessions: map[*sdk.ServerSession]*session{}}
+	g := &Gateway{cfg: cfg, log: cfg.Logger, sessions: map[*sdk.ServerSession]*session{},
+		quiescers: map[*sdk.ServerSession]*callCounter{}}
 	if g.log == nil {
 		g.log = hclog.NewNullLogger()
 	}
-	g.masks.fixed = cfg.Masks
 	g.server = sdk.NewServer(&sdk.Implementation{Name: "airlock-mcp-gateway", Version: "1"}, &sdk.ServerOptions{
 		Capabilities:              &sdk.ServerCapabilities{},
 		SupportedProtocolVersions: legacyVersions,
@@ -107,15 +111,35 @@ func New(cfg Config) (*Gateway, error) {
 // Serve runs one client session over t (for stdio: &sdk.StdioTransport{})
 // until the client or the upstream closes it, or ctx ends. The client's
 // identity is Config.Identity.
+//
+// t must be a stream transport (stdio, a pipe, in-memory): Serve counts the
+// calls it reads and the responses it writes, so that when the upstream dies
+// the client still receives every answer before the connection closes.
+// HTTP clients use Handler.
 func (g *Gateway) Serve(ctx context.Context, t sdk.Transport) error {
-	ss, err := g.server.Connect(ctx, t, nil)
+	cc := &callCounter{}
+	ss, err := g.server.Connect(ctx, &countingTransport{t: t, c: cc}, nil)
 	if err != nil {
 		return fmt.Errorf("mcp: connect client: %w", err)
 	}
+	g.mu.Lock()
+	g.quiescers[ss] = cc
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		delete(g.quiescers, ss)
+		g.mu.Unlock()
+	}()
 	done := make(chan error, 1)
 	go func() { done <- ss.Wait() }()
 	select {
 	case <-ctx.Done():
+		// End the session first: that cancels held reviews and upstream
+		// calls, so closing the connection does not wait on them.
+		if s := g.lookup(ss); s != nil {
+			s.end("shutdown: " + ctx.Err().Error())
+			<-s.closed
+		}
 		_ = ss.Close()
 		<-done
 	case <-done:
@@ -133,46 +157,16 @@ func (g *Gateway) Serve(ctx context.Context, t sdk.Transport) error {
 	return nil
 }
 
-// Handler returns the streamable HTTP endpoint of the gateway. Every HTTP
-// request must carry a bearer token that Config.TokenIdentity accepts; the
-// identity is bound to the MCP session at initialize, and a later request of
-// the session with another subject's token is refused.
-func (g *Gateway) Handler() http.Handler {
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return g.server }, nil)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := g.httpIdentity(r.Context(), r.Header); err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="airlock"`)
-			http.Error(w, "airlock: "+err.Error(), http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// httpIdentity authenticates the bearer token in h.
-func (g *Gateway) httpIdentity(ctx context.Context, h http.Header) (gate.Identity, error) {
-	if g.cfg.TokenIdentity == nil {
-		return gate.Identity{}, errors.New("no token authenticator is configured")
-	}
-	auth := h.Get("Authorization")
-	scheme, tok, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(tok) == "" {
-		return gate.Identity{}, errors.New("a bearer token is required")
-	}
-	id, err := g.cfg.TokenIdentity(ctx, strings.TrimSpace(tok))
-	if err != nil {
-		return gate.Identity{}, errors.New("the bearer token was not accepted")
-	}
-	if id.Subject == "" {
-		return gate.Identity{}, errors.New("the bearer token names no subject")
-	}
-	return id, nil
-}
-
 func (g *Gateway) lookup(ss *sdk.ServerSession) *session {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.sessions[ss]
+}
+
+func (g *Gateway) quiescer(ss *sdk.ServerSession) *callCounter {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.quiescers[ss]
 }
 
 func (g *Gateway) forget(ss *sdk.ServerSession) {

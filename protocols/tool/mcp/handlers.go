@@ -64,7 +64,9 @@ func (s *session) listTools(ctx context.Context, p *sdk.ListToolsParams) (*sdk.L
 		return nil, s.listFailed(ctx, d, err)
 	}
 	tools, out := filterList(ctx, s, "tools/list", res.Tools,
-		func(t *sdk.Tool) *gate.Request { return callRequest(s.gs, kindCall, t.Name, map[string]any{}, []byte("{}")) },
+		func(t *sdk.Tool) *gate.Request {
+			return callRequest(s.gs, kindCall, t.Name, map[string]any{}, []byte("{}"))
+		},
 		func(t *sdk.Tool) string { return t.Name })
 	out.NextCursor = res.NextCursor
 	s.recordResult(ctx, d, "list", out, nil)
@@ -128,7 +130,9 @@ func (s *session) listPrompts(ctx context.Context, p *sdk.ListPromptsParams) (*s
 		return nil, s.listFailed(ctx, d, err)
 	}
 	ps, out := filterList(ctx, s, "prompts/list", res.Prompts,
-		func(p *sdk.Prompt) *gate.Request { return callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}")) },
+		func(p *sdk.Prompt) *gate.Request {
+			return callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
+		},
 		func(p *sdk.Prompt) string { return p.Name })
 	out.NextCursor = res.NextCursor
 	s.recordResult(ctx, d, "list", out, nil)
@@ -158,7 +162,7 @@ func (s *session) admit(ctx context.Context, req, hiddenProbe *gate.Request, pro
 		s.recordError(ctx, "mcp: the gate allowed an item the discovery filter hides; refused (decision "+d.ID+")")
 		return d, nil, notAvailable
 	}
-	p, err := s.g.masks.policy(s.g.cfg.Gate.Rules(), d)
+	p, err := policyFor(s.g.cfg.Masks, d)
 	if err != nil {
 		s.recordError(ctx, "mcp: "+err.Error()+" (decision "+d.ID+")")
 		return d, nil, "airlock: the result could not be masked, so the request was not forwarded"

@@ -1,13 +1,10 @@
 package mcp
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
@@ -17,55 +14,25 @@ import (
 // when a mask applies: binary data is never passed on unmasked.
 const withheld = "[airlock: %s withheld because masking applies to this result]"
 
-// maskEngines builds the masking engine of the rule set in force, from its
-// `masking:` section, once per rule set.
-type maskEngines struct {
-	fixed *mask.Engine
-	mu    sync.Mutex
-	rs    *gate.RuleSet
-	eng   *mask.Engine
-	err   error
-}
-
-func (m *maskEngines) policy(rs *gate.RuleSet, d *gate.Decision) (*mask.Policy, error) {
+// policyFor returns the masking policy of decision d: the gate's
+// (d.Masker), or, when the integrator set Config.Masks, that engine's policy
+// for d.Mask. A decision that demands masking without a policy is an error:
+// the request is refused rather than answered unmasked.
+func policyFor(override *mask.Engine, d *gate.Decision) (*mask.Policy, error) {
 	if len(d.Mask) == 0 {
 		return nil, nil
 	}
-	eng := m.fixed
-	if eng == nil {
-		var err error
-		if eng, err = m.engine(rs); err != nil {
-			return nil, err
+	if override != nil {
+		p, err := override.Policy(d.Mask)
+		if err != nil {
+			return nil, fmt.Errorf("mcp: masking policy: %w", err)
 		}
+		return p, nil
 	}
-	p, err := eng.Policy(d.Mask)
-	if err != nil {
-		return nil, fmt.Errorf("mcp: masking policy: %w", err)
+	if d.Masker == nil {
+		return nil, fmt.Errorf("mcp: the decision demands masking (%v) but carries no masker", d.Mask)
 	}
-	return p, nil
-}
-
-func (m *maskEngines) engine(rs *gate.RuleSet) (*mask.Engine, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.eng != nil && m.rs == rs || m.err != nil && m.rs == rs {
-		return m.eng, m.err
-	}
-	var cfg mask.Config
-	if rs != nil && len(rs.Masking()) > 0 {
-		dec := yaml.NewDecoder(bytes.NewReader(rs.Masking()))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			m.rs, m.eng, m.err = rs, nil, fmt.Errorf("mcp: masking section: %w", err)
-			return nil, m.err
-		}
-	}
-	eng, err := mask.New(cfg)
-	if err != nil {
-		err = fmt.Errorf("mcp: masking engine: %w", err)
-	}
-	m.rs, m.eng, m.err = rs, eng, err
-	return eng, err
+	return d.Masker, nil
 }
 
 // masker applies one policy to the parts of a result and collects findings.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -109,7 +110,7 @@ func callRequest(s *gate.Session, kind, name string, args map[string]any, canon 
 	return &gate.Request{
 		Session:  s,
 		Protocol: gate.ProtocolMCP,
-		Command:  method + " " + name + " " + string(canon),
+		Command:  method + " " + display(name) + " " + string(canon),
 		Tool:     &gate.ToolCall{Kind: kind, Name: name, Args: args},
 	}
 }
@@ -120,7 +121,7 @@ func resourceRequest(s *gate.Session, uri string) *gate.Request {
 	return &gate.Request{
 		Session:  s,
 		Protocol: gate.ProtocolMCP,
-		Command:  "resources/read " + uri,
+		Command:  "resources/read " + display(uri),
 		Tool:     &gate.ToolCall{Kind: kindResource, URI: uri},
 	}
 }
@@ -138,4 +139,19 @@ func listRequest(s *gate.Session, method, cursor string) *gate.Request {
 		Command:  cmd,
 		Tool:     &gate.ToolCall{Kind: kindList, Name: method},
 	}
+}
+
+// display quotes a name or URI for Command when it holds anything but
+// plain characters, so that a reviewer reading the command cannot be misled
+// by spaces, newlines or look-alike arguments inside a tool name.
+func display(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@", r)) {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
 }

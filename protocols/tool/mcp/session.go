@@ -136,6 +136,10 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	go func() {
 		_ = ss.Wait()
 		s.end("client closed")
+		if isHTTP {
+			<-s.closed
+			g.forget(ss)
+		}
 	}()
 	return res, nil
 }
@@ -182,9 +186,10 @@ func (s *session) begin(ctx context.Context) (context.Context, func(), error) {
 	return ctx, func() { stop(); cancel() }, nil
 }
 
-// end closes the session once: the client connection (after its in-flight
-// requests finished and recorded their results), the upstream session, and
-// the record.
+// end closes the session once: the upstream session, the record, and, on
+// a stream transport, the client connection once every call it read was
+// answered. An HTTP client session whose upstream died stays open until the
+// client leaves (or idles out); its requests are refused meanwhile.
 func (s *session) end(reason string) {
 	s.endOnce.Do(func() {
 		s.mu.Lock()
@@ -192,18 +197,17 @@ func (s *session) end(reason string) {
 		s.mu.Unlock()
 		go func() {
 			defer close(s.closed)
-			// Cancelling ends held reviews and upstream calls; closing the
-			// client side then waits for the in-flight handlers, which
-			// record their results before the record is closed.
+			// Cancelling ends held reviews and upstream calls at once.
 			s.cancel()
-			_ = s.ss.Close()
+			if q := s.g.quiescer(s.ss); q != nil && reason != "client closed" {
+				q.wait(10 * time.Second)
+			}
+			if !s.http {
+				_ = s.ss.Close()
+			}
 			_ = s.up.Close()
 			if err := s.g.cfg.Gate.CloseSession(context.Background(), s.gs, reason); err != nil {
 				s.g.log.Error("close session", "session", s.gs.ID, "error", err)
-			}
-			if s.http {
-				// Serve forgets its own session once it has seen it end.
-				s.g.forget(s.ss)
 			}
 		}()
 	})
@@ -285,5 +289,10 @@ func upstreamFailure(err error, m *masker) string {
 		}
 		return "airlock: the upstream server returned an error: " + msg
 	}
-	return "airlock: the upstream server failed: " + err.Error()
+	// A transport error can quote the upstream's reply (an HTTP body).
+	msg, merr := m.text(err.Error())
+	if merr != nil {
+		msg = "(details withheld: they could not be masked)"
+	}
+	return "airlock: the upstream server failed: " + msg
 }

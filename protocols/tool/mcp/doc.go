@@ -1,0 +1,64 @@
+// Package mcp is Airlock's Model Context Protocol gateway: an MCP server
+// toward the agent and an MCP client toward an upstream MCP server that the
+// team may not be able to modify. Every tools/call, resources/read and
+// prompts/get crosses the gate (rules, review, masking, recording) before it
+// reaches the upstream, and every list is filtered so the model does not see
+// what it could never use.
+//
+// Rules see MCP requests with request.protocol "mcp" and the tool variable:
+//
+//	tools/call       tool.kind "call",     tool.name, tool.args (decoded JSON)
+//	resources/read   tool.kind "resource", tool.uri (tool.name is empty)
+//	prompts/get      tool.kind "prompt",   tool.name, tool.args (strings)
+//	*/list           tool.kind "list",     tool.name the method ("tools/list")
+//
+// A refused call is a tool error result naming the rule and reason, which the
+// model reads; a refused read, prompt or list is a JSON-RPC error with code
+// CodeRefused. In refuse-then-retry mode the text carries the approval id.
+// While a review holds a request, the client receives progress notifications
+// (when it sent a progress token). Text is masked with the value masker,
+// structuredContent with the JSON masker; images, audio and blobs are
+// withheld when a mask applies. What the client received is recorded.
+//
+// Usage, over stdio (the agent starts this program instead of the server):
+//
+//	g := gate.New(gate.Config{Rules: rules, Recorder: rec, Approver: approver})
+//	gw, err := mcp.New(mcp.Config{
+//		Gate:     g,
+//		Upstream: mcp.Command(os.Stderr, nil, "customers-server", "--db", dsn),
+//		Identity: gate.Identity{Subject: "agent-7", Kind: gate.KindAgent},
+//	})
+//	if err != nil { ... }
+//	err = gw.ServeStdio(ctx, os.Stdin, os.Stdout)
+//
+// or over streamable HTTP, with the identity taken from the bearer token:
+//
+//	gw, _ := mcp.New(mcp.Config{Gate: g, Upstream: mcp.URL(upstreamURL, nil), TokenIdentity: verify})
+//	http.ListenAndServe(addr, gw.Handler())
+//
+// Discovery filtering hides an item only when the rules deny every call to
+// it whatever its arguments, so a hidden item is never callable and a
+// callable item is never hidden. Each listed item is probed with the request
+// a call would make with empty arguments (RuleSet.Decide: nothing recorded).
+// A rule is invariant when its expression reads only what is fixed for the
+// session and the item (identity.*, session.id/protocol/target/client_addr,
+// request.protocol, tool.kind/name/uri; for resources also tool.args and
+// request.command, which the URI fixes); tool.args, request.command,
+// request.time, the session counters, or anything unresolvable make it
+// variant. The item is hidden when the probe matches an enforced invariant
+// deny rule, or when the default is deny and every enforced allow or review
+// rule is invariant and none matched the probe. Resource templates are never
+// hidden. A call to a hidden item is refused even should the gate allow it.
+//
+// Not relayed, so refused or not advertised: resource subscriptions,
+// completion/complete, list-changed notifications, upstream-initiated
+// requests (sampling, elicitation, roots) and upstream progress or log
+// notifications. Toward the client the gateway speaks the protocol versions
+// with an initialize handshake (2024-11-05 to 2025-11-25); clients that also
+// speak 2026-07-28 fall back to them.
+//
+// The one thing not to forget: lists are judged like calls, so a rule file
+// with default deny needs a rule allowing `tool.kind == "list"`. And over
+// HTTP, set TokenIdentity: without it the gateway refuses every HTTP request
+// rather than guess who is calling.
+package mcp
