@@ -1,0 +1,147 @@
+package httpgate
+
+import (
+	"errors"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/hashicorp/go-hclog"
+)
+
+// MethodOverride chooses what happens to a request that asks for another
+// method through X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override
+// or a _method query or form parameter.
+type MethodOverride int
+
+const (
+	// MethodOverrideRefuse refuses such requests with 400 (the default):
+	// the method the rules see is always the method on the wire.
+	MethodOverrideRefuse MethodOverride = iota
+	// MethodOverrideHonour puts the overriding method into the model, so
+	// the rules see what the upstream will execute, and forwards the
+	// request unchanged.
+	MethodOverrideHonour
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxBodyBytes     = 1 << 20
+	DefaultMaxResponseBytes = 16 << 20
+	DefaultRecordBytes      = 64 << 10
+	DefaultIdleTimeout      = 5 * time.Minute
+	DefaultRetryAfter       = 10 * time.Second
+	DefaultMaxEventBytes    = 1 << 20
+)
+
+// DefaultMethods are the methods accepted when Config.Methods is empty.
+var DefaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+// DefaultSecretHeaders are the request headers whose values are listed in
+// gate.Request.Secrets (so that recorders HMAC them) when
+// Config.SecretHeaders is empty.
+var DefaultSecretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token", "X-Amz-Security-Token"}
+
+// DefaultSecretQuery are the query and form parameters whose values are
+// listed in gate.Request.Secrets when Config.SecretQuery is empty. Names
+// are compared case-insensitively.
+var DefaultSecretQuery = []string{"access_token", "api_key", "apikey", "token", "password", "client_secret", "signature", "x-amz-signature", "x-amz-security-token"}
+
+// Config configures a Gateway. Gate and Identify are required; every other
+// zero value picks a safe default.
+type Config struct {
+	// Gate decides, holds and records every request.
+	Gate *gate.Gate
+	// Identify tells who the client is. A request it returns an error for
+	// gets 401. BearerTokens is a ready-made implementation.
+	Identify IdentifyFunc
+	// Target names the protected resource in sessions ("billing-api", a
+	// base URL). A proxy with no Target uses its upstream URL (without
+	// credentials). Sessions are per client identity and target.
+	Target string
+
+	// LowerCasePaths lower-cases the path in the model, for upstreams that
+	// route case-insensitively. The path forwarded keeps its case.
+	LowerCasePaths bool
+	// Methods lists the accepted methods, upper case; nil means
+	// DefaultMethods. Any other method, lower-case ones included, is
+	// refused with 405.
+	Methods []string
+	// MethodOverride is MethodOverrideRefuse (default) or MethodOverrideHonour.
+	MethodOverride MethodOverride
+	// AllowDuplicateQuery accepts repeated query and form parameters;
+	// by default they are refused because servers disagree on which
+	// value wins.
+	AllowDuplicateQuery bool
+	// MaxBodyBytes bounds a request body, after decoding a Content-Encoding.
+	// A larger body is refused with 413. 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxResponseBytes bounds a JSON response body that is masked as a
+	// whole; a larger one fails closed (502). 0 means DefaultMaxResponseBytes.
+	MaxResponseBytes int64
+	// MaxEventBytes bounds one server-sent event. 0 means DefaultMaxEventBytes.
+	MaxEventBytes int64
+	// RecordBytes bounds the request body and the response body kept in the
+	// session record. 0 means DefaultRecordBytes.
+	RecordBytes int
+	// SecretHeaders are request headers whose values are secrets; nil
+	// means DefaultSecretHeaders.
+	SecretHeaders []string
+	// SecretQuery are query and form parameters whose values are secrets;
+	// nil means DefaultSecretQuery.
+	SecretQuery []string
+
+	// IdleTimeout closes a client's session after this long without
+	// requests. 0 means DefaultIdleTimeout; negative means one session per
+	// request.
+	IdleTimeout time.Duration
+	// RetryAfter is sent with 409 in RefuseThenRetry mode. 0 means
+	// DefaultRetryAfter.
+	RetryAfter time.Duration
+
+	// Logger receives operational logs; nil means the gate's logger.
+	Logger hclog.Logger
+}
+
+func (c *Config) withDefaults() (Config, error) {
+	o := *c
+	if o.Gate == nil {
+		return o, errors.New("httpgate: Config.Gate is required")
+	}
+	if o.Identify == nil {
+		return o, errors.New("httpgate: Config.Identify is required (see BearerTokens)")
+	}
+	if o.MethodOverride != MethodOverrideRefuse && o.MethodOverride != MethodOverrideHonour {
+		return o, errors.New("httpgate: unknown MethodOverride")
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if o.MaxEventBytes <= 0 {
+		o.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if o.RecordBytes <= 0 {
+		o.RecordBytes = DefaultRecordBytes
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = DefaultRetryAfter
+	}
+	if o.Methods == nil {
+		o.Methods = DefaultMethods
+	}
+	if o.SecretHeaders == nil {
+		o.SecretHeaders = DefaultSecretHeaders
+	}
+	if o.SecretQuery == nil {
+		o.SecretQuery = DefaultSecretQuery
+	}
+	if o.Logger == nil {
+		o.Logger = o.Gate.Logger()
+	}
+	return o, nil
+}

@@ -1,0 +1,323 @@
+package httpgate
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/record"
+)
+
+const testRules = `
+default: deny
+rules:
+  - name: api
+    when: request.protocol == "http" && http.path.startsWith("/api/")
+    action: allow
+  - name: no-admin
+    when: http.path.startsWith("/admin") || http.path.contains("/admin/")
+    action: deny
+    reason: admin is off limits
+  - name: no-deletes
+    when: http.method == "DELETE"
+    action: deny
+    reason: nothing is deleted through the gateway
+  - name: refunds-need-review
+    when: http.method == "POST" && http.path == "/api/refunds"
+    action: review
+  - name: big-payments
+    when: >
+      http.method == "POST" && http.path == "/api/payments" &&
+      type(http.body) == map && has(http.body.amount) && http.body.amount > 1000
+    action: deny
+    reason: payments above 1000 need a human
+  - name: mask-cards
+    when: request.protocol == "http"
+    mask: [credit_card]
+`
+
+const (
+	agentToken    = "agent-token-0123456789"
+	upstreamToken = "upstream-secret-abcdef"
+	card          = "4111 1111 1111 1111"
+	cardDigits    = "4111111111111111"
+)
+
+var agent = gate.Identity{Subject: "agent-1", Kind: gate.KindAgent, Groups: []string{"agents"}}
+var alice = gate.Identity{Subject: "alice", Kind: gate.KindHuman, Groups: []string{"reviewers"}}
+
+// upstream is a real HTTP API the tests put the gate in front of.
+type upstream struct {
+	hits     sync.Map // path -> *atomic.Int64
+	sseStep  chan struct{}
+	lastReq  atomic.Pointer[http.Request]
+	lastBody atomic.Pointer[[]byte]
+}
+
+func (u *upstream) hit(p string) int64 {
+	v, _ := u.hits.LoadOrStore(p, new(atomic.Int64))
+	return v.(*atomic.Int64).Load()
+}
+
+func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v, _ := u.hits.LoadOrStore(strings.ToLower(r.URL.Path), new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+	body, _ := io.ReadAll(r.Body)
+	u.lastReq.Store(r)
+	u.lastBody.Store(&body)
+	fl := http.NewResponseController(w)
+	switch r.URL.Path {
+	case "/api/echo", "/api/payments", "/api/refunds":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"method": r.Method, "path": r.URL.Path, "query": r.URL.RawQuery, "body": string(body),
+			"authorization": r.Header.Get("Authorization"), "cookie": r.Header.Get("Cookie"),
+			"accept_encoding": r.Header.Get("Accept-Encoding"),
+		})
+	case "/api/users":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"users":[{"name":"ann","card":%q,"card_number":%s,"note":"ok"}]}`, card, cardDigits)
+	case "/api/headers":
+		w.Header().Set("X-Card", card)
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "see headers")
+	case "/api/gzip-json":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		fmt.Fprintf(zw, `{"card":%q,"n":%s}`, card, cardDigits)
+		zw.Close()
+	case "/api/gzip-text":
+		// A card split across gzip flushes and HTTP chunks.
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, "card: 4111 11")
+		zw.Flush()
+		fl.Flush()
+		time.Sleep(20 * time.Millisecond)
+		io.WriteString(zw, "11 1111 1111 end\n")
+		zw.Close()
+	case "/api/sse":
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "event: pay\ndata: card 4111 1111 ")
+		fl.Flush()
+		time.Sleep(20 * time.Millisecond)
+		io.WriteString(w, "1111 1111 first\n\n")
+		fl.Flush()
+		if u.sseStep != nil {
+			select { // the second event only once the client saw the first: proves streaming
+			case <-u.sseStep:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		io.WriteString(w, "data: second 5555 5555 5555 4444\n\n")
+		fl.Flush()
+	case "/api/sse-gzip":
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, "data: 4111 1111")
+		zw.Flush()
+		fl.Flush()
+		time.Sleep(10 * time.Millisecond)
+		io.WriteString(zw, " 1111 1111\n\n")
+		zw.Close()
+	case "/api/sse-split":
+		// A card split across two events, as a token stream sends it.
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: pay with 4111 1111\n\n")
+		fl.Flush()
+		io.WriteString(w, "data:  1111 1111 thanks\n\n")
+		fl.Flush()
+		io.WriteString(w, "data: bye\n\n")
+	case "/api/long-event":
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: short\n\n")
+		fl.Flush()
+		io.WriteString(w, "data: "+strings.Repeat("y", 4096)+" "+card)
+		fl.Flush()
+		time.Sleep(10 * time.Millisecond)
+		io.WriteString(w, "\n\n")
+	case "/api/big-json":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"pad":%q,"card":%q}`, strings.Repeat("z", 8192), card)
+	case "/api/br":
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Encoding", "br")
+		io.WriteString(w, "\x1b\x0b\x00\xf8not really brotli "+card)
+	case "/api/big":
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, strings.Repeat("x", 200<<10)+" "+card)
+	default:
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "reached "+r.URL.Path)
+	}
+}
+
+type env struct {
+	t     *testing.T
+	g     *gate.Gate
+	rec   *record.Memory
+	appr  *approval.Memory
+	gw    *Gateway
+	up    *upstream
+	upSrv *httptest.Server
+	proxy *httptest.Server // the gated reverse proxy
+	mw    *httptest.Server // the upstream handler behind the middleware
+}
+
+func newEnv(t *testing.T, mode gate.ReviewMode, mutate func(*Config)) *env {
+	t.Helper()
+	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, rec: &record.Memory{}, appr: &approval.Memory{}, up: &upstream{}}
+	e.g = gate.New(gate.Config{Rules: rs, Approver: e.appr, Recorder: e.rec, ReviewMode: mode})
+	cfg := Config{
+		Gate: e.g, Target: "test-api",
+		Identify:       BearerTokens(map[string]gate.Identity{agentToken: agent}),
+		LowerCasePaths: true,
+		MaxBodyBytes:   4096,
+		RecordBytes:    1024,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	e.gw, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.upSrv = httptest.NewServer(e.up)
+	u, _ := url.Parse(e.upSrv.URL)
+	ph, err := e.gw.Proxy(ProxyConfig{Upstream: u, Credential: BearerCredential(upstreamToken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.proxy = httptest.NewServer(ph)
+	e.mw = httptest.NewServer(e.gw.Middleware(e.up))
+	t.Cleanup(func() {
+		e.proxy.Close()
+		e.mw.Close()
+		e.upSrv.Close()
+		_ = e.gw.Close()
+	})
+	return e
+}
+
+// do sends a request with the agent's token through a real net/http client.
+func (e *env) do(srv *httptest.Server, method, path, ctype, body string, hdr ...string) *http.Response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+agentToken)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+func readAll(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// raw sends bytes as they are over TCP and returns the status code, so
+// that nothing between the test and the server normalises the request.
+func raw(t *testing.T, srv *httptest.Server, request string) (int, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, request); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("reading response to %q: %v", request, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b)
+}
+
+// allRecorded returns the stored JSON of every recorded event.
+func (e *env) allRecorded() string {
+	var b strings.Builder
+	for _, s := range e.rec.Sessions() {
+		for _, ev := range e.rec.Events(s) {
+			b.Write(ev.Body)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func (e *env) events(kind gate.EventKind) []gate.Event {
+	var out []gate.Event
+	for _, s := range e.rec.Sessions() {
+		for _, ev := range e.rec.GateEvents(s) {
+			if ev.Kind == kind {
+				out = append(out, ev)
+			}
+		}
+	}
+	return out
+}
+
+// approveNext approves the next pending review as alice.
+func (e *env) approveNext(ctx context.Context) (string, error) {
+	p, err := e.appr.WaitPending(ctx)
+	if err != nil {
+		return "", err
+	}
+	_, err = e.appr.Approve(ctx, p.ID, alice, "looks fine")
+	return p.ID, err
+}
+
+// needTool skips when a command-line tool is missing, except under CI.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not installed", name)
+		}
+		t.Fatalf("%s not installed (CI)", name)
+	}
+	return p
+}

@@ -1,0 +1,169 @@
+package httpgate
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// Middleware gates next: every request is identified, modelled, checked
+// and recorded before next sees it, and next's response is masked and
+// recorded before the client sees it. next receives the canonical request
+// (see the package doc) and finds its gate.Session with gate.SessionFrom.
+// Its use as func(http.Handler) http.Handler is gw.Middleware.
+//
+// The ResponseWriter next gets supports Flush but not Hijack: a hijacked
+// connection would bypass masking.
+func (gw *Gateway) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := gw.admit(w, r, gw.cfg.Target)
+		if x == nil {
+			return
+		}
+		defer x.release()
+		r = r.WithContext(gate.WithSession(r.Context(), x.s))
+		mw := &maskingWriter{rw: w, f: newFilter(gw, x, r.Context()), h: http.Header{}}
+		defer mw.finish()
+		next.ServeHTTP(mw, r)
+	})
+}
+
+var errHandlerPanicked = errors.New("httpgate: handler panicked")
+
+// maskingWriter collects the handler's response and passes it through the
+// filter: headers when the handler writes them, the body through a pipe
+// read by a goroutine that writes the masked result to the client.
+type maskingWriter struct {
+	rw          http.ResponseWriter
+	f           *filter
+	h           http.Header
+	wroteHeader bool
+	pw          *io.PipeWriter
+	done        chan struct{}
+	ended       bool
+	abort       bool // set by pump when the body failed mid-stream
+	direct      bool // no masking: write through, capturing for the record
+}
+
+func (m *maskingWriter) Header() http.Header { return m.h }
+
+func (m *maskingWriter) WriteHeader(code int) {
+	if m.wroteHeader || code < 200 {
+		return
+	}
+	m.wroteHeader = true
+	if m.f.x.policy == nil {
+		m.direct = true
+		dst := m.rw.Header()
+		for k, v := range m.h {
+			dst[k] = v
+		}
+		m.f.head = renderHead(code, dst)
+		m.rw.WriteHeader(code)
+		return
+	}
+	pr, pw := io.Pipe()
+	m.pw, m.done = pw, make(chan struct{})
+	h := m.h.Clone()
+	go m.pump(code, h, pr)
+}
+
+// pump runs on its own goroutine; it ends when the handler's side of the
+// pipe is closed (finish) and the body has been written out.
+func (m *maskingWriter) pump(code int, h http.Header, pr *io.PipeReader) {
+	defer close(m.done)
+	body, n, err := m.f.prepare(code, h, pr)
+	if err != nil {
+		pr.CloseWithError(err)
+		m.f.gw.log.Error("response refused", "session", m.f.x.s.ID, "decision", m.f.x.d.ID, "error", err)
+		writeProblem(m.rw, Problem{Type: "urn:airlock:problem:unmaskable", Title: "Bad Gateway", Status: http.StatusBadGateway,
+			Detail: "airlock: the response could not be masked", DecisionID: m.f.x.d.ID})
+		return
+	}
+	defer body.Close()
+	dst := m.rw.Header()
+	for k, v := range h {
+		dst[k] = v
+	}
+	if n >= 0 {
+		dst.Set("Content-Length", strconv.FormatInt(n, 10))
+	}
+	m.rw.WriteHeader(code)
+	rc := http.NewResponseController(m.rw)
+	buf := make([]byte, 32<<10)
+	for {
+		k, rerr := body.Read(buf)
+		if k > 0 {
+			if _, werr := m.rw.Write(buf[:k]); werr != nil {
+				pr.CloseWithError(werr)
+				return
+			}
+			if n < 0 {
+				_ = rc.Flush()
+			}
+		}
+		if rerr == io.EOF {
+			return
+		}
+		if rerr != nil {
+			// Fail closed mid-stream: abort the response so the client
+			// sees it cut, never unmasked data.
+			pr.CloseWithError(rerr)
+			m.abort = true
+			return
+		}
+	}
+}
+
+func (m *maskingWriter) Write(b []byte) (int, error) {
+	if !m.wroteHeader {
+		m.WriteHeader(http.StatusOK)
+	}
+	if m.direct {
+		_, _ = m.f.cap.Write(b)
+		return m.rw.Write(b)
+	}
+	return m.pw.Write(b)
+}
+
+// Flush flushes an unmasked response; a masked stream is flushed as it is
+// produced.
+func (m *maskingWriter) Flush() {
+	if m.direct {
+		_ = http.NewResponseController(m.rw).Flush()
+	}
+}
+
+// finish ends the response once the handler returned (or panicked).
+func (m *maskingWriter) finish() {
+	if m.ended {
+		return
+	}
+	m.ended = true
+	p := recover()
+	if !m.wroteHeader {
+		m.WriteHeader(http.StatusOK)
+	}
+	if m.direct {
+		_ = m.f.record()
+		if p != nil {
+			panic(p)
+		}
+		return
+	}
+	if p != nil {
+		m.pw.CloseWithError(errHandlerPanicked)
+	} else {
+		m.pw.Close()
+	}
+	<-m.done
+	if p != nil {
+		panic(p)
+	}
+	if m.abort {
+		panic(http.ErrAbortHandler)
+	}
+}

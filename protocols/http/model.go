@@ -1,0 +1,355 @@
+package httpgate
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// overrideHeaders are the method-override headers frameworks honour.
+var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
+// pathOverrideHeaders make some servers (IIS, Symfony, some proxies) route
+// by their value instead of the request line; they are always refused.
+var pathOverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Override-Url"}
+
+// model is a request turned into what the gate sees.
+type model struct {
+	req  *gate.Request
+	body []byte // decoded body, forwarded in place of the original
+}
+
+// buildModel reads r (its body included, within the limit), refuses what
+// cannot be modelled unambiguously, and rewrites r so that what is forwarded
+// is what was modelled: the canonical path, the re-encoded query, the
+// decoded body with an exact Content-Length.
+func (gw *Gateway) buildModel(r *http.Request) (*model, *refusal) {
+	c := &gw.cfg
+	if !slices.Contains(c.Methods, r.Method) {
+		return nil, refuse(http.StatusMethodNotAllowed, "method", "method %q is not accepted", r.Method)
+	}
+	method := r.Method
+
+	path, ref := canonicalPath(r.URL.EscapedPath())
+	if ref != nil {
+		return nil, ref
+	}
+	if r.URL.Opaque != "" {
+		return nil, refuse(400, "path", "opaque request targets are not accepted")
+	}
+	var query url.Values
+	if r.URL.RawQuery != "" {
+		var err error
+		if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+			return nil, refuse(400, "query", "the query cannot be parsed unambiguously")
+		}
+	}
+	if !c.AllowDuplicateQuery {
+		folded := make(map[string]struct{}, len(query))
+		for k, v := range query {
+			f := strings.ToLower(k)
+			if _, dup := folded[f]; len(v) > 1 || dup {
+				return nil, refuse(400, "query", "query parameter %q is repeated", k)
+			}
+			folded[f] = struct{}{}
+		}
+	}
+	// A protocol upgrade (WebSocket, h2c) would turn the exchange into a
+	// tunnel that the gate cannot see into.
+	if r.Header.Get("Upgrade") != "" || r.Method == http.MethodConnect {
+		return nil, refuse(400, "upgrade", "protocol upgrades are not accepted")
+	}
+
+	for _, h := range pathOverrideHeaders {
+		if len(r.Header.Values(h)) > 0 {
+			return nil, refuse(400, "path", "path override header %s is not accepted", h)
+		}
+	}
+
+	// Method overrides, from headers and the query.
+	var overrides []string
+	for _, h := range overrideHeaders {
+		overrides = append(overrides, r.Header.Values(h)...)
+	}
+	overrides = appendOverrides(overrides, query)
+
+	headers := make(map[string][]string, len(r.Header))
+	for k, v := range r.Header {
+		// Some servers read '_' as '-', so X_Forwarded_For would reach
+		// them as a header the rules never saw under that name.
+		if strings.ContainsRune(k, '_') {
+			return nil, refuse(400, "headers", "header names with '_' are not accepted")
+		}
+		headers[strings.ToLower(k)] = v
+	}
+	if len(r.Header.Values("Content-Type")) > 1 {
+		return nil, refuse(400, "headers", "more than one Content-Type")
+	}
+
+	body, ref := gw.readBody(r)
+	if ref != nil {
+		return nil, ref
+	}
+	parsed, form, ref := gw.parseBody(r, body)
+	if ref != nil {
+		return nil, ref
+	}
+	overrides = appendOverrides(overrides, form)
+	if len(overrides) > 0 {
+		if c.MethodOverride != MethodOverrideHonour {
+			return nil, refuse(400, "method", "method override to %.32q is not accepted", overrides[0])
+		}
+		m := overrides[0]
+		for _, o := range overrides[1:] {
+			if o != m {
+				return nil, refuse(400, "method", "conflicting method overrides")
+			}
+		}
+		if !slices.Contains(c.Methods, m) {
+			return nil, refuse(http.StatusMethodNotAllowed, "method", "override method %q is not accepted", m)
+		}
+		method = m
+	}
+
+	modelPath := path
+	if c.LowerCasePaths {
+		modelPath = strings.ToLower(path)
+	}
+	rawQuery := query.Encode()
+	command := method + " " + modelPath
+	if rawQuery != "" {
+		command += "?" + rawQuery
+	}
+
+	// Forward exactly what was modelled.
+	r.URL.Path = path
+	r.URL.RawPath = ""
+	r.URL.RawQuery = rawQuery
+	r.RequestURI = r.URL.RequestURI()
+	r.ContentLength = int64(len(body))
+	r.TransferEncoding = nil
+	r.Trailer = nil
+	if len(body) == 0 {
+		r.Body, r.GetBody = http.NoBody, nil
+		if r.Header.Get("Content-Length") != "" {
+			r.Header.Set("Content-Length", "0")
+		}
+	} else {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	if r.Header.Get("Content-Encoding") != "" {
+		r.Header.Del("Content-Encoding")
+	}
+
+	secrets := gw.secrets(r, query, form)
+
+	req := &gate.Request{
+		Protocol: gate.ProtocolHTTP,
+		Command:  command,
+		Payload:  gw.payload(body),
+		Secrets:  secrets,
+		HTTP: &gate.HTTP{
+			Method:  method,
+			Path:    modelPath,
+			Host:    strings.ToLower(r.Host),
+			Query:   map[string][]string(query),
+			Headers: headers,
+			Body:    parsed,
+		},
+	}
+	return &model{req: req, body: body}, nil
+}
+
+// appendOverrides adds the values of _method parameters, whatever their case.
+func appendOverrides(overrides []string, params url.Values) []string {
+	for k, v := range params {
+		if strings.EqualFold(k, "_method") {
+			overrides = append(overrides, v...)
+		}
+	}
+	return overrides
+}
+
+// secrets lists the values of secret headers and secret query or form
+// parameters, for the recorder to HMAC.
+func (gw *Gateway) secrets(r *http.Request, params ...url.Values) []string {
+	var out []string
+	for _, h := range gw.cfg.SecretHeaders {
+		for _, v := range r.Header.Values(h) {
+			out = appendSecret(out, v)
+		}
+	}
+	for _, ps := range params {
+		for k, vs := range ps {
+			if !slices.ContainsFunc(gw.cfg.SecretQuery, func(n string) bool { return strings.EqualFold(n, k) }) {
+				continue
+			}
+			for _, v := range vs {
+				if v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// appendSecret adds a secret header value and, for "Scheme token" values
+// and cookies, the parts that could be recorded on their own.
+func appendSecret(secrets []string, v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return secrets
+	}
+	secrets = append(secrets, v)
+	if _, tok, ok := strings.Cut(v, " "); ok && strings.TrimSpace(tok) != "" {
+		secrets = append(secrets, strings.TrimSpace(tok))
+	}
+	for _, part := range strings.Split(v, ";") {
+		if _, val, ok := strings.Cut(part, "="); ok && len(strings.TrimSpace(val)) >= 4 {
+			secrets = append(secrets, strings.TrimSpace(val))
+		}
+	}
+	return secrets
+}
+
+// payload is what the review digest binds and the record keeps: the body
+// itself, or for a body above RecordBytes its SHA-256 and length (the
+// digest still binds the exact body).
+func (gw *Gateway) payload(body []byte) []byte {
+	if len(body) <= gw.cfg.RecordBytes {
+		return body
+	}
+	sum := sha256.Sum256(body)
+	return fmt.Appendf(nil, "sha256:%s length:%d", hex.EncodeToString(sum[:]), len(body))
+}
+
+// readBody reads and decodes the request body within MaxBodyBytes.
+func (gw *Gateway) readBody(r *http.Request) ([]byte, *refusal) {
+	limit := gw.cfg.MaxBodyBytes
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > limit {
+		return nil, refuse(http.StatusRequestEntityTooLarge, "body", "the body is above the limit of %d bytes", limit)
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	_ = r.Body.Close()
+	if err != nil {
+		return nil, refuse(400, "body", "the body could not be read")
+	}
+	if int64(len(raw)) > limit {
+		return nil, refuse(http.StatusRequestEntityTooLarge, "body", "the body is above the limit of %d bytes", limit)
+	}
+	encs := r.Header.Values("Content-Encoding")
+	if len(encs) > 1 {
+		return nil, refuse(http.StatusUnsupportedMediaType, "body", "more than one Content-Encoding")
+	}
+	enc := ""
+	if len(encs) == 1 {
+		enc = strings.ToLower(strings.TrimSpace(encs[0]))
+	}
+	var dec io.Reader
+	switch enc {
+	case "", "identity":
+		return raw, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, refuse(400, "body", "the gzip body cannot be decoded")
+		}
+		zr.Multistream(false)
+		dec = zr
+	case "deflate":
+		zr, err := zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return nil, refuse(400, "body", "the deflate body cannot be decoded")
+		}
+		dec = zr
+	default:
+		return nil, refuse(http.StatusUnsupportedMediaType, "body", "Content-Encoding %q is not accepted", enc)
+	}
+	out, err := io.ReadAll(io.LimitReader(dec, limit+1))
+	if err != nil {
+		return nil, refuse(400, "body", "the %s body cannot be decoded", enc)
+	}
+	if int64(len(out)) > limit {
+		return nil, refuse(http.StatusRequestEntityTooLarge, "body", "the decoded body is above the limit of %d bytes", limit)
+	}
+	return out, nil
+}
+
+// parseBody parses JSON and form bodies into the model. It returns the
+// form values too, for the _method override.
+func (gw *Gateway) parseBody(r *http.Request, body []byte) (any, url.Values, *refusal) {
+	const check = "body"
+	ct := r.Header.Get("Content-Type")
+	mt := ""
+	if ct != "" {
+		var params map[string]string
+		var err error
+		mt, params, err = mime.ParseMediaType(ct)
+		if err != nil {
+			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the Content-Type cannot be parsed")
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
+			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "charset %q is not accepted", cs)
+		}
+	}
+	isJSON := mt == "application/json" || mt == "text/json" || mt == "application/x-json" || mt == "text/x-json" ||
+		strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, nil, nil
+	}
+	switch {
+	case isJSON:
+		v, err := ParseJSON(body)
+		if err != nil {
+			return nil, nil, refuse(400, check, "the JSON body is refused: %v", err)
+		}
+		return v, nil, nil
+	case mt == "application/x-www-form-urlencoded":
+		if !utf8.Valid(body) {
+			return nil, nil, refuse(400, check, "the form body is not valid UTF-8")
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, nil, refuse(400, check, "the form body cannot be parsed unambiguously")
+		}
+		m := make(map[string]any, len(form))
+		for k, v := range form {
+			if len(v) > 1 && !gw.cfg.AllowDuplicateQuery {
+				return nil, nil, refuse(400, check, "form parameter %q is repeated", k)
+			}
+			l := make([]any, len(v))
+			for i, s := range v {
+				l[i] = s
+			}
+			m[k] = l
+		}
+		return m, form, nil
+	case strings.HasPrefix(mt, "multipart/"):
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "multipart bodies are not accepted")
+	case trimmed[0] == '{' || trimmed[0] == '[':
+		// Many frameworks parse JSON whatever the Content-Type says; a JSON
+		// body under another type would pass the rules uninspected.
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the body is JSON but the Content-Type is %q", mt)
+	}
+	return nil, nil, nil
+}

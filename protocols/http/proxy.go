@@ -1,0 +1,161 @@
+package httpgate
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Credential is what the proxy presents to the upstream: a header and its
+// value, held by the gateway. The zero Credential sends none.
+type Credential struct {
+	Header string
+	Value  string
+}
+
+// BearerCredential presents token as "Authorization: Bearer <token>".
+func BearerCredential(token string) Credential {
+	return Credential{Header: "Authorization", Value: "Bearer " + token}
+}
+
+// HeaderCredential presents value in header name (for example X-Api-Key).
+func HeaderCredential(name, value string) Credential {
+	return Credential{Header: name, Value: value}
+}
+
+// ProxyConfig configures Gateway.Proxy.
+type ProxyConfig struct {
+	// Upstream is the base URL requests are forwarded to; its path is
+	// prefixed to the request path.
+	Upstream *url.URL
+	// Credential is injected into every forwarded request.
+	Credential Credential
+	// StripHeaders are further client headers never forwarded. The
+	// client's Authorization, Proxy-Authorization and Cookie headers and
+	// the Credential's header are always removed.
+	StripHeaders []string
+	// Transport performs upstream requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+	// FlushInterval is passed to httputil.ReverseProxy; streamed and
+	// masked responses are flushed as they are produced anyway.
+	FlushInterval time.Duration
+}
+
+type exchangeKey struct{}
+
+// Proxy returns a gating reverse proxy to pc.Upstream. The client's
+// credentials are stripped and the gateway's Credential injected;
+// Accept-Encoding is rewritten to gzip or identity so that every response
+// can be decoded for masking.
+func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
+	if pc.Upstream == nil || pc.Upstream.Scheme == "" || pc.Upstream.Host == "" {
+		return nil, errors.New("httpgate: ProxyConfig.Upstream must be an absolute URL")
+	}
+	target := gw.cfg.Target
+	if target == "" {
+		target = pc.Upstream.Redacted()
+	}
+	up := pc.Upstream
+	strip := append([]string{"Authorization", "Proxy-Authorization", "Cookie"}, pc.StripHeaders...)
+	if pc.Credential.Header != "" {
+		strip = append(strip, pc.Credential.Header)
+	}
+	rp := &httputil.ReverseProxy{
+		ErrorLog:      gw.log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+		Transport:     pc.Transport,
+		FlushInterval: pc.FlushInterval,
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(up)
+			pr.SetXForwarded()
+			for _, h := range strip {
+				pr.Out.Header.Del(h)
+			}
+			if pc.Credential.Header != "" {
+				pr.Out.Header.Set(pc.Credential.Header, pc.Credential.Value)
+			}
+			if acceptsCoding(pr.In.Header.Values("Accept-Encoding"), "gzip") {
+				pr.Out.Header.Set("Accept-Encoding", "gzip")
+			} else {
+				pr.Out.Header.Set("Accept-Encoding", "identity")
+			}
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			x, _ := resp.Request.Context().Value(exchangeKey{}).(*exchange)
+			if x == nil {
+				return errors.New("httpgate: response without an exchange")
+			}
+			f := newFilter(gw, x, resp.Request.Context())
+			body, n, err := f.prepare(resp.StatusCode, resp.Header, resp.Body)
+			if err != nil {
+				resp.Body.Close()
+				return err
+			}
+			resp.Body = body
+			if n != keepLength {
+				resp.ContentLength = n
+				resp.Trailer = nil
+				if n >= 0 {
+					resp.Header.Set("Content-Length", strconv.FormatInt(n, 10))
+				}
+			}
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			x, _ := r.Context().Value(exchangeKey{}).(*exchange)
+			p := Problem{Type: "urn:airlock:problem:bad-gateway", Title: "Bad Gateway", Status: http.StatusBadGateway,
+				Detail: "airlock: the upstream request failed"}
+			if errors.Is(err, errUnmaskable) {
+				p.Type, p.Detail = "urn:airlock:problem:unmaskable", "airlock: the response could not be masked"
+			}
+			if x != nil {
+				p.DecisionID = x.d.ID
+				gw.log.Error("upstream failed", "session", x.s.ID, "decision", x.d.ID, "error", err)
+			}
+			writeProblem(w, p)
+		},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := gw.admit(w, r, target)
+		if x == nil {
+			return
+		}
+		defer x.release()
+		ctx := context.WithValue(gate.WithSession(r.Context(), x.s), exchangeKey{}, x)
+		rp.ServeHTTP(w, r.WithContext(ctx))
+	}), nil
+}
+
+// acceptsCoding reports whether Accept-Encoding values accept the content
+// coding (gzip and x-gzip are one).
+func acceptsCoding(vals []string, coding string) bool {
+	if coding == "x-gzip" {
+		coding = "gzip"
+	}
+	for _, v := range vals {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			if name == "x-gzip" {
+				name = "gzip"
+			}
+			if name != coding && name != "*" {
+				continue
+			}
+			if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
+				if f, err := strconv.ParseFloat(q, 64); err == nil && f == 0 {
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
