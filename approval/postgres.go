@@ -386,6 +386,7 @@ func (p *Postgres) PendingContext(ctx context.Context) ([]Pending, error) {
 func (p *Postgres) History() []Pending {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	_ = p.expire(ctx) // an expiry nobody swept yet belongs in the history
 	out, _ := p.list(ctx, fmt.Sprintf(`WHERE state <> 'pending' ORDER BY decided_at DESC NULLS LAST LIMIT %d`, DefaultHistoryLimit))
 	return out
 }
