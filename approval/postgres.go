@@ -38,6 +38,7 @@ const PostgresChannel = "airlock_reviews"
 //	);
 //	CREATE UNIQUE INDEX airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
 //	CREATE INDEX airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);
+//	CREATE INDEX airlock_reviews_open ON airlock_reviews (expires_at) WHERE state = 'pending';
 //
 // A denied review is reported once by Redeem and then marked "reported".
 type Postgres struct {
@@ -66,7 +67,8 @@ CREATE TABLE IF NOT EXISTS airlock_reviews (
     decided_at  timestamptz
 );
 CREATE UNIQUE INDEX IF NOT EXISTS airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);`)
+CREATE INDEX IF NOT EXISTS airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);
+CREATE INDEX IF NOT EXISTS airlock_reviews_open ON airlock_reviews (expires_at) WHERE state = 'pending';`)
 	if err != nil {
 		return fmt.Errorf("approval: postgres: migrate: %w", err)
 	}

@@ -22,7 +22,7 @@ import (
 
 // replicas returns n Postgres approvers, each with its own pool, on one
 // freshly created database that is dropped after the test.
-func replicas(t *testing.T, n int) []*approval.Postgres {
+func replicas(t testing.TB, n int) []*approval.Postgres {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
