@@ -21,6 +21,7 @@ type serveConfig struct {
 	Identities identitiesConfig `yaml:"identities"`
 	Postgres   *postgresConfig  `yaml:"postgres"`
 	HTTP       *httpConfig      `yaml:"http"`
+	MCP        *mcpConfig       `yaml:"mcp"`
 	Metrics    *metricsConfig   `yaml:"metrics"`
 	// LogLevel is trace, debug, info (default), warn or error.
 	LogLevel string `yaml:"log_level"`
@@ -114,6 +115,13 @@ type httpConfig struct {
 	Credential       string `yaml:"credential"`
 }
 
+type mcpConfig struct {
+	Listen string `yaml:"listen"`
+	// Upstream is the URL of the streamable HTTP MCP server gated.
+	Upstream string `yaml:"upstream"`
+	Target   string `yaml:"target"`
+}
+
 type metricsConfig struct {
 	Listen string `yaml:"listen"`
 }
@@ -165,8 +173,11 @@ func (c *serveConfig) validate() error {
 	if c.Record.File != nil && c.Record.File.Path == "" {
 		bad("record.file.path: required")
 	}
-	if c.Postgres == nil && c.HTTP == nil {
-		bad("no listener: configure postgres and/or http")
+	if c.Postgres == nil && c.HTTP == nil && c.MCP == nil {
+		bad("no listener: configure postgres, http and/or mcp")
+	}
+	if m := c.MCP; m != nil && (m.Listen == "" || m.Upstream == "") {
+		bad("mcp: listen and upstream are required")
 	}
 	if len(c.Identities.Tokens) == 0 && c.Identities.OIDC == nil {
 		bad("identities: tokens or oidc is required to know who the clients are")

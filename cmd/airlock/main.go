@@ -5,6 +5,7 @@
 //	airlock rules check FILE         compile and type-check a rule file
 //	airlock rules test FILE CASES    decide test cases and compare
 //	airlock replay FILE              a human transcript of recorded sessions
+//	airlock sessions FILE            who did what, with refusals and holds
 //	airlock verify FILE --key PUB    prove a record was not edited, cut or reordered
 //	airlock export FILE --format asciicast
 //	airlock mcp -- SERVER...         gate an MCP server spoken to over stdio
@@ -46,6 +47,9 @@ var commands = map[string]command{
 	}},
 	"mcp": {"gate an MCP server over stdio (mcp [flags] -- SERVER COMMAND...)", func(a []string, in io.Reader, o, e io.Writer) int {
 		return cmdMCP(a, in, o, e)
+	}},
+	"sessions": {"list the sessions in a record (sessions FILE|postgres://... [--json])", func(a []string, _ io.Reader, o, e io.Writer) int {
+		return cmdSessions(a, o, e)
 	}},
 	"rules": {"check a rule file, or test it against cases (rules check FILE | rules test FILE CASES)", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return cmdRules(args, stdout, stderr)

@@ -24,6 +24,7 @@ import (
 	"github.com/airlock-sdk/airlock/gate/pgrules"
 	httpgate "github.com/airlock-sdk/airlock/protocols/http"
 	"github.com/airlock-sdk/airlock/protocols/postgres"
+	mcpgate "github.com/airlock-sdk/airlock/protocols/tool/mcp"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -285,6 +286,21 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 		s.serveHTTP("http", ln, proxy)
 		s.closers = append(s.closers, gw.Close)
 	}
+	if m := cfg.MCP; m != nil {
+		if _, err := url.Parse(m.Upstream); err != nil {
+			return fmt.Errorf("mcp.upstream: %w", err)
+		}
+		gw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(m.Upstream, nil), Target: m.Target,
+			TokenIdentity: ids.mcp, Logger: log.Named("mcp")})
+		if err != nil {
+			return fmt.Errorf("mcp: %w", err)
+		}
+		ln, err := s.listen(m.Listen)
+		if err != nil {
+			return fmt.Errorf("mcp: %w", err)
+		}
+		s.serveHTTP("mcp", ln, gw.Handler())
+	}
 	fmt.Fprintln(stdout, "airlock: serving; send SIGTERM or SIGINT to stop")
 
 	var runErr error
@@ -419,6 +435,16 @@ func (ids *identities) http(r *http.Request) (gate.Identity, error) {
 	}
 	if ids.oidc != nil {
 		return ids.oidc.BearerIdentity(r)
+	}
+	return gate.Identity{}, errUnknownCredential
+}
+
+func (ids *identities) mcp(ctx context.Context, token string) (gate.Identity, error) {
+	if id, ok := ids.token(token); ok {
+		return id, nil
+	}
+	if ids.oidc != nil {
+		return ids.oidc.Identity(ctx, token)
 	}
 	return gate.Identity{}, errUnknownCredential
 }

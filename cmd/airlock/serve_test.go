@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/record"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,10 +81,36 @@ rules:
   - name: reads
     when: (request.protocol == "postgres" && sql.statements.all(s, s.read_only)) || (request.protocol == "http" && http.method == "GET")
     action: allow
+  - name: mcp-lists
+    when: request.protocol == "mcp" && tool.kind == "list"
+    action: allow
+  - name: mcp-read
+    when: request.protocol == "mcp" && tool.name == "read_note"
+    action: allow
   - name: mask
     when: identity.kind == "agent"
     mask: [credit_card, email]
 `
+
+// notesServer is an MCP server for the gateway to gate.
+func notesServer() *sdk.Server {
+	s := sdk.NewServer(&sdk.Implementation{Name: "notes", Version: "1"}, nil)
+	sdk.AddTool(s, &sdk.Tool{Name: "read_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "call bob@example.com"}}}, nil, nil
+	})
+	sdk.AddTool(s, &sdk.Tool{Name: "delete_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deleted"}}}, nil, nil
+	})
+	return s
+}
+
+type bearerRoundTripper string
+
+func (b bearerRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
+}
 
 func TestServeEndToEnd(t *testing.T) {
 	requireTool(t, "psql")
@@ -101,6 +128,8 @@ func TestServeEndToEnd(t *testing.T) {
 		fmt.Fprint(w, `{"customer":"ada@example.com","card":"5500 0000 0000 0004"}`)
 	}))
 	defer upstream.Close()
+	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return notesServer() }, nil))
+	defer mcpUpstream.Close()
 
 	priv, pub, err := record.GenerateKey()
 	require.NoError(t, err)
@@ -109,7 +138,7 @@ func TestServeEndToEnd(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "signing.key"), privPEM, 0o600))
 	rulesPath := filepath.Join(dir, "rules.yaml")
 	require.NoError(t, os.WriteFile(rulesPath, []byte(serveRules), 0o600))
-	pgAddr, httpAddr, metricsAddr, consoleAddr := freePort(t), freePort(t), freePort(t), freePort(t)
+	pgAddr, httpAddr, metricsAddr, consoleAddr, mcpAddr := freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
 	recordPath := filepath.Join(dir, "record.jsonl")
 	cfg := fmt.Sprintf(`
 rules: {file: %s, reload: 100ms}
@@ -132,9 +161,10 @@ http:
   upstream: %s
   credential_header: X-Api-Key
   credential: upstream-secret
+mcp: {listen: %s, upstream: %s}
 metrics: {listen: %s}
 shutdown_timeout: 10s
-`, rulesPath, recordPath, filepath.Join(dir, "signing.key"), consoleAddr, pgAddr, db, httpAddr, upstream.URL, metricsAddr)
+`, rulesPath, recordPath, filepath.Join(dir, "signing.key"), consoleAddr, pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL, metricsAddr)
 	cfgPath := filepath.Join(dir, "airlock.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
 	env := append(os.Environ(), "AGENT_TOKEN=agent-token-0123456789")
@@ -184,6 +214,24 @@ shutdown_timeout: 10s
 	assert.NotContains(t, body, "ada@example.com")
 	assert.NotContains(t, body, "5500")
 	assert.Contains(t, curl("DELETE"), "denied")
+
+	// MCP: the hidden tool is not listed, the listed one is masked.
+	client := sdk.NewClient(&sdk.Implementation{Name: "agent", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + mcpAddr,
+		HTTPClient: &http.Client{Transport: bearerRoundTripper("agent-token-0123456789")}}, nil)
+	require.NoError(t, err)
+	tools, err := cs.ListTools(context.Background(), nil)
+	require.NoError(t, err)
+	require.Len(t, tools.Tools, 1)
+	assert.Equal(t, "read_note", tools.Tools[0].Name)
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "read_note", Arguments: map[string]any{}})
+	require.NoError(t, err)
+	require.Len(t, res.Content, 1)
+	assert.Equal(t, "call [EMAIL]", res.Content[0].(*sdk.TextContent).Text)
+	res, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "delete_note", Arguments: map[string]any{}})
+	require.NoError(t, err)
+	assert.True(t, res.IsError)
+	require.NoError(t, cs.Close())
 
 	resp, err := http.Get("http://" + metricsAddr + "/metrics")
 	require.NoError(t, err)
