@@ -1,0 +1,43 @@
+// Package ssh is an SSH gateway that gates what an agent runs on a host.
+//
+// A [Proxy] terminates SSH on both sides with golang.org/x/crypto/ssh: it
+// authenticates the client (a public key or a certificate signed by a
+// trusted CA, mapped to a gate.Identity), logs in to the upstream host with
+// a key only the gateway holds, and checks the upstream's host key. Every
+// unit of intent the client asks for is a gate.Request with a gate.SSH:
+//
+//   - exec: the command line is parsed by [ParseCommand] into every simple
+//     command it would run (through pipelines, lists, subshells, command
+//     substitutions, sh -c strings and wrappers such as env, sudo and xargs),
+//     with flags for dynamic program names, input piped into a shell and
+//     inline interpreter code. A command that does not parse is refused.
+//   - shell: an interactive shell, with or without a terminal, as a whole.
+//   - subsystem "sftp", then each sftp operation (read, write, remove,
+//     rename, mkdir, rmdir, setstat, list, stat, symlink) as kind "sftp".
+//   - forward: ssh -L and -W (direct-tcpip) and Unix-socket forwards.
+//
+// Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are
+// always refused; env requests pass only for an allow-list. Output flows
+// through the decision's masker and is recorded, masked, with the exit
+// status: a shell's record replays as asciicast.
+//
+// Usage:
+//
+//	rules, _ := gate.LoadRules("rules.yaml")
+//	g := gate.New(gate.Config{Rules: rules, Recorder: recorder})
+//	keys, _ := ssh.LoadAuthorizedKeys("agents.pub", nil)
+//	p := &ssh.Proxy{
+//		Gate:     g,
+//		HostKeys: []xssh.Signer{gatewayHostKey},
+//		Auth:     keys,
+//		Upstream: ssh.Upstream{Addr: "db1:22", User: "deploy", Signer: upstreamKey,
+//			HostKeyCallback: hostKeyCallback}, // knownhosts.New(...) or xssh.FixedHostKey(...)
+//	}
+//	l, _ := net.Listen("tcp", ":2222")
+//	err := p.Serve(ctx, l)
+//
+// Do not forget: rules judge the parsed command, not the string. Write them
+// against ssh.programs and ssh.commands, and deny ssh.dynamic,
+// ssh.pipes_to_shell and ssh.interpreter_inline unless you mean to allow
+// code the gate cannot read.
+package ssh
