@@ -22,6 +22,7 @@ type serveConfig struct {
 	Postgres   *postgresConfig  `yaml:"postgres"`
 	HTTP       *httpConfig      `yaml:"http"`
 	MCP        *mcpConfig       `yaml:"mcp"`
+	SSH        *sshConfig       `yaml:"ssh"`
 	Metrics    *metricsConfig   `yaml:"metrics"`
 	// LogLevel is trace, debug, info (default), warn or error.
 	LogLevel string `yaml:"log_level"`
@@ -115,6 +116,28 @@ type httpConfig struct {
 	Credential       string `yaml:"credential"`
 }
 
+type sshConfig struct {
+	Listen string `yaml:"listen"`
+	// HostKeyFile is the gateway's own host key (OpenSSH or PEM private key).
+	HostKeyFile string `yaml:"host_key_file"`
+	// Upstream is host:port of the SSH server gated.
+	Upstream     string `yaml:"upstream"`
+	UpstreamUser string `yaml:"upstream_user"`
+	// UpstreamKeyFile is the gateway-held key for the upstream.
+	UpstreamKeyFile string `yaml:"upstream_key_file"`
+	// KnownHosts is a known_hosts file, or UpstreamHostKey a pinned key in
+	// authorized_keys format: the upstream's host key is always checked.
+	KnownHosts      string `yaml:"known_hosts"`
+	UpstreamHostKey string `yaml:"upstream_host_key"`
+	// AuthorizedKeys lists client keys; each key's comment is its subject.
+	AuthorizedKeys string `yaml:"authorized_keys"`
+	// Identities gives the identity of a key comment; a comment not listed
+	// is an agent named by the comment.
+	Identities map[string]identityConfig `yaml:"identities"`
+	// TrustedCAFile holds CA public keys whose user certificates are accepted.
+	TrustedCAFile string `yaml:"trusted_ca_file"`
+}
+
 type mcpConfig struct {
 	Listen string `yaml:"listen"`
 	// Upstream is the URL of the streamable HTTP MCP server gated.
@@ -173,13 +196,24 @@ func (c *serveConfig) validate() error {
 	if c.Record.File != nil && c.Record.File.Path == "" {
 		bad("record.file.path: required")
 	}
-	if c.Postgres == nil && c.HTTP == nil && c.MCP == nil {
-		bad("no listener: configure postgres, http and/or mcp")
+	if c.Postgres == nil && c.HTTP == nil && c.MCP == nil && c.SSH == nil {
+		bad("no listener: configure postgres, ssh, http and/or mcp")
+	}
+	if x := c.SSH; x != nil {
+		if x.Listen == "" || x.Upstream == "" || x.HostKeyFile == "" || x.UpstreamKeyFile == "" {
+			bad("ssh: listen, upstream, host_key_file and upstream_key_file are required")
+		}
+		if x.KnownHosts == "" && x.UpstreamHostKey == "" {
+			bad("ssh: known_hosts or upstream_host_key is required: the upstream's host key is always checked")
+		}
+		if x.AuthorizedKeys == "" && x.TrustedCAFile == "" {
+			bad("ssh: authorized_keys or trusted_ca_file is required to know who the clients are")
+		}
 	}
 	if m := c.MCP; m != nil && (m.Listen == "" || m.Upstream == "") {
 		bad("mcp: listen and upstream are required")
 	}
-	if len(c.Identities.Tokens) == 0 && c.Identities.OIDC == nil {
+	if len(c.Identities.Tokens) == 0 && c.Identities.OIDC == nil && (c.Postgres != nil || c.HTTP != nil || c.MCP != nil) {
 		bad("identities: tokens or oidc is required to know who the clients are")
 	}
 	for tok, id := range c.Identities.Tokens {

@@ -286,6 +286,11 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 		s.serveHTTP("http", ln, proxy)
 		s.closers = append(s.closers, gw.Close)
 	}
+	if x := cfg.SSH; x != nil {
+		if err := s.startSSH(ctx, x, g); err != nil {
+			return err
+		}
+	}
 	if m := cfg.MCP; m != nil {
 		if _, err := url.Parse(m.Upstream); err != nil {
 			return fmt.Errorf("mcp.upstream: %w", err)

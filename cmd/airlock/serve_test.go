@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/record"
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/jackc/pgx/v5"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -284,7 +284,7 @@ func TestServeConfigErrors(t *testing.T) {
 	errb.Reset()
 	code = cmdServe([]string{"--config", write("rules: {file: r.yaml}\nreview: {mode: later}\n"), "--check"}, &out, &errb)
 	assert.Equal(t, 1, code)
-	for _, want := range []string{"review.mode", "record: a file or postgres sink is required", "no listener", "identities"} {
+	for _, want := range []string{"review.mode", "record: a file or postgres sink is required", "no listener"} {
 		assert.Contains(t, errb.String(), want)
 	}
 

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+)
+
+// writeKey writes a new Ed25519 private key (OpenSSH format) and its public
+// key (authorized_keys format, with comment) and returns the public key.
+func writeKey(t *testing.T, path, comment string) ssh.PublicKey {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	block, err := ssh.MarshalPrivateKey(priv, comment)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(block), 0o600))
+	signer, err := ssh.NewSignerFromKey(priv)
+	require.NoError(t, err)
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment + "\n"
+	require.NoError(t, os.WriteFile(path+".pub", []byte(line), 0o644))
+	return signer.PublicKey()
+}
+
+func TestServeSSH(t *testing.T) {
+	requireTool(t, "ssh")
+	sshd, err := exec.LookPath("sshd")
+	if err != nil {
+		sshd = "/usr/sbin/sshd"
+	}
+	if _, err := os.Stat(sshd); err != nil {
+		requireTool(t, "sshd")
+	}
+	bin := buildAirlock(t)
+	dir := t.TempDir()
+	sshdHost := writeKey(t, filepath.Join(dir, "sshd_host"), "sshd")
+	writeKey(t, filepath.Join(dir, "upstream_user"), "gateway")
+	writeKey(t, filepath.Join(dir, "gateway_host"), "gateway-host")
+	writeKey(t, filepath.Join(dir, "agent"), "agent-1")
+	up, _ := os.ReadFile(filepath.Join(dir, "upstream_user.pub"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sshd_authorized_keys"), up, 0o600))
+	_ = os.MkdirAll("/run/sshd", 0o755)
+	sshdAddr := freePort(t)
+	_, sshdPort, _ := net.SplitHostPort(sshdAddr)
+	sshdCfg := fmt.Sprintf("ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nPermitRootLogin prohibit-password\nLogLevel ERROR\n",
+		sshdAddr, filepath.Join(dir, "sshd_host"), filepath.Join(dir, "sshd_authorized_keys"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(sshdCfg), 0o600))
+	upstream := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	upstream.WaitDelay = 2 * time.Second
+	require.NoError(t, upstream.Start())
+	t.Cleanup(func() { _ = upstream.Process.Kill(); _ = upstream.Wait() })
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", sshdAddr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond)
+
+	victim := filepath.Join(dir, "victim")
+	require.NoError(t, os.Mkdir(victim, 0o755))
+	rules := `default: deny
+rules:
+  - name: exec
+    when: ssh.kind == "exec"
+    action: allow
+  - name: no-rm
+    when: ssh.programs.exists(p, p == "rm") || ssh.dynamic || ssh.pipes_to_shell
+    action: deny
+    reason: destructive commands are not allowed
+`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o600))
+	listen := freePort(t)
+	cfg := fmt.Sprintf(`
+rules: {file: %[1]s/rules.yaml}
+record: {file: {path: %[1]s/record.jsonl}}
+ssh:
+  listen: %[2]s
+  host_key_file: %[1]s/gateway_host
+  upstream: 127.0.0.1:%[3]s
+  upstream_user: root
+  upstream_key_file: %[1]s/upstream_user
+  upstream_host_key: %[4]q
+  authorized_keys: %[1]s/agent.pub
+`, dir, listen, sshdPort, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshdHost))))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(cfg), 0o600))
+	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "airlock.yaml"))
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err, logs.String())
+	require.Contains(t, line, "serving")
+
+	host, port, _ := net.SplitHostPort(listen)
+	run := func(command string) (string, error) {
+		c := exec.Command("ssh", "-p", port, "-i", filepath.Join(dir, "agent"), "-o", "StrictHostKeyChecking=no",
+			"-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "root@"+host, command)
+		b, err := c.CombinedOutput()
+		return string(b), err
+	}
+	out, err := run("echo hello from upstream")
+	require.NoError(t, err, out+logs.String())
+	assert.Equal(t, "hello from upstream\n", out)
+	out, err = run("r''m -rf " + victim)
+	require.Error(t, err)
+	assert.Contains(t, out, "destructive commands are not allowed")
+	assert.DirExists(t, victim)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(rec), "hello from upstream")
+	assert.Contains(t, string(rec), "session_end")
+}
