@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -150,17 +151,29 @@ type metricsConfig struct {
 }
 
 // loadServeConfig reads, expands and validates a config file. Errors name
-// the file and line.
+// the file and line. ${NAME} is expanded in values and keys only, never in
+// comments.
 func loadServeConfig(path string) (*serveConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	// First pass, unexpanded: unknown or mistyped fields, with their lines.
+	var probe serveConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&probe); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	var missing []string
-	expanded := os.Expand(string(data), func(name string) string {
+	expandNode(&root, func(name string, line int) string {
 		v, ok := os.LookupEnv(name)
 		if !ok {
-			missing = append(missing, name)
+			missing = append(missing, fmt.Sprintf("%s (line %d)", name, line))
 		}
 		return v
 	})
@@ -168,15 +181,23 @@ func loadServeConfig(path string) (*serveConfig, error) {
 		return nil, fmt.Errorf("%s: environment variables not set: %s", path, strings.Join(missing, ", "))
 	}
 	var cfg serveConfig
-	dec := yaml.NewDecoder(bytes.NewReader([]byte(expanded)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
+	if err := root.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &cfg, nil
+}
+
+// expandNode replaces ${NAME} in every scalar of the tree.
+func expandNode(n *yaml.Node, lookup func(name string, line int) string) {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "$") {
+		n.Value = os.Expand(n.Value, func(name string) string { return lookup(name, n.Line) })
+	}
+	for _, c := range n.Content {
+		expandNode(c, lookup)
+	}
 }
 
 func (c *serveConfig) validate() error {

@@ -289,7 +289,8 @@ func TestServeConfigErrors(t *testing.T) {
 	}
 
 	errb.Reset()
-	code = cmdServe([]string{"--config", write("rules: {file: r.yaml}\nidentities: {tokens: {${NOPE_NOT_SET}: {subject: a}}}\n"), "--check"}, &out, &errb)
+	code = cmdServe([]string{"--config", write("rules: {file: r.yaml}\nidentities:\n  tokens:\n    ${NOPE_NOT_SET}: {subject: a}\n# ${IN_A_COMMENT} is not expanded\n"), "--check"}, &out, &errb)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errb.String(), "NOPE_NOT_SET")
+	assert.Contains(t, errb.String(), "NOPE_NOT_SET (line 4)")
+	assert.NotContains(t, errb.String(), "IN_A_COMMENT")
 }
