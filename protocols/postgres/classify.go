@@ -1,0 +1,721 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/gate"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Classifier turns the SQL text of one client message into the statements
+// the rules judge. Implementations must be safe for concurrent use. An error
+// means the text cannot be judged; the proxy denies it.
+type Classifier interface {
+	Classify(sql string) (*Classification, error)
+}
+
+// Classification is what a Classifier found in one SQL text.
+type Classification struct {
+	// Statements in order. A data-modifying statement nested in another
+	// (a WITH ... DELETE, EXPLAIN ANALYZE UPDATE) appears a second time as
+	// its own entry, so rules about DELETE see it.
+	Statements []Statement
+}
+
+// Statement is one classified statement: what rules see, plus what the proxy
+// needs to mask its results.
+type Statement struct {
+	gate.SQLStatement
+	// Secrets are literals that must never be recorded raw (the password of
+	// ALTER ROLE ... PASSWORD).
+	Secrets []string
+	// PrepareName and Prepared are set for SQL-level PREPARE name AS ...
+	PrepareName string
+	Prepared    *Statement
+	// ExecuteName is set for SQL-level EXECUTE name.
+	ExecuteName string
+	// Outputs is the column lineage of the result: for each output
+	// expression, the columns it is computed from. Nil when the statement
+	// returns no rows or its shape is unknown.
+	Outputs []Lineage
+	// Star is true when an output list holds * (positions are then unknown).
+	Star bool
+	// Aliases maps every name a table is known by in the statement (alias
+	// or name) to the table name.
+	Aliases map[string]string
+	// CopyOut is set for COPY ... TO STDOUT, CopyIn for COPY ... FROM STDIN.
+	CopyOut, CopyIn bool
+	// CopyTable and CopyColumns name the source of a COPY table TO
+	// STDOUT in text format (the one form the proxy masks column by
+	// column); empty otherwise.
+	CopyTable   string
+	CopyColumns []string
+	// Nested marks an entry that repeats a data-modifying statement nested
+	// in the entry before it.
+	Nested bool
+}
+
+// Lineage lists the source columns of one output column.
+type Lineage struct {
+	// Columns as written: "card" or "c.card".
+	Columns []string
+	// Rows names tables used as a whole row (c.*, row_to_json(c)).
+	Rows []string
+}
+
+// ErrUnparsable is returned (wrapped) for SQL the parser rejects.
+var ErrUnparsable = errors.New("postgres: statement does not parse")
+
+// ParserClassifier classifies with the PostgreSQL parser (pg_query). It does
+// not cache; NewClassifier wraps it with a cache.
+type ParserClassifier struct{}
+
+// Classify parses sql and classifies each statement.
+func (ParserClassifier) Classify(sql string) (*Classification, error) {
+	c, _, err := classifyParsed(sql)
+	return c, err
+}
+
+// classifyParsed also returns the statement spans pg_query reported, trimmed,
+// so the cache can check its own splitter against the parser.
+func classifyParsed(sql string) (*Classification, []string, error) {
+	if strings.IndexByte(sql, 0) >= 0 {
+		return nil, nil, fmt.Errorf("%w: NUL byte in statement", ErrUnparsable)
+	}
+	if !utf8.ValidString(sql) {
+		return nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
+	}
+	tree, err := pg_query.Parse(sql)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
+	}
+	out := &Classification{}
+	var texts []string
+	for _, raw := range tree.Stmts {
+		start := int(raw.StmtLocation)
+		end := len(sql)
+		if raw.StmtLen > 0 {
+			end = start + int(raw.StmtLen)
+		}
+		if start < 0 || start > end || end > len(sql) {
+			return nil, nil, fmt.Errorf("%w: bad statement location", ErrUnparsable)
+		}
+		text := strings.TrimSpace(sql[start:end])
+		texts = append(texts, text)
+		sts := classifyNode(raw.Stmt, text)
+		out.Statements = append(out.Statements, sts...)
+	}
+	if len(out.Statements) == 0 {
+		// An empty query: nothing to judge, but nothing to run either.
+		return out, texts, nil
+	}
+	return out, texts, nil
+}
+
+// classifyNode classifies one parsed statement, returning it followed by
+// the data-modifying statements nested in it.
+func classifyNode(n *pg_query.Node, text string) []Statement {
+	w := newWalker()
+	st := Statement{}
+	st.Text = text
+	st.Kind = kindOf(n)
+	w.walk(n.ProtoReflect())
+	st.Tables = w.tables
+	st.Functions = w.functions
+	st.Columns = w.columns
+	st.Secrets = w.secrets
+	st.Aliases = w.aliases
+	st.Opaque = w.opaque
+	st.ReadOnly = false
+
+	switch s := n.Node.(type) {
+	case *pg_query.Node_SelectStmt:
+		st.ReadOnly = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil && w.pureFunctions()
+		st.Outputs, st.Star = selectLineage(s.SelectStmt)
+		if s.SelectStmt.IntoClause != nil {
+			st.Outputs = nil
+		}
+	case *pg_query.Node_InsertStmt:
+		st.Outputs, st.Star = targetLineage(s.InsertStmt.ReturningList)
+	case *pg_query.Node_UpdateStmt:
+		st.HasWhere = s.UpdateStmt.WhereClause != nil
+		st.Outputs, st.Star = targetLineage(s.UpdateStmt.ReturningList)
+	case *pg_query.Node_DeleteStmt:
+		st.HasWhere = s.DeleteStmt.WhereClause != nil
+		st.Outputs, st.Star = targetLineage(s.DeleteStmt.ReturningList)
+	case *pg_query.Node_MergeStmt:
+		st.Outputs, st.Star = targetLineage(s.MergeStmt.ReturningList)
+	case *pg_query.Node_ExplainStmt:
+		analyze := false
+		for _, o := range s.ExplainStmt.Options {
+			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "analyze") {
+				analyze = d.Arg == nil || !isFalse(d.Arg)
+			}
+		}
+		if analyze {
+			st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+		} else {
+			// Plans only: nothing runs, so nothing is written.
+			st.ReadOnly = true
+			for i := range st.Tables {
+				st.Tables[i].Access = "read"
+			}
+			w.nested = nil
+		}
+	case *pg_query.Node_VariableShowStmt:
+		st.ReadOnly = true
+	case *pg_query.Node_TransactionStmt:
+		st.ReadOnly = true
+		st.Kind = transactionKind(s.TransactionStmt.Kind)
+	case *pg_query.Node_DeclareCursorStmt:
+		st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+	case *pg_query.Node_FetchStmt, *pg_query.Node_ClosePortalStmt:
+		st.ReadOnly = true
+	case *pg_query.Node_CopyStmt:
+		cs := s.CopyStmt
+		if cs.IsProgram || cs.Filename != "" {
+			// A server-side program or file is beyond static judgement.
+			st.Opaque = true
+		} else if cs.IsFrom {
+			st.CopyIn = true
+		} else {
+			st.CopyOut = true
+			st.ReadOnly = !w.dml && w.pureFunctions()
+			if cs.Relation != nil && cs.Query == nil && copyTextFormat(cs.Options) {
+				st.CopyTable = cs.Relation.Relname
+				st.CopyColumns = stringParts(cs.Attlist)
+			}
+		}
+		if cs.Relation != nil && !cs.IsFrom {
+			for i := range st.Tables {
+				st.Tables[i].Access = "read"
+			}
+		}
+	case *pg_query.Node_PrepareStmt:
+		if q := s.PrepareStmt.Query; q != nil {
+			inner := classifyNode(q, text)
+			st.PrepareName = s.PrepareStmt.Name
+			w.nested = nil
+			st.Prepared = &inner[0]
+			// PREPARE itself runs nothing; EXECUTE is judged later.
+			st.ReadOnly = true
+			st.Tables = inner[0].Tables
+			st.Functions = inner[0].Functions
+			st.Columns = inner[0].Columns
+		}
+	case *pg_query.Node_ExecuteStmt:
+		st.ExecuteName = s.ExecuteStmt.Name
+		st.Opaque = true
+	}
+	out := []Statement{st}
+	var top protoreflect.ProtoMessage
+	if m := n.ProtoReflect(); m.IsValid() {
+		if fd := m.WhichOneof(m.Descriptor().Oneofs().ByName("node")); fd != nil {
+			top = m.Get(fd).Message().Interface()
+		}
+	}
+	for _, k := range w.nested {
+		if k.node == top {
+			continue
+		}
+		ns := Statement{Nested: true}
+		ns.Text = text
+		ns.Kind = k.kind
+		ns.HasWhere = k.hasWhere
+		ns.Tables = []gate.SQLTable{k.table}
+		ns.Functions = st.Functions
+		ns.Columns = st.Columns
+		out = append(out, ns)
+	}
+	return out
+}
+
+// copyTextFormat reports whether COPY options leave the default text
+// format with its default delimiter.
+func copyTextFormat(opts []*pg_query.Node) bool {
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil {
+			return false
+		}
+		if !strings.EqualFold(d.Defname, "format") {
+			return false
+		}
+		if s := d.Arg.GetString_(); s == nil || !strings.EqualFold(s.Sval, "text") {
+			return false
+		}
+	}
+	return true
+}
+
+func isFalse(n *pg_query.Node) bool {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_Boolean:
+		return !v.Boolean.Boolval
+	case *pg_query.Node_String_:
+		s := strings.ToLower(v.String_.Sval)
+		return s == "false" || s == "off" || s == "0" || s == "no"
+	case *pg_query.Node_Integer:
+		return v.Integer.Ival == 0
+	}
+	return false
+}
+
+func transactionKind(k pg_query.TransactionStmtKind) string {
+	switch k {
+	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN:
+		return "BEGIN"
+	case pg_query.TransactionStmtKind_TRANS_STMT_START:
+		return "START"
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+		return "COMMIT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK, pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return "ROLLBACK"
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		return "SAVEPOINT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		return "RELEASE"
+	case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+		return "PREPARE TRANSACTION"
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED:
+		return "COMMIT PREPARED"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+		return "ROLLBACK PREPARED"
+	}
+	return "TRANSACTION"
+}
+
+// kindOf names a statement by its verb, from the parse-tree node's name
+// (alter_table_stmt -> ALTER).
+func kindOf(n *pg_query.Node) string {
+	m := n.ProtoReflect()
+	fd := m.WhichOneof(m.Descriptor().Oneofs().ByName("node"))
+	if fd == nil {
+		return "UNKNOWN"
+	}
+	name := string(fd.Name())
+	switch name {
+	case "variable_set_stmt":
+		if v := n.GetVariableSetStmt(); v != nil && (v.Kind == pg_query.VariableSetKind_VAR_RESET || v.Kind == pg_query.VariableSetKind_VAR_RESET_ALL) {
+			return "RESET"
+		}
+		return "SET"
+	case "constraints_set_stmt":
+		return "SET"
+	case "variable_show_stmt":
+		return "SHOW"
+	case "rename_stmt", "alter_owner_stmt", "alter_object_schema_stmt":
+		return "ALTER"
+	case "index_stmt", "view_stmt", "rule_stmt", "define_stmt", "composite_type_stmt", "create_table_as_stmt":
+		return "CREATE"
+	case "grant_stmt":
+		if g := n.GetGrantStmt(); g != nil && !g.IsGrant {
+			return "REVOKE"
+		}
+		return "GRANT"
+	case "grant_role_stmt":
+		if g := n.GetGrantRoleStmt(); g != nil && !g.IsGrant {
+			return "REVOKE"
+		}
+		return "GRANT"
+	case "vacuum_stmt":
+		if v := n.GetVacuumStmt(); v != nil && !v.IsVacuumcmd {
+			return "ANALYZE"
+		}
+		return "VACUUM"
+	case "sec_label_stmt":
+		return "SECURITY LABEL"
+	case "refresh_mat_view_stmt":
+		return "REFRESH"
+	case "declare_cursor_stmt":
+		return "DECLARE"
+	case "close_portal_stmt":
+		return "CLOSE"
+	case "check_point_stmt":
+		return "CHECKPOINT"
+	case "call_stmt":
+		return "CALL"
+	case "do_stmt":
+		return "DO"
+	case "create_function_stmt":
+		return "CREATE"
+	}
+	verb, _, _ := strings.Cut(name, "_")
+	return strings.ToUpper(verb)
+}
+
+// readOnlyFunctions are built-ins that cannot change data or state. Any
+// other function call makes a statement not read-only: a function's body is
+// not visible to a static check.
+var readOnlyFunctions = map[string]bool{}
+
+func init() {
+	for _, f := range strings.Fields(`abs avg bool_and bool_or btrim ceil ceiling char_length character_length
+		coalesce concat concat_ws count cume_dist current_date current_schema current_setting current_time
+		current_timestamp current_user date_part date_trunc dense_rank every exp extract first_value floor
+		format greatest initcap jsonb_agg jsonb_build_array jsonb_build_object json_agg json_build_array
+		json_build_object jsonb_array_length jsonb_extract_path jsonb_extract_path_text jsonb_typeof
+		array_agg array_length array_to_string string_to_array lag last_value lead least left length ln localtime
+		localtimestamp log lower lpad ltrim max md5 min mod now nth_value ntile nullif octet_length percent_rank
+		position power random rank regexp_match regexp_matches regexp_replace repeat replace reverse right
+		round row_number rpad rtrim session_user sign split_part sqrt stddev string_agg strpos substr substring
+		sum to_char to_date to_number to_timestamp translate trim trunc unnest upper user variance version
+		generate_series age clock_timestamp statement_timestamp transaction_timestamp timeofday
+		pg_typeof row_to_json to_json to_jsonb array_position cardinality isfinite justify_days
+		justify_hours make_date make_interval make_time make_timestamp starts_with encode decode
+		jsonb_each jsonb_each_text json_each json_each_text jsonb_object_keys json_object_keys
+		jsonb_array_elements json_array_elements jsonb_array_elements_text json_array_elements_text
+		pg_backend_pid current_database current_catalog pg_sleep
+		array_upper array_lower array_remove array_dims col_description obj_description shobj_description
+		format_type pg_encoding_to_char pg_get_constraintdef pg_get_expr pg_get_function_arguments
+		pg_get_function_result pg_get_function_identity_arguments pg_get_functiondef pg_get_indexdef pg_get_ruledef
+		pg_get_statisticsobjdef_columns pg_get_userbyid pg_get_viewdef pg_get_triggerdef pg_get_partkeydef
+		pg_get_partition_constraintdef pg_get_serial_sequence pg_relation_is_publishable pg_tablespace_location
+		pg_table_is_visible pg_type_is_visible pg_function_is_visible pg_operator_is_visible pg_conversion_is_visible
+		pg_statistics_obj_is_visible pg_ts_config_is_visible pg_ts_dict_is_visible pg_ts_parser_is_visible
+		pg_ts_template_is_visible pg_collation_is_visible pg_opclass_is_visible pg_opfamily_is_visible
+		pg_relation_size pg_total_relation_size pg_table_size pg_indexes_size pg_database_size pg_size_pretty
+		has_table_privilege has_schema_privilege has_database_privilege has_column_privilege
+		has_function_privilege has_sequence_privilege pg_has_role current_schemas quote_ident quote_literal
+		to_regclass to_regtype to_regproc pg_is_in_recovery inet_server_addr inet_server_port
+		pg_postmaster_start_time pg_get_keywords pg_column_size`) {
+		readOnlyFunctions[f] = true
+		readOnlyFunctions["pg_catalog."+f] = true
+	}
+}
+
+var nodeOneof = (&pg_query.Node{}).ProtoReflect().Descriptor().Oneofs().ByName("node")
+
+// nestedDML is a data-modifying statement found inside another.
+type nestedDML struct {
+	node     protoreflect.ProtoMessage
+	kind     string
+	hasWhere bool
+	table    gate.SQLTable
+}
+
+type walker struct {
+	tables    []gate.SQLTable
+	functions []string
+	columns   []string
+	secrets   []string
+	aliases   map[string]string
+	writes    map[*pg_query.RangeVar]bool
+	nested    []nestedDML
+	opaque    bool
+	dml       bool
+	locking   bool
+	depth     int
+}
+
+func newWalker() *walker {
+	return &walker{writes: map[*pg_query.RangeVar]bool{}}
+}
+
+func (w *walker) pureFunctions() bool {
+	for _, f := range w.functions {
+		if !readOnlyFunctions[f] {
+			return false
+		}
+	}
+	return true
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func (w *walker) addTable(rv *pg_query.RangeVar, access string) {
+	t := gate.SQLTable{Schema: rv.Schemaname, Name: rv.Relname, Access: access}
+	if w.aliases == nil {
+		w.aliases = map[string]string{}
+	}
+	w.aliases[rv.Relname] = rv.Relname
+	if rv.Alias != nil && rv.Alias.Aliasname != "" {
+		w.aliases[rv.Alias.Aliasname] = rv.Relname
+	}
+	for i, x := range w.tables {
+		if x.Schema == t.Schema && x.Name == t.Name {
+			if access == "write" {
+				w.tables[i].Access = "write"
+			}
+			return
+		}
+	}
+	w.tables = append(w.tables, t)
+}
+
+// maxDepth bounds recursion over hostile, deeply nested trees (the parser
+// has its own stack limit; this is a second fence).
+const maxDepth = 2000
+
+func (w *walker) walk(m protoreflect.Message) {
+	if !m.IsValid() {
+		return
+	}
+	w.depth++
+	defer func() { w.depth-- }()
+	if w.depth > maxDepth {
+		w.opaque = true
+		return
+	}
+	w.visit(m)
+	eachMessage(m, w.walk)
+}
+
+// eachMessage calls f on every message-valued field of m, in field-number
+// order (protoreflect's Range order is undefined, and classifications
+// must be deterministic for the cache to agree with the parser).
+func eachMessage(m protoreflect.Message, f func(protoreflect.Message)) {
+	if _, ok := m.Interface().(*pg_query.Node); ok {
+		// A Node is a oneof of some 270 fields; only one is set.
+		if fd := m.WhichOneof(nodeOneof); fd != nil && fd.Kind() == protoreflect.MessageKind {
+			f(m.Get(fd).Message())
+		}
+		return
+	}
+	fds := m.Descriptor().Fields()
+	for i := 0; i < fds.Len(); i++ {
+		fd := fds.Get(i)
+		if fd.Kind() != protoreflect.MessageKind || fd.IsMap() || !m.Has(fd) {
+			continue
+		}
+		v := m.Get(fd)
+		if fd.IsList() {
+			l := v.List()
+			for j := 0; j < l.Len(); j++ {
+				f(l.Get(j).Message())
+			}
+			continue
+		}
+		f(v.Message())
+	}
+}
+
+func (w *walker) markWrite(rv *pg_query.RangeVar) {
+	if rv != nil {
+		w.writes[rv] = true
+	}
+}
+
+func (w *walker) dmlTarget(node protoreflect.ProtoMessage, kind string, rv *pg_query.RangeVar, hasWhere bool) {
+	w.dml = true
+	w.markWrite(rv)
+	if rv != nil {
+		w.nested = append(w.nested, nestedDML{node: node, kind: kind, hasWhere: hasWhere,
+			table: gate.SQLTable{Schema: rv.Schemaname, Name: rv.Relname, Access: "write"}})
+	}
+}
+
+func (w *walker) visit(m protoreflect.Message) {
+	switch x := m.Interface().(type) {
+	case *pg_query.InsertStmt:
+		w.dmlTarget(x, "INSERT", x.Relation, false)
+	case *pg_query.UpdateStmt:
+		w.dmlTarget(x, "UPDATE", x.Relation, x.WhereClause != nil)
+	case *pg_query.DeleteStmt:
+		w.dmlTarget(x, "DELETE", x.Relation, x.WhereClause != nil)
+	case *pg_query.MergeStmt:
+		w.dmlTarget(x, "MERGE", x.Relation, true)
+	case *pg_query.IntoClause:
+		w.dml = true
+		w.markWrite(x.Rel)
+	case *pg_query.CopyStmt:
+		if x.IsFrom {
+			w.markWrite(x.Relation)
+			w.dml = true
+		}
+	case *pg_query.GrantStmt:
+		for _, o := range x.Objects {
+			w.markWrite(o.GetRangeVar())
+		}
+	case *pg_query.LockingClause:
+		w.locking = true
+	case *pg_query.DoStmt, *pg_query.CallStmt, *pg_query.ExecuteStmt, *pg_query.CreateFunctionStmt,
+		*pg_query.LoadStmt, *pg_query.AlterFunctionStmt, *pg_query.CreateTrigStmt, *pg_query.RuleStmt,
+		*pg_query.CreateEventTrigStmt:
+		w.opaque = true
+	case *pg_query.VariableSetStmt:
+		switch strings.ToLower(x.Name) {
+		case "role", "session_authorization", "session authorization":
+			w.opaque = true
+		}
+	case *pg_query.DefElem:
+		if strings.EqualFold(x.Defname, "password") && x.Arg != nil {
+			if s := x.Arg.GetString_(); s != nil && s.Sval != "" {
+				w.secrets = appendUnique(w.secrets, s.Sval)
+			}
+		}
+	case *pg_query.DropStmt:
+		for _, o := range x.Objects {
+			if l := o.GetList(); l != nil {
+				parts := stringParts(l.Items)
+				if len(parts) > 0 {
+					t := gate.SQLTable{Name: parts[len(parts)-1], Access: "write"}
+					if len(parts) > 1 {
+						t.Schema = parts[len(parts)-2]
+					}
+					w.tables = append(w.tables, t)
+				}
+			}
+		}
+	case *pg_query.RangeVar:
+		access := "read"
+		if w.writes[x] {
+			access = "write"
+		}
+		w.addTable(x, access)
+	case *pg_query.FuncCall:
+		name := strings.ToLower(strings.Join(stringParts(x.Funcname), "."))
+		if name != "" {
+			w.functions = appendUnique(w.functions, name)
+		}
+	case *pg_query.ColumnRef:
+		parts := stringParts(x.Fields)
+		if len(parts) > 0 && len(parts) == len(x.Fields) {
+			w.columns = appendUnique(w.columns, strings.Join(parts, "."))
+		}
+	default:
+		// A DDL statement's own relation (ALTER TABLE t, CREATE INDEX ON t,
+		// TRUNCATE t, VACUUM t) is written.
+		name := string(m.Descriptor().Name())
+		if strings.HasSuffix(name, "Stmt") && name != "SelectStmt" && name != "ExplainStmt" &&
+			name != "DeclareCursorStmt" && name != "CopyStmt" && name != "PrepareStmt" {
+			for _, fname := range []protoreflect.Name{"relation", "relations", "rels"} {
+				fd := m.Descriptor().Fields().ByName(fname)
+				if fd == nil || fd.Kind() != protoreflect.MessageKind {
+					continue
+				}
+				v := m.Get(fd)
+				if fd.IsList() {
+					l := v.List()
+					for i := 0; i < l.Len(); i++ {
+						w.markAnyRangeVar(l.Get(i).Message())
+					}
+				} else {
+					w.markAnyRangeVar(v.Message())
+				}
+			}
+		}
+	}
+}
+
+// markAnyRangeVar marks rv, or the RangeVar inside a Node or VacuumRelation.
+func (w *walker) markAnyRangeVar(m protoreflect.Message) {
+	if !m.IsValid() {
+		return
+	}
+	switch x := m.Interface().(type) {
+	case *pg_query.RangeVar:
+		w.markWrite(x)
+	case *pg_query.Node:
+		if rv := x.GetRangeVar(); rv != nil {
+			w.markWrite(rv)
+		}
+		if vr := x.GetVacuumRelation(); vr != nil {
+			w.markWrite(vr.Relation)
+		}
+	case *pg_query.VacuumRelation:
+		w.markWrite(x.Relation)
+	}
+}
+
+func stringParts(nodes []*pg_query.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		if s := n.GetString_(); s != nil {
+			out = append(out, s.Sval)
+		}
+	}
+	return out
+}
+
+// selectLineage returns the lineage of a SELECT's output columns; set
+// operations merge their arms by position.
+func selectLineage(s *pg_query.SelectStmt) ([]Lineage, bool) {
+	if s == nil {
+		return nil, false
+	}
+	if s.Op != pg_query.SetOperation_SETOP_NONE {
+		l, ls := selectLineage(s.Larg)
+		r, rs := selectLineage(s.Rarg)
+		for i := range l {
+			if i < len(r) {
+				l[i].Columns = append(l[i].Columns, r[i].Columns...)
+				l[i].Rows = append(l[i].Rows, r[i].Rows...)
+			}
+		}
+		return l, ls || rs || len(l) != len(r)
+	}
+	if len(s.ValuesLists) > 0 {
+		return nil, false
+	}
+	return targetLineage(s.TargetList)
+}
+
+func targetLineage(targets []*pg_query.Node) ([]Lineage, bool) {
+	if len(targets) == 0 {
+		return nil, false
+	}
+	out := make([]Lineage, 0, len(targets))
+	star := false
+	for _, t := range targets {
+		rt := t.GetResTarget()
+		if rt == nil {
+			out = append(out, Lineage{})
+			continue
+		}
+		var l Lineage
+		collectRefs(rt.Val.ProtoReflect(), &l, &star, 0)
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStarRef(cr) {
+			star = true
+		}
+		out = append(out, l)
+	}
+	return out, star
+}
+
+func isStarRef(cr *pg_query.ColumnRef) bool {
+	for _, f := range cr.Fields {
+		if f.GetAStar() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// collectRefs gathers the column references inside an output expression,
+// including those in sub-queries (over-approximation is fail-closed).
+func collectRefs(m protoreflect.Message, l *Lineage, star *bool, depth int) {
+	if !m.IsValid() || depth > maxDepth {
+		return
+	}
+	if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
+		parts := stringParts(cr.Fields)
+		switch {
+		case isStarRef(cr):
+			if len(parts) > 0 {
+				l.Rows = appendUnique(l.Rows, parts[len(parts)-1])
+			} else {
+				l.Rows = appendUnique(l.Rows, "*")
+			}
+		case len(parts) == 1:
+			// Could be a column or a whole-row reference to a table alias.
+			l.Columns = appendUnique(l.Columns, parts[0])
+			l.Rows = appendUnique(l.Rows, parts[0])
+		case len(parts) >= 2:
+			l.Columns = appendUnique(l.Columns, parts[len(parts)-2]+"."+parts[len(parts)-1])
+		}
+		return
+	}
+	eachMessage(m, func(c protoreflect.Message) { collectRefs(c, l, star, depth+1) })
+}

@@ -1,0 +1,274 @@
+package postgres
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// conn is one client session: the client socket, the upstream socket and
+// the two goroutines between them. The client goroutine is the only writer
+// upstream; the upstream goroutine is the only writer to the client once
+// the session runs.
+type conn struct {
+	srv     *Server
+	client  net.Conn
+	rd      *msgReader    // client messages
+	cw      *bufio.Writer // to the client (upstream goroutine)
+	up      net.Conn
+	urd     *msgReader    // upstream messages
+	uw      *bufio.Writer // to the upstream (client goroutine)
+	session *gate.Session
+	ctx     context.Context
+	stop    context.CancelFunc
+
+	pid    uint32 // the client's view of the backend
+	secret []byte
+	upPID  uint32
+	upKey  []byte
+
+	q opQueue
+
+	// Set by the upstream goroutine from ParameterStatus; read by the
+	// client goroutine: the parser no longer sees what the server sees.
+	unsafeParse atomic.Value // string reason, "" when safe
+
+	holdMu     sync.Mutex
+	holdCancel context.CancelFunc // set while a statement is held
+	canceled   bool               // the held statement was cancelled
+
+	// Client-goroutine state.
+	prepared map[string]*Classification // statement name -> classification
+	portals  map[string]string          // portal -> statement name
+	batch    batch
+	discard  bool // discarding client messages up to Sync after a refusal
+
+	welcome map[string]string // upstream ParameterStatus at connect
+
+	paramMu sync.Mutex
+	params  map[string]string // parse-relevant server settings
+
+	closeOnce sync.Once
+}
+
+// ServeConn serves one client connection and returns when it ends. The
+// Server must not be closed concurrently with a new ServeConn.
+func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	c := &conn{srv: s, client: nc, ctx: ctx, stop: stop,
+		session:  &gate.Session{Protocol: gate.ProtocolPostgres, Target: s.cfg.Target, ClientAddr: nc.RemoteAddr().String()},
+		prepared: map[string]*Classification{}, portals: map[string]string{}, params: map[string]string{}}
+	c.unsafeParse.Store("")
+	if !s.register(c) {
+		_ = nc.Close()
+		return
+	}
+	defer s.unregister(c)
+	defer c.abort()
+
+	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
+	st, err := s.readStartup(nc)
+	if err != nil {
+		c.startupFail(nc, err)
+		return
+	}
+	if st.cancel != nil {
+		s.handleCancel(st.cancel)
+		_ = nc.Close()
+		return
+	}
+	c.client = st.conn
+	c.rd = newMsgReader(st.conn, s.cfg.MaxMessageBytes)
+	c.cw = bufio.NewWriterSize(st.conn, 32<<10)
+	minor, err := negotiate(c.cw, st)
+	if err == nil {
+		err = c.cw.Flush()
+	}
+	if err != nil {
+		return
+	}
+	if enc, ok := st.params["client_encoding"]; ok && !isUTF8(enc) {
+		c.startupFail(st.conn, fatal("22023", "airlock: client_encoding must be UTF8"))
+		return
+	}
+	authCtx, cancelAuth := context.WithTimeout(ctx, s.cfg.StartupTimeout)
+	err = s.authenticate(authCtx, c, st)
+	cancelAuth()
+	if err != nil {
+		c.startupFail(st.conn, err)
+		return
+	}
+	if err := c.connectUpstream(ctx, st.params); err != nil {
+		s.log.Error("upstream connection failed", "error", err)
+		c.startupFail(st.conn, fatal("08006", "airlock: cannot reach the database"))
+		return
+	}
+	if err := s.cfg.Gate.OpenSession(ctx, c.session); err != nil {
+		c.startupFail(st.conn, fatal("28000", "airlock: the session could not be recorded"))
+		return
+	}
+	reason := "client closed"
+	defer func() { _ = s.cfg.Gate.CloseSession(context.WithoutCancel(ctx), c.session, reason) }()
+
+	s.mu.Lock()
+	for {
+		c.pid, c.secret = newCancelKey(minor)
+		if s.sessions[c.pid] == nil {
+			break
+		}
+	}
+	s.sessions[c.pid] = c
+	s.mu.Unlock()
+	if err := c.sendWelcome(st.params); err != nil {
+		reason = err.Error()
+		return
+	}
+	_ = nc.SetDeadline(time.Time{})
+	_ = st.conn.SetDeadline(time.Time{})
+
+	upDone := make(chan error, 1)
+	go func() { upDone <- c.upstreamLoop() }()
+	cerr := c.clientLoop()
+	c.abort()
+	uerr := <-upDone
+	switch {
+	case !errors.Is(cerr, io.EOF) && !errors.Is(cerr, errTerminate) && !errors.Is(cerr, net.ErrClosed):
+		reason = cerr.Error()
+	case uerr != nil && !errors.Is(uerr, io.EOF) && !errors.Is(uerr, net.ErrClosed) && !errors.Is(cerr, errTerminate):
+		reason = "upstream: " + uerr.Error()
+	}
+}
+
+func isUTF8(enc string) bool {
+	e := strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(enc, "-", ""), "'", ""))
+	return e == "utf8" || e == "unicode"
+}
+
+var errTerminate = errors.New("client terminated")
+
+// abort closes both sockets; the goroutines end on their next read.
+func (c *conn) abort() {
+	c.closeOnce.Do(func() {
+		c.stop()
+		_ = c.client.Close()
+		if c.up != nil {
+			_ = c.up.Close()
+		}
+	})
+}
+
+func (c *conn) startupFail(w net.Conn, err error) {
+	var se *startupError
+	if errors.As(err, &se) {
+		b, _ := (&pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: se.code, Message: se.msg}).Encode(nil)
+		_ = w.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = w.Write(b)
+	}
+	c.srv.log.Debug("client startup failed", "client", c.session.ClientAddr, "error", err)
+}
+
+// forwardedParams are the startup parameters passed on to the upstream;
+// anything else (options, role settings) could change how the server
+// behaves behind the gate's back.
+var forwardedParams = map[string]bool{
+	"application_name": true, "datestyle": true, "timezone": true, "intervalstyle": true,
+	"extra_float_digits": true,
+}
+
+// connectUpstream dials the database with the gateway's credentials and
+// takes over the socket.
+func (c *conn) connectUpstream(ctx context.Context, params map[string]string) error {
+	cfg := c.srv.cfg.Upstream.Copy()
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	for k, v := range params {
+		if forwardedParams[strings.ToLower(k)] {
+			cfg.RuntimeParams[k] = v
+		}
+	}
+	cfg.RuntimeParams["client_encoding"] = "UTF8"
+	cctx, cancel := context.WithTimeout(ctx, c.srv.cfg.StartupTimeout)
+	defer cancel()
+	pc, err := pgconn.ConnectConfig(cctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := pc.SyncConn(cctx); err != nil {
+		_ = pc.Close(ctx)
+		return err
+	}
+	hc, err := pc.Hijack()
+	if err != nil {
+		_ = pc.Close(ctx)
+		return err
+	}
+	c.up = hc.Conn
+	c.upPID, c.upKey = hc.PID, hc.SecretKey
+	c.urd = newMsgReader(hc.Conn, c.srv.cfg.MaxMessageBytes)
+	c.uw = bufio.NewWriterSize(hc.Conn, 32<<10)
+	c.welcome = hc.ParameterStatuses
+	return nil
+}
+
+// sendWelcome finishes the client's startup: AuthenticationOk, the
+// upstream's parameters, the proxy's own cancel key, ReadyForQuery.
+func (c *conn) sendWelcome(params map[string]string) error {
+	buf, _ := (&pgproto3.AuthenticationOk{}).Encode(nil)
+	for k, v := range c.welcome {
+		buf, _ = (&pgproto3.ParameterStatus{Name: k, Value: v}).Encode(buf)
+		c.noteParameter(k, v)
+	}
+	buf, _ = (&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret}).Encode(buf)
+	buf, _ = (&pgproto3.ReadyForQuery{TxStatus: 'I'}).Encode(buf)
+	if _, err := c.cw.Write(buf); err != nil {
+		return err
+	}
+	return c.cw.Flush()
+}
+
+// noteParameter watches server settings that would make the server read
+// SQL differently from the gate's parser.
+func (c *conn) noteParameter(name, value string) {
+	n := strings.ToLower(name)
+	if n != "standard_conforming_strings" && n != "client_encoding" {
+		return
+	}
+	c.paramMu.Lock()
+	c.params[n] = value
+	scs, enc := c.params["standard_conforming_strings"], c.params["client_encoding"]
+	c.paramMu.Unlock()
+	reason := ""
+	if scs != "" && !strings.EqualFold(scs, "on") {
+		reason = "standard_conforming_strings is off"
+	}
+	if enc != "" && !isUTF8(enc) {
+		reason = "client_encoding is not UTF8"
+	}
+	c.unsafeParse.Store(reason)
+}
+
+// cancel handles a client's cancel request: a held statement is dropped,
+// anything else is cancelled upstream.
+func (c *conn) cancel() {
+	c.holdMu.Lock()
+	if c.holdCancel != nil {
+		c.canceled = true
+		c.holdCancel()
+		c.holdMu.Unlock()
+		return
+	}
+	c.holdMu.Unlock()
+	go c.srv.sendUpstreamCancel(c.upPID, c.upKey)
+}

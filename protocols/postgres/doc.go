@@ -1,0 +1,72 @@
+// Package postgres is a PostgreSQL wire-protocol gateway for the gate.
+//
+// An agent connects with psql, pgx or any driver to a Server as if it were
+// the database. The Server authenticates the client with Config.Authenticate
+// (the client never holds the database password: the gateway connects
+// upstream with its own credentials), parses every statement with the
+// PostgreSQL parser (pg_query), asks the gate to judge it, holds it while a
+// human reviews it when a rule says so, masks every row, error and notice
+// that comes back, and records the session. A refused statement gets an
+// ErrorResponse with SQLSTATE 42501 and the session stays usable; inside a
+// transaction the upstream transaction is aborted as well, so client and
+// server agree.
+//
+//	rules, _ := gate.LoadRules("rules.yaml")
+//	g := gate.New(gate.Config{Rules: rules, Recorder: rec, Approver: approver})
+//	up, _ := pgconn.ParseConfig("postgres://gateway@db:5432/app?sslmode=verify-full")
+//	srv, _ := postgres.NewServer(postgres.Config{
+//		Gate:     g,
+//		Upstream: up,
+//		TLS:      tlsConfig,
+//		Authenticate: func(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
+//			return verifyToken(ctx, r.Password) // the client's password is its token
+//		},
+//	})
+//	ln, _ := net.Listen("tcp", ":6432")
+//	go srv.Serve(ln)
+//	defer srv.Close()
+//
+// The one thing not to forget: without Config.TLS clients cannot send a
+// password (it would cross the network in clear text), and every client is
+// refused. Config.AllowInsecurePassword lifts that for tests and loopback
+// listeners only.
+//
+// What the rules see: each statement's kind, read-only flag, tables with
+// read or write access, functions, columns, has_where and an opaque flag
+// for what cannot be judged statically (DO, CALL, EXECUTE, CREATE
+// FUNCTION, COPY to or from a program or server file, SET ROLE, SET SESSION
+// AUTHORIZATION, LOAD). A statement is read-only only when it calls no
+// function outside a list of side-effect-free built-ins. A data-modifying
+// statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN
+// ANALYZE DELETE, EXECUTE of a prepared DELETE) is listed again as a
+// statement of its own, so a rule about DELETE sees it.
+//
+// Messages: a simple Query is judged as a whole (one refused statement
+// refuses the message). An extended-protocol batch is buffered up to its
+// Sync or Flush (at most Config.MaxBatchBytes) and judged as a whole from
+// the statements it binds or executes, every time it runs them; a batch
+// that only prepares runs nothing and is not judged, but a statement that
+// does not parse is refused at once. A refused batch is answered with an
+// ErrorResponse, the rest of it up to Sync is discarded, and ReadyForQuery
+// follows. The wire-level FunctionCall message is always refused. Once the
+// server would read SQL differently from the parser
+// (standard_conforming_strings off, a client_encoding other than UTF8),
+// every statement is refused.
+//
+// Holds: in the gate's Hold mode a statement under review blocks its
+// session (the client's later messages wait in the socket) until a
+// reviewer decides; a CancelRequest from the client withdraws the review
+// and the statement fails with SQLSTATE 57014. Clients get cancel keys of
+// the gateway's own, mapped to the upstream's.
+//
+// Masking: DataRow values in text format are masked as text. In binary
+// format, text-like types (text, varchar, char, name, json, jsonb, xml)
+// are masked as text; any other binary value that masking would change is
+// sent as NULL, the one value valid for every type. Field rules name
+// "table.column", resolved from RowDescription through the upstream catalog;
+// a computed column is masked by the rules of the columns it is computed
+// from. COPY table TO STDOUT in text format is masked column by column;
+// other COPY output (a query, csv, binary) is refused when the decision
+// masks results. Each result is recorded as the client saw it, as
+// tab-separated text bounded by Config.MaxRecordBytes.
+package postgres

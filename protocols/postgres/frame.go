@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxMessageBytes bounds one protocol message body in either
+// direction (Config.MaxMessageBytes), like pgproto3's SetMaxBodyLen.
+const DefaultMaxMessageBytes = 64 << 20
+
+// errMessageTooLarge is returned for a message above the bound.
+var errMessageTooLarge = errors.New("postgres: message too large")
+
+// msgReader frames typed protocol messages (a type byte, a four-byte
+// length, a body) off a buffered stream. The proxy frames messages itself
+// and decodes the ones it must understand with pgproto3, so messages it
+// does not change are forwarded byte for byte, and it knows when the peer
+// has nothing more buffered (the moment to flush).
+type msgReader struct {
+	r   *bufio.Reader
+	max int
+	buf []byte
+}
+
+func newMsgReader(r io.Reader, max int) *msgReader {
+	if max <= 0 {
+		max = DefaultMaxMessageBytes
+	}
+	return &msgReader{r: bufio.NewReaderSize(r, 32<<10), max: max}
+}
+
+// next returns the message type, its body and the whole raw message. The
+// slices are valid until the next call.
+func (m *msgReader) next() (typ byte, body, raw []byte, err error) {
+	hdr, err := m.r.Peek(5)
+	if err != nil {
+		if len(hdr) > 0 && errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, nil, err
+	}
+	typ = hdr[0]
+	n := int(int32(binary.BigEndian.Uint32(hdr[1:5])))
+	if n < 4 {
+		return 0, nil, nil, fmt.Errorf("postgres: invalid message length %d", n)
+	}
+	if n-4 > m.max {
+		return 0, nil, nil, fmt.Errorf("%w: %d bytes (limit %d)", errMessageTooLarge, n-4, m.max)
+	}
+	total := n + 1
+	if cap(m.buf) > 1<<20 && total < 64<<10 {
+		m.buf = nil // do not keep a huge buffer for small messages
+	}
+	if cap(m.buf) < total {
+		m.buf = make([]byte, total, total+total/4)
+	}
+	m.buf = m.buf[:total]
+	if _, err := io.ReadFull(m.r, m.buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, nil, err
+	}
+	return typ, m.buf[5:], m.buf, nil
+}
+
+// buffered reports how many bytes are waiting in the buffer.
+func (m *msgReader) buffered() int { return m.r.Buffered() }

@@ -1,0 +1,227 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/record"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+const testUpstream = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// testCard is a Luhn-valid test card number.
+const testCard = "4111111111111111"
+
+const testRules = `
+default: deny
+rules:
+  - name: read-only
+    when: sql.statements.all(s, s.read_only && !s.opaque)
+    action: allow
+  - name: scratch-writes
+    when: >
+      sql.statements.all(s, !s.opaque && (s.read_only ||
+        s.kind in ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START"] ||
+        (s.kind in ["INSERT", "UPDATE", "DELETE", "COPY"] && s.tables.all(t, t.name in ["scratch", "held"]))))
+    action: allow
+  - name: no-unbounded-writes
+    when: sql.statements.exists(s, s.kind in ["UPDATE", "DELETE"] && !s.has_where)
+    action: deny
+    reason: UPDATE and DELETE need a WHERE clause
+  - name: hold-deletes-on-held
+    when: sql.statements.exists(s, s.kind == "DELETE" && s.tables.exists(t, t.name == "held"))
+    action: review
+    review:
+      ttl: 1m
+  - name: mask-for-agents
+    when: identity.groups.exists(g, g == "agents")
+    mask: [credit_card, email, card_column]
+masking:
+  fields:
+    - name: card_column
+      columns: ["customers.card", "customers.pin"]
+`
+
+// mustPostgres skips (locally) or fails (in CI) when PostgreSQL is absent.
+func mustPostgres(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c, err := pgconn.Connect(ctx, testUpstream)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL not reachable: %v", err)
+		}
+		t.Fatalf("PostgreSQL not reachable: %v", err)
+	}
+	_ = c.Close(ctx)
+}
+
+func mustTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not installed", name)
+		}
+		t.Fatalf("%s not installed", name)
+	}
+	return p
+}
+
+func randomName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// newDB creates a randomly named database with the test tables and drops
+// it when the test ends.
+func newDB(t testing.TB) string {
+	t.Helper()
+	mustPostgres(t)
+	ctx := context.Background()
+	admin, err := pgconn.Connect(ctx, testUpstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := randomName("airlock_pg_")
+	if err := admin.Exec(ctx, "CREATE DATABASE "+name).Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)").Close()
+		_ = admin.Close(context.Background())
+	})
+	c, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+name+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, fmt.Sprintf(`
+		CREATE TABLE customers (id int PRIMARY KEY, name text, card text, pin text, card_num int8, note text, doc jsonb);
+		INSERT INTO customers VALUES
+		  (1, 'Ada', '%[1]s', '1234', %[1]s, 'paid with %[1]s', '{"card": "%[1]s", "ok": 1}'),
+		  (2, 'Bob', '5500000000000004', '9999', 5500000000000004, 'mail bob@example.com', '{"x": 2}');
+		CREATE TABLE scratch (id int, v text);
+		CREATE TABLE held (id int, v text);
+		INSERT INTO held VALUES (1, 'a'), (2, 'b');
+		CREATE TABLE victims (id int);
+	`, testCard)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+type testGateway struct {
+	addr     string
+	db       string
+	srv      *Server
+	rec      *record.Memory
+	approver *approval.Memory
+	gate     *gate.Gate
+}
+
+type gwOption func(*gate.Config, *Config)
+
+// startGateway runs a gateway in front of a fresh database.
+func startGateway(t testing.TB, opts ...gwOption) *testGateway {
+	t.Helper()
+	db := newDB(t)
+	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &testGateway{db: db, rec: &record.Memory{}, approver: &approval.Memory{}}
+	gcfg := gate.Config{Rules: rs, Recorder: tg.rec, Approver: tg.approver}
+	up, err := pgconn.ParseConfig(strings.Replace(testUpstream, "/test?", "/"+db+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Upstream: up, AllowInsecurePassword: true, Authenticate: testAuth}
+	for _, o := range opts {
+		o(&gcfg, &cfg)
+	}
+	tg.gate = gate.New(gcfg)
+	cfg.Gate = tg.gate
+	srv, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	tg.srv, tg.addr = srv, ln.Addr().String()
+	return tg
+}
+
+// testAuth knows two users: agent (masked) and admin.
+func testAuth(_ context.Context, r AuthRequest) (gate.Identity, error) {
+	if r.Password != "secret" {
+		return gate.Identity{}, errors.New("bad password")
+	}
+	switch r.User {
+	case "agent":
+		return gate.Identity{Subject: "agent-1", Kind: gate.KindAgent, Groups: []string{"agents"}}, nil
+	case "admin":
+		return gate.Identity{Subject: "admin-1", Kind: gate.KindHuman, Groups: []string{"admins"}}, nil
+	}
+	return gate.Identity{}, errors.New("unknown user")
+}
+
+func (tg *testGateway) url(user string) string {
+	host, port, _ := net.SplitHostPort(tg.addr)
+	return fmt.Sprintf("postgres://%s:secret@%s:%s/%s?sslmode=disable", user, host, port, tg.db)
+}
+
+func (tg *testGateway) connect(t testing.TB, user string, mutate ...func(*pgx.ConnConfig)) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(tg.url(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mutate {
+		m(cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+func simpleMode(c *pgx.ConnConfig) { c.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol }
+
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func pgxConnect(ctx context.Context, url string) (*pgx.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return pgx.Connect(ctx, url)
+}

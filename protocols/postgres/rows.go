@@ -1,0 +1,435 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// result is one result set on its way to the client: its columns, the
+// policy that masks it and the bounded copy that is recorded.
+type result struct {
+	fields   []pgproto3.FieldDescription
+	formats  []int16
+	policy   *mask.Policy
+	decision string
+	stmt     *Statement
+	cols     []string // masking field per column, once resolved
+	resolved bool
+	copy     bool
+	tag      string
+
+	rec       bytes.Buffer
+	limit     int
+	truncated bool
+	rows      int
+	findings  []mask.Finding
+}
+
+func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, decision string, st *Statement) *result {
+	r := &result{fields: fields, formats: formats, policy: p, decision: decision, stmt: st, limit: c.srv.cfg.MaxRecordBytes}
+	if len(fields) > 0 {
+		for i, f := range fields {
+			if i > 0 {
+				r.rec.WriteByte('\t')
+			}
+			r.rec.Write(f.Name)
+		}
+		r.rec.WriteByte('\n')
+	}
+	return r
+}
+
+// format returns the wire format of column i.
+func (r *result) format(i int) int16 {
+	switch len(r.formats) {
+	case 0:
+		return pgtype.TextFormatCode
+	case 1:
+		return r.formats[0]
+	}
+	if i < len(r.formats) {
+		return r.formats[i]
+	}
+	return pgtype.TextFormatCode
+}
+
+func (r *result) oid(i int) uint32 {
+	if i < len(r.fields) {
+		return r.fields[i].DataTypeOID
+	}
+	return 0
+}
+
+// typeMap decodes binary values for detection and recording.
+var typeMap = pgtype.NewMap()
+
+// textual types are masked as text in binary format too: their binary
+// form is their text.
+func textual(oid uint32) bool {
+	switch oid {
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.UnknownOID,
+		pgtype.JSONOID, pgtype.XMLOID, pgtype.QCharOID, pgtype.JSONBOID:
+		return true
+	}
+	return false
+}
+
+// scalar types have a text form a mask token cannot take.
+func scalar(oid uint32) bool {
+	switch oid {
+	case pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.OIDOID, pgtype.Float4OID, pgtype.Float8OID,
+		pgtype.NumericOID, pgtype.BoolOID, pgtype.DateOID, pgtype.TimestampOID, pgtype.TimestamptzOID,
+		pgtype.TimeOID, pgtype.TimetzOID, pgtype.IntervalOID, pgtype.UUIDOID, pgtype.InetOID, pgtype.CIDROID,
+		pgtype.MacaddrOID, pgtype.ByteaOID, pgtype.BitOID, pgtype.VarbitOID, 790 /* money */, pgtype.XIDOID, pgtype.CIDOID:
+		return true
+	}
+	return false
+}
+
+// maskRow masks one DataRow and records it as the client sees it.
+func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
+	var dr pgproto3.DataRow
+	if err := dr.Decode(body); err != nil {
+		return nil, err
+	}
+	r.rows++
+	changed := false
+	if r.policy != nil {
+		if !r.resolved {
+			if err := c.resolveColumns(r); err != nil {
+				return nil, err
+			}
+		}
+		for i, v := range dr.Values {
+			if v == nil {
+				continue
+			}
+			field := ""
+			if i < len(r.cols) {
+				field = r.cols[i]
+			}
+			nv, ch, err := maskValue(r, field, r.oid(i), r.format(i), v)
+			if err != nil {
+				return nil, err
+			}
+			if ch {
+				dr.Values[i] = nv
+				changed = true
+			}
+		}
+	}
+	c.recordRow(r, dr.Values)
+	if !changed {
+		return raw, nil
+	}
+	return dr.Encode(nil)
+}
+
+// maskValue masks one non-NULL value. A nil result with changed true is
+// NULL. Binary values of types that are not text cannot carry a mask token:
+// when masking changes them they become NULL.
+func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]byte, bool, error) {
+	p := r.policy
+	strategy := p.FieldStrategy(field)
+	if format == pgtype.TextFormatCode && scalar(oid) {
+		// A number, date or uuid in text: a mask token would not parse
+		// as its type, so a masked value becomes NULL.
+		out, f, err := p.Value(field, string(v))
+		if err != nil {
+			return nil, false, err
+		}
+		if len(f) == 0 && out == string(v) {
+			return v, false, nil
+		}
+		r.note(f...)
+		return nil, true, nil
+	}
+	if format == pgtype.BinaryFormatCode && !textual(oid) {
+		text, ok := binaryText(oid, v)
+		if !ok {
+			if strategy != "" {
+				r.note(mask.Finding{Detector: "field", Field: field, Count: 1})
+				return nil, true, nil
+			}
+			if !utf8.Valid(v) {
+				return v, false, nil
+			}
+			text = string(v)
+		}
+		out, f, err := p.Value(field, text)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(f) == 0 && out == text {
+			return v, false, nil
+		}
+		r.note(f...)
+		return nil, true, nil
+	}
+	prefix := 0
+	if format == pgtype.BinaryFormatCode && oid == pgtype.JSONBOID {
+		if len(v) == 0 || v[0] != 1 {
+			return nil, true, nil
+		}
+		prefix = 1
+	}
+	text := string(v[prefix:])
+	var out string
+	var f []mask.Finding
+	var err error
+	isJSON := oid == pgtype.JSONOID || oid == pgtype.JSONBOID
+	switch {
+	case isJSON && strategy == "":
+		var b []byte
+		b, f, err = p.JSON(v[prefix:])
+		out = string(b)
+		if err != nil {
+			// Not a document the masker accepts: mask it as text, then
+			// keep it valid JSON.
+			out, f, err = p.Value(field, text)
+			if err == nil && out != text {
+				q, _ := json.Marshal(out)
+				out = string(q)
+			}
+		}
+	default:
+		out, f, err = p.Value(field, text)
+		if err == nil && isJSON && out != text {
+			q, _ := json.Marshal(out)
+			out = string(q)
+		}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if len(f) == 0 && out == text {
+		return v, false, nil
+	}
+	r.note(f...)
+	if strategy == mask.StrategyNull && len(f) > 0 {
+		return nil, true, nil
+	}
+	if prefix == 1 {
+		return append([]byte{1}, out...), true, nil
+	}
+	return []byte(out), true, nil
+}
+
+// binaryText renders a binary value as PostgreSQL's text form.
+func binaryText(oid uint32, v []byte) (string, bool) {
+	t, ok := typeMap.TypeForOID(oid)
+	if !ok {
+		return "", false
+	}
+	val, err := t.Codec.DecodeValue(typeMap, oid, pgtype.BinaryFormatCode, v)
+	if err != nil {
+		return "", false
+	}
+	b, err := typeMap.Encode(oid, pgtype.TextFormatCode, val, nil)
+	if err != nil || b == nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+func (r *result) note(f ...mask.Finding) {
+	if len(f) > 0 {
+		r.findings = mask.MergeFindings(r.findings, f)
+	}
+}
+
+// recordRow appends a row, as sent, to the bounded record.
+func (c *conn) recordRow(r *result, vals [][]byte) {
+	if r.truncated {
+		return
+	}
+	for i, v := range vals {
+		if i > 0 {
+			r.rec.WriteByte('\t')
+		}
+		switch {
+		case v == nil:
+			r.rec.WriteString(`\N`)
+		case r.format(i) == pgtype.BinaryFormatCode && !textual(r.oid(i)):
+			if s, ok := binaryText(r.oid(i), v); ok {
+				writeEscaped(&r.rec, s)
+			} else {
+				r.rec.WriteString(`\\x`)
+				r.rec.WriteString(hex.EncodeToString(v))
+			}
+		default:
+			writeEscaped(&r.rec, string(v))
+		}
+	}
+	r.rec.WriteByte('\n')
+	r.trim()
+}
+
+func (r *result) trim() {
+	if r.rec.Len() > r.limit {
+		r.rec.Truncate(r.limit)
+		r.rec.WriteString("\n[airlock: result truncated]\n")
+		r.truncated = true
+	}
+}
+
+func writeEscaped(b *bytes.Buffer, s string) {
+	if !strings.ContainsAny(s, "\t\n\\\r") {
+		b.WriteString(s)
+		return
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\\':
+			b.WriteString(`\\`)
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+}
+
+// finishResult records the current result, if any.
+func (c *conn) finishResult(bs *backendState) error {
+	r := bs.cur
+	bs.cur = nil
+	if r == nil || (len(r.fields) == 0 && r.rows == 0 && !r.copy) {
+		return nil
+	}
+	if r.tag != "" && !r.truncated {
+		r.rec.WriteString("(" + r.tag + ")\n")
+	}
+	out := gate.Output{DecisionID: r.decision, Stream: "rows", Data: r.rec.Bytes(), Truncated: r.truncated, Final: true}
+	for _, f := range r.findings {
+		out.Findings = append(out.Findings, gate.Finding{Detector: f.Detector, Field: f.Field, Count: f.Count})
+	}
+	if err := c.srv.cfg.Gate.RecordOutput(context.WithoutCancel(c.ctx), c.session, out); err != nil {
+		c.srv.log.Warn("postgres: recording a result failed", "session", c.session.ID, "error", err)
+	}
+	return nil
+}
+
+// maskError masks every free-text field of an error or notice: a value
+// quoted in a message ("invalid input syntax for type integer: ...") must
+// not leak.
+func maskError(p *mask.Policy, e *pgproto3.ErrorResponse) (*pgproto3.ErrorResponse, bool, error) {
+	if p == nil {
+		return e, false, nil
+	}
+	changed := false
+	for _, s := range []*string{&e.Message, &e.Detail, &e.Hint, &e.Where, &e.InternalQuery,
+		&e.SchemaName, &e.TableName, &e.ColumnName, &e.DataTypeName, &e.ConstraintName} {
+		if *s == "" {
+			continue
+		}
+		v, _, err := p.Value("", *s)
+		if err != nil {
+			return nil, false, fmt.Errorf("mask error field: %w", err)
+		}
+		if v != *s {
+			*s = v
+			changed = true
+		}
+	}
+	for k, s := range e.UnknownFields {
+		v, _, err := p.Value("", s)
+		if err != nil {
+			return nil, false, err
+		}
+		if v != s {
+			e.UnknownFields[k] = v
+			changed = true
+		}
+	}
+	return e, changed, nil
+}
+
+// copyMaskable reports whether a COPY TO STDOUT can be masked: a table
+// (not a query) in text format, masked column by column.
+func copyMaskable(st Statement) bool {
+	return st.CopyTable != ""
+}
+
+// startCopy names the columns of a COPY TO STDOUT result.
+func (c *conn) startCopy(r *result) error {
+	r.copy, r.resolved = true, true
+	if r.policy == nil {
+		return nil
+	}
+	if r.stmt == nil || r.stmt.CopyTable == "" {
+		return errors.New("postgres: COPY output that cannot be masked")
+	}
+	cols := r.stmt.CopyColumns
+	if len(cols) == 0 {
+		var err error
+		if cols, err = c.srv.catalog.tableColumns(c.ctx, r.stmt.CopyTable); err != nil {
+			return err
+		}
+	}
+	r.cols = make([]string, len(cols))
+	for i, col := range cols {
+		r.cols[i] = r.stmt.CopyTable + "." + col
+	}
+	return nil
+}
+
+// maskCopy masks a COPY TO STDOUT data message: one text-format row,
+// masked column by column.
+func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
+	r.rows++
+	if r.policy == nil {
+		if !r.truncated {
+			r.rec.Write(body)
+			r.trim()
+		}
+		return raw, nil
+	}
+	line := strings.TrimSuffix(string(body), "\n")
+	vals := strings.Split(line, "\t")
+	if len(vals) != len(r.cols) {
+		return nil, fmt.Errorf("postgres: COPY row has %d columns, want %d", len(vals), len(r.cols))
+	}
+	changed := false
+	for i, v := range vals {
+		if v == `\N` {
+			continue
+		}
+		out, f, err := r.policy.Value(r.cols[i], v)
+		if err != nil {
+			return nil, err
+		}
+		if out != v || len(f) > 0 {
+			r.note(f...)
+			if r.policy.FieldStrategy(r.cols[i]) == mask.StrategyNull && len(f) > 0 {
+				out = `\N`
+			}
+			vals[i] = strings.NewReplacer("\t", " ", "\n", " ", "\\", "/").Replace(out)
+			changed = true
+		}
+	}
+	out := strings.Join(vals, "\t") + "\n"
+	if !r.truncated {
+		r.rec.WriteString(out)
+		r.trim()
+	}
+	if !changed {
+		return raw, nil
+	}
+	return (&pgproto3.CopyData{Data: []byte(out)}).Encode(nil)
+}
