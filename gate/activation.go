@@ -116,7 +116,7 @@ func (a *activation) resolve(name string) (any, bool) {
 		if r.SQL == nil {
 			return []SQLStatement(nil), true
 		}
-		return r.SQL.Statements, true
+		return objectList(r.SQL.Statements), true
 	}
 	if len(name) > 4 && name[:4] == "ssh." {
 		return a.resolveSSH(name[4:])
@@ -150,7 +150,7 @@ func (a *activation) resolveSSH(field string) (any, bool) {
 	case "programs":
 		return strList(x.Programs), true
 	case "commands":
-		return x.Commands, true
+		return objectList(x.Commands), true
 	case "argv":
 		return strList(x.Argv), true
 	case "dynamic":
@@ -236,4 +236,14 @@ func strList(s []string) ref.Val {
 		return emptyStrings
 	}
 	return types.NewStringList(types.DefaultTypeAdapter, s)
+}
+
+// objectList converts every element once, so that the many rules of one
+// decision iterating the same list do not each convert it again.
+func objectList[T any](items []T) ref.Val {
+	vals := make([]ref.Val, len(items))
+	for i := range items {
+		vals[i] = celAdapter.NativeToValue(&items[i])
+	}
+	return types.NewRefValList(celAdapter, vals)
 }
