@@ -24,6 +24,10 @@ func (sizeEstimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
 		est = cost.SizeEstimate{Min: 0, Max: maxEstimatedString}
 	case types.ListKind, types.MapKind:
 		est = cost.SizeEstimate{Min: 0, Max: maxEstimatedList}
+	case types.DynKind:
+		// A JSON value (http.body, tool.args values, claims): a string or
+		// a collection, bounded by the larger of the two.
+		est = cost.SizeEstimate{Min: 0, Max: maxEstimatedString}
 	default:
 		return nil
 	}
@@ -42,7 +46,7 @@ func withinEstimate(req *Request) bool {
 		return false
 	}
 	id := req.Session.Identity
-	if !strsOK(id.Groups) || len(id.Claims) > maxEstimatedList || !strOK(id.Subject) || !strOK(id.Name) {
+	if !strsOK(id.Groups) || !anyOK(id.Claims, 0) || !strOK(id.Subject) || !strOK(id.Name) {
 		return false
 	}
 	s := req.Session
@@ -77,12 +81,12 @@ func withinEstimate(req *Request) bool {
 		}
 	}
 	if x := req.HTTP; x != nil {
-		if !strOK(x.Path) || !strOK(x.Host) || !mapOK(x.Query) || !mapOK(x.Headers) {
+		if !strOK(x.Path) || !strOK(x.Host) || !mapOK(x.Query) || !mapOK(x.Headers) || !anyOK(x.Body, 0) {
 			return false
 		}
 	}
 	if x := req.Tool; x != nil {
-		if !strOK(x.Name) || !strOK(x.URI) || len(x.Args) > maxEstimatedList {
+		if !strOK(x.Name) || !strOK(x.URI) || !anyOK(x.Args, 0) {
 			return false
 		}
 	}
@@ -111,6 +115,40 @@ func mapOK(m map[string][]string) bool {
 		if !strOK(k) || !strsOK(v) {
 			return false
 		}
+	}
+	return true
+}
+
+// anyOK checks a decoded JSON value against the estimator's bounds: every
+// string, list and map within them, nesting included.
+func anyOK(v any, depth int) bool {
+	if depth > 32 {
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		return strOK(x)
+	case []any:
+		if len(x) > maxEstimatedList {
+			return false
+		}
+		for _, e := range x {
+			if !anyOK(e, depth+1) {
+				return false
+			}
+		}
+	case map[string]any:
+		if len(x) > maxEstimatedList {
+			return false
+		}
+		for k, e := range x {
+			if !strOK(k) || !anyOK(e, depth+1) {
+				return false
+			}
+		}
+	case nil, bool, float64, int, int64, uint64, float32, int32:
+	default:
+		return false // a type the walk does not know: take the tracked path
 	}
 	return true
 }

@@ -287,3 +287,31 @@ rules:
 	s.Identity.Claims = map[string]any{"team": "payments"}
 	assert.Equal(t, gate.Allow, rs.Decide(ctx, sqlReq(s, "x")).Action)
 }
+
+func TestDynMembershipLoadsAndIsBounded(t *testing.T) {
+	rs, err := gate.ParseRules("d.yaml", []byte(`
+rules:
+  - name: big-payments
+    when: 'request.protocol == "http" && "amount" in http.body && http.body.amount > 1000.0'
+    action: deny
+  - name: tool-flag
+    when: 'request.protocol == "tool" && "force" in tool.args && tool.args.force == true'
+    action: deny
+  - name: rest
+    when: 'true'
+    action: allow
+`))
+	require.NoError(t, err, "membership tests on JSON values must load")
+	ctx := context.Background()
+	big := &gate.Request{Session: agentSession("http"), Protocol: "http", HTTP: &gate.HTTP{Method: "POST", Path: "/pay", Body: map[string]any{"amount": 5000.0}}}
+	assert.Equal(t, "big-payments", rs.Decide(ctx, big).Rule)
+	force := &gate.Request{Session: agentSession("tool"), Protocol: "tool", Tool: &gate.ToolCall{Name: "x", Args: map[string]any{"force": true}}}
+	assert.Equal(t, "tool-flag", rs.Decide(ctx, force).Rule)
+	// An oversized body takes the cost-tracked path and is still judged.
+	list := make([]any, 5000)
+	for i := range list {
+		list[i] = "x"
+	}
+	huge := &gate.Request{Session: agentSession("http"), Protocol: "http", HTTP: &gate.HTTP{Method: "POST", Path: "/pay", Body: map[string]any{"amount": 5000.0, "items": list}}}
+	assert.Equal(t, "big-payments", rs.Decide(ctx, huge).Rule)
+}
