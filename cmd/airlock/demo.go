@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		return err
 	}
 	rec := record.New(sink, record.Options{SigningKey: priv})
-	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules))
+	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules+demoProtocolRules))
 	if err != nil {
 		return err
 	}
@@ -166,6 +167,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 
 	// The scripted reviewer approves refunds and refuses deletions.
 	reviewerCtx, stopReviewer := context.WithCancel(ctx)
+	defer stopReviewer()
 	reviewerDone := make(chan struct{})
 	go func() {
 		defer close(reviewerDone)
@@ -189,10 +191,21 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		fmt.Fprintf(w, "%d. %s\n", n, title)
 		say("agent", "calls %s", callDesc)
 		out, err := f()
-		if err != nil {
+		switch v := out.(type) {
+		case nil:
 			say("gate", "REFUSED -> the agent sees: %s", err)
-		} else {
-			b, _ := json.Marshal(out)
+		case string:
+			if err != nil {
+				say("gate", "REFUSED -> the agent sees: %s", err)
+				break
+			}
+			say("gate", "ALLOWED -> the agent sees: %s", strings.ReplaceAll(strings.TrimSpace(v), "\n", "\n"+strings.Repeat(" ", 37)))
+		default:
+			if err != nil {
+				say("gate", "REFUSED -> the agent sees: %s", err)
+				break
+			}
+			b, _ := json.Marshal(v)
 			say("gate", "ALLOWED -> the agent sees: %s", b)
 		}
 		fmt.Fprintln(w)
@@ -207,6 +220,12 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	step(6, "A call no rule allows: the default is deny.", `get_invoice {"id":1}`, func() (any, error) {
 		return tool.Wrap(g, "get_invoice", func(ctx context.Context, a idArgs) (string, error) { return "invoice", nil })(actx, idArgs{ID: 1})
 	})
+
+	fmt.Fprintln(w, "The same gate, in front of other protocols:")
+	fmt.Fprintln(w)
+	if err := demoProtocols(ctx, w, g, agent, step); err != nil {
+		return fmt.Errorf("protocol tour: %w", err)
+	}
 
 	stopReviewer()
 	<-reviewerDone
@@ -231,10 +250,34 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	for _, e := range entries {
 		fmt.Fprintf(w, "  +%6.3fs #%-3d %-19s %s\n", time.Unix(0, e.Time).Sub(start).Seconds(), e.Seq, e.Kind, summarize(e))
 	}
-	if err := record.Verify(entries, pub); err != nil {
-		return fmt.Errorf("the record does not verify: %w", err)
+	fmt.Fprintln(w, "\nThe other sessions of the same record:")
+	ids := make([]string, 0, len(sessions))
+	for id := range sessions {
+		ids = append(ids, id)
 	}
-	fmt.Fprintln(w, "\nrecord.Verify: the chain and the signed checkpoints are intact.")
+	sort.Strings(ids)
+	for _, id := range ids {
+		entries := sessions[id]
+		if id == s.ID {
+			continue
+		}
+		var proto, decisions string
+		for _, e := range entries {
+			if e.Event != nil && e.Event.Session != nil && proto == "" {
+				proto = e.Event.Session.Protocol + " on " + e.Event.Session.Target
+			}
+			if e.Event != nil && e.Event.Decision != nil {
+				decisions += " " + string(e.Event.Decision.Action)
+			}
+		}
+		fmt.Fprintf(w, "  %-28s %2d entries, decisions:%s\n", proto, len(entries), decisions)
+	}
+	for id, entries := range sessions {
+		if err := record.Verify(entries, pub); err != nil {
+			return fmt.Errorf("session %s does not verify: %w", id, err)
+		}
+	}
+	fmt.Fprintf(w, "\nrecord.Verify: all %d sessions — chains and signed checkpoints — are intact.\n", len(sessions))
 	fmt.Fprintf(w, "Replay it with: go run ./cmd/airlock replay %s\n", recordPath)
 	return nil
 }

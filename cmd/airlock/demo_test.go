@@ -25,7 +25,11 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 		`refunded 49.90 EUR`,
 		`denied by review: customers are deleted`,
 		`denied by rule "default"`,
-		"record.Verify: the chain and the signed checkpoints are intact.",
+		"record.Verify: all 4 sessions",
+		"deploy key: [AWS_ACCESS_KEY_ID]",
+		"db_password=[PASSWORD_ASSIGNMENT]",
+		`["read_note"]`,
+		`denied by rule "no-destructive-commands"`,
 	} {
 		assert.Contains(t, text, want)
 	}
@@ -34,8 +38,11 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 
 	sessions, err := record.ReadFile(path)
 	require.NoError(t, err)
-	require.Len(t, sessions, 1)
+	require.Len(t, sessions, 4, "tool calls, HTTP, MCP and SSH sessions")
 	for _, entries := range sessions {
+		if entries[0].Event.Session.Protocol != "tool" {
+			continue
+		}
 		kinds := map[string]int{}
 		for _, e := range entries {
 			kinds[e.Kind]++

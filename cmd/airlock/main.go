@@ -36,7 +36,7 @@ var commands = map[string]command{
 	"demo": {"run a scripted agent through the gate and narrate what happens", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return cmdDemo(args, stdout, stderr)
 	}},
-	"replay": {"replay recorded sessions (replay FILE|postgres://... [--session ID] [--speed N])", func(a []string, _ io.Reader, o, e io.Writer) int {
+	"replay": {"replay recorded sessions (replay FILE|postgres://... [--session ID] [--detail] [--follow] [--color auto|always|never])", func(a []string, _ io.Reader, o, e io.Writer) int {
 		return cmdReplay(a, o, e)
 	}},
 	"verify": {"verify a record's hash chain and signatures (verify FILE --key PUBFILE)", func(a []string, _ io.Reader, o, e io.Writer) int {

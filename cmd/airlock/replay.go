@@ -1,75 +1,179 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
 )
 
+const replayUsage = `usage: airlock replay FILE|postgres://... [--session ID] [--speed N] [--detail] [--follow] [--color auto|always|never]
+
+Prints recorded sessions as a transcript: one line per event by default, with
+times relative to the session's start; --detail adds the request attributes,
+the decision's rules, mask and errors, review votes and every line of output
+with what was masked. Recorded text is escaped: a record cannot drive your
+terminal. Colour is used when standard output is a terminal and NO_COLOR is
+not set. A progress line goes to standard error (when it is a terminal) while
+a large record is read.
+
+Without --session, a record file of several sessions is shown in recorded
+order, each line tagged with the start of its session id (airlock sessions
+lists the ids); a PostgreSQL table is shown session by session.
+
+--follow tails a record file that a gateway is writing and prints entries as
+they are appended, until Ctrl-C, or until the session named by --session ends.
+
+Exit status: 0 ok, 1 failure (unreadable source or entries, unknown session),
+2 bad usage.
+
+flags:`
+
+// replayOptions are the parsed flags of airlock replay.
+type replayOptions struct {
+	source  string
+	session string
+	table   string
+	speed   float64
+	detail  bool
+	follow  bool
+	color   bool
+	poll    time.Duration // --follow polling interval
+}
+
 // cmdReplay runs `airlock replay SOURCE [--session ID] [--speed N]`: a human
 // transcript of recorded sessions with relative times, decisions, approvals
-// and the (masked) outputs the client saw.
+// and the (masked) outputs the client saw. Ctrl-C stops it.
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return runReplay(ctx, args, stdout, stderr)
+}
+
+// runReplay is cmdReplay under ctx; cancelling ctx stops it (and ends
+// --follow normally).
+func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	session := fs.String("session", "", "replay only this session (default: all)")
-	speed := fs.Float64("speed", 0, "play back in real time divided by N (0: no waiting)")
-	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: airlock replay FILE|postgres://... [--session ID] [--speed N]")
-		fs.PrintDefaults()
+	var o replayOptions
+	fs.StringVar(&o.session, "session", "", "replay only this session (default: all)")
+	fs.Float64Var(&o.speed, "speed", 0, "play back in real time divided by N (0: no waiting)")
+	fs.StringVar(&o.table, "table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
+	fs.BoolVar(&o.detail, "detail", false, "show everything recorded: attributes, rules, mask, errors, votes, full output")
+	fs.BoolVar(&o.follow, "follow", false, "keep reading a record FILE as it grows (stop with Ctrl-C, or when --session ends)")
+	colorMode := fs.String("color", "auto", "colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
+	fs.DurationVar(&o.poll, "poll", 200*time.Millisecond, "with --follow: how often to look for new entries")
+	pos, code := parseFlags(fs, args, replayUsage, stdout, stderr)
+	if code >= 0 {
+		return code
 	}
-	pos, ok := parseArgs(fs, args)
-	if !ok || len(pos) != 1 || *speed < 0 {
-		fs.Usage()
+	if len(pos) != 1 || o.speed < 0 || o.poll <= 0 {
+		printUsage(stderr, fs, replayUsage)
 		return 2
 	}
-	ctx := context.Background()
-	src, closeSrc, err := openSource(ctx, pos[0], *table)
+	o.source = pos[0]
+	var err error
+	if o.color, err = useColor(*colorMode, stdout); err != nil {
+		fmt.Fprintln(stderr, "airlock replay:", err)
+		return 2
+	}
+	if o.follow && isPostgresURL(o.source) {
+		fmt.Fprintln(stderr, "airlock replay: --follow reads a record file, not a PostgreSQL table")
+		return 2
+	}
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	defer bw.Flush()
+	prog := newProgress(stderr, "airlock replay")
+	defer prog.clear()
+	pr := &printer{w: bw, pal: palette{on: o.color}, detail: o.detail, prog: prog, start: map[string]int64{}}
+	if o.follow {
+		return followReplay(ctx, o, pr, stderr)
+	}
+
+	src, closeSrc, err := openSource(ctx, o.source, o.table)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock replay:", err)
 		return 1
 	}
 	defer closeSrc()
-	ids, err := sessionIDs(ctx, src, *session)
+	ids, err := sessionIDs(ctx, src, o.session)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock replay:", err)
 		return 1
 	}
 	status := 0
+	var prev int64
+	// play prints one entry read, after waiting as --speed asks; false
+	// means stop (interrupted).
+	play := func(e record.Event, err error) bool {
+		prog.tick(func() { _ = bw.Flush() })
+		if ctx.Err() != nil {
+			return false
+		}
+		if err != nil {
+			pr.problem(err.Error())
+			status = 1
+			return true
+		}
+		if prev == 0 {
+			prev = e.Time
+		}
+		if o.speed > 0 && e.Time > prev {
+			_ = bw.Flush()
+			t := time.NewTimer(time.Duration(float64(e.Time-prev) / o.speed))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return false
+			case <-t.C:
+			}
+		}
+		prev = max(prev, e.Time)
+		pr.entry(e)
+		return true
+	}
+	if fr, ok := src.(*record.FileReader); ok && len(ids) > 1 {
+		// Several sessions of a file: one pass in recorded order, each
+		// line tagged with its session (reading the file once per session
+		// would not scale).
+		pr.tag = true
+		for e, err := range fr.All(ctx) {
+			if !play(e, err) {
+				return 1
+			}
+		}
+		return status
+	}
 	for i, id := range ids {
 		if i > 0 {
-			fmt.Fprintln(stdout)
+			pr.blank()
 		}
-		var prev int64
-		var start int64
+		pr.tag = len(ids) > 1
+		prev = 0
 		n := 0
 		for e, err := range src.Read(ctx, id) {
-			if err != nil {
-				fmt.Fprintf(stdout, "!! %s\n", clean(err.Error()))
-				status = 1
-				continue
+			if err == nil && n == 0 {
+				pr.header(id)
 			}
-			if n == 0 {
-				start, prev = e.Time, e.Time
-				fmt.Fprintf(stdout, "session %s\n", clean(id))
+			if err == nil {
+				n++
 			}
-			n++
-			if *speed > 0 && e.Time > prev {
-				time.Sleep(time.Duration(float64(e.Time-prev) / *speed))
+			if !play(e, err) {
+				return 1
 			}
-			prev = max(prev, e.Time)
-			writeTranscriptLine(stdout, e, start)
 		}
 		if n == 0 {
+			_ = bw.Flush()
+			prog.clear()
 			fmt.Fprintf(stderr, "airlock replay: session %s: no entries\n", clean(id))
 			status = 1
 		}
@@ -77,29 +181,63 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
+// parseFlags parses args with fs. It returns the positional arguments and
+// -1, or the exit code to return: 0 after --help (usage on stdout), 2 after a
+// bad flag (usage on stderr).
+func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) ([]string, int) {
+	fs.Usage = func() {}
+	pos, err := parseArgsErr(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout, fs, usage)
+		return nil, 0
+	case err != nil:
+		printUsage(stderr, fs, usage)
+		return nil, 2
+	}
+	return pos, -1
+}
+
+func printUsage(w io.Writer, fs *flag.FlagSet, usage string) {
+	fmt.Fprintln(w, usage)
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}
+
 // parseArgs parses flags placed before, between or after the positional
 // arguments, which the flag package alone does not allow.
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, bool) {
+	pos, err := parseArgsErr(fs, args)
+	return pos, err == nil
+}
+
+func parseArgsErr(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, false
+			return nil, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, true
+			return pos, nil
 		}
 		if args[0] == "--" {
-			return append(pos, args[1:]...), true
+			return append(pos, args[1:]...), nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
 }
 
+func isPostgresURL(src string) bool {
+	return strings.HasPrefix(src, "postgres://") || strings.HasPrefix(src, "postgresql://")
+}
+
 // openSource opens a record file, or a PostgreSQL table when src is a URL.
 func openSource(ctx context.Context, src, table string) (record.Reader, func(), error) {
-	if strings.HasPrefix(src, "postgres://") || strings.HasPrefix(src, "postgresql://") {
+	if isPostgresURL(src) {
 		p, err := record.OpenPostgres(ctx, src, record.PostgresOptions{Table: table})
 		if err != nil {
 			return nil, nil, err
@@ -133,150 +271,9 @@ func sessionIDs(ctx context.Context, src record.Reader, only string) ([]string, 
 	return nil, fmt.Errorf("session %q not found", only)
 }
 
-// writeTranscriptLine prints one entry. Everything that came from the
-// recorded session is escaped: a recording must not drive the auditor's
-// terminal.
-func writeTranscriptLine(w io.Writer, e record.Event, start int64) {
-	rel := fmt.Sprintf("+%9.3fs", float64(e.Time-start)/1e9)
-	if e.Checkpoint != nil {
-		cp := e.Checkpoint
-		what := "checkpoint"
-		if cp.Final {
-			what = "final checkpoint"
-		}
-		signed := "unsigned"
-		if len(cp.Signature) > 0 {
-			signed = "signed by key " + cp.KeyID
-		}
-		fmt.Fprintf(w, "%s  %-10s over seq %d (%s)\n", rel, what, cp.HeadSeq, signed)
-		return
-	}
-	ev := e.Event
-	if ev == nil {
-		fmt.Fprintf(w, "%s  %-10s (undecodable entry)\n", rel, e.Kind)
-		return
-	}
-	who := ""
-	if ev.Identity != nil {
-		who = clean(ev.Identity.Subject)
-		if ev.Identity.Name != "" {
-			who += " (" + clean(ev.Identity.Name) + ")"
-		}
-	}
-	switch ev.Kind {
-	case gate.EventSessionStart:
-		si := ev.Session
-		if si == nil {
-			si = &gate.SessionInfo{}
-		}
-		fmt.Fprintf(w, "%s  %-10s %s %s -> %s from %s (%s)\n", rel, "start", clean(si.Protocol), who,
-			orDash(clean(si.Target)), orDash(clean(si.ClientAddr)), time.Unix(0, e.Time).UTC().Format(time.RFC3339Nano))
-		if si.FailOpen {
-			fmt.Fprintf(w, "%s  %-10s the gate was configured to FAIL OPEN\n", rel, "warning")
-		}
-	case gate.EventSessionEnd:
-		si := ev.Session
-		if si == nil {
-			si = &gate.SessionInfo{}
-		}
-		fmt.Fprintf(w, "%s  %-10s %s (requests %d, denied %d)\n", rel, "end", clean(si.Reason), si.Requests, si.Denied)
-	case gate.EventRequest:
-		if ev.Request != nil {
-			fmt.Fprintf(w, "%s  %-10s %s\n", rel, "request", clean(ev.Request.Command))
-		}
-	case gate.EventDecision:
-		if ev.Request != nil {
-			fmt.Fprintf(w, "%s  %-10s %s\n", rel, "request", clean(ev.Request.Command))
-		}
-		if d := ev.Decision; d != nil {
-			line := fmt.Sprintf("%s  %-10s %s by rule %s", rel, "decision", strings.ToUpper(string(d.Action)), clean(d.Rule))
-			if d.Reason != "" {
-				line += ": " + clean(d.Reason)
-			}
-			if len(d.Rules) > 0 {
-				line += " [rules " + clean(strings.Join(d.Rules, ", ")) + "]"
-			}
-			if len(d.Mask) > 0 {
-				line += " [mask " + clean(strings.Join(d.Mask, ", ")) + "]"
-			}
-			if d.RuleSetVersion != "" {
-				line += " [rule set " + clean(shortHash(d.RuleSetVersion)) + "]"
-			}
-			if d.FailOpen {
-				line += " [FAIL-OPEN]"
-			}
-			fmt.Fprintln(w, line)
-			for _, msg := range d.Errors {
-				fmt.Fprintf(w, "%s  %-10s %s\n", rel, "error", clean(msg))
-			}
-		}
-	case gate.EventOutput:
-		o := ev.Output
-		if o == nil {
-			return
-		}
-		label := orDash(clean(o.Stream))
-		text := string(o.Data)
-		lines := strings.Split(strings.TrimSuffix(strings.ReplaceAll(text, "\r\n", "\n"), "\n"), "\n")
-		for i, l := range lines {
-			if i == 0 {
-				fmt.Fprintf(w, "%s  %-10s | %s\n", rel, label, clean(l))
-			} else {
-				fmt.Fprintf(w, "%s  %-10s | %s\n", strings.Repeat(" ", len(rel)), "", clean(l))
-			}
-		}
-		var notes []string
-		for _, f := range o.Findings {
-			notes = append(notes, fmt.Sprintf("%s x%d", clean(f.Detector), f.Count))
-		}
-		if len(notes) > 0 {
-			fmt.Fprintf(w, "%s  %-10s masked: %s\n", rel, "", strings.Join(notes, ", "))
-		}
-		if o.Truncated {
-			fmt.Fprintf(w, "%s  %-10s (output truncated in the record)\n", rel, "")
-		}
-		if o.ExitStatus != nil {
-			fmt.Fprintf(w, "%s  %-10s exit status %d\n", rel, "exit", *o.ExitStatus)
-		}
-	case gate.EventError:
-		fmt.Fprintf(w, "%s  %-10s %s\n", rel, "error", clean(ev.Error))
-	default:
-		if a := ev.Approval; a != nil && strings.HasPrefix(string(ev.Kind), "approval_") {
-			line := fmt.Sprintf("%s  %-10s %s id %s", rel, "approval", strings.TrimPrefix(string(ev.Kind), "approval_"), clean(a.ID))
-			if a.Reviewer != nil {
-				line += " reviewer " + clean(a.Reviewer.Subject)
-				if a.Approve {
-					line += " APPROVED"
-				} else {
-					line += " REJECTED"
-				}
-			}
-			if a.BreakGlass {
-				line += " (break glass)"
-			}
-			if len(a.Rules) > 0 {
-				line += " [rules " + clean(strings.Join(a.Rules, ", ")) + "]"
-			}
-			if a.Reason != "" {
-				line += ": " + clean(a.Reason)
-			}
-			fmt.Fprintln(w, line)
-			return
-		}
-		fmt.Fprintf(w, "%s  %-10s %s\n", rel, clean(string(ev.Kind)), clean(ev.Error))
-	}
-}
-
 func orDash(s string) string {
 	if s == "" {
 		return "-"
-	}
-	return s
-}
-
-func shortHash(s string) string {
-	if len(s) > 12 {
-		return s[:12]
 	}
 	return s
 }
@@ -292,7 +289,7 @@ func clean(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\t':
 			b.WriteString("    ")
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c:
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])

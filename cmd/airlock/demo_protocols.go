@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	httpgate "github.com/airlock-sdk/airlock/protocols/http"
+	sshgate "github.com/airlock-sdk/airlock/protocols/ssh"
+	mcpgate "github.com/airlock-sdk/airlock/protocols/tool/mcp"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"golang.org/x/crypto/ssh"
+)
+
+// demoProtocolRules are the rules of the protocol tour, appended to the
+// tool-call rules of the demo.
+const demoProtocolRules = `
+  - name: api-reads
+    when: request.protocol == "http" && http.method == "GET"
+    action: allow
+  - name: mcp-no-deletes
+    when: request.protocol == "mcp" && tool.name == "delete_note"
+    action: deny
+    reason: notes are never deleted by agents
+  - name: mcp-lists-and-notes
+    when: request.protocol == "mcp" && (tool.kind == "list" || tool.name == "read_note")
+    action: allow
+  - name: safe-commands
+    when: request.protocol == "ssh" && ssh.kind == "exec" && ssh.programs.all(p, p in ["uptime", "cat", "grep"])
+    action: allow
+  - name: no-destructive-commands
+    when: request.protocol == "ssh" && (ssh.programs.exists(p, p in ["rm", "dd", "mkfs"]) || ssh.dynamic || ssh.pipes_to_shell)
+    action: deny
+    reason: destructive or unreadable commands are not for agents
+  - name: mask-secrets-for-agents
+    when: identity.kind == "agent"
+    mask: [secrets]
+`
+
+// demoToken is the agent's bearer token in the protocol tour.
+const demoToken = "demo-agent-token-0123456789"
+
+// demoProtocols runs the tour over HTTP, MCP and SSH: each with an
+// in-process upstream and the real gateway of its protocol in between.
+func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Identity, step func(n int, title, call string, f func() (any, error))) error {
+	// HTTP: a reverse proxy in front of a customer API.
+	api := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(rw, `{"id":1,"name":"Ada Lovelace","email":"ada@example.com","card":4111111111111111}`)
+	}))
+	defer api.Close()
+	up, _ := url.Parse(api.URL)
+	hgw, err := httpgate.New(httpgate.Config{Gate: g, Identify: httpgate.BearerTokens(map[string]gate.Identity{demoToken: agent}), Target: "customer-api"})
+	if err != nil {
+		return err
+	}
+	defer hgw.Close()
+	proxy, err := hgw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: httpgate.BearerCredential("upstream-secret")})
+	if err != nil {
+		return err
+	}
+	front := httptest.NewServer(proxy)
+	defer front.Close()
+	httpCall := func(method string) (any, error) {
+		req, _ := http.NewRequestWithContext(ctx, method, front.URL+"/v1/customers/1", nil)
+		req.Header.Set("Authorization", "Bearer "+demoToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("HTTP %d %s", resp.StatusCode, strings.TrimSpace(string(b)))
+		}
+		return string(b), nil
+	}
+	step(7, "HTTP through the reverse proxy: a GET, with the card (a JSON number) and the email masked.", "GET /v1/customers/1",
+		func() (any, error) { return httpCall("GET") })
+	step(8, "HTTP: a DELETE no rule allows gets 403 problem+json.", "DELETE /v1/customers/1",
+		func() (any, error) { return httpCall("DELETE") })
+
+	// MCP: a notes server behind the MCP gateway; the delete tool is hidden.
+	notes := sdk.NewServer(&sdk.Implementation{Name: "notes", Version: "1"}, nil)
+	sdk.AddTool(notes, &sdk.Tool{Name: "read_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deploy key: AKIAIOSFODNN7EXAMPLE"}}}, nil, nil
+	})
+	sdk.AddTool(notes, &sdk.Tool{Name: "delete_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deleted"}}}, nil, nil
+	})
+	mcpUp := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return notes }, nil))
+	defer mcpUp.Close()
+	mgw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(mcpUp.URL, nil), Target: "notes-mcp",
+		TokenIdentity: func(_ context.Context, tok string) (gate.Identity, error) {
+			if tok == demoToken {
+				return agent, nil
+			}
+			return gate.Identity{}, fmt.Errorf("unknown token")
+		}})
+	if err != nil {
+		return err
+	}
+	mcpFront := httptest.NewServer(mgw.Handler())
+	defer mcpFront.Close()
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "demo-agent", Version: "1"}, nil).Connect(ctx,
+		&sdk.StreamableClientTransport{Endpoint: mcpFront.URL, HTTPClient: &http.Client{Transport: bearer(demoToken)}}, nil)
+	if err != nil {
+		return err
+	}
+	defer cs.Close()
+	step(9, "MCP: the agent lists the tools; the one it could never call is not shown.", "tools/list", func() (any, error) {
+		res, err := cs.ListTools(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, t := range res.Tools {
+			names = append(names, t.Name)
+		}
+		return names, nil
+	})
+	step(10, "MCP: a tool result carrying an AWS key, masked.", "tools/call read_note", func() (any, error) {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "read_note", Arguments: map[string]any{}})
+		if err != nil {
+			return nil, err
+		}
+		return res.Content[0].(*sdk.TextContent).Text, nil
+	})
+
+	// SSH: an in-process SSH server behind the SSH gateway.
+	sshUp, upKey, err := startDemoSSHServer(ctx)
+	if err != nil {
+		return err
+	}
+	defer sshUp.Close()
+	hostKey, _ := newDemoSigner()
+	gwKey, _ := newDemoSigner()
+	agentKey, _ := newDemoSigner()
+	keys := &sshgate.AuthorizedKeys{}
+	keys.Add(agentKey.PublicKey(), agent)
+	sp := &sshgate.Proxy{Gate: g, HostKeys: []ssh.Signer{hostKey}, Auth: keys,
+		Upstream: sshgate.Upstream{Addr: sshUp.Addr().String(), User: "ops", Signer: gwKey, HostKeyCallback: ssh.FixedHostKey(upKey)}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { _ = sp.Serve(sctx, ln) }()
+	client, err := ssh.Dial("tcp", ln.Addr().String(), &ssh.ClientConfig{User: "ops", Auth: []ssh.AuthMethod{ssh.PublicKeys(agentKey)},
+		HostKeyCallback: ssh.FixedHostKey(hostKey.PublicKey()), Timeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	sshRun := func(cmd string) (any, error) {
+		sess, err := client.NewSession()
+		if err != nil {
+			return nil, err
+		}
+		defer sess.Close()
+		out, err := sess.CombinedOutput(cmd)
+		if err != nil {
+			return nil, fmt.Errorf("%s(%v)", strings.TrimSpace(string(out))+" ", err)
+		}
+		return string(out), nil
+	}
+	step(11, "SSH: an allowed command; the password in its output is masked.", "ssh ops@host 'cat /etc/app.conf'",
+		func() (any, error) { return sshRun("cat /etc/app.conf") })
+	step(12, "SSH: rm spelled to dodge a naive filter is still seen as rm.", `ssh ops@host "r''m -rf /srv/data"`,
+		func() (any, error) { return sshRun("r''m -rf /srv/data") })
+	return nil
+}
+
+type bearer string
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func newDemoSigner() (ssh.Signer, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return ssh.NewSignerFromKey(priv)
+}
+
+// startDemoSSHServer is a tiny SSH server that "runs" two commands with
+// canned output, standing in for a production host.
+func startDemoSSHServer(ctx context.Context) (net.Listener, ssh.PublicKey, error) {
+	hostKey, err := newDemoSigner()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := &ssh.ServerConfig{PublicKeyCallback: func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) { return nil, nil }}
+	cfg.AddHostKey(hostKey)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveDemoSSH(nc, cfg)
+		}
+	}()
+	return ln, hostKey.PublicKey(), nil
+}
+
+func serveDemoSSH(nc net.Conn, cfg *ssh.ServerConfig) {
+	conn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	go ssh.DiscardRequests(reqs)
+	for nch := range chans {
+		if nch.ChannelType() != "session" {
+			_ = nch.Reject(ssh.UnknownChannelType, "no")
+			continue
+		}
+		ch, chReqs, err := nch.Accept()
+		if err != nil {
+			continue
+		}
+		go func() {
+			defer ch.Close()
+			for req := range chReqs {
+				if req.Type != "exec" || len(req.Payload) < 4 {
+					_ = req.Reply(false, nil)
+					continue
+				}
+				cmd := string(req.Payload[4:])
+				_ = req.Reply(true, nil)
+				out, status := "", uint32(0)
+				switch {
+				case strings.HasPrefix(cmd, "cat /etc/app.conf"):
+					out = "listen=:8080\ndb_password=hunter2-prod-secret\n"
+				case cmd == "uptime":
+					out = " 10:00:00 up 42 days\n"
+				default:
+					out, status = "demo host: command not found\n", 127
+				}
+				_, _ = io.WriteString(ch, out)
+				var st [4]byte
+				binary.BigEndian.PutUint32(st[:], status)
+				_, _ = ch.SendRequest("exit-status", false, st[:])
+				return
+			}
+		}()
+	}
+}

@@ -1,0 +1,24 @@
+package record_test
+
+import (
+	"testing"
+
+	"github.com/airlock-sdk/airlock/record"
+)
+
+func TestParseLine(t *testing.T) {
+	path, _ := writeFileRecord(t, 1, 2, record.FileOptions{}, record.Options{})
+	lines := readLines(t, path)
+	if e, err := record.ParseLine(lines[0]); e != nil || err != nil {
+		t.Fatalf("header: %v %v", e, err)
+	}
+	e, err := record.ParseLine(lines[1])
+	if err != nil || e == nil || e.Seq != 1 || e.Event == nil || e.ComputeHash() != e.Hash {
+		t.Fatalf("first entry: %+v %v", e, err)
+	}
+	for _, bad := range []string{`{"v":1,"session":"x","seq":`, `{"format":"other"}`, `not json`} {
+		if _, err := record.ParseLine([]byte(bad)); err == nil {
+			t.Fatalf("%q parsed", bad)
+		}
+	}
+}
