@@ -109,7 +109,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		return err
 	}
 	rec := record.New(sink, record.Options{SigningKey: priv})
-	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules+demoProtocolRules))
+	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules+demoProtocolRules+demoPostgresRules))
 	if err != nil {
 		return err
 	}
@@ -225,6 +225,9 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	fmt.Fprintln(w)
 	if err := demoProtocols(ctx, w, g, agent, step); err != nil {
 		return fmt.Errorf("protocol tour: %w", err)
+	}
+	if err := demoPostgres(ctx, w, g, agent, step); err != nil {
+		return fmt.Errorf("protocol tour: postgres: %w", err)
 	}
 
 	stopReviewer()

@@ -29,6 +29,9 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 		"deploy key: [AWS_ACCESS_KEY_ID]",
 		"db_password=[PASSWORD_ASSIGNMENT]",
 		`["read_note"]`,
+		`["Ada Lovelace | [EMAIL] | [CREDIT_CARD]"]`,
+		`denied by rule "no-ddl"`,
+		"(SQLSTATE 42501)",
 		`denied by rule "no-destructive-commands"`,
 	} {
 		assert.Contains(t, text, want)
@@ -38,7 +41,7 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 
 	sessions, err := record.ReadFile(path)
 	require.NoError(t, err)
-	require.Len(t, sessions, 4, "tool calls, HTTP, MCP and SSH sessions")
+	require.Len(t, sessions, 5, "tool calls, HTTP, MCP, SSH and PostgreSQL sessions")
 	for _, entries := range sessions {
 		if entries[0].Event.Session.Protocol != "tool" {
 			continue
