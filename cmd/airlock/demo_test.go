@@ -25,7 +25,7 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 		`refunded 49.90 EUR`,
 		`denied by review: customers are deleted`,
 		`denied by rule "default"`,
-		"record.Verify: all 4 sessions",
+		"record.Verify: all 5 sessions",
 		"deploy key: [AWS_ACCESS_KEY_ID]",
 		"db_password=[PASSWORD_ASSIGNMENT]",
 		`["read_note"]`,
