@@ -79,7 +79,7 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file)")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if err := runDemo(context.Background(), stdout, *recordPath); err != nil {
 		fmt.Fprintln(stderr, "airlock demo:", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,8 +29,11 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: airlock export FILE|postgres://... --format asciicast [--session ID] [-o OUT]")
 		fs.PrintDefaults()
 	}
-	pos, ok := parseArgs(fs, args)
-	if !ok || len(pos) != 1 || *cols <= 0 || *rows <= 0 {
+	pos, err := parseArgsErr(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil || len(pos) != 1 || *cols <= 0 || *rows <= 0 {
 		fs.Usage()
 		return 2
 	}

@@ -206,13 +206,8 @@ func printUsage(w io.Writer, fs *flag.FlagSet, usage string) {
 	fs.SetOutput(out)
 }
 
-// parseArgs parses flags placed before, between or after the positional
+// parseArgsErr parses flags placed before, between or after the positional
 // arguments, which the flag package alone does not allow.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, bool) {
-	pos, err := parseArgsErr(fs, args)
-	return pos, err == nil
-}
-
 func parseArgsErr(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {

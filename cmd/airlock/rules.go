@@ -14,9 +14,13 @@ import (
 // cmdRules runs `airlock rules check FILE` and `airlock rules test FILE CASES`.
 func cmdRules(args []string, stdout, stderr io.Writer) int {
 	const use = "usage: airlock rules check RULES.yaml\n       airlock rules test RULES.yaml CASES.yaml [-v]"
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		fmt.Fprintln(stderr, use)
 		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stdout, use)
+		return 0
 	}
 	switch args[0] {
 	case "check":

@@ -42,7 +42,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	path := fs.String("config", "airlock.yaml", "the gateway's configuration file")
 	check := fs.Bool("check", false, "validate the configuration and the rule file, then exit")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	cfg, err := loadServeConfig(*path)
 	if err != nil {

@@ -24,8 +24,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: airlock verify FILE|postgres://... --key PUBFILE [--session ID] [--allow-open]")
 		fs.PrintDefaults()
 	}
-	pos, ok := parseArgs(fs, args)
-	if !ok || len(pos) != 1 || *keyFile == "" {
+	pos, err := parseArgsErr(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil || len(pos) != 1 || *keyFile == "" {
 		fs.Usage()
 		return 2
 	}
