@@ -7,10 +7,11 @@ package mask
 //
 // A candidate starts at any digit group (so "ref 12 4111 1111 1111 1111"
 // still yields the card) and ends at the end of a group; digits glued to
-// either end disqualify it.
+// either end disqualify it. Disguised cards (look-alike digits, other
+// separators, reversed) are found by the loose scanner (loose.go).
 type cardDetector struct{}
 
-func (cardDetector) maxLen() int { return 19*2 + 2 }
+func (cardDetector) maxLen() int { return looseMaxLen } // the loose scanner (loose.go) bounds every candidate
 
 func (d cardDetector) find(s *scan, id int, out []span) []span { return findRuns(d, s, id, out) }
 

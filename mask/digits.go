@@ -38,3 +38,20 @@ func digitRunEnd(t []byte, i int) int {
 	}
 	return i
 }
+
+// nextDigitOrHigh is nextDigit that also stops at any byte >= 0x80, where
+// a look-alike digit may begin.
+func nextDigitOrHigh(t []byte, i int) int {
+	for ; i+8 <= len(t); i += 8 {
+		x := binary.LittleEndian.Uint64(t[i:])
+		if x&high8 != 0 || hasDigit8(x) {
+			break
+		}
+	}
+	for ; i < len(t); i++ {
+		if c := t[i]; isDigit(c) || c >= 0x80 {
+			return i
+		}
+	}
+	return len(t)
+}

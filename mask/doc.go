@@ -40,6 +40,42 @@
 // letters or digits (x4111111111111111y is masked, 94111111111111111 is
 // not) may stay.
 //
+// Disguised values. An agent with SQL, a shell or HTTP can rewrite a value
+// before it reaches the masker; the numeric detectors and the e-mail
+// detector see through the rewrites that keep the value readable
+// (loose.go, unicode.go):
+//
+//   - look-alike digits: fullwidth, every Unicode decimal digit (Arabic-
+//     Indic, Devanagari, mathematical bold...), superscripts, subscripts,
+//     circled digits; fullwidth letters and at signs in e-mail addresses and
+//     IBANs;
+//   - invisible characters anywhere in a number (zero-width space, joiners,
+//     word joiner, soft hyphen, BOM, bidirectional controls);
+//   - separators: up to three between two digit groups among space, tab,
+//     CR, LF, '-', '.', '_', '/', '+', no-break and other Unicode spaces,
+//     Unicode dashes and the percent-encoded forms %20, %2D and the like
+//     (a URL-encoded "4111 1111 ..."). Beyond what the plain detectors take
+//     (single spaces or dashes), a card's groups must look mechanically
+//     cut — equal groups with a shorter last one, such as 4-4-4-4 or one
+//     digit per group, or Amex 4-6-5 — and an SSN's must be 9, 3-2-4 or
+//     one digit each, unless a non-ASCII character (a look-alike digit, a
+//     Unicode space or dash) or an invisible one shows the disguise; a
+//     number spans at most 256 bytes. Luhn still gates a card;
+//   - a card reversed (reverse(card) in SQL): a whole number whose reverse
+//     is a valid card;
+//   - an AWS access key ID in lower case (lossless, so undoable).
+//
+// Out of scope, by design: encodings chosen on purpose (base64, hex,
+// percent-encoded digits such as %34%31, arithmetic, a value split across
+// rows or requests) — an agent that can compute can always pick one the
+// masker does not know, and a percent-decoding pass would add cost to every
+// HTTP body for no gain against that; limit such functions by rule instead.
+// Human-readable hints (ada(at)example(dot)com) are not the value. Tokens
+// with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google, JWT, PEM)
+// are detected in their own case only: upper() or lower() destroys them.
+// Commas do not separate digit groups (CSV rows, arrays such as
+// [4,1,1,1,...]), and IDN domains are not e-mail domains.
+//
 // Detectors are hand-written scanners over bytes, prefiltered by cheap byte
 // checks (digit runs, '@', ':') or by one Aho-Corasick pass over the
 // keywords of every secret, and validated by checksums (Luhn, mod 97) or

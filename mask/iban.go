@@ -6,7 +6,7 @@ package mask
 // mod 97-10.
 type ibanDetector struct{}
 
-func (ibanDetector) maxLen() int { return 34 + 9 }
+func (ibanDetector) maxLen() int { return looseMaxLen } // the loose scanner (loose.go) bounds every candidate
 
 // ibanLengths maps country codes to IBAN lengths (SWIFT IBAN registry).
 var ibanLengths = map[[2]byte]int{}

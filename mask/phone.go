@@ -12,7 +12,7 @@ package mask
 // Ten bare digits are not reported: too many identifiers look like that.
 type phoneDetector struct{}
 
-func (phoneDetector) maxLen() int { return 32 }
+func (phoneDetector) maxLen() int { return looseMaxLen } // the loose scanner (loose.go) bounds every candidate
 
 func (d phoneDetector) find(s *scan, id int, out []span) []span { return findRuns(d, s, id, out) }
 

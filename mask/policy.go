@@ -187,12 +187,48 @@ func (p *Policy) fieldFor(field string) *fieldRule {
 // than the tests.
 func (p *Policy) digitRuns(t []byte, out []span) []span {
 	r := &p.runs
-	for i := nextDigit(t, 0); i < len(t); i = nextDigit(t, i) {
+	lo := r.card >= 0 || r.ssn >= 0 || r.phone >= 0 || r.iban >= 0
+	next := nextDigit
+	var lb *looseBuf // from loosePool on first use
+	defer func() {
+		if lb != nil {
+			loosePool.Put(lb)
+		}
+	}()
+	if lo {
+		next = nextDigitOrHigh
+	}
+	for i := next(t, 0); i < len(t); i = next(t, i) {
+		if c := t[i]; c >= 0x80 {
+			// Only with loose scanning on: a look-alike digit may start a
+			// group here.
+			if c >= 0xC3 && c <= 0xD7 || c >= 0xE4 && c <= 0xE9 {
+				// Latin, Greek, Cyrillic, Hebrew and CJK ideographs hold no
+				// digit: skip the rune.
+				i++
+				for n := 0; n < 2 && i < len(t) && t[i]&0xC0 == 0x80; n++ {
+					i++
+				}
+				continue
+			}
+			k, _, size := normRune(t, i)
+			if k == nkDigit && !prevRuneIsDigit(t, i) {
+				if lb == nil {
+					lb = loosePool.Get().(*looseBuf)
+				}
+				out = p.loose(t, i, out, lb)
+			}
+			i += size
+			continue
+		}
 		e := digitRunEnd(t, i)
 		n := e - i
 		next := at(t, e)
+		cardAt := false // the plain card scanner took a card starting here
 		if r.card >= 0 && n <= 19 && (n >= 13 || ((next == ' ' || next == '-') && isDigit(at(t, e+1)))) {
+			k := len(out)
 			out = cardDetector{}.onRun(t, i, e, r.card, out)
+			cardAt = len(out) > k
 		}
 		if r.ssn >= 0 && (n == 9 || (n == 3 && (next == '-' || next == ' '))) {
 			out = ssnDetector{}.onRun(t, i, e, r.ssn, out)
@@ -205,6 +241,14 @@ func (p *Policy) digitRuns(t []byte, out []span) []span {
 		}
 		if r.iban >= 0 && n >= 2 && i >= 2 && is(t[i-1], clUpper) {
 			out = ibanDetector{}.onRun(t, i, e, r.iban, out)
+		}
+		// The loose scan is skipped where the plain scanner took a card
+		// starting here: the loose candidate could only add groups, rarely.
+		if lo && !cardAt && (n >= 13 || (looseNext[next] && looseNextGroup(t, e, n)) || at(t, i-1) >= 0x80) && looseTrigger(t, i, e, r.card >= 0, r.ssn >= 0) {
+			if lb == nil {
+				lb = loosePool.Get().(*looseBuf)
+			}
+			out = p.loose(t, i, out, lb)
 		}
 		for k, d := range r.other {
 			out = d.onRun(t, i, e, r.otherIDs[k], out)

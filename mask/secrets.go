@@ -76,7 +76,7 @@ const (
 func init() {
 	upperDigit := uint16(clUpper | clDigit)
 	alnum := uint16(clUpper | clLower | clDigit)
-	addKeywords("aws_access_key_id", true, prefixToken(upperDigit, 16, 16, ""), "AKIA", "ASIA", "ABIA", "ACCA")
+	addKeywords("aws_access_key_id", false, matchAWSKeyID(prefixToken(upperDigit, 16, 16, ""), prefixToken(clLower|clDigit, 16, 16, "")), "AKIA", "ASIA", "ABIA", "ACCA")
 	addKeywords("aws_secret_access_key", false, matchAWSSecret, "secret_access_key", "secretaccesskey", "aws_secret_key", "secret-access-key")
 	addKeywords("github_token", true, prefixToken(alnum, 36, 251, ""), "ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 	addKeywords("github_token", true, prefixToken(clWord, 22, 255, ""), "github_pat_")
@@ -324,4 +324,20 @@ func isValueEnd(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// matchAWSKeyID matches an access key ID in upper case, its own form, or
+// wholly in lower case: lower() loses nothing from an alphabet of capitals
+// and digits, so an agent can undo it. Mixed case is not a key ID.
+func matchAWSKeyID(upper, lower func(*scan, kwHit) (span, bool)) func(*scan, kwHit) (span, bool) {
+	return func(s *scan, h kwHit) (span, bool) {
+		kw := s.t[h.start:h.end]
+		switch {
+		case is(kw[0], clUpper) && is(kw[1], clUpper) && is(kw[2], clUpper) && is(kw[3], clUpper):
+			return upper(s, h)
+		case is(kw[0], clLower) && is(kw[1], clLower) && is(kw[2], clLower) && is(kw[3], clLower):
+			return lower(s, h)
+		}
+		return span{}, false
+	}
 }

@@ -6,7 +6,7 @@ package mask
 // known from advertising (078-05-1120, 219-09-9999).
 type ssnDetector struct{}
 
-func (ssnDetector) maxLen() int { return 12 }
+func (ssnDetector) maxLen() int { return looseMaxLen } // the loose scanner (loose.go) bounds every candidate
 
 func (d ssnDetector) find(s *scan, id int, out []span) []span { return findRuns(d, s, id, out) }
 

@@ -176,6 +176,7 @@ var plaintexts = []string{
 	"4111111111111111", "ann.lee@example.com", "AKIAIOSFODNN7EXAMPLE", "hunter2",
 	"ghp_16C7e42F292c6912E7710c838347Ae178B4a", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 	"EMP-123456", "MHcCAQEEIBkg4LVWM9nuwNSk3yBJGS",
+	"４１１１ １１１１ １１１１ １１１１", "4111.1111.1111.1111", "1111111111111114", "ａｄａ＠example.com",
 }
 
 func FuzzStreamEqualsValue(f *testing.F) {
@@ -185,6 +186,9 @@ func FuzzStreamEqualsValue(f *testing.F) {
 	}
 	f.Add([]byte("4111 1111 1111 1111"), uint16(1), uint16(7))
 	f.Add([]byte("-----BEGIN RSA PRIVATE KEY-----\nabc"), uint16(3), uint16(9))
+	for i, v := range looseFragments {
+		f.Add([]byte("a "+v+" b "+looseFragments[(i+1)%len(looseFragments)]), uint16(i), uint16(i*7))
+	}
 	p := testPolicy(f)
 	f.Fuzz(func(t *testing.T, in []byte, a, b uint16) {
 		var cuts []int
