@@ -2,11 +2,8 @@ package approval_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,7 +11,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/jackc/pgx/v5"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,33 +22,14 @@ import (
 func replicas(t testing.TB, n int) []*approval.Postgres {
 	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL not reachable: %v", err)
-		}
-		t.Fatalf("PostgreSQL not reachable: %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "airlock_approval_" + hex.EncodeToString(b)
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
-	require.NoError(t, err)
+	url := pgtest.Database(t, "airlock_approval")
 	var out []*approval.Postgres
-	var pools []*pgxpool.Pool
 	for i := 0; i < n; i++ {
-		pool, err := pgxpool.New(ctx, "postgres://postgres@127.0.0.1:5432/"+name+"?sslmode=disable")
+		pool, err := pgxpool.New(ctx, url)
 		require.NoError(t, err)
-		pools = append(pools, pool)
+		t.Cleanup(pool.Close)
 		out = append(out, &approval.Postgres{Pool: pool, Poll: 30 * time.Second})
 	}
-	t.Cleanup(func() {
-		for _, p := range pools {
-			p.Close()
-		}
-		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
-		_ = admin.Close(context.Background())
-	})
 	require.NoError(t, out[0].Migrate(ctx))
 	require.NoError(t, out[0].Migrate(ctx))
 	return out

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -52,28 +51,19 @@ func requireTool(t *testing.T, name string) {
 	}
 }
 
-// testDatabase creates a randomly named database with a customers table.
+// testDatabase creates a randomly named database with a customers table
+// and returns its name.
 func testDatabase(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	require.NoError(t, err, "PostgreSQL must run on 127.0.0.1:5432")
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "airlock_serve_" + hex.EncodeToString(b)
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
-		_ = admin.Close(context.Background())
-	})
-	c, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/"+name+"?sslmode=disable")
+	url := pgtest.Database(t, "airlock_serve")
+	c, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer c.Close(ctx)
 	_, err = c.Exec(ctx, `CREATE TABLE customers (id int, email text, card text);
 INSERT INTO customers VALUES (1, 'ada@example.com', '4111 1111 1111 1111')`)
 	require.NoError(t, err)
-	return name
+	return c.Config().Database
 }
 
 const serveRules = `default: deny

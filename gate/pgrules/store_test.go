@@ -2,44 +2,23 @@ package pgrules_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/pgrules"
-	"github.com/jackc/pgx/v5"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// testPool creates a database with a random name for the test and drops it
-// afterwards.
+// testPool connects to a fresh database that is dropped after the test.
 func testPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL not reachable: %v", err)
-		}
-		t.Fatalf("PostgreSQL not reachable: %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "airlock_pgrules_" + hex.EncodeToString(b)
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "airlock_pgrules"))
 	require.NoError(t, err)
-	pool, err := pgxpool.New(ctx, "postgres://postgres@127.0.0.1:5432/"+name+"?sslmode=disable")
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		pool.Close()
-		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
-		_ = admin.Close(context.Background())
-	})
+	t.Cleanup(pool.Close)
 	return pool
 }
 

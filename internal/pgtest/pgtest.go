@@ -1,0 +1,45 @@
+// Package pgtest gives tests a throwaway PostgreSQL database: created with a
+// random name, dropped when the test ends, so runs never depend on each
+// other or on leftovers.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AdminURL is the server the databases are created on (trust auth).
+const AdminURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Database creates a database named prefix_<random> and returns its URL.
+// Without a reachable server the test is skipped, except under CI (CI set),
+// where it fails: integration tests must run there.
+func Database(t testing.TB, prefix string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, AdminURL)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL not reachable: %v", err)
+		}
+		t.Fatalf("PostgreSQL not reachable: %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := prefix + "_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		_ = admin.Close(ctx)
+		t.Fatalf("create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
+		_ = admin.Close(context.Background())
+	})
+	return strings.Replace(AdminURL, "/test?", "/"+name+"?", 1)
+}

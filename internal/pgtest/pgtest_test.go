@@ -1,0 +1,28 @@
+package pgtest_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/internal/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+func TestDatabaseIsFreshAndDropped(t *testing.T) {
+	var url string
+	t.Run("create", func(t *testing.T) {
+		url = pgtest.Database(t, "airlock_pgtest")
+		c, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+		var n int
+		if err := c.QueryRow(context.Background(), "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("want an empty database, got %d tables (%v)", n, err)
+		}
+	})
+	if _, err := pgx.Connect(context.Background(), url); err == nil {
+		t.Fatal("the database must be dropped when its test ends")
+	}
+}
