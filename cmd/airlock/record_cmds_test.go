@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -16,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -172,24 +171,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 
 func TestReplayAndVerifyFromPostgres(t *testing.T) {
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL not reachable: %v", err)
-		}
-		t.Fatal(err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "airlock_cli_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-		admin.Close(ctx)
-	})
-	dsn := "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
+	dsn := pgtest.Database(t, "airlock_cli")
 	sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
 	if err != nil {
 		t.Fatal(err)

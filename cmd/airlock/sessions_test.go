@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -144,24 +141,7 @@ func TestSessionsUsage(t *testing.T) {
 
 func TestSessionsFromPostgres(t *testing.T) {
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL not reachable: %v", err)
-		}
-		t.Fatal(err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "airlock_sessions_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-		admin.Close(ctx)
-	})
-	dsn := "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
+	dsn := pgtest.Database(t, "airlock_sessions")
 	sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
 	if err != nil {
 		t.Fatal(err)
