@@ -8,8 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"hash"
 	"strings"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -41,13 +42,23 @@ func isSensitiveHeader(name string) bool {
 // redactor turns a gate.Event into the JSON body that is stored, replacing
 // every secret with its keyed HMAC.
 type redactor struct {
-	key []byte
+	key  []byte
+	macs sync.Pool // of hash.Hash, HMAC-SHA-256 under key
 }
 
 func (r *redactor) mac(secret string) string {
-	m := hmac.New(sha256.New, r.key)
-	m.Write([]byte(secret))
-	return SecretPrefix + hex.EncodeToString(m.Sum(nil))
+	h, _ := r.macs.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, r.key)
+	}
+	h.Reset()
+	h.Write([]byte(secret))
+	var buf [len(SecretPrefix) + 2*sha256.Size]byte
+	var sum [sha256.Size]byte
+	copy(buf[:], SecretPrefix)
+	hex.Encode(buf[len(SecretPrefix):], h.Sum(sum[:0]))
+	r.macs.Put(h)
+	return string(buf[:])
 }
 
 // body returns the stored JSON of e. It fails rather than store a secret raw.
@@ -58,7 +69,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		}
 	}
 	var secrets []string
-	var rep *strings.Replacer
+	var rep *secretReplacer
 	if e.Request != nil {
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
@@ -100,8 +111,29 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if len(secrets) == 0 {
 		return b, nil
 	}
-	// Walk every string of the document: secrets also hide in SQL texts,
-	// argv, tool arguments and decoded bodies.
+	// Every string of the document is redacted: secrets also hide in SQL
+	// texts, argv, tool arguments and decoded bodies. The stored form is the
+	// one a decode into any, a walk and a re-marshal give (keys sorted):
+	// redactJSON produces it in one pass over the bytes, and the generic
+	// path remains for JSON it does not handle.
+	out, err := redactJSON(make([]byte, 0, len(b)+len(b)/4+80*len(secrets)), b, rep)
+	if err != nil {
+		if out, err = r.redactGeneric(e, b, rep); err != nil {
+			return nil, err
+		}
+	}
+	// Fail closed: a secret must not be left anywhere but inside a MAC. (A
+	// very short secret, found in field names, makes the event unrecordable,
+	// and so its request is refused.)
+	if secretSurvives(out, secrets) {
+		return nil, errors.New("record: a secret survived redaction; refusing to store the event")
+	}
+	return out, nil
+}
+
+// redactGeneric is the reference redaction: decode the document, replace
+// secrets in every string, marshal it again.
+func (r *redactor) redactGeneric(e gate.Event, b []byte, rep *secretReplacer) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var doc any
@@ -109,20 +141,58 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		return nil, fmt.Errorf("record: redact %s event: %w", e.Kind, err)
 	}
 	doc = walk(doc, rep)
-	if b, err = json.Marshal(doc); err != nil {
+	out, err := json.Marshal(doc)
+	if err != nil {
 		return nil, fmt.Errorf("record: redact %s event: %w", e.Kind, err)
 	}
-	// Fail closed: a secret must not be left anywhere but inside a MAC. (A
-	// very short secret, found in field names, makes the event unrecordable,
-	// and so its request is refused.)
-	rest := macToken.ReplaceAll(b, nil)
+	return out, nil
+}
+
+// secretSurvives reports whether a secret, raw or JSON-escaped, is found in
+// b once every MAC is cut out of it.
+func secretSurvives(b []byte, secrets []string) bool {
+	c := canonPool.Get().(*canon)
+	defer canonPool.Put(c)
+	rest := stripMACs(c.scratch[:0], b)
+	var esc []byte
+	found := false
 	for _, s := range secrets {
-		esc, _ := json.Marshal(s)
+		esc = appendJSONString(esc[:0], s)
 		if bytes.Contains(rest, []byte(s)) || bytes.Contains(rest, esc[1:len(esc)-1]) {
-			return nil, errors.New("record: a secret survived redaction; refusing to store the event")
+			found = true
+			break
 		}
 	}
-	return b, nil
+	c.scratch = rest
+	return found
+}
+
+// stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
+// lower-case hex digits), as macToken.ReplaceAll(b, nil) would.
+func stripMACs(dst, b []byte) []byte {
+	const n = len(SecretPrefix) + 64
+	for {
+		i := bytes.Index(b, []byte(SecretPrefix))
+		if i < 0 {
+			return append(dst, b...)
+		}
+		if i+n <= len(b) && isLowerHex(b[i+len(SecretPrefix):i+n]) {
+			dst = append(dst, b[:i]...)
+			b = b[i+n:]
+			continue
+		}
+		dst = append(dst, b[:i+1]...)
+		b = b[i+1:]
+	}
+}
+
+func isLowerHex(b []byte) bool {
+	for _, c := range b {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanSecrets drops empty secrets and puts longer ones first, so a secret
@@ -142,19 +212,80 @@ func cleanSecrets(in []string) []string {
 	return out
 }
 
-var macToken = regexp.MustCompile(`hmac-sha256:[0-9a-f]{64}`)
-
 // replacer replaces every secret with its MAC in one pass, longest first, so
 // that no replacement touches another's output.
-func (r *redactor) replacer(secrets []string) *strings.Replacer {
-	pairs := make([]string, 0, 2*len(secrets))
-	for _, s := range secrets {
-		pairs = append(pairs, s, r.mac(s))
+func (r *redactor) replacer(secrets []string) *secretReplacer {
+	sr := &secretReplacer{secrets: secrets, bytes: make([][]byte, len(secrets)), macs: make([]string, len(secrets))}
+	for i, s := range secrets {
+		sr.bytes[i] = []byte(s)
+		sr.macs[i] = r.mac(s)
 	}
-	return strings.NewReplacer(pairs...)
+	return sr
 }
 
-func walk(v any, rep *strings.Replacer) any {
+// secretReplacer replaces secrets as strings.NewReplacer(secret1, mac1,
+// secret2, mac2, ...) does: scanning left to right, at each position the
+// first secret in list order (the longest, as the list is sorted) that
+// matches is replaced and the scan resumes after it. Building a
+// strings.Replacer for every event costs more than the event.
+type secretReplacer struct {
+	secrets []string
+	bytes   [][]byte
+	macs    []string
+}
+
+// contains reports whether s holds one of the secrets.
+func (sr *secretReplacer) contains(s []byte) bool {
+	for _, sec := range sr.bytes {
+		if bytes.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
+}
+
+// Replace returns s with every secret replaced by its MAC.
+func (sr *secretReplacer) Replace(s string) string {
+	found := false
+	for _, sec := range sr.secrets {
+		if strings.Contains(s, sec) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := -1
+		for k, sec := range sr.secrets {
+			if strings.HasPrefix(s[i:], sec) {
+				j = k
+				break
+			}
+		}
+		if j < 0 {
+			i++
+			continue
+		}
+		if b.Len() == 0 && last == 0 {
+			b.Grow(len(s) + len(sr.macs[j]))
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(sr.macs[j])
+		i += len(sr.secrets[j])
+		last = i
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func walk(v any, rep *secretReplacer) any {
 	switch x := v.(type) {
 	case string:
 		return rep.Replace(x)
