@@ -19,7 +19,7 @@ check. Targets from the issues, and where they stand:
 | record: File, group commit | ≥ 200k events/s | 152–175k/s at load 6 (not met under load) | record |
 | postgres: gate TPS vs pgbouncer | ≥ 1.0×, p50 +≤ 50 µs | 0.20–0.24× recorded to disk; 0.76–1.05× without recording (not met) | postgres |
 | ssh: cat 256 MB through the gate | ≥ 0.8× direct | 0.97× | ssh |
-| http: gated proxy vs bare ReverseProxy (wrk) | ≥ 0.9× | 0.77× without recorder, 0.44× with (not met) | http |
+| http: gated proxy vs bare ReverseProxy (wrk) | ≥ 0.9× | 0.85× without recorder, 0.62× with (not met) | http |
 | scale-out: 3 replicas vs 1 | ratio recorded | approvals 0.90×, records 1.38× | scale-out |
 
 HDR
