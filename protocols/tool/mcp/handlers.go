@@ -50,27 +50,47 @@ func (s *session) listFailed(ctx context.Context, d *gate.Decision, err error) e
 	return rpcError(jsonrpc.CodeInternalError, "%s", msg)
 }
 
+// listPage serves one page of a list method: the list is judged as a whole,
+// fetched from the upstream, filtered item by item (when probe is set) and
+// recorded as the client saw it.
+func listPage[T any](ctx context.Context, s *session, method, cursor string,
+	fetch func(cursor string) (items []T, next string, err error),
+	probe func(T) *gate.Request, name func(T) string) ([]T, string, error) {
+	d, err := s.judgeList(ctx, method, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next, err := fetch(cursor)
+	if err != nil {
+		return nil, "", s.listFailed(ctx, d, err)
+	}
+	kept, out := filterList(ctx, s, method, items, probe, name)
+	out.NextCursor = next
+	s.recordResult(ctx, d, "list", out, nil)
+	return kept, next, nil
+}
+
 func (s *session) listTools(ctx context.Context, p *sdk.ListToolsParams) (*sdk.ListToolsResult, error) {
 	cursor := ""
 	if p != nil {
 		cursor = p.Cursor
 	}
-	d, err := s.judgeList(ctx, "tools/list", cursor)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.up.ListTools(ctx, &sdk.ListToolsParams{Cursor: cursor})
-	if err != nil {
-		return nil, s.listFailed(ctx, d, err)
-	}
-	tools, out := filterList(ctx, s, "tools/list", res.Tools,
+	tools, next, err := listPage(ctx, s, "tools/list", cursor,
+		func(c string) ([]*sdk.Tool, string, error) {
+			res, err := s.up.ListTools(ctx, &sdk.ListToolsParams{Cursor: c})
+			if err != nil {
+				return nil, "", err
+			}
+			return res.Tools, res.NextCursor, nil
+		},
 		func(t *sdk.Tool) *gate.Request {
 			return callRequest(s.gs, kindCall, t.Name, map[string]any{}, []byte("{}"))
 		},
 		func(t *sdk.Tool) string { return t.Name })
-	out.NextCursor = res.NextCursor
-	s.recordResult(ctx, d, "list", out, nil)
-	return &sdk.ListToolsResult{Tools: tools, NextCursor: res.NextCursor}, nil
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.ListToolsResult{Tools: tools, NextCursor: next}, nil
 }
 
 func (s *session) listResources(ctx context.Context, p *sdk.ListResourcesParams) (*sdk.ListResourcesResult, error) {
@@ -78,20 +98,20 @@ func (s *session) listResources(ctx context.Context, p *sdk.ListResourcesParams)
 	if p != nil {
 		cursor = p.Cursor
 	}
-	d, err := s.judgeList(ctx, "resources/list", cursor)
+	rs, next, err := listPage(ctx, s, "resources/list", cursor,
+		func(c string) ([]*sdk.Resource, string, error) {
+			res, err := s.up.ListResources(ctx, &sdk.ListResourcesParams{Cursor: c})
+			if err != nil {
+				return nil, "", err
+			}
+			return res.Resources, res.NextCursor, nil
+		},
+		func(r *sdk.Resource) *gate.Request { return resourceRequest(s.gs, r.URI) },
+		func(r *sdk.Resource) string { return r.URI })
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.up.ListResources(ctx, &sdk.ListResourcesParams{Cursor: cursor})
-	if err != nil {
-		return nil, s.listFailed(ctx, d, err)
-	}
-	rs, out := filterList(ctx, s, "resources/list", res.Resources,
-		func(r *sdk.Resource) *gate.Request { return resourceRequest(s.gs, r.URI) },
-		func(r *sdk.Resource) string { return r.URI })
-	out.NextCursor = res.NextCursor
-	s.recordResult(ctx, d, "list", out, nil)
-	return &sdk.ListResourcesResult{Resources: rs, NextCursor: res.NextCursor}, nil
+	return &sdk.ListResourcesResult{Resources: rs, NextCursor: next}, nil
 }
 
 // listResourceTemplates is judged but not filtered: a template stands for
@@ -101,19 +121,19 @@ func (s *session) listResourceTemplates(ctx context.Context, p *sdk.ListResource
 	if p != nil {
 		cursor = p.Cursor
 	}
-	d, err := s.judgeList(ctx, "resources/templates/list", cursor)
+	ts, next, err := listPage(ctx, s, "resources/templates/list", cursor,
+		func(c string) ([]*sdk.ResourceTemplate, string, error) {
+			res, err := s.up.ListResourceTemplates(ctx, &sdk.ListResourceTemplatesParams{Cursor: c})
+			if err != nil {
+				return nil, "", err
+			}
+			return res.ResourceTemplates, res.NextCursor, nil
+		},
+		nil, func(t *sdk.ResourceTemplate) string { return t.URITemplate })
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.up.ListResourceTemplates(ctx, &sdk.ListResourceTemplatesParams{Cursor: cursor})
-	if err != nil {
-		return nil, s.listFailed(ctx, d, err)
-	}
-	ts, out := filterList(ctx, s, "resources/templates/list", res.ResourceTemplates, nil,
-		func(t *sdk.ResourceTemplate) string { return t.URITemplate })
-	out.NextCursor = res.NextCursor
-	s.recordResult(ctx, d, "list", out, nil)
-	return &sdk.ListResourceTemplatesResult{ResourceTemplates: ts, NextCursor: res.NextCursor}, nil
+	return &sdk.ListResourceTemplatesResult{ResourceTemplates: ts, NextCursor: next}, nil
 }
 
 func (s *session) listPrompts(ctx context.Context, p *sdk.ListPromptsParams) (*sdk.ListPromptsResult, error) {
@@ -121,22 +141,22 @@ func (s *session) listPrompts(ctx context.Context, p *sdk.ListPromptsParams) (*s
 	if p != nil {
 		cursor = p.Cursor
 	}
-	d, err := s.judgeList(ctx, "prompts/list", cursor)
-	if err != nil {
-		return nil, err
-	}
-	res, err := s.up.ListPrompts(ctx, &sdk.ListPromptsParams{Cursor: cursor})
-	if err != nil {
-		return nil, s.listFailed(ctx, d, err)
-	}
-	ps, out := filterList(ctx, s, "prompts/list", res.Prompts,
+	ps, next, err := listPage(ctx, s, "prompts/list", cursor,
+		func(c string) ([]*sdk.Prompt, string, error) {
+			res, err := s.up.ListPrompts(ctx, &sdk.ListPromptsParams{Cursor: c})
+			if err != nil {
+				return nil, "", err
+			}
+			return res.Prompts, res.NextCursor, nil
+		},
 		func(p *sdk.Prompt) *gate.Request {
 			return callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
 		},
 		func(p *sdk.Prompt) string { return p.Name })
-	out.NextCursor = res.NextCursor
-	s.recordResult(ctx, d, "list", out, nil)
-	return &sdk.ListPromptsResult{Prompts: ps, NextCursor: res.NextCursor}, nil
+	if err != nil {
+		return nil, err
+	}
+	return &sdk.ListPromptsResult{Prompts: ps, NextCursor: next}, nil
 }
 
 // errorResult is a tool error result the model can read.
