@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -62,8 +61,6 @@ type RuleSet struct {
 	masks   *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
-	// policies caches a masking policy per distinct set of directives.
-	policies sync.Map
 }
 
 type compiledRule struct {
@@ -445,7 +442,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 		d.Review = nil
 	}
 	if len(d.Mask) > 0 && d.Action != Deny {
-		p, err := rs.maskPolicy(d.Mask)
+		p, err := rs.masks.Policy(d.Mask) // the engine caches a policy per directive list
 		if err != nil {
 			// Results could not be masked as the rules demand: refuse.
 			d.Action, d.Rule, d.Reason = Deny, "gate", "the results could not be masked"
@@ -455,21 +452,6 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	}
 	d.Elapsed = time.Since(start)
 	return d
-}
-
-// maskPolicy returns the masking policy for a set of directives, built once
-// per distinct set.
-func (rs *RuleSet) maskPolicy(names []string) (*mask.Policy, error) {
-	key := strings.Join(names, ",")
-	if p, ok := rs.policies.Load(key); ok {
-		return p.(*mask.Policy), nil
-	}
-	p, err := rs.masks.Policy(names)
-	if err != nil {
-		return nil, err
-	}
-	rs.policies.Store(key, p)
-	return p, nil
 }
 
 // Masks returns the masking engine built from the rule file's masking

@@ -191,21 +191,12 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		fmt.Fprintf(w, "%d. %s\n", n, title)
 		say("agent", "calls %s", callDesc)
 		out, err := f()
-		switch v := out.(type) {
-		case nil:
+		if err != nil {
 			say("gate", "REFUSED -> the agent sees: %s", err)
-		case string:
-			if err != nil {
-				say("gate", "REFUSED -> the agent sees: %s", err)
-				break
-			}
+		} else if v, ok := out.(string); ok {
 			say("gate", "ALLOWED -> the agent sees: %s", strings.ReplaceAll(strings.TrimSpace(v), "\n", "\n"+strings.Repeat(" ", 37)))
-		default:
-			if err != nil {
-				say("gate", "REFUSED -> the agent sees: %s", err)
-				break
-			}
-			b, _ := json.Marshal(v)
+		} else {
+			b, _ := json.Marshal(out)
 			say("gate", "ALLOWED -> the agent sees: %s", b)
 		}
 		fmt.Fprintln(w)
