@@ -103,5 +103,3 @@ func attachLines(root *yaml.Node, specs []RuleSpec) {
 		}
 	}
 }
-
-func yamlBytes(n *yaml.Node) ([]byte, error) { return yaml.Marshal(n) }

@@ -56,8 +56,6 @@ type RuleSet struct {
 	rules   []*compiledRule
 	any     []*compiledRule            // rules that may match any protocol
 	byProto map[string][]*compiledRule // rules per protocol, in file order
-	file    RuleFile
-	masking []byte
 	masks   *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
@@ -122,9 +120,6 @@ func (rs *RuleSet) Specs() []RuleSpec {
 	return out
 }
 
-// Masking returns the rule file's masking section as YAML, or nil.
-func (rs *RuleSet) Masking() []byte { return rs.masking }
-
 func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) (*RuleSet, error) {
 	var o ruleOptions
 	for _, opt := range opts {
@@ -134,7 +129,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 	if err != nil {
 		return nil, fmt.Errorf("rules: CEL environment: %w", err)
 	}
-	rs := &RuleSet{name: name, version: contentVersion(data), def: Deny, file: *f, byProto: map[string][]*compiledRule{}}
+	rs := &RuleSet{name: name, version: contentVersion(data), def: Deny, byProto: map[string][]*compiledRule{}}
 	if f.Default != "" {
 		if rs.def, err = ParseAction(f.Default); err != nil {
 			return nil, fmt.Errorf("rules: %s: default: %w", name, err)
@@ -144,9 +139,6 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 	if f.Masking.Kind != 0 {
 		if err := f.Masking.Decode(&mcfg); err != nil {
 			return nil, fmt.Errorf("rules: %s:%d: masking: %w", name, f.Masking.Line, err)
-		}
-		if b, err := yamlBytes(&f.Masking); err == nil {
-			rs.masking = b
 		}
 	}
 	rs.defReason = "no rule matched; the default is " + string(rs.def)
