@@ -1,11 +1,13 @@
 package gate
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"github.com/airlock-sdk/airlock/internal/yamlstrict"
+	"github.com/airlock-sdk/airlock/mask"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -61,17 +63,26 @@ func LoadRules(path string, opts ...RuleOption) (*RuleSet, error) {
 
 // ParseRules compiles the rule file held in data; name appears in errors.
 func ParseRules(name string, data []byte, opts ...RuleOption) (*RuleSet, error) {
-	var f RuleFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("rules: %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	// A second pass over the node tree recovers line numbers for errors.
+	// The node tree first: syntax errors, then every unknown key and
+	// mistyped value, named by key and line (the masking section too, which
+	// the decoder would otherwise take loosely).
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil {
-		attachLines(&root, f.Rules)
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("rules: %s: %s", name, yamlstrict.Humanize(err))
 	}
+	if err := yamlstrict.Check(&root, &RuleFile{}, "yaml"); err != nil {
+		return nil, fileErrors(name, err)
+	}
+	var f RuleFile
+	if err := root.Decode(&f); err != nil && root.Kind != 0 {
+		return nil, fmt.Errorf("rules: %s: %s", name, yamlstrict.Humanize(err))
+	}
+	if f.Masking.Kind != 0 {
+		if err := yamlstrict.CheckIn(&f.Masking, &mask.Config{}, "yaml", "masking"); err != nil {
+			return nil, fileErrors(name, err)
+		}
+	}
+	attachLines(&root, f.Rules)
 	return compileRuleFile(name, data, &f, opts...)
 }
 
@@ -102,4 +113,16 @@ func attachLines(root *yaml.Node, specs []RuleSpec) {
 			}
 		}
 	}
+}
+
+// fileErrors prefixes each of a joined list of errors with the file name, so
+// every line of the message reads "rules: FILE: line N: ...".
+func fileErrors(name string, err error) error { return fileErrorsAs("rules", name, err) }
+
+func fileErrorsAs(what, name string, err error) error {
+	var errs []error
+	for _, line := range strings.Split(err.Error(), "\n") {
+		errs = append(errs, fmt.Errorf("%s: %s: %s", what, name, line))
+	}
+	return errors.Join(errs...)
 }

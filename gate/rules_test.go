@@ -106,7 +106,10 @@ func TestLoadErrors(t *testing.T) {
 		{"syntax", "rules:\n  - name: s\n    when: request.command ==\n    action: deny\n", []string{`rule "s"`, "Syntax error"}},
 		{"bad action", "rules:\n  - name: a\n    when: 'true'\n    action: maybe\n", []string{`rule "a"`, "unknown action"}},
 		{"bad default", "default: sometimes\nrules: []\n", []string{"default", "unknown action"}},
-		{"unknown key", "rules:\n  - name: k\n    wen: 'true'\n    action: deny\n", []string{"field wen not found"}},
+		{"unknown key", "rules:\n  - name: k\n    wen: 'true'\n    action: deny\n", []string{"bad.yaml: line 3", `unknown key "wen"`, `did you mean "when"`}},
+		{"unknown masking key", "masking:\n  detecters:\n    - {name: x, pattern: 'a+'}\nrules: []\n", []string{"bad.yaml: line 2", `unknown key "detecters" in masking`, `did you mean "detectors"`}},
+		{"unknown key in a masking detector", "masking:\n  detectors:\n    - {name: x, patern: 'a+'}\nrules: []\n", []string{"line 3", `unknown key "patern" in masking.detectors[0]`}},
+		{"mistyped review", "rules:\n  - name: r\n    when: 'true'\n    action: review\n    review: {approvals: two}\n", []string{"line 5", "review.approvals: expected a whole number"}},
 		{"no action no mask", "rules:\n  - name: n\n    when: 'true'\n", []string{`rule "n"`, "needs an action"}},
 		{"duplicate", "rules:\n  - name: d\n    when: 'true'\n    action: deny\n  - name: d\n    when: 'true'\n    action: deny\n", []string{"duplicate rule name"}},
 		{"bad mode", "rules:\n  - name: m\n    when: 'true'\n    action: deny\n    mode: shadow\n", []string{"unknown mode"}},
@@ -120,6 +123,7 @@ func TestLoadErrors(t *testing.T) {
 			for _, w := range tc.want {
 				assert.Contains(t, err.Error(), w)
 			}
+			assert.NotRegexp(t, `gate\.|mask\.|time\.Duration|\bint\b`, err.Error(), "errors name keys, never Go types")
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airlock-sdk/airlock/internal/yamlstrict"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -64,10 +65,13 @@ func ParseRuleCases(name string, data []byte) ([]RuleCase, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("cases: %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("cases: %s: %s", name, yamlstrict.Humanize(err))
 	}
 	out := make([]RuleCase, 0, len(doc.Cases))
 	for i, n := range doc.Cases {
+		if err := yamlstrict.CheckIn(&n, &RuleCase{}, "json", fmt.Sprintf("cases[%d]", i)); err != nil {
+			return nil, fileErrorsAs("cases", name, err)
+		}
 		// YAML -> generic value -> JSON, so the JSON names of the request
 		// model (snake_case, as rules see them) apply.
 		var v any

@@ -32,7 +32,7 @@ cases:
 
 	_, err = gate.ParseRuleCases("bad.yaml", []byte("cases:\n  - name: x\n    request: {sql: {statments: []}}\n    expect: {action: allow}\n"))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "bad.yaml:2")
+	assert.Contains(t, err.Error(), "bad.yaml: line 3")
 	assert.Contains(t, err.Error(), "statments")
 	_, err = gate.ParseRuleCases("bad.yaml", []byte("cases:\n  - name: x\n    expect: {action: permit}\n"))
 	require.Error(t, err)
