@@ -68,7 +68,7 @@ func ParseRules(name string, data []byte, opts ...RuleOption) (*RuleSet, error) 
 	// the decoder would otherwise take loosely).
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("rules: %s: %s", name, yamlstrict.Humanize(err))
+		return nil, fmt.Errorf("rules: %s: %s", name, yamlstrict.HumanizeSyntax(err, data))
 	}
 	if err := yamlstrict.Check(&root, &RuleFile{}, "yaml"); err != nil {
 		return nil, fileErrors(name, err)

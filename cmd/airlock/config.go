@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/airlock-sdk/airlock/internal/yamlstrict"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -158,16 +157,14 @@ func loadServeConfig(path string) (*serveConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	// First pass, unexpanded: unknown or mistyped fields, with their lines.
-	var probe serveConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&probe); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
+	// First, unexpanded: syntax, then unknown or mistyped keys, each named
+	// with its line.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("%s: %s", path, yamlstrict.HumanizeSyntax(err, data))
+	}
+	if err := yamlstrict.Check(&root, &serveConfig{}, "yaml"); err != nil {
+		return nil, prefixLines(path, err)
 	}
 	var missing []string
 	expandNode(&root, func(name string, line int) string {
@@ -182,12 +179,21 @@ func loadServeConfig(path string) (*serveConfig, error) {
 	}
 	var cfg serveConfig
 	if err := root.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("%s: %s", path, yamlstrict.Humanize(err))
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &cfg, nil
+}
+
+// prefixLines puts the file name before each line of a joined error.
+func prefixLines(path string, err error) error {
+	var errs []error
+	for _, line := range strings.Split(err.Error(), "\n") {
+		errs = append(errs, fmt.Errorf("%s: %s", path, line))
+	}
+	return errors.Join(errs...)
 }
 
 // expandNode replaces ${NAME} in every scalar of the tree.

@@ -35,14 +35,38 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
-// cmdServe runs `airlock serve --config FILE [--check]`.
+const serveUsage = `usage: airlock serve [--check] [--config] FILE
+
+Runs the gateway described by FILE (default airlock.yaml): the PostgreSQL,
+SSH, HTTP and MCP listeners it configures, the review console, metrics, and
+the record. Stop it with SIGTERM or SIGINT: sessions are drained and every
+record is closed. examples/airlock.yaml shows every option.
+
+With --check, validates everything serve needs and exits: the file, the rule
+file and the rule store's active rules (compiled), key files (present,
+readable, of the right kind), listen addresses, upstream URLs, the record
+directory, and the databases (reached read-only). --check changes nothing.
+
+flags:`
+
+// cmdServe runs `airlock serve [--config] FILE [--check]`.
 func cmdServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", "airlock.yaml", "the gateway's configuration file")
-	check := fs.Bool("check", false, "validate the configuration and the rule file, then exit")
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	path := fs.String("config", "", "the gateway's configuration file (or give it as the argument)")
+	check := fs.Bool("check", false, "validate everything serve needs, change nothing, and exit")
+	pos, code := parseFlags(fs, args, serveUsage, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	switch {
+	case len(pos) > 1 || (len(pos) == 1 && *path != ""):
+		fmt.Fprintln(stderr, "airlock serve: give one configuration file, as --config FILE or as the argument")
+		return 2
+	case len(pos) == 1:
+		*path = pos[0]
+	case *path == "":
+		*path = "airlock.yaml"
 	}
 	cfg, err := loadServeConfig(*path)
 	if err != nil {
@@ -56,6 +80,25 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	report := checkServe(ctx, cfg, opts)
+	if len(report.problems) > 0 {
+		fmt.Fprintf(stderr, "airlock serve: %s: %d problem(s):\n", *path, len(report.problems))
+		for _, p := range report.problems {
+			fmt.Fprintln(stderr, "  -", p)
+		}
+		return 1
+	}
+	if *check {
+		for _, n := range report.notes {
+			fmt.Fprintln(stdout, "note:", n)
+		}
+		what := "rules will be seeded from " + cfg.Rules.File
+		if report.rules != nil {
+			what = fmt.Sprintf("rules %s version %s", report.rules.Name(), report.rules.Version())
+		}
+		fmt.Fprintf(stdout, "%s: configuration valid; %s\n", *path, what)
+		return 0
+	}
 	rules, store, err := loadServeRules(ctx, cfg, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock serve:", err)
@@ -63,10 +106,6 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if store != nil {
 		defer store.Pool.Close()
-	}
-	if *check {
-		fmt.Fprintf(stdout, "%s: configuration valid; rules %s version %s\n", *path, rules.Name(), rules.Version())
-		return 0
 	}
 	if err := serve(ctx, cfg, rules, store, opts, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "airlock serve:", err)

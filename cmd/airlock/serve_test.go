@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,13 +25,36 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// buildAirlock builds the command once per test binary.
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// buildAirlock builds the command once per test binary; TestMain removes it.
 func buildAirlock(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "airlock")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "airlock-bin-"); buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "airlock")
+		var out []byte
+		if out, buildErr = exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); buildErr != nil {
+			buildErr = fmt.Errorf("%w: %s", buildErr, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
 }
 
 func freePort(t *testing.T) string {

@@ -284,3 +284,85 @@ func Humanize(err error) string {
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 	return goTypeInError.ReplaceAllString(msg, "")
 }
+
+var syntaxLine = regexp.MustCompile(`^line (\d+): `)
+
+// HumanizeSyntax is Humanize for a document that did not parse: the YAML
+// parser reports a mis-indented line where the enclosing block began, a few
+// lines early, so the first line below that point whose indentation matches
+// no enclosing block is named as well.
+func HumanizeSyntax(err error, data []byte) string {
+	msg := Humanize(err)
+	m := syntaxLine.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	var reported int
+	fmt.Sscan(m[1], &reported)
+	if bad := misindented(data, reported); bad > 0 && bad != reported {
+		return fmt.Sprintf("line %d: indentation does not match the lines above it (the parser stopped at line %d: %s)",
+			bad, reported, strings.TrimPrefix(msg, m[0]))
+	}
+	return msg
+}
+
+// misindented returns the first line at or after from whose indentation is
+// deeper than a block opener allows, or returns to a level no enclosing block
+// has; 0 when none is found within a few lines.
+func misindented(data []byte, from int) int {
+	lines := strings.Split(string(data), "\n")
+	levels := []int{0}
+	opens := false // the previous content line opens a block ("key:")
+	scalar := -1   // indentation of a block scalar's key while inside one
+	for i, line := range lines {
+		trimmed := strings.TrimLeft(line, " ")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		ind := len(line) - len(trimmed)
+		if scalar >= 0 {
+			if ind > scalar {
+				continue
+			}
+			scalar = -1
+		}
+		top := levels[len(levels)-1]
+		bad := false
+		switch {
+		case ind > top && opens:
+			levels = append(levels, ind)
+		case ind > top:
+			bad = true
+		case ind < top:
+			for len(levels) > 1 && levels[len(levels)-1] > ind {
+				levels = levels[:len(levels)-1]
+			}
+			bad = levels[len(levels)-1] != ind
+		}
+		if bad && i+1 >= from {
+			if i+1-from <= 10 {
+				return i + 1
+			}
+			return 0
+		}
+		content := strings.TrimSpace(stripComment(trimmed))
+		if strings.HasPrefix(content, "- ") {
+			// A list item's mapping continues two columns in.
+			levels = append(levels, ind+2)
+			content = strings.TrimSpace(content[2:])
+		}
+		opens = strings.HasSuffix(content, ":") || content == "-"
+		if strings.HasSuffix(content, "|") || strings.HasSuffix(content, ">") ||
+			strings.HasSuffix(content, "|-") || strings.HasSuffix(content, ">-") {
+			scalar = ind
+		}
+	}
+	return 0
+}
+
+func stripComment(s string) string {
+	if i := strings.Index(s, " #"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

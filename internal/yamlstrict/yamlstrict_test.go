@@ -85,3 +85,22 @@ func TestHumanizeDropsGoTypes(t *testing.T) {
 		t.Fatalf("Humanize(%v) = %q", err, got)
 	}
 }
+
+func TestHumanizeSyntaxNamesTheMisindentedLine(t *testing.T) {
+	doc := "record:\n  file:\n    path: /tmp/x\n   group_commit: 5ms\n    max_size: 10\nother: 1\n"
+	var root yaml.Node
+	err := yaml.Unmarshal([]byte(doc), &root)
+	if err == nil {
+		t.Fatal("document parsed")
+	}
+	got := HumanizeSyntax(err, []byte(doc))
+	if !strings.HasPrefix(got, "line 4: indentation") {
+		t.Fatalf("HumanizeSyntax = %q, want the error at line 4", got)
+	}
+	// Well-indented documents with lists, block scalars and comments leave
+	// the parser's own message alone.
+	ok := "rules:\n  - name: a\n    when: |\n      x\n        y\n    action: allow # c\n  - name: b\n"
+	if l := misindented([]byte(ok), 1); l != 0 {
+		t.Fatalf("misindented(valid) = %d", l)
+	}
+}
