@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
-		"github.com/airlock-sdk/airlock/record"
+	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/crypto/ssh"
