@@ -74,12 +74,27 @@ type refundArgs struct {
 	Amount float64 `json:"amount"`
 }
 
+const demoUsage = `usage: airlock demo [--record FILE]
+
+Plays a scripted AI agent through the gate and narrates what happens: typed
+tool calls, then HTTP, MCP, SSH and (when PostgreSQL answers on
+127.0.0.1:5432) PostgreSQL through real gateways; refusals, a held request
+approved by a scripted reviewer, masked results. At the end it shows the
+session record, verifies it, and prints the replay and verify commands.
+
+flags:`
+
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file)")
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file); its public key goes beside it as .pub")
+	pos, code := parseFlags(fs, args, demoUsage, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		printUsage(stderr, fs, demoUsage)
+		return 2
 	}
 	if err := runDemo(context.Background(), stdout, *recordPath); err != nil {
 		fmt.Fprintln(stderr, "airlock demo:", err)
@@ -103,6 +118,16 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	priv, pub, err := record.GenerateKey()
 	if err != nil {
 		return err
+	}
+	// The public key goes beside the record, so `airlock verify` can check
+	// it afterwards; the private key is never written.
+	pubPEM, err := record.MarshalPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	pubPath := strings.TrimSuffix(recordPath, filepath.Ext(recordPath)) + ".pub"
+	if err := os.WriteFile(pubPath, pubPEM, 0o644); err != nil {
+		return fmt.Errorf("write the record's public key: %w", err)
 	}
 	sink, err := record.OpenFile(recordPath, record.FileOptions{})
 	if err != nil {
@@ -273,6 +298,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	}
 	fmt.Fprintf(w, "\nrecord.Verify: all %d sessions — chains and signed checkpoints — are intact.\n", len(sessions))
 	fmt.Fprintf(w, "Replay it with: go run ./cmd/airlock replay %s\n", recordPath)
+	fmt.Fprintf(w, "Verify it with: go run ./cmd/airlock verify %s --key %s\n", recordPath, pubPath)
 	return nil
 }
 

@@ -57,6 +57,14 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 	raw, err := readAll(path)
 	require.NoError(t, err)
 	assert.NotContains(t, raw, "4111 1111 1111 1111", "the record holds what the agent saw, masked")
+
+	// The demo keeps its public key beside the record and prints the verify
+	// command; that command works.
+	pub := strings.TrimSuffix(path, ".jsonl") + ".pub"
+	assert.Contains(t, text, "verify "+path+" --key "+pub)
+	var vout, verr bytes.Buffer
+	assert.Equal(t, 0, run([]string{"verify", path, "--key", pub}, nil, &vout, &verr), vout.String()+verr.String())
+	assert.Contains(t, vout.String(), "verified 5 sessions")
 }
 
 func TestUsageAndVersion(t *testing.T) {

@@ -12,6 +12,34 @@ import (
 	"github.com/airlock-sdk/airlock/record"
 )
 
+const keygenUsage = `usage: airlock keygen [--out DIR]
+
+Writes the keys a gateway's record needs, never overwriting a file:
+  record-signing.pem  Ed25519 private key that signs checkpoints (mode 0600;
+                      record.signing_key_file in airlock.yaml)
+  record-signing.pub  its public key, for airlock verify --key (give it to
+                      auditors)
+  record-hmac.key     key of the HMACs that replace secrets (mode 0600;
+                      record.hmac_key_file)
+
+flags:`
+
+// gitWorkTree returns the root of the git work tree holding dir, or "".
+func gitWorkTree(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
 // cmdKeygen writes the keys a gateway's record needs: an Ed25519 pair that
 // signs checkpoints and an HMAC key for secrets. Existing files are never
 // overwritten.
@@ -19,8 +47,16 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("out", ".", "directory to write record-signing.pem, record-signing.pub and record-hmac.key into")
-	if err := fs.Parse(args); err != nil {
-		return parseExit(err)
+	pos, code := parseFlags(fs, args, keygenUsage, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(pos) > 0 {
+		printUsage(stderr, fs, keygenUsage)
+		return 2
+	}
+	if root := gitWorkTree(*dir); root != "" {
+		fmt.Fprintf(stderr, "airlock keygen: warning: %s is inside the git work tree %s; a private key there is one `git add .` away from a commit. Keep keys outside it (for example --out /etc/airlock), or make sure git ignores them.\n", *dir, root)
 	}
 	priv, pub, err := record.GenerateKey()
 	if err != nil {

@@ -22,11 +22,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
+// version may be set at build time with -ldflags "-X main.version=...";
+// otherwise it comes from the build information (module version, or the
+// commit the binary was built from).
+var version = ""
 
 // command is one subcommand.
 type command struct {
@@ -64,9 +67,49 @@ var commands = map[string]command{
 		return cmdServe(args, stdout, stderr)
 	}},
 	"version": {"print the version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
-		fmt.Fprintln(stdout, "airlock", version)
+		fmt.Fprintln(stdout, "airlock", buildVersion())
 		return 0
 	}},
+}
+
+// buildVersion is the version to print: the -ldflags one, else the module
+// version of an installed build, else the VCS revision of a source build.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified, at string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		case "vcs.time":
+			at = s.Value
+		}
+	}
+	if rev == "" {
+		return "devel (" + bi.GoVersion + ")"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	v := "devel-" + rev
+	if modified == "true" {
+		v += "-dirty"
+	}
+	if at != "" {
+		v += " (" + at + ")"
+	}
+	return v
 }
 
 func main() {

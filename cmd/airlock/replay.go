@@ -258,12 +258,35 @@ func sessionIDs(ctx context.Context, src record.Reader, only string) ([]string, 
 		}
 		return ids, nil
 	}
+	id, err := matchSession(ids, only)
+	if err != nil {
+		return nil, err
+	}
+	return []string{id}, nil
+}
+
+// matchSession finds a session by its id or by a unique prefix of it (the
+// short ids replay and sessions print).
+func matchSession(ids []string, want string) (string, error) {
+	var found []string
 	for _, id := range ids {
-		if id == only {
-			return []string{id}, nil
+		if id == want {
+			return id, nil
+		}
+		if strings.HasPrefix(id, want) {
+			found = append(found, id)
 		}
 	}
-	return nil, fmt.Errorf("session %q not found", only)
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("session %q not found (airlock sessions lists them)", want)
+	case 1:
+		return found[0], nil
+	}
+	if len(found) > 5 {
+		found = append(found[:5], "...")
+	}
+	return "", fmt.Errorf("session prefix %q matches %s: give more of the id", want, strings.Join(found, ", "))
 }
 
 func orDash(s string) string {

@@ -32,7 +32,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	pub, err := record.ReadPublicKey(*keyFile)
+	pub, err := readVerifyKey(*keyFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock verify:", err)
 		return 2
