@@ -17,8 +17,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -144,13 +142,4 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'airlock <command> --help' for a command's flags.")
-}
-
-// parseExit is the exit code after a flag parse error: 0 for -h/--help
-// (the usage was printed as asked), 2 for bad usage.
-func parseExit(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	return 2
 }
