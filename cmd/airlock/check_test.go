@@ -197,3 +197,26 @@ INSERT INTO airlock_rule_sets VALUES ('default', 'v1', 'rules: [{name: x, when: 
 	assert.Equal(t, 1, code, out)
 	assert.Contains(t, out, "rules.postgres: the active version v1 does not compile")
 }
+
+// A store that holds good rules does not excuse a local rule file that does
+// not compile: serve would seed or reload from it.
+func TestServeCheckCompilesTheLocalFileBesideAStore(t *testing.T) {
+	bin := buildAirlock(t)
+	dbURL := pgtest.Database(t, "airlock_check")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE airlock_rule_sets (name text, version text, content text, published_by text,
+published_at timestamptz DEFAULT now(), active boolean);
+INSERT INTO airlock_rule_sets VALUES ('default', 'v1', 'rules: [{name: x, when: "true", action: allow}]', 'test', now(), true)`)
+	require.NoError(t, err)
+	dir, cfgPath := checkFixture(t, dbURL, nil)
+	out, code := runBin(t, bin, "serve", cfgPath, "--check")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "rules default@v1")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte("rules: [{name: x, when: request.nope, action: allow}]\n"), 0o600))
+	out, code = runBin(t, bin, "serve", cfgPath, "--check")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "rules.file")
+}

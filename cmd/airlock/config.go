@@ -175,7 +175,7 @@ func loadServeConfig(path string) (*serveConfig, error) {
 		return v
 	})
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: environment variables not set: %s", path, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%s: environment variables not set: %s (the file refers to them as ${NAME}; export them before starting airlock)", path, strings.Join(missing, ", "))
 	}
 	var cfg serveConfig
 	if err := root.Decode(&cfg); err != nil {
