@@ -293,7 +293,7 @@ func TestServeConfigErrors(t *testing.T) {
 	var out, errb strings.Builder
 	code := cmdServe([]string{"--config", write("rules: {file: r.yaml}\nlisten: x\n"), "--check"}, &out, &errb)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errb.String(), "line 2: field listen not found")
+	assert.Contains(t, errb.String(), `line 2: unknown key "listen" at the top level`)
 
 	errb.Reset()
 	code = cmdServe([]string{"--config", write("rules: {file: r.yaml}\nreview: {mode: later}\n"), "--check"}, &out, &errb)
