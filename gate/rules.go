@@ -15,6 +15,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -34,6 +35,7 @@ type ruleOptions struct {
 	maskNames func(name string) bool
 	hashKey   []byte
 	noCache   bool
+	noNative  bool
 }
 
 // WithoutDecisionCache makes every decision evaluate every rule, for
@@ -80,6 +82,7 @@ type compiledRule struct {
 	audit     bool
 	prg       cel.Program // with runtime cost tracking
 	fast      cel.Program // without; nil when the estimate cannot bound the rule
+	native    boolFn      // the same as Go closures; nil outside the native subset
 	protocols []string    // the protocols it can match; nil means any
 	reads     []string    // the variables it reads
 	volatile  bool        // reads a variable that is not a function of the request
@@ -257,6 +260,9 @@ func compileRule(env *cel.Env, spec RuleSpec, o ruleOptions) (*compiledRule, err
 		}
 	}
 	r.protocols = protocolsOf(checked.NativeRep().Expr())
+	if r.fast != nil && !o.noNative {
+		r.native = compileNative(checked.NativeRep())
+	}
 	r.reads = readsOf(checked.NativeRep().Expr())
 	for _, v := range r.reads {
 		if !isStable(v) {
@@ -383,24 +389,15 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 		return &Decision{Action: Deny, Rule: "gate", Reason: "no rule set is loaded", RuleSetVersion: "none", Time: start.UTC()}
 	}
 	d := &Decision{RuleSetVersion: rs.version, Time: start.UTC()}
-	act := newActivation(req)
-	defer act.release()
-	// One execution frame serves every rule of the decision: the context is
-	// wired once, and the runtime cost limit bounds the decision as a whole.
-	frame, err := interpreter.NewExecutionFrame(act)
-	if err != nil {
-		return &Decision{Action: Deny, Rule: "gate", Reason: "the rules could not be evaluated", Errors: []string{err.Error()}, RuleSetVersion: rs.version, Time: start.UTC()}
-	}
-	defer frame.Close()
-	if ctx.Done() != nil {
-		if err := frame.SetContext(ctx, 64); err != nil {
-			return &Decision{Action: Deny, Rule: "gate", Reason: "the rules could not be evaluated", Errors: []string{err.Error()}, RuleSetVersion: rs.version, Time: start.UTC()}
-		}
-	}
+	// The CEL frame is built only if a rule needs the interpreter; rules
+	// compiled to Go closures do not.
+	cf := &celFrame{ctx: ctx, req: req}
+	defer cf.close()
 
 	bounded := withinEstimate(req)
 	part := rs.partitionFor(req.Protocol)
-	outcomes, errs, fresh := rs.evaluate(ctx, part, frame, req, bounded)
+	var buf [128]ruleOutcome
+	outcomes, errs, fresh := rs.evaluate(ctx, part, cf, req, bounded, buf[:0])
 	var action Action
 	var decider *compiledRule
 	var evalErr bool
@@ -476,7 +473,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 // per rule (fewer when the context ended: evaluation stops at the first rule
 // it reaches after that), the error texts by index, and whether every
 // outcome was computed now.
-func (rs *RuleSet) evaluate(ctx context.Context, part *partition, frame *interpreter.ExecutionFrame, req *Request, bounded bool) ([]ruleOutcome, map[int]string, bool) {
+func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, req *Request, bounded bool, outcomes []ruleOutcome) ([]ruleOutcome, map[int]string, bool) {
 	var key []byte
 	var cached *cachedOutcomes
 	if part.cacheable && !rs.noCache && ctx.Err() == nil {
@@ -487,7 +484,7 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, frame *interpr
 			key = nil
 		}
 	}
-	outcomes := make([]ruleOutcome, 0, len(part.rules))
+	env := &nativeEnv{req: req}
 	var errs map[int]string
 	owned := true // errs may be written
 	if cached != nil && cached.errs != nil {
@@ -495,7 +492,7 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, frame *interpr
 	}
 	interrupted := false
 	for i, r := range part.rules {
-		if cached != nil && !r.volatile {
+		if cached != nil && r.cacheable() {
 			outcomes = append(outcomes, cached.outcomes[i])
 			continue
 		}
@@ -503,11 +500,23 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, frame *interpr
 			interrupted = true
 			break
 		}
+		if bounded && r.native != nil {
+			if r.native(env) {
+				outcomes = append(outcomes, outcomeTrue)
+			} else {
+				outcomes = append(outcomes, outcomeFalse)
+			}
+			continue
+		}
 		prg := r.prg
 		if bounded && r.fast != nil {
 			prg = r.fast
 		}
-		out, _, err := prg.Eval(frame)
+		frame, err := cf.get()
+		var out ref.Val
+		if err == nil {
+			out, _, err = prg.Eval(frame)
+		}
 		switch {
 		case err != nil:
 			if errs == nil || !owned {
@@ -530,7 +539,7 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, frame *interpr
 	if key != nil && !interrupted {
 		keep := &cachedOutcomes{outcomes: slices.Clone(outcomes)}
 		for i, msg := range errs {
-			if !part.rules[i].volatile {
+			if part.rules[i].cacheable() {
 				if keep.errs == nil {
 					keep.errs = map[int]string{}
 				}
@@ -540,6 +549,41 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, frame *interpr
 		rs.cache.put(key, keep)
 	}
 	return outcomes, errs, true
+}
+
+// celFrame builds the interpreter's execution frame on first use. One frame
+// serves every CEL rule of a decision: the context is wired once, and the
+// runtime cost limit bounds the decision as a whole.
+type celFrame struct {
+	ctx   context.Context
+	req   *Request
+	act   *activation
+	frame *interpreter.ExecutionFrame
+	err   error
+}
+
+func (c *celFrame) get() (*interpreter.ExecutionFrame, error) {
+	if c.frame != nil || c.err != nil {
+		return c.frame, c.err
+	}
+	c.act = newActivation(c.req)
+	c.frame, c.err = interpreter.NewExecutionFrame(c.act)
+	if c.err == nil && c.ctx.Done() != nil {
+		c.err = c.frame.SetContext(c.ctx, 64)
+	}
+	if c.err != nil {
+		c.err = fmt.Errorf("the rules could not be evaluated: %w", c.err)
+	}
+	return c.frame, c.err
+}
+
+func (c *celFrame) close() {
+	if c.frame != nil {
+		c.frame.Close()
+	}
+	if c.act != nil {
+		c.act.release()
+	}
 }
 
 func copyErrs(m map[int]string) map[int]string {
