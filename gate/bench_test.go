@@ -53,25 +53,38 @@ func benchRequest() *gate.Request {
 			Tables: []gate.SQLTable{{Schema: "public", Name: "customers", Access: "read"}}, Columns: []string{"id", "name", "card"}}}}}
 }
 
-// BenchmarkDecide measures rule evaluation alone (no recording, no review).
+// BenchmarkDecide measures rule evaluation alone (no recording, no review):
+// "cached" repeats one request, so the decision cache serves the rules that
+// read only the request (rules reading counters are still evaluated);
+// "uncached" evaluates every rule.
 func BenchmarkDecide(b *testing.B) {
-	for _, n := range []int{1, 10, 100} {
-		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
-			rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(n)))
-			if err != nil {
-				b.Fatal(err)
-			}
-			req := benchRequest()
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				d := rs.Decide(ctx, req)
-				if d.Action == "" {
-					b.Fatal("no action")
-				}
-			}
-		})
+	for _, mode := range []string{"cached", "uncached"} {
+		for _, n := range []int{1, 10, 100} {
+			b.Run(fmt.Sprintf("%s/rules=%d", mode, n), func(b *testing.B) {
+				benchDecide(b, n, mode == "uncached")
+			})
+		}
+	}
+}
+
+func benchDecide(b *testing.B, n int, uncached bool) {
+	var opts []gate.RuleOption
+	if uncached {
+		opts = append(opts, gate.WithoutDecisionCache())
+	}
+	rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(n)), opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := benchRequest()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		d := rs.Decide(ctx, req)
+		if d.Action == "" {
+			b.Fatal("no action")
+		}
 	}
 }
 

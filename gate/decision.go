@@ -83,6 +83,10 @@ type Decision struct {
 	FailOpen bool `json:"fail_open,omitempty"`
 	// Time is when the decision was made.
 	Time time.Time `json:"time"`
+	// Cached is true when the outcomes of the rules that read only the
+	// request and its identity came from the rule set's decision cache
+	// (rules reading the time or counters are always evaluated afresh).
+	Cached bool `json:"cached,omitempty"`
 	// Elapsed is how long rule evaluation took.
 	Elapsed time.Duration `json:"elapsed_ns"`
 }

@@ -21,6 +21,19 @@ type metrics struct {
 	recordFailures metric.Int64Counter
 }
 
+// DecisionBuckets are the histogram boundaries, in seconds, of decision and
+// record durations: a decision takes microseconds and a durable record
+// fractions of a millisecond, so the default OpenTelemetry boundaries (which
+// start at 5 ms) would put every observation in the first bucket.
+var DecisionBuckets = []float64{
+	1e-6, 2.5e-6, 5e-6, 10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6,
+	1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1,
+}
+
+// ReviewBuckets are the boundaries of review durations: humans answer in
+// seconds to hours.
+var ReviewBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600}
+
 func newMetrics(mp metric.MeterProvider) *metrics {
 	if mp == nil {
 		mp = noop.NewMeterProvider()
@@ -30,11 +43,14 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 	// Instrument creation only fails on invalid names, which these are not;
 	// on error OpenTelemetry returns a usable no-op instrument anyway.
 	x.decisions, _ = m.Int64Counter("airlock.decisions", metric.WithDescription("Decisions by action, deciding rule and protocol."))
-	x.decideSeconds, _ = m.Float64Histogram("airlock.decision.duration", metric.WithUnit("s"), metric.WithDescription("Time to evaluate the rules for one request."))
+	x.decideSeconds, _ = m.Float64Histogram("airlock.decision.duration", metric.WithUnit("s"), metric.WithDescription("Time to evaluate the rules for one request."),
+		metric.WithExplicitBucketBoundaries(DecisionBuckets...))
 	x.reviews, _ = m.Int64Counter("airlock.reviews", metric.WithDescription("Reviews by outcome."))
-	x.reviewSeconds, _ = m.Float64Histogram("airlock.review.duration", metric.WithUnit("s"), metric.WithDescription("Time from a review's request to its outcome."))
+	x.reviewSeconds, _ = m.Float64Histogram("airlock.review.duration", metric.WithUnit("s"), metric.WithDescription("Time from a review's request to its outcome."),
+		metric.WithExplicitBucketBoundaries(ReviewBuckets...))
 	x.findings, _ = m.Int64Counter("airlock.mask.findings", metric.WithDescription("Values masked, by detector."))
-	x.recordSeconds, _ = m.Float64Histogram("airlock.record.duration", metric.WithUnit("s"), metric.WithDescription("Time the recorder took to make an event durable (recorder lag)."))
+	x.recordSeconds, _ = m.Float64Histogram("airlock.record.duration", metric.WithUnit("s"), metric.WithDescription("Time the recorder took to make an event durable (recorder lag)."),
+		metric.WithExplicitBucketBoundaries(DecisionBuckets...))
 	x.recordFailures, _ = m.Int64Counter("airlock.record.failures", metric.WithDescription("Events the recorder failed to store."))
 	return &x
 }

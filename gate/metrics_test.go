@@ -42,3 +42,37 @@ func TestMetrics(t *testing.T) {
 	assert.Equal(t, int64(3), sums["airlock.mask.findings"])
 	assert.Equal(t, int64(1), sums["airlock.record.failures"])
 }
+
+// Decisions take microseconds: the duration histogram must resolve them,
+// not put every one in a first bucket that ends at milliseconds.
+func TestDecisionHistogramResolvesMicroseconds(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	rs, err := gate.ParseRules("flow.yaml", []byte(flowRules))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Recorder: &eventLog{}, MeterProvider: mp})
+	s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+	require.NoError(t, g.OpenSession(context.Background(), s))
+	for i := 0; i < 20; i++ {
+		_, _ = g.Check(context.Background(), call(s, "read", i))
+	}
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	found := false
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			h, ok := m.Data.(metricdata.Histogram[float64])
+			if !ok || m.Name != "airlock.decision.duration" {
+				continue
+			}
+			found = true
+			for _, dp := range h.DataPoints {
+				require.NotEmpty(t, dp.Bounds)
+				assert.LessOrEqual(t, dp.Bounds[0], 1e-6, "the first boundary is a microsecond")
+				assert.Equal(t, gate.DecisionBuckets, dp.Bounds)
+				assert.Less(t, dp.BucketCounts[0], dp.Count, "not every decision falls in the first bucket")
+			}
+		}
+	}
+	assert.True(t, found, "decision duration histogram exported")
+}

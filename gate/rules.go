@@ -15,6 +15,7 @@ import (
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -33,6 +34,16 @@ type RuleOption func(*ruleOptions)
 type ruleOptions struct {
 	maskNames func(name string) bool
 	hashKey   []byte
+	noCache   bool
+	noNative  bool
+}
+
+// WithoutDecisionCache makes every decision evaluate every rule, for
+// measuring rule cost or ruling the cache out while debugging. The cache is
+// otherwise always on: it serves only rules whose outcome is a function of
+// the request (see Decision.Cached).
+func WithoutDecisionCache() RuleOption {
+	return func(o *ruleOptions) { o.noCache = true }
 }
 
 // WithMaskHashKey sets the key of the masking engine's hash strategy (a
@@ -56,6 +67,10 @@ type RuleSet struct {
 	rules   []*compiledRule
 	any     []*compiledRule            // rules that may match any protocol
 	byProto map[string][]*compiledRule // rules per protocol, in file order
+	parts   map[string]*partition      // the same, with their cache keys
+	anyPart *partition
+	cache   decisionCache
+	noCache bool // tests: decide every rule afresh
 	masks   *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
@@ -67,7 +82,10 @@ type compiledRule struct {
 	audit     bool
 	prg       cel.Program // with runtime cost tracking
 	fast      cel.Program // without; nil when the estimate cannot bound the rule
+	native    boolFn      // the same as Go closures; nil outside the native subset
 	protocols []string    // the protocols it can match; nil means any
+	reads     []string    // the variables it reads
+	volatile  bool        // reads a variable that is not a function of the request
 	costMin   uint64
 	costMax   uint64
 }
@@ -129,7 +147,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 	if err != nil {
 		return nil, fmt.Errorf("rules: CEL environment: %w", err)
 	}
-	rs := &RuleSet{name: name, version: contentVersion(data), def: Deny, byProto: map[string][]*compiledRule{}}
+	rs := &RuleSet{name: name, version: contentVersion(data), def: Deny, byProto: map[string][]*compiledRule{}, noCache: o.noCache}
 	if f.Default != "" {
 		if rs.def, err = ParseAction(f.Default); err != nil {
 			return nil, fmt.Errorf("rules: %s: default: %w", name, err)
@@ -242,6 +260,15 @@ func compileRule(env *cel.Env, spec RuleSpec, o ruleOptions) (*compiledRule, err
 		}
 	}
 	r.protocols = protocolsOf(checked.NativeRep().Expr())
+	if r.fast != nil && !o.noNative {
+		r.native = compileNative(checked.NativeRep())
+	}
+	r.reads = readsOf(checked.NativeRep().Expr())
+	for _, v := range r.reads {
+		if !isStable(v) {
+			r.volatile = true
+		}
+	}
 	return r, nil
 }
 
@@ -285,13 +312,18 @@ func (rs *RuleSet) partition() {
 		}
 		rs.byProto[p] = list
 	}
+	rs.parts = make(map[string]*partition, len(rs.byProto))
+	for p, list := range rs.byProto {
+		rs.parts[p] = newPartition(list)
+	}
+	rs.anyPart = newPartition(rs.any)
 }
 
-func (rs *RuleSet) rulesFor(protocol string) []*compiledRule {
-	if list, ok := rs.byProto[protocol]; ok {
-		return list
+func (rs *RuleSet) partitionFor(protocol string) *partition {
+	if p, ok := rs.parts[protocol]; ok {
+		return p
 	}
-	return rs.any
+	return rs.anyPart
 }
 
 // protocolsOf finds a top-level conjunct `request.protocol == "x"` (or
@@ -357,50 +389,39 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 		return &Decision{Action: Deny, Rule: "gate", Reason: "no rule set is loaded", RuleSetVersion: "none", Time: start.UTC()}
 	}
 	d := &Decision{RuleSetVersion: rs.version, Time: start.UTC()}
-	act := newActivation(req)
-	defer act.release()
-	// One execution frame serves every rule of the decision: the context is
-	// wired once, and the runtime cost limit bounds the decision as a whole.
-	frame, err := interpreter.NewExecutionFrame(act)
-	if err != nil {
-		return &Decision{Action: Deny, Rule: "gate", Reason: "the rules could not be evaluated", Errors: []string{err.Error()}, RuleSetVersion: rs.version, Time: start.UTC()}
-	}
-	defer frame.Close()
-	if ctx.Done() != nil {
-		if err := frame.SetContext(ctx, 64); err != nil {
-			return &Decision{Action: Deny, Rule: "gate", Reason: "the rules could not be evaluated", Errors: []string{err.Error()}, RuleSetVersion: rs.version, Time: start.UTC()}
-		}
-	}
+	// The CEL frame is built only if a rule needs the interpreter; rules
+	// compiled to Go closures do not.
+	cf := &celFrame{ctx: ctx, req: req}
+	defer cf.close()
 
 	bounded := withinEstimate(req)
+	part := rs.partitionFor(req.Protocol)
+	var buf [128]ruleOutcome
+	outcomes, errs, fresh := rs.evaluate(ctx, part, cf, req, bounded, buf[:0])
 	var action Action
 	var decider *compiledRule
 	var evalErr bool
-	for _, r := range rs.rulesFor(req.Protocol) {
-		if err := ctx.Err(); err != nil && !r.audit {
+	for i, r := range part.rules {
+		if i >= len(outcomes) {
+			// Evaluation stopped here: the context ended.
 			d.Rules = append(d.Rules, r.spec.Name)
-			d.Errors = append(d.Errors, fmt.Sprintf("rule %q: %v", r.spec.Name, err))
+			d.Errors = append(d.Errors, fmt.Sprintf("rule %q: %v", r.spec.Name, ctx.Err()))
 			action, decider, evalErr = Deny, r, true
 			break
 		}
-		prg := r.prg
-		if bounded && r.fast != nil {
-			prg = r.fast
-		}
-		out, _, err := prg.Eval(frame)
-		if err != nil {
+		switch outcomes[i] {
+		case outcomeError:
 			if r.audit {
-				d.Audit = append(d.Audit, AuditOutcome{Rule: r.spec.Name, Action: Deny, Error: err.Error()})
+				d.Audit = append(d.Audit, AuditOutcome{Rule: r.spec.Name, Action: Deny, Error: errs[i]})
 				continue
 			}
 			d.Rules = append(d.Rules, r.spec.Name)
-			d.Errors = append(d.Errors, fmt.Sprintf("rule %q: %v", r.spec.Name, err))
+			d.Errors = append(d.Errors, fmt.Sprintf("rule %q: %s", r.spec.Name, errs[i]))
 			if Deny.strictness() > action.strictness() || !evalErr && action == Deny {
 				action, decider, evalErr = Deny, r, true
 			}
 			continue
-		}
-		if out != types.True {
+		case outcomeFalse:
 			continue
 		}
 		if r.audit {
@@ -420,6 +441,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 			d.Review = mergeReview(d.Review, r.spec.Review)
 		}
 	}
+	d.Cached = !fresh
 	switch {
 	case decider == nil:
 		d.Action, d.Rule = rs.def, "default"
@@ -444,6 +466,132 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	}
 	d.Elapsed = time.Since(start)
 	return d
+}
+
+// evaluate runs the partition's rules, taking the outcomes of stable rules
+// from the cache when the request's key is there, and returns one outcome
+// per rule (fewer when the context ended: evaluation stops at the first rule
+// it reaches after that), the error texts by index, and whether every
+// outcome was computed now.
+func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, req *Request, bounded bool, outcomes []ruleOutcome) ([]ruleOutcome, map[int]string, bool) {
+	var key []byte
+	var cached *cachedOutcomes
+	if part.cacheable && !rs.noCache && ctx.Err() == nil {
+		var ok bool
+		if key, ok = part.cacheKey(make([]byte, 0, 256), req, bounded); ok {
+			cached = rs.cache.get(key)
+		} else {
+			key = nil
+		}
+	}
+	env := &nativeEnv{req: req}
+	var errs map[int]string
+	owned := true // errs may be written
+	if cached != nil && cached.errs != nil {
+		errs, owned = cached.errs, false
+	}
+	interrupted := false
+	for i, r := range part.rules {
+		if cached != nil && r.cacheable() {
+			outcomes = append(outcomes, cached.outcomes[i])
+			continue
+		}
+		if ctx.Err() != nil && !r.audit {
+			interrupted = true
+			break
+		}
+		if bounded && r.native != nil {
+			if r.native(env) {
+				outcomes = append(outcomes, outcomeTrue)
+			} else {
+				outcomes = append(outcomes, outcomeFalse)
+			}
+			continue
+		}
+		prg := r.prg
+		if bounded && r.fast != nil {
+			prg = r.fast
+		}
+		frame, err := cf.get()
+		var out ref.Val
+		if err == nil {
+			out, _, err = prg.Eval(frame)
+		}
+		switch {
+		case err != nil:
+			if errs == nil || !owned {
+				errs, owned = copyErrs(errs), true
+			}
+			errs[i] = err.Error()
+			outcomes = append(outcomes, outcomeError)
+			if ctx.Err() != nil {
+				interrupted = true // an error caused by the context is not the rule's answer
+			}
+		case out == types.True:
+			outcomes = append(outcomes, outcomeTrue)
+		default:
+			outcomes = append(outcomes, outcomeFalse)
+		}
+	}
+	if cached != nil {
+		return outcomes, errs, false
+	}
+	if key != nil && !interrupted {
+		keep := &cachedOutcomes{outcomes: slices.Clone(outcomes)}
+		for i, msg := range errs {
+			if part.rules[i].cacheable() {
+				if keep.errs == nil {
+					keep.errs = map[int]string{}
+				}
+				keep.errs[i] = msg
+			}
+		}
+		rs.cache.put(key, keep)
+	}
+	return outcomes, errs, true
+}
+
+// celFrame builds the interpreter's execution frame on first use. One frame
+// serves every CEL rule of a decision: the context is wired once, and the
+// runtime cost limit bounds the decision as a whole.
+type celFrame struct {
+	ctx   context.Context
+	req   *Request
+	act   *activation
+	frame *interpreter.ExecutionFrame
+	err   error
+}
+
+func (c *celFrame) get() (*interpreter.ExecutionFrame, error) {
+	if c.frame != nil || c.err != nil {
+		return c.frame, c.err
+	}
+	c.act = newActivation(c.req)
+	c.frame, c.err = interpreter.NewExecutionFrame(c.act)
+	if c.err == nil && c.ctx.Done() != nil {
+		c.err = c.frame.SetContext(c.ctx, 64)
+	}
+	if c.err != nil {
+		c.err = fmt.Errorf("the rules could not be evaluated: %w", c.err)
+	}
+	return c.frame, c.err
+}
+
+func (c *celFrame) close() {
+	if c.frame != nil {
+		c.frame.Close()
+	}
+	if c.act != nil {
+		c.act.release()
+	}
+}
+
+func copyErrs(m map[int]string) map[int]string {
+	out := make(map[int]string, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // Masks returns the masking engine built from the rule file's masking

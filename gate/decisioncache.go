@@ -1,0 +1,386 @@
+package gate
+
+import (
+	"encoding/binary"
+	"math"
+	"reflect"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"cel.dev/cel-go/common/ast"
+)
+
+// The decision cache remembers, per rule set, the outcome of every rule that
+// reads only stable attributes (who asks, what they ask), keyed by the exact
+// values of every attribute those rules read. Rules that read anything else
+// (the time, session counters, and any variable not listed as stable below)
+// are volatile: they are evaluated afresh for every request, and the
+// aggregation of outcomes into a decision is the same code for cached and
+// fresh outcomes, so a cached decision equals a fresh one by construction
+// (TestDecisionCacheEqualsFresh checks it on generated requests).
+//
+// What the rules read is derived from the compiled expressions, never
+// declared by hand: a rule that starts reading request.time stops being
+// cached the moment it is loaded.
+
+// stableVariables are the variables whose value is a function of the request
+// and its session's fixed fields. A variable not in this set is volatile.
+var stableVariables = map[string]bool{
+	"identity.subject": true, "identity.name": true, "identity.groups": true,
+	"identity.claims": true, "identity.kind": true,
+	"session.id": true, "session.protocol": true, "session.target": true, "session.client_addr": true,
+	"request.protocol": true, "request.command": true,
+}
+
+// stablePrefixes are protocol variables: every field of the protocol's
+// attribute struct is a function of the request.
+var stablePrefixes = []string{"sql.", "ssh.", "http.", "tool."}
+
+func isStable(name string) bool {
+	if stableVariables[name] {
+		return true
+	}
+	for _, p := range stablePrefixes {
+		if len(name) > len(p) && name[:len(p)] == p {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredVariables is the set of variable names rules can read.
+var declaredVariables = func() map[string]bool {
+	m := map[string]bool{}
+	for _, v := range celVariables {
+		m[v.name] = true
+	}
+	return m
+}()
+
+// readsOf lists the declared variables an expression reads, sorted.
+func readsOf(e ast.Expr) []string {
+	seen := map[string]bool{}
+	ast.PostOrderVisit(e, ast.NewExprVisitor(func(x ast.Expr) {
+		if x.Kind() == ast.IdentKind && declaredVariables[x.AsIdent()] {
+			seen[x.AsIdent()] = true
+		}
+	}))
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ruleOutcome is what one rule's evaluation gave.
+type ruleOutcome uint8
+
+const (
+	outcomeFalse ruleOutcome = iota
+	outcomeTrue
+	outcomeError
+)
+
+// cachedOutcomes are the outcomes of a partition's stable rules, in the
+// partition's order; volatile rules' slots are unused.
+type cachedOutcomes struct {
+	outcomes []ruleOutcome
+	errs     map[int]string
+}
+
+// maxCachedDecisions bounds one rule set's cache.
+const maxCachedDecisions = 8192
+
+// decisionCache maps a key (protocol, estimate bound, values read) to the
+// outcomes of the stable rules.
+type decisionCache struct {
+	mu sync.RWMutex
+	m  map[string]*cachedOutcomes
+}
+
+func (c *decisionCache) get(key []byte) *cachedOutcomes {
+	c.mu.RLock()
+	v := c.m[string(key)]
+	c.mu.RUnlock()
+	return v
+}
+
+func (c *decisionCache) put(key []byte, v *cachedOutcomes) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*cachedOutcomes{}
+	}
+	if len(c.m) >= maxCachedDecisions {
+		// Forget an eighth, chosen by map order (random enough to keep a
+		// hot working set, and O(1) amortised).
+		n := maxCachedDecisions / 8
+		for k := range c.m {
+			delete(c.m, k)
+			if n--; n == 0 {
+				break
+			}
+		}
+	}
+	c.m[string(key)] = v
+}
+
+// cacheable reports whether the cache serves the rule's outcome: it reads
+// only stable variables, and it runs in the CEL interpreter (a rule
+// compiled to Go closures is cheaper to evaluate than to key).
+func (r *compiledRule) cacheable() bool { return !r.volatile && r.native == nil }
+
+// partition is the rules a request of one protocol evaluates, with what
+// their cache key must hold.
+type partition struct {
+	rules []*compiledRule
+	// keyVars are the variables read by the partition's stable rules.
+	keyVars []string
+	// cacheable is false when no rule is cacheable (nothing to remember).
+	cacheable bool
+}
+
+func newPartition(rules []*compiledRule) *partition {
+	p := &partition{rules: rules}
+	vars := map[string]bool{}
+	for _, r := range rules {
+		if !r.cacheable() {
+			continue
+		}
+		p.cacheable = true
+		for _, v := range r.reads {
+			vars[v] = true
+		}
+	}
+	for v := range vars {
+		p.keyVars = append(p.keyVars, v)
+	}
+	sort.Strings(p.keyVars)
+	return p
+}
+
+// cacheKey encodes the protocol, the estimate bound and the exact value of
+// every variable in keyVars. ok is false when a value cannot be encoded
+// exactly; the request is then decided without the cache.
+func (p *partition) cacheKey(buf []byte, req *Request, bounded bool) ([]byte, bool) {
+	buf = appendString(buf, req.Protocol)
+	if bounded {
+		buf = append(buf, 1)
+	} else {
+		buf = append(buf, 0)
+	}
+	for _, name := range p.keyVars {
+		v, ok := stableValue(name, req)
+		if !ok {
+			return nil, false
+		}
+		if buf, ok = appendValue(buf, reflect.ValueOf(v)); !ok {
+			return nil, false
+		}
+	}
+	return buf, true
+}
+
+// stableValue is the Go value behind a stable variable.
+func stableValue(name string, req *Request) (any, bool) {
+	s := req.Session
+	if s == nil {
+		s = &zeroSession
+	}
+	switch name {
+	case "identity.subject":
+		return s.Identity.Subject, true
+	case "identity.name":
+		return s.Identity.Name, true
+	case "identity.groups":
+		return s.Identity.Groups, true
+	case "identity.claims":
+		return s.Identity.Claims, true
+	case "identity.kind":
+		return string(s.Identity.EffectiveKind()), true
+	case "session.id":
+		return s.ID, true
+	case "session.protocol":
+		return s.Protocol, true
+	case "session.target":
+		return s.Target, true
+	case "session.client_addr":
+		return s.ClientAddr, true
+	case "request.protocol":
+		return req.Protocol, true
+	case "request.command":
+		return req.Command, true
+	}
+	var attrs any
+	var field string
+	switch {
+	case len(name) > 4 && name[:4] == "sql.":
+		attrs, field = req.SQL, name[4:]
+	case len(name) > 4 && name[:4] == "ssh.":
+		attrs, field = req.SSH, name[4:]
+	case len(name) > 5 && name[:5] == "http.":
+		attrs, field = req.HTTP, name[5:]
+	case len(name) > 5 && name[:5] == "tool.":
+		attrs, field = req.Tool, name[5:]
+	default:
+		return nil, false
+	}
+	return celField(attrs, field)
+}
+
+// celField returns the field of a protocol attribute struct (a pointer, nil
+// when absent) whose cel tag is name. An absent struct has a zero field.
+func celField(attrs any, name string) (any, bool) {
+	v := reflect.ValueOf(attrs)
+	if v.Kind() != reflect.Pointer {
+		return nil, false
+	}
+	t := v.Type().Elem()
+	idx, ok := celFieldIndex(t, name)
+	if !ok {
+		return nil, false
+	}
+	if v.IsNil() {
+		return reflect.Zero(t.Field(idx).Type).Interface(), true
+	}
+	return v.Elem().Field(idx).Interface(), true
+}
+
+var celFieldIndexes sync.Map // reflect.Type + name -> int
+
+type fieldKey struct {
+	t    reflect.Type
+	name string
+}
+
+func celFieldIndex(t reflect.Type, name string) (int, bool) {
+	k := fieldKey{t, name}
+	if i, ok := celFieldIndexes.Load(k); ok {
+		return i.(int), true
+	}
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Tag.Get("cel") == name {
+			celFieldIndexes.Store(k, i)
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// appendValue encodes v exactly and unambiguously (a type tag before every
+// value, lengths before every sequence, map keys sorted). ok is false for
+// kinds it cannot encode exactly.
+func appendValue(b []byte, v reflect.Value) ([]byte, bool) {
+	if !v.IsValid() {
+		return append(b, 'n'), true
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return appendString(append(b, 's'), v.String()), true
+	case reflect.Bool:
+		if v.Bool() {
+			return append(b, 'T'), true
+		}
+		return append(b, 'F'), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return binary.AppendVarint(append(b, 'i'), v.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return binary.AppendUvarint(append(b, 'u'), v.Uint()), true
+	case reflect.Float32, reflect.Float64:
+		return binary.BigEndian.AppendUint64(append(b, 'd'), math.Float64bits(v.Float())), true
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return append(b, 'n'), true
+		}
+		return appendValue(append(b, 'p'), v.Elem())
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return append(b, 'n'), true
+		}
+		b = binary.AppendUvarint(append(b, 'l'), uint64(v.Len()))
+		for i := 0; i < v.Len(); i++ {
+			var ok bool
+			if b, ok = appendValue(b, v.Index(i)); !ok {
+				return nil, false
+			}
+		}
+		return b, true
+	case reflect.Map:
+		if v.IsNil() {
+			return append(b, 'n'), true
+		}
+		if v.Type().Key().Kind() != reflect.String {
+			return nil, false
+		}
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(x, y reflect.Value) int {
+			switch {
+			case x.String() < y.String():
+				return -1
+			case x.String() > y.String():
+				return 1
+			}
+			return 0
+		})
+		b = binary.AppendUvarint(append(b, 'm'), uint64(len(keys)))
+		for _, k := range keys {
+			b = appendString(b, k.String())
+			var ok bool
+			if b, ok = appendValue(b, v.MapIndex(k)); !ok {
+				return nil, false
+			}
+		}
+		return b, true
+	case reflect.Struct:
+		if v.Type() == timeType {
+			t := v.Interface().(time.Time)
+			return binary.AppendVarint(append(b, 't'), t.UnixNano()), true
+		}
+		plan := structPlanOf(v.Type())
+		if !plan.exported {
+			return nil, false // a value it cannot see is a value it cannot key
+		}
+		b = appendString(append(b, 'S'), plan.name)
+		for i := 0; i < plan.fields; i++ {
+			var ok bool
+			if b, ok = appendValue(b, v.Field(i)); !ok {
+				return nil, false
+			}
+		}
+		return b, true
+	}
+	return nil, false
+}
+
+// structPlan is what appendValue needs of a struct type, computed once.
+type structPlan struct {
+	name     string
+	fields   int
+	exported bool // every field is exported
+}
+
+var structPlans sync.Map // reflect.Type -> structPlan
+
+func structPlanOf(t reflect.Type) structPlan {
+	if p, ok := structPlans.Load(t); ok {
+		return p.(structPlan)
+	}
+	p := structPlan{name: t.String(), fields: t.NumField(), exported: true}
+	for i := 0; i < t.NumField(); i++ {
+		if !t.Field(i).IsExported() {
+			p.exported = false
+		}
+	}
+	structPlans.Store(t, p)
+	return p
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
