@@ -51,6 +51,8 @@ type Config struct {
 	// rule, review latency and outcomes, masking findings by detector,
 	// recorder lag and failures); nil means none.
 	MeterProvider metric.MeterProvider
+	// Interceptors wrap the rules, the first outermost (see Interceptor).
+	Interceptors []Interceptor
 }
 
 // Gate is the protocol-agnostic core: it evaluates rules, drives reviews and
@@ -65,6 +67,8 @@ type Gate struct {
 	log      hclog.Logger
 	now      func() time.Time
 	metrics  *metrics
+	// interceptors wrap the rules; see Interceptor.
+	interceptors []Interceptor
 }
 
 // New returns a Gate for cfg.
@@ -77,6 +81,8 @@ func New(cfg Config) *Gate {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		metrics:  newMetrics(cfg.MeterProvider),
+
+		interceptors: append([]Interceptor(nil), cfg.Interceptors...),
 	}
 	if g.log == nil {
 		g.log = hclog.NewNullLogger()
@@ -203,7 +209,7 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 		req.Protocol = s.Protocol
 	}
 	rs := g.rules.Load()
-	d := rs.Decide(ctx, req)
+	d := g.decide(ctx, rs, req)
 	d.ID = NewID()
 	s.stats.countRequest(now)
 
