@@ -19,7 +19,7 @@ import (
 // demoPostgresRules are the PostgreSQL rules of the tour.
 const demoPostgresRules = `
   - name: sql-reads
-    when: request.protocol == "postgres" && sql.statements.all(s, s.read_only)
+    when: request.protocol == "postgres" && sql.statements.all(s, s.kind == "SELECT" && s.read_only && !s.opaque)
     action: allow
   - name: no-ddl
     when: request.protocol == "postgres" && sql.statements.exists(s, s.kind in ["DROP", "TRUNCATE", "ALTER"])
