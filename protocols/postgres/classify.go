@@ -185,7 +185,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
 	}
-	st.StatementLineage = statementLineage(n, w.aliases)
+	st.StatementLineage = statementLineage(n)
 	out := []Statement{st}
 	var top protoreflect.ProtoMessage
 	if m := n.ProtoReflect(); m.IsValid() {
