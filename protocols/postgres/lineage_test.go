@@ -22,7 +22,7 @@ const lineageRules = `
 default: deny
 rules:
   - name: reads
-    when: sql.statements.all(s, !s.opaque && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW"])
+    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW"])
     action: allow
   - name: mask-for-agents
     when: identity.groups.exists(g, g == "agents")
