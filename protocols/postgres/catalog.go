@@ -28,6 +28,8 @@ type catalog struct {
 	pc             *pgconn.PgConn
 	gen            uint64
 	loaded         time.Time
+	checked        time.Time
+	version        string
 	lastInvalidate time.Time
 
 	cols     map[[2]uint32]string
@@ -45,9 +47,24 @@ type catalog struct {
 	covers map[*mask.Policy][]string
 }
 
-// catalogTTL is how long catalog answers are trusted: a view redefined by a
-// client that does not go through the gateway is seen at most this late.
-const catalogTTL = 30 * time.Second
+// catalogCheckEvery is how often (at most) the catalog's version is read
+// while statements flow: a schema change made outside the gateway (a view
+// redefined by a migration) is seen at most this late.
+const catalogCheckEvery = time.Second
+
+// catalogTTL bounds how long any answer is kept, version or not.
+const catalogTTL = 5 * time.Minute
+
+// catalogVersion changes whenever a relation, view, function, column,
+// schema or operator is created, changed or dropped (every such change
+// writes a new row version in these catalogs).
+const catalogVersion = `SELECT
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_rewrite) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_proc) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_attribute) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_namespace) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_operator)`
 
 // invalidateEvery bounds how often failing statements can flush the cache,
 // so a client cannot turn errors into a flood of catalog queries.
@@ -109,11 +126,28 @@ func (k *catalog) reset() {
 	k.covers = map[*mask.Policy][]string{}
 }
 
-// fresh starts the cache over once it is older than catalogTTL; k.mu is
-// held.
-func (k *catalog) fresh() {
+// fresh starts the cache over when the catalog's version changed (read at
+// most every catalogCheckEvery) or the cache is older than catalogTTL;
+// k.mu is held. An error reading the version starts over as well: the
+// queries that follow report it.
+func (k *catalog) fresh(ctx context.Context) {
 	if time.Since(k.loaded) > catalogTTL {
 		k.reset()
+	}
+	if time.Since(k.checked) < catalogCheckEvery {
+		return
+	}
+	k.checked = time.Now()
+	rows, err := k.query(ctx, catalogVersion)
+	v := ""
+	if err == nil && len(rows) == 1 && len(rows[0]) == 1 {
+		v = rows[0][0]
+	}
+	if v == "" || v != k.version {
+		if k.version != "" || v == "" {
+			k.reset()
+		}
+		k.version = v
 	}
 }
 
@@ -185,7 +219,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, e
 	key := [2]uint32{oid, uint32(att)}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.fresh()
+	k.fresh(ctx)
 	if n, ok := k.cols[key]; ok {
 		return n, nil
 	}
@@ -210,7 +244,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, e
 func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.fresh()
+	k.fresh(ctx)
 	if cols, ok := k.tables[name]; ok {
 		return cols, nil
 	}
@@ -238,7 +272,7 @@ func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, erro
 func (k *catalog) relations(ctx context.Context, schema, name string) ([]relInfo, uint64, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.fresh()
+	k.fresh(ctx)
 	gen := k.gen
 	all, ok := k.rels[name]
 	if !ok {
@@ -288,7 +322,7 @@ func (k *catalog) relations(ctx context.Context, schema, name string) ([]relInfo
 func (k *catalog) functions(ctx context.Context, schema, name string) ([]funcInfo, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.fresh()
+	k.fresh(ctx)
 	all, ok := k.funcs[name]
 	if !ok {
 		rows, err := k.query(ctx, `SELECT p.oid, n.nspname, p.prolang, p.prokind,
@@ -333,7 +367,7 @@ func (k *catalog) functions(ctx context.Context, schema, name string) ([]funcInf
 func (k *catalog) userOperator(ctx context.Context, name string) (bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.fresh()
+	k.fresh(ctx)
 	if k.userOps == nil {
 		rows, err := k.query(ctx, `SELECT DISTINCT o.oprname FROM pg_catalog.pg_operator o
 			JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname <> 'pg_catalog'`)
@@ -355,7 +389,7 @@ func (k *catalog) userOperator(ctx context.Context, name string) (bool, error) {
 func (k *catalog) allColumns(ctx context.Context) ([]string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.fresh()
+	k.fresh(ctx)
 	if k.universe != nil {
 		return k.universe, nil
 	}

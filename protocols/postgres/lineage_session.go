@@ -105,7 +105,7 @@ func (c *conn) lineageOf(st *Statement) (*resolvedStmt, error) {
 // catalog's generation.
 func (k *catalog) resolve(ctx context.Context, plan *qQuery, sess *sessionLineage) (*resolvedStmt, error) {
 	k.mu.Lock()
-	k.fresh()
+	k.fresh(ctx)
 	gen := k.gen
 	m := k.stmts[plan]
 	k.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5"
@@ -277,4 +278,106 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 	if !found {
 		t.Fatal("no recorded statement carries masked_columns_filtered")
 	}
+}
+
+// ddlRules also let agents change the schema, so a session can try to
+// outrun the catalog cache.
+const ddlRules = `
+default: deny
+rules:
+  - name: anything-but-opaque
+    when: sql.statements.all(s, !s.opaque || s.kind == "EXECUTE")
+    action: allow
+  - name: mask-for-agents
+    when: identity.groups.exists(g, g == "agents")
+    mask: [customer_name, card_column]
+masking:
+  fields:
+    - name: customer_name
+      columns: ["customers.name"]
+    - name: card_column
+      columns: ["customers.card", "customers.pin"]
+`
+
+// TestLineageSchemaChanges redefines what a name means, inside and outside
+// the gateway, in and out of transactions, and reuses cursor and prepared
+// statement names: the catalog cache must never vouch for a stale
+// definition.
+func TestLineageSchemaChanges(t *testing.T) {
+	tg := startLineageGateway(t, ddlRules)
+	ctx := context.Background()
+	direct, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close(ctx)
+	run := func(c *pgx.Conn, sql string) string {
+		t.Helper()
+		var b strings.Builder
+		results, err := c.PgConn().Exec(ctx, sql).ReadAll()
+		for _, r := range results {
+			for _, row := range r.Rows {
+				for _, v := range row {
+					b.Write(v)
+					b.WriteByte('|')
+				}
+			}
+		}
+		if err != nil {
+			b.WriteString(err.Error())
+		}
+		return b.String()
+	}
+	agent := tg.connect(t, "agent", simpleMode)
+	check := func(name, sql string) {
+		t.Helper()
+		got := run(agent, sql)
+		t.Logf("%s: %s", name, got)
+		if leakIn([]byte(got)) != "" {
+			t.Errorf("%s: %q leaked: %s", name, sql, got)
+		}
+	}
+	// Warm the cache with the harmless definition.
+	if got := run(agent, "SELECT lower(card_num::text) FROM harmless"); !strings.Contains(got, "|") {
+		t.Fatalf("harmless view: %s", got)
+	}
+	// Redefined outside the gateway: seen within a second.
+	if err := direct.Exec(ctx, "DROP VIEW harmless; CREATE VIEW harmless AS SELECT id, name AS card_num FROM customers").Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(catalogCheckEvery + 200*time.Millisecond)
+	check("outside", "SELECT lower(card_num::text) FROM harmless")
+	// Redefined through the gateway in an open transaction the catalog
+	// connection cannot see.
+	check("in transaction", "BEGIN; CREATE OR REPLACE VIEW customer_names AS SELECT id, name AS who, lower(name) AS low FROM customers; "+
+		"DROP VIEW customer_names2; CREATE VIEW customer_names2 AS SELECT id, 'x' || who AS again FROM customer_names; SELECT lower(again) FROM customer_names2; ROLLBACK")
+	check("shadowing", "BEGIN; CREATE SCHEMA s; CREATE VIEW s.orders AS SELECT name || '' AS total, id, id AS customer_id FROM customers; "+
+		"SET LOCAL search_path = s, public; SELECT total FROM orders; ROLLBACK")
+	run(agent, "BEGIN")
+	run(agent, "CREATE TEMP VIEW orders AS SELECT name || '' AS total, id, id AS customer_id FROM customers")
+	check("shadowing in a later message", "SELECT total FROM orders")
+	run(agent, "COMMIT")
+	check("after commit", "SELECT total FROM orders")
+	check("shadowing temp view", "SELECT lower(total) FROM pg_temp.orders")
+	// Statistics hold copies of column values.
+	if err := direct.Exec(ctx, "ANALYZE customers").Close(); err != nil {
+		t.Fatal(err)
+	}
+	check("pg_stats", "SELECT histogram_bounds::text, most_common_vals::text FROM pg_stats WHERE attname = 'name'")
+	// Names reused: the server keeps the first, the gateway must not
+	// forget it.
+	check("cursor reuse", "DECLARE c1 CURSOR WITH HOLD FOR SELECT lower(name) FROM customers")
+	check("cursor reuse", "DECLARE c1 CURSOR WITH HOLD FOR SELECT 'x'")
+	check("cursor reuse", "FETCH ALL FROM c1")
+	check("prepared reuse", "PREPARE p1 AS SELECT lower(name) FROM customers")
+	check("prepared reuse", "PREPARE p1 AS SELECT 'x'")
+	check("prepared reuse", "EXECUTE p1")
+	// A cursor opened by a function is unknown to the gateway.
+	if err := direct.Exec(ctx, `CREATE FUNCTION open_names() RETURNS refcursor LANGUAGE plpgsql AS $$
+		DECLARE c refcursor := 'fc'; BEGIN OPEN c FOR SELECT lower(name) FROM customers; RETURN c; END $$`).Close(); err != nil {
+		t.Fatal(err)
+	}
+	check("function cursor", "BEGIN; SELECT open_names(); FETCH ALL FROM fc; COMMIT")
+	// A computed COPY, when allowed at all, is masked.
+	check("copy", "COPY (SELECT lower(name) FROM customers) TO STDOUT")
 }
