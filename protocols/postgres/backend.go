@@ -205,7 +205,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if err := n.Decode(body); err != nil {
 			return err
 		}
-		v, _, err := bs.last.Value("", n.Payload)
+		field, err := c.notificationField(bs.last)
+		if err != nil {
+			return err
+		}
+		v, _, err := bs.last.Value(field, n.Payload)
 		if err != nil {
 			return err
 		}

@@ -106,7 +106,8 @@
 // not acceptable, over-masking is. Errors and notices of a statement that
 // evaluates a covered column are scrubbed (the quoted part of the message,
 // detail, hint, context), since the server quotes values in them
-// ("invalid input syntax for type integer: ..."). Known limits: a value
+// ("invalid input syntax for type integer: ..."); NOTIFY payloads, which
+// any session may fill with any value, are masked whole. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a
 // second late.

@@ -141,7 +141,7 @@ func (g *shapeGen) statement(depth int) (sql string, copyOut bool) {
 	for range depth {
 		q = g.wrap(q)
 	}
-	switch g.r.IntN(12) {
+	switch g.r.IntN(13) {
 	case 0:
 		return fmt.Sprintf("SELECT x::int FROM (%s) z", q), false
 	case 1:
@@ -159,6 +159,8 @@ func (g *shapeGen) statement(depth int) (sql string, copyOut bool) {
 		return "EXPLAIN ANALYZE " + q, false
 	case 7:
 		return fmt.Sprintf("SELECT z.* FROM (%s) z", q), false
+	case 8:
+		return fmt.Sprintf("LISTEN ch; SELECT pg_notify('ch', x) FROM (%s) z; UNLISTEN ch", q), false
 	}
 	return q, false
 }

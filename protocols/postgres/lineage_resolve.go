@@ -189,6 +189,9 @@ var dataCopies = map[string]bool{
 	"pg_stats_ext_exprs": true, "pg_largeobject": true,
 }
 
+// systemColumns exist in every table and hold no data of its own.
+var systemColumns = map[string]bool{"ctid": true, "xmin": true, "xmax": true, "cmin": true, "cmax": true, "tableoid": true}
+
 // dataReaders are built-in functions that read data beyond their
 // arguments: queries in text, tables by name, files, cursors, WAL.
 var dataReaders = map[string]bool{}
@@ -772,8 +775,14 @@ func (r *resolver) expr(e qExpr, sc *scope, out *relCols) lin {
 	var l lin
 	for _, ref := range e.refs {
 		if out != nil && !out.any && len(ref.parts) == 1 && !ref.star {
-			if ol, ok := out.column(ref.parts[0]); ok {
+			// ORDER BY prefers an output name, GROUP BY an input column:
+			// take both when both exist.
+			ol, ok := out.column(ref.parts[0])
+			if ok {
 				l.union(ol)
+				if il, ok := inputColumn(sc, ref.parts[0]); ok {
+					l.union(il)
+				}
 				continue
 			}
 		}
@@ -851,8 +860,10 @@ func (r *resolver) ref(ref colRef, sc *scope) lin {
 			if found {
 				return l
 			}
+			// A column of an item whose columns are not listed, or a whole
+			// row: either may be meant.
 			for _, it := range s.items {
-				if it.rel.any {
+				if it.rel.any || it.alias == name {
 					l.union(it.rel.whole)
 					found = true
 				}
@@ -860,11 +871,9 @@ func (r *resolver) ref(ref colRef, sc *scope) lin {
 			if found {
 				return l
 			}
-			for _, it := range s.items {
-				if it.alias == name {
-					return it.rel.whole
-				}
-			}
+		}
+		if systemColumns[name] {
+			return lin{}
 		}
 		return r.fallback(sc)
 	}
@@ -876,6 +885,20 @@ func (r *resolver) ref(ref colRef, sc *scope) lin {
 		return it.rel.whole
 	}
 	return r.fallback(sc)
+}
+
+// inputColumn finds a column called name among the items of the innermost
+// scope, without falling back.
+func inputColumn(sc *scope, name string) (lin, bool) {
+	var l lin
+	found := false
+	for _, it := range sc.items {
+		if cl, ok := it.rel.column(name); ok {
+			l.union(cl)
+			found = true
+		}
+	}
+	return l, found
 }
 
 func findItem(sc *scope, alias string) *scopeItem {

@@ -145,10 +145,11 @@ func firstCovered(p *mask.Policy, l lin) string {
 const maxNameLen = 63
 
 func sameName(ours string, wire []byte) bool {
-	if len(ours) > maxNameLen {
-		ours = ours[:maxNameLen]
+	if len(ours) <= maxNameLen {
+		return ours == string(wire)
 	}
-	return bytes.Equal([]byte(ours), wire) || (len(ours) == maxNameLen && bytes.HasPrefix(wire, []byte(ours[:maxNameLen-3])))
+	// Truncated by the server, on a character boundary.
+	return len(wire) > maxNameLen-4 && strings.HasPrefix(ours, string(wire))
 }
 
 // resolveColumns names the masking field of every column of r. A column
@@ -237,6 +238,11 @@ func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error
 	}
 	for i := range stmts {
 		c.lin.rememberPlans(stmts, i)
+		if stmts[i].Nested && stmts[i].plan == nil {
+			// A data-modifying statement repeated from the one before,
+			// which carries the lineage.
+			continue
+		}
 		res, err := c.lineageOf(&stmts[i])
 		if err != nil {
 			return err
@@ -289,6 +295,14 @@ func (c *conn) lineageReady(body []byte) {
 		c.srv.catalog.invalidate()
 		c.lin.ddl.Store(false)
 	}
+}
+
+// notificationField is the field a NOTIFY payload is masked as: any session
+// (a trigger, pg_notify(name)) may send any value, so its lineage is
+// unknown, and it is masked whenever a field rule of p covers a column of
+// the database.
+func (c *conn) notificationField(p *mask.Policy) (string, error) {
+	return c.srv.catalog.representative(c.ctx, p)
 }
 
 // schemaErrors are SQLSTATEs that suggest the catalog cache is stale.

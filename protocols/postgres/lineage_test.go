@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -25,7 +27,7 @@ const lineageRules = `
 default: deny
 rules:
   - name: reads
-    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW"])
+    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW", "LISTEN", "UNLISTEN"])
     action: allow
   - name: mask-for-agents
     when: identity.groups.exists(g, g == "agents")
@@ -170,6 +172,9 @@ func TestLineageIssueTable(t *testing.T) {
 		"SELECT json_agg(c)::text FROM customers c",
 		"SELECT (c).name FROM customers c",
 		"SELECT split_part(name, ' ', 2) FROM customers",
+		"SELECT c::text FROM customers c, generate_series(1, 2) g",
+		"SELECT g, c FROM customers c, LATERAL unnest(ARRAY[c.id]) g",
+		"SELECT x FROM customers c, LATERAL unnest(ARRAY[c.name]) x",
 	}
 	for name, m := range modes {
 		t.Run(name, func(t *testing.T) {
@@ -226,6 +231,7 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 		"SELECT id FROM customers LIMIT (SELECT length(max(name)) FROM customers)",
 		"SELECT row_number() OVER w FROM customers WINDOW w AS (ORDER BY name)",
 		"EXPLAIN ANALYZE SELECT id FROM customers WHERE name LIKE 'X%'",
+		"SELECT count(*) AS name FROM customers GROUP BY name",
 	}
 	allowed := []string{
 		"SELECT id, name FROM customers WHERE id = 1",
@@ -380,4 +386,72 @@ func TestLineageSchemaChanges(t *testing.T) {
 	check("function cursor", "BEGIN; SELECT open_names(); FETCH ALL FROM fc; COMMIT")
 	// A computed COPY, when allowed at all, is masked.
 	check("copy", "COPY (SELECT lower(name) FROM customers) TO STDOUT")
+}
+
+// TestLineagePrecision checks the other side: columns whose lineage is
+// known to be free of a masked column stay as they are.
+func TestLineagePrecision(t *testing.T) {
+	tg := startLineageGateway(t, lineageRules)
+	cases := []struct {
+		sql  string
+		want []string // per column: "" masked, else the value of the first row
+	}{
+		{"SELECT id, name FROM customers ORDER BY id", []string{"1", ""}},
+		{"SELECT id, lower(name) FROM customers ORDER BY id", []string{"1", ""}},
+		{"SELECT * FROM customer_names ORDER BY id", []string{"1", "", ""}},
+		{"SELECT id * 2 AS d, again FROM customer_names2 ORDER BY id", []string{"2", ""}},
+		{"SELECT o.total, c.name FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.id", []string{"5", ""}},
+		{"WITH t AS (SELECT id, upper(name) AS u FROM customers) SELECT t.id + 1, t.u FROM t ORDER BY 1", []string{"2", ""}},
+		{"SELECT s.* FROM (SELECT id, name || '' AS x FROM customers) s ORDER BY 1", []string{"1", ""}},
+		{"SELECT count(*), string_agg(name, ',') FROM customers", []string{"2", ""}},
+		{"SELECT id, up FROM customer_mv ORDER BY id", []string{"1", ""}},
+		{"SELECT id, shout(name), shout('x') FROM customers ORDER BY id", []string{"1", "", "X!"}},
+		{"SELECT id, (SELECT max(total) FROM orders o WHERE o.customer_id = c.id) FROM customers c ORDER BY id", []string{"1", "5"}},
+		{"SELECT id, name FROM customers UNION ALL SELECT 9, 'z' ORDER BY 1", []string{"1", ""}},
+		{"SELECT * FROM customers JOIN orders USING (id) ORDER BY id", nil},
+	}
+	ctx := context.Background()
+	for name, m := range modes {
+		t.Run(name, func(t *testing.T) {
+			c := tg.connect(t, "agent", m)
+			for _, tc := range cases {
+				rows, err := c.Query(ctx, tc.sql)
+				if err != nil {
+					t.Fatalf("%q: %v", tc.sql, err)
+				}
+				var first []string
+				for rows.Next() {
+					if first == nil {
+						vals, err := rows.Values()
+						if err != nil {
+							t.Fatalf("%q: %v", tc.sql, err)
+						}
+						for _, v := range vals {
+							first = append(first, fmt.Sprint(v))
+						}
+					}
+					if leak := leakIn(bytes.Join(rows.RawValues(), []byte("|"))); leak != "" {
+						t.Errorf("%q leaked %q", tc.sql, leak)
+					}
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					t.Fatalf("%q: %v", tc.sql, err)
+				}
+				for i, w := range tc.want {
+					if i >= len(first) {
+						t.Fatalf("%q: %d columns", tc.sql, len(first))
+					}
+					got := first[i]
+					if w == "" {
+						if got != "[CUSTOMER_NAME]" && got != "<nil>" {
+							t.Errorf("%s: %q column %d = %q, want masked", name, tc.sql, i, got)
+						}
+					} else if got != w {
+						t.Errorf("%s: %q column %d = %q, want %q", name, tc.sql, i, got, w)
+					}
+				}
+			}
+		})
+	}
 }
