@@ -73,6 +73,10 @@ const invalidateEvery = time.Second
 // maxCatalogEntries bounds each cache; past it the cache starts over.
 const maxCatalogEntries = 65536
 
+// maxStatementMemo bounds the memo of resolved statements (keyed by plan,
+// so uncached classifications add a new entry each time).
+const maxStatementMemo = 4096
+
 // relInfo is one relation of a given name.
 type relInfo struct {
 	oid     uint32

@@ -18,15 +18,15 @@ type lin struct {
 	unknown bool
 }
 
-func (l *lin) add(f string) {
-	if !slices.Contains(l.fields, f) {
-		l.fields = append(l.fields, f)
-	}
-}
-
+// union adds o to l. A lin may share its array with others (results are
+// memoised and shared between sessions), so the first append always
+// copies.
 func (l *lin) union(o lin) {
+	l.fields = slices.Clip(l.fields)
 	for _, f := range o.fields {
-		l.add(f)
+		if !slices.Contains(l.fields, f) {
+			l.fields = append(l.fields, f)
+		}
 	}
 	l.unknown = l.unknown || o.unknown
 }

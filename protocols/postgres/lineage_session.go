@@ -123,7 +123,10 @@ func (k *catalog) resolve(ctx context.Context, plan *qQuery, sess *sessionLineag
 	}
 	if !r.volatile {
 		k.mu.Lock()
-		if k.gen == gen && len(k.stmts) < maxCatalogEntries {
+		if k.gen == gen {
+			if len(k.stmts) >= maxStatementMemo {
+				k.stmts = map[*qQuery]*resolvedStmt{}
+			}
 			k.stmts[plan] = res
 		}
 		k.mu.Unlock()
