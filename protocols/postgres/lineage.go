@@ -45,6 +45,9 @@ type qQuery struct {
 	values    [][]qExpr
 	larg      *qQuery
 	rarg      *qQuery
+	// compares is set for a set operation that compares rows (INTERSECT,
+	// EXCEPT, UNION without ALL): its outputs act as a filter.
+	compares bool
 	// DML: the written relation, every value assigned to it, the rows
 	// inserted, the RETURNING list.
 	target    *qFrom
@@ -252,6 +255,7 @@ func buildSelect(s *pg_query.SelectStmt, depth int) *qQuery {
 	q.filters = append(q.filters, buildExpr(s.LimitCount, depth), buildExpr(s.LimitOffset, depth))
 	if s.Op != pg_query.SetOperation_SETOP_NONE {
 		q.kind = qSetOp
+		q.compares = !(s.Op == pg_query.SetOperation_SETOP_UNION && s.All)
 		q.larg = buildSelect(s.Larg, depth+1)
 		q.rarg = buildSelect(s.Rarg, depth+1)
 		return q

@@ -242,6 +242,10 @@ func (r *resolver) query(q *qQuery, parent *scope) *relCols {
 		if out == nil {
 			out = unknownRel()
 		}
+		if q.compares {
+			// Which rows come out depends on comparing them.
+			r.addFilter(out.whole)
+		}
 		r.filters(q, sc, out)
 		return out
 	case qValues:
@@ -446,6 +450,20 @@ func (r *resolver) fromItem(f *qFrom, lat, nonLat *scope) ([]scopeItem, *relCols
 			r.addFilter(r.expr(f.quals, both, nil))
 		}
 		star := joinStar(ls, rs, f.using, f.natural)
+		switch {
+		case f.natural && (ls.any || rs.any):
+			var l lin
+			l.union(ls.whole)
+			l.union(rs.whole)
+			r.addFilter(l)
+		case f.natural:
+			for _, n := range ls.names {
+				if slices.Contains(rs.names, n) {
+					l, _ := star.column(n)
+					r.addFilter(l)
+				}
+			}
+		}
 		for _, u := range f.using {
 			l, _ := star.column(u)
 			r.addFilter(l)

@@ -175,6 +175,24 @@ func TestLineageIssueTable(t *testing.T) {
 		"SELECT c::text FROM customers c, generate_series(1, 2) g",
 		"SELECT g, c FROM customers c, LATERAL unnest(ARRAY[c.id]) g",
 		"SELECT x FROM customers c, LATERAL unnest(ARRAY[c.name]) x",
+		"SELECT xmlelement(name foo, name)::text FROM customers",
+		"SELECT ARRAY[name]::text FROM customers",
+		"SELECT name COLLATE \"C\" || '' FROM customers",
+		"SELECT * FROM json_populate_record(NULL::customers, (SELECT row_to_json(c) FROM customers c LIMIT 1))",
+		"SELECT (json_each_text(row_to_json(c))).value FROM customers c",
+		"SELECT n || '' FROM customers AS c(i, n)",
+		"SELECT name || '', count(*) FROM customers GROUP BY ROLLUP(name)",
+		"SELECT format('%s', c) FROM customers c",
+		"SELECT quote_literal(name) FROM customers",
+		"SELECT customers::text FROM customers",
+		"SELECT (SELECT (SELECT name || ''))  FROM customers",
+		"SELECT jsonb_path_query(to_jsonb(c), '$.name')::text FROM customers c",
+		"SELECT pg_catalog.lower(name) FROM customers",
+		"SELECT md5(name) = md5(name), left(name, 9) FROM customers",
+		"SELECT * FROM ROWS FROM (unnest(ARRAY[(SELECT max(name) FROM customers)])) WITH ORDINALITY",
+		"SELECT * FROM XMLTABLE('/a' PASSING xmlelement(name a, (SELECT max(name) FROM customers)) COLUMNS v text PATH '.')",
+		"VALUES ((SELECT max(name) FROM customers))",
+		"SELECT * FROM (VALUES ((SELECT min(name) || '' FROM customers))) v(x)",
 	}
 	for name, m := range modes {
 		t.Run(name, func(t *testing.T) {
@@ -232,6 +250,14 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 		"SELECT row_number() OVER w FROM customers WINDOW w AS (ORDER BY name)",
 		"EXPLAIN ANALYZE SELECT id FROM customers WHERE name LIKE 'X%'",
 		"SELECT count(*) AS name FROM customers GROUP BY name",
+		"SELECT 'Xylqor Vandrez' INTERSECT SELECT name FROM customers",
+		"SELECT name FROM customers EXCEPT SELECT 'guess'",
+		"SELECT name FROM customers UNION SELECT 'guess'",
+		"SELECT id FROM customers NATURAL JOIN (SELECT 'guess' AS name) g",
+		"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY name) AS rn FROM customers) s WHERE rn = 1",
+		"SELECT id FROM (SELECT id FROM customers ORDER BY name LIMIT 1) s",
+		"SELECT EXISTS (SELECT 1 FROM customers WHERE name LIKE 'X%')",
+		"SELECT 1 FROM customers c, LATERAL (SELECT 1 WHERE c.name LIKE 'X%') f",
 	}
 	allowed := []string{
 		"SELECT id, name FROM customers WHERE id = 1",
@@ -239,6 +265,8 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 		"SELECT * FROM orders WHERE total > 5 ORDER BY id",
 		"SELECT c.id FROM customers c JOIN orders o ON o.customer_id = c.id",
 		"SELECT low FROM customer_names WHERE id = 2",
+		"SELECT name FROM customers UNION ALL SELECT 'k'",
+		"SELECT * FROM customers NATURAL JOIN orders",
 	}
 	ctx := context.Background()
 	for name, m := range modes {
