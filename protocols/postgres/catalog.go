@@ -73,6 +73,9 @@ const invalidateEvery = time.Second
 // maxCatalogEntries bounds each cache; past it the cache starts over.
 const maxCatalogEntries = 65536
 
+// maxPolicyMemo bounds the memos kept per masking policy.
+const maxPolicyMemo = 256
+
 // maxStatementMemo bounds the memo of resolved statements (keyed by plan,
 // so uncached classifications add a new entry each time).
 const maxStatementMemo = 4096
@@ -434,9 +437,10 @@ func (k *catalog) representative(ctx context.Context, p *mask.Policy) (string, e
 		rep = cols[0]
 	}
 	k.mu.Lock()
-	if len(k.reps) < maxCatalogEntries {
-		k.reps[p] = rep
+	if len(k.reps) >= maxPolicyMemo {
+		k.reps = map[*mask.Policy]string{}
 	}
+	k.reps[p] = rep
 	k.mu.Unlock()
 	return rep, nil
 }
@@ -464,9 +468,10 @@ func (k *catalog) covered(ctx context.Context, p *mask.Policy) ([]string, error)
 		}
 	}
 	k.mu.Lock()
-	if len(k.covers) < maxCatalogEntries {
-		k.covers[p] = c
+	if len(k.covers) >= maxPolicyMemo {
+		k.covers = map[*mask.Policy][]string{}
 	}
+	k.covers[p] = c
 	k.mu.Unlock()
 	return c, nil
 }

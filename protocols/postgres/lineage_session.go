@@ -362,7 +362,11 @@ func (c *conn) lineageError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (b
 	if !touched {
 		return false, nil
 	}
-	scrubError(e)
+	var texts []string
+	for _, st := range stmts {
+		texts = append(texts, st.Text)
+	}
+	scrubError(e, texts)
 	return true, nil
 }
 
@@ -370,14 +374,17 @@ func (c *conn) lineageError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (b
 // quoted part of the message (from the first double quote to the last),
 // the text after a colon when nothing is quoted, the whole message of an
 // error raised by a function, and the detail, hint, context and internal
-// query. The SQLSTATE and identifiers stay.
-func scrubError(e *pgproto3.ErrorResponse) {
+// query. The SQLSTATE and identifiers stay, and so does a message whose
+// quoted parts all come from the statement's own text (a misspelt column:
+// the client wrote it, it is no data).
+func scrubError(e *pgproto3.ErrorResponse, texts []string) {
 	const masked = "[masked]"
 	msg := e.Message
 	switch {
 	case strings.HasPrefix(e.Code, "P0") || strings.HasPrefix(e.Code, "38") || strings.HasPrefix(e.Code, "39") ||
 		!standardClass(e.Code):
 		msg = "[masked: the message may quote a masked column]"
+	case quotesFromText(msg, texts):
 	case strings.Count(msg, `"`) >= 1:
 		first, last := strings.IndexByte(msg, '"'), strings.LastIndexByte(msg, '"')
 		if first == last {
@@ -398,6 +405,28 @@ func scrubError(e *pgproto3.ErrorResponse) {
 	for k := range e.UnknownFields {
 		e.UnknownFields[k] = masked
 	}
+}
+
+// quotesFromText reports whether msg quotes something and every quoted
+// part of it occurs in one of texts.
+func quotesFromText(msg string, texts []string) bool {
+	parts := strings.Split(msg, `"`)
+	if len(parts) < 3 || len(parts)%2 == 0 {
+		return false
+	}
+	for i := 1; i < len(parts); i += 2 {
+		found := false
+		for _, t := range texts {
+			if parts[i] != "" && strings.Contains(strings.ToLower(t), strings.ToLower(parts[i])) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // standardClass reports whether a SQLSTATE belongs to a class the server

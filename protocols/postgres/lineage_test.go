@@ -483,3 +483,26 @@ func TestLineagePrecision(t *testing.T) {
 		})
 	}
 }
+
+// TestLineageErrors: an error that quotes a masked value is scrubbed; one
+// that quotes only what the client wrote is kept whole.
+func TestLineageErrors(t *testing.T) {
+	tg := startLineageGateway(t, lineageRules)
+	ctx := context.Background()
+	for name, m := range modes {
+		t.Run(name, func(t *testing.T) {
+			c := tg.connect(t, "agent", m)
+			_, err := c.Exec(ctx, "SELECT nmae FROM customers")
+			if err == nil || !strings.Contains(err.Error(), `column "nmae" does not exist`) {
+				t.Errorf("misspelt column: %v", err)
+			}
+			for _, q := range []string{"SELECT name::int FROM customers", "SELECT opaque_name(id)::int FROM customers",
+				"SELECT 1 FROM customer_names WHERE who::numeric > 0"} {
+				got, err := clientBytes(t, c, q)
+				if err == nil || !strings.Contains(got, "[masked]") || leakIn([]byte(got)) != "" {
+					t.Errorf("%q: %v / %s", q, err, got)
+				}
+			}
+		})
+	}
+}
