@@ -506,3 +506,67 @@ func TestLineageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLineageViews: a view, a materialized view (also once refreshed) and
+// a view of a view over the masked table, read whole, by column and
+// through expressions: the masked column's descendants are masked, the
+// others are not.
+func TestLineageViews(t *testing.T) {
+	tg := startLineageGateway(t, lineageRules)
+	ctx := context.Background()
+	direct, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer direct.Close(ctx)
+	if err := direct.Exec(ctx, `CREATE VIEW mv_view AS SELECT id + 100 AS k, up || '?' AS u FROM customer_mv;
+		REFRESH MATERIALIZED VIEW customer_mv`).Close(); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		sql  string
+		want []string
+	}{
+		{"SELECT * FROM customer_names ORDER BY id", []string{"1", "", ""}},
+		{"SELECT id, upper(low) FROM customer_names ORDER BY id", []string{"1", ""}},
+		{"SELECT * FROM customer_names2 ORDER BY id", []string{"1", ""}},
+		{"SELECT again || '', id FROM customer_names2 ORDER BY id", []string{"", "1"}},
+		{"SELECT * FROM customer_mv ORDER BY id", []string{"1", ""}},
+		{"SELECT k, u FROM mv_view ORDER BY k", []string{"101", ""}},
+		{"SELECT v.k, lower(v.u) FROM mv_view v JOIN customer_names2 n ON n.id + 100 = v.k ORDER BY 1", []string{"101", ""}},
+	}
+	for name, m := range modes {
+		t.Run(name, func(t *testing.T) {
+			c := tg.connect(t, "agent", m)
+			for _, tc := range cases {
+				rows, err := c.Query(ctx, tc.sql)
+				if err != nil {
+					t.Fatalf("%q: %v", tc.sql, err)
+				}
+				n := 0
+				for rows.Next() {
+					vals, err := rows.Values()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if leak := leakIn(bytes.Join(rows.RawValues(), []byte("|"))); leak != "" {
+						t.Errorf("%q leaked %q", tc.sql, leak)
+					}
+					if n == 0 {
+						for i, w := range tc.want {
+							got := fmt.Sprint(vals[i])
+							if (w == "" && got != "[CUSTOMER_NAME]") || (w != "" && got != w) {
+								t.Errorf("%s: %q column %d = %q, want %q", name, tc.sql, i, got, w)
+							}
+						}
+					}
+					n++
+				}
+				rows.Close()
+				if rows.Err() != nil || n != 2 {
+					t.Errorf("%q: %d rows, %v", tc.sql, n, rows.Err())
+				}
+			}
+		})
+	}
+}
