@@ -141,7 +141,7 @@ func (g *shapeGen) statement(depth int) (sql string, copyOut bool) {
 	for range depth {
 		q = g.wrap(q)
 	}
-	switch g.r.IntN(13) {
+	switch g.r.IntN(14) {
 	case 0:
 		return fmt.Sprintf("SELECT x::int FROM (%s) z", q), false
 	case 1:
@@ -161,6 +161,8 @@ func (g *shapeGen) statement(depth int) (sql string, copyOut bool) {
 		return fmt.Sprintf("SELECT z.* FROM (%s) z", q), false
 	case 8:
 		return fmt.Sprintf("LISTEN ch; SELECT pg_notify('ch', x) FROM (%s) z; UNLISTEN ch", q), false
+	case 9:
+		return fmt.Sprintf("SELECT noisy(id), x FROM (%s) z", q), false
 	}
 	return q, false
 }

@@ -382,7 +382,9 @@ func scrubError(e *pgproto3.ErrorResponse, texts []string) {
 	msg := e.Message
 	switch {
 	case strings.HasPrefix(e.Code, "P0") || strings.HasPrefix(e.Code, "38") || strings.HasPrefix(e.Code, "39") ||
-		!standardClass(e.Code):
+		!standardClass(e.Code) || e.Where != "" || e.Routine == "exec_stmt_raise":
+		// Raised by a function (RAISE NOTICE '%', name has no quotes and
+		// an ordinary code): its text is the function's to choose.
 		msg = "[masked: the message may quote a masked column]"
 	case quotesFromText(msg, texts):
 	case strings.Count(msg, `"`) >= 1:

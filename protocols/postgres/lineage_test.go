@@ -53,6 +53,8 @@ CREATE FUNCTION name_of(i int) RETURNS text LANGUAGE sql STABLE AS 'SELECT name 
 CREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(t) || ''!''';
 CREATE FUNCTION names_atomic() RETURNS SETOF text LANGUAGE sql STABLE BEGIN ATOMIC SELECT name FROM customers; END;
 CREATE FUNCTION opaque_name(i int) RETURNS text LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN (SELECT name FROM customers WHERE id = i); END $$;
+CREATE FUNCTION noisy(i int) RETURNS int LANGUAGE plpgsql STABLE AS $$
+	BEGIN RAISE NOTICE '%', (SELECT name FROM customers WHERE id = i); RETURN i; END $$;
 CREATE TABLE orders (id int, customer_id int, total int);
 INSERT INTO orders VALUES (10, 1, 5), (11, 2, 7);
 `
@@ -491,7 +493,18 @@ func TestLineageErrors(t *testing.T) {
 	ctx := context.Background()
 	for name, m := range modes {
 		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "agent", m)
+			var notices strings.Builder
+			c := tg.connect(t, "agent", m, func(cfg *pgx.ConnConfig) {
+				cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+					notices.WriteString(n.Message + n.Detail + n.Where + "\n")
+				}
+			})
+			if _, err := c.Exec(ctx, "SELECT noisy(id) FROM customers"); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(notices.String(), "[masked") || leakIn([]byte(notices.String())) != "" {
+				t.Errorf("notices: %s", notices.String())
+			}
 			_, err := c.Exec(ctx, "SELECT nmae FROM customers")
 			if err == nil || !strings.Contains(err.Error(), `column "nmae" does not exist`) {
 				t.Errorf("misspelt column: %v", err)
