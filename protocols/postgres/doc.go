@@ -128,5 +128,6 @@
 // A view's or function's own predicates are the author's, not the
 // client's: they are not listed (a function's are part of its result's
 // lineage instead). Resolving needs the catalog: when it cannot be read,
-// the statement is refused.
+// the statement is refused. Statements from a Config.Classifier other than
+// the built-in ones carry no lineage plan: their columns are unknown.
 package postgres

@@ -108,11 +108,10 @@ type qTarget struct {
 // expression as the union of its inputs, which over-approximates what any
 // function or operator can do with them (fail closed).
 type qExpr struct {
-	refs   []colRef
-	funcs  []string
-	ops    []string
-	subs   []*qQuery
-	params bool
+	refs  []colRef
+	funcs []string
+	ops   []string
+	subs  []*qQuery
 	// intPos marks a bare integer in ORDER BY / GROUP BY: a position in
 	// the output list (which one is a literal, so any of them).
 	intPos bool
@@ -490,7 +489,7 @@ func collectExpr(m protoreflect.Message, e *qExpr, depth int) {
 	case *pg_query.A_Const:
 		return
 	case *pg_query.ParamRef:
-		e.params = true
+		// A parameter is the client's own value.
 		return
 	case *pg_query.SubLink:
 		if x.Testexpr != nil {
