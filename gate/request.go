@@ -75,6 +75,11 @@ type SQLStatement struct {
 	// when "*" is among them): a predicate on a masked column reveals it a
 	// bit at a time.
 	MaskedColumnsFiltered []string `json:"masked_columns_filtered,omitempty" cel:"masked_columns_filtered"`
+	// MaskedColumnsComputed are the masked columns (as above) an output
+	// expression computes on rather than passes through (lower(name),
+	// name::int, CASE WHEN name ... END): the result is masked, but an
+	// error or a delay computed from the value is an oracle of its own.
+	MaskedColumnsComputed []string `json:"masked_columns_computed,omitempty" cel:"masked_columns_computed"`
 }
 
 // SQLTable is a table a statement reads or writes.

@@ -125,6 +125,12 @@
 //	    when: identity.kind == "agent" && sql.statements.exists(s, s.masked_columns_filtered.size() > 0)
 //	    action: deny
 //
+// masked_columns_computed lists the masked columns an output expression
+// computes on instead of passing through (lower(name), name::int, CASE
+// WHEN name ... END): the value comes back masked, but an error or a delay
+// computed from it (1/(CASE WHEN name LIKE 'A%' THEN 0 ELSE 1 END),
+// pg_sleep) is an oracle as well; a strict policy denies it too.
+//
 // A view's or function's own predicates are the author's, not the
 // client's: they are not listed (a function's are part of its result's
 // lineage instead). Resolving needs the catalog: when it cannot be read,

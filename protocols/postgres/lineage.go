@@ -97,11 +97,13 @@ type qFrom struct {
 	quals      qExpr
 }
 
-// qTarget is one output expression, or a star.
+// qTarget is one output expression, or a star. plain marks a bare column
+// reference (passed through, not computed on).
 type qTarget struct {
-	name string
-	expr qExpr
-	star *colRef
+	name  string
+	expr  qExpr
+	star  *colRef
+	plain bool
 }
 
 // qExpr is everything an expression depends on: lineage treats an
@@ -424,7 +426,7 @@ func buildTargets(nodes []*pg_query.Node, depth int) []qTarget {
 		if name == "" {
 			name = figureColname(rt.Val)
 		}
-		out = append(out, qTarget{name: name, expr: buildExpr(rt.Val, depth)})
+		out = append(out, qTarget{name: name, expr: buildExpr(rt.Val, depth), plain: rt.Val.GetColumnRef() != nil})
 	}
 	return out
 }

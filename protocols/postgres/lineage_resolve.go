@@ -136,6 +136,10 @@ type resolvedStmt struct {
 	// filter holds the columns the statement uses outside its output list
 	// (WHERE, JOIN, GROUP BY, HAVING, ORDER BY, ...), views excepted.
 	filter lin
+	// computed holds the columns the statement's output expressions
+	// compute on (anything but a bare column), views excepted: an error or
+	// a delay computed from a masked value is an oracle too.
+	computed lin
 	// touch holds every column the statement evaluates, views included:
 	// an error about any of them may quote its value.
 	touch lin
@@ -172,6 +176,7 @@ type resolver struct {
 	depth    int
 	body     int // inside a view or function body
 	filter   lin
+	computed lin // columns output expressions compute on (not views')
 	touch    lin
 	stack    []*lin // local filter collectors (sub-queries used as values)
 	volatile bool   // depends on session state: not memoised
@@ -383,8 +388,12 @@ func (r *resolver) targets(ts []qTarget, sc *scope, stars []*relCols) *relCols {
 	}
 	for _, t := range ts {
 		if t.star == nil {
+			l := r.expr(t.expr, sc, nil)
+			if !t.plain && r.body == 0 {
+				r.computed.union(l)
+			}
 			out.names = append(out.names, t.name)
-			out.lins = append(out.lins, r.expr(t.expr, sc, nil))
+			out.lins = append(out.lins, l)
 			continue
 		}
 		if len(t.star.parts) == 0 {

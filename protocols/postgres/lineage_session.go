@@ -90,7 +90,7 @@ func (s *sessionLineage) rememberPlans(stmts []Statement, i int) {
 
 // allUnknown is the lineage of a statement the proxy cannot follow.
 func allUnknown() *resolvedStmt {
-	return &resolvedStmt{out: unknownRel(), filter: lin{unknown: true}, touch: lin{unknown: true}}
+	return &resolvedStmt{out: unknownRel(), filter: lin{unknown: true}, computed: lin{unknown: true}, touch: lin{unknown: true}}
 }
 
 // lineageOf resolves the lineage of st (nil: unknown).
@@ -117,7 +117,7 @@ func (k *catalog) resolve(ctx context.Context, plan *qQuery, sess *sessionLineag
 	if r.err != nil {
 		return nil, r.err
 	}
-	res := &resolvedStmt{out: out, filter: r.filter, touch: r.touch}
+	res := &resolvedStmt{out: out, filter: r.filter, computed: r.computed, touch: r.touch}
 	if out != nil {
 		res.touch.union(out.whole)
 	}
@@ -224,8 +224,9 @@ func (c *conn) resolveColumns(r *result) error {
 }
 
 // annotateLineage sets, on each statement the rules see, the columns it
-// uses outside its output list (filter_columns) and those of them a field
-// rule of the rule file covers (masked_columns_filtered). It also notes the
+// uses outside its output list (filter_columns), those of them a field
+// rule of the rule file covers (masked_columns_filtered), and the covered
+// columns its output expressions compute on (masked_columns_computed). It also notes the
 // cursors and prepared statements the statements define. An error means
 // the catalog could not be read: the caller refuses.
 func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error {
@@ -255,28 +256,39 @@ func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error
 		if res.filter.unknown {
 			fc = append(fc, "*")
 		}
-		var masked []string
-		for _, f := range res.filter.fields {
-			if all.FieldStrategy(f) != "" {
+		out[i].FilterColumns = fc
+		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, res.filter); err != nil {
+			return err
+		}
+		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, res.computed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maskedOf returns the fields of l that p covers, sorted; every covered
+// column of the database when l is unknown.
+func (c *conn) maskedOf(p *mask.Policy, l lin) ([]string, error) {
+	var masked []string
+	for _, f := range l.fields {
+		if p.FieldStrategy(f) != "" {
+			masked = append(masked, f)
+		}
+	}
+	if l.unknown {
+		cov, err := c.srv.catalog.covered(c.ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range cov {
+			if !slices.Contains(masked, f) {
 				masked = append(masked, f)
 			}
 		}
-		if res.filter.unknown {
-			cov, err := c.srv.catalog.covered(c.ctx, all)
-			if err != nil {
-				return err
-			}
-			for _, f := range cov {
-				if !slices.Contains(masked, f) {
-					masked = append(masked, f)
-				}
-			}
-		}
-		slices.Sort(masked)
-		out[i].FilterColumns = fc
-		out[i].MaskedColumnsFiltered = masked
 	}
-	return nil
+	slices.Sort(masked)
+	return masked, nil
 }
 
 // lineageCommand notes, from a CommandComplete the server sent, that a

@@ -269,6 +269,7 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 		"SELECT low FROM customer_names WHERE id = 2",
 		"SELECT name FROM customers UNION ALL SELECT 'k'",
 		"SELECT * FROM customers NATURAL JOIN orders",
+		"SELECT 1 / (CASE WHEN name LIKE 'X%' THEN 1 ELSE 2 END) FROM customers",
 	}
 	ctx := context.Background()
 	for name, m := range modes {
@@ -297,8 +298,8 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 			}
 		})
 	}
-	// Rules saw the attribute: the decision records it.
-	found := false
+	// Rules saw the attributes: the decisions record them.
+	found, computed, plain := false, false, false
 	for _, sid := range tg.rec.Sessions() {
 		for _, e := range tg.rec.GateEvents(sid) {
 			if e.Request == nil || e.Request.SQL == nil {
@@ -308,11 +309,17 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 				if slices.Equal(s.MaskedColumnsFiltered, []string{"customers.name"}) && slices.Contains(s.FilterColumns, "customers.name") {
 					found = true
 				}
+				switch s.Text {
+				case "SELECT 1 / (CASE WHEN name LIKE 'X%' THEN 1 ELSE 2 END) FROM customers":
+					computed = slices.Equal(s.MaskedColumnsComputed, []string{"customers.name"}) && len(s.MaskedColumnsFiltered) == 0
+				case "SELECT id, name FROM customers WHERE id = 1":
+					plain = len(s.MaskedColumnsComputed) == 0 && len(s.MaskedColumnsFiltered) == 0 && slices.Equal(s.FilterColumns, []string{"customers.id"})
+				}
 			}
 		}
 	}
-	if !found {
-		t.Fatal("no recorded statement carries masked_columns_filtered")
+	if !found || !computed || !plain {
+		t.Fatalf("recorded attributes: filtered %v, computed %v, plain read %v", found, computed, plain)
 	}
 }
 
