@@ -64,6 +64,22 @@ type SQLStatement struct {
 	// Opaque marks what cannot be judged statically (DO, CALL, EXECUTE,
 	// CREATE FUNCTION, COPY ... PROGRAM, SET ROLE).
 	Opaque bool `json:"opaque" cel:"opaque"`
+	// FilterColumns are the base columns ("table.column", through
+	// sub-queries, CTEs and views) the statement uses outside its output
+	// list: WHERE, JOIN, GROUP BY, HAVING, ORDER BY, DISTINCT ON, LIMIT,
+	// and sub-queries there. "*" stands for columns that cannot be known
+	// (an opaque function or relation).
+	FilterColumns []string `json:"filter_columns,omitempty" cel:"filter_columns"`
+	// MaskedColumnsFiltered are the FilterColumns a field rule of the rule
+	// file's masking section covers (every such column of the database
+	// when "*" is among them): a predicate on a masked column reveals it a
+	// bit at a time.
+	MaskedColumnsFiltered []string `json:"masked_columns_filtered,omitempty" cel:"masked_columns_filtered"`
+	// MaskedColumnsComputed are the masked columns (as above) an output
+	// expression computes on rather than passes through (lower(name),
+	// name::int, CASE WHEN name ... END): the result is masked, but an
+	// error or a delay computed from the value is an oracle of its own.
+	MaskedColumnsComputed []string `json:"masked_columns_computed,omitempty" cel:"masked_columns_computed"`
 }
 
 // SQLTable is a table a statement reads or writes.

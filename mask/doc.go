@@ -76,6 +76,22 @@
 // Commas do not separate digit groups (CSV rows, arrays such as
 // [4,1,1,1,...]), and IDN domains are not e-mail domains.
 //
+// Detectors or field rules. Detectors catch values by their look: a card
+// number, an e-mail address, a token, wherever it appears (a column, a JSON
+// document, an error message, a shell's output), but only while it still
+// looks like one: translate(card, '0123456789', 'abcdefghij'), hex, halves
+// cut with substr, or a value with no shape at all (a name, a diagnosis)
+// pass them. Field rules catch columns by their lineage: "customers.name"
+// masks every value that comes from that column, whatever it looks like and
+// whatever the query did to it, as far as the protocol can follow the data
+// (the PostgreSQL gateway follows it through sub-queries, CTEs, views and
+// SQL functions, and masks what it cannot follow when any column is
+// covered). Use detectors as the net under everything and for data that
+// leaks into free text; use field rules for every column known to be
+// sensitive, above all one whose values no detector recognises. Field
+// rules are the defence that holds against transforms; their cost is
+// over-masking of computed columns whose lineage cannot be proven.
+//
 // Detectors are hand-written scanners over bytes, prefiltered by cheap byte
 // checks (digit runs, '@', ':') or by one Aho-Corasick pass over the
 // keywords of every secret, and validated by checksums (Luhn, mod 97) or

@@ -120,6 +120,9 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		}
 		return c.send(out)
 	case 'C', 'I', 's': // CommandComplete, EmptyQueryResponse, PortalSuspended
+		if typ == 'C' {
+			c.lineageCommand(body)
+		}
 		if typ == 'C' && bs.cur != nil {
 			var cc pgproto3.CommandComplete
 			if err := cc.Decode(body); err == nil {
@@ -161,6 +164,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if err != nil {
 			return err
 		}
+		if scrubbed, err := c.lineageError(head, p, masked); err != nil {
+			return err
+		} else if scrubbed {
+			changed = true
+		}
 		if !changed {
 			return c.send(raw)
 		}
@@ -179,6 +187,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if err != nil {
 			return err
 		}
+		if scrubbed, err := c.lineageError(head, p, masked); err != nil {
+			return err
+		} else if scrubbed {
+			changed = true
+		}
 		if !changed {
 			return c.send(raw)
 		}
@@ -192,7 +205,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if err := n.Decode(body); err != nil {
 			return err
 		}
-		v, _, err := bs.last.Value("", n.Payload)
+		field, err := c.notificationField(bs.last)
+		if err != nil {
+			return err
+		}
+		v, _, err := bs.last.Value(field, n.Payload)
 		if err != nil {
 			return err
 		}
@@ -202,6 +219,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		}
 	case 'Z': // ReadyForQuery
 		_ = c.finishResult(bs)
+		c.lineageReady(body)
 		bs.queryIdx = 0
 		for {
 			o := c.q.pop()

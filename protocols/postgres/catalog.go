@@ -7,26 +7,175 @@ import (
 	"sync"
 	"time"
 
+	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// catalog names result columns: RowDescription carries a table OID and
-// attribute number, field rules speak of "table.column". It asks the
-// upstream's catalog on a connection of its own and caches the answers.
+// catalog answers what lineage and masking need from the upstream's own
+// catalog: the "table.column" of a RowDescription field, the columns of a
+// relation, the definition of a view or materialized view, the language and
+// body of a function. It asks on a connection of its own and caches the
+// answers for catalogTTL; a session that changed the schema, or a
+// statement that failed on a missing relation or column, starts it over.
+//
+// Names are resolved in every schema at once (the union of what each
+// candidate could return): the catalog connection cannot see a session's
+// search_path, so no guess about it is made.
 type catalog struct {
 	cfg *pgconn.Config
 
-	mu     sync.Mutex
-	pc     *pgconn.PgConn
-	cols   map[[2]uint32]string
-	tables map[string][]string
+	mu             sync.Mutex
+	pc             *pgconn.PgConn
+	gen            uint64
+	loaded         time.Time
+	checked        time.Time
+	version        string
+	lastInvalidate time.Time
+
+	cols     map[[2]uint32]string
+	tables   map[string][]string
+	rels     map[string][]relInfo
+	funcs    map[string][]funcInfo
+	userOps  map[string]bool
+	universe []string
+
+	// Memos of derived lineage, valid for one generation.
+	views  map[uint32]*viewMemo
+	fns    map[string]*fnMemo
+	stmts  map[*qQuery]*resolvedStmt
+	reps   map[*mask.Policy]string
+	covers map[*mask.Policy][]string
 }
+
+// catalogCheckEvery is how often (at most) the catalog's version is read
+// while statements flow: a schema change made outside the gateway (a view
+// redefined by a migration) is seen at most this late.
+const catalogCheckEvery = time.Second
+
+// catalogTTL bounds how long any answer is kept, version or not.
+const catalogTTL = 5 * time.Minute
+
+// catalogVersion changes whenever a relation, view, function, column,
+// schema or operator is created, changed or dropped (every such change
+// writes a new row version in these catalogs).
+const catalogVersion = `SELECT
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_rewrite) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_proc) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_attribute) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_namespace) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_operator)`
+
+// invalidateEvery bounds how often failing statements can flush the cache,
+// so a client cannot turn errors into a flood of catalog queries.
+const invalidateEvery = time.Second
 
 // maxCatalogEntries bounds each cache; past it the cache starts over.
 const maxCatalogEntries = 65536
 
+// maxPolicyMemo bounds the memos kept per masking policy.
+const maxPolicyMemo = 256
+
+// maxStatementMemo bounds the memo of resolved statements (keyed by plan,
+// so uncached classifications add a new entry each time).
+const maxStatementMemo = 4096
+
+// relInfo is one relation of a given name.
+type relInfo struct {
+	oid     uint32
+	schema  string
+	name    string
+	kind    byte // pg_class.relkind
+	cols    []string
+	viewdef string
+}
+
+// funcInfo is one function of a given name.
+type funcInfo struct {
+	oid    uint32
+	schema string
+	lang   uint32 // 12 internal, 13 C, 14 SQL
+	kind   byte   // f, a, w, p
+	body   string // SQL functions: the body text
+}
+
+type viewMemo struct {
+	done  bool
+	rel   *relCols
+	touch lin
+}
+
+type fnMemo struct {
+	done bool
+	l    lin
+}
+
 func newCatalog(cfg *pgconn.Config) *catalog {
-	return &catalog{cfg: cfg, cols: map[[2]uint32]string{}, tables: map[string][]string{}}
+	k := &catalog{cfg: cfg}
+	k.reset()
+	return k
+}
+
+// reset forgets everything; k.mu is held.
+func (k *catalog) reset() {
+	k.gen++
+	k.loaded = time.Now()
+	k.cols = map[[2]uint32]string{}
+	k.tables = map[string][]string{}
+	k.rels = map[string][]relInfo{}
+	k.funcs = map[string][]funcInfo{}
+	k.userOps = nil
+	k.universe = nil
+	k.views = map[uint32]*viewMemo{}
+	k.fns = map[string]*fnMemo{}
+	k.stmts = map[*qQuery]*resolvedStmt{}
+	k.reps = map[*mask.Policy]string{}
+	k.covers = map[*mask.Policy][]string{}
+}
+
+// fresh starts the cache over when the catalog's version changed (read at
+// most every catalogCheckEvery) or the cache is older than catalogTTL;
+// k.mu is held. An error reading the version starts over as well: the
+// queries that follow report it.
+func (k *catalog) fresh(ctx context.Context) {
+	if time.Since(k.loaded) > catalogTTL {
+		k.reset()
+	}
+	if time.Since(k.checked) < catalogCheckEvery {
+		return
+	}
+	k.checked = time.Now()
+	rows, err := k.query(ctx, catalogVersion)
+	v := ""
+	if err == nil && len(rows) == 1 && len(rows[0]) == 1 {
+		v = rows[0][0]
+	}
+	if v == "" || v != k.version {
+		if k.version != "" || v == "" {
+			k.reset()
+		}
+		k.version = v
+	}
+}
+
+// invalidate forgets every answer: the schema may have changed.
+func (k *catalog) invalidate() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.reset()
+	k.lastInvalidate = time.Now()
+}
+
+// invalidateSoon forgets every answer unless that was done less than
+// invalidateEvery ago.
+func (k *catalog) invalidateSoon() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if time.Since(k.lastInvalidate) < invalidateEvery {
+		return
+	}
+	k.reset()
+	k.lastInvalidate = time.Now()
 }
 
 func (k *catalog) close() {
@@ -40,6 +189,7 @@ func (k *catalog) close() {
 	}
 }
 
+// query runs one catalog query; k.mu is held.
 func (k *catalog) query(ctx context.Context, sql string, args ...string) ([][]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -76,6 +226,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, e
 	key := [2]uint32{oid, uint32(att)}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.fresh(ctx)
 	if n, ok := k.cols[key]; ok {
 		return n, nil
 	}
@@ -100,6 +251,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, e
 func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.fresh(ctx)
 	if cols, ok := k.tables[name]; ok {
 		return cols, nil
 	}
@@ -120,4 +272,206 @@ func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, erro
 	}
 	k.tables[name] = cols
 	return cols, nil
+}
+
+// relations returns every relation called name (in schema, when given),
+// with its columns and, for a view or materialized view, its definition.
+func (k *catalog) relations(ctx context.Context, schema, name string) ([]relInfo, uint64, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	gen := k.gen
+	all, ok := k.rels[name]
+	if !ok {
+		rows, err := k.query(ctx, `SELECT c.oid, n.nspname, c.relkind,
+			CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
+			coalesce(a.attname, '')
+			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+			WHERE c.relname = $1 ORDER BY c.oid, a.attnum`, name)
+		if err != nil {
+			return nil, gen, err
+		}
+		for _, r := range rows {
+			if len(r) != 5 {
+				continue
+			}
+			oid, _ := strconv.ParseUint(r[0], 10, 32)
+			if len(all) == 0 || all[len(all)-1].oid != uint32(oid) {
+				ri := relInfo{oid: uint32(oid), schema: r[1], name: name, viewdef: r[3]}
+				if r[2] != "" {
+					ri.kind = r[2][0]
+				}
+				all = append(all, ri)
+			}
+			if r[4] != "" {
+				all[len(all)-1].cols = append(all[len(all)-1].cols, r[4])
+			}
+		}
+		if len(k.rels) >= maxCatalogEntries {
+			k.rels = map[string][]relInfo{}
+		}
+		k.rels[name] = all
+	}
+	if schema == "" {
+		return all, gen, nil
+	}
+	var out []relInfo
+	for _, r := range all {
+		if r.schema == schema {
+			out = append(out, r)
+		}
+	}
+	return out, gen, nil
+}
+
+// functions returns every function called name (in schema, when given).
+func (k *catalog) functions(ctx context.Context, schema, name string) ([]funcInfo, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	all, ok := k.funcs[name]
+	if !ok {
+		rows, err := k.query(ctx, `SELECT p.oid, n.nspname, p.prolang, p.prokind,
+			CASE WHEN p.prolang = 14 THEN coalesce(nullif(p.prosrc, ''), 'BEGIN ATOMIC ' ||
+				coalesce(pg_catalog.pg_get_function_sqlbody(p.oid), '') || ' END') ELSE '' END
+			FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+			WHERE p.proname = $1 ORDER BY p.oid`, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if len(r) != 5 {
+				continue
+			}
+			oid, _ := strconv.ParseUint(r[0], 10, 32)
+			lang, _ := strconv.ParseUint(r[2], 10, 32)
+			fi := funcInfo{oid: uint32(oid), schema: r[1], lang: uint32(lang), body: r[4]}
+			if r[3] != "" {
+				fi.kind = r[3][0]
+			}
+			all = append(all, fi)
+		}
+		if len(k.funcs) >= maxCatalogEntries {
+			k.funcs = map[string][]funcInfo{}
+		}
+		k.funcs[name] = all
+	}
+	if schema == "" {
+		return all, nil
+	}
+	var out []funcInfo
+	for _, f := range all {
+		if f.schema == schema {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// userOperator reports whether an operator called name is defined outside
+// pg_catalog (its function may read anything).
+func (k *catalog) userOperator(ctx context.Context, name string) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	if k.userOps == nil {
+		rows, err := k.query(ctx, `SELECT DISTINCT o.oprname FROM pg_catalog.pg_operator o
+			JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname <> 'pg_catalog'`)
+		if err != nil {
+			return false, err
+		}
+		k.userOps = map[string]bool{}
+		for _, r := range rows {
+			if len(r) == 1 {
+				k.userOps[r[0]] = true
+			}
+		}
+	}
+	return k.userOps[name], nil
+}
+
+// allColumns returns "table.column" for every column of every relation
+// that holds or shows data: what an opaque function could read.
+func (k *catalog) allColumns(ctx context.Context) ([]string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	if k.universe != nil {
+		return k.universe, nil
+	}
+	rows, err := k.query(ctx, `SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a
+		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+		WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+		ORDER BY c.oid, a.attnum`)
+	if err != nil {
+		return nil, err
+	}
+	u := make([]string, 0, len(rows))
+	for _, r := range rows {
+		if len(r) == 2 {
+			u = append(u, r[0]+"."+r[1])
+		}
+	}
+	k.universe = u
+	return u, nil
+}
+
+// representative returns a column of the database that p masks by a field
+// rule, or "": the field an output of unknown lineage is masked as.
+func (k *catalog) representative(ctx context.Context, p *mask.Policy) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	k.mu.Lock()
+	rep, ok := k.reps[p]
+	k.mu.Unlock()
+	if ok {
+		return rep, nil
+	}
+	cols, err := k.covered(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	if len(cols) > 0 {
+		rep = cols[0]
+	}
+	k.mu.Lock()
+	if len(k.reps) >= maxPolicyMemo {
+		k.reps = map[*mask.Policy]string{}
+	}
+	k.reps[p] = rep
+	k.mu.Unlock()
+	return rep, nil
+}
+
+// covered returns every column of the database that p masks by a field
+// rule.
+func (k *catalog) covered(ctx context.Context, p *mask.Policy) ([]string, error) {
+	if p == nil {
+		return nil, nil
+	}
+	k.mu.Lock()
+	c, ok := k.covers[p]
+	k.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	all, err := k.allColumns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c = []string{}
+	for _, f := range all {
+		if p.FieldStrategy(f) != "" {
+			c = append(c, f)
+		}
+	}
+	k.mu.Lock()
+	if len(k.covers) >= maxPolicyMemo {
+		k.covers = map[*mask.Policy][]string{}
+	}
+	k.covers[p] = c
+	k.mu.Unlock()
+	return c, nil
 }

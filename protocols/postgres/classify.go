@@ -38,15 +38,8 @@ type Statement struct {
 	Prepared    *Statement
 	// ExecuteName is set for SQL-level EXECUTE name.
 	ExecuteName string
-	// Outputs is the column lineage of the result: for each output
-	// expression, the columns it is computed from. Nil when the statement
-	// returns no rows or its shape is unknown.
-	Outputs []Lineage
-	// Star is true when an output list holds * (positions are then unknown).
-	Star bool
-	// Aliases maps every name a table is known by in the statement (alias
-	// or name) to the table name.
-	Aliases map[string]string
+	// StatementLineage is what the proxy needs to mask the result.
+	StatementLineage
 	// CopyOut is set for COPY ... TO STDOUT, CopyIn for COPY ... FROM STDIN.
 	CopyOut, CopyIn bool
 	// CopyTable and CopyColumns name the source of a COPY table TO
@@ -57,14 +50,6 @@ type Statement struct {
 	// Nested marks an entry that repeats a data-modifying statement nested
 	// in the entry before it.
 	Nested bool
-}
-
-// Lineage lists the source columns of one output column.
-type Lineage struct {
-	// Columns as written: "card" or "c.card".
-	Columns []string
-	// Rows names tables used as a whole row (c.*, row_to_json(c)).
-	Rows []string
 }
 
 // ErrUnparsable is returned (wrapped) for SQL the parser rejects.
@@ -128,27 +113,16 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	st.Functions = w.functions
 	st.Columns = w.columns
 	st.Secrets = w.secrets
-	st.Aliases = w.aliases
 	st.Opaque = w.opaque
 	st.ReadOnly = false
 
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
 		st.ReadOnly = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil && w.pureFunctions()
-		st.Outputs, st.Star = selectLineage(s.SelectStmt)
-		if s.SelectStmt.IntoClause != nil {
-			st.Outputs = nil
-		}
-	case *pg_query.Node_InsertStmt:
-		st.Outputs, st.Star = targetLineage(s.InsertStmt.ReturningList)
 	case *pg_query.Node_UpdateStmt:
 		st.HasWhere = s.UpdateStmt.WhereClause != nil
-		st.Outputs, st.Star = targetLineage(s.UpdateStmt.ReturningList)
 	case *pg_query.Node_DeleteStmt:
 		st.HasWhere = s.DeleteStmt.WhereClause != nil
-		st.Outputs, st.Star = targetLineage(s.DeleteStmt.ReturningList)
-	case *pg_query.Node_MergeStmt:
-		st.Outputs, st.Star = targetLineage(s.MergeStmt.ReturningList)
 	case *pg_query.Node_ExplainStmt:
 		analyze := false
 		for _, o := range s.ExplainStmt.Options {
@@ -211,6 +185,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
 	}
+	st.StatementLineage = statementLineage(n)
 	out := []Statement{st}
 	var top protoreflect.ProtoMessage
 	if m := n.ProtoReflect(); m.IsValid() {
@@ -637,85 +612,4 @@ func stringParts(nodes []*pg_query.Node) []string {
 		}
 	}
 	return out
-}
-
-// selectLineage returns the lineage of a SELECT's output columns; set
-// operations merge their arms by position.
-func selectLineage(s *pg_query.SelectStmt) ([]Lineage, bool) {
-	if s == nil {
-		return nil, false
-	}
-	if s.Op != pg_query.SetOperation_SETOP_NONE {
-		l, ls := selectLineage(s.Larg)
-		r, rs := selectLineage(s.Rarg)
-		for i := range l {
-			if i < len(r) {
-				l[i].Columns = append(l[i].Columns, r[i].Columns...)
-				l[i].Rows = append(l[i].Rows, r[i].Rows...)
-			}
-		}
-		return l, ls || rs || len(l) != len(r)
-	}
-	if len(s.ValuesLists) > 0 {
-		return nil, false
-	}
-	return targetLineage(s.TargetList)
-}
-
-func targetLineage(targets []*pg_query.Node) ([]Lineage, bool) {
-	if len(targets) == 0 {
-		return nil, false
-	}
-	out := make([]Lineage, 0, len(targets))
-	star := false
-	for _, t := range targets {
-		rt := t.GetResTarget()
-		if rt == nil {
-			out = append(out, Lineage{})
-			continue
-		}
-		var l Lineage
-		collectRefs(rt.Val.ProtoReflect(), &l, &star, 0)
-		if cr := rt.Val.GetColumnRef(); cr != nil && isStarRef(cr) {
-			star = true
-		}
-		out = append(out, l)
-	}
-	return out, star
-}
-
-func isStarRef(cr *pg_query.ColumnRef) bool {
-	for _, f := range cr.Fields {
-		if f.GetAStar() != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// collectRefs gathers the column references inside an output expression,
-// including those in sub-queries (over-approximation is fail-closed).
-func collectRefs(m protoreflect.Message, l *Lineage, star *bool, depth int) {
-	if !m.IsValid() || depth > maxDepth {
-		return
-	}
-	if cr, ok := m.Interface().(*pg_query.ColumnRef); ok {
-		parts := stringParts(cr.Fields)
-		switch {
-		case isStarRef(cr):
-			if len(parts) > 0 {
-				l.Rows = appendUnique(l.Rows, parts[len(parts)-1])
-			} else {
-				l.Rows = appendUnique(l.Rows, "*")
-			}
-		case len(parts) == 1:
-			// Could be a column or a whole-row reference to a table alias.
-			l.Columns = appendUnique(l.Columns, parts[0])
-			l.Rows = appendUnique(l.Rows, parts[0])
-		case len(parts) >= 2:
-			l.Columns = appendUnique(l.Columns, parts[len(parts)-2]+"."+parts[len(parts)-1])
-		}
-		return
-	}
-	eachMessage(m, func(c protoreflect.Message) { collectRefs(c, l, star, depth+1) })
 }

@@ -59,6 +59,8 @@ type conn struct {
 	params  map[string]string // parse-relevant server settings
 
 	closeOnce sync.Once
+
+	lin sessionLineage // cursors, prepared queries, schema changes (lineage_session.go)
 }
 
 // ServeConn serves one client connection and returns when it ends. The

@@ -62,11 +62,78 @@
 // Masking: DataRow values in text format are masked as text. In binary
 // format, text-like types (text, varchar, char, name, json, jsonb, xml)
 // are masked as text; any other binary value that masking would change is
-// sent as NULL, the one value valid for every type. Field rules name
-// "table.column", resolved from RowDescription through the upstream catalog;
-// a computed column is masked by the rules of the columns it is computed
-// from. COPY table TO STDOUT in text format is masked column by column;
-// other COPY output (a query, csv, binary) is refused when the decision
-// masks results. Each result is recorded as the client saw it, as
-// tab-separated text bounded by Config.MaxRecordBytes.
+// sent as NULL, the one value valid for every type. COPY table TO STDOUT in
+// text format is masked column by column; other COPY output (a query, csv,
+// binary) is refused when the decision masks results. Each result is
+// recorded as the client saw it, as tab-separated text bounded by
+// Config.MaxRecordBytes.
+//
+// Field rules and lineage. Detectors catch values by their look (a card
+// number, an e-mail); field rules catch columns by where the data comes
+// from ("customers.name"), whatever it looks like. Field rules follow the
+// data: each result column is masked as the first base column of its
+// lineage that a field rule covers, through sub-queries in FROM, CTEs
+// (recursive too), LATERAL, set operations, scalar and correlated
+// sub-queries, * and t.*, whole-row references (row_to_json(c), to_json(t),
+// ROW(...)), aggregates, window functions, CASE, COALESCE, casts and every
+// function and operator (an expression is taken to depend on all its
+// inputs). Views and materialized views are followed through their
+// definitions, nested, and SQL-language functions through their bodies,
+// all read from the upstream's catalog on a connection of the gateway's own;
+// a name is resolved in every schema at once, since the session's
+// search_path is not known. The cache is started over when the catalog's
+// version changes (read at most once a second while statements flow), when
+// a session's transaction that ran DDL ends, and when a statement fails on
+// a missing relation, column or function; inside a transaction that ran
+// DDL, the catalog connection cannot see the session's own changes, so
+// every column's lineage is unknown until it ends. Cursors (DECLARE/FETCH)
+// and SQL prepared statements (PREPARE/EXECUTE) carry the lineage of every
+// query ever declared under their name in the session.
+//
+// Fail closed: a column whose lineage cannot be proven free of a covered
+// column is masked — one computed by a function that is neither a built-in
+// computing from its arguments alone nor a SQL function with a readable
+// body (PL/pgSQL, C, a user-defined operator, query_to_xml and other
+// built-ins that read data by name), one of a relation the catalog does not
+// know, the statistics views that copy column values, a FETCH from a cursor
+// the gateway did not see declared. Such a column is masked as soon as any
+// column of the database is covered by a field rule of the decision.
+// Positions in a result are trusted only when the lineage lists as many
+// columns as the RowDescription, with the same names; otherwise every
+// column carries the lineage of all of them. The cost is over-masking: an
+// unrelated computed column in such a statement (my_plpgsql_fn(id), a
+// count next to a masked column behind SELECT *) is masked too; a leak is
+// not acceptable, over-masking is. Errors and notices of a statement that
+// evaluates a covered column are scrubbed (the quoted part of the message,
+// detail, hint, context), since the server quotes values in them
+// ("invalid input syntax for type integer: ..."); NOTIFY payloads, which
+// any session may fill with any value, are masked whole. Known limits: a value
+// copied into another table is that table's column (writes are for rules
+// to refuse), and a schema change made outside the gateway is seen up to a
+// second late.
+//
+// Predicates are a channel too: WHERE name LIKE 'A%', ORDER BY, GROUP BY,
+// DISTINCT ON, a JOIN condition or a sub-query there reveal a masked column
+// a bit at a time. Rules see, per statement, filter_columns (the base
+// columns used outside the output list, through sub-queries, CTEs and
+// views; "*" when unknown) and masked_columns_filtered (those a field rule
+// of the rule file covers, whichever rules apply to the request: the
+// classification runs before the rules), so a rule can deny or review:
+//
+//	rules:
+//	  - name: no-filtering-on-masked-columns
+//	    when: identity.kind == "agent" && sql.statements.exists(s, s.masked_columns_filtered.size() > 0)
+//	    action: deny
+//
+// masked_columns_computed lists the masked columns an output expression
+// computes on instead of passing through (lower(name), name::int, CASE
+// WHEN name ... END): the value comes back masked, but an error or a delay
+// computed from it (1/(CASE WHEN name LIKE 'A%' THEN 0 ELSE 1 END),
+// pg_sleep) is an oracle as well; a strict policy denies it too.
+//
+// A view's or function's own predicates are the author's, not the
+// client's: they are not listed (a function's are part of its result's
+// lineage instead). Resolving needs the catalog: when it cannot be read,
+// the statement is refused. Statements from a Config.Classifier other than
+// the built-in ones carry no lineage plan: their columns are unknown.
 package postgres

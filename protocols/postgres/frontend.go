@@ -182,6 +182,11 @@ func (c *conn) check(command string, payload []byte, stmts []Statement) (*gate.D
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
 	}
+	if err := c.annotateLineage(stmts, req.SQL.Statements); err != nil {
+		c.srv.log.Warn("postgres: column lineage", "session", c.session.ID, "error", err)
+		c.recordDeny(command, "the catalog could not be read to follow column lineage")
+		return nil, refusal("42501", "airlock: denied: the catalog could not be read to follow column lineage")
+	}
 	// Whatever was already allowed runs while this one is judged (or held).
 	if c.uw.Buffered() > 0 {
 		if err := c.uw.Flush(); err != nil {

@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+)
+
+// lineageBenchQueries are the shapes lineage follows, from a point query
+// to a nest of sub-queries, CTEs, LATERAL, views and functions.
+var lineageBenchQueries = []string{
+	"SELECT abalance FROM pgbench_accounts WHERE aid = $1",
+	"SELECT x FROM (SELECT name || '' AS x FROM customers) s",
+	"WITH t AS (SELECT lower(name) AS x FROM customers) SELECT x FROM t",
+	"SELECT v FROM customers c, LATERAL (SELECT c.name || '!' AS v) l",
+	"SELECT * FROM customer_names2 n JOIN orders o ON o.customer_id = n.id WHERE o.total > 3 ORDER BY n.id",
+	"WITH RECURSIVE r(n, x) AS (SELECT 1, name FROM customers UNION ALL SELECT n + 1, x || '' FROM r WHERE n < 2) " +
+		"SELECT o.id, (SELECT max(x) FROM r), shout(string_agg(c.name, ',')) FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY o.id",
+}
+
+// BenchmarkLineage compares, per statement, the parse the classifier does
+// (pg_query) with what lineage adds: building the literal-free plan from
+// the tree, and resolving it against a warm catalog cache (without the
+// per-plan memo, so the walk itself is measured; with it, a repeated
+// statement costs a map lookup).
+func BenchmarkLineage(b *testing.B) {
+	db := newDB(b)
+	ctx := context.Background()
+	url := strings.Replace(testUpstream, "/test?", "/"+db+"?", 1)
+	c, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, lineageFixture+"; CREATE TABLE pgbench_accounts (aid int, bid int, abalance int, filler text)").ReadAll(); err != nil {
+		b.Fatal(err)
+	}
+	_ = c.Close(ctx)
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat := newCatalog(cfg)
+	defer cat.close()
+	plans := make([]*qQuery, len(lineageBenchQueries))
+	trees := make([]*pg_query.ParseResult, len(lineageBenchQueries))
+	for i, q := range lineageBenchQueries {
+		tree, err := pg_query.Parse(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		trees[i] = tree
+		plans[i] = statementLineage(tree.Stmts[0].Stmt).plan
+		if _, err := cat.resolve(ctx, plans[i], nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("parse", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := pg_query.Parse(lineageBenchQueries[i%len(lineageBenchQueries)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("build", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			_ = statementLineage(trees[i%len(trees)].Stmts[0].Stmt)
+		}
+	})
+	b.Run("resolve", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			r := &resolver{ctx: ctx, cat: cat, gen: cat.gen}
+			r.query(plans[i%len(plans)], nil)
+			if r.err != nil {
+				b.Fatal(r.err)
+			}
+		}
+	})
+	b.Run("memoised", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := cat.resolve(ctx, plans[i%len(plans)], nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

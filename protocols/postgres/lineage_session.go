@@ -1,0 +1,459 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// sessionLineage is what lineage needs from a session's history: the
+// queries behind its cursors and SQL-level prepared statements, and
+// whether a schema change ran in the open transaction.
+type sessionLineage struct {
+	mu       sync.Mutex
+	cursors  map[string][]*qQuery
+	prepared map[string][]*qQuery
+
+	// ddl is set (by the upstream goroutine, from CommandComplete) when the
+	// server ran a schema change in the open transaction: the catalog
+	// connection cannot see it, so lineage is unknown until the
+	// transaction ends.
+	ddl atomic.Bool
+}
+
+// maxRemembered bounds the queries remembered per name and the names.
+const maxRemembered = 64
+
+// remember adds q to what name may run. Names are only ever added to,
+// never replaced: a DECLARE or PREPARE the server refused must not hide
+// the query it kept.
+func (s *sessionLineage) remember(cursor bool, name string, q *qQuery) {
+	if q == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := &s.prepared
+	if cursor {
+		m = &s.cursors
+	}
+	if *m == nil {
+		*m = map[string][]*qQuery{}
+	}
+	l := (*m)[name]
+	if slices.Contains(l, q) {
+		return
+	}
+	if len(l) >= maxRemembered || len(*m) >= 4*maxRemembered*maxRemembered {
+		// Too much to follow: whatever runs under this name is unknown.
+		(*m)[name] = []*qQuery{{kind: qOpaque}}
+		return
+	}
+	(*m)[name] = append(l, q)
+}
+
+func (s *sessionLineage) plans(cursor bool, name string) []*qQuery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cursor {
+		return s.cursors[name]
+	}
+	return s.prepared[name]
+}
+
+// rememberPlans records the cursor or prepared statement stmts[i] defines.
+func (s *sessionLineage) rememberPlans(stmts []Statement, i int) {
+	p := stmts[i].plan
+	if p == nil {
+		return
+	}
+	switch {
+	case p.declare:
+		s.remember(true, p.name, p.inner)
+	case p.prepare:
+		s.remember(false, p.name, p.inner)
+	case p.kind == qExecute:
+		// The proxy lists what EXECUTE runs right after it (a statement
+		// prepared by SQL or by the extended protocol).
+		for j := i + 1; j < len(stmts) && stmts[j].Nested; j++ {
+			s.remember(false, p.name, stmts[j].plan)
+		}
+	}
+}
+
+// allUnknown is the lineage of a statement the proxy cannot follow.
+func allUnknown() *resolvedStmt {
+	return &resolvedStmt{out: unknownRel(), filter: lin{unknown: true}, computed: lin{unknown: true}, touch: lin{unknown: true}}
+}
+
+// lineageOf resolves the lineage of st (nil: unknown).
+func (c *conn) lineageOf(st *Statement) (*resolvedStmt, error) {
+	if st == nil || st.plan == nil || c.lin.ddl.Load() {
+		return allUnknown(), nil
+	}
+	return c.srv.catalog.resolve(c.ctx, st.plan, &c.lin)
+}
+
+// resolve follows a plan through the catalog, memoised per plan for the
+// catalog's generation.
+func (k *catalog) resolve(ctx context.Context, plan *qQuery, sess *sessionLineage) (*resolvedStmt, error) {
+	k.mu.Lock()
+	k.fresh(ctx)
+	gen := k.gen
+	m := k.stmts[plan]
+	k.mu.Unlock()
+	if m != nil {
+		return m, nil
+	}
+	r := &resolver{ctx: ctx, cat: k, sess: sess, gen: gen}
+	out := r.query(plan, nil)
+	if r.err != nil {
+		return nil, r.err
+	}
+	res := &resolvedStmt{out: out, filter: r.filter, computed: r.computed, touch: r.touch}
+	if out != nil {
+		res.touch.union(out.whole)
+	}
+	if !r.volatile {
+		k.mu.Lock()
+		if k.gen == gen {
+			if len(k.stmts) >= maxStatementMemo {
+				k.stmts = map[*qQuery]*resolvedStmt{}
+			}
+			k.stmts[plan] = res
+		}
+		k.mu.Unlock()
+	}
+	return res, nil
+}
+
+// firstCovered returns the first field of l that p masks by a field rule.
+func firstCovered(p *mask.Policy, l lin) string {
+	for _, f := range l.fields {
+		if p.FieldStrategy(f) != "" {
+			return f
+		}
+	}
+	return ""
+}
+
+// maxNameLen is how much of a column name the server keeps (NAMEDATALEN-1).
+const maxNameLen = 63
+
+func sameName(ours string, wire []byte) bool {
+	if len(ours) <= maxNameLen {
+		return ours == string(wire)
+	}
+	// Truncated by the server, on a character boundary.
+	return len(wire) > maxNameLen-4 && strings.HasPrefix(ours, string(wire))
+}
+
+// resolveColumns names the masking field of every column of r. A column
+// the catalog names ("customers.card") and a field rule covers keeps that
+// name. Otherwise the column is masked as the first base column of its
+// lineage that a field rule covers, followed through sub-queries, CTEs,
+// set operations, views, SQL functions and every expression; a column
+// whose lineage is unknown is masked as any covered column of the
+// database. Positions are trusted only when the lineage lists as many
+// columns as the RowDescription, with the same names; otherwise every
+// column carries the lineage of all of them (fail closed).
+func (c *conn) resolveColumns(r *result) error {
+	r.resolved = true
+	r.cols = make([]string, len(r.fields))
+	res, err := c.lineageOf(r.stmt)
+	if err != nil {
+		return err
+	}
+	positional := res.out != nil && !res.out.any && len(res.out.names) == len(r.fields)
+	for i := 0; positional && i < len(r.fields); i++ {
+		positional = sameName(res.out.names[i], r.fields[i].Name)
+	}
+	p := r.policy
+	rep, repDone := "", false
+	for i, f := range r.fields {
+		name := ""
+		if f.TableOID != 0 && f.TableAttributeNumber > 0 {
+			n, err := c.srv.catalog.column(c.ctx, f.TableOID, f.TableAttributeNumber)
+			if err != nil {
+				return err
+			}
+			name = n
+		}
+		if name != "" && p.FieldStrategy(name) != "" {
+			r.cols[i] = name
+			continue
+		}
+		var l lin
+		switch {
+		case res.out == nil:
+		case positional:
+			l = res.out.lins[i]
+		default:
+			l = res.out.whole
+		}
+		if src := firstCovered(p, l); src != "" {
+			r.cols[i] = src
+			continue
+		}
+		if l.unknown {
+			if !repDone {
+				if rep, err = c.srv.catalog.representative(c.ctx, p); err != nil {
+					return err
+				}
+				repDone = true
+			}
+			if rep != "" {
+				r.cols[i] = rep
+				continue
+			}
+		}
+		if name != "" {
+			r.cols[i] = name
+		} else {
+			r.cols[i] = string(f.Name)
+		}
+	}
+	return nil
+}
+
+// annotateLineage sets, on each statement the rules see, the columns it
+// uses outside its output list (filter_columns), those of them a field
+// rule of the rule file covers (masked_columns_filtered), and the covered
+// columns its output expressions compute on (masked_columns_computed). It also notes the
+// cursors and prepared statements the statements define. An error means
+// the catalog could not be read: the caller refuses.
+func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error {
+	var all *mask.Policy
+	if rs := c.srv.cfg.Gate.Rules(); rs != nil {
+		if eng := rs.Masks(); eng != nil {
+			p, err := eng.Policy(eng.Names())
+			if err != nil {
+				return err
+			}
+			all = p
+		}
+	}
+	for i := range stmts {
+		c.lin.rememberPlans(stmts, i)
+		if stmts[i].Nested && stmts[i].plan == nil {
+			// A data-modifying statement repeated from the one before,
+			// which carries the lineage.
+			continue
+		}
+		res, err := c.lineageOf(&stmts[i])
+		if err != nil {
+			return err
+		}
+		fc := slices.Clone(res.filter.fields)
+		slices.Sort(fc)
+		if res.filter.unknown {
+			fc = append(fc, "*")
+		}
+		out[i].FilterColumns = fc
+		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, res.filter); err != nil {
+			return err
+		}
+		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, res.computed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maskedOf returns the fields of l that p covers, sorted; every covered
+// column of the database when l is unknown.
+func (c *conn) maskedOf(p *mask.Policy, l lin) ([]string, error) {
+	var masked []string
+	for _, f := range l.fields {
+		if p.FieldStrategy(f) != "" {
+			masked = append(masked, f)
+		}
+	}
+	if l.unknown {
+		cov, err := c.srv.catalog.covered(c.ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range cov {
+			if !slices.Contains(masked, f) {
+				masked = append(masked, f)
+			}
+		}
+	}
+	slices.Sort(masked)
+	return masked, nil
+}
+
+// lineageCommand notes, from a CommandComplete the server sent, that a
+// schema change ran: lineage is unknown until the transaction ends.
+func (c *conn) lineageCommand(body []byte) {
+	tag := string(bytes.TrimRight(body, "\x00"))
+	verb, _, _ := strings.Cut(tag, " ")
+	switch verb {
+	case "CREATE", "ALTER", "DROP", "IMPORT", "DO", "CALL", "COMMENT", "SECURITY", "REFRESH":
+		c.lin.ddl.Store(true)
+	}
+}
+
+// lineageReady ends the unknown state at the end of a transaction in
+// which the schema changed, and starts the catalog over so every session
+// sees the change.
+func (c *conn) lineageReady(body []byte) {
+	if len(body) == 1 && body[0] == 'I' && c.lin.ddl.Load() {
+		c.srv.catalog.invalidate()
+		c.lin.ddl.Store(false)
+	}
+}
+
+// notificationField is the field a NOTIFY payload is masked as: any session
+// (a trigger, pg_notify(name)) may send any value, so its lineage is
+// unknown, and it is masked whenever a field rule of p covers a column of
+// the database.
+func (c *conn) notificationField(p *mask.Policy) (string, error) {
+	return c.srv.catalog.representative(c.ctx, p)
+}
+
+// schemaErrors are SQLSTATEs that suggest the catalog cache is stale.
+var schemaErrors = map[string]bool{
+	"42P01": true, // undefined_table
+	"42703": true, // undefined_column
+	"42883": true, // undefined_function
+	"42704": true, // undefined_object
+	"0A000": true, // feature_not_supported: "cached plan must not change result type"
+}
+
+// lineageError handles an error or notice of the statements of o: a
+// schema error starts the catalog over, and when the statements evaluate a
+// column a field rule of p covers (or one of unknown lineage while any
+// column is covered) every part of the message that may quote a value is
+// masked: detectors do not recognise such a value, and the server quotes
+// values in errors ("invalid input syntax for type integer: ...").
+func (c *conn) lineageError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (bool, error) {
+	if schemaErrors[e.Code] {
+		c.srv.catalog.invalidateSoon()
+	}
+	if p == nil || o == nil {
+		return false, nil
+	}
+	stmts := o.stmts
+	if len(stmts) == 0 {
+		if o.kind != opQuery && o.kind != opExecute {
+			return false, nil
+		}
+		// A statement the proxy has no lineage for: unknown.
+		stmts = []Statement{{}}
+	}
+	touched := false
+	for i := range stmts {
+		res, err := c.lineageOf(&stmts[i])
+		if err != nil {
+			return false, err
+		}
+		if firstCovered(p, res.touch) != "" {
+			touched = true
+			break
+		}
+		if res.touch.unknown {
+			rep, err := c.srv.catalog.representative(c.ctx, p)
+			if err != nil {
+				return false, err
+			}
+			if rep != "" {
+				touched = true
+				break
+			}
+		}
+	}
+	if !touched {
+		return false, nil
+	}
+	var texts []string
+	for _, st := range stmts {
+		texts = append(texts, st.Text)
+	}
+	scrubError(e, texts)
+	return true, nil
+}
+
+// scrubError removes what may quote a value from an error or notice: the
+// quoted part of the message (from the first double quote to the last),
+// the text after a colon when nothing is quoted, the whole message of an
+// error raised by a function, and the detail, hint, context and internal
+// query. The SQLSTATE and identifiers stay, and so does a message whose
+// quoted parts all come from the statement's own text (a misspelt column:
+// the client wrote it, it is no data).
+func scrubError(e *pgproto3.ErrorResponse, texts []string) {
+	const masked = "[masked]"
+	msg := e.Message
+	switch {
+	case strings.HasPrefix(e.Code, "P0") || strings.HasPrefix(e.Code, "38") || strings.HasPrefix(e.Code, "39") ||
+		!standardClass(e.Code) || e.Where != "" || e.Routine == "exec_stmt_raise":
+		// Raised by a function (RAISE NOTICE '%', name has no quotes and
+		// an ordinary code): its text is the function's to choose.
+		msg = "[masked: the message may quote a masked column]"
+	case quotesFromText(msg, texts):
+	case strings.Count(msg, `"`) >= 1:
+		first, last := strings.IndexByte(msg, '"'), strings.LastIndexByte(msg, '"')
+		if first == last {
+			msg = msg[:first] + `"` + masked
+		} else {
+			msg = msg[:first] + `"` + masked + msg[last:]
+		}
+	case strings.Contains(msg, ": "):
+		i := strings.Index(msg, ": ")
+		msg = msg[:i+2] + masked
+	}
+	e.Message = msg
+	for _, s := range []*string{&e.Detail, &e.Hint, &e.Where, &e.InternalQuery} {
+		if *s != "" {
+			*s = masked
+		}
+	}
+	for k := range e.UnknownFields {
+		e.UnknownFields[k] = masked
+	}
+}
+
+// quotesFromText reports whether msg quotes something and every quoted
+// part of it occurs in one of texts.
+func quotesFromText(msg string, texts []string) bool {
+	parts := strings.Split(msg, `"`)
+	if len(parts) < 3 || len(parts)%2 == 0 {
+		return false
+	}
+	for i := 1; i < len(parts); i += 2 {
+		found := false
+		for _, t := range texts {
+			if parts[i] != "" && strings.Contains(strings.ToLower(t), strings.ToLower(parts[i])) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// standardClass reports whether a SQLSTATE belongs to a class the server
+// itself raises (a function may raise any code with any message).
+func standardClass(code string) bool {
+	if len(code) != 5 {
+		return false
+	}
+	switch code[:2] {
+	case "00", "01", "02", "03", "08", "09", "0A", "0B", "0F", "0L", "0P", "0Z", "20", "21", "22", "23", "24",
+		"25", "26", "27", "28", "2B", "2D", "2F", "34", "3B", "3D", "3F", "40", "42", "44", "53", "54", "55",
+		"57", "58", "72", "F0", "HV", "XX":
+		return true
+	}
+	return false
+}
