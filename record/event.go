@@ -19,6 +19,12 @@ const Version = 1
 // a gate.EventKind.
 const KindCheckpoint = "checkpoint"
 
+// KindLogCheckpoint is the Kind of a sink-level log checkpoint entry (a
+// LogCheckpoint note). These entries are stored under the session id
+// "airlock-log/<log id>" (IsLogSession), chained by seq and prev hash like
+// a session, and are not leaves of the log.
+const KindLogCheckpoint = "log_checkpoint"
+
 // Event is one entry of a session record: a gate.Event (or a signed
 // Checkpoint) wrapped in an envelope that orders and chains it. In a file,
 // a batch or the Postgres table it looks like this (one line):
@@ -62,6 +68,12 @@ type Event struct {
 	Kind string `json:"kind"`
 	// Time is the event's UTC time in Unix nanoseconds.
 	Time int64 `json:"ts"`
+	// Log names the sink-level log the entry belongs to ("" in records
+	// written before sink integrity).
+	Log string `json:"log,omitempty"`
+	// Index is the entry's leaf index in its log (0-based); on a log
+	// checkpoint entry, the tree size it covers.
+	Index uint64 `json:"idx,omitempty"`
 	// Body is the JSON of the gate.Event or Checkpoint, as hashed.
 	Body json.RawMessage `json:"event"`
 
@@ -69,11 +81,28 @@ type Event struct {
 	Event *gate.Event `json:"-"`
 	// Checkpoint is Body decoded, for checkpoint entries.
 	Checkpoint *Checkpoint `json:"-"`
+	// LogCheckpoint is Body decoded, for log checkpoint entries.
+	LogCheckpoint *LogCheckpoint `json:"-"`
+
+	// sum is Hash in bytes, when sealed is set (this process sealed the
+	// entry).
+	sum    Hash
+	sealed bool
+}
+
+// logCheckpointBody is the stored body of a log checkpoint entry.
+type logCheckpointBody struct {
+	Note string `json:"note"`
 }
 
 // ComputeHash returns the hex SHA-256 of e's hashed fields (everything but
 // Hash and the decoded forms).
 func (e *Event) ComputeHash() string {
+	sum := e.computeSum()
+	return hex.EncodeToString(sum[:])
+}
+
+func (e *Event) computeSum() Hash {
 	h := sha256.New()
 	var n [8]byte
 	field := func(b []byte) {
@@ -93,12 +122,25 @@ func (e *Event) ComputeHash() string {
 	field([]byte(e.Kind))
 	num(uint64(e.Time))
 	field(e.Body)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	var sum Hash
+	h.Sum(sum[:0])
+	return sum
 }
 
 // decode fills in Event or Checkpoint from Body.
 func (e *Event) decode() error {
+	if e.Kind == KindLogCheckpoint {
+		var b logCheckpointBody
+		if err := json.Unmarshal(e.Body, &b); err != nil {
+			return fmt.Errorf("record: decode log checkpoint %s/%d: %w", e.SessionID, e.Seq, err)
+		}
+		c, err := ParseLogCheckpoint([]byte(b.Note))
+		if err != nil {
+			return err
+		}
+		e.LogCheckpoint, e.Event, e.Checkpoint = c, nil, nil
+		return nil
+	}
 	if e.Kind == KindCheckpoint {
 		var c Checkpoint
 		if err := json.Unmarshal(e.Body, &c); err != nil {
@@ -129,7 +171,9 @@ type chain struct {
 // next seals a new entry with kind, time and body onto the chain.
 func (c *chain) next(session, kind string, t int64, body []byte) Event {
 	e := Event{Version: Version, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
-	e.Hash = e.ComputeHash()
+	sum := e.computeSum()
+	e.sum, e.sealed = sum, true
+	e.Hash = hex.EncodeToString(sum[:])
 	c.seq, c.head = e.Seq, e.Hash
 	return e
 }

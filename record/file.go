@@ -333,6 +333,12 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = appendString(b, e.Kind)
 	b = append(b, `,"ts":`...)
 	b = strconv.AppendInt(b, e.Time, 10)
+	if e.Log != "" {
+		b = append(b, `,"log":`...)
+		b = appendString(b, e.Log)
+		b = append(b, `,"idx":`...)
+		b = strconv.AppendUint(b, e.Index, 10)
+	}
 	b = append(b, `,"event":`...)
 	b = append(b, e.Body...)
 	b = append(b, "}\n"...)

@@ -187,7 +187,7 @@ func checkEntry(e *Event) error {
 		return errors.New("hash mismatch")
 	case len(e.Body) == 0 || e.Body[0] != '{' || bytes.IndexByte(e.Body, '\n') >= 0:
 		return errors.New("body is not single-line JSON")
-	case e.Event == nil && e.Checkpoint == nil:
+	case e.Event == nil && e.Checkpoint == nil && e.LogCheckpoint == nil:
 		return errors.New("undecodable body")
 	}
 	return nil

@@ -99,7 +99,7 @@ func (m *Memory) appendLocked(e Event) {
 	if m.sessions == nil {
 		m.sessions = make(map[string][]Event)
 	}
-	if _, ok := m.sessions[e.SessionID]; !ok {
+	if _, ok := m.sessions[e.SessionID]; !ok && !IsLogSession(e.SessionID) {
 		m.order = append(m.order, e.SessionID)
 	}
 	m.sessions[e.SessionID] = append(m.sessions[e.SessionID], e)
@@ -115,7 +115,7 @@ func (m *Memory) Events(sessionID string) []Event {
 	defer m.mu.Unlock()
 	stored := m.sessions[sessionID]
 	for i := range stored {
-		if stored[i].Event == nil && stored[i].Checkpoint == nil {
+		if stored[i].Event == nil && stored[i].Checkpoint == nil && stored[i].LogCheckpoint == nil {
 			_ = stored[i].decode() // Verify reports bodies that do not decode
 		}
 	}

@@ -198,7 +198,7 @@ func (p *Postgres) Sessions(ctx context.Context) ([]string, error) {
 	if p.conn == nil {
 		return nil, errors.New("record: postgres sink closed")
 	}
-	rows, err := p.conn.Query(ctx, fmt.Sprintf(`SELECT session_id FROM %s GROUP BY session_id ORDER BY min(ts), session_id`, p.tableIdent().Sanitize()))
+	rows, err := p.conn.Query(ctx, fmt.Sprintf(`SELECT session_id FROM %s WHERE session_id NOT LIKE 'airlock-log/%%' GROUP BY session_id ORDER BY min(ts), session_id`, p.tableIdent().Sanitize()))
 	if err != nil {
 		return nil, fmt.Errorf("record: postgres sessions: %w", err)
 	}

@@ -111,7 +111,7 @@ func (r *FileReader) Sessions(ctx context.Context) ([]string, error) {
 			}
 			return out, err
 		}
-		if !seen[e.SessionID] {
+		if !seen[e.SessionID] && !IsLogSession(e.SessionID) {
 			seen[e.SessionID] = true
 			out = append(out, e.SessionID)
 		}
