@@ -25,6 +25,7 @@ type Memory struct {
 	mu       sync.Mutex
 	sessions map[string][]Event
 	order    []string
+	all      []Event // every entry in stored order
 	chains   map[string]*chain
 	red      *redactor
 	// err, set with SetErr, makes Record and Write fail: a sink that cannot
@@ -103,6 +104,7 @@ func (m *Memory) appendLocked(e Event) {
 		m.order = append(m.order, e.SessionID)
 	}
 	m.sessions[e.SessionID] = append(m.sessions[e.SessionID], e)
+	m.all = append(m.all, e)
 }
 
 // Close implements Sink; the events stay readable.
@@ -156,11 +158,28 @@ func (m *Memory) Len() int {
 
 // Reader returns a Reader over m's sessions, for code that reads any sink
 // (replay, verification).
-func (m *Memory) Reader() Reader { return memReader{m} }
+func (m *Memory) Reader() AllReader { return memReader{m} }
 
 type memReader struct{ m *Memory }
 
 func (r memReader) Sessions(ctx context.Context) ([]string, error) { return r.m.Sessions(), nil }
+
+// All yields every stored entry in the order it was stored.
+func (r memReader) All(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		r.m.mu.Lock()
+		all := append([]Event(nil), r.m.all...)
+		r.m.mu.Unlock()
+		for _, e := range all {
+			if e.Event == nil && e.Checkpoint == nil && e.LogCheckpoint == nil {
+				_ = e.decode()
+			}
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
 
 func (r memReader) Read(ctx context.Context, session string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
