@@ -63,6 +63,12 @@ type Options struct {
 	// Anchors receive the log's checkpoints (see Anchor), so that a record
 	// cut off after the newest anchored checkpoint is detected.
 	Anchors []Anchor
+	// SecretNames are the names of JSON body fields, tool arguments,
+	// headers and query or form parameters whose values are stored as
+	// HMACs (see DefaultSecretNames for the syntax); nil means
+	// DefaultSecretNames. Values listed in gate.Request.Secrets are
+	// always stored as HMACs too.
+	SecretNames []string
 	// Now is the clock for checkpoints; nil means time.Now.
 	Now func() time.Time
 }
@@ -141,7 +147,7 @@ func New(sink Sink, opts Options) *Recorder {
 	r := &Recorder{
 		sink:  sink,
 		opts:  opts,
-		red:   redactor{key: key},
+		red:   redactor{key: key, names: compileSecretNames(opts.SecretNames)},
 		queue: make(chan *item, opts.QueueSize),
 		done:  make(chan struct{}),
 	}

@@ -115,3 +115,50 @@ func TestExportProofVerifiesAlone(t *testing.T) {
 		t.Fatal("--proof without --session accepted")
 	}
 }
+
+func TestAuditHashFindsAStoredSecret(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "record.hmac")
+	if err := os.WriteFile(keyFile, []byte("c2VjcmV0LWhtYWMta2V5LTAxMjM0NTY3ODk=\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := record.ReadHMACKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rec.jsonl")
+	fs, err := record.OpenFile(path, record.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record.New(fs, record.Options{HMACKey: key})
+	g := gate.New(gate.Config{Recorder: rec})
+	ctx := context.Background()
+	s := &gate.Session{Protocol: gate.ProtocolHTTP, Identity: gate.Identity{Subject: "agent"}}
+	if err := g.OpenSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = g.Check(ctx, &gate.Request{Session: s, Protocol: gate.ProtocolHTTP, Command: "POST /login",
+		HTTP: &gate.HTTP{Method: "POST", Path: "/login", Body: map[string]any{"password": "hunter2-correct-horse"}}})
+	_ = g.CloseSession(ctx, s, "done")
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := os.ReadFile(path)
+	var out, errb strings.Builder
+	if code := cmdAuditHash([]string{"--hmac-key", keyFile}, strings.NewReader("hunter2-correct-horse\n"), &out, &errb); code != 0 {
+		t.Fatal(errb.String())
+	}
+	h := strings.TrimSpace(out.String())
+	if !strings.HasPrefix(h, record.SecretPrefix) || !strings.Contains(string(stored), h) {
+		t.Fatalf("audit hash %q not in the record", h)
+	}
+	if strings.Contains(string(stored), "hunter2-correct-horse") {
+		t.Fatal("the password is in the record")
+	}
+	out.Reset()
+	_ = cmdAuditHash([]string{"--hmac-key", keyFile, "wrong-guess"}, nil, &out, &errb)
+	if strings.Contains(string(stored), strings.TrimSpace(out.String())) {
+		t.Fatal("a wrong guess matches")
+	}
+}
