@@ -72,7 +72,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 		return err
 	}
 	m.appendLocked(ev)
-	if e.Kind == gate.EventSessionEnd {
+	if e.Kind == gate.EventSessionEnd || e.Kind == gate.EventRefused {
 		// An unsigned final checkpoint, so Verify(m.Events(id), nil) passes.
 		cp, _ := marshalCheckpoint(Checkpoint{HeadSeq: c.seq, HeadHash: c.head, Final: true})
 		end := c.next(e.SessionID, KindCheckpoint, ev.Time, cp)

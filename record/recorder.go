@@ -190,8 +190,11 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 	if r.hasEnded(e.SessionID) {
 		return fmt.Errorf("record: %s event after the end of session %s", e.Kind, e.SessionID)
 	}
-	it := &item{session: e.SessionID, kind: string(e.Kind), time: e.Time.UnixNano(), body: body, end: e.Kind == gate.EventSessionEnd}
-	async := r.opts.AsyncOutput && e.Kind == gate.EventOutput
+	// A refusal is a session of one event: it ends as it starts.
+	it := &item{session: e.SessionID, kind: string(e.Kind), time: e.Time.UnixNano(), body: body, end: e.Kind == gate.EventSessionEnd || e.Kind == gate.EventRefused}
+	// Refusals, like output, need not hold anyone up: the client is
+	// refused whether or not the event is durable yet.
+	async := r.opts.AsyncOutput && (e.Kind == gate.EventOutput || e.Kind == gate.EventRefused)
 	if !async {
 		it.done = make(chan error, 1)
 	}
