@@ -83,11 +83,6 @@ type Event struct {
 	Checkpoint *Checkpoint `json:"-"`
 	// LogCheckpoint is Body decoded, for log checkpoint entries.
 	LogCheckpoint *LogCheckpoint `json:"-"`
-
-	// sum is Hash in bytes, when sealed is set (this process sealed the
-	// entry).
-	sum    Hash
-	sealed bool
 }
 
 // logCheckpointBody is the stored body of a log checkpoint entry.
@@ -172,7 +167,6 @@ type chain struct {
 func (c *chain) next(session, kind string, t int64, body []byte) Event {
 	e := Event{Version: Version, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
 	sum := e.computeSum()
-	e.sum, e.sealed = sum, true
 	e.Hash = hex.EncodeToString(sum[:])
 	c.seq, c.head = e.Seq, e.Hash
 	return e

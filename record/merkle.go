@@ -18,6 +18,11 @@ type Hash = [sha256.Size]byte
 
 // LeafHash returns the RFC 6962 hash of a leaf: SHA-256(0x00 || data).
 func LeafHash(data []byte) Hash {
+	if len(data) == sha256.Size { // an entry hash: no allocation
+		var b [1 + sha256.Size]byte
+		copy(b[1:], data)
+		return sha256.Sum256(b[:])
+	}
 	h := sha256.New()
 	h.Write([]byte{0})
 	h.Write(data)

@@ -204,19 +204,19 @@ func logSession(logID string) string { return "airlock-log/" + logID }
 // checkpoints rather than a gated session.
 func IsLogSession(id string) bool { return strings.HasPrefix(id, "airlock-log/") }
 
-// leafOf returns the log leaf of an entry: the RFC 6962 leaf hash of its
-// 32-byte chain hash, which covers every field of the entry. The caller
-// has checked (or made) Hash.
+// leafOf returns the log leaf hash of an entry. It is the entry's own
+// Hash: ComputeHash is SHA-256 over a length-prefixed encoding of the
+// entry's fields that starts with the 8-byte length of "airlock-record",
+// whose first byte is 0x00, so Hash = SHA-256(0x00 || rest), the RFC 6962
+// leaf hash of the leaf input rest (the entry, every field of it). The
+// caller has checked (or made) Hash.
 func leafOf(e *Event) (Hash, bool) {
-	if e.sealed {
-		return LeafHash(e.sum[:]), true
-	}
-	var raw [sha256.Size]byte
+	var leaf Hash
 	if len(e.Hash) != 2*sha256.Size {
+		return leaf, false
+	}
+	if _, err := hex.Decode(leaf[:], []byte(e.Hash)); err != nil {
 		return Hash{}, false
 	}
-	if _, err := hex.Decode(raw[:], []byte(e.Hash)); err != nil {
-		return Hash{}, false
-	}
-	return LeafHash(raw[:]), true
+	return leaf, true
 }

@@ -91,7 +91,7 @@ func ProveSession(ctx context.Context, r AllReader, session string) (*SessionPro
 			return nil, fmt.Errorf("record: log %s: entry %d missing or out of order; verify the record", logID, len(leaves))
 		}
 		sum := e.computeSum()
-		leaves = append(leaves, LeafHash(sum[:]))
+		leaves = append(leaves, sum)
 		if e.SessionID == session {
 			line, err := appendLine(nil, &e)
 			if err != nil {
@@ -195,7 +195,7 @@ func VerifySessionProof(data []byte, pub ed25519.PublicKey) (*ProofResult, error
 			}
 			path[j] = Hash(b)
 		}
-		if err := VerifyInclusion(LeafHash(sum[:]), e.Index, cp.Size, path, cp.Root); err != nil {
+		if err := VerifyInclusion(sum, e.Index, cp.Size, path, cp.Root); err != nil {
 			return nil, fmt.Errorf("record: entry %d (seq %d): %w", i, e.Seq, err)
 		}
 		res.Entries = append(res.Entries, *e)

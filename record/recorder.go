@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -446,34 +447,35 @@ func (r *Recorder) logCheckpoints(evs []Event, due, final bool) []Event {
 	if l.final {
 		return evs
 	}
-	out := evs[:0:0]
 	now := func() int64 { return r.opts.Now().UTC().UnixNano() }
-	for i := range evs {
-		e := evs[i]
-		if e.Log == "" && e.Kind != KindLogCheckpoint {
-			if !l.started {
-				l.started = true
-				if cp, err := l.checkpoint(now(), false); err == nil {
-					out = append(out, cp)
-				}
-			}
-			l.add(&e)
-			out = append(out, e)
-			if l.pending() >= uint64(r.opts.LogCheckpointEvery) {
-				if cp, err := l.checkpoint(now(), false); err == nil {
-					out = append(out, cp)
-				}
-			}
+	// Leaves are made in place; a checkpoint, rare, is inserted.
+	for i := 0; i < len(evs); i++ {
+		e := &evs[i]
+		if e.Log != "" || e.Kind == KindLogCheckpoint {
 			continue
 		}
-		out = append(out, e)
+		if !l.started {
+			l.started = true
+			if cp, err := l.checkpoint(now(), false); err == nil {
+				evs = slices.Insert(evs, i, cp)
+				i++
+				e = &evs[i]
+			}
+		}
+		l.add(e)
+		if l.pending() >= uint64(r.opts.LogCheckpointEvery) {
+			if cp, err := l.checkpoint(now(), false); err == nil {
+				evs = slices.Insert(evs, i+1, cp)
+				i++
+			}
+		}
 	}
 	if (final || (due && l.pending() > 0)) && l.started {
 		if cp, err := l.checkpoint(now(), final); err == nil {
-			out = append(out, cp)
+			evs = append(evs, cp)
 		}
 	}
-	return out
+	return evs
 }
 
 type refusal struct {
