@@ -49,7 +49,7 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	s := fmt.Sprintf("%s", p.Damage)
+	s := string(p.Damage)
 	if p.Log != "" {
 		s += fmt.Sprintf(" log %s", p.Log)
 		if p.Index >= 0 {
