@@ -52,7 +52,7 @@ func TestAnchorServerRefuses(t *testing.T) {
 	path, _ := writeFileRecord(t, 1, 2, record.FileOptions{}, record.Options{LogCheckpointEvery: 3})
 	var cps []*record.LogCheckpoint
 	for _, l := range readLines(t, path) {
-		if e, _ := record.ParseLine(l); e != nil && e.LogCheckpoint != nil {
+		if e, _ := record.ParseStoredLine(l); e != nil && e.LogCheckpoint != nil {
 			cps = append(cps, e.LogCheckpoint)
 		}
 	}

@@ -316,7 +316,7 @@ func TestTornCheckpoint(t *testing.T) {
 	if cut < 0 {
 		t.Fatal("no checkpoint to tear")
 	}
-	e, _ := record.ParseLine(lines[cut])
+	e, _ := record.ParseStoredLine(lines[cut])
 	covered := e.Index
 	torn := append(lines[:cut:cut], lines[cut][:len(lines[cut])/2])
 	writeLines(t, path, torn)

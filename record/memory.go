@@ -158,14 +158,14 @@ func (m *Memory) Len() int {
 
 // Reader returns a Reader over m's sessions, for code that reads any sink
 // (replay, verification).
-func (m *Memory) Reader() AllReader { return memReader{m} }
+func (m *Memory) Reader() StoredReader { return memReader{m} }
 
 type memReader struct{ m *Memory }
 
 func (r memReader) Sessions(ctx context.Context) ([]string, error) { return r.m.Sessions(), nil }
 
-// All yields every stored entry in the order it was stored.
-func (r memReader) All(ctx context.Context) iter.Seq2[Event, error] {
+// Stored yields every stored entry in the order it was stored.
+func (r memReader) Stored(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		r.m.mu.Lock()
 		all := append([]Event(nil), r.m.all...)

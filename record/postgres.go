@@ -279,10 +279,10 @@ func (p *Postgres) query(ctx context.Context, sql string, args ...any) ([]Event,
 	return out, nil
 }
 
-// All yields every row of the table: those of each log in leaf order,
+// Stored yields every row of the table: those of each log in leaf order,
 // with its checkpoints after the leaves they cover, the logs in the order
 // they started, then the rows written before sink integrity.
-func (p *Postgres) All(ctx context.Context) iter.Seq2[Event, error] {
+func (p *Postgres) Stored(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		p.mu.Lock()
 		var evs []Event

@@ -50,14 +50,14 @@ func MarshalSessionProof(p *SessionProof) ([]byte, error) {
 // ProveSession builds the proof of one session from a whole record: it
 // reads every entry of the session's log and picks the newest checkpoint
 // that covers the whole session and matches the record.
-func ProveSession(ctx context.Context, r AllReader, session string) (*SessionProof, error) {
+func ProveSession(ctx context.Context, r StoredReader, session string) (*SessionProof, error) {
 	var evs []Event
 	var lines [][]byte
 	logID := ""
 	var leaves []Hash
 	var cps []*LogCheckpoint
 	// First pass: the session's entries name its log.
-	for e, err := range r.All(ctx) {
+	for e, err := range r.Stored(ctx) {
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +74,7 @@ func ProveSession(ctx context.Context, r AllReader, session string) (*SessionPro
 	if logID == "" {
 		return nil, fmt.Errorf("record: session %q not found", session)
 	}
-	for e, err := range r.All(ctx) {
+	for e, err := range r.Stored(ctx) {
 		if err != nil {
 			return nil, err
 		}

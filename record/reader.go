@@ -149,8 +149,24 @@ type lineErr struct {
 
 func (e *lineErr) Unwrap() error { return e.LineError }
 
-// All yields every entry of every file in stored order.
-func (r *FileReader) All(ctx context.Context) iter.Seq2[Event, error] { return r.all(ctx) }
+// All yields every entry of every session, of every file, in stored
+// order (not the sink-level log's checkpoints; Stored has them too).
+func (r *FileReader) All(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for e, err := range r.all(ctx) {
+			if err == nil && IsLogSession(e.SessionID) {
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// Stored yields every stored entry of every file in stored order, the
+// sink-level log's checkpoints included: what VerifyRecord reads.
+func (r *FileReader) Stored(ctx context.Context) iter.Seq2[Event, error] { return r.all(ctx) }
 
 func (r *FileReader) all(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {

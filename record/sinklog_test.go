@@ -26,7 +26,7 @@ func verifyFile(t *testing.T, path string, opts record.VerifyOptions) *record.Re
 	if opts.Key == nil {
 		opts.Key = testPub
 	}
-	return record.VerifyRecord(context.Background(), r.All(context.Background()), opts)
+	return record.VerifyRecord(context.Background(), r.Stored(context.Background()), opts)
 }
 
 // wantDamage fails unless rep holds a problem of damage d, the first one
@@ -74,7 +74,7 @@ func without(lines [][]byte, drop []int) [][]byte {
 
 func lineIndex(t *testing.T, line []byte) int64 {
 	t.Helper()
-	e, err := record.ParseLine(line)
+	e, err := record.ParseStoredLine(line)
 	if err != nil || e == nil {
 		t.Fatalf("parse %q: %v", line, err)
 	}
@@ -140,7 +140,7 @@ func TestSinkLogTampering(t *testing.T) {
 			return rechainFrom(t, l, mid[1], priv2)
 		}, true, record.DamageForged, -1},
 		{"append a chained forged entry to a session", func(l [][]byte) [][]byte {
-			e, _ := record.ParseLine(l[mid[len(mid)-1]])
+			e, _ := record.ParseStoredLine(l[mid[len(mid)-1]])
 			forged := *e
 			forged.Seq++
 			forged.PrevHash = e.Hash
@@ -183,7 +183,7 @@ func TestSinkLogForgedOpenSessions(t *testing.T) {
 		}
 		return out
 	}
-	e, _ := record.ParseLine(orig[len(orig)-1])
+	e, _ := record.ParseStoredLine(orig[len(orig)-1])
 	realLog := e.Log
 	for _, tc := range []struct {
 		name  string
@@ -260,7 +260,7 @@ func TestSinkLogRotatedFileDeleted(t *testing.T) {
 	var keep [][]byte
 	first := ""
 	for _, l := range lines {
-		e, _ := record.ParseLine(l)
+		e, _ := record.ParseStoredLine(l)
 		if e != nil && first == "" {
 			first = e.Log
 		}
@@ -275,7 +275,7 @@ func TestSinkLogRotatedFileDeleted(t *testing.T) {
 
 func firstEntryIndex(t *testing.T, file []byte) int64 {
 	for _, l := range bytes.SplitAfter(file, []byte("\n")) {
-		e, err := record.ParseLine(l)
+		e, err := record.ParseStoredLine(l)
 		if err == nil && e != nil && e.Kind != record.KindLogCheckpoint {
 			return int64(e.Index)
 		}
@@ -307,7 +307,7 @@ func TestSinkLogPostgresRowsDeleted(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer p.Close()
-		return record.VerifyRecord(ctx, p.All(ctx), record.VerifyOptions{Key: testPub})
+		return record.VerifyRecord(ctx, p.Stored(ctx), record.VerifyOptions{Key: testPub})
 	}
 	if rep := check(); !rep.OK() || len(rep.Sessions) != 4 {
 		t.Fatalf("original: %v %+v", rep.Problems, rep.Sessions)
@@ -381,7 +381,7 @@ func TestSinkLogAnchors(t *testing.T) {
 	var older *record.LogCheckpoint
 	var olderLine int
 	for i, l := range orig {
-		if e, _ := record.ParseLine(l); e != nil && e.LogCheckpoint != nil && e.LogCheckpoint.Size > 0 && older == nil {
+		if e, _ := record.ParseStoredLine(l); e != nil && e.LogCheckpoint != nil && e.LogCheckpoint.Size > 0 && older == nil {
 			older, olderLine = e.LogCheckpoint, i
 		}
 	}

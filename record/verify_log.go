@@ -158,11 +158,12 @@ type logCheck struct {
 	gapProblem     int
 }
 
-// AllReader is a Reader that can also yield every entry in stored order
-// (FileReader, Postgres, Memory's Reader): what VerifyRecord reads.
-type AllReader interface {
+// StoredReader is a Reader that can also yield every stored entry, the
+// sink-level log's checkpoints included, in stored order (FileReader,
+// Postgres, Memory's Reader): what VerifyRecord reads.
+type StoredReader interface {
 	Reader
-	All(ctx context.Context) iter.Seq2[Event, error]
+	Stored(ctx context.Context) iter.Seq2[Event, error]
 }
 
 // VerifyRecord checks a whole record, every entry of every session and

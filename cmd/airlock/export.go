@@ -160,7 +160,7 @@ func exportProof(source, table, session, output string, stdout, stderr io.Writer
 		return 1
 	}
 	defer closeSrc()
-	all, ok := src.(record.AllReader)
+	all, ok := src.(record.StoredReader)
 	if !ok {
 		fmt.Fprintln(stderr, "airlock export: this source cannot be read whole")
 		return 1

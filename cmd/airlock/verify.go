@@ -78,12 +78,12 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeSrc()
-	all, ok := src.(record.AllReader)
+	all, ok := src.(record.StoredReader)
 	if !ok {
 		fmt.Fprintln(stderr, "airlock verify: this source cannot be read whole")
 		return 1
 	}
-	rep := record.VerifyRecord(ctx, all.All(ctx), opts)
+	rep := record.VerifyRecord(ctx, all.Stored(ctx), opts)
 	found := *session == ""
 	count := map[record.SessionStatus]int{}
 	for _, s := range rep.Sessions {
