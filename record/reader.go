@@ -266,7 +266,8 @@ func sessionHint(b []byte) string {
 }
 
 // ReadFile reads every session of a record file (and its rotated
-// predecessors) into memory, keyed by session id. The first unreadable line
+// predecessors) into memory, keyed by session id (not the sink-level
+// log's checkpoints: VerifyRecord reads those, from FileReader.Stored). The first unreadable line
 // is returned as the error, with everything read before it.
 func ReadFile(path string) (map[string][]Event, error) {
 	r, err := OpenFileReader(path)
@@ -274,7 +275,7 @@ func ReadFile(path string) (map[string][]Event, error) {
 		return nil, err
 	}
 	out := map[string][]Event{}
-	for e, err := range r.all(context.Background()) {
+	for e, err := range r.All(context.Background()) {
 		if err != nil {
 			return out, err
 		}
