@@ -124,9 +124,10 @@ func isMAC(s string) bool {
 
 // secretValues redacts the named secrets of a request in place (the caller
 // owns req's copy of what it changes): headers, query parameters, JSON
-// body fields, tool arguments, form and JSON payloads and the query of an
-// HTTP command line. It returns the raw values it replaced, in the forms
-// they may take elsewhere in the event, for the replacer.
+// body fields, tool arguments, form and JSON payloads, the query of an
+// HTTP command line and the value of an SSH env request. It returns the
+// raw values it replaced, in the forms they may take elsewhere in the
+// event, for the replacer.
 func (r *redactor) secretValues(req *gate.Request) []string {
 	var found []string
 	// Every value found by name is replaced where it stands. Those of 8
@@ -199,6 +200,11 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 		if rest, ok := strings.CutPrefix(req.Command, t.Name+" "); ok {
 			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
 		}
+	}
+	if h := req.SSH; h != nil && h.EnvValue != "" && r.names.match(h.EnvName) {
+		c := *h
+		c.EnvValue = add(h.EnvValue)
+		req.SSH = &c
 	}
 	if len(req.Payload) > 0 {
 		req.Payload = r.redactPayload(req.Payload, add)

@@ -76,6 +76,9 @@ func TestNoSecretLeftInRecord(t *testing.T) {
 	argsJSON, _ := json.Marshal(args)
 	_, _ = g.Check(ctx, &gate.Request{Session: s, Protocol: gate.ProtocolTool, Command: "db_query " + string(argsJSON), Payload: argsJSON,
 		Tool: &gate.ToolCall{Kind: "call", Name: "db_query", Args: args}})
+	envSecret := sec("ssh env AWS_SECRET_ACCESS_KEY")
+	_, _ = g.Check(ctx, &gate.Request{Session: s, Protocol: gate.ProtocolSSH, Command: "env AWS_SECRET_ACCESS_KEY",
+		SSH: &gate.SSH{Kind: "env", EnvName: "AWS_SECRET_ACCESS_KEY", EnvValue: envSecret}})
 	if err := g.CloseSession(ctx, s, "done"); err != nil {
 		t.Fatal(err)
 	}
