@@ -247,6 +247,11 @@ func parseLine(b []byte) (*Event, error) {
 		return nil, fmt.Errorf("bad entry: %w", err)
 	}
 	e.Body = append(json.RawMessage(nil), e.Body...)
+	// A line is stored in exactly one form: another spelling of the same
+	// entry (a key's case, an escape) is an edit too.
+	if canon, err := appendLine(make([]byte, 0, len(b)+1), &e); err != nil || !bytes.Equal(canon[:len(canon)-1], b) {
+		return nil, errors.New("bad entry: not in the form the recorder writes (edited)")
+	}
 	_ = e.decode() // Verify reports bodies that do not decode
 	return &e, nil
 }
