@@ -154,9 +154,18 @@ func (a *PostgresAnchor) conn(ctx context.Context) (*pgx.Conn, string, error) {
 		return nil, "", fmt.Errorf("record: anchor: %w", err)
 	}
 	ident := pgx.Identifier(splitTable(t)).Sanitize()
-	if _, err := c.Exec(ctx, fmt.Sprintf(AnchorSchema, ident)); err != nil {
+	// Created only when missing: the anchor's role should be able to
+	// insert and read, and nothing more.
+	var exists bool
+	if err := c.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, ident).Scan(&exists); err != nil {
 		c.Close(ctx)
 		return nil, "", fmt.Errorf("record: anchor table: %w", err)
+	}
+	if !exists {
+		if _, err := c.Exec(ctx, fmt.Sprintf(AnchorSchema, ident)); err != nil {
+			c.Close(ctx)
+			return nil, "", fmt.Errorf("record: anchor table: %w", err)
+		}
 	}
 	return c, ident, nil
 }

@@ -73,13 +73,31 @@ func OpenPostgres(ctx context.Context, connString string, opts PostgresOptions) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf(PostgresSchema, p.table)); err != nil {
+	// The table is created, or altered, only when it must be: a role that
+	// may insert into it but not own it (as a recorder's role should be)
+	// never needs to.
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, p.tableIdent().Sanitize()).Scan(&exists); err != nil {
 		conn.Close(ctx)
-		return nil, fmt.Errorf("record: create table %s: %w", p.table, err)
+		return nil, fmt.Errorf("record: look up table %s: %w", p.table, err)
 	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf(postgresMigration, p.table)); err != nil {
+	if !exists {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(PostgresSchema, p.table)); err != nil {
+			conn.Close(ctx)
+			return nil, fmt.Errorf("record: create table %s: %w", p.table, err)
+		}
+	}
+	var have int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('log_id', 'log_index') AND NOT attisdropped`,
+		p.tableIdent().Sanitize()).Scan(&have); err != nil {
 		conn.Close(ctx)
-		return nil, fmt.Errorf("record: migrate table %s: %w", p.table, err)
+		return nil, fmt.Errorf("record: inspect table %s: %w", p.table, err)
+	}
+	if have < 2 {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(postgresMigration, p.table)); err != nil {
+			conn.Close(ctx)
+			return nil, fmt.Errorf("record: add the log columns to table %s: %w", p.table, err)
+		}
 	}
 	p.conn = conn
 	return p, nil
@@ -314,7 +332,7 @@ func (p *Postgres) LastLogCheckpoint(ctx context.Context) (*LogCheckpoint, error
 	if p.conn == nil {
 		return nil, errors.New("record: postgres sink closed")
 	}
-	evs, err := p.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE kind = 'log_checkpoint' ORDER BY recorded_at DESC, ts DESC LIMIT 1`, postgresReadCols, p.tableIdent().Sanitize()))
+	evs, err := p.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE kind = 'log_checkpoint' ORDER BY recorded_at DESC, ts DESC, seq DESC LIMIT 1`, postgresReadCols, p.tableIdent().Sanitize()))
 	if err != nil || len(evs) == 0 {
 		return nil, err
 	}

@@ -417,3 +417,73 @@ func TestSinkLogLegacyRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresTableBeforeSinkIntegrity: a table created before the log
+// columns is migrated, its old rows verify as legacy, the new ones as a
+// log; and a role that may only insert into an up-to-date table (not own
+// it) can record.
+func TestPostgresTableBeforeSinkIntegrity(t *testing.T) {
+	dsn := testDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	old := strings.Replace(strings.Replace(record.PostgresSchema, "\tlog_id      text,                 -- the sink-level log (NULL before sink integrity)\n", "", 1),
+		"\tlog_index   bigint,               -- the entry's leaf index in its log\n", "", 1)
+	if strings.Contains(old, "log_id") {
+		t.Fatal("could not make the old schema")
+	}
+	if _, err := conn.Exec(ctx, fmt.Sprintf(old, "airlock_record")); err != nil {
+		t.Fatal(err)
+	}
+	mem := &record.Memory{}
+	rec := record.New(mem, record.Options{SigningKey: testKey, LogCheckpointEvery: -1})
+	legacyID := recordSession(t, rec, 2)
+	_ = rec.Close()
+	for _, e := range mem.Events(legacyID) {
+		if _, err := conn.Exec(ctx, `INSERT INTO airlock_record (session_id, seq, version, prev_hash, hash, kind, ts, event) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+			e.SessionID, int64(e.Seq), e.Version, e.PrevHash, e.Hash, e.Kind, e.Time, string(e.Body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = record.New(sink, record.Options{SigningKey: testKey})
+	recordSession(t, rec, 2)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A role that may insert and read, and owns nothing, records too.
+	role := "airlock_writer_" + fmt.Sprint(time.Now().UnixNano())
+	for _, q := range []string{`CREATE ROLE ` + role + ` LOGIN`, `GRANT SELECT, INSERT ON airlock_record TO ` + role} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), `DROP OWNED BY `+role)
+		_, _ = conn.Exec(context.Background(), `DROP ROLE `+role)
+	})
+	writer, err := record.OpenPostgres(ctx, strings.Replace(dsn, "postgres://postgres@", "postgres://"+role+"@", 1), record.PostgresOptions{})
+	if err != nil {
+		t.Fatalf("an insert-only role cannot open the sink: %v", err)
+	}
+	rec = record.New(writer, record.Options{SigningKey: testKey})
+	recordSession(t, rec, 1)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	rep := record.VerifyRecord(ctx, p.Stored(ctx), record.VerifyOptions{Key: testPub})
+	if !rep.OK() || !rep.Legacy || len(rep.Logs) != 2 || len(rep.Sessions) != 3 {
+		t.Fatalf("%v %+v %+v", rep.Problems, rep.Logs, rep.Sessions)
+	}
+}
