@@ -162,3 +162,33 @@ func TestAuditHashFindsAStoredSecret(t *testing.T) {
 		t.Fatal("a wrong guess matches")
 	}
 }
+
+func TestVerifyReadsARecordBeforeSinkIntegrity(t *testing.T) {
+	privPEM, pubFile := keyFiles(t)
+	key, err := record.ParsePrivateKey(privPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "old.jsonl")
+	fs, err := record.OpenFile(path, record.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record.New(fs, record.Options{SigningKey: key, LogCheckpointEvery: -1})
+	g := gate.New(gate.Config{Recorder: rec})
+	s := &gate.Session{Protocol: gate.ProtocolSSH, Identity: gate.Identity{Subject: "agent"}}
+	ctx := context.Background()
+	if err := g.OpenSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.CloseSession(ctx, s, "done"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(cmdVerifyW, path, "--key", pubFile)
+	if code != 0 || !strings.Contains(out, "legacy session "+s.ID) || !strings.Contains(out, "predate sink integrity") {
+		t.Fatalf("%d %s %s", code, out, errs)
+	}
+}
