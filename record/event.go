@@ -12,8 +12,15 @@ import (
 
 // Version is the version of the record format written by this package. It is
 // part of every event's hash, so a reader can never mistake one format for
-// another.
-const Version = 1
+// another. Entries of a sink-level log are Version 2; VersionLegacy (1) is
+// the format before sink integrity, still written when the log is turned
+// off and still read. Because the version is hashed and signed, an entry
+// of a log cannot be passed off as one from before sink integrity by
+// stripping its log fields.
+const Version = 2
+
+// VersionLegacy is the record format before sink-level logs.
+const VersionLegacy = 1
 
 // KindCheckpoint is the Kind of a signed checkpoint entry. Every other Kind is
 // a gate.EventKind.
@@ -29,7 +36,7 @@ const KindLogCheckpoint = "log_checkpoint"
 // Checkpoint) wrapped in an envelope that orders and chains it. In a file,
 // a batch or the Postgres table it looks like this (one line):
 //
-//	{"v":1,"session":"3f9c…","seq":2,"prev":"9b1e…","hash":"c04a…","kind":"decision","ts":1764378000123456789,
+//	{"v":2,"session":"3f9c…","seq":2,"prev":"9b1e…","hash":"c04a…","kind":"decision","ts":1764378000123456789,"log":"5e1a…","idx":41,
 //	 "event":{"kind":"decision","session_id":"3f9c…","time":"2026-11-29T01:00:00.123456789Z",
 //	          "identity":{"subject":"agent-7","kind":"agent"},
 //	          "request":{"protocol":"postgres","command":"ALTER ROLE bob PASSWORD 'hmac-sha256:5d1f…'",…},
@@ -154,7 +161,9 @@ func (e *Event) decode() error {
 
 // chain is the running state of one session's hash chain.
 type chain struct {
-	seq   uint64
+	// version of the entries it seals; zero means Version.
+	version int
+	seq     uint64
 	head  string
 	since int  // entries since the last checkpoint
 	ended bool // a final checkpoint was sealed
@@ -165,7 +174,11 @@ type chain struct {
 
 // next seals a new entry with kind, time and body onto the chain.
 func (c *chain) next(session, kind string, t int64, body []byte) Event {
-	e := Event{Version: Version, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
+	v := c.version
+	if v == 0 {
+		v = Version
+	}
+	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
 	sum := e.computeSum()
 	e.Hash = hex.EncodeToString(sum[:])
 	c.seq, c.head = e.Seq, e.Hash

@@ -45,7 +45,7 @@ type FileOptions struct {
 }
 
 // File is a Sink that appends JSON Lines to a file: a FileHeader line, then
-// one Event per line ({"v":1,"session":...,"event":{...}}). A batch is
+// one Event per line ({"v":2,"session":...,"log":...,"idx":...,"event":{...}}). A batch is
 // written whole or not at all: after a failed write or fsync the file is cut
 // back to its last durable size before the next write.
 //

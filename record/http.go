@@ -179,7 +179,7 @@ func ParseBatch(b []byte) ([]Event, error) {
 // checkEntry checks what can be checked of one entry on its own.
 func checkEntry(e *Event) error {
 	switch {
-	case e.Version != Version:
+	case e.Version != Version && e.Version != VersionLegacy:
 		return fmt.Errorf("unknown version %d", e.Version)
 	case e.SessionID == "" || e.Seq == 0:
 		return errors.New("missing session or sequence")

@@ -64,7 +64,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 	}
 	c := m.chains[e.SessionID]
 	if c == nil {
-		c = &chain{}
+		c = &chain{version: VersionLegacy} // Memory as a Recorder keeps no log
 		m.chains[e.SessionID] = c
 	}
 	ev := c.next(e.SessionID, string(e.Kind), e.Time.UTC().UnixNano(), body)

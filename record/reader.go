@@ -258,11 +258,11 @@ func parseLine(b []byte) (*Event, error) {
 
 // sessionHint returns the session id a possibly broken line starts with.
 func sessionHint(b []byte) string {
-	const p = `{"v":1,"session":"`
-	if !bytes.HasPrefix(b, []byte(p)) {
+	const p = `,"session":"`
+	if !bytes.HasPrefix(b, []byte(`{"v":1`)) && !bytes.HasPrefix(b, []byte(`{"v":2`)) || !bytes.HasPrefix(b[6:], []byte(p)) {
 		return ""
 	}
-	rest := b[len(p):]
+	rest := b[6+len(p):]
 	i := bytes.IndexByte(rest, '"')
 	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
 		return ""

@@ -501,7 +501,10 @@ func sealedSeq(evs []Event, it *item) uint64 {
 func (r *Recorder) seal(chains map[string]*chain, session, kind string, t int64, body []byte, end bool) ([]Event, error) {
 	c := chains[session]
 	if c == nil {
-		c = &chain{lastCheckpoint: r.opts.Now().UnixNano()}
+		c = &chain{lastCheckpoint: r.opts.Now().UnixNano(), version: VersionLegacy}
+		if r.log != nil {
+			c.version = Version
+		}
 		chains[session] = c
 	}
 	if c.ended {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -174,7 +175,11 @@ func TestSinkLogForgedOpenSessions(t *testing.T) {
 			if seq > 1 {
 				kind = gate.EventDecision
 			}
-			e := record.Event{Version: record.Version, SessionID: id, Seq: seq, PrevHash: prev, Kind: string(kind), Time: time.Now().UnixNano(),
+			v := record.Version
+			if logID == "" {
+				v = record.VersionLegacy // as an old recorder wrote
+			}
+			e := record.Event{Version: v, SessionID: id, Seq: seq, PrevHash: prev, Kind: string(kind), Time: time.Now().UnixNano(),
 				Log: logID, Index: index + seq - 1,
 				Body: []byte(fmt.Sprintf(`{"kind":%q,"session_id":%q,"time":"2026-12-04T00:00:00Z"}`, kind, id))}
 			e.Hash = e.ComputeHash()
@@ -485,5 +490,29 @@ func TestPostgresTableBeforeSinkIntegrity(t *testing.T) {
 	rep := record.VerifyRecord(ctx, p.Stored(ctx), record.VerifyOptions{Key: testPub})
 	if !rep.OK() || !rep.Legacy || len(rep.Logs) != 2 || len(rep.Sessions) != 3 {
 		t.Fatalf("%v %+v %+v", rep.Problems, rep.Logs, rep.Sessions)
+	}
+}
+
+// TestSinkLogDowngrade strips a record of its log (the log fields of
+// every entry and the checkpoint lines) to pass it off as one written
+// before sink integrity, where deleting a session went unnoticed: the
+// hashed version of the entries gives it away.
+func TestSinkLogDowngrade(t *testing.T) {
+	path, ids := writeFileRecord(t, 3, 2, record.FileOptions{}, record.Options{})
+	logField := regexp.MustCompile(`,"log":"[0-9a-f]+","idx":[0-9]+`)
+	var stripped [][]byte
+	for _, l := range readLines(t, path) {
+		if bytes.Contains(l, []byte(`"kind":"log_checkpoint"`)) {
+			continue
+		}
+		stripped = append(stripped, logField.ReplaceAll(l, nil))
+	}
+	writeLines(t, path, without(stripped, sessionLines(stripped, ids[1])))
+	rep := verifyFile(t, path, record.VerifyOptions{AllowOpen: true})
+	wantDamage(t, rep, record.DamageForged, -1)
+	for _, s := range rep.Sessions {
+		if s.Status == record.SessionLegacy {
+			t.Fatalf("a stripped session passed as legacy: %+v", s)
+		}
 	}
 }

@@ -451,7 +451,17 @@ func judgeSession(id string, evs []Event, logs map[string]*logCheck, firstLogTim
 	res := SessionResult{ID: id, Entries: len(evs)}
 	legacy := 0
 	for i := range evs {
-		if evs[i].Log == "" {
+		switch {
+		case evs[i].Log == "" && evs[i].Version != VersionLegacy:
+			res.Status, res.Detail = SessionBroken, fmt.Sprintf("seq %d is a version %d entry without its log: its log fields were stripped", evs[i].Seq, evs[i].Version)
+			problem(Problem{Damage: DamageForged, Index: -1, Session: id, Seq: evs[i].Seq, Detail: res.Detail})
+			return res
+		case evs[i].Log != "" && evs[i].Version == VersionLegacy:
+			lg, idx := evs[i].Log, int64(evs[i].Index)
+			res.Status, res.Detail = SessionBroken, fmt.Sprintf("seq %d is an entry from before sink integrity placed in a log", evs[i].Seq)
+			problem(Problem{Damage: DamageForged, Log: lg, Index: idx, Session: id, Seq: evs[i].Seq, Detail: res.Detail})
+			return res
+		case evs[i].Log == "":
 			legacy++
 		}
 	}
