@@ -164,9 +164,9 @@ type chain struct {
 	// version of the entries it seals; zero means Version.
 	version int
 	seq     uint64
-	head  string
-	since int  // entries since the last checkpoint
-	ended bool // a final checkpoint was sealed
+	head    string
+	since   int  // entries since the last checkpoint
+	ended   bool // a final checkpoint was sealed
 	// lastCheckpoint is when the last checkpoint was sealed (Unix ns), or
 	// when the chain started.
 	lastCheckpoint int64
