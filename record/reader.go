@@ -97,6 +97,38 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
+// MissingFiles returns the files that the header of a file read names as
+// the one it follows (FileHeader.Previous) but that are not there: rotated
+// files that were deleted (or removed by retention).
+func (r *FileReader) MissingFiles() []string {
+	have := map[string]bool{}
+	for _, f := range r.files {
+		have[filepath.Base(f)] = true
+	}
+	var out []string
+	for _, f := range r.files {
+		h, err := readHeader(f)
+		if err == nil && h.Previous != "" && !have[h.Previous] {
+			out = append(out, filepath.Join(filepath.Dir(f), h.Previous))
+		}
+	}
+	return out
+}
+
+func readHeader(name string) (FileHeader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return FileHeader{}, err
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 4096).ReadSlice('\n')
+	var h FileHeader
+	if err != nil || json.Unmarshal(line, &h) != nil || h.Format != "airlock-record" {
+		return FileHeader{}, errors.New("no header")
+	}
+	return h, nil
+}
+
 // Files returns the files read, oldest first.
 func (r *FileReader) Files() []string { return append([]string(nil), r.files...) }
 

@@ -223,8 +223,8 @@ func TestSinkLogRotatedFileDeleted(t *testing.T) {
 	if len(files) < 4 {
 		t.Fatalf("want rotation, files %v", files)
 	}
-	if rep := verifyFile(t, path, record.VerifyOptions{}); !rep.OK() {
-		t.Fatalf("original: %v", rep.Problems)
+	if rep := verifyFile(t, path, record.VerifyOptions{}); !rep.OK() || len(r.MissingFiles()) != 0 {
+		t.Fatalf("original: %v %v", rep.Problems, r.MissingFiles())
 	}
 	for _, victim := range []int{1, 0} {
 		t.Run(filepath.Base(files[victim]), func(t *testing.T) {
@@ -239,6 +239,10 @@ func TestSinkLogRotatedFileDeleted(t *testing.T) {
 			defer os.WriteFile(files[victim], b, 0o600)
 			rep := verifyFile(t, path, record.VerifyOptions{AllowOpen: true})
 			wantDamage(t, rep, record.DamageDeleted, first)
+			r, _ := record.OpenFileReader(path)
+			if m := r.MissingFiles(); len(m) != 1 || m[0] != files[victim] {
+				t.Fatalf("missing files %v, want %s", m, files[victim])
+			}
 		})
 	}
 

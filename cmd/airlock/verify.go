@@ -84,6 +84,10 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	rep := record.VerifyRecord(ctx, all.Stored(ctx), opts)
+	var missing []string
+	if fr, ok := src.(*record.FileReader); ok {
+		missing = fr.MissingFiles()
+	}
 	found := *session == ""
 	count := map[record.SessionStatus]int{}
 	for _, s := range rep.Sessions {
@@ -123,6 +127,9 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	if rep.Legacy {
 		fmt.Fprintln(stdout, "note: some sessions predate sink integrity: each verifies on its own, but the deletion of a whole one of them cannot be detected")
 	}
+	for _, f := range missing {
+		fmt.Fprintf(stdout, "BROKEN deleted file %s: the next file names it as the one it follows\n", clean(f))
+	}
 	for i, p := range rep.Problems {
 		if i == 20 {
 			fmt.Fprintf(stdout, "... and %d more problems\n", len(rep.Problems)-i)
@@ -130,7 +137,7 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "BROKEN %s\n", clean(describeProblem(p)))
 	}
-	if !rep.OK() {
+	if !rep.OK() || len(missing) > 0 {
 		return 1
 	}
 	if len(rep.Sessions) == 0 {
