@@ -48,6 +48,7 @@ type Problem struct {
 	Detail  string
 }
 
+// String says what the problem is and where it starts.
 func (p Problem) String() string {
 	s := string(p.Damage)
 	if p.Log != "" {
