@@ -21,6 +21,10 @@ const (
 	EventApprovalConsumed  EventKind = "approval_consumed"
 	EventOutput            EventKind = "output"
 	EventError             EventKind = "error"
+	// EventRefused records a client refused before any session began (a
+	// failed authentication, a refused connection): the claimed identity
+	// and the reason. It is a session of its own (Gate.RecordRefusal).
+	EventRefused EventKind = "refused"
 )
 
 // Event is one entry of a session record. The gate and the protocol packages

@@ -2,12 +2,32 @@
 // every gated session, outside the agent's process.
 //
 // A Recorder (New) implements gate.Recorder. For every event it stores the
-// request's secrets (gate.Request.Secrets, and the values of Authorization,
-// Cookie, X-Api-Key and the other SensitiveHeaders) as keyed HMACs, numbers
-// the event within its session, chains it to its predecessor with SHA-256,
-// signs a checkpoint over the chain head (Ed25519) every CheckpointEvery
-// entries, after CheckpointInterval without one, and at session end, and
-// hands batches to a Sink:
+// request's secrets as keyed HMACs (gate.Request.Secrets; the values of
+// JSON body fields, tool arguments, headers and query or form parameters
+// named like secrets, see DefaultSecretNames; AuditHash computes the
+// stored form of a guess), numbers the event within its session, chains
+// it to its predecessor with SHA-256, signs a checkpoint over the chain
+// head (Ed25519) every CheckpointEvery entries, after CheckpointInterval
+// without one, and at session end, and hands batches to a Sink.
+//
+// Sink integrity: every entry the Recorder writes is also the next leaf of
+// an RFC 6962 Merkle tree, its log, and a signed LogCheckpoint (a C2SP
+// tlog-checkpoint note: origin, size, root, the previous checkpoint's
+// hash) is written into the sink when the log starts, every
+// LogCheckpointEvery entries, after LogCheckpointInterval and at Close.
+// Deleting any entry, a whole session, a rotated file, PostgreSQL rows or
+// a checkpoint breaks the tree or the chain of checkpoints, and
+// VerifyRecord names the first bad index and the kind of damage. Entries
+// after the newest checkpoint of a log that was not closed are reported as
+// unverified, never as proven. Checkpoints can be published to Anchors
+// (a file elsewhere, a PostgreSQL table, an AnchorServer over HTTP): then a
+// record cut after the newest anchored checkpoint loses at most
+// LogCheckpointEvery entries or LogCheckpointInterval (plus the anchor's
+// latency) undetected, and nothing before it. ProveSession and
+// VerifySessionProof take one session out with inclusion proofs, for an
+// auditor who gets that session only.
+//
+// The sinks:
 //
 //   - Memory: in memory, for tests (it is also a gate.Recorder by itself);
 //   - File: JSON Lines with a header line, rotation, fsync per write or group
@@ -34,6 +54,7 @@
 //	r, err := record.OpenFileReader("/var/log/airlock/record.jsonl")
 //	entries, err := record.ReadSession(ctx, r, sessionID)
 //	err = record.Verify(entries, pub) // nil, or a *VerifyError naming the first broken point
+//	rep := record.VerifyRecord(ctx, r.Stored(ctx), record.VerifyOptions{Key: pub}) // the whole record
 //
 // Do not forget Close: queued output events are durable only once flushed,
 // and a session's record is proven complete only by the final checkpoint
@@ -45,6 +66,7 @@
 // the recording process only; give auditors the public key. Verification
 // needs the public key only; checking a guessed secret needs the HMAC key.
 //
-// The command line reads records back: airlock replay, airlock verify and
-// airlock export (asciicast v2).
+// The command line reads records back: airlock replay, airlock verify
+// (--anchor, --proof), airlock export (asciicast v2, --proof) and airlock
+// audit-hash.
 package record

@@ -12,18 +12,31 @@ import (
 
 // Version is the version of the record format written by this package. It is
 // part of every event's hash, so a reader can never mistake one format for
-// another.
-const Version = 1
+// another. Entries of a sink-level log are Version 2; VersionLegacy (1) is
+// the format before sink integrity, still written when the log is turned
+// off and still read. Because the version is hashed and signed, an entry
+// of a log cannot be passed off as one from before sink integrity by
+// stripping its log fields.
+const Version = 2
+
+// VersionLegacy is the record format before sink-level logs.
+const VersionLegacy = 1
 
 // KindCheckpoint is the Kind of a signed checkpoint entry. Every other Kind is
 // a gate.EventKind.
 const KindCheckpoint = "checkpoint"
 
+// KindLogCheckpoint is the Kind of a sink-level log checkpoint entry (a
+// LogCheckpoint note). These entries are stored under the session id
+// "airlock-log/<log id>" (IsLogSession), chained by seq and prev hash like
+// a session, and are not leaves of the log.
+const KindLogCheckpoint = "log_checkpoint"
+
 // Event is one entry of a session record: a gate.Event (or a signed
 // Checkpoint) wrapped in an envelope that orders and chains it. In a file,
 // a batch or the Postgres table it looks like this (one line):
 //
-//	{"v":1,"session":"3f9c…","seq":2,"prev":"9b1e…","hash":"c04a…","kind":"decision","ts":1764378000123456789,
+//	{"v":2,"session":"3f9c…","seq":2,"prev":"9b1e…","hash":"c04a…","kind":"decision","ts":1764378000123456789,"log":"5e1a…","idx":41,
 //	 "event":{"kind":"decision","session_id":"3f9c…","time":"2026-11-29T01:00:00.123456789Z",
 //	          "identity":{"subject":"agent-7","kind":"agent"},
 //	          "request":{"protocol":"postgres","command":"ALTER ROLE bob PASSWORD 'hmac-sha256:5d1f…'",…},
@@ -62,6 +75,12 @@ type Event struct {
 	Kind string `json:"kind"`
 	// Time is the event's UTC time in Unix nanoseconds.
 	Time int64 `json:"ts"`
+	// Log names the sink-level log the entry belongs to ("" in records
+	// written before sink integrity).
+	Log string `json:"log,omitempty"`
+	// Index is the entry's leaf index in its log (0-based); on a log
+	// checkpoint entry, the tree size it covers.
+	Index uint64 `json:"idx,omitempty"`
 	// Body is the JSON of the gate.Event or Checkpoint, as hashed.
 	Body json.RawMessage `json:"event"`
 
@@ -69,11 +88,23 @@ type Event struct {
 	Event *gate.Event `json:"-"`
 	// Checkpoint is Body decoded, for checkpoint entries.
 	Checkpoint *Checkpoint `json:"-"`
+	// LogCheckpoint is Body decoded, for log checkpoint entries.
+	LogCheckpoint *LogCheckpoint `json:"-"`
+}
+
+// logCheckpointBody is the stored body of a log checkpoint entry.
+type logCheckpointBody struct {
+	Note string `json:"note"`
 }
 
 // ComputeHash returns the hex SHA-256 of e's hashed fields (everything but
 // Hash and the decoded forms).
 func (e *Event) ComputeHash() string {
+	sum := e.computeSum()
+	return hex.EncodeToString(sum[:])
+}
+
+func (e *Event) computeSum() Hash {
 	h := sha256.New()
 	var n [8]byte
 	field := func(b []byte) {
@@ -93,12 +124,25 @@ func (e *Event) ComputeHash() string {
 	field([]byte(e.Kind))
 	num(uint64(e.Time))
 	field(e.Body)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	var sum Hash
+	h.Sum(sum[:0])
+	return sum
 }
 
 // decode fills in Event or Checkpoint from Body.
 func (e *Event) decode() error {
+	if e.Kind == KindLogCheckpoint {
+		var b logCheckpointBody
+		if err := json.Unmarshal(e.Body, &b); err != nil {
+			return fmt.Errorf("record: decode log checkpoint %s/%d: %w", e.SessionID, e.Seq, err)
+		}
+		c, err := ParseLogCheckpoint([]byte(b.Note))
+		if err != nil {
+			return err
+		}
+		e.LogCheckpoint, e.Event, e.Checkpoint = c, nil, nil
+		return nil
+	}
 	if e.Kind == KindCheckpoint {
 		var c Checkpoint
 		if err := json.Unmarshal(e.Body, &c); err != nil {
@@ -117,10 +161,12 @@ func (e *Event) decode() error {
 
 // chain is the running state of one session's hash chain.
 type chain struct {
-	seq   uint64
-	head  string
-	since int  // entries since the last checkpoint
-	ended bool // a final checkpoint was sealed
+	// version of the entries it seals; zero means Version.
+	version int
+	seq     uint64
+	head    string
+	since   int  // entries since the last checkpoint
+	ended   bool // a final checkpoint was sealed
 	// lastCheckpoint is when the last checkpoint was sealed (Unix ns), or
 	// when the chain started.
 	lastCheckpoint int64
@@ -128,8 +174,13 @@ type chain struct {
 
 // next seals a new entry with kind, time and body onto the chain.
 func (c *chain) next(session, kind string, t int64, body []byte) Event {
-	e := Event{Version: Version, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
-	e.Hash = e.ComputeHash()
+	v := c.version
+	if v == 0 {
+		v = Version
+	}
+	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
+	sum := e.computeSum()
+	e.Hash = hex.EncodeToString(sum[:])
 	c.seq, c.head = e.Seq, e.Hash
 	return e
 }

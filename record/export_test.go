@@ -58,3 +58,9 @@ func NewHTTPBatchForTest(evs []Event) []byte {
 	}
 	return b
 }
+
+// AppendLineForTest encodes e as one record line.
+func AppendLineForTest(e *Event) []byte {
+	b, _ := appendLine(nil, e)
+	return b
+}

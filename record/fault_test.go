@@ -125,7 +125,32 @@ func checkDiskResult(t *testing.T, dir string, res diskResult) {
 			t.Fatalf("accepted output %s lost", a)
 		}
 	}
-	t.Logf("allowed %d, denied %d, accepted %d outputs, %d entries stored", res.Allowed, res.Denied, len(res.Accepted), len(evs))
+	// The whole record: healed, it verifies; cut off by the full disk,
+	// only its unproven tail is reported, never damage.
+	rep := verifyFile(t, filepath.Join(dir, "record.jsonl"), record.VerifyOptions{})
+	if res.Healed && !rep.OK() {
+		t.Fatalf("healed record: %v", rep.Problems)
+	}
+	explainsOnlyTheTail(t, rep)
+	t.Logf("allowed %d, denied %d, accepted %d outputs, %d entries stored; %v", res.Allowed, res.Denied, len(res.Accepted), len(evs), rep.Problems)
+}
+
+// explainsOnlyTheTail fails unless every problem of rep is an unproven
+// tail (or a torn last line) that matches the log's figures.
+func explainsOnlyTheTail(t *testing.T, rep *record.Report) {
+	t.Helper()
+	for _, p := range rep.Problems {
+		if p.Damage != record.DamageUnverified && p.Damage != record.DamageUnreadable {
+			t.Fatalf("a crash or a full disk reported as %s: %v", p.Damage, p)
+		}
+		if p.Damage == record.DamageUnverified && p.Session == "" {
+			for _, l := range rep.Logs {
+				if l.ID == p.Log && (uint64(p.Index) != l.Verified || l.Closed) {
+					t.Fatalf("unproven tail at %d, but the log has %d proven entries: %v", p.Index, l.Verified, p)
+				}
+			}
+		}
+	}
 }
 
 func TestDiskFull(t *testing.T) {
@@ -226,6 +251,14 @@ func TestKilledMidWrite(t *testing.T) {
 			if err := record.Verify(evs, testPub); !errors.Is(err, record.ErrUnterminated) {
 				t.Fatalf("killed record: want ErrUnterminated, got %v", err)
 			}
+			rep := verifyFile(t, path, record.VerifyOptions{})
+			if rep.OK() || rep.Logs[0].Closed {
+				t.Fatalf("a killed record verified as complete: %+v", rep.Logs)
+			}
+			explainsOnlyTheTail(t, rep)
+			if l := rep.Logs[0]; l.Checkpoints < 2 || l.Leaves < uint64(len(acked)) {
+				t.Fatalf("log after the kill: %+v", l)
+			}
 			stored := map[string]bool{}
 			for _, e := range evs {
 				if e.Event != nil && e.Event.Output != nil {
@@ -256,8 +289,46 @@ func TestKilledMidWrite(t *testing.T) {
 			if err := record.Verify(evs2, testPub); err != nil {
 				t.Fatal(err)
 			}
+			// The new log continues the killed one: nothing reported deleted.
+			rep = verifyFile(t, path, record.VerifyOptions{AllowOpen: true})
+			explainsOnlyTheTail(t, rep)
+			if len(rep.Logs) != 2 || !rep.Logs[1].Closed {
+				t.Fatalf("after reopening: %+v %v", rep.Logs, rep.Problems)
+			}
 			t.Logf("%d acknowledged, %d stored, torn tail: %v", len(acked), len(stored), torn)
 		})
+	}
+}
+
+// TestTornCheckpoint cuts a record in the middle of a log checkpoint line,
+// as a kill mid-checkpoint leaves it: verify names the torn line and the
+// entries the lost checkpoint would have covered, and nothing else.
+func TestTornCheckpoint(t *testing.T) {
+	path, _ := writeFileRecord(t, 3, 4, record.FileOptions{}, record.Options{LogCheckpointEvery: 6})
+	lines := readLines(t, path)
+	cut := -1
+	for i := len(lines) - 2; i > 0; i-- {
+		if strings.Contains(string(lines[i]), `"kind":"log_checkpoint"`) && !strings.Contains(string(lines[i]), `final`) {
+			cut = i
+			break
+		}
+	}
+	if cut < 0 {
+		t.Fatal("no checkpoint to tear")
+	}
+	e, _ := record.ParseStoredLine(lines[cut])
+	covered := e.Index
+	torn := append(lines[:cut:cut], lines[cut][:len(lines[cut])/2])
+	writeLines(t, path, torn)
+	rep := verifyFile(t, path, record.VerifyOptions{})
+	explainsOnlyTheTail(t, rep)
+	var sawTorn, sawTail bool
+	for _, p := range rep.Problems {
+		sawTorn = sawTorn || (p.Damage == record.DamageUnreadable && strings.Contains(p.Detail, "torn"))
+		sawTail = sawTail || (p.Damage == record.DamageUnverified && p.Session == "")
+	}
+	if !sawTorn || !sawTail || rep.Logs[0].Leaves != covered || rep.Logs[0].Verified >= covered {
+		t.Fatalf("torn checkpoint at size %d: %+v %v", covered, rep.Logs, rep.Problems)
 	}
 }
 
@@ -275,7 +346,8 @@ func TestKilledChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := record.New(fs, record.Options{SigningKey: testKey, CheckpointEvery: 50})
+	// Checkpoints every few entries: the kill lands in or next to one.
+	rec := record.New(fs, record.Options{SigningKey: testKey, CheckpointEvery: 50, LogCheckpointEvery: 3})
 	ctx := context.Background()
 	id := gate.NewID()
 	if err := rec.Record(ctx, gate.Event{Kind: gate.EventSessionStart, SessionID: id, Session: &gate.SessionInfo{Protocol: "ssh"}}); err != nil {

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -44,7 +45,7 @@ type FileOptions struct {
 }
 
 // File is a Sink that appends JSON Lines to a file: a FileHeader line, then
-// one Event per line ({"v":1,"session":...,"event":{...}}). A batch is
+// one Event per line ({"v":2,"session":...,"log":...,"idx":...,"event":{...}}). A batch is
 // written whole or not at all: after a failed write or fsync the file is cut
 // back to its last durable size before the next write.
 //
@@ -61,6 +62,9 @@ type File struct {
 	cur     *commit
 	timerOn bool
 	closed  bool
+
+	lastMu sync.Mutex
+	lastCP *LogCheckpoint // the newest log checkpoint written
 
 	flushMu sync.Mutex // guards f, size, good, dirty
 	f       *os.File
@@ -201,10 +205,45 @@ func (fs *File) Write(ctx context.Context, batch []Event) error {
 	}
 	select {
 	case <-c.done:
+		if c.err == nil {
+			for i := len(batch) - 1; i >= 0; i-- {
+				if cp := batch[i].LogCheckpoint; cp != nil {
+					fs.lastMu.Lock()
+					if fs.lastCP == nil || cp.Time >= fs.lastCP.Time {
+						fs.lastCP = cp
+					}
+					fs.lastMu.Unlock()
+					break
+				}
+			}
+		}
 		return c.err
 	case <-ctx.Done():
 		return fmt.Errorf("record: waiting for fsync: %w", ctx.Err())
 	}
+}
+
+// LastLogCheckpoint implements CheckpointSource: the newest log checkpoint
+// written, or found in the file and its rotated predecessors (newest
+// first) when this File has written none.
+func (fs *File) LastLogCheckpoint(ctx context.Context) (*LogCheckpoint, error) {
+	fs.lastMu.Lock()
+	cp := fs.lastCP
+	fs.lastMu.Unlock()
+	if cp != nil {
+		return cp, nil
+	}
+	r, err := OpenFileReader(fs.path)
+	if err != nil {
+		return nil, err
+	}
+	files := r.Files()
+	for i := len(files) - 1; i >= 0; i-- {
+		if last := lastCheckpointIn(files[i]); last != nil {
+			return last, nil
+		}
+	}
+	return nil, nil
 }
 
 // flush writes and fsyncs whatever is buffered, completing one commit.
@@ -333,6 +372,12 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = appendString(b, e.Kind)
 	b = append(b, `,"ts":`...)
 	b = strconv.AppendInt(b, e.Time, 10)
+	if e.Log != "" {
+		b = append(b, `,"log":`...)
+		b = appendString(b, e.Log)
+		b = append(b, `,"idx":`...)
+		b = strconv.AppendUint(b, e.Index, 10)
+	}
 	b = append(b, `,"event":`...)
 	b = append(b, e.Body...)
 	b = append(b, "}\n"...)
@@ -358,4 +403,26 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// lastCheckpointIn returns the last log checkpoint of a record file,
+// parsing only the lines that hold one.
+func lastCheckpointIn(name string) *LogCheckpoint {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), maxLine)
+	var last *LogCheckpoint
+	for sc.Scan() {
+		if !bytes.Contains(sc.Bytes(), []byte(`"kind":"log_checkpoint"`)) {
+			continue
+		}
+		if e, err := parseLine(sc.Bytes()); err == nil && e != nil && e.LogCheckpoint != nil {
+			last = e.LogCheckpoint
+		}
+	}
+	return last
 }

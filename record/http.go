@@ -179,7 +179,7 @@ func ParseBatch(b []byte) ([]Event, error) {
 // checkEntry checks what can be checked of one entry on its own.
 func checkEntry(e *Event) error {
 	switch {
-	case e.Version != Version:
+	case e.Version != Version && e.Version != VersionLegacy:
 		return fmt.Errorf("unknown version %d", e.Version)
 	case e.SessionID == "" || e.Seq == 0:
 		return errors.New("missing session or sequence")
@@ -187,7 +187,7 @@ func checkEntry(e *Event) error {
 		return errors.New("hash mismatch")
 	case len(e.Body) == 0 || e.Body[0] != '{' || bytes.IndexByte(e.Body, '\n') >= 0:
 		return errors.New("body is not single-line JSON")
-	case e.Event == nil && e.Checkpoint == nil:
+	case e.Event == nil && e.Checkpoint == nil && e.LogCheckpoint == nil:
 		return errors.New("undecodable body")
 	}
 	return nil

@@ -25,6 +25,7 @@ type Memory struct {
 	mu       sync.Mutex
 	sessions map[string][]Event
 	order    []string
+	all      []Event // every entry in stored order
 	chains   map[string]*chain
 	red      *redactor
 	// err, set with SetErr, makes Record and Write fail: a sink that cannot
@@ -52,7 +53,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 	if m.red == nil {
 		key := make([]byte, 32)
 		_, _ = rand.Read(key)
-		m.red = &redactor{key: key}
+		m.red = &redactor{key: key, names: compileSecretNames(nil)}
 	}
 	body, err := m.red.body(e)
 	if err != nil {
@@ -63,7 +64,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 	}
 	c := m.chains[e.SessionID]
 	if c == nil {
-		c = &chain{}
+		c = &chain{version: VersionLegacy} // Memory as a Recorder keeps no log
 		m.chains[e.SessionID] = c
 	}
 	ev := c.next(e.SessionID, string(e.Kind), e.Time.UTC().UnixNano(), body)
@@ -71,7 +72,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 		return err
 	}
 	m.appendLocked(ev)
-	if e.Kind == gate.EventSessionEnd {
+	if e.Kind == gate.EventSessionEnd || e.Kind == gate.EventRefused {
 		// An unsigned final checkpoint, so Verify(m.Events(id), nil) passes.
 		cp, _ := marshalCheckpoint(Checkpoint{HeadSeq: c.seq, HeadHash: c.head, Final: true})
 		end := c.next(e.SessionID, KindCheckpoint, ev.Time, cp)
@@ -99,10 +100,11 @@ func (m *Memory) appendLocked(e Event) {
 	if m.sessions == nil {
 		m.sessions = make(map[string][]Event)
 	}
-	if _, ok := m.sessions[e.SessionID]; !ok {
+	if _, ok := m.sessions[e.SessionID]; !ok && !IsLogSession(e.SessionID) {
 		m.order = append(m.order, e.SessionID)
 	}
 	m.sessions[e.SessionID] = append(m.sessions[e.SessionID], e)
+	m.all = append(m.all, e)
 }
 
 // Close implements Sink; the events stay readable.
@@ -115,7 +117,7 @@ func (m *Memory) Events(sessionID string) []Event {
 	defer m.mu.Unlock()
 	stored := m.sessions[sessionID]
 	for i := range stored {
-		if stored[i].Event == nil && stored[i].Checkpoint == nil {
+		if stored[i].Event == nil && stored[i].Checkpoint == nil && stored[i].LogCheckpoint == nil {
 			_ = stored[i].decode() // Verify reports bodies that do not decode
 		}
 	}
@@ -156,11 +158,28 @@ func (m *Memory) Len() int {
 
 // Reader returns a Reader over m's sessions, for code that reads any sink
 // (replay, verification).
-func (m *Memory) Reader() Reader { return memReader{m} }
+func (m *Memory) Reader() StoredReader { return memReader{m} }
 
 type memReader struct{ m *Memory }
 
 func (r memReader) Sessions(ctx context.Context) ([]string, error) { return r.m.Sessions(), nil }
+
+// Stored yields every stored entry in the order it was stored.
+func (r memReader) Stored(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		r.m.mu.Lock()
+		all := append([]Event(nil), r.m.all...)
+		r.m.mu.Unlock()
+		for _, e := range all {
+			if e.Event == nil && e.Checkpoint == nil && e.LogCheckpoint == nil {
+				_ = e.decode()
+			}
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
 
 func (r memReader) Read(ctx context.Context, session string) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {

@@ -27,8 +27,14 @@ const PostgresSchema = `CREATE TABLE IF NOT EXISTS %s (
 	ts          bigint      NOT NULL, -- event time, Unix nanoseconds, UTC
 	event       json        NOT NULL, -- the gate.Event or checkpoint, as hashed
 	recorded_at timestamptz NOT NULL DEFAULT now(),
+	log_id      text,                 -- the sink-level log (NULL before sink integrity)
+	log_index   bigint,               -- the entry's leaf index in its log
 	PRIMARY KEY (session_id, seq)
 )`
+
+// postgresMigration adds the sink-level log columns to a table created
+// before them.
+const postgresMigration = `ALTER TABLE %s ADD COLUMN IF NOT EXISTS log_id text, ADD COLUMN IF NOT EXISTS log_index bigint`
 
 // PostgresOptions configures a Postgres sink.
 type PostgresOptions struct {
@@ -62,14 +68,36 @@ func OpenPostgres(ctx context.Context, connString string, opts PostgresOptions) 
 		return nil, fmt.Errorf("record: bad table name %q", opts.Table)
 	}
 	p := &Postgres{connString: connString, table: opts.Table,
-		cols: []string{"session_id", "seq", "version", "prev_hash", "hash", "kind", "ts", "event"}}
+		cols: []string{"session_id", "seq", "version", "prev_hash", "hash", "kind", "ts", "event", "log_id", "log_index"}}
 	conn, err := p.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.Exec(ctx, fmt.Sprintf(PostgresSchema, p.table)); err != nil {
+	// The table is created, or altered, only when it must be: a role that
+	// may insert into it but not own it (as a recorder's role should be)
+	// never needs to.
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, p.tableIdent().Sanitize()).Scan(&exists); err != nil {
 		conn.Close(ctx)
-		return nil, fmt.Errorf("record: create table %s: %w", p.table, err)
+		return nil, fmt.Errorf("record: look up table %s: %w", p.table, err)
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(PostgresSchema, p.table)); err != nil {
+			conn.Close(ctx)
+			return nil, fmt.Errorf("record: create table %s: %w", p.table, err)
+		}
+	}
+	var have int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('log_id', 'log_index') AND NOT attisdropped`,
+		p.tableIdent().Sanitize()).Scan(&have); err != nil {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("record: inspect table %s: %w", p.table, err)
+	}
+	if have < 2 {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(postgresMigration, p.table)); err != nil {
+			conn.Close(ctx)
+			return nil, fmt.Errorf("record: add the log columns to table %s: %w", p.table, err)
+		}
 	}
 	p.conn = conn
 	return p, nil
@@ -128,7 +156,11 @@ func (p *Postgres) Write(ctx context.Context, batch []Event) error {
 func (p *Postgres) rows(batch []Event) pgx.CopyFromSource {
 	return pgx.CopyFromSlice(len(batch), func(i int) ([]any, error) {
 		e := &batch[i]
-		return []any{e.SessionID, int64(e.Seq), e.Version, e.PrevHash, e.Hash, e.Kind, e.Time, string(e.Body)}, nil
+		var logID, logIndex any
+		if e.Log != "" {
+			logID, logIndex = e.Log, int64(e.Index)
+		}
+		return []any{e.SessionID, int64(e.Seq), e.Version, e.PrevHash, e.Hash, e.Kind, e.Time, string(e.Body), logID, logIndex}, nil
 	})
 }
 
@@ -169,8 +201,8 @@ func (p *Postgres) merge(ctx context.Context, batch []Event) error {
 	if conflicts > 0 {
 		return fmt.Errorf("%w: %d entries differ from the stored ones", ErrConflict, conflicts)
 	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (session_id, seq, version, prev_hash, hash, kind, ts, event)
-		SELECT session_id, seq, version, prev_hash, hash, kind, ts, event FROM airlock_record_stage ON CONFLICT (session_id, seq) DO NOTHING`, tbl)); err != nil {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (session_id, seq, version, prev_hash, hash, kind, ts, event, log_id, log_index)
+		SELECT session_id, seq, version, prev_hash, hash, kind, ts, event, log_id, log_index FROM airlock_record_stage ON CONFLICT (session_id, seq) DO NOTHING`, tbl)); err != nil {
 		return fmt.Errorf("record: postgres insert: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -198,7 +230,7 @@ func (p *Postgres) Sessions(ctx context.Context) ([]string, error) {
 	if p.conn == nil {
 		return nil, errors.New("record: postgres sink closed")
 	}
-	rows, err := p.conn.Query(ctx, fmt.Sprintf(`SELECT session_id FROM %s GROUP BY session_id ORDER BY min(ts), session_id`, p.tableIdent().Sanitize()))
+	rows, err := p.conn.Query(ctx, fmt.Sprintf(`SELECT session_id FROM %s WHERE session_id NOT LIKE 'airlock-log/%%' GROUP BY session_id ORDER BY min(ts), session_id`, p.tableIdent().Sanitize()))
 	if err != nil {
 		return nil, fmt.Errorf("record: postgres sessions: %w", err)
 	}
@@ -230,7 +262,13 @@ func (p *Postgres) readAll(ctx context.Context, session string) ([]Event, error)
 	if p.conn == nil {
 		return nil, errors.New("record: postgres sink closed")
 	}
-	rows, err := p.conn.Query(ctx, fmt.Sprintf(`SELECT session_id, seq, version, prev_hash, hash, kind, ts, event::text FROM %s WHERE session_id = $1 ORDER BY seq`, p.tableIdent().Sanitize()), session)
+	return p.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE session_id = $1 ORDER BY seq`, postgresReadCols, p.tableIdent().Sanitize()), session)
+}
+
+const postgresReadCols = `session_id, seq, version, prev_hash, hash, kind, ts, event::text, log_id, log_index`
+
+func (p *Postgres) query(ctx context.Context, sql string, args ...any) ([]Event, error) {
+	rows, err := p.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("record: postgres read: %w", err)
 	}
@@ -240,11 +278,16 @@ func (p *Postgres) readAll(ctx context.Context, session string) ([]Event, error)
 		var e Event
 		var seq int64
 		var body string
-		if err := rows.Scan(&e.SessionID, &seq, &e.Version, &e.PrevHash, &e.Hash, &e.Kind, &e.Time, &body); err != nil {
+		var logID *string
+		var logIndex *int64
+		if err := rows.Scan(&e.SessionID, &seq, &e.Version, &e.PrevHash, &e.Hash, &e.Kind, &e.Time, &body, &logID, &logIndex); err != nil {
 			return out, fmt.Errorf("record: postgres read: %w", err)
 		}
 		e.Seq = uint64(seq)
 		e.Body = []byte(body)
+		if logID != nil && logIndex != nil {
+			e.Log, e.Index = *logID, uint64(*logIndex)
+		}
 		_ = e.decode() // Verify reports bodies that do not decode
 		out = append(out, e)
 	}
@@ -252,4 +295,46 @@ func (p *Postgres) readAll(ctx context.Context, session string) ([]Event, error)
 		return out, fmt.Errorf("record: postgres read: %w", err)
 	}
 	return out, nil
+}
+
+// Stored yields every row of the table: those of each log in leaf order,
+// with its checkpoints after the leaves they cover, the logs in the order
+// they started, then the rows written before sink integrity.
+func (p *Postgres) Stored(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		p.mu.Lock()
+		var evs []Event
+		var err error
+		if p.conn == nil {
+			err = errors.New("record: postgres sink closed")
+		} else {
+			t := p.tableIdent().Sanitize()
+			evs, err = p.query(ctx, fmt.Sprintf(`WITH starts AS (SELECT log_id, min(recorded_at) AS started FROM %s WHERE log_id IS NOT NULL GROUP BY log_id)
+				SELECT %s FROM %s LEFT JOIN starts USING (log_id)
+				ORDER BY started NULLS LAST, log_id, log_index, (kind <> 'log_checkpoint'), session_id, seq`, t, postgresReadCols, t))
+		}
+		p.mu.Unlock()
+		for _, e := range evs {
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err != nil {
+			yield(Event{}, err)
+		}
+	}
+}
+
+// LastLogCheckpoint implements CheckpointSource.
+func (p *Postgres) LastLogCheckpoint(ctx context.Context) (*LogCheckpoint, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn == nil {
+		return nil, errors.New("record: postgres sink closed")
+	}
+	evs, err := p.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE kind = 'log_checkpoint' ORDER BY recorded_at DESC, ts DESC, seq DESC LIMIT 1`, postgresReadCols, p.tableIdent().Sanitize()))
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	return evs[0].LogCheckpoint, nil
 }

@@ -97,6 +97,38 @@ func globEscape(s string) string {
 	return r.Replace(s)
 }
 
+// MissingFiles returns the files that the header of a file read names as
+// the one it follows (FileHeader.Previous) but that are not there: rotated
+// files that were deleted (or removed by retention).
+func (r *FileReader) MissingFiles() []string {
+	have := map[string]bool{}
+	for _, f := range r.files {
+		have[filepath.Base(f)] = true
+	}
+	var out []string
+	for _, f := range r.files {
+		h, err := readHeader(f)
+		if err == nil && h.Previous != "" && !have[h.Previous] {
+			out = append(out, filepath.Join(filepath.Dir(f), h.Previous))
+		}
+	}
+	return out
+}
+
+func readHeader(name string) (FileHeader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return FileHeader{}, err
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 4096).ReadSlice('\n')
+	var h FileHeader
+	if err != nil || json.Unmarshal(line, &h) != nil || h.Format != "airlock-record" {
+		return FileHeader{}, errors.New("no header")
+	}
+	return h, nil
+}
+
 // Files returns the files read, oldest first.
 func (r *FileReader) Files() []string { return append([]string(nil), r.files...) }
 
@@ -111,7 +143,7 @@ func (r *FileReader) Sessions(ctx context.Context) ([]string, error) {
 			}
 			return out, err
 		}
-		if !seen[e.SessionID] {
+		if !seen[e.SessionID] && !IsLogSession(e.SessionID) {
 			seen[e.SessionID] = true
 			out = append(out, e.SessionID)
 		}
@@ -149,8 +181,24 @@ type lineErr struct {
 
 func (e *lineErr) Unwrap() error { return e.LineError }
 
-// All yields every entry of every file in stored order.
-func (r *FileReader) All(ctx context.Context) iter.Seq2[Event, error] { return r.all(ctx) }
+// All yields every entry of every session, of every file, in stored
+// order (not the sink-level log's checkpoints; Stored has them too).
+func (r *FileReader) All(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for e, err := range r.all(ctx) {
+			if err == nil && IsLogSession(e.SessionID) {
+				continue
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+}
+
+// Stored yields every stored entry of every file in stored order, the
+// sink-level log's checkpoints included: what VerifyRecord reads.
+func (r *FileReader) Stored(ctx context.Context) iter.Seq2[Event, error] { return r.all(ctx) }
 
 func (r *FileReader) all(ctx context.Context) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
@@ -231,17 +279,22 @@ func parseLine(b []byte) (*Event, error) {
 		return nil, fmt.Errorf("bad entry: %w", err)
 	}
 	e.Body = append(json.RawMessage(nil), e.Body...)
+	// A line is stored in exactly one form: another spelling of the same
+	// entry (a key's case, an escape) is an edit too.
+	if canon, err := appendLine(make([]byte, 0, len(b)+1), &e); err != nil || !bytes.Equal(canon[:len(canon)-1], b) {
+		return nil, errors.New("bad entry: not in the form the recorder writes (edited)")
+	}
 	_ = e.decode() // Verify reports bodies that do not decode
 	return &e, nil
 }
 
 // sessionHint returns the session id a possibly broken line starts with.
 func sessionHint(b []byte) string {
-	const p = `{"v":1,"session":"`
-	if !bytes.HasPrefix(b, []byte(p)) {
+	const p = `,"session":"`
+	if !bytes.HasPrefix(b, []byte(`{"v":1`)) && !bytes.HasPrefix(b, []byte(`{"v":2`)) || !bytes.HasPrefix(b[6:], []byte(p)) {
 		return ""
 	}
-	rest := b[len(p):]
+	rest := b[6+len(p):]
 	i := bytes.IndexByte(rest, '"')
 	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
 		return ""
@@ -250,7 +303,8 @@ func sessionHint(b []byte) string {
 }
 
 // ReadFile reads every session of a record file (and its rotated
-// predecessors) into memory, keyed by session id. The first unreadable line
+// predecessors) into memory, keyed by session id (not the sink-level
+// log's checkpoints: VerifyRecord reads those, from FileReader.Stored). The first unreadable line
 // is returned as the error, with everything read before it.
 func ReadFile(path string) (map[string][]Event, error) {
 	r, err := OpenFileReader(path)
@@ -258,7 +312,7 @@ func ReadFile(path string) (map[string][]Event, error) {
 		return nil, err
 	}
 	out := map[string][]Event{}
-	for e, err := range r.all(context.Background()) {
+	for e, err := range r.All(context.Background()) {
 		if err != nil {
 			return out, err
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,6 +49,27 @@ type Options struct {
 	// CloseTimeout bounds how long Close keeps retrying a failing sink
 	// before giving up on queued events (default 10s).
 	CloseTimeout time.Duration
+	// LogCheckpointEvery writes a signed sink-level checkpoint (a
+	// LogCheckpoint: a Merkle tree head over every entry this recorder
+	// wrote to the sink, of every session) after this many entries
+	// (default 1000). One is also written when the recorder starts
+	// writing and when it closes. Negative turns the sink-level log off:
+	// the record then proves each session on its own, as records written
+	// before sink integrity did, and deleting a whole session is not
+	// detected.
+	LogCheckpointEvery int
+	// LogCheckpointInterval also writes one when entries have waited this
+	// long for one (default 1s; negative: never).
+	LogCheckpointInterval time.Duration
+	// Anchors receive the log's checkpoints (see Anchor), so that a record
+	// cut off after the newest anchored checkpoint is detected.
+	Anchors []Anchor
+	// SecretNames are the names of JSON body fields, tool arguments,
+	// headers and query or form parameters whose values are stored as
+	// HMACs (see DefaultSecretNames for the syntax); nil means
+	// DefaultSecretNames. Values listed in gate.Request.Secrets are
+	// always stored as HMACs too.
+	SecretNames []string
 	// Now is the clock for checkpoints; nil means time.Now.
 	Now func() time.Time
 }
@@ -69,6 +91,9 @@ type Recorder struct {
 	failErr  error // the last sink error while events are still pending
 	done     chan struct{}
 	closeErr error
+
+	log     *logState // writer-owned; nil when the sink-level log is off
+	anchors *anchorPublisher
 
 	endedMu    sync.Mutex
 	ended      map[string]bool // sessions whose end was recorded (the last maxEnded)
@@ -109,6 +134,12 @@ func New(sink Sink, opts Options) *Recorder {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.LogCheckpointEvery == 0 {
+		opts.LogCheckpointEvery = 1000
+	}
+	if opts.LogCheckpointInterval == 0 {
+		opts.LogCheckpointInterval = time.Second
+	}
 	key := opts.HMACKey
 	if len(key) == 0 {
 		key = make([]byte, 32)
@@ -117,12 +148,26 @@ func New(sink Sink, opts Options) *Recorder {
 	r := &Recorder{
 		sink:  sink,
 		opts:  opts,
-		red:   redactor{key: key},
+		red:   redactor{key: key, names: compileSecretNames(opts.SecretNames)},
 		queue: make(chan *item, opts.QueueSize),
 		done:  make(chan struct{}),
 	}
 	if opts.SigningKey != nil {
 		r.keyID = KeyID(opts.SigningKey.Public().(ed25519.PublicKey))
+	}
+	if opts.LogCheckpointEvery > 0 {
+		var prev Hash
+		if src, ok := sink.(CheckpointSource); ok {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if cp, err := src.LastLogCheckpoint(ctx); err == nil && cp != nil {
+				prev = cp.NoteHash()
+			}
+			cancel()
+		}
+		r.log = newLogState(opts.SigningKey, prev)
+		if len(opts.Anchors) > 0 {
+			r.anchors = newAnchorPublisher(opts.Anchors)
+		}
 	}
 	go r.run()
 	return r
@@ -146,8 +191,11 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 	if r.hasEnded(e.SessionID) {
 		return fmt.Errorf("record: %s event after the end of session %s", e.Kind, e.SessionID)
 	}
-	it := &item{session: e.SessionID, kind: string(e.Kind), time: e.Time.UnixNano(), body: body, end: e.Kind == gate.EventSessionEnd}
-	async := r.opts.AsyncOutput && e.Kind == gate.EventOutput
+	// A refusal is a session of one event: it ends as it starts.
+	it := &item{session: e.SessionID, kind: string(e.Kind), time: e.Time.UnixNano(), body: body, end: e.Kind == gate.EventSessionEnd || e.Kind == gate.EventRefused}
+	// Refusals, like output, need not hold anyone up: the client is
+	// refused whether or not the event is durable yet.
+	async := r.opts.AsyncOutput && (e.Kind == gate.EventOutput || e.Kind == gate.EventRefused)
 	if !async {
 		it.done = make(chan error, 1)
 	}
@@ -249,9 +297,10 @@ func (r *Recorder) run() {
 	backoff := 5 * time.Millisecond
 	var closeDeadline time.Time
 	open := true
+	logDue := false // a log checkpoint is due by time
 	var tick <-chan time.Time
-	if r.opts.CheckpointInterval > 0 {
-		t := time.NewTicker(r.opts.CheckpointInterval / 2)
+	if period := r.tickPeriod(); period > 0 {
+		t := time.NewTicker(period)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -268,7 +317,9 @@ func (r *Recorder) run() {
 				}
 			case <-tick:
 				timed = r.dueCheckpoints(chains)
-				if len(timed) == 0 {
+				logDue = r.log != nil && r.opts.LogCheckpointInterval > 0 && (r.log.pending() > 0 || len(timed) > 0) &&
+					r.opts.Now().UnixNano()-r.log.last >= int64(r.opts.LogCheckpointInterval)
+				if len(timed) == 0 && !logDue {
 					continue
 				}
 			}
@@ -299,6 +350,10 @@ func (r *Recorder) run() {
 			}
 			evs = append(evs, sealed...)
 		}
+		if r.log != nil {
+			evs = r.logCheckpoints(evs, logDue, !open && len(refused) == 0)
+			logDue = false
+		}
 		if len(evs) == 0 {
 			continue
 		}
@@ -316,6 +371,9 @@ func (r *Recorder) run() {
 				if e.Kind == KindCheckpoint && e.Checkpoint != nil && e.Checkpoint.Final {
 					delete(chains, e.SessionID)
 				}
+				if e.LogCheckpoint != nil && r.anchors != nil {
+					r.anchors.offer(e.LogCheckpoint)
+				}
 			}
 			// Note the refused entries right after the stored ones.
 			for _, rf := range refused {
@@ -325,6 +383,9 @@ func (r *Recorder) run() {
 					sealed, err := r.seal(chains, rf.session, string(gate.EventError), rf.time, body, false)
 					if err == nil {
 						pending = append(pending, sealed...)
+					}
+					if r.log != nil && len(pending) > 0 {
+						pending = r.logCheckpoints(pending, false, !open)
 					}
 				}
 			}
@@ -355,9 +416,66 @@ func (r *Recorder) run() {
 	if r.lateLost > 0 {
 		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: %d output events arrived after their session ended and were not recorded", r.lateLost))
 	}
+	if r.anchors != nil {
+		if err := r.anchors.close(r.opts.CloseTimeout); err != nil {
+			r.closeErr = errors.Join(r.closeErr, err)
+		}
+	}
 	if err := r.sink.Close(); err != nil {
 		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: close sink: %w", err))
 	}
+}
+
+// tickPeriod is how often the writer looks for checkpoints due by time.
+func (r *Recorder) tickPeriod() time.Duration {
+	var p time.Duration
+	if r.opts.CheckpointInterval > 0 {
+		p = r.opts.CheckpointInterval / 2
+	}
+	if r.log != nil && r.opts.LogCheckpointInterval > 0 && (p == 0 || r.opts.LogCheckpointInterval/2 < p) {
+		p = r.opts.LogCheckpointInterval / 2
+	}
+	return p
+}
+
+// logCheckpoints makes the log's leaves of the entries of evs that are
+// new (sealed in this round), with a first checkpoint before the log's
+// first leaf, one after every LogCheckpointEvery leaves, one at the end
+// when due (by time) and the final one when final is set.
+func (r *Recorder) logCheckpoints(evs []Event, due, final bool) []Event {
+	l := r.log
+	if l.final {
+		return evs
+	}
+	now := func() int64 { return r.opts.Now().UTC().UnixNano() }
+	// Leaves are made in place; a checkpoint, rare, is inserted.
+	for i := 0; i < len(evs); i++ {
+		e := &evs[i]
+		if e.Log != "" || e.Kind == KindLogCheckpoint {
+			continue
+		}
+		if !l.started {
+			l.started = true
+			if cp, err := l.checkpoint(now(), false); err == nil {
+				evs = slices.Insert(evs, i, cp)
+				i++
+				e = &evs[i]
+			}
+		}
+		l.add(e)
+		if l.pending() >= uint64(r.opts.LogCheckpointEvery) {
+			if cp, err := l.checkpoint(now(), false); err == nil {
+				evs = slices.Insert(evs, i+1, cp)
+				i++
+			}
+		}
+	}
+	if (final || (due && l.pending() > 0)) && l.started {
+		if cp, err := l.checkpoint(now(), final); err == nil {
+			evs = append(evs, cp)
+		}
+	}
+	return evs
 }
 
 type refusal struct {
@@ -383,7 +501,10 @@ func sealedSeq(evs []Event, it *item) uint64 {
 func (r *Recorder) seal(chains map[string]*chain, session, kind string, t int64, body []byte, end bool) ([]Event, error) {
 	c := chains[session]
 	if c == nil {
-		c = &chain{lastCheckpoint: r.opts.Now().UnixNano()}
+		c = &chain{lastCheckpoint: r.opts.Now().UnixNano(), version: VersionLegacy}
+		if r.log != nil {
+			c.version = Version
+		}
 		chains[session] = c
 	}
 	if c.ended {

@@ -42,8 +42,9 @@ func isSensitiveHeader(name string) bool {
 // redactor turns a gate.Event into the JSON body that is stored, replacing
 // every secret with its keyed HMAC.
 type redactor struct {
-	key  []byte
-	macs sync.Pool // of hash.Hash, HMAC-SHA-256 under key
+	key   []byte
+	names *secretNames // nil: DefaultSecretNames
+	macs  sync.Pool    // of hash.Hash, HMAC-SHA-256 under key
 }
 
 func (r *redactor) mac(secret string) string {
@@ -73,27 +74,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if e.Request != nil {
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
-		if req.HTTP != nil && len(req.HTTP.Headers) > 0 {
-			h := *req.HTTP
-			h.Headers = make(map[string][]string, len(req.HTTP.Headers))
-			for name, vals := range req.HTTP.Headers {
-				if !isSensitiveHeader(name) {
-					h.Headers[name] = vals
-					continue
-				}
-				red := make([]string, len(vals))
-				for i, v := range vals {
-					red[i] = r.mac(v)
-					secrets = append(secrets, v)
-					// "Bearer TOKEN": the token alone may appear elsewhere.
-					if _, tok, ok := strings.Cut(v, " "); ok && len(strings.TrimSpace(tok)) >= 8 {
-						secrets = append(secrets, strings.TrimSpace(tok))
-					}
-				}
-				h.Headers[name] = red
-			}
-			req.HTTP = &h
-		}
+		secrets = append(secrets, r.secretValues(&req)...)
 		secrets = cleanSecrets(secrets)
 		if len(secrets) > 0 {
 			rep = r.replacer(secrets)

@@ -15,7 +15,7 @@ import (
 func entryLines(lines [][]byte) []int {
 	var idx []int
 	for i, l := range lines {
-		if !bytes.HasPrefix(l, []byte(`{"format":`)) {
+		if !bytes.HasPrefix(l, []byte(`{"format":`)) && !bytes.Contains(l, []byte(`"kind":"log_checkpoint"`)) {
 			idx = append(idx, i)
 		}
 	}

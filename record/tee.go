@@ -97,3 +97,26 @@ func (t *Tee) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// LastLogCheckpoint implements CheckpointSource: the newest log checkpoint
+// of the sinks, when every sink that can tell holds the same one (a log
+// whose predecessor some sink lacks would look, in that sink, as if the
+// predecessor were deleted; then the new log chains to nothing).
+func (t *Tee) LastLogCheckpoint(ctx context.Context) (*LogCheckpoint, error) {
+	var agreed *LogCheckpoint
+	for i, s := range t.sinks {
+		src, ok := s.(CheckpointSource)
+		if !ok {
+			continue
+		}
+		cp, err := src.LastLogCheckpoint(ctx)
+		if err != nil || cp == nil {
+			return nil, err
+		}
+		if i > 0 && agreed != nil && agreed.NoteHash() != cp.NoteHash() {
+			return nil, nil
+		}
+		agreed = cp
+	}
+	return agreed, nil
+}

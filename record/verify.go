@@ -50,8 +50,10 @@ func Verify(entries []Event, pub ed25519.PublicKey) error {
 		e := &entries[i]
 		want := uint64(i + 1)
 		switch {
-		case e.Version != Version:
+		case e.Version != Version && e.Version != VersionLegacy:
 			return fail(i, e.Seq, "unknown record version %d", e.Version)
+		case e.Version != entries[0].Version:
+			return fail(i, e.Seq, "record version %d inside a session of version %d", e.Version, entries[0].Version)
 		case e.SessionID != session:
 			return fail(i, e.Seq, "entry of session %q inside session %q", e.SessionID, session)
 		case e.Seq != want:

@@ -15,7 +15,9 @@ import (
 
 // cmdExport runs `airlock export SOURCE --format asciicast [--session ID]`:
 // it writes a terminal session's stdout and stderr, as the client saw them
-// (masked), as an asciicast v2 recording.
+// (masked), as an asciicast v2 recording. With --proof it writes one
+// session's entries with their inclusion proofs against a signed log
+// checkpoint instead, for `airlock verify --proof`.
 func cmdExport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -25,8 +27,10 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	cols := fs.Int("cols", 80, "terminal width recorded in the header")
 	rows := fs.Int("rows", 24, "terminal height recorded in the header")
 	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
+	proof := fs.Bool("proof", false, "write the session (--session required) with inclusion proofs against a signed checkpoint, verifiable alone with airlock verify --proof")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: airlock export FILE|postgres://... --format asciicast [--session ID] [-o OUT]")
+		fmt.Fprintln(stderr, "       airlock export FILE|postgres://... --session ID --proof [-o OUT]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseArgsErr(fs, args)
@@ -36,6 +40,13 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	if err != nil || len(pos) != 1 || *cols <= 0 || *rows <= 0 {
 		fs.Usage()
 		return 2
+	}
+	if *proof {
+		if *session == "" {
+			fmt.Fprintln(stderr, "airlock export: --proof needs --session")
+			return 2
+		}
+		return exportProof(pos[0], *table, *session, *output, stdout, stderr)
 	}
 	if *format != "asciicast" {
 		fmt.Fprintf(stderr, "airlock export: unknown format %q (want asciicast)\n", *format)
@@ -138,4 +149,40 @@ func writeAsciicast(w io.Writer, evs []record.Event, cols, rows int) error {
 		}
 	}
 	return nil
+}
+
+// exportProof writes one session with its inclusion proofs.
+func exportProof(source, table, session, output string, stdout, stderr io.Writer) int {
+	ctx := context.Background()
+	src, closeSrc, err := openSource(ctx, source, table)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	defer closeSrc()
+	all, ok := src.(record.StoredReader)
+	if !ok {
+		fmt.Fprintln(stderr, "airlock export: this source cannot be read whole")
+		return 1
+	}
+	p, err := record.ProveSession(ctx, all, session)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	data, err := record.MarshalSessionProof(p)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	if output == "" {
+		_, err = stdout.Write(data)
+	} else {
+		err = os.WriteFile(output, data, 0o600)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock export:", err)
+		return 1
+	}
+	return 0
 }

@@ -8,6 +8,7 @@
 //	airlock sessions FILE            who did what, with refusals and holds
 //	airlock verify FILE --key PUB    prove a record was not edited, cut or reordered
 //	airlock export FILE --format asciicast
+//	airlock audit-hash --hmac-key F  the stored form of a guessed secret
 //	airlock keygen --out DIR         record signing and HMAC keys
 //	airlock mcp -- SERVER...         gate an MCP server spoken to over stdio
 //	airlock version                  print the version
@@ -48,6 +49,9 @@ var commands = map[string]command{
 	}},
 	"export": {"export a terminal session as asciicast v2 (export FILE --format asciicast)", func(a []string, _ io.Reader, o, e io.Writer) int {
 		return cmdExport(a, o, e)
+	}},
+	"audit-hash": {"print the stored (HMAC) form of a guessed secret, to search a record (audit-hash --hmac-key FILE [VALUE])", func(a []string, in io.Reader, o, e io.Writer) int {
+		return cmdAuditHash(a, in, o, e)
 	}},
 	"keygen": {"write record signing and HMAC keys (keygen --out DIR)", func(a []string, _ io.Reader, o, e io.Writer) int {
 		return cmdKeygen(a, o, e)

@@ -139,12 +139,13 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		})
 	}
 	tamper("edit", func(l []string) []string {
-		l[3] = strings.Replace(l[3], `"agent-42"`, `"agent-43"`, 1)
+		// Line 1 is the log's first checkpoint; line 2 the session's seq 1.
+		l[4] = strings.Replace(l[4], `"agent-42"`, `"agent-43"`, 1)
 		return l
 	}, "(seq 3): hash mismatch")
-	tamper("delete", func(l []string) []string { return append(l[:4], l[5:]...) }, "(seq 5): expected seq 4")
-	tamper("reorder", func(l []string) []string { l[4], l[5] = l[5], l[4]; return l }, "(seq 5): expected seq 4")
-	tamper("truncate", func(l []string) []string { return l[:len(l)-4] }, "without a final checkpoint")
+	tamper("delete", func(l []string) []string { return append(l[:5], l[6:]...) }, "(seq 5): expected seq 4")
+	tamper("reorder", func(l []string) []string { l[5], l[6] = l[6], l[5]; return l }, "reordered")
+	tamper("truncate", func(l []string) []string { return l[:len(l)-4] }, "after the log's newest signed checkpoint")
 	tamper("torn", func(l []string) []string {
 		l[len(l)-2] = l[len(l)-2][:20]
 		return l[:len(l)-1]
@@ -153,7 +154,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines[:len(lines)-4], "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile, "--allow-open"); code != 0 || !strings.Contains(out, "open   session") || !strings.Contains(out, "1 open") {
+	if code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile, "--allow-open"); code != 0 || !strings.Contains(out, "UNVERIFIED session") || !strings.Contains(out, "1 unverified") {
 		t.Fatalf("--allow-open: %d %s", code, out)
 	}
 	// The wrong key fails too.

@@ -60,6 +60,7 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 	id, err := gw.cfg.Identify(r)
 	if err != nil {
 		gw.log.Debug("client not identified", "remote", r.RemoteAddr, "error", err)
+		_ = gw.cfg.Gate.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolHTTP, Target: target, ClientAddr: r.RemoteAddr, Reason: "unauthenticated: " + err.Error()})
 		writeProblem(w, Problem{Type: "urn:airlock:problem:unauthenticated", Title: "Unauthorized",
 			Status: http.StatusUnauthorized, Detail: "airlock: the client could not be identified"})
 		return nil

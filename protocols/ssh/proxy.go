@@ -129,10 +129,12 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	if err := p.check(); err != nil {
 		return err
 	}
+	var claimed string // the user name the client last tried to log in as
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: publicKeyCallback(p.Auth),
 		ServerVersion:     "SSH-2.0-Airlock",
 		MaxAuthTries:      6,
+		AuthLogCallback:   func(m ssh.ConnMetadata, _ string, _ error) { claimed = m.User() },
 	}
 	cfg.Ciphers = p.Ciphers
 	if cfg.Ciphers == nil {
@@ -148,6 +150,7 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	_ = nc.SetDeadline(time.Now().Add(ht))
 	sconn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
 	if err != nil {
+		_ = p.Gate.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolSSH, Target: p.Upstream.Addr, ClientAddr: nc.RemoteAddr().String(), Claimed: claimed, Reason: "handshake: " + err.Error()})
 		return fmt.Errorf("ssh: client handshake: %w", err)
 	}
 	_ = nc.SetDeadline(time.Time{})

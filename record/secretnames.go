@@ -1,0 +1,334 @@
+package record
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// DefaultSecretNames are the names whose values are stored as HMACs: JSON
+// body fields and tool arguments (at any depth; everything under such a
+// field), HTTP headers and query or form parameters. One list serves all
+// of them. Names are compared after lower-casing and dropping '-', '_',
+// '.' and spaces, so "X-Api-Key", "api_key" and "apiKey" are one name. A
+// leading or trailing '*' matches any text there ("*token*" matches
+// "x-vault-token" and "refresh_token").
+//
+// The list leans towards storing too much as HMACs: a field named
+// "monkey" is hidden with "*key", which costs a readable value in replay,
+// where a missed secret would cost the secret.
+var DefaultSecretNames = []string{
+	"*password*", "*passwd*", "*passphrase*", "pwd", "pass",
+	"*secret*", "*token*", "*key", "*apikey*", "*privatekey*", "*accesskey*",
+	"*auth", "*authorization*", "*authenticat*", "xauth*", "*credential*",
+	"*session*", "*sessid*", "*cookie*", "*signature*", "sig",
+	"otp", "pin", "cvv", "cvc", "*ssn*", "dsn", "*connectionstring*", "*connstr*",
+}
+
+// normName folds a name for matching.
+func normName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+		case 'A' <= c && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// secretNames matches names against a compiled list.
+type secretNames struct {
+	exact    map[string]bool
+	contains []string
+	prefix   []string
+	suffix   []string
+}
+
+func compileSecretNames(list []string) *secretNames {
+	if list == nil {
+		list = DefaultSecretNames
+	}
+	n := &secretNames{exact: map[string]bool{}}
+	for _, p := range list {
+		lead, trail := strings.HasPrefix(p, "*"), strings.HasSuffix(p, "*") && len(p) > 1
+		core := normName(strings.Trim(p, "*"))
+		if core == "" {
+			continue
+		}
+		switch {
+		case lead && trail:
+			n.contains = append(n.contains, core)
+		case lead:
+			n.suffix = append(n.suffix, core)
+		case trail:
+			n.prefix = append(n.prefix, core)
+		default:
+			n.exact[core] = true
+		}
+	}
+	return n
+}
+
+func (n *secretNames) match(name string) bool {
+	if n == nil {
+		return false
+	}
+	s := normName(name)
+	if n.exact[s] {
+		return true
+	}
+	for _, c := range n.contains {
+		if strings.Contains(s, c) {
+			return true
+		}
+	}
+	for _, c := range n.prefix {
+		if strings.HasPrefix(s, c) {
+			return true
+		}
+	}
+	for _, c := range n.suffix {
+		if strings.HasSuffix(s, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// AuditHash returns the stored form of value under the HMAC key: what a
+// record holds in place of that secret. An investigator with the key
+// hashes a guessed value and searches the record for the result (as
+// Vault's sys/audit-hash does).
+func AuditHash(key []byte, value string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(value))
+	return SecretPrefix + hex.EncodeToString(m.Sum(nil))
+}
+
+// isMAC reports whether s is a stored secret.
+func isMAC(s string) bool {
+	return len(s) == len(SecretPrefix)+64 && strings.HasPrefix(s, SecretPrefix) && isLowerHex([]byte(s[len(SecretPrefix):]))
+}
+
+// secretValues redacts the named secrets of a request in place (the caller
+// owns req's copy of what it changes): headers, query parameters, JSON
+// body fields, tool arguments, form and JSON payloads, the query of an
+// HTTP command line and the value of an SSH env request. It returns the
+// raw values it replaced, in the forms they may take elsewhere in the
+// event, for the replacer.
+func (r *redactor) secretValues(req *gate.Request) []string {
+	var found []string
+	// Every value found by name is replaced where it stands. Those of 8
+	// bytes or more are also replaced wherever else they occur, and the
+	// event is refused if one survives; shorter ones ("1234", "basic")
+	// are too common to chase through the whole event without garbling it
+	// (or refusing a harmless request), and are replaced where they stand
+	// only. A value listed by a SensitiveHeaders header is always chased.
+	chase := func(v string) {
+		found = append(found, v, url.QueryEscape(v), url.PathEscape(v))
+		// "Bearer TOKEN": the token alone may appear elsewhere.
+		if _, tok, ok := strings.Cut(v, " "); ok && len(strings.TrimSpace(tok)) >= 8 {
+			found = append(found, strings.TrimSpace(tok))
+		}
+	}
+	add := func(v string) string {
+		if v == "" || isMAC(v) {
+			return v
+		}
+		if len(v) >= 8 {
+			chase(v)
+		}
+		return r.mac(v)
+	}
+	if h := req.HTTP; h != nil {
+		c := *h
+		if len(h.Headers) > 0 {
+			c.Headers = make(map[string][]string, len(h.Headers))
+			for name, vals := range h.Headers {
+				if !isSensitiveHeader(name) && !r.names.match(name) {
+					c.Headers[name] = vals
+					continue
+				}
+				always := isSensitiveHeader(name)
+				red := make([]string, len(vals))
+				for i, v := range vals {
+					if always || len(v) >= 8 {
+						chase(v)
+					}
+					red[i] = r.mac(v)
+				}
+				c.Headers[name] = red
+			}
+		}
+		if len(h.Query) > 0 {
+			c.Query = make(map[string][]string, len(h.Query))
+			for name, vals := range h.Query {
+				if !r.names.match(name) {
+					c.Query[name] = vals
+					continue
+				}
+				red := make([]string, len(vals))
+				for i, v := range vals {
+					red[i] = add(v)
+				}
+				c.Query[name] = red
+			}
+		}
+		if h.Body != nil {
+			c.Body = r.redactNamed(h.Body, false, add)
+		}
+		req.HTTP = &c
+		req.Command = r.redactCommandQuery(req.Command, add)
+	}
+	if t := req.Tool; t != nil && len(t.Args) > 0 {
+		c := *t
+		c.Args, _ = r.redactNamed(t.Args, false, add).(map[string]any)
+		req.Tool = &c
+		// A tool call's command line is its name and its arguments' JSON.
+		if rest, ok := strings.CutPrefix(req.Command, t.Name+" "); ok {
+			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
+		}
+	}
+	if h := req.SSH; h != nil && h.EnvValue != "" && r.names.match(h.EnvName) {
+		c := *h
+		c.EnvValue = add(h.EnvValue)
+		req.SSH = &c
+	}
+	if len(req.Payload) > 0 {
+		req.Payload = r.redactPayload(req.Payload, add)
+	}
+	return found
+}
+
+// redactNamed returns a copy of a decoded JSON value with every scalar
+// under a secret-named field (or every scalar, when under is set) replaced
+// by add's result.
+func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = r.redactNamed(val, under || r.names.match(k), add)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = r.redactNamed(x[i], under, add)
+		}
+		return out
+	case string:
+		if under {
+			return add(x)
+		}
+	case json.Number:
+		if under {
+			return add(x.String())
+		}
+	case float64:
+		if under {
+			return add(strconv.FormatFloat(x, 'g', -1, 64))
+		}
+	case int, int64:
+		if under {
+			return add(jsonScalar(x))
+		}
+	}
+	return v
+}
+
+func jsonScalar(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// redactCommandQuery replaces the values of secret-named parameters in the
+// query of an HTTP command line ("GET /path?a=1&token=..."), whatever
+// their percent-encoding.
+func (r *redactor) redactCommandQuery(cmd string, add func(string) string) string {
+	q := strings.IndexByte(cmd, '?')
+	if q < 0 {
+		return cmd
+	}
+	end := len(cmd)
+	if i := strings.IndexAny(cmd[q:], " #"); i >= 0 {
+		end = q + i
+	}
+	red, changed := r.redactForm(cmd[q+1:end], add)
+	if !changed {
+		return cmd
+	}
+	return cmd[:q+1] + red + cmd[end:]
+}
+
+// redactForm replaces the values of secret-named parameters of a
+// urlencoded string; it keeps every other byte.
+func (r *redactor) redactForm(s string, add func(string) string) (string, bool) {
+	parts := strings.Split(s, "&")
+	changed := false
+	for i, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if !r.names.match(name) {
+			continue
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			val = v
+			add(v)
+		}
+		parts[i] = k + "=" + add(val)
+		changed = true
+	}
+	return strings.Join(parts, "&"), changed
+}
+
+// redactPayload redacts secret-named fields of a JSON or form payload. A
+// JSON payload holding one is stored re-encoded (keys sorted) with the
+// values replaced: its raw bytes may spell the secret with escapes no
+// search would find.
+func (r *redactor) redactPayload(p []byte, add func(string) string) []byte {
+	trim := strings.TrimSpace(string(p))
+	if r.names == nil {
+		return p
+	}
+	if strings.HasPrefix(trim, "{") || strings.HasPrefix(trim, "[") {
+		dec := json.NewDecoder(strings.NewReader(trim))
+		dec.UseNumber()
+		var doc any
+		if dec.Decode(&doc) == nil && !dec.More() {
+			n := 0
+			red := r.redactNamed(doc, false, func(v string) string { n++; return add(v) })
+			if n > 0 {
+				if b, err := json.Marshal(red); err == nil {
+					return b
+				}
+			}
+			return p
+		}
+	}
+	if strings.ContainsRune(trim, '=') && !strings.ContainsAny(trim, " \n\t") {
+		if red, changed := r.redactForm(trim, add); changed {
+			return []byte(red)
+		}
+	}
+	return p
+}
