@@ -229,14 +229,14 @@ func FuzzCacheEqualsFresh(f *testing.F) {
 // Secrets, so no record holds them in plain text.
 func TestStatementSecrets(t *testing.T) {
 	cases := map[string][]string{
-		"ALTER ROLE r PASSWORD 'hunter2'":                                                  {"hunter2"},
-		"CREATE ROLE r LOGIN PASSWORD 'hunter2'":                                           {"hunter2"},
-		"SELECT dblink_connect('c', 'host=db password=s3cret dbname=x')":                   {"s3cret"},
-		"SELECT dblink_connect('host=db password=''two words'' dbname=x')":                 {"two words"},
-		"SELECT * FROM dblink('postgresql://u:p%40ss@db/x', 'SELECT 1') AS t(a int)":       {"p@ss"},
-		"CREATE SUBSCRIPTION s CONNECTION 'host=h password=subpw' PUBLICATION p":           {"subpw"},
-		"ALTER SUBSCRIPTION s CONNECTION 'postgres://h/x?password=qp'":                     {"qp"},
-		"CREATE USER MAPPING FOR u SERVER s OPTIONS (user 'u', password 'mappw')":          {"mappw"},
+		"ALTER ROLE r PASSWORD 'hunter2'":                                                 {"hunter2"},
+		"CREATE ROLE r LOGIN PASSWORD 'hunter2'":                                          {"hunter2"},
+		"SELECT dblink_connect('c', 'host=db password=s3cret dbname=x')":                  {"s3cret"},
+		"SELECT dblink_connect('host=db password=''two words'' dbname=x')":                {"two words"},
+		"SELECT * FROM dblink('postgresql://u:p%40ss@db/x', 'SELECT 1') AS t(a int)":      {"p@ss"},
+		"CREATE SUBSCRIPTION s CONNECTION 'host=h password=subpw' PUBLICATION p":          {"subpw"},
+		"ALTER SUBSCRIPTION s CONNECTION 'postgres://h/x?password=qp'":                    {"qp"},
+		"CREATE USER MAPPING FOR u SERVER s OPTIONS (user 'u', password 'mappw')":         {"mappw"},
 		"CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (sslpassword 'sslpw')": {"sslpw"},
 		"SELECT 'password is not a secret by itself'":                                     nil,
 	}
