@@ -64,6 +64,13 @@ type SQLStatement struct {
 	// Opaque marks what cannot be judged statically (DO, CALL, EXECUTE,
 	// CREATE FUNCTION, COPY ... PROGRAM, SET ROLE).
 	Opaque bool `json:"opaque" cel:"opaque"`
+	// Volatile is true when the statement calls a function the upstream's
+	// catalog marks volatile, or one it does not know or cannot vouch for
+	// (any function outside pg_catalog).
+	Volatile bool `json:"volatile,omitempty" cel:"volatile"`
+	// Heavy is true when the statement calls a function that can cost the
+	// server a lot on purpose (pg_sleep, generate_series, repeat, ...).
+	Heavy bool `json:"heavy,omitempty" cel:"heavy"`
 }
 
 // SQLTable is a table a statement reads or writes.

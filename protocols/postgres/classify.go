@@ -58,6 +58,11 @@ type Statement struct {
 	// in the entry before it.
 	Nested bool
 
+	// structReadOnly is the verdict before functions are judged, and
+	// fnGated says ReadOnly was structReadOnly and the functions' verdict:
+	// a function catalog of the upstream may then judge them again.
+	structReadOnly, fnGated bool
+
 	// readsLiterals is set when the classification depends on the value of
 	// a literal (an option's argument, a secret): such a classification is
 	// never cached, since a sibling of the same shape may classify apart.
@@ -137,10 +142,12 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	st.Opaque = w.opaque
 	st.ReadOnly = false
 	st.readsLiterals = w.readsLiterals
+	st.Heavy = anyHeavy(w.functions)
+	st.Volatile = !w.pureFunctions()
 
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		st.ReadOnly = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil && w.pureFunctions()
+		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking && s.SelectStmt.IntoClause == nil, w)
 		st.Outputs, st.Star = selectLineage(s.SelectStmt)
 		if s.SelectStmt.IntoClause != nil {
 			st.Outputs = nil
@@ -168,9 +175,9 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			// (and with ANALYZE runs the prepared statement, which the
 			// proxy adds from the session's confirmed state).
 			st.ExecuteName = ex.Name
-			st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+			st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 		} else if analyze {
-			st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+			st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 		} else {
 			// Plans only: nothing runs, so nothing is written.
 			st.ReadOnly = true
@@ -193,7 +200,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.ReadOnly = true
 		}
 	case *pg_query.Node_DeclareCursorStmt:
-		st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 	case *pg_query.Node_FetchStmt, *pg_query.Node_ClosePortalStmt:
 		st.ReadOnly = true
 	case *pg_query.Node_CopyStmt:
@@ -205,7 +212,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.CopyIn = true
 		} else {
 			st.CopyOut = true
-			st.ReadOnly = !w.dml && w.pureFunctions()
+			st.ReadOnly = st.gateOnFunctions(!w.dml, w)
 			st.readsLiterals = st.readsLiterals || len(cs.Options) > 0
 			if cs.Relation != nil && cs.Query == nil && copyTextFormat(cs.Options) {
 				st.CopyTable = cs.Relation.Relname
@@ -238,7 +245,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		// argument expressions.
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
-		st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 	}
 	out := []Statement{st}
 	var top protoreflect.ProtoMessage
@@ -445,6 +452,13 @@ type walker struct {
 
 func newWalker() *walker {
 	return &walker{writes: map[*pg_query.RangeVar]bool{}}
+}
+
+// gateOnFunctions records a verdict that holds only if the statement's
+// functions are read-only, and returns it as the static list judges them.
+func (st *Statement) gateOnFunctions(structural bool, w *walker) bool {
+	st.structReadOnly, st.fnGated = structural, true
+	return structural && w.pureFunctions()
 }
 
 func (w *walker) pureFunctions() bool {
