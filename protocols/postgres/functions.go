@@ -50,7 +50,8 @@ func init() {
 		deniedFunctions[f] = true
 	}
 	for _, f := range strings.Fields(`random random_normal clock_timestamp timeofday gen_random_uuid
-		pg_sleep pg_sleep_for pg_sleep_until`) {
+		pg_sleep pg_sleep_for pg_sleep_until pg_database_size pg_tablespace_size pg_relation_size
+		pg_table_size pg_indexes_size pg_total_relation_size pg_is_in_recovery`) {
 		harmlessVolatile[f] = true
 	}
 	for _, f := range strings.Fields(`pg_sleep pg_sleep_for pg_sleep_until generate_series generate_subscripts
