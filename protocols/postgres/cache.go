@@ -32,6 +32,12 @@ func NewClassifier(size int) *CachedClassifier {
 // Classify returns the classification of sql, from the cache when its shape
 // was seen before.
 func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
+	if mayHoldSecret(sql) {
+		// Secrets are found by the content of literals, which the shape
+		// strips: such texts are always parsed.
+		cl, _, err := classifyParsed(sql)
+		return cl, err
+	}
 	sh, ok := shapeOf(sql)
 	if ok {
 		c.mu.RLock()
@@ -75,7 +81,10 @@ func cacheable(cl *Classification, texts, parts []string) bool {
 		}
 	}
 	for _, s := range cl.Statements {
-		if len(s.Secrets) > 0 {
+		if len(s.Secrets) > 0 || s.readsLiterals {
+			return false
+		}
+		if p := s.Prepared; p != nil && (len(p.Secrets) > 0 || p.readsLiterals) {
 			return false
 		}
 	}

@@ -50,6 +50,16 @@ type Statement struct {
 	// Nested marks an entry that repeats a data-modifying statement nested
 	// in the entry before it.
 	Nested bool
+
+	// structReadOnly is the verdict before functions are judged, and
+	// fnGated says ReadOnly was structReadOnly and the functions' verdict:
+	// a function catalog of the upstream may then judge them again.
+	structReadOnly, fnGated bool
+
+	// readsLiterals is set when the classification depends on the value of
+	// a literal (an option's argument, a secret): such a classification is
+	// never cached, since a sibling of the same shape may classify apart.
+	readsLiterals bool
 }
 
 // ErrUnparsable is returned (wrapped) for SQL the parser rejects.
@@ -115,10 +125,13 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	st.Secrets = w.secrets
 	st.Opaque = w.opaque
 	st.ReadOnly = false
+	st.readsLiterals = w.readsLiterals
+	st.Heavy = anyHeavy(w.functions)
+	st.Volatile = !w.pureFunctions()
 
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		st.ReadOnly = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil && w.pureFunctions()
+		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking && s.SelectStmt.IntoClause == nil, w)
 	case *pg_query.Node_UpdateStmt:
 		st.HasWhere = s.UpdateStmt.WhereClause != nil
 	case *pg_query.Node_DeleteStmt:
@@ -128,10 +141,17 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		for _, o := range s.ExplainStmt.Options {
 			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "analyze") {
 				analyze = d.Arg == nil || !isFalse(d.Arg)
+				st.readsLiterals = st.readsLiterals || d.Arg != nil
 			}
 		}
-		if analyze {
-			st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+		if ex := s.ExplainStmt.Query.GetExecuteStmt(); ex != nil {
+			// EXPLAIN [ANALYZE] EXECUTE evaluates the argument expressions
+			// (and with ANALYZE runs the prepared statement, which the
+			// proxy adds from the session's confirmed state).
+			st.ExecuteName = ex.Name
+			st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
+		} else if analyze {
+			st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 		} else {
 			// Plans only: nothing runs, so nothing is written.
 			st.ReadOnly = true
@@ -143,10 +163,18 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	case *pg_query.Node_VariableShowStmt:
 		st.ReadOnly = true
 	case *pg_query.Node_TransactionStmt:
-		st.ReadOnly = true
 		st.Kind = transactionKind(s.TransactionStmt.Kind)
+		switch s.TransactionStmt.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE, pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED,
+			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+			// Two-phase commit outlives the session and can commit or roll
+			// back other clients' work: never read-only.
+			st.ReadOnly = false
+		default:
+			st.ReadOnly = true
+		}
 	case *pg_query.Node_DeclareCursorStmt:
-		st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
+		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 	case *pg_query.Node_FetchStmt, *pg_query.Node_ClosePortalStmt:
 		st.ReadOnly = true
 	case *pg_query.Node_CopyStmt:
@@ -158,7 +186,8 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.CopyIn = true
 		} else {
 			st.CopyOut = true
-			st.ReadOnly = !w.dml && w.pureFunctions()
+			st.ReadOnly = st.gateOnFunctions(!w.dml, w)
+			st.readsLiterals = st.readsLiterals || len(cs.Options) > 0
 			if cs.Relation != nil && cs.Query == nil && copyTextFormat(cs.Options) {
 				st.CopyTable = cs.Relation.Relname
 				st.CopyColumns = stringParts(cs.Attlist)
@@ -175,15 +204,22 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.PrepareName = s.PrepareStmt.Name
 			w.nested = nil
 			st.Prepared = &inner[0]
-			// PREPARE itself runs nothing; EXECUTE is judged later.
-			st.ReadOnly = true
+			// PREPARE itself runs nothing, but what it prepares is what a
+			// later EXECUTE runs: it is read-only only if that is.
+			st.ReadOnly = inner[0].ReadOnly && !inner[0].Opaque
+			st.Opaque = st.Opaque || inner[0].Opaque
+			st.readsLiterals = st.readsLiterals || inner[0].readsLiterals
 			st.Tables = inner[0].Tables
 			st.Functions = inner[0].Functions
 			st.Columns = inner[0].Columns
 		}
 	case *pg_query.Node_ExecuteStmt:
+		// What runs is the prepared statement, which the proxy adds from
+		// the session's confirmed state; the EXECUTE entry answers for its
+		// argument expressions.
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
+		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
 	}
 	st.StatementLineage = statementLineage(n)
 	out := []Statement{st}
@@ -385,10 +421,19 @@ type walker struct {
 	dml       bool
 	locking   bool
 	depth     int
+	// readsLiterals: some verdict read a literal's value.
+	readsLiterals bool
 }
 
 func newWalker() *walker {
 	return &walker{writes: map[*pg_query.RangeVar]bool{}}
+}
+
+// gateOnFunctions records a verdict that holds only if the statement's
+// functions are read-only, and returns it as the static list judges them.
+func (st *Statement) gateOnFunctions(structural bool, w *walker) bool {
+	st.structReadOnly, st.fnGated = structural, true
+	return structural && w.pureFunctions()
 }
 
 func (w *walker) pureFunctions() bool {
@@ -525,11 +570,23 @@ func (w *walker) visit(m protoreflect.Message) {
 			w.opaque = true
 		}
 	case *pg_query.DefElem:
-		if strings.EqualFold(x.Defname, "password") && x.Arg != nil {
+		if secretOption(x.Defname) && x.Arg != nil {
+			w.readsLiterals = true
 			if s := x.Arg.GetString_(); s != nil && s.Sval != "" {
 				w.secrets = appendUnique(w.secrets, s.Sval)
 			}
 		}
+		if s := x.Arg.GetString_(); s != nil {
+			w.conninfoSecrets(s.Sval)
+		}
+	case *pg_query.A_Const:
+		if s := x.GetSval(); s != nil {
+			w.conninfoSecrets(s.Sval)
+		}
+	case *pg_query.CreateSubscriptionStmt:
+		w.conninfoSecrets(x.Conninfo)
+	case *pg_query.AlterSubscriptionStmt:
+		w.conninfoSecrets(x.Conninfo)
 	case *pg_query.DropStmt:
 		for _, o := range x.Objects {
 			if l := o.GetList(); l != nil {

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -220,7 +222,10 @@ func shapeOf(sql string) (shape, bool) {
 			if j < len(sql) && isIdentChar(sql[j]) {
 				return shape{}, false
 			}
-			emit("?")
+			// The grammar tells integer constants that fit 32 bits from
+			// other numbers (FETCH 3 parses, FETCH 3.5 does not), so the
+			// key does too; strings are "?".
+			emit(numberClass(sql[i:j]))
 			partHasCode = true
 			i = j
 		case isIdentStart(c):
@@ -252,4 +257,27 @@ func shapeOf(sql string) (shape, bool) {
 	}
 	endPart(len(sql))
 	return shape{key: key.String(), parts: parts}, true
+}
+
+// numberClass is the placeholder of a numeric literal: "#" for an integer
+// the scanner makes an ICONST (it fits in 32 bits), "#f" for any other.
+func numberClass(lit string) string {
+	base, digits := 10, lit
+	if len(lit) > 2 && lit[0] == '0' {
+		switch lit[1] | 0x20 {
+		case 'x':
+			base, digits = 16, lit[2:]
+		case 'o':
+			base, digits = 8, lit[2:]
+		case 'b':
+			base, digits = 2, lit[2:]
+		}
+	}
+	if base == 10 && strings.ContainsAny(lit, ".eE") {
+		return "#f"
+	}
+	if v, err := strconv.ParseInt(digits, base, 64); err == nil && v <= math.MaxInt32 {
+		return "#"
+	}
+	return "#f"
 }
