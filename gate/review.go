@@ -36,6 +36,11 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 			d.ApprovalID = v.ID
 			g.recordVerdict(ctx, s, d, v)
 			return g.finish(ctx, req, d, Deny, reviewReason("denied by review", v), nil)
+		}
+		if g.applyGrant(ctx, req, d, shown.grants) {
+			return g.finish(ctx, req, d, Allow, d.Reason, nil)
+		}
+		switch v.State {
 		case ReviewPending:
 			d.ApprovalID = v.ID
 			return d, &RefusedError{Decision: d, ApprovalID: v.ID}
@@ -126,6 +131,7 @@ type reviewView struct {
 	details         *ReviewDetails
 	exact, shapeKey string
 	shape           string
+	grants          *grantLookup
 }
 
 // beforeReview settles what must be settled before a request is held: a
@@ -143,7 +149,9 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 			" header (HTTP), a /* reason: ... */ comment (SQL) or the " + ReasonArg + " argument (tools)"
 		return nil
 	}
-	if g.applyGrant(ctx, req, d, grants) {
+	// In refuse-then-retry mode an approval of this very request is used
+	// before any grant (review does that); in hold mode there is none yet.
+	if g.mode != RefuseThenRetry && g.applyGrant(ctx, req, d, grants) {
 		return nil
 	}
 	names := slices.Clone(DisplayMask)
@@ -159,7 +167,7 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 		return nil
 	}
 	det, cmd := details(req, mp)
-	v := &reviewView{command: cmd, details: det}
+	v := &reviewView{command: cmd, details: det, grants: grants}
 	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
 	v.exact, v.shapeKey = GrantKeys(req)
 	v.shape, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", Shape(req))
