@@ -179,8 +179,8 @@ func TestRequesterReason(t *testing.T) {
 			HTTP: &gate.HTTP{Method: "POST", Path: "/x", Headers: map[string][]string{"airlock-reason": {"ticket 42"}}}},
 		"sql comment": {Protocol: "postgres", Command: "WHY /* reason: ticket 42 */ DELETE FROM t",
 			SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "DELETE"}}}},
-		"tool argument": {Protocol: "tool", Command: "WHY drop", Tool: &gate.ToolCall{Name: "drop", Args: map[string]any{"airlock_reason": "ticket 42"}}},
-		"mcp _meta":     {Protocol: "mcp", Command: "WHY call", Tool: &gate.ToolCall{Name: "x", Args: map[string]any{"_meta": map[string]any{"reason": "ticket 42"}}}},
+		"tool argument":   {Protocol: "tool", Command: "WHY drop", Tool: &gate.ToolCall{Name: "drop", Args: map[string]any{"airlock_reason": "ticket 42"}}},
+		"mcp _meta":       {Protocol: "mcp", Command: "WHY call", Tool: &gate.ToolCall{Name: "x", Args: map[string]any{"_meta": map[string]any{"reason": "ticket 42"}}}},
 		"set by protocol": {Protocol: "mcp", Command: "WHY call", Reason: "ticket\n42", Tool: &gate.ToolCall{Name: "x"}},
 	}
 	for name, req := range cases {
