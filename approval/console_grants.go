@@ -129,7 +129,7 @@ func (c *Console) serveRevokeForm(w http.ResponseWriter, r *http.Request, v view
 	if v.session != nil {
 		c.sessions.setFlash(v.session, msg)
 	}
-	redirect(w, "grants")
+	redirect(w, "../grants") // relative to .../grants/revoke
 }
 
 // RevokeRequest is the JSON body of POST /api/revoke.

@@ -176,6 +176,10 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, v viewer) 
 		case <-pollT.C:
 		}
 		pollT.Stop()
+		// A viewer whose token was revoked gets no more events.
+		if _, err := c.authenticate(r); err != nil {
+			return
+		}
 		fp := c.fingerprint(r.Context())
 		if fp == last {
 			continue
