@@ -334,7 +334,8 @@ func bindValues(b []byte) ([]string, error) {
 		b = b[2:]
 		return v, true
 	}
-	if !cstr() || !cstr() { // portal, statement
+	portal := cstr()
+	if !portal || !cstr() { // the portal name, then the statement name
 		return nil, bad
 	}
 	nf, ok := u16()
