@@ -53,6 +53,7 @@ type displayMasker struct {
 }
 
 func (m displayMasker) text(field, s string) (string, bool) {
+	s = maskSQLPasswords(s)
 	for _, sec := range m.secrets {
 		if sec != "" {
 			s = strings.ReplaceAll(s, sec, "[secret]")

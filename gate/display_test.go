@@ -195,3 +195,22 @@ func TestRequesterReason(t *testing.T) {
 		SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "SELECT"}}}})
 	require.ErrorIs(t, err, gate.ErrDenied)
 }
+
+// PASSWORD literals are masked in every form even when the protocol did
+// not list them as secrets.
+func TestReviewMasksPasswordLiterals(t *testing.T) {
+	for _, sql := range []string{
+		"ALTER ROLE app WITH LOGIN PASSWORD 'hunter2' VALID UNTIL 'infinity'",
+		"CREATE USER x password 'hunter''2'",
+		"ALTER USER x PASSWORD E'hunter\\'2'",
+		"ALTER USER x PASSWORD $p$hunter2$p$",
+		"ALTER USER x ENCRYPTED PASSWORD\n  $$hunter2$$",
+		"ALTER USER x PASSWORD 'hunter2",
+	} {
+		p, err := held(t, &gate.Request{Protocol: "postgres", Command: sql, SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "ALTER"}}}})
+		require.NoError(t, err)
+		all := stored(t, p)
+		assert.NotContains(t, all, "hunter", sql)
+		assert.Contains(t, p.Request.Command, "[secret]", sql)
+	}
+}
