@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -80,8 +81,61 @@ func (m displayMasker) json(doc []byte) (string, bool) {
 	}
 	// Value masking on top catches what JSON masking skipped (a document it
 	// refused for duplicate keys, the request's literal secrets).
-	return m.text("", b.String())
+	// Indent keeps white space around the document; inside it, white
+	// space between tokens is normalised.
+	out, ok := m.text("", strings.TrimSpace(b.String()))
+	if !ok {
+		return "", false
+	}
+	// Inside JSON strings, a \u escape means the same as the character, so
+	// characters that would hide or reorder text are shown escaped.
+	return visible(out, jsonEscape), true
 }
+
+// visible replaces every character of s that is not plainly visible
+// (controls other than tab and line feed, bidirectional controls, zero-width
+// and line separators) by esc(r), so what a reviewer reads is what is sent.
+func visible(s string, esc func(rune) string) string {
+	clean := true
+	for _, r := range s {
+		if hidden(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			b.WriteString(esc(r))
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool {
+	if r == '\n' || r == '\t' {
+		return false
+	}
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || unicode.Is(unicode.Cf, r) ||
+		r == '\u2028' || r == '\u2029' || r == utf8.RuneError
+}
+
+// jsonEscape writes r as a JSON escape (a surrogate pair above U+FFFF).
+func jsonEscape(r rune) string {
+	if r > 0xFFFF {
+		a, b := utf16.EncodeRune(r)
+		return fmt.Sprintf("\\u%04x\\u%04x", a, b)
+	}
+	return fmt.Sprintf("\\u%04x", r)
+}
+
+// markHidden shows a hidden character of text as [U+XXXX].
+func markHidden(r rune) string { return fmt.Sprintf("[U+%04X]", r) }
 
 // details builds what reviewers see of req, masked by pol, and the masked
 // command.
@@ -97,6 +151,7 @@ func details(req *Request, pol *mask.Policy) (*ReviewDetails, string) {
 	if !ok {
 		cmd = "[the command could not be masked for display]"
 	}
+	cmd = visible(cmd, markHidden)
 	switch {
 	case req.HTTP != nil:
 		h := req.HTTP
@@ -213,6 +268,7 @@ func (d *ReviewDetails) addText(m displayMasker, label, s string) {
 		d.omit(label, "could not be masked for display")
 		return
 	}
+	out = visible(out, markHidden)
 	d.Items = append(d.Items, DetailItem{Label: label, Text: out, Omitted: cut})
 	if cut != "" {
 		d.Undisplayable = true

@@ -169,8 +169,10 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 	det, cmd := details(req, mp)
 	v := &reviewView{command: cmd, details: det, grants: grants}
 	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
+	v.reason = visible(v.reason, markHidden)
 	v.exact, v.shapeKey = GrantKeys(req)
 	v.shape, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", Shape(req))
+	v.shape = visible(v.shape, markHidden)
 	if pol.RequireDisplayable && det.Undisplayable {
 		d.Action = Deny
 		d.Reason = "the request cannot be shown to reviewers in full (" + det.omitted() + "), so it is refused instead of held"
