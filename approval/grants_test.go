@@ -234,3 +234,54 @@ func TestGrantUsesBoundAcrossReplicas(t *testing.T) {
 	}
 	assert.Equal(t, 5, granted)
 }
+
+// failingGrants is a grant store that has lost its database.
+type failingGrants struct{}
+
+func (failingGrants) ActiveGrants(context.Context, string) ([]gate.Grant, error) {
+	return nil, errors.New("connection refused")
+}
+func (failingGrants) UseGrant(context.Context, string) (bool, error) {
+	return false, errors.New("connection refused")
+}
+
+// A grant store that fails never allows anything: a request is held as if
+// there were no grant, and a rule reading session.grants denies.
+func TestGrantStoreFailureFailsClosed(t *testing.T) {
+	rs, err := gate.ParseRules("grants.yaml", []byte(grantRules))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Grants: failingGrants{}, ReviewMode: gate.RefuseThenRetry})
+	s := grantSession(t, g, gate.Identity{Subject: "agent-7", Kind: gate.KindAgent})
+	got, d, _ := outcome(t, g, sqlReq(s, "INSERT", "INSERT INTO t VALUES (1)"))
+	require.Equal(t, "held", got)
+	assert.Contains(t, d.Errors[0], "connection refused")
+	got, d, _ = outcome(t, g, sqlReq(s, "TRUNCATE", "TRUNCATE t"))
+	require.Equal(t, "deny", got)
+	assert.Equal(t, "no-truncate-on-a-grant", d.Rule)
+}
+
+// The shared review store keeps only the masked request: what reviewers on
+// any replica read, and what a database dump shows.
+func TestPostgresStoresMaskedReviews(t *testing.T) {
+	ctx := context.Background()
+	rs := replicas(t, 1)
+	rules, err := gate.ParseRules("m.yaml", []byte(`
+rules:
+  - name: hold
+    when: "true"
+    action: review
+`))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rules, Approver: rs[0], ReviewMode: gate.RefuseThenRetry})
+	s := grantSession(t, g, gate.Identity{Subject: "agent-7", Kind: gate.KindAgent})
+	got, _, _ := outcome(t, g, &gate.Request{Session: s, Protocol: "postgres",
+		Command: "UPDATE users SET email = 'eve@example.com', card = '4111 1111 1111 1111'; ALTER ROLE app PASSWORD 'hunter2'",
+		SQL:     &gate.SQL{Statements: []gate.SQLStatement{{Kind: "UPDATE"}, {Kind: "ALTER"}}}})
+	require.Equal(t, "held", got)
+	var row string
+	require.NoError(t, rs[0].Pool.QueryRow(ctx, `SELECT request::text FROM airlock_reviews`).Scan(&row))
+	for _, raw := range []string{"eve@example.com", "4111 1111 1111 1111", "hunter2"} {
+		assert.NotContains(t, row, raw)
+	}
+	assert.Contains(t, row, "UPDATE users SET email")
+}
