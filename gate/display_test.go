@@ -214,3 +214,21 @@ func TestReviewMasksPasswordLiterals(t *testing.T) {
 		assert.Contains(t, p.Request.Command, "[secret]", sql)
 	}
 }
+
+// Rules see the requester's reason as request.reason.
+func TestRulesSeeRequesterReason(t *testing.T) {
+	rs, err := gate.ParseRules("r.yaml", []byte(`
+rules:
+  - name: ticketed
+    when: request.reason.matches("^ticket [0-9]+$")
+    action: allow
+`))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs})
+	s := &gate.Session{Protocol: "postgres", Identity: gate.Identity{Subject: "a"}}
+	sql := &gate.SQL{Statements: []gate.SQLStatement{{Kind: "DELETE"}}}
+	_, err = g.Check(context.Background(), &gate.Request{Session: s, Command: "/* reason: ticket 7 */ DELETE FROM t", SQL: sql})
+	require.NoError(t, err)
+	_, err = g.Check(context.Background(), &gate.Request{Session: s, Command: "DELETE FROM t", SQL: sql})
+	require.ErrorIs(t, err, gate.ErrDenied)
+}
