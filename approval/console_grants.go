@@ -3,6 +3,7 @@ package approval
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -109,6 +110,9 @@ func (c *Console) revoke(ctx context.Context, v viewer, id string) error {
 	g, ok := c.Approver.(Granter)
 	if !ok {
 		return ErrNoGrants
+	}
+	if k := v.identity.EffectiveKind(); k != gate.KindHuman && k != gate.KindService || v.identity.Subject == "" {
+		return fmt.Errorf("%w: identity of kind %q cannot revoke grants", ErrNotReviewer, k)
 	}
 	if id == "" {
 		return errors.Join(ErrInvalidRequest, errors.New("no grant id"))

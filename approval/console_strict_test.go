@@ -131,6 +131,11 @@ func TestConsoleGrantAPI(t *testing.T) {
 	if c, out := post("/api/revoke", `{"id":"`+gs[0].ID+`"}`); c != 200 {
 		t.Fatalf("revoke: %d %s", c, out)
 	}
+	req, _ = http.NewRequest("POST", srv.URL+"/api/revoke", strings.NewReader(`{"id":"`+gs[0].ID+`"}`))
+	req.Header.Set("Authorization", "Bearer agent-token")
+	if c, _ := do(t, req); c != http.StatusForbidden {
+		t.Fatalf("an agent revoked a grant: %d", c)
+	}
 	if c, _ := post("/api/revoke", `{"id":"nope"}`); c != http.StatusNotFound {
 		t.Fatalf("revoke unknown: %d", c)
 	}
