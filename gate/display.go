@@ -179,15 +179,21 @@ func details(req *Request, pol *mask.Policy) (*ReviewDetails, string) {
 		}
 		if len(params) > 0 {
 			var b strings.Builder
+			var binaries []string
 			for i, p := range params {
 				if binaryParam.MatchString(p) {
-					d.omit(fmt.Sprintf("$%d", i+1), "binary value: "+strings.Trim(p, "<>"))
+					n := strings.TrimSuffix(strings.TrimPrefix(p, "<binary "), ">")
+					fmt.Fprintf(&b, "$%d = [binary, %s: not shown]\n", i+1, n)
+					binaries = append(binaries, fmt.Sprintf("$%d (binary, %s)", i+1, n))
 					continue
 				}
 				fmt.Fprintf(&b, "$%d = %s\n", i+1, p)
 			}
-			if b.Len() > 0 {
-				add("Parameters", strings.TrimSuffix(b.String(), "\n"))
+			add("Parameters", strings.TrimSuffix(b.String(), "\n"))
+			if len(binaries) > 0 {
+				last := &d.Items[len(d.Items)-1]
+				last.Omitted = strings.TrimSpace(last.Omitted + " " + strings.Join(binaries, ", "))
+				d.Undisplayable = true
 			}
 		}
 	case req.SSH != nil:
