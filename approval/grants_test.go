@@ -285,3 +285,32 @@ rules:
 	}
 	assert.Contains(t, row, "UPDATE users SET email")
 }
+
+// In hold mode the held request waits for the approval, and the grant it
+// gives lets the next ones through at once.
+func TestGrantHoldMode(t *testing.T) {
+	ctx := context.Background()
+	mem := &approval.Memory{}
+	rs, err := gate.ParseRules("grants.yaml", []byte(grantRules))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Approver: mem})
+	s := grantSession(t, g, gate.Identity{Subject: "agent-7", Kind: gate.KindAgent})
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.Check(ctx, sqlReq(s, "DELETE", "DELETE FROM t WHERE id = 1"))
+		done <- err
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	p, err := mem.WaitPending(wctx)
+	require.NoError(t, err)
+	_, err = mem.ApproveGrant(ctx, p.ID, gate.Identity{Subject: "alice", Kind: gate.KindHuman}, "ok", gate.GrantSpec{Uses: 1, Scope: gate.GrantShape})
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+	d, err := g.Check(ctx, sqlReq(s, "DELETE", "DELETE FROM t WHERE id = 2"))
+	require.NoError(t, err)
+	assert.NotEmpty(t, d.Grant)
+	pend, err := mem.Pending(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, pend, "allowed by the grant without a review")
+}
