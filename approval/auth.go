@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -55,4 +56,44 @@ func bearer(r *http.Request) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
+}
+
+// Tokens is a set of reviewer tokens that can change while the Console
+// runs: revoking a token logs its browser sessions out on their next
+// request. Only hashes of the tokens are kept. The zero value is empty and
+// ready to use; use its Authenticate method as the Console's Authenticator.
+type Tokens struct {
+	mu     sync.RWMutex
+	byHash map[[32]byte]gate.Identity
+}
+
+// Add makes token authenticate as id (replacing what it did before).
+func (t *Tokens) Add(token string, id gate.Identity) {
+	if token == "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byHash == nil {
+		t.byHash = make(map[[32]byte]gate.Identity)
+	}
+	t.byHash[sha256.Sum256([]byte(token))] = cloneIdentity(id)
+}
+
+// Revoke makes token authenticate no one.
+func (t *Tokens) Revoke(token string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.byHash, sha256.Sum256([]byte(token)))
+}
+
+// Authenticate is an Authenticator over the set's current tokens.
+func (t *Tokens) Authenticate(r *http.Request) (gate.Identity, error) {
+	tok, ok := bearer(r)
+	if !ok {
+		return gate.Identity{}, ErrUnauthenticated
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return tokenIdentity(t.byHash, tok)
 }

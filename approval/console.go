@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,12 +37,17 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 //	GET  /events        server-sent events: "change" whenever reviews change
 //	GET  /api/pending   JSON list of ConsoleReview
 //	GET  /api/history   JSON list of ConsoleReview
-//	POST /api/decide    JSON Decision -> gate.Verdict
+//	POST /api/decide    JSON Decision -> gate.Verdict (with "grant" to give one)
+//	GET  /grants        grants (just-in-time access), revocable
+//	GET  /api/grants    JSON list of ConsoleGrant
+//	POST /api/revoke    JSON RevokeRequest
 //
 // Mount it with http.StripPrefix to serve it under a path. API calls
 // authenticate with an Authorization header (Authenticate); browsers log in
 // once through the form, which feeds the token to Authenticate as a bearer
-// token and sets an HttpOnly, SameSite=Strict session cookie. Requests that
+// token and sets an HttpOnly, SameSite=Strict session cookie. The token is
+// checked again on every request, so revoking it logs the reviewer out at
+// once. Requests that
 // rely on the cookie must carry the session's CSRF token. Every answer sends
 // ContentSecurityPolicy; the page runs no inline script.
 //
@@ -52,7 +59,9 @@ type Console struct {
 	// Authenticate returns the reviewer of a request carrying credentials.
 	// Required: without it every request is refused.
 	Authenticate Authenticator
-	// MaskCommand masks commands before they are shown (nil shows them as is).
+	// MaskCommand masks commands and every shown part of a payload, on top
+	// of the masking the gate applies to every review (nil: the gate's
+	// masking only).
 	MaskCommand func(string) string
 	// Title heads every page (default "Airlock review").
 	Title string
@@ -84,6 +93,10 @@ func (c *Console) init() {
 		mux.HandleFunc("GET /api/pending", c.api(c.serveAPIPending))
 		mux.HandleFunc("GET /api/history", c.api(c.serveAPIHistory))
 		mux.HandleFunc("POST /api/decide", c.api(c.serveAPIDecide))
+		mux.HandleFunc("GET /grants", c.page(c.serveGrants))
+		mux.HandleFunc("POST /grants/revoke", c.page(c.serveRevokeForm))
+		mux.HandleFunc("GET /api/grants", c.api(c.serveAPIGrants))
+		mux.HandleFunc("POST /api/revoke", c.api(c.serveAPIRevoke))
 		mux.HandleFunc("GET /static/{file}", serveStatic)
 		c.mux = mux
 	})
@@ -140,7 +153,14 @@ func (c *Console) authenticate(r *http.Request) (viewer, error) {
 	if !ok {
 		return viewer{}, ErrUnauthenticated
 	}
-	return viewer{identity: cs.identity, session: cs}, nil
+	// The token behind the login must still be good: a revoked reviewer
+	// is logged out on their next request, not when the login expires.
+	id, err := c.login(r, cs.token)
+	if err != nil {
+		c.sessions.delete(ck.Value)
+		return viewer{}, errors.Join(ErrUnauthenticated, err)
+	}
+	return viewer{identity: id, session: cs}, nil
 }
 
 // checkCSRF guards state-changing requests that ride on the session cookie.
@@ -170,7 +190,7 @@ func (c *Console) page(h func(http.ResponseWriter, *http.Request, viewer)) http.
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := c.authenticate(r)
 		if err != nil {
-			if r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == "/history") {
+			if r.Method == http.MethodGet && (r.URL.Path == "/" || r.URL.Path == "/history" || r.URL.Path == "/grants") {
 				redirect(w, "login")
 				return
 			}
@@ -226,7 +246,7 @@ func (c *Console) serveLogin(w http.ResponseWriter, r *http.Request) {
 		redirect(w, "login?error=1")
 		return
 	}
-	sid, _ := c.sessions.create(id, cmp.Or(c.SessionTTL, DefaultSessionTTL))
+	sid, _ := c.sessions.create(id, token, cmp.Or(c.SessionTTL, DefaultSessionTTL))
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/", MaxAge: -1})
 	http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: sid, Path: "/", HttpOnly: true, Secure: secure(r),
 		SameSite: http.SameSiteStrictMode, MaxAge: int(cmp.Or(c.SessionTTL, DefaultSessionTTL) / time.Second)})
@@ -256,6 +276,17 @@ func (c *Console) title() string { return cmp.Or(c.Title, "Airlock review") }
 
 // vote applies a decision from any of the console's entry points.
 func (c *Console) vote(ctx context.Context, v viewer, d Decision) (gate.Verdict, error) {
+	if d.Grant != nil {
+		spec, err := d.Grant.Spec()
+		if err != nil {
+			return gate.Verdict{}, err
+		}
+		g, ok := c.Approver.(Granter)
+		if !ok {
+			return gate.Verdict{}, ErrNoGrants
+		}
+		return g.ApproveGrant(ctx, d.ID, v.identity, d.Reason, spec)
+	}
 	if d.Decision == "approve" {
 		return c.Approver.Approve(ctx, d.ID, v.identity, d.Reason)
 	}
@@ -270,8 +301,12 @@ func (c *Console) serveDecideForm(w http.ResponseWriter, r *http.Request, v view
 	}
 	d := Decision{ID: r.PostFormValue("id"), Decision: r.PostFormValue("decision"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	msg := ""
+	gr, gerr := formGrant(r, d.Decision)
+	d.Grant = gr
 	if d.ID == "" || (d.Decision != "approve" && d.Decision != "deny") {
 		msg = "error: choose approve or deny"
+	} else if gerr != nil {
+		msg = "error: " + gerr.Error()
 	} else if verdict, err := c.vote(r.Context(), v, d); err != nil {
 		msg = "error: " + err.Error()
 	} else {
@@ -322,18 +357,74 @@ func (c *Console) serveAPIDecide(w http.ResponseWriter, r *http.Request, v viewe
 }
 
 func (c *Console) serveAPIPending(w http.ResponseWriter, r *http.Request, v viewer) {
-	writeJSON(w, http.StatusOK, c.views(c.Approver.Pending(), v.identity, time.Now()))
+	ps, err := c.pending(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.views(ps, v.identity, time.Now()))
 }
 
 func (c *Console) serveAPIHistory(w http.ResponseWriter, r *http.Request, v viewer) {
-	writeJSON(w, http.StatusOK, c.views(c.history(), v.identity, time.Now()))
+	ps, err := c.history(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c.views(ps, v.identity, time.Now()))
 }
 
-func (c *Console) history() []Pending {
-	if h, ok := c.Approver.(Historian); ok {
-		return h.History()
+// pending lists the open reviews; a store that fails gives ErrUnavailable.
+func (c *Console) pending(ctx context.Context) ([]Pending, error) {
+	ps, err := c.Approver.Pending(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return nil
+	return ps, nil
+}
+
+func (c *Console) history(ctx context.Context) ([]Pending, error) {
+	h, ok := c.Approver.(Historian)
+	if !ok {
+		return nil, nil
+	}
+	ps, err := h.History(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return ps, nil
+}
+
+// formGrant reads the grant fields of the approve form: a grant is asked
+// for when the reviewer chose a scope.
+func formGrant(r *http.Request, decision string) (*GrantRequest, error) {
+	scope := r.PostFormValue("grant_scope")
+	if scope == "" || scope == "none" {
+		return nil, nil
+	}
+	if decision != "approve" {
+		return nil, errors.New("a grant goes with an approval only")
+	}
+	num := func(name string) (int, error) {
+		s := strings.TrimSpace(r.PostFormValue(name))
+		if s == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%s must be a whole number", strings.TrimPrefix(name, "grant_"))
+		}
+		return n, nil
+	}
+	mins, err := num("grant_minutes")
+	if err != nil {
+		return nil, err
+	}
+	uses, err := num("grant_uses")
+	if err != nil {
+		return nil, err
+	}
+	return &GrantRequest{Minutes: mins, Uses: uses, Scope: scope}, nil
 }
 
 // redirect answers 303 with a relative Location. Browsers resolve it

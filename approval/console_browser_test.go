@@ -134,12 +134,12 @@ func TestConsoleBrowserApprove(t *testing.T) {
 		t.Fatalf("signed in as %q", user)
 	}
 
-	done := f.hold("DELETE FROM users WHERE id = 1 AND token = 's3cret'")
+	done := f.hold("DELETE FROM users WHERE id = 1 AND name = 's3cret'")
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("article.card"))); err != nil {
 		t.Fatal(err)
 	}
 	command := text(ctx, t, "article.card .command")
-	if command != "DELETE FROM users WHERE id = 1 AND token = '******'" {
+	if command != "DELETE FROM users WHERE id = 1 AND name = '******'" {
 		t.Fatalf("command shown %q", command)
 	}
 	p, _ := f.mem.WaitPending(ctx)

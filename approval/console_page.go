@@ -3,11 +3,13 @@ package approval
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +48,12 @@ type pageData struct {
 	// Version identifies the pending list's content, so the page's script
 	// replaces the list only when it changed.
 	Version string
+	// StoreError is true when the review store could not be read.
+	StoreError bool
+	// Grants, on the grants page.
+	Grants []ConsoleGrant
+	// GrantsEnabled is true when the approver keeps grants.
+	GrantsEnabled bool
 }
 
 type loginData struct {
@@ -67,6 +75,7 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, data an
 
 func (c *Console) pageData(v viewer, tab string, reviews []ConsoleReview) pageData {
 	d := pageData{Title: c.title(), User: displayName(v.identity), Tab: tab, Reviews: reviews}
+	_, d.GrantsEnabled = c.Approver.(Granter)
 	if v.session != nil {
 		d.CSRF = v.session.csrf
 		d.Flash = c.sessions.takeFlash(v.session)
@@ -76,14 +85,25 @@ func (c *Console) pageData(v viewer, tab string, reviews []ConsoleReview) pageDa
 }
 
 func (c *Console) servePending(w http.ResponseWriter, r *http.Request, v viewer) {
-	ps := c.Approver.Pending()
+	ps, err := c.pending(r.Context())
 	d := c.pageData(v, "pending", c.views(ps, v.identity, time.Now()))
 	d.Version = version(ps)
-	c.render(w, http.StatusOK, "pending", d)
+	status := http.StatusOK
+	if err != nil {
+		// Never "nothing is waiting": the reviewer must know the list is
+		// unknown.
+		d.Flash, d.FlashError, d.StoreError = "error: "+err.Error(), true, true
+		status = http.StatusServiceUnavailable
+	}
+	c.render(w, status, "pending", d)
 }
 
 func (c *Console) servePendingFragment(w http.ResponseWriter, r *http.Request, v viewer) {
-	ps := c.Approver.Pending()
+	ps, err := c.pending(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	d := pageData{Reviews: c.views(ps, v.identity, time.Now())}
 	if v.session != nil {
 		d.CSRF = v.session.csrf
@@ -99,7 +119,14 @@ func version(ps []Pending) string {
 }
 
 func (c *Console) serveHistory(w http.ResponseWriter, r *http.Request, v viewer) {
-	c.render(w, http.StatusOK, "history", c.pageData(v, "history", c.views(c.history(), gate.Identity{}, time.Now())))
+	ps, err := c.history(r.Context())
+	d := c.pageData(v, "history", c.views(ps, gate.Identity{}, time.Now()))
+	status := http.StatusOK
+	if err != nil {
+		d.Flash, d.FlashError, d.StoreError = "error: "+err.Error(), true, true
+		status = http.StatusServiceUnavailable
+	}
+	c.render(w, status, "history", d)
 }
 
 // serveEvents streams "change" events while the viewer is connected, so
@@ -107,7 +134,7 @@ func (c *Console) serveHistory(w http.ResponseWriter, r *http.Request, v viewer)
 func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, v viewer) {
 	// Take the fingerprint before the client learns the stream is open, so
 	// no change after that point goes unannounced.
-	last := c.fingerprint()
+	last := c.fingerprint(r.Context())
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -149,7 +176,11 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, v viewer) 
 		case <-pollT.C:
 		}
 		pollT.Stop()
-		fp := c.fingerprint()
+		// A viewer whose token was revoked gets no more events.
+		if _, err := c.authenticate(r); err != nil {
+			return
+		}
+		fp := c.fingerprint(r.Context())
 		if fp == last {
 			continue
 		}
@@ -160,8 +191,29 @@ func (c *Console) serveEvents(w http.ResponseWriter, r *http.Request, v viewer) 
 	}
 }
 
-// fingerprint summarises the pending list so polling sends only changes.
-func (c *Console) fingerprint() string { return fingerprint(c.Approver.Pending()) }
+// fingerprint summarises the pending list and the grants so polling sends
+// only changes. A failing store is a state of its own, so that its start
+// and its end are both announced.
+func (c *Console) fingerprint(ctx context.Context) string {
+	ps, err := c.pending(ctx)
+	if err != nil {
+		return "error"
+	}
+	fp := fingerprint(ps)
+	if g, ok := c.Approver.(Granter); ok {
+		gs, err := g.Grants(ctx)
+		if err != nil {
+			return "error"
+		}
+		for _, gr := range gs {
+			fp += "g" + gr.ID + ":" + strconv.Itoa(gr.Uses)
+			if gr.RevokedAt != nil {
+				fp += "r"
+			}
+		}
+	}
+	return fp
+}
 
 func fingerprint(ps []Pending) string {
 	var b strings.Builder

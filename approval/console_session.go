@@ -20,9 +20,12 @@ const maxSessions = 10000
 // must echo, and a one-shot message for the next page.
 type consoleSession struct {
 	identity gate.Identity
-	csrf     string
-	expires  time.Time
-	flash    string
+	// token is the reviewer token the login was made with; it is checked
+	// again on every request, so revoking it ends the login at once.
+	token   string
+	csrf    string
+	expires time.Time
+	flash   string
 }
 
 // sessions keeps console logins server-side; the cookie holds only a random
@@ -38,7 +41,7 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func (s *sessions) create(id gate.Identity, ttl time.Duration) (string, *consoleSession) {
+func (s *sessions) create(id gate.Identity, token string, ttl time.Duration) (string, *consoleSession) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
@@ -57,7 +60,7 @@ func (s *sessions) create(id gate.Identity, ttl time.Duration) (string, *console
 		delete(s.m, k)
 	}
 	sid := randomToken()
-	cs := &consoleSession{identity: cloneIdentity(id), csrf: randomToken(), expires: now.Add(ttl)}
+	cs := &consoleSession{identity: cloneIdentity(id), token: token, csrf: randomToken(), expires: now.Add(ttl)}
 	s.m[sid] = cs
 	return sid, cs
 }

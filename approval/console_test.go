@@ -233,7 +233,7 @@ func TestConsoleEvents(t *testing.T) {
 // plain exposes only Reviewable: no Watcher, no Historian.
 type plain struct{ m *Memory }
 
-func (p plain) Pending() []Pending { return p.m.Pending() }
+func (p plain) Pending(ctx context.Context) ([]Pending, error) { return p.m.Pending(ctx) }
 func (p plain) Approve(ctx context.Context, id string, who gate.Identity, reason string) (gate.Verdict, error) {
 	return p.m.Approve(ctx, id, who, reason)
 }

@@ -2,6 +2,7 @@ package approval
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -11,17 +12,29 @@ import (
 // returns it: the command is masked and the reviewer's own standing is
 // worked out.
 type ConsoleReview struct {
-	ID        string           `json:"id"`
-	State     gate.ReviewState `json:"state"`
-	Protocol  string           `json:"protocol"`
-	Target    string           `json:"target,omitempty"`
-	Command   string           `json:"command"` // masked
-	Rules     []string         `json:"rules,omitempty"`
-	Reason    string           `json:"reason,omitempty"`
-	Requester gate.Identity    `json:"requester"` // without claims
-	CreatedAt time.Time        `json:"created_at"`
-	ExpiresAt time.Time        `json:"expires_at"`
-	DecidedAt time.Time        `json:"decided_at,omitzero"`
+	ID       string           `json:"id"`
+	State    gate.ReviewState `json:"state"`
+	Protocol string           `json:"protocol"`
+	Target   string           `json:"target,omitempty"`
+	Command  string           `json:"command"` // masked
+	// Details is the full payload, masked; Undisplayable is true when a
+	// part of it cannot be shown (marked in Details).
+	Details       *gate.ReviewDetails `json:"details,omitempty"`
+	Undisplayable bool                `json:"undisplayable,omitempty"`
+	// RequesterReason is the requester's justification (masked).
+	RequesterReason string `json:"requester_reason,omitempty"`
+	// GrantMinutes is the longest grant reviewers may give (0: none);
+	// Shape is the shape a grant of scope shape covers (masked).
+	GrantMinutes int    `json:"grant_minutes,omitempty"`
+	Shape        string `json:"shape,omitempty"`
+	// Grant is the grant the approval gave, if any.
+	Grant     *ConsoleGrant `json:"grant,omitempty"`
+	Rules     []string      `json:"rules,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
+	Requester gate.Identity `json:"requester"` // without claims
+	CreatedAt time.Time     `json:"created_at"`
+	ExpiresAt time.Time     `json:"expires_at"`
+	DecidedAt time.Time     `json:"decided_at,omitzero"`
 	// Approvals and Denials cast so far, and how many the policy needs.
 	Approvals       int  `json:"approvals"`
 	ApprovalsNeeded int  `json:"approvals_needed"`
@@ -49,15 +62,20 @@ func (c *Console) views(ps []Pending, who gate.Identity, now time.Time) []Consol
 func (c *Console) view(p Pending, who gate.Identity, now time.Time) ConsoleReview {
 	r := p.Request
 	pol := r.Policy.WithDefaults()
-	cmd := r.Command
-	if c.MaskCommand != nil {
-		cmd = c.MaskCommand(cmd)
-	}
 	v := ConsoleReview{
-		ID: p.ID, State: p.State, Protocol: r.Protocol, Target: r.Target, Command: cmd, Rules: r.Rules,
+		ID: p.ID, State: p.State, Protocol: r.Protocol, Target: r.Target, Command: c.mask(r.Command), Rules: r.Rules,
+		Details: maskDetails(r.Details, c.MaskCommand), RequesterReason: c.mask(r.RequesterReason), Shape: c.mask(r.Shape),
 		Reason: r.Reason, Requester: publicIdentity(r.Requester), CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, DecidedAt: p.DecidedAt,
 		Approvals: p.Approvals(), ApprovalsNeeded: pol.Approvals, Denials: p.Denials(), DenialsNeeded: pol.Denials,
 		RequireReason: pol.RequireReason, Votes: publicVotes(p.Votes), Outcome: p.Reason, BreakGlass: p.BreakGlass,
+	}
+	v.Undisplayable = v.Details != nil && v.Details.Undisplayable
+	if _, ok := c.Approver.(Granter); ok && pol.MaxGrant > 0 {
+		v.GrantMinutes = int(pol.MaxGrant / time.Minute)
+	}
+	if p.Grant != nil {
+		g := c.grantView(*p.Grant, now)
+		v.Grant = &g
 	}
 	if p.State == gate.ReviewPending {
 		err := CheckReviewer(r, who)
@@ -73,6 +91,15 @@ func (c *Console) view(p Pending, who gate.Identity, now time.Time) ConsoleRevie
 	}
 	return v
 }
+
+func (c *Console) mask(s string) string {
+	if c.MaskCommand != nil && s != "" {
+		return c.MaskCommand(s)
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // Age is how long ago the review was filed, for display.
 func (v ConsoleReview) Age() string { return humanDuration(time.Since(v.CreatedAt)) + " ago" }

@@ -5,13 +5,15 @@
 //     rule (approvals needed, denials that reject, reviewer and break-glass
 //     groups, required reasons, TTL), binds each review to the request's
 //     digest, and lets an approval be used exactly once.
-//   - Webhook is a Memory that also POSTs each held request, signed, to a URL,
-//     and takes decisions back through a signed callback (Webhook.Callback).
+//   - Webhook keeps reviews in any Store (Memory, Postgres), POSTs each held
+//     request, signed, to a URL, and takes decisions back through a signed
+//     callback (Webhook.Callback).
 //   - Postgres keeps reviews in PostgreSQL, shared by gateway replicas: a
 //     request held on one replica is approved through any other, waiters wake
 //     through LISTEN/NOTIFY, and an approval is consumed by exactly one replica.
 //   - Console is an http.Handler for humans: a page of pending reviews that
-//     updates live, approve/deny with a reason, a history view, and a JSON API.
+//     updates live, approve/deny with a reason (and a grant), a history view,
+//     a grants view with revocation, and a JSON API.
 //     It works over any Reviewable approver.
 //
 // Usage:
@@ -23,6 +25,21 @@
 //		Authenticate: approval.BearerTokens(map[string]gate.Identity{token: alice}),
 //	}
 //	http.Handle("/review/", http.StripPrefix("/review", console))
+//
+// Every review carries the full payload of the held request as the gate
+// masked it (gate.ReviewRequest.Details): the HTTP body, the bound SQL
+// parameters, the tool arguments, each part marked when it cannot be shown.
+// Consoles, webhooks and the PostgreSQL store only ever see the masked
+// form; the approval stays bound to the digest of the unmasked request.
+//
+// Grants (just-in-time access): a reviewer may approve with a grant
+// (Granter.ApproveGrant, or "grant" in a Decision), for rules whose review
+// policy sets max_grant. Memory and Postgres keep grants and implement
+// gate.GrantStore, which the gate consults before holding a request.
+//
+// Webhook notifications follow the Standard Webhooks scheme (webhook-id,
+// webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256>"), so stock
+// verifiers work with the secret SecretString(Webhook.Secret).
 //
 // Tests can script a reviewer with Memory.WaitPending and Memory.Approve.
 //

@@ -27,8 +27,17 @@ var (
 	ErrBadReason = errors.New("approval: reason must be printable UTF-8 text")
 	// ErrAlreadyVoted: the reviewer already voted on this review.
 	ErrAlreadyVoted = errors.New("approval: reviewer already voted")
-	// ErrInvalidRequest: Submit got a request it cannot bind (no digest).
+	// ErrInvalidRequest: Submit got a request it cannot bind (no digest),
+	// or a vote was malformed.
 	ErrInvalidRequest = errors.New("approval: invalid review request")
+	// ErrUnknownGrant: no grant has that id.
+	ErrUnknownGrant = errors.New("approval: unknown grant")
+	// ErrNoGrants: the approver keeps no grants (it is not a Granter).
+	ErrNoGrants = errors.New("approval: this approver gives no grants")
+	// ErrUnavailable: the review store could not be read or written (a
+	// database outage). Front ends show it as an error, never as "nothing
+	// pending".
+	ErrUnavailable = errors.New("approval: the review store is unavailable")
 )
 
 // MaxReasonLen bounds a reviewer's reason, in bytes.

@@ -103,7 +103,9 @@ func ExampleWebhook() {
 	received := make(chan approval.Notification, 1)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := approval.Verify(secret, r.Header.Get(approval.HeaderTimestamp), r.Header.Get(approval.HeaderSignature), body, time.Now(), 0); err != nil {
+		// Any Standard Webhooks verifier works too, configured with
+		// approval.SecretString(secret).
+		if err := approval.VerifyNotification(secret, r.Header, body, time.Now(), 0); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}

@@ -199,7 +199,7 @@ func TestGateDigestBinding(t *testing.T) {
 		if !errors.As(err, &re) {
 			t.Fatal(err)
 		}
-		pend := m.Pending()
+		pend := m.pending()
 		if len(pend) != 3 {
 			t.Fatalf("%d pending", len(pend))
 		}
@@ -218,7 +218,7 @@ func TestGateDigestBinding(t *testing.T) {
 		go func() { errs <- check(g, s, "DELETE FROM users WHERE id = 1") }()
 		var p1 Pending
 		for p1.ID == "" {
-			for _, p := range m.Pending() {
+			for _, p := range m.pending() {
 				if p.ID != p999.ID {
 					p1 = p
 				}

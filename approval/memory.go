@@ -47,6 +47,7 @@ type Memory struct {
 	digests map[string]string // digest -> newest review id
 	decided []string          // ids of decided reviews, oldest first
 	changed chan struct{}
+	grants  []*gate.Grant // oldest first
 }
 
 type entry struct {
@@ -57,6 +58,7 @@ type entry struct {
 
 var _ gate.Approver = (*Memory)(nil)
 var _ Reviewable = (*Memory)(nil)
+var _ Granter = (*Memory)(nil)
 
 func (m *Memory) init() {
 	if m.reviews == nil {
@@ -313,6 +315,15 @@ func (m *Memory) Deny(ctx context.Context, id string, reviewer gate.Identity, re
 // review's policy (CheckReviewer, the reason rules, one vote per reviewer).
 // A refused vote changes nothing.
 func (m *Memory) Vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string) (gate.Verdict, error) {
+	return m.vote(ctx, id, reviewer, approve, reason, nil)
+}
+
+// ApproveGrant approves review id and asks for a grant (see Granter).
+func (m *Memory) ApproveGrant(ctx context.Context, id string, reviewer gate.Identity, reason string, spec gate.GrantSpec) (gate.Verdict, error) {
+	return m.vote(ctx, id, reviewer, true, reason, &spec)
+}
+
+func (m *Memory) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
 	if err := ctx.Err(); err != nil {
 		return gate.Verdict{}, err
 	}
@@ -338,8 +349,11 @@ func (m *Memory) Vote(ctx context.Context, id string, reviewer gate.Identity, ap
 	if err := checkReason(e.Request.Policy, reason); err != nil {
 		return e.Verdict(), err
 	}
-	if err := e.vote(reviewer, approve, reason, now); err != nil {
+	if err := e.vote(reviewer, approve, reason, grant, now); err != nil {
 		return e.Verdict(), err
+	}
+	if e.Grant != nil {
+		m.addGrant(*e.Grant, now)
 	}
 	if e.State != gate.ReviewPending {
 		m.settled(e)
@@ -347,6 +361,15 @@ func (m *Memory) Vote(ctx context.Context, id string, reviewer gate.Identity, ap
 		m.signal()
 	}
 	return e.Verdict(), nil
+}
+
+// Review returns review id, pending or decided (ErrUnknownReview when it is
+// not kept).
+func (m *Memory) Review(ctx context.Context, id string) (Pending, error) {
+	if p, ok := m.Get(id); ok {
+		return p, nil
+	}
+	return Pending{}, fmt.Errorf("%w: %s", ErrUnknownReview, id)
 }
 
 // Get returns review id, pending or decided.
@@ -362,8 +385,16 @@ func (m *Memory) Get(id string) (Pending, bool) {
 	return e.Pending.clone(), true
 }
 
-// Pending lists the open reviews, oldest first.
-func (m *Memory) Pending() []Pending {
+// Pending lists the open reviews, oldest first. It fails only when ctx has
+// ended.
+func (m *Memory) Pending(ctx context.Context) ([]Pending, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m.pending(), nil
+}
+
+func (m *Memory) pending() []Pending {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.init()
@@ -378,8 +409,16 @@ func (m *Memory) Pending() []Pending {
 	return out
 }
 
-// History lists the decided reviews still kept, newest first.
-func (m *Memory) History() []Pending {
+// History lists the decided reviews still kept, newest first. It fails only
+// when ctx has ended.
+func (m *Memory) History(ctx context.Context) ([]Pending, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m.history(), nil
+}
+
+func (m *Memory) history() []Pending {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.init()
@@ -402,7 +441,7 @@ func (m *Memory) History() []Pending {
 func (m *Memory) WaitPending(ctx context.Context) (Pending, error) {
 	for {
 		ch := m.Changed()
-		if ps := m.Pending(); len(ps) > 0 {
+		if ps := m.pending(); len(ps) > 0 {
 			return ps[0], nil
 		}
 		select {

@@ -117,7 +117,7 @@ func TestMemorySubmitSameDigest(t *testing.T) {
 	if a != b || a == c {
 		t.Fatalf("ids %s %s %s", a, b, c)
 	}
-	if n := len(m.Pending()); n != 2 {
+	if n := len(m.pending()); n != 2 {
 		t.Fatalf("%d pending, want 2", n)
 	}
 	if _, err := m.Submit(ctx, gate.ReviewRequest{}); !errors.Is(err, ErrInvalidRequest) {
@@ -194,7 +194,7 @@ func TestMemoryExpiry(t *testing.T) {
 	if _, err := m.Approve(ctx, id, alice, ""); !errors.Is(err, ErrExpired) || !errors.Is(err, ErrNotPending) {
 		t.Fatalf("approve after expiry: %v", err)
 	}
-	if len(m.Pending()) != 0 {
+	if len(m.pending()) != 0 {
 		t.Fatal("expired review still pending")
 	}
 	// An approval not used before ExpiresAt dies too.
@@ -324,11 +324,11 @@ func TestMemoryConcurrentExpiryAndWithdraw(t *testing.T) {
 	if cancelled.Load() != n || expired.Load()+withdrawn.Load() != 3*n {
 		t.Fatalf("cancelled %d expired %d withdrawn %d", cancelled.Load(), expired.Load(), withdrawn.Load())
 	}
-	if len(m.Pending()) != 0 {
+	if len(m.pending()) != 0 {
 		t.Fatal("reviews left pending")
 	}
-	if len(m.History()) != n {
-		t.Fatalf("history has %d", len(m.History()))
+	if len(m.history()) != n {
+		t.Fatalf("history has %d", len(m.history()))
 	}
 }
 
@@ -349,7 +349,7 @@ func TestMemoryLimits(t *testing.T) {
 	if _, ok := m.Get(a); ok {
 		t.Fatal("history limit not applied")
 	}
-	if h := m.History(); len(h) != 1 || h[0].ID != c {
+	if h := m.history(); len(h) != 1 || h[0].ID != c {
 		t.Fatalf("history %+v", h)
 	}
 }

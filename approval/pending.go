@@ -26,11 +26,14 @@ type Pending struct {
 	BreakGlass bool `json:"break_glass,omitempty"`
 	// DecidedAt is when the review left the pending state (zero while pending).
 	DecidedAt time.Time `json:"decided_at,omitzero"`
+	// Grant is the grant the approval gave, if the approving reviewers
+	// asked for one.
+	Grant *gate.Grant `json:"grant,omitempty"`
 }
 
 // Verdict returns the review as the gate sees it.
 func (p Pending) Verdict() gate.Verdict {
-	return gate.Verdict{ID: p.ID, State: p.State, Votes: append([]gate.Vote(nil), p.Votes...), Reason: p.Reason, BreakGlass: p.BreakGlass}
+	return gate.Verdict{ID: p.ID, State: p.State, Votes: append([]gate.Vote(nil), p.Votes...), Reason: p.Reason, BreakGlass: p.BreakGlass, Grant: p.Grant}
 }
 
 // Approvals and Denials count the votes cast each way.
@@ -51,10 +54,11 @@ func countVotes(vs []gate.Vote, approve bool) int {
 
 // Reviewable is what a reviewer front end (the Console, a chat bot, a script)
 // needs from an approver: the open reviews and a way to vote on them.
-// Memory and Webhook implement it.
+// Memory, Postgres and Webhook implement it.
 type Reviewable interface {
-	// Pending lists the open reviews, oldest first.
-	Pending() []Pending
+	// Pending lists the open reviews, oldest first. An error (the store is
+	// unreachable) is never an empty list: front ends show it as an error.
+	Pending(ctx context.Context) ([]Pending, error)
 	// Approve casts reviewer's approving vote and returns the review's
 	// verdict afterwards (still pending when more approvals are needed).
 	Approve(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error)
@@ -66,7 +70,7 @@ type Reviewable interface {
 // Console shows them in its history view.
 type Historian interface {
 	// History lists decided reviews, newest first.
-	History() []Pending
+	History(ctx context.Context) ([]Pending, error)
 }
 
 // Watcher is implemented by approvers that signal changes; the Console uses
@@ -75,4 +79,20 @@ type Watcher interface {
 	// Changed returns a channel that is closed at the next change of any
 	// review (filed, voted on, decided, ended).
 	Changed() <-chan struct{}
+}
+
+// Granter is implemented by approvers that keep grants (just-in-time
+// access, see gate.Grant): Memory and Postgres, and a Webhook over either.
+// The Console offers grants when its approver is one.
+type Granter interface {
+	gate.GrantStore
+	// ApproveGrant casts reviewer's approving vote on review id and asks for
+	// a grant besides. The grant is given when the review is approved and
+	// every approving vote asked for one: the narrowest scope, shortest TTL
+	// and fewest uses asked for, within the rule's max_grant.
+	ApproveGrant(ctx context.Context, id string, reviewer gate.Identity, reason string, spec gate.GrantSpec) (gate.Verdict, error)
+	// Grants lists the grants kept, active or not, newest first.
+	Grants(ctx context.Context) ([]gate.Grant, error)
+	// RevokeGrant ends grant id at once. Revoking an ended grant succeeds.
+	RevokeGrant(ctx context.Context, id string, by gate.Identity) error
 }

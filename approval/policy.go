@@ -51,14 +51,24 @@ func checkReason(p gate.ReviewPolicy, reason string) error {
 
 // vote applies one reviewer's vote to p (which must be pending and checked)
 // and settles the review when the policy is met.
-func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, now time.Time) error {
+func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec, now time.Time) error {
 	for _, v := range p.Votes {
 		if v.Reviewer.Subject == reviewer.Subject {
 			return fmt.Errorf("%w: %q", ErrAlreadyVoted, reviewer.Subject)
 		}
 	}
 	pol := p.Request.Policy.WithDefaults()
-	v := gate.Vote{Reviewer: cloneIdentity(reviewer), Approve: approve, Reason: reason, Time: now.UTC()}
+	if grant != nil {
+		if !approve {
+			return fmt.Errorf("%w: only an approval can give a grant", ErrInvalidRequest)
+		}
+		if err := gate.CheckGrantSpec(pol, *grant); err != nil {
+			return err
+		}
+		g := *grant
+		grant = &g
+	}
+	v := gate.Vote{Reviewer: cloneIdentity(reviewer), Approve: approve, Reason: reason, Time: now.UTC(), Grant: grant}
 	if approve && inAny(reviewer, pol.BreakGlassGroups) {
 		v.BreakGlass = true
 	}
@@ -72,7 +82,35 @@ func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, now 
 	case !approve && p.Denials() >= pol.Denials:
 		p.settle(gate.ReviewDenied, reason, now)
 	}
+	if p.State == gate.ReviewApproved {
+		p.Grant = p.newGrant(now)
+	}
 	return nil
+}
+
+// newGrant returns the grant an approved review gives: one only when every
+// approving vote asked for a grant, bounded by all of them.
+func (p *Pending) newGrant(now time.Time) *gate.Grant {
+	var specs []gate.GrantSpec
+	var by []gate.Identity
+	for _, v := range p.Votes {
+		if !v.Approve {
+			continue
+		}
+		if v.Grant == nil {
+			return nil
+		}
+		specs = append(specs, *v.Grant)
+		by = append(by, publicIdentity(v.Reviewer))
+	}
+	r := p.Request
+	r.Policy = r.Policy.WithDefaults()
+	g, err := gate.NewGrant(r, specs, by, p.Reason, now)
+	if err != nil {
+		return nil // the approval stands; no grant is given
+	}
+	g.ReviewID = p.ID
+	return g
 }
 
 func (p *Pending) settle(state gate.ReviewState, reason string, now time.Time) {
@@ -106,6 +144,10 @@ func (p Pending) clone() Pending {
 	p.Votes = slices.Clone(p.Votes)
 	p.Request.Rules = slices.Clone(p.Request.Rules)
 	p.Request.Requester = cloneIdentity(p.Request.Requester)
+	if p.Grant != nil {
+		g := cloneGrant(*p.Grant)
+		p.Grant = &g
+	}
 	return p
 }
 
@@ -123,4 +165,14 @@ func publicVotes(vs []gate.Vote) []gate.Vote {
 		out[i].Reviewer = publicIdentity(out[i].Reviewer)
 	}
 	return out
+}
+
+func cloneGrant(g gate.Grant) gate.Grant {
+	g.Rules = slices.Clone(g.Rules)
+	g.GrantedBy = slices.Clone(g.GrantedBy)
+	if g.RevokedAt != nil {
+		t := *g.RevokedAt
+		g.RevokedAt = &t
+	}
+	return g
 }

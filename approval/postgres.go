@@ -34,13 +34,32 @@ const PostgresChannel = "airlock_reviews"
 //	    break_glass boolean     NOT NULL DEFAULT false,
 //	    created_at  timestamptz NOT NULL,
 //	    expires_at  timestamptz NOT NULL,
-//	    decided_at  timestamptz
+//	    decided_at  timestamptz,
+//	    granted     jsonb                     -- gate.Grant the approval gave
 //	);
 //	CREATE UNIQUE INDEX airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
 //	CREATE INDEX airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);
 //	CREATE INDEX airlock_reviews_open ON airlock_reviews (expires_at) WHERE state = 'pending';
 //
+//	CREATE TABLE airlock_grants (
+//	    id          text        PRIMARY KEY,
+//	    review_id   text        NOT NULL,
+//	    subject     text        NOT NULL,
+//	    doc         jsonb       NOT NULL,     -- gate.Grant as given
+//	    max_uses    integer     NOT NULL,
+//	    uses        integer     NOT NULL DEFAULT 0,
+//	    created_at  timestamptz NOT NULL,
+//	    expires_at  timestamptz NOT NULL,
+//	    revoked_at  timestamptz,
+//	    revoked_by  text
+//	);
+//	CREATE INDEX airlock_grants_subject ON airlock_grants (subject, expires_at);
+//
 // A denied review is reported once by Redeem and then marked "reported".
+// Grants are shared like reviews: a grant given through one replica's
+// console allows requests on every replica, each use is taken with a
+// conditional update (the last use goes to exactly one replica), and a
+// revocation holds everywhere at once.
 type Postgres struct {
 	// Pool connects to the shared database.
 	Pool *pgxpool.Pool
@@ -68,7 +87,21 @@ CREATE TABLE IF NOT EXISTS airlock_reviews (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);
-CREATE INDEX IF NOT EXISTS airlock_reviews_open ON airlock_reviews (expires_at) WHERE state = 'pending';`)
+CREATE INDEX IF NOT EXISTS airlock_reviews_open ON airlock_reviews (expires_at) WHERE state = 'pending';
+ALTER TABLE airlock_reviews ADD COLUMN IF NOT EXISTS granted jsonb;
+CREATE TABLE IF NOT EXISTS airlock_grants (
+    id          text        PRIMARY KEY,
+    review_id   text        NOT NULL,
+    subject     text        NOT NULL,
+    doc         jsonb       NOT NULL,
+    max_uses    integer     NOT NULL,
+    uses        integer     NOT NULL DEFAULT 0,
+    created_at  timestamptz NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    revoked_at  timestamptz,
+    revoked_by  text
+);
+CREATE INDEX IF NOT EXISTS airlock_grants_subject ON airlock_grants (subject, expires_at);`)
 	if err != nil {
 		return fmt.Errorf("approval: postgres: migrate: %w", err)
 	}
@@ -150,7 +183,7 @@ ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
 
 // load reads one review.
 func (p *Postgres) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool) (Pending, error) {
-	sql := `SELECT id, state, request, votes, reason, break_glass, decided_at FROM airlock_reviews WHERE id = $1`
+	sql := `SELECT ` + reviewColumns + ` FROM airlock_reviews WHERE id = $1`
 	if forUpdate {
 		sql += " FOR UPDATE"
 	}
@@ -163,12 +196,15 @@ func (p *Postgres) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool
 	return scanPending(row)
 }
 
+// reviewColumns are the columns scanPending reads.
+const reviewColumns = `id, state, request, votes, reason, break_glass, decided_at, granted`
+
 func scanPending(row pgx.Row) (Pending, error) {
 	var pd Pending
 	var state string
-	var req, votes []byte
+	var req, votes, granted []byte
 	var decided *time.Time
-	if err := row.Scan(&pd.ID, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided); err != nil {
+	if err := row.Scan(&pd.ID, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return pd, ErrUnknownReview
 		}
@@ -184,11 +220,25 @@ func scanPending(row pgx.Row) (Pending, error) {
 	if decided != nil {
 		pd.DecidedAt = *decided
 	}
+	if granted != nil {
+		if err := json.Unmarshal(granted, &pd.Grant); err != nil {
+			return pd, fmt.Errorf("approval: postgres: review %s: %w", pd.ID, err)
+		}
+	}
 	return pd, nil
 }
 
 // Vote casts reviewer's vote under the review's policy.
 func (p *Postgres) Vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string) (gate.Verdict, error) {
+	return p.vote(ctx, id, reviewer, approve, reason, nil)
+}
+
+// ApproveGrant approves review id and asks for a grant (see Granter).
+func (p *Postgres) ApproveGrant(ctx context.Context, id string, reviewer gate.Identity, reason string, spec gate.GrantSpec) (gate.Verdict, error) {
+	return p.vote(ctx, id, reviewer, true, reason, &spec)
+}
+
+func (p *Postgres) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("approval: postgres: vote: %w", err)
 	}
@@ -208,8 +258,19 @@ func (p *Postgres) Vote(ctx context.Context, id string, reviewer gate.Identity, 
 		if err := checkReason(pd.Request.Policy, reason); err != nil {
 			return err
 		}
-		if err := pd.vote(reviewer, approve, reason, time.Now()); err != nil {
+		if err := pd.vote(reviewer, approve, reason, grant, time.Now()); err != nil {
 			return err
+		}
+		var granted []byte
+		if pd.Grant != nil {
+			if granted, err = json.Marshal(pd.Grant); err != nil {
+				return err
+			}
+			g := pd.Grant
+			if _, err := tx.Exec(ctx, `INSERT INTO airlock_grants (id, review_id, subject, doc, max_uses, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`, g.ID, id, g.Subject, granted, g.MaxUses, g.CreatedAt, g.ExpiresAt); err != nil {
+				return err
+			}
 		}
 		votes, err := json.Marshal(pd.Votes)
 		if err != nil {
@@ -219,8 +280,8 @@ func (p *Postgres) Vote(ctx context.Context, id string, reviewer gate.Identity, 
 		if !pd.DecidedAt.IsZero() {
 			decided = &pd.DecidedAt
 		}
-		if _, err := tx.Exec(ctx, `UPDATE airlock_reviews SET state = $2, votes = $3, reason = $4, break_glass = $5, decided_at = $6 WHERE id = $1`,
-			id, string(pd.State), votes, pd.Reason, pd.BreakGlass, decided); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE airlock_reviews SET state = $2, votes = $3, reason = $4, break_glass = $5, decided_at = $6, granted = $7 WHERE id = $1`,
+			id, string(pd.State), votes, pd.Reason, pd.BreakGlass, decided, granted); err != nil {
 			return err
 		}
 		v = pd.Verdict()
@@ -338,7 +399,7 @@ func (p *Postgres) Redeem(ctx context.Context, digest string) (gate.Verdict, err
 		return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
 	}
 	pd, err := scanPending(p.Pool.QueryRow(ctx, `
-SELECT id, state, request, votes, reason, break_glass, decided_at FROM airlock_reviews
+SELECT `+reviewColumns+` FROM airlock_reviews
 WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	if errors.Is(err, ErrUnknownReview) {
 		return gate.Verdict{}, nil
@@ -367,34 +428,42 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	return gate.Verdict{}, nil
 }
 
-// Pending lists the open reviews, oldest first. Errors yield an empty list
-// (and are retried on the next call); use PendingContext to see them.
-func (p *Postgres) Pending() []Pending {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	out, _ := p.PendingContext(ctx)
-	return out
-}
-
-// PendingContext lists the open reviews, oldest first.
-func (p *Postgres) PendingContext(ctx context.Context) ([]Pending, error) {
+// Pending lists the open reviews, oldest first.
+func (p *Postgres) Pending(ctx context.Context) ([]Pending, error) {
 	if err := p.expire(ctx); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("approval: postgres: pending: %w", err)
 	}
-	return p.list(ctx, `WHERE state = 'pending' ORDER BY created_at`)
+	out, err := p.list(ctx, `WHERE state = 'pending' ORDER BY created_at`)
+	if err != nil {
+		return nil, fmt.Errorf("approval: postgres: pending: %w", err)
+	}
+	return out, nil
 }
 
 // History lists decided reviews, newest first (at most DefaultHistoryLimit).
-func (p *Postgres) History() []Pending {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = p.expire(ctx) // an expiry nobody swept yet belongs in the history
-	out, _ := p.list(ctx, fmt.Sprintf(`WHERE state <> 'pending' ORDER BY decided_at DESC NULLS LAST LIMIT %d`, DefaultHistoryLimit))
-	return out
+func (p *Postgres) History(ctx context.Context) ([]Pending, error) {
+	// An expiry nobody swept yet belongs in the history.
+	if err := p.expire(ctx); err != nil {
+		return nil, fmt.Errorf("approval: postgres: history: %w", err)
+	}
+	out, err := p.list(ctx, fmt.Sprintf(`WHERE state <> 'pending' ORDER BY decided_at DESC NULLS LAST LIMIT %d`, DefaultHistoryLimit))
+	if err != nil {
+		return nil, fmt.Errorf("approval: postgres: history: %w", err)
+	}
+	return out, nil
+}
+
+// Review returns one review, pending or decided.
+func (p *Postgres) Review(ctx context.Context, id string) (Pending, error) {
+	pd, err := p.load(ctx, nil, id, false)
+	if err != nil {
+		return pd, fmt.Errorf("approval: postgres: review %s: %w", id, err)
+	}
+	return pd, nil
 }
 
 func (p *Postgres) list(ctx context.Context, where string) ([]Pending, error) {
-	rows, err := p.Pool.Query(ctx, `SELECT id, state, request, votes, reason, break_glass, decided_at FROM airlock_reviews `+where)
+	rows, err := p.Pool.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews `+where)
 	if err != nil {
 		return nil, err
 	}

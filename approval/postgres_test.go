@@ -61,7 +61,7 @@ func TestPostgresHeldOnOneApprovedOnAnother(t *testing.T) {
 		assert.NoError(t, err)
 		got <- v
 	}()
-	pending := b.Pending()
+	pending := must(b.Pending(context.Background()))
 	require.Len(t, pending, 1)
 	time.Sleep(100 * time.Millisecond)
 	start := time.Now()
@@ -79,7 +79,7 @@ func TestPostgresHeldOnOneApprovedOnAnother(t *testing.T) {
 	v, err := b.Redeem(ctx, "d1")
 	require.NoError(t, err)
 	assert.NotEqual(t, gate.ReviewApproved, v.State, "Await consumed the approval")
-	assert.Len(t, b.History(), 1)
+	assert.Len(t, must(b.History(context.Background())), 1)
 }
 
 func TestPostgresConsumeRace(t *testing.T) {
@@ -157,8 +157,8 @@ func TestPostgresWithGateAcrossReplicas(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { _, err := gA.Check(context.Background(), req(1)); done <- err }()
-	require.Eventually(t, func() bool { return len(rs[1].Pending()) == 1 }, 10*time.Second, 20*time.Millisecond)
-	_, err = rs[1].Approve(context.Background(), rs[1].Pending()[0].ID, pgAlice, "ok")
+	require.Eventually(t, func() bool { return len(must(rs[1].Pending(context.Background()))) == 1 }, 10*time.Second, 20*time.Millisecond)
+	_, err = rs[1].Approve(context.Background(), must(rs[1].Pending(context.Background()))[0].ID, pgAlice, "ok")
 	require.NoError(t, err)
 	require.NoError(t, <-done, "held on replica A, approved through replica B")
 
@@ -174,4 +174,12 @@ func TestPostgresWithGateAcrossReplicas(t *testing.T) {
 	require.NoError(t, err)
 	_, err = gB.Check(context.Background(), req(2))
 	require.ErrorIs(t, err, gate.ErrReviewPending, "and only once")
+}
+
+// must returns v, and panics (failing the test) on an error.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-// Headers of signed webhook messages, in both directions.
+// Headers of signed decision callbacks (reviewer to Airlock). Notifications
+// (Airlock to receiver) follow the Standard Webhooks scheme instead; see
+// SignNotification.
 const (
 	// HeaderTimestamp carries the signing time in Unix seconds.
 	HeaderTimestamp = "X-Airlock-Timestamp"
@@ -34,8 +36,8 @@ var ErrBadSignature = errors.New("approval: bad signature")
 var ErrReplay = errors.New("approval: replayed message")
 
 // Sign returns the timestamp and signature header values for body, signed
-// with secret at time t. Receivers of webhooks verify with Verify; reviewers
-// sign callbacks with it.
+// with secret at time t. Reviewers sign decision callbacks with it; the
+// callback verifies them with Verify.
 func Sign(secret []byte, t time.Time, body []byte) (timestamp, signature string) {
 	timestamp = strconv.FormatInt(t.Unix(), 10)
 	return timestamp, "v1=" + hex.EncodeToString(mac(secret, timestamp, body))

@@ -64,7 +64,17 @@ func (w *Webhook) serveCallback(rw http.ResponseWriter, r *http.Request) {
 		writeError(rw, ErrReplay)
 		return
 	}
-	v, err := w.Store.Vote(r.Context(), d.ID, reviewer, d.Decision == "approve", d.Reason)
+	var v gate.Verdict
+	if d.Grant != nil {
+		spec, serr := d.Grant.Spec()
+		if serr != nil {
+			writeError(rw, serr)
+			return
+		}
+		v, err = w.ApproveGrant(r.Context(), d.ID, reviewer, d.Reason, spec)
+	} else {
+		v, err = w.Store.Vote(r.Context(), d.ID, reviewer, d.Decision == "approve", d.Reason)
+	}
 	if err != nil {
 		writeError(rw, err)
 		return

@@ -1,7 +1,9 @@
 package gate
 
 import (
+	"context"
 	"sync"
+	"time"
 
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
@@ -11,6 +13,7 @@ import (
 // activation resolves the flat CEL variables from a Request with one switch,
 // without building a map per request. Activations are pooled.
 type activation struct {
+	ctx    context.Context
 	req    *Request
 	stats  SessionStats
 	groups ref.Val
@@ -35,7 +38,7 @@ func (a *activation) release() {
 	for i := 0; i < a.n; i++ {
 		a.names[i], a.vals[i] = "", nil
 	}
-	a.n, a.req, a.groups = 0, nil, nil
+	a.n, a.req, a.groups, a.ctx = 0, nil, nil, nil
 	activationPool.Put(a)
 }
 
@@ -79,6 +82,8 @@ func (a *activation) resolve(name string) (any, bool) {
 		return types.String(r.Command), true
 	case "request.time":
 		return types.Timestamp{Time: r.Time}, true
+	case "request.reason":
+		return types.String(r.Reason), true
 
 	case "identity.subject":
 		return types.String(s.Identity.Subject), true
@@ -111,6 +116,8 @@ func (a *activation) resolve(name string) (any, bool) {
 		return types.Int(a.stats.Denied), true
 	case "session.requests_last_minute":
 		return types.Int(a.stats.RequestsLastMinute), true
+	case "session.grants":
+		return a.grants(), true
 
 	case "sql.statements":
 		if r.SQL == nil {
@@ -246,4 +253,41 @@ func objectList[T any](items []T) ref.Val {
 		vals[i] = celAdapter.NativeToValue(&items[i])
 	}
 	return types.NewRefValList(celAdapter, vals)
+}
+
+// grants loads the identity's active grants for session.grants. A grant
+// store that fails makes every rule reading them fail, which denies.
+func (a *activation) grants() ref.Val {
+	ctx := a.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	list, err := grantLookupFrom(ctx).get(ctx)
+	if err != nil {
+		return types.NewErr("session.grants: %v", err)
+	}
+	now := a.req.Time
+	if now.IsZero() {
+		now = time.Now()
+	}
+	out := make([]any, 0, min(len(list), MaxGrantsSeen))
+	for i := range list {
+		g := &list[i]
+		if !g.Active(now) {
+			continue
+		}
+		if len(out) == MaxGrantsSeen {
+			break
+		}
+		by := make([]string, len(g.GrantedBy))
+		for j, id := range g.GrantedBy {
+			by[j] = id.Subject
+		}
+		out = append(out, map[string]any{
+			"id": g.ID, "rules": append([]string(nil), g.Rules...), "scope": string(g.Scope),
+			"protocol": g.Protocol, "target": g.Target, "expires_at": g.ExpiresAt,
+			"uses": int64(g.Uses), "uses_left": int64(g.UsesLeft()), "granted_by": by,
+		})
+	}
+	return celAdapter.NativeToValue(out)
 }

@@ -25,6 +25,16 @@ type ReviewPolicy struct {
 	RequireReason bool `json:"require_reason,omitempty" yaml:"require_reason"`
 	// TTL is how long the review stays open (default DefaultReviewTTL).
 	TTL time.Duration `json:"ttl,omitempty" yaml:"ttl"`
+	// RequireDisplayable refuses, instead of holding, a request whose payload
+	// cannot be shown to reviewers in full (binary, or over the display
+	// bound): nobody can approve what nobody can read.
+	RequireDisplayable bool `json:"require_displayable,omitempty" yaml:"require_displayable"`
+	// RequireRequesterReason refuses a request that carries no reason of
+	// its requester (see Request.Reason) instead of holding it.
+	RequireRequesterReason bool `json:"require_requester_reason,omitempty" yaml:"require_requester_reason"`
+	// MaxGrant is the longest grant a reviewer may give when approving (see
+	// Grant); zero forbids grants for this rule.
+	MaxGrant time.Duration `json:"max_grant,omitempty" yaml:"max_grant"`
 }
 
 // WithDefaults returns p with zero fields set to their defaults.
@@ -45,19 +55,33 @@ func (p ReviewPolicy) WithDefaults() ReviewPolicy {
 type ReviewRequest struct {
 	// Digest binds the review to identity, target, exact payload and rule-set
 	// version: an approval is valid only for the request that produced it.
-	Digest    string       `json:"digest"`
-	SessionID string       `json:"session_id"`
-	Requester Identity     `json:"requester"`
-	Protocol  string       `json:"protocol"`
-	Target    string       `json:"target,omitempty"`
-	Command   string       `json:"command"`
-	Rules     []string     `json:"rules,omitempty"`
-	Reason    string       `json:"reason,omitempty"`
-	Policy    ReviewPolicy `json:"policy"`
+	Digest    string   `json:"digest"`
+	SessionID string   `json:"session_id"`
+	Requester Identity `json:"requester"`
+	Protocol  string   `json:"protocol"`
+	Target    string   `json:"target,omitempty"`
+	// Command is the request's command, masked for display.
+	Command string       `json:"command"`
+	Rules   []string     `json:"rules,omitempty"`
+	Reason  string       `json:"reason,omitempty"`
+	Policy  ReviewPolicy `json:"policy"`
 	// RuleSetVersion that asked for the review.
 	RuleSetVersion string    `json:"rule_set_version"`
 	CreatedAt      time.Time `json:"created_at"`
 	ExpiresAt      time.Time `json:"expires_at"`
+	// Details is the full payload of the request as reviewers must see it,
+	// masked; parts that cannot be shown are marked.
+	Details *ReviewDetails `json:"details,omitempty"`
+	// RequesterReason is the requester's justification (masked).
+	RequesterReason string `json:"requester_reason,omitempty"`
+	// ReviewRules are the rules whose action review matched: the rules a
+	// grant given on this review covers.
+	ReviewRules []string `json:"review_rules,omitempty"`
+	// ExactKey and ShapeKey identify the request, and its shape, for grants
+	// (see GrantKeys); Shape is the shape as shown to reviewers (masked).
+	ExactKey string `json:"exact_key,omitempty"`
+	ShapeKey string `json:"shape_key,omitempty"`
+	Shape    string `json:"shape,omitempty"`
 }
 
 // ReviewState is where a review stands.
@@ -82,6 +106,8 @@ type Vote struct {
 	Time     time.Time `json:"time"`
 	// BreakGlass is true when the vote decided alone as break-glass.
 	BreakGlass bool `json:"break_glass,omitempty"`
+	// Grant, on an approving vote, asks for a grant besides the approval.
+	Grant *GrantSpec `json:"grant,omitempty"`
 }
 
 // Verdict is the state of a review as an approver reports it.
@@ -92,6 +118,8 @@ type Verdict struct {
 	Reason string      `json:"reason,omitempty"`
 	// BreakGlass is true when a break-glass vote decided.
 	BreakGlass bool `json:"break_glass,omitempty"`
+	// Grant is the grant the approval gave, if any.
+	Grant *Grant `json:"grant,omitempty"`
 }
 
 // Approver holds requests for human review. Implementations live in the

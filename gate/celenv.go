@@ -31,10 +31,15 @@ var celVariables = []struct {
 	{"session.requests", cel.IntType},
 	{"session.denied", cel.IntType},
 	{"session.requests_last_minute", cel.IntType},
+	// session.grants: the active grants of the identity, each a map with
+	// id, rules, scope, protocol, target, expires_at, uses, uses_left (-1:
+	// only the TTL bounds it) and granted_by (reviewer subjects).
+	{"session.grants", cel.ListType(cel.MapType(cel.StringType, cel.DynType))},
 
 	{"request.protocol", cel.StringType},
 	{"request.command", cel.StringType},
 	{"request.time", cel.TimestampType},
+	{"request.reason", cel.StringType},
 
 	{"sql.statements", cel.ListType(cel.ObjectType("gate.SQLStatement"))},
 

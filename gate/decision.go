@@ -75,6 +75,11 @@ type Decision struct {
 	Reviewed bool `json:"reviewed,omitempty"`
 	// ApprovalID names the review, when there was one.
 	ApprovalID string `json:"approval_id,omitempty"`
+	// ReviewRules names the matching rules whose action is review.
+	ReviewRules []string `json:"review_rules,omitempty"`
+	// Grant names the grant that allowed a request the rules would have
+	// held.
+	Grant string `json:"grant,omitempty"`
 	// Errors are internal failures that forced a deny (rule evaluation,
 	// approver, recorder). They are recorded but never shown to the client.
 	Errors []string `json:"errors,omitempty"`
@@ -108,6 +113,7 @@ func (d *Decision) clone() *Decision {
 	c := *d
 	c.Rules = append([]string(nil), d.Rules...)
 	c.Mask = append([]string(nil), d.Mask...)
+	c.ReviewRules = append([]string(nil), d.ReviewRules...)
 	c.Errors = append([]string(nil), d.Errors...)
 	c.Audit = append([]AuditOutcome(nil), d.Audit...)
 	if d.Review != nil {

@@ -80,6 +80,10 @@ type ApprovalInfo struct {
 	BreakGlass bool          `json:"break_glass,omitempty"`
 	ExpiresAt  *time.Time    `json:"expires_at,omitempty"`
 	Policy     *ReviewPolicy `json:"policy,omitempty"`
+	// RequesterReason is the requester's justification (approval_requested).
+	RequesterReason string `json:"requester_reason,omitempty"`
+	// Grant is the grant an approval gave (approval_approved).
+	Grant *Grant `json:"grant,omitempty"`
 }
 
 // Finding counts what a masker masked, never the value.

@@ -47,6 +47,9 @@ type Config struct {
 	Logger hclog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Grants keeps the grants reviewers give (just-in-time access); nil
+	// means the Approver's, when it implements GrantStore, else none.
+	Grants GrantStore
 	// MeterProvider receives the gate's metrics (decisions by action and
 	// rule, review latency and outcomes, masking findings by detector,
 	// recorder lag and failures); nil means none.
@@ -61,6 +64,7 @@ type Config struct {
 type Gate struct {
 	rules    atomic.Pointer[RuleSet]
 	approver Approver
+	grants   GrantStore
 	recorder Recorder
 	mode     ReviewMode
 	failOpen bool
@@ -75,6 +79,7 @@ type Gate struct {
 func New(cfg Config) *Gate {
 	g := &Gate{
 		approver: cfg.Approver,
+		grants:   cfg.Grants,
 		recorder: cfg.Recorder,
 		mode:     cfg.ReviewMode,
 		failOpen: cfg.FailOpen,
@@ -89,6 +94,9 @@ func New(cfg Config) *Gate {
 	}
 	if g.now == nil {
 		g.now = time.Now
+	}
+	if g.grants == nil {
+		g.grants, _ = cfg.Approver.(GrantStore)
 	}
 	if cfg.Rules != nil {
 		g.rules.Store(cfg.Rules)
@@ -209,9 +217,23 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 		req.Protocol = s.Protocol
 	}
 	rs := g.rules.Load()
+	if req.Reason == "" {
+		req.Reason = RequesterReason(req)
+	} else {
+		req.Reason = cleanReason(req.Reason)
+	}
+	var grants *grantLookup
+	if g.grants != nil {
+		grants = &grantLookup{store: g.grants, subject: s.Identity.Subject}
+		ctx = withGrantLookup(ctx, grants)
+	}
 	d := g.decide(ctx, rs, req)
 	d.ID = NewID()
 	s.stats.countRequest(now)
+	var shown *reviewView
+	if d.Action == Review {
+		shown = g.beforeReview(ctx, req, d, rs, grants)
+	}
 
 	id := s.Identity
 	ev := Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Request: req, Decision: d.clone()}
@@ -229,7 +251,7 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 	case Allow:
 		return d, nil
 	case Review:
-		return g.review(ctx, req, d, rs)
+		return g.review(ctx, req, d, rs, shown)
 	default:
 		s.stats.countDenied()
 		return d, &RefusedError{Decision: d}

@@ -31,6 +31,12 @@ type Request struct {
 	// never be stored raw (a password in ALTER ROLE, an Authorization header).
 	// Recorders store each as a keyed HMAC.
 	Secrets []string `json:"-"`
+	// Reason is the requester's own justification, when the protocol found
+	// one outside the places the gate looks itself (an MCP request's
+	// _meta.reason). When empty, Check fills it from the Airlock-Reason HTTP
+	// header, a SQL comment /* reason: ... */ or a tool argument
+	// "airlock_reason" (see RequesterReason). Rules see it as request.reason.
+	Reason string `json:"reason,omitempty"`
 
 	SQL  *SQL      `json:"sql,omitempty"`
 	SSH  *SSH      `json:"ssh,omitempty"`
@@ -42,6 +48,10 @@ type Request struct {
 // classified by the protocols/postgres package.
 type SQL struct {
 	Statements []SQLStatement `json:"statements" cel:"statements"`
+	// Params are the Bind parameter values of an extended-protocol Execute,
+	// decoded as text for display; a value that cannot be shown is
+	// "<binary N bytes>".
+	Params []string `json:"params,omitempty" cel:"params"`
 }
 
 // SQLStatement is one parsed statement.

@@ -3,11 +3,12 @@ package gate
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
 // review drives the approver for a decision whose action is Review.
-func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSet) (*Decision, error) {
+func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSet, shown *reviewView) (*Decision, error) {
 	s := req.Session
 	if g.approver == nil {
 		return g.finish(ctx, req, d, Deny, "no approver is configured to review this request", errors.New("review: no approver"))
@@ -35,6 +36,11 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 			d.ApprovalID = v.ID
 			g.recordVerdict(ctx, s, d, v)
 			return g.finish(ctx, req, d, Deny, reviewReason("denied by review", v), nil)
+		}
+		if g.applyGrant(ctx, req, d, shown.grants) {
+			return g.finish(ctx, req, d, Allow, d.Reason, nil)
+		}
+		switch v.State {
 		case ReviewPending:
 			d.ApprovalID = v.ID
 			return d, &RefusedError{Decision: d, ApprovalID: v.ID}
@@ -42,14 +48,14 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 			// Nobody waited on it, so nothing recorded its end yet.
 			g.recordApproval(ctx, s, EventApprovalExpired, &ApprovalInfo{ID: v.ID, DecisionID: d.ID, State: ReviewExpired})
 		}
-		id, err := g.submit(ctx, req, d, rs, digest, policy)
+		id, err := g.submit(ctx, req, d, rs, digest, policy, shown)
 		if err != nil {
 			return g.finish(ctx, req, d, Deny, "the approver is unavailable", err)
 		}
 		return d, &RefusedError{Decision: d, ApprovalID: id}
 	}
 
-	id, err := g.submit(ctx, req, d, rs, digest, policy)
+	id, err := g.submit(ctx, req, d, rs, digest, policy, shown)
 	if err != nil {
 		return g.finish(ctx, req, d, Deny, "the approver is unavailable", err)
 	}
@@ -91,13 +97,15 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 	return g.finish(ctx, req, d, Deny, "the approver returned no verdict", errors.New("review: unexpected state "+string(v.State)))
 }
 
-func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSet, digest string, policy ReviewPolicy) (string, error) {
+func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSet, digest string, policy ReviewPolicy, shown *reviewView) (string, error) {
 	now := g.now().UTC()
 	rr := ReviewRequest{
 		Digest: digest, SessionID: req.Session.ID, Requester: req.Session.Identity,
-		Protocol: req.Protocol, Target: req.Session.Target, Command: req.Command,
+		Protocol: req.Protocol, Target: req.Session.Target, Command: shown.command,
 		Rules: d.Rules, Reason: d.Reason, Policy: policy, RuleSetVersion: rs.Version(),
 		CreatedAt: now, ExpiresAt: now.Add(policy.TTL),
+		Details: shown.details, RequesterReason: shown.reason, ReviewRules: d.ReviewRules,
+		ExactKey: shown.exact, ShapeKey: shown.shapeKey, Shape: shown.shape,
 	}
 	id, err := g.approver.Submit(ctx, rr)
 	if err != nil {
@@ -107,7 +115,7 @@ func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 	exp := rr.ExpiresAt
 	err = g.recordApproval(ctx, req.Session, EventApprovalRequested, &ApprovalInfo{
 		ID: id, DecisionID: d.ID, State: ReviewPending, Digest: digest, Rules: d.Rules,
-		Reason: d.Reason, ExpiresAt: &exp, Policy: &policy,
+		Reason: d.Reason, ExpiresAt: &exp, Policy: &policy, RequesterReason: shown.reason,
 	})
 	if err != nil && !g.failOpen {
 		// A review nobody can audit must not go ahead.
@@ -115,6 +123,62 @@ func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 		return "", err
 	}
 	return id, nil
+}
+
+// reviewView is what reviewers will see of a held request, masked.
+type reviewView struct {
+	command, reason string
+	details         *ReviewDetails
+	exact, shapeKey string
+	shape           string
+	grants          *grantLookup
+}
+
+// beforeReview settles what must be settled before a request is held: a
+// required requester reason, an active grant that allows it instead, and
+// whether it can be shown to reviewers at all. It changes d to a deny or an
+// allow when one of them decides, and returns what reviewers will see.
+func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *RuleSet, grants *grantLookup) *reviewView {
+	pol := ReviewPolicy{}
+	if d.Review != nil {
+		pol = *d.Review
+	}
+	if pol.RequireRequesterReason && req.Reason == "" {
+		d.Action = Deny
+		d.Reason = "a reason is required for this request; give one with the " + ReasonHeader +
+			" header (HTTP), a /* reason: ... */ comment (SQL) or the " + ReasonArg + " argument (tools)"
+		return nil
+	}
+	// In refuse-then-retry mode an approval of this very request is used
+	// before any grant (review does that); in hold mode there is none yet.
+	if g.mode != RefuseThenRetry && g.applyGrant(ctx, req, d, grants) {
+		return nil
+	}
+	names := slices.Clone(DisplayMask)
+	for _, n := range d.Mask {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	mp, err := rs.Masks().Policy(names)
+	if err != nil {
+		d.Action, d.Rule, d.Reason = Deny, "gate", "the request could not be masked for review"
+		d.Errors = append(d.Errors, "mask: "+err.Error())
+		return nil
+	}
+	det, cmd := details(req, mp)
+	v := &reviewView{command: cmd, details: det, grants: grants}
+	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
+	v.reason = visible(v.reason, markHidden)
+	v.exact, v.shapeKey = GrantKeys(req)
+	v.shape, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", Shape(req))
+	v.shape = visible(v.shape, markHidden)
+	if pol.RequireDisplayable && det.Undisplayable {
+		d.Action = Deny
+		d.Reason = "the request cannot be shown to reviewers in full (" + det.omitted() + "), so it is refused instead of held"
+		return nil
+	}
+	return v
 }
 
 // recordVerdict records each vote and the outcome of a decided review.
@@ -133,7 +197,7 @@ func (g *Gate) recordVerdict(ctx context.Context, s *Session, d *Decision, v Ver
 	} else if v.State == ReviewWithdrawn {
 		kind = EventApprovalWithdrawn
 	}
-	_ = g.recordApproval(ctx, s, kind, &ApprovalInfo{ID: v.ID, DecisionID: d.ID, State: v.State, Reason: v.Reason, BreakGlass: v.BreakGlass})
+	_ = g.recordApproval(ctx, s, kind, &ApprovalInfo{ID: v.ID, DecisionID: d.ID, State: v.State, Reason: v.Reason, BreakGlass: v.BreakGlass, Grant: v.Grant})
 }
 
 func (g *Gate) recordApproval(ctx context.Context, s *Session, kind EventKind, a *ApprovalInfo) error {

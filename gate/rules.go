@@ -218,8 +218,8 @@ func compileRule(env *cel.Env, spec RuleSpec, o ruleOptions) (*compiledRule, err
 	}
 	if spec.Review != nil {
 		p := spec.Review
-		if p.Approvals < 0 || p.Denials < 0 || p.TTL < 0 {
-			return nil, errors.New("review: approvals, denials and ttl must not be negative")
+		if p.Approvals < 0 || p.Denials < 0 || p.TTL < 0 || p.MaxGrant < 0 {
+			return nil, errors.New("review: approvals, denials, ttl and max_grant must not be negative")
 		}
 	}
 	for _, m := range spec.Mask {
@@ -437,8 +437,15 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 		if r.action.strictness() > action.strictness() {
 			action, decider, evalErr = r.action, r, false
 		}
-		if r.action == Review && r.spec.Review != nil {
-			d.Review = mergeReview(d.Review, r.spec.Review)
+		if r.action == Review {
+			d.ReviewRules = append(d.ReviewRules, r.spec.Name)
+			// A review rule without a review block still counts: its
+			// defaults (no grants) take part in the strictest policy.
+			pol := r.spec.Review
+			if pol == nil {
+				pol = &ReviewPolicy{}
+			}
+			d.Review = mergeReview(d.Review, pol)
 		}
 	}
 	d.Cached = !fresh
@@ -454,6 +461,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	}
 	if d.Action != Review {
 		d.Review = nil
+		d.ReviewRules = nil
 	}
 	if len(d.Mask) > 0 && d.Action != Deny {
 		p, err := rs.masks.Policy(d.Mask) // the engine caches a policy per directive list
@@ -567,6 +575,7 @@ func (c *celFrame) get() (*interpreter.ExecutionFrame, error) {
 		return c.frame, c.err
 	}
 	c.act = newActivation(c.req)
+	c.act.ctx = c.ctx
 	c.frame, c.err = interpreter.NewExecutionFrame(c.act)
 	if c.err == nil && c.ctx.Done() != nil {
 		c.err = c.frame.SetContext(c.ctx, 64)
@@ -618,5 +627,8 @@ func mergeReview(cur, next *ReviewPolicy) *ReviewPolicy {
 		p.ReviewerGroups = next.ReviewerGroups
 	}
 	p.RequireReason = p.RequireReason || next.RequireReason
+	p.RequireDisplayable = p.RequireDisplayable || next.RequireDisplayable
+	p.RequireRequesterReason = p.RequireRequesterReason || next.RequireRequesterReason
+	p.MaxGrant = min(p.MaxGrant, next.MaxGrant) // zero, forbidding grants, is the strictest
 	return &p
 }

@@ -40,7 +40,14 @@
     return fetch("fragment/pending", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.status === 401) { window.location.assign("login"); throw new Error("signed out"); }
-        if (!r.ok) throw new Error("HTTP " + r.status);
+        if (!r.ok) {
+          // A store that cannot be read is shown as an error, never as an
+          // empty list.
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            flash("error: " + (j.error || "HTTP " + r.status), true);
+            throw new Error("HTTP " + r.status);
+          });
+        }
         var version = r.headers.get("X-Review-Version") || "";
         return r.text().then(function (html) { return { html: html, version: version }; });
       })
@@ -80,6 +87,14 @@
       decision: decision,
       reason: form.querySelector('input[name="reason"]').value.trim()
     };
+    var scope = form.querySelector('select[name="grant_scope"]');
+    if (decision === "approve" && scope && scope.value !== "none") {
+      var num = function (name) {
+        var el = form.querySelector('input[name="' + name + '"]');
+        return el && el.value ? parseInt(el.value, 10) : 0;
+      };
+      body.grant = { scope: scope.value, minutes: num("grant_minutes"), uses: num("grant_uses") };
+    }
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
     return fetch("api/decide", {
       method: "POST",

@@ -122,7 +122,7 @@ func TestRefuseThenRetry(t *testing.T) {
 	if sqlState(err) != "42501" || !strings.Contains(err.Error(), "approval") {
 		t.Fatalf("want a pending refusal, got %v", err)
 	}
-	pend := tg.approver.Pending()
+	pend, _ := tg.approver.Pending(context.Background())
 	if len(pend) != 1 {
 		t.Fatalf("pending = %d", len(pend))
 	}

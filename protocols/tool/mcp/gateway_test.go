@@ -349,7 +349,7 @@ func TestRefuseThenRetry(t *testing.T) {
 	assert.True(t, res.IsError)
 	msg := text(t, res)
 	assert.Contains(t, msg, "held for review")
-	pend := f.appr.Pending()
+	pend, _ := f.appr.Pending(context.Background())
 	require.Len(t, pend, 1)
 	assert.Contains(t, msg, pend[0].ID, "the approval id is in the error text")
 	_, err := f.appr.Approve(ctx, pend[0].ID, reviewer, "fine")
@@ -512,7 +512,9 @@ func TestHeldCancelledWithdraws(t *testing.T) {
 		}
 		return false
 	}, 10*time.Second, 10*time.Millisecond)
-	assert.Empty(t, f.appr.Pending())
+	pend, err := f.appr.Pending(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, pend)
 }
 
 // Concurrent calls on one session are each judged, masked and recorded.
@@ -574,5 +576,7 @@ func TestServeShutdownWhileHeld(t *testing.T) {
 	}
 	end := waitSessionEnd(t, f)
 	assert.Contains(t, end.Session.Reason, "shutdown")
-	assert.Empty(t, f.appr.Pending())
+	pend, err := f.appr.Pending(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, pend)
 }
