@@ -33,6 +33,10 @@ type session struct {
 	upstreamErr string
 	endOnce     sync.Once
 	closed      chan struct{} // closed once the record is closed
+
+	catalog   catalog    // what the upstream advertised to this client
+	refreshMu sync.Mutex // one catalog refresh at a time
+	cursors   cursors    // list cursors handed to the client
 }
 
 // initialize opens the gate session, connects the upstream server and
