@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 )
@@ -71,6 +73,29 @@ func (s *session) metaPolicy(ds ...*gate.Decision) (*mask.Policy, error) {
 		return nil, fmt.Errorf("mcp: masking policy: %w", err)
 	}
 	return p, nil
+}
+
+// maskInitialize masks the upstream's serverInfo and instructions with the
+// masks the rules give the initialize request req (its action is not
+// enforced: initialize is how a session starts).
+func (s *session) maskInitialize(ctx context.Context, req *gate.Request, ir *sdk.InitializeResult) (*sdk.Implementation, string, error) {
+	d := s.g.cfg.Gate.Rules().Decide(ctx, req)
+	p, err := s.metaPolicy(d)
+	if err != nil {
+		return nil, "", err
+	}
+	m := &masker{p: p}
+	var info *sdk.Implementation
+	if ir.ServerInfo != nil {
+		if info, err = maskItem(m, ir.ServerInfo); err != nil {
+			return nil, "", err
+		}
+	}
+	instr, err := m.text(ir.Instructions)
+	if err != nil {
+		return nil, "", err
+	}
+	return info, instr, nil
 }
 
 // maskItem masks every string of v, encoded as JSON, and decodes the result

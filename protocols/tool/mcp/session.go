@@ -93,16 +93,22 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 		return fail("upstream sent no initialize result", "the upstream server is unavailable")
 	}
 
-	hs := handshake{Client: params.ClientInfo, ClientProtocol: params.ProtocolVersion, Server: ir.ServerInfo, ServerProtocol: ir.ProtocolVersion}
-	payload, _ := json.Marshal(hs)
 	clientName := ""
 	if params.ClientInfo != nil {
 		clientName = params.ClientInfo.Name
 	}
-	err = g.cfg.Gate.RecordEvent(ctx, gs, gate.Event{Kind: gate.EventRequest, Request: &gate.Request{
-		Protocol: gate.ProtocolMCP, Command: "initialize", Payload: payload, Time: time.Now().UTC(),
-		Tool: &gate.ToolCall{Kind: "initialize", Name: clientName},
-	}})
+	initReq := &gate.Request{Session: gs, Protocol: gate.ProtocolMCP, Command: "initialize", Time: time.Now().UTC(),
+		Tool: &gate.ToolCall{Kind: kindInitialize, Name: clientName}}
+	serverInfo, instructions, err := s.maskInitialize(ctx, initReq, ir)
+	if err != nil {
+		_ = up.Close()
+		g.log.Error("mask initialize", "error", err)
+		return fail("mask initialize: "+err.Error(), "the upstream server's metadata could not be masked")
+	}
+	hs := handshake{Client: params.ClientInfo, ClientProtocol: params.ProtocolVersion, Server: serverInfo, ServerProtocol: ir.ProtocolVersion}
+	initReq.Payload, _ = json.Marshal(hs)
+	initReq.Session = nil
+	err = g.cfg.Gate.RecordEvent(ctx, gs, gate.Event{Kind: gate.EventRequest, Request: initReq})
 	if err != nil {
 		_ = up.Close()
 		return fail("record handshake: "+err.Error(), "the session could not be recorded")
@@ -114,10 +120,10 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 		return fail("initialize: "+err.Error(), "initialize failed")
 	}
 	if r, ok := res.(*sdk.InitializeResult); ok {
-		if ir.ServerInfo != nil {
-			r.ServerInfo = ir.ServerInfo
+		if serverInfo != nil {
+			r.ServerInfo = serverInfo
 		}
-		r.Instructions = ir.Instructions
+		r.Instructions = instructions
 		r.Capabilities = mirrorCapabilities(ir.Capabilities)
 	}
 
