@@ -54,9 +54,9 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	isHTTP := false
 	if extra := req.GetExtra(); extra != nil && extra.Header != nil {
 		isHTTP = true
-		var err error
-		if id, err = g.httpIdentity(ctx, extra.Header); err != nil {
-			return nil, rpcError(CodeRefused, "airlock: %v", err)
+		var ok bool
+		if id, ok = requestIdentity(extra); !ok {
+			return nil, rpcError(CodeRefused, "airlock: the request carries no verified bearer token")
 		}
 	}
 	gs := &gate.Session{Protocol: gate.ProtocolMCP, Target: g.cfg.Target, Identity: id}
@@ -129,6 +129,9 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 
 	g.mu.Lock()
 	g.sessions[ss] = s
+	if isHTTP {
+		g.byID[ss.ID()] = s
+	}
 	g.mu.Unlock()
 	go func() {
 		err := up.Wait()
