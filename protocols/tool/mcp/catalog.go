@@ -158,6 +158,7 @@ func refresh[T any](ctx context.Context, s *session, method string, l lister[T])
 	for range maxRefreshPages {
 		items, next, err := l.fetch(ctx, cursor)
 		if err != nil {
+			s.upstreamFailed(ctx, err)
 			return err
 		}
 		if _, _, _, err := prepareItems(ctx, s, d, method, items, l); err != nil {

@@ -60,6 +60,7 @@ func listPage[T any](ctx context.Context, s *session, method, cursor string, l l
 	}
 	items, next, err := l.fetch(ctx, upCursor)
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		return nil, "", s.listFailed(ctx, d, err)
 	}
 	kept, out, findings, err := prepareItems(ctx, s, d, method, items, l)
@@ -178,6 +179,7 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	}
 	res, err := s.up.CallTool(ctx, &sdk.CallToolParams{Name: p.Name, Arguments: json.RawMessage(canon)})
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		out := errorResult(upstreamFailure(err, m))
 		s.recordResult(ctx, d, "result", out, nil)
 		return out, nil
@@ -208,6 +210,7 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	}
 	res, err := s.up.ReadResource(ctx, &sdk.ReadResourceParams{URI: p.URI})
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		msg := upstreamFailure(err, m)
 		s.recordResult(ctx, d, "result", map[string]string{"error": msg}, nil)
 		return nil, rpcError(jsonrpc.CodeInternalError, "%s", msg)
@@ -243,6 +246,7 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 	}
 	res, err := s.up.GetPrompt(ctx, &sdk.GetPromptParams{Name: p.Name, Arguments: p.Arguments})
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		msg := upstreamFailure(err, m)
 		s.recordResult(ctx, d, "result", map[string]string{"error": msg}, nil)
 		return nil, rpcError(jsonrpc.CodeInternalError, "%s", msg)
