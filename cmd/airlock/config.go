@@ -63,17 +63,19 @@ type consoleConfig struct {
 
 type recordConfig struct {
 	// File is a JSON Lines record file.
-	File *struct {
-		Path        string        `yaml:"path"`
-		GroupCommit time.Duration `yaml:"group_commit"`
-		MaxSize     int64         `yaml:"max_size"`
-	} `yaml:"file"`
+	File *recordFileConfig `yaml:"file"`
 	// Postgres is a connection string for the record table.
 	Postgres string `yaml:"postgres"`
 	// SigningKeyFile holds the Ed25519 key that signs checkpoints.
 	SigningKeyFile string `yaml:"signing_key_file"`
 	// HMACKeyFile holds the key of the HMACs that replace secrets.
 	HMACKeyFile string `yaml:"hmac_key_file"`
+}
+
+type recordFileConfig struct {
+	Path        string        `yaml:"path"`
+	GroupCommit time.Duration `yaml:"group_commit"`
+	MaxSize     int64         `yaml:"max_size"`
 }
 
 type identitiesConfig struct {
@@ -154,6 +156,19 @@ type metricsConfig struct {
 // the file and line. ${NAME} is expanded in values and keys only, never in
 // comments.
 func loadServeConfig(path string) (*serveConfig, error) {
+	cfg, err := parseServeConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// parseServeConfig reads and expands a config file without validating it
+// as a whole: `airlock mcp --config` uses only its rules and record sections.
+func parseServeConfig(path string) (*serveConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -183,9 +198,6 @@ func loadServeConfig(path string) (*serveConfig, error) {
 	var cfg serveConfig
 	if err := root.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &cfg, nil
 }
