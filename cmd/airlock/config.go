@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,7 +157,7 @@ type metricsConfig struct {
 // the file and line. ${NAME} is expanded in values and keys only, never in
 // comments.
 func loadServeConfig(path string) (*serveConfig, error) {
-	cfg, err := parseServeConfig(path)
+	cfg, err := parseServeConfig(path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +168,10 @@ func loadServeConfig(path string) (*serveConfig, error) {
 }
 
 // parseServeConfig reads and expands a config file without validating it
-// as a whole: `airlock mcp --config` uses only its rules and record sections.
-func parseServeConfig(path string) (*serveConfig, error) {
+// as a whole. With sections set, only those top-level sections are kept (and
+// expanded): `airlock mcp --config` uses the rules and record sections, and
+// needs none of the environment of the others.
+func parseServeConfig(path string, sections []string) (*serveConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -183,6 +186,16 @@ func parseServeConfig(path string) (*serveConfig, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if sections != nil && len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
+		m := root.Content[0]
+		var kept []*yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if slices.Contains(sections, m.Content[i].Value) {
+				kept = append(kept, m.Content[i], m.Content[i+1])
+			}
+		}
+		m.Content = kept
 	}
 	var missing []string
 	expandNode(&root, func(name string, line int) string {

@@ -62,7 +62,7 @@ func cmdMCP(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg := &serveConfig{}
 	if *configPath != "" {
 		var err error
-		if cfg, err = parseServeConfig(*configPath); err != nil {
+		if cfg, err = parseServeConfig(*configPath, []string{"rules", "record"}); err != nil {
 			fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
 			return 1
 		}

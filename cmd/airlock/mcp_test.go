@@ -164,6 +164,10 @@ record:
   file: {path: %s}
   signing_key_file: %s
   hmac_key_file: %s
+# Sections airlock mcp does not use need none of their environment.
+identities:
+  tokens:
+    ${AIRLOCK_TEST_UNSET_TOKEN}: {subject: someone}
 `, rules, recPath, filepath.Join(dir, "record-signing.pem"), filepath.Join(dir, "record-hmac.key"))), 0o600))
 	cmd := exec.Command(bin, "mcp", "--config", cfgPath, "--identity", "agent-7", "--", os.Args[0])
 	cmd.Env = append(os.Environ(), mcpServerEnv+"=1")
