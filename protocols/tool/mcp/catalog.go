@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -47,6 +48,10 @@ const CodeUnknownName = jsonrpc.CodeInvalidParams
 // CodeResourceNotFound is the JSON-RPC error code of a resources/read whose
 // URI the upstream did not advertise.
 const CodeResourceNotFound = -32002
+
+// refreshInterval is the shortest time between two catalog refreshes of one
+// kind in a session.
+const refreshInterval = time.Second
 
 // maxRefreshPages bounds the pages of one catalog refresh, so that an
 // upstream returning cursors forever cannot hold a call forever.
@@ -131,6 +136,14 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	if s.catalog.has(kind, key) {
 		return true // another call refreshed meanwhile
 	}
+	// A stream of unknown names must not become a stream of upstream lists.
+	if last, ok := s.refreshed[kind]; ok && time.Since(last) < refreshInterval {
+		return false
+	}
+	if s.refreshed == nil {
+		s.refreshed = map[string]time.Time{}
+	}
+	s.refreshed[kind] = time.Now()
 	var err error
 	switch kind {
 	case kindCall:

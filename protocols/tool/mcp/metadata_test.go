@@ -120,6 +120,7 @@ func piiServer() *sdk.Server {
 		Icons:       []sdk.Icon{{Source: "https://icons.example.net/" + piiEmail2}},
 	}, func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 		// Notifications the server sends the gateway: none may reach the client.
+		//lint:ignore SA1019 servers still send log messages; they must not leak
 		_ = req.Session.Log(ctx, &sdk.LoggingMessageParams{Level: "error", Data: "log " + piiEmail})
 		_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: "t", Progress: 1, Message: "progress " + piiEmail2})
 		_ = s.ResourceUpdated(ctx, &sdk.ResourceUpdatedNotificationParams{URI: "people://" + piiEmail})
@@ -219,6 +220,7 @@ func TestMCPMetadataMasked(t *testing.T) {
 	var mu sync.Mutex
 	note := func(s string) { mu.Lock(); notes = append(notes, s); mu.Unlock() }
 	cs, cap := f.connectCaptured(t, &sdk.ClientOptions{
+		//lint:ignore SA1019 a client still listens for log messages
 		LoggingMessageHandler:       func(_ context.Context, r *sdk.LoggingMessageRequest) { note(fmt.Sprint(r.Params.Data)) },
 		ProgressNotificationHandler: func(_ context.Context, r *sdk.ProgressNotificationClientRequest) { note(r.Params.Message) },
 		ResourceUpdatedHandler:      func(_ context.Context, r *sdk.ResourceUpdatedNotificationRequest) { note(r.Params.URI) },

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -322,4 +323,31 @@ func TestMCPNameVariantsGenerator(t *testing.T) {
 	up.mu.Lock()
 	defer up.mu.Unlock()
 	assert.Empty(t, up.ran, "the upstream ran nothing for a variant")
+}
+
+// A stream of unknown names does not become a stream of upstream lists.
+func TestMCPUnknownNamesDoNotFloodUpstream(t *testing.T) {
+	var lists atomic.Int64
+	up := &lenientUpstream{ran: map[string]int{}}
+	f := newMetadataFixture(t, nameRules, inMemory(func() *sdk.Server {
+		s := up.server()
+		s.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
+			return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+				if method == "tools/list" {
+					lists.Add(1)
+				}
+				return next(ctx, method, req)
+			}
+		})
+		return s
+	}))
+	cs, _ := f.connectCaptured(t, nil)
+	for i := range 50 {
+		_, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: fmt.Sprintf("nope_%d", i)})
+		require.Error(t, err)
+	}
+	assert.LessOrEqual(t, lists.Load(), int64(2))
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "read_things"})
+	require.NoError(t, err, "advertised names stay callable")
+	assert.Equal(t, "ran read_things", text(t, res))
 }

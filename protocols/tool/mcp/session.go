@@ -36,9 +36,10 @@ type session struct {
 	closed      chan struct{} // closed once the record is closed
 	upDone      chan struct{} // closed once the upstream session's Wait returned
 
-	catalog   catalog    // what the upstream advertised to this client
-	refreshMu sync.Mutex // one catalog refresh at a time
-	cursors   cursors    // list cursors handed to the client
+	catalog   catalog              // what the upstream advertised to this client
+	refreshMu sync.Mutex           // one catalog refresh at a time
+	refreshed map[string]time.Time // last refresh by kind, under refreshMu
+	cursors   cursors              // list cursors handed to the client
 }
 
 // initialize opens the gate session, connects the upstream server and
