@@ -416,6 +416,8 @@ type piiConfig struct {
 	arg                   sdk.PromptArgument
 	schemaDesc, schemaDef string
 	propName              string
+	outDesc               string
+	examples              []any
 }
 
 var piiPlacers = []piiPlacer{
@@ -455,6 +457,21 @@ var piiPlacers = []piiPlacer{
 	{"prompt.description", func(c *piiConfig, v string) string { c.prompt.Description += " " + v + " "; return v }},
 	{"prompt.argument.title", func(c *piiConfig, v string) string { c.arg.Title += " " + v + " "; return v }},
 	{"prompt.argument.description", func(c *piiConfig, v string) string { c.arg.Description += " " + v + " "; return v }},
+	{"prompt.argument.name", func(c *piiConfig, v string) string { c.arg.Name += " " + v + " "; return v }},
+	{"prompt.icon", func(c *piiConfig, v string) string {
+		v = uriSafe(v)
+		c.prompt.Icons = append(c.prompt.Icons, sdk.Icon{Source: "https://i/" + v})
+		return v
+	}},
+	{"resource.icon", func(c *piiConfig, v string) string {
+		v = uriSafe(v)
+		c.resource.Icons = append(c.resource.Icons, sdk.Icon{Source: "https://i/" + v})
+		return v
+	}},
+	{"resource._meta", func(c *piiConfig, v string) string { c.resource.Meta = sdk.Meta{"owner": v}; return v }},
+	{"template.title", func(c *piiConfig, v string) string { c.template.Title += " " + v + " "; return v }},
+	{"tool.outputSchema.description", func(c *piiConfig, v string) string { c.outDesc += " " + v + " "; return v }},
+	{"tool.inputSchema.examples", func(c *piiConfig, v string) string { c.examples = append(c.examples, v); return v }},
 }
 
 func (c *piiConfig) server() *sdk.Server {
@@ -462,7 +479,8 @@ func (c *piiConfig) server() *sdk.Server {
 	s := sdk.NewServer(&impl, &sdk.ServerOptions{Instructions: c.instructions})
 	tool := c.tool
 	tool.InputSchema = map[string]any{"type": "object", "description": c.schemaDesc,
-		"properties": map[string]any{"q" + c.propName: map[string]any{"type": "string", "default": c.schemaDef}}}
+		"properties": map[string]any{"q" + c.propName: map[string]any{"type": "string", "default": c.schemaDef, "examples": c.examples}}}
+	tool.OutputSchema = map[string]any{"type": "object", "description": c.outDesc}
 	s.AddTool(&tool, func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "ok"}}}, nil
 	})
