@@ -30,8 +30,13 @@ import (
 // must equal an advertised resource URI, or match an advertised resource
 // template as RFC 6570 defines it (with the same template library the Go SDK
 // server uses to route reads, which matches literal parts exactly and
-// variables only with the characters the expansion may produce). A URI that
-// matches a template is then judged by the rules like any other read.
+// variables only with the characters the expansion may produce), whose
+// percent-encoding is in normal form (no encoded letters or digits,
+// upper-case hex), and which is not another spelling (case, look-alike
+// letters, encoding) of a resource URI the upstream listed, shown or hidden:
+// "admin://Root" through "admin://{name}" is refused when "admin://root" is
+// listed. A URI that matches a template is then judged by the rules like any
+// other read.
 //
 // The catalog holds what the client was shown (raw names, before metadata
 // masking). A name not in it sends the gateway to the upstream for the whole
@@ -64,6 +69,11 @@ type catalog struct {
 	prompts   map[string]bool
 	resources map[string]bool
 	templates map[string]*regexp.Regexp // by template text; nil when it does not parse
+	// upstream holds the skeleton of every resource URI the upstream
+	// listed (shown, hidden or withheld), for template reads.
+	upstream map[string]bool
+	// complete: every page of resources/list was read once.
+	complete bool
 }
 
 const kindTemplate = "template"
@@ -102,8 +112,17 @@ func (c *catalog) add(kind, key string) {
 	}
 }
 
-// has reports whether key was advertised for kind; for resources, whether
-// the URI was advertised or matches an advertised template.
+// saw notes a resource URI the upstream listed, shown or not.
+func (c *catalog) saw(uri string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.upstream == nil {
+		c.upstream = map[string]bool{}
+	}
+	c.upstream[skeleton(uri)] = true
+}
+
+// has reports whether key was advertised for kind, exactly.
 func (c *catalog) has(kind, key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -113,16 +132,76 @@ func (c *catalog) has(kind, key string) bool {
 	case kindPrompt:
 		return c.prompts[key]
 	case kindResource:
-		if c.resources[key] {
+		return c.resources[key]
+	}
+	return false
+}
+
+// matchesTemplate reports whether uri, in percent-normal form, matches an
+// advertised resource template.
+func (c *catalog) matchesTemplate(uri string) bool {
+	if !percentNormal(uri) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, re := range c.templates {
+		if re != nil && re.MatchString(uri) {
 			return true
-		}
-		for _, re := range c.templates {
-			if re != nil && re.MatchString(key) {
-				return true
-			}
 		}
 	}
 	return false
+}
+
+// collides reports whether uri, read through a template, is another
+// spelling of a resource the upstream listed ("admin://Root" for
+// "admin://root" under "admin://{name}"): a forgiving upstream would serve
+// that resource, which the rules judged under its own URI.
+func (c *catalog) collides(uri string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.upstream[skeleton(uri)]
+}
+
+func (c *catalog) resourcesComplete() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.complete
+}
+
+// percentNormal reports whether uri's percent-encoding is in the normal form
+// of RFC 3986 (section 6.2.2): no encoded unreserved character, upper-case
+// hex digits. A template variable accepts encoded octets, so without this
+// "admin://%72oot" would match "admin://{name}" and pass a rule on
+// "admin://root" to an upstream that decodes it.
+func percentNormal(uri string) bool {
+	for i := 0; i < len(uri); i++ {
+		if uri[i] != '%' {
+			continue
+		}
+		if i+2 >= len(uri) {
+			return false
+		}
+		hi, lo := uri[i+1], uri[i+2]
+		if !isUpperHex(hi) || !isUpperHex(lo) {
+			return false
+		}
+		b := unhex(hi)<<4 | unhex(lo)
+		if b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '.' || b == '_' || b == '~' {
+			return false
+		}
+		i += 2
+	}
+	return true
+}
+
+func isUpperHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'A' + 10
 }
 
 // advertised reports whether key may be requested as kind, refreshing the
@@ -135,6 +214,9 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	defer s.refreshMu.Unlock()
 	if s.catalog.has(kind, key) {
 		return true // another call refreshed meanwhile
+	}
+	if kind == kindResource && s.catalog.matchesTemplate(key) {
+		return s.templateReadable(ctx, key)
 	}
 	// A stream of unknown names must not become a stream of upstream lists.
 	if last, ok := s.refreshed[kind]; ok && time.Since(last) < refreshInterval {
@@ -159,7 +241,24 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	if err != nil {
 		s.g.log.Debug("catalog refresh", "session", s.gs.ID, "kind", kind, "error", err)
 	}
-	return s.catalog.has(kind, key)
+	if s.catalog.has(kind, key) {
+		return true
+	}
+	return kind == kindResource && s.catalog.matchesTemplate(key) && s.templateReadable(ctx, key)
+}
+
+// templateReadable decides a URI that matches an advertised template: it is
+// refused when it is another spelling of a resource the upstream listed,
+// which needs the whole resource list (read once per session; a list that
+// cannot be read whole refuses template reads). Called under refreshMu.
+func (s *session) templateReadable(ctx context.Context, uri string) bool {
+	if !s.catalog.resourcesComplete() {
+		if err := refresh(ctx, s, "resources/list", s.resourcesList()); err != nil {
+			s.g.log.Debug("catalog refresh", "session", s.gs.ID, "kind", kindResource, "error", err)
+			return false
+		}
+	}
+	return s.catalog.resourcesComplete() && !s.catalog.collides(uri)
 }
 
 // refresh fetches every page of a list from the upstream and adds what the
@@ -177,7 +276,15 @@ func refresh[T any](ctx context.Context, s *session, method string, l lister[T])
 		if _, _, _, err := prepareItems(ctx, s, d, method, items, l); err != nil {
 			return err
 		}
-		if next == "" || next == cursor {
+		if next == "" {
+			if method == "resources/list" {
+				s.catalog.mu.Lock()
+				s.catalog.complete = true
+				s.catalog.mu.Unlock()
+			}
+			return nil
+		}
+		if next == cursor {
 			return nil
 		}
 		cursor = next

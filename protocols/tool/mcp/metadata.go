@@ -140,6 +140,9 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 	kept := make([]T, 0, len(items))
 	var findings []mask.Finding
 	for _, it := range items {
+		if l.kind == kindResource {
+			s.catalog.saw(l.key(it))
+		}
 		hidden, pd := probeDecision(ctx, idx, l.probe(it))
 		if hidden && l.hideable {
 			label, err := lm.text(l.label(it))

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
@@ -87,6 +89,7 @@ func (l *lenientUpstream) server() *sdk.Server {
 	s.AddResource(&sdk.Resource{URI: "admin://root", Name: "root"}, read)
 	s.AddResource(&sdk.Resource{URI: "notes://public", Name: "public"}, read)
 	s.AddResourceTemplate(&sdk.ResourceTemplate{URITemplate: "notes://{id}", Name: "note"}, read)
+	s.AddResourceTemplate(&sdk.ResourceTemplate{URITemplate: "admin://{name}", Name: "admin"}, read)
 	s.AddReceivingMiddleware(func(next sdk.MethodHandler) sdk.MethodHandler {
 		return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
 			switch p := req.GetParams().(type) {
@@ -95,6 +98,9 @@ func (l *lenientUpstream) server() *sdk.Server {
 			case *sdk.GetPromptParams:
 				p.Name = lenient(p.Name)
 			case *sdk.ReadResourceParams:
+				if u, err := url.PathUnescape(p.URI); err == nil {
+					p.URI = u
+				}
 				p.URI = lenient(p.URI)
 			}
 			return next(ctx, method, req)
@@ -193,20 +199,31 @@ func TestMCPResourceURIMustBeAdvertised(t *testing.T) {
 	f, up := newNamesFixture(t)
 	cs, _ := f.connectCaptured(t, nil)
 	ctx := context.Background()
-	for _, uri := range []string{"ADMIN://root", "admin://ROOT", "admin://root ", "admin://root\x00", "аdmin://root", "admin://root/"} {
+	// admin://root is listed (and hidden by the rules); admin://{name} is a
+	// template, so other spellings of admin://root match it.
+	for _, uri := range []string{"ADMIN://root", "admin://ROOT", "admin://Root", "admin://rooT", "admin://root ", "admin://root\x00",
+		"аdmin://root", "admin://root/", "admin://%72oot", "admin://%72%6F%6F%74", "admin://r%D0%BEot", "admin://r%C3%B6ot",
+		"admin://%EF%BD%92oot", "admin://ro%E2%80%8Bot"} {
 		_, err := cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri})
 		require.Error(t, err, "%q", uri)
 		assert.Contains(t, err.Error(), "unknown resource", "%q", uri)
 	}
 	assert.Zero(t, up.count("read admin://root"))
+	res, err := cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: "admin://other"})
+	require.NoError(t, err, "another resource under the template")
+	assert.Equal(t, "contents of admin://other", res.Contents[0].Text)
 
-	res, err := cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: "notes://public"})
+	res, err = cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: "notes://public"})
 	require.NoError(t, err)
 	assert.Equal(t, "contents of notes://public", res.Contents[0].Text)
 	res, err = cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: "notes://42"})
 	require.NoError(t, err, "a URI matching an advertised template")
 	assert.Equal(t, "contents of notes://42", res.Contents[0].Text)
-	for _, uri := range []string{"NOTES://42", "notes://42/../../admin", "notes://4 2", "notes://42\x00"} {
+	res, err = cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: "notes://a%2Cb"})
+	require.NoError(t, err, "a reserved character encoded")
+	assert.Equal(t, "contents of notes://a,b", res.Contents[0].Text, "the lenient upstream decodes")
+	for _, uri := range []string{"NOTES://42", "notes://42/../../admin", "notes://4 2", "notes://42\x00",
+		"notes://%70ublic", "notes://%34%32", "notes://a%2fb", "notes://a%2", "notes://%7E"} {
 		_, err := cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri})
 		require.Error(t, err, "%q", uri)
 		assert.Contains(t, err.Error(), "unknown resource", "%q", uri)
@@ -251,7 +268,7 @@ func variant(rng *rand.Rand, name string) string {
 		out := append([]rune(nil), rs...)
 		for range 1 + rng.IntN(3) {
 			i := rng.IntN(len(out))
-			switch rng.IntN(9) {
+			switch rng.IntN(10) {
 			case 0:
 				if unicode.IsLower(out[i]) {
 					out[i] = unicode.ToUpper(out[i])
@@ -278,6 +295,11 @@ func variant(rng *rand.Rand, name string) string {
 				out = append(out[:i+1], append([]rune{'\u0301'}, out[i+1:]...)...)
 			case 8:
 				out = []rune(strings.ToUpper(string(out)))
+			case 9:
+				if out[i] < utf8.RuneSelf {
+					enc := fmt.Sprintf([]string{"%%%02X", "%%%02x"}[rng.IntN(2)], out[i])
+					out = append(out[:i], append([]rune(enc), out[i+1:]...)...)
+				}
 			}
 		}
 		if s := string(out); s != name {
