@@ -576,3 +576,26 @@ func TestMCPMetadataPIIGenerator(t *testing.T) {
 		}
 	}
 }
+
+// TestMCPMetadataEverySurface: one subtest per metadata surface, each with
+// an e-mail address and a card number, judged by the bytes the client read.
+func TestMCPMetadataEverySurface(t *testing.T) {
+	for _, pl := range piiPlacers {
+		for _, tc := range []struct{ v, token string }{{"mallory.x@corp.example.com", "[EMAIL]"}, {"4242 4242 4242 4242", "[CREDIT_CARD]"}} {
+			v := tc.v
+			t.Run(pl.name+"/"+strings.Trim(tc.token, "[]"), func(t *testing.T) {
+				c := &piiConfig{impl: sdk.Implementation{Name: "srv", Version: "1"}, tool: sdk.Tool{Name: "tool"},
+					resource: sdk.Resource{URI: "res://r", Name: "r"}, template: sdk.ResourceTemplate{URITemplate: "res://{id}", Name: "t"},
+					prompt: sdk.Prompt{Name: "p"}, arg: sdk.PromptArgument{Name: "a"}}
+				placed := pl.put(c, v)
+				f := newMetadataFixture(t, metadataRules, inMemory(c.server))
+				cs, cap := f.connectCaptured(t, nil)
+				everySurface(t, cs)
+				require.NoError(t, cs.Close())
+				got := cap.bytes()
+				assert.NotContains(t, got, placed, "placed on %s", pl.name)
+				assert.Contains(t, got, tc.token, "the value was masked, not dropped")
+			})
+		}
+	}
+}
