@@ -41,8 +41,8 @@ import (
 // The catalog holds what the client was shown (raw names, before metadata
 // masking). A name not in it sends the gateway to the upstream for the whole
 // list once more (all pages, filtered the same way), since a client may call
-// a tool it never listed, or one on a page it did not fetch; the name is
-// refused when it is still missing.
+// a tool it never listed, or one on a page it did not fetch (at most once a
+// second per kind); the name is refused when it is still missing.
 
 // CodeUnknownName is the JSON-RPC error code of a tools/call or prompts/get
 // whose name the upstream did not advertise (invalid params, as MCP
