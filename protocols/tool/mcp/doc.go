@@ -37,7 +37,8 @@
 // schemas, annotations, icons, URIs, _meta) with the masks of the list's
 // decision and of the item's probe decision, the initialize result's
 // instructions and serverInfo with the masks the rules give the initialize
-// request (tool.kind "initialize"; decided, not enforced), and the
+// request (tool.kind "initialize"; decided, not enforced) and a generic
+// request of each kind (a list; a call, read, prompt with no name), and the
 // upstream's error messages. An item whose name a mask would change is
 // withheld. List cursors reach the client as opaque tokens of the gateway.
 //

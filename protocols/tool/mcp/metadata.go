@@ -29,8 +29,8 @@ import (
 // The masks of an item are those of the list's decision united with those
 // of the item's probe decision (what a call of the item would be masked
 // with). The masks of the initialize result are those of the initialize
-// request (tool.kind "initialize", tool.name the client's name), decided by
-// the rules but not enforced. A decision whose rules failed to evaluate
+// request (tool.kind "initialize", tool.name the client's name; decided by
+// the rules but not enforced) and of a generic request of each kind. A decision whose rules failed to evaluate
 // takes every mask directive of the rule set, since its own are unknown.
 //
 // Names the client calls back (tool and prompt names) must stay exact, so an
@@ -75,12 +75,20 @@ func (s *session) metaPolicy(ds ...*gate.Decision) (*mask.Policy, error) {
 	return p, nil
 }
 
-// maskInitialize masks the upstream's serverInfo and instructions with the
-// masks the rules give the initialize request req (its action is not
-// enforced: initialize is how a session starts).
+// maskInitialize masks the upstream's serverInfo and instructions. They
+// describe the whole server, so they get the masks the rules give the
+// initialize request req (its action is not enforced: initialize is how a
+// session starts) united with those of a generic request of each kind (a
+// list, and a call, read and prompt with no name), so that a rule masking
+// "every tool call" masks the instructions too.
 func (s *session) maskInitialize(ctx context.Context, req *gate.Request, ir *sdk.InitializeResult) (*sdk.Implementation, string, error) {
-	d := s.g.cfg.Gate.Rules().Decide(ctx, req)
-	p, err := s.metaPolicy(d)
+	rs := s.g.cfg.Gate.Rules()
+	ds := []*gate.Decision{rs.Decide(ctx, req), rs.Decide(ctx, listRequest(s.gs, "tools/list", ""))}
+	for _, kind := range []string{kindCall, kindPrompt} {
+		ds = append(ds, rs.Decide(ctx, callRequest(s.gs, kind, "", map[string]any{}, []byte("{}"))))
+	}
+	ds = append(ds, rs.Decide(ctx, resourceRequest(s.gs, "")))
+	p, err := s.metaPolicy(ds...)
 	if err != nil {
 		return nil, "", err
 	}

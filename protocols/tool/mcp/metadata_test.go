@@ -346,6 +346,24 @@ rules:
 	assertNoPII(t, lookup, piiEmail, piiEmail2)
 }
 
+// A mask rule written for tool calls only masks the server's description
+// of itself too: the instructions are read by the same model.
+func TestMCPInitializeMaskedByCallRules(t *testing.T) {
+	rules := `
+default: deny
+rules:
+  - name: mask-calls
+    when: request.protocol == "mcp" && tool.kind == "call"
+    mask: [email, credit_card]
+`
+	f := newMetadataFixture(t, rules, inMemory(piiServer))
+	cs, cap := f.connectCaptured(t, nil)
+	ir := cs.InitializeResult()
+	assert.Contains(t, ir.Instructions, "Escalate to ")
+	require.NoError(t, cs.Close())
+	assertNoPII(t, cap.bytes(), piiEmail, piiEmail2, piiCard)
+}
+
 // The upstream's error message on a list is masked like the list.
 func TestMCPListErrorMasked(t *testing.T) {
 	f := newMetadataFixture(t, metadataRules, inMemory(func() *sdk.Server {
