@@ -24,7 +24,13 @@ import (
 // three. So the gateway forwards a call only when its name is, byte for
 // byte, one the upstream advertised in this session and the discovery
 // filter showed: every other name is refused before the rules run, and the
-// refusal is recorded as a deny decision of rule "mcp/unknown-name".
+// refusal is recorded as a deny decision of rule "mcp/unknown-name". An
+// advertised name that is another spelling (case, look-alike letters,
+// width, invisible characters) of a name the client was not shown is
+// refused too: an upstream listing "Delete_Everything" beside the hidden
+// "delete_everything" may run one tool for both. That needs the whole list,
+// which the gateway reads once per session when the client's pages did not
+// cover it.
 //
 // The same holds for prompts/get (prompt names) and resources/read: a URI
 // must equal an advertised resource URI, or match an advertised resource
@@ -72,8 +78,11 @@ type catalog struct {
 	// upstream holds the skeleton of every resource URI the upstream
 	// listed (shown, hidden or withheld), for template reads.
 	upstream map[string]bool
-	// complete: every page of resources/list was read once.
-	complete bool
+	// unshown holds, by kind, the skeletons of the tool and prompt names
+	// the client was not shown (hidden or withheld).
+	unshown map[string]map[string]bool
+	// complete: by list method, every page was read once.
+	complete map[string]bool
 }
 
 const kindTemplate = "template"
@@ -163,11 +172,45 @@ func (c *catalog) collides(uri string) bool {
 	return c.upstream[skeleton(uri)]
 }
 
-func (c *catalog) resourcesComplete() bool {
+// withhold notes a tool or prompt name the client is not shown.
+func (c *catalog) withhold(kind, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.complete
+	if c.unshown == nil {
+		c.unshown = map[string]map[string]bool{}
+	}
+	if c.unshown[kind] == nil {
+		c.unshown[kind] = map[string]bool{}
+	}
+	c.unshown[kind][skeleton(name)] = true
 }
+
+// shadows reports whether name, though advertised, is another spelling of
+// a name the client was not shown: an upstream listing both
+// "delete_everything" (which the rules hide) and "Delete_Everything" may
+// well run the same tool for both.
+func (c *catalog) shadows(kind, name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.unshown[kind][skeleton(name)]
+}
+
+func (c *catalog) markComplete(method string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.complete == nil {
+		c.complete = map[string]bool{}
+	}
+	c.complete[method] = true
+}
+
+func (c *catalog) isComplete(method string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.complete[method]
+}
+
+func (c *catalog) resourcesComplete() bool { return c.isComplete("resources/list") }
 
 // percentNormal reports whether uri's percent-encoding is in the normal form
 // of RFC 3986 (section 6.2.2): no encoded unreserved character, upper-case
@@ -207,11 +250,24 @@ func unhex(c byte) byte {
 // advertised reports whether key may be requested as kind, refreshing the
 // catalog from the upstream once when it is not known yet.
 func (s *session) advertised(ctx context.Context, kind, key string) bool {
-	if s.catalog.has(kind, key) {
+	if kind == kindResource && s.catalog.has(kind, key) {
 		return true
+	}
+	if kind != kindResource && s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) {
+		return !s.catalog.shadows(kind, key)
 	}
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
+	if kind != kindResource && s.catalog.has(kind, key) {
+		// Known, but the names the client was not shown are known in full
+		// only once the whole list was read.
+		if !s.catalog.isComplete(listMethod(kind)) {
+			if err := s.refreshKind(ctx, kind); err != nil {
+				s.g.log.Debug("catalog refresh", "session", s.gs.ID, "kind", kind, "error", err)
+			}
+		}
+		return s.catalog.isComplete(listMethod(kind)) && !s.catalog.shadows(kind, key)
+	}
 	if s.catalog.has(kind, key) {
 		return true // another call refreshed meanwhile
 	}
@@ -228,10 +284,8 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	s.refreshed[kind] = time.Now()
 	var err error
 	switch kind {
-	case kindCall:
-		err = refresh(ctx, s, "tools/list", s.toolsList())
-	case kindPrompt:
-		err = refresh(ctx, s, "prompts/list", s.promptsList())
+	case kindCall, kindPrompt:
+		err = s.refreshKind(ctx, kind)
 	case kindResource:
 		err = refresh(ctx, s, "resources/list", s.resourcesList())
 		if terr := refresh(ctx, s, "resources/templates/list", s.templatesList()); err == nil {
@@ -241,10 +295,26 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	if err != nil {
 		s.g.log.Debug("catalog refresh", "session", s.gs.ID, "kind", kind, "error", err)
 	}
-	if s.catalog.has(kind, key) {
-		return true
+	if kind == kindResource {
+		return s.catalog.has(kind, key) || s.catalog.matchesTemplate(key) && s.templateReadable(ctx, key)
 	}
-	return kind == kindResource && s.catalog.matchesTemplate(key) && s.templateReadable(ctx, key)
+	return s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) && !s.catalog.shadows(kind, key)
+}
+
+// refreshKind refreshes the tools or prompts of the catalog.
+func (s *session) refreshKind(ctx context.Context, kind string) error {
+	if kind == kindPrompt {
+		return refresh(ctx, s, "prompts/list", s.promptsList())
+	}
+	return refresh(ctx, s, "tools/list", s.toolsList())
+}
+
+// listMethod is the list that advertises items of kind.
+func listMethod(kind string) string {
+	if kind == kindPrompt {
+		return "prompts/list"
+	}
+	return "tools/list"
 }
 
 // templateReadable decides a URI that matches an advertised template: it is
@@ -277,11 +347,7 @@ func refresh[T any](ctx context.Context, s *session, method string, l lister[T])
 			return err
 		}
 		if next == "" {
-			if method == "resources/list" {
-				s.catalog.mu.Lock()
-				s.catalog.complete = true
-				s.catalog.mu.Unlock()
-			}
+			s.catalog.markComplete(method)
 			return nil
 		}
 		if next == cursor {

@@ -29,7 +29,8 @@
 // or NUL) is refused before the rules with CodeUnknownName or
 // CodeResourceNotFound, and recorded as a deny of rule "mcp/unknown-name",
 // so that a rule on "delete_everything" cannot be walked around through an
-// upstream that also answers to "Delete_Everything". The gateway reads the
+// upstream that also answers to "Delete_Everything". An advertised name
+// that is another spelling of a hidden one is refused the same way. The gateway reads the
 // upstream's lists itself (every page) when a client calls a name it has not
 // listed.
 //

@@ -69,6 +69,9 @@ func listPage[T any](ctx context.Context, s *session, method, cursor string, l l
 		s.recordResult(ctx, d, "list", map[string]string{"error": maskFailed}, nil)
 		return nil, "", rpcError(jsonrpc.CodeInternalError, "%s", maskFailed)
 	}
+	if cursor == "" && next == "" {
+		s.catalog.markComplete(method) // the whole list in one page
+	}
 	out.NextCursor = s.cursors.issue(next)
 	s.recordResult(ctx, d, "list", out, gateFindings(findings))
 	return kept, out.NextCursor, nil

@@ -153,6 +153,9 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 		}
 		hidden, pd := probeDecision(ctx, idx, l.probe(it))
 		if hidden && l.hideable {
+			if l.exact != nil {
+				s.catalog.withhold(l.kind, l.exact(it))
+			}
 			label, err := lm.text(l.label(it))
 			if err != nil {
 				label = "(withheld)"
@@ -167,6 +170,9 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 		m := &masker{p: p}
 		mit, err := maskItem(m, it)
 		if err != nil || (l.exact != nil && l.exact(mit) != l.exact(it)) {
+			if l.exact != nil {
+				s.catalog.withhold(l.kind, l.exact(it))
+			}
 			out.Withheld++
 			continue
 		}

@@ -373,3 +373,37 @@ func TestMCPUnknownNamesDoNotFloodUpstream(t *testing.T) {
 	require.NoError(t, err, "advertised names stay callable")
 	assert.Equal(t, "ran read_things", text(t, res))
 }
+
+// An upstream that lists another spelling of a tool the rules hide
+// ("Delete_Everything" beside "delete_everything") may run the same tool
+// for both: the other spelling is refused too, even when it is on a page
+// the client fetched before the hidden one.
+func TestMCPAdvertisedSpellingOfHiddenTool(t *testing.T) {
+	var ran atomic.Int64
+	newServer := func() *sdk.Server {
+		s := sdk.NewServer(&sdk.Implementation{Name: "aliases", Version: "1"}, &sdk.ServerOptions{PageSize: 1})
+		for _, name := range []string{"delete_everything", "Delete_Everything", "read_things"} {
+			s.AddTool(&sdk.Tool{Name: name, InputSchema: map[string]any{"type": "object"}},
+				func(context.Context, *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+					if strings.EqualFold(name, "delete_everything") {
+						ran.Add(1)
+					}
+					return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "ran " + name}}}, nil
+				})
+		}
+		return s
+	}
+	f := newMetadataFixture(t, nameRules, inMemory(newServer))
+	cs, _ := f.connectCaptured(t, nil)
+	ctx := context.Background()
+	first, err := cs.ListTools(ctx, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"Delete_Everything"}, names(first.Tools), "the alias comes first, the hidden tool on a later page")
+	_, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "Delete_Everything"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "unknown tool")
+	assert.Zero(t, ran.Load())
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "read_things"})
+	require.NoError(t, err)
+	assert.Equal(t, "ran read_things", text(t, res))
+}
