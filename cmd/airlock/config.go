@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,17 +63,19 @@ type consoleConfig struct {
 
 type recordConfig struct {
 	// File is a JSON Lines record file.
-	File *struct {
-		Path        string        `yaml:"path"`
-		GroupCommit time.Duration `yaml:"group_commit"`
-		MaxSize     int64         `yaml:"max_size"`
-	} `yaml:"file"`
+	File *recordFileConfig `yaml:"file"`
 	// Postgres is a connection string for the record table.
 	Postgres string `yaml:"postgres"`
 	// SigningKeyFile holds the Ed25519 key that signs checkpoints.
 	SigningKeyFile string `yaml:"signing_key_file"`
 	// HMACKeyFile holds the key of the HMACs that replace secrets.
 	HMACKeyFile string `yaml:"hmac_key_file"`
+}
+
+type recordFileConfig struct {
+	Path        string        `yaml:"path"`
+	GroupCommit time.Duration `yaml:"group_commit"`
+	MaxSize     int64         `yaml:"max_size"`
 }
 
 type identitiesConfig struct {
@@ -153,6 +156,21 @@ type metricsConfig struct {
 // the file and line. ${NAME} is expanded in values and keys only, never in
 // comments.
 func loadServeConfig(path string) (*serveConfig, error) {
+	cfg, err := parseServeConfig(path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// parseServeConfig reads and expands a config file without validating it
+// as a whole. With sections set, only those top-level sections are kept (and
+// expanded): `airlock mcp --config` uses the rules and record sections, and
+// needs none of the environment of the others.
+func parseServeConfig(path string, sections []string) (*serveConfig, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -165,6 +183,16 @@ func loadServeConfig(path string) (*serveConfig, error) {
 	}
 	if err := yamlstrict.Check(&root, &serveConfig{}, "yaml"); err != nil {
 		return nil, prefixLines(path, err)
+	}
+	if sections != nil && len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
+		m := root.Content[0]
+		var kept []*yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if slices.Contains(sections, m.Content[i].Value) {
+				kept = append(kept, m.Content[i], m.Content[i+1])
+			}
+		}
+		m.Content = kept
 	}
 	var missing []string
 	expandNode(&root, func(name string, line int) string {
@@ -180,9 +208,6 @@ func loadServeConfig(path string) (*serveConfig, error) {
 	var cfg serveConfig
 	if err := root.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, yamlstrict.Humanize(err))
-	}
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &cfg, nil
 }

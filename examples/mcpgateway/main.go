@@ -126,7 +126,9 @@ func run(ctx context.Context, w io.Writer) error {
 	} {
 		res, err := agent.CallTool(ctx, &sdk.CallToolParams{Name: call.tool, Arguments: call.args})
 		if err != nil {
-			return err
+			// A tool the agent was not shown is not callable: a JSON-RPC error.
+			fmt.Fprintf(w, "%s %v -> refused: %v\n", call.tool, call.args, err)
+			continue
 		}
 		fmt.Fprintf(w, "%s %v -> error=%v %s\n", call.tool, call.args, res.IsError, contentText(res))
 	}

@@ -30,7 +30,7 @@ func TestDemo(t *testing.T) {
 		"read_customer map[id:1] -> error=false Ada Lovelace <[EMAIL]>, card [CREDIT_CARD]",
 		`delete_customer map[id:1] -> error=true airlock: denied by rule "customer-1-is-protected": customer 1 is under legal hold`,
 		"delete_customer map[id:2] -> error=false deleted customer 2",
-		`drop_all map[] -> error=true airlock: denied by rule "no-bulk-deletes"`,
+		`drop_all map[] -> refused: calling "tools/call": airlock: unknown tool drop_all`,
 		"session_end",
 	} {
 		if !strings.Contains(got, want) {

@@ -76,12 +76,13 @@ rules:
 	}
 	res, _ := agent.CallTool(ctx, &sdk.CallToolParams{Name: "read_note"})
 	fmt.Println(res.Content[0].(*sdk.TextContent).Text)
-	res, _ = agent.CallTool(ctx, &sdk.CallToolParams{Name: "delete_note"})
-	fmt.Println(res.IsError, res.Content[0].(*sdk.TextContent).Text)
+	// delete_note is hidden (no rule allows it), so it is not callable either.
+	_, err = agent.CallTool(ctx, &sdk.CallToolParams{Name: "delete_note"})
+	fmt.Println(err)
 	// Output:
 	// tool: read_note
 	// call [EMAIL]
-	// true airlock: denied by rule "default": no rule matched; the default is deny
+	// calling "tools/call": airlock: unknown tool delete_note: the upstream advertises no tool of exactly this name to this identity
 }
 
 type bearerToken string

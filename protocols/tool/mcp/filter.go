@@ -335,11 +335,21 @@ func (c *filterCache) get(rs *gate.RuleSet) *ruleIndex {
 
 // probeHidden decides whether item must be hidden from session s.
 func probeHidden(ctx context.Context, idx *ruleIndex, req *gate.Request) bool {
+	hidden, _ := probeDecision(ctx, idx, req)
+	return hidden
+}
+
+// probeDecision decides the probe request of an item (nothing recorded) and
+// reports whether the item must be hidden.
+func probeDecision(ctx context.Context, idx *ruleIndex, req *gate.Request) (bool, *gate.Decision) {
+	if idx.rs == nil {
+		return true, nil
+	}
 	d := idx.rs.Decide(ctx, req)
 	if ctx.Err() != nil {
 		// A rule cut short by cancellation reads as an error (deny); that
 		// proves nothing about the item.
-		return false
+		return false, d
 	}
-	return idx.hidden(req.Tool.Kind, d)
+	return idx.hidden(req.Tool.Kind, d), d
 }

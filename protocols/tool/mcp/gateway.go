@@ -75,6 +75,7 @@ type Gateway struct {
 
 	mu        sync.Mutex
 	sessions  map[*sdk.ServerSession]*session
+	byID      map[string]*session // HTTP sessions by Mcp-Session-Id
 	quiescers map[*sdk.ServerSession]*callCounter
 }
 
@@ -95,7 +96,7 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.MaxRecordBytes <= 0 {
 		cfg.MaxRecordBytes = DefaultMaxRecordBytes
 	}
-	g := &Gateway{cfg: cfg, log: cfg.Logger, sessions: map[*sdk.ServerSession]*session{},
+	g := &Gateway{cfg: cfg, log: cfg.Logger, sessions: map[*sdk.ServerSession]*session{}, byID: map[string]*session{},
 		quiescers: map[*sdk.ServerSession]*callCounter{}}
 	if g.log == nil {
 		g.log = hclog.NewNullLogger()
@@ -171,6 +172,9 @@ func (g *Gateway) quiescer(ss *sdk.ServerSession) *callCounter {
 
 func (g *Gateway) forget(ss *sdk.ServerSession) {
 	g.mu.Lock()
+	if s := g.sessions[ss]; s != nil && s.http && g.byID[ss.ID()] == s {
+		delete(g.byID, ss.ID())
+	}
 	delete(g.sessions, ss)
 	g.mu.Unlock()
 }
@@ -205,8 +209,10 @@ func (g *Gateway) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 			return nil, rpcError(jsonrpc.CodeInvalidRequest, "airlock: the session is not initialized or has ended")
 		}
 		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
-			id, err := g.httpIdentity(ctx, extra.Header)
-			if err != nil || id.Subject != s.gs.Identity.Subject {
+			// Handler verified the token of this HTTP request; the identity
+			// rides in the SDK's token info.
+			id, ok := requestIdentity(extra)
+			if !ok || id.Subject != s.gs.Identity.Subject {
 				return nil, rpcError(CodeRefused, "airlock: the bearer token does not belong to this session")
 			}
 		}

@@ -204,11 +204,12 @@ func exercise(t *testing.T, cs *sdk.ClientSession) {
 	assert.True(t, res.IsError)
 	assert.Contains(t, text(t, res), `denied by rule "never-delete-customer-one": customer 1 is protected`)
 
+	// A hidden tool is not advertised, so it is refused before the rules.
 	res, err = cs.CallTool(ctx, &sdk.CallToolParams{Name: "admin_reset", Arguments: map[string]any{}})
-	require.NoError(t, err)
-	assert.True(t, res.IsError)
-	assert.Contains(t, text(t, res), `denied by rule "no-admin"`)
-	assert.NotContains(t, text(t, res), "wiped")
+	require.Error(t, err)
+	assert.Nil(t, res)
+	assert.Contains(t, err.Error(), `unknown tool admin_reset`)
+	assert.NotContains(t, err.Error(), "wiped")
 }
 
 func TestStdioUpstreamSubprocess(t *testing.T) {
@@ -379,7 +380,7 @@ func TestFilteredResourcesAndPrompts(t *testing.T) {
 	assert.NotContains(t, rr.Contents[0].Text, "ada@example.com")
 	_, err = cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: "secrets://root"})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `denied by rule "default"`)
+	assert.Contains(t, err.Error(), `unknown resource secrets://root`, "hidden, so not advertised")
 	assert.NotContains(t, err.Error(), "hunter2")
 
 	pl, err := cs.ListPrompts(ctx, nil)
@@ -393,7 +394,7 @@ func TestFilteredResourcesAndPrompts(t *testing.T) {
 	assert.NotContains(t, got, "ada@example.com")
 	_, err = cs.GetPrompt(ctx, &sdk.GetPromptParams{Name: "admin_prompt"})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `denied by rule "no-admin"`)
+	assert.Contains(t, err.Error(), `unknown prompt admin_prompt`, "hidden, so not advertised")
 }
 
 func TestBinaryContentWithheldUnderMask(t *testing.T) {
@@ -526,15 +527,15 @@ func TestConcurrentCalls(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			name := "read_customer"
+			name, id := "read_customer", 2
 			if i%2 == 1 {
-				name = "admin_reset"
+				name, id = "delete_customer", 1
 			}
-			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: name, Arguments: map[string]any{"id": 2}})
+			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: name, Arguments: map[string]any{"id": id}})
 			if !assert.NoError(t, err) {
 				return
 			}
-			if name == "admin_reset" {
+			if name == "delete_customer" {
 				assert.True(t, res.IsError)
 			} else {
 				assert.Contains(t, text(t, res), "Alan Turing")

@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -10,11 +11,13 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// listOutcome is what the record keeps of a list: the names shown and hidden.
+// listOutcome is what the record keeps of a list: the items shown (names,
+// or URIs as the client saw them) and hidden.
 type listOutcome struct {
 	Method     string   `json:"method"`
 	Shown      []string `json:"shown"`
 	Hidden     []string `json:"hidden,omitempty"`
+	Withheld   int      `json:"withheld,omitempty"` // items whose metadata could not be masked
 	NextCursor string   `json:"next_cursor,omitempty"`
 }
 
@@ -28,46 +31,50 @@ func (s *session) judgeList(ctx context.Context, method, cursor string) (*gate.D
 	return d, nil
 }
 
-// filterList keeps the items the identity could call at all.
-func filterList[T any](ctx context.Context, s *session, method string, items []T, probe func(T) *gate.Request, name func(T) string) ([]T, listOutcome) {
-	idx := s.g.filters.get(s.g.cfg.Gate.Rules())
-	out := listOutcome{Method: method, Shown: []string{}}
-	kept := make([]T, 0, len(items))
-	for _, it := range items {
-		if probe != nil && probeHidden(ctx, idx, probe(it)) {
-			out.Hidden = append(out.Hidden, name(it))
-			continue
-		}
-		kept = append(kept, it)
-		out.Shown = append(out.Shown, name(it))
-	}
-	return kept, out
-}
-
+// listFailed answers an upstream failure of a list; the upstream's message
+// is masked with the list's masks.
 func (s *session) listFailed(ctx context.Context, d *gate.Decision, err error) error {
-	msg := upstreamFailure(err, &masker{})
+	p, perr := s.metaPolicy(d)
+	if perr != nil {
+		s.recordError(ctx, perr.Error())
+		p = nil
+		err = errors.New("(details withheld: they could not be masked)")
+	}
+	msg := upstreamFailure(err, &masker{p: p})
 	s.recordResult(ctx, d, "list", map[string]string{"error": msg}, nil)
 	return rpcError(jsonrpc.CodeInternalError, "%s", msg)
 }
 
 // listPage serves one page of a list method: the list is judged as a whole,
-// fetched from the upstream, filtered item by item (when probe is set) and
-// recorded as the client saw it.
-func listPage[T any](ctx context.Context, s *session, method, cursor string,
-	fetch func(cursor string) (items []T, next string, err error),
-	probe func(T) *gate.Request, name func(T) string) ([]T, string, error) {
+// fetched from the upstream, filtered and masked item by item, and recorded
+// as the client saw it. Cursors cross the gateway as opaque tokens.
+func listPage[T any](ctx context.Context, s *session, method, cursor string, l lister[T]) ([]T, string, error) {
 	d, err := s.judgeList(ctx, method, cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	items, next, err := fetch(cursor)
+	upCursor, ok := s.cursors.resolve(cursor)
+	if !ok {
+		s.recordResult(ctx, d, "list", map[string]string{"error": "unknown cursor"}, nil)
+		return nil, "", rpcError(jsonrpc.CodeInvalidParams, "airlock: invalid params: unknown cursor")
+	}
+	items, next, err := l.fetch(ctx, upCursor)
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		return nil, "", s.listFailed(ctx, d, err)
 	}
-	kept, out := filterList(ctx, s, method, items, probe, name)
-	out.NextCursor = next
-	s.recordResult(ctx, d, "list", out, nil)
-	return kept, next, nil
+	kept, out, findings, err := prepareItems(ctx, s, d, method, items, l)
+	if err != nil {
+		s.recordError(ctx, "mcp: mask list: "+err.Error())
+		s.recordResult(ctx, d, "list", map[string]string{"error": maskFailed}, nil)
+		return nil, "", rpcError(jsonrpc.CodeInternalError, "%s", maskFailed)
+	}
+	if cursor == "" && next == "" {
+		s.catalog.markComplete(method) // the whole list in one page
+	}
+	out.NextCursor = s.cursors.issue(next)
+	s.recordResult(ctx, d, "list", out, gateFindings(findings))
+	return kept, out.NextCursor, nil
 }
 
 func (s *session) listTools(ctx context.Context, p *sdk.ListToolsParams) (*sdk.ListToolsResult, error) {
@@ -75,18 +82,7 @@ func (s *session) listTools(ctx context.Context, p *sdk.ListToolsParams) (*sdk.L
 	if p != nil {
 		cursor = p.Cursor
 	}
-	tools, next, err := listPage(ctx, s, "tools/list", cursor,
-		func(c string) ([]*sdk.Tool, string, error) {
-			res, err := s.up.ListTools(ctx, &sdk.ListToolsParams{Cursor: c})
-			if err != nil {
-				return nil, "", err
-			}
-			return res.Tools, res.NextCursor, nil
-		},
-		func(t *sdk.Tool) *gate.Request {
-			return callRequest(s.gs, kindCall, t.Name, map[string]any{}, []byte("{}"))
-		},
-		func(t *sdk.Tool) string { return t.Name })
+	tools, next, err := listPage(ctx, s, "tools/list", cursor, s.toolsList())
 	if err != nil {
 		return nil, err
 	}
@@ -98,16 +94,7 @@ func (s *session) listResources(ctx context.Context, p *sdk.ListResourcesParams)
 	if p != nil {
 		cursor = p.Cursor
 	}
-	rs, next, err := listPage(ctx, s, "resources/list", cursor,
-		func(c string) ([]*sdk.Resource, string, error) {
-			res, err := s.up.ListResources(ctx, &sdk.ListResourcesParams{Cursor: c})
-			if err != nil {
-				return nil, "", err
-			}
-			return res.Resources, res.NextCursor, nil
-		},
-		func(r *sdk.Resource) *gate.Request { return resourceRequest(s.gs, r.URI) },
-		func(r *sdk.Resource) string { return r.URI })
+	rs, next, err := listPage(ctx, s, "resources/list", cursor, s.resourcesList())
 	if err != nil {
 		return nil, err
 	}
@@ -121,15 +108,7 @@ func (s *session) listResourceTemplates(ctx context.Context, p *sdk.ListResource
 	if p != nil {
 		cursor = p.Cursor
 	}
-	ts, next, err := listPage(ctx, s, "resources/templates/list", cursor,
-		func(c string) ([]*sdk.ResourceTemplate, string, error) {
-			res, err := s.up.ListResourceTemplates(ctx, &sdk.ListResourceTemplatesParams{Cursor: c})
-			if err != nil {
-				return nil, "", err
-			}
-			return res.ResourceTemplates, res.NextCursor, nil
-		},
-		nil, func(t *sdk.ResourceTemplate) string { return t.URITemplate })
+	ts, next, err := listPage(ctx, s, "resources/templates/list", cursor, s.templatesList())
 	if err != nil {
 		return nil, err
 	}
@@ -141,18 +120,7 @@ func (s *session) listPrompts(ctx context.Context, p *sdk.ListPromptsParams) (*s
 	if p != nil {
 		cursor = p.Cursor
 	}
-	ps, next, err := listPage(ctx, s, "prompts/list", cursor,
-		func(c string) ([]*sdk.Prompt, string, error) {
-			res, err := s.up.ListPrompts(ctx, &sdk.ListPromptsParams{Cursor: c})
-			if err != nil {
-				return nil, "", err
-			}
-			return res.Prompts, res.NextCursor, nil
-		},
-		func(p *sdk.Prompt) *gate.Request {
-			return callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
-		},
-		func(p *sdk.Prompt) string { return p.Name })
+	ps, next, err := listPage(ctx, s, "prompts/list", cursor, s.promptsList())
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +164,9 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	if p.Name == "" {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: tools/call needs a tool name")
 	}
+	if !s.advertised(ctx, kindCall, p.Name) {
+		return nil, s.refuseUnknown(ctx, kindCall, p.Name)
+	}
 	args, canon, err := decodeArgs(p.Arguments)
 	if err != nil {
 		s.recordError(ctx, "mcp: tools/call "+p.Name+": "+err.Error())
@@ -211,6 +182,7 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	}
 	res, err := s.up.CallTool(ctx, &sdk.CallToolParams{Name: p.Name, Arguments: json.RawMessage(canon)})
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		out := errorResult(upstreamFailure(err, m))
 		s.recordResult(ctx, d, "result", out, nil)
 		return out, nil
@@ -230,6 +202,9 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	if p.URI == "" {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: resources/read needs a uri")
 	}
+	if !s.advertised(ctx, kindResource, p.URI) {
+		return nil, s.refuseUnknown(ctx, kindResource, p.URI)
+	}
 	req := resourceRequest(s.gs, p.URI)
 	d, m, refusal := s.admit(ctx, req, resourceRequest(s.gs, p.URI), p.GetProgressToken())
 	if refusal != "" {
@@ -238,6 +213,7 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	}
 	res, err := s.up.ReadResource(ctx, &sdk.ReadResourceParams{URI: p.URI})
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		msg := upstreamFailure(err, m)
 		s.recordResult(ctx, d, "result", map[string]string{"error": msg}, nil)
 		return nil, rpcError(jsonrpc.CodeInternalError, "%s", msg)
@@ -256,6 +232,9 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 	if p.Name == "" {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: prompts/get needs a prompt name")
 	}
+	if !s.advertised(ctx, kindPrompt, p.Name) {
+		return nil, s.refuseUnknown(ctx, kindPrompt, p.Name)
+	}
 	args := stringArgs(p.Arguments)
 	canon, err := json.Marshal(args)
 	if err != nil {
@@ -270,6 +249,7 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 	}
 	res, err := s.up.GetPrompt(ctx, &sdk.GetPromptParams{Name: p.Name, Arguments: p.Arguments})
 	if err != nil {
+		defer s.upstreamFailed(ctx, err)
 		msg := upstreamFailure(err, m)
 		s.recordResult(ctx, d, "result", map[string]string{"error": msg}, nil)
 		return nil, rpcError(jsonrpc.CodeInternalError, "%s", msg)

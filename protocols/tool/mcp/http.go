@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -19,21 +20,60 @@ const MaxBodyBytes = 4 << 20
 // Handler returns the streamable HTTP endpoint of the gateway. Every HTTP
 // request must carry a bearer token that Config.TokenIdentity accepts; the
 // identity is bound to the MCP session at initialize, and a later request of
-// the session with another subject's token is refused.
+// the session (POST, GET or DELETE) with another subject's token is refused
+// with 403. Each HTTP request's token is verified once.
 func (g *Gateway) Handler() http.Handler {
 	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return g.server },
 		&sdk.StreamableHTTPOptions{SessionTimeout: g.cfg.IdleTimeout})
+	// The SDK's bearer middleware is how an identity reaches the method
+	// handlers (RequestExtra.TokenInfo), and its UserID binds the SDK's
+	// session to the subject. Its verifier does not verify again: it reads
+	// the identity the handler below established for this HTTP request.
+	bridged := auth.RequireBearerToken(func(_ context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
+		id, ok := r.Context().Value(identityKey{}).(gate.Identity)
+		if !ok {
+			return nil, auth.ErrInvalidToken
+		}
+		return &auth.TokenInfo{UserID: id.Subject, Extra: map[string]any{identityExtra: id}}, nil
+	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := g.httpIdentity(r.Context(), r.Header); err != nil {
+		id, err := g.httpIdentity(r.Context(), r.Header)
+		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="airlock"`)
 			http.Error(w, "airlock: "+err.Error(), http.StatusUnauthorized)
 			return
 		}
+		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
+			g.mu.Lock()
+			s := g.byID[sid]
+			g.mu.Unlock()
+			if s != nil && s.gs.Identity.Subject != id.Subject {
+				writeRPC(w, http.StatusForbidden, errorFrame(nil, CodeRefused, "airlock: the bearer token does not belong to this session"))
+				return
+			}
+		}
 		if r.Method == http.MethodPost && !checkBody(w, r) {
 			return
 		}
-		h.ServeHTTP(w, r)
+		bridged.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	})
+}
+
+// identityKey carries the verified identity of an HTTP request to the
+// bearer bridge.
+type identityKey struct{}
+
+// identityExtra is the TokenInfo.Extra key of the verified identity.
+const identityExtra = "airlock.identity"
+
+// requestIdentity returns the identity Handler verified for the HTTP request
+// that carried a message.
+func requestIdentity(extra *sdk.RequestExtra) (gate.Identity, bool) {
+	if extra == nil || extra.TokenInfo == nil {
+		return gate.Identity{}, false
+	}
+	id, ok := extra.TokenInfo.Extra[identityExtra].(gate.Identity)
+	return id, ok && id.Subject != ""
 }
 
 // httpIdentity authenticates the bearer token in h.

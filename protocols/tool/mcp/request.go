@@ -18,6 +18,9 @@ const (
 	kindResource = "resource" // resources/read
 	kindPrompt   = "prompt"   // prompts/get
 	kindList     = "list"     // tools/list, resources/list, resources/templates/list, prompts/list
+	// kindInitialize is the handshake: recorded, and decided for the masks
+	// of the server's metadata, but its action is not enforced.
+	kindInitialize = "initialize"
 )
 
 // errArgs is returned for arguments that are not a JSON object.

@@ -170,9 +170,13 @@ func TestHTTPMalformedAndUnknown(t *testing.T) {
 	assert.Regexp(t, `^4\d\d`, body)
 	body = rawPost(t, srv, "agent-token", sid, `{"jsonrpc":"2.0","id":2,"method":"no/such/method","params":{}}`)
 	assert.Contains(t, body, "-32601")
-	body = rawPost(t, srv, "agent-token", sid, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"admin_reset"}}`)
-	assert.Contains(t, body, `denied by rule \"no-admin\"`)
+	body = rawPost(t, srv, "agent-token", sid, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"delete_customer","arguments":{"id":1}}}`)
+	assert.Contains(t, body, `denied by rule \"never-delete-customer-one\"`)
 	assert.Contains(t, body, `"isError":true`)
+	body = rawPost(t, srv, "agent-token", sid, `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"admin_reset"}}`)
+	assert.Contains(t, body, `"code":-32602`)
+	assert.Contains(t, body, `unknown tool admin_reset`)
+	assert.NotContains(t, body, "wiped")
 }
 
 func toJSON(v any) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -33,6 +34,12 @@ type session struct {
 	upstreamErr string
 	endOnce     sync.Once
 	closed      chan struct{} // closed once the record is closed
+	upDone      chan struct{} // closed once the upstream session's Wait returned
+
+	catalog   catalog              // what the upstream advertised to this client
+	refreshMu sync.Mutex           // one catalog refresh at a time
+	refreshed map[string]time.Time // last refresh by kind, under refreshMu
+	cursors   cursors              // list cursors handed to the client
 }
 
 // initialize opens the gate session, connects the upstream server and
@@ -50,9 +57,9 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	isHTTP := false
 	if extra := req.GetExtra(); extra != nil && extra.Header != nil {
 		isHTTP = true
-		var err error
-		if id, err = g.httpIdentity(ctx, extra.Header); err != nil {
-			return nil, rpcError(CodeRefused, "airlock: %v", err)
+		var ok bool
+		if id, ok = requestIdentity(extra); !ok {
+			return nil, rpcError(CodeRefused, "airlock: the request carries no verified bearer token")
 		}
 	}
 	gs := &gate.Session{Protocol: gate.ProtocolMCP, Target: g.cfg.Target, Identity: id}
@@ -61,7 +68,7 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 		return nil, rpcError(jsonrpc.CodeInternalError, "airlock: the session could not be recorded")
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{g: g, gs: gs, ss: ss, http: isHTTP, ctx: sctx, cancel: cancel, closed: make(chan struct{})}
+	s := &session{g: g, gs: gs, ss: ss, http: isHTTP, ctx: sctx, cancel: cancel, closed: make(chan struct{}), upDone: make(chan struct{})}
 	fail := func(reason string, clientMsg string) (sdk.Result, error) {
 		cancel()
 		_ = g.cfg.Gate.CloseSession(context.WithoutCancel(ctx), gs, reason)
@@ -89,16 +96,22 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 		return fail("upstream sent no initialize result", "the upstream server is unavailable")
 	}
 
-	hs := handshake{Client: params.ClientInfo, ClientProtocol: params.ProtocolVersion, Server: ir.ServerInfo, ServerProtocol: ir.ProtocolVersion}
-	payload, _ := json.Marshal(hs)
 	clientName := ""
 	if params.ClientInfo != nil {
 		clientName = params.ClientInfo.Name
 	}
-	err = g.cfg.Gate.RecordEvent(ctx, gs, gate.Event{Kind: gate.EventRequest, Request: &gate.Request{
-		Protocol: gate.ProtocolMCP, Command: "initialize", Payload: payload, Time: time.Now().UTC(),
-		Tool: &gate.ToolCall{Kind: "initialize", Name: clientName},
-	}})
+	initReq := &gate.Request{Session: gs, Protocol: gate.ProtocolMCP, Command: "initialize", Time: time.Now().UTC(),
+		Tool: &gate.ToolCall{Kind: kindInitialize, Name: clientName}}
+	serverInfo, instructions, err := s.maskInitialize(ctx, initReq, ir)
+	if err != nil {
+		_ = up.Close()
+		g.log.Error("mask initialize", "error", err)
+		return fail("mask initialize: "+err.Error(), "the upstream server's metadata could not be masked")
+	}
+	hs := handshake{Client: params.ClientInfo, ClientProtocol: params.ProtocolVersion, Server: serverInfo, ServerProtocol: ir.ProtocolVersion}
+	initReq.Payload, _ = json.Marshal(hs)
+	initReq.Session = nil
+	err = g.cfg.Gate.RecordEvent(ctx, gs, gate.Event{Kind: gate.EventRequest, Request: initReq})
 	if err != nil {
 		_ = up.Close()
 		return fail("record handshake: "+err.Error(), "the session could not be recorded")
@@ -110,17 +123,21 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 		return fail("initialize: "+err.Error(), "initialize failed")
 	}
 	if r, ok := res.(*sdk.InitializeResult); ok {
-		if ir.ServerInfo != nil {
-			r.ServerInfo = ir.ServerInfo
+		if serverInfo != nil {
+			r.ServerInfo = serverInfo
 		}
-		r.Instructions = ir.Instructions
+		r.Instructions = instructions
 		r.Capabilities = mirrorCapabilities(ir.Capabilities)
 	}
 
 	g.mu.Lock()
 	g.sessions[ss] = s
+	if isHTTP {
+		g.byID[ss.ID()] = s
+	}
 	g.mu.Unlock()
 	go func() {
+		defer close(s.upDone)
 		err := up.Wait()
 		reason := "upstream server exited"
 		if err != nil {
@@ -278,11 +295,81 @@ func (s *session) recordError(ctx context.Context, msg string) {
 	}
 }
 
+// Codes of the Go SDK's own JSON-RPC errors for transport conditions: a
+// request the transport could not deliver or got no answer for (an HTTP
+// upstream unreachable, or answering 429/502/503/504), and connections
+// closing.
+const (
+	codeClientClosing       = -32003
+	codeServerClosing       = -32004
+	codeRejectedByTransport = -32005
+)
+
+// upstreamAnswer returns the JSON-RPC error the upstream answered with, or
+// nil when err is a failure of the transport (the SDK reports those as
+// JSON-RPC errors of its own too).
+func upstreamAnswer(err error) *jsonrpc.Error {
+	var werr *jsonrpc.Error
+	if !errors.As(err, &werr) {
+		return nil
+	}
+	switch werr.Code {
+	case codeRejectedByTransport, codeClientClosing, codeServerClosing:
+		return nil
+	}
+	return werr
+}
+
+// upstreamFailed ends the session when err, returned by a request to the
+// upstream, means the upstream connection failed: not an error the upstream
+// answered with (a JSON-RPC error), and not the request's own cancellation.
+// A stdio upstream that exits is also seen by the Wait in initialize; an
+// HTTP upstream that refuses connections or answers with an HTTP error is
+// seen only here. The session's record is closed with the reason, and later
+// requests of the session are refused.
+func (s *session) upstreamFailed(ctx context.Context, err error) {
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	if upstreamAnswer(err) != nil {
+		return
+	}
+	closing := errors.Is(err, io.EOF) || errors.Is(err, sdk.ErrConnectionClosed)
+	var werr *jsonrpc.Error
+	if errors.As(err, &werr) && (werr.Code == codeClientClosing || werr.Code == codeServerClosing) {
+		closing = true
+	}
+	reason := "upstream server failed: " + err.Error()
+	if closing {
+		// The connection is gone: Wait reports it, with the exit status.
+		// Should it not return, the session ends anyway.
+		go func() {
+			select {
+			case <-s.upDone:
+			case <-time.After(2 * time.Second):
+				s.fail(reason)
+			}
+		}()
+		return
+	}
+	s.fail(reason)
+}
+
+// fail ends the session for an upstream failure.
+func (s *session) fail(reason string) {
+	s.mu.Lock()
+	if !s.ending {
+		s.upstreamErr = reason
+	}
+	s.mu.Unlock()
+	s.g.log.Error("upstream failed; ending the session", "session", s.gs.ID, "reason", reason)
+	s.end(reason)
+}
+
 // upstreamFailure describes an upstream error for the client, masked by m:
 // a JSON-RPC error message of the upstream can carry data too.
 func upstreamFailure(err error, m *masker) string {
-	var werr *jsonrpc.Error
-	if errors.As(err, &werr) {
+	if werr := upstreamAnswer(err); werr != nil {
 		msg, merr := m.text(werr.Message)
 		if merr != nil {
 			msg = "(withheld: it could not be masked)"

@@ -34,7 +34,13 @@ await client.connect(transport);
 const out = { server: client.getServerVersion() };
 out.tools = (await client.listTools()).tools.map((t) => t.name);
 out.read = await client.callTool({ name: "read_customer", arguments: { id: 1 } });
-out.denied = await client.callTool({ name: "admin_reset", arguments: {} });
+out.denied = await client.callTool({ name: "delete_customer", arguments: { id: 1 } });
+try {
+  await client.callTool({ name: "admin_reset", arguments: {} });
+  out.hiddenError = null;
+} catch (e) {
+  out.hiddenError = { code: e.code, message: e.message };
+}
 let progress = 0;
 out.held = await client.callTool({ name: "delete_customer", arguments: { id: 2 } }, undefined, {
   onprogress: () => { progress++; }, resetTimeoutOnProgress: true, timeout: 10000,
@@ -124,12 +130,16 @@ func TestTypeScriptClientHTTP(t *testing.T) {
 	require.NoError(t, err, "node client: %s", raw)
 
 	var out struct {
-		Server        map[string]any `json:"server"`
-		Tools         []string       `json:"tools"`
-		Read          tsText         `json:"read"`
-		Denied        tsText         `json:"denied"`
-		Held          tsText         `json:"held"`
-		Progress      int            `json:"progress"`
+		Server      map[string]any `json:"server"`
+		Tools       []string       `json:"tools"`
+		Read        tsText         `json:"read"`
+		Denied      tsText         `json:"denied"`
+		HiddenError *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"hiddenError"`
+		Held          tsText `json:"held"`
+		Progress      int    `json:"progress"`
 		ResourceError *struct {
 			Code    int    `json:"code"`
 			Message string `json:"message"`
@@ -150,15 +160,18 @@ func TestTypeScriptClientHTTP(t *testing.T) {
 	assert.Equal(t, "Ada Lovelace", out.Read.StructuredContent["name"])
 
 	assert.True(t, out.Denied.IsError)
-	assert.Contains(t, out.Denied.Content[0].Text, `denied by rule "no-admin"`)
+	assert.Contains(t, out.Denied.Content[0].Text, "customer 1 is protected")
+	require.NotNil(t, out.HiddenError, "a hidden tool is not callable")
+	assert.Equal(t, CodeUnknownName, out.HiddenError.Code)
+	assert.Contains(t, out.HiddenError.Message, `unknown tool admin_reset`)
 
 	assert.False(t, out.Held.IsError)
 	assert.Equal(t, "deleted customer 2", out.Held.Content[0].Text)
 	assert.Positive(t, out.Progress, "progress notifications while held")
 
 	require.NotNil(t, out.ResourceError)
-	assert.Equal(t, CodeRefused, out.ResourceError.Code)
-	assert.Contains(t, out.ResourceError.Message, `denied by rule "default"`)
+	assert.Equal(t, CodeResourceNotFound, out.ResourceError.Code)
+	assert.Contains(t, out.ResourceError.Message, `unknown resource secrets://root`)
 	require.NotNil(t, out.UnknownError)
 	assert.Equal(t, -32601, out.UnknownError.Code)
 
