@@ -1,0 +1,305 @@
+package mask
+
+import (
+	"bytes"
+	"sync"
+	"unicode/utf8"
+)
+
+// Escaped values. A server writes text in the notation of where it goes:
+// percent-encoding in URLs and form bodies (ann%40example.com), character
+// references in HTML and XML (ann&#64;example.com, &#x40;, &commat;),
+// backslash escapes in JSON and JavaScript strings (ann\u0040example.com,
+// \x40, \u{40}). The client decodes them; the detectors must too. So when a
+// text holds an escape, the detectors also run over its decoded view, and
+// a match there masks the encoded bytes it came from (the whole
+// "ann%40example.com"), never a decoded copy.
+//
+// Decoding is context-free (every notation everywhere), which only errs
+// towards masking, and is repeated up to maxDecodeDepth times, so that the
+// encodings servers stack naturally are seen through: a URL inside a query
+// parameter (%2540), escaped HTML inside XML or JSON (&amp;#64;,
+// \u0026#64;), an entity inside a URL (&#37;40). Bounds keep the stream
+// masker's look-ahead: a numeric reference or \u{...} with more than
+// maxEscDigits digits, and a match whose encoded form is longer than its
+// detector's bound, fail closed (ErrLimit) rather than pass.
+//
+// Not decoded: base64 (data: URIs included), quoted-printable, octal
+// escapes, and more than maxDecodeDepth layers; those are encodings chosen
+// on purpose (see the package doc).
+
+const (
+	// maxDecodeDepth bounds how many times a text is decoded.
+	maxDecodeDepth = 3
+	// maxEscDigits bounds the digits of a numeric escape, leading zeros
+	// included (&#x0000040; has seven).
+	maxEscDigits = 8
+	// maxEntityName bounds a named character reference.
+	maxEntityName = 32
+)
+
+// namedRefs are the HTML named character references that decode to what
+// the detectors read: ASCII punctuation, and the spaces and dashes that
+// separate digit groups. Names are case-sensitive, as in HTML.
+var namedRefs = map[string]string{
+	"amp": "&", "AMP": "&", "lt": "<", "LT": "<", "gt": ">", "GT": ">", "quot": `"`, "QUOT": `"`, "apos": "'",
+	"commat": "@", "period": ".", "hyphen": "\u2010", "dash": "\u2010", "minus": "\u2212", "ndash": "\u2013",
+	"mdash": "\u2014", "lowbar": "_", "UnderBar": "_", "plus": "+", "sol": "/", "colon": ":", "semi": ";",
+	"percnt": "%", "num": "#", "excl": "!", "dollar": "$", "lpar": "(", "rpar": ")", "ast": "*", "midast": "*",
+	"comma": ",", "equals": "=", "quest": "?", "lsqb": "[", "lbrack": "[", "rsqb": "]", "rbrack": "]",
+	"bsol": `\`, "Hat": "^", "grave": "`", "DiacriticalGrave": "`", "lcub": "{", "lbrace": "{", "rcub": "}",
+	"rbrace": "}", "verbar": "|", "vert": "|", "VerticalLine": "|", "tilde": "\u02DC", "nbsp": "\u00A0",
+	"NonBreakingSpace": "\u00A0", "ensp": "\u2002", "emsp": "\u2003", "emsp13": "\u2004", "emsp14": "\u2005",
+	"numsp": "\u2007", "puncsp": "\u2008", "thinsp": "\u2009", "ThinSpace": "\u2009", "hairsp": "\u200A",
+	"VeryThinSpace": "\u200A", "MediumSpace": "\u205F", "zwsp": "\u200B", "ZeroWidthSpace": "\u200B",
+	"NegativeThinSpace": "\u200B", "NegativeMediumSpace": "\u200B", "NegativeThickSpace": "\u200B",
+	"NegativeVeryThinSpace": "\u200B", "zwnj": "\u200C", "zwj": "\u200D", "lrm": "\u200E", "rlm": "\u200F",
+	"NoBreak": "\u2060", "shy": "\u00AD", "Tab": "\t", "NewLine": "\n", "sup1": "\u00B9", "sup2": "\u00B2",
+	"sup3": "\u00B3", "fullstop": ".",
+}
+
+// legacyRefs are the references a browser decodes without their ';'.
+var legacyRefs = map[string]bool{"amp": true, "AMP": true, "lt": true, "LT": true, "gt": true, "GT": true,
+	"quot": true, "QUOT": true, "nbsp": true, "shy": true, "sup1": true, "sup2": true, "sup3": true}
+
+// hasEscape reports whether t holds an escape the view decodes.
+func hasEscape(t []byte) bool {
+	for _, c := range [...]byte{'%', '&', '\\'} {
+		for i := 0; ; i++ {
+			k := bytes.IndexByte(t[i:], c)
+			if k < 0 {
+				break
+			}
+			i += k
+			if n, _, _ := escapeAt(t, i); n > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// escapeAt decodes the escape starting at t[i]: it returns its length in t
+// (0: none), the UTF-8 bytes it stands for in dst, and whether it is a
+// numeric escape with too many digits, which fails closed.
+func escapeAt(t []byte, i int) (n int, dec []byte, overlong bool) {
+	var buf [utf8.UTFMax]byte
+	switch t[i] {
+	case '%':
+		if i+2 < len(t) && is(t[i+1], clHex) && is(t[i+2], clHex) {
+			buf[0] = unhex(t[i+1])<<4 | unhex(t[i+2])
+			return 3, buf[:1], false
+		}
+	case '&':
+		if at(t, i+1) == '#' {
+			j, base := i+2, 10
+			if c := at(t, j); c == 'x' || c == 'X' {
+				j, base = j+1, 16
+			}
+			r, d := 0, 0
+			for ; j < len(t); j++ {
+				c := t[j]
+				var v int
+				switch {
+				case isDigit(c):
+					v = int(c - '0')
+				case base == 16 && is(c, clHex):
+					v = int(unhex(c))
+				default:
+					goto numEnd
+				}
+				if d++; d > maxEscDigits {
+					return j + 1 - i, nil, true
+				}
+				r = r*base + v
+			}
+		numEnd:
+			if d == 0 {
+				return 0, nil, false
+			}
+			if at(t, j) == ';' {
+				j++
+			}
+			return j - i, appendRef(buf[:0], rune(r)), false
+		}
+		j := i + 1
+		for j < len(t) && j-i <= maxEntityName && is(t[j], clUpper|clLower|clDigit) {
+			j++
+		}
+		if j == i+1 {
+			return 0, nil, false
+		}
+		name := t[i+1 : j]
+		v, ok := namedRefs[string(name)]
+		if !ok {
+			return 0, nil, false
+		}
+		if at(t, j) == ';' {
+			return j + 1 - i, []byte(v), false
+		}
+		if legacyRefs[string(name)] {
+			return j - i, []byte(v), false
+		}
+	case '\\':
+		switch at(t, i+1) {
+		case 'u':
+			if at(t, i+2) == '{' {
+				r, d := 0, 0
+				j := i + 3
+				for ; j < len(t) && is(t[j], clHex); j++ {
+					if d++; d > maxEscDigits {
+						return j + 1 - i, nil, true
+					}
+					r = r<<4 | int(unhex(t[j]))
+				}
+				if d == 0 || at(t, j) != '}' {
+					return 0, nil, false
+				}
+				return j + 1 - i, appendRef(buf[:0], rune(r)), false
+			}
+			r, ok := hex4At(t, i+2)
+			if !ok {
+				return 0, nil, false
+			}
+			if r >= 0xD800 && r < 0xDC00 && at(t, i+6) == '\\' && at(t, i+7) == 'u' {
+				if lo, ok := hex4At(t, i+8); ok && lo >= 0xDC00 && lo < 0xE000 {
+					return 12, utf8.AppendRune(buf[:0], 0x10000+(r-0xD800)<<10+(lo-0xDC00)), false
+				}
+			}
+			return 6, appendRef(buf[:0], r), false
+		case 'x':
+			if i+3 < len(t) && is(t[i+2], clHex) && is(t[i+3], clHex) {
+				return 4, utf8.AppendRune(buf[:0], rune(unhex(t[i+2])<<4|unhex(t[i+3]))), false
+			}
+		}
+	}
+	return 0, nil, false
+}
+
+// appendRef appends the UTF-8 of a referenced code point; one that is not
+// a scalar value decodes to U+FFFD, as in browsers.
+func appendRef(dst []byte, r rune) []byte {
+	if r == 0 || r > utf8.MaxRune || (r >= 0xD800 && r < 0xE000) {
+		r = utf8.RuneError
+	}
+	return utf8.AppendRune(dst, r)
+}
+
+func hex4At(t []byte, i int) (rune, bool) {
+	if i+4 > len(t) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range t[i : i+4] {
+		if !is(c, clHex) {
+			return 0, false
+		}
+		r = r<<4 | rune(unhex(c))
+	}
+	return r, true
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+// layer is one decoded view of a text: b[k] came from t[st[k]:en[k]] of
+// the original text.
+type layer struct {
+	b      []byte
+	st, en []int
+}
+
+// decode fills l with src decoded once; srcSt and srcEn map src to the
+// original text (nil: src is the original). It reports whether anything
+// was decoded, and the original span of an over-long escape, if any.
+func (l *layer) decode(src []byte, srcSt, srcEn []int) (changed bool, bad span, hasBad bool) {
+	l.b, l.st, l.en = l.b[:0], l.st[:0], l.en[:0]
+	orig := func(k int) (int, int) {
+		if srcSt == nil {
+			return k, k + 1
+		}
+		return srcSt[k], srcEn[k]
+	}
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == '%' || c == '&' || c == '\\' {
+			n, dec, over := escapeAt(src, i)
+			if over && !hasBad {
+				s, _ := orig(i)
+				_, e := orig(i + n - 1)
+				bad, hasBad = span{start: s, end: e, overlong: true}, true
+			}
+			if n > 0 && !over {
+				s, _ := orig(i)
+				_, e := orig(i + n - 1)
+				for _, d := range dec {
+					l.b = append(l.b, d)
+					l.st = append(l.st, s)
+					l.en = append(l.en, e)
+				}
+				changed = true
+				i += n
+				continue
+			}
+		}
+		s, e := orig(i)
+		l.b = append(l.b, c)
+		l.st = append(l.st, s)
+		l.en = append(l.en, e)
+		i++
+	}
+	return changed, bad, hasBad
+}
+
+type layers [maxDecodeDepth]layer
+
+var layerPool = sync.Pool{New: func() any { return new(layers) }}
+
+// escapedCandidates runs the detectors over the decoded views of t and
+// appends their matches as spans of t.
+func (p *Policy) escapedCandidates(t []byte, final bool, out []span) []span {
+	ls := layerPool.Get().(*layers)
+	defer layerPool.Put(ls)
+	bound := p.horizon - ctxBefore
+	src := t
+	var st, en []int
+	for d := range ls {
+		l := &ls[d]
+		changed, bad, hasBad := l.decode(src, st, en)
+		if hasBad {
+			out = append(out, bad)
+		}
+		if !changed {
+			break
+		}
+		k := len(out)
+		out = p.plainCandidates(l.b, final, out)
+		for j := k; j < len(out); j++ {
+			x := &out[j]
+			if x.end <= x.start {
+				continue
+			}
+			x.start, x.end = l.st[x.start], l.en[x.end-1]
+			if x.end-x.start > bound {
+				x.overlong = true
+			}
+		}
+		if !hasEscape(l.b) {
+			break
+		}
+		src, st, en = l.b, l.st, l.en
+	}
+	for d := range ls {
+		if cap(ls[d].b) > 1<<20 {
+			ls[d] = layer{}
+		}
+	}
+	return out
+}
