@@ -102,18 +102,22 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			}
 			f := x.f
 			if x.policy != nil {
-				// Announced trailer names are sent before the body: a name
-				// holding a match is dropped now, values at the end.
-				if err := f.maskFields(resp.Trailer, false); err != nil {
-					resp.Body.Close()
-					return err
-				}
 				f.trailer = &resp.Trailer
 			}
 			body, n, err := f.prepare(resp.StatusCode, resp.Header, resp.Body)
 			if err != nil {
 				resp.Body.Close()
 				return err
+			}
+			if x.policy != nil {
+				// The reverse proxy announces the trailer names it knows
+				// now (prepare may have read the whole body): a name
+				// holding a match is dropped before that; the values are
+				// masked at the end of the body.
+				if err := f.maskFields(resp.Trailer, false); err != nil {
+					body.Close()
+					return err
+				}
 			}
 			resp.Body = body
 			if n != keepLength {
