@@ -72,6 +72,7 @@ func (f *filter) maskTrailers(t http.Header) {
 	if f.x.policy == nil || len(t) == 0 {
 		return
 	}
+	f.trailersMasked = true
 	if err := f.maskFields(t, false); err != nil {
 		f.gw.log.Warn("trailers dropped", "session", f.x.s.ID, "decision", f.x.d.ID, "error", err)
 		clear(t)

@@ -300,6 +300,13 @@ func leakUpstream() http.Handler {
 		io.WriteString(w, `{"ok":true}`)
 		w.Header().Set("X-Owner", fxEmail)
 	})
+	mux.HandleFunc("/trailers-unmaskable", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Owner")
+		w.Header().Set("Content-Type", "text/plain; charset=x-klingon")
+		io.WriteString(w, "body")
+		w.Header().Set("X-Owner", fxEmail)
+		w.Header().Set(http.TrailerPrefix+"X-Card", fxCard)
+	})
 	mux.HandleFunc("/header-fields", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-4111-1111-1111-1111", "name holds a card")
 		w.Header().Set("Content-Type", `text/plain; charset=utf-8; owner="`+fxEmail+`"`)
@@ -417,6 +424,7 @@ func TestResponseEvasions(t *testing.T) {
 		{path: "/trailers", status: 200, keep: "body first"},
 		{path: "/trailers-deflate", status: 200, keep: "compressed body"},
 		{path: "/trailers-json", status: 200, keep: `"ok"`},
+		{path: "/trailers-unmaskable", status: 502},
 		{path: "/header-fields", status: 302, keep: "moved"},
 		{path: "/utf16le-bom", status: 200, keep: "owner"},
 		{path: "/utf16be-declared", status: 200, keep: "owner"},

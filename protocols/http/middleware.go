@@ -226,7 +226,7 @@ func (m *maskingWriter) finish() {
 		m.pw.Close()
 	}
 	<-m.done
-	if p == nil && !m.abort {
+	if p == nil && !m.abort && m.f.trailersMasked {
 		m.sendTrailers(t)
 	}
 	if p != nil {

@@ -38,6 +38,9 @@ type filter struct {
 	once     sync.Once
 	coding   string       // the one content coding to re-apply, or ""
 	trailer  *http.Header // where the trailers arrive, filled at the end of the body
+	// trailersMasked: *trailer went through maskTrailers; only then may
+	// they be sent.
+	trailersMasked bool
 }
 
 func newFilter(gw *Gateway, x *exchange, ctx context.Context) *filter {
@@ -443,14 +446,11 @@ func (s *streamed) fill() {
 	}
 }
 
-// fail stops the stream: what is held back is dropped, never sent, and so
-// are the trailers.
+// fail stops the stream: what is held back is dropped, never sent. The
+// response is then aborted, trailers and all.
 func (s *streamed) fail(err error) {
 	s.err = err
 	s.out.Reset()
-	if s.f.trailer != nil {
-		*s.f.trailer = nil
-	}
 	s.f.gw.log.Error("response stream stopped", "session", s.f.x.s.ID, "decision", s.f.x.d.ID, "error", err)
 	_ = s.f.gw.g.RecordEvent(s.f.ctx, s.f.x.s, gate.Event{Kind: gate.EventError, Error: err.Error()})
 	s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
