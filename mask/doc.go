@@ -70,14 +70,18 @@
 //     (\u0040, \x40, \u{40}) decoded, up to three layers deep (%2540,
 //     &amp;#64;, \u0026#64;, &#37;40), and a match masks the encoded bytes
 //     it came from. An escape padded beyond eight digits, or a match whose
-//     encoded form is longer than its detector's bound, fails closed.
+//     encoded form is longer than its detector's bound, fails closed;
+//   - markup between the characters (ann@<b>example</b>.com,
+//     ann@<!-- -->example.com): the detectors also read the text without
+//     its tags and comments, as a browser renders it or a tool turns HTML
+//     into text; a match there spanning more than its detector's bound of
+//     markup is left out.
 //
 // Out of scope, by design: encodings chosen on purpose (base64, data: URIs
 // included, hex, quoted-printable, octal escapes, arithmetic, a value
 // split across rows or requests) — an agent that can compute can always
 // pick one the masker does not know; limit such functions by rule
-// instead. Human-readable hints (ada(at)example(dot)com) are not the value,
-// and neither is markup between its characters (ann@<b>example</b>.com).
+// instead. Human-readable hints (ada(at)example(dot)com) are not the value.
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
 // destroys them. Commas do not separate digit groups (CSV rows, arrays

@@ -24,6 +24,10 @@ import (
 // maxEscDigits digits, and a match whose encoded form is longer than its
 // detector's bound, fail closed (ErrLimit) rather than pass.
 //
+// Markup is the other rewrite a client undoes: a browser renders
+// ann@<b>example</b>.com as one address. So a text with tags or comments
+// is also read without them (strip), and that view decoded in turn.
+//
 // Not decoded: base64 (data: URIs included), quoted-printable, octal
 // escapes, and more than maxDecodeDepth layers; those are encodings chosen
 // on purpose (see the package doc).
@@ -258,18 +262,112 @@ func (l *layer) decode(src []byte, srcSt, srcEn []int) (changed bool, bad span, 
 	return changed, bad, hasBad
 }
 
-type layers [maxDecodeDepth]layer
+// hasMarkup reports whether t holds an HTML or XML tag or comment.
+func hasMarkup(t []byte) bool {
+	for i := 0; ; i++ {
+		k := bytes.IndexByte(t[i:], '<')
+		if k < 0 {
+			return false
+		}
+		i += k
+		if c := at(t, i+1); is(c, clUpper|clLower) || c == '/' || c == '!' || c == '?' {
+			return true
+		}
+	}
+}
+
+// strip fills l with t without its tags and comments: the text a browser
+// renders, or a tool that turns HTML into text keeps, in which
+// ann@<b>example</b>.com and ann@<!-- -->example.com are one address.
+func (l *layer) strip(t []byte) {
+	l.b, l.st, l.en = l.b[:0], l.st[:0], l.en[:0]
+	for i := 0; i < len(t); {
+		if t[i] == '<' {
+			if c := at(t, i+1); is(c, clUpper|clLower) || c == '/' || c == '!' || c == '?' {
+				end := -1
+				if bytes.HasPrefix(t[i:], []byte("<!--")) {
+					if k := bytes.Index(t[i+4:], []byte("-->")); k >= 0 {
+						end = i + 4 + k + 3
+					}
+				} else if k := bytes.IndexByte(t[i+1:], '>'); k >= 0 {
+					end = i + 1 + k + 1
+				}
+				if end < 0 {
+					end = len(t) // unclosed: markup to the end, as in a browser
+				}
+				i = end
+				continue
+			}
+		}
+		l.b = append(l.b, t[i])
+		l.st = append(l.st, i)
+		l.en = append(l.en, i+1)
+		i++
+	}
+}
+
+type layers [maxDecodeDepth + 1]layer
 
 var layerPool = sync.Pool{New: func() any { return new(layers) }}
 
-// escapedCandidates runs the detectors over the decoded views of t and
-// appends their matches as spans of t.
-func (p *Policy) escapedCandidates(t []byte, final bool, out []span) []span {
+// viewCandidates runs the detectors over the views of t a client may read
+// instead of its bytes: t with its escapes decoded, t without its markup,
+// and that with its escapes decoded; matches come back as spans of t.
+func (p *Policy) viewCandidates(t []byte, final bool, out []span) []span {
 	ls := layerPool.Get().(*layers)
-	defer layerPool.Put(ls)
-	bound := p.horizon - ctxBefore
-	src := t
-	var st, en []int
+	defer func() {
+		for d := range ls {
+			if cap(ls[d].b) > 1<<20 {
+				ls[d] = layer{}
+			}
+		}
+		layerPool.Put(ls)
+	}()
+	if hasEscape(t) {
+		out = p.decodedCandidates(ls[1:], t, nil, nil, final, out, true)
+	}
+	if hasMarkup(t) {
+		l := &ls[0]
+		l.strip(t)
+		k := len(out)
+		out = p.plainCandidates(l.b, final, out)
+		out = mapBack(out, k, l, p.horizon-ctxBefore, false)
+		if hasEscape(l.b) {
+			out = p.decodedCandidates(ls[1:], l.b, l.st, l.en, final, out, false)
+		}
+	}
+	return out
+}
+
+// mapBack turns out[k:], spans of the view l, into spans of the original
+// text. A match whose original span exceeds bound fails closed when
+// strict; without markup in between no match is that long unless escapes
+// were padded. Through markup a match may be: it is then left out, as the
+// stream masker could not see it whole either.
+func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
+	n := k
+	for j := k; j < len(out); j++ {
+		x := out[j]
+		if x.end <= x.start {
+			continue
+		}
+		x.start, x.end = l.st[x.start], l.en[x.end-1]
+		if x.end-x.start > bound {
+			if !strict {
+				continue
+			}
+			x.overlong = true
+		}
+		out[n] = x
+		n++
+	}
+	return out[:n]
+}
+
+// decodedCandidates decodes src (mapped to the original by st and en, nil
+// for the original itself) up to len(ls) times and runs the detectors
+// over each decoded view.
+func (p *Policy) decodedCandidates(ls []layer, src []byte, st, en []int, final bool, out []span, strict bool) []span {
 	for d := range ls {
 		l := &ls[d]
 		changed, bad, hasBad := l.decode(src, st, en)
@@ -281,25 +379,11 @@ func (p *Policy) escapedCandidates(t []byte, final bool, out []span) []span {
 		}
 		k := len(out)
 		out = p.plainCandidates(l.b, final, out)
-		for j := k; j < len(out); j++ {
-			x := &out[j]
-			if x.end <= x.start {
-				continue
-			}
-			x.start, x.end = l.st[x.start], l.en[x.end-1]
-			if x.end-x.start > bound {
-				x.overlong = true
-			}
-		}
+		out = mapBack(out, k, l, p.horizon-ctxBefore, strict)
 		if !hasEscape(l.b) {
 			break
 		}
 		src, st, en = l.b, l.st, l.en
-	}
-	for d := range ls {
-		if cap(ls[d].b) > 1<<20 {
-			ls[d] = layer{}
-		}
 	}
 	return out
 }

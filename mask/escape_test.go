@@ -39,6 +39,14 @@ func TestEscapedValues(t *testing.T) {
 		{"50%25 off &amp; more \\n", "50%25 off &amp; more \\n"},
 		{"ann%4", "ann%4"},
 		{"ann@", "ann@"},
+		// Markup between the characters: the text a browser renders.
+		{"<p>ann@<b>example</b>.com</p>", "<p>[EMAIL]</p>"},
+		{"ann@<!-- x -->example.com", "[EMAIL]"},
+		{"ann&#64;<i>example</i>&#46;com", "[EMAIL]"},
+		{"<p>a < b > c</p>", "<p>a < b > c</p>"},
+	})
+	runDetCases(t, "credit_card", []detCase{
+		{"<td>4111 <span>1111</span> 1111 <b>1111</b></td>", "<td>[CREDIT_CARD]</b></td>"},
 	})
 	runDetCases(t, "credit_card", []detCase{
 		{"4111&#32;1111&#32;1111&#32;1111", "[CREDIT_CARD]"},
@@ -80,6 +88,9 @@ func TestEscapeOverlongFailsClosed(t *testing.T) {
 func encodeRandomly(r *rand.Rand, s string) string {
 	var b strings.Builder
 	for _, c := range s {
+		if r.IntN(12) == 0 {
+			b.WriteString([]string{"<b>", "</i>", "<!-- x -->", "<span class=\"a\">"}[r.IntN(4)])
+		}
 		b.WriteString(encodeChar(r, c, 0))
 	}
 	return b.String()
@@ -119,7 +130,7 @@ func encodeChar(r *rand.Rand, c rune, depth int) string {
 		if n, ok := named[c]; ok {
 			return n
 		}
-		return fmt.Sprintf("&#%d", c)
+		return fmt.Sprintf("&#%d;", c)
 	case 8:
 		return fmt.Sprintf(`\u%04x`, c)
 	case 9:
@@ -135,6 +146,7 @@ func encodeChar(r *rand.Rand, c rune, depth int) string {
 var (
 	jsEscRE  = regexp.MustCompile(`\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})`)
 	pctRE    = regexp.MustCompile(`%[0-9a-fA-F]{2}`)
+	tagRE    = regexp.MustCompile(`<!--.*?-->|<[A-Za-z/!?][^>]*>`)
 	separsRE = regexp.MustCompile(`[\s\p{Zs}\x{00AD}\x{200B}-\x{200F}\x{2010}-\x{2015}\x{2212}\-./_+]`)
 )
 
@@ -142,8 +154,8 @@ var (
 // html.UnescapeString, percent-decoding and JS escapes, in every order,
 // four times over.
 func clientViews(s string) []string {
-	views := []string{s}
-	cur := []string{s}
+	views := []string{s, tagRE.ReplaceAllString(s, "")}
+	cur := views
 	for range 4 {
 		var next []string
 		for _, v := range cur {
@@ -252,6 +264,7 @@ func FuzzEscapedValue(f *testing.F) {
 	f.Add("ann%40example.com", uint16(3))
 	f.Add("ann&amp;#64;example.com", uint16(9))
 	f.Add(`4111\u00201111 1111&#32;1111`, uint16(12))
+	f.Add("ann@<b>exa</b>mple.com", uint16(6))
 	f.Fuzz(func(t *testing.T, in string, cut uint16) {
 		want, _, err := p.Value("", in)
 		var b bytes.Buffer

@@ -39,12 +39,12 @@ var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 16); return &s }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
 
-// candidates runs every detector over t and over its decoded views when
-// it holds escapes (escape.go).
+// candidates runs every detector over t, and over its decoded and
+// markup-free views when it holds escapes or markup (escape.go).
 func (p *Policy) candidates(t []byte, final bool, out []span) []span {
 	out = p.plainCandidates(t, final, out)
-	if hasEscape(t) {
-		out = p.escapedCandidates(t, final, out)
+	if hasEscape(t) || hasMarkup(t) {
+		out = p.viewCandidates(t, final, out)
 	}
 	return out
 }

@@ -59,10 +59,10 @@
 //     that could still start a match. The detectors also read the
 //     percent-, entity- and backslash-decoded forms of the text (form
 //     bodies, URLs in HTML, &#64;, &commat;, &amp;#64;, %2540, \u0040) and
-//     mask the encoded bytes (see the mask package). HTML comments are
-//     text like any other; tags between the characters of a value
-//     (ann@<b>example</b>.com) and base64 (data: URIs included) are not
-//     decoded.
+//     mask the encoded bytes (see the mask package), and its text without
+//     tags and comments, as rendered (ann@<b>example</b>.com,
+//     ann@<!-- -->example.com). Comments are also text like any other.
+//     Base64 (data: URIs included) is not decoded.
 //   - Charsets: a textual body (text/*, JSON, XML, JavaScript, forms, event
 //     streams, no Content-Type) is decoded the way a browser decodes it — a
 //     byte order mark first (UTF-8, UTF-16, UTF-32), then the Content-Type

@@ -139,6 +139,7 @@ func parseExchange(t *testing.T, raw []byte, method string) parsed {
 
 var (
 	pctRE     = regexp.MustCompile(`%[0-9a-fA-F]{2}`)
+	tagRE     = regexp.MustCompile(`<!--.*?-->|<[A-Za-z/!?][^>]*>`)
 	jsEscRE   = regexp.MustCompile(`\\u\{([0-9a-fA-F]+)\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})`)
 	numSepsRE = regexp.MustCompile(`[\s\p{Zs}\x{00AD}\x{200B}-\x{200F}\x{2060}\x{FEFF}\x{2010}-\x{2015}\x{2212}\-./_+]`)
 )
@@ -148,7 +149,7 @@ var (
 // unescaped (HTML references, percent-encoding, JS escapes) up to three
 // times in any order, and folded (NFKC-like: fullwidth to ASCII).
 func decodings(b []byte) []string {
-	base := []string{string(b), string(bytes.ReplaceAll(b, []byte{0}, nil))}
+	base := []string{string(b), string(bytes.ReplaceAll(b, []byte{0}, nil)), tagRE.ReplaceAllString(string(b), "")}
 	for _, e := range []encoding.Encoding{
 		unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
 		utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM),
@@ -336,6 +337,8 @@ func leakUpstream() http.Handler {
 	// Escapes.
 	mux.HandleFunc("/html-entities", text("text/html; charset=utf-8",
 		`<p>ann&#64;example.com ann&#x40;example.com ann&commat;example.com ann&amp;#64;example.com</p><!-- `+fxEmail+` --><a href="/u?e=ann&#37;40example.com">x</a> 4111&nbsp;1111&nbsp;1111&nbsp;1111`))
+	mux.HandleFunc("/html-markup", text("text/html", `<p>mail ann@<b>example</b>.com or ann@<!-- -->example.com`+
+		` or ann&#64;<i>exa</i>mple.com, card 4111 <span>1111</span> 1111 1111</p>`))
 	mux.HandleFunc("/form", text("application/x-www-form-urlencoded", "email=ann%40example.com&card=4111+1111+1111+1111&ssn=123%2D45%2D6789"))
 	mux.HandleFunc("/js", text("application/javascript", `var a="ann\x40example.com", b="ann\u0040example.com", c="\u0034111 1111 1111 1111";`))
 	mux.HandleFunc("/json-escapes", text("application/json", `{"a":"ann\u0040example.com","b":"ann&#64;example.com","c":"ann%40example.com","d":"{\"x\":\"ann\\u0040example.com\"}"}`))
@@ -444,6 +447,7 @@ func TestResponseEvasions(t *testing.T) {
 		{path: "/bad-ctype", status: 502},
 		{path: "/html-entities", status: 200, keep: "<p>"},
 		{path: "/form", status: 200, keep: "email="},
+		{path: "/html-markup", status: 200, keep: "<p>mail"},
 		{path: "/js", status: 200, keep: "var a="},
 		{path: "/json-escapes", status: 200, keep: `"a"`},
 		{path: "/ndjson", status: 200, keep: `"b"`},
@@ -630,6 +634,9 @@ func encodeValue(r *rand.Rand, s string) string {
 	named := map[rune]string{'@': "&commat;", '.': "&period;", '-': "&hyphen;", ' ': "&nbsp;"}
 	var b strings.Builder
 	for _, c := range s {
+		if r.IntN(10) == 0 {
+			b.WriteString([]string{"<b>", "</i>", "<!-- x -->"}[r.IntN(3)])
+		}
 		switch r.IntN(9) {
 		case 0, 1, 2:
 			b.WriteRune(c)
