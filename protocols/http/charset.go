@@ -21,8 +21,10 @@ import (
 // encoding declaration in the first KiB, then the NUL pattern of UTF-16
 // and UTF-32 JSON), masked as UTF-8, and served as UTF-8 with
 // "charset=utf-8" declared, so that the client decodes what the masker
-// read. A charset the gateway has no decoder for fails closed (502), and
-// so does a NUL byte in a textual body, which some client would drop.
+// read. A body of another type is text too when it starts with a byte
+// order mark. A charset the gateway has no decoder for fails closed
+// (502), and so does a NUL byte in a textual body, which some client
+// would drop.
 
 // textual reports whether a client reads bodies of the media type mt as
 // text (mt is "" when the response has no Content-Type: clients sniff).
@@ -60,17 +62,8 @@ func xmlType(mt string) bool {
 // starts with head (nil: UTF-8) and the length of a byte order mark to
 // drop. label is the Content-Type charset, "" when none is declared.
 func sourceCharset(mt, label string, head []byte) (encoding.Encoding, int, error) {
-	switch {
-	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		return nil, 3, nil
-	case bytes.HasPrefix(head, []byte{0, 0, 0xFE, 0xFF}):
-		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), 4, nil
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0, 0}):
-		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), 4, nil
-	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), 2, nil
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), 2, nil
+	if enc, n := bomCharset(head); n > 0 {
+		return enc, n, nil
 	}
 	if label != "" {
 		enc, err := lookupCharset(label)
@@ -103,6 +96,24 @@ func sourceCharset(mt, label string, head []byte) (encoding.Encoding, int, error
 		}
 	}
 	return nil, 0, nil
+}
+
+// bomCharset reads a byte order mark: the decoder it calls for (nil for
+// UTF-8) and its length, 0 when there is none.
+func bomCharset(head []byte) (encoding.Encoding, int) {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		return nil, 3
+	case bytes.HasPrefix(head, []byte{0, 0, 0xFE, 0xFF}):
+		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), 4
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0, 0}):
+		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), 4
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), 2
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), 2
+	}
+	return nil, 0
 }
 
 func isWide(enc encoding.Encoding) bool {

@@ -70,9 +70,11 @@
 //     encoding declaration in the first KiB, then the NUL pattern of UTF-16
 //     and UTF-32 JSON — masked as UTF-8 and served as UTF-8 with
 //     charset=utf-8 declared, so the client decodes exactly what the
-//     masker read. A charset without a decoder (utf-7, unknown labels), an
-//     unparseable Content-Type and a NUL byte in a textual body fail
-//     closed.
+//     masker read. A body of any other type that starts with a byte order
+//     mark (a UTF-16 CSV served as application/vnd.ms-excel) is text too;
+//     other bodies are masked as bytes. A charset without a decoder
+//     (utf-7, unknown labels), an unparseable Content-Type and a NUL byte
+//     in a textual body fail closed.
 //   - Event streams: an event is masked as bytes and its data as the
 //     client assembles it (data fields joined with "\n"; LF, CR and CRLF
 //     line ends; a leading BOM dropped); a value split across events is

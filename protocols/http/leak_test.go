@@ -244,6 +244,9 @@ func TestLeakJudgeCatchesEncodings(t *testing.T) {
 	}
 }
 
+// pngish is a binary body with NULs and high bytes that must pass intact.
+const pngish = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\xff\xfe\x00"
+
 func enc(e encoding.Encoding, s string) string {
 	b, err := e.NewEncoder().Bytes([]byte(s))
 	if err != nil {
@@ -329,6 +332,8 @@ func leakUpstream() http.Handler {
 	mux.HandleFunc("/html-meta", text("text/html", `<html><head><meta charset="windows-1252"></head><body>card 4111`+"\xad"+`1111`+"\xad"+`1111`+"\xad"+`1111</body></html>`))
 	mux.HandleFunc("/xml-decl", text("application/xml", `<?xml version="1.0" encoding="ISO-8859-1"?><c>4111`+"\xad"+`1111`+"\xad"+`1111`+"\xad"+`1111</c>`))
 	mux.HandleFunc("/sjis", text("text/plain; charset=Shift_JIS", enc(japanese.ShiftJIS, "カード ４１１１ １１１１ １１１１ １１１１ メール ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ")))
+	mux.HandleFunc("/utf16-excel", text("application/vnd.ms-excel", "\xff\xfe"+enc(u16le, "name\temail\tcard\nann\t"+fxEmail+"\t"+fxCard+"\n")))
+	mux.HandleFunc("/binary", text("application/octet-stream", pngish))
 	mux.HandleFunc("/sse-utf16", text("text/event-stream; charset=utf-16le", enc(u16le, "data: "+fxText+"\n\n")))
 	mux.HandleFunc("/unknown-charset", text("text/plain; charset=x-klingon", fxText))
 	mux.HandleFunc("/utf7", text("text/plain; charset=utf-7", "ann+AEA-example.com"))
@@ -441,6 +446,8 @@ func TestResponseEvasions(t *testing.T) {
 		{path: "/xml-decl", status: 200, keep: "<c>"},
 		{path: "/sjis", status: 200, keep: "カード"},
 		{path: "/sse-utf16", status: 200, keep: "owner"},
+		{path: "/utf16-excel", status: 200, keep: "email"},
+		{path: "/binary", status: 200, keep: pngish},
 		{path: "/unknown-charset", status: 502},
 		{path: "/utf7", status: 502},
 		{path: "/nul-text", status: 200}, // cut: see below

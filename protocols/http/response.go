@@ -18,6 +18,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
 )
 
@@ -109,6 +110,21 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		h.Del("Content-Encoding")
 	}
 	text := textual(mt) || label != ""
+	sse := mt == "text/event-stream"
+	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+	// Streamed bodies other than event streams are opened here, to read
+	// the charset from their first bytes; any other type is still read
+	// as text when it starts with a byte order mark (a UTF-16 CSV served
+	// as application/vnd.ms-excel).
+	var src io.Reader
+	if !sse && !isJSON {
+		if src, err = f.textSource(body, codings, mt, label, text); err != nil {
+			return nil, 0, err
+		}
+		if br, ok := src.(*bomReader); ok {
+			src, text = br.Reader, text || br.bom
+		}
+	}
 	if text && mt != "" {
 		params["charset"] = "utf-8"
 		ct := mime.FormatMediaType(mt, params)
@@ -121,7 +137,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		return nil, 0, err
 	}
 	switch {
-	case mt == "text/event-stream":
+	case sse:
 		// An event stream is UTF-8 to EventSource whatever it declares;
 		// a declared charset is honoured for other clients. Nothing is
 		// read here so that an idle stream still gets its headers.
@@ -139,32 +155,31 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 			return transform.NewReader(r, enc.NewDecoder()), nil
 		}
 		return f.streamBody(body, open, true, &sseMasker{p: p, max: f.gw.cfg.MaxEventBytes}), -1, nil
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+	case isJSON:
 		b, err := f.jsonBody(status, h, body, codings, mt, label)
 		if err != nil {
 			return nil, 0, err
 		}
 		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
-	case text:
-		src, err := f.textSource(body, codings, mt, label)
-		if err != nil {
-			return nil, 0, err
-		}
-		h.Del("Content-Length")
-		f.head = renderHead(status, h)
-		return f.streamBody(body, func() (io.Reader, error) { return src, nil }, true, &writerMasker{p: p}), -1, nil
 	default:
 		h.Del("Content-Length")
 		f.head = renderHead(status, h)
-		open := func() (io.Reader, error) { return decodeContent(body, codings) }
-		return f.streamBody(body, open, false, &writerMasker{p: p}), -1, nil
+		return f.streamBody(body, func() (io.Reader, error) { return src, nil }, text, &writerMasker{p: p}), -1, nil
 	}
 }
 
-// textSource decodes the content codings of a textual body, reads its
-// first bytes to find its charset and returns a reader of its text as
-// UTF-8.
-func (f *filter) textSource(body io.Reader, codings []string, mt, label string) (io.Reader, error) {
+// bomReader is the decoded body of a non-textual type; bom reports that
+// it started with a byte order mark, so it is text after all.
+type bomReader struct {
+	io.Reader
+	bom bool
+}
+
+// textSource decodes the content codings of a body, reads its first bytes
+// to find its charset and returns a reader of its text as UTF-8. For a
+// type that is not textual only a byte order mark counts, and the reader
+// is a *bomReader.
+func (f *filter) textSource(body io.Reader, codings []string, mt, label string, text bool) (io.Reader, error) {
 	r, err := decodeContent(body, codings)
 	if err != nil {
 		return nil, err
@@ -174,15 +189,24 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string) 
 	if perr != nil && perr != io.EOF {
 		return nil, fmt.Errorf("%w: reading the body: %w", errUnmaskable, perr)
 	}
-	enc, skip, err := sourceCharset(mt, label, head)
-	if err != nil {
-		return nil, err
+	var enc encoding.Encoding
+	skip := 0
+	if text {
+		if enc, skip, err = sourceCharset(mt, label, head); err != nil {
+			return nil, err
+		}
+	} else if enc, skip = bomCharset(head); skip == 0 {
+		return &bomReader{Reader: br}, nil
 	}
 	_, _ = br.Discard(skip)
-	if enc == nil {
-		return br, nil
+	var out io.Reader = br
+	if enc != nil {
+		out = transform.NewReader(br, enc.NewDecoder())
 	}
-	return transform.NewReader(br, enc.NewDecoder()), nil
+	if !text {
+		return &bomReader{Reader: out, bom: true}, nil
+	}
+	return out, nil
 }
 
 // errNUL stops a textual body holding a NUL byte: terminals and many
