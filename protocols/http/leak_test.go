@@ -667,3 +667,90 @@ func encodeValue(r *rand.Rand, s string) string {
 	}
 	return b.String()
 }
+
+// rawUpstream answers every connection with resp, byte for byte, so that
+// the framing is the upstream's own (no net/http server in between).
+func rawUpstream(t *testing.T, resp string) *url.URL {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				io.WriteString(c, resp)
+			}()
+		}
+	}()
+	u, _ := url.Parse("http://" + ln.Addr().String())
+	return u
+}
+
+// TestUpstreamFramingEvasions: transfer codings and informational
+// responses from an upstream that writes its bytes itself.
+func TestUpstreamFramingEvasions(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, fxText)
+	zw.Close()
+	chunk := func(b string) string { return fmt.Sprintf("%x\r\n%s\r\n", len(b), b) }
+	cases := []struct {
+		name, resp string
+		status     int
+	}{
+		{"gzip transfer coding", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + chunk(gz.String()) + "0\r\n\r\n", 502},
+		{"chunked and length", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(fxText) + "0\r\n\r\n", 0},
+		{"identity transfer coding", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: identity\r\n\r\n" + fxText, 0},
+		{"body until close", "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + fxText, 200},
+		{"several 1xx", "HTTP/1.1 103 Early Hints\r\nLink: <mailto:" + fxEmail + ">\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x?c=4111%201111%201111%201111>\r\n\r\n" +
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok", 200},
+		{"trailers unannounced", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk("hi") + "0\r\nX-Owner: " + fxEmail + "\r\nX-Ssn: " + fxSSN + "\r\n\r\n", 200},
+		{"trailers json", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTrailer: X-Owner\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(`{"a":1}`) + "0\r\nX-Owner: " + fxEmail + "\r\n\r\n", 200},
+	}
+	rs, err := gate.ParseRules("leak.yaml", []byte(leakRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: &record.Memory{}})
+	gw, err := New(Config{Gate: g, Target: "raw", Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ph, err := gw.Proxy(ProxyConfig{Upstream: rawUpstream(t, c.resp)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(ph)
+			defer srv.Close()
+			raw := rawExchange(t, srv, "GET", "/x")
+			noLeak(t, "raw bytes", raw)
+			if len(raw) == 0 {
+				t.Fatalf("no response")
+			}
+			p := parseExchange(t, raw, "GET")
+			if c.status != 0 && p.status != c.status {
+				t.Errorf("status %d, want %d: %q", p.status, c.status, raw)
+			}
+			if c.name == "several 1xx" && len(p.info) != 2 {
+				t.Errorf("1xx responses: %v", p.info)
+			}
+		})
+	}
+}
