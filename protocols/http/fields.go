@@ -55,13 +55,15 @@ func (f *filter) maskFields(h http.Header, exempt bool) error {
 // carries Link headers) the way the final headers are masked. It returns
 // false when the block cannot be masked; the 1xx response is then dropped,
 // which a client never depends on.
-func (f *filter) informational(h http.Header) bool {
-	if f.x.policy == nil {
-		return true
+func (f *filter) informational(code int, h http.Header) bool {
+	if f.x.policy != nil {
+		if err := f.maskFields(h, false); err != nil {
+			f.gw.log.Warn("1xx response dropped", "session", f.x.s.ID, "decision", f.x.d.ID, "error", err)
+			return false
+		}
 	}
-	if err := f.maskFields(h, false); err != nil {
-		f.gw.log.Warn("1xx response dropped", "session", f.x.s.ID, "decision", f.x.d.ID, "error", err)
-		return false
+	if len(f.info) < f.gw.cfg.RecordBytes {
+		f.info = append(f.info, renderHead(code, h)...)
 	}
 	return true
 }

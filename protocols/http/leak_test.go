@@ -56,11 +56,19 @@ rules:
 // front of the real upstream h.
 func leakEnv(t *testing.T, h http.Handler) map[string]*httptest.Server {
 	t.Helper()
+	srvs, _ := leakEnvRec(t, h)
+	return srvs
+}
+
+// leakEnvRec is leakEnv that also returns the recorder.
+func leakEnvRec(t *testing.T, h http.Handler) (map[string]*httptest.Server, *record.Memory) {
+	t.Helper()
 	rs, err := gate.ParseRules("leak.yaml", []byte(leakRules))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: &record.Memory{}})
+	rec := &record.Memory{}
+	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: rec})
 	gw, err := New(Config{Gate: g, Target: "leak", Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +87,7 @@ func leakEnv(t *testing.T, h http.Handler) map[string]*httptest.Server {
 		up.Close()
 		_ = gw.Close()
 	})
-	return map[string]*httptest.Server{"proxy": proxy, "middleware": mw}
+	return map[string]*httptest.Server{"proxy": proxy, "middleware": mw}, rec
 }
 
 // rawExchange sends a GET over TCP and returns every byte the server sent
@@ -752,5 +760,34 @@ func TestUpstreamFramingEvasions(t *testing.T) {
 				t.Errorf("1xx responses: %v", p.info)
 			}
 		})
+	}
+}
+
+// TestRecordHoldsMaskedHintsAndTrailers: the record keeps what the client
+// received, 1xx responses and trailers included, masked.
+func TestRecordHoldsMaskedHintsAndTrailers(t *testing.T) {
+	srvs, rec := leakEnvRec(t, leakUpstream())
+	for _, srv := range srvs {
+		rawExchange(t, srv, "GET", "/hints")
+		rawExchange(t, srv, "GET", "/trailers")
+	}
+	var hints, trailers int
+	for _, s := range rec.Sessions() {
+		for _, ev := range rec.GateEvents(s) {
+			if ev.Kind != gate.EventOutput {
+				continue
+			}
+			d := ev.Output.Data
+			noLeak(t, "record", d)
+			if bytes.Contains(d, []byte("HTTP/1.1 103 Early Hints")) && bytes.Contains(d, []byte("/style.css")) {
+				hints++
+			}
+			if bytes.Contains(d, []byte("X-Owner: [EMAIL]")) && bytes.Contains(d, []byte("X-Fine: kept")) {
+				trailers++
+			}
+		}
+	}
+	if hints != 2 || trailers != 2 {
+		t.Errorf("recorded 1xx in %d outputs, trailers in %d; want 2 and 2", hints, trailers)
 	}
 }

@@ -94,7 +94,7 @@ func (m *maskingWriter) WriteHeader(code int) {
 // like the final ones.
 func (m *maskingWriter) informational(code int) {
 	h := m.h.Clone()
-	if !m.f.informational(h) {
+	if !m.f.informational(code, h) {
 		return
 	}
 	dst := m.rw.Header()

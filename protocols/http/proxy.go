@@ -191,7 +191,7 @@ type infoWriter struct {
 }
 
 func (w *infoWriter) WriteHeader(code int) {
-	if code >= 100 && code < 200 && !w.f.informational(w.Header()) {
+	if code >= 100 && code < 200 && !w.f.informational(code, w.Header()) {
 		return
 	}
 	w.ResponseWriter.WriteHeader(code)

@@ -32,6 +32,7 @@ type filter struct {
 	x   *exchange
 	ctx context.Context
 
+	info     []byte // the 1xx responses as sent, for the record
 	head     []byte // the status line and headers as sent, for the record
 	trail    string // the trailers as sent, for the record
 	cap      capture
@@ -89,7 +90,8 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		var err error
 		mt, params, err = mime.ParseMediaType(ct)
 		if err != nil {
-			return nil, 0, fmt.Errorf("%w: Content-Type %.64q: %w", errUnmaskable, ct, err)
+			// The value is not quoted: it may hold what is being masked.
+			return nil, 0, fmt.Errorf("%w: Content-Type of %d bytes does not parse: %w", errUnmaskable, len(ct), err)
 		}
 		label = params["charset"]
 	}
@@ -533,8 +535,8 @@ func (c *capture) Write(p []byte) (int, error) {
 func (f *filter) record() error {
 	var err error
 	f.once.Do(func() {
-		data := make([]byte, 0, len(f.head)+len(f.cap.buf)+len(f.trail))
-		data = append(append(append(data, f.head...), f.cap.buf...), f.trail...)
+		data := make([]byte, 0, len(f.info)+len(f.head)+len(f.cap.buf)+len(f.trail))
+		data = append(append(append(append(data, f.info...), f.head...), f.cap.buf...), f.trail...)
 		err = f.gw.g.RecordOutput(f.ctx, f.x.s, gate.Output{
 			DecisionID: f.x.d.ID, Stream: "response", Data: data,
 			Findings: gateFindings(f.findings), Truncated: f.cap.total > int64(len(f.cap.buf)), Final: true,
