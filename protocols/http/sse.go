@@ -120,12 +120,20 @@ func (m *sseMasker) emit(ev []byte) error {
 		return err
 	}
 	// The data as the client assembles it, masked alone: a match across
-	// data lines.
-	if md, fs, err := m.p.Value("", data); err != nil {
-		return err
-	} else if md != data {
-		m.findings = mask.MergeFindings(m.findings, fs)
-		s, data = replaceData(s, "[REDACTED]"), "[REDACTED]"
+	// data lines. A token stream's client may also drop the "\n" (it
+	// splits lines where the transport did), so the lines are checked
+	// joined without it too.
+	for _, d := range []string{data, strings.ReplaceAll(data, "\n", "")} {
+		if md, fs, err := m.p.Value("", d); err != nil {
+			return err
+		} else if md != d {
+			m.findings = mask.MergeFindings(m.findings, fs)
+			s, data = replaceData(s, "[REDACTED]"), "[REDACTED]"
+			break
+		}
+		if !strings.Contains(data, "\n") {
+			break
+		}
 	}
 	var doc any
 	if jsonData(data) && json.Unmarshal([]byte(data), &doc) == nil {
