@@ -169,49 +169,65 @@ func decodings(b []byte) []string {
 			base = append(base, string(d))
 		}
 	}
-	out := append([]string(nil), base...)
+	pct := func(v string) string {
+		if !strings.Contains(v, "%") {
+			return v
+		}
+		return pctRE.ReplaceAllStringFunc(v, func(m string) string {
+			x, _ := strconv.ParseUint(m[1:], 16, 8)
+			return string([]byte{byte(x)})
+		})
+	}
+	js := func(v string) string {
+		if !strings.Contains(v, `\`) {
+			return v
+		}
+		return jsEscRE.ReplaceAllStringFunc(v, func(m string) string {
+			sm := jsEscRE.FindStringSubmatch(m)
+			x, _ := strconv.ParseUint(sm[1]+sm[2]+sm[3], 16, 32)
+			return string(rune(x))
+		})
+	}
+	tags := func(v string) string {
+		if !strings.Contains(v, "<") {
+			return v
+		}
+		return tagRE.ReplaceAllString(v, "")
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) bool {
+		if seen[v] {
+			return false
+		}
+		seen[v] = true
+		out = append(out, v)
+		return true
+	}
+	for _, v := range base {
+		add(v)
+	}
 	cur := base
 	for range 4 {
 		var next []string
 		for _, v := range cur {
-			h := html.UnescapeString(v)
-			p := pctRE.ReplaceAllStringFunc(v, func(m string) string {
-				x, _ := strconv.ParseUint(m[1:], 16, 8)
-				return string([]byte{byte(x)})
-			})
-			j := jsEscRE.ReplaceAllStringFunc(v, func(m string) string {
-				sm := jsEscRE.FindStringSubmatch(m)
-				x, _ := strconv.ParseUint(sm[1]+sm[2]+sm[3], 16, 32)
-				return string(rune(x))
-			})
-			for _, d := range []string{h, p, j, tagRE.ReplaceAllString(v, ""), strings.ReplaceAll(v, `\\`, `\`)} {
-				if d != v {
+			for _, d := range []string{html.UnescapeString(v), pct(v), js(v), tags(v), strings.ReplaceAll(v, `\\`, `\`)} {
+				if d != v && add(d) {
 					next = append(next, d)
 				}
 			}
 		}
-		if len(next) > 64 {
-			next = next[:64]
+		if len(next) > 32 {
+			next = next[:32]
 		}
-		out = append(out, next...)
 		cur = next
 	}
 	// Every decoding at once, repeatedly: a client that decodes each
 	// notation where it finds it.
 	for _, v := range base {
 		for range 4 {
-			v = strings.ReplaceAll(tagRE.ReplaceAllString(v, ""), `\\`, `\`) // JSON strings parsed
-			v = html.UnescapeString(v)
-			v = pctRE.ReplaceAllStringFunc(v, func(m string) string {
-				x, _ := strconv.ParseUint(m[1:], 16, 8)
-				return string([]byte{byte(x)})
-			})
-			v = jsEscRE.ReplaceAllStringFunc(v, func(m string) string {
-				sm := jsEscRE.FindStringSubmatch(m)
-				x, _ := strconv.ParseUint(sm[1]+sm[2]+sm[3], 16, 32)
-				return string(rune(x))
-			})
-			out = append(out, v)
+			v = js(pct(html.UnescapeString(strings.ReplaceAll(tags(v), `\\`, `\`))))
+			add(v)
 		}
 	}
 	for i, v := range out {
