@@ -430,6 +430,7 @@ func leakUpstream() http.Handler {
 	mux.HandleFunc("/utf16-excel", text("application/vnd.ms-excel", "\xff\xfe"+enc(u16le, "name\temail\tcard\nann\t"+fxEmail+"\t"+fxCard+"\n")))
 	mux.HandleFunc("/binary", text("application/octet-stream", pngish))
 	mux.HandleFunc("/sse-utf16", text("text/event-stream; charset=utf-16le", enc(u16le, "data: "+fxText+"\n\n")))
+	mux.HandleFunc("/sse-unknown-charset", text("text/event-stream; charset=x-klingon", "data: "+fxText+"\n\n"))
 	mux.HandleFunc("/unknown-charset", text("text/plain; charset=x-klingon", fxText))
 	mux.HandleFunc("/utf7", text("text/plain; charset=utf-7", "ann+AEA-example.com"))
 	mux.HandleFunc("/nul-text", text("text/plain; charset=utf-8", "card "+strings.Join(strings.Split("4111111111111111", ""), "\x00")))
@@ -544,6 +545,7 @@ func TestResponseEvasions(t *testing.T) {
 		{path: "/utf16-excel", status: 200, keep: "email"},
 		{path: "/binary", status: 200, keep: pngish},
 		{path: "/unknown-charset", status: 502},
+		{path: "/sse-unknown-charset", status: 502},
 		{path: "/utf7", status: 502},
 		{path: "/nul-text", status: 200}, // cut: see below
 		{path: "/bad-ctype", status: 502},

@@ -143,14 +143,16 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		// An event stream is UTF-8 to EventSource whatever it declares;
 		// a declared charset is honoured for other clients. Nothing is
 		// read here so that an idle stream still gets its headers.
+		var enc encoding.Encoding
+		if label != "" {
+			if enc, err = lookupCharset(label); err != nil {
+				return nil, 0, err
+			}
+		}
 		h.Del("Content-Length")
 		f.head = renderHead(status, h)
 		open := func() (io.Reader, error) {
 			r, err := decodeContent(body, codings)
-			if err != nil || label == "" {
-				return r, err
-			}
-			enc, err := lookupCharset(label)
 			if err != nil || enc == nil {
 				return r, err
 			}
