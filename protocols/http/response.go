@@ -249,9 +249,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if bytes.IndexByte(doc, 0) >= 0 {
 		return nil, errNUL
 	}
-	if f.trailer != nil {
-		f.maskTrailers(*f.trailer)
-	}
+	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
 	if errors.Is(err, mask.ErrInput) {
