@@ -27,7 +27,8 @@ import (
 // would drop.
 
 // textual reports whether a client reads bodies of the media type mt as
-// text (mt is "" when the response has no Content-Type: clients sniff).
+// text (mt is "" when the response has no Content-Type: then the body's
+// first bytes decide, see filter.textSource).
 func textual(mt string) bool {
 	switch {
 	case mt == "", strings.HasPrefix(mt, "text/"),

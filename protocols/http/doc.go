@@ -64,7 +64,9 @@
 //     ann@<!-- -->example.com). Comments are also text like any other.
 //     Base64 (data: URIs included) is not decoded.
 //   - Charsets: a textual body (text/*, JSON, XML, JavaScript, forms, event
-//     streams, no Content-Type) is decoded the way a browser decodes it — a
+//     streams, CSV, YAML; without a Content-Type, one that
+//     http.DetectContentType calls text) is decoded the way a browser
+//     decodes it — a
 //     byte order mark first (UTF-8, UTF-16, UTF-32), then the Content-Type
 //     charset (every WHATWG label, and UTF-32), then an HTML <meta> or XML
 //     encoding declaration in the first KiB, then the NUL pattern of UTF-16

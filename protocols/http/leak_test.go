@@ -429,6 +429,7 @@ func leakUpstream() http.Handler {
 	mux.HandleFunc("/sjis", text("text/plain; charset=Shift_JIS", enc(japanese.ShiftJIS, "カード ４１１１ １１１１ １１１１ １１１１ メール ａｎｎ＠ｅｘａｍｐｌｅ．ｃｏｍ")))
 	mux.HandleFunc("/utf16-excel", text("application/vnd.ms-excel", "\xff\xfe"+enc(u16le, "name\temail\tcard\nann\t"+fxEmail+"\t"+fxCard+"\n")))
 	mux.HandleFunc("/binary", text("application/octet-stream", pngish))
+	mux.HandleFunc("/binary-no-type", text("", pngish))
 	mux.HandleFunc("/sse-utf16", text("text/event-stream; charset=utf-16le", enc(u16le, "data: "+fxText+"\n\n")))
 	mux.HandleFunc("/sse-unknown-charset", text("text/event-stream; charset=x-klingon", "data: "+fxText+"\n\n"))
 	mux.HandleFunc("/unknown-charset", text("text/plain; charset=x-klingon", fxText))
@@ -544,6 +545,7 @@ func TestResponseEvasions(t *testing.T) {
 		{path: "/sse-utf16", status: 200, keep: "owner"},
 		{path: "/utf16-excel", status: 200, keep: "email"},
 		{path: "/binary", status: 200, keep: pngish},
+		{path: "/binary-no-type", status: 200, keep: pngish},
 		{path: "/unknown-charset", status: 502},
 		{path: "/sse-unknown-charset", status: 502},
 		{path: "/utf7", status: 502},

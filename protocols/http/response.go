@@ -120,11 +120,8 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	// as application/vnd.ms-excel).
 	var src io.Reader
 	if !sse && !isJSON {
-		if src, err = f.textSource(body, codings, mt, label, text); err != nil {
+		if src, text, err = f.textSource(body, codings, mt, label, text); err != nil {
 			return nil, 0, err
-		}
-		if br, ok := src.(*bomReader); ok {
-			src, text = br.Reader, text || br.bom
 		}
 	}
 	if text && mt != "" {
@@ -172,45 +169,43 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	}
 }
 
-// bomReader is the decoded body of a non-textual type; bom reports that
-// it started with a byte order mark, so it is text after all.
-type bomReader struct {
-	io.Reader
-	bom bool
-}
-
 // textSource decodes the content codings of a body, reads its first bytes
-// to find its charset and returns a reader of its text as UTF-8. For a
-// type that is not textual only a byte order mark counts, and the reader
-// is a *bomReader.
-func (f *filter) textSource(body io.Reader, codings []string, mt, label string, text bool) (io.Reader, error) {
+// to find its charset and returns a reader of its text as UTF-8, and
+// whether it is text. A body of a type that is not textual is text when
+// it starts with a byte order mark; one without a Content-Type when
+// http.DetectContentType, which the server applies to what is sent, calls
+// it text.
+func (f *filter) textSource(body io.Reader, codings []string, mt, label string, text bool) (io.Reader, bool, error) {
 	r, err := decodeContent(body, codings)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	br := bufio.NewReaderSize(r, 4096)
-	head, perr := br.Peek(sniffLen(mt, label != ""))
+	n := sniffLen(mt, label != "")
+	if mt == "" {
+		n = 512
+	}
+	head, perr := br.Peek(n)
 	if perr != nil && perr != io.EOF {
-		return nil, fmt.Errorf("%w: reading the body: %w", errUnmaskable, perr)
+		return nil, false, fmt.Errorf("%w: reading the body: %w", errUnmaskable, perr)
+	}
+	if mt == "" && label == "" {
+		text = strings.HasPrefix(http.DetectContentType(head), "text/")
 	}
 	var enc encoding.Encoding
 	skip := 0
 	if text {
 		if enc, skip, err = sourceCharset(mt, label, head); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
-		return &bomReader{Reader: br}, nil
+		return br, false, nil
 	}
 	_, _ = br.Discard(skip)
-	var out io.Reader = br
-	if enc != nil {
-		out = transform.NewReader(br, enc.NewDecoder())
+	if enc == nil {
+		return br, true, nil
 	}
-	if !text {
-		return &bomReader{Reader: out, bom: true}, nil
-	}
-	return out, nil
+	return transform.NewReader(br, enc.NewDecoder()), true, nil
 }
 
 // errNUL stops a textual body holding a NUL byte: terminals and many
