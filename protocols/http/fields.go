@@ -23,6 +23,17 @@ var fieldsNotMasked = map[string]bool{
 // detectors, which see percent- and entity-decoded forms (a Link or
 // Location with ann%40example.com).
 func (f *filter) maskFields(h http.Header, exempt bool) error {
+	return f.maskBlock(h, exempt, false)
+}
+
+// dropMatchingNames drops the fields of h whose names hold a match and
+// leaves the values for later: the reverse proxy announces trailer names
+// before the body, and their values come after it.
+func (f *filter) dropMatchingNames(h http.Header) error {
+	return f.maskBlock(h, false, true)
+}
+
+func (f *filter) maskBlock(h http.Header, exempt, namesOnly bool) error {
 	p := f.x.policy
 	for k, vals := range h {
 		if exempt && fieldsNotMasked[k] {
@@ -36,6 +47,9 @@ func (f *filter) maskFields(h http.Header, exempt bool) error {
 		if mn != name {
 			delete(h, k)
 			f.findings = mask.MergeFindings(f.findings, fs)
+			continue
+		}
+		if namesOnly {
 			continue
 		}
 		field := strings.ToLower(name)

@@ -114,7 +114,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 				// now (prepare may have read the whole body): a name
 				// holding a match is dropped before that; the values are
 				// masked at the end of the body.
-				if err := f.maskFields(resp.Trailer, false); err != nil {
+				if err := f.dropMatchingNames(resp.Trailer); err != nil {
 					body.Close()
 					return err
 				}
