@@ -655,8 +655,11 @@ func TestResponseEvasionsCurl(t *testing.T) {
 					t.Fatalf("curl: %v\n%s", err, out)
 				}
 				noLeak(t, "curl output", out)
-				if path == "/hints" && !strings.Contains(string(out), "103") {
-					t.Errorf("curl saw no 103: %s", out)
+				if path == "/hints" && (!strings.Contains(string(out), "103 Early Hints") || !strings.Contains(string(out), "/style.css?u=[EMAIL]")) {
+					t.Errorf("curl saw no masked 103: %s", out)
+				}
+				if path == "/trailers" && !strings.Contains(string(out), "X-Owner: [EMAIL]") {
+					t.Errorf("curl saw no masked trailer: %s", out)
 				}
 			})
 		}
