@@ -136,7 +136,7 @@ func (m *sseMasker) emit(ev []byte) error {
 		}
 	}
 	var doc any
-	if jsonData(data) && json.Unmarshal([]byte(data), &doc) == nil {
+	if jsonData(data) && decodeJSON(data, &doc) == nil {
 		changed, err := m.joinFields(&doc, "")
 		if err != nil {
 			return err
@@ -156,6 +156,20 @@ func (m *sseMasker) emit(ev []byte) error {
 	}
 	_, err = io.WriteString(m.out, s)
 	return err
+}
+
+// decodeJSON decodes data keeping numbers as written, so that an event
+// re-encoded after a redaction keeps its other values exactly.
+func decodeJSON(data string, v *any) error {
+	dec := json.NewDecoder(strings.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the JSON value")
+	}
+	return nil
 }
 
 // jsonData reports whether data looks like a JSON object, array or
