@@ -295,6 +295,13 @@ func (l *layer) strip(t []byte) {
 				if end < 0 {
 					end = len(t) // unclosed: markup to the end, as in a browser
 				}
+				if blockTag(t[i+1 : end]) {
+					// Rendered as a line break: cells and paragraphs do
+					// not run together.
+					l.b = append(l.b, '\n')
+					l.st = append(l.st, i)
+					l.en = append(l.en, end)
+				}
 				i = end
 				continue
 			}
@@ -304,6 +311,37 @@ func (l *layer) strip(t []byte) {
 		l.en = append(l.en, i+1)
 		i++
 	}
+}
+
+// blockTags are the elements a browser renders on a line of their own.
+var blockTags = map[string]bool{
+	"address": true, "article": true, "aside": true, "blockquote": true, "body": true, "br": true, "caption": true,
+	"dd": true, "div": true, "dl": true, "dt": true, "fieldset": true, "figcaption": true, "figure": true,
+	"footer": true, "form": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"head": true, "header": true, "hr": true, "html": true, "legend": true, "li": true, "main": true, "nav": true,
+	"ol": true, "option": true, "p": true, "pre": true, "section": true, "table": true, "tbody": true, "td": true,
+	"tfoot": true, "th": true, "thead": true, "title": true, "tr": true, "ul": true,
+}
+
+// blockTag reports whether the tag whose text (after '<') is tag opens or
+// closes a block element.
+func blockTag(tag []byte) bool {
+	if len(tag) > 0 && tag[0] == '/' {
+		tag = tag[1:]
+	}
+	var name [12]byte
+	n := 0
+	for _, c := range tag {
+		if !is(c, clUpper|clLower|clDigit) {
+			break
+		}
+		if n == len(name) {
+			return false
+		}
+		name[n] = c | 0x20
+		n++
+	}
+	return blockTags[string(name[:n])]
 }
 
 type layers [maxDecodeDepth + 1]layer

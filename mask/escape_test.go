@@ -44,9 +44,11 @@ func TestEscapedValues(t *testing.T) {
 		{"ann@<!-- x -->example.com", "[EMAIL]"},
 		{"ann&#64;<i>example</i>&#46;com", "[EMAIL]"},
 		{"<p>a < b > c</p>", "<p>a < b > c</p>"},
+		{"<td>ann@</td><td>example.com</td>", "<td>ann@</td><td>example.com</td>"}, // cells do not run together
 	})
 	runDetCases(t, "credit_card", []detCase{
 		{"<td>4111 <span>1111</span> 1111 <b>1111</b></td>", "<td>[CREDIT_CARD]</b></td>"},
+		{"<td>2026</td><td>4111111</td><td>111111111</td>", "<td>2026</td><td>4111111</td><td>111111111</td>"},
 	})
 	runDetCases(t, "credit_card", []detCase{
 		{"4111&#32;1111&#32;1111&#32;1111", "[CREDIT_CARD]"},
