@@ -75,7 +75,8 @@ func hasEscape(t []byte) bool {
 				break
 			}
 			i += k
-			if n, _, _ := escapeAt(t, i); n > 0 {
+			var dst [utf8.UTFMax]byte
+			if n, _, _ := escapeAt(t, i, &dst); n > 0 {
 				return true
 			}
 		}
@@ -84,15 +85,14 @@ func hasEscape(t []byte) bool {
 }
 
 // escapeAt decodes the escape starting at t[i]: it returns its length in t
-// (0: none), the UTF-8 bytes it stands for in dst, and whether it is a
-// numeric escape with too many digits, which fails closed.
-func escapeAt(t []byte, i int) (n int, dec []byte, overlong bool) {
-	var buf [utf8.UTFMax]byte
+// (0: none), the UTF-8 bytes it stands for in dst[:dn], and whether it is
+// a numeric escape with too many digits, which fails closed.
+func escapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
 	switch t[i] {
 	case '%':
 		if i+2 < len(t) && is(t[i+1], clHex) && is(t[i+2], clHex) {
-			buf[0] = unhex(t[i+1])<<4 | unhex(t[i+2])
-			return 3, buf[:1], false
+			dst[0] = unhex(t[i+1])<<4 | unhex(t[i+2])
+			return 3, 1, false
 		}
 	case '&':
 		if at(t, i+1) == '#' {
@@ -113,36 +113,36 @@ func escapeAt(t []byte, i int) (n int, dec []byte, overlong bool) {
 					goto numEnd
 				}
 				if d++; d > maxEscDigits {
-					return j + 1 - i, nil, true
+					return j + 1 - i, 0, true
 				}
 				r = r*base + v
 			}
 		numEnd:
 			if d == 0 {
-				return 0, nil, false
+				return 0, 0, false
 			}
 			if at(t, j) == ';' {
 				j++
 			}
-			return j - i, appendRef(buf[:0], rune(r)), false
+			return j - i, encodeRef(dst, rune(r)), false
 		}
 		j := i + 1
 		for j < len(t) && j-i <= maxEntityName && is(t[j], clUpper|clLower|clDigit) {
 			j++
 		}
 		if j == i+1 {
-			return 0, nil, false
+			return 0, 0, false
 		}
 		name := t[i+1 : j]
 		v, ok := namedRefs[string(name)]
 		if !ok {
-			return 0, nil, false
+			return 0, 0, false
 		}
 		if at(t, j) == ';' {
-			return j + 1 - i, []byte(v), false
+			return j + 1 - i, copy(dst[:], v), false
 		}
 		if legacyRefs[string(name)] {
-			return j - i, []byte(v), false
+			return j - i, copy(dst[:], v), false
 		}
 	case '\\':
 		switch at(t, i+1) {
@@ -152,41 +152,41 @@ func escapeAt(t []byte, i int) (n int, dec []byte, overlong bool) {
 				j := i + 3
 				for ; j < len(t) && is(t[j], clHex); j++ {
 					if d++; d > maxEscDigits {
-						return j + 1 - i, nil, true
+						return j + 1 - i, 0, true
 					}
 					r = r<<4 | int(unhex(t[j]))
 				}
 				if d == 0 || at(t, j) != '}' {
-					return 0, nil, false
+					return 0, 0, false
 				}
-				return j + 1 - i, appendRef(buf[:0], rune(r)), false
+				return j + 1 - i, encodeRef(dst, rune(r)), false
 			}
 			r, ok := hex4At(t, i+2)
 			if !ok {
-				return 0, nil, false
+				return 0, 0, false
 			}
 			if r >= 0xD800 && r < 0xDC00 && at(t, i+6) == '\\' && at(t, i+7) == 'u' {
 				if lo, ok := hex4At(t, i+8); ok && lo >= 0xDC00 && lo < 0xE000 {
-					return 12, utf8.AppendRune(buf[:0], 0x10000+(r-0xD800)<<10+(lo-0xDC00)), false
+					return 12, utf8.EncodeRune(dst[:], 0x10000+(r-0xD800)<<10+(lo-0xDC00)), false
 				}
 			}
-			return 6, appendRef(buf[:0], r), false
+			return 6, encodeRef(dst, r), false
 		case 'x':
 			if i+3 < len(t) && is(t[i+2], clHex) && is(t[i+3], clHex) {
-				return 4, utf8.AppendRune(buf[:0], rune(unhex(t[i+2])<<4|unhex(t[i+3]))), false
+				return 4, utf8.EncodeRune(dst[:], rune(unhex(t[i+2])<<4|unhex(t[i+3]))), false
 			}
 		}
 	}
-	return 0, nil, false
+	return 0, 0, false
 }
 
-// appendRef appends the UTF-8 of a referenced code point; one that is not
+// encodeRef writes the UTF-8 of a referenced code point; one that is not
 // a scalar value decodes to U+FFFD, as in browsers.
-func appendRef(dst []byte, r rune) []byte {
+func encodeRef(dst *[utf8.UTFMax]byte, r rune) int {
 	if r == 0 || r > utf8.MaxRune || (r >= 0xD800 && r < 0xE000) {
 		r = utf8.RuneError
 	}
-	return utf8.AppendRune(dst, r)
+	return utf8.EncodeRune(dst[:], r)
 }
 
 func hex4At(t []byte, i int) (rune, bool) {
@@ -224,42 +224,78 @@ type layer struct {
 // original text (nil: src is the original). It reports whether anything
 // was decoded, and the original span of an over-long escape, if any.
 func (l *layer) decode(src []byte, srcSt, srcEn []int) (changed bool, bad span, hasBad bool) {
-	l.b, l.st, l.en = l.b[:0], l.st[:0], l.en[:0]
-	orig := func(k int) (int, int) {
-		if srcSt == nil {
-			return k, k + 1
-		}
-		return srcSt[k], srcEn[k]
-	}
+	// A view is never longer than its source: every escape is at least
+	// as long as the UTF-8 it stands for.
+	l.grow(len(src))
+	n := 0
+	var dst [utf8.UTFMax]byte
 	for i := 0; i < len(src); {
-		c := src[i]
-		if c == '%' || c == '&' || c == '\\' {
-			n, dec, over := escapeAt(src, i)
-			if over && !hasBad {
-				s, _ := orig(i)
-				_, e := orig(i + n - 1)
-				bad, hasBad = span{start: s, end: e, overlong: true}, true
-			}
-			if n > 0 && !over {
-				s, _ := orig(i)
-				_, e := orig(i + n - 1)
-				for _, d := range dec {
-					l.b = append(l.b, d)
-					l.st = append(l.st, s)
-					l.en = append(l.en, e)
-				}
-				changed = true
-				i += n
-				continue
-			}
+		// Copy the run up to the next escape introducer in one go.
+		j := i
+		for j < len(src) && !escIntro[src[j]] {
+			j++
 		}
-		s, e := orig(i)
-		l.b = append(l.b, c)
-		l.st = append(l.st, s)
-		l.en = append(l.en, e)
-		i++
+		n = l.copyRun(n, src, srcSt, srcEn, i, j)
+		if i = j; i == len(src) {
+			break
+		}
+		k, dn, over := escapeAt(src, i, &dst)
+		if over && !hasBad {
+			s, _ := spanOf(srcSt, srcEn, i)
+			_, e := spanOf(srcSt, srcEn, i+k-1)
+			bad, hasBad = span{start: s, end: e, overlong: true}, true
+		}
+		if k == 0 || over {
+			n = l.copyRun(n, src, srcSt, srcEn, i, i+1)
+			i++
+			continue
+		}
+		s, _ := spanOf(srcSt, srcEn, i)
+		_, e := spanOf(srcSt, srcEn, i+k-1)
+		for _, d := range dst[:dn] {
+			l.b[n], l.st[n], l.en[n] = d, s, e
+			n++
+		}
+		changed = true
+		i += k
 	}
+	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
 	return changed, bad, hasBad
+}
+
+// escIntro marks the bytes that may start an escape.
+var escIntro = [256]bool{'%': true, '&': true, '\\': true}
+
+// grow makes room for a view of up to n bytes.
+func (l *layer) grow(n int) {
+	if cap(l.b) < n {
+		l.b, l.st, l.en = make([]byte, n), make([]int, n), make([]int, n)
+	}
+	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
+}
+
+// copyRun copies src[i:j] unchanged to the view at n, with its origins,
+// and returns the new length.
+func (l *layer) copyRun(n int, src []byte, srcSt, srcEn []int, i, j int) int {
+	copy(l.b[n:], src[i:j])
+	if srcSt == nil {
+		for k := i; k < j; k++ {
+			l.st[n], l.en[n] = k, k+1
+			n++
+		}
+		return n
+	}
+	copy(l.st[n:], srcSt[i:j])
+	copy(l.en[n:], srcEn[i:j])
+	return n + j - i
+}
+
+// spanOf is where src[k] came from in the original text.
+func spanOf(srcSt, srcEn []int, k int) (int, int) {
+	if srcSt == nil {
+		return k, k + 1
+	}
+	return srcSt[k], srcEn[k]
 }
 
 // hasMarkup reports whether t holds an HTML or XML tag or comment.
@@ -280,37 +316,42 @@ func hasMarkup(t []byte) bool {
 // renders, or a tool that turns HTML into text keeps, in which
 // ann@<b>example</b>.com and ann@<!-- -->example.com are one address.
 func (l *layer) strip(t []byte) {
-	l.b, l.st, l.en = l.b[:0], l.st[:0], l.en[:0]
+	l.grow(len(t))
+	n := 0
 	for i := 0; i < len(t); {
-		if t[i] == '<' {
-			if c := at(t, i+1); is(c, clUpper|clLower) || c == '/' || c == '!' || c == '?' {
-				end := -1
-				if bytes.HasPrefix(t[i:], []byte("<!--")) {
-					if k := bytes.Index(t[i+4:], []byte("-->")); k >= 0 {
-						end = i + 4 + k + 3
-					}
-				} else if k := bytes.IndexByte(t[i+1:], '>'); k >= 0 {
-					end = i + 1 + k + 1
-				}
-				if end < 0 {
-					end = len(t) // unclosed: markup to the end, as in a browser
-				}
-				if blockTag(t[i+1 : end]) {
-					// Rendered as a line break: cells and paragraphs do
-					// not run together.
-					l.b = append(l.b, '\n')
-					l.st = append(l.st, i)
-					l.en = append(l.en, end)
-				}
-				i = end
-				continue
-			}
+		k := bytes.IndexByte(t[i:], '<')
+		if k < 0 {
+			k = len(t) - i
 		}
-		l.b = append(l.b, t[i])
-		l.st = append(l.st, i)
-		l.en = append(l.en, i+1)
-		i++
+		n = l.copyRun(n, t, nil, nil, i, i+k)
+		if i += k; i == len(t) {
+			break
+		}
+		if c := at(t, i+1); !(is(c, clUpper|clLower) || c == '/' || c == '!' || c == '?') {
+			n = l.copyRun(n, t, nil, nil, i, i+1)
+			i++
+			continue
+		}
+		end := -1
+		if bytes.HasPrefix(t[i:], []byte("<!--")) {
+			if k := bytes.Index(t[i+4:], []byte("-->")); k >= 0 {
+				end = i + 4 + k + 3
+			}
+		} else if k := bytes.IndexByte(t[i+1:], '>'); k >= 0 {
+			end = i + 1 + k + 1
+		}
+		if end < 0 {
+			end = len(t) // unclosed: markup to the end, as in a browser
+		}
+		if blockTag(t[i+1 : end]) {
+			// Rendered as a line break: cells and paragraphs do not run
+			// together.
+			l.b[n], l.st[n], l.en[n] = '\n', i, end
+			n++
+		}
+		i = end
 	}
+	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
 }
 
 // blockTags are the elements a browser renders on a line of their own.

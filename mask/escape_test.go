@@ -287,3 +287,24 @@ func FuzzEscapedValue(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkValueEscapedHTML: an HTML page with markup and a character
+// reference every few dozen bytes, so that every view is built.
+func BenchmarkValueEscapedHTML(b *testing.B) {
+	p := benchPolicy(b)
+	var sb strings.Builder
+	clean := benchText(64<<10, 3)
+	for i := 0; sb.Len() < 64<<10; i += 80 {
+		sb.WriteString("<p>")
+		sb.Write(clean[i%len(clean) : min(i%len(clean)+80, len(clean))])
+		sb.WriteString(" &amp; <b>more</b>&nbsp;%20</p>\n")
+	}
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	defer cpuMetric(b, int64(len(in)))()
+	for b.Loop() {
+		if _, _, err := p.Value("", in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
