@@ -63,18 +63,29 @@
 //     number spans at most 256 bytes. Luhn still gates a card;
 //   - a card reversed (reverse(card) in SQL): a whole number whose reverse
 //     is a valid card;
-//   - an AWS access key ID in lower case (lossless, so undoable).
+//   - an AWS access key ID in lower case (lossless, so undoable);
+//   - escaped forms (escape.go): the detectors also read the text with
+//     percent-encoding (ann%40example.com), HTML and XML character
+//     references (&#64;, &#x40;, &commat;, &nbsp;) and backslash escapes
+//     (\u0040, \x40, \u{40}) decoded, up to three layers deep (%2540,
+//     &amp;#64;, \u0026#64;, &#37;40), and a match masks the encoded bytes
+//     it came from. An escape padded beyond eight digits, or a match whose
+//     encoded form is longer than its detector's bound, fails closed;
+//   - markup between the characters (ann@<b>example</b>.com,
+//     ann@<!-- -->example.com): the detectors also read the text without
+//     its tags and comments, as a browser renders it or a tool turns HTML
+//     into text; a match there spanning more than its detector's bound of
+//     markup is left out.
 //
-// Out of scope, by design: encodings chosen on purpose (base64, hex,
-// percent-encoded digits such as %34%31, arithmetic, a value split across
-// rows or requests) — an agent that can compute can always pick one the
-// masker does not know, and a percent-decoding pass would add cost to every
-// HTTP body for no gain against that; limit such functions by rule instead.
-// Human-readable hints (ada(at)example(dot)com) are not the value. Tokens
-// with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google, JWT, PEM)
-// are detected in their own case only: upper() or lower() destroys them.
-// Commas do not separate digit groups (CSV rows, arrays such as
-// [4,1,1,1,...]), and IDN domains are not e-mail domains.
+// Out of scope, by design: encodings chosen on purpose (base64, data: URIs
+// included, hex, quoted-printable, octal escapes, arithmetic, a value
+// split across rows or requests) — an agent that can compute can always
+// pick one the masker does not know; limit such functions by rule
+// instead. Human-readable hints (ada(at)example(dot)com) are not the value.
+// Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
+// JWT, PEM) are detected in their own case only: upper() or lower()
+// destroys them. Commas do not separate digit groups (CSV rows, arrays
+// such as [4,1,1,1,...]), and IDN domains are not e-mail domains.
 //
 // Detectors or field rules. Detectors catch values by their look: a card
 // number, an e-mail address, a token, wherever it appears (a column, a JSON

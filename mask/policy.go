@@ -39,8 +39,18 @@ var spanPool = sync.Pool{New: func() any { s := make([]span, 0, 16); return &s }
 
 var scanPool = sync.Pool{New: func() any { return new(scan) }}
 
-// candidates runs every detector over t.
+// candidates runs every detector over t, and over its decoded and
+// markup-free views when it holds escapes or markup (escape.go).
 func (p *Policy) candidates(t []byte, final bool, out []span) []span {
+	out = p.plainCandidates(t, final, out)
+	if hasEscape(t) || hasMarkup(t) {
+		out = p.viewCandidates(t, final, out)
+	}
+	return out
+}
+
+// plainCandidates runs every detector over t as it is.
+func (p *Policy) plainCandidates(t []byte, final bool, out []span) []span {
 	s := scanPool.Get().(*scan)
 	*s = scan{t: t, final: final, eng: p.e, kw: s.kw[:0]}
 	for _, i := range p.otherIDs {

@@ -117,6 +117,11 @@ type httpConfig struct {
 	// "Bearer ${API_TOKEN}").
 	CredentialHeader string `yaml:"credential_header"`
 	Credential       string `yaml:"credential"`
+	// LowerCasePaths lower-cases http.path for the rules (the upstream
+	// gets the path as sent), so that a rule on "/admin" also holds for
+	// "/ADMIN" at an upstream that routes case-insensitively. Default
+	// true; set false only for an upstream known to be case-sensitive.
+	LowerCasePaths *bool `yaml:"lower_case_paths"`
 }
 
 type sshConfig struct {

@@ -310,7 +310,8 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 		if err != nil {
 			return fmt.Errorf("http.upstream: %w", err)
 		}
-		gw, err := httpgate.New(httpgate.Config{Gate: g, Identify: ids.http, Target: h.Target, Logger: log.Named("http")})
+		fold := h.LowerCasePaths == nil || *h.LowerCasePaths
+		gw, err := httpgate.New(httpgate.Config{Gate: g, Identify: ids.http, Target: h.Target, LowerCasePaths: fold, Logger: log.Named("http")})
 		if err != nil {
 			return fmt.Errorf("http: %w", err)
 		}

@@ -102,7 +102,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	gw, err := httpgate.New(httpgate.Config{
 		Gate:     g,
 		Identify: httpgate.BearerTokens(map[string]gate.Identity{agentToken: {Subject: "agent", Kind: gate.KindAgent}}),
-		Logger:   log,
+		// Rules see the path lower-cased: /ADMIN is /admin to them.
+		LowerCasePaths: true,
+		Logger:         log,
 	})
 	if err != nil {
 		return err

@@ -76,6 +76,9 @@ func TestGatewayEndToEnd(t *testing.T) {
 	if code, body := call("GET", "/v1/../admin/users", ""); code != 403 || !strings.Contains(body, "no-admin") {
 		t.Errorf("admin: %d %s", code, body)
 	}
+	if code, body := call("GET", "/ADMIN/users", ""); code != 403 || !strings.Contains(body, "no-admin") {
+		t.Errorf("admin by case: %d %s", code, body)
+	}
 	if code, body := call("POST", "/v1/refunds", `{"amount":20}`); code != 409 || !strings.Contains(body, "approval_id") {
 		t.Errorf("refund: %d %s", code, body)
 	}

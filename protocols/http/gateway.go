@@ -49,6 +49,7 @@ type exchange struct {
 	policy  *mask.Policy
 	method  string
 	accept  []string // the client's Accept-Encoding
+	f       *filter  // the response's filter, once there is one
 	release func()
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -24,6 +25,12 @@ func (gw *Gateway) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		defer x.release()
+		r.Header.Del("Accept-Charset")
+		if x.policy != nil {
+			// A masked response is masked whole (see Proxy).
+			r.Header.Del("Range")
+			r.Header.Del("If-Range")
+		}
 		r = r.WithContext(gate.WithSession(r.Context(), x.s))
 		mw := &maskingWriter{rw: w, f: newFilter(gw, x, r.Context()), h: http.Header{}}
 		defer mw.finish()
@@ -46,15 +53,27 @@ type maskingWriter struct {
 	ended       bool
 	abort       bool // set by pump when the body failed mid-stream
 	direct      bool // no masking: write through, capturing for the record
+	announced   []string
 }
 
 func (m *maskingWriter) Header() http.Header { return m.h }
 
 func (m *maskingWriter) WriteHeader(code int) {
-	if m.wroteHeader || code < 200 {
+	if m.wroteHeader || code < 100 || code == http.StatusSwitchingProtocols {
+		return
+	}
+	if code < 200 {
+		m.informational(code)
 		return
 	}
 	m.wroteHeader = true
+	for _, v := range m.h.Values("Trailer") {
+		for _, k := range strings.Split(v, ",") {
+			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" {
+				m.announced = append(m.announced, k)
+			}
+		}
+	}
 	if m.f.x.policy == nil {
 		m.direct = true
 		dst := m.rw.Header()
@@ -69,6 +88,47 @@ func (m *maskingWriter) WriteHeader(code int) {
 	m.pw, m.done = pw, make(chan struct{})
 	h := m.h.Clone()
 	go m.pump(code, h, pr)
+}
+
+// informational sends a 1xx response with the handler's headers, masked
+// like the final ones.
+func (m *maskingWriter) informational(code int) {
+	h := m.h.Clone()
+	if !m.f.informational(code, h) {
+		return
+	}
+	dst := m.rw.Header()
+	for k, v := range h {
+		dst[k] = v
+	}
+	m.rw.WriteHeader(code)
+	clear(dst)
+}
+
+// trailers collects what the handler set as trailers: values of the
+// names it announced, and names with http.TrailerPrefix.
+func (m *maskingWriter) trailers() http.Header {
+	t := http.Header{}
+	for _, k := range m.announced {
+		if v, ok := m.h[k]; ok {
+			t[k] = v
+		}
+	}
+	for k, v := range m.h {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			t[http.CanonicalHeaderKey(name)] = v
+		}
+	}
+	return t
+}
+
+// sendTrailers hands the trailers to the server, which writes them after
+// the body.
+func (m *maskingWriter) sendTrailers(t http.Header) {
+	dst := m.rw.Header()
+	for k, v := range t {
+		dst[http.TrailerPrefix+k] = v
+	}
 }
 
 // pump runs on its own goroutine; it ends when the handler's side of the
@@ -148,18 +208,27 @@ func (m *maskingWriter) finish() {
 		m.WriteHeader(http.StatusOK)
 	}
 	if m.direct {
+		if p == nil {
+			m.sendTrailers(m.trailers())
+		}
 		_ = m.f.record()
 		if p != nil {
 			panic(p)
 		}
 		return
 	}
+	// The filter masks the trailers when the body ends.
+	t := m.trailers()
+	m.f.trailer = &t
 	if p != nil {
 		m.pw.CloseWithError(errHandlerPanicked)
 	} else {
 		m.pw.Close()
 	}
 	<-m.done
+	if p == nil && !m.abort && m.f.trailersMasked {
+		m.sendTrailers(t)
+	}
 	if p != nil {
 		panic(p)
 	}

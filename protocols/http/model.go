@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -126,6 +127,9 @@ func (gw *Gateway) buildModel(r *http.Request) (*model, *refusal) {
 
 	modelPath := path
 	if c.LowerCasePaths {
+		if r, ok := foldsToASCII(path); ok {
+			return nil, refuse(400, "path", "path character %q matches an ASCII letter case-insensitively", r)
+		}
 		modelPath = strings.ToLower(path)
 	}
 	rawQuery := query.Encode()
@@ -352,4 +356,26 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte) (any, url.Values, *re
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the body is JSON but the Content-Type is %q", mt)
 	}
 	return nil, nil, nil
+}
+
+// foldsToASCII finds a non-ASCII character of path that a case-insensitive
+// upstream may take for an ASCII letter: the Kelvin sign is k, the long s
+// is S in upper case, the dotless ı is I (.NET's OrdinalIgnoreCase
+// compares upper cases). strings.ToLower leaves them, so a rule on the
+// folded path would not see /admın as /admin.
+func foldsToASCII(path string) (rune, bool) {
+	for _, r := range path {
+		if r < utf8.RuneSelf {
+			continue
+		}
+		if unicode.ToUpper(r) < utf8.RuneSelf || unicode.ToLower(r) < utf8.RuneSelf {
+			return r, true
+		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < utf8.RuneSelf {
+				return r, true
+			}
+		}
+	}
+	return 0, false
 }

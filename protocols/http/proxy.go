@@ -81,6 +81,14 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			if pc.Credential.Header != "" {
 				pr.Out.Header.Set(pc.Credential.Header, pc.Credential.Value)
 			}
+			// The charset is the gateway's to decide (see charset.go).
+			pr.Out.Header.Del("Accept-Charset")
+			if x, _ := pr.In.Context().Value(exchangeKey{}).(*exchange); x == nil || x.policy != nil {
+				// A masked response is masked whole: ranges of it fetched
+				// one by one would each hold a part of a value.
+				pr.Out.Header.Del("Range")
+				pr.Out.Header.Del("If-Range")
+			}
 			if acceptsCoding(pr.In.Header.Values("Accept-Encoding"), "gzip") {
 				pr.Out.Header.Set("Accept-Encoding", "gzip")
 			} else {
@@ -92,17 +100,31 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			if x == nil {
 				return errors.New("httpgate: response without an exchange")
 			}
-			f := newFilter(gw, x, resp.Request.Context())
+			f := x.f
+			if x.policy != nil {
+				f.trailer = &resp.Trailer
+			}
 			body, n, err := f.prepare(resp.StatusCode, resp.Header, resp.Body)
 			if err != nil {
 				resp.Body.Close()
 				return err
 			}
+			if x.policy != nil {
+				// The reverse proxy announces the trailer names it knows
+				// now (prepare may have read the whole body): a name
+				// holding a match is dropped before that; the values are
+				// masked at the end of the body.
+				if err := f.dropMatchingNames(resp.Trailer); err != nil {
+					body.Close()
+					return err
+				}
+			}
 			resp.Body = body
 			if n != keepLength {
 				resp.ContentLength = n
-				resp.Trailer = nil
 				if n >= 0 {
+					// Read whole and sent with a length: no room for trailers.
+					resp.Trailer = nil
 					resp.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 				}
 			}
@@ -129,7 +151,8 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 		}
 		defer x.release()
 		ctx := context.WithValue(gate.WithSession(r.Context(), x.s), exchangeKey{}, x)
-		rp.ServeHTTP(w, r.WithContext(ctx))
+		x.f = newFilter(gw, x, ctx)
+		rp.ServeHTTP(&infoWriter{ResponseWriter: w, f: x.f}, r.WithContext(ctx))
 	}), nil
 }
 
@@ -159,3 +182,20 @@ func acceptsCoding(vals []string, coding string) bool {
 	}
 	return false
 }
+
+// infoWriter masks the headers of the 1xx responses that the reverse proxy
+// relays (103 Early Hints) before they are written.
+type infoWriter struct {
+	http.ResponseWriter
+	f *filter
+}
+
+func (w *infoWriter) WriteHeader(code int) {
+	if code >= 100 && code < 200 && !w.f.informational(code, w.Header()) {
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *infoWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

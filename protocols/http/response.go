@@ -1,7 +1,9 @@
 package httpgate
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -16,17 +18,13 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/transform"
 )
 
 // errUnmaskable is wrapped by every error that stops a response because it
 // cannot be masked; the response is then refused (502) or cut.
 var errUnmaskable = errors.New("httpgate: response cannot be masked")
-
-// headersNotMasked are structural response headers the masker leaves alone.
-var headersNotMasked = map[string]bool{
-	"Content-Length": true, "Content-Encoding": true, "Transfer-Encoding": true,
-	"Content-Type": true, "Date": true, "Trailer": true,
-}
 
 // filter masks and records one response.
 type filter struct {
@@ -34,15 +32,30 @@ type filter struct {
 	x   *exchange
 	ctx context.Context
 
+	info     []byte // the 1xx responses as sent, for the record
 	head     []byte // the status line and headers as sent, for the record
+	trail    string // the trailers as sent, for the record
 	cap      capture
 	findings []mask.Finding
 	once     sync.Once
-	reencode bool // the body is decoded for masking and encoded again
+	coding   string       // the one content coding to re-apply, or ""
+	trailer  *http.Header // where the trailers arrive, filled at the end of the body
+	// trailersMasked: *trailer went through maskTrailers; only then may
+	// they be sent.
+	trailersMasked bool
 }
 
 func newFilter(gw *Gateway, x *exchange, ctx context.Context) *filter {
 	return &filter{gw: gw, x: x, ctx: context.WithoutCancel(ctx), cap: capture{limit: gw.cfg.RecordBytes}}
+}
+
+// atEOF runs once the body ended: the trailers, which follow the body,
+// are masked, and the response is recorded.
+func (f *filter) atEOF() error {
+	if f.trailer != nil {
+		f.maskTrailers(*f.trailer)
+	}
+	return f.record()
 }
 
 // prepare masks the headers h in place and returns the body to send in
@@ -54,43 +67,97 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		f.head = renderHead(status, h)
 		return &teeBody{src: body, f: f}, keepLength, nil
 	}
-	if err := f.maskHeaders(h); err != nil {
-		return nil, 0, err
-	}
+	// Trailers are masked when they arrive and sent unannounced.
 	h.Del("Trailer")
 	if f.x.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status < 200 {
+		if err := f.maskFields(h, true); err != nil {
+			return nil, 0, err
+		}
 		f.head = renderHead(status, h)
 		return &teeBody{src: body, f: f}, keepLength, nil
 	}
-	encs := h.Values("Content-Encoding")
-	if len(encs) > 1 {
-		return nil, 0, fmt.Errorf("%w: more than one Content-Encoding", errUnmaskable)
+	if status == http.StatusPartialContent {
+		// Ranges of one resource fetched one by one would each hold a
+		// part of a value; the gateway asks for whole representations.
+		return nil, 0, fmt.Errorf("%w: partial content (206)", errUnmaskable)
 	}
-	enc := ""
-	if len(encs) == 1 {
-		enc = strings.ToLower(strings.TrimSpace(encs[0]))
+	if len(h.Values("Content-Type")) > 1 {
+		return nil, 0, fmt.Errorf("%w: more than one Content-Type", errUnmaskable)
 	}
-	switch enc {
-	case "", "identity", "gzip", "x-gzip", "deflate":
-	default:
-		return nil, 0, fmt.Errorf("%w: Content-Encoding %q has no decoder", errUnmaskable, enc)
+	var mt, label string
+	params := map[string]string{}
+	if ct := h.Get("Content-Type"); ct != "" {
+		var err error
+		mt, params, err = mime.ParseMediaType(ct)
+		if err != nil {
+			// The value is not quoted: it may hold what is being masked.
+			return nil, 0, fmt.Errorf("%w: Content-Type of %d bytes does not parse: %w", errUnmaskable, len(ct), err)
+		}
+		label = params["charset"]
 	}
-	// Re-encode only for a client that accepts the coding; serve others
-	// the decoded body.
-	if enc != "" && enc != "identity" {
-		f.reencode = acceptsCoding(f.x.accept, enc)
-		if !f.reencode {
-			h.Del("Content-Encoding")
+	if strings.HasPrefix(mt, "multipart/") || strings.HasPrefix(mt, "message/") {
+		// Parts carry their own charsets and transfer encodings
+		// (base64, quoted-printable) that the client decodes.
+		return nil, 0, fmt.Errorf("%w: %s bodies are not masked part by part", errUnmaskable, mt)
+	}
+	codings, err := contentCodings(h.Values("Content-Encoding"))
+	if err != nil {
+		return nil, 0, err
+	}
+	// Re-encode only a single coding, for a client that accepts it; serve
+	// others the decoded body.
+	if len(codings) == 1 && acceptsCoding(f.x.accept, codings[0]) {
+		f.coding = codings[0]
+	} else {
+		h.Del("Content-Encoding")
+	}
+	text := textual(mt) || label != ""
+	sse := mt == "text/event-stream"
+	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+	// Streamed bodies other than event streams are opened here, to read
+	// the charset from their first bytes; any other type is still read
+	// as text when it starts with a byte order mark (a UTF-16 CSV served
+	// as application/vnd.ms-excel).
+	var src io.Reader
+	if !sse && !isJSON {
+		if src, text, err = f.textSource(body, codings, mt, label, text); err != nil {
+			return nil, 0, err
 		}
 	}
-	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	if text && mt != "" {
+		params["charset"] = "utf-8"
+		ct := mime.FormatMediaType(mt, params)
+		if ct == "" {
+			return nil, 0, fmt.Errorf("%w: Content-Type %q cannot be rewritten", errUnmaskable, mt)
+		}
+		h.Set("Content-Type", ct)
+	}
+	if err := f.maskFields(h, true); err != nil {
+		return nil, 0, err
+	}
 	switch {
-	case mt == "text/event-stream":
+	case sse:
+		// An event stream is UTF-8 to EventSource whatever it declares;
+		// a declared charset is honoured for other clients. Nothing is
+		// read here so that an idle stream still gets its headers.
+		var enc encoding.Encoding
+		if label != "" {
+			if enc, err = lookupCharset(label); err != nil {
+				return nil, 0, err
+			}
+		}
 		h.Del("Content-Length")
 		f.head = renderHead(status, h)
-		return f.streamBody(body, enc, &sseMasker{p: p, max: f.gw.cfg.MaxEventBytes}), -1, nil
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		b, err := f.jsonBody(status, h, body, enc)
+		open := func() (io.Reader, error) {
+			r, err := decodeContent(body, codings)
+			if err != nil || enc == nil {
+				return r, err
+			}
+			return transform.NewReader(r, enc.NewDecoder()), nil
+		}
+		return f.streamBody(body, open, true, &sseMasker{p: p, max: f.gw.cfg.MaxEventBytes}), -1, nil
+	case isJSON:
+		b, err := f.jsonBody(status, h, body, codings, mt, label)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -98,35 +165,61 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	default:
 		h.Del("Content-Length")
 		f.head = renderHead(status, h)
-		return f.streamBody(body, enc, &writerMasker{p: p}), -1, nil
+		return f.streamBody(body, func() (io.Reader, error) { return src, nil }, text, &writerMasker{p: p}), -1, nil
 	}
 }
 
-func (f *filter) maskHeaders(h http.Header) error {
-	p := f.x.policy
-	for k, vals := range h {
-		if headersNotMasked[k] {
-			continue
-		}
-		for i, v := range vals {
-			mv, fs, err := p.Value(strings.ToLower(k), v)
-			if err != nil {
-				return fmt.Errorf("%w: header %s: %w", errUnmaskable, k, err)
-			}
-			vals[i] = mv
-			f.findings = mask.MergeFindings(f.findings, fs)
-		}
+// textSource decodes the content codings of a body, reads its first bytes
+// to find its charset and returns a reader of its text as UTF-8, and
+// whether it is text. A body of a type that is not textual is text when
+// it starts with a byte order mark; one without a Content-Type when
+// http.DetectContentType, which the server applies to what is sent, calls
+// it text.
+func (f *filter) textSource(body io.Reader, codings []string, mt, label string, text bool) (io.Reader, bool, error) {
+	r, err := decodeContent(body, codings)
+	if err != nil {
+		return nil, false, err
 	}
-	return nil
+	br := bufio.NewReaderSize(r, 4096)
+	n := sniffLen(mt, label != "")
+	if mt == "" {
+		n = 512
+	}
+	head, perr := br.Peek(n)
+	if perr != nil && perr != io.EOF {
+		return nil, false, fmt.Errorf("%w: reading the body: %w", errUnmaskable, perr)
+	}
+	if mt == "" && label == "" {
+		text = strings.HasPrefix(http.DetectContentType(head), "text/")
+	}
+	var enc encoding.Encoding
+	skip := 0
+	if text {
+		if enc, skip, err = sourceCharset(mt, label, head); err != nil {
+			return nil, false, err
+		}
+	} else if enc, skip = bomCharset(head); skip == 0 {
+		return br, false, nil
+	}
+	_, _ = br.Discard(skip)
+	if enc == nil {
+		return br, true, nil
+	}
+	return transform.NewReader(br, enc.NewDecoder()), true, nil
 }
+
+// errNUL stops a textual body holding a NUL byte: terminals and many
+// renderers drop it, so 4\x001\x00... reads as a number the detectors
+// never saw.
+var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
 
 // jsonBody masks a whole JSON body, keeping its encoding when the client
-// accepts it, and records it
-// before it is sent: a response that cannot be recorded is not sent.
-func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, enc string) ([]byte, error) {
+// accepts it, and records it before it is sent: a response that cannot be
+// recorded is not sent.
+func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings []string, mt, label string) ([]byte, error) {
 	defer body.Close()
 	limit := f.gw.cfg.MaxResponseBytes
-	r, err := decoder(body, enc)
+	r, err := decodeContent(body, codings)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +230,21 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, enc str
 	if int64(len(doc)) > limit {
 		return nil, fmt.Errorf("%w: JSON body above %d bytes", errUnmaskable, limit)
 	}
+	drain(body)
+	enc, skip, err := sourceCharset(mt, label, doc)
+	if err != nil {
+		return nil, err
+	}
+	doc = doc[skip:]
+	if enc != nil {
+		if doc, err = enc.NewDecoder().Bytes(doc); err != nil {
+			return nil, fmt.Errorf("%w: charset: %w", errUnmaskable, err)
+		}
+	}
+	if bytes.IndexByte(doc, 0) >= 0 {
+		return nil, errNUL
+	}
+	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
 	if errors.Is(err, mask.ErrInput) {
@@ -151,9 +259,9 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, enc str
 	f.findings = mask.MergeFindings(f.findings, fs)
 	_, _ = f.cap.Write(out)
 	sent := out
-	if f.reencode {
+	if f.coding != "" {
 		var buf bytes.Buffer
-		ew := encoder(&buf, enc)
+		ew := encoder(&buf, f.coding)
 		_, _ = ew.Write(out)
 		if err := ew.Close(); err != nil {
 			return nil, fmt.Errorf("%w: re-encoding: %w", errUnmaskable, err)
@@ -168,21 +276,73 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, enc str
 	return sent, nil
 }
 
-// decoder returns a reader of the decoded body. enc is one prepare accepts.
+// drain reads what is left of the upstream body after the decoded content
+// ended (a zlib stream stops at its checksum), so that the transport gets
+// to the trailers. What it reads is never sent.
+func drain(r io.Reader) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
+}
+
+// maxCodings bounds a stack of content codings.
+const maxCodings = 4
+
+// contentCodings returns the content codings of a response in the order
+// they were applied, identity left out. A coding without a decoder, or a
+// stack deeper than maxCodings, fails closed.
+func contentCodings(vals []string) ([]string, error) {
+	var out []string
+	for _, v := range vals {
+		for _, c := range strings.Split(v, ",") {
+			switch c = strings.ToLower(strings.TrimSpace(c)); c {
+			case "", "identity":
+			case "gzip", "x-gzip":
+				out = append(out, "gzip")
+			case "deflate":
+				out = append(out, "deflate")
+			default:
+				return nil, fmt.Errorf("%w: Content-Encoding %.32q has no decoder", errUnmaskable, c)
+			}
+		}
+	}
+	if len(out) > maxCodings {
+		return nil, fmt.Errorf("%w: %d stacked content codings", errUnmaskable, len(out))
+	}
+	return out, nil
+}
+
+// decodeContent returns a reader of the body with its content codings
+// removed, the last applied first.
+func decodeContent(r io.Reader, codings []string) (io.Reader, error) {
+	for i := len(codings) - 1; i >= 0; i-- {
+		var err error
+		if r, err = decoder(r, codings[i]); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// decoder returns a reader of r decoded from one coding. "deflate" is
+// zlib-wrapped by the standard, raw DEFLATE from some servers; clients
+// accept both, and so does the gateway.
 func decoder(r io.Reader, enc string) (io.Reader, error) {
 	switch enc {
-	case "gzip", "x-gzip":
+	case "gzip":
 		zr, err := gzip.NewReader(r)
 		if err != nil {
 			return nil, fmt.Errorf("%w: gzip: %w", errUnmaskable, err)
 		}
 		return zr, nil
 	case "deflate":
-		zr, err := zlib.NewReader(r)
-		if err != nil {
-			return nil, fmt.Errorf("%w: deflate: %w", errUnmaskable, err)
+		br := bufio.NewReader(r)
+		if h, _ := br.Peek(2); len(h) == 2 && h[0]&0x0F == 8 && (uint16(h[0])<<8|uint16(h[1]))%31 == 0 {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, fmt.Errorf("%w: deflate: %w", errUnmaskable, err)
+			}
+			return zr, nil
 		}
-		return zr, nil
+		return flate.NewReader(br), nil
 	}
 	return r, nil
 }
@@ -193,6 +353,7 @@ type flushCloser interface {
 	Flush() error
 }
 
+// encoder returns a writer that applies one coding.
 func encoder(w io.Writer, enc string) flushCloser {
 	if enc == "deflate" {
 		return zlib.NewWriter(w)
@@ -217,12 +378,14 @@ type writerMasker struct {
 func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 
 // streamBody returns a reader that decodes, masks and re-encodes body as
-// the client reads it, so that streams flow while masked.
-func (f *filter) streamBody(body io.ReadCloser, enc string, m streamMasker) io.ReadCloser {
-	sb := &streamed{f: f, raw: body, enc: enc, m: m, buf: make([]byte, 32<<10)}
+// the client reads it, so that streams flow while masked. open returns the
+// decoded body; it runs on the first Read so that no read blocks prepare.
+// text marks a textual body, in which a NUL byte fails closed.
+func (f *filter) streamBody(body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) io.ReadCloser {
+	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, buf: make([]byte, 32<<10)}
 	var sink io.Writer = &sb.out
-	if f.reencode {
-		sb.ew = encoder(&sb.out, enc)
+	if f.coding != "" {
+		sb.ew = encoder(&sb.out, f.coding)
 		sink = sb.ew
 	}
 	m.start(io.MultiWriter(&f.cap, sink))
@@ -231,16 +394,17 @@ func (f *filter) streamBody(body io.ReadCloser, enc string, m streamMasker) io.R
 
 // streamed is the pull side of streamBody.
 type streamed struct {
-	f   *filter
-	raw io.ReadCloser
-	enc string
-	src io.Reader // decoded; opened on first Read so that no read blocks prepare
-	m   streamMasker
-	ew  flushCloser
-	out bytes.Buffer
-	buf []byte
-	eof bool
-	err error
+	f    *filter
+	raw  io.ReadCloser
+	open func() (io.Reader, error)
+	src  io.Reader // decoded, from open
+	text bool
+	m    streamMasker
+	ew   flushCloser
+	out  bytes.Buffer
+	buf  []byte
+	eof  bool
+	err  error
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -258,7 +422,7 @@ func (s *streamed) Read(p []byte) (int, error) {
 
 func (s *streamed) fill() {
 	if s.src == nil {
-		src, err := decoder(s.raw, s.enc)
+		src, err := s.open()
 		if err != nil {
 			s.fail(err)
 			return
@@ -267,6 +431,10 @@ func (s *streamed) fill() {
 	}
 	n, rerr := s.src.Read(s.buf)
 	if n > 0 {
+		if s.text && bytes.IndexByte(s.buf[:n], 0) >= 0 {
+			s.fail(errNUL)
+			return
+		}
 		if _, err := s.m.Write(s.buf[:n]); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return
@@ -290,15 +458,17 @@ func (s *streamed) fill() {
 				return
 			}
 		}
+		drain(s.raw)
 		s.eof = true
 		s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
-		_ = s.f.record()
+		_ = s.f.atEOF()
 	case rerr != nil:
 		s.fail(fmt.Errorf("%w: reading the body: %w", errUnmaskable, rerr))
 	}
 }
 
-// fail stops the stream: what is held back is dropped, never sent.
+// fail stops the stream: what is held back is dropped, never sent. The
+// response is then aborted, trailers and all.
 func (s *streamed) fail(err error) {
 	s.err = err
 	s.out.Reset()
@@ -330,7 +500,7 @@ func (t *teeBody) Read(p []byte) (int, error) {
 		_, _ = t.f.cap.Write(p[:n])
 	}
 	if err == io.EOF {
-		_ = t.f.record()
+		_ = t.f.atEOF()
 	}
 	return n, err
 }
@@ -360,8 +530,8 @@ func (c *capture) Write(p []byte) (int, error) {
 func (f *filter) record() error {
 	var err error
 	f.once.Do(func() {
-		data := make([]byte, 0, len(f.head)+len(f.cap.buf))
-		data = append(append(data, f.head...), f.cap.buf...)
+		data := make([]byte, 0, len(f.info)+len(f.head)+len(f.cap.buf)+len(f.trail))
+		data = append(append(append(append(data, f.info...), f.head...), f.cap.buf...), f.trail...)
 		err = f.gw.g.RecordOutput(f.ctx, f.x.s, gate.Output{
 			DecisionID: f.x.d.ID, Stream: "response", Data: data,
 			Findings: gateFindings(f.findings), Truncated: f.cap.total > int64(len(f.cap.buf)), Final: true,

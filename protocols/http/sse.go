@@ -2,8 +2,10 @@ package httpgate
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -19,18 +21,27 @@ const keepLength = -2
 // is never held back once complete, so streams stay live; an event above
 // the size bound fails the stream closed.
 //
+// An event is masked as bytes (comments and field names included) and its
+// data as the client assembles it: the values of its data fields joined
+// with "\n", lines ended by LF, CR or CRLF, a leading BOM dropped.
+//
 // A value can also be split across events (a token stream sending "4111
-// 1111 " then "1111 1111"). The data already sent is kept as a short tail;
-// when the tail and the next event's data together hold a match that
-// neither holds alone, that event's data is replaced by [REDACTED], so the
-// client never receives the whole value.
+// 1111 " then "1111 1111", or {"delta":"ann@"} then
+// {"delta":"example.com"}). The data already sent is kept as a short
+// tail, and for JSON data one tail per string field (by its path), which
+// is what a client concatenates; when a tail and the next event together
+// hold a match that neither holds alone, that event's data (for JSON, the
+// string field) is replaced by [REDACTED], so the client never receives
+// the whole value.
 type sseMasker struct {
 	p        *mask.Policy
 	max      int64
 	out      io.Writer
 	buf      []byte
 	scanned  int    // buf[:scanned] holds no terminator
+	started  bool   // the first bytes were seen (and a BOM dropped)
 	tail     string // the end of the data sent so far
+	fields   map[string]string
 	findings []mask.Finding
 }
 
@@ -38,14 +49,27 @@ type sseMasker struct {
 // longest match of the built-in detectors (a PEM block) and some context.
 const sseTail = 8<<10 + 512
 
-// redactedData replaces the data of an event whose data completes a value
-// begun in earlier events.
-const redactedData = "data: [REDACTED]"
+// sseMaxFields bounds the JSON string fields followed across events.
+const sseMaxFields = 256
 
 func (m *sseMasker) start(out io.Writer) { m.out = out }
 
+// tailLen is how much of the data sent is kept: enough for the policy's
+// longest match.
+func (m *sseMasker) tailLen() int {
+	return min(sseTail, max(m.p.MaxHeld()/2, 64))
+}
+
 func (m *sseMasker) Write(b []byte) (int, error) {
 	m.buf = append(m.buf, b...)
+	if !m.started {
+		// EventSource drops one leading UTF-8 BOM.
+		if len(m.buf) < 3 && bytes.HasPrefix([]byte("\xEF\xBB\xBF"), m.buf) {
+			return len(b), nil
+		}
+		m.started = true
+		m.buf = bytes.TrimPrefix(m.buf, []byte("\xEF\xBB\xBF"))
+	}
 	start := 0
 	for {
 		// A terminator is at most 4 bytes: look again only from just
@@ -90,43 +114,166 @@ func (m *sseMasker) emit(ev []byte) error {
 		return err
 	}
 	m.findings = mask.MergeFindings(m.findings, fs)
-	if data, ok := eventData(s); ok {
-		// The event is masked as sent; a match in its data joined to the
-		// data sent before spans events (or data lines), so the event's
-		// data goes as [REDACTED].
-		joined := m.tail + data
-		mj, jfs, err := m.p.Value("", joined)
+	data, ok := eventData(s)
+	if !ok {
+		_, err = io.WriteString(m.out, s)
+		return err
+	}
+	// The data as the client assembles it, masked alone: a match across
+	// data lines. A token stream's client may also drop the "\n" (it
+	// splits lines where the transport did), so the lines are checked
+	// joined without it too.
+	for _, d := range []string{data, strings.ReplaceAll(data, "\n", "")} {
+		if md, fs, err := m.p.Value("", d); err != nil {
+			return err
+		} else if md != d {
+			m.findings = mask.MergeFindings(m.findings, fs)
+			s, data = replaceData(s, "[REDACTED]"), "[REDACTED]"
+			break
+		}
+		if !strings.Contains(data, "\n") {
+			break
+		}
+	}
+	var doc any
+	if jsonData(data) && decodeJSON(data, &doc) == nil {
+		changed, err := m.joinFields(&doc, "")
 		if err != nil {
 			return err
 		}
-		if mj != joined {
-			s = replaceData(s)
-			data = "[REDACTED]"
-			m.findings = mask.MergeFindings(m.findings, jfs)
+		if changed {
+			b, err := json.Marshal(doc)
+			if err != nil {
+				return err
+			}
+			s = replaceData(s, string(b))
 		}
-		m.tail += data
-		if len(m.tail) > sseTail {
-			m.tail = m.tail[len(m.tail)-sseTail:]
-		}
+	} else if hit, err := m.joins(&m.tail, data); err != nil {
+		return err
+	} else if hit {
+		s = replaceData(s, "[REDACTED]")
+		m.tail = m.tail[:max(0, len(m.tail)-len(data))] + "[REDACTED]"
 	}
 	_, err = io.WriteString(m.out, s)
 	return err
 }
 
-// eventData returns the data of an event: its data lines' values joined
-// with "\n", as a client assembles them.
+// decodeJSON decodes data keeping numbers as written, so that an event
+// re-encoded after a redaction keeps its other values exactly.
+func decodeJSON(data string, v *any) error {
+	dec := json.NewDecoder(strings.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("data after the JSON value")
+	}
+	return nil
+}
+
+// jsonData reports whether data looks like a JSON object, array or
+// string, whose string fields a client reads one by one.
+func jsonData(data string) bool {
+	d := strings.TrimLeft(data, " \t\r\n")
+	return d != "" && (d[0] == '{' || d[0] == '[' || d[0] == '"')
+}
+
+// joins appends s to the tail and reports whether the two hold a match
+// together that s alone does not (the tail was sent masked).
+func (m *sseMasker) joins(tail *string, s string) (bool, error) {
+	joined := *tail + s
+	mj, fs, err := m.p.Value("", joined)
+	if err != nil {
+		return false, err
+	}
+	hit := mj != joined
+	if hit {
+		m.findings = mask.MergeFindings(m.findings, fs)
+	}
+	if n := m.tailLen(); len(joined) > n {
+		joined = joined[len(joined)-n:]
+	}
+	*tail = joined
+	return hit, nil
+}
+
+// joinFields follows the string fields of JSON data across events and
+// replaces one whose value completes a match begun in the same field of
+// earlier events.
+func (m *sseMasker) joinFields(v *any, path string) (bool, error) {
+	switch x := (*v).(type) {
+	case string:
+		if m.fields == nil {
+			m.fields = map[string]string{}
+		}
+		tail, known := m.fields[path]
+		if !known && len(m.fields) >= sseMaxFields {
+			// Too many fields to follow: the new one joins the whole
+			// data's tail instead.
+			path, tail = "", m.tail
+		}
+		hit, err := m.joins(&tail, x)
+		if err != nil {
+			return false, err
+		}
+		if hit {
+			*v = "[REDACTED]"
+			tail = tail[:max(0, len(tail)-len(x))] + "[REDACTED]"
+		}
+		if path == "" {
+			m.tail = tail
+		} else {
+			m.fields[path] = tail
+		}
+		return hit, nil
+	case map[string]any:
+		changed := false
+		for k, e := range x {
+			c, err := m.joinFields(&e, path+"/"+k)
+			if err != nil {
+				return false, err
+			}
+			if c {
+				x[k] = e
+				changed = true
+			}
+		}
+		return changed, nil
+	case []any:
+		changed := false
+		for i := range x {
+			c, err := m.joinFields(&x[i], path+"/"+strconv.Itoa(i))
+			if err != nil {
+				return false, err
+			}
+			changed = changed || c
+		}
+		return changed, nil
+	}
+	return false, nil
+}
+
+// eventData returns the data of an event as a client assembles it: the
+// values of its "data" fields (a line "data" alone is one, empty) joined
+// with "\n"; comments and other fields are left out.
 func eventData(ev string) (string, bool) {
 	var data []string
 	for _, line := range splitLines(ev) {
-		if v, ok := strings.CutPrefix(line, "data:"); ok {
-			data = append(data, strings.TrimPrefix(v, " "))
+		name, v, colon := strings.Cut(line, ":")
+		if name != "data" || (line == "" || line[0] == ':') {
+			continue
 		}
+		if colon {
+			v = strings.TrimPrefix(v, " ")
+		}
+		data = append(data, v)
 	}
 	return strings.Join(data, "\n"), len(data) > 0
 }
 
-// replaceData replaces the data lines of an event by one redactedData line.
-func replaceData(ev string) string {
+// replaceData replaces the data fields of an event by one carrying data.
+func replaceData(ev, data string) string {
 	var b strings.Builder
 	done := false
 	rest := ev
@@ -144,12 +291,12 @@ func replaceData(ev string) string {
 		} else {
 			rest = ""
 		}
-		if strings.HasPrefix(line, "data:") {
+		if name, _, _ := strings.Cut(line, ":"); name == "data" {
 			if done {
 				continue
 			}
 			done = true
-			line = redactedData
+			line = "data: " + data
 		}
 		b.WriteString(line)
 		b.WriteString(term)
@@ -165,10 +312,12 @@ func splitLines(s string) []string {
 }
 
 // eventEnd returns the index just after the first event terminator (a blank
-// line: LF LF, CR CR, or CRLF CRLF) in b, or -1.
+// line: two line ends in a row, where CRLF is one) in b, or -1. A CR that
+// ends a blank line may yet be followed by its LF: the event ends at the
+// CR either way, and the LF makes an empty line of its own.
 func eventEnd(b []byte) int {
 	best := -1
-	for _, t := range [][]byte{[]byte("\n\n"), []byte("\r\r"), []byte("\r\n\r\n"), []byte("\n\r\n"), []byte("\r\n\n")} {
+	for _, t := range [][]byte{[]byte("\n\n"), []byte("\r\r"), []byte("\n\r"), []byte("\r\n\n")} {
 		if i := bytes.Index(b, t); i >= 0 && (best < 0 || i+len(t) < best) {
 			best = i + len(t)
 		}
