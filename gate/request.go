@@ -42,6 +42,10 @@ type Request struct {
 // classified by the protocols/postgres package.
 type SQL struct {
 	Statements []SQLStatement `json:"statements" cel:"statements"`
+	// Params are the Bind parameter values of an extended-protocol Execute,
+	// decoded as text for display; a value that cannot be shown is
+	// "<binary N bytes>".
+	Params []string `json:"params,omitempty" cel:"params"`
 }
 
 // SQLStatement is one parsed statement.

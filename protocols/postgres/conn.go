@@ -47,11 +47,13 @@ type conn struct {
 	holdCancel context.CancelFunc // set while a statement is held
 	canceled   bool               // the held statement was cancelled
 
+	// model is the server-confirmed session state (model.go).
+	model *sessionModel
+
 	// Client-goroutine state.
-	prepared map[string]*Classification // statement name -> classification
-	portals  map[string]string          // portal -> statement name
-	batch    batch
-	discard  bool // discarding client messages up to Sync after a refusal
+	grp     groupState
+	batch   batch
+	discard bool // discarding client messages up to Sync after a refusal
 
 	welcome map[string]string // upstream ParameterStatus at connect
 
@@ -61,14 +63,21 @@ type conn struct {
 	closeOnce sync.Once
 }
 
+// groupState is the client goroutine's view of the current sync group:
+// open once extended-protocol messages went upstream, until Sync.
+type groupState struct {
+	overlay
+	open bool
+}
+
 // ServeConn serves one client connection and returns when it ends. The
 // Server must not be closed concurrently with a new ServeConn.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	c := &conn{srv: s, client: nc, ctx: ctx, stop: stop,
-		session:  &gate.Session{Protocol: gate.ProtocolPostgres, Target: s.cfg.Target, ClientAddr: nc.RemoteAddr().String()},
-		prepared: map[string]*Classification{}, portals: map[string]string{}, params: map[string]string{}}
+		session: &gate.Session{Protocol: gate.ProtocolPostgres, Target: s.cfg.Target, ClientAddr: nc.RemoteAddr().String()},
+		model:   newSessionModel(), params: map[string]string{}}
 	c.unsafeParse.Store("")
 	if !s.register(c) {
 		_ = nc.Close()
