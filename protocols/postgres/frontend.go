@@ -236,7 +236,8 @@ func (c *conn) expand(sts []Statement, ov *overlay, apply bool) ([]Statement, er
 	var out []Statement
 	for i := range sts {
 		st := sts[i]
-		if st.ExecuteName == "" {
+		name := executeName(&st)
+		if name == "" {
 			if out != nil {
 				out = append(out, st)
 			}
@@ -244,7 +245,7 @@ func (c *conn) expand(sts []Statement, ov *overlay, apply bool) ([]Statement, er
 			if out == nil {
 				out = append([]Statement(nil), sts[:i]...)
 			}
-			p, err := c.lookupStmt(ov, st.ExecuteName)
+			p, err := c.lookupStmt(ov, name)
 			if err != nil {
 				return nil, err
 			}

@@ -145,6 +145,25 @@ func (o *overlay) apply(e sqlEffect) {
 	}
 }
 
+// executeName names the prepared statement a statement runs: EXECUTE x,
+// and EXPLAIN [ANALYZE] EXECUTE x (read from the text when the classifier
+// did not name it).
+func executeName(st *Statement) string {
+	if st.ExecuteName != "" || !strings.EqualFold(st.Kind, "EXPLAIN") {
+		return st.ExecuteName
+	}
+	tree, err := pg_query.Parse(st.Text)
+	if err != nil || len(tree.Stmts) != 1 {
+		return ""
+	}
+	if ex := tree.Stmts[0].Stmt.GetExplainStmt(); ex != nil {
+		if e := ex.Query.GetExecuteStmt(); e != nil {
+			return e.Name
+		}
+	}
+	return ""
+}
+
 type effectKind uint8
 
 const (
