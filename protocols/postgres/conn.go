@@ -86,6 +86,11 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	defer s.unregister(c)
 	defer c.abort()
 
+	over, hard := s.admit()
+	defer s.release()
+	if hard {
+		return
+	}
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
 	st, err := s.readStartup(nc)
 	if err != nil {
@@ -97,8 +102,13 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		_ = nc.Close()
 		return
 	}
+	if over {
+		c.startupFail(st.conn, fatal("53300", "sorry, too many clients already"))
+		return
+	}
 	c.client = st.conn
-	c.rd = newMsgReader(st.conn, s.cfg.MaxMessageBytes)
+	// Until the client is authenticated, every message is small.
+	c.rd = newMsgReader(st.conn, MaxAuthMessageBytes)
 	c.cw = bufio.NewWriterSize(st.conn, 32<<10)
 	minor, err := negotiate(c.cw, st)
 	if err == nil {
@@ -117,6 +127,21 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	if err != nil {
 		c.startupFail(st.conn, err)
 		return
+	}
+	subject := c.session.Identity.Subject
+	admitted := s.admitIdentity(subject)
+	defer s.releaseIdentity(subject)
+	if !admitted {
+		c.startupFail(st.conn, fatal("53300", "airlock: too many connections for %q", subject))
+		return
+	}
+	if err := s.checkDatabase(st.params["database"]); err != nil {
+		c.startupFail(st.conn, err)
+		return
+	}
+	c.rd.max = s.cfg.MaxMessageBytes
+	if c.rd.max <= 0 {
+		c.rd.max = DefaultMaxMessageBytes
 	}
 	if err := c.connectUpstream(ctx, st.params); err != nil {
 		s.log.Error("upstream connection failed", "error", err)
