@@ -241,3 +241,12 @@ func has(msgs []string, want string) bool {
 
 // inCI reports whether tests run under CI, where nothing may be skipped.
 func inCI() bool { return os.Getenv("CI") != "" }
+
+func parse(name, sql string) *pgproto3.Parse { return &pgproto3.Parse{Name: name, Query: sql} }
+func bind(portal, stmt string) *pgproto3.Bind {
+	return &pgproto3.Bind{DestinationPortal: portal, PreparedStatement: stmt}
+}
+func execute(portal string) *pgproto3.Execute { return &pgproto3.Execute{Portal: portal} }
+func syncMsg() *pgproto3.Sync                 { return &pgproto3.Sync{} }
+func flush() *pgproto3.Flush                  { return &pgproto3.Flush{} }
+func query(sql string) *pgproto3.Query        { return &pgproto3.Query{String: sql} }
