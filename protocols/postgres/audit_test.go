@@ -105,6 +105,14 @@ type executed struct {
 	prepare string // the prepared statement an EXECUTE ran (DETAIL: prepare:)
 }
 
+// skipToEnd makes read start at the log's current end.
+func (al *auditLog) skipToEnd(t testing.TB) {
+	t.Helper()
+	admin := adminConn(t)
+	defer admin.Close(context.Background())
+	al.path, al.offset = serverLogFile(t, admin)
+}
+
 // read returns what the role's sessions executed since the start.
 func (al *auditLog) read(t testing.TB) []executed {
 	t.Helper()
@@ -218,7 +226,7 @@ func checkAudit(t testing.TB, tg *testGateway, al *auditLog, pids map[int]bool) 
 	}
 	allowed, refused := tg.decided()
 	for _, e := range ran {
-		if !allowed[norm(e.text)] {
+		if !allowed[norm(e.text)] && !emptySQL(e.text) {
 			t.Errorf("the server ran %q, which the gate did not allow (refused: %v)", e.text, refused[norm(e.text)])
 		}
 		if e.prepare != "" && !allowed[norm(e.prepare)] {
@@ -290,4 +298,11 @@ func TestAuditEquality(t *testing.T) {
 	if !found {
 		t.Fatal("the audit check does not see a statement run behind the gate")
 	}
+}
+
+// emptySQL reports whether text holds no statement (an empty query, a
+// comment): the server logs it, runs nothing, and the gate judges nothing.
+func emptySQL(text string) bool {
+	cl, err := ParserClassifier{}.Classify(text)
+	return err == nil && len(cl.Statements) == 0
 }

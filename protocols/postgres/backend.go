@@ -282,7 +282,9 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			}
 		}
 		p := head.policy
-		if p == nil && head.kind == opSync {
+		if p == nil {
+			// No decision of its own (a Parse, a Sync): the latest
+			// decision's policy.
 			p = bs.last
 		}
 		if err := c.sendError(p, &e, raw); err != nil {

@@ -557,7 +557,9 @@ func (c *conn) endBatch(term []byte) error {
 		return nil
 	}
 	if d != nil {
-		for _, o := range b.execs {
+		// Every reply of the batch (an error quoting a value, rows) is
+		// masked and recorded under its decision.
+		for _, o := range b.ops {
 			o.policy, o.decision = d.Masker, d.ID
 		}
 	}
