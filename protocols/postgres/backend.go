@@ -237,6 +237,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		} else {
 			st = topStatement(head.stmts, bs.queryIdx)
 		}
+		c.q.setCopyIn(false)
 		if typ == 'C' {
 			var cc pgproto3.CommandComplete
 			if err := cc.Decode(body); err != nil {
@@ -265,6 +266,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		}
 		_ = c.finishResult(bs)
 		bs.described = false
+		c.q.setCopyIn(false)
 		switch head.kind {
 		case opRefuse:
 			if !head.simple {
@@ -345,6 +347,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if bs.cur != nil || head.kind != opQuery {
 			return outOfStep(typ, head)
 		}
+		c.q.setCopyIn(true)
 	default:
 		// CopyBothResponse, FunctionCallResponse, authentication, keys,
 		// anything unknown: nothing the gateway asked for.

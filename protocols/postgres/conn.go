@@ -54,6 +54,9 @@ type conn struct {
 	grp     groupState
 	batch   batch
 	discard bool // discarding client messages up to Sync after a refusal
+	// copyPending is set after a Query with COPY FROM STDIN, until the
+	// server has answered it.
+	copyPending bool
 
 	welcome map[string]string // upstream ParameterStatus at connect
 

@@ -78,6 +78,22 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 	if c.discard && typ != 'S' && typ != 'X' {
 		return nil
 	}
+	if c.copyPending && typ != 'd' && typ != 'c' && typ != 'f' {
+		// After a COPY FROM STDIN, only its data may come until the
+		// server has answered it: anything else would be swallowed by
+		// the server's COPY and put the replies out of step.
+		if err := c.uw.Flush(); err != nil {
+			return err
+		}
+		copying, ok := c.q.waitCopy(c.ctx.Done())
+		if !ok {
+			return errors.New("postgres: session ended while waiting for the server")
+		}
+		if copying && typ != 'X' {
+			return fmt.Errorf("postgres: message %q during COPY FROM STDIN", typ)
+		}
+		c.copyPending = false
+	}
 	switch typ {
 	case 'Q':
 		if c.batch.n > 0 {
@@ -113,7 +129,11 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		return c.endBatch(raw)
 	case 'd', 'c', 'f':
 		// COPY FROM STDIN data for a statement already judged; outside a
-		// COPY the server ignores them.
+		// COPY the server ignores them. CopyDone and CopyFail end the
+		// client's data: what follows is a new message.
+		if typ != 'd' {
+			c.copyPending = false
+		}
 		_, err := c.uw.Write(raw)
 		return err
 	case 'F':
@@ -221,6 +241,9 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 		return c.refuseSimple(rerr)
 	}
 	c.q.push(&op{kind: opQuery, policy: d.Masker, decision: d.ID, stmts: stmts})
+	for _, st := range stmts {
+		c.copyPending = c.copyPending || st.CopyIn
+	}
 	_, err = c.uw.Write(raw)
 	return err
 }

@@ -142,6 +142,8 @@ func (o *overlay) apply(e sqlEffect) {
 		// A statement that may prepare or drop statements out of sight
 		// (DO, CALL): nothing known survives it.
 		o.stmts, o.clearedStmts = nil, true
+	case effectCursor:
+		o.portals, o.clearedPorts = nil, true
 	}
 }
 
@@ -173,6 +175,7 @@ const (
 	effectDeallocateAll
 	effectDiscardAll
 	effectUnknown
+	effectCursor // SQL DECLARE or CLOSE: cursors share the portals' names
 )
 
 // sqlEffect is what a SQL statement does to the session's prepared
@@ -201,6 +204,8 @@ func effectOf(st *Statement) sqlEffect {
 	case "PREPARE":
 		// A PREPARE the classifier did not name: unknown.
 		return sqlEffect{kind: effectUnknown}
+	case "DECLARE", "CLOSE":
+		return sqlEffect{kind: effectCursor}
 	}
 	if st.Opaque && st.ExecuteName == "" {
 		// DO, CALL and the like run code the gateway cannot see, which
@@ -257,6 +262,10 @@ func (m *sessionModel) confirmTag(tag string, st *Statement) {
 			m.clearStmts()
 			m.clearPortals()
 		}
+	case "DECLARE", "CLOSE":
+		// A cursor made or closed under a portal's name: the portals the
+		// model knows may be gone or different.
+		m.clearPortals()
 	default:
 		if e.kind == effectUnknown {
 			m.clearStmts()

@@ -75,7 +75,42 @@ type opQueue struct {
 	ops      []*op
 	head     int
 	skipping bool
+	copyIn   bool          // the server waits for COPY FROM STDIN data
 	changed  chan struct{} // closed on the next change, when someone waits
+}
+
+// setCopyIn records whether the server is in COPY FROM STDIN.
+func (q *opQueue) setCopyIn(v bool) {
+	q.mu.Lock()
+	q.copyIn = v
+	q.notifyLocked()
+	q.mu.Unlock()
+}
+
+// waitCopy blocks until the server has answered everything sent (ok) or
+// is waiting for COPY data (copying), or done is closed.
+func (q *opQueue) waitCopy(done <-chan struct{}) (copying, ok bool) {
+	for {
+		q.mu.Lock()
+		if q.copyIn {
+			q.mu.Unlock()
+			return true, true
+		}
+		if q.head == len(q.ops) {
+			q.mu.Unlock()
+			return false, true
+		}
+		if q.changed == nil {
+			q.changed = make(chan struct{})
+		}
+		ch := q.changed
+		q.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			return false, false
+		}
+	}
 }
 
 func (q *opQueue) push(o ...*op) {

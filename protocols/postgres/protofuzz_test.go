@@ -20,7 +20,7 @@ rules:
   - name: agent-reads
     when: >
       sql.statements.all(s, (s.kind in ["SELECT", "EXPLAIN", "PREPARE", "EXECUTE"] && s.read_only && !s.opaque) ||
-        s.kind in ["BEGIN", "COMMIT", "ROLLBACK"])
+        s.kind in ["BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "CLOSE", "FETCH"])
     action: allow
   - name: mask-pii
     when: "true"
@@ -58,6 +58,9 @@ var fuzzSQL = []string{
 	"SELECT email FROM pii; SELECT 1/0",
 	"COPY pii TO STDOUT",
 	"SELECT ssn, generate_series(1, 3) FROM pii",
+	"DECLARE p1 CURSOR WITH HOLD FOR SELECT card, email FROM pii",
+	"CLOSE p1",
+	"FETCH ALL FROM p1",
 }
 
 var (

@@ -253,3 +253,43 @@ func TestUnmatchedReplyEndsSession(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// A COPY FROM STDIN is answered before anything but its data is passed
+// on: a Query in the middle of the data would be swallowed by the server.
+func TestCopyInThenQuery(t *testing.T) {
+	tg := startGateway(t)
+	r := tg.raw(t, "admin")
+	r.send(query("COPY scratch FROM STDIN"), &pgproto3.CopyData{Data: []byte("1\tone\n")}, &pgproto3.CopyDone{},
+		query("SELECT count(*) FROM scratch"))
+	if got := strings.Join(r.until(2, step), ","); got != "CopyInResponse,C:COPY 1,Z:I,T,D:1,C:SELECT 1,Z:I" &&
+		got != "*pgproto3.CopyInResponse,C:COPY 1,Z:I,T,D:1,C:SELECT 1,Z:I" {
+		t.Fatalf("copy then query: %s", got)
+	}
+	// A COPY that fails before its data: the next Query runs.
+	r.send(query("COPY no_such_table FROM STDIN"), query("SELECT 1"))
+	if got := strings.Join(r.until(2, step), ","); !strings.HasSuffix(got, "D:1,C:SELECT 1,Z:I") {
+		t.Fatalf("failed copy then query: %s", got)
+	}
+	// A Query in the middle of the data ends the session.
+	r.send(query("COPY scratch FROM STDIN"), &pgproto3.CopyData{Data: []byte("2\ttwo\n")}, query("SELECT 1"))
+	got := r.until(2, step)
+	if got[len(got)-1] != "closed" {
+		t.Fatalf("query during copy: %v", got)
+	}
+}
+
+// SQL cursors share the portals' names: a portal replaced by DECLARE is no
+// longer the one the gateway judged.
+func TestCursorReplacesPortal(t *testing.T) {
+	tg := startGateway(t, withRules(fuzzRules))
+	seedPII(t, tg)
+	r := tg.raw(t, "agent")
+	r.send(query("BEGIN"), parse("", "SELECT 1"), bind("p1", ""), syncMsg())
+	r.until(2, step)
+	r.send(query("CLOSE p1"), query("DECLARE p1 CURSOR FOR SELECT card FROM pii"))
+	r.until(2, step)
+	r.send(execute("p1"), syncMsg())
+	if got := r.until(1, step); !has(got, "E:42501") {
+		t.Fatalf("execute of the replaced portal: %v", got)
+	}
+}
