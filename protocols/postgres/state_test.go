@@ -293,3 +293,23 @@ func TestCursorReplacesPortal(t *testing.T) {
 		t.Fatalf("execute of the replaced portal: %v", got)
 	}
 }
+
+// After a refused batch ended by Flush, a further Flush changes nothing:
+// the session waits for Sync, in step.
+func TestRefusedFlushThenFlush(t *testing.T) {
+	tg := startGateway(t, withRules(strictRules))
+	seedPII(t, tg)
+	r := tg.raw(t, "agent")
+	r.send(parse("", "DELETE FROM victims"), bind("", ""), execute(""), flush())
+	if got := r.until(1, 300*time.Millisecond); !has(got, "E:42501") {
+		t.Fatalf("refusal: %v", got)
+	}
+	r.send(flush(), parse("", "SELECT 1"), bind("", ""), execute(""), flush(), syncMsg(), query("SELECT card FROM pii"))
+	got := strings.Join(r.until(2, step), ",")
+	if !strings.HasPrefix(got, "Z:I,T,D:") || !strings.HasSuffix(got, "C:SELECT 3,Z:I") {
+		t.Fatalf("after the refusal: %s", got)
+	}
+	if s := leaked(r.got.Bytes()); s != "" {
+		t.Fatalf("%q leaked", s)
+	}
+}
