@@ -387,7 +387,11 @@ func (b *batch) addRun(c *conn, cl *Classification) ([]Statement, error) {
 	if b.judged[cl] {
 		return sts, nil
 	}
-	if len(sts) == len(cl.Statements) {
+	runsPrepared := false
+	for i := range cl.Statements {
+		runsPrepared = runsPrepared || executeName(&cl.Statements[i]) != ""
+	}
+	if !runsPrepared {
 		if b.judged == nil {
 			b.judged = map[*Classification]bool{}
 		}
