@@ -20,7 +20,8 @@ rules:
   - name: agent-reads
     when: >
       sql.statements.all(s, (s.kind in ["SELECT", "EXPLAIN", "PREPARE", "EXECUTE"] && s.read_only && !s.opaque) ||
-        s.kind in ["BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "CLOSE", "FETCH"])
+        s.kind in ["BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "CLOSE", "FETCH"] ||
+        (s.kind == "COPY" && !s.opaque && s.tables.all(t, t.name in ["pii", "scratch"])))
     action: allow
   - name: mask-pii
     when: "true"
@@ -61,6 +62,7 @@ var fuzzSQL = []string{
 	"DECLARE p1 CURSOR WITH HOLD FOR SELECT card, email FROM pii",
 	"CLOSE p1",
 	"FETCH ALL FROM p1",
+	"COPY scratch FROM STDIN",
 }
 
 var (
@@ -148,7 +150,16 @@ func fuzzMessages(rng *rand.Rand) [][]pgproto3.FrontendMessage {
 			add(bindMsg(portal, pick(fuzzStmtNames)), &pgproto3.Execute{Portal: portal})
 			end()
 		default:
-			add(&pgproto3.CopyData{Data: []byte("9\n")})
+			// COPY FROM STDIN with its data, ended or failed, or data
+			// nobody asked for.
+			switch rng.IntN(3) {
+			case 0:
+				add(&pgproto3.Query{String: "COPY scratch FROM STDIN"}, &pgproto3.CopyData{Data: []byte("1\tx\n")}, &pgproto3.CopyDone{})
+			case 1:
+				add(&pgproto3.Query{String: "COPY scratch FROM STDIN"}, &pgproto3.CopyData{Data: []byte("2\ty\n")}, &pgproto3.CopyFail{Message: "no"})
+			default:
+				add(&pgproto3.CopyData{Data: []byte("9\n")})
+			}
 		}
 		// Sometimes the client waits for replies (always after a Flush
 		// or Sync, half the time): the order in which the gateway sees
