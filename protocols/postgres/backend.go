@@ -113,7 +113,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			// The server ends the session (an administrator's command, a
 			// timeout): tell the client why, masked, and end it too.
 			_ = c.finishResult(bs)
-			if err := c.sendError(bs.last, &e, raw); err != nil {
+			p := bs.last
+			if h := c.q.peek(); h != nil && h.policy != nil {
+				p = h.policy
+			}
+			if err := c.sendError(p, &e, raw); err != nil {
 				return err
 			}
 			c.recordMessage("error", c.currentDecision(), &e)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -148,5 +147,4 @@ func TestDatabaseName(t *testing.T) {
 	if got := r.until(1, step); !has(got, "D:"+tg.db) {
 		t.Fatalf("no database parameter: %v", got)
 	}
-	_ = pgx.ErrNoRows
 }

@@ -3,8 +3,8 @@ package postgres
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,7 +251,6 @@ func TestUnmatchedReplyEndsSession(t *testing.T) {
 		}
 		c.stop()
 	}
-	_ = context.Background
 }
 
 // A COPY FROM STDIN is answered before anything but its data is passed
@@ -311,5 +310,19 @@ func TestRefusedFlushThenFlush(t *testing.T) {
 	}
 	if s := leaked(r.got.Bytes()); s != "" {
 		t.Fatalf("%q leaked", s)
+	}
+}
+
+// A FATAL error from the server (an administrator ends the backend) is
+// passed on and ends the session.
+func TestServerFatalEndsSession(t *testing.T) {
+	tg := startGateway(t)
+	r := tg.raw(t, "agent")
+	for pid := range tg.sessionPIDs() {
+		tg.adminExec(t, "SELECT pg_terminate_backend("+strconv.Itoa(pid)+")")
+	}
+	got := r.until(1, step)
+	if !has(got, "E:57P01") || got[len(got)-1] != "closed" {
+		t.Fatalf("after the backend was terminated: %v", got)
 	}
 }
