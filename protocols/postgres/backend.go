@@ -248,11 +248,12 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 				return err
 			}
 			tag := string(cc.CommandTag)
-			if bs.cur != nil {
-				bs.cur.tag = tag
-			}
 			c.model.confirmTag(tag, st)
-			c.recordText(head.decision, "status", tag)
+			if r := bs.cur; r != nil && (len(r.fields) > 0 || r.rows > 0 || r.copy) {
+				r.tag = tag // the last line of the recorded rows
+			} else {
+				c.recordText(head.decision, "status", tag)
+			}
 		}
 		if err := c.finishResult(bs); err != nil {
 			return err

@@ -87,12 +87,13 @@
 // session.target names it (host/database unless Config.Target is set).
 //
 // Record: besides each result's rows, the record holds per statement its
-// CommandComplete tag (stream "status") and the upstream's ErrorResponse
-// and NoticeResponse as the client saw them, masked (streams "error" and
-// "notice"), each linked to its decision. An extended-protocol Execute's
-// Bind parameters travel with its request (gate.SQL.Params) for reviewers
-// and the record: text as sent, binary values of common types decoded,
-// others "<binary N bytes>".
+// CommandComplete tag (the last line of its rows, "(SELECT 3)", or stream
+// "status" for a statement that returns none) and the upstream's
+// ErrorResponse and NoticeResponse as the client saw them, masked
+// (streams "error" and "notice"), each linked to its decision. An
+// extended-protocol Execute's Bind parameters travel with its request
+// (gate.SQL.Params) for reviewers and the record: text as sent, binary
+// values of common types decoded, others "<binary N bytes>".
 //
 // Holds: in the gate's Hold mode a statement under review blocks its
 // session (the client's later messages wait in the socket) until a

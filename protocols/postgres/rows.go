@@ -314,7 +314,9 @@ func (c *conn) finishResult(bs *backendState) error {
 	if r == nil || (len(r.fields) == 0 && r.rows == 0 && !r.copy) {
 		return nil
 	}
-	if r.tag != "" && !r.truncated {
+	if r.tag != "" {
+		// After the cut too: whether the statement succeeded is never
+		// lost.
 		r.rec.WriteString("(" + r.tag + ")\n")
 	}
 	out := gate.Output{DecisionID: r.decision, Stream: "rows", Data: r.rec.Bytes(), Truncated: r.truncated, Final: true}
