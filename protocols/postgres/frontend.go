@@ -103,17 +103,8 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		if err := q.Decode(body); err != nil {
 			return err
 		}
-		if c.grp.open {
-			// A Query after extended-protocol messages with no Sync: the
-			// server runs it only if none of them failed.
-			skipping, err := c.settle()
-			if err != nil {
-				return err
-			}
-			if skipping {
-				return nil // the server ignores it and answers nothing
-			}
-			c.endGroup()
+		if skip, err := c.leaveGroup(); skip || err != nil {
+			return err
 		}
 		return c.simpleQuery(q.String, raw)
 	case 'P', 'B', 'D', 'E', 'C':
@@ -137,6 +128,9 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		_, err := c.uw.Write(raw)
 		return err
 	case 'F':
+		if skip, err := c.leaveGroup(); skip || err != nil {
+			return err
+		}
 		c.recordDeny("FunctionCall", "the wire-level function call is not allowed")
 		return c.refuseSimple(refusal("42501", `airlock: denied by rule "postgres": the wire-level function call is not allowed`))
 	case 'X':
@@ -145,6 +139,22 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		return errTerminate
 	}
 	return fmt.Errorf("postgres: unexpected client message type %q", typ)
+}
+
+// leaveGroup prepares for a message answered up to ReadyForQuery (Query,
+// FunctionCall) after extended-protocol messages with no Sync: the server
+// runs it only if none of them failed. skip is true when the server is
+// skipping to Sync and will ignore the message, answering nothing.
+func (c *conn) leaveGroup() (skip bool, err error) {
+	if !c.grp.open {
+		return false, nil
+	}
+	skipping, err := c.settle()
+	if err != nil || skipping {
+		return skipping, err
+	}
+	c.endGroup()
+	return false, nil
 }
 
 // endGroup forgets the current sync group's pending changes: the server

@@ -326,3 +326,20 @@ func TestServerFatalEndsSession(t *testing.T) {
 		t.Fatalf("after the backend was terminated: %v", got)
 	}
 }
+
+// A FunctionCall the server would skip (after an error, before Sync) is
+// not answered, and the session stays in step.
+func TestFunctionCallWhileSkipping(t *testing.T) {
+	tg := startGateway(t, withRules(strictRules))
+	seedPII(t, tg)
+	r := tg.raw(t, "agent")
+	r.send(parse("", "SELECT * FROM no_such_table"), flush())
+	if got := r.until(1, 300*time.Millisecond); !has(got, "E:42P01") {
+		t.Fatalf("parse: %v", got)
+	}
+	r.send(&pgproto3.FunctionCall{Function: 1}, syncMsg(), query("SELECT card FROM pii"))
+	got := strings.Join(r.until(2, step), ",")
+	if !strings.HasPrefix(got, "Z:I,T,D:") || !strings.HasSuffix(got, "C:SELECT 3,Z:I") {
+		t.Fatalf("after the skipped function call: %s", got)
+	}
+}
