@@ -96,8 +96,8 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 	}
 	switch typ {
 	case 'Q':
-		if c.batch.n > 0 {
-			return errors.New("postgres: Query inside an unfinished extended-protocol batch")
+		if err := c.closeBatch(); err != nil {
+			return err
 		}
 		var q pgproto3.Query
 		if err := q.Decode(body); err != nil {
@@ -128,6 +128,9 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		_, err := c.uw.Write(raw)
 		return err
 	case 'F':
+		if err := c.closeBatch(); err != nil {
+			return err
+		}
 		if skip, err := c.leaveGroup(); skip || err != nil {
 			return err
 		}
@@ -139,6 +142,22 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		return errTerminate
 	}
 	return fmt.Errorf("postgres: unexpected client message type %q", typ)
+}
+
+// flushMsg is a Flush message: the gateway adds one where it must hear
+// the server's answers before going on; it changes nothing else.
+var flushMsg = []byte{'H', 0, 0, 0, 4}
+
+// closeBatch judges and sends an unfinished extended-protocol batch
+// before a Query or FunctionCall, with a Flush so the server answers it.
+func (c *conn) closeBatch() error {
+	if c.batch.n == 0 {
+		return nil
+	}
+	if c.discard {
+		return nil
+	}
+	return c.endBatch(flushMsg)
 }
 
 // leaveGroup prepares for a message answered up to ReadyForQuery (Query,

@@ -343,3 +343,29 @@ func TestFunctionCallWhileSkipping(t *testing.T) {
 		t.Fatalf("after the skipped function call: %s", got)
 	}
 }
+
+// A Query straight after extended-protocol messages (no Sync, no Flush)
+// runs after them, as on the server; after their error it is skipped.
+func TestQueryAfterUnfinishedBatch(t *testing.T) {
+	tg := startGateway(t, withRules(strictRules))
+	seedPII(t, tg)
+	r := tg.raw(t, "agent")
+	r.send(parse("", "SELECT 1"), bind("", ""), execute(""), query("SELECT card FROM pii"), syncMsg())
+	got := strings.Join(r.until(2, step), ",")
+	if got != "1,2,D:1,C:SELECT 1,T,D:[CREDIT_CARD],D:[CREDIT_CARD],D:[CREDIT_CARD],C:SELECT 3,Z:I,Z:I" {
+		t.Fatalf("allowed batch then query: %s", got)
+	}
+	r.send(parse("", "SELECT * FROM no_such_table"), query("SELECT card FROM pii"), syncMsg(), query("SELECT 1"))
+	got = strings.Join(r.until(2, step), ",")
+	if got != "E:42P01,Z:I,T,D:1,C:SELECT 1,Z:I" {
+		t.Fatalf("failed batch then query: %s", got)
+	}
+	r.send(parse("", "DELETE FROM victims"), bind("", ""), execute(""), query("SELECT card FROM pii"), syncMsg(), query("SELECT 1"))
+	got = strings.Join(r.until(2, step), ",")
+	if got != "E:42501,Z:I,T,D:1,C:SELECT 1,Z:I" {
+		t.Fatalf("refused batch then query: %s", got)
+	}
+	if s := leaked(r.got.Bytes()); s != "" || tg.count(t, "victims") != 3 {
+		t.Fatalf("leak %q or victims gone", s)
+	}
+}
