@@ -1,6 +1,9 @@
 package postgres
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -17,6 +20,7 @@ type backendState struct {
 	portals    map[string]*portalInfo
 	cur        *result
 	queryIdx   int          // statement index inside a simple Query
+	described  bool         // a Describe S got its ParameterDescription
 	last       *mask.Policy // the latest decision's policy, for stray notices
 }
 
@@ -58,152 +62,37 @@ func (c *conn) sendMsg(m pgproto3.BackendMessage) error {
 	return c.send(b)
 }
 
-func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) error {
-	head := c.q.peek()
-	if head != nil && head.policy != nil {
-		bs.last = head.policy
+// errOutOfStep ends a session whose server sent a message the gateway
+// cannot match to a request it judged.
+var errOutOfStep = errors.New("postgres: the server's reply matches no request")
+
+func outOfStep(typ byte, head *op) error {
+	want := "nothing"
+	if head != nil {
+		want = head.kind.String()
 	}
+	return fmt.Errorf("%w: message %q while expecting the reply to %s", errOutOfStep, typ, want)
+}
+
+func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) error {
+	// Asynchronous messages may come at any time.
 	switch typ {
-	case '1': // ParseComplete
-		if o := c.q.pop(); o != nil && o.kind == opParse {
-			delete(bs.stmtFields, o.name)
-		}
-	case '2': // BindComplete
-		if o := c.q.pop(); o != nil && o.kind == opBind {
-			bs.portals[o.name] = &portalInfo{fields: bs.stmtFields[o.stmt], formats: o.formats}
-		}
-	case '3': // CloseComplete
-		c.q.pop()
-	case 'T': // RowDescription
-		var rd pgproto3.RowDescription
-		if err := rd.Decode(body); err != nil {
+	case 'S': // ParameterStatus
+		var ps pgproto3.ParameterStatus
+		if err := ps.Decode(body); err != nil {
 			return err
 		}
-		fields := copyFields(rd.Fields)
-		switch {
-		case head == nil:
-		case head.kind == opDescribeStmt:
-			bs.stmtFields[head.name] = fields
-			c.q.pop()
-		case head.kind == opDescribePortal:
-			if p := bs.portals[head.name]; p != nil {
-				p.fields = fields
-			} else {
-				bs.portals[head.name] = &portalInfo{fields: fields}
-			}
-			c.q.pop()
-		case head.kind == opQuery:
-			bs.cur = c.newResult(fields, nil, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
-		}
-	case 'n': // NoData
-		if head != nil && (head.kind == opDescribeStmt || head.kind == opDescribePortal) {
-			if head.kind == opDescribeStmt {
-				bs.stmtFields[head.name] = nil
-			}
-			c.q.pop()
-		}
-	case 't': // ParameterDescription: a Describe S continues
-	case 'D': // DataRow
-		r := bs.cur
-		if r == nil && head != nil && head.kind == opExecute {
-			r = c.executeResult(bs, head)
-			bs.cur = r
-		}
-		if r == nil {
-			// Rows nobody asked for: mask them with the strictest policy known.
-			r = c.newResult(nil, nil, bs.last, "", nil)
-			bs.cur = r
-		}
-		out, err := c.maskRow(r, body, raw)
-		if err != nil {
-			return err
-		}
-		return c.send(out)
-	case 'C', 'I', 's': // CommandComplete, EmptyQueryResponse, PortalSuspended
-		if typ == 'C' {
-			c.lineageCommand(body)
-		}
-		if typ == 'C' && bs.cur != nil {
-			var cc pgproto3.CommandComplete
-			if err := cc.Decode(body); err == nil {
-				bs.cur.tag = string(cc.CommandTag)
-			}
-		}
-		if err := c.finishResult(bs); err != nil {
-			return err
-		}
-		if head != nil {
-			switch head.kind {
-			case opExecute:
-				c.q.pop()
-			case opQuery:
-				bs.queryIdx++
-			}
-		}
-	case 'E': // ErrorResponse
-		var e pgproto3.ErrorResponse
-		if err := e.Decode(body); err != nil {
-			return err
-		}
-		_ = c.finishResult(bs)
-		if head != nil && head.kind == opRefuse {
-			if !head.simple {
-				c.q.pop()
-				c.q.dropUntilSync()
-			}
-			return c.sendMsg(head.refusal)
-		}
-		p := bs.last
-		if head != nil && head.policy != nil {
-			p = head.policy
-		}
-		if head != nil && head.kind != opQuery && head.kind != opSync {
-			c.q.dropUntilSync()
-		}
-		masked, changed, err := maskError(p, &e)
-		if err != nil {
-			return err
-		}
-		if scrubbed, err := c.lineageError(head, p, masked); err != nil {
-			return err
-		} else if scrubbed {
-			changed = true
-		}
-		if !changed {
-			return c.send(raw)
-		}
-		return c.sendMsg(masked)
+		c.noteParameter(ps.Name, ps.Value)
+		return c.send(raw)
 	case 'N': // NoticeResponse
-		var n pgproto3.NoticeResponse
-		if err := n.Decode(body); err != nil {
-			return err
-		}
-		p := bs.last
-		if head != nil && head.policy != nil {
-			p = head.policy
-		}
-		e := pgproto3.ErrorResponse(n)
-		masked, changed, err := maskError(p, &e)
-		if err != nil {
-			return err
-		}
-		if scrubbed, err := c.lineageError(head, p, masked); err != nil {
-			return err
-		} else if scrubbed {
-			changed = true
-		}
-		if !changed {
-			return c.send(raw)
-		}
-		nm := pgproto3.NoticeResponse(*masked)
-		return c.sendMsg(&nm)
+		return c.notice(bs, body, raw)
 	case 'A': // NotificationResponse
-		if bs.last == nil {
-			break
-		}
 		var n pgproto3.NotificationResponse
 		if err := n.Decode(body); err != nil {
 			return err
+		}
+		if bs.last == nil {
+			return c.send(raw)
 		}
 		field, err := c.notificationField(bs.last)
 		if err != nil {
@@ -217,56 +106,361 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			n.Payload = v
 			return c.sendMsg(&n)
 		}
-	case 'Z': // ReadyForQuery
-		_ = c.finishResult(bs)
-		c.lineageReady(body)
-		bs.queryIdx = 0
-		for {
-			o := c.q.pop()
-			if o == nil || o.kind == opSync || o.kind == opQuery || o.kind == opRefuse && o.simple {
-				break
-			}
-		}
-	case 'S': // ParameterStatus
-		var ps pgproto3.ParameterStatus
-		if err := ps.Decode(body); err != nil {
+		return c.send(raw)
+	}
+	if typ == 'E' {
+		var e pgproto3.ErrorResponse
+		if err := e.Decode(body); err != nil {
 			return err
 		}
-		c.noteParameter(ps.Name, ps.Value)
-	case 'H': // CopyOutResponse
-		r := bs.cur
-		if r == nil && head != nil {
-			if head.kind == opExecute {
-				r = c.executeResult(bs, head)
+		if e.Severity == "FATAL" || e.Severity == "PANIC" || e.SeverityUnlocalized == "FATAL" || e.SeverityUnlocalized == "PANIC" {
+			// The server ends the session (an administrator's command, a
+			// timeout): tell the client why, masked, and end it too.
+			_ = c.finishResult(bs)
+			p := bs.last
+			if h := c.q.peek(); h != nil && h.policy != nil {
+				p = h.policy
+			}
+			if err := c.sendError(c.q.peek(), p, &e, raw); err != nil {
+				return err
+			}
+			c.recordMessage("error", c.currentDecision(), &e)
+			_ = c.cw.Flush()
+			return fmt.Errorf("postgres: the server ended the session: %s", e.Message)
+		}
+	}
+	// Whatever the server skips after an error is answered by nothing.
+	for _, o := range c.q.skipped() {
+		c.resolve(bs, o, false)
+	}
+	head := c.q.peek()
+	if head == nil {
+		return outOfStep(typ, nil)
+	}
+	if head.policy != nil {
+		bs.last = head.policy
+	}
+	if head.kind == opRefuse && typ != 'E' && typ != 'Z' {
+		return outOfStep(typ, head)
+	}
+	switch typ {
+	case '1': // ParseComplete
+		if head.kind != opParse {
+			return outOfStep(typ, head)
+		}
+		c.q.pop()
+		delete(bs.stmtFields, head.name)
+		c.resolve(bs, head, true)
+	case '2': // BindComplete
+		if head.kind != opBind {
+			return outOfStep(typ, head)
+		}
+		c.q.pop()
+		bs.portals[head.name] = &portalInfo{fields: bs.stmtFields[head.stmt], formats: head.formats}
+		c.resolve(bs, head, true)
+	case '3': // CloseComplete
+		if head.kind != opClose {
+			return outOfStep(typ, head)
+		}
+		c.q.pop()
+		c.resolve(bs, head, true)
+	case 't': // ParameterDescription: a Describe S continues
+		if head.kind != opDescribeStmt || bs.described {
+			return outOfStep(typ, head)
+		}
+		var pd pgproto3.ParameterDescription
+		if err := pd.Decode(body); err != nil {
+			return err
+		}
+		bs.described = true
+		c.model.paramTypes(head.name, append([]uint32(nil), pd.ParameterOIDs...))
+	case 'T': // RowDescription
+		var rd pgproto3.RowDescription
+		if err := rd.Decode(body); err != nil {
+			return err
+		}
+		fields := copyFields(rd.Fields)
+		switch head.kind {
+		case opDescribeStmt:
+			if !bs.described {
+				return outOfStep(typ, head)
+			}
+			bs.described = false
+			bs.stmtFields[head.name] = fields
+			c.q.pop()
+		case opDescribePortal:
+			if p := bs.portals[head.name]; p != nil {
+				p.fields = fields
 			} else {
-				r = c.newResult(nil, nil, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
+				bs.portals[head.name] = &portalInfo{fields: fields}
+			}
+			c.q.pop()
+		case opQuery:
+			if bs.cur != nil {
+				return outOfStep(typ, head)
+			}
+			bs.cur = c.newResult(fields, nil, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
+		default:
+			return outOfStep(typ, head)
+		}
+	case 'n': // NoData
+		switch {
+		case head.kind == opDescribeStmt && bs.described:
+			bs.described = false
+			bs.stmtFields[head.name] = nil
+		case head.kind == opDescribePortal:
+		default:
+			return outOfStep(typ, head)
+		}
+		c.q.pop()
+	case 'D': // DataRow
+		r := bs.cur
+		switch {
+		case r != nil && !r.copy:
+		case r == nil && head.kind == opExecute:
+			r = c.executeResult(bs, head)
+			bs.cur = r
+		default:
+			// Rows nobody asked for, or asked for by a message the
+			// gateway did not judge: never passed on.
+			return outOfStep(typ, head)
+		}
+		out, err := c.maskRow(r, body, raw)
+		if err != nil {
+			return err
+		}
+		return c.send(out)
+	case 'C', 'I', 's': // CommandComplete, EmptyQueryResponse, PortalSuspended
+		if head.kind != opExecute && head.kind != opQuery || typ == 's' && head.kind != opExecute {
+			return outOfStep(typ, head)
+		}
+		if bs.cur != nil && bs.cur.copy && !bs.cur.copyDone && bs.cur.copyOut {
+			return outOfStep(typ, head)
+		}
+		var st *Statement
+		if head.kind == opExecute {
+			if len(head.stmts) > 0 {
+				st = &head.stmts[0]
+			}
+		} else {
+			st = topStatement(head.stmts, bs.queryIdx)
+		}
+		c.q.setCopyIn(false)
+		if typ == 'C' {
+			c.lineageCommand(body)
+			var cc pgproto3.CommandComplete
+			if err := cc.Decode(body); err != nil {
+				return err
+			}
+			tag := string(cc.CommandTag)
+			c.model.confirmTag(tag, st)
+			if r := bs.cur; r != nil && (len(r.fields) > 0 || r.rows > 0 || r.copy) {
+				r.tag = tag // the last line of the recorded rows
+			} else {
+				c.recordText(head.decision, "status", tag)
 			}
 		}
-		if r == nil {
-			r = c.newResult(nil, nil, bs.last, "", nil)
+		if err := c.finishResult(bs); err != nil {
+			return err
+		}
+		switch head.kind {
+		case opExecute:
+			c.q.pop()
+		case opQuery:
+			bs.queryIdx++
+		}
+	case 'E': // ErrorResponse
+		var e pgproto3.ErrorResponse
+		if err := e.Decode(body); err != nil {
+			return err
+		}
+		_ = c.finishResult(bs)
+		bs.described = false
+		c.q.setCopyIn(false)
+		switch head.kind {
+		case opRefuse:
+			if !head.simple {
+				for _, o := range c.q.fail() {
+					c.resolve(bs, o, false)
+				}
+			}
+			return c.sendMsg(head.refusal)
+		case opQuery, opSync:
+			// A simple Query stops at its error; an error at Sync (a
+			// deferred constraint at commit) ends nothing else.
+		default:
+			for _, o := range c.q.fail() {
+				c.resolve(bs, o, false)
+			}
+		}
+		p := head.policy
+		if p == nil {
+			// No decision of its own (a Parse, a Sync): the latest
+			// decision's policy.
+			p = bs.last
+		}
+		if err := c.sendError(head, p, &e, raw); err != nil {
+			return err
+		}
+		c.recordMessage("error", head.decision, &e)
+		return nil
+	case 'Z': // ReadyForQuery
+		if bs.cur != nil {
+			return outOfStep(typ, head)
+		}
+		o := c.q.ready()
+		if o == nil {
+			return outOfStep(typ, head)
+		}
+		var rfq pgproto3.ReadyForQuery
+		if err := rfq.Decode(body); err != nil {
+			return err
+		}
+		bs.queryIdx = 0
+		bs.described = false
+		c.resolve(bs, o, true)
+		c.lineageReady(body)
+		if rfq.TxStatus != 'T' {
+			// Portals end with their transaction.
+			c.model.clearPortals()
+			clear(bs.portals)
+		}
+	case 'H': // CopyOutResponse
+		if bs.cur != nil || head.kind != opExecute && head.kind != opQuery {
+			return outOfStep(typ, head)
+		}
+		var r *result
+		if head.kind == opExecute {
+			r = c.executeResult(bs, head)
+		} else {
+			r = c.newResult(nil, nil, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
 		}
 		bs.cur = r
 		if err := c.startCopy(r); err != nil {
 			return err
 		}
+		r.copyOut = true
 	case 'd': // CopyData (COPY TO STDOUT)
-		if bs.cur == nil || !bs.cur.copy {
-			// Data without CopyOutResponse: mask with the last policy.
-			bs.cur = c.newResult(nil, nil, bs.last, "", nil)
-			if err := c.startCopy(bs.cur); err != nil {
-				return err
-			}
+		if bs.cur == nil || !bs.cur.copyOut || bs.cur.copyDone {
+			return outOfStep(typ, head)
 		}
 		out, err := c.maskCopy(bs.cur, body, raw)
 		if err != nil {
 			return err
 		}
 		return c.send(out)
-	case 'K', 'R', 'v':
-		// Upstream cancel keys and authentication never reach the client.
-		return nil
+	case 'c': // CopyDone
+		if bs.cur == nil || !bs.cur.copyOut || bs.cur.copyDone {
+			return outOfStep(typ, head)
+		}
+		bs.cur.copyDone = true
+	case 'G': // CopyInResponse: the client sends the data
+		if bs.cur != nil || head.kind != opQuery {
+			return outOfStep(typ, head)
+		}
+		c.q.setCopyIn(true)
+	default:
+		// CopyBothResponse, FunctionCallResponse, authentication, keys,
+		// anything unknown: nothing the gateway asked for.
+		return outOfStep(typ, head)
 	}
 	return c.send(raw)
+}
+
+// resolve applies what an answered (ok) or failed/skipped op does to the
+// model. Additions need the server's confirmation; removals do not.
+func (c *conn) resolve(bs *backendState, o *op, ok bool) {
+	m := c.model
+	switch o.kind {
+	case opParse:
+		switch {
+		case ok:
+			m.setStmt(o.name, o.sinfo)
+		case o.name == "":
+			// The server drops the unnamed statement before parsing.
+			m.setStmt("", nil)
+		}
+	case opBind:
+		switch {
+		case ok:
+			m.setPortal(o.name, o.portal)
+		case o.name == "":
+			m.setPortal("", nil)
+			delete(bs.portals, "")
+		}
+	case opClose:
+		if o.objType == 'S' {
+			m.setStmt(o.name, nil)
+		} else {
+			m.setPortal(o.name, nil)
+		}
+	case opQuery, opRefuse:
+		// A simple Query (or the Parse stand-in) drops the unnamed
+		// statement and portal.
+		m.setStmt("", nil)
+		m.setPortal("", nil)
+		delete(bs.portals, "")
+	}
+}
+
+// currentDecision is the decision of the oldest unanswered op, if any.
+func (c *conn) currentDecision() string {
+	if h := c.q.peek(); h != nil {
+		return h.decision
+	}
+	return ""
+}
+
+// notice masks and passes on a NoticeResponse, recorded with the decision
+// of the statement it belongs to.
+func (c *conn) notice(bs *backendState, body, raw []byte) error {
+	var n pgproto3.NoticeResponse
+	if err := n.Decode(body); err != nil {
+		return err
+	}
+	p := bs.last
+	decision := ""
+	if h := c.q.peek(); h != nil {
+		decision = h.decision
+		if h.policy != nil {
+			p = h.policy
+		}
+	}
+	e := pgproto3.ErrorResponse(n)
+	masked, changed, err := maskError(p, &e)
+	if err != nil {
+		return err
+	}
+	if scrubbed, err := c.lineageError(c.q.peek(), p, masked); err != nil {
+		return err
+	} else if scrubbed {
+		changed = true
+	}
+	c.recordMessage("notice", decision, masked)
+	if !changed {
+		return c.send(raw)
+	}
+	nm := pgproto3.NoticeResponse(*masked)
+	return c.sendMsg(&nm)
+}
+
+// sendError masks an ErrorResponse with p and passes it on.
+func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw []byte) error {
+	masked, changed, err := maskError(p, e)
+	if err != nil {
+		return err
+	}
+	// A statement that evaluates a column under a field rule may have the
+	// server quote its values: scrub them (lineage.go).
+	if scrubbed, err := c.lineageError(o, p, masked); err != nil {
+		return err
+	} else if scrubbed {
+		changed = true
+	}
+	if !changed {
+		return c.send(raw)
+	}
+	return c.sendMsg(masked)
 }
 
 // topStatement returns the i-th statement of a message as the server

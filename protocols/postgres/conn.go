@@ -47,11 +47,16 @@ type conn struct {
 	holdCancel context.CancelFunc // set while a statement is held
 	canceled   bool               // the held statement was cancelled
 
+	// model is the server-confirmed session state (model.go).
+	model *sessionModel
+
 	// Client-goroutine state.
-	prepared map[string]*Classification // statement name -> classification
-	portals  map[string]string          // portal -> statement name
-	batch    batch
-	discard  bool // discarding client messages up to Sync after a refusal
+	grp     groupState
+	batch   batch
+	discard bool // discarding client messages up to Sync after a refusal
+	// copyPending is set after a Query with COPY FROM STDIN, until the
+	// server has answered it.
+	copyPending bool
 
 	welcome map[string]string // upstream ParameterStatus at connect
 
@@ -63,14 +68,21 @@ type conn struct {
 	lin sessionLineage // cursors, prepared queries, schema changes (lineage_session.go)
 }
 
+// groupState is the client goroutine's view of the current sync group:
+// open once extended-protocol messages went upstream, until Sync.
+type groupState struct {
+	overlay
+	open bool
+}
+
 // ServeConn serves one client connection and returns when it ends. The
 // Server must not be closed concurrently with a new ServeConn.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	c := &conn{srv: s, client: nc, ctx: ctx, stop: stop,
-		session:  &gate.Session{Protocol: gate.ProtocolPostgres, Target: s.cfg.Target, ClientAddr: nc.RemoteAddr().String()},
-		prepared: map[string]*Classification{}, portals: map[string]string{}, params: map[string]string{}}
+		session: &gate.Session{Protocol: gate.ProtocolPostgres, Target: s.cfg.Target, ClientAddr: nc.RemoteAddr().String()},
+		model:   newSessionModel(), params: map[string]string{}}
 	c.unsafeParse.Store("")
 	if !s.register(c) {
 		_ = nc.Close()
@@ -79,6 +91,11 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	defer s.unregister(c)
 	defer c.abort()
 
+	over, hard := s.admit()
+	defer s.release()
+	if hard {
+		return
+	}
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
 	st, err := s.readStartup(nc)
 	if err != nil {
@@ -90,8 +107,13 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		_ = nc.Close()
 		return
 	}
+	if over {
+		c.startupFail(st.conn, fatal("53300", "sorry, too many clients already"))
+		return
+	}
 	c.client = st.conn
-	c.rd = newMsgReader(st.conn, s.cfg.MaxMessageBytes)
+	// Until the client is authenticated, every message is small.
+	c.rd = newMsgReader(st.conn, MaxAuthMessageBytes)
 	c.cw = bufio.NewWriterSize(st.conn, 32<<10)
 	minor, err := negotiate(c.cw, st)
 	if err == nil {
@@ -110,6 +132,21 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	if err != nil {
 		c.startupFail(st.conn, err)
 		return
+	}
+	subject := c.session.Identity.Subject
+	admitted := s.admitIdentity(subject)
+	defer s.releaseIdentity(subject)
+	if !admitted {
+		c.startupFail(st.conn, fatal("53300", "airlock: too many connections for %q", subject))
+		return
+	}
+	if err := s.checkDatabase(st.params["database"]); err != nil {
+		c.startupFail(st.conn, err)
+		return
+	}
+	c.rd.max = s.cfg.MaxMessageBytes
+	if c.rd.max <= 0 {
+		c.rd.max = DefaultMaxMessageBytes
 	}
 	if err := c.connectUpstream(ctx, st.params); err != nil {
 		s.log.Error("upstream connection failed", "error", err)

@@ -38,8 +38,9 @@
 // AUTHORIZATION, LOAD). A statement is read-only only when it calls no
 // function outside a list of side-effect-free built-ins. A data-modifying
 // statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN
-// ANALYZE DELETE, EXECUTE of a prepared DELETE) is listed again as a
-// statement of its own, so a rule about DELETE sees it.
+// ANALYZE DELETE) is listed again as a statement of its own, so a rule
+// about DELETE sees it; so are the statements an EXECUTE or EXPLAIN
+// EXECUTE runs, as the session holds them when it runs.
 //
 // Messages: a simple Query is judged as a whole (one refused statement
 // refuses the message). An extended-protocol batch is buffered up to its
@@ -52,6 +53,47 @@
 // server would read SQL differently from the parser
 // (standard_conforming_strings off, a client_encoding other than UTF8),
 // every statement is refused.
+//
+// Protocol state: the gateway keeps a model of the server's session
+// (prepared statements, portals, the skip-until-Sync state after an
+// error) and changes it only on what the server confirmed: ParseComplete,
+// BindComplete, CloseComplete, the CommandComplete of SQL PREPARE,
+// DEALLOCATE [ALL] and DISCARD ALL, ReadyForQuery ending a transaction
+// (its portals go). A failed or skipped message adds nothing; removals may
+// come early. Within one sync group the messages already sent count as
+// done (after an error the server skips the rest); a message that depends
+// on an earlier group waits until the server has answered it. A Bind,
+// Execute or EXECUTE of a name the model does not know is refused (an
+// EXECUTE's read_only is false then, and otherwise that of the statement
+// it runs as well as its own). A Query sent while the server skips to
+// Sync is not forwarded, as the server would ignore it. COPY FROM STDIN
+// is accepted in a simple Query only. Every server message must answer a
+// message the gateway judged (notices, notifications and parameter status
+// are asynchronous); any other, and any FATAL error, ends the session: it
+// is never passed on. A DO block or CALL may prepare statements out of
+// sight; the model then forgets every prepared statement.
+//
+// Limits: before authentication every client message is at most
+// MaxAuthMessageBytes (the startup packet 10000 bytes, as PostgreSQL) and
+// the startup, authentication included, must end within
+// Config.StartupTimeout. Config.MaxConnections (default 256) bounds the
+// connections open at once and Config.MaxConnectionsPerIdentity the
+// sessions of one identity; a client over either gets SQLSTATE 53300 and
+// nothing else is disturbed.
+//
+// Database name: a Server serves the one database of Config.Upstream. A
+// client that names another database is refused with SQLSTATE 3D000
+// (naming none, or the upstream's, is fine); run one Server per database.
+// session.target names it (host/database unless Config.Target is set).
+//
+// Record: besides each result's rows, the record holds per statement its
+// CommandComplete tag (the last line of its rows, "(SELECT 3)", or stream
+// "status" for a statement that returns none) and the upstream's
+// ErrorResponse and NoticeResponse as the client saw them, masked
+// (streams "error" and "notice"), each linked to its decision. An
+// extended-protocol Execute's Bind parameters travel with its request
+// (gate.SQL.Params) for reviewers and the record: text as sent, binary
+// values of common types decoded, others "<binary N bytes>".
 //
 // Holds: in the gate's Hold mode a statement under review blocks its
 // session (the client's later messages wait in the socket) until a

@@ -55,6 +55,11 @@ func (m *msgReader) next() (typ byte, body, raw []byte, err error) {
 	if cap(m.buf) > 1<<20 && total < 64<<10 {
 		m.buf = nil // do not keep a huge buffer for small messages
 	}
+	if total > growStep && cap(m.buf) < total {
+		// A large declared length: memory grows with the bytes that
+		// actually arrive, not with what the peer announced.
+		return m.nextLarge(typ, total)
+	}
 	if cap(m.buf) < total {
 		m.buf = make([]byte, total, total+total/4)
 	}
@@ -66,6 +71,28 @@ func (m *msgReader) next() (typ byte, body, raw []byte, err error) {
 		return 0, nil, nil, err
 	}
 	return typ, m.buf[5:], m.buf, nil
+}
+
+// growStep is the size up to which a message buffer is allocated at once.
+const growStep = 1 << 20
+
+func (m *msgReader) nextLarge(typ byte, total int) (byte, []byte, []byte, error) {
+	buf := make([]byte, 0, growStep)
+	for len(buf) < total {
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, min(cap(buf), total-len(buf)))...)[:len(buf)]
+		}
+		n, err := m.r.Read(buf[len(buf):min(cap(buf), total)])
+		buf = buf[:len(buf)+n]
+		if err != nil && len(buf) < total {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, nil, nil, err
+		}
+	}
+	m.buf = buf
+	return typ, buf[5:], buf, nil
 }
 
 // buffered reports how many bytes are waiting in the buffer.

@@ -23,33 +23,32 @@ const refuseSQL = "AIRLOCK REFUSED"
 type batch struct {
 	buf      []byte
 	ops      []*op
-	parsed   map[string]*Classification // Parse in this batch
+	parses   int
 	parseErr error
-	portals  map[string]string // Bind in this batch: portal -> statement
-	closedS  []string
-	closedP  []string
 	execs    []*op
 	stmts    []Statement
 	judged   map[*Classification]bool // statements already in stmts
 	texts    []string
 	payload  []byte
+	params   []string
 	bad      string
+	ignored  bool // the server skips this batch: an earlier message failed
 	n        int
 }
 
 func (b *batch) reset() {
 	b.buf = b.buf[:0]
 	b.ops = b.ops[:0]
-	b.parsed = nil
+	b.parses = 0
 	b.parseErr = nil
-	b.portals = nil
-	b.closedS, b.closedP = b.closedS[:0], b.closedP[:0]
 	b.execs = b.execs[:0]
 	b.stmts = nil
 	b.judged = nil
 	b.texts = b.texts[:0]
 	b.payload = b.payload[:0]
+	b.params = nil
 	b.bad = ""
+	b.ignored = false
 	b.n = 0
 	if cap(b.buf) > 1<<20 {
 		b.buf = nil
@@ -79,13 +78,32 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 	if c.discard && typ != 'S' && typ != 'X' {
 		return nil
 	}
+	if c.copyPending && typ != 'd' && typ != 'c' && typ != 'f' {
+		// After a COPY FROM STDIN, only its data may come until the
+		// server has answered it: anything else would be swallowed by
+		// the server's COPY and put the replies out of step.
+		if err := c.uw.Flush(); err != nil {
+			return err
+		}
+		copying, ok := c.q.waitCopy(c.ctx.Done())
+		if !ok {
+			return errors.New("postgres: session ended while waiting for the server")
+		}
+		if copying && typ != 'X' {
+			return fmt.Errorf("postgres: message %q during COPY FROM STDIN", typ)
+		}
+		c.copyPending = false
+	}
 	switch typ {
 	case 'Q':
-		if c.batch.n > 0 {
-			return errors.New("postgres: Query inside an unfinished extended-protocol batch")
+		if err := c.closeBatch(); err != nil {
+			return err
 		}
 		var q pgproto3.Query
 		if err := q.Decode(body); err != nil {
+			return err
+		}
+		if skip, err := c.leaveGroup(); skip || err != nil {
 			return err
 		}
 		return c.simpleQuery(q.String, raw)
@@ -95,15 +113,27 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		if c.discard {
 			c.discard = false
 			c.q.push(&op{kind: opSync})
+			c.endGroup()
 			_, err := c.uw.Write(raw)
 			return err
 		}
 		return c.endBatch(raw)
 	case 'd', 'c', 'f':
-		// COPY FROM STDIN data for a statement already judged.
+		// COPY FROM STDIN data for a statement already judged; outside a
+		// COPY the server ignores them. CopyDone and CopyFail end the
+		// client's data: what follows is a new message.
+		if typ != 'd' {
+			c.copyPending = false
+		}
 		_, err := c.uw.Write(raw)
 		return err
 	case 'F':
+		if err := c.closeBatch(); err != nil {
+			return err
+		}
+		if skip, err := c.leaveGroup(); skip || err != nil {
+			return err
+		}
 		c.recordDeny("FunctionCall", "the wire-level function call is not allowed")
 		return c.refuseSimple(refusal("42501", `airlock: denied by rule "postgres": the wire-level function call is not allowed`))
 	case 'X':
@@ -112,6 +142,105 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		return errTerminate
 	}
 	return fmt.Errorf("postgres: unexpected client message type %q", typ)
+}
+
+// flushMsg is a Flush message: the gateway adds one where it must hear
+// the server's answers before going on; it changes nothing else.
+var flushMsg = []byte{'H', 0, 0, 0, 4}
+
+// closeBatch judges and sends an unfinished extended-protocol batch
+// before a Query or FunctionCall, with a Flush so the server answers it.
+func (c *conn) closeBatch() error {
+	if c.batch.n == 0 {
+		return nil
+	}
+	if c.discard {
+		return nil
+	}
+	return c.endBatch(flushMsg)
+}
+
+// leaveGroup prepares for a message answered up to ReadyForQuery (Query,
+// FunctionCall) after extended-protocol messages with no Sync: the server
+// runs it only if none of them failed. skip is true when the server is
+// skipping to Sync and will ignore the message, answering nothing.
+func (c *conn) leaveGroup() (skip bool, err error) {
+	if !c.grp.open {
+		return false, nil
+	}
+	skipping, err := c.settle()
+	if err != nil || skipping {
+		return skipping, err
+	}
+	c.endGroup()
+	return false, nil
+}
+
+// endGroup forgets the current sync group's pending changes: the server
+// has confirmed or dropped them.
+func (c *conn) endGroup() {
+	c.grp.reset()
+	c.grp.open = false
+}
+
+// settle sends what is buffered and waits until the server has answered
+// every earlier message, so the confirmed model is exact. It reports
+// whether the server is skipping to Sync after an error in the current
+// sync group (then it ignores whatever comes before the Sync).
+func (c *conn) settle() (bool, error) {
+	if c.uw.Buffered() > 0 {
+		if err := c.uw.Flush(); err != nil {
+			return false, err
+		}
+	}
+	skipping, ok := c.q.wait(c.ctx.Done())
+	if !ok {
+		return false, errors.New("postgres: session ended while waiting for the server")
+	}
+	return skipping, nil
+}
+
+// lookupStmt returns what the server holds under a prepared statement's
+// name when the next message runs: the pending change of this group, or
+// the confirmed state once every earlier message is answered. Nil means
+// unknown.
+func (c *conn) lookupStmt(ov *overlay, name string) (*stmtInfo, error) {
+	for _, o := range []*overlay{ov, &c.grp.overlay} {
+		if o == nil {
+			continue
+		}
+		if s, ok := o.stmts[name]; ok {
+			return s, nil
+		}
+		if o.clearedStmts {
+			return nil, nil
+		}
+	}
+	skipping, err := c.settle()
+	if err != nil {
+		return nil, err
+	}
+	if skipping {
+		c.batch.ignored = true
+	}
+	return c.model.stmt(name), nil
+}
+
+func (c *conn) lookupPortal(name string) (*portalEntry, error) {
+	if p, ok := c.grp.portals[name]; ok {
+		return p, nil
+	}
+	if c.grp.clearedPorts {
+		return nil, nil
+	}
+	skipping, err := c.settle()
+	if err != nil {
+		return nil, err
+	}
+	if skipping {
+		c.batch.ignored = true
+	}
+	return c.model.portal(name), nil
 }
 
 // simpleQuery judges a Query message.
@@ -131,53 +260,75 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 		c.recordDeny(sql, why)
 		return c.refuseSimple(refusal("42501", "airlock: denied: "+why+"; the gateway cannot judge statements"))
 	}
-	stmts := c.expand(cl.Statements)
-	d, rerr := c.check(sql, nil, stmts)
+	var ov overlay
+	stmts, err := c.expand(cl.Statements, &ov, true)
+	if err != nil {
+		return err
+	}
+	d, rerr := c.check(sql, nil, nil, stmts)
 	if rerr != nil {
 		return c.refuseSimple(rerr)
 	}
-	for _, st := range stmts {
-		if st.PrepareName != "" && st.Prepared != nil {
-			c.prepared[st.PrepareName] = &Classification{Statements: []Statement{*st.Prepared}}
-		}
-	}
 	c.q.push(&op{kind: opQuery, policy: d.Masker, decision: d.ID, stmts: stmts})
+	for _, st := range stmts {
+		c.copyPending = c.copyPending || st.CopyIn
+	}
 	_, err = c.uw.Write(raw)
 	return err
 }
 
-// expand adds, after each SQL-level EXECUTE, the statement it runs.
-func (c *conn) expand(sts []Statement) []Statement {
+// expand adds, after each SQL-level EXECUTE (or EXPLAIN EXECUTE), the
+// statements it runs, as the session will hold them when it runs: earlier
+// statements of the same message or group may PREPARE or DEALLOCATE. An
+// EXECUTE of a name the gateway does not know is not read-only, and an
+// EXECUTE is read-only only if what it runs is. With apply, the
+// statements' own effects (PREPARE, DEALLOCATE, DISCARD ALL) are applied
+// to ov in order.
+func (c *conn) expand(sts []Statement, ov *overlay, apply bool) ([]Statement, error) {
 	var out []Statement
-	for i, st := range sts {
-		if st.ExecuteName == "" {
+	for i := range sts {
+		st := sts[i]
+		name := executeName(&st)
+		if name == "" {
 			if out != nil {
 				out = append(out, st)
 			}
-			continue
-		}
-		if out == nil {
-			out = append([]Statement(nil), sts[:i]...)
-		}
-		out = append(out, st)
-		if p := c.prepared[st.ExecuteName]; p != nil {
-			for _, ps := range p.Statements {
-				ps.Nested = true
-				out = append(out, ps)
+		} else {
+			if out == nil {
+				out = append([]Statement(nil), sts[:i]...)
 			}
+			p, err := c.lookupStmt(ov, name)
+			if err != nil {
+				return nil, err
+			}
+			var runs []Statement
+			if p == nil || p.cl == nil {
+				st.ReadOnly = false
+			} else {
+				for _, ps := range p.cl.Statements {
+					ps.Nested = true
+					st.ReadOnly = st.ReadOnly && ps.ReadOnly
+					runs = append(runs, ps)
+				}
+			}
+			out = append(out, st)
+			out = append(out, runs...)
+		}
+		if apply {
+			ov.apply(effectOf(&sts[i]))
 		}
 	}
 	if out == nil {
-		return sts
+		return sts, nil
 	}
-	return out
+	return out, nil
 }
 
 // check runs the gate on statements. It returns the decision, or the
 // ErrorResponse to show the client.
-func (c *conn) check(command string, payload []byte, stmts []Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
+func (c *conn) check(command string, payload []byte, params []string, stmts []Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
 	req := &gate.Request{Session: c.session, Protocol: gate.ProtocolPostgres, Command: command, Payload: payload,
-		SQL: &gate.SQL{Statements: make([]gate.SQLStatement, len(stmts))}}
+		SQL: &gate.SQL{Statements: make([]gate.SQLStatement, len(stmts)), Params: params}}
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
@@ -259,21 +410,39 @@ func (c *conn) refuseSimple(e *pgproto3.ErrorResponse) error {
 	return err
 }
 
-// addRun adds a statement the batch runs to what is judged, once.
-func (b *batch) addRun(c *conn, cl *Classification) []Statement {
-	sts := c.expand(cl.Statements)
+// addRun adds a statement the batch runs to what is judged. A statement
+// is judged once per batch, unless it EXECUTEs a prepared statement: what
+// that runs may change within the batch.
+func (b *batch) addRun(c *conn, cl *Classification) ([]Statement, error) {
+	sts, err := c.expand(cl.Statements, &c.grp.overlay, false)
+	if err != nil {
+		return nil, err
+	}
 	if b.judged[cl] {
-		return sts
+		return sts, nil
 	}
-	if b.judged == nil {
-		b.judged = map[*Classification]bool{}
+	runsPrepared := false
+	for i := range cl.Statements {
+		runsPrepared = runsPrepared || executeName(&cl.Statements[i]) != ""
 	}
-	b.judged[cl] = true
+	if !runsPrepared {
+		if b.judged == nil {
+			b.judged = map[*Classification]bool{}
+		}
+		b.judged[cl] = true
+	}
 	b.stmts = append(b.stmts, sts...)
 	if len(cl.Statements) > 0 {
 		b.texts = append(b.texts, cl.Statements[0].Text)
 	}
-	return sts
+	return sts, nil
+}
+
+// refuseLater marks the batch refused with reason, unless it already is.
+func (b *batch) refuseLater(reason string) {
+	if b.bad == "" && b.parseErr == nil {
+		b.bad = reason
+	}
 }
 
 func (c *conn) addToBatch(typ byte, body, raw []byte) error {
@@ -285,6 +454,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		}
 		return nil
 	}
+	g := &c.grp.overlay
 	switch typ {
 	case 'P':
 		var m pgproto3.Parse
@@ -298,36 +468,45 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 				b.texts = append(b.texts, m.Query)
 			}
 		}
-		if b.parsed == nil {
-			b.parsed = map[string]*Classification{}
+		var si *stmtInfo
+		if cl != nil {
+			si = &stmtInfo{cl: cl, paramOIDs: append([]uint32(nil), m.ParameterOIDs...)}
+			for _, st := range cl.Statements {
+				if st.CopyIn {
+					b.refuseLater("COPY FROM STDIN is supported in a simple Query only")
+				}
+			}
 		}
-		b.parsed[m.Name] = cl
-		b.ops = append(b.ops, &op{kind: opParse, name: m.Name})
+		// Until the server confirms, the name holds this statement for
+		// the rest of the group (if the Parse fails, the server skips the
+		// rest), and nothing for the model.
+		g.setStmt(m.Name, si)
+		b.parses++
+		b.ops = append(b.ops, &op{kind: opParse, name: m.Name, sinfo: si})
 	case 'B':
 		var m pgproto3.Bind
 		if err := m.Decode(body); err != nil {
 			return err
 		}
-		if b.portals == nil {
-			b.portals = map[string]string{}
-		}
-		b.portals[m.DestinationPortal] = m.PreparedStatement
 		b.payload = append(b.payload, raw...)
-		// Binding plans the statement, which may evaluate functions: it is
-		// judged like an execution.
-		cl, seen := b.parsed[m.PreparedStatement]
-		if !seen {
-			cl = c.prepared[m.PreparedStatement]
+		si, err := c.lookupStmt(nil, m.PreparedStatement)
+		if err != nil {
+			return err
 		}
-		if cl == nil {
-			if b.bad == "" && b.parseErr == nil {
-				b.bad = fmt.Sprintf("statement %q was not judged by the gateway", m.PreparedStatement)
-			}
+		var pe *portalEntry
+		if si == nil || si.cl == nil {
+			b.refuseLater(fmt.Sprintf("statement %q is not known to the gateway", m.PreparedStatement))
 		} else {
-			b.addRun(c, cl)
+			// Binding plans the statement, which may evaluate functions:
+			// it is judged like an execution.
+			if _, err := b.addRun(c, si.cl); err != nil {
+				return err
+			}
+			pe = &portalEntry{cl: si.cl, params: bindParams(&m, si.paramOIDs)}
 		}
+		g.setPortal(m.DestinationPortal, pe)
 		b.ops = append(b.ops, &op{kind: opBind, name: m.DestinationPortal, stmt: m.PreparedStatement,
-			formats: append([]int16(nil), m.ResultFormatCodes...)})
+			formats: append([]int16(nil), m.ResultFormatCodes...), portal: pe})
 	case 'D':
 		var m pgproto3.Describe
 		if err := m.Decode(body); err != nil {
@@ -346,23 +525,20 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		o := &op{kind: opExecute, name: m.Portal}
 		b.ops = append(b.ops, o)
 		b.execs = append(b.execs, o)
-		stmt, ok := b.portals[m.Portal]
-		if !ok {
-			stmt, ok = c.portals[m.Portal]
+		pe, err := c.lookupPortal(m.Portal)
+		if err != nil {
+			return err
 		}
-		var cl *Classification
-		if ok {
-			var seen bool
-			if cl, seen = b.parsed[stmt]; !seen {
-				cl = c.prepared[stmt]
-			}
-		}
-		if cl == nil {
-			if b.bad == "" && b.parseErr == nil {
-				b.bad = fmt.Sprintf("portal %q runs a statement the gateway has not judged", m.Portal)
-			}
+		if pe == nil || pe.cl == nil {
+			b.refuseLater(fmt.Sprintf("portal %q is not known to the gateway", m.Portal))
 		} else {
-			o.stmts = b.addRun(c, cl)
+			if o.stmts, err = b.addRun(c, pe.cl); err != nil {
+				return err
+			}
+			b.params = append(b.params, pe.params...)
+			for i := range pe.cl.Statements {
+				g.apply(effectOf(&pe.cl.Statements[i]))
+			}
 		}
 	case 'C':
 		var m pgproto3.Close
@@ -370,11 +546,11 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			return err
 		}
 		if m.ObjectType == 'S' {
-			b.closedS = append(b.closedS, m.Name)
+			g.setStmt(m.Name, nil)
 		} else {
-			b.closedP = append(b.closedP, m.Name)
+			g.setPortal(m.Name, nil)
 		}
-		b.ops = append(b.ops, &op{kind: opClose, name: m.Name})
+		b.ops = append(b.ops, &op{kind: opClose, name: m.Name, objType: m.ObjectType})
 	}
 	b.buf = append(b.buf, raw...)
 	return nil
@@ -386,9 +562,12 @@ func (c *conn) endBatch(term []byte) error {
 	b := &c.batch
 	defer b.reset()
 	sync := len(term) > 0 && term[0] == 'S'
-	if b.n == 0 {
+	if b.n == 0 || b.ignored {
+		// Nothing, or nothing the server will run: it skips to Sync after
+		// an earlier error in this group.
 		if sync {
 			c.q.push(&op{kind: opSync})
+			c.endGroup()
 		}
 		if len(term) > 0 {
 			_, err := c.uw.Write(term)
@@ -406,22 +585,25 @@ func (c *conn) endBatch(term []byte) error {
 	case b.bad != "":
 		c.recordDeny(command, b.bad)
 		e = refusal("42501", "airlock: denied: "+b.bad)
-	case len(b.execs) > 0 || len(b.parsed) > 0:
+	case len(b.execs) > 0 || b.parses > 0 || len(b.judged) > 0 || len(b.stmts) > 0:
 		if why := c.unsafeParse.Load().(string); why != "" {
 			c.recordDeny(command, why)
 			e = refusal("42501", "airlock: denied: "+why+"; the gateway cannot judge statements")
 			break
 		}
-		if len(b.execs) == 0 && len(b.judged) == 0 {
+		if len(b.execs) == 0 && len(b.stmts) == 0 {
 			break // preparing runs nothing; the execution is judged
 		}
-		d, e = c.check(command, append([]byte(nil), b.payload...), b.stmts)
+		d, e = c.check(command, append([]byte(nil), b.payload...), b.params, b.stmts)
 	}
+	c.grp.open = true
 	if e != nil {
-		delete(c.prepared, "")
+		// The stand-in fails on the server, which then skips to Sync:
+		// nothing of this group runs after it.
 		c.q.push(&op{kind: opRefuse, refusal: e})
 		if sync {
 			c.q.push(&op{kind: opSync})
+			c.endGroup()
 		} else {
 			c.discard = true
 		}
@@ -435,27 +617,17 @@ func (c *conn) endBatch(term []byte) error {
 		}
 		return nil
 	}
-	// Allowed: commit the batch's statements and portals, then send it.
-	for name, cl := range b.parsed {
-		c.prepared[name] = cl
-	}
-	for p, s := range b.portals {
-		c.portals[p] = s
-	}
-	for _, n := range b.closedS {
-		delete(c.prepared, n)
-	}
-	for _, n := range b.closedP {
-		delete(c.portals, n)
-	}
 	if d != nil {
-		for _, o := range b.execs {
+		// Every reply of the batch (an error quoting a value, rows) is
+		// masked and recorded under its decision.
+		for _, o := range b.ops {
 			o.policy, o.decision = d.Masker, d.ID
 		}
 	}
 	c.q.push(b.ops...)
 	if sync {
 		c.q.push(&op{kind: opSync})
+		c.endGroup()
 	}
 	if _, err := c.uw.Write(b.buf); err != nil {
 		return err

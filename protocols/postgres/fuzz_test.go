@@ -84,10 +84,11 @@ func FuzzStartup(f *testing.F) {
 }
 
 func fuzzConn(s *Server, client, upstream io.Reader) *conn {
-	ctx, stop := context.WithCancel(context.Background())
+	// Nobody answers upstream: a wait for the server ends with the context.
+	ctx, stop := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	c := &conn{srv: s, ctx: ctx, stop: stop,
-		session:  &gate.Session{Protocol: gate.ProtocolPostgres, Identity: gate.Identity{Subject: "f", Groups: []string{"agents"}}},
-		prepared: map[string]*Classification{}, portals: map[string]string{}, params: map[string]string{},
+		session: &gate.Session{Protocol: gate.ProtocolPostgres, Identity: gate.Identity{Subject: "f", Groups: []string{"agents"}}},
+		model:   newSessionModel(), params: map[string]string{},
 		rd: newMsgReader(client, s.cfg.MaxMessageBytes), uw: bufio.NewWriter(io.Discard),
 		urd: newMsgReader(upstream, s.cfg.MaxMessageBytes), cw: bufio.NewWriter(io.Discard)}
 	c.unsafeParse.Store("")

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -23,14 +24,31 @@ const (
 	opFunctionCall                     // FunctionCallResponse (never sent: refused)
 )
 
+var opNames = [...]string{opQuery: "Query", opParse: "Parse", opBind: "Bind", opDescribeStmt: "Describe statement",
+	opDescribePortal: "Describe portal", opExecute: "Execute", opClose: "Close", opSync: "Sync", opRefuse: "a refusal",
+	opFunctionCall: "FunctionCall"}
+
+func (k opKind) String() string {
+	if int(k) < len(opNames) && opNames[k] != "" {
+		return opNames[k]
+	}
+	return fmt.Sprintf("op %d", k)
+}
+
 // op is one expected answer, queued by the client goroutine before the
 // message goes upstream and consumed by the upstream goroutine, so every
 // response is matched to the message and decision it belongs to.
 type op struct {
 	kind    opKind
-	name    string  // statement (Parse, Describe S, Close) or portal
+	name    string  // statement (Parse, Describe S, Close S) or portal
 	stmt    string  // Bind: statement name
 	formats []int16 // Bind: result format codes
+	objType byte    // Close: 'S' or 'P'
+
+	// The state the server creates when it confirms: Parse -> sinfo,
+	// Bind -> portal.
+	sinfo  *stmtInfo
+	portal *portalEntry
 
 	policy   *mask.Policy
 	decision string
@@ -42,11 +60,57 @@ type op struct {
 	simple  bool
 }
 
-// opQueue is a FIFO shared by the two goroutines.
+// ends reports whether the op is answered by ReadyForQuery: it closes a
+// sync group.
+func (o *op) ends() bool {
+	return o.kind == opSync || o.kind == opQuery || o.kind == opRefuse && o.simple
+}
+
+// opQueue is a FIFO shared by the two goroutines. It also holds the
+// server's skip-until-Sync state: after an ErrorResponse to an
+// extended-protocol message the server ignores everything up to Sync,
+// Query included, and answers none of it.
 type opQueue struct {
-	mu   sync.Mutex
-	ops  []*op
-	head int
+	mu       sync.Mutex
+	ops      []*op
+	head     int
+	skipping bool
+	copyIn   bool          // the server waits for COPY FROM STDIN data
+	changed  chan struct{} // closed on the next change, when someone waits
+}
+
+// setCopyIn records whether the server is in COPY FROM STDIN.
+func (q *opQueue) setCopyIn(v bool) {
+	q.mu.Lock()
+	q.copyIn = v
+	q.notifyLocked()
+	q.mu.Unlock()
+}
+
+// waitCopy blocks until the server has answered everything sent (ok) or
+// is waiting for COPY data (copying), or done is closed.
+func (q *opQueue) waitCopy(done <-chan struct{}) (copying, ok bool) {
+	for {
+		q.mu.Lock()
+		if q.copyIn {
+			q.mu.Unlock()
+			return true, true
+		}
+		if q.head == len(q.ops) {
+			q.mu.Unlock()
+			return false, true
+		}
+		if q.changed == nil {
+			q.changed = make(chan struct{})
+		}
+		ch := q.changed
+		q.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			return false, false
+		}
+	}
 }
 
 func (q *opQueue) push(o ...*op) {
@@ -68,6 +132,10 @@ func (q *opQueue) peek() *op {
 func (q *opQueue) pop() *op {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.popLocked()
+}
+
+func (q *opQueue) popLocked() *op {
 	if q.head >= len(q.ops) {
 		return nil
 	}
@@ -80,17 +148,90 @@ func (q *opQueue) pop() *op {
 		n := copy(q.ops, q.ops[q.head:])
 		q.ops, q.head = q.ops[:n], 0
 	}
+	q.notifyLocked()
 	return o
 }
 
-// dropUntilSync discards the ops the server skips after an error in an
-// extended-protocol batch: everything before the next Sync.
-func (q *opQueue) dropUntilSync() {
-	for {
-		o := q.peek()
-		if o == nil || o.kind == opSync || o.kind == opQuery {
-			return
+func (q *opQueue) notifyLocked() {
+	if q.changed != nil {
+		close(q.changed)
+		q.changed = nil
+	}
+}
+
+// skipped pops the ops the server ignores while it skips to Sync: every
+// op before the next one that ReadyForQuery answers. It returns them so
+// their state changes can be dropped.
+func (q *opQueue) skipped() []*op {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.skipping {
+		return nil
+	}
+	var out []*op
+	for q.head < len(q.ops) && !q.ops[q.head].ends() {
+		out = append(out, q.popLocked())
+	}
+	return out
+}
+
+// fail handles an ErrorResponse to the extended-protocol op at the head:
+// the server now skips to Sync. It returns the failed op and those the
+// server will skip.
+func (q *opQueue) fail() []*op {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := []*op{q.popLocked()}
+	for q.head < len(q.ops) && !q.ops[q.head].ends() {
+		out = append(out, q.popLocked())
+	}
+	q.skipping = true
+	q.notifyLocked()
+	return out
+}
+
+// ready handles ReadyForQuery: it pops the op it answers, which must be at
+// the head, and ends the skip.
+func (q *opQueue) ready() *op {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head >= len(q.ops) || !q.ops[q.head].ends() {
+		return nil
+	}
+	q.skipping = false
+	return q.popLocked()
+}
+
+// settled reports whether every group sent before is answered and the
+// current one is answered or skipped: the model is then exact.
+func (q *opQueue) settledLocked() bool {
+	for _, o := range q.ops[q.head:] {
+		if o.ends() {
+			return false
 		}
-		q.pop()
+	}
+	return q.head == len(q.ops) || q.skipping
+}
+
+// wait blocks until the queue is settled or done is closed, and reports
+// whether the server is skipping to Sync.
+func (q *opQueue) wait(done <-chan struct{}) (skipping bool, ok bool) {
+	for {
+		q.mu.Lock()
+		if q.settledLocked() {
+			s := q.skipping
+			q.mu.Unlock()
+			return s, true
+		}
+		if q.changed == nil {
+			q.changed = make(chan struct{})
+		}
+		ch := q.changed
+		q.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			return false, false
+		}
 	}
 }

@@ -27,6 +27,8 @@ type result struct {
 	cols     []string // masking field per column, once resolved
 	resolved bool
 	copy     bool
+	copyOut  bool // COPY TO STDOUT data is flowing
+	copyDone bool // its CopyDone came
 	tag      string
 
 	rec       bytes.Buffer
@@ -312,7 +314,9 @@ func (c *conn) finishResult(bs *backendState) error {
 	if r == nil || (len(r.fields) == 0 && r.rows == 0 && !r.copy) {
 		return nil
 	}
-	if r.tag != "" && !r.truncated {
+	if r.tag != "" {
+		// After the cut too: whether the statement succeeded is never
+		// lost.
 		r.rec.WriteString("(" + r.tag + ")\n")
 	}
 	out := gate.Output{DecisionID: r.decision, Stream: "rows", Data: r.rec.Bytes(), Truncated: r.truncated, Final: true}
@@ -432,4 +436,32 @@ func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
 		return raw, nil
 	}
 	return (&pgproto3.CopyData{Data: []byte(out)}).Encode(nil)
+}
+
+// recordText records a short output of a statement: its CommandComplete
+// tag ("status").
+func (c *conn) recordText(decision, stream, text string) {
+	out := gate.Output{DecisionID: decision, Stream: stream, Data: []byte(text), Final: true}
+	if err := c.srv.cfg.Gate.RecordOutput(context.WithoutCancel(c.ctx), c.session, out); err != nil {
+		c.srv.log.Warn("postgres: recording an output failed", "session", c.session.ID, "error", err)
+	}
+}
+
+// recordMessage records an upstream ErrorResponse or NoticeResponse, as
+// the client saw it (already masked): "SEVERITY SQLSTATE: message", then
+// the detail and hint lines.
+func (c *conn) recordMessage(stream, decision string, e *pgproto3.ErrorResponse) {
+	var b strings.Builder
+	b.WriteString(e.Severity)
+	b.WriteString(" ")
+	b.WriteString(e.Code)
+	b.WriteString(": ")
+	b.WriteString(e.Message)
+	if e.Detail != "" {
+		b.WriteString("\nDETAIL: " + e.Detail)
+	}
+	if e.Hint != "" {
+		b.WriteString("\nHINT: " + e.Hint)
+	}
+	c.recordText(decision, stream, b.String())
 }

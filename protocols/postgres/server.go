@@ -53,9 +53,18 @@ type Config struct {
 	// StartupTimeout bounds the client's startup and authentication
 	// (default 15s).
 	StartupTimeout time.Duration
-	// MaxMessageBytes bounds one client or server message
-	// (DefaultMaxMessageBytes when 0).
+	// MaxMessageBytes bounds one client or server message once the client
+	// is authenticated (DefaultMaxMessageBytes when 0). Before, every
+	// message is bounded by MaxAuthMessageBytes.
 	MaxMessageBytes int
+	// MaxConnections bounds the client connections open at once,
+	// authenticated or not (DefaultMaxConnections when 0, no bound when
+	// negative). A client over the bound gets SQLSTATE 53300.
+	MaxConnections int
+	// MaxConnectionsPerIdentity bounds the sessions of one identity
+	// (Identity.Subject) open at once; 0 means no bound. A client over it
+	// gets SQLSTATE 53300.
+	MaxConnectionsPerIdentity int
 	// MaxBatchBytes bounds the extended-protocol messages buffered up to a
 	// Sync while a batch is judged or held (default 16 MiB). A larger batch
 	// is refused.
@@ -83,6 +92,54 @@ type Server struct {
 	conns    map[*conn]struct{}
 	closed   bool
 	wg       sync.WaitGroup
+	active   int            // client connections, authenticated or not
+	perID    map[string]int // sessions by identity subject
+}
+
+// DefaultMaxConnections bounds concurrent client connections when
+// Config.MaxConnections is 0.
+const DefaultMaxConnections = 256
+
+// MaxAuthMessageBytes bounds every client message before authentication
+// (the password or token included): nothing a client that has not
+// authenticated sends makes the gateway hold more.
+const MaxAuthMessageBytes = 16 << 10
+
+// admit counts a new client connection. over is true above
+// MaxConnections (the client is told so); hard is true far above it (the
+// connection is closed at once, unread).
+func (s *Server) admit() (over, hard bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active++
+	limit := s.cfg.MaxConnections
+	if limit < 0 {
+		return false, false
+	}
+	return s.active > limit, s.active > 2*limit+16
+}
+
+func (s *Server) release() {
+	s.mu.Lock()
+	s.active--
+	s.mu.Unlock()
+}
+
+// admitIdentity counts a session of subject; it returns false above
+// MaxConnectionsPerIdentity.
+func (s *Server) admitIdentity(subject string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.perID[subject]++
+	return s.cfg.MaxConnectionsPerIdentity <= 0 || s.perID[subject] <= s.cfg.MaxConnectionsPerIdentity
+}
+
+func (s *Server) releaseIdentity(subject string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perID[subject]--; s.perID[subject] <= 0 {
+		delete(s.perID, subject)
+	}
 }
 
 // ErrServerClosed is returned by Serve after Close.
@@ -96,7 +153,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Upstream == nil {
 		return nil, errors.New("postgres: Config.Upstream is required")
 	}
-	s := &Server{cfg: cfg, sessions: map[uint32]*conn{}, lns: map[net.Listener]struct{}{}, conns: map[*conn]struct{}{}}
+	s := &Server{cfg: cfg, sessions: map[uint32]*conn{}, lns: map[net.Listener]struct{}{}, conns: map[*conn]struct{}{},
+		perID: map[string]int{}}
 	s.log = cfg.Logger
 	if s.log == nil {
 		s.log = cfg.Gate.Logger()
@@ -108,6 +166,9 @@ func NewServer(cfg Config) (*Server, error) {
 	s.cls = withFunctionCatalog(s.cls, cfg.Upstream, s.log)
 	if s.cfg.StartupTimeout <= 0 {
 		s.cfg.StartupTimeout = 15 * time.Second
+	}
+	if s.cfg.MaxConnections == 0 {
+		s.cfg.MaxConnections = DefaultMaxConnections
 	}
 	if s.cfg.MaxBatchBytes <= 0 {
 		s.cfg.MaxBatchBytes = 16 << 20

@@ -225,6 +225,9 @@ func (s *Server) authenticate(ctx context.Context, c *conn, st *startup) error {
 		return err
 	}
 	typ, body, _, err := c.rd.next()
+	if errors.Is(err, errMessageTooLarge) {
+		return fatal("08P01", "airlock: password message too long (at most %d bytes before authentication)", MaxAuthMessageBytes)
+	}
 	if err != nil {
 		return err
 	}
@@ -243,6 +246,20 @@ func (s *Server) authenticate(ctx context.Context, c *conn, st *startup) error {
 	}
 	c.session.Identity = id
 	return nil
+}
+
+// checkDatabase refuses a client that names a database other than the
+// upstream's: the gateway serves one database, and a client must not land
+// silently in another than the one it asked for.
+func (s *Server) checkDatabase(db string) error {
+	want := s.cfg.Upstream.Database
+	if want == "" {
+		want = s.cfg.Upstream.User
+	}
+	if db == "" || db == want {
+		return nil
+	}
+	return fatal("3D000", "airlock: database %q is not served by this gateway; connect to database %q", db, want)
 }
 
 // newCancelKey returns a process id and secret for the client: 4 bytes of
