@@ -119,6 +119,11 @@ func (a *activation) resolve(name string) (any, bool) {
 	case "session.grants":
 		return a.grants(), true
 
+	case "sql.params":
+		if r.SQL == nil {
+			return emptyStrings, true
+		}
+		return strList(r.SQL.Params), true
 	case "sql.statements":
 		if r.SQL == nil {
 			return []SQLStatement(nil), true

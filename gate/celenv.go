@@ -42,6 +42,7 @@ var celVariables = []struct {
 	{"request.reason", cel.StringType},
 
 	{"sql.statements", cel.ListType(cel.ObjectType("gate.SQLStatement"))},
+	{"sql.params", cel.ListType(cel.StringType)},
 
 	{"ssh.kind", cel.StringType},
 	{"ssh.command", cel.StringType},

@@ -54,7 +54,7 @@ func withinEstimate(req *Request) bool {
 		return false
 	}
 	if x := req.SQL; x != nil {
-		if len(x.Statements) > maxEstimatedList {
+		if len(x.Statements) > maxEstimatedList || !strsOK(x.Params) {
 			return false
 		}
 		for i := range x.Statements {

@@ -319,3 +319,25 @@ rules:
 	huge := &gate.Request{Session: agentSession("http"), Protocol: "http", HTTP: &gate.HTTP{Method: "POST", Path: "/pay", Body: map[string]any{"amount": 5000.0, "items": list}}}
 	assert.Equal(t, "big-payments", rs.Decide(ctx, huge).Rule)
 }
+
+// Bind parameters are visible to rules as sql.params.
+func TestRulesSeeSQLParams(t *testing.T) {
+	rs, err := gate.ParseRules("p.yaml", []byte(`
+rules:
+  - name: no-big-refunds
+    when: request.protocol == "postgres" && sql.params.exists(p, p == "999999")
+    action: deny
+  - name: reads
+    when: request.protocol == "postgres"
+    action: allow
+`))
+	require.NoError(t, err)
+	s := &gate.Session{Protocol: "postgres", Identity: gate.Identity{Subject: "a"}}
+	req := func(params ...string) *gate.Request {
+		return &gate.Request{Session: s, Protocol: "postgres", Command: "INSERT INTO refunds VALUES ($1)",
+			SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "INSERT"}}, Params: params}}
+	}
+	assert.Equal(t, gate.Deny, rs.Decide(context.Background(), req("999999")).Action)
+	assert.Equal(t, gate.Allow, rs.Decide(context.Background(), req("10")).Action)
+	assert.Equal(t, gate.Allow, rs.Decide(context.Background(), &gate.Request{Session: s, Protocol: "postgres", Command: "x"}).Action)
+}
