@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -152,6 +153,22 @@ func (r *checkReport) checkRecord(ctx context.Context, cfg *serveConfig) {
 	}
 	if f := cfg.Record.File; f != nil && f.Path != "" {
 		r.checkWritable("record.file.path", f.Path)
+	}
+	for _, spec := range cfg.Record.Anchors {
+		if _, err := openAnchor(spec, cfg.Record.AnchorTable, cfg.Record.AnchorTokenFile); err != nil {
+			r.bad("record.anchors: %v", err)
+			continue
+		}
+		switch {
+		case isPostgresURL(spec):
+			if conn := r.checkDatabase(ctx, "record.anchors", spec); conn != nil {
+				conn.Close(ctx)
+			}
+		case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
+			r.checkURL("record.anchors", spec)
+		default:
+			r.checkWritable("record.anchors", spec)
+		}
 	}
 	if cfg.Record.Postgres != "" {
 		if conn := r.checkDatabase(ctx, "record.postgres", cfg.Record.Postgres); conn != nil {

@@ -70,6 +70,19 @@ type recordConfig struct {
 	SigningKeyFile string `yaml:"signing_key_file"`
 	// HMACKeyFile holds the key of the HMACs that replace secrets.
 	HMACKeyFile string `yaml:"hmac_key_file"`
+	// Anchors receive the record's signed checkpoints off this host: a file
+	// path (on another mount), a postgres:// URL or an http(s):// URL.
+	// airlock verify --anchor checks a record against them.
+	Anchors []string `yaml:"anchors"`
+	// AnchorTable is the table of postgres:// anchors (default airlock_anchor).
+	AnchorTable string `yaml:"anchor_table"`
+	// AnchorTokenFile holds the bearer token of http(s):// anchors.
+	AnchorTokenFile string `yaml:"anchor_token_file"`
+	// CheckpointEvery and CheckpointInterval bound what a cut after the
+	// newest anchored checkpoint can remove undetected (defaults 1000
+	// entries, 1s).
+	CheckpointEvery    int           `yaml:"checkpoint_every"`
+	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
 }
 
 type recordFileConfig struct {
@@ -107,6 +120,11 @@ type postgresConfig struct {
 	TLSKey   string `yaml:"tls_key"`
 	// AllowInsecurePassword accepts passwords without TLS (loopback only).
 	AllowInsecurePassword bool `yaml:"allow_insecure_password"`
+	// MaxConnections caps concurrent client connections (default 256;
+	// negative: no cap); MaxConnectionsPerIdentity caps them per identity
+	// (0: no cap). Over a cap the client gets FATAL 53300.
+	MaxConnections            int `yaml:"max_connections"`
+	MaxConnectionsPerIdentity int `yaml:"max_connections_per_identity"`
 }
 
 type httpConfig struct {

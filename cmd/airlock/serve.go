@@ -279,7 +279,8 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 			return fmt.Errorf("postgres.upstream: %w", err) // pgconn redacts the password
 		}
 		pcfg := postgres.Config{Gate: g, Upstream: up, Authenticate: ids.postgres, Target: p.Target,
-			AllowInsecurePassword: p.AllowInsecurePassword, Logger: log.Named("postgres")}
+			AllowInsecurePassword: p.AllowInsecurePassword, Logger: log.Named("postgres"),
+			MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity}
 		if p.TLSCert != "" {
 			cert, err := tls.LoadX509KeyPair(p.TLSCert, p.TLSKey)
 			if err != nil {
@@ -400,6 +401,15 @@ func openRecorder(ctx context.Context, cfg *serveConfig) (*record.Recorder, erro
 		}
 		opts.HMACKey = key
 	}
+	for _, spec := range cfg.Record.Anchors {
+		a, err := openAnchor(spec, cfg.Record.AnchorTable, cfg.Record.AnchorTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("record.anchors: %w", err)
+		}
+		opts.Anchors = append(opts.Anchors, a)
+	}
+	opts.LogCheckpointEvery = cfg.Record.CheckpointEvery
+	opts.LogCheckpointInterval = cfg.Record.CheckpointInterval
 	var sinks []record.Sink
 	var names []string
 	if f := cfg.Record.File; f != nil {
