@@ -64,6 +64,13 @@ type SQLStatement struct {
 	// Opaque marks what cannot be judged statically (DO, CALL, EXECUTE,
 	// CREATE FUNCTION, COPY ... PROGRAM, SET ROLE).
 	Opaque bool `json:"opaque" cel:"opaque"`
+	// Volatile is true when the statement calls a function that is
+	// volatile, unknown, or whose declared volatility is not trusted.
+	Volatile bool `json:"volatile" cel:"volatile"`
+	// Heavy is true when the statement calls a function known to cost
+	// time or memory out of proportion to its text (pg_sleep,
+	// generate_series, repeat, ...).
+	Heavy bool `json:"heavy" cel:"heavy"`
 }
 
 // SQLTable is a table a statement reads or writes.

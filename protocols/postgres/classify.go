@@ -57,6 +57,13 @@ type Statement struct {
 	// Nested marks an entry that repeats a data-modifying statement nested
 	// in the entry before it.
 	Nested bool
+
+	// structRO is the verdict on everything but the functions called;
+	// ReadOnly is structRO and the functions' verdict (see functions.go).
+	structRO bool
+	// calls are the functions called, exactly as the parser resolved the
+	// names (case kept), for the catalog.
+	calls []funcName
 }
 
 // Lineage lists the source columns of one output column.
@@ -130,11 +137,14 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	st.Secrets = w.secrets
 	st.Aliases = w.aliases
 	st.Opaque = w.opaque
-	st.ReadOnly = false
+	st.calls = w.calls
+	// structRO is the verdict before functions are judged: a statement
+	// whose node type is not listed in readOnlyNodes is never read-only.
+	st.structRO = false
 
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		st.ReadOnly = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil && w.pureFunctions()
+		st.structRO = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil
 		st.Outputs, st.Star = selectLineage(s.SelectStmt)
 		if s.SelectStmt.IntoClause != nil {
 			st.Outputs = nil
@@ -150,31 +160,56 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	case *pg_query.Node_MergeStmt:
 		st.Outputs, st.Star = targetLineage(s.MergeStmt.ReturningList)
 	case *pg_query.Node_ExplainStmt:
-		analyze := false
-		for _, o := range s.ExplainStmt.Options {
-			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "analyze") {
-				analyze = d.Arg == nil || !isFalse(d.Arg)
-			}
+		analyze, known := explainAnalyze(s.ExplainStmt.Options)
+		if ex := s.ExplainStmt.Query.GetExecuteStmt(); ex != nil {
+			// EXPLAIN EXECUTE evaluates the parameters even without
+			// ANALYZE; the proxy adds the prepared statement itself.
+			st.ExecuteName = ex.Name
 		}
-		if analyze {
-			st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
-		} else {
-			// Plans only: nothing runs, so nothing is written.
-			st.ReadOnly = true
+		switch {
+		case !known:
+			// An option value the classifier cannot read: assume it runs.
+			st.structRO = false
+		case analyze:
+			st.structRO = !w.dml && !w.locking
+		default:
+			// Plans only: nothing is written. Functions still count, since
+			// planning folds constant expressions and EXECUTE parameters
+			// are evaluated.
+			st.structRO = true
 			for i := range st.Tables {
 				st.Tables[i].Access = "read"
 			}
 			w.nested = nil
 		}
 	case *pg_query.Node_VariableShowStmt:
-		st.ReadOnly = true
+		st.structRO = true
 	case *pg_query.Node_TransactionStmt:
-		st.ReadOnly = true
 		st.Kind = transactionKind(s.TransactionStmt.Kind)
+		switch s.TransactionStmt.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE,
+			pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED,
+			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+			// Two-phase commit acts on transactions of other sessions
+			// or leaves one behind holding its locks.
+			st.structRO = false
+		default:
+			st.structRO = true
+		}
 	case *pg_query.Node_DeclareCursorStmt:
-		st.ReadOnly = !w.dml && !w.locking && w.pureFunctions()
-	case *pg_query.Node_FetchStmt, *pg_query.Node_ClosePortalStmt:
-		st.ReadOnly = true
+		// WITH HOLD runs the query to completion at commit and keeps the
+		// result past the transaction; FOR UPDATE locks rows.
+		hold := s.DeclareCursorStmt.Options&cursorOptHold != 0
+		st.structRO = !w.dml && !w.locking && !hold && !hasInto(s.DeclareCursorStmt.Query)
+	case *pg_query.Node_FetchStmt:
+		// The cursor's query was judged when it was declared.
+		if s.FetchStmt.Ismove {
+			st.Kind = "MOVE"
+		}
+		st.structRO = true
+	case *pg_query.Node_ClosePortalStmt, *pg_query.Node_DeallocateStmt:
+		// Forgetting a cursor or a plan changes no data.
+		st.structRO = true
 	case *pg_query.Node_CopyStmt:
 		cs := s.CopyStmt
 		if cs.IsProgram || cs.Filename != "" {
@@ -184,7 +219,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.CopyIn = true
 		} else {
 			st.CopyOut = true
-			st.ReadOnly = !w.dml && w.pureFunctions()
+			st.structRO = !w.dml && !w.locking && !hasInto(cs.Query)
 			if cs.Relation != nil && cs.Query == nil && copyTextFormat(cs.Options) {
 				st.CopyTable = cs.Relation.Relname
 				st.CopyColumns = stringParts(cs.Attlist)
@@ -201,15 +236,28 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.PrepareName = s.PrepareStmt.Name
 			w.nested = nil
 			st.Prepared = &inner[0]
-			// PREPARE itself runs nothing; EXECUTE is judged later.
-			st.ReadOnly = true
+			// PREPARE runs nothing, but its verdict is the prepared
+			// statement's: a rule that allows read-only PREPAREs must not
+			// let a write in to be run by EXECUTE later.
+			st.structRO = inner[0].structRO
+			st.Opaque = inner[0].Opaque
 			st.Tables = inner[0].Tables
 			st.Functions = inner[0].Functions
 			st.Columns = inner[0].Columns
+			st.calls = inner[0].calls
 		}
 	case *pg_query.Node_ExecuteStmt:
+		// Its own verdict comes from the parameter expressions (evaluated
+		// here); the proxy adds the prepared statement's.
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
+		st.structRO = true
+	}
+	st.ReadOnly, st.Volatile, st.Heavy = staticFunctionVerdict(st.structRO, st.calls)
+	if st.Prepared != nil {
+		p := *st.Prepared
+		p.ReadOnly, p.Volatile, p.Heavy = staticFunctionVerdict(p.structRO, p.calls)
+		st.Prepared = &p
 	}
 	out := []Statement{st}
 	var top protoreflect.ProtoMessage
@@ -229,9 +277,65 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		ns.Tables = []gate.SQLTable{k.table}
 		ns.Functions = st.Functions
 		ns.Columns = st.Columns
+		ns.calls = st.calls
+		ns.Volatile, ns.Heavy = st.Volatile, st.Heavy
 		out = append(out, ns)
 	}
 	return out
+}
+
+// cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD (parsenodes.h).
+const cursorOptHold = 0x0020
+
+// hasInto reports whether a query node is a SELECT ... INTO.
+func hasInto(n *pg_query.Node) bool {
+	s := n.GetSelectStmt()
+	return s != nil && s.IntoClause != nil
+}
+
+// explainAnalyze reads EXPLAIN's ANALYZE option. known is false when its
+// value is not one the classifier understands.
+func explainAnalyze(opts []*pg_query.Node) (analyze, known bool) {
+	known = true
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil || !strings.EqualFold(d.Defname, "analyze") {
+			continue
+		}
+		if d.Arg == nil {
+			analyze = true
+			continue
+		}
+		v, ok := boolOption(d.Arg)
+		if !ok {
+			return true, false
+		}
+		analyze = v
+	}
+	return analyze, known
+}
+
+// boolOption reads a boolean option as PostgreSQL's defGetBoolean does.
+func boolOption(n *pg_query.Node) (value, ok bool) {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_Boolean:
+		return v.Boolean.Boolval, true
+	case *pg_query.Node_Integer:
+		switch v.Integer.Ival {
+		case 0:
+			return false, true
+		case 1:
+			return true, true
+		}
+	case *pg_query.Node_String_:
+		switch strings.ToLower(v.String_.Sval) {
+		case "true", "on":
+			return true, true
+		case "false", "off":
+			return false, true
+		}
+	}
+	return false, false
 }
 
 // copyTextFormat reports whether COPY options leave the default text
@@ -250,19 +354,6 @@ func copyTextFormat(opts []*pg_query.Node) bool {
 		}
 	}
 	return true
-}
-
-func isFalse(n *pg_query.Node) bool {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_Boolean:
-		return !v.Boolean.Boolval
-	case *pg_query.Node_String_:
-		s := strings.ToLower(v.String_.Sval)
-		return s == "false" || s == "off" || s == "0" || s == "no"
-	case *pg_query.Node_Integer:
-		return v.Integer.Ival == 0
-	}
-	return false
 }
 
 func transactionKind(k pg_query.TransactionStmtKind) string {
@@ -369,7 +460,7 @@ func init() {
 		justify_hours make_date make_interval make_time make_timestamp starts_with encode decode
 		jsonb_each jsonb_each_text json_each json_each_text jsonb_object_keys json_object_keys
 		jsonb_array_elements json_array_elements jsonb_array_elements_text json_array_elements_text
-		pg_backend_pid current_database current_catalog pg_sleep
+		pg_backend_pid current_database current_catalog pg_sleep convert_to convert_from
 		array_upper array_lower array_remove array_dims col_description obj_description shobj_description
 		format_type pg_encoding_to_char pg_get_constraintdef pg_get_expr pg_get_function_arguments
 		pg_get_function_result pg_get_function_identity_arguments pg_get_functiondef pg_get_indexdef pg_get_ruledef
@@ -403,6 +494,7 @@ type walker struct {
 	functions []string
 	columns   []string
 	secrets   []string
+	calls     []funcName
 	aliases   map[string]string
 	writes    map[*pg_query.RangeVar]bool
 	nested    []nestedDML
@@ -414,15 +506,6 @@ type walker struct {
 
 func newWalker() *walker {
 	return &walker{writes: map[*pg_query.RangeVar]bool{}}
-}
-
-func (w *walker) pureFunctions() bool {
-	for _, f := range w.functions {
-		if !readOnlyFunctions[f] {
-			return false
-		}
-	}
-	return true
 }
 
 func appendUnique(list []string, s string) []string {
@@ -575,9 +658,13 @@ func (w *walker) visit(m protoreflect.Message) {
 		}
 		w.addTable(x, access)
 	case *pg_query.FuncCall:
-		name := strings.ToLower(strings.Join(stringParts(x.Funcname), "."))
+		parts := stringParts(x.Funcname)
+		name := strings.ToLower(strings.Join(parts, "."))
 		if name != "" {
 			w.functions = appendUnique(w.functions, name)
+		}
+		if len(parts) > 0 {
+			w.calls = appendCall(w.calls, parts)
 		}
 	case *pg_query.ColumnRef:
 		parts := stringParts(x.Fields)

@@ -105,6 +105,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.cls == nil {
 		s.cls = NewClassifier(0)
 	}
+	s.cls = withFunctionCatalog(s.cls, cfg.Upstream, s.log)
 	if s.cfg.StartupTimeout <= 0 {
 		s.cfg.StartupTimeout = 15 * time.Second
 	}
