@@ -83,22 +83,22 @@ type ParserClassifier struct{}
 
 // Classify parses sql and classifies each statement.
 func (ParserClassifier) Classify(sql string) (*Classification, error) {
-	c, _, err := classifyParsed(sql)
+	c, _, _, err := classifyParsed(sql)
 	return c, err
 }
 
 // classifyParsed also returns the statement spans pg_query reported, trimmed,
 // so the cache can check its own splitter against the parser.
-func classifyParsed(sql string) (*Classification, []string, error) {
+func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResult, error) {
 	if strings.IndexByte(sql, 0) >= 0 {
-		return nil, nil, fmt.Errorf("%w: NUL byte in statement", ErrUnparsable)
+		return nil, nil, nil, fmt.Errorf("%w: NUL byte in statement", ErrUnparsable)
 	}
 	if !utf8.ValidString(sql) {
-		return nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
+		return nil, nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
 	}
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
+		return nil, nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
 	}
 	out := &Classification{}
 	var texts []string
@@ -109,7 +109,7 @@ func classifyParsed(sql string) (*Classification, []string, error) {
 			end = start + int(raw.StmtLen)
 		}
 		if start < 0 || start > end || end > len(sql) {
-			return nil, nil, fmt.Errorf("%w: bad statement location", ErrUnparsable)
+			return nil, nil, nil, fmt.Errorf("%w: bad statement location", ErrUnparsable)
 		}
 		text := strings.TrimSpace(sql[start:end])
 		texts = append(texts, text)
@@ -118,9 +118,9 @@ func classifyParsed(sql string) (*Classification, []string, error) {
 	}
 	if len(out.Statements) == 0 {
 		// An empty query: nothing to judge, but nothing to run either.
-		return out, texts, nil
+		return out, texts, tree, nil
 	}
-	return out, texts, nil
+	return out, texts, tree, nil
 }
 
 // classifyNode classifies one parsed statement, returning it followed by
@@ -135,6 +135,11 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	st.Functions = w.functions
 	st.Columns = w.columns
 	st.Secrets = w.secrets
+	if mayHideSecret(text) {
+		for _, x := range findSecrets(n) {
+			st.Secrets = appendUnique(st.Secrets, x)
+		}
+	}
 	st.Aliases = w.aliases
 	st.Opaque = w.opaque
 	st.calls = w.calls
