@@ -21,7 +21,7 @@ const DefaultCacheSize = 4096
 // name, a password, a negative number, a prefixed string) stays in the key
 // by its raw text. A text that may carry a secret (see secretTrigger) is
 // never looked up nor cached, and neither is a text the scanner does not
-// understand with certainty (E'' and U&'' strings, backslashes, string
+// understand with certainty (E'...' and U&'...' strings, backslashes, string
 // continuations) or whose statement split disagrees with the parser's.
 type CachedClassifier struct {
 	size int

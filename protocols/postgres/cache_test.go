@@ -8,7 +8,7 @@ import (
 
 // siblingCorpus holds statements whose classification reads literals, or
 // could: option values, secrets, COPY options, SET values, function
-// arguments, typed literals, dollar quoting, E'' strings, comments,
+// arguments, typed literals, dollar quoting, E'...' strings, comments,
 // unicode escapes, identifiers that look like strings.
 var siblingCorpus = []string{
 	"EXPLAIN (ANALYZE 'off') DELETE FROM t",

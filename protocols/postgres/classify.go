@@ -289,6 +289,26 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	return out
 }
 
+// readOnlyNodes are the statement types that can be read-only, each under
+// the conditions classifyNode checks. Every other statement type, and any
+// type a later parser adds, is never read-only: it changes data, schema,
+// server or session state (SET, RESET, DISCARD, LISTEN, NOTIFY, LOCK,
+// CHECKPOINT, VACUUM, ANALYZE, CLUSTER, REINDEX, LOAD, SECURITY LABEL,
+// COMMENT, REFRESH, CALL, DO, IMPORT FOREIGN SCHEMA, ALTER SYSTEM, ...).
+var readOnlyNodes = map[string]bool{
+	"select_stmt":         true, // no INTO, no FOR UPDATE/SHARE, no data-modifying WITH, functions read-only
+	"explain_stmt":        true, // without ANALYZE; with it, as the statement explained
+	"variable_show_stmt":  true,
+	"transaction_stmt":    true, // except PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED
+	"declare_cursor_stmt": true, // as its query; never WITH HOLD
+	"fetch_stmt":          true, // FETCH and MOVE: the cursor was judged when declared
+	"close_portal_stmt":   true,
+	"deallocate_stmt":     true,
+	"copy_stmt":           true, // TO STDOUT only, as its query
+	"prepare_stmt":        true, // as the prepared statement
+	"execute_stmt":        true, // as its arguments; the proxy adds the prepared statement
+}
+
 // cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD (parsenodes.h).
 const cursorOptHold = 0x0020
 

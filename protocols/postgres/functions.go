@@ -228,35 +228,48 @@ func matching(rows []procInfo, schema string) []procInfo {
 	return out
 }
 
-// verdict judges the calls of one statement: volatile when any call may
+// harmlessVolatile are built-ins declared VOLATILE because their result
+// changes from call to call, not because they change anything: they keep
+// a statement read-only (it is still marked volatile).
+var harmlessVolatile = map[string]bool{"random": true, "random_normal": true, "clock_timestamp": true,
+	"timeofday": true, "pg_sleep": true, "pg_sleep_for": true, "pg_sleep_until": true, "gen_random_uuid": true}
+
+// verdict judges the calls of one statement. volatile: some call may
 // resolve to a volatile, untrusted, unknown or denied function (the most
-// dangerous overload wins).
-func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, heavy bool) {
+// dangerous overload or schema wins). writes: the same, except for the
+// harmless volatile built-ins; a statement with writes is not read-only.
+func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, heavy, writes bool) {
 	for _, f := range calls {
 		heavy = heavy || heavyFunctions[strings.ToLower(f.name)]
 		if deniedFunction(f.name) {
-			volatile = true
+			volatile, writes = true, true
 			continue
 		}
 		rows, ok := k.lookup(ctx, f)
 		if !ok {
-			volatile = true
+			volatile, writes = true, true
 			continue
 		}
 		if len(rows) == 0 {
 			if k.log != nil {
 				k.log.Warn("function not in the upstream catalog: statement not read-only", "function", f.String())
 			}
-			volatile = true
+			volatile, writes = true, true
 			continue
 		}
 		for _, r := range rows {
-			if r.volatile != 'i' && r.volatile != 's' || !r.trusted() {
+			switch {
+			case !r.trusted():
+				volatile, writes = true, true
+			case r.volatile == 'i' || r.volatile == 's':
+			case r.schema == "pg_catalog" && harmlessVolatile[f.name]:
 				volatile = true
+			default:
+				volatile, writes = true, true
 			}
 		}
 	}
-	return volatile, heavy
+	return volatile, heavy, writes
 }
 
 // annotateFunctions replaces the static function verdict of each
@@ -265,8 +278,9 @@ func (k *funcCatalog) annotateFunctions(ctx context.Context, stmts []Statement) 
 	for i := range stmts {
 		st := &stmts[i]
 		if len(st.calls) > 0 {
-			st.Volatile, st.Heavy = k.verdict(ctx, st.calls)
-			st.ReadOnly = st.structRO && !st.Volatile
+			var writes bool
+			st.Volatile, st.Heavy, writes = k.verdict(ctx, st.calls)
+			st.ReadOnly = st.structRO && !writes
 		}
 		if st.Prepared != nil {
 			p := []Statement{*st.Prepared}
