@@ -1,0 +1,163 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// catalogFixture creates functions of every kind the verdict tells apart.
+const catalogFixture = `
+CREATE FUNCTION vol_f() RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION imm_f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION stable_pl() RETURNS int STABLE LANGUAGE plpgsql AS 'BEGIN RETURN 1; END';
+-- A function of a language PostgreSQL does not police, declared IMMUTABLE.
+CREATE FUNCTION c_imm(text) RETURNS text IMMUTABLE STRICT LANGUAGE internal AS 'upper';
+CREATE FUNCTION over_f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION over_f(text) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';
+CREATE SCHEMA s;
+CREATE FUNCTION s.lower(text) RETURNS text VOLATILE LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION s.imm_only(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1';
+`
+
+func fixtureCatalog(t *testing.T) (*funcCatalog, *pgconn.Config, *pgconn.PgConn) {
+	t.Helper()
+	db := newDB(t)
+	url := strings.Replace(testUpstream, "/test?", "/"+db+"?", 1)
+	ctx := context.Background()
+	admin, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close(context.Background()) })
+	if _, err := admin.Exec(ctx, catalogFixture).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return funcCatalogFor(cfg, nil), cfg, admin
+}
+
+func annotated(t *testing.T, k *funcCatalog, sql string) Statement {
+	t.Helper()
+	cl, err := NewClassifier(0).Classify(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts := append([]Statement(nil), cl.Statements...)
+	k.annotateFunctions(context.Background(), sts)
+	return sts[0]
+}
+
+// TestFunctionCatalog judges functions from a real PostgreSQL's pg_proc.
+func TestFunctionCatalog(t *testing.T) {
+	k, _, admin := fixtureCatalog(t)
+	cases := []struct {
+		sql                 string
+		ro, volatile, heavy bool
+	}{
+		{"SELECT 1", true, false, false},
+		{"SELECT convert_to('a', 'UTF8')", true, false, false},
+		{"SELECT now(), lower('x')", false, true, false}, // s.lower is volatile: search_path decides
+		{"SELECT pg_catalog.lower('x'), upper('y')", true, false, false},
+		{"SELECT imm_f(1), stable_pl()", true, false, false},
+		{"SELECT vol_f()", false, true, false},
+		{"SELECT c_imm('x')", false, true, false},
+		{"SELECT over_f(1)", false, true, false},
+		{"SELECT s.imm_only(1)", true, false, false},
+		{"SELECT public.imm_only(1)", false, true, false},
+		{"SELECT no_such_function()", false, true, false},
+		{"SELECT random()", true, true, false},
+		{"SELECT generate_series(1, 3)", true, false, true},
+		{"SELECT pg_sleep(0)", true, true, true},
+		{"SELECT pg_read_file('/etc/hostname')", false, true, true},
+		{"SELECT query_to_xml('DELETE FROM victims RETURNING 1', true, true, '')", false, true, false},
+		{"SELECT set_config('a.b', 'c', false)", false, true, false},
+		{"SELECT nextval('x')", false, true, false},
+		{"DELETE FROM victims WHERE imm_f(id) = 1", false, false, false},
+		{"EXPLAIN EXECUTE p(vol_f())", false, true, false},
+		{"EXPLAIN EXECUTE p(imm_f(1))", true, false, false},
+		{"PREPARE p AS SELECT vol_f()", false, true, false},
+		{"PREPARE p AS SELECT convert_to('a', 'UTF8')", true, false, false},
+	}
+	for _, c := range cases {
+		st := annotated(t, k, c.sql)
+		if st.ReadOnly != c.ro || st.Volatile != c.volatile || st.Heavy != c.heavy {
+			t.Errorf("%s: ro=%v volatile=%v heavy=%v, want %v %v %v", c.sql, st.ReadOnly, st.Volatile, st.Heavy, c.ro, c.volatile, c.heavy)
+		}
+		if st.Prepared != nil && st.Prepared.ReadOnly != st.ReadOnly {
+			t.Errorf("%s: prepared statement ro=%v", c.sql, st.Prepared.ReadOnly)
+		}
+	}
+
+	// A function created later is learnt on the next reload for an
+	// unknown name.
+	if st := annotated(t, k, "SELECT late_f()"); st.ReadOnly {
+		t.Fatal("unknown late_f judged read-only")
+	}
+	if _, err := admin.Exec(context.Background(), "CREATE FUNCTION late_f() RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1'").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(funcCatalogRetry + 100*time.Millisecond)
+	if st := annotated(t, k, "SELECT late_f()"); !st.ReadOnly {
+		t.Fatal("late_f not learnt from the catalog")
+	}
+}
+
+// TestFunctionCatalogUnreachable fails closed: no catalog, no read-only
+// function call.
+func TestFunctionCatalogUnreachable(t *testing.T) {
+	cfg, err := pgconn.ParseConfig("postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := funcCatalogFor(cfg, nil)
+	if st := annotated(t, k, "SELECT lower('x')"); st.ReadOnly || !st.Volatile {
+		t.Fatalf("unreachable catalog: ro=%v volatile=%v", st.ReadOnly, st.Volatile)
+	}
+	if st := annotated(t, k, "SELECT 1 FROM customers"); !st.ReadOnly {
+		t.Fatal("a statement without functions needs no catalog")
+	}
+}
+
+// TestFunctionVerdictThroughGateway: under the read-only rule, a harmless
+// built-in the old fixed list refused runs, a volatile function does not.
+func TestFunctionVerdictThroughGateway(t *testing.T) {
+	tg := startGateway(t)
+	ctx := context.Background()
+	admin, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, catalogFixture+"CREATE FUNCTION wipe() RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';INSERT INTO victims VALUES (1);").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	c := tg.connect(t, "agent")
+	var b []byte
+	if err := c.QueryRow(ctx, "SELECT convert_to('a', 'UTF8')").Scan(&b); err != nil {
+		t.Fatalf("convert_to refused: %v", err)
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT imm_f(2)").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("immutable SQL function refused: %v", err)
+	}
+	for _, sql := range []string{"SELECT wipe()", "SELECT c_imm('x')", "SELECT * FROM victims WHERE over_f(id) = 1"} {
+		_, err := c.Exec(ctx, sql)
+		if sqlState(err) != "42501" {
+			t.Errorf("%s: want 42501, got %v", sql, err)
+		}
+	}
+	if err := admin.Exec(ctx, "SELECT count(*) FROM victims").Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := admin.Exec(ctx, "SELECT count(*) FROM victims").ReadAll()
+	if err != nil || string(res[0].Rows[0][0]) != "1" {
+		t.Fatalf("victims changed: %v %v", res, err)
+	}
+}
