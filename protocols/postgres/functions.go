@@ -230,7 +230,9 @@ func matching(rows []procInfo, schema string) []procInfo {
 
 // harmlessVolatile are built-ins declared VOLATILE because their result
 // changes from call to call, not because they change anything: they keep
-// a statement read-only (it is still marked volatile).
+// a statement read-only (it is still marked volatile). The built-ins of
+// readOnlyFunctions (sizes, clocks: pg_database_size, clock_timestamp)
+// count as such too.
 var harmlessVolatile = map[string]bool{"random": true, "random_normal": true, "clock_timestamp": true,
 	"timeofday": true, "pg_sleep": true, "pg_sleep_for": true, "pg_sleep_until": true, "gen_random_uuid": true}
 
@@ -262,7 +264,7 @@ func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, 
 			case !r.trusted():
 				volatile, writes = true, true
 			case r.volatile == 'i' || r.volatile == 's':
-			case r.schema == "pg_catalog" && harmlessVolatile[f.name]:
+			case r.schema == "pg_catalog" && (harmlessVolatile[f.name] || readOnlyFunctions[f.name]):
 				volatile = true
 			default:
 				volatile, writes = true, true
