@@ -32,14 +32,65 @@
 // listeners only.
 //
 // What the rules see: each statement's kind, read-only flag, tables with
-// read or write access, functions, columns, has_where and an opaque flag
-// for what cannot be judged statically (DO, CALL, EXECUTE, CREATE
-// FUNCTION, COPY to or from a program or server file, SET ROLE, SET SESSION
-// AUTHORIZATION, LOAD). A statement is read-only only when it calls no
-// function outside a list of side-effect-free built-ins. A data-modifying
-// statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN
-// ANALYZE DELETE, EXECUTE of a prepared DELETE) is listed again as a
-// statement of its own, so a rule about DELETE sees it.
+// read or write access, functions, columns, has_where, and the flags
+// below. A data-modifying statement nested in another (WITH d AS (DELETE
+// ...) SELECT, EXPLAIN ANALYZE DELETE, EXECUTE of a prepared DELETE) is
+// listed again as a statement of its own, so a rule about DELETE sees it.
+// An agent read is `kind == "SELECT" && read_only && !opaque`.
+//
+//   - read_only: the statement changes no data, schema, server or session
+//     state. Only these statement types can be read-only: SELECT (without
+//     INTO, FOR UPDATE/SHARE or a data-modifying WITH), EXPLAIN (with
+//     ANALYZE only as the statement explained; an ANALYZE value it cannot
+//     read counts as on), SHOW, BEGIN/START/COMMIT/ROLLBACK/SAVEPOINT/
+//     RELEASE, DECLARE (never WITH HOLD), FETCH, MOVE, CLOSE, DEALLOCATE,
+//     COPY ... TO STDOUT, PREPARE (exactly as the statement it prepares),
+//     EXECUTE and EXPLAIN EXECUTE (as their argument expressions, and as the
+//     prepared statement, which the gateway adds). Every other type is
+//     never read-only: SET, RESET, DISCARD, LISTEN, NOTIFY, LOCK,
+//     CHECKPOINT, VACUUM, ANALYZE, CLUSTER, REINDEX, LOAD, SECURITY LABEL,
+//     COMMENT, REFRESH, CALL, DO, IMPORT FOREIGN SCHEMA, ALTER SYSTEM, all
+//     DDL, and the two-phase commit statements (kinds "PREPARE
+//     TRANSACTION", "COMMIT PREPARED", "ROLLBACK PREPARED"). A statement
+//     type the parser adds later is not read-only either.
+//   - volatile: the statement calls a function that the upstream's own
+//     catalog (pg_proc) declares VOLATILE, that it does not know, whose
+//     declared volatility is not trusted (only built-ins and SQL or
+//     PL/pgSQL functions are believed: a C or untrusted-language function
+//     can declare anything), or that is on the deny-list below. Every
+//     overload and, for an unqualified name, every schema counts: the most
+//     dangerous wins. A volatile call makes the statement not read-only,
+//     except the built-ins that only read clocks, sizes or random numbers
+//     (random, clock_timestamp, pg_sleep, pg_database_size, ...). When the
+//     catalog cannot be read, every function call is volatile.
+//   - The deny-list (never read-only, whatever the catalog says): file and
+//     large-object access (pg_read_*, pg_ls_*, pg_stat_file, lo_*), dblink*,
+//     set_config, sequences (nextval, setval), advisory locks, replication
+//     slots, backend signalling, configuration reload, and functions that
+//     run SQL or read a table named in a string (query_to_xml and the other
+//     *_to_xml, ts_stat, ts_rewrite). current_setting is allowed: it reads
+//     only what the role may read.
+//   - heavy: the statement calls a function whose cost is out of
+//     proportion to its text (pg_sleep*, generate_series, repeat, lpad,
+//     rpad, array_fill, regexp_*, ...), for rules that limit agents.
+//   - opaque: what cannot be judged statically (DO, CALL, EXECUTE, CREATE
+//     FUNCTION, COPY to or from a program or server file, SET ROLE, SET
+//     SESSION AUTHORIZATION, LOAD).
+//
+// The catalog is read on a connection of the gateway's own, once per
+// upstream, and again after a minute or when a statement calls a name it
+// does not know (at most once a second). A classifier used on its own,
+// without a Server, judges functions from a fixed list of built-ins.
+//
+// Secrets: passwords in ALTER/CREATE ROLE, option values named like a
+// secret (OPTIONS (password ...), sslpassword, secret, token), and
+// passwords inside connection strings anywhere in a statement
+// (dblink_connect('... password=...'), CREATE SUBSCRIPTION ... CONNECTION,
+// postgresql://user:secret@host/db, ?password=) are recorded as HMACs.
+//
+// The classification cache keys on everything the classification reads: a
+// cached verdict equals a fresh one (a property test and a fuzz target hold
+// it). Texts that may carry a secret are never cached.
 //
 // Messages: a simple Query is judged as a whole (one refused statement
 // refuses the message). An extended-protocol batch is buffered up to its
