@@ -691,7 +691,30 @@ func (w *walker) visit(m protoreflect.Message) {
 		if len(parts) > 0 {
 			w.calls = appendCall(w.calls, parts)
 		}
+	case *pg_query.A_Expr:
+		// An operator is a function call: a user-defined one may run
+		// anything. Keyword forms (BETWEEN) use built-in operators.
+		if parts := stringParts(x.Name); len(parts) > 0 && strings.IndexFunc(parts[len(parts)-1], isLetter) < 0 {
+			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.SubLink:
+		if parts := stringParts(x.OperName); len(parts) > 0 {
+			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.A_Indirection:
+		// (row).f calls f(row) when f is not a column of row.
+		for _, f := range stringParts(x.Indirection) {
+			w.calls = appendCall(w.calls, []string{attrPrefix + f})
+		}
 	case *pg_query.ColumnRef:
+		if len(x.Fields) >= 2 {
+			// t.f calls f(t) when t has no column f.
+			if s := x.Fields[len(x.Fields)-1].GetString_(); s != nil {
+				w.calls = appendCall(w.calls, []string{attrPrefix + s.Sval})
+			}
+		}
 		parts := stringParts(x.Fields)
 		if len(parts) > 0 && len(parts) == len(x.Fields) {
 			w.columns = appendUnique(w.columns, strings.Join(parts, "."))

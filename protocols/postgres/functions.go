@@ -23,6 +23,15 @@ func (f funcName) String() string {
 	return f.name
 }
 
+// Prefixes of the names of implicit calls: an operator (op:+) and a
+// function in attribute notation (attr:lower for t.lower).
+const (
+	opPrefix   = "op:"
+	attrPrefix = "attr:"
+)
+
+func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
 // appendCall adds the function named by parts (as the parser resolved
 // them: case kept) once. A three-part name's catalog part is dropped:
 // PostgreSQL only accepts the current database there.
@@ -91,6 +100,11 @@ func deniedFunction(name string) bool {
 // used on its own reports; the Server replaces it with the catalog's.
 func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile, heavy bool) {
 	for _, f := range calls {
+		if strings.HasPrefix(f.name, opPrefix) || strings.HasPrefix(f.name, attrPrefix) {
+			// Without the catalog, operators and attribute notation
+			// are taken as the built-ins they almost always are.
+			continue
+		}
 		safe := (f.schema == "" || f.schema == "pg_catalog") && readOnlyFunctions[f.name] && !deniedFunction(f.name)
 		volatile = volatile || !safe
 		heavy = heavy || heavyFunctions[strings.ToLower(f.name)]
@@ -100,9 +114,11 @@ func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile,
 
 // procInfo is one pg_proc row, reduced to what the verdict needs.
 type procInfo struct {
-	schema   string
-	volatile byte // provolatile: i, s or v
+	schema   string // of the function, or of the operator
+	fnSchema string // of the function (an operator's code)
+	volatile byte   // provolatile: i, s or v
 	lang     string
+	oneArg   bool // callable with one argument (attribute notation)
 }
 
 // trusted reports whether a function's declared volatility can be
@@ -110,7 +126,7 @@ type procInfo struct {
 // read-only when it is declared STABLE or IMMUTABLE (SQL, PL/pgSQL). A C
 // or untrusted-language function can declare anything.
 func (p procInfo) trusted() bool {
-	return p.schema == "pg_catalog" || p.lang == "sql" || p.lang == "plpgsql"
+	return p.fnSchema == "pg_catalog" || p.lang == "sql" || p.lang == "plpgsql"
 }
 
 // funcCatalog judges functions from one upstream's pg_proc. It loads the
@@ -153,8 +169,16 @@ func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
 	return k
 }
 
-const procQuery = `SELECT p.proname, n.nspname, p.provolatile::text, l.lanname
+const procQuery = `SELECT p.proname, n.nspname, n.nspname, p.provolatile::text, l.lanname,
+  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text
 FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'op:' || o.oprname, on_.nspname, n.nspname, p.provolatile::text, l.lanname, 'false'
+FROM pg_catalog.pg_operator o
+JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.oprnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang`
 
@@ -174,11 +198,12 @@ func (k *funcCatalog) load(ctx context.Context) error {
 	}
 	procs := make(map[string][]procInfo, len(res.Rows))
 	for _, r := range res.Rows {
-		if len(r) != 4 || len(r[2]) != 1 {
+		if len(r) != 6 || len(r[3]) != 1 {
 			return fmt.Errorf("postgres: function catalog: unexpected row")
 		}
 		name := string(r[0])
-		procs[name] = append(procs[name], procInfo{schema: string(r[1]), volatile: r[2][0], lang: string(r[3])})
+		procs[name] = append(procs[name], procInfo{schema: string(r[1]), fnSchema: string(r[2]),
+			volatile: r[3][0], lang: string(r[4]), oneArg: string(r[5]) == "true"})
 	}
 	k.procs, k.loaded = procs, time.Now()
 	return nil
@@ -242,6 +267,26 @@ var harmlessVolatile = map[string]bool{"random": true, "random_normal": true, "c
 // harmless volatile built-ins; a statement with writes is not read-only.
 func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, heavy, writes bool) {
 	for _, f := range calls {
+		if strings.HasPrefix(f.name, attrPrefix) {
+			// t.f is a column unless a one-argument function f exists.
+			rows, ok := k.lookup(ctx, funcName{name: opPrefix + "="}) // loads the catalog when stale
+			if !ok {
+				volatile, writes = true, true
+				continue
+			}
+			rows = nil
+			k.mu.Lock()
+			for _, r := range k.procs[strings.TrimPrefix(f.name, attrPrefix)] {
+				if r.oneArg {
+					rows = append(rows, r)
+				}
+			}
+			k.mu.Unlock()
+			if len(rows) == 0 {
+				continue
+			}
+			f = funcName{name: strings.TrimPrefix(f.name, attrPrefix)}
+		}
 		heavy = heavy || heavyFunctions[strings.ToLower(f.name)]
 		if deniedFunction(f.name) {
 			volatile, writes = true, true

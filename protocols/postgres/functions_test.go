@@ -21,6 +21,9 @@ CREATE FUNCTION over_f(text) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';
 CREATE SCHEMA s;
 CREATE FUNCTION s.lower(text) RETURNS text VOLATILE LANGUAGE sql AS 'SELECT $1';
 CREATE FUNCTION s.imm_only(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION vol_eq(int, int) RETURNS bool VOLATILE LANGUAGE sql AS 'SELECT $1 = $2';
+CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = vol_eq);
+CREATE FUNCTION row_f(victims) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';
 `
 
 func fixtureCatalog(t *testing.T) (*funcCatalog, *pgconn.Config, *pgconn.PgConn) {
@@ -84,6 +87,12 @@ func TestFunctionCatalog(t *testing.T) {
 		{"EXPLAIN EXECUTE p(imm_f(1))", true, false, false},
 		{"PREPARE p AS SELECT vol_f()", false, true, false},
 		{"PREPARE p AS SELECT convert_to('a', 'UTF8')", true, false, false},
+		{"SELECT v.row_f FROM victims v", false, true, false},
+		{"SELECT (v).row_f FROM victims v", false, true, false},
+		{"SELECT v.id, victims.id FROM victims v, victims", true, false, false},
+		{"SELECT 1 === 1", false, true, false},
+		{"SELECT 1 WHERE 1 === ANY (SELECT 1)", false, true, false},
+		{"SELECT 1 = 1, 'a' || 'b', 1 OPERATOR(pg_catalog.+) 1 WHERE 2 BETWEEN 1 AND 3", true, false, false},
 	}
 	for _, c := range cases {
 		st := annotated(t, k, c.sql)
@@ -135,7 +144,7 @@ func TestFunctionVerdictThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, catalogFixture+"CREATE FUNCTION wipe() RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';INSERT INTO victims VALUES (1);").ReadAll(); err != nil {
+	if _, err := admin.Exec(ctx, catalogFixture+"CREATE FUNCTION wipe() RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE FUNCTION wipe_row(victims) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE FUNCTION wipe_eq(int, int) RETURNS bool VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT true';CREATE OPERATOR public.=~= (LEFTARG = int, RIGHTARG = int, FUNCTION = wipe_eq);INSERT INTO victims VALUES (1);").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
 	c := tg.connect(t, "agent")
@@ -147,7 +156,8 @@ func TestFunctionVerdictThroughGateway(t *testing.T) {
 	if err := c.QueryRow(ctx, "SELECT imm_f(2)").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("immutable SQL function refused: %v", err)
 	}
-	for _, sql := range []string{"SELECT wipe()", "SELECT c_imm('x')", "SELECT * FROM victims WHERE over_f(id) = 1"} {
+	for _, sql := range []string{"SELECT wipe()", "SELECT c_imm('x')", "SELECT * FROM victims WHERE over_f(id) = 1",
+		"SELECT v.wipe_row FROM victims v", "SELECT (v).wipe_row FROM victims v", "SELECT * FROM victims WHERE id =~= 1"} {
 		_, err := c.Exec(ctx, sql)
 		if sqlState(err) != "42501" {
 			t.Errorf("%s: want 42501, got %v", sql, err)
