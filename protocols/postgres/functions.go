@@ -269,12 +269,11 @@ func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, 
 	for _, f := range calls {
 		if strings.HasPrefix(f.name, attrPrefix) {
 			// t.f is a column unless a one-argument function f exists.
-			rows, ok := k.lookup(ctx, funcName{name: opPrefix + "="}) // loads the catalog when stale
-			if !ok {
+			if _, ok := k.lookup(ctx, funcName{name: opPrefix + "="}); !ok { // loads the catalog when stale
 				volatile, writes = true, true
 				continue
 			}
-			rows = nil
+			var rows []procInfo
 			k.mu.Lock()
 			for _, r := range k.procs[strings.TrimPrefix(f.name, attrPrefix)] {
 				if r.oneArg {
