@@ -703,6 +703,15 @@ func (w *walker) visit(m protoreflect.Message) {
 			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
 			w.calls = appendCall(w.calls, parts)
 		}
+	case *pg_query.TypeCast:
+		// A cast may call a cast function, and a typed literal the type's
+		// input function: both user-definable.
+		if x.TypeName != nil {
+			if parts := stringParts(x.TypeName.Names); len(parts) > 0 {
+				parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
+				w.calls = appendCall(w.calls, parts)
+			}
+		}
 	case *pg_query.A_Indirection:
 		// (row).f calls f(row) when f is not a column of row.
 		for _, f := range stringParts(x.Indirection) {

@@ -23,11 +23,12 @@ func (f funcName) String() string {
 	return f.name
 }
 
-// Prefixes of the names of implicit calls: an operator (op:+) and a
-// function in attribute notation (attr:lower for t.lower).
+// Prefixes of the names of implicit calls: an operator (op:+), a function
+// in attribute notation (attr:lower for t.lower), a cast (cast:int4).
 const (
 	opPrefix   = "op:"
 	attrPrefix = "attr:"
+	castPrefix = "cast:" // cast:T stands for the casts to type T and T's input function
 )
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
@@ -100,7 +101,7 @@ func deniedFunction(name string) bool {
 // used on its own reports; the Server replaces it with the catalog's.
 func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile, heavy bool) {
 	for _, f := range calls {
-		if strings.HasPrefix(f.name, opPrefix) || strings.HasPrefix(f.name, attrPrefix) {
+		if strings.HasPrefix(f.name, opPrefix) || strings.HasPrefix(f.name, attrPrefix) || strings.HasPrefix(f.name, castPrefix) {
 			// Without the catalog, operators and attribute notation
 			// are taken as the built-ins they almost always are.
 			continue
@@ -179,6 +180,14 @@ SELECT 'op:' || o.oprname, on_.nspname, n.nspname, p.provolatile::text, l.lannam
 FROM pg_catalog.pg_operator o
 JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.oprnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false'
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_cast c ON c.casttarget = t.oid AND c.castfunc <> 0
+JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc OR p.oid = t.typinput
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang`
 

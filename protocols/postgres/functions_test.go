@@ -24,6 +24,9 @@ CREATE FUNCTION s.imm_only(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1'
 CREATE FUNCTION vol_eq(int, int) RETURNS bool VOLATILE LANGUAGE sql AS 'SELECT $1 = $2';
 CREATE OPERATOR public.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = vol_eq);
 CREATE FUNCTION row_f(victims) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE money2 AS (v int);
+CREATE FUNCTION to_money2(int) RETURNS money2 VOLATILE LANGUAGE sql AS 'SELECT ROW($1)::money2';
+CREATE CAST (int AS money2) WITH FUNCTION to_money2(int);
 `
 
 func fixtureCatalog(t *testing.T) (*funcCatalog, *pgconn.Config, *pgconn.PgConn) {
@@ -91,6 +94,10 @@ func TestFunctionCatalog(t *testing.T) {
 		{"SELECT (v).row_f FROM victims v", false, true, false},
 		{"SELECT v.id, victims.id FROM victims v, victims", true, false, false},
 		{"SELECT 1 === 1", false, true, false},
+		{"SELECT 1::money2", false, true, false},
+		{"SELECT CAST(1 AS public.money2)", false, true, false},
+		{"SELECT 1::text, '1'::int, '2020-01-01'::date, 'x'::varchar(3), 1::numeric(5,2), '{1}'::int[], 'a'::regclass", true, false, false},
+		{"SELECT 1::no_such_type", false, true, false},
 		{"SELECT 1 WHERE 1 === ANY (SELECT 1)", false, true, false},
 		{"SELECT 1 = 1, 'a' || 'b', 1 OPERATOR(pg_catalog.+) 1 WHERE 2 BETWEEN 1 AND 3", true, false, false},
 	}
