@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -176,5 +177,37 @@ func TestFunctionVerdictThroughGateway(t *testing.T) {
 	res, err := admin.Exec(ctx, "SELECT count(*) FROM victims").ReadAll()
 	if err != nil || string(res[0].Rows[0][0]) != "1" {
 		t.Fatalf("victims changed: %v %v", res, err)
+	}
+}
+
+// TestRulesSeeVolatileAndHeavy: rules can name the new fields, and the
+// agent-read rule of the examples holds with them.
+func TestRulesSeeVolatileAndHeavy(t *testing.T) {
+	tg := startGateway(t, func(g *gate.Config, _ *Config) {
+		rs, err := gate.ParseRules("r.yaml", []byte(`default: deny
+rules:
+  - name: agent-read
+    when: sql.statements.all(s, s.kind == "SELECT" && s.read_only && !s.opaque && !s.heavy)
+    action: allow
+  - name: no-volatile
+    when: sql.statements.exists(s, s.volatile)
+    action: deny
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Rules = rs
+	})
+	c := tg.connect(t, "admin")
+	ctx := context.Background()
+	var n int
+	if err := c.QueryRow(ctx, "SELECT length(convert_to('abc', 'UTF8'))").Scan(&n); err != nil || n != 3 {
+		t.Fatalf("plain read refused: %v", err)
+	}
+	for _, sql := range []string{"SELECT pg_sleep(0)", "SELECT count(*) FROM generate_series(1, 10)", "SELECT random()",
+		"SELECT * INTO t9 FROM victims", "SELECT * FROM victims FOR UPDATE", "PREPARE x AS DELETE FROM victims"} {
+		if _, err := c.Exec(ctx, sql); sqlState(err) != "42501" {
+			t.Errorf("%s: want 42501, got %v", sql, err)
+		}
 	}
 }
