@@ -682,6 +682,11 @@ func (w *walker) visit(m protoreflect.Message) {
 			access = "write"
 		}
 		w.addTable(x, access)
+		// A view runs the functions of its query, a table those of its
+		// row-level security policies.
+		if x.Relname != "" {
+			w.calls = appendCall(w.calls, []string{x.Schemaname, relPrefix + x.Relname})
+		}
 	case *pg_query.FuncCall:
 		parts := stringParts(x.Funcname)
 		name := strings.ToLower(strings.Join(parts, "."))

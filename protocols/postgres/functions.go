@@ -29,16 +29,28 @@ const (
 	opPrefix   = "op:"
 	attrPrefix = "attr:"
 	castPrefix = "cast:" // cast:T stands for the casts to type T and T's input function
+	relPrefix  = "rel:"  // rel:V stands for the functions view V (or a policy of table V) runs
 )
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+// implicitCall reports the names that stand for calls the text does not
+// write as such.
+func implicitCall(name string) bool {
+	for _, p := range []string{opPrefix, attrPrefix, castPrefix, relPrefix} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // appendCall adds the function named by parts (as the parser resolved
 // them: case kept) once. A three-part name's catalog part is dropped:
 // PostgreSQL only accepts the current database there.
 func appendCall(list []funcName, parts []string) []funcName {
 	f := funcName{name: parts[len(parts)-1]}
-	if len(parts) > 1 {
+	if len(parts) > 1 && parts[len(parts)-2] != "" {
 		f.schema = parts[len(parts)-2]
 	}
 	for _, x := range list {
@@ -101,7 +113,7 @@ func deniedFunction(name string) bool {
 // used on its own reports; the Server replaces it with the catalog's.
 func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile, heavy bool) {
 	for _, f := range calls {
-		if strings.HasPrefix(f.name, opPrefix) || strings.HasPrefix(f.name, attrPrefix) || strings.HasPrefix(f.name, castPrefix) {
+		if implicitCall(f.name) {
 			// Without the catalog, operators and attribute notation
 			// are taken as the built-ins they almost always are.
 			continue
@@ -119,7 +131,8 @@ type procInfo struct {
 	fnSchema string // of the function (an operator's code)
 	volatile byte   // provolatile: i, s or v
 	lang     string
-	oneArg   bool // callable with one argument (attribute notation)
+	oneArg   bool   // callable with one argument (attribute notation)
+	fn       string // the function's own name
 }
 
 // trusted reports whether a function's declared volatility can be
@@ -140,6 +153,7 @@ type funcCatalog struct {
 
 	mu      sync.Mutex
 	procs   map[string][]procInfo // by exact name
+	defs    map[string][3]bool    // verdicts of view and policy definitions
 	loaded  time.Time
 	tried   time.Time
 	lastErr error
@@ -171,25 +185,38 @@ func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
 }
 
 const procQuery = `SELECT p.proname, n.nspname, n.nspname, p.provolatile::text, l.lanname,
-  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text
+  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text, p.proname
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
-SELECT 'op:' || o.oprname, on_.nspname, n.nspname, p.provolatile::text, l.lanname, 'false'
+SELECT 'op:' || o.oprname, on_.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
 FROM pg_catalog.pg_operator o
 JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.oprnamespace
 JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
-SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false'
+SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
 FROM pg_catalog.pg_type t
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_cast c ON c.casttarget = t.oid AND c.castfunc <> 0
 JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc OR p.oid = t.typinput
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_catalog.pg_language l ON l.oid = p.prolang`
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', pg_catalog.pg_get_viewdef(c.oid)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'v'
+UNION ALL
+SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false',
+  'SELECT ' || coalesce(pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), 'true') || ', ' ||
+  coalesce(pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid), 'true') || ' FROM ' ||
+  pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+FROM pg_catalog.pg_policy pol
+JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`
 
 // load reads pg_proc; the caller holds k.mu.
 func (k *funcCatalog) load(ctx context.Context) error {
@@ -207,14 +234,14 @@ func (k *funcCatalog) load(ctx context.Context) error {
 	}
 	procs := make(map[string][]procInfo, len(res.Rows))
 	for _, r := range res.Rows {
-		if len(r) != 6 || len(r[3]) != 1 {
+		if len(r) != 7 || len(r[3]) != 1 {
 			return fmt.Errorf("postgres: function catalog: unexpected row")
 		}
 		name := string(r[0])
 		procs[name] = append(procs[name], procInfo{schema: string(r[1]), fnSchema: string(r[2]),
-			volatile: r[3][0], lang: string(r[4]), oneArg: string(r[5]) == "true"})
+			volatile: r[3][0], lang: string(r[4]), oneArg: string(r[5]) == "true", fn: string(r[6])})
 	}
-	k.procs, k.loaded = procs, time.Now()
+	k.procs, k.loaded, k.defs = procs, time.Now(), nil
 	return nil
 }
 
@@ -274,7 +301,7 @@ var harmlessVolatile = map[string]bool{"random": true, "random_normal": true, "c
 // resolve to a volatile, untrusted, unknown or denied function (the most
 // dangerous overload or schema wins). writes: the same, except for the
 // harmless volatile built-ins; a statement with writes is not read-only.
-func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, heavy, writes bool) {
+func (k *funcCatalog) verdict(ctx context.Context, calls []funcName, depth int) (volatile, heavy, writes bool) {
 	for _, f := range calls {
 		if strings.HasPrefix(f.name, attrPrefix) {
 			// t.f is a column unless a one-argument function f exists.
@@ -295,6 +322,25 @@ func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, 
 			}
 			f = funcName{name: strings.TrimPrefix(f.name, attrPrefix)}
 		}
+		if strings.HasPrefix(f.name, relPrefix) {
+			// A view runs its query, a table its row-level security
+			// policies: both are classified like the statement itself.
+			if _, ok := k.lookup(ctx, funcName{name: opPrefix + "="}); !ok { // loads the catalog when stale
+				volatile, writes = true, true
+				continue
+			}
+			k.mu.Lock()
+			rows := matching(k.procs[f.name], f.schema)
+			k.mu.Unlock()
+			for _, r := range rows {
+				if r.schema == "pg_catalog" || r.schema == "information_schema" {
+					continue // system views: only a superuser can change them
+				}
+				v, h, w := k.definitionVerdict(ctx, r.fn, depth)
+				volatile, heavy, writes = volatile || v, heavy || h, writes || w
+			}
+			continue
+		}
 		heavy = heavy || heavyFunctions[strings.ToLower(f.name)]
 		if deniedFunction(f.name) {
 			volatile, writes = true, true
@@ -313,18 +359,57 @@ func (k *funcCatalog) verdict(ctx context.Context, calls []funcName) (volatile, 
 			continue
 		}
 		for _, r := range rows {
-			switch {
-			case !r.trusted():
-				volatile, writes = true, true
-			case r.volatile == 'i' || r.volatile == 's':
-			case r.schema == "pg_catalog" && (harmlessVolatile[f.name] || readOnlyFunctions[f.name]):
-				volatile = true
-			default:
-				volatile, writes = true, true
-			}
+			v, w := rowVerdict(r)
+			volatile, writes = volatile || v, writes || w
 		}
 	}
 	return volatile, heavy, writes
+}
+
+// maxViewDepth bounds views over views.
+const maxViewDepth = 16
+
+// definitionVerdict judges the SQL of a view or policy as a statement of
+// its own: anything but a read-only SELECT makes the caller not read-only.
+func (k *funcCatalog) definitionVerdict(ctx context.Context, def string, depth int) (volatile, heavy, writes bool) {
+	if depth >= maxViewDepth {
+		return true, false, true
+	}
+	k.mu.Lock()
+	memo, ok := k.defs[def]
+	k.mu.Unlock()
+	if ok {
+		return memo[0], memo[1], memo[2]
+	}
+	cl, err := ParserClassifier{}.Classify(def)
+	if err != nil || len(cl.Statements) == 0 {
+		return true, false, true
+	}
+	for _, st := range cl.Statements {
+		v, h, w := k.verdict(ctx, st.calls, depth+1)
+		volatile, heavy = volatile || v, heavy || h
+		writes = writes || w || !st.structRO
+	}
+	k.mu.Lock()
+	if k.defs == nil {
+		k.defs = map[string][3]bool{}
+	}
+	k.defs[def] = [3]bool{volatile, heavy, writes}
+	k.mu.Unlock()
+	return volatile, heavy, writes
+}
+
+// rowVerdict judges one function a call may resolve to.
+func rowVerdict(r procInfo) (volatile, writes bool) {
+	switch {
+	case !r.trusted():
+		return true, true
+	case r.volatile == 'i' || r.volatile == 's':
+		return false, false
+	case r.fnSchema == "pg_catalog" && (harmlessVolatile[r.fn] || readOnlyFunctions[r.fn]) && !deniedFunction(r.fn):
+		return true, false
+	}
+	return true, true
 }
 
 // annotateFunctions replaces the static function verdict of each
@@ -334,7 +419,7 @@ func (k *funcCatalog) annotateFunctions(ctx context.Context, stmts []Statement) 
 		st := &stmts[i]
 		if len(st.calls) > 0 {
 			var writes bool
-			st.Volatile, st.Heavy, writes = k.verdict(ctx, st.calls)
+			st.Volatile, st.Heavy, writes = k.verdict(ctx, st.calls, 0)
 			st.ReadOnly = st.structRO && !writes
 		}
 		if st.Prepared != nil {

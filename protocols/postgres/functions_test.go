@@ -28,6 +28,14 @@ CREATE FUNCTION row_f(victims) RETURNS int VOLATILE LANGUAGE sql AS 'SELECT 1';
 CREATE TYPE money2 AS (v int);
 CREATE FUNCTION to_money2(int) RETURNS money2 VOLATILE LANGUAGE sql AS 'SELECT ROW($1)::money2';
 CREATE CAST (int AS money2) WITH FUNCTION to_money2(int);
+CREATE VIEW v_vol AS SELECT id, vol_f() AS x FROM victims;
+CREATE VIEW v_v AS SELECT * FROM v_vol;
+CREATE VIEW v_op AS SELECT id FROM victims WHERE id === 1;
+CREATE VIEW v_ok AS SELECT id, upper('x'), random() FROM victims WHERE id = 1;
+CREATE VIEW v_seq AS SELECT id, pg_catalog.set_config('a.b', 'c', false) FROM victims;
+CREATE TABLE rls (id int);
+ALTER TABLE rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON rls USING (vol_f() = 1);
 `
 
 func fixtureCatalog(t *testing.T) (*funcCatalog, *pgconn.Config, *pgconn.PgConn) {
@@ -95,6 +103,14 @@ func TestFunctionCatalog(t *testing.T) {
 		{"SELECT (v).row_f FROM victims v", false, true, false},
 		{"SELECT v.id, victims.id FROM victims v, victims", true, false, false},
 		{"SELECT 1 === 1", false, true, false},
+		{"SELECT * FROM v_vol", false, true, false},
+		{"SELECT id FROM public.v_v", false, true, false},
+		{"SELECT * FROM v_op", false, true, false},
+		{"SELECT * FROM v_ok", true, true, false},
+		{"SELECT * FROM v_seq", false, true, false},
+		{"SELECT * FROM rls", false, true, false},
+		{"SELECT * FROM victims", true, false, false},
+		{"SELECT count(*) FROM pg_stat_activity, information_schema.tables", true, false, false},
 		{"SELECT 1::money2", false, true, false},
 		{"SELECT CAST(1 AS public.money2)", false, true, false},
 		{"SELECT 1::text, '1'::int, '2020-01-01'::date, 'x'::varchar(3), 1::numeric(5,2), '{1}'::int[], 'a'::regclass", true, false, false},
@@ -137,7 +153,10 @@ func TestFunctionCatalogUnreachable(t *testing.T) {
 	if st := annotated(t, k, "SELECT lower('x')"); st.ReadOnly || !st.Volatile {
 		t.Fatalf("unreachable catalog: ro=%v volatile=%v", st.ReadOnly, st.Volatile)
 	}
-	if st := annotated(t, k, "SELECT 1 FROM customers"); !st.ReadOnly {
+	if st := annotated(t, k, "SELECT 1 FROM customers"); st.ReadOnly {
+		t.Fatal("unreachable catalog: a table that may be a view judged read-only")
+	}
+	if st := annotated(t, k, "SELECT 1"); !st.ReadOnly {
 		t.Fatal("a statement without functions needs no catalog")
 	}
 }
@@ -152,7 +171,7 @@ func TestFunctionVerdictThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, catalogFixture+"CREATE FUNCTION wipe() RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE FUNCTION wipe_row(victims) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE FUNCTION wipe_eq(int, int) RETURNS bool VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT true';CREATE OPERATOR public.=~= (LEFTARG = int, RIGHTARG = int, FUNCTION = wipe_eq);INSERT INTO victims VALUES (1);").ReadAll(); err != nil {
+	if _, err := admin.Exec(ctx, catalogFixture+"CREATE FUNCTION wipe() RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE VIEW v_wipe AS SELECT wipe();CREATE FUNCTION wipe_row(victims) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE FUNCTION wipe_eq(int, int) RETURNS bool VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT true';CREATE OPERATOR public.=~= (LEFTARG = int, RIGHTARG = int, FUNCTION = wipe_eq);INSERT INTO victims VALUES (1);").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
 	c := tg.connect(t, "agent")
@@ -165,7 +184,7 @@ func TestFunctionVerdictThroughGateway(t *testing.T) {
 		t.Fatalf("immutable SQL function refused: %v", err)
 	}
 	for _, sql := range []string{"SELECT wipe()", "SELECT c_imm('x')", "SELECT * FROM victims WHERE over_f(id) = 1",
-		"SELECT v.wipe_row FROM victims v", "SELECT (v).wipe_row FROM victims v", "SELECT * FROM victims WHERE id =~= 1"} {
+		"SELECT v.wipe_row FROM victims v", "SELECT (v).wipe_row FROM victims v", "SELECT * FROM victims WHERE id =~= 1", "SELECT * FROM v_wipe"} {
 		_, err := c.Exec(ctx, sql)
 		if sqlState(err) != "42501" {
 			t.Errorf("%s: want 42501, got %v", sql, err)
