@@ -62,7 +62,12 @@
 //     dangerous wins. A volatile call makes the statement not read-only,
 //     except the built-ins that only read clocks, sizes or random numbers
 //     (random, clock_timestamp, pg_sleep, pg_database_size, ...). When the
-//     catalog cannot be read, every function call is volatile.
+//     catalog cannot be read, every function call is volatile. Calls the
+//     text does not spell as such count too: operators, casts and typed
+//     literals (the cast and input functions of the type), attribute
+//     notation (t.f calls f(t)), and the query of every view and the
+//     row-level security policies of every table the statement reads
+//     (classified like the statement; system views are trusted).
 //   - The deny-list (never read-only, whatever the catalog says): file and
 //     large-object access (pg_read_*, pg_ls_*, pg_stat_file, lo_*), dblink*,
 //     set_config, sequences (nextval, setval), advisory locks, replication
