@@ -90,13 +90,13 @@ type SQLStatement struct {
 	// name::int, CASE WHEN name ... END): the result is masked, but an
 	// error or a delay computed from the value is an oracle of its own.
 	MaskedColumnsComputed []string `json:"masked_columns_computed,omitempty" cel:"masked_columns_computed"`
-	// Volatile is true when the statement calls a function the upstream's
-	// catalog marks volatile, or one it does not know or cannot vouch for
-	// (any function outside pg_catalog).
-	Volatile bool `json:"volatile,omitempty" cel:"volatile"`
-	// Heavy is true when the statement calls a function that can cost the
-	// server a lot on purpose (pg_sleep, generate_series, repeat, ...).
-	Heavy bool `json:"heavy,omitempty" cel:"heavy"`
+	// Volatile is true when the statement calls a function that is
+	// volatile, unknown, or whose declared volatility is not trusted.
+	Volatile bool `json:"volatile" cel:"volatile"`
+	// Heavy is true when the statement calls a function known to cost
+	// time or memory out of proportion to its text (pg_sleep,
+	// generate_series, repeat, ...).
+	Heavy bool `json:"heavy" cel:"heavy"`
 }
 
 // SQLTable is a table a statement reads or writes.

@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"sync"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // DefaultCacheSize is the number of statement shapes NewClassifier keeps.
@@ -11,14 +14,33 @@ const DefaultCacheSize = 4096
 // result per statement shape (the text with literals stripped), so a query
 // repeated with other values costs a map lookup instead of a parse.
 //
-// A shape is cached only when the scanner's statement split agrees with the
-// parser's, and never when a statement carries a secret.
+// A cached verdict equals a fresh one. A literal is left out of the key
+// only when the parser made it a constant value (an A_Const) at that very
+// position, which the classification never reads; every other literal (an
+// option's value such as EXPLAIN (ANALYZE 'off'), a COPY option, a file
+// name, a password, a negative number, a prefixed string) stays in the key
+// by its raw text. A text that may carry a secret (see secretTrigger) is
+// never looked up nor cached, and neither is a text the scanner does not
+// understand with certainty (E'...' and U&'...' strings, backslashes, string
+// continuations) or whose statement split disagrees with the parser's.
 type CachedClassifier struct {
 	size int
 
 	mu      sync.RWMutex
-	entries map[string]*Classification
+	n       int
+	entries map[string][]*variant
 }
+
+// variant is one cached classification of a shape: the literals at dep
+// (indexes into shape.lits) had the raw texts vals.
+type variant struct {
+	dep  []int
+	vals []string
+	cl   *Classification
+}
+
+// maxVariants bounds the variants kept per shape.
+const maxVariants = 8
 
 // NewClassifier returns a caching parser classifier holding up to size
 // shapes (DefaultCacheSize when size <= 0).
@@ -26,49 +48,98 @@ func NewClassifier(size int) *CachedClassifier {
 	if size <= 0 {
 		size = DefaultCacheSize
 	}
-	return &CachedClassifier{size: size, entries: make(map[string]*Classification)}
+	return &CachedClassifier{size: size, entries: make(map[string][]*variant)}
+}
+
+func (v *variant) matches(lits []lit) bool {
+	for j, d := range v.dep {
+		if d >= len(lits) || lits[d].raw != v.vals[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // Classify returns the classification of sql, from the cache when its shape
 // was seen before.
 func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
-	if mayHoldSecret(sql) {
-		// Secrets are found by the content of literals, which the shape
-		// strips: such texts are always parsed.
-		cl, _, err := classifyParsed(sql)
-		return cl, err
+	var sh shape
+	ok := !secretTrigger(sql)
+	if ok {
+		sh, ok = shapeOf(sql)
 	}
-	sh, ok := shapeOf(sql)
 	if ok {
 		c.mu.RLock()
-		hit := c.entries[sh.key]
+		var hit *Classification
+		for _, v := range c.entries[sh.key] {
+			if v.matches(sh.lits) {
+				hit = v.cl
+				break
+			}
+		}
 		c.mu.RUnlock()
 		if hit != nil && len(hit.Statements) >= len(sh.parts) {
 			return withTexts(hit, sh.parts), nil
 		}
 	}
-	cl, texts, err := classifyParsed(sql)
+	cl, texts, tree, err := classifyParsed(sql)
 	if err != nil {
 		return nil, err
 	}
 	if ok && cacheable(cl, texts, sh.parts) {
+		v := &variant{cl: cl}
+		free := constLocations(tree)
+		for i, l := range sh.lits {
+			if !free[l.off] {
+				v.dep = append(v.dep, i)
+				v.vals = append(v.vals, l.raw)
+			}
+		}
 		c.mu.Lock()
-		if len(c.entries) >= c.size {
+		if c.n >= c.size {
 			// Forget everything rather than track recency: shapes of a
 			// working set come back at once.
-			c.entries = make(map[string]*Classification, c.size)
+			c.entries = make(map[string][]*variant, c.size)
+			c.n = 0
 		}
-		c.entries[sh.key] = cl
+		vs := c.entries[sh.key]
+		if len(vs) >= maxVariants {
+			vs = vs[1:]
+			c.n--
+		}
+		c.entries[sh.key] = append(vs, v)
+		c.n++
 		c.mu.Unlock()
 	}
 	return cl, nil
 }
 
-// Len reports how many shapes are cached.
+// constLocations returns the offsets of the constants the parser found as
+// values (A_Const): literals whose contents the classification ignores.
+func constLocations(tree *pg_query.ParseResult) map[int]bool {
+	out := map[int]bool{}
+	var walk func(m protoreflect.Message, depth int)
+	walk = func(m protoreflect.Message, depth int) {
+		if !m.IsValid() || depth > maxDepth {
+			return
+		}
+		if a, ok := m.Interface().(*pg_query.A_Const); ok && !a.Isnull {
+			out[int(a.Location)] = true
+			return
+		}
+		eachMessage(m, func(c protoreflect.Message) { walk(c, depth+1) })
+	}
+	for _, s := range tree.GetStmts() {
+		walk(s.ProtoReflect(), 0)
+	}
+	return out
+}
+
+// Len reports how many classifications are cached.
 func (c *CachedClassifier) Len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.entries)
+	return c.n
 }
 
 func cacheable(cl *Classification, texts, parts []string) bool {
@@ -81,10 +152,7 @@ func cacheable(cl *Classification, texts, parts []string) bool {
 		}
 	}
 	for _, s := range cl.Statements {
-		if len(s.Secrets) > 0 || s.readsLiterals {
-			return false
-		}
-		if p := s.Prepared; p != nil && (len(p.Secrets) > 0 || p.readsLiterals) {
+		if len(s.Secrets) > 0 {
 			return false
 		}
 	}

@@ -51,15 +51,12 @@ type Statement struct {
 	// in the entry before it.
 	Nested bool
 
-	// structReadOnly is the verdict before functions are judged, and
-	// fnGated says ReadOnly was structReadOnly and the functions' verdict:
-	// a function catalog of the upstream may then judge them again.
-	structReadOnly, fnGated bool
-
-	// readsLiterals is set when the classification depends on the value of
-	// a literal (an option's argument, a secret): such a classification is
-	// never cached, since a sibling of the same shape may classify apart.
-	readsLiterals bool
+	// structRO is the verdict on everything but the functions called;
+	// ReadOnly is structRO and the functions' verdict (see functions.go).
+	structRO bool
+	// calls are the functions called, exactly as the parser resolved the
+	// names (case kept), for the catalog.
+	calls []funcName
 }
 
 // ErrUnparsable is returned (wrapped) for SQL the parser rejects.
@@ -71,22 +68,22 @@ type ParserClassifier struct{}
 
 // Classify parses sql and classifies each statement.
 func (ParserClassifier) Classify(sql string) (*Classification, error) {
-	c, _, err := classifyParsed(sql)
+	c, _, _, err := classifyParsed(sql)
 	return c, err
 }
 
 // classifyParsed also returns the statement spans pg_query reported, trimmed,
 // so the cache can check its own splitter against the parser.
-func classifyParsed(sql string) (*Classification, []string, error) {
+func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResult, error) {
 	if strings.IndexByte(sql, 0) >= 0 {
-		return nil, nil, fmt.Errorf("%w: NUL byte in statement", ErrUnparsable)
+		return nil, nil, nil, fmt.Errorf("%w: NUL byte in statement", ErrUnparsable)
 	}
 	if !utf8.ValidString(sql) {
-		return nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
+		return nil, nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
 	}
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
+		return nil, nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
 	}
 	out := &Classification{}
 	var texts []string
@@ -97,7 +94,7 @@ func classifyParsed(sql string) (*Classification, []string, error) {
 			end = start + int(raw.StmtLen)
 		}
 		if start < 0 || start > end || end > len(sql) {
-			return nil, nil, fmt.Errorf("%w: bad statement location", ErrUnparsable)
+			return nil, nil, nil, fmt.Errorf("%w: bad statement location", ErrUnparsable)
 		}
 		text := strings.TrimSpace(sql[start:end])
 		texts = append(texts, text)
@@ -106,9 +103,9 @@ func classifyParsed(sql string) (*Classification, []string, error) {
 	}
 	if len(out.Statements) == 0 {
 		// An empty query: nothing to judge, but nothing to run either.
-		return out, texts, nil
+		return out, texts, tree, nil
 	}
-	return out, texts, nil
+	return out, texts, tree, nil
 }
 
 // classifyNode classifies one parsed statement, returning it followed by
@@ -123,60 +120,75 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 	st.Functions = w.functions
 	st.Columns = w.columns
 	st.Secrets = w.secrets
+	if mayHideSecret(text) {
+		for _, x := range findSecrets(n) {
+			st.Secrets = appendUnique(st.Secrets, x)
+		}
+	}
 	st.Opaque = w.opaque
-	st.ReadOnly = false
-	st.readsLiterals = w.readsLiterals
-	st.Heavy = anyHeavy(w.functions)
-	st.Volatile = !w.pureFunctions()
+	st.calls = w.calls
+	// structRO is the verdict before functions are judged: a statement
+	// whose node type is not listed in readOnlyNodes is never read-only.
+	st.structRO = false
 
 	switch s := n.Node.(type) {
 	case *pg_query.Node_SelectStmt:
-		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking && s.SelectStmt.IntoClause == nil, w)
+		st.structRO = !w.dml && !w.locking && s.SelectStmt.IntoClause == nil
 	case *pg_query.Node_UpdateStmt:
 		st.HasWhere = s.UpdateStmt.WhereClause != nil
 	case *pg_query.Node_DeleteStmt:
 		st.HasWhere = s.DeleteStmt.WhereClause != nil
 	case *pg_query.Node_ExplainStmt:
-		analyze := false
-		for _, o := range s.ExplainStmt.Options {
-			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "analyze") {
-				analyze = d.Arg == nil || !isFalse(d.Arg)
-				st.readsLiterals = st.readsLiterals || d.Arg != nil
-			}
-		}
+		analyze, known := explainAnalyze(s.ExplainStmt.Options)
 		if ex := s.ExplainStmt.Query.GetExecuteStmt(); ex != nil {
-			// EXPLAIN [ANALYZE] EXECUTE evaluates the argument expressions
-			// (and with ANALYZE runs the prepared statement, which the
-			// proxy adds from the session's confirmed state).
+			// EXPLAIN EXECUTE evaluates the parameters even without
+			// ANALYZE; the proxy adds the prepared statement itself.
 			st.ExecuteName = ex.Name
-			st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
-		} else if analyze {
-			st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
-		} else {
-			// Plans only: nothing runs, so nothing is written.
-			st.ReadOnly = true
+		}
+		switch {
+		case !known:
+			// An option value the classifier cannot read: assume it runs.
+			st.structRO = false
+		case analyze:
+			st.structRO = !w.dml && !w.locking
+		default:
+			// Plans only: nothing is written. Functions still count, since
+			// planning folds constant expressions and EXECUTE parameters
+			// are evaluated.
+			st.structRO = true
 			for i := range st.Tables {
 				st.Tables[i].Access = "read"
 			}
 			w.nested = nil
 		}
 	case *pg_query.Node_VariableShowStmt:
-		st.ReadOnly = true
+		st.structRO = true
 	case *pg_query.Node_TransactionStmt:
 		st.Kind = transactionKind(s.TransactionStmt.Kind)
 		switch s.TransactionStmt.Kind {
-		case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE, pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED,
+		case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE,
+			pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED,
 			pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
-			// Two-phase commit outlives the session and can commit or roll
-			// back other clients' work: never read-only.
-			st.ReadOnly = false
+			// Two-phase commit acts on transactions of other sessions
+			// or leaves one behind holding its locks.
+			st.structRO = false
 		default:
-			st.ReadOnly = true
+			st.structRO = true
 		}
 	case *pg_query.Node_DeclareCursorStmt:
-		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
-	case *pg_query.Node_FetchStmt, *pg_query.Node_ClosePortalStmt:
-		st.ReadOnly = true
+		// WITH HOLD runs the query to completion at commit and keeps the
+		// result past the transaction; FOR UPDATE locks rows.
+		hold := s.DeclareCursorStmt.Options&cursorOptHold != 0
+		st.structRO = !w.dml && !w.locking && !hold && !hasInto(s.DeclareCursorStmt.Query)
+	case *pg_query.Node_FetchStmt:
+		// The cursor's query was judged when it was declared.
+		if s.FetchStmt.Ismove {
+			st.Kind = "MOVE"
+		}
+		st.structRO = true
+	case *pg_query.Node_ClosePortalStmt, *pg_query.Node_DeallocateStmt:
+		// Forgetting a cursor or a plan changes no data.
+		st.structRO = true
 	case *pg_query.Node_CopyStmt:
 		cs := s.CopyStmt
 		if cs.IsProgram || cs.Filename != "" {
@@ -186,8 +198,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.CopyIn = true
 		} else {
 			st.CopyOut = true
-			st.ReadOnly = st.gateOnFunctions(!w.dml, w)
-			st.readsLiterals = st.readsLiterals || len(cs.Options) > 0
+			st.structRO = !w.dml && !w.locking && !hasInto(cs.Query)
 			if cs.Relation != nil && cs.Query == nil && copyTextFormat(cs.Options) {
 				st.CopyTable = cs.Relation.Relname
 				st.CopyColumns = stringParts(cs.Attlist)
@@ -204,22 +215,28 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.PrepareName = s.PrepareStmt.Name
 			w.nested = nil
 			st.Prepared = &inner[0]
-			// PREPARE itself runs nothing, but what it prepares is what a
-			// later EXECUTE runs: it is read-only only if that is.
-			st.ReadOnly = inner[0].ReadOnly && !inner[0].Opaque
-			st.Opaque = st.Opaque || inner[0].Opaque
-			st.readsLiterals = st.readsLiterals || inner[0].readsLiterals
+			// PREPARE runs nothing, but its verdict is the prepared
+			// statement's: a rule that allows read-only PREPAREs must not
+			// let a write in to be run by EXECUTE later.
+			st.structRO = inner[0].structRO
+			st.Opaque = inner[0].Opaque
 			st.Tables = inner[0].Tables
 			st.Functions = inner[0].Functions
 			st.Columns = inner[0].Columns
+			st.calls = inner[0].calls
 		}
 	case *pg_query.Node_ExecuteStmt:
-		// What runs is the prepared statement, which the proxy adds from
-		// the session's confirmed state; the EXECUTE entry answers for its
-		// argument expressions.
+		// Its own verdict comes from the parameter expressions (evaluated
+		// here); the proxy adds the prepared statement's.
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
-		st.ReadOnly = st.gateOnFunctions(!w.dml && !w.locking, w)
+		st.structRO = true
+	}
+	st.ReadOnly, st.Volatile, st.Heavy = staticFunctionVerdict(st.structRO, st.calls)
+	if st.Prepared != nil {
+		p := *st.Prepared
+		p.ReadOnly, p.Volatile, p.Heavy = staticFunctionVerdict(p.structRO, p.calls)
+		st.Prepared = &p
 	}
 	st.StatementLineage = statementLineage(n)
 	out := []Statement{st}
@@ -240,9 +257,85 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		ns.Tables = []gate.SQLTable{k.table}
 		ns.Functions = st.Functions
 		ns.Columns = st.Columns
+		ns.calls = st.calls
+		ns.Volatile, ns.Heavy = st.Volatile, st.Heavy
 		out = append(out, ns)
 	}
 	return out
+}
+
+// readOnlyNodes are the statement types that can be read-only, each under
+// the conditions classifyNode checks. Every other statement type, and any
+// type a later parser adds, is never read-only: it changes data, schema,
+// server or session state (SET, RESET, DISCARD, LISTEN, NOTIFY, LOCK,
+// CHECKPOINT, VACUUM, ANALYZE, CLUSTER, REINDEX, LOAD, SECURITY LABEL,
+// COMMENT, REFRESH, CALL, DO, IMPORT FOREIGN SCHEMA, ALTER SYSTEM, ...).
+var readOnlyNodes = map[string]bool{
+	"select_stmt":         true, // no INTO, no FOR UPDATE/SHARE, no data-modifying WITH, functions read-only
+	"explain_stmt":        true, // without ANALYZE; with it, as the statement explained
+	"variable_show_stmt":  true,
+	"transaction_stmt":    true, // except PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED
+	"declare_cursor_stmt": true, // as its query; never WITH HOLD
+	"fetch_stmt":          true, // FETCH and MOVE: the cursor was judged when declared
+	"close_portal_stmt":   true,
+	"deallocate_stmt":     true,
+	"copy_stmt":           true, // TO STDOUT only, as its query
+	"prepare_stmt":        true, // as the prepared statement
+	"execute_stmt":        true, // as its arguments; the proxy adds the prepared statement
+}
+
+// cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD (parsenodes.h).
+const cursorOptHold = 0x0020
+
+// hasInto reports whether a query node is a SELECT ... INTO.
+func hasInto(n *pg_query.Node) bool {
+	s := n.GetSelectStmt()
+	return s != nil && s.IntoClause != nil
+}
+
+// explainAnalyze reads EXPLAIN's ANALYZE option. known is false when its
+// value is not one the classifier understands.
+func explainAnalyze(opts []*pg_query.Node) (analyze, known bool) {
+	known = true
+	for _, o := range opts {
+		d := o.GetDefElem()
+		if d == nil || !strings.EqualFold(d.Defname, "analyze") {
+			continue
+		}
+		if d.Arg == nil {
+			analyze = true
+			continue
+		}
+		v, ok := boolOption(d.Arg)
+		if !ok {
+			return true, false
+		}
+		analyze = v
+	}
+	return analyze, known
+}
+
+// boolOption reads a boolean option as PostgreSQL's defGetBoolean does.
+func boolOption(n *pg_query.Node) (value, ok bool) {
+	switch v := n.Node.(type) {
+	case *pg_query.Node_Boolean:
+		return v.Boolean.Boolval, true
+	case *pg_query.Node_Integer:
+		switch v.Integer.Ival {
+		case 0:
+			return false, true
+		case 1:
+			return true, true
+		}
+	case *pg_query.Node_String_:
+		switch strings.ToLower(v.String_.Sval) {
+		case "true", "on":
+			return true, true
+		case "false", "off":
+			return false, true
+		}
+	}
+	return false, false
 }
 
 // copyTextFormat reports whether COPY options leave the default text
@@ -261,19 +354,6 @@ func copyTextFormat(opts []*pg_query.Node) bool {
 		}
 	}
 	return true
-}
-
-func isFalse(n *pg_query.Node) bool {
-	switch v := n.Node.(type) {
-	case *pg_query.Node_Boolean:
-		return !v.Boolean.Boolval
-	case *pg_query.Node_String_:
-		s := strings.ToLower(v.String_.Sval)
-		return s == "false" || s == "off" || s == "0" || s == "no"
-	case *pg_query.Node_Integer:
-		return v.Integer.Ival == 0
-	}
-	return false
 }
 
 func transactionKind(k pg_query.TransactionStmtKind) string {
@@ -380,7 +460,7 @@ func init() {
 		justify_hours make_date make_interval make_time make_timestamp starts_with encode decode
 		jsonb_each jsonb_each_text json_each json_each_text jsonb_object_keys json_object_keys
 		jsonb_array_elements json_array_elements jsonb_array_elements_text json_array_elements_text
-		pg_backend_pid current_database current_catalog pg_sleep
+		pg_backend_pid current_database current_catalog pg_sleep convert_to convert_from
 		array_upper array_lower array_remove array_dims col_description obj_description shobj_description
 		format_type pg_encoding_to_char pg_get_constraintdef pg_get_expr pg_get_function_arguments
 		pg_get_function_result pg_get_function_identity_arguments pg_get_functiondef pg_get_indexdef pg_get_ruledef
@@ -414,6 +494,7 @@ type walker struct {
 	functions []string
 	columns   []string
 	secrets   []string
+	calls     []funcName
 	aliases   map[string]string
 	writes    map[*pg_query.RangeVar]bool
 	nested    []nestedDML
@@ -421,28 +502,10 @@ type walker struct {
 	dml       bool
 	locking   bool
 	depth     int
-	// readsLiterals: some verdict read a literal's value.
-	readsLiterals bool
 }
 
 func newWalker() *walker {
 	return &walker{writes: map[*pg_query.RangeVar]bool{}}
-}
-
-// gateOnFunctions records a verdict that holds only if the statement's
-// functions are read-only, and returns it as the static list judges them.
-func (st *Statement) gateOnFunctions(structural bool, w *walker) bool {
-	st.structReadOnly, st.fnGated = structural, true
-	return structural && w.pureFunctions()
-}
-
-func (w *walker) pureFunctions() bool {
-	for _, f := range w.functions {
-		if !readOnlyFunctions[f] {
-			return false
-		}
-	}
-	return true
 }
 
 func appendUnique(list []string, s string) []string {
@@ -570,23 +633,11 @@ func (w *walker) visit(m protoreflect.Message) {
 			w.opaque = true
 		}
 	case *pg_query.DefElem:
-		if secretOption(x.Defname) && x.Arg != nil {
-			w.readsLiterals = true
+		if strings.EqualFold(x.Defname, "password") && x.Arg != nil {
 			if s := x.Arg.GetString_(); s != nil && s.Sval != "" {
 				w.secrets = appendUnique(w.secrets, s.Sval)
 			}
 		}
-		if s := x.Arg.GetString_(); s != nil {
-			w.conninfoSecrets(s.Sval)
-		}
-	case *pg_query.A_Const:
-		if s := x.GetSval(); s != nil {
-			w.conninfoSecrets(s.Sval)
-		}
-	case *pg_query.CreateSubscriptionStmt:
-		w.conninfoSecrets(x.Conninfo)
-	case *pg_query.AlterSubscriptionStmt:
-		w.conninfoSecrets(x.Conninfo)
 	case *pg_query.DropStmt:
 		for _, o := range x.Objects {
 			if l := o.GetList(); l != nil {
@@ -606,12 +657,53 @@ func (w *walker) visit(m protoreflect.Message) {
 			access = "write"
 		}
 		w.addTable(x, access)
+		// A view runs the functions of its query, a table those of its
+		// row-level security policies.
+		if x.Relname != "" {
+			w.calls = appendCall(w.calls, []string{x.Schemaname, relPrefix + x.Relname})
+		}
 	case *pg_query.FuncCall:
-		name := strings.ToLower(strings.Join(stringParts(x.Funcname), "."))
+		parts := stringParts(x.Funcname)
+		name := strings.ToLower(strings.Join(parts, "."))
 		if name != "" {
 			w.functions = appendUnique(w.functions, name)
 		}
+		if len(parts) > 0 {
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.A_Expr:
+		// An operator is a function call: a user-defined one may run
+		// anything. Keyword forms (BETWEEN) use built-in operators.
+		if parts := stringParts(x.Name); len(parts) > 0 && strings.IndexFunc(parts[len(parts)-1], isLetter) < 0 {
+			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.SubLink:
+		if parts := stringParts(x.OperName); len(parts) > 0 {
+			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.TypeCast:
+		// A cast may call a cast function, and a typed literal the type's
+		// input function: both user-definable.
+		if x.TypeName != nil {
+			if parts := stringParts(x.TypeName.Names); len(parts) > 0 {
+				parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
+				w.calls = appendCall(w.calls, parts)
+			}
+		}
+	case *pg_query.A_Indirection:
+		// (row).f calls f(row) when f is not a column of row.
+		for _, f := range stringParts(x.Indirection) {
+			w.calls = appendCall(w.calls, []string{attrPrefix + f})
+		}
 	case *pg_query.ColumnRef:
+		if len(x.Fields) >= 2 {
+			// t.f calls f(t) when t has no column f.
+			if s := x.Fields[len(x.Fields)-1].GetString_(); s != nil {
+				w.calls = appendCall(w.calls, []string{attrPrefix + s.Sval})
+			}
+		}
 		parts := stringParts(x.Fields)
 		if len(parts) > 0 && len(parts) == len(x.Fields) {
 			w.columns = appendUnique(w.columns, strings.Join(parts, "."))

@@ -203,7 +203,11 @@
 // whole tables around column masks); a volatile built-in is read-only only
 // when harmless (random, clock_timestamp, gen_random_uuid, pg_sleep). A
 // function outside pg_catalog, or one with a same-named twin outside it, is
-// never read-only: its declared volatility is its author's word. volatile
+// never read-only: its declared volatility is its author's word (a STABLE
+// PL/pgSQL function may still call set_config or dblink_exec). Operators,
+// casts, attribute notation (t.f), and the queries of the views and
+// row-level-security policies a statement reads are judged the same way.
+// volatile
 // marks a statement calling a volatile or unvouched-for function; heavy one
 // calling pg_sleep, generate_series, repeat, lpad/rpad and the like. When
 // the catalog cannot be read, a narrower built-in list decides.

@@ -3,16 +3,19 @@ package postgres
 import (
 	"net/url"
 	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// secretWords are what a text must contain for any of its literals to hold
-// a secret the classifier would find (option names and connection-string
-// keys, URIs with user info).
-var secretWords = []string{"password", "passfile", "sslkey", "secret", "token", "://"}
+// secretWords are the words whose presence makes a text possibly carry a
+// secret: option names (PASSWORD, sslpassword, OPTIONS (secret ...)) and
+// connection URIs. The detector below only finds secrets next to one of
+// them, so a text without any never carries one; the cache relies on it.
+var secretWords = []string{"password", "passwd", "secret", "token", "://"}
 
-// mayHoldSecret reports whether sql contains a secret word anywhere, in any
-// case: only such texts can classify with Secrets.
-func mayHoldSecret(sql string) bool {
+// secretTrigger reports whether sql contains a secret word in any case.
+func secretTrigger(sql string) bool {
 	for _, w := range secretWords {
 		if containsFold(sql, w) {
 			return true
@@ -21,148 +24,204 @@ func mayHoldSecret(sql string) bool {
 	return false
 }
 
-// secretOption reports whether an option (DefElem) name holds a secret:
-// ALTER ROLE ... PASSWORD, CREATE USER MAPPING ... OPTIONS (password ...),
-// CREATE SERVER ... OPTIONS (sslpassword ...).
-func secretOption(name string) bool {
-	switch strings.ToLower(name) {
-	case "password", "sslpassword", "passfile", "sslkey", "secret", "token":
-		return true
-	}
-	return false
-}
-
-// conninfoSecrets adds the passwords inside a connection string — key/value
-// form ("host=h password=p") or URI form ("postgresql://u:p@h/db?password=p")
-// — that a statement carries in a literal (dblink_connect, CREATE
-// SUBSCRIPTION ... CONNECTION, foreign server options). The walker then
-// marks the classification as depending on literals, so it is never cached.
-func (w *walker) conninfoSecrets(s string) {
-	if !strings.Contains(s, "://") && !containsFold(s, "password") {
-		return
-	}
-	var found []string
-	for off := 0; ; {
-		j := strings.Index(s[off:], "://")
-		if j < 0 {
-			break
-		}
-		found = append(found, uriSecrets(s[off:])...)
-		off += j + 3
-	}
-	found = append(found, keywordSecrets(s)...)
-	for _, f := range found {
-		if f != "" {
-			w.readsLiterals = true
-			w.secrets = appendUnique(w.secrets, f)
-		}
-	}
-}
-
-// containsFold reports whether s contains the lower-case ASCII word sub,
-// in any case, without allocating.
+// containsFold is strings.Contains ignoring ASCII case, without allocating.
 func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(sub)], sub) {
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		if strings.EqualFold(s[i:i+n], sub) {
 			return true
 		}
 	}
 	return false
 }
 
-// uriSecrets returns the password of a URI's user info and any password
-// query parameters.
-func uriSecrets(s string) []string {
-	start := strings.Index(s, "://")
-	if start < 0 {
-		return nil
-	}
-	// The scheme runs back to the start of the word.
-	b := start
-	for b > 0 && isSchemeChar(s[b-1]) {
-		b--
-	}
-	end := strings.IndexAny(s[start:], " \t\r\n'\"")
-	raw := s[b:]
-	if end >= 0 {
-		raw = s[b : start+end]
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		// Unparsable: take what sits between ':' and '@' in the authority.
-		auth := raw[start-b+3:]
-		if at := strings.LastIndex(auth, "@"); at >= 0 {
-			if c := strings.Index(auth[:at], ":"); c >= 0 {
-				return []string{auth[c+1 : at]}
-			}
-		}
-		return nil
-	}
+// mayHideSecret reports whether the secret detector must look at text:
+// a secret word in it, or an escape (E'\x..', U&'\0061') that may spell
+// one only once decoded.
+func mayHideSecret(text string) bool {
+	return secretTrigger(text) || strings.ContainsAny(text, `\&`)
+}
+
+// secretOption reports option names whose value is a secret.
+func secretOption(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "password") || strings.Contains(n, "passwd") ||
+		strings.Contains(n, "secret") || strings.Contains(n, "token")
+}
+
+// findSecrets walks a statement's tree for secrets: the value of an option
+// named like a secret (PASSWORD, OPTIONS (password ...), sslpassword, SET
+// x.secret = ...), and passwords inside PostgreSQL connection strings
+// anywhere (dblink_connect('... password=...'), CREATE SUBSCRIPTION ...
+// CONNECTION 'postgresql://u:secret@h/db').
+func findSecrets(n *pg_query.Node) []string {
 	var out []string
-	if u.User != nil {
-		if p, ok := u.User.Password(); ok {
-			out = append(out, p)
-			if esc := strings.SplitN(strings.SplitN(raw[start-b+3:], "@", 2)[0], ":", 2); len(esc) == 2 && esc[1] != p {
-				out = append(out, esc[1]) // the percent-encoded form as written
+	var walk func(m protoreflect.Message, depth int)
+	walk = func(m protoreflect.Message, depth int) {
+		if !m.IsValid() || depth > maxDepth {
+			return
+		}
+		switch x := m.Interface().(type) {
+		case *pg_query.DefElem:
+			if secretOption(x.Defname) && x.Arg != nil {
+				out = append(out, allStrings(x.Arg.ProtoReflect())...)
+			}
+		case *pg_query.VariableSetStmt:
+			if secretOption(x.Name) {
+				for _, a := range x.Args {
+					out = append(out, allStrings(a.ProtoReflect())...)
+				}
+			}
+		}
+		// Every string field: constants, and fields such as
+		// CreateSubscriptionStmt.Conninfo that are not nodes.
+		fds := m.Descriptor().Fields()
+		for i := 0; i < fds.Len(); i++ {
+			fd := fds.Get(i)
+			if fd.Kind() != protoreflect.StringKind || !m.Has(fd) {
+				continue
+			}
+			if fd.IsList() {
+				l := m.Get(fd).List()
+				for j := 0; j < l.Len(); j++ {
+					out = append(out, conninfoSecrets(l.Get(j).String())...)
+				}
+				continue
+			}
+			out = append(out, conninfoSecrets(m.Get(fd).String())...)
+		}
+		eachMessage(m, func(c protoreflect.Message) { walk(c, depth+1) })
+	}
+	walk(n.ProtoReflect(), 0)
+	var uniq []string
+	for _, s := range out {
+		if s != "" {
+			uniq = appendUnique(uniq, s)
+			// As written inside a standard SQL string literal.
+			if q := strings.ReplaceAll(s, "'", "''"); q != s {
+				uniq = appendUnique(uniq, q)
 			}
 		}
 	}
-	for k, vs := range u.Query() {
-		if secretOption(k) {
-			out = append(out, vs...)
+	return uniq
+}
+
+// allStrings returns the string values in a small option value.
+func allStrings(m protoreflect.Message) []string {
+	var out []string
+	switch x := m.Interface().(type) {
+	case *pg_query.Node:
+		if fd := m.WhichOneof(nodeOneof); fd != nil && fd.Kind() == protoreflect.MessageKind {
+			return allStrings(m.Get(fd).Message())
+		}
+	case *pg_query.String:
+		return []string{x.Sval}
+	case *pg_query.A_Const:
+		if s := x.GetSval(); s != nil {
+			return []string{s.Sval}
+		}
+	case *pg_query.TypeCast:
+		if x.Arg != nil {
+			return allStrings(x.Arg.ProtoReflect())
 		}
 	}
 	return out
 }
 
-func isSchemeChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
-}
-
-// keywordSecrets returns the values of password-like keys of a key=value
-// connection string, with libpq's quoting ('...' with \' and \\).
-func keywordSecrets(s string) []string {
+// conninfoSecrets finds passwords in a libpq connection string: key=value
+// pairs (password, sslpassword; values bare or single-quoted with
+// backslash escapes) and URIs (postgresql://user:password@host/db?password=).
+// Each value is returned decoded and as written, and a bare value also cut
+// at '&', so that whatever form the record holds is redacted.
+func conninfoSecrets(s string) []string {
+	if !secretTrigger(s) {
+		return nil
+	}
 	var out []string
-	i := 0
-	for i < len(s) {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-			i++
+	low := strings.ToLower(s)
+	for from := 0; ; {
+		i := strings.Index(low[from:], "password")
+		if i < 0 {
+			break
 		}
-		k := i
-		for i < len(s) && s[i] != '=' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' {
-			i++
+		j := from + i + len("password")
+		from = j
+		for j < len(s) && isSpace(s[j]) {
+			j++
 		}
-		key := strings.ToLower(s[k:i])
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-		if i >= len(s) || s[i] != '=' {
-			i++
+		if j >= len(s) || s[j] != '=' {
 			continue
 		}
-		i++
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
+		j++
+		for j < len(s) && isSpace(s[j]) {
+			j++
 		}
-		var val strings.Builder
-		if i < len(s) && s[i] == '\'' {
-			i++
-			for i < len(s) && s[i] != '\'' {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
+		if j < len(s) && s[j] == '\'' {
+			var dec strings.Builder
+			k := j + 1
+			for k < len(s) && s[k] != '\'' {
+				if s[k] == '\\' && k+1 < len(s) {
+					k++
 				}
-				val.WriteByte(s[i])
-				i++
+				dec.WriteByte(s[k])
+				k++
 			}
-			i++
-		} else {
-			for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' {
-				val.WriteByte(s[i])
-				i++
+			out = append(out, dec.String(), s[j+1:min(k, len(s))])
+			continue
+		}
+		k := j
+		for k < len(s) && !isSpace(s[k]) {
+			k++
+		}
+		v := s[j:k]
+		out = append(out, v)
+		if a, _, ok := strings.Cut(v, "&"); ok {
+			out = append(out, a)
+		}
+		if d, err := url.QueryUnescape(v); err == nil && d != v {
+			out = append(out, d)
+		}
+	}
+	// URI userinfo: scheme://user:password@host
+	for from := 0; ; {
+		i := strings.Index(s[from:], "://")
+		if i < 0 {
+			break
+		}
+		rest := s[from+i+3:]
+		from += i + 3
+		end := strings.IndexAny(rest, "/?# \t\r\n'\"")
+		if end < 0 {
+			end = len(rest)
+		}
+		auth := rest[:end]
+		if q := strings.IndexByte(rest, '?'); q >= 0 && q >= end {
+			qs := rest[q+1:]
+			if e := strings.IndexAny(qs, "# \t\r\n'\""); e >= 0 {
+				qs = qs[:e]
+			}
+			for _, kv := range strings.Split(qs, "&") {
+				k, v, _ := strings.Cut(kv, "=")
+				if dk, err := url.QueryUnescape(k); err == nil {
+					k = dk
+				}
+				if secretOption(k) && v != "" {
+					out = append(out, v)
+					if d, err := url.QueryUnescape(v); err == nil && d != v {
+						out = append(out, d)
+					}
+				}
 			}
 		}
-		if secretOption(key) && val.Len() > 0 {
-			out = append(out, val.String())
+		at := strings.LastIndexByte(auth, '@')
+		if at < 0 {
+			continue
+		}
+		if _, pw, ok := strings.Cut(auth[:at], ":"); ok && pw != "" {
+			out = append(out, pw)
+			if d, err := url.PathUnescape(pw); err == nil && d != pw {
+				out = append(out, d)
+			}
 		}
 	}
 	return out

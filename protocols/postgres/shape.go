@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,9 +13,51 @@ import (
 // understand with certainty (a backslash outside a string, an unknown string
 // prefix, digits glued to letters, an unterminated literal or comment) makes
 // it give up, and the text is classified by the parser instead.
+//
+// Literals are replaced by a marker of their lexical kind (string or
+// number), so a string and a number never share a key; lits keeps each
+// literal's offset and raw text, for the cache to put back into the key
+// the literals a classification reads (see cache.go).
 type shape struct {
 	key   string
 	parts []string // top-level statements, trimmed, empty ones dropped
+	lits  []lit
+}
+
+// lit is one literal token of a scanned text.
+type lit struct {
+	off int    // byte offset of its first character
+	raw string // the token as written
+}
+
+// Markers of literals in a shape key. Texts with control bytes other than
+// white space are not scanned, so these never occur in a key otherwise.
+const (
+	markString = "\x01"
+	markNumber = "\x02"
+)
+
+// continuesString reports whether the string literal ending at j may be
+// continued by another after white space or comments ('a'<newline>'b' is
+// one literal to PostgreSQL); the scanner leaves such texts to the parser.
+func continuesString(sql string, j int) bool {
+	for j < len(sql) {
+		switch {
+		case isSpace(sql[j]):
+			j++
+		case strings.HasPrefix(sql[j:], "--"):
+			k := strings.IndexAny(sql[j:], "\r\n")
+			if k < 0 {
+				return false
+			}
+			j += k
+		case strings.HasPrefix(sql[j:], "/*"):
+			return true // conservative: do not count nesting here
+		default:
+			return sql[j] == '\''
+		}
+	}
+	return false
 }
 
 // maxShapeLen bounds the texts the cache considers.
@@ -39,9 +79,15 @@ func isSpace(c byte) bool {
 
 // shapeOf scans sql; ok is false when the scanner gives up.
 func shapeOf(sql string) (shape, bool) {
-	if len(sql) > maxShapeLen || !utf8.ValidString(sql) || strings.IndexByte(sql, 0) >= 0 {
+	if len(sql) > maxShapeLen || !utf8.ValidString(sql) {
 		return shape{}, false
 	}
+	for i := 0; i < len(sql); i++ {
+		if c := sql[i]; c < 0x20 && !isSpace(c) || c == 0x7f {
+			return shape{}, false
+		}
+	}
+	var lits []lit
 	var key strings.Builder
 	key.Grow(len(sql))
 	var parts []string
@@ -124,7 +170,11 @@ func shapeOf(sql string) (shape, bool) {
 				}
 				break
 			}
-			emit("?")
+			if continuesString(sql, j) {
+				return shape{}, false
+			}
+			emit(markString)
+			lits = append(lits, lit{off: i, raw: sql[i:j]})
 			partHasCode = true
 			i = j
 		case c == '"':
@@ -175,7 +225,8 @@ func shapeOf(sql string) (shape, bool) {
 			if end < 0 {
 				return shape{}, false
 			}
-			emit("?")
+			emit(markString)
+			lits = append(lits, lit{off: i, raw: sql[i : j+1+end+len(tag)]})
 			partHasCode = true
 			i = j + 1 + end + len(tag)
 		case isDigit(c) || c == '.' && i+1 < len(sql) && isDigit(sql[i+1]):
@@ -222,10 +273,8 @@ func shapeOf(sql string) (shape, bool) {
 			if j < len(sql) && isIdentChar(sql[j]) {
 				return shape{}, false
 			}
-			// The grammar tells integer constants that fit 32 bits from
-			// other numbers (FETCH 3 parses, FETCH 3.5 does not), so the
-			// key does too; strings are "?".
-			emit(numberClass(sql[i:j]))
+			emit(markNumber)
+			lits = append(lits, lit{off: i, raw: sql[i:j]})
 			partHasCode = true
 			i = j
 		case isIdentStart(c):
@@ -256,28 +305,5 @@ func shapeOf(sql string) (shape, bool) {
 		}
 	}
 	endPart(len(sql))
-	return shape{key: key.String(), parts: parts}, true
-}
-
-// numberClass is the placeholder of a numeric literal: "#" for an integer
-// the scanner makes an ICONST (it fits in 32 bits), "#f" for any other.
-func numberClass(lit string) string {
-	base, digits := 10, lit
-	if len(lit) > 2 && lit[0] == '0' {
-		switch lit[1] | 0x20 {
-		case 'x':
-			base, digits = 16, lit[2:]
-		case 'o':
-			base, digits = 8, lit[2:]
-		case 'b':
-			base, digits = 2, lit[2:]
-		}
-	}
-	if base == 10 && strings.ContainsAny(lit, ".eE") {
-		return "#f"
-	}
-	if v, err := strconv.ParseInt(digits, base, 64); err == nil && v <= math.MaxInt32 {
-		return "#"
-	}
-	return "#f"
+	return shape{key: key.String(), parts: parts, lits: lits}, true
 }
