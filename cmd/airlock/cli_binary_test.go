@@ -69,6 +69,23 @@ func TestCLIAsBuilt(t *testing.T) {
 		assert.Contains(t, out, "airlock sessions lists them")
 	})
 
+	t.Run("rules test parses commands; rules check takes a hash key", func(t *testing.T) {
+		out, code := runBin(t, bin, "rules", "test", "testdata/rules-commands.yaml", "testdata/cases-commands.yaml")
+		assert.Equal(t, 0, code, out)
+		assert.Contains(t, out, "6 cases: 6 passed, 0 failed")
+		dir := t.TempDir()
+		rules := filepath.Join(dir, "hash.yaml")
+		require.NoError(t, os.WriteFile(rules, []byte("masking:\n  strategies: {email: hash}\nrules:\n  - {name: m, when: 'true', mask: [email]}\n"), 0o600))
+		key := filepath.Join(dir, "hash.key")
+		require.NoError(t, os.WriteFile(key, []byte("0123456789abcdef0123"), 0o600))
+		out, code = runBin(t, bin, "rules", "check", "--hash-key", key, rules)
+		assert.Equal(t, 0, code, out)
+		require.NoError(t, os.WriteFile(rules, []byte("masking:\n  detecters: []\nrules: []\n"), 0o600))
+		out, code = runBin(t, bin, "rules", "check", rules)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, out, `unknown key "detecters" in masking (did you mean "detectors"?)`)
+	})
+
 	t.Run("a mis-indented config names its line", func(t *testing.T) {
 		dir := t.TempDir()
 		cfg := filepath.Join(dir, "a.yaml")
