@@ -186,8 +186,10 @@ func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
 	return k
 }
 
-const procQuery = `SELECT p.proname, n.nspname, n.nspname, p.provolatile::text, l.lanname,
-  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text, p.proname
+// Every column is text: with name columns first, UNION ALL would type the
+// last column name and cut view definitions to 63 bytes.
+const procQuery = `SELECT p.proname::text, n.nspname::text, n.nspname::text, p.provolatile::text, l.lanname::text,
+  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text, p.proname::text
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang

@@ -33,6 +33,8 @@ CREATE VIEW v_v AS SELECT * FROM v_vol;
 CREATE VIEW v_op AS SELECT id FROM victims WHERE id === 1;
 CREATE VIEW v_ok AS SELECT id, upper('x'), random() FROM victims WHERE id = 1;
 CREATE VIEW v_seq AS SELECT id, pg_catalog.set_config('a.b', 'c', false) FROM victims;
+CREATE VIEW v_long_ok AS SELECT id AS a_rather_long_column_name, id + 1 AS another_long_column_name, lower('x') AS lowered FROM victims;
+CREATE VIEW v_long_vol AS SELECT id AS a_rather_long_column_name, id + 1 AS another_long_column_name, vol_f() AS tail FROM victims;
 CREATE TABLE rls (id int);
 ALTER TABLE rls ENABLE ROW LEVEL SECURITY;
 CREATE POLICY p ON rls USING (vol_f() = 1);
@@ -108,6 +110,9 @@ func TestFunctionCatalog(t *testing.T) {
 		{"SELECT * FROM v_op", false, true, false},
 		{"SELECT * FROM v_ok", true, true, false},
 		{"SELECT * FROM v_seq", false, true, false},
+		// Definitions longer than a name (63 bytes) are read whole.
+		{"SELECT * FROM v_long_ok", true, false, false},
+		{"SELECT * FROM v_long_vol", false, true, false},
 		{"SELECT * FROM rls", false, true, false},
 		{"SELECT * FROM victims", true, false, false},
 		{"SELECT count(*) FROM pg_stat_activity, information_schema.tables", true, false, false},
