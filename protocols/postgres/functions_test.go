@@ -33,7 +33,7 @@ CREATE VIEW v_v AS SELECT * FROM v_vol;
 CREATE VIEW v_op AS SELECT id FROM victims WHERE id === 1;
 CREATE VIEW v_ok AS SELECT id, upper('x'), random() FROM victims WHERE id = 1;
 CREATE VIEW v_seq AS SELECT id, pg_catalog.set_config('a.b', 'c', false) FROM victims;
-CREATE VIEW v_long_ok AS SELECT id AS a_rather_long_column_name, id + 1 AS another_long_column_name, lower('x') AS lowered FROM victims;
+CREATE VIEW v_long_ok AS SELECT id AS a_rather_long_column_name, id + 1 AS another_long_column_name, upper('x') AS uppered FROM victims;
 CREATE VIEW v_long_vol AS SELECT id AS a_rather_long_column_name, id + 1 AS another_long_column_name, vol_f() AS tail FROM victims;
 CREATE TABLE rls (id int);
 ALTER TABLE rls ENABLE ROW LEVEL SECURITY;
