@@ -181,17 +181,9 @@ func TestServeCheckListsEveryProblem(t *testing.T) {
 
 func TestServeCheckCompilesTheStoresActiveRules(t *testing.T) {
 	bin := buildAirlock(t)
-	dbURL := pgtest.Database(t, "airlock_check")
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
 	// An active version that does not compile (written behind the store's
 	// back, as an older airlock with another vocabulary might have).
-	_, err = conn.Exec(ctx, `CREATE TABLE airlock_rule_sets (name text, version text, content text, published_by text,
-published_at timestamptz DEFAULT now(), active boolean);
-INSERT INTO airlock_rule_sets VALUES ('default', 'v1', 'rules: [{name: x, when: request.nope, action: allow}]', 'test', now(), true)`)
-	require.NoError(t, err)
+	dbURL := ruleStoreWith(t, "rules: [{name: x, when: request.nope, action: allow}]")
 	_, cfgPath := checkFixture(t, dbURL, nil)
 	out, code := runBin(t, bin, "serve", cfgPath, "--check")
 	assert.Equal(t, 1, code, out)
@@ -202,15 +194,7 @@ INSERT INTO airlock_rule_sets VALUES ('default', 'v1', 'rules: [{name: x, when: 
 // not compile: serve would seed or reload from it.
 func TestServeCheckCompilesTheLocalFileBesideAStore(t *testing.T) {
 	bin := buildAirlock(t)
-	dbURL := pgtest.Database(t, "airlock_check")
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `CREATE TABLE airlock_rule_sets (name text, version text, content text, published_by text,
-published_at timestamptz DEFAULT now(), active boolean);
-INSERT INTO airlock_rule_sets VALUES ('default', 'v1', 'rules: [{name: x, when: "true", action: allow}]', 'test', now(), true)`)
-	require.NoError(t, err)
+	dbURL := ruleStoreWith(t, `rules: [{name: x, when: "true", action: allow}]`)
 	dir, cfgPath := checkFixture(t, dbURL, nil)
 	out, code := runBin(t, bin, "serve", cfgPath, "--check")
 	require.Equal(t, 0, code, out)
@@ -219,4 +203,21 @@ INSERT INTO airlock_rule_sets VALUES ('default', 'v1', 'rules: [{name: x, when: 
 	out, code = runBin(t, bin, "serve", cfgPath, "--check")
 	assert.Equal(t, 1, code, out)
 	assert.Contains(t, out, "rules.file")
+}
+
+// ruleStoreWith makes a throwaway database whose rule store holds content
+// as the active version v1 of the rule set "default".
+func ruleStoreWith(t *testing.T, content string) string {
+	t.Helper()
+	dbURL := pgtest.Database(t, "airlock_check")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE airlock_rule_sets (name text, version text, content text, published_by text,
+published_at timestamptz DEFAULT now(), active boolean)`)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO airlock_rule_sets VALUES ('default', 'v1', $1, 'test', now(), true)`, content)
+	require.NoError(t, err)
+	return dbURL
 }

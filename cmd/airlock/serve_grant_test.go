@@ -61,15 +61,7 @@ func TestServeGrantEndToEnd(t *testing.T) {
 		}
 		held <- out
 	}()
-	var review approval.ConsoleReview
-	require.Eventually(t, func() bool {
-		p := b.pending(t)
-		if len(p) == 1 {
-			review = p[0]
-			return true
-		}
-		return false
-	}, 15*time.Second, 50*time.Millisecond)
+	review := onePending(t, b)
 	b.api(t, "POST", "/api/decide", approval.Decision{ID: review.ID, Decision: "approve", Reason: "backfill, ticket 9",
 		Grant: &approval.GrantRequest{Minutes: 30, Uses: 2, Scope: "shape"}})
 	select {
@@ -110,14 +102,7 @@ func TestServeGrantEndToEnd(t *testing.T) {
 		}
 		held <- out
 	}()
-	require.Eventually(t, func() bool {
-		p := a.pending(t)
-		if len(p) == 1 {
-			review = p[0]
-			return true
-		}
-		return false
-	}, 15*time.Second, 50*time.Millisecond)
+	review = onePending(t, a)
 	a.api(t, "POST", "/api/decide", approval.Decision{ID: review.ID, Decision: "approve", Reason: "one more",
 		Grant: &approval.GrantRequest{Minutes: 30, Uses: 5, Scope: "shape"}})
 	require.Equal(t, "INSERT 0 1\n", <-held)
@@ -133,4 +118,19 @@ func TestServeGrantEndToEnd(t *testing.T) {
 	out, err = insert(a, "21")
 	require.Error(t, err, out, "revoked: held, unanswered, refused")
 	assert.Equal(t, "5", count())
+}
+
+// onePending waits until r's console lists exactly one pending review.
+func onePending(t *testing.T, r *replica) approval.ConsoleReview {
+	t.Helper()
+	var review approval.ConsoleReview
+	require.Eventually(t, func() bool {
+		p := r.pending(t)
+		if len(p) == 1 {
+			review = p[0]
+			return true
+		}
+		return false
+	}, 15*time.Second, 50*time.Millisecond)
+	return review
 }
