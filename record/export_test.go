@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
+	"os"
 )
 
 // RechainForTest plays an attacker: it edits the entry at line from (its
@@ -63,4 +65,11 @@ func NewHTTPBatchForTest(evs []Event) []byte {
 func AppendLineForTest(e *Event) []byte {
 	b, _ := appendLine(nil, e)
 	return b
+}
+
+// FailFileSyncs makes every later fsync of fs fail, as a failing disk would.
+func FailFileSyncs(fs *File) {
+	fs.flushMu.Lock()
+	fs.syncFile = func(*os.File) error { return errors.New("input/output error") }
+	fs.flushMu.Unlock()
 }

@@ -26,12 +26,38 @@ type FileHeader struct {
 	Previous string `json:"previous,omitempty"`
 }
 
-// FileOptions configures a File sink. The zero value fsyncs every write and
-// rotates at 64 MiB.
+// Durability says when File.Write returns.
+type Durability int
+
+const (
+	// DurabilityWrite returns once the batch is written to the file (in the
+	// operating system's cache): it survives the gateway process dying at
+	// any point. The file is fsynced in the background at most SyncInterval
+	// after a write, so an operating-system crash or power loss can lose at
+	// most that window. This is the default, and what Vault's file audit
+	// device does.
+	DurabilityWrite Durability = iota
+	// DurabilityFsync returns once the batch is fsynced. Concurrent writers
+	// share fsyncs: the first flushes at once, those arriving meanwhile
+	// share the next.
+	DurabilityFsync
+)
+
+// DefaultSyncInterval bounds how long a DurabilityWrite batch waits for its
+// fsync.
+const DefaultSyncInterval = 5 * time.Millisecond
+
+// FileOptions configures a File sink. The zero value writes every batch
+// before Write returns, fsyncs within 5 ms, and rotates at 64 MiB.
 type FileOptions struct {
-	// GroupCommit, when positive, lets concurrent writes share one fsync: a
-	// Write waits until the next commit, at most GroupCommit later. Zero
-	// fsyncs every Write before it returns. A Recorder already puts every
+	// Durability is DurabilityWrite (default) or DurabilityFsync.
+	Durability Durability
+	// SyncInterval bounds the wait of a written batch for its fsync under
+	// DurabilityWrite (default DefaultSyncInterval).
+	SyncInterval time.Duration
+	// GroupCommit, when positive, lets concurrent writes share one commit:
+	// a Write waits until the next commit, at most GroupCommit later. Zero
+	// commits every Write before it returns. A Recorder already puts every
 	// event that queued during an fsync into its next Write, so GroupCommit
 	// pays off when several recorders share a file, or to bound the fsync
 	// rate; it adds up to GroupCommit to every synchronous Record.
@@ -66,10 +92,16 @@ type File struct {
 	lastMu sync.Mutex
 	lastCP *LogCheckpoint // the newest log checkpoint written
 
-	flushMu sync.Mutex // guards f, size, good, dirty
+	flushMu sync.Mutex // guards f, size, good, dirty, unsynced, syncErr
 	f       *os.File
 	size    int64 // durable size of f
 	dirty   bool  // f may hold bytes past size
+	// unsynced: written bytes wait for a background fsync (DurabilityWrite);
+	// syncErr: that fsync failed, and every later Write fails with it.
+	unsynced bool
+	syncErr  error
+	// syncFile is f.Sync, replaceable by tests to simulate a failing disk.
+	syncFile func(*os.File) error
 }
 
 type commit struct {
@@ -172,7 +204,8 @@ func syncDir(dir string) {
 	}
 }
 
-// Write implements Sink: it returns once batch is on disk (fsynced).
+// Write implements Sink: it returns once batch is written to the file
+// (DurabilityWrite) or fsynced (DurabilityFsync).
 func (fs *File) Write(ctx context.Context, batch []Event) error {
 	if len(batch) == 0 {
 		return nil
@@ -280,22 +313,64 @@ func (fs *File) writeDurable(data []byte) error {
 		}
 		fs.dirty = false
 	}
+	if fs.syncErr != nil {
+		// A background fsync failed: what was written may not be on disk,
+		// and nothing more is accepted (fail closed).
+		return fs.syncErr
+	}
 	if _, err := fs.f.WriteAt(data, fs.size); err != nil {
 		fs.cutBack()
 		return fmt.Errorf("record: write %s: %w", fs.path, err)
+	}
+	if fs.opts.Durability == DurabilityWrite {
+		fs.size += int64(len(data))
+		if !fs.unsynced {
+			fs.unsynced = true
+			interval := fs.opts.SyncInterval
+			if interval <= 0 {
+				interval = DefaultSyncInterval
+			}
+			time.AfterFunc(interval, fs.backgroundSync)
+		}
+		return fs.maybeRotate()
 	}
 	if err := fs.f.Sync(); err != nil {
 		fs.cutBack()
 		return fmt.Errorf("record: fsync %s: %w", fs.path, err)
 	}
 	fs.size += int64(len(data))
+	return fs.maybeRotate()
+}
+
+// maybeRotate rotates a full file. The data is written either way; a failed
+// rotation is retried by the next write.
+func (fs *File) maybeRotate() error {
 	if fs.opts.MaxSize > 0 && fs.size >= fs.opts.MaxSize {
-		if err := fs.rotate(); err != nil {
-			// The data is durable; the next write retries the rotation.
-			return nil
-		}
+		_ = fs.rotate()
 	}
 	return nil
+}
+
+// backgroundSync fsyncs what DurabilityWrite wrote.
+func (fs *File) backgroundSync() {
+	fs.flushMu.Lock()
+	defer fs.flushMu.Unlock()
+	fs.syncLocked()
+}
+
+// syncLocked fsyncs unsynced bytes; the caller holds flushMu.
+func (fs *File) syncLocked() {
+	if !fs.unsynced || fs.f == nil {
+		return
+	}
+	fs.unsynced = false
+	sync := (*os.File).Sync
+	if fs.syncFile != nil {
+		sync = fs.syncFile
+	}
+	if err := sync(fs.f); err != nil && fs.syncErr == nil {
+		fs.syncErr = fmt.Errorf("record: fsync %s: %w", fs.path, err)
+	}
 }
 
 // cutBack removes what a failed write may have left past the durable size;
@@ -308,6 +383,7 @@ func (fs *File) cutBack() {
 }
 
 func (fs *File) rotate() error {
+	fs.syncLocked() // a rotated file is complete and durable
 	rot, err := fs.rotateName()
 	if err != nil {
 		return err
@@ -344,8 +420,12 @@ func (fs *File) Close() error {
 	if fs.dirty {
 		fs.cutBack()
 	}
+	fs.syncLocked()
 	err := fs.f.Close()
 	fs.f = nil
+	if fs.syncErr != nil {
+		return fs.syncErr
+	}
 	return err
 }
 

@@ -64,6 +64,12 @@ echo "bench benchtoken agent agents" > "$WORK/tokens"
   -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password \
   -record-dir "$WORK/record" 2>"$WORK/gateway.log" &
 PIDS+=($!)
+# The same gateway making every decision durable (fsync) before the
+# statement runs.
+"$WORK/pggateway" -listen 127.0.0.1:6437 -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
+  -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password -fsync \
+  -record-dir "$WORK/record-fsync" 2>"$WORK/gateway-fsync.log" &
+PIDS+=($!)
 # The same gateway recording to tmpfs: the record's CPU cost without the
 # disk's fsync latency.
 SHM=$(mktemp -d /dev/shm/airlock_bench.XXXXXX)
@@ -86,6 +92,7 @@ run() { # target mode clients duration [extra]
     direct) env PGPASSWORD= pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 5432 -U postgres "$@" "$DB" ;;
     pgbouncer) env PGPASSWORD= pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6433 -U postgres "$@" "$DB" ;;
     gate) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6434 -U bench "$@" "$DB" ;;
+    gate-fsync) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6437 -U bench "$@" "$DB" ;;
     gate-tmpfs) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6436 -U bench "$@" "$DB" ;;
     gate-norecord) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6435 -U bench "$@" "$DB" ;;
   esac
@@ -97,15 +104,15 @@ echo "| mode | path | TPS (median of $REPS × ${DURATION}s, $CLIENTS clients) | 
 echo "|---|---|---|---|---|---|---|"
 for mode in simple prepared; do
   declare -A T=()
-  for t in direct pgbouncer gate gate-tmpfs gate-norecord; do T[$t]=""; done
+  for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do T[$t]=""; done
   for r in $(seq "$REPS"); do
-    for t in direct pgbouncer gate gate-tmpfs gate-norecord; do
+    for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do
       v=$(run "$t" "$mode" "$CLIENTS" "$DURATION" 2>/dev/null | tps)
       T[$t]+="$v"$'\n'
     done
   done
   declare -A P50=()
-  for t in direct pgbouncer gate gate-tmpfs gate-norecord; do
+  for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do
     d="$WORK/lat_${t}_$mode"; mkdir -p "$d"
     (cd "$d" && chmod 777 . && run "$t" "$mode" 1 "$LAT_DURATION" -l >/dev/null 2>&1)
     # pgbench log: client xact latency_us ...
@@ -113,7 +120,7 @@ for mode in simple prepared; do
   done
   D=$(printf "%s" "${T[direct]}" | median)
   B=$(printf "%s" "${T[pgbouncer]}" | median)
-  for t in direct pgbouncer gate gate-tmpfs gate-norecord; do
+  for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do
     M=$(printf "%s" "${T[$t]}" | median)
     printf "| %s | %s | %.0f | %.2f | %.2f | %d µs | %+d µs |\n" "$mode" "$t" "$M" \
       "$(echo "$M / $D" | bc -l)" "$(echo "$M / $B" | bc -l)" "${P50[$t]%.*}" "$(( ${P50[$t]%.*} - ${P50[direct]%.*} ))"

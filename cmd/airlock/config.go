@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/internal/yamlstrict"
+	"github.com/airlock-sdk/airlock/record"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -89,6 +90,19 @@ type recordFileConfig struct {
 	Path        string        `yaml:"path"`
 	GroupCommit time.Duration `yaml:"group_commit"`
 	MaxSize     int64         `yaml:"max_size"`
+	// Durability is "write" (default: a decision reaches the OS before its
+	// statement is forwarded, fsynced within sync_interval) or "fsync"
+	// (durable before forwarding).
+	Durability   string        `yaml:"durability"`
+	SyncInterval time.Duration `yaml:"sync_interval"`
+}
+
+// durability maps the config's word to the record's level.
+func (f *recordFileConfig) durability() record.Durability {
+	if f.Durability == "fsync" {
+		return record.DurabilityFsync
+	}
+	return record.DurabilityWrite
 }
 
 type identitiesConfig struct {
@@ -270,6 +284,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.Record.File != nil && c.Record.File.Path == "" {
 		bad("record.file.path: required")
+	}
+	if f := c.Record.File; f != nil && f.Durability != "" && f.Durability != "write" && f.Durability != "fsync" {
+		bad("record.file.durability: %q is not write or fsync", f.Durability)
 	}
 	if c.Postgres == nil && c.HTTP == nil && c.MCP == nil && c.SSH == nil {
 		bad("no listener: configure postgres, ssh, http and/or mcp")

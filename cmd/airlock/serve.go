@@ -413,7 +413,8 @@ func openRecorder(ctx context.Context, cfg *serveConfig) (*record.Recorder, erro
 	var sinks []record.Sink
 	var names []string
 	if f := cfg.Record.File; f != nil {
-		sink, err := record.OpenFile(f.Path, record.FileOptions{GroupCommit: f.GroupCommit, MaxSize: f.MaxSize})
+		sink, err := record.OpenFile(f.Path, record.FileOptions{GroupCommit: f.GroupCommit, MaxSize: f.MaxSize,
+			Durability: f.durability(), SyncInterval: f.SyncInterval})
 		if err != nil {
 			return nil, fmt.Errorf("record.file: %w", err)
 		}

@@ -55,7 +55,8 @@ func run() error {
 	upstream := flag.String("upstream", "", "upstream database URL with the gateway's credentials (PGPASSWORD works too) (required)")
 	rulesFile := flag.String("rules", "", "rule file (required)")
 	recordDir := flag.String("record-dir", "", "directory for the session record (record.jsonl); empty records nothing")
-	groupCommit := flag.Duration("group-commit", 0, "let concurrent record writes share one fsync, waiting at most this long (0: fsync each batch at once)")
+	groupCommit := flag.Duration("group-commit", 0, "let concurrent record writes share one commit, waiting at most this long (0: commit each batch at once)")
+	fsync := flag.Bool("fsync", false, "make each decision durable (fsynced) before the statement runs; default: written to the OS before it runs, fsynced within 5 ms")
 	tokens := flag.String("tokens", "", "file of clients: user token kind groups (required)")
 	certFile := flag.String("tls-cert", "", "TLS certificate for clients")
 	keyFile := flag.String("tls-key", "", "TLS key for clients")
@@ -95,7 +96,7 @@ func run() error {
 		if err := os.MkdirAll(*recordDir, 0o700); err != nil {
 			return err
 		}
-		sink, err := record.OpenFile(filepath.Join(*recordDir, "record.jsonl"), record.FileOptions{GroupCommit: *groupCommit})
+		sink, err := record.OpenFile(filepath.Join(*recordDir, "record.jsonl"), record.FileOptions{GroupCommit: *groupCommit, Durability: durability(*fsync)})
 		if err != nil {
 			return err
 		}
@@ -195,4 +196,11 @@ func readTokens(path string) (map[string]client, error) {
 		out[parts[0]] = client{token: parts[1], id: id}
 	}
 	return out, sc.Err()
+}
+
+func durability(fsync bool) record.Durability {
+	if fsync {
+		return record.DurabilityFsync
+	}
+	return record.DurabilityWrite
 }
