@@ -101,4 +101,7 @@ type Output struct {
 	Final bool `json:"final,omitempty"`
 	// ExitStatus of a command, on its final output.
 	ExitStatus *int `json:"exit_status,omitempty"`
+	// ExitSignal names the signal that ended a command (TERM, KILL, ...),
+	// on its final output.
+	ExitSignal string `json:"exit_signal,omitempty"`
 }
