@@ -104,4 +104,8 @@ type Output struct {
 	// ExitSignal names the signal that ended a command (TERM, KILL, ...),
 	// on its final output.
 	ExitSignal string `json:"exit_signal,omitempty"`
+	// ExitCoreDumped: the signal left a core dump.
+	ExitCoreDumped bool `json:"exit_core_dumped,omitempty"`
+	// ExitMessage is the upstream's message with the exit signal.
+	ExitMessage string `json:"exit_message,omitempty"`
 }
