@@ -48,7 +48,7 @@ func ParseCommand(cmd string) (*gate.SSH, error) {
 	if mentionsSocket(cmd) {
 		a.out.Network = true
 	}
-	a.out.ReadOnly = lineReadOnly(a.out)
+	a.out.ReadOnly = !a.arith && lineReadOnly(a.out)
 	return a.out, nil
 }
 
@@ -64,6 +64,9 @@ type analyzer struct {
 	// funcCall says the command being recorded calls one of them.
 	funcs    map[string][]funcScope
 	funcCall bool
+	// arith: arithmetic is evaluated on variables, whose values bash
+	// evaluates in turn (and can run commands from).
+	arith bool
 }
 
 // parse analyses one shell script (the command line, or the argument of a
@@ -106,6 +109,9 @@ func (a *analyzer) parse(src string, depth int) error {
 				}
 			}
 			return true
+		}
+		if arithmetic(n) {
+			a.arith = true
 		}
 		fr := frame{}
 		if x, ok := n.(*syntax.Stmt); ok {

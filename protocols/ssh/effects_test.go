@@ -119,6 +119,22 @@ func TestEffectModel(t *testing.T) {
 		{"bash -lc ls", want{}},
 		{"zsh -c ls", want{}},
 		{"ls; rm x", want{}},
+		{"x='a[$(> f)]'; echo $((x))", want{}},
+		{"x='a[$(> f)]'; echo $(($x + 1))", want{}},
+		{"x='a[$(> f)]'; ((x))", want{}},
+		{"x='a[$(> f)]'; let x", want{}},
+		{"x='a[$(> f)]'; [[ $x -eq 1 ]]", want{}},
+		{"x='a[$(> f)]'; echo ${a[x]}", want{}},
+		{"x='a[$(> f)]'; echo ${a:x}", want{}},
+		{"x='a[$(> f)]'; a[x]=1; echo", want{}},
+		{"x='a[$(> f)]'; for ((i=x; i<1; i++)); do ls; done", want{}},
+		{"git grep -Oless x", want{}},
+		{"git remote show origin", want{}},
+		{"tar -tf host:a.tar", want{}},
+		{"awk -e '{print}' -e 'BEGIN{system(\"x\")}'", want{}},
+		{"ionice -p 1 -c 3", want{}},
+		{"taskset -p 1 1", want{}},
+		{"ss -K dst 1.2.3.4", want{}},
 	}
 	readOnly := map[string]bool{"find . -name x": true}
 	for _, tc := range cases {
@@ -198,7 +214,8 @@ func TestReadOnlyLines(t *testing.T) {
 		"sort -r f | uniq -c", "tar -tzf a.tgz", "sh -c 'ls; cat f'", "env LANG=C ls", "timeout 5 cat f",
 		"nice -n 5 grep x f", "{ ls; cat f; } 2>&1", "( ls ) | wc -l", "f() { ls; }; f 2>/dev/null",
 		"for i in a b; do cat $i; done", "echo $(ls)", "cat <<EOF\nhi\nEOF", "sudo -u root ls", "date +%s",
-		"cat < f",
+		"cat < f", "echo $((1 + 2))", "echo ${a[@]} ${#a[*]}", "[[ 1 -eq 1 ]] && ls",
+		"ionice -c3 ls", "taskset 1 ls",
 	} {
 		s, err := ParseCommand(cmd)
 		if err != nil {

@@ -34,8 +34,8 @@ func init() {
 		sha256sum sha384sum sha512sum b2sum cksum sum cut tr nl od hexdump hd column fold rev tac paste join
 		comm diff cmp strings printenv locale getent lsblk lscpu lsof ss netstat tty seq sleep expr jq
 		df du free uptime ps pgrep pidof w who last lastlog env timeout nice nohup stdbuf ionice command
-		builtin setsid chrt taskset watch grep egrep fgrep zgrep zcat bzcat xzcat zless sha1 numfmt expand
-		unexpand fmt pr tsort factor base32 base64 basenc mountpoint findmnt lsmod lspci lsusb ldd vmstat
+		builtin setsid chrt taskset watch grep egrep fgrep zgrep zcat bzcat xzcat sha1 numfmt expand
+		unexpand fmt pr tsort factor base32 base64 basenc mountpoint findmnt lsmod lspci lsusb vmstat
 		iostat mpstat pidstat sar nslookup host dig : break continue exit return wait`) {
 		readOnlyPrograms[p] = roSpec{maxOperands: -1}
 	}
@@ -55,6 +55,13 @@ func init() {
 	set("top", roSpec{check: func(args []string) bool { return hasShort(args, 'b') || hasLong(args, "--batch") }})
 	set("yq", roSpec{badShort: "i", badLong: []string{"--inplace"}, maxOperands: -1})
 	set("sudo", roSpec{badShort: "eAS", badLong: []string{"--edit", "--askpass", "--stdin"}, maxOperands: -1})
+	// Wrappers that can also act on another process (-p PID).
+	set("ionice", roSpec{badShort: "pPu", badLong: []string{"--pid", "--pgid", "--uid"}, maxOperands: -1})
+	set("chrt", roSpec{badShort: "pa", badLong: []string{"--pid", "--all-tasks"}, maxOperands: -1})
+	set("taskset", roSpec{badShort: "pa", badLong: []string{"--pid", "--all-tasks"}, maxOperands: -1})
+	set("ss", roSpec{badShort: "KD", badLong: []string{"--kill", "--diag"}, maxOperands: -1})
+	set("sar", roSpec{badShort: "o", maxOperands: -1})
+	set("lastlog", roSpec{badShort: "CS", badLong: []string{"--clear", "--set"}, maxOperands: -1})
 	set("find", roSpec{check: findReadOnly})
 	set("sed", roSpec{check: sedReadOnly})
 	set("tar", roSpec{check: tarReadOnly})
@@ -269,6 +276,9 @@ func tarReadOnly(args []string) bool {
 	}
 	list := false
 	for i, a := range args {
+		if strings.Contains(a, ":") && !strings.HasPrefix(a, "--") {
+			return false // host:archive runs a remote shell command
+		}
 		if strings.HasPrefix(a, "--") {
 			switch {
 			case a == "--list":
@@ -339,8 +349,11 @@ func gitReadOnly(args []string) bool {
 	case "tag":
 		return hasAnyOption(rest, "l", []string{"--list"}) && !hasAnyOption(rest, "adfsuem", []string{"--annotate", "--delete", "--force", "--sign", "--message", "--file", "--edit"})
 	case "remote":
+		// remote show contacts the remote (running its transport).
 		ops := operands(rest)
-		return len(ops) == 0 || ops[0] == "show" || ops[0] == "get-url"
+		return len(ops) == 0 || ops[0] == "get-url"
+	case "grep":
+		return !hasAnyOption(rest, "O", nil) // -O runs a pager program
 	case "config":
 		return hasAnyOption(rest, "l", []string{"--list", "--get", "--get-all", "--get-regexp"}) &&
 			!hasAnyOption(rest, "e", []string{"--add", "--unset", "--unset-all", "--replace-all", "--rename-section",
@@ -353,19 +366,23 @@ func gitReadOnly(args []string) bool {
 // from a command) and writes nothing (print > file), and it is given no
 // program file or extension.
 func awkReadOnly(args []string) bool {
+	program := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case a == "-f" || strings.HasPrefix(a, "--file") || a == "-i" || strings.HasPrefix(a, "--include") ||
-			a == "-l" || strings.HasPrefix(a, "--load") || a == "-E" || strings.HasPrefix(a, "--exec"):
+		case a == "-f" || strings.HasPrefix(a, "--file") || strings.HasPrefix(a, "-f") || a == "-i" || strings.HasPrefix(a, "--include") ||
+			strings.HasPrefix(a, "-i") || strings.HasPrefix(a, "-l") || strings.HasPrefix(a, "--load") ||
+			strings.HasPrefix(a, "-E") || strings.HasPrefix(a, "--exec"):
 			return false
-		case a == "-F" || a == "-v":
-			i++
-			continue
-		case strings.HasPrefix(a, "-") && len(a) > 1:
-			continue
 		}
-		return !strings.ContainsAny(a, "|>") && !strings.Contains(a, "system") && !strings.Contains(a, "getline")
+		if !strings.HasPrefix(a, "-") || a == "-e" || strings.HasPrefix(a, "--source") {
+			program = true
+		}
+		// Every argument is checked, not only the first program: gawk
+		// takes several -e programs, and operands may be assignments.
+		if strings.ContainsAny(a, "|>@") || strings.Contains(a, "system") || strings.Contains(a, "getline") {
+			return false
+		}
 	}
-	return false
+	return program
 }
