@@ -207,6 +207,13 @@ func TestEffectEvasions(t *testing.T) {
 				t.Errorf("%s: reading command refused: %q: %+v", pol.name, c, r)
 			}
 		}
+		if pol.name == "read-only" {
+			// With a terminal a pager takes keystrokes (less's ! runs a
+			// shell): the same reading command is no longer read-only.
+			if r := g.ssh(g.agent, []string{"-tt"}, expand("cat V/f", v)); r.code != ExitRefused {
+				t.Errorf("exec with a terminal allowed as read-only: %+v", r)
+			}
+		}
 	}
 	time.Sleep(200 * time.Millisecond) // let the listener accept anything pending
 	if n := probe.conns.Load(); n != 0 {
