@@ -256,6 +256,8 @@ type composer struct {
 	r *rand.Rand
 	// pure restricts to compositions that add no effect of their own.
 	pure bool
+	// force makes the next wrap an effect form.
+	force bool
 }
 
 func (g *composer) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
@@ -278,7 +280,12 @@ func (g *composer) wrap(cmd string, other func() string) string {
 		func() string { return "for i in 1 2; do " + cmd + "; done" },
 		func() string { return "case x in x) " + cmd + ";; esac" },
 		func() string { return "echo $( " + cmd + " )" },
-		func() string { return "echo `" + strings.ReplaceAll(cmd, "`", "") + "`" },
+		func() string {
+			if strings.ContainsAny(cmd, "`\\") {
+				return "echo $( " + cmd + " )"
+			}
+			return "echo `" + cmd + "`"
+		},
 		func() string { return "cat <(" + cmd + ")" },
 		func() string { return cmd + " 2>/dev/null" },
 		func() string { return cmd + " 2>&1" },
@@ -308,8 +315,20 @@ func (g *composer) wrap(cmd string, other func() string) string {
 		func() string { return "while false; do " + cmd + "; done > out" },
 		func() string { return "echo x | xargs -n1 sh -c " + q(cmd) },
 		func() string { return "find . -exec sh -c " + q(cmd) + " \\;" },
+		func() string { return cmd + " > >(cat)" },
+		func() string { return cmd + " 2> err" },
+		func() string { return cmd + " 1<> out" },
+		func() string { return "exec 3<>/dev/tcp/127.0.0.1/9; " + cmd },
+		func() string { return cmd + " < /dev/tcp/127.0.0.1/9" },
+		func() string { return cmd + "; . ./x" },
+		func() string { return "bash ./x.sh; " + cmd },
+		func() string { return "x='a[$(> f)]'; " + cmd + "; echo $((x))" },
+		func() string { return "if false; then fn() { " + cmd + "; }; fi; fn" },
+		func() string { return "{ fn() { ls; }; } & fn" },
+		func() string { return cmd + " & > out" },
 	}
-	if g.r.IntN(3) == 0 {
+	if g.force || g.r.IntN(3) == 0 {
+		g.force = false
 		return effectForms[g.r.IntN(len(effectForms))]()
 	}
 	return pureForms[g.r.IntN(len(pureForms))]()
@@ -330,20 +349,30 @@ func (g *composer) prefix(cmd string) string {
 // no writing redirections, stay read-only.
 func TestGeneratedCompositions(t *testing.T) {
 	r := rand.New(rand.NewPCG(16, 2026))
-	for _, pure := range []bool{false, true} {
+	// Modes: a writing command in any composition; a reading command in a
+	// composition with at least one effect of its own; a reading command in
+	// a pure composition (must stay read-only).
+	for _, mode := range []string{"writer", "effect", "pure"} {
+		pure := mode == "pure"
 		g := &composer{r: r, pure: pure}
 		for i := 0; i < 2000; i++ {
 			var cmd string
-			if pure {
-				cmd = g.pick(readers)
-			} else {
+			if mode == "writer" {
 				cmd = g.pick(writers)
+			} else {
+				cmd = g.pick(readers)
 			}
 			if r.IntN(3) == 0 && !strings.HasPrefix(cmd, ">") && !strings.HasPrefix(cmd, "X=") {
 				cmd = g.prefix(cmd)
 			}
 			other := func() string { return g.pick(readers) }
-			for n := r.IntN(4); n > 0; n-- {
+			n := r.IntN(4)
+			if mode == "effect" {
+				n++
+			}
+			forceAt := r.IntN(n + 1)
+			for k := 0; k < n; k++ {
+				g.force = mode == "effect" && k == forceAt%n
 				cmd = g.wrap(cmd, other)
 			}
 			if r.IntN(5) == 0 {
@@ -355,7 +384,7 @@ func TestGeneratedCompositions(t *testing.T) {
 				t.Fatalf("%q: %v", cmd, err)
 			}
 			if !pure && s.ReadOnly {
-				t.Fatalf("writing composition judged read-only: %q\n%+v", cmd, s.Commands)
+				t.Fatalf("%s composition judged read-only: %q\n%s", mode, cmd, describe(s))
 			}
 			if pure && !s.ReadOnly {
 				t.Fatalf("reading composition judged not read-only: %q\n%s", cmd, describe(s))
