@@ -135,10 +135,11 @@ func (a *analyzer) parse(src string, depth int) error {
 			case *syntax.DeclClause:
 				a.assigns(cmd.Args)
 				werr = a.run([]wordValue{{text: cmd.Variant.Value}}, x.Redirs, depth, false)
-			case *syntax.FuncDecl:
-				// Defining a function runs nothing; its body is walked and
-				// reported as if it ran, which is the strict reading.
 			default:
+				// Compound commands, and function definitions: defining a
+				// function runs nothing, but its body is walked and
+				// reported as if it ran (the strict reading), with the
+				// redirections the definition carries.
 				if len(x.Redirs) > 0 {
 					fr.redirs = a.redirections(x.Redirs)
 					fr.inherited = len(fr.redirs)

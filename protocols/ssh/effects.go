@@ -23,9 +23,9 @@ func (a *analyzer) redirections(redirs []*syntax.Redirect) []gate.SSHRedirect {
 		if r.N != nil {
 			rd.FD = r.N.Value
 		}
-		if mentionsSocket(v.text) || ((v.dynamic || v.glob) && mayBeSocket(a.src, r.Word)) {
+		if mentionsSocket(v.text) || v.glob || (v.dynamic && mayBeSocket(a.src, r.Word)) {
 			// bash opens a socket for /dev/tcp/host/port; a target only
-			// known at run time may be one.
+			// known at run time (or a pattern) may be one.
 			a.out.Network = true
 		}
 		switch r.Op {
