@@ -8,8 +8,10 @@ import (
 
 // Arithmetic evaluation in bash expands the values of the variables it
 // names, recursively, as arithmetic: x='a[$(rm f)]'; echo $((x)) runs rm.
-// The gate cannot see those values, so a line that evaluates arithmetic on
-// anything but numbers is not read-only.
+// So do the other places that take a variable name from a value (${!x},
+// [[ -v ]], printf -v, test -v) and ${x@P}. The gate cannot see those
+// values, so a line that evaluates them on anything but numbers is not
+// read-only.
 
 // arithmetic reports whether n evaluates arithmetic on something that is
 // not a number: $((…)), ((…)), let, for ((…)), array subscripts, ${x:o:l}
@@ -29,6 +31,12 @@ func arithmetic(n syntax.Node) bool {
 	case *syntax.CStyleLoop:
 		return !numeric(x.Init) || !numeric(x.Cond) || !numeric(x.Post)
 	case *syntax.ParamExp:
+		if x.Excl && x.Names == 0 && x.Index == nil {
+			return true // ${!x}: x's value names a variable, a[$(cmd)] included
+		}
+		if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps && x.Exp.Word != nil && strings.Contains(x.Exp.Word.Lit(), "P") {
+			return true // ${x@P} expands the value as a prompt, $(cmd) included
+		}
 		if x.Index != nil && !numeric(x.Index) {
 			if w, ok := x.Index.(*syntax.Word); !ok || (w.Lit() != "@" && w.Lit() != "*") {
 				return true
@@ -39,6 +47,9 @@ func arithmetic(n syntax.Node) bool {
 		}
 	case *syntax.Assign:
 		return x.Index != nil && !numeric(x.Index)
+	case *syntax.UnaryTest:
+		// [[ -v name ]] evaluates an array subscript in the name.
+		return (x.Op == syntax.TsVarSet || x.Op == syntax.TsRefVar) && !numeric(x.X)
 	case *syntax.BinaryTest:
 		switch x.Op {
 		case syntax.TsEql, syntax.TsNeq, syntax.TsLeq, syntax.TsGeq, syntax.TsLss, syntax.TsGtr:

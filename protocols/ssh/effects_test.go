@@ -132,6 +132,12 @@ func TestEffectModel(t *testing.T) {
 		{"x='a[$(> f)]'; echo ${a:x}", want{}},
 		{"x='a[$(> f)]'; a[x]=1; echo", want{}},
 		{"x='a[$(> f)]'; for ((i=x; i<1; i++)); do ls; done", want{}},
+		{"x='a[$(> f)]'; echo ${!x}", want{}},
+		{"x='$(> f)'; echo ${x@P}", want{}},
+		{"[[ -v 'a[$(> f)]' ]]", want{}},
+		{"test -v 'a[$(> f)]'", want{}},
+		{"[ -v 'a[$(> f)]' ]", want{}},
+		{"printf -v 'a[$(> f)]' x", want{}},
 		{"git grep -Oless x", want{}},
 		{"git remote show origin", want{}},
 		{"tar -tf host:a.tar", want{}},
@@ -219,7 +225,7 @@ func TestReadOnlyLines(t *testing.T) {
 		"nice -n 5 grep x f", "{ ls; cat f; } 2>&1", "( ls ) | wc -l", "f() { ls; }; f 2>/dev/null",
 		"for i in a b; do cat $i; done", "echo $(ls)", "cat <<EOF\nhi\nEOF", "sudo -u root ls", "date +%s",
 		"cat < f", "echo $((1 + 2))", "echo ${a[@]} ${#a[*]}", "[[ 1 -eq 1 ]] && ls",
-		"ionice -c3 ls", "taskset 1 ls",
+		"ionice -c3 ls", "taskset 1 ls", "[ -f x ] && echo ${!a*} ${x@Q}", "printf '%s\\n' a", "test -n x",
 	} {
 		s, err := ParseCommand(cmd)
 		if err != nil {

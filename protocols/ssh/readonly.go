@@ -62,6 +62,20 @@ func init() {
 	set("ss", roSpec{badShort: "KD", badLong: []string{"--kill", "--diag"}, maxOperands: -1})
 	set("sar", roSpec{badShort: "o", maxOperands: -1})
 	set("lastlog", roSpec{badShort: "CS", badLong: []string{"--clear", "--set"}, maxOperands: -1})
+	// Builtins that take a variable name evaluate an array subscript in
+	// it (printf -v 'a[$(cmd)]' runs cmd).
+	set("printf", roSpec{badShort: "v", maxOperands: -1})
+	set("wait", roSpec{badShort: "p", maxOperands: -1})
+	noVarTest := func(args []string) bool {
+		for _, a := range args {
+			if a == "-v" || a == "-R" {
+				return false
+			}
+		}
+		return true
+	}
+	set("test", roSpec{check: noVarTest})
+	set("[", roSpec{check: noVarTest})
 	set("find", roSpec{check: findReadOnly})
 	set("sed", roSpec{check: sedReadOnly})
 	set("tar", roSpec{check: tarReadOnly})
