@@ -64,6 +64,9 @@ type analyzer struct {
 	// funcCall says the command being recorded calls one of them.
 	funcs    map[string][]funcScope
 	funcCall bool
+	// envChange: the command being recorded has a prefix assignment
+	// (GIT_EXTERNAL_DIFF=... git diff) that may make it run programs.
+	envChange bool
 	// arith: arithmetic is evaluated on variables, whose values bash
 	// evaluates in turn (and can run commands from).
 	arith bool
@@ -124,6 +127,12 @@ func (a *analyzer) parse(src string, depth int) error {
 						argv[i] = literal(a.src, w)
 					}
 					a.funcCall = !argv[0].dynamic && !argv[0].glob && isDefinedFunc(a.funcs, argv[0].text, x.Pos().Offset())
+					a.envChange = false
+					for _, as := range cmd.Assigns {
+						if as.Name == nil || !safeEnv(as.Name.Value) {
+							a.envChange = true
+						}
+					}
 					werr = a.command(argv, x.Redirs, depth)
 				} else if len(x.Redirs) > 0 {
 					werr = a.bare(a.redirections(x.Redirs))
@@ -214,8 +223,8 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	if a.count > maxCommands {
 		return fmt.Errorf("%w: more than %d commands", ErrCommand, maxCommands)
 	}
-	funcCall := a.funcCall && !wrapped
-	a.funcCall = false
+	funcCall, envChange := a.funcCall && !wrapped, a.envChange && !wrapped
+	a.funcCall, a.envChange = false, false
 	prog := argv[0]
 	c := gate.SSHCommand{Path: prog.text, Program: basename(prog.text)}
 	for _, w := range argv[1:] {
@@ -230,7 +239,7 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	c.Redirects = redirectTargets(c.Redirections)
 	// Calling a function the script defined is read-only itself: its
 	// body's commands are listed and judged on their own.
-	c.ReadOnly = !prog.dynamic && !prog.glob && redirectsReadOnly(c.Redirections) &&
+	c.ReadOnly = !prog.dynamic && !prog.glob && !envChange && redirectsReadOnly(c.Redirections) &&
 		(funcCall || a.commandReadOnly(c.Program, argv[1:]))
 	a.out.Commands = append(a.out.Commands, c)
 	if !a.seen[c.Program] {

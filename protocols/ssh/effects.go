@@ -202,6 +202,11 @@ func (a *analyzer) commandReadOnly(prog string, args []wordValue) bool {
 		// wrapped program is its own entry (sudo -e edits, find -name
 		// does not).
 		texts = wrapperOptions(w, texts)
+		for _, t := range texts {
+			if name, _, ok := strings.Cut(t, "="); ok && w.assigns && !strings.HasPrefix(t, "-") && !safeEnv(name) {
+				return false // env GIT_EXTERNAL_DIFF=sh git diff
+			}
+		}
 	}
 	return readOnlyProgram(prog, texts)
 }
@@ -366,4 +371,15 @@ func isDefinedFunc(m map[string][]funcScope, name string, offset uint) bool {
 		}
 	}
 	return false
+}
+
+// safeEnv names the variables a read-only command may be given: locale,
+// time zone and terminal size. Others can make a reading program run one
+// (GIT_EXTERNAL_DIFF, GIT_CONFIG_*, TAR_OPTIONS, PAGER, ...).
+func safeEnv(name string) bool {
+	switch name {
+	case "LANG", "LANGUAGE", "LC_ALL", "TZ", "COLUMNS", "LINES", "NO_COLOR", "TERM":
+		return true
+	}
+	return strings.HasPrefix(name, "LC_") && strings.Trim(name[3:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }

@@ -138,6 +138,10 @@ func TestEffectModel(t *testing.T) {
 		{"test -v 'a[$(> f)]'", want{}},
 		{"[ -v 'a[$(> f)]' ]", want{}},
 		{"printf -v 'a[$(> f)]' x", want{}},
+		{"GIT_EXTERNAL_DIFF='sh -c x' git diff", want{}},
+		{"env GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0=x git status", want{}},
+		{"TAR_OPTIONS=--to-command=sh tar -tf a.tar", want{}},
+		{"sudo PAGER=x git log", want{}},
 		{"git grep -Oless x", want{}},
 		{"git remote show origin", want{}},
 		{"tar -tf host:a.tar", want{}},
@@ -225,7 +229,7 @@ func TestReadOnlyLines(t *testing.T) {
 		"nice -n 5 grep x f", "{ ls; cat f; } 2>&1", "( ls ) | wc -l", "f() { ls; }; f 2>/dev/null",
 		"for i in a b; do cat $i; done", "echo $(ls)", "cat <<EOF\nhi\nEOF", "sudo -u root ls", "date +%s",
 		"cat < f", "echo $((1 + 2))", "echo ${a[@]} ${#a[*]}", "[[ 1 -eq 1 ]] && ls",
-		"ionice -c3 ls", "taskset 1 ls", "[ -f x ] && echo ${!a*} ${x@Q}", "printf '%s\\n' a", "test -n x",
+		"ionice -c3 ls", "taskset 1 ls", "[ -f x ] && echo ${!a*} ${x@Q}", "printf '%s\\n' a", "test -n x", "LC_ALL=C sort f", "env LANG=C TZ=UTC date",
 	} {
 		s, err := ParseCommand(cmd)
 		if err != nil {
@@ -253,6 +257,7 @@ var writers = []string{
 	"find . -delete", "> v", ">> v", "awk 'BEGIN{system(\"rm v\")}'", "git commit -am x", "git push",
 	"tar xf a.tar", "curl -o v http://h/", "echo x >& v", "echo x &> v", "cat f > v", "ls 1<>v",
 	"sort -o v f", "find . -exec rm {} +", "sed --in-pl d v", "X=1 >v", "chmod 0 v", "touch v",
+	"GIT_EXTERNAL_DIFF=./x git diff", "printf -v 'a[$(> v)]' x",
 }
 
 // readers are commands that only read.
@@ -305,7 +310,7 @@ func (g *composer) wrap(cmd string, other func() string) string {
 		func() string { return "sh -c " + q(cmd) },
 		func() string { return "bash -c " + q(cmd) },
 		func() string { return "timeout 5 sh -c " + q(cmd) },
-		func() string { return "env A=1 sh -c " + q(cmd) },
+		func() string { return "env LC_ALL=C sh -c " + q(cmd) },
 		func() string { return "sudo -u root sh -c " + q(cmd) },
 		func() string { return "{ ! { " + cmd + "; }; }" },
 		func() string { return "{ time { " + cmd + "; }; }" },
@@ -346,7 +351,7 @@ func (g *composer) wrap(cmd string, other func() string) string {
 
 // prefix puts a wrapper program before a simple command.
 func (g *composer) prefix(cmd string) string {
-	ws := []string{"env ", "env A=1 ", "timeout 5 ", "nice -n 3 ", "nohup ", "command ", "sudo ", "sudo -u x ",
+	ws := []string{"env ", "env LANG=C ", "TZ=UTC ", "timeout 5 ", "nice -n 3 ", "nohup ", "command ", "sudo ", "sudo -u x ",
 		"stdbuf -oL ", "ionice -c3 ", "setsid ", "builtin ", "time "}
 	if !g.pure {
 		ws = append(ws, "xargs ", "exec ")
