@@ -59,7 +59,12 @@
 // judged as its own command, xargs never is. ssh.read_only holds when there
 // is at least one command, every one is read-only, and nothing is dynamic,
 // piped into a shell, inline, unseen or networked; for sftp it holds for
-// read, list and stat. The robust rule for an agent that reads is
+// read, list and stat. It is also false when the line evaluates a value
+// the gate cannot see as code or a name (arithmetic on variables, ${!x},
+// ${x@P}, printf -v, [[ -v ]]), when a command is given environment other
+// than locale, time zone or terminal size (GIT_EXTERNAL_DIFF=... git diff),
+// and for every exec with a terminal (ssh -t), where a pager takes
+// keystrokes the gate never judges. The robust rule for an agent that reads is
 // ssh.kind == "exec" && ssh.read_only, narrowed by a list of programs.
 // Exit status and exit signal are recorded with the command's final output.
 //

@@ -265,3 +265,50 @@ func TestExitSignalRecorded(t *testing.T) {
 		t.Fatalf("final output records: %+v", final)
 	}
 }
+
+// TestSFTPReadOnly: under a policy that allows sftp only when read_only,
+// the real sftp client can list and download, and every change is refused
+// with the upstream files untouched.
+func TestSFTPReadOnly(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	g := startGateway(t, up, readOnlyRules+`
+  - name: sftp-reads
+    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
+    action: allow
+`)
+	probe := newEffectProbe(t)
+	v := probe.victim("sftp")
+	local := filepath.Join(g.dir, "local.txt")
+	if err := os.WriteFile(local, []byte("payload\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sftpRun := func(batch string) result {
+		t.Helper()
+		bf := filepath.Join(t.TempDir(), "batch")
+		if err := os.WriteFile(bf, []byte(batch+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"-b", bf}, sshArgs(g.addr, g.agent, "-P")...)
+		return run(t, "", "sftp", args...)
+	}
+	back := filepath.Join(g.dir, "back.txt")
+	if r := sftpRun("cd " + v + "\nls -l\nget f " + back); r.code != 0 || !strings.Contains(r.stdout, "script.sh") {
+		t.Fatalf("sftp reads refused: %+v", r)
+	}
+	if b, err := os.ReadFile(back); err != nil || string(b) != precious {
+		t.Fatalf("download: %q %v", b, err)
+	}
+	for _, cmd := range []string{"put " + local + " f", "rm f", "rename f g", "chmod 000 f", "mkdir new", "rm d/x", "rmdir d",
+		"symlink f l", "ln f l2"} {
+		if r := sftpRun("cd " + v + "\n" + cmd); r.code == 0 {
+			t.Errorf("sftp %q allowed: %+v", cmd, r)
+		}
+	}
+	if d := probe.damaged(v); d != "" {
+		t.Fatalf("sftp changed the upstream host: %s", d)
+	}
+	if fi, err := os.Stat(filepath.Join(v, "f")); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("f mode changed: %v %v", fi, err)
+	}
+}

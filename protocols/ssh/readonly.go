@@ -36,7 +36,7 @@ func init() {
 		df du free uptime ps pgrep pidof w who last lastlog env timeout nice nohup stdbuf ionice command
 		builtin setsid chrt taskset watch grep egrep fgrep zgrep zcat bzcat xzcat sha1 numfmt expand
 		unexpand fmt pr tsort factor base32 base64 basenc mountpoint findmnt lsmod lspci lsusb vmstat
-		iostat mpstat pidstat sar nslookup host dig : break continue exit return wait`) {
+		iostat mpstat pidstat sar nslookup host dig : break continue exit return wait cd`) {
 		readOnlyPrograms[p] = roSpec{maxOperands: -1}
 	}
 	set := func(p string, s roSpec) { readOnlyPrograms[p] = s }
