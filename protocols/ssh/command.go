@@ -227,6 +227,8 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	a.funcCall, a.envChange = false, false
 	prog := argv[0]
 	c := gate.SSHCommand{Path: prog.text, Program: basename(prog.text)}
+	// ./cat or /tmp/x/cat is whatever file is there, not the system's cat.
+	systemPath := !strings.Contains(prog.text, "/") || systemDirs[path.Dir(path.Clean(prog.text))]
 	for _, w := range argv[1:] {
 		c.Args = append(c.Args, w.text)
 	}
@@ -239,7 +241,7 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	c.Redirects = redirectTargets(c.Redirections)
 	// Calling a function the script defined is read-only itself: its
 	// body's commands are listed and judged on their own.
-	c.ReadOnly = !prog.dynamic && !prog.glob && !envChange && redirectsReadOnly(c.Redirections) &&
+	c.ReadOnly = !prog.dynamic && !prog.glob && systemPath && !envChange && redirectsReadOnly(c.Redirections) &&
 		(funcCall || a.commandReadOnly(c.Program, argv[1:]))
 	a.out.Commands = append(a.out.Commands, c)
 	if !a.seen[c.Program] {
@@ -487,6 +489,15 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 		break
 	}
 	i += w.positional
+	// An option value or positional argument only known at run time may
+	// split into more words, the program among them (nice -n $N ls with
+	// N="5 rm x").
+	for _, w := range args[:min(i, len(args))] {
+		if w.dynamic {
+			a.out.Dynamic = true
+			return nil
+		}
+	}
 	if i >= len(args) {
 		switch {
 		case shellFlag || prog == "chroot":
@@ -537,6 +548,10 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 		if len(t) > 1 && (t[0] == '-' || t[0] == '+') {
 			switch {
 			case t == "-o" || t == "+o" || t == "-O" || t == "+O" || t == "--rcfile" || t == "--init-file":
+				if i+1 < len(args) && (args[i+1].dynamic || args[i+1].glob) {
+					a.out.Dynamic = true // the value may split into options and a script
+					return nil
+				}
 				i += 2
 				continue
 			case strings.HasPrefix(t, "--"):

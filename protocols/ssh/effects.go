@@ -383,3 +383,7 @@ func safeEnv(name string) bool {
 	}
 	return strings.HasPrefix(name, "LC_") && strings.Trim(name[3:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
 }
+
+// systemDirs hold the programs a read-only command may name by path.
+var systemDirs = map[string]bool{"/bin": true, "/usr/bin": true, "/sbin": true, "/usr/sbin": true,
+	"/usr/local/bin": true, "/usr/local/sbin": true}
