@@ -192,30 +192,67 @@ func findReadOnly(args []string) bool {
 // its scripts hold no command that writes a file (w, W, s///w) or runs one
 // (e, s///e).
 func sedReadOnly(args []string) bool {
-	if hasAnyOption(args, "if", []string{"--in-place", "--file"}) {
-		return false
-	}
-	var scripts []string
+	// Parsed as GNU sed's getopt does: short clusters where e, f and l
+	// take the rest or the next argument, long options and their
+	// unambiguous prefixes, operands anywhere (permuted) until "--".
+	var scripts, ops []string
 	explicit := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case a == "-e" || a == "--expression":
-			explicit = true
-			if i+1 < len(args) {
-				scripts = append(scripts, args[i+1])
-				i++
+		case a == "--":
+			ops = append(ops, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "--"):
+			name, val, hasVal := strings.Cut(a, "=")
+			if len(name) <= 2 {
+				return false
 			}
-		case strings.HasPrefix(a, "--expression="):
-			explicit = true
-			scripts = append(scripts, strings.TrimPrefix(a, "--expression="))
-		case strings.HasPrefix(a, "-e") && len(a) > 2:
-			explicit = true
-			scripts = append(scripts, a[2:])
+			switch {
+			case strings.HasPrefix("--file", name) || strings.HasPrefix("--in-place", name):
+				return false
+			case strings.HasPrefix("--expression", name):
+				explicit = true
+				if !hasVal {
+					if i+1 >= len(args) {
+						return false
+					}
+					i++
+					val = args[i]
+				}
+				scripts = append(scripts, val)
+			case strings.HasPrefix("--line-length", name):
+				if !hasVal {
+					i++
+				}
+			}
+		case len(a) > 1 && a[0] == '-':
+		cluster:
+			for k := 1; k < len(a); k++ {
+				switch a[k] {
+				case 'i', 'f':
+					return false // in place; a script file
+				case 'e', 'l':
+					val := a[k+1:]
+					if val == "" {
+						if i+1 >= len(args) {
+							return false
+						}
+						i++
+						val = args[i]
+					}
+					if a[k] == 'e' {
+						explicit = true
+						scripts = append(scripts, val)
+					}
+					break cluster
+				}
+			}
+		default:
+			ops = append(ops, a)
 		}
 	}
 	if !explicit {
-		ops := operands(args)
 		if len(ops) == 0 {
 			return false
 		}
