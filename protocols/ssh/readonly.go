@@ -61,6 +61,7 @@ func init() {
 	set("taskset", roSpec{badShort: "pa", badLong: []string{"--pid", "--all-tasks"}, maxOperands: -1})
 	set("ss", roSpec{badShort: "KD", badLong: []string{"--kill", "--diag"}, maxOperands: -1})
 	set("sar", roSpec{badShort: "o", maxOperands: -1})
+	set("pidstat", roSpec{badShort: "e", maxOperands: -1}) // -e runs a program
 	set("lastlog", roSpec{badShort: "CS", badLong: []string{"--clear", "--set"}, maxOperands: -1})
 	// Builtins that take a variable name evaluate an array subscript in
 	// it (printf -v 'a[$(cmd)]' runs cmd).

@@ -46,6 +46,8 @@ func TestReadOnlyProgramOptions(t *testing.T) {
 		{"sed -E -i.bak d f", false},
 		{"sed -nEi d f", false},
 		{"sed --follow p f", true},
+		{"pidstat -e rm x", false},
+		{"pidstat 1", true},
 		{"uniq a", true},
 		{"uniq a b", false}, // writes b
 		{"find . -name x -print", true},
