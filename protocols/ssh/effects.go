@@ -76,10 +76,12 @@ func harmlessDevice(p string) bool {
 	return false
 }
 
+var unquoter = strings.NewReplacer(`'`, "", `"`, "", `\`, "")
+
 // mentionsSocket reports whether s names bash's /dev/tcp or /dev/udp, after
 // removing quotes and escapes and collapsing // and /./ (path cleaning).
 func mentionsSocket(s string) bool {
-	t := strings.NewReplacer(`'`, "", `"`, "", `\`, "").Replace(s)
+	t := unquoter.Replace(s)
 	if !strings.Contains(t, "tcp") && !strings.Contains(t, "udp") {
 		return false
 	}
@@ -90,15 +92,19 @@ func mentionsSocket(s string) bool {
 		}
 		t = u
 	}
+	if strings.Contains(t, "/dev/tcp/") || strings.Contains(t, "/dev/udp/") {
+		return true
+	}
 	// A /dev/tcp word may also be reached through "..": clean each field.
-	for _, f := range strings.FieldsFunc(t, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '=' || r == '<' || r == '>' || r == ';' || r == '|' || r == '&' || r == '(' || r == ')'
-	}) {
-		if strings.Contains(f, "/") {
-			t += " " + path.Clean(f) + "/"
+	for _, f := range strings.FieldsFunc(t, func(r rune) bool { return strings.ContainsRune(" \t\n=<>;|&()", r) }) {
+		if strings.Contains(f, "/") && strings.Contains(f, "..") {
+			c := path.Clean(f) + "/"
+			if strings.Contains(c, "/dev/tcp/") || strings.Contains(c, "/dev/udp/") {
+				return true
+			}
 		}
 	}
-	return strings.Contains(t, "/dev/tcp/") || strings.Contains(t, "/dev/udp/")
+	return false
 }
 
 // mayBeSocket reports whether a redirection target with expansions could

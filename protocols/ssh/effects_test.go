@@ -3,6 +3,7 @@ package ssh
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -422,4 +423,26 @@ func describe(s *gate.SSH) string {
 		fmt.Fprintf(&b, "  %q %q ro=%v redir=%+v\n", c.Program, c.Args, c.ReadOnly, c.Redirections)
 	}
 	return b.String()
+}
+
+// TestEffectModelLinear: the effect checks on a command line of the
+// largest size stay linear: what they allocate is bounded by a small
+// multiple of the input (a quadratic scan would allocate gigabytes).
+func TestEffectModelLinear(t *testing.T) {
+	for _, s := range []string{
+		"echo " + strings.Repeat("a/../tcp ", 28000),
+		"echo " + strings.Repeat("/././/", 40000) + " tcp",
+		"echo " + strings.Repeat("x/..tcp ", 30000),
+	} {
+		s = s[:min(len(s), MaxCommandBytes)]
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := ParseCommand(s); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 400*uint64(len(s)) {
+			t.Errorf("%d bytes of input allocated %d bytes", len(s), n)
+		}
+	}
 }
