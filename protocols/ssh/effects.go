@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -168,7 +169,7 @@ func redirectsReadOnly(rs []gate.SSHRedirect) bool {
 func (a *analyzer) bare(redirs []gate.SSHRedirect) error {
 	a.count++
 	if a.count > maxCommands {
-		return ErrCommand
+		return fmt.Errorf("%w: more than %d commands", ErrCommand, maxCommands)
 	}
 	rs := append(append([]gate.SSHRedirect(nil), redirs...), a.inherit...)
 	c := gate.SSHCommand{Redirections: rs, Redirects: redirectTargets(rs), ReadOnly: redirectsReadOnly(rs)}

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -444,5 +445,14 @@ func TestEffectModelLinear(t *testing.T) {
 		if n := after.TotalAlloc - before.TotalAlloc; n > 400*uint64(len(s)) {
 			t.Errorf("%d bytes of input allocated %d bytes", len(s), n)
 		}
+	}
+}
+
+// TestRedirectOnlyStatementsCount: statements without a program count
+// toward the limit of commands like any other.
+func TestRedirectOnlyStatementsCount(t *testing.T) {
+	_, err := ParseCommand(strings.Repeat("> f;", maxCommands+1))
+	if !errors.Is(err, ErrCommand) || !strings.Contains(err.Error(), "commands") {
+		t.Fatalf("got %v", err)
 	}
 }
