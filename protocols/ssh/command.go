@@ -232,16 +232,21 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	for _, w := range argv[1:] {
 		c.Args = append(c.Args, w.text)
 	}
+	opensDevice := false
 	for _, w := range argv {
 		if mentionsSocket(w.text) {
 			a.out.Network = true
 		}
+		opensDevice = opensDevice || stateDevice(w.text)
 	}
 	c.Redirections = append(a.redirections(redirs), a.inherit...)
 	c.Redirects = redirectTargets(c.Redirections)
 	// Calling a function the script defined is read-only itself: its
 	// body's commands are listed and judged on their own.
-	c.ReadOnly = !prog.dynamic && !prog.glob && systemPath && !envChange && redirectsReadOnly(c.Redirections) &&
+	for _, r := range c.Redirections {
+		opensDevice = opensDevice || stateDevice(r.Target)
+	}
+	c.ReadOnly = !prog.dynamic && !prog.glob && systemPath && !envChange && !opensDevice && redirectsReadOnly(c.Redirections) &&
 		(funcCall || a.commandReadOnly(c.Program, argv[1:]))
 	a.out.Commands = append(a.out.Commands, c)
 	if !a.seen[c.Program] {

@@ -394,3 +394,17 @@ func safeEnv(name string) bool {
 // systemDirs hold the programs a read-only command may name by path.
 var systemDirs = map[string]bool{"/bin": true, "/usr/bin": true, "/sbin": true, "/usr/sbin": true,
 	"/usr/local/bin": true, "/usr/local/sbin": true}
+
+// stateDevice reports whether merely opening or reading p changes state:
+// opening a watchdog arms it (the host reboots when it is not fed), and
+// reading /proc/kmsg takes the messages from their reader.
+func stateDevice(p string) bool {
+	if !strings.Contains(p, "/") || !strings.Contains(p, "watchdog") && !strings.Contains(p, "kmsg") {
+		return false
+	}
+	c := path.Clean(p)
+	base := path.Base(c)
+	// Relative paths (../dev/watchdog from /proc) count by their last
+	// elements.
+	return strings.HasPrefix(base, "watchdog") || base == "kmsg" && path.Base(path.Dir(c)) == "proc"
+}

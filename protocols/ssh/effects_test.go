@@ -144,6 +144,9 @@ func TestEffectModel(t *testing.T) {
 		{"env GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.fsmonitor GIT_CONFIG_VALUE_0=x git status", want{}},
 		{"TAR_OPTIONS=--to-command=sh tar -tf a.tar", want{}},
 		{"sudo PAGER=x git log", want{}},
+		{"cat /dev/watchdog", want{}},
+		{"head -c1 < /dev//watchdog0", want{}},
+		{"cat /proc/kmsg", want{}},
 		{"./cat f", want{}},
 		{"/tmp/x/cat f", want{}},
 		{"/usr/bin/../../tmp/cat f", want{}},
@@ -238,7 +241,7 @@ func TestReadOnlyLines(t *testing.T) {
 		"nice -n 5 grep x f", "{ ls; cat f; } 2>&1", "( ls ) | wc -l", "f() { ls; }; f 2>/dev/null",
 		"for i in a b; do cat $i; done", "echo $(ls)", "cat <<EOF\nhi\nEOF", "sudo -u root ls", "date +%s",
 		"cat < f", "echo $((1 + 2))", "echo ${a[@]} ${#a[*]}", "[[ 1 -eq 1 ]] && ls",
-		"ionice -c3 ls", "taskset 1 ls", "[ -f x ] && echo ${!a*} ${x@Q}", "printf '%s\\n' a", "test -n x", "LC_ALL=C sort f", "env LANG=C TZ=UTC date", "/bin/cat f", "/usr/bin/git log", "cd /tmp && ls",
+		"ionice -c3 ls", "taskset 1 ls", "[ -f x ] && echo ${!a*} ${x@Q}", "printf '%s\\n' a", "test -n x", "LC_ALL=C sort f", "env LANG=C TZ=UTC date", "/bin/cat f", "/usr/bin/git log", "cd /tmp && ls", "grep watchdog /var/log/syslog", "cat /dev/kmsg",
 	} {
 		s, err := ParseCommand(cmd)
 		if err != nil {
