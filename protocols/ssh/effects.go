@@ -319,7 +319,6 @@ func hasValueOption(args []wordValue, letter byte, valued string, long []string)
 	return false
 }
 
-
 // safeEnv names the variables a read-only command may be given: locale,
 // time zone and terminal size. Others can make a reading program run one
 // (GIT_EXTERNAL_DIFF, GIT_CONFIG_*, TAR_OPTIONS, PAGER, ...).
