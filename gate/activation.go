@@ -171,6 +171,12 @@ func (a *activation) resolveSSH(field string) (any, bool) {
 		return types.Bool(x.PipesToShell), true
 	case "interpreter_inline":
 		return types.Bool(x.InterpreterInline), true
+	case "network":
+		return types.Bool(x.Network), true
+	case "runs_unseen_code":
+		return types.Bool(x.RunsUnseenCode), true
+	case "read_only":
+		return types.Bool(x.ReadOnly), true
 	case "subsystem":
 		return types.String(x.Subsystem), true
 	case "operation":

@@ -52,6 +52,9 @@ var celVariables = []struct {
 	{"ssh.dynamic", cel.BoolType},
 	{"ssh.pipes_to_shell", cel.BoolType},
 	{"ssh.interpreter_inline", cel.BoolType},
+	{"ssh.network", cel.BoolType},
+	{"ssh.runs_unseen_code", cel.BoolType},
+	{"ssh.read_only", cel.BoolType},
 	{"ssh.subsystem", cel.StringType},
 	{"ssh.operation", cel.StringType},
 	{"ssh.path", cel.StringType},
@@ -86,7 +89,7 @@ func ruleEnv() (*cel.Env, error) {
 	celEnvOnce.Do(func() {
 		opts := []cel.EnvOption{
 			ext.NativeTypes(ext.ParseStructTags(true),
-				reflect.TypeFor[SQLStatement](), reflect.TypeFor[SQLTable](), reflect.TypeFor[SSHCommand]()),
+				reflect.TypeFor[SQLStatement](), reflect.TypeFor[SQLTable](), reflect.TypeFor[SSHCommand](), reflect.TypeFor[SSHRedirect]()),
 			ext.Strings(),
 			ext.Sets(),
 			ext.Lists(),

@@ -75,8 +75,13 @@ func withinEstimate(req *Request) bool {
 			return false
 		}
 		for _, c := range x.Commands {
-			if !strOK(c.Path) || !strsOK(c.Args) || !strsOK(c.Redirects) {
+			if !strOK(c.Path) || !strsOK(c.Args) || !strsOK(c.Redirects) || len(c.Redirections) > maxEstimatedList {
 				return false
+			}
+			for _, r := range c.Redirections {
+				if !strOK(r.Target) {
+					return false
+				}
 			}
 		}
 	}

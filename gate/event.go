@@ -109,4 +109,11 @@ type Output struct {
 	Final bool `json:"final,omitempty"`
 	// ExitStatus of a command, on its final output.
 	ExitStatus *int `json:"exit_status,omitempty"`
+	// ExitSignal names the signal that ended a command (TERM, KILL, ...),
+	// on its final output.
+	ExitSignal string `json:"exit_signal,omitempty"`
+	// ExitCoreDumped: the signal left a core dump.
+	ExitCoreDumped bool `json:"exit_core_dumped,omitempty"`
+	// ExitMessage is the upstream's message with the exit signal.
+	ExitMessage string `json:"exit_message,omitempty"`
 }

@@ -58,6 +58,7 @@ var nativeObjects = map[string]reflect.Type{
 	"gate.SQLStatement": reflect.TypeFor[SQLStatement](),
 	"gate.SQLTable":     reflect.TypeFor[SQLTable](),
 	"gate.SSHCommand":   reflect.TypeFor[SSHCommand](),
+	"gate.SSHRedirect":  reflect.TypeFor[SSHRedirect](),
 }
 
 // nativeCompiler compiles one checked expression.

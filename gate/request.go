@@ -125,6 +125,17 @@ type SSH struct {
 	PipesToShell bool `json:"pipes_to_shell" cel:"pipes_to_shell"`
 	// InterpreterInline: an interpreter runs inline code (python -c, perl -e).
 	InterpreterInline bool `json:"interpreter_inline" cel:"interpreter_inline"`
+	// Network: the command line names /dev/tcp or /dev/udp anywhere (a
+	// redirect, an argument, a here-string), bash's way of opening sockets.
+	Network bool `json:"network,omitempty" cel:"network"`
+	// RunsUnseenCode: a shell, source or ., an interpreter or awk -f is given
+	// a script file: it runs code the gate cannot see.
+	RunsUnseenCode bool `json:"runs_unseen_code,omitempty" cel:"runs_unseen_code"`
+	// ReadOnly is true when every command of the line only reads: each is
+	// read-only (SSHCommand.ReadOnly), nothing is dynamic, piped into a
+	// shell, run inline or unseen, and no socket is opened. For sftp, true
+	// for read, list and stat operations.
+	ReadOnly bool `json:"read_only" cel:"read_only"`
 	// Subsystem is the requested subsystem ("sftp").
 	Subsystem string `json:"subsystem,omitempty" cel:"subsystem"`
 	// Operation is the sftp operation: read, write, remove, rename, mkdir,
@@ -152,6 +163,26 @@ type SSHCommand struct {
 	Args []string `json:"args,omitempty" cel:"args"`
 	// Redirects are the redirection targets (files written or read).
 	Redirects []string `json:"redirects,omitempty" cel:"redirects"`
+	// Redirections are the command's redirections with their operators.
+	Redirections []SSHRedirect `json:"redirections,omitempty" cel:"redirections"`
+	// ReadOnly is true when the program is known to only read with the
+	// options given (cat, ls, grep, find without -delete or -exec, git log,
+	// sed without -i, ...) and no redirection writes. Unknown programs, a
+	// program named by an expansion, and a statement that is only a writing
+	// redirection (> file) are not read-only.
+	ReadOnly bool `json:"read_only" cel:"read_only"`
+}
+
+// SSHRedirect is one redirection of a simple command.
+type SSHRedirect struct {
+	// Op is the operator as written: >, >>, <, <>, >&, <&, >|, &>, &>>.
+	Op string `json:"op" cel:"op"`
+	// FD is the descriptor it applies to ("" for the operator's default).
+	FD string `json:"fd,omitempty" cel:"fd"`
+	// Target is the file (or descriptor number) after quote removal.
+	Target string `json:"target" cel:"target"`
+	// Write is true when a file may be created, truncated or appended to.
+	Write bool `json:"write" cel:"write"`
 }
 
 // HTTP is what rules see as `http`.

@@ -103,6 +103,18 @@ func appendOutputEvent(b []byte, e *gate.Event) ([]byte, bool) {
 		field("exit_status")
 		b = strconv.AppendInt(b, int64(*o.ExitStatus), 10)
 	}
+	if o.ExitSignal != "" {
+		field("exit_signal")
+		b = appendString(b, o.ExitSignal)
+	}
+	if o.ExitCoreDumped {
+		field("exit_core_dumped")
+		b = append(b, "true"...)
+	}
+	if o.ExitMessage != "" {
+		field("exit_message")
+		b = appendString(b, o.ExitMessage)
+	}
 	b = append(b, "}}"...)
 	return b, true
 }

@@ -20,6 +20,7 @@ func TestOutputFastPathMatchesEncodingJSON(t *testing.T) {
 				Findings:  []gate.Finding{{Detector: "email", Field: "f", Count: 2}, {Detector: "ssn", Count: 1}},
 				Truncated: true, Final: true, ExitStatus: &code}},
 		{Kind: gate.EventOutput, SessionID: "s", Time: tm.In(time.FixedZone("X", 3600)), Identity: &gate.Identity{}, Output: &gate.Output{ExitStatus: new(int)}},
+		{Kind: gate.EventOutput, SessionID: "s", Time: tm, Output: &gate.Output{Final: true, ExitSignal: "TERM", ExitCoreDumped: true, ExitMessage: "killed \"x\""}},
 	}
 	for i, e := range cases {
 		fast, ok := appendOutputEvent(nil, &e)

@@ -77,11 +77,28 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 		out.Findings = append(out.Findings, gate.Finding{Detector: f.Detector, Field: f.Field, Count: f.Count})
 	}
 	for _, r := range exits {
-		if r.Type == "exit-status" {
+		switch r.Type {
+		case "exit-status":
 			var st struct{ Status uint32 }
 			if ssh.Unmarshal(r.Payload, &st) == nil {
 				n := int(st.Status)
 				out.ExitStatus = &n
+			}
+		case "exit-signal":
+			// RFC 4254 6.10: signal name without "SIG", core dumped, error
+			// message, language tag.
+			var sig struct {
+				Signal     string
+				CoreDumped bool
+				Message    string
+				Lang       string
+			}
+			if ssh.Unmarshal(r.Payload, &sig) == nil {
+				out.ExitSignal = sig.Signal
+				out.ExitCoreDumped = sig.CoreDumped
+				out.ExitMessage = sig.Message
+			} else {
+				out.ExitSignal = "?" // a malformed payload still says a signal ended it
 			}
 		}
 	}

@@ -45,6 +45,10 @@ func ParseCommand(cmd string) (*gate.SSH, error) {
 	if err := a.parse(cmd, 0); err != nil {
 		return nil, err
 	}
+	if mentionsSocket(cmd) {
+		a.out.Network = true
+	}
+	a.out.ReadOnly = !a.arith && lineReadOnly(a.out)
 	return a.out, nil
 }
 
@@ -53,6 +57,19 @@ type analyzer struct {
 	out   *gate.SSH
 	seen  map[string]bool // programs already listed
 	count int
+	// inherit are the redirections of the compound commands around the
+	// statement being walked ({ ls; } > f writes f from ls).
+	inherit []gate.SSHRedirect
+	// funcs are the functions the script defines and where they hold;
+	// funcCall says the command being recorded calls one of them.
+	funcs    map[string][]funcScope
+	funcCall bool
+	// envChange: the command being recorded has a prefix assignment
+	// (GIT_EXTERNAL_DIFF=... git diff) that may make it run programs.
+	envChange bool
+	// arith: arithmetic is evaluated on variables, whose values bash
+	// evaluates in turn (and can run commands from).
+	arith bool
 }
 
 // parse analyses one shell script (the command line, or the argument of a
@@ -68,33 +85,82 @@ func (a *analyzer) parse(src string, depth int) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrCommand, err)
 	}
-	outer := a.src
-	a.src = src
-	defer func() { a.src = outer }()
+	outer, outerFuncs := a.src, a.funcs
+	a.src, a.funcs = src, definedFuncs(f)
+	defer func() { a.src, a.funcs = outer, outerFuncs }()
 	var werr error
+	// frames mirror the walk's stack: a compound command's redirections
+	// apply to every command inside it.
+	type frame struct {
+		inherited int // redirections pushed by this node
+		before    int // commands recorded before it
+		redirs    []gate.SSHRedirect
+	}
+	var frames []frame
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if werr != nil {
 			return false
 		}
-		switch x := n.(type) {
-		case *syntax.Stmt:
-			if call, ok := x.Cmd.(*syntax.CallExpr); ok {
-				a.assigns(call.Assigns)
-				if len(call.Args) > 0 {
-					argv := make([]wordValue, len(call.Args))
-					for i, w := range call.Args {
-						argv[i] = literal(a.src, w)
-					}
-					werr = a.command(argv, x.Redirs, depth)
+		if n == nil {
+			fr := frames[len(frames)-1]
+			frames = frames[:len(frames)-1]
+			if fr.inherited > 0 {
+				a.inherit = a.inherit[:len(a.inherit)-fr.inherited]
+				if len(a.out.Commands) == fr.before {
+					// { x=1; } > f runs no program, but still opens f.
+					werr = a.bare(fr.redirs)
 				}
 			}
-		case *syntax.DeclClause:
-			a.assigns(x.Args)
-			werr = a.command([]wordValue{{text: x.Variant.Value}}, nil, depth)
-		case *syntax.FuncDecl:
-			// Defining a function runs nothing; its body is walked and
-			// reported as if it ran, which is the strict reading.
+			return true
 		}
+		if arithmetic(n) {
+			a.arith = true
+		}
+		fr := frame{}
+		if x, ok := n.(*syntax.Stmt); ok {
+			switch cmd := x.Cmd.(type) {
+			case *syntax.CallExpr:
+				a.assigns(cmd.Assigns)
+				if len(cmd.Args) > 0 {
+					argv := make([]wordValue, len(cmd.Args))
+					for i, w := range cmd.Args {
+						argv[i] = literal(a.src, w)
+					}
+					a.funcCall = !argv[0].dynamic && !argv[0].glob && isDefinedFunc(a.funcs, argv[0].text, x.Pos().Offset())
+					a.envChange = false
+					for _, as := range cmd.Assigns {
+						if as.Name == nil || !safeEnv(as.Name.Value) {
+							a.envChange = true
+						}
+					}
+					werr = a.command(argv, x.Redirs, depth)
+				} else if len(x.Redirs) > 0 {
+					werr = a.bare(a.redirections(x.Redirs))
+				}
+			case nil:
+				if len(x.Redirs) > 0 {
+					werr = a.bare(a.redirections(x.Redirs))
+				}
+			case *syntax.DeclClause:
+				a.assigns(cmd.Args)
+				werr = a.run([]wordValue{{text: cmd.Variant.Value}}, x.Redirs, depth, false)
+			default:
+				// Compound commands, and function definitions: defining a
+				// function runs nothing, but its body is walked and
+				// reported as if it ran (the strict reading), with the
+				// redirections the definition carries.
+				if len(x.Redirs) > 0 {
+					fr.redirs = a.redirections(x.Redirs)
+					fr.inherited = len(fr.redirs)
+					fr.before = len(a.out.Commands)
+					a.inherit = append(a.inherit, fr.redirs...)
+				}
+			}
+		}
+		if werr != nil {
+			return false
+		}
+		frames = append(frames, fr)
 		return true
 	})
 	return werr
@@ -157,18 +223,31 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	if a.count > maxCommands {
 		return fmt.Errorf("%w: more than %d commands", ErrCommand, maxCommands)
 	}
+	funcCall, envChange := a.funcCall && !wrapped, a.envChange && !wrapped
+	a.funcCall, a.envChange = false, false
 	prog := argv[0]
 	c := gate.SSHCommand{Path: prog.text, Program: basename(prog.text)}
+	// ./cat or /tmp/x/cat is whatever file is there, not the system's cat.
+	systemPath := !strings.Contains(prog.text, "/") || systemDirs[path.Dir(path.Clean(prog.text))]
 	for _, w := range argv[1:] {
 		c.Args = append(c.Args, w.text)
 	}
-	for _, r := range redirs {
-		switch r.Op {
-		case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc, syntax.DplIn, syntax.DplOut:
-			continue
+	opensDevice := false
+	for _, w := range argv {
+		if mentionsSocket(w.text) {
+			a.out.Network = true
 		}
-		c.Redirects = append(c.Redirects, literal(a.src, r.Word).text)
+		opensDevice = opensDevice || stateDevice(w.text)
 	}
+	c.Redirections = append(a.redirections(redirs), a.inherit...)
+	c.Redirects = redirectTargets(c.Redirections)
+	// Calling a function the script defined is read-only itself: its
+	// body's commands are listed and judged on their own.
+	for _, r := range c.Redirections {
+		opensDevice = opensDevice || stateDevice(r.Target)
+	}
+	c.ReadOnly = !prog.dynamic && !prog.glob && systemPath && !envChange && !opensDevice && redirectsReadOnly(c.Redirections) &&
+		(funcCall || a.commandReadOnly(c.Program, argv[1:]))
 	a.out.Commands = append(a.out.Commands, c)
 	if !a.seen[c.Program] {
 		a.seen[c.Program] = true
@@ -308,6 +387,7 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 		if len(args) == 0 || args[0].dynamic || args[0].glob {
 			a.out.Dynamic = true
 		}
+		a.out.RunsUnseenCode = true
 		return nil
 	case prog == "alias":
 		for _, w := range args {
@@ -333,6 +413,11 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 		return a.find(args, depth)
 	case awks[prog]:
 		a.awk(args)
+		return nil
+	case prog == "sed":
+		if hasValueOption(args, 'f', "elf", []string{"--file"}) {
+			a.out.RunsUnseenCode = true // the script is in a file
+		}
 		return nil
 	}
 	if flags, ok := interpreters[fam]; ok {
@@ -409,6 +494,15 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 		break
 	}
 	i += w.positional
+	// An option value or positional argument only known at run time may
+	// split into more words, the program among them (nice -n $N ls with
+	// N="5 rm x").
+	for _, w := range args[:min(i, len(args))] {
+		if w.dynamic {
+			a.out.Dynamic = true
+			return nil
+		}
+	}
 	if i >= len(args) {
 		switch {
 		case shellFlag || prog == "chroot":
@@ -459,6 +553,10 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 		if len(t) > 1 && (t[0] == '-' || t[0] == '+') {
 			switch {
 			case t == "-o" || t == "+o" || t == "-O" || t == "+O" || t == "--rcfile" || t == "--init-file":
+				if i+1 < len(args) && (args[i+1].dynamic || args[i+1].glob) {
+					a.out.Dynamic = true // the value may split into options and a script
+					return nil
+				}
 				i += 2
 				continue
 			case strings.HasPrefix(t, "--"):
@@ -480,7 +578,8 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 		return a.script(args[i:i+1], depth)
 	}
 	if i < len(args) && !sflag {
-		return nil // runs a script file
+		a.out.RunsUnseenCode = true // runs a script file
+		return nil
 	}
 	if cflag {
 		return nil
@@ -553,7 +652,10 @@ func (a *analyzer) find(args []wordValue, depth int) error {
 func (a *analyzer) awk(args []wordValue) {
 	for i := 0; i < len(args); i++ {
 		t := args[i].text
-		if t == "-f" || strings.HasPrefix(t, "--file") {
+		if strings.HasPrefix(t, "-f") || strings.HasPrefix(t, "--file") || strings.HasPrefix(t, "--include") ||
+			strings.HasPrefix(t, "-i") || strings.HasPrefix(t, "-l") || strings.HasPrefix(t, "--load") ||
+			strings.HasPrefix(t, "-E") || strings.HasPrefix(t, "--exec") {
+			a.out.RunsUnseenCode = true // the program is in a file
 			return
 		}
 		if t == "-F" || t == "-v" {
@@ -587,6 +689,8 @@ func (a *analyzer) interpreter(fam string, flags []string, args []wordValue) {
 		if !strings.HasPrefix(t, "-") || t == "-" {
 			if t == "-" {
 				a.out.PipesToShell = true
+			} else {
+				a.out.RunsUnseenCode = true
 			}
 			return // a script file (or stdin for "-")
 		}
@@ -615,6 +719,7 @@ func (a *analyzer) interpreter(fam string, flags []string, args []wordValue) {
 			}
 		}
 		if (fam == "python" || fam == "pypy") && strings.Contains(t, "m") {
+			a.out.RunsUnseenCode = true
 			return // python -m module
 		}
 	}

@@ -179,6 +179,8 @@ func FuzzParseCommand(f *testing.F) {
 		"ls -la", "r''m -rf /", `\rm x`, "bash -c 'rm x'", "echo x | base64 -d | sh",
 		"$(echo rm) -rf /", "env -S 'rm x'", "find / -exec rm {} +", "sudo -s", "a=$'\\x72'",
 		"cat <<EOF\nx\nEOF", "f(){ rm; }; f", "xargs -I{} sh -c {}", "{a,b}", "echo ${x:-$(y)}",
+		"> f", "ls; > f", "{ > f; }", "echo x >& f", "cat < /dev/tcp/h/1", "sed -n 1p f", "git log",
+		"f() { ls; }; f", "cat f | grep x", "x=1; echo $((x))",
 	} {
 		f.Add(s)
 	}
@@ -201,6 +203,21 @@ func FuzzParseCommand(f *testing.F) {
 		}
 		if len(got.Programs) > len(got.Commands) {
 			t.Fatalf("more programs than commands: %q vs %+v", got.Programs, got.Commands)
+		}
+		// The effect model: a read-only line has only read-only commands
+		// and no writing redirection; /dev/tcp anywhere is network; and
+		// adding a writing statement or redirection to any line makes it
+		// not read-only.
+		if got.ReadOnly && (writesFile(got) || got.Network || got.Dynamic || got.RunsUnseenCode) {
+			t.Fatalf("read-only with effects: %q: %s", cmd, describe(got))
+		}
+		if strings.Contains(cmd, "/dev/tcp/") && !got.Network {
+			t.Fatalf("/dev/tcp without network: %q", cmd)
+		}
+		for _, more := range []string{cmd + "\n> f", "{ " + cmd + "\n} > f", "( " + cmd + "\n) >> f", cmd + "\necho x >& f"} {
+			if m, err := ParseCommand(more); err == nil && m.ReadOnly {
+				t.Fatalf("writing line judged read-only: %q: %s", more, describe(m))
+			}
 		}
 	})
 }

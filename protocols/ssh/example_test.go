@@ -21,11 +21,11 @@ default: deny
 rules:
   - name: read-only-tools
     when: >
-      ssh.kind == "exec" && !ssh.dynamic && !ssh.pipes_to_shell && !ssh.interpreter_inline &&
+      ssh.kind == "exec" && ssh.read_only &&
       ssh.programs.all(p, p in ["ls", "cat", "grep", "head", "tail", "df", "uptime"])
     action: allow
   - name: sftp-read
-    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.operation in ["read", "list", "stat"])
+    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
     action: allow
 `))
 	if err != nil {

@@ -126,6 +126,12 @@ func (sc *sessionChan) start(r *ssh.Request) {
 			sc.refuse(r, "airlock: "+err.Error())
 			return
 		}
+		if sc.pty != nil {
+			// With a terminal, a pager or an interactive program (git log,
+			// journalctl, less, top) takes keystrokes the gate never
+			// judges, and a pager's ! runs a shell: not read-only.
+			parsed.ReadOnly = false
+		}
 		req.SSH = parsed
 	case "shell":
 		req.Command = "shell"

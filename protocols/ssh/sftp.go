@@ -50,6 +50,9 @@ type keepOpen struct{ ssh.Channel }
 
 func (keepOpen) Close() error { return nil }
 
+// sftpReadOnly are the sftp operations that change nothing upstream.
+var sftpReadOnly = map[string]bool{"read": true, "list": true, "stat": true}
+
 // sftpHandler judges each sftp operation and performs it upstream.
 type sftpHandler struct {
 	c  *conn
@@ -65,7 +68,8 @@ func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
 	}
 	d, err := h.c.p.Gate.Check(h.c.ctx, &gate.Request{
 		Session: h.c.s, Protocol: gate.ProtocolSSH, Command: cmd,
-		SSH: &gate.SSH{Kind: "sftp", Subsystem: "sftp", Operation: op, Path: path, TargetPath: target},
+		SSH: &gate.SSH{Kind: "sftp", Subsystem: "sftp", Operation: op, Path: path, TargetPath: target,
+			ReadOnly: sftpReadOnly[op]},
 	})
 	if err != nil {
 		return d, fmt.Errorf("%s: %w", err.Error(), sftp.ErrSSHFxPermissionDenied)

@@ -64,6 +64,9 @@ func literal(src string, w *syntax.Word) wordValue {
 		}
 	}
 	v.text = b.String()
+	if len(w.Parts) == 1 && v.text == "[" {
+		v.glob = false // the test command [: an unmatched [ is literal
+	}
 	return v
 }
 
