@@ -108,7 +108,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	if over {
-		c.startupFail(st.conn, fatal("53300", "sorry, too many clients already"))
+		c.refuse(ctx, nc, st, fatal("53300", "sorry, too many clients already"))
 		return
 	}
 	c.client = st.conn
@@ -130,18 +130,18 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	err = s.authenticate(authCtx, c, st)
 	cancelAuth()
 	if err != nil {
-		c.startupFail(st.conn, err)
+		c.refuse(ctx, nc, st, err)
 		return
 	}
 	subject := c.session.Identity.Subject
 	admitted := s.admitIdentity(subject)
 	defer s.releaseIdentity(subject)
 	if !admitted {
-		c.startupFail(st.conn, fatal("53300", "airlock: too many connections for %q", subject))
+		c.refuse(ctx, nc, st, fatal("53300", "airlock: too many connections for %q", subject))
 		return
 	}
 	if err := s.checkDatabase(st.params["database"]); err != nil {
-		c.startupFail(st.conn, err)
+		c.refuse(ctx, nc, st, err)
 		return
 	}
 	c.rd.max = s.cfg.MaxMessageBytes
@@ -195,6 +195,18 @@ func isUTF8(enc string) bool {
 }
 
 var errTerminate = errors.New("client terminated")
+
+// refuse records a client turned away at startup (failed authentication,
+// a connection cap, a database it may not use) with the user it claimed,
+// then answers it with err.
+func (c *conn) refuse(ctx context.Context, nc net.Conn, st *startup, err error) {
+	reason := err.Error()
+	if rerr := c.srv.cfg.Gate.RecordRefusal(context.WithoutCancel(ctx), gate.Refusal{Protocol: gate.ProtocolPostgres,
+		Target: c.srv.cfg.Target, ClientAddr: nc.RemoteAddr().String(), Claimed: st.params["user"], Reason: reason}); rerr != nil {
+		c.srv.log.Warn("refusal not recorded", "error", rerr)
+	}
+	c.startupFail(st.conn, err)
+}
 
 // abort closes both sockets; the goroutines end on their next read.
 func (c *conn) abort() {

@@ -39,6 +39,10 @@ func (g *Gateway) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := g.httpIdentity(r.Context(), r.Header)
 		if err != nil {
+			// A refused client is in the record, with the reason; the
+			// token itself never is.
+			_ = g.cfg.Gate.RecordRefusal(r.Context(), gate.Refusal{Protocol: gate.ProtocolMCP, Target: g.cfg.Target,
+				ClientAddr: r.RemoteAddr, Reason: "unauthenticated: " + err.Error()})
 			w.Header().Set("WWW-Authenticate", `Bearer realm="airlock"`)
 			http.Error(w, "airlock: "+err.Error(), http.StatusUnauthorized)
 			return

@@ -91,5 +91,28 @@ func TestMCPRequestIdentityFailsClosed(t *testing.T) {
 	defer srv.Close()
 	body := rawPost(t, srv.URL, "agent-token", "", initBody)
 	assert.Contains(t, body, "401")
-	assert.Empty(t, f.rec.Sessions())
+	assert.Empty(t, openedSessions(f))
+}
+
+// A request with a token the gateway does not accept is refused with 401
+// and recorded as a refusal, without the token.
+func TestMCPUnauthenticatedRequestIsRecorded(t *testing.T) {
+	f := newFixture(t, gate.Hold, upstreamCommand())
+	srv := httptest.NewServer(f.gw.Handler())
+	defer srv.Close()
+	_, err := sdk.NewClient(&sdk.Implementation{Name: "t", Version: "1"}, nil).Connect(context.Background(),
+		&sdk.StreamableClientTransport{Endpoint: srv.URL, HTTPClient: bearerClient("Stolen-Token-31")}, nil)
+	require.Error(t, err)
+	var found bool
+	for _, sid := range f.rec.Sessions() {
+		for _, e := range f.rec.GateEvents(sid) {
+			if e.Kind == gate.EventRefused {
+				found = true
+				assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
+				assert.Contains(t, e.Error, "not accepted")
+				assert.NotContains(t, e.Error, "Stolen-Token-31")
+			}
+		}
+	}
+	assert.True(t, found, "the refusal is in the record")
 }

@@ -1,0 +1,60 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// A failed login and a refused database are record events, with the user
+// claimed and the reason, never the password tried.
+func TestFailedLoginIsRecorded(t *testing.T) {
+	tg := startGateway(t)
+	host, port, _ := net.SplitHostPort(tg.addr)
+	ctx := context.Background()
+	for _, url := range []string{
+		fmt.Sprintf("postgres://agent:Wrong-Passw0rd-9@%s:%s/%s?sslmode=disable", host, port, tg.db),
+		fmt.Sprintf("postgres://mallory:secret@%s:%s/%s?sslmode=disable", host, port, tg.db),
+		fmt.Sprintf("postgres://agent:secret@%s:%s/not_this_db?sslmode=disable", host, port),
+	} {
+		if c, err := pgxConnect(ctx, url); err == nil {
+			_ = c.Close(ctx)
+			t.Fatalf("%s: connected", url)
+		}
+	}
+	var refusals []gate.Event
+	deadline := time.Now().Add(5 * time.Second)
+	for len(refusals) < 3 && time.Now().Before(deadline) {
+		refusals = refusals[:0]
+		for _, sid := range tg.rec.Sessions() {
+			for _, e := range tg.rec.GateEvents(sid) {
+				if e.Kind == gate.EventRefused {
+					refusals = append(refusals, e)
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(refusals) != 3 {
+		t.Fatalf("recorded %d refusals, want 3", len(refusals))
+	}
+	claimed := map[string]string{}
+	for _, e := range refusals {
+		if e.Identity == nil || e.Session == nil || e.Session.Protocol != gate.ProtocolPostgres || e.Session.ClientAddr == "" {
+			t.Fatalf("refusal without identity, protocol or address: %+v", e)
+		}
+		claimed[e.Identity.Subject] += e.Error + ";"
+		if strings.Contains(e.Error, "Wrong-Passw0rd") {
+			t.Fatal("the password tried is in the record")
+		}
+	}
+	if !strings.Contains(claimed["agent"], "password authentication failed") || !strings.Contains(claimed["agent"], "not_this_db") ||
+		!strings.Contains(claimed["mallory"], "password authentication failed") {
+		t.Fatalf("refusals: %v", claimed)
+	}
+}
