@@ -333,14 +333,24 @@ func outcome(v gate.Verdict) string {
 	return string(v.State)
 }
 
-func (c *Console) serveAPIDecide(w http.ResponseWriter, r *http.Request, v viewer) {
+// apiBody checks an API POST's CSRF token and reads its bounded body; on
+// failure it has answered the request and returns false.
+func apiBody(w http.ResponseWriter, r *http.Request, v viewer) ([]byte, bool) {
 	if err := checkCSRF(r, v, ""); err != nil {
 		writeError(w, err)
-		return
+		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCallbackBody))
 	if err != nil {
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: "body too large"})
+		return nil, false
+	}
+	return body, true
+}
+
+func (c *Console) serveAPIDecide(w http.ResponseWriter, r *http.Request, v viewer) {
+	body, ok := apiBody(w, r, v)
+	if !ok {
 		return
 	}
 	d, err := decodeDecision(body)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -142,13 +141,8 @@ type RevokeRequest struct {
 }
 
 func (c *Console) serveAPIRevoke(w http.ResponseWriter, r *http.Request, v viewer) {
-	if err := checkCSRF(r, v, ""); err != nil {
-		writeError(w, err)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCallbackBody))
-	if err != nil {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: "body too large"})
+	body, ok := apiBody(w, r, v)
+	if !ok {
 		return
 	}
 	var req RevokeRequest

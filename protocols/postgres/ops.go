@@ -87,6 +87,22 @@ func (q *opQueue) setCopyIn(v bool) {
 	q.mu.Unlock()
 }
 
+// awaitChangeLocked releases q.mu and waits for the next change of the
+// queue; false when done closed first. The caller holds q.mu.
+func (q *opQueue) awaitChangeLocked(done <-chan struct{}) bool {
+	if q.changed == nil {
+		q.changed = make(chan struct{})
+	}
+	ch := q.changed
+	q.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-done:
+		return false
+	}
+}
+
 // waitCopy blocks until the server has answered everything sent (ok) or
 // is waiting for COPY data (copying), or done is closed.
 func (q *opQueue) waitCopy(done <-chan struct{}) (copying, ok bool) {
@@ -100,14 +116,7 @@ func (q *opQueue) waitCopy(done <-chan struct{}) (copying, ok bool) {
 			q.mu.Unlock()
 			return false, true
 		}
-		if q.changed == nil {
-			q.changed = make(chan struct{})
-		}
-		ch := q.changed
-		q.mu.Unlock()
-		select {
-		case <-ch:
-		case <-done:
+		if !q.awaitChangeLocked(done) {
 			return false, false
 		}
 	}
@@ -223,14 +232,7 @@ func (q *opQueue) wait(done <-chan struct{}) (skipping bool, ok bool) {
 			q.mu.Unlock()
 			return s, true
 		}
-		if q.changed == nil {
-			q.changed = make(chan struct{})
-		}
-		ch := q.changed
-		q.mu.Unlock()
-		select {
-		case <-ch:
-		case <-done:
+		if !q.awaitChangeLocked(done) {
 			return false, false
 		}
 	}
