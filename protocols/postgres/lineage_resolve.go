@@ -174,6 +174,7 @@ type resolver struct {
 	err  error
 
 	depth    int
+	steps    int // queries resolved so far, bounded by maxResolveSteps
 	body     int // inside a view or function body
 	filter   lin
 	computed lin // columns output expressions compute on (not views')
@@ -186,6 +187,12 @@ type resolver struct {
 
 // maxResolveDepth bounds nesting through views, functions and sub-queries.
 const maxResolveDepth = 64
+
+// maxResolveSteps bounds the work of one resolution: cursors and prepared
+// statements keep every query ever declared under their name, and plans
+// that FETCH or EXECUTE others fan out, so depth alone would still allow
+// exponential work. Past the bound the lineage is unknown (masked).
+const maxResolveSteps = 20000
 
 // dataCopies are catalog relations whose columns hold copies of other
 // columns' values (statistics, large objects).
@@ -232,8 +239,9 @@ func (r *resolver) addFilter(l lin) {
 // table data.
 func (r *resolver) query(q *qQuery, parent *scope) *relCols {
 	r.depth++
+	r.steps++
 	defer func() { r.depth-- }()
-	if q == nil || r.depth > maxResolveDepth {
+	if q == nil || r.depth > maxResolveDepth || r.steps > maxResolveSteps {
 		r.touch.unknown = true
 		return unknownRel()
 	}
