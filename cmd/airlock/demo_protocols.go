@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
-	httpgate "github.com/airlock-sdk/airlock/protocols/http"
-	sshgate "github.com/airlock-sdk/airlock/protocols/ssh"
-	mcpgate "github.com/airlock-sdk/airlock/protocols/tool/mcp"
+	httpgate "github.com/airlock-sdk/airlock/protocols/httpgate"
+	sshgate "github.com/airlock-sdk/airlock/protocols/sshgate"
+	mcpgate "github.com/airlock-sdk/airlock/protocols/tool/mcpgate"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"golang.org/x/crypto/ssh"
 )

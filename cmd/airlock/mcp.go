@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/protocols/tool/mcp"
+	"github.com/airlock-sdk/airlock/protocols/tool/mcpgate"
 )
 
 // cmdMCP runs the MCP gateway over stdio: the agent starts
@@ -137,9 +137,9 @@ func cmdMCP(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if rules != nil {
 		go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
 	}
-	gw, err := mcp.New(mcp.Config{
+	gw, err := mcpgate.New(mcpgate.Config{
 		Gate:     g,
-		Upstream: mcp.Command(stderr, nil, server[0], server[1:]...),
+		Upstream: mcpgate.Command(stderr, nil, server[0], server[1:]...),
 		Target:   *target,
 		Identity: gate.Identity{Subject: *identity, Name: *identity, Kind: gate.KindAgent},
 		Logger:   log,

@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
-	httpgate "github.com/airlock-sdk/airlock/protocols/http"
+	httpgate "github.com/airlock-sdk/airlock/protocols/httpgate"
 	"github.com/airlock-sdk/airlock/protocols/postgres"
-	sshgate "github.com/airlock-sdk/airlock/protocols/ssh"
+	sshgate "github.com/airlock-sdk/airlock/protocols/sshgate"
 )
 
 // unparsableRule names the pre-rule refusal of a command the gateway could

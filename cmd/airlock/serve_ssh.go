@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/airlock-sdk/airlock/gate"
-	sshgate "github.com/airlock-sdk/airlock/protocols/ssh"
+	sshgate "github.com/airlock-sdk/airlock/protocols/sshgate"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )

@@ -36,7 +36,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
-	httpgate "github.com/airlock-sdk/airlock/protocols/http"
+	httpgate "github.com/airlock-sdk/airlock/protocols/httpgate"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
 )

@@ -20,7 +20,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/protocols/tool/mcp"
+	"github.com/airlock-sdk/airlock/protocols/tool/mcpgate"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -78,9 +78,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	gw, err := mcp.New(mcp.Config{
+	gw, err := mcpgate.New(mcpgate.Config{
 		Gate:     g,
-		Upstream: mcp.Command(os.Stderr, append(os.Environ(), roleEnv+"=server"), self),
+		Upstream: mcpgate.Command(os.Stderr, append(os.Environ(), roleEnv+"=server"), self),
 		Target:   "customers",
 		Identity: gate.Identity{Subject: "agent-7", Name: "coding agent", Kind: gate.KindAgent},
 	})

@@ -26,7 +26,7 @@ import (
 	"syscall"
 
 	"github.com/airlock-sdk/airlock/gate"
-	sshgw "github.com/airlock-sdk/airlock/protocols/ssh"
+	sshgw "github.com/airlock-sdk/airlock/protocols/sshgate"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/crypto/ssh"

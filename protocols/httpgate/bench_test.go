@@ -1,0 +1,169 @@
+package httpgate
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/record"
+)
+
+// discardSink is a record.Sink that drops batches: the benchmark measures
+// the recorder's redaction, chaining and encoding, not a disk.
+type discardSink struct{}
+
+func (discardSink) Write(context.Context, []record.Event) error { return nil }
+func (discardSink) Close() error                                { return nil }
+
+const benchRules = `
+default: deny
+rules:
+  - name: read-api
+    when: http.method == "GET" && http.path.startsWith("/v1/")
+    action: allow
+  - name: no-admin
+    when: http.path.startsWith("/admin")
+    action: deny
+`
+
+const benchMaskRule = `
+  - name: mask-pii
+    when: request.protocol == "http"
+    mask: [credit_card, email]
+`
+
+// BenchmarkWrk runs wrk against a bare httputil.ReverseProxy and the gated
+// reverse proxy in front of the same upstream, alternating, and reports the
+// median requests per second of each and their ratio. Run it with
+//
+//	go test -run '^$' -bench Wrk -benchtime 1x ./protocols/httpgate/
+func BenchmarkWrk(b *testing.B) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Skip("wrk not installed")
+	}
+	doc := `{"items":[` + strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 15) + `{"id":0}]}`
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(doc))
+	}))
+	defer up.Close()
+	u, _ := url.Parse(up.URL)
+
+	// Both proxies get the same upstream transport, with enough idle
+	// connections for wrk's concurrency.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 256
+	bare := httptest.NewServer(&httputil.ReverseProxy{Transport: transport, Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }})
+	defer bare.Close()
+
+	gated := func(rules string, recorded bool) *httptest.Server {
+		rs, err := gate.ParseRules("bench.yaml", []byte(rules))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rec gate.Recorder
+		if recorded {
+			r := record.New(discardSink{}, record.Options{AsyncOutput: true})
+			b.Cleanup(func() { r.Close() })
+			rec = r
+		}
+		gw, err := New(Config{
+			Gate:     gate.New(gate.Config{Rules: rs, Recorder: rec}),
+			Identify: BearerTokens(map[string]gate.Identity{agentToken: agent}),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { gw.Close() })
+		h, err := gw.Proxy(ProxyConfig{Upstream: u, Credential: BearerCredential(upstreamToken), Transport: transport})
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		b.Cleanup(srv.Close)
+		return srv
+	}
+	targets := []struct {
+		name string
+		srv  *httptest.Server
+	}{
+		{"bare", bare},
+		{"gated-norec", gated(benchRules, false)},
+		{"gated", gated(benchRules, true)},
+		{"gated+mask", gated(benchRules+benchMaskRule, true)},
+	}
+	rps := map[string][]float64{}
+	cpu := map[string][]float64{} // CPU µs of this process per request
+	reqRE := regexp.MustCompile(`(\d+) requests in`)
+	lat := map[string][]string{}
+	rpsRE := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	latRE := regexp.MustCompile(`Latency\s+(\S+)`)
+	rounds, dur := 5, "3s"
+	if v, err := strconv.Atoi(os.Getenv("WRK_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
+	if v := os.Getenv("WRK_DURATION"); v != "" {
+		dur = v
+	}
+	for round := 0; round < rounds; round++ {
+		for _, tg := range targets {
+			var before, after syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+			out, err := exec.Command(wrk, "-t2", "-c32", "-d"+dur, "--latency", "-H", "Authorization: Bearer "+agentToken,
+				tg.srv.URL+"/v1/items").CombinedOutput()
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+			if err != nil {
+				b.Fatalf("wrk: %v\n%s", err, out)
+			}
+			if m := reqRE.FindStringSubmatch(string(out)); m != nil {
+				n, _ := strconv.ParseFloat(m[1], 64)
+				used := time.Duration(after.Utime.Nano() - before.Utime.Nano() + after.Stime.Nano() - before.Stime.Nano())
+				cpu[tg.name] = append(cpu[tg.name], float64(used.Microseconds())/n)
+			}
+			if strings.Contains(string(out), "Non-2xx") {
+				b.Fatalf("%s: non-2xx responses:\n%s", tg.name, out)
+			}
+			m := rpsRE.FindStringSubmatch(string(out))
+			if m == nil {
+				b.Fatalf("no Requests/sec in:\n%s", out)
+			}
+			v, _ := strconv.ParseFloat(m[1], 64)
+			rps[tg.name] = append(rps[tg.name], v)
+			if l := latRE.FindStringSubmatch(string(out)); l != nil {
+				lat[tg.name] = append(lat[tg.name], l[1])
+			}
+		}
+	}
+	median := func(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); return s[len(s)/2] }
+	base := median(rps["bare"])
+	fmt.Printf("wrk -t2 -c32 -d%s, %d rounds, targets alternating; upstream JSON body %d bytes\n", dur, rounds, len(doc))
+	for _, tg := range targets {
+		m := median(rps[tg.name])
+		// Paired ratios: each round measures every target back to back,
+		// which cancels some of the drift of a shared machine.
+		var paired []float64
+		for i, v := range rps[tg.name] {
+			paired = append(paired, v/rps["bare"][i])
+		}
+		b.ReportMetric(m, tg.name+"-req/s")
+		c := median(cpu[tg.name])
+		fmt.Printf("%-12s median %8.0f req/s  ratio of medians %.3f  median paired ratio %.3f  runs %.0f  mean latency %v\n",
+			tg.name, m, m/base, median(paired), rps[tg.name], lat[tg.name])
+		fmt.Printf("%-12s CPU per request (upstream + proxy, this process) median %.1f µs  capacity ratio %.3f  runs %.1f\n",
+			tg.name, c, median(cpu["bare"])/c, cpu[tg.name])
+	}
+}

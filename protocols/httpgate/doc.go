@@ -1,0 +1,142 @@
+// Package httpgate puts the Airlock gate in front of HTTP APIs. Its package name
+// the directory protocols/http but is named httpgate so that it does not
+// shadow net/http in the files that import both.
+//
+// It offers two things built on one Gateway:
+//
+//   - a middleware, Gateway.Middleware (a func(http.Handler) http.Handler),
+//     for services that embed the gate, and
+//   - a reverse proxy, Gateway.Proxy, for gating an upstream the team does
+//     not own; it holds the upstream credential and strips the client's.
+//
+// Every request is turned into a gate.Request with a canonical model
+// (gate.HTTP): the method, the normalised path (percent-decoded once,
+// dot-segments resolved, duplicate slashes collapsed, lower-cased when
+// configured), the query, the headers with lower-case names and the JSON
+// body. What is forwarded is exactly what was modelled: the handler or the
+// upstream sees the canonical path, the re-encoded query and the decoded
+// body. Requests that cannot be modelled without ambiguity are refused
+// before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
+// document): encoded slashes, backslashes, ';' path parameters,
+// double-encoding, dot-segments above the root, non-standard or lower-case
+// methods, method-override headers and _method parameters (unless honoured,
+// see MethodOverrideHonour), duplicate query parameters (also by case),
+// header names with '_', path-override headers (X-Original-URL,
+// X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
+// keys (also ones that differ only in case), invalid UTF-8, oversized
+// bodies, compressed bodies that decode above the limit or use a coding
+// other than gzip and deflate, JSON sent under another Content-Type,
+// charsets other than UTF-8, and multipart bodies.
+//
+// Paths and case. Set LowerCasePaths for upstreams that route paths
+// case-insensitively (most on Windows, many frameworks): the rules then see
+// http.path lower-cased while the upstream gets the path as sent. A rule
+// written as !http.path.startsWith("/admin") is unsound without it —
+// GET /ADMIN/users passes the rule and reaches the admin API. Where paths
+// are not folded, write path rules on http.path.lowerAscii():
+//
+//	when: http.path.lowerAscii().startsWith("/admin")
+//
+// With LowerCasePaths, a path holding a non-ASCII character that matches an
+// ASCII letter case-insensitively (the dotless ı, the long ſ, the Kelvin
+// sign) is refused with 400: strings.ToLower keeps it, an upstream's
+// case-insensitive match does not. `airlock serve` folds by default
+// (http.lower_case_paths).
+//
+// A denied request gets 403 application/problem+json naming the rule and the
+// reason. A request held for review blocks in the gate's Hold mode; in
+// RefuseThenRetry mode it gets 409 Conflict with the approval id (in the
+// problem document and the Airlock-Approval-Id header) and a Retry-After.
+//
+// Responses are masked by the decision's masker (gate.Decision.Masker),
+// judged by what the client will decode, not by the bytes as sent:
+//
+//   - Bodies: JSON bodies through the JSON masker (structure kept, numbers
+//     included, \u escapes decoded, Content-Length fixed; recorded before
+//     they are sent, so a response that cannot be recorded is not sent),
+//     server-sent events one whole event at a time as they complete, and
+//     any other body through the stream masker, which holds back a few KiB
+//     that could still start a match. The detectors also read the
+//     percent-, entity- and backslash-decoded forms of the text (form
+//     bodies, URLs in HTML, &#64;, &commat;, &amp;#64;, %2540, \u0040) and
+//     mask the encoded bytes (see the mask package), and its text without
+//     tags and comments, as rendered (ann@<b>example</b>.com,
+//     ann@<!-- -->example.com). Comments are also text like any other.
+//     Base64 (data: URIs included) is not decoded.
+//   - Charsets: a textual body (text/*, JSON, XML, JavaScript, forms, event
+//     streams, CSV, YAML; without a Content-Type, one that
+//     http.DetectContentType calls text) is decoded the way a browser
+//     decodes it — a
+//     byte order mark first (UTF-8, UTF-16, UTF-32), then the Content-Type
+//     charset (every WHATWG label, and UTF-32), then an HTML <meta> or XML
+//     encoding declaration in the first KiB, then the NUL pattern of UTF-16
+//     and UTF-32 JSON — masked as UTF-8 and served as UTF-8 with
+//     charset=utf-8 declared, so the client decodes exactly what the
+//     masker read. A body of any other type that starts with a byte order
+//     mark (a UTF-16 CSV served as application/vnd.ms-excel) is text too;
+//     other bodies are masked as bytes. A charset without a decoder
+//     (utf-7, unknown labels), an unparseable Content-Type and a NUL byte
+//     in a textual body fail closed.
+//   - Event streams: an event is masked as bytes and its data as the
+//     client assembles it (data fields joined with "\n"; LF, CR and CRLF
+//     line ends; a leading BOM dropped); a value split across events is
+//     caught in the joined data, and for JSON data in each string field
+//     followed across events (a token stream's {"delta":"ann@"} then
+//     {"delta":"example.com"}): the completing event's data or field goes
+//     as [REDACTED].
+//   - Codings: gzip and deflate (zlib or raw), stacked up to four deep
+//     (gzip, deflate), are decoded, masked and re-encoded for clients that
+//     accept a single coding, and served decoded to the others. The proxy
+//     offers upstreams only gzip or identity (Accept-Encoding is
+//     rewritten; there is no brotli decoder in the module) and answers 502
+//     to a masked response in any other coding. Transfer codings other
+//     than chunked are refused by net/http.
+//   - Header fields: the final response's, every 1xx response's (103 Early
+//     Hints with Link headers) and the trailers go through the field rules
+//     and the detectors, parameters of Content-Type included; a field
+//     whose name holds a match is dropped. 1xx responses and trailers are
+//     masked, not dropped, so clients that use them keep working; trailers
+//     of a JSON body (sent with a Content-Length) are dropped.
+//   - Whole representations: under a mask the gateway strips Range and
+//     If-Range (ranges fetched one by one would each hold part of a value)
+//     and fails closed on 206 and on multipart/* and message/* bodies,
+//     whose parts carry their own charsets and transfer encodings (base64,
+//     quoted-printable). HEAD, 204 and 304 responses have their headers
+//     masked.
+//
+// A masking failure before the headers are sent gives 502; after, the
+// response is cut.
+//
+// Recording: the gate records each decision with its gate.Request, whose
+// Secrets list the values of secret request headers (DefaultSecretHeaders)
+// so that the recorder stores them as HMACs; the body is recorded up to
+// RecordBytes (beyond, its SHA-256 and length). The response, as the client
+// received it (status line, headers with Set-Cookie values redacted, masked
+// body bounded by RecordBytes, Output.Truncated as the truncation marker),
+// is recorded with Gate.RecordOutput. A request refused before the rules
+// ran is recorded as a deny decision of the check "httpgate/<check>".
+//
+// Sessions: one gate.Session per client identity, shared by that identity's
+// concurrent requests (so session.requests counts across them), and closed
+// after IdleTimeout without requests (or one per request when IdleTimeout
+// is negative). The handler behind the middleware finds it with
+// gate.SessionFrom.
+//
+// Usage:
+//
+//	gw, err := httpgate.New(httpgate.Config{
+//		Gate:     g, // a *gate.Gate with rules, approver and recorder
+//		Target:   "billing-api",
+//		Identify: httpgate.BearerTokens(map[string]gate.Identity{token: {Subject: "agent-1"}}),
+//	})
+//	if err != nil { ... }
+//	defer gw.Close()
+//	proxy, err := gw.Proxy(httpgate.ProxyConfig{
+//		Upstream:   upstreamURL,
+//		Credential: httpgate.BearerCredential(os.Getenv("BILLING_TOKEN")),
+//	})
+//	http.ListenAndServe(":8080", proxy) // or gw.Middleware(yourHandler)
+//
+// Do not forget Close: it ends the janitor goroutine and records the end of
+// every open session.
+package httpgate

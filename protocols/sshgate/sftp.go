@@ -1,0 +1,268 @@
+package sshgate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// MaxMaskedRead bounds a file read over sftp when its decision asks for
+// masking: the whole file is read, masked and served from memory, so masked
+// offsets stay consistent. A larger file is refused.
+const MaxMaskedRead = 64 << 20
+
+// sftp terminates the client's sftp subsystem with a request server and
+// carries every allowed operation out through an sftp client on the
+// upstream channel.
+func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
+	go ssh.DiscardRequests(ureqs)
+	c := sc.c
+	cl, err := sftp.NewClientPipe(up, up)
+	if err != nil {
+		c.p.log().Error("upstream sftp", "session", c.s.ID, "error", err)
+		sc.exit(1)
+		return
+	}
+	defer cl.Close()
+	opts := []sftp.RequestServerOption{}
+	if wd, err := cl.Getwd(); err == nil && wd != "" {
+		opts = append(opts, sftp.WithStartDirectory(wd))
+	}
+	h := &sftpHandler{c: c, cl: cl}
+	srv := sftp.NewRequestServer(keepOpen{sc.ch}, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}, opts...)
+	if err := srv.Serve(); err != nil && !errors.Is(err, io.EOF) {
+		c.p.log().Debug("sftp ended", "session", c.s.ID, "error", err)
+	}
+	_ = srv.Close()
+	// scp in sftp mode wants an exit status, as sshd's sftp-server gives.
+	sc.exit(0)
+}
+
+// keepOpen stops the request server from closing the client channel, so
+// the exit status can follow.
+type keepOpen struct{ ssh.Channel }
+
+func (keepOpen) Close() error { return nil }
+
+// sftpReadOnly are the sftp operations that change nothing upstream.
+var sftpReadOnly = map[string]bool{"read": true, "list": true, "stat": true}
+
+// sftpHandler judges each sftp operation and performs it upstream.
+type sftpHandler struct {
+	c  *conn
+	cl *sftp.Client
+}
+
+// check asks the gate about one operation. A refusal is a permission-denied
+// status carrying the gate's client-safe message.
+func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
+	cmd := "sftp " + op + " " + path
+	if target != "" {
+		cmd += " " + target
+	}
+	d, err := h.c.p.Gate.Check(h.c.ctx, &gate.Request{
+		Session: h.c.s, Protocol: gate.ProtocolSSH, Command: cmd,
+		SSH: &gate.SSH{Kind: "sftp", Subsystem: "sftp", Operation: op, Path: path, TargetPath: target,
+			ReadOnly: sftpReadOnly[op]},
+	})
+	if err != nil {
+		return d, fmt.Errorf("%s: %w", err.Error(), sftp.ErrSSHFxPermissionDenied)
+	}
+	return d, nil
+}
+
+// Fileread opens a file for reading.
+func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
+	d, err := h.check("read", r.Filepath, "")
+	if err != nil {
+		return nil, err
+	}
+	pol, err := h.c.policy(d)
+	if err != nil {
+		return nil, fmt.Errorf("airlock: output masking is not available: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	f, err := h.cl.Open(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	if pol == nil {
+		return f, nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxMaskedRead+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxMaskedRead {
+		return nil, fmt.Errorf("airlock: file too large to mask: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	var buf bytes.Buffer
+	mw := pol.NewWriter(&buf)
+	if _, err := mw.Write(data); err != nil {
+		return nil, fmt.Errorf("airlock: masking failed: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	if err := mw.Close(); err != nil {
+		return nil, fmt.Errorf("airlock: masking failed: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	return bytes.NewReader(buf.Bytes()), nil
+}
+
+// Filewrite opens a file for writing.
+func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
+	if _, err := h.check("write", r.Filepath, ""); err != nil {
+		return nil, err
+	}
+	pf := r.Pflags()
+	flags := os.O_WRONLY
+	if pf.Read {
+		flags = os.O_RDWR
+	}
+	if pf.Append {
+		flags |= os.O_APPEND
+	}
+	if pf.Creat {
+		flags |= os.O_CREATE
+	}
+	if pf.Trunc {
+		flags |= os.O_TRUNC
+	}
+	if pf.Excl {
+		flags |= os.O_EXCL
+	}
+	return h.cl.OpenFile(r.Filepath, flags)
+}
+
+// Filecmd carries out setstat, rename, remove, mkdir, rmdir, link and symlink.
+func (h *sftpHandler) Filecmd(r *sftp.Request) error {
+	switch r.Method {
+	case "Setstat":
+		if _, err := h.check("setstat", r.Filepath, ""); err != nil {
+			return err
+		}
+		return h.setstat(r)
+	case "Rename":
+		if _, err := h.check("rename", r.Filepath, r.Target); err != nil {
+			return err
+		}
+		return h.cl.Rename(r.Filepath, r.Target)
+	case "PosixRename":
+		if _, err := h.check("rename", r.Filepath, r.Target); err != nil {
+			return err
+		}
+		return h.cl.PosixRename(r.Filepath, r.Target)
+	case "Remove":
+		if _, err := h.check("remove", r.Filepath, ""); err != nil {
+			return err
+		}
+		return h.cl.Remove(r.Filepath)
+	case "Rmdir":
+		if _, err := h.check("rmdir", r.Filepath, ""); err != nil {
+			return err
+		}
+		return h.cl.RemoveDirectory(r.Filepath)
+	case "Mkdir":
+		if _, err := h.check("mkdir", r.Filepath, ""); err != nil {
+			return err
+		}
+		return h.cl.Mkdir(r.Filepath)
+	case "Symlink":
+		// Filepath is the link's target, Target the new link.
+		if _, err := h.check("symlink", r.Target, r.Filepath); err != nil {
+			return err
+		}
+		return h.cl.Symlink(r.Filepath, r.Target)
+	case "Link":
+		if _, err := h.check("link", r.Target, r.Filepath); err != nil {
+			return err
+		}
+		return h.cl.Link(r.Filepath, r.Target)
+	}
+	return fmt.Errorf("airlock: sftp %s is not supported: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
+}
+
+func (h *sftpHandler) setstat(r *sftp.Request) error {
+	a := r.Attributes()
+	fl := r.AttrFlags()
+	if fl.Size {
+		if err := h.cl.Truncate(r.Filepath, int64(a.Size)); err != nil {
+			return err
+		}
+	}
+	if fl.Permissions {
+		if err := h.cl.Chmod(r.Filepath, a.FileMode()); err != nil {
+			return err
+		}
+	}
+	if fl.UidGid {
+		if err := h.cl.Chown(r.Filepath, int(a.UID), int(a.GID)); err != nil {
+			return err
+		}
+	}
+	if fl.Acmodtime {
+		if err := h.cl.Chtimes(r.Filepath, a.AccessTime(), a.ModTime()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Filelist lists a directory, or stats one file.
+func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
+	switch r.Method {
+	case "List":
+		if _, err := h.check("list", r.Filepath, ""); err != nil {
+			return nil, err
+		}
+		fis, err := h.cl.ReadDir(r.Filepath)
+		if err != nil {
+			return nil, err
+		}
+		return listerAt(fis), nil
+	case "Stat", "Lstat":
+		if _, err := h.check("stat", r.Filepath, ""); err != nil {
+			return nil, err
+		}
+		stat := h.cl.Stat
+		if r.Method == "Lstat" {
+			stat = h.cl.Lstat
+		}
+		fi, err := stat(r.Filepath)
+		if err != nil {
+			return nil, err
+		}
+		return listerAt{fi}, nil
+	}
+	return nil, fmt.Errorf("airlock: sftp %s is not supported: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
+}
+
+// Readlink reads a symbolic link; it is judged as a stat.
+func (h *sftpHandler) Readlink(p string) (string, error) {
+	if _, err := h.check("stat", p, ""); err != nil {
+		return "", err
+	}
+	return h.cl.ReadLink(p)
+}
+
+// Lstat stats a path without following a final symlink.
+func (h *sftpHandler) Lstat(r *sftp.Request) (sftp.ListerAt, error) {
+	return h.Filelist(r)
+}
+
+type listerAt []os.FileInfo
+
+func (l listerAt) ListAt(ls []os.FileInfo, offset int64) (int, error) {
+	if offset >= int64(len(l)) {
+		return 0, io.EOF
+	}
+	n := copy(ls, l[offset:])
+	if n < len(ls) {
+		return n, io.EOF
+	}
+	return n, nil
+}

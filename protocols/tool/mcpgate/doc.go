@@ -1,0 +1,93 @@
+// Package mcpgate is Airlock's Model Context Protocol gateway: an MCP server
+// toward the agent and an MCP client toward an upstream MCP server that the
+// team may not be able to modify. Every tools/call, resources/read and
+// prompts/get crosses the gate (rules, review, masking, recording) before it
+// reaches the upstream, and every list is filtered so the model does not see
+// what it could never use.
+//
+// Rules see MCP requests with request.protocol "mcp" and the tool variable:
+//
+//	tools/call       tool.kind "call",     tool.name, tool.args (decoded JSON)
+//	resources/read   tool.kind "resource", tool.uri (tool.name is empty)
+//	prompts/get      tool.kind "prompt",   tool.name, tool.args (strings)
+//	*/list           tool.kind "list",     tool.name the method ("tools/list")
+//
+// A refused call is a tool error result naming the rule and reason, which the
+// model reads; a refused read, prompt or list is a JSON-RPC error with code
+// CodeRefused. In refuse-then-retry mode the text carries the approval id.
+// While a review holds a request, the client receives progress notifications
+// (when it sent a progress token). Text is masked with the value masker,
+// structuredContent with the JSON masker; images, audio and blobs are
+// withheld when a mask applies. What the client received is recorded.
+//
+// Names are exact. A tools/call or prompts/get is forwarded only when its
+// name is, byte for byte, one the upstream advertised in this session and
+// the discovery filter showed; a resources/read only when its URI equals an
+// advertised resource URI or matches an advertised resource template (RFC
+// 6570, as the Go SDK server routes reads; the match is then judged by the
+// rules). Anything else (another case, a look-alike letter, a trailing space
+// or NUL) is refused before the rules with CodeUnknownName or
+// CodeResourceNotFound, and recorded as a deny of rule "mcp/unknown-name",
+// so that a rule on "delete_everything" cannot be walked around through an
+// upstream that also answers to "Delete_Everything". An advertised name
+// that is another spelling of a hidden one is refused the same way. The gateway reads the
+// upstream's lists itself (every page) when a client calls a name it has not
+// listed.
+//
+// Metadata is masked like results: list items (descriptions, titles,
+// schemas, annotations, icons, URIs, _meta) with the masks of the list's
+// decision and of the item's probe decision, the initialize result's
+// instructions and serverInfo with the masks the rules give the initialize
+// request (tool.kind "initialize"; decided, not enforced) and a generic
+// request of each kind (a list; a call, read, prompt with no name), and the
+// upstream's error messages. An item whose name a mask would change is
+// withheld. List cursors reach the client as opaque tokens of the gateway.
+//
+// When the upstream fails (a stdio server exits; an HTTP server is
+// unreachable or answers with an HTTP error rather than a JSON-RPC error),
+// the gate session is closed with the reason, the client gets an error for
+// the request in flight, and the session refuses any further request.
+//
+// Usage, over stdio (the agent starts this program instead of the server):
+//
+//	g := gate.New(gate.Config{Rules: rules, Recorder: rec, Approver: approver})
+//	gw, err := mcp.New(mcp.Config{
+//		Gate:     g,
+//		Upstream: mcp.Command(os.Stderr, nil, "customers-server", "--db", dsn),
+//		Identity: gate.Identity{Subject: "agent-7", Kind: gate.KindAgent},
+//	})
+//	if err != nil { ... }
+//	err = gw.ServeStdio(ctx, os.Stdin, os.Stdout)
+//
+// or over streamable HTTP, with the identity taken from the bearer token
+// (verified once per HTTP request; a session is bound to its subject):
+//
+//	gw, _ := mcp.New(mcp.Config{Gate: g, Upstream: mcp.URL(upstreamURL, nil), TokenIdentity: verify})
+//	http.ListenAndServe(addr, gw.Handler())
+//
+// Discovery filtering hides an item only when the rules deny every call to
+// it whatever its arguments, so a hidden item is never callable (it is not
+// advertised) and a callable item is never hidden. Each listed item is probed with the request
+// a call would make with empty arguments (RuleSet.Decide: nothing recorded).
+// A rule is invariant when its expression reads only what is fixed for the
+// session and the item (identity.*, session.id/protocol/target/client_addr,
+// request.protocol, tool.kind/name/uri; for resources also tool.args and
+// request.command, which the URI fixes); tool.args, request.command,
+// request.time, the session counters, or anything unresolvable make it
+// variant. The item is hidden when the probe matches an enforced invariant
+// deny rule, or when the default is deny and every enforced allow or review
+// rule is invariant and none matched the probe. Resource templates are never
+// hidden. A call to a hidden item is refused even should the gate allow it.
+//
+// Not relayed, so refused or not advertised: resource subscriptions,
+// completion/complete, list-changed notifications, upstream-initiated
+// requests (sampling, elicitation, roots) and upstream progress, log or
+// resource-updated notifications (none reaches the client). Toward the client the gateway speaks the protocol versions
+// with an initialize handshake (2024-11-05 to 2025-11-25); clients that also
+// speak 2026-07-28 fall back to them.
+//
+// The one thing not to forget: lists are judged like calls, so a rule file
+// with default deny needs a rule allowing `tool.kind == "list"`. And over
+// HTTP, set TokenIdentity: without it the gateway refuses every HTTP request
+// rather than guess who is calling.
+package mcpgate

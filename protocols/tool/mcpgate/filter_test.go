@@ -1,0 +1,193 @@
+package mcpgate
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+func TestReferencedVars(t *testing.T) {
+	cases := []struct {
+		expr string
+		want []string
+		ok   bool
+	}{
+		{`tool.name == "x"`, []string{"tool.name"}, true},
+		{`tool.args.id == 1`, []string{"tool.args"}, true},
+		{`has(tool.args.id)`, []string{"tool.args"}, true},
+		{`identity.groups.exists(g, g == "agents")`, []string{"identity.groups"}, true},
+		{`tool.name in ["a", "b"] && request.protocol == "mcp"`, []string{"tool.name", "request.protocol"}, true},
+		{`sql.statements.all(s, s.read_only)`, nil, true},
+		{`request.command.contains("rm")`, []string{"request.command"}, true},
+		{`session.requests > 10`, []string{"session.requests"}, true},
+		{`[1].exists(tool, tool.args == 1)`, nil, false}, // a local shadowing a namespace
+		{`tool == 1`, nil, false},                        // a bare identifier
+		{`tool.nosuch == 1`, nil, false},                 // unknown variable
+		{`((`, nil, false},                               // unparsable
+		{`{"a": tool.args}.size() > 0`, []string{"tool.args"}, true},
+		{`tool.args.map(k, tool.args[k]).size() > 0`, []string{"tool.args"}, true},
+	}
+	for _, c := range cases {
+		got, ok := referencedVars(c.expr)
+		assert.Equal(t, c.ok, ok, c.expr)
+		if c.ok {
+			assert.ElementsMatch(t, c.want, got, c.expr)
+		}
+	}
+}
+
+const filterRules = `
+default: deny
+rules:
+  - name: reads
+    when: request.protocol == "mcp" && tool.name.startsWith("read_")
+    action: allow
+  - name: deletes-reviewed
+    when: request.protocol == "mcp" && tool.name == "delete" && identity.groups.exists(g, g == "ops")
+    action: review
+  - name: no-admin
+    when: request.protocol == "mcp" && tool.name.startsWith("admin_")
+    action: deny
+  - name: small-exports
+    when: request.protocol == "mcp" && tool.name == "export" && "limit" in tool.args && tool.args.limit <= 10
+    action: allow
+  - name: no-late-writes
+    when: request.protocol == "mcp" && tool.name == "write" && request.time.getHours() > 30
+    action: allow
+  - name: audit-everything
+    when: request.protocol == "mcp"
+    action: deny
+    mode: audit
+  - name: mask
+    when: request.protocol == "mcp"
+    mask: [email]
+`
+
+func TestFilterCriterion(t *testing.T) {
+	rs, err := gate.ParseRules("f.yaml", []byte(filterRules))
+	require.NoError(t, err)
+	idx := newRuleIndex(rs)
+	agentS := &gate.Session{Protocol: gate.ProtocolMCP, Identity: gate.Identity{Subject: "a", Groups: []string{"agents"}}}
+	opsS := &gate.Session{Protocol: gate.ProtocolMCP, Identity: gate.Identity{Subject: "o", Groups: []string{"ops"}}}
+	cases := []struct {
+		s      *gate.Session
+		tool   string
+		hidden bool
+	}{
+		{agentS, "read_x", false},
+		{agentS, "admin_x", true},  // invariant deny matches
+		{opsS, "admin_x", true},    // likewise
+		{agentS, "export", false},  // an allow rule depends on tool.args
+		{agentS, "write", false},   // an allow rule depends on request.time
+		{agentS, "delete", false},  // other rules are variant, so (2) cannot prove it
+		{opsS, "delete", false},    // review matches
+		{agentS, "unknown", false}, // same: variant allow rules exist
+	}
+	for _, c := range cases {
+		req := callRequest(c.s, kindCall, c.tool, map[string]any{}, []byte("{}"))
+		assert.Equal(t, c.hidden, probeHidden(context.Background(), idx, req), "%s for %s", c.tool, c.s.Identity.Subject)
+	}
+
+	// Without variant allow rules, rule 2 hides what no allow rule can match.
+	rs2, err := gate.ParseRules("g.yaml", []byte(`
+default: deny
+rules:
+  - name: reads
+    when: request.protocol == "mcp" && tool.name.startsWith("read_")
+    action: allow
+  - name: deletes-reviewed
+    when: request.protocol == "mcp" && tool.name == "delete" && identity.groups.exists(g, g == "ops")
+    action: review
+  - name: never-delete-one
+    when: tool.name == "delete" && tool.args.id == 1
+    action: deny
+`))
+	require.NoError(t, err)
+	idx2 := newRuleIndex(rs2)
+	for _, c := range []struct {
+		s      *gate.Session
+		tool   string
+		hidden bool
+	}{
+		{agentS, "read_x", false}, {agentS, "delete", true}, {opsS, "delete", false}, {agentS, "unknown", true},
+	} {
+		req := callRequest(c.s, kindCall, c.tool, map[string]any{}, []byte("{}"))
+		assert.Equal(t, c.hidden, probeHidden(context.Background(), idx2, req), "%s for %s", c.tool, c.s.Identity.Subject)
+	}
+
+	// A default of allow hides only what an invariant deny rule refuses.
+	rs3, err := gate.ParseRules("h.yaml", []byte(`
+default: allow
+rules:
+  - name: no-admin
+    when: tool.name.startsWith("admin_")
+    action: deny
+`))
+	require.NoError(t, err)
+	idx3 := newRuleIndex(rs3)
+	assert.True(t, probeHidden(context.Background(), idx3, callRequest(agentS, kindCall, "admin_x", map[string]any{}, []byte("{}"))))
+	assert.False(t, probeHidden(context.Background(), idx3, callRequest(agentS, kindCall, "other", map[string]any{}, []byte("{}"))))
+}
+
+// TestHiddenNeverCallable checks the safety half of the criterion: for every
+// tool the filter hides, random arguments never get past the gate.
+func TestHiddenNeverCallable(t *testing.T) {
+	for _, src := range []string{filterRules, `
+default: deny
+rules:
+  - name: reads
+    when: tool.name.startsWith("read_") || tool.name == "x" && identity.name == "n"
+    action: allow
+  - name: deny-big
+    when: tool.name == "y" && tool.args.size() > 2
+    action: deny
+  - name: deny-admin
+    when: tool.name.startsWith("admin") && tool.kind == "call"
+    action: deny
+`} {
+		rs, err := gate.ParseRules("r.yaml", []byte(src))
+		require.NoError(t, err)
+		g := gate.New(gate.Config{Rules: rs})
+		idx := newRuleIndex(rs)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, id := range []gate.Identity{{Subject: "a"}, {Subject: "b", Name: "n", Groups: []string{"ops"}}} {
+			s := &gate.Session{Protocol: gate.ProtocolMCP, Identity: id}
+			for _, tool := range []string{"read_a", "admin_x", "x", "y", "delete", "export", "write", ""} {
+				if !probeHidden(context.Background(), idx, callRequest(s, kindCall, tool, map[string]any{}, []byte("{}"))) {
+					continue
+				}
+				for range 200 {
+					args := randomArgs(rng)
+					req := callRequest(s, kindCall, tool, args, []byte(fmt.Sprint(args)))
+					_, err := g.Check(context.Background(), req)
+					require.Error(t, err, "hidden tool %q allowed with %v", tool, args)
+				}
+			}
+		}
+	}
+}
+
+func randomArgs(rng *rand.Rand) map[string]any {
+	keys := []string{"id", "limit", "all", "x", "name"}
+	m := map[string]any{}
+	for range rng.IntN(4) {
+		k := keys[rng.IntN(len(keys))]
+		switch rng.IntN(4) {
+		case 0:
+			m[k] = int64(rng.IntN(20))
+		case 1:
+			m[k] = "v"
+		case 2:
+			m[k] = true
+		default:
+			m[k] = []any{int64(1)}
+		}
+	}
+	return m
+}
