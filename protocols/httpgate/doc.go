@@ -1,6 +1,5 @@
-// Package httpgate puts the Airlock gate in front of HTTP APIs. Its package name
-// the directory protocols/http but is named httpgate so that it does not
-// shadow net/http in the files that import both.
+// Package httpgate puts the Airlock gate in front of HTTP APIs. Its name
+// does not shadow net/http in the files that import both.
 //
 // It offers two things built on one Gateway:
 //
