@@ -1,6 +1,10 @@
 package gate
 
-import "time"
+import (
+	"time"
+
+	"github.com/airlock-sdk/airlock/mask"
+)
 
 // EventKind names what an Event records.
 type EventKind string
@@ -86,12 +90,9 @@ type ApprovalInfo struct {
 	Grant *Grant `json:"grant,omitempty"`
 }
 
-// Finding counts what a masker masked, never the value.
-type Finding struct {
-	Detector string `json:"detector"`
-	Field    string `json:"field,omitempty"`
-	Count    int    `json:"count"`
-}
+// Finding counts what a masker masked, never the value. It is mask.Finding,
+// so findings pass from a masker to the record without conversion.
+type Finding = mask.Finding
 
 // Output is a piece of what the client received, as it received it (masked).
 type Output struct {

@@ -2,7 +2,7 @@ package gate
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,47 +43,46 @@ func (s *Session) Stats() SessionStats {
 	return s.stats.snapshot(time.Now())
 }
 
-// sessionStats keeps the counters. The per-minute count uses sixty one-second
-// buckets, so it costs the same however busy the session is.
+// sessionStats keeps the counters without a lock, so that a Session (which
+// embeds it) may be passed by value before it is in use. The per-minute
+// count uses sixty one-second buckets, so it costs the same however busy
+// the session is; each bucket packs the unix second it counts (high 32 bits)
+// with its count (low 32 bits) and is updated by compare-and-swap.
 type sessionStats struct {
-	mu       sync.Mutex
 	requests int64
 	denied   int64
-	buckets  [60]int64
-	stamps   [60]int64 // the unix second each bucket counts
+	buckets  [60]uint64
 }
 
 func (st *sessionStats) snapshot(now time.Time) SessionStats {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	sec := now.Unix()
+	sec := uint32(now.Unix())
 	var recent int64
 	for i := range st.buckets {
-		if sec-st.stamps[i] < 60 {
-			recent += st.buckets[i]
+		b := atomic.LoadUint64(&st.buckets[i])
+		if sec-uint32(b>>32) < 60 {
+			recent += int64(uint32(b))
 		}
 	}
-	return SessionStats{Requests: st.requests, Denied: st.denied, RequestsLastMinute: recent}
+	return SessionStats{Requests: atomic.LoadInt64(&st.requests), Denied: atomic.LoadInt64(&st.denied), RequestsLastMinute: recent}
 }
 
 func (st *sessionStats) countRequest(now time.Time) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.requests++
-	sec := now.Unix()
-	i := sec % 60
-	if st.stamps[i] != sec {
-		st.stamps[i] = sec
-		st.buckets[i] = 0
+	atomic.AddInt64(&st.requests, 1)
+	sec := uint32(now.Unix())
+	b := &st.buckets[sec%60]
+	for {
+		old := atomic.LoadUint64(b)
+		next := uint64(sec)<<32 | 1
+		if uint32(old>>32) == sec {
+			next = old + 1
+		}
+		if atomic.CompareAndSwapUint64(b, old, next) {
+			return
+		}
 	}
-	st.buckets[i]++
 }
 
-func (st *sessionStats) countDenied() {
-	st.mu.Lock()
-	st.denied++
-	st.mu.Unlock()
-}
+func (st *sessionStats) countDenied() { atomic.AddInt64(&st.denied, 1) }
 
 type sessionKey struct{}
 
