@@ -3,13 +3,13 @@ package oidc_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/oidc"
 )
 
-func TestBearerIdentity(t *testing.T) {
+func TestAuthenticateBearer(t *testing.T) {
 	f := newFixture(t, nil)
 	tok := f.token(nil)
 	for _, tc := range []struct {
@@ -29,11 +29,13 @@ func TestBearerIdentity(t *testing.T) {
 		{"wrong audience", []string{"Bearer " + f.token(map[string]any{"aud": "x"})}, oidc.ErrAudience},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := http.NewRequest(http.MethodGet, "https://gw/v1?access_token="+tok, nil)
-			for _, h := range tc.headers {
-				r.Header.Add("Authorization", h)
+			// The protocols read the header with gate.BearerToken (a
+			// query parameter is never read: it ends up in logs).
+			c := gate.Credential{Protocol: gate.ProtocolHTTP}
+			if tok, ok := gate.BearerToken(tc.headers); ok {
+				c.Token = tok
 			}
-			id, err := f.v.BearerIdentity(r)
+			id, err := f.v.Authenticate(context.Background(), c)
 			if !errors.Is(err, tc.want) || (err == nil && id.Subject != "user-1") {
 				t.Fatalf("identity %+v, err %v, want %v", id, err, tc.want)
 			}
@@ -45,7 +47,7 @@ func TestPasswordIdentity(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
 	tok := f.token(map[string]any{"preferred_username": "ada"})
-	if id, err := f.v.PasswordIdentity(ctx, "user-1", "prod", tok); err != nil || id.Subject != "user-1" {
+	if id, err := f.v.Authenticate(ctx, gate.Credential{User: "user-1", Database: "prod", Password: tok}); err != nil || id.Subject != "user-1" {
 		t.Fatalf("user = subject: %+v %v", id, err)
 	}
 	for _, tc := range []struct {
@@ -60,7 +62,7 @@ func TestPasswordIdentity(t *testing.T) {
 		{"expired token", "user-1", f.token(map[string]any{"exp": 1, "iat": 0}), oidc.ErrExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := f.v.PasswordIdentity(ctx, tc.user, "prod", tc.password); !errors.Is(err, tc.want) {
+			if _, err := f.v.Authenticate(ctx, gate.Credential{User: tc.user, Database: "prod", Password: tc.password}); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 		})
@@ -68,13 +70,13 @@ func TestPasswordIdentity(t *testing.T) {
 
 	byName := newFixture(t, func(c *oidc.Config) { c.UserClaim = "preferred_username" })
 	tok = byName.token(map[string]any{"preferred_username": "ada"})
-	if id, err := byName.v.PasswordIdentity(ctx, "ada", "prod", tok); err != nil || id.Subject != "user-1" {
+	if id, err := byName.v.Authenticate(ctx, gate.Credential{User: "ada", Database: "prod", Password: tok}); err != nil || id.Subject != "user-1" {
 		t.Fatalf("user = preferred_username: %+v %v", id, err)
 	}
-	if _, err := byName.v.PasswordIdentity(ctx, "user-1", "prod", tok); !errors.Is(err, oidc.ErrUser) {
+	if _, err := byName.v.Authenticate(ctx, gate.Credential{User: "user-1", Database: "prod", Password: tok}); !errors.Is(err, oidc.ErrUser) {
 		t.Fatalf("subject when UserClaim is set: %v", err)
 	}
-	if _, err := byName.v.PasswordIdentity(ctx, "", "prod", byName.token(nil)); !errors.Is(err, oidc.ErrUser) {
+	if _, err := byName.v.Authenticate(ctx, gate.Credential{User: "", Database: "prod", Password: byName.token(nil)}); !errors.Is(err, oidc.ErrUser) {
 		t.Fatalf("token without the user claim: %v", err)
 	}
 }

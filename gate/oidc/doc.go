@@ -20,14 +20,10 @@
 //	if err != nil {
 //		return err // names the issuer: unreachable, or not what it claims
 //	}
-//	// HTTP front end: httpgate's IdentifyFunc.
-//	identify := v.BearerIdentity
-//	// MCP gateway: Config.TokenIdentity.
-//	tokenIdentity := v.Identity
-//	// PostgreSQL: the password is the token; the user must be its subject.
-//	auth := func(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-//		return v.PasswordIdentity(ctx, r.User, r.Database, r.Password)
-//	}
+//	// v is a gate.Authenticator: the identity hook of every protocol.
+//	// HTTP and MCP pass the bearer token; PostgreSQL passes the password,
+//	// which is the token, and the user must be its subject.
+//	httpCfg.Authenticator = v
 //
 // Errors wrap sentinels (ErrExpired, ErrAudience, ErrIssuer, ErrSignature,
 // ErrMalformed, ...) so a caller can tell "refresh your token" from "go

@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto"
 	"fmt"
-	"net/http"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/oidc"
 )
 
@@ -43,13 +43,12 @@ func Example() {
 	fmt.Println(id.Subject, id.Name, id.Groups, id.Kind, id.Claims["email"])
 
 	// The same token as an HTTP front end receives it.
-	r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/v1/users", nil)
-	r.Header.Set("Authorization", "Bearer "+token)
-	id, err = v.BearerIdentity(r)
+	bearer, _ := gate.BearerToken([]string{"Bearer " + token})
+	id, err = v.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolHTTP, Token: bearer})
 	fmt.Println(id.Subject, err)
 
 	// A PostgreSQL client connecting as another user with this token.
-	_, err = v.PasswordIdentity(ctx, "postgres", "prod", token)
+	_, err = v.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolPostgres, User: "postgres", Database: "prod", Password: token})
 	fmt.Println(err)
 	// Output:
 	// agent-42 Deploy bot [agents deployers] agent bot@example.com
