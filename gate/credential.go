@@ -2,6 +2,8 @@ package gate
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"strings"
 )
@@ -68,4 +70,67 @@ func BearerToken(values []string) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
+}
+
+// Tokens returns an Authenticator over a table of static tokens: the one
+// token table of every protocol and of the review console. A bearer token
+// (Credential.Token) is looked up as it is; a password (PostgreSQL) is
+// looked up too, and then the user the client claimed must be the
+// identity's subject, so a token cannot be replayed under another name.
+// Tokens are kept hashed and compared in constant time per entry.
+func Tokens(table map[string]Identity) Authenticator {
+	t := make(tokenTable, 0, len(table))
+	for tok, id := range table {
+		t = append(t, tokenEntry{sum: sha256.Sum256([]byte(tok)), id: id})
+	}
+	return t
+}
+
+type tokenEntry struct {
+	sum [32]byte
+	id  Identity
+}
+
+type tokenTable []tokenEntry
+
+// ErrUnknownCredential is returned by Tokens for a credential it does not hold.
+var ErrUnknownCredential = errors.New("airlock: unknown credential")
+
+func (t tokenTable) Authenticate(_ context.Context, c Credential) (Identity, error) {
+	secret, password := c.Token, false
+	if secret == "" {
+		secret, password = c.Password, true
+	}
+	if secret == "" {
+		return Identity{}, ErrNoCredential
+	}
+	sum := sha256.Sum256([]byte(secret))
+	var found *Identity
+	for i := range t {
+		if subtle.ConstantTimeCompare(t[i].sum[:], sum[:]) == 1 {
+			found = &t[i].id
+		}
+	}
+	if found == nil || (password && found.Subject != c.User) {
+		return Identity{}, ErrUnknownCredential
+	}
+	return *found, nil
+}
+
+// FirstOf tries each authenticator in turn and returns the first identity
+// one grants; the error, when all refuse, is the last one's.
+func FirstOf(as ...Authenticator) Authenticator {
+	return AuthenticatorFunc(func(ctx context.Context, c Credential) (Identity, error) {
+		err := ErrNoCredential
+		for _, a := range as {
+			if a == nil {
+				continue
+			}
+			var id Identity
+			if id, err = a.Authenticate(ctx, c); err == nil {
+				return id, nil
+			}
+		}
+		return Identity{}, err
+	})
 }

@@ -38,3 +38,27 @@ func TestStaticIdentity(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, id.Subject, got.Subject)
 }
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	a := gate.Tokens(map[string]gate.Identity{"tok-1": {Subject: "agent-1"}})
+	id, err := a.Authenticate(ctx, gate.Credential{Token: "tok-1"})
+	require.NoError(t, err)
+	require.Equal(t, "agent-1", id.Subject)
+	_, err = a.Authenticate(ctx, gate.Credential{Token: "tok-2"})
+	require.ErrorIs(t, err, gate.ErrUnknownCredential)
+	_, err = a.Authenticate(ctx, gate.Credential{})
+	require.ErrorIs(t, err, gate.ErrNoCredential)
+	// As a password, the token only works for its own subject.
+	_, err = a.Authenticate(ctx, gate.Credential{User: "agent-1", Password: "tok-1"})
+	require.NoError(t, err)
+	_, err = a.Authenticate(ctx, gate.Credential{User: "postgres", Password: "tok-1"})
+	require.ErrorIs(t, err, gate.ErrUnknownCredential)
+
+	both := gate.FirstOf(nil, a, gate.StaticIdentity(gate.Identity{Subject: "fallback"}))
+	id, err = both.Authenticate(ctx, gate.Credential{Token: "nope"})
+	require.NoError(t, err)
+	require.Equal(t, "fallback", id.Subject)
+	_, err = gate.FirstOf(a).Authenticate(ctx, gate.Credential{Token: "nope"})
+	require.ErrorIs(t, err, gate.ErrUnknownCredential)
+}

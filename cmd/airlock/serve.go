@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -22,12 +18,8 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/oidc"
 	"github.com/airlock-sdk/airlock/gate/pgrules"
-	httpgate "github.com/airlock-sdk/airlock/protocols/httpgate"
-	"github.com/airlock-sdk/airlock/protocols/postgres"
-	mcpgate "github.com/airlock-sdk/airlock/protocols/tool/mcpgate"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -195,51 +187,94 @@ func (s *server) serveHTTP(name string, ln net.Listener, h http.Handler) {
 }
 
 func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pgrules.Store, opts []gate.RuleOption, stdout, stderr io.Writer) error {
-	level := hclog.LevelFromString(cfg.LogLevel)
-	if level == hclog.NoLevel {
-		level = hclog.Info
-	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "airlock", Level: level, Output: stderr, JSONFormat: false})
+	log := newServeLogger(cfg, stderr)
 	s := &server{log: log, errs: make(chan error, 8)}
-
-	// Metrics first, so every component can report.
-	var mp *sdkmetric.MeterProvider
-	if cfg.Metrics != nil {
-		reg := prometheus.NewRegistry()
-		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
-		if err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-		mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
-		ln, err := s.listen(cfg.Metrics.Listen)
-		if err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		s.serveHTTP("metrics", ln, mux)
+	mp, err := s.startMetrics(cfg) // first, so every component can report
+	if err != nil {
+		return err
 	}
-
 	rec, err := openRecorder(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	var approver interface {
-		gate.Approver
-		approval.Reviewable
-	} = &approval.Memory{}
-	if cfg.Review.Postgres != "" {
-		pool, err := pgxpool.New(ctx, cfg.Review.Postgres)
-		if err != nil {
-			return fmt.Errorf("review.postgres: %w", err)
-		}
-		defer pool.Close()
-		ap := &approval.Postgres{Pool: pool}
-		if err := ap.Migrate(ctx); err != nil {
-			return fmt.Errorf("review.postgres: %w", err)
-		}
-		approver = ap
+	approver, closeApprover, err := openApprover(ctx, cfg)
+	if err != nil {
+		return err
 	}
+	defer closeApprover()
+	g := newServeGate(cfg, rules, approver, rec, mp, log)
+	if store != nil {
+		go store.Watch(ctx, g)
+	} else {
+		go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
+	}
+	log.Info("rules loaded", "from", rules.Name(), "version", rules.Version())
+	auth, err := newAuthenticator(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.startAll(ctx, cfg, g, approver, auth); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "airlock: serving; send SIGTERM or SIGINT to stop")
+	runErr := s.wait(ctx)
+	return s.shutdown(cfg, rec, mp, runErr)
+}
+
+func newServeLogger(cfg *serveConfig, stderr io.Writer) hclog.Logger {
+	level := hclog.LevelFromString(cfg.LogLevel)
+	if level == hclog.NoLevel {
+		level = hclog.Info
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "airlock", Level: level, Output: stderr, JSONFormat: false})
+}
+
+// startMetrics serves /metrics when configured; nil means no metrics.
+func (s *server) startMetrics(cfg *serveConfig) (*sdkmetric.MeterProvider, error) {
+	if cfg.Metrics == nil {
+		return nil, nil
+	}
+	reg := prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	ln, err := s.listen(cfg.Metrics.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.serveHTTP("metrics", ln, mux)
+	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp)), nil
+}
+
+// reviewer is what serve needs of an approver: the gate's interface and
+// the console's.
+type reviewer interface {
+	gate.Approver
+	approval.Reviewable
+}
+
+// openApprover returns the PostgreSQL-backed approver when review.postgres
+// is set (shared by replicas), else an in-memory one; the func closes it.
+func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), error) {
+	if cfg.Review.Postgres == "" {
+		return &approval.Memory{}, func() {}, nil
+	}
+	pool, err := pgxpool.New(ctx, cfg.Review.Postgres)
+	if err != nil {
+		return nil, nil, fmt.Errorf("review.postgres: %w", err)
+	}
+	ap := &approval.Postgres{Pool: pool}
+	if err := ap.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("review.postgres: %w", err)
+	}
+	return ap, pool.Close, nil
+}
+
+func newServeGate(cfg *serveConfig, rules *gate.RuleSet, approver gate.Approver, rec gate.Recorder, mp *sdkmetric.MeterProvider, log hclog.Logger) *gate.Gate {
 	mode := gate.Hold
 	if cfg.Review.Mode == "retry" {
 		mode = gate.RefuseThenRetry
@@ -248,84 +283,25 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 	if mp != nil {
 		gcfg.MeterProvider = mp
 	}
-	g := gate.New(gcfg)
-	if store != nil {
-		go store.Watch(ctx, g)
-	} else {
-		go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
-	}
-	log.Info("rules loaded", "from", rules.Name(), "version", rules.Version())
+	return gate.New(gcfg)
+}
 
-	ids, err := newIdentities(ctx, cfg)
-	if err != nil {
-		return err
-	}
+// startAll starts the review console and every configured protocol.
+func (s *server) startAll(ctx context.Context, cfg *serveConfig, g *gate.Gate, approver reviewer, auth gate.Authenticator) error {
 	if c := cfg.Review.Console; c != nil {
-		reviewers := map[string]gate.Identity{}
-		for tok, id := range c.Reviewers {
-			reviewers[tok] = id.identity()
+		if err := s.startConsole(c, approver); err != nil {
+			return err
 		}
-		console := &approval.Console{Approver: approver, Authenticate: approval.BearerTokens(reviewers)}
-		ln, err := s.listen(c.Listen)
-		if err != nil {
-			return fmt.Errorf("review.console: %w", err)
-		}
-		s.serveHTTP("console", ln, console)
-		s.closers = append(s.closers, console.Close)
 	}
 	if p := cfg.Postgres; p != nil {
-		up, err := pgconn.ParseConfig(p.Upstream)
-		if err != nil {
-			return fmt.Errorf("postgres.upstream: %w", err) // pgconn redacts the password
+		if err := s.startPostgres(ctx, p, g, auth); err != nil {
+			return err
 		}
-		pcfg := postgres.Config{Gate: g, Upstream: up, Authenticate: ids.postgres, Target: p.Target,
-			AllowInsecurePassword: p.AllowInsecurePassword, Logger: log.Named("postgres"),
-			MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity}
-		if p.TLSCert != "" {
-			cert, err := tls.LoadX509KeyPair(p.TLSCert, p.TLSKey)
-			if err != nil {
-				return fmt.Errorf("postgres: tls: %w", err)
-			}
-			pcfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		}
-		srv, err := postgres.NewServer(pcfg)
-		if err != nil {
-			return fmt.Errorf("postgres: %w", err)
-		}
-		ln, err := s.listen(p.Listen)
-		if err != nil {
-			return fmt.Errorf("postgres: %w", err)
-		}
-		log.Info("listening", "listener", "postgres", "addr", ln.Addr().String())
-		s.closers = append(s.closers, srv.Close)
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			if err := srv.Serve(ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-				s.errs <- fmt.Errorf("postgres: %w", err)
-			}
-		}()
 	}
 	if h := cfg.HTTP; h != nil {
-		up, err := url.Parse(h.Upstream)
-		if err != nil {
-			return fmt.Errorf("http.upstream: %w", err)
+		if err := s.startHTTP(h, g, auth); err != nil {
+			return err
 		}
-		fold := h.LowerCasePaths == nil || *h.LowerCasePaths
-		gw, err := httpgate.New(httpgate.Config{Gate: g, Identify: ids.http, Target: h.Target, LowerCasePaths: fold, Logger: log.Named("http")})
-		if err != nil {
-			return fmt.Errorf("http: %w", err)
-		}
-		proxy, err := gw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: httpgate.HeaderCredential(h.CredentialHeader, h.Credential)})
-		if err != nil {
-			return fmt.Errorf("http: %w", err)
-		}
-		ln, err := s.listen(h.Listen)
-		if err != nil {
-			return fmt.Errorf("http: %w", err)
-		}
-		s.serveHTTP("http", ln, proxy)
-		s.closers = append(s.closers, gw.Close)
 	}
 	if x := cfg.SSH; x != nil {
 		if err := s.startSSH(ctx, x, g); err != nil {
@@ -333,29 +309,28 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 		}
 	}
 	if m := cfg.MCP; m != nil {
-		if _, err := url.Parse(m.Upstream); err != nil {
-			return fmt.Errorf("mcp.upstream: %w", err)
+		if err := s.startMCP(m, g, auth); err != nil {
+			return err
 		}
-		gw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(m.Upstream, nil), Target: m.Target,
-			TokenIdentity: ids.mcp, Logger: log.Named("mcp")})
-		if err != nil {
-			return fmt.Errorf("mcp: %w", err)
-		}
-		ln, err := s.listen(m.Listen)
-		if err != nil {
-			return fmt.Errorf("mcp: %w", err)
-		}
-		s.serveHTTP("mcp", ln, gw.Handler())
 	}
-	fmt.Fprintln(stdout, "airlock: serving; send SIGTERM or SIGINT to stop")
+	return nil
+}
 
-	var runErr error
+// wait blocks until a signal or a listener failure.
+func (s *server) wait(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down: draining sessions")
-	case runErr = <-s.errs:
-		log.Error("listener failed; shutting down", "error", runErr)
+		s.log.Info("shutting down: draining sessions")
+		return nil
+	case err := <-s.errs:
+		s.log.Error("listener failed; shutting down", "error", err)
+		return err
 	}
+}
+
+// shutdown drains the listeners and protocol servers (which records the
+// sessions' ends), then closes the record and the metrics.
+func (s *server) shutdown(cfg *serveConfig, rec *record.Recorder, mp *sdkmetric.MeterProvider, runErr error) error {
 	timeout := cfg.ShutdownTimeout
 	if timeout <= 0 {
 		timeout = 30 * time.Second
@@ -368,10 +343,9 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 	for _, ln := range s.listeners {
 		_ = ln.Close()
 	}
-	// Protocol servers close their sessions, which records session ends.
 	for _, c := range s.closers {
 		if err := c(); err != nil {
-			log.Warn("close", "error", err)
+			s.log.Warn("close", "error", err)
 		}
 	}
 	s.wg.Wait()
@@ -381,7 +355,7 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 	if mp != nil {
 		_ = mp.Shutdown(sctx)
 	}
-	log.Info("stopped")
+	s.log.Info("stopped")
 	return runErr
 }
 
@@ -433,76 +407,23 @@ func openRecorder(ctx context.Context, cfg *serveConfig) (*record.Recorder, erro
 	return record.New(record.NewTee(sinks, names...), opts), nil
 }
 
-// identities tells the protocol front ends who their clients are.
-type identities struct {
-	tokens map[[32]byte]gate.Identity
-	oidc   *oidc.Verifier
-}
-
-func newIdentities(ctx context.Context, cfg *serveConfig) (*identities, error) {
-	ids := &identities{tokens: map[[32]byte]gate.Identity{}}
+// newAuthenticator is how every protocol front end learns who its clients
+// are: the static tokens of the config, then OIDC when configured.
+func newAuthenticator(ctx context.Context, cfg *serveConfig) (gate.Authenticator, error) {
+	table := map[string]gate.Identity{}
 	for tok, id := range cfg.Identities.Tokens {
-		ids.tokens[sha256.Sum256([]byte(tok))] = id.identity()
+		table[tok] = id.identity()
 	}
+	auths := []gate.Authenticator{gate.Tokens(table)}
 	if o := cfg.Identities.OIDC; o != nil {
 		v, err := oidc.New(ctx, oidc.Config{Issuer: o.Issuer, Audience: o.Audience, GroupsClaim: o.GroupsClaim,
 			AgentGroups: o.AgentGroups, HumanGroups: o.HumanGroups})
 		if err != nil {
 			return nil, fmt.Errorf("identities.oidc: %w", err)
 		}
-		ids.oidc = v
+		auths = append(auths, v)
 	}
-	return ids, nil
-}
-
-var errUnknownCredential = errors.New("unknown credential")
-
-// token looks a static token up in constant time per entry.
-func (ids *identities) token(tok string) (gate.Identity, bool) {
-	sum := sha256.Sum256([]byte(tok))
-	for k, id := range ids.tokens {
-		if subtle.ConstantTimeCompare(k[:], sum[:]) == 1 {
-			return id, true
-		}
-	}
-	return gate.Identity{}, false
-}
-
-func (ids *identities) postgres(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-	if id, ok := ids.token(r.Password); ok {
-		if id.Subject != r.User {
-			return gate.Identity{}, errUnknownCredential
-		}
-		return id, nil
-	}
-	if ids.oidc != nil {
-		return ids.oidc.PasswordIdentity(ctx, r.User, r.Database, r.Password)
-	}
-	return gate.Identity{}, errUnknownCredential
-}
-
-func (ids *identities) http(r *http.Request) (gate.Identity, error) {
-	auth := r.Header.Get("Authorization")
-	const prefix = "Bearer "
-	if len(auth) > len(prefix) && auth[:len(prefix)] == prefix {
-		if id, ok := ids.token(auth[len(prefix):]); ok {
-			return id, nil
-		}
-	}
-	if ids.oidc != nil {
-		return ids.oidc.BearerIdentity(r)
-	}
-	return gate.Identity{}, errUnknownCredential
-}
-
-func (ids *identities) mcp(ctx context.Context, token string) (gate.Identity, error) {
-	if id, ok := ids.token(token); ok {
-		return id, nil
-	}
-	if ids.oidc != nil {
-		return ids.oidc.Identity(ctx, token)
-	}
-	return gate.Identity{}, errUnknownCredential
+	return gate.FirstOf(auths...), nil
 }
 
 func (id identityConfig) identity() gate.Identity {

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/protocols/httpgate"
+	"github.com/airlock-sdk/airlock/protocols/postgres"
+	"github.com/airlock-sdk/airlock/protocols/tool/mcpgate"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// startConsole serves the review console.
+func (s *server) startConsole(c *consoleConfig, approver reviewer) error {
+	reviewers := map[string]gate.Identity{}
+	for tok, id := range c.Reviewers {
+		reviewers[tok] = id.identity()
+	}
+	console := &approval.Console{Approver: approver, Authenticate: approval.BearerTokens(reviewers)}
+	ln, err := s.listen(c.Listen)
+	if err != nil {
+		return fmt.Errorf("review.console: %w", err)
+	}
+	s.serveHTTP("console", ln, console)
+	s.closers = append(s.closers, console.Close)
+	return nil
+}
+
+// startPostgres serves the PostgreSQL gateway.
+func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.Gate, auth gate.Authenticator) error {
+	up, err := pgconn.ParseConfig(p.Upstream)
+	if err != nil {
+		return fmt.Errorf("postgres.upstream: %w", err) // pgconn redacts the password
+	}
+	pcfg := postgres.Config{Gate: g, Upstream: up, Target: p.Target,
+		Authenticate: func(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
+			return auth.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolPostgres, User: r.User, Database: r.Database, Password: r.Password})
+		},
+		AllowInsecurePassword: p.AllowInsecurePassword, Logger: s.log.Named("postgres"),
+		MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity}
+	if p.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(p.TLSCert, p.TLSKey)
+		if err != nil {
+			return fmt.Errorf("postgres: tls: %w", err)
+		}
+		pcfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	srv, err := postgres.NewServer(pcfg)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	ln, err := s.listen(p.Listen)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	s.log.Info("listening", "listener", "postgres", "addr", ln.Addr().String())
+	s.closers = append(s.closers, srv.Close)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := srv.Serve(ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+			s.errs <- fmt.Errorf("postgres: %w", err)
+		}
+	}()
+	return nil
+}
+
+// startHTTP serves the HTTP gateway in front of its upstream.
+func (s *server) startHTTP(h *httpConfig, g *gate.Gate, auth gate.Authenticator) error {
+	up, err := url.Parse(h.Upstream)
+	if err != nil {
+		return fmt.Errorf("http.upstream: %w", err)
+	}
+	fold := h.LowerCasePaths == nil || *h.LowerCasePaths
+	identify := func(r *http.Request) (gate.Identity, error) {
+		tok, _ := gate.BearerToken(r.Header.Values("Authorization"))
+		return auth.Authenticate(r.Context(), gate.Credential{Protocol: gate.ProtocolHTTP, ClientAddr: r.RemoteAddr, Token: tok})
+	}
+	gw, err := httpgate.New(httpgate.Config{Gate: g, Identify: identify, Target: h.Target, LowerCasePaths: fold, Logger: s.log.Named("http")})
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	proxy, err := gw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: httpgate.HeaderCredential(h.CredentialHeader, h.Credential)})
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	ln, err := s.listen(h.Listen)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	s.serveHTTP("http", ln, proxy)
+	s.closers = append(s.closers, gw.Close)
+	return nil
+}
+
+// startMCP serves the MCP gateway in front of its upstream server.
+func (s *server) startMCP(m *mcpConfig, g *gate.Gate, auth gate.Authenticator) error {
+	if _, err := url.Parse(m.Upstream); err != nil {
+		return fmt.Errorf("mcp.upstream: %w", err)
+	}
+	gw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(m.Upstream, nil), Target: m.Target,
+		TokenIdentity: func(ctx context.Context, token string) (gate.Identity, error) {
+			return auth.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolMCP, Token: token})
+		}, Logger: s.log.Named("mcp")})
+	if err != nil {
+		return fmt.Errorf("mcp: %w", err)
+	}
+	ln, err := s.listen(m.Listen)
+	if err != nil {
+		return fmt.Errorf("mcp: %w", err)
+	}
+	s.serveHTTP("mcp", ln, gw.Handler())
+	return nil
+}
