@@ -144,11 +144,9 @@ rules:
 		})
 	}
 	g := gate.New(gate.Config{Rules: rules, Interceptors: []gate.Interceptor{rateLimit, enrich}})
-	s := &gate.Session{Protocol: "tool", Target: "payments-db", Identity: gate.Identity{Subject: "agent-1"}}
-	_ = g.OpenSession(context.Background(), s)
+	conn, _ := g.Open(context.Background(), gate.Session{Protocol: "tool", Target: "payments-db", Identity: gate.Identity{Subject: "agent-1"}})
 	for i := range 3 {
-		d, _ := g.Check(context.Background(), &gate.Request{Session: s, Protocol: "tool", Command: fmt.Sprint("read ", i),
-			Tool: &gate.ToolCall{Name: "read"}})
+		d, _ := conn.Check(context.Background(), &gate.Request{Command: fmt.Sprint("read ", i), Tool: &gate.ToolCall{Name: "read"}})
 		fmt.Println(d.Action, d.Rule)
 	}
 	// Output:
