@@ -6,10 +6,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
 	httpgate "github.com/airlock-sdk/airlock/protocols/httpgate"
 	"github.com/airlock-sdk/airlock/protocols/postgres"
-	sshgate "github.com/airlock-sdk/airlock/protocols/sshgate"
 )
 
 // unparsableRule names the pre-rule refusal of a command the gateway could
@@ -68,7 +68,7 @@ func completeRequest(r *gate.Request) error {
 		if r.SSH != nil {
 			return nil
 		}
-		s, err := sshgate.ParseCommand(r.Command)
+		s, err := shell.Parse(r.Command)
 		if err != nil {
 			return err
 		}

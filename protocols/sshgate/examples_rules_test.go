@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
 )
@@ -27,7 +28,7 @@ func TestExampleRulesUseReadOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		check := func(cmd string) gate.Action {
-			parsed, err := ParseCommand(cmd)
+			parsed, err := shell.Parse(cmd)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
 	"golang.org/x/crypto/ssh"
 )
@@ -116,7 +117,7 @@ func (sc *sessionChan) start(r *ssh.Request) {
 			return
 		}
 		req.Command = p.Command
-		parsed, err := ParseCommand(p.Command)
+		parsed, err := shell.Parse(p.Command)
 		if err != nil {
 			// The gate records the refusal with what could be read.
 			parsed = &gate.SSH{Kind: "exec", Command: p.Command}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
@@ -50,9 +51,6 @@ type keepOpen struct{ ssh.Channel }
 
 func (keepOpen) Close() error { return nil }
 
-// sftpReadOnly are the sftp operations that change nothing upstream.
-var sftpReadOnly = map[string]bool{"read": true, "list": true, "stat": true}
-
 // sftpHandler judges each sftp operation and performs it upstream.
 type sftpHandler struct {
 	c  *conn
@@ -68,8 +66,7 @@ func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
 	}
 	d, err := h.c.p.Gate.Check(h.c.ctx, &gate.Request{
 		Session: h.c.s, Protocol: gate.ProtocolSSH, Command: cmd,
-		SSH: &gate.SSH{Kind: "sftp", Subsystem: "sftp", Operation: op, Path: path, TargetPath: target,
-			ReadOnly: sftpReadOnly[op]},
+		SSH: shell.SFTP(op, path, target),
 	})
 	if err != nil {
 		return d, fmt.Errorf("%s: %w", err.Error(), sftp.ErrSSHFxPermissionDenied)

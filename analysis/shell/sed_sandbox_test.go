@@ -1,4 +1,4 @@
-package sshgate
+package shell
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package sshgate
+package shell
 
 import (
 	"errors"
@@ -108,7 +108,7 @@ func TestParseCommand(t *testing.T) {
 		{"[[ -f x ]] && rm x", want{programs: []string{"rm"}}},
 	}
 	for _, c := range cases {
-		got, err := ParseCommand(c.cmd)
+		got, err := Parse(c.cmd)
 		if err != nil {
 			t.Errorf("%q: %v", c.cmd, err)
 			continue
@@ -126,7 +126,7 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestParseCommandDetails(t *testing.T) {
-	got, err := ParseCommand(`/usr/bin/r''m -rf "/tmp/a b" > out.log 2>&1 < in.txt`)
+	got, err := Parse(`/usr/bin/r''m -rf "/tmp/a b" > out.log 2>&1 < in.txt`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestParseCommandDetails(t *testing.T) {
 		t.Fatalf("argv: %q", got.Argv)
 	}
 	// A wrapped command is listed as its own command, its words once in Argv.
-	got, err = ParseCommand("sudo rm -rf /x")
+	got, err = Parse("sudo rm -rf /x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestParseCommandRefuses(t *testing.T) {
 		strings.Repeat("$((", 5000) + "1" + strings.Repeat("))", 5000),
 		strings.Repeat("$(", 5000) + strings.Repeat(")", 5000),
 	} {
-		if _, err := ParseCommand(cmd); !errors.Is(err, ErrCommand) {
+		if _, err := Parse(cmd); !errors.Is(err, ErrCommand) {
 			t.Errorf("%.40q: want ErrCommand, got %v", cmd, err)
 		}
 	}
@@ -185,7 +185,7 @@ func FuzzParseCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, cmd string) {
-		got, err := ParseCommand(cmd)
+		got, err := Parse(cmd)
 		if err != nil {
 			if !errors.Is(err, ErrCommand) {
 				t.Fatalf("error does not wrap ErrCommand: %v", err)
@@ -215,7 +215,7 @@ func FuzzParseCommand(f *testing.F) {
 			t.Fatalf("/dev/tcp without network: %q", cmd)
 		}
 		for _, more := range []string{cmd + "\n> f", "{ " + cmd + "\n} > f", "( " + cmd + "\n) >> f", cmd + "\necho x >& f"} {
-			if m, err := ParseCommand(more); err == nil && m.ReadOnly {
+			if m, err := Parse(more); err == nil && m.ReadOnly {
 				t.Fatalf("writing line judged read-only: %q: %s", more, describe(m))
 			}
 		}

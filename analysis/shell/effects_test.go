@@ -1,4 +1,4 @@
-package sshgate
+package shell
 
 import (
 	"errors"
@@ -164,7 +164,7 @@ func TestEffectModel(t *testing.T) {
 	}
 	readOnly := map[string]bool{"find . -name x": true}
 	for _, tc := range cases {
-		s, err := ParseCommand(tc.cmd)
+		s, err := Parse(tc.cmd)
 		if err != nil {
 			t.Errorf("%q: %v", tc.cmd, err)
 			continue
@@ -206,7 +206,7 @@ func TestRedirections(t *testing.T) {
 		{"ls 1<>f", []gate.SSHRedirect{{Op: "<>", FD: "1", Target: "f", Write: true}}, []string{"f"}},
 	}
 	for _, tc := range cases {
-		s, err := ParseCommand(tc.cmd)
+		s, err := Parse(tc.cmd)
 		if err != nil {
 			t.Fatalf("%q: %v", tc.cmd, err)
 		}
@@ -219,7 +219,7 @@ func TestRedirections(t *testing.T) {
 		}
 	}
 	// A compound command's redirections reach the commands inside it.
-	s, err := ParseCommand("{ ls; cat x; } > out")
+	s, err := Parse("{ ls; cat x; } > out")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestReadOnlyLines(t *testing.T) {
 		"cat < f", "echo $((1 + 2))", "echo ${a[@]} ${#a[*]}", "[[ 1 -eq 1 ]] && ls",
 		"ionice -c3 ls", "taskset 1 ls", "[ -f x ] && echo ${!a*} ${x@Q}", "printf '%s\\n' a", "test -n x", "LC_ALL=C sort f", "env LANG=C TZ=UTC date", "/bin/cat f", "/usr/bin/git log", "cd /tmp && ls", "grep watchdog /var/log/syslog", "cat /dev/kmsg",
 	} {
-		s, err := ParseCommand(cmd)
+		s, err := Parse(cmd)
 		if err != nil {
 			t.Fatalf("%q: %v", cmd, err)
 		}
@@ -253,12 +253,16 @@ func TestReadOnlyLines(t *testing.T) {
 	}
 }
 
-// sftpReadOnly is checked through the table the handler uses.
+// sftp read_only is checked through SFTP, which the gateway's handler uses.
 func TestSFTPReadOnlyOperations(t *testing.T) {
 	for op, want := range map[string]bool{"read": true, "list": true, "stat": true, "write": false, "remove": false,
 		"rename": false, "mkdir": false, "rmdir": false, "setstat": false, "symlink": false, "link": false} {
-		if sftpReadOnly[op] != want {
-			t.Errorf("sftp %s: read_only %v, want %v", op, sftpReadOnly[op], want)
+		s := SFTP(op, "/srv/a", "/srv/b")
+		if s.ReadOnly != want {
+			t.Errorf("sftp %s: read_only %v, want %v", op, s.ReadOnly, want)
+		}
+		if s.Kind != "sftp" || s.Subsystem != "sftp" || s.Operation != op || s.Path != "/srv/a" || s.TargetPath != "/srv/b" {
+			t.Errorf("sftp %s: %+v", op, s)
 		}
 	}
 }
@@ -406,7 +410,7 @@ func TestGeneratedCompositions(t *testing.T) {
 				// A here-document ends the line, so it comes last.
 				cmd = "{ " + cmd + "\n} <<'EOF'\nbody\nEOF\n"
 			}
-			s, err := ParseCommand(cmd)
+			s, err := Parse(cmd)
 			if err != nil {
 				t.Fatalf("%q: %v", cmd, err)
 			}
@@ -441,7 +445,7 @@ func TestEffectModelLinear(t *testing.T) {
 		s = s[:min(len(s), MaxCommandBytes)]
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		if _, err := ParseCommand(s); err != nil {
+		if _, err := Parse(s); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -454,7 +458,7 @@ func TestEffectModelLinear(t *testing.T) {
 // TestRedirectOnlyStatementsCount: statements without a program count
 // toward the limit of commands like any other.
 func TestRedirectOnlyStatementsCount(t *testing.T) {
-	_, err := ParseCommand(strings.Repeat("> f;", maxCommands+1))
+	_, err := Parse(strings.Repeat("> f;", maxCommands+1))
 	if !errors.Is(err, ErrCommand) || !strings.Contains(err.Error(), "commands") {
 		t.Fatalf("got %v", err)
 	}

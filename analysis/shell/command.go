@@ -1,4 +1,4 @@
-package sshgate
+package shell
 
 import (
 	"errors"
@@ -22,19 +22,21 @@ const (
 	maxParens = 200
 )
 
-// ErrCommand is wrapped by every error ParseCommand returns.
+// ErrCommand is wrapped by every error Parse returns. Its text keeps the
+// "ssh:" prefix it had inside the SSH gateway, which sends it to clients
+// and records it: a refusal reads the same as before the move.
 var ErrCommand = errors.New("ssh: command cannot be judged")
 
-// ParseCommand parses an exec command line with a bash parser into what
-// rules see as `ssh`: every simple command it would run, through pipelines,
-// lists, subshells, command substitutions, functions, and the string
-// arguments of sh -c, bash -c, eval, su -c, env -S, watch and find -exec,
-// parsed recursively. Wrappers (env, command, sudo, xargs, busybox, nice,
+// Parse parses a command line (an SSH exec request) with a bash parser
+// into what rules see as `ssh`: every simple command it would run, through
+// pipelines, lists, subshells, command substitutions, functions, and the
+// string arguments of sh -c, bash -c, eval, su -c, env -S, watch and
+// find -exec, parsed recursively. Wrappers (env, command, sudo, xargs, busybox, nice,
 // timeout, nohup, exec, ...) report the wrapped program too. A command line
 // that does not parse, nests too deep or is too long is an error: deny it.
 //
 // The result has Kind "exec" and Command set to cmd.
-func ParseCommand(cmd string) (*gate.SSH, error) {
+func Parse(cmd string) (*gate.SSH, error) {
 	a := &analyzer{out: &gate.SSH{Kind: "exec", Command: cmd}, seen: map[string]bool{}}
 	if len(cmd) > MaxCommandBytes {
 		return nil, fmt.Errorf("%w: command is %d bytes, more than %d", ErrCommand, len(cmd), MaxCommandBytes)

@@ -1,4 +1,4 @@
-package sshgate
+package shell
 
 import (
 	"strings"
@@ -100,7 +100,7 @@ func TestReadOnlyProgramOptions(t *testing.T) {
 		// The shell would remove these quotes; the table sees words.
 		args := f[1:]
 		if strings.Contains(tc.cmd, "'") {
-			s, err := ParseCommand(tc.cmd)
+			s, err := Parse(tc.cmd)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,67 @@
+// Package shell judges a shell command line without running it: what
+// programs it would run, whether it only reads, whether it reaches the
+// network or runs code the judge cannot see, and which files its
+// redirections open. It is the analyser behind the SSH gateway
+// (protocols/sshgate), usable on its own — to test rules against command
+// lines, or to gate commands that reach a host some other way.
+//
+// [Parse] turns a command line into a [gate.SSH] of kind "exec", which
+// rules see as `ssh`; [SFTP] does the same for one sftp operation. Neither
+// does any I/O.
+//
+// # What Parse sees
+//
+// The line is parsed with a bash parser (mvdan.cc/sh) into every simple
+// command it would run, through pipelines, lists, subshells, command
+// substitutions, functions, and the string arguments of sh -c, bash -c,
+// eval, su -c, env -S, watch and find -exec, parsed recursively. Quoting is
+// removed as the shell would (r""m, \rm and $'\x72m' are all rm). Wrappers
+// (env, command, sudo, xargs, busybox, nice, timeout, nohup, exec, ...) are
+// commands themselves and the program they run is listed as its own
+// command. Flags say what cannot be listed: ssh.dynamic for a program name
+// only known at run time (or a variable such as PATH or LD_PRELOAD that
+// changes which program runs), ssh.pipes_to_shell for a shell or
+// interpreter reading its commands from stdin, ssh.interpreter_inline for
+// inline code (python -c, perl -e, awk system()).
+//
+// A line that does not parse, holds a NUL byte, nests too deep or is longer
+// than [MaxCommandBytes] is an error wrapping [ErrCommand]: the caller must
+// refuse it, since the gate cannot judge what it cannot read.
+//
+// # The effect model and read_only
+//
+// Besides the programs, Parse says what the line may change. Every
+// redirection is in ssh.commands[].redirections with its operator,
+// descriptor, target (after quote removal) and write: true for >, >>, >|,
+// <>, &>, &>> and for >& or <& with a target that is not a descriptor
+// (bash's echo x >& file writes the file), false for /dev/null, the
+// standard streams and /dev/fd/N. A statement that is only a redirection
+// (> file, X=1 > file, { > file; }) is a command with an empty program, so
+// an allow-list of programs refuses it; the redirections of a group,
+// subshell, loop or branch apply to every command inside it. ssh.network is
+// set by /dev/tcp or /dev/udp anywhere in the line (or by a redirection
+// whose target is only known at run time); ssh.runs_unseen_code by a shell,
+// source, an interpreter, awk -f or sed -f given a script file.
+//
+// ssh.commands[].read_only comes from a curated table of programs and the
+// options that make them write, delete, execute or reach out (find -delete
+// and -exec, sed -i, sort -o, tar x, git commit, awk system(), ...) in every
+// form getopt accepts; an unknown program is not read-only, a wrapper (env,
+// timeout, nice, sudo, ...) is read-only itself and the program it runs is
+// judged as its own command, xargs never is. ssh.read_only holds when there
+// is at least one command, every one is read-only, and nothing is dynamic,
+// piped into a shell, inline, unseen or networked; for sftp it holds for
+// read, list and stat. It is also false when the line evaluates a value
+// the gate cannot see as code or a name (arithmetic on variables, ${!x},
+// ${x@P}, printf -v, [[ -v ]]), and when a command is given environment
+// other than locale, time zone or terminal size (GIT_EXTERNAL_DIFF=...
+// git diff). Parse judges the line alone: a caller that runs it with a
+// terminal, where a pager takes keystrokes nobody judges, must clear
+// ReadOnly itself (the SSH gateway does for ssh -t).
+//
+// Do not forget: rules judge the parsed command, not the string. Write them
+// against ssh.programs and ssh.commands, and deny ssh.dynamic,
+// ssh.pipes_to_shell and ssh.interpreter_inline unless you mean to allow
+// code the gate cannot read. The robust rule for an agent that reads is
+// ssh.kind == "exec" && ssh.read_only, narrowed by a list of programs.
+package shell
