@@ -40,63 +40,51 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 
 // withinEstimate reports whether every list, map and string a rule can read
 // from req is within the sizes the estimator assumed, so that load-time cost
-// estimates are true upper bounds for this request.
+// estimates are true upper bounds for this request. The checks are the
+// vocabulary's: one per variable of a sized type, derived from its Go type
+// (vocabfield.go), nested request objects included.
 func withinEstimate(req *Request) bool {
-	if !strOK(req.Command) || req.Session == nil {
+	if req.Session == nil {
 		return false
 	}
-	id := req.Session.Identity
-	if !strsOK(id.Groups) || !anyOK(id.Claims, 0) || !strOK(id.Subject) || !strOK(id.Name) {
-		return false
-	}
-	s := req.Session
-	if !strOK(s.ID) || !strOK(s.Target) || !strOK(s.ClientAddr) {
-		return false
-	}
-	if x := req.SQL; x != nil {
-		if len(x.Statements) > maxEstimatedList || !strsOK(x.Params) {
-			return false
+	for i := range sizeGroups {
+		g := &sizeGroups[i]
+		if g.present != nil && !g.present(req) {
+			continue
 		}
-		for i := range x.Statements {
-			st := &x.Statements[i]
-			if !strOK(st.Text) || !strOK(st.Kind) || !strsOK(st.Functions) || !strsOK(st.Columns) || len(st.Tables) > maxEstimatedList {
+		for _, ok := range g.checks {
+			if !ok(req) {
 				return false
 			}
-			for _, t := range st.Tables {
-				if !strOK(t.Name) || !strOK(t.Schema) {
-					return false
-				}
-			}
-		}
-	}
-	if x := req.SSH; x != nil {
-		if !strOK(x.Command) || !strsOK(x.Programs) || !strsOK(x.Argv) || len(x.Commands) > maxEstimatedList ||
-			!strOK(x.Path) || !strOK(x.TargetPath) || !strOK(x.EnvValue) {
-			return false
-		}
-		for _, c := range x.Commands {
-			if !strOK(c.Path) || !strsOK(c.Args) || !strsOK(c.Redirects) || len(c.Redirections) > maxEstimatedList {
-				return false
-			}
-			for _, r := range c.Redirections {
-				if !strOK(r.Target) {
-					return false
-				}
-			}
-		}
-	}
-	if x := req.HTTP; x != nil {
-		if !strOK(x.Path) || !strOK(x.Host) || !mapOK(x.Query) || !mapOK(x.Headers) || !anyOK(x.Body, 0) {
-			return false
-		}
-	}
-	if x := req.Tool; x != nil {
-		if !strOK(x.Name) || !strOK(x.URI) || !anyOK(x.Args, 0) {
-			return false
 		}
 	}
 	return true
 }
+
+// sizeGroup is the size checks of the variables read from one struct, which
+// the request may not have (then none applies: every field is zero).
+type sizeGroup struct {
+	present func(*Request) bool
+	checks  []func(*Request) bool
+}
+
+// sizeGroups are the vocabulary's size checks, grouped by struct.
+var sizeGroups = func() []sizeGroup {
+	var out []sizeGroup
+	last := -1
+	for _, v := range vocabulary {
+		if v.bounded == nil {
+			continue
+		}
+		if v.group != last {
+			out = append(out, sizeGroup{present: v.present})
+			last = v.group
+		}
+		g := &out[len(out)-1]
+		g.checks = append(g.checks, v.bounded)
+	}
+	return out
+}()
 
 func strOK(s string) bool { return len(s) <= maxEstimatedString }
 
