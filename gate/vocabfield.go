@@ -218,10 +218,10 @@ func sliceAt(p unsafe.Pointer) (unsafe.Pointer, int) {
 
 // CEL values of the readers' results.
 
-func stringVal(s string) ref.Val        { return types.String(s) }
-func boolVal(b bool) ref.Val            { return types.Bool(b) }
-func intVal(n int64) ref.Val            { return types.Int(n) }
-func timestampVal(t time.Time) ref.Val  { return types.Timestamp{Time: t} }
+func stringVal(s string) ref.Val       { return types.String(s) }
+func boolVal(b bool) ref.Val           { return types.Bool(b) }
+func intVal(n int64) ref.Val           { return types.Int(n) }
+func timestampVal(t time.Time) ref.Val { return types.Timestamp{Time: t} }
 func strList(s []string) ref.Val {
 	if s == nil {
 		return emptyStrings
