@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"unsafe"
+
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 )
@@ -41,16 +43,26 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 // withinEstimate reports whether every list, map and string a rule can read
 // from req is within the sizes the estimator assumed, so that load-time cost
 // estimates are true upper bounds for this request. The checks are the
-// vocabulary's: one per variable of a sized type, derived from its Go type
-// (vocabfield.go), nested request objects included.
+// vocabulary's, derived from the Go types of the variables: one per
+// variable that is not a struct field, and one pass over each struct the
+// others are read from, nested request objects included (vocabfield.go).
 func withinEstimate(req *Request) bool {
 	if req.Session == nil {
 		return false
 	}
+	for _, ok := range sizeChecks {
+		if !ok(req) {
+			return false
+		}
+	}
 	for i := range sizeGroups {
 		g := &sizeGroups[i]
-		if g.present != nil && !g.present(req) {
-			continue
+		p := g.base(req)
+		if p == nil {
+			continue // absent: every field is zero
+		}
+		if !g.sizes.ok(p) {
+			return false
 		}
 		for _, ok := range g.checks {
 			if !ok(req) {
@@ -61,30 +73,36 @@ func withinEstimate(req *Request) bool {
 	return true
 }
 
-// sizeGroup is the size checks of the variables read from one struct, which
-// the request may not have (then none applies: every field is zero).
-type sizeGroup struct {
-	present func(*Request) bool
-	checks  []func(*Request) bool
-}
-
-// sizeGroups are the vocabulary's size checks, grouped by struct.
-var sizeGroups = func() []sizeGroup {
-	var out []sizeGroup
-	last := -1
+// sizeChecks are the size checks of the variables that are not struct
+// fields; sizeGroups those of the structs the others are read from.
+var sizeChecks, sizeGroups = func() (checks []func(*Request) bool, groups []sizeGroup) {
+	last := 0
 	for _, v := range vocabulary {
-		if v.bounded == nil {
+		if v.group == 0 {
+			if v.bounded != nil {
+				checks = append(checks, v.bounded)
+			}
 			continue
 		}
 		if v.group != last {
-			out = append(out, sizeGroup{present: v.present})
+			groups = append(groups, sizeGroup{base: v.base, sizes: v.sizes})
 			last = v.group
 		}
-		g := &out[len(out)-1]
-		g.checks = append(g.checks, v.bounded)
+		if v.bounded != nil { // an overridden field
+			g := &groups[len(groups)-1]
+			g.checks = append(g.checks, v.bounded)
+		}
 	}
-	return out
+	return checks, groups
 }()
+
+// sizeGroup is the size check of a struct variables are read from, and of
+// the variables that read it their own way.
+type sizeGroup struct {
+	base   func(*Request) unsafe.Pointer
+	sizes  *sizes
+	checks []func(*Request) bool
+}
 
 func strOK(s string) bool { return len(s) <= maxEstimatedString }
 

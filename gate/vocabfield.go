@@ -76,25 +76,16 @@ func fieldReader[T any](get func(*Request) *T, f reflect.StructField) (any, erro
 		return fieldAt[T, any](get, off), nil
 	}
 	if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct {
-		elem := f.Type.Elem()
-		check, err := objectsCheck(elem)
-		if err != nil {
-			return nil, err
-		}
 		idx := f.Index[0]
 		zero := reflect.Zero(f.Type)
 		return objectsReader{
-			elem: elem,
+			elem: f.Type.Elem(),
 			get: func(r *Request) reflect.Value {
 				p := get(r)
 				if p == nil {
 					return zero
 				}
 				return reflect.ValueOf(p).Elem().Field(idx)
-			},
-			bounded: func(r *Request) bool {
-				p := get(r)
-				return p == nil || check(unsafe.Add(unsafe.Pointer(p), off))
 			},
 		}, nil
 	}
@@ -105,9 +96,8 @@ func fieldReader[T any](get func(*Request) *T, f reflect.StructField) (any, erro
 // ssh.commands): rules select their fields, so they stay Go structs, which
 // the CEL type adapter and the native evaluator read by reflection.
 type objectsReader struct {
-	elem    reflect.Type
-	get     func(*Request) reflect.Value
-	bounded func(*Request) bool
+	elem reflect.Type
+	get  func(*Request) reflect.Value
 }
 
 // objectTypes are the struct types of request objects, in the order the
@@ -139,74 +129,113 @@ func objectTypesIn(vs []*variable) []reflect.Type {
 // celObjectName is the name CEL's native types give a struct type.
 func celObjectName(t reflect.Type) string { return path.Base(t.PkgPath()) + "." + t.Name() }
 
-// sizeCheck reports whether the value at p is within the estimator's sizes.
-type sizeCheck func(p unsafe.Pointer) bool
+// sizes checks a struct's fields against the estimator's sizes. It holds
+// their offsets by type, so a check is a few loops over a pointer with no
+// call per field.
+type sizes struct {
+	strs     []uintptr // any string type
+	strLists []uintptr // []string
+	jsonMaps []uintptr // map[string]any
+	strMaps  []uintptr // map[string][]string
+	jsonVals []uintptr // any
+	objects  []objectsField
+}
 
-// objectsChecks are the size checks of the slices of each object type, built
-// once at init (and only read after).
-var objectsChecks = map[reflect.Type]sizeCheck{}
+// objectsField is a list of request objects within a struct.
+type objectsField struct {
+	off   uintptr
+	size  uintptr // of one element
+	sizes *sizes  // of one element
+}
 
-// objectsCheck returns the size check of a []elem, registering elem (and the
-// object types its fields hold) as an object type.
-func objectsCheck(elem reflect.Type) (sizeCheck, error) {
-	if c, ok := objectsChecks[elem]; ok {
-		return c, nil
+// objectSizes are the size checks of the object types, built at init (and
+// only read after).
+var objectSizes = map[reflect.Type]*sizes{}
+
+// sizesOf returns the size check of struct type t: over its cel-tagged
+// fields (the variables of an attribute struct) when tagged, else over
+// every exported field (what CEL sees of a request object).
+func sizesOf(t reflect.Type, tagged bool) (*sizes, error) {
+	if !tagged {
+		if s, ok := objectSizes[t]; ok {
+			return s, nil
+		}
 	}
-	var checks []sizeCheck
-	for i := 0; i < elem.NumField(); i++ {
-		f := elem.Field(i)
-		if !f.IsExported() {
+	s := &sizes{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() || tagged && celTag(f) == "" {
 			continue
 		}
-		c, err := fieldCheck(f.Type)
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s: %w", elem, f.Name, err)
-		}
-		if c != nil {
-			off := f.Offset
-			checks = append(checks, func(p unsafe.Pointer) bool { return c(unsafe.Add(p, off)) })
+		off, ft := f.Offset, f.Type
+		switch {
+		case ft.Kind() == reflect.String:
+			s.strs = append(s.strs, off)
+		case ft.Kind() == reflect.Bool, ft.Kind() >= reflect.Int && ft.Kind() <= reflect.Float64:
+			// a fixed size
+		case ft == stringsType:
+			s.strLists = append(s.strLists, off)
+		case ft == jsonMapType:
+			s.jsonMaps = append(s.jsonMaps, off)
+		case ft == stringListsType:
+			s.strMaps = append(s.strMaps, off)
+		case ft == jsonValueType:
+			s.jsonVals = append(s.jsonVals, off)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+			elem, err := sizesOf(ft.Elem(), false)
+			if err != nil {
+				return nil, err
+			}
+			s.objects = append(s.objects, objectsField{off: off, size: ft.Elem().Size(), sizes: elem})
+		default:
+			return nil, fmt.Errorf("%s.%s: a field of type %s has no size bound", t, f.Name, ft)
 		}
 	}
-	size := elem.Size()
-	check := func(p unsafe.Pointer) bool {
-		data, n := sliceAt(p)
+	if !tagged {
+		objectSizes[t] = s
+	}
+	return s, nil
+}
+
+// ok reports whether the struct at p is within the estimator's sizes.
+func (s *sizes) ok(p unsafe.Pointer) bool {
+	for _, off := range s.strs {
+		if !strOK(*(*string)(unsafe.Add(p, off))) {
+			return false
+		}
+	}
+	for _, off := range s.strLists {
+		if !strsOK(*(*[]string)(unsafe.Add(p, off))) {
+			return false
+		}
+	}
+	for _, off := range s.jsonMaps {
+		if !anyOK(*(*map[string]any)(unsafe.Add(p, off)), 0) {
+			return false
+		}
+	}
+	for _, off := range s.strMaps {
+		if !mapOK(*(*map[string][]string)(unsafe.Add(p, off))) {
+			return false
+		}
+	}
+	for _, off := range s.jsonVals {
+		if !anyOK(*(*any)(unsafe.Add(p, off)), 0) {
+			return false
+		}
+	}
+	for _, o := range s.objects {
+		data, n := sliceAt(unsafe.Add(p, o.off))
 		if n > maxEstimatedList {
 			return false
 		}
 		for i := 0; i < n; i++ {
-			e := unsafe.Add(data, uintptr(i)*size)
-			for _, c := range checks {
-				if !c(e) {
-					return false
-				}
+			if !o.sizes.ok(unsafe.Add(data, uintptr(i)*o.size)) {
+				return false
 			}
 		}
-		return true
 	}
-	objectsChecks[elem] = check
-	return check, nil
-}
-
-// fieldCheck is the size check of a field of an object, nil for a type of
-// fixed size.
-func fieldCheck(t reflect.Type) (sizeCheck, error) {
-	switch {
-	case t.Kind() == reflect.String:
-		return func(p unsafe.Pointer) bool { return strOK(*(*string)(p)) }, nil
-	case t.Kind() == reflect.Bool, t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64:
-		return nil, nil
-	case t == stringsType:
-		return func(p unsafe.Pointer) bool { return strsOK(*(*[]string)(p)) }, nil
-	case t == jsonMapType:
-		return func(p unsafe.Pointer) bool { return anyOK(*(*map[string]any)(p), 0) }, nil
-	case t == stringListsType:
-		return func(p unsafe.Pointer) bool { return mapOK(*(*map[string][]string)(p)) }, nil
-	case t == jsonValueType:
-		return func(p unsafe.Pointer) bool { return anyOK(*(*any)(p), 0) }, nil
-	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
-		return objectsCheck(t.Elem())
-	}
-	return nil, fmt.Errorf("a field of type %s has no size bound", t)
+	return true
 }
 
 // sliceAt returns the data pointer and length of the slice at p, whatever

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"time"
+	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types/ref"
@@ -108,10 +109,13 @@ type variable struct {
 	// unbounded says why a variable of a sized type needs no run-time size
 	// check; derived variables have one or a check.
 	unbounded string
-	// group numbers the struct a field variable is read from (0: none);
-	// present reports whether the request has that struct.
-	group   int
-	present func(*Request) bool
+	// group numbers the struct a field variable is read from (0: none),
+	// base finds that struct in a request (nil: absent), and sizes checks
+	// its fields' sizes, this one's included unless overridden.
+	group      int
+	base       func(*Request) unsafe.Pointer
+	sizes      *sizes
+	overridden bool
 
 	// Derived once. Exactly one of the typed readers is set, matching read.
 	str     func(*Request) string
@@ -127,7 +131,8 @@ type variable struct {
 	// volatile variables.
 	appendKey func([]byte, *Request) ([]byte, bool)
 	// bounded reports whether the value is within the sizes the cost
-	// estimator assumes; nil for values of a fixed size.
+	// estimator assumes; nil for values of a fixed size and for the fields
+	// its struct's sizes check.
 	bounded func(*Request) bool
 }
 
@@ -152,7 +157,7 @@ func buildVocabulary() []*variable {
 	var vs []*variable
 	groups := 0
 	add := func(list ...*variable) {
-		if len(list) > 0 && list[0].present != nil {
+		if len(list) > 0 && list[0].base != nil {
 			groups++
 			for _, v := range list {
 				v.group = groups
@@ -223,7 +228,11 @@ func variableNamed(name string) *variable { return vocabularyIndex[name] }
 // the reader of the fields it names.
 func structFields[T any](root string, scope Scope, attribute bool, get func(*Request) *T, override map[string]any) []*variable {
 	t := reflect.TypeFor[T]()
-	present := func(r *Request) bool { return get(r) != nil }
+	base := func(r *Request) unsafe.Pointer { return unsafe.Pointer(get(r)) }
+	plan, err := sizesOf(t, true)
+	if err != nil {
+		panic(fmt.Sprintf("gate: rule vocabulary: %s: %v", root, err))
+	}
 	var out []*variable
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -231,9 +240,9 @@ func structFields[T any](root string, scope Scope, attribute bool, get func(*Req
 		if tag == "" {
 			continue
 		}
-		v := &variable{name: root + "." + tag, scope: scope, attribute: attribute, present: present}
+		v := &variable{name: root + "." + tag, scope: scope, attribute: attribute, base: base, sizes: plan}
 		if r, ok := override[tag]; ok {
-			v.read = r
+			v.read, v.overridden = r, true
 		} else {
 			r, err := fieldReader(get, f)
 			if err != nil {
@@ -324,7 +333,6 @@ func (v *variable) derive() error {
 		v.setType(cel.ListType(cel.ObjectType(celObjectName(f.elem))))
 		v.celValue = func(a *activation) any { return objectList(f.get(a.req)) }
 		v.appendKey = func(b []byte, r *Request) ([]byte, bool) { return appendValue(b, f.get(r)) }
-		v.bounded = f.bounded
 	case func(SessionStats) int64:
 		v.counter = f
 		v.setType(cel.IntType)
@@ -339,6 +347,10 @@ func (v *variable) derive() error {
 	}
 	if v.scope == ScopeVolatile {
 		v.appendKey = nil
+	}
+	if v.sizes != nil && !v.overridden {
+		// A field's size is checked with its struct's (sizes), in one pass.
+		v.bounded = nil
 	}
 	if v.bounded != nil && v.unbounded != "" {
 		return fmt.Errorf("%s: has a size check and a reason to need none", v.name)

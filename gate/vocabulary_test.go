@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -89,7 +90,9 @@ func TestVocabularyIsComplete(t *testing.T) {
 		// Cost-bounded.
 		switch v.typ.Kind() {
 		case types.StringKind, types.BytesKind, types.ListKind, types.MapKind, types.DynKind:
-			assert.True(t, v.bounded != nil || v.unbounded != "", "%s has a size and no size check", v.name)
+			// Its own check, its struct's (TestWithinEstimateCoversEveryField
+			// shows it covers every field), or a reason to need none.
+			assert.True(t, v.bounded != nil || v.sizes != nil && !v.overridden || v.unbounded != "", "%s has a size and no size check", v.name)
 		default:
 			assert.Nil(t, v.bounded, v.name)
 		}
@@ -275,16 +278,28 @@ func TestVocabularyOneEdit(t *testing.T) {
 		assert.True(t, ok0 && ok1, v.name)
 		assert.NotEqual(t, string(k0), string(k1), "%s: the key ignores the value", v.name)
 
-		// Size check: every sized field has one, and it trips.
-		if v.bounded != nil {
-			assert.True(t, v.bounded(req), v.name)
-			current = oversized
-			assert.False(t, v.bounded(req), "%s: an oversized value is within bounds", v.name)
-		} else {
-			assert.Contains(t, []string{"ext.on", "ext.count", "ext.total"}, v.name, "%s has no size check", v.name)
-		}
 		current = values
 	}
+	// Size check: the struct's, over every sized field.
+	sizes := vars[0].sizes
+	require.NotNil(t, sizes)
+	assert.True(t, sizes.ok(unsafe.Pointer(values)))
+	over := reflect.ValueOf(oversized).Elem()
+	checked := 0
+	for i := 0; i < over.NumField(); i++ {
+		if over.Field(i).IsZero() {
+			continue
+		}
+		x := *values
+		reflect.ValueOf(&x).Elem().Field(i).Set(over.Field(i))
+		assert.False(t, sizes.ok(unsafe.Pointer(&x)), "%s over its size bound passes", over.Type().Field(i).Name)
+		checked++
+	}
+	assert.Equal(t, 6, checked)
+	x := *values
+	x.Untyped = long // not a variable: not checked
+	assert.True(t, sizes.ok(unsafe.Pointer(&x)))
+
 	// A rule over the new fields compiles in an environment declaring them,
 	// and its native closure reads them.
 	opts := []cel.EnvOption{}
