@@ -15,8 +15,8 @@ import (
 // The decision cache remembers, per rule set, the outcome of every rule that
 // reads only stable attributes (who asks, what they ask), keyed by the exact
 // values of every attribute those rules read. Rules that read anything else
-// (the time, session counters, and any variable not listed as stable below)
-// are volatile: they are evaluated afresh for every request, and the
+// (the time, session counters: every variable of volatile scope in the
+// vocabulary) are volatile: they are evaluated afresh for every request, and the
 // aggregation of outcomes into a decision is the same code for cached and
 // fresh outcomes, so a cached decision equals a fresh one by construction
 // (TestDecisionCacheEqualsFresh checks it on generated requests).

@@ -2,7 +2,6 @@ package gate
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"time"
@@ -25,9 +24,16 @@ import (
 // Identity are read by reflection over their `cel` struct tags: adding a
 // tagged field to one of those structs adds the variable, its declaration,
 // its activation, its size bound and its cache key, with no other edit
-// (TestVocabularyFollowsStructTags). The Go type of a field decides the rest
-// (vocabfield.go); a field of a type the vocabulary cannot read fails every
-// test of the package at init.
+// (TestVocabularyFollowsStructTags, TestVocabularyOneEdit). The Go type of a
+// field decides the rest (vocabfield.go); a field of a type the vocabulary
+// cannot read panics at init, so no test of the package passes.
+//
+// Reflection rather than generated code: the structs are the source, so
+// there is no generator to run and no generated file to keep in step. The
+// walk runs once, at init, and leaves typed readers that load a field at
+// its offset, at the cost of a hand-written field access and a call; only
+// lists of request objects are handed on as reflect values, as they were
+// before (CEL's type adapter and the native evaluator select their fields).
 
 // Scope says what the value of a rule variable depends on.
 type Scope uint8
@@ -252,7 +258,7 @@ func structFields[T any](root string, scope Scope, attribute bool, get func(*Req
 		}
 		out = append(out, v)
 	}
-	for tag := range maps.Keys(override) {
+	for tag := range override {
 		if !slices.ContainsFunc(out, func(v *variable) bool { return v.name == root+"."+tag }) {
 			panic("gate: rule vocabulary: override of " + root + "." + tag + ", which has no field")
 		}
