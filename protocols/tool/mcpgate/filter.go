@@ -45,9 +45,6 @@ var (
 	// resourceFixed are fixed by a resource's URI as well: a read of a
 	// resource has no arguments of its own.
 	resourceFixed = map[string]bool{"request.command": true, "tool.args": true}
-	// mcpAttribute is the namespace of the protocol attributes MCP requests
-	// carry; every other protocol's attributes are always empty.
-	mcpAttribute = "tool."
 	// ruleVariables is the gate's vocabulary by name.
 	ruleVariables = func() map[string]gate.Variable {
 		m := map[string]gate.Variable{}
@@ -57,6 +54,10 @@ var (
 		return m
 	}()
 )
+
+// mcpAttribute is the namespace of the protocol attributes MCP requests
+// carry; every other protocol's attributes are always empty.
+const mcpAttribute = "tool."
 
 // invariant reports whether the variable called name has the same value in
 // every request the gateway makes for one item of the given kind in one
