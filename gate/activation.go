@@ -11,7 +11,8 @@ import (
 )
 
 // activation resolves the flat CEL variables from a Request through the
-// vocabulary's readers, without building a map per request. Activations are pooled.
+// vocabulary's readers, without building a map per request. Activations
+// are pooled.
 type activation struct {
 	ctx   context.Context
 	req   *Request
