@@ -10,13 +10,13 @@ import (
 	"cel.dev/cel-go/interpreter"
 )
 
-// activation resolves the flat CEL variables from a Request with one switch,
-// without building a map per request. Activations are pooled.
+// activation resolves the flat CEL variables from a Request through the
+// vocabulary's readers, without building a map per request. Activations
+// are pooled.
 type activation struct {
-	ctx    context.Context
-	req    *Request
-	stats  SessionStats
-	groups ref.Val
+	ctx   context.Context
+	req   *Request
+	stats SessionStats
 	// cache of converted values, filled as rules ask for them
 	n     int
 	names [16]string
@@ -38,7 +38,7 @@ func (a *activation) release() {
 	for i := 0; i < a.n; i++ {
 		a.names[i], a.vals[i] = "", nil
 	}
-	a.n, a.req, a.groups, a.ctx = 0, nil, nil, nil
+	a.n, a.req, a.ctx = 0, nil, nil
 	activationPool.Put(a)
 }
 
@@ -69,201 +69,13 @@ func (a *activation) ResolveName(name string) (any, bool) {
 	return rv, true
 }
 
+// resolve reads a variable of the vocabulary.
 func (a *activation) resolve(name string) (any, bool) {
-	r := a.req
-	s := r.Session
-	if s == nil {
-		s = &zeroSession
+	v := variableNamed(name)
+	if v == nil {
+		return nil, false
 	}
-	switch name {
-	case "request.protocol":
-		return types.String(r.Protocol), true
-	case "request.command":
-		return types.String(r.Command), true
-	case "request.time":
-		return types.Timestamp{Time: r.Time}, true
-	case "request.reason":
-		return types.String(r.Reason), true
-
-	case "identity.subject":
-		return types.String(s.Identity.Subject), true
-	case "identity.name":
-		return types.String(s.Identity.Name), true
-	case "identity.groups":
-		if a.groups == nil {
-			a.groups = types.NewStringList(types.DefaultTypeAdapter, s.Identity.Groups)
-		}
-		return a.groups, true
-	case "identity.claims":
-		if s.Identity.Claims == nil {
-			return emptyMap, true
-		}
-		return s.Identity.Claims, true
-	case "identity.kind":
-		return types.String(s.Identity.EffectiveKind()), true
-
-	case "session.id":
-		return types.String(s.ID), true
-	case "session.protocol":
-		return types.String(s.Protocol), true
-	case "session.target":
-		return types.String(s.Target), true
-	case "session.client_addr":
-		return types.String(s.ClientAddr), true
-	case "session.requests":
-		return types.Int(a.stats.Requests), true
-	case "session.denied":
-		return types.Int(a.stats.Denied), true
-	case "session.requests_last_minute":
-		return types.Int(a.stats.RequestsLastMinute), true
-	case "session.grants":
-		return a.grants(), true
-
-	case "sql.params":
-		if r.SQL == nil {
-			return emptyStrings, true
-		}
-		return strList(r.SQL.Params), true
-	case "sql.statements":
-		if r.SQL == nil {
-			return []SQLStatement(nil), true
-		}
-		return objectList(r.SQL.Statements), true
-	}
-	if len(name) > 4 && name[:4] == "ssh." {
-		return a.resolveSSH(name[4:])
-	}
-	if len(name) > 5 && name[:5] == "http." {
-		return a.resolveHTTP(name[5:])
-	}
-	if len(name) > 5 && name[:5] == "tool." {
-		return a.resolveTool(name[5:])
-	}
-	return nil, false
-}
-
-var (
-	zeroSession Session
-	zeroSSH     SSH
-	zeroHTTP    HTTP
-	zeroTool    ToolCall
-)
-
-func (a *activation) resolveSSH(field string) (any, bool) {
-	x := a.req.SSH
-	if x == nil {
-		x = &zeroSSH
-	}
-	switch field {
-	case "kind":
-		return types.String(x.Kind), true
-	case "command":
-		return types.String(x.Command), true
-	case "programs":
-		return strList(x.Programs), true
-	case "commands":
-		return objectList(x.Commands), true
-	case "argv":
-		return strList(x.Argv), true
-	case "dynamic":
-		return types.Bool(x.Dynamic), true
-	case "pipes_to_shell":
-		return types.Bool(x.PipesToShell), true
-	case "interpreter_inline":
-		return types.Bool(x.InterpreterInline), true
-	case "network":
-		return types.Bool(x.Network), true
-	case "runs_unseen_code":
-		return types.Bool(x.RunsUnseenCode), true
-	case "read_only":
-		return types.Bool(x.ReadOnly), true
-	case "subsystem":
-		return types.String(x.Subsystem), true
-	case "operation":
-		return types.String(x.Operation), true
-	case "path":
-		return types.String(x.Path), true
-	case "target_path":
-		return types.String(x.TargetPath), true
-	case "host":
-		return types.String(x.Host), true
-	case "port":
-		return types.Int(x.Port), true
-	case "env_name":
-		return types.String(x.EnvName), true
-	case "env_value":
-		return types.String(x.EnvValue), true
-	}
-	return nil, false
-}
-
-func (a *activation) resolveHTTP(field string) (any, bool) {
-	x := a.req.HTTP
-	if x == nil {
-		x = &zeroHTTP
-	}
-	switch field {
-	case "method":
-		return types.String(x.Method), true
-	case "path":
-		return types.String(x.Path), true
-	case "host":
-		return types.String(x.Host), true
-	case "query":
-		if x.Query == nil {
-			return emptyStrLists, true
-		}
-		return x.Query, true
-	case "headers":
-		if x.Headers == nil {
-			return emptyStrLists, true
-		}
-		return x.Headers, true
-	case "body":
-		if x.Body == nil {
-			return types.NullValue, true
-		}
-		return x.Body, true
-	}
-	return nil, false
-}
-
-func (a *activation) resolveTool(field string) (any, bool) {
-	x := a.req.Tool
-	if x == nil {
-		x = &zeroTool
-	}
-	switch field {
-	case "kind":
-		return types.String(x.Kind), true
-	case "name":
-		return types.String(x.Name), true
-	case "args":
-		if x.Args == nil {
-			return emptyMap, true
-		}
-		return x.Args, true
-	case "uri":
-		return types.String(x.URI), true
-	}
-	return nil, false
-}
-
-func strList(s []string) ref.Val {
-	if s == nil {
-		return emptyStrings
-	}
-	return types.NewStringList(types.DefaultTypeAdapter, s)
-}
-
-// objectList converts every element once, so that the many rules of one
-// decision iterating the same list do not each convert it again.
-func objectList[T any](items []T) ref.Val {
-	vals := make([]ref.Val, len(items))
-	for i := range items {
-		vals[i] = celAdapter.NativeToValue(&items[i])
-	}
-	return types.NewRefValList(celAdapter, vals)
+	return v.celValue(a), true
 }
 
 // grants loads the identity's active grants for session.grants. A grant

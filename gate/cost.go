@@ -1,6 +1,8 @@
 package gate
 
 import (
+	"unsafe"
+
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 )
@@ -40,62 +42,66 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 
 // withinEstimate reports whether every list, map and string a rule can read
 // from req is within the sizes the estimator assumed, so that load-time cost
-// estimates are true upper bounds for this request.
+// estimates are true upper bounds for this request. The checks are the
+// vocabulary's, derived from the Go types of the variables: one per
+// variable that is not a struct field, and one pass over each struct the
+// others are read from, nested request objects included (vocabfield.go).
 func withinEstimate(req *Request) bool {
-	if !strOK(req.Command) || req.Session == nil {
+	if req.Session == nil {
 		return false
 	}
-	id := req.Session.Identity
-	if !strsOK(id.Groups) || !anyOK(id.Claims, 0) || !strOK(id.Subject) || !strOK(id.Name) {
-		return false
-	}
-	s := req.Session
-	if !strOK(s.ID) || !strOK(s.Target) || !strOK(s.ClientAddr) {
-		return false
-	}
-	if x := req.SQL; x != nil {
-		if len(x.Statements) > maxEstimatedList || !strsOK(x.Params) {
+	for _, ok := range sizeChecks {
+		if !ok(req) {
 			return false
 		}
-		for i := range x.Statements {
-			st := &x.Statements[i]
-			if !strOK(st.Text) || !strOK(st.Kind) || !strsOK(st.Functions) || !strsOK(st.Columns) || len(st.Tables) > maxEstimatedList {
+	}
+	for i := range sizeGroups {
+		g := &sizeGroups[i]
+		p := g.base(req)
+		if p == nil {
+			continue // absent: every field is zero
+		}
+		if !g.sizes.ok(p) {
+			return false
+		}
+		for _, ok := range g.checks {
+			if !ok(req) {
 				return false
 			}
-			for _, t := range st.Tables {
-				if !strOK(t.Name) || !strOK(t.Schema) {
-					return false
-				}
-			}
-		}
-	}
-	if x := req.SSH; x != nil {
-		if !strOK(x.Command) || !strsOK(x.Programs) || !strsOK(x.Argv) || len(x.Commands) > maxEstimatedList ||
-			!strOK(x.Path) || !strOK(x.TargetPath) || !strOK(x.EnvValue) {
-			return false
-		}
-		for _, c := range x.Commands {
-			if !strOK(c.Path) || !strsOK(c.Args) || !strsOK(c.Redirects) || len(c.Redirections) > maxEstimatedList {
-				return false
-			}
-			for _, r := range c.Redirections {
-				if !strOK(r.Target) {
-					return false
-				}
-			}
-		}
-	}
-	if x := req.HTTP; x != nil {
-		if !strOK(x.Path) || !strOK(x.Host) || !mapOK(x.Query) || !mapOK(x.Headers) || !anyOK(x.Body, 0) {
-			return false
-		}
-	}
-	if x := req.Tool; x != nil {
-		if !strOK(x.Name) || !strOK(x.URI) || !anyOK(x.Args, 0) {
-			return false
 		}
 	}
 	return true
+}
+
+// sizeChecks are the size checks of the variables that are not struct
+// fields; sizeGroups those of the structs the others are read from.
+var sizeChecks, sizeGroups = func() (checks []func(*Request) bool, groups []sizeGroup) {
+	last := 0
+	for _, v := range vocabulary {
+		if v.group == 0 {
+			if v.bounded != nil {
+				checks = append(checks, v.bounded)
+			}
+			continue
+		}
+		if v.group != last {
+			groups = append(groups, sizeGroup{base: v.base, sizes: v.sizes})
+			last = v.group
+		}
+		if v.bounded != nil { // an overridden field
+			g := &groups[len(groups)-1]
+			g.checks = append(g.checks, v.bounded)
+		}
+	}
+	return checks, groups
+}()
+
+// sizeGroup is the size check of a struct variables are read from, and of
+// the variables that read it their own way.
+type sizeGroup struct {
+	base   func(*Request) unsafe.Pointer
+	sizes  *sizes
+	checks []func(*Request) bool
 }
 
 func strOK(s string) bool { return len(s) <= maxEstimatedString }

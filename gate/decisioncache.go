@@ -15,8 +15,8 @@ import (
 // The decision cache remembers, per rule set, the outcome of every rule that
 // reads only stable attributes (who asks, what they ask), keyed by the exact
 // values of every attribute those rules read. Rules that read anything else
-// (the time, session counters, and any variable not listed as stable below)
-// are volatile: they are evaluated afresh for every request, and the
+// (the time, session counters: every variable of volatile scope in the
+// vocabulary) are volatile: they are evaluated afresh for every request, and the
 // aggregation of outcomes into a decision is the same code for cached and
 // fresh outcomes, so a cached decision equals a fresh one by construction
 // (TestDecisionCacheEqualsFresh checks it on generated requests).
@@ -25,45 +25,19 @@ import (
 // declared by hand: a rule that starts reading request.time stops being
 // cached the moment it is loaded.
 
-// stableVariables are the variables whose value is a function of the request
-// and its session's fixed fields. A variable not in this set is volatile.
-var stableVariables = map[string]bool{
-	"identity.subject": true, "identity.name": true, "identity.groups": true,
-	"identity.claims": true, "identity.kind": true,
-	"session.id": true, "session.protocol": true, "session.target": true, "session.client_addr": true,
-	"request.protocol": true, "request.command": true,
-}
-
-// stablePrefixes are protocol variables: every field of the protocol's
-// attribute struct is a function of the request.
-var stablePrefixes = []string{"sql.", "ssh.", "http.", "tool."}
-
+// isStable reports whether a variable is a function of the request and its
+// session's fixed fields (its scope is session or request). A name that is
+// not in the vocabulary is volatile.
 func isStable(name string) bool {
-	if stableVariables[name] {
-		return true
-	}
-	for _, p := range stablePrefixes {
-		if len(name) > len(p) && name[:len(p)] == p {
-			return true
-		}
-	}
-	return false
+	v := variableNamed(name)
+	return v != nil && v.scope != ScopeVolatile
 }
-
-// declaredVariables is the set of variable names rules can read.
-var declaredVariables = func() map[string]bool {
-	m := map[string]bool{}
-	for _, v := range celVariables {
-		m[v.name] = true
-	}
-	return m
-}()
 
 // readsOf lists the declared variables an expression reads, sorted.
 func readsOf(e ast.Expr) []string {
 	seen := map[string]bool{}
 	ast.PostOrderVisit(e, ast.NewExprVisitor(func(x ast.Expr) {
-		if x.Kind() == ast.IdentKind && declaredVariables[x.AsIdent()] {
+		if x.Kind() == ast.IdentKind && variableNamed(x.AsIdent()) != nil {
 			seen[x.AsIdent()] = true
 		}
 	}))
@@ -137,8 +111,10 @@ func (r *compiledRule) cacheable() bool { return !r.volatile && r.native == nil 
 // their cache key must hold.
 type partition struct {
 	rules []*compiledRule
-	// keyVars are the variables read by the partition's stable rules.
+	// keyVars are the variables read by the partition's stable rules, and
+	// keys their encoders.
 	keyVars []string
+	keys    []func([]byte, *Request) ([]byte, bool)
 	// cacheable is false when no rule is cacheable (nothing to remember).
 	cacheable bool
 }
@@ -159,7 +135,16 @@ func newPartition(rules []*compiledRule) *partition {
 		p.keyVars = append(p.keyVars, v)
 	}
 	sort.Strings(p.keyVars)
+	p.setKeys()
 	return p
+}
+
+// setKeys looks up the key encoders of keyVars.
+func (p *partition) setKeys() {
+	p.keys = p.keys[:0]
+	for _, name := range p.keyVars {
+		p.keys = append(p.keys, variableNamed(name).appendKey)
+	}
 }
 
 // cacheKey encodes the protocol, the estimate bound and the exact value of
@@ -172,102 +157,36 @@ func (p *partition) cacheKey(buf []byte, req *Request, bounded bool) ([]byte, bo
 	} else {
 		buf = append(buf, 0)
 	}
-	for _, name := range p.keyVars {
-		v, ok := stableValue(name, req)
-		if !ok {
-			return nil, false
-		}
-		if buf, ok = appendValue(buf, reflect.ValueOf(v)); !ok {
+	for _, key := range p.keys {
+		var ok bool
+		if buf, ok = key(buf, req); !ok {
 			return nil, false
 		}
 	}
 	return buf, true
 }
 
-// stableValue is the Go value behind a stable variable.
-func stableValue(name string, req *Request) (any, bool) {
-	s := req.Session
-	if s == nil {
-		s = &zeroSession
-	}
-	switch name {
-	case "identity.subject":
-		return s.Identity.Subject, true
-	case "identity.name":
-		return s.Identity.Name, true
-	case "identity.groups":
-		return s.Identity.Groups, true
-	case "identity.claims":
-		return s.Identity.Claims, true
-	case "identity.kind":
-		return string(s.Identity.EffectiveKind()), true
-	case "session.id":
-		return s.ID, true
-	case "session.protocol":
-		return s.Protocol, true
-	case "session.target":
-		return s.Target, true
-	case "session.client_addr":
-		return s.ClientAddr, true
-	case "request.protocol":
-		return req.Protocol, true
-	case "request.command":
-		return req.Command, true
-	}
-	var attrs any
-	var field string
-	switch {
-	case len(name) > 4 && name[:4] == "sql.":
-		attrs, field = req.SQL, name[4:]
-	case len(name) > 4 && name[:4] == "ssh.":
-		attrs, field = req.SSH, name[4:]
-	case len(name) > 5 && name[:5] == "http.":
-		attrs, field = req.HTTP, name[5:]
-	case len(name) > 5 && name[:5] == "tool.":
-		attrs, field = req.Tool, name[5:]
-	default:
-		return nil, false
-	}
-	return celField(attrs, field)
-}
-
-// celField returns the field of a protocol attribute struct (a pointer, nil
-// when absent) whose cel tag is name. An absent struct has a zero field.
-func celField(attrs any, name string) (any, bool) {
-	v := reflect.ValueOf(attrs)
-	if v.Kind() != reflect.Pointer {
-		return nil, false
-	}
-	t := v.Type().Elem()
-	idx, ok := celFieldIndex(t, name)
-	if !ok {
-		return nil, false
-	}
-	if v.IsNil() {
-		return reflect.Zero(t.Field(idx).Type).Interface(), true
-	}
-	return v.Elem().Field(idx).Interface(), true
-}
-
-var celFieldIndexes sync.Map // reflect.Type + name -> int
-
-type fieldKey struct {
-	t    reflect.Type
-	name string
-}
-
+// celFieldIndex is the index of the field of struct type t whose cel tag is
+// name, computed once per pair.
 func celFieldIndex(t reflect.Type, name string) (int, bool) {
 	k := fieldKey{t, name}
 	if i, ok := celFieldIndexes.Load(k); ok {
 		return i.(int), true
 	}
 	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Tag.Get("cel") == name {
+		if celTag(t.Field(i)) == name {
 			celFieldIndexes.Store(k, i)
 			return i, true
 		}
 	}
 	return 0, false
+}
+
+var celFieldIndexes sync.Map // fieldKey -> int
+
+type fieldKey struct {
+	t    reflect.Type
+	name string
 }
 
 var timeType = reflect.TypeFor[time.Time]()

@@ -190,6 +190,7 @@ func TestDecisionCacheKeyCoversEveryField(t *testing.T) {
 			SQL: &SQL{Statements: []SQLStatement{{Kind: "SELECT", Tables: []SQLTable{{Name: "t"}}}}}}
 	}
 	p := &partition{keyVars: []string{"sql.statements"}}
+	p.setKeys()
 	k0, ok := p.cacheKey(nil, base(), true)
 	if !ok {
 		t.Fatal("not cacheable")

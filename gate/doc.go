@@ -42,8 +42,9 @@
 // Credential a protocol's handshake carried to an Identity.
 //
 // Rules see identity, session (with counters), request, and one protocol
-// variable: sql, ssh, http or tool; request.go documents every field. A rule
-// that names a field that does not exist is a load error. Decisions are fast:
+// variable: sql, ssh, http or tool; request.go documents every field, and
+// Variables lists them all for tools. A rule that names a field that does
+// not exist is a load error. Decisions are fast:
 // rules in a small error-free subset of CEL run as Go closures, and the
 // outcomes of the others are cached per rule set, keyed by every value they
 // read, when they read nothing that changes by itself (the time, counters).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
@@ -79,4 +80,24 @@ rules:
 	// customer 7 is [EMAIL] 1
 	// true airlock: denied by rule "default": no rule matched; the default is deny
 	// 5 events recorded
+}
+
+// The vocabulary of the rules, for tools that analyse them: here, the
+// session variables and whether a rule reading one can be served from the
+// decision cache.
+func ExampleVariables() {
+	for _, v := range gate.Variables() {
+		if strings.HasPrefix(v.Name, "session.") {
+			fmt.Printf("%-30s %-40s %s\n", v.Name, v.Type, v.Scope)
+		}
+	}
+	// Output:
+	// session.client_addr            string                                   session
+	// session.denied                 int                                      volatile
+	// session.grants                 list(map(string, dyn))                   volatile
+	// session.id                     string                                   session
+	// session.protocol               string                                   session
+	// session.requests               int                                      volatile
+	// session.requests_last_minute   int                                      volatile
+	// session.target                 string                                   session
 }

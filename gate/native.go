@@ -54,12 +54,13 @@ type (
 )
 
 // nativeObjects maps the CEL names of request objects to their Go types.
-var nativeObjects = map[string]reflect.Type{
-	"gate.SQLStatement": reflect.TypeFor[SQLStatement](),
-	"gate.SQLTable":     reflect.TypeFor[SQLTable](),
-	"gate.SSHCommand":   reflect.TypeFor[SSHCommand](),
-	"gate.SSHRedirect":  reflect.TypeFor[SSHRedirect](),
-}
+var nativeObjects = func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	for _, t := range objectTypes {
+		m[celObjectName(t)] = t
+	}
+	return m
+}()
 
 // nativeCompiler compiles one checked expression.
 type nativeCompiler struct {
@@ -127,6 +128,13 @@ func (c *nativeCompiler) boolean(e ast.Expr) boolFn {
 		}
 		return func(*nativeEnv) bool { return bool(b) }
 	case ast.IdentKind, ast.SelectKind:
+		if v := c.variable(e); v != nil {
+			if v.flag == nil {
+				return nil
+			}
+			flag := v.flag
+			return func(env *nativeEnv) bool { return flag(env.req) }
+		}
 		get := c.field(e)
 		if get == nil {
 			return nil
@@ -300,14 +308,14 @@ func (c *nativeCompiler) str(e ast.Expr) stringFn {
 			slot := v.slot
 			return func(env *nativeEnv) string { return env.strs[slot] }
 		}
-		if fn := flatString(e.AsIdent()); fn != nil {
-			return fn
+		if v := c.variable(e); v != nil {
+			if v.str == nil {
+				return nil
+			}
+			str := v.str
+			return func(env *nativeEnv) string { return str(env.req) }
 		}
-		get := c.field(e)
-		if get == nil {
-			return nil
-		}
-		return func(env *nativeEnv) string { return get(env).String() }
+		return nil
 	case ast.SelectKind:
 		get := c.field(e)
 		if get == nil {
@@ -364,19 +372,18 @@ func (c *nativeCompiler) integer(e ast.Expr) intFn {
 		}
 		return func(*nativeEnv) int64 { return int64(i) }
 	case ast.IdentKind:
-		switch e.AsIdent() {
-		case "session.requests":
-			return func(env *nativeEnv) int64 { return env.counters().Requests }
-		case "session.denied":
-			return func(env *nativeEnv) int64 { return env.counters().Denied }
-		case "session.requests_last_minute":
-			return func(env *nativeEnv) int64 { return env.counters().RequestsLastMinute }
-		}
-		get := c.field(e)
-		if get == nil {
+		v := c.variable(e)
+		switch {
+		case v == nil:
 			return nil
+		case v.counter != nil:
+			counter := v.counter
+			return func(env *nativeEnv) int64 { return counter(env.counters()) }
+		case v.num != nil:
+			num := v.num
+			return func(env *nativeEnv) int64 { return num(env.req) }
 		}
-		return func(env *nativeEnv) int64 { return get(env).Int() }
+		return nil
 	case ast.SelectKind:
 		get := c.field(e)
 		if get == nil {
@@ -421,13 +428,12 @@ func (c *nativeCompiler) strList(e ast.Expr) strListFn {
 	if !c.isStrList(e) {
 		return nil
 	}
-	if e.Kind() == ast.IdentKind && e.AsIdent() == "identity.groups" {
-		return func(env *nativeEnv) []string {
-			if s := env.req.Session; s != nil {
-				return s.Identity.Groups
-			}
+	if v := c.variable(e); v != nil {
+		if v.strs == nil {
 			return nil
 		}
+		strs := v.strs
+		return func(env *nativeEnv) []string { return strs(env.req) }
 	}
 	get := c.field(e)
 	if get == nil {
@@ -473,7 +479,7 @@ func (c *nativeCompiler) quantifier(comp ast.ComprehensionExpr) boolFn {
 		return nil
 	}
 	iterVar := comp.IterVar()
-	if _, shadow := c.scope[iterVar]; shadow || declaredVariables[iterVar] {
+	if _, shadow := c.scope[iterVar]; shadow || variableNamed(iterVar) != nil {
 		return nil
 	}
 	rng := comp.IterRange()
@@ -541,7 +547,11 @@ func (c *nativeCompiler) field(e ast.Expr) valueFn {
 			slot := v.slot
 			return func(env *nativeEnv) reflect.Value { return env.objs[slot] }
 		}
-		return flatField(name)
+		if v := variableNamed(name); v != nil && v.objects != nil {
+			objects := v.objects
+			return func(env *nativeEnv) reflect.Value { return objects(env.req) }
+		}
+		return nil
 	case ast.SelectKind:
 		sel := e.AsSelect()
 		if sel.IsTestOnly() {
@@ -564,84 +574,14 @@ func (c *nativeCompiler) field(e ast.Expr) valueFn {
 	return nil
 }
 
-// flatString compiles the string variables that are not struct fields.
-func flatString(name string) stringFn {
-	session := func(env *nativeEnv) *Session {
-		if s := env.req.Session; s != nil {
-			return s
-		}
-		return &zeroSession
-	}
-	switch name {
-	case "request.protocol":
-		return func(env *nativeEnv) string { return env.req.Protocol }
-	case "request.command":
-		return func(env *nativeEnv) string { return env.req.Command }
-	case "identity.subject":
-		return func(env *nativeEnv) string { return session(env).Identity.Subject }
-	case "identity.name":
-		return func(env *nativeEnv) string { return session(env).Identity.Name }
-	case "identity.kind":
-		return func(env *nativeEnv) string { return string(session(env).Identity.EffectiveKind()) }
-	case "session.id":
-		return func(env *nativeEnv) string { return session(env).ID }
-	case "session.protocol":
-		return func(env *nativeEnv) string { return session(env).Protocol }
-	case "session.target":
-		return func(env *nativeEnv) string { return session(env).Target }
-	case "session.client_addr":
-		return func(env *nativeEnv) string { return session(env).ClientAddr }
-	}
-	return nil
-}
-
-// flatField compiles a protocol variable (sql.*, ssh.*, http.*, tool.*)
-// that is a field of the protocol's attribute struct, zero when the request
-// has none.
-func flatField(name string) valueFn {
-	var t reflect.Type
-	var field string
-	var get func(*Request) reflect.Value
-	switch {
-	case strings.HasPrefix(name, "sql."):
-		t, field = reflect.TypeFor[SQL](), name[4:]
-		get = func(r *Request) reflect.Value { return ptrValue(r.SQL) }
-	case strings.HasPrefix(name, "ssh."):
-		t, field = reflect.TypeFor[SSH](), name[4:]
-		get = func(r *Request) reflect.Value { return ptrValue(r.SSH) }
-	case strings.HasPrefix(name, "http."):
-		t, field = reflect.TypeFor[HTTP](), name[5:]
-		get = func(r *Request) reflect.Value { return ptrValue(r.HTTP) }
-	case strings.HasPrefix(name, "tool."):
-		t, field = reflect.TypeFor[ToolCall](), name[5:]
-		get = func(r *Request) reflect.Value { return ptrValue(r.Tool) }
-	default:
+// variable returns the vocabulary variable e names, or nil when e is not an
+// identifier or names a comprehension variable.
+func (c *nativeCompiler) variable(e ast.Expr) *variable {
+	if e.Kind() != ast.IdentKind {
 		return nil
 	}
-	idx, ok := celFieldIndex(t, field)
-	if !ok {
+	if _, local := c.scope[e.AsIdent()]; local {
 		return nil
 	}
-	switch t.Field(idx).Type.Kind() {
-	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Slice:
-	default:
-		return nil // maps and dyn values stay with CEL
-	}
-	zero := reflect.Zero(t.Field(idx).Type)
-	return func(env *nativeEnv) reflect.Value {
-		v := get(env.req)
-		if !v.IsValid() {
-			return zero
-		}
-		return v.Field(idx)
-	}
-}
-
-// ptrValue is the struct a protocol attribute pointer points to, or the
-// invalid value for nil.
-func ptrValue[T any](p *T) reflect.Value {
-	if p == nil {
-		return reflect.Value{}
-	}
-	return reflect.ValueOf(p).Elem()
+	return variableNamed(e.AsIdent())
 }

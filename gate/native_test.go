@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,8 @@ func (g *exprGen) str() string {
 		}
 	}
 	opts = append(opts, strLits[g.r.IntN(len(strLits))], "request.protocol", "request.command", "identity.subject",
-		"identity.kind", "session.target", "ssh.kind", "ssh.command", "http.method", "http.path", "tool.name", "tool.kind")
+		"identity.kind", "session.target", "ssh.kind", "ssh.command", "http.method", "http.path", "tool.name", "tool.kind",
+		vocabularyStrings[g.r.IntN(len(vocabularyStrings))])
 	s := opts[g.r.IntN(len(opts))]
 	if g.r.IntN(6) == 0 {
 		s += ".lowerAscii()"
@@ -58,13 +60,14 @@ func (g *exprGen) strList() string {
 			opts = append(opts, v+".args")
 		}
 	}
-	opts = append(opts, "identity.groups", "ssh.programs", "ssh.argv")
+	opts = append(opts, "identity.groups", "ssh.programs", "ssh.argv", vocabularyStrLists[g.r.IntN(len(vocabularyStrLists))])
 	return opts[g.r.IntN(len(opts))]
 }
 
 func (g *exprGen) integer() string {
 	opts := []string{"0", "1", "3", "-1", "ssh.port", "session.requests", "session.requests_last_minute",
-		"size(" + g.strList() + ")", g.strList() + ".size()", "size(sql.statements)", "ssh.commands.size()"}
+		"size(" + g.strList() + ")", g.strList() + ".size()", "size(sql.statements)", "ssh.commands.size()",
+		vocabularyInts[g.r.IntN(len(vocabularyInts))]}
 	return opts[g.r.IntN(len(opts))]
 }
 
@@ -93,7 +96,7 @@ func (g *exprGen) boolean() string {
 				opts = append(opts, v+".read_only", v+".opaque", v+".has_where")
 			}
 		}
-		opts = append(opts, "true", "false", "ssh.dynamic", "ssh.pipes_to_shell")
+		opts = append(opts, "true", "false", "ssh.dynamic", "ssh.pipes_to_shell", vocabularyBools[g.r.IntN(len(vocabularyBools))])
 		b := opts[g.r.IntN(len(opts))]
 		if g.r.IntN(8) == 0 {
 			return b + " == " + g.pick("true", "false")
@@ -188,8 +191,54 @@ func nastyRequest(r *rand.Rand) *Request {
 	if r.IntN(2) == 0 {
 		req.Tool = &ToolCall{Name: s(), Kind: s(), Args: map[string]any{"limit": float64(r.IntN(5))}}
 	}
+	// Every other field the vocabulary reads natively, half the time: a
+	// field added to an attribute struct is tested without an edit here.
+	for _, p := range []any{&sess.Identity, req.SQL, req.SSH, req.HTTP, req.Tool} {
+		if v := reflect.ValueOf(p); !v.IsNil() {
+			fillZeroFields(r, v.Elem(), s, list)
+		}
+	}
 	return req
 }
+
+// fillZeroFields sets, half the time, each zero string, bool, int and
+// []string field of the struct v.
+func fillZeroFields(r *rand.Rand, v reflect.Value, s func() string, list func() []string) {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if !f.CanSet() || !f.IsZero() || r.IntN(2) == 0 {
+			continue
+		}
+		switch {
+		case f.Kind() == reflect.String:
+			f.SetString(s())
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
+		case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
+			f.SetInt(int64(r.IntN(3)))
+		case f.Type() == stringsType:
+			f.Set(reflect.ValueOf(list()))
+		}
+	}
+}
+
+// vocabularyNames are the variables with a native reader has accepts.
+func vocabularyNames(has func(*variable) bool) []string {
+	var out []string
+	for _, v := range vocabulary {
+		if has(v) {
+			out = append(out, v.name)
+		}
+	}
+	return out
+}
+
+var (
+	vocabularyStrings  = vocabularyNames(func(v *variable) bool { return v.str != nil })
+	vocabularyStrLists = vocabularyNames(func(v *variable) bool { return v.strs != nil })
+	vocabularyInts     = vocabularyNames(func(v *variable) bool { return v.num != nil || v.counter != nil })
+	vocabularyBools    = vocabularyNames(func(v *variable) bool { return v.flag != nil })
+)
 
 // Over generated expressions and requests, a rule's native closure returns
 // exactly what the CEL interpreter returns; where CEL would raise an error,

@@ -98,13 +98,17 @@ type RuleInfo struct {
 	// CostMin and CostMax are CEL's estimate of the rule's evaluation cost,
 	// with lists bounded at 256 items and strings at 4 KiB.
 	CostMin, CostMax uint64
+	// Reads are the variables (see Variables) the rule's condition reads,
+	// sorted, as CEL's type checker resolved them: a comprehension variable
+	// is never one.
+	Reads []string
 }
 
 // Info describes every rule of the set, in file order.
 func (rs *RuleSet) Info() []RuleInfo {
 	out := make([]RuleInfo, len(rs.rules))
 	for i, r := range rs.rules {
-		out[i] = RuleInfo{Spec: r.spec, Protocols: r.protocols, CostMin: r.costMin, CostMax: r.costMax}
+		out[i] = RuleInfo{Spec: r.spec, Protocols: r.protocols, CostMin: r.costMin, CostMax: r.costMax, Reads: slices.Clone(r.reads)}
 	}
 	return out
 }

@@ -69,12 +69,13 @@
 // it whatever its arguments, so a hidden item is never callable (it is not
 // advertised) and a callable item is never hidden. Each listed item is probed with the request
 // a call would make with empty arguments (RuleSet.Decide: nothing recorded).
-// A rule is invariant when its expression reads only what is fixed for the
-// session and the item (identity.*, session.id/protocol/target/client_addr,
-// request.protocol, tool.kind/name/uri; for resources also tool.args and
-// request.command, which the URI fixes); tool.args, request.command,
-// request.time, the session counters, or anything unresolvable make it
-// variant. The item is hidden when the probe matches an enforced invariant
+// A rule is invariant when every variable it reads (gate.RuleInfo.Reads) is
+// fixed for the session and the item: the variables of session scope in
+// gate.Variables (identity.*, session.id/protocol/target/client_addr), other
+// protocols' attributes (always empty), request.protocol and
+// tool.kind/name/uri, and for resources also tool.args and request.command,
+// which the URI fixes; tool.args, request.command, request.reason,
+// request.time, the session counters and grants make it variant. The item is hidden when the probe matches an enforced invariant
 // deny rule, or when the default is deny and every enforced allow or review
 // rule is invariant and none matched the probe. Resource templates are never
 // hidden. A call to a hidden item is refused even should the gate allow it.

@@ -6,9 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"cel.dev/cel-go/cel"
-	"cel.dev/cel-go/common/ast"
-
 	"github.com/airlock-sdk/airlock/gate"
 )
 
@@ -21,12 +18,10 @@ import (
 // no counter moves, no review is filed). The probe's outcome generalises to
 // every call only through rules whose `when` reads nothing that changes from
 // one call of the same item to the next. Such a rule is "invariant": every
-// variable it names is fixed for the session and the item (identity.*,
-// session.id/protocol/target/client_addr, request.protocol, tool.kind,
-// tool.name, tool.uri, and the sql/ssh/http variables, always empty for MCP).
-// tool.args, request.command, request.time and the session counters make a
-// rule variant; so does anything the analysis cannot resolve (a parse
-// failure, a bare identifier).
+// variable it reads (RuleInfo.Reads, as CEL's checker resolved them) is
+// fixed for the session and the item — see invariant. tool.args,
+// request.command, request.reason, request.time, the session counters and
+// grants make a rule variant.
 //
 // The item is hidden when, for the probe decision d:
 //
@@ -40,31 +35,51 @@ import (
 // the same rule set, so a hidden item is never callable; the gateway checks
 // that again on each call.
 
-// variantVars are the variables whose value differs between two calls of
-// the same item in the same session. For resources, request.command and
-// tool.args are fixed by the URI, so they are invariant there.
-var variantVars = map[string]bool{
-	"tool.args":                    true,
-	"request.command":              true,
-	"request.time":                 true,
-	"session.requests":             true,
-	"session.denied":               true,
-	"session.requests_last_minute": true,
-}
+// What a variable depends on is the gate's vocabulary (gate.Variables);
+// what the gateway adds is what it fixes per item.
+var (
+	// itemFixed are the request variables every call of one item shares:
+	// the gateway's requests always have protocol "mcp", and the kind,
+	// name and URI name the item.
+	itemFixed = map[string]bool{"request.protocol": true, "tool.kind": true, "tool.name": true, "tool.uri": true}
+	// resourceFixed are fixed by a resource's URI as well: a read of a
+	// resource has no arguments of its own.
+	resourceFixed = map[string]bool{"request.command": true, "tool.args": true}
+	// ruleVariables is the gate's vocabulary by name.
+	ruleVariables = func() map[string]gate.Variable {
+		m := map[string]gate.Variable{}
+		for _, v := range gate.Variables() {
+			m[v.Name] = v
+		}
+		return m
+	}()
+)
 
-// invariantVars are the variables a probe fixes. Anything not listed here or
-// in variantVars is treated as variant (fail safe: never hide).
-var invariantVars = map[string]bool{
-	"identity.subject": true, "identity.name": true, "identity.groups": true,
-	"identity.claims": true, "identity.kind": true,
-	"session.id": true, "session.protocol": true, "session.target": true, "session.client_addr": true,
-	"request.protocol": true,
-	"tool.kind":        true, "tool.name": true, "tool.uri": true,
-}
+// mcpAttribute is the namespace of the protocol attributes MCP requests
+// carry; every other protocol's attributes are always empty.
+const mcpAttribute = "tool."
 
-// invariantRoots are namespaces whose variables are always empty for MCP
-// requests, hence invariant.
-var invariantRoots = map[string]bool{"sql": true, "ssh": true, "http": true}
+// invariant reports whether the variable called name has the same value in
+// every request the gateway makes for one item of the given kind in one
+// session. A name the vocabulary does not have is variant (never hide).
+func invariant(name, kind string) bool {
+	v, ok := ruleVariables[name]
+	switch {
+	case !ok:
+		return false
+	case v.Scope == gate.ScopeSession:
+		return true // who asks, over what connection
+	case v.Attribute && !strings.HasPrefix(v.Name, mcpAttribute):
+		return true // another protocol's attributes: always empty
+	case v.Scope == gate.ScopeVolatile:
+		return false
+	case itemFixed[name]:
+		return true
+	case kind == kindResource && resourceFixed[name]:
+		return true
+	}
+	return false
+}
 
 // ruleFacts is what the filter needs to know about one rule.
 type ruleFacts struct {
@@ -77,6 +92,18 @@ type ruleFacts struct {
 	invariantResource bool
 }
 
+// factsOf classifies a rule by the variables it reads.
+func factsOf(info gate.RuleInfo) ruleFacts {
+	spec := info.Spec
+	f := ruleFacts{name: spec.Name, action: gate.Action(spec.Action), audit: spec.Mode == "audit",
+		invariantCall: true, invariantResource: true}
+	for _, v := range info.Reads {
+		f.invariantCall = f.invariantCall && invariant(v, kindCall)
+		f.invariantResource = f.invariantResource && invariant(v, kindResource)
+	}
+	return f
+}
+
 // ruleIndex is the filter's view of one rule set, built once per rule set.
 type ruleIndex struct {
 	rs    *gate.RuleSet
@@ -84,32 +111,14 @@ type ruleIndex struct {
 	list  []ruleFacts
 }
 
-var (
-	parseEnvOnce sync.Once
-	parseEnv     *cel.Env
-)
-
 func newRuleIndex(rs *gate.RuleSet) *ruleIndex {
 	idx := &ruleIndex{rs: rs, rules: map[string]ruleFacts{}}
 	if rs == nil {
 		return idx
 	}
-	for _, spec := range rs.Specs() {
-		f := ruleFacts{name: spec.Name, action: gate.Action(spec.Action), audit: spec.Mode == "audit"}
-		vars, ok := referencedVars(spec.When)
-		if ok {
-			f.invariantCall, f.invariantResource = true, true
-			for _, v := range vars {
-				switch {
-				case invariantVars[v]:
-				case v == "tool.args" || v == "request.command":
-					f.invariantCall = false
-				default:
-					f.invariantCall, f.invariantResource = false, false
-				}
-			}
-		}
-		idx.rules[spec.Name] = f
+	for _, info := range rs.Info() {
+		f := factsOf(info)
+		idx.rules[f.name] = f
 		idx.list = append(idx.list, f)
 	}
 	return idx
@@ -146,176 +155,6 @@ func (idx *ruleIndex) hidden(kind string, d *gate.Decision) bool {
 		}
 	}
 	return true
-}
-
-// referencedVars returns the declared variables an expression reads
-// ("tool.args", "identity.groups"), and false when it cannot tell.
-func referencedVars(expr string) ([]string, bool) {
-	parseEnvOnce.Do(func() { parseEnv, _ = cel.NewEnv() })
-	if parseEnv == nil {
-		return nil, false
-	}
-	parsed, iss := parseEnv.Parse(expr)
-	if iss != nil && iss.Err() != nil {
-		return nil, false
-	}
-	w := &varWalker{locals: map[string]bool{}, ok: true}
-	root := parsed.NativeRep().Expr()
-	w.collectLocals(root)
-	for l := range w.locals {
-		if isRoot(l) {
-			return nil, false // a local shadowing a namespace: do not guess
-		}
-	}
-	w.walk(root)
-	if !w.ok {
-		return nil, false
-	}
-	return w.vars, true
-}
-
-func isRoot(name string) bool {
-	switch name {
-	case "identity", "session", "request", "tool", "sql", "ssh", "http":
-		return true
-	}
-	return false
-}
-
-type varWalker struct {
-	locals map[string]bool
-	vars   []string
-	ok     bool
-}
-
-func (w *varWalker) collectLocals(e ast.Expr) {
-	visitAll(e, func(x ast.Expr) {
-		if x.Kind() == ast.ComprehensionKind {
-			c := x.AsComprehension()
-			w.locals[c.IterVar()] = true
-			if c.HasIterVar2() {
-				w.locals[c.IterVar2()] = true
-			}
-			w.locals[c.AccuVar()] = true
-		}
-	})
-}
-
-// dotted returns "a.b.c" for a chain of selections rooted at an identifier.
-func dotted(e ast.Expr) (string, bool) {
-	switch e.Kind() {
-	case ast.IdentKind:
-		return e.AsIdent(), true
-	case ast.SelectKind:
-		s := e.AsSelect()
-		p, ok := dotted(s.Operand())
-		if !ok {
-			return "", false
-		}
-		return p + "." + s.FieldName(), true
-	}
-	return "", false
-}
-
-func (w *varWalker) reference(path string) {
-	parts := strings.Split(path, ".")
-	if w.locals[parts[0]] {
-		return
-	}
-	if len(parts) < 2 {
-		w.ok = false // a bare identifier that is no local: unknown
-		return
-	}
-	if invariantRoots[parts[0]] {
-		return
-	}
-	name := parts[0] + "." + parts[1]
-	if !invariantVars[name] && !variantVars[name] {
-		w.ok = false
-		return
-	}
-	if !slices.Contains(w.vars, name) {
-		w.vars = append(w.vars, name)
-	}
-}
-
-func (w *varWalker) walk(e ast.Expr) {
-	switch e.Kind() {
-	case ast.IdentKind:
-		w.reference(e.AsIdent())
-	case ast.SelectKind:
-		if p, ok := dotted(e); ok {
-			w.reference(p)
-			return
-		}
-		w.walk(e.AsSelect().Operand())
-	case ast.CallKind:
-		c := e.AsCall()
-		if c.IsMemberFunction() {
-			w.walk(c.Target())
-		}
-		for _, a := range c.Args() {
-			w.walk(a)
-		}
-	case ast.ListKind:
-		for _, el := range e.AsList().Elements() {
-			w.walk(el)
-		}
-	case ast.MapKind:
-		for _, en := range e.AsMap().Entries() {
-			me := en.AsMapEntry()
-			w.walk(me.Key())
-			w.walk(me.Value())
-		}
-	case ast.StructKind:
-		for _, en := range e.AsStruct().Fields() {
-			w.walk(en.AsStructField().Value())
-		}
-	case ast.ComprehensionKind:
-		c := e.AsComprehension()
-		for _, x := range []ast.Expr{c.IterRange(), c.AccuInit(), c.LoopCondition(), c.LoopStep(), c.Result()} {
-			w.walk(x)
-		}
-	case ast.LiteralKind, ast.UnspecifiedExprKind:
-	default:
-		w.ok = false
-	}
-}
-
-// visitAll calls f on every node of e.
-func visitAll(e ast.Expr, f func(ast.Expr)) {
-	f(e)
-	switch e.Kind() {
-	case ast.SelectKind:
-		visitAll(e.AsSelect().Operand(), f)
-	case ast.CallKind:
-		c := e.AsCall()
-		if c.IsMemberFunction() {
-			visitAll(c.Target(), f)
-		}
-		for _, a := range c.Args() {
-			visitAll(a, f)
-		}
-	case ast.ListKind:
-		for _, el := range e.AsList().Elements() {
-			visitAll(el, f)
-		}
-	case ast.MapKind:
-		for _, en := range e.AsMap().Entries() {
-			me := en.AsMapEntry()
-			visitAll(me.Key(), f)
-			visitAll(me.Value(), f)
-		}
-	case ast.StructKind:
-		for _, en := range e.AsStruct().Fields() {
-			visitAll(en.AsStructField().Value(), f)
-		}
-	case ast.ComprehensionKind:
-		c := e.AsComprehension()
-		for _, x := range []ast.Expr{c.IterRange(), c.AccuInit(), c.LoopCondition(), c.LoopStep(), c.Result()} {
-			visitAll(x, f)
-		}
-	}
 }
 
 // filterCache keeps the rule index of the rule set in force.

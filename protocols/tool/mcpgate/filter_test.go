@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,34 +13,102 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-func TestReferencedVars(t *testing.T) {
+// A rule is classified by the variables it reads, as CEL's checker resolved
+// them (RuleInfo.Reads): invariant for calls, for resource reads, or
+// neither. Expressions the gate cannot load never reach the filter.
+func TestRuleFacts(t *testing.T) {
 	cases := []struct {
-		expr string
-		want []string
-		ok   bool
+		expr           string
+		reads          []string
+		call, resource bool
 	}{
-		{`tool.name == "x"`, []string{"tool.name"}, true},
-		{`tool.args.id == 1`, []string{"tool.args"}, true},
-		{`has(tool.args.id)`, []string{"tool.args"}, true},
-		{`identity.groups.exists(g, g == "agents")`, []string{"identity.groups"}, true},
-		{`tool.name in ["a", "b"] && request.protocol == "mcp"`, []string{"tool.name", "request.protocol"}, true},
-		{`sql.statements.all(s, s.read_only)`, nil, true},
-		{`request.command.contains("rm")`, []string{"request.command"}, true},
-		{`session.requests > 10`, []string{"session.requests"}, true},
-		{`[1].exists(tool, tool.args == 1)`, nil, false}, // a local shadowing a namespace
-		{`tool == 1`, nil, false},                        // a bare identifier
-		{`tool.nosuch == 1`, nil, false},                 // unknown variable
-		{`((`, nil, false},                               // unparsable
-		{`{"a": tool.args}.size() > 0`, []string{"tool.args"}, true},
-		{`tool.args.map(k, tool.args[k]).size() > 0`, []string{"tool.args"}, true},
+		{`tool.name == "x"`, []string{"tool.name"}, true, true},
+		{`tool.args.id == 1`, []string{"tool.args"}, false, true},
+		{`has(tool.args.id)`, []string{"tool.args"}, false, true},
+		{`identity.groups.exists(g, g == "agents")`, []string{"identity.groups"}, true, true},
+		{`tool.name in ["a", "b"] && request.protocol == "mcp"`, []string{"request.protocol", "tool.name"}, true, true},
+		{`sql.statements.all(s, s.read_only)`, []string{"sql.statements"}, true, true},
+		{`request.command.contains("rm")`, []string{"request.command"}, false, true},
+		{`session.requests > 10`, []string{"session.requests"}, false, false},
+		{`request.time.getHours() > 3`, []string{"request.time"}, false, false},
+		{`request.reason != ""`, []string{"request.reason"}, false, false},
+		{`size(session.grants) > 0`, []string{"session.grants"}, false, false},
+		{`tool.uri.startsWith("file:")`, []string{"tool.uri"}, true, true},
+		// A local shadowing a namespace: the checker resolves tool.args to
+		// the local's field, so the rule reads no variable.
+		{`[{"args": 1}].exists(tool, tool.args == 1)`, nil, true, true},
+		{`{"a": tool.args}.size() > 0`, []string{"tool.args"}, false, true},
+		{`tool.args.map(k, tool.args[k]).size() > 0`, []string{"tool.args"}, false, true},
 	}
 	for _, c := range cases {
-		got, ok := referencedVars(c.expr)
-		assert.Equal(t, c.ok, ok, c.expr)
-		if c.ok {
-			assert.ElementsMatch(t, c.want, got, c.expr)
+		rs, err := gate.ParseRules("r.yaml", []byte("rules:\n  - name: r\n    when: '"+c.expr+"'\n    action: allow\n"))
+		require.NoError(t, err, c.expr)
+		info := rs.Info()[0]
+		assert.ElementsMatch(t, c.reads, info.Reads, c.expr)
+		f := factsOf(info)
+		assert.Equal(t, c.call, f.invariantCall, "%s: invariant for calls", c.expr)
+		assert.Equal(t, c.resource, f.invariantResource, "%s: invariant for resources", c.expr)
+	}
+	for _, expr := range []string{
+		`[1].exists(tool, tool.args == 1)`, // a local shadowing a namespace, misused
+		`tool == 1`,                        // a bare identifier
+		`tool.nosuch == 1`,                 // unknown variable
+		`((`,                               // unparsable
+	} {
+		_, err := gate.ParseRules("r.yaml", []byte("rules:\n  - name: r\n    when: '"+expr+"'\n    action: allow\n"))
+		assert.Error(t, err, expr)
+	}
+}
+
+// The filter's own tables name only variables of the gate's vocabulary, of
+// the scope they assume, and classify every variable the filter knew before
+// it read the vocabulary exactly as its hand-written tables did.
+func TestFilterTablesAgreeWithVocabulary(t *testing.T) {
+	for _, fixed := range []map[string]bool{itemFixed, resourceFixed} {
+		for name := range fixed {
+			v, ok := ruleVariables[name]
+			if assert.True(t, ok, "%s is not a rule variable", name) {
+				assert.Equal(t, gate.ScopeRequest, v.Scope, "%s: a fixed item field must be a function of the request", name)
+			}
 		}
 	}
+	attr := false
+	for _, v := range gate.Variables() {
+		if v.Attribute && strings.HasPrefix(v.Name, mcpAttribute) {
+			attr = true
+		}
+	}
+	assert.True(t, attr, "no attribute variable under %q", mcpAttribute)
+
+	// The tables of the filter before it read the vocabulary.
+	oldInvariant := map[string]bool{
+		"identity.subject": true, "identity.name": true, "identity.groups": true,
+		"identity.claims": true, "identity.kind": true,
+		"session.id": true, "session.protocol": true, "session.target": true, "session.client_addr": true,
+		"request.protocol": true, "tool.kind": true, "tool.name": true, "tool.uri": true,
+	}
+	oldVariant := map[string]bool{
+		"tool.args": true, "request.command": true, "request.time": true,
+		"session.requests": true, "session.denied": true, "session.requests_last_minute": true,
+	}
+	oldUnknown := map[string]bool{"session.grants": true, "request.reason": true} // never hidden on
+	for _, v := range gate.Variables() {
+		name := v.Name
+		root, _, _ := strings.Cut(name, ".")
+		var call, resource bool
+		switch {
+		case root == "sql" || root == "ssh" || root == "http" || oldInvariant[name]:
+			call, resource = true, true
+		case name == "tool.args" || name == "request.command":
+			call, resource = false, true
+		case oldVariant[name] || oldUnknown[name]:
+		default:
+			continue // a variable added since: the vocabulary classifies it
+		}
+		assert.Equal(t, call, invariant(name, kindCall), "%s for calls", name)
+		assert.Equal(t, resource, invariant(name, kindResource), "%s for resources", name)
+	}
+	assert.False(t, invariant("no.such", kindCall))
 }
 
 const filterRules = `
