@@ -61,6 +61,9 @@ type Decision struct {
 	Rules []string `json:"rules,omitempty"`
 	// Mask is the union of the mask directives of the matching rules.
 	Mask []string `json:"mask,omitempty"`
+	// Labels are the labels the matching rules give the run when the
+	// request is allowed.
+	Labels []string `json:"labels,omitempty"`
 	// Masker masks results as Mask demands; nil when nothing is masked.
 	// Protocol packages pass every result through it before the client
 	// sees it.
@@ -113,6 +116,7 @@ func (d *Decision) clone() *Decision {
 	c := *d
 	c.Rules = append([]string(nil), d.Rules...)
 	c.Mask = append([]string(nil), d.Mask...)
+	c.Labels = append([]string(nil), d.Labels...)
 	c.ReviewRules = append([]string(nil), d.ReviewRules...)
 	c.Errors = append([]string(nil), d.Errors...)
 	c.Audit = append([]AuditOutcome(nil), d.Audit...)

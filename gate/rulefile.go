@@ -29,6 +29,20 @@ type RuleFile struct {
 	// Masking configures custom detectors, field rules and strategies for the
 	// mask package; it is kept as YAML for the masking engine to decode.
 	Masking yaml.Node `yaml:"masking"`
+	// Labels says which mask findings give a run a label (see Label):
+	// `labels: {pii: {detectors: [email], fields: [customers.*]}}`.
+	Labels map[string]LabelSource `yaml:"labels"`
+}
+
+// LabelSource names the mask findings that give a run one label: a value a
+// detector masked, or a column a field rule masked, in a result the client
+// received.
+type LabelSource struct {
+	// Detectors are detector names (email, credit_card, ...).
+	Detectors []string `yaml:"detectors"`
+	// Fields are columns ("customers.email"), or every column of a table
+	// ("customers.*").
+	Fields []string `yaml:"fields"`
 }
 
 // RuleSpec is one rule as written in a rule file.
@@ -47,6 +61,10 @@ type RuleSpec struct {
 	Mode string `yaml:"mode"`
 	// Review is the review policy of a rule with action review.
 	Review *ReviewPolicy `yaml:"review"`
+	// Labels are given to the session's run when this rule matches a
+	// request that is then allowed: tag a table, a resource, a tool as
+	// something a run that read it carries (see Label).
+	Labels []string `yaml:"labels"`
 
 	line     int // line of the rule in its file
 	whenLine int // line of the when expression

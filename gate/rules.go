@@ -74,6 +74,8 @@ type RuleSet struct {
 	masks   *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
+	// labels maps mask findings to run labels.
+	labels labelSources
 }
 
 type compiledRule struct {
@@ -171,6 +173,9 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 	if o.maskNames == nil {
 		o.maskNames = rs.masks.Has
 	}
+	if rs.labels, err = compileLabelSources(f.Labels); err != nil {
+		return nil, fmt.Errorf("rules: %s: labels: %w", name, err)
+	}
 	seen := map[string]bool{}
 	var errs []error
 	for i := range f.Rules {
@@ -207,8 +212,13 @@ func compileRule(env *cel.Env, spec RuleSpec, o ruleOptions) (*compiledRule, err
 			return nil, err
 		}
 		r.action = a
-	} else if len(spec.Mask) == 0 {
-		return nil, errors.New("a rule needs an action, a mask, or both")
+	} else if len(spec.Mask) == 0 && len(spec.Labels) == 0 {
+		return nil, errors.New("a rule needs an action, a mask or labels")
+	}
+	for _, l := range spec.Labels {
+		if err := checkLabelName(l); err != nil {
+			return nil, fmt.Errorf("labels: %w", err)
+		}
 	}
 	switch spec.Mode {
 	case "", "enforce":
@@ -438,6 +448,11 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 				d.Mask = append(d.Mask, m)
 			}
 		}
+		for _, l := range r.spec.Labels {
+			if !slices.Contains(d.Labels, l) {
+				d.Labels = append(d.Labels, l)
+			}
+		}
 		if r.action.strictness() > action.strictness() {
 			action, decider, evalErr = r.action, r, false
 		}
@@ -466,6 +481,9 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	if d.Action != Review {
 		d.Review = nil
 		d.ReviewRules = nil
+	}
+	if d.Action == Deny {
+		d.Labels = nil // nothing is read
 	}
 	if len(d.Mask) > 0 && d.Action != Deny {
 		p, err := rs.masks.Policy(d.Mask) // the engine caches a policy per directive list
