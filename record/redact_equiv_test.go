@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 var macToken = regexp.MustCompile(`hmac-sha256:[0-9a-f]{64}`)
@@ -37,7 +38,7 @@ func (r *redactor) referenceBody(e gate.Event) ([]byte, error) {
 			h := *req.HTTP
 			h.Headers = make(map[string][]string, len(req.HTTP.Headers))
 			for name, vals := range req.HTTP.Headers {
-				if !isSensitiveHeader(name) {
+				if !mask.IsSecretHeader(name) {
 					h.Headers[name] = vals
 					continue
 				}
