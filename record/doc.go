@@ -68,7 +68,8 @@
 //
 // Reading a record live and playing it back: Follow tails a record file
 // while a File sink writes it (across rotations) and yields its entries as
-// they are appended, optionally one session's until it is over;
+// they are appended, optionally one session's until it is over, and
+// optionally only those that extend their session's verified chain;
 // WriteAsciicast turns a terminal session's output, as the client saw it,
 // into an asciicast v2 recording that asciinema plays.
 //

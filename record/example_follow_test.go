@@ -11,8 +11,8 @@ import (
 	"github.com/airlock-sdk/airlock/record"
 )
 
-// Follow shows a session live while a gateway records it, and stops when
-// the session is over.
+// Follow shows a session live while a gateway records it, checking its
+// chain entry by entry, and stops when the session is over.
 func ExampleFollow() {
 	dir, _ := os.MkdirTemp("", "airlock-example")
 	defer os.RemoveAll(dir)
@@ -21,7 +21,8 @@ func ExampleFollow() {
 	if err != nil {
 		panic(err)
 	}
-	rec := record.New(sink, record.Options{})
+	priv, pub, _ := record.GenerateKey()
+	rec := record.New(sink, record.Options{SigningKey: priv})
 	defer rec.Close()
 
 	ctx := context.Background()
@@ -33,7 +34,7 @@ func ExampleFollow() {
 		}
 	}()
 
-	for e, err := range record.Follow(ctx, path, record.FollowOptions{Session: "s1", Poll: 5 * time.Millisecond}) {
+	for e, err := range record.Follow(ctx, path, record.FollowOptions{Session: "s1", Poll: 5 * time.Millisecond, Verify: true, Key: pub}) {
 		if err != nil {
 			fmt.Println("error:", err)
 			continue

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,17 @@ type FollowOptions struct {
 	// been yielded, before waiting for more: the moment to flush buffered
 	// output.
 	Idle func()
+	// Verify checks every session's chain as its entries arrive, as Verify
+	// does: sequence, links, hashes, bodies, checkpoints, and with Key
+	// their signatures. Only entries that pass are yielded. The first entry
+	// of a session that fails is yielded as a *VerifyError instead, and
+	// the session's later entries are withheld (following a single session
+	// ends there). An entry is proven once a signed checkpoint covers it:
+	// until then it is only known to extend its chain.
+	Verify bool
+	// Key is the public key that signs checkpoints, for Verify; nil checks
+	// the chains but not the signatures.
+	Key ed25519.PublicKey
 }
 
 // Follow tails the record file at path while a File sink writes it: it
@@ -78,11 +90,17 @@ func newTailer(path string, opts FollowOptions, yield func(Event, error) bool) *
 	}
 	ended := false // the followed session recorded its end
 	idleAfterEnd := 0
+	verify := newFollowVerifier(opts)
 	return &tailer{
 		path: path,
 		poll: poll,
 		emit: func(e Event) bool {
 			if opts.Session != "" && e.SessionID != opts.Session {
+				return false
+			}
+			if ok, err := verify.check(&e); err != nil {
+				return !yield(Event{}, err) || opts.Session != ""
+			} else if !ok {
 				return false
 			}
 			if !yield(e, nil) {
@@ -110,6 +128,46 @@ func newTailer(path string, opts FollowOptions, yield func(Event, error) bool) *
 			return idleAfterEnd > 1
 		},
 	}
+}
+
+// followVerifier checks the chains of the sessions Follow yields.
+type followVerifier struct {
+	key      ed25519.PublicKey
+	sessions map[string]*chainVerifier
+	broken   map[string]bool
+}
+
+// newFollowVerifier returns the verifier opts ask for, or nil.
+func newFollowVerifier(opts FollowOptions) *followVerifier {
+	if !opts.Verify {
+		return nil
+	}
+	return &followVerifier{key: opts.Key, sessions: map[string]*chainVerifier{}, broken: map[string]bool{}}
+}
+
+// check reports whether e may be yielded, or the error that breaks its
+// session's chain. A nil verifier passes everything.
+func (f *followVerifier) check(e *Event) (bool, error) {
+	if f == nil {
+		return true, nil
+	}
+	id := e.SessionID
+	if f.broken[id] {
+		return false, nil
+	}
+	v := f.sessions[id]
+	if v == nil {
+		v = &chainVerifier{pub: f.key}
+		f.sessions[id] = v
+	}
+	if err := v.next(e); err != nil {
+		f.broken[id] = true
+		delete(f.sessions, id)
+		return false, err
+	}
+	// A session's verifier stays after its final checkpoint: an entry
+	// after it is an error.
+	return true, nil
 }
 
 // errStop ends reading when emit, bad or idle say so.

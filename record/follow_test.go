@@ -1,6 +1,7 @@
 package record_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -89,4 +90,72 @@ func TestFollowBreakAndMissingFile(t *testing.T) {
 	if len(errs) != 1 || !errors.Is(errs[0], os.ErrNotExist) {
 		t.Fatalf("missing file: %v", errs)
 	}
+}
+
+// With Verify, Follow yields only entries that extend their chain: an
+// edited entry is reported as a *VerifyError in its place and its
+// session's later entries are withheld; other sessions go on.
+func TestFollowVerifies(t *testing.T) {
+	path, ids := writeFileRecord(t, 2, 4, record.FileOptions{}, record.Options{SigningKey: testKey})
+	want := mustRead(t, path)
+	lines := readLines(t, path)
+	// Edit the third entry of the first session.
+	n := 0
+	for i, l := range lines {
+		e, err := record.ParseLine(l)
+		if err != nil || e == nil || e.SessionID != ids[0] {
+			continue
+		}
+		if n++; n == 3 {
+			lines[i] = record.AppendLineForTest(editedCopy(t, e))
+		}
+	}
+	writeLines(t, path, lines)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	got := map[string]int{}
+	var verr []*record.VerifyError
+	for e, err := range record.Follow(ctx, path, record.FollowOptions{Poll: time.Millisecond, Verify: true, Key: testPub}) {
+		var ve *record.VerifyError
+		switch {
+		case errors.As(err, &ve):
+			verr = append(verr, ve)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			got[e.SessionID]++
+		}
+	}
+	if len(verr) != 1 || verr[0].SessionID != ids[0] || verr[0].Seq != 3 {
+		t.Fatalf("verify errors: %v", verr)
+	}
+	if got[ids[0]] != 2 || got[ids[1]] != len(want[ids[1]]) {
+		t.Fatalf("yielded %v", got)
+	}
+
+	// Following the broken session alone ends at the break.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel2()
+	var errs []error
+	for _, err := range record.Follow(ctx2, path, record.FollowOptions{Session: ids[0], Poll: time.Millisecond, Verify: true}) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if ctx2.Err() != nil || len(errs) != 1 {
+		t.Fatalf("following the broken session: %v (context %v)", errs, ctx2.Err())
+	}
+}
+
+// editedCopy returns e with its body changed and its envelope otherwise
+// intact: what an editor who cannot recompute the chain leaves behind.
+func editedCopy(t *testing.T, e *record.Event) *record.Event {
+	t.Helper()
+	c := *e
+	c.Body = bytes.Replace(append([]byte(nil), e.Body...), []byte(`"kind"`), []byte(`"kind" `), 1)
+	if bytes.Equal(c.Body, e.Body) {
+		t.Fatal("nothing edited")
+	}
+	return &c
 }
