@@ -33,10 +33,12 @@
 // Write holds back the last few KiB, which could still begin a match.
 //
 // Known trade-offs, chosen to fail towards masking: nine bare digits that
-// satisfy the SSA rules count as a us_ssn; a name containing "token",
-// "secret", "password" and the like (a JSON key, a column, a header) has its
-// whole value masked by password_assignment; ten bare digits are not a
-// phone. Detectors judge a value by its raw neighbours, so a value glued to
+// satisfy the SSA rules count as a us_ssn; a name that is one of
+// SecretNames ("*token*", "*secret*", "*password*", "*key", "pin" and the
+// like: a JSON key, a column, a header) has its whole value masked by
+// password_assignment; ten bare digits are not a phone. SecretNames and
+// SecretHeaders are the module's one list of secret names: the recorder
+// and the HTTP gateway resolve names through it too. Detectors judge a value by its raw neighbours, so a value glued to
 // letters or digits (x4111111111111111y is masked, 94111111111111111 is
 // not) may stay.
 //

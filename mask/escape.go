@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // Escaped values. A server writes text in the notation of where it goes:
@@ -161,12 +163,12 @@ func escapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool
 				}
 				return j + 1 - i, encodeRef(dst, rune(r)), false
 			}
-			r, ok := hex4At(t, i+2)
+			r, ok := jsontext.Hex4(t, i+2)
 			if !ok {
 				return 0, 0, false
 			}
 			if r >= 0xD800 && r < 0xDC00 && at(t, i+6) == '\\' && at(t, i+7) == 'u' {
-				if lo, ok := hex4At(t, i+8); ok && lo >= 0xDC00 && lo < 0xE000 {
+				if lo, ok := jsontext.Hex4(t, i+8); ok && lo >= 0xDC00 && lo < 0xE000 {
 					return 12, utf8.EncodeRune(dst[:], 0x10000+(r-0xD800)<<10+(lo-0xDC00)), false
 				}
 			}
@@ -187,20 +189,6 @@ func encodeRef(dst *[utf8.UTFMax]byte, r rune) int {
 		r = utf8.RuneError
 	}
 	return utf8.EncodeRune(dst[:], r)
-}
-
-func hex4At(t []byte, i int) (rune, bool) {
-	if i+4 > len(t) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range t[i : i+4] {
-		if !is(c, clHex) {
-			return 0, false
-		}
-		r = r<<4 | rune(unhex(c))
-	}
-	return r, true
 }
 
 func unhex(c byte) byte {

@@ -3,10 +3,11 @@ package mask
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // maxJSONDepth bounds nesting; deeper documents are refused (ErrLimit).
@@ -57,15 +58,20 @@ func (j *jsonMasker) errf(format string, args ...any) error {
 	return fmt.Errorf("%w: json: %s at byte %d", ErrInput, fmt.Sprintf(format, args...), j.pos)
 }
 
-func (j *jsonMasker) ws() {
-	for j.pos < len(j.in) {
-		switch j.in[j.pos] {
-		case ' ', '\t', '\n', '\r':
-			j.pos++
-		default:
-			return
-		}
+func (j *jsonMasker) ws() { j.pos = jsontext.SkipSpace(j.in, j.pos) }
+
+// syntax turns an error of jsontext into one of the masker's, at the same
+// offset.
+func (j *jsonMasker) syntax(err error) error {
+	var se *jsontext.SyntaxError
+	if errors.As(err, &se) {
+		j.pos = se.Offset
+		return j.errf("%s", se.Msg)
 	}
+	if errors.Is(err, jsontext.ErrDepth) {
+		return fmt.Errorf("%w: json nested deeper than %d", ErrLimit, maxJSONDepth)
+	}
+	return err
 }
 
 func (j *jsonMasker) value() error {
@@ -298,215 +304,37 @@ func (j *jsonMasker) array() error {
 // escapes they alias the input; with escapes they live in j.sbuf until the
 // next call.
 func (j *jsonMasker) str() ([]byte, error) {
-	in := j.in
-	j.pos++ // opening quote
-	a := j.pos
-	i := a
-	for i < len(in) {
-		c := in[i]
-		if c == '"' {
-			j.pos = i + 1
-			return in[a:i], nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		i++
+	s, escaped, next, err := jsontext.ReadString(j.sbuf, j.in, j.pos)
+	if err != nil {
+		return nil, j.syntax(err)
 	}
-	buf := append(j.sbuf[:0], in[a:i]...)
-	for i < len(in) {
-		c := in[i]
-		switch {
-		case c == '"':
-			j.pos = i + 1
-			j.sbuf = buf
-			return buf, nil
-		case c < 0x20:
-			j.pos = i
-			return nil, j.errf("control character in string")
-		case c != '\\':
-			buf = append(buf, c)
-			i++
-			continue
-		}
-		if i+1 >= len(in) {
-			break
-		}
-		e := in[i+1]
-		i += 2
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := hex4(in, i)
-			if !ok {
-				j.pos = i
-				return nil, j.errf("bad \\u escape")
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				r2, ok2 := rune(-1), false
-				if i+1 < len(in) && in[i] == '\\' && in[i+1] == 'u' {
-					r2, ok2 = hex4(in, i+2)
-				}
-				if d := utf16.DecodeRune(r, r2); ok2 && d != utf8.RuneError {
-					r = d
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			j.pos = i - 1
-			return nil, j.errf("bad escape")
-		}
+	if escaped {
+		j.sbuf = s
 	}
-	j.pos = len(in)
-	return nil, j.errf("unterminated string")
-}
-
-func hex4(in []byte, i int) (rune, bool) {
-	if i+4 > len(in) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range in[i : i+4] {
-		var v byte
-		switch {
-		case isDigit(c):
-			v = c - '0'
-		case c >= 'a' && c <= 'f':
-			v = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			v = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(v)
-	}
-	return r, true
+	j.pos = next
+	return s, nil
 }
 
 // num reads a number, validating RFC 8259 grammar, and returns its text.
 func (j *jsonMasker) num() ([]byte, error) {
-	in := j.in
-	a := j.pos
-	i := a
-	if i < len(in) && in[i] == '-' {
-		i++
+	end, err := jsontext.NumberEnd(j.in, j.pos)
+	if err != nil {
+		return nil, j.syntax(err)
 	}
-	switch {
-	case i < len(in) && in[i] == '0':
-		i++
-	case i < len(in) && in[i] >= '1' && in[i] <= '9':
-		i = digitRunEnd(in, i)
-	default:
-		j.pos = i
-		return nil, j.errf("bad number")
-	}
-	if i < len(in) && in[i] == '.' {
-		k := digitRunEnd(in, i+1)
-		if k == i+1 {
-			j.pos = i
-			return nil, j.errf("bad number")
-		}
-		i = k
-	}
-	if i < len(in) && (in[i] == 'e' || in[i] == 'E') {
-		i++
-		if i < len(in) && (in[i] == '+' || in[i] == '-') {
-			i++
-		}
-		k := digitRunEnd(in, i)
-		if k == i {
-			j.pos = i
-			return nil, j.errf("bad number")
-		}
-		i = k
-	}
-	j.pos = i
-	return in[a:i], nil
+	n := j.in[j.pos:end]
+	j.pos = end
+	return n, nil
 }
 
 // skip validates and passes over one value, for values a field rule
 // replaces whole. Duplicate keys inside it do not matter.
 func (j *jsonMasker) skip(depth int) error {
-	if depth > maxJSONDepth {
-		return fmt.Errorf("%w: json nested deeper than %d", ErrLimit, maxJSONDepth)
+	end, err := jsontext.SkipValue(j.in, j.pos, maxJSONDepth-depth)
+	if err != nil {
+		return j.syntax(err)
 	}
-	if j.pos >= len(j.in) {
-		return j.errf("unexpected end")
-	}
-	switch c := j.in[j.pos]; {
-	case c == '"':
-		_, err := j.str()
-		return err
-	case c == '-' || isDigit(c):
-		_, err := j.num()
-		return err
-	case c == '{' || c == '[':
-		end := byte('}')
-		if c == '[' {
-			end = ']'
-		}
-		j.pos++
-		j.ws()
-		if j.pos < len(j.in) && j.in[j.pos] == end {
-			j.pos++
-			return nil
-		}
-		for {
-			j.ws()
-			if c == '{' {
-				if j.pos >= len(j.in) || j.in[j.pos] != '"' {
-					return j.errf("object key expected")
-				}
-				if _, err := j.str(); err != nil {
-					return err
-				}
-				j.ws()
-				if j.pos >= len(j.in) || j.in[j.pos] != ':' {
-					return j.errf("':' expected")
-				}
-				j.pos++
-				j.ws()
-			}
-			if err := j.skip(depth + 1); err != nil {
-				return err
-			}
-			j.ws()
-			if j.pos >= len(j.in) {
-				return j.errf("unexpected end")
-			}
-			if j.in[j.pos] == ',' {
-				j.pos++
-				continue
-			}
-			if j.in[j.pos] == end {
-				j.pos++
-				return nil
-			}
-			return j.errf("',' or %q expected", end)
-		}
-	}
-	for _, lit := range []string{"true", "false", "null"} {
-		if bytes.HasPrefix(j.in[j.pos:], []byte(lit)) {
-			j.pos += len(lit)
-			return nil
-		}
-	}
-	return j.errf("unexpected %q", j.in[j.pos])
+	j.pos = end
+	return nil
 }
 
 // mask runs the detectors over one string of the document. The finding
@@ -608,52 +436,6 @@ func (p *Policy) fieldReplace(dst []byte, f *fieldRule, where string, v json.Raw
 	return appendJSONString(dst, st.apply(nil, text))
 }
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst, s []byte) []byte {
-	const hexd = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, n := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexd[r&0xf])
-			i += n
-			start = i
-			continue
-		}
-		i += n
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendJSONString appends s as a JSON string, as encoding/json writes it
+// with HTML escaping off. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst, s []byte) []byte { return jsontext.AppendQuote(dst, s, false) }

@@ -1,22 +1,16 @@
 package mask
 
-// Names that hold secrets: a JSON key, SQL column or header whose name
-// contains an assignment keyword ("password", "api_key", "Authorization")
-// has its whole scalar value masked by password_assignment, when the policy
-// runs that detector. This is the structured form of "password=...": in a
-// document the name and the value are separate strings, and neither alone
-// looks like an assignment.
-
-var assignAC = newAC(assignmentKeywords)
+// Names that hold secrets: a JSON key, SQL column or header that is one of
+// SecretNames ("password", "api_key", "Authorization") has its whole scalar
+// value masked by password_assignment, when the policy runs that detector.
+// This is the structured form of "password=...": in a document the name
+// and the value are separate strings, and neither alone looks like an
+// assignment.
 
 // secretName reports the index in p.dets of password_assignment when name
 // names a secret, or -1.
 func (p *Policy) secretName(name string) int {
-	if p.assign < 0 || name == "" {
-		return -1
-	}
-	var buf [4]kwHit
-	if len(assignAC.findAll([]byte(name), buf[:0])) == 0 {
+	if p.assign < 0 || !IsSecretName(name) {
 		return -1
 	}
 	return p.assign

@@ -88,7 +88,7 @@ func init() {
 	addKeywords("google_api_key", true, prefixToken(clTokenCh, 35, 35, ""), "AIza")
 	addKeywords("jwt", true, matchJWT, "eyJ")
 	addKeywords("private_key", true, matchPEM, "-----BEGIN ")
-	addKeywords("password_assignment", false, matchAssignment, assignmentKeywords...)
+	addKeywords("password_assignment", false, matchAssignment, secretTextKeywords...)
 
 	kws := make([]string, len(secretKeywords))
 	for i, k := range secretKeywords {
@@ -196,12 +196,6 @@ func matchPEM(s *scan, h kwHit) (span, bool) {
 		return span{start: h.start, end: len(t)}, true
 	}
 	return span{}, false
-}
-
-// assignmentKeywords name secrets in "key = value" and "key: value" forms.
-var assignmentKeywords = []string{
-	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
-	"access_key", "accesskey", "private_key", "authorization", "credential",
 }
 
 // matchAssignment matches the value of "password=...", "secret: ...",

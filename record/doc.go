@@ -66,7 +66,14 @@
 // the recording process only; give auditors the public key. Verification
 // needs the public key only; checking a guessed secret needs the HMAC key.
 //
-// The command line reads records back: airlock replay, airlock verify
-// (--anchor, --proof), airlock export (asciicast v2, --proof) and airlock
-// audit-hash.
+// Reading a record live and playing it back: Follow tails a record file
+// while a File sink writes it (across rotations) and yields its entries as
+// they are appended, optionally one session's until it is over, and
+// optionally only those that extend their session's verified chain;
+// WriteAsciicast turns a terminal session's output, as the client saw it,
+// into an asciicast v2 recording that asciinema plays.
+//
+// The command line reads records back: airlock replay (--follow), airlock
+// verify (--anchor, --proof), airlock export (asciicast v2, --proof) and
+// airlock audit-hash.
 package record

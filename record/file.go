@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // FileHeader is the first line of every record file.
@@ -465,7 +467,8 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 }
 
 // plainJSON marks the bytes a JSON string can hold unescaped (printable
-// ASCII but the quote and backslash); anything else takes encoding/json.
+// ASCII but the quote and backslash); anything else is quoted as
+// json.Marshal quotes it.
 var plainJSON = func() (t [256]bool) {
 	for c := 0x20; c < 0x7f; c++ {
 		t[c] = c != '"' && c != '\\'
@@ -476,8 +479,7 @@ var plainJSON = func() (t [256]bool) {
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if !plainJSON[s[i]] {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
+			return jsontext.AppendQuote(b, s, true) // as json.Marshal
 		}
 	}
 	b = append(b, '"')

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // Memory keeps session records in memory. It is both a gate.Recorder (Record
@@ -53,7 +54,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 	if m.red == nil {
 		key := make([]byte, 32)
 		_, _ = rand.Read(key)
-		m.red = &redactor{key: key, names: compileSecretNames(nil)}
+		m.red = &redactor{key: key, names: mask.CompileSecretNames(nil)}
 	}
 	body, err := m.red.body(e)
 	if err != nil {

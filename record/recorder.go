@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // ErrClosed is returned by Record after Close.
@@ -148,7 +149,7 @@ func New(sink Sink, opts Options) *Recorder {
 	r := &Recorder{
 		sink:  sink,
 		opts:  opts,
-		red:   redactor{key: key, names: compileSecretNames(opts.SecretNames)},
+		red:   redactor{key: key, names: mask.CompileSecretNames(opts.SecretNames)},
 		queue: make(chan *item, opts.QueueSize),
 		done:  make(chan struct{}),
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // SecretPrefix starts the stored form of a secret: "hmac-sha256:" followed by
@@ -23,28 +24,15 @@ const SecretPrefix = "hmac-sha256:"
 
 // SensitiveHeaders are the HTTP headers (lower case) whose values are always
 // stored as HMACs, whether or not the protocol package listed them in
-// gate.Request.Secrets.
-var SensitiveHeaders = []string{
-	"authorization", "proxy-authorization", "cookie", "set-cookie",
-	"x-api-key", "api-key", "x-auth-token", "x-amz-security-token", "x-csrf-token",
-}
-
-func isSensitiveHeader(name string) bool {
-	name = strings.ToLower(name)
-	for _, h := range SensitiveHeaders {
-		if name == h {
-			return true
-		}
-	}
-	return false
-}
+// gate.Request.Secrets. It is mask.SecretHeaders.
+var SensitiveHeaders = mask.SecretHeaders
 
 // redactor turns a gate.Event into the JSON body that is stored, replacing
 // every secret with its keyed HMAC.
 type redactor struct {
 	key   []byte
-	names *secretNames // nil: DefaultSecretNames
-	macs  sync.Pool    // of hash.Hash, HMAC-SHA-256 under key
+	names *mask.SecretNameSet // nil: no names
+	macs  sync.Pool           // of hash.Hash, HMAC-SHA-256 under key
 }
 
 func (r *redactor) mac(secret string) string {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 var macToken = regexp.MustCompile(`hmac-sha256:[0-9a-f]{64}`)
@@ -37,7 +38,7 @@ func (r *redactor) referenceBody(e gate.Event) ([]byte, error) {
 			h := *req.HTTP
 			h.Headers = make(map[string][]string, len(req.HTTP.Headers))
 			for name, vals := range req.HTTP.Headers {
-				if !isSensitiveHeader(name) {
+				if !mask.IsSecretHeader(name) {
 					h.Headers[name] = vals
 					continue
 				}
@@ -276,30 +277,6 @@ func FuzzRedactBody(f *testing.F) {
 		got, gerr := r.body(e)
 		if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
 			t.Fatalf("reference %q %v, new %q %v", want, werr, got, gerr)
-		}
-	})
-}
-
-// FuzzUnescape checks the string decoder against encoding/json on arbitrary
-// string bodies.
-func FuzzUnescape(f *testing.F) {
-	for _, s := range []string{`a\u0026b`, `\"\\\/\b\f\n\r\t`, `\ud83d\ude00`, `\u00e9\u2028`, `x\u12`, `\x`, "\xff", `\u00ZZ`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		got, ok := unescape(raw)
-		if !ok {
-			return
-		}
-		var want string
-		if err := json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &want); err != nil {
-			if bytes.ContainsAny(raw, "\"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f") {
-				return // str never passes such bodies
-			}
-			t.Fatalf("%q: decoded %q, encoding/json refuses: %v", raw, got, err)
-		}
-		if string(got) != want {
-			t.Fatalf("%q: got %q want %q", raw, got, want)
 		}
 	})
 }

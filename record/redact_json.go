@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"sync"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // errCanon sends an event down the slow, generic redaction path: the fast
@@ -166,199 +168,33 @@ func (c *canon) object(dst, src []byte, i int) ([]byte, int, error) {
 }
 
 // str decodes the JSON string at src[i]. A string without escapes, the usual
-// case, is returned as a slice of src; others are decoded by encoding/json,
-// exactly as the generic path decodes them.
+// case, is returned as a slice of src; one that is not valid UTF-8 is
+// decoded by encoding/json, exactly as the generic path decodes it.
 func (c *canon) str(src []byte, i int) ([]byte, int, error) {
-	j := i + 1
-	plain := true
-	for ; j < len(src); j++ {
-		b := src[j]
-		if b == '"' {
-			break
-		}
-		if b == '\\' {
-			plain = false
-			j++
-			continue
-		}
-		if b < 0x20 {
-			return nil, 0, errCanon
-		}
-	}
-	if j >= len(src) {
+	s, _, end, err := jsontext.ReadString(nil, src, i)
+	if err != nil {
 		return nil, 0, errCanon
 	}
-	raw := src[i+1 : j]
-	if plain && utf8.Valid(raw) {
-		return raw, j + 1, nil
+	if utf8.Valid(s) {
+		return s, end, nil
 	}
-	if out, ok := unescape(raw); ok {
-		return out, j + 1, nil
-	}
-	var s string
-	if err := json.Unmarshal(src[i:j+1], &s); err != nil {
+	var u string
+	if err := json.Unmarshal(src[i:end], &u); err != nil {
 		return nil, 0, errCanon
 	}
-	return []byte(s), j + 1, nil
-}
-
-// unescape decodes the body of a JSON string holding valid UTF-8 and the
-// escapes encoding/json writes. It returns false, leaving the work to
-// encoding/json, on anything else (surrogates, invalid UTF-8).
-func unescape(raw []byte) ([]byte, bool) {
-	if !utf8.Valid(raw) {
-		return nil, false
-	}
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		b := raw[i]
-		if b != '\\' {
-			out = append(out, b)
-			continue
-		}
-		i++
-		if i >= len(raw) {
-			return nil, false
-		}
-		switch raw[i] {
-		case '"', '\\', '/':
-			out = append(out, raw[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			if i+4 >= len(raw) {
-				return nil, false
-			}
-			var r rune
-			for _, h := range raw[i+1 : i+5] {
-				switch {
-				case '0' <= h && h <= '9':
-					r = r<<4 | rune(h-'0')
-				case 'a' <= h && h <= 'f':
-					r = r<<4 | rune(h-'a'+10)
-				case 'A' <= h && h <= 'F':
-					r = r<<4 | rune(h-'A'+10)
-				default:
-					return nil, false
-				}
-			}
-			if utf16.IsSurrogate(r) {
-				return nil, false
-			}
-			out = utf8.AppendRune(out, r)
-			i += 4
-		default:
-			return nil, false
-		}
-	}
-	return out, true
+	return []byte(u), end, nil
 }
 
 // skipValue returns the index after the value starting at src[i].
 func skipValue(src []byte, i int) (int, error) {
-	depth := 0
-	for i < len(src) {
-		switch b := src[i]; b {
-		case '"':
-			i++
-			for i < len(src) && src[i] != '"' {
-				if src[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			if i >= len(src) {
-				return 0, errCanon
-			}
-			i++
-		case '{', '[':
-			depth++
-			i++
-		case '}', ']':
-			if depth == 0 {
-				return i, nil
-			}
-			depth--
-			i++
-		case ',':
-			if depth == 0 {
-				return i, nil
-			}
-			i++
-		default:
-			i++
-		}
-		if depth == 0 && i < len(src) && (src[i] == ',' || src[i] == '}' || src[i] == ']') {
-			return i, nil
-		}
-	}
-	if depth != 0 {
+	end, err := jsontext.SkipValue(src, i, math.MaxInt) // c.value bounds nothing either
+	if err != nil {
 		return 0, errCanon
 	}
-	return i, nil
+	return end, nil
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s quoted exactly as json.Marshal quotes a string:
-// HTML characters, U+2028, U+2029 and control characters escaped, invalid
-// UTF-8 replaced by U+FFFD.
+// appendJSONString appends s quoted exactly as json.Marshal quotes a string.
 func appendJSONString[S string | []byte](dst []byte, s S) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		n := min(len(s)-i, utf8.UTFMax)
-		r, size := utf8.DecodeRuneInString(string(s[i : i+n]))
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return jsontext.AppendQuote(dst, s, true)
 }

@@ -10,102 +10,14 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // DefaultSecretNames are the names whose values are stored as HMACs: JSON
 // body fields and tool arguments (at any depth; everything under such a
-// field), HTTP headers and query or form parameters. One list serves all
-// of them. Names are compared after lower-casing and dropping '-', '_',
-// '.' and spaces, so "X-Api-Key", "api_key" and "apiKey" are one name. A
-// leading or trailing '*' matches any text there ("*token*" matches
-// "x-vault-token" and "refresh_token").
-//
-// The list leans towards storing too much as HMACs: a field named
-// "monkey" is hidden with "*key", which costs a readable value in replay,
-// where a missed secret would cost the secret.
-var DefaultSecretNames = []string{
-	"*password*", "*passwd*", "*passphrase*", "pwd", "pass",
-	"*secret*", "*token*", "*key", "*apikey*", "*privatekey*", "*accesskey*",
-	"*auth", "*authorization*", "*authenticat*", "xauth*", "*credential*",
-	"*session*", "*sessid*", "*cookie*", "*signature*", "sig",
-	"otp", "pin", "cvv", "cvc", "*ssn*", "dsn", "*connectionstring*", "*connstr*",
-}
-
-// normName folds a name for matching.
-func normName(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '-' || c == '_' || c == '.' || c == ' ':
-		case 'A' <= c && c <= 'Z':
-			b.WriteByte(c + 'a' - 'A')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-// secretNames matches names against a compiled list.
-type secretNames struct {
-	exact    map[string]bool
-	contains []string
-	prefix   []string
-	suffix   []string
-}
-
-func compileSecretNames(list []string) *secretNames {
-	if list == nil {
-		list = DefaultSecretNames
-	}
-	n := &secretNames{exact: map[string]bool{}}
-	for _, p := range list {
-		lead, trail := strings.HasPrefix(p, "*"), strings.HasSuffix(p, "*") && len(p) > 1
-		core := normName(strings.Trim(p, "*"))
-		if core == "" {
-			continue
-		}
-		switch {
-		case lead && trail:
-			n.contains = append(n.contains, core)
-		case lead:
-			n.suffix = append(n.suffix, core)
-		case trail:
-			n.prefix = append(n.prefix, core)
-		default:
-			n.exact[core] = true
-		}
-	}
-	return n
-}
-
-func (n *secretNames) match(name string) bool {
-	if n == nil {
-		return false
-	}
-	s := normName(name)
-	if n.exact[s] {
-		return true
-	}
-	for _, c := range n.contains {
-		if strings.Contains(s, c) {
-			return true
-		}
-	}
-	for _, c := range n.prefix {
-		if strings.HasPrefix(s, c) {
-			return true
-		}
-	}
-	for _, c := range n.suffix {
-		if strings.HasSuffix(s, c) {
-			return true
-		}
-	}
-	return false
-}
+// field), HTTP headers and query or form parameters. It is mask.SecretNames,
+// the module's one list of secret names (see there for the syntax).
+var DefaultSecretNames = mask.SecretNames
 
 // AuditHash returns the stored form of value under the HMAC key: what a
 // record holds in place of that secret. An investigator with the key
@@ -135,7 +47,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 	// event is refused if one survives; shorter ones ("1234", "basic")
 	// are too common to chase through the whole event without garbling it
 	// (or refusing a harmless request), and are replaced where they stand
-	// only. A value listed by a SensitiveHeaders header is always chased.
+	// only. A value of a SensitiveHeaders header is always chased.
 	chase := func(v string) {
 		found = append(found, v, url.QueryEscape(v), url.PathEscape(v))
 		// "Bearer TOKEN": the token alone may appear elsewhere.
@@ -157,11 +69,11 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 		if len(h.Headers) > 0 {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
-				if !isSensitiveHeader(name) && !r.names.match(name) {
+				if !mask.IsSecretHeader(name) && !r.names.Match(name) {
 					c.Headers[name] = vals
 					continue
 				}
-				always := isSensitiveHeader(name)
+				always := mask.IsSecretHeader(name)
 				red := make([]string, len(vals))
 				for i, v := range vals {
 					if always || len(v) >= 8 {
@@ -175,7 +87,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 		if len(h.Query) > 0 {
 			c.Query = make(map[string][]string, len(h.Query))
 			for name, vals := range h.Query {
-				if !r.names.match(name) {
+				if !r.names.Match(name) {
 					c.Query[name] = vals
 					continue
 				}
@@ -201,7 +113,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
 		}
 	}
-	if h := req.SSH; h != nil && h.EnvValue != "" && r.names.match(h.EnvName) {
+	if h := req.SSH; h != nil && h.EnvValue != "" && r.names.Match(h.EnvName) {
 		c := *h
 		c.EnvValue = add(h.EnvValue)
 		req.SSH = &c
@@ -220,7 +132,7 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
-			out[k] = r.redactNamed(val, under || r.names.match(k), add)
+			out[k] = r.redactNamed(val, under || r.names.Match(k), add)
 		}
 		return out
 	case []any:
@@ -287,7 +199,7 @@ func (r *redactor) redactForm(s string, add func(string) string) (string, bool) 
 		if err != nil {
 			name = k
 		}
-		if !r.names.match(name) {
+		if !r.names.Match(name) {
 			continue
 		}
 		val, err := url.QueryUnescape(v)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -138,4 +139,11 @@ func openTempFile(t *testing.T) (*record.File, string) {
 		t.Fatal(err)
 	}
 	return fs, path
+}
+
+// The recorder resolves secret names through mask's one list.
+func TestSecretNamesAreMasks(t *testing.T) {
+	if &record.DefaultSecretNames[0] != &mask.SecretNames[0] || &record.SensitiveHeaders[0] != &mask.SecretHeaders[0] {
+		t.Fatal("record keeps its own secret-name lists")
+	}
 }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -72,7 +70,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "airlock export:", err)
 			return 1
 		}
-		if *session == "" && !hasTerminalOutput(evs) {
+		if *session == "" && !record.HasTerminalOutput(evs) {
 			continue
 		}
 		if chosen != nil {
@@ -95,60 +93,11 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		w = f
 	}
-	if err := writeAsciicast(w, chosen, *cols, *rows); err != nil {
+	if err := record.WriteAsciicast(w, chosen, record.AsciicastOptions{Width: *cols, Height: *rows}); err != nil {
 		fmt.Fprintln(stderr, "airlock export:", err)
 		return 1
 	}
 	return 0
-}
-
-func hasTerminalOutput(evs []record.Event) bool {
-	for _, e := range evs {
-		if isTerminalOutput(e) {
-			return true
-		}
-	}
-	return false
-}
-
-func isTerminalOutput(e record.Event) bool {
-	return e.Event != nil && e.Event.Kind == gate.EventOutput && e.Event.Output != nil &&
-		(e.Event.Output.Stream == "stdout" || e.Event.Output.Stream == "stderr")
-}
-
-// asciicastHeader is the first line of an asciicast v2 file.
-type asciicastHeader struct {
-	Version   int               `json:"version"`
-	Width     int               `json:"width"`
-	Height    int               `json:"height"`
-	Timestamp int64             `json:"timestamp"`
-	Title     string            `json:"title,omitempty"`
-	Env       map[string]string `json:"env,omitempty"`
-}
-
-// writeAsciicast writes the header and one [seconds, "o", data] event per
-// terminal output chunk, timed from the session start.
-func writeAsciicast(w io.Writer, evs []record.Event, cols, rows int) error {
-	start := evs[0].Time
-	hdr := asciicastHeader{Version: 2, Width: cols, Height: rows, Timestamp: start / 1e9,
-		Title: "airlock session " + evs[0].SessionID, Env: map[string]string{"TERM": "xterm-256color", "SHELL": "/bin/sh"}}
-	if ev := evs[0].Event; ev != nil && ev.Session != nil && ev.Identity != nil {
-		hdr.Title = fmt.Sprintf("airlock session %s: %s -> %s", evs[0].SessionID, ev.Identity.Subject, ev.Session.Target)
-	}
-	enc := json.NewEncoder(w)
-	if err := enc.Encode(hdr); err != nil {
-		return err
-	}
-	for _, e := range evs {
-		if !isTerminalOutput(e) || len(e.Event.Output.Data) == 0 {
-			continue
-		}
-		t := float64(max(e.Time-start, 0)) / 1e9
-		if err := enc.Encode([]any{json.Number(fmt.Sprintf("%.6f", t)), "o", string(e.Event.Output.Data)}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // exportProof writes one session with its inclusion proofs.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -38,13 +39,16 @@ var DefaultMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "
 
 // DefaultSecretHeaders are the request headers whose values are listed in
 // gate.Request.Secrets (so that recorders HMAC them) when
-// Config.SecretHeaders is empty.
-var DefaultSecretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key", "X-Auth-Token", "X-Amz-Security-Token"}
+// Config.SecretHeaders is empty. It is mask.SecretHeaders, the module's one
+// list of credential headers.
+var DefaultSecretHeaders = mask.SecretHeaders
 
 // DefaultSecretQuery are the query and form parameters whose values are
-// listed in gate.Request.Secrets when Config.SecretQuery is empty. Names
-// are compared case-insensitively.
-var DefaultSecretQuery = []string{"access_token", "api_key", "apikey", "token", "password", "client_secret", "signature", "x-amz-signature", "x-amz-security-token"}
+// listed in gate.Request.Secrets when Config.SecretQuery is empty. It is
+// mask.SecretNames, the module's one list of secret names (see there for
+// the syntax: names are compared ignoring case, '-', '_', '.' and spaces,
+// and '*' matches any text).
+var DefaultSecretQuery = mask.SecretNames
 
 // Config configures a Gateway. Gate and Identify are required; every other
 // zero value picks a safe default.
@@ -86,8 +90,9 @@ type Config struct {
 	// SecretHeaders are request headers whose values are secrets; nil
 	// means DefaultSecretHeaders.
 	SecretHeaders []string
-	// SecretQuery are query and form parameters whose values are secrets;
-	// nil means DefaultSecretQuery.
+	// SecretQuery are query and form parameters whose values are secrets,
+	// as patterns in the syntax of mask.SecretNames; nil means
+	// DefaultSecretQuery.
 	SecretQuery []string
 
 	// IdleTimeout closes a client's session after this long without

@@ -21,6 +21,8 @@ type Gateway struct {
 	g        *gate.Gate
 	log      hclog.Logger
 	sessions *sessions
+	// secretQuery is cfg.SecretQuery compiled.
+	secretQuery *mask.SecretNameSet
 }
 
 // New validates cfg and returns a Gateway. It starts a janitor goroutine
@@ -30,7 +32,7 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw := &Gateway{cfg: c, g: c.Gate, log: c.Logger}
+	gw := &Gateway{cfg: c, g: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery)}
 	gw.sessions = newSessions(c.Gate, c.IdleTimeout)
 	return gw, nil
 }

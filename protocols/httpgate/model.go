@@ -200,7 +200,7 @@ func (gw *Gateway) secrets(r *http.Request, params ...url.Values) []string {
 	}
 	for _, ps := range params {
 		for k, vs := range ps {
-			if !slices.ContainsFunc(gw.cfg.SecretQuery, func(n string) bool { return strings.EqualFold(n, k) }) {
+			if !gw.secretQuery.Match(k) {
 				continue
 			}
 			for _, v := range vs {

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -39,8 +41,9 @@ type ProxyConfig struct {
 	// Credential is injected into every forwarded request.
 	Credential Credential
 	// StripHeaders are further client headers never forwarded. The
-	// client's Authorization, Proxy-Authorization and Cookie headers and
-	// the Credential's header are always removed.
+	// client's credential headers (mask.SecretHeaders: Authorization,
+	// Proxy-Authorization, Cookie, X-Api-Key, ...) and the Credential's
+	// header are always removed.
 	StripHeaders []string
 	// Transport performs upstream requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
@@ -64,7 +67,8 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 		target = pc.Upstream.Redacted()
 	}
 	up := pc.Upstream
-	strip := append([]string{"Authorization", "Proxy-Authorization", "Cookie"}, pc.StripHeaders...)
+	// The client's credentials never reach the upstream.
+	strip := append(slices.Clone(mask.SecretHeaders), pc.StripHeaders...)
 	if pc.Credential.Header != "" {
 		strip = append(strip, pc.Credential.Header)
 	}
