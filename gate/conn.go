@@ -121,6 +121,11 @@ func (c *Conn) Refuse(ctx context.Context, req *Request, check, reason string) (
 	}
 	c.session.stats.countRequest(now)
 	c.session.stats.countDenied()
+	if err := c.g.countRun(ctx, c.session, MetricRequests, 1, now); err != nil {
+		d.Errors = append(d.Errors, "runs: "+err.Error())
+	} else if err := c.g.countRun(ctx, c.session, MetricRefusals, 1, now); err != nil {
+		d.Errors = append(d.Errors, "runs: "+err.Error())
+	}
 	c.g.metrics.decision(ctx, d, req.Protocol)
 	id := c.session.Identity
 	err := c.g.record(context.WithoutCancel(ctx), Event{Kind: EventDecision, SessionID: c.session.ID, Time: now, Identity: &id, Request: req, Decision: d.clone()})

@@ -51,16 +51,20 @@ type Event struct {
 	Approval *ApprovalInfo `json:"approval,omitempty"`
 	// Output is set on output events.
 	Output *Output `json:"output,omitempty"`
+	// Label is set on run_label and run_label_cleared events.
+	Label *Label `json:"label,omitempty"`
 	// Error is set on error events, and on session_end after a failure.
 	Error string `json:"error,omitempty"`
 }
 
 // SessionInfo describes a session in its start and end events.
 type SessionInfo struct {
-	Protocol   string    `json:"protocol"`
-	Target     string    `json:"target,omitempty"`
-	ClientAddr string    `json:"client_addr,omitempty"`
-	Start      time.Time `json:"start"`
+	Protocol   string `json:"protocol"`
+	Target     string `json:"target,omitempty"`
+	ClientAddr string `json:"client_addr,omitempty"`
+	// Run names the session's run, when runs are on.
+	Run   string    `json:"run,omitempty"`
+	Start time.Time `json:"start"`
 	// Reason is why the session ended (end events only).
 	Reason string `json:"reason,omitempty"`
 	// Requests and Denied are the final counters (end events only).

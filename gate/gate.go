@@ -56,6 +56,9 @@ type Config struct {
 	MeterProvider metric.MeterProvider
 	// Interceptors wrap the rules, the first outermost (see Interceptor).
 	Interceptors []Interceptor
+	// Runs turns on runs: labels and budgets across the sessions of one
+	// agent (see RunStore); nil means off.
+	Runs *RunConfig
 }
 
 // Gate is the protocol-agnostic core: it evaluates rules, drives reviews and
@@ -73,6 +76,8 @@ type Gate struct {
 	metrics  *metrics
 	// interceptors wrap the rules; see Interceptor.
 	interceptors []Interceptor
+	// runs is nil when runs are off.
+	runs *RunConfig
 }
 
 // New returns a Gate for cfg.
@@ -88,6 +93,10 @@ func New(cfg Config) *Gate {
 		metrics:  newMetrics(cfg.MeterProvider),
 
 		interceptors: append([]Interceptor(nil), cfg.Interceptors...),
+	}
+	if cfg.Runs != nil && cfg.Runs.Store != nil {
+		rc := *cfg.Runs
+		g.runs = &rc
 	}
 	if g.log == nil {
 		g.log = hclog.NewNullLogger()
@@ -131,10 +140,13 @@ func (g *Gate) OpenSession(ctx context.Context, s *Session) error {
 	if s.Start.IsZero() {
 		s.Start = g.now().UTC()
 	}
+	if err := g.openRun(ctx, s); err != nil {
+		return err
+	}
 	id := s.Identity
 	err := g.record(ctx, Event{
 		Kind: EventSessionStart, SessionID: s.ID, Time: s.Start, Identity: &id,
-		Session: &SessionInfo{Protocol: s.Protocol, Target: s.Target, ClientAddr: s.ClientAddr, Start: s.Start, FailOpen: g.failOpen},
+		Session: &SessionInfo{Protocol: s.Protocol, Target: s.Target, ClientAddr: s.ClientAddr, Run: s.Run, Start: s.Start, FailOpen: g.failOpen},
 	})
 	if err != nil && !g.failOpen {
 		return fmt.Errorf("gate: record session start: %w", err)
@@ -149,7 +161,7 @@ func (g *Gate) CloseSession(ctx context.Context, s *Session, reason string) erro
 	id := s.Identity
 	err := g.record(ctx, Event{
 		Kind: EventSessionEnd, SessionID: s.ID, Time: g.now().UTC(), Identity: &id,
-		Session: &SessionInfo{Protocol: s.Protocol, Target: s.Target, ClientAddr: s.ClientAddr, Start: s.Start,
+		Session: &SessionInfo{Protocol: s.Protocol, Target: s.Target, ClientAddr: s.ClientAddr, Run: s.Run, Start: s.Start,
 			Reason: reason, Requests: st.Requests, Denied: st.Denied},
 	})
 	if err != nil {
@@ -227,12 +239,24 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 		grants = &grantLookup{store: g.grants, subject: s.Identity.Subject}
 		ctx = withGrantLookup(ctx, grants)
 	}
+	if runs := g.runLookupFor(req); runs != nil {
+		ctx = withRunLookup(ctx, runs)
+	}
 	d := g.decide(ctx, rs, req)
 	d.ID = NewID()
 	s.stats.countRequest(now)
+	if err := g.countRun(ctx, s, MetricRequests, 1, now); err != nil {
+		runsFailed(d, err)
+	}
 	var shown *reviewView
 	if d.Action == Review {
 		shown = g.beforeReview(ctx, req, d, rs, grants)
+	}
+	if d.Action != Review {
+		if err := g.settleRun(ctx, req, d); err != nil {
+			runsFailed(d, err)
+			_ = g.countRun(ctx, s, MetricRefusals, 1, now)
+		}
 	}
 
 	id := s.Identity

@@ -85,6 +85,8 @@ type OutputWriter struct {
 	findings []Finding
 	copy     []byte // ForwardThenRecord: the bounded copy
 	recorded int64
+	sent     int64 // bytes passed to dst
+	rows     int64
 	cut      bool
 	err      error
 	closed   bool
@@ -117,6 +119,7 @@ func (w *OutputWriter) forward(p []byte) (int, error) {
 	kept, cut := w.bound(p)
 	if w.mode == ForwardThenRecord {
 		n, err := w.dst.Write(p)
+		w.sent += int64(n)
 		w.copy = append(w.copy, kept...)
 		return n, err
 	}
@@ -126,8 +129,14 @@ func (w *OutputWriter) forward(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	return w.dst.Write(p)
+	n, err := w.dst.Write(p)
+	w.sent += int64(n)
+	return n, err
 }
+
+// AddRows counts result rows the client received (a protocol that knows
+// rows reports them), for the run's budgets.
+func (w *OutputWriter) AddRows(n int64) { w.rows += n }
 
 // bound returns the part of p the record keeps, and whether p crossed the
 // bound (reported once).
@@ -180,12 +189,17 @@ func (w *OutputWriter) Close() error {
 			return err
 		}
 	}
+	out := Output{DecisionID: w.decision, Stream: w.stream, Findings: w.Findings()}
 	if w.mode == ForwardThenRecord {
-		out := Output{DecisionID: w.decision, Stream: w.stream, Data: w.copy, Truncated: w.cut, Findings: w.Findings(), Final: true}
+		out.Data, out.Truncated, out.Final = w.copy, w.cut, true
 		if err := w.c.recordOutput(out); err != nil {
 			w.err = err
 			return err
 		}
+	}
+	if err := w.c.settleOutput(context.Background(), out, w.sent, w.rows); err != nil {
+		w.err = err
+		return err
 	}
 	return nil
 }
@@ -244,6 +258,9 @@ func (c *Conn) Result(ctx context.Context, d *Decision, stream string, value []b
 	if err := c.recordOutputCtx(ctx, out); err != nil {
 		return nil, nil, err
 	}
+	if err := c.settleOutput(ctx, out, int64(len(masked)), 0); err != nil {
+		return nil, nil, err
+	}
 	return masked, findings, nil
 }
 
@@ -285,6 +302,24 @@ func (c *Conn) recordOutputCtx(ctx context.Context, out Output) error {
 	}
 	c.fail(err)
 	return c.Err()
+}
+
+// settleOutput brings the session's run up to date with a result the
+// client received: bytes, rows and findings counted, labels from the
+// findings. A failure breaks the session, as a recording failure does.
+func (c *Conn) settleOutput(ctx context.Context, out Output, sent, rows int64) error {
+	if c.g.runs == nil {
+		return nil
+	}
+	err := c.outputRun(ctx, out, sent)
+	if err == nil {
+		err = c.g.countRun(ctx, c.session, MetricRows, rows, c.g.now())
+	}
+	if err != nil {
+		c.fail(fmt.Errorf("runs: %w", err))
+		return c.Err()
+	}
+	return nil
 }
 
 func boundOf(limit int64) int64 {

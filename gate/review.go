@@ -225,6 +225,10 @@ func (g *Gate) finish(ctx context.Context, req *Request, d *Decision, action Act
 		g.metrics.review(ctx, outcome, d.Time)
 	}
 	d.Time = g.now().UTC()
+	if err := g.settleRun(ctx, req, d); err != nil {
+		runsFailed(d, err)
+		_ = g.countRun(ctx, req.Session, MetricRefusals, 1, d.Time)
+	}
 	g.metrics.decision(ctx, d, req.Protocol)
 	s := req.Session
 	id := s.Identity

@@ -22,6 +22,10 @@ type Session struct {
 	Identity Identity `json:"identity"`
 	// ClientAddr is the client's network address, when there is one.
 	ClientAddr string `json:"client_addr,omitempty"`
+	// Run names the run the session belongs to (see RunStore): set by the
+	// protocol from what the client's harness sent, else from the
+	// identity's run claim, else the identity's current run.
+	Run string `json:"run,omitempty"`
 	// Start is when the session opened; OpenSession fills it in when zero.
 	Start time.Time `json:"start"`
 

@@ -202,6 +202,8 @@ func buildVocabulary() []*variable {
 		&variable{name: "request.reason", scope: ScopeVolatile, read: func(r *Request) string { return r.Reason }},
 	)
 
+	add(runVariables()...)
+
 	add(structFields("sql", ScopeRequest, true, func(r *Request) *SQL { return r.SQL }, nil)...)
 	add(structFields("ssh", ScopeRequest, true, func(r *Request) *SSH { return r.SSH }, nil)...)
 	add(structFields("http", ScopeRequest, true, func(r *Request) *HTTP { return r.HTTP }, nil)...)

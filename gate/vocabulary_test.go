@@ -96,7 +96,11 @@ func TestVocabularyIsComplete(t *testing.T) {
 		default:
 			assert.Nil(t, v.bounded, v.name)
 		}
-		// Native readers match the type.
+		// Native readers match the type; a value the gate looks up
+		// elsewhere (grants, runs) is left to CEL.
+		if _, lookedUp := v.read.(func(*activation) ref.Val); lookedUp {
+			continue
+		}
 		switch {
 		case v.typ == cel.StringType:
 			assert.NotNil(t, v.str, v.name)

@@ -1,0 +1,179 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode"
+)
+
+// MaxRunIDBytes bounds a run id a client names.
+const MaxRunIDBytes = 128
+
+// The events of runs.
+const (
+	// EventRunLabel records a label a run gained, with the read that set it.
+	EventRunLabel EventKind = "run_label"
+	// EventRunLabelCleared records a reviewer clearing a label.
+	EventRunLabelCleared EventKind = "run_label_cleared"
+)
+
+// defaultRunIdle is RunConfig.Idle when unset.
+const defaultRunIdle = time.Hour
+
+// openRun settles the run of a session being opened: the one the protocol
+// set (from the client's harness), else the identity's run claim, else the
+// identity's current run.
+func (g *Gate) openRun(ctx context.Context, s *Session) error {
+	if s.Run != "" {
+		return checkRunID(s.Run)
+	}
+	if g.runs == nil {
+		return nil
+	}
+	if c := g.runs.Claim; c != "" {
+		if v, ok := s.Identity.Claims[c].(string); ok && v != "" {
+			s.Run = v
+			return checkRunID(v)
+		}
+	}
+	idle := g.runs.Idle
+	if idle <= 0 {
+		idle = defaultRunIdle
+	}
+	run, err := g.runs.Store.Resolve(ctx, s.Identity.Subject, s.Start, idle)
+	if err != nil {
+		return fmt.Errorf("gate: resolve run: %w", err)
+	}
+	s.Run = run
+	return nil
+}
+
+func checkRunID(id string) error {
+	if len(id) > MaxRunIDBytes {
+		return fmt.Errorf("gate: run id above %d bytes", MaxRunIDBytes)
+	}
+	for _, r := range id {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return errors.New("gate: run id has a space or an unprintable character")
+		}
+	}
+	return nil
+}
+
+// runLookupFor returns the lookup the rules read run.* through, nil when
+// runs are off.
+func (g *Gate) runLookupFor(req *Request) *runLookup {
+	if g.runs == nil {
+		return nil
+	}
+	s := req.Session
+	return &runLookup{store: g.runs.Store, run: s.Run, subject: s.Identity.Subject, now: req.Time}
+}
+
+// countRun counts one metric of the request's run; a no-op when runs are
+// off.
+func (g *Gate) countRun(ctx context.Context, s *Session, m Metric, n int64, at time.Time) error {
+	if g.runs == nil || n == 0 {
+		return nil
+	}
+	if err := g.runs.Store.Count(context.WithoutCancel(ctx), s.Run, s.Identity.Subject, m, n, at); err != nil {
+		return fmt.Errorf("count %s: %w", m, err)
+	}
+	return nil
+}
+
+// settleRun brings the run up to date with a final decision before it is
+// recorded: a refusal is counted; an allowed request gives the run the
+// labels of its rules. An error (the store failed) must turn the decision
+// into a deny: budgets and labels the gate cannot keep cannot be enforced.
+func (g *Gate) settleRun(ctx context.Context, req *Request, d *Decision) error {
+	if g.runs == nil {
+		return nil
+	}
+	if d.Action != Allow {
+		return g.countRun(ctx, req.Session, MetricRefusals, 1, d.Time)
+	}
+	for _, name := range d.Labels {
+		l := Label{Name: name, Time: d.Time, Source: "rule:" + d.Rule, SessionID: req.Session.ID, DecisionID: d.ID}
+		if err := g.addLabel(ctx, req.Session, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addLabel gives the session's run l, recording it when it is new.
+func (g *Gate) addLabel(ctx context.Context, s *Session, l Label) error {
+	added, err := g.runs.Store.AddLabel(context.WithoutCancel(ctx), s.Run, l)
+	if err != nil {
+		return fmt.Errorf("label %s: %w", l.Name, err)
+	}
+	if !added {
+		return nil
+	}
+	return g.RecordEvent(context.WithoutCancel(ctx), s, Event{Kind: EventRunLabel, Time: l.Time, Label: &l})
+}
+
+// runsFailed turns d into a deny because the run could not be kept.
+func runsFailed(d *Decision, err error) {
+	d.Errors = append(d.Errors, "runs: "+err.Error())
+	d.Action, d.Rule, d.Reason = Deny, "gate", "the gate could not keep the run's labels and budgets"
+	d.Labels = nil
+}
+
+// outputRun counts what a result gave the client and labels the run by the
+// findings in it. An error breaks the session: a run whose reads cannot be
+// labelled cannot be judged.
+func (c *Conn) outputRun(ctx context.Context, out Output, forwarded int64) error {
+	g := c.g
+	if g.runs == nil {
+		return nil
+	}
+	now := g.now().UTC()
+	s := c.session
+	if err := g.countRun(ctx, s, MetricBytes, forwarded, now); err != nil {
+		return err
+	}
+	var found int64
+	for _, f := range out.Findings {
+		found += int64(f.Count)
+	}
+	if err := g.countRun(ctx, s, MetricFindings, found, now); err != nil {
+		return err
+	}
+	if len(out.Findings) == 0 {
+		return nil
+	}
+	rs := g.rules.Load()
+	if rs == nil || rs.labels.empty() {
+		return nil
+	}
+	for _, l := range rs.labels.of(out.Findings) {
+		l.Time, l.SessionID, l.DecisionID = now, s.ID, out.DecisionID
+		if err := g.addLabel(ctx, s, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClearLabel removes a label from a run: a reviewer's explicit decision
+// (labels never disappear otherwise), recorded with who and why.
+func (g *Gate) ClearLabel(ctx context.Context, run, name string, reviewer Identity, reason string) error {
+	if g.runs == nil {
+		return errors.New("gate: runs are not configured")
+	}
+	if reviewer.EffectiveKind() != KindHuman {
+		return errors.New("gate: only a human reviewer may clear a label")
+	}
+	now := g.now().UTC()
+	l := Label{Name: name, Time: now, Source: "cleared: " + reason}
+	err := g.record(ctx, Event{Kind: EventRunLabelCleared, SessionID: NewID(), Time: now, Identity: &reviewer, Label: &l,
+		Session: &SessionInfo{Protocol: "review", Run: run, Start: now, Reason: reason}})
+	if err != nil {
+		return fmt.Errorf("gate: record label clearing: %w", err)
+	}
+	return g.runs.Store.ClearLabel(ctx, run, name)
+}
