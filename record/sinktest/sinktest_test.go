@@ -2,14 +2,13 @@ package sinktest_test
 
 import (
 	"context"
-	"fmt"
-	"iter"
-	"runtime"
-	"slices"
+		"iter"
+		"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/internal/tbrecorder"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/airlock-sdk/airlock/record/sinktest"
 )
@@ -21,49 +20,15 @@ func TestMemoryPasses(t *testing.T) {
 	})
 }
 
-// recorder is a testing.TB that notes failures instead of failing, so a
-// test can check that the kit fails a broken sink. Fatal ends the calling
-// goroutine, as it does in a test.
-type recorder struct {
-	testing.TB
-	mu       sync.Mutex
-	failures []string
-}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failures = append(r.failures, fmt.Sprintf(format, args...))
-}
-
-func (r *recorder) Error(args ...any) { r.Errorf("%s", fmt.Sprint(args...)) }
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	runtime.Goexit()
-}
-
-func (r *recorder) Fatal(args ...any) { r.Fatalf("%s", fmt.Sprint(args...)) }
-func (r *recorder) FailNow()          { r.Fatalf("FailNow") }
-func (r *recorder) Fail()             { r.Errorf("Fail") }
-func (r *recorder) Failed() bool      { r.mu.Lock(); defer r.mu.Unlock(); return len(r.failures) > 0 }
-
 // runShim runs the kit against newSink on a recorder and returns what it
 // reported.
 func runShim(t *testing.T, newSink func() (record.Sink, *store)) []string {
-	rec := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sinktest.Run(rec, func(testing.TB) sinktest.Harness {
+	return tbrecorder.Run(t, func(tb testing.TB) {
+		sinktest.Run(tb, func(testing.TB) sinktest.Harness {
 			s, mem := newSink()
 			return sinktest.Harness{Sink: s, Open: func() (record.Reader, error) { return mem, nil }}
 		})
-	}()
-	<-done
-	return rec.failures
+	})
 }
 
 // store keeps entries in the order written and reads them back in that
