@@ -2,8 +2,8 @@ package sinktest_test
 
 import (
 	"context"
-		"iter"
-		"slices"
+	"iter"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
