@@ -103,3 +103,8 @@ func TestRepublishReactivatesOldVersion(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, a, rs.Version())
 }
+
+func TestNewNeedsAPool(t *testing.T) {
+	_, err := pgrules.New(nil, pgrules.Options{})
+	require.Error(t, err)
+}
