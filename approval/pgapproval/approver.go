@@ -65,8 +65,9 @@ const Channel = "airlock_reviews"
 // approval.Historian and approval.Granter, so a Console or a Webhook works
 // over it.
 type Approver struct {
-	pool *pgxpool.Pool
-	opts Options
+	pool     *pgxpool.Pool
+	opts     Options
+	listener *listener
 }
 
 var (
@@ -91,7 +92,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Approver, error) {
 	if pool == nil {
 		return nil, errors.New("pgapproval: no pool")
 	}
-	return &Approver{pool: pool, opts: opts}, nil
+	return &Approver{pool: pool, opts: opts, listener: newListener(pool)}, nil
 }
 
 // Migrate creates the tables and indexes when they do not exist. It is
@@ -349,26 +350,18 @@ func (p *Approver) consume(ctx context.Context, id, from, to string) (bool, erro
 }
 
 // Await blocks until the review is decided or expires, or ctx ends. An
-// approval it returns is consumed.
+// approval it returns is consumed. All the Await calls of an Approver
+// share one LISTEN connection, so held requests never exhaust the pool;
+// while it reconnects, they poll every Options.Poll.
 func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
-	conn, err := p.pool.Acquire(ctx)
-	if err != nil {
-		return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
-	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_, _ = conn.Exec(uctx, "UNLISTEN "+Channel)
-		conn.Release()
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
-	}
+	p.listener.join()
+	defer p.listener.leave()
 	poll := p.opts.Poll
 	if poll <= 0 {
 		poll = time.Second
 	}
 	for {
+		changed := p.listener.next()
 		if err := p.expire(ctx); err != nil && ctx.Err() == nil {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 		}
@@ -400,15 +393,15 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		if wait < 10*time.Millisecond {
 			wait = 10 * time.Millisecond
 		}
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		_, err = conn.Conn().WaitForNotification(wctx)
-		cancel()
-		if ctx.Err() != nil {
+		t := time.NewTimer(wait)
+		select {
+		case <-changed:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
 			return gate.Verdict{}, ctx.Err()
 		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return gate.Verdict{}, fmt.Errorf("pgapproval: await %s: %w", id, err)
-		}
+		t.Stop()
 	}
 }
 

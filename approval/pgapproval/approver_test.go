@@ -2,6 +2,7 @@ package pgapproval_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval/approvertest"
 	"github.com/airlock-sdk/airlock/approval/pgapproval"
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/pgtest"
 )
 
@@ -66,5 +68,59 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	}
 	if _, err := pgapproval.New(nil, pgapproval.Options{}); err == nil {
 		t.Fatal("New without a pool")
+	}
+}
+
+// More requests held at once than the pool has connections: the waiters
+// share one listening connection, so the votes that release them still
+// get through (with a connection per waiter, all would wait until their
+// deadline).
+func TestMoreHeldRequestsThanConnections(t *testing.T) {
+	url := pgtest.Database(t, "airlock_pgapproval")
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 2
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ap, _ := pgapproval.New(pool, pgapproval.Options{Poll: time.Minute})
+	const held = 6
+	var ids []string
+	for i := range held {
+		id, err := ap.Submit(ctx, gate.ReviewRequest{Digest: fmt.Sprint("held-", i), Requester: approvertest.Requester, Command: "DELETE FROM t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	verdicts := make(chan gate.ReviewState, held)
+	for _, id := range ids {
+		go func() {
+			v, err := ap.Await(ctx, id)
+			if err != nil {
+				t.Errorf("Await %s: %v", id, err)
+			}
+			verdicts <- v.State
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // every waiter is waiting
+	for _, id := range ids {
+		if _, err := ap.Approve(ctx, id, approvertest.Human, "ok"); err != nil {
+			t.Fatalf("a vote could not get through while %d requests are held: %v", held, err)
+		}
+	}
+	for range held {
+		if s := <-verdicts; s != gate.ReviewApproved {
+			t.Fatalf("verdict %q", s)
+		}
 	}
 }
