@@ -5,12 +5,16 @@
 //     rule (approvals needed, denials that reject, reviewer and break-glass
 //     groups, required reasons, TTL), binds each review to the request's
 //     digest, and lets an approval be used exactly once.
-//   - Webhook keeps reviews in any Store (Memory, Postgres), POSTs each held
-//     request, signed, to a URL, and takes decisions back through a signed
-//     callback (Webhook.Callback).
-//   - Postgres keeps reviews in PostgreSQL, shared by gateway replicas: a
-//     request held on one replica is approved through any other, waiters wake
-//     through LISTEN/NOTIFY, and an approval is consumed by exactly one replica.
+//   - Webhook keeps reviews in any Store (Memory, pgapproval.Approver),
+//     POSTs each held request, signed, to a URL, and takes decisions back
+//     through a signed callback (Webhook.Callback).
+//   - pgapproval.Approver (package approval/pgapproval) keeps reviews in
+//     PostgreSQL, shared by gateway replicas: a request held on one replica
+//     is approved through any other, waiters wake through LISTEN/NOTIFY, and
+//     an approval is consumed by exactly one replica.
+//
+// The conformance kit approval/approvertest checks any gate.Approver
+// against the contract the gate documents.
 //   - Console is an http.Handler for humans: a page of pending reviews that
 //     updates live, approve/deny with a reason (and a grant), a history view,
 //     a grants view with revocation, and a JSON API.
@@ -34,7 +38,7 @@
 //
 // Grants (just-in-time access): a reviewer may approve with a grant
 // (Granter.ApproveGrant, or "grant" in a Decision), for rules whose review
-// policy sets max_grant. Memory and Postgres keep grants and implement
+// policy sets max_grant. Memory and pgapproval.Approver keep grants and implement
 // gate.GrantStore, which the gate consults before holding a request.
 //
 // Webhook notifications follow the Standard Webhooks scheme (webhook-id,

@@ -175,7 +175,7 @@ func TestGrantLifeCycleMemory(t *testing.T) {
 	grantFlow(t, []*gate.Gate{g}, []approval.Granter{mem})
 }
 
-// Two gate instances, each with its own approval.Postgres on one database:
+// Two gate instances, each with its own pgapproval.Approver on one database:
 // a grant given through one is used and revoked through the other.
 func TestGrantLifeCyclePostgresReplicas(t *testing.T) {
 	rs := replicas(t, 2)
@@ -264,7 +264,7 @@ func TestGrantStoreFailureFailsClosed(t *testing.T) {
 // any replica read, and what a database dump shows.
 func TestPostgresStoresMaskedReviews(t *testing.T) {
 	ctx := context.Background()
-	rs := replicas(t, 1)
+	rs, pools := replicaPools(t, 1)
 	rules, err := gate.ParseRules("m.yaml", []byte(`
 rules:
   - name: hold
@@ -279,7 +279,7 @@ rules:
 		SQL:     &gate.SQL{Statements: []gate.SQLStatement{{Kind: "UPDATE"}, {Kind: "ALTER"}}}})
 	require.Equal(t, "held", got)
 	var row string
-	require.NoError(t, rs[0].Pool.QueryRow(ctx, `SELECT request::text FROM airlock_reviews`).Scan(&row))
+	require.NoError(t, pools[0].QueryRow(ctx, `SELECT request::text FROM airlock_reviews`).Scan(&row))
 	for _, raw := range []string{"eve@example.com", "4111 1111 1111 1111", "hunter2"} {
 		assert.NotContains(t, row, raw)
 	}

@@ -54,7 +54,7 @@ func countVotes(vs []gate.Vote, approve bool) int {
 
 // Reviewable is what a reviewer front end (the Console, a chat bot, a script)
 // needs from an approver: the open reviews and a way to vote on them.
-// Memory, Postgres and Webhook implement it.
+// Memory, pgapproval.Approver and Webhook implement it.
 type Reviewable interface {
 	// Pending lists the open reviews, oldest first. An error (the store is
 	// unreachable) is never an empty list: front ends show it as an error.
@@ -82,7 +82,7 @@ type Watcher interface {
 }
 
 // Granter is implemented by approvers that keep grants (just-in-time
-// access, see gate.Grant): Memory and Postgres, and a Webhook over either.
+// access, see gate.Grant): Memory and pgapproval.Approver, and a Webhook over either.
 // The Console offers grants when its approver is one.
 type Granter interface {
 	gate.GrantStore

@@ -49,6 +49,22 @@ func checkReason(p gate.ReviewPolicy, reason string) error {
 	return nil
 }
 
+// Vote applies reviewer's vote to p, a pending review, the way every
+// approver does: it checks the reviewer (CheckReviewer) and the reason
+// under the review's policy, appends the vote, settles the review when the
+// policy is met and, for an approval every approving vote asked a grant
+// of, sets p.Grant. It is for review stores outside this package (see
+// approval/pgapproval); the caller persists p.
+func (p *Pending) Vote(reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec, now time.Time) error {
+	if err := CheckReviewer(p.Request, reviewer); err != nil {
+		return err
+	}
+	if err := checkReason(p.Request.Policy, reason); err != nil {
+		return err
+	}
+	return p.vote(reviewer, approve, reason, grant, now)
+}
+
 // vote applies one reviewer's vote to p (which must be pending and checked)
 // and settles the review when the policy is met.
 func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec, now time.Time) error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/approval/pgapproval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,22 +18,35 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// replicas returns n Postgres approvers, each with its own pool, on one
+// replicas returns n PostgreSQL approvers, each with its own pool, on one
 // freshly created database that is dropped after the test.
-func replicas(t testing.TB, n int) []*approval.Postgres {
+func replicas(t testing.TB, n int) []*pgapproval.Approver {
+	t.Helper()
+	rs, _ := replicaPools(t, n)
+	return rs
+}
+
+// replicaPools is replicas, with the pool of each.
+func replicaPools(t testing.TB, n int) ([]*pgapproval.Approver, []*pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.Database(t, "airlock_approval")
-	var out []*approval.Postgres
+	var out []*pgapproval.Approver
+	var pools []*pgxpool.Pool
+	opts := pgapproval.Options{Poll: 30 * time.Second}
 	for i := 0; i < n; i++ {
 		pool, err := pgxpool.New(ctx, url)
 		require.NoError(t, err)
 		t.Cleanup(pool.Close)
-		out = append(out, &approval.Postgres{Pool: pool, Poll: 30 * time.Second})
+		if i == 0 {
+			require.NoError(t, pgapproval.Migrate(ctx, pool, opts))
+			require.NoError(t, pgapproval.Migrate(ctx, pool, opts), "Migrate is idempotent")
+		}
+		ap, err := pgapproval.New(pool, opts)
+		require.NoError(t, err)
+		out, pools = append(out, ap), append(pools, pool)
 	}
-	require.NoError(t, out[0].Migrate(ctx))
-	require.NoError(t, out[0].Migrate(ctx))
-	return out
+	return out, pools
 }
 
 var (

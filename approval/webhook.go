@@ -23,7 +23,7 @@ const (
 )
 
 // Store is what a Webhook keeps its reviews in: Memory for one process,
-// Postgres to share them between replicas.
+// pgapproval.Approver to share them between replicas.
 type Store interface {
 	gate.Approver
 	Reviewable

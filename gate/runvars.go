@@ -70,11 +70,11 @@ func runVariables() []*variable {
 	vs := []*variable{
 		{name: "run.id", scope: ScopeVolatile, typ: cel.StringType,
 			unbounded: "bounded by Open (MaxRunIDBytes)", read: func(a *activation) ref.Val {
-			if a.req.Session != nil && a.req.Session.Run != "" {
-				return types.String(a.req.Session.Run)
-			}
-			return types.String("")
-		}},
+				if a.req.Session != nil && a.req.Session.Run != "" {
+					return types.String(a.req.Session.Run)
+				}
+				return types.String("")
+			}},
 		{name: "run.labels", scope: ScopeVolatile, typ: cel.MapType(cel.StringType, cel.TimestampType),
 			unbounded: "labels are named in the rule file, not by the requester",
 			read: func(a *activation) ref.Val {

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Anchor is an independent witness of a log's checkpoints: a place the
@@ -40,9 +38,10 @@ type Anchor interface {
 	Latest(ctx context.Context) ([]*LogCheckpoint, error)
 }
 
-// newestPerOrigin keeps the largest checkpoint of each origin, in the
-// order origins were first seen.
-func newestPerOrigin(cps []*LogCheckpoint) []*LogCheckpoint {
+// NewestCheckpoints keeps the largest checkpoint of each origin (a final
+// one among equals), in the order origins were first seen: what an
+// Anchor's Latest returns from everything it stored.
+func NewestCheckpoints(cps []*LogCheckpoint) []*LogCheckpoint {
 	idx := map[string]int{}
 	var out []*LogCheckpoint
 	for _, c := range cps {
@@ -119,95 +118,7 @@ func readAnchorLines(r io.Reader, name string) ([]*LogCheckpoint, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("record: anchor %s: %w", name, err)
 	}
-	return newestPerOrigin(cps), nil
-}
-
-// AnchorSchema is the table a PostgresAnchor writes (%s is the table).
-const AnchorSchema = `CREATE TABLE IF NOT EXISTS %s (
-	origin       text        NOT NULL,
-	size         bigint      NOT NULL,
-	note         text        NOT NULL,
-	published_at timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (origin, size, note)
-)`
-
-// PostgresAnchor stores checkpoints in a table of a PostgreSQL database
-// that the record's operator cannot write (another server, or a role with
-// INSERT only). It connects for each call.
-type PostgresAnchor struct {
-	// ConnString is a libpq URL or key=value string.
-	ConnString string
-	// Table defaults to "airlock_anchor".
-	Table string
-}
-
-func (a *PostgresAnchor) conn(ctx context.Context) (*pgx.Conn, string, error) {
-	t := a.Table
-	if t == "" {
-		t = "airlock_anchor"
-	}
-	if !tableName.MatchString(t) {
-		return nil, "", fmt.Errorf("record: bad anchor table name %q", t)
-	}
-	c, err := pgx.Connect(ctx, a.ConnString)
-	if err != nil {
-		return nil, "", fmt.Errorf("record: anchor: %w", err)
-	}
-	ident := pgx.Identifier(splitTable(t)).Sanitize()
-	// Created only when missing: the anchor's role should be able to
-	// insert and read, and nothing more.
-	var exists bool
-	if err := c.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, ident).Scan(&exists); err != nil {
-		c.Close(ctx)
-		return nil, "", fmt.Errorf("record: anchor table: %w", err)
-	}
-	if !exists {
-		if _, err := c.Exec(ctx, fmt.Sprintf(AnchorSchema, ident)); err != nil {
-			c.Close(ctx)
-			return nil, "", fmt.Errorf("record: anchor table: %w", err)
-		}
-	}
-	return c, ident, nil
-}
-
-// Publish implements Anchor.
-func (a *PostgresAnchor) Publish(ctx context.Context, cp *LogCheckpoint) error {
-	c, t, err := a.conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (origin, size, note) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, t),
-		cp.Origin, int64(cp.Size), string(cp.Note())); err != nil {
-		return fmt.Errorf("record: anchor insert: %w", err)
-	}
-	return nil
-}
-
-// Latest implements Anchor.
-func (a *PostgresAnchor) Latest(ctx context.Context) ([]*LogCheckpoint, error) {
-	c, t, err := a.conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close(ctx)
-	rows, err := c.Query(ctx, fmt.Sprintf(`SELECT note FROM %s ORDER BY published_at, size`, t))
-	if err != nil {
-		return nil, fmt.Errorf("record: anchor read: %w", err)
-	}
-	notes, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("record: anchor read: %w", err)
-	}
-	var cps []*LogCheckpoint
-	for _, n := range notes {
-		cp, err := ParseLogCheckpoint([]byte(n))
-		if err != nil {
-			return nil, fmt.Errorf("record: anchor row: %w", err)
-		}
-		cps = append(cps, cp)
-	}
-	return newestPerOrigin(cps), nil
+	return NewestCheckpoints(cps), nil
 }
 
 // HTTPAnchor publishes to an AnchorServer: POST the note (text/plain) with
@@ -264,7 +175,7 @@ func (a *HTTPAnchor) Latest(ctx context.Context) ([]*LogCheckpoint, error) {
 }
 
 // AnchorServer is the http.Handler behind an HTTPAnchor: it stores
-// checkpoints in its own Anchor (a FileAnchor, a PostgresAnchor). It takes
+// checkpoints in its own Anchor (a FileAnchor, a pgsink.Anchor). It takes
 // only checkpoints signed by Key, and never one smaller than the newest it
 // holds for the same log, nor a second one of the same size with another
 // root: a witness that notices a log being rewritten refuses it (409).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/record"
+	"github.com/airlock-sdk/airlock/record/pgsink"
 )
 
 // TestAnchorOverHTTPAndPostgres publishes checkpoints to a witness over
@@ -22,7 +23,7 @@ func TestAnchorOverHTTPAndPostgres(t *testing.T) {
 	srv := httptest.NewServer(&record.AnchorServer{Store: &record.FileAnchor{Path: filepath.Join(dir, "witness.jsonl")}, Key: testPub, Token: "anchor-token"})
 	defer srv.Close()
 	httpAnchor := &record.HTTPAnchor{URL: srv.URL, Token: "anchor-token"}
-	pgAnchor := &record.PostgresAnchor{ConnString: testDB(t)}
+	pgAnchor := &pgsink.Anchor{ConnString: testDB(t)}
 	path, ids := writeFileRecord(t, 3, 4, record.FileOptions{}, record.Options{LogCheckpointEvery: 6, Anchors: []record.Anchor{httpAnchor, pgAnchor}})
 	ctx := context.Background()
 	orig := readLines(t, path)

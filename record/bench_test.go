@@ -109,9 +109,6 @@ func BenchmarkRecordFileFsyncPerWriteConcurrentSync(b *testing.B) {
 
 func BenchmarkRecordPostgresAsync(b *testing.B) {
 	dsn := testDB(b)
-	sink, err := record.OpenPostgres(context.Background(), dsn, record.PostgresOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sink := openPG(b, dsn)
 	benchRecord(b, sink, record.Options{AsyncOutput: true, BatchSize: 4096}, 8)
 }

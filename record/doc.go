@@ -32,7 +32,8 @@
 //   - Memory: in memory, for tests (it is also a gate.Recorder by itself);
 //   - File: JSON Lines with a header line, rotation, fsync per write or group
 //     commit, crash-safe (a torn last line is reported, never dropped);
-//   - Postgres: COPY into a documented table (PostgresSchema);
+//   - pgsink.Sink (package record/pgsink): COPY into a documented
+//     PostgreSQL table (pgsink.Schema);
 //   - HTTP + Collector: ship batches to another process over HTTP, with a
 //     bearer token, idempotent by session and sequence;
 //   - Tee: several sinks at once, naming those that failed.

@@ -129,6 +129,11 @@ func (e *Event) computeSum() Hash {
 	return sum
 }
 
+// Decode fills in Event, Checkpoint or LogCheckpoint from Body, by Kind. A
+// Reader calls it for every entry it reads back (ignoring the error:
+// Verify reports a body that does not decode).
+func (e *Event) Decode() error { return e.decode() }
+
 // decode fills in Event or Checkpoint from Body.
 func (e *Event) decode() error {
 	if e.Kind == KindLogCheckpoint {

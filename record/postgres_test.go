@@ -2,52 +2,48 @@ package record_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
+	"github.com/airlock-sdk/airlock/record/pgsink"
 )
 
-const pgAdmin = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// testDB creates a randomly named database, dropped when the test ends, and
-// returns its connection string.
+// testDB creates a throwaway database and returns its connection string.
 func testDB(t testing.TB) string {
 	t.Helper()
+	return pgtest.Database(t, "airlock_record")
+}
+
+// openPG migrates the default table of dsn and returns a sink over a pool
+// of its own, closed when the test ends.
+func openPG(t testing.TB, dsn string) *pgsink.Sink {
+	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, pgAdmin)
+	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL not reachable: %v", err)
-		}
-		t.Fatalf("PostgreSQL not reachable: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "airlock_record_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-		admin.Close(ctx)
-	})
-	return strings.Replace(pgAdmin, "/test?", "/"+name+"?", 1)
+	t.Cleanup(pool.Close)
+	if err := pgsink.Migrate(ctx, pool, pgsink.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sink, err := pgsink.New(pool, pgsink.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sink
 }
 
 func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
 	dsn := testDB(t)
 	ctx := context.Background()
-	sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sink := openPG(t, dsn)
 	rec := record.New(sink, record.Options{SigningKey: testKey, AsyncOutput: true, CheckpointEvery: 7})
 	var ids []string
 	for i := 0; i < 3; i++ {
@@ -57,10 +53,7 @@ func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := openPG(t, dsn)
 	defer r.Close()
 	got, err := r.Sessions(ctx)
 	if err != nil || len(got) != 4 {

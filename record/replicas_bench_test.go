@@ -21,10 +21,7 @@ func BenchmarkPostgresReplicas(b *testing.B) {
 			ctx := context.Background()
 			var recs []*record.Recorder
 			for i := 0; i < n; i++ {
-				sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
+				sink := openPG(b, dsn)
 				recs = append(recs, record.New(sink, record.Options{SigningKey: testKey, AsyncOutput: true, BatchSize: 4096}))
 			}
 			data := []byte("id | name  | plan\n42 | alice | pro \n")

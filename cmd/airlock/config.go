@@ -51,7 +51,7 @@ type reviewConfig struct {
 	// Mode is hold (default) or retry (refuse-then-retry).
 	Mode string `yaml:"mode"`
 	// Postgres is a connection string: reviews are then shared by every
-	// replica using the same database (approval.Postgres).
+	// replica using the same database (approval/pgapproval).
 	Postgres string         `yaml:"postgres"`
 	Console  *consoleConfig `yaml:"console"`
 }

@@ -173,7 +173,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 func TestReplayAndVerifyFromPostgres(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Database(t, "airlock_cli")
-	sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
+	sink, err := openRecordTable(ctx, dsn, "")
 	if err != nil {
 		t.Fatal(err)
 	}

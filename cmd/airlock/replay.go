@@ -233,7 +233,7 @@ func isPostgresURL(src string) bool {
 // openSource opens a record file, or a PostgreSQL table when src is a URL.
 func openSource(ctx context.Context, src, table string) (record.Reader, func(), error) {
 	if isPostgresURL(src) {
-		p, err := record.OpenPostgres(ctx, src, record.PostgresOptions{Table: table})
+		p, err := openRecordTable(ctx, src, table)
 		if err != nil {
 			return nil, nil, err
 		}

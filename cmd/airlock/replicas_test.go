@@ -224,7 +224,8 @@ func TestReplicasShareApprovalsRecordsAndRules(t *testing.T) {
 	pool, err := pgxpool.New(ctx, stateURL)
 	require.NoError(t, err)
 	defer pool.Close()
-	store := &pgrules.Store{Pool: pool, Name: "prod"}
+	store, err := pgrules.New(pool, pgrules.Options{Name: "prod"})
+	require.NoError(t, err)
 	_, err = store.Publish(ctx, []byte("default: deny\nrules: []\n"), "test")
 	require.NoError(t, err)
 	for _, r := range rs[1:] {
@@ -242,7 +243,7 @@ func TestReplicasShareApprovalsRecordsAndRules(t *testing.T) {
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
 		<-r.done
 	}
-	sink, err := record.OpenPostgres(ctx, stateURL, record.PostgresOptions{})
+	sink, err := openRecordTable(ctx, stateURL, "")
 	require.NoError(t, err)
 	defer sink.Close()
 	sessions, err := sink.Sessions(ctx)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/approval/pgapproval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/oidc"
 	"github.com/airlock-sdk/airlock/gate/pgrules"
@@ -91,14 +92,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: configuration valid; %s\n", *path, what)
 		return 0
 	}
-	rules, store, err := loadServeRules(ctx, cfg, opts)
+	rules, store, closeStore, err := loadServeRules(ctx, cfg, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock serve:", err)
 		return 1
 	}
-	if store != nil {
-		defer store.Pool.Close()
-	}
+	defer closeStore()
 	if err := serve(ctx, cfg, rules, store, opts, stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, "airlock serve:", err)
 		return 1
@@ -107,19 +106,25 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadServeRules loads the rules from the file, or from the shared store
-// (seeding an empty store from the file when both are configured).
-func loadServeRules(ctx context.Context, cfg *serveConfig, opts []gate.RuleOption) (*gate.RuleSet, *pgrules.Store, error) {
+// (seeding an empty store from the file when both are configured). The
+// returned func closes the store's pool.
+func loadServeRules(ctx context.Context, cfg *serveConfig, opts []gate.RuleOption) (*gate.RuleSet, *pgrules.Store, func(), error) {
 	if cfg.Rules.Postgres == "" {
 		rs, err := gate.LoadRules(cfg.Rules.File, opts...)
-		return rs, nil, err
+		return rs, nil, func() {}, err
 	}
 	pool, err := pgxpool.New(ctx, cfg.Rules.Postgres)
 	if err != nil {
-		return nil, nil, fmt.Errorf("rules.postgres: %w", err)
+		return nil, nil, nil, fmt.Errorf("rules.postgres: %w", err)
 	}
-	store := &pgrules.Store{Pool: pool, Name: cfg.Rules.Name, Options: opts}
+	var store *pgrules.Store
 	rs, err := func() (*gate.RuleSet, error) {
-		if err := store.Migrate(ctx); err != nil {
+		sopts := pgrules.Options{Name: cfg.Rules.Name, RuleOptions: opts}
+		if err := pgrules.Migrate(ctx, pool, sopts); err != nil {
+			return nil, err
+		}
+		var err error
+		if store, err = pgrules.New(pool, sopts); err != nil {
 			return nil, err
 		}
 		rs, err := store.Active(ctx)
@@ -137,9 +142,9 @@ func loadServeRules(ctx context.Context, cfg *serveConfig, opts []gate.RuleOptio
 	}()
 	if err != nil {
 		pool.Close()
-		return nil, nil, fmt.Errorf("rules.postgres: %w", err)
+		return nil, nil, nil, fmt.Errorf("rules.postgres: %w", err)
 	}
-	return rs, store, nil
+	return rs, store, pool.Close, nil
 }
 
 func ruleOptions(cfg *serveConfig) ([]gate.RuleOption, error) {
@@ -266,8 +271,12 @@ func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("review.postgres: %w", err)
 	}
-	ap := &approval.Postgres{Pool: pool}
-	if err := ap.Migrate(ctx); err != nil {
+	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("review.postgres: %w", err)
+	}
+	ap, err := pgapproval.New(pool, pgapproval.Options{})
+	if err != nil {
 		pool.Close()
 		return nil, nil, fmt.Errorf("review.postgres: %w", err)
 	}
@@ -395,7 +404,7 @@ func openRecorder(ctx context.Context, cfg *serveConfig) (*record.Recorder, erro
 		sinks, names = append(sinks, sink), append(names, "file")
 	}
 	if cfg.Record.Postgres != "" {
-		sink, err := record.OpenPostgres(ctx, cfg.Record.Postgres, record.PostgresOptions{})
+		sink, err := openRecordTable(ctx, cfg.Record.Postgres, "")
 		if err != nil {
 			return nil, fmt.Errorf("record.postgres: %w", err)
 		}

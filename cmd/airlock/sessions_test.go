@@ -142,7 +142,7 @@ func TestSessionsUsage(t *testing.T) {
 func TestSessionsFromPostgres(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.Database(t, "airlock_sessions")
-	sink, err := record.OpenPostgres(ctx, dsn, record.PostgresOptions{})
+	sink, err := openRecordTable(ctx, dsn, "")
 	if err != nil {
 		t.Fatal(err)
 	}

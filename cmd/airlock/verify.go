@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/record"
+	"github.com/airlock-sdk/airlock/record/pgsink"
 )
 
 // anchorFlags collects repeated --anchor values.
@@ -177,7 +178,7 @@ func describeProblem(p record.Problem) string {
 func openAnchor(spec, table, tokenFile string) (record.Anchor, error) {
 	switch {
 	case isPostgresURL(spec):
-		return &record.PostgresAnchor{ConnString: spec, Table: table}, nil
+		return &pgsink.Anchor{ConnString: spec, Table: table}, nil
 	case strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://"):
 		tok := ""
 		if tokenFile != "" {

@@ -5,11 +5,16 @@
 // gate.ParseRules would load it), stores it as a new version and activates
 // it; every replica watching the store reloads on NOTIFY:
 //
-//	store := &pgrules.Store{Pool: pool, Name: "production"}
-//	if err := store.Migrate(ctx); err != nil { ... }
+//	if err := pgrules.Migrate(ctx, pool, pgrules.Options{}); err != nil { ... }
+//	store, err := pgrules.New(pool, pgrules.Options{Name: "production"})
 //	version, err := store.Publish(ctx, ruleFileBytes, "alice")
 //	...
 //	go store.Watch(ctx, g) // on every replica: swap on NOTIFY
+//
+// It has the shape of every PostgreSQL-backed store of Airlock
+// (record/pgsink, approval/pgapproval): the caller owns a *pgxpool.Pool,
+// Migrate creates the schema (idempotent, separately callable), and New
+// builds the store over the pool without touching the database.
 //
 // The one thing not to forget: Watch keeps the last good rule set when the
 // store is unreachable or holds a rule file that does not compile; a replica

@@ -19,26 +19,41 @@ var ErrNoRuleSet = errors.New("pgrules: no active rule set")
 
 // Store keeps versioned rule sets in PostgreSQL.
 type Store struct {
-	// Pool connects to the database.
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
+	opts Options
+}
+
+// Options configures a Store; Migrate and New take the same.
+type Options struct {
 	// Name selects the rule set (default "default").
 	Name string
-	// Options apply when rule files are compiled (mask hash key, ...).
-	Options []gate.RuleOption
+	// RuleOptions apply when rule files are compiled (mask hash key, ...).
+	RuleOptions []gate.RuleOption
 	// Retry is the wait before Watch reconnects after an error (default 2s).
 	Retry time.Duration
 }
 
-func (s *Store) name() string {
-	if s.Name == "" {
-		return "default"
+// New returns a Store over pool. It does not touch the database: call
+// Migrate first, once, with a role that may create the table.
+func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
+	if pool == nil {
+		return nil, errors.New("pgrules: no pool")
 	}
-	return s.Name
+	return &Store{pool: pool, opts: opts}, nil
 }
 
-// Migrate creates the table and index when they do not exist.
-func (s *Store) Migrate(ctx context.Context) error {
-	_, err := s.Pool.Exec(ctx, `
+func (s *Store) name() string {
+	if s.opts.Name == "" {
+		return "default"
+	}
+	return s.opts.Name
+}
+
+// Migrate creates the table and index when they do not exist. It is
+// idempotent. The schema depends on none of opts; it takes them so that
+// every PostgreSQL-backed store of Airlock is set up alike.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
+	_, err := pool.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS airlock_rule_sets (
     name         text        NOT NULL,
     version      text        NOT NULL,
@@ -59,12 +74,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS airlock_rule_sets_active ON airlock_rule_sets 
 // active version, in one transaction, then notifies every watcher. It
 // returns the version. Publishing the active content again is a no-op.
 func (s *Store) Publish(ctx context.Context, content []byte, publishedBy string) (string, error) {
-	rs, err := gate.ParseRules(s.name()+".yaml", content, s.Options...)
+	rs, err := gate.ParseRules(s.name()+".yaml", content, s.opts.RuleOptions...)
 	if err != nil {
 		return "", fmt.Errorf("pgrules: publish: %w", err)
 	}
 	version := rs.Version()
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Serialise publishers of the same name.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('airlock_rule_sets:' || $1))`, s.name()); err != nil {
 			return err
@@ -89,14 +104,14 @@ ON CONFLICT (name, version) DO UPDATE SET active = true`, s.name(), version, str
 // Active loads and compiles the active rule set.
 func (s *Store) Active(ctx context.Context) (*gate.RuleSet, error) {
 	var version, content string
-	err := s.Pool.QueryRow(ctx, `SELECT version, content FROM airlock_rule_sets WHERE name = $1 AND active`, s.name()).Scan(&version, &content)
+	err := s.pool.QueryRow(ctx, `SELECT version, content FROM airlock_rule_sets WHERE name = $1 AND active`, s.name()).Scan(&version, &content)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w named %q", ErrNoRuleSet, s.name())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("pgrules: load: %w", err)
 	}
-	rs, err := gate.ParseRules(s.name()+"@"+version, []byte(content), s.Options...)
+	rs, err := gate.ParseRules(s.name()+"@"+version, []byte(content), s.opts.RuleOptions...)
 	if err != nil {
 		return nil, fmt.Errorf("pgrules: active version %s does not compile: %w", version, err)
 	}
@@ -105,7 +120,7 @@ func (s *Store) Active(ctx context.Context) (*gate.RuleSet, error) {
 
 // Versions lists the stored versions of the rule set, newest first.
 func (s *Store) Versions(ctx context.Context) ([]Version, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT version, published_by, published_at, active FROM airlock_rule_sets WHERE name = $1 ORDER BY published_at DESC`, s.name())
+	rows, err := s.pool.Query(ctx, `SELECT version, published_by, published_at, active FROM airlock_rule_sets WHERE name = $1 ORDER BY published_at DESC`, s.name())
 	if err != nil {
 		return nil, fmt.Errorf("pgrules: versions: %w", err)
 	}
@@ -132,7 +147,7 @@ type Version struct {
 // swaps in each new version, until ctx ends. Errors are logged through the
 // gate's logger and retried; g keeps its last good rules meanwhile.
 func (s *Store) Watch(ctx context.Context, g *gate.Gate) {
-	retry := s.Retry
+	retry := s.opts.Retry
 	if retry <= 0 {
 		retry = 2 * time.Second
 	}
@@ -152,7 +167,7 @@ func (s *Store) Watch(ctx context.Context, g *gate.Gate) {
 }
 
 func (s *Store) watchOnce(ctx context.Context, g *gate.Gate) error {
-	conn, err := s.Pool.Acquire(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}

@@ -29,11 +29,13 @@ func TestPublishAndWatchAcrossReplicas(t *testing.T) {
 	pool := testPool(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	store := &pgrules.Store{Pool: pool, Name: "prod", Retry: 50 * time.Millisecond}
-	require.NoError(t, store.Migrate(ctx))
-	require.NoError(t, store.Migrate(ctx), "migrate is idempotent")
+	opts := pgrules.Options{Name: "prod", Retry: 50 * time.Millisecond}
+	require.NoError(t, pgrules.Migrate(ctx, pool, opts))
+	require.NoError(t, pgrules.Migrate(ctx, pool, opts), "migrate is idempotent")
+	store, err := pgrules.New(pool, opts)
+	require.NoError(t, err)
 
-	_, err := store.Active(ctx)
+	_, err = store.Active(ctx)
 	require.ErrorIs(t, err, pgrules.ErrNoRuleSet)
 
 	ver1, err := store.Publish(ctx, []byte(v1), "alice")
@@ -87,8 +89,9 @@ func TestPublishAndWatchAcrossReplicas(t *testing.T) {
 func TestRepublishReactivatesOldVersion(t *testing.T) {
 	pool := testPool(t)
 	ctx := context.Background()
-	store := &pgrules.Store{Pool: pool}
-	require.NoError(t, store.Migrate(ctx))
+	require.NoError(t, pgrules.Migrate(ctx, pool, pgrules.Options{}))
+	store, err := pgrules.New(pool, pgrules.Options{})
+	require.NoError(t, err)
 	a, err := store.Publish(ctx, []byte(v1), "alice")
 	require.NoError(t, err)
 	_, err = store.Publish(ctx, []byte(v2), "alice")
@@ -99,4 +102,9 @@ func TestRepublishReactivatesOldVersion(t *testing.T) {
 	rs, err := store.Active(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, a, rs.Version())
+}
+
+func TestNewNeedsAPool(t *testing.T) {
+	_, err := pgrules.New(nil, pgrules.Options{})
+	require.Error(t, err)
 }

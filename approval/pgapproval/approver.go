@@ -1,4 +1,4 @@
-package approval
+package pgapproval
 
 import (
 	"context"
@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// PostgresChannel is the NOTIFY channel on which a Postgres approver
-// announces every change of a review; the payload is the review's id.
-const PostgresChannel = "airlock_reviews"
+// Channel is the NOTIFY channel on which an Approver announces every change of a review; the payload is the review's id.
+const Channel = "airlock_reviews"
 
-// Postgres is an approver whose reviews live in PostgreSQL, so that gateway
+// Approver is a gate.Approver whose reviews live in PostgreSQL, so that gateway
 // replicas share them: a request held on one replica can be approved
 // through any replica's console, waiters wake through LISTEN/NOTIFY, an
 // approval is consumed with a conditional update (two replicas can never
@@ -60,19 +60,46 @@ const PostgresChannel = "airlock_reviews"
 // console allows requests on every replica, each use is taken with a
 // conditional update (the last use goes to exactly one replica), and a
 // revocation holds everywhere at once.
-type Postgres struct {
-	// Pool connects to the shared database.
-	Pool *pgxpool.Pool
-	// MaxPending bounds open reviews (default DefaultMaxPending).
+//
+// It implements gate.Approver, gate.GrantStore, approval.Reviewable,
+// approval.Historian and approval.Granter, so a Console or a Webhook works
+// over it.
+type Approver struct {
+	pool     *pgxpool.Pool
+	opts     Options
+	listener *listener
+}
+
+var (
+	_ gate.Approver       = (*Approver)(nil)
+	_ approval.Reviewable = (*Approver)(nil)
+	_ approval.Historian  = (*Approver)(nil)
+	_ approval.Store      = (*Approver)(nil)
+)
+
+// Options configures an Approver; Migrate and New take the same.
+type Options struct {
+	// MaxPending bounds open reviews (default approval.DefaultMaxPending).
 	MaxPending int
 	// Poll is how often Await re-reads a review even without a
 	// notification (default 1s), so a lost NOTIFY only delays.
 	Poll time.Duration
 }
 
-// Migrate creates the table and indexes when they do not exist.
-func (p *Postgres) Migrate(ctx context.Context) error {
-	_, err := p.Pool.Exec(ctx, `
+// New returns an Approver over pool. It does not touch the database: call
+// Migrate first, once, with a role that may create the tables.
+func New(pool *pgxpool.Pool, opts Options) (*Approver, error) {
+	if pool == nil {
+		return nil, errors.New("pgapproval: no pool")
+	}
+	return &Approver{pool: pool, opts: opts, listener: newListener(pool)}, nil
+}
+
+// Migrate creates the tables and indexes when they do not exist. It is
+// idempotent. The schema depends on none of opts; it takes them so that
+// every PostgreSQL-backed store of Airlock is set up alike.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
+	_, err := pool.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS airlock_reviews (
     id          text        PRIMARY KEY,
     digest      text        NOT NULL,
@@ -103,15 +130,15 @@ CREATE TABLE IF NOT EXISTS airlock_grants (
 );
 CREATE INDEX IF NOT EXISTS airlock_grants_subject ON airlock_grants (subject, expires_at);`)
 	if err != nil {
-		return fmt.Errorf("approval: postgres: migrate: %w", err)
+		return fmt.Errorf("pgapproval: migrate: %w", err)
 	}
 	return nil
 }
 
 // expire marks the pending reviews whose time ran out as expired and
 // notifies their waiters. Any replica may run it; the update is idempotent.
-func (p *Postgres) expire(ctx context.Context) error {
-	rows, err := p.Pool.Query(ctx, `
+func (p *Approver) expire(ctx context.Context) error {
+	rows, err := p.pool.Query(ctx, `
 UPDATE airlock_reviews SET state = 'expired', reason = 'the review expired', decided_at = now()
 WHERE state = 'pending' AND expires_at <= now() RETURNING id`)
 	if err != nil {
@@ -122,19 +149,19 @@ WHERE state = 'pending' AND expires_at <= now() RETURNING id`)
 		return err
 	}
 	for _, id := range ids {
-		_, _ = p.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+		_, _ = p.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, id)
 	}
 	return nil
 }
 
 // Submit files a review, or returns the id of the pending review with the
 // same digest.
-func (p *Postgres) Submit(ctx context.Context, r gate.ReviewRequest) (string, error) {
+func (p *Approver) Submit(ctx context.Context, r gate.ReviewRequest) (string, error) {
 	if r.Digest == "" {
-		return "", fmt.Errorf("%w: no digest", ErrInvalidRequest)
+		return "", fmt.Errorf("%w: no digest", approval.ErrInvalidRequest)
 	}
 	if err := p.expire(ctx); err != nil {
-		return "", fmt.Errorf("approval: postgres: submit: %w", err)
+		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
 	r.Policy = r.Policy.WithDefaults()
 	now := time.Now().UTC()
@@ -146,14 +173,14 @@ func (p *Postgres) Submit(ctx context.Context, r gate.ReviewRequest) (string, er
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return "", fmt.Errorf("approval: postgres: submit: %w", err)
+		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
-	limit := p.MaxPending
+	limit := p.opts.MaxPending
 	if limit <= 0 {
-		limit = DefaultMaxPending
+		limit = approval.DefaultMaxPending
 	}
 	var id string
-	err = pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		var open int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM airlock_reviews WHERE state = 'pending'`).Scan(&open); err != nil {
 			return err
@@ -166,23 +193,23 @@ ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = tx.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE digest = $1 AND state = 'pending'`, r.Digest).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("%w (%d)", ErrTooManyPending, limit)
+				return fmt.Errorf("%w (%d)", approval.ErrTooManyPending, limit)
 			}
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, id)
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("approval: postgres: submit: %w", err)
+		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
 	return id, nil
 }
 
 // load reads one review.
-func (p *Postgres) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool) (Pending, error) {
+func (p *Approver) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool) (approval.Pending, error) {
 	sql := `SELECT ` + reviewColumns + ` FROM airlock_reviews WHERE id = $1`
 	if forUpdate {
 		sql += " FOR UPDATE"
@@ -191,7 +218,7 @@ func (p *Postgres) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool
 	if q != nil {
 		row = q.QueryRow(ctx, sql, id)
 	} else {
-		row = p.Pool.QueryRow(ctx, sql, id)
+		row = p.pool.QueryRow(ctx, sql, id)
 	}
 	return scanPending(row)
 }
@@ -199,66 +226,60 @@ func (p *Postgres) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool
 // reviewColumns are the columns scanPending reads.
 const reviewColumns = `id, state, request, votes, reason, break_glass, decided_at, granted`
 
-func scanPending(row pgx.Row) (Pending, error) {
-	var pd Pending
+func scanPending(row pgx.Row) (approval.Pending, error) {
+	var pd approval.Pending
 	var state string
 	var req, votes, granted []byte
 	var decided *time.Time
 	if err := row.Scan(&pd.ID, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return pd, ErrUnknownReview
+			return pd, approval.ErrUnknownReview
 		}
 		return pd, err
 	}
 	pd.State = gate.ReviewState(state)
 	if err := json.Unmarshal(req, &pd.Request); err != nil {
-		return pd, fmt.Errorf("approval: postgres: review %s: %w", pd.ID, err)
+		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
 	}
 	if err := json.Unmarshal(votes, &pd.Votes); err != nil {
-		return pd, fmt.Errorf("approval: postgres: review %s: %w", pd.ID, err)
+		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
 	}
 	if decided != nil {
 		pd.DecidedAt = *decided
 	}
 	if granted != nil {
 		if err := json.Unmarshal(granted, &pd.Grant); err != nil {
-			return pd, fmt.Errorf("approval: postgres: review %s: %w", pd.ID, err)
+			return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
 		}
 	}
 	return pd, nil
 }
 
 // Vote casts reviewer's vote under the review's policy.
-func (p *Postgres) Vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string) (gate.Verdict, error) {
+func (p *Approver) Vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string) (gate.Verdict, error) {
 	return p.vote(ctx, id, reviewer, approve, reason, nil)
 }
 
 // ApproveGrant approves review id and asks for a grant (see Granter).
-func (p *Postgres) ApproveGrant(ctx context.Context, id string, reviewer gate.Identity, reason string, spec gate.GrantSpec) (gate.Verdict, error) {
+func (p *Approver) ApproveGrant(ctx context.Context, id string, reviewer gate.Identity, reason string, spec gate.GrantSpec) (gate.Verdict, error) {
 	return p.vote(ctx, id, reviewer, true, reason, &spec)
 }
 
-func (p *Postgres) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
+func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
 	if err := p.expire(ctx); err != nil {
-		return gate.Verdict{}, fmt.Errorf("approval: postgres: vote: %w", err)
+		return gate.Verdict{}, fmt.Errorf("pgapproval: vote: %w", err)
 	}
 	var v gate.Verdict
-	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
 		pd, err := p.load(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
 		if pd.State != gate.ReviewPending {
 			v = pd.Verdict()
-			return fmt.Errorf("%w: %s is %s", ErrNotPending, id, pd.State)
+			return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, pd.State)
 		}
-		if err := CheckReviewer(pd.Request, reviewer); err != nil {
-			return err
-		}
-		if err := checkReason(pd.Request.Policy, reason); err != nil {
-			return err
-		}
-		if err := pd.vote(reviewer, approve, reason, grant, time.Now()); err != nil {
+		if err := pd.Vote(reviewer, approve, reason, grant, time.Now()); err != nil {
 			return err
 		}
 		var granted []byte
@@ -285,43 +306,43 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, g.ID, id, g.Subject, granted, g.MaxUses, g
 			return err
 		}
 		v = pd.Verdict()
-		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, id)
 		return err
 	})
 	return v, err
 }
 
 // Approve casts an approving vote.
-func (p *Postgres) Approve(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
+func (p *Approver) Approve(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
 	return p.Vote(ctx, id, reviewer, true, reason)
 }
 
 // Deny casts a denying vote.
-func (p *Postgres) Deny(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
+func (p *Approver) Deny(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
 	return p.Vote(ctx, id, reviewer, false, reason)
 }
 
 // Withdraw ends a pending review.
-func (p *Postgres) Withdraw(ctx context.Context, id string) error {
-	tag, err := p.Pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = 'withdrawn by the requester', decided_at = now() WHERE id = $1 AND state = 'pending'`, id)
+func (p *Approver) Withdraw(ctx context.Context, id string) error {
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = 'withdrawn by the requester', decided_at = now() WHERE id = $1 AND state = 'pending'`, id)
 	if err != nil {
-		return fmt.Errorf("approval: postgres: withdraw: %w", err)
+		return fmt.Errorf("pgapproval: withdraw: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
 		pd, err := p.load(ctx, nil, id, false)
 		if err != nil {
 			return fmt.Errorf("%w: %s", err, id)
 		}
-		return fmt.Errorf("%w: %s is %s", ErrNotPending, id, pd.State)
+		return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, pd.State)
 	}
-	_, _ = p.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, PostgresChannel, id)
+	_, _ = p.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, id)
 	return nil
 }
 
 // consume turns an approved review into a consumed one; exactly one caller
 // across all replicas succeeds.
-func (p *Postgres) consume(ctx context.Context, id, from, to string) (bool, error) {
-	tag, err := p.Pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2`, id, from, to)
+func (p *Approver) consume(ctx context.Context, id, from, to string) (bool, error) {
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2`, id, from, to)
 	if err != nil {
 		return false, err
 	}
@@ -329,44 +350,36 @@ func (p *Postgres) consume(ctx context.Context, id, from, to string) (bool, erro
 }
 
 // Await blocks until the review is decided or expires, or ctx ends. An
-// approval it returns is consumed.
-func (p *Postgres) Await(ctx context.Context, id string) (gate.Verdict, error) {
-	conn, err := p.Pool.Acquire(ctx)
-	if err != nil {
-		return gate.Verdict{}, fmt.Errorf("approval: postgres: await: %w", err)
-	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_, _ = conn.Exec(uctx, "UNLISTEN "+PostgresChannel)
-		conn.Release()
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+PostgresChannel); err != nil {
-		return gate.Verdict{}, fmt.Errorf("approval: postgres: await: %w", err)
-	}
-	poll := p.Poll
+// approval it returns is consumed. All the Await calls of an Approver
+// share one LISTEN connection, so held requests never exhaust the pool;
+// while it reconnects, they poll every Options.Poll.
+func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
+	p.listener.join()
+	defer p.listener.leave()
+	poll := p.opts.Poll
 	if poll <= 0 {
 		poll = time.Second
 	}
 	for {
+		changed := p.listener.next()
 		if err := p.expire(ctx); err != nil && ctx.Err() == nil {
-			return gate.Verdict{}, fmt.Errorf("approval: postgres: await: %w", err)
+			return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 		}
 		pd, err := p.load(ctx, nil, id, false)
 		if err != nil {
 			if ctx.Err() != nil {
 				return gate.Verdict{}, ctx.Err()
 			}
-			return gate.Verdict{}, fmt.Errorf("approval: postgres: await %s: %w", id, err)
+			return gate.Verdict{}, fmt.Errorf("pgapproval: await %s: %w", id, err)
 		}
 		switch pd.State {
 		case gate.ReviewApproved:
 			ok, err := p.consume(ctx, id, "approved", "consumed")
 			if err != nil {
-				return gate.Verdict{}, fmt.Errorf("approval: postgres: consume %s: %w", id, err)
+				return gate.Verdict{}, fmt.Errorf("pgapproval: consume %s: %w", id, err)
 			}
 			if !ok {
-				return gate.Verdict{}, fmt.Errorf("%w: %s", ErrConsumed, id)
+				return gate.Verdict{}, fmt.Errorf("%w: %s", approval.ErrConsumed, id)
 			}
 			return pd.Verdict(), nil
 		case gate.ReviewPending:
@@ -380,32 +393,32 @@ func (p *Postgres) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		if wait < 10*time.Millisecond {
 			wait = 10 * time.Millisecond
 		}
-		wctx, cancel := context.WithTimeout(ctx, wait)
-		_, err = conn.Conn().WaitForNotification(wctx)
-		cancel()
-		if ctx.Err() != nil {
+		t := time.NewTimer(wait)
+		select {
+		case <-changed:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
 			return gate.Verdict{}, ctx.Err()
 		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return gate.Verdict{}, fmt.Errorf("approval: postgres: await %s: %w", id, err)
-		}
+		t.Stop()
 	}
 }
 
 // Redeem returns the newest review for digest, consuming an approval and
 // reporting a denial once.
-func (p *Postgres) Redeem(ctx context.Context, digest string) (gate.Verdict, error) {
+func (p *Approver) Redeem(ctx context.Context, digest string) (gate.Verdict, error) {
 	if err := p.expire(ctx); err != nil {
-		return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
+		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
-	pd, err := scanPending(p.Pool.QueryRow(ctx, `
+	pd, err := scanPending(p.pool.QueryRow(ctx, `
 SELECT `+reviewColumns+` FROM airlock_reviews
 WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
-	if errors.Is(err, ErrUnknownReview) {
+	if errors.Is(err, approval.ErrUnknownReview) {
 		return gate.Verdict{}, nil
 	}
 	if err != nil {
-		return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
+		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
 	switch pd.State {
 	case gate.ReviewPending:
@@ -417,7 +430,7 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 		}
 		ok, err := p.consume(ctx, pd.ID, string(pd.State), next)
 		if err != nil {
-			return gate.Verdict{}, fmt.Errorf("approval: postgres: redeem: %w", err)
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
 		if !ok {
 			// Another replica used it first.
@@ -429,46 +442,46 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 }
 
 // Pending lists the open reviews, oldest first.
-func (p *Postgres) Pending(ctx context.Context) ([]Pending, error) {
+func (p *Approver) Pending(ctx context.Context) ([]approval.Pending, error) {
 	if err := p.expire(ctx); err != nil {
-		return nil, fmt.Errorf("approval: postgres: pending: %w", err)
+		return nil, fmt.Errorf("pgapproval: pending: %w", err)
 	}
 	out, err := p.list(ctx, `WHERE state = 'pending' ORDER BY created_at`)
 	if err != nil {
-		return nil, fmt.Errorf("approval: postgres: pending: %w", err)
+		return nil, fmt.Errorf("pgapproval: pending: %w", err)
 	}
 	return out, nil
 }
 
-// History lists decided reviews, newest first (at most DefaultHistoryLimit).
-func (p *Postgres) History(ctx context.Context) ([]Pending, error) {
+// History lists decided reviews, newest first (at most approval.DefaultHistoryLimit).
+func (p *Approver) History(ctx context.Context) ([]approval.Pending, error) {
 	// An expiry nobody swept yet belongs in the history.
 	if err := p.expire(ctx); err != nil {
-		return nil, fmt.Errorf("approval: postgres: history: %w", err)
+		return nil, fmt.Errorf("pgapproval: history: %w", err)
 	}
-	out, err := p.list(ctx, fmt.Sprintf(`WHERE state <> 'pending' ORDER BY decided_at DESC NULLS LAST LIMIT %d`, DefaultHistoryLimit))
+	out, err := p.list(ctx, fmt.Sprintf(`WHERE state <> 'pending' ORDER BY decided_at DESC NULLS LAST LIMIT %d`, approval.DefaultHistoryLimit))
 	if err != nil {
-		return nil, fmt.Errorf("approval: postgres: history: %w", err)
+		return nil, fmt.Errorf("pgapproval: history: %w", err)
 	}
 	return out, nil
 }
 
 // Review returns one review, pending or decided.
-func (p *Postgres) Review(ctx context.Context, id string) (Pending, error) {
+func (p *Approver) Review(ctx context.Context, id string) (approval.Pending, error) {
 	pd, err := p.load(ctx, nil, id, false)
 	if err != nil {
-		return pd, fmt.Errorf("approval: postgres: review %s: %w", id, err)
+		return pd, fmt.Errorf("pgapproval: review %s: %w", id, err)
 	}
 	return pd, nil
 }
 
-func (p *Postgres) list(ctx context.Context, where string) ([]Pending, error) {
-	rows, err := p.Pool.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews `+where)
+func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews `+where)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Pending
+	var out []approval.Pending
 	for rows.Next() {
 		pd, err := scanPending(rows)
 		if err != nil {

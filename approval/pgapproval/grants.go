@@ -1,4 +1,4 @@
-package approval
+package pgapproval
 
 import (
 	"context"
@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5"
 )
 
-var _ Granter = (*Postgres)(nil)
+var _ approval.Granter = (*Approver)(nil)
 
 // grantColumns are the columns scanGrant reads.
 const grantColumns = `doc, uses, revoked_at, revoked_by`
@@ -25,7 +26,7 @@ func scanGrant(row pgx.Row) (gate.Grant, error) {
 		return g, err
 	}
 	if err := json.Unmarshal(doc, &g); err != nil {
-		return g, fmt.Errorf("approval: postgres: grant: %w", err)
+		return g, fmt.Errorf("pgapproval: grant: %w", err)
 	}
 	g.Uses, g.RevokedAt = uses, revokedAt
 	if revokedBy != nil {
@@ -34,20 +35,20 @@ func scanGrant(row pgx.Row) (gate.Grant, error) {
 	return g, nil
 }
 
-func (p *Postgres) grants(ctx context.Context, sql string, args ...any) ([]gate.Grant, error) {
-	rows, err := p.Pool.Query(ctx, sql, args...)
+func (p *Approver) grants(ctx context.Context, sql string, args ...any) ([]gate.Grant, error) {
+	rows, err := p.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("approval: postgres: grants: %w", err)
+		return nil, fmt.Errorf("pgapproval: grants: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gate.Grant, error) { return scanGrant(r) })
 	if err != nil {
-		return nil, fmt.Errorf("approval: postgres: grants: %w", err)
+		return nil, fmt.Errorf("pgapproval: grants: %w", err)
 	}
 	return out, nil
 }
 
 // ActiveGrants lists the grants of subject that may still be used.
-func (p *Postgres) ActiveGrants(ctx context.Context, subject string) ([]gate.Grant, error) {
+func (p *Approver) ActiveGrants(ctx context.Context, subject string) ([]gate.Grant, error) {
 	return p.grants(ctx, `SELECT `+grantColumns+` FROM airlock_grants
 WHERE subject = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)
 ORDER BY created_at`, subject)
@@ -55,28 +56,28 @@ ORDER BY created_at`, subject)
 
 // UseGrant takes one use of grant id with a conditional update, so that
 // across replicas no grant is used beyond its bounds.
-func (p *Postgres) UseGrant(ctx context.Context, id string) (bool, error) {
-	tag, err := p.Pool.Exec(ctx, `UPDATE airlock_grants SET uses = uses + 1
+func (p *Approver) UseGrant(ctx context.Context, id string) (bool, error) {
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_grants SET uses = uses + 1
 WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)`, id)
 	if err != nil {
-		return false, fmt.Errorf("approval: postgres: use grant %s: %w", id, err)
+		return false, fmt.Errorf("pgapproval: use grant %s: %w", id, err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
 
-// Grants lists the grants kept, newest first (at most DefaultHistoryLimit).
-func (p *Postgres) Grants(ctx context.Context) ([]gate.Grant, error) {
-	return p.grants(ctx, fmt.Sprintf(`SELECT `+grantColumns+` FROM airlock_grants ORDER BY created_at DESC LIMIT %d`, DefaultHistoryLimit))
+// Grants lists the grants kept, newest first (at most approval.DefaultHistoryLimit).
+func (p *Approver) Grants(ctx context.Context) ([]gate.Grant, error) {
+	return p.grants(ctx, fmt.Sprintf(`SELECT `+grantColumns+` FROM airlock_grants ORDER BY created_at DESC LIMIT %d`, approval.DefaultHistoryLimit))
 }
 
 // RevokeGrant ends grant id at once, on every replica.
-func (p *Postgres) RevokeGrant(ctx context.Context, id string, by gate.Identity) error {
-	tag, err := p.Pool.Exec(ctx, `UPDATE airlock_grants SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1`, id, by.Subject)
+func (p *Approver) RevokeGrant(ctx context.Context, id string, by gate.Identity) error {
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_grants SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1`, id, by.Subject)
 	if err != nil {
-		return fmt.Errorf("approval: postgres: revoke grant %s: %w", id, err)
+		return fmt.Errorf("pgapproval: revoke grant %s: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: %s", ErrUnknownGrant, id)
+		return fmt.Errorf("%w: %s", approval.ErrUnknownGrant, id)
 	}
 	return nil
 }

@@ -1,0 +1,126 @@
+package pgapproval_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/airlock-sdk/airlock/approval/approvertest"
+	"github.com/airlock-sdk/airlock/approval/pgapproval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
+)
+
+// testPool connects to a throwaway database.
+func testPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "airlock_pgapproval"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func TestApproverConformance(t *testing.T) {
+	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
+		pool := testPool(t)
+		opts := pgapproval.Options{Poll: 50 * time.Millisecond}
+		if err := pgapproval.Migrate(context.Background(), pool, opts); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := pgapproval.New(pool, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return approvertest.Harness{Approver: ap, Reviewer: ap}
+	})
+}
+
+// Two replicas on one database are one approver: reviews filed through
+// one are decided and used through the other.
+func TestApproverConformanceAcrossReplicas(t *testing.T) {
+	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
+		pool := testPool(t)
+		other, err := pgxpool.New(context.Background(), pool.Config().ConnString())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(other.Close)
+		if err := pgapproval.Migrate(context.Background(), pool, pgapproval.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := pgapproval.New(pool, pgapproval.Options{})
+		b, _ := pgapproval.New(other, pgapproval.Options{})
+		return approvertest.Harness{Approver: a, Reviewer: b}
+	})
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	pool := testPool(t)
+	for range 3 {
+		if err := pgapproval.Migrate(context.Background(), pool, pgapproval.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pgapproval.New(nil, pgapproval.Options{}); err == nil {
+		t.Fatal("New without a pool")
+	}
+}
+
+// More requests held at once than the pool has connections: the waiters
+// share one listening connection, so the votes that release them still
+// get through (with a connection per waiter, all would wait until their
+// deadline).
+func TestMoreHeldRequestsThanConnections(t *testing.T) {
+	url := pgtest.Database(t, "airlock_pgapproval")
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 2
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	ap, _ := pgapproval.New(pool, pgapproval.Options{Poll: time.Minute})
+	const held = 6
+	var ids []string
+	for i := range held {
+		id, err := ap.Submit(ctx, gate.ReviewRequest{Digest: fmt.Sprint("held-", i), Requester: approvertest.Requester, Command: "DELETE FROM t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	verdicts := make(chan gate.ReviewState, held)
+	for _, id := range ids {
+		go func() {
+			v, err := ap.Await(ctx, id)
+			if err != nil {
+				t.Errorf("Await %s: %v", id, err)
+			}
+			verdicts <- v.State
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // every waiter is waiting
+	for _, id := range ids {
+		if _, err := ap.Approve(ctx, id, approvertest.Human, "ok"); err != nil {
+			t.Fatalf("a vote could not get through while %d requests are held: %v", held, err)
+		}
+	}
+	for range held {
+		if s := <-verdicts; s != gate.ReviewApproved {
+			t.Fatalf("verdict %q", s)
+		}
+	}
+}
