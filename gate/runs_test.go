@@ -1,0 +1,243 @@
+package gate_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/stretchr/testify/require"
+)
+
+const runRules = `
+default: deny
+labels:
+  pii: {detectors: [credit_card], fields: [customers.*]}
+rules:
+  - name: read-customers
+    when: tool.name == "read_customers"
+    action: allow
+    labels: [customer_data]
+  - name: read-notes
+    when: tool.name == "read_notes"
+    action: allow
+    mask: [credit_card]
+  - name: egress
+    when: tool.name == "post"
+    action: allow
+  - name: no-egress-after-customer-data
+    when: tool.name == "post" && ("customer_data" in run.labels || "pii" in run.labels)
+    action: deny
+    reason: this run read customer data
+  - name: budget
+    when: run.requests_last_minute >= 5 || usage.refusals_last_hour >= 4
+    action: deny
+    reason: budget spent
+`
+
+func runGate(t *testing.T, store gate.RunStore) (*gate.Gate, *eventLog) {
+	t.Helper()
+	rs, err := gate.ParseRules("runs.yaml", []byte(runRules))
+	require.NoError(t, err)
+	log := &eventLog{}
+	return gate.New(gate.Config{Rules: rs, Recorder: log, Runs: &gate.RunConfig{Store: store, Claim: "sid"}}), log
+}
+
+func openRun(t *testing.T, g *gate.Gate, protocol, subject, run string) *gate.Conn {
+	t.Helper()
+	c, err := g.Open(context.Background(), gate.Session{Protocol: protocol, Run: run, Identity: gate.Identity{Subject: subject}})
+	require.NoError(t, err)
+	return c
+}
+
+func tool(name string) *gate.Request {
+	return &gate.Request{Command: name, Tool: &gate.ToolCall{Kind: "call", Name: name}}
+}
+
+func TestRunLabelFromARuleStopsEgressInTheSameRunOnly(t *testing.T) {
+	ctx := context.Background()
+	g, log := runGate(t, &gate.MemoryRuns{})
+	db := openRun(t, g, "postgres", "agent-1", "run-1")
+	web := openRun(t, g, "http", "agent-1", "run-1")
+	other := openRun(t, g, "http", "agent-1", "run-2")
+
+	_, err := web.Check(ctx, tool("post"))
+	require.NoError(t, err, "egress before any read")
+	read, err := db.Check(ctx, tool("read_customers"))
+	require.NoError(t, err)
+	d, err := web.Check(ctx, tool("post"))
+	require.ErrorIs(t, err, gate.ErrDenied, "egress after the read, in the same run")
+	require.Equal(t, "no-egress-after-customer-data", d.Rule)
+	_, err = other.Check(ctx, tool("post"))
+	require.NoError(t, err, "another run is not affected")
+
+	var labelled *gate.Label
+	for _, e := range log.events {
+		if e.Kind == gate.EventRunLabel {
+			labelled = e.Label
+		}
+	}
+	require.NotNil(t, labelled, "the label is recorded")
+	require.Equal(t, "customer_data", labelled.Name)
+	require.Equal(t, read.ID, labelled.DecisionID, "with the read that set it")
+	require.Equal(t, "rule:read-customers", labelled.Source)
+}
+
+func TestRunLabelFromAMaskFinding(t *testing.T) {
+	ctx := context.Background()
+	g, log := runGate(t, &gate.MemoryRuns{})
+	db := openRun(t, g, "tool", "agent-1", "run-1")
+	web := openRun(t, g, "http", "agent-1", "run-1")
+
+	d, err := db.Check(ctx, tool("read_notes"))
+	require.NoError(t, err)
+	_, err = web.Check(ctx, tool("post"))
+	require.NoError(t, err, "a read that found nothing labels nothing")
+	w := db.Output(d, "stdout", &bytes.Buffer{}, gate.OutputOptions{Mode: gate.ForwardThenRecord})
+	_, err = w.Write([]byte("card 4111111111111111\n"))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+
+	_, err = web.Check(ctx, tool("post"))
+	require.ErrorIs(t, err, gate.ErrDenied, "the masked card gave the run the pii label")
+
+	// A premasked column under a field rule labels too.
+	g2, _ := runGate(t, &gate.MemoryRuns{})
+	db2 := openRun(t, g2, "postgres", "agent-1", "run-9")
+	d2, err := db2.Check(ctx, tool("read_notes"))
+	require.NoError(t, err)
+	w2 := db2.Output(d2, "rows", &bytes.Buffer{}, gate.OutputOptions{Mode: gate.ForwardThenRecord, Premasked: true})
+	w2.AddFindings([]gate.Finding{{Detector: "redact", Field: "Customers.Email", Count: 2}})
+	require.NoError(t, w2.Close())
+	_, err = openRun(t, g2, "http", "agent-1", "run-9").Check(ctx, tool("post"))
+	require.ErrorIs(t, err, gate.ErrDenied)
+
+	found := false
+	for _, e := range log.events {
+		if e.Kind == gate.EventRunLabel && e.Label.Name == "pii" {
+			found = true
+			require.Equal(t, "detector:credit_card", e.Label.Source)
+			require.Equal(t, d.ID, e.Label.DecisionID)
+		}
+	}
+	require.True(t, found)
+}
+
+func TestRunBudgets(t *testing.T) {
+	ctx := context.Background()
+	g, _ := runGate(t, &gate.MemoryRuns{})
+	a := openRun(t, g, "tool", "agent-1", "run-1")
+	b := openRun(t, g, "http", "agent-1", "run-1")
+	for i := range 5 {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		_, err := c.Check(ctx, tool("read_notes"))
+		require.NoError(t, err, "request %d", i+1)
+	}
+	d, err := b.Check(ctx, tool("read_notes"))
+	require.ErrorIs(t, err, gate.ErrDenied, "the sixth request of the run in a minute")
+	require.Equal(t, "budget", d.Rule)
+
+	// usage counts the identity across runs: refusals in run-1 count in run-3.
+	for range 3 {
+		_, _ = a.Check(ctx, tool("drop"))
+	}
+	c := openRun(t, g, "tool", "agent-1", "run-3")
+	d, err = c.Check(ctx, tool("read_notes"))
+	require.ErrorIs(t, err, gate.ErrDenied)
+	require.Equal(t, "budget", d.Rule)
+	d, err = openRun(t, g, "tool", "agent-2", "run-4").Check(ctx, tool("read_notes"))
+	require.NoError(t, err, "another identity has its own budget: %v", d)
+}
+
+// failingRuns fails every call, as a store whose database is down.
+type failingRuns struct{ gate.MemoryRuns }
+
+var errRunsDown = errors.New("runs store down")
+
+func (*failingRuns) State(context.Context, string, string, time.Time) (gate.RunState, error) {
+	return gate.RunState{}, errRunsDown
+}
+func (*failingRuns) Count(context.Context, string, string, gate.Metric, int64, time.Time) error {
+	return errRunsDown
+}
+
+func TestRunStoreDownDenies(t *testing.T) {
+	ctx := context.Background()
+	g, _ := runGate(t, &failingRuns{})
+	c := openRun(t, g, "tool", "agent-1", "run-1")
+	d, err := c.Check(ctx, tool("read_notes"))
+	require.ErrorIs(t, err, gate.ErrDenied, "budgets that cannot be counted cannot be enforced")
+	require.Contains(t, d.Errors[len(d.Errors)-1], "runs store down")
+}
+
+func TestRunResolution(t *testing.T) {
+	ctx := context.Background()
+	store := &gate.MemoryRuns{}
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	rs, err := gate.ParseRules("runs.yaml", []byte(runRules))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Now: clock, Runs: &gate.RunConfig{Store: store, Claim: "sid", Idle: 10 * time.Minute}})
+	open := func(s gate.Session) *gate.Conn {
+		c, err := g.Open(ctx, s)
+		require.NoError(t, err)
+		return c
+	}
+	agent := gate.Identity{Subject: "agent-1"}
+	first := open(gate.Session{Protocol: "tool", Identity: agent}).Session().Run
+	require.NotEmpty(t, first)
+	now = now.Add(5 * time.Minute)
+	require.Equal(t, first, open(gate.Session{Protocol: "http", Identity: agent}).Session().Run, "same identity, within the idle window")
+	now = now.Add(11 * time.Minute)
+	require.NotEqual(t, first, open(gate.Session{Protocol: "http", Identity: agent}).Session().Run, "idle too long: a new run")
+	claimed := gate.Identity{Subject: "agent-1", Claims: map[string]any{"sid": "sess-42"}}
+	require.Equal(t, "sess-42", open(gate.Session{Protocol: "http", Identity: claimed}).Session().Run)
+	require.Equal(t, "harness-7", open(gate.Session{Protocol: "http", Identity: claimed, Run: "harness-7"}).Session().Run, "the harness's run wins")
+
+	for _, bad := range []string{"two words", string(make([]byte, gate.MaxRunIDBytes+1)), "tab\there"} {
+		_, err := g.Open(ctx, gate.Session{Protocol: "http", Identity: agent, Run: bad})
+		require.Error(t, err, "%q", bad)
+	}
+}
+
+func TestClearLabel(t *testing.T) {
+	ctx := context.Background()
+	g, log := runGate(t, &gate.MemoryRuns{})
+	db := openRun(t, g, "postgres", "agent-1", "run-1")
+	_, err := db.Check(ctx, tool("read_customers"))
+	require.NoError(t, err)
+	require.Error(t, g.ClearLabel(ctx, "run-1", "customer_data", gate.Identity{Subject: "bot"}, "nope"), "an agent cannot clear a label")
+	_, err = db.Check(ctx, tool("post"))
+	require.ErrorIs(t, err, gate.ErrDenied)
+	require.NoError(t, g.ClearLabel(ctx, "run-1", "customer_data", gate.Identity{Subject: "alice", Kind: gate.KindHuman}, "export approved by legal"))
+	_, err = db.Check(ctx, tool("post"))
+	require.NoError(t, err)
+	cleared := false
+	for _, e := range log.events {
+		if e.Kind == gate.EventRunLabelCleared {
+			cleared = true
+			require.Equal(t, "alice", e.Identity.Subject)
+			require.Equal(t, "customer_data", e.Label.Name)
+		}
+	}
+	require.True(t, cleared, "clearing is recorded")
+}
+
+func TestRunLabelsInTheRuleFile(t *testing.T) {
+	for _, bad := range []string{
+		"labels:\n  PII: {detectors: [email]}\nrules: []\n",
+		"labels:\n  pii: {}\nrules: []\n",
+		"labels:\n  pii: {fields: [email]}\nrules: []\n",
+		"rules:\n  - name: x\n    when: 'true'\n    labels: ['has space']\n",
+	} {
+		_, err := gate.ParseRules("bad.yaml", []byte(bad))
+		require.Error(t, err, bad)
+	}
+	_, err := gate.ParseRules("ok.yaml", []byte("rules:\n  - name: tag\n    when: tool.name == 'x'\n    labels: [pii]\n"))
+	require.NoError(t, err, "a rule may only label")
+}
