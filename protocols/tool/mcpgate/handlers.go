@@ -198,7 +198,9 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	}
 	args, canon, err := decodeArgs(p.Arguments)
 	if err != nil {
-		s.recordError(ctx, "mcp: tools/call "+p.Name+": "+err.Error())
+		// Refused before the rules, and counted like any refusal.
+		req := &gate.Request{Protocol: gate.ProtocolMCP, Command: "tools/call " + display(p.Name), Tool: &gate.ToolCall{Kind: kindCall, Name: p.Name}}
+		_, _ = s.conn.Refuse(ctx, req, "parse", "the arguments could not be parsed: "+err.Error())
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
 	req := callRequest(s.gs, kindCall, p.Name, args, canon)
