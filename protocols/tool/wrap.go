@@ -69,6 +69,9 @@ func Wrap[A, R any](name string, fn Func[A, R]) Func[A, R] {
 		}
 		d, err := conn.Check(ctx, req)
 		if err != nil {
+			if conn.Err() != nil {
+				return zero, ended(name)
+			}
 			return zero, err
 		}
 		result, callErr := fn(ctx, args)
@@ -110,6 +113,14 @@ func callError(ctx context.Context, conn *gate.Conn, d *gate.Decision, name stri
 // recorder's error is kept out of the model's view).
 func unrecorded(name, what string) error {
 	return fmt.Errorf("tool %s: %s withheld: it could not be recorded: %w", name, what, gate.ErrSessionEnded)
+}
+
+// ended is the refusal of a call on a session that has ended (closed, or
+// broken by a result that could not be recorded). It matches gate.ErrDenied
+// and gate.ErrSessionEnded; why the session broke (gate.Conn.Err) stays out
+// of the model's view.
+func ended(name string) error {
+	return fmt.Errorf("tool %s: refused, the session has ended: %w (%w)", name, gate.ErrDenied, gate.ErrSessionEnded)
 }
 
 // encodeArgs returns the arguments as canonical JSON and as the map rules

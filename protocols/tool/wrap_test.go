@@ -298,6 +298,8 @@ func TestRecordingFailureMidResultEndsTheSession(t *testing.T) {
 	for _, id := range []int{1, 3} {
 		_, err = get(ctx, getArgs{ID: id})
 		require.ErrorIs(t, err, gate.ErrDenied, "a broken session refuses every call")
+		require.ErrorIs(t, err, gate.ErrSessionEnded)
+		assert.NotContains(t, err.Error(), "disk full", "why the session broke stays out of the model's view")
 		var ce *tool.CallError
 		assert.False(t, errors.As(err, &ce))
 	}

@@ -271,10 +271,23 @@ func (s *session) end(reason string) {
 	})
 }
 
-// check runs the gate on req. While a review holds the request, it sends the
+// errEnded is the refusal of a request on a session that has ended; why it
+// broke (gate.Conn.Err: a recorder's error) is not the client's business.
+var errEnded = errors.New("airlock: the session has ended")
+
+// check runs the gate on req through the session's handle (see judge).
+func (s *session) check(ctx context.Context, req *gate.Request, progressToken any) (*gate.Decision, error) {
+	d, err := s.judge(ctx, req, progressToken)
+	if err != nil && s.conn.Err() != nil {
+		return d, errEnded
+	}
+	return d, err
+}
+
+// judge runs the gate on req. While a review holds the request, it sends the
 // client progress notifications, when the client gave a progress token, so
 // the client does not time out.
-func (s *session) check(ctx context.Context, req *gate.Request, progressToken any) (*gate.Decision, error) {
+func (s *session) judge(ctx context.Context, req *gate.Request, progressToken any) (*gate.Decision, error) {
 	if progressToken == nil {
 		return s.conn.Check(ctx, req)
 	}
