@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS airlock_run_labels (
     source      text        NOT NULL,
     session_id  text        NOT NULL,
     decision_id text        NOT NULL,
+    request     text        NOT NULL,
     PRIMARY KEY (run, name)
 );
 CREATE TABLE IF NOT EXISTS airlock_run_counters (
@@ -89,8 +90,8 @@ RETURNING run`, subject, gate.NewID(), now, idle.Seconds()).Scan(&run)
 // AddLabel implements gate.RunStore.
 func (s *Store) AddLabel(ctx context.Context, run string, l gate.Label) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `
-INSERT INTO airlock_run_labels (run, name, set_at, source, session_id, decision_id) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (run, name) DO NOTHING`, run, l.Name, l.Time, l.Source, l.SessionID, l.DecisionID)
+INSERT INTO airlock_run_labels (run, name, set_at, source, session_id, decision_id, request) VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (run, name) DO NOTHING`, run, l.Name, l.Time, l.Source, l.SessionID, l.DecisionID, l.Request)
 	if err != nil {
 		return false, fmt.Errorf("pgruns: add label: %w", err)
 	}
@@ -133,7 +134,7 @@ func (s *Store) State(ctx context.Context, run, subject string, now time.Time) (
 	st := gate.RunState{ID: run, Labels: map[string]gate.Label{}, Run: usage(), Identity: usage()}
 	b := bucketOf(now)
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT name, set_at, source, session_id, decision_id FROM airlock_run_labels WHERE run = $1`, run)
+	batch.Queue(`SELECT name, set_at, source, session_id, decision_id, request FROM airlock_run_labels WHERE run = $1`, run)
 	batch.Queue(`
 SELECT scope, metric, coalesce(sum(n) FILTER (WHERE bucket > $3 - 60), 0), sum(n)
   FROM airlock_run_counters
@@ -147,7 +148,7 @@ SELECT scope, metric, coalesce(sum(n) FILTER (WHERE bucket > $3 - 60), 0), sum(n
 	}
 	for rows.Next() {
 		var l gate.Label
-		if err := rows.Scan(&l.Name, &l.Time, &l.Source, &l.SessionID, &l.DecisionID); err != nil {
+		if err := rows.Scan(&l.Name, &l.Time, &l.Source, &l.SessionID, &l.DecisionID, &l.Request); err != nil {
 			rows.Close()
 			return st, fmt.Errorf("pgruns: labels: %w", err)
 		}

@@ -89,7 +89,7 @@ func checkResolve(t testing.TB, s gate.RunStore) {
 func checkLabels(t testing.TB, s gate.RunStore) {
 	ctx := context.Background()
 	run, other := unique("run"), unique("run")
-	l := gate.Label{Name: "pii", Time: base, Source: "rule:read-customers", SessionID: "s1", DecisionID: "d1"}
+	l := gate.Label{Name: "pii", Time: base, Source: "rule:read-customers", SessionID: "s1", DecisionID: "d1", Request: "SELECT * FROM customers"}
 	added, err := s.AddLabel(ctx, run, l)
 	if err != nil || !added {
 		t.Fatalf("AddLabel: added %v, error %v", added, err)
@@ -104,7 +104,7 @@ func checkLabels(t testing.TB, s gate.RunStore) {
 		t.Fatalf("State: %v", err)
 	}
 	got, ok := st.Labels["pii"]
-	if !ok || !got.Time.Equal(l.Time) || got.Source != l.Source || got.SessionID != l.SessionID || got.DecisionID != l.DecisionID {
+	if !ok || !got.Time.Equal(l.Time) || got.Source != l.Source || got.SessionID != l.SessionID || got.DecisionID != l.DecisionID || got.Request != l.Request {
 		t.Errorf("State label = %+v (present %v), want the first setting %+v", got, ok, l)
 	}
 	if st, err := s.State(ctx, other, unique("subject"), base); err != nil || len(st.Labels) != 0 {
