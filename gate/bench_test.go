@@ -113,3 +113,53 @@ func TestRealisticRulesCompile(t *testing.T) {
 		t.Fatalf("read-only select by an agent: got %s by %s", d.Action, d.Rule)
 	}
 }
+
+// BenchmarkCheckRuns is the cost of runs (labels and budgets) on the whole
+// flow, 100 realistic rules, in-memory store: off, configured but read by no
+// rule, and read by a rule (an egress rule on labels and a budget).
+func BenchmarkCheckRuns(b *testing.B) {
+	readRun := `
+  - name: no-egress-after-pii
+    when: request.protocol == "http" && "pii" in run.labels
+    action: review
+  - name: budget
+    when: run.requests_last_minute > 1000000 || usage.rows_returned_last_hour > 1000000000
+    action: deny
+  - name: tag-customers
+    when: request.protocol == "postgres"
+    labels: [pii]
+`
+	for _, mode := range []string{"off", "unused", "used"} {
+		b.Run(mode, func(b *testing.B) {
+			src := realisticRules(100)
+			if mode == "used" {
+				src += readRun
+			}
+			rs, err := gate.ParseRules("bench.yaml", []byte(src))
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := gate.Config{Rules: rs, Recorder: gate.RecorderFunc(func(context.Context, gate.Event) error { return nil })}
+			if mode != "off" {
+				cfg.Runs = &gate.RunConfig{Store: &gate.MemoryRuns{}}
+			}
+			g := gate.New(cfg)
+			conn, err := g.Open(context.Background(), gate.Session{Protocol: "postgres", Run: "run-1",
+				Identity: gate.Identity{Subject: "agent-7", Groups: []string{"agents"}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			req := benchRequest()
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				req.Time = time.Time{}
+				// Past the realistic rules' rate limit the request is
+				// refused: the decision is made all the same.
+				if d, _ := conn.Check(ctx, req); d == nil || d.Action == "" {
+					b.Fatal("no decision")
+				}
+			}
+		})
+	}
+}

@@ -46,6 +46,33 @@ type Conn struct {
 	err    error // why the session is broken; nil while healthy
 	done   chan struct{}
 	closed bool
+	// recent remembers the commands of the last allowed requests, so a
+	// label set by a finding in their results names the read.
+	recent [8]struct{ decision, command string }
+	next   int
+}
+
+// remember notes the command of an allowed decision.
+func (c *Conn) remember(d *Decision, req *Request) {
+	if c.g.runs == nil {
+		return
+	}
+	c.mu.Lock()
+	c.recent[c.next] = struct{ decision, command string }{d.ID, req.Command}
+	c.next = (c.next + 1) % len(c.recent)
+	c.mu.Unlock()
+}
+
+// commandOf returns the command of a recent allowed decision, or "".
+func (c *Conn) commandOf(decision string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.recent {
+		if r.decision == decision {
+			return r.command
+		}
+	}
+	return ""
 }
 
 // Open fills in the session's ID and Start when unset, records its start and
@@ -96,7 +123,11 @@ func (c *Conn) Check(ctx context.Context, req *Request) (*Decision, error) {
 	if err := c.Err(); err != nil {
 		return c.Refuse(ctx, req, "session", "the session has ended: "+err.Error())
 	}
-	return c.g.Check(ctx, req)
+	d, err := c.g.Check(ctx, req)
+	if err == nil {
+		c.remember(d, req)
+	}
+	return d, err
 }
 
 // Refuse records and counts a refusal the protocol makes before the rules

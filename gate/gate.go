@@ -258,6 +258,7 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 			_ = g.countRun(ctx, s, MetricRefusals, 1, now)
 		}
 	}
+	g.explainLabels(ctx, rs, d)
 
 	id := s.Identity
 	ev := Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Request: req, Decision: d.clone()}

@@ -106,6 +106,16 @@ type RuleInfo struct {
 	Reads []string
 }
 
+// ruleReads reports whether the rule named name reads the variable v.
+func (rs *RuleSet) ruleReads(name, v string) bool {
+	for _, r := range rs.rules {
+		if r.spec.Name == name {
+			return slices.Contains(r.reads, v)
+		}
+	}
+	return false
+}
+
 // Info describes every rule of the set, in file order.
 func (rs *RuleSet) Info() []RuleInfo {
 	out := make([]RuleInfo, len(rs.rules))

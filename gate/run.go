@@ -3,6 +3,7 @@ package gate
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 )
 
 // A run groups the sessions of one agent across protocols: the PostgreSQL
@@ -29,9 +30,27 @@ type Label struct {
 	// Source says what set it: "rule:<name>", "detector:<name>",
 	// "field:<table.column>".
 	Source string `json:"source"`
-	// SessionID and DecisionID name the read that set it.
+	// SessionID and DecisionID name the read that set it, and Request is
+	// its command (cut to MaxLabelRequestBytes), for rules' reasons and
+	// reviewers.
 	SessionID  string `json:"session_id,omitempty"`
 	DecisionID string `json:"decision_id,omitempty"`
+	Request    string `json:"request,omitempty"`
+}
+
+// MaxLabelRequestBytes bounds Label.Request.
+const MaxLabelRequestBytes = 200
+
+// labelRequest cuts a command for Label.Request, on a rune boundary.
+func labelRequest(cmd string) string {
+	if len(cmd) <= MaxLabelRequestBytes {
+		return cmd
+	}
+	cut := MaxLabelRequestBytes
+	for cut > 0 && !utf8.RuneStart(cmd[cut]) {
+		cut--
+	}
+	return cmd[:cut] + "…"
 }
 
 // Metric names a counter behind a budget.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode"
 )
@@ -96,7 +98,7 @@ func (g *Gate) settleRun(ctx context.Context, req *Request, d *Decision) error {
 		return g.countRun(ctx, req.Session, MetricRefusals, 1, d.Time)
 	}
 	for _, name := range d.Labels {
-		l := Label{Name: name, Time: d.Time, Source: "rule:" + d.Rule, SessionID: req.Session.ID, DecisionID: d.ID}
+		l := Label{Name: name, Time: d.Time, Source: "rule:" + d.Rule, SessionID: req.Session.ID, DecisionID: d.ID, Request: labelRequest(req.Command)}
 		if err := g.addLabel(ctx, req.Session, l); err != nil {
 			return err
 		}
@@ -152,6 +154,7 @@ func (c *Conn) outputRun(ctx context.Context, out Output, forwarded int64) error
 	}
 	for _, l := range rs.labels.of(out.Findings) {
 		l.Time, l.SessionID, l.DecisionID = now, s.ID, out.DecisionID
+		l.Request = labelRequest(c.commandOf(out.DecisionID))
 		if err := g.addLabel(ctx, s, l); err != nil {
 			return err
 		}
@@ -176,4 +179,43 @@ func (g *Gate) ClearLabel(ctx context.Context, run, name string, reviewer Identi
 		return fmt.Errorf("gate: record label clearing: %w", err)
 	}
 	return g.runs.Store.ClearLabel(ctx, run, name)
+}
+
+// explainLabels names, in the reason of a refusal or a hold by a rule that
+// reads the run's labels, each label of the run and the read that set it,
+// so the agent and the reviewer see why.
+func (g *Gate) explainLabels(ctx context.Context, rs *RuleSet, d *Decision) {
+	if g.runs == nil || d.Action == Allow || rs == nil || !rs.ruleReads(d.Rule, "run.labels") {
+		return
+	}
+	st, err := runLookupFrom(ctx).get(ctx)
+	if err != nil || len(st.Labels) == 0 {
+		return
+	}
+	names := make([]string, 0, len(st.Labels))
+	for name := range st.Labels {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString(d.Reason)
+	if b.Len() > 0 {
+		b.WriteString("; ")
+	}
+	b.WriteString("this run is labelled ")
+	for i, name := range names {
+		l := st.Labels[name]
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (by %s at %s", name, l.Source, l.Time.UTC().Format(time.RFC3339))
+		if l.Request != "" {
+			fmt.Fprintf(&b, ", reading %q", l.Request)
+		}
+		if l.DecisionID != "" {
+			fmt.Fprintf(&b, ", decision %s", l.DecisionID)
+		}
+		b.WriteString(")")
+	}
+	d.Reason = b.String()
 }

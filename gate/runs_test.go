@@ -70,6 +70,10 @@ func TestRunLabelFromARuleStopsEgressInTheSameRunOnly(t *testing.T) {
 	d, err := web.Check(ctx, tool("post"))
 	require.ErrorIs(t, err, gate.ErrDenied, "egress after the read, in the same run")
 	require.Equal(t, "no-egress-after-customer-data", d.Rule)
+	// The reason names the label and the read that set it.
+	for _, want := range []string{"this run read customer data", "customer_data", "rule:read-customers", `reading "read_customers"`, read.ID} {
+		require.Contains(t, err.Error(), want)
+	}
 	_, err = other.Check(ctx, tool("post"))
 	require.NoError(t, err, "another run is not affected")
 
@@ -83,6 +87,7 @@ func TestRunLabelFromARuleStopsEgressInTheSameRunOnly(t *testing.T) {
 	require.Equal(t, "customer_data", labelled.Name)
 	require.Equal(t, read.ID, labelled.DecisionID, "with the read that set it")
 	require.Equal(t, "rule:read-customers", labelled.Source)
+	require.Equal(t, "read_customers", labelled.Request)
 }
 
 func TestRunLabelFromAMaskFinding(t *testing.T) {
@@ -120,6 +125,7 @@ func TestRunLabelFromAMaskFinding(t *testing.T) {
 			found = true
 			require.Equal(t, "detector:credit_card", e.Label.Source)
 			require.Equal(t, d.ID, e.Label.DecisionID)
+			require.Equal(t, "read_notes", e.Label.Request, "the read whose result held the finding")
 		}
 	}
 	require.True(t, found)

@@ -47,6 +47,11 @@ func checkServe(ctx context.Context, cfg *serveConfig, opts []gate.RuleOption) *
 			conn.Close(ctx)
 		}
 	}
+	if ru := cfg.Runs; ru != nil && ru.Postgres != "" {
+		if conn := r.checkDatabase(ctx, "runs.postgres", ru.Postgres); conn != nil {
+			conn.Close(ctx)
+		}
+	}
 	if c := cfg.Review.Console; c != nil {
 		r.checkListen("review.console.listen", c.Listen)
 	}

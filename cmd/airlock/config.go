@@ -26,6 +26,9 @@ type serveConfig struct {
 	MCP        *mcpConfig       `yaml:"mcp"`
 	SSH        *sshConfig       `yaml:"ssh"`
 	Metrics    *metricsConfig   `yaml:"metrics"`
+	// Runs groups the sessions of one agent across protocols, for labels
+	// and budgets (gate.RunConfig); off when absent.
+	Runs *runsConfig `yaml:"runs"`
 	// LogLevel is trace, debug, info (default), warn or error.
 	LogLevel string `yaml:"log_level"`
 	// ShutdownTimeout bounds the drain of sessions at shutdown (default 30s).
@@ -54,6 +57,17 @@ type reviewConfig struct {
 	// replica using the same database (approval/pgapproval).
 	Postgres string         `yaml:"postgres"`
 	Console  *consoleConfig `yaml:"console"`
+}
+
+type runsConfig struct {
+	// Postgres is a connection string: runs are then shared by every
+	// replica using the same database (gate/pgruns); empty keeps them in
+	// memory.
+	Postgres string `yaml:"postgres"`
+	// Claim names the token claim that carries the run id (an OIDC sid).
+	Claim string `yaml:"claim"`
+	// Idle starts a new run for an identity idle this long (default 1h).
+	Idle time.Duration `yaml:"idle"`
 }
 
 type consoleConfig struct {
@@ -278,6 +292,9 @@ func (c *serveConfig) validate() error {
 	case "", "hold", "retry":
 	default:
 		bad("review.mode: %q is not hold or retry", c.Review.Mode)
+	}
+	if c.Runs != nil && c.Runs.Idle < 0 {
+		bad("runs.idle: must not be negative")
 	}
 	if c.Record.File == nil && c.Record.Postgres == "" {
 		bad("record: a file or postgres sink is required (a gateway that records nothing is not allowed)")

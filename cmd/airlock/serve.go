@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/oidc"
 	"github.com/airlock-sdk/airlock/gate/pgrules"
+	"github.com/airlock-sdk/airlock/gate/pgruns"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -207,7 +208,12 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 		return err
 	}
 	defer closeApprover()
-	g := newServeGate(cfg, rules, approver, rec, mp, log)
+	runs, closeRuns, err := openRuns(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeRuns()
+	g := newServeGate(cfg, rules, approver, rec, runs, mp, log)
 	if store != nil {
 		go store.Watch(ctx, g)
 	} else {
@@ -283,12 +289,41 @@ func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), erro
 	return ap, pool.Close, nil
 }
 
-func newServeGate(cfg *serveConfig, rules *gate.RuleSet, approver gate.Approver, rec gate.Recorder, mp *sdkmetric.MeterProvider, log hclog.Logger) *gate.Gate {
+// openRuns returns the run store the config asks for: nil when runs are
+// off, PostgreSQL-backed when runs.postgres is set (shared by replicas),
+// else in memory; the func closes it.
+func openRuns(ctx context.Context, cfg *serveConfig) (*gate.RunConfig, func(), error) {
+	r := cfg.Runs
+	if r == nil {
+		return nil, func() {}, nil
+	}
+	rc := &gate.RunConfig{Store: &gate.MemoryRuns{}, Claim: r.Claim, Idle: r.Idle}
+	if r.Postgres == "" {
+		return rc, func() {}, nil
+	}
+	pool, err := pgxpool.New(ctx, r.Postgres)
+	if err != nil {
+		return nil, nil, fmt.Errorf("runs.postgres: %w", err)
+	}
+	if err := pgruns.Migrate(ctx, pool, pgruns.Options{}); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("runs.postgres: %w", err)
+	}
+	store, err := pgruns.New(pool, pgruns.Options{})
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("runs.postgres: %w", err)
+	}
+	rc.Store = store
+	return rc, pool.Close, nil
+}
+
+func newServeGate(cfg *serveConfig, rules *gate.RuleSet, approver gate.Approver, rec gate.Recorder, runs *gate.RunConfig, mp *sdkmetric.MeterProvider, log hclog.Logger) *gate.Gate {
 	mode := gate.Hold
 	if cfg.Review.Mode == "retry" {
 		mode = gate.RefuseThenRetry
 	}
-	gcfg := gate.Config{Rules: rules, Approver: approver, Recorder: rec, ReviewMode: mode, Logger: log.Named("gate")}
+	gcfg := gate.Config{Rules: rules, Approver: approver, Recorder: rec, ReviewMode: mode, Logger: log.Named("gate"), Runs: runs}
 	if mp != nil {
 		gcfg.MeterProvider = mp
 	}
