@@ -117,7 +117,9 @@ func New(cfg Config) (*Gateway, error) {
 
 // Serve runs one client session over t (for stdio: &sdk.StdioTransport{})
 // until the client or the upstream closes it, or ctx ends. The client's
-// identity is Config.Identity.
+// identity is what Config.Authenticator answers for a client that presented
+// no credential (gate.StaticIdentity). It returns an error when the
+// upstream failed or the session's record broke.
 //
 // t must be a stream transport (stdio, a pipe, in-memory): Serve counts the
 // calls it reads and the responses it writes, so that when the upstream dies
