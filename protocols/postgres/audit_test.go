@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"regexp"
 	"strconv"
 	"strings"
@@ -303,6 +304,6 @@ func TestAuditEquality(t *testing.T) {
 // emptySQL reports whether text holds no statement (an empty query, a
 // comment): the server logs it, runs nothing, and the gate judges nothing.
 func emptySQL(text string) bool {
-	cl, err := ParserClassifier{}.Classify(text)
+	cl, err := pgsql.ParserClassifier{}.Classify(text)
 	return err == nil && len(cl.Statements) == 0
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"io"
 	"net"
 	"sync"
@@ -137,7 +138,7 @@ func FuzzBackendMessages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, _ := ParserClassifier{}.Classify("SELECT substr(card, 1, 4), c FROM customers c")
+		st, _ := pgsql.ParserClassifier{}.Classify("SELECT substr(card, 1, 4), c FROM customers c")
 		for i, b := range opsSeed {
 			if i > 64 {
 				break

@@ -1,4 +1,4 @@
-package postgres
+package pgsql
 
 import (
 	"strings"
@@ -15,6 +15,11 @@ import (
 type StatementLineage struct {
 	plan *qQuery
 }
+
+// HasLineage reports whether the statement carries a lineage plan (a
+// Statement of ParserClassifier does; one of another Classifier, or a
+// Nested repetition, may not): without one, its lineage is Unknown.
+func (l *StatementLineage) HasLineage() bool { return l.plan != nil }
 
 // qKind is what a statement's plan stands for.
 type qKind uint8
