@@ -163,10 +163,10 @@ type ProcCatalog interface {
 	Generation() uint64
 }
 
-// matching keeps the rows of schema, or all rows for an unqualified call:
-// the session's search_path decides which one runs, so every candidate
-// counts. ProcCatalog implementations use it to filter by schema.
-func matching(rows []Proc, schema string) []Proc {
+// MatchingProcs keeps the rows of schema, or all rows for an unqualified
+// call: the session's search_path decides which one runs, so every
+// candidate counts. It is the filter a ProcCatalog applies.
+func MatchingProcs(rows []Proc, schema string) []Proc {
 	if schema == "" {
 		return rows
 	}
@@ -178,10 +178,6 @@ func matching(rows []Proc, schema string) []Proc {
 	}
 	return out
 }
-
-// MatchingProcs keeps the rows of schema, or all rows when schema is
-// empty: the filter a ProcCatalog applies.
-func MatchingProcs(rows []Proc, schema string) []Proc { return matching(rows, schema) }
 
 // harmlessVolatile are built-ins declared VOLATILE because their result
 // changes from call to call, not because they change anything: they keep

@@ -7,10 +7,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// StatementLineage is what the proxy needs to follow the data of a
+// StatementLineage is what a proxy needs to follow the data of a
 // statement to its result columns, embedded in Statement. It is built from
 // the parse tree without the catalog (views, functions and table columns
-// are resolved when the statement runs, see lineage_resolve.go) and holds
+// are resolved when the statement runs, see Resolver) and holds
 // no literal, so a cached classification of a sibling statement serves.
 type StatementLineage struct {
 	plan *qQuery

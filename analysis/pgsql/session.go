@@ -75,4 +75,3 @@ func (s *Session) Remember(stmts []Statement, i int) {
 		}
 	}
 }
-
