@@ -3,13 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgconn"
 )

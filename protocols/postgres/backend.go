@@ -3,8 +3,8 @@ package postgres
 import (
 	"errors"
 	"fmt"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )

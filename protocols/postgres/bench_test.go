@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/jackc/pgx/v5"
 )
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"strings"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgproto3"
 )

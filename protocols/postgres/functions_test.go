@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgconn"
 )

@@ -2,10 +2,10 @@ package postgres
 
 import (
 	"context"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"strings"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/jackc/pgx/v5/pgconn"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )

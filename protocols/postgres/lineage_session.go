@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"bytes"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"slices"
 	"strings"
 	"sync/atomic"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"

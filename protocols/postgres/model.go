@@ -1,10 +1,10 @@
 package postgres
 
 import (
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"strings"
 	"sync"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 

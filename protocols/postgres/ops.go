@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"fmt"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"sync"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )

@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"

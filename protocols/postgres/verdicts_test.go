@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 )
 
 // Every statement type is decided explicitly: read-only only where nothing
