@@ -6,10 +6,10 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
 	httpgate "github.com/airlock-sdk/airlock/protocols/httpgate"
-	"github.com/airlock-sdk/airlock/protocols/postgres"
 )
 
 // unparsableRule names the pre-rule refusal of a command the gateway could
@@ -55,7 +55,7 @@ func completeRequest(r *gate.Request) error {
 		if r.SQL != nil {
 			return nil
 		}
-		cl, err := postgres.ParserClassifier{}.Classify(r.Command)
+		cl, err := pgsql.ParserClassifier{}.Classify(r.Command)
 		if err != nil {
 			return fmt.Errorf("the SQL does not parse: %w", err)
 		}
@@ -86,7 +86,7 @@ func completeRequest(r *gate.Request) error {
 	return nil
 }
 
-func secretsOf(cl *postgres.Classification) []string {
+func secretsOf(cl *pgsql.Classification) []string {
 	var out []string
 	for _, st := range cl.Statements {
 		out = append(out, st.Secrets...)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -303,6 +304,6 @@ func TestAuditEquality(t *testing.T) {
 // emptySQL reports whether text holds no statement (an empty query, a
 // comment): the server logs it, runs nothing, and the gate judges nothing.
 func emptySQL(text string) bool {
-	cl, err := ParserClassifier{}.Classify(text)
+	cl, err := pgsql.ParserClassifier{}.Classify(text)
 	return err == nil && len(cl.Statements) == 0
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -237,7 +238,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if bs.cur != nil && bs.cur.copy && !bs.cur.copyDone && bs.cur.copyOut {
 			return outOfStep(typ, head)
 		}
-		var st *Statement
+		var st *pgsql.Statement
 		if head.kind == opExecute {
 			if len(head.stmts) > 0 {
 				st = &head.stmts[0]
@@ -465,7 +466,7 @@ func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw [
 
 // topStatement returns the i-th statement of a message as the server
 // runs them, skipping the nested entries the classifier adds.
-func topStatement(stmts []Statement, i int) *Statement {
+func topStatement(stmts []pgsql.Statement, i int) *pgsql.Statement {
 	for k := range stmts {
 		if stmts[k].Nested {
 			continue
@@ -489,7 +490,7 @@ func copyFields(in []pgproto3.FieldDescription) []pgproto3.FieldDescription {
 
 // executeResult starts the result of an Execute from its portal.
 func (c *conn) executeResult(bs *backendState, o *op) *result {
-	var st *Statement
+	var st *pgsql.Statement
 	if len(o.stmts) > 0 {
 		st = &o.stmts[0]
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -45,13 +46,13 @@ func BenchmarkClassify(b *testing.B) {
 	q := "SELECT abalance FROM pgbench_accounts WHERE aid = 12345"
 	b.Run("parser", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := (ParserClassifier{}).Classify(q); err != nil {
+			if _, err := (pgsql.ParserClassifier{}).Classify(q); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("cached", func(b *testing.B) {
-		c := NewClassifier(0)
+		c := pgsql.NewClassifier(0)
 		for b.Loop() {
 			if _, err := c.Classify(q); err != nil {
 				b.Fatal(err)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -14,7 +16,8 @@ import (
 // catalog answers what lineage and masking need from the upstream's own
 // catalog: the "table.column" of a RowDescription field, the columns of a
 // relation, the definition of a view or materialized view, the language and
-// body of a function. It asks on a connection of its own and caches the
+// body of a function. It is the pgsql.Catalog the analyser resolves
+// lineage with. It asks on a connection of its own and caches the
 // answers for catalogTTL; a session that changed the schema, or a
 // statement that failed on a missing relation or column, starts it over.
 //
@@ -26,7 +29,7 @@ type catalog struct {
 
 	mu             sync.Mutex
 	pc             *pgconn.PgConn
-	gen            uint64
+	gen            atomic.Uint64
 	loaded         time.Time
 	checked        time.Time
 	version        string
@@ -34,15 +37,12 @@ type catalog struct {
 
 	cols     map[[2]uint32]string
 	tables   map[string][]string
-	rels     map[string][]relInfo
-	funcs    map[string][]funcInfo
+	rels     map[string][]pgsql.Relation
+	funcs    map[string][]pgsql.Function
 	userOps  map[string]bool
 	universe []string
 
-	// Memos of derived lineage, valid for one generation.
-	views  map[uint32]*viewMemo
-	fns    map[string]*fnMemo
-	stmts  map[*qQuery]*resolvedStmt
+	// Memos per masking policy, valid for one generation.
 	reps   map[*mask.Policy]string
 	covers map[*mask.Policy][]string
 }
@@ -76,40 +76,6 @@ const maxCatalogEntries = 65536
 // maxPolicyMemo bounds the memos kept per masking policy.
 const maxPolicyMemo = 256
 
-// maxStatementMemo bounds the memo of resolved statements (keyed by plan,
-// so uncached classifications add a new entry each time).
-const maxStatementMemo = 4096
-
-// relInfo is one relation of a given name.
-type relInfo struct {
-	oid     uint32
-	schema  string
-	name    string
-	kind    byte // pg_class.relkind
-	cols    []string
-	viewdef string
-}
-
-// funcInfo is one function of a given name.
-type funcInfo struct {
-	oid    uint32
-	schema string
-	lang   uint32 // 12 internal, 13 C, 14 SQL
-	kind   byte   // f, a, w, p
-	body   string // SQL functions: the body text
-}
-
-type viewMemo struct {
-	done  bool
-	rel   *relCols
-	touch lin
-}
-
-type fnMemo struct {
-	done bool
-	l    lin
-}
-
 func newCatalog(cfg *pgconn.Config) *catalog {
 	k := &catalog{cfg: cfg}
 	k.reset()
@@ -118,17 +84,14 @@ func newCatalog(cfg *pgconn.Config) *catalog {
 
 // reset forgets everything; k.mu is held.
 func (k *catalog) reset() {
-	k.gen++
+	k.gen.Add(1)
 	k.loaded = time.Now()
 	k.cols = map[[2]uint32]string{}
 	k.tables = map[string][]string{}
-	k.rels = map[string][]relInfo{}
-	k.funcs = map[string][]funcInfo{}
+	k.rels = map[string][]pgsql.Relation{}
+	k.funcs = map[string][]pgsql.Function{}
 	k.userOps = nil
 	k.universe = nil
-	k.views = map[uint32]*viewMemo{}
-	k.fns = map[string]*fnMemo{}
-	k.stmts = map[*qQuery]*resolvedStmt{}
 	k.reps = map[*mask.Policy]string{}
 	k.covers = map[*mask.Policy][]string{}
 }
@@ -157,6 +120,18 @@ func (k *catalog) fresh(ctx context.Context) {
 		k.version = v
 	}
 }
+
+// Refresh starts the cache over when the catalog changed (see fresh) and
+// returns the generation.
+func (k *catalog) Refresh(ctx context.Context) uint64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	return k.gen.Load()
+}
+
+// Generation changes whenever the cache starts over.
+func (k *catalog) Generation() uint64 { return k.gen.Load() }
 
 // invalidate forgets every answer: the schema may have changed.
 func (k *catalog) invalidate() {
@@ -274,13 +249,12 @@ func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, erro
 	return cols, nil
 }
 
-// relations returns every relation called name (in schema, when given),
+// Relations returns every relation called name (in schema, when given),
 // with its columns and, for a view or materialized view, its definition.
-func (k *catalog) relations(ctx context.Context, schema, name string) ([]relInfo, uint64, error) {
+func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.Relation, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)
-	gen := k.gen
 	all, ok := k.rels[name]
 	if !ok {
 		rows, err := k.query(ctx, `SELECT c.oid, n.nspname, c.relkind,
@@ -290,43 +264,43 @@ func (k *catalog) relations(ctx context.Context, schema, name string) ([]relInfo
 			LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 			WHERE c.relname = $1 ORDER BY c.oid, a.attnum`, name)
 		if err != nil {
-			return nil, gen, err
+			return nil, err
 		}
 		for _, r := range rows {
 			if len(r) != 5 {
 				continue
 			}
 			oid, _ := strconv.ParseUint(r[0], 10, 32)
-			if len(all) == 0 || all[len(all)-1].oid != uint32(oid) {
-				ri := relInfo{oid: uint32(oid), schema: r[1], name: name, viewdef: r[3]}
+			if len(all) == 0 || all[len(all)-1].OID != uint32(oid) {
+				ri := pgsql.Relation{OID: uint32(oid), Schema: r[1], Name: name, ViewDef: r[3]}
 				if r[2] != "" {
-					ri.kind = r[2][0]
+					ri.Kind = r[2][0]
 				}
 				all = append(all, ri)
 			}
 			if r[4] != "" {
-				all[len(all)-1].cols = append(all[len(all)-1].cols, r[4])
+				all[len(all)-1].Columns = append(all[len(all)-1].Columns, r[4])
 			}
 		}
 		if len(k.rels) >= maxCatalogEntries {
-			k.rels = map[string][]relInfo{}
+			k.rels = map[string][]pgsql.Relation{}
 		}
 		k.rels[name] = all
 	}
 	if schema == "" {
-		return all, gen, nil
+		return all, nil
 	}
-	var out []relInfo
+	var out []pgsql.Relation
 	for _, r := range all {
-		if r.schema == schema {
+		if r.Schema == schema {
 			out = append(out, r)
 		}
 	}
-	return out, gen, nil
+	return out, nil
 }
 
-// functions returns every function called name (in schema, when given).
-func (k *catalog) functions(ctx context.Context, schema, name string) ([]funcInfo, error) {
+// Functions returns every function called name (in schema, when given).
+func (k *catalog) Functions(ctx context.Context, schema, name string) ([]pgsql.Function, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)
@@ -346,32 +320,32 @@ func (k *catalog) functions(ctx context.Context, schema, name string) ([]funcInf
 			}
 			oid, _ := strconv.ParseUint(r[0], 10, 32)
 			lang, _ := strconv.ParseUint(r[2], 10, 32)
-			fi := funcInfo{oid: uint32(oid), schema: r[1], lang: uint32(lang), body: r[4]}
+			fi := pgsql.Function{OID: uint32(oid), Schema: r[1], Lang: uint32(lang), Body: r[4]}
 			if r[3] != "" {
-				fi.kind = r[3][0]
+				fi.Kind = r[3][0]
 			}
 			all = append(all, fi)
 		}
 		if len(k.funcs) >= maxCatalogEntries {
-			k.funcs = map[string][]funcInfo{}
+			k.funcs = map[string][]pgsql.Function{}
 		}
 		k.funcs[name] = all
 	}
 	if schema == "" {
 		return all, nil
 	}
-	var out []funcInfo
+	var out []pgsql.Function
 	for _, f := range all {
-		if f.schema == schema {
+		if f.Schema == schema {
 			out = append(out, f)
 		}
 	}
 	return out, nil
 }
 
-// userOperator reports whether an operator called name is defined outside
+// UserOperator reports whether an operator called name is defined outside
 // pg_catalog (its function may read anything).
-func (k *catalog) userOperator(ctx context.Context, name string) (bool, error) {
+func (k *catalog) UserOperator(ctx context.Context, name string) (bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)

@@ -179,46 +179,15 @@
 // the statement is refused. Statements from a Config.Classifier other than
 // the built-in ones carry no lineage plan: their columns are unknown.
 //
-// Verdicts, per statement: kind is the verb (SELECT, DELETE, PREPARE
-// TRANSACTION, ...). read_only is true only when the statement cannot change
-// data, session or server state: a SELECT without INTO, FOR UPDATE/SHARE or
-// a data-modifying CTE whose functions are read-only; EXPLAIN without
-// ANALYZE; SHOW; BEGIN/COMMIT/ROLLBACK/SAVEPOINT; DECLARE, FETCH, MOVE,
-// CLOSE of read-only cursors; COPY ... TO STDOUT. PREPARE is read-only only
-// when what it prepares is; EXECUTE and EXPLAIN [ANALYZE] EXECUTE answer for
-// their argument expressions and are followed, as their own entry, by the
-// prepared statement the server confirmed (an unknown name is not
-// read-only). Two-phase commit (PREPARE TRANSACTION, COMMIT/ROLLBACK
-// PREPARED), SET/RESET, LISTEN/NOTIFY, LOCK, DISCARD and every statement type
-// not named here are never read-only. opaque marks what cannot be judged
-// statically (DO, CALL, EXECUTE, CREATE FUNCTION, COPY PROGRAM or file, SET
-// ROLE, LOAD). An agent read is written kind == "SELECT" && read_only &&
-// !opaque.
-//
-// Functions are judged by the upstream's own catalog (pg_proc), read once
-// per upstream and refreshed: a pg_catalog built-in marked immutable or
-// stable is read-only unless a deny-list names it (file, large-object,
-// setting, lock, signal and replication functions, dblink, nextval/setval,
-// txid_current, and the *_to_xml family, which runs query text and reads
-// whole tables around column masks); a volatile built-in is read-only only
-// when harmless (random, clock_timestamp, gen_random_uuid, pg_sleep). A
-// function outside pg_catalog, or one with a same-named twin outside it, is
-// never read-only: its declared volatility is its author's word (a STABLE
-// PL/pgSQL function may still call set_config or dblink_exec). Operators,
-// casts, attribute notation (t.f), and the queries of the views and
-// row-level-security policies a statement reads are judged the same way.
-// volatile
-// marks a statement calling a volatile or unvouched-for function; heavy one
-// calling pg_sleep, generate_series, repeat, lpad/rpad and the like. When
-// the catalog cannot be read, a narrower built-in list decides.
-//
-// The classification cache keys statements by their text with literals
-// stripped (numbers by grammar class), and never caches a classification
-// that read a literal's value (EXPLAIN (ANALYZE 'on'), COPY options) or a
-// text that could hold a secret (a password option, a connection string):
-// a cached verdict equals a fresh one (TestCacheEqualsFreshForSiblings,
-// FuzzCacheEqualsFresh). Passwords inside statements — role passwords,
-// connection strings of dblink and subscriptions, foreign-server and
-// user-mapping options — are the request's Secrets: records hold them only
-// as HMACs.
+// Classification: statements are parsed and classified by package
+// analysis/pgsql (kind, read_only, opaque, volatile, heavy, tables,
+// functions, columns, secrets, lineage plans; its package documentation
+// gives every verdict) through Config.Classifier, cached by default.
+// This package loads what the analyser judges with from the upstream, on
+// connections of its own: pg_proc, operators, casts, view definitions and
+// row-level-security policies for function verdicts (read once per
+// upstream, refreshed every minute and, at most once a second, for a name
+// it does not know; when it cannot be read, every call is volatile and
+// not read-only), and relations, columns and SQL function bodies for
+// lineage (the cache described above).
 package postgres

@@ -11,21 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-func ExampleNewClassifier() {
-	cls := postgres.NewClassifier(0)
-	c, err := cls.Classify("SELECT name FROM customers WHERE id = 7; WITH d AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM d")
-	if err != nil {
-		panic(err)
-	}
-	for _, s := range c.Statements {
-		fmt.Println(s.Kind, s.ReadOnly, s.Tables)
-	}
-	// Output:
-	// SELECT true [{ customers read}]
-	// SELECT false [{ d read} { orders write}]
-	// DELETE false [{ orders write}]
-}
-
 func ExampleNewServer() {
 	rules, err := gate.ParseRules("rules.yaml", []byte(`
 default: deny

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -26,8 +27,8 @@ type batch struct {
 	parses   int
 	parseErr error
 	execs    []*op
-	stmts    []Statement
-	judged   map[*Classification]bool // statements already in stmts
+	stmts    []pgsql.Statement
+	judged   map[*pgsql.Classification]bool // statements already in stmts
 	texts    []string
 	payload  []byte
 	params   []string
@@ -284,8 +285,8 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 // EXECUTE is read-only only if what it runs is. With apply, the
 // statements' own effects (PREPARE, DEALLOCATE, DISCARD ALL) are applied
 // to ov in order.
-func (c *conn) expand(sts []Statement, ov *overlay, apply bool) ([]Statement, error) {
-	var out []Statement
+func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.Statement, error) {
+	var out []pgsql.Statement
 	for i := range sts {
 		st := sts[i]
 		name := executeName(&st)
@@ -295,13 +296,13 @@ func (c *conn) expand(sts []Statement, ov *overlay, apply bool) ([]Statement, er
 			}
 		} else {
 			if out == nil {
-				out = append([]Statement(nil), sts[:i]...)
+				out = append([]pgsql.Statement(nil), sts[:i]...)
 			}
 			p, err := c.lookupStmt(ov, name)
 			if err != nil {
 				return nil, err
 			}
-			var runs []Statement
+			var runs []pgsql.Statement
 			if p == nil || p.cl == nil {
 				st.ReadOnly = false
 			} else {
@@ -326,7 +327,7 @@ func (c *conn) expand(sts []Statement, ov *overlay, apply bool) ([]Statement, er
 
 // check runs the gate on statements. It returns the decision, or the
 // ErrorResponse to show the client.
-func (c *conn) check(command string, payload []byte, params []string, stmts []Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
+func (c *conn) check(command string, payload []byte, params []string, stmts []pgsql.Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
 	req := &gate.Request{Session: c.session, Protocol: gate.ProtocolPostgres, Command: command, Payload: payload,
 		SQL: &gate.SQL{Statements: make([]gate.SQLStatement, len(stmts)), Params: params}}
 	for i := range stmts {
@@ -394,7 +395,7 @@ func refusal(code, msg string) *pgproto3.ErrorResponse {
 
 func parseMessage(err error) string {
 	s := err.Error()
-	s = strings.TrimPrefix(s, ErrUnparsable.Error()+": ")
+	s = strings.TrimPrefix(s, pgsql.ErrUnparsable.Error()+": ")
 	if len(s) > 200 {
 		s = s[:200]
 	}
@@ -413,7 +414,7 @@ func (c *conn) refuseSimple(e *pgproto3.ErrorResponse) error {
 // addRun adds a statement the batch runs to what is judged. A statement
 // is judged once per batch, unless it EXECUTEs a prepared statement: what
 // that runs may change within the batch.
-func (b *batch) addRun(c *conn, cl *Classification) ([]Statement, error) {
+func (b *batch) addRun(c *conn, cl *pgsql.Classification) ([]pgsql.Statement, error) {
 	sts, err := c.expand(cl.Statements, &c.grp.overlay, false)
 	if err != nil {
 		return nil, err
@@ -427,7 +428,7 @@ func (b *batch) addRun(c *conn, cl *Classification) ([]Statement, error) {
 	}
 	if !runsPrepared {
 		if b.judged == nil {
-			b.judged = map[*Classification]bool{}
+			b.judged = map[*pgsql.Classification]bool{}
 		}
 		b.judged[cl] = true
 	}

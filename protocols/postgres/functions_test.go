@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -60,15 +61,13 @@ func fixtureCatalog(t *testing.T) (*funcCatalog, *pgconn.Config, *pgconn.PgConn)
 	return funcCatalogFor(cfg, nil), cfg, admin
 }
 
-func annotated(t *testing.T, k *funcCatalog, sql string) Statement {
+func annotated(t *testing.T, k *funcCatalog, sql string) pgsql.Statement {
 	t.Helper()
-	cl, err := NewClassifier(0).Classify(sql)
+	cl, err := pgsql.WithProcCatalog(pgsql.NewClassifier(0), k).Classify(sql)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sts := append([]Statement(nil), cl.Statements...)
-	k.annotateFunctions(context.Background(), sts)
-	return sts[0]
+	return cl.Statements[0]
 }
 
 // TestFunctionCatalog judges functions from a real PostgreSQL's pg_proc.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -137,7 +138,7 @@ func FuzzBackendMessages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, _ := ParserClassifier{}.Classify("SELECT substr(card, 1, 4), c FROM customers c")
+		st, _ := pgsql.ParserClassifier{}.Classify("SELECT substr(card, 1, 4), c FROM customers c")
 		for i, b := range opsSeed {
 			if i > 64 {
 				break

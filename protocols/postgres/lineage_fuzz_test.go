@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/jackc/pgx/v5/pgconn"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
@@ -53,22 +54,29 @@ func FuzzLineage(f *testing.F) {
 	}
 	cat := newCatalog(cfg)
 	f.Cleanup(cat.close)
+	lineage := pgsql.NewResolver(cat)
 	f.Fuzz(func(t *testing.T, sql string) {
-		tree, err := pg_query.Parse(sql)
+		if _, err := pg_query.Parse(sql); err != nil {
+			return
+		}
+		cl, err := pgsql.ParserClassifier{}.Classify(sql)
 		if err != nil {
 			return
 		}
-		for _, raw := range tree.Stmts {
-			plan := statementLineage(raw.Stmt).plan
-			if plan == nil {
+		for i := range cl.Statements {
+			st := &cl.Statements[i]
+			if st.Nested {
+				continue
+			}
+			if !st.HasLineage() {
 				t.Fatalf("%q: no plan", sql)
 			}
-			res, err := cat.resolve(ctx, plan, &sessionLineage{})
+			res, err := lineage.Resolve(ctx, st, &pgsql.Session{})
 			if err != nil {
 				t.Fatalf("%q: %v", sql, err)
 			}
-			if res.out != nil && !res.out.any && len(res.out.names) != len(res.out.lins) {
-				t.Fatalf("%q: %d names, %d lineages", sql, len(res.out.names), len(res.out.lins))
+			if names, lins, ok := res.Columns(); ok && len(names) != len(lins) {
+				t.Fatalf("%q: %d names, %d lineages", sql, len(names), len(lins))
 			}
 		}
 	})

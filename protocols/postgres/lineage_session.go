@@ -2,12 +2,11 @@ package postgres
 
 import (
 	"bytes"
-	"context"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -17,9 +16,7 @@ import (
 // queries behind its cursors and SQL-level prepared statements, and
 // whether a schema change ran in the open transaction.
 type sessionLineage struct {
-	mu       sync.Mutex
-	cursors  map[string][]*qQuery
-	prepared map[string][]*qQuery
+	pgsql.Session
 
 	// ddl is set (by the upstream goroutine, from CommandComplete) when the
 	// server ran a schema change in the open transaction: the catalog
@@ -28,115 +25,17 @@ type sessionLineage struct {
 	ddl atomic.Bool
 }
 
-// maxRemembered bounds the queries remembered per name and the names.
-const maxRemembered = 64
-
-// remember adds q to what name may run. Names are only ever added to,
-// never replaced: a DECLARE or PREPARE the server refused must not hide
-// the query it kept.
-func (s *sessionLineage) remember(cursor bool, name string, q *qQuery) {
-	if q == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := &s.prepared
-	if cursor {
-		m = &s.cursors
-	}
-	if *m == nil {
-		*m = map[string][]*qQuery{}
-	}
-	l := (*m)[name]
-	if slices.Contains(l, q) {
-		return
-	}
-	if len(l) >= maxRemembered || len(*m) >= 4*maxRemembered*maxRemembered {
-		// Too much to follow: whatever runs under this name is unknown.
-		(*m)[name] = []*qQuery{{kind: qOpaque}}
-		return
-	}
-	(*m)[name] = append(l, q)
-}
-
-func (s *sessionLineage) plans(cursor bool, name string) []*qQuery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cursor {
-		return s.cursors[name]
-	}
-	return s.prepared[name]
-}
-
-// rememberPlans records the cursor or prepared statement stmts[i] defines.
-func (s *sessionLineage) rememberPlans(stmts []Statement, i int) {
-	p := stmts[i].plan
-	if p == nil {
-		return
-	}
-	switch {
-	case p.declare:
-		s.remember(true, p.name, p.inner)
-	case p.prepare:
-		s.remember(false, p.name, p.inner)
-	case p.kind == qExecute:
-		// The proxy lists what EXECUTE runs right after it (a statement
-		// prepared by SQL or by the extended protocol).
-		for j := i + 1; j < len(stmts) && stmts[j].Nested; j++ {
-			s.remember(false, p.name, stmts[j].plan)
-		}
-	}
-}
-
-// allUnknown is the lineage of a statement the proxy cannot follow.
-func allUnknown() *resolvedStmt {
-	return &resolvedStmt{out: unknownRel(), filter: lin{unknown: true}, computed: lin{unknown: true}, touch: lin{unknown: true}}
-}
-
 // lineageOf resolves the lineage of st (nil: unknown).
-func (c *conn) lineageOf(st *Statement) (*resolvedStmt, error) {
-	if st == nil || st.plan == nil || c.lin.ddl.Load() {
-		return allUnknown(), nil
+func (c *conn) lineageOf(st *pgsql.Statement) (*pgsql.Resolved, error) {
+	if st == nil || c.lin.ddl.Load() {
+		return pgsql.Unknown(), nil
 	}
-	return c.srv.catalog.resolve(c.ctx, st.plan, &c.lin)
-}
-
-// resolve follows a plan through the catalog, memoised per plan for the
-// catalog's generation.
-func (k *catalog) resolve(ctx context.Context, plan *qQuery, sess *sessionLineage) (*resolvedStmt, error) {
-	k.mu.Lock()
-	k.fresh(ctx)
-	gen := k.gen
-	m := k.stmts[plan]
-	k.mu.Unlock()
-	if m != nil {
-		return m, nil
-	}
-	r := &resolver{ctx: ctx, cat: k, sess: sess, gen: gen}
-	out := r.query(plan, nil)
-	if r.err != nil {
-		return nil, r.err
-	}
-	res := &resolvedStmt{out: out, filter: r.filter, computed: r.computed, touch: r.touch}
-	if out != nil {
-		res.touch.union(out.whole)
-	}
-	if !r.volatile {
-		k.mu.Lock()
-		if k.gen == gen {
-			if len(k.stmts) >= maxStatementMemo {
-				k.stmts = map[*qQuery]*resolvedStmt{}
-			}
-			k.stmts[plan] = res
-		}
-		k.mu.Unlock()
-	}
-	return res, nil
+	return c.srv.lineage.Resolve(c.ctx, st, &c.lin.Session)
 }
 
 // firstCovered returns the first field of l that p masks by a field rule.
-func firstCovered(p *mask.Policy, l lin) string {
-	for _, f := range l.fields {
+func firstCovered(p *mask.Policy, l pgsql.Lineage) string {
+	for _, f := range l.Fields {
 		if p.FieldStrategy(f) != "" {
 			return f
 		}
@@ -171,9 +70,10 @@ func (c *conn) resolveColumns(r *result) error {
 	if err != nil {
 		return err
 	}
-	positional := res.out != nil && !res.out.any && len(res.out.names) == len(r.fields)
+	names, lins, positional := res.Columns()
+	positional = positional && len(names) == len(r.fields)
 	for i := 0; positional && i < len(r.fields); i++ {
-		positional = sameName(res.out.names[i], r.fields[i].Name)
+		positional = sameName(names[i], r.fields[i].Name)
 	}
 	p := r.policy
 	rep, repDone := "", false
@@ -190,19 +90,15 @@ func (c *conn) resolveColumns(r *result) error {
 			r.cols[i] = name
 			continue
 		}
-		var l lin
-		switch {
-		case res.out == nil:
-		case positional:
-			l = res.out.lins[i]
-		default:
-			l = res.out.whole
+		l := res.Whole()
+		if positional {
+			l = lins[i]
 		}
 		if src := firstCovered(p, l); src != "" {
 			r.cols[i] = src
 			continue
 		}
-		if l.unknown {
+		if l.Unknown {
 			if !repDone {
 				if rep, err = c.srv.catalog.representative(c.ctx, p); err != nil {
 					return err
@@ -229,7 +125,7 @@ func (c *conn) resolveColumns(r *result) error {
 // columns its output expressions compute on (masked_columns_computed). It also notes the
 // cursors and prepared statements the statements define. An error means
 // the catalog could not be read: the caller refuses.
-func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error {
+func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) error {
 	var all *mask.Policy
 	if rs := c.srv.cfg.Gate.Rules(); rs != nil {
 		if eng := rs.Masks(); eng != nil {
@@ -241,8 +137,8 @@ func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error
 		}
 	}
 	for i := range stmts {
-		c.lin.rememberPlans(stmts, i)
-		if stmts[i].Nested && stmts[i].plan == nil {
+		c.lin.Remember(stmts, i)
+		if stmts[i].Nested && !stmts[i].HasLineage() {
 			// A data-modifying statement repeated from the one before,
 			// which carries the lineage.
 			continue
@@ -251,16 +147,17 @@ func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error
 		if err != nil {
 			return err
 		}
-		fc := slices.Clone(res.filter.fields)
+		filter := res.Filter()
+		fc := slices.Clone(filter.Fields)
 		slices.Sort(fc)
-		if res.filter.unknown {
+		if filter.Unknown {
 			fc = append(fc, "*")
 		}
 		out[i].FilterColumns = fc
-		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, res.filter); err != nil {
+		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, filter); err != nil {
 			return err
 		}
-		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, res.computed); err != nil {
+		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, res.Computed()); err != nil {
 			return err
 		}
 	}
@@ -269,14 +166,14 @@ func (c *conn) annotateLineage(stmts []Statement, out []gate.SQLStatement) error
 
 // maskedOf returns the fields of l that p covers, sorted; every covered
 // column of the database when l is unknown.
-func (c *conn) maskedOf(p *mask.Policy, l lin) ([]string, error) {
+func (c *conn) maskedOf(p *mask.Policy, l pgsql.Lineage) ([]string, error) {
 	var masked []string
-	for _, f := range l.fields {
+	for _, f := range l.Fields {
 		if p.FieldStrategy(f) != "" {
 			masked = append(masked, f)
 		}
 	}
-	if l.unknown {
+	if l.Unknown {
 		cov, err := c.srv.catalog.covered(c.ctx, p)
 		if err != nil {
 			return nil, err
@@ -348,7 +245,7 @@ func (c *conn) lineageError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (b
 			return false, nil
 		}
 		// A statement the proxy has no lineage for: unknown.
-		stmts = []Statement{{}}
+		stmts = []pgsql.Statement{{}}
 	}
 	touched := false
 	for i := range stmts {
@@ -356,11 +253,12 @@ func (c *conn) lineageError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (b
 		if err != nil {
 			return false, err
 		}
-		if firstCovered(p, res.touch) != "" {
+		touch := res.Touched()
+		if firstCovered(p, touch) != "" {
 			touched = true
 			break
 		}
-		if res.touch.unknown {
+		if touch.Unknown {
 			rep, err := c.srv.catalog.representative(c.ctx, p)
 			if err != nil {
 				return false, err

@@ -4,13 +4,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // stmtInfo is what the gateway knows of one prepared statement on the
 // server: how it was classified and its parameter types.
 type stmtInfo struct {
-	cl        *Classification
+	cl        *pgsql.Classification
 	paramOIDs []uint32
 }
 
@@ -18,7 +19,7 @@ type stmtInfo struct {
 // it runs (bound at Bind time: closing or replacing the statement later
 // does not change the portal) and its parameter values for review.
 type portalEntry struct {
-	cl     *Classification
+	cl     *pgsql.Classification
 	params []string
 }
 
@@ -150,7 +151,7 @@ func (o *overlay) apply(e sqlEffect) {
 // executeName names the prepared statement a statement runs: EXECUTE x,
 // and EXPLAIN [ANALYZE] EXECUTE x (read from the text when the classifier
 // did not name it).
-func executeName(st *Statement) string {
+func executeName(st *pgsql.Statement) string {
 	if st.ExecuteName != "" || !strings.EqualFold(st.Kind, "EXPLAIN") {
 		return st.ExecuteName
 	}
@@ -187,14 +188,14 @@ type sqlEffect struct {
 }
 
 // effectOf returns the effect of one classified statement.
-func effectOf(st *Statement) sqlEffect {
+func effectOf(st *pgsql.Statement) sqlEffect {
 	if st == nil || st.Nested {
 		return sqlEffect{}
 	}
 	if st.PrepareName != "" {
 		e := sqlEffect{kind: effectPrepare, name: st.PrepareName}
 		if st.Prepared != nil {
-			e.info = &stmtInfo{cl: &Classification{Statements: []Statement{*st.Prepared}}}
+			e.info = &stmtInfo{cl: &pgsql.Classification{Statements: []pgsql.Statement{*st.Prepared}}}
 		}
 		return e
 	}
@@ -240,7 +241,7 @@ func parseEffect(text string) sqlEffect {
 // confirmTag applies, on the server's CommandComplete, the effect of the
 // statement it completes. The tag is the server's word: a tag that does not
 // match the statement as classified drops what the model cannot vouch for.
-func (m *sessionModel) confirmTag(tag string, st *Statement) {
+func (m *sessionModel) confirmTag(tag string, st *pgsql.Statement) {
 	verb := tag
 	if i := strings.IndexByte(tag, ' '); i >= 0 {
 		verb = tag[:i]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -52,7 +53,7 @@ type op struct {
 
 	policy   *mask.Policy
 	decision string
-	stmts    []Statement // lineage source, per result of a Query
+	stmts    []pgsql.Statement // lineage source, per result of a Query
 
 	// opRefuse: the error shown instead of the stand-in's; simple is true
 	// when the stand-in went as a Query (answered up to ReadyForQuery).

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -23,7 +24,7 @@ type result struct {
 	formats  []int16
 	policy   *mask.Policy
 	decision string
-	stmt     *Statement
+	stmt     *pgsql.Statement
 	cols     []string // masking field per column, once resolved
 	resolved bool
 	copy     bool
@@ -38,7 +39,7 @@ type result struct {
 	findings  []mask.Finding
 }
 
-func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, decision string, st *Statement) *result {
+func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, decision string, st *pgsql.Statement) *result {
 	r := &result{fields: fields, formats: formats, policy: p, decision: decision, stmt: st, limit: c.srv.cfg.MaxRecordBytes}
 	if len(fields) > 0 {
 		for i, f := range fields {
@@ -366,7 +367,7 @@ func maskError(p *mask.Policy, e *pgproto3.ErrorResponse) (*pgproto3.ErrorRespon
 
 // copyMaskable reports whether a COPY TO STDOUT can be masked: a table
 // (not a query) in text format, masked column by column.
-func copyMaskable(st Statement) bool {
+func copyMaskable(st pgsql.Statement) bool {
 	return st.CopyTable != ""
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,8 +47,9 @@ type Config struct {
 	// Only for tests and loopback listeners: the password crosses the
 	// network in clear text.
 	AllowInsecurePassword bool
-	// Classifier understands SQL; nil means NewClassifier(0).
-	Classifier Classifier
+	// Classifier understands SQL; nil means pgsql.NewClassifier(0). Its
+	// functions are judged by the upstream's catalog either way.
+	Classifier pgsql.Classifier
 	// Target names the upstream in session records; default host/database.
 	Target string
 	// StartupTimeout bounds the client's startup and authentication
@@ -82,8 +84,9 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	log     hclog.Logger
-	cls     Classifier
+	cls     pgsql.Classifier
 	catalog *catalog
+	lineage *pgsql.Resolver // over catalog
 	tls     *tls.Config
 
 	mu       sync.Mutex
@@ -161,9 +164,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.cls = cfg.Classifier
 	if s.cls == nil {
-		s.cls = NewClassifier(0)
+		s.cls = pgsql.NewClassifier(0)
 	}
-	s.cls = withFunctionCatalog(s.cls, cfg.Upstream, s.log)
+	s.cls = pgsql.WithProcCatalog(s.cls, funcCatalogFor(cfg.Upstream, s.log))
 	if s.cfg.StartupTimeout <= 0 {
 		s.cfg.StartupTimeout = 15 * time.Second
 	}
@@ -191,6 +194,7 @@ func NewServer(cfg Config) (*Server, error) {
 		s.tls = t
 	}
 	s.catalog = newCatalog(cfg.Upstream)
+	s.lineage = pgsql.NewResolver(s.catalog)
 	return s, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 )
 
 // Every statement type is decided explicitly: read-only only where nothing
@@ -80,7 +82,7 @@ func TestReadOnlyVerdictsByStatement(t *testing.T) {
 		{"SELECT nextval('s')", "SELECT", false, ""},
 	}
 	for _, c := range cases {
-		cl, err := ParserClassifier{}.Classify(c.sql)
+		cl, err := pgsql.ParserClassifier{}.Classify(c.sql)
 		if err != nil {
 			t.Errorf("%s: %v", c.sql, err)
 			continue
@@ -152,10 +154,10 @@ func fillTemplate(r *rand.Rand, tmpl string) string {
 // checkCachedEqualsFresh warms a fresh cache with a, then classifies b
 // through it and directly, and reports a difference.
 func checkCachedEqualsFresh(a, b string) error {
-	c := NewClassifier(0)
+	c := pgsql.NewClassifier(0)
 	_, _ = c.Classify(a)
 	cached, cerr := c.Classify(b)
-	fresh, ferr := ParserClassifier{}.Classify(b)
+	fresh, ferr := pgsql.ParserClassifier{}.Classify(b)
 	if (cerr == nil) != (ferr == nil) {
 		return fmt.Errorf("warm %q, classify %q: cached err %v, fresh err %v", a, b, cerr, ferr)
 	}
@@ -171,7 +173,7 @@ func checkCachedEqualsFresh(a, b string) error {
 	return nil
 }
 
-func secretsOf(cl *Classification) []string {
+func secretsOf(cl *pgsql.Classification) []string {
 	var out []string
 	for _, s := range cl.Statements {
 		out = append(out, s.Secrets...)
@@ -241,7 +243,7 @@ func TestStatementSecrets(t *testing.T) {
 		"SELECT 'password is not a secret by itself'":                                     nil,
 	}
 	for sql, want := range cases {
-		cl, err := ParserClassifier{}.Classify(sql)
+		cl, err := pgsql.ParserClassifier{}.Classify(sql)
 		if err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}

@@ -1,4 +1,4 @@
-package postgres
+package pgsql
 
 import (
 	"context"
@@ -128,23 +128,6 @@ func sameRel(a, b *relCols) bool {
 	return true
 }
 
-// resolvedStmt is the lineage of one statement against the catalog.
-type resolvedStmt struct {
-	// out is the lineage of the result columns; nil when the statement's
-	// rows (if any) carry no table data (EXPLAIN, SHOW).
-	out *relCols
-	// filter holds the columns the statement uses outside its output list
-	// (WHERE, JOIN, GROUP BY, HAVING, ORDER BY, ...), views excepted.
-	filter lin
-	// computed holds the columns the statement's output expressions
-	// compute on (anything but a bare column), views excepted: an error or
-	// a delay computed from a masked value is an oracle too.
-	computed lin
-	// touch holds every column the statement evaluates, views included:
-	// an error about any of them may quote its value.
-	touch lin
-}
-
 type scopeItem struct {
 	alias string
 	rel   *relCols
@@ -168,8 +151,9 @@ func (s *scope) cte(name string) *relCols {
 // resolver follows one statement's plan through the catalog.
 type resolver struct {
 	ctx  context.Context
-	cat  *catalog
-	sess *sessionLineage
+	cat  Catalog
+	memo *Resolver
+	sess *Session
 	gen  uint64
 	err  error
 
@@ -581,7 +565,7 @@ func (r *resolver) relation(schema, name string, sc *scope) *relCols {
 			return c
 		}
 	}
-	cands, _, err := r.cat.relations(r.ctx, schema, name)
+	cands, err := r.cat.Relations(r.ctx, schema, name)
 	if err != nil {
 		r.fail(err)
 		return unknownRel()
@@ -623,62 +607,58 @@ func unionByName(a, b *relCols) *relCols {
 	return out
 }
 
-func (r *resolver) relOf(c relInfo) *relCols {
-	if c.schema == "pg_catalog" && dataCopies[c.name] {
+func (r *resolver) relOf(c Relation) *relCols {
+	if c.Schema == "pg_catalog" && dataCopies[c.Name] {
 		r.touch.unknown = true
 		return unknownRel()
 	}
-	if c.kind == 'v' || c.kind == 'm' {
+	if c.Kind == 'v' || c.Kind == 'm' {
 		return r.view(c)
 	}
-	out := &relCols{names: c.cols, lins: make([]lin, len(c.cols))}
-	for i, col := range c.cols {
-		out.lins[i] = lin{fields: []string{c.name + "." + col}}
+	out := &relCols{names: c.Columns, lins: make([]lin, len(c.Columns))}
+	for i, col := range c.Columns {
+		out.lins[i] = lin{fields: []string{c.Name + "." + col}}
 	}
 	return out.finish()
 }
 
 // view follows a view or materialized view through its definition.
-func (r *resolver) view(c relInfo) *relCols {
-	r.cat.mu.Lock()
-	m := r.cat.views[c.oid]
-	r.cat.mu.Unlock()
+func (r *resolver) view(c Relation) *relCols {
+	m := r.memo.view(r.cat, c.OID)
 	if m != nil && m.done {
 		r.touch.union(m.touch)
 		return m.rel
 	}
-	if r.views[c.oid] {
+	if r.views[c.OID] {
 		r.touch.unknown = true
 		return unknownRel()
 	}
 	if r.views == nil {
 		r.views = map[uint32]bool{}
 	}
-	r.views[c.oid] = true
-	defer delete(r.views, c.oid)
+	r.views[c.OID] = true
+	defer delete(r.views, c.OID)
 	// The view's own filters are evaluated too (an error may quote them),
 	// but they are not the statement's, nor its values'.
 	var local lin
 	saved := r.stack
 	r.stack = []*lin{&local}
-	rel := r.bodyOf(c.viewdef)
+	rel := r.bodyOf(c.ViewDef)
 	r.stack = saved
 	if rel == nil {
 		rel = unknownRel()
 	}
 	local.union(rel.whole)
 	if !rel.any {
-		if len(rel.names) != len(c.cols) {
+		if len(rel.names) != len(c.Columns) {
 			rel = &relCols{any: true, whole: rel.whole}
 		} else {
-			rel = &relCols{names: c.cols, lins: rel.lins, whole: rel.whole}
+			rel = &relCols{names: c.Columns, lins: rel.lins, whole: rel.whole}
 		}
 	}
-	r.cat.mu.Lock()
-	if r.cat.gen == r.gen && r.err == nil {
-		r.cat.views[c.oid] = &viewMemo{done: true, rel: rel, touch: local}
+	if r.err == nil {
+		r.memo.setView(r.cat, r.gen, c.OID, &viewMemo{done: true, rel: rel, touch: local})
 	}
-	r.cat.mu.Unlock()
 	return rel
 }
 
@@ -745,7 +725,7 @@ func (r *resolver) function(name string) lin {
 			schema = schema[j+1:]
 		}
 	}
-	cands, err := r.cat.functions(r.ctx, schema, fname)
+	cands, err := r.cat.Functions(r.ctx, schema, fname)
 	if err != nil {
 		r.fail(err)
 		return lin{unknown: true}
@@ -756,11 +736,11 @@ func (r *resolver) function(name string) lin {
 	var l lin
 	for _, c := range cands {
 		switch {
-		case c.schema == "pg_catalog" && (c.lang == 12 || c.lang == 13):
+		case c.Schema == "pg_catalog" && (c.Lang == 12 || c.Lang == 13):
 			if dataReaders[fname] {
 				l.unknown = true
 			}
-		case c.lang == 14 && (c.kind == 'f' || c.kind == 'p'):
+		case c.Lang == 14 && (c.Kind == 'f' || c.Kind == 'p'):
 			l.union(r.sqlFunction(c))
 		default:
 			l.unknown = true
@@ -769,37 +749,32 @@ func (r *resolver) function(name string) lin {
 	return l
 }
 
-func (r *resolver) sqlFunction(c funcInfo) lin {
-	key := strconv.FormatUint(uint64(c.oid), 10)
-	r.cat.mu.Lock()
-	m := r.cat.fns[key]
-	r.cat.mu.Unlock()
+func (r *resolver) sqlFunction(c Function) lin {
+	m := r.memo.function(r.cat, c.OID)
 	if m != nil && m.done {
 		return m.l
 	}
-	if r.fns[c.oid] {
+	if r.fns[c.OID] {
 		return lin{unknown: true}
 	}
 	if r.fns == nil {
 		r.fns = map[uint32]bool{}
 	}
-	r.fns[c.oid] = true
-	defer delete(r.fns, c.oid)
+	r.fns[c.OID] = true
+	defer delete(r.fns, c.OID)
 	// The result depends on the body's outputs and on its filters (which
 	// the caller's arguments may steer).
 	var local lin
 	saved := r.stack
 	r.stack = []*lin{&local}
-	rel := r.bodyOf(c.body)
+	rel := r.bodyOf(c.Body)
 	r.stack = saved
 	if rel != nil {
 		local.union(rel.whole)
 	}
-	r.cat.mu.Lock()
-	if r.cat.gen == r.gen && r.err == nil {
-		r.cat.fns[key] = &fnMemo{done: true, l: local}
+	if r.err == nil {
+		r.memo.setFunction(r.cat, r.gen, c.OID, &fnMemo{done: true, l: local})
 	}
-	r.cat.mu.Unlock()
 	return local
 }
 
@@ -834,7 +809,7 @@ func (r *resolver) expr(e qExpr, sc *scope, out *relCols) lin {
 			}
 			name = op[i+1:]
 		}
-		user, err := r.cat.userOperator(r.ctx, name)
+		user, err := r.cat.UserOperator(r.ctx, name)
 		if err != nil {
 			r.fail(err)
 			l.unknown = true

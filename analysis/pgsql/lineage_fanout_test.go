@@ -1,4 +1,4 @@
-package postgres
+package pgsql
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // the protocol fuzzer: a CPU spun for minutes). The work is bounded, and
 // what was cut short is unknown lineage, which is masked.
 func TestLineageFanOutIsBounded(t *testing.T) {
-	sess := &sessionLineage{}
+	sess := &Session{}
 	for _, name := range []string{"p", "q"} {
 		for _, target := range []string{"p", "q", "p"} {
 			sess.remember(false, name, &qQuery{kind: qExecute, name: target})

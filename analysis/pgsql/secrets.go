@@ -1,4 +1,4 @@
-package postgres
+package pgsql
 
 import (
 	"net/url"

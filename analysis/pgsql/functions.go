@@ -1,14 +1,9 @@
-package postgres
+package pgsql
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
-	"time"
-
-	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // funcName is a function as called: its schema when the call names one.
@@ -110,7 +105,7 @@ func deniedFunction(name string) bool {
 
 // staticFunctionVerdict judges calls without the upstream's catalog: only
 // the built-ins of readOnlyFunctions are trusted. It is what a classifier
-// used on its own reports; the Server replaces it with the catalog's.
+// used on its own reports; WithProcCatalog replaces it with the catalog's.
 func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile, heavy bool) {
 	for _, f := range calls {
 		if implicitCall(f.name) {
@@ -125,14 +120,18 @@ func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile,
 	return structRO && !volatile, volatile, heavy
 }
 
-// procInfo is one pg_proc row, reduced to what the verdict needs.
-type procInfo struct {
-	schema   string // of the function, or of the operator
-	fnSchema string // of the function (an operator's code)
-	volatile byte   // provolatile: i, s or v
-	lang     string
-	oneArg   bool   // callable with one argument (attribute notation)
-	fn       string // the function's own name
+// Proc is one pg_proc row, reduced to what the function verdict needs.
+// Operators, casts, views and row-level-security policies are listed
+// under prefixed names (see ProcCatalog).
+type Proc struct {
+	Schema   string // of the function, or of the operator, type or relation
+	FnSchema string // of the function (an operator's code, a cast's function)
+	Volatile byte   // provolatile: i, s or v
+	Lang     string // pg_language.lanname
+	OneArg   bool   // callable with one argument (attribute notation)
+	// Fn is the function's own name; for a "rel:" entry, the SQL text of
+	// the view's query or of the policy (see ProcCatalog).
+	Fn string
 }
 
 // trusted reports whether a function's declared volatility can be
@@ -141,152 +140,39 @@ type procInfo struct {
 // function may still call volatile ones (set_config, dblink_exec, pg_notify,
 // lo_import) and has its effects; a C or untrusted-language function can
 // declare anything. So a function of any other schema is judged volatile.
-func (p procInfo) trusted() bool {
-	return p.fnSchema == "pg_catalog"
+func (p Proc) trusted() bool {
+	return p.FnSchema == "pg_catalog"
 }
 
-// funcCatalog judges functions from one upstream's pg_proc. It loads the
-// whole catalog (a few thousand rows) on a short-lived connection of its
-// own, reloads it when it is older than funcCatalogTTL, and at most once
-// per funcCatalogRetry when a statement calls a name it does not know.
-type funcCatalog struct {
-	cfg *pgconn.Config
-	log hclog.Logger
-
-	mu      sync.Mutex
-	procs   map[string][]procInfo // by exact name
-	defs    map[string][3]bool    // verdicts of view and policy definitions
-	loaded  time.Time
-	tried   time.Time
-	lastErr error
+// ProcCatalog is what function verdicts need from a database's pg_proc.
+// Rows are listed by exact name; besides functions, "op:<operator>" lists
+// an operator (Fn its function), "cast:<type>" the casts to a type and its
+// input function, and "rel:<relation>" a view (Fn its query) or a
+// row-level-security policy of a table (Fn "SELECT <using>, <check> FROM
+// <table>"). The analyser never does I/O: an implementation loads and
+// caches the rows; it must be safe for concurrent use.
+type ProcCatalog interface {
+	// Procs returns the rows called name, those of schema only when schema
+	// is not empty. ok is false when the catalog cannot be read. reload
+	// allows a reload for a name the loaded catalog does not list (the
+	// implementation bounds how often); a stale or never loaded catalog
+	// is (re)loaded either way.
+	Procs(ctx context.Context, schema, name string, reload bool) (rows []Proc, ok bool)
+	// Generation changes whenever the rows may have changed (a reload):
+	// verdicts memoised under an older generation are dropped.
+	Generation() uint64
 }
 
-// funcCatalogTTL bounds how stale the catalog may be.
-const funcCatalogTTL = time.Minute
-
-// funcCatalogRetry bounds reloads caused by unknown names.
-const funcCatalogRetry = time.Second
-
-var (
-	funcCatalogsMu sync.Mutex
-	funcCatalogs   = map[string]*funcCatalog{}
-)
-
-// funcCatalogFor returns the catalog of one connection target, shared by
-// every server that connects there.
-func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
-	key := fmt.Sprintf("%s:%d/%s/%s", cfg.Host, cfg.Port, cfg.Database, cfg.User)
-	funcCatalogsMu.Lock()
-	defer funcCatalogsMu.Unlock()
-	k := funcCatalogs[key]
-	if k == nil {
-		k = &funcCatalog{cfg: cfg, log: log}
-		funcCatalogs[key] = k
-	}
-	return k
-}
-
-// Every column is text: with name columns first, UNION ALL would type the
-// last column name and cut view definitions to 63 bytes.
-const procQuery = `SELECT p.proname::text, n.nspname::text, n.nspname::text, p.provolatile::text, l.lanname::text,
-  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text, p.proname::text
-FROM pg_catalog.pg_proc p
-JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-UNION ALL
-SELECT 'op:' || o.oprname, on_.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
-FROM pg_catalog.pg_operator o
-JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.oprnamespace
-JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
-JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-UNION ALL
-SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
-FROM pg_catalog.pg_type t
-JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
-LEFT JOIN pg_catalog.pg_cast c ON c.casttarget = t.oid AND c.castfunc <> 0
-JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc OR p.oid = t.typinput
-JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-UNION ALL
-SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', pg_catalog.pg_get_viewdef(c.oid)
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'v'
-UNION ALL
-SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false',
-  'SELECT ' || coalesce(pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), 'true') || ', ' ||
-  coalesce(pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid), 'true') || ' FROM ' ||
-  pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
-FROM pg_catalog.pg_policy pol
-JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`
-
-// load reads pg_proc; the caller holds k.mu.
-func (k *funcCatalog) load(ctx context.Context) error {
-	k.tried = time.Now()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
-	if err != nil {
-		return fmt.Errorf("postgres: function catalog connection: %w", err)
-	}
-	defer func() { _ = pc.Close(context.Background()) }()
-	res := pc.ExecParams(ctx, procQuery, nil, nil, nil, nil).Read()
-	if res.Err != nil {
-		return fmt.Errorf("postgres: function catalog query: %w", res.Err)
-	}
-	procs := make(map[string][]procInfo, len(res.Rows))
-	for _, r := range res.Rows {
-		if len(r) != 7 || len(r[3]) != 1 {
-			return fmt.Errorf("postgres: function catalog: unexpected row")
-		}
-		name := string(r[0])
-		procs[name] = append(procs[name], procInfo{schema: string(r[1]), fnSchema: string(r[2]),
-			volatile: r[3][0], lang: string(r[4]), oneArg: string(r[5]) == "true", fn: string(r[6])})
-	}
-	k.procs, k.loaded, k.defs = procs, time.Now(), nil
-	return nil
-}
-
-// lookup returns the pg_proc rows a call may resolve to; ok is false when
-// the catalog cannot be read.
-func (k *funcCatalog) lookup(ctx context.Context, f funcName) (rows []procInfo, ok bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	now := time.Now()
-	stale := k.procs == nil || now.Sub(k.loaded) > funcCatalogTTL
-	if !stale {
-		rows = matching(k.procs[f.name], f.schema)
-		stale = len(rows) == 0
-	}
-	if stale && now.Sub(k.tried) >= funcCatalogRetry {
-		if err := k.load(ctx); err != nil {
-			if k.log != nil && (k.lastErr == nil || k.lastErr.Error() != err.Error()) {
-				k.log.Error("function catalog unreachable: statements that call functions are not read-only", "error", err)
-			}
-			k.lastErr = err
-			k.procs = nil
-		} else {
-			k.lastErr = nil
-		}
-	}
-	if k.procs == nil {
-		return nil, false
-	}
-	return matching(k.procs[f.name], f.schema), true
-}
-
-// matching keeps the rows of schema, or all rows for an unqualified call:
-// the session's search_path decides which one runs, so every candidate
-// counts.
-func matching(rows []procInfo, schema string) []procInfo {
+// MatchingProcs keeps the rows of schema, or all rows for an unqualified
+// call: the session's search_path decides which one runs, so every
+// candidate counts. It is the filter a ProcCatalog applies.
+func MatchingProcs(rows []Proc, schema string) []Proc {
 	if schema == "" {
 		return rows
 	}
-	var out []procInfo
+	var out []Proc
 	for _, r := range rows {
-		if r.schema == schema {
+		if r.Schema == schema {
 			out = append(out, r)
 		}
 	}
@@ -301,26 +187,35 @@ func matching(rows []procInfo, schema string) []procInfo {
 var harmlessVolatile = map[string]bool{"random": true, "random_normal": true, "clock_timestamp": true,
 	"timeofday": true, "pg_sleep": true, "pg_sleep_for": true, "pg_sleep_until": true, "gen_random_uuid": true}
 
+// funcJudge judges the functions of statements by a ProcCatalog, and
+// memoises the verdicts of view and policy definitions per generation.
+type funcJudge struct {
+	cat ProcCatalog
+
+	mu   sync.Mutex
+	gen  uint64
+	defs map[string][3]bool // verdicts of view and policy definitions
+}
+
 // verdict judges the calls of one statement. volatile: some call may
 // resolve to a volatile, untrusted, unknown or denied function (the most
 // dangerous overload or schema wins). writes: the same, except for the
 // harmless volatile built-ins; a statement with writes is not read-only.
-func (k *funcCatalog) verdict(ctx context.Context, calls []funcName, depth int) (volatile, heavy, writes bool) {
+func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (volatile, heavy, writes bool) {
 	for _, f := range calls {
 		if strings.HasPrefix(f.name, attrPrefix) {
 			// t.f is a column unless a one-argument function f exists.
-			if _, ok := k.lookup(ctx, funcName{name: opPrefix + "="}); !ok { // loads the catalog when stale
+			all, ok := k.cat.Procs(ctx, "", strings.TrimPrefix(f.name, attrPrefix), false)
+			if !ok {
 				volatile, writes = true, true
 				continue
 			}
-			var rows []procInfo
-			k.mu.Lock()
-			for _, r := range k.procs[strings.TrimPrefix(f.name, attrPrefix)] {
-				if r.oneArg {
+			var rows []Proc
+			for _, r := range all {
+				if r.OneArg {
 					rows = append(rows, r)
 				}
 			}
-			k.mu.Unlock()
 			if len(rows) == 0 {
 				continue
 			}
@@ -329,18 +224,16 @@ func (k *funcCatalog) verdict(ctx context.Context, calls []funcName, depth int) 
 		if strings.HasPrefix(f.name, relPrefix) {
 			// A view runs its query, a table its row-level security
 			// policies: both are classified like the statement itself.
-			if _, ok := k.lookup(ctx, funcName{name: opPrefix + "="}); !ok { // loads the catalog when stale
+			rows, ok := k.cat.Procs(ctx, f.schema, f.name, false)
+			if !ok {
 				volatile, writes = true, true
 				continue
 			}
-			k.mu.Lock()
-			rows := matching(k.procs[f.name], f.schema)
-			k.mu.Unlock()
 			for _, r := range rows {
-				if r.schema == "pg_catalog" || r.schema == "information_schema" {
+				if r.Schema == "pg_catalog" || r.Schema == "information_schema" {
 					continue // system views: only a superuser can change them
 				}
-				v, h, w := k.definitionVerdict(ctx, r.fn, depth)
+				v, h, w := k.definitionVerdict(ctx, r.Fn, depth)
 				volatile, heavy, writes = volatile || v, heavy || h, writes || w
 			}
 			continue
@@ -350,15 +243,9 @@ func (k *funcCatalog) verdict(ctx context.Context, calls []funcName, depth int) 
 			volatile, writes = true, true
 			continue
 		}
-		rows, ok := k.lookup(ctx, f)
-		if !ok {
-			volatile, writes = true, true
-			continue
-		}
-		if len(rows) == 0 {
-			if k.log != nil {
-				k.log.Warn("function not in the upstream catalog: statement not read-only", "function", f.String())
-			}
+		rows, ok := k.cat.Procs(ctx, f.schema, f.name, true)
+		if !ok || len(rows) == 0 {
+			// Unreadable, or not in the upstream catalog.
 			volatile, writes = true, true
 			continue
 		}
@@ -375,11 +262,15 @@ const maxViewDepth = 16
 
 // definitionVerdict judges the SQL of a view or policy as a statement of
 // its own: anything but a read-only SELECT makes the caller not read-only.
-func (k *funcCatalog) definitionVerdict(ctx context.Context, def string, depth int) (volatile, heavy, writes bool) {
+func (k *funcJudge) definitionVerdict(ctx context.Context, def string, depth int) (volatile, heavy, writes bool) {
 	if depth >= maxViewDepth {
 		return true, false, true
 	}
+	gen := k.cat.Generation()
 	k.mu.Lock()
+	if k.gen != gen {
+		k.gen, k.defs = gen, nil
+	}
 	memo, ok := k.defs[def]
 	k.mu.Unlock()
 	if ok {
@@ -395,22 +286,24 @@ func (k *funcCatalog) definitionVerdict(ctx context.Context, def string, depth i
 		writes = writes || w || !st.structRO
 	}
 	k.mu.Lock()
-	if k.defs == nil {
-		k.defs = map[string][3]bool{}
+	if k.gen == gen && k.cat.Generation() == gen {
+		if k.defs == nil {
+			k.defs = map[string][3]bool{}
+		}
+		k.defs[def] = [3]bool{volatile, heavy, writes}
 	}
-	k.defs[def] = [3]bool{volatile, heavy, writes}
 	k.mu.Unlock()
 	return volatile, heavy, writes
 }
 
 // rowVerdict judges one function a call may resolve to.
-func rowVerdict(r procInfo) (volatile, writes bool) {
+func rowVerdict(r Proc) (volatile, writes bool) {
 	switch {
 	case !r.trusted():
 		return true, true
-	case r.volatile == 'i' || r.volatile == 's':
+	case r.Volatile == 'i' || r.Volatile == 's':
 		return false, false
-	case r.fnSchema == "pg_catalog" && (harmlessVolatile[r.fn] || readOnlyFunctions[r.fn]) && !deniedFunction(r.fn):
+	case r.FnSchema == "pg_catalog" && (harmlessVolatile[r.Fn] || readOnlyFunctions[r.Fn]) && !deniedFunction(r.Fn):
 		return true, false
 	}
 	return true, true
@@ -418,7 +311,7 @@ func rowVerdict(r procInfo) (volatile, writes bool) {
 
 // annotateFunctions replaces the static function verdict of each
 // statement (and of a PREPARE's statement) with the catalog's.
-func (k *funcCatalog) annotateFunctions(ctx context.Context, stmts []Statement) {
+func (k *funcJudge) annotateFunctions(ctx context.Context, stmts []Statement) {
 	for i := range stmts {
 		st := &stmts[i]
 		if len(st.calls) > 0 {
@@ -434,18 +327,21 @@ func (k *funcCatalog) annotateFunctions(ctx context.Context, stmts []Statement) 
 	}
 }
 
-// catalogClassifier applies an upstream's function catalog to what another
-// Classifier found. Classifications are shared by every session and
-// cached; the catalog pass runs after the cache, on a copy.
+// catalogClassifier applies a function catalog to what another Classifier
+// found. Classifications are shared by every session and cached; the
+// catalog pass runs after the cache, on a copy.
 type catalogClassifier struct {
 	inner Classifier
-	cat   *funcCatalog
+	judge *funcJudge
 }
 
-// withFunctionCatalog wraps cls so that functions are judged by the
-// catalog of the upstream cfg connects to.
-func withFunctionCatalog(cls Classifier, cfg *pgconn.Config, log hclog.Logger) Classifier {
-	return &catalogClassifier{inner: cls, cat: funcCatalogFor(cfg, log)}
+// WithProcCatalog wraps cls so that the functions, operators, casts, views
+// and policies its statements call are judged by cat instead of the
+// static built-in list: ReadOnly, Volatile and Heavy are recomputed. A
+// call cat does not know, or any call when cat cannot be read, is volatile
+// and not read-only (fail closed).
+func WithProcCatalog(cls Classifier, cat ProcCatalog) Classifier {
+	return &catalogClassifier{inner: cls, judge: &funcJudge{cat: cat}}
 }
 
 // Classify classifies sql with the inner classifier, then judges its
@@ -456,6 +352,6 @@ func (c *catalogClassifier) Classify(sql string) (*Classification, error) {
 		return cl, err
 	}
 	out := &Classification{Statements: append([]Statement(nil), cl.Statements...)}
-	c.cat.annotateFunctions(context.Background(), out.Statements)
+	c.judge.annotateFunctions(context.Background(), out.Statements)
 	return out, nil
 }

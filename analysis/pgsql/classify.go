@@ -1,4 +1,4 @@
-package postgres
+package pgsql
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 
 // Classifier turns the SQL text of one client message into the statements
 // the rules judge. Implementations must be safe for concurrent use. An error
-// means the text cannot be judged; the proxy denies it.
+// means the text cannot be judged; a proxy denies it.
 type Classifier interface {
 	Classify(sql string) (*Classification, error)
 }
@@ -26,7 +26,7 @@ type Classification struct {
 	Statements []Statement
 }
 
-// Statement is one classified statement: what rules see, plus what the proxy
+// Statement is one classified statement: what rules see, plus what a proxy
 // needs to mask its results.
 type Statement struct {
 	gate.SQLStatement
@@ -38,12 +38,12 @@ type Statement struct {
 	Prepared    *Statement
 	// ExecuteName is set for SQL-level EXECUTE name.
 	ExecuteName string
-	// StatementLineage is what the proxy needs to mask the result.
+	// StatementLineage is what a proxy needs to mask the result.
 	StatementLineage
 	// CopyOut is set for COPY ... TO STDOUT, CopyIn for COPY ... FROM STDIN.
 	CopyOut, CopyIn bool
 	// CopyTable and CopyColumns name the source of a COPY table TO
-	// STDOUT in text format (the one form the proxy masks column by
+	// STDOUT in text format (the one form a proxy masks column by
 	// column); empty otherwise.
 	CopyTable   string
 	CopyColumns []string

@@ -1,4 +1,4 @@
-package postgres
+package pgsql
 
 import (
 	"strings"
@@ -7,14 +7,19 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// StatementLineage is what the proxy needs to follow the data of a
+// StatementLineage is what a proxy needs to follow the data of a
 // statement to its result columns, embedded in Statement. It is built from
 // the parse tree without the catalog (views, functions and table columns
-// are resolved when the statement runs, see lineage_resolve.go) and holds
+// are resolved when the statement runs, see Resolver) and holds
 // no literal, so a cached classification of a sibling statement serves.
 type StatementLineage struct {
 	plan *qQuery
 }
+
+// HasLineage reports whether the statement carries a lineage plan (a
+// Statement of ParserClassifier does; one of another Classifier, or a
+// Nested repetition, may not): without one, its lineage is Unknown.
+func (l *StatementLineage) HasLineage() bool { return l.plan != nil }
 
 // qKind is what a statement's plan stands for.
 type qKind uint8

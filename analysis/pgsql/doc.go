@@ -1,0 +1,85 @@
+// Package pgsql classifies PostgreSQL statements for the gate: it turns
+// SQL text into the statements rules judge (gate.SQLStatement: kind,
+// read_only, opaque, volatile, heavy, tables, functions, columns) plus
+// what a proxy needs to mask results (the literals to keep out of records,
+// COPY sources, the lineage of every result column). It parses with the
+// PostgreSQL parser itself (pg_query, cgo) and is usable without a proxy:
+// a rule tester, a linter or an agent runtime can classify a statement
+// before it ever reaches a database.
+//
+//	cls := pgsql.NewClassifier(0) // cached
+//	c, err := cls.Classify("SELECT name FROM customers WHERE id = 7")
+//	if err != nil {
+//		return err // does not parse: deny
+//	}
+//	for _, s := range c.Statements {
+//		fmt.Println(s.Kind, s.ReadOnly, s.Opaque)
+//	}
+//
+// The analyser never does I/O. What it needs from a database's catalog
+// comes through two small interfaces that a caller implements:
+// ProcCatalog (pg_proc, operators, casts, view and policy definitions),
+// which WithProcCatalog uses to judge functions, and Catalog (relations,
+// functions and operators by name), which a Resolver uses to follow each
+// result column to the base columns it is computed from. Without them,
+// functions are judged by a built-in list and lineage is not resolved.
+// Package protocols/postgres implements both on connections of its own.
+//
+// Lineage: a Statement of ParserClassifier carries a plan built from the
+// parse tree alone (HasLineage). Resolver.Resolve follows it through the
+// Catalog — sub-queries, CTEs (recursive too), LATERAL, set operations,
+// whole-row references, every function and operator, views and
+// materialized views through their definitions, SQL functions through
+// their bodies, the cursors and prepared statements a Session remembers —
+// and returns a Resolved: each result column's Lineage, the columns used
+// outside the output list (Filter), those computed on (Computed) and every
+// column evaluated (Touched). What cannot be followed (a PL/pgSQL or C
+// function, a relation the catalog does not know, the statistics views
+// that copy column values, a plan past the work bound) is Unknown: a
+// caller masks it whenever any column is covered. Answers are memoised
+// per Catalog generation.
+//
+// Verdicts, per statement: kind is the verb (SELECT, DELETE, PREPARE
+// TRANSACTION, ...). read_only is true only when the statement cannot change
+// data, session or server state: a SELECT without INTO, FOR UPDATE/SHARE or
+// a data-modifying CTE whose functions are read-only; EXPLAIN without
+// ANALYZE; SHOW; BEGIN/COMMIT/ROLLBACK/SAVEPOINT; DECLARE, FETCH, MOVE,
+// CLOSE of read-only cursors; COPY ... TO STDOUT. PREPARE is read-only only
+// when what it prepares is; EXECUTE and EXPLAIN [ANALYZE] EXECUTE answer for
+// their argument expressions and are followed, as their own entry, by the
+// prepared statement the server confirmed (an unknown name is not
+// read-only). Two-phase commit (PREPARE TRANSACTION, COMMIT/ROLLBACK
+// PREPARED), SET/RESET, LISTEN/NOTIFY, LOCK, DISCARD and every statement type
+// not named here are never read-only. opaque marks what cannot be judged
+// statically (DO, CALL, EXECUTE, CREATE FUNCTION, COPY PROGRAM or file, SET
+// ROLE, LOAD). An agent read is written kind == "SELECT" && read_only &&
+// !opaque.
+//
+// Functions are judged by a database's own catalog (pg_proc, given to
+// WithProcCatalog): a pg_catalog built-in marked immutable or stable is
+// read-only unless a deny-list names it (file, large-object, setting, lock,
+// signal and replication functions, dblink, nextval/setval, txid_current,
+// and the *_to_xml family, which runs query text and reads whole tables
+// around column masks); a volatile built-in is read-only only when harmless
+// (random, clock_timestamp, gen_random_uuid, pg_sleep). A function outside
+// pg_catalog, or one with a same-named twin outside it, is never read-only:
+// its declared volatility is its author's word (a STABLE PL/pgSQL function
+// may still call set_config or dblink_exec). Operators, casts, attribute
+// notation (t.f), and the queries of the views and row-level-security
+// policies a statement reads are judged the same way. volatile marks a
+// statement calling a volatile or unvouched-for function; heavy one calling
+// pg_sleep, generate_series, repeat, lpad/rpad and the like. Without a
+// ProcCatalog, a narrower built-in list decides; when it cannot be read,
+// every call is volatile and not read-only.
+//
+// The classification cache keys statements by their text with literals
+// stripped (numbers by grammar class), and never caches a classification
+// that read a literal's value (EXPLAIN (ANALYZE 'on'), COPY options) or a
+// text that could hold a secret (a password option, a connection string): a
+// cached verdict equals a fresh one (TestCacheSiblingProperty here;
+// TestCacheEqualsFreshForSiblings and FuzzCacheEqualsFresh in
+// protocols/postgres). Passwords inside statements — role passwords,
+// connection strings of dblink and subscriptions, foreign-server and
+// user-mapping options — are the Statement's Secrets: a gate records them
+// only as HMACs.
+package pgsql

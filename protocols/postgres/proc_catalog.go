@@ -1,0 +1,160 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// funcCatalog is one upstream's pg_proc as pgsql.ProcCatalog: what the
+// analyser judges functions by. It loads the whole catalog (a few thousand rows) on a short-lived connection of its
+// own, reloads it when it is older than funcCatalogTTL, and at most once
+// per funcCatalogRetry when a statement calls a name it does not know.
+type funcCatalog struct {
+	cfg *pgconn.Config
+	log hclog.Logger
+
+	mu      sync.Mutex
+	procs   map[string][]pgsql.Proc // by exact name
+	gen     atomic.Uint64           // counts loads
+	loaded  time.Time
+	tried   time.Time
+	lastErr error
+}
+
+// funcCatalogTTL bounds how stale the catalog may be.
+const funcCatalogTTL = time.Minute
+
+// funcCatalogRetry bounds reloads caused by unknown names.
+const funcCatalogRetry = time.Second
+
+var (
+	funcCatalogsMu sync.Mutex
+	funcCatalogs   = map[string]*funcCatalog{}
+)
+
+// funcCatalogFor returns the catalog of one connection target, shared by
+// every server that connects there.
+func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
+	key := fmt.Sprintf("%s:%d/%s/%s", cfg.Host, cfg.Port, cfg.Database, cfg.User)
+	funcCatalogsMu.Lock()
+	defer funcCatalogsMu.Unlock()
+	k := funcCatalogs[key]
+	if k == nil {
+		k = &funcCatalog{cfg: cfg, log: log}
+		funcCatalogs[key] = k
+	}
+	return k
+}
+
+// Every column is text: with name columns first, UNION ALL would type the
+// last column name and cut view definitions to 63 bytes.
+const procQuery = `SELECT p.proname::text, n.nspname::text, n.nspname::text, p.provolatile::text, l.lanname::text,
+  (p.pronargs - p.pronargdefaults <= 1 AND p.pronargs >= 1)::text, p.proname::text
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'op:' || o.oprname, on_.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM pg_catalog.pg_operator o
+JOIN pg_catalog.pg_namespace on_ ON on_.oid = o.oprnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = o.oprcode
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_cast c ON c.casttarget = t.oid AND c.castfunc <> 0
+JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc OR p.oid = t.typinput
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', pg_catalog.pg_get_viewdef(c.oid)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'v'
+UNION ALL
+SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false',
+  'SELECT ' || coalesce(pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), 'true') || ', ' ||
+  coalesce(pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid), 'true') || ' FROM ' ||
+  pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+FROM pg_catalog.pg_policy pol
+JOIN pg_catalog.pg_class c ON c.oid = pol.polrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`
+
+// load reads pg_proc; the caller holds k.mu.
+func (k *funcCatalog) load(ctx context.Context) error {
+	k.tried = time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+	if err != nil {
+		return fmt.Errorf("postgres: function catalog connection: %w", err)
+	}
+	defer func() { _ = pc.Close(context.Background()) }()
+	res := pc.ExecParams(ctx, procQuery, nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		return fmt.Errorf("postgres: function catalog query: %w", res.Err)
+	}
+	procs := make(map[string][]pgsql.Proc, len(res.Rows))
+	for _, r := range res.Rows {
+		if len(r) != 7 || len(r[3]) != 1 {
+			return fmt.Errorf("postgres: function catalog: unexpected row")
+		}
+		name := string(r[0])
+		procs[name] = append(procs[name], pgsql.Proc{Schema: string(r[1]), FnSchema: string(r[2]),
+			Volatile: r[3][0], Lang: string(r[4]), OneArg: string(r[5]) == "true", Fn: string(r[6])})
+	}
+	k.procs, k.loaded = procs, time.Now()
+	k.gen.Add(1)
+	return nil
+}
+
+// Procs returns the rows called name (of schema, when given); ok is false
+// when the catalog cannot be read. A catalog older than funcCatalogTTL is
+// reloaded, and with reload a name it does not list reloads it too, at
+// most once per funcCatalogRetry.
+func (k *funcCatalog) Procs(ctx context.Context, schema, name string, reload bool) (rows []pgsql.Proc, ok bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := time.Now()
+	stale := k.procs == nil || now.Sub(k.loaded) > funcCatalogTTL
+	if !stale && reload {
+		rows = pgsql.MatchingProcs(k.procs[name], schema)
+		stale = len(rows) == 0
+	}
+	if stale && now.Sub(k.tried) >= funcCatalogRetry {
+		if err := k.load(ctx); err != nil {
+			if k.log != nil && (k.lastErr == nil || k.lastErr.Error() != err.Error()) {
+				k.log.Error("function catalog unreachable: statements that call functions are not read-only", "error", err)
+			}
+			k.lastErr = err
+			k.procs = nil
+			k.gen.Add(1)
+		} else {
+			k.lastErr = nil
+		}
+	}
+	if k.procs == nil {
+		return nil, false
+	}
+	rows = pgsql.MatchingProcs(k.procs[name], schema)
+	if reload && len(rows) == 0 && k.log != nil {
+		f := name
+		if schema != "" {
+			f = schema + "." + name
+		}
+		k.log.Warn("function not in the upstream catalog: statement not read-only", "function", f)
+	}
+	return rows, true
+}
+
+// Generation counts the loads (and failed loads) of the catalog.
+func (k *funcCatalog) Generation() uint64 { return k.gen.Load() }
