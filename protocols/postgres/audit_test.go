@@ -40,7 +40,7 @@ func withAuditRole(t testing.TB, al *auditLog) gwOption {
 		db := c.Upstream.Database
 		t.Cleanup(func() {
 			ctx := context.Background()
-			if dc, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+db+"?", 1)); err == nil {
+			if dc, err := pgconn.Connect(ctx, dbURL(db)); err == nil {
 				_ = dc.Exec(ctx, "DROP OWNED BY "+al.role).Close()
 				_ = dc.Close(ctx)
 			}
@@ -279,7 +279,7 @@ func TestAuditEquality(t *testing.T) {
 		t.Fatalf("victims: %d rows left", n)
 	}
 	// The check can fail: a statement run behind the gate's back is seen.
-	url := strings.Replace(strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1), "postgres@", al.role+"@", 1)
+	url := strings.Replace(dbURL(tg.db), "postgres@", al.role+"@", 1)
 	direct, err := pgconn.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -117,7 +118,9 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if e.Severity == "FATAL" || e.Severity == "PANIC" || e.SeverityUnlocalized == "FATAL" || e.SeverityUnlocalized == "PANIC" {
 			// The server ends the session (an administrator's command, a
 			// timeout): tell the client why, masked, and end it too.
-			_ = c.finishResult(bs)
+			if err := c.finishResult(bs); err != nil {
+				return err
+			}
 			p := bs.last
 			if h := c.q.peek(); h != nil && h.policy != nil {
 				p = h.policy
@@ -125,7 +128,6 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			if err := c.sendError(c.q.peek(), p, &e, raw); err != nil {
 				return err
 			}
-			c.recordMessage("error", c.currentDecision(), &e)
 			_ = c.cw.Flush()
 			return fmt.Errorf("postgres: the server ended the session: %s", e.Message)
 		}
@@ -257,8 +259,8 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			c.model.confirmTag(tag, st)
 			if r := bs.cur; r != nil && (len(r.fields) > 0 || r.rows > 0 || r.copy) {
 				r.tag = tag // the last line of the recorded rows
-			} else {
-				c.recordText(head.decision, "status", tag)
+			} else if err := c.recordText(head.decision, "status", tag); err != nil {
+				return err
 			}
 		}
 		if err := c.finishResult(bs); err != nil {
@@ -275,7 +277,9 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		if err := e.Decode(body); err != nil {
 			return err
 		}
-		_ = c.finishResult(bs)
+		if err := c.finishResult(bs); err != nil {
+			return err
+		}
 		bs.described = false
 		c.q.setCopyIn(false)
 		switch head.kind {
@@ -300,11 +304,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			// decision's policy.
 			p = bs.last
 		}
-		if err := c.sendError(head, p, &e, raw); err != nil {
-			return err
-		}
-		c.recordMessage("error", head.decision, &e)
-		return nil
+		return c.sendError(head, p, &e, raw)
 	case 'Z': // ReadyForQuery
 		if bs.cur != nil {
 			return outOfStep(typ, head)
@@ -404,14 +404,6 @@ func (c *conn) resolve(bs *backendState, o *op, ok bool) {
 	}
 }
 
-// currentDecision is the decision of the oldest unanswered op, if any.
-func (c *conn) currentDecision() string {
-	if h := c.q.peek(); h != nil {
-		return h.decision
-	}
-	return ""
-}
-
 // notice masks and passes on a NoticeResponse, recorded with the decision
 // of the statement it belongs to.
 func (c *conn) notice(bs *backendState, body, raw []byte) error {
@@ -420,7 +412,7 @@ func (c *conn) notice(bs *backendState, body, raw []byte) error {
 		return err
 	}
 	p := bs.last
-	decision := ""
+	var decision *gate.Decision
 	if h := c.q.peek(); h != nil {
 		decision = h.decision
 		if h.policy != nil {
@@ -437,7 +429,9 @@ func (c *conn) notice(bs *backendState, body, raw []byte) error {
 	} else if scrubbed {
 		changed = true
 	}
-	c.recordMessage("notice", decision, masked)
+	if err := c.recordMessage("notice", decision, masked); err != nil {
+		return err
+	}
 	if !changed {
 		return c.send(raw)
 	}
@@ -445,7 +439,9 @@ func (c *conn) notice(bs *backendState, body, raw []byte) error {
 	return c.sendMsg(&nm)
 }
 
-// sendError masks an ErrorResponse with p and passes it on.
+// sendError masks an ErrorResponse with p, records it under o's decision
+// and passes it on: an error that cannot be recorded never reaches the
+// client.
 func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw []byte) error {
 	masked, changed, err := maskError(p, e)
 	if err != nil {
@@ -457,6 +453,13 @@ func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw [
 		return err
 	} else if scrubbed {
 		changed = true
+	}
+	var d *gate.Decision
+	if o != nil {
+		d = o.decision
+	}
+	if err := c.recordMessage("error", d, masked); err != nil {
+		return err
 	}
 	if !changed {
 		return c.send(raw)

@@ -28,7 +28,8 @@ type conn struct {
 	up      net.Conn
 	urd     *msgReader    // upstream messages
 	uw      *bufio.Writer // to the upstream (client goroutine)
-	session *gate.Session
+	session *gate.Session // what is known before the gate opens it
+	gc      *gate.Conn    // the gate's handle on the session, once open
 	ctx     context.Context
 	stop    context.CancelFunc
 
@@ -90,6 +91,8 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	}
 	defer s.unregister(c)
 	defer c.abort()
+	// The server's context ending ends the session.
+	defer context.AfterFunc(ctx, c.abort)()
 
 	over, hard := s.admit()
 	defer s.release()
@@ -122,6 +125,15 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	if err != nil {
 		return
 	}
+	if run, named := st.params[runParam]; named {
+		// The gate's parameter: never passed on to the upstream.
+		delete(st.params, runParam)
+		if run == "" {
+			c.refuse(ctx, nc, st, fatal("28000", "airlock: invalid %s startup parameter: empty run id", runParam))
+			return
+		}
+		c.session.Run = run
+	}
 	if enc, ok := st.params["client_encoding"]; ok && !isUTF8(enc) {
 		c.startupFail(st.conn, fatal("22023", "airlock: client_encoding must be UTF8"))
 		return
@@ -153,12 +165,29 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		c.startupFail(st.conn, fatal("08006", "airlock: cannot reach the database"))
 		return
 	}
-	if err := s.cfg.Gate.OpenSession(ctx, c.session); err != nil {
+	pre := c.session
+	gc, err := s.cfg.Gate.Open(ctx, gate.Session{Protocol: pre.Protocol, Target: pre.Target, Identity: pre.Identity,
+		ClientAddr: pre.ClientAddr, Run: pre.Run})
+	if err != nil {
+		if invalidRun(pre.Run, err) {
+			c.refuse(ctx, nc, st, fatal("28000", "airlock: invalid %s startup parameter: %v", runParam, err))
+			return
+		}
 		c.startupFail(st.conn, fatal("28000", "airlock: the session could not be recorded"))
 		return
 	}
+	c.gc, c.session = gc, gc.Session()
 	reason := "client closed"
-	defer func() { _ = s.cfg.Gate.CloseSession(context.WithoutCancel(ctx), c.session, reason) }()
+	defer func() { _ = gc.Close(context.WithoutCancel(ctx), reason) }()
+	// A session the gate ends (output that could not be recorded) ends
+	// the client's connection at once.
+	go func() {
+		select {
+		case <-gc.Done():
+			c.abort()
+		case <-ctx.Done():
+		}
+	}()
 
 	s.mu.Lock()
 	for {
@@ -187,6 +216,18 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	case uerr != nil && !errors.Is(uerr, io.EOF) && !errors.Is(uerr, net.ErrClosed) && !errors.Is(cerr, errTerminate):
 		reason = "upstream: " + uerr.Error()
 	}
+}
+
+// runParam is the startup parameter by which a client names its run
+// (gate.Session.Run).
+const runParam = "airlock.run"
+
+// invalidRun reports whether the gate refused to open a session because of
+// the run id the client named, rather than because the session could not
+// be recorded. The gate does not export its run id check, so its error is
+// recognised by text.
+func invalidRun(run string, err error) bool {
+	return run != "" && strings.HasPrefix(err.Error(), "gate: run id")
 }
 
 func isUTF8(enc string) bool {

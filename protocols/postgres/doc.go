@@ -1,8 +1,8 @@
 // Package postgres is a PostgreSQL wire-protocol gateway for the gate.
 //
 // An agent connects with psql, pgx or any driver to a Server as if it were
-// the database. The Server authenticates the client with Config.Authenticate
-// (the client never holds the database password: the gateway connects
+// the database. The Server authenticates the client with
+// Config.Authenticator, given a gate.Credential (the client never holds the database password: the gateway connects
 // upstream with its own credentials), parses every statement with the
 // PostgreSQL parser (pg_query), asks the gate to judge it, holds it while a
 // human reviews it when a rule says so, masks every row, error and notice
@@ -14,17 +14,28 @@
 //	rules, _ := gate.LoadRules("rules.yaml")
 //	g := gate.New(gate.Config{Rules: rules, Recorder: rec, Approver: approver})
 //	up, _ := pgconn.ParseConfig("postgres://gateway@db:5432/app?sslmode=verify-full")
-//	srv, _ := postgres.NewServer(postgres.Config{
-//		Gate:     g,
-//		Upstream: up,
-//		TLS:      tlsConfig,
-//		Authenticate: func(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-//			return verifyToken(ctx, r.Password) // the client's password is its token
-//		},
+//	srv, _ := postgres.New(postgres.Config{
+//		Gate:          g,
+//		Upstream:      up,
+//		TLS:           tlsConfig,
+//		Authenticator: gate.Tokens(tokens), // the client's password is its token
 //	})
 //	ln, _ := net.Listen("tcp", ":6432")
-//	go srv.Serve(ln)
+//	go srv.Serve(ctx, ln)
 //	defer srv.Close()
+//
+// Each client session is one gate.Conn: every statement is judged through
+// it, and every refusal the gateway makes before the rules (a statement
+// that does not parse, a batch above MaxBatchBytes, a statement or portal
+// the gateway does not know, a FunctionCall message) is recorded as a deny
+// decision named "postgres/<check>" ("postgres/parse", "postgres/size",
+// "postgres/unknown", "postgres/protocol", "postgres/settings",
+// "postgres/lineage"), counted like any other.
+//
+// A client names the run its session belongs to (gate.Session.Run) with
+// the startup parameter airlock.run (PGOPTIONS cannot carry it; set it as
+// a connection parameter, e.g. pgx's RuntimeParams). The gateway never
+// passes it upstream; an invalid run id refuses the login.
 //
 // The one thing not to forget: without Config.TLS clients cannot send a
 // password (it would cross the network in clear text), and every client is
@@ -108,7 +119,12 @@
 // text format is masked column by column; other COPY output (a query, csv,
 // binary) is refused when the decision masks results. Each result is
 // recorded as the client saw it, as tab-separated text bounded by
-// Config.MaxRecordBytes.
+// Config.RecordLimit, through one gate output writer per result
+// (forwarded, then recorded when the result ends). When a result cannot be
+// recorded, the session ends: the client's connection is closed before the
+// result's CommandComplete, and nothing after it reaches the client. The
+// CommandComplete tag, errors and notices are recorded (masked, as the
+// client receives them) before they are passed on.
 //
 // Field rules and lineage. Detectors catch values by their look (a card
 // number, an e-mail); field rules catch columns by where the data comes

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-func ExampleNewServer() {
+func ExampleNew() {
 	rules, err := gate.ParseRules("rules.yaml", []byte(`
 default: deny
 rules:
@@ -26,17 +25,16 @@ rules:
 	if err != nil {
 		panic(err)
 	}
-	srv, err := postgres.NewServer(postgres.Config{
+	srv, err := postgres.New(postgres.Config{
 		Gate:     gate.New(gate.Config{Rules: rules}),
 		Upstream: up,
 		// Loopback only: without TLS the client's token crosses in clear.
 		AllowInsecurePassword: true,
-		Authenticate: func(_ context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-			if r.Password != "agent-token" {
-				return gate.Identity{}, errors.New("bad token")
-			}
-			return gate.Identity{Subject: r.User, Kind: gate.KindAgent}, nil
-		},
+		// The client's password is its token; its user name must be the
+		// token's subject.
+		Authenticator: gate.Tokens(map[string]gate.Identity{
+			"agent-token": {Subject: "agent-1", Kind: gate.KindAgent},
+		}),
 	})
 	if err != nil {
 		panic(err)
@@ -45,7 +43,7 @@ rules:
 	if err != nil {
 		panic(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(context.Background(), ln) }()
 	defer srv.Close()
 	fmt.Println("listening")
 	// Output: listening

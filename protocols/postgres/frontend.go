@@ -32,8 +32,9 @@ type batch struct {
 	texts    []string
 	payload  []byte
 	params   []string
-	bad      string
-	ignored  bool // the server skips this batch: an earlier message failed
+	bad      string // why the batch is refused
+	badCheck string // the check that refuses it (see refuseCheck)
+	ignored  bool   // the server skips this batch: an earlier message failed
 	n        int
 }
 
@@ -48,7 +49,7 @@ func (b *batch) reset() {
 	b.texts = b.texts[:0]
 	b.payload = b.payload[:0]
 	b.params = nil
-	b.bad = ""
+	b.bad, b.badCheck = "", ""
 	b.ignored = false
 	b.n = 0
 	if cap(b.buf) > 1<<20 {
@@ -135,7 +136,7 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		if skip, err := c.leaveGroup(); skip || err != nil {
 			return err
 		}
-		c.recordDeny("FunctionCall", "the wire-level function call is not allowed")
+		c.refuseCheck("FunctionCall", "protocol", "the wire-level function call is not allowed")
 		return c.refuseSimple(refusal("42501", `airlock: denied by rule "postgres": the wire-level function call is not allowed`))
 	case 'X':
 		_, _ = c.uw.Write(raw)
@@ -249,7 +250,7 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 	cl, err := c.srv.cls.Classify(sql)
 	if err != nil {
 		reason := "the statement does not parse"
-		c.recordDeny(sql, reason)
+		c.refuseCheck(sql, "parse", reason)
 		return c.refuseSimple(refusal("42501", "airlock: denied: "+reason+": "+parseMessage(err)))
 	}
 	if len(cl.Statements) == 0 {
@@ -258,7 +259,7 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 		return err
 	}
 	if why := c.unsafeParse.Load().(string); why != "" {
-		c.recordDeny(sql, why)
+		c.refuseCheck(sql, "settings", why)
 		return c.refuseSimple(refusal("42501", "airlock: denied: "+why+"; the gateway cannot judge statements"))
 	}
 	var ov overlay
@@ -270,7 +271,7 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 	if rerr != nil {
 		return c.refuseSimple(rerr)
 	}
-	c.q.push(&op{kind: opQuery, policy: d.Masker, decision: d.ID, stmts: stmts})
+	c.q.push(&op{kind: opQuery, policy: d.Masker, decision: d, stmts: stmts})
 	for _, st := range stmts {
 		c.copyPending = c.copyPending || st.CopyIn
 	}
@@ -328,7 +329,7 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 // check runs the gate on statements. It returns the decision, or the
 // ErrorResponse to show the client.
 func (c *conn) check(command string, payload []byte, params []string, stmts []pgsql.Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
-	req := &gate.Request{Session: c.session, Protocol: gate.ProtocolPostgres, Command: command, Payload: payload,
+	req := &gate.Request{Protocol: gate.ProtocolPostgres, Command: command, Payload: payload,
 		SQL: &gate.SQL{Statements: make([]gate.SQLStatement, len(stmts)), Params: params}}
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
@@ -336,7 +337,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	}
 	if err := c.annotateLineage(stmts, req.SQL.Statements); err != nil {
 		c.srv.log.Warn("postgres: column lineage", "session", c.session.ID, "error", err)
-		c.recordDeny(command, "the catalog could not be read to follow column lineage")
+		c.refuseCheck(command, "lineage", "the catalog could not be read to follow column lineage")
 		return nil, refusal("42501", "airlock: denied: the catalog could not be read to follow column lineage")
 	}
 	// Whatever was already allowed runs while this one is judged (or held).
@@ -350,7 +351,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	c.holdCancel, c.canceled = cancel, false
 	c.holdMu.Unlock()
 	stopWatch := c.watchClient(cancel)
-	d, err := c.srv.cfg.Gate.Check(ctx, req)
+	d, err := c.gc.Check(ctx, req)
 	stopWatch()
 	c.holdMu.Lock()
 	canceled := c.canceled
@@ -378,15 +379,16 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	return d, nil
 }
 
-// recordDeny records a refusal decided by the proxy itself, before the
-// rules (a statement that does not parse, a forbidden message).
-func (c *conn) recordDeny(command, reason string) {
-	d := &gate.Decision{ID: gate.NewID(), Action: gate.Deny, Rule: "postgres", Reason: reason}
-	if rs := c.srv.cfg.Gate.Rules(); rs != nil {
-		d.RuleSetVersion = rs.Version()
-	}
-	req := &gate.Request{Session: c.session, Protocol: gate.ProtocolPostgres, Command: command}
-	_ = c.srv.cfg.Gate.RecordEvent(c.ctx, c.session, gate.Event{Kind: gate.EventDecision, Request: req, Decision: d})
+// refuseCheck records a refusal the proxy decides itself, before the rules,
+// as the deny decision "postgres/<check>": "parse" (a statement that does
+// not parse), "settings" (server settings under which the parser cannot
+// judge), "lineage" (a catalog that cannot be read), "size" (a batch above
+// MaxBatchBytes), "unknown" (a statement or portal the gateway does not
+// know), "protocol" (a message the gateway never forwards). The caller
+// answers the client; a refusal that cannot be recorded ends the session
+// (gate.Conn.Done).
+func (c *conn) refuseCheck(command, check, reason string) {
+	_, _ = c.gc.Refuse(c.ctx, &gate.Request{Protocol: gate.ProtocolPostgres, Command: command}, check, reason)
 }
 
 func refusal(code, msg string) *pgproto3.ErrorResponse {
@@ -439,10 +441,11 @@ func (b *batch) addRun(c *conn, cl *pgsql.Classification) ([]pgsql.Statement, er
 	return sts, nil
 }
 
-// refuseLater marks the batch refused with reason, unless it already is.
-func (b *batch) refuseLater(reason string) {
+// refuseLater marks the batch refused by check with reason, unless it
+// already is.
+func (b *batch) refuseLater(check, reason string) {
 	if b.bad == "" && b.parseErr == nil {
-		b.bad = reason
+		b.bad, b.badCheck = reason, check
 	}
 }
 
@@ -451,7 +454,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 	b.n++
 	if len(b.buf)+len(raw) > c.srv.cfg.MaxBatchBytes {
 		if b.bad == "" {
-			b.bad = fmt.Sprintf("the batch exceeds %d bytes", c.srv.cfg.MaxBatchBytes)
+			b.bad, b.badCheck = fmt.Sprintf("the batch exceeds %d bytes", c.srv.cfg.MaxBatchBytes), "size"
 		}
 		return nil
 	}
@@ -474,7 +477,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			si = &stmtInfo{cl: cl, paramOIDs: append([]uint32(nil), m.ParameterOIDs...)}
 			for _, st := range cl.Statements {
 				if st.CopyIn {
-					b.refuseLater("COPY FROM STDIN is supported in a simple Query only")
+					b.refuseLater("protocol", "COPY FROM STDIN is supported in a simple Query only")
 				}
 			}
 		}
@@ -496,7 +499,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		}
 		var pe *portalEntry
 		if si == nil || si.cl == nil {
-			b.refuseLater(fmt.Sprintf("statement %q is not known to the gateway", m.PreparedStatement))
+			b.refuseLater("unknown", fmt.Sprintf("statement %q is not known to the gateway", m.PreparedStatement))
 		} else {
 			// Binding plans the statement, which may evaluate functions:
 			// it is judged like an execution.
@@ -531,7 +534,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			return err
 		}
 		if pe == nil || pe.cl == nil {
-			b.refuseLater(fmt.Sprintf("portal %q is not known to the gateway", m.Portal))
+			b.refuseLater("unknown", fmt.Sprintf("portal %q is not known to the gateway", m.Portal))
 		} else {
 			if o.stmts, err = b.addRun(c, pe.cl); err != nil {
 				return err
@@ -581,14 +584,14 @@ func (c *conn) endBatch(term []byte) error {
 	var d *gate.Decision
 	switch {
 	case b.parseErr != nil:
-		c.recordDeny(command, "the statement does not parse")
+		c.refuseCheck(command, "parse", "the statement does not parse")
 		e = refusal("42501", "airlock: denied: the statement does not parse: "+parseMessage(b.parseErr))
 	case b.bad != "":
-		c.recordDeny(command, b.bad)
+		c.refuseCheck(command, b.badCheck, b.bad)
 		e = refusal("42501", "airlock: denied: "+b.bad)
 	case len(b.execs) > 0 || b.parses > 0 || len(b.judged) > 0 || len(b.stmts) > 0:
 		if why := c.unsafeParse.Load().(string); why != "" {
-			c.recordDeny(command, why)
+			c.refuseCheck(command, "settings", why)
 			e = refusal("42501", "airlock: denied: "+why+"; the gateway cannot judge statements")
 			break
 		}
@@ -622,7 +625,7 @@ func (c *conn) endBatch(term []byte) error {
 		// Every reply of the batch (an error quoting a value, rows) is
 		// masked and recorded under its decision.
 		for _, o := range b.ops {
-			o.policy, o.decision = d.Masker, d.ID
+			o.policy, o.decision = d.Masker, d
 		}
 	}
 	c.q.push(b.ops...)

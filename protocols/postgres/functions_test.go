@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +43,7 @@ CREATE POLICY p ON rls USING (vol_f() = 1);
 func fixtureCatalog(t *testing.T) (*funcCatalog, *pgconn.Config, *pgconn.PgConn) {
 	t.Helper()
 	db := newDB(t)
-	url := strings.Replace(testUpstream, "/test?", "/"+db+"?", 1)
+	url := dbURL(db)
 	ctx := context.Background()
 	admin, err := pgconn.Connect(ctx, url)
 	if err != nil {
@@ -174,7 +173,7 @@ func TestFunctionCatalogUnreachable(t *testing.T) {
 func TestFunctionVerdictThroughGateway(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	admin, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	admin, err := pgconn.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		t.Fatal(err)
 	}

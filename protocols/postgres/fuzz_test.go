@@ -34,7 +34,7 @@ func fuzzServer(t testing.TB) *Server {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fuzzSrv, err = NewServer(Config{Gate: gate.New(gate.Config{Rules: rs}), Upstream: up, TLS: selfSigned(t),
+		fuzzSrv, err = New(Config{Gate: gate.New(gate.Config{Rules: rs}), Upstream: up, TLS: selfSigned(t), Authenticator: testAuth,
 			StartupTimeout: time.Second, MaxMessageBytes: 1 << 16, MaxBatchBytes: 1 << 16})
 		if err != nil {
 			t.Fatal(err)
@@ -93,6 +93,11 @@ func fuzzConn(s *Server, client, upstream io.Reader) *conn {
 		rd: newMsgReader(client, s.cfg.MaxMessageBytes), uw: bufio.NewWriter(io.Discard),
 		urd: newMsgReader(upstream, s.cfg.MaxMessageBytes), cw: bufio.NewWriter(io.Discard)}
 	c.unsafeParse.Store("")
+	gc, err := s.cfg.Gate.Open(ctx, *c.session)
+	if err != nil {
+		panic(err)
+	}
+	c.gc, c.session = gc, gc.Session()
 	return c
 }
 
@@ -138,13 +143,14 @@ func FuzzBackendMessages(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		allowed := &gate.Decision{ID: gate.NewID(), Action: gate.Allow, Masker: p}
 		st, _ := pgsql.ParserClassifier{}.Classify("SELECT substr(card, 1, 4), c FROM customers c")
 		for i, b := range opsSeed {
 			if i > 64 {
 				break
 			}
 			o := &op{kind: opKind(b%10 + 1), name: string(rune('a' + b%3)), stmt: string(rune('a' + b%2)), policy: p,
-				stmts: st.Statements, formats: []int16{int16(b % 2)}}
+				stmts: st.Statements, formats: []int16{int16(b % 2)}, decision: allowed}
 			if o.kind == opRefuse {
 				o.refusal, o.simple = refusal("42501", "no"), b%2 == 0
 			}

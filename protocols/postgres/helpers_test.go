@@ -15,12 +15,19 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-const testUpstream = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+// testUpstream is the server the test databases live on (trust auth).
+const testUpstream = pgtest.AdminURL
+
+// dbURL is the URL of database name on the test server.
+func dbURL(name string) string {
+	return strings.Replace(testUpstream, "/test?", "/"+name+"?", 1)
+}
 
 // testCard is a Luhn-valid test card number.
 const testCard = "4111111111111111"
@@ -55,21 +62,6 @@ masking:
       columns: ["customers.card", "customers.pin"]
 `
 
-// mustPostgres skips (locally) or fails (in CI) when PostgreSQL is absent.
-func mustPostgres(t testing.TB) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	c, err := pgconn.Connect(ctx, testUpstream)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL not reachable: %v", err)
-		}
-		t.Fatalf("PostgreSQL not reachable: %v", err)
-	}
-	_ = c.Close(ctx)
-}
-
 func mustTool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
@@ -88,25 +80,18 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-// newDB creates a randomly named database with the test tables and drops
-// it when the test ends.
+// newDB creates a throwaway database (internal/pgtest) with the test
+// tables and returns its name.
 func newDB(t testing.TB) string {
 	t.Helper()
-	mustPostgres(t)
 	ctx := context.Background()
-	admin, err := pgconn.Connect(ctx, testUpstream)
+	url := pgtest.Database(t, "airlock_pg")
+	cfg, err := pgconn.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := randomName("airlock_pg_")
-	if err := admin.Exec(ctx, "CREATE DATABASE "+name).Close(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)").Close()
-		_ = admin.Close(context.Background())
-	})
-	c, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+name+"?", 1))
+	name := cfg.Database
+	c, err := pgconn.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,17 +133,17 @@ func startGateway(t testing.TB, opts ...gwOption) *testGateway {
 	}
 	tg := &testGateway{db: db, rec: &record.Memory{}, approver: &approval.Memory{}}
 	gcfg := gate.Config{Rules: rs, Recorder: tg.rec, Approver: tg.approver}
-	up, err := pgconn.ParseConfig(strings.Replace(testUpstream, "/test?", "/"+db+"?", 1))
+	up, err := pgconn.ParseConfig(dbURL(db))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Upstream: up, AllowInsecurePassword: true, Authenticate: testAuth}
+	cfg := Config{Upstream: up, AllowInsecurePassword: true, Authenticator: testAuth}
 	for _, o := range opts {
 		o(&gcfg, &cfg)
 	}
 	tg.gate = gate.New(gcfg)
 	cfg.Gate = tg.gate
-	srv, err := NewServer(cfg)
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,14 +151,14 @@ func startGateway(t testing.TB, opts ...gwOption) *testGateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(context.Background(), ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	tg.srv, tg.addr = srv, ln.Addr().String()
 	return tg
 }
 
 // testAuth knows two users: agent (masked) and admin.
-func testAuth(_ context.Context, r AuthRequest) (gate.Identity, error) {
+var testAuth = gate.AuthenticatorFunc(func(_ context.Context, r gate.Credential) (gate.Identity, error) {
 	if r.Password != "secret" {
 		return gate.Identity{}, errors.New("bad password")
 	}
@@ -184,7 +169,7 @@ func testAuth(_ context.Context, r AuthRequest) (gate.Identity, error) {
 		return gate.Identity{Subject: "admin-1", Kind: gate.KindHuman, Groups: []string{"admins"}}, nil
 	}
 	return gate.Identity{}, errors.New("unknown user")
-}
+})
 
 func (tg *testGateway) url(user string) string {
 	host, port, _ := net.SplitHostPort(tg.addr)

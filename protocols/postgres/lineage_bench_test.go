@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
@@ -30,7 +29,7 @@ var lineageBenchQueries = []string{
 func BenchmarkLineage(b *testing.B) {
 	db := newDB(b)
 	ctx := context.Background()
-	url := strings.Replace(testUpstream, "/test?", "/"+db+"?", 1)
+	url := dbURL(db)
 	c, err := pgconn.Connect(ctx, url)
 	if err != nil {
 		b.Fatal(err)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
@@ -39,7 +38,7 @@ func FuzzLineage(f *testing.F) {
 	}
 	db := newDB(f)
 	ctx := context.Background()
-	url := strings.Replace(testUpstream, "/test?", "/"+db+"?", 1)
+	url := dbURL(db)
 	c, err := pgconn.Connect(ctx, url)
 	if err != nil {
 		f.Fatal(err)

@@ -239,7 +239,7 @@ func propertyBudget(t *testing.T) time.Duration {
 func TestLineageProperty(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		t.Fatal(err)
 	}

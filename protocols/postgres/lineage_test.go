@@ -69,7 +69,7 @@ func startLineageGateway(t testing.TB, rules string) *testGateway {
 		g.Rules = rs
 	})
 	ctx := context.Background()
-	c, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	c, err := pgconn.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ masking:
 func TestLineageSchemaChanges(t *testing.T) {
 	tg := startLineageGateway(t, ddlRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +534,7 @@ func TestLineageErrors(t *testing.T) {
 func TestLineageViews(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		t.Fatal(err)
 	}

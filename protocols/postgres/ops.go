@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -52,7 +53,7 @@ type op struct {
 	portal *portalEntry
 
 	policy   *mask.Policy
-	decision string
+	decision *gate.Decision    // the allow decision the replies belong to
 	stmts    []pgsql.Statement // lineage source, per result of a Query
 
 	// opRefuse: the error shown instead of the stand-in's; simple is true

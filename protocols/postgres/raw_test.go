@@ -54,7 +54,7 @@ func withRules(text string) gwOption {
 func (tg *testGateway) adminExec(t testing.TB, sql string) []*pgconn.Result {
 	t.Helper()
 	ctx := context.Background()
-	c, err := pgconn.Connect(ctx, strings.Replace(testUpstream, "/test?", "/"+tg.db+"?", 1))
+	c, err := pgconn.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -18,12 +19,13 @@ import (
 )
 
 // result is one result set on its way to the client: its columns, the
-// policy that masks it and the bounded copy that is recorded.
+// policy that masks it column by column, and the gate's output writer that
+// records its text rendering (the rows as the client received them).
 type result struct {
 	fields   []pgproto3.FieldDescription
 	formats  []int16
 	policy   *mask.Policy
-	decision string
+	decision *gate.Decision
 	stmt     *pgsql.Statement
 	cols     []string // masking field per column, once resolved
 	resolved bool
@@ -31,26 +33,40 @@ type result struct {
 	copyOut  bool // COPY TO STDOUT data is flowing
 	copyDone bool // its CopyDone came
 	tag      string
+	rows     int
 
-	rec       bytes.Buffer
-	limit     int
-	truncated bool
-	rows      int
-	findings  []mask.Finding
+	// out records the rendering: forwarded first (the rows go to the
+	// client as wire messages; the writer's destination is the rendering's
+	// sink), recorded when the result ends. A recording failure there ends
+	// the session before the CommandComplete reaches the client.
+	out  *gate.OutputWriter
+	line bytes.Buffer // the row being rendered
 }
 
-func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, decision string, st *pgsql.Statement) *result {
-	r := &result{fields: fields, formats: formats, policy: p, decision: decision, stmt: st, limit: c.srv.cfg.MaxRecordBytes}
+func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, d *gate.Decision, st *pgsql.Statement) *result {
+	r := &result{fields: fields, formats: formats, policy: p, decision: d, stmt: st,
+		out: c.gc.Output(d, "rows", io.Discard, gate.OutputOptions{Mode: gate.ForwardThenRecord,
+			Limit: c.srv.cfg.RecordLimit, Premasked: true})}
 	if len(fields) > 0 {
 		for i, f := range fields {
 			if i > 0 {
-				r.rec.WriteByte('\t')
+				r.line.WriteByte('\t')
 			}
-			r.rec.Write(f.Name)
+			r.line.Write(f.Name)
 		}
-		r.rec.WriteByte('\n')
+		r.line.WriteByte('\n')
 	}
 	return r
+}
+
+// render passes the rendered line on to the output writer.
+func (r *result) render() error {
+	if r.line.Len() == 0 {
+		return nil
+	}
+	_, err := r.out.Write(r.line.Bytes())
+	r.line.Reset()
+	return err
 }
 
 // format returns the wire format of column i.
@@ -132,7 +148,10 @@ func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
 			}
 		}
 	}
-	c.recordRow(r, dr.Values)
+	r.out.AddRows(1)
+	if err := c.recordRow(r, dr.Values); err != nil {
+		return nil, err
+	}
 	if !changed {
 		return raw, nil
 	}
@@ -246,45 +265,35 @@ func binaryText(oid uint32, v []byte) (string, bool) {
 	return string(b), true
 }
 
+// note reports what the proxy masked to the result's output writer.
 func (r *result) note(f ...mask.Finding) {
 	if len(f) > 0 {
-		r.findings = mask.MergeFindings(r.findings, f)
+		r.out.AddFindings(f)
 	}
 }
 
-// recordRow appends a row, as sent, to the bounded record.
-func (c *conn) recordRow(r *result, vals [][]byte) {
-	if r.truncated {
-		return
-	}
+// recordRow renders a row, as sent, into the result's output writer.
+func (c *conn) recordRow(r *result, vals [][]byte) error {
 	for i, v := range vals {
 		if i > 0 {
-			r.rec.WriteByte('\t')
+			r.line.WriteByte('\t')
 		}
 		switch {
 		case v == nil:
-			r.rec.WriteString(`\N`)
+			r.line.WriteString(`\N`)
 		case r.format(i) == pgtype.BinaryFormatCode && !textual(r.oid(i)):
 			if s, ok := binaryText(r.oid(i), v); ok {
-				writeEscaped(&r.rec, s)
+				writeEscaped(&r.line, s)
 			} else {
-				r.rec.WriteString(`\\x`)
-				r.rec.WriteString(hex.EncodeToString(v))
+				r.line.WriteString(`\\x`)
+				r.line.WriteString(hex.EncodeToString(v))
 			}
 		default:
-			writeEscaped(&r.rec, string(v))
+			writeEscaped(&r.line, string(v))
 		}
 	}
-	r.rec.WriteByte('\n')
-	r.trim()
-}
-
-func (r *result) trim() {
-	if r.rec.Len() > r.limit {
-		r.rec.Truncate(r.limit)
-		r.rec.WriteString("\n[airlock: result truncated]\n")
-		r.truncated = true
-	}
+	r.line.WriteByte('\n')
+	return r.render()
 }
 
 func writeEscaped(b *bytes.Buffer, s string) {
@@ -308,7 +317,10 @@ func writeEscaped(b *bytes.Buffer, s string) {
 	}
 }
 
-// finishResult records the current result, if any.
+// finishResult records the current result, if any. An error means the
+// result could not be recorded: the gate has ended the session, and the
+// caller must close the client's connection before anything more (the
+// result's CommandComplete included) reaches it.
 func (c *conn) finishResult(bs *backendState) error {
 	r := bs.cur
 	bs.cur = nil
@@ -316,16 +328,17 @@ func (c *conn) finishResult(bs *backendState) error {
 		return nil
 	}
 	if r.tag != "" {
-		// After the cut too: whether the statement succeeded is never
-		// lost.
-		r.rec.WriteString("(" + r.tag + ")\n")
+		r.line.WriteString("(" + r.tag + ")\n")
+		if err := r.render(); err != nil {
+			return err
+		}
 	}
-	out := gate.Output{DecisionID: r.decision, Stream: "rows", Data: r.rec.Bytes(), Truncated: r.truncated, Final: true}
-	for _, f := range r.findings {
-		out.Findings = append(out.Findings, gate.Finding{Detector: f.Detector, Field: f.Field, Count: f.Count})
+	if err := r.out.Close(); err != nil {
+		return fmt.Errorf("postgres: recording a result: %w", err)
 	}
-	if err := c.srv.cfg.Gate.RecordOutput(context.WithoutCancel(c.ctx), c.session, out); err != nil {
-		c.srv.log.Warn("postgres: recording a result failed", "session", c.session.ID, "error", err)
+	if r.tag != "" && r.out.Truncated() {
+		// Whether the statement succeeded is never lost to the cut.
+		return c.recordText(r.decision, "status", r.tag)
 	}
 	return nil
 }
@@ -398,10 +411,11 @@ func (c *conn) startCopy(r *result) error {
 // masked column by column.
 func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
 	r.rows++
+	r.out.AddRows(1)
 	if r.policy == nil {
-		if !r.truncated {
-			r.rec.Write(body)
-			r.trim()
+		r.line.Write(body)
+		if err := r.render(); err != nil {
+			return nil, err
 		}
 		return raw, nil
 	}
@@ -429,9 +443,9 @@ func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
 		}
 	}
 	out := strings.Join(vals, "\t") + "\n"
-	if !r.truncated {
-		r.rec.WriteString(out)
-		r.trim()
+	r.line.WriteString(out)
+	if err := r.render(); err != nil {
+		return nil, err
 	}
 	if !changed {
 		return raw, nil
@@ -439,19 +453,30 @@ func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
 	return (&pgproto3.CopyData{Data: []byte(out)}).Encode(nil)
 }
 
-// recordText records a short output of a statement: its CommandComplete
-// tag ("status").
-func (c *conn) recordText(decision, stream, text string) {
-	out := gate.Output{DecisionID: decision, Stream: stream, Data: []byte(text), Final: true}
-	if err := c.srv.cfg.Gate.RecordOutput(context.WithoutCancel(c.ctx), c.session, out); err != nil {
-		c.srv.log.Warn("postgres: recording an output failed", "session", c.session.ID, "error", err)
+// recordText records a short output of a statement as the client
+// receives it (already masked): its CommandComplete tag ("status"), an
+// error or a notice. A reply that belongs to no allow decision (the error
+// of a Parse, a notice between statements) is recorded as a plain output
+// event. An error means it could not be recorded: the caller ends the
+// session before the reply reaches the client.
+func (c *conn) recordText(d *gate.Decision, stream, text string) error {
+	ctx := context.WithoutCancel(c.ctx)
+	if d != nil && d.Action == gate.Allow {
+		_, _, err := c.gc.Result(ctx, d, stream, []byte(text), gate.ResultOptions{Format: gate.Text, Premasked: true,
+			Limit: c.srv.cfg.RecordLimit})
+		return err
 	}
+	err := c.gc.Record(ctx, gate.Event{Kind: gate.EventOutput, Output: &gate.Output{Stream: stream, Data: []byte(text), Final: true}})
+	if err != nil {
+		return fmt.Errorf("postgres: recording %s: %w", stream, err)
+	}
+	return nil
 }
 
 // recordMessage records an upstream ErrorResponse or NoticeResponse, as
 // the client saw it (already masked): "SEVERITY SQLSTATE: message", then
 // the detail and hint lines.
-func (c *conn) recordMessage(stream, decision string, e *pgproto3.ErrorResponse) {
+func (c *conn) recordMessage(stream string, d *gate.Decision, e *pgproto3.ErrorResponse) error {
 	var b strings.Builder
 	b.WriteString(e.Severity)
 	b.WriteString(" ")
@@ -464,5 +489,5 @@ func (c *conn) recordMessage(stream, decision string, e *pgproto3.ErrorResponse)
 	if e.Hint != "" {
 		b.WriteString("\nHINT: " + e.Hint)
 	}
-	c.recordText(decision, stream, b.String())
+	return c.recordText(d, stream, b.String())
 }

@@ -14,32 +14,17 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// AuthRequest is what a client presented at startup.
-type AuthRequest struct {
-	// User and Database are the startup parameters.
-	User, Database string
-	// Password is the password or token the client sent.
-	Password string
-	// ClientAddr is the client's network address.
-	ClientAddr string
-	// TLS is the client connection's TLS state, nil without TLS.
-	TLS *tls.ConnectionState
-}
-
-// AuthFunc authenticates a client and returns who it is. An error refuses
-// the connection; its text is not shown to the client.
-type AuthFunc func(ctx context.Context, req AuthRequest) (gate.Identity, error)
-
 // Config configures a Server.
 type Config struct {
-	// Gate judges, holds and records every statement. Required.
-	Gate *gate.Gate
+	// Gate judges, holds and records every statement: one gate.Conn per
+	// client session. Required.
+	Gate gate.Hub
 	// Upstream is how the gateway reaches the database, with credentials
 	// the client never sees (build it with pgconn.ParseConfig). Required.
 	Upstream *pgconn.Config
-	// Authenticate checks the client's user, database and password (or
-	// token). Required: with none, every client is refused.
-	Authenticate AuthFunc
+	// Authenticator checks the client's user, database and password (or
+	// token), given as a gate.Credential. Required.
+	Authenticator gate.Authenticator
 	// TLS, when set, lets clients use SSLRequest and PostgreSQL 17 direct
 	// TLS (ALPN "postgresql" is added when absent).
 	TLS *tls.Config
@@ -71,10 +56,11 @@ type Config struct {
 	// Sync while a batch is judged or held (default 16 MiB). A larger batch
 	// is refused.
 	MaxBatchBytes int
-	// MaxRecordBytes bounds the rows recorded per result (default 64 KiB);
-	// the record marks the cut.
-	MaxRecordBytes int
-	// Logger receives operational logs; nil uses the gate's.
+	// RecordLimit bounds the bytes recorded per result (the rows rendered
+	// as text); 0 means gate.DefaultRecordLimit, a negative value no bound.
+	// The client still receives every row; the record marks the cut.
+	RecordLimit int64
+	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
 
@@ -148,19 +134,22 @@ func (s *Server) releaseIdentity(subject string) {
 // ErrServerClosed is returned by Serve after Close.
 var ErrServerClosed = errors.New("postgres: server closed")
 
-// NewServer checks cfg and returns a Server.
-func NewServer(cfg Config) (*Server, error) {
+// New checks cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
 	if cfg.Gate == nil {
 		return nil, errors.New("postgres: Config.Gate is required")
 	}
 	if cfg.Upstream == nil {
 		return nil, errors.New("postgres: Config.Upstream is required")
 	}
+	if cfg.Authenticator == nil {
+		return nil, errors.New("postgres: Config.Authenticator is required")
+	}
 	s := &Server{cfg: cfg, sessions: map[uint32]*conn{}, lns: map[net.Listener]struct{}{}, conns: map[*conn]struct{}{},
 		perID: map[string]int{}}
 	s.log = cfg.Logger
 	if s.log == nil {
-		s.log = cfg.Gate.Logger()
+		s.log = hclog.NewNullLogger()
 	}
 	s.cls = cfg.Classifier
 	if s.cls == nil {
@@ -175,9 +164,6 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if s.cfg.MaxBatchBytes <= 0 {
 		s.cfg.MaxBatchBytes = 16 << 20
-	}
-	if s.cfg.MaxRecordBytes <= 0 {
-		s.cfg.MaxRecordBytes = 64 << 10
 	}
 	if s.cfg.Target == "" {
 		s.cfg.Target = cfg.Upstream.Host + "/" + cfg.Upstream.Database
@@ -198,8 +184,9 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Serve accepts clients on ln until Close, serving each in a goroutine.
-func (s *Server) Serve(ln net.Listener) error {
+// Serve accepts clients on ln until Close or until ctx ends, serving each
+// in a goroutine whose session is bound to ctx.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -212,6 +199,8 @@ func (s *Server) Serve(ln net.Listener) error {
 		delete(s.lns, ln)
 		s.mu.Unlock()
 	}()
+	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
+	defer stop()
 	var delay time.Duration
 	for {
 		nc, err := ln.Accept()
@@ -221,6 +210,9 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.mu.Unlock()
 			if closed {
 				return ErrServerClosed
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -234,7 +226,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.ServeConn(context.Background(), nc)
+			s.ServeConn(ctx, nc)
 		}()
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -204,7 +205,8 @@ func negotiate(w io.Writer, st *startup) (uint32, error) {
 	return minor, nil
 }
 
-// authenticate asks for the password, reads it and calls the AuthFunc.
+// authenticate asks for the password, reads it and calls the
+// Authenticator.
 func (s *Server) authenticate(ctx context.Context, c *conn, st *startup) error {
 	user := st.params["user"]
 	if user == "" {
@@ -213,9 +215,6 @@ func (s *Server) authenticate(ctx context.Context, c *conn, st *startup) error {
 	db := st.params["database"]
 	if db == "" {
 		db = user
-	}
-	if s.cfg.Authenticate == nil {
-		return fatal("28000", "airlock: no authentication configured")
 	}
 	if st.tlsState == nil && !s.cfg.AllowInsecurePassword {
 		return fatal("28000", "airlock: password authentication requires TLS (connect with sslmode=require)")
@@ -238,8 +237,8 @@ func (s *Server) authenticate(ctx context.Context, c *conn, st *startup) error {
 	if err := pm.Decode(body); err != nil {
 		return fatal("08P01", "invalid password packet")
 	}
-	id, err := s.cfg.Authenticate(ctx, AuthRequest{User: user, Database: db, Password: pm.Password,
-		ClientAddr: c.client.RemoteAddr().String(), TLS: st.tlsState})
+	id, err := s.cfg.Authenticator.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolPostgres,
+		ClientAddr: c.client.RemoteAddr().String(), User: user, Database: db, Password: pm.Password})
 	if err != nil {
 		s.log.Info("client authentication failed", "user", user, "client", c.client.RemoteAddr().String(), "error", err)
 		return fatal("28P01", "password authentication failed for user %q", user)
