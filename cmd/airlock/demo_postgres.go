@@ -61,13 +61,8 @@ INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@example.com', '4111 1111 1
 	if err != nil {
 		return err
 	}
-	srv, err := postgres.NewServer(postgres.Config{Gate: g, Upstream: up, Target: "customers-db", AllowInsecurePassword: true,
-		Authenticate: func(_ context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-			if r.Password == demoToken && r.User == agent.Subject {
-				return agent, nil
-			}
-			return gate.Identity{}, fmt.Errorf("unknown credential")
-		}})
+	srv, err := postgres.New(postgres.Config{Gate: g, Upstream: up, Target: "customers-db", AllowInsecurePassword: true,
+		Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent})})
 	if err != nil {
 		return err
 	}
@@ -76,7 +71,7 @@ INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@example.com', '4111 1111 1
 	if err != nil {
 		return err
 	}
-	go func() { _ = srv.Serve(ln) }()
+	go func() { _ = srv.Serve(ctx, ln) }()
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -39,10 +39,7 @@ func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.G
 	if err != nil {
 		return fmt.Errorf("postgres.upstream: %w", err) // pgconn redacts the password
 	}
-	pcfg := postgres.Config{Gate: g, Upstream: up, Target: p.Target,
-		Authenticate: func(ctx context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-			return auth.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolPostgres, User: r.User, Database: r.Database, Password: r.Password})
-		},
+	pcfg := postgres.Config{Gate: g, Upstream: up, Target: p.Target, Authenticator: auth,
 		AllowInsecurePassword: p.AllowInsecurePassword, Logger: s.log.Named("postgres"),
 		MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity}
 	if p.TLSCert != "" {
@@ -52,7 +49,7 @@ func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.G
 		}
 		pcfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	srv, err := postgres.NewServer(pcfg)
+	srv, err := postgres.New(pcfg)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -65,7 +62,7 @@ func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.G
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := srv.Serve(ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+		if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
 			s.errs <- fmt.Errorf("postgres: %w", err)
 		}
 	}()

@@ -21,7 +21,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -111,13 +110,8 @@ func run() error {
 		Upstream:              up,
 		AllowInsecurePassword: *insecure,
 		Logger:                log,
-		Authenticate: func(_ context.Context, r postgres.AuthRequest) (gate.Identity, error) {
-			c, ok := clients[r.User]
-			if !ok || subtle.ConstantTimeCompare([]byte(c.token), []byte(r.Password)) != 1 {
-				return gate.Identity{}, errors.New("unknown user or wrong token")
-			}
-			return c.id, nil
-		},
+		// A client's password is its token, valid for its own user only.
+		Authenticator: gate.Tokens(clients),
 	}
 	if *certFile != "" {
 		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
@@ -126,7 +120,7 @@ func run() error {
 		}
 		scfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	srv, err := postgres.NewServer(scfg)
+	srv, err := postgres.New(scfg)
 	if err != nil {
 		return err
 	}
@@ -159,24 +153,20 @@ func run() error {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, postgres.ErrServerClosed) {
+	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, postgres.ErrServerClosed) && ctx.Err() == nil {
 		return err
 	}
 	return nil
 }
 
-type client struct {
-	token string
-	id    gate.Identity
-}
-
-func readTokens(path string) (map[string]client, error) {
+// readTokens reads the clients file into a table of identities by token.
+func readTokens(path string) (map[string]gate.Identity, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	out := map[string]client{}
+	out := map[string]gate.Identity{}
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {
@@ -193,7 +183,7 @@ func readTokens(path string) (map[string]client, error) {
 		if len(parts) > 3 {
 			id.Groups = strings.Split(parts[3], ",")
 		}
-		out[parts[0]] = client{token: parts[1], id: id}
+		out[parts[1]] = id
 	}
 	return out, sc.Err()
 }
