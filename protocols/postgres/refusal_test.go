@@ -58,3 +58,56 @@ func TestFailedLoginIsRecorded(t *testing.T) {
 		t.Fatalf("refusals: %v", claimed)
 	}
 }
+
+// Refusals the gateway makes before the rules go through gate.Conn.Refuse:
+// recorded as deny decisions named "postgres/<check>", counted in the
+// session's denied requests; the client receives the same ErrorResponse
+// as before.
+func TestPreRuleRefusalsAreDecisions(t *testing.T) {
+	tg := startGateway(t, withRules(allowAllRules))
+	ctx := context.Background()
+	c := tg.connect(t, "admin", simpleMode)
+	_, err := c.Exec(ctx, "SELEC nonsense FROM")
+	if sqlState(err) != "42501" || !strings.Contains(err.Error(), "airlock: denied: the statement does not parse: ") {
+		t.Fatalf("simple parse refusal: %v", err)
+	}
+	e := tg.connect(t, "admin")
+	_, err = e.Exec(ctx, "SELEC other FROM")
+	if sqlState(err) != "42501" || !strings.Contains(err.Error(), "airlock: denied: the statement does not parse: ") {
+		t.Fatalf("extended parse refusal: %v", err)
+	}
+	// The session goes on.
+	var n int
+	if err := c.QueryRow(ctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("after the refusal: %d %v", n, err)
+	}
+	_ = c.Close(ctx)
+	_ = e.Close(ctx)
+	rules := map[string]int{}
+	var denied int64
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		clear(rules)
+		denied = 0
+		for _, sid := range tg.rec.Sessions() {
+			for _, ev := range tg.rec.GateEvents(sid) {
+				if ev.Kind == gate.EventDecision && ev.Decision.Action == gate.Deny {
+					rules[ev.Decision.Rule]++
+				}
+				if ev.Kind == gate.EventSessionEnd && ev.Session != nil {
+					denied += ev.Session.Denied
+				}
+			}
+		}
+		if denied == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rules["postgres/parse"] != 2 || len(rules) != 1 {
+		t.Fatalf("deny decisions by rule: %v, want postgres/parse twice", rules)
+	}
+	if denied != 2 {
+		t.Fatalf("sessions counted %d denied requests, want 2", denied)
+	}
+}
