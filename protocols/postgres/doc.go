@@ -33,9 +33,10 @@
 // "postgres/lineage"), counted like any other.
 //
 // A client names the run its session belongs to (gate.Session.Run) with
-// the startup parameter airlock.run (PGOPTIONS cannot carry it; set it as
-// a connection parameter, e.g. pgx's RuntimeParams). The gateway never
-// passes it upstream; an invalid run id refuses the login.
+// the startup parameter airlock.run (a driver's runtime parameters, such as
+// pgx's ConnConfig.RuntimeParams; libpq sends only the parameters it
+// knows). The gateway never passes it upstream; an invalid run id refuses
+// the login with SQLSTATE 28000.
 //
 // The one thing not to forget: without Config.TLS clients cannot send a
 // password (it would cross the network in clear text), and every client is

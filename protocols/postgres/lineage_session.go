@@ -127,7 +127,7 @@ func (c *conn) resolveColumns(r *result) error {
 // the catalog could not be read: the caller refuses.
 func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) error {
 	var all *mask.Policy
-	if rs := c.srv.cfg.Gate.Rules(); rs != nil {
+	if rs := c.gc.Rules(); rs != nil {
 		if eng := rs.Masks(); eng != nil {
 			p, err := eng.Policy(eng.Names())
 			if err != nil {

@@ -122,3 +122,64 @@ func TestReviewParams(t *testing.T) {
 		}
 	}
 }
+
+// Config.RecordLimit bounds the recorded rendering of a result: the client
+// receives every row, the record is cut and says so, and the statement's
+// CommandComplete tag is recorded as its status when the cut took it.
+func TestRecordLimit(t *testing.T) {
+	tg := startGateway(t, withRules(allowAllRules), func(_ *gate.Config, c *Config) { c.RecordLimit = 64 })
+	c := tg.connect(t, "admin", simpleMode)
+	rows, err := c.Query(context.Background(), "SELECT g, repeat('x', 20) FROM generate_series(1, 50) g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if rows.Err() != nil || n != 50 {
+		t.Fatalf("client got %d rows (%v), want 50", n, rows.Err())
+	}
+	d := tg.decisionFor(t, "generate_series")
+	var rec *gate.Output
+	for _, sid := range tg.rec.Sessions() {
+		for _, e := range tg.rec.GateEvents(sid) {
+			if e.Kind == gate.EventOutput && e.Output.DecisionID == d.Decision.ID && e.Output.Stream == "rows" {
+				rec = e.Output
+			}
+		}
+	}
+	if rec == nil || !rec.Truncated || len(rec.Data) != 64 || !strings.HasPrefix(string(rec.Data), "g\trepeat\n1\txxx") {
+		t.Fatalf("recorded rows: %+v", rec)
+	}
+	if got := tg.outputs("status")[d.Decision.ID]; len(got) != 1 || got[0] != "SELECT 50" {
+		t.Fatalf("status after the cut: %q", got)
+	}
+}
+
+// What the proxy masks column by column is reported with the result's
+// recorded rows (Premasked output, findings added by the proxy).
+func TestRecordFindings(t *testing.T) {
+	tg := startGateway(t)
+	c := tg.connect(t, "agent", simpleMode)
+	var card string
+	if err := c.QueryRow(context.Background(), "SELECT card FROM customers WHERE id = 1").Scan(&card); err != nil {
+		t.Fatal(err)
+	}
+	if card == testCard {
+		t.Fatal("the card reached the client")
+	}
+	d := tg.decisionFor(t, "SELECT card FROM customers")
+	for _, sid := range tg.rec.Sessions() {
+		for _, e := range tg.rec.GateEvents(sid) {
+			if e.Kind != gate.EventOutput || e.Output.DecisionID != d.Decision.ID || e.Output.Stream != "rows" {
+				continue
+			}
+			if strings.Contains(string(e.Output.Data), testCard) || len(e.Output.Findings) == 0 {
+				t.Fatalf("recorded rows %q with findings %+v", e.Output.Data, e.Output.Findings)
+			}
+			return
+		}
+	}
+	t.Fatal("no rows recorded")
+}
