@@ -13,7 +13,7 @@ import (
 func BenchmarkQuery(b *testing.B) {
 	tg := startGateway(b)
 	ctx := context.Background()
-	direct, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/"+tg.db+"?sslmode=disable")
+	direct, err := pgx.Connect(ctx, dbURL(tg.db))
 	if err != nil {
 		b.Fatal(err)
 	}

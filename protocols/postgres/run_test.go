@@ -67,4 +67,15 @@ func TestStartupRunParameterInvalid(t *testing.T) {
 	if runs := tg.sessionRuns(); len(runs) != 0 {
 		t.Fatalf("sessions started: %q", runs)
 	}
+	refused := 0
+	for _, sid := range tg.rec.Sessions() {
+		for _, e := range tg.rec.GateEvents(sid) {
+			if e.Kind == gate.EventRefused && strings.Contains(e.Error, "airlock.run") {
+				refused++
+			}
+		}
+	}
+	if refused != 3 {
+		t.Fatalf("recorded %d refusals naming airlock.run, want 3", refused)
+	}
 }
