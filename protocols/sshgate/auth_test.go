@@ -1,10 +1,11 @@
 package sshgate
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
-	"net"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,10 +75,10 @@ func TestCertificateAuthority(t *testing.T) {
 		return c
 	}
 	auth := &CertAuthority{Keys: []ssh.PublicKey{ca.PublicKey()}}
-	meta := connMeta{user: "deploy"}
+	ctx := context.Background()
 	later := time.Now().Add(time.Hour)
 
-	id, err := auth.Authenticate(meta, cert(ca, []string{"deploy", "agents"}, map[string]string{"airlock-kind@airlock": "service"}, later))
+	id, err := auth.Authenticate(ctx, credential("deploy", cert(ca, []string{"deploy", "agents"}, map[string]string{"airlock-kind@airlock": "service"}, later)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,18 +91,27 @@ func TestCertificateAuthority(t *testing.T) {
 		"expired":         cert(ca, []string{"deploy"}, nil, time.Now().Add(-time.Minute)),
 		"plain key":       user.PublicKey(),
 	} {
-		if _, err := auth.Authenticate(meta, c); err == nil {
+		if _, err := auth.Authenticate(ctx, credential("deploy", c)); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
 	// A plain-key authenticator refuses certificates, even of a known key.
 	keys := &AuthorizedKeys{}
 	keys.Add(user.PublicKey(), gate.Identity{Subject: "u"})
-	if _, err := keys.Authenticate(meta, cert(ca, []string{"deploy"}, nil, later)); err == nil {
+	if _, err := keys.Authenticate(ctx, credential("deploy", cert(ca, []string{"deploy"}, nil, later))); err == nil {
 		t.Error("certificate accepted as a plain key")
 	}
-	if _, err := (Authenticators{keys, auth}).Authenticate(meta, cert(ca, []string{"deploy"}, nil, later)); err != nil {
+	if _, err := gate.FirstOf(keys, auth).Authenticate(ctx, credential("deploy", cert(ca, []string{"deploy"}, nil, later))); err != nil {
 		t.Errorf("chain: %v", err)
+	}
+	// No key, or bytes that are no key, authenticate nobody.
+	for _, a := range []gate.Authenticator{keys, auth} {
+		if _, err := a.Authenticate(ctx, gate.Credential{User: "deploy"}); !errors.Is(err, gate.ErrNoCredential) {
+			t.Errorf("no key: %v", err)
+		}
+		if _, err := a.Authenticate(ctx, gate.Credential{User: "deploy", PublicKey: []byte("garbage")}); err == nil {
+			t.Error("garbage key accepted")
+		}
 	}
 }
 
@@ -119,7 +129,7 @@ func TestLoadAuthorizedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := ak.Authenticate(connMeta{}, k2.signer.PublicKey())
+	id, err := ak.Authenticate(context.Background(), credential("", k2.signer.PublicKey()))
 	if err != nil || id.Subject != "bot-two" || id.EffectiveKind() != gate.KindAgent {
 		t.Fatalf("%+v %v", id, err)
 	}
@@ -134,12 +144,7 @@ func TestLoadAuthorizedKeys(t *testing.T) {
 	}
 }
 
-// connMeta is the ssh.ConnMetadata of an authentication attempt.
-type connMeta struct{ user string }
-
-func (m connMeta) User() string        { return m.user }
-func (connMeta) SessionID() []byte     { return []byte("s") }
-func (connMeta) ClientVersion() []byte { return []byte("SSH-2.0-test") }
-func (connMeta) ServerVersion() []byte { return []byte("SSH-2.0-Airlock") }
-func (connMeta) RemoteAddr() net.Addr  { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
-func (connMeta) LocalAddr() net.Addr   { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2} }
+// credential is what the proxy hands an authenticator for key offered as user.
+func credential(user string, key ssh.PublicKey) gate.Credential {
+	return gate.Credential{Protocol: gate.ProtocolSSH, ClientAddr: "127.0.0.1:1", User: user, PublicKey: key.Marshal()}
+}

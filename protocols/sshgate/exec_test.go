@@ -205,7 +205,7 @@ func TestExecHeldForReview(t *testing.T) {
 func TestRecordLimit(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	g := startGateway(t, up, testRules, func(p *Proxy) { p.RecordLimit = 1000 })
+	g := startGateway(t, up, testRules, func(c *Config) { c.RecordLimit = 1000 })
 	r := g.ssh(g.agent, nil, "head -c 100000 /dev/zero | tr '\\0' a")
 	if r.code != 0 || len(r.stdout) != 100000 {
 		t.Fatalf("client got %d bytes: code %d %s", len(r.stdout), r.code, r.stderr)
