@@ -85,7 +85,25 @@ func TestCertificateAuthority(t *testing.T) {
 	if id.Subject != "agent-7" || id.Kind != gate.KindService || !id.InGroup("agents") {
 		t.Fatalf("identity: %+v", id)
 	}
+	resign := func(c *ssh.Certificate, change func(*ssh.Certificate)) *ssh.Certificate {
+		change(c)
+		if err := c.SignCert(rand.Reader, ca); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tampered := cert(ca, []string{"deploy"}, nil, later)
+	tampered.ValidPrincipals = []string{"root"} // after signing: the signature no longer holds
 	for name, c := range map[string]ssh.PublicKey{
+		"tampered":  tampered,
+		"host cert": resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) { c.CertType = ssh.HostCert }),
+		"not yet valid": resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) {
+			c.ValidAfter = uint64(time.Now().Add(time.Hour).Unix())
+		}),
+		"unknown critical option": resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) {
+			c.CriticalOptions = map[string]string{"force-command": "id"}
+		}),
+		"no key id":       resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) { c.KeyId = "" }),
 		"wrong CA":        cert(other, []string{"deploy"}, nil, later),
 		"wrong principal": cert(ca, []string{"root"}, nil, later),
 		"expired":         cert(ca, []string{"deploy"}, nil, time.Now().Add(-time.Minute)),
