@@ -89,7 +89,9 @@ func (a *AuthorizedKeys) Authenticate(_ context.Context, c gate.Credential) (gat
 
 // CertAuthority is a gate.Authenticator that accepts user certificates
 // signed by one of its CA keys, valid now and listing the user name the
-// client asked for (Credential.User) among their principals.
+// client asked for (Credential.User) among their principals. The proxy
+// also enforces a certificate's source-address critical option against the
+// client's address.
 type CertAuthority struct {
 	// Keys are the trusted CA public keys.
 	Keys []ssh.PublicKey
@@ -170,6 +172,10 @@ func (claimedUser) ServerVersion() []byte { return nil }
 func (claimedUser) RemoteAddr() net.Addr  { return nil }
 func (claimedUser) LocalAddr() net.Addr   { return nil }
 
+// sourceAddress is the certificate critical option that lists the
+// addresses a certificate may log in from.
+const sourceAddress = "source-address"
+
 // identityExt is the Permissions extension carrying the authenticated
 // identity from the public-key callback to the connection.
 const identityExt = "airlock-identity@airlock"
@@ -198,7 +204,15 @@ func publicKeyCallback(ctx context.Context, auth gate.Authenticator) func(ssh.Co
 		if err != nil {
 			return nil, fmt.Errorf("ssh: encode identity: %w", err)
 		}
-		return &ssh.Permissions{Extensions: map[string]string{identityExt: string(b)}}, nil
+		perms := &ssh.Permissions{Extensions: map[string]string{identityExt: string(b)}}
+		if cert, ok := key.(*ssh.Certificate); ok {
+			// x/crypto/ssh enforces a certificate's source-address only
+			// from the Permissions the callback returns.
+			if src, ok := cert.CriticalOptions[sourceAddress]; ok {
+				perms.CriticalOptions = map[string]string{sourceAddress: src}
+			}
+		}
+		return perms, nil
 	}
 }
 

@@ -166,3 +166,44 @@ func TestLoadAuthorizedKeys(t *testing.T) {
 func credential(user string, key ssh.PublicKey) gate.Credential {
 	return gate.Credential{Protocol: gate.ProtocolSSH, ClientAddr: "127.0.0.1:1", User: user, PublicKey: key.Marshal()}
 }
+
+// TestCertificateSourceAddress: a certificate restricted by its CA to
+// source addresses (critical option source-address) logs in only from
+// them, as with OpenSSH's sshd.
+func TestCertificateSourceAddress(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	_, caPriv, _ := ed25519.GenerateKey(rand.Reader)
+	ca, _ := ssh.NewSignerFromKey(caPriv)
+	g := startGateway(t, up, testRules, func(c *Config) {
+		c.Authenticator = gate.FirstOf(c.Authenticator, &CertAuthority{Keys: []ssh.PublicKey{ca.PublicKey()}})
+	})
+	_, userPriv, _ := ed25519.GenerateKey(rand.Reader)
+	user, _ := ssh.NewSignerFromKey(userPriv)
+	login := func(source string) error {
+		c := &ssh.Certificate{
+			Key: user.PublicKey(), CertType: ssh.UserCert, KeyId: "agent-9", ValidPrincipals: []string{"root"},
+			ValidAfter: uint64(time.Now().Add(-time.Hour).Unix()), ValidBefore: uint64(time.Now().Add(time.Hour).Unix()),
+			Permissions: ssh.Permissions{CriticalOptions: map[string]string{"source-address": source}},
+		}
+		if err := c.SignCert(rand.Reader, ca); err != nil {
+			t.Fatal(err)
+		}
+		signer, err := ssh.NewCertSigner(c, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := ssh.Dial("tcp", g.addr, &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+		if err == nil {
+			cl.Close()
+		}
+		return err
+	}
+	if err := login("10.9.9.9/32"); err == nil {
+		t.Error("a certificate for 10.9.9.9 logged in from 127.0.0.1")
+	}
+	if err := login("127.0.0.0/8,10.9.9.9/32"); err != nil {
+		t.Errorf("a certificate for 127.0.0.0/8 refused from 127.0.0.1: %v", err)
+	}
+}
