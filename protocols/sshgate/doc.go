@@ -23,13 +23,15 @@
 // that does not parse is refused before the rules through gate.Conn.Refuse:
 // a deny decision named "ssh/parse", counted in session.denied.
 //
-// Each client connection is one gate session (a gate.Conn). Every byte of a
-// result leaves through the gate: stdout and stderr through its output
-// writers (masked by the decision, recorded before they are forwarded,
-// bounded by Config.RecordLimit), the exit status through Conn.Finish with
-// the findings of both streams, and sftp reads as stream "file". A shell's
-// record replays as asciicast. When the gate cannot record output, the
-// client's connection ends at once: nothing unrecorded reaches it.
+// Each client connection is one gate session (a gate.Conn). The results of
+// commands and file reads leave through the gate: stdout and stderr through
+// its output writers (masked by the decision, recorded before they are
+// forwarded, bounded by Config.RecordLimit), the exit status through
+// Conn.Finish with the findings of both streams, and sftp reads as stream
+// "file". A shell's record replays as asciicast. When the gate cannot
+// record output, the client's connection ends at once: nothing unrecorded
+// reaches it. A port forward is judged when it opens and then carries
+// bytes as they are, unrecorded, until either side or the session ends.
 //
 // Clients authenticate through Config.Authenticator, a gate.Authenticator
 // given a gate.Credential with the user name, the client's address and the
