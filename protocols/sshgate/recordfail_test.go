@@ -78,28 +78,34 @@ func TestRecordingFailureEndsSession(t *testing.T) {
 }
 
 // TestRecordingFailureSFTP: a file read over sftp whose recording fails
-// is not served, and the session ends.
+// is not served, and the session ends; masked reads (served from memory)
+// and plain ones (served chunk by chunk) alike.
 func TestRecordingFailureSFTP(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	mem := &record.Memory{}
-	g := startGatewayWith(t, up, testRules, failingRecorder(mem, 0))
-	g.rec = mem
-	src := filepath.Join(t.TempDir(), "data.txt")
-	if err := os.WriteFile(src, []byte(strings.Repeat("payload\n", 10000)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(t.TempDir(), "copy.txt")
-	bf := filepath.Join(t.TempDir(), "batch")
-	if err := os.WriteFile(bf, []byte("get "+src+" "+dst+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := append([]string{"-b", bf}, sshArgs(g.addr, g.agent, "-P")...)
-	r := run(t, "", "sftp", args...)
-	if r.code == 0 {
-		t.Fatalf("the read succeeded although it could not be recorded: %+v", r)
-	}
-	if b, err := os.ReadFile(dst); err == nil && len(b) > 0 {
-		t.Fatalf("the client received %d unrecorded bytes", len(b))
+	for _, name := range []string{"data.txt", "mask-data.txt"} {
+		mem := &record.Memory{}
+		g := startGatewayWith(t, up, testRules, failingRecorder(mem, 0))
+		g.rec = mem
+		src := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(src, []byte(strings.Repeat("payload dave@example.org\n", 10000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(t.TempDir(), "copy.txt")
+		bf := filepath.Join(t.TempDir(), "batch")
+		if err := os.WriteFile(bf, []byte("get "+src+" "+dst+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"-b", bf}, sshArgs(g.addr, g.agent, "-P")...)
+		r := run(t, "", "sftp", args...)
+		if r.code == 0 {
+			t.Fatalf("%s: the read succeeded although it could not be recorded: %+v", name, r)
+		}
+		if b, err := os.ReadFile(dst); err == nil && len(b) > 0 {
+			t.Fatalf("%s: the client received %d unrecorded bytes", name, len(b))
+		}
+		if len(g.events(gate.EventOutput)) != 0 {
+			t.Fatalf("%s: output recorded by a failing recorder", name)
+		}
 	}
 }
