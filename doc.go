@@ -23,10 +23,10 @@
 //	defer rec.Close()
 //	g := gate.New(gate.Config{Rules: rules, Approver: &approval.Memory{}, Recorder: rec})
 //
-//	lookup := tool.Wrap(g, "lookup_customer", lookupCustomer)
-//	s := &gate.Session{Protocol: gate.ProtocolTool, Identity: agent}
-//	err = g.OpenSession(ctx, s)
-//	customer, err := lookup(gate.WithSession(ctx, s), args) // judged, masked, recorded
+//	lookup := tool.Wrap("lookup_customer", lookupCustomer)
+//	conn, err := g.Open(ctx, gate.Session{Protocol: gate.ProtocolTool, Identity: agent})
+//	defer conn.Close(ctx, "agent done")
+//	customer, err := lookup(conn.Context(ctx), args) // judged, masked, recorded
 //
 // Run `go run ./cmd/airlock demo` to watch it happen.
 package airlock

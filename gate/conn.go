@@ -121,7 +121,11 @@ func (c *Conn) Check(ctx context.Context, req *Request) (*Decision, error) {
 		return d, &RefusedError{Decision: d}
 	}
 	if err := c.Err(); err != nil {
-		return c.Refuse(ctx, req, "session", "the session has ended: "+err.Error())
+		// The cause (a recorder's error) stays in the record, not in what
+		// the client is shown.
+		d, refused := c.Refuse(ctx, req, "session", "the session has ended")
+		d.Errors = append(d.Errors, err.Error())
+		return d, refused
 	}
 	d, err := c.g.Check(ctx, req)
 	if err == nil {

@@ -268,3 +268,15 @@ func TestConnFromContext(t *testing.T) {
 	require.Same(t, c.Session(), gate.SessionFrom(ctx))
 	require.Nil(t, gate.ConnFrom(context.Background()))
 }
+
+func TestConnBrokenRefusalHidesTheCause(t *testing.T) {
+	c, log := openConn(t, false)
+	d, err := c.Check(context.Background(), readReq())
+	require.NoError(t, err)
+	log.fail.Store(true)
+	_, _, _ = c.Result(context.Background(), d, "result", []byte(`"x"`), gate.ResultOptions{})
+	log.fail.Store(false)
+	_, err = c.Check(context.Background(), readReq())
+	require.ErrorIs(t, err, gate.ErrDenied)
+	require.NotContains(t, err.Error(), "disk full", "the recorder's error is not the client's business")
+}

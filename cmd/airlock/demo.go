@@ -153,14 +153,14 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	fmt.Fprintln(w)
 
 	api := newCustomerAPI()
-	getCustomer := tool.Wrap(g, "get_customer", func(ctx context.Context, a idArgs) (demoCustomer, error) {
+	getCustomer := tool.Wrap("get_customer", func(ctx context.Context, a idArgs) (demoCustomer, error) {
 		c, ok := api.customers[a.ID]
 		if !ok {
 			return demoCustomer{}, fmt.Errorf("no customer %d", a.ID)
 		}
 		return c, nil
 	})
-	search := tool.Wrap(g, "search_customers", func(ctx context.Context, a searchArgs) ([]string, error) {
+	search := tool.Wrap("search_customers", func(ctx context.Context, a searchArgs) ([]string, error) {
 		var names []string
 		for i := 1; i <= len(api.customers); i++ {
 			if c := api.customers[i]; c.Plan == a.Plan {
@@ -169,26 +169,27 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		}
 		return names, nil
 	})
-	deleteAll := tool.Wrap(g, "delete_all_customers", func(ctx context.Context, _ struct{}) (int, error) {
+	deleteAll := tool.Wrap("delete_all_customers", func(ctx context.Context, _ struct{}) (int, error) {
 		n := len(api.customers)
 		api.customers = map[int]demoCustomer{}
 		return n, nil
 	})
-	refund := tool.Wrap(g, "refund", func(ctx context.Context, a refundArgs) (string, error) {
+	refund := tool.Wrap("refund", func(ctx context.Context, a refundArgs) (string, error) {
 		return fmt.Sprintf("refunded %.2f EUR to customer %d", a.Amount, a.ID), nil
 	})
-	deleteOne := tool.Wrap(g, "delete_customer", func(ctx context.Context, a idArgs) (string, error) {
+	deleteOne := tool.Wrap("delete_customer", func(ctx context.Context, a idArgs) (string, error) {
 		delete(api.customers, a.ID)
 		return fmt.Sprintf("deleted customer %d", a.ID), nil
 	})
 
 	agent := gate.Identity{Subject: "agent-7", Name: "coding agent", Groups: []string{"agents"}, Kind: gate.KindAgent}
 	alice := gate.Identity{Subject: "alice", Name: "Alice (on call)", Groups: []string{"support"}, Kind: gate.KindHuman}
-	s := &gate.Session{Protocol: gate.ProtocolTool, Target: "customer-api", Identity: agent, ClientAddr: "in-process"}
-	if err := g.OpenSession(ctx, s); err != nil {
+	conn, err := g.Open(ctx, gate.Session{Protocol: gate.ProtocolTool, Target: "customer-api", Identity: agent, ClientAddr: "in-process"})
+	if err != nil {
 		return err
 	}
-	actx := gate.WithSession(ctx, s)
+	s := conn.Session()
+	actx := conn.Context(ctx)
 
 	// The scripted reviewer approves refunds and refuses deletions.
 	reviewerCtx, stopReviewer := context.WithCancel(ctx)
@@ -234,7 +235,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		func() (any, error) { return refund(actx, refundArgs{ID: 1, Amount: 49.9}) })
 	step(5, "A held call, denied by a human.", `delete_customer {"id":2}`, func() (any, error) { return deleteOne(actx, idArgs{ID: 2}) })
 	step(6, "A call no rule allows: the default is deny.", `get_invoice {"id":1}`, func() (any, error) {
-		return tool.Wrap(g, "get_invoice", func(ctx context.Context, a idArgs) (string, error) { return "invoice", nil })(actx, idArgs{ID: 1})
+		return tool.Wrap("get_invoice", func(ctx context.Context, a idArgs) (string, error) { return "invoice", nil })(actx, idArgs{ID: 1})
 	})
 
 	fmt.Fprintln(w, "The same gate, in front of other protocols:")
@@ -248,7 +249,7 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 
 	stopReviewer()
 	<-reviewerDone
-	if err := g.CloseSession(ctx, s, "demo finished"); err != nil {
+	if err := conn.Close(ctx, "demo finished"); err != nil {
 		return err
 	}
 	if err := rec.Close(); err != nil {

@@ -101,15 +101,11 @@ func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Id
 	mcpUp := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return notes }, nil))
 	defer mcpUp.Close()
 	mgw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(mcpUp.URL, nil), Target: "notes-mcp",
-		TokenIdentity: func(_ context.Context, tok string) (gate.Identity, error) {
-			if tok == demoToken {
-				return agent, nil
-			}
-			return gate.Identity{}, fmt.Errorf("unknown token")
-		}})
+		Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent})})
 	if err != nil {
 		return err
 	}
+	defer mgw.Close()
 	mcpFront := httptest.NewServer(mgw.Handler())
 	defer mcpFront.Close()
 	cs, err := sdk.NewClient(&sdk.Implementation{Name: "demo-agent", Version: "1"}, nil).Connect(ctx,

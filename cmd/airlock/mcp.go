@@ -138,16 +138,17 @@ func cmdMCP(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
 	}
 	gw, err := mcpgate.New(mcpgate.Config{
-		Gate:     g,
-		Upstream: mcpgate.Command(stderr, nil, server[0], server[1:]...),
-		Target:   *target,
-		Identity: gate.Identity{Subject: *identity, Name: *identity, Kind: gate.KindAgent},
-		Logger:   log,
+		Gate:          g,
+		Upstream:      mcpgate.Command(stderr, nil, server[0], server[1:]...),
+		Target:        *target,
+		Authenticator: gate.StaticIdentity(gate.Identity{Subject: *identity, Name: *identity, Kind: gate.KindAgent}),
+		Logger:        log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
 		return 1
 	}
+	defer gw.Close()
 	if err := gw.ServeStdio(ctx, stdin, stdout); err != nil {
 		fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
 		return 1

@@ -106,9 +106,7 @@ func (s *server) startMCP(m *mcpConfig, g *gate.Gate, auth gate.Authenticator) e
 		return fmt.Errorf("mcp.upstream: %w", err)
 	}
 	gw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(m.Upstream, nil), Target: m.Target,
-		TokenIdentity: func(ctx context.Context, token string) (gate.Identity, error) {
-			return auth.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolMCP, Token: token})
-		}, Logger: s.log.Named("mcp")})
+		Authenticator: auth, Logger: s.log.Named("mcp")})
 	if err != nil {
 		return fmt.Errorf("mcp: %w", err)
 	}
@@ -117,5 +115,6 @@ func (s *server) startMCP(m *mcpConfig, g *gate.Gate, auth gate.Authenticator) e
 		return fmt.Errorf("mcp: %w", err)
 	}
 	s.serveHTTP("mcp", ln, gw.Handler())
+	s.closers = append(s.closers, gw.Close)
 	return nil
 }

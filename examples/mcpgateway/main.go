@@ -82,11 +82,13 @@ func run(ctx context.Context, w io.Writer) error {
 		Gate:     g,
 		Upstream: mcpgate.Command(os.Stderr, append(os.Environ(), roleEnv+"=server"), self),
 		Target:   "customers",
-		Identity: gate.Identity{Subject: "agent-7", Name: "coding agent", Kind: gate.KindAgent},
+		// The agent on the other end of the pipe: stdio carries no credential.
+		Authenticator: gate.StaticIdentity(gate.Identity{Subject: "agent-7", Name: "coding agent", Kind: gate.KindAgent}),
 	})
 	if err != nil {
 		return err
 	}
+	defer gw.Close()
 
 	// The agent side: a client connected to the gateway over a pipe, as an
 	// agent that started `airlock mcp -- customers` would be.

@@ -4,11 +4,13 @@
 // result is masked as the decision demands, and whose call and result are
 // recorded.
 //
-//	lookup := tool.Wrap(g, "lookup_customer", func(ctx context.Context, a LookupArgs) (Customer, error) {
+//	lookup := tool.Wrap("lookup_customer", func(ctx context.Context, a LookupArgs) (Customer, error) {
 //		return api.Customer(ctx, a.ID)
 //	})
-//	ctx = gate.WithSession(ctx, session) // opened with g.OpenSession
-//	c, err := lookup(ctx, LookupArgs{ID: 42})
+//	conn, err := g.Open(ctx, gate.Session{Protocol: gate.ProtocolTool, Identity: agent})
+//	if err != nil { ... }               // the session could not be recorded
+//	defer conn.Close(ctx, "agent done")
+//	c, err := lookup(conn.Context(ctx), LookupArgs{ID: 42})
 //	if err != nil {
 //		return err.Error() // safe to show the model: rule and reason only
 //	}
@@ -16,9 +18,14 @@
 // Rules see the call as `tool.name` and `tool.args` (the arguments encoded
 // as JSON, so field names follow the argument type's json tags).
 //
-// The one thing not to forget: the context must carry the session
-// (gate.WithSession); a call without one is refused.
+// Results and error messages leave through the session handle
+// (gate.Conn.Result): masked, recorded, and never returned when they could
+// not be recorded. Such a failure ends the session: every later call is
+// refused without running the tool.
 //
-// The MCP gateway, which gates a whole MCP server, lives in the mcp
+// The one thing not to forget: the context must carry the session handle
+// (gate.Conn.Context); a call without one is refused with ErrNoSession.
+//
+// The MCP gateway, which gates a whole MCP server, lives in the mcpgate
 // subpackage.
 package tool

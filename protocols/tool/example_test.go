@@ -18,21 +18,27 @@ rules:
     mask: [email]
 `))
 	g := gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}})
-	s := &gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}}
-	_ = g.OpenSession(context.Background(), s)
-	ctx := gate.WithSession(context.Background(), s)
 
 	type args struct {
 		ID int `json:"id"`
 	}
-	lookup := tool.Wrap(g, "lookup_customer", func(ctx context.Context, a args) (string, error) {
+	lookup := tool.Wrap("lookup_customer", func(ctx context.Context, a args) (string, error) {
 		return fmt.Sprintf("customer %d: ada@example.com", a.ID), nil
 	})
-	drop := tool.Wrap(g, "drop_table", func(ctx context.Context, a args) (string, error) { return "dropped", nil })
+	drop := tool.Wrap("drop_table", func(ctx context.Context, a args) (string, error) { return "dropped", nil })
+
+	// One session handle per agent session; the calls find it in the context.
+	conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
+	if err != nil {
+		fmt.Println("the session could not be recorded:", err)
+		return
+	}
+	defer conn.Close(context.Background(), "agent done")
+	ctx := conn.Context(context.Background())
 
 	out, _ := lookup(ctx, args{ID: 7})
 	fmt.Println(out)
-	_, err := drop(ctx, args{ID: 1})
+	_, err = drop(ctx, args{ID: 1})
 	fmt.Println(err)
 	// Output:
 	// customer 7: [EMAIL]

@@ -14,8 +14,9 @@ import (
 // Func is the shape of a tool: typed arguments in, a typed result out.
 type Func[A, R any] func(ctx context.Context, args A) (R, error)
 
-// ErrNoSession is returned for a call whose context carries no session.
-var ErrNoSession = errors.New("tool: the context carries no airlock session (use gate.WithSession)")
+// ErrNoSession is returned for a call whose context carries no session
+// handle.
+var ErrNoSession = errors.New("tool: the context carries no airlock session (use gate.Conn.Context)")
 
 // CallError is a failure of the wrapped tool itself, with its message
 // masked so that nothing sensitive reaches the model through it.
@@ -31,21 +32,29 @@ func (e *CallError) Error() string { return fmt.Sprintf("tool %s failed: %s", e.
 // handling; never show it to the model.
 func (e *CallError) Unwrap() error { return e.cause }
 
-// Wrap returns fn gated by g under the tool name. Every call:
+// couldNotMask replaces a tool's error message that could not be masked.
+const couldNotMask = "the error message could not be masked"
+
+// Wrap returns fn gated under the tool name. Every call finds its session
+// handle in the context (gate.Conn.Context; without one the call is refused
+// with ErrNoSession), then:
 //
-//  1. encodes the arguments as JSON (tool.args in rules) and asks g.Check;
+//  1. encodes the arguments as JSON (tool.args in rules) and asks the
+//     handle's Check;
 //  2. on refusal returns the *gate.RefusedError, whose message names the rule
 //     and reason and is safe to show the model;
 //  3. otherwise runs fn, masks its result (and any error message) as the
-//     decision demands, records the masked result, and returns it.
+//     decision demands, and returns it through the handle's Result, which
+//     records it.
 //
 // If the result cannot be masked or recorded, the call fails rather than
-// return unmasked or unrecorded data.
-func Wrap[A, R any](g *gate.Gate, name string, fn Func[A, R]) Func[A, R] {
+// return unmasked or unrecorded data; when it could not be recorded the
+// session is broken (gate.Conn.Err) and refuses every later call.
+func Wrap[A, R any](name string, fn Func[A, R]) Func[A, R] {
 	return func(ctx context.Context, args A) (R, error) {
 		var zero R
-		s := gate.SessionFrom(ctx)
-		if s == nil {
+		conn := gate.ConnFrom(ctx)
+		if conn == nil {
 			return zero, ErrNoSession
 		}
 		payload, argMap, err := encodeArgs(args)
@@ -53,35 +62,65 @@ func Wrap[A, R any](g *gate.Gate, name string, fn Func[A, R]) Func[A, R] {
 			return zero, fmt.Errorf("tool %s: encode arguments: %w", name, err)
 		}
 		req := &gate.Request{
-			Session:  s,
 			Protocol: gate.ProtocolTool,
 			Command:  name + " " + string(payload),
 			Payload:  payload,
 			Tool:     &gate.ToolCall{Kind: "call", Name: name, Args: argMap},
 		}
-		d, err := g.Check(ctx, req)
+		d, err := conn.Check(ctx, req)
 		if err != nil {
+			if conn.Err() != nil {
+				return zero, ended(name)
+			}
 			return zero, err
 		}
 		result, callErr := fn(ctx, args)
 		if callErr != nil {
-			msg, findings, merr := d.Masker.Value("", callErr.Error())
-			if merr != nil {
-				msg = "the error message could not be masked"
-			}
-			_ = g.RecordOutput(ctx, s, gate.Output{DecisionID: d.ID, Stream: "error", Data: []byte(msg), Findings: convert(findings), Final: true})
-			return zero, &CallError{Tool: name, Message: msg, cause: callErr}
+			return zero, callError(ctx, conn, d, name, callErr)
 		}
 		masked, data, findings, err := maskResult(d.Masker, result)
 		if err != nil {
-			_ = g.RecordOutput(ctx, s, gate.Output{DecisionID: d.ID, Stream: "error", Data: []byte("result withheld: masking failed"), Final: true})
+			// The record says the result was withheld; the model never sees it.
+			if _, _, rerr := conn.Result(ctx, d, "error", []byte("result withheld: masking failed"), gate.ResultOptions{Format: gate.Text, Premasked: true}); rerr != nil {
+				return zero, unrecorded(name, "result")
+			}
 			return zero, fmt.Errorf("tool %s: result withheld: masking failed: %w", name, err)
 		}
-		if err := g.RecordOutput(ctx, s, gate.Output{DecisionID: d.ID, Stream: "result", Data: data, Findings: convert(findings), Final: true}); err != nil {
-			return zero, fmt.Errorf("tool %s: result withheld: %w", name, err)
+		if _, _, err := conn.Result(ctx, d, "result", data, gate.ResultOptions{Premasked: true, Findings: findings}); err != nil {
+			return zero, unrecorded(name, "result")
 		}
 		return masked, nil
 	}
+}
+
+// callError returns the *CallError the model sees for a failure of the
+// tool: its message masked and recorded as the call's "error" output. A
+// message that cannot be masked is replaced; one that cannot be recorded is
+// not returned at all.
+func callError(ctx context.Context, conn *gate.Conn, d *gate.Decision, name string, callErr error) error {
+	msg, _, err := conn.Result(ctx, d, "error", []byte(callErr.Error()), gate.ResultOptions{Format: gate.Text})
+	if err != nil {
+		if conn.Err() != nil {
+			return unrecorded(name, "error message")
+		}
+		msg = []byte(couldNotMask)
+	}
+	return &CallError{Tool: name, Message: string(msg), cause: callErr}
+}
+
+// unrecorded is the error of a call whose result (or error message) could
+// not be recorded: the session has ended (gate.Conn.Err says why; the
+// recorder's error is kept out of the model's view).
+func unrecorded(name, what string) error {
+	return fmt.Errorf("tool %s: %s withheld: it could not be recorded: %w", name, what, gate.ErrSessionEnded)
+}
+
+// ended is the refusal of a call on a session that has ended (closed, or
+// broken by a result that could not be recorded). It matches gate.ErrDenied
+// and gate.ErrSessionEnded; why the session broke (gate.Conn.Err) stays out
+// of the model's view.
+func ended(name string) error {
+	return fmt.Errorf("tool %s: refused, the session has ended: %w (%w)", name, gate.ErrDenied, gate.ErrSessionEnded)
 }
 
 // encodeArgs returns the arguments as canonical JSON and as the map rules
@@ -150,15 +189,4 @@ func decodeLenient(data []byte, out any) error {
 		return nil
 	}
 	return err
-}
-
-func convert(fs []mask.Finding) []gate.Finding {
-	if len(fs) == 0 {
-		return nil
-	}
-	out := make([]gate.Finding, len(fs))
-	for i, f := range fs {
-		out[i] = gate.Finding{Detector: f.Detector, Field: f.Field, Count: f.Count}
-	}
-	return out
 }

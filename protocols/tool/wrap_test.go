@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,11 +49,12 @@ type customer struct {
 }
 
 type fixture struct {
-	g   *gate.Gate
-	mem *approval.Memory
-	rec *record.Memory
-	ctx context.Context
-	s   *gate.Session
+	g    *gate.Gate
+	mem  *approval.Memory
+	rec  *record.Memory
+	ctx  context.Context
+	conn *gate.Conn
+	s    *gate.Session
 }
 
 func newFixture(t *testing.T, mode gate.ReviewMode) *fixture {
@@ -61,9 +63,10 @@ func newFixture(t *testing.T, mode gate.ReviewMode) *fixture {
 	require.NoError(t, err)
 	f := &fixture{mem: &approval.Memory{}, rec: &record.Memory{}}
 	f.g = gate.New(gate.Config{Rules: rs, Approver: f.mem, Recorder: f.rec, ReviewMode: mode})
-	f.s = &gate.Session{Protocol: gate.ProtocolTool, Target: "crm", Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}}
-	require.NoError(t, f.g.OpenSession(context.Background(), f.s))
-	f.ctx = gate.WithSession(context.Background(), f.s)
+	f.conn, err = f.g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Target: "crm", Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
+	require.NoError(t, err)
+	f.s = f.conn.Session()
+	f.ctx = f.conn.Context(context.Background())
 	return f
 }
 
@@ -71,7 +74,7 @@ var alice = gate.Identity{Subject: "alice", Name: "Alice", Kind: gate.KindHuman}
 
 func TestAllowedCallIsMaskedAndRecorded(t *testing.T) {
 	f := newFixture(t, gate.Hold)
-	get := tool.Wrap(f.g, "get_customer", func(ctx context.Context, a getArgs) (customer, error) {
+	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
 		return customer{ID: a.ID, Name: "Ada", Email: "ada@example.com", Card: "4111 1111 1111 1111", CardNumber: 4111111111111111}, nil
 	})
 	c, err := get(f.ctx, getArgs{ID: 7})
@@ -98,7 +101,7 @@ func TestAllowedCallIsMaskedAndRecorded(t *testing.T) {
 func TestDeniedCallNeverRuns(t *testing.T) {
 	f := newFixture(t, gate.Hold)
 	ran := false
-	del := tool.Wrap(f.g, "delete_customers", func(ctx context.Context, a struct{ Filter string }) (int, error) {
+	del := tool.Wrap("delete_customers", func(ctx context.Context, a struct{ Filter string }) (int, error) {
 		ran = true
 		return 0, nil
 	})
@@ -112,7 +115,7 @@ func TestDeniedCallNeverRuns(t *testing.T) {
 func TestHeldCallApprovedAndDenied(t *testing.T) {
 	f := newFixture(t, gate.Hold)
 	calls := 0
-	del := tool.Wrap(f.g, "delete_customer", func(ctx context.Context, a getArgs) (string, error) {
+	del := tool.Wrap("delete_customer", func(ctx context.Context, a getArgs) (string, error) {
 		calls++
 		return "deleted", nil
 	})
@@ -147,7 +150,7 @@ func TestHeldCallApprovedAndDenied(t *testing.T) {
 func TestRefuseThenRetryRunsOnce(t *testing.T) {
 	f := newFixture(t, gate.RefuseThenRetry)
 	calls := 0
-	del := tool.Wrap(f.g, "delete_customer", func(ctx context.Context, a getArgs) (string, error) {
+	del := tool.Wrap("delete_customer", func(ctx context.Context, a getArgs) (string, error) {
 		calls++
 		return "deleted", nil
 	})
@@ -179,15 +182,23 @@ func TestRefuseThenRetryRunsOnce(t *testing.T) {
 
 func TestNoSessionIsRefused(t *testing.T) {
 	f := newFixture(t, gate.Hold)
-	get := tool.Wrap(f.g, "get_customer", func(ctx context.Context, a getArgs) (customer, error) { return customer{}, nil })
+	ran := false
+	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
+		ran = true
+		return customer{}, nil
+	})
 	_, err := get(context.Background(), getArgs{})
 	require.ErrorIs(t, err, tool.ErrNoSession)
+	// A session without its handle is not enough: the handle is what checks.
+	_, err = get(gate.WithSession(context.Background(), f.s), getArgs{})
+	require.ErrorIs(t, err, tool.ErrNoSession)
+	assert.False(t, ran)
 }
 
 func TestRecorderFailureFailsClosed(t *testing.T) {
 	f := newFixture(t, gate.Hold)
 	ran := false
-	get := tool.Wrap(f.g, "get_customer", func(ctx context.Context, a getArgs) (customer, error) {
+	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
 		ran = true
 		return customer{}, nil
 	})
@@ -200,7 +211,7 @@ func TestRecorderFailureFailsClosed(t *testing.T) {
 
 func TestToolErrorIsMasked(t *testing.T) {
 	f := newFixture(t, gate.Hold)
-	get := tool.Wrap(f.g, "get_customer", func(ctx context.Context, a getArgs) (customer, error) {
+	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
 		return customer{}, errors.New("upstream said: card 5500 0000 0000 0004 is blocked")
 	})
 	_, err := get(f.ctx, getArgs{ID: 1})
@@ -219,17 +230,105 @@ rules:
 `))
 	require.NoError(t, err)
 	g := gate.New(gate.Config{Rules: rs})
-	s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
-	require.NoError(t, g.OpenSession(context.Background(), s))
-	ctx := gate.WithSession(context.Background(), s)
+	conn, err := g.Open(context.Background(), gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}})
+	require.NoError(t, err)
+	ctx := conn.Context(context.Background())
 	type refundArgs struct {
 		Amount   float64 `json:"amount"`
 		Currency string  `json:"currency"`
 	}
-	refund := tool.Wrap(g, "refund", func(ctx context.Context, a refundArgs) (bool, error) { return true, nil })
+	refund := tool.Wrap("refund", func(ctx context.Context, a refundArgs) (bool, error) { return true, nil })
 	ok, err := refund(ctx, refundArgs{Amount: 50, Currency: "EUR"})
 	require.NoError(t, err)
 	assert.True(t, ok)
 	_, err = refund(ctx, refundArgs{Amount: 5000, Currency: "EUR"})
 	require.ErrorIs(t, err, gate.ErrDenied)
+}
+
+// failingAfter is a recorder that keeps events in rec until it has seen n
+// of them, then fails every event.
+func failingAfter(rec *record.Memory, n int) gate.Recorder {
+	var seen atomic.Int64
+	return gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
+		if seen.Add(1) > int64(n) {
+			return errors.New("disk full")
+		}
+		return rec.Record(ctx, e)
+	})
+}
+
+// TestRecordingFailureMidResultEndsTheSession: when the recorder fails on a
+// result, the caller receives nothing unrecorded (no result, no masked
+// error message), and the session refuses every later call without running
+// the tool.
+func TestRecordingFailureMidResultEndsTheSession(t *testing.T) {
+	rs, err := gate.ParseRules("rules.yaml", []byte(rules))
+	require.NoError(t, err)
+	rec := &record.Memory{}
+	// session start, decision and result of the first call, decision of the
+	// second: its result is the first event that fails.
+	g := gate.New(gate.Config{Rules: rs, Recorder: failingAfter(rec, 4)})
+	conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
+	require.NoError(t, err)
+	ctx := conn.Context(context.Background())
+	calls := 0
+	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
+		calls++
+		if a.ID == 3 {
+			return customer{}, errors.New("customer 3 is locked")
+		}
+		return customer{ID: a.ID, Name: "Ada"}, nil
+	})
+	c, err := get(ctx, getArgs{ID: 1})
+	require.NoError(t, err)
+	assert.Equal(t, "Ada", c.Name)
+
+	c, err = get(ctx, getArgs{ID: 2})
+	require.ErrorIs(t, err, gate.ErrSessionEnded)
+	assert.Zero(t, c, "an unrecorded result is never returned")
+	assert.NotContains(t, err.Error(), "Ada")
+	assert.NotContains(t, err.Error(), "disk full", "internal errors stay out of the model's view")
+	require.ErrorIs(t, conn.Err(), gate.ErrSessionEnded)
+	select {
+	case <-conn.Done():
+	default:
+		t.Fatal("the session is not ended")
+	}
+
+	for _, id := range []int{1, 3} {
+		_, err = get(ctx, getArgs{ID: id})
+		require.ErrorIs(t, err, gate.ErrDenied, "a broken session refuses every call")
+		require.ErrorIs(t, err, gate.ErrSessionEnded)
+		assert.NotContains(t, err.Error(), "disk full", "why the session broke stays out of the model's view")
+		var ce *tool.CallError
+		assert.False(t, errors.As(err, &ce))
+	}
+	assert.Equal(t, 2, calls, "the tool never runs on a broken session")
+
+	var outputs []string
+	for _, e := range rec.GateEvents(conn.Session().ID) {
+		if e.Kind == gate.EventOutput {
+			outputs = append(outputs, string(e.Output.Data))
+		}
+	}
+	require.Len(t, outputs, 1, "only the first result was recorded")
+	assert.Contains(t, outputs[0], "Ada")
+}
+
+// TestRecordingFailureOnErrorMessage: a tool's error message that cannot be
+// recorded does not reach the caller either.
+func TestRecordingFailureOnErrorMessage(t *testing.T) {
+	rs, err := gate.ParseRules("rules.yaml", []byte(rules))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Recorder: failingAfter(&record.Memory{}, 2)})
+	conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
+	require.NoError(t, err)
+	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
+		return customer{}, errors.New("customer Ada is locked")
+	})
+	_, err = get(conn.Context(context.Background()), getArgs{ID: 1})
+	require.ErrorIs(t, err, gate.ErrSessionEnded)
+	var ce *tool.CallError
+	assert.False(t, errors.As(err, &ce))
+	assert.NotContains(t, err.Error(), "Ada")
 }

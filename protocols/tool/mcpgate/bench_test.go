@@ -28,7 +28,7 @@ func benchClient(b *testing.B, gated bool) *sdk.ClientSession {
 		if err != nil {
 			b.Fatal(err)
 		}
-		gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs, Recorder: &record.Memory{}}), Upstream: inMemoryUpstream, Identity: agent})
+		gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs, Recorder: &record.Memory{}}), Upstream: inMemoryUpstream, Authenticator: gate.StaticIdentity(agent)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -96,16 +96,17 @@ func BenchmarkGatewayWork(b *testing.B) {
 		b.Fatal(err)
 	}
 	g := gate.New(gate.Config{Rules: rs, Recorder: &record.Memory{}})
-	gw, err := New(Config{Gate: g, Upstream: inMemoryUpstream, Identity: agent})
+	gw, err := New(Config{Gate: g, Upstream: inMemoryUpstream, Authenticator: gate.StaticIdentity(agent)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	gs := &gate.Session{Protocol: gate.ProtocolMCP, Identity: agent}
-	if err := g.OpenSession(ctx, gs); err != nil {
+	conn, err := g.Open(ctx, gate.Session{Protocol: gate.ProtocolMCP, Identity: agent})
+	if err != nil {
 		b.Fatal(err)
 	}
-	s := &session{g: gw, gs: gs}
+	gs := conn.Session()
+	s := &session{g: gw, conn: conn, gs: gs}
 	upstream := &sdk.CallToolResult{
 		Content:           []sdk.Content{&sdk.TextContent{Text: "customer 1: Ada Lovelace <ada@example.com>, card 4111 1111 1111 1111"}},
 		StructuredContent: map[string]any{"id": 1, "name": "Ada Lovelace", "email": "ada@example.com", "card": "4111 1111 1111 1111"},
@@ -127,6 +128,8 @@ func BenchmarkGatewayWork(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s.recordResult(ctx, d, "result", res, gateFindings(m.findings))
+		if err := s.reply(ctx, d, "result", res, m.findings); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -358,8 +358,9 @@ func refresh[T any](ctx context.Context, s *session, method string, l lister[T])
 	return nil
 }
 
-// refuseUnknown records a request for a name the upstream did not
-// advertise as a deny decided before the rules, and returns the error the
+// refuseUnknown refuses a request for a name the upstream did not
+// advertise, before the rules (gate.Conn.Refuse: a deny decision of rule
+// "mcp/unknown-name", counted in session.denied), and returns the error the
 // client receives.
 func (s *session) refuseUnknown(ctx context.Context, kind, key string) error {
 	var what, command string
@@ -374,18 +375,10 @@ func (s *session) refuseUnknown(ctx context.Context, kind, key string) error {
 		what, command, tc.URI, code = "resource", "resources/read "+display(key), key, CodeResourceNotFound
 	}
 	reason := "the upstream advertises no " + what + " of exactly this name to this identity"
-	d := &gate.Decision{ID: gate.NewID(), Action: gate.Deny, Rule: "mcp/unknown-name", Reason: reason,
-		Rules: []string{"mcp/unknown-name"}}
-	if rs := s.g.cfg.Gate.Rules(); rs != nil {
-		d.RuleSetVersion = rs.Version()
-	}
-	req := &gate.Request{Session: s.gs, Protocol: gate.ProtocolMCP, Command: command, Tool: tc}
-	if err := s.g.cfg.Gate.RecordEvent(context.WithoutCancel(ctx), s.gs, gate.Event{Kind: gate.EventDecision, Request: req, Decision: d}); err != nil {
-		s.g.log.Error("cannot record a refused request", "session", s.gs.ID, "error", err)
-	}
+	req := &gate.Request{Protocol: gate.ProtocolMCP, Command: command, Tool: tc}
+	d, _ := s.conn.Refuse(ctx, req, "unknown-name", reason)
 	msg := "airlock: unknown " + what + " " + display(key) + ": " + reason
-	s.recordResult(ctx, d, "result", map[string]string{"refused": msg}, nil)
-	return rpcError(code, "%s", msg)
+	return s.failure(ctx, d, "refused", code, msg)
 }
 
 // lister fetches one kind of list from the upstream and knows its items.

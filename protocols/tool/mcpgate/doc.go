@@ -18,7 +18,13 @@
 // While a review holds a request, the client receives progress notifications
 // (when it sent a progress token). Text is masked with the value masker,
 // structuredContent with the JSON masker; images, audio and blobs are
-// withheld when a mask applies. What the client received is recorded.
+// withheld when a mask applies.
+//
+// Each client session is one gate session handle (gate.Conn): every request
+// is checked through it, and every answer leaves through it (Conn.Result),
+// recorded as the client receives it before it is sent. An answer that
+// cannot be recorded is withheld: the client gets an error instead, and the
+// session ends (a stdio connection closes, an HTTP session is removed).
 //
 // Names are exact. A tools/call or prompts/get is forwarded only when its
 // name is, byte for byte, one the upstream advertised in this session and
@@ -27,8 +33,8 @@
 // 6570, as the Go SDK server routes reads; the match is then judged by the
 // rules). Anything else (another case, a look-alike letter, a trailing space
 // or NUL) is refused before the rules with CodeUnknownName or
-// CodeResourceNotFound, and recorded as a deny of rule "mcp/unknown-name",
-// so that a rule on "delete_everything" cannot be walked around through an
+// CodeResourceNotFound, and recorded as a deny of rule "mcp/unknown-name"
+// (gate.Conn.Refuse: counted in session.denied like any refusal), so that a rule on "delete_everything" cannot be walked around through an
 // upstream that also answers to "Delete_Everything". An advertised name
 // that is another spelling of a hidden one is refused the same way. The gateway reads the
 // upstream's lists itself (every page) when a client calls a name it has not
@@ -51,18 +57,20 @@
 // Usage, over stdio (the agent starts this program instead of the server):
 //
 //	g := gate.New(gate.Config{Rules: rules, Recorder: rec, Approver: approver})
-//	gw, err := mcp.New(mcp.Config{
-//		Gate:     g,
-//		Upstream: mcp.Command(os.Stderr, nil, "customers-server", "--db", dsn),
-//		Identity: gate.Identity{Subject: "agent-7", Kind: gate.KindAgent},
+//	gw, err := mcpgate.New(mcpgate.Config{
+//		Gate:          g,
+//		Upstream:      mcpgate.Command(os.Stderr, nil, "customers-server", "--db", dsn),
+//		Authenticator: gate.StaticIdentity(gate.Identity{Subject: "agent-7", Kind: gate.KindAgent}),
 //	})
 //	if err != nil { ... }
+//	defer gw.Close()
 //	err = gw.ServeStdio(ctx, os.Stdin, os.Stdout)
 //
 // or over streamable HTTP, with the identity taken from the bearer token
-// (verified once per HTTP request; a session is bound to its subject):
+// (gate.Credential.Token, verified once per HTTP request; a session is bound
+// to its subject):
 //
-//	gw, _ := mcp.New(mcp.Config{Gate: g, Upstream: mcp.URL(upstreamURL, nil), TokenIdentity: verify})
+//	gw, _ := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(upstreamURL, nil), Authenticator: verifier})
 //	http.ListenAndServe(addr, gw.Handler())
 //
 // Discovery filtering hides an item only when the rules deny every call to
@@ -89,6 +97,6 @@
 //
 // The one thing not to forget: lists are judged like calls, so a rule file
 // with default deny needs a rule allowing `tool.kind == "list"`. And over
-// HTTP, set TokenIdentity: without it the gateway refuses every HTTP request
-// rather than guess who is calling.
+// HTTP, the Authenticator must check the token (gate.Tokens, an
+// oidc.Verifier): gate.StaticIdentity there would admit any bearer.
 package mcpgate

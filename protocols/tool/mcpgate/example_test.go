@@ -2,7 +2,6 @@ package mcpgate_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -54,7 +53,8 @@ rules:
 			go func() { _ = upstreamServer().Run(context.Background(), serverEnd) }()
 			return clientEnd, nil
 		},
-		Identity: gate.Identity{Subject: "agent-7"},
+		// The agent on the other end of the pipe is known: stdio has no credentials.
+		Authenticator: gate.StaticIdentity(gate.Identity{Subject: "agent-7"}),
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -109,12 +109,10 @@ rules:
 	gw, err := mcpgate.New(mcpgate.Config{
 		Gate:     gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}}),
 		Upstream: mcpgate.URL(upstream.URL, nil),
-		TokenIdentity: func(_ context.Context, token string) (gate.Identity, error) {
-			if token != "s3cret" {
-				return gate.Identity{}, errors.New("unknown token")
-			}
-			return gate.Identity{Subject: "agent-7", Groups: []string{"notes"}}, nil
-		},
+		// Every HTTP request's bearer token is looked up (or use an oidc.Verifier).
+		Authenticator: gate.Tokens(map[string]gate.Identity{
+			"s3cret": {Subject: "agent-7", Groups: []string{"notes"}},
+		}),
 	})
 	if err != nil {
 		fmt.Println(err)

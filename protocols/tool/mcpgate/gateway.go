@@ -20,34 +20,35 @@ import (
 // Refused tool calls are tool error results instead, which the model reads.
 const CodeRefused = -32003
 
-// Defaults of Config.
-const (
-	DefaultProgressInterval = 5 * time.Second
-	DefaultMaxRecordBytes   = 64 << 10
-)
+// DefaultProgressInterval is how often a held request sends a progress
+// notification when Config.ProgressInterval is zero.
+const DefaultProgressInterval = 5 * time.Second
 
 // legacyVersions are the protocol versions the gateway speaks toward the
 // client: the ones with an initialize handshake, which carries the client's
 // identity once per session.
 var legacyVersions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
 
-// Config configures a Gateway. Gate and Upstream are required.
+// Config configures a Gateway. Gate, Upstream and Authenticator are
+// required.
 type Config struct {
-	// Gate judges, holds and records every request.
-	Gate *gate.Gate
+	// Gate judges, holds and records every request (a *gate.Gate).
+	Gate gate.Hub
 	// Upstream returns a new transport to the upstream MCP server, once per
 	// client session: Command for a server the gateway spawns over stdio, URL
 	// for a streamable HTTP server.
 	Upstream func(ctx context.Context) (sdk.Transport, error)
 	// Target names the upstream in records and rules (session.target).
 	Target string
-	// Identity is the client's identity on transports without
-	// authentication (stdio).
-	Identity gate.Identity
-	// TokenIdentity maps the bearer token of an HTTP request to an
-	// identity. Required for Handler: without it every HTTP request is
-	// refused. An error refuses the request with 401.
-	TokenIdentity func(ctx context.Context, token string) (gate.Identity, error)
+	// Authenticator maps a client's credential to its identity. Over
+	// HTTP (Handler) it receives the bearer token of every request
+	// (gate.Credential.Token; a request without one is refused before it
+	// is asked): use a token authenticator there, such as gate.Tokens or
+	// an oidc.Verifier, never gate.StaticIdentity, which would admit any
+	// token. On a stream transport (Serve, ServeStdio) it is asked once per
+	// session with no token: gate.StaticIdentity names the one local agent.
+	// An error refuses the client.
+	Authenticator gate.Authenticator
 	// Masks, when set, replaces the masking engine of the rule set (the
 	// gate's Decision.Masker) for results of this gateway.
 	Masks *mask.Engine
@@ -57,9 +58,10 @@ type Config struct {
 	// IdleTimeout closes an HTTP client session that sent nothing for this
 	// long; default 30 minutes.
 	IdleTimeout time.Duration
-	// MaxRecordBytes bounds the result recorded per request; default 64 KiB.
-	// The client always receives the whole (masked) result.
-	MaxRecordBytes int
+	// RecordLimit bounds the bytes of one result the record keeps; 0 means
+	// gate.DefaultRecordLimit, a negative value no bound. The client always
+	// receives the whole (masked) result.
+	RecordLimit int64
 	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
@@ -74,27 +76,31 @@ type Gateway struct {
 	filters filterCache
 
 	mu        sync.Mutex
+	closed    bool // Close was called: no new session
 	sessions  map[*sdk.ServerSession]*session
 	byID      map[string]*session // HTTP sessions by Mcp-Session-Id
 	quiescers map[*sdk.ServerSession]*callCounter
 }
 
-// New returns a Gateway for cfg.
+// New returns a Gateway for cfg, or an error saying what cfg lacks.
 func New(cfg Config) (*Gateway, error) {
 	if cfg.Gate == nil {
-		return nil, errors.New("mcp: config: Gate is required")
+		return nil, errors.New("mcpgate: config: Gate is required")
 	}
 	if cfg.Upstream == nil {
-		return nil, errors.New("mcp: config: Upstream is required")
+		return nil, errors.New("mcpgate: config: Upstream is required (Command or URL)")
 	}
-	if cfg.ProgressInterval <= 0 {
+	if cfg.Authenticator == nil {
+		return nil, errors.New("mcpgate: config: Authenticator is required (gate.StaticIdentity for a local stdio agent, a token authenticator over HTTP)")
+	}
+	if cfg.ProgressInterval < 0 || cfg.IdleTimeout < 0 {
+		return nil, errors.New("mcpgate: config: ProgressInterval and IdleTimeout must not be negative")
+	}
+	if cfg.ProgressInterval == 0 {
 		cfg.ProgressInterval = DefaultProgressInterval
 	}
-	if cfg.IdleTimeout <= 0 {
+	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 30 * time.Minute
-	}
-	if cfg.MaxRecordBytes <= 0 {
-		cfg.MaxRecordBytes = DefaultMaxRecordBytes
 	}
 	g := &Gateway{cfg: cfg, log: cfg.Logger, sessions: map[*sdk.ServerSession]*session{}, byID: map[string]*session{},
 		quiescers: map[*sdk.ServerSession]*callCounter{}}
@@ -111,7 +117,9 @@ func New(cfg Config) (*Gateway, error) {
 
 // Serve runs one client session over t (for stdio: &sdk.StdioTransport{})
 // until the client or the upstream closes it, or ctx ends. The client's
-// identity is Config.Identity.
+// identity is what Config.Authenticator answers for a client that presented
+// no credential (gate.StaticIdentity). It returns an error when the
+// upstream failed or the session's record broke.
 //
 // t must be a stream transport (stdio, a pipe, in-memory): Serve counts the
 // calls it reads and the responses it writes, so that when the upstream dies
@@ -151,11 +159,41 @@ func (g *Gateway) Serve(ctx context.Context, t sdk.Transport) error {
 		g.forget(ss)
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.broken != nil {
+			return fmt.Errorf("mcp: %w", s.broken)
+		}
 		if s.upstreamErr != "" {
 			return fmt.Errorf("mcp: %s", s.upstreamErr)
 		}
 	}
 	return nil
+}
+
+// Close ends every client session, recorded with the reason "shutdown",
+// and refuses new ones; it returns once every session's record is closed.
+// Closing the HTTP listener that serves Handler stays with the caller.
+func (g *Gateway) Close() error {
+	g.mu.Lock()
+	g.closed = true
+	open := make([]*session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		open = append(open, s)
+	}
+	g.mu.Unlock()
+	for _, s := range open {
+		s.end("shutdown")
+	}
+	for _, s := range open {
+		<-s.closed
+	}
+	return nil
+}
+
+// isClosed reports whether Close was called.
+func (g *Gateway) isClosed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closed
 }
 
 func (g *Gateway) lookup(ss *sdk.ServerSession) *session {

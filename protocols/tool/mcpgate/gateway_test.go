@@ -73,20 +73,26 @@ func newFixture(t *testing.T, mode gate.ReviewMode, upstream func(context.Contex
 	f := &fixture{rec: &record.Memory{}, appr: &approval.Memory{}}
 	f.gate = gate.New(gate.Config{Rules: rs, Recorder: f.rec, Approver: f.appr, ReviewMode: mode})
 	f.gw, err = New(Config{
-		Gate: f.gate, Upstream: upstream, Target: "customers", Identity: agent,
-		TokenIdentity: func(_ context.Context, tok string) (gate.Identity, error) {
-			switch tok {
-			case "agent-token":
-				return agent, nil
-			case "other-token":
-				return gate.Identity{Subject: "mallory", Groups: []string{"agents"}}, nil
-			}
-			return gate.Identity{}, errors.New("unknown token")
-		},
+		Gate: f.gate, Upstream: upstream, Target: "customers", Authenticator: testAuth(),
 		ProgressInterval: 50 * time.Millisecond,
 	})
 	require.NoError(t, err)
 	return f
+}
+
+// testAuth is the fixtures' Authenticator: a client on a stream transport
+// (no token) is the agent; over HTTP, tokens are looked up in a table.
+func testAuth() gate.Authenticator {
+	tokens := gate.Tokens(map[string]gate.Identity{
+		"agent-token": agent,
+		"other-token": {Subject: "mallory", Groups: []string{"agents"}},
+	})
+	return gate.AuthenticatorFunc(func(ctx context.Context, c gate.Credential) (gate.Identity, error) {
+		if c.Token == "" {
+			return agent, nil
+		}
+		return tokens.Authenticate(ctx, c)
+	})
 }
 
 // connectStdio serves one in-process client session through the gateway

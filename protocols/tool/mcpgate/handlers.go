@@ -25,7 +25,9 @@ type listOutcome struct {
 func (s *session) judgeList(ctx context.Context, method, cursor string) (*gate.Decision, error) {
 	d, err := s.check(ctx, listRequest(s.gs, method, cursor), nil)
 	if err != nil {
-		s.recordResult(ctx, d, "list", map[string]string{"refused": err.Error()}, nil)
+		if rerr := s.reply(ctx, d, "list", map[string]string{"refused": err.Error()}, nil); rerr != nil {
+			return nil, rerr
+		}
 		return nil, rpcError(CodeRefused, "%s", err.Error())
 	}
 	return d, nil
@@ -41,7 +43,9 @@ func (s *session) listFailed(ctx context.Context, d *gate.Decision, err error) e
 		err = errors.New("(details withheld: they could not be masked)")
 	}
 	msg := upstreamFailure(err, &masker{p: p})
-	s.recordResult(ctx, d, "list", map[string]string{"error": msg}, nil)
+	if rerr := s.reply(ctx, d, "list", map[string]string{"error": msg}, nil); rerr != nil {
+		return rerr
+	}
 	return rpcError(jsonrpc.CodeInternalError, "%s", msg)
 }
 
@@ -55,7 +59,9 @@ func listPage[T any](ctx context.Context, s *session, method, cursor string, l l
 	}
 	upCursor, ok := s.cursors.resolve(cursor)
 	if !ok {
-		s.recordResult(ctx, d, "list", map[string]string{"error": "unknown cursor"}, nil)
+		if err := s.reply(ctx, d, "list", map[string]string{"error": "unknown cursor"}, nil); err != nil {
+			return nil, "", err
+		}
 		return nil, "", rpcError(jsonrpc.CodeInvalidParams, "airlock: invalid params: unknown cursor")
 	}
 	items, next, err := l.fetch(ctx, upCursor)
@@ -66,14 +72,18 @@ func listPage[T any](ctx context.Context, s *session, method, cursor string, l l
 	kept, out, findings, err := prepareItems(ctx, s, d, method, items, l)
 	if err != nil {
 		s.recordError(ctx, "mcp: mask list: "+err.Error())
-		s.recordResult(ctx, d, "list", map[string]string{"error": maskFailed}, nil)
+		if err := s.reply(ctx, d, "list", map[string]string{"error": maskFailed}, nil); err != nil {
+			return nil, "", err
+		}
 		return nil, "", rpcError(jsonrpc.CodeInternalError, "%s", maskFailed)
 	}
 	if cursor == "" && next == "" {
 		s.catalog.markComplete(method) // the whole list in one page
 	}
 	out.NextCursor = s.cursors.issue(next)
-	s.recordResult(ctx, d, "list", out, gateFindings(findings))
+	if err := s.reply(ctx, d, "list", out, findings); err != nil {
+		return nil, "", err
+	}
 	return kept, out.NextCursor, nil
 }
 
@@ -160,6 +170,25 @@ func (s *session) admit(ctx context.Context, req, hiddenProbe *gate.Request, pro
 
 const maskFailed = "airlock: the result could not be masked and was withheld"
 
+// answer returns res, the result of a request decided by d, once the gate
+// let it through (see reply); otherwise the error the client gets instead.
+func answer[R any](ctx context.Context, s *session, d *gate.Decision, res R, findings []gate.Finding) (R, error) {
+	if err := s.reply(ctx, d, "result", res, findings); err != nil {
+		var zero R
+		return zero, err
+	}
+	return res, nil
+}
+
+// failure answers a request decided by d with a JSON-RPC error of code and
+// msg, recorded as the request's result {key: msg}.
+func (s *session) failure(ctx context.Context, d *gate.Decision, key string, code int64, msg string) error {
+	if err := s.reply(ctx, d, "result", map[string]string{key: msg}, nil); err != nil {
+		return err
+	}
+	return rpcError(code, "%s", msg)
+}
+
 func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.CallToolResult, error) {
 	if p.Name == "" {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: tools/call needs a tool name")
@@ -169,33 +198,28 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	}
 	args, canon, err := decodeArgs(p.Arguments)
 	if err != nil {
-		s.recordError(ctx, "mcp: tools/call "+p.Name+": "+err.Error())
+		// Refused before the rules, and counted like any refusal.
+		req := &gate.Request{Protocol: gate.ProtocolMCP, Command: "tools/call " + display(p.Name), Tool: &gate.ToolCall{Kind: kindCall, Name: p.Name}}
+		_, _ = s.conn.Refuse(ctx, req, "parse", "the arguments could not be parsed: "+err.Error())
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
 	req := callRequest(s.gs, kindCall, p.Name, args, canon)
 	probe := callRequest(s.gs, kindCall, p.Name, map[string]any{}, []byte("{}"))
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
-		res := errorResult(refusal)
-		s.recordResult(ctx, d, "result", res, nil)
-		return res, nil
+		return answer(ctx, s, d, errorResult(refusal), nil)
 	}
 	res, err := s.up.CallTool(ctx, &sdk.CallToolParams{Name: p.Name, Arguments: json.RawMessage(canon)})
 	if err != nil {
 		defer s.upstreamFailed(ctx, err)
-		out := errorResult(upstreamFailure(err, m))
-		s.recordResult(ctx, d, "result", out, nil)
-		return out, nil
+		return answer(ctx, s, d, errorResult(upstreamFailure(err, m)), nil)
 	}
 	masked, err := m.callResult(res)
 	if err != nil {
 		s.recordError(ctx, "mcp: mask result: "+err.Error())
-		out := errorResult(maskFailed)
-		s.recordResult(ctx, d, "result", out, nil)
-		return out, nil
+		return answer(ctx, s, d, errorResult(maskFailed), nil)
 	}
-	s.recordResult(ctx, d, "result", masked, gateFindings(m.findings))
-	return masked, nil
+	return answer(ctx, s, d, masked, m.findings)
 }
 
 func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (*sdk.ReadResourceResult, error) {
@@ -208,24 +232,19 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	req := resourceRequest(s.gs, p.URI)
 	d, m, refusal := s.admit(ctx, req, resourceRequest(s.gs, p.URI), p.GetProgressToken())
 	if refusal != "" {
-		s.recordResult(ctx, d, "result", map[string]string{"refused": refusal}, nil)
-		return nil, rpcError(CodeRefused, "%s", refusal)
+		return nil, s.failure(ctx, d, "refused", CodeRefused, refusal)
 	}
 	res, err := s.up.ReadResource(ctx, &sdk.ReadResourceParams{URI: p.URI})
 	if err != nil {
 		defer s.upstreamFailed(ctx, err)
-		msg := upstreamFailure(err, m)
-		s.recordResult(ctx, d, "result", map[string]string{"error": msg}, nil)
-		return nil, rpcError(jsonrpc.CodeInternalError, "%s", msg)
+		return nil, s.failure(ctx, d, "error", jsonrpc.CodeInternalError, upstreamFailure(err, m))
 	}
 	masked, err := m.readResult(res)
 	if err != nil {
 		s.recordError(ctx, "mcp: mask result: "+err.Error())
-		s.recordResult(ctx, d, "result", map[string]string{"error": maskFailed}, nil)
-		return nil, rpcError(jsonrpc.CodeInternalError, "%s", maskFailed)
+		return nil, s.failure(ctx, d, "error", jsonrpc.CodeInternalError, maskFailed)
 	}
-	s.recordResult(ctx, d, "result", masked, gateFindings(m.findings))
-	return masked, nil
+	return answer(ctx, s, d, masked, m.findings)
 }
 
 func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.GetPromptResult, error) {
@@ -244,22 +263,17 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 	probe := callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
-		s.recordResult(ctx, d, "result", map[string]string{"refused": refusal}, nil)
-		return nil, rpcError(CodeRefused, "%s", refusal)
+		return nil, s.failure(ctx, d, "refused", CodeRefused, refusal)
 	}
 	res, err := s.up.GetPrompt(ctx, &sdk.GetPromptParams{Name: p.Name, Arguments: p.Arguments})
 	if err != nil {
 		defer s.upstreamFailed(ctx, err)
-		msg := upstreamFailure(err, m)
-		s.recordResult(ctx, d, "result", map[string]string{"error": msg}, nil)
-		return nil, rpcError(jsonrpc.CodeInternalError, "%s", msg)
+		return nil, s.failure(ctx, d, "error", jsonrpc.CodeInternalError, upstreamFailure(err, m))
 	}
 	masked, err := m.promptResult(res)
 	if err != nil {
 		s.recordError(ctx, "mcp: mask result: "+err.Error())
-		s.recordResult(ctx, d, "result", map[string]string{"error": maskFailed}, nil)
-		return nil, rpcError(jsonrpc.CodeInternalError, "%s", maskFailed)
+		return nil, s.failure(ctx, d, "error", jsonrpc.CodeInternalError, maskFailed)
 	}
-	s.recordResult(ctx, d, "result", masked, gateFindings(m.findings))
-	return masked, nil
+	return answer(ctx, s, d, masked, m.findings)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -18,7 +17,8 @@ import (
 const MaxBodyBytes = 4 << 20
 
 // Handler returns the streamable HTTP endpoint of the gateway. Every HTTP
-// request must carry a bearer token that Config.TokenIdentity accepts; the
+// request must carry a bearer token ("Authorization: Bearer", parsed by
+// gate.BearerToken) that Config.Authenticator accepts; the
 // identity is bound to the MCP session at initialize, and a later request of
 // the session (POST, GET or DELETE) with another subject's token is refused
 // with 403. Each HTTP request's token is verified once.
@@ -37,7 +37,7 @@ func (g *Gateway) Handler() http.Handler {
 		return &auth.TokenInfo{UserID: id.Subject, Extra: map[string]any{identityExtra: id}}, nil
 	}, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := g.httpIdentity(r.Context(), r.Header)
+		id, err := g.httpIdentity(r)
 		if err != nil {
 			// A refused client is in the record, with the reason; the
 			// token itself never is.
@@ -80,17 +80,14 @@ func requestIdentity(extra *sdk.RequestExtra) (gate.Identity, bool) {
 	return id, ok && id.Subject != ""
 }
 
-// httpIdentity authenticates the bearer token in h.
-func (g *Gateway) httpIdentity(ctx context.Context, h http.Header) (gate.Identity, error) {
-	if g.cfg.TokenIdentity == nil {
-		return gate.Identity{}, errors.New("no token authenticator is configured")
-	}
-	auth := h.Get("Authorization")
-	scheme, tok, ok := strings.Cut(auth, " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(tok) == "" {
+// httpIdentity authenticates the bearer token of an HTTP request with
+// Config.Authenticator.
+func (g *Gateway) httpIdentity(r *http.Request) (gate.Identity, error) {
+	tok, ok := gate.BearerToken(r.Header.Values("Authorization"))
+	if !ok {
 		return gate.Identity{}, errors.New("a bearer token is required")
 	}
-	id, err := g.cfg.TokenIdentity(ctx, strings.TrimSpace(tok))
+	id, err := g.cfg.Authenticator.Authenticate(r.Context(), gate.Credential{Protocol: gate.ProtocolMCP, ClientAddr: r.RemoteAddr, Token: tok})
 	if err != nil {
 		return gate.Identity{}, errors.New("the bearer token was not accepted")
 	}

@@ -15,17 +15,17 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// TestMCPOneTokenVerificationPerRequest counts the calls of TokenIdentity
+// TestMCPOneTokenVerificationPerRequest counts the calls of the Authenticator
 // against the HTTP requests the gateway served, over a whole Go SDK client
 // session: exactly one verification each.
 func TestMCPOneTokenVerificationPerRequest(t *testing.T) {
 	f := newFixture(t, gate.Hold, upstreamCommand())
 	var verifications, requests atomic.Int64
-	inner := f.gw.cfg.TokenIdentity
-	f.gw.cfg.TokenIdentity = func(ctx context.Context, tok string) (gate.Identity, error) {
+	inner := f.gw.cfg.Authenticator
+	f.gw.cfg.Authenticator = gate.AuthenticatorFunc(func(ctx context.Context, c gate.Credential) (gate.Identity, error) {
 		verifications.Add(1)
-		return inner(ctx, tok)
-	}
+		return inner.Authenticate(ctx, c)
+	})
 	h := f.gw.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
@@ -86,7 +86,9 @@ func TestMCPRequestIdentityFailsClosed(t *testing.T) {
 	_, ok = requestIdentity(&sdk.RequestExtra{Header: http.Header{"Authorization": {"Bearer agent-token"}}})
 	assert.False(t, ok, "a header alone is not a verified identity")
 	f := newFixture(t, gate.Hold, upstreamCommand())
-	f.gw.cfg.TokenIdentity = func(context.Context, string) (gate.Identity, error) { return gate.Identity{}, errors.New("no") }
+	f.gw.cfg.Authenticator = gate.AuthenticatorFunc(func(context.Context, gate.Credential) (gate.Identity, error) {
+		return gate.Identity{}, errors.New("no")
+	})
 	srv := httptest.NewServer(f.gw.Handler())
 	defer srv.Close()
 	body := rawPost(t, srv.URL, "agent-token", "", initBody)

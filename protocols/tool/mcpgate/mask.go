@@ -192,15 +192,3 @@ func (m *masker) promptResult(r *sdk.GetPromptResult) (*sdk.GetPromptResult, err
 	}
 	return out, nil
 }
-
-// gateFindings converts mask findings for the recorder.
-func gateFindings(fs []mask.Finding) []gate.Finding {
-	if len(fs) == 0 {
-		return nil
-	}
-	out := make([]gate.Finding, len(fs))
-	for i, f := range fs {
-		out[i] = gate.Finding{Detector: f.Detector, Field: f.Field, Count: f.Count}
-	}
-	return out
-}

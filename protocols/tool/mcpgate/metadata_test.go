@@ -169,13 +169,7 @@ func newMetadataFixture(t *testing.T, rules string, upstream func(context.Contex
 	require.NoError(t, err)
 	f := &fixture{rec: &record.Memory{}, appr: &approval.Memory{}}
 	f.gate = gate.New(gate.Config{Rules: rs, Recorder: f.rec, Approver: f.appr})
-	f.gw, err = New(Config{Gate: f.gate, Upstream: upstream, Target: "crm", Identity: agent,
-		TokenIdentity: func(_ context.Context, tok string) (gate.Identity, error) {
-			if tok == "agent-token" {
-				return agent, nil
-			}
-			return gate.Identity{}, fmt.Errorf("unknown token")
-		}})
+	f.gw, err = New(Config{Gate: f.gate, Upstream: upstream, Target: "crm", Authenticator: testAuth()})
 	require.NoError(t, err)
 	return f
 }

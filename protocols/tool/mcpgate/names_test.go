@@ -173,6 +173,10 @@ func TestMCPCalledNameMustBeExact(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 12, unknown)
+	// ... counted in session.denied, as rules see it.
+	require.NoError(t, cs.Close())
+	end := waitSessionEnd(t, f)
+	assert.Equal(t, int64(12), end.Session.Denied)
 }
 
 func TestMCPPromptNameMustBeExact(t *testing.T) {

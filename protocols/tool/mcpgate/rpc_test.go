@@ -133,6 +133,16 @@ func TestStdioMalformedAndUnknown(t *testing.T) {
 	m = p.recv(t)
 	assert.Equal(t, float64(-32602), errCode(m), m)
 	assert.NotContains(t, toJSON(m), "Ada")
+	// Arguments that do not parse are a refusal before the rules, counted.
+	var parseRefusals int
+	for _, e := range f.events(t) {
+		if e.Kind == gate.EventDecision && e.Decision.Rule == "mcp/parse" {
+			parseRefusals++
+			assert.Equal(t, gate.Deny, e.Decision.Action)
+			assert.Equal(t, "tools/call read_customer", e.Request.Command)
+		}
+	}
+	assert.Equal(t, 1, parseRefusals)
 
 	p.send(t, `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":"nonsense"}`)
 	m = p.recv(t)

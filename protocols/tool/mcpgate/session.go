@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -15,15 +14,17 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// session is one client session: its gate session, its upstream session and
-// the lifecycle that ties them. Whichever side ends first ends both, and the
-// record is closed with a session_end event after the last in-flight result
-// was recorded.
+// session is one client session: its gate session handle, its upstream
+// session and the lifecycle that ties them. Whichever side ends first ends
+// both, and the record is closed with a session_end event after the last
+// in-flight result was recorded. A result that cannot be recorded breaks
+// the handle, which ends the session too.
 type session struct {
-	g  *Gateway
-	gs *gate.Session
-	ss *sdk.ServerSession
-	up *sdk.ClientSession
+	g    *Gateway
+	conn *gate.Conn
+	gs   *gate.Session // conn.Session()
+	ss   *sdk.ServerSession
+	up   *sdk.ClientSession
 
 	http   bool            // served by Handler (else by Serve)
 	ctx    context.Context // ends with the session
@@ -32,6 +33,7 @@ type session struct {
 	mu          sync.Mutex
 	ending      bool
 	upstreamErr string
+	broken      error // why the gate session broke (an output not recorded), once ended
 	endOnce     sync.Once
 	closed      chan struct{} // closed once the record is closed
 	upDone      chan struct{} // closed once the upstream session's Wait returned
@@ -42,9 +44,9 @@ type session struct {
 	cursors   cursors              // list cursors handed to the client
 }
 
-// initialize opens the gate session, connects the upstream server and
-// records the handshake, then answers with the upstream's identity and
-// capabilities.
+// initialize authenticates the client, opens the gate session, connects
+// the upstream server and records the handshake, then answers with the
+// upstream's identity and capabilities.
 func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk.Request, next sdk.MethodHandler) (sdk.Result, error) {
 	if g.lookup(ss) != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidRequest, "airlock: duplicate initialize")
@@ -53,25 +55,24 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	if params == nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: initialize needs params")
 	}
-	id := g.cfg.Identity
-	isHTTP := false
-	if extra := req.GetExtra(); extra != nil && extra.Header != nil {
-		isHTTP = true
-		var ok bool
-		if id, ok = requestIdentity(extra); !ok {
-			return nil, rpcError(CodeRefused, "airlock: the request carries no verified bearer token")
-		}
+	if g.isClosed() {
+		return nil, rpcError(jsonrpc.CodeInternalError, "airlock: the gateway is shutting down")
 	}
-	gs := &gate.Session{Protocol: gate.ProtocolMCP, Target: g.cfg.Target, Identity: id}
-	if err := g.cfg.Gate.OpenSession(ctx, gs); err != nil {
+	id, isHTTP, err := g.sessionIdentity(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := g.cfg.Gate.Open(ctx, gate.Session{Protocol: gate.ProtocolMCP, Target: g.cfg.Target, Identity: id})
+	if err != nil {
 		g.log.Error("open session", "error", err)
 		return nil, rpcError(jsonrpc.CodeInternalError, "airlock: the session could not be recorded")
 	}
+	gs := conn.Session()
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &session{g: g, gs: gs, ss: ss, http: isHTTP, ctx: sctx, cancel: cancel, closed: make(chan struct{}), upDone: make(chan struct{})}
+	s := &session{g: g, conn: conn, gs: gs, ss: ss, http: isHTTP, ctx: sctx, cancel: cancel, closed: make(chan struct{}), upDone: make(chan struct{})}
 	fail := func(reason string, clientMsg string) (sdk.Result, error) {
 		cancel()
-		_ = g.cfg.Gate.CloseSession(context.WithoutCancel(ctx), gs, reason)
+		_ = conn.Close(context.WithoutCancel(ctx), reason)
 		close(s.closed)
 		return nil, rpcError(jsonrpc.CodeInternalError, "airlock: %s", clientMsg)
 	}
@@ -111,7 +112,7 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	hs := handshake{Client: params.ClientInfo, ClientProtocol: params.ProtocolVersion, Server: serverInfo, ServerProtocol: ir.ProtocolVersion}
 	initReq.Payload, _ = json.Marshal(hs)
 	initReq.Session = nil
-	err = g.cfg.Gate.RecordEvent(ctx, gs, gate.Event{Kind: gate.EventRequest, Request: initReq})
+	err = conn.Record(ctx, gate.Event{Kind: gate.EventRequest, Request: initReq})
 	if err != nil {
 		_ = up.Close()
 		return fail("record handshake: "+err.Error(), "the session could not be recorded")
@@ -131,11 +132,22 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	}
 
 	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		_ = up.Close()
+		return fail("shutdown", "the gateway is shutting down")
+	}
 	g.sessions[ss] = s
 	if isHTTP {
 		g.byID[ss.ID()] = s
 	}
 	g.mu.Unlock()
+	go func() {
+		// A result that could not be recorded breaks the handle: the
+		// session ends before anything more reaches the client.
+		<-conn.Done()
+		s.end("the gate session ended")
+	}()
 	go func() {
 		defer close(s.upDone)
 		err := up.Wait()
@@ -159,6 +171,29 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 		}
 	}()
 	return res, nil
+}
+
+// sessionIdentity returns the identity of the client initializing a
+// session, and whether it came over HTTP: the identity Handler verified for
+// this HTTP request, or, on a stream transport, the Authenticator's answer
+// for a client that presented no credential. A refusal is recorded.
+func (g *Gateway) sessionIdentity(ctx context.Context, req sdk.Request) (gate.Identity, bool, error) {
+	if extra := req.GetExtra(); extra != nil && extra.Header != nil {
+		id, ok := requestIdentity(extra)
+		if !ok {
+			return gate.Identity{}, true, rpcError(CodeRefused, "airlock: the request carries no verified bearer token")
+		}
+		return id, true, nil
+	}
+	id, err := g.cfg.Authenticator.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolMCP})
+	if err != nil {
+		if rerr := g.cfg.Gate.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolMCP, Target: g.cfg.Target,
+			Reason: "unauthenticated: " + err.Error()}); rerr != nil {
+			g.log.Error("record refusal", "error", rerr)
+		}
+		return gate.Identity{}, false, rpcError(CodeRefused, "airlock: the client could not be authenticated")
+	}
+	return id, false, nil
 }
 
 // handshake is the payload of the recorded initialize.
@@ -195,7 +230,7 @@ func (s *session) begin(ctx context.Context) (context.Context, func(), error) {
 	s.mu.Lock()
 	ending := s.ending
 	s.mu.Unlock()
-	if ending {
+	if ending || s.conn.Err() != nil {
 		return nil, nil, rpcError(jsonrpc.CodeInternalError, "airlock: the session has ended")
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -206,7 +241,9 @@ func (s *session) begin(ctx context.Context) (context.Context, func(), error) {
 // end closes the session once: the upstream session, the record, and, on
 // a stream transport, the client connection once every call it read was
 // answered. An HTTP client session whose upstream died stays open until the
-// client leaves (or idles out); its requests are refused meanwhile.
+// client leaves (or idles out); its requests are refused meanwhile. One
+// whose gate session broke (a result not recorded), or that the gateway's
+// Close ends, is closed at once.
 func (s *session) end(reason string) {
 	s.endOnce.Do(func() {
 		s.mu.Lock()
@@ -219,23 +256,40 @@ func (s *session) end(reason string) {
 			if q := s.g.quiescer(s.ss); q != nil && reason != "client closed" {
 				q.wait(10 * time.Second)
 			}
-			if !s.http {
+			broken := s.conn.Err() // before Close: non-nil only when broken
+			s.mu.Lock()
+			s.broken = broken
+			s.mu.Unlock()
+			if !s.http || broken != nil || s.g.isClosed() {
 				_ = s.ss.Close()
 			}
 			_ = s.up.Close()
-			if err := s.g.cfg.Gate.CloseSession(context.Background(), s.gs, reason); err != nil {
+			if err := s.conn.Close(context.Background(), reason); err != nil {
 				s.g.log.Error("close session", "session", s.gs.ID, "error", err)
 			}
 		}()
 	})
 }
 
-// check runs the gate on req. While a review holds the request, it sends the
+// errEnded is the refusal of a request on a session that has ended; why it
+// broke (gate.Conn.Err: a recorder's error) is not the client's business.
+var errEnded = errors.New("airlock: the session has ended")
+
+// check runs the gate on req through the session's handle (see judge).
+func (s *session) check(ctx context.Context, req *gate.Request, progressToken any) (*gate.Decision, error) {
+	d, err := s.judge(ctx, req, progressToken)
+	if err != nil && s.conn.Err() != nil {
+		return d, errEnded
+	}
+	return d, err
+}
+
+// judge runs the gate on req. While a review holds the request, it sends the
 // client progress notifications, when the client gave a progress token, so
 // the client does not time out.
-func (s *session) check(ctx context.Context, req *gate.Request, progressToken any) (*gate.Decision, error) {
+func (s *session) judge(ctx context.Context, req *gate.Request, progressToken any) (*gate.Decision, error) {
 	if progressToken == nil {
-		return s.g.cfg.Gate.Check(ctx, req)
+		return s.conn.Check(ctx, req)
 	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -263,34 +317,65 @@ func (s *session) check(ctx context.Context, req *gate.Request, progressToken an
 			}
 		}
 	}()
-	d, err := s.g.cfg.Gate.Check(ctx, req)
+	d, err := s.conn.Check(ctx, req)
 	close(done)
 	wg.Wait()
 	return d, err
 }
 
-// recordResult records what the client received for decision d.
-func (s *session) recordResult(ctx context.Context, d *gate.Decision, stream string, v any, findings []gate.Finding) {
+// errWithheld is the client's answer when a result could not be recorded:
+// the result is withheld, and the session ends.
+func errWithheld() error {
+	return rpcError(jsonrpc.CodeInternalError, "airlock: the result could not be recorded, so it was withheld; the session has ended")
+}
+
+// reply passes v, the answer to a request decided by d, through the gate
+// before the client receives it: when d allowed the request, as its result
+// (Conn.Result: recorded, bounded, findings tallied; v is masked already);
+// otherwise as the refusal's reply. A non-nil error means v must not reach
+// the client: answer with it instead (the session has ended).
+func (s *session) reply(ctx context.Context, d *gate.Decision, stream string, v any, findings []gate.Finding) error {
 	data, err := json.Marshal(v)
 	if err != nil {
-		data = []byte(fmt.Sprintf("%q", "unrecordable result: "+err.Error()))
+		s.recordError(ctx, "mcp: encode result: "+err.Error())
+		return errWithheld()
 	}
-	out := gate.Output{Stream: stream, Findings: findings, Final: true}
+	if d == nil || d.Action != gate.Allow {
+		s.recordRefusal(ctx, d, stream, data)
+		return nil
+	}
+	if _, _, err := s.conn.Result(ctx, d, stream, data, gate.ResultOptions{Premasked: true, Findings: findings, Limit: s.g.cfg.RecordLimit}); err != nil {
+		s.g.log.Error("result withheld: not recorded", "session", s.gs.ID, "error", err)
+		return errWithheld()
+	}
+	return nil
+}
+
+// recordRefusal records the reply to a refused request (its text names
+// the rule and reason of d, or of the gateway's own refusal) as the
+// request's output, bounded by RecordLimit. The decision is recorded
+// already; a failure here is logged.
+func (s *session) recordRefusal(ctx context.Context, d *gate.Decision, stream string, data []byte) {
+	out := &gate.Output{Stream: stream, Final: true}
 	if d != nil {
 		out.DecisionID = d.ID
 	}
-	if len(data) > s.g.cfg.MaxRecordBytes {
-		data, out.Truncated = data[:s.g.cfg.MaxRecordBytes], true
+	limit := s.g.cfg.RecordLimit
+	if limit == 0 {
+		limit = gate.DefaultRecordLimit
+	}
+	if limit > 0 && int64(len(data)) > limit {
+		data, out.Truncated = data[:limit], true
 	}
 	out.Data = data
-	if err := s.g.cfg.Gate.RecordOutput(context.WithoutCancel(ctx), s.gs, out); err != nil {
-		s.g.log.Error("record output", "session", s.gs.ID, "error", err)
+	if err := s.conn.Record(context.WithoutCancel(ctx), gate.Event{Kind: gate.EventOutput, Output: out}); err != nil {
+		s.g.log.Error("record refusal", "session", s.gs.ID, "error", err)
 	}
 }
 
 // recordError records a failure that is not a gate decision.
 func (s *session) recordError(ctx context.Context, msg string) {
-	if err := s.g.cfg.Gate.RecordEvent(context.WithoutCancel(ctx), s.gs, gate.Event{Kind: gate.EventError, Error: msg}); err != nil {
+	if err := s.conn.Record(context.WithoutCancel(ctx), gate.Event{Kind: gate.EventError, Error: msg}); err != nil {
 		s.g.log.Error("record error", "session", s.gs.ID, "error", err)
 	}
 }

@@ -51,7 +51,7 @@ func runGatewayProcess() int {
 	gw, err := New(Config{
 		Gate:     gate.New(gate.Config{Rules: rs, Recorder: rec}),
 		Upstream: Command(os.Stderr, append(os.Environ(), upstreamEnv+"=stdio"), os.Args[0]),
-		Target:   "customers", Identity: agent,
+		Target:   "customers", Authenticator: gate.StaticIdentity(agent),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
