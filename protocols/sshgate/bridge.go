@@ -39,7 +39,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 			// What the client types is recorded as it is (never masked:
 			// the record keeps the input), before it goes upstream.
 			opts := c.outputOptions()
-			opts.Premasked = true
+			opts.Input = true
 			in := c.gc.Output(d, "stdin", up, opts)
 			_, _ = io.Copy(in, sc.ch)
 			_ = in.Close()
