@@ -280,3 +280,14 @@ func TestConnBrokenRefusalHidesTheCause(t *testing.T) {
 	require.ErrorIs(t, err, gate.ErrDenied)
 	require.NotContains(t, err.Error(), "disk full", "the recorder's error is not the client's business")
 }
+
+func TestConnOutputRefusesAMaskWithoutMasker(t *testing.T) {
+	c, _ := openConn(t, false)
+	d := &gate.Decision{ID: "hand-made", Action: gate.Allow, Mask: []string{"credit_card"}}
+	var dst bytes.Buffer
+	_, err := c.Output(d, "stdout", &dst, gate.OutputOptions{}).Write([]byte(card))
+	require.Error(t, err)
+	require.Zero(t, dst.Len())
+	_, _, err = c.Result(context.Background(), d, "result", []byte(`"`+card+`"`), gate.ResultOptions{})
+	require.Error(t, err)
+}

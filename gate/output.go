@@ -44,6 +44,10 @@ type OutputOptions struct {
 	// AddFindings; the writer then records and forwards them as they are.
 	// Without it the decision's masker runs over the stream.
 	Premasked bool
+	// Input marks what the client sent (a shell's typed input), recorded
+	// for the transcript: never masked, not counted as output in the
+	// run's budgets.
+	Input bool
 }
 
 // Output returns the writer through which the result of the request
@@ -55,14 +59,14 @@ type OutputOptions struct {
 // d must be the allow decision Check returned on this Conn; without one the
 // writer refuses every byte.
 func (c *Conn) Output(d *Decision, stream string, dst io.Writer, opts OutputOptions) *OutputWriter {
-	w := &OutputWriter{c: c, stream: stream, dst: dst, mode: opts.Mode, limit: boundOf(opts.Limit)}
-	if d == nil || d.Action != Allow {
-		w.err = errors.New("airlock: output without an allow decision")
+	w := &OutputWriter{c: c, stream: stream, dst: dst, mode: opts.Mode, limit: boundOf(opts.Limit), input: opts.Input}
+	if err := outputAllowed(d); err != nil {
+		w.err = err
 		return w
 	}
 	w.decision = d.ID
 	w.sink = w.forward
-	if !opts.Premasked && d.Masker != nil {
+	if !opts.Premasked && !opts.Input && d.Masker != nil {
 		w.masker = d.Masker.NewWriter(writerFunc(w.forward))
 		w.sink = w.masker.Write
 	}
@@ -80,6 +84,7 @@ type OutputWriter struct {
 	mode     OutputMode
 	limit    int64
 
+	input    bool
 	sink     func([]byte) (int, error) // the masker, or forward
 	masker   *mask.Writer
 	findings []Finding
@@ -197,6 +202,9 @@ func (w *OutputWriter) Close() error {
 			return err
 		}
 	}
+	if w.input {
+		return nil
+	}
 	if err := w.c.settleOutput(context.Background(), out, w.sent, w.rows); err != nil {
 		w.err = err
 		return err
@@ -232,8 +240,8 @@ type ResultOptions struct {
 // cannot be masked, the record says it was withheld and the error says
 // why; when it cannot be recorded, the session is broken.
 func (c *Conn) Result(ctx context.Context, d *Decision, stream string, value []byte, opts ResultOptions) ([]byte, []Finding, error) {
-	if d == nil || d.Action != Allow {
-		return nil, nil, errors.New("airlock: result without an allow decision")
+	if err := outputAllowed(d); err != nil {
+		return nil, nil, err
 	}
 	if err := c.Err(); err != nil {
 		return nil, nil, err
@@ -318,6 +326,19 @@ func (c *Conn) settleOutput(ctx context.Context, out Output, sent, rows int64) e
 	if err != nil {
 		c.fail(fmt.Errorf("runs: %w", err))
 		return c.Err()
+	}
+	return nil
+}
+
+// outputAllowed refuses output under anything but an allow decision, and
+// under one whose mask directives have no masker (a decision an
+// interceptor built by hand): nothing leaves unmasked that should not.
+func outputAllowed(d *Decision) error {
+	switch {
+	case d == nil || d.Action != Allow:
+		return errors.New("airlock: output without an allow decision")
+	case len(d.Mask) > 0 && d.Masker == nil:
+		return errors.New("airlock: output of a decision that masks, without its masker")
 	}
 	return nil
 }

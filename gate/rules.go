@@ -183,7 +183,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 	if o.maskNames == nil {
 		o.maskNames = rs.masks.Has
 	}
-	if rs.labels, err = compileLabelSources(f.Labels); err != nil {
+	if rs.labels, err = compileLabelSources(f.Labels, rs.masks); err != nil {
 		return nil, fmt.Errorf("rules: %s: labels: %w", name, err)
 	}
 	seen := map[string]bool{}

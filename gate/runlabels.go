@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // labelSources maps mask findings to the labels they give a run; compiled
@@ -15,7 +17,10 @@ type labelSources struct {
 	tables    map[string][]string // "table" (from "table.*") -> labels
 }
 
-func compileLabelSources(spec map[string]LabelSource) (labelSources, error) {
+// compileLabelSources compiles the rule file's labels; a detector may be
+// named as the masking engine knows it: a detector, an alias, a group (pii,
+// secrets) or a field rule.
+func compileLabelSources(spec map[string]LabelSource, engine *mask.Engine) (labelSources, error) {
 	ls := labelSources{detectors: map[string][]string{}, fields: map[string][]string{}, tables: map[string][]string{}}
 	for name, src := range spec {
 		if err := checkLabelName(name); err != nil {
@@ -25,10 +30,16 @@ func compileLabelSources(spec map[string]LabelSource) (labelSources, error) {
 			return ls, fmt.Errorf("label %q: names no detector and no field", name)
 		}
 		for _, d := range src.Detectors {
-			if d == "" {
-				return ls, fmt.Errorf("label %q: empty detector name", name)
+			if !engine.Has(d) {
+				return ls, fmt.Errorf("label %q: unknown detector or field rule %q", name, d)
 			}
-			ls.detectors[d] = appendNew(ls.detectors[d], name)
+			expanded := []string{d}
+			if p, err := engine.Policy([]string{d}); err == nil {
+				expanded = append(expanded, p.Detectors()...)
+			}
+			for _, x := range expanded {
+				ls.detectors[x] = appendNew(ls.detectors[x], name)
+			}
 		}
 		for _, f := range src.Fields {
 			f = strings.ToLower(strings.TrimSpace(f))

@@ -13,6 +13,10 @@ import (
 // MaxRunIDBytes bounds a run id a client names.
 const MaxRunIDBytes = 128
 
+// ErrRunID is returned by Open for a run id a client named that is not one
+// (too long, spaces, unprintable characters): refuse the client.
+var ErrRunID = errors.New("airlock: invalid run id")
+
 // The events of runs.
 const (
 	// EventRunLabel records a label a run gained, with the read that set it.
@@ -54,11 +58,11 @@ func (g *Gate) openRun(ctx context.Context, s *Session) error {
 
 func checkRunID(id string) error {
 	if len(id) > MaxRunIDBytes {
-		return fmt.Errorf("gate: run id above %d bytes", MaxRunIDBytes)
+		return fmt.Errorf("%w: above %d bytes", ErrRunID, MaxRunIDBytes)
 	}
 	for _, r := range id {
 		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return errors.New("gate: run id has a space or an unprintable character")
+			return fmt.Errorf("%w: a space or an unprintable character", ErrRunID)
 		}
 	}
 	return nil

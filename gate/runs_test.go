@@ -239,6 +239,7 @@ func TestRunLabelsInTheRuleFile(t *testing.T) {
 		"labels:\n  PII: {detectors: [email]}\nrules: []\n",
 		"labels:\n  pii: {}\nrules: []\n",
 		"labels:\n  pii: {fields: [email]}\nrules: []\n",
+		"labels:\n  pii: {detectors: [no_such_detector]}\nrules: []\n",
 		"rules:\n  - name: x\n    when: 'true'\n    labels: ['has space']\n",
 	} {
 		_, err := gate.ParseRules("bad.yaml", []byte(bad))
@@ -246,4 +247,28 @@ func TestRunLabelsInTheRuleFile(t *testing.T) {
 	}
 	_, err := gate.ParseRules("ok.yaml", []byte("rules:\n  - name: tag\n    when: tool.name == 'x'\n    labels: [pii]\n"))
 	require.NoError(t, err, "a rule may only label")
+
+	// A group names its detectors: an e-mail address masked in a result
+	// gives the "personal" label through the pii group.
+	rs, err := gate.ParseRules("group.yaml", []byte(`
+labels:
+  personal: {detectors: [pii]}
+rules:
+  - name: read
+    when: tool.name == "read"
+    action: allow
+    mask: [email]
+  - name: post
+    when: tool.name == "post" && !("personal" in run.labels)
+    action: allow
+`))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Runs: &gate.RunConfig{Store: &gate.MemoryRuns{}}})
+	c := openRun(t, g, "tool", "agent-1", "run-1")
+	d, err := c.Check(context.Background(), tool("read"))
+	require.NoError(t, err)
+	_, _, err = c.Result(context.Background(), d, "result", []byte(`{"to":"ada@example.com"}`), gate.ResultOptions{})
+	require.NoError(t, err)
+	_, err = c.Check(context.Background(), tool("post"))
+	require.ErrorIs(t, err, gate.ErrDenied)
 }

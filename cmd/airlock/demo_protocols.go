@@ -144,8 +144,12 @@ func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Id
 	agentKey, _ := newDemoSigner()
 	keys := &sshgate.AuthorizedKeys{}
 	keys.Add(agentKey.PublicKey(), agent)
-	sp := &sshgate.Proxy{Gate: g, HostKeys: []ssh.Signer{hostKey}, Auth: keys,
-		Upstream: sshgate.Upstream{Addr: sshUp.Addr().String(), User: "ops", Signer: gwKey, HostKeyCallback: ssh.FixedHostKey(upKey)}}
+	sp, err := sshgate.New(sshgate.Config{Gate: g, HostKeys: []ssh.Signer{hostKey}, Authenticator: keys,
+		Upstream: sshgate.Upstream{Addr: sshUp.Addr().String(), User: "ops", Signer: gwKey, HostKeyCallback: ssh.FixedHostKey(upKey)}})
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

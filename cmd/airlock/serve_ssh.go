@@ -35,7 +35,7 @@ func (s *server) startSSH(ctx context.Context, x *sshConfig, g *gate.Gate) error
 		}
 		hostKeyCallback = ssh.FixedHostKey(pinned)
 	}
-	var auth sshgate.Authenticators
+	var auth []gate.Authenticator
 	if x.AuthorizedKeys != "" {
 		keys, err := sshgate.LoadAuthorizedKeys(x.AuthorizedKeys, func(comment string) gate.Identity {
 			if id, ok := x.Identities[comment]; ok {
@@ -67,8 +67,11 @@ func (s *server) startSSH(ctx context.Context, x *sshConfig, g *gate.Gate) error
 		}
 		auth = append(auth, ca)
 	}
-	proxy := &sshgate.Proxy{Gate: g, HostKeys: []ssh.Signer{hostKey}, Auth: auth, Logger: s.log.Named("ssh"),
-		Upstream: sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback}}
+	proxy, err := sshgate.New(sshgate.Config{Gate: g, HostKeys: []ssh.Signer{hostKey}, Authenticator: gate.FirstOf(auth...), Logger: s.log.Named("ssh"),
+		Upstream: sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback}})
+	if err != nil {
+		return err
+	}
 	ln, err := s.listen(x.Listen)
 	if err != nil {
 		return fmt.Errorf("ssh: %w", err)

@@ -101,14 +101,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	p := &sshgw.Proxy{
-		Gate:        g,
-		HostKeys:    []ssh.Signer{hk},
-		Auth:        auth,
-		Upstream:    sshgw.Upstream{Addr: *upstream, User: *upstreamUser, Signer: up, HostKeyCallback: hkcb},
-		RecordInput: *recordInput,
-		Logger:      log,
+	p, err := sshgw.New(sshgw.Config{
+		Gate:          g,
+		HostKeys:      []ssh.Signer{hk},
+		Authenticator: auth,
+		Upstream:      sshgw.Upstream{Addr: *upstream, User: *upstreamUser, Signer: up, HostKeyCallback: hkcb},
+		RecordInput:   *recordInput,
+		Logger:        log,
+	})
+	if err != nil {
+		return err
 	}
+	defer p.Close()
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -165,8 +169,9 @@ func gatewayHostKey(path string) (ssh.Signer, error) {
 	return ssh.NewSignerFromKey(priv)
 }
 
-func authenticator(agents, humans, caFile string) (sshgw.Authenticator, error) {
-	var as sshgw.Authenticators
+// authenticator tries the agents' keys, the humans' keys, then the CA.
+func authenticator(agents, humans, caFile string) (gate.Authenticator, error) {
+	var as []gate.Authenticator
 	load := func(path string, kind gate.IdentityKind) error {
 		keys, err := sshgw.LoadAuthorizedKeys(path, func(comment string) gate.Identity {
 			return gate.Identity{Subject: comment, Name: comment, Kind: kind, Groups: []string{string(kind) + "s"}}
@@ -206,5 +211,5 @@ func authenticator(agents, humans, caFile string) (sshgw.Authenticator, error) {
 	if len(as) == 0 {
 		return nil, errors.New("no client keys: give -authorized-keys, -human-keys or -user-ca")
 	}
-	return as, nil
+	return gate.FirstOf(as...), nil
 }

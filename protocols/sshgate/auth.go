@@ -2,38 +2,27 @@ package sshgate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
-	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"golang.org/x/crypto/ssh"
 )
 
-// Authenticator maps a client's public key (or certificate) to an identity.
-// It is called from the SSH public-key callback, possibly several times per
-// connection with keys the client only offers; the proxy authorizes from the
-// identity of the key that completed authentication, carried in the
-// connection's Permissions, never from the last key seen (CVE-2024-45337).
-type Authenticator interface {
-	Authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (gate.Identity, error)
-}
-
-// AuthenticatorFunc adapts a function to an Authenticator.
-type AuthenticatorFunc func(meta ssh.ConnMetadata, key ssh.PublicKey) (gate.Identity, error)
-
-// Authenticate calls f.
-func (f AuthenticatorFunc) Authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (gate.Identity, error) {
-	return f(meta, key)
-}
+var (
+	_ gate.Authenticator = (*AuthorizedKeys)(nil)
+	_ gate.Authenticator = (*CertAuthority)(nil)
+)
 
 // errUnknownKey is returned for keys no authenticator accepts.
 var errUnknownKey = errors.New("ssh: unknown public key")
 
-// AuthorizedKeys accepts the plain public keys it holds, each mapped to an
-// identity. The zero value accepts nobody.
+// AuthorizedKeys is a gate.Authenticator that accepts the plain public keys
+// it holds, each mapped to an identity. The zero value accepts nobody.
 type AuthorizedKeys struct {
 	keys map[string]gate.Identity // by ssh.FingerprintSHA256
 }
@@ -81,9 +70,13 @@ func LoadAuthorizedKeys(path string, identity func(comment string) gate.Identity
 	return a, nil
 }
 
-// Authenticate accepts a key added before; certificates are not plain keys
-// and are refused.
-func (a *AuthorizedKeys) Authenticate(_ ssh.ConnMetadata, key ssh.PublicKey) (gate.Identity, error) {
+// Authenticate accepts a key added before, given in c.PublicKey;
+// certificates are not plain keys and are refused.
+func (a *AuthorizedKeys) Authenticate(_ context.Context, c gate.Credential) (gate.Identity, error) {
+	key, err := publicKey(c)
+	if err != nil {
+		return gate.Identity{}, err
+	}
 	if _, ok := key.(*ssh.Certificate); ok {
 		return gate.Identity{}, errUnknownKey
 	}
@@ -94,8 +87,11 @@ func (a *AuthorizedKeys) Authenticate(_ ssh.ConnMetadata, key ssh.PublicKey) (ga
 	return id, nil
 }
 
-// CertAuthority accepts user certificates signed by one of its CA keys, valid
-// now and listing the requested user name among their principals.
+// CertAuthority is a gate.Authenticator that accepts user certificates
+// signed by one of its CA keys, valid now and listing the user name the
+// client asked for (Credential.User) among their principals. The proxy
+// also enforces a certificate's source-address critical option against the
+// client's address.
 type CertAuthority struct {
 	// Keys are the trusted CA public keys.
 	Keys []ssh.PublicKey
@@ -105,8 +101,13 @@ type CertAuthority struct {
 	Identity func(cert *ssh.Certificate) gate.Identity
 }
 
-// Authenticate verifies a certificate against the CA keys.
-func (ca *CertAuthority) Authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (gate.Identity, error) {
+// Authenticate verifies the certificate in c.PublicKey against the CA keys,
+// for the user c.User.
+func (ca *CertAuthority) Authenticate(_ context.Context, c gate.Credential) (gate.Identity, error) {
+	key, err := publicKey(c)
+	if err != nil {
+		return gate.Identity{}, err
+	}
 	cert, ok := key.(*ssh.Certificate)
 	if !ok {
 		return gate.Identity{}, errUnknownKey
@@ -121,7 +122,7 @@ func (ca *CertAuthority) Authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) 
 			return false
 		},
 	}
-	if _, err := checker.Authenticate(meta, key); err != nil {
+	if _, err := checker.Authenticate(claimedUser(c.User), key); err != nil {
 		return gate.Identity{}, fmt.Errorf("ssh: certificate: %w", err)
 	}
 	if cert.KeyId == "" {
@@ -147,35 +148,52 @@ func (ca *CertAuthority) Authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) 
 	return id, nil
 }
 
-// Authenticators tries each authenticator in turn; the first to accept wins.
-type Authenticators []Authenticator
-
-// Authenticate returns the first identity an authenticator grants.
-func (as Authenticators) Authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (gate.Identity, error) {
-	var errs []string
-	for _, a := range as {
-		id, err := a.Authenticate(meta, key)
-		if err == nil {
-			return id, nil
-		}
-		errs = append(errs, err.Error())
+// publicKey parses the key or certificate a credential carries.
+func publicKey(c gate.Credential) (ssh.PublicKey, error) {
+	if len(c.PublicKey) == 0 {
+		return nil, gate.ErrNoCredential
 	}
-	return gate.Identity{}, fmt.Errorf("ssh: key refused: %s", strings.Join(errs, "; "))
+	key, err := ssh.ParsePublicKey(c.PublicKey)
+	if err != nil {
+		return nil, fmt.Errorf("ssh: public key: %w", err)
+	}
+	return key, nil
 }
+
+// claimedUser is the ssh.ConnMetadata ssh.CertChecker reads: the user name
+// a certificate's principals must list (CertChecker.Authenticate reads
+// nothing else). It carries no connection.
+type claimedUser string
+
+func (u claimedUser) User() string        { return string(u) }
+func (claimedUser) SessionID() []byte     { return nil }
+func (claimedUser) ClientVersion() []byte { return nil }
+func (claimedUser) ServerVersion() []byte { return nil }
+func (claimedUser) RemoteAddr() net.Addr  { return nil }
+func (claimedUser) LocalAddr() net.Addr   { return nil }
+
+// sourceAddress is the certificate critical option that lists the
+// addresses a certificate may log in from.
+const sourceAddress = "source-address"
 
 // identityExt is the Permissions extension carrying the authenticated
 // identity from the public-key callback to the connection.
 const identityExt = "airlock-identity@airlock"
 
-// publicKeyCallback returns the callback for ssh.ServerConfig. It stores the
-// identity in the returned Permissions, which x/crypto/ssh attaches to the
-// connection only for the key that authenticated.
-func publicKeyCallback(auth Authenticator) func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) {
+// publicKeyCallback returns the callback for ssh.ServerConfig: it asks auth
+// about a gate.Credential carrying the key in wire format, the user name
+// and the client's address. It is called for every key the client offers,
+// some it cannot sign with, so it stores the identity in the returned
+// Permissions, which x/crypto/ssh attaches to the connection only for the
+// key that completed authentication: the proxy authorizes from those, never
+// from the last key seen (CVE-2024-45337).
+func publicKeyCallback(ctx context.Context, auth gate.Authenticator) func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) {
 	return func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 		if auth == nil {
 			return nil, errUnknownKey
 		}
-		id, err := auth.Authenticate(meta, key)
+		id, err := auth.Authenticate(ctx, gate.Credential{Protocol: gate.ProtocolSSH, ClientAddr: meta.RemoteAddr().String(),
+			User: meta.User(), PublicKey: key.Marshal()})
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +204,15 @@ func publicKeyCallback(auth Authenticator) func(ssh.ConnMetadata, ssh.PublicKey)
 		if err != nil {
 			return nil, fmt.Errorf("ssh: encode identity: %w", err)
 		}
-		return &ssh.Permissions{Extensions: map[string]string{identityExt: string(b)}}, nil
+		perms := &ssh.Permissions{Extensions: map[string]string{identityExt: string(b)}}
+		if cert, ok := key.(*ssh.Certificate); ok {
+			// x/crypto/ssh enforces a certificate's source-address only
+			// from the Permissions the callback returns.
+			if src, ok := cert.CriticalOptions[sourceAddress]; ok {
+				perms.CriticalOptions = map[string]string{sourceAddress: src}
+			}
+		}
+		return perms, nil
 	}
 }
 

@@ -1,10 +1,11 @@
 package sshgate
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
-	"net"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,34 +75,61 @@ func TestCertificateAuthority(t *testing.T) {
 		return c
 	}
 	auth := &CertAuthority{Keys: []ssh.PublicKey{ca.PublicKey()}}
-	meta := connMeta{user: "deploy"}
+	ctx := context.Background()
 	later := time.Now().Add(time.Hour)
 
-	id, err := auth.Authenticate(meta, cert(ca, []string{"deploy", "agents"}, map[string]string{"airlock-kind@airlock": "service"}, later))
+	id, err := auth.Authenticate(ctx, credential("deploy", cert(ca, []string{"deploy", "agents"}, map[string]string{"airlock-kind@airlock": "service"}, later)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id.Subject != "agent-7" || id.Kind != gate.KindService || !id.InGroup("agents") {
 		t.Fatalf("identity: %+v", id)
 	}
+	resign := func(c *ssh.Certificate, change func(*ssh.Certificate)) *ssh.Certificate {
+		change(c)
+		if err := c.SignCert(rand.Reader, ca); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tampered := cert(ca, []string{"deploy"}, nil, later)
+	tampered.ValidPrincipals = []string{"root"} // after signing: the signature no longer holds
 	for name, c := range map[string]ssh.PublicKey{
+		"tampered":  tampered,
+		"host cert": resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) { c.CertType = ssh.HostCert }),
+		"not yet valid": resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) {
+			c.ValidAfter = uint64(time.Now().Add(time.Hour).Unix())
+		}),
+		"unknown critical option": resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) {
+			c.CriticalOptions = map[string]string{"force-command": "id"}
+		}),
+		"no key id":       resign(cert(ca, []string{"deploy"}, nil, later), func(c *ssh.Certificate) { c.KeyId = "" }),
 		"wrong CA":        cert(other, []string{"deploy"}, nil, later),
 		"wrong principal": cert(ca, []string{"root"}, nil, later),
 		"expired":         cert(ca, []string{"deploy"}, nil, time.Now().Add(-time.Minute)),
 		"plain key":       user.PublicKey(),
 	} {
-		if _, err := auth.Authenticate(meta, c); err == nil {
+		if _, err := auth.Authenticate(ctx, credential("deploy", c)); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
 	// A plain-key authenticator refuses certificates, even of a known key.
 	keys := &AuthorizedKeys{}
 	keys.Add(user.PublicKey(), gate.Identity{Subject: "u"})
-	if _, err := keys.Authenticate(meta, cert(ca, []string{"deploy"}, nil, later)); err == nil {
+	if _, err := keys.Authenticate(ctx, credential("deploy", cert(ca, []string{"deploy"}, nil, later))); err == nil {
 		t.Error("certificate accepted as a plain key")
 	}
-	if _, err := (Authenticators{keys, auth}).Authenticate(meta, cert(ca, []string{"deploy"}, nil, later)); err != nil {
+	if _, err := gate.FirstOf(keys, auth).Authenticate(ctx, credential("deploy", cert(ca, []string{"deploy"}, nil, later))); err != nil {
 		t.Errorf("chain: %v", err)
+	}
+	// No key, or bytes that are no key, authenticate nobody.
+	for _, a := range []gate.Authenticator{keys, auth} {
+		if _, err := a.Authenticate(ctx, gate.Credential{User: "deploy"}); !errors.Is(err, gate.ErrNoCredential) {
+			t.Errorf("no key: %v", err)
+		}
+		if _, err := a.Authenticate(ctx, gate.Credential{User: "deploy", PublicKey: []byte("garbage")}); err == nil {
+			t.Error("garbage key accepted")
+		}
 	}
 }
 
@@ -119,7 +147,7 @@ func TestLoadAuthorizedKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := ak.Authenticate(connMeta{}, k2.signer.PublicKey())
+	id, err := ak.Authenticate(context.Background(), credential("", k2.signer.PublicKey()))
 	if err != nil || id.Subject != "bot-two" || id.EffectiveKind() != gate.KindAgent {
 		t.Fatalf("%+v %v", id, err)
 	}
@@ -134,12 +162,48 @@ func TestLoadAuthorizedKeys(t *testing.T) {
 	}
 }
 
-// connMeta is the ssh.ConnMetadata of an authentication attempt.
-type connMeta struct{ user string }
+// credential is what the proxy hands an authenticator for key offered as user.
+func credential(user string, key ssh.PublicKey) gate.Credential {
+	return gate.Credential{Protocol: gate.ProtocolSSH, ClientAddr: "127.0.0.1:1", User: user, PublicKey: key.Marshal()}
+}
 
-func (m connMeta) User() string        { return m.user }
-func (connMeta) SessionID() []byte     { return []byte("s") }
-func (connMeta) ClientVersion() []byte { return []byte("SSH-2.0-test") }
-func (connMeta) ServerVersion() []byte { return []byte("SSH-2.0-Airlock") }
-func (connMeta) RemoteAddr() net.Addr  { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
-func (connMeta) LocalAddr() net.Addr   { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 2} }
+// TestCertificateSourceAddress: a certificate restricted by its CA to
+// source addresses (critical option source-address) logs in only from
+// them, as with OpenSSH's sshd.
+func TestCertificateSourceAddress(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	_, caPriv, _ := ed25519.GenerateKey(rand.Reader)
+	ca, _ := ssh.NewSignerFromKey(caPriv)
+	g := startGateway(t, up, testRules, func(c *Config) {
+		c.Authenticator = gate.FirstOf(c.Authenticator, &CertAuthority{Keys: []ssh.PublicKey{ca.PublicKey()}})
+	})
+	_, userPriv, _ := ed25519.GenerateKey(rand.Reader)
+	user, _ := ssh.NewSignerFromKey(userPriv)
+	login := func(source string) error {
+		c := &ssh.Certificate{
+			Key: user.PublicKey(), CertType: ssh.UserCert, KeyId: "agent-9", ValidPrincipals: []string{"root"},
+			ValidAfter: uint64(time.Now().Add(-time.Hour).Unix()), ValidBefore: uint64(time.Now().Add(time.Hour).Unix()),
+			Permissions: ssh.Permissions{CriticalOptions: map[string]string{"source-address": source}},
+		}
+		if err := c.SignCert(rand.Reader, ca); err != nil {
+			t.Fatal(err)
+		}
+		signer, err := ssh.NewCertSigner(c, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := ssh.Dial("tcp", g.addr, &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+			HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+		if err == nil {
+			cl.Close()
+		}
+		return err
+	}
+	if err := login("10.9.9.9/32"); err == nil {
+		t.Error("a certificate for 10.9.9.9 logged in from 127.0.0.1")
+	}
+	if err := login("127.0.0.0/8,10.9.9.9/32"); err != nil {
+		t.Errorf("a certificate for 127.0.0.0/8 refused from 127.0.0.1: %v", err)
+	}
+}

@@ -1,7 +1,7 @@
 package sshgate
 
 import (
-	"context"
+	"errors"
 	"io"
 	"sync"
 
@@ -10,11 +10,13 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// bridge runs an allowed exec or shell: client stdin goes upstream, upstream
-// stdout and stderr come back through the masker and the recorder, and the
-// exit status follows the output. Window changes and signals are forwarded
-// by the session's request loop.
-func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureqs <-chan *ssh.Request, pol *mask.Policy) {
+// bridge runs an allowed exec or shell: client stdin goes upstream (through
+// the gate when input is recorded), upstream stdout and stderr come back
+// through the gate's output writers (masked, bounded, recorded before they
+// are forwarded), and the exit status follows the output once the gate has
+// recorded it with the findings of both streams. Window changes and
+// signals are forwarded by the session's request loop.
+func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureqs <-chan *ssh.Request) {
 	c := sc.c
 	var exits []*ssh.Request
 	reqDone := make(chan struct{})
@@ -33,77 +35,58 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	}()
 
 	go func() {
-		var in io.Reader = sc.ch
-		if shell && c.p.RecordInput {
-			in = io.TeeReader(sc.ch, c.recordWriter(d, "stdin", io.Discard))
+		if shell && c.p.cfg.RecordInput {
+			// What the client types is recorded as it is (never masked:
+			// the record keeps the input), before it goes upstream.
+			opts := c.outputOptions()
+			opts.Input = true
+			in := c.gc.Output(d, "stdin", up, opts)
+			_, _ = io.Copy(in, sc.ch)
+			_ = in.Close()
+		} else {
+			_, _ = io.Copy(up, sc.ch)
 		}
-		_, _ = io.Copy(up, in)
 		_ = up.CloseWrite()
 	}()
 
+	outs := [2]*gate.OutputWriter{
+		c.gc.Output(d, "stdout", sc.ch, c.outputOptions()),
+		c.gc.Output(d, "stderr", sc.ch.Stderr(), c.outputOptions()),
+	}
+	srcs := [2]io.Reader{up, up.Stderr()}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	findings := make([][]mask.Finding, 2)
-	copyOut := func(i int, stream string, src io.Reader, dst io.Writer) {
-		defer wg.Done()
-		mw := pol.NewWriter(c.recordWriter(d, stream, dst))
-		if _, err := io.Copy(mw, src); err != nil {
-			errs[i] = outputErr(stream, err)
-			return
-		}
-		if err := mw.Close(); err != nil {
-			errs[i] = outputErr(stream, err)
-		}
-		findings[i] = mw.Findings()
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := io.Copy(outs[i], srcs[i])
+			if cerr := outs[i].Close(); err == nil {
+				err = cerr
+			}
+			if errs[i] = err; err != nil {
+				_ = up.Close() // ends the other stream's copy too
+			}
+		}()
 	}
-	wg.Add(2)
-	go copyOut(0, "stdout", up, sc.ch)
-	go copyOut(1, "stderr", up.Stderr(), sc.ch.Stderr())
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			// Masking or recording failed: nothing more reaches the client.
-			c.p.log().Error("output stopped", "session", c.s.ID, "error", err)
-			_ = up.Close()
-			_, _ = io.WriteString(sc.ch.Stderr(), "\r\nairlock: output stopped: it could not be masked or recorded\r\n")
-			sc.exit(ExitRefused)
-			return
-		}
+	if err := errors.Join(errs...); err != nil {
+		// Masking or recording failed, or the client went away: nothing
+		// more reaches the client.
+		sc.stopOutput(up, err)
+		return
 	}
 	<-reqDone
 
-	out := gate.Output{DecisionID: d.ID, Stream: "stdout", Final: true}
-	for _, f := range mask.MergeFindings(findings[0], findings[1]) {
-		out.Findings = append(out.Findings, gate.Finding{Detector: f.Detector, Field: f.Field, Count: f.Count})
-	}
+	out := gate.Output{Stream: "stdout", Findings: mask.MergeFindings(outs[0].Findings(), outs[1].Findings())}
 	for _, r := range exits {
-		switch r.Type {
-		case "exit-status":
-			var st struct{ Status uint32 }
-			if ssh.Unmarshal(r.Payload, &st) == nil {
-				n := int(st.Status)
-				out.ExitStatus = &n
-			}
-		case "exit-signal":
-			// RFC 4254 6.10: signal name without "SIG", core dumped, error
-			// message, language tag.
-			var sig struct {
-				Signal     string
-				CoreDumped bool
-				Message    string
-				Lang       string
-			}
-			if ssh.Unmarshal(r.Payload, &sig) == nil {
-				out.ExitSignal = sig.Signal
-				out.ExitCoreDumped = sig.CoreDumped
-				out.ExitMessage = sig.Message
-			} else {
-				out.ExitSignal = "?" // a malformed payload still says a signal ended it
-			}
-		}
+		exitOf(r, &out)
 	}
-	if err := c.p.Gate.RecordOutput(context.WithoutCancel(c.ctx), c.s, out); err != nil {
-		c.p.log().Error("record exit status", "session", c.s.ID, "error", err)
+	if err := c.gc.Finish(c.ctx, d, out); err != nil {
+		// The exit status could not be recorded: it is not forwarded, and
+		// the gate has ended the session.
+		sc.stopOutput(up, err)
+		return
 	}
 	_ = sc.ch.CloseWrite()
 	for _, r := range exits {
@@ -112,44 +95,46 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	_ = sc.ch.Close()
 }
 
-// recordWriter records each chunk written (already masked) as an output
-// event of stream, then passes it to dst. A chunk that cannot be recorded is
-// not passed on.
-func (c *conn) recordWriter(d *gate.Decision, stream string, dst io.Writer) io.Writer {
-	limit := c.p.RecordLimit
-	if limit == 0 {
-		limit = 8 << 20
+// stopOutput ends a channel whose output stopped. When the gate ended the
+// session (output it could not record), the client connection is closed
+// with nothing more sent; otherwise the client reads why on stderr and
+// exits with ExitRefused.
+func (sc *sessionChan) stopOutput(up ssh.Channel, err error) {
+	c := sc.c
+	c.p.log.Error("output stopped", "session", c.sessionID(), "error", err)
+	_ = up.Close()
+	if c.gc.Err() != nil {
+		_ = c.client.Close()
+		return
 	}
-	return &recorder{c: c, d: d, stream: stream, dst: dst, limit: limit}
+	_, _ = io.WriteString(sc.ch.Stderr(), "\r\nairlock: output stopped: it could not be masked or recorded\r\n")
+	sc.exit(ExitRefused)
 }
 
-type recorder struct {
-	c         *conn
-	d         *gate.Decision
-	stream    string
-	dst       io.Writer
-	limit     int64
-	recorded  int64
-	truncated bool
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if !r.truncated {
-		out := gate.Output{DecisionID: r.d.ID, Stream: r.stream}
-		if r.limit >= 0 && r.recorded+int64(len(p)) > r.limit {
-			out.Data = append([]byte(nil), p[:r.limit-r.recorded]...)
-			out.Truncated = true
-			r.truncated = true
+// exitOf copies an exit-status or exit-signal request into out.
+func exitOf(r *ssh.Request, out *gate.Output) {
+	switch r.Type {
+	case "exit-status":
+		var st struct{ Status uint32 }
+		if ssh.Unmarshal(r.Payload, &st) == nil {
+			n := int(st.Status)
+			out.ExitStatus = &n
+		}
+	case "exit-signal":
+		// RFC 4254 6.10: signal name without "SIG", core dumped, error
+		// message, language tag.
+		var sig struct {
+			Signal     string
+			CoreDumped bool
+			Message    string
+			Lang       string
+		}
+		if ssh.Unmarshal(r.Payload, &sig) == nil {
+			out.ExitSignal = sig.Signal
+			out.ExitCoreDumped = sig.CoreDumped
+			out.ExitMessage = sig.Message
 		} else {
-			out.Data = append([]byte(nil), p...)
-		}
-		r.recorded += int64(len(out.Data))
-		if err := r.c.p.Gate.RecordOutput(r.c.ctx, r.c.s, out); err != nil {
-			return 0, err
+			out.ExitSignal = "?" // a malformed payload still says a signal ended it
 		}
 	}
-	return r.dst.Write(p)
 }

@@ -61,7 +61,8 @@ func TestWindowChange(t *testing.T) {
 }
 
 // TestRecorderFailureStopsOutput: once output cannot be recorded, nothing
-// more reaches the client and the command ends as refused.
+// more reaches the client and the gate ends the session: the client's
+// connection is closed, with no exit status (none could be recorded).
 func TestRecorderFailureStopsOutput(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
@@ -93,8 +94,19 @@ func TestRecorderFailureStopsOutput(t *testing.T) {
 	if strings.Contains(string(rest), "second") {
 		t.Fatalf("unrecorded output reached the client: %q", rest)
 	}
-	var ee *ssh.ExitError
-	if !errors.As(err, &ee) || ee.ExitStatus() != ExitRefused || !strings.Contains(serr.String(), "output stopped") {
+	var missing *ssh.ExitMissingError
+	if !errors.As(err, &missing) || serr.Len() != 0 {
 		t.Fatalf("exit %v, stderr %q", err, serr.String())
+	}
+	// The whole connection is gone, not only the channel.
+	done := make(chan error, 1)
+	go func() { done <- cl.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection is still open")
+	}
+	if _, err := cl.NewSession(); err == nil {
+		t.Fatal("a new session opened on an ended connection")
 	}
 }

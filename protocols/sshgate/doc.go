@@ -1,6 +1,6 @@
 // Package sshgate is an SSH gateway that gates what an agent runs on a host.
 //
-// A [Proxy] terminates SSH on both sides with golang.org/x/crypto/ssh: it
+// A [Proxy] (built with [New]) terminates SSH on both sides with golang.org/x/crypto/ssh: it
 // authenticates the client (a public key or a certificate signed by a
 // trusted CA, mapped to a gate.Identity), logs in to the upstream host with
 // a key only the gateway holds, and checks the upstream's host key. Every
@@ -11,7 +11,7 @@
 //     substitutions, sh -c strings and wrappers such as env, sudo and xargs),
 //     with flags for dynamic program names, input piped into a shell and
 //     inline interpreter code, the redirections and whether the line only
-//     reads. A command that does not parse is refused before the rules.
+//     reads.
 //   - shell: an interactive shell, with or without a terminal, as a whole.
 //   - subsystem "sftp", then each sftp operation (read, write, remove,
 //     rename, mkdir, rmdir, setstat, list, stat, symlink) as kind "sftp",
@@ -19,24 +19,40 @@
 //   - forward: ssh -L and -W (direct-tcpip) and Unix-socket forwards.
 //
 // Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are
-// always refused; env requests pass only for an allow-list. Output flows
-// through the decision's masker and is recorded, masked, with the exit
-// status: a shell's record replays as asciicast.
+// always refused; env requests pass only for an allow-list. A command line
+// that does not parse is refused before the rules through gate.Conn.Refuse:
+// a deny decision named "ssh/parse", counted in session.denied.
+//
+// Each client connection is one gate session (a gate.Conn). The results of
+// commands and file reads leave through the gate: stdout and stderr through
+// its output writers (masked by the decision, recorded before they are
+// forwarded, bounded by Config.RecordLimit), the exit status through
+// Conn.Finish with the findings of both streams, and sftp reads as stream
+// "file". A shell's record replays as asciicast. When the gate cannot
+// record output, the client's connection ends at once: nothing unrecorded
+// reaches it. A port forward is judged when it opens and then carries
+// bytes as they are, unrecorded, until either side or the session ends.
+//
+// Clients authenticate through Config.Authenticator, a gate.Authenticator
+// given a gate.Credential with the user name, the client's address and the
+// key (or certificate) in SSH wire format. [AuthorizedKeys] and
+// [CertAuthority] are ready ones; gate.FirstOf composes them.
 //
 // Usage:
 //
 //	rules, _ := gate.LoadRules("rules.yaml")
 //	g := gate.New(gate.Config{Rules: rules, Recorder: recorder})
 //	keys, _ := sshgate.LoadAuthorizedKeys("agents.pub", nil)
-//	p := &sshgate.Proxy{
-//		Gate:     g,
-//		HostKeys: []xssh.Signer{gatewayHostKey},
-//		Auth:     keys,
+//	p, err := sshgate.New(sshgate.Config{
+//		Gate:          g,
+//		HostKeys:      []xssh.Signer{gatewayHostKey},
+//		Authenticator: gate.FirstOf(keys, &sshgate.CertAuthority{Keys: caKeys}),
 //		Upstream: sshgate.Upstream{Addr: "db1:22", User: "deploy", Signer: upstreamKey,
 //			HostKeyCallback: hostKeyCallback}, // knownhosts.New(...) or xssh.FixedHostKey(...)
-//	}
+//	})
+//	defer p.Close()
 //	l, _ := net.Listen("tcp", ":2222")
-//	err := p.Serve(ctx, l)
+//	err = p.Serve(ctx, l)
 //
 // # The effect model and read_only
 //

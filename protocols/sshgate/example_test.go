@@ -15,7 +15,7 @@ import (
 
 // A gateway in front of one host: agents authenticate with their own keys,
 // the gateway logs in upstream with its own key and checks the host key.
-func ExampleProxy() {
+func ExampleNew() {
 	rules, err := gate.ParseRules("rules.yaml", []byte(`
 default: deny
 rules:
@@ -42,17 +42,24 @@ rules:
 	agentKey := newSigner().PublicKey() // in practice: LoadAuthorizedKeys
 	keys := &sshgate.AuthorizedKeys{}
 	keys.Add(agentKey, gate.Identity{Subject: "build-agent", Kind: gate.KindAgent})
+	// Agents with their own keys, or with certificates of the company CA.
+	ca := &sshgate.CertAuthority{Keys: []xssh.PublicKey{newSigner().PublicKey()}}
 	upstreamHostKey := newSigner().PublicKey() // in practice: knownhosts.New
 
-	p := &sshgate.Proxy{
-		Gate:     g,
-		HostKeys: []xssh.Signer{newSigner()},
-		Auth:     keys,
+	p, err := sshgate.New(sshgate.Config{
+		Gate:          g,
+		HostKeys:      []xssh.Signer{newSigner()},
+		Authenticator: gate.FirstOf(keys, ca),
 		Upstream: sshgate.Upstream{
 			Addr: "10.0.0.7:22", User: "deploy", Signer: newSigner(),
 			HostKeyCallback: xssh.FixedHostKey(upstreamHostKey),
 		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
+	defer p.Close()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println(err)
@@ -61,5 +68,10 @@ rules:
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // a real gateway serves until shutdown
 	fmt.Println(p.Serve(ctx, l))
-	// Output: context canceled
+
+	_, err = sshgate.New(sshgate.Config{Gate: g})
+	fmt.Println(err)
+	// Output:
+	// context canceled
+	// sshgate: Config.HostKeys is required
 }

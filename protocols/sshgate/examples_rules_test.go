@@ -23,8 +23,8 @@ func TestExampleRulesUseReadOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := gate.New(gate.Config{Rules: rs, Recorder: &record.Memory{}})
-		s := &gate.Session{Protocol: gate.ProtocolSSH, Identity: gate.Identity{Subject: "a", Kind: gate.KindAgent}}
-		if err := g.OpenSession(context.Background(), s); err != nil {
+		conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolSSH, Identity: gate.Identity{Subject: "a", Kind: gate.KindAgent}})
+		if err != nil {
 			t.Fatal(err)
 		}
 		check := func(cmd string) gate.Action {
@@ -32,7 +32,7 @@ func TestExampleRulesUseReadOnly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, _ := g.Check(context.Background(), &gate.Request{Session: s, Protocol: gate.ProtocolSSH, Command: cmd, SSH: parsed})
+			d, _ := conn.Check(context.Background(), &gate.Request{Protocol: gate.ProtocolSSH, Command: cmd, SSH: parsed})
 			return d.Action
 		}
 		for _, cmd := range []string{"ls -la /srv", "cat /etc/hostname | grep x", "tail -n 5 /var/log/syslog 2>/dev/null"} {

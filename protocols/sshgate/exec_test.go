@@ -3,6 +3,7 @@ package sshgate
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,7 +167,7 @@ func TestExecHeldForReview(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
 	g := startGateway(t, up, testRules)
-	dir := t.TempDir()
+	dir := letterDir(t)
 	for _, approve := range []bool{true, false} {
 		file := filepath.Join(dir, fmt.Sprint("reviewed-", approve))
 		done := make(chan result, 1)
@@ -205,7 +206,7 @@ func TestExecHeldForReview(t *testing.T) {
 func TestRecordLimit(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	g := startGateway(t, up, testRules, func(p *Proxy) { p.RecordLimit = 1000 })
+	g := startGateway(t, up, testRules, func(c *Config) { c.RecordLimit = 1000 })
 	r := g.ssh(g.agent, nil, "head -c 100000 /dev/zero | tr '\\0' a")
 	if r.code != 0 || len(r.stdout) != 100000 {
 		t.Fatalf("client got %d bytes: code %d %s", len(r.stdout), r.code, r.stderr)
@@ -220,4 +221,21 @@ func TestRecordLimit(t *testing.T) {
 	if recorded != 1000 || truncated != 1 {
 		t.Fatalf("recorded %d bytes, %d truncation markers", recorded, truncated)
 	}
+}
+
+// letterDir is a temporary directory whose path holds no digits: the
+// random digits of t.TempDir can look like a US SSN, which the gate masks
+// in what it shows a reviewer.
+func letterDir(t *testing.T) string {
+	t.Helper()
+	name := make([]byte, 12)
+	for i := range name {
+		name[i] = byte('a' + rand.IntN(26))
+	}
+	dir := filepath.Join(os.TempDir(), "airlock-review-"+string(name))
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }

@@ -41,8 +41,8 @@ func (c *conn) directStreamlocal(nch ssh.NewChannel) {
 }
 
 func (c *conn) forward(nch ssh.NewChannel, host string, port int, cmd string) {
-	_, err := c.p.Gate.Check(c.ctx, &gate.Request{
-		Session: c.s, Protocol: gate.ProtocolSSH, Command: cmd,
+	_, err := c.gc.Check(c.ctx, &gate.Request{
+		Protocol: gate.ProtocolSSH, Command: cmd,
 		SSH: &gate.SSH{Kind: "forward", Host: host, Port: port},
 	})
 	if err != nil {

@@ -208,7 +208,7 @@ type gateway struct {
 	approver *approval.Memory
 }
 
-func startGateway(t testing.TB, up *sshd, rules string, opts ...func(*Proxy)) *gateway {
+func startGateway(t testing.TB, up *sshd, rules string, opts ...func(*Config)) *gateway {
 	t.Helper()
 	rec := &record.Memory{}
 	g := startGatewayWith(t, up, rules, rec, opts...)
@@ -217,7 +217,7 @@ func startGateway(t testing.TB, up *sshd, rules string, opts ...func(*Proxy)) *g
 }
 
 // startGatewayWith starts a gateway recording to recorder.
-func startGatewayWith(t testing.TB, up *sshd, rules string, recorder gate.Recorder, opts ...func(*Proxy)) *gateway {
+func startGatewayWith(t testing.TB, up *sshd, rules string, recorder gate.Recorder, opts ...func(*Config)) *gateway {
 	t.Helper()
 	dir := t.TempDir()
 	rs, err := gate.ParseRules("test.yaml", []byte(rules))
@@ -232,14 +232,18 @@ func startGatewayWith(t testing.TB, up *sshd, rules string, recorder gate.Record
 	keys := &AuthorizedKeys{}
 	keys.Add(agent.signer.PublicKey(), gate.Identity{Subject: "agent-1", Kind: gate.KindAgent, Groups: []string{"agents"}})
 	keys.Add(human.signer.PublicKey(), gate.Identity{Subject: "alice", Kind: gate.KindHuman})
-	p := &Proxy{
-		Gate:     g,
-		HostKeys: []ssh.Signer{hostKey.signer},
-		Auth:     keys,
-		Upstream: Upstream{Addr: up.addr, User: up.user, Signer: up.userKey.signer, HostKeyCallback: ssh.FixedHostKey(up.hostKey)},
+	cfg := Config{
+		Gate:          g,
+		HostKeys:      []ssh.Signer{hostKey.signer},
+		Authenticator: keys,
+		Upstream:      Upstream{Addr: up.addr, User: up.user, Signer: up.userKey.signer, HostKeyCallback: ssh.FixedHostKey(up.hostKey)},
 	}
 	for _, o := range opts {
-		o(p)
+		o(&cfg)
+	}
+	p, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -254,6 +258,7 @@ func startGatewayWith(t testing.TB, up *sshd, rules string, recorder gate.Record
 	t.Cleanup(func() {
 		cancel()
 		<-done
+		_ = p.Close()
 	})
 	return &gateway{t: t, addr: l.Addr().String(), up: up, agent: agent, human: human, dir: dir, proxy: p, approver: approver}
 }

@@ -9,25 +9,22 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/mask"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/crypto/ssh"
 )
 
-// Proxy is an SSH gateway: it terminates SSH from the client, authenticates
-// it with Auth, opens its own SSH connection to Upstream with a key the
-// gateway holds, and forwards only what the gate allows: exec commands,
-// shells, sftp operations and port forwards, each judged by the rules.
-//
-// Configure the fields, then call Serve or ServeConn. Gate, HostKeys, Auth,
-// Upstream.Addr, Upstream.Signer and Upstream.HostKeyCallback are required.
-type Proxy struct {
-	// Gate judges and records every request.
-	Gate *gate.Gate
+// Config configures a Proxy. Gate, HostKeys, Authenticator, Upstream.Addr,
+// Upstream.Signer and Upstream.HostKeyCallback are required.
+type Config struct {
+	// Gate judges and records every request; a *gate.Gate, or a wrapper.
+	Gate gate.Hub
 	// HostKeys are the gateway's own host keys, shown to clients.
 	HostKeys []ssh.Signer
-	// Auth maps a client's key or certificate to an identity.
-	Auth Authenticator
+	// Authenticator maps the client's key or certificate to an identity. It
+	// sees a gate.Credential with User, ClientAddr and PublicKey (the key
+	// or certificate in SSH wire format); see AuthorizedKeys and
+	// CertAuthority, composed with gate.FirstOf.
+	Authenticator gate.Authenticator
 	// Upstream is the host the gateway connects to.
 	Upstream Upstream
 	// EnvAllow lists the environment variables a client may pass (env
@@ -36,10 +33,10 @@ type Proxy struct {
 	// RecordInput records what the client types into an interactive shell
 	// (stream "stdin"). Off by default: input holds passwords.
 	RecordInput bool
-	// RecordLimit bounds the output bytes recorded per channel and stream;
-	// beyond it one Truncated output event is recorded and output still
-	// flows to the client, masked. Zero means 8 MiB; negative means no
-	// limit.
+	// RecordLimit bounds the bytes recorded per channel and stream; beyond
+	// it one Truncated output event is recorded and output still flows to
+	// the client, masked. Zero means gate.DefaultRecordLimit; negative
+	// means no limit.
 	RecordLimit int64
 	// Ciphers are the ciphers offered to clients. Nil means AES-GCM only:
 	// AEAD ciphers with hardware support in Go, which keeps the gateway fast
@@ -68,89 +65,175 @@ type Upstream struct {
 	Timeout time.Duration
 }
 
-func (p *Proxy) log() hclog.Logger {
-	if p.Logger == nil {
-		return hclog.NewNullLogger()
-	}
-	return p.Logger
+// ErrProxyClosed is returned by Serve and ServeConn after Close.
+var ErrProxyClosed = errors.New("sshgate: proxy closed")
+
+// Proxy is an SSH gateway: it terminates SSH from the client, authenticates
+// it with Config.Authenticator, opens its own SSH connection to the
+// upstream with a key the gateway holds, and forwards only what the gate
+// allows: exec commands, shells, sftp operations and port forwards, each
+// judged by the rules. Build it with New.
+type Proxy struct {
+	cfg Config
+	log hclog.Logger
+
+	mu     sync.Mutex
+	closed bool
+	lns    map[net.Listener]struct{}
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
 }
 
-func (p *Proxy) check() error {
+// New checks cfg and returns a Proxy; the error names what is missing.
+func New(cfg Config) (*Proxy, error) {
 	switch {
-	case p.Gate == nil:
-		return errors.New("ssh: proxy has no Gate")
-	case len(p.HostKeys) == 0:
-		return errors.New("ssh: proxy has no HostKeys")
-	case p.Auth == nil:
-		return errors.New("ssh: proxy has no Auth")
-	case p.Upstream.Addr == "":
-		return errors.New("ssh: proxy has no Upstream.Addr")
-	case p.Upstream.Signer == nil:
-		return errors.New("ssh: proxy has no Upstream.Signer")
-	case p.Upstream.HostKeyCallback == nil:
-		return errors.New("ssh: proxy has no Upstream.HostKeyCallback (use knownhosts.New or ssh.FixedHostKey)")
+	case cfg.Gate == nil:
+		return nil, errors.New("sshgate: Config.Gate is required")
+	case len(cfg.HostKeys) == 0:
+		return nil, errors.New("sshgate: Config.HostKeys is required")
+	case cfg.Authenticator == nil:
+		return nil, errors.New("sshgate: Config.Authenticator is required")
+	case cfg.Upstream.Addr == "":
+		return nil, errors.New("sshgate: Config.Upstream.Addr is required")
+	case cfg.Upstream.Signer == nil:
+		return nil, errors.New("sshgate: Config.Upstream.Signer is required")
+	case cfg.Upstream.HostKeyCallback == nil:
+		return nil, errors.New("sshgate: Config.Upstream.HostKeyCallback is required (use knownhosts.New or ssh.FixedHostKey)")
 	}
-	return nil
+	for i, k := range cfg.HostKeys {
+		if k == nil {
+			return nil, fmt.Errorf("sshgate: Config.HostKeys[%d] is nil", i)
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	cfg.HostKeys = append([]ssh.Signer(nil), cfg.HostKeys...)
+	return &Proxy{cfg: cfg, log: log, lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}, nil
 }
 
-// Serve accepts connections on l until ctx ends or l fails, and serves each
-// with ServeConn. It closes l when ctx ends and waits for nothing: open
-// connections end with their own context.
-func (p *Proxy) Serve(ctx context.Context, l net.Listener) error {
-	if err := p.check(); err != nil {
-		return err
+// Serve accepts connections on ln until ctx ends, Close is called or ln
+// fails, and serves each with ServeConn. It closes ln when it returns; open
+// connections end with ctx or Close.
+func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		_ = ln.Close()
+		return ErrProxyClosed
 	}
-	stop := context.AfterFunc(ctx, func() { l.Close() })
+	p.lns[ln] = struct{}{}
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.lns, ln)
+		p.mu.Unlock()
+		_ = ln.Close()
+	}()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	var delay time.Duration
 	for {
-		c, err := l.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if p.isClosed() {
+				return ErrProxyClosed
+			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
 				continue
 			}
-			return fmt.Errorf("ssh: accept: %w", err)
+			return fmt.Errorf("sshgate: accept: %w", err)
 		}
+		delay = 0
+		p.wg.Add(1)
 		go func() {
+			defer p.wg.Done()
 			if err := p.ServeConn(ctx, c); err != nil {
-				p.log().Debug("connection ended", "client", c.RemoteAddr().String(), "error", err)
+				p.log.Debug("connection ended", "client", c.RemoteAddr().String(), "error", err)
 			}
 		}()
 	}
 }
 
+// Close stops every Serve, closes every client connection and waits for
+// the connections Serve accepted to end (their sessions are closed in the
+// record). Close always returns nil.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	for ln := range p.lns {
+		_ = ln.Close()
+	}
+	for c := range p.conns {
+		_ = c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+	return nil
+}
+
+func (p *Proxy) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// track registers a client connection for Close; false means the proxy is
+// closed.
+func (p *Proxy) track(nc net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.conns[nc] = struct{}{}
+	return true
+}
+
+func (p *Proxy) untrack(nc net.Conn) {
+	p.mu.Lock()
+	delete(p.conns, nc)
+	p.mu.Unlock()
+}
+
 // ServeConn serves one client connection and closes it. It returns when the
-// client disconnects, the upstream connection ends, or ctx ends.
+// client disconnects, the upstream connection ends, the session ends in
+// the gate (output that could not be recorded), ctx ends or Close is called.
 func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	defer nc.Close()
-	if err := p.check(); err != nil {
-		return err
+	if !p.track(nc) {
+		return ErrProxyClosed
 	}
+	defer p.untrack(nc)
 	var claimed string // the user name the client last tried to log in as
 	cfg := &ssh.ServerConfig{
-		PublicKeyCallback: publicKeyCallback(p.Auth),
+		PublicKeyCallback: publicKeyCallback(ctx, p.cfg.Authenticator),
 		ServerVersion:     "SSH-2.0-Airlock",
 		MaxAuthTries:      6,
 		AuthLogCallback:   func(m ssh.ConnMetadata, _ string, _ error) { claimed = m.User() },
 	}
-	cfg.Ciphers = p.Ciphers
+	cfg.Ciphers = p.cfg.Ciphers
 	if cfg.Ciphers == nil {
 		cfg.Ciphers = []string{"aes128-gcm@openssh.com", "aes256-gcm@openssh.com"}
 	}
-	for _, k := range p.HostKeys {
+	for _, k := range p.cfg.HostKeys {
 		cfg.AddHostKey(k)
 	}
-	ht := p.HandshakeTimeout
+	ht := p.cfg.HandshakeTimeout
 	if ht == 0 {
 		ht = 30 * time.Second
 	}
 	_ = nc.SetDeadline(time.Now().Add(ht))
 	sconn, chans, reqs, err := ssh.NewServerConn(nc, cfg)
 	if err != nil {
-		_ = p.Gate.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolSSH, Target: p.Upstream.Addr, ClientAddr: nc.RemoteAddr().String(), Claimed: claimed, Reason: "handshake: " + err.Error()})
+		_ = p.cfg.Gate.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolSSH, Target: p.cfg.Upstream.Addr, ClientAddr: nc.RemoteAddr().String(), Claimed: claimed, Reason: "handshake: " + err.Error()})
 		return fmt.Errorf("ssh: client handshake: %w", err)
 	}
 	_ = nc.SetDeadline(time.Time{})
@@ -160,26 +243,32 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	if err != nil {
 		return err
 	}
-	s := &gate.Session{Protocol: gate.ProtocolSSH, Target: p.Upstream.Addr, Identity: id, ClientAddr: nc.RemoteAddr().String()}
-	if err := p.Gate.OpenSession(ctx, s); err != nil {
-		return err
+	gc, err := p.cfg.Gate.Open(ctx, gate.Session{Protocol: gate.ProtocolSSH, Target: p.cfg.Upstream.Addr, Identity: id, ClientAddr: nc.RemoteAddr().String()})
+	if err != nil {
+		return fmt.Errorf("sshgate: open session: %w", err)
 	}
-	ctx, cancel := context.WithCancel(gate.WithSession(ctx, s))
+	ctx, cancel := context.WithCancel(gc.Context(ctx))
 	defer cancel()
 	reason := "client closed"
-	defer func() { _ = p.Gate.CloseSession(context.WithoutCancel(ctx), s, reason) }()
+	defer func() { _ = gc.Close(context.WithoutCancel(ctx), reason) }()
 
 	up, err := p.dialUpstream(sconn.User())
 	if err != nil {
 		reason = "upstream: " + err.Error()
-		p.log().Error("upstream connection failed", "session", s.ID, "error", err)
+		p.log.Error("upstream connection failed", "session", gc.Session().ID, "error", err)
 		return err
 	}
 	defer up.Close()
 
-	c := &conn{p: p, s: s, ctx: ctx, up: up, client: sconn}
+	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn}
 	stop := context.AfterFunc(ctx, func() { sconn.Close() })
 	defer stop()
+	go func() {
+		// A session the gate ended (output it could not record) ends the
+		// client connection: nothing more may reach the client.
+		<-gc.Done()
+		sconn.Close()
+	}()
 	go func() {
 		// The upstream going away ends the client connection too.
 		_ = up.Wait()
@@ -200,7 +289,7 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 
 // dialUpstream connects and authenticates to the upstream host.
 func (p *Proxy) dialUpstream(clientUser string) (*ssh.Client, error) {
-	u := p.Upstream
+	u := p.cfg.Upstream
 	user := u.User
 	if user == "" {
 		user = clientUser
@@ -230,21 +319,26 @@ func (p *Proxy) dialUpstream(clientUser string) (*ssh.Client, error) {
 	return ssh.NewClient(c, chans, reqs), nil
 }
 
-// conn is one client connection with its upstream.
+// conn is one client connection with its upstream and its gate session.
 type conn struct {
 	p      *Proxy
-	s      *gate.Session
+	gc     *gate.Conn
 	ctx    context.Context
 	up     *ssh.Client
 	client *ssh.ServerConn
 	wg     sync.WaitGroup
 }
 
+// sessionID is the gate session's id, for logs.
+func (c *conn) sessionID() string { return c.gc.Session().ID }
+
 // refused records a request the gateway refuses without asking the rules
-// (remote forwarding, agent and X11 forwarding, unknown channel types).
+// and without counting it as a denial (remote forwarding, agent and X11
+// forwarding, env variables off the allow-list, unknown channel types):
+// clients send these on their own, whatever the agent intends.
 func (c *conn) refused(what string) {
-	c.p.log().Info("refused", "session", c.s.ID, "what", what)
-	_ = c.p.Gate.RecordEvent(c.ctx, c.s, gate.Event{Kind: gate.EventError, Error: "ssh: refused " + what})
+	c.p.log.Info("refused", "session", c.sessionID(), "what", what)
+	_ = c.gc.Record(c.ctx, gate.Event{Kind: gate.EventError, Error: "ssh: refused " + what})
 }
 
 // globalRequests refuses every global request: tcpip-forward and
@@ -277,14 +371,13 @@ func (c *conn) channel(nch ssh.NewChannel) {
 	}
 }
 
-// policy returns the output masker of a decision. A decision that asks for
-// masking without a masker is an error: the request must be refused.
-func (c *conn) policy(d *gate.Decision) (*mask.Policy, error) {
-	if d == nil || len(d.Mask) == 0 {
-		return nil, nil
-	}
-	if d.Masker == nil {
-		return nil, errors.New("ssh: the decision asks for masking but carries no masker")
-	}
-	return d.Masker, nil
+// maskable reports whether the gate can mask the results of d as it asks:
+// a decision that asks for masking without a masker must be refused.
+func maskable(d *gate.Decision) bool {
+	return len(d.Mask) == 0 || d.Masker != nil
+}
+
+// outputOptions are the options of every output writer of the proxy.
+func (c *conn) outputOptions() gate.OutputOptions {
+	return gate.OutputOptions{Mode: gate.RecordThenForward, Limit: c.p.cfg.RecordLimit}
 }

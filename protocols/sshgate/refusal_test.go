@@ -1,6 +1,7 @@
 package sshgate
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -35,4 +36,47 @@ func TestFailedLoginIsRecorded(t *testing.T) {
 		t.Fatalf("refusal event %+v %+v", e, e.Session)
 	}
 	t.Logf("recorded: %s claimed %q from %s: %s", e.Kind, e.Identity.Subject, e.Session.ClientAddr, e.Error)
+}
+
+// TestParseRefusalIsADecision: a command line that does not parse is
+// refused before the rules as a recorded deny decision "ssh/parse", and
+// rules see it in session.denied.
+func TestParseRefusalIsADecision(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	g := startGateway(t, up, testRules+`
+  - name: stop-a-prober
+    when: session.denied >= 1
+    action: deny
+    reason: this session keeps getting refused
+`)
+	cl := g.goClient(t, g.agent)
+	defer cl.Close()
+	runOn := func(cmd string) (string, error) {
+		s, err := cl.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		out, err := s.CombinedOutput(cmd)
+		return string(out), err
+	}
+	out, err := runOn("echo 'unterminated")
+	if err == nil || !strings.Contains(out, "airlock:") {
+		t.Fatalf("unparsable command: %q %v", out, err)
+	}
+	var parse []gate.Event
+	for _, e := range g.events(gate.EventDecision) {
+		if e.Decision.Rule == "ssh/parse" {
+			parse = append(parse, e)
+		}
+	}
+	if len(parse) != 1 || parse[0].Decision.Action != gate.Deny || parse[0].Request.Command != "echo 'unterminated" ||
+		parse[0].Request.SSH == nil || parse[0].Request.SSH.Kind != "exec" {
+		t.Fatalf("parse refusals recorded: %+v", parse)
+	}
+	out, err = runOn("echo fine")
+	if err == nil || !strings.Contains(out, "stop-a-prober") {
+		t.Fatalf("the refusal was not counted in session.denied: %q %v", out, err)
+	}
 }

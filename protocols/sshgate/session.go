@@ -1,8 +1,6 @@
 package sshgate
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -90,7 +88,7 @@ func (sc *sessionChan) envRequest(payload []byte) bool {
 	if err := ssh.Unmarshal(payload, &e); err != nil {
 		return false
 	}
-	allow := sc.c.p.EnvAllow
+	allow := sc.c.p.cfg.EnvAllow
 	if allow == nil {
 		allow = []string{"LANG", "LC_*"}
 	}
@@ -108,23 +106,21 @@ func (sc *sessionChan) envRequest(payload []byte) bool {
 // it upstream.
 func (sc *sessionChan) start(r *ssh.Request) {
 	c := sc.c
-	req := &gate.Request{Session: c.s, Protocol: gate.ProtocolSSH}
+	req := &gate.Request{Protocol: gate.ProtocolSSH}
 	switch r.Type {
 	case "exec":
 		var p struct{ Command string }
 		if err := ssh.Unmarshal(r.Payload, &p); err != nil {
-			sc.refuse(r, "airlock: malformed exec request")
+			req.SSH = &gate.SSH{Kind: "exec"}
+			sc.refuseBeforeRules(r, req, "malformed exec request")
 			return
 		}
 		req.Command = p.Command
 		parsed, err := shell.Parse(p.Command)
 		if err != nil {
 			// The gate records the refusal with what could be read.
-			parsed = &gate.SSH{Kind: "exec", Command: p.Command}
-			d := &gate.Decision{ID: gate.NewID(), Action: gate.Deny, Rule: "ssh-parser", Reason: err.Error()}
-			_ = c.p.Gate.RecordEvent(c.ctx, c.s, gate.Event{Kind: gate.EventDecision, Request: &gate.Request{
-				Session: c.s, Protocol: gate.ProtocolSSH, Command: p.Command, SSH: parsed}, Decision: d})
-			sc.refuse(r, "airlock: "+err.Error())
+			req.SSH = &gate.SSH{Kind: "exec", Command: p.Command}
+			sc.refuseBeforeRules(r, req, err.Error())
 			return
 		}
 		if sc.pty != nil {
@@ -143,7 +139,8 @@ func (sc *sessionChan) start(r *ssh.Request) {
 	case "subsystem":
 		var p struct{ Name string }
 		if err := ssh.Unmarshal(r.Payload, &p); err != nil {
-			sc.refuse(r, "airlock: malformed subsystem request")
+			req.SSH = &gate.SSH{Kind: "subsystem"}
+			sc.refuseBeforeRules(r, req, "malformed subsystem request")
 			return
 		}
 		if p.Name != "sftp" {
@@ -157,14 +154,13 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		req.Command = "subsystem sftp"
 		req.SSH = &gate.SSH{Kind: "subsystem", Subsystem: p.Name}
 	}
-	d, err := c.p.Gate.Check(c.ctx, req)
+	d, err := c.gc.Check(c.ctx, req)
 	if err != nil {
 		sc.refuse(r, err.Error())
 		return
 	}
-	pol, err := c.policy(d)
-	if err != nil {
-		c.p.log().Error("masking", "session", c.s.ID, "error", err)
+	if !maskable(d) {
+		c.p.log.Error("masking", "session", c.sessionID(), "error", "the decision asks for masking but carries no masker")
 		sc.refuse(r, "airlock: output masking is not available")
 		return
 	}
@@ -196,17 +192,23 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		sc.refuse(r, "airlock: upstream refused the request")
 		return
 	}
-	if r.Type == "subsystem" {
-		if r.WantReply {
-			_ = r.Reply(true, nil)
-		}
-		sc.sftp(up, ureqs)
-		return
-	}
 	if r.WantReply {
 		_ = r.Reply(true, nil)
 	}
-	sc.bridge(d, r.Type == "shell", up, ureqs, pol)
+	if r.Type == "subsystem" {
+		sc.sftp(up, ureqs)
+		return
+	}
+	sc.bridge(d, r.Type == "shell", up, ureqs)
+}
+
+// refuseBeforeRules refuses a request the gateway cannot put to the rules
+// (a command line that does not parse, a malformed payload): the gate
+// records it as a deny decision named "ssh/parse" and counts it in
+// session.denied; the client reads reason on stderr.
+func (sc *sessionChan) refuseBeforeRules(r *ssh.Request, req *gate.Request, reason string) {
+	_, _ = sc.c.gc.Refuse(sc.c.ctx, req, "parse", reason)
+	sc.refuse(r, "airlock: "+reason)
 }
 
 // refuse accepts the request, tells the client why it is refused on stderr,
@@ -224,11 +226,4 @@ func (sc *sessionChan) exit(status int) {
 	_ = sc.ch.CloseWrite()
 	_, _ = sc.ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
 	_ = sc.ch.Close()
-}
-
-// errOutput wraps a failure to mask or record output.
-var errOutput = errors.New("ssh: output stopped")
-
-func outputErr(stream string, err error) error {
-	return fmt.Errorf("%w: %s: %v", errOutput, stream, err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
@@ -26,7 +27,7 @@ func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
 	c := sc.c
 	cl, err := sftp.NewClientPipe(up, up)
 	if err != nil {
-		c.p.log().Error("upstream sftp", "session", c.s.ID, "error", err)
+		c.p.log.Error("upstream sftp", "session", c.sessionID(), "error", err)
 		sc.exit(1)
 		return
 	}
@@ -38,7 +39,7 @@ func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
 	h := &sftpHandler{c: c, cl: cl}
 	srv := sftp.NewRequestServer(keepOpen{sc.ch}, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}, opts...)
 	if err := srv.Serve(); err != nil && !errors.Is(err, io.EOF) {
-		c.p.log().Debug("sftp ended", "session", c.s.ID, "error", err)
+		c.p.log.Debug("sftp ended", "session", c.sessionID(), "error", err)
 	}
 	_ = srv.Close()
 	// scp in sftp mode wants an exit status, as sshd's sftp-server gives.
@@ -64,8 +65,8 @@ func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
 	if target != "" {
 		cmd += " " + target
 	}
-	d, err := h.c.p.Gate.Check(h.c.ctx, &gate.Request{
-		Session: h.c.s, Protocol: gate.ProtocolSSH, Command: cmd,
+	d, err := h.c.gc.Check(h.c.ctx, &gate.Request{
+		Protocol: gate.ProtocolSSH, Command: cmd,
 		SSH: shell.SFTP(op, path, target),
 	})
 	if err != nil {
@@ -74,22 +75,24 @@ func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
 	return d, nil
 }
 
-// Fileread opens a file for reading.
+// Fileread opens a file for reading. What the client reads leaves through
+// the gate as stream "file" of the read's decision: recorded (up to
+// Config.RecordLimit) before it is served, and masked when the decision
+// says so; the final output carries the findings.
 func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	d, err := h.check("read", r.Filepath, "")
 	if err != nil {
 		return nil, err
 	}
-	pol, err := h.c.policy(d)
-	if err != nil {
+	if !maskable(d) {
 		return nil, fmt.Errorf("airlock: output masking is not available: %w", sftp.ErrSSHFxPermissionDenied)
 	}
 	f, err := h.cl.Open(r.Filepath)
 	if err != nil {
 		return nil, err
 	}
-	if pol == nil {
-		return f, nil
+	if d.Masker == nil {
+		return &recordedFile{c: h.c, d: d, f: f, w: h.c.gc.Output(d, "file", io.Discard, h.c.outputOptions())}, nil
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxMaskedRead+1))
@@ -100,14 +103,55 @@ func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 		return nil, fmt.Errorf("airlock: file too large to mask: %w", sftp.ErrSSHFxPermissionDenied)
 	}
 	var buf bytes.Buffer
-	mw := pol.NewWriter(&buf)
-	if _, err := mw.Write(data); err != nil {
-		return nil, fmt.Errorf("airlock: masking failed: %w", sftp.ErrSSHFxPermissionDenied)
+	w := h.c.gc.Output(d, "file", &buf, h.c.outputOptions())
+	_, err = w.Write(data)
+	if cerr := w.Close(); err == nil {
+		err = cerr
 	}
-	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("airlock: masking failed: %w", sftp.ErrSSHFxPermissionDenied)
+	if err == nil {
+		err = h.c.gc.Finish(h.c.ctx, d, gate.Output{Stream: "file", Findings: w.Findings()})
+	}
+	if err != nil {
+		h.c.p.log.Error("sftp read stopped", "session", h.c.sessionID(), "error", err)
+		return nil, fmt.Errorf("airlock: the file could not be masked or recorded: %w", sftp.ErrSSHFxPermissionDenied)
 	}
 	return bytes.NewReader(buf.Bytes()), nil
+}
+
+// recordedFile serves an unmasked sftp read: every chunk the client reads
+// is recorded through the gate before it is served.
+type recordedFile struct {
+	c  *conn
+	d  *gate.Decision
+	f  *sftp.File
+	mu sync.Mutex // ReadAt may be called concurrently; the writer is not safe for it
+	w  *gate.OutputWriter
+}
+
+// ReadAt reads upstream, records, and serves only what was recorded.
+func (r *recordedFile) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.f.ReadAt(p, off)
+	if n > 0 {
+		r.mu.Lock()
+		_, werr := r.w.Write(p[:n])
+		r.mu.Unlock()
+		if werr != nil {
+			r.c.p.log.Error("sftp read stopped", "session", r.c.sessionID(), "error", werr)
+			return 0, fmt.Errorf("airlock: the file could not be recorded: %w", sftp.ErrSSHFxFailure)
+		}
+	}
+	return n, err
+}
+
+// Close ends the read: the gate records its final output.
+func (r *recordedFile) Close() error {
+	r.mu.Lock()
+	err := r.w.Close()
+	r.mu.Unlock()
+	if err == nil {
+		err = r.c.gc.Finish(r.c.ctx, r.d, gate.Output{Stream: "file"})
+	}
+	return errors.Join(err, r.f.Close())
 }
 
 // Filewrite opens a file for writing.

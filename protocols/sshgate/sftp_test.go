@@ -48,6 +48,10 @@ func TestSFTPThroughGateway(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(g.dir, "back.txt")); err != nil || string(b) != "payload\n" {
 		t.Fatalf("round trip: %q %v", b, err)
 	}
+	// What the client read leaves through the gate: recorded.
+	if rec := g.recorded("file"); rec != "payload\n" {
+		t.Fatalf("recorded read %q", rec)
+	}
 	if !strings.Contains(r.stdout, "moved.txt") {
 		t.Fatalf("ls output: %q", r.stdout)
 	}
@@ -157,5 +161,17 @@ func TestSFTPReadMasked(t *testing.T) {
 	}
 	if strings.Contains(string(got), "example.net") || !strings.HasPrefix(string(got), "owner: ") {
 		t.Fatalf("downloaded %q", got)
+	}
+	// The record holds what was served, masked, and what was found.
+	found := 0
+	for _, e := range g.events(gate.EventOutput) {
+		if e.Output.Stream == "file" && e.Output.Final {
+			for _, f := range e.Output.Findings {
+				found += f.Count
+			}
+		}
+	}
+	if rec := g.recorded("file"); rec != string(got) || found != 1 {
+		t.Fatalf("recorded %q with %d findings, served %q", rec, found, got)
 	}
 }

@@ -70,7 +70,7 @@ func TestShellRecorded(t *testing.T) {
 func TestShellRecordInput(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	g := startGateway(t, up, testRules, func(p *Proxy) { p.RecordInput = true })
+	g := startGateway(t, up, testRules, func(c *Config) { c.RecordInput = true })
 	args := append([]string{"-tt"}, sshArgs(g.addr, g.human, "-p")...)
 	r := run(t, "echo typed-in; exit\n", "ssh", args...)
 	if r.code != 0 {

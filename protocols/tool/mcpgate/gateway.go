@@ -31,6 +31,11 @@ var legacyVersions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11
 
 // Config configures a Gateway. Gate, Upstream and Authenticator are
 // required.
+// RunMetaKey is the key of the initialize request's _meta under which an
+// agent's harness names its run, so the MCP session joins the agent's
+// sessions through other protocols (gate.Session.Run).
+const RunMetaKey = "airlock/run"
+
 type Config struct {
 	// Gate judges, holds and records every request (a *gate.Gate).
 	Gate gate.Hub

@@ -199,3 +199,25 @@ func httpServer(t *testing.T, f *fixture) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// The harness names the agent's run in initialize's _meta: the session
+// joins it, and an invalid one is refused.
+func TestStdioRunFromMeta(t *testing.T) {
+	f := newFixture(t, gate.Hold, upstreamCommand())
+	p := newStdioPeer(t, f)
+	p.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"airlock/run":"two words"},"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	m := p.recv(t)
+	assert.Equal(t, float64(-32602), errCode(m), m)
+
+	p2 := newStdioPeer(t, f)
+	p2.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"_meta":{"airlock/run":"run-42"},"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	m = p2.recv(t)
+	require.Nil(t, m["error"], m)
+	found := false
+	for _, e := range f.events(t) {
+		if e.Kind == gate.EventSessionStart && e.Session.Run == "run-42" {
+			found = true
+		}
+	}
+	assert.True(t, found, "the session start records the run")
+}

@@ -62,7 +62,13 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	if err != nil {
 		return nil, err
 	}
-	conn, err := g.cfg.Gate.Open(ctx, gate.Session{Protocol: gate.ProtocolMCP, Target: g.cfg.Target, Identity: id})
+	// The harness may name the agent's run (gate.RunStore) in the
+	// initialize request's _meta.
+	run, _ := params.Meta[RunMetaKey].(string)
+	conn, err := g.cfg.Gate.Open(ctx, gate.Session{Protocol: gate.ProtocolMCP, Target: g.cfg.Target, Identity: id, Run: run})
+	if errors.Is(err, gate.ErrRunID) {
+		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: _meta %q: %v", RunMetaKey, err)
+	}
 	if err != nil {
 		g.log.Error("open session", "error", err)
 		return nil, rpcError(jsonrpc.CodeInternalError, "airlock: the session could not be recorded")

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/internal/pgtest"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runRules say "after reading PII, no egress" in one rule, across
+// PostgreSQL, HTTP and MCP.
+const runRules = `default: deny
+labels:
+  pii: {detectors: [email]}
+rules:
+  - name: reads
+    when: request.protocol == "postgres" && sql.statements.all(s, s.kind == "SELECT" && s.read_only && !s.opaque)
+    action: allow
+    mask: [email]
+  - name: api
+    when: request.protocol == "http"
+    action: allow
+  - name: tools
+    when: request.protocol == "mcp"
+    action: allow
+  - name: no-egress-after-pii
+    when: >-
+      "pii" in run.labels && (
+        (request.protocol == "http" && http.method != "GET") ||
+        (request.protocol == "mcp" && tool.name == "send_email"))
+    action: deny
+    reason: this run has read personal data
+  - name: three-posts-a-minute
+    when: request.protocol == "http" && run.requests_last_minute >= 3
+    action: deny
+    reason: budget spent
+`
+
+// mailServer is an MCP server with an egress tool.
+func mailServer() *sdk.Server {
+	s := sdk.NewServer(&sdk.Implementation{Name: "mail", Version: "1"}, nil)
+	sdk.AddTool(s, &sdk.Tool{Name: "send_email"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "sent"}}}, nil, nil
+	})
+	return s
+}
+
+// startServe runs `airlock serve` on cfg and returns when it serves.
+func startServe(t *testing.T, bin, cfg string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "airlock.yaml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = io.Discard
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, line, "serving")
+}
+
+func curlPost(t *testing.T, addr, token string, header ...string) string {
+	t.Helper()
+	args := []string{"-s", "-w", " %{http_code}", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer " + token}
+	for _, h := range header {
+		args = append(args, "-H", h)
+	}
+	out, err := exec.Command("curl", append(args, "http://"+addr+"/v1/messages")...).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return string(out)
+}
+
+func mcpSend(t *testing.T, addr, token string) error {
+	t.Helper()
+	client := sdk.NewClient(&sdk.Implementation{Name: "agent", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + addr,
+		HTTPClient: &http.Client{Transport: bearerRoundTripper(token)}}, nil)
+	require.NoError(t, err)
+	defer cs.Close()
+	_, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{}})
+	return err
+}
+
+// The label a PostgreSQL read sets stops an HTTP POST (curl) and an MCP
+// egress tool (the MCP SDK client) in the same run, and not in another.
+func TestServeRunLabelStopsEgressAcrossProtocols(t *testing.T) {
+	requireTool(t, "psql")
+	requireTool(t, "curl")
+	bin := buildAirlock(t)
+	db := testDatabase(t)
+	dir := t.TempDir()
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer upstream.Close()
+	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return mailServer() }, nil))
+	defer mcpUpstream.Close()
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	require.NoError(t, os.WriteFile(rulesPath, []byte(runRules), 0o600))
+	pgAddr, httpAddr, mcpAddr := freePort(t), freePort(t), freePort(t)
+	startServe(t, bin, fmt.Sprintf(`
+rules: {file: %s}
+record:
+  file: {path: %s}
+identities:
+  tokens:
+    agent-1-token-0123456789: {subject: agent-1, kind: agent}
+    agent-2-token-0123456789: {subject: agent-2, kind: agent}
+runs: {idle: 1h}
+postgres:
+  listen: %s
+  upstream: postgres://postgres@127.0.0.1:5432/%s?sslmode=disable
+  allow_insecure_password: true
+http: {listen: %s, upstream: %s}
+mcp: {listen: %s, upstream: %s}
+`, rulesPath, filepath.Join(dir, "record.jsonl"), pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL))
+
+	const agent1, agent2 = "agent-1-token-0123456789", "agent-2-token-0123456789"
+	require.Contains(t, curlPost(t, httpAddr, agent1), " 200", "egress before any read")
+
+	host, port, _ := net.SplitHostPort(pgAddr)
+	psql := exec.Command("psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At", "-c", "SELECT id, email FROM customers")
+	psql.Env = append(os.Environ(), "PGPASSWORD="+agent1, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
+	got, err := psql.CombinedOutput()
+	require.NoError(t, err, string(got))
+	require.NotContains(t, string(got), "ada@example.com", "the read is masked")
+
+	refused := curlPost(t, httpAddr, agent1)
+	assert.Contains(t, refused, " 403", "egress after the read, same run")
+	assert.Contains(t, refused, "no-egress-after-pii")
+	assert.Contains(t, refused, "pii", "the reason names the label")
+	assert.Contains(t, refused, "SELECT id, email FROM customers", "and the read that set it")
+	err = mcpSend(t, mcpAddr, agent1)
+	require.Error(t, err, "the MCP egress tool is refused in the same run")
+	assert.Contains(t, err.Error(), "denied")
+
+	// agent-2's run read nothing.
+	assert.Contains(t, curlPost(t, httpAddr, agent2), " 200")
+	require.NoError(t, mcpSend(t, mcpAddr, agent2))
+}
+
+// Two replicas sharing PostgreSQL count one budget: the fourth request of a
+// run is refused whichever replica it reaches.
+func TestServeRunBudgetAcrossReplicas(t *testing.T) {
+	requireTool(t, "curl")
+	bin := buildAirlock(t)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer upstream.Close()
+	shared := pgtest.Database(t, "airlock_runs")
+	var addrs []string
+	for range 2 {
+		dir := t.TempDir()
+		rulesPath := filepath.Join(dir, "rules.yaml")
+		require.NoError(t, os.WriteFile(rulesPath, []byte(runRules), 0o600))
+		addr := freePort(t)
+		startServe(t, bin, fmt.Sprintf(`
+rules: {file: %s}
+record:
+  file: {path: %s}
+identities:
+  tokens:
+    agent-1-token-0123456789: {subject: agent-1, kind: agent}
+runs: {postgres: "%s"}
+http: {listen: %s, upstream: %s}
+`, rulesPath, filepath.Join(dir, "record.jsonl"), shared, addr, upstream.URL))
+		addrs = append(addrs, addr)
+	}
+	for i := range 3 {
+		got := curlPost(t, addrs[i%2], "agent-1-token-0123456789")
+		require.True(t, strings.HasSuffix(got, " 200"), "request %d: %s", i+1, got)
+	}
+	got := curlPost(t, addrs[1], "agent-1-token-0123456789")
+	assert.Contains(t, got, " 403", "the fourth request of the run, on the other replica")
+	assert.Contains(t, got, "three-posts-a-minute")
+}

@@ -1,0 +1,111 @@
+package sshgate
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/record"
+)
+
+// failingRecorder records into a Memory until it has recorded `after`
+// output events; from then on every event fails, as a full disk would.
+func failingRecorder(mem *record.Memory, after int64) gate.Recorder {
+	var outputs atomic.Int64
+	var failed atomic.Bool
+	return gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
+		if e.Kind == gate.EventOutput && outputs.Add(1) > after {
+			failed.Store(true)
+		}
+		if failed.Load() {
+			return errors.New("disk full")
+		}
+		return mem.Record(ctx, e)
+	})
+}
+
+// recorded joins the data of the recorded output events of stream.
+func (g *gateway) recorded(stream string) string {
+	var b strings.Builder
+	for _, e := range g.events(gate.EventOutput) {
+		if e.Output.Stream == stream {
+			b.Write(e.Output.Data)
+		}
+	}
+	return b.String()
+}
+
+// TestRecordingFailureEndsSession: the recorder fails in the middle of a
+// command's output. A real ssh client receives only what was recorded, and
+// the gateway ends its connection at once instead of running the command
+// to its end.
+func TestRecordingFailureEndsSession(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	mem := &record.Memory{}
+	g := startGatewayWith(t, up, testRules, failingRecorder(mem, 3))
+	g.rec = mem
+	start := time.Now()
+	// About 2 MB, in many SSH packets; the recorder fails after the third.
+	r := g.ssh(g.agent, nil, "for i in 1 2 3 4 5 6 7 8 9 10; do head -c 200000 /dev/zero | tr '\\0' a; sleep 0.2; done")
+	if r.code != 255 {
+		t.Fatalf("the connection was not ended: code %d, %d bytes, stderr %q", r.code, len(r.stdout), r.stderr)
+	}
+	if time.Since(start) > 1500*time.Millisecond {
+		t.Errorf("the command ran to its end (%v) after recording failed", time.Since(start))
+	}
+	rec := g.recorded("stdout")
+	if rec == "" || len(r.stdout) == 0 {
+		t.Fatalf("nothing recorded (%d bytes) or received (%d bytes) before the failure", len(rec), len(r.stdout))
+	}
+	if !strings.HasPrefix(rec, r.stdout) {
+		t.Fatalf("the client received %d bytes, not a prefix of the %d recorded", len(r.stdout), len(rec))
+	}
+	if len(r.stdout) >= 2000000 {
+		t.Fatal("the whole output reached the client")
+	}
+	for _, e := range g.events(gate.EventOutput) {
+		if e.Output.Final {
+			t.Fatal("an exit status was recorded after recording failed")
+		}
+	}
+}
+
+// TestRecordingFailureSFTP: a file read over sftp whose recording fails
+// is not served, and the session ends; masked reads (served from memory)
+// and plain ones (served chunk by chunk) alike.
+func TestRecordingFailureSFTP(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	for _, name := range []string{"data.txt", "mask-data.txt"} {
+		mem := &record.Memory{}
+		g := startGatewayWith(t, up, testRules, failingRecorder(mem, 0))
+		g.rec = mem
+		src := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(src, []byte(strings.Repeat("payload dave@example.org\n", 10000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(t.TempDir(), "copy.txt")
+		bf := filepath.Join(t.TempDir(), "batch")
+		if err := os.WriteFile(bf, []byte("get "+src+" "+dst+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"-b", bf}, sshArgs(g.addr, g.agent, "-P")...)
+		r := run(t, "", "sftp", args...)
+		if r.code == 0 {
+			t.Fatalf("%s: the read succeeded although it could not be recorded: %+v", name, r)
+		}
+		if b, err := os.ReadFile(dst); err == nil && len(b) > 0 {
+			t.Fatalf("%s: the client received %d unrecorded bytes", name, len(b))
+		}
+		if len(g.events(gate.EventOutput)) != 0 {
+			t.Fatalf("%s: output recorded by a failing recorder", name)
+		}
+	}
+}
