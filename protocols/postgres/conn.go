@@ -129,7 +129,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		// The gate's parameter: never passed on to the upstream.
 		delete(st.params, runParam)
 		if run == "" {
-			c.refuse(ctx, nc, st, fatal("28000", "airlock: invalid %s startup parameter: empty run id", runParam))
+			c.refuse(ctx, nc, st, fatal("28000", "%v: empty (startup parameter %s)", gate.ErrRunID, runParam))
 			return
 		}
 		c.session.Run = run
@@ -169,8 +169,8 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	gc, err := s.cfg.Gate.Open(ctx, gate.Session{Protocol: pre.Protocol, Target: pre.Target, Identity: pre.Identity,
 		ClientAddr: pre.ClientAddr, Run: pre.Run})
 	if err != nil {
-		if invalidRun(pre.Run, err) {
-			c.refuse(ctx, nc, st, fatal("28000", "airlock: invalid %s startup parameter: %v", runParam, err))
+		if errors.Is(err, gate.ErrRunID) {
+			c.refuse(ctx, nc, st, fatal("28000", "%v (startup parameter %s)", err, runParam))
 			return
 		}
 		c.startupFail(st.conn, fatal("28000", "airlock: the session could not be recorded"))
@@ -221,14 +221,6 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 // runParam is the startup parameter by which a client names its run
 // (gate.Session.Run).
 const runParam = "airlock.run"
-
-// invalidRun reports whether the gate refused to open a session because of
-// the run id the client named, rather than because the session could not
-// be recorded. The gate does not export its run id check, so its error is
-// recognised by text.
-func invalidRun(run string, err error) bool {
-	return run != "" && strings.HasPrefix(err.Error(), "gate: run id")
-}
 
 func isUTF8(enc string) bool {
 	e := strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(enc, "-", ""), "'", ""))

@@ -60,7 +60,7 @@ func TestStartupRunParameterInvalid(t *testing.T) {
 			_ = c.Close(context.Background())
 			t.Fatalf("run %q: login accepted", run)
 		}
-		if sqlState(err) != "28000" || !strings.Contains(err.Error(), "invalid airlock.run startup parameter") {
+		if sqlState(err) != "28000" || !strings.Contains(err.Error(), "airlock: invalid run id") || !strings.Contains(err.Error(), "(startup parameter airlock.run)") {
 			t.Fatalf("run %q: want a clear 28000 error, got %v", run, err)
 		}
 	}
