@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -93,8 +94,21 @@ func mcpSend(t *testing.T, addr, token string) error {
 		HTTPClient: &http.Client{Transport: bearerRoundTripper(token)}}, nil)
 	require.NoError(t, err)
 	defer cs.Close()
-	_, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{}})
-	return err
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{}})
+	if err != nil {
+		return err
+	}
+	if res.IsError {
+		// A refused tool call is a tool error the model reads.
+		var text strings.Builder
+		for _, c := range res.Content {
+			if tc, ok := c.(*sdk.TextContent); ok {
+				text.WriteString(tc.Text)
+			}
+		}
+		return errors.New(text.String())
+	}
+	return nil
 }
 
 // The label a PostgreSQL read sets stops an HTTP POST (curl) and an MCP
