@@ -39,9 +39,9 @@ func ExampleGateway_Middleware() {
 	rules, _ := gate.ParseRules("rules.yaml", []byte(exampleRules))
 	g := gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}})
 	gw, err := httpgate.New(httpgate.Config{
-		Gate:     g,
-		Target:   "orders-service",
-		Identify: httpgate.BearerTokens(map[string]gate.Identity{"t0k3n": {Subject: "agent-1"}}),
+		Gate:          g,
+		Target:        "orders-service",
+		Authenticator: gate.Tokens(map[string]gate.Identity{"t0k3n": {Subject: "agent-1"}}),
 	})
 	if err != nil {
 		panic(err)
@@ -73,8 +73,8 @@ func ExampleGateway_Proxy() {
 
 	rules, _ := gate.ParseRules("rules.yaml", []byte(exampleRules))
 	gw, _ := httpgate.New(httpgate.Config{
-		Gate:     gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}}),
-		Identify: httpgate.BearerTokens(map[string]gate.Identity{"agent-token": {Subject: "agent-1"}}),
+		Gate:          gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}}),
+		Authenticator: gate.Tokens(map[string]gate.Identity{"agent-token": {Subject: "agent-1"}}),
 	})
 	defer gw.Close()
 	u, _ := url.Parse(upstream.URL)

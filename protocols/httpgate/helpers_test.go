@@ -193,10 +193,10 @@ func newEnv(t *testing.T, mode gate.ReviewMode, mutate func(*Config)) *env {
 	e.g = gate.New(gate.Config{Rules: rs, Approver: e.appr, Recorder: e.rec, ReviewMode: mode})
 	cfg := Config{
 		Gate: e.g, Target: "test-api",
-		Identify:       BearerTokens(map[string]gate.Identity{agentToken: agent}),
+		Authenticator:  gate.Tokens(map[string]gate.Identity{agentToken: agent}),
 		LowerCasePaths: true,
 		MaxBodyBytes:   4096,
-		RecordBytes:    1024,
+		RecordLimit:    1024,
 	}
 	if mutate != nil {
 		mutate(&cfg)
