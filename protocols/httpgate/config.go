@@ -64,8 +64,11 @@ type Config struct {
 	Authenticator gate.Authenticator
 	// Target names the protected resource in sessions ("billing-api", a
 	// base URL). A proxy with no Target uses its upstream URL (without
-	// credentials). Sessions are per client identity and target.
+	// credentials). Sessions are per client identity, run and target.
 	Target string
+	// Proxy is the upstream Handler forwards to (see Gateway.Proxy); nil
+	// for a Gateway used only as Middleware.
+	Proxy *ProxyConfig
 
 	// LowerCasePaths lower-cases the path in the model, for upstreams that
 	// route case-insensitively. The path forwarded keeps its case.

@@ -45,8 +45,27 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	gw := &Gateway{cfg: c, hub: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery)}
+	if c.Proxy != nil {
+		if gw.handler, err = gw.Proxy(*c.Proxy); err != nil {
+			return nil, err
+		}
+	}
 	gw.sessions = newSessions(c.Gate, c.IdleTimeout)
 	return gw, nil
+}
+
+// Handler returns the gating reverse proxy to Config.Proxy. Without a
+// Config.Proxy there is nothing to forward to: it answers every request
+// with 500 (use Middleware).
+func (gw *Gateway) Handler() http.Handler {
+	if gw.handler != nil {
+		return gw.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gw.log.Error("Handler used without Config.Proxy")
+		writeProblem(w, Problem{Type: "urn:airlock:problem:unavailable", Title: "Internal Server Error",
+			Status: http.StatusInternalServerError, Detail: "airlock: the gateway has no upstream"})
+	})
 }
 
 // Close records the end of every open session and stops the janitor.

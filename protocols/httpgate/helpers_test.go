@@ -185,12 +185,23 @@ type env struct {
 
 func newEnv(t *testing.T, mode gate.ReviewMode, mutate func(*Config)) *env {
 	t.Helper()
+	return newEnvRecorder(t, mode, nil, mutate)
+}
+
+// newEnvRecorder is newEnv with the gate recording through wrap(e.rec)
+// (a recorder that fails on cue); nil wrap records into e.rec.
+func newEnvRecorder(t *testing.T, mode gate.ReviewMode, wrap func(*record.Memory) gate.Recorder, mutate func(*Config)) *env {
+	t.Helper()
 	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, rec: &record.Memory{}, appr: &approval.Memory{}, up: &upstream{}}
-	e.g = gate.New(gate.Config{Rules: rs, Approver: e.appr, Recorder: e.rec, ReviewMode: mode})
+	var rec gate.Recorder = e.rec
+	if wrap != nil {
+		rec = wrap(e.rec)
+	}
+	e.g = gate.New(gate.Config{Rules: rs, Approver: e.appr, Recorder: rec, ReviewMode: mode})
 	cfg := Config{
 		Gate: e.g, Target: "test-api",
 		Authenticator:  gate.Tokens(map[string]gate.Identity{agentToken: agent}),
