@@ -185,14 +185,14 @@ type env struct {
 
 func newEnv(t *testing.T, mode gate.ReviewMode, mutate func(*Config)) *env {
 	t.Helper()
-	return newEnvRecorder(t, mode, nil, mutate)
+	return newEnvWith(t, mode, testRules, nil, mutate)
 }
 
-// newEnvRecorder is newEnv with the gate recording through wrap(e.rec)
-// (a recorder that fails on cue); nil wrap records into e.rec.
-func newEnvRecorder(t *testing.T, mode gate.ReviewMode, wrap func(*record.Memory) gate.Recorder, mutate func(*Config)) *env {
+// newEnvWith is newEnv under rules, with the gate recording through
+// wrap(e.rec) (a recorder that fails on cue); nil wrap records into e.rec.
+func newEnvWith(t *testing.T, mode gate.ReviewMode, rules string, wrap func(*record.Memory) gate.Recorder, mutate func(*Config)) *env {
 	t.Helper()
-	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
+	rs, err := gate.ParseRules("test.yaml", []byte(rules))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -41,11 +42,17 @@ func (c *cueRecorder) arm(n int64) { c.left.Store(n); c.armed.Store(true) }
 
 func (c *cueRecorder) heal() { c.armed.Store(false); c.failing.Store(false) }
 
-func newCueEnv(t *testing.T) (*env, *cueRecorder) {
+func newCueEnv(t *testing.T, rules string) (*env, *cueRecorder) {
 	cue := &cueRecorder{}
-	e := newEnvRecorder(t, gate.Hold, func(m *record.Memory) gate.Recorder { cue.mem = m; return cue }, nil)
+	e := newEnvWith(t, gate.Hold, rules, func(m *record.Memory) gate.Recorder { cue.mem = m; return cue }, nil)
 	return e, cue
 }
+
+// unmaskedRules allow every request and mask nothing: responses pass
+// through as they are, recorded all the same.
+const unmaskedRules = `
+default: allow
+`
 
 // lastSession returns the session of the latest recorded decision.
 func (e *env) lastSession() string {
@@ -89,7 +96,7 @@ func afterFailure(t *testing.T, e *env, cue *cueRecorder, srv string, broken str
 // identity's next request opens a new session (503 while the recorder
 // cannot record that session's start).
 func TestRecordingFailureWithholdsJSONResponse(t *testing.T) {
-	e, cue := newCueEnv(t)
+	e, cue := newCueEnv(t, testRules)
 	for name, srv := range servers(e) {
 		t.Run(name, func(t *testing.T) {
 			if resp := e.do(srv, "GET", "/api/users", "", ""); resp.StatusCode != 200 {
@@ -118,40 +125,46 @@ func TestRecordingFailureWithholdsJSONResponse(t *testing.T) {
 // recorder fails in the middle, the stream stops there and the client
 // never receives the event that could not be recorded.
 func TestRecordingFailureStopsEventStream(t *testing.T) {
-	e, cue := newCueEnv(t)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			e.up.sseStep = make(chan struct{})
-			resp := e.do(srv, "GET", "/api/sse", "", "")
-			defer resp.Body.Close()
-			br := bufio.NewReader(resp.Body)
-			var first strings.Builder
-			for {
-				line, err := br.ReadString('\n')
-				if err != nil {
-					t.Fatalf("first event: %v (%q)", err, first.String())
-				}
-				first.WriteString(line)
-				if line == "\n" {
-					break
-				}
-			}
-			session := e.lastSession()
-			cue.arm(0)
-			close(e.up.sseStep) // the upstream sends the second event now
-			rest, err := io.ReadAll(br)
-			if strings.Contains(string(rest), "second") {
-				t.Fatalf("an unrecorded event reached the client: %q", rest)
-			}
-			if err == nil {
-				t.Errorf("the stream ended cleanly; want it cut")
-			}
-			if rec := e.recordedResponses(); !strings.Contains(rec, "first") || strings.Contains(rec, "second") {
-				t.Errorf("record: %q", rec)
-			}
-			afterFailure(t, e, cue, name, session)
-		})
+	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
+		e, cue := newCueEnv(t, rules)
+		for name, srv := range servers(e) {
+			t.Run(masked+"/"+name, func(t *testing.T) {
+				stopsEventStream(t, e, cue, name, srv)
+			})
+		}
 	}
+}
+
+func stopsEventStream(t *testing.T, e *env, cue *cueRecorder, name string, srv *httptest.Server) {
+	e.up.sseStep = make(chan struct{})
+	resp := e.do(srv, "GET", "/api/sse", "", "")
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	var first strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("first event: %v (%q)", err, first.String())
+		}
+		first.WriteString(line)
+		if line == "\n" {
+			break
+		}
+	}
+	session := e.lastSession()
+	cue.arm(0)
+	close(e.up.sseStep) // the upstream sends the second event now
+	rest, err := io.ReadAll(br)
+	if strings.Contains(string(rest), "second") {
+		t.Fatalf("an unrecorded event reached the client: %q", rest)
+	}
+	if err == nil {
+		t.Errorf("the stream ended cleanly; want it cut")
+	}
+	if rec := e.recordedResponses(); !strings.Contains(rec, "first") || strings.Contains(rec, "second") {
+		t.Errorf("record: %q", rec)
+	}
+	afterFailure(t, e, cue, name, session)
 }
 
 // A streamed text body is forwarded as it is masked and recorded when it
@@ -159,22 +172,28 @@ func TestRecordingFailureStopsEventStream(t *testing.T) {
 // end (what the masker still held is dropped), so it never reads a
 // complete body.
 func TestRecordingFailureCutsStreamedBody(t *testing.T) {
-	e, cue := newCueEnv(t)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			readAll(t, e.do(srv, "GET", "/api/echo", "", ""))
-			session := e.lastSession()
-			cue.arm(0)
-			resp := e.do(srv, "GET", "/api/big", "", "")
-			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err == nil {
-				t.Fatalf("the client read a whole body that was not recorded (%d bytes)", len(body))
-			}
-			if strings.Contains(string(body), "[CREDIT_CARD]") {
-				t.Errorf("the end of the body reached the client")
-			}
-			afterFailure(t, e, cue, name, session)
-		})
+	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
+		e, cue := newCueEnv(t, rules)
+		for name, srv := range servers(e) {
+			t.Run(masked+"/"+name, func(t *testing.T) {
+				cutsStreamedBody(t, e, cue, name, srv)
+			})
+		}
 	}
+}
+
+func cutsStreamedBody(t *testing.T, e *env, cue *cueRecorder, name string, srv *httptest.Server) {
+	readAll(t, e.do(srv, "GET", "/api/echo", "", ""))
+	session := e.lastSession()
+	cue.arm(0)
+	resp := e.do(srv, "GET", "/api/big", "", "")
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil {
+		t.Fatalf("the client read a whole body that was not recorded (%d bytes)", len(body))
+	}
+	if strings.Contains(string(body), "[CREDIT_CARD]") {
+		t.Errorf("the end of the body reached the client")
+	}
+	afterFailure(t, e, cue, name, session)
 }
