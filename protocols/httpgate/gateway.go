@@ -84,6 +84,9 @@ type exchange struct {
 	accept  []string // the client's Accept-Encoding
 	f       *filter  // the response's filter, once there is one
 	release func()
+	// cancel ends the request's context (the upstream request, or the
+	// handler's): a streamed response stops when its session ends.
+	cancel context.CancelFunc
 }
 
 // admit identifies the client, finds its session, models the request and

@@ -1,6 +1,7 @@
 package httpgate
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -30,7 +31,10 @@ func (gw *Gateway) Middleware(next http.Handler) http.Handler {
 			r.Header.Del("Range")
 			r.Header.Del("If-Range")
 		}
-		r = r.WithContext(x.conn.Context(r.Context()))
+		ctx, cancel := context.WithCancel(x.conn.Context(r.Context()))
+		defer cancel()
+		x.cancel = cancel
+		r = r.WithContext(ctx)
 		mw := &maskingWriter{rw: w, f: newFilter(gw, x, r.Context()), h: http.Header{}}
 		defer mw.finish()
 		next.ServeHTTP(mw, r)
@@ -93,6 +97,7 @@ func (m *maskingWriter) WriteHeader(code int) {
 		for k, v := range m.h {
 			dst[k] = v
 		}
+		m.f.watch()
 		m.rw.WriteHeader(code)
 		return
 	}

@@ -153,7 +153,9 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			return
 		}
 		defer x.release()
-		ctx := context.WithValue(x.conn.Context(r.Context()), exchangeKey{}, x)
+		ctx, cancel := context.WithCancel(context.WithValue(x.conn.Context(r.Context()), exchangeKey{}, x))
+		defer cancel()
+		x.cancel = cancel
 		x.f = newFilter(gw, x, ctx)
 		rp.ServeHTTP(&infoWriter{ResponseWriter: w, f: x.f}, r.WithContext(ctx))
 	}), nil

@@ -49,6 +49,26 @@ func (f *filter) open(status int, h http.Header, mode gate.OutputMode, dst io.Wr
 	return nil
 }
 
+// watch stops a streamed response when its session ends while it is in
+// flight (another response of the session could not be recorded, or the
+// gateway closed): the request's context is cancelled, which ends the
+// upstream request (or tells the handler), so that an idle stream does
+// not outlive its session. It ends with the response (end).
+func (f *filter) watch() {
+	if f.x.cancel == nil {
+		return
+	}
+	f.stop = make(chan struct{})
+	done, stop, cancel := f.x.conn.Done(), f.stop, f.x.cancel
+	go func() {
+		select {
+		case <-done:
+			cancel()
+		case <-stop:
+		}
+	}()
+}
+
 // recordOnly writes p (already masked, sent to the client by net/http)
 // into the record of the response, without forwarding it.
 func (f *filter) recordOnly(p []byte) error {
@@ -63,6 +83,9 @@ func (f *filter) recordOnly(p []byte) error {
 // means the response could not be recorded and the session has ended.
 func (f *filter) end() error {
 	f.once.Do(func() {
+		if f.stop != nil {
+			close(f.stop)
+		}
 		if f.out == nil {
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
@@ -196,4 +197,39 @@ func cutsStreamedBody(t *testing.T, e *env, cue *cueRecorder, name string, srv *
 		t.Errorf("the end of the body reached the client")
 	}
 	afterFailure(t, e, cue, name, session)
+}
+
+// A stream idle on a session that another response broke stops at once:
+// the session's end cancels the upstream request, so the stream does not
+// outlive its session. (Behind the middleware the handler's request
+// context is cancelled; a streaming handler should watch it.)
+func TestBrokenSessionStopsIdleStream(t *testing.T) {
+	e, cue := newCueEnv(t, testRules)
+	e.up.sseStep = make(chan struct{}) // closed only at the end: the stream idles
+	t.Cleanup(func() { close(e.up.sseStep) })
+	resp := e.do(e.proxy, "GET", "/api/sse", "", "")
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("first event: %v", err)
+		}
+		if line == "\n" {
+			break
+		}
+	}
+	cue.arm(0)
+	other := e.do(e.proxy, "GET", "/api/users", "", "")
+	if body := readAll(t, other); other.StatusCode != http.StatusBadGateway {
+		t.Fatalf("the other response: %d %q", other.StatusCode, body)
+	}
+	start := time.Now()
+	rest, err := io.ReadAll(br)
+	if err == nil || strings.Contains(string(rest), "second") {
+		t.Errorf("the stream went on: %v %q", err, rest)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the stream stopped after %v, not when its session ended", d)
+	}
 }

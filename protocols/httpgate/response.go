@@ -40,8 +40,9 @@ type filter struct {
 	sink     gatedWriter // out's destination
 	once     sync.Once
 	endErr   error
-	coding   string       // the one content coding to re-apply, or ""
-	trailer  *http.Header // where the trailers arrive, filled at the end of the body
+	stop     chan struct{} // closed by end: the response no longer needs watching
+	coding   string        // the one content coding to re-apply, or ""
+	trailer  *http.Header  // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may
 	// they be sent.
 	trailersMasked bool
@@ -71,6 +72,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		if err := f.open(status, h, streamMode(h), io.Discard); err != nil {
 			return nil, 0, err
 		}
+		f.watch()
 		return &teeBody{src: body, f: f}, keepLength, nil
 	}
 	// Trailers are masked when they arrive and sent unannounced.
@@ -410,6 +412,7 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		return nil, err
 	}
 	m.start(f.out)
+	f.watch()
 	return sb, nil
 }
 
