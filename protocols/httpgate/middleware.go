@@ -60,6 +60,7 @@ type maskingWriter struct {
 	abort       bool // set when the body failed mid-stream, or its record
 	direct      bool // no masking: write through the output writer
 	refused     bool // direct: the head could not be recorded, a 502 went instead
+	client      clientSink
 	announced   []string
 }
 
@@ -87,7 +88,8 @@ func (m *maskingWriter) WriteHeader(code int) {
 		for k, v := range m.h {
 			sent[k] = v
 		}
-		if err := m.f.open(code, sent, streamMode(sent), m.rw); err != nil {
+		m.client.w = m.rw
+		if err := m.f.open(code, sent, streamMode(sent), &m.client); err != nil {
 			m.refused = true
 			m.f.gw.log.Error("response refused", "session", m.f.x.conn.Session().ID, "decision", m.f.x.d.ID, "error", err)
 			writeProblem(m.rw, unrecordedProblem(m.f.x.d))
@@ -205,8 +207,9 @@ func (m *maskingWriter) Write(b []byte) (int, error) {
 		n, err := m.f.out.Write(b)
 		if err != nil {
 			m.abort = true
+			return n, err
 		}
-		return n, err
+		return n, m.client.err
 	}
 	return m.pw.Write(b)
 }
@@ -263,4 +266,20 @@ func (m *maskingWriter) finish() {
 	if m.abort {
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// clientSink is the client's side of a response written through: a write
+// error (the client went away) is kept for the handler, and the output
+// writer goes on recording what the handler sent, as it does when a
+// masked response reaches a client that left.
+type clientSink struct {
+	w   io.Writer
+	err error
+}
+
+func (c *clientSink) Write(p []byte) (int, error) {
+	if c.err == nil {
+		_, c.err = c.w.Write(p)
+	}
+	return len(p), nil
 }
