@@ -32,7 +32,7 @@ type Gateway struct {
 	sessions *sessions
 	// secretQuery is cfg.SecretQuery compiled.
 	secretQuery *mask.SecretNameSet
-	// handler is what Handler serves: the proxy of Config.Upstream, or
+	// handler is what Handler serves: the proxy of Config.Proxy, or
 	// nil.
 	handler http.Handler
 }
