@@ -60,16 +60,13 @@ func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Id
 	}))
 	defer api.Close()
 	up, _ := url.Parse(api.URL)
-	hgw, err := httpgate.New(httpgate.Config{Gate: g, Identify: httpgate.BearerTokens(map[string]gate.Identity{demoToken: agent}), Target: "customer-api"})
+	hgw, err := httpgate.New(httpgate.Config{Gate: g, Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent}), Target: "customer-api",
+		Proxy: &httpgate.ProxyConfig{Upstream: up, Credential: httpgate.BearerCredential("upstream-secret")}})
 	if err != nil {
 		return err
 	}
 	defer hgw.Close()
-	proxy, err := hgw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: httpgate.BearerCredential("upstream-secret")})
-	if err != nil {
-		return err
-	}
-	front := httptest.NewServer(proxy)
+	front := httptest.NewServer(hgw.Handler())
 	defer front.Close()
 	httpCall := func(method string) (any, error) {
 		req, _ := http.NewRequestWithContext(ctx, method, front.URL+"/v1/customers/1", nil)

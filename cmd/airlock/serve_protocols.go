@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 
 	"github.com/airlock-sdk/airlock/approval"
@@ -76,15 +75,8 @@ func (s *server) startHTTP(h *httpConfig, g *gate.Gate, auth gate.Authenticator)
 		return fmt.Errorf("http.upstream: %w", err)
 	}
 	fold := h.LowerCasePaths == nil || *h.LowerCasePaths
-	identify := func(r *http.Request) (gate.Identity, error) {
-		tok, _ := gate.BearerToken(r.Header.Values("Authorization"))
-		return auth.Authenticate(r.Context(), gate.Credential{Protocol: gate.ProtocolHTTP, ClientAddr: r.RemoteAddr, Token: tok})
-	}
-	gw, err := httpgate.New(httpgate.Config{Gate: g, Identify: identify, Target: h.Target, LowerCasePaths: fold, Logger: s.log.Named("http")})
-	if err != nil {
-		return fmt.Errorf("http: %w", err)
-	}
-	proxy, err := gw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: httpgate.HeaderCredential(h.CredentialHeader, h.Credential)})
+	gw, err := httpgate.New(httpgate.Config{Gate: g, Authenticator: auth, Target: h.Target, LowerCasePaths: fold, Logger: s.log.Named("http"),
+		Proxy: &httpgate.ProxyConfig{Upstream: up, Credential: httpgate.HeaderCredential(h.CredentialHeader, h.Credential)}})
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
@@ -92,7 +84,7 @@ func (s *server) startHTTP(h *httpConfig, g *gate.Gate, auth gate.Authenticator)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	s.serveHTTP("http", ln, proxy)
+	s.serveHTTP("http", ln, gw.Handler())
 	s.closers = append(s.closers, gw.Close)
 	return nil
 }

@@ -99,9 +99,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("-upstream: %w", err)
 	}
 	agentToken, reviewerToken := envToken("AGENT_TOKEN"), envToken("REVIEWER_TOKEN")
+	var cred httpgate.Credential
+	if tok := os.Getenv("UPSTREAM_TOKEN"); tok != "" {
+		cred = httpgate.BearerCredential(tok)
+	}
 	gw, err := httpgate.New(httpgate.Config{
-		Gate:     g,
-		Identify: httpgate.BearerTokens(map[string]gate.Identity{agentToken: {Subject: "agent", Kind: gate.KindAgent}}),
+		Gate:          g,
+		Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: {Subject: "agent", Kind: gate.KindAgent}}),
+		Proxy:         &httpgate.ProxyConfig{Upstream: up, Credential: cred},
 		// Rules see the path lower-cased: /ADMIN is /admin to them.
 		LowerCasePaths: true,
 		Logger:         log,
@@ -110,14 +115,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer gw.Close()
-	var cred httpgate.Credential
-	if tok := os.Getenv("UPSTREAM_TOKEN"); tok != "" {
-		cred = httpgate.BearerCredential(tok)
-	}
-	proxy, err := gw.Proxy(httpgate.ProxyConfig{Upstream: up, Credential: cred})
-	if err != nil {
-		return err
-	}
 	console := &approval.Console{
 		Approver:     approver,
 		Authenticate: approval.BearerTokens(map[string]gate.Identity{reviewerToken: {Subject: "reviewer", Kind: gate.KindHuman}}),
@@ -126,7 +123,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	addr, err := serve(ctx, *listen, proxy)
+	addr, err := serve(ctx, *listen, gw.Handler())
 	if err != nil {
 		return err
 	}

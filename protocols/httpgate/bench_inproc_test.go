@@ -34,7 +34,7 @@ func benchAdmit(b *testing.B, rec gate.Recorder) {
 		b.Fatal(err)
 	}
 	gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs, Recorder: rec}),
-		Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
+		Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func BenchmarkProxyRoundTrip(b *testing.B) {
 			rec = r
 		}
 		gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs, Recorder: rec}),
-			Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
+			Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
 		if err != nil {
 			b.Fatal(err)
 		}

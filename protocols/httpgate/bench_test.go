@@ -82,8 +82,8 @@ func BenchmarkWrk(b *testing.B) {
 			rec = r
 		}
 		gw, err := New(Config{
-			Gate:     gate.New(gate.Config{Rules: rs, Recorder: rec}),
-			Identify: BearerTokens(map[string]gate.Identity{agentToken: agent}),
+			Gate:          gate.New(gate.Config{Rules: rs, Recorder: rec}),
+			Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent}),
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -28,7 +28,6 @@ const (
 const (
 	DefaultMaxBodyBytes     = 1 << 20
 	DefaultMaxResponseBytes = 16 << 20
-	DefaultRecordBytes      = 64 << 10
 	DefaultIdleTimeout      = 5 * time.Minute
 	DefaultRetryAfter       = 10 * time.Second
 	DefaultMaxEventBytes    = 1 << 20
@@ -50,18 +49,26 @@ var DefaultSecretHeaders = mask.SecretHeaders
 // and '*' matches any text).
 var DefaultSecretQuery = mask.SecretNames
 
-// Config configures a Gateway. Gate and Identify are required; every other
-// zero value picks a safe default.
+// Config configures a Gateway. Gate and Authenticator are required; every
+// other zero value picks a safe default.
 type Config struct {
-	// Gate decides, holds and records every request.
-	Gate *gate.Gate
-	// Identify tells who the client is. A request it returns an error for
-	// gets 401. BearerTokens is a ready-made implementation.
-	Identify IdentifyFunc
+	// Gate decides, holds and records every request (a *gate.Gate, or a
+	// wrapper of one).
+	Gate gate.Hub
+	// Authenticator tells who the client is, from a gate.Credential with
+	// the protocol, the client's address and the bearer token of its one
+	// Authorization header (empty when there is none; token
+	// authenticators such as gate.Tokens and oidc.Verifier refuse it). An
+	// error refuses the request with 401; its text is recorded, never
+	// shown to the client.
+	Authenticator gate.Authenticator
 	// Target names the protected resource in sessions ("billing-api", a
 	// base URL). A proxy with no Target uses its upstream URL (without
-	// credentials). Sessions are per client identity and target.
+	// credentials). Sessions are per client identity, run and target.
 	Target string
+	// Proxy is the upstream Handler forwards to (see Gateway.Proxy); nil
+	// for a Gateway used only as Middleware.
+	Proxy *ProxyConfig
 
 	// LowerCasePaths lower-cases the path in the model, for upstreams that
 	// route case-insensitively. The path forwarded keeps its case.
@@ -84,9 +91,12 @@ type Config struct {
 	MaxResponseBytes int64
 	// MaxEventBytes bounds one server-sent event. 0 means DefaultMaxEventBytes.
 	MaxEventBytes int64
-	// RecordBytes bounds the request body and the response body kept in the
-	// session record. 0 means DefaultRecordBytes.
-	RecordBytes int
+	// RecordLimit bounds the request body and the response (head and
+	// body) kept in the session record: a longer request body is recorded
+	// as its SHA-256 and length, a longer response is cut and marked
+	// truncated. 0 means gate.DefaultRecordLimit, a negative value no
+	// bound. The client always receives the whole response.
+	RecordLimit int64
 	// SecretHeaders are request headers whose values are secrets; nil
 	// means DefaultSecretHeaders.
 	SecretHeaders []string
@@ -103,7 +113,7 @@ type Config struct {
 	// DefaultRetryAfter.
 	RetryAfter time.Duration
 
-	// Logger receives operational logs; nil means the gate's logger.
+	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
 
@@ -112,8 +122,8 @@ func (c *Config) withDefaults() (Config, error) {
 	if o.Gate == nil {
 		return o, errors.New("httpgate: Config.Gate is required")
 	}
-	if o.Identify == nil {
-		return o, errors.New("httpgate: Config.Identify is required (see BearerTokens)")
+	if o.Authenticator == nil {
+		return o, errors.New("httpgate: Config.Authenticator is required (gate.Tokens for a token table)")
 	}
 	if o.MethodOverride != MethodOverrideRefuse && o.MethodOverride != MethodOverrideHonour {
 		return o, errors.New("httpgate: unknown MethodOverride")
@@ -127,8 +137,8 @@ func (c *Config) withDefaults() (Config, error) {
 	if o.MaxEventBytes <= 0 {
 		o.MaxEventBytes = DefaultMaxEventBytes
 	}
-	if o.RecordBytes <= 0 {
-		o.RecordBytes = DefaultRecordBytes
+	if o.RecordLimit == 0 {
+		o.RecordLimit = gate.DefaultRecordLimit
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = DefaultIdleTimeout
@@ -146,7 +156,7 @@ func (c *Config) withDefaults() (Config, error) {
 		o.SecretQuery = DefaultSecretQuery
 	}
 	if o.Logger == nil {
-		o.Logger = o.Gate.Logger()
+		o.Logger = hclog.NewNullLogger()
 	}
 	return o, nil
 }

@@ -1,12 +1,20 @@
 // Package httpgate puts the Airlock gate in front of HTTP APIs. Its name
 // does not shadow net/http in the files that import both.
 //
-// It offers two things built on one Gateway:
+// A Gateway (New(Config), Close) depends on the gate through gate.Hub and
+// offers:
 //
+//   - a reverse proxy, Gateway.Handler (to Config.Proxy) or Gateway.Proxy
+//     (to any upstream), for gating an upstream the team does not own; it
+//     holds the upstream credential and strips the client's, and
 //   - a middleware, Gateway.Middleware (a func(http.Handler) http.Handler),
-//     for services that embed the gate, and
-//   - a reverse proxy, Gateway.Proxy, for gating an upstream the team does
-//     not own; it holds the upstream credential and strips the client's.
+//     for services that embed the gate.
+//
+// Clients are identified by Config.Authenticator (a gate.Authenticator,
+// such as gate.Tokens or an oidc.Verifier), given a gate.Credential with
+// the bearer token of the request's one Authorization header (parsed by
+// gate.BearerToken) and the client's address. A client it refuses gets 401,
+// and the refusal is recorded (Hub.RecordRefusal).
 //
 // Every request is turned into a gate.Request with a canonical model
 // (gate.HTTP): the method, the normalised path (percent-decoded once,
@@ -109,32 +117,49 @@
 // Recording: the gate records each decision with its gate.Request, whose
 // Secrets list the values of secret request headers (DefaultSecretHeaders)
 // so that the recorder stores them as HMACs; the body is recorded up to
-// RecordBytes (beyond, its SHA-256 and length). The response, as the client
-// received it (status line, headers with Set-Cookie values redacted, masked
-// body bounded by RecordBytes, Output.Truncated as the truncation marker),
-// is recorded with Gate.RecordOutput. A request refused before the rules
-// ran is recorded as a deny decision of the check "httpgate/<check>".
+// Config.RecordLimit (beyond, its SHA-256 and length). A request refused
+// before the rules ran (the 400, 405, 413 and 415 above) goes through
+// gate.Conn.Refuse: a deny decision of the check "http/<check>" (the rule
+// the problem document names), counted in session.denied like any other.
 //
-// Sessions: one gate.Session per client identity, shared by that identity's
+// Every byte of a response leaves through the session's gate.OutputWriter
+// for the request's decision, which records, as the client received it,
+// the 1xx responses, the status line and headers (Set-Cookie values
+// redacted), the masked body and the trailers, in the stream "response",
+// bounded by Config.RecordLimit (gate.Output.Truncated marks the cut). The
+// failure policy is the gate's: a JSON body is recorded before any of it is
+// sent (the client gets 502 when it cannot be); other bodies are forwarded
+// and recorded when they end, and the response is cut before its end when
+// that record fails; an event stream is recorded event by event before each
+// event is sent (gate.RecordThenForward), so a stream stops at the first
+// event that cannot be recorded. A recording failure ends the session
+// (gate.Conn breaks): nothing more is forwarded under it.
+//
+// Sessions: one gate.Conn per client identity and run, shared by their
 // concurrent requests (so session.requests counts across them), and closed
 // after IdleTimeout without requests (or one per request when IdleTimeout
-// is negative). The handler behind the middleware finds it with
-// gate.SessionFrom.
+// is negative). A session that ended under a recording failure is dropped
+// at once; the identity's next request opens a new session (503 while the
+// recorder cannot record its start). The agent's harness names the run in
+// the Airlock-Run header (RunHeader, gate.Session.Run), which the upstream
+// never sees; one that is not a run id gets 400. The handler behind the
+// middleware finds the session with gate.SessionFrom and its handle with
+// gate.ConnFrom.
 //
 // Usage:
 //
 //	gw, err := httpgate.New(httpgate.Config{
-//		Gate:     g, // a *gate.Gate with rules, approver and recorder
-//		Target:   "billing-api",
-//		Identify: httpgate.BearerTokens(map[string]gate.Identity{token: {Subject: "agent-1"}}),
+//		Gate:          g, // a *gate.Gate with rules, approver and recorder
+//		Target:        "billing-api",
+//		Authenticator: gate.Tokens(map[string]gate.Identity{token: {Subject: "agent-1"}}),
+//		Proxy: &httpgate.ProxyConfig{
+//			Upstream:   upstreamURL,
+//			Credential: httpgate.BearerCredential(os.Getenv("BILLING_TOKEN")),
+//		},
 //	})
 //	if err != nil { ... }
 //	defer gw.Close()
-//	proxy, err := gw.Proxy(httpgate.ProxyConfig{
-//		Upstream:   upstreamURL,
-//		Credential: httpgate.BearerCredential(os.Getenv("BILLING_TOKEN")),
-//	})
-//	http.ListenAndServe(":8080", proxy) // or gw.Middleware(yourHandler)
+//	http.ListenAndServe(":8080", gw.Handler()) // or gw.Middleware(yourHandler)
 //
 // Do not forget Close: it ends the janitor goroutine and records the end of
 // every open session.

@@ -39,9 +39,9 @@ func ExampleGateway_Middleware() {
 	rules, _ := gate.ParseRules("rules.yaml", []byte(exampleRules))
 	g := gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}})
 	gw, err := httpgate.New(httpgate.Config{
-		Gate:     g,
-		Target:   "orders-service",
-		Identify: httpgate.BearerTokens(map[string]gate.Identity{"t0k3n": {Subject: "agent-1"}}),
+		Gate:          g,
+		Target:        "orders-service",
+		Authenticator: gate.Tokens(map[string]gate.Identity{"t0k3n": {Subject: "agent-1"}}),
 	})
 	if err != nil {
 		panic(err)
@@ -64,30 +64,51 @@ func ExampleGateway_Middleware() {
 	// 401
 }
 
-func ExampleGateway_Proxy() {
+func ExampleGateway_Handler() {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The upstream sees the gateway's credential, never the agent's.
-		fmt.Fprintf(w, "upstream saw %q", r.Header.Get("Authorization"))
+		// The upstream sees the gateway's credential, never the agent's,
+		// and never the run header.
+		fmt.Fprintf(w, "upstream saw %q, run %q", r.Header.Get("Authorization"), r.Header.Get(httpgate.RunHeader))
 	}))
 	defer upstream.Close()
+	u, _ := url.Parse(upstream.URL)
 
 	rules, _ := gate.ParseRules("rules.yaml", []byte(exampleRules))
-	gw, _ := httpgate.New(httpgate.Config{
-		Gate:     gate.New(gate.Config{Rules: rules, Recorder: &record.Memory{}}),
-		Identify: httpgate.BearerTokens(map[string]gate.Identity{"agent-token": {Subject: "agent-1"}}),
+	rec := &record.Memory{}
+	gw, err := httpgate.New(httpgate.Config{
+		Gate:          gate.New(gate.Config{Rules: rules, Recorder: rec}),
+		Authenticator: gate.Tokens(map[string]gate.Identity{"agent-token": {Subject: "agent-1"}}),
+		Proxy:         &httpgate.ProxyConfig{Upstream: u, Credential: httpgate.BearerCredential("upstream-token")},
 	})
-	defer gw.Close()
-	u, _ := url.Parse(upstream.URL)
-	proxy, err := gw.Proxy(httpgate.ProxyConfig{Upstream: u, Credential: httpgate.BearerCredential("upstream-token")})
 	if err != nil {
 		panic(err)
 	}
-	srv := httptest.NewServer(proxy)
+	srv := httptest.NewServer(gw.Handler())
 	defer srv.Close()
 
-	fmt.Println(get(srv.URL+"/v1/status", "agent-token"))
+	// The agent's harness names the run its requests belong to.
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/status", nil)
+	req.Header.Set("Authorization", "Bearer agent-token")
+	req.Header.Set(httpgate.RunHeader, "run-42")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, string(b))
+
+	_ = gw.Close() // records the end of every session
+	for _, id := range rec.Sessions() {
+		for _, e := range rec.GateEvents(id) {
+			if e.Kind == gate.EventSessionEnd {
+				fmt.Printf("session of %s in run %s: %d request\n", e.Identity.Subject, e.Session.Run, e.Session.Requests)
+			}
+		}
+	}
 	// Output:
-	// 200 upstream saw "Bearer upstream-token"
+	// 200 upstream saw "Bearer upstream-token", run ""
+	// session of agent-1 in run run-42: 1 request
 }
 
 func ExampleNormalizePath() {

@@ -72,11 +72,11 @@ func (f *filter) maskBlock(h http.Header, exempt, namesOnly bool) error {
 func (f *filter) informational(code int, h http.Header) bool {
 	if f.x.policy != nil {
 		if err := f.maskFields(h, false); err != nil {
-			f.gw.log.Warn("1xx response dropped", "session", f.x.s.ID, "decision", f.x.d.ID, "error", err)
+			f.gw.log.Warn("1xx response dropped", "session", f.x.conn.Session().ID, "decision", f.x.d.ID, "error", err)
 			return false
 		}
 	}
-	if len(f.info) < f.gw.cfg.RecordBytes {
+	if lim := f.gw.cfg.RecordLimit; lim < 0 || int64(len(f.info)) < lim {
 		f.info = append(f.info, renderHead(code, h)...)
 	}
 	return true
@@ -90,7 +90,7 @@ func (f *filter) maskTrailers(t http.Header) {
 	}
 	f.trailersMasked = true
 	if err := f.maskFields(t, false); err != nil {
-		f.gw.log.Warn("trailers dropped", "session", f.x.s.ID, "decision", f.x.d.ID, "error", err)
+		f.gw.log.Warn("trailers dropped", "session", f.x.conn.Session().ID, "decision", f.x.d.ID, "error", err)
 		clear(t)
 		return
 	}

@@ -3,9 +3,9 @@ package httpgate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
@@ -14,15 +14,27 @@ import (
 
 var errClosed = errors.New("httpgate: gateway closed")
 
-// Gateway gates HTTP requests with a gate.Gate. Build it with New, use its
-// Middleware or Proxy, and Close it when done. It is safe for concurrent use.
+// RunHeader is the request header by which an agent's harness names the
+// run the request belongs to (gate.Session.Run), so that its HTTP requests
+// join the agent's sessions through other protocols. Sessions are kept per
+// identity and run; the header is removed before the upstream (or the
+// handler behind the middleware) sees the request. A value that is not a
+// run id (gate.ErrRunID), or more than one such header, gets 400.
+const RunHeader = "Airlock-Run"
+
+// Gateway gates HTTP requests through a gate.Hub. Build it with New, serve
+// its Handler, Middleware or Proxy, and Close it when done. It is safe for
+// concurrent use.
 type Gateway struct {
 	cfg      Config
-	g        *gate.Gate
+	hub      gate.Hub
 	log      hclog.Logger
 	sessions *sessions
 	// secretQuery is cfg.SecretQuery compiled.
 	secretQuery *mask.SecretNameSet
+	// handler is what Handler serves: the proxy of Config.Proxy, or
+	// nil.
+	handler http.Handler
 }
 
 // New validates cfg and returns a Gateway. It starts a janitor goroutine
@@ -32,9 +44,28 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw := &Gateway{cfg: c, g: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery)}
+	gw := &Gateway{cfg: c, hub: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery)}
+	if c.Proxy != nil {
+		if gw.handler, err = gw.Proxy(*c.Proxy); err != nil {
+			return nil, err
+		}
+	}
 	gw.sessions = newSessions(c.Gate, c.IdleTimeout)
 	return gw, nil
+}
+
+// Handler returns the gating reverse proxy to Config.Proxy. Without a
+// Config.Proxy there is nothing to forward to: it answers every request
+// with 500 (use Middleware).
+func (gw *Gateway) Handler() http.Handler {
+	if gw.handler != nil {
+		return gw.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gw.log.Error("Handler used without Config.Proxy")
+		writeProblem(w, Problem{Type: "urn:airlock:problem:unavailable", Title: "Internal Server Error",
+			Status: http.StatusInternalServerError, Detail: "airlock: the gateway has no upstream"})
+	})
 }
 
 // Close records the end of every open session and stops the janitor.
@@ -45,7 +76,7 @@ func (gw *Gateway) Close() error {
 
 // exchange is one admitted request: its session, model and decision.
 type exchange struct {
-	s       *gate.Session
+	conn    *gate.Conn
 	req     *gate.Request
 	d       *gate.Decision
 	policy  *mask.Policy
@@ -53,6 +84,9 @@ type exchange struct {
 	accept  []string // the client's Accept-Encoding
 	f       *filter  // the response's filter, once there is one
 	release func()
+	// cancel ends the request's context (the upstream request, or the
+	// handler's): a streamed response stops when its session ends.
+	cancel context.CancelFunc
 }
 
 // admit identifies the client, finds its session, models the request and
@@ -60,15 +94,30 @@ type exchange struct {
 // returns nil.
 func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) *exchange {
 	ctx := r.Context()
-	id, err := gw.cfg.Identify(r)
+	id, err := gw.identify(r)
 	if err != nil {
 		gw.log.Debug("client not identified", "remote", r.RemoteAddr, "error", err)
-		_ = gw.cfg.Gate.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolHTTP, Target: target, ClientAddr: r.RemoteAddr, Reason: "unauthenticated: " + err.Error()})
+		gw.refuseClient(ctx, r, target, "", "unauthenticated: "+err.Error())
 		writeProblem(w, Problem{Type: "urn:airlock:problem:unauthenticated", Title: "Unauthorized",
 			Status: http.StatusUnauthorized, Detail: "airlock: the client could not be identified"})
 		return nil
 	}
-	s, release, err := gw.sessions.acquire(ctx, target, id, r.RemoteAddr)
+	runs := r.Header.Values(RunHeader)
+	// The run is the gateway's to record; the upstream never sees it.
+	r.Header.Del(RunHeader)
+	if len(runs) > 1 {
+		gw.refuseRun(w, r, target, id, fmt.Errorf("%w: %d %s headers", gate.ErrRunID, len(runs), RunHeader))
+		return nil
+	}
+	s := gate.Session{Protocol: gate.ProtocolHTTP, Target: target, Identity: id, ClientAddr: r.RemoteAddr}
+	if len(runs) == 1 {
+		s.Run = runs[0]
+	}
+	conn, release, err := gw.sessions.acquire(ctx, s)
+	if errors.Is(err, gate.ErrRunID) {
+		gw.refuseRun(w, r, target, id, err)
+		return nil
+	}
 	if err != nil {
 		gw.log.Error("cannot open session", "subject", id.Subject, "error", err)
 		writeProblem(w, Problem{Type: "urn:airlock:problem:unavailable", Title: "Service Unavailable",
@@ -77,28 +126,43 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 	}
 	m, ref := gw.buildModel(r)
 	if ref != nil {
-		did := gw.recordRefusal(ctx, s, r, ref)
+		d, _ := conn.Refuse(ctx, gw.refusedRequest(r), ref.Check, ref.Reason)
 		release()
-		writeProblem(w, refusalProblem(ref, did))
+		writeProblem(w, refusalProblem(ref, d))
 		return nil
 	}
-	m.req.Session = s
-	d, err := gw.g.Check(ctx, m.req)
+	d, err := conn.Check(ctx, m.req)
 	if err != nil {
 		release()
 		writeProblem(w, refusedProblem(err, gw.cfg.RetryAfter))
 		return nil
 	}
-	return &exchange{s: s, req: m.req, d: d, policy: d.Masker, method: r.Method,
+	return &exchange{conn: conn, req: m.req, d: d, policy: d.Masker, method: r.Method,
 		accept: r.Header.Values("Accept-Encoding"), release: release}
 }
 
-// recordRefusal records a request refused before the rules ran, as a deny
-// decision of the gateway check, and returns the decision id.
-func (gw *Gateway) recordRefusal(ctx context.Context, s *gate.Session, r *http.Request, ref *refusal) string {
+// refuseRun refuses a request whose run header is not a run id, with 400,
+// and records the refusal.
+func (gw *Gateway) refuseRun(w http.ResponseWriter, r *http.Request, target string, id gate.Identity, err error) {
+	gw.refuseClient(r.Context(), r, target, id.Subject, "invalid run: "+err.Error())
+	writeProblem(w, Problem{Type: "urn:airlock:problem:bad-request", Title: "Bad Request", Status: http.StatusBadRequest,
+		Detail: "airlock: the " + RunHeader + " header does not name a run: " + err.Error()})
+}
+
+// refuseClient records a client refused before any session opened.
+func (gw *Gateway) refuseClient(ctx context.Context, r *http.Request, target, claimed, reason string) {
+	err := gw.hub.RecordRefusal(ctx, gate.Refusal{Protocol: gate.ProtocolHTTP, Target: target, ClientAddr: r.RemoteAddr, Claimed: claimed, Reason: reason})
+	if err != nil {
+		gw.log.Error("cannot record a refused client", "remote", r.RemoteAddr, "error", err)
+	}
+}
+
+// refusedRequest is what the record keeps of a request refused before it
+// could be modelled: its method and target (cut to 2 KiB), with the values
+// of its secret headers and parameters listed for the recorder to HMAC.
+func (gw *Gateway) refusedRequest(r *http.Request) *gate.Request {
 	// A query that did not parse still yields the pairs before the error.
 	query, _ := url.ParseQuery(r.URL.RawQuery)
-	secrets := gw.secrets(r, query)
 	target := r.URL.EscapedPath()
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery
@@ -106,12 +170,5 @@ func (gw *Gateway) recordRefusal(ctx context.Context, s *gate.Session, r *http.R
 	if len(target) > 2048 {
 		target = target[:2048]
 	}
-	d := &gate.Decision{ID: gate.NewID(), Action: gate.Deny, Rule: "httpgate/" + ref.Check, Reason: ref.Reason,
-		Rules: []string{"httpgate/" + ref.Check}, Time: time.Now().UTC()}
-	req := &gate.Request{Protocol: gate.ProtocolHTTP, Command: r.Method + " " + target, Secrets: secrets}
-	err := gw.g.RecordEvent(context.WithoutCancel(ctx), s, gate.Event{Kind: gate.EventDecision, Request: req, Decision: d})
-	if err != nil {
-		gw.log.Error("cannot record a refused request", "session", s.ID, "error", err)
-	}
-	return d.ID
+	return &gate.Request{Protocol: gate.ProtocolHTTP, Command: r.Method + " " + target, Secrets: gw.secrets(r, query)}
 }

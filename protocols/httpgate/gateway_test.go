@@ -566,7 +566,7 @@ masking:
 		io.WriteString(w, "ok")
 	}))
 	defer up.Close()
-	gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs}), Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
+	gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs}), Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -185,18 +185,29 @@ type env struct {
 
 func newEnv(t *testing.T, mode gate.ReviewMode, mutate func(*Config)) *env {
 	t.Helper()
-	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
+	return newEnvWith(t, mode, testRules, nil, mutate)
+}
+
+// newEnvWith is newEnv under rules, with the gate recording through
+// wrap(e.rec) (a recorder that fails on cue); nil wrap records into e.rec.
+func newEnvWith(t *testing.T, mode gate.ReviewMode, rules string, wrap func(*record.Memory) gate.Recorder, mutate func(*Config)) *env {
+	t.Helper()
+	rs, err := gate.ParseRules("test.yaml", []byte(rules))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, rec: &record.Memory{}, appr: &approval.Memory{}, up: &upstream{}}
-	e.g = gate.New(gate.Config{Rules: rs, Approver: e.appr, Recorder: e.rec, ReviewMode: mode})
+	var rec gate.Recorder = e.rec
+	if wrap != nil {
+		rec = wrap(e.rec)
+	}
+	e.g = gate.New(gate.Config{Rules: rs, Approver: e.appr, Recorder: rec, ReviewMode: mode})
 	cfg := Config{
 		Gate: e.g, Target: "test-api",
-		Identify:       BearerTokens(map[string]gate.Identity{agentToken: agent}),
+		Authenticator:  gate.Tokens(map[string]gate.Identity{agentToken: agent}),
 		LowerCasePaths: true,
 		MaxBodyBytes:   4096,
-		RecordBytes:    1024,
+		RecordLimit:    1024,
 	}
 	if mutate != nil {
 		mutate(&cfg)

@@ -70,7 +70,7 @@ func leakEnvRec(t *testing.T, h http.Handler) (map[string]*httptest.Server, *rec
 	}
 	rec := &record.Memory{}
 	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: rec})
-	gw, err := New(Config{Gate: g, Target: "leak", Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
+	gw, err := New(Config{Gate: g, Target: "leak", Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -846,7 +846,7 @@ func TestUpstreamFramingEvasions(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: &record.Memory{}})
-	gw, err := New(Config{Gate: g, Target: "raw", Identify: BearerTokens(map[string]gate.Identity{agentToken: agent})})
+	gw, err := New(Config{Gate: g, Target: "raw", Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,19 +1,19 @@
 package httpgate
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/airlock-sdk/airlock/gate"
 )
 
 // Middleware gates next: every request is identified, modelled, checked
 // and recorded before next sees it, and next's response is masked and
 // recorded before the client sees it. next receives the canonical request
-// (see the package doc) and finds its gate.Session with gate.SessionFrom.
+// (see the package doc) and finds its session with gate.SessionFrom (and
+// the session handle with gate.ConnFrom).
 // Its use as func(http.Handler) http.Handler is gw.Middleware.
 //
 // The ResponseWriter next gets supports Flush but not Hijack: a hijacked
@@ -31,14 +31,20 @@ func (gw *Gateway) Middleware(next http.Handler) http.Handler {
 			r.Header.Del("Range")
 			r.Header.Del("If-Range")
 		}
-		r = r.WithContext(gate.WithSession(r.Context(), x.s))
+		ctx, cancel := context.WithCancel(x.conn.Context(r.Context()))
+		defer cancel()
+		x.cancel = cancel
+		r = r.WithContext(ctx)
 		mw := &maskingWriter{rw: w, f: newFilter(gw, x, r.Context()), h: http.Header{}}
 		defer mw.finish()
 		next.ServeHTTP(mw, r)
 	})
 }
 
-var errHandlerPanicked = errors.New("httpgate: handler panicked")
+var (
+	errHandlerPanicked = errors.New("httpgate: handler panicked")
+	errResponseRefused = errors.New("httpgate: the response was refused: it could not be masked or recorded")
+)
 
 // maskingWriter collects the handler's response and passes it through the
 // filter: headers when the handler writes them, the body through a pipe
@@ -51,8 +57,10 @@ type maskingWriter struct {
 	pw          *io.PipeWriter
 	done        chan struct{}
 	ended       bool
-	abort       bool // set by pump when the body failed mid-stream
-	direct      bool // no masking: write through, capturing for the record
+	abort       bool // set when the body failed mid-stream, or its record
+	direct      bool // no masking: write through the output writer
+	refused     bool // direct: the head could not be recorded, a 502 went instead
+	client      clientSink
 	announced   []string
 }
 
@@ -76,11 +84,22 @@ func (m *maskingWriter) WriteHeader(code int) {
 	}
 	if m.f.x.policy == nil {
 		m.direct = true
+		sent := m.rw.Header().Clone()
+		for k, v := range m.h {
+			sent[k] = v
+		}
+		m.client.w = m.rw
+		if err := m.f.open(code, sent, streamMode(sent), &m.client); err != nil {
+			m.refused = true
+			m.f.gw.log.Error("response refused", "session", m.f.x.conn.Session().ID, "decision", m.f.x.d.ID, "error", err)
+			writeProblem(m.rw, unrecordedProblem(m.f.x.d))
+			return
+		}
 		dst := m.rw.Header()
 		for k, v := range m.h {
 			dst[k] = v
 		}
-		m.f.head = renderHead(code, dst)
+		m.f.watch()
 		m.rw.WriteHeader(code)
 		return
 	}
@@ -138,9 +157,8 @@ func (m *maskingWriter) pump(code int, h http.Header, pr *io.PipeReader) {
 	body, n, err := m.f.prepare(code, h, pr)
 	if err != nil {
 		pr.CloseWithError(err)
-		m.f.gw.log.Error("response refused", "session", m.f.x.s.ID, "decision", m.f.x.d.ID, "error", err)
-		writeProblem(m.rw, Problem{Type: "urn:airlock:problem:unmaskable", Title: "Bad Gateway", Status: http.StatusBadGateway,
-			Detail: "airlock: the response could not be masked", DecisionID: m.f.x.d.ID})
+		m.f.gw.log.Error("response refused", "session", m.f.x.conn.Session().ID, "decision", m.f.x.d.ID, "error", err)
+		writeProblem(m.rw, unrecordedProblem(m.f.x.d))
 		return
 	}
 	defer body.Close()
@@ -182,9 +200,16 @@ func (m *maskingWriter) Write(b []byte) (int, error) {
 	if !m.wroteHeader {
 		m.WriteHeader(http.StatusOK)
 	}
+	if m.refused {
+		return 0, errResponseRefused
+	}
 	if m.direct {
-		_, _ = m.f.cap.Write(b)
-		return m.rw.Write(b)
+		n, err := m.f.out.Write(b)
+		if err != nil {
+			m.abort = true
+			return n, err
+		}
+		return n, m.client.err
 	}
 	return m.pw.Write(b)
 }
@@ -192,7 +217,7 @@ func (m *maskingWriter) Write(b []byte) (int, error) {
 // Flush flushes an unmasked response; a masked stream is flushed as it is
 // produced.
 func (m *maskingWriter) Flush() {
-	if m.direct {
+	if m.direct && !m.refused {
 		_ = http.NewResponseController(m.rw).Flush()
 	}
 }
@@ -208,12 +233,18 @@ func (m *maskingWriter) finish() {
 		m.WriteHeader(http.StatusOK)
 	}
 	if m.direct {
-		if p == nil {
+		if p == nil && !m.refused {
 			m.sendTrailers(m.trailers())
 		}
-		_ = m.f.record()
+		if err := m.f.end(); err != nil && !m.refused {
+			// Not recorded: the response is cut, never complete.
+			m.abort = true
+		}
 		if p != nil {
 			panic(p)
+		}
+		if m.abort {
+			panic(http.ErrAbortHandler)
 		}
 		return
 	}
@@ -235,4 +266,20 @@ func (m *maskingWriter) finish() {
 	if m.abort {
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// clientSink is the client's side of a response written through: a write
+// error (the client went away) is kept for the handler, and the output
+// writer goes on recording what the handler sent, as it does when a
+// masked response reaches a client that left.
+type clientSink struct {
+	w   io.Writer
+	err error
+}
+
+func (c *clientSink) Write(p []byte) (int, error) {
+	if c.err == nil {
+		_, c.err = c.w.Write(p)
+	}
+	return len(p), nil
 }

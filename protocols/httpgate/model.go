@@ -233,10 +233,10 @@ func appendSecret(secrets []string, v string) []string {
 }
 
 // payload is what the review digest binds and the record keeps: the body
-// itself, or for a body above RecordBytes its SHA-256 and length (the
+// itself, or for a body above RecordLimit its SHA-256 and length (the
 // digest still binds the exact body).
 func (gw *Gateway) payload(body []byte) []byte {
-	if len(body) <= gw.cfg.RecordBytes {
+	if lim := gw.cfg.RecordLimit; lim < 0 || int64(len(body)) <= lim {
 		return body
 	}
 	sum := sha256.Sum256(body)

@@ -21,7 +21,7 @@ type Problem struct {
 	Status int    `json:"status"`
 	// Detail is safe to show the client.
 	Detail string `json:"detail,omitempty"`
-	// Rule names the rule (or the gateway check, "httpgate/<check>") that
+	// Rule names the rule (or the gateway check, "http/<check>") that
 	// refused the request; Reason is its reason.
 	Rule   string `json:"rule,omitempty"`
 	Reason string `json:"reason,omitempty"`
@@ -84,10 +84,19 @@ func refusedProblem(err error, retryAfter time.Duration) Problem {
 	return p
 }
 
-func refusalProblem(r *refusal, decisionID string) Problem {
+// refusalProblem is the problem document of a request the gateway refused
+// before the rules ran, under the decision d that Conn.Refuse recorded.
+func refusalProblem(r *refusal, d *gate.Decision) Problem {
 	return Problem{
 		Type: "urn:airlock:problem:bad-request", Title: http.StatusText(r.Status), Status: r.Status,
-		Detail: "airlock: refused by httpgate/" + r.Check + ": " + r.Reason,
-		Rule:   "httpgate/" + r.Check, Reason: r.Reason, DecisionID: decisionID,
+		Detail: "airlock: refused by " + d.Rule + ": " + r.Reason,
+		Rule:   d.Rule, Reason: r.Reason, DecisionID: d.ID,
 	}
+}
+
+// unrecordedProblem is the problem document of a response that could not
+// be masked or recorded (502): the client receives none of it.
+func unrecordedProblem(d *gate.Decision) Problem {
+	return Problem{Type: "urn:airlock:problem:unmaskable", Title: "Bad Gateway", Status: http.StatusBadGateway,
+		Detail: "airlock: the response could not be masked", DecisionID: d.ID}
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 	"github.com/hashicorp/go-hclog"
 )
@@ -143,7 +142,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			}
 			if x != nil {
 				p.DecisionID = x.d.ID
-				gw.log.Error("upstream failed", "session", x.s.ID, "decision", x.d.ID, "error", err)
+				gw.log.Error("upstream failed", "session", x.conn.Session().ID, "decision", x.d.ID, "error", err)
 			}
 			writeProblem(w, p)
 		},
@@ -154,7 +153,9 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			return
 		}
 		defer x.release()
-		ctx := context.WithValue(gate.WithSession(r.Context(), x.s), exchangeKey{}, x)
+		ctx, cancel := context.WithCancel(context.WithValue(x.conn.Context(r.Context()), exchangeKey{}, x))
+		defer cancel()
+		x.cancel = cancel
 		x.f = newFilter(gw, x, ctx)
 		rp.ServeHTTP(&infoWriter{ResponseWriter: w, f: x.f}, r.WithContext(ctx))
 	}), nil

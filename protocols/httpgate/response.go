@@ -32,30 +32,35 @@ type filter struct {
 	x   *exchange
 	ctx context.Context
 
-	info     []byte // the 1xx responses as sent, for the record
-	head     []byte // the status line and headers as sent, for the record
-	trail    string // the trailers as sent, for the record
-	cap      capture
-	findings []mask.Finding
+	info     []byte         // the 1xx responses as sent, until the output opens
+	trail    string         // the trailers as sent, for the record
+	findings []mask.Finding // what the fields (and a JSON body) gave
+	out      *gate.OutputWriter
+	mode     gate.OutputMode
+	sink     gatedWriter // out's destination
 	once     sync.Once
-	coding   string       // the one content coding to re-apply, or ""
-	trailer  *http.Header // where the trailers arrive, filled at the end of the body
+	endErr   error
+	stop     chan struct{} // closed by end: the response no longer needs watching
+	coding   string        // the one content coding to re-apply, or ""
+	trailer  *http.Header  // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may
 	// they be sent.
 	trailersMasked bool
 }
 
 func newFilter(gw *Gateway, x *exchange, ctx context.Context) *filter {
-	return &filter{gw: gw, x: x, ctx: context.WithoutCancel(ctx), cap: capture{limit: gw.cfg.RecordBytes}}
+	return &filter{gw: gw, x: x, ctx: context.WithoutCancel(ctx)}
 }
 
 // atEOF runs once the body ended: the trailers, which follow the body,
-// are masked, and the response is recorded.
+// are masked, and the response is recorded. An error means the response
+// could not be recorded: the session has ended and the response must be
+// cut.
 func (f *filter) atEOF() error {
 	if f.trailer != nil {
 		f.maskTrailers(*f.trailer)
 	}
-	return f.record()
+	return f.end()
 }
 
 // prepare masks the headers h in place and returns the body to send in
@@ -64,7 +69,10 @@ func (f *filter) atEOF() error {
 func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.ReadCloser, int64, error) {
 	p := f.x.policy
 	if p == nil {
-		f.head = renderHead(status, h)
+		if err := f.open(status, h, streamMode(h), io.Discard); err != nil {
+			return nil, 0, err
+		}
+		f.watch()
 		return &teeBody{src: body, f: f}, keepLength, nil
 	}
 	// Trailers are masked when they arrive and sent unannounced.
@@ -73,7 +81,9 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		if err := f.maskFields(h, true); err != nil {
 			return nil, 0, err
 		}
-		f.head = renderHead(status, h)
+		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+			return nil, 0, err
+		}
 		return &teeBody{src: body, f: f}, keepLength, nil
 	}
 	if status == http.StatusPartialContent {
@@ -147,7 +157,6 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 			}
 		}
 		h.Del("Content-Length")
-		f.head = renderHead(status, h)
 		open := func() (io.Reader, error) {
 			r, err := decodeContent(body, codings)
 			if err != nil || enc == nil {
@@ -155,7 +164,9 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 			}
 			return transform.NewReader(r, enc.NewDecoder()), nil
 		}
-		return f.streamBody(body, open, true, &sseMasker{p: p, max: f.gw.cfg.MaxEventBytes}), -1, nil
+		// Nothing of a stream reaches the client before it is recorded.
+		sb, err := f.streamBody(status, h, gate.RecordThenForward, body, open, true, &sseMasker{p: p, max: f.gw.cfg.MaxEventBytes})
+		return sb, -1, err
 	case isJSON:
 		b, err := f.jsonBody(status, h, body, codings, mt, label)
 		if err != nil {
@@ -164,8 +175,8 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
 	default:
 		h.Del("Content-Length")
-		f.head = renderHead(status, h)
-		return f.streamBody(body, func() (io.Reader, error) { return src, nil }, text, &writerMasker{p: p}), -1, nil
+		sb, err := f.streamBody(status, h, gate.ForwardThenRecord, body, func() (io.Reader, error) { return src, nil }, text, &writerMasker{p: p})
+		return sb, -1, err
 	}
 }
 
@@ -215,7 +226,7 @@ var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
 
 // jsonBody masks a whole JSON body, keeping its encoding when the client
 // accepts it, and records it before it is sent: a response that cannot be
-// recorded is not sent.
+// recorded is not sent (and the session has ended).
 func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings []string, mt, label string) ([]byte, error) {
 	defer body.Close()
 	limit := f.gw.cfg.MaxResponseBytes
@@ -257,7 +268,6 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
-	_, _ = f.cap.Write(out)
 	sent := out
 	if f.coding != "" {
 		var buf bytes.Buffer
@@ -269,9 +279,16 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		sent = buf.Bytes()
 	}
 	h.Set("Content-Length", strconv.Itoa(len(sent)))
-	f.head = renderHead(status, h)
-	if err := f.record(); err != nil {
+	// The record keeps the body decoded, as the client reads it.
+	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+		return nil, err
+	}
+	if _, err := f.out.Write(out); err != nil {
+		_ = f.end()
 		return nil, fmt.Errorf("%w: the response could not be recorded: %w", errUnmaskable, err)
+	}
+	if err := f.end(); err != nil {
+		return nil, err
 	}
 	return sent, nil
 }
@@ -380,16 +397,23 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // streamBody returns a reader that decodes, masks and re-encodes body as
 // the client reads it, so that streams flow while masked. open returns the
 // decoded body; it runs on the first Read so that no read blocks prepare.
-// text marks a textual body, in which a NUL byte fails closed.
-func (f *filter) streamBody(body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) io.ReadCloser {
+// text marks a textual body, in which a NUL byte fails closed. The masked
+// text goes through the response's output writer (recorded under mode)
+// before it is re-encoded; an error means the head could not be recorded.
+func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
 	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, buf: make([]byte, 32<<10)}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
 		sink = sb.ew
 	}
-	m.start(io.MultiWriter(&f.cap, sink))
-	return sb
+	if err := f.open(status, h, mode, sink); err != nil {
+		body.Close()
+		return nil, err
+	}
+	m.start(f.out)
+	f.watch()
+	return sb, nil
 }
 
 // streamed is the pull side of streamBody.
@@ -461,7 +485,12 @@ func (s *streamed) fill() {
 		drain(s.raw)
 		s.eof = true
 		s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
-		_ = s.f.atEOF()
+		if err := s.f.atEOF(); err != nil {
+			// Not recorded: what is still held is not sent, and the
+			// response is cut.
+			s.err = err
+			s.out.Reset()
+		}
 	case rerr != nil:
 		s.fail(fmt.Errorf("%w: reading the body: %w", errUnmaskable, rerr))
 	}
@@ -472,10 +501,11 @@ func (s *streamed) fill() {
 func (s *streamed) fail(err error) {
 	s.err = err
 	s.out.Reset()
-	s.f.gw.log.Error("response stream stopped", "session", s.f.x.s.ID, "decision", s.f.x.d.ID, "error", err)
-	_ = s.f.gw.g.RecordEvent(s.f.ctx, s.f.x.s, gate.Event{Kind: gate.EventError, Error: err.Error()})
+	conn := s.f.x.conn
+	s.f.gw.log.Error("response stream stopped", "session", conn.Session().ID, "decision", s.f.x.d.ID, "error", err)
+	_ = conn.Record(s.f.ctx, gate.Event{Kind: gate.EventError, Error: err.Error()})
 	s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
-	_ = s.f.record()
+	_ = s.f.end()
 }
 
 func (s *streamed) Close() error {
@@ -483,12 +513,15 @@ func (s *streamed) Close() error {
 	if !s.eof && s.err == nil {
 		// The client went away before the end: record what it received.
 		s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
-		_ = s.f.record()
+		_ = s.f.end()
 	}
 	return err
 }
 
-// teeBody passes an unmasked body through, capturing it for the record.
+// teeBody passes an unmasked body through the response's output writer,
+// which records it: a chunk the writer refuses (the session ended, or in
+// RecordThenForward mode it could not be recorded) is not passed on, and
+// neither is the end of a body that could not be recorded.
 type teeBody struct {
 	src io.ReadCloser
 	f   *filter
@@ -497,74 +530,21 @@ type teeBody struct {
 func (t *teeBody) Read(p []byte) (int, error) {
 	n, err := t.src.Read(p)
 	if n > 0 {
-		_, _ = t.f.cap.Write(p[:n])
+		if _, werr := t.f.out.Write(p[:n]); werr != nil {
+			_ = t.f.end()
+			return 0, werr
+		}
 	}
 	if err == io.EOF {
-		_ = t.f.atEOF()
+		if eerr := t.f.atEOF(); eerr != nil {
+			return 0, eerr
+		}
 	}
 	return n, err
 }
 
 func (t *teeBody) Close() error {
 	err := t.src.Close()
-	_ = t.f.record()
+	_ = t.f.end()
 	return err
-}
-
-// capture keeps the first limit bytes written to it and counts the rest.
-type capture struct {
-	buf   []byte
-	limit int
-	total int64
-}
-
-func (c *capture) Write(p []byte) (int, error) {
-	c.total += int64(len(p))
-	if room := c.limit - len(c.buf); room > 0 {
-		c.buf = append(c.buf, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-// record stores the response as the client received it (masked), once.
-func (f *filter) record() error {
-	var err error
-	f.once.Do(func() {
-		data := make([]byte, 0, len(f.info)+len(f.head)+len(f.cap.buf)+len(f.trail))
-		data = append(append(append(append(data, f.info...), f.head...), f.cap.buf...), f.trail...)
-		err = f.gw.g.RecordOutput(f.ctx, f.x.s, gate.Output{
-			DecisionID: f.x.d.ID, Stream: "response", Data: data,
-			Findings: gateFindings(f.findings), Truncated: f.cap.total > int64(len(f.cap.buf)), Final: true,
-		})
-		if err != nil {
-			f.gw.log.Error("cannot record response", "session", f.x.s.ID, "decision", f.x.d.ID, "error", err)
-		}
-	})
-	return err
-}
-
-func gateFindings(fs []mask.Finding) []gate.Finding {
-	if len(fs) == 0 {
-		return nil
-	}
-	out := make([]gate.Finding, len(fs))
-	for i, x := range fs {
-		out[i] = gate.Finding{Detector: x.Detector, Field: x.Field, Count: x.Count}
-	}
-	return out
-}
-
-// renderHead renders the status line and headers as the record keeps them.
-// Cookies the upstream sets are sessions of their own: the record keeps
-// their names, not their values.
-func renderHead(status int, h http.Header) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
-	_ = h.WriteSubset(&b, map[string]bool{"Set-Cookie": true})
-	for _, c := range h.Values("Set-Cookie") {
-		name, _, _ := strings.Cut(c, "=")
-		fmt.Fprintf(&b, "Set-Cookie: %s=[REDACTED]\r\n", strings.TrimSpace(name))
-	}
-	b.WriteString("\r\n")
-	return b.Bytes()
 }

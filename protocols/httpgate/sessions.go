@@ -9,14 +9,19 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// sessions keeps one gate.Session per client identity and target. A session is opened
-// by the identity's first request, shared by its concurrent requests, and
-// closed by the janitor once it has been idle for the idle timeout (or at
-// Close). With a negative idle timeout every request has its own session.
+// sessions keeps one gate.Conn per client identity, run and target. A
+// session is opened by the first request, shared by the concurrent
+// requests of the same identity and run, and closed by the janitor once it
+// has been idle for the idle timeout (or at Close). With a negative idle
+// timeout every request has its own session.
+//
+// A session whose Conn broke (its output could not be recorded) is dropped
+// at once: nothing more is forwarded under it, and the next request of its
+// identity and run opens a new session (refused with 503 while the
+// recorder cannot record its start).
 type sessions struct {
-	g        *gate.Gate
-	protocol string
-	idle     time.Duration
+	hub  gate.Hub
+	idle time.Duration
 
 	mu     sync.Mutex
 	m      map[string]*sessionEntry
@@ -26,15 +31,19 @@ type sessions struct {
 }
 
 type sessionEntry struct {
-	ready    chan struct{} // closed once OpenSession returned
-	err      error
-	s        *gate.Session
+	ready    chan struct{} // closed once Open returned
+	err      error         // Open's error
+	conn     *gate.Conn
 	inflight int
 	last     time.Time
 }
 
-func newSessions(g *gate.Gate, idle time.Duration) *sessions {
-	t := &sessions{g: g, protocol: gate.ProtocolHTTP, idle: idle,
+// broken reports whether the entry's session ended under it. It must be
+// called after ready is closed.
+func (e *sessionEntry) broken() bool { return e.err == nil && e.conn.Err() != nil }
+
+func newSessions(hub gate.Hub, idle time.Duration) *sessions {
+	t := &sessions{hub: hub, idle: idle,
 		m: map[string]*sessionEntry{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if idle > 0 {
 		go t.janitor()
@@ -44,63 +53,110 @@ func newSessions(g *gate.Gate, idle time.Duration) *sessions {
 	return t
 }
 
-func sessionKey(target string, id gate.Identity) string {
-	return target + "\x00" + string(id.EffectiveKind()) + "\x00" + id.Subject + "\x00" + id.Name + "\x00" + strings.Join(id.Groups, "\x00")
+func sessionKey(s gate.Session) string {
+	id := s.Identity
+	return s.Target + "\x00" + s.Run + "\x00" + string(id.EffectiveKind()) + "\x00" + id.Subject + "\x00" + id.Name + "\x00" + strings.Join(id.Groups, "\x00")
 }
 
-// acquire returns the session of id with target, opening it when needed,
-// and a release func the caller must call when its request is over.
-func (t *sessions) acquire(ctx context.Context, target string, id gate.Identity, clientAddr string) (*gate.Session, func(), error) {
+// acquire returns the session handle for s (protocol, target, identity,
+// run, client address), opening it when needed, and a release func the
+// caller must call when its request is over. An error is Open's: the
+// client is refused.
+func (t *sessions) acquire(ctx context.Context, s gate.Session) (*gate.Conn, func(), error) {
 	if t.idle < 0 {
-		s := &gate.Session{Protocol: t.protocol, Target: target, Identity: id, ClientAddr: clientAddr}
-		if err := t.g.OpenSession(ctx, s); err != nil {
+		conn, err := t.hub.Open(ctx, s)
+		if err != nil {
 			return nil, nil, err
 		}
-		return s, func() { _ = t.g.CloseSession(context.WithoutCancel(ctx), s, "request done") }, nil
+		return conn, func() { _ = conn.Close(context.WithoutCancel(ctx), "request done") }, nil
 	}
-	key := sessionKey(target, id)
+	key := sessionKey(s)
+	for {
+		e, opener, err := t.entry(key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if opener {
+			e.conn, e.err = t.hub.Open(context.WithoutCancel(ctx), s)
+			close(e.ready)
+		} else {
+			select {
+			case <-e.ready:
+			case <-ctx.Done():
+				t.release(key, e)
+				return nil, nil, ctx.Err()
+			}
+		}
+		if e.err != nil {
+			t.mu.Lock()
+			if t.m[key] == e {
+				delete(t.m, key)
+			}
+			e.inflight--
+			t.mu.Unlock()
+			return nil, nil, e.err
+		}
+		if e.broken() {
+			// It broke between the lookup and now: open a new one.
+			t.release(key, e)
+			continue
+		}
+		return e.conn, func() { t.release(key, e) }, nil
+	}
+}
+
+// entry returns the entry for key with one more request in flight, a new
+// one (opener true: the caller opens its Conn) when there is none or the
+// one there broke.
+func (t *sessions) entry(key string) (*sessionEntry, bool, error) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.closed {
-		t.mu.Unlock()
-		return nil, nil, errClosed
+		return nil, false, errClosed
 	}
 	e, ok := t.m[key]
+	if ok {
+		select {
+		case <-e.ready:
+			if e.broken() {
+				t.drop(key, e)
+				ok = false
+			}
+		default:
+		}
+	}
 	if !ok {
 		e = &sessionEntry{ready: make(chan struct{})}
-		e.s = &gate.Session{Protocol: t.protocol, Target: target, Identity: id, ClientAddr: clientAddr}
 		t.m[key] = e
 	}
 	e.inflight++
-	t.mu.Unlock()
+	return e, !ok, nil
+}
 
-	if !ok {
-		e.err = t.g.OpenSession(context.WithoutCancel(ctx), e.s)
-		close(e.ready)
-	} else {
-		select {
-		case <-e.ready:
-		case <-ctx.Done():
-			t.release(key, e)
-			return nil, nil, ctx.Err()
-		}
+// drop removes a broken entry from the map and, once no request of it is
+// in flight, closes its Conn (recording the session's end with the reason
+// it broke). t.mu must be held.
+func (t *sessions) drop(key string, e *sessionEntry) {
+	if t.m[key] == e {
+		delete(t.m, key)
 	}
-	if e.err != nil {
-		t.mu.Lock()
-		if t.m[key] == e {
-			delete(t.m, key)
-		}
-		e.inflight--
-		t.mu.Unlock()
-		return nil, nil, e.err
+	if e.inflight == 0 {
+		go func() { _ = e.conn.Close(context.Background(), "broken") }()
 	}
-	return e.s, func() { t.release(key, e) }, nil
 }
 
 func (t *sessions) release(key string, e *sessionEntry) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	e.inflight--
 	e.last = time.Now()
-	t.mu.Unlock()
+	select {
+	case <-e.ready:
+		if e.broken() {
+			t.drop(key, e)
+		}
+	default:
+	}
 }
 
 func (t *sessions) janitor() {
@@ -119,17 +175,17 @@ func (t *sessions) janitor() {
 }
 
 func (t *sessions) sweep(now time.Time) {
-	var idle []*gate.Session
+	var idle []*gate.Conn
 	t.mu.Lock()
 	for k, e := range t.m {
 		if e.inflight == 0 && e.err == nil && !e.last.IsZero() && now.Sub(e.last) >= t.idle {
 			delete(t.m, k)
-			idle = append(idle, e.s)
+			idle = append(idle, e.conn)
 		}
 	}
 	t.mu.Unlock()
-	for _, s := range idle {
-		_ = t.g.CloseSession(context.Background(), s, "idle")
+	for _, c := range idle {
+		_ = c.Close(context.Background(), "idle")
 	}
 }
 
@@ -152,7 +208,7 @@ func (t *sessions) close(ctx context.Context) error {
 		if e.err != nil {
 			continue
 		}
-		if err := t.g.CloseSession(ctx, e.s, "shutdown"); err != nil && first == nil {
+		if err := e.conn.Close(ctx, "shutdown"); err != nil && first == nil {
 			first = err
 		}
 	}
