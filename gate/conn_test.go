@@ -291,3 +291,33 @@ func TestConnOutputRefusesAMaskWithoutMasker(t *testing.T) {
 	_, _, err = c.Result(context.Background(), d, "result", []byte(`"`+card+`"`), gate.ResultOptions{})
 	require.Error(t, err)
 }
+
+// failingWriter is a client that left after n bytes.
+type failingWriter struct{ n int }
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errors.New("broken pipe")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+func TestConnOutputRecordsWhatWasSentBeforeTheClientLeft(t *testing.T) {
+	c, log := openConn(t, false)
+	d, err := c.Check(context.Background(), readReq())
+	require.NoError(t, err)
+	w := c.Output(d, "rows", &failingWriter{n: 6}, gate.OutputOptions{Mode: gate.ForwardThenRecord, Premasked: true})
+	_, err = w.Write([]byte("row 1\n"))
+	require.NoError(t, err)
+	_, err = w.Write([]byte("row 2\n"))
+	require.Error(t, err)
+	require.Error(t, w.Close(), "the client's error")
+	outs := log.outputs()
+	require.Len(t, outs, 1)
+	require.True(t, outs[0].Truncated)
+	require.Equal(t, "row 1\n", string(outs[0].Data), "what the client was given, not what it was not")
+	require.NoError(t, c.Err(), "a client that left does not break the session's record")
+}

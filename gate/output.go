@@ -85,6 +85,7 @@ type OutputWriter struct {
 	limit    int64
 
 	input    bool
+	dstErr   bool // the destination failed (the client left), not the gate
 	sink     func([]byte) (int, error) // the masker, or forward
 	masker   *mask.Writer
 	findings []Finding
@@ -125,7 +126,10 @@ func (w *OutputWriter) forward(p []byte) (int, error) {
 	if w.mode == ForwardThenRecord {
 		n, err := w.dst.Write(p)
 		w.sent += int64(n)
-		w.copy = append(w.copy, kept...)
+		w.copy = append(w.copy, kept[:min(len(kept), max(n, 0))]...) // what the client was given
+		if err != nil {
+			w.dstErr = true
+		}
 		return n, err
 	}
 	if len(kept) > 0 || cut {
@@ -186,6 +190,14 @@ func (w *OutputWriter) Close() error {
 	}
 	w.closed = true
 	if w.err != nil {
+		if w.dstErr && w.mode == ForwardThenRecord {
+			// The client left mid-output: what was sent is still
+			// recorded (it may have been read), marked as cut.
+			out := Output{DecisionID: w.decision, Stream: w.stream, Data: w.copy, Truncated: true, Findings: w.Findings(), Final: true}
+			if err := w.c.recordOutput(out); err != nil {
+				return err
+			}
+		}
 		return w.err
 	}
 	if w.masker != nil {
