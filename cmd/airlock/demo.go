@@ -134,12 +134,12 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		return err
 	}
 	rec := record.New(sink, record.Options{SigningKey: priv})
-	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules+demoProtocolRules+demoPostgresRules))
+	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules+demoProtocolRules+demoPostgresRules+demoRunRules))
 	if err != nil {
 		return err
 	}
 	reviews := &approval.Memory{}
-	g := gate.New(gate.Config{Rules: rules, Approver: reviews, Recorder: rec})
+	g := gate.New(gate.Config{Rules: rules, Approver: reviews, Recorder: rec, Runs: &gate.RunConfig{Store: &gate.MemoryRuns{}}})
 
 	fmt.Fprintln(w, "Airlock demo: an AI agent calls tools on a customer API through the gate.")
 	fmt.Fprintln(w, "The rules (CEL, strictest action wins, default deny):")
@@ -203,7 +203,11 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 				return
 			}
 			time.Sleep(150 * time.Millisecond) // a human takes a moment
-			if strings.HasPrefix(p.Request.Command, "refund") {
+			if strings.HasPrefix(p.Request.Command, "POST") {
+				say("reviewer", "%s sees why it is held: %s", alice.Name, p.Request.Reason)
+				say("reviewer", "%s denies it: %s", alice.Name, "customer data stays in the house")
+				_, _ = reviews.Deny(reviewerCtx, p.ID, alice, "customer data stays in the house")
+			} else if strings.HasPrefix(p.Request.Command, "refund") {
 				say("reviewer", "%s approves %q: %s", alice.Name, p.Request.Command, "the customer called support")
 				_, _ = reviews.Approve(reviewerCtx, p.ID, alice, "the customer called support")
 			} else {

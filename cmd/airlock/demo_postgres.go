@@ -106,5 +106,5 @@ INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@example.com', '4111 1111 1
 		"SELECT 1; DROP TABLE customers", func() (any, error) { return query("SELECT 1; DROP TABLE customers") })
 	step(15, "PostgreSQL: the session survives the refusal.", "SELECT count(*) FROM customers",
 		func() (any, error) { return query("SELECT count(*) FROM customers") })
-	return nil
+	return demoDataFlow(ctx, g, agent, fmt.Sprintf("postgres://%s:%s@%s:%s/%s?sslmode=disable", agent.Subject, demoToken, host, port, db), step)
 }

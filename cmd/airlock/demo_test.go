@@ -25,7 +25,7 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 		`refunded 49.90 EUR`,
 		`denied by review: customers are deleted`,
 		`denied by rule "default"`,
-		"record.Verify: all 5 sessions",
+		"record.Verify: all 7 sessions",
 		"deploy key: [AWS_ACCESS_KEY_ID]",
 		"db_password=[PASSWORD_ASSIGNMENT]",
 		`["read_note"]`,
@@ -33,6 +33,12 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 		`denied by rule "no-ddl"`,
 		"(SQLSTATE 42501)",
 		`denied by rule "no-destructive-commands"`,
+		// A run: the POST allowed before the PostgreSQL read is held
+		// after it, the reason naming the label and the read.
+		"ALLOWED -> the agent sees: delivered",
+		`this run is labelled pii (by detector:email`,
+		`reading "SELECT name, email FROM customers"`,
+		`denied by rule \"no-egress-after-pii\"`,
 	} {
 		assert.Contains(t, text, want)
 	}
@@ -41,7 +47,7 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 
 	sessions, err := record.ReadFile(path)
 	require.NoError(t, err)
-	require.Len(t, sessions, 5, "tool calls, HTTP, MCP, SSH and PostgreSQL sessions")
+	require.Len(t, sessions, 7, "tool calls, HTTP, MCP, SSH, PostgreSQL, and the run's HTTP and PostgreSQL sessions")
 	for _, entries := range sessions {
 		if entries[0].Event.Session.Protocol != "tool" {
 			continue
@@ -64,7 +70,7 @@ func TestDemoShowsAllOutcomesAndVerifies(t *testing.T) {
 	assert.Contains(t, text, "verify "+path+" --key "+pub)
 	var vout, verr bytes.Buffer
 	assert.Equal(t, 0, run([]string{"verify", path, "--key", pub}, nil, &vout, &verr), vout.String()+verr.String())
-	assert.Contains(t, vout.String(), "verified 5 sessions")
+	assert.Contains(t, vout.String(), "verified 7 sessions")
 }
 
 func TestUsageAndVersion(t *testing.T) {

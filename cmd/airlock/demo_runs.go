@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/protocols/httpgate"
+	"github.com/jackc/pgx/v5"
+)
+
+// demoRun names the agent's run in the data-flow part of the tour.
+const demoRun = "demo-run-1"
+
+// demoRunRules say "after reading personal data, nothing leaves without a
+// human" in one rule. They end the demo's rule file: the labels section
+// closes it.
+const demoRunRules = `
+  - name: webhooks
+    when: request.protocol == "http" && http.method == "POST" && http.path == "/v1/webhooks"
+    action: allow
+  - name: no-egress-after-pii
+    when: '"pii" in run.labels && request.protocol == "http" && http.method != "GET"'
+    action: review
+    reason: this run has read personal data; sending it out needs a human
+labels:
+  pii: {detectors: [email]}
+`
+
+// demoDataFlow shows a run: sessions of one agent across protocols. A POST
+// is allowed, the agent reads customers through PostgreSQL in the same run,
+// and the same POST is then held, its reason naming the label and the read.
+func demoDataFlow(ctx context.Context, g *gate.Gate, agent gate.Identity, pgURL string, step func(n int, title, call string, f func() (any, error))) error {
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		io.WriteString(rw, "delivered\n")
+	}))
+	defer hook.Close()
+	up, _ := url.Parse(hook.URL)
+	hgw, err := httpgate.New(httpgate.Config{Gate: g, Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent}),
+		Target: "partner-webhooks", Proxy: &httpgate.ProxyConfig{Upstream: up}})
+	if err != nil {
+		return err
+	}
+	defer hgw.Close()
+	front := httptest.NewServer(hgw.Handler())
+	defer front.Close()
+	post := func() (any, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, front.URL+"/v1/webhooks", strings.NewReader(`{"event":"sync"}`))
+		req.Header.Set("Authorization", "Bearer "+demoToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(httpgate.RunHeader, demoRun)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("HTTP %d %s", resp.StatusCode, strings.TrimSpace(string(b)))
+		}
+		return string(b), nil
+	}
+	step(16, "A run: the agent's harness names it (Airlock-Run header, airlock.run startup parameter). A webhook POST is allowed.",
+		"POST /v1/webhooks in run "+demoRun, post)
+
+	cfg, err := pgx.ParseConfig(pgURL)
+	if err != nil {
+		return err
+	}
+	cfg.RuntimeParams["airlock.run"] = demoRun
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	step(17, "In the same run the agent reads customers through PostgreSQL: the email is masked, and the run is labelled pii.",
+		"SELECT name, email FROM customers", func() (any, error) {
+			var name, email string
+			err := conn.QueryRow(ctx, "SELECT name, email FROM customers", pgx.QueryExecModeSimpleProtocol).Scan(&name, &email)
+			return name + " | " + email, err
+		})
+	step(18, "The same POST is now held for a human: the reason names the label and the read that set it.",
+		"POST /v1/webhooks in run "+demoRun, post)
+	return nil
+}
