@@ -85,7 +85,7 @@ type OutputWriter struct {
 	limit    int64
 
 	input    bool
-	dstErr   bool // the destination failed (the client left), not the gate
+	dstErr   bool                      // the destination failed (the client left), not the gate
 	sink     func([]byte) (int, error) // the masker, or forward
 	masker   *mask.Writer
 	findings []Finding
