@@ -37,20 +37,43 @@ func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
 		opts = append(opts, sftp.WithStartDirectory(wd))
 	}
 	h := &sftpHandler{c: c, cl: cl}
-	srv := sftp.NewRequestServer(keepOpen{sc.ch}, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}, opts...)
+	ch := &keepOpen{Channel: sc.ch}
+	srv := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}, opts...)
 	if err := srv.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		c.p.log.Debug("sftp ended", "session", c.sessionID(), "error", err)
 	}
 	_ = srv.Close()
+	// The request server's packet sender may still be writing a reply:
+	// no write may race the end of the channel.
+	ch.stop()
 	// scp in sftp mode wants an exit status, as sshd's sftp-server gives.
 	sc.exit(0)
 }
 
 // keepOpen stops the request server from closing the client channel, so
-// the exit status can follow.
-type keepOpen struct{ ssh.Channel }
+// the exit status can follow, and from writing once stopped.
+type keepOpen struct {
+	ssh.Channel
+	mu      sync.Mutex
+	stopped bool
+}
 
-func (keepOpen) Close() error { return nil }
+func (k *keepOpen) Write(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.stopped {
+		return 0, io.ErrClosedPipe
+	}
+	return k.Channel.Write(p)
+}
+
+func (k *keepOpen) stop() {
+	k.mu.Lock()
+	k.stopped = true
+	k.mu.Unlock()
+}
+
+func (*keepOpen) Close() error { return nil }
 
 // sftpHandler judges each sftp operation and performs it upstream.
 type sftpHandler struct {
