@@ -221,17 +221,8 @@ func (j *jsonMasker) object() error {
 		j.pos++
 		j.out = append(j.out, ':')
 		j.ws()
-		j.path = append(j.path, pathElem{key: k})
-		j.show = append(j.show, pathElem{key: string(mk)})
-		err = j.value()
-		j.path = j.path[:len(j.path)-1]
-		j.show = j.show[:len(j.show)-1]
-		if err != nil {
+		if err := j.member(pathElem{key: k}, pathElem{key: string(mk)}, "object"); err != nil {
 			return err
-		}
-		j.ws()
-		if j.pos >= len(j.in) {
-			return j.errf("unexpected end in object")
 		}
 		switch j.in[j.pos] {
 		case ',':
@@ -250,6 +241,25 @@ func (j *jsonMasker) object() error {
 			return j.errf("',' or '}' expected")
 		}
 	}
+}
+
+// member masks the value of an object member or array element at path
+// (shown in errors as show) and the white space after it; it fails when
+// the input ends there, inside the container what names.
+func (j *jsonMasker) member(path, show pathElem, what string) error {
+	j.path = append(j.path, path)
+	j.show = append(j.show, show)
+	err := j.value()
+	j.path = j.path[:len(j.path)-1]
+	j.show = j.show[:len(j.show)-1]
+	if err != nil {
+		return err
+	}
+	j.ws()
+	if j.pos >= len(j.in) {
+		return j.errf("unexpected end in %s", what)
+	}
+	return nil
 }
 
 func contains(xs []string, s string) bool {
@@ -275,17 +285,9 @@ func (j *jsonMasker) array() error {
 			j.out = append(j.out, ',')
 		}
 		j.ws()
-		j.path = append(j.path, pathElem{index: i, isIdx: true})
-		j.show = append(j.show, pathElem{index: i, isIdx: true})
-		err := j.value()
-		j.path = j.path[:len(j.path)-1]
-		j.show = j.show[:len(j.show)-1]
-		if err != nil {
+		at := pathElem{index: i, isIdx: true}
+		if err := j.member(at, at, "array"); err != nil {
 			return err
-		}
-		j.ws()
-		if j.pos >= len(j.in) {
-			return j.errf("unexpected end in array")
 		}
 		switch j.in[j.pos] {
 		case ',':

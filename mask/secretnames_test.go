@@ -64,7 +64,7 @@ func TestSecretListsAgree(t *testing.T) {
 var privateListAllowed = map[string]string{
 	// Words that trigger the SQL secret detector over whole statement
 	// text (the classification cache relies on the trigger); not names.
-	"protocols/postgres/secrets.go:secretWords": "SQL text trigger",
+	"analysis/pgsql/secrets.go:secretWords": "SQL text trigger",
 }
 
 // TestNoPrivateSecretNameList fails when a package of the module spells a
