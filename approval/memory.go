@@ -382,17 +382,27 @@ func (m *Memory) Get(id string) (Pending, bool) {
 // Pending lists the open reviews, oldest first. It fails only when ctx has
 // ended.
 func (m *Memory) Pending(ctx context.Context) ([]Pending, error) {
+	return listing(ctx, m.pending)
+}
+
+// listing returns list() unless ctx has ended.
+func listing(ctx context.Context, list func() []Pending) ([]Pending, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return m.pending(), nil
+	return list(), nil
+}
+
+// sweepNow drops the reviews that expired by now; m.mu is held.
+func (m *Memory) sweepNow() {
+	m.init()
+	m.sweep(time.Now())
 }
 
 func (m *Memory) pending() []Pending {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	m.sweep(time.Now())
+	m.sweepNow()
 	out := make([]Pending, 0, len(m.open))
 	for _, e := range m.open {
 		out = append(out, e.Pending.clone())
@@ -406,17 +416,13 @@ func (m *Memory) pending() []Pending {
 // History lists the decided reviews still kept, newest first. It fails only
 // when ctx has ended.
 func (m *Memory) History(ctx context.Context) ([]Pending, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return m.history(), nil
+	return listing(ctx, m.history)
 }
 
 func (m *Memory) history() []Pending {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	m.sweep(time.Now())
+	m.sweepNow()
 	out := make([]Pending, 0, len(m.decided))
 	for i := len(m.decided) - 1; i >= 0; i-- {
 		if e := m.reviews[m.decided[i]]; e != nil {

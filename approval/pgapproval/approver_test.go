@@ -15,15 +15,7 @@ import (
 )
 
 // testPool connects to a throwaway database.
-func testPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "airlock_pgapproval"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
+func testPool(t testing.TB) *pgxpool.Pool { return pgtest.Pool(t, "airlock_pgapproval") }
 
 func TestApproverConformance(t *testing.T) {
 	approvertest.Run(t, func(t testing.TB) approvertest.Harness {

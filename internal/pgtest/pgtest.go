@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // AdminURL is the server the databases are created on (trust auth).
@@ -42,4 +43,16 @@ func Database(t testing.TB, prefix string) string {
 		_ = admin.Close(context.Background())
 	})
 	return strings.Replace(AdminURL, "/test?", "/"+name+"?", 1)
+}
+
+// Pool returns a pool on a fresh database from Database(t, prefix),
+// closed when the test ends.
+func Pool(t testing.TB, prefix string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), Database(t, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
 }

@@ -14,15 +14,7 @@ import (
 )
 
 // testPool connects to a throwaway database.
-func testPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "airlock_pgsink"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
+func testPool(t testing.TB) *pgxpool.Pool { return pgtest.Pool(t, "airlock_pgsink") }
 
 func TestSinkConformance(t *testing.T) {
 	for name, table := range map[string]string{"default table": "", "schema-qualified table": "public.records"} {
