@@ -52,20 +52,15 @@ func browser(t *testing.T) context.Context {
 // consoleFixture is a gate in hold mode whose reviews are served by a
 // Console mounted under /review/.
 type consoleFixture struct {
-	mem     *Memory
-	rec     *events
-	gate    *gate.Gate
-	session *gate.Session
-	url     string
+	gateFixture
+	url string
 }
 
 var reviewerTokens = map[string]gate.Identity{"alice-token": alice, "bob-token": bob, "agent-token": agent}
 
 func newConsoleFixture(t *testing.T) *consoleFixture {
 	t.Helper()
-	f := &consoleFixture{mem: &Memory{}, rec: &events{}}
-	f.gate = newGate(t, f.mem, gate.Hold, f.rec)
-	f.session = openSession(t, f.gate)
+	f := &consoleFixture{gateFixture: newGateFixture(t, gate.Hold)}
 	con := &Console{
 		Approver: f.mem, Authenticate: BearerTokens(reviewerTokens),
 		MaskCommand: func(s string) string { return strings.ReplaceAll(s, "s3cret", "******") },
@@ -77,16 +72,6 @@ func newConsoleFixture(t *testing.T) *consoleFixture {
 	t.Cleanup(func() { con.Close() })
 	f.url = srv.URL + "/review/"
 	return f
-}
-
-// hold runs a Check in the background, as a held agent would.
-func (f *consoleFixture) hold(cmd string) <-chan error {
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.gate.Check(context.Background(), &gate.Request{Session: f.session, Command: cmd})
-		done <- err
-	}()
-	return done
 }
 
 func login(url, token string) chromedp.Action[chromedp.Void] {

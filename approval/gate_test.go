@@ -90,16 +90,41 @@ func check(g *gate.Gate, s *gate.Session, cmd string) error {
 	return err
 }
 
+// checkAsync runs a Check of cmd in the background, as a held agent would;
+// its error arrives on the channel.
+func checkAsync(g *gate.Gate, s *gate.Session, cmd string) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- check(g, s, cmd) }()
+	return done
+}
+
+// gateFixture is a gate over a Memory approver, what it records, and an
+// open session of the agent.
+type gateFixture struct {
+	mem     *Memory
+	rec     *events
+	gate    *gate.Gate
+	session *gate.Session
+}
+
+func newGateFixture(t testing.TB, mode gate.ReviewMode) gateFixture {
+	t.Helper()
+	f := gateFixture{mem: &Memory{}, rec: &events{}}
+	f.gate = newGate(t, f.mem, mode, f.rec)
+	f.session = openSession(t, f.gate)
+	return f
+}
+
+// hold runs a Check of cmd in the background, as a held agent would.
+func (f gateFixture) hold(cmd string) <-chan error { return checkAsync(f.gate, f.session, cmd) }
+
 // A rule requires two approvals from a group; the held call proceeds once
 // both are given, and every step is recorded.
 func TestGateHoldTwoApprovals(t *testing.T) {
 	ctx := context.Background()
-	m := &Memory{}
-	rec := &events{}
-	g := newGate(t, m, gate.Hold, rec)
-	s := openSession(t, g)
-	done := make(chan error, 1)
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1") }()
+	f := newGateFixture(t, gate.Hold)
+	m, rec := f.mem, f.rec
+	done := f.hold("DELETE FROM users WHERE id = 1")
 
 	p, err := m.WaitPending(ctx)
 	if err != nil {
@@ -143,12 +168,9 @@ func TestGateHoldTwoApprovals(t *testing.T) {
 
 func TestGateHoldBreakGlassAndDeny(t *testing.T) {
 	ctx := context.Background()
-	m := &Memory{}
-	rec := &events{}
-	g := newGate(t, m, gate.Hold, rec)
-	s := openSession(t, g)
-	done := make(chan error, 1)
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1") }()
+	f := newGateFixture(t, gate.Hold)
+	m, rec := f.mem, f.rec
+	done := f.hold("DELETE FROM users WHERE id = 1")
 	p, _ := m.WaitPending(ctx)
 	if _, err := m.Approve(ctx, p.ID, oncall, "incident 9"); err != nil {
 		t.Fatal(err)
@@ -159,7 +181,7 @@ func TestGateHoldBreakGlassAndDeny(t *testing.T) {
 	if rv := rec.reviewed(); len(rv) != 1 || !rv[0].BreakGlass {
 		t.Fatalf("break-glass not recorded: %+v", rv)
 	}
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 2") }()
+	done = f.hold("DELETE FROM users WHERE id = 2")
 	p, _ = m.WaitPending(ctx)
 	m.Deny(ctx, p.ID, alice, "wrong table")
 	err := <-done
@@ -172,9 +194,8 @@ func TestGateHoldBreakGlassAndDeny(t *testing.T) {
 func TestGateDigestBinding(t *testing.T) {
 	ctx := context.Background()
 	t.Run("refuse-then-retry", func(t *testing.T) {
-		m := &Memory{}
-		g := newGate(t, m, gate.RefuseThenRetry, &events{})
-		s := openSession(t, g)
+		f := newGateFixture(t, gate.RefuseThenRetry)
+		m, g, s := f.mem, f.gate, f.session
 		one, other := "DELETE FROM users WHERE id = 1", "DELETE FROM users WHERE id = 999"
 		err := check(g, s, one)
 		var re *gate.RefusedError
@@ -205,9 +226,8 @@ func TestGateDigestBinding(t *testing.T) {
 		}
 	})
 	t.Run("hold", func(t *testing.T) {
-		m := &Memory{}
-		g := newGate(t, m, gate.Hold, &events{})
-		s := openSession(t, g)
+		f := newGateFixture(t, gate.Hold)
+		m, g, s := f.mem, f.gate, f.session
 		cctx, cancel := context.WithCancel(ctx)
 		errs := make(chan error, 2)
 		go func() {

@@ -129,8 +129,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 
 	g := newGate(t, wh, gate.Hold, rec)
 	s := openSession(t, g)
-	done := make(chan error, 1)
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1 AND pw = 'hunter2'") }()
+	done := checkAsync(g, s, "DELETE FROM users WHERE id = 1 AND pw = 'hunter2'")
 
 	var n Notification
 	select {
