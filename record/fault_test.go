@@ -282,13 +282,7 @@ func TestKilledMidWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			r, _ := record.OpenFileReader(path)
-			evs2, err := record.ReadSession(context.Background(), r, id2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := record.Verify(evs2, testPub); err != nil {
-				t.Fatal(err)
-			}
+			readVerified(t, r, id2)
 			// The new log continues the killed one: nothing reported deleted.
 			rep = verifyFile(t, path, record.VerifyOptions{AllowOpen: true})
 			explainsOnlyTheTail(t, rep)

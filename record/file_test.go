@@ -28,13 +28,7 @@ func TestFileRecordReplaysAndVerifies(t *testing.T) {
 				t.Fatalf("sessions %v %v", got, err)
 			}
 			for _, id := range ids {
-				evs, err := record.ReadSession(context.Background(), r, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := record.Verify(evs, testPub); err != nil {
-					t.Fatal(err)
-				}
+				evs := readVerified(t, r, id)
 				if evs[0].Kind != "session_start" || evs[0].Event.Session.ClientAddr != "10.0.0.7:5555" {
 					t.Fatalf("first entry %+v", evs[0])
 				}
@@ -62,13 +56,7 @@ func TestFileRotationKeepsChains(t *testing.T) {
 		t.Fatalf("expected rotation, files: %v", r.Files())
 	}
 	for _, id := range ids {
-		evs, err := record.ReadSession(context.Background(), r, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := record.Verify(evs, testPub); err != nil {
-			t.Fatal(err)
-		}
+		readVerified(t, r, id)
 	}
 }
 
@@ -109,13 +97,7 @@ func TestFileTornLineIsReportedAndMovedAside(t *testing.T) {
 	if verr := record.Verify(evs, testPub); !errors.Is(verr, record.ErrUnterminated) {
 		t.Fatalf("cut session verified: %v", verr)
 	}
-	evs, err = record.ReadSession(context.Background(), r, id2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := record.Verify(evs, testPub); err != nil {
-		t.Fatal(err)
-	}
+	readVerified(t, r, id2)
 }
 
 func TestFileStoresSecretsAsHMAC(t *testing.T) {

@@ -86,6 +86,20 @@ func writeFileRecord(t testing.TB, sessions, commands int, fopts record.FileOpti
 	return path, ids
 }
 
+// readVerified reads session id from r and fails unless it verifies
+// against testPub.
+func readVerified(t testing.TB, r record.Reader, id string) []record.Event {
+	t.Helper()
+	evs, err := record.ReadSession(context.Background(), r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := record.Verify(evs, testPub); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
 func mustRead(t testing.TB, path string) map[string][]record.Event {
 	t.Helper()
 	m, err := record.ReadFile(path)

@@ -60,13 +60,7 @@ func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
 		t.Fatalf("sessions %v %v", got, err)
 	}
 	for _, id := range append(ids, secret) {
-		evs, err := record.ReadSession(ctx, r, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := record.Verify(evs, testPub); err != nil {
-			t.Fatal(err)
-		}
+		readVerified(t, r, id)
 	}
 
 	// Retrying a stored batch stores nothing twice; a forked one is refused.
