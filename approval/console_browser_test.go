@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,7 +187,7 @@ func TestConsoleBrowserApprove(t *testing.T) {
 
 	want := []gate.EventKind{gate.EventApprovalRequested, gate.EventApprovalReviewed, gate.EventApprovalReviewed,
 		gate.EventApprovalApproved, gate.EventApprovalConsumed}
-	if got := f.rec.kinds(); !equalKinds(got, want) {
+	if got := f.rec.kinds(); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 	rv := f.rec.reviewed()
@@ -236,16 +237,4 @@ func TestConsoleBrowserDeny(t *testing.T) {
 	if rv := f.rec.reviewed(); len(rv) != 1 || rv[0].Approve || rv[0].Reviewer.Subject != "bob" {
 		t.Fatalf("reviewed %+v", rv)
 	}
-}
-
-func equalKinds(a, b []gate.EventKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

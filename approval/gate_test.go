@@ -43,25 +43,29 @@ func (e *events) Record(_ context.Context, ev gate.Event) error {
 	return nil
 }
 
+// kinds lists the kinds of the approval events, in order.
 func (e *events) kinds() []gate.EventKind {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []gate.EventKind
-	for _, ev := range e.ev {
-		if ev.Approval != nil {
-			out = append(out, ev.Kind)
-		}
-	}
-	return out
+	return pick(e, func(ev gate.Event) (gate.EventKind, bool) { return ev.Kind, ev.Approval != nil })
 }
 
+// reviewed lists the approval_reviewed events' votes, in order.
 func (e *events) reviewed() []gate.ApprovalInfo {
+	return pick(e, func(ev gate.Event) (gate.ApprovalInfo, bool) {
+		if ev.Kind != gate.EventApprovalReviewed {
+			return gate.ApprovalInfo{}, false
+		}
+		return *ev.Approval, true
+	})
+}
+
+// pick lists, in order, what of returns for the events it keeps.
+func pick[T any](e *events, of func(gate.Event) (T, bool)) []T {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []gate.ApprovalInfo
+	var out []T
 	for _, ev := range e.ev {
-		if ev.Kind == gate.EventApprovalReviewed {
-			out = append(out, *ev.Approval)
+		if v, ok := of(ev); ok {
+			out = append(out, v)
 		}
 	}
 	return out

@@ -248,12 +248,10 @@ func (m *Memory) Withdraw(ctx context.Context, id string) error {
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	e := m.reviews[id]
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownReview, id)
+	e, err := m.review(id, now)
+	if err != nil {
+		return err
 	}
-	m.expire(e, now)
 	switch e.State {
 	case gate.ReviewPending:
 		if e.waiters > 0 {
@@ -330,12 +328,10 @@ func (m *Memory) vote(ctx context.Context, id string, reviewer gate.Identity, ap
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	e := m.reviews[id]
-	if e == nil {
-		return gate.Verdict{}, fmt.Errorf("%w: %s", ErrUnknownReview, id)
+	e, err := m.review(id, now)
+	if err != nil {
+		return gate.Verdict{}, err
 	}
-	m.expire(e, now)
 	switch e.State {
 	case gate.ReviewPending:
 	case gate.ReviewExpired:
@@ -370,13 +366,23 @@ func (m *Memory) Review(ctx context.Context, id string) (Pending, error) {
 func (m *Memory) Get(id string) (Pending, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	e, err := m.review(id, time.Now())
+	if err != nil {
+		return Pending{}, false
+	}
+	return e.Pending.clone(), true
+}
+
+// review returns review id, expired if its time was up at now, or an
+// error wrapping ErrUnknownReview; m.mu is held.
+func (m *Memory) review(id string, now time.Time) (*entry, error) {
 	m.init()
 	e := m.reviews[id]
 	if e == nil {
-		return Pending{}, false
+		return nil, fmt.Errorf("%w: %s", ErrUnknownReview, id)
 	}
-	m.expire(e, time.Now())
-	return e.Pending.clone(), true
+	m.expire(e, now)
+	return e, nil
 }
 
 // Pending lists the open reviews, oldest first. It fails only when ctx has
