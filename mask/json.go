@@ -103,9 +103,7 @@ func (j *jsonMasker) value() error {
 		if err != nil {
 			return err
 		}
-		if i := j.secretKey(); i >= 0 {
-			m, null := j.p.maskWhole(i, s, genericPath(j.show), &j.tl)
-			j.appendMasked(m, null)
+		if j.maskedWhole(s) {
 			return nil
 		}
 		m, null, err := j.mask(s)
@@ -119,9 +117,7 @@ func (j *jsonMasker) value() error {
 		if err != nil {
 			return err
 		}
-		if i := j.secretKey(); i >= 0 {
-			m, null := j.p.maskWhole(i, n, genericPath(j.show), &j.tl)
-			j.appendMasked(m, null)
+		if j.maskedWhole(n) {
 			return nil
 		}
 		return j.number(string(n))
@@ -241,6 +237,18 @@ func (j *jsonMasker) object() error {
 			return j.errf("',' or '}' expected")
 		}
 	}
+}
+
+// maskedWhole masks v whole, and reports true, when it is the value of a
+// key named like a secret.
+func (j *jsonMasker) maskedWhole(v []byte) bool {
+	i := j.secretKey()
+	if i < 0 {
+		return false
+	}
+	m, null := j.p.maskWhole(i, v, genericPath(j.show), &j.tl)
+	j.appendMasked(m, null)
+	return true
 }
 
 // member masks the value of an object member or array element at path
