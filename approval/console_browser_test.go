@@ -66,13 +66,19 @@ func newConsoleFixture(t *testing.T) *consoleFixture {
 		Approver: f.mem, Authenticate: BearerTokens(reviewerTokens),
 		MaskCommand: func(s string) string { return strings.ReplaceAll(s, "s3cret", "******") },
 	}
+	f.url = serveConsole(t, con)
+	return f
+}
+
+// serveConsole serves con under /review/ until the test ends, closing it
+// then, and returns its URL.
+func serveConsole(t *testing.T, con *Console) string {
 	mux := http.NewServeMux()
 	mux.Handle("/review/", http.StripPrefix("/review", con))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { con.Close() })
-	f.url = srv.URL + "/review/"
-	return f
+	return srv.URL + "/review/"
 }
 
 func login(url, token string) chromedp.Action[chromedp.Void] {

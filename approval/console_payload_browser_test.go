@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -41,12 +40,7 @@ func newPayloadFixture(t *testing.T) *payloadFixture {
 	f.gate = gate.New(gate.Config{Rules: rs, Approver: f.mem, ReviewMode: gate.RefuseThenRetry})
 	f.tokens.Add("alice-token", alice)
 	con := &Console{Approver: f.mem, Authenticate: f.tokens.Authenticate}
-	mux := http.NewServeMux()
-	mux.Handle("/review/", http.StripPrefix("/review", con))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { con.Close() })
-	f.url = srv.URL + "/review/"
+	f.url = serveConsole(t, con)
 	return f
 }
 

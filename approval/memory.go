@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/wait"
 )
 
 // Default bounds of a Memory approver.
@@ -211,15 +212,9 @@ func (m *Memory) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		}
 		done, deadline := e.done, e.Request.ExpiresAt
 		m.mu.Unlock()
-		t := time.NewTimer(time.Until(deadline))
-		select {
-		case <-done:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return gate.Verdict{}, ctx.Err()
+		if err := wait.For(ctx, done, time.Until(deadline)); err != nil {
+			return gate.Verdict{}, err
 		}
-		t.Stop()
 		m.mu.Lock()
 	}
 }
