@@ -137,10 +137,8 @@ func TestConsoleBrowserApprove(t *testing.T) {
 	p, _ := f.mem.WaitPending(ctx)
 
 	// Bob votes from a script; alice's page shows it without a reload.
-	req, _ := http.NewRequest(http.MethodPost, f.url+"api/decide",
-		strings.NewReader(`{"id":"`+p.ID+`","decision":"approve","reason":"ran it on staging"}`))
-	req.Header.Set("Authorization", "Bearer bob-token")
-	if code, out := do(t, req); code != http.StatusOK || !strings.Contains(out, `"pending"`) {
+	if code, out := doAs(t, "bob-token", http.MethodPost, f.url+"api/decide",
+		strings.NewReader(`{"id":"`+p.ID+`","decision":"approve","reason":"ran it on staging"}`)); code != http.StatusOK || !strings.Contains(out, `"pending"`) {
 		t.Fatalf("bob via API: %d %s", code, out)
 	}
 	if err := chromedp.Do(ctx,

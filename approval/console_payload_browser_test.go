@@ -115,9 +115,7 @@ func TestConsoleBrowserShowsPayloadMasked(t *testing.T) {
 		}
 	}
 	// The JSON API shows the same, masked.
-	req, _ := http.NewRequest(http.MethodGet, f.url+"api/pending", nil)
-	req.Header.Set("Authorization", "Bearer alice-token")
-	code, out := do(t, req)
+	code, out := doAs(t, "alice-token", http.MethodGet, f.url+"api/pending", nil)
 	if code != http.StatusOK || !strings.Contains(out, "attacker-account") || !strings.Contains(out, "ATTACKER-CHOSEN VALUE") ||
 		strings.Contains(out, "eve@example.com") || strings.Contains(out, "4111 1111 1111 1111") || !strings.Contains(out, `"undisplayable":true`) {
 		t.Fatalf("api/pending: %d %s", code, out)
