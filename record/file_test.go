@@ -77,15 +77,7 @@ func TestFileTornLineIsReportedAndMovedAside(t *testing.T) {
 		t.Fatalf("want ErrTorn, got %v", err)
 	}
 	// Reopening must not append after the torn line nor drop it.
-	fs, err := record.OpenFile(path, record.FileOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := record.New(fs, record.Options{SigningKey: testKey})
-	id2 := recordSession(t, rec, 2)
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
+	id2 := appendSession(t, path, 2)
 	r, _ := record.OpenFileReader(path)
 	if len(r.Files()) != 2 {
 		t.Fatalf("files %v", r.Files())

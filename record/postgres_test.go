@@ -45,10 +45,7 @@ func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
 	ctx := context.Background()
 	sink := openPG(t, dsn)
 	rec := record.New(sink, record.Options{SigningKey: testKey, AsyncOutput: true, CheckpointEvery: 7})
-	var ids []string
-	for i := 0; i < 3; i++ {
-		ids = append(ids, recordSession(t, rec, 12))
-	}
+	ids := recordSessions(t, rec, 3, 12)
 	secret := recordSecretSession(t, rec)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
