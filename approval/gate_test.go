@@ -102,6 +102,25 @@ func checkAsync(g *gate.Gate, s *gate.Session, cmd string) <-chan error {
 	return done
 }
 
+// stillHeld fails with what when the held call behind done returns within
+// wait (0: has returned already).
+func stillHeld(t testing.TB, done <-chan error, wait time.Duration, what string) {
+	t.Helper()
+	if wait == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("%s: %v", what, err)
+		default:
+		}
+		return
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("%s: %v", what, err)
+	case <-time.After(wait):
+	}
+}
+
 // gateFixture is a gate over a Memory approver, what it records, and an
 // open session of the agent.
 type gateFixture struct {
@@ -127,44 +146,39 @@ func (f gateFixture) hold(cmd string) <-chan error { return checkAsync(f.gate, f
 func TestGateHoldTwoApprovals(t *testing.T) {
 	ctx := context.Background()
 	f := newGateFixture(t, gate.Hold)
-	m, rec := f.mem, f.rec
 	done := f.hold("DELETE FROM users WHERE id = 1")
 
-	p, err := m.WaitPending(ctx)
+	p, err := f.mem.WaitPending(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Request.Policy.Approvals != 2 || !slices.Equal(p.Request.Policy.ReviewerGroups, []string{"dba"}) || p.Request.Policy.TTL != time.Minute {
 		t.Fatalf("policy not carried: %+v", p.Request.Policy)
 	}
-	if _, err := m.Approve(ctx, p.ID, alice, ""); !errors.Is(err, ErrReasonRequired) {
+	if _, err := f.mem.Approve(ctx, p.ID, alice, ""); !errors.Is(err, ErrReasonRequired) {
 		t.Fatalf("no reason: %v", err)
 	}
-	if _, err := m.Approve(ctx, p.ID, carol, "sure"); !errors.Is(err, ErrNotReviewer) {
+	if _, err := f.mem.Approve(ctx, p.ID, carol, "sure"); !errors.Is(err, ErrNotReviewer) {
 		t.Fatalf("not a dba: %v", err)
 	}
-	if _, err := m.Approve(ctx, p.ID, agent, "sure"); !errors.Is(err, ErrNotReviewer) {
+	if _, err := f.mem.Approve(ctx, p.ID, agent, "sure"); !errors.Is(err, ErrNotReviewer) {
 		t.Fatalf("agent self: %v", err)
 	}
-	if v, err := m.Approve(ctx, p.ID, alice, "ticket 7"); err != nil || v.State != gate.ReviewPending {
+	if v, err := f.mem.Approve(ctx, p.ID, alice, "ticket 7"); err != nil || v.State != gate.ReviewPending {
 		t.Fatalf("first approval: %+v %v", v, err)
 	}
-	select {
-	case err := <-done:
-		t.Fatalf("proceeded after one approval: %v", err)
-	case <-time.After(50 * time.Millisecond):
-	}
-	if _, err := m.Approve(ctx, p.ID, bob, "checked"); err != nil {
+	stillHeld(t, done, 50*time.Millisecond, "proceeded after one approval")
+	if _, err := f.mem.Approve(ctx, p.ID, bob, "checked"); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("held call: %v", err)
 	}
 	want := []gate.EventKind{gate.EventApprovalRequested, gate.EventApprovalReviewed, gate.EventApprovalReviewed, gate.EventApprovalApproved, gate.EventApprovalConsumed}
-	if got := rec.kinds(); !slices.Equal(got, want) {
+	if got := f.rec.kinds(); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
-	rv := rec.reviewed()
+	rv := f.rec.reviewed()
 	if rv[0].Reviewer.Subject != "alice" || rv[0].Reason != "ticket 7" || rv[1].Reviewer.Subject != "bob" || !rv[1].Approve {
 		t.Fatalf("reviewed events %+v", rv)
 	}
@@ -173,21 +187,20 @@ func TestGateHoldTwoApprovals(t *testing.T) {
 func TestGateHoldBreakGlassAndDeny(t *testing.T) {
 	ctx := context.Background()
 	f := newGateFixture(t, gate.Hold)
-	m, rec := f.mem, f.rec
 	done := f.hold("DELETE FROM users WHERE id = 1")
-	p, _ := m.WaitPending(ctx)
-	if _, err := m.Approve(ctx, p.ID, oncall, "incident 9"); err != nil {
+	p, _ := f.mem.WaitPending(ctx)
+	if _, err := f.mem.Approve(ctx, p.ID, oncall, "incident 9"); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if rv := rec.reviewed(); len(rv) != 1 || !rv[0].BreakGlass {
+	if rv := f.rec.reviewed(); len(rv) != 1 || !rv[0].BreakGlass {
 		t.Fatalf("break-glass not recorded: %+v", rv)
 	}
 	done = f.hold("DELETE FROM users WHERE id = 2")
-	p, _ = m.WaitPending(ctx)
-	m.Deny(ctx, p.ID, alice, "wrong table")
+	p, _ = f.mem.WaitPending(ctx)
+	f.mem.Deny(ctx, p.ID, alice, "wrong table")
 	err := <-done
 	if !errors.Is(err, gate.ErrDenied) {
 		t.Fatalf("denied call: %v", err)
