@@ -150,15 +150,10 @@ func (j *jsonMasker) appendMasked(m []byte, null bool) {
 }
 
 func (j *jsonMasker) object() error {
-	j.pos++ // '{'
-	j.out = append(j.out, '{')
 	var keys []string // this object's keys, for duplicates
 	var seen map[string]struct{}
 	var seenOut map[string]struct{}
-	j.ws()
-	if j.pos < len(j.in) && j.in[j.pos] == '}' {
-		j.pos++
-		j.out = append(j.out, '}')
+	if j.open('{', '}') {
 		return nil
 	}
 	for first := true; ; first = false {
@@ -217,15 +212,11 @@ func (j *jsonMasker) object() error {
 		j.pos++
 		j.out = append(j.out, ':')
 		j.ws()
-		if err := j.member(pathElem{key: k}, pathElem{key: string(mk)}, "object"); err != nil {
+		closed, err := j.member(pathElem{key: k}, pathElem{key: string(mk)}, "object", '}')
+		if err != nil {
 			return err
 		}
-		switch j.in[j.pos] {
-		case ',':
-			j.pos++
-		case '}':
-			j.pos++
-			j.out = append(j.out, '}')
+		if closed {
 			// Masked keys that collide with an unmasked key are caught here.
 			for mk := range seenOut {
 				if _, c := seen[mk]; c || contains(keys, mk) {
@@ -233,8 +224,6 @@ func (j *jsonMasker) object() error {
 				}
 			}
 			return nil
-		default:
-			return j.errf("',' or '}' expected")
 		}
 	}
 }
@@ -251,23 +240,49 @@ func (j *jsonMasker) maskedWhole(v []byte) bool {
 	return true
 }
 
+// open copies the opening bracket at j.pos and the white space after it,
+// and reports whether the container is empty: then it copies its closing
+// bracket too.
+func (j *jsonMasker) open(opening, closing byte) (empty bool) {
+	j.pos++
+	j.out = append(j.out, opening)
+	j.ws()
+	if j.pos < len(j.in) && j.in[j.pos] == closing {
+		j.pos++
+		j.out = append(j.out, closing)
+		return true
+	}
+	return false
+}
+
 // member masks the value of an object member or array element at path
-// (shown in errors as show) and the white space after it; it fails when
-// the input ends there, inside the container what names.
-func (j *jsonMasker) member(path, show pathElem, what string) error {
+// (shown in errors as show) and copies what follows it: a comma, or the
+// container's closing bracket, when it reports closed. It fails when the
+// input ends or has anything else there, inside the container what
+// names.
+func (j *jsonMasker) member(path, show pathElem, what string, closing byte) (closed bool, err error) {
 	j.path = append(j.path, path)
 	j.show = append(j.show, show)
-	err := j.value()
+	err = j.value()
 	j.path = j.path[:len(j.path)-1]
 	j.show = j.show[:len(j.show)-1]
 	if err != nil {
-		return err
+		return false, err
 	}
 	j.ws()
 	if j.pos >= len(j.in) {
-		return j.errf("unexpected end in %s", what)
+		return false, j.errf("unexpected end in %s", what)
 	}
-	return nil
+	switch j.in[j.pos] {
+	case ',':
+		j.pos++
+		return false, nil
+	case closing:
+		j.pos++
+		j.out = append(j.out, closing)
+		return true, nil
+	}
+	return false, j.errf("',' or '%c' expected", closing)
 }
 
 func contains(xs []string, s string) bool {
@@ -280,12 +295,7 @@ func contains(xs []string, s string) bool {
 }
 
 func (j *jsonMasker) array() error {
-	j.pos++ // '['
-	j.out = append(j.out, '[')
-	j.ws()
-	if j.pos < len(j.in) && j.in[j.pos] == ']' {
-		j.pos++
-		j.out = append(j.out, ']')
+	if j.open('[', ']') {
 		return nil
 	}
 	for i := 0; ; i++ {
@@ -294,18 +304,8 @@ func (j *jsonMasker) array() error {
 		}
 		j.ws()
 		at := pathElem{index: i, isIdx: true}
-		if err := j.member(at, at, "array"); err != nil {
+		if closed, err := j.member(at, at, "array", ']'); err != nil || closed {
 			return err
-		}
-		switch j.in[j.pos] {
-		case ',':
-			j.pos++
-		case ']':
-			j.pos++
-			j.out = append(j.out, ']')
-			return nil
-		default:
-			return j.errf("',' or ']' expected")
 		}
 	}
 }
