@@ -10,11 +10,14 @@ import (
 	"github.com/airlock-sdk/airlock/internal/tbrecorder"
 )
 
+// memoryHarness is a fresh approval.Memory, deciding its own reviews.
+func memoryHarness(testing.TB) approvertest.Harness {
+	mem := &approval.Memory{}
+	return approvertest.Harness{Approver: mem, Reviewer: mem}
+}
+
 func TestMemoryPasses(t *testing.T) {
-	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
-		mem := &approval.Memory{}
-		return approvertest.Harness{Approver: mem, Reviewer: mem}
-	})
+	approvertest.Run(t, memoryHarness)
 }
 
 // The broken approvers: a Memory with one promise of the contract broken.
@@ -80,11 +83,6 @@ func TestKitFailsBrokenApprovers(t *testing.T) {
 }
 
 func TestKitPassesMemoryThroughTheShim(t *testing.T) {
-	failures := tbrecorder.Run(t, func(tb testing.TB) {
-		approvertest.Run(tb, func(testing.TB) approvertest.Harness {
-			mem := &approval.Memory{}
-			return approvertest.Harness{Approver: mem, Reviewer: mem}
-		})
-	})
+	failures := tbrecorder.Run(t, func(tb testing.TB) { approvertest.Run(tb, memoryHarness) })
 	tbrecorder.WantNone(t, failures, "a correct approver")
 }
