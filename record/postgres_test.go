@@ -30,14 +30,7 @@ func openPG(t testing.TB, dsn string) *pgsink.Sink {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pgsink.Migrate(ctx, pool, pgsink.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	sink, err := pgsink.New(pool, pgsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sink
+	return pgtest.Store(t, pool, pgsink.Options{}, pgsink.Migrate, pgsink.New)
 }
 
 func TestPostgresRecordReplaysAndVerifies(t *testing.T) {

@@ -56,3 +56,19 @@ func Pool(t testing.TB, prefix string) *pgxpool.Pool {
 	t.Cleanup(pool.Close)
 	return pool
 }
+
+// Store migrates pool with migrate and opens a store on it with open, both
+// given opts: the way every PostgreSQL-backed store of the module (a pool
+// and Migrate) is opened. Any error fails t.
+func Store[S, O any](t testing.TB, pool *pgxpool.Pool, opts O,
+	migrate func(context.Context, *pgxpool.Pool, O) error, open func(*pgxpool.Pool, O) (S, error)) S {
+	t.Helper()
+	if err := migrate(context.Background(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := open(pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
