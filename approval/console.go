@@ -359,34 +359,26 @@ func (c *Console) serveAPIDecide(w http.ResponseWriter, r *http.Request, v viewe
 		return
 	}
 	verdict, err := c.vote(r.Context(), v, d)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, verdict)
+	writeResult(w, verdict, err)
 }
 
 func (c *Console) serveAPIPending(w http.ResponseWriter, r *http.Request, v viewer) {
 	ps, err := c.pending(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c.views(ps, v.identity, time.Now()))
+	writeResult(w, c.views(ps, v.identity, time.Now()), err)
 }
 
 func (c *Console) serveAPIHistory(w http.ResponseWriter, r *http.Request, v viewer) {
 	ps, err := c.history(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c.views(ps, v.identity, time.Now()))
+	writeResult(w, c.views(ps, v.identity, time.Now()), err)
 }
 
 // pending lists the open reviews; a store that fails gives ErrUnavailable.
 func (c *Console) pending(ctx context.Context) ([]Pending, error) {
-	ps, err := c.Approver.Pending(ctx)
+	return unavailable(c.Approver.Pending(ctx))
+}
+
+// unavailable returns ps, or err as ErrUnavailable: the store failed.
+func unavailable(ps []Pending, err error) ([]Pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
@@ -398,11 +390,7 @@ func (c *Console) history(ctx context.Context) ([]Pending, error) {
 	if !ok {
 		return nil, nil
 	}
-	ps, err := h.History(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	return ps, nil
+	return unavailable(h.History(ctx))
 }
 
 // formGrant reads the grant fields of the approve form: a grant is asked

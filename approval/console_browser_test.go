@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,41 +53,32 @@ func browser(t *testing.T) context.Context {
 // consoleFixture is a gate in hold mode whose reviews are served by a
 // Console mounted under /review/.
 type consoleFixture struct {
-	mem     *Memory
-	rec     *events
-	gate    *gate.Gate
-	session *gate.Session
-	url     string
+	gateFixture
+	url string
 }
 
 var reviewerTokens = map[string]gate.Identity{"alice-token": alice, "bob-token": bob, "agent-token": agent}
 
 func newConsoleFixture(t *testing.T) *consoleFixture {
 	t.Helper()
-	f := &consoleFixture{mem: &Memory{}, rec: &events{}}
-	f.gate = newGate(t, f.mem, gate.Hold, f.rec)
-	f.session = openSession(t, f.gate)
+	f := &consoleFixture{gateFixture: newGateFixture(t, gate.Hold)}
 	con := &Console{
 		Approver: f.mem, Authenticate: BearerTokens(reviewerTokens),
 		MaskCommand: func(s string) string { return strings.ReplaceAll(s, "s3cret", "******") },
 	}
+	f.url = serveConsole(t, con)
+	return f
+}
+
+// serveConsole serves con under /review/ until the test ends, closing it
+// then, and returns its URL.
+func serveConsole(t *testing.T, con *Console) string {
 	mux := http.NewServeMux()
 	mux.Handle("/review/", http.StripPrefix("/review", con))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { con.Close() })
-	f.url = srv.URL + "/review/"
-	return f
-}
-
-// hold runs a Check in the background, as a held agent would.
-func (f *consoleFixture) hold(cmd string) <-chan error {
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.gate.Check(context.Background(), &gate.Request{Session: f.session, Command: cmd})
-		done <- err
-	}()
-	return done
+	return srv.URL + "/review/"
 }
 
 func login(url, token string) chromedp.Action[chromedp.Void] {
@@ -145,10 +137,8 @@ func TestConsoleBrowserApprove(t *testing.T) {
 	p, _ := f.mem.WaitPending(ctx)
 
 	// Bob votes from a script; alice's page shows it without a reload.
-	req, _ := http.NewRequest(http.MethodPost, f.url+"api/decide",
-		strings.NewReader(`{"id":"`+p.ID+`","decision":"approve","reason":"ran it on staging"}`))
-	req.Header.Set("Authorization", "Bearer bob-token")
-	if code, out := do(t, req); code != http.StatusOK || !strings.Contains(out, `"pending"`) {
+	if code, out := doAs(t, "bob-token", http.MethodPost, f.url+"api/decide",
+		strings.NewReader(`{"id":"`+p.ID+`","decision":"approve","reason":"ran it on staging"}`)); code != http.StatusOK || !strings.Contains(out, `"pending"`) {
 		t.Fatalf("bob via API: %d %s", code, out)
 	}
 	if err := chromedp.Do(ctx,
@@ -157,11 +147,7 @@ func TestConsoleBrowserApprove(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		t.Fatalf("proceeded after one approval: %v", err)
-	default:
-	}
+	stillHeld(t, done, 0, "proceeded after one approval")
 
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("article.card input.reason"), "checked with the owner")); err != nil {
 		t.Fatal(err)
@@ -201,7 +187,7 @@ func TestConsoleBrowserApprove(t *testing.T) {
 
 	want := []gate.EventKind{gate.EventApprovalRequested, gate.EventApprovalReviewed, gate.EventApprovalReviewed,
 		gate.EventApprovalApproved, gate.EventApprovalConsumed}
-	if got := f.rec.kinds(); !equalKinds(got, want) {
+	if got := f.rec.kinds(); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 	rv := f.rec.reviewed()
@@ -232,11 +218,7 @@ func TestConsoleBrowserDeny(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		t.Fatalf("denied without a reason: %v", err)
-	default:
-	}
+	stillHeld(t, done, 0, "denied without a reason")
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("article.card input.reason"), "wrong customer"),
 		chromedp.Click(chromedp.CSS("article.card button.deny")),
@@ -251,16 +233,4 @@ func TestConsoleBrowserDeny(t *testing.T) {
 	if rv := f.rec.reviewed(); len(rv) != 1 || rv[0].Approve || rv[0].Reviewer.Subject != "bob" {
 		t.Fatalf("reviewed %+v", rv)
 	}
-}
-
-func equalKinds(a, b []gate.EventKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

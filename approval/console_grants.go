@@ -88,21 +88,12 @@ func (c *Console) serveGrants(w http.ResponseWriter, r *http.Request, v viewer) 
 	list, err := c.grants(r.Context())
 	d := c.pageData(v, "grants", nil)
 	d.Grants = list
-	status := http.StatusOK
-	if err != nil {
-		d.Flash, d.FlashError, d.StoreError = "error: "+err.Error(), true, true
-		status = statusOf(err)
-	}
-	c.render(w, status, "grants", d)
+	c.renderList(w, "grants", d, err)
 }
 
 func (c *Console) serveAPIGrants(w http.ResponseWriter, r *http.Request, v viewer) {
 	list, err := c.grants(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, list)
+	writeResult(w, list, err)
 }
 
 func (c *Console) revoke(ctx context.Context, v viewer, id string) error {

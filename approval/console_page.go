@@ -88,14 +88,19 @@ func (c *Console) servePending(w http.ResponseWriter, r *http.Request, v viewer)
 	ps, err := c.pending(r.Context())
 	d := c.pageData(v, "pending", c.views(ps, v.identity, time.Now()))
 	d.Version = version(ps)
+	c.renderList(w, "pending", d, err)
+}
+
+// renderList renders page name, whose list failed to load when err is
+// not nil: then the page says so with the error's status, never "nothing
+// is waiting", so the reviewer knows the list is unknown.
+func (c *Console) renderList(w http.ResponseWriter, name string, d pageData, err error) {
 	status := http.StatusOK
 	if err != nil {
-		// Never "nothing is waiting": the reviewer must know the list is
-		// unknown.
 		d.Flash, d.FlashError, d.StoreError = "error: "+err.Error(), true, true
-		status = http.StatusServiceUnavailable
+		status = statusOf(err)
 	}
-	c.render(w, status, "pending", d)
+	c.render(w, status, name, d)
 }
 
 func (c *Console) servePendingFragment(w http.ResponseWriter, r *http.Request, v viewer) {
@@ -121,12 +126,7 @@ func version(ps []Pending) string {
 func (c *Console) serveHistory(w http.ResponseWriter, r *http.Request, v viewer) {
 	ps, err := c.history(r.Context())
 	d := c.pageData(v, "history", c.views(ps, gate.Identity{}, time.Now()))
-	status := http.StatusOK
-	if err != nil {
-		d.Flash, d.FlashError, d.StoreError = "error: "+err.Error(), true, true
-		status = http.StatusServiceUnavailable
-	}
-	c.render(w, status, "history", d)
+	c.renderList(w, "history", d, err)
 }
 
 // serveEvents streams "change" events while the viewer is connected, so

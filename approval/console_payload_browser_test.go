@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -41,12 +40,7 @@ func newPayloadFixture(t *testing.T) *payloadFixture {
 	f.gate = gate.New(gate.Config{Rules: rs, Approver: f.mem, ReviewMode: gate.RefuseThenRetry})
 	f.tokens.Add("alice-token", alice)
 	con := &Console{Approver: f.mem, Authenticate: f.tokens.Authenticate}
-	mux := http.NewServeMux()
-	mux.Handle("/review/", http.StripPrefix("/review", con))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { con.Close() })
-	f.url = srv.URL + "/review/"
+	f.url = serveConsole(t, con)
 	return f
 }
 
@@ -121,9 +115,7 @@ func TestConsoleBrowserShowsPayloadMasked(t *testing.T) {
 		}
 	}
 	// The JSON API shows the same, masked.
-	req, _ := http.NewRequest(http.MethodGet, f.url+"api/pending", nil)
-	req.Header.Set("Authorization", "Bearer alice-token")
-	code, out := do(t, req)
+	code, out := doAs(t, "alice-token", http.MethodGet, f.url+"api/pending", nil)
 	if code != http.StatusOK || !strings.Contains(out, "attacker-account") || !strings.Contains(out, "ATTACKER-CHOSEN VALUE") ||
 		strings.Contains(out, "eve@example.com") || strings.Contains(out, "4111 1111 1111 1111") || !strings.Contains(out, `"undisplayable":true`) {
 		t.Fatalf("api/pending: %d %s", code, out)

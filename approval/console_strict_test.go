@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -36,13 +35,9 @@ func (b *broken) History(ctx context.Context) ([]Pending, error) {
 func TestConsoleStoreOutageIsAnError(t *testing.T) {
 	b := &broken{plain: plain{&Memory{}}}
 	con := &Console{Approver: b, Authenticate: BearerTokens(reviewerTokens)}
-	srv := httptest.NewServer(con)
-	defer srv.Close()
-	defer con.Close()
+	srv := serveAt(t, con)
 	get := func(path string) (int, string) {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer alice-token")
-		return do(t, req)
+		return doAs(t, "alice-token", "GET", srv.URL+path, nil)
 	}
 	if c, out := get("/api/pending"); c != 200 || strings.TrimSpace(out) != "[]" {
 		t.Fatalf("healthy: %d %s", c, out)
@@ -67,9 +62,7 @@ func TestConsoleStoreOutageIsAnError(t *testing.T) {
 func TestDecideStrictJSON(t *testing.T) {
 	m := &Memory{}
 	con := &Console{Approver: m, Authenticate: BearerTokens(reviewerTokens)}
-	srv := httptest.NewServer(con)
-	defer srv.Close()
-	defer con.Close()
+	srv := serveAt(t, con)
 	id, _ := m.Submit(t.Context(), request("dup", gate.ReviewPolicy{}))
 	for _, body := range []string{
 		`{"id":"` + id + `","decision":"deny","decision":"approve"}`,
@@ -81,9 +74,7 @@ func TestDecideStrictJSON(t *testing.T) {
 		`{"id":"` + id + `","decision":"approve"} {}`,
 		`{"id":"` + id + `","decision":"deny","grant":{"scope":"any"}}`,
 	} {
-		req, _ := http.NewRequest("POST", srv.URL+"/api/decide", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer bob-token")
-		if c, out := do(t, req); c != http.StatusUnprocessableEntity {
+		if c, out := doAs(t, "bob-token", "POST", srv.URL+"/api/decide", strings.NewReader(body)); c != http.StatusUnprocessableEntity {
 			t.Errorf("%s: %d %s", body, c, out)
 		}
 	}
@@ -102,16 +93,12 @@ func TestDecideStrictJSON(t *testing.T) {
 func TestConsoleGrantAPI(t *testing.T) {
 	m := &Memory{}
 	con := &Console{Approver: m, Authenticate: BearerTokens(reviewerTokens)}
-	srv := httptest.NewServer(con)
-	defer srv.Close()
-	defer con.Close()
+	srv := serveAt(t, con)
 	r := request("g", gate.ReviewPolicy{MaxGrant: 3600e9})
 	r.ReviewRules, r.ShapeKey, r.Shape = []string{"hold"}, "k", "INSERT INTO t VALUES (?)"
 	id, _ := m.Submit(t.Context(), r)
 	post := func(path, body string) (int, string) {
-		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer bob-token")
-		return do(t, req)
+		return doAs(t, "bob-token", "POST", srv.URL+path, strings.NewReader(body))
 	}
 	if c, out := post("/api/decide", `{"id":"`+id+`","decision":"approve","grant":{"minutes":90}}`); c != http.StatusUnprocessableEntity {
 		t.Fatalf("grant beyond max_grant: %d %s", c, out)
@@ -123,17 +110,13 @@ func TestConsoleGrantAPI(t *testing.T) {
 	if len(gs) != 1 || gs[0].MaxUses != 3 || gs[0].Scope != gate.GrantShape || gs[0].Display != "INSERT INTO t VALUES (?)" {
 		t.Fatalf("grants %+v", gs)
 	}
-	req, _ := http.NewRequest("GET", srv.URL+"/api/grants", nil)
-	req.Header.Set("Authorization", "Bearer bob-token")
-	if c, out := do(t, req); c != 200 || !strings.Contains(out, gs[0].ID) || !strings.Contains(out, `"active":true`) {
+	if c, out := doAs(t, "bob-token", "GET", srv.URL+"/api/grants", nil); c != 200 || !strings.Contains(out, gs[0].ID) || !strings.Contains(out, `"active":true`) {
 		t.Fatalf("list: %d %s", c, out)
 	}
 	if c, out := post("/api/revoke", `{"id":"`+gs[0].ID+`"}`); c != 200 {
 		t.Fatalf("revoke: %d %s", c, out)
 	}
-	req, _ = http.NewRequest("POST", srv.URL+"/api/revoke", strings.NewReader(`{"id":"`+gs[0].ID+`"}`))
-	req.Header.Set("Authorization", "Bearer agent-token")
-	if c, _ := do(t, req); c != http.StatusForbidden {
+	if c, _ := doAs(t, "agent-token", "POST", srv.URL+"/api/revoke", strings.NewReader(`{"id":"`+gs[0].ID+`"}`)); c != http.StatusForbidden {
 		t.Fatalf("an agent revoked a grant: %d", c)
 	}
 	if c, _ := post("/api/revoke", `{"id":"nope"}`); c != http.StatusNotFound {

@@ -19,6 +19,15 @@ import (
 
 // browserClient logs in through the form like a browser would and returns
 // a cookie-carrying client and the session's CSRF token.
+// serveAt serves con at the root of a test server until the test ends,
+// closing con then.
+func serveAt(t *testing.T, con *Console) *httptest.Server {
+	srv := httptest.NewServer(con)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { con.Close() })
+	return srv
+}
+
 func browserClient(t *testing.T, base, token string) (*http.Client, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
@@ -195,13 +204,7 @@ func TestConsoleEvents(t *testing.T) {
 	f := newConsoleFixture(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", f.url+"events", nil)
-	req.Header.Set("Authorization", "Bearer alice-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := openEvents(t, ctx, f.url+"events", "alice-token")
 	if resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
 	}
@@ -230,6 +233,23 @@ func TestConsoleEvents(t *testing.T) {
 	}
 }
 
+// openEvents opens the console's event stream at url as the reviewer of
+// token, until ctx ends; the body is closed when the test ends.
+func openEvents(t *testing.T, ctx context.Context, url, token string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
 // plain exposes only Reviewable: no Watcher, no Historian.
 type plain struct{ m *Memory }
 
@@ -245,18 +265,10 @@ func (p plain) Deny(ctx context.Context, id string, who gate.Identity, reason st
 func TestConsolePlainReviewable(t *testing.T) {
 	m := &Memory{}
 	con := &Console{Approver: plain{m}, Authenticate: BearerTokens(reviewerTokens), PollInterval: 20 * time.Millisecond}
-	srv := httptest.NewServer(con)
-	defer srv.Close()
-	defer con.Close()
+	srv := serveAt(t, con)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/events", nil)
-	req.Header.Set("Authorization", "Bearer bob-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := openEvents(t, ctx, srv.URL+"/events", "bob-token")
 	id, _ := m.Submit(t.Context(), request("p", gate.ReviewPolicy{}))
 	buf := make([]byte, 1024)
 	var all string
@@ -267,14 +279,10 @@ func TestConsolePlainReviewable(t *testing.T) {
 		}
 		all += string(buf[:n])
 	}
-	req, _ = http.NewRequest("POST", srv.URL+"/api/decide", strings.NewReader(`{"id":"`+id+`","decision":"deny"}`))
-	req.Header.Set("Authorization", "Bearer bob-token")
-	if c, out := do(t, req); c != 200 || !strings.Contains(out, "denied") {
+	if c, out := doAs(t, "bob-token", "POST", srv.URL+"/api/decide", strings.NewReader(`{"id":"`+id+`","decision":"deny"}`)); c != 200 || !strings.Contains(out, "denied") {
 		t.Fatalf("deny: %d %s", c, out)
 	}
-	req, _ = http.NewRequest("GET", srv.URL+"/api/history", nil)
-	req.Header.Set("Authorization", "Bearer bob-token")
-	if c, out := do(t, req); c != 200 || strings.TrimSpace(out) != "[]" {
+	if c, out := doAs(t, "bob-token", "GET", srv.URL+"/api/history", nil); c != 200 || strings.TrimSpace(out) != "[]" {
 		t.Fatalf("history without Historian: %d %s", c, out)
 	}
 }
@@ -289,9 +297,7 @@ func TestConsoleEscapesCommand(t *testing.T) {
 	if csrf == "" {
 		t.Fatal("login failed")
 	}
-	req, _ := http.NewRequest("GET", f.url+"fragment/pending", nil)
-	req.Header.Set("Authorization", "Bearer alice-token")
-	c, body := do(t, req)
+	c, body := doAs(t, "alice-token", "GET", f.url+"fragment/pending", nil)
 	if c != 200 || strings.Contains(body, "<script>") || strings.Contains(body, "<img") || !strings.Contains(body, "&lt;script&gt;") {
 		t.Fatalf("fragment not escaped: %d %s", c, body)
 	}

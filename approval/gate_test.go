@@ -43,25 +43,29 @@ func (e *events) Record(_ context.Context, ev gate.Event) error {
 	return nil
 }
 
+// kinds lists the kinds of the approval events, in order.
 func (e *events) kinds() []gate.EventKind {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []gate.EventKind
-	for _, ev := range e.ev {
-		if ev.Approval != nil {
-			out = append(out, ev.Kind)
-		}
-	}
-	return out
+	return pick(e, func(ev gate.Event) (gate.EventKind, bool) { return ev.Kind, ev.Approval != nil })
 }
 
+// reviewed lists the approval_reviewed events' votes, in order.
 func (e *events) reviewed() []gate.ApprovalInfo {
+	return pick(e, func(ev gate.Event) (gate.ApprovalInfo, bool) {
+		if ev.Kind != gate.EventApprovalReviewed {
+			return gate.ApprovalInfo{}, false
+		}
+		return *ev.Approval, true
+	})
+}
+
+// pick lists, in order, what of returns for the events it keeps.
+func pick[T any](e *events, of func(gate.Event) (T, bool)) []T {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []gate.ApprovalInfo
+	var out []T
 	for _, ev := range e.ev {
-		if ev.Kind == gate.EventApprovalReviewed {
-			out = append(out, *ev.Approval)
+		if v, ok := of(ev); ok {
+			out = append(out, v)
 		}
 	}
 	return out
@@ -90,52 +94,91 @@ func check(g *gate.Gate, s *gate.Session, cmd string) error {
 	return err
 }
 
+// checkAsync runs a Check of cmd in the background, as a held agent would;
+// its error arrives on the channel.
+func checkAsync(g *gate.Gate, s *gate.Session, cmd string) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- check(g, s, cmd) }()
+	return done
+}
+
+// stillHeld fails with what when the held call behind done returns within
+// wait (0: has returned already).
+func stillHeld(t testing.TB, done <-chan error, wait time.Duration, what string) {
+	t.Helper()
+	if wait == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("%s: %v", what, err)
+		default:
+		}
+		return
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("%s: %v", what, err)
+	case <-time.After(wait):
+	}
+}
+
+// gateFixture is a gate over a Memory approver, what it records, and an
+// open session of the agent.
+type gateFixture struct {
+	mem     *Memory
+	rec     *events
+	gate    *gate.Gate
+	session *gate.Session
+}
+
+func newGateFixture(t testing.TB, mode gate.ReviewMode) gateFixture {
+	t.Helper()
+	f := gateFixture{mem: &Memory{}, rec: &events{}}
+	f.gate = newGate(t, f.mem, mode, f.rec)
+	f.session = openSession(t, f.gate)
+	return f
+}
+
+// hold runs a Check of cmd in the background, as a held agent would.
+func (f gateFixture) hold(cmd string) <-chan error { return checkAsync(f.gate, f.session, cmd) }
+
 // A rule requires two approvals from a group; the held call proceeds once
 // both are given, and every step is recorded.
 func TestGateHoldTwoApprovals(t *testing.T) {
 	ctx := context.Background()
-	m := &Memory{}
-	rec := &events{}
-	g := newGate(t, m, gate.Hold, rec)
-	s := openSession(t, g)
-	done := make(chan error, 1)
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1") }()
+	f := newGateFixture(t, gate.Hold)
+	done := f.hold("DELETE FROM users WHERE id = 1")
 
-	p, err := m.WaitPending(ctx)
+	p, err := f.mem.WaitPending(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Request.Policy.Approvals != 2 || !slices.Equal(p.Request.Policy.ReviewerGroups, []string{"dba"}) || p.Request.Policy.TTL != time.Minute {
 		t.Fatalf("policy not carried: %+v", p.Request.Policy)
 	}
-	if _, err := m.Approve(ctx, p.ID, alice, ""); !errors.Is(err, ErrReasonRequired) {
+	if _, err := f.mem.Approve(ctx, p.ID, alice, ""); !errors.Is(err, ErrReasonRequired) {
 		t.Fatalf("no reason: %v", err)
 	}
-	if _, err := m.Approve(ctx, p.ID, carol, "sure"); !errors.Is(err, ErrNotReviewer) {
+	if _, err := f.mem.Approve(ctx, p.ID, carol, "sure"); !errors.Is(err, ErrNotReviewer) {
 		t.Fatalf("not a dba: %v", err)
 	}
-	if _, err := m.Approve(ctx, p.ID, agent, "sure"); !errors.Is(err, ErrNotReviewer) {
+	if _, err := f.mem.Approve(ctx, p.ID, agent, "sure"); !errors.Is(err, ErrNotReviewer) {
 		t.Fatalf("agent self: %v", err)
 	}
-	if v, err := m.Approve(ctx, p.ID, alice, "ticket 7"); err != nil || v.State != gate.ReviewPending {
+	if v, err := f.mem.Approve(ctx, p.ID, alice, "ticket 7"); err != nil || v.State != gate.ReviewPending {
 		t.Fatalf("first approval: %+v %v", v, err)
 	}
-	select {
-	case err := <-done:
-		t.Fatalf("proceeded after one approval: %v", err)
-	case <-time.After(50 * time.Millisecond):
-	}
-	if _, err := m.Approve(ctx, p.ID, bob, "checked"); err != nil {
+	stillHeld(t, done, 50*time.Millisecond, "proceeded after one approval")
+	if _, err := f.mem.Approve(ctx, p.ID, bob, "checked"); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("held call: %v", err)
 	}
 	want := []gate.EventKind{gate.EventApprovalRequested, gate.EventApprovalReviewed, gate.EventApprovalReviewed, gate.EventApprovalApproved, gate.EventApprovalConsumed}
-	if got := rec.kinds(); !slices.Equal(got, want) {
+	if got := f.rec.kinds(); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
-	rv := rec.reviewed()
+	rv := f.rec.reviewed()
 	if rv[0].Reviewer.Subject != "alice" || rv[0].Reason != "ticket 7" || rv[1].Reviewer.Subject != "bob" || !rv[1].Approve {
 		t.Fatalf("reviewed events %+v", rv)
 	}
@@ -143,25 +186,21 @@ func TestGateHoldTwoApprovals(t *testing.T) {
 
 func TestGateHoldBreakGlassAndDeny(t *testing.T) {
 	ctx := context.Background()
-	m := &Memory{}
-	rec := &events{}
-	g := newGate(t, m, gate.Hold, rec)
-	s := openSession(t, g)
-	done := make(chan error, 1)
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1") }()
-	p, _ := m.WaitPending(ctx)
-	if _, err := m.Approve(ctx, p.ID, oncall, "incident 9"); err != nil {
+	f := newGateFixture(t, gate.Hold)
+	done := f.hold("DELETE FROM users WHERE id = 1")
+	p, _ := f.mem.WaitPending(ctx)
+	if _, err := f.mem.Approve(ctx, p.ID, oncall, "incident 9"); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if rv := rec.reviewed(); len(rv) != 1 || !rv[0].BreakGlass {
+	if rv := f.rec.reviewed(); len(rv) != 1 || !rv[0].BreakGlass {
 		t.Fatalf("break-glass not recorded: %+v", rv)
 	}
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 2") }()
-	p, _ = m.WaitPending(ctx)
-	m.Deny(ctx, p.ID, alice, "wrong table")
+	done = f.hold("DELETE FROM users WHERE id = 2")
+	p, _ = f.mem.WaitPending(ctx)
+	f.mem.Deny(ctx, p.ID, alice, "wrong table")
 	err := <-done
 	if !errors.Is(err, gate.ErrDenied) {
 		t.Fatalf("denied call: %v", err)
@@ -172,9 +211,8 @@ func TestGateHoldBreakGlassAndDeny(t *testing.T) {
 func TestGateDigestBinding(t *testing.T) {
 	ctx := context.Background()
 	t.Run("refuse-then-retry", func(t *testing.T) {
-		m := &Memory{}
-		g := newGate(t, m, gate.RefuseThenRetry, &events{})
-		s := openSession(t, g)
+		f := newGateFixture(t, gate.RefuseThenRetry)
+		m, g, s := f.mem, f.gate, f.session
 		one, other := "DELETE FROM users WHERE id = 1", "DELETE FROM users WHERE id = 999"
 		err := check(g, s, one)
 		var re *gate.RefusedError
@@ -205,9 +243,8 @@ func TestGateDigestBinding(t *testing.T) {
 		}
 	})
 	t.Run("hold", func(t *testing.T) {
-		m := &Memory{}
-		g := newGate(t, m, gate.Hold, &events{})
-		s := openSession(t, g)
+		f := newGateFixture(t, gate.Hold)
+		m, g, s := f.mem, f.gate, f.session
 		cctx, cancel := context.WithCancel(ctx)
 		errs := make(chan error, 2)
 		go func() {

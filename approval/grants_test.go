@@ -50,6 +50,24 @@ func grantSession(t *testing.T, g *gate.Gate, who gate.Identity) *gate.Session {
 	return s
 }
 
+// holdAll holds every request for review.
+const holdAll = `
+rules:
+  - name: hold
+    when: "true"
+    action: review
+`
+
+// holdAllGate is a gate that holds every request on ap (refuse, then
+// retry), and a session of agent-7 on it.
+func holdAllGate(t *testing.T, ap gate.Approver) (*gate.Gate, *gate.Session) {
+	t.Helper()
+	rs, err := gate.ParseRules("hold-all.yaml", []byte(holdAll))
+	require.NoError(t, err)
+	g := gate.New(gate.Config{Rules: rs, Approver: ap, ReviewMode: gate.RefuseThenRetry})
+	return g, grantSession(t, g, gate.Identity{Subject: "agent-7", Kind: gate.KindAgent})
+}
+
 func sqlReq(s *gate.Session, kind, text string) *gate.Request {
 	return &gate.Request{Session: s, Protocol: "postgres", Command: text,
 		SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: kind, Text: text, ReadOnly: kind == "SELECT"}}}}
@@ -187,17 +205,9 @@ func TestGrantLifeCyclePostgresReplicas(t *testing.T) {
 func TestGrantNeedsPolicy(t *testing.T) {
 	ctx := context.Background()
 	mem := &approval.Memory{}
-	rs, err := gate.ParseRules("g.yaml", []byte(`
-rules:
-  - name: hold
-    when: "true"
-    action: review
-`))
-	require.NoError(t, err)
-	g := gate.New(gate.Config{Rules: rs, Approver: mem, ReviewMode: gate.RefuseThenRetry})
-	s := grantSession(t, g, gate.Identity{Subject: "agent-7", Kind: gate.KindAgent})
+	g, s := holdAllGate(t, mem)
 	_, _, id := outcome(t, g, sqlReq(s, "INSERT", "INSERT INTO t VALUES (1)"))
-	_, err = mem.ApproveGrant(ctx, id, gate.Identity{Subject: "alice", Kind: gate.KindHuman}, "", gate.GrantSpec{Scope: gate.GrantAny})
+	_, err := mem.ApproveGrant(ctx, id, gate.Identity{Subject: "alice", Kind: gate.KindHuman}, "", gate.GrantSpec{Scope: gate.GrantAny})
 	require.ErrorIs(t, err, gate.ErrGrantNotAllowed)
 	pend, err := mem.Pending(ctx)
 	require.NoError(t, err)
@@ -265,15 +275,7 @@ func TestGrantStoreFailureFailsClosed(t *testing.T) {
 func TestPostgresStoresMaskedReviews(t *testing.T) {
 	ctx := context.Background()
 	rs, pools := replicaPools(t, 1)
-	rules, err := gate.ParseRules("m.yaml", []byte(`
-rules:
-  - name: hold
-    when: "true"
-    action: review
-`))
-	require.NoError(t, err)
-	g := gate.New(gate.Config{Rules: rules, Approver: rs[0], ReviewMode: gate.RefuseThenRetry})
-	s := grantSession(t, g, gate.Identity{Subject: "agent-7", Kind: gate.KindAgent})
+	g, s := holdAllGate(t, rs[0])
 	got, _, _ := outcome(t, g, &gate.Request{Session: s, Protocol: "postgres",
 		Command: "UPDATE users SET email = 'eve@example.com', card = '4111 1111 1111 1111'; ALTER ROLE app PASSWORD 'hunter2'",
 		SQL:     &gate.SQL{Statements: []gate.SQLStatement{{Kind: "UPDATE"}, {Kind: "ALTER"}}}})

@@ -47,6 +47,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeResult writes v as JSON with 200 OK, or err as the error answer.
+func writeResult[T any](w http.ResponseWriter, v T, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
 func writeError(w http.ResponseWriter, err error) {
 	status := statusOf(err)
 	msg := err.Error()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/wait"
 )
 
 // Default bounds of a Memory approver.
@@ -211,15 +212,9 @@ func (m *Memory) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		}
 		done, deadline := e.done, e.Request.ExpiresAt
 		m.mu.Unlock()
-		t := time.NewTimer(time.Until(deadline))
-		select {
-		case <-done:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return gate.Verdict{}, ctx.Err()
+		if err := wait.For(ctx, done, time.Until(deadline)); err != nil {
+			return gate.Verdict{}, err
 		}
-		t.Stop()
 		m.mu.Lock()
 	}
 }
@@ -248,12 +243,10 @@ func (m *Memory) Withdraw(ctx context.Context, id string) error {
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	e := m.reviews[id]
-	if e == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownReview, id)
+	e, err := m.review(id, now)
+	if err != nil {
+		return err
 	}
-	m.expire(e, now)
 	switch e.State {
 	case gate.ReviewPending:
 		if e.waiters > 0 {
@@ -330,12 +323,10 @@ func (m *Memory) vote(ctx context.Context, id string, reviewer gate.Identity, ap
 	now := time.Now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	e := m.reviews[id]
-	if e == nil {
-		return gate.Verdict{}, fmt.Errorf("%w: %s", ErrUnknownReview, id)
+	e, err := m.review(id, now)
+	if err != nil {
+		return gate.Verdict{}, err
 	}
-	m.expire(e, now)
 	switch e.State {
 	case gate.ReviewPending:
 	case gate.ReviewExpired:
@@ -370,29 +361,49 @@ func (m *Memory) Review(ctx context.Context, id string) (Pending, error) {
 func (m *Memory) Get(id string) (Pending, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	e, err := m.review(id, time.Now())
+	if err != nil {
+		return Pending{}, false
+	}
+	return e.Pending.clone(), true
+}
+
+// review returns review id, expired if its time was up at now, or an
+// error wrapping ErrUnknownReview; m.mu is held.
+func (m *Memory) review(id string, now time.Time) (*entry, error) {
 	m.init()
 	e := m.reviews[id]
 	if e == nil {
-		return Pending{}, false
+		return nil, fmt.Errorf("%w: %s", ErrUnknownReview, id)
 	}
-	m.expire(e, time.Now())
-	return e.Pending.clone(), true
+	m.expire(e, now)
+	return e, nil
 }
 
 // Pending lists the open reviews, oldest first. It fails only when ctx has
 // ended.
 func (m *Memory) Pending(ctx context.Context) ([]Pending, error) {
+	return listing(ctx, m.pending)
+}
+
+// listing returns list() unless ctx has ended.
+func listing(ctx context.Context, list func() []Pending) ([]Pending, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return m.pending(), nil
+	return list(), nil
+}
+
+// sweepNow drops the reviews that expired by now; m.mu is held.
+func (m *Memory) sweepNow() {
+	m.init()
+	m.sweep(time.Now())
 }
 
 func (m *Memory) pending() []Pending {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	m.sweep(time.Now())
+	m.sweepNow()
 	out := make([]Pending, 0, len(m.open))
 	for _, e := range m.open {
 		out = append(out, e.Pending.clone())
@@ -406,17 +417,13 @@ func (m *Memory) pending() []Pending {
 // History lists the decided reviews still kept, newest first. It fails only
 // when ctx has ended.
 func (m *Memory) History(ctx context.Context) ([]Pending, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return m.history(), nil
+	return listing(ctx, m.history)
 }
 
 func (m *Memory) history() []Pending {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.init()
-	m.sweep(time.Now())
+	m.sweepNow()
 	out := make([]Pending, 0, len(m.decided))
 	for i := len(m.decided) - 1; i >= 0; i-- {
 		if e := m.reviews[m.decided[i]]; e != nil {

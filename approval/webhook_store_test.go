@@ -52,12 +52,7 @@ func TestWebhookOverPostgresStore(t *testing.T) {
 		got <- n
 	}))
 	defer hook.Close()
-	rules, err := gate.ParseRules("w.yaml", []byte(`
-rules:
-  - name: hold
-    when: "true"
-    action: review
-`))
+	rules, err := gate.ParseRules("w.yaml", []byte(holdAll))
 	require.NoError(t, err)
 	log := &kindLog{}
 	wh := &approval.Webhook{URL: hook.URL, Secret: key, Store: rs[0], Recorder: log}

@@ -105,6 +105,18 @@ func do(t *testing.T, req *http.Request) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// doAs sends a request with token as its bearer credential and returns
+// the answer's status and body.
+func doAs(t *testing.T, token, method, url string, body io.Reader) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return do(t, req)
+}
+
 func TestWebhookRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	rc := &receiver{t: t, secret: []byte("hook-secret"), got: make(chan Notification, 4)}
@@ -129,8 +141,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 
 	g := newGate(t, wh, gate.Hold, rec)
 	s := openSession(t, g)
-	done := make(chan error, 1)
-	go func() { done <- check(g, s, "DELETE FROM users WHERE id = 1 AND pw = 'hunter2'") }()
+	done := checkAsync(g, s, "DELETE FROM users WHERE id = 1 AND pw = 'hunter2'")
 
 	var n Notification
 	select {

@@ -130,6 +130,26 @@ func benchPolicy(b *testing.B) *Policy {
 	return p
 }
 
+// benchValue measures masking s as one value with p.
+func benchValue(b *testing.B, p *Policy, s string) {
+	b.SetBytes(int64(len(s)))
+	defer cpuMetric(b, int64(len(s)))()
+	for b.Loop() {
+		if _, _, err := p.Value("", s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchInput is n bytes of text with seed: with sensitive values in it
+// ("dirty") or without ("clean").
+func benchInput(kind string, n int, seed uint64) []byte {
+	if kind == "dirty" {
+		return benchDirty(n, seed)
+	}
+	return benchText(n, seed)
+}
+
 var benchSizes = []struct {
 	name string
 	n    int
@@ -139,20 +159,8 @@ func BenchmarkValue(b *testing.B) {
 	p := benchPolicy(b)
 	for _, kind := range []string{"clean", "dirty"} {
 		for _, sz := range benchSizes {
-			in := benchText(sz.n, 1)
-			if kind == "dirty" {
-				in = benchDirty(sz.n, 1)
-			}
-			s := string(in)
-			b.Run(kind+"/"+sz.name, func(b *testing.B) {
-				b.SetBytes(int64(len(s)))
-				defer cpuMetric(b, int64(len(s)))()
-				for b.Loop() {
-					if _, _, err := p.Value("", s); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			s := string(benchInput(kind, sz.n, 1))
+			b.Run(kind+"/"+sz.name, func(b *testing.B) { benchValue(b, p, s) })
 		}
 	}
 }
@@ -160,10 +168,7 @@ func BenchmarkValue(b *testing.B) {
 func BenchmarkRegexpBaseline(b *testing.B) {
 	for _, kind := range []string{"clean", "dirty"} {
 		for _, sz := range benchSizes {
-			in := benchText(sz.n, 1)
-			if kind == "dirty" {
-				in = benchDirty(sz.n, 1)
-			}
+			in := benchInput(kind, sz.n, 1)
 			b.Run(kind+"/"+sz.name, func(b *testing.B) {
 				b.SetBytes(int64(len(in)))
 				defer cpuMetric(b, int64(len(in)))()
@@ -181,23 +186,13 @@ func BenchmarkRegexpBaseline(b *testing.B) {
 // twenty sensitive values in it.
 func BenchmarkDirty4KB(b *testing.B) {
 	p := benchPolicy(b)
-	s := string(benchDirty(4<<10, 2))
-	b.SetBytes(int64(len(s)))
-	defer cpuMetric(b, int64(len(s)))()
-	for b.Loop() {
-		if _, _, err := p.Value("", s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchValue(b, p, string(benchDirty(4<<10, 2)))
 }
 
 func BenchmarkStream(b *testing.B) {
 	p := benchPolicy(b)
 	for _, kind := range []string{"clean", "dirty"} {
-		in := benchText(4<<20, 3)
-		if kind == "dirty" {
-			in = benchDirty(4<<20, 3)
-		}
+		in := benchInput(kind, 4<<20, 3)
 		b.Run(kind+"/4MB/32KBwrites", func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			defer cpuMetric(b, int64(len(in)))()

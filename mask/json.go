@@ -103,9 +103,7 @@ func (j *jsonMasker) value() error {
 		if err != nil {
 			return err
 		}
-		if i := j.secretKey(); i >= 0 {
-			m, null := j.p.maskWhole(i, s, genericPath(j.show), &j.tl)
-			j.appendMasked(m, null)
+		if j.maskedWhole(s) {
 			return nil
 		}
 		m, null, err := j.mask(s)
@@ -119,9 +117,7 @@ func (j *jsonMasker) value() error {
 		if err != nil {
 			return err
 		}
-		if i := j.secretKey(); i >= 0 {
-			m, null := j.p.maskWhole(i, n, genericPath(j.show), &j.tl)
-			j.appendMasked(m, null)
+		if j.maskedWhole(n) {
 			return nil
 		}
 		return j.number(string(n))
@@ -154,15 +150,10 @@ func (j *jsonMasker) appendMasked(m []byte, null bool) {
 }
 
 func (j *jsonMasker) object() error {
-	j.pos++ // '{'
-	j.out = append(j.out, '{')
 	var keys []string // this object's keys, for duplicates
 	var seen map[string]struct{}
 	var seenOut map[string]struct{}
-	j.ws()
-	if j.pos < len(j.in) && j.in[j.pos] == '}' {
-		j.pos++
-		j.out = append(j.out, '}')
+	if j.open('{', '}') {
 		return nil
 	}
 	for first := true; ; first = false {
@@ -221,24 +212,11 @@ func (j *jsonMasker) object() error {
 		j.pos++
 		j.out = append(j.out, ':')
 		j.ws()
-		j.path = append(j.path, pathElem{key: k})
-		j.show = append(j.show, pathElem{key: string(mk)})
-		err = j.value()
-		j.path = j.path[:len(j.path)-1]
-		j.show = j.show[:len(j.show)-1]
+		closed, err := j.member(pathElem{key: k}, pathElem{key: string(mk)}, "object", '}')
 		if err != nil {
 			return err
 		}
-		j.ws()
-		if j.pos >= len(j.in) {
-			return j.errf("unexpected end in object")
-		}
-		switch j.in[j.pos] {
-		case ',':
-			j.pos++
-		case '}':
-			j.pos++
-			j.out = append(j.out, '}')
+		if closed {
 			// Masked keys that collide with an unmasked key are caught here.
 			for mk := range seenOut {
 				if _, c := seen[mk]; c || contains(keys, mk) {
@@ -246,10 +224,65 @@ func (j *jsonMasker) object() error {
 				}
 			}
 			return nil
-		default:
-			return j.errf("',' or '}' expected")
 		}
 	}
+}
+
+// maskedWhole masks v whole, and reports true, when it is the value of a
+// key named like a secret.
+func (j *jsonMasker) maskedWhole(v []byte) bool {
+	i := j.secretKey()
+	if i < 0 {
+		return false
+	}
+	m, null := j.p.maskWhole(i, v, genericPath(j.show), &j.tl)
+	j.appendMasked(m, null)
+	return true
+}
+
+// open copies the opening bracket at j.pos and the white space after it,
+// and reports whether the container is empty: then it copies its closing
+// bracket too.
+func (j *jsonMasker) open(opening, closing byte) (empty bool) {
+	j.pos++
+	j.out = append(j.out, opening)
+	j.ws()
+	if j.pos < len(j.in) && j.in[j.pos] == closing {
+		j.pos++
+		j.out = append(j.out, closing)
+		return true
+	}
+	return false
+}
+
+// member masks the value of an object member or array element at path
+// (shown in errors as show) and copies what follows it: a comma, or the
+// container's closing bracket, when it reports closed. It fails when the
+// input ends or has anything else there, inside the container what
+// names.
+func (j *jsonMasker) member(path, show pathElem, what string, closing byte) (closed bool, err error) {
+	j.path = append(j.path, path)
+	j.show = append(j.show, show)
+	err = j.value()
+	j.path = j.path[:len(j.path)-1]
+	j.show = j.show[:len(j.show)-1]
+	if err != nil {
+		return false, err
+	}
+	j.ws()
+	if j.pos >= len(j.in) {
+		return false, j.errf("unexpected end in %s", what)
+	}
+	switch j.in[j.pos] {
+	case ',':
+		j.pos++
+		return false, nil
+	case closing:
+		j.pos++
+		j.out = append(j.out, closing)
+		return true, nil
+	}
+	return false, j.errf("',' or '%c' expected", closing)
 }
 
 func contains(xs []string, s string) bool {
@@ -262,12 +295,7 @@ func contains(xs []string, s string) bool {
 }
 
 func (j *jsonMasker) array() error {
-	j.pos++ // '['
-	j.out = append(j.out, '[')
-	j.ws()
-	if j.pos < len(j.in) && j.in[j.pos] == ']' {
-		j.pos++
-		j.out = append(j.out, ']')
+	if j.open('[', ']') {
 		return nil
 	}
 	for i := 0; ; i++ {
@@ -275,27 +303,9 @@ func (j *jsonMasker) array() error {
 			j.out = append(j.out, ',')
 		}
 		j.ws()
-		j.path = append(j.path, pathElem{index: i, isIdx: true})
-		j.show = append(j.show, pathElem{index: i, isIdx: true})
-		err := j.value()
-		j.path = j.path[:len(j.path)-1]
-		j.show = j.show[:len(j.show)-1]
-		if err != nil {
+		at := pathElem{index: i, isIdx: true}
+		if closed, err := j.member(at, at, "array", ']'); err != nil || closed {
 			return err
-		}
-		j.ws()
-		if j.pos >= len(j.in) {
-			return j.errf("unexpected end in array")
-		}
-		switch j.in[j.pos] {
-		case ',':
-			j.pos++
-		case ']':
-			j.pos++
-			j.out = append(j.out, ']')
-			return nil
-		default:
-			return j.errf("',' or ']' expected")
 		}
 	}
 }

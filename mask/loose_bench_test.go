@@ -16,14 +16,7 @@ func BenchmarkValueUnicode(b *testing.B) {
 	if _, f, _ := p.Value("", string(in)); f != nil {
 		b.Fatalf("findings in the unicode corpus: %v", f)
 	}
-	s := string(in)
-	b.SetBytes(int64(len(s)))
-	defer cpuMetric(b, int64(len(s)))()
-	for b.Loop() {
-		if _, _, err := p.Value("", s); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchValue(b, p, string(in))
 }
 
 // BenchmarkLooseWorstCase measures inputs that make every digit a group
@@ -34,14 +27,6 @@ func BenchmarkLooseWorstCase(b *testing.B) {
 		{"spaced", "1 "}, {"zwsp", "1\u200b"}, {"fullwidth", "１ "}, {"dots", "12.34."},
 	} {
 		s := strings.Repeat(c.unit, (64<<10)/len(c.unit))
-		b.Run(c.name, func(b *testing.B) {
-			b.SetBytes(int64(len(s)))
-			defer cpuMetric(b, int64(len(s)))()
-			for b.Loop() {
-				if _, _, err := p.Value("", s); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run(c.name, func(b *testing.B) { benchValue(b, p, s) })
 	}
 }

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -134,31 +135,17 @@ func normRune(t []byte, i int) (k normKind, b byte, size int) {
 // pctSep decodes the separators the loose scanner accepts in
 // percent-encoded form: space, tab, CR, LF, '+', '-', '.', '/', '_'.
 func pctSep(h, l byte) byte {
-	if l >= 'a' && l <= 'f' {
-		l -= 'a' - 'A'
+	if !is(h, clHex) || !is(l, clHex) {
+		return 0
 	}
-	switch uint16(h)<<8 | uint16(l) {
-	case '2'<<8 | '0':
-		return ' '
-	case '0'<<8 | '9':
-		return '\t'
-	case '0'<<8 | 'A':
-		return '\n'
-	case '0'<<8 | 'D':
-		return '\r'
-	case '2'<<8 | 'B':
-		return '+'
-	case '2'<<8 | 'D':
-		return '-'
-	case '2'<<8 | 'E':
-		return '.'
-	case '2'<<8 | 'F':
-		return '/'
-	case '5'<<8 | 'F':
-		return '_'
+	if v := unhex(h)<<4 | unhex(l); strings.IndexByte(pctSeparators, v) >= 0 {
+		return v
 	}
 	return 0
 }
+
+// pctSeparators are the separators pctSep decodes.
+const pctSeparators = " \t\n\r+-./_"
 
 // maxIgnorables bounds how many invisible characters in a row the
 // scanners skip; more end a number (and keep look-behind bounded).

@@ -5,14 +5,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -138,22 +136,8 @@ func (a *HTTPAnchor) client() *http.Client {
 
 // Publish implements Anchor.
 func (a *HTTPAnchor) Publish(ctx context.Context, cp *LogCheckpoint) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL, bytes.NewReader(cp.Note()))
-	if err != nil {
-		return fmt.Errorf("record: anchor: %w", err)
-	}
-	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
-	req.Header.Set("Authorization", "Bearer "+a.Token)
-	resp, err := a.client().Do(req)
-	if err != nil {
-		return fmt.Errorf("record: anchor: %w", err)
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("record: anchor answered %s: %s", resp.Status, strings.TrimSpace(string(msg)))
-	}
-	return nil
+	return bearerPost(ctx, a.client(), a.URL, a.Token, "text/plain; charset=utf-8", bytes.NewReader(cp.Note()),
+		"record: anchor", "record: anchor answered")
 }
 
 // Latest implements Anchor.
@@ -162,10 +146,9 @@ func (a *HTTPAnchor) Latest(ctx context.Context) ([]*LogCheckpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record: anchor: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+a.Token)
-	resp, err := a.client().Do(req)
+	resp, err := bearerDo(a.client(), req, a.Token, "record: anchor")
 	if err != nil {
-		return nil, fmt.Errorf("record: anchor: %w", err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -192,10 +175,7 @@ type AnchorServer struct {
 
 // ServeHTTP implements http.Handler.
 func (s *AnchorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if s.Token == "" || !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.Token)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="airlock-anchor"`)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	if !authorized(w, r, s.Token, "airlock-anchor") {
 		return
 	}
 	switch r.Method {

@@ -73,21 +73,11 @@ func runUntilDiskFull(t testing.TB, dir string, heal func()) diskResult {
 	}
 	if heal != nil {
 		heal()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			d, err := g.Check(ctx, &gate.Request{Session: s, Command: "cat /after"})
-			if err == nil {
-				if err := g.RecordOutput(ctx, s, gate.Output{DecisionID: d.ID, Stream: "stdout", Data: []byte("out-after:")}); err != nil {
-					t.Fatal(err)
-				}
-				res.Accepted = append(res.Accepted, "out-after")
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the gate still refuses after space was freed: %v", err)
-			}
-			time.Sleep(10 * time.Millisecond)
+		d := checkUntilAllowed(t, g, s, "cat /after")
+		if err := g.RecordOutput(ctx, s, gate.Output{DecisionID: d.ID, Stream: "stdout", Data: []byte("out-after:")}); err != nil {
+			t.Fatal(err)
 		}
+		res.Accepted = append(res.Accepted, "out-after")
 		if err := g.CloseSession(ctx, s, "done"); err != nil {
 			t.Fatal(err)
 		}
@@ -113,13 +103,7 @@ func checkDiskResult(t *testing.T, dir string, res diskResult) {
 	} else if !errors.Is(err, record.ErrUnterminated) {
 		t.Fatalf("record after disk full: want only ErrUnterminated, got %v", err)
 	}
-	stored := map[string]bool{}
-	for _, e := range evs {
-		if e.Event != nil && e.Event.Output != nil {
-			id, _, _ := strings.Cut(string(e.Event.Output.Data), ":")
-			stored[id] = true
-		}
-	}
+	stored := storedOutputs(evs)
 	for _, a := range res.Accepted {
 		if !stored[a] {
 			t.Fatalf("accepted output %s lost", a)
@@ -259,36 +243,16 @@ func TestKilledMidWrite(t *testing.T) {
 			if l := rep.Logs[0]; l.Checkpoints < 2 || l.Leaves < uint64(len(acked)) {
 				t.Fatalf("log after the kill: %+v", l)
 			}
-			stored := map[string]bool{}
-			for _, e := range evs {
-				if e.Event != nil && e.Event.Output != nil {
-					id, _, _ := strings.Cut(string(e.Event.Output.Data), ":")
-					stored[id] = true
-				}
-			}
+			stored := storedOutputs(evs)
 			for id := range acked {
 				if !stored[id] {
 					t.Fatalf("acknowledged event %s lost", id)
 				}
 			}
 			// Reopen and go on: the old record stays readable as it was.
-			fs, err := record.OpenFile(path, record.FileOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec := record.New(fs, record.Options{SigningKey: testKey})
-			id2 := recordSession(t, rec, 3)
-			if err := rec.Close(); err != nil {
-				t.Fatal(err)
-			}
+			id2 := appendSession(t, path, 3)
 			r, _ := record.OpenFileReader(path)
-			evs2, err := record.ReadSession(context.Background(), r, id2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := record.Verify(evs2, testPub); err != nil {
-				t.Fatal(err)
-			}
+			readVerified(t, r, id2)
 			// The new log continues the killed one: nothing reported deleted.
 			rep = verifyFile(t, path, record.VerifyOptions{AllowOpen: true})
 			explainsOnlyTheTail(t, rep)

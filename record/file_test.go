@@ -28,13 +28,7 @@ func TestFileRecordReplaysAndVerifies(t *testing.T) {
 				t.Fatalf("sessions %v %v", got, err)
 			}
 			for _, id := range ids {
-				evs, err := record.ReadSession(context.Background(), r, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := record.Verify(evs, testPub); err != nil {
-					t.Fatal(err)
-				}
+				evs := readVerified(t, r, id)
 				if evs[0].Kind != "session_start" || evs[0].Event.Session.ClientAddr != "10.0.0.7:5555" {
 					t.Fatalf("first entry %+v", evs[0])
 				}
@@ -62,13 +56,7 @@ func TestFileRotationKeepsChains(t *testing.T) {
 		t.Fatalf("expected rotation, files: %v", r.Files())
 	}
 	for _, id := range ids {
-		evs, err := record.ReadSession(context.Background(), r, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := record.Verify(evs, testPub); err != nil {
-			t.Fatal(err)
-		}
+		readVerified(t, r, id)
 	}
 }
 
@@ -89,15 +77,7 @@ func TestFileTornLineIsReportedAndMovedAside(t *testing.T) {
 		t.Fatalf("want ErrTorn, got %v", err)
 	}
 	// Reopening must not append after the torn line nor drop it.
-	fs, err := record.OpenFile(path, record.FileOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := record.New(fs, record.Options{SigningKey: testKey})
-	id2 := recordSession(t, rec, 2)
-	if err := rec.Close(); err != nil {
-		t.Fatal(err)
-	}
+	id2 := appendSession(t, path, 2)
 	r, _ := record.OpenFileReader(path)
 	if len(r.Files()) != 2 {
 		t.Fatalf("files %v", r.Files())
@@ -109,13 +89,7 @@ func TestFileTornLineIsReportedAndMovedAside(t *testing.T) {
 	if verr := record.Verify(evs, testPub); !errors.Is(verr, record.ErrUnterminated) {
 		t.Fatalf("cut session verified: %v", verr)
 	}
-	evs, err = record.ReadSession(context.Background(), r, id2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := record.Verify(evs, testPub); err != nil {
-		t.Fatal(err)
-	}
+	readVerified(t, r, id2)
 }
 
 func TestFileStoresSecretsAsHMAC(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,17 @@ func recordSession(t testing.TB, rec gate.Recorder, n int) string {
 	return s.ID
 }
 
+// recordSessions records sessions of commands commands each, and returns
+// their ids.
+func recordSessions(t testing.TB, rec gate.Recorder, sessions, commands int) []string {
+	t.Helper()
+	var ids []string
+	for i := 0; i < sessions; i++ {
+		ids = append(ids, recordSession(t, rec, commands))
+	}
+	return ids
+}
+
 // writeFileRecord records sessions to a fresh file and returns its path.
 func writeFileRecord(t testing.TB, sessions, commands int, fopts record.FileOptions, ropts record.Options) (string, []string) {
 	t.Helper()
@@ -76,14 +88,71 @@ func writeFileRecord(t testing.TB, sessions, commands int, fopts record.FileOpti
 		ropts.SigningKey = testKey
 	}
 	rec := record.New(fs, ropts)
-	var ids []string
-	for i := 0; i < sessions; i++ {
-		ids = append(ids, recordSession(t, rec, commands))
-	}
+	ids := recordSessions(t, rec, sessions, commands)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return path, ids
+}
+
+// readVerified reads session id from r and fails unless it verifies
+// against testPub.
+func readVerified(t testing.TB, r record.Reader, id string) []record.Event {
+	t.Helper()
+	evs, err := record.ReadSession(context.Background(), r, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := record.Verify(evs, testPub); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// appendSession reopens the file record at path, records a session of n
+// commands in it and closes it again; it returns the session's id.
+func appendSession(t testing.TB, path string, n int) string {
+	t.Helper()
+	fs, err := record.OpenFile(path, record.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record.New(fs, record.Options{SigningKey: testKey})
+	id := recordSession(t, rec, n)
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// storedOutputs lists the outputs among evs by the id their data starts
+// with ("id:...").
+func storedOutputs(evs []record.Event) map[string]bool {
+	stored := map[string]bool{}
+	for _, e := range evs {
+		if e.Event != nil && e.Event.Output != nil {
+			id, _, _ := strings.Cut(string(e.Event.Output.Data), ":")
+			stored[id] = true
+		}
+	}
+	return stored
+}
+
+// checkUntilAllowed repeats a Check of cmd until the gate allows it (as
+// it does once the record heals), failing after five seconds.
+func checkUntilAllowed(t testing.TB, g *gate.Gate, s *gate.Session, cmd string) *gate.Decision {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d, err := g.Check(context.Background(), &gate.Request{Session: s, Command: cmd})
+		if err == nil {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the gate still refuses %q after the record healed: %v", cmd, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func mustRead(t testing.TB, path string) map[string][]record.Event {

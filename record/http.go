@@ -3,13 +3,11 @@ package record
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -49,22 +47,8 @@ func (h *HTTP) Write(ctx context.Context, batch []Event) error {
 			return err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("record: http sink: %w", err)
-	}
-	req.Header.Set("Content-Type", collectorContentType)
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("record: http sink: %w", err)
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("record: http sink: collector answered %s: %s", resp.Status, strings.TrimSpace(string(msg)))
-	}
-	return nil
+	return bearerPost(ctx, h.client, h.url, h.token, collectorContentType, bytes.NewReader(body),
+		"record: http sink", "record: http sink: collector answered")
 }
 
 // Close implements Sink; the collector's sink stays open.
@@ -105,10 +89,7 @@ func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if c.Token == "" || !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(c.Token)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="airlock-collector"`)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	if !authorized(w, r, c.Token, "airlock-collector") {
 		return
 	}
 	limit := c.MaxBatchBytes

@@ -49,22 +49,36 @@ func MarshalPublicKey(pub ed25519.PublicKey) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
-// ParsePrivateKey reads a PEM or base64 Ed25519 private key.
-func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
+// decodeKey reads an Ed25519 key K (what: "private" or "public") from
+// PEM through parse, or, when data is not PEM, returns its base64-decoded
+// bytes (never nil) for the caller to read.
+func decodeKey[K ed25519.PrivateKey | ed25519.PublicKey](data []byte, what string, parse func([]byte) (any, error)) (K, []byte, error) {
 	if blk, _ := pem.Decode(data); blk != nil {
-		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		k, err := parse(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("record: parse private key: %w", err)
+			return nil, nil, fmt.Errorf("record: parse %s key: %w", what, err)
 		}
-		priv, ok := k.(ed25519.PrivateKey)
+		key, ok := k.(K)
 		if !ok {
-			return nil, fmt.Errorf("record: private key is %T, want Ed25519", k)
+			return nil, nil, fmt.Errorf("record: %s key is %T, want Ed25519", what, k)
 		}
-		return priv, nil
+		return key, nil, nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
 	if err != nil {
-		return nil, fmt.Errorf("record: parse private key: neither PEM nor base64: %w", err)
+		return nil, nil, fmt.Errorf("record: parse %s key: neither PEM nor base64: %w", what, err)
+	}
+	if raw == nil {
+		raw = []byte{}
+	}
+	return nil, raw, nil
+}
+
+// ParsePrivateKey reads a PEM or base64 Ed25519 private key.
+func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
+	priv, raw, err := decodeKey[ed25519.PrivateKey](data, "private", x509.ParsePKCS8PrivateKey)
+	if err != nil || raw == nil {
+		return priv, err
 	}
 	switch len(raw) {
 	case ed25519.SeedSize:
@@ -81,20 +95,9 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 
 // ParsePublicKey reads a PEM or base64 Ed25519 public key.
 func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
-	if blk, _ := pem.Decode(data); blk != nil {
-		k, err := x509.ParsePKIXPublicKey(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("record: parse public key: %w", err)
-		}
-		pub, ok := k.(ed25519.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("record: public key is %T, want Ed25519", k)
-		}
-		return pub, nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil {
-		return nil, fmt.Errorf("record: parse public key: neither PEM nor base64: %w", err)
+	pub, raw, err := decodeKey[ed25519.PublicKey](data, "public", x509.ParsePKIXPublicKey)
+	if err != nil || raw == nil {
+		return pub, err
 	}
 	if len(raw) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("record: parse public key: %d bytes, want 32", len(raw))

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -60,16 +61,16 @@ func TestMerkleReferenceVectors(t *testing.T) {
 			t.Fatalf("frontier root of %d: %x", i+1, got)
 		}
 	}
-	if p, _ := InclusionProof(leaves, 0); !equalHashes(p, hxs(t, ctPath08)) {
+	if p, _ := InclusionProof(leaves, 0); !slices.Equal(p, hxs(t, ctPath08)) {
 		t.Fatalf("path 0/8: %x", p)
 	}
-	if p, _ := InclusionProof(leaves, 5); !equalHashes(p, hxs(t, ctPath58)) {
+	if p, _ := InclusionProof(leaves, 5); !slices.Equal(p, hxs(t, ctPath58)) {
 		t.Fatalf("path 5/8: %x", p)
 	}
-	if p, _ := ConsistencyProof(leaves, 1); !equalHashes(p, hxs(t, ctCons18)) {
+	if p, _ := ConsistencyProof(leaves, 1); !slices.Equal(p, hxs(t, ctCons18)) {
 		t.Fatalf("consistency 1/8: %x", p)
 	}
-	if p, _ := ConsistencyProof(leaves, 6); !equalHashes(p, hxs(t, ctCons68)) {
+	if p, _ := ConsistencyProof(leaves, 6); !slices.Equal(p, hxs(t, ctCons68)) {
 		t.Fatalf("consistency 6/8: %x", p)
 	}
 	if err := VerifyConsistency(6, 8, hxs(t, ctCons68), hx(t, ctRoots[5]), hx(t, ctRoots[7])); err != nil {
@@ -78,18 +79,6 @@ func TestMerkleReferenceVectors(t *testing.T) {
 	if err := VerifyInclusion(leaves[5], 5, 8, hxs(t, ctPath58), hx(t, ctRoots[7])); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func equalHashes(a, b []Hash) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestMerkleProofsProperty generates trees of every size up to 70 and checks

@@ -30,14 +30,7 @@ func openPG(t testing.TB, dsn string) *pgsink.Sink {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pgsink.Migrate(ctx, pool, pgsink.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	sink, err := pgsink.New(pool, pgsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sink
+	return pgtest.Store(t, pool, pgsink.Options{}, pgsink.Migrate, pgsink.New)
 }
 
 func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
@@ -45,10 +38,7 @@ func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
 	ctx := context.Background()
 	sink := openPG(t, dsn)
 	rec := record.New(sink, record.Options{SigningKey: testKey, AsyncOutput: true, CheckpointEvery: 7})
-	var ids []string
-	for i := 0; i < 3; i++ {
-		ids = append(ids, recordSession(t, rec, 12))
-	}
+	ids := recordSessions(t, rec, 3, 12)
 	secret := recordSecretSession(t, rec)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
@@ -60,13 +50,7 @@ func TestPostgresRecordReplaysAndVerifies(t *testing.T) {
 		t.Fatalf("sessions %v %v", got, err)
 	}
 	for _, id := range append(ids, secret) {
-		evs, err := record.ReadSession(ctx, r, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := record.Verify(evs, testPub); err != nil {
-			t.Fatal(err)
-		}
+		readVerified(t, r, id)
 	}
 
 	// Retrying a stored batch stores nothing twice; a forked one is refused.

@@ -14,10 +14,15 @@ import (
 // PostgreSQL sink runs the same kit in record/pgsink.
 
 func TestSinkConformanceMemory(t *testing.T) {
-	sinktest.Run(t, func(t testing.TB) sinktest.Harness {
+	sinktest.Run(t, func(testing.TB) sinktest.Harness {
 		mem := &record.Memory{}
-		return sinktest.Harness{Sink: mem, Open: func() (record.Reader, error) { return mem.Reader(), nil }}
+		return sinktest.Harness{Sink: mem, Open: readBack(mem)}
 	})
+}
+
+// readBack is a kit's Open for what mem holds.
+func readBack(mem *record.Memory) func() (record.Reader, error) {
+	return func() (record.Reader, error) { return mem.Reader(), nil }
 }
 
 // fileHarness is a File sink with opts and a reader of its file.
@@ -49,7 +54,7 @@ func TestSinkConformanceHTTP(t *testing.T) {
 		srv := httptest.NewServer(&record.Collector{Sink: mem, Token: "tok"})
 		t.Cleanup(srv.Close)
 		return sinktest.Harness{Sink: record.NewHTTP(srv.URL, "tok", record.HTTPOptions{}),
-			Open: func() (record.Reader, error) { return mem.Reader(), nil }}
+			Open: readBack(mem)}
 	})
 }
 

@@ -301,10 +301,7 @@ func TestSinkLogPostgresRowsDeleted(t *testing.T) {
 	ctx := context.Background()
 	sink := openPG(t, dsn)
 	rec := record.New(sink, record.Options{SigningKey: testKey, AsyncOutput: true, LogCheckpointEvery: 9})
-	var ids []string
-	for i := 0; i < 4; i++ {
-		ids = append(ids, recordSession(t, rec, 6))
-	}
+	ids := recordSessions(t, rec, 4, 6)
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}

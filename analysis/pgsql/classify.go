@@ -380,6 +380,18 @@ func transactionKind(k pg_query.TransactionStmtKind) string {
 	return "TRANSACTION"
 }
 
+// revokes reports whether a GRANT statement (on objects or of roles) is a
+// REVOKE.
+func revokes(n *pg_query.Node) bool {
+	if g := n.GetGrantStmt(); g != nil {
+		return !g.IsGrant
+	}
+	if g := n.GetGrantRoleStmt(); g != nil {
+		return !g.IsGrant
+	}
+	return false
+}
+
 // kindOf names a statement by its verb, from the parse-tree node's name
 // (alter_table_stmt -> ALTER).
 func kindOf(n *pg_query.Node) string {
@@ -403,13 +415,8 @@ func kindOf(n *pg_query.Node) string {
 		return "ALTER"
 	case "index_stmt", "view_stmt", "rule_stmt", "define_stmt", "composite_type_stmt", "create_table_as_stmt":
 		return "CREATE"
-	case "grant_stmt":
-		if g := n.GetGrantStmt(); g != nil && !g.IsGrant {
-			return "REVOKE"
-		}
-		return "GRANT"
-	case "grant_role_stmt":
-		if g := n.GetGrantRoleStmt(); g != nil && !g.IsGrant {
+	case "grant_stmt", "grant_role_stmt":
+		if revokes(n) {
 			return "REVOKE"
 		}
 		return "GRANT"

@@ -157,8 +157,7 @@ func buildStatement(n *pg_query.Node, depth int) *qQuery {
 		return q
 	case *pg_query.Node_InsertStmt:
 		x := s.InsertStmt
-		q := &qQuery{kind: qDML, target: buildRangeVar(x.Relation)}
-		q.with, q.recursive = buildWith(x.WithClause, depth)
+		q := buildDML(x.Relation, x.WithClause, x.ReturningList, depth)
 		if x.SelectStmt != nil {
 			q.source = buildStatement(x.SelectStmt, depth+1)
 		}
@@ -169,29 +168,23 @@ func buildStatement(n *pg_query.Node, depth int) *qQuery {
 				q.filters = append(q.filters, buildExpr(oc.Infer.WhereClause, depth))
 			}
 		}
-		q.returning = buildTargets(x.ReturningList, depth)
 		return q
 	case *pg_query.Node_UpdateStmt:
 		x := s.UpdateStmt
-		q := &qQuery{kind: qDML, target: buildRangeVar(x.Relation)}
-		q.with, q.recursive = buildWith(x.WithClause, depth)
+		q := buildDML(x.Relation, x.WithClause, x.ReturningList, depth)
 		q.from = buildFromList(x.FromClause, depth)
 		q.assigned = buildTargetValues(x.TargetList, depth)
 		q.filters = append(q.filters, buildExpr(x.WhereClause, depth))
-		q.returning = buildTargets(x.ReturningList, depth)
 		return q
 	case *pg_query.Node_DeleteStmt:
 		x := s.DeleteStmt
-		q := &qQuery{kind: qDML, target: buildRangeVar(x.Relation)}
-		q.with, q.recursive = buildWith(x.WithClause, depth)
+		q := buildDML(x.Relation, x.WithClause, x.ReturningList, depth)
 		q.from = buildFromList(x.UsingClause, depth)
 		q.filters = append(q.filters, buildExpr(x.WhereClause, depth))
-		q.returning = buildTargets(x.ReturningList, depth)
 		return q
 	case *pg_query.Node_MergeStmt:
 		x := s.MergeStmt
-		q := &qQuery{kind: qDML, target: buildRangeVar(x.Relation)}
-		q.with, q.recursive = buildWith(x.WithClause, depth)
+		q := buildDML(x.Relation, x.WithClause, x.ReturningList, depth)
 		if x.SourceRelation != nil {
 			q.from = []*qFrom{buildFrom(x.SourceRelation, depth+1)}
 		}
@@ -205,7 +198,6 @@ func buildStatement(n *pg_query.Node, depth int) *qQuery {
 				}
 			}
 		}
-		q.returning = buildTargets(x.ReturningList, depth)
 		return q
 	case *pg_query.Node_ExplainStmt:
 		return &qQuery{kind: qNoData, inner: buildStatement(s.ExplainStmt.Query, depth+1)}
@@ -307,6 +299,15 @@ func buildSortExpr(n *pg_query.Node, depth int) qExpr {
 		return qExpr{intPos: true}
 	}
 	return buildExpr(n, depth)
+}
+
+// buildDML starts the plan of a data-modifying statement on rel: its
+// target, WITH clause and RETURNING list.
+func buildDML(rel *pg_query.RangeVar, with *pg_query.WithClause, returning []*pg_query.Node, depth int) *qQuery {
+	q := &qQuery{kind: qDML, target: buildRangeVar(rel)}
+	q.with, q.recursive = buildWith(with, depth)
+	q.returning = buildTargets(returning, depth)
+	return q
 }
 
 func buildWith(w *pg_query.WithClause, depth int) ([]*qCTE, bool) {

@@ -629,22 +629,14 @@ func (r *resolver) view(c Relation) *relCols {
 		r.touch.union(m.touch)
 		return m.rel
 	}
-	if r.views[c.OID] {
+	if !enter(&r.views, c.OID) {
 		r.touch.unknown = true
 		return unknownRel()
 	}
-	if r.views == nil {
-		r.views = map[uint32]bool{}
-	}
-	r.views[c.OID] = true
 	defer delete(r.views, c.OID)
 	// The view's own filters are evaluated too (an error may quote them),
 	// but they are not the statement's, nor its values'.
-	var local lin
-	saved := r.stack
-	r.stack = []*lin{&local}
-	rel := r.bodyOf(c.ViewDef)
-	r.stack = saved
+	rel, local := r.localBody(c.ViewDef)
 	if rel == nil {
 		rel = unknownRel()
 	}
@@ -660,6 +652,32 @@ func (r *resolver) view(c Relation) *relCols {
 		r.memo.setView(r.cat, r.gen, c.OID, &viewMemo{done: true, rel: rel, touch: local})
 	}
 	return rel
+}
+
+// enter marks oid as followed in *active (made on first use) and reports
+// false when it already was: a cycle through a view or function. The
+// caller deletes oid when it is done.
+func enter(active *map[uint32]bool, oid uint32) bool {
+	if (*active)[oid] {
+		return false
+	}
+	if *active == nil {
+		*active = map[uint32]bool{}
+	}
+	(*active)[oid] = true
+	return true
+}
+
+// localBody resolves a view definition or SQL function body on a
+// lineage stack of its own, and returns its result and the lineage it
+// evaluated.
+func (r *resolver) localBody(text string) (*relCols, lin) {
+	var local lin
+	saved := r.stack
+	r.stack = []*lin{&local}
+	rel := r.bodyOf(text)
+	r.stack = saved
+	return rel, local
 }
 
 // bodyOf resolves the statements of a view definition or SQL function
@@ -754,21 +772,13 @@ func (r *resolver) sqlFunction(c Function) lin {
 	if m != nil && m.done {
 		return m.l
 	}
-	if r.fns[c.OID] {
+	if !enter(&r.fns, c.OID) {
 		return lin{unknown: true}
 	}
-	if r.fns == nil {
-		r.fns = map[uint32]bool{}
-	}
-	r.fns[c.OID] = true
 	defer delete(r.fns, c.OID)
 	// The result depends on the body's outputs and on its filters (which
 	// the caller's arguments may steer).
-	var local lin
-	saved := r.stack
-	r.stack = []*lin{&local}
-	rel := r.bodyOf(c.Body)
-	r.stack = saved
+	rel, local := r.localBody(c.Body)
 	if rel != nil {
 		local.union(rel.whole)
 	}

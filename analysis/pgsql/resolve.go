@@ -109,30 +109,26 @@ func (m *Resolver) syncLocked(gen uint64) {
 }
 
 func (m *Resolver) view(cat Catalog, oid uint32) *viewMemo {
-	if m == nil {
-		return nil
-	}
-	gen := cat.Generation()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.syncLocked(gen)
-	return m.views[oid]
+	return memoGet(m, cat, oid, func(m *Resolver) map[uint32]*viewMemo { return m.views })
 }
 
 // setView keeps v unless the catalog changed since gen.
 func (m *Resolver) setView(cat Catalog, gen uint64, oid uint32, v *viewMemo) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if cat.Generation() == gen {
-		m.syncLocked(gen)
-		m.views[oid] = v
-	}
+	memoSet(m, cat, gen, oid, v, func(m *Resolver) map[uint32]*viewMemo { return m.views })
 }
 
 func (m *Resolver) function(cat Catalog, oid uint32) *fnMemo {
+	return memoGet(m, cat, oid, func(m *Resolver) map[uint32]*fnMemo { return m.fns })
+}
+
+// setFunction keeps f unless the catalog changed since gen.
+func (m *Resolver) setFunction(cat Catalog, gen uint64, oid uint32, f *fnMemo) {
+	memoSet(m, cat, gen, oid, f, func(m *Resolver) map[uint32]*fnMemo { return m.fns })
+}
+
+// memoGet returns the memo of oid in the memo table of m that table picks,
+// for cat's current generation (nil: none, or m is nil).
+func memoGet[V any](m *Resolver, cat Catalog, oid uint32, table func(*Resolver) map[uint32]*V) *V {
 	if m == nil {
 		return nil
 	}
@@ -140,11 +136,12 @@ func (m *Resolver) function(cat Catalog, oid uint32) *fnMemo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.syncLocked(gen)
-	return m.fns[oid]
+	return table(m)[oid]
 }
 
-// setFunction keeps f unless the catalog changed since gen.
-func (m *Resolver) setFunction(cat Catalog, gen uint64, oid uint32, f *fnMemo) {
+// memoSet keeps v as the memo of oid in the memo table of m that table
+// picks, unless the catalog changed since gen.
+func memoSet[V any](m *Resolver, cat Catalog, gen uint64, oid uint32, v *V, table func(*Resolver) map[uint32]*V) {
 	if m == nil {
 		return
 	}
@@ -152,7 +149,7 @@ func (m *Resolver) setFunction(cat Catalog, gen uint64, oid uint32, f *fnMemo) {
 	defer m.mu.Unlock()
 	if cat.Generation() == gen {
 		m.syncLocked(gen)
-		m.fns[oid] = f
+		table(m)[oid] = v
 	}
 }
 

@@ -157,18 +157,9 @@ func shapeOf(sql string) (shape, bool) {
 					return shape{}, false // backslash escapes: leave to the parser
 				}
 			}
-			j := i + 1
-			for {
-				k := strings.IndexByte(sql[j:], '\'')
-				if k < 0 {
-					return shape{}, false
-				}
-				j += k + 1
-				if j < len(sql) && sql[j] == '\'' {
-					j++
-					continue
-				}
-				break
+			j, ok := quotedEnd(sql, i)
+			if !ok {
+				return shape{}, false
 			}
 			if continuesString(sql, j) {
 				return shape{}, false
@@ -178,18 +169,9 @@ func shapeOf(sql string) (shape, bool) {
 			partHasCode = true
 			i = j
 		case c == '"':
-			j := i + 1
-			for {
-				k := strings.IndexByte(sql[j:], '"')
-				if k < 0 {
-					return shape{}, false
-				}
-				j += k + 1
-				if j < len(sql) && sql[j] == '"' {
-					j++
-					continue
-				}
-				break
+			j, ok := quotedEnd(sql, i)
+			if !ok {
+				return shape{}, false
 			}
 			emit(sql[i:j])
 			partHasCode = true
@@ -306,4 +288,24 @@ func shapeOf(sql string) (shape, bool) {
 	}
 	endPart(len(sql))
 	return shape{key: key.String(), parts: parts, lits: lits}, true
+}
+
+// quotedEnd returns the end of the quoted string or identifier that starts
+// at sql[i] (its quote character, doubled inside), or false when it is not
+// closed.
+func quotedEnd(sql string, i int) (int, bool) {
+	q := sql[i]
+	j := i + 1
+	for {
+		k := strings.IndexByte(sql[j:], q)
+		if k < 0 {
+			return 0, false
+		}
+		j += k + 1
+		if j < len(sql) && sql[j] == q {
+			j++
+			continue
+		}
+		return j, true
+	}
 }

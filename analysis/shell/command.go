@@ -334,6 +334,22 @@ type wrapper struct {
 	shellFlags []string
 }
 
+// width says how many arguments t takes up when it is an option of w (2
+// for one that takes a value) or a NAME=VALUE assignment w accepts (1); 0
+// when it is neither, and the program's own arguments start at t.
+func (w wrapper) width(t string) int {
+	switch {
+	case strings.HasPrefix(t, "-") && len(t) > 1:
+		if contains(w.valueOpts, t) {
+			return 2
+		}
+		return 1
+	case w.assigns && strings.Contains(t, "=") && !strings.HasPrefix(t, "="):
+		return 1
+	}
+	return 0
+}
+
 var wrappers = map[string]wrapper{
 	"env":     {valueOpts: []string{"-u", "--unset", "-C", "--chdir"}, assigns: true},
 	"command": {},
@@ -475,25 +491,16 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 			}
 			break
 		}
-		if strings.HasPrefix(t, "-") && len(t) > 1 {
-			if hasFlag(t, w.shellFlags) {
-				shellFlag = true
-			}
-			if contains(w.valueOpts, t) {
-				i += 2
-			} else {
-				i++
-			}
-			continue
+		n := w.width(t)
+		if n == 0 {
+			break
 		}
-		if w.assigns && strings.Contains(t, "=") && !strings.HasPrefix(t, "=") {
-			if dangerousEnv[t[:strings.IndexByte(t, '=')]] {
-				a.out.Dynamic = true
-			}
-			i++
-			continue
+		if strings.HasPrefix(t, "-") {
+			shellFlag = shellFlag || hasFlag(t, w.shellFlags)
+		} else if dangerousEnv[t[:strings.IndexByte(t, '=')]] {
+			a.out.Dynamic = true
 		}
-		break
+		i += n
 	}
 	i += w.positional
 	// An option value or positional argument only known at run time may

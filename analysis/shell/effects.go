@@ -227,19 +227,11 @@ func wrapperOptions(w wrapper, args []string) []string {
 		if t == "--" {
 			break
 		}
-		if strings.HasPrefix(t, "-") && len(t) > 1 {
-			if contains(w.valueOpts, t) {
-				i += 2
-			} else {
-				i++
-			}
-			continue
+		n := w.width(t)
+		if n == 0 {
+			break
 		}
-		if w.assigns && strings.Contains(t, "=") && !strings.HasPrefix(t, "=") {
-			i++
-			continue
-		}
-		break
+		i += n
 	}
 	return args[:min(i+w.positional, len(args))]
 }

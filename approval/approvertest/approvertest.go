@@ -28,14 +28,13 @@ package approvertest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/conformance"
 )
 
 // Reviewer decides reviews as a human would. approval.Memory, the
@@ -69,23 +68,18 @@ var (
 // Timeout bounds each wait of the kit for a verdict that is due.
 const Timeout = 10 * time.Second
 
-type check struct {
-	name string
-	run  func(t testing.TB, h Harness)
-}
-
-var checks = []check{
-	{"SubmitSameDigest", checkSubmitSameDigest},
-	{"SubmitConcurrently", checkSubmitConcurrently},
-	{"AwaitApproved", checkAwaitApproved},
-	{"AwaitDenied", checkAwaitDenied},
-	{"AwaitExpired", checkAwaitExpired},
-	{"AwaitContextEnds", checkAwaitContextEnds},
-	{"Withdraw", checkWithdraw},
-	{"RedeemUnknown", checkRedeemUnknown},
-	{"RedeemApprovedOnce", checkRedeemApprovedOnce},
-	{"RedeemDeniedOnce", checkRedeemDeniedOnce},
-	{"ApprovalUsedOnceUnderRace", checkUsedOnceUnderRace},
+var checks = []conformance.Check[Harness]{
+	{Name: "SubmitSameDigest", Run: checkSubmitSameDigest},
+	{Name: "SubmitConcurrently", Run: checkSubmitConcurrently},
+	{Name: "AwaitApproved", Run: checkAwaitApproved},
+	{Name: "AwaitDenied", Run: checkAwaitDenied},
+	{Name: "AwaitExpired", Run: checkAwaitExpired},
+	{Name: "AwaitContextEnds", Run: checkAwaitContextEnds},
+	{Name: "Withdraw", Run: checkWithdraw},
+	{Name: "RedeemUnknown", Run: checkRedeemUnknown},
+	{Name: "RedeemApprovedOnce", Run: checkRedeemApprovedOnce},
+	{Name: "RedeemDeniedOnce", Run: checkRedeemDeniedOnce},
+	{Name: "ApprovalUsedOnceUnderRace", Run: checkUsedOnceUnderRace},
 }
 
 // Run checks the approvers newApprover makes against the contract of
@@ -94,36 +88,12 @@ var checks = []check{
 // another, each failure prefixed with the check's name.
 func Run(t testing.TB, newApprover NewFunc) {
 	t.Helper()
-	for _, c := range checks {
-		if tt, ok := t.(*testing.T); ok {
-			tt.Run(c.name, func(t *testing.T) { c.run(t, newApprover(t)) })
-			continue
-		}
-		c.run(prefixed{t, c.name}, newApprover(t))
-	}
-}
-
-// prefixed names the check in every failure when checks are not subtests.
-type prefixed struct {
-	testing.TB
-	name string
-}
-
-func (p prefixed) Errorf(format string, args ...any) {
-	p.TB.Helper()
-	p.TB.Errorf(p.name+": "+format, args...)
-}
-
-func (p prefixed) Fatalf(format string, args ...any) {
-	p.TB.Helper()
-	p.TB.Fatalf(p.name+": "+format, args...)
+	conformance.Run(t, checks, newApprover)
 }
 
 // digest returns a digest no other check uses.
 func digest(what string) string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return "approvertest-" + what + "-" + hex.EncodeToString(b)
+	return "approvertest-" + what + "-" + conformance.Nonce(8)
 }
 
 // request is a held request for digest that expires after ttl (0: the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/wait"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -386,22 +387,10 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		default:
 			return pd.Verdict(), nil
 		}
-		wait := time.Until(pd.Request.ExpiresAt)
-		if wait > poll {
-			wait = poll
+		d := min(time.Until(pd.Request.ExpiresAt), poll)
+		if err := wait.For(ctx, changed, max(d, 10*time.Millisecond)); err != nil {
+			return gate.Verdict{}, err
 		}
-		if wait < 10*time.Millisecond {
-			wait = 10 * time.Millisecond
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-changed:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return gate.Verdict{}, ctx.Err()
-		}
-		t.Stop()
 	}
 }
 

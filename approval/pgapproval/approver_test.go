@@ -15,27 +15,13 @@ import (
 )
 
 // testPool connects to a throwaway database.
-func testPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "airlock_pgapproval"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
+func testPool(t testing.TB) *pgxpool.Pool { return pgtest.Pool(t, "airlock_pgapproval") }
 
 func TestApproverConformance(t *testing.T) {
 	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
 		pool := testPool(t)
 		opts := pgapproval.Options{Poll: 50 * time.Millisecond}
-		if err := pgapproval.Migrate(context.Background(), pool, opts); err != nil {
-			t.Fatal(err)
-		}
-		ap, err := pgapproval.New(pool, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ap := pgtest.Store(t, pool, opts, pgapproval.Migrate, pgapproval.New)
 		return approvertest.Harness{Approver: ap, Reviewer: ap}
 	})
 }
@@ -50,10 +36,7 @@ func TestApproverConformanceAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(other.Close)
-		if err := pgapproval.Migrate(context.Background(), pool, pgapproval.Options{}); err != nil {
-			t.Fatal(err)
-		}
-		a, _ := pgapproval.New(pool, pgapproval.Options{})
+		a := pgtest.Store(t, pool, pgapproval.Options{}, pgapproval.Migrate, pgapproval.New)
 		b, _ := pgapproval.New(other, pgapproval.Options{})
 		return approvertest.Harness{Approver: a, Reviewer: b}
 	})

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // AdminURL is the server the databases are created on (trust auth).
@@ -42,4 +43,32 @@ func Database(t testing.TB, prefix string) string {
 		_ = admin.Close(context.Background())
 	})
 	return strings.Replace(AdminURL, "/test?", "/"+name+"?", 1)
+}
+
+// Pool returns a pool on a fresh database from Database(t, prefix),
+// closed when the test ends.
+func Pool(t testing.TB, prefix string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := pgxpool.New(context.Background(), Database(t, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// Store migrates pool with migrate and opens a store on it with open, both
+// given opts: the way every PostgreSQL-backed store of the module (a pool
+// and Migrate) is opened. Any error fails t.
+func Store[S, O any](t testing.TB, pool *pgxpool.Pool, opts O,
+	migrate func(context.Context, *pgxpool.Pool, O) error, open func(*pgxpool.Pool, O) (S, error)) S {
+	t.Helper()
+	if err := migrate(context.Background(), pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	s, err := open(pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

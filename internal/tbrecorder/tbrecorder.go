@@ -6,6 +6,7 @@ package tbrecorder
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -57,4 +58,25 @@ func Run(t testing.TB, f func(tb testing.TB)) []string {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	return rec.failures
+}
+
+// WantCheckFailed fails t unless one of failures is of check: a failure a
+// conformance kit reported with the check's name as prefix ("check: ...").
+func WantCheckFailed(t testing.TB, failures []string, check string) {
+	t.Helper()
+	for _, f := range failures {
+		if strings.HasPrefix(f, check+": ") {
+			return
+		}
+	}
+	t.Fatalf("no failure of check %s; the kit reported:\n%s", check, strings.Join(failures, "\n"))
+}
+
+// WantNone fails t when failures holds any: what (a correct
+// implementation) failed the kit.
+func WantNone(t testing.TB, failures []string, what string) {
+	t.Helper()
+	if len(failures) > 0 {
+		t.Fatalf("%s failed:\n%s", what, strings.Join(failures, "\n"))
+	}
 }

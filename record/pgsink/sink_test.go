@@ -14,15 +14,7 @@ import (
 )
 
 // testPool connects to a throwaway database.
-func testPool(t testing.TB) *pgxpool.Pool {
-	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "airlock_pgsink"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
-}
+func testPool(t testing.TB) *pgxpool.Pool { return pgtest.Pool(t, "airlock_pgsink") }
 
 func TestSinkConformance(t *testing.T) {
 	for name, table := range map[string]string{"default table": "", "schema-qualified table": "public.records"} {
@@ -30,13 +22,7 @@ func TestSinkConformance(t *testing.T) {
 			sinktest.Run(t, func(t testing.TB) sinktest.Harness {
 				pool := testPool(t)
 				opts := pgsink.Options{Table: table}
-				if err := pgsink.Migrate(context.Background(), pool, opts); err != nil {
-					t.Fatal(err)
-				}
-				sink, err := pgsink.New(pool, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
+				sink := pgtest.Store(t, pool, opts, pgsink.Migrate, pgsink.New)
 				// A second sink on the pool reads what the first stored,
 				// before and after the first is closed.
 				return sinktest.Harness{Sink: sink, Open: func() (record.Reader, error) { return pgsink.New(pool, opts) }}

@@ -29,8 +29,6 @@ package sinktest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -39,6 +37,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/conformance"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -56,22 +55,16 @@ type Harness struct {
 // and to fail.
 type NewFunc func(t testing.TB) Harness
 
-// check is one named part of the contract.
-type check struct {
-	name string
-	run  func(t testing.TB, h Harness)
-}
-
-var checks = []check{
-	{"AckedIsDurable", checkAckedIsDurable},
-	{"OrderAcrossBatches", checkOrder},
-	{"BatchIsTheCallers", checkBatchReuse},
-	{"EmptyBatch", checkEmptyBatch},
-	{"Concurrent", checkConcurrent},
-	{"Close", checkClose},
-	{"WriteAfterClose", checkWriteAfterClose},
-	{"CloseRacingWrites", checkCloseRacingWrites},
-	{"CancelledContext", checkCancelledContext},
+var checks = []conformance.Check[Harness]{
+	{Name: "AckedIsDurable", Run: checkAckedIsDurable},
+	{Name: "OrderAcrossBatches", Run: checkOrder},
+	{Name: "BatchIsTheCallers", Run: checkBatchReuse},
+	{Name: "EmptyBatch", Run: checkEmptyBatch},
+	{Name: "Concurrent", Run: checkConcurrent},
+	{Name: "Close", Run: checkClose},
+	{Name: "WriteAfterClose", Run: checkWriteAfterClose},
+	{Name: "CloseRacingWrites", Run: checkCloseRacingWrites},
+	{Name: "CancelledContext", Run: checkCancelledContext},
 }
 
 // Run checks the sinks newSink makes against the contract of record.Sink
@@ -79,29 +72,7 @@ var checks = []check{
 // a subtest; with another testing.TB they run one after another.
 func Run(t testing.TB, newSink NewFunc) {
 	t.Helper()
-	for _, c := range checks {
-		if tt, ok := t.(*testing.T); ok {
-			tt.Run(c.name, func(t *testing.T) { c.run(t, newSink(t)) })
-			continue
-		}
-		c.run(prefixed{t, c.name}, newSink(t))
-	}
-}
-
-// prefixed names the check in every failure when checks are not subtests.
-type prefixed struct {
-	testing.TB
-	name string
-}
-
-func (p prefixed) Errorf(format string, args ...any) {
-	p.TB.Helper()
-	p.TB.Errorf(p.name+": "+format, args...)
-}
-
-func (p prefixed) Fatalf(format string, args ...any) {
-	p.TB.Helper()
-	p.TB.Fatalf(p.name+": "+format, args...)
+	conformance.Run(t, checks, newSink)
 }
 
 // gen makes sealed, chained entries of sessions, with times that grow in
@@ -115,9 +86,7 @@ type gen struct {
 }
 
 func newGen() *gen {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return &gen{run: hex.EncodeToString(b), t0: time.Now().UnixNano(), heads: map[string]record.Event{}}
+	return &gen{run: conformance.Nonce(4), t0: time.Now().UnixNano(), heads: map[string]record.Event{}}
 }
 
 // session names a session of this run.
