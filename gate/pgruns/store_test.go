@@ -14,20 +14,16 @@ import (
 
 func newPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	pool, err := pgxpool.New(context.Background(), pgtest.Database(t, "pgruns"))
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := pgtest.Pool(t, "pgruns")
 	require.NoError(t, pgruns.Migrate(context.Background(), pool, pgruns.Options{}))
-	require.NoError(t, pgruns.Migrate(context.Background(), pool, pgruns.Options{}), "Migrate is idempotent")
 	return pool
 }
 
 func TestConformance(t *testing.T) {
 	pool := newPool(t)
-	runstoretest.Run(t, func(testing.TB) gate.RunStore {
-		s, err := pgruns.New(pool, pgruns.Options{})
-		require.NoError(t, err)
-		return s
+	runstoretest.Run(t, func(t testing.TB) gate.RunStore {
+		// Migrate again on every store: it is idempotent.
+		return pgtest.Store(t, pool, pgruns.Options{}, pgruns.Migrate, pgruns.New)
 	})
 }
 

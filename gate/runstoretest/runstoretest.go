@@ -17,49 +17,37 @@ package runstoretest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/conformance"
 )
 
 // NewFunc returns a fresh store for one check; it may use t for cleanup.
 type NewFunc func(t testing.TB) gate.RunStore
 
 // Run runs every check against stores made by newStore, each as a subtest
-// when t is a *testing.T.
+// when t is a *testing.T, else one after another with every failure
+// prefixed by the check's name.
 func Run(t testing.TB, newStore NewFunc) {
-	for _, c := range checks {
-		if tt, ok := t.(*testing.T); ok {
-			tt.Run(c.name, func(t *testing.T) { c.run(t, newStore(t)) })
-			continue
-		}
-		c.run(t, newStore(t))
-	}
+	t.Helper()
+	conformance.Run(t, checks, func(t testing.TB) gate.RunStore { return newStore(t) })
 }
 
-var checks = []struct {
-	name string
-	run  func(testing.TB, gate.RunStore)
-}{
-	{"resolve", checkResolve},
-	{"labels", checkLabels},
-	{"counters", checkCounters},
-	{"concurrent-counts", checkConcurrentCounts},
+var checks = []conformance.Check[gate.RunStore]{
+	{Name: "resolve", Run: checkResolve},
+	{Name: "labels", Run: checkLabels},
+	{Name: "counters", Run: checkCounters},
+	{Name: "concurrent-counts", Run: checkConcurrentCounts},
 }
 
 var base = time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
 
 // unique returns a name no other check uses, so stores shared between
 // checks (one database) do not mix them.
-func unique(prefix string) string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return prefix + "-" + hex.EncodeToString(b)
-}
+func unique(prefix string) string { return prefix + "-" + conformance.Nonce(6) }
 
 func checkResolve(t testing.TB, s gate.RunStore) {
 	ctx := context.Background()
