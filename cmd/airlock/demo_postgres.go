@@ -32,7 +32,7 @@ const demoPostgresRules = `
 const demoAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=2"
 
 // demoPostgres puts the PostgreSQL gateway in front of a throwaway database.
-func demoPostgres(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Identity, step func(n int, title, call string, f func() (any, error))) error {
+func demoPostgres(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Identity, step demoStep) error {
 	admin, err := pgx.Connect(ctx, demoAdminURL)
 	if err != nil {
 		fmt.Fprintf(w, "13. PostgreSQL: skipped, no server reachable at 127.0.0.1:5432 (%v)\n\n", err)
