@@ -62,6 +62,39 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 // runReplay is cmdReplay under ctx; cancelling ctx stops it (and ends
 // --follow normally).
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, code := parseReplayFlags(args, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	defer bw.Flush()
+	prog := newProgress(stderr, "airlock replay")
+	defer prog.clear()
+	pr := &printer{w: bw, pal: palette{on: o.color}, detail: o.detail, prog: prog, start: map[string]int64{}}
+	if o.follow {
+		return followReplay(ctx, o, pr, stderr)
+	}
+	src, closeSrc, err := openSource(ctx, o.source, o.table)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock replay:", err)
+		return 1
+	}
+	defer closeSrc()
+	ids, err := sessionIDs(ctx, src, o.session)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock replay:", err)
+		return 1
+	}
+	rp := &replayer{ctx: ctx, o: o, pr: pr, bw: bw, prog: prog}
+	if fr, ok := src.(*record.FileReader); ok && len(ids) > 1 {
+		return rp.playFile(fr)
+	}
+	return rp.playSessions(src, ids, stderr)
+}
+
+// parseReplayFlags parses the flags of airlock replay. It returns -1, or
+// the exit code to return.
+func parseReplayFlags(args []string, stdout, stderr io.Writer) (replayOptions, int) {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o replayOptions
@@ -74,111 +107,109 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.DurationVar(&o.poll, "poll", 200*time.Millisecond, "with --follow: how often to look for new entries")
 	pos, code := parseFlags(fs, args, replayUsage, stdout, stderr)
 	if code >= 0 {
-		return code
+		return o, code
 	}
 	if len(pos) != 1 || o.speed < 0 || o.poll <= 0 {
 		printUsage(stderr, fs, replayUsage)
-		return 2
+		return o, 2
 	}
 	o.source = pos[0]
 	var err error
 	if o.color, err = useColor(*colorMode, stdout); err != nil {
 		fmt.Fprintln(stderr, "airlock replay:", err)
-		return 2
+		return o, 2
 	}
 	if o.follow && isPostgresURL(o.source) {
 		fmt.Fprintln(stderr, "airlock replay: --follow reads a record file, not a PostgreSQL table")
-		return 2
+		return o, 2
 	}
-	bw := bufio.NewWriterSize(stdout, 64<<10)
-	defer bw.Flush()
-	prog := newProgress(stderr, "airlock replay")
-	defer prog.clear()
-	pr := &printer{w: bw, pal: palette{on: o.color}, detail: o.detail, prog: prog, start: map[string]int64{}}
-	if o.follow {
-		return followReplay(ctx, o, pr, stderr)
-	}
+	return o, -1
+}
 
-	src, closeSrc, err := openSource(ctx, o.source, o.table)
-	if err != nil {
-		fmt.Fprintln(stderr, "airlock replay:", err)
-		return 1
+// replayer prints the entries of a replay, waiting between them as --speed
+// asks.
+type replayer struct {
+	ctx    context.Context
+	o      replayOptions
+	pr     *printer
+	bw     *bufio.Writer
+	prog   *progress
+	prev   int64 // time of the latest entry played in this session
+	status int   // 1 once an entry could not be read
+}
+
+// play prints one entry read, after waiting as --speed asks; false means
+// stop (interrupted).
+func (rp *replayer) play(e record.Event, err error) bool {
+	rp.prog.tick(func() { _ = rp.bw.Flush() })
+	if rp.ctx.Err() != nil {
+		return false
 	}
-	defer closeSrc()
-	ids, err := sessionIDs(ctx, src, o.session)
 	if err != nil {
-		fmt.Fprintln(stderr, "airlock replay:", err)
-		return 1
-	}
-	status := 0
-	var prev int64
-	// play prints one entry read, after waiting as --speed asks; false
-	// means stop (interrupted).
-	play := func(e record.Event, err error) bool {
-		prog.tick(func() { _ = bw.Flush() })
-		if ctx.Err() != nil {
-			return false
-		}
-		if err != nil {
-			pr.problem(err.Error())
-			status = 1
-			return true
-		}
-		if prev == 0 {
-			prev = e.Time
-		}
-		if o.speed > 0 && e.Time > prev {
-			_ = bw.Flush()
-			t := time.NewTimer(time.Duration(float64(e.Time-prev) / o.speed))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return false
-			case <-t.C:
-			}
-		}
-		prev = max(prev, e.Time)
-		pr.entry(e)
+		rp.pr.problem(err.Error())
+		rp.status = 1
 		return true
 	}
-	if fr, ok := src.(*record.FileReader); ok && len(ids) > 1 {
-		// Several sessions of a file: one pass in recorded order, each
-		// line tagged with its session (reading the file once per session
-		// would not scale).
-		pr.tag = true
-		for e, err := range fr.All(ctx) {
-			if !play(e, err) {
-				return 1
-			}
-		}
-		return status
+	if rp.prev == 0 {
+		rp.prev = e.Time
 	}
+	if rp.o.speed > 0 && e.Time > rp.prev {
+		_ = rp.bw.Flush()
+		t := time.NewTimer(time.Duration(float64(e.Time-rp.prev) / rp.o.speed))
+		select {
+		case <-rp.ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+	rp.prev = max(rp.prev, e.Time)
+	rp.pr.entry(e)
+	return true
+}
+
+// playFile plays several sessions of a file: one pass in recorded order,
+// each line tagged with its session (reading the file once per session
+// would not scale).
+func (rp *replayer) playFile(fr *record.FileReader) int {
+	rp.pr.tag = true
+	for e, err := range fr.All(rp.ctx) {
+		if !rp.play(e, err) {
+			return 1
+		}
+	}
+	return rp.status
+}
+
+// playSessions plays the sessions one after the other, each under its
+// header.
+func (rp *replayer) playSessions(src record.Reader, ids []string, stderr io.Writer) int {
 	for i, id := range ids {
 		if i > 0 {
-			pr.blank()
+			rp.pr.blank()
 		}
-		pr.tag = len(ids) > 1
-		prev = 0
+		rp.pr.tag = len(ids) > 1
+		rp.prev = 0
 		n := 0
-		for e, err := range src.Read(ctx, id) {
+		for e, err := range src.Read(rp.ctx, id) {
 			if err == nil && n == 0 {
-				pr.header(id)
+				rp.pr.header(id)
 			}
 			if err == nil {
 				n++
 			}
-			if !play(e, err) {
+			if !rp.play(e, err) {
 				return 1
 			}
 		}
 		if n == 0 {
-			_ = bw.Flush()
-			prog.clear()
+			_ = rp.bw.Flush()
+			rp.prog.clear()
 			fmt.Fprintf(stderr, "airlock replay: session %s: no entries\n", clean(id))
-			status = 1
+			rp.status = 1
 		}
 	}
-	return status
+	return rp.status
 }
 
 // parseFlags parses args with fs. It returns the positional arguments and
