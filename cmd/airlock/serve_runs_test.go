@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,32 +55,17 @@ func mailServer() *sdk.Server {
 	return s
 }
 
-// startServe runs `airlock serve` on cfg and returns when it serves.
-func startServe(t *testing.T, bin, cfg string) {
-	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "airlock.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = io.Discard
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	require.Contains(t, line, "serving")
-}
-
+// curlPost POSTs {} to /v1/messages at addr and returns the body and the
+// status code after it.
 func curlPost(t *testing.T, addr, token string, header ...string) string {
 	t.Helper()
-	args := []string{"-s", "-w", " %{http_code}", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer " + token}
+	args := []string{"-w", " %{http_code}", "-X", "POST", "-d", "{}"}
 	for _, h := range header {
 		args = append(args, "-H", h)
 	}
-	out, err := exec.Command("curl", append(args, "http://"+addr+"/v1/messages")...).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return string(out)
+	out, err := curlAs(token, append(args, "http://"+addr+"/v1/messages")...)
+	require.NoError(t, err, out)
+	return out
 }
 
 func mcpSend(t *testing.T, addr, token string) error {
@@ -126,9 +107,9 @@ func TestServeRunLabelStopsEgressAcrossProtocols(t *testing.T) {
 	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return mailServer() }, nil))
 	defer mcpUpstream.Close()
 	rulesPath := filepath.Join(dir, "rules.yaml")
-	require.NoError(t, os.WriteFile(rulesPath, []byte(runRules), 0o600))
+	writeFile(t, rulesPath, runRules)
 	pgAddr, httpAddr, mcpAddr := freePort(t), freePort(t), freePort(t)
-	startServe(t, bin, fmt.Sprintf(`
+	startGateway(t, bin, t.TempDir(), fmt.Sprintf(`
 rules: {file: %s}
 record:
   file: {path: %s}
@@ -148,12 +129,9 @@ mcp: {listen: %s, upstream: %s}
 	const agent1, agent2 = "agent-1-token-0123456789", "agent-2-token-0123456789"
 	require.Contains(t, curlPost(t, httpAddr, agent1), " 200", "egress before any read")
 
-	host, port, _ := net.SplitHostPort(pgAddr)
-	psql := exec.Command("psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At", "-c", "SELECT id, email FROM customers")
-	psql.Env = append(os.Environ(), "PGPASSWORD="+agent1, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
-	got, err := psql.CombinedOutput()
-	require.NoError(t, err, string(got))
-	require.NotContains(t, string(got), "ada@example.com", "the read is masked")
+	got, err := psqlAs(context.Background(), pgAddr, "agent-1", agent1, db, "SELECT id, email FROM customers")
+	require.NoError(t, err, got)
+	require.NotContains(t, got, "ada@example.com", "the read is masked")
 
 	refused := curlPost(t, httpAddr, agent1)
 	assert.Contains(t, refused, " 403", "egress after the read, same run")
@@ -183,9 +161,9 @@ func TestServeRunBudgetAcrossReplicas(t *testing.T) {
 	for range 2 {
 		dir := t.TempDir()
 		rulesPath := filepath.Join(dir, "rules.yaml")
-		require.NoError(t, os.WriteFile(rulesPath, []byte(runRules), 0o600))
+		writeFile(t, rulesPath, runRules)
 		addr := freePort(t)
-		startServe(t, bin, fmt.Sprintf(`
+		startGateway(t, bin, t.TempDir(), fmt.Sprintf(`
 rules: {file: %s}
 record:
   file: {path: %s}
