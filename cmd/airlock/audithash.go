@@ -20,12 +20,10 @@ func cmdAuditHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("audit-hash", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	keyFile := fs.String("hmac-key", "", "the recorder's HMAC key file (required)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: airlock audit-hash --hmac-key FILE [VALUE]   (VALUE from standard input when absent)")
-		fs.PrintDefaults()
-	}
-	pos, err := parseArgsErr(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	pos, help, err := parseWithUsage(fs, args, stderr,
+		"usage: airlock audit-hash --hmac-key FILE [VALUE]   (VALUE from standard input when absent)",
+	)
+	if help {
 		return 0
 	}
 	if err != nil || *keyFile == "" || len(pos) > 1 {

@@ -119,13 +119,7 @@ func demoHTTP(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoS
 // demoMCP plays steps 9 and 10: a notes server behind the MCP gateway; the
 // delete tool is hidden.
 func demoMCP(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoStep) error {
-	notes := sdk.NewServer(&sdk.Implementation{Name: "notes", Version: "1"}, nil)
-	sdk.AddTool(notes, &sdk.Tool{Name: "read_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deploy key: AKIAIOSFODNN7EXAMPLE"}}}, nil, nil
-	})
-	sdk.AddTool(notes, &sdk.Tool{Name: "delete_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deleted"}}}, nil, nil
-	})
+	notes := textToolServer("notes", textTool{"read_note", "deploy key: AKIAIOSFODNN7EXAMPLE"}, textTool{"delete_note", "deleted"})
 	mcpUp := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return notes }, nil))
 	defer mcpUp.Close()
 	mgw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(mcpUp.URL, nil), Target: "notes-mcp",
@@ -212,6 +206,21 @@ func demoSSH(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoSt
 	step(12, "SSH: rm spelled to dodge a naive filter is still seen as rm.", `ssh ops@host "r''m -rf /srv/data"`,
 		func() (any, error) { return sshRun("r''m -rf /srv/data") })
 	return nil
+}
+
+// textTool is a tool that answers every call with the same text.
+type textTool struct{ name, text string }
+
+// textToolServer is an MCP server with the given tools, standing in for a
+// real one.
+func textToolServer(name string, tools ...textTool) *sdk.Server {
+	s := sdk.NewServer(&sdk.Implementation{Name: name, Version: "1"}, nil)
+	for _, t := range tools {
+		sdk.AddTool(s, &sdk.Tool{Name: t.name}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: t.text}}}, nil, nil
+		})
+	}
+	return s
 }
 
 type bearer string

@@ -26,13 +26,11 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	rows := fs.Int("rows", 24, "terminal height recorded in the header")
 	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
 	proof := fs.Bool("proof", false, "write the session (--session required) with inclusion proofs against a signed checkpoint, verifiable alone with airlock verify --proof")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: airlock export FILE|postgres://... --format asciicast [--session ID] [-o OUT]")
-		fmt.Fprintln(stderr, "       airlock export FILE|postgres://... --session ID --proof [-o OUT]")
-		fs.PrintDefaults()
-	}
-	pos, err := parseArgsErr(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	pos, help, err := parseWithUsage(fs, args, stderr,
+		"usage: airlock export FILE|postgres://... --format asciicast [--session ID] [-o OUT]",
+		"       airlock export FILE|postgres://... --session ID --proof [-o OUT]",
+	)
+	if help {
 		return 0
 	}
 	if err != nil || len(pos) != 1 || *cols <= 0 || *rows <= 0 {

@@ -7,7 +7,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,14 +105,6 @@ func writeSigningKey(t *testing.T, path string) ed25519.PublicKey {
 	require.NoError(t, err)
 	writeFile(t, path, string(privPEM))
 	return pub
-}
-
-type bearerRoundTripper string
-
-func (b bearerRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+string(b))
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 // syncBuffer is a bytes.Buffer safe for a process's writes and the test's reads.

@@ -212,6 +212,20 @@ func (rp *replayer) playSessions(src record.Reader, ids []string, stderr io.Writ
 	return rp.status
 }
 
+// parseWithUsage makes the usage lines and fs's defaults, on stderr, the
+// usage of fs, and parses args as parseArgsErr does. help tells that
+// --help was asked for (and answered).
+func parseWithUsage(fs *flag.FlagSet, args []string, stderr io.Writer, usage ...string) (pos []string, help bool, err error) {
+	fs.Usage = func() {
+		for _, l := range usage {
+			fmt.Fprintln(stderr, l)
+		}
+		fs.PrintDefaults()
+	}
+	pos, err = parseArgsErr(fs, args)
+	return pos, errors.Is(err, flag.ErrHelp), err
+}
+
 // parseFlags parses args with fs. It returns the positional arguments and
 // -1, or the exit code to return: 0 after --help (usage on stdout), 2 after a
 // bad flag (usage on stderr).

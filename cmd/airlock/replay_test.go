@@ -120,10 +120,10 @@ func TestReplayUsage(t *testing.T) {
 		}
 	}
 	path, id, _ := fileRecord(t)
-	if code, _, _ := runCmd(cmdReplayW, path, "--session", "nope"); code != 1 {
+	if code, _, _ := runCmd(cmdReplay, path, "--session", "nope"); code != 1 {
 		t.Fatal("unknown session accepted")
 	}
-	if code, out, _ := runCmd(cmdReplayW, path, "--session", id, "--color=never"); code != 0 || !strings.Contains(out, "allow      ls /srv") {
+	if code, out, _ := runCmd(cmdReplay, path, "--session", id, "--color=never"); code != 0 || !strings.Contains(out, "allow      ls /srv") {
 		t.Fatalf("cmdReplay: %d %s", code, out)
 	}
 }

@@ -47,12 +47,15 @@ rules:
 `
 
 // mailServer is an MCP server with an egress tool.
-func mailServer() *sdk.Server {
-	s := sdk.NewServer(&sdk.Implementation{Name: "mail", Version: "1"}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "send_email"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "sent"}}}, nil, nil
-	})
-	return s
+func mailServer() *sdk.Server { return textToolServer("mail", textTool{"send_email", "sent"}) }
+
+// okUpstream is an HTTP upstream that answers {"ok":true} to everything.
+func okUpstream(t *testing.T) *httptest.Server {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	t.Cleanup(upstream.Close)
+	return upstream
 }
 
 // curlPost POSTs {} to /v1/messages at addr and returns the body and the
@@ -72,7 +75,7 @@ func mcpSend(t *testing.T, addr, token string) error {
 	t.Helper()
 	client := sdk.NewClient(&sdk.Implementation{Name: "agent", Version: "1"}, nil)
 	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + addr,
-		HTTPClient: &http.Client{Transport: bearerRoundTripper(token)}}, nil)
+		HTTPClient: &http.Client{Transport: bearer(token)}}, nil)
 	require.NoError(t, err)
 	defer cs.Close()
 	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{}})
@@ -100,10 +103,7 @@ func TestServeRunLabelStopsEgressAcrossProtocols(t *testing.T) {
 	bin := buildAirlock(t)
 	db := testDatabase(t)
 	dir := t.TempDir()
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"ok":true}`)
-	}))
-	defer upstream.Close()
+	upstream := okUpstream(t)
 	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return mailServer() }, nil))
 	defer mcpUpstream.Close()
 	rulesPath := filepath.Join(dir, "rules.yaml")
@@ -152,10 +152,7 @@ mcp: {listen: %s, upstream: %s}
 func TestServeRunBudgetAcrossReplicas(t *testing.T) {
 	requireTool(t, "curl")
 	bin := buildAirlock(t)
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"ok":true}`)
-	}))
-	defer upstream.Close()
+	upstream := okUpstream(t)
 	shared := pgtest.Database(t, "airlock_runs")
 	var addrs []string
 	for range 2 {

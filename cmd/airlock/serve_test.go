@@ -37,14 +37,7 @@ rules:
 
 // notesServer is an MCP server for the gateway to gate.
 func notesServer() *sdk.Server {
-	s := sdk.NewServer(&sdk.Implementation{Name: "notes", Version: "1"}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "read_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "call bob@example.com"}}}, nil, nil
-	})
-	sdk.AddTool(s, &sdk.Tool{Name: "delete_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deleted"}}}, nil, nil
-	})
-	return s
+	return textToolServer("notes", textTool{"read_note", "call bob@example.com"}, textTool{"delete_note", "deleted"})
 }
 
 func TestServeEndToEnd(t *testing.T) {
@@ -131,7 +124,7 @@ shutdown_timeout: 10s
 	// MCP: the hidden tool is not listed, the listed one is masked.
 	client := sdk.NewClient(&sdk.Implementation{Name: "agent", Version: "1"}, nil)
 	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + mcpAddr,
-		HTTPClient: &http.Client{Transport: bearerRoundTripper(agentToken)}}, nil)
+		HTTPClient: &http.Client{Transport: bearer(agentToken)}}, nil)
 	require.NoError(t, err)
 	tools, err := cs.ListTools(context.Background(), nil)
 	require.NoError(t, err)

@@ -45,13 +45,11 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&o.anchors, "anchor", "an anchor holding the log's checkpoints: a file path, a postgres:// URL or an http(s):// URL (repeatable)")
 	fs.StringVar(&o.anchorTable, "anchor-table", "", "table of postgres:// anchors (default airlock_anchor)")
 	fs.StringVar(&o.anchorToken, "anchor-token-file", "", "file holding the bearer token of http(s):// anchors")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: airlock verify FILE|postgres://... --key PUBFILE [--session ID] [--allow-open] [--anchor A]...")
-		fmt.Fprintln(stderr, "       airlock verify --proof FILE --key PUBFILE")
-		fs.PrintDefaults()
-	}
-	pos, err := parseArgsErr(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	pos, help, err := parseWithUsage(fs, args, stderr,
+		"usage: airlock verify FILE|postgres://... --key PUBFILE [--session ID] [--allow-open] [--anchor A]...",
+		"       airlock verify --proof FILE --key PUBFILE",
+	)
+	if help {
 		return 0
 	}
 	if err != nil || o.keyFile == "" || (o.proof == "" && len(pos) != 1) || (o.proof != "" && len(pos) != 0) {
