@@ -107,6 +107,13 @@ func writeSigningKey(t *testing.T, path string) ed25519.PublicKey {
 	return pub
 }
 
+// keygen writes record keys into dir with `airlock keygen`.
+func keygen(t *testing.T, dir string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run([]string{"keygen", "--out", dir}, nil, &out, &errb), errb.String())
+}
+
 // syncBuffer is a bytes.Buffer safe for a process's writes and the test's reads.
 type syncBuffer struct {
 	mu sync.Mutex

@@ -49,6 +49,23 @@ rules:
 // mailServer is an MCP server with an egress tool.
 func mailServer() *sdk.Server { return textToolServer("mail", textTool{"send_email", "sent"}) }
 
+// startRunsGateway starts a gateway under runRules, recording to a file,
+// agent-1 among its tokens; more is the rest of its configuration, from
+// further tokens on.
+func startRunsGateway(t *testing.T, bin, more string) {
+	t.Helper()
+	dir := t.TempDir()
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	writeFile(t, rulesPath, runRules)
+	startGateway(t, bin, dir, fmt.Sprintf(`
+rules: {file: %s}
+record:
+  file: {path: %s}
+identities:
+  tokens:
+    agent-1-token-0123456789: {subject: agent-1, kind: agent}`, rulesPath, filepath.Join(dir, "record.jsonl"))+more)
+}
+
 // okUpstream is an HTTP upstream that answers {"ok":true} to everything.
 func okUpstream(t *testing.T) *httptest.Server {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -102,20 +119,11 @@ func TestServeRunLabelStopsEgressAcrossProtocols(t *testing.T) {
 	requireTool(t, "curl")
 	bin := buildAirlock(t)
 	db := testDatabase(t)
-	dir := t.TempDir()
 	upstream := okUpstream(t)
 	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return mailServer() }, nil))
 	defer mcpUpstream.Close()
-	rulesPath := filepath.Join(dir, "rules.yaml")
-	writeFile(t, rulesPath, runRules)
 	pgAddr, httpAddr, mcpAddr := freePort(t), freePort(t), freePort(t)
-	startGateway(t, bin, t.TempDir(), fmt.Sprintf(`
-rules: {file: %s}
-record:
-  file: {path: %s}
-identities:
-  tokens:
-    agent-1-token-0123456789: {subject: agent-1, kind: agent}
+	startRunsGateway(t, bin, fmt.Sprintf(`
     agent-2-token-0123456789: {subject: agent-2, kind: agent}
 runs: {idle: 1h}
 postgres:
@@ -124,7 +132,7 @@ postgres:
   allow_insecure_password: true
 http: {listen: %s, upstream: %s}
 mcp: {listen: %s, upstream: %s}
-`, rulesPath, filepath.Join(dir, "record.jsonl"), pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL))
+`, pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL))
 
 	const agent1, agent2 = "agent-1-token-0123456789", "agent-2-token-0123456789"
 	require.Contains(t, curlPost(t, httpAddr, agent1), " 200", "egress before any read")
@@ -156,20 +164,11 @@ func TestServeRunBudgetAcrossReplicas(t *testing.T) {
 	shared := pgtest.Database(t, "airlock_runs")
 	var addrs []string
 	for range 2 {
-		dir := t.TempDir()
-		rulesPath := filepath.Join(dir, "rules.yaml")
-		writeFile(t, rulesPath, runRules)
 		addr := freePort(t)
-		startGateway(t, bin, t.TempDir(), fmt.Sprintf(`
-rules: {file: %s}
-record:
-  file: {path: %s}
-identities:
-  tokens:
-    agent-1-token-0123456789: {subject: agent-1, kind: agent}
+		startRunsGateway(t, bin, fmt.Sprintf(`
 runs: {postgres: "%s"}
 http: {listen: %s, upstream: %s}
-`, rulesPath, filepath.Join(dir, "record.jsonl"), shared, addr, upstream.URL))
+`, shared, addr, upstream.URL))
 		addrs = append(addrs, addr)
 	}
 	for i := range 3 {
