@@ -7,9 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,13 +90,8 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file); its public key goes beside it as .pub")
-	pos, code := parseFlags(fs, args, demoUsage, stdout, stderr)
-	if code >= 0 {
+	if _, code := parseFlagsN(fs, args, 0, demoUsage, stdout, stderr); code >= 0 {
 		return code
-	}
-	if len(pos) > 0 {
-		printUsage(stderr, fs, demoUsage)
-		return 2
 	}
 	if err := runDemo(context.Background(), stdout, *recordPath); err != nil {
 		fmt.Fprintln(stderr, "airlock demo:", err)
@@ -321,12 +317,7 @@ func showDemoRecord(w io.Writer, dr *demoRecord, toolSession string) error {
 		fmt.Fprintf(w, "  +%6.3fs #%-3d %-19s %s\n", time.Unix(0, e.Time).Sub(start).Seconds(), e.Seq, e.Kind, summarize(e))
 	}
 	fmt.Fprintln(w, "\nThe other sessions of the same record:")
-	ids := make([]string, 0, len(sessions))
-	for id := range sessions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(sessions)) {
 		if id != toolSession {
 			fmt.Fprintln(w, sessionLine(sessions[id]))
 		}

@@ -226,6 +226,17 @@ func parseWithUsage(fs *flag.FlagSet, args []string, stderr io.Writer, usage ...
 	return pos, errors.Is(err, flag.ErrHelp), err
 }
 
+// parseFlagsN is parseFlags for a command that takes exactly n positional
+// arguments: any other number is bad usage (usage on stderr, code 2).
+func parseFlagsN(fs *flag.FlagSet, args []string, n int, usage string, stdout, stderr io.Writer) ([]string, int) {
+	pos, code := parseFlags(fs, args, usage, stdout, stderr)
+	if code < 0 && len(pos) != n {
+		printUsage(stderr, fs, usage)
+		return nil, 2
+	}
+	return pos, code
+}
+
 // parseFlags parses args with fs. It returns the positional arguments and
 // -1, or the exit code to return: 0 after --help (usage on stdout), 2 after a
 // bad flag (usage on stderr).

@@ -77,13 +77,9 @@ func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print a JSON array (one object per session) instead of a table")
 	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
-	pos, code := parseFlags(fs, args, sessionsUsage, stdout, stderr)
+	pos, code := parseFlagsN(fs, args, 1, sessionsUsage, stdout, stderr)
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		printUsage(stderr, fs, sessionsUsage)
-		return 2
 	}
 	src, closeSrc, err := openSource(ctx, pos[0], *table)
 	if err != nil {
