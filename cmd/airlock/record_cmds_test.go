@@ -108,6 +108,21 @@ func fileRecord(t *testing.T) (path, id, pubFile string) {
 	return path, id, pubFile
 }
 
+// pgRecord records the test session into a record table in a new
+// database named after name, and returns its URL, the session's id and the
+// public key file.
+func pgRecord(t *testing.T, name string) (dsn, id, pubFile string) {
+	t.Helper()
+	dsn = pgtest.Database(t, name)
+	sink, err := openRecordTable(context.Background(), dsn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, pubFile := keyFiles(t)
+	id = recordTestSession(t, sink, priv)
+	return dsn, id, pubFile
+}
+
 func runCmd(f func([]string, io.Writer, io.Writer) int, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := f(args, &out, &errb)
@@ -171,13 +186,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 
 func TestReplayAndVerifyFromPostgres(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.Database(t, "airlock_cli")
-	sink, err := openRecordTable(ctx, dsn, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, pubFile := keyFiles(t)
-	id := recordTestSession(t, sink, priv)
+	dsn, id, pubFile := pgRecord(t, "airlock_cli")
 	if code, out, errs := runCmd(cmdVerify, dsn, "--key", pubFile); code != 0 {
 		t.Fatalf("verify: %d %s %s", code, out, errs)
 	}
