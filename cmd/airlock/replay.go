@@ -54,9 +54,14 @@ type replayOptions struct {
 // transcript of recorded sessions with relative times, decisions, approvals
 // and the (masked) outputs the client saw. Ctrl-C stops it.
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
+	return onInterrupt(runReplay, args, stdout, stderr)
+}
+
+// onInterrupt runs a command under a context that Ctrl-C cancels.
+func onInterrupt(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return runReplay(ctx, args, stdout, stderr)
+	return run(ctx, args, stdout, stderr)
 }
 
 // runReplay is cmdReplay under ctx; cancelling ctx stops it (and ends

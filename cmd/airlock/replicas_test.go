@@ -131,15 +131,7 @@ func TestReplicasShareApprovalsRecordsAndRules(t *testing.T) {
 		}
 		held <- out
 	}()
-	var review approval.ConsoleReview
-	require.Eventually(t, func() bool {
-		p := rs[1].pending(t)
-		if len(p) == 1 {
-			review = p[0]
-			return true
-		}
-		return false
-	}, 15*time.Second, 50*time.Millisecond)
+	review := onePending(t, rs[1])
 	assert.Contains(t, review.Command, "DELETE FROM customers")
 	rs[2].api(t, "POST", "/api/decide", approval.Decision{ID: review.ID, Decision: "approve", Reason: "ticket 7"})
 	select {

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -67,9 +65,7 @@ type sessionSummary struct {
 
 // cmdSessions runs `airlock sessions SOURCE [--json]`.
 func cmdSessions(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return runSessions(ctx, args, stdout, stderr)
+	return onInterrupt(runSessions, args, stdout, stderr)
 }
 
 func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
