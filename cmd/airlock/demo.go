@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -87,8 +86,7 @@ session record, verifies it, and prints the replay and verify commands.
 flags:`
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("demo", stderr)
 	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file); its public key goes beside it as .pub")
 	if _, code := parseFlagsN(fs, args, 0, demoUsage, stdout, stderr); code >= 0 {
 		return code

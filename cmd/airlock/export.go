@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,8 +16,7 @@ import (
 // session's entries with their inclusion proofs against a signed log
 // checkpoint instead, for `airlock verify --proof`.
 func cmdExport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("export", stderr)
 	format := fs.String("format", "asciicast", "output format (asciicast: asciicast v2)")
 	session := fs.String("session", "", "the session to export (required when the source holds several terminal sessions)")
 	output := fs.String("o", "", "write to this file instead of standard output")

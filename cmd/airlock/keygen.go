@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,8 +43,7 @@ func gitWorkTree(dir string) string {
 // signs checkpoints and an HMAC key for secrets. Existing files are never
 // overwritten.
 func cmdKeygen(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("keygen", stderr)
 	dir := fs.String("out", ".", "directory to write record-signing.pem, record-signing.pub and record-hmac.key into")
 	if _, code := parseFlagsN(fs, args, 0, keygenUsage, stdout, stderr); code >= 0 {
 		return code

@@ -57,8 +57,7 @@ type mcpFlags struct {
 // parseMCPFlags parses the flags and the server command after them. It
 // returns -1, or the exit code to return.
 func parseMCPFlags(args []string, stderr io.Writer) (f mcpFlags, server []string, code int) {
-	fs := flag.NewFlagSet("mcp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("mcp", stderr)
 	fs.StringVar(&f.configPath, "config", "", "an `airlock serve` config file: its rules and record sections apply")
 	fs.StringVar(&f.rulesPath, "rules", "", "rule file (YAML); without it every request is denied (config: rules.file)")
 	fs.StringVar(&f.maskKey, "mask-hash-key-file", "", "key of the mask hash strategy (config: rules.mask_hash_key_file)")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -100,8 +99,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // parseReplayFlags parses the flags of airlock replay. It returns -1, or
 // the exit code to return.
 func parseReplayFlags(args []string, stdout, stderr io.Writer) (replayOptions, int) {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("replay", stderr)
 	var o replayOptions
 	fs.StringVar(&o.session, "session", "", "replay only this session (default: all)")
 	fs.Float64Var(&o.speed, "speed", 0, "play back in real time divided by N (0: no waiting)")
@@ -215,76 +213,6 @@ func (rp *replayer) playSessions(src record.Reader, ids []string, stderr io.Writ
 		}
 	}
 	return rp.status
-}
-
-// parseWithUsage makes the usage lines and fs's defaults, on stderr, the
-// usage of fs, and parses args as parseArgsErr does. help tells that
-// --help was asked for (and answered).
-func parseWithUsage(fs *flag.FlagSet, args []string, stderr io.Writer, usage ...string) (pos []string, help bool, err error) {
-	fs.Usage = func() {
-		for _, l := range usage {
-			fmt.Fprintln(stderr, l)
-		}
-		fs.PrintDefaults()
-	}
-	pos, err = parseArgsErr(fs, args)
-	return pos, errors.Is(err, flag.ErrHelp), err
-}
-
-// parseFlagsN is parseFlags for a command that takes exactly n positional
-// arguments: any other number is bad usage (usage on stderr, code 2).
-func parseFlagsN(fs *flag.FlagSet, args []string, n int, usage string, stdout, stderr io.Writer) ([]string, int) {
-	pos, code := parseFlags(fs, args, usage, stdout, stderr)
-	if code < 0 && len(pos) != n {
-		printUsage(stderr, fs, usage)
-		return nil, 2
-	}
-	return pos, code
-}
-
-// parseFlags parses args with fs. It returns the positional arguments and
-// -1, or the exit code to return: 0 after --help (usage on stdout), 2 after a
-// bad flag (usage on stderr).
-func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) ([]string, int) {
-	fs.Usage = func() {}
-	pos, err := parseArgsErr(fs, args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		printUsage(stdout, fs, usage)
-		return nil, 0
-	case err != nil:
-		printUsage(stderr, fs, usage)
-		return nil, 2
-	}
-	return pos, -1
-}
-
-func printUsage(w io.Writer, fs *flag.FlagSet, usage string) {
-	fmt.Fprintln(w, usage)
-	out := fs.Output()
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(out)
-}
-
-// parseArgsErr parses flags placed before, between or after the positional
-// arguments, which the flag package alone does not allow.
-func parseArgsErr(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }
 
 func isPostgresURL(src string) bool {

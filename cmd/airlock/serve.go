@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -44,8 +43,7 @@ flags:`
 
 // cmdServe runs `airlock serve [--config] FILE [--check]`.
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	path := fs.String("config", "", "the gateway's configuration file (or give it as the argument)")
 	check := fs.Bool("check", false, "validate everything serve needs, change nothing, and exit")
 	pos, code := parseFlags(fs, args, serveUsage, stdout, stderr)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -69,8 +68,7 @@ func cmdSessions(args []string, stdout, stderr io.Writer) int {
 }
 
 func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sessions", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("sessions", stderr)
 	asJSON := fs.Bool("json", false, "print a JSON array (one object per session) instead of a table")
 	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
 	pos, code := parseFlagsN(fs, args, 1, sessionsUsage, stdout, stderr)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,8 +34,7 @@ type verifyOptions struct {
 // is found.
 func cmdVerify(args []string, stdout, stderr io.Writer) int {
 	var o verifyOptions
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("verify", stderr)
 	fs.StringVar(&o.keyFile, "key", "", "Ed25519 public key file (PEM or base64) that signed the checkpoints (required)")
 	fs.StringVar(&o.session, "session", "", "report only this session (the whole record is still verified)")
 	fs.BoolVar(&o.allowOpen, "allow-open", false, "accept entries after the newest signed checkpoint of a log that was not closed (a running recorder) and sessions without an end; they are reported, never proven")
