@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -17,15 +16,12 @@ import (
 // it (Vault's sys/audit-hash). Without VALUE it reads one line from
 // standard input, which keeps the guess out of the shell history.
 func cmdAuditHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("audit-hash", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("audit-hash", stderr)
 	keyFile := fs.String("hmac-key", "", "the recorder's HMAC key file (required)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: airlock audit-hash --hmac-key FILE [VALUE]   (VALUE from standard input when absent)")
-		fs.PrintDefaults()
-	}
-	pos, err := parseArgsErr(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	pos, help, err := parseWithUsage(fs, args, stderr,
+		"usage: airlock audit-hash --hmac-key FILE [VALUE]   (VALUE from standard input when absent)",
+	)
+	if help {
 		return 0
 	}
 	if err != nil || *keyFile == "" || len(pos) > 1 {

@@ -282,88 +282,114 @@ func expandNode(n *yaml.Node, lookup func(name string, line int) string) {
 	}
 }
 
+// configProblems collects what is wrong with a configuration, in order.
+type configProblems []error
+
+func (p *configProblems) bad(format string, a ...any) { *p = append(*p, fmt.Errorf(format, a...)) }
+
+// validate reports every problem of the configuration at once.
 func (c *serveConfig) validate() error {
-	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	var p configProblems
+	c.validateCore(&p)
+	c.validateSSHAndMCP(&p)
+	c.validateIdentities(&p)
+	c.validatePostgresHTTPAndOIDC(&p)
+	return errors.Join(p...)
+}
+
+// validateCore checks the rules, review mode, runs, record and that some
+// listener is configured.
+func (c *serveConfig) validateCore(p *configProblems) {
 	if c.Rules.File == "" && c.Rules.Postgres == "" {
-		bad("rules: a file or a postgres store is required")
+		p.bad("rules: a file or a postgres store is required")
 	}
 	switch c.Review.Mode {
 	case "", "hold", "retry":
 	default:
-		bad("review.mode: %q is not hold or retry", c.Review.Mode)
+		p.bad("review.mode: %q is not hold or retry", c.Review.Mode)
 	}
 	if c.Runs != nil && c.Runs.Idle < 0 {
-		bad("runs.idle: must not be negative")
+		p.bad("runs.idle: must not be negative")
 	}
 	if c.Record.File == nil && c.Record.Postgres == "" {
-		bad("record: a file or postgres sink is required (a gateway that records nothing is not allowed)")
+		p.bad("record: a file or postgres sink is required (a gateway that records nothing is not allowed)")
 	}
 	if c.Record.File != nil && c.Record.File.Path == "" {
-		bad("record.file.path: required")
+		p.bad("record.file.path: required")
 	}
 	if f := c.Record.File; f != nil && f.Durability != "" && f.Durability != "write" && f.Durability != "fsync" {
-		bad("record.file.durability: %q is not write or fsync", f.Durability)
+		p.bad("record.file.durability: %q is not write or fsync", f.Durability)
 	}
 	if c.Postgres == nil && c.HTTP == nil && c.MCP == nil && c.SSH == nil {
-		bad("no listener: configure postgres, ssh, http and/or mcp")
+		p.bad("no listener: configure postgres, ssh, http and/or mcp")
 	}
+}
+
+// validateSSHAndMCP checks the ssh and mcp listeners.
+func (c *serveConfig) validateSSHAndMCP(p *configProblems) {
 	if x := c.SSH; x != nil {
 		if x.Listen == "" || x.Upstream == "" || x.HostKeyFile == "" || x.UpstreamKeyFile == "" {
-			bad("ssh: listen, upstream, host_key_file and upstream_key_file are required")
+			p.bad("ssh: listen, upstream, host_key_file and upstream_key_file are required")
 		}
 		if x.KnownHosts == "" && x.UpstreamHostKey == "" {
-			bad("ssh: known_hosts or upstream_host_key is required: the upstream's host key is always checked")
+			p.bad("ssh: known_hosts or upstream_host_key is required: the upstream's host key is always checked")
 		}
 		if x.AuthorizedKeys == "" && x.TrustedCAFile == "" {
-			bad("ssh: authorized_keys or trusted_ca_file is required to know who the clients are")
+			p.bad("ssh: authorized_keys or trusted_ca_file is required to know who the clients are")
 		}
 	}
 	if m := c.MCP; m != nil && (m.Listen == "" || m.Upstream == "") {
-		bad("mcp: listen and upstream are required")
+		p.bad("mcp: listen and upstream are required")
 	}
+}
+
+// validateIdentities checks the client tokens and the review console's
+// reviewer tokens.
+func (c *serveConfig) validateIdentities(p *configProblems) {
 	if len(c.Identities.Tokens) == 0 && c.Identities.OIDC == nil && (c.Postgres != nil || c.HTTP != nil || c.MCP != nil) {
-		bad("identities: tokens or oidc is required to know who the clients are")
+		p.bad("identities: tokens or oidc is required to know who the clients are")
 	}
-	for tok, id := range c.Identities.Tokens {
-		if len(tok) < 16 {
-			bad("identities.tokens: a token for %q is shorter than 16 characters", id.Subject)
-		}
-		if err := id.check(); err != nil {
-			bad("identities.tokens: %v", err)
-		}
-	}
+	checkTokens(p, "identities.tokens", "a token", c.Identities.Tokens)
 	if c.Review.Console != nil {
 		if c.Review.Console.Listen == "" {
-			bad("review.console.listen: required")
+			p.bad("review.console.listen: required")
 		}
 		if len(c.Review.Console.Reviewers) == 0 {
-			bad("review.console.reviewers: at least one reviewer token is required")
+			p.bad("review.console.reviewers: at least one reviewer token is required")
 		}
-		for tok, id := range c.Review.Console.Reviewers {
-			if len(tok) < 16 {
-				bad("review.console.reviewers: the token for %q is shorter than 16 characters", id.Subject)
-			}
-			if err := id.check(); err != nil {
-				bad("review.console.reviewers: %v", err)
-			}
+		checkTokens(p, "review.console.reviewers", "the token", c.Review.Console.Reviewers)
+	}
+}
+
+// checkTokens reports short tokens and bad identities of a token map.
+func checkTokens(p *configProblems, field, which string, tokens map[string]identityConfig) {
+	for tok, id := range tokens {
+		if len(tok) < 16 {
+			p.bad("%s: %s for %q is shorter than 16 characters", field, which, id.Subject)
+		}
+		if err := id.check(); err != nil {
+			p.bad("%s: %v", field, err)
 		}
 	}
-	if p := c.Postgres; p != nil {
-		if p.Listen == "" || p.Upstream == "" {
-			bad("postgres: listen and upstream are required")
+}
+
+// validatePostgresHTTPAndOIDC checks the postgres and http listeners and
+// the OIDC verifier.
+func (c *serveConfig) validatePostgresHTTPAndOIDC(p *configProblems) {
+	if pg := c.Postgres; pg != nil {
+		if pg.Listen == "" || pg.Upstream == "" {
+			p.bad("postgres: listen and upstream are required")
 		}
-		if (p.TLSCert == "") != (p.TLSKey == "") {
-			bad("postgres: tls_cert and tls_key go together")
+		if (pg.TLSCert == "") != (pg.TLSKey == "") {
+			p.bad("postgres: tls_cert and tls_key go together")
 		}
 	}
 	if h := c.HTTP; h != nil && (h.Listen == "" || h.Upstream == "") {
-		bad("http: listen and upstream are required")
+		p.bad("http: listen and upstream are required")
 	}
 	if o := c.Identities.OIDC; o != nil && (o.Issuer == "" || o.Audience == "") {
-		bad("identities.oidc: issuer and audience are required")
+		p.bad("identities.oidc: issuer and audience are required")
 	}
-	return errors.Join(errs...)
 }
 
 func (id identityConfig) check() error {

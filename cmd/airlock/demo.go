@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,16 +86,10 @@ session record, verifies it, and prints the replay and verify commands.
 flags:`
 
 func cmdDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("demo", stderr)
 	recordPath := fs.String("record", "", "write the session record to this file (default: a temporary file); its public key goes beside it as .pub")
-	pos, code := parseFlags(fs, args, demoUsage, stdout, stderr)
-	if code >= 0 {
+	if _, code := parseFlagsN(fs, args, 0, demoUsage, stdout, stderr); code >= 0 {
 		return code
-	}
-	if len(pos) > 0 {
-		printUsage(stderr, fs, demoUsage)
-		return 2
 	}
 	if err := runDemo(context.Background(), stdout, *recordPath); err != nil {
 		fmt.Fprintln(stderr, "airlock demo:", err)
@@ -103,44 +98,101 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// demoStep narrates one numbered call of the tour and what the agent sees.
+type demoStep func(n int, title, call string, f func() (any, error))
+
 // runDemo plays the scripted agent and reviewer, then shows and verifies
 // the record.
 func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	say := func(who, format string, a ...any) { fmt.Fprintf(w, "  %-8s %s\n", who, fmt.Sprintf(format, a...)) }
-
-	if recordPath == "" {
-		dir, err := os.MkdirTemp("", "airlock-demo-")
-		if err != nil {
-			return err
-		}
-		recordPath = filepath.Join(dir, "record.jsonl")
-	}
-	priv, pub, err := record.GenerateKey()
+	dr, err := openDemoRecord(recordPath)
 	if err != nil {
 		return err
 	}
-	// The public key goes beside the record, so `airlock verify` can check
-	// it afterwards; the private key is never written.
-	pubPEM, err := record.MarshalPublicKey(pub)
-	if err != nil {
-		return err
-	}
-	pubPath := strings.TrimSuffix(recordPath, filepath.Ext(recordPath)) + ".pub"
-	if err := os.WriteFile(pubPath, pubPEM, 0o644); err != nil {
-		return fmt.Errorf("write the record's public key: %w", err)
-	}
-	sink, err := record.OpenFile(recordPath, record.FileOptions{})
-	if err != nil {
-		return err
-	}
-	rec := record.New(sink, record.Options{SigningKey: priv})
 	rules, err := gate.ParseRules("demo-rules.yaml", []byte(demoRules+demoProtocolRules+demoPostgresRules+demoRunRules))
 	if err != nil {
 		return err
 	}
 	reviews := &approval.Memory{}
-	g := gate.New(gate.Config{Rules: rules, Approver: reviews, Recorder: rec, Runs: &gate.RunConfig{Store: &gate.MemoryRuns{}}})
+	g := gate.New(gate.Config{Rules: rules, Approver: reviews, Recorder: dr.rec, Runs: &gate.RunConfig{Store: &gate.MemoryRuns{}}})
+	printDemoRules(w, rules)
 
+	agent := gate.Identity{Subject: "agent-7", Name: "coding agent", Groups: []string{"agents"}, Kind: gate.KindAgent}
+	conn, err := g.Open(ctx, gate.Session{Protocol: gate.ProtocolTool, Target: "customer-api", Identity: agent, ClientAddr: "in-process"})
+	if err != nil {
+		return err
+	}
+	s := conn.Session()
+	stopReviewer := startDemoReviewer(ctx, reviews, say)
+	defer stopReviewer()
+	step := narrator(w, say)
+	api := newCustomerAPI()
+	demoToolCalls(conn.Context(ctx), api, step)
+
+	fmt.Fprintln(w, "The same gate, in front of other protocols:")
+	fmt.Fprintln(w)
+	if err := demoProtocols(ctx, g, agent, step); err != nil {
+		return fmt.Errorf("protocol tour: %w", err)
+	}
+	if err := demoPostgres(ctx, w, g, agent, step); err != nil {
+		return fmt.Errorf("protocol tour: postgres: %w", err)
+	}
+
+	stopReviewer()
+	if err := conn.Close(ctx, "demo finished"); err != nil {
+		return err
+	}
+	if err := dr.rec.Close(); err != nil {
+		return err
+	}
+	if len(api.customers) != 2 {
+		return fmt.Errorf("the API lost customers: %d left", len(api.customers))
+	}
+	fmt.Fprintf(w, "The customer API still holds %d customers: nothing destructive got through.\n\n", len(api.customers))
+	return showDemoRecord(w, dr, s.ID)
+}
+
+// demoRecord is where the demo writes its session record: the record file,
+// the public key beside it, and the signing recorder.
+type demoRecord struct {
+	path, pubPath string
+	pub           ed25519.PublicKey
+	rec           *record.Recorder
+}
+
+// openDemoRecord generates a signing key, writes its public half beside
+// the record (a temporary file when path is empty) and opens the recorder.
+func openDemoRecord(path string) (*demoRecord, error) {
+	if path == "" {
+		dir, err := os.MkdirTemp("", "airlock-demo-")
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "record.jsonl")
+	}
+	priv, pub, err := record.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	// The public key goes beside the record, so `airlock verify` can check
+	// it afterwards; the private key is never written.
+	pubPEM, err := record.MarshalPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	pubPath := strings.TrimSuffix(path, filepath.Ext(path)) + ".pub"
+	if err := os.WriteFile(pubPath, pubPEM, 0o644); err != nil {
+		return nil, fmt.Errorf("write the record's public key: %w", err)
+	}
+	sink, err := record.OpenFile(path, record.FileOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return &demoRecord{path: path, pubPath: pubPath, pub: pub, rec: record.New(sink, record.Options{SigningKey: priv})}, nil
+}
+
+// printDemoRules lists the rules the demo runs under.
+func printDemoRules(w io.Writer, rules *gate.RuleSet) {
 	fmt.Fprintln(w, "Airlock demo: an AI agent calls tools on a customer API through the gate.")
 	fmt.Fprintln(w, "The rules (CEL, strictest action wins, default deny):")
 	for _, r := range rules.Specs() {
@@ -151,8 +203,63 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		fmt.Fprintf(w, "  - %-20s %-8s when %s\n", r.Name, what, r.When)
 	}
 	fmt.Fprintln(w)
+}
 
-	api := newCustomerAPI()
+// startDemoReviewer runs the scripted reviewer: it approves refunds and
+// refuses deletions and outbound POSTs. The returned stop waits for it to
+// end; calling it again is harmless.
+func startDemoReviewer(ctx context.Context, reviews *approval.Memory, say func(who, format string, a ...any)) (stop func()) {
+	alice := gate.Identity{Subject: "alice", Name: "Alice (on call)", Groups: []string{"support"}, Kind: gate.KindHuman}
+	reviewerCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			p, err := reviews.WaitPending(reviewerCtx)
+			if err != nil {
+				return
+			}
+			time.Sleep(150 * time.Millisecond) // a human takes a moment
+			if strings.HasPrefix(p.Request.Command, "POST") {
+				say("reviewer", "%s sees why it is held: %s", alice.Name, p.Request.Reason)
+				say("reviewer", "%s denies it: %s", alice.Name, "customer data stays in the house")
+				_, _ = reviews.Deny(reviewerCtx, p.ID, alice, "customer data stays in the house")
+			} else if strings.HasPrefix(p.Request.Command, "refund") {
+				say("reviewer", "%s approves %q: %s", alice.Name, p.Request.Command, "the customer called support")
+				_, _ = reviews.Approve(reviewerCtx, p.ID, alice, "the customer called support")
+			} else {
+				say("reviewer", "%s denies %q: %s", alice.Name, p.Request.Command, "customers are deleted through the GDPR process")
+				_, _ = reviews.Deny(reviewerCtx, p.ID, alice, "customers are deleted through the GDPR process")
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// narrator is the demo's step: it prints the call and what the gate let
+// the agent see.
+func narrator(w io.Writer, say func(who, format string, a ...any)) demoStep {
+	return func(n int, title string, callDesc string, f func() (any, error)) {
+		fmt.Fprintf(w, "%d. %s\n", n, title)
+		say("agent", "calls %s", callDesc)
+		out, err := f()
+		if err != nil {
+			say("gate", "REFUSED -> the agent sees: %s", err)
+		} else if v, ok := out.(string); ok {
+			say("gate", "ALLOWED -> the agent sees: %s", strings.ReplaceAll(strings.TrimSpace(v), "\n", "\n"+strings.Repeat(" ", 37)))
+		} else {
+			b, _ := json.Marshal(out)
+			say("gate", "ALLOWED -> the agent sees: %s", b)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// demoToolCalls plays steps 1 to 6: typed tool calls on the customer API.
+func demoToolCalls(actx context.Context, api *customerAPI, step demoStep) {
 	getCustomer := tool.Wrap("get_customer", func(ctx context.Context, a idArgs) (demoCustomer, error) {
 		c, ok := api.customers[a.ID]
 		if !ok {
@@ -181,56 +288,6 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 		delete(api.customers, a.ID)
 		return fmt.Sprintf("deleted customer %d", a.ID), nil
 	})
-
-	agent := gate.Identity{Subject: "agent-7", Name: "coding agent", Groups: []string{"agents"}, Kind: gate.KindAgent}
-	alice := gate.Identity{Subject: "alice", Name: "Alice (on call)", Groups: []string{"support"}, Kind: gate.KindHuman}
-	conn, err := g.Open(ctx, gate.Session{Protocol: gate.ProtocolTool, Target: "customer-api", Identity: agent, ClientAddr: "in-process"})
-	if err != nil {
-		return err
-	}
-	s := conn.Session()
-	actx := conn.Context(ctx)
-
-	// The scripted reviewer approves refunds and refuses deletions.
-	reviewerCtx, stopReviewer := context.WithCancel(ctx)
-	defer stopReviewer()
-	reviewerDone := make(chan struct{})
-	go func() {
-		defer close(reviewerDone)
-		for {
-			p, err := reviews.WaitPending(reviewerCtx)
-			if err != nil {
-				return
-			}
-			time.Sleep(150 * time.Millisecond) // a human takes a moment
-			if strings.HasPrefix(p.Request.Command, "POST") {
-				say("reviewer", "%s sees why it is held: %s", alice.Name, p.Request.Reason)
-				say("reviewer", "%s denies it: %s", alice.Name, "customer data stays in the house")
-				_, _ = reviews.Deny(reviewerCtx, p.ID, alice, "customer data stays in the house")
-			} else if strings.HasPrefix(p.Request.Command, "refund") {
-				say("reviewer", "%s approves %q: %s", alice.Name, p.Request.Command, "the customer called support")
-				_, _ = reviews.Approve(reviewerCtx, p.ID, alice, "the customer called support")
-			} else {
-				say("reviewer", "%s denies %q: %s", alice.Name, p.Request.Command, "customers are deleted through the GDPR process")
-				_, _ = reviews.Deny(reviewerCtx, p.ID, alice, "customers are deleted through the GDPR process")
-			}
-		}
-	}()
-
-	step := func(n int, title string, callDesc string, f func() (any, error)) {
-		fmt.Fprintf(w, "%d. %s\n", n, title)
-		say("agent", "calls %s", callDesc)
-		out, err := f()
-		if err != nil {
-			say("gate", "REFUSED -> the agent sees: %s", err)
-		} else if v, ok := out.(string); ok {
-			say("gate", "ALLOWED -> the agent sees: %s", strings.ReplaceAll(strings.TrimSpace(v), "\n", "\n"+strings.Repeat(" ", 37)))
-		} else {
-			b, _ := json.Marshal(out)
-			say("gate", "ALLOWED -> the agent sees: %s", b)
-		}
-		fmt.Fprintln(w)
-	}
 	step(1, "An allowed read.", `search_customers {"plan":"pro"}`, func() (any, error) { return search(actx, searchArgs{Plan: "pro"}) })
 	step(2, "A result that carries a card number and an email: masked before the agent sees it.", `get_customer {"id":1}`,
 		func() (any, error) { return getCustomer(actx, idArgs{ID: 1}) })
@@ -241,70 +298,52 @@ func runDemo(ctx context.Context, w io.Writer, recordPath string) error {
 	step(6, "A call no rule allows: the default is deny.", `get_invoice {"id":1}`, func() (any, error) {
 		return tool.Wrap("get_invoice", func(ctx context.Context, a idArgs) (string, error) { return "invoice", nil })(actx, idArgs{ID: 1})
 	})
+}
 
-	fmt.Fprintln(w, "The same gate, in front of other protocols:")
-	fmt.Fprintln(w)
-	if err := demoProtocols(ctx, w, g, agent, step); err != nil {
-		return fmt.Errorf("protocol tour: %w", err)
-	}
-	if err := demoPostgres(ctx, w, g, agent, step); err != nil {
-		return fmt.Errorf("protocol tour: postgres: %w", err)
-	}
-
-	stopReviewer()
-	<-reviewerDone
-	if err := conn.Close(ctx, "demo finished"); err != nil {
-		return err
-	}
-	if err := rec.Close(); err != nil {
-		return err
-	}
-	if len(api.customers) != 2 {
-		return fmt.Errorf("the API lost customers: %d left", len(api.customers))
-	}
-	fmt.Fprintf(w, "The customer API still holds %d customers: nothing destructive got through.\n\n", len(api.customers))
-
-	sessions, err := record.ReadFile(recordPath)
+// showDemoRecord prints the tool session's entries and a line for every
+// other session, verifies every session and prints the commands to replay
+// and verify the record.
+func showDemoRecord(w io.Writer, dr *demoRecord, toolSession string) error {
+	sessions, err := record.ReadFile(dr.path)
 	if err != nil {
 		return err
 	}
-	entries := sessions[s.ID]
-	fmt.Fprintf(w, "The session record (%s), %d entries, hash-chained and signed:\n", recordPath, len(entries))
+	entries := sessions[toolSession]
+	fmt.Fprintf(w, "The session record (%s), %d entries, hash-chained and signed:\n", dr.path, len(entries))
 	start := time.Unix(0, entries[0].Time)
 	for _, e := range entries {
 		fmt.Fprintf(w, "  +%6.3fs #%-3d %-19s %s\n", time.Unix(0, e.Time).Sub(start).Seconds(), e.Seq, e.Kind, summarize(e))
 	}
 	fmt.Fprintln(w, "\nThe other sessions of the same record:")
-	ids := make([]string, 0, len(sessions))
-	for id := range sessions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		entries := sessions[id]
-		if id == s.ID {
-			continue
+	for _, id := range slices.Sorted(maps.Keys(sessions)) {
+		if id != toolSession {
+			fmt.Fprintln(w, sessionLine(sessions[id]))
 		}
-		var proto, decisions string
-		for _, e := range entries {
-			if e.Event != nil && e.Event.Session != nil && proto == "" {
-				proto = e.Event.Session.Protocol + " on " + e.Event.Session.Target
-			}
-			if e.Event != nil && e.Event.Decision != nil {
-				decisions += " " + string(e.Event.Decision.Action)
-			}
-		}
-		fmt.Fprintf(w, "  %-28s %2d entries, decisions:%s\n", proto, len(entries), decisions)
 	}
 	for id, entries := range sessions {
-		if err := record.Verify(entries, pub); err != nil {
+		if err := record.Verify(entries, dr.pub); err != nil {
 			return fmt.Errorf("session %s does not verify: %w", id, err)
 		}
 	}
 	fmt.Fprintf(w, "\nrecord.Verify: all %d sessions — chains and signed checkpoints — are intact.\n", len(sessions))
-	fmt.Fprintf(w, "Replay it with: go run ./cmd/airlock replay %s\n", recordPath)
-	fmt.Fprintf(w, "Verify it with: go run ./cmd/airlock verify %s --key %s\n", recordPath, pubPath)
+	fmt.Fprintf(w, "Replay it with: go run ./cmd/airlock replay %s\n", dr.path)
+	fmt.Fprintf(w, "Verify it with: go run ./cmd/airlock verify %s --key %s\n", dr.path, dr.pubPath)
 	return nil
+}
+
+// sessionLine is one session in a line: its protocol and target, its
+// number of entries and its decisions in order.
+func sessionLine(entries []record.Event) string {
+	var proto, decisions string
+	for _, e := range entries {
+		if e.Event != nil && e.Event.Session != nil && proto == "" {
+			proto = e.Event.Session.Protocol + " on " + e.Event.Session.Target
+		}
+		if e.Event != nil && e.Event.Decision != nil {
+			decisions += " " + string(e.Event.Decision.Action)
+		}
+	}
+	return fmt.Sprintf("  %-28s %2d entries, decisions:%s", proto, len(entries), decisions)
 }
 
 // summarize is a one-line description of a record entry.

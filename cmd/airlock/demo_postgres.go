@@ -31,32 +31,45 @@ const demoPostgresRules = `
 // gateway; without one, that part of the tour is skipped.
 const demoAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=2"
 
+// demoDatabase creates a throwaway database with a customers table through
+// admin, and returns its name, its URL and the func that drops it.
+func demoDatabase(ctx context.Context, admin *pgx.Conn) (db, url string, drop func(), err error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	db = "airlock_demo_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+		return "", "", nil, err
+	}
+	drop = func() { _, _ = admin.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)") }
+	url = "postgres://postgres@127.0.0.1:5432/" + db + "?sslmode=disable"
+	seed, err := pgx.Connect(ctx, url)
+	if err != nil {
+		drop()
+		return "", "", nil, err
+	}
+	_, err = seed.Exec(ctx, `CREATE TABLE customers (id int, name text, email text, card text);
+INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@example.com', '4111 1111 1111 1111')`)
+	seed.Close(ctx)
+	if err != nil {
+		drop()
+		return "", "", nil, err
+	}
+	return db, url, drop, nil
+}
+
 // demoPostgres puts the PostgreSQL gateway in front of a throwaway database.
-func demoPostgres(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Identity, step func(n int, title, call string, f func() (any, error))) error {
+func demoPostgres(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Identity, step demoStep) error {
 	admin, err := pgx.Connect(ctx, demoAdminURL)
 	if err != nil {
 		fmt.Fprintf(w, "13. PostgreSQL: skipped, no server reachable at 127.0.0.1:5432 (%v)\n\n", err)
 		return nil
 	}
 	defer admin.Close(context.Background())
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	db := "airlock_demo_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		return err
-	}
-	defer func() { _, _ = admin.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)") }()
-	upURL := "postgres://postgres@127.0.0.1:5432/" + db + "?sslmode=disable"
-	seed, err := pgx.Connect(ctx, upURL)
+	db, upURL, drop, err := demoDatabase(ctx, admin)
 	if err != nil {
 		return err
 	}
-	_, err = seed.Exec(ctx, `CREATE TABLE customers (id int, name text, email text, card text);
-INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@example.com', '4111 1111 1111 1111')`)
-	seed.Close(ctx)
-	if err != nil {
-		return err
-	}
+	defer drop()
 	up, err := pgconn.ParseConfig(upURL)
 	if err != nil {
 		return err

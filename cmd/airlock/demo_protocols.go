@@ -52,49 +52,74 @@ const demoToken = "demo-agent-token-0123456789"
 
 // demoProtocols runs the tour over HTTP, MCP and SSH: each with an
 // in-process upstream and the real gateway of its protocol in between.
-func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Identity, step func(n int, title, call string, f func() (any, error))) error {
-	// HTTP: a reverse proxy in front of a customer API.
+func demoProtocols(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoStep) error {
+	for _, tour := range []func(context.Context, *gate.Gate, gate.Identity, demoStep) error{demoHTTP, demoMCP, demoSSH} {
+		if err := tour(ctx, g, agent, step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoHTTPFront puts the HTTP gateway, as a reverse proxy to upstream, in
+// front of an httptest server. close shuts both down.
+func demoHTTPFront(g *gate.Gate, agent gate.Identity, target string, upstream *httptest.Server, cred httpgate.Credential) (front *httptest.Server, close func(), err error) {
+	up, _ := url.Parse(upstream.URL)
+	hgw, err := httpgate.New(httpgate.Config{Gate: g, Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent}), Target: target,
+		Proxy: &httpgate.ProxyConfig{Upstream: up, Credential: cred}})
+	if err != nil {
+		return nil, nil, err
+	}
+	front = httptest.NewServer(hgw.Handler())
+	return front, func() {
+		front.Close()
+		hgw.Close()
+	}, nil
+}
+
+// demoHTTPDo sends req as the agent and returns the body of a 200 answer;
+// any other status is the error the agent sees.
+func demoHTTPDo(req *http.Request) (any, error) {
+	req.Header.Set("Authorization", "Bearer "+demoToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d %s", resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	return string(b), nil
+}
+
+// demoHTTP plays steps 7 and 8: a reverse proxy in front of a customer API.
+func demoHTTP(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoStep) error {
 	api := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(rw, `{"id":1,"name":"Ada Lovelace","email":"ada@example.com","card":4111111111111111}`)
 	}))
 	defer api.Close()
-	up, _ := url.Parse(api.URL)
-	hgw, err := httpgate.New(httpgate.Config{Gate: g, Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent}), Target: "customer-api",
-		Proxy: &httpgate.ProxyConfig{Upstream: up, Credential: httpgate.BearerCredential("upstream-secret")}})
+	front, closeFront, err := demoHTTPFront(g, agent, "customer-api", api, httpgate.BearerCredential("upstream-secret"))
 	if err != nil {
 		return err
 	}
-	defer hgw.Close()
-	front := httptest.NewServer(hgw.Handler())
-	defer front.Close()
+	defer closeFront()
 	httpCall := func(method string) (any, error) {
 		req, _ := http.NewRequestWithContext(ctx, method, front.URL+"/v1/customers/1", nil)
-		req.Header.Set("Authorization", "Bearer "+demoToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("HTTP %d %s", resp.StatusCode, strings.TrimSpace(string(b)))
-		}
-		return string(b), nil
+		return demoHTTPDo(req)
 	}
 	step(7, "HTTP through the reverse proxy: a GET, with the card (a JSON number) and the email masked.", "GET /v1/customers/1",
 		func() (any, error) { return httpCall("GET") })
 	step(8, "HTTP: a DELETE no rule allows gets 403 problem+json.", "DELETE /v1/customers/1",
 		func() (any, error) { return httpCall("DELETE") })
+	return nil
+}
 
-	// MCP: a notes server behind the MCP gateway; the delete tool is hidden.
-	notes := sdk.NewServer(&sdk.Implementation{Name: "notes", Version: "1"}, nil)
-	sdk.AddTool(notes, &sdk.Tool{Name: "read_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deploy key: AKIAIOSFODNN7EXAMPLE"}}}, nil, nil
-	})
-	sdk.AddTool(notes, &sdk.Tool{Name: "delete_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deleted"}}}, nil, nil
-	})
+// demoMCP plays steps 9 and 10: a notes server behind the MCP gateway; the
+// delete tool is hidden.
+func demoMCP(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoStep) error {
+	notes := textToolServer("notes", textTool{"read_note", "deploy key: AKIAIOSFODNN7EXAMPLE"}, textTool{"delete_note", "deleted"})
 	mcpUp := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return notes }, nil))
 	defer mcpUp.Close()
 	mgw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(mcpUp.URL, nil), Target: "notes-mcp",
@@ -129,8 +154,12 @@ func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Id
 		}
 		return res.Content[0].(*sdk.TextContent).Text, nil
 	})
+	return nil
+}
 
-	// SSH: an in-process SSH server behind the SSH gateway.
+// demoSSH plays steps 11 and 12: an in-process SSH server behind the SSH
+// gateway.
+func demoSSH(ctx context.Context, g *gate.Gate, agent gate.Identity, step demoStep) error {
 	sshUp, upKey, err := startDemoSSHServer(ctx)
 	if err != nil {
 		return err
@@ -177,6 +206,21 @@ func demoProtocols(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Id
 	step(12, "SSH: rm spelled to dodge a naive filter is still seen as rm.", `ssh ops@host "r''m -rf /srv/data"`,
 		func() (any, error) { return sshRun("r''m -rf /srv/data") })
 	return nil
+}
+
+// textTool is a tool that answers every call with the same text.
+type textTool struct{ name, text string }
+
+// textToolServer is an MCP server with the given tools, standing in for a
+// real one.
+func textToolServer(name string, tools ...textTool) *sdk.Server {
+	s := sdk.NewServer(&sdk.Implementation{Name: name, Version: "1"}, nil)
+	for _, t := range tools {
+		sdk.AddTool(s, &sdk.Tool{Name: t.name}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
+			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: t.text}}}, nil, nil
+		})
+	}
+	return s
 }
 
 type bearer string

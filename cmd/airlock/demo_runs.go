@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -35,35 +33,21 @@ labels:
 // demoDataFlow shows a run: sessions of one agent across protocols. A POST
 // is allowed, the agent reads customers through PostgreSQL in the same run,
 // and the same POST is then held, its reason naming the label and the read.
-func demoDataFlow(ctx context.Context, g *gate.Gate, agent gate.Identity, pgURL string, step func(n int, title, call string, f func() (any, error))) error {
+func demoDataFlow(ctx context.Context, g *gate.Gate, agent gate.Identity, pgURL string, step demoStep) error {
 	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		io.WriteString(rw, "delivered\n")
 	}))
 	defer hook.Close()
-	up, _ := url.Parse(hook.URL)
-	hgw, err := httpgate.New(httpgate.Config{Gate: g, Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent}),
-		Target: "partner-webhooks", Proxy: &httpgate.ProxyConfig{Upstream: up}})
+	front, closeFront, err := demoHTTPFront(g, agent, "partner-webhooks", hook, httpgate.Credential{})
 	if err != nil {
 		return err
 	}
-	defer hgw.Close()
-	front := httptest.NewServer(hgw.Handler())
-	defer front.Close()
+	defer closeFront()
 	post := func() (any, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, front.URL+"/v1/webhooks", strings.NewReader(`{"event":"sync"}`))
-		req.Header.Set("Authorization", "Bearer "+demoToken)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set(httpgate.RunHeader, demoRun)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("HTTP %d %s", resp.StatusCode, strings.TrimSpace(string(b)))
-		}
-		return string(b), nil
+		return demoHTTPDo(req)
 	}
 	step(16, "A run: the agent's harness names it (Airlock-Run header, airlock.run startup parameter). A webhook POST is allowed.",
 		"POST /v1/webhooks in run "+demoRun, post)

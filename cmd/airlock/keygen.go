@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,16 +43,10 @@ func gitWorkTree(dir string) string {
 // signs checkpoints and an HMAC key for secrets. Existing files are never
 // overwritten.
 func cmdKeygen(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("keygen", stderr)
 	dir := fs.String("out", ".", "directory to write record-signing.pem, record-signing.pub and record-hmac.key into")
-	pos, code := parseFlags(fs, args, keygenUsage, stdout, stderr)
-	if code >= 0 {
+	if _, code := parseFlagsN(fs, args, 0, keygenUsage, stdout, stderr); code >= 0 {
 		return code
-	}
-	if len(pos) > 0 {
-		printUsage(stderr, fs, keygenUsage)
-		return 2
 	}
 	if root := gitWorkTree(*dir); root != "" {
 		fmt.Fprintf(stderr, "airlock keygen: warning: %s is inside the git work tree %s; a private key there is one `git add .` away from a commit. Keep keys outside it (for example --out /etc/airlock), or make sure git ignores them.\n", *dir, root)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -134,24 +132,10 @@ func (lg *liveGate) standardSession() *gate.Session {
 	return s
 }
 
-// ttyBuffer is a bytes.Buffer safe for a writer and a reader goroutine,
-// which can pose as a terminal.
+// ttyBuffer is a syncBuffer which can pose as a terminal.
 type ttyBuffer struct {
-	mu  sync.Mutex
-	b   bytes.Buffer
+	syncBuffer
 	tty bool
-}
-
-func (b *ttyBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *ttyBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // IsTerminal lets a test buffer pose as a terminal (see isTerminal).

@@ -20,9 +20,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime/debug"
-	"sort"
+	"slices"
 )
 
 // version may be set at build time with -ldflags "-X main.version=...";
@@ -38,40 +39,25 @@ type command struct {
 
 // commands holds every subcommand by name.
 var commands = map[string]command{
-	"demo": {"run a scripted agent through the gate and narrate what happens", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-		return cmdDemo(args, stdout, stderr)
-	}},
-	"replay": {"replay recorded sessions (replay FILE|postgres://... [--session ID] [--detail] [--follow] [--color auto|always|never])", func(a []string, _ io.Reader, o, e io.Writer) int {
-		return cmdReplay(a, o, e)
-	}},
-	"verify": {"verify a record's hash chain and signatures (verify FILE --key PUBFILE)", func(a []string, _ io.Reader, o, e io.Writer) int {
-		return cmdVerify(a, o, e)
-	}},
-	"export": {"export a terminal session as asciicast v2 (export FILE --format asciicast)", func(a []string, _ io.Reader, o, e io.Writer) int {
-		return cmdExport(a, o, e)
-	}},
-	"audit-hash": {"print the stored (HMAC) form of a guessed secret, to search a record (audit-hash --hmac-key FILE [VALUE])", func(a []string, in io.Reader, o, e io.Writer) int {
-		return cmdAuditHash(a, in, o, e)
-	}},
-	"keygen": {"write record signing and HMAC keys (keygen --out DIR)", func(a []string, _ io.Reader, o, e io.Writer) int {
-		return cmdKeygen(a, o, e)
-	}},
-	"mcp": {"gate an MCP server over stdio (mcp [flags] -- SERVER COMMAND...)", func(a []string, in io.Reader, o, e io.Writer) int {
-		return cmdMCP(a, in, o, e)
-	}},
-	"sessions": {"list the sessions in a record (sessions FILE|postgres://... [--json])", func(a []string, _ io.Reader, o, e io.Writer) int {
-		return cmdSessions(a, o, e)
-	}},
-	"rules": {"check a rule file, or test it against cases (rules check FILE | rules test FILE CASES)", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-		return cmdRules(args, stdout, stderr)
-	}},
-	"serve": {"run the gateway from a configuration file (serve --config FILE [--check])", func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-		return cmdServe(args, stdout, stderr)
-	}},
+	"demo":       {"run a scripted agent through the gate and narrate what happens", noStdin(cmdDemo)},
+	"replay":     {"replay recorded sessions (replay FILE|postgres://... [--session ID] [--detail] [--follow] [--color auto|always|never])", noStdin(cmdReplay)},
+	"verify":     {"verify a record's hash chain and signatures (verify FILE --key PUBFILE)", noStdin(cmdVerify)},
+	"export":     {"export a terminal session as asciicast v2 (export FILE --format asciicast)", noStdin(cmdExport)},
+	"audit-hash": {"print the stored (HMAC) form of a guessed secret, to search a record (audit-hash --hmac-key FILE [VALUE])", cmdAuditHash},
+	"keygen":     {"write record signing and HMAC keys (keygen --out DIR)", noStdin(cmdKeygen)},
+	"mcp":        {"gate an MCP server over stdio (mcp [flags] -- SERVER COMMAND...)", cmdMCP},
+	"sessions":   {"list the sessions in a record (sessions FILE|postgres://... [--json])", noStdin(cmdSessions)},
+	"rules":      {"check a rule file, or test it against cases (rules check FILE | rules test FILE CASES)", noStdin(cmdRules)},
+	"serve":      {"run the gateway from a configuration file (serve --config FILE [--check])", noStdin(cmdServe)},
 	"version": {"print the version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 		fmt.Fprintln(stdout, "airlock", buildVersion())
 		return 0
 	}},
+}
+
+// noStdin adapts a command that does not read standard input.
+func noStdin(f func(args []string, stdout, stderr io.Writer) int) func([]string, io.Reader, io.Writer, io.Writer) int {
+	return func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return f(args, stdout, stderr) }
 }
 
 // buildVersion is the version to print: the -ldflags one, else the module
@@ -137,12 +123,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: airlock <command> [flags]\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'airlock <command> --help' for a command's flags.")

@@ -32,93 +32,121 @@ import (
 // record sections (rules.file, rules.mask_hash_key_file, record.file,
 // record.postgres) apply too. Flags override the file.
 func cmdMCP(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("mcp", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "an `airlock serve` config file: its rules and record sections apply")
-	rulesPath := fs.String("rules", "", "rule file (YAML); without it every request is denied (config: rules.file)")
-	maskKey := fs.String("mask-hash-key-file", "", "key of the mask hash strategy (config: rules.mask_hash_key_file)")
-	identity := fs.String("identity", "", "the agent's identity (subject and name) as rules see it")
-	recordPath := fs.String("record", "", "append the session record to this file, JSON Lines (config: record.file.path)")
-	signingKey := fs.String("signing-key-file", "", "Ed25519 private key that signs the record's checkpoints, from airlock keygen (config: record.signing_key_file)")
-	hmacKey := fs.String("hmac-key-file", "", "key of the HMACs that replace secrets in the record, from airlock keygen (config: record.hmac_key_file)")
-	target := fs.String("target", "", "name of the upstream server in records (default: the command)")
+	f, server, code := parseMCPFlags(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	cfg, err := mcpServeConfig(f)
+	if err != nil {
+		return exitCode(stderr, "mcp", err)
+	}
+	if f.target == "" {
+		f.target = server[0]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runMCP(ctx, cfg, f, server, stdin, stdout, stderr)
+}
+
+// mcpFlags are the flags of airlock mcp.
+type mcpFlags struct {
+	configPath, rulesPath, maskKey, identity string
+	recordPath, signingKey, hmacKey, target  string
+}
+
+// parseMCPFlags parses the flags and the server command after them. It
+// returns -1, or the exit code to return.
+func parseMCPFlags(args []string, stderr io.Writer) (f mcpFlags, server []string, code int) {
+	fs := newFlagSet("mcp", stderr)
+	fs.StringVar(&f.configPath, "config", "", "an `airlock serve` config file: its rules and record sections apply")
+	fs.StringVar(&f.rulesPath, "rules", "", "rule file (YAML); without it every request is denied (config: rules.file)")
+	fs.StringVar(&f.maskKey, "mask-hash-key-file", "", "key of the mask hash strategy (config: rules.mask_hash_key_file)")
+	fs.StringVar(&f.identity, "identity", "", "the agent's identity (subject and name) as rules see it")
+	fs.StringVar(&f.recordPath, "record", "", "append the session record to this file, JSON Lines (config: record.file.path)")
+	fs.StringVar(&f.signingKey, "signing-key-file", "", "Ed25519 private key that signs the record's checkpoints, from airlock keygen (config: record.signing_key_file)")
+	fs.StringVar(&f.hmacKey, "hmac-key-file", "", "key of the HMACs that replace secrets in the record, from airlock keygen (config: record.hmac_key_file)")
+	fs.StringVar(&f.target, "target", "", "name of the upstream server in records (default: the command)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: airlock mcp [--config FILE] [--rules FILE] [--identity NAME] [--record FILE] [--signing-key-file FILE] [--hmac-key-file FILE] -- <server command...>")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return f, nil, 0
 		}
-		return 2
+		return f, nil, 2
 	}
-	server := fs.Args()
+	server = fs.Args()
 	if len(server) == 0 {
 		fmt.Fprintln(stderr, "airlock mcp: missing the server command after --")
 		fs.Usage()
-		return 2
+		return f, nil, 2
 	}
+	return f, server, -1
+}
 
+// mcpServeConfig is the rules and record configuration of airlock mcp: the
+// --config file's, overridden by the flags.
+func mcpServeConfig(f mcpFlags) (*serveConfig, error) {
 	cfg := &serveConfig{}
-	if *configPath != "" {
+	if f.configPath != "" {
 		var err error
-		if cfg, err = parseServeConfig(*configPath, []string{"rules", "record"}); err != nil {
-			fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
-			return 1
+		if cfg, err = parseServeConfig(f.configPath, []string{"rules", "record"}); err != nil {
+			return nil, err
 		}
 		if cfg.Rules.Postgres != "" {
-			fmt.Fprintf(stderr, "airlock mcp: %s: rules.postgres is not supported by airlock mcp; use rules.file\n", *configPath)
-			return 1
+			return nil, fmt.Errorf("%s: rules.postgres is not supported by airlock mcp; use rules.file", f.configPath)
 		}
 	}
-	if *rulesPath != "" {
-		cfg.Rules.File = *rulesPath
+	for _, o := range []struct {
+		flag  string
+		field *string
+	}{
+		{f.rulesPath, &cfg.Rules.File},
+		{f.maskKey, &cfg.Rules.MaskHashKeyFile},
+		{f.signingKey, &cfg.Record.SigningKeyFile},
+		{f.hmacKey, &cfg.Record.HMACKeyFile},
+	} {
+		if o.flag != "" {
+			*o.field = o.flag
+		}
 	}
-	if *maskKey != "" {
-		cfg.Rules.MaskHashKeyFile = *maskKey
+	if f.recordPath != "" {
+		cfg.Record.File = &recordFileConfig{Path: f.recordPath}
 	}
-	if *recordPath != "" {
-		cfg.Record.File = &recordFileConfig{Path: *recordPath}
-	}
-	if *signingKey != "" {
-		cfg.Record.SigningKeyFile = *signingKey
-	}
-	if *hmacKey != "" {
-		cfg.Record.HMACKeyFile = *hmacKey
-	}
-	recording := cfg.Record.File != nil || cfg.Record.Postgres != ""
-	if !recording && (cfg.Record.SigningKeyFile != "" || cfg.Record.HMACKeyFile != "") {
-		fmt.Fprintln(stderr, "airlock mcp: record keys without a record: add --record FILE")
-		return 2
+	if !mcpRecording(cfg) && (cfg.Record.SigningKeyFile != "" || cfg.Record.HMACKeyFile != "") {
+		return nil, usageFailure(errors.New("record keys without a record: add --record FILE"))
 	}
 	if cfg.Record.File != nil && cfg.Record.File.Path == "" {
-		fmt.Fprintln(stderr, "airlock mcp: record.file.path: required")
-		return 2
+		return nil, usageFailure(errors.New("record.file.path: required"))
 	}
+	return cfg, nil
+}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// mcpRecording tells whether cfg asks for a record.
+func mcpRecording(cfg *serveConfig) bool { return cfg.Record.File != nil || cfg.Record.Postgres != "" }
+
+// runMCP gates the server command over stdin and stdout until either side
+// ends; it prints its own errors, before the record is closed.
+func runMCP(ctx context.Context, cfg *serveConfig, f mcpFlags, server []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	log := hclog.New(&hclog.LoggerOptions{Name: "airlock", Output: stderr, Level: hclog.Warn})
 	opts, err := ruleOptions(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
-		return 1
+		return exitCode(stderr, "mcp", err)
 	}
 	var rules *gate.RuleSet
 	if cfg.Rules.File != "" {
 		if rules, err = gate.LoadRules(cfg.Rules.File, opts...); err != nil {
-			fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
-			return 1
+			return exitCode(stderr, "mcp", err)
 		}
 	} else {
 		fmt.Fprintln(stderr, "airlock mcp: no --rules: every request will be denied")
 	}
 	gcfg := gate.Config{Rules: rules, Logger: log}
-	if recording {
+	if mcpRecording(cfg) {
 		rec, err := openRecorder(ctx, cfg)
 		if err != nil {
-			fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
-			return 1
+			return exitCode(stderr, "mcp", err)
 		}
 		defer func() {
 			if err := rec.Close(); err != nil {
@@ -130,9 +158,6 @@ func cmdMCP(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		gcfg.Recorder = rec
 	}
-	if *target == "" {
-		*target = server[0]
-	}
 	g := gate.New(gcfg)
 	if rules != nil {
 		go g.WatchRules(ctx, cfg.Rules.File, cfg.Rules.Reload, opts...)
@@ -140,18 +165,13 @@ func cmdMCP(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	gw, err := mcpgate.New(mcpgate.Config{
 		Gate:          g,
 		Upstream:      mcpgate.Command(stderr, nil, server[0], server[1:]...),
-		Target:        *target,
-		Authenticator: gate.StaticIdentity(gate.Identity{Subject: *identity, Name: *identity, Kind: gate.KindAgent}),
+		Target:        f.target,
+		Authenticator: gate.StaticIdentity(gate.Identity{Subject: f.identity, Name: f.identity, Kind: gate.KindAgent}),
 		Logger:        log,
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
-		return 1
+		return exitCode(stderr, "mcp", err)
 	}
 	defer gw.Close()
-	if err := gw.ServeStdio(ctx, stdin, stdout); err != nil {
-		fmt.Fprintf(stderr, "airlock mcp: %v\n", err)
-		return 1
-	}
-	return 0
+	return exitCode(stderr, "mcp", gw.ServeStdio(ctx, stdin, stdout))
 }

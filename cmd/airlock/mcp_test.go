@@ -37,8 +37,7 @@ func TestMain(m *testing.M) {
 func mcpKeys(t *testing.T) (dir, rules string) {
 	t.Helper()
 	dir = t.TempDir()
-	var out, errb bytes.Buffer
-	require.Equal(t, 0, run([]string{"keygen", "--out", dir}, nil, &out, &errb), errb.String())
+	keygen(t, dir)
 	rules = filepath.Join(dir, "rules.yaml")
 	require.NoError(t, os.WriteFile(rules, []byte(serveRules), 0o600))
 	return dir, rules

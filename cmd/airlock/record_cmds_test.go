@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,17 +108,30 @@ func fileRecord(t *testing.T) (path, id, pubFile string) {
 	return path, id, pubFile
 }
 
-func runCmd(f func([]string, io2, io2) int, args ...string) (int, string, string) {
+// pgRecord records the test session into a record table in a new
+// database named after name, and returns its URL, the session's id and the
+// public key file.
+func pgRecord(t *testing.T, name string) (dsn, id, pubFile string) {
+	t.Helper()
+	dsn = pgtest.Database(t, name)
+	sink, err := openRecordTable(context.Background(), dsn, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, pubFile := keyFiles(t)
+	id = recordTestSession(t, sink, priv)
+	return dsn, id, pubFile
+}
+
+func runCmd(f func([]string, io.Writer, io.Writer) int, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
 	code := f(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 
-type io2 = interface{ Write([]byte) (int, error) }
-
 func TestVerifyCatchesTampering(t *testing.T) {
 	path, _, pubFile := fileRecord(t)
-	code, out, errs := runCmd(cmdVerifyW, path, "--key", pubFile)
+	code, out, errs := runCmd(cmdVerify, path, "--key", pubFile)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
 	}
@@ -132,7 +146,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 			if err := os.WriteFile(path, []byte(strings.Join(l, "")), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile)
+			code, out, _ := runCmd(cmdVerify, path, "--key", pubFile)
 			if code != 1 || !strings.Contains(out, "BROKEN") || !strings.Contains(out, want) {
 				t.Fatalf("exit %d, output %q, want %q", code, out, want)
 			}
@@ -154,7 +168,7 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines[:len(lines)-4], "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile, "--allow-open"); code != 0 || !strings.Contains(out, "UNVERIFIED session") || !strings.Contains(out, "1 unverified") {
+	if code, out, _ := runCmd(cmdVerify, path, "--key", pubFile, "--allow-open"); code != 0 || !strings.Contains(out, "UNVERIFIED session") || !strings.Contains(out, "1 unverified") {
 		t.Fatalf("--allow-open: %d %s", code, out)
 	}
 	// The wrong key fails too.
@@ -162,27 +176,21 @@ func TestVerifyCatchesTampering(t *testing.T) {
 	if err := os.WriteFile(path, orig, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, path, "--key", otherPub); code != 1 || !strings.Contains(out, "bad checkpoint signature") {
+	if code, out, _ := runCmd(cmdVerify, path, "--key", otherPub); code != 1 || !strings.Contains(out, "bad checkpoint signature") {
 		t.Fatalf("wrong key: %d %s", code, out)
 	}
-	if code, _, _ := runCmd(cmdVerifyW, path); code != 2 {
+	if code, _, _ := runCmd(cmdVerify, path); code != 2 {
 		t.Fatal("missing --key accepted")
 	}
 }
 
 func TestReplayAndVerifyFromPostgres(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.Database(t, "airlock_cli")
-	sink, err := openRecordTable(ctx, dsn, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, pubFile := keyFiles(t)
-	id := recordTestSession(t, sink, priv)
-	if code, out, errs := runCmd(cmdVerifyW, dsn, "--key", pubFile); code != 0 {
+	dsn, id, pubFile := pgRecord(t, "airlock_cli")
+	if code, out, errs := runCmd(cmdVerify, dsn, "--key", pubFile); code != 0 {
 		t.Fatalf("verify: %d %s %s", code, out, errs)
 	}
-	code, out, errs := runCmd(cmdReplayW, dsn, "--session", id)
+	code, out, errs := runCmd(cmdReplay, dsn, "--session", id)
 	if code != 0 || !strings.Contains(out, "deny       rm -rf /srv  [rule default") {
 		t.Fatalf("replay: %d %s %s", code, out, errs)
 	}
@@ -194,7 +202,7 @@ func TestReplayAndVerifyFromPostgres(t *testing.T) {
 	if _, err := conn.Exec(ctx, `DELETE FROM airlock_record WHERE seq = 6`); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, dsn, "--key", pubFile); code != 1 || !strings.Contains(out, "(seq 7): expected seq 6") {
+	if code, out, _ := runCmd(cmdVerify, dsn, "--key", pubFile); code != 1 || !strings.Contains(out, "(seq 7): expected seq 6") {
 		t.Fatalf("deleted row: %d %s", code, out)
 	}
 }
@@ -202,7 +210,7 @@ func TestReplayAndVerifyFromPostgres(t *testing.T) {
 func TestExportAsciicast(t *testing.T) {
 	path, id, _ := fileRecord(t)
 	out := filepath.Join(t.TempDir(), "s.cast")
-	if code, _, errs := runCmd(cmdExportW, path, "--format", "asciicast", "--session", id, "-o", out); code != 0 {
+	if code, _, errs := runCmd(cmdExport, path, "--format", "asciicast", "--session", id, "-o", out); code != 0 {
 		t.Fatal(errs)
 	}
 	b, err := os.ReadFile(out)
@@ -221,7 +229,7 @@ func TestExportAsciicast(t *testing.T) {
 	if err := json.Unmarshal([]byte(lines[1]), &ev); err != nil || ev[1] != "o" || ev[2] != "app\r\nlogs\r\n" {
 		t.Fatalf("event %s: %v", lines[1], err)
 	}
-	if code, _, _ := runCmd(cmdExportW, path, "--format", "gif"); code != 2 {
+	if code, _, _ := runCmd(cmdExport, path, "--format", "gif"); code != 2 {
 		t.Fatal("unknown format accepted")
 	}
 
@@ -249,7 +257,3 @@ func TestExportAsciicast(t *testing.T) {
 		}
 	}
 }
-
-func cmdReplayW(args []string, stdout, stderr io2) int { return cmdReplay(args, stdout, stderr) }
-func cmdVerifyW(args []string, stdout, stderr io2) int { return cmdVerify(args, stdout, stderr) }
-func cmdExportW(args []string, stdout, stderr io2) int { return cmdExport(args, stdout, stderr) }

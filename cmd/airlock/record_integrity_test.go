@@ -48,7 +48,7 @@ func integrityRecord(t *testing.T) (path, anchor, pubFile string, ids []string) 
 
 func TestVerifyWholeSessionDeletedAndAnchoredCut(t *testing.T) {
 	path, anchor, pubFile, ids := integrityRecord(t)
-	if code, out, errs := runCmd(cmdVerifyW, path, "--key", pubFile, "--anchor", anchor); code != 0 || !strings.Contains(out, "3 proven") {
+	if code, out, errs := runCmd(cmdVerify, path, "--key", pubFile, "--anchor", anchor); code != 0 || !strings.Contains(out, "3 proven") {
 		t.Fatalf("clean record: %d %s %s", code, out, errs)
 	}
 	orig, _ := os.ReadFile(path)
@@ -66,7 +66,7 @@ func TestVerifyWholeSessionDeletedAndAnchoredCut(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(kept, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile, "--allow-open"); code != 1 || !strings.Contains(out, "BROKEN deleted log") {
+	if code, out, _ := runCmd(cmdVerify, path, "--key", pubFile, "--allow-open"); code != 1 || !strings.Contains(out, "BROKEN deleted log") {
 		t.Fatalf("deleted session: %d %s", code, out)
 	}
 	// The last session cut off on its boundary: detected without
@@ -74,10 +74,10 @@ func TestVerifyWholeSessionDeletedAndAnchoredCut(t *testing.T) {
 	if err := os.WriteFile(path, []byte(strings.Join(cut, "")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile); code != 1 || !strings.Contains(out, "BROKEN unverified") {
+	if code, out, _ := runCmd(cmdVerify, path, "--key", pubFile); code != 1 || !strings.Contains(out, "BROKEN unverified") {
 		t.Fatalf("cut: %d %s", code, out)
 	}
-	if code, out, _ := runCmd(cmdVerifyW, path, "--key", pubFile, "--allow-open", "--anchor", anchor); code != 1 || !strings.Contains(out, "BROKEN truncated") {
+	if code, out, _ := runCmd(cmdVerify, path, "--key", pubFile, "--allow-open", "--anchor", anchor); code != 1 || !strings.Contains(out, "BROKEN truncated") {
 		t.Fatalf("cut, anchored: %d %s", code, out)
 	}
 }
@@ -94,13 +94,13 @@ func indexOf(lines []string, l string) int {
 func TestExportProofVerifiesAlone(t *testing.T) {
 	path, _, pubFile, ids := integrityRecord(t)
 	out := filepath.Join(t.TempDir(), "s.proof")
-	if code, _, errs := runCmd(cmdExportW, path, "--session", ids[1], "--proof", "-o", out); code != 0 {
+	if code, _, errs := runCmd(cmdExport, path, "--session", ids[1], "--proof", "-o", out); code != 0 {
 		t.Fatal(errs)
 	}
 	if err := os.Remove(path); err != nil { // the auditor has the proof only
 		t.Fatal(err)
 	}
-	if code, o, errs := runCmd(cmdVerifyW, "--proof", out, "--key", pubFile); code != 0 || !strings.Contains(o, "ok     session "+ids[1]) || !strings.Contains(o, "complete") {
+	if code, o, errs := runCmd(cmdVerify, "--proof", out, "--key", pubFile); code != 0 || !strings.Contains(o, "ok     session "+ids[1]) || !strings.Contains(o, "complete") {
 		t.Fatalf("proof: %d %s %s", code, o, errs)
 	}
 	b, _ := os.ReadFile(out)
@@ -108,10 +108,10 @@ func TestExportProofVerifiesAlone(t *testing.T) {
 	if err := os.WriteFile(out, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, o, _ := runCmd(cmdVerifyW, "--proof", out, "--key", pubFile); code != 1 || !strings.Contains(o, "BROKEN proof") {
+	if code, o, _ := runCmd(cmdVerify, "--proof", out, "--key", pubFile); code != 1 || !strings.Contains(o, "BROKEN proof") {
 		t.Fatalf("altered proof: %d %s", code, o)
 	}
-	if code, _, _ := runCmd(cmdExportW, path, "--proof"); code != 2 {
+	if code, _, _ := runCmd(cmdExport, path, "--proof"); code != 2 {
 		t.Fatal("--proof without --session accepted")
 	}
 }
@@ -187,7 +187,7 @@ func TestVerifyReadsARecordBeforeSinkIntegrity(t *testing.T) {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := runCmd(cmdVerifyW, path, "--key", pubFile)
+	code, out, errs := runCmd(cmdVerify, path, "--key", pubFile)
 	if code != 0 || !strings.Contains(out, "legacy session "+s.ID) || !strings.Contains(out, "predate sink integrity") {
 		t.Fatalf("%d %s %s", code, out, errs)
 	}

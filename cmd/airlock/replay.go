@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,41 +53,22 @@ type replayOptions struct {
 // transcript of recorded sessions with relative times, decisions, approvals
 // and the (masked) outputs the client saw. Ctrl-C stops it.
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
+	return onInterrupt(runReplay, args, stdout, stderr)
+}
+
+// onInterrupt runs a command under a context that Ctrl-C cancels.
+func onInterrupt(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return runReplay(ctx, args, stdout, stderr)
+	return run(ctx, args, stdout, stderr)
 }
 
 // runReplay is cmdReplay under ctx; cancelling ctx stops it (and ends
 // --follow normally).
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o replayOptions
-	fs.StringVar(&o.session, "session", "", "replay only this session (default: all)")
-	fs.Float64Var(&o.speed, "speed", 0, "play back in real time divided by N (0: no waiting)")
-	fs.StringVar(&o.table, "table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
-	fs.BoolVar(&o.detail, "detail", false, "show everything recorded: attributes, rules, mask, errors, votes, full output")
-	fs.BoolVar(&o.follow, "follow", false, "keep reading a record FILE as it grows (stop with Ctrl-C, or when --session ends)")
-	colorMode := fs.String("color", "auto", "colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
-	fs.DurationVar(&o.poll, "poll", 200*time.Millisecond, "with --follow: how often to look for new entries")
-	pos, code := parseFlags(fs, args, replayUsage, stdout, stderr)
+	o, code := parseReplayFlags(args, stdout, stderr)
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 || o.speed < 0 || o.poll <= 0 {
-		printUsage(stderr, fs, replayUsage)
-		return 2
-	}
-	o.source = pos[0]
-	var err error
-	if o.color, err = useColor(*colorMode, stdout); err != nil {
-		fmt.Fprintln(stderr, "airlock replay:", err)
-		return 2
-	}
-	if o.follow && isPostgresURL(o.source) {
-		fmt.Fprintln(stderr, "airlock replay: --follow reads a record file, not a PostgreSQL table")
-		return 2
 	}
 	bw := bufio.NewWriterSize(stdout, 64<<10)
 	defer bw.Flush()
@@ -98,7 +78,6 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if o.follow {
 		return followReplay(ctx, o, pr, stderr)
 	}
-
 	src, closeSrc, err := openSource(ctx, o.source, o.table)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock replay:", err)
@@ -110,120 +89,130 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "airlock replay:", err)
 		return 1
 	}
-	status := 0
-	var prev int64
-	// play prints one entry read, after waiting as --speed asks; false
-	// means stop (interrupted).
-	play := func(e record.Event, err error) bool {
-		prog.tick(func() { _ = bw.Flush() })
-		if ctx.Err() != nil {
-			return false
-		}
-		if err != nil {
-			pr.problem(err.Error())
-			status = 1
-			return true
-		}
-		if prev == 0 {
-			prev = e.Time
-		}
-		if o.speed > 0 && e.Time > prev {
-			_ = bw.Flush()
-			t := time.NewTimer(time.Duration(float64(e.Time-prev) / o.speed))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return false
-			case <-t.C:
-			}
-		}
-		prev = max(prev, e.Time)
-		pr.entry(e)
+	rp := &replayer{ctx: ctx, o: o, pr: pr, bw: bw, prog: prog}
+	if fr, ok := src.(*record.FileReader); ok && len(ids) > 1 {
+		return rp.playFile(fr)
+	}
+	return rp.playSessions(src, ids, stderr)
+}
+
+// parseReplayFlags parses the flags of airlock replay. It returns -1, or
+// the exit code to return.
+func parseReplayFlags(args []string, stdout, stderr io.Writer) (replayOptions, int) {
+	fs := newFlagSet("replay", stderr)
+	var o replayOptions
+	fs.StringVar(&o.session, "session", "", "replay only this session (default: all)")
+	fs.Float64Var(&o.speed, "speed", 0, "play back in real time divided by N (0: no waiting)")
+	fs.StringVar(&o.table, "table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
+	fs.BoolVar(&o.detail, "detail", false, "show everything recorded: attributes, rules, mask, errors, votes, full output")
+	fs.BoolVar(&o.follow, "follow", false, "keep reading a record FILE as it grows (stop with Ctrl-C, or when --session ends)")
+	colorMode := fs.String("color", "auto", "colour: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
+	fs.DurationVar(&o.poll, "poll", 200*time.Millisecond, "with --follow: how often to look for new entries")
+	pos, code := parseFlags(fs, args, replayUsage, stdout, stderr)
+	if code >= 0 {
+		return o, code
+	}
+	if len(pos) != 1 || o.speed < 0 || o.poll <= 0 {
+		printUsage(stderr, fs, replayUsage)
+		return o, 2
+	}
+	o.source = pos[0]
+	var err error
+	if o.color, err = useColor(*colorMode, stdout); err != nil {
+		fmt.Fprintln(stderr, "airlock replay:", err)
+		return o, 2
+	}
+	if o.follow && isPostgresURL(o.source) {
+		fmt.Fprintln(stderr, "airlock replay: --follow reads a record file, not a PostgreSQL table")
+		return o, 2
+	}
+	return o, -1
+}
+
+// replayer prints the entries of a replay, waiting between them as --speed
+// asks.
+type replayer struct {
+	ctx    context.Context
+	o      replayOptions
+	pr     *printer
+	bw     *bufio.Writer
+	prog   *progress
+	prev   int64 // time of the latest entry played in this session
+	status int   // 1 once an entry could not be read
+}
+
+// play prints one entry read, after waiting as --speed asks; false means
+// stop (interrupted).
+func (rp *replayer) play(e record.Event, err error) bool {
+	rp.prog.tick(func() { _ = rp.bw.Flush() })
+	if rp.ctx.Err() != nil {
+		return false
+	}
+	if err != nil {
+		rp.pr.problem(err.Error())
+		rp.status = 1
 		return true
 	}
-	if fr, ok := src.(*record.FileReader); ok && len(ids) > 1 {
-		// Several sessions of a file: one pass in recorded order, each
-		// line tagged with its session (reading the file once per session
-		// would not scale).
-		pr.tag = true
-		for e, err := range fr.All(ctx) {
-			if !play(e, err) {
-				return 1
-			}
-		}
-		return status
+	if rp.prev == 0 {
+		rp.prev = e.Time
 	}
+	if rp.o.speed > 0 && e.Time > rp.prev {
+		_ = rp.bw.Flush()
+		t := time.NewTimer(time.Duration(float64(e.Time-rp.prev) / rp.o.speed))
+		select {
+		case <-rp.ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+	rp.prev = max(rp.prev, e.Time)
+	rp.pr.entry(e)
+	return true
+}
+
+// playFile plays several sessions of a file: one pass in recorded order,
+// each line tagged with its session (reading the file once per session
+// would not scale).
+func (rp *replayer) playFile(fr *record.FileReader) int {
+	rp.pr.tag = true
+	for e, err := range fr.All(rp.ctx) {
+		if !rp.play(e, err) {
+			return 1
+		}
+	}
+	return rp.status
+}
+
+// playSessions plays the sessions one after the other, each under its
+// header.
+func (rp *replayer) playSessions(src record.Reader, ids []string, stderr io.Writer) int {
 	for i, id := range ids {
 		if i > 0 {
-			pr.blank()
+			rp.pr.blank()
 		}
-		pr.tag = len(ids) > 1
-		prev = 0
+		rp.pr.tag = len(ids) > 1
+		rp.prev = 0
 		n := 0
-		for e, err := range src.Read(ctx, id) {
+		for e, err := range src.Read(rp.ctx, id) {
 			if err == nil && n == 0 {
-				pr.header(id)
+				rp.pr.header(id)
 			}
 			if err == nil {
 				n++
 			}
-			if !play(e, err) {
+			if !rp.play(e, err) {
 				return 1
 			}
 		}
 		if n == 0 {
-			_ = bw.Flush()
-			prog.clear()
+			_ = rp.bw.Flush()
+			rp.prog.clear()
 			fmt.Fprintf(stderr, "airlock replay: session %s: no entries\n", clean(id))
-			status = 1
+			rp.status = 1
 		}
 	}
-	return status
-}
-
-// parseFlags parses args with fs. It returns the positional arguments and
-// -1, or the exit code to return: 0 after --help (usage on stdout), 2 after a
-// bad flag (usage on stderr).
-func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) ([]string, int) {
-	fs.Usage = func() {}
-	pos, err := parseArgsErr(fs, args)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		printUsage(stdout, fs, usage)
-		return nil, 0
-	case err != nil:
-		printUsage(stderr, fs, usage)
-		return nil, 2
-	}
-	return pos, -1
-}
-
-func printUsage(w io.Writer, fs *flag.FlagSet, usage string) {
-	fmt.Fprintln(w, usage)
-	out := fs.Output()
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(out)
-}
-
-// parseArgsErr parses flags placed before, between or after the positional
-// arguments, which the flag package alone does not allow.
-func parseArgsErr(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	return rp.status
 }
 
 func isPostgresURL(src string) bool {

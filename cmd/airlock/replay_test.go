@@ -120,10 +120,10 @@ func TestReplayUsage(t *testing.T) {
 		}
 	}
 	path, id, _ := fileRecord(t)
-	if code, _, _ := runCmd(cmdReplayW, path, "--session", "nope"); code != 1 {
+	if code, _, _ := runCmd(cmdReplay, path, "--session", "nope"); code != 1 {
 		t.Fatal("unknown session accepted")
 	}
-	if code, out, _ := runCmd(cmdReplayW, path, "--session", id, "--color=never"); code != 0 || !strings.Contains(out, "allow      ls /srv") {
+	if code, out, _ := runCmd(cmdReplay, path, "--session", id, "--color=never"); code != 0 || !strings.Contains(out, "allow      ls /srv") {
 		t.Fatalf("cmdReplay: %d %s", code, out)
 	}
 }
@@ -310,14 +310,7 @@ func TestReplayFollow(t *testing.T) {
 	default:
 	}
 	lg.close(s)
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, errb.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("follow did not stop at session end:\n%s", out.String())
-	}
+	requireExitZero(t, done, &errb, 10*time.Second, "follow did not stop at session end:", &out)
 	got := out.String()
 	if strings.Contains(got, "/other") || !strings.Contains(got, "checkpoint final") || !strings.Contains(got, "end        client closed") {
 		t.Fatalf("follow output:\n%s", got)
@@ -330,6 +323,24 @@ func TestReplayFollow(t *testing.T) {
 		t.Fatal("the record did not rotate: the test lost its point")
 	}
 	lg.close(other)
+}
+
+// requireExitZero waits up to timeout for the exit code of a command run
+// in the background, and requires it to be 0. At the timeout it fails with
+// msg, followed by what out holds then when out is not nil.
+func requireExitZero(t *testing.T, done <-chan int, errb *ttyBuffer, timeout time.Duration, msg string, out *ttyBuffer) {
+	t.Helper()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(timeout):
+		if out != nil {
+			msg += "\n" + out.String()
+		}
+		t.Fatal(msg)
+	}
 }
 
 func TestReplayFollowAllStopsOnInterrupt(t *testing.T) {
@@ -353,14 +364,7 @@ func TestReplayFollowAllStopsOnInterrupt(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, errb.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("interrupt did not stop --follow")
-	}
+	requireExitZero(t, done, &errb, 5*time.Second, "interrupt did not stop --follow", nil)
 	lg.close(b)
 }
 

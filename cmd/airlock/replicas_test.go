@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,36 +35,17 @@ rules:
 
 const reviewerToken = "reviewer-token-0123456789"
 
-// replica is one `airlock serve` process of a test.
+// replica is one `airlock serve` process of a test, with its PostgreSQL
+// listener and review console.
 type replica struct {
-	cmd     *exec.Cmd
+	*gateway
 	pgAddr  string
 	console string
-	done    chan error
-	log     *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writes and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startReplica(t *testing.T, bin, dir, stateURL, upstreamDB string, n int) *replica {
 	t.Helper()
-	r := &replica{pgAddr: freePort(t), console: freePort(t), done: make(chan error, 1), log: &syncBuffer{}}
+	r := &replica{pgAddr: freePort(t), console: freePort(t)}
 	cfg := fmt.Sprintf(`
 rules: {postgres: %q, name: prod, file: %s}
 review:
@@ -83,35 +59,12 @@ postgres:
   allow_insecure_password: true
 shutdown_timeout: 5s
 `, stateURL, filepath.Join(dir, "rules.yaml"), stateURL, r.console, reviewerToken, stateURL, r.pgAddr, upstreamDB)
-	path := filepath.Join(dir, fmt.Sprintf("replica%d.yaml", n))
-	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	r.cmd = exec.Command(bin, "serve", "--config", path)
-	stderr := r.log
-	r.cmd.Stderr = stderr
-	stdout, err := r.cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, r.cmd.Start())
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, "replica %d: %s", n, stderr.String())
-	require.Contains(t, line, "serving")
-	go func() { r.done <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-r.done:
-		case <-time.After(10 * time.Second):
-			_ = r.cmd.Process.Kill()
-		}
-	})
+	r.gateway = startGatewayAt(t, bin, filepath.Join(dir, fmt.Sprintf("replica%d.yaml", n)), cfg)
 	return r
 }
 
 func (r *replica) psql(ctx context.Context, db, sql string) (string, error) {
-	host, port, _ := net.SplitHostPort(r.pgAddr)
-	c := exec.CommandContext(ctx, "psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At", "-c", sql)
-	c.Env = append(os.Environ(), "PGPASSWORD=agent-token-0123456789", "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
-	b, err := c.CombinedOutput()
-	return string(b), err
+	return psqlAs(ctx, r.pgAddr, "agent-1", "agent-token-0123456789", db, sql)
 }
 
 func (r *replica) api(t *testing.T, method, path string, body any) []byte {
@@ -140,18 +93,26 @@ func (r *replica) pending(t *testing.T) []approval.ConsoleReview {
 	return out
 }
 
+// replicaFixture prepares replicas sharing one PostgreSQL state database:
+// it writes rules to dir/rules.yaml and returns the binary, dir, the state
+// database's URL and the name of the upstream database.
+func replicaFixture(t *testing.T, rules string) (bin, dir, stateURL, upstream string) {
+	t.Helper()
+	requireTool(t, "psql")
+	bin = buildAirlock(t)
+	upstream = testDatabase(t)
+	stateURL = "postgres://postgres@127.0.0.1:5432/" + testDatabase(t) + "?sslmode=disable"
+	dir = t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rules)
+	return bin, dir, stateURL, upstream
+}
+
 // TestReplicasShareApprovalsRecordsAndRules runs three gateway processes
 // against one PostgreSQL: a statement held on one replica is approved through
 // another's console API and completes; a replica killed mid-hold loses
 // nothing; a rule set published once reaches every replica.
 func TestReplicasShareApprovalsRecordsAndRules(t *testing.T) {
-	requireTool(t, "psql")
-	bin := buildAirlock(t)
-	upstream := testDatabase(t)
-	stateDB := testDatabase(t)
-	stateURL := "postgres://postgres@127.0.0.1:5432/" + stateDB + "?sslmode=disable"
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(replicaRules), 0o600))
+	bin, dir, stateURL, upstream := replicaFixture(t, replicaRules)
 	var rs []*replica
 	for i := 0; i < 3; i++ {
 		rs = append(rs, startReplica(t, bin, dir, stateURL, upstream, i))
@@ -170,15 +131,7 @@ func TestReplicasShareApprovalsRecordsAndRules(t *testing.T) {
 		}
 		held <- out
 	}()
-	var review approval.ConsoleReview
-	require.Eventually(t, func() bool {
-		p := rs[1].pending(t)
-		if len(p) == 1 {
-			review = p[0]
-			return true
-		}
-		return false
-	}, 15*time.Second, 50*time.Millisecond)
+	review := onePending(t, rs[1])
 	assert.Contains(t, review.Command, "DELETE FROM customers")
 	rs[2].api(t, "POST", "/api/decide", approval.Decision{ID: review.ID, Decision: "approve", Reason: "ticket 7"})
 	select {
@@ -234,14 +187,13 @@ func TestReplicasShareApprovalsRecordsAndRules(t *testing.T) {
 			out, err := r.psql(ctx, upstream, "SELECT 1")
 			last = out
 			return err != nil && strings.Contains(out, "denied")
-		}, 15*time.Second, 100*time.Millisecond, "last answer: %s; replica log: %s", &last, r.log)
+		}, 15*time.Second, 100*time.Millisecond, "last answer: %s; replica log: %s", &last, r.logs)
 	}
 
 	// Records of all replicas are in one store; each session's chain
 	// verifies (the killed replica's session is open: no final checkpoint).
 	for _, r := range rs[1:] {
-		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		<-r.done
+		_, _ = r.wait(syscall.SIGTERM, time.Hour)
 	}
 	sink, err := openRecordTable(ctx, stateURL, "")
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,8 +53,7 @@ func cmdRules(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "airlock rules: unknown subcommand %q\n%s\n", sub, rulesUsage)
 		return 2
 	}
-	fs := flag.NewFlagSet("rules "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("rules "+sub, stderr)
 	verbose := fs.Bool("v", false, "test: print every case, not only failures")
 	hashKey := fs.String("hash-key", "", "key file of the hash masking strategy (as rules.mask_hash_key_file); without it a rule file that uses hash is checked with a throwaway key")
 	pos, code := parseFlags(fs, rest, rulesUsage, stdout, stderr)

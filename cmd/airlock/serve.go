@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,7 +21,6 @@ import (
 	"github.com/airlock-sdk/airlock/gate/pgruns"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -45,8 +43,7 @@ flags:`
 
 // cmdServe runs `airlock serve [--config] FILE [--check]`.
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	path := fs.String("config", "", "the gateway's configuration file (or give it as the argument)")
 	check := fs.Bool("check", false, "validate everything serve needs, change nothing, and exit")
 	pos, code := parseFlags(fs, args, serveUsage, stdout, stderr)
@@ -114,38 +111,33 @@ func loadServeRules(ctx context.Context, cfg *serveConfig, opts []gate.RuleOptio
 		rs, err := gate.LoadRules(cfg.Rules.File, opts...)
 		return rs, nil, func() {}, err
 	}
-	pool, err := pgxpool.New(ctx, cfg.Rules.Postgres)
+	store, pool, err := openPGStore(ctx, cfg.Rules.Postgres, pgrules.Options{Name: cfg.Rules.Name, RuleOptions: opts}, pgrules.Migrate, pgrules.New)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("rules.postgres: %w", err)
 	}
-	var store *pgrules.Store
-	rs, err := func() (*gate.RuleSet, error) {
-		sopts := pgrules.Options{Name: cfg.Rules.Name, RuleOptions: opts}
-		if err := pgrules.Migrate(ctx, pool, sopts); err != nil {
-			return nil, err
-		}
-		var err error
-		if store, err = pgrules.New(pool, sopts); err != nil {
-			return nil, err
-		}
-		rs, err := store.Active(ctx)
-		if errors.Is(err, pgrules.ErrNoRuleSet) && cfg.Rules.File != "" {
-			data, rerr := os.ReadFile(cfg.Rules.File)
-			if rerr != nil {
-				return nil, rerr
-			}
-			if _, perr := store.Publish(ctx, data, "airlock serve (seed from "+cfg.Rules.File+")"); perr != nil {
-				return nil, perr
-			}
-			rs, err = store.Active(ctx)
-		}
-		return rs, err
-	}()
+	rs, err := activeRules(ctx, store, cfg.Rules.File)
 	if err != nil {
 		pool.Close()
 		return nil, nil, nil, fmt.Errorf("rules.postgres: %w", err)
 	}
 	return rs, store, pool.Close, nil
+}
+
+// activeRules is the store's active rule set; an empty store is seeded
+// from seedFile first, when there is one.
+func activeRules(ctx context.Context, store *pgrules.Store, seedFile string) (*gate.RuleSet, error) {
+	rs, err := store.Active(ctx)
+	if errors.Is(err, pgrules.ErrNoRuleSet) && seedFile != "" {
+		data, rerr := os.ReadFile(seedFile)
+		if rerr != nil {
+			return nil, rerr
+		}
+		if _, perr := store.Publish(ctx, data, "airlock serve (seed from "+seedFile+")"); perr != nil {
+			return nil, perr
+		}
+		rs, err = store.Active(ctx)
+	}
+	return rs, err
 }
 
 func ruleOptions(cfg *serveConfig) ([]gate.RuleOption, error) {
@@ -273,17 +265,8 @@ func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), erro
 	if cfg.Review.Postgres == "" {
 		return &approval.Memory{}, func() {}, nil
 	}
-	pool, err := pgxpool.New(ctx, cfg.Review.Postgres)
+	ap, pool, err := openPGStore(ctx, cfg.Review.Postgres, pgapproval.Options{}, pgapproval.Migrate, pgapproval.New)
 	if err != nil {
-		return nil, nil, fmt.Errorf("review.postgres: %w", err)
-	}
-	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("review.postgres: %w", err)
-	}
-	ap, err := pgapproval.New(pool, pgapproval.Options{})
-	if err != nil {
-		pool.Close()
 		return nil, nil, fmt.Errorf("review.postgres: %w", err)
 	}
 	return ap, pool.Close, nil
@@ -301,17 +284,8 @@ func openRuns(ctx context.Context, cfg *serveConfig) (*gate.RunConfig, func(), e
 	if r.Postgres == "" {
 		return rc, func() {}, nil
 	}
-	pool, err := pgxpool.New(ctx, r.Postgres)
+	store, pool, err := openPGStore(ctx, r.Postgres, pgruns.Options{}, pgruns.Migrate, pgruns.New)
 	if err != nil {
-		return nil, nil, fmt.Errorf("runs.postgres: %w", err)
-	}
-	if err := pgruns.Migrate(ctx, pool, pgruns.Options{}); err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("runs.postgres: %w", err)
-	}
-	store, err := pgruns.New(pool, pgruns.Options{})
-	if err != nil {
-		pool.Close()
 		return nil, nil, fmt.Errorf("runs.postgres: %w", err)
 	}
 	rc.Store = store

@@ -17,8 +17,8 @@ import (
 // airlock verify --anchor checks the record against them.
 func TestServeRecordAnchors(t *testing.T) {
 	dir := t.TempDir()
+	keygen(t, dir)
 	var out, errb bytes.Buffer
-	require.Equal(t, 0, run([]string{"keygen", "--out", dir}, nil, &out, &errb), errb.String())
 	anchor := filepath.Join(t.TempDir(), "anchor.jsonl")
 	path := filepath.Join(dir, "record.jsonl")
 	cfg := &serveConfig{Record: recordConfig{

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,13 +31,7 @@ rules:
 // replica until the uses run out; a deny rule still wins; once revoked, the
 // next insert is held again (and, unanswered, refused).
 func TestServeGrantEndToEnd(t *testing.T) {
-	requireTool(t, "psql")
-	bin := buildAirlock(t)
-	upstream := testDatabase(t)
-	stateDB := testDatabase(t)
-	stateURL := "postgres://postgres@127.0.0.1:5432/" + stateDB + "?sslmode=disable"
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(grantRules), 0o600))
+	bin, dir, stateURL, upstream := replicaFixture(t, grantRules)
 	a := startReplica(t, bin, dir, stateURL, upstream, 0)
 	b := startReplica(t, bin, dir, stateURL, upstream, 1)
 	ctx := context.Background()

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -51,7 +48,7 @@ rules:
 			admin.Store(0)
 			dir := t.TempDir()
 			rulesPath := filepath.Join(dir, "rules.yaml")
-			require.NoError(t, os.WriteFile(rulesPath, []byte(rules), 0o600))
+			writeFile(t, rulesPath, rules)
 			httpAddr := freePort(t)
 			cfg := fmt.Sprintf(`
 rules: {file: %s}
@@ -65,21 +62,10 @@ http:
   upstream: %s
   %s
 `, rulesPath, filepath.Join(dir, "record.jsonl"), httpAddr, upstream.URL, c.setting)
-			cfgPath := filepath.Join(dir, "airlock.yaml")
-			require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-			cmd := exec.Command(bin, "serve", "--config", cfgPath)
-			stdout, err := cmd.StdoutPipe()
-			require.NoError(t, err)
-			cmd.Stderr = io.Discard
-			require.NoError(t, cmd.Start())
-			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-			line, err := bufio.NewReader(stdout).ReadString('\n')
-			require.NoError(t, err)
-			require.Contains(t, line, "serving")
-			out, err := exec.Command("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer agent-token-0123456789",
-				"http://"+httpAddr+"/ADMIN/users").CombinedOutput()
-			require.NoError(t, err, string(out))
-			assert.Equal(t, c.want, string(out))
+			startGateway(t, bin, dir, cfg)
+			out, err := curlAs("agent-token-0123456789", "-o", "/dev/null", "-w", "%{http_code}", "http://"+httpAddr+"/ADMIN/users")
+			require.NoError(t, err, out)
+			assert.Equal(t, c.want, out)
 			assert.Equal(t, c.reached, admin.Load())
 		})
 	}

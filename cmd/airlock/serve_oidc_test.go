@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -73,7 +70,7 @@ func TestServeWithOIDC(t *testing.T) {
 		fmt.Fprint(w, `{"email":"ada@example.com"}`)
 	}))
 	defer api.Close()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(serveRules), 0o600))
+	writeFile(t, filepath.Join(dir, "rules.yaml"), serveRules)
 	pgAddr, httpAddr := freePort(t), freePort(t)
 	cfg := fmt.Sprintf(`
 rules: {file: %[1]s/rules.yaml}
@@ -83,28 +80,13 @@ identities:
 postgres: {listen: %[3]s, upstream: "postgres://postgres@127.0.0.1:5432/%[4]s?sslmode=disable", allow_insecure_password: true}
 http: {listen: %[5]s, upstream: %[6]s}
 `, dir, is.URL, pgAddr, db, httpAddr, api.URL)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(cfg), 0o600))
-	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "airlock.yaml"))
-	var logs syncBuffer
-	cmd.Stderr = &logs
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, logs.String())
-	require.Contains(t, line, "serving")
-
-	host, port, _ := net.SplitHostPort(pgAddr)
+	gw := startGateway(t, bin, dir, cfg)
 	psql := func(user, token, sql string) (string, error) {
-		c := exec.Command("psql", "-h", host, "-p", port, "-U", user, "-d", db, "-At", "-c", sql)
-		c.Env = append(os.Environ(), "PGPASSWORD="+token, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
-		b, err := c.CombinedOutput()
-		return string(b), err
+		return psqlAs(context.Background(), pgAddr, user, token, db, sql)
 	}
 	agentTok := is.token(t, "agent-9", []string{"agents"}, time.Hour)
 	out, err := psql("agent-9", agentTok, "SELECT email FROM customers")
-	require.NoError(t, err, out+logs.String())
+	require.NoError(t, err, out+gw.logs.String())
 	assert.NotContains(t, out, "ada@example.com", "an agent (by its OIDC groups) sees masked values")
 
 	out, err = psql("agent-9", is.token(t, "agent-9", []string{"agents"}, -time.Minute), "SELECT 1")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 
 	"github.com/airlock-sdk/airlock/approval"
@@ -52,17 +53,27 @@ func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.G
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
-	ln, err := s.listen(p.Listen)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
+	if err := s.serveListener(ctx, "postgres", p.Listen, srv.Serve); err != nil {
+		return err
 	}
-	s.log.Info("listening", "listener", "postgres", "addr", ln.Addr().String())
 	s.closers = append(s.closers, srv.Close)
+	return nil
+}
+
+// serveListener listens on addr and runs serve on the listener in the
+// background, as the listener name; an error that is not the shutdown's
+// goes to s.errs.
+func (s *server) serveListener(ctx context.Context, name, addr string, serve func(context.Context, net.Listener) error) error {
+	ln, err := s.listen(addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	s.log.Info("listening", "listener", name, "addr", ln.Addr().String())
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-			s.errs <- fmt.Errorf("postgres: %w", err)
+		if err := serve(ctx, ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+			s.errs <- fmt.Errorf("%s: %w", name, err)
 		}
 	}()
 	return nil
@@ -80,12 +91,18 @@ func (s *server) startHTTP(h *httpConfig, g *gate.Gate, auth gate.Authenticator)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	ln, err := s.listen(h.Listen)
+	return s.serveGateway("http", h.Listen, gw.Handler(), gw.Close)
+}
+
+// serveGateway listens on addr and serves h there, as the listener name;
+// closeGateway closes the gateway behind h at shutdown.
+func (s *server) serveGateway(name, addr string, h http.Handler, closeGateway func() error) error {
+	ln, err := s.listen(addr)
 	if err != nil {
-		return fmt.Errorf("http: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	s.serveHTTP("http", ln, gw.Handler())
-	s.closers = append(s.closers, gw.Close)
+	s.serveHTTP(name, ln, h)
+	s.closers = append(s.closers, closeGateway)
 	return nil
 }
 
@@ -99,11 +116,5 @@ func (s *server) startMCP(m *mcpConfig, g *gate.Gate, auth gate.Authenticator) e
 	if err != nil {
 		return fmt.Errorf("mcp: %w", err)
 	}
-	ln, err := s.listen(m.Listen)
-	if err != nil {
-		return fmt.Errorf("mcp: %w", err)
-	}
-	s.serveHTTP("mcp", ln, gw.Handler())
-	s.closers = append(s.closers, gw.Close)
-	return nil
+	return s.serveGateway("mcp", m.Listen, gw.Handler(), gw.Close)
 }

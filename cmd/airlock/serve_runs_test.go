@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,47 +47,52 @@ rules:
 `
 
 // mailServer is an MCP server with an egress tool.
-func mailServer() *sdk.Server {
-	s := sdk.NewServer(&sdk.Implementation{Name: "mail", Version: "1"}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "send_email"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "sent"}}}, nil, nil
-	})
-	return s
-}
+func mailServer() *sdk.Server { return textToolServer("mail", textTool{"send_email", "sent"}) }
 
-// startServe runs `airlock serve` on cfg and returns when it serves.
-func startServe(t *testing.T, bin, cfg string) {
+// startRunsGateway starts a gateway under runRules, recording to a file,
+// agent-1 among its tokens; more is the rest of its configuration, from
+// further tokens on.
+func startRunsGateway(t *testing.T, bin, more string) {
 	t.Helper()
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "airlock.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = io.Discard
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err)
-	require.Contains(t, line, "serving")
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	writeFile(t, rulesPath, runRules)
+	startGateway(t, bin, dir, fmt.Sprintf(`
+rules: {file: %s}
+record:
+  file: {path: %s}
+identities:
+  tokens:
+    agent-1-token-0123456789: {subject: agent-1, kind: agent}`, rulesPath, filepath.Join(dir, "record.jsonl"))+more)
 }
 
+// okUpstream is an HTTP upstream that answers {"ok":true} to everything.
+func okUpstream(t *testing.T) *httptest.Server {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	t.Cleanup(upstream.Close)
+	return upstream
+}
+
+// curlPost POSTs {} to /v1/messages at addr and returns the body and the
+// status code after it.
 func curlPost(t *testing.T, addr, token string, header ...string) string {
 	t.Helper()
-	args := []string{"-s", "-w", " %{http_code}", "-X", "POST", "-d", "{}", "-H", "Authorization: Bearer " + token}
+	args := []string{"-w", " %{http_code}", "-X", "POST", "-d", "{}"}
 	for _, h := range header {
 		args = append(args, "-H", h)
 	}
-	out, err := exec.Command("curl", append(args, "http://"+addr+"/v1/messages")...).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return string(out)
+	out, err := curlAs(token, append(args, "http://"+addr+"/v1/messages")...)
+	require.NoError(t, err, out)
+	return out
 }
 
 func mcpSend(t *testing.T, addr, token string) error {
 	t.Helper()
 	client := sdk.NewClient(&sdk.Implementation{Name: "agent", Version: "1"}, nil)
 	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + addr,
-		HTTPClient: &http.Client{Transport: bearerRoundTripper(token)}}, nil)
+		HTTPClient: &http.Client{Transport: bearer(token)}}, nil)
 	require.NoError(t, err)
 	defer cs.Close()
 	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "send_email", Arguments: map[string]any{}})
@@ -118,23 +119,11 @@ func TestServeRunLabelStopsEgressAcrossProtocols(t *testing.T) {
 	requireTool(t, "curl")
 	bin := buildAirlock(t)
 	db := testDatabase(t)
-	dir := t.TempDir()
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"ok":true}`)
-	}))
-	defer upstream.Close()
+	upstream := okUpstream(t)
 	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return mailServer() }, nil))
 	defer mcpUpstream.Close()
-	rulesPath := filepath.Join(dir, "rules.yaml")
-	require.NoError(t, os.WriteFile(rulesPath, []byte(runRules), 0o600))
 	pgAddr, httpAddr, mcpAddr := freePort(t), freePort(t), freePort(t)
-	startServe(t, bin, fmt.Sprintf(`
-rules: {file: %s}
-record:
-  file: {path: %s}
-identities:
-  tokens:
-    agent-1-token-0123456789: {subject: agent-1, kind: agent}
+	startRunsGateway(t, bin, fmt.Sprintf(`
     agent-2-token-0123456789: {subject: agent-2, kind: agent}
 runs: {idle: 1h}
 postgres:
@@ -143,17 +132,14 @@ postgres:
   allow_insecure_password: true
 http: {listen: %s, upstream: %s}
 mcp: {listen: %s, upstream: %s}
-`, rulesPath, filepath.Join(dir, "record.jsonl"), pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL))
+`, pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL))
 
 	const agent1, agent2 = "agent-1-token-0123456789", "agent-2-token-0123456789"
 	require.Contains(t, curlPost(t, httpAddr, agent1), " 200", "egress before any read")
 
-	host, port, _ := net.SplitHostPort(pgAddr)
-	psql := exec.Command("psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At", "-c", "SELECT id, email FROM customers")
-	psql.Env = append(os.Environ(), "PGPASSWORD="+agent1, "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
-	got, err := psql.CombinedOutput()
-	require.NoError(t, err, string(got))
-	require.NotContains(t, string(got), "ada@example.com", "the read is masked")
+	got, err := psqlAs(context.Background(), pgAddr, "agent-1", agent1, db, "SELECT id, email FROM customers")
+	require.NoError(t, err, got)
+	require.NotContains(t, got, "ada@example.com", "the read is masked")
 
 	refused := curlPost(t, httpAddr, agent1)
 	assert.Contains(t, refused, " 403", "egress after the read, same run")
@@ -174,27 +160,15 @@ mcp: {listen: %s, upstream: %s}
 func TestServeRunBudgetAcrossReplicas(t *testing.T) {
 	requireTool(t, "curl")
 	bin := buildAirlock(t)
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"ok":true}`)
-	}))
-	defer upstream.Close()
+	upstream := okUpstream(t)
 	shared := pgtest.Database(t, "airlock_runs")
 	var addrs []string
 	for range 2 {
-		dir := t.TempDir()
-		rulesPath := filepath.Join(dir, "rules.yaml")
-		require.NoError(t, os.WriteFile(rulesPath, []byte(runRules), 0o600))
 		addr := freePort(t)
-		startServe(t, bin, fmt.Sprintf(`
-rules: {file: %s}
-record:
-  file: {path: %s}
-identities:
-  tokens:
-    agent-1-token-0123456789: {subject: agent-1, kind: agent}
+		startRunsGateway(t, bin, fmt.Sprintf(`
 runs: {postgres: "%s"}
 http: {listen: %s, upstream: %s}
-`, rulesPath, filepath.Join(dir, "record.jsonl"), shared, addr, upstream.URL))
+`, shared, addr, upstream.URL))
 		addrs = append(addrs, addr)
 	}
 	for i := range 3 {

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,12 +20,8 @@ func TestServeShutdownUnderLoad(t *testing.T) {
 	bin := buildAirlock(t)
 	db := testDatabase(t)
 	dir := t.TempDir()
-	priv, pub, err := record.GenerateKey()
-	require.NoError(t, err)
-	pem, err := record.MarshalPrivateKey(priv)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "k.pem"), pem, 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(serveRules), 0o600))
+	pub := writeSigningKey(t, filepath.Join(dir, "k.pem"))
+	writeFile(t, filepath.Join(dir, "rules.yaml"), serveRules)
 	pgAddr := freePort(t)
 	cfg := fmt.Sprintf(`
 rules: {file: %[1]s/rules.yaml}
@@ -41,42 +32,20 @@ identities:
 postgres: {listen: %[2]s, upstream: "postgres://postgres@127.0.0.1:5432/%[3]s?sslmode=disable", allow_insecure_password: true}
 shutdown_timeout: 5s
 `, dir, pgAddr, db)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(cfg), 0o600))
-	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "airlock.yaml"))
-	var logs syncBuffer
-	cmd.Stderr = &logs
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, logs.String())
-	require.Contains(t, line, "serving")
+	gw := startGateway(t, bin, dir, cfg)
 
-	host, port, _ := net.SplitHostPort(pgAddr)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const clients = 6
 	done := make(chan error, clients)
 	for i := 0; i < clients; i++ {
 		go func() {
-			c := exec.CommandContext(ctx, "psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At",
-				"-c", "SELECT 1", "-c", "SELECT pg_sleep(0.5)", "-c", "SELECT pg_sleep(5)")
-			c.Env = append(os.Environ(), "PGPASSWORD=agent-token-0123456789", "PGSSLMODE=disable")
-			_, err := c.CombinedOutput()
+			_, err := psqlAs(ctx, pgAddr, "agent-1", "agent-token-0123456789", db, "SELECT 1", "SELECT pg_sleep(0.5)", "SELECT pg_sleep(5)")
 			done <- err
 		}()
 	}
 	time.Sleep(1500 * time.Millisecond) // every client is inside its long query
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		require.NoError(t, err, logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop under load")
-	}
+	gw.stop(t, 30*time.Second)
 	for i := 0; i < clients; i++ {
 		<-done // each client ends (its connection is closed by the shutdown)
 	}

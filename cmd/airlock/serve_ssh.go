@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -72,19 +71,7 @@ func (s *server) startSSH(ctx context.Context, x *sshConfig, g *gate.Gate) error
 	if err != nil {
 		return err
 	}
-	ln, err := s.listen(x.Listen)
-	if err != nil {
-		return fmt.Errorf("ssh: %w", err)
-	}
-	s.log.Info("listening", "listener", "ssh", "addr", ln.Addr().String())
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := proxy.Serve(ctx, ln); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
-			s.errs <- fmt.Errorf("ssh: %w", err)
-		}
-	}()
-	return nil
+	return s.serveListener(ctx, "ssh", x.Listen, proxy.Serve)
 }
 
 func readSigner(path string) (ssh.Signer, error) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,13 +50,13 @@ func TestServeSSH(t *testing.T) {
 	writeKey(t, filepath.Join(dir, "gateway_host"), "gateway-host")
 	writeKey(t, filepath.Join(dir, "agent"), "agent-1")
 	up, _ := os.ReadFile(filepath.Join(dir, "upstream_user.pub"))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "sshd_authorized_keys"), up, 0o600))
+	writeFile(t, filepath.Join(dir, "sshd_authorized_keys"), string(up))
 	_ = os.MkdirAll("/run/sshd", 0o755)
 	sshdAddr := freePort(t)
 	_, sshdPort, _ := net.SplitHostPort(sshdAddr)
 	sshdCfg := fmt.Sprintf("ListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\nPidFile none\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nPermitRootLogin prohibit-password\nLogLevel ERROR\n",
 		sshdAddr, filepath.Join(dir, "sshd_host"), filepath.Join(dir, "sshd_authorized_keys"))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(sshdCfg), 0o600))
+	writeFile(t, filepath.Join(dir, "sshd_config"), sshdCfg)
 	upstream := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
 	upstream.WaitDelay = 2 * time.Second
 	require.NoError(t, upstream.Start())
@@ -83,7 +81,7 @@ rules:
     action: deny
     reason: destructive commands are not allowed
 `
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(rules), 0o600))
+	writeFile(t, filepath.Join(dir, "rules.yaml"), rules)
 	listen := freePort(t)
 	cfg := fmt.Sprintf(`
 rules: {file: %[1]s/rules.yaml}
@@ -97,17 +95,7 @@ ssh:
   upstream_host_key: %[4]q
   authorized_keys: %[1]s/agent.pub
 `, dir, listen, sshdPort, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshdHost))))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "airlock.yaml"), []byte(cfg), 0o600))
-	cmd := exec.Command(bin, "serve", "--config", filepath.Join(dir, "airlock.yaml"))
-	var logs syncBuffer
-	cmd.Stderr = &logs
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	require.NoError(t, err, logs.String())
-	require.Contains(t, line, "serving")
+	gw := startGateway(t, bin, dir, cfg)
 
 	host, port, _ := net.SplitHostPort(listen)
 	run := func(command string) (string, error) {
@@ -117,22 +105,14 @@ ssh:
 		return string(b), err
 	}
 	out, err := run("echo hello from upstream")
-	require.NoError(t, err, out+logs.String())
+	require.NoError(t, err, out+gw.logs.String())
 	assert.Equal(t, "hello from upstream\n", out)
 	out, err = run("r''m -rf " + victim)
 	require.Error(t, err)
 	assert.Contains(t, out, "destructive commands are not allowed")
 	assert.DirExists(t, victim)
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, logs.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	gw.stop(t, 20*time.Second)
 	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
 	require.NoError(t, err)
 	assert.Contains(t, string(rec), "hello from upstream")

@@ -1,93 +1,23 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
-	"github.com/jackc/pgx/v5"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-	buildDir  string
-)
-
-// buildAirlock builds the command once per test binary; TestMain removes it.
-func buildAirlock(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "airlock-bin-"); buildErr != nil {
-			return
-		}
-		builtBin = filepath.Join(buildDir, "airlock")
-		var out []byte
-		if out, buildErr = exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); buildErr != nil {
-			buildErr = fmt.Errorf("%w: %s", buildErr, out)
-		}
-	})
-	require.NoError(t, buildErr)
-	return builtBin
-}
-
-// removeBuiltBinary is called by TestMain (mcp_test.go) after the tests.
-func removeBuiltBinary() {
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed", name)
-	}
-}
-
-// testDatabase creates a randomly named database with a customers table
-// and returns its name.
-func testDatabase(t *testing.T) string {
-	t.Helper()
-	ctx := context.Background()
-	url := pgtest.Database(t, "airlock_serve")
-	c, err := pgx.Connect(ctx, url)
-	require.NoError(t, err)
-	defer c.Close(ctx)
-	_, err = c.Exec(ctx, `CREATE TABLE customers (id int, email text, card text);
-INSERT INTO customers VALUES (1, 'ada@example.com', '4111 1111 1111 1111')`)
-	require.NoError(t, err)
-	return c.Config().Database
-}
 
 const serveRules = `default: deny
 rules:
@@ -107,22 +37,7 @@ rules:
 
 // notesServer is an MCP server for the gateway to gate.
 func notesServer() *sdk.Server {
-	s := sdk.NewServer(&sdk.Implementation{Name: "notes", Version: "1"}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "read_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "call bob@example.com"}}}, nil, nil
-	})
-	sdk.AddTool(s, &sdk.Tool{Name: "delete_note"}, func(context.Context, *sdk.CallToolRequest, struct{}) (*sdk.CallToolResult, any, error) {
-		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "deleted"}}}, nil, nil
-	})
-	return s
-}
-
-type bearerRoundTripper string
-
-func (b bearerRoundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+string(b))
-	return http.DefaultTransport.RoundTrip(r)
+	return textToolServer("notes", textTool{"read_note", "call bob@example.com"}, textTool{"delete_note", "deleted"})
 }
 
 func TestServeEndToEnd(t *testing.T) {
@@ -144,13 +59,9 @@ func TestServeEndToEnd(t *testing.T) {
 	mcpUpstream := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return notesServer() }, nil))
 	defer mcpUpstream.Close()
 
-	priv, pub, err := record.GenerateKey()
-	require.NoError(t, err)
-	privPEM, err := record.MarshalPrivateKey(priv)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "signing.key"), privPEM, 0o600))
+	pub := writeSigningKey(t, filepath.Join(dir, "signing.key"))
 	rulesPath := filepath.Join(dir, "rules.yaml")
-	require.NoError(t, os.WriteFile(rulesPath, []byte(serveRules), 0o600))
+	writeFile(t, rulesPath, serveRules)
 	pgAddr, httpAddr, metricsAddr, consoleAddr, mcpAddr := freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
 	recordPath := filepath.Join(dir, "record.jsonl")
 	cfg := fmt.Sprintf(`
@@ -179,35 +90,17 @@ metrics: {listen: %s}
 shutdown_timeout: 10s
 `, rulesPath, recordPath, filepath.Join(dir, "signing.key"), consoleAddr, pgAddr, db, httpAddr, upstream.URL, mcpAddr, mcpUpstream.URL, metricsAddr)
 	cfgPath := filepath.Join(dir, "airlock.yaml")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	env := append(os.Environ(), "AGENT_TOKEN=agent-token-0123456789")
-
+	writeFile(t, cfgPath, cfg)
+	const agentToken = "agent-token-0123456789"
 	check := exec.Command(bin, "serve", "--config", cfgPath, "--check")
-	check.Env = env
+	check.Env = append(os.Environ(), "AGENT_TOKEN="+agentToken)
 	out, err := check.CombinedOutput()
 	require.NoError(t, err, string(out))
 	assert.Contains(t, string(out), "configuration valid")
 
-	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	defer func() { _ = cmd.Process.Kill() }()
-	go io.Copy(io.Discard, stderr)
-	ready := bufio.NewReader(stdout)
-	line, err := ready.ReadString('\n')
-	require.NoError(t, err)
-	require.Contains(t, line, "serving")
-
-	host, port, _ := net.SplitHostPort(pgAddr)
+	gw := startGateway(t, bin, dir, cfg, "AGENT_TOKEN="+agentToken)
 	psql := func(sql string) (string, error) {
-		c := exec.Command("psql", "-h", host, "-p", port, "-U", "agent-1", "-d", db, "-At", "-c", sql)
-		c.Env = append(os.Environ(), "PGPASSWORD=agent-token-0123456789", "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10")
-		b, err := c.CombinedOutput()
-		return string(b), err
+		return psqlAs(context.Background(), pgAddr, "agent-1", agentToken, db, sql)
 	}
 	got, err := psql("SELECT id, email, card FROM customers")
 	require.NoError(t, err, got)
@@ -219,8 +112,8 @@ shutdown_timeout: 10s
 	assert.Contains(t, got, "denied")
 
 	curl := func(method string) string {
-		b, _ := exec.Command("curl", "-s", "-X", method, "-H", "Authorization: Bearer agent-token-0123456789", "http://"+httpAddr+"/v1/customers/1").CombinedOutput()
-		return string(b)
+		b, _ := curlAs(agentToken, "-X", method, "http://"+httpAddr+"/v1/customers/1")
+		return b
 	}
 	body := curl("GET")
 	assert.Contains(t, body, `"customer"`)
@@ -231,7 +124,7 @@ shutdown_timeout: 10s
 	// MCP: the hidden tool is not listed, the listed one is masked.
 	client := sdk.NewClient(&sdk.Implementation{Name: "agent", Version: "1"}, nil)
 	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + mcpAddr,
-		HTTPClient: &http.Client{Transport: bearerRoundTripper("agent-token-0123456789")}}, nil)
+		HTTPClient: &http.Client{Transport: bearer(agentToken)}}, nil)
 	require.NoError(t, err)
 	tools, err := cs.ListTools(context.Background(), nil)
 	require.NoError(t, err)
@@ -253,21 +146,13 @@ shutdown_timeout: 10s
 	assert.Contains(t, string(metrics), "airlock_decisions")
 
 	// Hot reload: reads are now denied too.
-	require.NoError(t, os.WriteFile(rulesPath, []byte("default: deny\nrules: []\n"), 0o600))
+	writeFile(t, rulesPath, "default: deny\nrules: []\n")
 	require.Eventually(t, func() bool {
 		out, err := psql("SELECT 1")
 		return err != nil && strings.Contains(out, "denied")
 	}, 10*time.Second, 100*time.Millisecond)
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "a clean shutdown exits 0")
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop on SIGTERM")
-	}
+	gw.stop(t, 20*time.Second)
 
 	sessions, err := record.ReadFile(recordPath)
 	require.NoError(t, err)

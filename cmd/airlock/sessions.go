@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -67,23 +64,16 @@ type sessionSummary struct {
 
 // cmdSessions runs `airlock sessions SOURCE [--json]`.
 func cmdSessions(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return runSessions(ctx, args, stdout, stderr)
+	return onInterrupt(runSessions, args, stdout, stderr)
 }
 
 func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sessions", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("sessions", stderr)
 	asJSON := fs.Bool("json", false, "print a JSON array (one object per session) instead of a table")
 	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
-	pos, code := parseFlags(fs, args, sessionsUsage, stdout, stderr)
+	pos, code := parseFlagsN(fs, args, 1, sessionsUsage, stdout, stderr)
 	if code >= 0 {
 		return code
-	}
-	if len(pos) != 1 {
-		printUsage(stderr, fs, sessionsUsage)
-		return 2
 	}
 	src, closeSrc, err := openSource(ctx, pos[0], *table)
 	if err != nil {

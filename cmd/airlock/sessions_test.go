@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -141,13 +140,7 @@ func TestSessionsUsage(t *testing.T) {
 
 func TestSessionsFromPostgres(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.Database(t, "airlock_sessions")
-	sink, err := openRecordTable(ctx, dsn, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, _ := keyFiles(t)
-	id := recordTestSession(t, sink, priv)
+	dsn, id, _ := pgRecord(t, "airlock_sessions")
 	var out, errb ttyBuffer
 	if code := sessionsCtx(ctx, &out, &errb, dsn, "--json"); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())

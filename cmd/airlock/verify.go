@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +18,14 @@ type anchorFlags []string
 func (a *anchorFlags) String() string     { return strings.Join(*a, ",") }
 func (a *anchorFlags) Set(v string) error { *a = append(*a, v); return nil }
 
+// verifyOptions are the flags of airlock verify.
+type verifyOptions struct {
+	keyFile, session, table, proof string
+	allowOpen                      bool
+	anchors                        anchorFlags
+	anchorTable, anchorToken       string
+}
+
 // cmdVerify runs `airlock verify SOURCE --key PUBFILE [--session ID]
 // [--allow-open] [--anchor A]...` or `airlock verify --proof FILE --key
 // PUBFILE`: it checks every entry, every session's chain, every sink-level
@@ -26,74 +33,98 @@ func (a *anchorFlags) Set(v string) error { *a = append(*a, v); return nil }
 // tail; it names the first bad point of each damage and exits 1 when any
 // is found.
 func cmdVerify(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	keyFile := fs.String("key", "", "Ed25519 public key file (PEM or base64) that signed the checkpoints (required)")
-	session := fs.String("session", "", "report only this session (the whole record is still verified)")
-	allowOpen := fs.Bool("allow-open", false, "accept entries after the newest signed checkpoint of a log that was not closed (a running recorder) and sessions without an end; they are reported, never proven")
-	table := fs.String("table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
-	proof := fs.String("proof", "", "verify a session proof file (airlock export --proof) instead of a record")
-	var anchors anchorFlags
-	fs.Var(&anchors, "anchor", "an anchor holding the log's checkpoints: a file path, a postgres:// URL or an http(s):// URL (repeatable)")
-	anchorTable := fs.String("anchor-table", "", "table of postgres:// anchors (default airlock_anchor)")
-	anchorToken := fs.String("anchor-token-file", "", "file holding the bearer token of http(s):// anchors")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: airlock verify FILE|postgres://... --key PUBFILE [--session ID] [--allow-open] [--anchor A]...")
-		fmt.Fprintln(stderr, "       airlock verify --proof FILE --key PUBFILE")
-		fs.PrintDefaults()
-	}
-	pos, err := parseArgsErr(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
+	var o verifyOptions
+	fs := newFlagSet("verify", stderr)
+	fs.StringVar(&o.keyFile, "key", "", "Ed25519 public key file (PEM or base64) that signed the checkpoints (required)")
+	fs.StringVar(&o.session, "session", "", "report only this session (the whole record is still verified)")
+	fs.BoolVar(&o.allowOpen, "allow-open", false, "accept entries after the newest signed checkpoint of a log that was not closed (a running recorder) and sessions without an end; they are reported, never proven")
+	fs.StringVar(&o.table, "table", "", "table name when SOURCE is a PostgreSQL URL (default airlock_record)")
+	fs.StringVar(&o.proof, "proof", "", "verify a session proof file (airlock export --proof) instead of a record")
+	fs.Var(&o.anchors, "anchor", "an anchor holding the log's checkpoints: a file path, a postgres:// URL or an http(s):// URL (repeatable)")
+	fs.StringVar(&o.anchorTable, "anchor-table", "", "table of postgres:// anchors (default airlock_anchor)")
+	fs.StringVar(&o.anchorToken, "anchor-token-file", "", "file holding the bearer token of http(s):// anchors")
+	pos, help, err := parseWithUsage(fs, args, stderr,
+		"usage: airlock verify FILE|postgres://... --key PUBFILE [--session ID] [--allow-open] [--anchor A]...",
+		"       airlock verify --proof FILE --key PUBFILE",
+	)
+	if help {
 		return 0
 	}
-	if err != nil || *keyFile == "" || (*proof == "" && len(pos) != 1) || (*proof != "" && len(pos) != 0) {
+	if err != nil || o.keyFile == "" || (o.proof == "" && len(pos) != 1) || (o.proof != "" && len(pos) != 0) {
 		fs.Usage()
 		return 2
 	}
-	pub, err := readVerifyKey(*keyFile)
+	pub, err := readVerifyKey(o.keyFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock verify:", err)
 		return 2
 	}
-	if *proof != "" {
-		return verifyProof(*proof, pub, stdout, stderr)
+	if o.proof != "" {
+		return verifyProof(o.proof, pub, stdout, stderr)
 	}
-	ctx := context.Background()
-	opts := record.VerifyOptions{Key: pub, AllowOpen: *allowOpen}
-	for _, spec := range anchors {
-		a, err := openAnchor(spec, *anchorTable, *anchorToken)
-		if err != nil {
-			fmt.Fprintln(stderr, "airlock verify:", err)
-			return 2
-		}
-		latest, err := a.Latest(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "airlock verify: anchor %s: %v\n", clean(spec), err)
-			return 1
-		}
-		opts.Anchored = append(opts.Anchored, latest...)
-	}
-	src, closeSrc, err := openSource(ctx, pos[0], *table)
+	return exitCode(stderr, "verify", verifyRecord(context.Background(), pos[0], pub, o, stdout))
+}
+
+// verifyRecord verifies the whole record at source and prints the report.
+func verifyRecord(ctx context.Context, source string, pub []byte, o verifyOptions, stdout io.Writer) error {
+	opts := record.VerifyOptions{Key: pub, AllowOpen: o.allowOpen}
+	anchored, err := anchoredCheckpoints(ctx, o)
 	if err != nil {
-		fmt.Fprintln(stderr, "airlock verify:", err)
-		return 1
+		return err
+	}
+	opts.Anchored = anchored
+	src, all, closeSrc, err := openStored(ctx, source, o.table)
+	if err != nil {
+		return err
 	}
 	defer closeSrc()
-	all, ok := src.(record.StoredReader)
-	if !ok {
-		fmt.Fprintln(stderr, "airlock verify: this source cannot be read whole")
-		return 1
-	}
 	rep := record.VerifyRecord(ctx, all.Stored(ctx), opts)
 	var missing []string
 	if fr, ok := src.(*record.FileReader); ok {
 		missing = fr.MissingFiles()
 	}
-	found := *session == ""
+	if !printVerifiedSessions(stdout, rep, o.session) {
+		return fmt.Errorf("session %q not found", o.session)
+	}
+	printVerifyDamage(stdout, rep, missing)
+	if !rep.OK() || len(missing) > 0 {
+		return quietFailure(1)
+	}
+	if len(rep.Sessions) == 0 {
+		return errors.New("no sessions recorded")
+	}
 	count := map[record.SessionStatus]int{}
 	for _, s := range rep.Sessions {
 		count[s.Status]++
-		if *session != "" && s.ID != *session {
+	}
+	fmt.Fprintf(stdout, "verified %d sessions (%d entries): %d proven, %d open, %d unverified, %d legacy; key %s\n", len(rep.Sessions), rep.Entries,
+		count[record.SessionVerified], count[record.SessionOpen], count[record.SessionUnverified], count[record.SessionLegacy], record.KeyID(pub))
+	return nil
+}
+
+// anchoredCheckpoints reads the latest checkpoints of every --anchor.
+func anchoredCheckpoints(ctx context.Context, o verifyOptions) ([]*record.LogCheckpoint, error) {
+	var anchored []*record.LogCheckpoint
+	for _, spec := range o.anchors {
+		a, err := openAnchor(spec, o.anchorTable, o.anchorToken)
+		if err != nil {
+			return nil, usageFailure(err)
+		}
+		latest, err := a.Latest(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("anchor %s: %v", clean(spec), err)
+		}
+		anchored = append(anchored, latest...)
+	}
+	return anchored, nil
+}
+
+// printVerifiedSessions prints a line a session (only the one named, when
+// one is) and tells whether the named session was there.
+func printVerifiedSessions(stdout io.Writer, rep *record.Report, only string) (found bool) {
+	found = only == ""
+	for _, s := range rep.Sessions {
+		if only != "" && s.ID != only {
 			continue
 		}
 		found = true
@@ -110,10 +141,12 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "BROKEN session %s: %s\n", clean(s.ID), clean(s.Detail))
 		}
 	}
-	if !found {
-		fmt.Fprintf(stderr, "airlock verify: session %q not found\n", *session)
-		return 1
-	}
+	return found
+}
+
+// printVerifyDamage prints the logs, the legacy note, the deleted files
+// and the first 20 problems.
+func printVerifyDamage(stdout io.Writer, rep *record.Report, missing []string) {
 	for _, l := range rep.Logs {
 		state := "closed"
 		if !l.Closed {
@@ -138,16 +171,6 @@ func cmdVerify(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "BROKEN %s\n", clean(describeProblem(p)))
 	}
-	if !rep.OK() || len(missing) > 0 {
-		return 1
-	}
-	if len(rep.Sessions) == 0 {
-		fmt.Fprintln(stderr, "airlock verify: no sessions recorded")
-		return 1
-	}
-	fmt.Fprintf(stdout, "verified %d sessions (%d entries): %d proven, %d open, %d unverified, %d legacy; key %s\n", len(rep.Sessions), rep.Entries,
-		count[record.SessionVerified], count[record.SessionOpen], count[record.SessionUnverified], count[record.SessionLegacy], record.KeyID(pub))
-	return 0
 }
 
 // describeProblem puts the damage and where it starts first.
