@@ -2,50 +2,24 @@ package httpgate
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
-// cueRecorder records into a Memory; once armed with n, it records n more
-// output events and then fails every event, as a full disk would, until
-// healed.
-type cueRecorder struct {
-	mem     *record.Memory
-	armed   atomic.Bool
-	left    atomic.Int64
-	failing atomic.Bool
-}
-
-var errDiskFull = errors.New("disk full")
-
-func (c *cueRecorder) Record(ctx context.Context, e gate.Event) error {
-	if c.failing.Load() {
-		return errDiskFull
-	}
-	if e.Kind == gate.EventOutput && c.armed.Load() && c.left.Add(-1) < 0 {
-		c.failing.Store(true)
-		return errDiskFull
-	}
-	return c.mem.Record(ctx, e)
-}
-
-func (c *cueRecorder) arm(n int64) { c.left.Store(n); c.armed.Store(true) }
-
-func (c *cueRecorder) heal() { c.armed.Store(false); c.failing.Store(false) }
-
-func newCueEnv(t *testing.T, rules string) (*env, *cueRecorder) {
-	cue := &cueRecorder{}
-	e := newEnvWith(t, gate.Hold, rules, func(m *record.Memory) gate.Recorder { cue.mem = m; return cue }, nil)
+// newCueEnv is an env whose recorder, once armed with FailAfter(n),
+// records n more output events and then fails every event, as a full disk
+// would, until healed.
+func newCueEnv(t *testing.T, rules string) (*env, *gatetest.FailingRecorder) {
+	cue := &gatetest.FailingRecorder{Kind: gate.EventOutput}
+	e := newEnvWith(t, gate.Hold, rules, func(m *record.Memory) gate.Recorder { cue.Next = m; return cue }, nil)
 	return e, cue
 }
 
@@ -78,9 +52,9 @@ func (e *env) recordedResponses() string {
 // afterFailure checks what follows a recording failure in session broken:
 // once the recorder works again, the identity's next request is served in
 // a new session, never in the broken one.
-func afterFailure(t *testing.T, e *env, cue *cueRecorder, srv string, broken string) {
+func afterFailure(t *testing.T, e *env, cue *gatetest.FailingRecorder, srv string, broken string) {
 	t.Helper()
-	cue.heal()
+	cue.Heal()
 	resp := e.do(servers(e)[srv], "GET", "/api/echo", "", "")
 	if body := readAll(t, resp); resp.StatusCode != 200 {
 		t.Fatalf("after the failure: %d %s", resp.StatusCode, body)
@@ -106,7 +80,7 @@ func TestRecordingFailureWithholdsJSONResponse(t *testing.T) {
 				readAll(t, resp)
 			}
 			before := e.lastSession()
-			cue.arm(0)
+			cue.FailAfter(0)
 			resp := e.do(srv, "GET", "/api/users", "", "")
 			body := readAll(t, resp)
 			if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "ann") || strings.Contains(body, "note") {
@@ -136,7 +110,7 @@ func TestRecordingFailureStopsEventStream(t *testing.T) {
 	}
 }
 
-func stopsEventStream(t *testing.T, e *env, cue *cueRecorder, name string, srv *httptest.Server) {
+func stopsEventStream(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server) {
 	e.up.sseStep = make(chan struct{})
 	resp := e.do(srv, "GET", "/api/sse", "", "")
 	defer resp.Body.Close()
@@ -153,7 +127,7 @@ func stopsEventStream(t *testing.T, e *env, cue *cueRecorder, name string, srv *
 		}
 	}
 	session := e.lastSession()
-	cue.arm(0)
+	cue.FailAfter(0)
 	close(e.up.sseStep) // the upstream sends the second event now
 	rest, err := io.ReadAll(br)
 	if strings.Contains(string(rest), "second") {
@@ -183,10 +157,10 @@ func TestRecordingFailureCutsStreamedBody(t *testing.T) {
 	}
 }
 
-func cutsStreamedBody(t *testing.T, e *env, cue *cueRecorder, name string, srv *httptest.Server) {
+func cutsStreamedBody(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server) {
 	readAll(t, e.do(srv, "GET", "/api/echo", "", ""))
 	session := e.lastSession()
-	cue.arm(0)
+	cue.FailAfter(0)
 	resp := e.do(srv, "GET", "/api/big", "", "")
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -219,7 +193,7 @@ func TestBrokenSessionStopsIdleStream(t *testing.T) {
 			break
 		}
 	}
-	cue.arm(0)
+	cue.FailAfter(0)
 	other := e.do(e.proxy, "GET", "/api/users", "", "")
 	if body := readAll(t, other); other.StatusCode != http.StatusBadGateway {
 		t.Fatalf("the other response: %d %q", other.StatusCode, body)

@@ -1,33 +1,23 @@
 package sshgate
 
 import (
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
-// failingRecorder records into a Memory until it has recorded `after`
-// output events; from then on every event fails, as a full disk would.
+// failingRecorder records into mem until it has recorded `after` output
+// events; from then on every event fails, as a full disk would.
 func failingRecorder(mem *record.Memory, after int64) gate.Recorder {
-	var outputs atomic.Int64
-	var failed atomic.Bool
-	return gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
-		if e.Kind == gate.EventOutput && outputs.Add(1) > after {
-			failed.Store(true)
-		}
-		if failed.Load() {
-			return errors.New("disk full")
-		}
-		return mem.Record(ctx, e)
-	})
+	f := &gatetest.FailingRecorder{Next: mem, Kind: gate.EventOutput}
+	f.FailAfter(after)
+	return f
 }
 
 // recorded joins the data of the recorded output events of stream.

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/protocols/tool"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/stretchr/testify/assert"
@@ -247,14 +247,10 @@ rules:
 
 // failingAfter is a recorder that keeps events in rec until it has seen n
 // of them, then fails every event.
-func failingAfter(rec *record.Memory, n int) gate.Recorder {
-	var seen atomic.Int64
-	return gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
-		if seen.Add(1) > int64(n) {
-			return errors.New("disk full")
-		}
-		return rec.Record(ctx, e)
-	})
+func failingAfter(rec *record.Memory, n int64) gate.Recorder {
+	f := &gatetest.FailingRecorder{Next: rec}
+	f.FailAfter(n)
+	return f
 }
 
 // TestRecordingFailureMidResultEndsTheSession: when the recorder fails on a
