@@ -96,19 +96,12 @@ func leakEnvRec(t *testing.T, h http.Handler) (map[string]*httptest.Server, *rec
 // trailers.
 func rawExchange(t *testing.T, srv *httptest.Server, method, path string, hdr ...string) []byte {
 	t.Helper()
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	req := method + " " + path + " HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + agentToken + "\r\nConnection: close\r\nTE: trailers\r\n"
 	for _, h := range hdr {
 		req += h + "\r\n"
 	}
-	if _, err := io.WriteString(c, req+"\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	c := sendRaw(t, srv, req+"\r\n")
+	defer c.Close()
 	b, _ := io.ReadAll(c)
 	return b
 }

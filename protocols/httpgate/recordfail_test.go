@@ -29,6 +29,19 @@ const unmaskedRules = `
 default: allow
 `
 
+// forEachServerMaskedOrNot runs check on every server of a cue env, once
+// with rules that mask the responses and once with rules that do not.
+func forEachServerMaskedOrNot(t *testing.T, check func(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server)) {
+	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
+		e, cue := newCueEnv(t, rules)
+		for name, srv := range servers(e) {
+			t.Run(masked+"/"+name, func(t *testing.T) {
+				check(t, e, cue, name, srv)
+			})
+		}
+	}
+}
+
 // lastSession returns the session of the latest recorded decision.
 func (e *env) lastSession() string {
 	var last gate.Event
@@ -100,14 +113,7 @@ func TestRecordingFailureWithholdsJSONResponse(t *testing.T) {
 // recorder fails in the middle, the stream stops there and the client
 // never receives the event that could not be recorded.
 func TestRecordingFailureStopsEventStream(t *testing.T) {
-	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
-		e, cue := newCueEnv(t, rules)
-		for name, srv := range servers(e) {
-			t.Run(masked+"/"+name, func(t *testing.T) {
-				stopsEventStream(t, e, cue, name, srv)
-			})
-		}
-	}
+	forEachServerMaskedOrNot(t, stopsEventStream)
 }
 
 func stopsEventStream(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server) {
@@ -115,17 +121,7 @@ func stopsEventStream(t *testing.T, e *env, cue *gatetest.FailingRecorder, name 
 	resp := e.do(srv, "GET", "/api/sse", "", "")
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
-	var first strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("first event: %v (%q)", err, first.String())
-		}
-		first.WriteString(line)
-		if line == "\n" {
-			break
-		}
-	}
+	readEvent(t, br)
 	session := e.lastSession()
 	cue.FailAfter(0)
 	close(e.up.sseStep) // the upstream sends the second event now
@@ -147,14 +143,7 @@ func stopsEventStream(t *testing.T, e *env, cue *gatetest.FailingRecorder, name 
 // end (what the masker still held is dropped), so it never reads a
 // complete body.
 func TestRecordingFailureCutsStreamedBody(t *testing.T) {
-	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
-		e, cue := newCueEnv(t, rules)
-		for name, srv := range servers(e) {
-			t.Run(masked+"/"+name, func(t *testing.T) {
-				cutsStreamedBody(t, e, cue, name, srv)
-			})
-		}
-	}
+	forEachServerMaskedOrNot(t, cutsStreamedBody)
 }
 
 func cutsStreamedBody(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server) {
@@ -184,15 +173,7 @@ func TestBrokenSessionStopsIdleStream(t *testing.T) {
 	resp := e.do(e.proxy, "GET", "/api/sse", "", "")
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("first event: %v", err)
-		}
-		if line == "\n" {
-			break
-		}
-	}
+	readEvent(t, br)
 	cue.FailAfter(0)
 	other := e.do(e.proxy, "GET", "/api/users", "", "")
 	if body := readAll(t, other); other.StatusCode != http.StatusBadGateway {
