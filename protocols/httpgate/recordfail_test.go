@@ -85,28 +85,26 @@ func afterFailure(t *testing.T, e *env, cue *gatetest.FailingRecorder, srv strin
 // cannot record that session's start).
 func TestRecordingFailureWithholdsJSONResponse(t *testing.T) {
 	e, cue := newCueEnv(t, testRules)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			if resp := e.do(srv, "GET", "/api/users", "", ""); resp.StatusCode != 200 {
-				t.Fatalf("before the failure: %d %s", resp.StatusCode, readAll(t, resp))
-			} else {
-				readAll(t, resp)
-			}
-			before := e.lastSession()
-			cue.FailAfter(0)
-			resp := e.do(srv, "GET", "/api/users", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "ann") || strings.Contains(body, "note") {
-				t.Fatalf("unrecorded response reached the client: %d %q", resp.StatusCode, body)
-			}
-			// While the recorder fails, no new session can be recorded.
-			resp = e.do(srv, "GET", "/api/users", "", "")
-			if body := readAll(t, resp); resp.StatusCode != http.StatusServiceUnavailable {
-				t.Fatalf("while the recorder fails: %d %q", resp.StatusCode, body)
-			}
-			afterFailure(t, e, cue, name, before)
-		})
-	}
+	e.eachServer(t, func(t *testing.T, name string, srv *httptest.Server) {
+		if resp := e.do(srv, "GET", "/api/users", "", ""); resp.StatusCode != 200 {
+			t.Fatalf("before the failure: %d %s", resp.StatusCode, readAll(t, resp))
+		} else {
+			readAll(t, resp)
+		}
+		before := e.lastSession()
+		cue.FailAfter(0)
+		resp := e.do(srv, "GET", "/api/users", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "ann") || strings.Contains(body, "note") {
+			t.Fatalf("unrecorded response reached the client: %d %q", resp.StatusCode, body)
+		}
+		// While the recorder fails, no new session can be recorded.
+		resp = e.do(srv, "GET", "/api/users", "", "")
+		if body := readAll(t, resp); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("while the recorder fails: %d %q", resp.StatusCode, body)
+		}
+		afterFailure(t, e, cue, name, before)
+	})
 }
 
 // An event stream is recorded event by event before each is sent: when the
