@@ -208,6 +208,14 @@ type gateway struct {
 	approver *approval.Memory
 }
 
+// startTestGateway starts an sshd and a gateway in front of it, with
+// testRules, recording into memory.
+func startTestGateway(t testing.TB) *gateway {
+	t.Helper()
+	return startGateway(t, startSSHD(t), testRules)
+}
+
+// startGateway starts a gateway in front of up, recording into memory.
 func startGateway(t testing.TB, up *sshd, rules string, opts ...func(*Config)) *gateway {
 	t.Helper()
 	rec := &record.Memory{}
