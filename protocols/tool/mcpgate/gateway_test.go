@@ -68,10 +68,21 @@ type fixture struct {
 
 func newFixture(t *testing.T, mode gate.ReviewMode, upstream func(context.Context) (sdk.Transport, error)) *fixture {
 	t.Helper()
+	return newFixtureWith(t, mode, upstream, nil)
+}
+
+// newFixtureWith is newFixture whose gate records through wrap(f.rec)
+// when wrap is set.
+func newFixtureWith(t *testing.T, mode gate.ReviewMode, upstream func(context.Context) (sdk.Transport, error), wrap func(*record.Memory) gate.Recorder) *fixture {
+	t.Helper()
 	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
 	require.NoError(t, err)
 	f := &fixture{rec: &record.Memory{}, appr: &approval.Memory{}}
-	f.gate = gate.New(gate.Config{Rules: rs, Recorder: f.rec, Approver: f.appr, ReviewMode: mode})
+	var rec gate.Recorder = f.rec
+	if wrap != nil {
+		rec = wrap(f.rec)
+	}
+	f.gate = gate.New(gate.Config{Rules: rs, Recorder: rec, Approver: f.appr, ReviewMode: mode})
 	f.gw, err = New(Config{
 		Gate: f.gate, Upstream: upstream, Target: "customers", Authenticator: testAuth(),
 		ProgressInterval: 50 * time.Millisecond,

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
@@ -20,13 +19,11 @@ import (
 // it is armed with FailAfter, then fails every event.
 func newFailingFixture(t *testing.T) (*fixture, *gatetest.FailingRecorder) {
 	t.Helper()
-	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
-	require.NoError(t, err)
-	f := &fixture{rec: &record.Memory{}, appr: &approval.Memory{}}
-	failing := &gatetest.FailingRecorder{Next: f.rec}
-	f.gate = gate.New(gate.Config{Rules: rs, Recorder: failing, Approver: f.appr})
-	f.gw, err = New(Config{Gate: f.gate, Upstream: inMemoryUpstream, Target: "customers", Authenticator: testAuth()})
-	require.NoError(t, err)
+	failing := &gatetest.FailingRecorder{}
+	f := newFixtureWith(t, gate.Hold, inMemoryUpstream, func(m *record.Memory) gate.Recorder {
+		failing.Next = m
+		return failing
+	})
 	return f, failing
 }
 
