@@ -239,11 +239,7 @@ func propertyBudget(t *testing.T) time.Duration {
 func TestLineageProperty(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := tg.adminConn(t)
 	if err := direct.Exec(ctx, "CREATE VIEW customers_x AS SELECT id, name AS x FROM customers").Close(); err != nil {
 		t.Fatal(err)
 	}

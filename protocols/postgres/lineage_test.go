@@ -21,14 +21,9 @@ import (
 // so only the field rule protects them.
 var lineageNames = []string{"Xylqor Vandrez", "Quimbly Ostrafew"}
 
-// lineageRules let agents read anything and mask customers.name by a field
-// rule only.
-const lineageRules = `
-default: deny
-rules:
-  - name: reads
-    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW", "LISTEN", "UNLISTEN"])
-    action: allow
+// lineageMasking masks customers.name and the card columns for agents by
+// field rules only: the end of lineageRules and ddlRules.
+const lineageMasking = `
   - name: mask-for-agents
     when: identity.groups.exists(g, g == "agents")
     mask: [customer_name, card_column]
@@ -39,6 +34,15 @@ masking:
     - name: card_column
       columns: ["customers.card", "customers.pin"]
 `
+
+// lineageRules let agents read anything and mask customers.name by a field
+// rule only.
+const lineageRules = `
+default: deny
+rules:
+  - name: reads
+    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW", "LISTEN", "UNLISTEN"])
+    action: allow` + lineageMasking
 
 // lineageFixture creates views, a materialized view and SQL functions over
 // customers, directly on the database (not through the gateway).
@@ -68,15 +72,7 @@ func startLineageGateway(t testing.TB, rules string) *testGateway {
 		}
 		g.Rules = rs
 	})
-	ctx := context.Background()
-	c, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, lineageFixture).ReadAll(); err != nil {
-		t.Fatal(err)
-	}
+	tg.adminExec(t, lineageFixture)
 	return tg
 }
 
@@ -330,17 +326,7 @@ default: deny
 rules:
   - name: anything-but-opaque
     when: sql.statements.all(s, !s.opaque || s.kind == "EXECUTE")
-    action: allow
-  - name: mask-for-agents
-    when: identity.groups.exists(g, g == "agents")
-    mask: [customer_name, card_column]
-masking:
-  fields:
-    - name: customer_name
-      columns: ["customers.name"]
-    - name: card_column
-      columns: ["customers.card", "customers.pin"]
-`
+    action: allow` + lineageMasking
 
 // TestLineageSchemaChanges redefines what a name means, inside and outside
 // the gateway, in and out of transactions, and reuses cursor and prepared
@@ -349,11 +335,7 @@ masking:
 func TestLineageSchemaChanges(t *testing.T) {
 	tg := startLineageGateway(t, ddlRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := tg.adminConn(t)
 	run := func(c *pgx.Conn, sql string) string {
 		t.Helper()
 		var b strings.Builder
@@ -534,11 +516,7 @@ func TestLineageErrors(t *testing.T) {
 func TestLineageViews(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := tg.adminConn(t)
 	if err := direct.Exec(ctx, `CREATE VIEW mv_view AS SELECT id + 100 AS k, up || '?' AS u FROM customer_mv;
 		REFRESH MATERIALIZED VIEW customer_mv`).Close(); err != nil {
 		t.Fatal(err)
