@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -121,6 +122,38 @@ type testGateway struct {
 	gate     *gate.Gate
 }
 
+// gateEvents returns the recorded gate events of every session, each
+// session's in order.
+func (tg *testGateway) gateEvents() []gate.Event {
+	var out []gate.Event
+	for _, sid := range tg.rec.Sessions() {
+		out = append(out, tg.rec.GateEvents(sid)...)
+	}
+	return out
+}
+
+// storedEvents returns the stored entries of every session, checkpoints
+// included, each session's in order.
+func (tg *testGateway) storedEvents() []record.Event {
+	var out []record.Event
+	for _, sid := range tg.rec.Sessions() {
+		out = append(out, tg.rec.Events(sid)...)
+	}
+	return out
+}
+
+// recordedWith returns the JSON of the first stored entry that contains
+// text, or "".
+func (tg *testGateway) recordedWith(text string) string {
+	for _, e := range tg.storedEvents() {
+		b, _ := json.Marshal(e)
+		if strings.Contains(string(b), text) {
+			return string(b)
+		}
+	}
+	return ""
+}
+
 type gwOption func(*gate.Config, *Config)
 
 // startGateway runs a gateway in front of a fresh database.
@@ -174,6 +207,14 @@ var testAuth = gate.AuthenticatorFunc(func(_ context.Context, r gate.Credential)
 func (tg *testGateway) url(user string) string {
 	host, port, _ := net.SplitHostPort(tg.addr)
 	return fmt.Sprintf("postgres://%s:secret@%s:%s/%s?sslmode=disable", user, host, port, tg.db)
+}
+
+// eachMode runs check as a subtest per query mode (see modes), named after
+// it, on a connection as user in that mode.
+func (tg *testGateway) eachMode(t *testing.T, user string, check func(t *testing.T, mode string, c *pgx.Conn)) {
+	for name, m := range modes {
+		t.Run(name, func(t *testing.T) { check(t, name, tg.connect(t, user, m)) })
+	}
 }
 
 func (tg *testGateway) connect(t testing.TB, user string, mutate ...func(*pgx.ConnConfig)) *pgx.Conn {
