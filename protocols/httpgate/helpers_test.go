@@ -21,6 +21,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -323,16 +324,9 @@ func (e *env) allRecorded() string {
 	return b.String()
 }
 
+// events returns the events of kind recorded so far, all sessions.
 func (e *env) events(kind gate.EventKind) []gate.Event {
-	var out []gate.Event
-	for _, s := range e.rec.Sessions() {
-		for _, ev := range e.rec.GateEvents(s) {
-			if ev.Kind == kind {
-				out = append(out, ev)
-			}
-		}
-	}
-	return out
+	return gatetest.Events(e.rec, kind)
 }
 
 // approveNext approves the next pending review as alice.

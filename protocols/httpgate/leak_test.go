@@ -25,6 +25,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -877,19 +878,17 @@ func TestRecordHoldsMaskedHintsAndTrailers(t *testing.T) {
 		rawExchange(t, srv, "GET", "/trailers")
 	}
 	var hints, trailers int
-	for _, s := range rec.Sessions() {
-		for _, ev := range rec.GateEvents(s) {
-			if ev.Kind != gate.EventOutput {
-				continue
-			}
-			d := ev.Output.Data
-			noLeak(t, "record", d)
-			if bytes.Contains(d, []byte("HTTP/1.1 103 Early Hints")) && bytes.Contains(d, []byte("/style.css")) {
-				hints++
-			}
-			if bytes.Contains(d, []byte("X-Owner: [EMAIL]")) && bytes.Contains(d, []byte("X-Fine: kept")) {
-				trailers++
-			}
+	for _, ev := range gatetest.Events(rec) {
+		if ev.Kind != gate.EventOutput {
+			continue
+		}
+		d := ev.Output.Data
+		noLeak(t, "record", d)
+		if bytes.Contains(d, []byte("HTTP/1.1 103 Early Hints")) && bytes.Contains(d, []byte("/style.css")) {
+			hints++
+		}
+		if bytes.Contains(d, []byte("X-Owner: [EMAIL]")) && bytes.Contains(d, []byte("X-Fine: kept")) {
+			trailers++
 		}
 	}
 	if hints != 2 || trailers != 2 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 // TestUnauthenticatedRequestIsRecorded: a request with an unknown bearer
@@ -42,11 +43,9 @@ func TestUnauthenticatedRequestIsRecorded(t *testing.T) {
 
 func (e *env) refusals() []gate.Event {
 	var out []gate.Event
-	for _, s := range e.rec.Sessions() {
-		for _, ev := range e.rec.GateEvents(s) {
-			if ev.Kind == gate.EventRefused {
-				out = append(out, ev)
-			}
+	for _, ev := range gatetest.Events(e.rec) {
+		if ev.Kind == gate.EventRefused {
+			out = append(out, ev)
 		}
 	}
 	return out

@@ -16,6 +16,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
@@ -124,13 +125,7 @@ type testGateway struct {
 
 // gateEvents returns the recorded gate events of every session, each
 // session's in order.
-func (tg *testGateway) gateEvents() []gate.Event {
-	var out []gate.Event
-	for _, sid := range tg.rec.Sessions() {
-		out = append(out, tg.rec.GateEvents(sid)...)
-	}
-	return out
-}
+func (tg *testGateway) gateEvents() []gate.Event { return gatetest.Events(tg.rec) }
 
 // storedEvents returns the stored entries of every session, checkpoints
 // included, each session's in order.

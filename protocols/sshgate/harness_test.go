@@ -19,6 +19,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 	"golang.org/x/crypto/ssh"
 )
@@ -314,15 +315,7 @@ func (g *gateway) ssh(key keyPair, extra []string, command string) result {
 	return run(g.t, "", "ssh", args...)
 }
 
-// decisions returns the decision events recorded so far, all sessions.
+// events returns the events of kind recorded so far, all sessions.
 func (g *gateway) events(kind gate.EventKind) []gate.Event {
-	var out []gate.Event
-	for _, s := range g.rec.Sessions() {
-		for _, e := range g.rec.GateEvents(s) {
-			if e.Kind == kind {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
+	return gatetest.Events(g.rec, kind)
 }

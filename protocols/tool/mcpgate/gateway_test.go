@@ -20,6 +20,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -183,11 +184,9 @@ func waitSessionEnd(t *testing.T, f *fixture) gate.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, id := range f.rec.Sessions() {
-			for _, e := range f.rec.GateEvents(id) {
-				if e.Kind == gate.EventSessionEnd {
-					return e
-				}
+		for _, e := range gatetest.Events(f.rec) {
+			if e.Kind == gate.EventSessionEnd {
+				return e
 			}
 		}
 		time.Sleep(10 * time.Millisecond)

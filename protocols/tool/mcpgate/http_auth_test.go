@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 // TestMCPOneTokenVerificationPerRequest counts the calls of the Authenticator
@@ -71,10 +72,8 @@ func TestMCPForeignTokenCannotEndSession(t *testing.T) {
 	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "read_customer", Arguments: map[string]any{"id": 2}})
 	require.NoError(t, err, "the session survived")
 	assert.Contains(t, text(t, res), "Alan Turing")
-	for _, id := range f.rec.Sessions() {
-		for _, e := range f.rec.GateEvents(id) {
-			assert.NotEqual(t, gate.EventSessionEnd, e.Kind)
-		}
+	for _, e := range gatetest.Events(f.rec) {
+		assert.NotEqual(t, gate.EventSessionEnd, e.Kind)
 	}
 }
 
@@ -106,14 +105,12 @@ func TestMCPUnauthenticatedRequestIsRecorded(t *testing.T) {
 		&sdk.StreamableClientTransport{Endpoint: srv.URL, HTTPClient: bearerClient("Stolen-Token-31")}, nil)
 	require.Error(t, err)
 	var found bool
-	for _, sid := range f.rec.Sessions() {
-		for _, e := range f.rec.GateEvents(sid) {
-			if e.Kind == gate.EventRefused {
-				found = true
-				assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
-				assert.Contains(t, e.Error, "not accepted")
-				assert.NotContains(t, e.Error, "Stolen-Token-31")
-			}
+	for _, e := range gatetest.Events(f.rec) {
+		if e.Kind == gate.EventRefused {
+			found = true
+			assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
+			assert.Contains(t, e.Error, "not accepted")
+			assert.NotContains(t, e.Error, "Stolen-Token-31")
 		}
 	}
 	assert.True(t, found, "the refusal is in the record")
