@@ -878,10 +878,7 @@ func TestRecordHoldsMaskedHintsAndTrailers(t *testing.T) {
 		rawExchange(t, srv, "GET", "/trailers")
 	}
 	var hints, trailers int
-	for _, ev := range gatetest.Events(rec) {
-		if ev.Kind != gate.EventOutput {
-			continue
-		}
+	for _, ev := range gatetest.Events(rec, gate.EventOutput) {
 		d := ev.Output.Data
 		noLeak(t, "record", d)
 		if bytes.Contains(d, []byte("HTTP/1.1 103 Early Hints")) && bytes.Contains(d, []byte("/style.css")) {

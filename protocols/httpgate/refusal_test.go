@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 // TestUnauthenticatedRequestIsRecorded: a request with an unknown bearer
@@ -42,13 +41,7 @@ func TestUnauthenticatedRequestIsRecorded(t *testing.T) {
 }
 
 func (e *env) refusals() []gate.Event {
-	var out []gate.Event
-	for _, ev := range gatetest.Events(e.rec) {
-		if ev.Kind == gate.EventRefused {
-			out = append(out, ev)
-		}
-	}
-	return out
+	return e.events(gate.EventRefused)
 }
 
 func contains(s, sub string) bool {

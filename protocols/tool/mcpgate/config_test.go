@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -49,12 +48,10 @@ func TestStdioClientRefusedByAuthenticator(t *testing.T) {
 	assert.Contains(t, err.Error(), "could not be authenticated")
 	assert.Empty(t, openedSessions(f))
 	var refused bool
-	for _, e := range gatetest.Events(f.rec) {
-		if e.Kind == gate.EventRefused {
-			refused = true
-			assert.Contains(t, e.Error, "unauthenticated")
-			assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
-		}
+	for _, e := range f.eventsOf(gate.EventRefused) {
+		refused = true
+		assert.Contains(t, e.Error, "unauthenticated")
+		assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
 	}
 	assert.True(t, refused, "the refusal is in the record")
 }

@@ -92,6 +92,12 @@ func newFixtureWith(t *testing.T, mode gate.ReviewMode, upstream func(context.Co
 	return f
 }
 
+// eventsOf returns the recorded events of the given kinds (all when none
+// is given), all sessions.
+func (f *fixture) eventsOf(kinds ...gate.EventKind) []gate.Event {
+	return gatetest.Events(f.rec, kinds...)
+}
+
 // testAuth is the fixtures' Authenticator: a client on a stream transport
 // (no token) is the agent; over HTTP, tokens are looked up in a table.
 func testAuth() gate.Authenticator {
@@ -184,10 +190,8 @@ func waitSessionEnd(t *testing.T, f *fixture) gate.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, e := range gatetest.Events(f.rec) {
-			if e.Kind == gate.EventSessionEnd {
-				return e
-			}
+		if ends := f.eventsOf(gate.EventSessionEnd); len(ends) > 0 {
+			return ends[0]
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
