@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 // curl runs the real curl against srv and returns its output (headers with -i).
@@ -20,7 +21,7 @@ func curl(t *testing.T, bin string, args ...string) string {
 }
 
 func TestCurlEndToEnd(t *testing.T) {
-	bin := needTool(t, "curl")
+	bin := gatetest.NeedTool(t, "curl")
 	e := newEnv(t, gate.RefuseThenRetry, nil)
 	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
 		out := curl(t, bin, "-i", "--compressed", srv.URL+"/api/users")

@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -337,17 +335,4 @@ func (e *env) approveNext(ctx context.Context) (string, error) {
 	}
 	_, err = e.appr.Approve(ctx, p.ID, alice, "looks fine")
 	return p.ID, err
-}
-
-// needTool skips when a command-line tool is missing, except under CI.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed (CI)", name)
-	}
-	return p
 }

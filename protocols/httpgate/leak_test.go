@@ -634,7 +634,7 @@ func TestEarlyHintsAndTrailersMaskedNotDropped(t *testing.T) {
 
 // TestResponseEvasionsCurl fetches the same responses with the real curl.
 func TestResponseEvasionsCurl(t *testing.T) {
-	bin := needTool(t, "curl")
+	bin := gatetest.NeedTool(t, "curl")
 	for name, srv := range leakEnv(t, leakUpstream()) {
 		for _, path := range []string{"/hints", "/trailers", "/trailers-deflate", "/header-fields", "/utf16le-bom", "/utf16-json",
 			"/latin1-shy", "/html-meta", "/sjis", "/html-entities", "/form", "/json-escapes", "/sse-lines", "/sse-json-deltas",

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -63,18 +61,6 @@ masking:
     - name: card_column
       columns: ["customers.card", "customers.pin"]
 `
-
-func mustTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed", name)
-	}
-	return p
-}
 
 func randomName(prefix string) string {
 	b := make([]byte, 6)

@@ -127,7 +127,7 @@ func TestRecordFailureNothingAfterRaw(t *testing.T) {
 // result could not be recorded, prints nothing of it, and the statements
 // after it never run.
 func TestRecordFailureEndsSessionPsql(t *testing.T) {
-	psql := mustTool(t, "psql")
+	psql := gatetest.NeedTool(t, "psql")
 	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 	// Session start, then the decision and rows of the first statement,

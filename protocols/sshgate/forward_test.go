@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -63,7 +64,7 @@ func TestForwardingRefused(t *testing.T) {
 	args := append([]string{"-N", "-o", "ExitOnForwardFailure=yes", "-L", strconv.Itoa(lport) + ":" + target}, sshArgs(g.addr, g.agent, "-p")...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, needTool(t, "ssh"), args...)
+	cmd := exec.CommandContext(ctx, gatetest.NeedTool(t, "ssh"), args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

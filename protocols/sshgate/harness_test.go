@@ -24,19 +24,6 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// needTool skips when a real tool is missing outside CI, and fails in CI.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed (CI must install it)", name)
-	}
-	return p
-}
-
 // keyPair is an ed25519 key with its OpenSSH private key file.
 type keyPair struct {
 	signer ssh.Signer
@@ -88,7 +75,7 @@ type sshd struct {
 
 func startSSHD(t testing.TB) *sshd {
 	t.Helper()
-	bin := needTool(t, "sshd")
+	bin := gatetest.NeedTool(t, "sshd")
 	dir := t.TempDir()
 	host := newKey(t, dir, "host_ed25519")
 	user := newKey(t, dir, "upstream_ed25519")
@@ -290,7 +277,7 @@ func run(t testing.TB, stdin string, name string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, needTool(t, name), args...)
+	cmd := exec.CommandContext(ctx, gatetest.NeedTool(t, name), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Stdin = strings.NewReader(stdin)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -68,12 +69,7 @@ console.log(JSON.stringify(out));
 func tsSDK(t *testing.T) string {
 	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "" {
-				t.Skipf("%s not installed", tool)
-			}
-			t.Fatalf("%s not installed", tool)
-		}
+		gatetest.NeedTool(t, tool)
 	}
 	dir := os.Getenv("AIRLOCK_MCP_TS_SDK_DIR")
 	if dir == "" {
