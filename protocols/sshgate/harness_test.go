@@ -150,12 +150,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // testRules is the rule file of the integration tests: exec is allowed
 // except destructive and unreadable commands, sftp is allowed outside
 // "forbidden" paths, shells only for humans, forwards never (default).
-const testRules = `
-default: deny
-rules:
-  - name: exec
-    when: ssh.kind == "exec"
-    action: allow
+const testRules = execAllowed + `
   - name: no-destructive
     when: >
       ssh.kind == "exec" && (ssh.programs.exists(p, p in ["rm", "shred", "unlink", "rmdir"]) ||

@@ -24,12 +24,15 @@ import (
 	"github.com/airlock-sdk/airlock/record"
 )
 
-const testRules = `
+// listsAllowed opens the tests' rule files: every list is allowed.
+const listsAllowed = `
 default: deny
 rules:
   - name: lists
     when: request.protocol == "mcp" && tool.kind == "list"
-    action: allow
+    action: allow`
+
+const testRules = listsAllowed + `
   - name: read-tools
     when: request.protocol == "mcp" && tool.kind == "call" && tool.name in ["read_customer", "crash", "photo", "slow"]
     action: allow
