@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -61,37 +59,9 @@ func benchAdmit(b *testing.B, rec gate.Recorder) {
 // gated proxy (without and with the recorder, and with masking), in the
 // same run. allocs/op and B/op include the client and the upstream.
 func BenchmarkProxyRoundTrip(b *testing.B) {
-	doc := `{"items":[` + strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 15) + `{"id":0}]}`
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(doc))
-	}))
-	defer up.Close()
-	u, _ := url.Parse(up.URL)
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 256
+	u, transport := benchUpstream(b)
 	gated := func(rules string, recorded bool) http.Handler {
-		rs, err := gate.ParseRules("bench.yaml", []byte(rules))
-		if err != nil {
-			b.Fatal(err)
-		}
-		var rec gate.Recorder
-		if recorded {
-			r := record.New(discardSink{}, record.Options{AsyncOutput: true})
-			b.Cleanup(func() { r.Close() })
-			rec = r
-		}
-		gw, err := New(Config{Gate: gate.New(gate.Config{Rules: rs, Recorder: rec}),
-			Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { gw.Close() })
-		h, err := gw.Proxy(ProxyConfig{Upstream: u, Transport: transport})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return h
+		return benchGated(b, u, transport, Credential{}, rules, recorded)
 	}
 	for _, tc := range []struct {
 		name string

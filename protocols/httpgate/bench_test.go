@@ -45,6 +45,53 @@ const benchMaskRule = `
     mask: [credit_card, email]
 `
 
+// benchDoc is the JSON document the benchmarks' upstream answers with.
+var benchDoc = `{"items":[` + strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 15) + `{"id":0}]}`
+
+// benchUpstream serves benchDoc until the benchmark ends, and returns its
+// URL and an upstream transport with enough idle connections for the
+// benchmarks' concurrency.
+func benchUpstream(b *testing.B) (*url.URL, *http.Transport) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(benchDoc))
+	}))
+	b.Cleanup(up.Close)
+	u, _ := url.Parse(up.URL)
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 256
+	return u, transport
+}
+
+// benchGated returns the gated reverse proxy to u over transport, with
+// rules, presenting cred upstream, and recording into a discarding sink
+// when recorded.
+func benchGated(b *testing.B, u *url.URL, transport *http.Transport, cred Credential, rules string, recorded bool) http.Handler {
+	rs, err := gate.ParseRules("bench.yaml", []byte(rules))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rec gate.Recorder
+	if recorded {
+		r := record.New(discardSink{}, record.Options{AsyncOutput: true})
+		b.Cleanup(func() { r.Close() })
+		rec = r
+	}
+	gw, err := New(Config{
+		Gate:          gate.New(gate.Config{Rules: rs, Recorder: rec}),
+		Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent}),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { gw.Close() })
+	h, err := gw.Proxy(ProxyConfig{Upstream: u, Credential: cred, Transport: transport})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h
+}
+
 // BenchmarkWrk runs wrk against a bare httputil.ReverseProxy and the gated
 // reverse proxy in front of the same upstream, alternating, and reports the
 // median requests per second of each and their ratio. Run it with
@@ -55,45 +102,13 @@ func BenchmarkWrk(b *testing.B) {
 	if err != nil {
 		b.Skip("wrk not installed")
 	}
-	doc := `{"items":[` + strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 15) + `{"id":0}]}`
-	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(doc))
-	}))
-	defer up.Close()
-	u, _ := url.Parse(up.URL)
-
-	// Both proxies get the same upstream transport, with enough idle
-	// connections for wrk's concurrency.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 256
+	// Both proxies get the same upstream transport.
+	u, transport := benchUpstream(b)
 	bare := httptest.NewServer(&httputil.ReverseProxy{Transport: transport, Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }})
 	defer bare.Close()
 
 	gated := func(rules string, recorded bool) *httptest.Server {
-		rs, err := gate.ParseRules("bench.yaml", []byte(rules))
-		if err != nil {
-			b.Fatal(err)
-		}
-		var rec gate.Recorder
-		if recorded {
-			r := record.New(discardSink{}, record.Options{AsyncOutput: true})
-			b.Cleanup(func() { r.Close() })
-			rec = r
-		}
-		gw, err := New(Config{
-			Gate:          gate.New(gate.Config{Rules: rs, Recorder: rec}),
-			Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent}),
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { gw.Close() })
-		h, err := gw.Proxy(ProxyConfig{Upstream: u, Credential: BearerCredential(upstreamToken), Transport: transport})
-		if err != nil {
-			b.Fatal(err)
-		}
-		srv := httptest.NewServer(h)
+		srv := httptest.NewServer(benchGated(b, u, transport, BearerCredential(upstreamToken), rules, recorded))
 		b.Cleanup(srv.Close)
 		return srv
 	}
@@ -150,7 +165,7 @@ func BenchmarkWrk(b *testing.B) {
 	}
 	median := func(v []float64) float64 { s := slices.Clone(v); slices.Sort(s); return s[len(s)/2] }
 	base := median(rps["bare"])
-	fmt.Printf("wrk -t2 -c32 -d%s, %d rounds, targets alternating; upstream JSON body %d bytes\n", dur, rounds, len(doc))
+	fmt.Printf("wrk -t2 -c32 -d%s, %d rounds, targets alternating; upstream JSON body %d bytes\n", dur, rounds, len(benchDoc))
 	for _, tg := range targets {
 		m := median(rps[tg.name])
 		// Paired ratios: each round measures every target back to back,

@@ -21,6 +21,14 @@ func servers(e *env) map[string]*httptest.Server {
 	return map[string]*httptest.Server{"proxy": e.proxy, "middleware": e.mw}
 }
 
+// eachServer runs check as a subtest on each of the env's servers, the
+// reverse proxy and the middleware, named after it.
+func (e *env) eachServer(t *testing.T, check func(t *testing.T, name string, srv *httptest.Server)) {
+	for name, srv := range servers(e) {
+		t.Run(name, func(t *testing.T) { check(t, name, srv) })
+	}
+}
+
 func TestAllowedRequestReachesUpstreamWithGatewayCredential(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
 	resp := e.do(e.proxy, "GET", "/api/echo?b=2&a=1", "", "", "Cookie", "session=stolen-cookie-value", "Accept-Encoding", "br, gzip")
@@ -48,22 +56,20 @@ func TestAllowedRequestReachesUpstreamWithGatewayCredential(t *testing.T) {
 
 func TestDeniedRequestGetsProblemJSON(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "GET", "/admin/users", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != 403 || resp.Header.Get("Content-Type") != ProblemContentType {
-				t.Fatalf("got %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
-			}
-			var p Problem
-			if err := json.Unmarshal([]byte(body), &p); err != nil {
-				t.Fatal(err)
-			}
-			if p.Rule != "no-admin" || p.Reason != "admin is off limits" || p.Status != 403 || p.DecisionID == "" {
-				t.Errorf("problem = %+v", p)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "GET", "/admin/users", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != 403 || resp.Header.Get("Content-Type") != ProblemContentType {
+			t.Fatalf("got %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		var p Problem
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Rule != "no-admin" || p.Reason != "admin is off limits" || p.Status != 403 || p.DecisionID == "" {
+			t.Errorf("problem = %+v", p)
+		}
+	})
 	if n := e.up.hit("/admin/users"); n != 0 {
 		t.Errorf("upstream reached %d times", n)
 	}
@@ -71,116 +77,106 @@ func TestDeniedRequestGetsProblemJSON(t *testing.T) {
 
 func TestUnknownClientGets401(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp, err := http.Get(srv.URL + "/api/echo")
-			if err != nil {
-				t.Fatal(err)
-			}
-			readAll(t, resp)
-			if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
-				t.Errorf("got %d", resp.StatusCode)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp, err := http.Get(srv.URL + "/api/echo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, resp)
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("got %d", resp.StatusCode)
+		}
+	})
 }
 
 func TestBodyRuleDeniesLargePayment(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "POST", "/api/payments", "application/json", `{"amount": 5000}`)
-			if b := readAll(t, resp); resp.StatusCode != 403 || !strings.Contains(b, "big-payments") {
-				t.Errorf("big payment: %d %s", resp.StatusCode, b)
-			}
-			resp = e.do(srv, "POST", "/api/payments", "application/json", `{"amount": 10}`)
-			if b := readAll(t, resp); resp.StatusCode != 200 {
-				t.Errorf("small payment: %d %s", resp.StatusCode, b)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "POST", "/api/payments", "application/json", `{"amount": 5000}`)
+		if b := readAll(t, resp); resp.StatusCode != 403 || !strings.Contains(b, "big-payments") {
+			t.Errorf("big payment: %d %s", resp.StatusCode, b)
+		}
+		resp = e.do(srv, "POST", "/api/payments", "application/json", `{"amount": 10}`)
+		if b := readAll(t, resp); resp.StatusCode != 200 {
+			t.Errorf("small payment: %d %s", resp.StatusCode, b)
+		}
+	})
 }
 
 func TestReviewHoldThenApprove(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			errc := make(chan error, 1)
-			go func() { _, err := e.approveNext(ctx); errc <- err }()
-			resp := e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 7}`)
-			body := readAll(t, resp)
-			if err := <-errc; err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != 200 || !strings.Contains(body, `"path":"/api/refunds"`) {
-				t.Fatalf("held request after approval: %d %s", resp.StatusCode, body)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errc := make(chan error, 1)
+		go func() { _, err := e.approveNext(ctx); errc <- err }()
+		resp := e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 7}`)
+		body := readAll(t, resp)
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 || !strings.Contains(body, `"path":"/api/refunds"`) {
+			t.Fatalf("held request after approval: %d %s", resp.StatusCode, body)
+		}
+	})
 }
 
 func TestReviewRefuseThenRetry(t *testing.T) {
 	e := newEnv(t, gate.RefuseThenRetry, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 8}`)
-			body := readAll(t, resp)
-			if resp.StatusCode != http.StatusConflict || resp.Header.Get("Retry-After") != "10" {
-				t.Fatalf("first attempt: %d %v %s", resp.StatusCode, resp.Header, body)
-			}
-			var p Problem
-			_ = json.Unmarshal([]byte(body), &p)
-			if p.ApprovalID == "" || p.ApprovalID != resp.Header.Get(ApprovalHeader) || p.RetryAfter != 10 {
-				t.Fatalf("problem = %+v", p)
-			}
-			if _, err := e.appr.Approve(context.Background(), p.ApprovalID, alice, "ok"); err != nil {
-				t.Fatal(err)
-			}
-			// A different body is a different request: still held.
-			resp = e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 9}`)
-			if readAll(t, resp); resp.StatusCode != http.StatusConflict {
-				t.Errorf("other body after approval: %d", resp.StatusCode)
-			}
-			resp = e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 8}`)
-			if b := readAll(t, resp); resp.StatusCode != 200 {
-				t.Fatalf("retry after approval: %d %s", resp.StatusCode, b)
-			}
-			resp = e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 8}`)
-			if readAll(t, resp); resp.StatusCode != http.StatusConflict {
-				t.Errorf("an approval is used once; second retry got %d", resp.StatusCode)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 8}`)
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusConflict || resp.Header.Get("Retry-After") != "10" {
+			t.Fatalf("first attempt: %d %v %s", resp.StatusCode, resp.Header, body)
+		}
+		var p Problem
+		_ = json.Unmarshal([]byte(body), &p)
+		if p.ApprovalID == "" || p.ApprovalID != resp.Header.Get(ApprovalHeader) || p.RetryAfter != 10 {
+			t.Fatalf("problem = %+v", p)
+		}
+		if _, err := e.appr.Approve(context.Background(), p.ApprovalID, alice, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		// A different body is a different request: still held.
+		resp = e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 9}`)
+		if readAll(t, resp); resp.StatusCode != http.StatusConflict {
+			t.Errorf("other body after approval: %d", resp.StatusCode)
+		}
+		resp = e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 8}`)
+		if b := readAll(t, resp); resp.StatusCode != 200 {
+			t.Fatalf("retry after approval: %d %s", resp.StatusCode, b)
+		}
+		resp = e.do(srv, "POST", "/api/refunds", "application/json", `{"order": 8}`)
+		if readAll(t, resp); resp.StatusCode != http.StatusConflict {
+			t.Errorf("an approval is used once; second retry got %d", resp.StatusCode)
+		}
+	})
 }
 
 func TestMaskJSONResponse(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "GET", "/api/users", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != 200 {
-				t.Fatalf("%d %s", resp.StatusCode, body)
-			}
-			if strings.Contains(body, "4111") {
-				t.Fatalf("card leaked: %s", body)
-			}
-			if resp.ContentLength != int64(len(body)) {
-				t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(body))
-			}
-			var doc struct {
-				Users []map[string]any `json:"users"`
-			}
-			if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.Users) != 1 || doc.Users[0]["note"] != "ok" {
-				t.Fatalf("structure lost: %v %s", err, body)
-			}
-			if _, isNum := doc.Users[0]["card_number"].(float64); isNum {
-				t.Errorf("card stored as a JSON number was not masked: %s", body)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "GET", "/api/users", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+		if strings.Contains(body, "4111") {
+			t.Fatalf("card leaked: %s", body)
+		}
+		if resp.ContentLength != int64(len(body)) {
+			t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(body))
+		}
+		var doc struct {
+			Users []map[string]any `json:"users"`
+		}
+		if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.Users) != 1 || doc.Users[0]["note"] != "ok" {
+			t.Fatalf("structure lost: %v %s", err, body)
+		}
+		if _, isNum := doc.Users[0]["card_number"].(float64); isNum {
+			t.Errorf("card stored as a JSON number was not masked: %s", body)
+		}
+	})
 }
 
 func TestMaskGzipJSON(t *testing.T) {
@@ -226,75 +222,57 @@ func TestMaskGzipJSON(t *testing.T) {
 
 func TestMaskCardSplitAcrossGzipChunks(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			// net/http's transport asks for gzip and decodes it transparently.
-			resp := e.do(srv, "GET", "/api/gzip-text", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != 200 || strings.Contains(body, "1111") || !strings.Contains(body, "end") {
-				t.Errorf("%d %q", resp.StatusCode, body)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		// net/http's transport asks for gzip and decodes it transparently.
+		resp := e.do(srv, "GET", "/api/gzip-text", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != 200 || strings.Contains(body, "1111") || !strings.Contains(body, "end") {
+			t.Errorf("%d %q", resp.StatusCode, body)
+		}
+	})
 }
 
 func TestMaskSSEStreamsLive(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			e.up.sseStep = make(chan struct{})
-			resp := e.do(srv, "GET", "/api/sse", "", "")
-			defer resp.Body.Close()
-			br := bufio.NewReader(resp.Body)
-			var first strings.Builder
-			for {
-				line, err := br.ReadString('\n')
-				if err != nil {
-					t.Fatalf("first event: %v (%q)", err, first.String())
-				}
-				first.WriteString(line)
-				if line == "\n" {
-					break
-				}
-			}
-			// The upstream sends the second event only now.
-			close(e.up.sseStep)
-			rest, _ := io.ReadAll(br)
-			all := first.String() + string(rest)
-			if strings.Contains(all, "4111") || strings.Contains(all, "5555") {
-				t.Errorf("card leaked: %q", all)
-			}
-			if !strings.Contains(first.String(), "first") || !strings.Contains(string(rest), "second") {
-				t.Errorf("events lost: %q / %q", first.String(), rest)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		e.up.sseStep = make(chan struct{})
+		resp := e.do(srv, "GET", "/api/sse", "", "")
+		defer resp.Body.Close()
+		br := bufio.NewReader(resp.Body)
+		first := readEvent(t, br)
+		// The upstream sends the second event only now.
+		close(e.up.sseStep)
+		rest, _ := io.ReadAll(br)
+		all := first + string(rest)
+		if strings.Contains(all, "4111") || strings.Contains(all, "5555") {
+			t.Errorf("card leaked: %q", all)
+		}
+		if !strings.Contains(first, "first") || !strings.Contains(string(rest), "second") {
+			t.Errorf("events lost: %q / %q", first, rest)
+		}
+	})
 }
 
 func TestBrotliResponseFailsClosed(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "GET", "/api/br", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "4111") {
-				t.Errorf("br response: %d %q", resp.StatusCode, body)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "GET", "/api/br", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "4111") {
+			t.Errorf("br response: %d %q", resp.StatusCode, body)
+		}
+	})
 }
 
 func TestMaskResponseHeaders(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "GET", "/api/headers", "", "")
-			readAll(t, resp)
-			if v := resp.Header.Get("X-Card"); v == "" || strings.Contains(v, "4111") {
-				t.Errorf("X-Card = %q", v)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "GET", "/api/headers", "", "")
+		readAll(t, resp)
+		if v := resp.Header.Get("X-Card"); v == "" || strings.Contains(v, "4111") {
+			t.Errorf("X-Card = %q", v)
+		}
+	})
 }
 
 func TestRecordsRequestDecisionAndMaskedResponse(t *testing.T) {
@@ -405,22 +383,20 @@ func TestHandlerSeesCanonicalRequestAndSession(t *testing.T) {
 
 func TestMethodOverrideHonouredInModel(t *testing.T) {
 	e := newEnv(t, gate.Hold, func(c *Config) { c.MethodOverride = MethodOverrideHonour })
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			resp := e.do(srv, "POST", "/api/echo", "", "", "X-HTTP-Method-Override", "DELETE")
-			if b := readAll(t, resp); resp.StatusCode != 403 || !strings.Contains(b, "no-deletes") {
-				t.Errorf("override to DELETE: %d %s", resp.StatusCode, b)
-			}
-			resp = e.do(srv, "POST", "/api/echo", "", "", "X-HTTP-Method-Override", "DELETE", "X-Method-Override", "GET")
-			if readAll(t, resp); resp.StatusCode != 400 {
-				t.Errorf("conflicting overrides: %d", resp.StatusCode)
-			}
-			resp = e.do(srv, "POST", "/api/echo", "", "", "X-HTTP-Method-Override", "GET")
-			if b := readAll(t, resp); resp.StatusCode != 200 {
-				t.Errorf("override to GET: %d %s", resp.StatusCode, b)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		resp := e.do(srv, "POST", "/api/echo", "", "", "X-HTTP-Method-Override", "DELETE")
+		if b := readAll(t, resp); resp.StatusCode != 403 || !strings.Contains(b, "no-deletes") {
+			t.Errorf("override to DELETE: %d %s", resp.StatusCode, b)
+		}
+		resp = e.do(srv, "POST", "/api/echo", "", "", "X-HTTP-Method-Override", "DELETE", "X-Method-Override", "GET")
+		if readAll(t, resp); resp.StatusCode != 400 {
+			t.Errorf("conflicting overrides: %d", resp.StatusCode)
+		}
+		resp = e.do(srv, "POST", "/api/echo", "", "", "X-HTTP-Method-Override", "GET")
+		if b := readAll(t, resp); resp.StatusCode != 200 {
+			t.Errorf("override to GET: %d %s", resp.StatusCode, b)
+		}
+	})
 }
 
 func TestMaskSSEGzip(t *testing.T) {
@@ -436,30 +412,28 @@ func TestMaskSSEGzip(t *testing.T) {
 
 func TestMaskingFailureFailsClosed(t *testing.T) {
 	e := newEnv(t, gate.Hold, func(c *Config) { c.MaxEventBytes = 1024; c.MaxResponseBytes = 4096 })
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			// An event above the bound: the stream is cut, the held event
-			// never sent.
-			// The cut may come before or after the client saw the headers.
-			req, _ := http.NewRequest("GET", srv.URL+"/api/long-event", nil)
-			req.Header.Set("Authorization", "Bearer "+agentToken)
-			resp, err := http.DefaultClient.Do(req)
-			var b []byte
-			if err == nil {
-				b, err = io.ReadAll(resp.Body)
-				resp.Body.Close()
-			}
-			if err == nil || strings.Contains(string(b), "yyyy") || strings.Contains(string(b), "4111") {
-				t.Errorf("long event: err=%v body=%q", err, b)
-			}
-			// A JSON body above the bound is refused whole.
-			resp = e.do(srv, "GET", "/api/big-json", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "4111") {
-				t.Errorf("big JSON: %d %q", resp.StatusCode, body)
-			}
-		})
-	}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		// An event above the bound: the stream is cut, the held event
+		// never sent.
+		// The cut may come before or after the client saw the headers.
+		req, _ := http.NewRequest("GET", srv.URL+"/api/long-event", nil)
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		resp, err := http.DefaultClient.Do(req)
+		var b []byte
+		if err == nil {
+			b, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if err == nil || strings.Contains(string(b), "yyyy") || strings.Contains(string(b), "4111") {
+			t.Errorf("long event: err=%v body=%q", err, b)
+		}
+		// A JSON body above the bound is refused whole.
+		resp = e.do(srv, "GET", "/api/big-json", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "4111") {
+			t.Errorf("big JSON: %d %q", resp.StatusCode, body)
+		}
+	})
 }
 
 func TestHeldRequestWithdrawnWhenClientLeaves(t *testing.T) {

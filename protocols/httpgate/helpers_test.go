@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -105,15 +104,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		zw.Close()
 	case "/api/gzip-text":
 		// A card split across gzip flushes and HTTP chunks.
-		w.Header().Set("Content-Type", "text/plain")
-		w.Header().Set("Content-Encoding", "gzip")
-		zw := gzip.NewWriter(w)
-		io.WriteString(zw, "card: 4111 11")
-		zw.Flush()
-		fl.Flush()
-		time.Sleep(20 * time.Millisecond)
-		io.WriteString(zw, "11 1111 1111 end\n")
-		zw.Close()
+		gzipInTwo(w, fl, "text/plain", "card: 4111 11", "11 1111 1111 end\n", 20*time.Millisecond)
 	case "/api/sse":
 		w.Header().Set("Content-Type", "text/event-stream")
 		io.WriteString(w, "event: pay\ndata: card 4111 1111 ")
@@ -130,15 +121,7 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "data: second 5555 5555 5555 4444\n\n")
 		fl.Flush()
 	case "/api/sse-gzip":
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.Header().Set("Content-Encoding", "gzip")
-		zw := gzip.NewWriter(w)
-		io.WriteString(zw, "data: 4111 1111")
-		zw.Flush()
-		fl.Flush()
-		time.Sleep(10 * time.Millisecond)
-		io.WriteString(zw, " 1111 1111\n\n")
-		zw.Close()
+		gzipInTwo(w, fl, "text/event-stream", "data: 4111 1111", " 1111 1111\n\n", 10*time.Millisecond)
 	case "/api/sse-split":
 		// A card split across two events, as a token stream sends it.
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -254,6 +237,38 @@ func (e *env) do(srv *httptest.Server, method, path, ctype, body string, hdr ...
 	return resp
 }
 
+// gzipInTwo writes a gzip-encoded body of ctype in two parts, the first
+// flushed through the gzip writer and the connection a pause before the
+// second.
+func gzipInTwo(w http.ResponseWriter, fl *http.ResponseController, ctype, first, second string, pause time.Duration) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Encoding", "gzip")
+	zw := gzip.NewWriter(w)
+	io.WriteString(zw, first)
+	zw.Flush()
+	fl.Flush()
+	time.Sleep(pause)
+	io.WriteString(zw, second)
+	zw.Close()
+}
+
+// readEvent reads one event of an event stream, up to and including the
+// blank line that ends it.
+func readEvent(t *testing.T, br *bufio.Reader) string {
+	t.Helper()
+	var event strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("first event: %v (%q)", err, event.String())
+		}
+		event.WriteString(line)
+		if line == "\n" {
+			return event.String()
+		}
+	}
+}
+
 func readAll(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(resp.Body)
@@ -264,19 +279,28 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-// raw sends bytes as they are over TCP and returns the status code, so
-// that nothing between the test and the server normalises the request.
-func raw(t *testing.T, srv *httptest.Server, request string) (int, string) {
+// sendRaw opens a TCP connection to srv, with a deadline of ten seconds,
+// and writes request on it as it is. The caller closes the connection.
+func sendRaw(t *testing.T, srv *httptest.Server, request string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(c, request); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
+	return c
+}
+
+// raw sends bytes as they are over TCP and returns the status code, so
+// that nothing between the test and the server normalises the request.
+func raw(t *testing.T, srv *httptest.Server, request string) (int, string) {
+	t.Helper()
+	c := sendRaw(t, srv, request)
+	defer c.Close()
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("reading response to %q: %v", request, err)
@@ -298,16 +322,9 @@ func (e *env) allRecorded() string {
 	return b.String()
 }
 
+// events returns the events of kind recorded so far, all sessions.
 func (e *env) events(kind gate.EventKind) []gate.Event {
-	var out []gate.Event
-	for _, s := range e.rec.Sessions() {
-		for _, ev := range e.rec.GateEvents(s) {
-			if ev.Kind == kind {
-				out = append(out, ev)
-			}
-		}
-	}
-	return out
+	return gatetest.Events(e.rec, kind)
 }
 
 // approveNext approves the next pending review as alice.
@@ -318,17 +335,4 @@ func (e *env) approveNext(ctx context.Context) (string, error) {
 	}
 	_, err = e.appr.Approve(ctx, p.ID, alice, "looks fine")
 	return p.ID, err
-}
-
-// needTool skips when a command-line tool is missing, except under CI.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed (CI)", name)
-	}
-	return p
 }

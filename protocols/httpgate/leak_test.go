@@ -25,6 +25,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -96,19 +97,12 @@ func leakEnvRec(t *testing.T, h http.Handler) (map[string]*httptest.Server, *rec
 // trailers.
 func rawExchange(t *testing.T, srv *httptest.Server, method, path string, hdr ...string) []byte {
 	t.Helper()
-	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	req := method + " " + path + " HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer " + agentToken + "\r\nConnection: close\r\nTE: trailers\r\n"
 	for _, h := range hdr {
 		req += h + "\r\n"
 	}
-	if _, err := io.WriteString(c, req+"\r\n"); err != nil {
-		t.Fatal(err)
-	}
+	c := sendRaw(t, srv, req+"\r\n")
+	defer c.Close()
 	b, _ := io.ReadAll(c)
 	return b
 }
@@ -640,7 +634,7 @@ func TestEarlyHintsAndTrailersMaskedNotDropped(t *testing.T) {
 
 // TestResponseEvasionsCurl fetches the same responses with the real curl.
 func TestResponseEvasionsCurl(t *testing.T) {
-	bin := needTool(t, "curl")
+	bin := gatetest.NeedTool(t, "curl")
 	for name, srv := range leakEnv(t, leakUpstream()) {
 		for _, path := range []string{"/hints", "/trailers", "/trailers-deflate", "/header-fields", "/utf16le-bom", "/utf16-json",
 			"/latin1-shy", "/html-meta", "/sjis", "/html-entities", "/form", "/json-escapes", "/sse-lines", "/sse-json-deltas",
@@ -884,19 +878,14 @@ func TestRecordHoldsMaskedHintsAndTrailers(t *testing.T) {
 		rawExchange(t, srv, "GET", "/trailers")
 	}
 	var hints, trailers int
-	for _, s := range rec.Sessions() {
-		for _, ev := range rec.GateEvents(s) {
-			if ev.Kind != gate.EventOutput {
-				continue
-			}
-			d := ev.Output.Data
-			noLeak(t, "record", d)
-			if bytes.Contains(d, []byte("HTTP/1.1 103 Early Hints")) && bytes.Contains(d, []byte("/style.css")) {
-				hints++
-			}
-			if bytes.Contains(d, []byte("X-Owner: [EMAIL]")) && bytes.Contains(d, []byte("X-Fine: kept")) {
-				trailers++
-			}
+	for _, ev := range gatetest.Events(rec, gate.EventOutput) {
+		d := ev.Output.Data
+		noLeak(t, "record", d)
+		if bytes.Contains(d, []byte("HTTP/1.1 103 Early Hints")) && bytes.Contains(d, []byte("/style.css")) {
+			hints++
+		}
+		if bytes.Contains(d, []byte("X-Owner: [EMAIL]")) && bytes.Contains(d, []byte("X-Fine: kept")) {
+			trailers++
 		}
 	}
 	if hints != 2 || trailers != 2 {

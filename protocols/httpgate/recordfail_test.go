@@ -2,50 +2,24 @@ package httpgate
 
 import (
 	"bufio"
-	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
-// cueRecorder records into a Memory; once armed with n, it records n more
-// output events and then fails every event, as a full disk would, until
-// healed.
-type cueRecorder struct {
-	mem     *record.Memory
-	armed   atomic.Bool
-	left    atomic.Int64
-	failing atomic.Bool
-}
-
-var errDiskFull = errors.New("disk full")
-
-func (c *cueRecorder) Record(ctx context.Context, e gate.Event) error {
-	if c.failing.Load() {
-		return errDiskFull
-	}
-	if e.Kind == gate.EventOutput && c.armed.Load() && c.left.Add(-1) < 0 {
-		c.failing.Store(true)
-		return errDiskFull
-	}
-	return c.mem.Record(ctx, e)
-}
-
-func (c *cueRecorder) arm(n int64) { c.left.Store(n); c.armed.Store(true) }
-
-func (c *cueRecorder) heal() { c.armed.Store(false); c.failing.Store(false) }
-
-func newCueEnv(t *testing.T, rules string) (*env, *cueRecorder) {
-	cue := &cueRecorder{}
-	e := newEnvWith(t, gate.Hold, rules, func(m *record.Memory) gate.Recorder { cue.mem = m; return cue }, nil)
+// newCueEnv is an env whose recorder, once armed with FailAfter(n),
+// records n more output events and then fails every event, as a full disk
+// would, until healed.
+func newCueEnv(t *testing.T, rules string) (*env, *gatetest.FailingRecorder) {
+	cue := &gatetest.FailingRecorder{Kind: gate.EventOutput}
+	e := newEnvWith(t, gate.Hold, rules, func(m *record.Memory) gate.Recorder { cue.Next = m; return cue }, nil)
 	return e, cue
 }
 
@@ -54,6 +28,19 @@ func newCueEnv(t *testing.T, rules string) (*env, *cueRecorder) {
 const unmaskedRules = `
 default: allow
 `
+
+// forEachServerMaskedOrNot runs check on every server of a cue env, once
+// with rules that mask the responses and once with rules that do not.
+func forEachServerMaskedOrNot(t *testing.T, check func(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server)) {
+	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
+		e, cue := newCueEnv(t, rules)
+		for name, srv := range servers(e) {
+			t.Run(masked+"/"+name, func(t *testing.T) {
+				check(t, e, cue, name, srv)
+			})
+		}
+	}
+}
 
 // lastSession returns the session of the latest recorded decision.
 func (e *env) lastSession() string {
@@ -78,9 +65,9 @@ func (e *env) recordedResponses() string {
 // afterFailure checks what follows a recording failure in session broken:
 // once the recorder works again, the identity's next request is served in
 // a new session, never in the broken one.
-func afterFailure(t *testing.T, e *env, cue *cueRecorder, srv string, broken string) {
+func afterFailure(t *testing.T, e *env, cue *gatetest.FailingRecorder, srv string, broken string) {
 	t.Helper()
-	cue.heal()
+	cue.Heal()
 	resp := e.do(servers(e)[srv], "GET", "/api/echo", "", "")
 	if body := readAll(t, resp); resp.StatusCode != 200 {
 		t.Fatalf("after the failure: %d %s", resp.StatusCode, body)
@@ -98,62 +85,43 @@ func afterFailure(t *testing.T, e *env, cue *cueRecorder, srv string, broken str
 // cannot record that session's start).
 func TestRecordingFailureWithholdsJSONResponse(t *testing.T) {
 	e, cue := newCueEnv(t, testRules)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			if resp := e.do(srv, "GET", "/api/users", "", ""); resp.StatusCode != 200 {
-				t.Fatalf("before the failure: %d %s", resp.StatusCode, readAll(t, resp))
-			} else {
-				readAll(t, resp)
-			}
-			before := e.lastSession()
-			cue.arm(0)
-			resp := e.do(srv, "GET", "/api/users", "", "")
-			body := readAll(t, resp)
-			if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "ann") || strings.Contains(body, "note") {
-				t.Fatalf("unrecorded response reached the client: %d %q", resp.StatusCode, body)
-			}
-			// While the recorder fails, no new session can be recorded.
-			resp = e.do(srv, "GET", "/api/users", "", "")
-			if body := readAll(t, resp); resp.StatusCode != http.StatusServiceUnavailable {
-				t.Fatalf("while the recorder fails: %d %q", resp.StatusCode, body)
-			}
-			afterFailure(t, e, cue, name, before)
-		})
-	}
+	e.eachServer(t, func(t *testing.T, name string, srv *httptest.Server) {
+		if resp := e.do(srv, "GET", "/api/users", "", ""); resp.StatusCode != 200 {
+			t.Fatalf("before the failure: %d %s", resp.StatusCode, readAll(t, resp))
+		} else {
+			readAll(t, resp)
+		}
+		before := e.lastSession()
+		cue.FailAfter(0)
+		resp := e.do(srv, "GET", "/api/users", "", "")
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusBadGateway || strings.Contains(body, "ann") || strings.Contains(body, "note") {
+			t.Fatalf("unrecorded response reached the client: %d %q", resp.StatusCode, body)
+		}
+		// While the recorder fails, no new session can be recorded.
+		resp = e.do(srv, "GET", "/api/users", "", "")
+		if body := readAll(t, resp); resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("while the recorder fails: %d %q", resp.StatusCode, body)
+		}
+		afterFailure(t, e, cue, name, before)
+	})
 }
 
 // An event stream is recorded event by event before each is sent: when the
 // recorder fails in the middle, the stream stops there and the client
 // never receives the event that could not be recorded.
 func TestRecordingFailureStopsEventStream(t *testing.T) {
-	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
-		e, cue := newCueEnv(t, rules)
-		for name, srv := range servers(e) {
-			t.Run(masked+"/"+name, func(t *testing.T) {
-				stopsEventStream(t, e, cue, name, srv)
-			})
-		}
-	}
+	forEachServerMaskedOrNot(t, stopsEventStream)
 }
 
-func stopsEventStream(t *testing.T, e *env, cue *cueRecorder, name string, srv *httptest.Server) {
+func stopsEventStream(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server) {
 	e.up.sseStep = make(chan struct{})
 	resp := e.do(srv, "GET", "/api/sse", "", "")
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
-	var first strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("first event: %v (%q)", err, first.String())
-		}
-		first.WriteString(line)
-		if line == "\n" {
-			break
-		}
-	}
+	readEvent(t, br)
 	session := e.lastSession()
-	cue.arm(0)
+	cue.FailAfter(0)
 	close(e.up.sseStep) // the upstream sends the second event now
 	rest, err := io.ReadAll(br)
 	if strings.Contains(string(rest), "second") {
@@ -173,20 +141,13 @@ func stopsEventStream(t *testing.T, e *env, cue *cueRecorder, name string, srv *
 // end (what the masker still held is dropped), so it never reads a
 // complete body.
 func TestRecordingFailureCutsStreamedBody(t *testing.T) {
-	for masked, rules := range map[string]string{"masked": testRules, "unmasked": unmaskedRules} {
-		e, cue := newCueEnv(t, rules)
-		for name, srv := range servers(e) {
-			t.Run(masked+"/"+name, func(t *testing.T) {
-				cutsStreamedBody(t, e, cue, name, srv)
-			})
-		}
-	}
+	forEachServerMaskedOrNot(t, cutsStreamedBody)
 }
 
-func cutsStreamedBody(t *testing.T, e *env, cue *cueRecorder, name string, srv *httptest.Server) {
+func cutsStreamedBody(t *testing.T, e *env, cue *gatetest.FailingRecorder, name string, srv *httptest.Server) {
 	readAll(t, e.do(srv, "GET", "/api/echo", "", ""))
 	session := e.lastSession()
-	cue.arm(0)
+	cue.FailAfter(0)
 	resp := e.do(srv, "GET", "/api/big", "", "")
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -210,16 +171,8 @@ func TestBrokenSessionStopsIdleStream(t *testing.T) {
 	resp := e.do(e.proxy, "GET", "/api/sse", "", "")
 	defer resp.Body.Close()
 	br := bufio.NewReader(resp.Body)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			t.Fatalf("first event: %v", err)
-		}
-		if line == "\n" {
-			break
-		}
-	}
-	cue.arm(0)
+	readEvent(t, br)
+	cue.FailAfter(0)
 	other := e.do(e.proxy, "GET", "/api/users", "", "")
 	if body := readAll(t, other); other.StatusCode != http.StatusBadGateway {
 		t.Fatalf("the other response: %d %q", other.StatusCode, body)

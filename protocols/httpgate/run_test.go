@@ -25,55 +25,51 @@ func (e *env) sessionRuns() []string {
 // handler behind the middleware) never sees the header.
 func TestRunHeaderNamesTheSessionsRun(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			run := "run-" + name
-			for range 2 {
-				resp := e.do(srv, "GET", "/api/echo", "", "", RunHeader, run)
-				if body := readAll(t, resp); resp.StatusCode != 200 {
-					t.Fatalf("%d %s", resp.StatusCode, body)
-				}
-				if got := e.up.lastReq.Load().Header.Values(RunHeader); len(got) != 0 {
-					t.Errorf("the upstream saw %s: %q", RunHeader, got)
-				}
+	e.eachServer(t, func(t *testing.T, name string, srv *httptest.Server) {
+		run := "run-" + name
+		for range 2 {
+			resp := e.do(srv, "GET", "/api/echo", "", "", RunHeader, run)
+			if body := readAll(t, resp); resp.StatusCode != 200 {
+				t.Fatalf("%d %s", resp.StatusCode, body)
 			}
-			first := e.lastSession()
-			if n := strings.Count(strings.Join(e.sessionRuns(), " "), run); n != 1 {
-				t.Errorf("%d sessions of %s, want 1: %q", n, run, e.sessionRuns())
+			if got := e.up.lastReq.Load().Header.Values(RunHeader); len(got) != 0 {
+				t.Errorf("the upstream saw %s: %q", RunHeader, got)
 			}
-			readAll(t, e.do(srv, "GET", "/api/echo", "", "", RunHeader, run+"-other"))
-			if e.lastSession() == first {
-				t.Errorf("another run went into the same session")
-			}
-		})
-	}
+		}
+		first := e.lastSession()
+		if n := strings.Count(strings.Join(e.sessionRuns(), " "), run); n != 1 {
+			t.Errorf("%d sessions of %s, want 1: %q", n, run, e.sessionRuns())
+		}
+		readAll(t, e.do(srv, "GET", "/api/echo", "", "", RunHeader, run+"-other"))
+		if e.lastSession() == first {
+			t.Errorf("another run went into the same session")
+		}
+	})
 }
 
 // A run header that is not a run id, or more than one, gets 400 and a
 // recorded refusal; nothing reaches the upstream.
 func TestInvalidRunHeaderIsRefused(t *testing.T) {
 	e := newEnv(t, gate.Hold, nil)
-	for name, srv := range servers(e) {
-		t.Run(name, func(t *testing.T) {
-			for _, hdr := range [][]string{
-				{RunHeader, "two words"},
-				{RunHeader, strings.Repeat("r", gate.MaxRunIDBytes+1)},
-				{RunHeader, "run-a", RunHeader, "run-b"},
-			} {
-				before := len(e.refusals())
-				resp := e.do(srv, "GET", "/api/invalid-run", "", "", hdr...)
-				body := readAll(t, resp)
-				var p Problem
-				if resp.StatusCode != http.StatusBadRequest || json.Unmarshal([]byte(body), &p) != nil || p.Type != "urn:airlock:problem:bad-request" {
-					t.Fatalf("%q: %d %s", hdr, resp.StatusCode, body)
-				}
-				if got := e.refusals(); len(got) != before+1 || !strings.Contains(got[len(got)-1].Error, "invalid run") ||
-					got[len(got)-1].Identity.Subject != agent.Subject {
-					t.Errorf("%q: refusals %+v", hdr, got)
-				}
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		for _, hdr := range [][]string{
+			{RunHeader, "two words"},
+			{RunHeader, strings.Repeat("r", gate.MaxRunIDBytes+1)},
+			{RunHeader, "run-a", RunHeader, "run-b"},
+		} {
+			before := len(e.refusals())
+			resp := e.do(srv, "GET", "/api/invalid-run", "", "", hdr...)
+			body := readAll(t, resp)
+			var p Problem
+			if resp.StatusCode != http.StatusBadRequest || json.Unmarshal([]byte(body), &p) != nil || p.Type != "urn:airlock:problem:bad-request" {
+				t.Fatalf("%q: %d %s", hdr, resp.StatusCode, body)
 			}
-		})
-	}
+			if got := e.refusals(); len(got) != before+1 || !strings.Contains(got[len(got)-1].Error, "invalid run") ||
+				got[len(got)-1].Identity.Subject != agent.Subject {
+				t.Errorf("%q: refusals %+v", hdr, got)
+			}
+		}
+	})
 	if n := e.up.hit("/api/invalid-run"); n != 0 {
 		t.Errorf("upstream reached %d times", n)
 	}

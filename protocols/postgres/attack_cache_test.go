@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +37,8 @@ func TestAttackCachePoisoning(t *testing.T) {
 	_, _ = admin.Exec(ctx, "CREATE ROLE "+role+"x PASSWORD 'Real-Passw0rd-78'")
 	_ = admin.Close(ctx)
 	time.Sleep(200 * time.Millisecond)
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.Events(sid) {
-			b, _ := json.Marshal(e)
-			if strings.Contains(string(b), "Real-Passw0rd") {
-				t.Fatalf("a password of the same shape as a cached one was recorded raw: %s", b)
-			}
-		}
+	if b := tg.recordedWith("Real-Passw0rd"); b != "" {
+		t.Fatalf("a password of the same shape as a cached one was recorded raw: %s", b)
 	}
 }
 

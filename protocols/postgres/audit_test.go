@@ -182,23 +182,21 @@ func (tg *testGateway) sessionPIDs() map[int]bool {
 // decided returns the statement texts the gate allowed and refused.
 func (tg *testGateway) decided() (allowed, refused map[string]bool) {
 	allowed, refused = map[string]bool{}, map[string]bool{}
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind != gate.EventDecision || e.Request == nil || e.Decision == nil {
-				continue
-			}
-			set := refused
-			if e.Decision.Action == gate.Allow {
-				set = allowed
-			}
-			set[norm(e.Request.Command)] = true
-			for _, part := range strings.Split(e.Request.Command, ";\n") {
-				set[norm(part)] = true
-			}
-			if e.Request.SQL != nil {
-				for _, st := range e.Request.SQL.Statements {
-					set[norm(st.Text)] = true
-				}
+	for _, e := range tg.gateEvents() {
+		if e.Kind != gate.EventDecision || e.Request == nil || e.Decision == nil {
+			continue
+		}
+		set := refused
+		if e.Decision.Action == gate.Allow {
+			set = allowed
+		}
+		set[norm(e.Request.Command)] = true
+		for _, part := range strings.Split(e.Request.Command, ";\n") {
+			set[norm(part)] = true
+		}
+		if e.Request.SQL != nil {
+			for _, st := range e.Request.SQL.Statements {
+				set[norm(st.Text)] = true
 			}
 		}
 	}

@@ -76,6 +76,30 @@ const maxCatalogEntries = 65536
 // maxPolicyMemo bounds the memos kept per masking policy.
 const maxPolicyMemo = 256
 
+// remember stores v under key in *cache, starting the cache over first
+// when it already holds limit entries.
+func remember[K comparable, V any](cache *map[K]V, key K, v V, limit int) {
+	if len(*cache) >= limit {
+		*cache = map[K]V{}
+	}
+	(*cache)[key] = v
+}
+
+// inSchema returns the entries of all in schema, or all of them when
+// schema is empty.
+func inSchema[T any](all []T, schema string, schemaOf func(T) string) []T {
+	if schema == "" {
+		return all
+	}
+	var out []T
+	for _, e := range all {
+		if schemaOf(e) == schema {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func newCatalog(cfg *pgconn.Config) *catalog {
 	k := &catalog{cfg: cfg}
 	k.reset()
@@ -215,10 +239,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, e
 	if len(rows) == 1 && len(rows[0]) == 2 {
 		name = rows[0][0] + "." + rows[0][1]
 	}
-	if len(k.cols) >= maxCatalogEntries {
-		k.cols = map[[2]uint32]string{}
-	}
-	k.cols[key] = name
+	remember(&k.cols, key, name, maxCatalogEntries)
 	return name, nil
 }
 
@@ -242,10 +263,7 @@ func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, erro
 			cols = append(cols, r[0])
 		}
 	}
-	if len(k.tables) >= maxCatalogEntries {
-		k.tables = map[string][]string{}
-	}
-	k.tables[name] = cols
+	remember(&k.tables, name, cols, maxCatalogEntries)
 	return cols, nil
 }
 
@@ -282,21 +300,9 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 				all[len(all)-1].Columns = append(all[len(all)-1].Columns, r[4])
 			}
 		}
-		if len(k.rels) >= maxCatalogEntries {
-			k.rels = map[string][]pgsql.Relation{}
-		}
-		k.rels[name] = all
+		remember(&k.rels, name, all, maxCatalogEntries)
 	}
-	if schema == "" {
-		return all, nil
-	}
-	var out []pgsql.Relation
-	for _, r := range all {
-		if r.Schema == schema {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return inSchema(all, schema, func(r pgsql.Relation) string { return r.Schema }), nil
 }
 
 // Functions returns every function called name (in schema, when given).
@@ -326,21 +332,9 @@ func (k *catalog) Functions(ctx context.Context, schema, name string) ([]pgsql.F
 			}
 			all = append(all, fi)
 		}
-		if len(k.funcs) >= maxCatalogEntries {
-			k.funcs = map[string][]pgsql.Function{}
-		}
-		k.funcs[name] = all
+		remember(&k.funcs, name, all, maxCatalogEntries)
 	}
-	if schema == "" {
-		return all, nil
-	}
-	var out []pgsql.Function
-	for _, f := range all {
-		if f.Schema == schema {
-			out = append(out, f)
-		}
-	}
-	return out, nil
+	return inSchema(all, schema, func(f pgsql.Function) string { return f.Schema }), nil
 }
 
 // UserOperator reports whether an operator called name is defined outside
@@ -411,10 +405,7 @@ func (k *catalog) representative(ctx context.Context, p *mask.Policy) (string, e
 		rep = cols[0]
 	}
 	k.mu.Lock()
-	if len(k.reps) >= maxPolicyMemo {
-		k.reps = map[*mask.Policy]string{}
-	}
-	k.reps[p] = rep
+	remember(&k.reps, p, rep, maxPolicyMemo)
 	k.mu.Unlock()
 	return rep, nil
 }
@@ -442,10 +433,7 @@ func (k *catalog) covered(ctx context.Context, p *mask.Policy) ([]string, error)
 		}
 	}
 	k.mu.Lock()
-	if len(k.covers) >= maxPolicyMemo {
-		k.covers = map[*mask.Policy][]string{}
-	}
-	k.covers[p] = c
+	remember(&k.covers, p, c, maxPolicyMemo)
 	k.mu.Unlock()
 	return c, nil
 }

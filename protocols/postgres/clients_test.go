@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 func (tg *testGateway) clientEnv(user string) []string {
@@ -28,7 +30,7 @@ func runTool(t *testing.T, env []string, dir, name string, args ...string) (stri
 }
 
 func TestPsqlScript(t *testing.T) {
-	psql := mustTool(t, "psql")
+	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("7,seven\n8,eight\n"), 0o600); err != nil {
@@ -81,7 +83,7 @@ SELECT card FROM customers WHERE id = 1;
 }
 
 func TestPgbench(t *testing.T) {
-	pgbench := mustTool(t, "pgbench")
+	pgbench := gatetest.NeedTool(t, "pgbench")
 	tg := startGateway(t)
 	env := tg.clientEnv("admin")
 	// Initialise directly upstream (the gateway would rightly refuse DDL).
@@ -100,7 +102,7 @@ func TestPgbench(t *testing.T) {
 // TestPsqlDescribe: psql's backslash commands are read-only catalog
 // queries and work through the gateway.
 func TestPsqlDescribe(t *testing.T) {
-	psql := mustTool(t, "psql")
+	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t)
 	for _, cmd := range []string{`\dt`, `\d customers`, `\d+ customers`, `\l`, `\dn`, `\df`, `\dv`, `\di`, `\du`, `\dx`, `\conninfo`, `\l+`, `\dt+`, `\dT`, `\ds`, `\dp`, `\sf now`} {
 		out, err := runTool(t, tg.clientEnv("admin"), "", psql, "-X", "-v", "ON_ERROR_STOP=1", "-c", cmd)

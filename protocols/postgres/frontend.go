@@ -218,16 +218,29 @@ func (c *conn) lookupStmt(ov *overlay, name string) (*stmtInfo, error) {
 			return nil, nil
 		}
 	}
-	skipping, err := c.settle()
-	if err != nil {
+	if err := c.settleConfirmed(); err != nil {
 		return nil, err
-	}
-	if skipping {
-		c.batch.ignored = true
 	}
 	return c.model.stmt(name), nil
 }
 
+// settleConfirmed settles before a lookup in the confirmed model; when the
+// server is skipping to Sync, the current batch is marked ignored.
+func (c *conn) settleConfirmed() error {
+	skipping, err := c.settle()
+	if err != nil {
+		return err
+	}
+	if skipping {
+		c.batch.ignored = true
+	}
+	return nil
+}
+
+// lookupPortal returns what the server holds under a portal's name when
+// the next message runs: the pending change of this group, or the
+// confirmed state once every earlier message is answered. Nil means
+// unknown.
 func (c *conn) lookupPortal(name string) (*portalEntry, error) {
 	if p, ok := c.grp.portals[name]; ok {
 		return p, nil
@@ -235,12 +248,8 @@ func (c *conn) lookupPortal(name string) (*portalEntry, error) {
 	if c.grp.clearedPorts {
 		return nil, nil
 	}
-	skipping, err := c.settle()
-	if err != nil {
+	if err := c.settleConfirmed(); err != nil {
 		return nil, err
-	}
-	if skipping {
-		c.batch.ignored = true
 	}
 	return c.model.portal(name), nil
 }

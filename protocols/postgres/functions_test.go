@@ -173,11 +173,7 @@ func TestFunctionCatalogUnreachable(t *testing.T) {
 func TestFunctionVerdictThroughGateway(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	admin, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
+	admin := tg.adminConn(t)
 	if _, err := admin.Exec(ctx, catalogFixture+"CREATE FUNCTION wipe() RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE VIEW v_wipe AS SELECT wipe();CREATE FUNCTION wipe_row(victims) RETURNS int VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT 1';CREATE FUNCTION wipe_eq(int, int) RETURNS bool VOLATILE LANGUAGE sql AS 'DELETE FROM victims; SELECT true';CREATE OPERATOR public.=~= (LEFTARG = int, RIGHTARG = int, FUNCTION = wipe_eq);INSERT INTO victims VALUES (1);").ReadAll(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,17 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
@@ -62,18 +62,6 @@ masking:
       columns: ["customers.card", "customers.pin"]
 `
 
-func mustTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed", name)
-	}
-	return p
-}
-
 func randomName(prefix string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -119,6 +107,32 @@ type testGateway struct {
 	rec      *record.Memory
 	approver *approval.Memory
 	gate     *gate.Gate
+}
+
+// gateEvents returns the recorded gate events of every session, each
+// session's in order.
+func (tg *testGateway) gateEvents() []gate.Event { return gatetest.Events(tg.rec) }
+
+// storedEvents returns the stored entries of every session, checkpoints
+// included, each session's in order.
+func (tg *testGateway) storedEvents() []record.Event {
+	var out []record.Event
+	for _, sid := range tg.rec.Sessions() {
+		out = append(out, tg.rec.Events(sid)...)
+	}
+	return out
+}
+
+// recordedWith returns the JSON of the first stored entry that contains
+// text, or "".
+func (tg *testGateway) recordedWith(text string) string {
+	for _, e := range tg.storedEvents() {
+		b, _ := json.Marshal(e)
+		if strings.Contains(string(b), text) {
+			return string(b)
+		}
+	}
+	return ""
 }
 
 type gwOption func(*gate.Config, *Config)
@@ -174,6 +188,14 @@ var testAuth = gate.AuthenticatorFunc(func(_ context.Context, r gate.Credential)
 func (tg *testGateway) url(user string) string {
 	host, port, _ := net.SplitHostPort(tg.addr)
 	return fmt.Sprintf("postgres://%s:secret@%s:%s/%s?sslmode=disable", user, host, port, tg.db)
+}
+
+// eachMode runs check as a subtest per query mode (see modes), named after
+// it, on a connection as user in that mode.
+func (tg *testGateway) eachMode(t *testing.T, user string, check func(t *testing.T, mode string, c *pgx.Conn)) {
+	for name, m := range modes {
+		t.Run(name, func(t *testing.T) { check(t, name, tg.connect(t, user, m)) })
+	}
 }
 
 func (tg *testGateway) connect(t testing.TB, user string, mutate ...func(*pgx.ConnConfig)) *pgx.Conn {

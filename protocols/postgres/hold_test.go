@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/airlock-sdk/airlock/gate"
 )
 
@@ -14,103 +16,97 @@ var reviewer = gate.Identity{Subject: "rev-1", Kind: gate.KindHuman}
 func TestHoldApproveAndDeny(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "admin", m)
-			done := make(chan error, 1)
-			go func() {
-				_, err := c.Exec(ctx, "DELETE FROM held WHERE id = 1 AND v = 'a'")
-				done <- err
-			}()
-			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			p, err := tg.approver.WaitPending(wctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(p.Request.Command, "DELETE FROM held") {
-				t.Fatalf("held command %q", p.Request.Command)
-			}
-			select {
-			case err := <-done:
-				t.Fatalf("statement ran before the review: %v", err)
-			case <-time.After(100 * time.Millisecond):
-			}
-			if _, err := tg.approver.Approve(ctx, p.ID, reviewer, "ok"); err != nil {
-				t.Fatal(err)
-			}
-			if err := <-done; err != nil {
-				t.Fatalf("approved statement failed: %v", err)
-			}
-			// Denied review: 42501, and the session goes on.
-			go func() {
-				_, err := c.Exec(ctx, "DELETE FROM held WHERE id = 2")
-				done <- err
-			}()
-			p, err = tg.approver.WaitPending(wctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tg.approver.Deny(ctx, p.ID, reviewer, "no"); err != nil {
-				t.Fatal(err)
-			}
-			if err := <-done; sqlState(err) != "42501" {
-				t.Fatalf("denied review: %v", err)
-			}
-			var n int
-			if err := c.QueryRow(ctx, "SELECT count(*) FROM held WHERE id = 2").Scan(&n); err != nil || n != 1 {
-				t.Fatalf("after denial: %d %v", n, err)
-			}
-			// Put the row back for the next mode.
-			if _, err := c.Exec(ctx, "INSERT INTO held VALUES (1, 'a')"); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Exec(ctx, "DELETE FROM held WHERE id = 1 AND v = 'a'")
+			done <- err
+		}()
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		p, err := tg.approver.WaitPending(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(p.Request.Command, "DELETE FROM held") {
+			t.Fatalf("held command %q", p.Request.Command)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("statement ran before the review: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if _, err := tg.approver.Approve(ctx, p.ID, reviewer, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("approved statement failed: %v", err)
+		}
+		// Denied review: 42501, and the session goes on.
+		go func() {
+			_, err := c.Exec(ctx, "DELETE FROM held WHERE id = 2")
+			done <- err
+		}()
+		p, err = tg.approver.WaitPending(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tg.approver.Deny(ctx, p.ID, reviewer, "no"); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; sqlState(err) != "42501" {
+			t.Fatalf("denied review: %v", err)
+		}
+		var n int
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM held WHERE id = 2").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("after denial: %d %v", n, err)
+		}
+		// Put the row back for the next mode.
+		if _, err := c.Exec(ctx, "INSERT INTO held VALUES (1, 'a')"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestCancelHeldStatement(t *testing.T) {
 	tg := startGateway(t)
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "admin", m)
-			ctx := context.Background()
-			done := make(chan error, 1)
-			go func() {
-				_, err := c.Exec(ctx, "DELETE FROM held WHERE id = 1")
-				done <- err
-			}()
-			wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer wcancel()
-			p, err := tg.approver.WaitPending(wctx)
-			if err != nil {
-				t.Fatal(err)
+	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
+		ctx := context.Background()
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Exec(ctx, "DELETE FROM held WHERE id = 1")
+			done <- err
+		}()
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer wcancel()
+		p, err := tg.approver.WaitPending(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A CancelRequest on its own connection, with the proxy's key.
+		if err := c.PgConn().CancelRequest(wctx); err != nil {
+			t.Fatal(err)
+		}
+		err = <-done
+		if sqlState(err) != "57014" {
+			t.Fatalf("want 57014, got %v", err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got, _ := tg.approver.Get(p.ID)
+			if got.State == gate.ReviewWithdrawn {
+				break
 			}
-			// A CancelRequest on its own connection, with the proxy's key.
-			if err := c.PgConn().CancelRequest(wctx); err != nil {
-				t.Fatal(err)
+			if time.Now().After(deadline) {
+				t.Fatalf("review state %s, want withdrawn", got.State)
 			}
-			err = <-done
-			if sqlState(err) != "57014" {
-				t.Fatalf("want 57014, got %v", err)
-			}
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				got, _ := tg.approver.Get(p.ID)
-				if got.State == gate.ReviewWithdrawn {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("review state %s, want withdrawn", got.State)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			var one int
-			if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
-				t.Fatalf("session unusable after cancel: %v", err)
-			}
-		})
-	}
+			time.Sleep(20 * time.Millisecond)
+		}
+		var one int
+		if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+			t.Fatalf("session unusable after cancel: %v", err)
+		}
+	})
 }
 
 func TestRefuseThenRetry(t *testing.T) {

@@ -239,11 +239,7 @@ func propertyBudget(t *testing.T) time.Duration {
 func TestLineageProperty(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := tg.adminConn(t)
 	if err := direct.Exec(ctx, "CREATE VIEW customers_x AS SELECT id, name AS x FROM customers").Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -348,13 +344,11 @@ func TestLineageProperty(t *testing.T) {
 			_ = client.Exec(ctx, "ROLLBACK").Close()
 		}
 	}
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.Events(sid) {
-			b, _ := json.Marshal(e)
-			if bytes.Contains(b, []byte(`"agents"`)) || bytes.Contains(b, []byte("agent-1")) {
-				if f := findLeak(b, forms); f != "" {
-					t.Fatalf("seed %d: %q recorded: %s", seed, f, b)
-				}
+	for _, e := range tg.storedEvents() {
+		b, _ := json.Marshal(e)
+		if bytes.Contains(b, []byte(`"agents"`)) || bytes.Contains(b, []byte("agent-1")) {
+			if f := findLeak(b, forms); f != "" {
+				t.Fatalf("seed %d: %q recorded: %s", seed, f, b)
 			}
 		}
 	}

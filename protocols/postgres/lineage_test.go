@@ -21,14 +21,9 @@ import (
 // so only the field rule protects them.
 var lineageNames = []string{"Xylqor Vandrez", "Quimbly Ostrafew"}
 
-// lineageRules let agents read anything and mask customers.name by a field
-// rule only.
-const lineageRules = `
-default: deny
-rules:
-  - name: reads
-    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW", "LISTEN", "UNLISTEN"])
-    action: allow
+// lineageMasking masks customers.name and the card columns for agents by
+// field rules only: the end of lineageRules and ddlRules.
+const lineageMasking = `
   - name: mask-for-agents
     when: identity.groups.exists(g, g == "agents")
     mask: [customer_name, card_column]
@@ -39,6 +34,15 @@ masking:
     - name: card_column
       columns: ["customers.card", "customers.pin"]
 `
+
+// lineageRules let agents read anything and mask customers.name by a field
+// rule only.
+const lineageRules = `
+default: deny
+rules:
+  - name: reads
+    when: sql.statements.all(s, (!s.opaque || s.kind == "EXECUTE") && s.kind in ["SELECT", "VALUES", "TABLE", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE", "FETCH", "CLOSE", "PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "COPY", "SHOW", "LISTEN", "UNLISTEN"])
+    action: allow` + lineageMasking
 
 // lineageFixture creates views, a materialized view and SQL functions over
 // customers, directly on the database (not through the gateway).
@@ -68,15 +72,7 @@ func startLineageGateway(t testing.TB, rules string) *testGateway {
 		}
 		g.Rules = rs
 	})
-	ctx := context.Background()
-	c, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, lineageFixture).ReadAll(); err != nil {
-		t.Fatal(err)
-	}
+	tg.adminExec(t, lineageFixture)
 	return tg
 }
 
@@ -196,20 +192,17 @@ func TestLineageIssueTable(t *testing.T) {
 		"VALUES ((SELECT max(name) FROM customers))",
 		"SELECT * FROM (VALUES ((SELECT min(name) || '' FROM customers))) v(x)",
 	}
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "agent", m)
-			for _, q := range queries {
-				got, err := clientBytes(t, c, q)
-				if err != nil && sqlState(err) == "42501" {
-					t.Errorf("%q refused: %v", q, err)
-				}
-				if leak := leakIn([]byte(got)); leak != "" {
-					t.Errorf("%q leaked %q: %s", q, leak, got)
-				}
+	tg.eachMode(t, "agent", func(t *testing.T, _ string, c *pgx.Conn) {
+		for _, q := range queries {
+			got, err := clientBytes(t, c, q)
+			if err != nil && sqlState(err) == "42501" {
+				t.Errorf("%q refused: %v", q, err)
 			}
-		})
-	}
+			if leak := leakIn([]byte(got)); leak != "" {
+				t.Errorf("%q leaked %q: %s", q, leak, got)
+			}
+		}
+	})
 	// The admin, unmasked, sees the names: the fixture is real.
 	c := tg.connect(t, "admin")
 	got, err := clientBytes(t, c, "SELECT x FROM (SELECT name || '' AS x FROM customers) s")
@@ -300,21 +293,19 @@ func TestFilterOnMaskedColumn(t *testing.T) {
 	}
 	// Rules saw the attributes: the decisions record them.
 	found, computed, plain := false, false, false
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Request == nil || e.Request.SQL == nil {
-				continue
+	for _, e := range tg.gateEvents() {
+		if e.Request == nil || e.Request.SQL == nil {
+			continue
+		}
+		for _, s := range e.Request.SQL.Statements {
+			if slices.Equal(s.MaskedColumnsFiltered, []string{"customers.name"}) && slices.Contains(s.FilterColumns, "customers.name") {
+				found = true
 			}
-			for _, s := range e.Request.SQL.Statements {
-				if slices.Equal(s.MaskedColumnsFiltered, []string{"customers.name"}) && slices.Contains(s.FilterColumns, "customers.name") {
-					found = true
-				}
-				switch s.Text {
-				case "SELECT 1 / (CASE WHEN name LIKE 'X%' THEN 1 ELSE 2 END) FROM customers":
-					computed = slices.Equal(s.MaskedColumnsComputed, []string{"customers.name"}) && len(s.MaskedColumnsFiltered) == 0
-				case "SELECT id, name FROM customers WHERE id = 1":
-					plain = len(s.MaskedColumnsComputed) == 0 && len(s.MaskedColumnsFiltered) == 0 && slices.Equal(s.FilterColumns, []string{"customers.id"})
-				}
+			switch s.Text {
+			case "SELECT 1 / (CASE WHEN name LIKE 'X%' THEN 1 ELSE 2 END) FROM customers":
+				computed = slices.Equal(s.MaskedColumnsComputed, []string{"customers.name"}) && len(s.MaskedColumnsFiltered) == 0
+			case "SELECT id, name FROM customers WHERE id = 1":
+				plain = len(s.MaskedColumnsComputed) == 0 && len(s.MaskedColumnsFiltered) == 0 && slices.Equal(s.FilterColumns, []string{"customers.id"})
 			}
 		}
 	}
@@ -330,17 +321,7 @@ default: deny
 rules:
   - name: anything-but-opaque
     when: sql.statements.all(s, !s.opaque || s.kind == "EXECUTE")
-    action: allow
-  - name: mask-for-agents
-    when: identity.groups.exists(g, g == "agents")
-    mask: [customer_name, card_column]
-masking:
-  fields:
-    - name: customer_name
-      columns: ["customers.name"]
-    - name: card_column
-      columns: ["customers.card", "customers.pin"]
-`
+    action: allow` + lineageMasking
 
 // TestLineageSchemaChanges redefines what a name means, inside and outside
 // the gateway, in and out of transactions, and reuses cursor and prepared
@@ -349,11 +330,7 @@ masking:
 func TestLineageSchemaChanges(t *testing.T) {
 	tg := startLineageGateway(t, ddlRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := tg.adminConn(t)
 	run := func(c *pgx.Conn, sql string) string {
 		t.Helper()
 		var b strings.Builder
@@ -448,49 +425,46 @@ func TestLineagePrecision(t *testing.T) {
 		{"SELECT * FROM customers JOIN orders USING (id) ORDER BY id", nil},
 	}
 	ctx := context.Background()
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "agent", m)
-			for _, tc := range cases {
-				rows, err := c.Query(ctx, tc.sql)
-				if err != nil {
-					t.Fatalf("%q: %v", tc.sql, err)
-				}
-				var first []string
-				for rows.Next() {
-					if first == nil {
-						vals, err := rows.Values()
-						if err != nil {
-							t.Fatalf("%q: %v", tc.sql, err)
-						}
-						for _, v := range vals {
-							first = append(first, fmt.Sprint(v))
-						}
+	tg.eachMode(t, "agent", func(t *testing.T, name string, c *pgx.Conn) {
+		for _, tc := range cases {
+			rows, err := c.Query(ctx, tc.sql)
+			if err != nil {
+				t.Fatalf("%q: %v", tc.sql, err)
+			}
+			var first []string
+			for rows.Next() {
+				if first == nil {
+					vals, err := rows.Values()
+					if err != nil {
+						t.Fatalf("%q: %v", tc.sql, err)
 					}
-					if leak := leakIn(bytes.Join(rows.RawValues(), []byte("|"))); leak != "" {
-						t.Errorf("%q leaked %q", tc.sql, leak)
+					for _, v := range vals {
+						first = append(first, fmt.Sprint(v))
 					}
 				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					t.Fatalf("%q: %v", tc.sql, err)
-				}
-				for i, w := range tc.want {
-					if i >= len(first) {
-						t.Fatalf("%q: %d columns", tc.sql, len(first))
-					}
-					got := first[i]
-					if w == "" {
-						if got != "[CUSTOMER_NAME]" && got != "<nil>" {
-							t.Errorf("%s: %q column %d = %q, want masked", name, tc.sql, i, got)
-						}
-					} else if got != w {
-						t.Errorf("%s: %q column %d = %q, want %q", name, tc.sql, i, got, w)
-					}
+				if leak := leakIn(bytes.Join(rows.RawValues(), []byte("|"))); leak != "" {
+					t.Errorf("%q leaked %q", tc.sql, leak)
 				}
 			}
-		})
-	}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				t.Fatalf("%q: %v", tc.sql, err)
+			}
+			for i, w := range tc.want {
+				if i >= len(first) {
+					t.Fatalf("%q: %d columns", tc.sql, len(first))
+				}
+				got := first[i]
+				if w == "" {
+					if got != "[CUSTOMER_NAME]" && got != "<nil>" {
+						t.Errorf("%s: %q column %d = %q, want masked", name, tc.sql, i, got)
+					}
+				} else if got != w {
+					t.Errorf("%s: %q column %d = %q, want %q", name, tc.sql, i, got, w)
+				}
+			}
+		}
+	})
 }
 
 // TestLineageErrors: an error that quotes a masked value is scrubbed; one
@@ -534,11 +508,7 @@ func TestLineageErrors(t *testing.T) {
 func TestLineageViews(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
-	direct, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := tg.adminConn(t)
 	if err := direct.Exec(ctx, `CREATE VIEW mv_view AS SELECT id + 100 AS k, up || '?' AS u FROM customer_mv;
 		REFRESH MATERIALIZED VIEW customer_mv`).Close(); err != nil {
 		t.Fatal(err)
@@ -555,38 +525,35 @@ func TestLineageViews(t *testing.T) {
 		{"SELECT k, u FROM mv_view ORDER BY k", []string{"101", ""}},
 		{"SELECT v.k, lower(v.u) FROM mv_view v JOIN customer_names2 n ON n.id + 100 = v.k ORDER BY 1", []string{"101", ""}},
 	}
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "agent", m)
-			for _, tc := range cases {
-				rows, err := c.Query(ctx, tc.sql)
+	tg.eachMode(t, "agent", func(t *testing.T, name string, c *pgx.Conn) {
+		for _, tc := range cases {
+			rows, err := c.Query(ctx, tc.sql)
+			if err != nil {
+				t.Fatalf("%q: %v", tc.sql, err)
+			}
+			n := 0
+			for rows.Next() {
+				vals, err := rows.Values()
 				if err != nil {
-					t.Fatalf("%q: %v", tc.sql, err)
+					t.Fatal(err)
 				}
-				n := 0
-				for rows.Next() {
-					vals, err := rows.Values()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if leak := leakIn(bytes.Join(rows.RawValues(), []byte("|"))); leak != "" {
-						t.Errorf("%q leaked %q", tc.sql, leak)
-					}
-					if n == 0 {
-						for i, w := range tc.want {
-							got := fmt.Sprint(vals[i])
-							if (w == "" && got != "[CUSTOMER_NAME]") || (w != "" && got != w) {
-								t.Errorf("%s: %q column %d = %q, want %q", name, tc.sql, i, got, w)
-							}
+				if leak := leakIn(bytes.Join(rows.RawValues(), []byte("|"))); leak != "" {
+					t.Errorf("%q leaked %q", tc.sql, leak)
+				}
+				if n == 0 {
+					for i, w := range tc.want {
+						got := fmt.Sprint(vals[i])
+						if (w == "" && got != "[CUSTOMER_NAME]") || (w != "" && got != w) {
+							t.Errorf("%s: %q column %d = %q, want %q", name, tc.sql, i, got, w)
 						}
 					}
-					n++
 				}
-				rows.Close()
-				if rows.Err() != nil || n != 2 {
-					t.Errorf("%q: %d rows, %v", tc.sql, n, rows.Err())
-				}
+				n++
 			}
-		})
-	}
+			rows.Close()
+			if rows.Err() != nil || n != 2 {
+				t.Errorf("%q: %d rows, %v", tc.sql, n, rows.Err())
+			}
+		}
+	})
 }

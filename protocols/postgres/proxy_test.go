@@ -40,31 +40,28 @@ var modes = map[string]func(*pgx.ConnConfig){
 func TestQueryThroughGateway(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "admin", m)
-			var n int
-			var nm string
-			if err := c.QueryRow(ctx, "SELECT count(*), min(name) FROM customers WHERE id > $1", 0).Scan(&n, &nm); err != nil {
-				t.Fatal(err)
-			}
-			if n != 2 || nm != "Ada" {
-				t.Fatalf("got %d %q", n, nm)
-			}
-			// The admin is not masked.
-			var card string
-			if err := c.QueryRow(ctx, "SELECT card FROM customers WHERE id = 1").Scan(&card); err != nil {
-				t.Fatal(err)
-			}
-			if card != testCard {
-				t.Fatalf("admin card = %q", card)
-			}
-			// Writes within the rules.
-			if _, err := c.Exec(ctx, "INSERT INTO scratch VALUES ($1, $2)", 1, "x"); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
+		var n int
+		var nm string
+		if err := c.QueryRow(ctx, "SELECT count(*), min(name) FROM customers WHERE id > $1", 0).Scan(&n, &nm); err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 || nm != "Ada" {
+			t.Fatalf("got %d %q", n, nm)
+		}
+		// The admin is not masked.
+		var card string
+		if err := c.QueryRow(ctx, "SELECT card FROM customers WHERE id = 1").Scan(&card); err != nil {
+			t.Fatal(err)
+		}
+		if card != testCard {
+			t.Fatalf("admin card = %q", card)
+		}
+		// Writes within the rules.
+		if _, err := c.Exec(ctx, "INSERT INTO scratch VALUES ($1, $2)", 1, "x"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func TestMaskingReachesNoMessage(t *testing.T) {
@@ -88,52 +85,49 @@ func TestMaskingReachesNoMessage(t *testing.T) {
 		"WITH x AS (SELECT card AS k FROM customers) SELECT k FROM x",
 	}
 	leaks := []string{testCard, "5500000000000004", "1234", "9999", "bob@example.com", "41111111"}
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "agent", m)
-			for _, q := range queries {
-				rows, err := c.Query(ctx, q)
+	tg.eachMode(t, "agent", func(t *testing.T, name string, c *pgx.Conn) {
+		for _, q := range queries {
+			rows, err := c.Query(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			for rows.Next() {
+				vals, err := rows.Values()
 				if err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
-				for rows.Next() {
-					vals, err := rows.Values()
-					if err != nil {
-						t.Fatalf("%s: %v", q, err)
-					}
-					raw := rows.RawValues()
-					b, _ := json.Marshal(vals)
-					for _, leak := range leaks {
-						for _, r := range raw {
-							if strings.Contains(string(r), leak) {
-								t.Errorf("%s (%s): raw value leaks %q: %q", q, name, leak, r)
-							}
-						}
-						if strings.Contains(string(b), leak) {
-							t.Errorf("%s (%s): value leaks %q: %s", q, name, leak, b)
+				raw := rows.RawValues()
+				b, _ := json.Marshal(vals)
+				for _, leak := range leaks {
+					for _, r := range raw {
+						if strings.Contains(string(r), leak) {
+							t.Errorf("%s (%s): raw value leaks %q: %q", q, name, leak, r)
 						}
 					}
+					if strings.Contains(string(b), leak) {
+						t.Errorf("%s (%s): value leaks %q: %s", q, name, leak, b)
+					}
 				}
-				if err := rows.Err(); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
 			}
-			// The second result of a multi-statement query has its own lineage.
-			results, err := c.PgConn().Exec(ctx, "SELECT 1; SELECT substr(card, 1, 8) FROM customers WHERE id = 1").ReadAll()
-			if err != nil || len(results) != 2 || len(results[1].Rows) != 1 || string(results[1].Rows[0][0]) == "41111111" {
-				t.Fatalf("multi-statement lineage: %v %+v", err, results)
+			if err := rows.Err(); err != nil {
+				t.Fatalf("%s: %v", q, err)
 			}
-			// Errors and notices are masked too.
-			_, err = c.Exec(ctx, "SELECT ('card '||'"+testCard+"')::int")
-			if err == nil || strings.Contains(err.Error(), testCard) {
-				t.Fatalf("error leaks or missing: %v", err)
-			}
-			var id int
-			if err := c.QueryRow(ctx, "SELECT id FROM customers WHERE id = 2").Scan(&id); err != nil || id != 2 {
-				t.Fatalf("session unusable after error: %v", err)
-			}
-		})
-	}
+		}
+		// The second result of a multi-statement query has its own lineage.
+		results, err := c.PgConn().Exec(ctx, "SELECT 1; SELECT substr(card, 1, 8) FROM customers WHERE id = 1").ReadAll()
+		if err != nil || len(results) != 2 || len(results[1].Rows) != 1 || string(results[1].Rows[0][0]) == "41111111" {
+			t.Fatalf("multi-statement lineage: %v %+v", err, results)
+		}
+		// Errors and notices are masked too.
+		_, err = c.Exec(ctx, "SELECT ('card '||'"+testCard+"')::int")
+		if err == nil || strings.Contains(err.Error(), testCard) {
+			t.Fatalf("error leaks or missing: %v", err)
+		}
+		var id int
+		if err := c.QueryRow(ctx, "SELECT id FROM customers WHERE id = 2").Scan(&id); err != nil || id != 2 {
+			t.Fatalf("session unusable after error: %v", err)
+		}
+	})
 	// What was recorded is what the client saw.
 	for _, sid := range tg.rec.Sessions() {
 		outputs := 0
@@ -156,46 +150,43 @@ func TestMaskingReachesNoMessage(t *testing.T) {
 func TestRefusalKeepsSession(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	for name, m := range modes {
-		t.Run(name, func(t *testing.T) {
-			c := tg.connect(t, "admin", m)
-			_, err := c.Exec(ctx, "DROP TABLE victims")
-			if sqlState(err) != "42501" {
-				t.Fatalf("DROP: want 42501, got %v", err)
-			}
-			if !strings.Contains(err.Error(), "airlock") {
-				t.Fatalf("refusal should name the gate: %v", err)
-			}
-			var one int
-			if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
-				t.Fatalf("after refusal: %v", err)
-			}
-			// Inside a transaction: the upstream transaction is aborted too.
-			tx, err := c.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tx.Exec(ctx, "INSERT INTO scratch VALUES (42, 'in tx')"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tx.Exec(ctx, "DELETE FROM scratch"); sqlState(err) != "42501" {
-				t.Fatalf("unbounded DELETE: want 42501, got %v", err)
-			}
-			if _, err := tx.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
-				t.Fatalf("after a refusal in a transaction: want 25P02, got %v", err)
-			}
-			if err := tx.Rollback(ctx); err != nil {
-				t.Fatal(err)
-			}
-			var n int
-			if err := c.QueryRow(ctx, "SELECT count(*) FROM scratch WHERE id = 42").Scan(&n); err != nil || n != 0 {
-				t.Fatalf("rolled back row visible: %d %v", n, err)
-			}
-			if c.PgConn().TxStatus() != 'I' {
-				t.Fatalf("tx status %c", c.PgConn().TxStatus())
-			}
-		})
-	}
+	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
+		_, err := c.Exec(ctx, "DROP TABLE victims")
+		if sqlState(err) != "42501" {
+			t.Fatalf("DROP: want 42501, got %v", err)
+		}
+		if !strings.Contains(err.Error(), "airlock") {
+			t.Fatalf("refusal should name the gate: %v", err)
+		}
+		var one int
+		if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+			t.Fatalf("after refusal: %v", err)
+		}
+		// Inside a transaction: the upstream transaction is aborted too.
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO scratch VALUES (42, 'in tx')"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM scratch"); sqlState(err) != "42501" {
+			t.Fatalf("unbounded DELETE: want 42501, got %v", err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT 1"); sqlState(err) != "25P02" {
+			t.Fatalf("after a refusal in a transaction: want 25P02, got %v", err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := c.QueryRow(ctx, "SELECT count(*) FROM scratch WHERE id = 42").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rolled back row visible: %d %v", n, err)
+		}
+		if c.PgConn().TxStatus() != 'I' {
+			t.Fatalf("tx status %c", c.PgConn().TxStatus())
+		}
+	})
 }
 
 func TestPipelineAndBatch(t *testing.T) {

@@ -50,14 +50,30 @@ func withRules(text string) gwOption {
 	}
 }
 
+// dialAdmin connects to the test database as the superuser, around the
+// gateway. The caller closes the connection.
+func (tg *testGateway) dialAdmin(t testing.TB) *pgconn.PgConn {
+	t.Helper()
+	c, err := pgconn.Connect(context.Background(), dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// adminConn is dialAdmin with the connection closed at the test's end.
+func (tg *testGateway) adminConn(t testing.TB) *pgconn.PgConn {
+	t.Helper()
+	c := tg.dialAdmin(t)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
 // adminExec runs SQL on the test database as the superuser.
 func (tg *testGateway) adminExec(t testing.TB, sql string) []*pgconn.Result {
 	t.Helper()
 	ctx := context.Background()
-	c, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tg.dialAdmin(t)
 	defer c.Close(ctx)
 	res, err := c.Exec(ctx, sql).ReadAll()
 	if err != nil {

@@ -23,11 +23,9 @@ rules:
 // outputs returns the recorded outputs of stream, by decision id.
 func (tg *testGateway) outputs(stream string) map[string][]string {
 	out := map[string][]string{}
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind == gate.EventOutput && e.Output != nil && e.Output.Stream == stream {
-				out[e.Output.DecisionID] = append(out[e.Output.DecisionID], string(e.Output.Data))
-			}
+	for _, e := range tg.gateEvents() {
+		if e.Kind == gate.EventOutput && e.Output != nil && e.Output.Stream == stream {
+			out[e.Output.DecisionID] = append(out[e.Output.DecisionID], string(e.Output.Data))
 		}
 	}
 	return out
@@ -36,11 +34,9 @@ func (tg *testGateway) outputs(stream string) map[string][]string {
 // decisionFor returns the id of the allowed decision whose command holds text.
 func (tg *testGateway) decisionFor(t *testing.T, text string) *gate.Event {
 	t.Helper()
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind == gate.EventDecision && e.Request != nil && strings.Contains(e.Request.Command, text) {
-				return &e
-			}
+	for _, e := range tg.gateEvents() {
+		if e.Kind == gate.EventDecision && e.Request != nil && strings.Contains(e.Request.Command, text) {
+			return &e
 		}
 	}
 	t.Fatalf("no decision for %q", text)
@@ -142,11 +138,9 @@ func TestRecordLimit(t *testing.T) {
 	}
 	d := tg.decisionFor(t, "generate_series")
 	var rec *gate.Output
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind == gate.EventOutput && e.Output.DecisionID == d.Decision.ID && e.Output.Stream == "rows" {
-				rec = e.Output
-			}
+	for _, e := range tg.gateEvents() {
+		if e.Kind == gate.EventOutput && e.Output.DecisionID == d.Decision.ID && e.Output.Stream == "rows" {
+			rec = e.Output
 		}
 	}
 	if rec == nil || !rec.Truncated || len(rec.Data) != 64 || !strings.HasPrefix(string(rec.Data), "g\trepeat\n1\txxx") {
@@ -170,16 +164,14 @@ func TestRecordFindings(t *testing.T) {
 		t.Fatal("the card reached the client")
 	}
 	d := tg.decisionFor(t, "SELECT card FROM customers")
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind != gate.EventOutput || e.Output.DecisionID != d.Decision.ID || e.Output.Stream != "rows" {
-				continue
-			}
-			if strings.Contains(string(e.Output.Data), testCard) || len(e.Output.Findings) == 0 {
-				t.Fatalf("recorded rows %q with findings %+v", e.Output.Data, e.Output.Findings)
-			}
-			return
+	for _, e := range tg.gateEvents() {
+		if e.Kind != gate.EventOutput || e.Output.DecisionID != d.Decision.ID || e.Output.Stream != "rows" {
+			continue
 		}
+		if strings.Contains(string(e.Output.Data), testCard) || len(e.Output.Findings) == 0 {
+			t.Fatalf("recorded rows %q with findings %+v", e.Output.Data, e.Output.Findings)
+		}
+		return
 	}
 	t.Fatal("no rows recorded")
 }

@@ -2,41 +2,20 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// failingRecorder passes events on to the test's recorder until it is
-// armed with a count: after that many more events, every event fails.
-type failingRecorder struct {
-	inner  gate.Recorder
-	seen   atomic.Int64
-	failAt atomic.Int64 // the number of the first failing event; 0: never
-	failed atomic.Int64 // events refused
-}
-
-func (f *failingRecorder) Record(ctx context.Context, e gate.Event) error {
-	n := f.seen.Add(1)
-	if at := f.failAt.Load(); at > 0 && n >= at {
-		f.failed.Add(1)
-		return errors.New("disk full")
-	}
-	return f.inner.Record(ctx, e)
-}
-
-// failAfter makes the recorder fail every event after the next n.
-func (f *failingRecorder) failAfter(n int64) { f.failAt.Store(f.seen.Load() + n + 1) }
-
-func withFailingRecorder(f *failingRecorder) gwOption {
+// withFailingRecorder puts f between the gate and the test's recorder.
+func withFailingRecorder(f *gatetest.FailingRecorder) gwOption {
 	return func(g *gate.Config, _ *Config) {
-		f.inner = g.Recorder
+		f.Next = g.Recorder
 		g.Recorder = f
 	}
 }
@@ -68,7 +47,7 @@ func (tg *testGateway) scratchIDs(t *testing.T) []int {
 func TestRecordFailureEndsSessionPgx(t *testing.T) {
 	for _, mode := range []string{"simple", "extended"} {
 		t.Run(mode, func(t *testing.T) {
-			fr := &failingRecorder{}
+			fr := &gatetest.FailingRecorder{}
 			tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 			c := tg.connect(t, "admin", modes[mode])
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -81,7 +60,7 @@ func TestRecordFailureEndsSessionPgx(t *testing.T) {
 				t.Fatalf("warm-up: %d %v", n, err)
 			}
 			// The next query's decision is recorded; its rows are not.
-			fr.failAfter(1)
+			fr.FailAfter(1)
 			rows, err := c.Query(ctx, "SELECT id, name FROM customers ORDER BY id")
 			if err == nil {
 				for rows.Next() {
@@ -95,7 +74,7 @@ func TestRecordFailureEndsSessionPgx(t *testing.T) {
 			if tag := rows.CommandTag(); tag.String() != "" {
 				t.Fatalf("the client received the CommandComplete %q of an unrecorded result", tag)
 			}
-			if fr.failed.Load() == 0 {
+			if fr.Failed() == 0 {
 				t.Fatal("no record failed")
 			}
 			// Nothing more reaches the client, and nothing it sends runs.
@@ -117,7 +96,7 @@ func TestRecordFailureEndsSessionPgx(t *testing.T) {
 // client reads no CommandComplete and no ReadyForQuery, only the end of
 // the connection.
 func TestRecordFailureNothingAfterRaw(t *testing.T) {
-	fr := &failingRecorder{}
+	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -129,7 +108,7 @@ func TestRecordFailureNothingAfterRaw(t *testing.T) {
 	if _, err := pc.Exec(ctx, "SELECT 1").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
-	fr.failAfter(1)
+	fr.FailAfter(1)
 	res, err := pc.Exec(ctx, "SELECT id, name FROM customers ORDER BY id").ReadAll()
 	if err == nil {
 		t.Fatal("want the connection to end")
@@ -148,13 +127,13 @@ func TestRecordFailureNothingAfterRaw(t *testing.T) {
 // result could not be recorded, prints nothing of it, and the statements
 // after it never run.
 func TestRecordFailureEndsSessionPsql(t *testing.T) {
-	psql := mustTool(t, "psql")
-	fr := &failingRecorder{}
+	psql := gatetest.NeedTool(t, "psql")
+	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 	// Session start, then the decision and rows of the first statement,
 	// then the decision of the second: its rows are the first event that
 	// fails.
-	fr.failAfter(4)
+	fr.FailAfter(4)
 	out, err := runTool(t, tg.clientEnv("admin"), t.TempDir(), psql, "-X",
 		"-c", "SELECT 'warm' AS phase",
 		"-c", "SELECT id, name FROM customers ORDER BY id",
@@ -168,7 +147,7 @@ func TestRecordFailureEndsSessionPsql(t *testing.T) {
 	if strings.Contains(out, "Ada") || strings.Contains(out, "INSERT") {
 		t.Fatalf("psql received output after the failed record:\n%s", out)
 	}
-	if fr.failed.Load() == 0 {
+	if fr.Failed() == 0 {
 		t.Fatalf("no record failed:\n%s", out)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -180,12 +159,12 @@ func TestRecordFailureEndsSessionPsql(t *testing.T) {
 // An error the upstream sends is recorded before the client sees it: when
 // that record fails, the client gets the connection's end instead.
 func TestRecordFailureOnErrorEndsSession(t *testing.T) {
-	fr := &failingRecorder{}
+	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 	c := tg.connect(t, "admin", simpleMode)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	fr.failAfter(1) // the decision
+	fr.FailAfter(1) // the decision
 	_, err := c.Exec(ctx, "SELECT * FROM no_such_table")
 	if err == nil || sqlState(err) == "42P01" {
 		t.Fatalf("the client received the unrecorded error: %v", err)

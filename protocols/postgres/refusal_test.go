@@ -31,11 +31,9 @@ func TestFailedLoginIsRecorded(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for len(refusals) < 3 && time.Now().Before(deadline) {
 		refusals = refusals[:0]
-		for _, sid := range tg.rec.Sessions() {
-			for _, e := range tg.rec.GateEvents(sid) {
-				if e.Kind == gate.EventRefused {
-					refusals = append(refusals, e)
-				}
+		for _, e := range tg.gateEvents() {
+			if e.Kind == gate.EventRefused {
+				refusals = append(refusals, e)
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -89,14 +87,12 @@ func TestPreRuleRefusalsAreDecisions(t *testing.T) {
 	for time.Now().Before(deadline) {
 		clear(rules)
 		denied = 0
-		for _, sid := range tg.rec.Sessions() {
-			for _, ev := range tg.rec.GateEvents(sid) {
-				if ev.Kind == gate.EventDecision && ev.Decision.Action == gate.Deny {
-					rules[ev.Decision.Rule]++
-				}
-				if ev.Kind == gate.EventSessionEnd && ev.Session != nil {
-					denied += ev.Session.Denied
-				}
+		for _, ev := range tg.gateEvents() {
+			if ev.Kind == gate.EventDecision && ev.Decision.Action == gate.Deny {
+				rules[ev.Decision.Rule]++
+			}
+			if ev.Kind == gate.EventSessionEnd && ev.Session != nil {
+				denied += ev.Session.Denied
 			}
 		}
 		if denied == 2 {

@@ -16,11 +16,9 @@ func withRun(run string) func(*pgx.ConnConfig) {
 // sessionRuns returns the runs of the recorded session starts.
 func (tg *testGateway) sessionRuns() []string {
 	var runs []string
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind == gate.EventSessionStart && e.Session != nil {
-				runs = append(runs, e.Session.Run)
-			}
+	for _, e := range tg.gateEvents() {
+		if e.Kind == gate.EventSessionStart && e.Session != nil {
+			runs = append(runs, e.Session.Run)
 		}
 	}
 	return runs
@@ -68,11 +66,9 @@ func TestStartupRunParameterInvalid(t *testing.T) {
 		t.Fatalf("sessions started: %q", runs)
 	}
 	refused := 0
-	for _, sid := range tg.rec.Sessions() {
-		for _, e := range tg.rec.GateEvents(sid) {
-			if e.Kind == gate.EventRefused && strings.Contains(e.Error, "airlock.run") {
-				refused++
-			}
+	for _, e := range tg.gateEvents() {
+		if e.Kind == gate.EventRefused && strings.Contains(e.Error, "airlock.run") {
+			refused++
 		}
 	}
 	if refused != 3 {

@@ -21,8 +21,7 @@ import (
 // the agent's key. The session must be the agent's, not the human's.
 func TestAuthorizeFromPermissions(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	// The human's key, locked with a passphrase the client does not have:
 	// OpenSSH offers the public key, is told it would be accepted, cannot
 	// sign, and moves on to the agent's key.

@@ -17,16 +17,10 @@ import (
 // but OpenSSH 9.2's sshd does not act on them, so they are not asserted.)
 func TestWindowChange(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
-	cl := g.goClient(t, g.agent)
-	defer cl.Close()
+	g := startTestGateway(t)
 
 	// Window change with an exec under a terminal.
-	s, err := cl.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s := g.goSession(t)
 	if err := s.RequestPty("xterm", 40, 100, ssh.TerminalModes{ssh.ECHO: 0}); err != nil {
 		t.Fatal(err)
 	}
@@ -65,14 +59,8 @@ func TestWindowChange(t *testing.T) {
 // connection is closed, with no exit status (none could be recorded).
 func TestRecorderFailureStopsOutput(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
-	cl := g.goClient(t, g.agent)
-	defer cl.Close()
-	s, err := cl.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := startTestGateway(t)
+	cl, s := g.goSession(t)
 	out, _ := s.StdoutPipe()
 	var serr bytes.Buffer
 	s.Stderr = &serr

@@ -23,15 +23,19 @@ rules:
     action: allow
 `
 
-// denyListRules allow exec except destructive programs, network tools,
-// interpreters and code the gate cannot see, and allow writes only through
-// the programs named.
-const denyListRules = `
+// execAllowed opens the rule files that allow exec and then deny some of
+// it: testRules and denyListRules.
+const execAllowed = `
 default: deny
 rules:
   - name: exec
     when: ssh.kind == "exec"
-    action: allow
+    action: allow`
+
+// denyListRules allow exec except destructive programs, network tools,
+// interpreters and code the gate cannot see, and allow writes only through
+// the programs named.
+const denyListRules = execAllowed + `
   - name: no-destructive
     when: ssh.kind == "exec" && ssh.programs.exists(p, p in ["rm", "shred", "unlink", "rmdir"])
     action: deny

@@ -16,8 +16,7 @@ import (
 
 func TestExecThroughGateway(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 
 	r := g.ssh(g.agent, nil, "echo hello; echo oops >&2; printf 'a b\\n' | cat")
 	if r.code != 0 || r.stdout != "hello\na b\n" || r.stderr != "oops\n" {
@@ -53,8 +52,7 @@ func TestExecThroughGateway(t *testing.T) {
 
 func TestExecEnvAllowList(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	r := g.ssh(g.agent, []string{"-o", "SetEnv=FOO=leaked LANG=C.UTF-8"}, `echo "[$FOO][$LANG]"`)
 	if r.code != 0 || r.stdout != "[][C.UTF-8]\n" {
 		t.Fatalf("env: %+v", r)
@@ -65,8 +63,7 @@ func TestExecEnvAllowList(t *testing.T) {
 // must see through, against a real sshd. The victim directory must survive.
 func TestEvasionSuite(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	victim := filepath.Join(t.TempDir(), "xyz-victim")
 	if err := os.MkdirAll(filepath.Join(victim, "sub"), 0o755); err != nil {
 		t.Fatal(err)
@@ -165,8 +162,7 @@ func TestEvasionSuite(t *testing.T) {
 // until a human approves it, then runs; a denied one never runs.
 func TestExecHeldForReview(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	dir := letterDir(t)
 	for _, approve := range []bool{true, false} {
 		file := filepath.Join(dir, fmt.Sprint("reviewed-", approve))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -37,8 +38,7 @@ func echoServer(t *testing.T) (string, int) {
 
 func TestForwardingRefused(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	host, port := echoServer(t)
 	target := net.JoinHostPort(host, strconv.Itoa(port))
 
@@ -64,7 +64,7 @@ func TestForwardingRefused(t *testing.T) {
 	args := append([]string{"-N", "-o", "ExitOnForwardFailure=yes", "-L", strconv.Itoa(lport) + ":" + target}, sshArgs(g.addr, g.agent, "-p")...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cmd := exec.CommandContext(ctx, needTool(t, "ssh"), args...)
+	cmd := exec.CommandContext(ctx, gatetest.NeedTool(t, "ssh"), args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +176,19 @@ func TestForwardAllowedByRule(t *testing.T) {
 	if _, err := cl.Dial("tcp", net.JoinHostPort(host, strconv.Itoa(port+1))); err == nil {
 		t.Fatal("forward to another port accepted")
 	}
+}
+
+// goSession opens a session as the agent with the Go SSH client, and
+// returns it and its client, whose connection is closed at the test's end.
+func (g *gateway) goSession(t *testing.T) (*ssh.Client, *ssh.Session) {
+	t.Helper()
+	cl := g.goClient(t, g.agent)
+	t.Cleanup(func() { cl.Close() })
+	s, err := cl.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl, s
 }
 
 // goClient connects to the gateway with the Go SSH client.

@@ -19,22 +19,10 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 	"golang.org/x/crypto/ssh"
 )
-
-// needTool skips when a real tool is missing outside CI, and fails in CI.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s not installed (CI must install it)", name)
-	}
-	return p
-}
 
 // keyPair is an ed25519 key with its OpenSSH private key file.
 type keyPair struct {
@@ -87,7 +75,7 @@ type sshd struct {
 
 func startSSHD(t testing.TB) *sshd {
 	t.Helper()
-	bin := needTool(t, "sshd")
+	bin := gatetest.NeedTool(t, "sshd")
 	dir := t.TempDir()
 	host := newKey(t, dir, "host_ed25519")
 	user := newKey(t, dir, "upstream_ed25519")
@@ -162,12 +150,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // testRules is the rule file of the integration tests: exec is allowed
 // except destructive and unreadable commands, sftp is allowed outside
 // "forbidden" paths, shells only for humans, forwards never (default).
-const testRules = `
-default: deny
-rules:
-  - name: exec
-    when: ssh.kind == "exec"
-    action: allow
+const testRules = execAllowed + `
   - name: no-destructive
     when: >
       ssh.kind == "exec" && (ssh.programs.exists(p, p in ["rm", "shred", "unlink", "rmdir"]) ||
@@ -208,6 +191,14 @@ type gateway struct {
 	approver *approval.Memory
 }
 
+// startTestGateway starts an sshd and a gateway in front of it, with
+// testRules, recording into memory.
+func startTestGateway(t testing.TB) *gateway {
+	t.Helper()
+	return startGateway(t, startSSHD(t), testRules)
+}
+
+// startGateway starts a gateway in front of up, recording into memory.
 func startGateway(t testing.TB, up *sshd, rules string, opts ...func(*Config)) *gateway {
 	t.Helper()
 	rec := &record.Memory{}
@@ -281,7 +272,7 @@ func run(t testing.TB, stdin string, name string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, needTool(t, name), args...)
+	cmd := exec.CommandContext(ctx, gatetest.NeedTool(t, name), args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Stdin = strings.NewReader(stdin)
@@ -306,15 +297,7 @@ func (g *gateway) ssh(key keyPair, extra []string, command string) result {
 	return run(g.t, "", "ssh", args...)
 }
 
-// decisions returns the decision events recorded so far, all sessions.
+// events returns the events of kind recorded so far, all sessions.
 func (g *gateway) events(kind gate.EventKind) []gate.Event {
-	var out []gate.Event
-	for _, s := range g.rec.Sessions() {
-		for _, e := range g.rec.GateEvents(s) {
-			if e.Kind == kind {
-				out = append(out, e)
-			}
-		}
-	}
-	return out
+	return gatetest.Events(g.rec, kind)
 }

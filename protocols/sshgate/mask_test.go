@@ -13,8 +13,7 @@ import (
 // it masked, and the record must hold the masked form.
 func TestMaskAcrossChunks(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	const cmd = "echo mask; printf 'contact: alice.sm'; sleep 0.3; printf 'ith@exam'; sleep 0.3; printf 'ple.com\\n'; " +
 		"printf 'err bob@exa' >&2; sleep 0.3; printf 'mple.org\\n' >&2"
 	r := g.ssh(g.agent, nil, cmd)

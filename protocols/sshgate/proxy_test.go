@@ -41,14 +41,8 @@ func TestNewValidatesConfig(t *testing.T) {
 // and their sessions are closed in the record.
 func TestCloseEndsSessions(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
-	cl := g.goClient(t, g.agent)
-	defer cl.Close()
-	s, err := cl.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := startTestGateway(t)
+	_, s := g.goSession(t)
 	if err := s.Start("sleep 30"); err != nil {
 		t.Fatal(err)
 	}

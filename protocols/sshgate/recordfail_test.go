@@ -1,33 +1,27 @@
 package sshgate
 
 import (
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
-// failingRecorder records into a Memory until it has recorded `after`
-// output events; from then on every event fails, as a full disk would.
-func failingRecorder(mem *record.Memory, after int64) gate.Recorder {
-	var outputs atomic.Int64
-	var failed atomic.Bool
-	return gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
-		if e.Kind == gate.EventOutput && outputs.Add(1) > after {
-			failed.Store(true)
-		}
-		if failed.Load() {
-			return errors.New("disk full")
-		}
-		return mem.Record(ctx, e)
-	})
+// startFailingGateway starts a gateway in front of up, with testRules,
+// whose recorder records into memory until it has recorded `after` output
+// events; from then on every event fails, as a full disk would.
+func startFailingGateway(t *testing.T, up *sshd, after int64) *gateway {
+	mem := &record.Memory{}
+	f := &gatetest.FailingRecorder{Next: mem, Kind: gate.EventOutput}
+	f.FailAfter(after)
+	g := startGatewayWith(t, up, testRules, f)
+	g.rec = mem
+	return g
 }
 
 // recorded joins the data of the recorded output events of stream.
@@ -48,9 +42,7 @@ func (g *gateway) recorded(stream string) string {
 func TestRecordingFailureEndsSession(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	mem := &record.Memory{}
-	g := startGatewayWith(t, up, testRules, failingRecorder(mem, 3))
-	g.rec = mem
+	g := startFailingGateway(t, up, 3)
 	start := time.Now()
 	// About 2 MB, in many SSH packets; the recorder fails after the third.
 	r := g.ssh(g.agent, nil, "for i in 1 2 3 4 5 6 7 8 9 10; do head -c 200000 /dev/zero | tr '\\0' a; sleep 0.2; done")
@@ -84,9 +76,7 @@ func TestRecordingFailureSFTP(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
 	for _, name := range []string{"data.txt", "mask-data.txt"} {
-		mem := &record.Memory{}
-		g := startGatewayWith(t, up, testRules, failingRecorder(mem, 0))
-		g.rec = mem
+		g := startFailingGateway(t, up, 0)
 		src := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(src, []byte(strings.Repeat("payload dave@example.org\n", 10000)), 0o644); err != nil {
 			t.Fatal(err)

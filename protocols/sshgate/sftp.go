@@ -202,52 +202,43 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	return h.cl.OpenFile(r.Filepath, flags)
 }
 
-// Filecmd carries out setstat, rename, remove, mkdir, rmdir, link and symlink.
+// Filecmd carries out setstat, rename, remove, mkdir, rmdir, link and
+// symlink, each once the gate allowed it.
 func (h *sftpHandler) Filecmd(r *sftp.Request) error {
+	op, path, target, run := h.fileCommand(r)
+	if run == nil {
+		return fmt.Errorf("airlock: sftp %s is not supported: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
+	}
+	if _, err := h.check(op, path, target); err != nil {
+		return err
+	}
+	return run()
+}
+
+// fileCommand returns what the gate judges of a file command (its
+// operation, path and target) and the upstream call that carries it out;
+// run is nil for a command the gateway does not support.
+func (h *sftpHandler) fileCommand(r *sftp.Request) (op, path, target string, run func() error) {
 	switch r.Method {
 	case "Setstat":
-		if _, err := h.check("setstat", r.Filepath, ""); err != nil {
-			return err
-		}
-		return h.setstat(r)
+		return "setstat", r.Filepath, "", func() error { return h.setstat(r) }
 	case "Rename":
-		if _, err := h.check("rename", r.Filepath, r.Target); err != nil {
-			return err
-		}
-		return h.cl.Rename(r.Filepath, r.Target)
+		return "rename", r.Filepath, r.Target, func() error { return h.cl.Rename(r.Filepath, r.Target) }
 	case "PosixRename":
-		if _, err := h.check("rename", r.Filepath, r.Target); err != nil {
-			return err
-		}
-		return h.cl.PosixRename(r.Filepath, r.Target)
+		return "rename", r.Filepath, r.Target, func() error { return h.cl.PosixRename(r.Filepath, r.Target) }
 	case "Remove":
-		if _, err := h.check("remove", r.Filepath, ""); err != nil {
-			return err
-		}
-		return h.cl.Remove(r.Filepath)
+		return "remove", r.Filepath, "", func() error { return h.cl.Remove(r.Filepath) }
 	case "Rmdir":
-		if _, err := h.check("rmdir", r.Filepath, ""); err != nil {
-			return err
-		}
-		return h.cl.RemoveDirectory(r.Filepath)
+		return "rmdir", r.Filepath, "", func() error { return h.cl.RemoveDirectory(r.Filepath) }
 	case "Mkdir":
-		if _, err := h.check("mkdir", r.Filepath, ""); err != nil {
-			return err
-		}
-		return h.cl.Mkdir(r.Filepath)
+		return "mkdir", r.Filepath, "", func() error { return h.cl.Mkdir(r.Filepath) }
 	case "Symlink":
 		// Filepath is the link's target, Target the new link.
-		if _, err := h.check("symlink", r.Target, r.Filepath); err != nil {
-			return err
-		}
-		return h.cl.Symlink(r.Filepath, r.Target)
+		return "symlink", r.Target, r.Filepath, func() error { return h.cl.Symlink(r.Filepath, r.Target) }
 	case "Link":
-		if _, err := h.check("link", r.Target, r.Filepath); err != nil {
-			return err
-		}
-		return h.cl.Link(r.Filepath, r.Target)
+		return "link", r.Target, r.Filepath, func() error { return h.cl.Link(r.Filepath, r.Target) }
 	}
-	return fmt.Errorf("airlock: sftp %s is not supported: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
+	return "", "", "", nil
 }
 
 func (h *sftpHandler) setstat(r *sftp.Request) error {

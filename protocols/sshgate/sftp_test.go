@@ -99,8 +99,7 @@ func TestSFTPThroughGateway(t *testing.T) {
 
 func TestSCPThroughGateway(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	work := t.TempDir()
 	local := filepath.Join(g.dir, "scp.txt")
 	if err := os.WriteFile(local, []byte("scp payload\n"), 0o644); err != nil {
@@ -128,8 +127,7 @@ func TestSCPThroughGateway(t *testing.T) {
 
 func TestSubsystemsOtherThanSFTPRefused(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	r := g.ssh(g.agent, []string{"-s"}, "netconf")
 	if r.code == 0 {
 		t.Fatalf("subsystem netconf not refused: %+v", r)
@@ -140,8 +138,7 @@ func TestSubsystemsOtherThanSFTPRefused(t *testing.T) {
 // arrives masked.
 func TestSFTPReadMasked(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	src := filepath.Join(t.TempDir(), "mask-me.txt")
 	if err := os.WriteFile(src, []byte("owner: carol.jones@example.net\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -15,8 +15,7 @@ import (
 
 func TestShellDeniedForAgents(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	args := append([]string{"-tt"}, sshArgs(g.addr, g.agent, "-p")...)
 	r := run(t, "echo hi\nexit\n", "ssh", args...)
 	if r.code != ExitRefused || !strings.Contains(r.stdout+r.stderr, "airlock: denied") {
@@ -29,8 +28,7 @@ func TestShellDeniedForAgents(t *testing.T) {
 // what the client saw.
 func TestShellRecorded(t *testing.T) {
 	t.Parallel()
-	up := startSSHD(t)
-	g := startGateway(t, up, testRules)
+	g := startTestGateway(t)
 	args := append([]string{"-tt"}, sshArgs(g.addr, g.human, "-p")...)
 	r := run(t, "stty -echo; echo shell-$((40+2)); exit 7\n", "ssh", args...)
 	if r.code != 7 || !strings.Contains(r.stdout, "shell-42") {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/protocols/tool"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/stretchr/testify/assert"
@@ -245,16 +245,19 @@ rules:
 	require.ErrorIs(t, err, gate.ErrDenied)
 }
 
-// failingAfter is a recorder that keeps events in rec until it has seen n
-// of them, then fails every event.
-func failingAfter(rec *record.Memory, n int) gate.Recorder {
-	var seen atomic.Int64
-	return gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
-		if seen.Add(1) > int64(n) {
-			return errors.New("disk full")
-		}
-		return rec.Record(ctx, e)
-	})
+// openFailing opens agent-1's session on a gate with the test rules whose
+// recorder keeps events in rec until it has seen n of them, then fails
+// every event.
+func openFailing(t *testing.T, rec *record.Memory, n int64) *gate.Conn {
+	t.Helper()
+	rs, err := gate.ParseRules("rules.yaml", []byte(rules))
+	require.NoError(t, err)
+	failing := &gatetest.FailingRecorder{Next: rec}
+	failing.FailAfter(n)
+	g := gate.New(gate.Config{Rules: rs, Recorder: failing})
+	conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
+	require.NoError(t, err)
+	return conn
 }
 
 // TestRecordingFailureMidResultEndsTheSession: when the recorder fails on a
@@ -262,14 +265,10 @@ func failingAfter(rec *record.Memory, n int) gate.Recorder {
 // error message), and the session refuses every later call without running
 // the tool.
 func TestRecordingFailureMidResultEndsTheSession(t *testing.T) {
-	rs, err := gate.ParseRules("rules.yaml", []byte(rules))
-	require.NoError(t, err)
 	rec := &record.Memory{}
 	// session start, decision and result of the first call, decision of the
 	// second: its result is the first event that fails.
-	g := gate.New(gate.Config{Rules: rs, Recorder: failingAfter(rec, 4)})
-	conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
-	require.NoError(t, err)
+	conn := openFailing(t, rec, 4)
 	ctx := conn.Context(context.Background())
 	calls := 0
 	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
@@ -318,15 +317,11 @@ func TestRecordingFailureMidResultEndsTheSession(t *testing.T) {
 // TestRecordingFailureOnErrorMessage: a tool's error message that cannot be
 // recorded does not reach the caller either.
 func TestRecordingFailureOnErrorMessage(t *testing.T) {
-	rs, err := gate.ParseRules("rules.yaml", []byte(rules))
-	require.NoError(t, err)
-	g := gate.New(gate.Config{Rules: rs, Recorder: failingAfter(&record.Memory{}, 2)})
-	conn, err := g.Open(context.Background(), gate.Session{Protocol: gate.ProtocolTool, Identity: gate.Identity{Subject: "agent-1", Kind: gate.KindAgent}})
-	require.NoError(t, err)
+	conn := openFailing(t, &record.Memory{}, 2)
 	get := tool.Wrap("get_customer", func(ctx context.Context, a getArgs) (customer, error) {
 		return customer{}, errors.New("customer Ada is locked")
 	})
-	_, err = get(conn.Context(context.Background()), getArgs{ID: 1})
+	_, err := get(conn.Context(context.Background()), getArgs{ID: 1})
 	require.ErrorIs(t, err, gate.ErrSessionEnded)
 	var ce *tool.CallError
 	assert.False(t, errors.As(err, &ce))

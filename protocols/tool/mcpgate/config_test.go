@@ -48,14 +48,10 @@ func TestStdioClientRefusedByAuthenticator(t *testing.T) {
 	assert.Contains(t, err.Error(), "could not be authenticated")
 	assert.Empty(t, openedSessions(f))
 	var refused bool
-	for _, id := range f.rec.Sessions() {
-		for _, e := range f.rec.GateEvents(id) {
-			if e.Kind == gate.EventRefused {
-				refused = true
-				assert.Contains(t, e.Error, "unauthenticated")
-				assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
-			}
-		}
+	for _, e := range f.eventsOf(gate.EventRefused) {
+		refused = true
+		assert.Contains(t, e.Error, "unauthenticated")
+		assert.Equal(t, gate.ProtocolMCP, e.Session.Protocol)
 	}
 	assert.True(t, refused, "the refusal is in the record")
 }

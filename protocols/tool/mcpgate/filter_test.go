@@ -111,7 +111,9 @@ func TestFilterTablesAgreeWithVocabulary(t *testing.T) {
 	assert.False(t, invariant("no.such", kindCall))
 }
 
-const filterRules = `
+// filterReadsAndReviews opens filterRules: reads are allowed, deletes
+// reviewed for ops.
+const filterReadsAndReviews = `
 default: deny
 rules:
   - name: reads
@@ -119,7 +121,9 @@ rules:
     action: allow
   - name: deletes-reviewed
     when: request.protocol == "mcp" && tool.name == "delete" && identity.groups.exists(g, g == "ops")
-    action: review
+    action: review`
+
+const filterRules = filterReadsAndReviews + `
   - name: no-admin
     when: request.protocol == "mcp" && tool.name.startsWith("admin_")
     action: deny
@@ -164,15 +168,7 @@ func TestFilterCriterion(t *testing.T) {
 	}
 
 	// Without variant allow rules, rule 2 hides what no allow rule can match.
-	rs2, err := gate.ParseRules("g.yaml", []byte(`
-default: deny
-rules:
-  - name: reads
-    when: request.protocol == "mcp" && tool.name.startsWith("read_")
-    action: allow
-  - name: deletes-reviewed
-    when: request.protocol == "mcp" && tool.name == "delete" && identity.groups.exists(g, g == "ops")
-    action: review
+	rs2, err := gate.ParseRules("g.yaml", []byte(filterReadsAndReviews+`
   - name: never-delete-one
     when: tool.name == "delete" && tool.args.id == 1
     action: deny

@@ -20,15 +20,19 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
-const testRules = `
+// listsAllowed opens the tests' rule files: every list is allowed.
+const listsAllowed = `
 default: deny
 rules:
   - name: lists
     when: request.protocol == "mcp" && tool.kind == "list"
-    action: allow
+    action: allow`
+
+const testRules = listsAllowed + `
   - name: read-tools
     when: request.protocol == "mcp" && tool.kind == "call" && tool.name in ["read_customer", "crash", "photo", "slow"]
     action: allow
@@ -68,16 +72,33 @@ type fixture struct {
 
 func newFixture(t *testing.T, mode gate.ReviewMode, upstream func(context.Context) (sdk.Transport, error)) *fixture {
 	t.Helper()
+	return newFixtureWith(t, mode, upstream, nil)
+}
+
+// newFixtureWith is newFixture whose gate records through wrap(f.rec)
+// when wrap is set.
+func newFixtureWith(t *testing.T, mode gate.ReviewMode, upstream func(context.Context) (sdk.Transport, error), wrap func(*record.Memory) gate.Recorder) *fixture {
+	t.Helper()
 	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
 	require.NoError(t, err)
 	f := &fixture{rec: &record.Memory{}, appr: &approval.Memory{}}
-	f.gate = gate.New(gate.Config{Rules: rs, Recorder: f.rec, Approver: f.appr, ReviewMode: mode})
+	var rec gate.Recorder = f.rec
+	if wrap != nil {
+		rec = wrap(f.rec)
+	}
+	f.gate = gate.New(gate.Config{Rules: rs, Recorder: rec, Approver: f.appr, ReviewMode: mode})
 	f.gw, err = New(Config{
 		Gate: f.gate, Upstream: upstream, Target: "customers", Authenticator: testAuth(),
 		ProgressInterval: 50 * time.Millisecond,
 	})
 	require.NoError(t, err)
 	return f
+}
+
+// eventsOf returns the recorded events of the given kinds (all when none
+// is given), all sessions.
+func (f *fixture) eventsOf(kinds ...gate.EventKind) []gate.Event {
+	return gatetest.Events(f.rec, kinds...)
 }
 
 // testAuth is the fixtures' Authenticator: a client on a stream transport
@@ -172,12 +193,8 @@ func waitSessionEnd(t *testing.T, f *fixture) gate.Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, id := range f.rec.Sessions() {
-			for _, e := range f.rec.GateEvents(id) {
-				if e.Kind == gate.EventSessionEnd {
-					return e
-				}
-			}
+		if ends := f.eventsOf(gate.EventSessionEnd); len(ends) > 0 {
+			return ends[0]
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -126,14 +126,21 @@ func (m *masker) resource(rc *sdk.ResourceContents) (*sdk.ResourceContents, erro
 	return out, nil
 }
 
+// contents masks each content item.
 func (m *masker) contents(cs []sdk.Content) ([]sdk.Content, error) {
-	out := make([]sdk.Content, 0, len(cs))
-	for _, c := range cs {
-		mc, err := m.content(c)
+	return maskEach(cs, m.content)
+}
+
+// maskEach masks each of items with mask, failing at the first item that
+// cannot be masked.
+func maskEach[T any](items []T, mask func(T) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		masked, err := mask(it)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, mc)
+		out = append(out, masked)
 	}
 	return out, nil
 }
@@ -159,15 +166,11 @@ func (m *masker) readResult(r *sdk.ReadResourceResult) (*sdk.ReadResourceResult,
 	if m.p == nil {
 		return r, nil
 	}
-	out := &sdk.ReadResourceResult{Contents: make([]*sdk.ResourceContents, 0, len(r.Contents))}
-	for _, rc := range r.Contents {
-		mc, err := m.resource(rc)
-		if err != nil {
-			return nil, err
-		}
-		out.Contents = append(out.Contents, mc)
+	contents, err := maskEach(r.Contents, m.resource)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return &sdk.ReadResourceResult{Contents: contents}, nil
 }
 
 // promptResult masks a prompts/get result.

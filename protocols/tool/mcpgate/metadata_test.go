@@ -149,12 +149,7 @@ func piiServer() *sdk.Server {
 	return s
 }
 
-const metadataRules = `
-default: deny
-rules:
-  - name: lists
-    when: request.protocol == "mcp" && tool.kind == "list"
-    action: allow
+const metadataRules = listsAllowed + `
   - name: use
     when: request.protocol == "mcp" && tool.kind in ["call", "resource", "prompt"]
     action: allow
@@ -312,12 +307,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // A mask that only some tools' calls get still masks those tools' metadata:
 // an item is masked with what a call of it would be masked with.
 func TestMCPMetadataMaskedPerItem(t *testing.T) {
-	rules := `
-default: deny
-rules:
-  - name: lists
-    when: request.protocol == "mcp" && tool.kind == "list"
-    action: allow
+	rules := listsAllowed + `
   - name: use
     when: request.protocol == "mcp" && tool.kind == "call"
     action: allow

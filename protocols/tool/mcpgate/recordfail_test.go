@@ -2,9 +2,7 @@ package mcpgate
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,30 +10,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
 // newFailingFixture is a fixture whose recorder keeps events in f.rec until
-// it has seen *limit of them (no limit while zero), then fails every event.
-func newFailingFixture(t *testing.T) (*fixture, *atomic.Int64) {
+// it is armed with FailAfter, then fails every event.
+func newFailingFixture(t *testing.T) (*fixture, *gatetest.FailingRecorder) {
 	t.Helper()
-	rs, err := gate.ParseRules("test.yaml", []byte(testRules))
-	require.NoError(t, err)
-	f := &fixture{rec: &record.Memory{}, appr: &approval.Memory{}}
-	limit := &atomic.Int64{}
-	var seen atomic.Int64
-	rec := gate.RecorderFunc(func(ctx context.Context, e gate.Event) error {
-		if n := seen.Add(1); limit.Load() > 0 && n > limit.Load() {
-			return errors.New("disk full")
-		}
-		return f.rec.Record(ctx, e)
+	failing := &gatetest.FailingRecorder{}
+	f := newFixtureWith(t, gate.Hold, inMemoryUpstream, func(m *record.Memory) gate.Recorder {
+		failing.Next = m
+		return failing
 	})
-	f.gate = gate.New(gate.Config{Rules: rs, Recorder: rec, Approver: f.appr})
-	f.gw, err = New(Config{Gate: f.gate, Upstream: inMemoryUpstream, Target: "customers", Authenticator: testAuth()})
-	require.NoError(t, err)
-	return f, limit
+	return f, failing
 }
 
 // TestRecordingFailureMidSessionEndsIt drives the gateway with the MCP Go
@@ -46,7 +35,7 @@ func newFailingFixture(t *testing.T) (*fixture, *atomic.Int64) {
 func TestRecordingFailureMidSessionEndsIt(t *testing.T) {
 	for _, transport := range []string{"stdio", "http"} {
 		t.Run(transport, func(t *testing.T) {
-			f, limit := newFailingFixture(t)
+			f, failing := newFailingFixture(t)
 			var cs *sdk.ClientSession
 			var served <-chan error
 			if transport == "stdio" {
@@ -63,7 +52,7 @@ func TestRecordingFailureMidSessionEndsIt(t *testing.T) {
 			ids := f.rec.Sessions()
 			require.Len(t, ids, 1)
 			recorded := len(f.rec.GateEvents(ids[0]))
-			limit.Store(int64(recorded) + 1) // the call's decision is recorded, its result is not
+			failing.FailAfter(1) // the call's decision is recorded, its result is not
 
 			res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "read_customer", Arguments: map[string]any{"id": 1}})
 			require.Error(t, err, "an unrecorded result is never answered")

@@ -20,7 +20,10 @@ import (
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
 
-func rawPost(t *testing.T, url, token, sid, body string) string {
+// rawExchange POSTs body as a bare HTTP client would, with token and,
+// when sid is set, the session's headers, and returns the response and its
+// body.
+func rawExchange(t *testing.T, url, token, sid, body string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
@@ -35,24 +38,25 @@ func rawPost(t *testing.T, url, token, sid, body string) string {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.Status + "\n" + string(b)
+	return resp, string(b)
 }
 
+// rawPost is rawExchange's status line and body.
+func rawPost(t *testing.T, url, token, sid, body string) string {
+	t.Helper()
+	resp, b := rawExchange(t, url, token, sid, body)
+	return resp.Status + "\n" + b
+}
+
+// rawInitialize opens a session as a bare HTTP client and returns its id
+// and the initialize response's body.
 func rawInitialize(t *testing.T, url, token string) (string, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(initBody))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := rawExchange(t, url, token, "", initBody)
 	sid := resp.Header.Get("Mcp-Session-Id")
-	require.NotEmpty(t, sid, string(b))
+	require.NotEmpty(t, sid, b)
 	rawPost(t, url, token, sid, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
-	return sid, string(b)
+	return sid, b
 }
 
 // stdioPeer speaks raw JSON-RPC lines to the gateway, as a broken or hostile

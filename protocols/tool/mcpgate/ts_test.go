@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -68,12 +69,7 @@ console.log(JSON.stringify(out));
 func tsSDK(t *testing.T) string {
 	t.Helper()
 	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "" {
-				t.Skipf("%s not installed", tool)
-			}
-			t.Fatalf("%s not installed", tool)
-		}
+		gatetest.NeedTool(t, tool)
 	}
 	dir := os.Getenv("AIRLOCK_MCP_TS_SDK_DIR")
 	if dir == "" {
@@ -94,6 +90,31 @@ func tsSDK(t *testing.T) string {
 	return dir
 }
 
+// tsScript writes source as a node script into a new work directory that
+// sees the TypeScript SDK, and returns the directory and the script.
+func tsScript(t *testing.T, source string) (work, script string) {
+	t.Helper()
+	sdkDir := tsSDK(t)
+	work = t.TempDir()
+	require.NoError(t, os.Symlink(filepath.Join(sdkDir, "node_modules"), filepath.Join(work, "node_modules")))
+	script = filepath.Join(work, "client.mjs")
+	require.NoError(t, os.WriteFile(script, []byte(source), 0o644))
+	return work, script
+}
+
+// runNode runs script with node, within a minute, and returns its
+// standard output; its standard error goes to the test's.
+func runNode(t *testing.T, script string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{script}, args...)...)
+	cmd.Stderr = os.Stderr
+	raw, err := cmd.Output()
+	require.NoError(t, err, "node client: %s", raw)
+	return raw
+}
+
 type tsText struct {
 	Content []struct {
 		Type string `json:"type"`
@@ -104,11 +125,7 @@ type tsText struct {
 }
 
 func TestTypeScriptClientHTTP(t *testing.T) {
-	sdkDir := tsSDK(t)
-	work := t.TempDir()
-	require.NoError(t, os.Symlink(filepath.Join(sdkDir, "node_modules"), filepath.Join(work, "node_modules")))
-	script := filepath.Join(work, "client.mjs")
-	require.NoError(t, os.WriteFile(script, []byte(tsClient), 0o644))
+	_, script := tsScript(t, tsClient)
 
 	f := newFixture(t, gate.Hold, upstreamCommand())
 	srv := httptest.NewServer(f.gw.Handler())
@@ -122,12 +139,7 @@ func TestTypeScriptClientHTTP(t *testing.T) {
 		_, _ = f.appr.Approve(context.Background(), p.ID, reviewer, "ok")
 	}()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script, srv.URL, "agent-token")
-	cmd.Stderr = os.Stderr
-	raw, err := cmd.Output()
-	require.NoError(t, err, "node client: %s", raw)
+	raw := runNode(t, script, srv.URL, "agent-token")
 
 	var out struct {
 		Server      map[string]any `json:"server"`
@@ -203,19 +215,10 @@ console.log(JSON.stringify(out));
 // (this test binary in its gateway role) as its MCP server over stdio, and
 // the gateway spawns the upstream.
 func TestTypeScriptClientStdio(t *testing.T) {
-	sdkDir := tsSDK(t)
-	work := t.TempDir()
-	require.NoError(t, os.Symlink(filepath.Join(sdkDir, "node_modules"), filepath.Join(work, "node_modules")))
-	script := filepath.Join(work, "client.mjs")
-	require.NoError(t, os.WriteFile(script, []byte(tsStdioClient), 0o644))
+	work, script := tsScript(t, tsStdioClient)
 	recPath := filepath.Join(work, "record.jsonl")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", script, os.Args[0], recPath)
-	cmd.Stderr = os.Stderr
-	raw, err := cmd.Output()
-	require.NoError(t, err, "node client: %s", raw)
+	raw := runNode(t, script, os.Args[0], recPath)
 	var out struct {
 		Server map[string]any `json:"server"`
 		Tools  []string       `json:"tools"`
