@@ -23,7 +23,7 @@ const demoRunRules = `
     when: request.protocol == "http" && http.method == "POST" && http.path == "/v1/webhooks"
     action: allow
   - name: no-egress-after-pii
-    when: '"pii" in run.labels && request.protocol == "http" && http.method != "GET"'
+    when: '"pii" in run.labels && request.protocol == "http" && http.method in ["POST", "PUT", "PATCH"]'
     action: review
     reason: this run has read personal data; sending it out needs a human
 labels:
