@@ -29,8 +29,11 @@ const (
 	DefaultMaxBodyBytes     = 1 << 20
 	DefaultMaxResponseBytes = 16 << 20
 	DefaultIdleTimeout      = 5 * time.Minute
-	DefaultRetryAfter       = 10 * time.Second
-	DefaultMaxEventBytes    = 1 << 20
+	// DefaultMaxSessionsPerIdentity is Config.MaxSessionsPerIdentity when
+	// unset.
+	DefaultMaxSessionsPerIdentity = 64
+	DefaultRetryAfter             = 10 * time.Second
+	DefaultMaxEventBytes          = 1 << 20
 )
 
 // DefaultMethods are the methods accepted when Config.Methods is empty.
@@ -109,6 +112,11 @@ type Config struct {
 	// requests. 0 means DefaultIdleTimeout; negative means one session per
 	// request.
 	IdleTimeout time.Duration
+	// MaxSessionsPerIdentity bounds the sessions one identity holds open
+	// at once: one per run it names with RunHeader, so an agent cannot
+	// grow the gateway's memory by naming a new run on every request. 0
+	// means DefaultMaxSessionsPerIdentity; negative means no bound.
+	MaxSessionsPerIdentity int
 	// RetryAfter is sent with 409 in RefuseThenRetry mode. 0 means
 	// DefaultRetryAfter.
 	RetryAfter time.Duration
@@ -142,6 +150,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if o.IdleTimeout == 0 {
 		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxSessionsPerIdentity == 0 {
+		o.MaxSessionsPerIdentity = DefaultMaxSessionsPerIdentity
 	}
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = DefaultRetryAfter

@@ -14,6 +14,10 @@ import (
 
 var errClosed = errors.New("httpgate: gateway closed")
 
+// errTooManySessions refuses a subject that would hold more sessions open
+// than Config.MaxSessionsPerIdentity (one per run it names).
+var errTooManySessions = errors.New("httpgate: too many sessions for this identity")
+
 // RunHeader is the request header by which an agent's harness names the
 // run the request belongs to (gate.Session.Run), so that its HTTP requests
 // join the agent's sessions through other protocols. Sessions are kept per
@@ -50,7 +54,7 @@ func New(cfg Config) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	gw.sessions = newSessions(c.Gate, c.IdleTimeout)
+	gw.sessions = newSessions(c.Gate, c.IdleTimeout, c.MaxSessionsPerIdentity)
 	return gw, nil
 }
 
@@ -116,6 +120,12 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 	conn, release, err := gw.sessions.acquire(ctx, s)
 	if errors.Is(err, gate.ErrRunID) {
 		gw.refuseRun(w, r, target, id, err)
+		return nil
+	}
+	if errors.Is(err, errTooManySessions) {
+		gw.refuseClient(ctx, r, target, id.Subject, "too many sessions: one per run, at most "+fmt.Sprint(gw.cfg.MaxSessionsPerIdentity))
+		writeProblem(w, Problem{Type: "urn:airlock:problem:too-many-sessions", Title: "Too Many Requests",
+			Status: http.StatusTooManyRequests, Detail: "airlock: this identity holds too many sessions open (one per " + RunHeader + " value); reuse a run or wait for idle ones to close"})
 		return nil
 	}
 	if err != nil {

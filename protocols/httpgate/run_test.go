@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -145,4 +146,41 @@ func TestNewValidatesConfig(t *testing.T) {
 	if _, err := New(Config{Gate: g}); err == nil || !strings.Contains(err.Error(), "Authenticator") {
 		t.Errorf("no Authenticator: %v", err)
 	}
+}
+
+// An agent cannot grow the gateway's sessions without bound by naming a new
+// run on every request: past MaxSessionsPerIdentity it gets 429 and a
+// recorded refusal; a run it already holds still works, and once idle
+// sessions close it may open new ones.
+func TestSessionsPerIdentityAreBounded(t *testing.T) {
+	e := newEnv(t, gate.Hold, func(c *Config) { c.MaxSessionsPerIdentity = 2 })
+	e.eachServer(t, func(t *testing.T, name string, srv *httptest.Server) {
+		e.gw.sessions.sweep(time.Now().Add(24 * time.Hour)) // the other server's
+		for i := range 2 {
+			resp := e.do(srv, "GET", "/api/echo", "", "", RunHeader, name+"-run-"+string(rune('a'+i)))
+			if body := readAll(t, resp); resp.StatusCode != 200 {
+				t.Fatalf("run %d: %d %s", i, resp.StatusCode, body)
+			}
+		}
+		before := len(e.refusals())
+		resp := e.do(srv, "GET", "/api/echo", "", "", RunHeader, name+"-run-c")
+		body := readAll(t, resp)
+		if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "too-many-sessions") {
+			t.Fatalf("third run: %d %s", resp.StatusCode, body)
+		}
+		if got := e.refusals(); len(got) != before+1 || !strings.Contains(got[len(got)-1].Error, "too many sessions") {
+			t.Errorf("refusals %+v", got)
+		}
+		resp = e.do(srv, "GET", "/api/echo", "", "", RunHeader, name+"-run-a")
+		if body := readAll(t, resp); resp.StatusCode != 200 {
+			t.Errorf("a run it holds: %d %s", resp.StatusCode, body)
+		}
+		// Close the gateway's sessions (as the idle janitor would):
+		// the identity may open new runs again.
+		e.gw.sessions.sweep(time.Now().Add(24 * time.Hour))
+		resp = e.do(srv, "GET", "/api/echo", "", "", RunHeader, name+"-run-c")
+		if body := readAll(t, resp); resp.StatusCode != 200 {
+			t.Errorf("after the idle sessions closed: %d %s", resp.StatusCode, body)
+		}
+	})
 }

@@ -22,15 +22,20 @@ import (
 type sessions struct {
 	hub  gate.Hub
 	idle time.Duration
+	// max bounds the sessions one subject holds open at once (one per run
+	// it names); 0 means no bound.
+	max int
 
-	mu     sync.Mutex
-	m      map[string]*sessionEntry
-	closed bool
-	stop   chan struct{}
-	done   chan struct{}
+	mu        sync.Mutex
+	m         map[string]*sessionEntry
+	bySubject map[string]int
+	closed    bool
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 type sessionEntry struct {
+	subject  string
 	ready    chan struct{} // closed once Open returned
 	err      error         // Open's error
 	conn     *gate.Conn
@@ -42,8 +47,8 @@ type sessionEntry struct {
 // called after ready is closed.
 func (e *sessionEntry) broken() bool { return e.err == nil && e.conn.Err() != nil }
 
-func newSessions(hub gate.Hub, idle time.Duration) *sessions {
-	t := &sessions{hub: hub, idle: idle,
+func newSessions(hub gate.Hub, idle time.Duration, max int) *sessions {
+	t := &sessions{hub: hub, idle: idle, max: max, bySubject: map[string]int{},
 		m: map[string]*sessionEntry{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if idle > 0 {
 		go t.janitor()
@@ -72,7 +77,7 @@ func (t *sessions) acquire(ctx context.Context, s gate.Session) (*gate.Conn, fun
 	}
 	key := sessionKey(s)
 	for {
-		e, opener, err := t.entry(key)
+		e, opener, err := t.entry(key, s.Identity.Subject)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -89,9 +94,7 @@ func (t *sessions) acquire(ctx context.Context, s gate.Session) (*gate.Conn, fun
 		}
 		if e.err != nil {
 			t.mu.Lock()
-			if t.m[key] == e {
-				delete(t.m, key)
-			}
+			t.remove(key, e)
 			e.inflight--
 			t.mu.Unlock()
 			return nil, nil, e.err
@@ -108,7 +111,7 @@ func (t *sessions) acquire(ctx context.Context, s gate.Session) (*gate.Conn, fun
 // entry returns the entry for key with one more request in flight, a new
 // one (opener true: the caller opens its Conn) when there is none or the
 // one there broke.
-func (t *sessions) entry(key string) (*sessionEntry, bool, error) {
+func (t *sessions) entry(key, subject string) (*sessionEntry, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -126,8 +129,12 @@ func (t *sessions) entry(key string) (*sessionEntry, bool, error) {
 		}
 	}
 	if !ok {
-		e = &sessionEntry{ready: make(chan struct{})}
+		if t.max > 0 && t.bySubject[subject] >= t.max {
+			return nil, false, errTooManySessions
+		}
+		e = &sessionEntry{subject: subject, ready: make(chan struct{})}
 		t.m[key] = e
+		t.bySubject[subject]++
 	}
 	e.inflight++
 	return e, !ok, nil
@@ -137,11 +144,21 @@ func (t *sessions) entry(key string) (*sessionEntry, bool, error) {
 // in flight, closes its Conn (recording the session's end with the reason
 // it broke). t.mu must be held.
 func (t *sessions) drop(key string, e *sessionEntry) {
-	if t.m[key] == e {
-		delete(t.m, key)
-	}
+	t.remove(key, e)
 	if e.inflight == 0 {
 		go func() { _ = e.conn.Close(context.Background(), "broken") }()
+	}
+}
+
+// remove takes e out of the map, and out of its subject's count. t.mu
+// must be held.
+func (t *sessions) remove(key string, e *sessionEntry) {
+	if t.m[key] != e {
+		return
+	}
+	delete(t.m, key)
+	if t.bySubject[e.subject]--; t.bySubject[e.subject] <= 0 {
+		delete(t.bySubject, e.subject)
 	}
 }
 
@@ -179,7 +196,7 @@ func (t *sessions) sweep(now time.Time) {
 	t.mu.Lock()
 	for k, e := range t.m {
 		if e.inflight == 0 && e.err == nil && !e.last.IsZero() && now.Sub(e.last) >= t.idle {
-			delete(t.m, k)
+			t.remove(k, e)
 			idle = append(idle, e.conn)
 		}
 	}
