@@ -118,8 +118,17 @@ type RunConfig struct {
 	// Idle starts a new run for an identity whose last session activity is
 	// older than this; 0 means one hour.
 	Idle time.Duration
-	// Labels says which labels reads give a run (see LabelSources).
-	Labels LabelSources
+	// TrustClientRuns lets a run the client names (a header, a startup
+	// parameter, MCP _meta) win over the identity's claim and keep its
+	// labels to itself. Leave it false unless something the agent cannot
+	// bypass sets the run (a harness proxy that strips the agent's own):
+	// otherwise an agent sheds the labels of its reads by naming a new run
+	// for its egress. While false, the claim's run wins when the identity
+	// has one; without one, every label a run gains is also its
+	// identity's, and every run of the identity sees them — runs then
+	// separate identities, not the runs of one identity. Budgets: run.*
+	// counts per run, usage.* per identity, whatever the client names.
+	TrustClientRuns bool
 }
 
 // LabelSources maps mask findings to labels: a detector (email) or a field

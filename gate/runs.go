@@ -33,16 +33,25 @@ const defaultRunIdle = time.Hour
 // identity's current run.
 func (g *Gate) openRun(ctx context.Context, s *Session) error {
 	if s.Run != "" {
-		return checkRunID(s.Run)
+		if err := checkRunID(s.Run); err != nil {
+			return err
+		}
 	}
 	if g.runs == nil {
 		return nil
 	}
-	if c := g.runs.Claim; c != "" {
+	trust := g.runs.TrustClientRuns
+	if c := g.runs.Claim; c != "" && (s.Run == "" || !trust) {
+		// The identity provider's run wins over one the client names,
+		// unless client-named runs are trusted.
 		if v, ok := s.Identity.Claims[c].(string); ok && v != "" {
 			s.Run = v
 			return checkRunID(v)
 		}
+	}
+	s.identityLabels = !trust
+	if s.Run != "" {
+		return nil
 	}
 	idle := g.runs.Idle
 	if idle <= 0 {
@@ -75,7 +84,23 @@ func (g *Gate) runLookupFor(req *Request) *runLookup {
 		return nil
 	}
 	s := req.Session
-	return &runLookup{store: g.runs.Store, run: s.Run, subject: s.Identity.Subject, now: req.Time}
+	l := &runLookup{store: g.runs.Store, run: s.Run, subject: s.Identity.Subject, now: req.Time}
+	if g.untrustedRun(s) {
+		l.identityRun = identityRunOf(s.Identity.Subject)
+	}
+	return l
+}
+
+// identityRunOf names the pseudo-run that holds an identity's labels; the space
+// makes it a name no client can give (checkRunID refuses spaces).
+func identityRunOf(subject string) string { return "identity " + subject }
+
+// untrustedRun reports whether the client could have chosen s's run (it
+// named it, or omitted it and got its identity's window) while the gate
+// does not trust client-named runs: its labels are its identity's too, and
+// it sees its identity's.
+func (g *Gate) untrustedRun(s *Session) bool {
+	return g.runs != nil && s.identityLabels
 }
 
 // countRun counts one metric of the request's run; a no-op when runs are
@@ -115,6 +140,13 @@ func (g *Gate) addLabel(ctx context.Context, s *Session, l Label) error {
 	added, err := g.runs.Store.AddLabel(context.WithoutCancel(ctx), s.Run, l)
 	if err != nil {
 		return fmt.Errorf("label %s: %w", l.Name, err)
+	}
+	if g.untrustedRun(s) {
+		// The client chose this run: the label is its identity's too,
+		// so naming another run does not shed it.
+		if _, err := g.runs.Store.AddLabel(context.WithoutCancel(ctx), identityRunOf(s.Identity.Subject), l); err != nil {
+			return fmt.Errorf("label %s: %w", l.Name, err)
+		}
 	}
 	if !added {
 		return nil
@@ -166,9 +198,11 @@ func (c *Conn) outputRun(ctx context.Context, out Output, forwarded int64) error
 	return nil
 }
 
-// ClearLabel removes a label from a run: a reviewer's explicit decision
-// (labels never disappear otherwise), recorded with who and why.
-func (g *Gate) ClearLabel(ctx context.Context, run, name string, reviewer Identity, reason string) error {
+// ClearLabel removes a label from the run of the identity subject: a
+// reviewer's explicit decision (labels never disappear otherwise),
+// recorded with who and why. The identity's own copy (see
+// RunConfig.TrustClientRuns) is cleared too.
+func (g *Gate) ClearLabel(ctx context.Context, run, subject, name string, reviewer Identity, reason string) error {
 	if g.runs == nil {
 		return errors.New("gate: runs are not configured")
 	}
@@ -178,11 +212,14 @@ func (g *Gate) ClearLabel(ctx context.Context, run, name string, reviewer Identi
 	now := g.now().UTC()
 	l := Label{Name: name, Time: now, Source: "cleared: " + reason}
 	err := g.record(ctx, Event{Kind: EventRunLabelCleared, SessionID: NewID(), Time: now, Identity: &reviewer, Label: &l,
-		Session: &SessionInfo{Protocol: "review", Run: run, Start: now, Reason: reason}})
+		Session: &SessionInfo{Protocol: "review", Target: subject, Run: run, Start: now, Reason: reason}})
 	if err != nil {
 		return fmt.Errorf("gate: record label clearing: %w", err)
 	}
-	return g.runs.Store.ClearLabel(ctx, run, name)
+	if err := g.runs.Store.ClearLabel(ctx, run, name); err != nil {
+		return err
+	}
+	return g.runs.Store.ClearLabel(ctx, identityRunOf(subject), name)
 }
 
 // explainLabels names, in the reason of a refusal or a hold by a rule that

@@ -61,7 +61,7 @@ func TestRunLabelFromARuleStopsEgressInTheSameRunOnly(t *testing.T) {
 	g, log := runGate(t, &gate.MemoryRuns{})
 	db := openRun(t, g, "postgres", "agent-1", "run-1")
 	web := openRun(t, g, "http", "agent-1", "run-1")
-	other := openRun(t, g, "http", "agent-1", "run-2")
+	other := openRun(t, g, "http", "agent-2", "run-2")
 
 	_, err := web.Check(ctx, tool("post"))
 	require.NoError(t, err, "egress before any read")
@@ -203,7 +203,11 @@ func TestRunResolution(t *testing.T) {
 	require.NotEqual(t, first, open(gate.Session{Protocol: "http", Identity: agent}).Session().Run, "idle too long: a new run")
 	claimed := gate.Identity{Subject: "agent-1", Claims: map[string]any{"sid": "sess-42"}}
 	require.Equal(t, "sess-42", open(gate.Session{Protocol: "http", Identity: claimed}).Session().Run)
-	require.Equal(t, "harness-7", open(gate.Session{Protocol: "http", Identity: claimed, Run: "harness-7"}).Session().Run, "the harness's run wins")
+	require.Equal(t, "sess-42", open(gate.Session{Protocol: "http", Identity: claimed, Run: "harness-7"}).Session().Run, "the identity provider's run wins over the client's")
+	trusting := gate.New(gate.Config{Rules: rs, Now: clock, Runs: &gate.RunConfig{Store: store, Claim: "sid", TrustClientRuns: true}})
+	c, err := trusting.Open(ctx, gate.Session{Protocol: "http", Identity: claimed, Run: "harness-7"})
+	require.NoError(t, err)
+	require.Equal(t, "harness-7", c.Session().Run, "a trusted harness's run wins")
 
 	for _, bad := range []string{"two words", string(make([]byte, gate.MaxRunIDBytes+1)), "tab\there"} {
 		_, err := g.Open(ctx, gate.Session{Protocol: "http", Identity: agent, Run: bad})
@@ -217,10 +221,10 @@ func TestClearLabel(t *testing.T) {
 	db := openRun(t, g, "postgres", "agent-1", "run-1")
 	_, err := db.Check(ctx, tool("read_customers"))
 	require.NoError(t, err)
-	require.Error(t, g.ClearLabel(ctx, "run-1", "customer_data", gate.Identity{Subject: "bot"}, "nope"), "an agent cannot clear a label")
+	require.Error(t, g.ClearLabel(ctx, "run-1", "agent-1", "customer_data", gate.Identity{Subject: "bot"}, "nope"), "an agent cannot clear a label")
 	_, err = db.Check(ctx, tool("post"))
 	require.ErrorIs(t, err, gate.ErrDenied)
-	require.NoError(t, g.ClearLabel(ctx, "run-1", "customer_data", gate.Identity{Subject: "alice", Kind: gate.KindHuman}, "export approved by legal"))
+	require.NoError(t, g.ClearLabel(ctx, "run-1", "agent-1", "customer_data", gate.Identity{Subject: "alice", Kind: gate.KindHuman}, "export approved by legal"))
 	_, err = db.Check(ctx, tool("post"))
 	require.NoError(t, err)
 	cleared := false
@@ -270,5 +274,29 @@ rules:
 	_, _, err = c.Result(context.Background(), d, "result", []byte(`{"to":"ada@example.com"}`), gate.ResultOptions{})
 	require.NoError(t, err)
 	_, err = c.Check(context.Background(), tool("post"))
+	require.ErrorIs(t, err, gate.ErrDenied)
+}
+
+// A run the client names is the agent's own choice: naming a new run for
+// the egress does not shed the labels of its reads, unless the gate is
+// told the runs are set by something the agent cannot bypass.
+func TestClientNamedRunCannotShedLabels(t *testing.T) {
+	ctx := context.Background()
+	g, _ := runGate(t, &gate.MemoryRuns{})
+	_, err := openRun(t, g, "postgres", "agent-1", "run-1").Check(ctx, tool("read_customers"))
+	require.NoError(t, err)
+	for _, run := range []string{"run-fresh", ""} {
+		_, err = openRun(t, g, "http", "agent-1", run).Check(ctx, tool("post"))
+		require.ErrorIs(t, err, gate.ErrDenied, "run %q", run)
+	}
+
+	rs, err := gate.ParseRules("runs.yaml", []byte(runRules))
+	require.NoError(t, err)
+	trusted := gate.New(gate.Config{Rules: rs, Runs: &gate.RunConfig{Store: &gate.MemoryRuns{}, TrustClientRuns: true}})
+	_, err = openRun(t, trusted, "postgres", "agent-1", "run-1").Check(ctx, tool("read_customers"))
+	require.NoError(t, err)
+	_, err = openRun(t, trusted, "http", "agent-1", "run-2").Check(ctx, tool("post"))
+	require.NoError(t, err, "trusted runs keep their labels to themselves")
+	_, err = openRun(t, trusted, "http", "agent-1", "run-1").Check(ctx, tool("post"))
 	require.ErrorIs(t, err, gate.ErrDenied)
 }

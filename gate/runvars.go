@@ -16,6 +16,9 @@ import (
 type runLookup struct {
 	store   RunStore
 	run     string
+	// identityRun, when set, holds labels that also apply (a client-named
+	// run the gate does not trust).
+	identityRun string
 	subject string
 	now     time.Time
 	done    bool
@@ -30,6 +33,19 @@ func (l *runLookup) get(ctx context.Context) (*RunState, error) {
 	if !l.done {
 		l.done = true
 		l.state, l.err = l.store.State(ctx, l.run, l.subject, l.now)
+		if l.err == nil && l.identityRun != "" {
+			var id RunState
+			if id, l.err = l.store.State(ctx, l.identityRun, l.subject, l.now); l.err == nil {
+				for name, lb := range id.Labels {
+					if _, ok := l.state.Labels[name]; !ok {
+						if l.state.Labels == nil {
+							l.state.Labels = map[string]Label{}
+						}
+						l.state.Labels[name] = lb
+					}
+				}
+			}
+		}
 		if l.err != nil {
 			l.err = fmt.Errorf("runs: %w", l.err)
 		}

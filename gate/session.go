@@ -30,6 +30,10 @@ type Session struct {
 	Start time.Time `json:"start"`
 
 	stats sessionStats
+	// identityLabels: the client could have chosen Run (it named it, or
+	// its identity's window gave it), so its labels are its identity's
+	// too and it sees its identity's (RunConfig.TrustClientRuns).
+	identityLabels bool
 }
 
 // SessionStats is a snapshot of a session's counters.

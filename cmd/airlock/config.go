@@ -68,6 +68,10 @@ type runsConfig struct {
 	Claim string `yaml:"claim"`
 	// Idle starts a new run for an identity idle this long (default 1h).
 	Idle time.Duration `yaml:"idle"`
+	// TrustClientRuns: the run a client names is set by a harness the
+	// agent cannot bypass (gate.RunConfig.TrustClientRuns). Off by
+	// default: labels then hold per identity, whatever run it names.
+	TrustClientRuns bool `yaml:"trust_client_runs"`
 }
 
 type consoleConfig struct {

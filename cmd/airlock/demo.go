@@ -383,6 +383,8 @@ func summarize(e record.Event) string {
 			n += f.Count
 		}
 		return fmt.Sprintf("%s (%d values masked)", string(ev.Output.Data), n)
+	case ev.Label != nil:
+		return fmt.Sprintf("the run gains the label %s (%s)", ev.Label.Name, ev.Label.Source)
 	case ev.Session != nil:
 		return fmt.Sprintf("%s as %s on %s", ev.Session.Protocol, ev.Identity.Subject, ev.Session.Target)
 	}

@@ -75,7 +75,7 @@ func demoPostgres(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Ide
 		return err
 	}
 	srv, err := postgres.New(postgres.Config{Gate: g, Upstream: up, Target: "customers-db", AllowInsecurePassword: true,
-		Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent})})
+		Authenticator: gate.Tokens(map[string]gate.Identity{demoToken: agent, demoRunToken: demoRunAgent})})
 	if err != nil {
 		return err
 	}
@@ -119,5 +119,5 @@ func demoPostgres(ctx context.Context, w io.Writer, g *gate.Gate, agent gate.Ide
 		"SELECT 1; DROP TABLE customers", func() (any, error) { return query("SELECT 1; DROP TABLE customers") })
 	step(15, "PostgreSQL: the session survives the refusal.", "SELECT count(*) FROM customers",
 		func() (any, error) { return query("SELECT count(*) FROM customers") })
-	return demoDataFlow(ctx, g, agent, fmt.Sprintf("postgres://%s:%s@%s:%s/%s?sslmode=disable", agent.Subject, demoToken, host, port, db), step)
+	return demoDataFlow(ctx, g, fmt.Sprintf("postgres://%s:%s@%s:%s/%s?sslmode=disable", demoRunAgent.Subject, demoRunToken, host, port, db), step)
 }

@@ -15,6 +15,14 @@ import (
 // demoRun names the agent's run in the data-flow part of the tour.
 const demoRun = "demo-run-1"
 
+// demoRunAgent is the agent of the data-flow part, and demoRunToken its
+// PostgreSQL password. It is not the tour's first agent: that one's reads
+// already labelled its identity (a run the client names does not shed its
+// identity's labels), so its POST would be held from the start.
+var demoRunAgent = gate.Identity{Subject: "agent-8", Name: "release agent", Groups: []string{"agents"}, Kind: gate.KindAgent}
+
+const demoRunToken = "demo-release-agent-token-0123456789"
+
 // demoRunRules say "after reading personal data, nothing leaves without a
 // human" in one rule. They end the demo's rule file: the labels section
 // closes it.
@@ -33,12 +41,12 @@ labels:
 // demoDataFlow shows a run: sessions of one agent across protocols. A POST
 // is allowed, the agent reads customers through PostgreSQL in the same run,
 // and the same POST is then held, its reason naming the label and the read.
-func demoDataFlow(ctx context.Context, g *gate.Gate, agent gate.Identity, pgURL string, step demoStep) error {
+func demoDataFlow(ctx context.Context, g *gate.Gate, pgURL string, step demoStep) error {
 	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		io.WriteString(rw, "delivered\n")
 	}))
 	defer hook.Close()
-	front, closeFront, err := demoHTTPFront(g, agent, "partner-webhooks", hook, httpgate.Credential{})
+	front, closeFront, err := demoHTTPFront(g, demoRunAgent, "partner-webhooks", hook, httpgate.Credential{})
 	if err != nil {
 		return err
 	}
@@ -49,7 +57,7 @@ func demoDataFlow(ctx context.Context, g *gate.Gate, agent gate.Identity, pgURL 
 		req.Header.Set(httpgate.RunHeader, demoRun)
 		return demoHTTPDo(req)
 	}
-	step(16, "A run: the agent's harness names it (Airlock-Run header, airlock.run startup parameter). A webhook POST is allowed.",
+	step(16, "A run: another agent, whose harness names its run (Airlock-Run header, airlock.run startup parameter). A webhook POST is allowed.",
 		"POST /v1/webhooks in run "+demoRun, post)
 
 	cfg, err := pgx.ParseConfig(pgURL)

@@ -280,7 +280,7 @@ func openRuns(ctx context.Context, cfg *serveConfig) (*gate.RunConfig, func(), e
 	if r == nil {
 		return nil, func() {}, nil
 	}
-	rc := &gate.RunConfig{Store: &gate.MemoryRuns{}, Claim: r.Claim, Idle: r.Idle}
+	rc := &gate.RunConfig{Store: &gate.MemoryRuns{}, Claim: r.Claim, Idle: r.Idle, TrustClientRuns: r.TrustClientRuns}
 	if r.Postgres == "" {
 		return rc, func() {}, nil
 	}

@@ -61,7 +61,9 @@ func TestReplicasShareLabelsAndBudgets(t *testing.T) {
 	}
 	a, b := replica(), replica()
 	open := func(g *gate.Gate, run string) *gate.Conn {
-		c, err := g.Open(ctx, gate.Session{Protocol: "tool", Run: run, Identity: gate.Identity{Subject: "agent-1"}})
+		// One identity per run: labels of a client-named run are its
+		// identity's too (gate.RunConfig.TrustClientRuns).
+		c, err := g.Open(ctx, gate.Session{Protocol: "tool", Run: run, Identity: gate.Identity{Subject: "agent-of-" + run}})
 		require.NoError(t, err)
 		return c
 	}
