@@ -14,16 +14,16 @@ import (
 // reads run.* or usage.*; a gate without runs has none, and the variables
 // read as an empty run.
 type runLookup struct {
-	store   RunStore
-	run     string
+	store RunStore
+	run   string
 	// identityRun, when set, holds labels that also apply (a client-named
 	// run the gate does not trust).
 	identityRun string
-	subject string
-	now     time.Time
-	done    bool
-	state   RunState
-	err     error
+	subject     string
+	now         time.Time
+	done        bool
+	state       RunState
+	err         error
 }
 
 func (l *runLookup) get(ctx context.Context) (*RunState, error) {
