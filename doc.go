@@ -9,11 +9,13 @@
 //
 // The packages:
 //
-//	gate        the hub: Request, Session, Identity, Decision, CEL rules, Gate.Check
+//	gate        the hub: Request, Identity, Decision, CEL rules, gate.Conn (the
+//	            session handle every protocol checks and answers through), runs
+//	analysis/   the pure analysers: pgsql (SQL, lineage) and shell (commands)
 //	mask        detectors and maskers for values, JSON documents and streams
 //	approval    approvers: in memory, webhook, a web console for reviewers
 //	record      session records: hash chain, signed checkpoints, sinks, replay
-//	protocols/  postgres, ssh, http and tool (typed wrappers, MCP) front ends
+//	protocols/  postgres, sshgate, httpgate and tool (typed wrappers, mcpgate)
 //
 // Wiring a gate takes a few lines:
 //
