@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/internal/sqltext"
 )
 
 // Where requesters put their reason, per protocol.
@@ -80,22 +82,8 @@ func sqlReason(sql string) string {
 				i++
 			}
 		case c == '/' && i+1 < n && sql[i+1] == '*':
-			depth, j := 0, i
-			for j < n {
-				if sql[j] == '/' && j+1 < n && sql[j+1] == '*' {
-					depth++
-					j += 2
-				} else if sql[j] == '*' && j+1 < n && sql[j+1] == '/' {
-					depth--
-					j += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					j++
-				}
-			}
-			if depth != 0 {
+			j, ok := sqltext.BlockCommentEnd(sql, i)
+			if !ok {
 				return ""
 			}
 			body := strings.TrimSpace(sql[i+2 : j-2])

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/airlock-sdk/airlock/internal/sqltext"
 )
 
 // Shape returns the request with its literal values stripped, the way a
@@ -142,24 +144,11 @@ func sqlShape(sql string) string {
 			}
 			space = true
 		case c == '/' && i+1 < n && sql[i+1] == '*':
-			depth := 0
-			for i < n {
-				if sql[i] == '/' && i+1 < n && sql[i+1] == '*' {
-					depth++
-					i += 2
-				} else if sql[i] == '*' && i+1 < n && sql[i+1] == '/' {
-					depth--
-					i += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					i++
-				}
-			}
-			if depth != 0 {
+			end, ok := sqltext.BlockCommentEnd(sql, i)
+			if !ok {
 				return "raw:" + sql
 			}
+			i = end
 			space = true
 		case c == '\'':
 			// A string prefixed by a letter (E'', B'', X'', U&'', N'') is

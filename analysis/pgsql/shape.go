@@ -3,6 +3,8 @@ package pgsql
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/internal/sqltext"
 )
 
 // shape is a SQL text with its literals stripped: the cache key of a
@@ -124,26 +126,11 @@ func shapeOf(sql string) (shape, bool) {
 			}
 			space = true
 		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			depth := 0
-			j := i
-			for j < len(sql) {
-				if j+1 < len(sql) && sql[j] == '/' && sql[j+1] == '*' {
-					depth++
-					j += 2
-				} else if j+1 < len(sql) && sql[j] == '*' && sql[j+1] == '/' {
-					depth--
-					j += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					j++
-				}
-			}
-			if depth != 0 {
+			end, ok := sqltext.BlockCommentEnd(sql, i)
+			if !ok {
 				return shape{}, false
 			}
-			i = j
+			i = end
 			space = true
 		case c == '\'':
 			if i > 0 && isIdentChar(sql[i-1]) {
