@@ -65,6 +65,16 @@ rules:
 
 var reviewer = gate.Identity{Subject: "alice", Kind: gate.KindHuman}
 
+// flowGate returns a gate on flowRules (parsed as file name) with the rest
+// of cfg, and a session of agent "a" on protocol tool, not yet opened.
+func flowGate(t *testing.T, name string, cfg gate.Config) (*gate.Gate, *gate.Session) {
+	t.Helper()
+	rs, err := gate.ParseRules(name, []byte(flowRules))
+	require.NoError(t, err)
+	cfg.Rules = rs
+	return gate.New(cfg), &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+}
+
 func newGate(t *testing.T, mode gate.ReviewMode) (*gate.Gate, *approval.Memory, *eventLog, *gate.Session) {
 	t.Helper()
 	rs, err := gate.ParseRules("flow.yaml", []byte(flowRules))
@@ -196,11 +206,8 @@ func TestFailClosed(t *testing.T) {
 		require.Error(t, g.OpenSession(context.Background(), &gate.Session{Protocol: "tool"}))
 	})
 	t.Run("fail open is explicit and marked", func(t *testing.T) {
-		rs, err := gate.ParseRules("f.yaml", []byte(flowRules))
-		require.NoError(t, err)
 		log := &eventLog{}
-		g := gate.New(gate.Config{Rules: rs, Recorder: log, FailOpen: true})
-		s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+		g, s := flowGate(t, "f.yaml", gate.Config{Recorder: log, FailOpen: true})
 		require.NoError(t, g.OpenSession(context.Background(), s))
 		assert.True(t, log.events[0].Session.FailOpen, "the record says the session ran fail-open")
 		log.fail.Store(true)
@@ -209,18 +216,12 @@ func TestFailClosed(t *testing.T) {
 		assert.True(t, d.FailOpen)
 	})
 	t.Run("no approver denies reviews", func(t *testing.T) {
-		rs, err := gate.ParseRules("f.yaml", []byte(flowRules))
-		require.NoError(t, err)
-		g := gate.New(gate.Config{Rules: rs})
-		s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
-		_, err = g.Check(context.Background(), call(s, "delete", 1))
+		g, s := flowGate(t, "f.yaml", gate.Config{})
+		_, err := g.Check(context.Background(), call(s, "delete", 1))
 		require.ErrorIs(t, err, gate.ErrDenied)
 	})
 	t.Run("dead approver denies", func(t *testing.T) {
-		rs, err := gate.ParseRules("f.yaml", []byte(flowRules))
-		require.NoError(t, err)
-		g := gate.New(gate.Config{Rules: rs, Approver: deadApprover{}})
-		s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+		g, s := flowGate(t, "f.yaml", gate.Config{Approver: deadApprover{}})
 		d, err := g.Check(context.Background(), call(s, "delete", 1))
 		require.ErrorIs(t, err, gate.ErrDenied)
 		assert.Contains(t, d.Errors[len(d.Errors)-1], "connection refused")

@@ -14,11 +14,8 @@ import (
 func TestMetrics(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	rs, err := gate.ParseRules("flow.yaml", []byte(flowRules))
-	require.NoError(t, err)
 	log := &eventLog{}
-	g := gate.New(gate.Config{Rules: rs, Recorder: log, MeterProvider: mp})
-	s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+	g, s := flowGate(t, "flow.yaml", gate.Config{Recorder: log, MeterProvider: mp})
 	require.NoError(t, g.OpenSession(context.Background(), s))
 	_, _ = g.Check(context.Background(), call(s, "read", 1))
 	_, _ = g.Check(context.Background(), call(s, "drop", 1))
@@ -48,10 +45,7 @@ func TestMetrics(t *testing.T) {
 func TestDecisionHistogramResolvesMicroseconds(t *testing.T) {
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	rs, err := gate.ParseRules("flow.yaml", []byte(flowRules))
-	require.NoError(t, err)
-	g := gate.New(gate.Config{Rules: rs, Recorder: &eventLog{}, MeterProvider: mp})
-	s := &gate.Session{Protocol: "tool", Identity: gate.Identity{Subject: "a"}}
+	g, s := flowGate(t, "flow.yaml", gate.Config{Recorder: &eventLog{}, MeterProvider: mp})
 	require.NoError(t, g.OpenSession(context.Background(), s))
 	for i := 0; i < 20; i++ {
 		_, _ = g.Check(context.Background(), call(s, "read", i))
