@@ -135,19 +135,24 @@ func TestUnknownMaskNameIsLoadError(t *testing.T) {
 	assert.Contains(t, err.Error(), `unknown detector or field rule "emial"`)
 }
 
+// parseAfterAllowAll parses a rule file whose first rule allows everything
+// and whose further rules are more (YAML list items of rules:), so that a
+// deny can only come from one of those.
+func parseAfterAllowAll(t *testing.T, name, more string) *gate.RuleSet {
+	t.Helper()
+	rs, err := gate.ParseRules(name, []byte("rules:\n  - name: allow-all\n    when: 'true'\n    action: allow"+more))
+	require.NoError(t, err)
+	return rs
+}
+
 func TestEvaluationErrorDenies(t *testing.T) {
 	// tool.args["n"] is missing: the rule errors at runtime, and an erroring
 	// rule counts as deny even though the other rule allows.
-	rs, err := gate.ParseRules("e.yaml", []byte(`
-rules:
-  - name: allow-all
-    when: 'true'
-    action: allow
+	rs := parseAfterAllowAll(t, "e.yaml", `
   - name: needs-arg
     when: tool.args["n"] > 3
     action: allow
-`))
-	require.NoError(t, err)
+`)
 	d := rs.Decide(context.Background(), &gate.Request{Session: agentSession("tool"), Protocol: "tool", Tool: &gate.ToolCall{Name: "x"}})
 	assert.Equal(t, gate.Deny, d.Action)
 	assert.Equal(t, "needs-arg", d.Rule)
@@ -158,16 +163,11 @@ rules:
 
 func TestRuntimeCostLimitDenies(t *testing.T) {
 	// Within the load-time estimate, but a huge input exceeds the runtime limit.
-	rs, err := gate.ParseRules("c.yaml", []byte(`
-rules:
-  - name: allow-all
-    when: 'true'
-    action: allow
+	rs := parseAfterAllowAll(t, "c.yaml", `
   - name: pairwise
     when: ssh.argv.exists(a, ssh.argv.exists(b, a + b == "never"))
     action: deny
-`))
-	require.NoError(t, err)
+`)
 	argv := make([]string, 3000)
 	for i := range argv {
 		argv[i] = strings.Repeat("x", 10)
