@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/internal/pgtest"
+	"github.com/airlock-sdk/airlock/internal/syncbuf"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -115,22 +116,7 @@ func keygen(t *testing.T, dir string) {
 }
 
 // syncBuffer is a bytes.Buffer safe for a process's writes and the test's reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // gateway is an `airlock serve` process a test started.
 type gateway struct {

@@ -9,36 +9,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/internal/syncbuf"
 	"github.com/airlock-sdk/airlock/record"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestGatewayEndToEnd(t *testing.T) {
 	t.Setenv("AGENT_TOKEN", "agent-secret-token")
 	t.Setenv("REVIEWER_TOKEN", "reviewer-secret-token")
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-review-listen", "127.0.0.1:0", "-mode", "retry",
