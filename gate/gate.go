@@ -3,8 +3,6 @@ package gate
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/airlock-sdk/airlock/internal/fieldhash"
 )
 
 // ReviewMode chooses how the gate treats a request that a rule holds for
@@ -301,13 +301,8 @@ func (g *Gate) recordFailed(d *Decision, err error) bool {
 // Digest binds a review to the identity, target, exact payload and rule-set
 // version of a request.
 func Digest(req *Request, ruleSetVersion string) string {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
+	h := fieldhash.New()
+	field := h.Field
 	s := req.Session
 	field([]byte(s.Identity.Subject))
 	field([]byte(s.Identity.EffectiveKind()))

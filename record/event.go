@@ -1,13 +1,12 @@
 package record
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/fieldhash"
 )
 
 // Version is the version of the record format written by this package. It is
@@ -105,17 +104,8 @@ func (e *Event) ComputeHash() string {
 }
 
 func (e *Event) computeSum() Hash {
-	h := sha256.New()
-	var n [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
-	}
-	num := func(v uint64) {
-		binary.BigEndian.PutUint64(n[:], v)
-		h.Write(n[:])
-	}
+	h := fieldhash.New()
+	field, num := h.Field, h.Num
 	field([]byte("airlock-record"))
 	num(uint64(e.Version))
 	field([]byte(e.SessionID))
