@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -24,19 +23,17 @@ type Authenticator func(r *http.Request) (gate.Identity, error)
 // the tokens are kept. Give each reviewer their own token and an identity of
 // kind human or service: agents never review.
 func BearerTokens(tokens map[string]gate.Identity) Authenticator {
-	byHash := make(map[[32]byte]gate.Identity, len(tokens))
-	for tok, id := range tokens {
-		if tok == "" {
-			continue
-		}
-		byHash[sha256.Sum256([]byte(tok))] = cloneIdentity(id)
-	}
+	table := gate.Tokens(tokens) // the gate's one token table
 	return func(r *http.Request) (gate.Identity, error) {
 		tok, ok := bearer(r)
 		if !ok {
 			return gate.Identity{}, ErrUnauthenticated
 		}
-		return tokenIdentity(byHash, tok)
+		id, err := table.Authenticate(r.Context(), gate.Credential{Protocol: "review", ClientAddr: r.RemoteAddr, Token: tok})
+		if err != nil {
+			return gate.Identity{}, ErrUnauthenticated
+		}
+		return cloneIdentity(id), nil
 	}
 }
 
@@ -48,14 +45,9 @@ func tokenIdentity(byHash map[[32]byte]gate.Identity, tok string) (gate.Identity
 	return cloneIdentity(id), nil
 }
 
+// bearer reads the request's bearer token with the gate's one parser.
 func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	tok = strings.TrimSpace(tok)
-	return tok, tok != ""
+	return gate.BearerToken(r.Header.Values("Authorization"))
 }
 
 // Tokens is a set of reviewer tokens that can change while the Console
