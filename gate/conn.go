@@ -112,20 +112,18 @@ func ConnFrom(ctx context.Context) *Conn {
 // closed Conn every request is refused.
 func (c *Conn) Check(ctx context.Context, req *Request) (*Decision, error) {
 	req.Session = c.session
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if closed {
-		// Nothing is recorded after the session's end event.
-		d := &Decision{ID: NewID(), Action: Deny, Rule: c.session.Protocol + "/session", Reason: "the session is closed", Time: c.g.now().UTC()}
-		return d, &RefusedError{Decision: d}
-	}
-	if err := c.Err(); err != nil {
+	if c.ended() {
+		c.mu.Lock()
+		closed, cause := c.closed, c.err
+		c.mu.Unlock()
+		if closed {
+			// Nothing is recorded after the session's end event.
+			d := &Decision{ID: NewID(), Action: Deny, Rule: c.session.Protocol + "/session", Reason: "the session is closed", Time: c.g.now().UTC()}
+			return d, &RefusedError{Decision: d}
+		}
 		// The cause (a recorder's error) stays in the record, not in what
 		// the client is shown.
-		d, refused := c.Refuse(ctx, req, "session", "the session has ended")
-		d.Errors = append(d.Errors, err.Error())
-		return d, refused
+		return c.refuse(ctx, req, "session", "the session has ended", cause.Error())
 	}
 	d, err := c.g.Check(ctx, req)
 	if err == nil {
@@ -142,6 +140,11 @@ func (c *Conn) Check(ctx context.Context, req *Request) (*Decision, error) {
 // *RefusedError to show the client; when the refusal cannot be recorded the
 // Conn is broken, as for output.
 func (c *Conn) Refuse(ctx context.Context, req *Request, check, reason string) (*Decision, error) {
+	return c.refuse(ctx, req, check, reason)
+}
+
+// refuse is Refuse, with errors kept in the recorded decision.
+func (c *Conn) refuse(ctx context.Context, req *Request, check, reason string, errs ...string) (*Decision, error) {
 	req.Session = c.session
 	if req.Protocol == "" {
 		req.Protocol = c.session.Protocol
@@ -150,7 +153,7 @@ func (c *Conn) Refuse(ctx context.Context, req *Request, check, reason string) (
 	if req.Time.IsZero() {
 		req.Time = now
 	}
-	d := &Decision{ID: NewID(), Action: Deny, Rule: req.Protocol + "/" + check, Reason: reason, Time: now}
+	d := &Decision{ID: NewID(), Action: Deny, Rule: req.Protocol + "/" + check, Reason: reason, Time: now, Errors: errs}
 	if rs := c.g.rules.Load(); rs != nil {
 		d.RuleSetVersion = rs.Version()
 	}
@@ -181,6 +184,17 @@ func (c *Conn) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.err
+}
+
+// ended reports, without a lock, whether the session broke or closed: the
+// check on the path of every request and every write.
+func (c *Conn) ended() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Done is closed when the session breaks or closes; a protocol that waits

@@ -104,9 +104,9 @@ func (w *OutputWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	if err := w.c.Err(); err != nil {
-		w.err = err
-		return 0, err
+	if w.c.ended() {
+		w.err = w.c.Err()
+		return 0, w.err
 	}
 	n, err := w.sink(p)
 	if err != nil {
@@ -255,8 +255,8 @@ func (c *Conn) Result(ctx context.Context, d *Decision, stream string, value []b
 	if err := outputAllowed(d); err != nil {
 		return nil, nil, err
 	}
-	if err := c.Err(); err != nil {
-		return nil, nil, err
+	if c.ended() {
+		return nil, nil, c.Err()
 	}
 	masked, findings := value, opts.Findings
 	if !opts.Premasked && d.Masker != nil {
