@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -64,11 +65,19 @@ func run() error {
 	console := flag.String("console", "", "address of the review console (empty: none)")
 	reviewerTokenFile := flag.String("reviewer-token-file", "", "file holding the review console's bearer token")
 	verbose := flag.Bool("v", false, "log debug output")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (benchmarks)")
 	flag.Parse()
 
 	if *upstream == "" || *rulesFile == "" || *tokens == "" {
 		flag.Usage()
 		return errors.New("-upstream, -rules and -tokens are required")
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "pggateway", Level: hclog.Info})
 	if *verbose {
@@ -193,4 +202,18 @@ func durability(fsync bool) record.Durability {
 		return record.DurabilityFsync
 	}
 	return record.DurabilityWrite
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
