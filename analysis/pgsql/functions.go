@@ -195,6 +195,8 @@ type funcJudge struct {
 	mu   sync.Mutex
 	gen  uint64
 	defs map[string][3]bool // verdicts of view and policy definitions
+
+	calls callMemo // verdicts of the call lists of cached classifications
 }
 
 // verdict judges the calls of one statement. volatile: some call may
@@ -316,7 +318,7 @@ func (k *funcJudge) annotateFunctions(ctx context.Context, stmts []Statement) {
 		st := &stmts[i]
 		if len(st.calls) > 0 {
 			var writes bool
-			st.Volatile, st.Heavy, writes = k.verdict(ctx, st.calls, 0)
+			st.Volatile, st.Heavy, writes = k.calls.verdict(ctx, k, st.calls)
 			st.ReadOnly = st.structRO && !writes
 		}
 		if st.Prepared != nil {

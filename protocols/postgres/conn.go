@@ -66,6 +66,8 @@ type conn struct {
 
 	closeOnce sync.Once
 
+	watch clientWatch // the client socket while a statement is held (watch.go)
+
 	lin sessionLineage // cursors, prepared queries, schema changes (lineage_session.go)
 }
 
@@ -85,6 +87,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		session: &gate.Session{Protocol: gate.ProtocolPostgres, Target: s.cfg.Target, ClientAddr: nc.RemoteAddr().String()},
 		model:   newSessionModel(), params: map[string]string{}}
 	c.unsafeParse.Store("")
+	c.watch.c = c
 	if !s.register(c) {
 		_ = nc.Close()
 		return

@@ -359,9 +359,9 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	c.holdMu.Lock()
 	c.holdCancel, c.canceled = cancel, false
 	c.holdMu.Unlock()
-	stopWatch := c.watchClient(cancel)
+	c.watch.arm(cancel)
 	d, err := c.gc.Check(ctx, req)
-	stopWatch()
+	c.watch.disarm()
 	c.holdMu.Lock()
 	canceled := c.canceled
 	c.holdCancel, c.canceled = nil, false
