@@ -4,7 +4,14 @@
 # masking and recording on. Prints a Markdown table of medians and ratios.
 #
 #   bench/postgres/run.sh            # from the repository root
-#   DURATION=10 REPS=3 CLIENTS=8 bench/postgres/run.sh
+#   DURATION=10 REPS=3 CLIENTS="8 32" bench/postgres/run.sh
+#
+# Besides TPS it reads each proxy process's CPU time (user + system, from
+# /proc) over every run and prints CPU µs per transaction: the proxy's own
+# cost, which the shared machine's noise moves far less than TPS. A bare
+# Go relay (bench/postgres/relay) is measured too: the floor of any Go
+# proxy, so the gateway's cost splits into "a Go proxy at all" (relay vs
+# pgbouncer) and "judging, masking, recording" (gateway vs relay).
 #
 # Needs: PostgreSQL on 127.0.0.1:5432 (trust, user postgres), pgbench,
 # pgbouncer, Go.
@@ -56,74 +63,85 @@ else
   pgbouncer "$WORK/pgbouncer.ini" >/dev/null 2>&1 &
 fi
 PIDS+=($!)
+declare -A PID=()
+
+# The bare Go relay: bytes copied both ways, nothing understood.
+(cd "$ROOT" && go build -o "$WORK/relay" ./bench/postgres/relay)
+"$WORK/relay" -listen 127.0.0.1:6438 -upstream 127.0.0.1:5432 2>"$WORK/relay.log" &
+PIDS+=($!); PID[relay]=$!
 
 # The gateway: rules, masking (the agent group) and a JSON Lines record.
 (cd "$ROOT" && go build -o "$WORK/pggateway" ./examples/pggateway)
 echo "bench benchtoken agent agents" > "$WORK/tokens"
-"$WORK/pggateway" -listen 127.0.0.1:6434 -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
-  -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password \
-  -record-dir "$WORK/record" 2>"$WORK/gateway.log" &
-PIDS+=($!)
-# The same gateway making every decision durable (fsync) before the
-# statement runs.
-"$WORK/pggateway" -listen 127.0.0.1:6437 -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
-  -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password -fsync \
-  -record-dir "$WORK/record-fsync" 2>"$WORK/gateway-fsync.log" &
-PIDS+=($!)
-# The same gateway recording to tmpfs: the record's CPU cost without the
-# disk's fsync latency.
+gateway() { # target port [flags]
+  local t=$1 port=$2; shift 2
+  "$WORK/pggateway" -listen "127.0.0.1:$port" -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
+    -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password "$@" 2>"$WORK/$t.log" &
+  PIDS+=($!); PID[$t]=$!
+}
+# The default durability: each decision written to the OS before its
+# statement runs, fsynced within a few milliseconds.
+gateway gate 6434 -record-dir "$WORK/record"
+# Every decision durable (fsync) before its statement runs.
+gateway gate-fsync 6437 -fsync -record-dir "$WORK/record-fsync"
+# Recording to tmpfs: the record's CPU cost without the disk.
 SHM=$(mktemp -d /dev/shm/airlock_bench.XXXXXX)
-"$WORK/pggateway" -listen 127.0.0.1:6436 -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
-  -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password \
-  -record-dir "$SHM" 2>"$WORK/gateway-tmpfs.log" &
-PIDS+=($!)
-# The same gateway without a record, to separate the proxy's cost from the
-# cost of a durable record (every decision is fsynced before the statement
-# runs).
-"$WORK/pggateway" -listen 127.0.0.1:6435 -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
-  -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password 2>"$WORK/gateway-norec.log" &
-PIDS+=($!)
+gateway gate-tmpfs 6436 -record-dir "$SHM"
+# No record: the proxy and the gate alone.
+gateway gate-norecord 6435
 sleep 1
+PID[pgbouncer]=$(cat "$WORK/pgbouncer.pid")
 
+TARGETS="direct pgbouncer relay gate gate-fsync gate-tmpfs gate-norecord"
+port() {
+  case $1 in direct) echo 5432;; pgbouncer) echo 6433;; relay) echo 6438;; gate) echo 6434;;
+    gate-fsync) echo 6437;; gate-tmpfs) echo 6436;; gate-norecord) echo 6435;; esac
+}
 run() { # target mode clients duration [extra]
   local target=$1 mode=$2 clients=$3 dur=$4; shift 4
-  export PGSSLMODE=disable
-  case $target in
-    direct) env PGPASSWORD= pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 5432 -U postgres "$@" "$DB" ;;
-    pgbouncer) env PGPASSWORD= pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6433 -U postgres "$@" "$DB" ;;
-    gate) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6434 -U bench "$@" "$DB" ;;
-    gate-fsync) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6437 -U bench "$@" "$DB" ;;
-    gate-tmpfs) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6436 -U bench "$@" "$DB" ;;
-    gate-norecord) env PGPASSWORD=benchtoken pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" -h 127.0.0.1 -p 6435 -U bench "$@" "$DB" ;;
-  esac
+  local user=postgres pw=
+  case $target in gate*) user=bench pw=benchtoken;; esac
+  env PGSSLMODE=disable PGPASSWORD=$pw pgbench -n -S -M "$mode" -c "$clients" -j 2 -T "$dur" \
+    -h 127.0.0.1 -p "$(port "$target")" -U "$user" "$@" "$DB"
 }
+ticks() { if [ -n "${PID[$1]:-}" ]; then awk '{print $14+$15}' "/proc/${PID[$1]}/stat"; else echo 0; fi; }
 tps() { sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'; }
+txs() { sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p'; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+HZ=$(getconf CLK_TCK)
 
-echo "| mode | path | TPS (median of $REPS × ${DURATION}s, $CLIENTS clients) | vs direct | vs pgbouncer | p50 latency, 1 client | added p50 vs direct |"
-echo "|---|---|---|---|---|---|---|"
+echo "| mode | clients | path | TPS (median of $REPS × ${DURATION}s) | vs pgbouncer | vs relay | proxy CPU µs/tx | p50, 1 client | added p50 vs direct |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for mode in simple prepared; do
-  declare -A T=()
-  for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do T[$t]=""; done
-  for r in $(seq "$REPS"); do
-    for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do
-      v=$(run "$t" "$mode" "$CLIENTS" "$DURATION" 2>/dev/null | tps)
-      T[$t]+="$v"$'\n'
-    done
-  done
   declare -A P50=()
-  for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do
+  for t in $TARGETS; do
     d="$WORK/lat_${t}_$mode"; mkdir -p "$d"
     (cd "$d" && chmod 777 . && run "$t" "$mode" 1 "$LAT_DURATION" -l >/dev/null 2>&1)
     # pgbench log: client xact latency_us ...
     P50[$t]=$(cat "$d"/pgbench_log.* | awk '{print $3}' | median)
   done
-  D=$(printf "%s" "${T[direct]}" | median)
-  B=$(printf "%s" "${T[pgbouncer]}" | median)
-  for t in direct pgbouncer gate gate-fsync gate-tmpfs gate-norecord; do
-    M=$(printf "%s" "${T[$t]}" | median)
-    printf "| %s | %s | %.0f | %.2f | %.2f | %d µs | %+d µs |\n" "$mode" "$t" "$M" \
-      "$(echo "$M / $D" | bc -l)" "$(echo "$M / $B" | bc -l)" "${P50[$t]%.*}" "$(( ${P50[$t]%.*} - ${P50[direct]%.*} ))"
+  for clients in $CLIENTS; do
+    declare -A T=() C=()
+    for t in $TARGETS; do T[$t]=""; C[$t]=""; done
+    for r in $(seq "$REPS"); do
+      for t in $TARGETS; do
+        t0=$(ticks "$t")
+        out=$(run "$t" "$mode" "$clients" "$DURATION" 2>/dev/null)
+        t1=$(ticks "$t")
+        T[$t]+="$(echo "$out" | tps)"$'\n'
+        n=$(echo "$out" | txs)
+        C[$t]+="$(echo "($t1 - $t0) * 1000000 / $HZ / ${n:-1}" | bc -l)"$'\n'
+      done
+    done
+    B=$(printf "%s" "${T[pgbouncer]}" | median)
+    R=$(printf "%s" "${T[relay]}" | median)
+    for t in $TARGETS; do
+      M=$(printf "%s" "${T[$t]}" | median)
+      CPU=$(printf "%s" "${C[$t]}" | median)
+      [ "$t" = direct ] && CPU=0
+      printf "| %s | %d | %s | %.0f | %.2f | %.2f | %.0f | %d µs | %+d µs |\n" "$mode" "$clients" "$t" "$M" \
+        "$(echo "$M / $B" | bc -l)" "$(echo "$M / $R" | bc -l)" "$CPU" "${P50[$t]%.*}" "$(( ${P50[$t]%.*} - ${P50[direct]%.*} ))"
+    done
   done
 done
 echo
