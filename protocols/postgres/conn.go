@@ -98,7 +98,10 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	defer context.AfterFunc(ctx, c.abort)()
 
 	over, hard := s.admit()
-	defer s.release()
+	// A refused client frees its place before it hears of the refusal, so
+	// a client that connects again at once is counted right.
+	release := sync.OnceFunc(s.release)
+	defer release()
 	if hard {
 		return
 	}
@@ -114,6 +117,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	if over {
+		release()
 		c.refuse(ctx, nc, st, fatal("53300", "sorry, too many clients already"))
 		return
 	}
@@ -150,8 +154,11 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	}
 	subject := c.session.Identity.Subject
 	admitted := s.admitIdentity(subject)
-	defer s.releaseIdentity(subject)
+	releaseIdentity := sync.OnceFunc(func() { s.releaseIdentity(subject) })
+	defer releaseIdentity()
 	if !admitted {
+		releaseIdentity()
+		release()
 		c.refuse(ctx, nc, st, fatal("53300", "airlock: too many connections for %q", subject))
 		return
 	}

@@ -86,6 +86,8 @@ type Server struct {
 	wg       sync.WaitGroup
 	active   int            // client connections, authenticated or not
 	perID    map[string]int // sessions by identity subject
+	// watchdogOn is set while the client-watch watchdog runs (watch.go).
+	watchdogOn bool
 }
 
 // DefaultMaxConnections bounds concurrent client connections when
@@ -258,6 +260,10 @@ func (s *Server) register(c *conn) bool {
 		return false
 	}
 	s.conns[c] = struct{}{}
+	if !s.watchdogOn {
+		s.watchdogOn = true
+		go s.watchdog()
+	}
 	return true
 }
 
