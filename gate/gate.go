@@ -201,9 +201,14 @@ func (g *Gate) record(ctx context.Context, e Event) error {
 	if g.recorder == nil {
 		return nil
 	}
-	start := time.Now()
+	var start time.Time
+	if g.metrics.timed() {
+		start = time.Now()
+	}
 	err := g.recorder.Record(ctx, e)
-	g.metrics.recorded(ctx, e.Kind, time.Since(start), err)
+	if g.metrics.timed() {
+		g.metrics.recorded(ctx, e.Kind, time.Since(start), err)
+	}
 	if err != nil {
 		g.log.Error("recorder failed", "kind", e.Kind, "session", e.SessionID, "error", err)
 		return err
