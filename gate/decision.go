@@ -115,8 +115,16 @@ func (d *Decision) Allowed() bool { return d != nil && d.Action == Allow }
 // lists of names share one allocation, each capped so that appending to
 // one never writes into the next.
 func (d *Decision) clone() *Decision {
-	c := *d
-	names := make([]string, 0, len(d.Rules)+len(d.Mask)+len(d.Labels)+len(d.ReviewRules)+len(d.Errors))
+	n := len(d.Rules) + len(d.Mask) + len(d.Labels) + len(d.ReviewRules) + len(d.Errors)
+	var c *Decision
+	var names []string
+	if n <= len(decisionWithNames{}.names) {
+		x := new(decisionWithNames)
+		c, names = &x.d, x.names[:0:n]
+	} else {
+		c, names = new(Decision), make([]string, 0, n)
+	}
+	*c = *d
 	c.Rules, names = cloneInto(names, d.Rules)
 	c.Mask, names = cloneInto(names, d.Mask)
 	c.Labels, names = cloneInto(names, d.Labels)
@@ -127,7 +135,14 @@ func (d *Decision) clone() *Decision {
 		r := *d.Review
 		c.Review = &r
 	}
-	return &c
+	return c
+}
+
+// decisionWithNames is a decision and its lists of names in one allocation,
+// which holds most decisions.
+type decisionWithNames struct {
+	d     Decision
+	names [16]string
 }
 
 // cloneInto copies src to the free capacity of buf and returns the copy (nil

@@ -421,13 +421,16 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	// compiled to Go closures do not.
 	cf := &celFrame{ctx: ctx, req: req}
 	defer cf.close()
-	if hit != nil && hit.decision != nil && rs.quiet(ctx, part, cf, req, bounded) {
+	env := nativeEnvs.Get().(*nativeEnv)
+	env.req = req
+	defer env.release()
+	if hit != nil && hit.decision != nil && rs.quiet(ctx, part, cf, env, bounded) {
 		*kb = key[:0]
 		keyBufs.Put(kb)
 		return hit.decision.reuse(start)
 	}
 	var buf [128]ruleOutcome
-	outcomes, errs, interrupted := rs.evaluate(ctx, part, cf, req, bounded, hit, buf[:0])
+	outcomes, errs, interrupted := rs.evaluate(ctx, part, cf, env, bounded, hit, buf[:0])
 	d := rs.aggregate(ctx, part, outcomes, errs)
 	d.Time, d.Cached = start.UTC(), hit != nil
 	if key != nil && hit == nil && !interrupted {
@@ -501,11 +504,10 @@ func allFalse(outcomes []ruleOutcome, indexes []int) bool {
 // decision is then the cached one, since a false rule takes no part in a
 // decision. It reports false on an error or when the context ended, and
 // the request is decided in full.
-func (rs *RuleSet) quiet(ctx context.Context, part *partition, cf *celFrame, req *Request, bounded bool) bool {
+func (rs *RuleSet) quiet(ctx context.Context, part *partition, cf *celFrame, env *nativeEnv, bounded bool) bool {
 	if len(part.fresh) == 0 {
 		return true
 	}
-	env := &nativeEnv{req: req}
 	for _, i := range part.fresh {
 		r := part.rules[i]
 		if bounded && r.native != nil {
@@ -661,8 +663,7 @@ func (rs *RuleSet) settle(d *Decision, action Action, decider *compiledRule, eva
 // from hit when there is one, and returns one outcome per rule (fewer when
 // the context ended: evaluation stops at the first rule it reaches after
 // that), the error texts by index, and whether the context interrupted it.
-func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, req *Request, bounded bool, hit *cachedOutcomes, outcomes []ruleOutcome) ([]ruleOutcome, map[int]string, bool) {
-	env := &nativeEnv{req: req}
+func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, env *nativeEnv, bounded bool, hit *cachedOutcomes, outcomes []ruleOutcome) ([]ruleOutcome, map[int]string, bool) {
 	var errs map[int]string
 	owned := true // errs may be written
 	if hit != nil && hit.errs != nil {
