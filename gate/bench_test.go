@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
 	"github.com/airlock-sdk/airlock/gate"
 )
 
@@ -149,6 +151,37 @@ func TestRealisticRulesCompile(t *testing.T) {
 	}
 	if d := rs.Decide(context.Background(), benchRequest()); d.Action != gate.Allow {
 		t.Fatalf("read-only select by an agent: got %s by %s", d.Action, d.Rule)
+	}
+}
+
+// BenchmarkCheckMetrics is the whole flow with an OpenTelemetry SDK meter
+// provider, against none: the cost of the gate's metrics.
+func BenchmarkCheckMetrics(b *testing.B) {
+	for _, mode := range []string{"none", "sdk"} {
+		b.Run(mode, func(b *testing.B) {
+			rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(100)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := gate.Config{Rules: rs, Recorder: gate.RecorderFunc(func(context.Context, gate.Event) error { return nil })}
+			if mode == "sdk" {
+				cfg.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+			}
+			g := gate.New(cfg)
+			req := benchRequest()
+			ctx := context.Background()
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				if n++; n%50 == 0 {
+					req.Session = benchRequest().Session // keep the rate-limit rule quiet
+				}
+				req.Time = time.Time{}
+				if d, _ := g.Check(ctx, req); d == nil || d.Action == "" {
+					b.Fatal("no decision")
+				}
+			}
+		})
 	}
 }
 
