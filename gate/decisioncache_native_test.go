@@ -273,3 +273,43 @@ func TestNativeDecisionCacheCatchesKeyWithoutARead(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCacheKey is the cost of building and looking up the key of a
+// PostgreSQL request in a partition of rules like the realistic ones (the
+// identity, the command and sql.statements): what a hit costs beyond
+// copying the decision, against the evaluation it saves (see
+// minKeyedNatives).
+func BenchmarkCacheKey(b *testing.B) {
+	rs, err := ParseRules("native.yaml", []byte(nativeCacheRules(4, true)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	part := rs.partitionFor(ProtocolPostgres)
+	req := &Request{Protocol: ProtocolPostgres, Command: "SELECT * FROM customers WHERE id = $1",
+		Session: &Session{ID: "bench", Protocol: ProtocolPostgres, Identity: Identity{Subject: "agent-1", Groups: []string{"agents", "eng"}, Kind: KindAgent}},
+		SQL: &SQL{Statements: []SQLStatement{{Kind: "SELECT", ReadOnly: true,
+			Tables: []SQLTable{{Schema: "public", Name: "customers", Access: "read"}}, Columns: []string{"id", "name", "card"}}}}}
+	ctx := context.Background()
+	buf := make([]byte, 0, 256)
+	b.Run("key", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf, _ = part.cacheKey(buf[:0], req, true)
+		}
+		b.ReportMetric(float64(len(buf)), "key-bytes")
+	})
+	b.Run("lookup", func(b *testing.B) {
+		_ = rs.Decide(ctx, req)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, hit := rs.lookup(ctx, part, req, true, buf[:0]); hit == nil {
+				b.Fatal("miss")
+			}
+		}
+	})
+	b.Run("estimate", func(b *testing.B) {
+		for b.Loop() {
+			withinEstimate(req)
+		}
+	})
+}
