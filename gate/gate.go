@@ -244,8 +244,10 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 		grants = &grantLookup{store: g.grants, subject: s.Identity.Subject}
 		ctx = withGrantLookup(ctx, grants)
 	}
-	if runs := g.runLookupFor(req); runs != nil {
-		ctx = withRunLookup(ctx, runs)
+	if g.needsRunLookup(rs) {
+		if runs := g.runLookupFor(req); runs != nil {
+			ctx = withRunLookup(ctx, runs)
+		}
 	}
 	d := g.decide(ctx, rs, req)
 	d.ID = NewID()

@@ -72,7 +72,10 @@ type RuleSet struct {
 	anyPart *partition
 	cache   decisionCache
 	noCache bool // tests: decide every rule afresh
-	masks   *mask.Engine
+	// readsRuns is true when a rule reads the run's state (see
+	// readsRunState).
+	readsRuns bool
+	masks     *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
 	// labels maps mask findings to run labels.
@@ -201,6 +204,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 		}
 		seen[spec.Name] = true
 		rs.rules = append(rs.rules, r)
+		rs.readsRuns = rs.readsRuns || readsRunState(r.reads)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
