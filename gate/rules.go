@@ -429,8 +429,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	env.req = req
 	defer env.release()
 	if hit != nil && hit.decision != nil && rs.quiet(ctx, part, cf, env, bounded) {
-		*kb = key[:0]
-		keyBufs.Put(kb)
+		putKeyBuf(kb, key)
 		return hit.decision.reuse(start)
 	}
 	var buf [128]ruleOutcome
@@ -440,16 +439,26 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	if key != nil && hit == nil && !interrupted {
 		rs.remember(ctx, part, key, outcomes, errs, d)
 	}
-	if key != nil {
-		*kb = key[:0]
-	}
-	keyBufs.Put(kb)
+	putKeyBuf(kb, key)
 	d.Elapsed = time.Since(start)
 	return d
 }
 
 // keyBufs are the buffers cache keys are built in.
 var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// maxPooledKey bounds a key buffer kept for reuse: one grown for a huge
+// request is left to the collector.
+const maxPooledKey = 64 << 10
+
+// putKeyBuf returns kb to keyBufs, keeping key's larger backing array when
+// key outgrew it.
+func putKeyBuf(kb *[]byte, key []byte) {
+	if cap(key) > cap(*kb) && cap(key) <= maxPooledKey {
+		*kb = key[:0]
+	}
+	keyBufs.Put(kb)
+}
 
 // lookup builds the request's cache key in buf and looks it up. key is nil
 // when the cache does not serve the request; hit is nil on a miss.
