@@ -106,6 +106,7 @@ func benchDecide(b *testing.B, src string, uncached bool) {
 	took := make([]time.Duration, 0, 1<<16)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
 		start := time.Now()
 		d := rs.Decide(ctx, req)
@@ -114,6 +115,7 @@ func benchDecide(b *testing.B, src string, uncached bool) {
 			b.Fatal("no action")
 		}
 	}
+	reportCPU(b, cpu)
 	reportPercentiles(b, took)
 }
 
@@ -172,6 +174,7 @@ func BenchmarkCheckMetrics(b *testing.B) {
 			ctx := context.Background()
 			n := 0
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				if n++; n%50 == 0 {
 					req.Session = benchRequest().Session // keep the rate-limit rule quiet
@@ -181,6 +184,7 @@ func BenchmarkCheckMetrics(b *testing.B) {
 					b.Fatal("no decision")
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -228,6 +232,7 @@ func BenchmarkCheckRuns(b *testing.B) {
 			ctx := context.Background()
 			n := 0
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				// A fresh session every 50 requests keeps the realistic
 				// rules' rate limit (and its review path) out of the
@@ -240,6 +245,7 @@ func BenchmarkCheckRuns(b *testing.B) {
 					b.Fatal("no decision")
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
