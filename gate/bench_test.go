@@ -3,9 +3,12 @@ package gate_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -55,37 +58,76 @@ func benchRequest() *gate.Request {
 
 // BenchmarkDecide measures rule evaluation alone (no recording, no review):
 // "cached" repeats one request, so the decision cache serves the rules that
-// read only the request (rules reading counters are still evaluated);
-// "uncached" evaluates every rule.
+// read only the request (the rule reading the session's counters is still
+// evaluated); "uncached" evaluates every rule; "stable" is the cached case
+// without that rule, so a hit is the whole decision. Each reports the p50
+// and p99 of one decision (timed one by one, so the figures include two
+// clock reads).
 func BenchmarkDecide(b *testing.B) {
-	for _, mode := range []string{"cached", "uncached"} {
+	for _, mode := range []string{"cached", "uncached", "stable"} {
 		for _, n := range []int{1, 10, 100} {
 			b.Run(fmt.Sprintf("%s/rules=%d", mode, n), func(b *testing.B) {
-				benchDecide(b, n, mode == "uncached")
+				src := realisticRules(n)
+				if mode == "stable" {
+					src = stableRules(src)
+				}
+				benchDecide(b, src, mode == "uncached")
 			})
 		}
 	}
 }
 
-func benchDecide(b *testing.B, n int, uncached bool) {
+// stableRules drops the rules of src that read the session's counters.
+func stableRules(src string) string {
+	var out []string
+	lines := strings.Split(src, "\n")
+	for i := 0; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "  - name:") && i+1 < len(lines) && strings.Contains(lines[i+1], "session.requests") {
+			for i++; i+1 < len(lines) && !strings.HasPrefix(lines[i+1], "  - name:"); i++ {
+			}
+			continue
+		}
+		out = append(out, lines[i])
+	}
+	return strings.Join(out, "\n")
+}
+
+func benchDecide(b *testing.B, src string, uncached bool) {
 	var opts []gate.RuleOption
 	if uncached {
 		opts = append(opts, gate.WithoutDecisionCache())
 	}
-	rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(n)), opts...)
+	rs, err := gate.ParseRules("bench.yaml", []byte(src), opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	req := benchRequest()
 	ctx := context.Background()
+	took := make([]time.Duration, 0, 1<<16)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for b.Loop() {
+		start := time.Now()
 		d := rs.Decide(ctx, req)
+		took = append(took, time.Since(start))
 		if d.Action == "" {
 			b.Fatal("no action")
 		}
 	}
+	reportCPU(b, cpu)
+	reportPercentiles(b, took)
+}
+
+// reportPercentiles reports the p50 and p99 of per-operation durations.
+func reportPercentiles(b *testing.B, took []time.Duration) {
+	if len(took) == 0 {
+		return
+	}
+	slices.Sort(took)
+	at := func(q float64) float64 { return float64(took[int(q*float64(len(took)-1))].Nanoseconds()) }
+	b.ReportMetric(at(0.50), "p50-ns")
+	b.ReportMetric(at(0.99), "p99-ns")
 }
 
 // BenchmarkCheck measures the whole flow with an in-process recorder.
@@ -111,6 +153,39 @@ func TestRealisticRulesCompile(t *testing.T) {
 	}
 	if d := rs.Decide(context.Background(), benchRequest()); d.Action != gate.Allow {
 		t.Fatalf("read-only select by an agent: got %s by %s", d.Action, d.Rule)
+	}
+}
+
+// BenchmarkCheckMetrics is the whole flow with an OpenTelemetry SDK meter
+// provider, against none: the cost of the gate's metrics.
+func BenchmarkCheckMetrics(b *testing.B) {
+	for _, mode := range []string{"none", "sdk"} {
+		b.Run(mode, func(b *testing.B) {
+			rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(100)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := gate.Config{Rules: rs, Recorder: gate.RecorderFunc(func(context.Context, gate.Event) error { return nil })}
+			if mode == "sdk" {
+				cfg.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+			}
+			g := gate.New(cfg)
+			req := benchRequest()
+			ctx := context.Background()
+			n := 0
+			b.ReportAllocs()
+			cpu := processCPU()
+			for b.Loop() {
+				if n++; n%50 == 0 {
+					req.Session = benchRequest().Session // keep the rate-limit rule quiet
+				}
+				req.Time = time.Time{}
+				if d, _ := g.Check(ctx, req); d == nil || d.Action == "" {
+					b.Fatal("no decision")
+				}
+			}
+			reportCPU(b, cpu)
+		})
 	}
 }
 
@@ -157,6 +232,7 @@ func BenchmarkCheckRuns(b *testing.B) {
 			ctx := context.Background()
 			n := 0
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				// A fresh session every 50 requests keeps the realistic
 				// rules' rate limit (and its review path) out of the
@@ -169,6 +245,7 @@ func BenchmarkCheckRuns(b *testing.B) {
 					b.Fatal("no decision")
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }

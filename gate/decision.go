@@ -111,18 +111,55 @@ type AuditOutcome struct {
 func (d *Decision) Allowed() bool { return d != nil && d.Action == Allow }
 
 // clone returns a copy of d that shares nothing mutable with it, so a
-// recorded decision does not change when the gate settles a review.
+// recorded decision does not change when the gate settles a review. Its
+// lists of names share one allocation, each capped so that appending to
+// one never writes into the next.
 func (d *Decision) clone() *Decision {
-	c := *d
-	c.Rules = append([]string(nil), d.Rules...)
-	c.Mask = append([]string(nil), d.Mask...)
-	c.Labels = append([]string(nil), d.Labels...)
-	c.ReviewRules = append([]string(nil), d.ReviewRules...)
-	c.Errors = append([]string(nil), d.Errors...)
+	n := len(d.Rules) + len(d.Mask) + len(d.Labels) + len(d.ReviewRules) + len(d.Errors)
+	var c *Decision
+	var names []string
+	if n <= len(decisionWithNames{}.names) {
+		x := new(decisionWithNames)
+		c, names = &x.d, x.names[:0:n]
+	} else {
+		c, names = new(Decision), make([]string, 0, n)
+	}
+	*c = *d
+	c.Rules, names = cloneInto(names, d.Rules)
+	c.Mask, names = cloneInto(names, d.Mask)
+	c.Labels, names = cloneInto(names, d.Labels)
+	c.ReviewRules, names = cloneInto(names, d.ReviewRules)
+	c.Errors, _ = cloneInto(names, d.Errors)
 	c.Audit = append([]AuditOutcome(nil), d.Audit...)
 	if d.Review != nil {
 		r := *d.Review
 		c.Review = &r
 	}
-	return &c
+	return c
+}
+
+// decisionWithNames is a decision and its lists of names in one allocation,
+// which holds most decisions.
+type decisionWithNames struct {
+	d     Decision
+	names [16]string
+}
+
+// cloneInto copies src to the free capacity of buf and returns the copy (nil
+// when src is empty) and what is left of buf.
+func cloneInto(buf, src []string) (clone, rest []string) {
+	if len(src) == 0 {
+		return nil, buf
+	}
+	n := len(buf)
+	buf = append(buf, src...)
+	return buf[n:len(buf):len(buf)], buf[len(buf):]
+}
+
+// reuse returns a copy of a cached decision as decided at start.
+func (d *Decision) reuse(start time.Time) *Decision {
+	c := d.clone()
+	c.Time, c.Cached = start.UTC(), true
+	c.Elapsed = time.Since(start)
+	return c
 }

@@ -21,6 +21,16 @@ import (
 // fresh outcomes, so a cached decision equals a fresh one by construction
 // (TestDecisionCacheEqualsFresh checks it on generated requests).
 //
+// A rule compiled to Go closures costs tens of nanoseconds, less than its
+// part of a key, so the cache serves such rules only in partitions with
+// enough of them (minKeyedNatives). An entry also keeps the decision its
+// outcomes give when every rule the cache does not serve is false; a hit
+// then evaluates only those rules and, when they are all false (a false
+// rule takes no part in a decision), returns a copy of that decision
+// without aggregating anything (TestNativeDecisionCacheEqualsFresh; and
+// TestNativeDecisionCacheCatchesKeyWithoutARead shows that test fails when
+// the key leaves out any variable a rule reads).
+//
 // What the rules read is derived from the compiled expressions, never
 // declared by hand: a rule that starts reading request.time stops being
 // cached the moment it is loaded.
@@ -58,11 +68,14 @@ const (
 	outcomeError
 )
 
-// cachedOutcomes are the outcomes of a partition's stable rules, in the
-// partition's order; volatile rules' slots are unused.
+// cachedOutcomes are the outcomes of a partition's cached rules, in the
+// partition's order; the other rules' slots are unused. decision is the
+// decision when every rule the cache does not serve is false (nil when it
+// carried errors: those are decided afresh).
 type cachedOutcomes struct {
 	outcomes []ruleOutcome
 	errs     map[int]string
+	decision *Decision
 }
 
 // maxCachedDecisions bounds one rule set's cache.
@@ -102,28 +115,44 @@ func (c *decisionCache) put(key []byte, v *cachedOutcomes) {
 	c.m[string(key)] = v
 }
 
-// cacheable reports whether the cache serves the rule's outcome: it reads
-// only stable variables, and it runs in the CEL interpreter (a rule
-// compiled to Go closures is cheaper to evaluate than to key).
-func (r *compiledRule) cacheable() bool { return !r.volatile && r.native == nil }
+// minKeyedNatives is how many stable rules compiled to Go closures a
+// partition needs before the cache serves them too. Evaluating one such
+// rule costs tens of nanoseconds, and building the key (which encodes every
+// value the rules read, sql.statements included) a few hundred, so keying
+// pays only from about this many rules on (BenchmarkDecide: rules=1 and 10
+// against 100).
+const minKeyedNatives = 16
 
 // partition is the rules a request of one protocol evaluates, with what
 // their cache key must hold.
 type partition struct {
 	rules []*compiledRule
-	// keyVars are the variables read by the partition's stable rules, and
+	// keyVars are the variables read by the partition's cached rules, and
 	// keys their encoders.
 	keyVars []string
 	keys    []func([]byte, *Request) ([]byte, bool)
-	// cacheable is false when no rule is cacheable (nothing to remember).
+	// cacheable is false when no rule is cached (nothing to remember).
 	cacheable bool
+	// natives is true when stable rules compiled to Go closures are
+	// cached too (see minKeyedNatives).
+	natives bool
+	// fresh are the indexes of the rules the cache does not serve.
+	fresh []int
 }
 
 func newPartition(rules []*compiledRule) *partition {
 	p := &partition{rules: rules}
-	vars := map[string]bool{}
+	stableNatives := 0
 	for _, r := range rules {
-		if !r.cacheable() {
+		if !r.volatile && r.native != nil {
+			stableNatives++
+		}
+	}
+	p.natives = stableNatives >= minKeyedNatives
+	vars := map[string]bool{}
+	for i, r := range rules {
+		if !p.caches(r) {
+			p.fresh = append(p.fresh, i)
 			continue
 		}
 		p.cacheable = true
@@ -137,6 +166,14 @@ func newPartition(rules []*compiledRule) *partition {
 	sort.Strings(p.keyVars)
 	p.setKeys()
 	return p
+}
+
+// caches reports whether the cache serves the rule's outcome: it reads
+// only stable variables, and it runs in the CEL interpreter or the
+// partition has enough rules compiled to Go closures to make keying them
+// cheaper than evaluating them.
+func (p *partition) caches(r *compiledRule) bool {
+	return !r.volatile && (r.native == nil || p.natives)
 }
 
 // setKeys looks up the key encoders of keyVars.

@@ -105,7 +105,7 @@ func genRequest(r *rand.Rand, sessions []*Session) *Request {
 
 // comparable strips what legitimately differs between two decisions of the
 // same request: the timing and whether the cache served it.
-func comparable(d *Decision) Decision {
+func decisionView(d *Decision) Decision {
 	c := *d
 	c.Elapsed, c.Time, c.Cached, c.Masker = 0, time.Time{}, false, nil
 	return c
@@ -152,8 +152,8 @@ func TestDecisionCacheEqualsFresh(t *testing.T) {
 		if b.Cached {
 			t.Fatal("the cache-less rule set used a cache")
 		}
-		if !reflect.DeepEqual(comparable(a), comparable(b)) {
-			t.Fatalf("seed %d, request %d (%s %q): cached %+v\nfresh %+v", seed, i, req.Protocol, req.Command, comparable(a), comparable(b))
+		if !reflect.DeepEqual(decisionView(a), decisionView(b)) {
+			t.Fatalf("seed %d, request %d (%s %q): cached %+v\nfresh %+v", seed, i, req.Protocol, req.Command, decisionView(a), decisionView(b))
 		}
 		if (a.Masker == nil) != (b.Masker == nil) {
 			t.Fatalf("seed %d, request %d: masker differs", seed, i)

@@ -10,8 +10,11 @@ import (
 )
 
 // metrics are the gate's OpenTelemetry instruments. With no MeterProvider
-// configured they are no-ops.
+// configured they are no-ops that build nothing (off); with one, the
+// attribute sets of measurements are built once per combination of values
+// (see attrCache).
 type metrics struct {
+	off            bool
 	decisions      metric.Int64Counter
 	decideSeconds  metric.Float64Histogram
 	reviews        metric.Int64Counter
@@ -19,6 +22,20 @@ type metrics struct {
 	findings       metric.Int64Counter
 	recordSeconds  metric.Float64Histogram
 	recordFailures metric.Int64Counter
+
+	byDecision *attrCache[decisionAttrs]
+	byProtocol *attrCache[string]
+	byOutcome  *attrCache[string]
+	byKind     *attrCache[EventKind]
+	byDetector *attrCache[string]
+}
+
+// decisionAttrs are the attribute values of a decision's count.
+type decisionAttrs struct {
+	action   Action
+	rule     string
+	protocol string
+	reviewed bool
 }
 
 // DecisionBuckets are the histogram boundaries, in seconds, of decision and
@@ -35,11 +52,20 @@ var DecisionBuckets = []float64{
 var ReviewBuckets = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600}
 
 func newMetrics(mp metric.MeterProvider) *metrics {
-	if mp == nil {
-		mp = noop.NewMeterProvider()
+	if _, isNoop := mp.(noop.MeterProvider); mp == nil || isNoop {
+		return &metrics{off: true}
 	}
 	m := mp.Meter("github.com/airlock-sdk/airlock/gate")
-	var x metrics
+	x := metrics{
+		byDecision: newAttrCache(func(a decisionAttrs) *measureOpts {
+			return newMeasureOpts(attribute.String("action", string(a.action)), attribute.String("rule", a.rule),
+				attribute.String("protocol", a.protocol), attribute.Bool("reviewed", a.reviewed))
+		}),
+		byProtocol: newAttrCache(func(p string) *measureOpts { return newMeasureOpts(attribute.String("protocol", p)) }),
+		byOutcome:  newAttrCache(func(o string) *measureOpts { return newMeasureOpts(attribute.String("outcome", o)) }),
+		byKind:     newAttrCache(func(k EventKind) *measureOpts { return newMeasureOpts(attribute.String("kind", string(k))) }),
+		byDetector: newAttrCache(func(d string) *measureOpts { return newMeasureOpts(attribute.String("detector", d)) }),
+	}
 	// Instrument creation only fails on invalid names, which these are not;
 	// on error OpenTelemetry returns a usable no-op instrument anyway.
 	x.decisions, _ = m.Int64Counter("airlock.decisions", metric.WithDescription("Decisions by action, deciding rule and protocol."))
@@ -56,30 +82,44 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 }
 
 func (m *metrics) decision(ctx context.Context, d *Decision, protocol string) {
-	m.decisions.Add(ctx, 1, metric.WithAttributes(
-		attribute.String("action", string(d.Action)),
-		attribute.String("rule", d.Rule),
-		attribute.String("protocol", protocol),
-		attribute.Bool("reviewed", d.Reviewed)))
+	if m.off {
+		return
+	}
+	m.decisions.Add(ctx, 1, m.byDecision.get(decisionAttrs{d.Action, d.Rule, protocol, d.Reviewed}).add...)
 	if !d.Reviewed {
-		m.decideSeconds.Record(ctx, d.Elapsed.Seconds(), metric.WithAttributes(attribute.String("protocol", protocol)))
+		m.decideSeconds.Record(ctx, d.Elapsed.Seconds(), m.byProtocol.get(protocol).rec...)
 	}
 }
 
 func (m *metrics) review(ctx context.Context, outcome string, since time.Time) {
-	m.reviews.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
-	m.reviewSeconds.Record(ctx, time.Since(since).Seconds(), metric.WithAttributes(attribute.String("outcome", outcome)))
+	if m.off {
+		return
+	}
+	o := m.byOutcome.get(outcome)
+	m.reviews.Add(ctx, 1, o.add...)
+	m.reviewSeconds.Record(ctx, time.Since(since).Seconds(), o.rec...)
 }
 
+// timed reports whether recorded wants the recorder's duration: a caller
+// skips reading the clock when it does not.
+func (m *metrics) timed() bool { return !m.off }
+
 func (m *metrics) recorded(ctx context.Context, kind EventKind, took time.Duration, err error) {
-	m.recordSeconds.Record(ctx, took.Seconds(), metric.WithAttributes(attribute.String("kind", string(kind))))
+	if m.off {
+		return
+	}
+	o := m.byKind.get(kind)
+	m.recordSeconds.Record(ctx, took.Seconds(), o.rec...)
 	if err != nil {
-		m.recordFailures.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", string(kind))))
+		m.recordFailures.Add(ctx, 1, o.add...)
 	}
 }
 
 func (m *metrics) masked(ctx context.Context, findings []Finding) {
+	if m.off {
+		return
+	}
 	for _, f := range findings {
-		m.findings.Add(ctx, int64(f.Count), metric.WithAttributes(attribute.String("detector", f.Detector)))
+		m.findings.Add(ctx, int64(f.Count), m.byDetector.get(f.Detector).add...)
 	}
 }

@@ -65,10 +65,8 @@ func (c *Conn) Output(d *Decision, stream string, dst io.Writer, opts OutputOpti
 		return w
 	}
 	w.decision = d.ID
-	w.sink = w.forward
 	if !opts.Premasked && !opts.Input && d.Masker != nil {
-		w.masker = d.Masker.NewWriter(writerFunc(w.forward))
-		w.sink = w.masker.Write
+		w.masker = d.Masker.NewWriter((*forwarder)(w))
 	}
 	return w
 }
@@ -85,9 +83,8 @@ type OutputWriter struct {
 	limit    int64
 
 	input    bool
-	dstErr   bool                      // the destination failed (the client left), not the gate
-	sink     func([]byte) (int, error) // the masker, or forward
-	masker   *mask.Writer
+	dstErr   bool         // the destination failed (the client left), not the gate
+	masker   *mask.Writer // nil: p is forwarded as it is
 	findings []Finding
 	copy     []byte // ForwardThenRecord: the bounded copy
 	recorded int64
@@ -108,7 +105,13 @@ func (w *OutputWriter) Write(p []byte) (int, error) {
 		w.err = w.c.Err()
 		return 0, w.err
 	}
-	n, err := w.sink(p)
+	var n int
+	var err error
+	if w.masker != nil {
+		n, err = w.masker.Write(p)
+	} else {
+		n, err = w.forward(p)
+	}
 	if err != nil {
 		w.err = err
 		return n, err
@@ -362,6 +365,8 @@ func boundOf(limit int64) int64 {
 	return limit
 }
 
-type writerFunc func([]byte) (int, error)
+// forwarder is the writer the masker writes to: the writer's forward stage,
+// with no closure to allocate.
+type forwarder OutputWriter
 
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+func (f *forwarder) Write(p []byte) (int, error) { return (*OutputWriter)(f).forward(p) }

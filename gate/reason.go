@@ -21,6 +21,9 @@ const (
 	MaxRequesterReason = 1000
 )
 
+// reasonHeaderKey is ReasonHeader as HTTP.Headers holds it.
+var reasonHeaderKey = strings.ToLower(ReasonHeader)
+
 // RequesterReason returns the requester's justification of req: its Reason
 // field when a protocol set it, else the Airlock-Reason header of an HTTP
 // request, the first SQL comment of the form /* reason: ... */ of a
@@ -32,7 +35,7 @@ func RequesterReason(req *Request) string {
 	if r == "" {
 		switch {
 		case req.HTTP != nil:
-			if v := req.HTTP.Headers[strings.ToLower(ReasonHeader)]; len(v) > 0 {
+			if v := req.HTTP.Headers[reasonHeaderKey]; len(v) > 0 {
 				r = strings.Join(v, ", ")
 			}
 		case req.SQL != nil:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -71,7 +72,10 @@ type RuleSet struct {
 	anyPart *partition
 	cache   decisionCache
 	noCache bool // tests: decide every rule afresh
-	masks   *mask.Engine
+	// readsRuns is true when a rule reads the run's state (see
+	// readsRunState).
+	readsRuns bool
+	masks     *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
 	// labels maps mask findings to run labels.
@@ -200,6 +204,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 		}
 		seen[spec.Name] = true
 		rs.rules = append(rs.rules, r)
+		rs.readsRuns = rs.readsRuns || readsRunState(r.reads)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -412,16 +417,152 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 	if rs == nil {
 		return &Decision{Action: Deny, Rule: "gate", Reason: "no rule set is loaded", RuleSetVersion: "none", Time: start.UTC()}
 	}
-	d := &Decision{RuleSetVersion: rs.version, Time: start.UTC()}
+	part := rs.partitionFor(req.Protocol)
+	bounded := withinEstimate(req)
+	kb := keyBufs.Get().(*[]byte)
+	key, hit := rs.lookup(ctx, part, req, bounded, (*kb)[:0])
 	// The CEL frame is built only if a rule needs the interpreter; rules
 	// compiled to Go closures do not.
 	cf := &celFrame{ctx: ctx, req: req}
 	defer cf.close()
-
-	bounded := withinEstimate(req)
-	part := rs.partitionFor(req.Protocol)
+	env := nativeEnvs.Get().(*nativeEnv)
+	env.req = req
+	defer env.release()
+	if hit != nil && hit.decision != nil && rs.quiet(ctx, part, cf, env, bounded) {
+		putKeyBuf(kb, key)
+		return hit.decision.reuse(start)
+	}
 	var buf [128]ruleOutcome
-	outcomes, errs, fresh := rs.evaluate(ctx, part, cf, req, bounded, buf[:0])
+	outcomes, errs, interrupted := rs.evaluate(ctx, part, cf, env, bounded, hit, buf[:0])
+	d := rs.aggregate(ctx, part, outcomes, errs)
+	d.Time, d.Cached = start.UTC(), hit != nil
+	if key != nil && hit == nil && !interrupted {
+		rs.remember(ctx, part, key, outcomes, errs, d)
+	}
+	putKeyBuf(kb, key)
+	d.Elapsed = time.Since(start)
+	return d
+}
+
+// keyBufs are the buffers cache keys are built in.
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// maxPooledKey bounds a key buffer kept for reuse: one grown for a huge
+// request is left to the collector.
+const maxPooledKey = 64 << 10
+
+// putKeyBuf returns kb to keyBufs, keeping key's larger backing array when
+// key outgrew it.
+func putKeyBuf(kb *[]byte, key []byte) {
+	if cap(key) > cap(*kb) && cap(key) <= maxPooledKey {
+		*kb = key[:0]
+	}
+	keyBufs.Put(kb)
+}
+
+// lookup builds the request's cache key in buf and looks it up. key is nil
+// when the cache does not serve the request; hit is nil on a miss.
+func (rs *RuleSet) lookup(ctx context.Context, part *partition, req *Request, bounded bool, buf []byte) (key []byte, hit *cachedOutcomes) {
+	if !part.cacheable || rs.noCache || ctx.Err() != nil {
+		return nil, nil
+	}
+	key, ok := part.cacheKey(buf, req, bounded)
+	if !ok {
+		return nil, nil
+	}
+	return key, rs.cache.get(key)
+}
+
+// remember caches the outcomes of the partition's cached rules under key,
+// and the decision they give when every rule the cache does not serve is
+// false (see quiet), unless it carries an error (those are decided
+// afresh).
+func (rs *RuleSet) remember(ctx context.Context, part *partition, key []byte, outcomes []ruleOutcome, errs map[int]string, d *Decision) {
+	keep := &cachedOutcomes{outcomes: slices.Clone(outcomes)}
+	for i, msg := range errs {
+		if part.caches(part.rules[i]) {
+			if keep.errs == nil {
+				keep.errs = map[int]string{}
+			}
+			keep.errs[i] = msg
+		}
+	}
+	if len(outcomes) == len(part.rules) {
+		quiet := d
+		if !allFalse(outcomes, part.fresh) {
+			for _, i := range part.fresh {
+				keep.outcomes[i] = outcomeFalse
+			}
+			quiet = rs.aggregate(ctx, part, keep.outcomes, keep.errs)
+		}
+		if len(quiet.Errors) == 0 {
+			keep.decision = quiet.clone()
+		}
+	}
+	rs.cache.put(key, keep)
+}
+
+// allFalse reports whether the outcomes at the indexes are all false.
+func allFalse(outcomes []ruleOutcome, indexes []int) bool {
+	for _, i := range indexes {
+		if outcomes[i] != outcomeFalse {
+			return false
+		}
+	}
+	return true
+}
+
+// quiet evaluates only the rules the cache does not serve (those reading
+// the time or counters) and reports whether every one is false: the
+// decision is then the cached one, since a false rule takes no part in a
+// decision. It reports false on an error or when the context ended, and
+// the request is decided in full.
+func (rs *RuleSet) quiet(ctx context.Context, part *partition, cf *celFrame, env *nativeEnv, bounded bool) bool {
+	if len(part.fresh) == 0 {
+		return true
+	}
+	for _, i := range part.fresh {
+		r := part.rules[i]
+		if bounded && r.native != nil {
+			if r.native(env) {
+				return false
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		out, err := r.eval(cf, bounded)
+		if err != nil || out != types.False {
+			return false
+		}
+	}
+	return true
+}
+
+// eval runs the rule in the CEL interpreter: untracked when the request is
+// within the cost estimate, else with the runtime cost limit.
+func (r *compiledRule) eval(cf *celFrame, bounded bool) (ref.Val, error) {
+	prg := r.prg
+	if bounded && r.fast != nil {
+		prg = r.fast
+	}
+	frame, err := cf.get()
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := prg.Eval(frame)
+	return out, err
+}
+
+// aggregate turns the outcomes of the partition's rules (fewer than its
+// rules when the context ended) into a decision: the strictest action of
+// the matching enforced rules, the union of their masks and labels.
+func (rs *RuleSet) aggregate(ctx context.Context, part *partition, outcomes []ruleOutcome, errs map[int]string) *Decision {
+	d := &Decision{RuleSetVersion: rs.version}
+	if n := matches(outcomes); n > 0 {
+		d.Rules = make([]string, 0, n)
+	}
 	var action Action
 	var decider *compiledRule
 	var evalErr bool
@@ -452,32 +593,57 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 			d.Audit = append(d.Audit, AuditOutcome{Rule: r.spec.Name, Action: r.action, Mask: r.spec.Mask})
 			continue
 		}
-		d.Rules = append(d.Rules, r.spec.Name)
-		for _, m := range r.spec.Mask {
-			if !slices.Contains(d.Mask, m) {
-				d.Mask = append(d.Mask, m)
-			}
-		}
-		for _, l := range r.spec.Labels {
-			if !slices.Contains(d.Labels, l) {
-				d.Labels = append(d.Labels, l)
-			}
-		}
+		d.match(r)
 		if r.action.strictness() > action.strictness() {
 			action, decider, evalErr = r.action, r, false
 		}
-		if r.action == Review {
-			d.ReviewRules = append(d.ReviewRules, r.spec.Name)
-			// A review rule without a review block still counts: its
-			// defaults (no grants) take part in the strictest policy.
-			pol := r.spec.Review
-			if pol == nil {
-				pol = &ReviewPolicy{}
-			}
-			d.Review = mergeReview(d.Review, pol)
+	}
+	if len(d.Rules) == 0 {
+		d.Rules = nil // as when none was counted
+	}
+	rs.settle(d, action, decider, evalErr)
+	return d
+}
+
+// matches counts the outcomes that are not false.
+func matches(outcomes []ruleOutcome) int {
+	n := 0
+	for _, o := range outcomes {
+		if o != outcomeFalse {
+			n++
 		}
 	}
-	d.Cached = !fresh
+	return n
+}
+
+// match adds an enforced rule that matched to d.
+func (d *Decision) match(r *compiledRule) {
+	d.Rules = append(d.Rules, r.spec.Name)
+	for _, m := range r.spec.Mask {
+		if !slices.Contains(d.Mask, m) {
+			d.Mask = append(d.Mask, m)
+		}
+	}
+	for _, l := range r.spec.Labels {
+		if !slices.Contains(d.Labels, l) {
+			d.Labels = append(d.Labels, l)
+		}
+	}
+	if r.action == Review {
+		d.ReviewRules = append(d.ReviewRules, r.spec.Name)
+		// A review rule without a review block still counts: its
+		// defaults (no grants) take part in the strictest policy.
+		pol := r.spec.Review
+		if pol == nil {
+			pol = &ReviewPolicy{}
+		}
+		d.Review = mergeReview(d.Review, pol)
+	}
+}
+
+// settle sets d's action, rule and reason from the deciding rule, and its
+// masker.
+func (rs *RuleSet) settle(d *Decision, action Action, decider *compiledRule, evalErr bool) {
 	switch {
 	case decider == nil:
 		d.Action, d.Rule = rs.def, "default"
@@ -504,36 +670,22 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 		}
 		d.Masker = p
 	}
-	d.Elapsed = time.Since(start)
-	return d
 }
 
-// evaluate runs the partition's rules, taking the outcomes of stable rules
-// from the cache when the request's key is there, and returns one outcome
-// per rule (fewer when the context ended: evaluation stops at the first rule
-// it reaches after that), the error texts by index, and whether every
-// outcome was computed now.
-func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, req *Request, bounded bool, outcomes []ruleOutcome) ([]ruleOutcome, map[int]string, bool) {
-	var key []byte
-	var cached *cachedOutcomes
-	if part.cacheable && !rs.noCache && ctx.Err() == nil {
-		var ok bool
-		if key, ok = part.cacheKey(make([]byte, 0, 256), req, bounded); ok {
-			cached = rs.cache.get(key)
-		} else {
-			key = nil
-		}
-	}
-	env := &nativeEnv{req: req}
+// evaluate runs the partition's rules, taking the outcomes of cached rules
+// from hit when there is one, and returns one outcome per rule (fewer when
+// the context ended: evaluation stops at the first rule it reaches after
+// that), the error texts by index, and whether the context interrupted it.
+func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, env *nativeEnv, bounded bool, hit *cachedOutcomes, outcomes []ruleOutcome) ([]ruleOutcome, map[int]string, bool) {
 	var errs map[int]string
 	owned := true // errs may be written
-	if cached != nil && cached.errs != nil {
-		errs, owned = cached.errs, false
+	if hit != nil && hit.errs != nil {
+		errs, owned = hit.errs, false
 	}
 	interrupted := false
 	for i, r := range part.rules {
-		if cached != nil && r.cacheable() {
-			outcomes = append(outcomes, cached.outcomes[i])
+		if hit != nil && part.caches(r) {
+			outcomes = append(outcomes, hit.outcomes[i])
 			continue
 		}
 		if ctx.Err() != nil && !r.audit {
@@ -548,15 +700,7 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, 
 			}
 			continue
 		}
-		prg := r.prg
-		if bounded && r.fast != nil {
-			prg = r.fast
-		}
-		frame, err := cf.get()
-		var out ref.Val
-		if err == nil {
-			out, _, err = prg.Eval(frame)
-		}
+		out, err := r.eval(cf, bounded)
 		switch {
 		case err != nil:
 			if errs == nil || !owned {
@@ -573,22 +717,7 @@ func (rs *RuleSet) evaluate(ctx context.Context, part *partition, cf *celFrame, 
 			outcomes = append(outcomes, outcomeFalse)
 		}
 	}
-	if cached != nil {
-		return outcomes, errs, false
-	}
-	if key != nil && !interrupted {
-		keep := &cachedOutcomes{outcomes: slices.Clone(outcomes)}
-		for i, msg := range errs {
-			if part.rules[i].cacheable() {
-				if keep.errs == nil {
-					keep.errs = map[int]string{}
-				}
-				keep.errs[i] = msg
-			}
-		}
-		rs.cache.put(key, keep)
-	}
-	return outcomes, errs, true
+	return outcomes, errs, interrupted
 }
 
 // celFrame builds the interpreter's execution frame on first use. One frame

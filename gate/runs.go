@@ -91,6 +91,14 @@ func (g *Gate) runLookupFor(req *Request) *runLookup {
 	return l
 }
 
+// needsRunLookup reports whether deciding may read the run's state
+// (run.labels, run.* and usage.* counters): a rule set that reads none
+// skips building the lookup, unless an interceptor may route the request
+// to other rules.
+func (g *Gate) needsRunLookup(rs *RuleSet) bool {
+	return len(g.interceptors) > 0 || rs != nil && rs.readsRuns
+}
+
 // identityRunOf names the pseudo-run that holds an identity's labels; the space
 // makes it a name no client can give (checkRunID refuses spaces).
 func identityRunOf(subject string) string { return "identity " + subject }

@@ -300,3 +300,22 @@ func TestClientNamedRunCannotShedLabels(t *testing.T) {
 	_, err = openRun(t, trusted, "http", "agent-1", "run-1").Check(ctx, tool("post"))
 	require.ErrorIs(t, err, gate.ErrDenied)
 }
+
+// A rule set that reads no run state skips the run lookup, but an
+// interceptor that routes to rules reading run.labels still sees them.
+func TestRunLabelsSeenThroughAnInterceptorsRules(t *testing.T) {
+	ctx := context.Background()
+	routed, err := gate.ParseRules("runs.yaml", []byte(runRules))
+	require.NoError(t, err)
+	plain, err := gate.ParseRules("plain.yaml", []byte("default: allow\nrules:\n  - name: any\n    when: tool.name != \"\"\n    action: allow\n"))
+	require.NoError(t, err)
+	route := func(gate.Decider) gate.Decider { return routed }
+	g := gate.New(gate.Config{Rules: plain, Recorder: &eventLog{}, Runs: &gate.RunConfig{Store: &gate.MemoryRuns{}},
+		Interceptors: []gate.Interceptor{route}})
+	c := openRun(t, g, "tool", "agent-1", "run-1")
+	_, err = c.Check(ctx, tool("read_customers"))
+	require.NoError(t, err)
+	d, err := c.Check(ctx, tool("post"))
+	require.Error(t, err, "the routed rules read the label the first request set")
+	require.Equal(t, "no-egress-after-customer-data", d.Rule)
+}

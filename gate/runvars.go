@@ -79,6 +79,25 @@ func (a *activation) runState() (*RunState, ref.Val) {
 	return st, nil
 }
 
+// runStateVars are the names of the variables runVariables declares.
+var runStateVars = func() map[string]bool {
+	m := map[string]bool{}
+	for _, v := range runVariables() {
+		m[v.name] = true
+	}
+	return m
+}()
+
+// readsRunState reports whether a rule reading reads reads the run's state.
+func readsRunState(reads []string) bool {
+	for _, v := range reads {
+		if runStateVars[v] {
+			return true
+		}
+	}
+	return false
+}
+
 // runVariables declares run.id, run.labels (label name to the time it was
 // set), and per metric run.<metric>_last_minute/_last_hour and
 // usage.<metric>_last_minute/_last_hour (the identity across its runs).

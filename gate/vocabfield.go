@@ -87,6 +87,13 @@ func fieldReader[T any](get func(*Request) *T, f reflect.StructField) (any, erro
 				}
 				return reflect.ValueOf(p).Elem().Field(idx)
 			},
+			ptr: func(r *Request) unsafe.Pointer {
+				p := get(r)
+				if p == nil {
+					return nil
+				}
+				return unsafe.Add(unsafe.Pointer(p), off)
+			},
 		}, nil
 	}
 	return nil, fmt.Errorf("a field of type %s: the vocabulary reads strings, bools, ints, []string, map[string]any, map[string][]string, any and lists of structs", f.Type)
@@ -98,6 +105,8 @@ func fieldReader[T any](get func(*Request) *T, f reflect.StructField) (any, erro
 type objectsReader struct {
 	elem reflect.Type
 	get  func(*Request) reflect.Value
+	// ptr is the address of the list, nil when its struct is absent.
+	ptr func(*Request) unsafe.Pointer
 }
 
 // objectTypes are the struct types of request objects, in the order the

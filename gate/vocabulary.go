@@ -340,7 +340,14 @@ func (v *variable) derive() error {
 		v.objects = f.get
 		v.setType(cel.ListType(cel.ObjectType(celObjectName(f.elem))))
 		v.celValue = func(a *activation) any { return objectList(f.get(a.req)) }
-		v.appendKey = func(b []byte, r *Request) ([]byte, bool) { return appendValue(b, f.get(r)) }
+		enc := keyEncoderOf(reflect.SliceOf(f.elem))
+		v.appendKey = func(b []byte, r *Request) ([]byte, bool) {
+			p := f.ptr(r)
+			if p == nil {
+				return append(b, 'n'), true // the zero list, as appendValue writes it
+			}
+			return enc(b, p)
+		}
 	case func(SessionStats) int64:
 		v.counter = f
 		v.setType(cel.IntType)
