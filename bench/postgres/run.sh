@@ -146,3 +146,11 @@ for mode in simple prepared; do
 done
 echo
 echo "record: $(wc -l < "$WORK/record/record.jsonl") events written by the gateway"
+# The fsync durability's ceiling on this disk: a client's statement waits
+# for at least one fsync, so N clients commit at most N per fsync latency.
+start=$(date +%s%N)
+dd if=/dev/zero of="$WORK/fsync.test" bs=1k count=500 oflag=dsync 2>/dev/null
+lat=$(( ($(date +%s%N) - start) / 500 / 1000 ))
+for clients in $CLIENTS; do
+  echo "fsync latency on the record's disk: ${lat} µs; with $clients clients the fsync path cannot exceed $(( clients * 1000000 / lat )) TPS"
+done
