@@ -36,6 +36,9 @@ type Gateway struct {
 	sessions *sessions
 	// secretQuery is cfg.SecretQuery compiled.
 	secretQuery *mask.SecretNameSet
+	// secretHeaders are cfg.SecretHeaders in canonical form, the keys
+	// of http.Header.
+	secretHeaders []string
 	// handler is what Handler serves: the proxy of Config.Proxy, or
 	// nil.
 	handler http.Handler
@@ -48,7 +51,8 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw := &Gateway{cfg: c, hub: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery)}
+	gw := &Gateway{cfg: c, hub: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery),
+		secretHeaders: canonicalKeys(c.SecretHeaders)}
 	if c.Proxy != nil {
 		if gw.handler, err = gw.Proxy(*c.Proxy); err != nil {
 			return nil, err

@@ -94,7 +94,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*model, *refusal) {
 		if strings.ContainsRune(k, '_') {
 			return nil, refuse(400, "headers", "header names with '_' are not accepted")
 		}
-		headers[strings.ToLower(k)] = v
+		headers[lowerName(k)] = v
 	}
 	if len(r.Header.Values("Content-Type")) > 1 {
 		return nil, refuse(400, "headers", "more than one Content-Type")
@@ -193,8 +193,8 @@ func appendOverrides(overrides []string, params url.Values) []string {
 // parameters, for the recorder to HMAC.
 func (gw *Gateway) secrets(r *http.Request, params ...url.Values) []string {
 	var out []string
-	for _, h := range gw.cfg.SecretHeaders {
-		for _, v := range r.Header.Values(h) {
+	for _, k := range gw.secretHeaders {
+		for _, v := range r.Header[k] {
 			out = appendSecret(out, v)
 		}
 	}

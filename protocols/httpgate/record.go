@@ -128,10 +128,24 @@ func (g *gatedWriter) Write(p []byte) (int, error) {
 // streams are recorded before each chunk is sent, other bodies as they
 // end.
 func streamMode(h http.Header) gate.OutputMode {
-	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil && mt == "text/event-stream" {
+	if isEventStream(h.Get("Content-Type")) {
 		return gate.RecordThenForward
 	}
 	return gate.ForwardThenRecord
+}
+
+// isEventStream reports whether the Content-Type ct parses as
+// text/event-stream. mime.ParseMediaType lower-cases the type and
+// requires it to be a token (ASCII), so a type that is not
+// text/event-stream whatever its case is refused before it is parsed:
+// most responses are not event streams, and parsing allocates.
+func isEventStream(ct string) bool {
+	base, _, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(base), "text/event-stream") {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "text/event-stream"
 }
 
 // renderHead renders the status line and headers as the record keeps them.

@@ -401,7 +401,7 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // text goes through the response's output writer (recorded under mode)
 // before it is re-encoded; an error means the head could not be recorded.
 func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
-	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, buf: make([]byte, 32<<10)}
+	sb := &streamed{f: f, raw: body, open: open, text: text, m: m}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
@@ -426,7 +426,7 @@ type streamed struct {
 	m    streamMasker
 	ew   flushCloser
 	out  bytes.Buffer
-	buf  []byte
+	buf  []byte // lent by copyBufs while the stream is read
 	eof  bool
 	err  error
 }
@@ -445,6 +445,10 @@ func (s *streamed) Read(p []byte) (int, error) {
 }
 
 func (s *streamed) fill() {
+	if s.buf == nil {
+		s.buf = copyBufs.Get()
+	}
+	defer s.releaseBuf()
 	if s.src == nil {
 		src, err := s.open()
 		if err != nil {
@@ -493,6 +497,15 @@ func (s *streamed) fill() {
 		}
 	case rerr != nil:
 		s.fail(fmt.Errorf("%w: reading the body: %w", errUnmaskable, rerr))
+	}
+}
+
+// releaseBuf hands the read buffer back once the stream is over: fill is
+// not called again after its end or an error.
+func (s *streamed) releaseBuf() {
+	if s.eof || s.err != nil {
+		copyBufs.Put(s.buf)
+		s.buf = nil
 	}
 }
 
