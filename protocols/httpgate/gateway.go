@@ -91,7 +91,8 @@ type exchange struct {
 	method  string
 	accept  []string // the client's Accept-Encoding
 	f       *filter  // the response's filter, once there is one
-	release func()
+	gw      *Gateway
+	session *sessionEntry // held until release
 	// cancel ends the request's context (the upstream request, or the
 	// handler's): a streamed response stops when its session ends.
 	cancel context.CancelFunc
@@ -121,7 +122,7 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 	if len(runs) == 1 {
 		s.Run = runs[0]
 	}
-	conn, release, err := gw.sessions.acquire(ctx, s)
+	e, err := gw.sessions.acquire(ctx, s)
 	if errors.Is(err, gate.ErrRunID) {
 		gw.refuseRun(w, r, target, id, err)
 		return nil
@@ -138,22 +139,27 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 			Status: http.StatusServiceUnavailable, Detail: "airlock: the gate cannot record this session"})
 		return nil
 	}
+	conn := e.conn
 	m, ref := gw.buildModel(r)
 	if ref != nil {
 		d, _ := conn.Refuse(ctx, gw.refusedRequest(r), ref.Check, ref.Reason)
-		release()
+		gw.sessions.release(e)
 		writeProblem(w, refusalProblem(ref, d))
 		return nil
 	}
 	d, err := conn.Check(ctx, m.req)
 	if err != nil {
-		release()
+		gw.sessions.release(e)
 		writeProblem(w, refusedProblem(err, gw.cfg.RetryAfter))
 		return nil
 	}
 	return &exchange{conn: conn, req: m.req, d: d, policy: d.Masker, method: r.Method,
-		accept: r.Header.Values("Accept-Encoding"), release: release}
+		accept: r.Header.Values("Accept-Encoding"), gw: gw, session: e}
 }
+
+// release ends the exchange's hold on its session; call it once the
+// response is over.
+func (x *exchange) release() { x.gw.sessions.release(x.session) }
 
 // refuseRun refuses a request whose run header is not a run id, with 400,
 // and records the refusal.

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -58,15 +59,7 @@ func (f *filter) watch() {
 	if f.x.cancel == nil {
 		return
 	}
-	f.stop = make(chan struct{})
-	done, stop, cancel := f.x.conn.Done(), f.stop, f.x.cancel
-	go func() {
-		select {
-		case <-done:
-			cancel()
-		case <-stop:
-		}
-	}()
+	f.unwatch = context.AfterFunc(f.x.session.ended, f.x.cancel)
 }
 
 // recordOnly writes p (already masked, sent to the client by net/http)
@@ -83,8 +76,8 @@ func (f *filter) recordOnly(p []byte) error {
 // means the response could not be recorded and the session has ended.
 func (f *filter) end() error {
 	f.once.Do(func() {
-		if f.stop != nil {
-			close(f.stop)
+		if f.unwatch != nil {
+			f.unwatch()
 		}
 		if f.out == nil {
 			return

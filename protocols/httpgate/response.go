@@ -40,9 +40,9 @@ type filter struct {
 	sink     gatedWriter // out's destination
 	once     sync.Once
 	endErr   error
-	stop     chan struct{} // closed by end: the response no longer needs watching
-	coding   string        // the one content coding to re-apply, or ""
-	trailer  *http.Header  // where the trailers arrive, filled at the end of the body
+	unwatch  func() bool  // stops watch, called by end: the response no longer needs watching
+	coding   string       // the one content coding to re-apply, or ""
+	trailer  *http.Header // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may
 	// they be sent.
 	trailersMasked bool
