@@ -1,7 +1,6 @@
 package httpgate
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -42,9 +41,11 @@ func (f *filter) open(status int, h http.Header, mode gate.OutputMode, dst io.Wr
 	f.mode = mode
 	f.sink.dst = dst
 	f.out = f.x.conn.Output(f.x.d, "response", &f.sink, gate.OutputOptions{Mode: mode, Limit: f.gw.cfg.RecordLimit, Premasked: true})
-	head := append(f.info, renderHead(status, h)...)
+	buf := headBufs.get()
+	defer headBufs.put(buf)
+	*buf = appendHead(append((*buf)[:0], f.info...), status, h)
 	f.info = nil
-	if err := f.recordOnly(head); err != nil {
+	if err := f.recordOnly(*buf); err != nil {
 		return fmt.Errorf("%w: the response could not be recorded: %w", errUnmaskable, err)
 	}
 	return nil
@@ -139,19 +140,4 @@ func isEventStream(ct string) bool {
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == "text/event-stream"
-}
-
-// renderHead renders the status line and headers as the record keeps them.
-// Cookies the upstream sets are sessions of their own: the record keeps
-// their names, not their values.
-func renderHead(status int, h http.Header) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
-	_ = h.WriteSubset(&b, map[string]bool{"Set-Cookie": true})
-	for _, c := range h.Values("Set-Cookie") {
-		name, _, _ := strings.Cut(c, "=")
-		fmt.Fprintf(&b, "Set-Cookie: %s=[REDACTED]\r\n", strings.TrimSpace(name))
-	}
-	b.WriteString("\r\n")
-	return b.Bytes()
 }
