@@ -91,6 +91,8 @@ type exchange struct {
 	method  string
 	accept  []string // the client's Accept-Encoding
 	f       *filter  // the response's filter, once there is one
+	filt    filter   // where f points
+	iw      infoWriter
 	gw      *Gateway
 	session *sessionEntry // held until release
 	// cancel ends the request's context (the upstream request, or the

@@ -162,7 +162,8 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 		defer cancel()
 		x.cancel = cancel
 		x.f = newFilter(gw, x, ctx)
-		rp.ServeHTTP(&infoWriter{ResponseWriter: w, f: x.f}, r.WithContext(ctx))
+		x.iw = infoWriter{ResponseWriter: w, f: x.f}
+		rp.ServeHTTP(&x.iw, r.WithContext(ctx))
 	}), nil
 }
 

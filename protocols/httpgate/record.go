@@ -94,7 +94,7 @@ func (f *filter) end() error {
 		if err == nil && f.mode == gate.RecordThenForward {
 			// The chunks are recorded: the end of the response carries
 			// what was masked.
-			err = f.x.conn.Finish(f.ctx, f.x.d, gate.Output{Stream: "response", Findings: f.out.Findings(), Truncated: f.out.Truncated()})
+			err = f.x.conn.Finish(f.recordCtx(), f.x.d, gate.Output{Stream: "response", Findings: f.out.Findings(), Truncated: f.out.Truncated()})
 		}
 		if err != nil {
 			f.gw.log.Error("cannot record response", "session", f.x.conn.Session().ID, "decision", f.x.d.ID, "error", err)

@@ -30,7 +30,7 @@ var errUnmaskable = errors.New("httpgate: response cannot be masked")
 type filter struct {
 	gw  *Gateway
 	x   *exchange
-	ctx context.Context
+	ctx context.Context // the request's; see recordCtx
 
 	info     []byte         // the 1xx responses as sent, until the output opens
 	trail    string         // the trailers as sent, for the record
@@ -48,9 +48,16 @@ type filter struct {
 	trailersMasked bool
 }
 
+// newFilter returns the filter of x's response, held in x. ctx is the
+// request's; what the filter records outlives its cancellation.
 func newFilter(gw *Gateway, x *exchange, ctx context.Context) *filter {
-	return &filter{gw: gw, x: x, ctx: context.WithoutCancel(ctx)}
+	x.filt = filter{gw: gw, x: x, ctx: ctx}
+	return &x.filt
 }
+
+// recordCtx is the context of what the filter records: the request's,
+// without its cancellation, as a response is recorded to its end.
+func (f *filter) recordCtx() context.Context { return context.WithoutCancel(f.ctx) }
 
 // atEOF runs once the body ended: the trailers, which follow the body,
 // are masked, and the response is recorded. An error means the response
@@ -516,7 +523,7 @@ func (s *streamed) fail(err error) {
 	s.out.Reset()
 	conn := s.f.x.conn
 	s.f.gw.log.Error("response stream stopped", "session", conn.Session().ID, "decision", s.f.x.d.ID, "error", err)
-	_ = conn.Record(s.f.ctx, gate.Event{Kind: gate.EventError, Error: err.Error()})
+	_ = conn.Record(s.f.recordCtx(), gate.Event{Kind: gate.EventError, Error: err.Error()})
 	s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
 	_ = s.f.end()
 }
