@@ -142,20 +142,20 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 		return nil
 	}
 	conn := e.conn
-	m, ref := gw.buildModel(r)
+	req, ref := gw.buildModel(r)
 	if ref != nil {
 		d, _ := conn.Refuse(ctx, gw.refusedRequest(r), ref.Check, ref.Reason)
 		gw.sessions.release(e)
 		writeProblem(w, refusalProblem(ref, d))
 		return nil
 	}
-	d, err := conn.Check(ctx, m.req)
+	d, err := conn.Check(ctx, req)
 	if err != nil {
 		gw.sessions.release(e)
 		writeProblem(w, refusedProblem(err, gw.cfg.RetryAfter))
 		return nil
 	}
-	return &exchange{conn: conn, req: m.req, d: d, policy: d.Masker, method: r.Method,
+	return &exchange{conn: conn, req: req, d: d, policy: d.Masker, method: r.Method,
 		accept: r.Header.Values("Accept-Encoding"), gw: gw, session: e}
 }
 

@@ -41,6 +41,7 @@ type filter struct {
 	once     sync.Once
 	endErr   error
 	unwatch  func() bool  // stops watch, called by end: the response no longer needs watching
+	tee      teeBody      // the unmasked body's reader (see teeBody)
 	coding   string       // the one content coding to re-apply, or ""
 	trailer  *http.Header // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may
@@ -80,7 +81,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 			return nil, 0, err
 		}
 		f.watch()
-		return &teeBody{src: body, f: f}, keepLength, nil
+		return f.teeBody(body), keepLength, nil
 	}
 	// Trailers are masked when they arrive and sent unannounced.
 	h.Del("Trailer")
@@ -91,7 +92,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
 			return nil, 0, err
 		}
-		return &teeBody{src: body, f: f}, keepLength, nil
+		return f.teeBody(body), keepLength, nil
 	}
 	if status == http.StatusPartialContent {
 		// Ranges of one resource fetched one by one would each hold a
@@ -536,6 +537,12 @@ func (s *streamed) Close() error {
 		_ = s.f.end()
 	}
 	return err
+}
+
+// teeBody returns the filter's teeBody (held in it) of body.
+func (f *filter) teeBody(body io.ReadCloser) *teeBody {
+	f.tee = teeBody{src: body, f: f}
+	return &f.tee
 }
 
 // teeBody passes an unmasked body through the response's output writer,
