@@ -242,7 +242,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if err != nil {
 		return nil, err
 	}
-	doc, err := io.ReadAll(io.LimitReader(r, limit+1))
+	doc, err := readAllSized(r, limit, sizeHint(h, codings))
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the body: %w", errUnmaskable, err)
 	}
@@ -299,6 +299,33 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		return nil, err
 	}
 	return sent, nil
+}
+
+// maxSizeHint bounds the buffer a declared Content-Length reserves before
+// anything is read: the upstream may declare more than it sends.
+const maxSizeHint = 1 << 20
+
+// sizeHint is the length of a body as its Content-Length declares it,
+// when it is not content-coded, within maxSizeHint; 0 when unknown.
+func sizeHint(h http.Header, codings []string) int {
+	if len(codings) > 0 {
+		return 0
+	}
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return int(min(n, maxSizeHint))
+}
+
+// readAllSized reads r to its end, at most limit+1 bytes (the caller
+// refuses more than limit), into a buffer reserved for hint bytes: a body
+// of the declared length is read without growing it.
+func readAllSized(r io.Reader, limit int64, hint int) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(hint + bytes.MinRead)
+	_, err := b.ReadFrom(io.LimitReader(r, limit+1))
+	return b.Bytes(), err
 }
 
 // drain reads what is left of the upstream body after the decoded content
