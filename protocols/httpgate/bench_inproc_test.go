@@ -38,6 +38,7 @@ func benchAdmit(b *testing.B, rec gate.Recorder) {
 	}
 	defer gw.Close()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			r := httptest.NewRequest("GET", "http://api.example/v1/items?limit=10&page=2", nil)
@@ -78,6 +79,7 @@ func BenchmarkProxyRoundTrip(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 			b.ReportAllocs()
 			b.SetParallelism(4)
+			defer reportCPU(b)()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					req, _ := http.NewRequest("GET", srv.URL+"/v1/items", nil)

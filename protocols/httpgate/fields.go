@@ -77,7 +77,7 @@ func (f *filter) informational(code int, h http.Header) bool {
 		}
 	}
 	if lim := f.gw.cfg.RecordLimit; lim < 0 || int64(len(f.info)) < lim {
-		f.info = append(f.info, renderHead(code, h)...)
+		f.info = appendHead(f.info, code, h)
 	}
 	return true
 }

@@ -36,6 +36,9 @@ type Gateway struct {
 	sessions *sessions
 	// secretQuery is cfg.SecretQuery compiled.
 	secretQuery *mask.SecretNameSet
+	// secretHeaders are cfg.SecretHeaders in canonical form, the keys
+	// of http.Header.
+	secretHeaders []string
 	// handler is what Handler serves: the proxy of Config.Proxy, or
 	// nil.
 	handler http.Handler
@@ -48,7 +51,8 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	gw := &Gateway{cfg: c, hub: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery)}
+	gw := &Gateway{cfg: c, hub: c.Gate, log: c.Logger, secretQuery: mask.CompileSecretNames(c.SecretQuery),
+		secretHeaders: canonicalKeys(c.SecretHeaders)}
 	if c.Proxy != nil {
 		if gw.handler, err = gw.Proxy(*c.Proxy); err != nil {
 			return nil, err
@@ -87,7 +91,10 @@ type exchange struct {
 	method  string
 	accept  []string // the client's Accept-Encoding
 	f       *filter  // the response's filter, once there is one
-	release func()
+	filt    filter   // where f points
+	iw      infoWriter
+	gw      *Gateway
+	session *sessionEntry // held until release
 	// cancel ends the request's context (the upstream request, or the
 	// handler's): a streamed response stops when its session ends.
 	cancel context.CancelFunc
@@ -117,7 +124,7 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 	if len(runs) == 1 {
 		s.Run = runs[0]
 	}
-	conn, release, err := gw.sessions.acquire(ctx, s)
+	e, err := gw.sessions.acquire(ctx, s)
 	if errors.Is(err, gate.ErrRunID) {
 		gw.refuseRun(w, r, target, id, err)
 		return nil
@@ -134,22 +141,27 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 			Status: http.StatusServiceUnavailable, Detail: "airlock: the gate cannot record this session"})
 		return nil
 	}
-	m, ref := gw.buildModel(r)
+	conn := e.conn
+	req, ref := gw.buildModel(r)
 	if ref != nil {
 		d, _ := conn.Refuse(ctx, gw.refusedRequest(r), ref.Check, ref.Reason)
-		release()
+		gw.sessions.release(e)
 		writeProblem(w, refusalProblem(ref, d))
 		return nil
 	}
-	d, err := conn.Check(ctx, m.req)
+	d, err := conn.Check(ctx, req)
 	if err != nil {
-		release()
+		gw.sessions.release(e)
 		writeProblem(w, refusedProblem(err, gw.cfg.RetryAfter))
 		return nil
 	}
-	return &exchange{conn: conn, req: m.req, d: d, policy: d.Masker, method: r.Method,
-		accept: r.Header.Values("Accept-Encoding"), release: release}
+	return &exchange{conn: conn, req: req, d: d, policy: d.Masker, method: r.Method,
+		accept: r.Header.Values("Accept-Encoding"), gw: gw, session: e}
 }
+
+// release ends the exchange's hold on its session; call it once the
+// response is over.
+func (x *exchange) release() { x.gw.sessions.release(x.session) }
 
 // refuseRun refuses a request whose run header is not a run id, with 400,
 // and records the refusal.

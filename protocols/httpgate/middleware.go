@@ -171,7 +171,8 @@ func (m *maskingWriter) pump(code int, h http.Header, pr *io.PipeReader) {
 	}
 	m.rw.WriteHeader(code)
 	rc := http.NewResponseController(m.rw)
-	buf := make([]byte, 32<<10)
+	buf := copyBufs.Get()
+	defer copyBufs.Put(buf)
 	for {
 		k, rerr := body.Read(buf)
 		if k > 0 {

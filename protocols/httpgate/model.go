@@ -27,17 +27,11 @@ var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Met
 // by their value instead of the request line; they are always refused.
 var pathOverrideHeaders = []string{"X-Original-Url", "X-Rewrite-Url", "X-Override-Url"}
 
-// model is a request turned into what the gate sees.
-type model struct {
-	req  *gate.Request
-	body []byte // decoded body, forwarded in place of the original
-}
-
 // buildModel reads r (its body included, within the limit), refuses what
 // cannot be modelled unambiguously, and rewrites r so that what is forwarded
 // is what was modelled: the canonical path, the re-encoded query, the
 // decoded body with an exact Content-Length.
-func (gw *Gateway) buildModel(r *http.Request) (*model, *refusal) {
+func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	c := &gw.cfg
 	if !slices.Contains(c.Methods, r.Method) {
 		return nil, refuse(http.StatusMethodNotAllowed, "method", "method %q is not accepted", r.Method)
@@ -94,7 +88,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*model, *refusal) {
 		if strings.ContainsRune(k, '_') {
 			return nil, refuse(400, "headers", "header names with '_' are not accepted")
 		}
-		headers[strings.ToLower(k)] = v
+		headers[lowerName(k)] = v
 	}
 	if len(r.Header.Values("Content-Type")) > 1 {
 		return nil, refuse(400, "headers", "more than one Content-Type")
@@ -176,7 +170,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*model, *refusal) {
 			Body:    parsed,
 		},
 	}
-	return &model{req: req, body: body}, nil
+	return req, nil
 }
 
 // appendOverrides adds the values of _method parameters, whatever their case.
@@ -193,8 +187,8 @@ func appendOverrides(overrides []string, params url.Values) []string {
 // parameters, for the recorder to HMAC.
 func (gw *Gateway) secrets(r *http.Request, params ...url.Values) []string {
 	var out []string
-	for _, h := range gw.cfg.SecretHeaders {
-		for _, v := range r.Header.Values(h) {
+	for _, k := range gw.secretHeaders {
+		for _, v := range r.Header[k] {
 			out = appendSecret(out, v)
 		}
 	}
@@ -220,11 +214,14 @@ func appendSecret(secrets []string, v string) []string {
 	if v == "" {
 		return secrets
 	}
+	if secrets == nil {
+		secrets = make([]string, 0, 4) // "Scheme token" gives two
+	}
 	secrets = append(secrets, v)
 	if _, tok, ok := strings.Cut(v, " "); ok && strings.TrimSpace(tok) != "" {
 		secrets = append(secrets, strings.TrimSpace(tok))
 	}
-	for _, part := range strings.Split(v, ";") {
+	for part := range strings.SplitSeq(v, ";") {
 		if _, val, ok := strings.Cut(part, "="); ok && len(strings.TrimSpace(val)) >= 4 {
 			secrets = append(secrets, strings.TrimSpace(val))
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httputil"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -71,26 +72,30 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 	if pc.Credential.Header != "" {
 		strip = append(strip, pc.Credential.Header)
 	}
+	// The names in the form Header.Del would look them up under, once.
+	strip = canonicalKeys(strip)
+	credKey := textproto.CanonicalMIMEHeaderKey(pc.Credential.Header)
 	rp := &httputil.ReverseProxy{
 		ErrorLog:      gw.log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 		Transport:     pc.Transport,
 		FlushInterval: pc.FlushInterval,
+		BufferPool:    &copyBufs,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(up)
 			pr.SetXForwarded()
-			for _, h := range strip {
-				pr.Out.Header.Del(h)
+			for _, k := range strip {
+				delete(pr.Out.Header, k)
 			}
 			if pc.Credential.Header != "" {
-				pr.Out.Header.Set(pc.Credential.Header, pc.Credential.Value)
+				pr.Out.Header[credKey] = []string{pc.Credential.Value}
 			}
 			// The charset is the gateway's to decide (see charset.go).
-			pr.Out.Header.Del("Accept-Charset")
+			delete(pr.Out.Header, "Accept-Charset")
 			if x, _ := pr.In.Context().Value(exchangeKey{}).(*exchange); x == nil || x.policy != nil {
 				// A masked response is masked whole: ranges of it fetched
 				// one by one would each hold a part of a value.
-				pr.Out.Header.Del("Range")
-				pr.Out.Header.Del("If-Range")
+				delete(pr.Out.Header, "Range")
+				delete(pr.Out.Header, "If-Range")
 			}
 			if acceptsCoding(pr.In.Header.Values("Accept-Encoding"), "gzip") {
 				pr.Out.Header.Set("Accept-Encoding", "gzip")
@@ -157,8 +162,20 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 		defer cancel()
 		x.cancel = cancel
 		x.f = newFilter(gw, x, ctx)
-		rp.ServeHTTP(&infoWriter{ResponseWriter: w, f: x.f}, r.WithContext(ctx))
+		x.iw = infoWriter{ResponseWriter: w, f: x.f}
+		rp.ServeHTTP(&x.iw, r.WithContext(ctx))
 	}), nil
+}
+
+// canonicalKeys returns the header names in canonical form (see
+// textproto.CanonicalMIMEHeaderKey), the keys under which http.Header holds
+// them, for lookups that need not canonicalize on every request.
+func canonicalKeys(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = textproto.CanonicalMIMEHeaderKey(n)
+	}
+	return out
 }
 
 // acceptsCoding reports whether Accept-Encoding values accept the content
@@ -168,7 +185,7 @@ func acceptsCoding(vals []string, coding string) bool {
 		coding = "gzip"
 	}
 	for _, v := range vals {
-		for _, part := range strings.Split(v, ",") {
+		for part := range strings.SplitSeq(v, ",") {
 			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 			name = strings.ToLower(strings.TrimSpace(name))
 			if name == "x-gzip" {

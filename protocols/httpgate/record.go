@@ -1,7 +1,7 @@
 package httpgate
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -41,9 +41,11 @@ func (f *filter) open(status int, h http.Header, mode gate.OutputMode, dst io.Wr
 	f.mode = mode
 	f.sink.dst = dst
 	f.out = f.x.conn.Output(f.x.d, "response", &f.sink, gate.OutputOptions{Mode: mode, Limit: f.gw.cfg.RecordLimit, Premasked: true})
-	head := append(f.info, renderHead(status, h)...)
+	buf := headBufs.get()
+	defer headBufs.put(buf)
+	*buf = appendHead(append((*buf)[:0], f.info...), status, h)
 	f.info = nil
-	if err := f.recordOnly(head); err != nil {
+	if err := f.recordOnly(*buf); err != nil {
 		return fmt.Errorf("%w: the response could not be recorded: %w", errUnmaskable, err)
 	}
 	return nil
@@ -58,15 +60,7 @@ func (f *filter) watch() {
 	if f.x.cancel == nil {
 		return
 	}
-	f.stop = make(chan struct{})
-	done, stop, cancel := f.x.conn.Done(), f.stop, f.x.cancel
-	go func() {
-		select {
-		case <-done:
-			cancel()
-		case <-stop:
-		}
-	}()
+	f.unwatch = context.AfterFunc(f.x.session.ended, f.x.cancel)
 }
 
 // recordOnly writes p (already masked, sent to the client by net/http)
@@ -83,8 +77,8 @@ func (f *filter) recordOnly(p []byte) error {
 // means the response could not be recorded and the session has ended.
 func (f *filter) end() error {
 	f.once.Do(func() {
-		if f.stop != nil {
-			close(f.stop)
+		if f.unwatch != nil {
+			f.unwatch()
 		}
 		if f.out == nil {
 			return
@@ -100,7 +94,7 @@ func (f *filter) end() error {
 		if err == nil && f.mode == gate.RecordThenForward {
 			// The chunks are recorded: the end of the response carries
 			// what was masked.
-			err = f.x.conn.Finish(f.ctx, f.x.d, gate.Output{Stream: "response", Findings: f.out.Findings(), Truncated: f.out.Truncated()})
+			err = f.x.conn.Finish(f.recordCtx(), f.x.d, gate.Output{Stream: "response", Findings: f.out.Findings(), Truncated: f.out.Truncated()})
 		}
 		if err != nil {
 			f.gw.log.Error("cannot record response", "session", f.x.conn.Session().ID, "decision", f.x.d.ID, "error", err)
@@ -128,23 +122,22 @@ func (g *gatedWriter) Write(p []byte) (int, error) {
 // streams are recorded before each chunk is sent, other bodies as they
 // end.
 func streamMode(h http.Header) gate.OutputMode {
-	if mt, _, err := mime.ParseMediaType(h.Get("Content-Type")); err == nil && mt == "text/event-stream" {
+	if isEventStream(h.Get("Content-Type")) {
 		return gate.RecordThenForward
 	}
 	return gate.ForwardThenRecord
 }
 
-// renderHead renders the status line and headers as the record keeps them.
-// Cookies the upstream sets are sessions of their own: the record keeps
-// their names, not their values.
-func renderHead(status int, h http.Header) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
-	_ = h.WriteSubset(&b, map[string]bool{"Set-Cookie": true})
-	for _, c := range h.Values("Set-Cookie") {
-		name, _, _ := strings.Cut(c, "=")
-		fmt.Fprintf(&b, "Set-Cookie: %s=[REDACTED]\r\n", strings.TrimSpace(name))
+// isEventStream reports whether the Content-Type ct parses as
+// text/event-stream. mime.ParseMediaType lower-cases the type and
+// requires it to be a token (ASCII), so a type that is not
+// text/event-stream whatever its case is refused before it is parsed:
+// most responses are not event streams, and parsing allocates.
+func isEventStream(ct string) bool {
+	base, _, _ := strings.Cut(ct, ";")
+	if !strings.EqualFold(strings.TrimSpace(base), "text/event-stream") {
+		return false
 	}
-	b.WriteString("\r\n")
-	return b.Bytes()
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "text/event-stream"
 }

@@ -30,7 +30,7 @@ var errUnmaskable = errors.New("httpgate: response cannot be masked")
 type filter struct {
 	gw  *Gateway
 	x   *exchange
-	ctx context.Context
+	ctx context.Context // the request's; see recordCtx
 
 	info     []byte         // the 1xx responses as sent, until the output opens
 	trail    string         // the trailers as sent, for the record
@@ -40,17 +40,25 @@ type filter struct {
 	sink     gatedWriter // out's destination
 	once     sync.Once
 	endErr   error
-	stop     chan struct{} // closed by end: the response no longer needs watching
-	coding   string        // the one content coding to re-apply, or ""
-	trailer  *http.Header  // where the trailers arrive, filled at the end of the body
+	unwatch  func() bool  // stops watch, called by end: the response no longer needs watching
+	tee      teeBody      // the unmasked body's reader (see teeBody)
+	coding   string       // the one content coding to re-apply, or ""
+	trailer  *http.Header // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may
 	// they be sent.
 	trailersMasked bool
 }
 
+// newFilter returns the filter of x's response, held in x. ctx is the
+// request's; what the filter records outlives its cancellation.
 func newFilter(gw *Gateway, x *exchange, ctx context.Context) *filter {
-	return &filter{gw: gw, x: x, ctx: context.WithoutCancel(ctx)}
+	x.filt = filter{gw: gw, x: x, ctx: ctx}
+	return &x.filt
 }
+
+// recordCtx is the context of what the filter records: the request's,
+// without its cancellation, as a response is recorded to its end.
+func (f *filter) recordCtx() context.Context { return context.WithoutCancel(f.ctx) }
 
 // atEOF runs once the body ended: the trailers, which follow the body,
 // are masked, and the response is recorded. An error means the response
@@ -73,7 +81,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 			return nil, 0, err
 		}
 		f.watch()
-		return &teeBody{src: body, f: f}, keepLength, nil
+		return f.teeBody(body), keepLength, nil
 	}
 	// Trailers are masked when they arrive and sent unannounced.
 	h.Del("Trailer")
@@ -84,7 +92,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
 			return nil, 0, err
 		}
-		return &teeBody{src: body, f: f}, keepLength, nil
+		return f.teeBody(body), keepLength, nil
 	}
 	if status == http.StatusPartialContent {
 		// Ranges of one resource fetched one by one would each hold a
@@ -234,7 +242,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if err != nil {
 		return nil, err
 	}
-	doc, err := io.ReadAll(io.LimitReader(r, limit+1))
+	doc, err := readAllSized(r, limit, sizeHint(h, codings))
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the body: %w", errUnmaskable, err)
 	}
@@ -291,6 +299,33 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		return nil, err
 	}
 	return sent, nil
+}
+
+// maxSizeHint bounds the buffer a declared Content-Length reserves before
+// anything is read: the upstream may declare more than it sends.
+const maxSizeHint = 1 << 20
+
+// sizeHint is the length of a body as its Content-Length declares it,
+// when it is not content-coded, within maxSizeHint; 0 when unknown.
+func sizeHint(h http.Header, codings []string) int {
+	if len(codings) > 0 {
+		return 0
+	}
+	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return int(min(n, maxSizeHint))
+}
+
+// readAllSized reads r to its end, at most limit+1 bytes (the caller
+// refuses more than limit), into a buffer reserved for hint bytes: a body
+// of the declared length is read without growing it.
+func readAllSized(r io.Reader, limit int64, hint int) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(hint + bytes.MinRead)
+	_, err := b.ReadFrom(io.LimitReader(r, limit+1))
+	return b.Bytes(), err
 }
 
 // drain reads what is left of the upstream body after the decoded content
@@ -401,7 +436,7 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // text goes through the response's output writer (recorded under mode)
 // before it is re-encoded; an error means the head could not be recorded.
 func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
-	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, buf: make([]byte, 32<<10)}
+	sb := &streamed{f: f, raw: body, open: open, text: text, m: m}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
@@ -426,7 +461,7 @@ type streamed struct {
 	m    streamMasker
 	ew   flushCloser
 	out  bytes.Buffer
-	buf  []byte
+	buf  []byte // lent by copyBufs while the stream is read
 	eof  bool
 	err  error
 }
@@ -445,6 +480,10 @@ func (s *streamed) Read(p []byte) (int, error) {
 }
 
 func (s *streamed) fill() {
+	if s.buf == nil {
+		s.buf = copyBufs.Get()
+	}
+	defer s.releaseBuf()
 	if s.src == nil {
 		src, err := s.open()
 		if err != nil {
@@ -496,6 +535,15 @@ func (s *streamed) fill() {
 	}
 }
 
+// releaseBuf hands the read buffer back once the stream is over: fill is
+// not called again after its end or an error.
+func (s *streamed) releaseBuf() {
+	if s.eof || s.err != nil {
+		copyBufs.Put(s.buf)
+		s.buf = nil
+	}
+}
+
 // fail stops the stream: what is held back is dropped, never sent. The
 // response is then aborted, trailers and all.
 func (s *streamed) fail(err error) {
@@ -503,7 +551,7 @@ func (s *streamed) fail(err error) {
 	s.out.Reset()
 	conn := s.f.x.conn
 	s.f.gw.log.Error("response stream stopped", "session", conn.Session().ID, "decision", s.f.x.d.ID, "error", err)
-	_ = conn.Record(s.f.ctx, gate.Event{Kind: gate.EventError, Error: err.Error()})
+	_ = conn.Record(s.f.recordCtx(), gate.Event{Kind: gate.EventError, Error: err.Error()})
 	s.f.findings = mask.MergeFindings(s.f.findings, s.m.Findings())
 	_ = s.f.end()
 }
@@ -516,6 +564,12 @@ func (s *streamed) Close() error {
 		_ = s.f.end()
 	}
 	return err
+}
+
+// teeBody returns the filter's teeBody (held in it) of body.
+func (f *filter) teeBody(body io.ReadCloser) *teeBody {
+	f.tee = teeBody{src: body, f: f}
+	return &f.tee
 }
 
 // teeBody passes an unmasked body through the response's output writer,

@@ -2,7 +2,6 @@ package httpgate
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,10 +34,19 @@ type sessions struct {
 }
 
 type sessionEntry struct {
-	subject  string
-	ready    chan struct{} // closed once Open returned
-	err      error         // Open's error
-	conn     *gate.Conn
+	key     string // in sessions.m
+	subject string
+	ready   chan struct{} // closed once Open returned
+	err     error         // Open's error
+	conn    *gate.Conn
+	// ended is cancelled once conn's session has ended (conn.Done): the
+	// requests in flight watch it (see filter.watch) without a goroutine
+	// each.
+	ended context.Context
+	// own marks the session of one request (a negative idle timeout):
+	// release closes it, with closeCtx.
+	own      bool
+	closeCtx context.Context
 	inflight int
 	last     time.Time
 }
@@ -46,6 +54,17 @@ type sessionEntry struct {
 // broken reports whether the entry's session ended under it. It must be
 // called after ready is closed.
 func (e *sessionEntry) broken() bool { return e.err == nil && e.conn.Err() != nil }
+
+// endedContext returns a context cancelled once c's session has ended; the
+// goroutine that waits for it ends with the session.
+func endedContext(c *gate.Conn) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-c.Done()
+		cancel()
+	}()
+	return ctx
+}
 
 func newSessions(hub gate.Hub, idle time.Duration, max int) *sessions {
 	t := &sessions{hub: hub, idle: idle, max: max, bySubject: map[string]int{},
@@ -58,71 +77,90 @@ func newSessions(hub gate.Hub, idle time.Duration, max int) *sessions {
 	return t
 }
 
-func sessionKey(s gate.Session) string {
+// appendSessionKey appends the key of s's session in sessions.m: its
+// target, run and identity.
+func appendSessionKey(b []byte, s gate.Session) []byte {
 	id := s.Identity
-	return s.Target + "\x00" + s.Run + "\x00" + string(id.EffectiveKind()) + "\x00" + id.Subject + "\x00" + id.Name + "\x00" + strings.Join(id.Groups, "\x00")
+	for i, f := range [...]string{s.Target, s.Run, string(id.EffectiveKind()), id.Subject, id.Name} {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, f...)
+	}
+	b = append(b, 0)
+	for i, g := range id.Groups {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, g...)
+	}
+	return b
 }
 
-// acquire returns the session handle for s (protocol, target, identity,
-// run, client address), opening it when needed, and a release func the
-// caller must call when its request is over. An error is Open's: the
-// client is refused.
-func (t *sessions) acquire(ctx context.Context, s gate.Session) (*gate.Conn, func(), error) {
+// acquire returns the session entry for s (protocol, target, identity,
+// run, client address), opening its session when needed; the caller must
+// release it when its request is over. An error is Open's: the client is
+// refused.
+func (t *sessions) acquire(ctx context.Context, s gate.Session) (*sessionEntry, error) {
 	if t.idle < 0 {
 		conn, err := t.hub.Open(ctx, s)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return conn, func() { _ = conn.Close(context.WithoutCancel(ctx), "request done") }, nil
+		return &sessionEntry{conn: conn, ended: endedContext(conn), own: true, closeCtx: context.WithoutCancel(ctx)}, nil
 	}
-	key := sessionKey(s)
+	var buf [256]byte
+	key := appendSessionKey(buf[:0], s)
 	for {
 		e, opener, err := t.entry(key, s.Identity.Subject)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if opener {
 			e.conn, e.err = t.hub.Open(context.WithoutCancel(ctx), s)
+			if e.err == nil {
+				e.ended = endedContext(e.conn)
+			}
 			close(e.ready)
 		} else {
 			select {
 			case <-e.ready:
 			case <-ctx.Done():
-				t.release(key, e)
-				return nil, nil, ctx.Err()
+				t.release(e)
+				return nil, ctx.Err()
 			}
 		}
 		if e.err != nil {
 			t.mu.Lock()
-			t.remove(key, e)
+			t.remove(e)
 			e.inflight--
 			t.mu.Unlock()
-			return nil, nil, e.err
+			return nil, e.err
 		}
 		if e.broken() {
 			// It broke between the lookup and now: open a new one.
-			t.release(key, e)
+			t.release(e)
 			continue
 		}
-		return e.conn, func() { t.release(key, e) }, nil
+		return e, nil
 	}
 }
 
 // entry returns the entry for key with one more request in flight, a new
 // one (opener true: the caller opens its Conn) when there is none or the
 // one there broke.
-func (t *sessions) entry(key, subject string) (*sessionEntry, bool, error) {
+func (t *sessions) entry(key []byte, subject string) (*sessionEntry, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return nil, false, errClosed
 	}
-	e, ok := t.m[key]
+	e, ok := t.m[string(key)]
 	if ok {
 		select {
 		case <-e.ready:
 			if e.broken() {
-				t.drop(key, e)
+				t.drop(e)
 				ok = false
 			}
 		default:
@@ -132,8 +170,8 @@ func (t *sessions) entry(key, subject string) (*sessionEntry, bool, error) {
 		if t.max > 0 && t.bySubject[subject] >= t.max {
 			return nil, false, errTooManySessions
 		}
-		e = &sessionEntry{subject: subject, ready: make(chan struct{})}
-		t.m[key] = e
+		e = &sessionEntry{key: string(key), subject: subject, ready: make(chan struct{})}
+		t.m[e.key] = e
 		t.bySubject[subject]++
 	}
 	e.inflight++
@@ -143,8 +181,8 @@ func (t *sessions) entry(key, subject string) (*sessionEntry, bool, error) {
 // drop removes a broken entry from the map and, once no request of it is
 // in flight, closes its Conn (recording the session's end with the reason
 // it broke). t.mu must be held.
-func (t *sessions) drop(key string, e *sessionEntry) {
-	t.remove(key, e)
+func (t *sessions) drop(e *sessionEntry) {
+	t.remove(e)
 	if e.inflight == 0 {
 		go func() { _ = e.conn.Close(context.Background(), "broken") }()
 	}
@@ -152,17 +190,22 @@ func (t *sessions) drop(key string, e *sessionEntry) {
 
 // remove takes e out of the map, and out of its subject's count. t.mu
 // must be held.
-func (t *sessions) remove(key string, e *sessionEntry) {
-	if t.m[key] != e {
+func (t *sessions) remove(e *sessionEntry) {
+	if t.m[e.key] != e {
 		return
 	}
-	delete(t.m, key)
+	delete(t.m, e.key)
 	if t.bySubject[e.subject]--; t.bySubject[e.subject] <= 0 {
 		delete(t.bySubject, e.subject)
 	}
 }
 
-func (t *sessions) release(key string, e *sessionEntry) {
+// release ends a request's hold on its session entry.
+func (t *sessions) release(e *sessionEntry) {
+	if e.own {
+		_ = e.conn.Close(e.closeCtx, "request done")
+		return
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e.inflight--
@@ -170,7 +213,7 @@ func (t *sessions) release(key string, e *sessionEntry) {
 	select {
 	case <-e.ready:
 		if e.broken() {
-			t.drop(key, e)
+			t.drop(e)
 		}
 	default:
 	}
@@ -194,9 +237,9 @@ func (t *sessions) janitor() {
 func (t *sessions) sweep(now time.Time) {
 	var idle []*gate.Conn
 	t.mu.Lock()
-	for k, e := range t.m {
+	for _, e := range t.m {
 		if e.inflight == 0 && e.err == nil && !e.last.IsZero() && now.Sub(e.last) >= t.idle {
-			t.remove(k, e)
+			t.remove(e)
 			idle = append(idle, e.conn)
 		}
 	}

@@ -1,0 +1,88 @@
+package httpgate
+
+import (
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// The per-request fast paths keep the result of the library calls they
+// stand in for; these tests compare them over random inputs built from
+// the pieces that matter (case, spaces, parameters, Unicode letters that
+// fold to ASCII ones).
+
+// isEventStreamRef is what streamMode did before the fast path.
+func isEventStreamRef(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "text/event-stream"
+}
+
+// contentTypeParts are the pieces random Content-Types are made of.
+var contentTypeParts = []string{
+	"text/event-stream", "TEXT/Event-Stream", "text/event-ſtream", "text/event-\u212Aream", "tExt/evEnt-streaM",
+	"application/json", "text/plain", "text/", "/", "event-stream", " ", "\t", "\u00a0", ";", "; charset=utf-8",
+	";charset=\"utf-8\"", "; a=b; a=c", "=", "\"", ",", "x", "İ", "ı", "\x00", "\xff",
+}
+
+func randomContentType(r *rand.Rand) string {
+	var b strings.Builder
+	for range r.IntN(5) {
+		b.WriteString(contentTypeParts[r.IntN(len(contentTypeParts))])
+	}
+	return b.String()
+}
+
+func TestIsEventStreamMatchesParseMediaType(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 19))
+	seen := 0
+	for range 200000 {
+		ct := randomContentType(r)
+		got, want := isEventStream(ct), isEventStreamRef(ct)
+		if got != want {
+			t.Fatalf("isEventStream(%q) = %v, mime.ParseMediaType says %v", ct, got, want)
+		}
+		if want {
+			seen++
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no event stream among the random Content-Types: the test compares nothing")
+	}
+}
+
+func FuzzIsEventStream(f *testing.F) {
+	for _, s := range []string{"text/event-stream", " Text/Event-Stream ; charset=utf-8", "text/event-ſtream", "text/event-stream;", "text/event-stream; a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		if got, want := isEventStream(ct), isEventStreamRef(ct); got != want {
+			t.Fatalf("isEventStream(%q) = %v, mime.ParseMediaType says %v", ct, got, want)
+		}
+	})
+}
+
+func TestLowerNameIsToLower(t *testing.T) {
+	names := append([]string{"", "X_Y", "İstanbul", "\u212Aelvin", "ACCEPT", "accept"}, commonHeaders...)
+	r := rand.New(rand.NewPCG(2, 19))
+	for range 10000 {
+		names = append(names, http.CanonicalHeaderKey(randomContentType(r)))
+	}
+	for _, n := range names {
+		if got, want := lowerName(n), strings.ToLower(n); got != want {
+			t.Fatalf("lowerName(%q) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestCanonicalKeysAreHeaderKeys(t *testing.T) {
+	names := []string{"authorization", "X-API-KEY", "x-amz-security-token", "bad name", "X_Under", "", "İ"}
+	for i, k := range canonicalKeys(names) {
+		h := http.Header{}
+		h.Set(names[i], "v")
+		if h[k] == nil {
+			t.Errorf("canonicalKeys(%q) = %q, not the key Header.Set uses", names[i], k)
+		}
+	}
+}

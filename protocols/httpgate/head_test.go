@@ -1,0 +1,71 @@
+package httpgate
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// renderHeadRef is how the record's head was rendered before appendHead:
+// fmt and Header.WriteSubset.
+func renderHeadRef(status int, h http.Header) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
+	_ = h.WriteSubset(&b, map[string]bool{"Set-Cookie": true})
+	for _, c := range h.Values("Set-Cookie") {
+		name, _, _ := strings.Cut(c, "=")
+		fmt.Fprintf(&b, "Set-Cookie: %s=[REDACTED]\r\n", strings.TrimSpace(name))
+	}
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+var (
+	headNames = []string{"Content-Type", "Content-Length", "Set-Cookie", "set-cookie", "X-A", "X-B", "x-a", "Link",
+		"Bad Name", "Bad:Name", "", "X_Under", "Ümlaut", "A1-2", "-", "Trailer", "Www-Authenticate"}
+	headValueParts = []string{"text/html", "a=b", " ", "\t", "\r", "\n", "\r\n ", "sid=1; Path=/", "=", "x", "é", "\x00", "\x7f", "\v", "\f", "\u00a0", "\u0085", ";", ",", "ann@example.com"}
+)
+
+func randomHeader(r *rand.Rand) http.Header {
+	h := http.Header{}
+	for range r.IntN(8) {
+		k := headNames[r.IntN(len(headNames))]
+		for range 1 + r.IntN(3) {
+			var v strings.Builder
+			for range r.IntN(5) {
+				v.WriteString(headValueParts[r.IntN(len(headValueParts))])
+			}
+			h[k] = append(h[k], v.String())
+		}
+	}
+	return h
+}
+
+func TestAppendHeadMatchesWriteSubset(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 19))
+	statuses := []int{100, 103, 200, 204, 206, 301, 404, 502, 599, 999}
+	for i := range 50000 {
+		status, h := statuses[r.IntN(len(statuses))], randomHeader(r)
+		want := renderHeadRef(status, h)
+		prefix := []byte(nil)
+		if i%2 == 1 {
+			prefix = []byte("HTTP/1.1 103 Early Hints\r\n\r\n")
+		}
+		got := appendHead(bytes.Clone(prefix), status, h)
+		if !bytes.Equal(got, append(prefix, want...)) {
+			t.Fatalf("status %d header %q:\n got %q\nwant %q", status, h, got, want)
+		}
+	}
+}
+
+func BenchmarkAppendHead(b *testing.B) {
+	h := http.Header{"Content-Type": {"application/json"}, "Content-Length": {"921"}, "Date": {"Fri, 04 Dec 2026 08:44:18 GMT"}}
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf = appendHead(buf[:0], 200, h)
+	}
+}
