@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -466,12 +467,12 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	return b, nil
 }
 
-// plainJSON marks the bytes a JSON string can hold unescaped (printable
-// ASCII but the quote and backslash); anything else is quoted as
-// json.Marshal quotes it.
+// plainJSON marks the bytes json.Marshal writes unescaped in a string:
+// printable ASCII but the quote, the backslash and the HTML characters <, >
+// and &. A string with any other byte is quoted as json.Marshal quotes it.
 var plainJSON = func() (t [256]bool) {
 	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\'
+		t[c] = !strings.ContainsRune("\"\\<>&", rune(c))
 	}
 	return t
 }()

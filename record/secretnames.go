@@ -34,6 +34,14 @@ func isMAC(s string) bool {
 	return len(s) == len(SecretPrefix)+64 && strings.HasPrefix(s, SecretPrefix) && isLowerHex([]byte(s[len(SecretPrefix):]))
 }
 
+// mayHoldSecrets reports whether redaction can change req: whether it
+// lists secrets or has a part secretValues looks into. When it reports
+// false, the request is stored as it is, without a copy.
+func mayHoldSecrets(req *gate.Request) bool {
+	return len(req.Secrets) > 0 || req.HTTP != nil || (req.Tool != nil && len(req.Tool.Args) > 0) ||
+		(req.SSH != nil && req.SSH.EnvValue != "") || len(req.Payload) > 0
+}
+
 // secretValues redacts the named secrets of a request in place (the caller
 // owns req's copy of what it changes): headers, query parameters, JSON
 // body fields, tool arguments, form and JSON payloads, the query of an
