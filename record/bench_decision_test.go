@@ -37,7 +37,8 @@ func pgDecision(session string, now time.Time) gate.Event {
 // PostgreSQL gateway records a statement. It reports statements per second
 // and CPU per statement.
 func benchStatements(b *testing.B, sink record.Sink, parallelism int, withOutput bool) {
-	rec := record.New(sink, record.Options{SigningKey: testKey, AsyncOutput: true})
+	counted := &countingSink{Sink: sink}
+	rec := record.New(counted, record.Options{SigningKey: testKey, AsyncOutput: true})
 	ctx := context.Background()
 	var sess atomic.Int64
 	data := []byte("abalance\n0\n")
@@ -70,6 +71,19 @@ func benchStatements(b *testing.B, sink record.Sink, parallelism int, withOutput
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "stmts/s")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/stmt")
+	b.ReportMetric(float64(counted.entries.Load())/float64(counted.writes.Load()), "entries/write")
+}
+
+// countingSink counts the writes of a sink and the entries they carry.
+type countingSink struct {
+	record.Sink
+	writes, entries atomic.Int64
+}
+
+func (c *countingSink) Write(ctx context.Context, batch []record.Event) error {
+	c.writes.Add(1)
+	c.entries.Add(int64(len(batch)))
+	return c.Sink.Write(ctx, batch)
 }
 
 func openBenchFile(b *testing.B) *record.File {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -364,18 +365,13 @@ func (r *Recorder) run() {
 				}
 			}
 		}
-	drain:
-		for open && len(items) < r.opts.BatchSize {
-			select {
-			case it, ok := <-r.queue:
-				if !ok {
-					open = false
-					break drain
-				}
-				items = append(items, it)
-			default:
-				break drain
-			}
+		items, open = r.drain(items, open)
+		if open && len(items) > 0 && len(items) < r.opts.BatchSize {
+			// Let the goroutines that are ready to run (callers about to
+			// record) queue their events, so that they share one write.
+			// With nothing else to run this returns at once.
+			runtime.Gosched()
+			items, open = r.drain(items, open)
 		}
 		// pending may be batch itself (a failed batch): copying it onto
 		// itself is a no-op.
@@ -468,6 +464,23 @@ func (r *Recorder) run() {
 	if err := r.sink.Close(); err != nil {
 		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: close sink: %w", err))
 	}
+}
+
+// drain adds the queued items to items, up to BatchSize, without waiting;
+// open turns false when the queue is closed.
+func (r *Recorder) drain(items []*item, open bool) ([]*item, bool) {
+	for open && len(items) < r.opts.BatchSize {
+		select {
+		case it, ok := <-r.queue:
+			if !ok {
+				return items, false
+			}
+			items = append(items, it)
+		default:
+			return items, open
+		}
+	}
+	return items, open
 }
 
 // tickPeriod is how often the writer looks for checkpoints due by time.
