@@ -10,11 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // FileHeader is the first line of every record file.
@@ -482,27 +479,6 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = append(b, e.Body...)
 	b = append(b, "}\n"...)
 	return b, nil
-}
-
-// plainJSON marks the bytes json.Marshal writes unescaped in a string:
-// printable ASCII but the quote, the backslash and the HTML characters <, >
-// and &. A string with any other byte is quoted as json.Marshal quotes it.
-var plainJSON = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = !strings.ContainsRune("\"\\<>&", rune(c))
-	}
-	return t
-}()
-
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !plainJSON[s[i]] {
-			return jsontext.AppendQuote(b, s, true) // as json.Marshal
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // lastCheckpointIn returns the last log checkpoint of a record file,
