@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 	"sync"
 
@@ -159,12 +160,13 @@ func isLowerHex(b []byte) bool {
 	return true
 }
 
-// cleanSecrets drops empty secrets and puts longer ones first, so a secret
-// that contains another is replaced whole.
+// cleanSecrets drops empty and repeated secrets (a value and its escaped
+// forms are often the same string; each costs an HMAC) and puts longer ones
+// first, so a secret that contains another is replaced whole.
 func cleanSecrets(in []string) []string {
 	out := in[:0]
 	for _, s := range in {
-		if s != "" {
+		if s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // benchEvents are decision events as the HTTP and PostgreSQL gateways record
@@ -27,7 +28,10 @@ func benchEvents() map[string]gate.Event {
 		SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "SELECT", Text: "SELECT abalance FROM pgbench_accounts WHERE aid = $1;", ReadOnly: true,
 			Tables: []gate.SQLTable{{Name: "pgbench_accounts", Access: "read"}}, Columns: []string{"abalance", "aid"},
 			FilterColumns: []string{"pgbench_accounts.aid"}}}, Params: []string{"48213"}}}
+	tool := &gate.Request{Protocol: "mcp", Command: `login {"password":"hunter2hunter2","user":"bob"}`,
+		Tool: &gate.ToolCall{Kind: "call", Name: "login", Args: map[string]any{"user": "bob", "password": "hunter2hunter2"}}}
 	return map[string]gate.Event{
+		"ToolSecretArg": {Kind: gate.EventDecision, SessionID: "s-5", Time: now, Request: tool},
 		"PGDecision": {Kind: gate.EventDecision, SessionID: "s-4", Time: now, Request: pg,
 			Identity: &gate.Identity{Subject: "agent-7", Name: "Agent Seven", Groups: []string{"analysts"}, Kind: gate.KindAgent},
 			Decision: &gate.Decision{ID: "01JDQ7Z8X3K9V4M2N5P6R7S8T9", Action: gate.Allow, Rule: "reads", Rules: []string{"reads"},
@@ -41,8 +45,8 @@ func benchEvents() map[string]gate.Event {
 }
 
 func BenchmarkRedactBody(b *testing.B) {
-	r := &redactor{key: []byte("0123456789abcdef0123456789abcdef")}
-	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart"} {
+	r := &redactor{key: []byte("0123456789abcdef0123456789abcdef"), names: mask.CompileSecretNames(nil)} // as New makes it
+	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart", "ToolSecretArg"} {
 		e := benchEvents()[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
