@@ -361,3 +361,32 @@ func TestMayHoldSecretsCoversSecretValues(t *testing.T) {
 		t.Fatalf("only %d requests were ruled out", skipped)
 	}
 }
+
+// Where namedIn says a value holds no secret-named field, redactNamed
+// finds nothing to replace and returns an equal copy: skipping it changes
+// nothing.
+func TestNamedInCoversRedactNamed(t *testing.T) {
+	r := &redactor{key: []byte("k"), names: mask.CompileSecretNames(nil)}
+	g := &eventGen{r: rand.New(rand.NewPCG(6, 19))}
+	names := []string{"password", "token", "api_key", "user", "Authorization", "x"}
+	clean, named := 0, 0
+	for i := 0; i < 20000; i++ {
+		v := g.jsonValue(0)
+		if m, ok := v.(map[string]any); ok && m != nil {
+			m[names[g.r.IntN(len(names))]] = g.jsonValue(1)
+		}
+		if r.namedIn(v, false) {
+			named++
+			continue
+		}
+		clean++
+		calls := 0
+		out := r.redactNamed(v, false, func(s string) string { calls++; return "x" })
+		if calls > 0 || fmt.Sprintf("%#v", out) != fmt.Sprintf("%#v", v) { // not DeepEqual: NaN
+			t.Fatalf("value %d: namedIn false, but redactNamed replaced %d values of %#v", i, calls, v)
+		}
+	}
+	if clean < 1000 || named < 1000 {
+		t.Fatalf("%d clean and %d named values: the test needs both", clean, named)
+	}
+}

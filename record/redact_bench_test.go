@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -30,7 +31,13 @@ func benchEvents() map[string]gate.Event {
 			FilterColumns: []string{"pgbench_accounts.aid"}}}, Params: []string{"48213"}}}
 	tool := &gate.Request{Protocol: "mcp", Command: `login {"password":"hunter2hunter2","user":"bob"}`,
 		Tool: &gate.ToolCall{Kind: "call", Name: "login", Args: map[string]any{"user": "bob", "password": "hunter2hunter2"}}}
+	httpPlain := &gate.Request{Protocol: "http", Command: "POST /v1/orders?limit=10",
+		HTTP: &gate.HTTP{Method: "POST", Path: "/v1/orders", Host: "api.internal", Query: map[string][]string{"limit": {"10"}},
+			Headers: map[string][]string{"content-type": {"application/json"}, "accept": {"*/*"}, "user-agent": {"agent/1.0"}},
+			Body:    map[string]any{"customer": "alice", "items": []any{map[string]any{"sku": "A-1", "qty": json.Number("2")}}, "note": "rush"}},
+	}
 	return map[string]gate.Event{
+		"HTTPNoSecret":  {Kind: gate.EventDecision, SessionID: "s-6", Time: now, Request: httpPlain},
 		"ToolSecretArg": {Kind: gate.EventDecision, SessionID: "s-5", Time: now, Request: tool},
 		"PGDecision": {Kind: gate.EventDecision, SessionID: "s-4", Time: now, Request: pg,
 			Identity: &gate.Identity{Subject: "agent-7", Name: "Agent Seven", Groups: []string{"analysts"}, Kind: gate.KindAgent},
@@ -46,7 +53,7 @@ func benchEvents() map[string]gate.Event {
 
 func BenchmarkRedactBody(b *testing.B) {
 	r := &redactor{key: []byte("0123456789abcdef0123456789abcdef"), names: mask.CompileSecretNames(nil)} // as New makes it
-	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart", "ToolSecretArg"} {
+	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart", "ToolSecretArg", "HTTPNoSecret"} {
 		e := benchEvents()[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
