@@ -2,119 +2,181 @@ package record
 
 import (
 	"encoding/base64"
-	"strconv"
-	"time"
+	"encoding/json"
+	"fmt"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// appendOutputEvent encodes an output event without reflection: output
-// events are most of a record, and this is their hot path. It reports false
-// when e holds something it does not encode (identity claims), and the
-// caller falls back to encoding/json. The result decodes to the same
-// gate.Event as json.Marshal's.
-func appendOutputEvent(b []byte, e *gate.Event) ([]byte, bool) {
-	if e.Kind != gate.EventOutput || e.Output == nil || e.Session != nil || e.Request != nil ||
-		e.Decision != nil || e.Approval != nil || e.Error != "" || (e.Identity != nil && e.Identity.Claims != nil) {
-		return b, false
+// marshalEvent returns the JSON of e, byte for byte what json.Marshal(e)
+// returns. Most events take appendEvent, which needs no reflection; the rest
+// (approval steps, values it does not know) take encoding/json.
+func marshalEvent(e *gate.Event) ([]byte, error) {
+	if b, ok := appendEvent(make([]byte, 0, sizeHint(e)), e); ok {
+		return b, nil
 	}
-	b = append(b, `{"kind":"output","session_id":`...)
-	b = appendString(b, e.SessionID)
-	b = append(b, `,"time":"`...)
-	b = e.Time.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, '"')
-	if id := e.Identity; id != nil {
-		b = append(b, `,"identity":{"subject":`...)
-		b = appendString(b, id.Subject)
-		if id.Name != "" {
-			b = append(b, `,"name":`...)
-			b = appendString(b, id.Name)
-		}
-		if len(id.Groups) > 0 {
-			b = append(b, `,"groups":[`...)
-			for i, g := range id.Groups {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, g)
-			}
-			b = append(b, ']')
-		}
-		if id.Kind != "" {
-			b = append(b, `,"kind":`...)
-			b = appendString(b, string(id.Kind))
-		}
-		b = append(b, '}')
+	b, err := json.Marshal(*e) // a copy, so that e need not escape on the fast path
+	if err != nil {
+		return nil, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
 	}
-	o := e.Output
-	b = append(b, `,"output":{`...)
-	sep := false
-	field := func(name string) {
-		if sep {
-			b = append(b, ',')
-		}
-		sep = true
-		b = append(b, '"')
-		b = append(b, name...)
-		b = append(b, `":`...)
+	return b, nil
+}
+
+// appendEvent appends the JSON of e to b, as json.Marshal writes it. It
+// reports false when e holds something it does not encode; b is then to be
+// dropped and the caller falls back to encoding/json.
+func appendEvent(b []byte, e *gate.Event) ([]byte, bool) {
+	var enc encoder
+	b = enc.event(b, e)
+	return b, !enc.bad
+}
+
+// sizeHint guesses the length of e's JSON, so that it is built in one
+// allocation most of the time.
+func sizeHint(e *gate.Event) int {
+	n := 320
+	if r := e.Request; r != nil {
+		n += 256 + 2*len(r.Command) + len(r.Payload)*4/3
 	}
-	if o.DecisionID != "" {
-		field("decision_id")
-		b = appendString(b, o.DecisionID)
+	if e.Decision != nil {
+		n += 256
 	}
-	if o.Stream != "" {
-		field("stream")
-		b = appendString(b, o.Stream)
+	if o := e.Output; o != nil {
+		n += len(o.Data) * 4 / 3
 	}
-	if len(o.Data) > 0 {
-		field("data")
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, o.Data)
-		b = append(b, '"')
+	return n
+}
+
+// encoder writes the JSON of gate.Event without reflection. It mirrors the
+// struct tags of package gate field by field: every field is written where
+// encoding/json writes it, omitempty fields only when encoding/json would.
+// bad is set at the first value it cannot write as encoding/json does (a
+// time outside RFC 3339, a NaN, a type it does not know); the output is
+// then garbage and the caller falls back. The output is passed and
+// returned as a slice, not kept in the encoder, so that appending needs no
+// write barrier.
+type encoder struct {
+	bad bool
+}
+
+func (e *encoder) event(b []byte, ev *gate.Event) []byte {
+	if ev.Approval != nil {
+		e.bad = true
+		return b
 	}
+	b = append(b, `{"kind":`...)
+	b = appendString(b, string(ev.Kind))
+	b = append(b, `,"session_id":`...)
+	b = appendString(b, ev.SessionID)
+	b = append(b, `,"time":`...)
+	b = e.time(b, ev.Time)
+	if ev.Identity != nil {
+		b = append(b, `,"identity":`...)
+		b = e.identity(b, ev.Identity)
+	}
+	if ev.Session != nil {
+		b = append(b, `,"session":`...)
+		b = e.session(b, ev.Session)
+	}
+	if ev.Request != nil {
+		b = append(b, `,"request":`...)
+		b = e.request(b, ev.Request)
+	}
+	if ev.Decision != nil {
+		b = append(b, `,"decision":`...)
+		b = e.decision(b, ev.Decision)
+	}
+	if ev.Output != nil {
+		b = append(b, `,"output":`...)
+		b = e.output(b, ev.Output)
+	}
+	if ev.Label != nil {
+		b = append(b, `,"label":`...)
+		b = e.label(b, ev.Label)
+	}
+	b = optStr(b, `,"error":`, ev.Error)
+	return append(b, '}')
+}
+
+func (e *encoder) identity(b []byte, id *gate.Identity) []byte {
+	b = append(b, `{"subject":`...)
+	b = appendString(b, id.Subject)
+	b = optStr(b, `,"name":`, id.Name)
+	b = optStrings(b, `,"groups":`, id.Groups)
+	if len(id.Claims) > 0 {
+		b = append(b, `,"claims":`...)
+		b = e.object(b, id.Claims, 1)
+	}
+	b = optStr(b, `,"kind":`, string(id.Kind))
+	return append(b, '}')
+}
+
+func (e *encoder) session(b []byte, s *gate.SessionInfo) []byte {
+	b = append(b, `{"protocol":`...)
+	b = appendString(b, s.Protocol)
+	b = optStr(b, `,"target":`, s.Target)
+	b = optStr(b, `,"client_addr":`, s.ClientAddr)
+	b = optStr(b, `,"run":`, s.Run)
+	b = append(b, `,"start":`...)
+	b = e.time(b, s.Start)
+	b = optStr(b, `,"reason":`, s.Reason)
+	b = optInt(b, `,"requests":`, s.Requests)
+	b = optInt(b, `,"denied":`, s.Denied)
+	b = optTrue(b, `,"fail_open":`, s.FailOpen)
+	return append(b, '}')
+}
+
+func (e *encoder) label(b []byte, l *gate.Label) []byte {
+	b = append(b, `{"name":`...)
+	b = appendString(b, l.Name)
+	b = append(b, `,"time":`...)
+	b = e.time(b, l.Time)
+	b = append(b, `,"source":`...)
+	b = appendString(b, l.Source)
+	b = optStr(b, `,"session_id":`, l.SessionID)
+	b = optStr(b, `,"decision_id":`, l.DecisionID)
+	b = optStr(b, `,"request":`, l.Request)
+	return append(b, '}')
+}
+
+func (e *encoder) output(b []byte, o *gate.Output) []byte {
+	b = append(b, '{')
+	start := len(b)
+	b = optStr(b, `,"decision_id":`, o.DecisionID)
+	b = optStr(b, `,"stream":`, o.Stream)
+	b = optBytes(b, `,"data":`, o.Data)
 	if len(o.Findings) > 0 {
-		field("findings")
-		b = append(b, '[')
+		b = append(b, `,"findings":[`...)
 		for i, f := range o.Findings {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = append(b, `{"detector":`...)
 			b = appendString(b, f.Detector)
-			if f.Field != "" {
-				b = append(b, `,"field":`...)
-				b = appendString(b, f.Field)
-			}
-			b = append(b, `,"count":`...)
-			b = strconv.AppendInt(b, int64(f.Count), 10)
+			b = optStr(b, `,"field":`, f.Field)
+			b = appendInt(b, `,"count":`, int64(f.Count))
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
-	if o.Truncated {
-		field("truncated")
-		b = append(b, "true"...)
-	}
-	if o.Final {
-		field("final")
-		b = append(b, "true"...)
-	}
+	b = optTrue(b, `,"truncated":`, o.Truncated)
+	b = optTrue(b, `,"final":`, o.Final)
 	if o.ExitStatus != nil {
-		field("exit_status")
-		b = strconv.AppendInt(b, int64(*o.ExitStatus), 10)
+		b = appendInt(b, `,"exit_status":`, int64(*o.ExitStatus))
 	}
-	if o.ExitSignal != "" {
-		field("exit_signal")
-		b = appendString(b, o.ExitSignal)
+	b = optStr(b, `,"exit_signal":`, o.ExitSignal)
+	b = optTrue(b, `,"exit_core_dumped":`, o.ExitCoreDumped)
+	b = optStr(b, `,"exit_message":`, o.ExitMessage)
+	return closeObj(b, start)
+}
+
+// optBytes writes a non-empty byte slice in base64, as encoding/json does.
+func optBytes(b []byte, key string, p []byte) []byte {
+	if len(p) == 0 {
+		return b
 	}
-	if o.ExitCoreDumped {
-		field("exit_core_dumped")
-		b = append(b, "true"...)
-	}
-	if o.ExitMessage != "" {
-		field("exit_message")
-		b = appendString(b, o.ExitMessage)
-	}
-	b = append(b, "}}"...)
-	return b, true
+	b = append(b, key...)
+	b = append(b, '"')
+	b = base64.StdEncoding.AppendEncode(b, p)
+	return append(b, '"')
 }

@@ -1,12 +1,14 @@
 package record
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
-	"github.com/airlock-sdk/airlock/internal/fieldhash"
 )
 
 // Version is the version of the record format written by this package. It is
@@ -104,19 +106,40 @@ func (e *Event) ComputeHash() string {
 }
 
 func (e *Event) computeSum() Hash {
-	h := fieldhash.New()
-	field, num := h.Field, h.Num
-	field([]byte("airlock-record"))
-	num(uint64(e.Version))
-	field([]byte(e.SessionID))
-	num(e.Seq)
-	field([]byte(e.PrevHash))
-	field([]byte(e.Kind))
-	num(uint64(e.Time))
-	field(e.Body)
-	var sum Hash
-	h.Sum(sum[:0])
+	p := hashInputs.Get().(*[]byte)
+	b := e.appendHashInput((*p)[:0])
+	sum := sha256.Sum256(b)
+	if cap(b) <= maxPooledHashInput {
+		*p = b
+		hashInputs.Put(p)
+	}
 	return sum
+}
+
+// hashInputs holds buffers for the hashed bytes of an entry: hashing them
+// in one piece with sha256.Sum256 allocates nothing, where a streaming
+// hash.Hash allocates the state and every string it is given.
+var hashInputs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledHashInput = 1 << 20
+
+// appendHashInput appends the bytes the chain hash covers, encoded as
+// internal/fieldhash encodes fields: every byte field preceded by its
+// length and every number written in eight bytes, both big-endian.
+func (e *Event) appendHashInput(b []byte) []byte {
+	field := func(b []byte, s string) []byte {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		return append(b, s...)
+	}
+	b = field(b, "airlock-record")
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Version))
+	b = field(b, e.SessionID)
+	b = binary.BigEndian.AppendUint64(b, e.Seq)
+	b = field(b, e.PrevHash)
+	b = field(b, e.Kind)
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Time))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Body)))
+	return append(b, e.Body...)
 }
 
 // Decode fills in Event, Checkpoint or LogCheckpoint from Body, by Kind. A

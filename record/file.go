@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // FileHeader is the first line of every record file.
@@ -107,7 +105,7 @@ type File struct {
 }
 
 type commit struct {
-	done chan struct{}
+	done chan struct{} // closed when committed; nil without group commit
 	err  error
 }
 
@@ -226,36 +224,51 @@ func (fs *File) Write(ctx context.Context, batch []Event) error {
 			return err
 		}
 	}
+	group := fs.opts.GroupCommit > 0
 	if fs.cur == nil {
-		fs.cur = &commit{done: make(chan struct{})}
+		fs.cur = &commit{}
+		if group {
+			fs.cur.done = make(chan struct{})
+		}
 	}
 	c := fs.cur
-	if fs.opts.GroupCommit > 0 && !fs.timerOn {
+	if group && !fs.timerOn {
 		fs.timerOn = true
 		time.AfterFunc(fs.opts.GroupCommit, fs.flush)
 	}
 	fs.mu.Unlock()
-	if fs.opts.GroupCommit <= 0 {
+	if !group {
+		// Without group commit the batch is committed before flush
+		// returns: by this flush, or by one that took it first and
+		// completed it while holding flushMu.
 		fs.flush()
+		return fs.committed(c, batch)
 	}
 	select {
 	case <-c.done:
-		if c.err == nil {
-			for i := len(batch) - 1; i >= 0; i-- {
-				if cp := batch[i].LogCheckpoint; cp != nil {
-					fs.lastMu.Lock()
-					if fs.lastCP == nil || cp.Time >= fs.lastCP.Time {
-						fs.lastCP = cp
-					}
-					fs.lastMu.Unlock()
-					break
-				}
-			}
-		}
-		return c.err
+		return fs.committed(c, batch)
 	case <-ctx.Done():
 		return fmt.Errorf("record: waiting for fsync: %w", ctx.Err())
 	}
+}
+
+// committed notes the newest log checkpoint of a committed batch and
+// returns the commit's outcome.
+func (fs *File) committed(c *commit, batch []Event) error {
+	if c.err != nil {
+		return c.err
+	}
+	for i := len(batch) - 1; i >= 0; i-- {
+		if cp := batch[i].LogCheckpoint; cp != nil {
+			fs.lastMu.Lock()
+			if fs.lastCP == nil || cp.Time >= fs.lastCP.Time {
+				fs.lastCP = cp
+			}
+			fs.lastMu.Unlock()
+			break
+		}
+	}
+	return nil
 }
 
 // LastLogCheckpoint implements CheckpointSource: the newest log checkpoint
@@ -294,7 +307,9 @@ func (fs *File) flush() {
 		return
 	}
 	c.err = fs.writeDurable(data)
-	close(c.done)
+	if c.done != nil {
+		close(c.done)
+	}
 	if cap(data) <= 4<<20 {
 		fs.mu.Lock()
 		if fs.spare == nil {
@@ -464,27 +479,6 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = append(b, e.Body...)
 	b = append(b, "}\n"...)
 	return b, nil
-}
-
-// plainJSON marks the bytes a JSON string can hold unescaped (printable
-// ASCII but the quote and backslash); anything else is quoted as
-// json.Marshal quotes it.
-var plainJSON = func() (t [256]bool) {
-	for c := 0x20; c < 0x7f; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if !plainJSON[s[i]] {
-			return jsontext.AppendQuote(b, s, true) // as json.Marshal
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // lastCheckpointIn returns the last log checkpoint of a record file,

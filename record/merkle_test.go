@@ -6,7 +6,10 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/airlock-sdk/airlock/internal/fieldhash"
 )
 
 // The RFC 6962 reference vectors (the Certificate Transparency test data):
@@ -223,4 +226,32 @@ func FuzzVerifySessionProof(f *testing.F) {
 			t.Fatalf("verified: %+v", res)
 		}
 	})
+}
+
+// The chain hash is the internal/fieldhash hash of the entry's fields,
+// whatever the size of the body.
+func TestComputeSumIsFieldHash(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 19))
+	for i := 0; i < 2000; i++ {
+		body := make([]byte, r.IntN(1<<r.IntN(17)))
+		for j := range body {
+			body[j] = byte(r.Uint32())
+		}
+		e := Event{Version: r.IntN(3), SessionID: strings.Repeat("s\xff", r.IntN(40)), Seq: r.Uint64(), PrevHash: strings.Repeat("a", r.IntN(65)),
+			Kind: strings.Repeat("k", r.IntN(20)), Time: r.Int64() - r.Int64(), Body: body}
+		h := fieldhash.New()
+		h.Field([]byte("airlock-record"))
+		h.Num(uint64(e.Version))
+		h.Field([]byte(e.SessionID))
+		h.Num(e.Seq)
+		h.Field([]byte(e.PrevHash))
+		h.Field([]byte(e.Kind))
+		h.Num(uint64(e.Time))
+		h.Field(e.Body)
+		var want Hash
+		h.Sum(want[:0])
+		if got := e.computeSum(); got != want {
+			t.Fatalf("entry %d: %x, want %x", i, got, want)
+		}
+	}
 }

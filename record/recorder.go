@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -108,7 +109,38 @@ type item struct {
 	time    int64
 	body    []byte
 	end     bool
-	done    chan error // nil for asynchronous events
+	// wait: a caller waits on done for the outcome (synchronous events).
+	// The writer sends exactly one outcome and then never touches the item
+	// again; the caller puts it back in itemPool once it has the outcome.
+	// The writer puts back asynchronous items once it is done with them.
+	wait bool
+	done chan error
+}
+
+// itemPool recycles items with their done channels: a synchronous event
+// otherwise costs three allocations for its hand-off alone.
+var itemPool = sync.Pool{New: func() any { return &item{done: make(chan error, 1)} }}
+
+func newItem(session, kind string, t int64, body []byte, end, wait bool) *item {
+	it := itemPool.Get().(*item)
+	it.session, it.kind, it.time, it.body, it.end, it.wait = session, kind, t, body, end, wait
+	return it
+}
+
+// release returns it to itemPool; its done channel is empty.
+func (it *item) release() {
+	it.body = nil
+	itemPool.Put(it)
+}
+
+// finish reports the outcome of a synchronous item to its caller, who then
+// owns it; an asynchronous item goes back to the pool.
+func (it *item) finish(err error) {
+	if it.wait {
+		it.done <- err
+		return
+	}
+	it.release()
 }
 
 // New returns a Recorder writing to sink and starts its writer goroutine,
@@ -193,31 +225,33 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 		return fmt.Errorf("record: %s event after the end of session %s", e.Kind, e.SessionID)
 	}
 	// A refusal is a session of one event: it ends as it starts.
-	it := &item{session: e.SessionID, kind: string(e.Kind), time: e.Time.UnixNano(), body: body, end: e.Kind == gate.EventSessionEnd || e.Kind == gate.EventRefused}
+	end := e.Kind == gate.EventSessionEnd || e.Kind == gate.EventRefused
 	// Refusals, like output, need not hold anyone up: the client is
 	// refused whether or not the event is durable yet.
 	async := r.opts.AsyncOutput && (e.Kind == gate.EventOutput || e.Kind == gate.EventRefused)
-	if !async {
-		it.done = make(chan error, 1)
-	}
 	// While the sink fails, refuse at once rather than pile up events; the
 	// end of a session is still queued, so its record can be completed.
 	if err := r.failure(); err != nil && e.Kind != gate.EventSessionEnd {
 		return fmt.Errorf("record: sink failing, %s event not recorded: %w", e.Kind, err)
 	}
+	// Once queued, an asynchronous item belongs to the writer: only the
+	// synchronous one is touched after the send below.
+	it := newItem(e.SessionID, string(e.Kind), e.Time.UnixNano(), body, end, !async)
 	r.mu.RLock()
 	if r.closed {
 		r.mu.RUnlock()
+		it.release()
 		return ErrClosed
 	}
 	select {
 	case r.queue <- it:
 	case <-ctx.Done():
 		r.mu.RUnlock()
+		it.release()
 		return fmt.Errorf("record: queue full: %w", ctx.Err())
 	}
 	r.mu.RUnlock()
-	if it.end {
+	if end {
 		r.markEnded(e.SessionID)
 	}
 	if async {
@@ -225,6 +259,7 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 	}
 	select {
 	case err := <-it.done:
+		it.release()
 		return err
 	case <-ctx.Done():
 		// The event may still be written; the caller must treat it as not
@@ -305,8 +340,13 @@ func (r *Recorder) run() {
 		defer t.Stop()
 		tick = t.C
 	}
+	// The slices of one round are reused by the next: a sink keeps a batch
+	// only until Write returns.
+	var items []*item
+	var batch []Event
 	for open || len(pending) > 0 {
-		var items []*item
+		clear(items)
+		items = items[:0]
 		var timed []Event // checkpoints due by time
 		if open && len(pending) == 0 {
 			select {
@@ -325,36 +365,33 @@ func (r *Recorder) run() {
 				}
 			}
 		}
-	drain:
-		for open && len(items) < r.opts.BatchSize {
-			select {
-			case it, ok := <-r.queue:
-				if !ok {
-					open = false
-					break drain
-				}
-				items = append(items, it)
-			default:
-				break drain
-			}
+		items, open = r.drain(items, open)
+		if open && len(items) > 0 && len(items) < r.opts.BatchSize {
+			// Let the goroutines that are ready to run (callers about to
+			// record) queue their events, so that they share one write.
+			// With nothing else to run this returns at once.
+			runtime.Gosched()
+			items, open = r.drain(items, open)
 		}
-		evs := append(pending, timed...)
-		for _, it := range items {
-			sealed, err := r.seal(chains, it.session, it.kind, it.time, it.body, it.end)
-			if err != nil {
-				if it.done != nil {
-					it.done <- err
-				} else {
+		// pending may be batch itself (a failed batch): copying it onto
+		// itself is a no-op.
+		evs := append(batch[:0], pending...)
+		evs = append(evs, timed...)
+		for i, it := range items {
+			var err error
+			if evs, err = r.seal(evs, chains, it.session, it.kind, it.time, it.body, it.end); err != nil {
+				if !it.wait {
 					r.lateLost++
 				}
-				continue
+				it.finish(err)
+				items[i] = nil
 			}
-			evs = append(evs, sealed...)
 		}
 		if r.log != nil {
 			evs = r.logCheckpoints(evs, logDue, !open && len(refused) == 0)
 			logDue = false
 		}
+		batch = evs
 		if len(evs) == 0 {
 			continue
 		}
@@ -364,11 +401,12 @@ func (r *Recorder) run() {
 			backoff = 5 * time.Millisecond
 			pending = nil
 			for _, it := range items {
-				if it.done != nil {
-					it.done <- nil
+				if it != nil {
+					it.finish(nil)
 				}
 			}
-			for _, e := range evs {
+			for i := range evs {
+				e := &evs[i]
 				if e.Kind == KindCheckpoint && e.Checkpoint != nil && e.Checkpoint.Final {
 					delete(chains, e.SessionID)
 				}
@@ -376,15 +414,13 @@ func (r *Recorder) run() {
 					r.anchors.offer(e.LogCheckpoint)
 				}
 			}
+			clear(evs) // let the stored bodies go
 			// Note the refused entries right after the stored ones.
 			for _, rf := range refused {
 				body, _ := json.Marshal(gate.Event{Kind: gate.EventError, SessionID: rf.session, Time: time.Unix(0, rf.time).UTC(),
 					Error: fmt.Sprintf("record: entry seq %d was not durable in time (%s); its caller treated it as not recorded", rf.seq, rf.err)})
 				if c := chains[rf.session]; c != nil && !c.ended {
-					sealed, err := r.seal(chains, rf.session, string(gate.EventError), rf.time, body, false)
-					if err == nil {
-						pending = append(pending, sealed...)
-					}
+					pending, _ = r.seal(pending, chains, rf.session, string(gate.EventError), rf.time, body, false)
 					if r.log != nil && len(pending) > 0 {
 						pending = r.logCheckpoints(pending, false, !open)
 					}
@@ -396,12 +432,15 @@ func (r *Recorder) run() {
 		r.setFailure(err)
 		pending = evs
 		for _, it := range items {
-			if it.done != nil {
-				it.done <- err
+			if it == nil {
+				continue
+			}
+			if it.wait {
 				if seq := sealedSeq(evs, it); seq != 0 {
 					refused = append(refused, refusal{session: it.session, seq: seq, time: r.opts.Now().UTC().UnixNano(), err: err.Error()})
 				}
 			}
+			it.finish(err)
 		}
 		if !open {
 			if closeDeadline.IsZero() {
@@ -425,6 +464,23 @@ func (r *Recorder) run() {
 	if err := r.sink.Close(); err != nil {
 		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: close sink: %w", err))
 	}
+}
+
+// drain adds the queued items to items, up to BatchSize, without waiting;
+// open turns false when the queue is closed.
+func (r *Recorder) drain(items []*item, open bool) ([]*item, bool) {
+	for open && len(items) < r.opts.BatchSize {
+		select {
+		case it, ok := <-r.queue:
+			if !ok {
+				return items, false
+			}
+			items = append(items, it)
+		default:
+			return items, open
+		}
+	}
+	return items, open
 }
 
 // tickPeriod is how often the writer looks for checkpoints due by time.
@@ -497,9 +553,9 @@ func sealedSeq(evs []Event, it *item) uint64 {
 	return 0
 }
 
-// seal numbers and chains one event, adding a checkpoint after it when one
-// is due.
-func (r *Recorder) seal(chains map[string]*chain, session, kind string, t int64, body []byte, end bool) ([]Event, error) {
+// seal numbers and chains one event and appends it to dst, with a
+// checkpoint after it when one is due. On error dst is returned unchanged.
+func (r *Recorder) seal(dst []Event, chains map[string]*chain, session, kind string, t int64, body []byte, end bool) ([]Event, error) {
 	c := chains[session]
 	if c == nil {
 		c = &chain{lastCheckpoint: r.opts.Now().UnixNano(), version: VersionLegacy}
@@ -509,14 +565,14 @@ func (r *Recorder) seal(chains map[string]*chain, session, kind string, t int64,
 		chains[session] = c
 	}
 	if c.ended {
-		return nil, fmt.Errorf("record: %s event after the end of session %s", kind, session)
+		return dst, fmt.Errorf("record: %s event after the end of session %s", kind, session)
 	}
-	out := []Event{c.next(session, kind, t, body)}
+	out := append(dst, c.next(session, kind, t, body))
 	c.since++
 	if end || c.since >= r.opts.CheckpointEvery {
 		cp, err := r.checkpoint(c, session, end)
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
 		out = append(out, cp)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 	"sync"
 
@@ -52,14 +53,9 @@ func (r *redactor) mac(secret string) string {
 
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
-	if e.Kind == gate.EventOutput && e.Output != nil {
-		if b, ok := appendOutputEvent(make([]byte, 0, 256+len(e.Output.Data)*4/3), &e); ok {
-			return b, nil
-		}
-	}
 	var secrets []string
 	var rep *secretReplacer
-	if e.Request != nil {
+	if e.Request != nil && mayHoldSecrets(e.Request) {
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
 		secrets = append(secrets, r.secretValues(&req)...)
@@ -73,9 +69,9 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		}
 		e.Request = &req
 	}
-	b, err := json.Marshal(e)
+	b, err := marshalEvent(&e)
 	if err != nil {
-		return nil, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
+		return nil, err
 	}
 	if len(secrets) == 0 {
 		return b, nil
@@ -164,12 +160,13 @@ func isLowerHex(b []byte) bool {
 	return true
 }
 
-// cleanSecrets drops empty secrets and puts longer ones first, so a secret
-// that contains another is replaced whole.
+// cleanSecrets drops empty and repeated secrets (a value and its escaped
+// forms are often the same string; each costs an HMAC) and puts longer ones
+// first, so a secret that contains another is replaced whole.
 func cleanSecrets(in []string) []string {
 	out := in[:0]
 	for _, s := range in {
-		if s != "" {
+		if s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

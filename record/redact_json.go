@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"math"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -185,13 +184,47 @@ func (c *canon) str(src []byte, i int) ([]byte, int, error) {
 	return []byte(u), end, nil
 }
 
-// skipValue returns the index after the value starting at src[i].
+// skipValue returns the index after the value starting at src[i]. src is
+// json.Marshal output (compact and valid), so matching quotes and brackets
+// is enough; c.value, which re-reads every value it copies, checks that
+// the value ends where this says.
 func skipValue(src []byte, i int) (int, error) {
-	end, err := jsontext.SkipValue(src, i, math.MaxInt) // c.value bounds nothing either
-	if err != nil {
-		return 0, errCanon
+	depth := 0
+	for i < len(src) {
+		switch src[i] {
+		case '"':
+			for i++; i < len(src) && src[i] != '"'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+			i++ // the closing quote
+		case '{', '[':
+			depth++
+			i++
+			continue
+		case '}', ']':
+			depth--
+			i++
+		default:
+			if depth > 0 {
+				i++
+				continue
+			}
+			j := i // a number or literal
+			for j < len(src) && src[j] != ',' && src[j] != ']' && src[j] != '}' {
+				j++
+			}
+			return j, nil
+		}
+		if depth < 0 || i > len(src) {
+			return 0, errCanon
+		}
+		if depth == 0 {
+			return i, nil
+		}
 	}
-	return end, nil
+	return 0, errCanon
 }
 
 // appendJSONString appends s quoted exactly as json.Marshal quotes a string.

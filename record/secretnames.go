@@ -34,6 +34,14 @@ func isMAC(s string) bool {
 	return len(s) == len(SecretPrefix)+64 && strings.HasPrefix(s, SecretPrefix) && isLowerHex([]byte(s[len(SecretPrefix):]))
 }
 
+// mayHoldSecrets reports whether redaction can change req: whether it
+// lists secrets or has a part secretValues looks into. When it reports
+// false, the request is stored as it is, without a copy.
+func mayHoldSecrets(req *gate.Request) bool {
+	return len(req.Secrets) > 0 || req.HTTP != nil || (req.Tool != nil && len(req.Tool.Args) > 0) ||
+		(req.SSH != nil && req.SSH.EnvValue != "") || len(req.Payload) > 0
+}
+
 // secretValues redacts the named secrets of a request in place (the caller
 // owns req's copy of what it changes): headers, query parameters, JSON
 // body fields, tool arguments, form and JSON payloads, the query of an
@@ -66,7 +74,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 	}
 	if h := req.HTTP; h != nil {
 		c := *h
-		if len(h.Headers) > 0 {
+		if len(h.Headers) > 0 && r.anySecretHeader(h.Headers) {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
 				if !mask.IsSecretHeader(name) && !r.names.Match(name) {
@@ -84,7 +92,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 				c.Headers[name] = red
 			}
 		}
-		if len(h.Query) > 0 {
+		if len(h.Query) > 0 && r.anyNamed(h.Query) {
 			c.Query = make(map[string][]string, len(h.Query))
 			for name, vals := range h.Query {
 				if !r.names.Match(name) {
@@ -98,16 +106,18 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 				c.Query[name] = red
 			}
 		}
-		if h.Body != nil {
+		if h.Body != nil && r.namedIn(h.Body, false) {
 			c.Body = r.redactNamed(h.Body, false, add)
 		}
 		req.HTTP = &c
 		req.Command = r.redactCommandQuery(req.Command, add)
 	}
 	if t := req.Tool; t != nil && len(t.Args) > 0 {
-		c := *t
-		c.Args, _ = r.redactNamed(t.Args, false, add).(map[string]any)
-		req.Tool = &c
+		if r.namedIn(t.Args, false) {
+			c := *t
+			c.Args, _ = r.redactNamed(t.Args, false, add).(map[string]any)
+			req.Tool = &c
+		}
 		// A tool call's command line is its name and its arguments' JSON.
 		if rest, ok := strings.CutPrefix(req.Command, t.Name+" "); ok {
 			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
@@ -122,6 +132,56 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 		req.Payload = r.redactPayload(req.Payload, add)
 	}
 	return found
+}
+
+// anySecretHeader reports whether a header of h is stored as an HMAC.
+func (r *redactor) anySecretHeader(h map[string][]string) bool {
+	for name := range h {
+		if mask.IsSecretHeader(name) || r.names.Match(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyNamed reports whether a parameter of q has a secret name.
+func (r *redactor) anyNamed(q map[string][]string) bool {
+	for name := range q {
+		if r.names.Match(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// namedIn reports whether redactNamed(v, under, ...) may change v: whether
+// it holds a scalar under a secret-named field (or a nil map or slice,
+// which redactNamed turns into an empty one). When it reports false, v is
+// stored as it is, without the copy redactNamed makes.
+func (r *redactor) namedIn(v any, under bool) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return true
+		}
+		for k, val := range x {
+			if r.namedIn(val, under || r.names.Match(k)) {
+				return true
+			}
+		}
+	case []any:
+		if x == nil {
+			return true
+		}
+		for _, val := range x {
+			if r.namedIn(val, under) {
+				return true
+			}
+		}
+	case string, json.Number, float64, int, int64:
+		return under
+	}
+	return false
 }
 
 // redactNamed returns a copy of a decoded JSON value with every scalar
