@@ -74,7 +74,7 @@ func BenchmarkRecordFileGroupCommitSync(b *testing.B) {
 }
 
 func BenchmarkRecordFileFsyncEachEvent(b *testing.B) {
-	fs, err := record.OpenFile(filepath.Join(b.TempDir(), "r.jsonl"), record.FileOptions{MaxSize: -1})
+	fs, err := record.OpenFile(filepath.Join(b.TempDir(), "r.jsonl"), record.FileOptions{MaxSize: -1, Durability: record.DurabilityFsync})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func BenchmarkRecordFileFsyncEachEvent(b *testing.B) {
 }
 
 func BenchmarkRecordFileFsyncPerWriteConcurrentSync(b *testing.B) {
-	fs, err := record.OpenFile(filepath.Join(b.TempDir(), "r.jsonl"), record.FileOptions{MaxSize: -1})
+	fs, err := record.OpenFile(filepath.Join(b.TempDir(), "r.jsonl"), record.FileOptions{MaxSize: -1, Durability: record.DurabilityFsync})
 	if err != nil {
 		b.Fatal(err)
 	}
