@@ -85,6 +85,12 @@ func appendStrings(b []byte, ss []string) []byte {
 
 // appendStringsMap writes a header or query map, keys sorted.
 func appendStringsMap(b []byte, m map[string][]string) []byte {
+	return appendSortedMap(b, m, appendStrings)
+}
+
+// appendSortedMap writes m as a JSON object with its keys sorted, as
+// encoding/json does, each value written by value.
+func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
 	var arr [16]string
 	keys := arr[:0]
 	for k := range m {
@@ -98,7 +104,7 @@ func appendStringsMap(b []byte, m map[string][]string) []byte {
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		b = appendStrings(b, m[k])
+		b = value(b, m[k])
 	}
 	return append(b, '}')
 }
@@ -159,22 +165,7 @@ func (e *encoder) object(b []byte, m map[string]any, depth int) []byte {
 		e.bad = true
 		return b
 	}
-	var arr [16]string
-	keys := arr[:0]
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = e.value(b, m[k], depth)
-	}
-	return append(b, '}')
+	return appendSortedMap(b, m, func(b []byte, v any) []byte { return e.value(b, v, depth) })
 }
 
 func (e *encoder) array(b []byte, a []any, depth int) []byte {
