@@ -170,23 +170,31 @@ func BenchmarkCheckMetrics(b *testing.B) {
 				cfg.MeterProvider = sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 			}
 			g := gate.New(cfg)
-			req := benchRequest()
-			ctx := context.Background()
-			n := 0
-			b.ReportAllocs()
-			cpu := processCPU()
-			for b.Loop() {
-				if n++; n%50 == 0 {
-					req.Session = benchRequest().Session // keep the rate-limit rule quiet
-				}
-				req.Time = time.Time{}
-				if d, _ := g.Check(ctx, req); d == nil || d.Action == "" {
-					b.Fatal("no decision")
-				}
-			}
-			reportCPU(b, cpu)
+			benchChecks(b, func(req *gate.Request) { req.Session = benchRequest().Session }, g.Check)
 		})
 	}
+}
+
+// benchChecks runs check on the benchmark request b.N times, calling fresh
+// every 50 requests (a fresh session keeps the realistic rules' rate limit,
+// and its review path, out of the measure: this is the allow path), and
+// reports the CPU time per check.
+func benchChecks(b *testing.B, fresh func(*gate.Request), check func(context.Context, *gate.Request) (*gate.Decision, error)) {
+	req := benchRequest()
+	ctx := context.Background()
+	n := 0
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		if n++; n%50 == 0 {
+			fresh(req)
+		}
+		req.Time = time.Time{}
+		if d, _ := check(ctx, req); d == nil || d.Action == "" {
+			b.Fatal("no decision")
+		}
+	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkCheckRuns is the cost of runs (labels and budgets) on the whole
@@ -228,24 +236,9 @@ func BenchmarkCheckRuns(b *testing.B) {
 				return conn
 			}
 			conn := open()
-			req := benchRequest()
-			ctx := context.Background()
-			n := 0
-			b.ReportAllocs()
-			cpu := processCPU()
-			for b.Loop() {
-				// A fresh session every 50 requests keeps the realistic
-				// rules' rate limit (and its review path) out of the
-				// measure: this is the allow path.
-				if n++; n%50 == 0 {
-					conn = open()
-				}
-				req.Time = time.Time{}
-				if d, _ := conn.Check(ctx, req); d == nil || d.Action == "" {
-					b.Fatal("no decision")
-				}
-			}
-			reportCPU(b, cpu)
+			benchChecks(b, func(*gate.Request) { conn = open() }, func(ctx context.Context, req *gate.Request) (*gate.Decision, error) {
+				return conn.Check(ctx, req)
+			})
 		})
 	}
 }

@@ -2,7 +2,6 @@ package record_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -40,37 +39,16 @@ func benchStatements(b *testing.B, sink record.Sink, parallelism int, withOutput
 	counted := &countingSink{Sink: sink}
 	rec := record.New(counted, record.Options{SigningKey: testKey, AsyncOutput: true})
 	ctx := context.Background()
-	var sess atomic.Int64
 	data := []byte("abalance\n0\n")
-	cpu0 := cpuTime()
-	b.SetParallelism(parallelism)
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		id := fmt.Sprintf("bench-%d", sess.Add(1))
-		for pb.Next() {
-			now := time.Now()
-			e := pgDecision(id, now)
-			if err := rec.Record(ctx, e); err != nil {
-				b.Error(err)
-				return
-			}
-			if !withOutput {
-				continue
-			}
-			if err := rec.Record(ctx, gate.Event{Kind: gate.EventOutput, SessionID: id, Time: now, Identity: e.Identity,
-				Output: &gate.Output{DecisionID: e.Decision.ID, Stream: "rows", Data: data, Final: true}}); err != nil {
-				b.Error(err)
-				return
-			}
+	parallelSessions(b, rec, parallelism, "stmt", func(id string) error {
+		now := time.Now()
+		e := pgDecision(id, now)
+		if err := rec.Record(ctx, e); err != nil || !withOutput {
+			return err
 		}
+		return rec.Record(ctx, gate.Event{Kind: gate.EventOutput, SessionID: id, Time: now, Identity: e.Identity,
+			Output: &gate.Output{DecisionID: e.Decision.ID, Stream: "rows", Data: data, Final: true}})
 	})
-	if err := rec.Close(); err != nil {
-		b.Fatal(err)
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "stmts/s")
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/stmt")
 	b.ReportMetric(float64(counted.entries.Load())/float64(counted.writes.Load()), "entries/write")
 }
 
