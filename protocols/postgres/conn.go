@@ -105,21 +105,38 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	if hard {
 		return
 	}
+	st, minor, ok := c.startup(nc, over, release)
+	if !ok {
+		return
+	}
+	releaseIdentity, ok := c.admitClient(nc, st, release)
+	defer releaseIdentity()
+	if !ok {
+		return
+	}
+	c.serveSession(nc, st, minor)
+}
+
+// startup reads the client's startup message and negotiates the protocol
+// (and TLS); false when the connection ends there: a cancel request, a
+// client over the connection cap, a bad message or parameter.
+func (c *conn) startup(nc net.Conn, over bool, release func()) (*startup, uint32, bool) {
+	s, ctx := c.srv, c.ctx
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
 	st, err := s.readStartup(nc)
 	if err != nil {
 		c.startupFail(nc, err)
-		return
+		return nil, 0, false
 	}
 	if st.cancel != nil {
 		s.handleCancel(st.cancel)
 		_ = nc.Close()
-		return
+		return nil, 0, false
 	}
 	if over {
 		release()
 		c.refuse(ctx, nc, st, fatal("53300", "sorry, too many clients already"))
-		return
+		return nil, 0, false
 	}
 	c.client = st.conn
 	// Until the client is authenticated, every message is small.
@@ -130,42 +147,56 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		err = c.cw.Flush()
 	}
 	if err != nil {
-		return
+		return nil, 0, false
 	}
 	if run, named := st.params[runParam]; named {
 		// The gate's parameter: never passed on to the upstream.
 		delete(st.params, runParam)
 		if run == "" {
 			c.refuse(ctx, nc, st, fatal("28000", "%v: empty (startup parameter %s)", gate.ErrRunID, runParam))
-			return
+			return nil, 0, false
 		}
 		c.session.Run = run
 	}
 	if enc, ok := st.params["client_encoding"]; ok && !isUTF8(enc) {
 		c.startupFail(st.conn, fatal("22023", "airlock: client_encoding must be UTF8"))
-		return
+		return nil, 0, false
 	}
+	return st, minor, true
+}
+
+// admitClient authenticates the client and applies the per-identity cap
+// and the database check; false when the client is refused. The returned
+// function releases the identity's place (always call it).
+func (c *conn) admitClient(nc net.Conn, st *startup, release func()) (func(), bool) {
+	s, ctx := c.srv, c.ctx
 	authCtx, cancelAuth := context.WithTimeout(ctx, s.cfg.StartupTimeout)
-	err = s.authenticate(authCtx, c, st)
+	err := s.authenticate(authCtx, c, st)
 	cancelAuth()
 	if err != nil {
 		c.refuse(ctx, nc, st, err)
-		return
+		return func() {}, false
 	}
 	subject := c.session.Identity.Subject
 	admitted := s.admitIdentity(subject)
 	releaseIdentity := sync.OnceFunc(func() { s.releaseIdentity(subject) })
-	defer releaseIdentity()
 	if !admitted {
 		releaseIdentity()
 		release()
 		c.refuse(ctx, nc, st, fatal("53300", "airlock: too many connections for %q", subject))
-		return
+		return releaseIdentity, false
 	}
 	if err := s.checkDatabase(st.params["database"]); err != nil {
 		c.refuse(ctx, nc, st, err)
-		return
+		return releaseIdentity, false
 	}
+	return releaseIdentity, true
+}
+
+// serveSession connects the upstream, opens the gate's session and runs
+// the two loops until either side ends.
+func (c *conn) serveSession(nc net.Conn, st *startup, minor uint32) {
+	s, ctx := c.srv, c.ctx
 	c.rd.max = s.cfg.MaxMessageBytes
 	if c.rd.max <= 0 {
 		c.rd.max = DefaultMaxMessageBytes
@@ -198,8 +229,20 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		case <-ctx.Done():
 		}
 	}()
+	s.registerCancelKey(c, minor)
+	if err := c.sendWelcome(st.params); err != nil {
+		reason = err.Error()
+		return
+	}
+	_ = nc.SetDeadline(time.Time{})
+	_ = st.conn.SetDeadline(time.Time{})
+	reason = c.runLoops()
+}
 
+// registerCancelKey gives c a cancel key no other session of s holds.
+func (s *Server) registerCancelKey(c *conn, minor uint32) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for {
 		c.pid, c.secret = newCancelKey(minor)
 		if s.sessions[c.pid] == nil {
@@ -207,14 +250,11 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 		}
 	}
 	s.sessions[c.pid] = c
-	s.mu.Unlock()
-	if err := c.sendWelcome(st.params); err != nil {
-		reason = err.Error()
-		return
-	}
-	_ = nc.SetDeadline(time.Time{})
-	_ = st.conn.SetDeadline(time.Time{})
+}
 
+// runLoops runs the client and upstream loops until the session ends and
+// returns why it ended, for the record.
+func (c *conn) runLoops() string {
 	upDone := make(chan error, 1)
 	go func() { upDone <- c.upstreamLoop() }()
 	cerr := c.clientLoop()
@@ -222,10 +262,11 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
 	uerr := <-upDone
 	switch {
 	case !errors.Is(cerr, io.EOF) && !errors.Is(cerr, errTerminate) && !errors.Is(cerr, net.ErrClosed):
-		reason = cerr.Error()
+		return cerr.Error()
 	case uerr != nil && !errors.Is(uerr, io.EOF) && !errors.Is(uerr, net.ErrClosed) && !errors.Is(cerr, errTerminate):
-		reason = "upstream: " + uerr.Error()
+		return "upstream: " + uerr.Error()
 	}
+	return "client closed"
 }
 
 // runParam is the startup parameter by which a client names its run
