@@ -122,7 +122,7 @@ func secretSurvives(b []byte, secrets []string) bool {
 	var esc []byte
 	found := false
 	for _, s := range secrets {
-		esc = appendJSONString(esc[:0], s)
+		esc = appendString(esc[:0], s)
 		if bytes.Contains(rest, []byte(s)) || bytes.Contains(rest, esc[1:len(esc)-1]) {
 			found = true
 			break

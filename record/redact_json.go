@@ -62,9 +62,9 @@ func (c *canon) value(dst, src []byte, i int) ([]byte, int, error) {
 		// The replacer only changes a string that holds a secret: test that
 		// first, and skip the copy a Replace call makes.
 		if !c.rep.contains(s) {
-			return appendJSONString(dst, s), end, nil
+			return appendString(dst, s), end, nil
 		}
-		return appendJSONString(dst, c.rep.Replace(string(s))), end, nil
+		return appendString(dst, c.rep.Replace(string(s))), end, nil
 	case '[':
 		dst = append(dst, '[')
 		i++
@@ -152,7 +152,7 @@ func (c *canon) object(dst, src []byte, i int) ([]byte, int, error) {
 		if j > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, m.key)
+		dst = appendString(dst, m.key)
 		dst = append(dst, ':')
 		var err error
 		var end int
@@ -225,9 +225,4 @@ func skipValue(src []byte, i int) (int, error) {
 		}
 	}
 	return 0, errCanon
-}
-
-// appendJSONString appends s quoted exactly as json.Marshal quotes a string.
-func appendJSONString[S string | []byte](dst []byte, s S) []byte {
-	return jsontext.AppendQuote(dst, s, true)
 }

@@ -4,6 +4,18 @@ import "unicode/utf8"
 
 const hexDigits = "0123456789abcdef"
 
+// plainBytes marks, without and with HTML escaping, the bytes written as
+// they are: printable ASCII (DEL included) but '"' and '\\' (and '<', '>',
+// '&' with HTML escaping). One table look-up per byte of the common case.
+var plainBytes = func() (t [2][256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain := c != '"' && c != '\\'
+		t[0][c] = plain
+		t[1][c] = plain && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // AppendQuote appends s to dst as a JSON string, byte for byte as
 // encoding/json writes it: '"' and '\\' escaped, \b \f \n \r \t in their
 // short forms and the other control characters as \u00XX, U+2028 and
@@ -12,13 +24,18 @@ const hexDigits = "0123456789abcdef"
 // does; without, they are kept, as an Encoder after SetEscapeHTML(false).
 func AppendQuote[S ~string | ~[]byte](dst []byte, s S, escapeHTML bool) []byte {
 	dst = append(dst, '"')
+	plain := &plainBytes[0]
+	if escapeHTML {
+		plain = &plainBytes[1]
+	}
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && (!escapeHTML || (b != '<' && b != '>' && b != '&')) {
-				i++
-				continue
-			}
+		b := s[i]
+		if plain[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
