@@ -29,6 +29,8 @@ type Engine struct {
 	// small set of combinations, and a gate asks once per request.
 	policies sync.Map
 	nCached  atomic.Int32
+	// every caches EveryPolicy.
+	every atomic.Pointer[Policy]
 }
 
 const maxCachedPolicies = 1024
@@ -262,6 +264,21 @@ func (e *Engine) Names() []string {
 		out = append(out, f.name)
 	}
 	return out
+}
+
+// EveryPolicy returns the masker of every detector and field rule the
+// engine knows (Policy of Names), built once: what asks "would this column
+// be masked at all".
+func (e *Engine) EveryPolicy() (*Policy, error) {
+	if p := e.every.Load(); p != nil {
+		return p, nil
+	}
+	p, err := e.Policy(e.Names())
+	if err != nil || p == nil {
+		return p, err
+	}
+	e.every.Store(p)
+	return p, nil
 }
 
 // Policy returns the masker for the names a gate decision carries:

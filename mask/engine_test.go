@@ -63,6 +63,25 @@ func TestHasAndPolicy(t *testing.T) {
 	require.False(t, nilE.Has("email"))
 }
 
+// TestEveryPolicy: the policy of every name is built once and masks what
+// Policy(Names()) masks, field rules included.
+func TestEveryPolicy(t *testing.T) {
+	e, err := New(Config{
+		Detectors: []CustomDetector{{Name: "emp", Pattern: `EMP-\d+`}},
+		Fields:    []FieldRule{{Name: "notes", Columns: []string{"*.notes"}}},
+	})
+	require.NoError(t, err)
+	every, err := e.EveryPolicy()
+	require.NoError(t, err)
+	want, err := e.Policy(e.Names())
+	require.NoError(t, err)
+	require.Equal(t, want.Detectors(), every.Detectors())
+	require.NotEmpty(t, every.FieldStrategy("t.notes"))
+	again, err := e.EveryPolicy()
+	require.NoError(t, err)
+	require.Same(t, every, again)
+}
+
 func TestNilPolicy(t *testing.T) {
 	var p *Policy
 	v, f, err := p.Value("t.c", "4111111111111111")

@@ -126,9 +126,13 @@ func (c *conn) resolveColumns(r *result) error {
 // cursors and prepared statements the statements define. An error means
 // the catalog could not be read: the caller refuses.
 func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) error {
-	all, err := c.srv.allFields(c.gc.Rules())
-	if err != nil {
-		return err
+	var all *mask.Policy
+	if rs := c.gc.Rules(); rs != nil && rs.Masks() != nil {
+		p, err := rs.Masks().EveryPolicy()
+		if err != nil {
+			return err
+		}
+		all = p
 	}
 	for i := range stmts {
 		c.lin.Remember(stmts, i)
@@ -348,29 +352,4 @@ func standardClass(code string) bool {
 		return true
 	}
 	return false
-}
-
-// everyField is the policy of every detector and field rule of one masking
-// engine: what lineage asks "is this column masked at all" of.
-type everyField struct {
-	eng *mask.Engine
-	p   *mask.Policy
-}
-
-// allFields returns the policy of every name rs's masking engine knows,
-// built once per engine (a rule reload brings a new one).
-func (s *Server) allFields(rs *gate.RuleSet) (*mask.Policy, error) {
-	if rs == nil || rs.Masks() == nil {
-		return nil, nil
-	}
-	eng := rs.Masks()
-	if ef := s.everyField.Load(); ef != nil && ef.eng == eng {
-		return ef.p, nil
-	}
-	p, err := eng.Policy(eng.Names())
-	if err != nil {
-		return nil, err
-	}
-	s.everyField.Store(&everyField{eng: eng, p: p})
-	return p, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
@@ -74,9 +73,7 @@ type Server struct {
 	cls     pgsql.Classifier
 	catalog *catalog
 	lineage *pgsql.Resolver // over catalog
-	// everyField caches the all-fields masking policy (lineage_session.go).
-	everyField atomic.Pointer[everyField]
-	tls        *tls.Config
+	tls     *tls.Config
 
 	mu       sync.Mutex
 	sessions map[uint32]*conn // by proxy process id (cancel keys)
