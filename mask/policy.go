@@ -21,6 +21,7 @@ type Policy struct {
 	runs     runSet
 	otherIDs []int // every other detector
 	kwDet    []int // secretKeywords index -> index in dets, or -1; nil if none
+	fieldMemo
 }
 
 // Detectors lists the detector names the policy runs.
@@ -179,15 +180,21 @@ func columnOf(field string) string {
 }
 
 func (p *Policy) fieldFor(field string) *fieldRule {
-	if field == "" {
+	if field == "" || len(p.fields) == 0 {
 		return nil
 	}
+	if f, ok := p.fieldMemo.get(field); ok {
+		return f
+	}
+	var found *fieldRule
 	for _, f := range p.fields {
 		if f.matchField(field) {
-			return f
+			found = f
+			break
 		}
 	}
-	return nil
+	p.fieldMemo.put(field, found)
+	return found
 }
 
 // digitRuns feeds every maximal run of ASCII digits to the numeric

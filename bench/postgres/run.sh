@@ -11,7 +11,9 @@
 # cost, which the shared machine's noise moves far less than TPS. A bare
 # Go relay (bench/postgres/relay) is measured too: the floor of any Go
 # proxy, so the gateway's cost splits into "a Go proxy at all" (relay vs
-# pgbouncer) and "judging, masking, recording" (gateway vs relay).
+# pgbouncer) and "judging, masking, recording" (gateway vs relay). The
+# relay also runs as an epoll event loop (relay-epoll), pgbouncer's design,
+# to separate Go itself from the goroutine-per-connection model.
 #
 # Needs: PostgreSQL on 127.0.0.1:5432 (trust, user postgres), pgbench,
 # pgbouncer, Go.
@@ -69,6 +71,10 @@ declare -A PID=()
 (cd "$ROOT" && go build -o "$WORK/relay" ./bench/postgres/relay)
 "$WORK/relay" -listen 127.0.0.1:6438 -upstream 127.0.0.1:5432 2>"$WORK/relay.log" &
 PIDS+=($!); PID[relay]=$!
+# The same relay as one thread over one epoll set (pgbouncer's design): what
+# the goroutine-per-connection model itself costs.
+"$WORK/relay" -epoll -listen 127.0.0.1:6439 -upstream 127.0.0.1:5432 2>"$WORK/relay-epoll.log" &
+PIDS+=($!); PID[relay-epoll]=$!
 
 # The gateway: rules, masking (the agent group) and a JSON Lines record.
 (cd "$ROOT" && go build -o "$WORK/pggateway" ./examples/pggateway)
@@ -92,9 +98,9 @@ gateway gate-norecord 6435
 sleep 1
 PID[pgbouncer]=$(cat "$WORK/pgbouncer.pid")
 
-TARGETS="direct pgbouncer relay gate gate-fsync gate-tmpfs gate-norecord"
+TARGETS="direct pgbouncer relay-epoll relay gate gate-fsync gate-tmpfs gate-norecord"
 port() {
-  case $1 in direct) echo 5432;; pgbouncer) echo 6433;; relay) echo 6438;; gate) echo 6434;;
+  case $1 in direct) echo 5432;; pgbouncer) echo 6433;; relay) echo 6438;; relay-epoll) echo 6439;; gate) echo 6434;;
     gate-fsync) echo 6437;; gate-tmpfs) echo 6436;; gate-norecord) echo 6435;; esac
 }
 run() { # target mode clients duration [extra]

@@ -18,7 +18,15 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:6438", "address to accept clients on")
 	upstream := flag.String("upstream", "127.0.0.1:5432", "PostgreSQL address")
+	epoll := flag.Bool("epoll", false, "one thread and one epoll set for every session instead of two goroutines per session")
 	flag.Parse()
+	var ep *epollRelay
+	if *epoll {
+		var err error
+		if ep, err = newEpollRelay(); err != nil {
+			log.Fatal(err)
+		}
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		log.Fatal(err)
@@ -27,6 +35,10 @@ func main() {
 		c, err := ln.Accept()
 		if err != nil {
 			log.Fatal(err)
+		}
+		if ep != nil {
+			ep.add(c, *upstream)
+			continue
 		}
 		go relay(c, *upstream)
 	}
