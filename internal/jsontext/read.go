@@ -198,8 +198,7 @@ func skipValue(src []byte, i, depth, maxDepth int) (int, error) {
 	}
 	switch c := src[i]; {
 	case c == '"':
-		_, _, next, err := scanString(src, i)
-		return next, err
+		return scanString(src, i)
 	case c == '-' || ('0' <= c && c <= '9'):
 		return NumberEnd(src, i)
 	case c == '{' || c == '[':
@@ -217,7 +216,7 @@ func skipValue(src []byte, i, depth, maxDepth int) (int, error) {
 				if i >= len(src) || src[i] != '"' {
 					return 0, syntaxErr(i, "object key expected")
 				}
-				_, _, next, err := scanString(src, i)
+				next, err := scanString(src, i)
 				if err != nil {
 					return 0, err
 				}
@@ -253,8 +252,39 @@ func skipValue(src []byte, i, depth, maxDepth int) (int, error) {
 	return 0, syntaxErr(i, "unexpected %q", src[i])
 }
 
-// scanString validates a string without keeping what it decodes to.
-func scanString(src []byte, i int) ([]byte, bool, int, error) {
-	var buf [64]byte
-	return ReadString(buf[:0], src, i)
+// scanString validates the string at src[i] (its opening quote) and
+// returns the index after its closing quote, with ReadString's errors at
+// ReadString's positions, without decoding it. A surrogate pair needs no
+// pairing here: each of its \u escapes is four hexadecimal digits either
+// way, and ReadString never fails on a pair that does not decode.
+func scanString(src []byte, i int) (int, error) {
+	j := i + 1
+	for j < len(src) {
+		c := src[j]
+		switch {
+		case c == '"':
+			return j + 1, nil
+		case c < 0x20:
+			return 0, syntaxErr(j, "control character in string")
+		case c != '\\':
+			j++
+			continue
+		}
+		if j+1 >= len(src) {
+			break
+		}
+		e := src[j+1]
+		j += 2
+		switch e {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			if _, ok := Hex4(src, j); !ok {
+				return 0, syntaxErr(j, "bad \\u escape")
+			}
+			j += 4
+		default:
+			return 0, syntaxErr(j-1, "bad escape")
+		}
+	}
+	return 0, syntaxErr(len(src), "unterminated string")
 }
