@@ -157,6 +157,8 @@ func runMCP(ctx context.Context, cfg *serveConfig, f mcpFlags, server []string, 
 			fmt.Fprintln(stderr, "airlock mcp: warning: no --signing-key-file: the record's checkpoints are unsigned and airlock verify cannot prove them")
 		}
 		gcfg.Recorder = rec
+	} else {
+		fmt.Fprintln(stderr, "airlock mcp: warning: no --record: requests are judged and masked but nothing is recorded")
 	}
 	g := gate.New(gcfg)
 	if rules != nil {

@@ -109,6 +109,7 @@ func TestMCPCommandRecordVerifies(t *testing.T) {
 		func(cs *sdk.ClientSession) { mcpExercise(t, cs) })
 	require.Equal(t, 0, code, stderr)
 	assert.NotContains(t, stderr, "unsigned")
+	assert.NotContains(t, stderr, "no --record")
 
 	var out, errb bytes.Buffer
 	require.Equal(t, 0, cmdVerify([]string{recPath, "--key", filepath.Join(dir, "record-signing.pub")}, &out, &errb), out.String()+errb.String())
@@ -128,6 +129,16 @@ func TestMCPCommandRecordVerifies(t *testing.T) {
 	out.Reset()
 	assert.Equal(t, 1, cmdVerify([]string{unsigned, "--key", filepath.Join(dir, "record-signing.pub")}, &out, &errb))
 	assert.Contains(t, out.String(), "BROKEN")
+}
+
+// TestMCPCommandWarnsWithoutRecord: an operator who forgets --record is
+// told that the session leaves no record, and the session still works.
+func TestMCPCommandWarnsWithoutRecord(t *testing.T) {
+	_, rules := mcpKeys(t)
+	code, stderr := runMCPCommand(t, []string{"--rules", rules, "--identity", "agent-7"},
+		func(cs *sdk.ClientSession) { mcpExercise(t, cs) })
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "warning: no --record")
 }
 
 // Bad key files and keys without a record are refused before anything
