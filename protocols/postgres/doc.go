@@ -158,10 +158,12 @@
 // does not know, one of a relation that holds other relations' values
 // under a name of its own (the statistics views, pg_largeobject, TOAST
 // tables, foreign tables), a FETCH from a cursor the gateway did not see
-// declared. A partition or inheritance child carries its ancestors'
+// declared, SHOW once the session ran a statement that may have stored a
+// computed value in a setting (set_config). Such a column is masked as
+// soon as any column of the database is covered by a field rule of the
+// decision. A partition or inheritance child carries its ancestors'
 // columns, and a parent its descendants': a field rule on customers.pin
-// covers customers_2024.pin. Such a column is masked as soon as any
-// column of the database is covered by a field rule of the decision.
+// covers customers_2024.pin.
 // Positions in a result are trusted only when the lineage lists as many
 // columns as the RowDescription, with the same names; otherwise every
 // column carries the lineage of all of them. The cost is over-masking: an
