@@ -38,6 +38,10 @@ type Relation struct {
 	Kind    byte     // pg_class.relkind
 	Columns []string // in attribute order, dropped columns left out
 	ViewDef string   // a view's or materialized view's query
+	// Kin names every relation this one inherits from or is a partition
+	// of, and every one that inherits from it or is a partition of it,
+	// transitively: they share rows, so a column carries its kin's.
+	Kin []string
 }
 
 // Function is one function of a given name (pg_proc).
@@ -47,4 +51,7 @@ type Function struct {
 	Lang   uint32 // pg_language OID: 12 internal, 13 C, 14 SQL
 	Kind   byte   // prokind: f, a, w, p
 	Body   string // SQL functions: the body text
+	// Src is a built-in's C symbol (pg_proc.prosrc): aliases of a
+	// function share it whatever their names.
+	Src string
 }

@@ -34,9 +34,14 @@
 // and returns a Resolved: each result column's Lineage, the columns used
 // outside the output list (Filter), those computed on (Computed) and every
 // column evaluated (Touched). What cannot be followed (a PL/pgSQL or C
-// function, a relation the catalog does not know, the statistics views
-// that copy column values, a plan past the work bound) is Unknown: a
-// caller masks it whenever any column is covered. Answers are memoised
+// function, a built-in that reads data by name or another session's
+// statements, a relation the catalog does not know, one that holds other
+// relations' values under its own name — statistics, large objects, TOAST,
+// foreign tables — a plan past the work bound) is Unknown: a caller masks
+// it whenever any column is covered. A partition's or inheritance child's
+// columns carry their kin's names too. Whatever decides how many rows come
+// back (a FROM function's arguments, TABLESAMPLE, LIMIT, DISTINCT) is in
+// Filter: a row count reveals a value as a predicate does. Answers are memoised
 // per Catalog generation.
 //
 // Verdicts, per statement: kind is the verb (SELECT, DELETE, PREPARE

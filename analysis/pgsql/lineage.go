@@ -100,6 +100,10 @@ type qFrom struct {
 	using      []string
 	natural    bool
 	quals      qExpr
+	// rows decides how many rows the item yields beyond its relation or
+	// function (TABLESAMPLE arguments, the inputs of a FROM form not
+	// modelled): it counts as a filter.
+	rows qExpr
 }
 
 // qTarget is one output expression, or a star. plain marks a bare column
@@ -284,7 +288,10 @@ func buildSelect(s *pg_query.SelectStmt, depth int) *qQuery {
 	for _, n := range s.DistinctClause {
 		if n != nil && n.Node != nil {
 			q.orderish = append(q.orderish, buildSortExpr(n, depth))
+			continue
 		}
+		// Plain DISTINCT: which rows come out depends on every output.
+		q.orderish = append(q.orderish, qExpr{intPos: true})
 	}
 	return q
 }
@@ -376,6 +383,7 @@ func buildFrom(n *pg_query.Node, depth int) *qFrom {
 				continue
 			}
 			addExpr(&f.fn, l.Items[0], depth)
+			addCallInputs(&f.rows, l.Items[0], depth)
 			if fc := l.Items[0].GetFuncCall(); fc != nil && len(rf.Functions) == 1 {
 				parts := stringParts(fc.Funcname)
 				if len(parts) > 0 {
@@ -391,7 +399,12 @@ func buildFrom(n *pg_query.Node, depth int) *qFrom {
 		f.alias, f.colAliases = aliasOf(j.Alias)
 		return f
 	case *pg_query.Node_RangeTableSample:
-		f := buildFrom(x.RangeTableSample.Relation, depth+1)
+		ts := x.RangeTableSample
+		f := buildFrom(ts.Relation, depth+1)
+		for _, a := range ts.Args {
+			addExpr(&f.rows, a, depth)
+		}
+		addExpr(&f.rows, ts.Repeatable, depth)
 		return f
 	case *pg_query.Node_RangeTableFunc:
 		t := x.RangeTableFunc
@@ -399,6 +412,8 @@ func buildFrom(n *pg_query.Node, depth int) *qFrom {
 		f.alias, _ = aliasOf(t.Alias)
 		addExpr(&f.fn, t.Docexpr, depth)
 		addExpr(&f.fn, t.Rowexpr, depth)
+		addExpr(&f.rows, t.Docexpr, depth)
+		addExpr(&f.rows, t.Rowexpr, depth)
 		for _, c := range t.Columns {
 			if rc := c.GetRangeTableFuncCol(); rc != nil {
 				addExpr(&f.fn, rc.Colexpr, depth)
@@ -408,8 +423,28 @@ func buildFrom(n *pg_query.Node, depth int) *qFrom {
 		return f
 	}
 	// Anything else in FROM (JSON_TABLE, future forms): its columns may
-	// carry anything.
-	return &qFrom{kind: fromUnknown}
+	// carry anything, and its inputs decide its rows.
+	f := &qFrom{kind: fromUnknown}
+	addExpr(&f.rows, n, depth)
+	return f
+}
+
+// addCallInputs adds to e what a function in FROM is given: the
+// arguments of a call (its body, like a view's, is the schema owner's), or
+// the whole item when it is not a plain call.
+func addCallInputs(e *qExpr, n *pg_query.Node, depth int) {
+	fc := n.GetFuncCall()
+	if fc == nil {
+		addExpr(e, n, depth)
+		return
+	}
+	for _, a := range fc.Args {
+		addExpr(e, a, depth)
+	}
+	for _, o := range fc.AggOrder {
+		addExpr(e, o, depth)
+	}
+	addExpr(e, fc.AggFilter, depth)
 }
 
 func buildTargets(nodes []*pg_query.Node, depth int) []qTarget {

@@ -189,8 +189,18 @@ var dataCopies = map[string]bool{
 var systemColumns = map[string]bool{"ctid": true, "xmin": true, "xmax": true, "cmin": true, "cmax": true, "tableoid": true}
 
 // dataReaders are built-in functions that read data beyond their
-// arguments: queries in text, tables by name, files, cursors, WAL.
+// arguments: queries in text, tables by name, files, cursors, WAL,
+// settings, and other sessions' statements (which quote their literals).
+// Built-ins are matched by name and by C symbol (see readsData).
 var dataReaders = map[string]bool{}
+
+// readerSymbols are prefixes of the C symbols (pg_proc.prosrc) of
+// built-ins that read data beyond their arguments: every variant and
+// alias of a reader (pg_read_file_old is pg_read_file) shares one.
+var readerSymbols = strings.Fields(`query_to_xml table_to_xml cursor_to_xml schema_to_xml
+	database_to_xml ts_stat tsquery_rewrite pg_read_file pg_read_binary_file be_lo_get be_loread
+	be_lo_export pg_logical_slot_ show_config_by_name show_all_settings pg_stat_get_activity
+	pg_stat_get_backend_activity pg_stat_statements`)
 
 func init() {
 	for _, f := range strings.Fields(`query_to_xml query_to_xml_and_xmlschema query_to_xmlschema
@@ -198,9 +208,23 @@ func init() {
 		database_to_xml database_to_xml_and_xmlschema ts_stat ts_rewrite pg_read_file pg_read_binary_file
 		lo_get loread lo_export pg_logical_slot_get_changes pg_logical_slot_peek_changes
 		pg_logical_slot_get_binary_changes pg_logical_slot_peek_binary_changes current_setting
-		pg_stat_get_activity pg_stat_statements`) {
+		pg_stat_get_activity pg_stat_get_backend_activity pg_stat_statements pg_show_all_settings`) {
 		dataReaders[f] = true
 	}
+}
+
+// readsData reports whether the built-in c (called name) reads data
+// beyond its arguments.
+func readsData(name string, c Function) bool {
+	if dataReaders[name] {
+		return true
+	}
+	for _, p := range readerSymbols {
+		if strings.HasPrefix(c.Src, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *resolver) fail(err error) {
@@ -419,7 +443,14 @@ func (r *resolver) targets(ts []qTarget, sc *scope, stars []*relCols) *relCols {
 	return out.finish()
 }
 
+// fromItem resolves one FROM item in scope lat (nonLat for a sub-query
+// that is not LATERAL). Whatever decides how many rows an item yields (a
+// function's arguments, TABLESAMPLE's) counts as a filter: a row count is
+// as telling as a WHERE clause.
 func (r *resolver) fromItem(f *qFrom, lat, nonLat *scope) ([]scopeItem, *relCols) {
+	if !f.rows.empty() {
+		r.addFilter(r.expr(f.rows, lat, nil))
+	}
 	switch f.kind {
 	case fromRel:
 		rel := renamed(r.relation(f.schema, f.name, lat), f.colAliases)
@@ -608,7 +639,7 @@ func unionByName(a, b *relCols) *relCols {
 }
 
 func (r *resolver) relOf(c Relation) *relCols {
-	if c.Schema == "pg_catalog" && dataCopies[c.Name] {
+	if holdsCopies(c) {
 		r.touch.unknown = true
 		return unknownRel()
 	}
@@ -617,9 +648,28 @@ func (r *resolver) relOf(c Relation) *relCols {
 	}
 	out := &relCols{names: c.Columns, lins: make([]lin, len(c.Columns))}
 	for i, col := range c.Columns {
-		out.lins[i] = lin{fields: []string{c.Name + "." + col}}
+		fields := make([]string, 0, 1+len(c.Kin))
+		fields = append(fields, c.Name+"."+col)
+		for _, a := range c.Kin {
+			fields = append(fields, a+"."+col)
+		}
+		out.lins[i] = lin{fields: fields}
 	}
 	return out.finish()
+}
+
+// holdsCopies reports whether c shows other relations' values under
+// names of its own: statistics, large objects, TOAST chunks (of any
+// table, so of unknown lineage), foreign tables (of any relation of any
+// server, this database's included).
+func holdsCopies(c Relation) bool {
+	switch {
+	case c.Kind == 't', c.Kind == 'f', strings.HasPrefix(c.Schema, "pg_toast"):
+		return true
+	case c.Schema == "pg_catalog":
+		return dataCopies[c.Name]
+	}
+	return false
 }
 
 // view follows a view or materialized view through its definition.
@@ -755,7 +805,7 @@ func (r *resolver) function(name string) lin {
 	for _, c := range cands {
 		switch {
 		case c.Schema == "pg_catalog" && (c.Lang == 12 || c.Lang == 13):
-			if dataReaders[fname] {
+			if readsData(fname, c) {
 				l.unknown = true
 			}
 		case c.Lang == 14 && (c.Kind == 'f' || c.Kind == 'p'):

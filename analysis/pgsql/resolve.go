@@ -53,7 +53,9 @@ func (r *Resolved) Whole() Lineage {
 }
 
 // Filter holds the columns the statement uses outside its output list
-// (WHERE, JOIN, GROUP BY, HAVING, ORDER BY, ...), views excepted.
+// (WHERE, JOIN, GROUP BY, HAVING, ORDER BY, LIMIT, DISTINCT, the arguments
+// of a function in FROM, ...), views excepted: whatever decides which
+// rows, how many and in which order.
 func (r *Resolved) Filter() Lineage { return r.filter.export() }
 
 // Computed holds the columns the statement's output expressions compute

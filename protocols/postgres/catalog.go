@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -56,7 +57,7 @@ const catalogCheckEvery = time.Second
 const catalogTTL = 5 * time.Minute
 
 // catalogVersion changes whenever a relation, view, function, column,
-// schema or operator is created, changed or dropped (every such change
+// schema, operator or inheritance link is created, changed or dropped (every such change
 // writes a new row version in these catalogs).
 const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class) || '/' ||
@@ -64,7 +65,8 @@ const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_proc) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_attribute) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_namespace) || '/' ||
-	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_operator)`
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_operator) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_inherits)`
 
 // invalidateEvery bounds how often failing statements can flush the cache,
 // so a client cannot turn errors into a flood of catalog queries.
@@ -277,7 +279,7 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 	if !ok {
 		rows, err := k.query(ctx, `SELECT c.oid, n.nspname, c.relkind,
 			CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
-			coalesce(a.attname, '')
+			coalesce(a.attname, ''), `+kinSQL+`
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 			WHERE c.relname = $1 ORDER BY c.oid, a.attnum`, name)
@@ -285,7 +287,7 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 			return nil, err
 		}
 		for _, r := range rows {
-			if len(r) != 5 {
+			if len(r) != 6 {
 				continue
 			}
 			oid, _ := strconv.ParseUint(r[0], 10, 32)
@@ -293,6 +295,9 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 				ri := pgsql.Relation{OID: uint32(oid), Schema: r[1], Name: name, ViewDef: r[3]}
 				if r[2] != "" {
 					ri.Kind = r[2][0]
+				}
+				if err := json.Unmarshal([]byte(r[5]), &ri.Kin); err != nil {
+					return nil, fmt.Errorf("postgres: catalog: relations sharing rows with %q: %w", name, err)
 				}
 				all = append(all, ri)
 			}
@@ -305,6 +310,18 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 	return inSchema(all, schema, func(r pgsql.Relation) string { return r.Schema }), nil
 }
 
+// kinSQL is the names of every relation c inherits from or is a
+// partition of, and of every one that inherits from c or is a partition
+// of it, transitively, as a JSON array.
+const kinSQL = `(WITH RECURSIVE up(oid) AS (
+		SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid
+		UNION SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN up ON i.inhrelid = up.oid),
+	down(oid) AS (
+		SELECT i.inhrelid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid
+		UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN down ON i.inhparent = down.oid)
+	SELECT coalesce(pg_catalog.json_agg(p.relname ORDER BY p.oid), '[]')::text
+	FROM (SELECT oid FROM up UNION SELECT oid FROM down) k JOIN pg_catalog.pg_class p ON p.oid = k.oid)`
+
 // Functions returns every function called name (in schema, when given).
 func (k *catalog) Functions(ctx context.Context, schema, name string) ([]pgsql.Function, error) {
 	k.mu.Lock()
@@ -314,19 +331,20 @@ func (k *catalog) Functions(ctx context.Context, schema, name string) ([]pgsql.F
 	if !ok {
 		rows, err := k.query(ctx, `SELECT p.oid, n.nspname, p.prolang, p.prokind,
 			CASE WHEN p.prolang = 14 THEN coalesce(nullif(p.prosrc, ''), 'BEGIN ATOMIC ' ||
-				coalesce(pg_catalog.pg_get_function_sqlbody(p.oid), '') || ' END') ELSE '' END
+				coalesce(pg_catalog.pg_get_function_sqlbody(p.oid), '') || ' END') ELSE '' END,
+			CASE WHEN p.prolang IN (12, 13) THEN p.prosrc ELSE '' END
 			FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 			WHERE p.proname = $1 ORDER BY p.oid`, name)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
-			if len(r) != 5 {
+			if len(r) != 6 {
 				continue
 			}
 			oid, _ := strconv.ParseUint(r[0], 10, 32)
 			lang, _ := strconv.ParseUint(r[2], 10, 32)
-			fi := pgsql.Function{OID: uint32(oid), Schema: r[1], Lang: uint32(lang), Body: r[4]}
+			fi := pgsql.Function{OID: uint32(oid), Schema: r[1], Lang: uint32(lang), Body: r[4], Src: r[5]}
 			if r[3] != "" {
 				fi.Kind = r[3][0]
 			}

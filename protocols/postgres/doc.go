@@ -153,10 +153,17 @@
 // column is masked — one computed by a function that is neither a built-in
 // computing from its arguments alone nor a SQL function with a readable
 // body (PL/pgSQL, C, a user-defined operator, query_to_xml and other
-// built-ins that read data by name), one of a relation the catalog does not
-// know, the statistics views that copy column values, a FETCH from a cursor
-// the gateway did not see declared. Such a column is masked as soon as any
-// column of the database is covered by a field rule of the decision.
+// built-ins that read data by name or show other sessions' statements,
+// pg_stat_get_backend_activity among them), one of a relation the catalog
+// does not know, one of a relation that holds other relations' values
+// under a name of its own (the statistics views, pg_largeobject, TOAST
+// tables, foreign tables), a FETCH from a cursor the gateway did not see
+// declared, SHOW once the session ran a statement that may have stored a
+// computed value in a setting (set_config). Such a column is masked as
+// soon as any column of the database is covered by a field rule of the
+// decision. A partition or inheritance child carries its ancestors'
+// columns, and a parent its descendants': a field rule on customers.pin
+// covers customers_2024.pin.
 // Positions in a result are trusted only when the lineage lists as many
 // columns as the RowDescription, with the same names; otherwise every
 // column carries the lineage of all of them. The cost is over-masking: an
@@ -172,8 +179,11 @@
 // second late.
 //
 // Predicates are a channel too: WHERE name LIKE 'A%', ORDER BY, GROUP BY,
-// DISTINCT ON, a JOIN condition or a sub-query there reveal a masked column
-// a bit at a time. Rules see, per statement, filter_columns (the base
+// DISTINCT (ON), LIMIT, a JOIN condition or a sub-query there reveal a
+// masked column a bit at a time, and so does whatever decides how many
+// rows come back: count(*) over generate_series(1, pin::int) is the pin.
+// The arguments of a function in FROM (unnest, string_to_table, ROWS
+// FROM, XMLTABLE, JSON_TABLE) and of TABLESAMPLE count as filters. Rules see, per statement, filter_columns (the base
 // columns used outside the output list, through sub-queries, CTEs and
 // views; "*" when unknown) and masked_columns_filtered (those a field rule
 // of the rule file covers, whichever rules apply to the request: the

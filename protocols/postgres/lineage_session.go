@@ -23,11 +23,35 @@ type sessionLineage struct {
 	// connection cannot see it, so lineage is unknown until the
 	// transaction ends.
 	ddl atomic.Bool
+
+	// settings is set once a statement that may store a computed value in
+	// a setting (set_config(name, pin, false), or a function calling it:
+	// any statement that is not read-only, but SET and transaction
+	// control, whose values are literals) was judged: SHOW may then show
+	// any column's value, so its lineage is unknown for the rest of the
+	// session. pg_settings and current_setting are always unknown.
+	settings atomic.Bool
+}
+
+// literalOnly are kinds of statement that are not read-only but can only
+// store the client's own literals in the session's settings.
+var literalOnly = map[string]bool{
+	"SET": true, "RESET": true, "BEGIN": true, "START": true, "COMMIT": true, "ROLLBACK": true,
+	"SAVEPOINT": true, "RELEASE": true, "DISCARD": true, "LISTEN": true, "UNLISTEN": true,
+	"DEALLOCATE": true, "CLOSE": true,
+}
+
+// noteSettings marks the session's settings as possibly holding data when
+// st may have stored a computed value in one.
+func (l *sessionLineage) noteSettings(st *gate.SQLStatement) {
+	if !st.ReadOnly && !literalOnly[st.Kind] {
+		l.settings.Store(true)
+	}
 }
 
 // lineageOf resolves the lineage of st (nil: unknown).
 func (c *conn) lineageOf(st *pgsql.Statement) (*pgsql.Resolved, error) {
-	if st == nil || c.lin.ddl.Load() {
+	if st == nil || c.lin.ddl.Load() || (st.Kind == "SHOW" && c.lin.settings.Load()) {
 		return pgsql.Unknown(), nil
 	}
 	return c.srv.lineage.Resolve(c.ctx, st, &c.lin.Session)
@@ -136,6 +160,7 @@ func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement)
 	}
 	for i := range stmts {
 		c.lin.Remember(stmts, i)
+		c.lin.noteSettings(&out[i])
 		if stmts[i].Nested && !stmts[i].HasLineage() {
 			// A data-modifying statement repeated from the one before,
 			// which carries the lineage.
