@@ -20,6 +20,9 @@ const (
 	readNaive reading = iota
 	// readHTML follows the HTML standard's tokenizer states.
 	readHTML
+	// readForeign is readHTML in foreign content (SVG, MathML), where a
+	// CDATA section is text.
+	readForeign
 	// readXML follows XML: CDATA sections are text, PIs end at "?>", and
 	// each tag ends a text node (an element is a value of its own).
 	readXML
@@ -47,6 +50,10 @@ func markupAt(t []byte, i int, r reading) construct {
 		}
 	case readHTML:
 		c.end = htmlMarkupEnd(t, i)
+	case readForeign:
+		if c = cdataAt(t, i); c.text < 0 {
+			c.end = htmlMarkupEnd(t, i)
+		}
 	case readXML:
 		c = xmlMarkupAt(t, i)
 	}
@@ -110,12 +117,7 @@ func xmlMarkupAt(t []byte, i int) construct {
 	case bytes.HasPrefix(t[i:], []byte("<!--")):
 		c.end = indexEnd(t, i+4, "-->")
 	case bytes.HasPrefix(t[i:], []byte("<![CDATA[")):
-		c.text = i + 9
-		c.end = indexEnd(t, c.text, "]]>")
-		c.textEnd = c.end - 3
-		if c.end < 0 {
-			c.textEnd = len(t)
-		}
+		c = cdataAt(t, i)
 	case at(t, i+1) == '?':
 		c.end = indexEnd(t, i+2, "?>")
 	case at(t, i+1) == '!':
@@ -124,6 +126,21 @@ func xmlMarkupAt(t []byte, i int) construct {
 		c.end, c.tag = tagEnd(t, i+2), true
 	default:
 		c.end, c.tag = tagEnd(t, i+1), true
+	}
+	return c
+}
+
+// cdataAt reads a CDATA section at t[i], if there is one (text < 0: none).
+func cdataAt(t []byte, i int) construct {
+	c := construct{end: -1, text: -1}
+	if !bytes.HasPrefix(t[i:], []byte("<![CDATA[")) {
+		return c
+	}
+	c.text = i + 9
+	c.end = indexEnd(t, c.text, "]]>")
+	c.textEnd = c.end - 3
+	if c.end < 0 {
+		c.textEnd = len(t)
 	}
 	return c
 }

@@ -96,7 +96,14 @@ type literalDetector struct {
 	max int
 }
 
-func (d *literalDetector) maxLen() int { return d.max }
+// maxEscapedLen is how long one byte of a secret may be written escaped
+// (&#x0000041;), within which an escaped secret is masked rather than
+// failing closed.
+const maxEscapedLen = 12
+
+// maxLen leaves room for a secret written with every byte escaped, up to
+// 16 KiB; beyond, an escaped secret fails closed (ErrLimit).
+func (d *literalDetector) maxLen() int { return max(d.max, min(maxEscapedLen*d.max, 16<<10)) }
 
 func (d *literalDetector) find(s *scan, id int, out []span) []span {
 	for _, h := range d.ac.findAll(s.t, nil) {

@@ -113,7 +113,7 @@ func (w *Writer) process(final bool) error {
 			return nil
 		}
 	}
-	c := resolveFrom(w.p.candidates(t, final, w.scratch[:0]), w.emit)
+	c := resolveFrom(dropCovered(t, w.p.candidates(t, final, w.scratch[:0])), w.emit)
 	w.scratch = c[:0]
 	out := make([]byte, 0, safe-w.emit+64)
 	pos := w.emit
