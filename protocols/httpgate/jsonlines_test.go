@@ -13,8 +13,12 @@ import (
 // as (Ollama's NDJSON, JSON Lines, RFC 7464 sequences, ...).
 var jsonLineTypes = []string{
 	"application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-seq",
-	"application/stream+json", "application/x-json-stream", "application/json",
+	"application/stream+json", "application/x-json-stream", "application/json", arrayOfDeltas,
 }
+
+// arrayOfDeltas stands for a streamed application/json array of deltas
+// (Gemini's streamGenerateContent).
+const arrayOfDeltas = "array"
 
 // tokenLine is one line of a token stream carrying tok, in the shape of a
 // random LLM API.
@@ -57,9 +61,25 @@ func TestJSONLineStreamsGenerated(t *testing.T) {
 			b.WriteByte('\n')
 		}
 		body = []byte(b.String())
+		array := ct == arrayOfDeltas
+		if array {
+			ct = "application/json"
+			body = []byte("[" + strings.ReplaceAll(strings.TrimSpace(b.String()), "\n", ",\n") + "]")
+		}
 		got := readAll(t, e.do(srv, "POST", "/api/chat", "application/json", `{"stream":true}`))
 		fields := map[string]*strings.Builder{}
-		for _, line := range strings.Split(strings.TrimSpace(got), "\n") {
+		lines := strings.Split(strings.TrimSpace(got), "\n")
+		if array {
+			var elems []json.RawMessage
+			if err := json.Unmarshal([]byte(got), &elems); err != nil {
+				t.Fatalf("case %d: %q does not parse: %v", i, got, err)
+			}
+			lines = lines[:0]
+			for _, el := range elems {
+				lines = append(lines, string(el))
+			}
+		}
+		for _, line := range lines {
 			var v any
 			if err := json.Unmarshal([]byte(strings.TrimLeft(line, "\x1e")), &v); err != nil {
 				t.Fatalf("case %d (%s): line %q of %q does not parse: %v", i, ct, line, got, err)

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -99,4 +100,34 @@ func maskLines(p *mask.Policy, doc []byte, max int64) ([]byte, []mask.Finding, e
 		return nil, nil, err
 	}
 	return out.Bytes(), m.Findings(), nil
+}
+
+// followArray follows the string fields of a JSON array's elements from
+// one element to the next, as lineMasker follows lines: a streamed array
+// of deltas (Gemini's streamGenerateContent) is concatenated by its
+// client. A doc that is not an array comes back as it is.
+func followArray(p *mask.Policy, doc []byte) ([]byte, []mask.Finding, error) {
+	if d := bytes.TrimLeft(doc, " \t\r\n"); len(d) == 0 || d[0] != '[' {
+		return doc, nil, nil
+	}
+	var arr []any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&arr); err != nil || dec.More() {
+		return doc, nil, nil
+	}
+	m := &sseMasker{p: p}
+	changed := false
+	for i := range arr {
+		c, err := m.joinFields(&arr[i], "")
+		if err != nil {
+			return nil, nil, err
+		}
+		changed = changed || c
+	}
+	if !changed {
+		return doc, nil, nil
+	}
+	b, err := json.Marshal(arr)
+	return b, m.findings, err
 }

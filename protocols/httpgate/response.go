@@ -251,6 +251,8 @@ var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
 // recorded is not sent (and the session has ended).
 func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings []string, mt, label string) ([]byte, error) {
 	defer body.Close()
+	// Sent without a length, the body is streamed: an array of deltas.
+	streamed := h.Get("Content-Length") == ""
 	limit := f.gw.cfg.MaxResponseBytes
 	r, err := decodeContent(body, codings)
 	if err != nil {
@@ -290,6 +292,11 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 			out, lfs, err = maskLines(p, []byte(s), max(f.gw.cfg.MaxEventBytes, int64(len(s))))
 			fs = mask.MergeFindings(fs, lfs)
 		}
+	}
+	if err == nil && streamed {
+		var afs []mask.Finding
+		out, afs, err = followArray(p, out)
+		fs = mask.MergeFindings(fs, afs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
