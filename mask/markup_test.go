@@ -102,3 +102,27 @@ func TestMarkupSplitGenerated(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMarkupStrip: every reading of any text keeps origins in range and
+// in order, and copies text bytes from where they came.
+func FuzzMarkupStrip(f *testing.F) {
+	for _, s := range []string{"a<!-->b", "<a title='>'>x", "<![CDATA[x]]>", "<?x?>", "</>", "<x a=\"=>\">", "a<!--"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for r := range nReadings {
+			var l layer
+			l.strip([]byte(s), r)
+			last := 0
+			for k := range l.b {
+				if l.st[k] < last || l.en[k] > len(s) || l.st[k] >= l.en[k] {
+					t.Fatalf("reading %d of %q: origin %d..%d of byte %d", r, s, l.st[k], l.en[k], k)
+				}
+				if l.en[k]-l.st[k] == 1 && s[l.st[k]] != l.b[k] {
+					t.Fatalf("reading %d of %q: byte %d is not its origin", r, s, k)
+				}
+				last = l.st[k]
+			}
+		}
+	})
+}

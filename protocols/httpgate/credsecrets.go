@@ -13,7 +13,8 @@ import (
 // response must never carry back (an upstream that echoes the request, as
 // httpbin does, would hand them to the client): the credential's value,
 // its token without the scheme, for Basic the user:password pair and the
-// password, and the same of the upstream URL's user information.
+// password, the same of the upstream URL's user information, and the
+// values of its query parameters with secret names.
 func credentialSecrets(c Credential, u *url.URL) []string {
 	var out []string
 	if v := strings.TrimSpace(c.Value); v != "" {
@@ -28,9 +29,19 @@ func credentialSecrets(c Credential, u *url.URL) []string {
 			}
 		}
 	}
-	if u != nil && u.User != nil {
+	if u == nil {
+		return out
+	}
+	if u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			out = append(out, userinfoSecrets(u.User.Username()+":"+pw)...)
+		}
+	}
+	// An API key in the upstream URL's query (?api_key=...) goes with
+	// every request too.
+	for name, vals := range u.Query() {
+		if mask.IsSecretName(name) {
+			out = append(out, vals...)
 		}
 	}
 	return out

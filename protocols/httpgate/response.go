@@ -302,7 +302,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
-	if !bytes.Equal(out, doc) {
+	if enc != nil || !bytes.Equal(out, doc) {
 		dropDerived(h)
 	}
 	sent := out
