@@ -77,7 +77,8 @@
 //     application/stream+json are masked a line at a time, and a value
 //     split across lines is caught per string field as in event streams
 //     below; so is one split across the elements of an application/json
-//     array sent without a Content-Length (a streamed array of deltas),
+//     array that the proxy's upstream streams without a Content-Length
+//     (an array of deltas),
 //     and across the lines of an application/json body that is not one
 //     JSON text.
 //   - The proxy's own secrets: its Credential (the value, the token

@@ -116,6 +116,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			if x.policy != nil {
 				f.trailer = &resp.Trailer
 			}
+			f.chunked = resp.ContentLength < 0
 			body, n, err := f.prepare(resp.StatusCode, resp.Header, resp.Body)
 			if err != nil {
 				resp.Body.Close()

@@ -47,6 +47,8 @@ type filter struct {
 	// trailersMasked: *trailer went through maskTrailers; only then may
 	// they be sent.
 	trailersMasked bool
+	// chunked: the upstream sent the body without a length, streamed.
+	chunked bool
 }
 
 // newFilter returns the filter of x's response, held in x. ctx is the
@@ -251,8 +253,6 @@ var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
 // recorded is not sent (and the session has ended).
 func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings []string, mt, label string) ([]byte, error) {
 	defer body.Close()
-	// Sent without a length, the body is streamed: an array of deltas.
-	streamed := h.Get("Content-Length") == ""
 	limit := f.gw.cfg.MaxResponseBytes
 	r, err := decodeContent(body, codings)
 	if err != nil {
@@ -293,7 +293,8 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 			fs = mask.MergeFindings(fs, lfs)
 		}
 	}
-	if err == nil && streamed {
+	if err == nil && f.chunked {
+		// A streamed array is most often one of deltas.
 		var afs []mask.Finding
 		out, afs, err = followArray(p, out)
 		fs = mask.MergeFindings(fs, afs)
