@@ -399,18 +399,22 @@ func (ls *layers) release() {
 // mapBack turns out[k:], spans of the view l, into spans of the original
 // text. A match whose original span exceeds bound fails closed when
 // strict; without markup in between no match is that long unless escapes
-// were padded. Through markup a match may be: it is then left out, as the
-// stream masker could not see it whole either.
+// were padded. Through markup a match may be: its pieces of text are then
+// masked one by one (fragments), so that no reading joins them again,
+// and the markup between them is kept.
 func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 	n := k
+	var frags []span
 	for j := k; j < len(out); j++ {
 		x := out[j]
 		if x.end <= x.start {
 			continue
 		}
-		x.start, x.end = l.st[x.start], l.en[x.end-1]
+		vs, ve := x.start, x.end
+		x.start, x.end = l.st[vs], l.en[ve-1]
 		if x.end-x.start > bound {
 			if !strict {
+				frags = textRuns(frags, l, vs, ve, x.det)
 				continue
 			}
 			x.overlong = true
@@ -418,7 +422,22 @@ func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 		out[n] = x
 		n++
 	}
-	return out[:n]
+	return append(out[:n], frags...)
+}
+
+// textRuns appends the spans of the original text that the view bytes
+// vs..ve come from, one per run that is contiguous there.
+func textRuns(dst []span, l *layer, vs, ve, det int) []span {
+	start := l.st[vs]
+	for k := vs; k < ve; k++ {
+		if k+1 == ve || l.st[k+1] > l.en[k] {
+			dst = append(dst, span{start: start, end: l.en[k], det: det})
+			if k+1 < ve {
+				start = l.st[k+1]
+			}
+		}
+	}
+	return dst
 }
 
 // decodedCandidates decodes src (mapped to the original by st and en, nil

@@ -45,7 +45,7 @@ var markupSplitters = []struct {
 	open, close string
 }{
 	{"<!-->", ""}, {"<!--->", ""}, {"<!-- a --!>", ""}, {"<!-- -->", ""}, {"<a title='>'>", ""},
-	{`<b x=">">`, ""}, {"</i\n>", ""}, {"<?p ?>", ""}, {"<!d>", ""}, {"<![CDATA[", "]]>"},
+	{`<b x=">">`, ""}, {"<!--" + strings.Repeat("-", 200) + "-->", ""}, {"<i title='>" + strings.Repeat(">", 200) + "'>", ""}, {"</i\n>", ""}, {"<?p ?>", ""}, {"<!d>", ""}, {"<![CDATA[", "]]>"},
 }
 
 // TestMarkupSplitGenerated: values cut by markup read differently by

@@ -7,7 +7,9 @@ import (
 
 // Writer is a stream masker: it masks what is written to it and writes the
 // result to the underlying writer, matching across arbitrary chunk
-// boundaries. Its output equals Policy.Value on the whole stream.
+// boundaries. Its output equals Policy.Value on the whole stream, except
+// for a value spread over more markup than the held tail: Value masks
+// its pieces of text, the Writer those it still holds.
 //
 // To do that it holds back a bounded tail that could still hold the start
 // of a match: the longest candidate of the policy's detectors plus 256 bytes

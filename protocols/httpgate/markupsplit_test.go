@@ -24,6 +24,8 @@ var splitters = []splitter{
 	{markup: "<a title='>'>"}, {markup: `<b data-x=">" id=k>`}, {markup: "<i\n title = '>>' >"},
 	{markup: "<span title=\"a>b\" class='c>d'>", xml: true}, {markup: "</b >"}, {markup: "</>"},
 	{markup: "<?php echo 1 ?>"}, {markup: "<?pi x?>", xml: true}, {markup: "<!x>"}, {markup: "</3 x>"},
+	{markup: "<!--" + strings.Repeat("long ", 40) + "-->", xml: true},
+	{markup: "<a title='>" + strings.Repeat("x", 200) + "'>"},
 	{markup: "<![CDATA[", wrap: true, xml: true}, {markup: "<x y=a>"}, {markup: "<x a=\"=>\">"},
 }
 
