@@ -76,8 +76,16 @@
 //   - markup between the characters (ann@<b>example</b>.com,
 //     ann@<!-- -->example.com): the detectors also read the text without
 //     its tags and comments, as a browser renders it or a tool turns HTML
-//     into text; a match there spanning more than its detector's bound of
-//     markup is left out.
+//     into text, under each reading tools disagree on (markup.go): a
+//     naive stripper's, the HTML tokenizer's (<!-->, --!>, '>' inside a
+//     quoted attribute), foreign content's and XML's (CDATA is text);
+//     a match there spanning more than its detector's bound of markup
+//     has its pieces of text masked one by one (the stream masker only
+//     those it still holds, about Policy.MaxHeld/2 bytes), and one joining
+//     elements whose text other matches mask whole is dropped for them
+//     (across.go);
+//   - the caller's own secrets (Policy.WithSecrets): literal values, also
+//     in base64 at any alignment.
 //
 // Out of scope, by design: encodings chosen on purpose (base64, data: URIs
 // included, hex, quoted-printable, octal escapes, arithmetic, a value

@@ -2,6 +2,7 @@ package mask
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -294,52 +295,10 @@ func hasMarkup(t []byte) bool {
 			return false
 		}
 		i += k
-		if c := at(t, i+1); is(c, clUpper|clLower) || c == '/' || c == '!' || c == '?' {
+		if opensMarkup(t, i) {
 			return true
 		}
 	}
-}
-
-// strip fills l with t without its tags and comments: the text a browser
-// renders, or a tool that turns HTML into text keeps, in which
-// ann@<b>example</b>.com and ann@<!-- -->example.com are one address.
-func (l *layer) strip(t []byte) {
-	l.grow(len(t))
-	n := 0
-	for i := 0; i < len(t); {
-		k := bytes.IndexByte(t[i:], '<')
-		if k < 0 {
-			k = len(t) - i
-		}
-		n = l.copyRun(n, t, nil, nil, i, i+k)
-		if i += k; i == len(t) {
-			break
-		}
-		if c := at(t, i+1); !(is(c, clUpper|clLower) || c == '/' || c == '!' || c == '?') {
-			n = l.copyRun(n, t, nil, nil, i, i+1)
-			i++
-			continue
-		}
-		end := -1
-		if bytes.HasPrefix(t[i:], []byte("<!--")) {
-			if k := bytes.Index(t[i+4:], []byte("-->")); k >= 0 {
-				end = i + 4 + k + 3
-			}
-		} else if k := bytes.IndexByte(t[i+1:], '>'); k >= 0 {
-			end = i + 1 + k + 1
-		}
-		if end < 0 {
-			end = len(t) // unclosed: markup to the end, as in a browser
-		}
-		if blockTag(t[i+1 : end]) {
-			// Rendered as a line break: cells and paragraphs do not run
-			// together.
-			l.b[n], l.st[n], l.en[n] = '\n', i, end
-			n++
-		}
-		i = end
-	}
-	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
 }
 
 // blockTags are the elements a browser renders on a line of their own.
@@ -373,7 +332,12 @@ func blockTag(tag []byte) bool {
 	return blockTags[string(name[:n])]
 }
 
-type layers [maxDecodeDepth + 1]layer
+// layers are the views of one text: its decoded layers, and its text
+// under each markup reading.
+type layers struct {
+	dec   [maxDecodeDepth]layer
+	strip [nReadings]layer
+}
 
 var layerPool = sync.Pool{New: func() any { return new(layers) }}
 
@@ -382,45 +346,75 @@ var layerPool = sync.Pool{New: func() any { return new(layers) }}
 // and that with its escapes decoded; matches come back as spans of t.
 func (p *Policy) viewCandidates(t []byte, final bool, out []span) []span {
 	ls := layerPool.Get().(*layers)
-	defer func() {
-		for d := range ls {
-			if cap(ls[d].b) > 1<<20 {
-				ls[d] = layer{}
-			}
-		}
-		layerPool.Put(ls)
-	}()
+	defer ls.release()
 	if hasEscape(t) {
-		out = p.decodedCandidates(ls[1:], t, nil, nil, final, out, true)
+		out = p.decodedCandidates(ls.dec[:], t, nil, nil, final, out, true)
 	}
-	if hasMarkup(t) {
-		l := &ls[0]
-		l.strip(t)
+	if !hasMarkup(t) {
+		return out
+	}
+	for r := range nReadings {
+		l := &ls.strip[r]
+		l.strip(t, r)
+		if ls.seen(r) {
+			// No ambiguous markup: the same text as an earlier reading.
+			continue
+		}
 		k := len(out)
 		out = p.plainCandidates(l.b, final, out)
 		out = mapBack(out, k, l, p.horizon-ctxBefore, false)
 		if hasEscape(l.b) {
-			out = p.decodedCandidates(ls[1:], l.b, l.st, l.en, final, out, false)
+			out = p.decodedCandidates(ls.dec[:], l.b, l.st, l.en, final, out, false)
 		}
 	}
 	return out
 }
 
+// seen reports whether reading r gave the text of an earlier reading.
+func (ls *layers) seen(r reading) bool {
+	for q := range r {
+		a, b := &ls.strip[q], &ls.strip[r]
+		if bytes.Equal(a.b, b.b) && slices.Equal(a.st, b.st) && slices.Equal(a.en, b.en) {
+			return true
+		}
+	}
+	return false
+}
+
+// release returns ls to the pool, without views grown above 1 MiB.
+func (ls *layers) release() {
+	for d := range ls.dec {
+		if cap(ls.dec[d].b) > 1<<20 {
+			ls.dec[d] = layer{}
+		}
+	}
+	for r := range ls.strip {
+		if cap(ls.strip[r].b) > 1<<20 {
+			ls.strip[r] = layer{}
+		}
+	}
+	layerPool.Put(ls)
+}
+
 // mapBack turns out[k:], spans of the view l, into spans of the original
 // text. A match whose original span exceeds bound fails closed when
 // strict; without markup in between no match is that long unless escapes
-// were padded. Through markup a match may be: it is then left out, as the
-// stream masker could not see it whole either.
+// were padded. Through markup a match may be: its pieces of text are then
+// masked one by one (fragments), so that no reading joins them again,
+// and the markup between them is kept.
 func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 	n := k
+	var frags []span
 	for j := k; j < len(out); j++ {
 		x := out[j]
 		if x.end <= x.start {
 			continue
 		}
-		x.start, x.end = l.st[x.start], l.en[x.end-1]
+		vs, ve := x.start, x.end
+		x.start, x.end = l.st[vs], l.en[ve-1]
 		if x.end-x.start > bound {
 			if !strict {
+				frags = textRuns(frags, l, vs, ve, x.det)
 				continue
 			}
 			x.overlong = true
@@ -428,7 +422,22 @@ func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 		out[n] = x
 		n++
 	}
-	return out[:n]
+	return append(out[:n], frags...)
+}
+
+// textRuns appends the spans of the original text that the view bytes
+// vs..ve come from, one per run that is contiguous there.
+func textRuns(dst []span, l *layer, vs, ve, det int) []span {
+	start := l.st[vs]
+	for k := vs; k < ve; k++ {
+		if k+1 == ve || l.st[k+1] > l.en[k] {
+			dst = append(dst, span{start: start, end: l.en[k], det: det})
+			if k+1 < ve {
+				start = l.st[k+1]
+			}
+		}
+	}
+	return dst
 }
 
 // decodedCandidates decodes src (mapped to the original by st and en, nil

@@ -7,7 +7,9 @@ import (
 
 // Writer is a stream masker: it masks what is written to it and writes the
 // result to the underlying writer, matching across arbitrary chunk
-// boundaries. Its output equals Policy.Value on the whole stream.
+// boundaries. Its output equals Policy.Value on the whole stream, except
+// for a value spread over more markup than the held tail: Value masks
+// its pieces of text, the Writer those it still holds.
 //
 // To do that it holds back a bounded tail that could still hold the start
 // of a match: the longest candidate of the policy's detectors plus 256 bytes
@@ -113,7 +115,7 @@ func (w *Writer) process(final bool) error {
 			return nil
 		}
 	}
-	c := resolveFrom(w.p.candidates(t, final, w.scratch[:0]), w.emit)
+	c := resolveFrom(dropCovered(t, w.p.candidates(t, final, w.scratch[:0])), w.emit)
 	w.scratch = c[:0]
 	out := make([]byte, 0, safe-w.emit+64)
 	pos := w.emit

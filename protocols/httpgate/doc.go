@@ -68,8 +68,26 @@
 //     bodies, URLs in HTML, &#64;, &commat;, &amp;#64;, %2540, \u0040) and
 //     mask the encoded bytes (see the mask package), and its text without
 //     tags and comments, as rendered (ann@<b>example</b>.com,
-//     ann@<!-- -->example.com). Comments are also text like any other.
-//     Base64 (data: URIs included) is not decoded.
+//     ann@<!-- -->example.com), under every reading a client may use: a
+//     naive stripper's, the HTML tokenizer's (<!-->, --!>, '>' in quoted
+//     attributes), foreign content's and XML's (CDATA sections are text).
+//     Comments are also text like any other. Base64 (data: URIs
+//     included) is not decoded.
+//   - JSON streams: NDJSON, JSON Lines, JSON text sequences and
+//     application/stream+json are masked a line at a time, and a value
+//     split across lines is caught per string field as in event streams
+//     below; so is one split across the elements of an application/json
+//     array that the proxy's upstream streams without a Content-Length
+//     (an array of deltas),
+//     and across the lines of an application/json body that is not one
+//     JSON text.
+//   - The proxy's own secrets: its Credential (the value, the token
+//     without its scheme, a Basic pair and password) and the Upstream
+//     URL's password are masked as [GATEWAY_SECRET] in every response,
+//     masked or not by the rules, in any view the detectors read and in
+//     base64 at any alignment: an upstream that echoes requests (httpbin)
+//     never hands them to the client. So every response through a proxy
+//     with a Credential is masked, with what that implies below.
 //   - Charsets: a textual body (text/*, JSON, XML, JavaScript, forms, event
 //     streams, CSV, YAML; without a Content-Type, one that
 //     http.DetectContentType calls text) is decoded the way a browser
@@ -104,12 +122,19 @@
 //     whose name holds a match is dropped. 1xx responses and trailers are
 //     masked, not dropped, so clients that use them keep working; trailers
 //     of a JSON body (sent with a Content-Length) are dropped.
-//   - Whole representations: under a mask the gateway strips Range and
-//     If-Range (ranges fetched one by one would each hold part of a value)
-//     and fails closed on 206 and on multipart/* and message/* bodies,
-//     whose parts carry their own charsets and transfer encodings (base64,
-//     quoted-printable). HEAD, 204 and 304 responses have their headers
-//     masked.
+//   - Whole representations: under a mask the gateway strips Range,
+//     If-Range, If-Match and If-None-Match (ranges fetched one by one
+//     would each hold part of a value; a 304 or 412 would confirm a guess
+//     of the unmasked body) and fails closed on 206 and on multipart/* and
+//     message/* bodies, whose parts carry their own charsets and transfer
+//     encodings (base64, quoted-printable). HEAD, 204 and 304 responses
+//     have their headers masked.
+//   - Fields derived from the body: ETag, Content-MD5, Digest,
+//     Content-Digest, Repr-Digest, Content-Range and vendor checksums
+//     (X-Amz-Checksum-*, X-Goog-Hash, ...) describe the unmasked body, an
+//     oracle for what was masked: they are dropped from a masked response
+//     (kept on a JSON body that masking left as it was), Accept-Ranges
+//     says none, and a HEAD response loses its Content-Length.
 //
 // A masking failure before the headers are sent gives 502; after, the
 // response is cut.

@@ -67,7 +67,8 @@ func ExampleGateway_Middleware() {
 func ExampleGateway_Handler() {
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The upstream sees the gateway's credential, never the agent's,
-		// and never the run header.
+		// and never the run header. Echoed back, the credential is
+		// masked: the agent never sees it.
 		fmt.Fprintf(w, "upstream saw %q, run %q", r.Header.Get("Authorization"), r.Header.Get(httpgate.RunHeader))
 	}))
 	defer upstream.Close()
@@ -107,7 +108,7 @@ func ExampleGateway_Handler() {
 		}
 	}
 	// Output:
-	// 200 upstream saw "Bearer upstream-token", run ""
+	// 200 upstream saw "[GATEWAY_SECRET]", run ""
 	// session of agent-1 in run run-42: 1 request
 }
 

@@ -40,8 +40,11 @@ func TestAllowedRequestReachesUpstreamWithGatewayCredential(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got["authorization"] != "Bearer "+upstreamToken {
-		t.Errorf("upstream saw Authorization %q, want the gateway's credential", got["authorization"])
+	if got["gateway_credential"] != "true" {
+		t.Errorf("upstream did not see the gateway's credential: %s", body)
+	}
+	if got["authorization"] != "[GATEWAY_SECRET]" {
+		t.Errorf("the echoed credential reached the client as %q, want it masked", got["authorization"])
 	}
 	if got["cookie"] != "" {
 		t.Errorf("client cookie reached the upstream: %q", got["cookie"])

@@ -88,6 +88,8 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"method": r.Method, "path": r.URL.Path, "query": r.URL.RawQuery, "body": string(body),
 			"authorization": r.Header.Get("Authorization"), "cookie": r.Header.Get("Cookie"),
 			"accept_encoding": r.Header.Get("Accept-Encoding"),
+			// The credential itself is masked on its way back.
+			"gateway_credential": fmt.Sprint(r.Header.Get("Authorization") == "Bearer "+upstreamToken),
 		})
 	case "/api/users":
 		w.Header().Set("Content-Type", "application/json")

@@ -28,8 +28,9 @@ func (gw *Gateway) Middleware(next http.Handler) http.Handler {
 		r.Header.Del("Accept-Charset")
 		if x.policy != nil {
 			// A masked response is masked whole (see Proxy).
-			r.Header.Del("Range")
-			r.Header.Del("If-Range")
+			for _, k := range conditionalFields {
+				r.Header.Del(k)
+			}
 		}
 		ctx, cancel := context.WithCancel(x.conn.Context(r.Context()))
 		defer cancel()

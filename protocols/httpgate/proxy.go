@@ -75,6 +75,8 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 	// The names in the form Header.Del would look them up under, once.
 	strip = canonicalKeys(strip)
 	credKey := textproto.CanonicalMIMEHeaderKey(pc.Credential.Header)
+	// What the gateway presents upstream is masked in every response.
+	secrets := newSecretPolicies(credentialSecrets(pc.Credential, up))
 	rp := &httputil.ReverseProxy{
 		ErrorLog:      gw.log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 		Transport:     pc.Transport,
@@ -93,9 +95,11 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			delete(pr.Out.Header, "Accept-Charset")
 			if x, _ := pr.In.Context().Value(exchangeKey{}).(*exchange); x == nil || x.policy != nil {
 				// A masked response is masked whole: ranges of it fetched
-				// one by one would each hold a part of a value.
-				delete(pr.Out.Header, "Range")
-				delete(pr.Out.Header, "If-Range")
+				// one by one would each hold a part of a value, and a
+				// conditional request compares a guess with the unmasked body.
+				for _, k := range conditionalFields {
+					delete(pr.Out.Header, k)
+				}
 			}
 			if acceptsCoding(pr.In.Header.Values("Accept-Encoding"), "gzip") {
 				pr.Out.Header.Set("Accept-Encoding", "gzip")
@@ -112,6 +116,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			if x.policy != nil {
 				f.trailer = &resp.Trailer
 			}
+			f.chunked = resp.ContentLength < 0
 			body, n, err := f.prepare(resp.StatusCode, resp.Header, resp.Body)
 			if err != nil {
 				resp.Body.Close()
@@ -158,6 +163,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			return
 		}
 		defer x.release()
+		x.policy = secrets.of(x.policy)
 		ctx, cancel := context.WithCancel(context.WithValue(x.conn.Context(r.Context()), exchangeKey{}, x))
 		defer cancel()
 		x.cancel = cancel

@@ -47,6 +47,8 @@ type filter struct {
 	// trailersMasked: *trailer went through maskTrailers; only then may
 	// they be sent.
 	trailersMasked bool
+	// chunked: the upstream sent the body without a length, streamed.
+	chunked bool
 }
 
 // newFilter returns the filter of x's response, held in x. ctx is the
@@ -86,6 +88,11 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	// Trailers are masked when they arrive and sent unannounced.
 	h.Del("Trailer")
 	if f.x.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status < 200 {
+		// The validators and length describe the unmasked body.
+		dropDerived(h)
+		if f.x.method == http.MethodHead {
+			h.Del("Content-Length")
+		}
 		if err := f.maskFields(h, true); err != nil {
 			return nil, 0, err
 		}
@@ -131,7 +138,8 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	}
 	text := textual(mt) || label != ""
 	sse := mt == "text/event-stream"
-	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+	lines := lineJSON(mt)
+	isJSON := !lines && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 	// Streamed bodies other than event streams are opened here, to read
 	// the charset from their first bytes; any other type is still read
 	// as text when it starts with a byte order mark (a UTF-16 CSV served
@@ -152,6 +160,10 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	}
 	if err := f.maskFields(h, true); err != nil {
 		return nil, 0, err
+	}
+	if !isJSON {
+		// A JSON body keeps them when masking left it as it was.
+		dropDerived(h)
 	}
 	switch {
 	case sse:
@@ -183,7 +195,11 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
 	default:
 		h.Del("Content-Length")
-		sb, err := f.streamBody(status, h, gate.ForwardThenRecord, body, func() (io.Reader, error) { return src, nil }, text, &writerMasker{p: p})
+		var m streamMasker = &writerMasker{p: p}
+		if lines {
+			m = &lineMasker{sseMasker{p: p, max: f.gw.cfg.MaxEventBytes}}
+		}
+		sb, err := f.streamBody(status, h, gate.ForwardThenRecord, body, func() (io.Reader, error) { return src, nil }, text, m)
 		return sb, -1, err
 	}
 }
@@ -267,15 +283,29 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
 	if errors.Is(err, mask.ErrInput) {
-		// Not valid JSON after all: mask it as text.
+		// Not one JSON text after all: mask it as text, whole (a PEM
+		// block spans lines) and line by line, following values split
+		// across lines.
 		var s string
-		s, fs, err = p.Value("", string(doc))
-		out = []byte(s)
+		if s, fs, err = p.Value("", string(doc)); err == nil {
+			var lfs []mask.Finding
+			out, lfs, err = maskLines(p, []byte(s), max(f.gw.cfg.MaxEventBytes, int64(len(s))))
+			fs = mask.MergeFindings(fs, lfs)
+		}
+	}
+	if err == nil && f.chunked {
+		// A streamed array is most often one of deltas.
+		var afs []mask.Finding
+		out, afs, err = followArray(p, out)
+		fs = mask.MergeFindings(fs, afs)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
+	if enc != nil || !bytes.Equal(out, doc) {
+		dropDerived(h)
+	}
 	sent := out
 	if f.coding != "" {
 		var buf bytes.Buffer

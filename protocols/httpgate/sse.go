@@ -135,27 +135,34 @@ func (m *sseMasker) emit(ev []byte) error {
 			break
 		}
 	}
-	var doc any
-	if jsonData(data) && decodeJSON(data, &doc) == nil {
-		changed, err := m.joinFields(&doc, "")
-		if err != nil {
-			return err
-		}
-		if changed {
-			b, err := json.Marshal(doc)
-			if err != nil {
-				return err
-			}
-			s = replaceData(s, string(b))
-		}
-	} else if hit, err := m.joins(&m.tail, data); err != nil {
+	if d, err := m.follow(data); err != nil {
 		return err
-	} else if hit {
-		s = replaceData(s, "[REDACTED]")
-		m.tail = m.tail[:max(0, len(m.tail)-len(data))] + "[REDACTED]"
+	} else if d != data {
+		s = replaceData(s, d)
 	}
 	_, err = io.WriteString(m.out, s)
 	return err
+}
+
+// follow returns what to send of data, one event's (or line's) data as a
+// client decodes it, given the data sent before: data itself, or with the
+// part that completes a match split across events redacted.
+func (m *sseMasker) follow(data string) (string, error) {
+	var doc any
+	if jsonData(data) && decodeJSON(data, &doc) == nil {
+		changed, err := m.joinFields(&doc, "")
+		if err != nil || !changed {
+			return data, err
+		}
+		b, err := json.Marshal(doc)
+		return string(b), err
+	}
+	hit, err := m.joins(&m.tail, data)
+	if err != nil || !hit {
+		return data, err
+	}
+	m.tail = m.tail[:max(0, len(m.tail)-len(data))] + "[REDACTED]"
+	return "[REDACTED]", nil
 }
 
 // decodeJSON decodes data keeping numbers as written, so that an event
