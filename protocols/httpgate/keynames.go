@@ -1,0 +1,250 @@
+package httpgate
+
+import (
+	"net/url"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/parser"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// Object keys, query and form names are matched by many upstreams without
+// regard to case: Go's encoding/json folds keys by Unicode simple folding
+// ("Amount", "AMOUNT" and "amount" are one field, and so are "status" and
+// "ſtatus"), ASP.NET binds parameters case-insensitively. The rules, like
+// JSON itself, tell them apart. So that a rule reading http.body.amount is
+// not bypassed by {"Amount":5000}, and a rule reading http.body.dry_run is
+// not satisfied by a "DRY_RUN" that a case-sensitive upstream ignores, a
+// name is refused when it folds to a name the rules read but is not
+// spelled as they read it; names no rule reads pass as they are, whatever
+// their case (camelCase APIs keep working). Two names that fold alike in
+// one object, query or form are always refused.
+
+// foldKey is name folded as encoding/json folds object keys: every rune
+// replaced by the smallest rune of its simple-folding orbit.
+func foldKey(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range name {
+		if r < utf8.RuneSelf {
+			// An ASCII capital is the smallest of its orbit, even K's
+			// (with U+212A) and S's (with U+017F).
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			b.WriteByte(byte(r))
+			continue
+		}
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+// foldRune is the smallest rune of r's simple-folding orbit.
+func foldRune(r rune) rune {
+	for {
+		f := unicode.SimpleFold(r)
+		if f <= r {
+			return f
+		}
+		r = f
+	}
+}
+
+// readNames are the names the rules read from http.body and http.query,
+// by their folded form.
+type readNames map[string][]string
+
+// conflict returns the spelling the rules read of a name that folds like
+// name but is not name, if any.
+func (n readNames) conflict(name string) (string, bool) {
+	spellings, ok := n[foldKey(name)]
+	if !ok {
+		return "", false
+	}
+	for _, s := range spellings {
+		if s == name {
+			return "", false
+		}
+	}
+	return spellings[0], true
+}
+
+// ruleNames caches the readNames of the rule set in force.
+type ruleNames struct {
+	mu    sync.Mutex
+	rs    *gate.RuleSet
+	names readNames
+}
+
+// get returns the names read by rs, computed once per rule set.
+func (c *ruleNames) get(rs *gate.RuleSet) readNames {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.names == nil || c.rs != rs {
+		c.rs, c.names = rs, collectReadNames(rs)
+	}
+	return c.names
+}
+
+// collectReadNames gathers, from every rule that reads the body or the
+// query, the names it may look up in them: the fields it selects below a
+// variable (http.body.amount, item.amount in a comprehension) and the
+// string constants it indexes with or tests with "in". It reads more than
+// the body's names (identity.claims.org gives "org"); that only makes the
+// check stricter.
+func collectReadNames(rs *gate.RuleSet) readNames {
+	names := readNames{}
+	if rs == nil {
+		return names
+	}
+	roots := vocabularyRoots()
+	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
+	if err != nil {
+		return names
+	}
+	for _, info := range rs.Info() {
+		if !readsBodyOrQuery(info.Reads) {
+			continue
+		}
+		a, errs := p.Parse(common.NewTextSource(info.Spec.When))
+		if errs != nil && len(errs.GetErrors()) > 0 {
+			// Compiled by the gate, so this does not happen; if it did,
+			// every word of the rule counts.
+			for _, w := range strings.FieldsFunc(info.Spec.When, notNameRune) {
+				names.add(w)
+			}
+			continue
+		}
+		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(func(e ast.Expr) { names.addFrom(e, roots) }))
+	}
+	return names
+}
+
+// addFrom adds the name e looks up, if it looks one up.
+func (n readNames) addFrom(e ast.Expr, roots map[string]bool) {
+	switch e.Kind() {
+	case ast.SelectKind:
+		s := e.AsSelect()
+		if op := s.Operand(); op.Kind() != ast.IdentKind || !roots[op.AsIdent()] {
+			n.add(s.FieldName())
+		}
+	case ast.CallKind:
+		c := e.AsCall()
+		if c.FunctionName() != "_[_]" && c.FunctionName() != "@in" {
+			return
+		}
+		for _, arg := range c.Args() {
+			if arg.Kind() != ast.LiteralKind {
+				continue
+			}
+			if s, ok := arg.AsLiteral().(types.String); ok {
+				n.add(string(s))
+			}
+		}
+	}
+}
+
+func (n readNames) add(name string) {
+	f := foldKey(name)
+	for _, s := range n[f] {
+		if s == name {
+			return
+		}
+	}
+	n[f] = append(n[f], name)
+}
+
+func notNameRune(r rune) bool {
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-')
+}
+
+// readsBodyOrQuery reports whether a rule reading the variables reads
+// names out of the body or the query.
+func readsBodyOrQuery(reads []string) bool {
+	for _, v := range reads {
+		if v == "http" || strings.HasPrefix(v, "http.body") || strings.HasPrefix(v, "http.query") {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	rootsOnce sync.Once
+	roots     map[string]bool
+)
+
+// vocabularyRoots are the first names of the gate's variables (http,
+// identity, ...): a field selected on one of them is a variable, not a
+// name looked up in a body.
+func vocabularyRoots() map[string]bool {
+	rootsOnce.Do(func() {
+		roots = map[string]bool{}
+		for _, v := range gate.Variables() {
+			root, _, _ := strings.Cut(v.Name, ".")
+			roots[root] = true
+		}
+	})
+	return roots
+}
+
+// checkParams refuses query or form parameters (kind names them) that
+// an upstream could read otherwise than the rules: a name repeated, or two
+// that fold alike (unless allowDup), and a name that folds like one the
+// rules read without being spelled like it.
+func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
+	check := "query"
+	if kind == "form" {
+		check = "body"
+	}
+	folded := make(map[string]string, len(params))
+	for k, v := range params {
+		if !allowDup {
+			f := foldKey(k)
+			other, dup := folded[f]
+			if len(v) > 1 || dup && other != k {
+				return refuse(400, check, "%s parameter %q is repeated", kind, k)
+			}
+			folded[f] = k
+		}
+		if spelled, ok := names.conflict(k); ok {
+			return refuse(400, check, "%s parameter %q differs only in case from %q, which the rules read", kind, k, spelled)
+		}
+	}
+	return nil
+}
+
+// checkJSONKeys refuses a JSON value holding an object key that folds like
+// a name the rules read without being spelled like it. (ParseJSON already
+// refused keys that fold alike in one object.)
+func checkJSONKeys(v any, names readNames) *refusal {
+	if len(names) == 0 {
+		return nil
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if spelled, ok := names.conflict(k); ok {
+				return refuse(400, "body", "JSON key %q differs only in case from %q, which the rules read", k, spelled)
+			}
+			if ref := checkJSONKeys(e, names); ref != nil {
+				return ref
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if ref := checkJSONKeys(e, names); ref != nil {
+				return ref
+			}
+		}
+	}
+	return nil
+}
