@@ -314,6 +314,10 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any
 		return nil, nil, nil
 	}
 	switch {
+	case mt == "":
+		// Rack reads a POST body without a type as a form, others sniff
+		// JSON: an untyped body is what each upstream makes of it.
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "a body without a Content-Type is not accepted")
 	case isJSON:
 		v, err := ParseJSON(body)
 		if err != nil {
