@@ -34,7 +34,7 @@ func parseForm(body []byte) (url.Values, *refusal) {
 			return nil, refuse(400, check, "the form body holds a parameter without a name")
 		}
 		if !utf8.ValidString(k) || strings.IndexFunc(k, isControl) >= 0 {
-			return nil, refuse(400, check, "form parameter name %q is not valid UTF-8 text", k)
+			return nil, refuse(400, check, "a form parameter name does not decode to UTF-8 text")
 		}
 		for _, v := range vs {
 			if !utf8.ValidString(v) {
