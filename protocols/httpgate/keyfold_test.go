@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/airlock-sdk/airlock/gate"
 )
 
 // foldAlphabet are runes with interesting simple-folding orbits: ASCII,
@@ -195,6 +197,46 @@ func TestBodyNamesNoRuleReadsKeepTheirCase(t *testing.T) {
 		resp := e.do(srv, "POST", "/api/orders", "application/json", `{"Amount":5}`)
 		if readAll(t, resp); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: Amount where the rules read amount: status %d, want 400", name, resp.StatusCode)
+		}
+	}
+}
+
+// TestReadNamesCoverEveryWayARuleReadsAName: a name is read by selecting
+// it, in a comprehension over a list, as a string constant indexing, in
+// "in", or compared to the keys of a map; only rules that read the body
+// or the query count.
+func TestReadNamesCoverEveryWayARuleReadsAName(t *testing.T) {
+	rs, err := gate.ParseRules("names.yaml", []byte(`
+default: allow
+rules:
+  - name: select
+    when: has(http.body.amount) && http.body.payment.currency == "EUR"
+    action: deny
+  - name: comprehension
+    when: type(http.body) == map && has(http.body.items) && http.body.items.exists(i, i.price > 100)
+    action: deny
+  - name: index
+    when: 'http.body["dry_run"] == true || "force" in http.query'
+    action: deny
+  - name: keys
+    when: http.body.exists(k, k == "limit")
+    action: deny
+  - name: headers-only
+    when: '"x-other" in http.headers && identity.claims.tenantId == "t"'
+    action: deny
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := collectReadNames(rs)
+	for _, k := range []string{"Amount", "PAYMENT", "Currency", "ITEMS", "Price", "Dry_Run", "FORCE", "Limit", "Eur"} {
+		if _, ok := names.conflict(k); !ok {
+			t.Errorf("%q: no conflict with the names the rules read", k)
+		}
+	}
+	for _, k := range []string{"amount", "price", "limit", "userId", "X-Other", "TenantID", "Status"} {
+		if spelled, ok := names.conflict(k); ok {
+			t.Errorf("%q conflicts with %q", k, spelled)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -79,27 +80,33 @@ func (n readNames) conflict(name string) (string, bool) {
 
 // ruleNames caches the readNames of the rule set in force.
 type ruleNames struct {
-	mu    sync.Mutex
+	cur atomic.Pointer[namesOf]
+}
+
+// namesOf are the readNames of one rule set.
+type namesOf struct {
 	rs    *gate.RuleSet
 	names readNames
 }
 
-// get returns the names read by rs, computed once per rule set.
+// get returns the names read by rs, computed once per rule set (twice at
+// worst, when two requests race to see a new one).
 func (c *ruleNames) get(rs *gate.RuleSet) readNames {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.names == nil || c.rs != rs {
-		c.rs, c.names = rs, collectReadNames(rs)
+	if n := c.cur.Load(); n != nil && n.rs == rs {
+		return n.names
 	}
-	return c.names
+	n := &namesOf{rs: rs, names: collectReadNames(rs)}
+	c.cur.Store(n)
+	return n.names
 }
 
 // collectReadNames gathers, from every rule that reads the body or the
 // query, the names it may look up in them: the fields it selects below a
-// variable (http.body.amount, item.amount in a comprehension) and the
-// string constants it indexes with or tests with "in". It reads more than
-// the body's names (identity.claims.org gives "org"); that only makes the
-// check stricter.
+// variable (http.body.amount, item.amount in a comprehension) and its
+// string constants (http.body["amount"], "kind" in http.query,
+// http.body.exists(k, k == "amount")). It gathers more than the body's
+// names (identity.claims.org gives "org", http.method == "POST" gives
+// "POST"); that only makes the check stricter.
 func collectReadNames(rs *gate.RuleSet) readNames {
 	names := readNames{}
 	if rs == nil {
@@ -136,18 +143,9 @@ func (n readNames) addFrom(e ast.Expr, roots map[string]bool) {
 		if op := s.Operand(); op.Kind() != ast.IdentKind || !roots[op.AsIdent()] {
 			n.add(s.FieldName())
 		}
-	case ast.CallKind:
-		c := e.AsCall()
-		if c.FunctionName() != "_[_]" && c.FunctionName() != "@in" {
-			return
-		}
-		for _, arg := range c.Args() {
-			if arg.Kind() != ast.LiteralKind {
-				continue
-			}
-			if s, ok := arg.AsLiteral().(types.String); ok {
-				n.add(string(s))
-			}
+	case ast.LiteralKind:
+		if str, ok := e.AsLiteral().(types.String); ok {
+			n.add(string(str))
 		}
 	}
 }
