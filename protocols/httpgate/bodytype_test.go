@@ -108,7 +108,7 @@ func TestBodyUnderAnyContentTypeCannotBypassRules(t *testing.T) {
 	types := []string{"application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
 		"APPLICATION/X-WWW-FORM-URLENCODED", "text/plain", "", "application/octet-stream", "text/html",
 		"application/xml", "multipart/form-data; boundary=x", "application/json", "application/json; charset=utf-16",
-		"text/plain; charset=utf-16"}
+		"text/plain; charset=utf-16", "application/json; charset*=utf-16''", "application/x-www-form-urlencoded; charset*=utf-16''"}
 	for name, srv := range srvs {
 		for range 200 {
 			body, ct := randomBody(rng), pick(rng, types)
@@ -149,6 +149,22 @@ func TestFormBodiesStillPass(t *testing.T) {
 			readAll(t, resp)
 			if resp.StatusCode != 400 || len(up.take()) != 0 {
 				t.Errorf("%s: non-form %q under the form type: status %d, want 400", name, body, resp.StatusCode)
+			}
+		}
+	}
+}
+
+// TestExtendedCharsetRefused: an RFC 2231 charset, which the gateway's
+// MIME parser drops when it cannot decode it, is refused with 415 rather
+// than read as UTF-8.
+func TestExtendedCharsetRefused(t *testing.T) {
+	e, up, srvs := gatedServers(t, testRules)
+	for name, srv := range srvs {
+		for _, ct := range []string{"application/json; charset*=utf-16''", "application/x-www-form-urlencoded; Charset*=UTF-16''x"} {
+			resp := e.do(srv, "POST", "/api/orders", ct, `{"a":1}`)
+			readAll(t, resp)
+			if resp.StatusCode != 415 || len(up.take()) != 0 {
+				t.Errorf("%s: %q: status %d, want 415", name, ct, resp.StatusCode)
 			}
 		}
 	}

@@ -28,24 +28,37 @@ import (
 // their case (camelCase APIs keep working). Two names that fold alike in
 // one object, query or form are always refused.
 
-// foldKey is name folded as encoding/json folds object keys: every rune
-// replaced by the smallest rune of its simple-folding orbit.
+// foldKey is name folded so that two names fold alike exactly when
+// encoding/json matches one to the other: every rune replaced by the
+// smallest rune of its simple-folding orbit, then ASCII letters in lower
+// case (so that the common lower-case ASCII name is its own fold, and is
+// not copied). The Kelvin sign folds to k, the long s to s.
 func foldKey(name string) string {
+	if isLowerASCII(name) {
+		return name
+	}
 	var b strings.Builder
 	b.Grow(len(name))
 	for _, r := range name {
-		if r < utf8.RuneSelf {
-			// An ASCII capital is the smallest of its orbit, even K's
-			// (with U+212A) and S's (with U+017F).
-			if 'a' <= r && r <= 'z' {
-				r -= 'a' - 'A'
-			}
-			b.WriteByte(byte(r))
-			continue
+		if r >= utf8.RuneSelf {
+			r = foldRune(r)
 		}
-		b.WriteRune(foldRune(r))
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isLowerASCII reports whether s is ASCII without capitals.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // foldRune is the smallest rune of r's simple-folding orbit.

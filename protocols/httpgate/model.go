@@ -303,6 +303,11 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any
 		if err != nil {
 			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the Content-Type cannot be parsed")
 		}
+		if strings.Contains(strings.ToLower(ct), "charset*") {
+			// mime drops an RFC 2231 charset it cannot decode (charset*=utf-16''):
+			// the gateway would read UTF-8 where an upstream may not.
+			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "an extended charset parameter is not accepted")
+		}
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "charset %q is not accepted", cs)
 		}
