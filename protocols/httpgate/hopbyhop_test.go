@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/airlock-sdk/airlock/gate"
 )
 
 const headerRules = `
@@ -99,6 +101,51 @@ func TestConnectionListedHeaderNotJudged(t *testing.T) {
 		got := up.take()
 		if code != 200 || len(got) != 1 || got[0].header.Get("X-Danger") != "" {
 			t.Errorf("%s: GET with X-Danger listed in Connection: status %d, upstream got %d requests", name, code, len(got))
+		}
+	}
+}
+
+// gatewayOwned are the headers the gateway sets or removes itself after
+// the rules ran, by design: the client's credentials (replaced by the
+// gateway's), the codings and charsets it can mask, the ranges of a masked
+// response, and the proxy's X-Forwarded-* (set from the connection).
+var gatewayOwned = []string{"authorization", "cookie", "x-api-key", "proxy-authorization", "accept-encoding", "accept-charset",
+	"range", "if-range", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "content-length", "user-agent"}
+
+// TestJudgedHeadersAreForwardedHeaders sends requests with random
+// end-to-end, hop-by-hop, forwarding and repeated headers and random
+// Connection listings over TCP, and compares, header by header, what the
+// decision record says the rules judged with what the upstream received:
+// apart from the headers the gateway owns they are equal.
+func TestJudgedHeadersAreForwardedHeaders(t *testing.T) {
+	e, up, srvs := gatedServers(t, headerRules)
+	rng := newRand(t)
+	for name, srv := range srvs {
+		for range 100 {
+			headers := randomHeaders(rng)
+			for range rng.IntN(3) {
+				headers += "\r\n" + pick(rng, []string{"X-Forwarded-For: 10.0.0.1", "X-Forwarded-Host: admin.internal", "Forwarded: for=10.0.0.1",
+					"X-Tenant: a", "X-Tenant: b", "Accept: */*", "Connection: X-Tenant"})
+			}
+			before := len(e.events(gate.EventDecision))
+			raw(t, srv, fmt.Sprintf("GET /api/h HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer %s\r\n%s\r\n\r\n", agentToken, headers))
+			got := up.take()
+			ds := e.events(gate.EventDecision)
+			if len(got) != 1 || len(ds) != before+1 {
+				continue // refused (X-Danger): nothing forwarded
+			}
+			judged := ds[len(ds)-1].Request.HTTP.Headers
+			sent := map[string][]string{}
+			for k, v := range got[0].header {
+				sent[strings.ToLower(k)] = v
+			}
+			for _, m := range []map[string][]string{judged, sent} {
+				for k := range m {
+					if !slices.Contains(gatewayOwned, k) && !slices.Equal(judged[k], sent[k]) {
+						t.Errorf("%s: %q: header %s judged %q, forwarded %q", name, headers, k, judged[k], sent[k])
+					}
+				}
+			}
 		}
 	}
 }
