@@ -25,8 +25,9 @@
 // decoded body, and the headers are judged as the upstream receives them:
 // the hop-by-hop ones (Connection, Keep-Alive, TE but "trailers", ...) and
 // every header the client lists in Connection are removed before the model
-// is built, and the client's Forwarded and X-Forwarded-* headers are
-// removed before the proxy's own X-Forwarded-* are set. Requests that cannot be modelled without ambiguity are refused
+// is built, and the reverse proxy removes the client's Forwarded and
+// X-Forwarded-* headers before that too (it sets X-Forwarded-* of its
+// own). Requests that cannot be modelled without ambiguity are refused
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
