@@ -203,8 +203,9 @@ func TestBodyNamesNoRuleReadsKeepTheirCase(t *testing.T) {
 
 // TestReadNamesCoverEveryWayARuleReadsAName: a name is read by selecting
 // it, in a comprehension over a list, as a string constant indexing, in
-// "in", or compared to the keys of a map; only rules that read the body
-// or the query count.
+// "in", as a map literal's key, or compared to the keys of a map; other
+// constants ("POST", "EUR") are no names, and only rules that read the
+// body or the query count.
 func TestReadNamesCoverEveryWayARuleReadsAName(t *testing.T) {
 	rs, err := gate.ParseRules("names.yaml", []byte(`
 default: allow
@@ -221,6 +222,12 @@ rules:
   - name: keys
     when: http.body.exists(k, k == "limit")
     action: deny
+  - name: in-list
+    when: http.method == "POST" && http.query.exists(q, q in ["page", "Sort"])
+    action: deny
+  - name: map-literal
+    when: 'http.body == {"mode": "fast"}'
+    action: deny
   - name: headers-only
     when: '"x-other" in http.headers && identity.claims.tenantId == "t"'
     action: deny
@@ -229,12 +236,12 @@ rules:
 		t.Fatal(err)
 	}
 	names := collectReadNames(rs)
-	for _, k := range []string{"Amount", "PAYMENT", "Currency", "ITEMS", "Price", "Dry_Run", "FORCE", "Limit", "Eur"} {
+	for _, k := range []string{"Amount", "PAYMENT", "Currency", "ITEMS", "Price", "Dry_Run", "FORCE", "Limit", "PAGE", "sort", "Mode"} {
 		if _, ok := names.conflict(k); !ok {
 			t.Errorf("%q: no conflict with the names the rules read", k)
 		}
 	}
-	for _, k := range []string{"amount", "price", "limit", "userId", "X-Other", "TenantID", "Status"} {
+	for _, k := range []string{"amount", "price", "limit", "userId", "X-Other", "TenantID", "Status", "Eur", "post", "Fast", "Sort"} {
 		if spelled, ok := names.conflict(k); ok {
 			t.Errorf("%q conflicts with %q", k, spelled)
 		}

@@ -115,17 +115,19 @@ func (c *ruleNames) get(rs *gate.RuleSet) readNames {
 
 // collectReadNames gathers, from every rule that reads the body or the
 // query, the names it may look up in them: the fields it selects below a
-// variable (http.body.amount, item.amount in a comprehension) and its
-// string constants (http.body["amount"], "kind" in http.query,
-// http.body.exists(k, k == "amount")). It gathers more than the body's
-// names (identity.claims.org gives "org", http.method == "POST" gives
-// "POST"); that only makes the check stricter.
+// variable (http.body.amount, item.amount in a comprehension), the string
+// constants it indexes with (http.body["amount"]) or tests with "in"
+// ("kind" in http.query), the keys of its map literals, and the constants
+// it compares a comprehension variable with (http.body.exists(k, k ==
+// "amount"), k in ["amount"]). Selections below identity and session
+// count too (identity.claims.org gives "org"); that only makes the check
+// stricter. A name a rule computes (k.startsWith("amo")) is not found:
+// such a rule should fold the name itself (k.lowerAscii()).
 func collectReadNames(rs *gate.RuleSet) readNames {
 	names := readNames{}
 	if rs == nil {
 		return names
 	}
-	roots := vocabularyRoots()
 	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
 	if err != nil {
 		return names
@@ -143,23 +145,80 @@ func collectReadNames(rs *gate.RuleSet) readNames {
 			}
 			continue
 		}
-		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(func(e ast.Expr) { names.addFrom(e, roots) }))
+		w := nameWalker{names: names, roots: vocabularyRoots(), iterVars: map[string]bool{}}
+		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
+		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
 	}
 	return names
 }
 
-// addFrom adds the name e looks up, if it looks one up.
-func (n readNames) addFrom(e ast.Expr, roots map[string]bool) {
+// nameWalker gathers the names one rule reads.
+type nameWalker struct {
+	names    readNames
+	roots    map[string]bool // the vocabulary's first names
+	iterVars map[string]bool // the rule's comprehension variables
+}
+
+func (w nameWalker) noteIterVars(e ast.Expr) {
+	if e.Kind() == ast.ComprehensionKind {
+		c := e.AsComprehension()
+		w.iterVars[c.IterVar()] = true
+		if c.HasIterVar2() {
+			w.iterVars[c.IterVar2()] = true
+		}
+	}
+}
+
+// visit adds the names e looks up, if it looks any up.
+func (w nameWalker) visit(e ast.Expr) {
 	switch e.Kind() {
 	case ast.SelectKind:
 		s := e.AsSelect()
-		if op := s.Operand(); op.Kind() != ast.IdentKind || !roots[op.AsIdent()] {
-			n.add(s.FieldName())
+		if op := s.Operand(); op.Kind() != ast.IdentKind || !w.roots[op.AsIdent()] {
+			w.names.add(s.FieldName())
 		}
-	case ast.LiteralKind:
-		if str, ok := e.AsLiteral().(types.String); ok {
-			n.add(string(str))
+	case ast.MapKind:
+		for _, entry := range e.AsMap().Entries() {
+			w.addString(entry.AsMapEntry().Key())
 		}
+	case ast.CallKind:
+		c := e.AsCall()
+		args := c.Args()
+		if len(args) != 2 {
+			return
+		}
+		switch c.FunctionName() {
+		case "_[_]":
+			w.addString(args[1])
+		case "@in":
+			w.addString(args[0])
+			if w.isIterVar(args[0]) && args[1].Kind() == ast.ListKind {
+				for _, el := range args[1].AsList().Elements() {
+					w.addString(el)
+				}
+			}
+		case "_==_", "_!=_":
+			if w.isIterVar(args[0]) {
+				w.addString(args[1])
+			}
+			if w.isIterVar(args[1]) {
+				w.addString(args[0])
+			}
+		}
+	}
+}
+
+func (w nameWalker) isIterVar(e ast.Expr) bool {
+	return e.Kind() == ast.IdentKind && w.iterVars[e.AsIdent()]
+}
+
+// addString adds e if it is a string constant.
+func (w nameWalker) addString(e ast.Expr) {
+	if e.Kind() != ast.LiteralKind {
+		return
+	}
+	if s, ok := e.AsLiteral().(types.String); ok {
+		w.names.add(string(s))
 	}
 }
 
