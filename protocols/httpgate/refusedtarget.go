@@ -22,12 +22,13 @@ func (gw *Gateway) refusedTarget(escapedPath, rawQuery string) string {
 		if i > 0 {
 			b.WriteByte('/')
 		}
-		head, params, ok := strings.Cut(seg, ";")
-		b.WriteString(head)
-		if ok {
-			b.WriteByte(';')
-			b.WriteString(gw.redactPairs(params))
+		at, n := indexSep(seg, ";", "%3b")
+		if at < 0 {
+			b.WriteString(seg)
+			continue
 		}
+		b.WriteString(seg[:at+n])
+		b.WriteString(gw.redactPairs(seg[at+n:]))
 	}
 	if rawQuery != "" {
 		b.WriteByte('?')
@@ -42,17 +43,34 @@ func (gw *Gateway) refusedTarget(escapedPath, rawQuery string) string {
 }
 
 // redactPairs returns s, a run of name=value pairs separated by ';', with
-// everything after the first secret name's '=' redacted.
+// everything after the first secret name's '=' redacted. An escaped ';'
+// or '=' (%3B, %3D) separates too: the record redacts more, never less.
 func (gw *Gateway) redactPairs(s string) string {
-	off := 0
-	for part := range strings.SplitSeq(s, ";") {
-		name, _, hasValue := strings.Cut(part, "=")
-		if hasValue && gw.isSecretParam(name) {
-			return s[:off+len(name)+1] + redacted
+	for off := 0; off < len(s); {
+		part := s[off:]
+		if end, _ := indexSep(part, ";", "%3b"); end >= 0 {
+			part = part[:end]
 		}
-		off += len(part) + 1
+		if eq, n := indexSep(part, "=", "%3d"); eq >= 0 && gw.isSecretParam(part[:eq]) {
+			return s[:off+eq+n] + redacted
+		}
+		_, n := indexSep(s[off+len(part):], ";", "%3b")
+		off += len(part) + max(n, 1)
 	}
 	return s
+}
+
+// indexSep finds the first of the separators sep in s, ASCII
+// case-insensitively, and returns its index and length, or -1.
+func indexSep(s string, seps ...string) (int, int) {
+	for i := range len(s) {
+		for _, sep := range seps {
+			if len(s)-i >= len(sep) && strings.EqualFold(s[i:i+len(sep)], sep) {
+				return i, len(sep)
+			}
+		}
+	}
+	return -1, 0
 }
 
 // isSecretParam reports whether a raw parameter name is a secret name as

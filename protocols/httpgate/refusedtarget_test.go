@@ -38,14 +38,16 @@ func escapeSome(rng *rand.Rand, s string) string {
 // the pieces of the secret that must not reach the record.
 func secretTarget(rng *rand.Rand, i int) (target, headers string, pieces []string) {
 	a, b := fmt.Sprintf("%08x%04x", rng.Uint32(), i), fmt.Sprintf("%08x%04x", rng.Uint32(), i)
-	value := pick(rng, []string{a + "-" + b, a + ";" + b, a + "%2D" + b, a + "%zz" + b, a + "+" + b, a + "%" + b})
+	value := pick(rng, []string{a + "-" + b, a + ";" + b, a + "%2D" + b, a + "%zz" + b, a + "+" + b, a + "%" + b, a + "%3B" + b})
 	name := escapeSome(rng, pick(rng, []string{"access_token", "client_secret", "password", "api_key", "ACCESS_TOKEN", "sessionid", "x-auth-token"}))
 	pair := name + "=" + value
 	path, query := "/api/echo", []string{pair}
 	if rng.IntN(2) == 0 {
 		query = append(query, "x=1")
 	}
-	switch rng.IntN(7) {
+	switch rng.IntN(8) {
+	case 7:
+		path, query = "/api/echo%3B"+strings.Replace(pair, "=", pick(rng, []string{"=", "%3D", "%3d"}), 1), query[1:]
 	case 0:
 		query = append(query, "y=1;z=2")
 	case 1:
@@ -102,6 +104,8 @@ func TestRefusedTargetKeepsWhatIsNotSecret(t *testing.T) {
 		"/api/echo?id=1;access_token=abc;def&x=2":   "/api/echo?id=1;access_token=[REDACTED]&x=2",
 		"/api/a;jsessionid=abc/b?q=%zz":             "/api/a;jsessionid=[REDACTED]/b?q=%zz",
 		"/api/echo?access%5Ftoken=abc%zz&id=1&id=2": "/api/echo?access%5Ftoken=[REDACTED]&id=1&id=2",
+		"/api/a%3Btoken%3Dabc/b?x=1%3Bpassword=def": "/api/a%3Btoken%3D[REDACTED]/b?x=1%3Bpassword=[REDACTED]",
+		"/api/a;b;c=1?q=%3b;;a":                     "/api/a;b;c=1?q=%3b;;a",
 	} {
 		path, query, _ := strings.Cut(target, "?")
 		if got := e.gw.refusedTarget(path, query); got != want {
