@@ -75,11 +75,12 @@ func okUpstream(t *testing.T) *httptest.Server {
 	return upstream
 }
 
-// curlPost POSTs {} to /v1/messages at addr and returns the body and the
-// status code after it.
+// curlPost POSTs {} as JSON to /v1/messages at addr and returns the body
+// and the status code after it. (Without the type, curl -d sends it as a
+// form, which the gateway refuses: it is not one.)
 func curlPost(t *testing.T, addr, token string, header ...string) string {
 	t.Helper()
-	args := []string{"-w", " %{http_code}", "-X", "POST", "-d", "{}"}
+	args := []string{"-w", " %{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "-d", "{}"}
 	for _, h := range header {
 		args = append(args, "-H", h)
 	}

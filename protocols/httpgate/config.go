@@ -82,9 +82,11 @@ type Config struct {
 	Methods []string
 	// MethodOverride is MethodOverrideRefuse (default) or MethodOverrideHonour.
 	MethodOverride MethodOverride
-	// AllowDuplicateQuery accepts repeated query and form parameters;
-	// by default they are refused because servers disagree on which
-	// value wins.
+	// AllowDuplicateQuery accepts repeated query and form parameters
+	// (one name, or names equal under case folding); by default they are
+	// refused because servers disagree on which value wins. A name spelled
+	// unlike the name a rule reads is refused either way (see the
+	// package doc, Names and case).
 	AllowDuplicateQuery bool
 	// MaxBodyBytes bounds a request body, after decoding a Content-Encoding.
 	// A larger body is refused with 413. 0 means DefaultMaxBodyBytes.

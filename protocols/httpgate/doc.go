@@ -20,20 +20,39 @@
 // (gate.HTTP): the method, the normalised path (percent-decoded once,
 // dot-segments resolved, duplicate slashes collapsed, lower-cased when
 // configured), the query, the headers with lower-case names and the JSON
-// body. What is forwarded is exactly what was modelled: the handler or the
-// upstream sees the canonical path, the re-encoded query and the decoded
-// body. Requests that cannot be modelled without ambiguity are refused
+// or form body. What is forwarded is exactly what was modelled: the handler
+// or the upstream sees the canonical path, the re-encoded query and the
+// decoded body, and the headers are judged as the upstream receives them:
+// the hop-by-hop ones (Connection, Keep-Alive, TE but "trailers", ...) and
+// every header the client lists in Connection are removed before the model
+// is built, and the reverse proxy removes the client's Forwarded and
+// X-Forwarded-* headers before that too (it sets X-Forwarded-* of its
+// own). Requests that cannot be modelled without ambiguity are refused
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
 // methods, method-override headers and _method parameters (unless honoured,
-// see MethodOverrideHonour), duplicate query parameters (also by case),
-// header names with '_', path-override headers (X-Original-URL,
+// see MethodOverrideHonour), duplicate query or form parameters (also by
+// case), header names with '_', path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
-// keys (also ones that differ only in case), invalid UTF-8, oversized
+// keys (also ones equal under Unicode case folding, as encoding/json
+// matches them: "status" and "ſtatus"), invalid UTF-8, oversized
 // bodies, compressed bodies that decode above the limit or use a coding
-// other than gzip and deflate, JSON sent under another Content-Type,
-// charsets other than UTF-8, and multipart bodies.
+// other than gzip and deflate, JSON sent under another Content-Type (also
+// in UTF-16), a body without a Content-Type, a form body that is not
+// strictly form-encoded (no '{', '}', '"', '<', '>', '\' or control
+// characters unescaped, no empty names), charsets other than UTF-8, and
+// multipart bodies. The record of a refused request keeps its target with
+// the values of secret parameters (query, and ';' path parameters)
+// redacted.
+//
+// Names and case. JSON keys, query and form names are seen as sent, but a
+// name that folds like one the rules read (http.body.amount,
+// "kind" in http.query) without being spelled like it ("Amount", "AMOUNT",
+// "ſtatus") is refused with 400: Go's encoding/json and ASP.NET would
+// read it as the rules' name, a case-sensitive upstream would not, so
+// either reading could bypass a rule. Names no rule reads pass in any
+// case (camelCase APIs work as before).
 //
 // Paths and case. Set LowerCasePaths for upstreams that route paths
 // case-insensitively (most on Windows, many frameworks): the rules then see

@@ -39,6 +39,9 @@ type Gateway struct {
 	// secretHeaders are cfg.SecretHeaders in canonical form, the keys
 	// of http.Header.
 	secretHeaders []string
+	// names are the names the rules in force read from bodies and
+	// queries (see keynames.go).
+	names ruleNames
 	// handler is what Handler serves: the proxy of Config.Proxy, or
 	// nil.
 	handler http.Handler
@@ -180,15 +183,13 @@ func (gw *Gateway) refuseClient(ctx context.Context, r *http.Request, target, cl
 }
 
 // refusedRequest is what the record keeps of a request refused before it
-// could be modelled: its method and target (cut to 2 KiB), with the values
-// of its secret headers and parameters listed for the recorder to HMAC.
+// could be modelled: its method and target (cut to 2 KiB) with the values
+// of secret parameters redacted (see refusedTarget), and the values of its
+// secret headers and parameters listed for the recorder to HMAC.
 func (gw *Gateway) refusedRequest(r *http.Request) *gate.Request {
 	// A query that did not parse still yields the pairs before the error.
 	query, _ := url.ParseQuery(r.URL.RawQuery)
-	target := r.URL.EscapedPath()
-	if r.URL.RawQuery != "" {
-		target += "?" + r.URL.RawQuery
-	}
+	target := gw.refusedTarget(r.URL.EscapedPath(), r.URL.RawQuery)
 	if len(target) > 2048 {
 		target = target[:2048]
 	}

@@ -17,8 +17,9 @@ const maxJSONDepth = 64
 // ParseJSON parses a request body strictly into the values CEL rules see:
 // map[string]any, []any, string, int64 (integral numbers that fit) or
 // float64, bool and nil. It refuses what parsers disagree on: duplicate
-// object keys (after unescaping, and also keys that differ only in case,
-// which Go's encoding/json matches to the same field), invalid UTF-8,
+// object keys (after unescaping, and also keys equal under Unicode simple
+// case folding, "amount" and "AMOUNT", "status" and "ſtatus", which Go's
+// encoding/json matches to the same field), invalid UTF-8,
 // trailing data, numbers out of range, and nesting deeper than 64.
 func ParseJSON(data []byte) (any, error) {
 	if !utf8.Valid(data) {
@@ -56,7 +57,7 @@ func parseFrom(dec *json.Decoder, tok json.Token, depth int) (any, error) {
 		switch t {
 		case '{':
 			m := map[string]any{}
-			folded := map[string]struct{}{}
+			folded := map[string]string{}
 			for {
 				kt, err := dec.Token()
 				if err != nil {
@@ -69,11 +70,11 @@ func parseFrom(dec *json.Decoder, tok json.Token, depth int) (any, error) {
 				if !ok {
 					return nil, errors.New("object key is not a string")
 				}
-				f := strings.ToLower(k)
-				if _, dup := folded[f]; dup {
-					return nil, fmt.Errorf("duplicate object key %q", k)
+				f := foldKey(k)
+				if other, dup := folded[f]; dup {
+					return nil, duplicateKey(k, other)
 				}
-				folded[f] = struct{}{}
+				folded[f] = k
 				v, err := parseValue(dec, depth+1)
 				if err != nil {
 					return nil, err
@@ -114,4 +115,13 @@ func parseFrom(dec *json.Decoder, tok json.Token, depth int) (any, error) {
 		return t, nil
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok)
+}
+
+// duplicateKey is the error of key k found in an object that already
+// holds other, equal to it or under case folding.
+func duplicateKey(k, other string) error {
+	if k == other {
+		return fmt.Errorf("duplicate object key %q", k)
+	}
+	return fmt.Errorf("object keys %q and %q differ only in case", other, k)
 }

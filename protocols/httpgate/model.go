@@ -52,21 +52,16 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 			return nil, refuse(400, "query", "the query cannot be parsed unambiguously")
 		}
 	}
-	if !c.AllowDuplicateQuery {
-		folded := make(map[string]struct{}, len(query))
-		for k, v := range query {
-			f := strings.ToLower(k)
-			if _, dup := folded[f]; len(v) > 1 || dup {
-				return nil, refuse(400, "query", "query parameter %q is repeated", k)
-			}
-			folded[f] = struct{}{}
-		}
+	names := gw.names.get(gw.hub.Rules())
+	if ref := checkParams("query", query, names, c.AllowDuplicateQuery); ref != nil {
+		return nil, ref
 	}
 	// A protocol upgrade (WebSocket, h2c) would turn the exchange into a
 	// tunnel that the gate cannot see into.
 	if r.Header.Get("Upgrade") != "" || r.Method == http.MethodConnect {
 		return nil, refuse(400, "upgrade", "protocol upgrades are not accepted")
 	}
+	dropHopByHop(r.Header)
 
 	for _, h := range pathOverrideHeaders {
 		if len(r.Header.Values(h)) > 0 {
@@ -98,7 +93,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	if ref != nil {
 		return nil, ref
 	}
-	parsed, form, ref := gw.parseBody(r, body)
+	parsed, form, ref := gw.parseBody(r, body, names)
 	if ref != nil {
 		return nil, ref
 	}
@@ -297,7 +292,7 @@ func (gw *Gateway) readBody(r *http.Request) ([]byte, *refusal) {
 
 // parseBody parses JSON and form bodies into the model. It returns the
 // form values too, for the _method override.
-func (gw *Gateway) parseBody(r *http.Request, body []byte) (any, url.Values, *refusal) {
+func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any, url.Values, *refusal) {
 	const check = "body"
 	ct := r.Header.Get("Content-Type")
 	mt := ""
@@ -307,6 +302,11 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte) (any, url.Values, *re
 		mt, params, err = mime.ParseMediaType(ct)
 		if err != nil {
 			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the Content-Type cannot be parsed")
+		}
+		if strings.Contains(strings.ToLower(ct), "charset*") {
+			// mime drops an RFC 2231 charset it cannot decode (charset*=utf-16''):
+			// the gateway would read UTF-8 where an upstream may not.
+			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "an extended charset parameter is not accepted")
 		}
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 			return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "charset %q is not accepted", cs)
@@ -319,25 +319,29 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte) (any, url.Values, *re
 		return nil, nil, nil
 	}
 	switch {
+	case mt == "":
+		// Rack reads a POST body without a type as a form, others sniff
+		// JSON: an untyped body is what each upstream makes of it.
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "a body without a Content-Type is not accepted")
 	case isJSON:
 		v, err := ParseJSON(body)
 		if err != nil {
 			return nil, nil, refuse(400, check, "the JSON body is refused: %v", err)
 		}
+		if ref := checkJSONKeys(v, names); ref != nil {
+			return nil, nil, ref
+		}
 		return v, nil, nil
 	case mt == "application/x-www-form-urlencoded":
-		if !utf8.Valid(body) {
-			return nil, nil, refuse(400, check, "the form body is not valid UTF-8")
+		form, ref := parseForm(body)
+		if ref != nil {
+			return nil, nil, ref
 		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			return nil, nil, refuse(400, check, "the form body cannot be parsed unambiguously")
+		if ref := checkParams("form", form, names, gw.cfg.AllowDuplicateQuery); ref != nil {
+			return nil, nil, ref
 		}
 		m := make(map[string]any, len(form))
 		for k, v := range form {
-			if len(v) > 1 && !gw.cfg.AllowDuplicateQuery {
-				return nil, nil, refuse(400, check, "form parameter %q is repeated", k)
-			}
 			l := make([]any, len(v))
 			for i, s := range v {
 				l[i] = s
@@ -347,7 +351,7 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte) (any, url.Values, *re
 		return m, form, nil
 	case strings.HasPrefix(mt, "multipart/"):
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "multipart bodies are not accepted")
-	case trimmed[0] == '{' || trimmed[0] == '[':
+	case looksLikeJSON(body):
 		// Many frameworks parse JSON whatever the Content-Type says; a JSON
 		// body under another type would pass the rules uninspected.
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the body is JSON but the Content-Type is %q", mt)

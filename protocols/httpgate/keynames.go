@@ -1,0 +1,320 @@
+package httpgate
+
+import (
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	"cel.dev/cel-go/common"
+	"cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/parser"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// Object keys, query and form names are matched by many upstreams without
+// regard to case: Go's encoding/json folds keys by Unicode simple folding
+// ("Amount", "AMOUNT" and "amount" are one field, and so are "status" and
+// "ſtatus"), ASP.NET binds parameters case-insensitively. The rules, like
+// JSON itself, tell them apart. So that a rule reading http.body.amount is
+// not bypassed by {"Amount":5000}, and a rule reading http.body.dry_run is
+// not satisfied by a "DRY_RUN" that a case-sensitive upstream ignores, a
+// name is refused when it folds to a name the rules read but is not
+// spelled as they read it; names no rule reads pass as they are, whatever
+// their case (camelCase APIs keep working). Two names that fold alike in
+// one object, query or form are always refused.
+
+// foldKey is name folded so that two names fold alike exactly when
+// encoding/json matches one to the other: every rune replaced by the
+// smallest rune of its simple-folding orbit, then ASCII letters in lower
+// case (so that the common lower-case ASCII name is its own fold, and is
+// not copied). The Kelvin sign folds to k, the long s to s.
+func foldKey(name string) string {
+	if isLowerASCII(name) {
+		return name
+	}
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range name {
+		if r >= utf8.RuneSelf {
+			r = foldRune(r)
+		}
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isLowerASCII reports whether s is ASCII without capitals.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// foldRune is the smallest rune of r's simple-folding orbit.
+func foldRune(r rune) rune {
+	for {
+		f := unicode.SimpleFold(r)
+		if f <= r {
+			return f
+		}
+		r = f
+	}
+}
+
+// readNames are the names the rules read from http.body and http.query,
+// by their folded form.
+type readNames map[string][]string
+
+// conflict returns the spelling the rules read of a name that folds like
+// name but is not name, if any.
+func (n readNames) conflict(name string) (string, bool) {
+	spellings, ok := n[foldKey(name)]
+	if !ok {
+		return "", false
+	}
+	for _, s := range spellings {
+		if s == name {
+			return "", false
+		}
+	}
+	return spellings[0], true
+}
+
+// ruleNames caches the readNames of the rule set in force.
+type ruleNames struct {
+	cur atomic.Pointer[namesOf]
+}
+
+// namesOf are the readNames of one rule set.
+type namesOf struct {
+	rs    *gate.RuleSet
+	names readNames
+}
+
+// get returns the names read by rs, computed once per rule set (twice at
+// worst, when two requests race to see a new one).
+func (c *ruleNames) get(rs *gate.RuleSet) readNames {
+	if n := c.cur.Load(); n != nil && n.rs == rs {
+		return n.names
+	}
+	n := &namesOf{rs: rs, names: collectReadNames(rs)}
+	c.cur.Store(n)
+	return n.names
+}
+
+// collectReadNames gathers, from every rule that reads the body or the
+// query, the names it may look up in them: the fields it selects below a
+// variable (http.body.amount, item.amount in a comprehension), the string
+// constants it indexes with (http.body["amount"]) or tests with "in"
+// ("kind" in http.query), the keys of its map literals, and the constants
+// it compares a comprehension variable with (http.body.exists(k, k ==
+// "amount"), k in ["amount"]). Selections below identity and session
+// count too (identity.claims.org gives "org"); that only makes the check
+// stricter. A name a rule computes (k.startsWith("amo")) is not found:
+// such a rule should fold the name itself (k.lowerAscii()).
+func collectReadNames(rs *gate.RuleSet) readNames {
+	names := readNames{}
+	if rs == nil {
+		return names
+	}
+	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
+	if err != nil {
+		return names
+	}
+	for _, info := range rs.Info() {
+		if !readsBodyOrQuery(info.Reads) {
+			continue
+		}
+		a, errs := p.Parse(common.NewTextSource(info.Spec.When))
+		if errs != nil && len(errs.GetErrors()) > 0 {
+			// Compiled by the gate, so this does not happen; if it did,
+			// every word of the rule counts.
+			for _, w := range strings.FieldsFunc(info.Spec.When, notNameRune) {
+				names.add(w)
+			}
+			continue
+		}
+		w := nameWalker{names: names, roots: vocabularyRoots(), iterVars: map[string]bool{}}
+		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
+		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
+	}
+	return names
+}
+
+// nameWalker gathers the names one rule reads.
+type nameWalker struct {
+	names    readNames
+	roots    map[string]bool // the vocabulary's first names
+	iterVars map[string]bool // the rule's comprehension variables
+}
+
+func (w nameWalker) noteIterVars(e ast.Expr) {
+	if e.Kind() == ast.ComprehensionKind {
+		c := e.AsComprehension()
+		w.iterVars[c.IterVar()] = true
+		if c.HasIterVar2() {
+			w.iterVars[c.IterVar2()] = true
+		}
+	}
+}
+
+// visit adds the names e looks up, if it looks any up.
+func (w nameWalker) visit(e ast.Expr) {
+	switch e.Kind() {
+	case ast.SelectKind:
+		s := e.AsSelect()
+		if op := s.Operand(); op.Kind() != ast.IdentKind || !w.roots[op.AsIdent()] {
+			w.names.add(s.FieldName())
+		}
+	case ast.MapKind:
+		for _, entry := range e.AsMap().Entries() {
+			w.addString(entry.AsMapEntry().Key())
+		}
+	case ast.CallKind:
+		c := e.AsCall()
+		args := c.Args()
+		if len(args) != 2 {
+			return
+		}
+		switch c.FunctionName() {
+		case "_[_]":
+			w.addString(args[1])
+		case "@in":
+			w.addString(args[0])
+			if w.isIterVar(args[0]) && args[1].Kind() == ast.ListKind {
+				for _, el := range args[1].AsList().Elements() {
+					w.addString(el)
+				}
+			}
+		case "_==_", "_!=_":
+			if w.isIterVar(args[0]) {
+				w.addString(args[1])
+			}
+			if w.isIterVar(args[1]) {
+				w.addString(args[0])
+			}
+		}
+	}
+}
+
+func (w nameWalker) isIterVar(e ast.Expr) bool {
+	return e.Kind() == ast.IdentKind && w.iterVars[e.AsIdent()]
+}
+
+// addString adds e if it is a string constant.
+func (w nameWalker) addString(e ast.Expr) {
+	if e.Kind() != ast.LiteralKind {
+		return
+	}
+	if s, ok := e.AsLiteral().(types.String); ok {
+		w.names.add(string(s))
+	}
+}
+
+func (n readNames) add(name string) {
+	f := foldKey(name)
+	for _, s := range n[f] {
+		if s == name {
+			return
+		}
+	}
+	n[f] = append(n[f], name)
+}
+
+func notNameRune(r rune) bool {
+	return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-')
+}
+
+// readsBodyOrQuery reports whether a rule reading the variables reads
+// names out of the body or the query.
+func readsBodyOrQuery(reads []string) bool {
+	for _, v := range reads {
+		if v == "http" || strings.HasPrefix(v, "http.body") || strings.HasPrefix(v, "http.query") {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	rootsOnce sync.Once
+	roots     map[string]bool
+)
+
+// vocabularyRoots are the first names of the gate's variables (http,
+// identity, ...): a field selected on one of them is a variable, not a
+// name looked up in a body.
+func vocabularyRoots() map[string]bool {
+	rootsOnce.Do(func() {
+		roots = map[string]bool{}
+		for _, v := range gate.Variables() {
+			root, _, _ := strings.Cut(v.Name, ".")
+			roots[root] = true
+		}
+	})
+	return roots
+}
+
+// checkParams refuses query or form parameters (kind names them) that
+// an upstream could read otherwise than the rules: a name repeated, or two
+// that fold alike (unless allowDup), and a name that folds like one the
+// rules read without being spelled like it.
+func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
+	check := "query"
+	if kind == "form" {
+		check = "body"
+	}
+	folded := make(map[string]string, len(params))
+	for k, v := range params {
+		if !allowDup {
+			f := foldKey(k)
+			other, dup := folded[f]
+			if len(v) > 1 || dup && other != k {
+				return refuse(400, check, "%s parameter %q is repeated", kind, k)
+			}
+			folded[f] = k
+		}
+		if spelled, ok := names.conflict(k); ok {
+			return refuse(400, check, "%s parameter %q differs only in case from %q, which the rules read", kind, k, spelled)
+		}
+	}
+	return nil
+}
+
+// checkJSONKeys refuses a JSON value holding an object key that folds like
+// a name the rules read without being spelled like it. (ParseJSON already
+// refused keys that fold alike in one object.)
+func checkJSONKeys(v any, names readNames) *refusal {
+	if len(names) == 0 {
+		return nil
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if spelled, ok := names.conflict(k); ok {
+				return refuse(400, "body", "JSON key %q differs only in case from %q, which the rules read", k, spelled)
+			}
+			if ref := checkJSONKeys(e, names); ref != nil {
+				return ref
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if ref := checkJSONKeys(e, names); ref != nil {
+				return ref
+			}
+		}
+	}
+	return nil
+}
