@@ -32,8 +32,13 @@ func binaryLeaves(oid uint32, v []byte, depth int, out []string) ([]string, bool
 		return recordLeaves(v, depth, out)
 	}
 	if t, known := typeMap.TypeForOID(oid); known {
-		if _, isArray := t.Codec.(*pgtype.ArrayCodec); isArray {
+		switch codec := t.Codec.(type) {
+		case *pgtype.ArrayCodec:
 			return arrayLeaves(v, depth, out)
+		case *pgtype.RangeCodec:
+			return rangeLeaves(codec.ElementType.OID, v, depth, out)
+		case *pgtype.MultirangeCodec:
+			return multirangeLeaves(codec.ElementType.OID, v, depth, out)
 		}
 		if s, ok := binaryText(oid, v); ok {
 			return append(out, s), true
@@ -113,6 +118,54 @@ func recordLeaves(v []byte, depth int, out []string) ([]string, bool) {
 			continue
 		}
 		if out, ok = binaryLeaves(oid, f, depth+1, out); !ok {
+			return out, false
+		}
+	}
+	return out, len(rest) == 0
+}
+
+// rangeLeaves reads a binary range: its flags, then the bounds it has,
+// each with its length.
+func rangeLeaves(elem uint32, v []byte, depth int, out []string) ([]string, bool) {
+	const empty, lowerInf, upperInf, lowerNull, upperNull = 0x01, 0x08, 0x10, 0x20, 0x40
+	if len(v) < 1 {
+		return out, false
+	}
+	flags, rest := v[0], v[1:]
+	for _, absent := range []byte{empty | lowerInf | lowerNull, empty | upperInf | upperNull} {
+		if flags&absent != 0 {
+			continue
+		}
+		var b []byte
+		var ok bool
+		if b, rest, ok = lengthPrefixed(rest); !ok || b == nil {
+			return out, false
+		}
+		if out, ok = binaryLeaves(elem, b, depth+1, out); !ok {
+			return out, false
+		}
+	}
+	return out, len(rest) == 0
+}
+
+// multirangeLeaves reads a binary multirange: the number of ranges, then
+// each range with its length.
+func multirangeLeaves(rangeOID uint32, v []byte, depth int, out []string) ([]string, bool) {
+	if len(v) < 4 {
+		return out, false
+	}
+	n := int32(binary.BigEndian.Uint32(v))
+	rest := v[4:]
+	if n < 0 || int(n)*4 > len(rest) {
+		return out, false
+	}
+	for range n {
+		var r []byte
+		var ok bool
+		if r, rest, ok = lengthPrefixed(rest); !ok || r == nil {
+			return out, false
+		}
+		if out, ok = binaryLeaves(rangeOID, r, depth+1, out); !ok {
 			return out, false
 		}
 	}
