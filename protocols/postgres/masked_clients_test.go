@@ -29,6 +29,29 @@ func TestPgbenchMasked(t *testing.T) {
 	}
 }
 
+// TestPsqlMasked: psql reads masked results, and a misspelt column in a
+// statement over masked columns keeps its message, while a server error
+// that could quote a masked value is withheld with its SQLSTATE.
+func TestPsqlMasked(t *testing.T) {
+	psql := gatetest.NeedTool(t, "psql")
+	tg := startGateway(t)
+	args := []string{"-X", "-c", `\set VERBOSITY verbose`,
+		"-c", "SELECT id, pin, card, card_num, convert_to(note, 'UTF8') AS note FROM customers ORDER BY id",
+		"-c", "SELECT nmae, pin FROM customers", "-c", `SELECT get_byte('\x00'::bytea, pin::int) FROM customers WHERE id = 1`}
+	out, err := runTool(t, tg.clientEnv("agent"), "", psql, args...)
+	if err == nil {
+		t.Fatalf("psql: the failing statements succeeded\n%s", out)
+	}
+	if leak := leakOf([]byte(out), forbidden(t)); leak != nil {
+		t.Fatalf("%q reached psql:\n%s", leak, out)
+	}
+	for _, want := range []string{"(2 rows)", `column "nmae" does not exist`, "[masked] data exception 2202E"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("psql output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestMaskedBinaryResultsPgx: pgx reads most types in binary format. In
 // every exec mode, values with nothing to mask (numbers, records, arrays,
 // ranges, bytea) arrive intact, and those with a card number or a
