@@ -192,17 +192,19 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			bs.stmtFields[head.name] = fields
 			c.q.pop()
 		case opDescribePortal:
-			if p := bs.portals[head.name]; p != nil {
-				p.fields = fields
-			} else {
-				bs.portals[head.name] = &portalInfo{fields: fields}
-			}
+			// A portal's description states the formats of its columns.
+			bs.portals[head.name] = &portalInfo{fields: fields, formats: fieldFormats(fields)}
 			c.q.pop()
+			if head.hidden {
+				return nil
+			}
 		case opQuery:
 			if bs.cur != nil {
 				return outOfStep(typ, head)
 			}
-			bs.cur = c.newResult(fields, nil, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
+			// A FETCH from a BINARY cursor sends binary values: the
+			// RowDescription says so.
+			bs.cur = c.newResult(fields, fieldFormats(fields), head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
 		default:
 			return outOfStep(typ, head)
 		}
@@ -212,10 +214,14 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			bs.described = false
 			bs.stmtFields[head.name] = nil
 		case head.kind == opDescribePortal:
+			bs.portals[head.name] = &portalInfo{}
 		default:
 			return outOfStep(typ, head)
 		}
 		c.q.pop()
+		if head.hidden {
+			return nil
+		}
 	case 'D': // DataRow
 		r := bs.cur
 		switch {
@@ -413,7 +419,8 @@ func (c *conn) notice(bs *backendState, body, raw []byte) error {
 	}
 	p := bs.last
 	var decision *gate.Decision
-	if h := c.q.peek(); h != nil {
+	h := c.q.peek()
+	if h != nil {
 		decision = h.decision
 		if h.policy != nil {
 			p = h.policy
@@ -424,9 +431,10 @@ func (c *conn) notice(bs *backendState, body, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if scrubbed, err := c.lineageError(c.q.peek(), p, masked); err != nil {
+	if scrubbed, err := c.lineageError(h, p, masked); err != nil {
 		return err
 	} else if scrubbed {
+		withholdMessage(masked, opTexts(h))
 		changed = true
 	}
 	if err := c.recordMessage("notice", decision, masked); err != nil {
@@ -452,6 +460,7 @@ func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw [
 	if scrubbed, err := c.lineageError(o, p, masked); err != nil {
 		return err
 	} else if scrubbed {
+		withholdMessage(masked, opTexts(o))
 		changed = true
 	}
 	var d *gate.Decision
@@ -465,6 +474,18 @@ func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw [
 		return c.send(raw)
 	}
 	return c.sendMsg(masked)
+}
+
+// opTexts returns the SQL texts of the statements of o.
+func opTexts(o *op) []string {
+	if o == nil {
+		return nil
+	}
+	texts := make([]string, 0, len(o.stmts))
+	for i := range o.stmts {
+		texts = append(texts, o.stmts[i].Text)
+	}
+	return texts
 }
 
 // topStatement returns the i-th statement of a message as the server

@@ -113,12 +113,22 @@
 // and the statement fails with SQLSTATE 57014. Clients get cancel keys of
 // the gateway's own, mapped to the upstream's.
 //
-// Masking: DataRow values in text format are masked as text. In binary
+// Masking: the gateway knows every result's columns whatever the client
+// asks: when a decision masks results, it sends the server a Describe of
+// each Execute's portal of its own (the reply is not passed on), and a
+// row whose columns it cannot name ends the session. DataRow values in
+// text format are masked as text (a bytea also as its bytes). In binary
 // format, text-like types (text, varchar, char, name, json, jsonb, xml)
-// are masked as text; any other binary value that masking would change is
-// sent as NULL, the one value valid for every type. COPY table TO STDOUT in
-// text format is masked column by column; other COPY output (a query, csv,
-// binary) is refused when the decision masks results. Each result is
+// are masked as text; any other binary value is read as every value
+// inside it (records, composite types, arrays and ranges element by
+// element, bytea as its bytes, other types in the text form pgtype gives
+// them) and sent as NULL, the one value valid for every type, when masking
+// would change any of them, when a field rule covers its column, or when
+// the gateway cannot read it (a type pgtype does not know, such as an
+// enum or an extension's type: ask for those in text format). COPY table
+// TO STDOUT in text format is masked column by column; other COPY output
+// (a query, csv, binary) is refused when the decision masks results. A
+// FETCH from a BINARY cursor is masked as binary. Each result is
 // recorded as the client saw it, as tab-separated text bounded by
 // Config.RecordLimit, through one gate output writer per result
 // (forwarded, then recorded when the result ends). When a result cannot be
@@ -170,9 +180,14 @@
 // unrelated computed column in such a statement (my_plpgsql_fn(id), a
 // count next to a masked column behind SELECT *) is masked too; a leak is
 // not acceptable, over-masking is. Errors and notices of a statement that
-// evaluates a covered column are scrubbed (the quoted part of the message,
-// detail, hint, context), since the server quotes values in them
-// ("invalid input syntax for type integer: ..."); NOTIFY payloads, which
+// evaluates a covered column lose their text, since the server puts
+// values in them, quoted or not ("invalid input syntax for type integer:
+// ...", "index 1234 out of valid range"): the message becomes "[masked]
+// <SQLSTATE class> <SQLSTATE>: ..." and the detail, hint and context go.
+// Only an error of the parse analysis of the client's own statement (class
+// 42, with a position in the statement, raised outside any function,
+// quoting only what the statement contains: a misspelt column) keeps its
+// message. NOTIFY payloads, which
 // any session may fill with any value, are masked whole. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a

@@ -27,6 +27,7 @@ type batch struct {
 	parses   int
 	parseErr error
 	execs    []*op
+	execAt   []int // where each Execute starts in buf
 	stmts    []pgsql.Statement
 	judged   map[*pgsql.Classification]bool // statements already in stmts
 	texts    []string
@@ -44,6 +45,7 @@ func (b *batch) reset() {
 	b.parses = 0
 	b.parseErr = nil
 	b.execs = b.execs[:0]
+	b.execAt = b.execAt[:0]
 	b.stmts = nil
 	b.judged = nil
 	b.texts = b.texts[:0]
@@ -538,6 +540,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		o := &op{kind: opExecute, name: m.Portal}
 		b.ops = append(b.ops, o)
 		b.execs = append(b.execs, o)
+		b.execAt = append(b.execAt, len(b.buf))
 		pe, err := c.lookupPortal(m.Portal)
 		if err != nil {
 			return err
@@ -629,6 +632,9 @@ func (c *conn) endBatch(term []byte) error {
 			return err
 		}
 		return nil
+	}
+	if d != nil && d.Masker != nil {
+		b.describeExecutes()
 	}
 	if d != nil {
 		// Every reply of the batch (an error quoting a value, rows) is

@@ -46,6 +46,9 @@ type op struct {
 	stmt    string  // Bind: statement name
 	formats []int16 // Bind: result format codes
 	objType byte    // Close: 'S' or 'P'
+	// hidden marks a Describe the gateway added: its reply is kept, not
+	// passed on (describe.go).
+	hidden bool
 
 	// The state the server creates when it confirms: Parse -> sinfo,
 	// Bind -> portal.

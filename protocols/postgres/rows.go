@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
@@ -125,6 +124,11 @@ func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
 	r.rows++
 	changed := false
 	if r.policy != nil {
+		if len(dr.Values) != len(r.fields) {
+			// Columns the gateway cannot name cannot be masked: the
+			// session ends before the row reaches the client.
+			return nil, fmt.Errorf("postgres: a row of %d values for %d known columns cannot be masked", len(dr.Values), len(r.fields))
+		}
 		if !r.resolved {
 			if err := c.resolveColumns(r); err != nil {
 				return nil, err
@@ -164,6 +168,15 @@ func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
 func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]byte, bool, error) {
 	p := r.policy
 	strategy := p.FieldStrategy(field)
+	if format == pgtype.TextFormatCode && oid == pgtype.ByteaOID {
+		// A bytea's text form (\x...) hides its bytes from detectors.
+		if raw, ok := byteaText(v); ok {
+			if _, f, err := p.Value(field, raw); err != nil || len(f) > 0 {
+				r.note(f...)
+				return nil, err == nil, err
+			}
+		}
+	}
 	if format == pgtype.TextFormatCode && scalar(oid) {
 		// A number, date or uuid in text: a mask token would not parse
 		// as its type, so a masked value becomes NULL.
@@ -178,26 +191,7 @@ func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]b
 		return nil, true, nil
 	}
 	if format == pgtype.BinaryFormatCode && !textual(oid) {
-		text, ok := binaryText(oid, v)
-		if !ok {
-			if strategy != "" {
-				r.note(mask.Finding{Detector: "field", Field: field, Count: 1})
-				return nil, true, nil
-			}
-			if !utf8.Valid(v) {
-				return v, false, nil
-			}
-			text = string(v)
-		}
-		out, f, err := p.Value(field, text)
-		if err != nil {
-			return nil, false, err
-		}
-		if len(f) == 0 && out == text {
-			return v, false, nil
-		}
-		r.note(f...)
-		return nil, true, nil
+		return maskBinary(r, field, oid, v)
 	}
 	prefix := 0
 	if format == pgtype.BinaryFormatCode && oid == pgtype.JSONBOID {
@@ -246,6 +240,35 @@ func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]b
 		return append([]byte{1}, out...), true, nil
 	}
 	return []byte(out), true, nil
+}
+
+// maskBinary masks a binary value of a type that is not text. Such a
+// value cannot carry a mask token, so it becomes NULL when a field rule
+// covers its column, when masking would change any value inside it, or
+// when the gateway cannot read it (fail closed); otherwise it passes as
+// sent.
+func maskBinary(r *result, field string, oid uint32, v []byte) ([]byte, bool, error) {
+	p := r.policy
+	if p.FieldStrategy(field) != "" {
+		r.note(mask.Finding{Detector: "field", Field: field, Count: 1})
+		return nil, true, nil
+	}
+	leaves, ok := binaryLeaves(oid, v, 0, nil)
+	if !ok {
+		r.note(mask.Finding{Detector: "binary", Field: field, Count: 1})
+		return nil, true, nil
+	}
+	for _, text := range leaves {
+		out, f, err := p.Value(field, text)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(f) > 0 || out != text {
+			r.note(f...)
+			return nil, true, nil
+		}
+	}
+	return v, false, nil
 }
 
 // binaryText renders a binary value as PostgreSQL's text form.

@@ -1,0 +1,40 @@
+package postgres
+
+import "github.com/jackc/pgx/v5/pgproto3"
+
+// describeExecutes puts a Describe of its portal before every Execute of
+// a batch whose results are masked. Masking needs each result's columns
+// (their types, formats and lineage), and a client need not ask for them:
+// Parse, Bind, Execute, Sync is a complete request. The server's answer to
+// the added Describe is kept by the gateway and never reaches the client.
+func (b *batch) describeExecutes() {
+	if len(b.execs) == 0 {
+		return
+	}
+	buf := make([]byte, 0, len(b.buf)+len(b.execs)*(6+len(b.execs[0].name)))
+	ops := make([]*op, 0, len(b.ops)+len(b.execs))
+	prev := 0
+	for i, at := range b.execAt {
+		buf = append(buf, b.buf[prev:at]...)
+		buf, _ = (&pgproto3.Describe{ObjectType: 'P', Name: b.execs[i].name}).Encode(buf)
+		prev = at
+	}
+	b.buf = append(buf, b.buf[prev:]...)
+	for _, o := range b.ops {
+		if o.kind == opExecute {
+			ops = append(ops, &op{kind: opDescribePortal, name: o.name, hidden: true})
+		}
+		ops = append(ops, o)
+	}
+	b.ops = ops
+}
+
+// fieldFormats returns the wire format of each column as a RowDescription
+// of a portal or a simple Query states it.
+func fieldFormats(fields []pgproto3.FieldDescription) []int16 {
+	out := make([]int16, len(fields))
+	for i, f := range fields {
+		out[i] = f.Format
+	}
+	return out
+}
