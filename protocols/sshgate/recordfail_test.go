@@ -44,12 +44,15 @@ func TestRecordingFailureEndsSession(t *testing.T) {
 	up := startSSHD(t)
 	g := startFailingGateway(t, up, 3)
 	start := time.Now()
-	// About 2 MB, in many SSH packets; the recorder fails after the third.
-	r := g.ssh(g.agent, nil, "for i in 1 2 3 4 5 6 7 8 9 10; do head -c 200000 /dev/zero | tr '\\0' a; sleep 0.2; done")
+	// About 4 MB, in many SSH packets, over at least 4 s; the recorder
+	// fails after the third packet. The 3 s bound leaves room for a loaded
+	// machine's slow start and still tells an ended session from one that
+	// ran to its end.
+	r := g.ssh(g.agent, nil, "for i in $(seq 20); do head -c 200000 /dev/zero | tr '\\0' a; sleep 0.2; done")
 	if r.code != 255 {
 		t.Fatalf("the connection was not ended: code %d, %d bytes, stderr %q", r.code, len(r.stdout), r.stderr)
 	}
-	if time.Since(start) > 1500*time.Millisecond {
+	if time.Since(start) > 3*time.Second {
 		t.Errorf("the command ran to its end (%v) after recording failed", time.Since(start))
 	}
 	rec := g.recorded("stdout")
