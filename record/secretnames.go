@@ -245,34 +245,6 @@ func (r *redactor) redactCommandQuery(cmd string, add func(string) string) strin
 	return cmd[:q+1] + red + cmd[end:]
 }
 
-// redactForm replaces the values of secret-named parameters of a
-// urlencoded string; it keeps every other byte.
-func (r *redactor) redactForm(s string, add func(string) string) (string, bool) {
-	parts := strings.Split(s, "&")
-	changed := false
-	for i, p := range parts {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok {
-			continue
-		}
-		name, err := url.QueryUnescape(k)
-		if err != nil {
-			name = k
-		}
-		if !r.names.Match(name) {
-			continue
-		}
-		val, err := url.QueryUnescape(v)
-		if err != nil {
-			val = v
-			add(v)
-		}
-		parts[i] = k + "=" + add(val)
-		changed = true
-	}
-	return strings.Join(parts, "&"), changed
-}
-
 // redactPayload redacts secret-named fields of a JSON or form payload. A
 // JSON payload holding one is stored re-encoded (keys sorted) with the
 // values replaced: its raw bytes may spell the secret with escapes no
@@ -297,7 +269,7 @@ func (r *redactor) redactPayload(p []byte, add func(string) string) []byte {
 			return p
 		}
 	}
-	if strings.ContainsRune(trim, '=') && !strings.ContainsAny(trim, " \n\t") {
+	if strings.ContainsRune(trim, '=') {
 		if red, changed := r.redactForm(trim, add); changed {
 			return []byte(red)
 		}
