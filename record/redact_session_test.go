@@ -32,7 +32,7 @@ func storedText(t *testing.T, evs []gate.Event) string {
 	ctx := context.Background()
 	for _, e := range evs {
 		if err := rec.Record(ctx, e); err != nil {
-			t.Fatalf("record %s: %v", e.Kind, err)
+			t.Fatalf("record %s %+v: %v", e.Kind, e.Request, err)
 		}
 	}
 	if err := rec.Close(); err != nil {

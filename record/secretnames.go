@@ -164,8 +164,9 @@ func (r *redactor) namedIn(v any, under bool) bool {
 		if x == nil {
 			return true
 		}
+		pair := r.namedPair(x)
 		for k, val := range x {
-			if r.namedIn(val, under || r.names.Match(k)) {
+			if r.namedIn(val, under || r.names.Match(k) || pair != "" && pair == k) {
 				return true
 			}
 		}
@@ -191,8 +192,9 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
+		pair := r.namedPair(x)
 		for k, val := range x {
-			out[k] = r.redactNamed(val, under || r.names.Match(k), add)
+			out[k] = r.redactNamed(val, under || r.names.Match(k) || pair != "" && pair == k, add)
 		}
 		return out
 	case []any:
@@ -219,6 +221,30 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 		}
 	}
 	return v
+}
+
+// namedPair returns the key of the value member of a name/value pair
+// object whose name is a secret name ({"name": "password", "value": ...},
+// as form-field lists and environment lists spell them), or "".
+func (r *redactor) namedPair(m map[string]any) string {
+	if len(m) > 4 {
+		return ""
+	}
+	named := false
+	value := ""
+	for k, v := range m {
+		switch {
+		case strings.EqualFold(k, "name") || strings.EqualFold(k, "key") || strings.EqualFold(k, "field"):
+			s, ok := v.(string)
+			named = named || ok && r.names.Match(s)
+		case strings.EqualFold(k, "value") || strings.EqualFold(k, "val"):
+			value = k
+		}
+	}
+	if !named {
+		return ""
+	}
+	return value
 }
 
 func jsonScalar(v any) string {
