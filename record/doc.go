@@ -5,7 +5,10 @@
 // request's secrets as keyed HMACs (gate.Request.Secrets; the values of
 // JSON body fields, tool arguments, headers and query or form parameters
 // named like secrets, see DefaultSecretNames; AuditHash computes the
-// stored form of a guess), numbers the event within its session, chains
+// stored form of a guess) — and, until the session ends, every secret of
+// its session's earlier requests wherever it comes back (an echoed token
+// in output data, an error, an approval step; raw, percent-encoded,
+// JSON-escaped or in base64) — numbers the event within its session, chains
 // it to its predecessor with SHA-256, signs a checkpoint over the chain
 // head (Ed25519) every CheckpointEvery entries, after CheckpointInterval
 // without one, and at session end, and hands batches to a Sink.

@@ -34,6 +34,8 @@ type redactor struct {
 	key   []byte
 	names *mask.SecretNameSet // nil: no names
 	macs  sync.Pool           // of hash.Hash, HMAC-SHA-256 under key
+	// sessions remembers the secrets of each session's requests.
+	sessions sessionSecrets
 }
 
 func (r *redactor) mac(secret string) string {
@@ -54,43 +56,95 @@ func (r *redactor) mac(secret string) string {
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets []string
-	var rep *secretReplacer
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
 		secrets = append(secrets, r.secretValues(&req)...)
 		secrets = cleanSecrets(secrets)
-		if len(secrets) > 0 {
-			rep = r.replacer(secrets)
-			req.Command = rep.Replace(req.Command)
-			if len(req.Payload) > 0 {
-				req.Payload = []byte(rep.Replace(string(req.Payload)))
-			}
-		}
 		e.Request = &req
 	}
+	rep, err := r.eventReplacer(e.SessionID, secrets)
+	if err != nil {
+		return nil, err
+	}
+	if endsSession(&e) {
+		defer r.sessions.forget(e.SessionID)
+	}
+	if rep == nil {
+		return marshalEvent(&e)
+	}
+	r.replaceBytes(&e, rep)
 	b, err := marshalEvent(&e)
 	if err != nil {
 		return nil, err
 	}
-	if len(secrets) == 0 {
-		return b, nil
+	// An event without secrets of its own is stored as it is unless a
+	// remembered secret of its session shows in its JSON (raw or escaped).
+	if len(secrets) == 0 && !secretSurvives(b, rep.secrets) {
+		return r.checked(&e, b, rep)
 	}
 	// Every string of the document is redacted: secrets also hide in SQL
 	// texts, argv, tool arguments and decoded bodies. The stored form is the
 	// one a decode into any, a walk and a re-marshal give (keys sorted):
 	// redactJSON produces it in one pass over the bytes, and the generic
 	// path remains for JSON it does not handle.
-	out, err := redactJSON(make([]byte, 0, len(b)+len(b)/4+80*len(secrets)), b, rep)
+	out, err := redactJSON(make([]byte, 0, len(b)+len(b)/4+80*len(rep.secrets)), b, rep)
 	if err != nil {
 		if out, err = r.redactGeneric(e, b, rep); err != nil {
 			return nil, err
 		}
 	}
-	// Fail closed: a secret must not be left anywhere but inside a MAC. (A
-	// very short secret, found in field names, makes the event unrecordable,
-	// and so its request is refused.)
-	if secretSurvives(out, secrets) {
+	return r.checked(&e, out, rep)
+}
+
+// eventReplacer returns the replacer of an event of session with secrets
+// of its own: those, and the ones remembered from the session's earlier
+// requests. The event's own are remembered for the later events (with
+// their other forms, which the event itself is not searched for). Nil:
+// nothing to replace.
+func (r *redactor) eventReplacer(session string, secrets []string) (*secretReplacer, error) {
+	prev := r.sessions.get(session)
+	if len(secrets) == 0 {
+		return prev, nil
+	}
+	if _, err := r.sessions.remember(r, session, secrets); err != nil {
+		return nil, err
+	}
+	return r.merge(prev, secrets), nil
+}
+
+// replaceBytes replaces the secrets in the byte fields of e (stored in
+// base64, which the JSON redaction cannot see into): the request's command
+// and payload and the output's data.
+func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) {
+	if e.Request != nil {
+		req := *e.Request
+		req.Command = rep.Replace(req.Command)
+		if len(req.Payload) > 0 && rep.contains(req.Payload) {
+			req.Payload = []byte(rep.Replace(string(req.Payload)))
+		}
+		e.Request = &req
+	}
+	if o := e.Output; o != nil && rep.contains(o.Data) {
+		c := *o
+		c.Data = []byte(rep.Replace(string(o.Data)))
+		e.Output = &c
+	}
+}
+
+// checked returns out, the stored JSON of e, unless a secret is left in it
+// anywhere but inside a MAC, in the JSON or in its base64 fields (fail
+// closed). A very short secret, found in field names, makes the event
+// unrecordable, and so its request is refused.
+func (r *redactor) checked(e *gate.Event, out []byte, rep *secretReplacer) ([]byte, error) {
+	survives := secretSurvives(out, rep.secrets)
+	if e.Request != nil && !survives {
+		survives = secretSurvives(e.Request.Payload, rep.secrets)
+	}
+	if e.Output != nil && !survives {
+		survives = secretSurvives(e.Output.Data, rep.secrets)
+	}
+	if survives {
 		return nil, errors.New("record: a secret survived redaction; refusing to store the event")
 	}
 	return out, nil

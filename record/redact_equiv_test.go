@@ -57,6 +57,12 @@ func (r *redactor) referenceBody(e gate.Event) ([]byte, error) {
 			if len(req.Payload) > 0 {
 				req.Payload = []byte(rep.Replace(string(req.Payload)))
 			}
+			// Output data, base64 in the JSON, is redacted too.
+			if o := e.Output; o != nil {
+				c := *o
+				c.Data = []byte(rep.Replace(string(o.Data)))
+				e.Output = &c
+			}
 		}
 		e.Request = &req
 	}
@@ -195,6 +201,7 @@ func TestRedactBodyMatchesReference(t *testing.T) {
 			}
 		}
 		want, werr := r.referenceBody(e)
+		r.sessions.forget(e.SessionID) // the reference remembers nothing
 		got, gerr := r.body(e)
 		if (werr == nil) != (gerr == nil) {
 			t.Fatalf("event %d: reference err %v, new err %v", i, werr, gerr)
@@ -269,6 +276,7 @@ func FuzzRedactBody(f *testing.F) {
 			Tool: &gate.ToolCall{Args: map[string]any{text: []any{text, secret}}},
 			HTTP: &gate.HTTP{Headers: map[string][]string{"authorization": {auth}, "x": {text}}}}}
 		want, werr := r.referenceBody(e)
+		r.sessions.forget(e.SessionID) // the reference remembers nothing
 		got, gerr := r.body(e)
 		if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
 			t.Fatalf("reference %q %v, new %q %v", want, werr, got, gerr)

@@ -164,8 +164,9 @@ func (r *redactor) namedIn(v any, under bool) bool {
 		if x == nil {
 			return true
 		}
+		pair := r.namedPair(x)
 		for k, val := range x {
-			if r.namedIn(val, under || r.names.Match(k)) {
+			if r.namedIn(val, under || r.names.Match(k) || pair != "" && pair == k) {
 				return true
 			}
 		}
@@ -191,8 +192,9 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
+		pair := r.namedPair(x)
 		for k, val := range x {
-			out[k] = r.redactNamed(val, under || r.names.Match(k), add)
+			out[k] = r.redactNamed(val, under || r.names.Match(k) || pair != "" && pair == k, add)
 		}
 		return out
 	case []any:
@@ -221,6 +223,30 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 	return v
 }
 
+// namedPair returns the key of the value member of a name/value pair
+// object whose name is a secret name ({"name": "password", "value": ...},
+// as form-field lists and environment lists spell them), or "".
+func (r *redactor) namedPair(m map[string]any) string {
+	if len(m) > 4 {
+		return ""
+	}
+	named := false
+	value := ""
+	for k, v := range m {
+		switch {
+		case strings.EqualFold(k, "name") || strings.EqualFold(k, "key") || strings.EqualFold(k, "field"):
+			s, ok := v.(string)
+			named = named || ok && r.names.Match(s)
+		case strings.EqualFold(k, "value") || strings.EqualFold(k, "val"):
+			value = k
+		}
+	}
+	if !named {
+		return ""
+	}
+	return value
+}
+
 func jsonScalar(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
@@ -243,34 +269,6 @@ func (r *redactor) redactCommandQuery(cmd string, add func(string) string) strin
 		return cmd
 	}
 	return cmd[:q+1] + red + cmd[end:]
-}
-
-// redactForm replaces the values of secret-named parameters of a
-// urlencoded string; it keeps every other byte.
-func (r *redactor) redactForm(s string, add func(string) string) (string, bool) {
-	parts := strings.Split(s, "&")
-	changed := false
-	for i, p := range parts {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok {
-			continue
-		}
-		name, err := url.QueryUnescape(k)
-		if err != nil {
-			name = k
-		}
-		if !r.names.Match(name) {
-			continue
-		}
-		val, err := url.QueryUnescape(v)
-		if err != nil {
-			val = v
-			add(v)
-		}
-		parts[i] = k + "=" + add(val)
-		changed = true
-	}
-	return strings.Join(parts, "&"), changed
 }
 
 // redactPayload redacts secret-named fields of a JSON or form payload. A
@@ -297,7 +295,7 @@ func (r *redactor) redactPayload(p []byte, add func(string) string) []byte {
 			return p
 		}
 	}
-	if strings.ContainsRune(trim, '=') && !strings.ContainsAny(trim, " \n\t") {
+	if strings.ContainsRune(trim, '=') {
 		if red, changed := r.redactForm(trim, add); changed {
 			return []byte(red)
 		}

@@ -1,0 +1,57 @@
+package record
+
+import (
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// An event of a session without secrets costs what it cost before
+// sessions were remembered (one marshal), whether or not other sessions
+// have secrets remembered.
+func TestEventWithoutSecretsAllocs(t *testing.T) {
+	r := &redactor{key: []byte("k"), names: mask.CompileSecretNames(nil)}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	out := gate.Event{Kind: gate.EventOutput, SessionID: "plain", Time: now, Output: &gate.Output{Stream: "stdout", Data: []byte("hello world\n")}}
+	marshal := testing.AllocsPerRun(200, func() { _, _ = marshalEvent(&out) })
+	before := testing.AllocsPerRun(200, func() { _, _ = r.body(out) })
+	if _, err := r.body(gate.Event{Kind: gate.EventDecision, SessionID: "other", Time: now,
+		Request: &gate.Request{Command: "x", Secrets: []string{"a-long-secret-value"}}}); err != nil {
+		t.Fatal(err)
+	}
+	after := testing.AllocsPerRun(200, func() { _, _ = r.body(out) })
+	if before != marshal || after != marshal {
+		t.Errorf("allocations: marshal %v, body %v before and %v after another session's secrets", marshal, before, after)
+	}
+}
+
+// A session's memory is bounded: past the bound, an event that would add
+// a secret is refused (its request is refused), never stored with the
+// secret forgotten; the end of the session frees it.
+func TestSessionSecretsBounded(t *testing.T) {
+	r := &redactor{key: []byte("k")}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	dec := func(s string) error {
+		_, err := r.body(gate.Event{Kind: gate.EventDecision, SessionID: "s", Time: now,
+			Request: &gate.Request{Command: "x", Secrets: []string{s}}})
+		return err
+	}
+	var err error
+	for i := 0; err == nil && i < maxSessionSecrets; i++ {
+		err = dec("secret-number-" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676)))
+	}
+	if err == nil {
+		t.Fatal("no bound on a session's secrets")
+	}
+	if _, err := r.body(gate.Event{Kind: gate.EventSessionEnd, SessionID: "s", Time: now}); err != nil {
+		t.Fatal(err)
+	}
+	if r.sessions.get("s") != nil || r.sessions.bytes != 0 {
+		t.Error("the session's secrets outlived it")
+	}
+	if err := dec("secret-after-the-end"); err != nil {
+		t.Fatal(err)
+	}
+}
