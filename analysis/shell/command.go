@@ -32,18 +32,25 @@ var ErrCommand = errors.New("ssh: command cannot be judged")
 // pipelines, lists, subshells, command substitutions, functions, and the
 // string arguments of sh -c, bash -c, eval, su -c, env -S, watch and
 // find -exec, parsed recursively. Wrappers (env, command, sudo, xargs, busybox, nice,
-// timeout, nohup, exec, ...) report the wrapped program too. A command line
-// that does not parse, nests too deep or is too long is an error: deny it.
+// timeout, nohup, exec, ...) report the wrapped program too. A line that
+// POSIX sh, mksh or zsh reads otherwise than bash is dynamic, not read-only.
+// A command line that does not parse, holds control characters (CR
+// included), nests too deep or is too long is an error: deny it.
 //
 // The result has Kind "exec" and Command set to cmd.
 func Parse(cmd string) (*gate.SSH, error) {
-	a := &analyzer{out: &gate.SSH{Kind: "exec", Command: cmd}, seen: map[string]bool{}}
 	if len(cmd) > MaxCommandBytes {
 		return nil, fmt.Errorf("%w: command is %d bytes, more than %d", ErrCommand, len(cmd), MaxCommandBytes)
 	}
 	if strings.IndexByte(cmd, 0) >= 0 {
 		return nil, fmt.Errorf("%w: command contains a NUL byte", ErrCommand)
 	}
+	return parseDialects(cmd)
+}
+
+// analyse reads cmd, and every script nested in it, in one shell dialect.
+func analyse(cmd string, lang syntax.LangVariant) (*gate.SSH, error) {
+	a := &analyzer{out: &gate.SSH{Kind: "exec", Command: cmd}, seen: map[string]bool{}, lang: lang}
 	if err := a.parse(cmd, 0); err != nil {
 		return nil, err
 	}
@@ -55,7 +62,8 @@ func Parse(cmd string) (*gate.SSH, error) {
 }
 
 type analyzer struct {
-	src   string // the script being parsed
+	lang  syntax.LangVariant // the dialect every script is read in
+	src   string             // the script being parsed
 	out   *gate.SSH
 	seen  map[string]bool // programs already listed
 	count int
@@ -80,12 +88,18 @@ func (a *analyzer) parse(src string, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("%w: nested more than %d levels deep", ErrCommand, maxDepth)
 	}
+	if err := checkBytes(src); err != nil {
+		return err
+	}
 	if d := parenDepth(src); d > maxParens {
 		return fmt.Errorf("%w: parentheses nested %d deep, more than %d", ErrCommand, d, maxParens)
 	}
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	f, err := syntax.NewParser(syntax.Variant(a.lang), syntax.KeepComments(true)).Parse(strings.NewReader(src), "")
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrCommand, err)
+	}
+	if err := continuedComment(f); err != nil {
+		return err
 	}
 	outer, outerFuncs := a.src, a.funcs
 	a.src, a.funcs = src, definedFuncs(f)

@@ -23,8 +23,8 @@ func TestParseCommand(t *testing.T) {
 		{`\rm -rf /x`, want{programs: []string{"rm"}}},
 		{`"rm" -rf /x`, want{programs: []string{"rm"}}},
 		{"/bin/rm -rf /x", want{programs: []string{"rm"}}},
-		{"$'\\x72m' x", want{programs: []string{"rm"}}},
-		{"$'\\162m' x", want{programs: []string{"rm"}}},
+		{"$'\\x72m' x", want{programs: []string{"rm", "$\\x72m"}, dynamic: true}}, // dash runs $\x72m
+		{"$'\\162m' x", want{programs: []string{"rm", "$\\162m"}, dynamic: true}},
 		{"command rm x", want{programs: []string{"command", "rm"}}},
 		{"env -i A=1 -u B rm x", want{programs: []string{"env", "rm"}}},
 		{"env -S 'rm -rf /x'", want{programs: []string{"env", "rm"}}},
@@ -93,19 +93,19 @@ func TestParseCommand(t *testing.T) {
 		{"echo ${X:-$(rm x)}", want{programs: []string{"echo", "rm"}}},
 		{"cat <<EOF\n$(rm x)\nEOF", want{programs: []string{"cat", "rm"}}},
 		{"bash <<'EOF'\nrm x\nEOF", want{programs: []string{"bash", "rm"}, pipes: true}},
-		{"bash <<< 'rm x'", want{programs: []string{"bash", "rm"}, pipes: true}},
+		{"bash <<< 'rm x'", want{programs: []string{"bash", "rm"}, pipes: true, dynamic: true}}, // no <<< in sh
 		{"f() { rm x; }; f", want{programs: []string{"rm", "f"}}},
 		{"if true; then rm x; fi", want{programs: []string{"true", "rm"}}},
 		{"for i in 1; do rm $i; done", want{programs: []string{"rm"}}},
 		{"while read l; do rm $l; done < f", want{programs: []string{"read", "rm"}}},
 		{"case x in x) rm y;; esac", want{programs: []string{"rm"}}},
-		{"time rm x", want{programs: []string{"rm"}}},
+		{"time rm x", want{programs: []string{"rm", "time"}, dynamic: true}}, // a program in sh
 		{"! rm x", want{programs: []string{"rm"}}},
-		{"coproc rm x", want{programs: []string{"rm"}}},
+		{"coproc rm x", want{programs: []string{"rm", "coproc"}, dynamic: true}},
 		{"find / -name x -delete", want{programs: []string{"find"}}},
 		{"find . -exec sh -c 'rm {}' \\;", want{programs: []string{"find", "sh", "rm"}}},
 		{"find . -execdir rm {} +", want{programs: []string{"find", "rm"}}},
-		{"[[ -f x ]] && rm x", want{programs: []string{"rm"}}},
+		{"[[ -f x ]] && rm x", want{programs: []string{"rm", "[["}, dynamic: true}},
 	}
 	for _, c := range cases {
 		got, err := Parse(c.cmd)

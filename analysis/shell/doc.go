@@ -24,9 +24,20 @@
 // interpreter reading its commands from stdin, ssh.interpreter_inline for
 // inline code (python -c, perl -e, awk system()).
 //
-// A line that does not parse, holds a NUL byte, nests too deep or is longer
+// The shell that runs a line is not known: the account's login shell runs
+// the exec string, and /bin/sh is often dash. So every script, the nested
+// ones too, is also read as POSIX sh, mksh and zsh. Where a reading differs
+// from bash's (other programs, another read-only verdict) or does not
+// parse ($'...', [[ ]], <(...), arrays, time as a program), the line is
+// ssh.dynamic, not read-only, and lists the programs of every reading.
+//
+// A line that does not parse as bash, holds a NUL byte, a CR or another
+// control character but TAB and LF, bytes that are not UTF-8, or a comment
+// continued past its newline by a backslash, nests too deep or is longer
 // than [MaxCommandBytes] is an error wrapping [ErrCommand]: the caller must
-// refuse it, since the gate cannot judge what it cannot read.
+// refuse it, since the gate cannot judge what it cannot read. Such bytes
+// are not normalised away: shells read them unlike the parser
+// (backslash-CR-LF is no line continuation to bash or dash).
 //
 // # The effect model and read_only
 //
