@@ -80,8 +80,8 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	}
 	// An event without secrets of its own is stored as it is unless a
 	// remembered secret of its session shows in its JSON (raw or escaped).
-	if len(secrets) == 0 && !secretSurvives(b, rep.secrets) {
-		return r.checked(&e, b, rep)
+	if len(secrets) == 0 && !secretSurvives(b, rep) {
+		return r.checkedBytes(&e, b, rep)
 	}
 	// Every string of the document is redacted: secrets also hide in SQL
 	// texts, argv, tool arguments and decoded bodies. The stored form is the
@@ -137,18 +137,22 @@ func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) {
 // closed). A very short secret, found in field names, makes the event
 // unrecordable, and so its request is refused.
 func (r *redactor) checked(e *gate.Event, out []byte, rep *secretReplacer) ([]byte, error) {
-	survives := secretSurvives(out, rep.secrets)
-	if e.Request != nil && !survives {
-		survives = secretSurvives(e.Request.Payload, rep.secrets)
+	if secretSurvives(out, rep) {
+		return nil, errSecretSurvived
 	}
-	if e.Output != nil && !survives {
-		survives = secretSurvives(e.Output.Data, rep.secrets)
-	}
-	if survives {
-		return nil, errors.New("record: a secret survived redaction; refusing to store the event")
+	return r.checkedBytes(e, out, rep)
+}
+
+// checkedBytes is checked for an event whose JSON is already known to hold
+// no secret: only its base64 fields are searched.
+func (r *redactor) checkedBytes(e *gate.Event, out []byte, rep *secretReplacer) ([]byte, error) {
+	if (e.Request != nil && secretSurvives(e.Request.Payload, rep)) || (e.Output != nil && secretSurvives(e.Output.Data, rep)) {
+		return nil, errSecretSurvived
 	}
 	return out, nil
 }
+
+var errSecretSurvived = errors.New("record: a secret survived redaction; refusing to store the event")
 
 // redactGeneric is the reference redaction: decode the document, replace
 // secrets in every string, marshal it again.
@@ -169,15 +173,13 @@ func (r *redactor) redactGeneric(e gate.Event, b []byte, rep *secretReplacer) ([
 
 // secretSurvives reports whether a secret, raw or JSON-escaped, is found in
 // b once every MAC is cut out of it.
-func secretSurvives(b []byte, secrets []string) bool {
+func secretSurvives(b []byte, rep *secretReplacer) bool {
 	c := canonPool.Get().(*canon)
 	defer canonPool.Put(c)
 	rest := stripMACs(c.scratch[:0], b)
-	var esc []byte
 	found := false
-	for _, s := range secrets {
-		esc = appendString(esc[:0], s)
-		if bytes.Contains(rest, []byte(s)) || bytes.Contains(rest, esc[1:len(esc)-1]) {
+	for i, s := range rep.bytes {
+		if bytes.Contains(rest, s) || bytes.Contains(rest, rep.escaped[i]) {
 			found = true
 			break
 		}
@@ -235,10 +237,22 @@ func cleanSecrets(in []string) []string {
 // replacer replaces every secret with its MAC in one pass, longest first, so
 // that no replacement touches another's output.
 func (r *redactor) replacer(secrets []string) *secretReplacer {
-	sr := &secretReplacer{secrets: secrets, bytes: make([][]byte, len(secrets)), macs: make([]string, len(secrets))}
+	sr := newSecretReplacer(secrets)
+	for i, s := range secrets {
+		sr.macs[i] = r.mac(s)
+	}
+	return sr
+}
+
+// newSecretReplacer returns a replacer of secrets with their byte and
+// JSON-escaped forms filled in and their MACs left for the caller.
+func newSecretReplacer(secrets []string) *secretReplacer {
+	sr := &secretReplacer{secrets: secrets, bytes: make([][]byte, len(secrets)), escaped: make([][]byte, len(secrets)),
+		macs: make([]string, len(secrets))}
 	for i, s := range secrets {
 		sr.bytes[i] = []byte(s)
-		sr.macs[i] = r.mac(s)
+		esc := appendString(nil, s)
+		sr.escaped[i] = esc[1 : len(esc)-1]
 	}
 	return sr
 }
@@ -251,6 +265,7 @@ func (r *redactor) replacer(secrets []string) *secretReplacer {
 type secretReplacer struct {
 	secrets []string
 	bytes   [][]byte
+	escaped [][]byte // each secret as it reads inside a JSON string
 	macs    []string
 }
 

@@ -180,9 +180,8 @@ func (r *redactor) merge(a *secretReplacer, secrets []string) *secretReplacer {
 	}
 	all := append(append([]string(nil), a.secrets...), cleanSecrets(add)...)
 	slices.SortStableFunc(all, func(x, y string) int { return len(y) - len(x) })
-	sr := &secretReplacer{secrets: all, bytes: make([][]byte, len(all)), macs: make([]string, len(all))}
+	sr := newSecretReplacer(all)
 	for i, s := range all {
-		sr.bytes[i] = []byte(s)
 		if m, ok := known[s]; ok {
 			sr.macs[i] = m
 		} else {
