@@ -79,7 +79,7 @@ type catalog struct {
 	// listed (shown, hidden or withheld), for template reads.
 	upstream map[string]bool
 	// unshown holds, by kind, the skeletons of the tool and prompt names
-	// the client was not shown (hidden or withheld).
+	// and resource URIs the client was not shown (hidden or withheld).
 	unshown map[string]map[string]bool
 	// complete: by list method, every page was read once.
 	complete map[string]bool
@@ -172,7 +172,20 @@ func (c *catalog) collides(uri string) bool {
 	return c.upstream[skeleton(uri)]
 }
 
-// withhold notes a tool or prompt name the client is not shown.
+// noteWithheld notes it, an item of l the client is not shown, so that
+// another spelling of it is refused (see shadows): a tool or prompt by its
+// name, a resource by its URI.
+func noteWithheld[T any](s *session, l lister[T], it T) {
+	switch {
+	case l.exact != nil:
+		s.catalog.withhold(l.kind, l.exact(it))
+	case l.kind == kindResource && l.key != nil:
+		s.catalog.withhold(l.kind, l.key(it))
+	}
+}
+
+// withhold notes a tool or prompt name, or a resource URI, the client is
+// not shown.
 func (c *catalog) withhold(kind, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -251,7 +264,7 @@ func unhex(c byte) byte {
 // catalog from the upstream once when it is not known yet.
 func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	if kind == kindResource && s.catalog.has(kind, key) {
-		return true
+		return !s.catalog.shadows(kind, key)
 	}
 	if kind != kindResource && s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) {
 		return !s.catalog.shadows(kind, key)
@@ -269,7 +282,7 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 		return s.catalog.isComplete(listMethod(kind)) && !s.catalog.shadows(kind, key)
 	}
 	if s.catalog.has(kind, key) {
-		return true // another call refreshed meanwhile
+		return !s.catalog.shadows(kind, key) // another call refreshed meanwhile
 	}
 	if kind == kindResource && s.catalog.matchesTemplate(key) {
 		return s.templateReadable(ctx, key)
@@ -296,7 +309,7 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 		s.g.log.Debug("catalog refresh", "session", s.gs.ID, "kind", kind, "error", err)
 	}
 	if kind == kindResource {
-		return s.catalog.has(kind, key) || s.catalog.matchesTemplate(key) && s.templateReadable(ctx, key)
+		return s.catalog.has(kind, key) && !s.catalog.shadows(kind, key) || s.catalog.matchesTemplate(key) && s.templateReadable(ctx, key)
 	}
 	return s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) && !s.catalog.shadows(kind, key)
 }

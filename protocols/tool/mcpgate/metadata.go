@@ -153,9 +153,7 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 		}
 		hidden, pd := probeDecision(ctx, idx, l.probe(it))
 		if hidden && l.hideable {
-			if l.exact != nil {
-				s.catalog.withhold(l.kind, l.exact(it))
-			}
+			noteWithheld(s, l, it)
 			label, err := lm.text(l.label(it))
 			if err != nil {
 				label = "(withheld)"
@@ -170,9 +168,7 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 		m := &masker{p: p}
 		mit, err := maskItem(m, it)
 		if err != nil || (l.exact != nil && l.exact(mit) != l.exact(it)) {
-			if l.exact != nil {
-				s.catalog.withhold(l.kind, l.exact(it))
-			}
+			noteWithheld(s, l, it)
 			out.Withheld++
 			continue
 		}
