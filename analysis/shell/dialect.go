@@ -76,18 +76,38 @@ func merge(out, other *gate.SSH) {
 
 // checkBytes refuses a script holding bytes shells and the parser read
 // differently: a CR (bash escapes it, so backslash-CR-LF is no line
-// continuation), other control characters but TAB and LF, and bytes that
-// are not UTF-8. They are not normalised away: the shell sees them as sent.
+// continuation), other control characters but TAB and LF, bytes that are
+// not UTF-8, and a non-ASCII character directly before a backslash or a
+// backquote (see charsetDependent). They are not normalised away: the shell
+// sees them as sent.
 func checkBytes(src string) error {
 	for i := 0; i < len(src); i++ {
 		if c := src[i]; (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f {
 			return fmt.Errorf("%w: control character %#02x at byte %d", ErrCommand, c, i)
+		}
+		if charsetDependent(src, i) {
+			return fmt.Errorf("%w: a non-ASCII character directly before %q at byte %d: shells in a multibyte locale (GBK, Big5, Shift_JIS) read that byte as part of the character; put a space or quote between them", ErrCommand, src[i+1], i+1)
 		}
 	}
 	if !utf8.ValidString(src) {
 		return fmt.Errorf("%w: bytes that are not UTF-8", ErrCommand)
 	}
 	return nil
+}
+
+// charsetDependent reports whether the byte at i is non-ASCII and the next
+// one a backslash or a backquote. The parser reads UTF-8, but bash reads a
+// script in its locale's character set, and in GBK, GB18030, Big5,
+// Shift_JIS or JOHAB the byte after a non-ASCII byte can be the second
+// byte of one character: `echo 中\; rm f` is then two commands, since the
+// backslash that escaped the semicolon is part of a character. A locale
+// can come from the host, the session, or the script itself (LC_ALL=...
+// on one line is in force for the next, and for a nested bash -c). Only
+// those two bytes, of the ASCII bytes such a character can swallow, make
+// the shell see more than the parser; others (| ; < > { [) make it see
+// less.
+func charsetDependent(src string, i int) bool {
+	return src[i] >= 0x80 && i+1 < len(src) && (src[i+1] == '\\' || src[i+1] == '`')
 }
 
 // continuedComment refuses a comment the parser continued past its line:

@@ -119,6 +119,12 @@ func singleQuote(s string) string {
 // run executes script with sh -c, in dir, and returns the stubs it ran.
 func run(t *testing.T, sh, bin, dir, script string) []string {
 	t.Helper()
+	return runEnv(t, sh, bin, dir, script)
+}
+
+// runEnv is run with more environment variables.
+func runEnv(t *testing.T, sh, bin, dir, script string, env ...string) []string {
+	t.Helper()
 	// A log of its own: a background job of an earlier script may still write.
 	f, err := os.CreateTemp(dir, "log")
 	if err != nil {
@@ -130,7 +136,7 @@ func run(t *testing.T, sh, bin, dir, script string) []string {
 	defer cancel()
 	c := exec.CommandContext(ctx, sh, "-c", script)
 	c.Dir = dir
-	c.Env = []string{"PATH=" + bin, "STUBLOG=" + log}
+	c.Env = append([]string{"PATH=" + bin, "STUBLOG=" + log}, env...)
 	c.WaitDelay = time.Second
 	_ = c.Run() // most generated scripts are syntax errors somewhere
 	b, err := os.ReadFile(log)

@@ -32,7 +32,10 @@
 // ssh.dynamic, not read-only, and lists the programs of every reading.
 //
 // A line that does not parse as bash, holds a NUL byte, a CR or another
-// control character but TAB and LF, bytes that are not UTF-8, or a comment
+// control character but TAB and LF, bytes that are not UTF-8, a non-ASCII
+// character directly before a backslash or a backquote (in a GBK, Big5 or
+// Shift_JIS locale bash reads that byte as part of the character, so
+// `cat f 中\; rm g` runs rm), or a comment
 // continued past its newline by a backslash, nests too deep or is longer
 // than [MaxCommandBytes] is an error wrapping [ErrCommand]: the caller must
 // refuse it, since the gate cannot judge what it cannot read. Such bytes

@@ -19,7 +19,12 @@
 //   - forward: ssh -L and -W (direct-tcpip) and Unix-socket forwards.
 //
 // Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are
-// always refused; env requests pass only for an allow-list. A command line
+// always refused; env requests pass only for an allow-list (Config.EnvAllow),
+// never for names that change what a judged command does (LD_*, BASH_ENV,
+// PATH, IFS, pagers, GIT_*, interpreters' options: see neverForwarded), and
+// for LANG and LC_* only with C, POSIX or a UTF-8 locale: in GBK, Big5 or
+// Shift_JIS the host's bash would read a command line unlike the gate's
+// parser. Each refused env request is recorded. A command line
 // that does not parse is refused before the rules through gate.Conn.Refuse:
 // a deny decision named "ssh/parse", counted in session.denied.
 //

@@ -75,6 +75,12 @@ type sshd struct {
 
 func startSSHD(t testing.TB) *sshd {
 	t.Helper()
+	return startSSHDWith(t, "")
+}
+
+// startSSHDWith starts an sshd whose configuration ends with extra lines.
+func startSSHDWith(t testing.TB, extra string) *sshd {
+	t.Helper()
 	bin := gatetest.NeedTool(t, "sshd")
 	dir := t.TempDir()
 	host := newKey(t, dir, "host_ed25519")
@@ -100,7 +106,7 @@ X11Forwarding no
 AcceptEnv LANG LC_* FOO
 Subsystem sftp internal-sftp
 LogLevel ERROR
-`, port, host.file, ak)
+%s`, port, host.file, ak, extra)
 	cfgFile := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,9 @@ type Config struct {
 	Upstream Upstream
 	// EnvAllow lists the environment variables a client may pass (env
 	// requests); a trailing * matches a prefix. Nil means LANG and LC_*.
+	// Whatever it lists, variables that change what a judged command does
+	// (LD_*, BASH_ENV, PATH, IFS, ...) are never passed, and locale
+	// variables only with C, POSIX or UTF-8 values.
 	EnvAllow []string
 	// RecordInput records what the client types into an interactive shell
 	// (stream "stdin"). Off by default: input holds passwords.

@@ -2,7 +2,6 @@ package sshgate
 
 import (
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
@@ -82,24 +81,20 @@ func (sc *sessionChan) upstream() ssh.Channel {
 	return sc.up
 }
 
-// envRequest keeps an env request whose name is on the allow-list.
+// envRequest keeps an env request that forwardableEnv lets through and
+// records the refusal of any other.
 func (sc *sessionChan) envRequest(payload []byte) bool {
 	var e struct{ Name, Value string }
 	if err := ssh.Unmarshal(payload, &e); err != nil {
 		return false
 	}
-	allow := sc.c.p.cfg.EnvAllow
-	if allow == nil {
-		allow = []string{"LANG", "LC_*"}
+	ok, why := forwardableEnv(e.Name, e.Value, sc.c.p.cfg.EnvAllow)
+	if !ok {
+		sc.c.refused("env " + e.Name + ": " + why)
+		return false
 	}
-	for _, a := range allow {
-		if a == e.Name || strings.HasSuffix(a, "*") && strings.HasPrefix(e.Name, strings.TrimSuffix(a, "*")) {
-			sc.env = append(sc.env, append([]byte(nil), payload...))
-			return true
-		}
-	}
-	sc.c.refused("env " + e.Name)
-	return false
+	sc.env = append(sc.env, append([]byte(nil), payload...))
+	return true
 }
 
 // start judges an exec, shell or subsystem request and, when allowed, runs
