@@ -66,6 +66,7 @@ func run() error {
 	reviewerTokenFile := flag.String("reviewer-token-file", "", "file holding the review console's bearer token")
 	verbose := flag.Bool("v", false, "log debug output")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (benchmarks)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file at exit (benchmarks)")
 	flag.Parse()
 
 	if *upstream == "" || *rulesFile == "" || *tokens == "" {
@@ -78,6 +79,9 @@ func run() error {
 			return err
 		}
 		defer stopProfile()
+	}
+	if *memProfile != "" {
+		defer writeAllocProfile(*memProfile)
 	}
 	log := hclog.New(&hclog.LoggerOptions{Name: "pggateway", Level: hclog.Info})
 	if *verbose {
@@ -202,6 +206,19 @@ func durability(fsync bool) record.Durability {
 		return record.DurabilityFsync
 	}
 	return record.DurabilityWrite
+}
+
+// writeAllocProfile writes the allocations of the whole run to path.
+func writeAllocProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "memprofile:", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "memprofile:", err)
+	}
 }
 
 // startCPUProfile profiles the process into path until the returned

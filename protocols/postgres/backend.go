@@ -24,6 +24,7 @@ type backendState struct {
 	queryIdx   int          // statement index inside a simple Query
 	described  bool         // a Describe S got its ParameterDescription
 	last       *mask.Policy // the latest decision's policy, for stray notices
+	descs      descriptions // RowDescriptions decoded, by their bytes
 }
 
 // upstreamLoop reads server messages, matches them to the client's
@@ -159,7 +160,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			return outOfStep(typ, head)
 		}
 		c.q.pop()
-		bs.portals[head.name] = &portalInfo{fields: bs.stmtFields[head.stmt], formats: head.formats}
+		bs.bound(head.name, bs.stmtFields[head.stmt], head.formats)
 		c.resolve(bs, head, true)
 	case '3': // CloseComplete
 		if head.kind != opClose {
@@ -178,11 +179,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		bs.described = true
 		c.model.paramTypes(head.name, append([]uint32(nil), pd.ParameterOIDs...))
 	case 'T': // RowDescription
-		var rd pgproto3.RowDescription
-		if err := rd.Decode(body); err != nil {
+		desc, err := bs.descs.decode(body)
+		if err != nil {
 			return err
 		}
-		fields := copyFields(rd.Fields)
+		fields := desc.fields
 		switch head.kind {
 		case opDescribeStmt:
 			if !bs.described {
@@ -193,7 +194,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			c.q.pop()
 		case opDescribePortal:
 			// A portal's description states the formats of its columns.
-			bs.portals[head.name] = &portalInfo{fields: fields, formats: fieldFormats(fields)}
+			bs.portals[head.name] = desc
 			c.q.pop()
 			if head.hidden {
 				return nil
@@ -204,7 +205,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			}
 			// A FETCH from a BINARY cursor sends binary values: the
 			// RowDescription says so.
-			bs.cur = c.newResult(fields, fieldFormats(fields), head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
+			bs.cur = c.newResult(fields, desc.formats, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
 		default:
 			return outOfStep(typ, head)
 		}

@@ -11,22 +11,23 @@ func (b *batch) describeExecutes() {
 	if len(b.execs) == 0 {
 		return
 	}
-	buf := make([]byte, 0, len(b.buf)+len(b.execs)*(6+len(b.execs[0].name)))
-	ops := make([]*op, 0, len(b.ops)+len(b.execs))
+	buf, ops := b.spareBuf[:0], b.spareOps[:0]
 	prev := 0
 	for i, at := range b.execAt {
 		buf = append(buf, b.buf[prev:at]...)
 		buf, _ = (&pgproto3.Describe{ObjectType: 'P', Name: b.execs[i].name}).Encode(buf)
 		prev = at
 	}
-	b.buf = append(buf, b.buf[prev:]...)
+	buf = append(buf, b.buf[prev:]...)
+	b.buf, b.spareBuf = buf, b.buf
 	for _, o := range b.ops {
 		if o.kind == opExecute {
 			ops = append(ops, &op{kind: opDescribePortal, name: o.name, hidden: true})
 		}
 		ops = append(ops, o)
 	}
-	b.ops = ops
+	clear(b.ops)
+	b.ops, b.spareOps = ops, b.ops[:0]
 }
 
 // fieldFormats returns the wire format of each column as a RowDescription

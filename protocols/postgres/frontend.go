@@ -37,6 +37,10 @@ type batch struct {
 	badCheck string // the check that refuses it (see refuseCheck)
 	ignored  bool   // the server skips this batch: an earlier message failed
 	n        int
+	// spareBuf and spareOps are the buffers describeExecutes swapped out,
+	// reused by its next call.
+	spareBuf []byte
+	spareOps []*op
 }
 
 func (b *batch) reset() {
@@ -47,7 +51,7 @@ func (b *batch) reset() {
 	b.execs = b.execs[:0]
 	b.execAt = b.execAt[:0]
 	b.stmts = nil
-	b.judged = nil
+	clear(b.judged)
 	b.texts = b.texts[:0]
 	b.payload = b.payload[:0]
 	b.params = nil
@@ -56,6 +60,9 @@ func (b *batch) reset() {
 	b.n = 0
 	if cap(b.buf) > 1<<20 {
 		b.buf = nil
+	}
+	if cap(b.spareBuf) > 1<<20 {
+		b.spareBuf = nil
 	}
 }
 
