@@ -132,6 +132,7 @@ func (a *analyzer) parse(src string, depth int) error {
 		if arithmetic(n) {
 			a.arith = true
 		}
+		a.variableWrites(n)
 		fr := frame{}
 		if x, ok := n.(*syntax.Stmt); ok {
 			switch cmd := x.Cmd.(type) {
@@ -427,6 +428,9 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 				a.out.Dynamic = true // with expand_aliases an alias renames a program
 			}
 		}
+		return nil
+	case namedWriters[prog]:
+		a.namedWrite(prog, args)
 		return nil
 	case prog == "hash" || prog == "enable":
 		for _, w := range args {

@@ -20,7 +20,9 @@
 // commands themselves and the program they run is listed as its own
 // command. Flags say what cannot be listed: ssh.dynamic for a program name
 // only known at run time (or a variable such as PATH or LD_PRELOAD that
-// changes which program runs), ssh.pipes_to_shell for a shell or
+// changes which program runs, assigned in any form bash has: NAME=value,
+// export and declare, a for or select loop's variable, ${NAME:=value},
+// read, printf -v, getopts, mapfile, wait -p, a nameref), ssh.pipes_to_shell for a shell or
 // interpreter reading its commands from stdin, ssh.interpreter_inline for
 // inline code (python -c, perl -e, awk system()).
 //
