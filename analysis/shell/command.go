@@ -429,6 +429,9 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 			}
 		}
 		return nil
+	case prog == "git":
+		a.git(args)
+		return nil
 	case namedWriters[prog]:
 		a.namedWrite(prog, args)
 		return nil

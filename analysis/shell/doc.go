@@ -75,6 +75,15 @@
 // terminal, where a pager takes keystrokes nobody judges, must clear
 // ReadOnly itself (the SSH gateway does for ssh -t).
 //
+// git is read-only only as plumbing (rev-parse, ls-tree, cat-file,
+// rev-list, branch and tag listing, config --get, ...): its configuration,
+// which an agent that may write any file can change (.git/config, a .git
+// in a parent directory, ~/.gitconfig), names programs that status, log,
+// diff, show, blame, grep, ls-files and describe run (core.fsmonitor,
+// diff and filter drivers, textconv, gpg.program to show signatures). A
+// git command outside the plumbing sets ssh.runs_unseen_code. A policy
+// whose agents can write no file may allow git status and log by name.
+//
 // Do not forget: rules judge the parsed command, not the string. Write them
 // against ssh.programs and ssh.commands, and deny ssh.dynamic,
 // ssh.pipes_to_shell and ssh.interpreter_inline unless you mean to allow

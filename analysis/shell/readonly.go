@@ -356,16 +356,29 @@ func tarReadOnly(args []string) bool {
 	return list
 }
 
-// gitReadOnlySub are subcommands that only read (with the options checked
-// in gitReadOnly).
-var gitReadOnlySub = map[string]bool{"status": true, "log": true, "diff": true, "show": true, "rev-parse": true,
-	"ls-files": true, "ls-tree": true, "blame": true, "grep": true, "describe": true, "shortlog": true,
-	"cat-file": true, "rev-list": true, "whatchanged": true, "reflog": false, "branch": true, "tag": true,
-	"remote": true, "config": true, "show-ref": true, "name-rev": true, "version": true, "help": false}
+// gitReadOnlySub are the subcommands that only read and run no program
+// git's configuration names. Git reads its configuration from the
+// repository (.git/config, .gitattributes, .git/info/attributes, a .git
+// directory in any parent), the home directory and the system, any of
+// which an agent that may write a file can change, and that configuration
+// names programs git runs: core.fsmonitor whenever the index is refreshed
+// (status, diff, ls-files, grep, blame, describe --dirty), diff and filter
+// drivers and textconv (diff, log -p, show, blame), gpg.program and
+// gpg.ssh.program to show signatures (log, show, whatchanged with
+// log.showSignature), hooks, the pager under a terminal. So status, log,
+// diff, show, blame and grep are not read-only, however they are spelt;
+// the plumbing below runs none of these (TestGitReadersRunNoConfiguredProgram
+// runs each, in real git, in a repository configured to log every such
+// program).
+var gitReadOnlySub = map[string]bool{"rev-parse": true, "ls-tree": true, "cat-file": true, "rev-list": true,
+	"branch": true, "tag": true, "remote": true, "config": true, "show-ref": true, "name-rev": true,
+	"version": true, "for-each-ref": true, "merge-base": true, "count-objects": true, "var": true}
 
-// gitReadOnly allows reading subcommands without global options that run
-// programs (-c core.pager=..., --exec-path) and without the subcommand
-// options that write (branch -d, tag -a, config --add, ...).
+// gitReadOnly allows the plumbing of gitReadOnlySub without global options
+// that run programs (-c core.pager=..., --exec-path), without options that
+// verify or format signatures (which run gpg.program) or convert contents
+// (textconv, filters), and without the subcommand options that write
+// (branch -d, tag -a, config --add, ...).
 func gitReadOnly(args []string) bool {
 	i := 0
 	for i < len(args) {
@@ -388,6 +401,15 @@ func gitReadOnly(args []string) bool {
 	if i >= len(args) || !gitReadOnlySub[args[i]] {
 		return false
 	}
+	for _, a := range args[i+1:] {
+		// %G? %GS ... and %(signature) verify signatures; --verify,
+		// --show-signature and tag -v too; --textconv and --filters run
+		// drivers.
+		if strings.Contains(a, "%G") || strings.Contains(a, "signature") || strings.HasPrefix(a, "--verify") ||
+			strings.HasPrefix(a, "--textconv") || strings.HasPrefix(a, "--filters") || strings.HasPrefix(a, "--batch-command") {
+			return false
+		}
+	}
 	sub, rest := args[i], args[i+1:]
 	if hasAnyOption(rest, "", []string{"--output", "--ext-diff", "--textconv", "--open-files-in-pager", "--exec"}) {
 		return false
@@ -398,14 +420,12 @@ func gitReadOnly(args []string) bool {
 		// option that deletes, moves, copies or sets.
 		return len(operands(rest)) == 0 && !hasAnyOption(rest, "dDmMcCfut", []string{"--delete", "--move", "--copy",
 			"--force", "--set-upstream-to", "--unset-upstream", "--edit-description", "--track", "--create-reflog"})
-	case "tag":
-		return hasAnyOption(rest, "l", []string{"--list"}) && !hasAnyOption(rest, "adfsuem", []string{"--annotate", "--delete", "--force", "--sign", "--message", "--file", "--edit"})
 	case "remote":
 		// remote show contacts the remote (running its transport).
 		ops := operands(rest)
 		return len(ops) == 0 || ops[0] == "get-url"
-	case "grep":
-		return !hasAnyOption(rest, "O", nil) // -O runs a pager program
+	case "tag":
+		return hasAnyOption(rest, "l", []string{"--list"}) && !hasAnyOption(rest, "adfsuemv", []string{"--annotate", "--delete", "--force", "--sign", "--message", "--file", "--edit", "--verify"})
 	case "config":
 		return hasAnyOption(rest, "l", []string{"--list", "--get", "--get-all", "--get-regexp"}) &&
 			!hasAnyOption(rest, "e", []string{"--add", "--unset", "--unset-all", "--replace-all", "--rename-section",
