@@ -179,15 +179,30 @@
 // column carries the lineage of all of them. The cost is over-masking: an
 // unrelated computed column in such a statement (my_plpgsql_fn(id), a
 // count next to a masked column behind SELECT *) is masked too; a leak is
-// not acceptable, over-masking is. Errors and notices of a statement that
-// evaluates a covered column lose their text, since the server puts
-// values in them, quoted or not ("invalid input syntax for type integer:
-// ...", "index 1234 out of valid range"): the message becomes "[masked]
-// <SQLSTATE class> <SQLSTATE>: ..." and the detail, hint and context go.
-// Only an error of the parse analysis of the client's own statement (class
-// 42, with a position in the statement, raised outside any function,
-// quoting only what the statement contains: a misspelt column) keeps its
-// message. NOTIFY payloads, which
+// not acceptable, over-masking is.
+//
+// Errors and notices: the server puts values in them, quoted or not
+// ("invalid input syntax for type integer: ...", "index 1234 out of valid
+// range", "Key (pin)=(1234) is not present"), and not only while the
+// statement that read them runs: deferred constraints and constraint
+// triggers raise at COMMIT, END, SET CONSTRAINTS, PREPARE TRANSACTION or
+// the Sync ending an implicit transaction, and a trigger raises (or
+// notices) during a write to another table. So, once any column of the
+// database is covered by a field rule of the decision, every error and
+// notice loses its text — the message becomes "[masked] <SQLSTATE class>
+// <SQLSTATE>: ...", the detail, hint, context and internal query go, and
+// so do the schema, table, column, type and constraint names of one a
+// function raised (RAISE ... USING COLUMN = any text) — unless it is
+// proven free of data: it answers a read (SELECT, VALUES, TABLE, SHOW,
+// FETCH, MOVE, DECLARE, CLOSE, EXPLAIN) that is read-only and evaluates no
+// covered column and nothing of unknown lineage, or it is an error of the
+// parse analysis of the client's own statement (class 42, with a position
+// in the statement, raised outside any function, quoting only what the
+// statement contains: a misspelt column). An error of a write, of
+// transaction control or of a Sync keeps only its SQLSTATE (and the
+// server's constraint name) in such a session.
+//
+// NOTIFY payloads, which
 // any session may fill with any value, are masked whole. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a
