@@ -37,7 +37,9 @@
 // function, a built-in that reads data by name or another session's
 // statements, a relation the catalog does not know, one that holds other
 // relations' values under its own name — statistics, large objects, TOAST,
-// foreign tables — a plan past the work bound) is Unknown: a caller masks
+// foreign tables, sequences and the functions that read them (currval,
+// lastval, nextval, pg_sequence_last_value), column defaults — a plan
+// past the work bound) is Unknown: a caller masks
 // it whenever any column is covered. A partition's or inheritance child's
 // columns carry their kin's names too. Whatever decides how many rows come
 // back (a FROM function's arguments, TABLESAMPLE, LIMIT, DISTINCT) is in

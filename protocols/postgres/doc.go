@@ -166,10 +166,14 @@
 // built-ins that read data by name or show other sessions' statements,
 // pg_stat_get_backend_activity among them), one of a relation the catalog
 // does not know, one of a relation that holds other relations' values
-// under a name of its own (the statistics views, pg_largeobject, TOAST
-// tables, foreign tables), a FETCH from a cursor the gateway did not see
-// declared, SHOW once the session ran a statement that may have stored a
-// computed value in a setting (set_config). Such a column is masked as
+// under a name of its own (the statistics views and pg_statistic, which
+// keep a column's most common values and histogram after ANALYZE,
+// pg_largeobject, TOAST tables, foreign tables, column defaults, and
+// every sequence, as the last value of a serial or identity column, with
+// currval, lastval, nextval and pg_sequence_last_value), a FETCH from a
+// cursor the gateway did not see declared, SHOW once the session ran a
+// statement that may have stored a computed value in a setting
+// (set_config). Such a column is masked as
 // soon as any column of the database is covered by a field rule of the
 // decision. A partition or inheritance child carries its ancestors'
 // columns, and a parent its descendants': a field rule on customers.pin
