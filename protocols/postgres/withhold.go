@@ -17,9 +17,10 @@ import (
 // CONSTRAINTS, an immediate trigger raises during another table's write,
 // and a notice may come when no statement is running. So every error and
 // notice loses its text (withholdMessage) unless the message is proven
-// free of data: it answers statements that can only read (provenFree) and
-// evaluate no covered column, or it is an error of the parse analysis of
-// the client's own text (fromAnalysis). It reports whether e changed; an
+// free of data: the server, not a function, raised it answering
+// statements that can only read (provenFree) and evaluate no covered
+// column, or it is an error of the parse analysis of the client's own
+// text (fromAnalysis). It reports whether e changed; an
 // error means the catalog could not be read.
 func (c *conn) withholdError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (bool, error) {
 	c.noteSchemaError(e)
@@ -30,9 +31,14 @@ func (c *conn) withholdError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (
 	if err != nil || rep == "" {
 		return false, err
 	}
-	free, err := c.provenFree(o, p)
-	if err != nil || free {
-		return false, err
+	if !raisedByFunction(e) {
+		// A function may run where the statement's lineage does not show
+		// it (a domain's check, a row-level-security policy): its messages
+		// are never proven free.
+		free, err := c.provenFree(o, p)
+		if err != nil || free {
+			return false, err
+		}
 	}
 	withholdMessage(e, opStatements(o))
 	return true, nil
