@@ -33,7 +33,8 @@
 // their bodies, the cursors and prepared statements a Session remembers —
 // and returns a Resolved: each result column's Lineage, the columns used
 // outside the output list (Filter), those computed on (Computed) and every
-// column evaluated (Touched). What cannot be followed (a PL/pgSQL or C
+// column evaluated (Touched; unknown once a relation read has row-level
+// security, whose policies run out of the statement's sight). What cannot be followed (a PL/pgSQL or C
 // function, a built-in that reads data by name or another session's
 // statements, a relation the catalog does not know, one that holds other
 // relations' values under its own name — statistics, large objects, TOAST,

@@ -21,6 +21,7 @@ func (copiesCatalog) Relations(_ context.Context, schema, name string) ([]Relati
 		{OID: 7, Schema: "pg_catalog", Name: "pg_attrdef", Kind: 'r', Columns: []string{"oid", "adrelid", "adnum", "adbin"}},
 		{OID: 8, Schema: "pg_catalog", Name: "pg_sequence", Kind: 'r', Columns: []string{"seqrelid", "seqstart"}},
 		{OID: 9, Schema: "pg_catalog", Name: "pg_statistic", Kind: 'r', Columns: []string{"starelid", "stavalues1"}},
+		{OID: 11, Schema: "public", Name: "guarded", Kind: 'r', Columns: []string{"v"}, RowSecurity: true},
 	}
 	for _, r := range rels {
 		if r.Name == name && (schema == "" || schema == r.Schema) {
@@ -103,6 +104,22 @@ func TestLineageOfCopies(t *testing.T) {
 		if w.Unknown != tc.unknown || !slices.Equal(w.Fields, tc.fields) {
 			t.Errorf("%s: lineage %+v, want unknown=%v fields=%v", tc.sql, w, tc.unknown, tc.fields)
 		}
+	}
+}
+
+// A relation with row-level security runs its policies' expressions with
+// the statement: what they evaluate is unknown (an error may quote it),
+// while its own columns keep their lineage.
+func TestRowSecurityTouchesUnknown(t *testing.T) {
+	res := resolveForTest(t, "SELECT v FROM guarded")
+	if !res.Touched().Unknown {
+		t.Errorf("touched %+v, want unknown", res.Touched())
+	}
+	if w := res.Whole(); w.Unknown || !slices.Equal(w.Fields, []string{"guarded.v"}) {
+		t.Errorf("lineage %+v, want guarded.v", w)
+	}
+	if res := resolveForTest(t, "SELECT pin FROM customers"); res.Touched().Unknown {
+		t.Errorf("customers: touched %+v, want known", res.Touched())
 	}
 }
 

@@ -647,6 +647,11 @@ func (r *resolver) relOf(c Relation) *relCols {
 		r.touch.unknown = true
 		return unknownRel()
 	}
+	if c.RowSecurity {
+		// Its policies may read and evaluate any column (an error may
+		// quote it); they do not decide the values of its own columns.
+		r.touch.unknown = true
+	}
 	if c.Kind == 'v' || c.Kind == 'm' {
 		return r.view(c)
 	}

@@ -197,9 +197,11 @@
 // <SQLSTATE>: ...", the detail, hint, context and internal query go, and
 // so do the schema, table, column, type and constraint names of one a
 // function raised (RAISE ... USING COLUMN = any text) — unless it is
-// proven free of data: it answers a read (SELECT, VALUES, TABLE, SHOW,
-// FETCH, MOVE, DECLARE, CLOSE, EXPLAIN) that is read-only and evaluates no
-// covered column and nothing of unknown lineage, or it is an error of the
+// proven free of data: the server, not a function (a domain's check, a
+// row-level-security policy, anything the lineage does not show), raised
+// it answering a read (SELECT, VALUES, TABLE, SHOW, FETCH, MOVE, DECLARE,
+// CLOSE, EXPLAIN) that is read-only and evaluates no covered column and
+// nothing of unknown lineage, or it is an error of the
 // parse analysis of the client's own statement (class 42, with a position
 // in the statement, raised outside any function, quoting only what the
 // statement contains: a misspelt column). An error of a write, of
