@@ -77,8 +77,12 @@ type SQLStatement struct {
 	// FilterColumns are the base columns ("table.column", through
 	// sub-queries, CTEs and views) the statement uses outside its output
 	// list: WHERE, JOIN, GROUP BY, HAVING, ORDER BY, DISTINCT ON, LIMIT,
-	// and sub-queries there. "*" stands for columns that cannot be known
-	// (an opaque function or relation).
+	// and sub-queries there, and whatever decides how many rows come
+	// back, as a predicate does: the arguments of a function in FROM
+	// (generate_series, unnest, ROWS FROM, XMLTABLE, JSON_TABLE), a
+	// TABLESAMPLE, plain DISTINCT (every output column), and the inputs
+	// of a FROM item of a form the analyser does not model. "*" stands for
+	// columns that cannot be known (an opaque function or relation).
 	FilterColumns []string `json:"filter_columns,omitempty" cel:"filter_columns"`
 	// MaskedColumnsFiltered are the FilterColumns a field rule of the rule
 	// file's masking section covers (every such column of the database

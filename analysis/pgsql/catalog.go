@@ -42,6 +42,10 @@ type Relation struct {
 	// of, and every one that inherits from it or is a partition of it,
 	// transitively: they share rows, so a column carries its kin's.
 	Kin []string
+	// RowSecurity is set when row-level security is enabled on the
+	// relation (pg_class.relrowsecurity): its policies' expressions run
+	// with every statement that reads it, out of the statement's lineage.
+	RowSecurity bool
 }
 
 // Function is one function of a given name (pg_proc).

@@ -33,11 +33,14 @@
 // their bodies, the cursors and prepared statements a Session remembers —
 // and returns a Resolved: each result column's Lineage, the columns used
 // outside the output list (Filter), those computed on (Computed) and every
-// column evaluated (Touched). What cannot be followed (a PL/pgSQL or C
+// column evaluated (Touched; unknown once a relation read has row-level
+// security, whose policies run out of the statement's sight). What cannot be followed (a PL/pgSQL or C
 // function, a built-in that reads data by name or another session's
 // statements, a relation the catalog does not know, one that holds other
 // relations' values under its own name — statistics, large objects, TOAST,
-// foreign tables — a plan past the work bound) is Unknown: a caller masks
+// foreign tables, sequences and the functions that read them (currval,
+// lastval, nextval, pg_sequence_last_value), column defaults — a plan
+// past the work bound) is Unknown: a caller masks
 // it whenever any column is covered. A partition's or inheritance child's
 // columns carry their kin's names too. Whatever decides how many rows come
 // back (a FROM function's arguments, TABLESAMPLE, LIMIT, DISTINCT) is in

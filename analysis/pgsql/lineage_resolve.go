@@ -179,10 +179,12 @@ const maxResolveDepth = 64
 const maxResolveSteps = 20000
 
 // dataCopies are catalog relations whose columns hold copies of other
-// columns' values (statistics, large objects).
+// columns' values: statistics (most common values, histogram bounds),
+// large objects, column defaults (a literal a covered column defaults
+// to) and sequences' parameters (an identity's START WITH).
 var dataCopies = map[string]bool{
 	"pg_statistic": true, "pg_statistic_ext_data": true, "pg_stats": true, "pg_stats_ext": true,
-	"pg_stats_ext_exprs": true, "pg_largeobject": true,
+	"pg_stats_ext_exprs": true, "pg_largeobject": true, "pg_attrdef": true, "pg_sequence": true,
 }
 
 // systemColumns exist in every table and hold no data of its own.
@@ -190,7 +192,8 @@ var systemColumns = map[string]bool{"ctid": true, "xmin": true, "xmax": true, "c
 
 // dataReaders are built-in functions that read data beyond their
 // arguments: queries in text, tables by name, files, cursors, WAL,
-// settings, and other sessions' statements (which quote their literals).
+// settings, other sessions' statements (which quote their literals), and
+// sequences (the value a serial or identity column was last given).
 // Built-ins are matched by name and by C symbol (see readsData).
 var dataReaders = map[string]bool{}
 
@@ -200,7 +203,7 @@ var dataReaders = map[string]bool{}
 var readerSymbols = strings.Fields(`query_to_xml table_to_xml cursor_to_xml schema_to_xml
 	database_to_xml ts_stat tsquery_rewrite pg_read_file pg_read_binary_file be_lo_get be_loread
 	be_lo_export pg_logical_slot_ show_config_by_name show_all_settings pg_stat_get_activity
-	pg_stat_get_backend_activity pg_stat_statements`)
+	pg_stat_get_backend_activity pg_stat_statements currval lastval nextval pg_sequence_last_value pg_sequence_parameters`)
 
 func init() {
 	for _, f := range strings.Fields(`query_to_xml query_to_xml_and_xmlschema query_to_xmlschema
@@ -208,7 +211,8 @@ func init() {
 		database_to_xml database_to_xml_and_xmlschema ts_stat ts_rewrite pg_read_file pg_read_binary_file
 		lo_get loread lo_export pg_logical_slot_get_changes pg_logical_slot_peek_changes
 		pg_logical_slot_get_binary_changes pg_logical_slot_peek_binary_changes current_setting
-		pg_stat_get_activity pg_stat_get_backend_activity pg_stat_statements pg_show_all_settings`) {
+		pg_stat_get_activity pg_stat_get_backend_activity pg_stat_statements pg_show_all_settings
+		currval lastval nextval pg_sequence_last_value pg_sequence_parameters`) {
 		dataReaders[f] = true
 	}
 }
@@ -643,6 +647,11 @@ func (r *resolver) relOf(c Relation) *relCols {
 		r.touch.unknown = true
 		return unknownRel()
 	}
+	if c.RowSecurity {
+		// Its policies may read and evaluate any column (an error may
+		// quote it); they do not decide the values of its own columns.
+		r.touch.unknown = true
+	}
 	if c.Kind == 'v' || c.Kind == 'm' {
 		return r.view(c)
 	}
@@ -659,12 +668,14 @@ func (r *resolver) relOf(c Relation) *relCols {
 }
 
 // holdsCopies reports whether c shows other relations' values under
-// names of its own: statistics, large objects, TOAST chunks (of any
-// table, so of unknown lineage), foreign tables (of any relation of any
-// server, this database's included).
+// names of its own: statistics, large objects, column defaults, TOAST
+// chunks (of any table, so of unknown lineage), foreign tables (of any
+// relation of any server, this database's included), sequences (the last
+// value a serial or identity column was given: the catalog does not say
+// reliably which column a sequence feeds, so any).
 func holdsCopies(c Relation) bool {
 	switch {
-	case c.Kind == 't', c.Kind == 'f', strings.HasPrefix(c.Schema, "pg_toast"):
+	case c.Kind == 't', c.Kind == 'f', c.Kind == 'S', strings.HasPrefix(c.Schema, "pg_toast"):
 		return true
 	case c.Schema == "pg_catalog":
 		return dataCopies[c.Name]

@@ -257,7 +257,7 @@ func TestAuditEquality(t *testing.T) {
 	r.send(bind("", "s1"), execute(""), syncMsg())
 	r.until(1, step)
 	r.send(parse("", "SELECT * FROM no_such_table"), flush())
-	r.until(1, 300*time.Millisecond)
+	r.untilSeen("E:42P01", step)
 	r.send(query("DELETE FROM victims"), syncMsg())
 	r.until(1, step)
 	r.send(query("PREPARE w AS DELETE FROM victims"))

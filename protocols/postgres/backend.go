@@ -432,10 +432,9 @@ func (c *conn) notice(bs *backendState, body, raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if scrubbed, err := c.lineageError(h, p, masked); err != nil {
+	if withheld, err := c.withholdError(h, p, masked); err != nil {
 		return err
-	} else if scrubbed {
-		withholdMessage(masked, opTexts(h))
+	} else if withheld {
 		changed = true
 	}
 	if err := c.recordMessage("notice", decision, masked); err != nil {
@@ -456,12 +455,11 @@ func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw [
 	if err != nil {
 		return err
 	}
-	// A statement that evaluates a column under a field rule may have the
-	// server quote its values: scrub them (lineage.go).
-	if scrubbed, err := c.lineageError(o, p, masked); err != nil {
+	// The server may quote a covered column's values in any error or
+	// notice, raised by the statement that read them or later (withhold.go).
+	if withheld, err := c.withholdError(o, p, masked); err != nil {
 		return err
-	} else if scrubbed {
-		withholdMessage(masked, opTexts(o))
+	} else if withheld {
 		changed = true
 	}
 	var d *gate.Decision
@@ -475,18 +473,6 @@ func (c *conn) sendError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse, raw [
 		return c.send(raw)
 	}
 	return c.sendMsg(masked)
-}
-
-// opTexts returns the SQL texts of the statements of o.
-func opTexts(o *op) []string {
-	if o == nil {
-		return nil
-	}
-	texts := make([]string, 0, len(o.stmts))
-	for i := range o.stmts {
-		texts = append(texts, o.stmts[i].Text)
-	}
-	return texts
 }
 
 // topStatement returns the i-th statement of a message as the server

@@ -279,7 +279,7 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 	if !ok {
 		rows, err := k.query(ctx, `SELECT c.oid, n.nspname, c.relkind,
 			CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
-			coalesce(a.attname, ''), `+kinSQL+`
+			coalesce(a.attname, ''), `+kinSQL+`, c.relrowsecurity
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 			WHERE c.relname = $1 ORDER BY c.oid, a.attnum`, name)
@@ -287,12 +287,12 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 			return nil, err
 		}
 		for _, r := range rows {
-			if len(r) != 6 {
+			if len(r) != 7 {
 				continue
 			}
 			oid, _ := strconv.ParseUint(r[0], 10, 32)
 			if len(all) == 0 || all[len(all)-1].OID != uint32(oid) {
-				ri := pgsql.Relation{OID: uint32(oid), Schema: r[1], Name: name, ViewDef: r[3]}
+				ri := pgsql.Relation{OID: uint32(oid), Schema: r[1], Name: name, ViewDef: r[3], RowSecurity: r[6] == "t"}
 				if r[2] != "" {
 					ri.Kind = r[2][0]
 				}

@@ -166,10 +166,14 @@
 // built-ins that read data by name or show other sessions' statements,
 // pg_stat_get_backend_activity among them), one of a relation the catalog
 // does not know, one of a relation that holds other relations' values
-// under a name of its own (the statistics views, pg_largeobject, TOAST
-// tables, foreign tables), a FETCH from a cursor the gateway did not see
-// declared, SHOW once the session ran a statement that may have stored a
-// computed value in a setting (set_config). Such a column is masked as
+// under a name of its own (the statistics views and pg_statistic, which
+// keep a column's most common values and histogram after ANALYZE,
+// pg_largeobject, TOAST tables, foreign tables, column defaults, and
+// every sequence, as the last value of a serial or identity column, with
+// currval, lastval, nextval and pg_sequence_last_value), a FETCH from a
+// cursor the gateway did not see declared, SHOW once the session ran a
+// statement that may have stored a computed value in a setting
+// (set_config). Such a column is masked as
 // soon as any column of the database is covered by a field rule of the
 // decision. A partition or inheritance child carries its ancestors'
 // columns, and a parent its descendants': a field rule on customers.pin
@@ -179,15 +183,32 @@
 // column carries the lineage of all of them. The cost is over-masking: an
 // unrelated computed column in such a statement (my_plpgsql_fn(id), a
 // count next to a masked column behind SELECT *) is masked too; a leak is
-// not acceptable, over-masking is. Errors and notices of a statement that
-// evaluates a covered column lose their text, since the server puts
-// values in them, quoted or not ("invalid input syntax for type integer:
-// ...", "index 1234 out of valid range"): the message becomes "[masked]
-// <SQLSTATE class> <SQLSTATE>: ..." and the detail, hint and context go.
-// Only an error of the parse analysis of the client's own statement (class
-// 42, with a position in the statement, raised outside any function,
-// quoting only what the statement contains: a misspelt column) keeps its
-// message. NOTIFY payloads, which
+// not acceptable, over-masking is.
+//
+// Errors and notices: the server puts values in them, quoted or not
+// ("invalid input syntax for type integer: ...", "index 1234 out of valid
+// range", "Key (pin)=(1234) is not present"), and not only while the
+// statement that read them runs: deferred constraints and constraint
+// triggers raise at COMMIT, END, SET CONSTRAINTS, PREPARE TRANSACTION or
+// the Sync ending an implicit transaction, and a trigger raises (or
+// notices) during a write to another table. So, once any column of the
+// database is covered by a field rule of the decision, every error and
+// notice loses its text — the message becomes "[masked] <SQLSTATE class>
+// <SQLSTATE>: ...", the detail, hint, context and internal query go, and
+// so do the schema, table, column, type and constraint names of one a
+// function raised (RAISE ... USING COLUMN = any text) — unless it is
+// proven free of data: the server, not a function (a domain's check, a
+// row-level-security policy, anything the lineage does not show), raised
+// it answering a read (SELECT, VALUES, TABLE, SHOW, FETCH, MOVE, DECLARE,
+// CLOSE, EXPLAIN) that is read-only and evaluates no covered column and
+// nothing of unknown lineage, or it is an error of the
+// parse analysis of the client's own statement (class 42, with a position
+// in the statement, raised outside any function, quoting only what the
+// statement contains: a misspelt column). An error of a write, of
+// transaction control or of a Sync keeps only its SQLSTATE (and the
+// server's constraint name) in such a session.
+//
+// NOTIFY payloads, which
 // any session may fill with any value, are masked whole. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a

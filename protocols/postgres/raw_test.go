@@ -210,6 +210,32 @@ func (r *rawConn) until(n int, wait time.Duration) []string {
 	return out
 }
 
+// untilSeen reads messages until one summarised as want arrives (or the
+// connection fails or wait passes without a message) and returns them: a
+// test that expects an answer the server ends without ReadyForQuery (an
+// error before Sync, after Flush) waits for that answer, not for a short
+// deadline that a loaded machine can miss.
+func (r *rawConn) untilSeen(want string, wait time.Duration) []string {
+	r.t.Helper()
+	var out []string
+	for {
+		_ = r.nc.SetReadDeadline(time.Now().Add(wait))
+		m, err := r.fe.Receive()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return append(out, "timeout")
+			}
+			r.dead = true
+			return append(out, "closed")
+		}
+		out = append(out, summarize(m))
+		if out[len(out)-1] == want {
+			return out
+		}
+	}
+}
+
 func summarize(m pgproto3.BackendMessage) string {
 	switch m := m.(type) {
 	case *pgproto3.ErrorResponse:

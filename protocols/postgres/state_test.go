@@ -155,7 +155,7 @@ func TestAttackSkipUntilSync(t *testing.T) {
 			r.send(&pgproto3.Parse{Query: "SELECT * FROM no_such_table"}, &pgproto3.Flush{})
 			// The server's error is in before the Query is sent: the
 			// server now ignores the Query and answers only the Sync.
-			if got := r.until(1, 300*time.Millisecond); !has(got, "E:42P01") {
+			if got := r.untilSeen("E:42P01", step); !has(got, "E:42P01") {
 				t.Fatalf("parse: %v", got)
 			}
 			r.send(&pgproto3.Query{String: middle})
@@ -300,7 +300,7 @@ func TestRefusedFlushThenFlush(t *testing.T) {
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")
 	r.send(parse("", "DELETE FROM victims"), bind("", ""), execute(""), flush())
-	if got := r.until(1, 300*time.Millisecond); !has(got, "E:42501") {
+	if got := r.untilSeen("E:42501", step); !has(got, "E:42501") {
 		t.Fatalf("refusal: %v", got)
 	}
 	r.send(flush(), parse("", "SELECT 1"), bind("", ""), execute(""), flush(), syncMsg(), query("SELECT card FROM pii"))
@@ -334,7 +334,7 @@ func TestFunctionCallWhileSkipping(t *testing.T) {
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")
 	r.send(parse("", "SELECT * FROM no_such_table"), flush())
-	if got := r.until(1, 300*time.Millisecond); !has(got, "E:42P01") {
+	if got := r.untilSeen("E:42P01", step); !has(got, "E:42P01") {
 		t.Fatalf("parse: %v", got)
 	}
 	r.send(&pgproto3.FunctionCall{Function: 1}, syncMsg(), query("SELECT card FROM pii"))

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -30,7 +32,7 @@ func TestWithholdMessage(t *testing.T) {
 	for _, tc := range cases {
 		e := tc.e
 		e.Detail, e.Hint = "Key (pin)=(1234)", "1234"
-		withholdMessage(&e, []string{stmt})
+		withholdMessage(&e, []pgsql.Statement{{SQLStatement: gate.SQLStatement{Text: stmt}}})
 		if kept := e.Message == tc.e.Message; kept != tc.keep {
 			t.Errorf("%s: message %q, kept %v, want %v", tc.name, e.Message, kept, tc.keep)
 		}
