@@ -91,6 +91,9 @@ type exchange struct {
 	req     *gate.Request
 	d       *gate.Decision
 	policy  *mask.Policy
+	// secretsOnly: no rule masks the response, policy masks the
+	// gateway's own secrets alone (see secretscan.go).
+	secretsOnly bool
 	method  string
 	accept  []string // the client's Accept-Encoding
 	f       *filter  // the response's filter, once there is one

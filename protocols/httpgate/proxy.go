@@ -172,6 +172,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			return
 		}
 		defer x.release()
+		x.secretsOnly = x.policy == nil && secrets.alone != nil
 		x.policy = secrets.of(x.policy)
 		ctx, cancel := context.WithCancel(context.WithValue(x.conn.Context(r.Context()), exchangeKey{}, x))
 		defer cancel()
