@@ -12,6 +12,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -363,10 +364,21 @@ func sizeHint(h http.Header, codings []string) int {
 // refuses more than limit), into a buffer reserved for hint bytes: a body
 // of the declared length is read without growing it.
 func readAllSized(r io.Reader, limit int64, hint int) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(hint + bytes.MinRead)
-	_, err := b.ReadFrom(io.LimitReader(r, limit+1))
-	return b.Bytes(), err
+	b := make([]byte, 0, min(int64(max(hint, bytes.MinRead)), limit)+1)
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, int(min(int64(cap(b)), limit+1-int64(len(b)))))
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // drain reads what is left of the upstream body after the decoded content

@@ -32,12 +32,32 @@ const maxScannedWhole = 64 << 10
 // declaredWithin reports whether h declares a Content-Length of at most
 // limit bytes.
 func declaredWithin(h http.Header, limit int64) bool {
+	n, ok := declaredLength(h)
+	return ok && n <= limit
+}
+
+// declaredLength is the one Content-Length h declares, in its canonical
+// form (digits, no leading zero).
+func declaredLength(h http.Header) (int64, bool) {
 	v := h["Content-Length"]
-	if len(v) != 1 {
-		return false
+	if len(v) != 1 || v[0] == "" || len(v[0]) > 18 || len(v[0]) > 1 && v[0][0] == '0' {
+		return 0, false
 	}
-	n, err := strconv.ParseInt(v[0], 10, 64)
-	return err == nil && n >= 0 && n <= limit
+	var n int64
+	for _, c := range []byte(v[0]) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// setLength makes h declare a Content-Length of n, unless it does.
+func setLength(h http.Header, n int64) {
+	if m, ok := declaredLength(h); !ok || m != n {
+		h["Content-Length"] = []string{strconv.FormatInt(n, 10)}
+	}
 }
 
 // holdsNoSecret reports whether the masking path would pass the whole
@@ -151,25 +171,24 @@ func hex4(b []byte) rune {
 }
 
 // sendUnchanged sends a body searched whole and found clean as the
-// upstream sent it; only the headers are masked. It is recorded before
-// it is sent, as a masked JSON body is.
+// upstream sent it (read to its end: nothing is left to drain); only the
+// headers are masked. It is recorded before it is sent, as a masked JSON
+// body is.
 func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, doc []byte, text bool, mt string, params map[string]string) (io.ReadCloser, int64, error) {
-	drain(body)
 	body.Close()
 	if text {
 		// As on the masking path: the client reads the body as UTF-8,
 		// which it is.
-		params["charset"] = "utf-8"
-		ct := mime.FormatMediaType(mt, params)
-		if ct == "" {
-			return nil, 0, fmt.Errorf("%w: Content-Type %q cannot be rewritten", errUnmaskable, mt)
+		ct, err := utf8ContentType(mt, params)
+		if err != nil {
+			return nil, 0, err
 		}
-		h.Set("Content-Type", ct)
+		h["Content-Type"] = []string{ct}
 	}
 	if err := f.maskFields(h, true); err != nil {
 		return nil, 0, err
 	}
-	h.Set("Content-Length", strconv.Itoa(len(doc)))
+	setLength(h, int64(len(doc)))
 	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
 		return nil, 0, err
 	}
@@ -180,8 +199,30 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, do
 	if err := f.end(); err != nil {
 		return nil, 0, err
 	}
-	return io.NopCloser(bytes.NewReader(doc)), int64(len(doc)), nil
+	b := &wholeBody{}
+	b.Reset(doc)
+	return b, int64(len(doc)), nil
 }
+
+// utf8ContentType is the media type mt with its parameters and charset
+// UTF-8.
+func utf8ContentType(mt string, params map[string]string) (string, error) {
+	if len(params) == 0 || len(params) == 1 && params["charset"] != "" {
+		// What mime.FormatMediaType gives, without its allocations.
+		return mt + "; charset=utf-8", nil
+	}
+	params["charset"] = "utf-8"
+	ct := mime.FormatMediaType(mt, params)
+	if ct == "" {
+		return "", fmt.Errorf("%w: Content-Type %q cannot be rewritten", errUnmaskable, mt)
+	}
+	return ct, nil
+}
+
+// wholeBody is a body held whole in memory.
+type wholeBody struct{ bytes.Reader }
+
+func (*wholeBody) Close() error { return nil }
 
 // replayed is a body of which the first bytes were already read: they
 // come again, then the rest.
