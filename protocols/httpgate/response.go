@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,10 +110,10 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		return nil, 0, fmt.Errorf("%w: more than one Content-Type", errUnmaskable)
 	}
 	var mt, label string
-	params := map[string]string{}
+	var params map[string]string
 	if ct := h.Get("Content-Type"); ct != "" {
 		var err error
-		mt, params, err = mime.ParseMediaType(ct)
+		mt, params, err = parseMediaType(ct)
 		if err != nil {
 			// The value is not quoted: it may hold what is being masked.
 			return nil, 0, fmt.Errorf("%w: Content-Type of %d bytes does not parse: %w", errUnmaskable, len(ct), err)
@@ -163,10 +162,9 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		}
 	}
 	if text && mt != "" {
-		params["charset"] = "utf-8"
-		ct := mime.FormatMediaType(mt, params)
-		if ct == "" {
-			return nil, 0, fmt.Errorf("%w: Content-Type %q cannot be rewritten", errUnmaskable, mt)
+		ct, err := utf8ContentType(mt, params)
+		if err != nil {
+			return nil, 0, err
 		}
 		h.Set("Content-Type", ct)
 	}
