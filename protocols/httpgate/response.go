@@ -140,16 +140,12 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	sse := mt == "text/event-stream"
 	lines := lineJSON(mt)
 	isJSON := !lines && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-	if f.x.secretsOnly && len(codings) == 0 && !sse && !lines && !f.chunked && mt != "" && declaredWithin(h, maxScannedWhole) {
-		doc, err := readAllSized(body, maxScannedWhole, sizeHint(h, nil))
-		if err != nil {
-			body.Close()
-			return nil, 0, fmt.Errorf("%w: reading the body: %w", errUnmaskable, err)
+	if f.x.secretsOnly && !sse && !lines && !f.chunked && mt != "" && searchedCodings(codings) && declaredWithin(h, maxScannedWhole) {
+		sent, n, rest, err := f.searchWhole(status, h, body, codings, mt, params, text, isJSON)
+		if err != nil || sent != nil {
+			return sent, n, err
 		}
-		if len(doc) <= maxScannedWhole && f.holdsNoSecret(doc, mt, label, text, isJSON) {
-			return f.sendUnchanged(status, h, body, doc, text, mt, params)
-		}
-		body = replayBody(doc, body)
+		body = rest
 	}
 	// Streamed bodies other than event streams are opened here, to read
 	// the charset from their first bytes; any other type is still read

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,9 +27,65 @@ import (
 // masking path, whose stream masker holds back what could still begin a
 // secret.
 
-// maxScannedWhole bounds the bodies searched whole: larger or streamed
-// ones go through the stream masker.
+// maxScannedWhole bounds the bodies searched whole, as sent: larger or
+// streamed ones go through the stream masker.
 const maxScannedWhole = 64 << 10
+
+// maxDecodedWhole bounds a gzip body searched whole, decoded.
+const maxDecodedWhole = 1 << 20
+
+// searchedCodings reports whether a body with these content codings may
+// be searched whole: none, or gzip alone, which every client decodes
+// alike (deflate is zlib to some, raw to others).
+func searchedCodings(codings []string) bool {
+	return len(codings) == 0 || len(codings) == 1 && codings[0] == "gzip"
+}
+
+// searchWhole reads a body of a declared length whole and sends it as the
+// upstream sent it when it holds none of the gateway's secrets (sent);
+// otherwise it returns rest, which reads the body again from its start,
+// for the masking path. A body in gzip is searched decoded, and sent
+// encoded to a client that accepts gzip, decoded to others.
+func (f *filter) searchWhole(status int, h http.Header, body io.ReadCloser, codings []string, mt string, params map[string]string, text, isJSON bool) (sent io.ReadCloser, n int64, rest io.ReadCloser, err error) {
+	raw, err := readAllSized(body, maxScannedWhole, sizeHint(h, nil))
+	if err != nil {
+		body.Close()
+		return nil, 0, nil, fmt.Errorf("%w: reading the body: %w", errUnmaskable, err)
+	}
+	if len(raw) > maxScannedWhole {
+		return nil, 0, replayBody(raw, body), nil
+	}
+	doc := raw
+	if len(codings) > 0 {
+		var ok bool
+		if doc, ok = gunzipWhole(raw); !ok {
+			return nil, 0, replayBody(raw, body), nil
+		}
+	}
+	if !f.holdsNoSecret(doc, mt, params["charset"], text, isJSON) {
+		return nil, 0, replayBody(raw, body), nil
+	}
+	out := doc
+	switch {
+	case f.coding != "":
+		out = raw
+	case len(codings) > 0:
+		// Validators and digests describe the encoded body.
+		dropDerived(h)
+	}
+	sent, n, err = f.sendUnchanged(status, h, body, out, doc, text, mt, params)
+	return sent, n, nil, err
+}
+
+// gunzipWhole decodes a whole gzip body of at most maxDecodedWhole bytes.
+func gunzipWhole(raw []byte) ([]byte, bool) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, false
+	}
+	doc, err := readAllSized(zr, maxDecodedWhole, 4*len(raw))
+	return doc, err == nil && len(doc) <= maxDecodedWhole
+}
 
 // declaredWithin reports whether h declares a Content-Length of at most
 // limit bytes.
@@ -171,11 +228,11 @@ func hex4(b []byte) rune {
 	return r
 }
 
-// sendUnchanged sends a body searched whole and found clean as the
-// upstream sent it (read to its end: nothing is left to drain); only the
-// headers are masked. It is recorded before it is sent, as a masked JSON
-// body is.
-func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, doc []byte, text bool, mt string, params map[string]string) (io.ReadCloser, int64, error) {
+// sendUnchanged sends out, a body searched whole (read to its end:
+// nothing is left to drain) and found clean, as the upstream sent it (or
+// decoded, doc); only the headers are masked. doc is recorded before
+// anything is sent, as a masked JSON body is.
+func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, out, doc []byte, text bool, mt string, params map[string]string) (io.ReadCloser, int64, error) {
 	body.Close()
 	if text {
 		// As on the masking path: the client reads the body as UTF-8,
@@ -189,7 +246,7 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, do
 	if err := f.maskFields(h, true); err != nil {
 		return nil, 0, err
 	}
-	setLength(h, int64(len(doc)))
+	setLength(h, int64(len(out)))
 	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
 		return nil, 0, err
 	}
@@ -201,8 +258,8 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, do
 		return nil, 0, err
 	}
 	b := &wholeBody{}
-	b.Reset(doc)
-	return b, int64(len(doc)), nil
+	b.Reset(out)
+	return b, int64(len(out)), nil
 }
 
 // utf8ContentType is the media type mt with its parameters and charset

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -174,15 +175,23 @@ func TestSecretScanGenerated(t *testing.T) {
 		n := r.IntN(4)
 		body := secretBody(r, ct, secret, n)
 		withLength := r.IntN(3) > 0
+		gz := r.IntN(3) == 0
+		sent := body
+		if gz {
+			sent = gzipped(body)
+		}
 		seed := r.Uint64()
 		srv := proxyTo(t, e, BearerCredential(secret), func(w http.ResponseWriter, req *http.Request) {
 			rr := rand.New(rand.NewPCG(seed, 3))
 			w.Header().Set("Content-Type", ct)
+			if gz {
+				w.Header().Set("Content-Encoding", "gzip")
+			}
 			if withLength {
-				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				w.Header().Set("Content-Length", strconv.Itoa(len(sent)))
 			}
 			fl := http.NewResponseController(w)
-			for b := body; len(b) > 0; {
+			for b := sent; len(b) > 0; {
 				k := min(len(b), 1+rr.IntN(2000))
 				_, _ = w.Write(b[:k])
 				_ = fl.Flush()
@@ -193,12 +202,12 @@ func TestSecretScanGenerated(t *testing.T) {
 		got, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("case %d (%s, length %v, %d forms): status %d, %v; errors %v", i, ct, withLength, n, resp.StatusCode, err, e.events(gate.EventError))
+			t.Fatalf("case %d (%s, length %v, gzip %v, %d forms): status %d, %v; errors %v", i, ct, withLength, gz, n, resp.StatusCode, err, e.events(gate.EventError))
 		}
 		var hdr strings.Builder
 		_ = resp.Header.Write(&hdr)
 		if secretReceived(hdr.String()+string(got), secret) {
-			t.Fatalf("case %d (%s, length %v, %d forms): the client reads the secret %q back from\n%s", i, ct, withLength, n, secret, got)
+			t.Fatalf("case %d (%s, length %v, gzip %v, %d forms): the client reads the secret %q back from\n%s", i, ct, withLength, gz, n, secret, got)
 		}
 		if n == 0 {
 			clean++
@@ -210,13 +219,17 @@ func TestSecretScanGenerated(t *testing.T) {
 		} else {
 			masked++
 			if !strings.Contains(string(got), "[GATEWAY_SECRET]") {
-				t.Fatalf("case %d (%s, length %v, %d forms): nothing masked in\n%s", i, ct, withLength, n, got)
+				t.Fatalf("case %d (%s, length %v, gzip %v, %d forms): nothing masked in\n%s", i, ct, withLength, gz, n, got)
 			}
 		}
 		if curlBin != "" && i%5 == 0 {
-			out := curl(t, curlBin, "-i", srv.URL+"/api/echo")
+			args := []string{"-i", srv.URL + "/api/echo"}
+			if r.IntN(2) == 0 {
+				args = append(args, "--compressed")
+			}
+			out := curl(t, curlBin, args...)
 			if secretReceived(out, secret) {
-				t.Fatalf("case %d (%s, length %v, %d forms): curl reads the secret %q back from\n%s", i, ct, withLength, n, secret, out)
+				t.Fatalf("case %d (%s, length %v, gzip %v, %d forms): curl reads the secret %q back from\n%s", i, ct, withLength, gz, n, secret, out)
 			}
 		}
 		srv.Close()
@@ -224,6 +237,14 @@ func TestSecretScanGenerated(t *testing.T) {
 	if clean == 0 || masked == 0 {
 		t.Fatalf("%d clean and %d masked cases: the generator missed one kind", clean, masked)
 	}
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
 }
 
 // TestSecretScanKeepsCleanBody: with no rule masking, a body of known
@@ -256,6 +277,54 @@ func TestSecretScanKeepsCleanBody(t *testing.T) {
 			}
 			srv.Close()
 		}
+	}
+}
+
+// TestSecretScanKeepsCleanGzip: a clean gzip body goes out as the
+// upstream encoded it to a client that accepts gzip, validators kept, and
+// decoded to one that does not, without them; one holding the secret is
+// masked for both.
+func TestSecretScanKeepsCleanGzip(t *testing.T) {
+	e := newEnvWith(t, gate.Hold, noMaskRules, nil, nil)
+	for _, holds := range []bool{false, true} {
+		body := `{"note":"nothing to see"}`
+		if holds {
+			body = `{"note":"` + upstreamToken + `"}`
+		}
+		enc := gzipped([]byte(body))
+		srv := proxyTo(t, e, BearerCredential(upstreamToken), func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("ETag", `"v1"`)
+			w.Header().Set("Content-Length", strconv.Itoa(len(enc)))
+			_, _ = w.Write(enc)
+		})
+		for _, accept := range []string{"gzip", "identity"} {
+			resp := e.do(srv, "GET", "/api/x", "", "", "Accept-Encoding", accept)
+			got := readAll(t, resp)
+			coded := resp.Header.Get("Content-Encoding") == "gzip"
+			if coded {
+				zr, err := gzip.NewReader(strings.NewReader(got))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := io.ReadAll(zr)
+				got = string(b)
+			}
+			switch {
+			case coded != (accept == "gzip"):
+				t.Errorf("accept %s: Content-Encoding %q", accept, resp.Header.Get("Content-Encoding"))
+			case holds && (strings.Contains(got, upstreamToken) || !strings.Contains(got, "[GATEWAY_SECRET]")):
+				t.Errorf("accept %s: the secret is not masked: %s", accept, got)
+			case !holds && got != body:
+				t.Errorf("accept %s: a clean body changed: %s", accept, got)
+			case !holds && accept == "gzip" && (resp.Header.Get("ETag") != `"v1"` || resp.ContentLength != int64(len(enc))):
+				t.Errorf("a clean gzip body lost its validator or length: ETag %q, length %d", resp.Header.Get("ETag"), resp.ContentLength)
+			case !holds && accept == "identity" && (resp.Header.Get("ETag") != "" || resp.ContentLength != int64(len(body))):
+				t.Errorf("a clean body served decoded: ETag %q, length %d", resp.Header.Get("ETag"), resp.ContentLength)
+			}
+		}
+		srv.Close()
 	}
 }
 
