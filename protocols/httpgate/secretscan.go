@@ -6,12 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strconv"
-	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
@@ -87,37 +82,6 @@ func gunzipWhole(raw []byte) ([]byte, bool) {
 	return doc, err == nil && len(doc) <= maxDecodedWhole
 }
 
-// declaredWithin reports whether h declares a Content-Length of at most
-// limit bytes.
-func declaredWithin(h http.Header, limit int64) bool {
-	n, ok := declaredLength(h)
-	return ok && n <= limit
-}
-
-// declaredLength is the one Content-Length h declares, in its canonical
-// form (digits, no leading zero).
-func declaredLength(h http.Header) (int64, bool) {
-	v := h["Content-Length"]
-	if len(v) != 1 || v[0] == "" || len(v[0]) > 18 || len(v[0]) > 1 && v[0][0] == '0' {
-		return 0, false
-	}
-	var n int64
-	for _, c := range []byte(v[0]) {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// setLength makes h declare a Content-Length of n, unless it does.
-func setLength(h http.Header, n int64) {
-	if m, ok := declaredLength(h); !ok || m != n {
-		h["Content-Length"] = []string{strconv.FormatInt(n, 10)}
-	}
-}
-
 // holdsNoSecret reports whether the masking path would pass the whole
 // body doc on unchanged: it reads the bytes as the client does (a body
 // in another charset, or with a NUL the masking path refuses, is left to
@@ -161,73 +125,6 @@ func jsonHoldsNoSecret(p *mask.Policy, doc []byte) bool {
 	return !mask.HasMarkup(u) && !p.Finds(u)
 }
 
-// unescapeJSON returns a valid JSON text with the escapes of its strings
-// decoded, as a JSON decoder decodes them (an unpaired surrogate is
-// U+FFFD). Outside strings a JSON text holds no backslash.
-func unescapeJSON(doc []byte) []byte {
-	out := make([]byte, 0, len(doc))
-	for i := 0; i < len(doc); i++ {
-		c := doc[i]
-		if c != '\\' || i+1 >= len(doc) {
-			out = append(out, c)
-			continue
-		}
-		i++
-		switch e := doc[i]; e {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, n := unicodeEscape(doc[i-1:])
-			out = utf8.AppendRune(out, r)
-			i += n - 2
-		default: // '"', '\\', '/'
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// unicodeEscape decodes the \uXXXX escape at the start of b, with the low
-// surrogate that follows a high one, and returns its length.
-func unicodeEscape(b []byte) (rune, int) {
-	r := hex4(b[2:])
-	if utf16.IsSurrogate(r) && len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
-		if d := utf16.DecodeRune(r, hex4(b[8:])); d != utf8.RuneError {
-			return d, 12
-		}
-	}
-	if utf16.IsSurrogate(r) {
-		r = utf8.RuneError
-	}
-	return r, 6
-}
-
-// hex4 is the value of the four hexadecimal digits at the start of b
-// (valid JSON has them).
-func hex4(b []byte) rune {
-	var r rune
-	for _, c := range b[:4] {
-		r <<= 4
-		switch {
-		case c >= '0' && c <= '9':
-			r |= rune(c - '0')
-		case c >= 'a' && c <= 'f':
-			r |= rune(c - 'a' + 10)
-		case c >= 'A' && c <= 'F':
-			r |= rune(c - 'A' + 10)
-		}
-	}
-	return r
-}
-
 // sendUnchanged sends out, a body searched whole (read to its end:
 // nothing is left to drain) and found clean, as the upstream sent it (or
 // decoded, doc); only the headers are masked. doc is recorded before
@@ -260,51 +157,6 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, ou
 	b := &wholeBody{}
 	b.Reset(out)
 	return b, int64(len(out)), nil
-}
-
-// utf8ContentType is the media type mt with its parameters and charset
-// UTF-8 (set in params).
-func utf8ContentType(mt string, params map[string]string) (string, error) {
-	if len(params) == 0 || len(params) == 1 && params["charset"] != "" {
-		// What mime.FormatMediaType gives, without its allocations.
-		return mt + "; charset=utf-8", nil
-	}
-	params["charset"] = "utf-8"
-	ct := mime.FormatMediaType(mt, params)
-	if ct == "" {
-		return "", fmt.Errorf("%w: Content-Type %q cannot be rewritten", errUnmaskable, mt)
-	}
-	return ct, nil
-}
-
-// parseMediaType is mime.ParseMediaType, without its allocations for a
-// media type without parameters in lower case (application/json). The
-// parameters it returns may be nil.
-func parseMediaType(ct string) (string, map[string]string, error) {
-	if plainMediaType(ct) {
-		return ct, nil, nil
-	}
-	return mime.ParseMediaType(ct)
-}
-
-// plainMediaType reports whether ct is type/subtype, both lower-case
-// tokens.
-func plainMediaType(ct string) bool {
-	slash := -1
-	for i := 0; i < len(ct); i++ {
-		c := ct[i]
-		switch {
-		case c == '/':
-			if slash >= 0 || i == 0 {
-				return false
-			}
-			slash = i
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return slash > 0 && slash < len(ct)-1
 }
 
 // wholeBody is a body held whole in memory.
