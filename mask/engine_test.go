@@ -230,12 +230,13 @@ func TestAC(t *testing.T) {
 // TestACLanes checks the four-lane walk against the plain one, with
 // keywords placed across lane boundaries.
 func TestACLanes(t *testing.T) {
-	kws := []string{"password", "ghp_", "-----BEGIN ", "eyJ", "a", "ab", "bab"}
+	long := strings.Repeat("Zq", 60) // longer than a lane of a short text
+	kws := []string{"password", "ghp_", "-----BEGIN ", "eyJ", "a", "ab", "bab", long}
 	m := newAC(kws)
-	for n := 1000; n < 1100; n += 7 {
+	for n := minLaneText - 30; n < minLaneText+1100; n += 7 {
 		var b strings.Builder
 		for i := 0; b.Len() < n; i++ {
-			b.WriteString([]string{"xPassWord", "ghp_", "zz", "bab", "-----BEGIN x", "eyJ", "q"}[i%7])
+			b.WriteString([]string{"xPassWord", "ghp_", "zz", "bab", "-----BEGIN x", "eyJ", "q", long}[i%8])
 		}
 		in := []byte(b.String())
 		_, want := m.walk(in, 0, len(in), len(in), m.start, nil)

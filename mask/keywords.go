@@ -133,6 +133,10 @@ func newAC(patterns []string) *acMatcher {
 	return m
 }
 
+// minLaneText is the shortest text findAll walks in lanes: below, the
+// lanes' set-up and overlaps cost more than they save.
+const minLaneText = 256
+
 // findAll appends every occurrence in t to dst. Long texts are cut in four
 // lanes, overlapping by the longest keyword, that are walked in the same
 // loop: four independent chains of table loads run in parallel in the CPU
@@ -143,7 +147,7 @@ func (m *acMatcher) findAll(t []byte, dst []kwHit) []kwHit {
 		return dst
 	}
 	const lanes = 4
-	if len(t) < 1024 {
+	if len(t) < minLaneText {
 		_, dst = m.walk(t, 0, len(t), len(t), m.start, dst)
 		return dst
 	}

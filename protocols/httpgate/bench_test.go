@@ -66,7 +66,7 @@ func benchUpstream(b *testing.B) (*url.URL, *http.Transport) {
 // benchGated returns the gated reverse proxy to u over transport, with
 // rules, presenting cred upstream, and recording into a discarding sink
 // when recorded.
-func benchGated(b *testing.B, u *url.URL, transport http.RoundTripper, cred Credential, rules string, recorded bool) http.Handler {
+func benchGated(b testing.TB, u *url.URL, transport http.RoundTripper, cred Credential, rules string, recorded bool) http.Handler {
 	rs, err := gate.ParseRules("bench.yaml", []byte(rules))
 	if err != nil {
 		b.Fatal(err)

@@ -14,12 +14,20 @@ const copyBufSize = 32 << 10
 var copyBufs bufPool
 
 // bufPool is an httputil.BufferPool of copyBufSize buffers.
-type bufPool struct{ p sync.Pool }
+type bufPool struct {
+	p sync.Pool // *[]byte, each holding a buffer
+	// holders are the *[]byte that p held, emptied: Put reuses them, so
+	// that handing a buffer back allocates nothing.
+	holders sync.Pool
+}
 
 // Get returns a buffer of copyBufSize bytes.
 func (b *bufPool) Get() []byte {
 	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
+		buf := *v
+		*v = nil
+		b.holders.Put(v)
+		return buf
 	}
 	return make([]byte, copyBufSize)
 }
@@ -29,6 +37,10 @@ func (b *bufPool) Put(buf []byte) {
 	if cap(buf) != copyBufSize {
 		return
 	}
-	buf = buf[:copyBufSize]
-	b.p.Put(&buf)
+	v, ok := b.holders.Get().(*[]byte)
+	if !ok {
+		v = new([]byte)
+	}
+	*v = buf[:copyBufSize]
+	b.p.Put(v)
 }

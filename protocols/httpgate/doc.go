@@ -106,7 +106,13 @@
 //     masked or not by the rules, in any view the detectors read and in
 //     base64 at any alignment: an upstream that echoes requests (httpbin)
 //     never hands them to the client. So every response through a proxy
-//     with a Credential is masked, with what that implies below.
+//     with a Credential is masked, with what that implies below — except
+//     that, when no rule masks it, a body of at most 64 KiB with a
+//     Content-Length and no content coding is first read whole and
+//     searched for those secrets alone, in every reading above: without
+//     any it is sent as the upstream sent it (length, ETag and the like
+//     kept, charset=utf-8 declared on a textual type), and with one it is
+//     masked as any other. Nothing of it is sent before the search ends.
 //   - Charsets: a textual body (text/*, JSON, XML, JavaScript, forms, event
 //     streams, CSV, YAML; without a Content-Type, one that
 //     http.DetectContentType calls text) is decoded the way a browser

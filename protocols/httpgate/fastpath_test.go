@@ -86,3 +86,39 @@ func TestCanonicalKeysAreHeaderKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMediaTypeMatchesMime(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 19))
+	plain := 0
+	cts := []string{"application/json", "text/plain", "a/b", "/", "a/", "/b", "a/b/c", "Application/json", "application/vnd.api+json"}
+	for range 100000 {
+		cts = append(cts, randomContentType(r))
+	}
+	for _, ct := range cts {
+		mt, params, err := parseMediaType(ct)
+		wmt, wparams, werr := mime.ParseMediaType(ct)
+		if (err == nil) != (werr == nil) || err == nil && (mt != wmt || len(params) != len(wparams)) {
+			t.Fatalf("parseMediaType(%q) = %q %v %v, mime says %q %v %v", ct, mt, params, err, wmt, wparams, werr)
+		}
+		for k, v := range wparams {
+			if params[k] != v {
+				t.Fatalf("parseMediaType(%q): %s=%q, mime says %q", ct, k, params[k], v)
+			}
+		}
+		if err != nil {
+			continue
+		}
+		if plainMediaType(ct) {
+			plain++
+		}
+		got, gerr := utf8ContentType(mt, params)
+		wparams["charset"] = "utf-8"
+		want := mime.FormatMediaType(wmt, wparams)
+		if (gerr == nil) != (want != "") || gerr == nil && got != want {
+			t.Fatalf("utf8ContentType(%q, %v) = %q %v, mime says %q", mt, params, got, gerr, want)
+		}
+	}
+	if plain == 0 {
+		t.Fatal("no plain media type among the inputs: the fast path is not compared")
+	}
+}

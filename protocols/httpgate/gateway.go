@@ -87,17 +87,20 @@ func (gw *Gateway) Close() error {
 
 // exchange is one admitted request: its session, model and decision.
 type exchange struct {
-	conn    *gate.Conn
-	req     *gate.Request
-	d       *gate.Decision
-	policy  *mask.Policy
-	method  string
-	accept  []string // the client's Accept-Encoding
-	f       *filter  // the response's filter, once there is one
-	filt    filter   // where f points
-	iw      infoWriter
-	gw      *Gateway
-	session *sessionEntry // held until release
+	conn   *gate.Conn
+	req    *gate.Request
+	d      *gate.Decision
+	policy *mask.Policy
+	// secretsOnly: no rule masks the response, policy masks the
+	// gateway's own secrets alone (see secretscan.go).
+	secretsOnly bool
+	method      string
+	accept      []string // the client's Accept-Encoding
+	f           *filter  // the response's filter, once there is one
+	filt        filter   // where f points
+	iw          infoWriter
+	gw          *Gateway
+	session     *sessionEntry // held until release
 	// cancel ends the request's context (the upstream request, or the
 	// handler's): a streamed response stops when its session ends.
 	cancel context.CancelFunc

@@ -142,7 +142,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 				if n >= 0 {
 					// Read whole and sent with a length: no room for trailers.
 					resp.Trailer = nil
-					resp.Header.Set("Content-Length", strconv.FormatInt(n, 10))
+					setLength(resp.Header, n)
 				}
 			}
 			return nil
@@ -172,6 +172,7 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 			return
 		}
 		defer x.release()
+		x.secretsOnly = x.policy == nil && secrets.alone != nil
 		x.policy = secrets.of(x.policy)
 		ctx, cancel := context.WithCancel(context.WithValue(x.conn.Context(r.Context()), exchangeKey{}, x))
 		defer cancel()

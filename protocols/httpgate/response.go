@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,10 +110,10 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		return nil, 0, fmt.Errorf("%w: more than one Content-Type", errUnmaskable)
 	}
 	var mt, label string
-	params := map[string]string{}
+	var params map[string]string
 	if ct := h.Get("Content-Type"); ct != "" {
 		var err error
-		mt, params, err = mime.ParseMediaType(ct)
+		mt, params, err = parseMediaType(ct)
 		if err != nil {
 			// The value is not quoted: it may hold what is being masked.
 			return nil, 0, fmt.Errorf("%w: Content-Type of %d bytes does not parse: %w", errUnmaskable, len(ct), err)
@@ -140,6 +140,13 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	sse := mt == "text/event-stream"
 	lines := lineJSON(mt)
 	isJSON := !lines && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+	if f.x.secretsOnly && !sse && !lines && !f.chunked && mt != "" && searchedCodings(codings) && declaredWithin(h, maxScannedWhole) {
+		sent, n, rest, err := f.searchWhole(status, h, body, codings, mt, params, text, isJSON)
+		if err != nil || sent != nil {
+			return sent, n, err
+		}
+		body = rest
+	}
 	// Streamed bodies other than event streams are opened here, to read
 	// the charset from their first bytes; any other type is still read
 	// as text when it starts with a byte order mark (a UTF-16 CSV served
@@ -151,10 +158,9 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		}
 	}
 	if text && mt != "" {
-		params["charset"] = "utf-8"
-		ct := mime.FormatMediaType(mt, params)
-		if ct == "" {
-			return nil, 0, fmt.Errorf("%w: Content-Type %q cannot be rewritten", errUnmaskable, mt)
+		ct, err := utf8ContentType(mt, params)
+		if err != nil {
+			return nil, 0, err
 		}
 		h.Set("Content-Type", ct)
 	}
@@ -352,10 +358,21 @@ func sizeHint(h http.Header, codings []string) int {
 // refuses more than limit), into a buffer reserved for hint bytes: a body
 // of the declared length is read without growing it.
 func readAllSized(r io.Reader, limit int64, hint int) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(hint + bytes.MinRead)
-	_, err := b.ReadFrom(io.LimitReader(r, limit+1))
-	return b.Bytes(), err
+	b := make([]byte, 0, min(int64(max(hint, bytes.MinRead)), limit)+1)
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, int(min(int64(cap(b)), limit+1-int64(len(b)))))
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // drain reads what is left of the upstream body after the decoded content
