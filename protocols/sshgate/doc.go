@@ -15,7 +15,12 @@
 //   - shell: an interactive shell, with or without a terminal, as a whole.
 //   - subsystem "sftp", then each sftp operation (read, write, remove,
 //     rename, mkdir, rmdir, setstat, list, stat, symlink) as kind "sftp",
-//     built by [shell.SFTP].
+//     built by [shell.SFTP], on the path the host resolves: symbolic links
+//     in it are resolved on the host first (the last one only where the
+//     operation follows it), a symlink's relative target is judged
+//     resolved against the link's directory, and the operation is done on
+//     the resolved path. The recorded command shows the path the client
+//     asked for when it differs.
 //   - forward: ssh -L and -W (direct-tcpip) and Unix-socket forwards.
 //
 // Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
@@ -81,12 +82,17 @@ type sftpHandler struct {
 	cl *sftp.Client
 }
 
-// check asks the gate about one operation. A refusal is a permission-denied
+// check asks the gate about one operation on resolved paths (sftppath.go);
+// spelt is the path as the client gave it, shown in the recorded command
+// when it differs. A refusal is a permission-denied
 // status carrying the gate's client-safe message.
-func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
+func (h *sftpHandler) check(op, path, target, spelt string) (*gate.Decision, error) {
 	cmd := "sftp " + op + " " + path
 	if target != "" {
 		cmd += " " + target
+	}
+	if spelt != "" && spelt != path {
+		cmd += " (requested as " + spelt + ")"
 	}
 	d, err := h.c.gc.Check(h.c.ctx, &gate.Request{
 		Protocol: gate.ProtocolSSH, Command: cmd,
@@ -103,14 +109,18 @@ func (h *sftpHandler) check(op, path, target string) (*gate.Decision, error) {
 // Config.RecordLimit) before it is served, and masked when the decision
 // says so; the final output carries the findings.
 func (h *sftpHandler) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	d, err := h.check("read", r.Filepath, "")
+	p, err := h.resolve(r.Filepath, true)
+	if err != nil {
+		return nil, err
+	}
+	d, err := h.check("read", p, "", r.Filepath)
 	if err != nil {
 		return nil, err
 	}
 	if !maskable(d) {
 		return nil, fmt.Errorf("airlock: output masking is not available: %w", sftp.ErrSSHFxPermissionDenied)
 	}
-	f, err := h.cl.Open(r.Filepath)
+	f, err := h.cl.Open(p)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +189,11 @@ func (r *recordedFile) Close() error {
 
 // Filewrite opens a file for writing.
 func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
-	if _, err := h.check("write", r.Filepath, ""); err != nil {
+	p, err := h.resolve(r.Filepath, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.check("write", p, "", r.Filepath); err != nil {
 		return nil, err
 	}
 	pf := r.Pflags()
@@ -199,68 +213,99 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if pf.Excl {
 		flags |= os.O_EXCL
 	}
-	return h.cl.OpenFile(r.Filepath, flags)
+	return h.cl.OpenFile(p, flags)
 }
 
 // Filecmd carries out setstat, rename, remove, mkdir, rmdir, link and
 // symlink, each once the gate allowed it.
 func (h *sftpHandler) Filecmd(r *sftp.Request) error {
-	op, path, target, run := h.fileCommand(r)
+	op, path, target, run, err := h.fileCommand(r)
+	if err != nil {
+		return err
+	}
 	if run == nil {
 		return fmt.Errorf("airlock: sftp %s is not supported: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
 	}
-	if _, err := h.check(op, path, target); err != nil {
+	spelt := r.Filepath
+	if op == "symlink" || op == "link" {
+		spelt = r.Target
+	}
+	if _, err := h.check(op, path, target, spelt); err != nil {
 		return err
 	}
 	return run()
 }
 
 // fileCommand returns what the gate judges of a file command (its
-// operation, path and target) and the upstream call that carries it out;
-// run is nil for a command the gateway does not support.
-func (h *sftpHandler) fileCommand(r *sftp.Request) (op, path, target string, run func() error) {
+// operation and resolved paths) and the upstream call that carries it out
+// on those paths; run is nil for a command the gateway does not support.
+func (h *sftpHandler) fileCommand(r *sftp.Request) (op, p, target string, run func() error, err error) {
 	switch r.Method {
 	case "Setstat":
-		return "setstat", r.Filepath, "", func() error { return h.setstat(r) }
-	case "Rename":
-		return "rename", r.Filepath, r.Target, func() error { return h.cl.Rename(r.Filepath, r.Target) }
-	case "PosixRename":
-		return "rename", r.Filepath, r.Target, func() error { return h.cl.PosixRename(r.Filepath, r.Target) }
-	case "Remove":
-		return "remove", r.Filepath, "", func() error { return h.cl.Remove(r.Filepath) }
-	case "Rmdir":
-		return "rmdir", r.Filepath, "", func() error { return h.cl.RemoveDirectory(r.Filepath) }
-	case "Mkdir":
-		return "mkdir", r.Filepath, "", func() error { return h.cl.Mkdir(r.Filepath) }
+		if p, err = h.resolve(r.Filepath, true); err != nil {
+			return
+		}
+		return "setstat", p, "", func() error { return h.setstat(p, r) }, nil
+	case "Rename", "PosixRename":
+		if p, err = h.resolve(r.Filepath, false); err != nil {
+			return
+		}
+		if target, err = h.resolve(r.Target, false); err != nil {
+			return
+		}
+		rename := h.cl.Rename
+		if r.Method == "PosixRename" {
+			rename = h.cl.PosixRename
+		}
+		return "rename", p, target, func() error { return rename(p, target) }, nil
+	case "Remove", "Rmdir", "Mkdir":
+		if p, err = h.resolve(r.Filepath, false); err != nil {
+			return
+		}
+		call := map[string]func(string) error{"Remove": h.cl.Remove, "Rmdir": h.cl.RemoveDirectory, "Mkdir": h.cl.Mkdir}[r.Method]
+		return strings.ToLower(r.Method), p, "", func() error { return call(p) }, nil
 	case "Symlink":
 		// Filepath is the link's target, Target the new link.
-		return "symlink", r.Target, r.Filepath, func() error { return h.cl.Symlink(r.Filepath, r.Target) }
+		if p, err = h.resolve(r.Target, false); err != nil {
+			return
+		}
+		if target, err = h.symlinkTarget(p, r.Filepath); err != nil {
+			return
+		}
+		return "symlink", p, target, func() error { return h.cl.Symlink(target, p) }, nil
 	case "Link":
-		return "link", r.Target, r.Filepath, func() error { return h.cl.Link(r.Filepath, r.Target) }
+		// link(2) links the file itself, not a symlink's target.
+		if p, err = h.resolve(r.Target, false); err != nil {
+			return
+		}
+		if target, err = h.resolve(r.Filepath, false); err != nil {
+			return
+		}
+		return "link", p, target, func() error { return h.cl.Link(target, p) }, nil
 	}
-	return "", "", "", nil
+	return "", "", "", nil, nil
 }
 
-func (h *sftpHandler) setstat(r *sftp.Request) error {
+func (h *sftpHandler) setstat(p string, r *sftp.Request) error {
 	a := r.Attributes()
 	fl := r.AttrFlags()
 	if fl.Size {
-		if err := h.cl.Truncate(r.Filepath, int64(a.Size)); err != nil {
+		if err := h.cl.Truncate(p, int64(a.Size)); err != nil {
 			return err
 		}
 	}
 	if fl.Permissions {
-		if err := h.cl.Chmod(r.Filepath, a.FileMode()); err != nil {
+		if err := h.cl.Chmod(p, a.FileMode()); err != nil {
 			return err
 		}
 	}
 	if fl.UidGid {
-		if err := h.cl.Chown(r.Filepath, int(a.UID), int(a.GID)); err != nil {
+		if err := h.cl.Chown(p, int(a.UID), int(a.GID)); err != nil {
 			return err
 		}
 	}
 	if fl.Acmodtime {
-		if err := h.cl.Chtimes(r.Filepath, a.AccessTime(), a.ModTime()); err != nil {
+		if err := h.cl.Chtimes(p, a.AccessTime(), a.ModTime()); err != nil {
 			return err
 		}
 	}
@@ -271,23 +316,31 @@ func (h *sftpHandler) setstat(r *sftp.Request) error {
 func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	switch r.Method {
 	case "List":
-		if _, err := h.check("list", r.Filepath, ""); err != nil {
+		p, err := h.resolve(r.Filepath, true)
+		if err != nil {
 			return nil, err
 		}
-		fis, err := h.cl.ReadDir(r.Filepath)
+		if _, err := h.check("list", p, "", r.Filepath); err != nil {
+			return nil, err
+		}
+		fis, err := h.cl.ReadDir(p)
 		if err != nil {
 			return nil, err
 		}
 		return listerAt(fis), nil
 	case "Stat", "Lstat":
-		if _, err := h.check("stat", r.Filepath, ""); err != nil {
+		p, err := h.resolve(r.Filepath, r.Method == "Stat")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := h.check("stat", p, "", r.Filepath); err != nil {
 			return nil, err
 		}
 		stat := h.cl.Stat
 		if r.Method == "Lstat" {
 			stat = h.cl.Lstat
 		}
-		fi, err := stat(r.Filepath)
+		fi, err := stat(p)
 		if err != nil {
 			return nil, err
 		}
@@ -297,8 +350,12 @@ func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 }
 
 // Readlink reads a symbolic link; it is judged as a stat.
-func (h *sftpHandler) Readlink(p string) (string, error) {
-	if _, err := h.check("stat", p, ""); err != nil {
+func (h *sftpHandler) Readlink(spelt string) (string, error) {
+	p, err := h.resolve(spelt, false)
+	if err != nil {
+		return "", err
+	}
+	if _, err := h.check("stat", p, "", spelt); err != nil {
 		return "", err
 	}
 	return h.cl.ReadLink(p)
