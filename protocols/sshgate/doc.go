@@ -21,7 +21,14 @@
 //     resolved against the link's directory, and the operation is done on
 //     the resolved path. The recorded command shows the path the client
 //     asked for when it differs.
-//   - forward: ssh -L and -W (direct-tcpip) and Unix-socket forwards.
+//   - forward: ssh -L and -W (direct-tcpip) and Unix-socket forwards. The
+//     host is judged, and forwarded, in one spelling: an IPv4 address in
+//     any form the host's resolver reads (127.1, 2130706433, 0x7f.0.0.1,
+//     ::ffff:127.0.0.1) as its dotted quad, 0.0.0.0 and :: as the
+//     loopback they connect to, a name lower-cased without its final dot;
+//     anything else is refused. A socket path is cleaned. Names are
+//     resolved by the host, after judgment: rules that keep agents away
+//     from addresses should allow names, not deny addresses.
 //
 // Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are
 // always refused; env requests pass only for an allow-list (Config.EnvAllow),

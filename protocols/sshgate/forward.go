@@ -23,7 +23,14 @@ func (c *conn) directTCPIP(nch ssh.NewChannel) {
 		_ = nch.Reject(ssh.ConnectionFailed, "airlock: malformed direct-tcpip request")
 		return
 	}
-	c.forward(nch, p.Host, int(p.Port), "direct-tcpip "+net.JoinHostPort(p.Host, strconv.Itoa(int(p.Port))))
+	host, err := canonicalHost(p.Host)
+	if err != nil {
+		c.refused("direct-tcpip " + strconv.Quote(p.Host) + ": " + err.Error())
+		_ = nch.Reject(ssh.Prohibited, err.Error())
+		return
+	}
+	p.Host = host
+	c.forward(nch, ssh.Marshal(&p), host, int(p.Port), "direct-tcpip "+net.JoinHostPort(host, strconv.Itoa(int(p.Port))))
 }
 
 // directStreamlocal judges a forward to a Unix socket; Host is the path.
@@ -37,10 +44,20 @@ func (c *conn) directStreamlocal(nch ssh.NewChannel) {
 		_ = nch.Reject(ssh.ConnectionFailed, "airlock: malformed direct-streamlocal request")
 		return
 	}
-	c.forward(nch, p.Path, 0, "direct-streamlocal "+p.Path)
+	sock, err := canonicalSocket(p.Path)
+	if err != nil {
+		c.refused("direct-streamlocal " + strconv.Quote(p.Path) + ": " + err.Error())
+		_ = nch.Reject(ssh.Prohibited, err.Error())
+		return
+	}
+	p.Path = sock
+	c.forward(nch, ssh.Marshal(&p), sock, 0, "direct-streamlocal "+sock)
 }
 
-func (c *conn) forward(nch ssh.NewChannel, host string, port int, cmd string) {
+// forward judges a forward to host and port and, when allowed, opens the
+// channel upstream with extra, the request rewritten with the host in the
+// spelling the rules judged.
+func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, cmd string) {
 	_, err := c.gc.Check(c.ctx, &gate.Request{
 		Protocol: gate.ProtocolSSH, Command: cmd,
 		SSH: &gate.SSH{Kind: "forward", Host: host, Port: port},
@@ -49,7 +66,7 @@ func (c *conn) forward(nch ssh.NewChannel, host string, port int, cmd string) {
 		_ = nch.Reject(ssh.Prohibited, err.Error())
 		return
 	}
-	up, ureqs, err := c.up.OpenChannel(nch.ChannelType(), nch.ExtraData())
+	up, ureqs, err := c.up.OpenChannel(nch.ChannelType(), extra)
 	if err != nil {
 		msg := "airlock: upstream refused the forward"
 		if oe, ok := err.(*ssh.OpenChannelError); ok {
