@@ -136,12 +136,15 @@ CREATE INDEX IF NOT EXISTS airlock_grants_subject ON airlock_grants (subject, ex
 	return nil
 }
 
-// expire marks the pending reviews whose time ran out as expired and
-// notifies their waiters. Any replica may run it; the update is idempotent.
+// expire marks the reviews whose time ran out, pending or approved but not
+// yet used, as expired and notifies their waiters: an approval dies with
+// its review. Any replica may run it; the update is idempotent.
 func (p *Approver) expire(ctx context.Context) error {
 	rows, err := p.pool.Query(ctx, `
-UPDATE airlock_reviews SET state = 'expired', reason = 'the review expired', decided_at = now()
-WHERE state = 'pending' AND expires_at <= now() RETURNING id`)
+UPDATE airlock_reviews SET state = 'expired',
+    reason = CASE state WHEN 'pending' THEN 'the review expired' ELSE 'the approval was not used before the review expired' END,
+    decided_at = coalesce(decided_at, now())
+WHERE state IN ('pending', 'approved') AND expires_at <= now() RETURNING id`)
 	if err != nil {
 		return err
 	}
@@ -340,10 +343,12 @@ func (p *Approver) Withdraw(ctx context.Context, id string) error {
 	return nil
 }
 
-// consume turns an approved review into a consumed one; exactly one caller
-// across all replicas succeeds.
+// consume turns an approved review into a consumed one (a denied one into
+// a reported one); exactly one caller across all replicas succeeds, and
+// never after the review's expiry.
 func (p *Approver) consume(ctx context.Context, id, from, to string) (bool, error) {
-	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2`, id, from, to)
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2
+AND ($2 <> 'approved' OR expires_at > now())`, id, from, to)
 	if err != nil {
 		return false, err
 	}
