@@ -228,14 +228,14 @@ func (p *Approver) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool
 }
 
 // reviewColumns are the columns scanPending reads.
-const reviewColumns = `id, state, request, votes, reason, break_glass, decided_at, granted`
+const reviewColumns = `id, digest, state, request, votes, reason, break_glass, decided_at, granted`
 
 func scanPending(row pgx.Row) (approval.Pending, error) {
 	var pd approval.Pending
-	var state string
+	var digest, state string
 	var req, votes, granted []byte
 	var decided *time.Time
-	if err := row.Scan(&pd.ID, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
+	if err := row.Scan(&pd.ID, &digest, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return pd, approval.ErrUnknownReview
 		}
@@ -244,6 +244,9 @@ func scanPending(row pgx.Row) (approval.Pending, error) {
 	pd.State = gate.ReviewState(state)
 	if err := json.Unmarshal(req, &pd.Request); err != nil {
 		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+	}
+	if pd.Request.Digest != digest {
+		return pd, fmt.Errorf("pgapproval: review %s: %w: its digest column is not the digest of its request", pd.ID, approval.ErrUnproven)
 	}
 	if err := json.Unmarshal(votes, &pd.Votes); err != nil {
 		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
@@ -380,6 +383,9 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		}
 		switch pd.State {
 		case gate.ReviewApproved:
+			if err := approval.CheckApproved(pd); err != nil {
+				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
+			}
 			ok, err := p.consume(ctx, id, "approved", "consumed")
 			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: consume %s: %w", id, err)
@@ -418,6 +424,11 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	case gate.ReviewPending:
 		return pd.Verdict(), nil
 	case gate.ReviewApproved, gate.ReviewDenied:
+		if pd.State == gate.ReviewApproved {
+			if err := approval.CheckApproved(pd); err != nil {
+				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
+			}
+		}
 		next := "consumed"
 		if pd.State == gate.ReviewDenied {
 			next = "reported"

@@ -1,0 +1,85 @@
+package pgapproval_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/approval/approvertest"
+	"github.com/airlock-sdk/airlock/approval/pgapproval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
+)
+
+// A row of airlock_reviews changed behind the approver's back (by anyone
+// who can write the table, an agent whose database holds it among them)
+// never lets a request run: an approval counts only when the votes kept
+// with it, checked against the review's own policy, approve that very
+// digest.
+func TestTamperedRowsApproveNothing(t *testing.T) {
+	ctx := context.Background()
+	pool := testPool(t)
+	ap := pgtest.Store(t, pool, pgapproval.Options{Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	agent := approvertest.Requester
+	cases := []struct {
+		name string
+		// approve: a human approves the review first.
+		approve bool
+		// sql modifies the row; $1 is its id, $2 the digest under attack.
+		sql string
+	}{
+		{"state set to approved without votes", false, `UPDATE airlock_reviews SET state = 'approved' WHERE id = $1 AND $2 <> ''`},
+		{"an agent's vote written in", false, `UPDATE airlock_reviews SET state = 'approved', votes = jsonb_build_array(jsonb_build_object(
+			'reviewer', jsonb_build_object('subject', 'someone-agent', 'kind', 'agent'), 'approve', true, 'time', now())) WHERE id = $1 AND $2 <> ''`},
+		{"the requester's own vote written in", false, `UPDATE airlock_reviews SET state = 'approved', votes = jsonb_build_array(jsonb_build_object(
+			'reviewer', jsonb_build_object('subject', request->'requester'->>'subject', 'kind', 'human'), 'approve', true, 'time', now())) WHERE id = $1 AND $2 <> ''`},
+		{"a denying vote as approval", false, `UPDATE airlock_reviews SET state = 'approved', votes = jsonb_build_array(jsonb_build_object(
+			'reviewer', jsonb_build_object('subject', 'alice', 'kind', 'human'), 'approve', false, 'time', now())) WHERE id = $1 AND $2 <> ''`},
+		{"one vote of two needed", false, `UPDATE airlock_reviews SET state = 'approved', request = jsonb_set(request, '{policy,approvals}', '2'),
+			votes = jsonb_build_array(jsonb_build_object('reviewer', jsonb_build_object('subject', 'alice', 'kind', 'human'), 'approve', true, 'time', now()))
+			WHERE id = $1 AND $2 <> ''`},
+		{"the same reviewer twice", false, `UPDATE airlock_reviews SET state = 'approved', request = jsonb_set(request, '{policy,approvals}', '2'),
+			votes = jsonb_build_array(
+				jsonb_build_object('reviewer', jsonb_build_object('subject', 'alice', 'kind', 'human'), 'approve', true, 'time', now()),
+				jsonb_build_object('reviewer', jsonb_build_object('subject', 'alice', 'kind', 'human'), 'approve', true, 'time', now()))
+			WHERE id = $1 AND $2 <> ''`},
+		{"an approval moved to another digest", true, `UPDATE airlock_reviews SET digest = $2 WHERE id = $1`},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, via := range []string{"Redeem", "Await"} {
+				held := gate.ReviewRequest{Digest: "tamper-held-" + via + gate.NewID(), Requester: agent, Protocol: "postgres",
+					Command: "DELETE FROM accounts", ReviewRules: []string{"hold"}, Policy: gate.ReviewPolicy{TTL: time.Minute}}
+				target := held.Digest
+				id, err := ap.Submit(ctx, held)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.approve {
+					other := held
+					other.Digest, other.Command = "tamper-approved-"+gate.NewID(), "SELECT 1"
+					if id, err = ap.Submit(ctx, other); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := ap.Approve(ctx, id, approvertest.Human, "harmless"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := pool.Exec(ctx, tc.sql, id, target); err != nil {
+					t.Fatalf("case %d: %v", i, err)
+				}
+				var v gate.Verdict
+				if via == "Redeem" {
+					v, err = ap.Redeem(ctx, target)
+				} else {
+					actx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					v, err = ap.Await(actx, id)
+					cancel()
+				}
+				if err == nil && v.State == gate.ReviewApproved {
+					t.Errorf("%s after %s: approved %+v", via, tc.name, v)
+				}
+			}
+		})
+	}
+}
