@@ -53,8 +53,10 @@ func (p ReviewPolicy) WithDefaults() ReviewPolicy {
 
 // ReviewRequest is a held request as an approver sees it.
 type ReviewRequest struct {
-	// Digest binds the review to identity, target, exact payload and rule-set
-	// version: an approval is valid only for the request that produced it.
+	// Digest binds the review to identity, target, exact command, payload
+	// and attributes (HTTP headers, the statements SQL runs, tool
+	// arguments) and rule-set version: an approval is valid only for the
+	// request that produced it.
 	Digest    string   `json:"digest"`
 	SessionID string   `json:"session_id"`
 	Requester Identity `json:"requester"`

@@ -2,9 +2,6 @@ package gate
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -143,26 +140,16 @@ func (g *Grant) Covers(req *Request, d *Decision, now time.Time) bool {
 }
 
 // GrantKeys returns the keys under which a grant of scope exact or shape
-// finds req: hashes of the identity, protocol, target and the exact command
-// and payload, or the request's Shape.
+// finds req: hashes of the identity, protocol, target and the exact command,
+// payload and attributes (see attributeBinding), or the request's Shape.
 func GrantKeys(req *Request) (exact, shape string) {
-	key := func(parts ...[]byte) string {
-		h := sha256.New()
-		var n [8]byte
-		for _, p := range parts {
-			binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-			h.Write(n[:])
-			h.Write(p)
-		}
-		return hex.EncodeToString(h.Sum(nil))
-	}
 	s := req.Session
 	var subject, target string
 	if s != nil {
 		subject, target = s.Identity.Subject, s.Target
 	}
-	exact = key([]byte("exact"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(req.Command), req.Payload)
-	shape = key([]byte("shape"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(Shape(req)))
+	exact = hashParts([]byte("exact"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(req.Command), req.Payload, attributeBinding(req))
+	shape = hashParts([]byte("shape"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(Shape(req)))
 	return exact, shape
 }
 

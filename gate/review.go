@@ -19,7 +19,7 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 	}
 	policy = policy.WithDefaults()
 	d.Review = &policy
-	digest := Digest(req, rs.Version())
+	digest := reviewDigest(req, rs.Version())
 
 	if g.mode == RefuseThenRetry {
 		v, err := g.approver.Redeem(ctx, digest)
