@@ -141,7 +141,8 @@ func (g *Grant) Covers(req *Request, d *Decision, now time.Time) bool {
 
 // GrantKeys returns the keys under which a grant of scope exact or shape
 // finds req: hashes of the identity, protocol, target and the exact command,
-// payload and attributes (see attributeBinding), or the request's Shape.
+// payload and attributes (see attributeBinding), or the request's Shape
+// and what runs behind it (see shapeBinding).
 func GrantKeys(req *Request) (exact, shape string) {
 	s := req.Session
 	var subject, target string
@@ -149,7 +150,7 @@ func GrantKeys(req *Request) (exact, shape string) {
 		subject, target = s.Identity.Subject, s.Target
 	}
 	exact = hashParts([]byte("exact"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(req.Command), req.Payload, attributeBinding(req))
-	shape = hashParts([]byte("shape"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(Shape(req)))
+	shape = hashParts([]byte("shape"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(Shape(req)), shapeBinding(req))
 	return exact, shape
 }
 

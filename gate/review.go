@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -167,6 +168,7 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 		return nil
 	}
 	det, cmd := details(req, mp)
+	addStatementsRun(det, req, displayMasker{policy: mp, secrets: req.Secrets})
 	v := &reviewView{command: cmd, details: det, grants: grants}
 	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
 	v.reason = visible(v.reason, markHidden)
@@ -249,4 +251,22 @@ func reviewReason(prefix string, v Verdict) string {
 		return prefix + ": " + v.Reason
 	}
 	return prefix
+}
+
+// addStatementsRun shows reviewers the statements a SQL message runs that
+// its text does not spell out: what an EXECUTE runs is the statement
+// prepared under its name, which the approval is bound to as well.
+func addStatementsRun(det *ReviewDetails, req *Request, m displayMasker) {
+	if req.SQL == nil || det == nil {
+		return
+	}
+	var runs []string
+	for _, st := range req.SQL.Statements {
+		if st.Text != "" && !strings.Contains(req.Command, st.Text) {
+			runs = append(runs, st.Text)
+		}
+	}
+	if len(runs) > 0 {
+		det.addText(m, "Runs", strings.Join(runs, ";\n"))
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 )
 
 // reviewDigest is the digest a review, and the retry that redeems its
@@ -56,4 +57,35 @@ func hashParts(parts ...[]byte) string {
 		h.Write(p)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// shapeBinding returns what a grant of scope shape binds besides Shape:
+// the shapes of the statements a SQL message runs (an EXECUTE's Command
+// is the same whatever was prepared under its name) and, for HTTP, the
+// host and the header names. Values stay free, as a shape grant promises.
+func shapeBinding(req *Request) []byte {
+	var b []byte
+	if req.SQL != nil {
+		for _, st := range req.SQL.Statements {
+			b = append(b, "statement "...)
+			b = append(b, sqlShape(st.Text)...)
+			b = append(b, 0)
+		}
+	}
+	if h := req.HTTP; h != nil {
+		b = append(b, "host "...)
+		b = append(b, h.Host...)
+		b = append(b, 0)
+		names := make([]string, 0, len(h.Headers))
+		for k := range h.Headers {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			b = append(b, "header "...)
+			b = append(b, k...)
+			b = append(b, 0)
+		}
+	}
+	return b
 }

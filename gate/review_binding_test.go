@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,4 +212,59 @@ func TestApprovalBindsHeaderSpellings(t *testing.T) {
 			t.Fatalf("the approved request itself was refused: %v", err)
 		}
 	}
+}
+
+// A shape grant covers other literal values of the same request, never
+// another request: another statement behind the same EXECUTE, another
+// host, another set of header names.
+func TestShapeGrantBindsWhatRuns(t *testing.T) {
+	dry := map[string][]string{"content-type": {"application/json"}, "x-dry-run": {"true"}}
+	for _, tc := range []struct {
+		name     string
+		protocol string
+		approved func() *gate.Request
+		other    func() *gate.Request
+		covered  bool
+	}{
+		{"another prepared statement behind the same EXECUTE", gate.ProtocolPostgres, sqlRequest("SELECT * FROM t WHERE id = 1"), sqlRequest("DELETE FROM accounts"), false},
+		{"another literal in the prepared statement", gate.ProtocolPostgres, sqlRequest("SELECT * FROM t WHERE id = 1"), sqlRequest("SELECT * FROM t WHERE id = 2"), true},
+		{"another parameter value", gate.ProtocolPostgres, sqlRequest("SELECT $1", "1"), sqlRequest("SELECT $1", "2"), true},
+		{"another host", gate.ProtocolHTTP, httpRequest("api", dry), httpRequest("admin-api", dry), false},
+		{"another header", gate.ProtocolHTTP, httpRequest("api", dry),
+			httpRequest("api", map[string][]string{"content-type": {"application/json"}, "x-dry-run": {"true"}, "x-tenant": {"all"}}), false},
+		{"another header value", gate.ProtocolHTTP, httpRequest("api", dry),
+			httpRequest("api", map[string][]string{"content-type": {"application/json"}, "x-dry-run": {"1"}}), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, mem, sessions := bindingGate(t)
+			s := sessions[tc.protocol]
+			holdAndApprove(t, g, mem, sessionOf(s, tc.approved()), &gate.GrantSpec{Scope: gate.GrantShape, Uses: 5})
+			if _, err := g.Check(context.Background(), sessionOf(s, tc.approved())); err != nil {
+				t.Fatalf("the approved request itself: %v", err)
+			}
+			d, err := g.Check(context.Background(), sessionOf(s, tc.other()))
+			if covered := err == nil && d.Grant != ""; covered != tc.covered {
+				t.Fatalf("covered by the shape grant: %v, want %v (%v)", covered, tc.covered, err)
+			}
+		})
+	}
+}
+
+// Reviewers are shown what an EXECUTE runs, not only its own text.
+func TestReviewShowsWhatExecuteRuns(t *testing.T) {
+	g, mem, sessions := bindingGate(t)
+	req := sessionOf(sessions[gate.ProtocolPostgres], sqlRequest("DELETE FROM accounts")())
+	if _, err := g.Check(context.Background(), req); !errors.Is(err, gate.ErrReviewPending) {
+		t.Fatalf("not held: %v", err)
+	}
+	pend, err := mem.Pending(context.Background())
+	if err != nil || len(pend) != 1 {
+		t.Fatalf("pending: %v %v", pend, err)
+	}
+	for _, it := range pend[0].Request.Details.Items {
+		if strings.Contains(it.Text, "DELETE FROM accounts") {
+			return
+		}
+	}
+	t.Fatalf("the reviewer is not shown the DELETE behind EXECUTE purge: %+v", pend[0].Request.Details.Items)
 }
