@@ -3,6 +3,7 @@ package approval
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -22,17 +23,54 @@ func CheckApproved(p Pending) error {
 	if p.State != gate.ReviewApproved {
 		return fmt.Errorf("%w: %s is %s", ErrUnproven, p.ID, p.State)
 	}
+	_, err := replayVotes(p)
+	return err
+}
+
+// CheckGrant reports whether grant g was given by review p: p's votes,
+// replayed as CheckApproved does, approve it and give a grant that is g in
+// everything that bounds it (identity, protocol, target, rules, scope,
+// key, uses, expiry), and p keeps g as the grant it gave. Stores that keep
+// grants outside the process check every grant with it before the gate
+// may use it, so that a grant written or widened in place allows nothing.
+func CheckGrant(p Pending, g gate.Grant) error {
+	replay, err := replayVotes(p)
+	if err != nil {
+		return err
+	}
+	if g.ReviewID != p.ID || p.Grant == nil || p.Grant.ID != g.ID || replay.Grant == nil {
+		return fmt.Errorf("%w: grant %s is not the grant review %s gave", ErrUnproven, g.ID, p.ID)
+	}
+	for _, want := range []*gate.Grant{p.Grant, replay.Grant} {
+		if !sameBounds(*want, g) {
+			return fmt.Errorf("%w: grant %s is not the grant review %s gave", ErrUnproven, g.ID, p.ID)
+		}
+	}
+	return nil
+}
+
+// sameBounds reports whether a and b allow the same requests for as long
+// and as often.
+func sameBounds(a, b gate.Grant) bool {
+	return a.Subject == b.Subject && a.Kind == b.Kind && a.Protocol == b.Protocol && a.Target == b.Target &&
+		slices.Equal(a.Rules, b.Rules) && a.Scope == b.Scope && a.Key == b.Key && a.MaxUses == b.MaxUses &&
+		a.ExpiresAt.Equal(b.ExpiresAt) && a.CreatedAt.Equal(b.CreatedAt)
+}
+
+// replayVotes casts p's votes again, in order, on p's request and policy,
+// and returns the review they make; an error when they do not approve it.
+func replayVotes(p Pending) (Pending, error) {
 	replay := Pending{ID: p.ID, Request: p.Request, State: gate.ReviewPending}
 	for i, v := range p.Votes {
 		if replay.State != gate.ReviewPending {
-			return fmt.Errorf("%w: %s has votes after the one that decided it", ErrUnproven, p.ID)
+			return replay, fmt.Errorf("%w: %s has votes after the one that decided it", ErrUnproven, p.ID)
 		}
 		if err := replay.Vote(v.Reviewer, v.Approve, v.Reason, v.Grant, v.Time); err != nil {
-			return fmt.Errorf("%w: %s: vote %d: %w", ErrUnproven, p.ID, i+1, err)
+			return replay, fmt.Errorf("%w: %s: vote %d: %w", ErrUnproven, p.ID, i+1, err)
 		}
 	}
 	if replay.State != gate.ReviewApproved || replay.BreakGlass != p.BreakGlass {
-		return fmt.Errorf("%w: %s", ErrUnproven, p.ID)
+		return replay, fmt.Errorf("%w: %s", ErrUnproven, p.ID)
 	}
-	return nil
+	return replay, nil
 }

@@ -2,6 +2,7 @@ package pgapproval_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -79,6 +80,64 @@ func TestTamperedRowsApproveNothing(t *testing.T) {
 				if err == nil && v.State == gate.ReviewApproved {
 					t.Errorf("%s after %s: approved %+v", via, tc.name, v)
 				}
+			}
+		})
+	}
+}
+
+const tamperRules = `
+default: deny
+rules:
+  - name: hold
+    when: "true"
+    action: review
+    review: {max_grant: 1h}
+`
+
+// A grant written or widened behind the approver's back allows nothing:
+// a grant counts only when the approval it came from, proven by its votes,
+// gave exactly that grant.
+func TestTamperedGrantsAllowNothing(t *testing.T) {
+	ctx := context.Background()
+	pool := testPool(t)
+	ap := pgtest.Store(t, pool, pgapproval.Options{Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	rs, err := gate.ParseRules("tamper.yaml", []byte(tamperRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gate.New(gate.Config{Rules: rs, Approver: ap, ReviewMode: gate.RefuseThenRetry})
+	s := &gate.Session{Protocol: gate.ProtocolPostgres, Target: "prod", Identity: gate.Identity{Subject: "agent-9", Kind: gate.KindAgent}}
+	if err := g.OpenSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	req := func(cmd string) *gate.Request {
+		return &gate.Request{Session: s, Protocol: gate.ProtocolPostgres, Command: cmd, SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "DELETE", Text: cmd}}}}
+	}
+	// A real exact grant for one statement, its approval used up.
+	_, err = g.Check(ctx, req("DELETE FROM t WHERE id = 1"))
+	var ref *gate.RefusedError
+	if !errors.As(err, &ref) {
+		t.Fatalf("not held: %v", err)
+	}
+	if _, err := ap.ApproveGrant(ctx, ref.ApprovalID, approvertest.Human, "one row", gate.GrantSpec{Scope: gate.GrantExact, Uses: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Check(ctx, req("DELETE FROM t WHERE id = 1")); err != nil {
+		t.Fatalf("the approved request: %v", err)
+	}
+	for _, tc := range []struct{ name, sql string }{
+		{"the real grant widened to any request", `UPDATE airlock_grants SET doc = jsonb_set(doc, '{scope}', '"any"') WHERE review_id = $1`},
+		{"the real grant given more uses", `UPDATE airlock_grants SET doc = jsonb_set(jsonb_set(doc, '{scope}', '"any"'), '{max_uses}', '0'), max_uses = 0 WHERE review_id = $1`},
+		{"a grant written in from nothing", `INSERT INTO airlock_grants (id, review_id, subject, doc, max_uses, created_at, expires_at)
+SELECT 'forged-' || md5(random()::text), $1, doc->>'subject', jsonb_set(jsonb_set(doc, '{scope}', '"any"'), '{id}', '"forged"'), 0, now(), now() + interval '1 hour'
+FROM airlock_grants WHERE review_id = $1`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := pool.Exec(ctx, tc.sql, ref.ApprovalID); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := g.Check(ctx, req("DELETE FROM t")); err == nil {
+				t.Fatalf("DELETE FROM t ran on a tampered grant: %+v", d)
 			}
 		})
 	}
