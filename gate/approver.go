@@ -35,6 +35,12 @@ type ReviewPolicy struct {
 	// MaxGrant is the longest grant a reviewer may give when approving (see
 	// Grant); zero forbids grants for this rule.
 	MaxGrant time.Duration `json:"max_grant,omitempty" yaml:"max_grant"`
+	// RuleParts, when more than one review rule holds a request, are the
+	// policies of each, as written: a reviewer must be allowed by every
+	// one of them, and a vote is break-glass only when every one of them
+	// makes it so (see AllowsReviewer and BreakGlass). The fields above
+	// are then the strictest merge of the counts.
+	RuleParts []ReviewPolicy `json:"rule_parts,omitempty" yaml:"-"`
 }
 
 // WithDefaults returns p with zero fields set to their defaults.
