@@ -28,8 +28,8 @@ func CheckReviewer(r gate.ReviewRequest, reviewer gate.Identity) error {
 	if reviewer.Subject == r.Requester.Subject {
 		return ErrSelfReview
 	}
-	if !r.Policy.AllowsReviewer(reviewer) {
-		return fmt.Errorf("%w: %q is not in the reviewer groups of every rule holding the request (%v)", ErrNotReviewer, reviewer.Subject, reviewerGroups(r.Policy))
+	if pol := r.FullPolicy(); !pol.AllowsReviewer(reviewer) {
+		return fmt.Errorf("%w: %q is not in the reviewer groups of every rule holding the request (%v)", ErrNotReviewer, reviewer.Subject, reviewerGroups(pol))
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, gran
 			return fmt.Errorf("%w: %q", ErrAlreadyVoted, reviewer.Subject)
 		}
 	}
-	pol := p.Request.Policy.WithDefaults()
+	pol := p.Request.FullPolicy().WithDefaults()
 	if grant != nil {
 		if !approve {
 			return fmt.Errorf("%w: only an approval can give a grant", ErrInvalidRequest)

@@ -107,6 +107,7 @@ func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 		CreatedAt: now, ExpiresAt: now.Add(policy.TTL),
 		Details: shown.details, RequesterReason: shown.reason, ReviewRules: d.ReviewRules,
 		ExactKey: shown.exact, ShapeKey: shown.shapeKey, Shape: shown.shape,
+		PolicyParts: policy.RuleParts,
 	}
 	id, err := g.approver.Submit(ctx, rr)
 	if err != nil {
