@@ -38,7 +38,9 @@ func TestEveryRulesPolicySurvivesTheStore(t *testing.T) {
 	if err := g.OpenSession(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	req := func() *gate.Request { return &gate.Request{Session: s, Protocol: "postgres", Command: "DELETE FROM payments"} }
+	req := func() *gate.Request {
+		return &gate.Request{Session: s, Protocol: "postgres", Command: "DELETE FROM payments"}
+	}
 	_, err = g.Check(ctx, req())
 	var ref *gate.RefusedError
 	if !errors.As(err, &ref) || !ref.Pending() {
