@@ -134,15 +134,6 @@ func (p *Pending) settle(state gate.ReviewState, reason string, now time.Time) {
 	p.DecidedAt = now.UTC()
 }
 
-func inAny(id gate.Identity, groups []string) bool {
-	for _, g := range groups {
-		if g != "" && id.InGroup(g) {
-			return true
-		}
-	}
-	return false
-}
-
 func cloneIdentity(id gate.Identity) gate.Identity {
 	id.Groups = slices.Clone(id.Groups)
 	if id.Claims != nil {
