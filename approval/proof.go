@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -16,12 +17,16 @@ var ErrUnproven = errors.New("approval: the votes kept with the review do not ap
 // CheckApproved reports whether p, a review marked approved, is proven by
 // its votes: replayed in order through the same checks a live vote passes
 // (CheckReviewer, the reason rules, one vote per reviewer) on the review's
-// own request and policy, they approve it. Stores that keep reviews outside
+// own request and policy, they approve it; and the review's ExpiresAt, as
+// the gate filed it, lies after now. Stores that keep reviews outside
 // the process (approval/pgapproval) call it before letting an approval be
 // used, so that a row edited in place approves nothing.
-func CheckApproved(p Pending) error {
+func CheckApproved(p Pending, now time.Time) error {
 	if p.State != gate.ReviewApproved {
 		return fmt.Errorf("%w: %s is %s", ErrUnproven, p.ID, p.State)
+	}
+	if !now.Before(p.Request.ExpiresAt) {
+		return fmt.Errorf("%w: %s", ErrExpired, p.ID)
 	}
 	_, err := replayVotes(p)
 	return err

@@ -383,7 +383,7 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		}
 		switch pd.State {
 		case gate.ReviewApproved:
-			if err := approval.CheckApproved(pd); err != nil {
+			if err := approval.CheckApproved(pd, time.Now()); err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 			}
 			ok, err := p.consume(ctx, id, "approved", "consumed")
@@ -425,7 +425,7 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 		return pd.Verdict(), nil
 	case gate.ReviewApproved, gate.ReviewDenied:
 		if pd.State == gate.ReviewApproved {
-			if err := approval.CheckApproved(pd); err != nil {
+			if err := approval.CheckApproved(pd, time.Now()); err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 			}
 		}

@@ -142,3 +142,39 @@ FROM airlock_grants WHERE review_id = $1`},
 		})
 	}
 }
+
+// An approval whose review expired is dead even when its expires_at
+// column is pushed into the future: the expiry that counts is the one the
+// gate filed with the request.
+func TestExtendedExpiryApprovesNothing(t *testing.T) {
+	ctx := context.Background()
+	pool := testPool(t)
+	ap := pgtest.Store(t, pool, pgapproval.Options{Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	for _, via := range []string{"Redeem", "Await"} {
+		now := time.Now().UTC()
+		r := gate.ReviewRequest{Digest: "extended-" + gate.NewID(), Requester: approvertest.Requester, Protocol: "postgres",
+			Command: "DELETE FROM accounts", ReviewRules: []string{"hold"}, CreatedAt: now, ExpiresAt: now.Add(300 * time.Millisecond)}
+		id, err := ap.Submit(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ap.Approve(ctx, id, approvertest.Human, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pool.Exec(ctx, `UPDATE airlock_reviews SET expires_at = now() + interval '1 hour' WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Until(r.ExpiresAt) + 100*time.Millisecond)
+		var v gate.Verdict
+		if via == "Redeem" {
+			v, err = ap.Redeem(ctx, r.Digest)
+		} else {
+			actx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+			v, err = ap.Await(actx, id)
+			cancel()
+		}
+		if err == nil && v.State == gate.ReviewApproved {
+			t.Errorf("%s of an approval past the expiry it was filed with: approved", via)
+		}
+	}
+}
