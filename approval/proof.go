@@ -59,7 +59,7 @@ func CheckGrant(p Pending, g gate.Grant) error {
 func sameBounds(a, b gate.Grant) bool {
 	return a.Subject == b.Subject && a.Kind == b.Kind && a.Protocol == b.Protocol && a.Target == b.Target &&
 		slices.Equal(a.Rules, b.Rules) && a.Scope == b.Scope && a.Key == b.Key && a.MaxUses == b.MaxUses &&
-		a.ExpiresAt.Equal(b.ExpiresAt) && a.CreatedAt.Equal(b.CreatedAt)
+		a.ExpiresAt.Equal(b.ExpiresAt) && a.CreatedAt.Equal(b.CreatedAt) && a.RuleSetVersion == b.RuleSetVersion
 }
 
 // replayVotes casts p's votes again, in order, on p's request and policy,

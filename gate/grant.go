@@ -61,7 +61,7 @@ type GrantSpec struct {
 
 // Grant is just-in-time access: requests of one identity that the granted
 // rules would hold for review are allowed instead, until the grant expires,
-// is used up or is revoked. A deny rule still wins: grants apply only to
+// is used up or is revoked, or the rule set changes. A deny rule still wins: grants apply only to
 // decisions whose strictest action is review. Approvers that keep grants
 // implement GrantStore.
 type Grant struct {
@@ -96,6 +96,10 @@ type Grant struct {
 	// RevokedAt and RevokedBy are set once the grant is revoked.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	RevokedBy string     `json:"revoked_by,omitempty"`
+	// RuleSetVersion the grant was given under. Another rule set ends it:
+	// a rule of the same name may hold other requests than the reviewer
+	// granted.
+	RuleSetVersion string `json:"rule_set_version,omitempty"`
 }
 
 // Active reports whether the grant may still be used at now.
@@ -119,7 +123,7 @@ func (g *Grant) Covers(req *Request, d *Decision, now time.Time) bool {
 		g.Kind != s.Identity.EffectiveKind() || g.Protocol != req.Protocol || g.Target != s.Target {
 		return false
 	}
-	if len(d.ReviewRules) == 0 {
+	if len(d.ReviewRules) == 0 || g.RuleSetVersion == "" || g.RuleSetVersion != d.RuleSetVersion {
 		return false
 	}
 	for _, r := range d.ReviewRules {
@@ -277,6 +281,7 @@ func NewGrant(r ReviewRequest, specs []GrantSpec, by []Identity, reason string, 
 		ID: NewID(), Subject: r.Requester.Subject, Kind: r.Requester.EffectiveKind(),
 		Protocol: r.Protocol, Target: r.Target, Rules: slices.Clone(r.ReviewRules), Scope: scope,
 		MaxUses: uses, GrantedBy: by, Reason: reason, CreatedAt: now.UTC(), ExpiresAt: now.UTC().Add(ttl),
+		RuleSetVersion: r.RuleSetVersion,
 	}
 	switch scope {
 	case GrantExact:
