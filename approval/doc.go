@@ -41,6 +41,20 @@
 // policy sets max_grant. Memory and pgapproval.Approver keep grants and implement
 // gate.GrantStore, which the gate consults before holding a request.
 //
+// What an approval binds: the request's digest covers the identity, target,
+// exact command and payload, the attributes the rules judged and reviewers
+// were shown (HTTP host and headers, the statements behind an EXECUTE, SQL
+// parameters, tool arguments) and the rule-set version. A grant is bound
+// likewise, and ends when the rule set changes. When several review rules
+// hold a request, each vote must be allowed by every one of them
+// (gate.ReviewPolicy.RuleParts).
+//
+// Stores outside the process are not trusted blindly: before an approval
+// or a grant kept in PostgreSQL is used, its votes are replayed against the
+// review's own policy (CheckApproved, CheckGrant), so a row edited in place
+// (a state flipped to approved, an agent's vote written in, a grant
+// widened or forged, an expiry pushed back) lets nothing run.
+//
 // Webhook notifications follow the Standard Webhooks scheme (webhook-id,
 // webhook-timestamp, webhook-signature "v1,<base64 HMAC-SHA256>"), so stock
 // verifiers work with the secret SecretString(Webhook.Secret).

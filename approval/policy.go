@@ -13,8 +13,8 @@ import (
 
 // CheckReviewer reports whether reviewer may vote on r under r.Policy: never
 // the requester (same Subject), never an agent or an identity without a kind
-// or subject, and only members of the reviewer or break-glass groups when
-// the policy names reviewer groups. Approvers call it for every vote; it is
+// or subject, and only members of the reviewer or break-glass groups of
+// every rule holding the request that names reviewer groups. Approvers call it for every vote; it is
 // exported so front ends can hide buttons a reviewer cannot use.
 func CheckReviewer(r gate.ReviewRequest, reviewer gate.Identity) error {
 	if strings.TrimSpace(reviewer.Subject) == "" {
@@ -28,9 +28,8 @@ func CheckReviewer(r gate.ReviewRequest, reviewer gate.Identity) error {
 	if reviewer.Subject == r.Requester.Subject {
 		return ErrSelfReview
 	}
-	p := r.Policy
-	if len(p.ReviewerGroups) > 0 && !inAny(reviewer, p.ReviewerGroups) && !inAny(reviewer, p.BreakGlassGroups) {
-		return fmt.Errorf("%w: %q is in none of the reviewer groups %v", ErrNotReviewer, reviewer.Subject, p.ReviewerGroups)
+	if pol := r.FullPolicy(); !pol.AllowsReviewer(reviewer) {
+		return fmt.Errorf("%w: %q is not in the reviewer groups of every rule holding the request (%v)", ErrNotReviewer, reviewer.Subject, reviewerGroups(pol))
 	}
 	return nil
 }
@@ -73,7 +72,7 @@ func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, gran
 			return fmt.Errorf("%w: %q", ErrAlreadyVoted, reviewer.Subject)
 		}
 	}
-	pol := p.Request.Policy.WithDefaults()
+	pol := p.Request.FullPolicy().WithDefaults()
 	if grant != nil {
 		if !approve {
 			return fmt.Errorf("%w: only an approval can give a grant", ErrInvalidRequest)
@@ -85,7 +84,7 @@ func (p *Pending) vote(reviewer gate.Identity, approve bool, reason string, gran
 		grant = &g
 	}
 	v := gate.Vote{Reviewer: cloneIdentity(reviewer), Approve: approve, Reason: reason, Time: now.UTC(), Grant: grant}
-	if approve && inAny(reviewer, pol.BreakGlassGroups) {
+	if approve && pol.BreakGlass(reviewer) {
 		v.BreakGlass = true
 	}
 	p.Votes = append(p.Votes, v)
@@ -135,15 +134,6 @@ func (p *Pending) settle(state gate.ReviewState, reason string, now time.Time) {
 	p.DecidedAt = now.UTC()
 }
 
-func inAny(id gate.Identity, groups []string) bool {
-	for _, g := range groups {
-		if g != "" && id.InGroup(g) {
-			return true
-		}
-	}
-	return false
-}
-
 func cloneIdentity(id gate.Identity) gate.Identity {
 	id.Groups = slices.Clone(id.Groups)
 	if id.Claims != nil {
@@ -191,4 +181,15 @@ func cloneGrant(g gate.Grant) gate.Grant {
 		g.RevokedAt = &t
 	}
 	return g
+}
+
+// reviewerGroups lists the reviewer groups of each part of p, for errors.
+func reviewerGroups(p gate.ReviewPolicy) [][]string {
+	var out [][]string
+	for _, part := range p.Parts() {
+		if len(part.ReviewerGroups) > 0 {
+			out = append(out, part.ReviewerGroups)
+		}
+	}
+	return out
 }

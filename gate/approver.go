@@ -35,6 +35,13 @@ type ReviewPolicy struct {
 	// MaxGrant is the longest grant a reviewer may give when approving (see
 	// Grant); zero forbids grants for this rule.
 	MaxGrant time.Duration `json:"max_grant,omitempty" yaml:"max_grant"`
+	// RuleParts, when more than one review rule holds a request, are the
+	// policies of each, as written: a reviewer must be allowed by every
+	// one of them, and a vote is break-glass only when every one of them
+	// makes it so (see AllowsReviewer and BreakGlass). The fields above
+	// are then the strictest merge of the counts. Records keep the merged
+	// policy only; a review carries the parts in ReviewRequest.PolicyParts.
+	RuleParts []ReviewPolicy `json:"-" yaml:"-"`
 }
 
 // WithDefaults returns p with zero fields set to their defaults.
@@ -53,8 +60,10 @@ func (p ReviewPolicy) WithDefaults() ReviewPolicy {
 
 // ReviewRequest is a held request as an approver sees it.
 type ReviewRequest struct {
-	// Digest binds the review to identity, target, exact payload and rule-set
-	// version: an approval is valid only for the request that produced it.
+	// Digest binds the review to identity, target, exact command, payload
+	// and attributes (HTTP headers, the statements SQL runs, tool
+	// arguments) and rule-set version: an approval is valid only for the
+	// request that produced it.
 	Digest    string   `json:"digest"`
 	SessionID string   `json:"session_id"`
 	Requester Identity `json:"requester"`
@@ -82,6 +91,20 @@ type ReviewRequest struct {
 	ExactKey string `json:"exact_key,omitempty"`
 	ShapeKey string `json:"shape_key,omitempty"`
 	Shape    string `json:"shape,omitempty"`
+	// PolicyParts are Policy.RuleParts, which Policy's JSON form leaves
+	// out: the policy of each review rule when several hold the request.
+	// Use FullPolicy to judge votes.
+	PolicyParts []ReviewPolicy `json:"policy_parts,omitempty"`
+}
+
+// FullPolicy returns Policy with its RuleParts, from PolicyParts when the
+// review was read back from JSON.
+func (r ReviewRequest) FullPolicy() ReviewPolicy {
+	p := r.Policy
+	if len(p.RuleParts) == 0 && len(r.PolicyParts) > 0 {
+		p.RuleParts = r.PolicyParts
+	}
+	return p
 }
 
 // ReviewState is where a review stands.

@@ -2,9 +2,6 @@ package gate
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -64,7 +61,7 @@ type GrantSpec struct {
 
 // Grant is just-in-time access: requests of one identity that the granted
 // rules would hold for review are allowed instead, until the grant expires,
-// is used up or is revoked. A deny rule still wins: grants apply only to
+// is used up or is revoked, or the rule set changes. A deny rule still wins: grants apply only to
 // decisions whose strictest action is review. Approvers that keep grants
 // implement GrantStore.
 type Grant struct {
@@ -99,6 +96,10 @@ type Grant struct {
 	// RevokedAt and RevokedBy are set once the grant is revoked.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	RevokedBy string     `json:"revoked_by,omitempty"`
+	// RuleSetVersion the grant was given under. Another rule set ends it:
+	// a rule of the same name may hold other requests than the reviewer
+	// granted.
+	RuleSetVersion string `json:"rule_set_version,omitempty"`
 }
 
 // Active reports whether the grant may still be used at now.
@@ -122,7 +123,7 @@ func (g *Grant) Covers(req *Request, d *Decision, now time.Time) bool {
 		g.Kind != s.Identity.EffectiveKind() || g.Protocol != req.Protocol || g.Target != s.Target {
 		return false
 	}
-	if len(d.ReviewRules) == 0 {
+	if len(d.ReviewRules) == 0 || g.RuleSetVersion == "" || g.RuleSetVersion != d.RuleSetVersion {
 		return false
 	}
 	for _, r := range d.ReviewRules {
@@ -143,26 +144,17 @@ func (g *Grant) Covers(req *Request, d *Decision, now time.Time) bool {
 }
 
 // GrantKeys returns the keys under which a grant of scope exact or shape
-// finds req: hashes of the identity, protocol, target and the exact command
-// and payload, or the request's Shape.
+// finds req: hashes of the identity, protocol, target and the exact command,
+// payload and attributes (see attributeBinding), or the request's Shape
+// and what runs behind it (see shapeBinding).
 func GrantKeys(req *Request) (exact, shape string) {
-	key := func(parts ...[]byte) string {
-		h := sha256.New()
-		var n [8]byte
-		for _, p := range parts {
-			binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-			h.Write(n[:])
-			h.Write(p)
-		}
-		return hex.EncodeToString(h.Sum(nil))
-	}
 	s := req.Session
 	var subject, target string
 	if s != nil {
 		subject, target = s.Identity.Subject, s.Target
 	}
-	exact = key([]byte("exact"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(req.Command), req.Payload)
-	shape = key([]byte("shape"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(Shape(req)))
+	exact = hashParts([]byte("exact"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(req.Command), req.Payload, attributeBinding(req))
+	shape = hashParts([]byte("shape"), []byte(subject), []byte(req.Protocol), []byte(target), []byte(Shape(req)), shapeBinding(req))
 	return exact, shape
 }
 
@@ -289,6 +281,7 @@ func NewGrant(r ReviewRequest, specs []GrantSpec, by []Identity, reason string, 
 		ID: NewID(), Subject: r.Requester.Subject, Kind: r.Requester.EffectiveKind(),
 		Protocol: r.Protocol, Target: r.Target, Rules: slices.Clone(r.ReviewRules), Scope: scope,
 		MaxUses: uses, GrantedBy: by, Reason: reason, CreatedAt: now.UTC(), ExpiresAt: now.UTC().Add(ttl),
+		RuleSetVersion: r.RuleSetVersion,
 	}
 	switch scope {
 	case GrantExact:

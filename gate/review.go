@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,7 +20,7 @@ func (g *Gate) review(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 	}
 	policy = policy.WithDefaults()
 	d.Review = &policy
-	digest := Digest(req, rs.Version())
+	digest := reviewDigest(req, rs.Version())
 
 	if g.mode == RefuseThenRetry {
 		v, err := g.approver.Redeem(ctx, digest)
@@ -106,6 +107,7 @@ func (g *Gate) submit(ctx context.Context, req *Request, d *Decision, rs *RuleSe
 		CreatedAt: now, ExpiresAt: now.Add(policy.TTL),
 		Details: shown.details, RequesterReason: shown.reason, ReviewRules: d.ReviewRules,
 		ExactKey: shown.exact, ShapeKey: shown.shapeKey, Shape: shown.shape,
+		PolicyParts: policy.RuleParts,
 	}
 	id, err := g.approver.Submit(ctx, rr)
 	if err != nil {
@@ -167,6 +169,7 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 		return nil
 	}
 	det, cmd := details(req, mp)
+	addStatementsRun(det, req, displayMasker{policy: mp, secrets: req.Secrets})
 	v := &reviewView{command: cmd, details: det, grants: grants}
 	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
 	v.reason = visible(v.reason, markHidden)
@@ -249,4 +252,22 @@ func reviewReason(prefix string, v Verdict) string {
 		return prefix + ": " + v.Reason
 	}
 	return prefix
+}
+
+// addStatementsRun shows reviewers the statements a SQL message runs that
+// its text does not spell out: what an EXECUTE runs is the statement
+// prepared under its name, which the approval is bound to as well.
+func addStatementsRun(det *ReviewDetails, req *Request, m displayMasker) {
+	if req.SQL == nil || det == nil {
+		return
+	}
+	var runs []string
+	for _, st := range req.SQL.Statements {
+		if st.Text != "" && !strings.Contains(req.Command, st.Text) {
+			runs = append(runs, st.Text)
+		}
+	}
+	if len(runs) > 0 {
+		det.addText(m, "Runs", strings.Join(runs, ";\n"))
+	}
 }

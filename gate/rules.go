@@ -770,7 +770,7 @@ func (rs *RuleSet) Masks() *mask.Engine { return rs.masks }
 
 // mergeReview combines the policies of several matching review rules into
 // the strictest: most approvals, fewest denials to reject, shortest TTL,
-// reviewer groups of the first rule that names any.
+// and each rule's own reviewer and break-glass groups in RuleParts.
 func mergeReview(cur, next *ReviewPolicy) *ReviewPolicy {
 	if cur == nil {
 		p := *next
@@ -791,5 +791,8 @@ func mergeReview(cur, next *ReviewPolicy) *ReviewPolicy {
 	p.RequireDisplayable = p.RequireDisplayable || next.RequireDisplayable
 	p.RequireRequesterReason = p.RequireRequesterReason || next.RequireRequesterReason
 	p.MaxGrant = min(p.MaxGrant, next.MaxGrant) // zero, forbidding grants, is the strictest
+	// Who may review, and who breaks the glass, is judged rule by rule.
+	p.RuleParts = cur.withRule(*next)
+	p.BreakGlassGroups = commonGroups(p.BreakGlassGroups, next.BreakGlassGroups)
 	return &p
 }

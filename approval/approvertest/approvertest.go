@@ -18,6 +18,8 @@
 //     TTL), and ctx.Err() when its context ends first;
 //   - an approval is used exactly once, by Await or by Redeem, also when
 //     several callers race for it;
+//   - an approval nobody used before the review's ExpiresAt is never used
+//     afterwards, by Await or by Redeem;
 //   - Withdraw ends a pending review: it is never approved afterwards;
 //   - Redeem: ReviewNone for an unknown digest, ReviewPending while open,
 //     an approval once, a denial once and then ReviewNone.
@@ -80,6 +82,7 @@ var checks = []conformance.Check[Harness]{
 	{Name: "RedeemApprovedOnce", Run: checkRedeemApprovedOnce},
 	{Name: "RedeemDeniedOnce", Run: checkRedeemDeniedOnce},
 	{Name: "ApprovalUsedOnceUnderRace", Run: checkUsedOnceUnderRace},
+	{Name: "ApprovalDiesWithItsReview", Run: checkApprovalDiesWithItsReview},
 }
 
 // Run checks the approvers newApprover makes against the contract of
@@ -170,7 +173,7 @@ func wantState(t testing.TB, what string, v gate.Verdict, err error, want gate.R
 func notApproved(t testing.TB, what string, v gate.Verdict, err error) {
 	t.Helper()
 	if err == nil && v.State == gate.ReviewApproved {
-		t.Errorf("%s: approved (%+v); an approval is used once", what, v)
+		t.Errorf("%s: approved (%+v); want no approval", what, v)
 	}
 }
 
@@ -354,5 +357,26 @@ func checkUsedOnceUnderRace(t testing.TB, h Harness) {
 		if wins != 1 {
 			t.Errorf("%d concurrent %s calls: the approval was used %d times, want once", callers, via, wins)
 		}
+	}
+}
+
+// checkApprovalDiesWithItsReview: an approval is good until the review's
+// ExpiresAt and no longer, whichever way it is used.
+func checkApprovalDiesWithItsReview(t testing.TB, h Harness) {
+	const ttl = 700 * time.Millisecond
+	for _, via := range []string{"Redeem", "Await"} {
+		d := digest("stale-" + via)
+		r := request(d, ttl)
+		r.CreatedAt = time.Now().UTC()
+		r.ExpiresAt = r.CreatedAt.Add(ttl)
+		id := submit(t, h, r)
+		decide(t, h, id, true)
+		time.Sleep(time.Until(r.ExpiresAt) + 100*time.Millisecond)
+		if via == "Redeem" {
+			notApproved(t, "Redeem of an approval past its review's expiry", redeem(t, h, d), nil)
+			continue
+		}
+		v, err := await(t, h, id)
+		notApproved(t, "Await of an approval past its review's expiry", v, err)
 	}
 }

@@ -136,12 +136,15 @@ CREATE INDEX IF NOT EXISTS airlock_grants_subject ON airlock_grants (subject, ex
 	return nil
 }
 
-// expire marks the pending reviews whose time ran out as expired and
-// notifies their waiters. Any replica may run it; the update is idempotent.
+// expire marks the reviews whose time ran out, pending or approved but not
+// yet used, as expired and notifies their waiters: an approval dies with
+// its review. Any replica may run it; the update is idempotent.
 func (p *Approver) expire(ctx context.Context) error {
 	rows, err := p.pool.Query(ctx, `
-UPDATE airlock_reviews SET state = 'expired', reason = 'the review expired', decided_at = now()
-WHERE state = 'pending' AND expires_at <= now() RETURNING id`)
+UPDATE airlock_reviews SET state = 'expired',
+    reason = CASE state WHEN 'pending' THEN 'the review expired' ELSE 'the approval was not used before the review expired' END,
+    decided_at = coalesce(decided_at, now())
+WHERE state IN ('pending', 'approved') AND expires_at <= now() RETURNING id`)
 	if err != nil {
 		return err
 	}
@@ -225,14 +228,14 @@ func (p *Approver) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool
 }
 
 // reviewColumns are the columns scanPending reads.
-const reviewColumns = `id, state, request, votes, reason, break_glass, decided_at, granted`
+const reviewColumns = `id, digest, state, request, votes, reason, break_glass, decided_at, granted`
 
 func scanPending(row pgx.Row) (approval.Pending, error) {
 	var pd approval.Pending
-	var state string
+	var digest, state string
 	var req, votes, granted []byte
 	var decided *time.Time
-	if err := row.Scan(&pd.ID, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
+	if err := row.Scan(&pd.ID, &digest, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return pd, approval.ErrUnknownReview
 		}
@@ -241,6 +244,9 @@ func scanPending(row pgx.Row) (approval.Pending, error) {
 	pd.State = gate.ReviewState(state)
 	if err := json.Unmarshal(req, &pd.Request); err != nil {
 		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+	}
+	if pd.Request.Digest != digest {
+		return pd, fmt.Errorf("pgapproval: review %s: %w: its digest column is not the digest of its request", pd.ID, approval.ErrUnproven)
 	}
 	if err := json.Unmarshal(votes, &pd.Votes); err != nil {
 		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
@@ -340,10 +346,12 @@ func (p *Approver) Withdraw(ctx context.Context, id string) error {
 	return nil
 }
 
-// consume turns an approved review into a consumed one; exactly one caller
-// across all replicas succeeds.
+// consume turns an approved review into a consumed one (a denied one into
+// a reported one); exactly one caller across all replicas succeeds, and
+// never after the review's expiry.
 func (p *Approver) consume(ctx context.Context, id, from, to string) (bool, error) {
-	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2`, id, from, to)
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2
+AND ($2 <> 'approved' OR expires_at > now())`, id, from, to)
 	if err != nil {
 		return false, err
 	}
@@ -375,6 +383,9 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		}
 		switch pd.State {
 		case gate.ReviewApproved:
+			if err := approval.CheckApproved(pd, time.Now()); err != nil {
+				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
+			}
 			ok, err := p.consume(ctx, id, "approved", "consumed")
 			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: consume %s: %w", id, err)
@@ -413,6 +424,11 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	case gate.ReviewPending:
 		return pd.Verdict(), nil
 	case gate.ReviewApproved, gate.ReviewDenied:
+		if pd.State == gate.ReviewApproved {
+			if err := approval.CheckApproved(pd, time.Now()); err != nil {
+				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
+			}
+		}
 		next := "consumed"
 		if pd.State == gate.ReviewDenied {
 			next = "reported"

@@ -47,11 +47,27 @@ func (p *Approver) grants(ctx context.Context, sql string, args ...any) ([]gate.
 	return out, nil
 }
 
-// ActiveGrants lists the grants of subject that may still be used.
+// ActiveGrants lists the grants of subject that may still be used. Each is
+// checked against the review that gave it (approval.CheckGrant): a grant
+// row written or widened in place fails the whole call, and the gate holds
+// the request for review instead.
 func (p *Approver) ActiveGrants(ctx context.Context, subject string) ([]gate.Grant, error) {
-	return p.grants(ctx, `SELECT `+grantColumns+` FROM airlock_grants
+	out, err := p.grants(ctx, `SELECT `+grantColumns+` FROM airlock_grants
 WHERE subject = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)
 ORDER BY created_at`, subject)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range out {
+		pd, err := p.load(ctx, nil, g.ReviewID, false)
+		if err == nil {
+			err = approval.CheckGrant(pd, g)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("pgapproval: grant %s: %w", g.ID, err)
+		}
+	}
+	return out, nil
 }
 
 // UseGrant takes one use of grant id with a conditional update, so that
