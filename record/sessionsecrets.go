@@ -92,7 +92,7 @@ func endsSession(e *gate.Event) bool {
 
 // rememberedForms returns the forms in which secrets may come back in a
 // later event: each value as it is, percent-encoded, JSON-escaped and in
-// base64, and the values it carries (a cookie's values, the user:password
+// base64 (also inside a longer base64 text, see appendBase64Forms), and the values it carries (a cookie's values, the user:password
 // of a Basic credential, its password), in the same forms. Forms shorter
 // than minRemembered are left out.
 func rememberedForms(secrets []string) []string {
@@ -115,8 +115,9 @@ func appendForms(out []string, s string) []string {
 		return out
 	}
 	esc := appendString(nil, s)
-	return append(out, s, url.QueryEscape(s), url.PathEscape(s), string(esc[1:len(esc)-1]),
+	out = append(out, s, url.QueryEscape(s), url.PathEscape(s), string(esc[1:len(esc)-1]),
 		base64.RawStdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)))
+	return appendBase64Forms(out, s)
 }
 
 // carried returns the values inside a secret: the values of its name=value
