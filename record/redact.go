@@ -63,20 +63,23 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		secrets = cleanSecrets(secrets)
 		e.Request = &req
 	}
-	rep, err := r.eventReplacer(e.SessionID, secrets)
-	if err != nil {
-		return nil, err
-	}
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
 	}
-	if rep == nil {
-		return marshalEvent(&e)
-	}
-	r.replaceBytes(&e, rep)
-	b, err := marshalEvent(&e)
+	rep, b, err := r.replaced(&e, secrets)
 	if err != nil {
 		return nil, err
+	}
+	// Credentials written into free text (a command line, a URL, a body
+	// string, an output) are secrets as much as the named ones.
+	if found := r.freeTextSecrets(&e, b); len(found) > 0 {
+		secrets = cleanSecrets(append(secrets, found...))
+		if rep, b, err = r.replaced(&e, secrets); err != nil {
+			return nil, err
+		}
+	}
+	if rep == nil {
+		return b, nil
 	}
 	// An event without secrets of its own is stored as it is unless a
 	// remembered secret of its session shows in its JSON (raw or escaped).
@@ -95,6 +98,37 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		}
 	}
 	return r.checked(&e, out, rep)
+}
+
+// replaced returns the replacer of e (with secrets of its own, see
+// eventReplacer) and the JSON of e once its byte fields are replaced.
+func (r *redactor) replaced(e *gate.Event, secrets []string) (*secretReplacer, []byte, error) {
+	rep, err := r.eventReplacer(e.SessionID, secrets)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rep != nil {
+		r.replaceBytes(e, rep)
+	}
+	b, err := marshalEvent(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, b, nil
+}
+
+// freeTextSecrets returns the secrets freeText finds in b, the JSON of e,
+// and in its byte fields (request payload, output data).
+func (r *redactor) freeTextSecrets(e *gate.Event, b []byte) []string {
+	found := freeText{names: r.names, json: true}.scan(nil, b)
+	raw := freeText{names: r.names}
+	if e.Request != nil && len(e.Request.Payload) > 0 {
+		found = raw.scan(found, e.Request.Payload)
+	}
+	if e.Output != nil && len(e.Output.Data) > 0 {
+		found = raw.scan(found, e.Output.Data)
+	}
+	return found
 }
 
 // eventReplacer returns the replacer of an event of session with secrets

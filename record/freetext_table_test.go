@@ -1,0 +1,72 @@
+package record
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// TestFreeTextKeepsOrdinaryText holds the scanner to the texts a record
+// must keep readable: placeholders, comparisons in code and SQL, flags
+// that are not passwords, prose.
+func TestFreeTextKeepsOrdinaryText(t *testing.T) {
+	f := freeText{names: mask.CompileSecretNames(nil)}
+	for _, text := range []string{
+		"SELECT id FROM users WHERE password = $1",
+		"UPDATE users SET password_hash = crypt($2, gen_salt('bf')) WHERE id = $1",
+		"SELECT count(*) FROM sessions WHERE token IS NOT NULL",
+		"if token == expected { return }",
+		"mkdir -p /tmp/build && ssh -p 2222 ops@host uptime",
+		"export PATH=/usr/local/bin:/usr/bin",
+		"export GITHUB_TOKEN=$GITHUB_TOKEN",
+		`{"password": "${DB_PASSWORD}", "token": "{{ .Token }}"}`,
+		"password: ********",
+		"token_count: 12345",
+		"a basic configuration of the bearer service",
+		"https://example.com/a/b?c=d#e",
+		"use --password-stdin to read it",
+		"psql -h db -U app -d shop",
+		"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+	} {
+		if got := f.scan(nil, []byte(text)); len(got) > 0 {
+			t.Errorf("%q: took %q for secrets", text, got)
+		}
+	}
+}
+
+// TestFreeTextFindsEachShape is the table of the shapes freeText knows,
+// each with the value it must take.
+func TestFreeTextFindsEachShape(t *testing.T) {
+	f := freeText{names: mask.CompileSecretNames(nil)}
+	for _, c := range []struct{ text, secret string }{
+		{`mutation { login(user:"a", password:"hunter22") }`, "hunter22"},
+		{`{"query":"mutation { login(password:\"hunter22\") }"}`, "hunter22"},
+		{"curl https://ops:s3cr3t-pw@api.internal/x", "s3cr3t-pw"},
+		{"curl https://ops:pw@api.internal/x", "ops:pw"},
+		{"postgres://app:p%40ssword1@db/prod", "p@ssword1"},
+		{"API_KEY=abcdef123 ./run", "abcdef123"},
+		{"export TOKEN='abc def 123'", "abc def 123"},
+		{"PGPASSWORD=hunter22 psql -h db", "hunter22"},
+		{"host=db password=hunter22 user=app", "hunter22"},
+		{"vault --password=hunter22", "hunter22"},
+		{"vault --token hunter22", "hunter22"},
+		{"mysql -u root -phunter22 shop", "hunter22"},
+		{"sshpass -p hunter22 ssh host", "hunter22"},
+		{"curl -H 'Authorization: Bearer abc.def-123'", "abc.def-123"},
+		{"ALTER ROLE app PASSWORD 'hunter22'", "hunter22"},
+		{"SELECT 1 FROM t WHERE api_key = 'k-123456'", "k-123456"},
+		{"CREATE USER 'u'@'%' IDENTIFIED BY 'hunter22'", "hunter22"},
+		{"db:\n  password: hunter22\n", "hunter22"},
+		{"x ghp_abcdefghijklmnopqrstuvwxyz0123456789 y", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+		{"key AKIAABCDEFGHIJKLMNOP", "AKIAABCDEFGHIJKLMNOP"},
+		{"xoxb-1234567890-abcdefghij", "xoxb-1234567890-abcdefghij"},
+		{"jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"},
+		{"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjE="},
+		{"Authorization: Basic b3BzOmh1bnRlcjIy", "b3BzOmh1bnRlcjIy"},
+	} {
+		if got := f.scan(nil, []byte(c.text)); !slices.Contains(got, c.secret) {
+			t.Errorf("%q: found %q, want %q among them", c.text, got, c.secret)
+		}
+	}
+}
