@@ -211,15 +211,9 @@ func secretSurvives(b []byte, rep *secretReplacer) bool {
 	c := canonPool.Get().(*canon)
 	defer canonPool.Put(c)
 	rest := stripMACs(c.scratch[:0], b)
-	found := false
-	for i, s := range rep.bytes {
-		if bytes.Contains(rest, s) || bytes.Contains(rest, rep.escaped[i]) {
-			found = true
-			break
-		}
-	}
+	at, _ := find(rep.m, rest, 0, false)
 	c.scratch = rest
-	return found
+	return at >= 0
 }
 
 // stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
@@ -288,6 +282,7 @@ func newSecretReplacer(secrets []string) *secretReplacer {
 		esc := appendString(nil, s)
 		sr.escaped[i] = esc[1 : len(esc)-1]
 	}
+	sr.m = newMultiMatcher(sr.bytes, sr.escaped)
 	return sr
 }
 
@@ -295,60 +290,40 @@ func newSecretReplacer(secrets []string) *secretReplacer {
 // secret2, mac2, ...) does: scanning left to right, at each position the
 // first secret in list order (the longest, as the list is sorted) that
 // matches is replaced and the scan resumes after it. Building a
-// strings.Replacer for every event costs more than the event.
+// strings.Replacer for every event costs more than the event; its
+// multiMatcher is built once per replacer, that is once per change of a
+// session's remembered secrets.
 type secretReplacer struct {
 	secrets []string
 	bytes   [][]byte
 	escaped [][]byte // each secret as it reads inside a JSON string
 	macs    []string
+	m       *multiMatcher
 }
 
 // contains reports whether s holds one of the secrets.
 func (sr *secretReplacer) contains(s []byte) bool {
-	for _, sec := range sr.bytes {
-		if bytes.Contains(s, sec) {
-			return true
-		}
-	}
-	return false
+	at, _ := find(sr.m, s, 0, true)
+	return at >= 0
 }
 
 // Replace returns s with every secret replaced by its MAC.
 func (sr *secretReplacer) Replace(s string) string {
-	found := false
-	for _, sec := range sr.secrets {
-		if strings.Contains(s, sec) {
-			found = true
-			break
-		}
-	}
-	if !found {
+	at, id := find(sr.m, s, 0, true)
+	if at < 0 {
 		return s
 	}
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(s); {
-		j := -1
-		for k, sec := range sr.secrets {
-			if strings.HasPrefix(s[i:], sec) {
-				j = k
-				break
-			}
-		}
-		if j < 0 {
-			i++
-			continue
-		}
-		if b.Len() == 0 && last == 0 {
+	for at >= 0 {
+		j := sr.m.secret[id]
+		if last == 0 {
 			b.Grow(len(s) + len(sr.macs[j]))
 		}
-		b.WriteString(s[last:i])
+		b.WriteString(s[last:at])
 		b.WriteString(sr.macs[j])
-		i += len(sr.secrets[j])
-		last = i
-	}
-	if last == 0 {
-		return s
+		last = at + len(sr.secrets[j])
+		at, id = find(sr.m, s, last, true)
 	}
 	b.WriteString(s[last:])
 	return b.String()
