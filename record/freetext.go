@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/mask"
 )
@@ -41,15 +42,19 @@ type freeText struct {
 
 // scan appends to out the secrets found in t.
 func (f freeText) scan(out []string, t []byte) []string {
+	lp := lowerPool.Get().(*[]byte)
+	defer lowerPool.Put(lp)
+	lower := appendLower((*lp)[:0], t)
+	*lp = lower
 	out = scanUserinfo(out, t)
 	out = scanTokens(out, t)
 	out = scanPEM(out, t, f.json)
-	out = scanSchemes(out, t)
+	out = scanSchemes(out, t, lower)
 	if f.names != nil {
 		out = f.scanAssignments(out, t, '=')
 		out = f.scanAssignments(out, t, ':')
 		out = f.scanLongFlags(out, t)
-		out = scanSQLPassword(out, t)
+		out = scanSQLPassword(out, t, lower)
 	}
 	return scanShortPasswordFlag(out, t)
 }
@@ -122,4 +127,20 @@ func nameBefore(t []byte, end int) ([]byte, int) {
 		i--
 	}
 	return t[i:end], i
+}
+
+// lowerPool holds the buffers of appendLower.
+var lowerPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// appendLower appends t with ASCII letters in lower case (every other byte
+// as it is, so positions match t's).
+func appendLower(dst, t []byte) []byte {
+	n := len(dst)
+	dst = append(dst, t...)
+	for i, c := range dst[n:] {
+		if c >= 'A' && c <= 'Z' {
+			dst[n+i] = c + 'a' - 'A'
+		}
+	}
+	return dst
 }

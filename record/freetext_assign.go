@@ -102,11 +102,11 @@ func (f freeText) scanLongFlags(out []string, t []byte) []string {
 }
 
 // scanSQLPassword appends the literals of PASSWORD 'v' and IDENTIFIED BY
-// 'v' (ALTER ROLE, CREATE USER, SET PASSWORD).
-func scanSQLPassword(out []string, t []byte) []string {
+// 'v' (ALTER ROLE, CREATE USER, SET PASSWORD); lower is t in lower case.
+func scanSQLPassword(out []string, t, lower []byte) []string {
 	for _, kw := range []string{"password", "identified by"} {
 		for p := 0; ; {
-			i := indexFold(t[p:], kw)
+			i := bytes.Index(lower[p:], []byte(kw))
 			if i < 0 {
 				break
 			}
@@ -198,21 +198,4 @@ func appendDashP(out []string, line []byte) []string {
 		v, _ := value(line, q) // -pSECRET
 		out = addValue(out, v)
 	}
-}
-
-// indexFold is bytes.Index, ASCII case-insensitive, for a lower-case kw.
-func indexFold(t []byte, kw string) int {
-	up := kw[0] - 'a' + 'A'
-	for p := 0; p+len(kw) <= len(t); {
-		i := bytes.IndexAny(t[p:len(t)-len(kw)+1], string([]byte{kw[0], up}))
-		if i < 0 {
-			return -1
-		}
-		p += i
-		if bytes.EqualFold(t[p:p+len(kw)], []byte(kw)) {
-			return p
-		}
-		p++
-	}
-	return -1
 }

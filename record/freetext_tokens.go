@@ -91,11 +91,11 @@ func scanJWTs(out []string, t []byte) []string {
 
 // scanSchemes appends the credentials of "Bearer v" (a v that is not a
 // lower-case word) and "Basic v" (a v that decodes to user:password)
-// wherever they are written.
-func scanSchemes(out []string, t []byte) []string {
+// wherever they are written; lower is t in lower case.
+func scanSchemes(out []string, t, lower []byte) []string {
 	for _, scheme := range []string{"bearer ", "basic "} {
 		for p := 0; ; {
-			i := indexFold(t[p:], scheme)
+			i := bytes.Index(lower[p:], []byte(scheme))
 			if i < 0 {
 				break
 			}
