@@ -111,3 +111,20 @@ func matchAt[T string | []byte](m *multiMatcher, s T, i int, id int32, rawOnly b
 	p := m.pats[id]
 	return (!rawOnly || m.raw[id]) && len(p) <= len(s)-i && string(s[i:i+len(p)]) == string(p)
 }
+
+// hasRaw reports whether s is one of the raw patterns.
+func (m *multiMatcher) hasRaw(s string) bool {
+	if m == nil {
+		return false
+	}
+	ids := m.short
+	if len(s) >= 4 {
+		ids = m.quads[binary.LittleEndian.Uint32([]byte(s[:4]))]
+	}
+	for _, id := range ids {
+		if m.raw[id] && string(m.pats[id]) == s {
+			return true
+		}
+	}
+	return false
+}

@@ -45,6 +45,12 @@ func (ss *sessionSecrets) get(session string) *secretReplacer {
 // remember adds secrets (their forms of minRemembered bytes or more) to
 // session's memory and returns the session's replacer.
 func (ss *sessionSecrets) remember(r *redactor, session string, secrets []string) (*secretReplacer, error) {
+	// A secret is remembered with all its forms at once: one already known
+	// needs no forms computed (the usual case, the same header on every
+	// request of a session).
+	if old := ss.get(session); old != nil && old.knowsAll(secrets) {
+		return old, nil
+	}
 	forms := rememberedForms(secrets)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -194,10 +200,16 @@ func (r *redactor) merge(a *secretReplacer, secrets []string) *secretReplacer {
 
 // has reports whether s is one of sr's secrets.
 func (sr *secretReplacer) has(s string) bool {
-	for _, x := range sr.secrets {
-		if x == s {
-			return true
+	return sr.m.hasRaw(s)
+}
+
+// knowsAll reports whether every secret that would be remembered (one of
+// minRemembered bytes or more) is one of sr's secrets.
+func (sr *secretReplacer) knowsAll(secrets []string) bool {
+	for _, s := range secrets {
+		if len(s) >= minRemembered && !sr.has(s) {
+			return false
 		}
 	}
-	return false
+	return true
 }
