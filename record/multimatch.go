@@ -6,7 +6,8 @@ import "encoding/binary"
 // their remembered forms) in one pass over a text, however many there
 // are: where each pattern used to cost its own bytes.Index over the text,
 // a text costs one bitmap probe per byte. A bitmap of the patterns' first
-// two bytes (8 KiB) rules out almost every position; at the rest, the
+// two bytes (hashed; 64 bits per pattern, from 64 bytes to 8 KiB) rules
+// out almost every position; at the rest, the
 // patterns starting with the position's first four bytes are compared
 // (longest first). It is built once per change of the set and is
 // immutable, safe for concurrent use. (An Aho-Corasick DFA would take
@@ -16,8 +17,9 @@ type multiMatcher struct {
 	// raw: the pattern is a secret as it is (Replace and contains look for
 	// those); otherwise it is a JSON-escaped form only (secretSurvives).
 	raw    []bool
-	secret []int32 // the secret each pattern spells
-	pairs  *[1 << 16 / 64]uint64
+	secret []int32            // the secret each pattern spells
+	pairs  []uint64           // a power of two of words
+	shift  uint8              // a pair's hash >> shift is its bit
 	quads  map[uint32][]int32 // patterns of 4 bytes or more by their first 4, longest first
 	short  []int32            // shorter patterns, longest first
 	single bool               // some pattern is 1 byte long
@@ -26,7 +28,12 @@ type multiMatcher struct {
 // newMultiMatcher indexes the secrets (sorted longest first) and their
 // JSON-escaped forms.
 func newMultiMatcher(secrets, escaped [][]byte) *multiMatcher {
-	m := &multiMatcher{pairs: new([1 << 16 / 64]uint64), quads: map[uint32][]int32{}}
+	m := &multiMatcher{quads: map[uint32][]int32{}}
+	bits := 512
+	for bits < 64*2*len(secrets) && bits < 1<<16 {
+		bits *= 2
+	}
+	m.pairs, m.shift = make([]uint64, bits/64), uint8(32-bitsLog2(bits))
 	add := func(p []byte, i int, raw bool) {
 		id := int32(len(m.pats))
 		m.pats, m.raw, m.secret = append(m.pats, p), append(m.raw, raw), append(m.secret, int32(i))
@@ -41,8 +48,8 @@ func newMultiMatcher(secrets, escaped [][]byte) *multiMatcher {
 			m.single = true
 			return
 		}
-		pair := uint16(p[0]) | uint16(p[1])<<8
-		m.pairs[pair/64] |= 1 << (pair % 64)
+		bit := m.pairBit(p[0], p[1])
+		m.pairs[bit/64] |= 1 << (bit % 64)
 	}
 	for i, s := range secrets {
 		add(s, i, true)
@@ -74,8 +81,8 @@ func find[T string | []byte](m *multiMatcher, s T, from int, rawOnly bool) (int,
 	}
 	for i := from; i < len(s); i++ {
 		if i+1 < len(s) {
-			pair := uint16(s[i]) | uint16(s[i+1])<<8
-			if m.pairs[pair/64]&(1<<(pair%64)) == 0 && !m.single {
+			bit := m.pairBit(s[i], s[i+1])
+			if m.pairs[bit/64]&(1<<(bit%64)) == 0 && !m.single {
 				continue
 			}
 		} else if !m.single {
@@ -127,4 +134,27 @@ func (m *multiMatcher) hasRaw(s string) bool {
 		}
 	}
 	return false
+}
+
+// pairBit is the bitmap bit of two bytes (a multiplicative hash).
+func (m *multiMatcher) pairBit(a, b byte) uint32 {
+	return (uint32(a) | uint32(b)<<8) * 0x9E3779B1 >> m.shift
+}
+
+// bitsLog2 is log2 of a power of two.
+func bitsLog2(n int) int {
+	l := 0
+	for n > 1 {
+		n >>= 1
+		l++
+	}
+	return l
+}
+
+// size is the bytes m's index holds beyond its patterns (nil: none).
+func (m *multiMatcher) size() int {
+	if m == nil {
+		return 0
+	}
+	return 8*len(m.pairs) + 16*len(m.pats)
 }

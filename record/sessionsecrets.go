@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -20,6 +21,11 @@ const (
 	maxSecretBytes    = 8 << 20 // bytes remembered by one redactor
 	minRemembered     = 8       // shorter values are too common to chase
 )
+
+// ErrSecretMemoryFull is wrapped by the error of an event refused because
+// the secrets it would add to its session's memory exceed a bound: 4096
+// forms for one session, 8 MiB for the whole recorder.
+var ErrSecretMemoryFull = errors.New("record: too many secrets to remember")
 
 // sessionSecrets remembers, per session, the secrets redacted from its
 // requests, so that an upstream echoing one (in output data, an error, an
@@ -63,8 +69,17 @@ func (ss *sessionSecrets) remember(r *redactor, session string, secrets []string
 		return old, nil
 	}
 	added := rep.size() - old.size()
-	if len(rep.secrets) > maxSessionSecrets || ss.bytes+added > maxSecretBytes {
-		return nil, fmt.Errorf("record: session %s: too many secrets to remember; refusing to store the event", session)
+	if len(rep.secrets) > maxSessionSecrets {
+		return nil, fmt.Errorf("%w: session %s would remember %d forms of its secrets, more than the %d one session may; "+
+			"refusing to store this event (its request is refused): end the session and start a new one",
+			ErrSecretMemoryFull, session, len(rep.secrets), maxSessionSecrets)
+	}
+	if ss.bytes+added > maxSecretBytes {
+		return nil, fmt.Errorf("%w: the recorder would remember %d bytes of secrets for %d sessions, more than its %d MiB; "+
+			"refusing to store this event of session %s (its request is refused). A session's secrets are freed when its "+
+			"session_end (or refused) event is recorded: sessions whose end is never recorded hold theirs until the Recorder "+
+			"is closed, so end every session, and restart the recorder if sessions were lost",
+			ErrSecretMemoryFull, ss.bytes+added, len(ss.m), maxSecretBytes>>20, session)
 	}
 	if ss.m == nil {
 		ss.m = map[string]*secretReplacer{}
@@ -159,7 +174,7 @@ func (sr *secretReplacer) size() int {
 	if sr == nil {
 		return 0
 	}
-	n := 0
+	n := sr.m.size()
 	for i, s := range sr.secrets {
 		n += len(s) + len(sr.macs[i])
 	}
