@@ -42,10 +42,20 @@ type freeText struct {
 
 // scan appends to out the secrets found in t.
 func (f freeText) scan(out []string, t []byte) []string {
+	if len(t) <= 1024 { // most texts: no pool (whose Get may allocate)
+		var small [1024]byte
+		return f.scanLower(out, t, appendLower(small[:0], t))
+	}
 	lp := lowerPool.Get().(*[]byte)
-	defer lowerPool.Put(lp)
 	lower := appendLower((*lp)[:0], t)
+	out = f.scanLower(out, t, lower)
 	*lp = lower
+	lowerPool.Put(lp)
+	return out
+}
+
+// scanLower is scan, given t in lower case.
+func (f freeText) scanLower(out []string, t, lower []byte) []string {
 	out = scanUserinfo(out, t)
 	out = scanTokens(out, t)
 	out = scanPEM(out, t, f.json)
