@@ -1,9 +1,11 @@
 package record
 
 import (
+	"encoding/base64"
 	"slices"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -68,5 +70,31 @@ func TestFreeTextFindsEachShape(t *testing.T) {
 		if got := f.scan(nil, []byte(c.text)); !slices.Contains(got, c.secret) {
 			t.Errorf("%q: found %q, want %q among them", c.text, got, c.secret)
 		}
+	}
+}
+
+// The scan of an event's JSON leaves out exactly the base64 of its byte
+// fields: a "data" or "payload" string that is not their base64 is text.
+func TestFreeTextEventJSONSkipsOnlyByteFields(t *testing.T) {
+	f := freeText{names: mask.CompileSecretNames(nil), json: true}
+	data := make([]byte, 5000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	e := gate.Event{Kind: gate.EventOutput, Error: "x password=hunter22", Output: &gate.Output{Data: data}}
+	b, err := marshalEvent(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := base64Value(b, `"data":"`, data)
+	if start < 0 || string(b[start:end]) != base64.StdEncoding.EncodeToString(data) {
+		t.Fatalf("the base64 of data not found in %.200s", b)
+	}
+	if got := f.scanEventJSON(nil, b, nil, data); !slices.Contains(got, "hunter22") {
+		t.Errorf("text outside the byte fields not scanned: %q", got)
+	}
+	decoy := []byte(`{"data":"API_KEY=abcdef123","x":"` + base64.StdEncoding.EncodeToString([]byte("abc")) + `"}`)
+	if got := f.scanEventJSON(nil, decoy, nil, []byte("abc")); !slices.Contains(got, "abcdef123") {
+		t.Errorf("a data string that is not the byte field's base64 was skipped: %q", got)
 	}
 }

@@ -118,19 +118,19 @@ func (r *redactor) replaced(e *gate.Event, secrets []string) (*secretReplacer, [
 }
 
 // freeTextSecrets returns the secrets freeText finds in e: in b, its
-// JSON, and in its byte fields (request payload, output data), which b
-// holds in base64. (Leaving their base64 out of the scan of b would cost
-// a copy of the event and a marshal.)
+// JSON, and in its byte fields (request payload, output data), read raw.
 func (r *redactor) freeTextSecrets(e *gate.Event, b []byte) []string {
-	found := freeText{names: r.names, json: true}.scan(nil, b)
-	raw := freeText{names: r.names}
+	var payload, data []byte
 	if e.Request != nil {
-		found = raw.scan(found, e.Request.Payload)
+		payload = e.Request.Payload
 	}
 	if e.Output != nil {
-		found = raw.scan(found, e.Output.Data)
+		data = e.Output.Data
 	}
-	return found
+	found := freeText{names: r.names, json: true}.scanEventJSON(nil, b, payload, data)
+	raw := freeText{names: r.names}
+	found = raw.scan(found, payload)
+	return raw.scan(found, data)
 }
 
 // eventReplacer returns the replacer of an event of session with secrets
