@@ -35,6 +35,8 @@ const minFreeTextSecret = 6
 // <password>, {{token}}, ***) and true, false and null are not secrets.
 type freeText struct {
 	names *mask.SecretNameSet
+	// filter, if set, rules out most names before names.Match.
+	filter *nameFilter
 	// json: t is JSON text, whose own object keys ("key": directly after a
 	// plain quote) are field names that secretValues judges, not text.
 	json bool

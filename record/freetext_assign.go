@@ -51,7 +51,7 @@ func (f freeText) assigned(t []byte, p int) ([]byte, bool) {
 		}
 	}
 	name, _ := nameBefore(t, k)
-	if len(name) == 0 || !f.names.Match(string(name)) {
+	if len(name) == 0 || !f.filter.mayMatch(name) || !f.names.Match(string(name)) {
 		return nil, false
 	}
 	j := after
@@ -93,7 +93,7 @@ func (f freeText) scanLongFlags(out []string, t []byte) []string {
 		for j < len(t) && isNameByte(t[j]) {
 			j++
 		}
-		if j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.names.Match(string(t[p:j])) {
+		if j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.filter.mayMatch(t[p:j]) || !f.names.Match(string(t[p:j])) {
 			continue
 		}
 		v, _ := value(t, j+1)

@@ -2,8 +2,11 @@ package record
 
 import (
 	"encoding/base64"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
@@ -97,4 +100,43 @@ func TestFreeTextEventJSONSkipsOnlyByteFields(t *testing.T) {
 	if got := f.scanEventJSON(nil, decoy, nil, []byte("abc")); !slices.Contains(got, "abcdef123") {
 		t.Errorf("a data string that is not the byte field's base64 was skipped: %q", got)
 	}
+}
+
+// The name filter never rules out a name the list matches: random names
+// around every pattern's core, in any case and with separators, and
+// random words.
+func TestNameFilterKeepsEverySecretName(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 71))
+	names := mask.CompileSecretNames(nil)
+	nf := newNameFilter(nil)
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
+	rand := func(n int) string { return randLetters(rng, letters, n) }
+	for range 20000 {
+		core := strings.Trim(mask.SecretNames[rng.IntN(len(mask.SecretNames))], "*")
+		var b strings.Builder
+		b.WriteString(rand(rng.IntN(4)))
+		for _, c := range core {
+			if rng.IntN(2) == 0 {
+				c = unicode.ToUpper(c)
+			}
+			b.WriteRune(c)
+			if rng.IntN(6) == 0 {
+				b.WriteByte("-_."[rng.IntN(3)])
+			}
+		}
+		b.WriteString(rand(rng.IntN(4)))
+		for _, name := range []string{b.String(), rand(1 + rng.IntN(12))} {
+			if names.Match(name) && !nf.mayMatch([]byte(name)) {
+				t.Fatalf("the filter rules out %q, a secret name", name)
+			}
+		}
+	}
+}
+
+func randLetters(rng *rand.Rand, alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rng.IntN(len(alphabet))]
+	}
+	return string(b)
 }

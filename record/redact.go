@@ -33,6 +33,8 @@ var SensitiveHeaders = mask.SecretHeaders
 type redactor struct {
 	key   []byte
 	names *mask.SecretNameSet // nil: no names
+	// nameFilter rules out most names before names.Match (nil: none).
+	nameFilter *nameFilter
 	macs  sync.Pool           // of hash.Hash, HMAC-SHA-256 under key
 	// sessions remembers the secrets of each session's requests.
 	sessions sessionSecrets
@@ -127,8 +129,8 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte) []string {
 	if e.Output != nil {
 		data = e.Output.Data
 	}
-	found := freeText{names: r.names, json: true}.scanEventJSON(nil, b, payload, data)
-	raw := freeText{names: r.names}
+	found := freeText{names: r.names, filter: r.nameFilter, json: true}.scanEventJSON(nil, b, payload, data)
+	raw := freeText{names: r.names, filter: r.nameFilter}
 	found = raw.scan(found, payload)
 	return raw.scan(found, data)
 }
