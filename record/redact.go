@@ -35,7 +35,7 @@ type redactor struct {
 	names *mask.SecretNameSet // nil: no names
 	// nameFilter rules out most names before names.Match (nil: none).
 	nameFilter *nameFilter
-	macs  sync.Pool           // of hash.Hash, HMAC-SHA-256 under key
+	macs       sync.Pool // of hash.Hash, HMAC-SHA-256 under key
 	// sessions remembers the secrets of each session's requests.
 	sessions sessionSecrets
 }
