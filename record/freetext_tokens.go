@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -44,26 +45,54 @@ func startsWord(t []byte, i int) bool {
 	return i == 0 || !isTokenByte(t[i-1]) || i > 1 && t[i-2] == '\\'
 }
 
+// tokenLeads are the distinct first two bytes of tokenShapes' prefixes:
+// one search per lead finds the candidates of all its shapes.
+var tokenLeads = func() []string {
+	var leads []string
+	for _, s := range tokenShapes {
+		if l := s.prefix[:2]; !slices.Contains(leads, l) {
+			leads = append(leads, l)
+		}
+	}
+	return leads
+}()
+
 // scanTokens appends the tokens of tokenShapes and the JWTs in t.
 func scanTokens(out []string, t []byte) []string {
-	for _, s := range tokenShapes {
-		for p := 0; ; {
-			i := bytes.Index(t[p:], []byte(s.prefix))
+	for _, lead := range tokenLeads {
+		for p := 0; ; p++ {
+			i := bytes.Index(t[p:], []byte(lead))
 			if i < 0 {
 				break
 			}
 			p += i
-			j := p + len(s.prefix)
-			for j < len(t) && s.body(t[j]) && j-p-len(s.prefix) <= s.max {
-				j++
+			if !startsWord(t, p) {
+				continue
 			}
-			if n := j - p - len(s.prefix); startsWord(t, p) && n >= s.min && n <= s.max {
-				out = append(out, string(t[p:j]))
+			for _, s := range tokenShapes {
+				if tok, ok := s.at(t, p); ok {
+					out = append(out, tok)
+					break
+				}
 			}
-			p = j
 		}
 	}
 	return scanJWTs(out, t)
+}
+
+// at returns the token of shape s that starts at t[p], if one does.
+func (s tokenShape) at(t []byte, p int) (string, bool) {
+	if !bytes.HasPrefix(t[p:], []byte(s.prefix)) {
+		return "", false
+	}
+	j := p + len(s.prefix)
+	for j < len(t) && s.body(t[j]) && j-p-len(s.prefix) <= s.max {
+		j++
+	}
+	if n := j - p - len(s.prefix); n < s.min || n > s.max {
+		return "", false
+	}
+	return string(t[p:j]), true
 }
 
 // scanJWTs appends the JSON Web Tokens in t: eyJ..., three base64url
