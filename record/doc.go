@@ -4,14 +4,47 @@
 // A Recorder (New) implements gate.Recorder. For every event it stores the
 // request's secrets as keyed HMACs (gate.Request.Secrets; the values of
 // JSON body fields, tool arguments, headers and query or form parameters
-// named like secrets, see DefaultSecretNames; AuditHash computes the
-// stored form of a guess) — and, until the session ends, every secret of
-// its session's earlier requests wherever it comes back (an echoed token
-// in output data, an error, an approval step; raw, percent-encoded,
-// JSON-escaped or in base64) — numbers the event within its session, chains
+// named like secrets, see DefaultSecretNames; credentials written into
+// free text, below; AuditHash computes the stored form of a guess) — and,
+// until the session ends, every secret of its session's earlier requests
+// wherever it comes back (an echoed token in output data, an error, an
+// approval step; raw, percent-encoded, JSON-escaped or in base64, also
+// inside a longer base64 text such as an HTTP Basic credential, at any
+// offset) — numbers the event within its session, chains
 // it to its predecessor with SHA-256, signs a checkpoint over the chain
 // head (Ed25519) every CheckpointEvery entries, after CheckpointInterval
 // without one, and at session end, and hands batches to a Sink.
+//
+// Free text: every string of an event (command, SQL text, SSH command
+// line and argv, URL, body strings, tool arguments, errors, approval
+// reasons) and its byte fields (request payload, output data) are scanned
+// for credentials no field name marks: a URL's user:password@, an
+// assignment to a secret name (API_KEY=v, export TOKEN='v', PGPASSWORD=v,
+// libpq password=v, --password v, password: v, "api_key":"v" inside a
+// string, GraphQL password:"v", SQL password = 'v'), PASSWORD 'v' and
+// IDENTIFIED BY 'v', Bearer and Basic credentials, -p v after mysql,
+// mariadb or sshpass, private key PEM blocks, well-known token shapes
+// (ghp_, github_pat_, xox?-, AKIA/ASIA, glpat-, sk_live_, sk-, AIza, npm_,
+// hf_) and JWTs. Found values are stored as HMACs like named ones and
+// remembered for the session. Only the value is a secret: WHERE password
+// = $1 and other placeholders ($VAR, ?, %s, {{x}}, <x>, ***) stay as they
+// are. Values of 6 bytes or more are taken (shorter ones would garble the
+// event; a URL's whole user:password is taken, which hides a short
+// password); a value ends at white space, a quote, a backslash or one of
+// ;,&<>(){}[], so a secret that holds one is hidden up to it only.
+//
+// Memory: a session's remembered secrets are searched in one pass per
+// text whatever their number (the index is built when the set changes).
+// Memory is bounded (4096 forms per session, 8 MiB per Recorder, index
+// included): past a bound the event is refused with ErrSecretMemoryFull
+// (and so its request), never stored with a secret forgotten. A session's
+// secrets are freed when its session_end or refused event is recorded;
+// a session whose end is never recorded (an embedder that stopped
+// without ending it) keeps them until the Recorder is closed. They are
+// not evicted after idleness: a session idle for hours may still echo a
+// token, and an evicted secret would then be stored in clear; a refusal
+// is the failure an operator can see and act on (end sessions, restart
+// the recorder after lost sessions).
 //
 // Sink integrity: every entry the Recorder writes is also the next leaf of
 // an RFC 6962 Merkle tree, its log, and a signed LogCheckpoint (a C2SP

@@ -54,7 +54,7 @@ func (m *Memory) Record(ctx context.Context, e gate.Event) error {
 	if m.red == nil {
 		key := make([]byte, 32)
 		_, _ = rand.Read(key)
-		m.red = &redactor{key: key, names: mask.CompileSecretNames(nil)}
+		m.red = &redactor{key: key, names: mask.CompileSecretNames(nil), nameFilter: newNameFilter(nil)}
 	}
 	body, err := m.red.body(e)
 	if err != nil {

@@ -181,7 +181,7 @@ func New(sink Sink, opts Options) *Recorder {
 	r := &Recorder{
 		sink:  sink,
 		opts:  opts,
-		red:   redactor{key: key, names: mask.CompileSecretNames(opts.SecretNames)},
+		red:   redactor{key: key, names: mask.CompileSecretNames(opts.SecretNames), nameFilter: newNameFilter(opts.SecretNames)},
 		queue: make(chan *item, opts.QueueSize),
 		done:  make(chan struct{}),
 	}

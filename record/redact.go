@@ -33,7 +33,9 @@ var SensitiveHeaders = mask.SecretHeaders
 type redactor struct {
 	key   []byte
 	names *mask.SecretNameSet // nil: no names
-	macs  sync.Pool           // of hash.Hash, HMAC-SHA-256 under key
+	// nameFilter rules out most names before names.Match (nil: none).
+	nameFilter *nameFilter
+	macs       sync.Pool // of hash.Hash, HMAC-SHA-256 under key
 	// sessions remembers the secrets of each session's requests.
 	sessions sessionSecrets
 }
@@ -63,20 +65,23 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		secrets = cleanSecrets(secrets)
 		e.Request = &req
 	}
-	rep, err := r.eventReplacer(e.SessionID, secrets)
-	if err != nil {
-		return nil, err
-	}
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
 	}
-	if rep == nil {
-		return marshalEvent(&e)
-	}
-	r.replaceBytes(&e, rep)
-	b, err := marshalEvent(&e)
+	rep, b, err := r.replaced(&e, secrets)
 	if err != nil {
 		return nil, err
+	}
+	// Credentials written into free text (a command line, a URL, a body
+	// string, an output) are secrets as much as the named ones.
+	if found := r.freeTextSecrets(&e, b); len(found) > 0 {
+		secrets = cleanSecrets(append(secrets, found...))
+		if rep, b, err = r.replaced(&e, secrets); err != nil {
+			return nil, err
+		}
+	}
+	if rep == nil {
+		return b, nil
 	}
 	// An event without secrets of its own is stored as it is unless a
 	// remembered secret of its session shows in its JSON (raw or escaped).
@@ -95,6 +100,39 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		}
 	}
 	return r.checked(&e, out, rep)
+}
+
+// replaced returns the replacer of e (with secrets of its own, see
+// eventReplacer) and the JSON of e once its byte fields are replaced.
+func (r *redactor) replaced(e *gate.Event, secrets []string) (*secretReplacer, []byte, error) {
+	rep, err := r.eventReplacer(e.SessionID, secrets)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rep != nil {
+		r.replaceBytes(e, rep)
+	}
+	b, err := marshalEvent(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, b, nil
+}
+
+// freeTextSecrets returns the secrets freeText finds in e: in b, its
+// JSON, and in its byte fields (request payload, output data), read raw.
+func (r *redactor) freeTextSecrets(e *gate.Event, b []byte) []string {
+	var payload, data []byte
+	if e.Request != nil {
+		payload = e.Request.Payload
+	}
+	if e.Output != nil {
+		data = e.Output.Data
+	}
+	found := freeText{names: r.names, filter: r.nameFilter, json: true}.scanEventJSON(nil, b, payload, data)
+	raw := freeText{names: r.names, filter: r.nameFilter}
+	found = raw.scan(found, payload)
+	return raw.scan(found, data)
 }
 
 // eventReplacer returns the replacer of an event of session with secrets
@@ -177,15 +215,9 @@ func secretSurvives(b []byte, rep *secretReplacer) bool {
 	c := canonPool.Get().(*canon)
 	defer canonPool.Put(c)
 	rest := stripMACs(c.scratch[:0], b)
-	found := false
-	for i, s := range rep.bytes {
-		if bytes.Contains(rest, s) || bytes.Contains(rest, rep.escaped[i]) {
-			found = true
-			break
-		}
-	}
+	at, _ := find(rep.m, rest, 0, false)
 	c.scratch = rest
-	return found
+	return at >= 0
 }
 
 // stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
@@ -254,6 +286,7 @@ func newSecretReplacer(secrets []string) *secretReplacer {
 		esc := appendString(nil, s)
 		sr.escaped[i] = esc[1 : len(esc)-1]
 	}
+	sr.m = newMultiMatcher(sr.bytes, sr.escaped)
 	return sr
 }
 
@@ -261,60 +294,40 @@ func newSecretReplacer(secrets []string) *secretReplacer {
 // secret2, mac2, ...) does: scanning left to right, at each position the
 // first secret in list order (the longest, as the list is sorted) that
 // matches is replaced and the scan resumes after it. Building a
-// strings.Replacer for every event costs more than the event.
+// strings.Replacer for every event costs more than the event; its
+// multiMatcher is built once per replacer, that is once per change of a
+// session's remembered secrets.
 type secretReplacer struct {
 	secrets []string
 	bytes   [][]byte
 	escaped [][]byte // each secret as it reads inside a JSON string
 	macs    []string
+	m       *multiMatcher
 }
 
 // contains reports whether s holds one of the secrets.
 func (sr *secretReplacer) contains(s []byte) bool {
-	for _, sec := range sr.bytes {
-		if bytes.Contains(s, sec) {
-			return true
-		}
-	}
-	return false
+	at, _ := find(sr.m, s, 0, true)
+	return at >= 0
 }
 
 // Replace returns s with every secret replaced by its MAC.
 func (sr *secretReplacer) Replace(s string) string {
-	found := false
-	for _, sec := range sr.secrets {
-		if strings.Contains(s, sec) {
-			found = true
-			break
-		}
-	}
-	if !found {
+	at, id := find(sr.m, s, 0, true)
+	if at < 0 {
 		return s
 	}
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(s); {
-		j := -1
-		for k, sec := range sr.secrets {
-			if strings.HasPrefix(s[i:], sec) {
-				j = k
-				break
-			}
-		}
-		if j < 0 {
-			i++
-			continue
-		}
-		if b.Len() == 0 && last == 0 {
+	for at >= 0 {
+		j := sr.m.secret[id]
+		if last == 0 {
 			b.Grow(len(s) + len(sr.macs[j]))
 		}
-		b.WriteString(s[last:i])
+		b.WriteString(s[last:at])
 		b.WriteString(sr.macs[j])
-		i += len(sr.secrets[j])
-		last = i
-	}
-	if last == 0 {
-		return s
+		last = at + len(sr.secrets[j])
+		at, id = find(sr.m, s, last, true)
 	}
 	b.WriteString(s[last:])
 	return b.String()

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -20,6 +21,11 @@ const (
 	maxSecretBytes    = 8 << 20 // bytes remembered by one redactor
 	minRemembered     = 8       // shorter values are too common to chase
 )
+
+// ErrSecretMemoryFull is wrapped by the error of an event refused because
+// the secrets it would add to its session's memory exceed a bound: 4096
+// forms for one session, 8 MiB for the whole recorder.
+var ErrSecretMemoryFull = errors.New("record: too many secrets to remember")
 
 // sessionSecrets remembers, per session, the secrets redacted from its
 // requests, so that an upstream echoing one (in output data, an error, an
@@ -45,6 +51,12 @@ func (ss *sessionSecrets) get(session string) *secretReplacer {
 // remember adds secrets (their forms of minRemembered bytes or more) to
 // session's memory and returns the session's replacer.
 func (ss *sessionSecrets) remember(r *redactor, session string, secrets []string) (*secretReplacer, error) {
+	// A secret is remembered with all its forms at once: one already known
+	// needs no forms computed (the usual case, the same header on every
+	// request of a session).
+	if old := ss.get(session); old != nil && old.knowsAll(secrets) {
+		return old, nil
+	}
 	forms := rememberedForms(secrets)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
@@ -57,8 +69,17 @@ func (ss *sessionSecrets) remember(r *redactor, session string, secrets []string
 		return old, nil
 	}
 	added := rep.size() - old.size()
-	if len(rep.secrets) > maxSessionSecrets || ss.bytes+added > maxSecretBytes {
-		return nil, fmt.Errorf("record: session %s: too many secrets to remember; refusing to store the event", session)
+	if len(rep.secrets) > maxSessionSecrets {
+		return nil, fmt.Errorf("%w: session %s would remember %d forms of its secrets, more than the %d one session may; "+
+			"refusing to store this event (its request is refused): end the session and start a new one",
+			ErrSecretMemoryFull, session, len(rep.secrets), maxSessionSecrets)
+	}
+	if ss.bytes+added > maxSecretBytes {
+		return nil, fmt.Errorf("%w: the recorder would remember %d bytes of secrets for %d sessions, more than its %d MiB; "+
+			"refusing to store this event of session %s (its request is refused). A session's secrets are freed when its "+
+			"session_end (or refused) event is recorded: sessions whose end is never recorded hold theirs until the Recorder "+
+			"is closed, so end every session, and restart the recorder if sessions were lost",
+			ErrSecretMemoryFull, ss.bytes+added, len(ss.m), maxSecretBytes>>20, session)
 	}
 	if ss.m == nil {
 		ss.m = map[string]*secretReplacer{}
@@ -92,7 +113,7 @@ func endsSession(e *gate.Event) bool {
 
 // rememberedForms returns the forms in which secrets may come back in a
 // later event: each value as it is, percent-encoded, JSON-escaped and in
-// base64, and the values it carries (a cookie's values, the user:password
+// base64 (also inside a longer base64 text, see appendBase64Forms), and the values it carries (a cookie's values, the user:password
 // of a Basic credential, its password), in the same forms. Forms shorter
 // than minRemembered are left out.
 func rememberedForms(secrets []string) []string {
@@ -115,8 +136,9 @@ func appendForms(out []string, s string) []string {
 		return out
 	}
 	esc := appendString(nil, s)
-	return append(out, s, url.QueryEscape(s), url.PathEscape(s), string(esc[1:len(esc)-1]),
+	out = append(out, s, url.QueryEscape(s), url.PathEscape(s), string(esc[1:len(esc)-1]),
 		base64.RawStdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)))
+	return appendBase64Forms(out, s)
 }
 
 // carried returns the values inside a secret: the values of its name=value
@@ -152,7 +174,7 @@ func (sr *secretReplacer) size() int {
 	if sr == nil {
 		return 0
 	}
-	n := 0
+	n := sr.m.size()
 	for i, s := range sr.secrets {
 		n += len(s) + len(sr.macs[i])
 	}
@@ -193,10 +215,16 @@ func (r *redactor) merge(a *secretReplacer, secrets []string) *secretReplacer {
 
 // has reports whether s is one of sr's secrets.
 func (sr *secretReplacer) has(s string) bool {
-	for _, x := range sr.secrets {
-		if x == s {
-			return true
+	return sr.m.hasRaw(s)
+}
+
+// knowsAll reports whether every secret that would be remembered (one of
+// minRemembered bytes or more) is one of sr's secrets.
+func (sr *secretReplacer) knowsAll(secrets []string) bool {
+	for _, s := range secrets {
+		if len(s) >= minRemembered && !sr.has(s) {
+			return false
 		}
 	}
-	return false
+	return true
 }

@@ -1,6 +1,9 @@
 package record
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +48,9 @@ func TestSessionSecretsBounded(t *testing.T) {
 	if err == nil {
 		t.Fatal("no bound on a session's secrets")
 	}
+	if !errors.Is(err, ErrSecretMemoryFull) || !strings.Contains(err.Error(), "end the session") {
+		t.Errorf("the refusal does not say what happened and what to do: %v", err)
+	}
 	if _, err := r.body(gate.Event{Kind: gate.EventSessionEnd, SessionID: "s", Time: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -53,5 +59,24 @@ func TestSessionSecretsBounded(t *testing.T) {
 	}
 	if err := dec("secret-after-the-end"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The recorder's whole memory is bounded too, and its refusal says that
+// sessions whose end is never recorded hold their secrets.
+func TestRecorderSecretMemoryBounded(t *testing.T) {
+	r := &redactor{key: []byte("k")}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	var err error
+	for i := 0; err == nil && i < 1000; i++ {
+		secret := fmt.Sprintf("%d-%s", i, strings.Repeat("s", 64<<10))
+		_, err = r.body(gate.Event{Kind: gate.EventDecision, SessionID: fmt.Sprint("s-", i), Time: now,
+			Request: &gate.Request{Command: "x", Secrets: []string{secret}}})
+	}
+	if !errors.Is(err, ErrSecretMemoryFull) || !strings.Contains(err.Error(), "session_end") {
+		t.Fatalf("no refusal that names the cause past the recorder's bound: %v", err)
+	}
+	if r.sessions.bytes > maxSecretBytes {
+		t.Errorf("the recorder holds %d bytes of secrets, more than %d", r.sessions.bytes, maxSecretBytes)
 	}
 }

@@ -1,0 +1,158 @@
+package record
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// minFreeTextSecret is the shortest value the free-text scanner takes for
+// a secret: a found secret is replaced wherever it occurs in its event,
+// and a shorter one would garble ordinary words (and refuse an event
+// whose field names hold it).
+const minFreeTextSecret = 6
+
+// freeText finds credentials written into free text, where no field name
+// marks them: in a command line, a SQL text, a URL, a body string, a
+// command's output. It knows these shapes:
+//
+//   - a URL's user information: scheme://user:password@host;
+//   - an assignment to a secret name (names as mask.SecretNames):
+//     API_KEY=v, export TOKEN='v', PGPASSWORD=v psql, password=v host=h
+//     (libpq), --password=v, --token v, password: v (YAML, a header, a
+//     GraphQL argument password:"v"), "api_key":"v" inside a string, and
+//     password = 'v' (SQL; a bare value after a spaced "=" is left, so
+//     WHERE password = $1 keeps its text);
+//   - PASSWORD 'v' (ALTER ROLE, CREATE USER ... WITH PASSWORD 'v');
+//   - an authorization scheme and its credential: Bearer v, Basic v;
+//   - -p v and -pv after mysql, mariadb or sshpass;
+//   - a private key PEM block;
+//   - well-known token shapes (see tokenShapes) and JWTs.
+//
+// A value ends at white space, a quote, a backslash or one of ;,&<>(){}[]
+// (a quoted value at its closing quote); placeholders ($1, $VAR, ?, %s,
+// <password>, {{token}}, ***) and true, false and null are not secrets.
+type freeText struct {
+	names *mask.SecretNameSet
+	// filter, if set, rules out most names before names.Match.
+	filter *nameFilter
+	// json: t is JSON text, whose own object keys ("key": directly after a
+	// plain quote) are field names that secretValues judges, not text.
+	json bool
+}
+
+// scan appends to out the secrets found in t.
+func (f freeText) scan(out []string, t []byte) []string {
+	if len(t) <= 1024 { // most texts: no pool (whose Get may allocate)
+		var small [1024]byte
+		return f.scanLower(out, t, appendLower(small[:0], t))
+	}
+	lp := lowerPool.Get().(*[]byte)
+	lower := appendLower((*lp)[:0], t)
+	out = f.scanLower(out, t, lower)
+	*lp = lower
+	lowerPool.Put(lp)
+	return out
+}
+
+// scanLower is scan, given t in lower case.
+func (f freeText) scanLower(out []string, t, lower []byte) []string {
+	out = scanUserinfo(out, t)
+	out = scanTokens(out, t)
+	out = scanPEM(out, t, f.json)
+	out = scanSchemes(out, t, lower)
+	if f.names != nil {
+		out = f.scanAssignments(out, t, '=')
+		out = f.scanAssignments(out, t, ':')
+		out = f.scanLongFlags(out, t)
+		out = scanSQLPassword(out, t, lower)
+	}
+	return scanShortPasswordFlag(out, t)
+}
+
+// addValue appends v to out when it can be a secret.
+func addValue(out []string, v []byte) []string {
+	if len(v) < minFreeTextSecret || isPlaceholder(v) || isMAC(string(v)) {
+		return out
+	}
+	return append(out, string(v))
+}
+
+// isPlaceholder reports whether v stands for a value rather than being one.
+func isPlaceholder(v []byte) bool {
+	switch v[0] {
+	case '$', '?', '%', '<', '{', '[', ':', '@':
+		return true
+	}
+	switch string(bytes.ToLower(v)) {
+	case "true", "false", "null", "none", "undefined", "required", "redacted", "password", "secret":
+		return true
+	}
+	return bytes.Count(v, v[:1]) == len(v) // ****, xxxxxx
+}
+
+// endsValue reports whether c ends an unquoted value.
+func endsValue(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', '`', '\\', ';', ',', '&', '<', '>', '(', ')', '{', '}', '[', ']':
+		return true
+	}
+	return false
+}
+
+// value reads the value that starts at t[i]: quoted (', ", ` or \"), up
+// to its closing quote, or bare, up to endsValue. quoted tells which.
+func value(t []byte, i int) (v []byte, quoted bool) {
+	if i >= len(t) {
+		return nil, false
+	}
+	q := t[i]
+	start := i + 1
+	if q == '\\' && i+1 < len(t) && t[i+1] == '"' {
+		q, start = '"', i+2
+	}
+	if q == '"' || q == '\'' || q == '`' {
+		j := start
+		for j < len(t) && t[j] != q && t[j] != '\\' && t[j] != '\n' {
+			j++
+		}
+		return t[start:j], true
+	}
+	j := i
+	for j < len(t) && !endsValue(t[j]) {
+		j++
+	}
+	return t[i:j], false
+}
+
+// isNameByte reports whether c belongs to a name (API_KEY, db.password,
+// x-api-key, --password).
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+}
+
+// nameBefore returns the name that ends at t[end-1] and where it starts.
+func nameBefore(t []byte, end int) ([]byte, int) {
+	i := end
+	for i > 0 && isNameByte(t[i-1]) && end-i < 64 {
+		i--
+	}
+	return t[i:end], i
+}
+
+// lowerPool holds the buffers of appendLower.
+var lowerPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// appendLower appends t with ASCII letters in lower case (every other byte
+// as it is, so positions match t's).
+func appendLower(dst, t []byte) []byte {
+	n := len(dst)
+	dst = append(dst, t...)
+	for i, c := range dst[n:] {
+		if c >= 'A' && c <= 'Z' {
+			dst[n+i] = c + 'a' - 'A'
+		}
+	}
+	return dst
+}

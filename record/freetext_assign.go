@@ -1,0 +1,201 @@
+package record
+
+import (
+	"bytes"
+	"net/url"
+)
+
+// scanAssignments appends the values assigned to secret names with sep
+// ('=' or ':'): NAME=v, NAME: v, "NAME":"v" inside a string, NAME = 'v'.
+func (f freeText) scanAssignments(out []string, t []byte, sep byte) []string {
+	for p := 0; ; p++ {
+		i := bytes.IndexByte(t[p:], sep)
+		if i < 0 {
+			return out
+		}
+		p += i
+		if v, ok := f.assigned(t, p); ok {
+			out = addValue(out, v)
+		}
+	}
+}
+
+// assigned returns the value assigned at t[p], the separator, when the
+// name before it is a secret name.
+func (f freeText) assigned(t []byte, p int) ([]byte, bool) {
+	sep := t[p]
+	after := p + 1
+	if sep == '=' {
+		if p > 0 && bytes.IndexByte([]byte("=!<>:"), t[p-1]) >= 0 || after < len(t) && t[after] == '=' {
+			return nil, false // a comparison
+		}
+		if after < len(t) && t[after] == '>' {
+			after++ // 'password' => 'v'
+		}
+	} else if bytes.HasPrefix(t[after:], []byte("//")) || after < len(t) && t[after] == ':' {
+		return nil, false // a URL's scheme, a C++ scope
+	}
+	k := p
+	for k > 0 && t[k-1] == ' ' {
+		k--
+	}
+	spaced := k < p
+	if k > 0 && (t[k-1] == '"' || t[k-1] == '\'') {
+		escaped := k > 1 && t[k-2] == '\\'
+		if f.json && sep == ':' && t[k-1] == '"' && !escaped {
+			return nil, false // a key of the event's own JSON
+		}
+		k--
+		if escaped {
+			k--
+		}
+	}
+	name, _ := nameBefore(t, k)
+	if len(name) == 0 || !f.filter.mayMatch(name) || !f.names.Match(string(name)) {
+		return nil, false
+	}
+	j := after
+	for j < len(t) && t[j] == ' ' {
+		j++
+	}
+	spaced = spaced || j > after
+	v, quoted := value(t, j)
+	if sep == '=' && spaced && !quoted {
+		return nil, false // code or SQL: password = $1, token == x
+	}
+	if !quoted && isSchemeWord(v) && j+len(v) < len(t) && t[j+len(v)] == ' ' {
+		v, _ = value(t, j+len(v)+1) // Authorization: Bearer v
+	}
+	return v, true
+}
+
+// isSchemeWord reports whether v names an HTTP authorization scheme.
+func isSchemeWord(v []byte) bool {
+	for _, s := range []string{"bearer", "basic", "token", "digest", "negotiate", "apikey"} {
+		if bytes.EqualFold(v, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// scanLongFlags appends the values of long options named like secrets
+// and separated by a space: --password v, --token 'v'. (--password=v is
+// an assignment.)
+func (f freeText) scanLongFlags(out []string, t []byte) []string {
+	for p := 0; ; {
+		i := bytes.Index(t[p:], []byte("--"))
+		if i < 0 {
+			return out
+		}
+		p += i + 2
+		j := p
+		for j < len(t) && isNameByte(t[j]) {
+			j++
+		}
+		if j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.filter.mayMatch(t[p:j]) || !f.names.Match(string(t[p:j])) {
+			continue
+		}
+		v, _ := value(t, j+1)
+		out = addValue(out, v)
+	}
+}
+
+// scanSQLPassword appends the literals of PASSWORD 'v' and IDENTIFIED BY
+// 'v' (ALTER ROLE, CREATE USER, SET PASSWORD); lower is t in lower case.
+func scanSQLPassword(out []string, t, lower []byte) []string {
+	for _, kw := range []string{"password", "identified by"} {
+		for p := 0; ; {
+			i := bytes.Index(lower[p:], []byte(kw))
+			if i < 0 {
+				break
+			}
+			p += i + len(kw)
+			j := p
+			for j < len(t) && t[j] == ' ' {
+				j++
+			}
+			if j > p && j < len(t) && t[j] == '\'' {
+				v, _ := value(t, j)
+				out = addValue(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// scanUserinfo appends the user information of URLs (scheme://user:pw@):
+// the whole user:pw, which hides a short password, and the password, raw
+// and percent-decoded.
+func scanUserinfo(out []string, t []byte) []string {
+	for p := 0; ; {
+		i := bytes.Index(t[p:], []byte("://"))
+		if i < 0 {
+			return out
+		}
+		p += i + 3
+		j := p
+		for j < len(t) && !endsValue(t[j]) && bytes.IndexByte([]byte("/?#@"), t[j]) < 0 {
+			j++
+		}
+		if j >= len(t) || t[j] != '@' {
+			continue
+		}
+		info := t[p:j]
+		c := bytes.IndexByte(info, ':')
+		if c < 0 || c == len(info)-1 {
+			continue
+		}
+		out = addValue(out, info)
+		out = append(out, string(info))
+		out = addValue(out, info[c+1:])
+		if pw, err := url.PathUnescape(string(info[c+1:])); err == nil {
+			out = addValue(out, []byte(pw))
+		}
+		p = j
+	}
+}
+
+// scanShortPasswordFlag appends the values of -p v and -pv on a command
+// line that runs mysql, mariadb or sshpass, where -p is the password
+// (elsewhere -p is a port or a flag).
+func scanShortPasswordFlag(out []string, t []byte) []string {
+	for _, prog := range []string{"mysql", "mariadb", "sshpass"} {
+		for p := 0; ; {
+			i := bytes.Index(t[p:], []byte(prog))
+			if i < 0 {
+				break
+			}
+			p += i + len(prog)
+			line := t[p:]
+			if e := bytes.IndexAny(line, "\n;|&"); e >= 0 {
+				line = line[:e]
+			}
+			out = appendDashP(out, line)
+		}
+	}
+	return out
+}
+
+// appendDashP appends the values of -p options of one command line.
+func appendDashP(out []string, line []byte) []string {
+	for q := 0; ; {
+		k := bytes.Index(line[q:], []byte(" -p"))
+		if k < 0 {
+			return out
+		}
+		q += k + 3
+		if q >= len(line) {
+			return out
+		}
+		if line[q] == ' ' {
+			if q+1 < len(line) && line[q+1] != '-' {
+				v, _ := value(line, q+1)
+				out = addValue(out, v)
+			}
+			continue
+		}
+		v, _ := value(line, q) // -pSECRET
+		out = addValue(out, v)
+	}
+}
