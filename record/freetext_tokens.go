@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"slices"
 	"strings"
 )
 
@@ -45,35 +44,26 @@ func startsWord(t []byte, i int) bool {
 	return i == 0 || !isTokenByte(t[i-1]) || i > 1 && t[i-2] == '\\'
 }
 
-// tokenLeads are the distinct first two bytes of tokenShapes' prefixes:
-// one search per lead finds the candidates of all its shapes.
-var tokenLeads = func() []string {
-	var leads []string
+// shapesByLead lists, for each byte, the tokenShapes whose prefix starts
+// with it: one pass over a text finds the candidates of every shape.
+var shapesByLead = func() (m [256][]tokenShape) {
 	for _, s := range tokenShapes {
-		if l := s.prefix[:2]; !slices.Contains(leads, l) {
-			leads = append(leads, l)
-		}
+		m[s.prefix[0]] = append(m[s.prefix[0]], s)
 	}
-	return leads
+	return m
 }()
 
 // scanTokens appends the tokens of tokenShapes and the JWTs in t.
 func scanTokens(out []string, t []byte) []string {
-	for _, lead := range tokenLeads {
-		for p := 0; ; p++ {
-			i := bytes.Index(t[p:], []byte(lead))
-			if i < 0 {
+	for p, c := range t {
+		shapes := shapesByLead[c]
+		if shapes == nil || !startsWord(t, p) {
+			continue
+		}
+		for _, s := range shapes {
+			if tok, ok := s.at(t, p); ok {
+				out = append(out, tok)
 				break
-			}
-			p += i
-			if !startsWord(t, p) {
-				continue
-			}
-			for _, s := range tokenShapes {
-				if tok, ok := s.at(t, p); ok {
-					out = append(out, tok)
-					break
-				}
 			}
 		}
 	}
