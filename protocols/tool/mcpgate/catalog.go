@@ -423,7 +423,7 @@ func (s *session) toolsList() lister[*sdk.Tool] {
 			return slices.DeleteFunc(res.Tools, func(x *sdk.Tool) bool { return x == nil }), res.NextCursor, nil
 		},
 		probe: func(t *sdk.Tool) *gate.Request {
-			return callRequest(s.gs, kindCall, t.Name, map[string]any{}, []byte("{}"))
+			return probeRequest(s.gs, kindCall, t.Name)
 		},
 		hideable: true, kind: kindCall,
 		key:   func(t *sdk.Tool) string { return t.Name },
@@ -442,7 +442,7 @@ func (s *session) promptsList() lister[*sdk.Prompt] {
 			return slices.DeleteFunc(res.Prompts, func(x *sdk.Prompt) bool { return x == nil }), res.NextCursor, nil
 		},
 		probe: func(p *sdk.Prompt) *gate.Request {
-			return callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
+			return probeRequest(s.gs, kindPrompt, p.Name)
 		},
 		hideable: true, kind: kindPrompt,
 		key:   func(p *sdk.Prompt) string { return p.Name },

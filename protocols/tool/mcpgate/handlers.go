@@ -203,8 +203,11 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 		_, _ = s.conn.Refuse(ctx, req, "parse", "the arguments could not be parsed: "+err.Error())
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
-	req := callRequest(s.gs, kindCall, p.Name, args, canon)
-	probe := callRequest(s.gs, kindCall, p.Name, map[string]any{}, []byte("{}"))
+	req, err := callRequest(s.gs, kindCall, p.Name, args)
+	if err != nil {
+		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
+	}
+	probe := probeRequest(s.gs, kindCall, p.Name)
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
 		return answer(ctx, s, d, errorResult(refusal), nil)
@@ -255,12 +258,11 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 		return nil, s.refuseUnknown(ctx, kindPrompt, p.Name)
 	}
 	args := stringArgs(p.Arguments)
-	canon, err := json.Marshal(args)
+	req, err := callRequest(s.gs, kindPrompt, p.Name, args)
 	if err != nil {
-		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: arguments: %v", err)
+		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
-	req := callRequest(s.gs, kindPrompt, p.Name, args, canon)
-	probe := callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
+	probe := probeRequest(s.gs, kindPrompt, p.Name)
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
 		return nil, s.failure(ctx, d, "refused", CodeRefused, refusal)
