@@ -40,6 +40,21 @@
 // upstream's lists itself (every page) when a client calls a name it has not
 // listed.
 //
+// Resource URIs are judged as spelt, so a URI read through a template must
+// be spelt canonically (RFC 3986 normal form, and what a file server would
+// fold): a lower-case scheme and host, no trailing dot on the host, no "."
+// or ".." or empty path segment, no trailing slash, no backslash, space or
+// control character, no fragment, and percent-escapes in upper case only
+// of characters that need one (never a letter, digit, "-._~", "/", "\" or
+// "%"). Any other spelling is refused before the rules with
+// CodeResourceNotFound as rule "mcp/uri-spelling"; a URI the upstream lists
+// exactly is its own spelling.
+//
+// The recorded command of a tools/call or prompts/get shows the value of
+// every argument named like a secret (mask.SecretNames, at any depth) as
+// "[secret]", and those values are the request's gate.Request.Secrets, which
+// the recorder keeps out of the session's later events.
+//
 // Metadata is masked like results: list items (descriptions, titles,
 // schemas, annotations, icons, URIs, _meta) with the masks of the list's
 // decision and of the item's probe decision, the initialize result's

@@ -232,6 +232,11 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	if !s.advertised(ctx, kindResource, p.URI) {
 		return nil, s.refuseUnknown(ctx, kindResource, p.URI)
 	}
+	// A URI the upstream lists exactly is its own spelling (aliases of a
+	// hidden one are refused by advertised); any other must be canonical.
+	if why := uriSpelling(p.URI); why != "" && !s.catalog.has(kindResource, p.URI) {
+		return nil, s.refuseSpelling(ctx, p.URI, why)
+	}
 	req := resourceRequest(s.gs, p.URI)
 	d, m, refusal := s.admit(ctx, req, resourceRequest(s.gs, p.URI), p.GetProgressToken())
 	if refusal != "" {
