@@ -50,6 +50,15 @@
 // CodeResourceNotFound as rule "mcp/uri-spelling"; a URI the upstream lists
 // exactly is its own spelling.
 //
+// Argument keys are judged as spelt, while an upstream written with Go's
+// encoding/json matches them by Unicode simple folding ("ID" and "id", a
+// Kelvin sign and "k"). A tools/call or prompts/get whose arguments hold,
+// at any depth, two keys of one object that fold alike, or a key that
+// folds like a word of a rule reading tool arguments without being spelt
+// like it, is refused before the rules with CodeRefused as rule
+// "mcp/argument-key". Keys that fold like nothing the rules read keep
+// their case.
+//
 // The recorded command of a tools/call or prompts/get shows the value of
 // every argument named like a secret (mask.SecretNames, at any depth) as
 // "[secret]", and those values are the request's gate.Request.Secrets, which

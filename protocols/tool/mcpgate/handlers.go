@@ -203,6 +203,9 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 		_, _ = s.conn.Refuse(ctx, req, "parse", "the arguments could not be parsed: "+err.Error())
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
+	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+		return nil, s.refuseArgumentKey(ctx, kindCall, p.Name, why)
+	}
 	req, err := callRequest(s.gs, kindCall, p.Name, args)
 	if err != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
@@ -263,6 +266,9 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 		return nil, s.refuseUnknown(ctx, kindPrompt, p.Name)
 	}
 	args := stringArgs(p.Arguments)
+	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+		return nil, s.refuseArgumentKey(ctx, kindPrompt, p.Name, why)
+	}
 	req, err := callRequest(s.gs, kindPrompt, p.Name, args)
 	if err != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
