@@ -38,7 +38,9 @@
 // upstream that also answers to "Delete_Everything". An advertised name
 // that is another spelling of a hidden one is refused the same way. The gateway reads the
 // upstream's lists itself (every page) when a client calls a name it has not
-// listed.
+// listed, and reads the whole list of a kind (tools, prompts, resources)
+// once per session before the first call, get or read of that kind is
+// judged, so that a hidden name on a page the client never listed is known.
 //
 // Resource URIs are judged as spelt, so a URI read through a template must
 // be spelt canonically (RFC 3986 normal form, and what a file server would
