@@ -61,10 +61,15 @@ func Wrap[A, R any](name string, fn Func[A, R]) Func[A, R] {
 		if err != nil {
 			return zero, fmt.Errorf("tool %s: encode arguments: %w", name, err)
 		}
+		shown, secrets, err := CommandArgs(argMap)
+		if err != nil {
+			return zero, fmt.Errorf("tool %s: encode arguments: %w", name, err)
+		}
 		req := &gate.Request{
 			Protocol: gate.ProtocolTool,
-			Command:  name + " " + string(payload),
+			Command:  name + " " + string(shown),
 			Payload:  payload,
+			Secrets:  secrets,
 			Tool:     &gate.ToolCall{Kind: "call", Name: name, Args: argMap},
 		}
 		d, err := conn.Check(ctx, req)

@@ -114,12 +114,12 @@ func BenchmarkGatewayWork(b *testing.B) {
 	raw := []byte(`{"id":1}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		args, canon, err := decodeArgs(raw)
+		args, _, err := decodeArgs(raw)
 		if err != nil {
 			b.Fatal(err)
 		}
-		req := callRequest(gs, kindCall, "read_customer", args, canon)
-		probe := callRequest(gs, kindCall, "read_customer", map[string]any{}, []byte("{}"))
+		req, _ := callRequest(gs, kindCall, "read_customer", args)
+		probe := probeRequest(gs, kindCall, "read_customer")
 		d, m, refusal := s.admit(ctx, req, probe, nil)
 		if refusal != "" {
 			b.Fatal(refusal)

@@ -263,26 +263,21 @@ func unhex(c byte) byte {
 // advertised reports whether key may be requested as kind, refreshing the
 // catalog from the upstream once when it is not known yet.
 func (s *session) advertised(ctx context.Context, kind, key string) bool {
-	if kind == kindResource && s.catalog.has(kind, key) {
-		return !s.catalog.shadows(kind, key)
-	}
-	if kind != kindResource && s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) {
+	if s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) {
 		return !s.catalog.shadows(kind, key)
 	}
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
-	if kind != kindResource && s.catalog.has(kind, key) {
-		// Known, but the names the client was not shown are known in full
-		// only once the whole list was read.
+	if s.catalog.has(kind, key) {
+		// Known, but the names the client was not shown (which this one may
+		// be another spelling of) are known in full only once the whole
+		// list was read: once per session, before the first use.
 		if !s.catalog.isComplete(listMethod(kind)) {
 			if err := s.refreshKind(ctx, kind); err != nil {
 				s.g.log.Debug("catalog refresh", "session", s.gs.ID, "kind", kind, "error", err)
 			}
 		}
 		return s.catalog.isComplete(listMethod(kind)) && !s.catalog.shadows(kind, key)
-	}
-	if s.catalog.has(kind, key) {
-		return !s.catalog.shadows(kind, key) // another call refreshed meanwhile
 	}
 	if kind == kindResource && s.catalog.matchesTemplate(key) {
 		return s.templateReadable(ctx, key)
@@ -314,18 +309,24 @@ func (s *session) advertised(ctx context.Context, kind, key string) bool {
 	return s.catalog.has(kind, key) && s.catalog.isComplete(listMethod(kind)) && !s.catalog.shadows(kind, key)
 }
 
-// refreshKind refreshes the tools or prompts of the catalog.
+// refreshKind refreshes the tools, prompts or resources of the catalog.
 func (s *session) refreshKind(ctx context.Context, kind string) error {
-	if kind == kindPrompt {
+	switch kind {
+	case kindPrompt:
 		return refresh(ctx, s, "prompts/list", s.promptsList())
+	case kindResource:
+		return refresh(ctx, s, "resources/list", s.resourcesList())
 	}
 	return refresh(ctx, s, "tools/list", s.toolsList())
 }
 
 // listMethod is the list that advertises items of kind.
 func listMethod(kind string) string {
-	if kind == kindPrompt {
+	switch kind {
+	case kindPrompt:
 		return "prompts/list"
+	case kindResource:
+		return "resources/list"
 	}
 	return "tools/list"
 }
@@ -423,7 +424,7 @@ func (s *session) toolsList() lister[*sdk.Tool] {
 			return slices.DeleteFunc(res.Tools, func(x *sdk.Tool) bool { return x == nil }), res.NextCursor, nil
 		},
 		probe: func(t *sdk.Tool) *gate.Request {
-			return callRequest(s.gs, kindCall, t.Name, map[string]any{}, []byte("{}"))
+			return probeRequest(s.gs, kindCall, t.Name)
 		},
 		hideable: true, kind: kindCall,
 		key:   func(t *sdk.Tool) string { return t.Name },
@@ -442,7 +443,7 @@ func (s *session) promptsList() lister[*sdk.Prompt] {
 			return slices.DeleteFunc(res.Prompts, func(x *sdk.Prompt) bool { return x == nil }), res.NextCursor, nil
 		},
 		probe: func(p *sdk.Prompt) *gate.Request {
-			return callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
+			return probeRequest(s.gs, kindPrompt, p.Name)
 		},
 		hideable: true, kind: kindPrompt,
 		key:   func(p *sdk.Prompt) string { return p.Name },

@@ -38,7 +38,33 @@
 // upstream that also answers to "Delete_Everything". An advertised name
 // that is another spelling of a hidden one is refused the same way. The gateway reads the
 // upstream's lists itself (every page) when a client calls a name it has not
-// listed.
+// listed, and reads the whole list of a kind (tools, prompts, resources)
+// once per session before the first call, get or read of that kind is
+// judged, so that a hidden name on a page the client never listed is known.
+//
+// Resource URIs are judged as spelt, so a URI read through a template must
+// be spelt canonically (RFC 3986 normal form, and what a file server would
+// fold): a lower-case scheme and host, no trailing dot on the host, no "."
+// or ".." or empty path segment, no trailing slash, no backslash, space or
+// control character, no fragment, and percent-escapes in upper case only
+// of characters that need one (never a letter, digit, "-._~", "/", "\" or
+// "%"). Any other spelling is refused before the rules with
+// CodeResourceNotFound as rule "mcp/uri-spelling"; a URI the upstream lists
+// exactly is its own spelling.
+//
+// Argument keys are judged as spelt, while an upstream written with Go's
+// encoding/json matches them by Unicode simple folding ("ID" and "id", a
+// Kelvin sign and "k"). A tools/call or prompts/get whose arguments hold,
+// at any depth, two keys of one object that fold alike, or a key that
+// folds like a word of a rule reading tool arguments without being spelt
+// like it, is refused before the rules with CodeRefused as rule
+// "mcp/argument-key". Keys that fold like nothing the rules read keep
+// their case.
+//
+// The recorded command of a tools/call or prompts/get shows the value of
+// every argument named like a secret (mask.SecretNames, at any depth) as
+// "[secret]", and those values are the request's gate.Request.Secrets, which
+// the recorder keeps out of the session's later events.
 //
 // Metadata is masked like results: list items (descriptions, titles,
 // schemas, annotations, icons, URIs, _meta) with the masks of the list's

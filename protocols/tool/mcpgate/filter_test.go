@@ -2,7 +2,6 @@ package mcpgate
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -163,7 +162,7 @@ func TestFilterCriterion(t *testing.T) {
 		{agentS, "unknown", false}, // same: variant allow rules exist
 	}
 	for _, c := range cases {
-		req := callRequest(c.s, kindCall, c.tool, map[string]any{}, []byte("{}"))
+		req := probeRequest(c.s, kindCall, c.tool)
 		assert.Equal(t, c.hidden, probeHidden(context.Background(), idx, req), "%s for %s", c.tool, c.s.Identity.Subject)
 	}
 
@@ -182,7 +181,7 @@ func TestFilterCriterion(t *testing.T) {
 	}{
 		{agentS, "read_x", false}, {agentS, "delete", true}, {opsS, "delete", false}, {agentS, "unknown", true},
 	} {
-		req := callRequest(c.s, kindCall, c.tool, map[string]any{}, []byte("{}"))
+		req := probeRequest(c.s, kindCall, c.tool)
 		assert.Equal(t, c.hidden, probeHidden(context.Background(), idx2, req), "%s for %s", c.tool, c.s.Identity.Subject)
 	}
 
@@ -196,8 +195,8 @@ rules:
 `))
 	require.NoError(t, err)
 	idx3 := newRuleIndex(rs3)
-	assert.True(t, probeHidden(context.Background(), idx3, callRequest(agentS, kindCall, "admin_x", map[string]any{}, []byte("{}"))))
-	assert.False(t, probeHidden(context.Background(), idx3, callRequest(agentS, kindCall, "other", map[string]any{}, []byte("{}"))))
+	assert.True(t, probeHidden(context.Background(), idx3, probeRequest(agentS, kindCall, "admin_x")))
+	assert.False(t, probeHidden(context.Background(), idx3, probeRequest(agentS, kindCall, "other")))
 }
 
 // TestHiddenNeverCallable checks the safety half of the criterion: for every
@@ -224,12 +223,12 @@ rules:
 		for _, id := range []gate.Identity{{Subject: "a"}, {Subject: "b", Name: "n", Groups: []string{"ops"}}} {
 			s := &gate.Session{Protocol: gate.ProtocolMCP, Identity: id}
 			for _, tool := range []string{"read_a", "admin_x", "x", "y", "delete", "export", "write", ""} {
-				if !probeHidden(context.Background(), idx, callRequest(s, kindCall, tool, map[string]any{}, []byte("{}"))) {
+				if !probeHidden(context.Background(), idx, probeRequest(s, kindCall, tool)) {
 					continue
 				}
 				for range 200 {
 					args := randomArgs(rng)
-					req := callRequest(s, kindCall, tool, args, []byte(fmt.Sprint(args)))
+					req, _ := callRequest(s, kindCall, tool, args)
 					_, err := g.Check(context.Background(), req)
 					require.Error(t, err, "hidden tool %q allowed with %v", tool, args)
 				}

@@ -79,6 +79,7 @@ type Gateway struct {
 	log     hclog.Logger
 	server  *sdk.Server
 	filters filterCache
+	words   wordCache // names the rules read from tool arguments
 
 	mu        sync.Mutex
 	closed    bool // Close was called: no new session

@@ -203,8 +203,14 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 		_, _ = s.conn.Refuse(ctx, req, "parse", "the arguments could not be parsed: "+err.Error())
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
-	req := callRequest(s.gs, kindCall, p.Name, args, canon)
-	probe := callRequest(s.gs, kindCall, p.Name, map[string]any{}, []byte("{}"))
+	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+		return nil, s.refuseArgumentKey(ctx, kindCall, p.Name, why)
+	}
+	req, err := callRequest(s.gs, kindCall, p.Name, args)
+	if err != nil {
+		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
+	}
+	probe := probeRequest(s.gs, kindCall, p.Name)
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
 		return answer(ctx, s, d, errorResult(refusal), nil)
@@ -228,6 +234,11 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	}
 	if !s.advertised(ctx, kindResource, p.URI) {
 		return nil, s.refuseUnknown(ctx, kindResource, p.URI)
+	}
+	// A URI the upstream lists exactly is its own spelling (aliases of a
+	// hidden one are refused by advertised); any other must be canonical.
+	if why := uriSpelling(p.URI); why != "" && !s.catalog.has(kindResource, p.URI) {
+		return nil, s.refuseSpelling(ctx, p.URI, why)
 	}
 	req := resourceRequest(s.gs, p.URI)
 	d, m, refusal := s.admit(ctx, req, resourceRequest(s.gs, p.URI), p.GetProgressToken())
@@ -255,12 +266,14 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 		return nil, s.refuseUnknown(ctx, kindPrompt, p.Name)
 	}
 	args := stringArgs(p.Arguments)
-	canon, err := json.Marshal(args)
-	if err != nil {
-		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: arguments: %v", err)
+	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+		return nil, s.refuseArgumentKey(ctx, kindPrompt, p.Name, why)
 	}
-	req := callRequest(s.gs, kindPrompt, p.Name, args, canon)
-	probe := callRequest(s.gs, kindPrompt, p.Name, map[string]any{}, []byte("{}"))
+	req, err := callRequest(s.gs, kindPrompt, p.Name, args)
+	if err != nil {
+		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
+	}
+	probe := probeRequest(s.gs, kindPrompt, p.Name)
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
 		return nil, s.failure(ctx, d, "refused", CodeRefused, refusal)

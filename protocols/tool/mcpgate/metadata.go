@@ -85,7 +85,7 @@ func (s *session) maskInitialize(ctx context.Context, req *gate.Request, ir *sdk
 	rs := s.g.cfg.Gate.Rules()
 	ds := []*gate.Decision{rs.Decide(ctx, req), rs.Decide(ctx, listRequest(s.gs, "tools/list", ""))}
 	for _, kind := range []string{kindCall, kindPrompt} {
-		ds = append(ds, rs.Decide(ctx, callRequest(s.gs, kind, "", map[string]any{}, []byte("{}"))))
+		ds = append(ds, rs.Decide(ctx, probeRequest(s.gs, kind, "")))
 	}
 	ds = append(ds, rs.Decide(ctx, resourceRequest(s.gs, "")))
 	p, err := s.metaPolicy(ds...)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/protocols/tool"
 )
 
 // The tool.kind values rules see for MCP requests.
@@ -104,18 +105,33 @@ func stringArgs(in map[string]string) map[string]any {
 }
 
 // callRequest builds the gate request of a tools/call (or, with kind
-// prompt, a prompts/get). canon is the canonical JSON of args.
-func callRequest(s *gate.Session, kind, name string, args map[string]any, canon []byte) *gate.Request {
+// prompt, a prompts/get). The command shows the arguments with the values
+// of secret-named ones replaced (tool.RedactArgs) before they are encoded,
+// and those values are the request's Secrets, which the recorder
+// remembers for the session's later events.
+func callRequest(s *gate.Session, kind, name string, args map[string]any) (*gate.Request, error) {
 	method := "tools/call"
 	if kind == kindPrompt {
 		method = "prompts/get"
 	}
+	shown, secrets, err := tool.CommandArgs(args)
+	if err != nil {
+		return nil, fmt.Errorf("arguments: %w", err)
+	}
 	return &gate.Request{
 		Session:  s,
 		Protocol: gate.ProtocolMCP,
-		Command:  method + " " + display(name) + " " + string(canon),
+		Command:  method + " " + display(name) + " " + string(shown),
+		Secrets:  secrets,
 		Tool:     &gate.ToolCall{Kind: kind, Name: name, Args: args},
-	}
+	}, nil
+}
+
+// probeRequest is the request of a call of name without arguments, which
+// judges whether the name alone is allowed.
+func probeRequest(s *gate.Session, kind, name string) *gate.Request {
+	req, _ := callRequest(s, kind, name, map[string]any{}) // {} always encodes
+	return req
 }
 
 // resourceRequest builds the gate request of a resources/read. tool.name is

@@ -66,7 +66,7 @@ func FuzzDecodeArgs(f *testing.F) {
 }
 
 func TestCommandQuotesOddNames(t *testing.T) {
-	req := callRequest(nil, kindCall, "read {\"id\":1}\nok", map[string]any{}, []byte("{}"))
+	req := probeRequest(nil, kindCall, "read {\"id\":1}\nok")
 	assert.Equal(t, `tools/call "read {\"id\":1}\nok" {}`, req.Command)
 	assert.Equal(t, "read {\"id\":1}\nok", req.Tool.Name, "rules see the name as sent")
 	assert.Equal(t, "resources/read customers://1", resourceRequest(nil, "customers://1").Command)
