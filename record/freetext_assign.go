@@ -69,9 +69,13 @@ func (f freeText) assigned(t []byte, p int) ([]byte, bool) {
 	return v, true
 }
 
+// authSchemes are HTTP authorization scheme words (RFC 9110 and common
+// extensions): the word before the credential, not a secret name.
+var authSchemes = []string{"bearer", "basic", "token", "digest", "negotiate", "apikey"}
+
 // isSchemeWord reports whether v names an HTTP authorization scheme.
 func isSchemeWord(v []byte) bool {
-	for _, s := range []string{"bearer", "basic", "token", "digest", "negotiate", "apikey"} {
+	for _, s := range authSchemes {
 		if bytes.EqualFold(v, []byte(s)) {
 			return true
 		}
