@@ -21,7 +21,11 @@
 // Results and error messages leave through the session handle
 // (gate.Conn.Result): masked, recorded, and never returned when they could
 // not be recorded. Such a failure ends the session: every later call is
-// refused without running the tool.
+// refused without running the tool. A result is masked as its JSON, where
+// encoding/json writes a []byte as base64 the masker cannot read: a result
+// holding a []byte (at any depth) whose text masking would change is
+// withheld with an error (return such data as a string). The recorded
+// command shows secret-named arguments as [secret] (RedactArgs).
 //
 // The one thing not to forget: the context must carry the session handle
 // (gate.Conn.Context); a call without one is refused with ErrNoSession.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
@@ -160,6 +161,9 @@ func maskResult[R any](p *mask.Policy, result R) (R, []byte, []mask.Finding, err
 	}
 	if p == nil {
 		return result, raw, nil, nil
+	}
+	if err := checkBytes(p, reflect.ValueOf(result), 0); err != nil {
+		return zero, nil, nil, err
 	}
 	if s, ok := any(result).(string); ok {
 		out, findings, err := p.Value("", s)

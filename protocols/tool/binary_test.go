@@ -1,0 +1,96 @@
+package tool_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/protocols/tool"
+)
+
+type bytesHolder struct {
+	Blob  []byte          `json:"blob"`
+	Ptr   *[]byte         `json:"ptr"`
+	Any   any             `json:"any"`
+	List  [][]byte        `json:"list"`
+	Map   map[string]any  `json:"map"`
+	Inner *bytesHolder    `json:"inner"`
+	Raw   json.RawMessage `json:"raw"`
+}
+
+// placeBytes puts b somewhere in a random nesting of bytesHolder.
+func placeBytes(r *rand.Rand, b []byte, depth int) *bytesHolder {
+	h := &bytesHolder{Raw: json.RawMessage(`{"ok":1}`)}
+	if depth > 0 && r.IntN(3) == 0 {
+		h.Inner = placeBytes(r, b, depth-1)
+		return h
+	}
+	switch r.IntN(5) {
+	case 0:
+		h.Blob = b
+	case 1:
+		h.Ptr = &b
+	case 2:
+		h.Any = b
+	case 3:
+		h.List = [][]byte{[]byte("x"), b}
+	default:
+		h.Map = map[string]any{"k": []any{"y", b}}
+	}
+	return h
+}
+
+// shown is what a program holding the result can read: every []byte as
+// text, wherever it sits.
+func shown(t *testing.T, h *bytesHolder) string {
+	t.Helper()
+	var b strings.Builder
+	var walk func(h *bytesHolder)
+	walk = func(h *bytesHolder) {
+		if h == nil {
+			return
+		}
+		b.Write(h.Blob)
+		if h.Ptr != nil {
+			b.Write(*h.Ptr)
+		}
+		fmt.Fprintf(&b, "%s %s %s", h.Any, h.List, h.Map)
+		walk(h.Inner)
+	}
+	walk(h)
+	return b.String()
+}
+
+// TestBytesInResultsNeverReachTheModelUnmasked returns a card or an
+// e-mail in a []byte at a random place of a nested result (a field, a
+// pointer, an interface, a slice, a map, a nested struct): the wrapped
+// tool must withhold the result (encoding/json would show the masker only
+// base64), and a result whose bytes hold nothing to mask must pass as it
+// is.
+func TestBytesInResultsNeverReachTheModelUnmasked(t *testing.T) {
+	f := newFixture(t, 0)
+	r := rand.New(rand.NewPCG(5, 8))
+	for i := range 200 {
+		secret := []string{"4111 1111 1111 1111", "ada@example.com", "card 5500-0000-0000-0004 here"}[r.IntN(3)]
+		clean := i%4 == 0
+		text := secret
+		if clean {
+			text = "nothing to see"
+		}
+		want := placeBytes(r, []byte(text), 3)
+		get := tool.Wrap("get_blob", func(ctx context.Context, a getArgs) (*bytesHolder, error) { return want, nil })
+		got, err := get(f.ctx, getArgs{ID: i})
+		if clean {
+			if err != nil || !strings.Contains(shown(t, got), text) {
+				t.Fatalf("case %d: a clean result was changed or refused: %v", i, err)
+			}
+			continue
+		}
+		if err == nil && strings.Contains(shown(t, got), secret) {
+			t.Fatalf("case %d: %q reached the model in a []byte: %s", i, secret, shown(t, got))
+		}
+	}
+}
