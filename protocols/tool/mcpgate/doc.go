@@ -18,7 +18,12 @@
 // While a review holds a request, the client receives progress notifications
 // (when it sent a progress token). Text is masked with the value masker,
 // structuredContent with the JSON masker; images, audio and blobs are
-// withheld when a mask applies.
+// withheld when a mask applies. Under a mask, MIME types are masked like
+// text, annotations and _meta are dropped, a prompt message whose role is
+// not user or assistant fails the request, and adjacent text blocks are
+// also read as one (joined as a client may show them): a value split
+// across blocks is masked by joining them, and one split across a
+// resource's contents or a prompt's messages fails the request.
 //
 // Each client session is one gate session handle (gate.Conn): every request
 // is checked through it, and every answer leaves through it (Conn.Result),

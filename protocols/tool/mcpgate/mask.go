@@ -2,13 +2,20 @@ package mcpgate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
 )
+
+// errSplitValue refuses a result whose items (a resource's contents, a
+// prompt's messages) hold a value masking finds only across items: they
+// cannot be joined without changing what the result means.
+var errSplitValue = errors.New("mcp: a masked value spans items of the result")
 
 // withheld replaces content the masker cannot inspect (images, audio, blobs)
 // when a mask applies: binary data is never passed on unmasked.
@@ -70,8 +77,10 @@ func (m *masker) structured(v any) (any, error) {
 	return json.RawMessage(out), nil
 }
 
-// content masks one content block. _meta is dropped under a mask: it is not
-// meant for the model and the masker does not inspect it.
+// content masks one content block. _meta and annotations are dropped under
+// a mask: they are hints for the client, not the model, and their strings
+// (lastModified, audience) would otherwise pass unread; MIME types are
+// masked like text.
 func (m *masker) content(c sdk.Content) (sdk.Content, error) {
 	if m.p == nil {
 		return c, nil
@@ -82,11 +91,12 @@ func (m *masker) content(c sdk.Content) (sdk.Content, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &sdk.TextContent{Text: t, Annotations: x.Annotations}, nil
+		return &sdk.TextContent{Text: t}, nil
 	case *sdk.ResourceLink:
-		out := &sdk.ResourceLink{MIMEType: x.MIMEType, Size: x.Size, Annotations: x.Annotations}
+		out := &sdk.ResourceLink{Size: x.Size}
 		var err error
-		for _, f := range []struct{ dst, src *string }{{&out.URI, &x.URI}, {&out.Name, &x.Name}, {&out.Title, &x.Title}, {&out.Description, &x.Description}} {
+		for _, f := range []struct{ dst, src *string }{{&out.URI, &x.URI}, {&out.Name, &x.Name}, {&out.Title, &x.Title},
+			{&out.Description, &x.Description}, {&out.MIMEType, &x.MIMEType}} {
 			if *f.dst, err = m.text(*f.src); err != nil {
 				return nil, err
 			}
@@ -97,7 +107,7 @@ func (m *masker) content(c sdk.Content) (sdk.Content, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &sdk.EmbeddedResource{Resource: rc, Annotations: x.Annotations}, nil
+		return &sdk.EmbeddedResource{Resource: rc}, nil
 	case *sdk.ImageContent:
 		return &sdk.TextContent{Text: fmt.Sprintf(withheld, "image content")}, nil
 	case *sdk.AudioContent:
@@ -110,9 +120,12 @@ func (m *masker) resource(rc *sdk.ResourceContents) (*sdk.ResourceContents, erro
 	if m.p == nil || rc == nil {
 		return rc, nil
 	}
-	out := &sdk.ResourceContents{MIMEType: rc.MIMEType}
+	out := &sdk.ResourceContents{}
 	var err error
 	if out.URI, err = m.text(rc.URI); err != nil {
+		return nil, err
+	}
+	if out.MIMEType, err = m.text(rc.MIMEType); err != nil {
 		return nil, err
 	}
 	if len(rc.Blob) > 0 {
@@ -126,9 +139,61 @@ func (m *masker) resource(rc *sdk.ResourceContents) (*sdk.ResourceContents, erro
 	return out, nil
 }
 
-// contents masks each content item.
+// contents masks each content item, then each run of adjacent text blocks
+// as one text (joinedText): a value split across blocks is masked too.
 func (m *masker) contents(cs []sdk.Content) ([]sdk.Content, error) {
-	return maskEach(cs, m.content)
+	out, err := maskEach(cs, m.content)
+	if err != nil || m.p == nil {
+		return out, err
+	}
+	var merged []sdk.Content
+	for i := 0; i < len(out); {
+		j := i
+		var texts []string
+		for j < len(out) {
+			tc, ok := out[j].(*sdk.TextContent)
+			if !ok {
+				break
+			}
+			texts = append(texts, tc.Text)
+			j++
+		}
+		if j == i {
+			merged = append(merged, out[i])
+			i++
+			continue
+		}
+		if joined, split, err := m.joinedText(texts); err != nil {
+			return nil, err
+		} else if split {
+			merged = append(merged, &sdk.TextContent{Text: joined})
+		} else {
+			merged = append(merged, out[i:j]...)
+		}
+		i = j
+	}
+	return merged, nil
+}
+
+// joinedText checks texts, each already masked, read as one: joined with
+// nothing and with newlines, as a client may show them. When masking the
+// joined text would change it, a value spans pieces: it returns the joined
+// text masked and true. Otherwise the pieces stand as they are.
+func (m *masker) joinedText(texts []string) (string, bool, error) {
+	if len(texts) < 2 {
+		return "", false, nil
+	}
+	for _, sep := range []string{"", "\n", " "} {
+		joined := strings.Join(texts, sep)
+		out, err := m.text(joined)
+		if err != nil {
+			return "", false, err
+		}
+		if out != joined {
+			return out, true, nil
+		}
+	}
+	return "", false, nil
 }
 
 // maskEach masks each of items with mask, failing at the first item that
@@ -170,6 +235,15 @@ func (m *masker) readResult(r *sdk.ReadResourceResult) (*sdk.ReadResourceResult,
 	if err != nil {
 		return nil, err
 	}
+	texts := make([]string, 0, len(contents))
+	for _, c := range contents {
+		if c != nil && c.Text != "" {
+			texts = append(texts, c.Text)
+		}
+	}
+	if _, split, err := m.joinedText(texts); err != nil || split {
+		return nil, errSplitValue
+	}
 	return &sdk.ReadResourceResult{Contents: contents}, nil
 }
 
@@ -187,11 +261,23 @@ func (m *masker) promptResult(r *sdk.GetPromptResult) (*sdk.GetPromptResult, err
 		if msg == nil {
 			continue
 		}
+		if msg.Role != "user" && msg.Role != "assistant" {
+			return nil, fmt.Errorf("mcp: a prompt message with role %q", msg.Role)
+		}
 		c, err := m.content(msg.Content)
 		if err != nil {
 			return nil, err
 		}
 		out.Messages = append(out.Messages, &sdk.PromptMessage{Role: msg.Role, Content: c})
+	}
+	var texts []string
+	for _, msg := range out.Messages {
+		if tc, ok := msg.Content.(*sdk.TextContent); ok {
+			texts = append(texts, tc.Text)
+		}
+	}
+	if _, split, err := m.joinedText(texts); err != nil || split {
+		return nil, errSplitValue
 	}
 	return out, nil
 }
