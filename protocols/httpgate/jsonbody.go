@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // maxJSONDepth bounds the nesting of a request body.
@@ -70,7 +72,7 @@ func parseFrom(dec *json.Decoder, tok json.Token, depth int) (any, error) {
 				if !ok {
 					return nil, errors.New("object key is not a string")
 				}
-				f := foldKey(k)
+				f := jsontext.FoldKey(k)
 				if other, dup := folded[f]; dup {
 					return nil, duplicateKey(k, other)
 				}

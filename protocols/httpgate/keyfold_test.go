@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // foldAlphabet are runes with interesting simple-folding orbits: ASCII,
@@ -58,7 +59,7 @@ func TestFoldKeyAgreesWithEncodingJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		decoded := v.Elem().Field(0).Int() == 1
-		if folded := foldKey(a.String()) == foldKey(b); folded != decoded {
+		if folded := jsontext.FoldKey(a.String()) == jsontext.FoldKey(b); folded != decoded {
 			t.Errorf("key %q, field %q: foldKey says %v, encoding/json decodes: %v", b, a.String(), folded, decoded)
 		}
 	}
@@ -172,7 +173,7 @@ func TestQueryNameSpellingsCannotBypassRules(t *testing.T) {
 			readAll(t, resp)
 			for _, got := range up.take() {
 				for k, vs := range got.url.Query() {
-					if strings.EqualFold(k, "kind") && vs[len(vs)-1] == "all" || foldKey(k) == foldKey("kind") && vs[0] == "all" {
+					if strings.EqualFold(k, "kind") && vs[len(vs)-1] == "all" || jsontext.FoldKey(k) == jsontext.FoldKey("kind") && vs[0] == "all" {
 						t.Errorf("%s: %s reached the upstream (status %d)", name, got.url.RawQuery, resp.StatusCode)
 					}
 				}

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
-	"unicode/utf8"
 
 	"cel.dev/cel-go/common"
 	"cel.dev/cel-go/common/ast"
@@ -14,6 +13,7 @@ import (
 	"cel.dev/cel-go/parser"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // Object keys, query and form names are matched by many upstreams without
@@ -28,50 +28,6 @@ import (
 // their case (camelCase APIs keep working). Two names that fold alike in
 // one object, query or form are always refused.
 
-// foldKey is name folded so that two names fold alike exactly when
-// encoding/json matches one to the other: every rune replaced by the
-// smallest rune of its simple-folding orbit, then ASCII letters in lower
-// case (so that the common lower-case ASCII name is its own fold, and is
-// not copied). The Kelvin sign folds to k, the long s to s.
-func foldKey(name string) string {
-	if isLowerASCII(name) {
-		return name
-	}
-	var b strings.Builder
-	b.Grow(len(name))
-	for _, r := range name {
-		if r >= utf8.RuneSelf {
-			r = foldRune(r)
-		}
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// isLowerASCII reports whether s is ASCII without capitals.
-func isLowerASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// foldRune is the smallest rune of r's simple-folding orbit.
-func foldRune(r rune) rune {
-	for {
-		f := unicode.SimpleFold(r)
-		if f <= r {
-			return f
-		}
-		r = f
-	}
-}
-
 // readNames are the names the rules read from http.body and http.query,
 // by their folded form.
 type readNames map[string][]string
@@ -79,7 +35,7 @@ type readNames map[string][]string
 // conflict returns the spelling the rules read of a name that folds like
 // name but is not name, if any.
 func (n readNames) conflict(name string) (string, bool) {
-	spellings, ok := n[foldKey(name)]
+	spellings, ok := n[jsontext.FoldKey(name)]
 	if !ok {
 		return "", false
 	}
@@ -223,7 +179,7 @@ func (w nameWalker) addString(e ast.Expr) {
 }
 
 func (n readNames) add(name string) {
-	f := foldKey(name)
+	f := jsontext.FoldKey(name)
 	for _, s := range n[f] {
 		if s == name {
 			return
@@ -278,7 +234,7 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 	folded := make(map[string]string, len(params))
 	for k, v := range params {
 		if !allowDup {
-			f := foldKey(k)
+			f := jsontext.FoldKey(k)
 			other, dup := folded[f]
 			if len(v) > 1 || dup && other != k {
 				return refuse(400, check, "%s parameter %q is repeated", kind, k)

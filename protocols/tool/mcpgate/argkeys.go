@@ -5,9 +5,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // Rules read arguments by exact key; an upstream written with Go's
@@ -20,35 +20,6 @@ import (
 // rules as rule "mcp/argument-key". Keys that fold like nothing the rules
 // read keep their case (camelCase tools keep working).
 
-// foldKey is name as encoding/json compares it: ASCII letters in upper
-// case, every other rune the smallest of its simple-folding orbit.
-func foldKey(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	for _, r := range name {
-		if r < utf8.RuneSelf {
-			if 'a' <= r && r <= 'z' {
-				r -= 'a' - 'A'
-			}
-		} else {
-			r = smallestFold(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// smallestFold is the smallest rune of r's simple-folding orbit.
-func smallestFold(r rune) rune {
-	for {
-		f := unicode.SimpleFold(r)
-		if f <= r {
-			return f
-		}
-		r = f
-	}
-}
-
 // ruleWords are the words of the rules that read tool arguments, by their
 // folded form: every name a rule may look up (tool.args.id, "id" in
 // tool.args, k == "id") is one of them. Counting every word makes the
@@ -58,7 +29,7 @@ type ruleWords map[string][]string
 // spelling returns the spelling of a rule word that folds like key but is
 // not key, if any.
 func (w ruleWords) spelling(key string) (string, bool) {
-	spellings, ok := w[foldKey(key)]
+	spellings, ok := w[jsontext.FoldKey(key)]
 	if !ok {
 		return "", false
 	}
@@ -83,7 +54,7 @@ func wordsOf(rs *gate.RuleSet) ruleWords {
 		for _, word := range strings.FieldsFunc(info.Spec.When, func(r rune) bool {
 			return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-')
 		}) {
-			f := foldKey(word)
+			f := jsontext.FoldKey(word)
 			if !contains(w[f], word) {
 				w[f] = append(w[f], word)
 			}
@@ -139,7 +110,7 @@ func argumentKeys(v any, words ruleWords) string {
 	case map[string]any:
 		folded := make(map[string]string, len(x))
 		for k, e := range x {
-			f := foldKey(k)
+			f := jsontext.FoldKey(k)
 			if other, dup := folded[f]; dup {
 				return "argument keys " + display(other) + " and " + display(k) + " differ only in case"
 			}

@@ -10,6 +10,8 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 const argKeyRules = `
@@ -132,7 +134,7 @@ func TestFoldKeyAgreesWithEncodingJSON(t *testing.T) {
 		for _, b := range keys {
 			doc := []byte(`{` + string(mustJSON(a)) + `:1}`)
 			got := decodeIntoTag(t, doc, b)
-			assert.Equal(t, got, foldKey(a) == foldKey(b), "%q vs %q", a, b)
+			assert.Equal(t, got, jsontext.FoldKey(a) == jsontext.FoldKey(b), "%q vs %q", a, b)
 		}
 	}
 }
