@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // statusOf maps the package's errors to HTTP statuses.
@@ -136,19 +135,6 @@ func decodeDecision(body []byte) (Decision, error) {
 	return d, nil
 }
 
-// foldKey maps every rune of s to the smallest rune of its case-folding
-// orbit, so keys encoding/json would match to the same field ("id", "ID",
-// and "K" for "k") fold to the same string.
-func foldKey(s string) string {
-	return strings.Map(func(r rune) rune {
-		least := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			least = min(least, f)
-		}
-		return least
-	}, s)
-}
-
 // noDuplicateKeys refuses a JSON document in which an object names a key
 // twice (at any depth), in any letter case. encoding/json would keep the last one, while
 // another reader might keep the first.
@@ -187,7 +173,7 @@ func noDuplicateKeys(doc []byte) error {
 			continue
 		case string:
 			if top != nil && top.keys != nil && top.wantKey {
-				k := foldKey(v)
+				k := jsontext.FoldKey(v)
 				if top.keys[k] {
 					return fmt.Errorf("duplicate key %q", v)
 				}
