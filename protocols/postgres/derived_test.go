@@ -10,20 +10,7 @@ import (
 
 // derivedRules let agents run anything and cover serial and identity ids,
 // a column with statistics and a column whose default is the secret.
-const derivedRules = `
-default: deny
-rules:
-  - name: anything
-    when: "true"
-    action: allow
-  - name: mask-for-agents
-    when: identity.groups.exists(g, g == "agents")
-    mask: [derived]
-masking:
-  fields:
-    - name: derived
-      columns: ["tickets.id", "tickets.pin", "badges.id", "defaults.pin"]
-`
+var derivedRules = allowAllMasked("derived", "tickets.id", "tickets.pin", "badges.id", "defaults.pin")
 
 // derivedFixture puts lateSecret where objects derived from covered
 // columns show it: the next value of a serial's and an identity's

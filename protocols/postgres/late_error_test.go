@@ -23,9 +23,10 @@ import (
 // detector knows, and never in a statement the client sends.
 const lateSecret = 73196485
 
-// lateRules let agents run anything and cover vault.pin and the columns
-// the arming statements copy it into.
-const lateRules = `
+// allowAllMasked is a rule file that lets every client run anything and
+// masks, for agents, the columns as field rule field.
+func allowAllMasked(field string, columns ...string) string {
+	return `
 default: deny
 rules:
   - name: anything
@@ -33,12 +34,17 @@ rules:
     action: allow
   - name: mask-for-agents
     when: identity.groups.exists(g, g == "agents")
-    mask: [vault_pin]
+    mask: [` + field + `]
 masking:
   fields:
-    - name: vault_pin
-      columns: ["vault.pin", "orphans.pin", "uniq.pin", "excl.pin"]
+    - name: ` + field + `
+      columns: ["` + strings.Join(columns, `", "`) + `"]
 `
+}
+
+// lateRules let agents run anything and cover vault.pin and the columns
+// the arming statements copy it into.
+var lateRules = allowAllMasked("vault_pin", "vault.pin", "orphans.pin", "uniq.pin", "excl.pin")
 
 // lateFixture holds the secret and the objects that raise errors and
 // notices quoting it later than the statement that read it: deferred
