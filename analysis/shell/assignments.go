@@ -46,8 +46,49 @@ func (a *analyzer) namedWrite(prog string, args []wordValue) {
 			t = strings.TrimPrefix(t, "-v")
 		}
 		name, target, _ := strings.Cut(t, "=")
-		if dangerousEnv[strings.TrimSuffix(name, "+")] || dangerousEnv[target] {
+		if dangerousEnv[strings.TrimSuffix(name, "+")] || dangerousEnv[target] || integerAttribute(prog, w.text) {
+			// A dangerous variable; the integer attribute, which evaluates
+			// every later value as arithmetic (a[$(cmd)] runs cmd).
 			a.out.Dynamic = true
 		}
 	}
+	for _, w := range assignedNames(prog, args) {
+		if w.dynamic || subscriptEvaluated(w.text) {
+			// A name only known at run time, or with a subscript that
+			// bash evaluates as arithmetic.
+			a.out.Dynamic = true
+		}
+	}
+}
+
+// assignedNames are the arguments of a namedWriters builtin that name the
+// variables it assigns (NAME or NAME=value): after printf -v and wait -p,
+// getopts' second argument, and the operands of the others.
+func assignedNames(prog string, args []wordValue) []wordValue {
+	switch prog {
+	case "printf", "wait":
+		flag := map[string]byte{"printf": 'v', "wait": 'p'}[prog]
+		opts, _, _ := builtinGetopt(args, string(flag)+":fn")
+		return opts[flag]
+	case "getopts":
+		if len(args) > 1 {
+			return args[1:2]
+		}
+		return nil
+	case "mapfile", "readarray":
+		_, operand, _ := builtinGetopt(args, "d:u:n:O:tC:c:s:")
+		return args[operand:]
+	case "read":
+		_, operand, _ := builtinGetopt(args, "ersa:d:i:n:N:p:t:u:")
+		return args[operand:]
+	}
+	// declare, typeset, local, export, readonly: their options are
+	// letters without values.
+	var names []wordValue
+	for _, w := range args {
+		if !strings.HasPrefix(w.text, "-") && !strings.HasPrefix(w.text, "+") {
+			names = append(names, w)
+		}
+	}
+	return names
 }

@@ -411,11 +411,6 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 	switch {
 	case prog == "eval":
 		return a.script(args, depth)
-	case prog == "trap":
-		if len(args) > 0 && !strings.HasPrefix(args[0].text, "-") {
-			return a.script(args[:1], depth)
-		}
-		return nil
 	case prog == "source" || prog == ".":
 		if len(args) == 0 || args[0].dynamic || args[0].glob {
 			a.out.Dynamic = true
@@ -432,6 +427,10 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 	case prog == "git":
 		a.git(args)
 		return nil
+	case prog == "mapfile" || prog == "readarray" || prog == "compgen" || prog == "complete" || prog == "jobs" ||
+		prog == "trap" || prog == "bind" || prog == "fc":
+		_, err := a.codeBuiltin(prog, args, depth)
+		return err
 	case namedWriters[prog]:
 		a.namedWrite(prog, args)
 		return nil

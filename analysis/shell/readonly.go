@@ -44,17 +44,23 @@ func init() {
 	set("sort", roSpec{badShort: "o", badLong: []string{"--output", "--compress-program"}, maxOperands: -1})
 	set("uniq", roSpec{maxOperands: 1})
 	set("xxd", roSpec{maxOperands: 1})
-	set("rg", roSpec{badShort: "z", badLong: []string{"--pre", "--search-zip"}, maxOperands: -1})
+	// rg --hostname-bin runs the program named (for hyperlinks).
+	set("rg", roSpec{badShort: "z", badLong: []string{"--pre", "--search-zip", "--hostname-bin"}, maxOperands: -1})
 	set("file", roSpec{badShort: "C", badLong: []string{"--compile"}, maxOperands: -1})
 	set("time", roSpec{badShort: "oa", badLong: []string{"--output", "--append"}, maxOperands: -1})
 	set("date", roSpec{badShort: "s", badLong: []string{"--set"}, check: dateReadOnly})
 	set("hostname", roSpec{badShort: "Fb", badLong: []string{"--file", "--boot"}, maxOperands: 0})
 	set("dmesg", roSpec{badShort: "cCDEn", badLong: []string{"--clear", "--read-clear", "--console-off", "--console-on", "--console-level"}, maxOperands: 0})
+	// journalctl --cursor-file writes the last cursor to the file named;
+	// --image mounts a disk image.
 	set("journalctl", roSpec{badLong: []string{"--vacuum-size", "--vacuum-time", "--vacuum-files", "--rotate", "--flush", "--sync",
-		"--relinquish-var", "--smart-relinquish-var", "--setup-keys", "--update-catalog"}, maxOperands: -1})
+		"--relinquish-var", "--smart-relinquish-var", "--setup-keys", "--update-catalog", "--cursor-file", "--image"}, maxOperands: -1})
 	set("top", roSpec{check: func(args []string) bool { return hasShort(args, 'b') || hasLong(args, "--batch") }})
-	set("yq", roSpec{badShort: "i", badLong: []string{"--inplace"}, maxOperands: -1})
-	set("sudo", roSpec{badShort: "eAS", badLong: []string{"--edit", "--askpass", "--stdin"}, maxOperands: -1})
+	// Go yq: -i edits in place, -s/--split-exp writes a file per
+	// document; Python yq: -i/--in-place.
+	set("yq", roSpec{badShort: "is", badLong: []string{"--inplace", "--in-place", "--split-exp"}, maxOperands: -1})
+	// sudo -R/--chroot runs the program found under another root.
+	set("sudo", roSpec{badShort: "eASR", badLong: []string{"--edit", "--askpass", "--stdin", "--chroot"}, maxOperands: -1})
 	// Wrappers that can also act on another process (-p PID).
 	set("ionice", roSpec{badShort: "pPu", badLong: []string{"--pid", "--pgid", "--uid"}, maxOperands: -1})
 	set("chrt", roSpec{badShort: "pa", badLong: []string{"--pid", "--all-tasks"}, maxOperands: -1})
@@ -328,8 +334,10 @@ func tarReadOnly(args []string) bool {
 	}
 	list := false
 	for i, a := range args {
-		if strings.Contains(a, ":") && !strings.HasPrefix(a, "--") {
-			return false // host:archive runs a remote shell command
+		if strings.Contains(a, ":") {
+			// host:archive runs a remote shell (rsh host rmt), in an
+			// operand, -fhost:x or --file=host:x alike.
+			return false
 		}
 		if strings.HasPrefix(a, "--") {
 			switch {
@@ -435,26 +443,80 @@ func gitReadOnly(args []string) bool {
 }
 
 // awk is read-only when its program runs nothing (system, pipes, getline
-// from a command) and writes nothing (print > file), and it is given no
-// program file or extension.
+// from a command) and writes nothing (print > file), and every option is
+// one that only reads. The options are an allow-list, not a list of the
+// bad ones: gawk writes files from options alone (-d/--dump-variables,
+// -p/--profile, -o/--pretty-print write awkvars.out or the file named),
+// reads debugger commands that run code (-D), loads programs and
+// extensions (-f, -i, -l, -E) and takes any long option by -W name
+// (-W dump-variables=f, mawk's -W exec), and a long option may be spelt by
+// any unambiguous prefix. Options stop at the program text, as in gawk
+// and mawk.
 func awkReadOnly(args []string) bool {
-	program := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "-f" || strings.HasPrefix(a, "--file") || strings.HasPrefix(a, "-f") || a == "-i" || strings.HasPrefix(a, "--include") ||
-			strings.HasPrefix(a, "-i") || strings.HasPrefix(a, "-l") || strings.HasPrefix(a, "--load") ||
-			strings.HasPrefix(a, "-E") || strings.HasPrefix(a, "--exec"):
-			return false
-		}
-		if !strings.HasPrefix(a, "-") || a == "-e" || strings.HasPrefix(a, "--source") {
-			program = true
-		}
+	for _, a := range args {
 		// Every argument is checked, not only the first program: gawk
 		// takes several -e programs, and operands may be assignments.
 		if strings.ContainsAny(a, "|>@") || strings.Contains(a, "system") || strings.Contains(a, "getline") {
 			return false
 		}
 	}
+	program, operands := false, false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if operands {
+			continue // files and var=value assignments
+		}
+		switch {
+		case a == "--":
+			if i+1 >= len(args) {
+				return false
+			}
+			i++
+			program, operands = true, true
+		case strings.HasPrefix(a, "--"):
+			name, _, hasVal := strings.Cut(a, "=")
+			switch {
+			case awkSafeLong[name] && (!hasVal || name == "--lint"):
+			case name == "--field-separator" || name == "--assign" || name == "--source":
+				if !hasVal {
+					i++
+				}
+				if name == "--source" {
+					program = true
+				}
+			default:
+				return false // writes, loads, debugs, or an abbreviation
+			}
+		case len(a) > 1 && a[0] == '-':
+		cluster:
+			for k := 1; k < len(a); k++ {
+				switch c := a[k]; {
+				case strings.IndexByte("bcChkMnNOPrsStVI", c) >= 0:
+				case c == 'L':
+					break cluster // lint, with an optional attached value
+				case c == 'F' || c == 'v' || c == 'e':
+					if k+1 == len(a) {
+						i++
+					}
+					if c == 'e' {
+						program = true
+					}
+					break cluster
+				default:
+					return false
+				}
+			}
+		default:
+			// The program text, or with -e the first file: options end.
+			program, operands = true, true
+		}
+	}
 	return program
 }
+
+// awkSafeLong are gawk's long options that neither write, load, debug nor
+// run anything; those that take a value are handled by awkReadOnly.
+var awkSafeLong = map[string]bool{"--characters-as-bytes": true, "--traditional": true, "--copyright": true,
+	"--help": true, "--csv": true, "--bignum": true, "--non-decimal-data": true, "--use-lc-numeric": true,
+	"--optimize": true, "--posix": true, "--re-interval": true, "--no-optimize": true, "--sandbox": true,
+	"--lint-old": true, "--version": true, "--trace": true, "--lint": true}
