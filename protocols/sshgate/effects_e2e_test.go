@@ -168,6 +168,14 @@ var effectCases = []string{
 	"awk 'BEGIN{printf \"\" > \"V/f\"}'",
 	"sh -c '> V/f'",
 	"env ls > V/f",
+	// Options of read-only programs that write files (gawk writes its
+	// variables, profile or program to the file an option names).
+	"awk --dump-variables=V/f 'BEGIN{}'",
+	"awk -dV/f 'BEGIN{}'",
+	"awk -F: -pV/f 'BEGIN{}'",
+	"awk -oV/f 'BEGIN{}'",
+	"awk -W dump-variables=V/f 'BEGIN{}'",
+	"awk -e 'BEGIN{}' --profile=V/f",
 }
 
 // TestEffectEvasions runs each evasion through the gateway, with a
@@ -181,7 +189,8 @@ func TestEffectEvasions(t *testing.T) {
 	probe := newEffectProbe(t)
 	expand := func(c, v string) string {
 		c = strings.ReplaceAll(c, "/P", fmt.Sprintf("/%d", probe.port))
-		return strings.NewReplacer(" V/", " "+v+"/", "'V/", "'"+v+"/", "\"V/", "\""+v+"/", " V ", " "+v+" ").Replace(c)
+		return strings.NewReplacer(" V/", " "+v+"/", "'V/", "'"+v+"/", "\"V/", "\""+v+"/", " V ", " "+v+" ", "=V/", "="+v+"/",
+			"dV/", "d"+v+"/", "pV/", "p"+v+"/", "oV/", "o"+v+"/").Replace(c)
 	}
 	for _, pol := range []struct{ name, rules string }{{"read-only", readOnlyRules}, {"deny-list", denyListRules}} {
 		g := startGateway(t, up, pol.rules)

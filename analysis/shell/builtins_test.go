@@ -1,0 +1,142 @@
+package shell
+
+import (
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// codeBuiltinTemplates run CMD (a command string) through a bash builtin
+// that takes code in an option value or an argument, spelt in the ways
+// bash's getopt accepts; S is a command substitution of CMD.
+var codeBuiltinTemplates = []string{
+	"mapfile -C 'CMD' -c 1 a < f",
+	"mapfile -tC 'CMD' -c1 a < f",
+	"mapfile -C'CMD' -c1 a < f",
+	"readarray -n 1 -C 'CMD' -c 1 a < f",
+	"compgen -C 'CMD' x",
+	"compgen -aC 'CMD' x",
+	"compgen -W 'S' x",
+	"compgen -W'S' x",
+	"jobs -x CMD",
+	"trap -- 'CMD' EXIT",
+	"trap -P -- 'CMD' EXIT 2>/dev/null; trap -- 'CMD' EXIT",
+	"declare -i y; y='a[S]'",
+	"declare -ri y='a[S]'",
+	"typeset -i y; y+='a[S]'",
+	"f() { local -i z='a[S]'; }; f",
+	"declare 'd[S]=1'",
+	"declare -g -- 'd[S]=1'",
+	"read 'a[S]' < f",
+	"read -r -- 'a[S]' < f",
+}
+
+// TestCodeBuiltinsDifferential runs each template with each stub program
+// in real bash, with logging stubs, and fails when bash ran a program the
+// analyser neither listed nor declared unknowable (dynamic). The control
+// asserts bash did run the program, so a template that stops working in
+// some bash version shows up.
+func TestCodeBuiltinsDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs shells")
+	}
+	shells := realShells(t)
+	dir := t.TempDir()
+	bin := stubDir(t, dir, shells)
+	if err := writeFile(dir+"/f", "line\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(11, 2026))
+	for _, tmpl := range codeBuiltinTemplates {
+		for range 4 {
+			prog := []string{"rm", "touch", "cat", "grep"}[r.IntN(4)]
+			cmd := prog + " g"
+			line := strings.NewReplacer("CMD", cmd, "S", "$("+cmd+")").Replace(tmpl)
+			if r.IntN(3) == 0 {
+				line = "bash -c " + singleQuote(line)
+			}
+			s, err := Parse(line)
+			if err != nil {
+				t.Errorf("%q: %v", line, err)
+				continue
+			}
+			ran := runEnv(t, shells["bash"], bin, dir, line)
+			if !slices.Contains(ran, prog) {
+				t.Errorf("control: bash did not run %s for %q (ran %q)", prog, line, ran)
+			}
+			if s.ReadOnly {
+				t.Errorf("%q is read-only", line)
+			}
+			if s.Dynamic {
+				continue
+			}
+			for _, p := range ran {
+				if !slices.Contains(s.Programs, p) {
+					t.Errorf("bash ran %q for %q; analyser listed %q, not dynamic", p, line, s.Programs)
+				}
+			}
+		}
+	}
+}
+
+func writeFile(name, s string) error {
+	return os.WriteFile(name, []byte(s), 0o644)
+}
+
+// TestReadOnlyOptionsThatWrite: options of read-only programs that write
+// files, run programs or reach another host make the command not
+// read-only, in every spelling getopt accepts.
+func TestReadOnlyOptionsThatWrite(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		ro   bool
+	}{
+		{"awk -d/tmp/v 'BEGIN{}'", false},
+		{"awk -dv 'BEGIN{}'", false},
+		{"awk --dump-variables=/tmp/v 'BEGIN{}'", false},
+		{"awk --dump 'BEGIN{}'", false},
+		{"awk -p/tmp/v 'BEGIN{}'", false},
+		{"awk --profile=/tmp/v 'BEGIN{}'", false},
+		{"awk -o/tmp/v 'BEGIN{}'", false},
+		{"awk --pretty-print=/tmp/v 'BEGIN{}'", false},
+		{"awk -D 'BEGIN{}'", false},
+		{"awk --debug 'BEGIN{}'", false},
+		{"awk -W dump-variables=/tmp/v 'BEGIN{}'", false},
+		{"awk -Wexec f", false},
+		{"awk -bd 'BEGIN{}'", false},
+		{"awk -F: -d 'BEGIN{}'", false},
+		{"awk -e '{print}' -d/tmp/v f", false},
+		{"gawk -M -o/tmp/v 'BEGIN{}'", false},
+		{"awk -F: '{print $1}' f", true},
+		{"awk -F : -v x=1 '{print $1}' f", true},
+		{"awk -bF: '{print}' f", true},
+		{"awk -e '{print}' f", true},
+		{"awk --posix -- '{print}' f", true},
+		{"awk '{print}' f -d/tmp/v", true}, // options end at the program
+		{"tar -t --file=localhost:/etc/passwd", false},
+		{"tar --list --fil=h:/x", false},
+		{"tar -tf h:/x", false},
+		{"tar -tf a.tar", true},
+		{"journalctl -n1 --cursor-file=/tmp/v", false},
+		{"journalctl -n1 --cursor-f /tmp/v", false},
+		{"journalctl --image=/tmp/v.img", false},
+		{"journalctl -n 10", true},
+		{"rg --hostname-bin=reboot --hyperlink-format=default x", false},
+		{"rg x f", true},
+		{"yq -s '.a' f.yml", false},
+		{"yq --split-exp .a f.yml", false},
+		{"sudo -R /tmp/root cat f", false},
+		{"sudo --chroot=/tmp/root cat f", false},
+	} {
+		s, err := Parse(tc.line)
+		if err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if s.ReadOnly != tc.ro {
+			t.Errorf("%q: read_only = %v, want %v", tc.line, s.ReadOnly, tc.ro)
+		}
+	}
+}
