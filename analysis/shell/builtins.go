@@ -136,3 +136,50 @@ func subscriptEvaluated(t string) bool {
 	sub := strings.TrimSuffix(strings.TrimSuffix(name[open+1:], "+"), "]")
 	return !isNumber(sub)
 }
+
+// readingOptions reports whether shell options in args (of set, or of a
+// shell's command line) change how the words of later commands are read:
+// with keyword (-k) every NAME=value argument anywhere in a command goes
+// into its environment (ls x PATH=/tmp, bash -c cmd BASH_ENV=file), and
+// with allexport (-a) every later assignment does, so the environment a
+// command runs with is not what its words say; expand_aliases (shopt, or
+// bash -O) renames programs. Options end at "--", "-" or the first word
+// that is not one.
+func readingOptions(args []wordValue) bool {
+	for i := 0; i < len(args); i++ {
+		t := args[i].text
+		if args[i].dynamic {
+			return true // may split into options
+		}
+		if t == "--" || t == "-" || len(t) < 2 || t[0] != '-' && t[0] != '+' {
+			return false
+		}
+		last := t[len(t)-1]
+		if t[0] == '+' {
+			if last == 'o' || last == 'O' {
+				i++
+			}
+			continue // +k turns keyword off
+		}
+		if strings.HasPrefix(t, "--") {
+			if t == "--rcfile" || t == "--init-file" {
+				i++
+			}
+			continue
+		}
+		if strings.ContainsAny(t[1:], "ka") {
+			return true
+		}
+		if last == 'o' || last == 'O' { // -o NAME, also at the end of a cluster (-eo keyword)
+			if i+1 < len(args) {
+				switch args[i+1].text {
+				case "keyword", "allexport", "expand_aliases":
+					return true
+				}
+			}
+			i++
+			continue
+		}
+	}
+	return false
+}

@@ -10,7 +10,7 @@ import (
 
 // codeBuiltinTemplates run CMD (a command string) through a bash builtin
 // that takes code in an option value or an argument, spelt in the ways
-// bash's getopt accepts; S is a command substitution of CMD.
+// bash's getopt accepts; SUB is a command substitution of CMD.
 var codeBuiltinTemplates = []string{
 	"mapfile -C 'CMD' -c 1 a < f",
 	"mapfile -tC 'CMD' -c1 a < f",
@@ -18,19 +18,25 @@ var codeBuiltinTemplates = []string{
 	"readarray -n 1 -C 'CMD' -c 1 a < f",
 	"compgen -C 'CMD' x",
 	"compgen -aC 'CMD' x",
-	"compgen -W 'S' x",
-	"compgen -W'S' x",
+	"compgen -W 'SUB' x",
+	"compgen -W'SUB' x",
 	"jobs -x CMD",
 	"trap -- 'CMD' EXIT",
 	"trap -P -- 'CMD' EXIT 2>/dev/null; trap -- 'CMD' EXIT",
-	"declare -i y; y='a[S]'",
-	"declare -ri y='a[S]'",
-	"typeset -i y; y+='a[S]'",
-	"f() { local -i z='a[S]'; }; f",
-	"declare 'd[S]=1'",
-	"declare -g -- 'd[S]=1'",
-	"read 'a[S]' < f",
-	"read -r -- 'a[S]' < f",
+	"declare -i y; y='a[SUB]'",
+	"declare -ri y='a[SUB]'",
+	"typeset -i y; y+='a[SUB]'",
+	"f() { local -i z='a[SUB]'; }; f",
+	"declare 'd[SUB]=1'",
+	"declare -g -- 'd[SUB]=1'",
+	"read 'a[SUB]' < f",
+	"read -r -- 'a[SUB]' < f",
+	// Keyword mode: a NAME=value argument is environment; s.sh runs CMD.
+	"set -k; bash -c true BASH_ENV=s.sh",
+	"set -o keyword; bash -c true BASH_ENV=s.sh",
+	"set -eo keyword; bash -c true BASH_ENV=s.sh",
+	"bash -k -c 'bash -c true BASH_ENV=s.sh'",
+	"bash --norc -ek -c 'bash -c true BASH_ENV=s.sh'",
 }
 
 // TestCodeBuiltinsDifferential runs each template with each stub program
@@ -53,7 +59,10 @@ func TestCodeBuiltinsDifferential(t *testing.T) {
 		for range 4 {
 			prog := []string{"rm", "touch", "cat", "grep"}[r.IntN(4)]
 			cmd := prog + " g"
-			line := strings.NewReplacer("CMD", cmd, "S", "$("+cmd+")").Replace(tmpl)
+			if err := writeFile(dir+"/s.sh", cmd+"\n"); err != nil {
+				t.Fatal(err)
+			}
+			line := strings.NewReplacer("CMD", cmd, "SUB", "$("+cmd+")").Replace(tmpl)
 			if r.IntN(3) == 0 {
 				line = "bash -c " + singleQuote(line)
 			}

@@ -427,6 +427,18 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 	case prog == "git":
 		a.git(args)
 		return nil
+	case prog == "set":
+		if readingOptions(args) {
+			a.out.Dynamic = true
+		}
+		return nil
+	case prog == "shopt":
+		for _, w := range args {
+			if w.dynamic || w.text == "expand_aliases" {
+				a.out.Dynamic = true // aliases rename programs
+			}
+		}
+		return nil
 	case prog == "mapfile" || prog == "readarray" || prog == "compgen" || prog == "complete" || prog == "jobs" ||
 		prog == "trap" || prog == "bind" || prog == "fc":
 		_, err := a.codeBuiltin(prog, args, depth)
@@ -567,6 +579,9 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 // shell analyses sh/bash/...: -c scripts are parsed, a shell reading its
 // commands from stdin or a here-document is flagged as pipes_to_shell.
 func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int) error {
+	if readingOptions(args) {
+		a.out.Dynamic = true // bash -k: words of the script become environment
+	}
 	cflag, sflag := false, false
 	i := 0
 	for i < len(args) {

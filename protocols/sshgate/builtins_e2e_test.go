@@ -34,13 +34,19 @@ var codeBuiltinCases = []string{
 	"bash -c 'f() { local -i z=\"a[\\$(rm -f V/f)]\"; }; f'",
 	"declare 'd[$(rm -f V/f)]=1'",
 	"read 'a[$(rm -f V/f)]' < V/d/x",
+	// Keyword mode: NAME=value anywhere on a later command line is
+	// environment (here BASH_ENV, a script bash runs first).
+	"set -k; bash -c true BASH_ENV=V/script.sh",
+	"set -eo keyword; bash -c true BASH_ENV=V/script.sh",
+	"bash -k -c 'bash -c true BASH_ENV=V/script.sh'",
 }
 
-// TestCodeBuiltinsThroughSSHD: under a policy that denies rm by name,
-// bash builtins that run a command string (mapfile -C, compgen -C and -W,
-// jobs -x, trap --) or evaluate a subscript (integer variables, names
-// given to declare and read) cannot run rm on a real sshd; the same lines
-// through an allow-all gateway do.
+// TestCodeBuiltinsThroughSSHD: under a policy that denies rm by name and
+// code it cannot list, bash builtins that run a command string (mapfile
+// -C, compgen -C and -W, jobs -x, trap --) or evaluate a subscript
+// (integer variables, names given to declare and read), and keyword mode
+// (set -k) passing a script in BASH_ENV, cannot change the upstream host
+// of a real sshd; the same lines through an allow-all gateway do.
 func TestCodeBuiltinsThroughSSHD(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
