@@ -3,6 +3,8 @@ package shell
 import (
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +39,9 @@ var codeBuiltinTemplates = []string{
 	"set -eo keyword; bash -c true BASH_ENV=s.sh",
 	"bash -k -c 'bash -c true BASH_ENV=s.sh'",
 	"bash --norc -ek -c 'bash -c true BASH_ENV=s.sh'",
+	// env takes NAME=value after "--" too.
+	"env -- X=1 CMD",
+	"env -u HOME -- X=1 Y=2 CMD",
 }
 
 // TestCodeBuiltinsDifferential runs each template with each stub program
@@ -52,6 +57,13 @@ func TestCodeBuiltinsDifferential(t *testing.T) {
 	dir := t.TempDir()
 	bin := stubDir(t, dir, shells)
 	if err := writeFile(dir+"/f", "line\n"); err != nil {
+		t.Fatal(err)
+	}
+	envPath, err := exec.LookPath("env")
+	if err != nil {
+		t.Skip("env not installed")
+	}
+	if err := os.Symlink(envPath, filepath.Join(bin, "env")); err != nil {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(11, 2026))

@@ -359,10 +359,16 @@ func (w wrapper) width(t string) int {
 			return 2
 		}
 		return 1
-	case w.assigns && strings.Contains(t, "=") && !strings.HasPrefix(t, "="):
+	case w.assigns && isWrapperAssign(t):
 		return 1
 	}
 	return 0
+}
+
+// isWrapperAssign reports whether t is a NAME=VALUE argument of a wrapper
+// that takes them (env, sudo), before or after "--".
+func isWrapperAssign(t string) bool {
+	return strings.Contains(t, "=") && !strings.HasPrefix(t, "=")
 }
 
 var wrappers = map[string]wrapper{
@@ -493,6 +499,12 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 		}
 		if t == "--" {
 			i++
+			// env -- NAME=value prog: assignments still follow "--".
+			for ; w.assigns && i < len(args) && isWrapperAssign(args[i].text); i++ {
+				if args[i].dynamic || dangerousEnv[args[i].text[:strings.IndexByte(args[i].text, '=')]] {
+					a.out.Dynamic = true
+				}
+			}
 			break
 		}
 		if prog == "env" && (t == "-S" || t == "--split-string" || strings.HasPrefix(t, "-S") || strings.HasPrefix(t, "--split-string=")) {

@@ -225,6 +225,10 @@ func wrapperOptions(w wrapper, args []string) []string {
 	for i < len(args) {
 		t := args[i]
 		if t == "--" {
+			i++
+			for w.assigns && i < len(args) && isWrapperAssign(args[i]) {
+				i++ // env -- NAME=value: still an assignment
+			}
 			break
 		}
 		n := w.width(t)

@@ -39,6 +39,8 @@ var codeBuiltinCases = []string{
 	"set -k; bash -c true BASH_ENV=V/script.sh",
 	"set -eo keyword; bash -c true BASH_ENV=V/script.sh",
 	"bash -k -c 'bash -c true BASH_ENV=V/script.sh'",
+	// env -- NAME=value rm: the program after the assignments runs.
+	"env -- X=1 rm -f V/f",
 }
 
 // TestCodeBuiltinsThroughSSHD: under a policy that denies rm by name and
