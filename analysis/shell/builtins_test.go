@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -158,6 +159,79 @@ func TestReadOnlyOptionsThatWrite(t *testing.T) {
 		}
 		if s.ReadOnly != tc.ro {
 			t.Errorf("%q: read_only = %v, want %v", tc.line, s.ReadOnly, tc.ro)
+		}
+	}
+}
+
+// wrapperTemplates run CMD under a wrapper with options that take a value
+// in the next argument; root marks those that need privileges.
+var wrapperTemplates = []struct {
+	line string
+	root bool
+}{
+	{"setpriv --pdeathsig TERM CMD", false},
+	{"setpriv --reuid 0 CMD", true},
+	{"unshare -S 0 CMD", true},
+	{"nsenter -S 0 CMD", true},
+	{"chrt -R -T 1000000 -P 2000000 -D 2000000 -d 0 CMD", true}, // -R: its children may fork
+	{"ionice -c 3 -t CMD", false},
+	{"timeout -v 5 CMD", false},
+	{"nice -n 5 CMD", false},
+	{"env -u X CMD", false},
+	{"stdbuf -oL CMD", false},
+	{"setsid -w CMD", false},
+	{"flock -w 1 lockf CMD", false},
+}
+
+// TestWrapperOptionsDifferential nests one to three wrappers around a stub
+// program, in real bash, and fails when the stub ran but the analyser
+// neither listed it nor declared the line dynamic: an option the wrapper
+// table did not know to take a value made its value look like the
+// program (chrt -T 1000 ... rm listed "1000").
+func TestWrapperOptionsDifferential(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs shells")
+	}
+	shells := realShells(t)
+	dir := t.TempDir()
+	bin := stubDir(t, dir, shells)
+	for _, tmpl := range wrapperTemplates {
+		w := strings.Fields(tmpl.line)[0]
+		p, err := exec.LookPath(w)
+		if err != nil {
+			t.Skipf("%s not installed", w)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, w)); err != nil && !os.IsExist(err) {
+			t.Fatal(err)
+		}
+	}
+	root := os.Getuid() == 0
+	r := rand.New(rand.NewPCG(13, 2026))
+	for range 300 {
+		line, privileged := "CMD", false
+		for n := 1 + r.IntN(3); n > 0; n-- {
+			tmpl := wrapperTemplates[r.IntN(len(wrapperTemplates))]
+			line = strings.Replace(strings.Replace(tmpl.line, "lockf", fmt.Sprint("lock", n), 1), "CMD", line, 1)
+			privileged = privileged || tmpl.root
+		}
+		prog := []string{"rm", "touch", "cat"}[r.IntN(3)]
+		line = strings.Replace(line, "CMD", prog+" g", 1)
+		s, err := Parse(line)
+		if err != nil {
+			t.Errorf("%q: %v", line, err)
+			continue
+		}
+		ran := runEnv(t, shells["bash"], bin, dir, line)
+		if (root || !privileged) && !slices.Contains(ran, prog) {
+			t.Errorf("control: bash did not run %s for %q (ran %q)", prog, line, ran)
+		}
+		if s.Dynamic {
+			continue
+		}
+		for _, p := range ran {
+			if !slices.Contains(s.Programs, p) {
+				t.Errorf("bash ran %q for %q; analyser listed %q, not dynamic", p, line, s.Programs)
+			}
 		}
 	}
 }

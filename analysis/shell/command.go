@@ -340,23 +340,51 @@ var interpreters = map[string][]string{
 var awks = map[string]bool{"awk": true, "gawk": true, "mawk": true, "nawk": true}
 
 // wrapper describes a program that runs another program given in its
-// arguments: valueOpts take a separate value; positional counts the
-// arguments before the wrapped program (timeout's duration).
+// arguments: valueOpts take a value (attached, or the next argument);
+// flags are the short option letters that take none and longFlags the
+// long options that take none (or only an attached =value); positional
+// counts the arguments before the wrapped program (timeout's duration).
+// An option that is in none of these lists makes the wrapped program
+// unknowable: it may take a value, and the program would be the word after
+// it (chrt -T 1000 -d 0 rm, unshare -S 0 rm), so the line is dynamic.
 type wrapper struct {
 	valueOpts  []string
+	flags      string
+	longFlags  []string
 	positional int
 	assigns    bool // NAME=VALUE arguments may precede the program (env, sudo)
 	shellFlags []string
 }
 
+// optionUnknown is the width of an option the wrapper does not list.
+const optionUnknown = -1
+
 // width says how many arguments t takes up when it is an option of w (2
-// for one that takes a value) or a NAME=VALUE assignment w accepts (1); 0
-// when it is neither, and the program's own arguments start at t.
+// for one whose value is the next argument) or a NAME=VALUE assignment w
+// accepts (1); 0 when it is neither, and the program's own arguments start
+// at t; optionUnknown for an option w does not list.
 func (w wrapper) width(t string) int {
 	switch {
-	case strings.HasPrefix(t, "-") && len(t) > 1:
-		if contains(w.valueOpts, t) {
+	case strings.HasPrefix(t, "--") && len(t) > 2:
+		name, _, attached := strings.Cut(t, "=")
+		switch {
+		case contains(w.valueOpts, name) && !attached:
 			return 2
+		case contains(w.valueOpts, name) || contains(w.longFlags, name):
+			return 1
+		}
+		return optionUnknown
+	case strings.HasPrefix(t, "-") && len(t) > 1:
+		for k := 1; k < len(t); k++ {
+			if contains(w.valueOpts, "-"+t[k:k+1]) {
+				if k+1 < len(t) {
+					return 1 // the value is attached
+				}
+				return 2
+			}
+			if strings.IndexByte(w.flags, t[k]) < 0 {
+				return optionUnknown
+			}
 		}
 		return 1
 	case w.assigns && isWrapperAssign(t):
@@ -372,42 +400,68 @@ func isWrapperAssign(t string) bool {
 }
 
 var wrappers = map[string]wrapper{
-	"env":     {valueOpts: []string{"-u", "--unset", "-C", "--chdir"}, assigns: true},
-	"command": {},
+	"env": {valueOpts: []string{"-u", "--unset", "-C", "--chdir"}, assigns: true, flags: "i0v",
+		longFlags: []string{"--ignore-environment", "--null", "--debug", "--list-signal-handling", "--block-signal",
+			"--default-signal", "--ignore-signal"}},
+	"command": {flags: "pvV"},
 	"builtin": {},
-	"exec":    {valueOpts: []string{"-a"}},
-	"nice":    {valueOpts: []string{"-n", "--adjustment"}},
+	"exec":    {valueOpts: []string{"-a"}, flags: "cl"},
+	"nice":    {valueOpts: []string{"-n", "--adjustment"}, flags: "0123456789"},
 	"nohup":   {},
-	"setsid":  {},
-	"time":    {valueOpts: []string{"-o", "-f", "--output", "--format"}},
-	"timeout": {valueOpts: []string{"-s", "--signal", "-k", "--kill-after"}, positional: 1},
-	"sudo":    {valueOpts: []string{"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-T", "-U", "--user", "--group", "--host", "--prompt", "--close-from", "--chdir", "--role", "--type", "--command-timeout", "--other-user"}, assigns: true, shellFlags: []string{"s", "i", "--shell", "--login"}},
-	"doas":    {valueOpts: []string{"-u", "-C"}, shellFlags: []string{"s"}},
-	"pkexec":  {valueOpts: []string{"--user"}},
-	"xargs":   {valueOpts: []string{"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--eof", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"}},
+	"setsid":  {flags: "cfw", longFlags: []string{"--ctty", "--fork", "--wait"}},
+	"time": {valueOpts: []string{"-o", "-f", "--output", "--format"}, flags: "apqv",
+		longFlags: []string{"--append", "--portability", "--quiet", "--verbose"}},
+	"timeout": {valueOpts: []string{"-s", "--signal", "-k", "--kill-after"}, positional: 1, flags: "v",
+		longFlags: []string{"--preserve-status", "--foreground", "--verbose"}},
+	"sudo": {valueOpts: []string{"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-T", "-U", "-R", "-a", "-c", "--user", "--group",
+		"--host", "--prompt", "--close-from", "--chdir", "--role", "--type", "--command-timeout", "--other-user", "--chroot"},
+		flags: "AbBEeHiKklnNPSsVv", longFlags: []string{"--askpass", "--background", "--bell", "--preserve-env", "--edit",
+			"--set-home", "--login", "--remove-timestamp", "--reset-timestamp", "--list", "--non-interactive", "--no-update",
+			"--preserve-groups", "--stdin", "--shell", "--validate"},
+		assigns: true, shellFlags: []string{"s", "i", "--shell", "--login"}},
+	"doas":   {valueOpts: []string{"-u", "-C", "-a"}, flags: "ns", shellFlags: []string{"s"}},
+	"pkexec": {valueOpts: []string{"--user"}, longFlags: []string{"--disable-internal-agent", "--keep-cwd"}},
+	"xargs": {valueOpts: []string{"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter", "--eof", "--max-lines",
+		"--max-args", "--max-procs", "--max-chars", "--process-slot-var"}, flags: "0oprtxeil",
+		longFlags: []string{"--null", "--open-tty", "--interactive", "--no-run-if-empty", "--show-limits", "--verbose", "--exit", "--replace"}},
 	"busybox": {},
 	"toybox":  {},
 	"stdbuf":  {valueOpts: []string{"-i", "-o", "-e", "--input", "--output", "--error"}},
-	"ionice":  {valueOpts: []string{"-c", "-n", "-p", "-P", "-u", "--class", "--classdata", "--pid", "--pgid", "--uid"}},
-	"chrt":    {positional: 1},
-	"taskset": {positional: 1},
-	"chroot":  {valueOpts: []string{"--userspec", "--groups"}, positional: 1},
-	"unshare": {},
-	"nsenter": {valueOpts: []string{"-t", "--target", "-S", "--setuid", "-G", "--setgid"}},
-	"flock":   {valueOpts: []string{"-w", "--wait", "--timeout", "-E", "--conflict-exit-code"}, positional: 1},
-	"strace":  {valueOpts: []string{"-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-O", "-S", "-P", "-I", "-X"}},
-	"ltrace":  {valueOpts: []string{"-o", "-e", "-p", "-s", "-u", "-a", "-n", "-l", "-x"}},
+	"ionice": {valueOpts: []string{"-c", "-n", "-p", "-P", "-u", "--class", "--classdata", "--pid", "--pgid", "--uid"}, flags: "t",
+		longFlags: []string{"--ignore"}},
+	"chrt": {valueOpts: []string{"-T", "-P", "-D", "--sched-runtime", "--sched-period", "--sched-deadline"}, positional: 1,
+		flags: "bdfiorRamvp", longFlags: []string{"--batch", "--deadline", "--fifo", "--idle", "--other", "--rr", "--reset-on-fork",
+			"--all-tasks", "--max", "--pid", "--verbose"}},
+	"taskset": {positional: 1, flags: "apc", longFlags: []string{"--all-tasks", "--pid", "--cpu-list"}},
+	"chroot":  {valueOpts: []string{"--userspec", "--groups"}, positional: 1, longFlags: []string{"--skip-chdir"}},
+	"unshare": {valueOpts: []string{"-R", "-w", "-S", "-G", "--root", "--wd", "--setuid", "--setgid", "--propagation", "--setgroups",
+		"--map-user", "--map-group", "--map-users", "--map-groups", "--monotonic", "--boottime"}, flags: "muinpUCTfrcl",
+		longFlags: []string{"--mount", "--uts", "--ipc", "--net", "--pid", "--user", "--cgroup", "--time", "--fork", "--map-root-user",
+			"--map-current-user", "--map-auto", "--kill-child", "--mount-proc", "--load-interp"}},
+	"nsenter": {valueOpts: []string{"-t", "--target", "-S", "--setuid", "-G", "--setgid"}, flags: "muinpUCTrwFZa",
+		longFlags: []string{"--mount", "--uts", "--ipc", "--net", "--pid", "--user", "--cgroup", "--time", "--root", "--wd",
+			"--no-fork", "--follow-context", "--all", "--preserve-credentials"}},
+	"flock": {valueOpts: []string{"-w", "--wait", "--timeout", "-E", "--conflict-exit-code"}, positional: 1, flags: "suxnoF",
+		longFlags: []string{"--shared", "--exclusive", "--unlock", "--nonblock", "--close", "--no-fork", "--verbose"}},
+	"strace": {valueOpts: []string{"-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-O", "-S", "-P", "-I", "-X", "-U"},
+		flags: "fFcCdDhiqrtTvVxyYzZkwn"},
+	"ltrace": {valueOpts: []string{"-o", "-e", "-p", "-s", "-u", "-a", "-n", "-l", "-x", "-A", "-D", "-F", "-w"}, flags: "bcCfhiLrStTV"},
 	"systemd-run": {valueOpts: []string{"-u", "-p", "-E", "-M", "-H", "--unit", "--property", "--uid", "--gid", "--setenv",
 		"--machine", "--host", "--description", "--slice", "--working-directory"}},
-	"setpriv":     {},
-	"unbuffer":    {},
-	"runuser":     {valueOpts: []string{"-u", "--user", "-g", "--group", "-G", "--supp-group", "-s", "--shell", "-w", "--whitelist-environment"}},
+	"setpriv": {valueOpts: []string{"--reuid", "--regid", "--ruid", "--rgid", "--euid", "--egid", "--groups", "--inh-caps",
+		"--ambient-caps", "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label", "--apparmor-profile",
+		"--landlock-access", "--landlock-rule"}, flags: "d",
+		longFlags: []string{"--nnp", "--no-new-privs", "--keep-groups", "--clear-groups", "--init-groups", "--reset-env", "--dump"}},
+	"unbuffer": {flags: "p"},
+	"runuser": {valueOpts: []string{"-u", "--user", "-g", "--group", "-G", "--supp-group", "-s", "--shell", "-w", "--whitelist-environment"},
+		flags: "lmpP", longFlags: []string{"--login", "--preserve-environment", "--pty"}},
 	"firejail":    {},
-	"proxychains": {valueOpts: []string{"-f"}},
-	"torsocks":    {},
+	"proxychains": {valueOpts: []string{"-f"}, flags: "q"},
+	"torsocks":    {valueOpts: []string{"-u", "-p", "-a", "-P"}, flags: "diq"},
 	"catchsegv":   {},
 	"valgrind":    {},
-	"watch":       {valueOpts: []string{"-n", "--interval", "-q", "--equexit"}},
+	"watch": {valueOpts: []string{"-n", "--interval", "-q", "--equexit"}, flags: "bcdegptwx",
+		longFlags: []string{"--beep", "--color", "--differences", "--errexit", "--chgexit", "--precise", "--no-title", "--no-wrap", "--exec"}},
 }
 
 // inside looks at what a program runs: the wrapped program of a wrapper,
@@ -536,6 +590,12 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 			break
 		}
 		n := w.width(t)
+		if n == optionUnknown {
+			// Where the program starts depends on an option the gate
+			// does not know.
+			a.out.Dynamic = true
+			return nil
+		}
 		if n == 0 {
 			break
 		}

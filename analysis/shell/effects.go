@@ -232,6 +232,9 @@ func wrapperOptions(w wrapper, args []string) []string {
 			break
 		}
 		n := w.width(t)
+		if n == optionUnknown {
+			return args // the program cannot be told apart
+		}
 		if n == 0 {
 			break
 		}

@@ -41,6 +41,9 @@ var codeBuiltinCases = []string{
 	"bash -k -c 'bash -c true BASH_ENV=V/script.sh'",
 	// env -- NAME=value rm: the program after the assignments runs.
 	"env -- X=1 rm -f V/f",
+	// A wrapper option whose value is the next argument: the value is not
+	// the program.
+	"setpriv --pdeathsig TERM rm -f V/f",
 }
 
 // TestCodeBuiltinsThroughSSHD: under a policy that denies rm by name and
