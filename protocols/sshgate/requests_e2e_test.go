@@ -1,0 +1,136 @@
+package sshgate
+
+import (
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
+)
+
+// TestRequestsBeyondTheJudgedOne: on a session channel only the first
+// exec, shell or subsystem request is judged and forwarded; a second one
+// (with or without want-reply, before or after the first reply, after a
+// refusal), env and pty-req after it, x11-req, auth-agent-req and remote
+// forwards never reach the real sshd. The victim directory is untouched.
+func TestRequestsBeyondTheJudgedOne(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	g := startGateway(t, up, readOnlyRules)
+	probe := newEffectProbe(t)
+	v := probe.victim("requests")
+	touch := ssh.Marshal(struct{ Command string }{"> " + v + "/f"})
+	cl := g.goClient(t, g.agent)
+	defer cl.Close()
+	for i, first := range []string{"cat " + v + "/f", "> " + v + "/f"} { // allowed, then refused
+		for _, wantReply := range []bool{true, false} {
+			ch, reqs, err := cl.OpenChannel("session", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			go ssh.DiscardRequests(reqs)
+			if _, err := ch.SendRequest("exec", wantReply, ssh.Marshal(struct{ Command string }{first})); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []struct {
+				typ     string
+				payload []byte
+			}{
+				{"exec", touch},
+				{"shell", nil},
+				{"subsystem", ssh.Marshal(struct{ Name string }{"sftp"})},
+				{"env", ssh.Marshal(struct{ Name, Value string }{"LD_PRELOAD", "/nonexistent.so"})},
+				{"pty-req", ssh.Marshal(struct {
+					Term             string
+					Cols, Rows, W, H uint32
+					Modes            string
+				}{"xterm", 80, 24, 0, 0, ""})},
+				{"x11-req", ssh.Marshal(struct {
+					Single        bool
+					Proto, Cookie string
+					Screen        uint32
+				}{false, "MIT-MAGIC-COOKIE-1", "00", 0})},
+				{"auth-agent-req@openssh.com", nil},
+			} {
+				ok, err := ch.SendRequest(r.typ, wantReply, r.payload)
+				if err == nil && ok {
+					t.Errorf("case %d: %s after %q accepted", i, r.typ, first)
+				}
+			}
+			_ = ch.CloseWrite()
+			out, _ := io.ReadAll(ch)
+			if i == 0 && !strings.Contains(string(out), "precious") {
+				t.Errorf("the allowed exec did not run: %q", out)
+			}
+			ch.Close()
+		}
+	}
+	for _, typ := range []string{"tcpip-forward", "streamlocal-forward@openssh.com", "no-more-sessions@openssh.com", "unknown@example.com"} {
+		if ok, _, err := cl.SendRequest(typ, true, ssh.Marshal(struct {
+			Addr string
+			Port uint32
+		}{"127.0.0.1", 0})); err != nil || ok {
+			t.Errorf("global request %s: ok=%v err=%v", typ, ok, err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	if d := probe.damaged(v); d != "" {
+		t.Fatalf("the upstream host changed: %s", d)
+	}
+}
+
+// TestSFTPHandlesAndExtensions: under a policy that allows sftp reads
+// only, operations on a handle opened for reading (fsetstat mode and size,
+// a write) and the extensions (hardlink, posix-rename, statvfs) are
+// judged on the file they touch and refused; the file is unchanged.
+func TestSFTPHandlesAndExtensions(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	g := startGateway(t, up, readOnlyRules+`
+  - name: sftp-reads
+    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
+    action: allow
+`)
+	probe := newEffectProbe(t)
+	v := probe.victim("sftp-handles")
+	cl := g.goClient(t, g.agent)
+	defer cl.Close()
+	sc, err := sftp.NewClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	f, err := sc.Open(v + "/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Chmod(0o777); err == nil {
+		t.Error("fsetstat (chmod) on a read handle allowed")
+	}
+	if err := f.Truncate(0); err == nil {
+		t.Error("fsetstat (size) on a read handle allowed")
+	}
+	_, _ = f.Write([]byte("x")) // a write packet on a read handle is served as a read
+	_ = f.Close()
+	if _, err := f.Read(make([]byte, 4)); err == nil {
+		t.Error("read after close")
+	}
+	if err := sc.Link(v+"/f", v+"/hard"); err == nil {
+		t.Error("hardlink allowed")
+	}
+	if err := sc.PosixRename(v+"/f", v+"/g"); err == nil {
+		t.Error("posix-rename allowed")
+	}
+	if _, err := sc.StatVFS(v); err == nil {
+		t.Error("statvfs is not supported by the gateway, yet it answered")
+	}
+	if d := probe.damaged(v); d != "" {
+		t.Fatalf("sftp changed the upstream host: %s", d)
+	}
+	if fi, err := os.Stat(v + "/f"); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("f mode: %v %v", fi, err)
+	}
+}
