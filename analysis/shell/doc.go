@@ -24,7 +24,19 @@
 // export and declare, a for or select loop's variable, ${NAME:=value},
 // read, printf -v, getopts, mapfile, wait -p, a nameref), ssh.pipes_to_shell for a shell or
 // interpreter reading its commands from stdin, ssh.interpreter_inline for
-// inline code (python -c, perl -e, awk system()).
+// inline code (python -c, perl -e, awk system()). Builtins that run a
+// command string given as an option value or argument (mapfile -C,
+// compgen -C, jobs -x, trap) have it parsed like sh -c; where the code is
+// not written out (compgen -F, a -W word list with expansions, bind -x,
+// fc) or bash evaluates values as arithmetic (the integer attribute of
+// declare -i and local -i, a subscripted name given to declare or read) the
+// line is ssh.dynamic, and so is keyword or allexport mode (set -k, set -o
+// keyword, bash -k, set -a), where NAME=value anywhere on a later command
+// line becomes that command's environment (bash -c true BASH_ENV=script).
+// A wrapper's options are a table of every option it takes: one the table
+// does not list may take the next word as its value, so the program it
+// runs is unknown and the line is ssh.dynamic; env and sudo take
+// NAME=value after "--" too.
 //
 // The shell that runs a line is not known: the account's login shell runs
 // the exec string, and /bin/sh is often dash. So every script, the nested
@@ -61,8 +73,10 @@
 //
 // ssh.commands[].read_only comes from a curated table of programs and the
 // options that make them write, delete, execute or reach out (find -delete
-// and -exec, sed -i, sort -o, tar x, git commit, awk system(), ...) in every
-// form getopt accepts; an unknown program is not read-only, a wrapper (env,
+// and -exec, sed -i, sort -o, tar x and tar -f host:archive, git commit,
+// awk system(), journalctl --cursor-file, ...) in every form getopt
+// accepts; awk's options are an allow-list (gawk writes files from
+// -d, -p and -o alone, and reads debugger commands with -D); an unknown program is not read-only, a wrapper (env,
 // timeout, nice, sudo, ...) is read-only itself and the program it runs is
 // judged as its own command, xargs never is. ssh.read_only holds when there
 // is at least one command, every one is read-only, and nothing is dynamic,
@@ -83,6 +97,13 @@
 // diff and filter drivers, textconv, gpg.program to show signatures). A
 // git command outside the plumbing sets ssh.runs_unseen_code. A policy
 // whose agents can write no file may allow git status and log by name.
+//
+// File transfer over exec (scp -t and -f, rsync --server, tar reading an
+// archive from stdin) is judged by its command line alone: the names of
+// the files in the protocol stream are not seen (scp -t DIR writes what
+// the client names inside DIR, following symbolic links there; rsync
+// --server takes its file list from the client). None of them is
+// read-only; a rule that allows them trusts the client with those paths.
 //
 // Do not forget: rules judge the parsed command, not the string. Write them
 // against ssh.programs and ssh.commands, and deny ssh.dynamic,
