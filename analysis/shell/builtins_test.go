@@ -235,3 +235,35 @@ func TestWrapperOptionsDifferential(t *testing.T) {
 		}
 	}
 }
+
+// TestStateDeviceSpellings: the devices that change state when opened are
+// not read-only by a glob that expands to them, by their device number, or
+// relative to their directory; ordinary globs stay read-only.
+func TestStateDeviceSpellings(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		ro   bool
+	}{
+		{"cat /dev/watchd*", false},
+		{"head -c1 /dev/w*", false},
+		{"cat /dev/watchdog[0-9]", false},
+		{"cat /proc/km?g", false},
+		{"cat /dev/char/10:130", false},
+		{"cat /sys/dev/char/10:130", false},
+		{"cat 10:130", false},
+		{"cat watch*", false},
+		{"cat *.txt", true},
+		{"grep -r x /etc/*", true},
+		{"cat /proc/*/status", true},
+		{"cat /dev/null", true},
+	} {
+		s, err := Parse(tc.line)
+		if err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if s.ReadOnly != tc.ro {
+			t.Errorf("%q: read_only = %v, want %v", tc.line, s.ReadOnly, tc.ro)
+		}
+	}
+}

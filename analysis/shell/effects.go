@@ -336,13 +336,38 @@ var systemDirs = map[string]bool{"/bin": true, "/usr/bin": true, "/sbin": true, 
 // stateDevice reports whether merely opening or reading p changes state:
 // opening a watchdog arms it (the host reboots when it is not fed), and
 // reading /proc/kmsg takes the messages from their reader.
+// The device is also reached by its number (/dev/char/10:130 is the
+// watchdog) and by a glob (/dev/watchd*, /proc/km?g), matched here against
+// the names it may expand to.
 func stateDevice(p string) bool {
-	if !strings.Contains(p, "/") || !strings.Contains(p, "watchdog") && !strings.Contains(p, "kmsg") {
-		return false
+	if strings.ContainsAny(p, "*?[") {
+		for _, name := range stateDeviceNames {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+			if ok, _ := path.Match(path.Base(p), path.Base(name)); ok && path.Base(p) != "*" {
+				return true // relative, from the device's directory
+			}
+		}
 	}
 	c := path.Clean(p)
 	base := path.Base(c)
+	if strings.HasPrefix(c, "/dev/char/") || strings.HasPrefix(c, "/sys/dev/char/") || deviceNumber(base) {
+		return true // a character device by its number
+	}
+	if !strings.Contains(p, "/") || !strings.Contains(p, "watchdog") && !strings.Contains(p, "kmsg") {
+		return false
+	}
 	// Relative paths (../dev/watchdog from /proc) count by their last
 	// elements.
 	return strings.HasPrefix(base, "watchdog") || base == "kmsg" && path.Base(path.Dir(c)) == "proc"
+}
+
+// stateDeviceNames are the paths a glob is matched against.
+var stateDeviceNames = []string{"/dev/watchdog", "/dev/watchdog0", "/dev/watchdog1", "/proc/kmsg", "/dev/char/10:130"}
+
+// deviceNumber reports whether s is MAJOR:MINOR, as in /dev/char.
+func deviceNumber(s string) bool {
+	major, minor, ok := strings.Cut(s, ":")
+	return ok && major != "" && minor != "" && strings.Trim(major, "0123456789") == "" && strings.Trim(minor, "0123456789") == ""
 }
