@@ -45,7 +45,10 @@
 // its output writers (masked by the decision, recorded before they are
 // forwarded, bounded by Config.RecordLimit), the exit status through
 // Conn.Finish with the findings of both streams, and sftp reads as stream
-// "file". A shell's record replays as asciicast. When the gate cannot
+// "file"; the names and attributes of an sftp listing, a stat's attributes
+// and a link's target as streams "listing", "stat" and "link" (a reply the
+// decision's masker would change is refused: names cannot be served
+// masked). A shell's record replays as asciicast. When the gate cannot
 // record output, the client's connection ends at once: nothing unrecorded
 // reaches it. A port forward is judged when it opens and then carries
 // bytes as they are, unrecorded, until either side or the session ends.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
@@ -132,5 +133,62 @@ func TestSFTPHandlesAndExtensions(t *testing.T) {
 	}
 	if fi, err := os.Stat(v + "/f"); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Fatalf("f mode: %v %v", fi, err)
+	}
+}
+
+// TestSFTPRepliesMaskedAndRecorded: the names of a directory listing and
+// the target of a link leave through the gate like the output of ls and
+// readlink over exec: recorded, and never unmasked where the decision
+// masks (testRules mask e-mail addresses for paths containing "mask").
+func TestSFTPRepliesMaskedAndRecorded(t *testing.T) {
+	t.Parallel()
+	g := startTestGateway(t)
+	probe := newEffectProbe(t)
+	v := probe.victim("sftp-replies")
+	secret := "alice.smith@example.com"
+	for _, d := range []string{"maskdir", "plain"} {
+		if err := os.Mkdir(v+"/"+d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(v+"/"+d+"/"+secret, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/tmp/"+secret, v+"/"+d+"/lnk"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := g.goClient(t, g.agent)
+	defer cl.Close()
+	sc, err := sftp.NewClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	fis, err := sc.ReadDir(v + "/maskdir")
+	for _, fi := range fis {
+		if strings.Contains(fi.Name(), "example.com") {
+			t.Errorf("unmasked name in a masked listing: %q", fi.Name())
+		}
+	}
+	if err == nil && len(fis) > 0 {
+		t.Errorf("masked listing served: %v", fis)
+	}
+	if target, err := sc.ReadLink(v + "/maskdir/lnk"); err == nil || strings.Contains(target, "example.com") {
+		t.Errorf("masked link target served: %q %v", target, err)
+	}
+	// Without masking the listing and the target are served and recorded.
+	fis, err = sc.ReadDir(v + "/plain")
+	if err != nil || len(fis) != 2 {
+		t.Fatalf("listing: %v %v", fis, err)
+	}
+	if target, err := sc.ReadLink(v + "/plain/lnk"); err != nil || target != "/tmp/"+secret {
+		t.Fatalf("readlink: %q %v", target, err)
+	}
+	recorded := map[string]string{}
+	for _, e := range g.events(gate.EventOutput) {
+		recorded[e.Output.Stream] += string(e.Output.Data)
+	}
+	if !strings.Contains(recorded["listing"], secret) || !strings.Contains(recorded["link"], secret) {
+		t.Fatalf("listing and link not recorded: %q", recorded)
 	}
 }

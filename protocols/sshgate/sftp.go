@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
@@ -320,11 +321,19 @@ func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := h.check("list", p, "", r.Filepath); err != nil {
+		d, err := h.check("list", p, "", r.Filepath)
+		if err != nil {
 			return nil, err
 		}
 		fis, err := h.cl.ReadDir(p)
 		if err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		for _, fi := range fis {
+			b.WriteString(statLine(fi, fi.Name()))
+		}
+		if err := h.emit(d, "listing", b.String()); err != nil {
 			return nil, err
 		}
 		return listerAt(fis), nil
@@ -333,7 +342,8 @@ func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := h.check("stat", p, "", r.Filepath); err != nil {
+		d, err := h.check("stat", p, "", r.Filepath)
+		if err != nil {
 			return nil, err
 		}
 		stat := h.cl.Stat
@@ -342,6 +352,11 @@ func (h *sftpHandler) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		}
 		fi, err := stat(p)
 		if err != nil {
+			return nil, err
+		}
+		// The path is in the decision's record already; the reply adds
+		// the attributes.
+		if err := h.emit(d, "stat", statLine(fi, "")); err != nil {
 			return nil, err
 		}
 		return listerAt{fi}, nil
@@ -355,10 +370,56 @@ func (h *sftpHandler) Readlink(spelt string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := h.check("stat", p, "", spelt); err != nil {
+	d, err := h.check("stat", p, "", spelt)
+	if err != nil {
 		return "", err
 	}
-	return h.cl.ReadLink(p)
+	target, err := h.cl.ReadLink(p)
+	if err != nil {
+		return "", err
+	}
+	if err := h.emit(d, "link", target+"\n"); err != nil {
+		return "", err
+	}
+	return target, nil
+}
+
+// emit passes what an sftp reply carries besides file contents (the names
+// and attributes of a listing, a stat's attributes, a link's target)
+// through the gate as stream: recorded, and run through the decision's
+// masker, like the output of ls or readlink over exec. Names and
+// attributes cannot be served masked, so a reply the masker would change
+// is refused, as is one the gate could not record.
+func (h *sftpHandler) emit(d *gate.Decision, stream, text string) error {
+	if !maskable(d) {
+		return fmt.Errorf("airlock: output masking is not available: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	var buf bytes.Buffer
+	w := h.c.gc.Output(d, stream, &buf, h.c.outputOptions())
+	_, err := io.WriteString(w, text)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = h.c.gc.Finish(h.c.ctx, d, gate.Output{Stream: stream, Findings: w.Findings()})
+	}
+	if err != nil {
+		h.c.p.log.Error("sftp reply stopped", "session", h.c.sessionID(), "error", err)
+		return fmt.Errorf("airlock: the reply could not be masked or recorded: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	if buf.String() != text {
+		return fmt.Errorf("airlock: the reply holds what the rules mask: %w", sftp.ErrSSHFxPermissionDenied)
+	}
+	return nil
+}
+
+// statLine renders a file's attributes and name as a line of the record.
+func statLine(fi os.FileInfo, name string) string {
+	line := fmt.Sprintf("%s %d %s", fi.Mode(), fi.Size(), fi.ModTime().UTC().Format(time.RFC3339))
+	if name != "" {
+		line += " " + name
+	}
+	return line + "\n"
 }
 
 // Lstat stats a path without following a final symlink.
