@@ -22,12 +22,12 @@ var namedWriters = map[string]bool{
 func (a *analyzer) variableWrites(n syntax.Node) {
 	switch x := n.(type) {
 	case *syntax.WordIter:
-		if x.Name != nil && dangerousEnv[x.Name.Value] {
+		if x.Name != nil && dangerousName(x.Name.Value) {
 			a.out.Dynamic = true
 		}
 	case *syntax.ParamExp:
 		if x.Param != nil && x.Exp != nil && (x.Exp.Op == syntax.AssignUnset || x.Exp.Op == syntax.AssignUnsetOrNull) &&
-			dangerousEnv[x.Param.Value] {
+			dangerousName(x.Param.Value) {
 			a.out.Dynamic = true
 		}
 	}
@@ -46,7 +46,7 @@ func (a *analyzer) namedWrite(prog string, args []wordValue) {
 			t = strings.TrimPrefix(t, "-v")
 		}
 		name, target, _ := strings.Cut(t, "=")
-		if dangerousEnv[strings.TrimSuffix(name, "+")] || dangerousEnv[target] || integerAttribute(prog, w.text) {
+		if dangerousName(strings.TrimSuffix(name, "+")) || dangerousName(target) || integerAttribute(prog, w.text) {
 			// A dangerous variable; the integer attribute, which evaluates
 			// every later value as arithmetic (a[$(cmd)] runs cmd).
 			a.out.Dynamic = true

@@ -43,6 +43,9 @@ var codeBuiltinTemplates = []string{
 	// env takes NAME=value after "--" too.
 	"env -- X=1 CMD",
 	"env -u HOME -- X=1 Y=2 CMD",
+	// An exported function in the environment defines true in the bash
+	// started with it.
+	"env 'BASH_FUNC_true%%=() { CMD; }' bash -c true",
 }
 
 // TestCodeBuiltinsDifferential runs each template with each stub program

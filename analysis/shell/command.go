@@ -211,11 +211,24 @@ var dangerousEnv = map[string]bool{
 	"SHELLOPTS": true, "BASHOPTS": true, "BASH_LOADABLES_PATH": true, "PYTHONSTARTUP": true,
 	"PYTHONPATH": true, "PERL5OPT": true, "PERL5LIB": true, "RUBYOPT": true, "NODE_OPTIONS": true,
 	"GIT_SSH_COMMAND": true, "GIT_EXEC_PATH": true,
+	// zsh reads $ZDOTDIR/.zshenv (else ~/.zshenv) before every script,
+	// a login bash ~/.bash_profile; iconv loads GCONV_PATH's modules;
+	// EXECIGNORE hides programs from bash's PATH search.
+	"ZDOTDIR": true, "HOME": true, "GCONV_PATH": true, "EXECIGNORE": true,
+}
+
+// dangerousName reports whether assigning name changes which program runs
+// or injects code: dangerousEnv, the dynamic loader's LD_* variables, and
+// BASH_FUNC_NAME%% (an exported function: a bash started with it in its
+// environment defines the function NAME, which then runs instead of the
+// builtin or program of that name).
+func dangerousName(name string) bool {
+	return dangerousEnv[name] || strings.HasPrefix(name, "LD_") || strings.HasPrefix(name, "BASH_FUNC_")
 }
 
 func (a *analyzer) assigns(as []*syntax.Assign) {
 	for _, as := range as {
-		if as.Name != nil && dangerousEnv[as.Name.Value] {
+		if as.Name != nil && dangerousName(as.Name.Value) {
 			a.out.Dynamic = true
 		}
 	}
@@ -555,7 +568,7 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 			i++
 			// env -- NAME=value prog: assignments still follow "--".
 			for ; w.assigns && i < len(args) && isWrapperAssign(args[i].text); i++ {
-				if args[i].dynamic || dangerousEnv[args[i].text[:strings.IndexByte(args[i].text, '=')]] {
+				if args[i].dynamic || dangerousName(args[i].text[:strings.IndexByte(args[i].text, '=')]) {
 					a.out.Dynamic = true
 				}
 			}
@@ -601,7 +614,7 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 		}
 		if strings.HasPrefix(t, "-") {
 			shellFlag = shellFlag || hasFlag(t, w.shellFlags)
-		} else if dangerousEnv[t[:strings.IndexByte(t, '=')]] {
+		} else if dangerousName(t[:strings.IndexByte(t, '=')]) {
 			a.out.Dynamic = true
 		}
 		i += n

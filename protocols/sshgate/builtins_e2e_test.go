@@ -44,6 +44,8 @@ var codeBuiltinCases = []string{
 	// A wrapper option whose value is the next argument: the value is not
 	// the program.
 	"setpriv --pdeathsig TERM rm -f V/f",
+	// An exported function in the environment of a child bash.
+	"env 'BASH_FUNC_true%%=() { rm -f V/f; }' bash -c true",
 }
 
 // TestCodeBuiltinsThroughSSHD: under a policy that denies rm by name and
