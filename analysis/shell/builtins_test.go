@@ -270,3 +270,36 @@ func TestStateDeviceSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestStartupFilesAndLoginShells: a start-up file named on a shell's
+// command line is code the gate does not see; sudo -i runs the command
+// through a login shell (as bash -l, not read-only); runuser without -u
+// reads its arguments as su does.
+func TestStartupFilesAndLoginShells(t *testing.T) {
+	for _, tc := range []struct {
+		line       string
+		unseen, ro bool
+		programs   []string
+	}{
+		{"bash --rcfile x.sh -i -c ls", true, false, []string{"bash", "ls"}},
+		{"bash --rcfile=x.sh -i -c ls", true, false, []string{"bash", "ls"}},
+		{"bash --init-file x.sh -i -c ls", true, false, []string{"bash", "ls"}},
+		{"bash -c ls", false, true, []string{"bash", "ls"}},
+		{"sudo -i ls", false, false, []string{"sudo", "ls"}},
+		{"sudo --login ls", false, false, []string{"sudo", "ls"}},
+		{"sudo ls", false, true, []string{"sudo", "ls"}},
+		{"runuser -l root -c 'rm x'", false, false, []string{"runuser", "rm"}},
+		{"runuser - root -c 'rm x'", false, false, []string{"runuser", "rm"}},
+		{"runuser -u root -- rm x", false, false, []string{"runuser", "rm"}},
+	} {
+		s, err := Parse(tc.line)
+		if err != nil {
+			t.Errorf("%q: %v", tc.line, err)
+			continue
+		}
+		if s.RunsUnseenCode != tc.unseen || s.ReadOnly != tc.ro || !slices.Equal(s.Programs, tc.programs) {
+			t.Errorf("%q: unseen=%v read_only=%v programs=%q, want %v %v %q", tc.line, s.RunsUnseenCode, s.ReadOnly, s.Programs,
+				tc.unseen, tc.ro, tc.programs)
+		}
+	}
+}

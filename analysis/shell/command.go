@@ -528,7 +528,7 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 		return nil
 	case shells[prog] || shells[fam]:
 		return a.shell(args, redirs, depth)
-	case prog == "su":
+	case prog == "su" || prog == "runuser" && !runuserCommandMode(args):
 		return a.su(args, depth)
 	case prog == "script":
 		return a.optionScript(args, []string{"-c", "--command"}, depth, true)
@@ -686,7 +686,14 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 					a.out.Dynamic = true // the value may split into options and a script
 					return nil
 				}
+				if t == "--rcfile" || t == "--init-file" {
+					a.out.RunsUnseenCode = true // the start-up file named runs first
+				}
 				i += 2
+				continue
+			case strings.HasPrefix(t, "--rcfile=") || strings.HasPrefix(t, "--init-file="):
+				a.out.RunsUnseenCode = true
+				i++
 				continue
 			case strings.HasPrefix(t, "--"):
 				i++
@@ -733,6 +740,22 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 		}
 	}
 	return nil
+}
+
+// runuserCommandMode reports whether runuser is given -u USER (then it runs
+// the command that follows, like a wrapper); without it runuser reads its
+// arguments as su does (runuser -l USER -c CMD).
+func runuserCommandMode(args []wordValue) bool {
+	for _, w := range args {
+		if w.text == "--" {
+			break
+		}
+		if w.text == "-u" || w.text == "--user" || strings.HasPrefix(w.text, "--user=") ||
+			isShortCluster(w.text) && strings.ContainsRune(w.text[1:], 'u') {
+			return true
+		}
+	}
+	return false
 }
 
 // su -c "cmd" [user]; su without -c starts a shell on stdin.

@@ -59,8 +59,10 @@ func init() {
 	// Go yq: -i edits in place, -s/--split-exp writes a file per
 	// document; Python yq: -i/--in-place.
 	set("yq", roSpec{badShort: "is", badLong: []string{"--inplace", "--in-place", "--split-exp"}, maxOperands: -1})
-	// sudo -R/--chroot runs the program found under another root.
-	set("sudo", roSpec{badShort: "eASR", badLong: []string{"--edit", "--askpass", "--stdin", "--chroot"}, maxOperands: -1})
+	// sudo -R/--chroot runs the program found under another root; sudo -i
+	// runs it through a login shell, which first runs its start-up files
+	// (as bash -l is not read-only).
+	set("sudo", roSpec{badShort: "eASRi", badLong: []string{"--edit", "--askpass", "--stdin", "--chroot", "--login"}, maxOperands: -1})
 	// Wrappers that can also act on another process (-p PID).
 	set("ionice", roSpec{badShort: "pPu", badLong: []string{"--pid", "--pgid", "--uid"}, maxOperands: -1})
 	set("chrt", roSpec{badShort: "pa", badLong: []string{"--pid", "--all-tasks"}, maxOperands: -1})

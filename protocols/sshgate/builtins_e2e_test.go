@@ -46,6 +46,8 @@ var codeBuiltinCases = []string{
 	"setpriv --pdeathsig TERM rm -f V/f",
 	// An exported function in the environment of a child bash.
 	"env 'BASH_FUNC_true%%=() { rm -f V/f; }' bash -c true",
+	// A start-up file named on the command line.
+	"bash --rcfile V/script.sh -i -c true",
 }
 
 // TestCodeBuiltinsThroughSSHD: under a policy that denies rm by name and
