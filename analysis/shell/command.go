@@ -215,6 +215,9 @@ var dangerousEnv = map[string]bool{
 	// a login bash ~/.bash_profile; iconv loads GCONV_PATH's modules;
 	// EXECIGNORE hides programs from bash's PATH search.
 	"ZDOTDIR": true, "HOME": true, "GCONV_PATH": true, "EXECIGNORE": true,
+	// bash's command hash table and alias table: BASH_CMDS[ls]=/bin/rm
+	// makes ls run rm, as hash -p does.
+	"BASH_CMDS": true, "BASH_ALIASES": true,
 }
 
 // dangerousName reports whether assigning name changes which program runs
