@@ -1,0 +1,195 @@
+package mcpgate
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Declared arguments.
+//
+// Rules are written against the arguments a tool declares. An upstream may
+// act on an argument it never declared (an alias such as "file" beside the
+// declared "path", a legacy option, a debugging switch), and a rule on
+// tool.args.path says nothing about it. So a tools/call whose arguments hold
+// a top-level key the tool's input schema does not declare, or a
+// prompts/get with an argument the prompt does not list, is refused before
+// the rules as rule "mcp/argument-key". A schema that admits other keys
+// (additionalProperties true or a schema, patternProperties, or no
+// properties at all and no "additionalProperties": false) declares no
+// closed set, and its calls are not checked. Keys below the top level are
+// checked only for spelling (argkeys.go).
+
+// declaredArgs is the set of argument keys an item declares.
+type declaredArgs struct {
+	names map[string]bool
+	// open: the schema admits keys it does not name.
+	open bool
+}
+
+// undeclared returns the first key of args (sorted) that d does not
+// declare, if any.
+func (d declaredArgs) undeclared(args map[string]any) (string, bool) {
+	if d.open {
+		return "", false
+	}
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		if !d.names[k] {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return "", false
+	}
+	sort.Strings(keys)
+	return keys[0], true
+}
+
+// maxSchemaDepth bounds the nesting of schema composition followed.
+const maxSchemaDepth = 8
+
+// toolArgs reads the argument keys a tool's input schema declares.
+func toolArgs(t *sdk.Tool) declaredArgs {
+	schema, ok := schemaObject(t.InputSchema)
+	if !ok {
+		return declaredArgs{open: true}
+	}
+	d := declaredArgs{names: map[string]bool{}}
+	var sawProperties, closed bool
+	var walk func(s map[string]any, depth int)
+	walk = func(s map[string]any, depth int) {
+		if depth > maxSchemaDepth {
+			d.open = true
+			return
+		}
+		if props, ok := s["properties"].(map[string]any); ok {
+			sawProperties = true
+			for k := range props {
+				d.names[k] = true
+			}
+		}
+		switch ap := s["additionalProperties"].(type) {
+		case bool:
+			if ap {
+				d.open = true
+			} else {
+				closed = true
+			}
+		case map[string]any:
+			d.open = true
+		}
+		if _, ok := s["patternProperties"]; ok {
+			d.open = true
+		}
+		if _, ok := s["unevaluatedProperties"].(map[string]any); ok {
+			d.open = true
+		}
+		for _, kw := range []string{"allOf", "anyOf", "oneOf"} {
+			if list, ok := s[kw].([]any); ok {
+				for _, sub := range list {
+					if m, ok := sub.(map[string]any); ok {
+						walk(m, depth+1)
+					}
+				}
+			}
+		}
+		for _, kw := range []string{"then", "else", "if"} {
+			if m, ok := s[kw].(map[string]any); ok {
+				walk(m, depth+1)
+			}
+		}
+		if ref, ok := s["$ref"].(string); ok {
+			if m, ok := localRef(schema, ref); ok {
+				walk(m, depth+1)
+			} else {
+				d.open = true // a schema the gateway cannot read names nothing
+			}
+		}
+	}
+	walk(schema, 0)
+	if !sawProperties && !closed {
+		d.open = true
+	}
+	return d
+}
+
+// localRef resolves a reference into the schema's own $defs or definitions.
+func localRef(root map[string]any, ref string) (map[string]any, bool) {
+	for _, prefix := range []string{"#/$defs/", "#/definitions/"} {
+		if name, ok := strings.CutPrefix(ref, prefix); ok {
+			defs, _ := root[strings.TrimSuffix(strings.TrimPrefix(prefix, "#/"), "/")].(map[string]any)
+			m, ok := defs[name].(map[string]any)
+			return m, ok
+		}
+	}
+	return nil, false
+}
+
+// schemaObject returns a schema as decoded JSON, whatever form the client
+// holds it in.
+func schemaObject(v any) (map[string]any, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return m, true
+	}
+	if v == nil {
+		return nil, false
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// promptArgs reads the arguments a prompt lists.
+func promptArgs(p *sdk.Prompt) declaredArgs {
+	d := declaredArgs{names: map[string]bool{}}
+	for _, a := range p.Arguments {
+		if a != nil {
+			d.names[a.Name] = true
+		}
+	}
+	return d
+}
+
+// declare notes the arguments an advertised tool or prompt declares. A
+// later listing replaces an earlier one.
+func (c *catalog) declare(kind, key string, d declaredArgs) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.args == nil {
+		c.args = map[string]map[string]declaredArgs{}
+	}
+	if c.args[kind] == nil {
+		c.args[kind] = map[string]declaredArgs{}
+	}
+	c.args[kind][key] = d
+}
+
+// undeclaredArg returns why args hold a key the tool or prompt does not
+// declare, or "". An item listed without declarations (none noted) is
+// treated as closed with no arguments.
+func (c *catalog) undeclaredArg(kind, key string, args map[string]any) string {
+	c.mu.Lock()
+	d, ok := c.args[kind][key]
+	c.mu.Unlock()
+	if !ok {
+		d = declaredArgs{}
+	}
+	k, bad := d.undeclared(args)
+	if !bad {
+		return ""
+	}
+	what := "the tool's input schema"
+	if kind == kindPrompt {
+		what = "the prompt's argument list"
+	}
+	return "argument key " + display(k) + " is not declared by " + what
+}
