@@ -3,6 +3,7 @@ package mcpgate
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 	"strings"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -22,43 +23,73 @@ import (
 // closed set, and its calls are not checked. Keys below the top level are
 // checked only for spelling (argkeys.go).
 
-// declaredArgs is the set of argument keys an item declares.
+// declaredArgs is the set of argument keys an object schema declares, with
+// what each declared key's own schema declares in turn.
 type declaredArgs struct {
-	names map[string]bool
+	// names maps each declared key to the declarations of its value (nil:
+	// a value not checked further).
+	names map[string]*declaredArgs
+	// items holds the declarations of an array's elements (nil: unchecked).
+	items *declaredArgs
 	// open: the schema admits keys it does not name.
 	open bool
 }
 
-// undeclared returns the first key of args (sorted) that d does not
-// declare, if any.
-func (d declaredArgs) undeclared(args map[string]any) (string, bool) {
-	if d.open {
+// undeclared returns the path of the first key of v (sorted, at any depth
+// the schema declares) that d does not declare, if any.
+func (d *declaredArgs) undeclared(v any) (string, bool) {
+	if d == nil {
 		return "", false
 	}
-	keys := make([]string, 0, len(args))
-	for k := range args {
-		if !d.names[k] {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
 			keys = append(keys, k)
 		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			sub, ok := d.names[k]
+			if !ok && !d.open {
+				return k, true
+			}
+			if p, bad := sub.undeclared(x[k]); bad {
+				return k + "." + p, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p, bad := d.items.undeclared(e); bad {
+				return "[" + strconv.Itoa(i) + "]." + p, true
+			}
+		}
 	}
-	if len(keys) == 0 {
-		return "", false
-	}
-	sort.Strings(keys)
-	return keys[0], true
+	return "", false
 }
 
-// maxSchemaDepth bounds the nesting of schema composition followed.
-const maxSchemaDepth = 8
+// maxSchemaDepth bounds the nesting of schema followed.
+const maxSchemaDepth = 16
 
 // toolArgs reads the argument keys a tool's input schema declares.
-func toolArgs(t *sdk.Tool) declaredArgs {
-	schema, ok := schemaObject(t.InputSchema)
+func toolArgs(t *sdk.Tool) *declaredArgs {
+	root, ok := schemaObject(t.InputSchema)
 	if !ok {
-		return declaredArgs{open: true}
+		return &declaredArgs{open: true}
 	}
-	d := declaredArgs{names: map[string]bool{}}
-	var sawProperties, closed bool
+	if d := readSchema(root, root, 0); d != nil {
+		return d
+	}
+	return &declaredArgs{open: true}
+}
+
+// readSchema reads what schema s declares of an object's keys and an
+// array's elements; nil means it constrains neither.
+func readSchema(root, s map[string]any, depth int) *declaredArgs {
+	if depth > maxSchemaDepth {
+		return nil
+	}
+	d := &declaredArgs{names: map[string]*declaredArgs{}}
+	var sawProperties, closed, sawItems bool
 	var walk func(s map[string]any, depth int)
 	walk = func(s map[string]any, depth int) {
 		if depth > maxSchemaDepth {
@@ -67,8 +98,15 @@ func toolArgs(t *sdk.Tool) declaredArgs {
 		}
 		if props, ok := s["properties"].(map[string]any); ok {
 			sawProperties = true
-			for k := range props {
-				d.names[k] = true
+			for k, p := range props {
+				var sub *declaredArgs
+				if m, ok := p.(map[string]any); ok {
+					sub = readSchema(root, m, depth+1)
+				}
+				if prev, dup := d.names[k]; dup {
+					sub = mergeDeclared(prev, sub)
+				}
+				d.names[k] = sub
 			}
 		}
 		switch ap := s["additionalProperties"].(type) {
@@ -87,6 +125,14 @@ func toolArgs(t *sdk.Tool) declaredArgs {
 		if _, ok := s["unevaluatedProperties"].(map[string]any); ok {
 			d.open = true
 		}
+		if items, ok := s["items"].(map[string]any); ok {
+			sub := readSchema(root, items, depth+1)
+			if sawItems {
+				d.items = mergeDeclared(d.items, sub)
+			} else {
+				d.items, sawItems = sub, true
+			}
+		}
 		for _, kw := range []string{"allOf", "anyOf", "oneOf"} {
 			if list, ok := s[kw].([]any); ok {
 				for _, sub := range list {
@@ -102,18 +148,41 @@ func toolArgs(t *sdk.Tool) declaredArgs {
 			}
 		}
 		if ref, ok := s["$ref"].(string); ok {
-			if m, ok := localRef(schema, ref); ok {
+			if m, ok := localRef(root, ref); ok {
 				walk(m, depth+1)
 			} else {
 				d.open = true // a schema the gateway cannot read names nothing
 			}
 		}
 	}
-	walk(schema, 0)
+	walk(s, depth)
 	if !sawProperties && !closed {
 		d.open = true
 	}
+	if d.open && len(d.names) == 0 && d.items == nil {
+		return nil
+	}
 	return d
+}
+
+// mergeDeclared is what two schemas of one value declare together: a key
+// either declares, checked only as far as both check it.
+func mergeDeclared(a, b *declaredArgs) *declaredArgs {
+	if a == nil || b == nil {
+		return nil
+	}
+	m := &declaredArgs{names: map[string]*declaredArgs{}, open: a.open || b.open, items: mergeDeclared(a.items, b.items)}
+	for k, v := range a.names {
+		m.names[k] = v
+	}
+	for k, v := range b.names {
+		if prev, ok := m.names[k]; ok {
+			m.names[k] = mergeDeclared(prev, v)
+		} else {
+			m.names[k] = v
+		}
+	}
+	return m
 }
 
 // localRef resolves a reference into the schema's own $defs or definitions.
@@ -149,11 +218,11 @@ func schemaObject(v any) (map[string]any, bool) {
 }
 
 // promptArgs reads the arguments a prompt lists.
-func promptArgs(p *sdk.Prompt) declaredArgs {
-	d := declaredArgs{names: map[string]bool{}}
+func promptArgs(p *sdk.Prompt) *declaredArgs {
+	d := &declaredArgs{names: map[string]*declaredArgs{}}
 	for _, a := range p.Arguments {
 		if a != nil {
-			d.names[a.Name] = true
+			d.names[a.Name] = nil
 		}
 	}
 	return d
@@ -161,14 +230,14 @@ func promptArgs(p *sdk.Prompt) declaredArgs {
 
 // declare notes the arguments an advertised tool or prompt declares. A
 // later listing replaces an earlier one.
-func (c *catalog) declare(kind, key string, d declaredArgs) {
+func (c *catalog) declare(kind, key string, d *declaredArgs) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.args == nil {
-		c.args = map[string]map[string]declaredArgs{}
+		c.args = map[string]map[string]*declaredArgs{}
 	}
 	if c.args[kind] == nil {
-		c.args[kind] = map[string]declaredArgs{}
+		c.args[kind] = map[string]*declaredArgs{}
 	}
 	c.args[kind][key] = d
 }
@@ -181,7 +250,7 @@ func (c *catalog) undeclaredArg(kind, key string, args map[string]any) string {
 	d, ok := c.args[kind][key]
 	c.mu.Unlock()
 	if !ok {
-		d = declaredArgs{}
+		d = &declaredArgs{}
 	}
 	k, bad := d.undeclared(args)
 	if !bad {

@@ -165,7 +165,8 @@ func TestDeclaredArgsOfSchemaShapes(t *testing.T) {
 	for i, s := range closedSchemas {
 		d := toolArgs(&sdk.Tool{InputSchema: s})
 		assert.False(t, d.open, "closed schema %d", i)
-		assert.True(t, d.names["path"], "closed schema %d declares path", i)
+		_, declared := d.names["path"]
+		assert.True(t, declared, "closed schema %d declares path", i)
 		k, bad := d.undeclared(map[string]any{"path": "x", "file": "y"})
 		assert.True(t, bad)
 		assert.Equal(t, "file", k)
@@ -183,6 +184,26 @@ func TestDeclaredArgsOfSchemaShapes(t *testing.T) {
 	}
 	for i, s := range open {
 		assert.True(t, toolArgs(&sdk.Tool{InputSchema: s}).open, "open schema %d", i)
+	}
+	// Nested objects and arrays of objects are checked as far as their
+	// schemas declare keys.
+	nested := toolArgs(&sdk.Tool{InputSchema: map[string]any{"type": "object", "properties": map[string]any{
+		"opts":  map[string]any{"type": "object", "properties": map[string]any{"dry_run": map[string]any{"type": "boolean"}}},
+		"items": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{"id": map[string]any{}}, "additionalProperties": false}},
+		"free":  map[string]any{"type": "object"},
+	}}})
+	for args, want := range map[string]string{
+		`{"opts":{"dry_run":true}}`:                  "",
+		`{"opts":{"dry_run":true,"force":true}}`:     "opts.force",
+		`{"items":[{"id":1},{"id":2,"all":true}]}`:   "items.[1].all",
+		`{"free":{"anything":1},"items":[{"id":3}]}`: "",
+		`{"opts":"not an object"}`:                   "",
+	} {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(args), &v))
+		got, bad := nested.undeclared(v)
+		assert.Equal(t, want != "", bad, args)
+		assert.Equal(t, want, got, args)
 	}
 	closedEmpty := toolArgs(&sdk.Tool{InputSchema: map[string]any{"type": "object", "additionalProperties": false}})
 	_, bad := closedEmpty.undeclared(map[string]any{"x": 1})

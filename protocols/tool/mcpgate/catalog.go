@@ -84,7 +84,7 @@ type catalog struct {
 	// complete: by list method, every page was read once.
 	complete map[string]bool
 	// args holds, by kind and name, the arguments a tool or prompt declares.
-	args map[string]map[string]declaredArgs
+	args map[string]map[string]*declaredArgs
 }
 
 const kindTemplate = "template"
@@ -415,7 +415,7 @@ type lister[T any] struct {
 	// label names the item in the record, from its masked form.
 	label func(T) string
 	// args, when set, reads the arguments the item declares.
-	args func(T) declaredArgs
+	args func(T) *declaredArgs
 }
 
 func (s *session) toolsList() lister[*sdk.Tool] {

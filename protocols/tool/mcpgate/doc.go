@@ -64,9 +64,10 @@
 // folds like a word of a rule reading tool arguments without being spelt
 // like it, is refused before the rules with CodeRefused as rule
 // "mcp/argument-key". Keys that fold like nothing the rules read keep
-// their case. So is a call with a top-level argument the tool's input
-// schema does not declare (properties, also inside allOf/anyOf/oneOf and
-// local $refs), or a prompt argument the prompt does not list: an upstream
+// their case. So is a call with an argument key the tool's input schema
+// does not declare (properties, at any depth the schema declares them,
+// also inside allOf/anyOf/oneOf and local $refs), or a prompt argument the
+// prompt does not list: an upstream
 // may act on an undeclared alias ("file" beside "path") that no rule reads.
 // A schema that admits other keys (additionalProperties true or a schema,
 // patternProperties, or neither properties nor "additionalProperties":
