@@ -14,14 +14,15 @@ import (
 // Rules are written against the arguments a tool declares. An upstream may
 // act on an argument it never declared (an alias such as "file" beside the
 // declared "path", a legacy option, a debugging switch), and a rule on
-// tool.args.path says nothing about it. So a tools/call whose arguments hold
-// a top-level key the tool's input schema does not declare, or a
-// prompts/get with an argument the prompt does not list, is refused before
-// the rules as rule "mcp/argument-key". A schema that admits other keys
-// (additionalProperties true or a schema, patternProperties, or no
-// properties at all and no "additionalProperties": false) declares no
-// closed set, and its calls are not checked. Keys below the top level are
-// checked only for spelling (argkeys.go).
+// tool.args.path says nothing about it. So a tools/call whose arguments
+// hold a key the tool's input schema does not declare (at any depth where
+// the schema declares an object's properties: nested objects, arrays of
+// objects), or a prompts/get with an argument the prompt does not list, is
+// refused before the rules as rule "mcp/argument-key". A schema that admits
+// other keys (additionalProperties true or a schema, patternProperties, or
+// no properties at all and no "additionalProperties": false) declares no
+// closed set, and the keys it admits are not checked; their spelling still
+// is (argkeys.go).
 
 // declaredArgs is the set of argument keys an object schema declares, with
 // what each declared key's own schema declares in turn.
