@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/record"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -44,7 +45,7 @@ shutdown_timeout: 5s
 			done <- err
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond) // every client is inside its long query
+	waitForLongQueries(t, ctx, db, clients)
 	gw.stop(t, 30*time.Second)
 	for i := 0; i < clients; i++ {
 		<-done // each client ends (its connection is closed by the shutdown)
@@ -59,5 +60,26 @@ shutdown_timeout: 5s
 		}
 		assert.True(t, kinds["session_end"], "session %s ends in the record", id)
 		assert.NoError(t, record.Verify(entries, pub), "session %s verifies, final checkpoint included", id)
+	}
+}
+
+// waitForLongQueries waits until n sessions of db are running pg_sleep(5),
+// as PostgreSQL sees them: every client is then inside its long query,
+// however slowly the machine started the clients.
+func waitForLongQueries(t *testing.T, ctx context.Context, db string, n int) {
+	t.Helper()
+	c, err := pgx.Connect(ctx, "postgres://postgres@127.0.0.1:5432/"+db+"?sslmode=disable")
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var running int
+		require.NoError(t, c.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+WHERE datname = $1 AND state = 'active' AND query = 'SELECT pg_sleep(5)'`, db).Scan(&running))
+		if running == n {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "only %d of %d clients reached their long query", running, n)
+		time.Sleep(20 * time.Millisecond)
 	}
 }

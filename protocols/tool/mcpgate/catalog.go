@@ -83,6 +83,8 @@ type catalog struct {
 	unshown map[string]map[string]bool
 	// complete: by list method, every page was read once.
 	complete map[string]bool
+	// args holds, by kind and name, the arguments a tool or prompt declares.
+	args map[string]map[string]*declaredArgs
 }
 
 const kindTemplate = "template"
@@ -412,6 +414,8 @@ type lister[T any] struct {
 	exact func(T) string
 	// label names the item in the record, from its masked form.
 	label func(T) string
+	// args, when set, reads the arguments the item declares.
+	args func(T) *declaredArgs
 }
 
 func (s *session) toolsList() lister[*sdk.Tool] {
@@ -430,6 +434,7 @@ func (s *session) toolsList() lister[*sdk.Tool] {
 		key:   func(t *sdk.Tool) string { return t.Name },
 		exact: func(t *sdk.Tool) string { return t.Name },
 		label: func(t *sdk.Tool) string { return t.Name },
+		args:  toolArgs,
 	}
 }
 
@@ -449,6 +454,7 @@ func (s *session) promptsList() lister[*sdk.Prompt] {
 		key:   func(p *sdk.Prompt) string { return p.Name },
 		exact: func(p *sdk.Prompt) string { return p.Name },
 		label: func(p *sdk.Prompt) string { return p.Name },
+		args:  promptArgs,
 	}
 }
 

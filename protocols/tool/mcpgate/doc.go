@@ -64,7 +64,14 @@
 // folds like a word of a rule reading tool arguments without being spelt
 // like it, is refused before the rules with CodeRefused as rule
 // "mcp/argument-key". Keys that fold like nothing the rules read keep
-// their case.
+// their case. So is a call with an argument key the tool's input schema
+// does not declare (properties, at any depth the schema declares them,
+// also inside allOf/anyOf/oneOf and local $refs), or a prompt argument the
+// prompt does not list: an upstream
+// may act on an undeclared alias ("file" beside "path") that no rule reads.
+// A schema that admits other keys (additionalProperties true or a schema,
+// patternProperties, or neither properties nor "additionalProperties":
+// false) is not checked: rules on such a tool must judge what it admits.
 //
 // The recorded command of a tools/call or prompts/get shows the value of
 // every argument named like a secret (mask.SecretNames, at any depth) as

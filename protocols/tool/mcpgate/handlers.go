@@ -206,6 +206,9 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
 		return nil, s.refuseArgumentKey(ctx, kindCall, p.Name, why)
 	}
+	if why := s.catalog.undeclaredArg(kindCall, p.Name, args); why != "" {
+		return nil, s.refuseArgumentKey(ctx, kindCall, p.Name, why)
+	}
 	req, err := callRequest(s.gs, kindCall, p.Name, args)
 	if err != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
@@ -267,6 +270,9 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 	}
 	args := stringArgs(p.Arguments)
 	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+		return nil, s.refuseArgumentKey(ctx, kindPrompt, p.Name, why)
+	}
+	if why := s.catalog.undeclaredArg(kindPrompt, p.Name, args); why != "" {
 		return nil, s.refuseArgumentKey(ctx, kindPrompt, p.Name, why)
 	}
 	req, err := callRequest(s.gs, kindPrompt, p.Name, args)

@@ -176,6 +176,9 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 		out.Shown = append(out.Shown, l.label(mit))
 		findings = mask.MergeFindings(findings, m.findings)
 		s.catalog.add(l.kind, l.key(it))
+		if l.args != nil {
+			s.catalog.declare(l.kind, l.key(it), l.args(it))
+		}
 	}
 	findings = mask.MergeFindings(findings, lm.findings)
 	return kept, out, findings, nil

@@ -70,8 +70,12 @@ func (l *lenientUpstream) server() *sdk.Server {
 	}
 	tool("delete_everything")
 	tool("read_things")
-	prompt := func(name string) {
-		s.AddPrompt(&sdk.Prompt{Name: name}, func(context.Context, *sdk.GetPromptRequest) (*sdk.GetPromptResult, error) {
+	prompt := func(name string, args ...string) {
+		p := &sdk.Prompt{Name: name}
+		for _, a := range args {
+			p.Arguments = append(p.Arguments, &sdk.PromptArgument{Name: a})
+		}
+		s.AddPrompt(p, func(context.Context, *sdk.GetPromptRequest) (*sdk.GetPromptResult, error) {
 			l.mu.Lock()
 			l.ran[name]++
 			l.mu.Unlock()
@@ -79,7 +83,7 @@ func (l *lenientUpstream) server() *sdk.Server {
 		})
 	}
 	prompt("secret_prompt")
-	prompt("summary")
+	prompt("summary", "topic", "Password")
 	read := func(_ context.Context, r *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
 		l.mu.Lock()
 		l.ran["read "+r.Params.URI]++
