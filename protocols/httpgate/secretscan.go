@@ -3,7 +3,6 @@ package httpgate
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -115,7 +114,7 @@ func (f *filter) holdsNoSecret(doc []byte, mt, label string, text, isJSON bool) 
 // across lines) or that holds markup (a tag cut by the end of a value
 // does not hide what follows it there) is left to the masking path.
 func jsonHoldsNoSecret(p *mask.Policy, doc []byte) bool {
-	if !json.Valid(doc) {
+	if !validJSON(doc) {
 		return false
 	}
 	u := doc
