@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
+	"net/textproto"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -120,5 +122,15 @@ func TestParseMediaTypeMatchesMime(t *testing.T) {
 	}
 	if plain == 0 {
 		t.Fatal("no plain media type among the inputs: the fast path is not compared")
+	}
+}
+
+// TestOverrideHeadersCanonical: buildModel looks the override headers up
+// as keys of http.Header, which holds canonical names only.
+func TestOverrideHeadersCanonical(t *testing.T) {
+	for _, h := range append(slices.Clone(overrideHeaders), pathOverrideHeaders...) {
+		if c := textproto.CanonicalMIMEHeaderKey(h); c != h {
+			t.Errorf("%q is not canonical (%q): buildModel would never find it", h, c)
+		}
 	}
 }

@@ -7,11 +7,12 @@ import (
 	"github.com/airlock-sdk/airlock/mask"
 )
 
-// commonHeaders are request header names common enough that their
-// lower-case forms are kept, for the model's header map (gate.HTTP.Headers
-// has lower-case names): lowering a name allocates a string per header
-// per request. The credential headers (mask.SecretHeaders) are added to
-// them at init.
+// commonHeaders are request and response header names common enough that
+// their lower-case forms are kept, for the model's header map
+// (gate.HTTP.Headers has lower-case names) and the field rules that mask
+// response headers by lower-case name: lowering a name allocates a string
+// per header per message. The credential headers (mask.SecretHeaders) are
+// added to them at init.
 var commonHeaders = []string{
 	"Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Airlock-Run",
 	"Cache-Control", "Connection", "Content-Encoding", "Content-Length",
@@ -20,6 +21,12 @@ var commonHeaders = []string{
 	"Sec-Fetch-Dest", "Sec-Fetch-Mode", "Sec-Fetch-Site", "Te", "Traceparent", "Tracestate",
 	"Upgrade", "User-Agent", "Via", "X-Forwarded-For", "X-Forwarded-Host",
 	"X-Forwarded-Proto", "X-Real-Ip", "X-Request-Id",
+	// Response headers.
+	"Access-Control-Allow-Credentials", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods",
+	"Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
+	"Age", "Allow", "Content-Disposition", "Content-Language", "Content-Security-Policy", "Date", "Etag",
+	"Expires", "Last-Modified", "Link", "Location", "Retry-After", "Server", "Set-Cookie",
+	"Strict-Transport-Security", "Vary", "X-Content-Type-Options", "X-Frame-Options",
 }
 
 // lowerNames maps each of commonHeaders to its lower-case form. It is

@@ -20,7 +20,8 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// overrideHeaders are the method-override headers frameworks honour.
+// overrideHeaders are the method-override headers frameworks honour, in
+// canonical form (the keys of http.Header), as are pathOverrideHeaders.
 var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
 // pathOverrideHeaders make some servers (IIS, Symfony, some proxies) route
@@ -64,7 +65,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	dropHopByHop(r.Header)
 
 	for _, h := range pathOverrideHeaders {
-		if len(r.Header.Values(h)) > 0 {
+		if len(r.Header[h]) > 0 { // h is canonical
 			return nil, refuse(400, "path", "path override header %s is not accepted", h)
 		}
 	}
@@ -72,7 +73,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	// Method overrides, from headers and the query.
 	var overrides []string
 	for _, h := range overrideHeaders {
-		overrides = append(overrides, r.Header.Values(h)...)
+		overrides = append(overrides, r.Header[h]...) // h is canonical
 	}
 	overrides = appendOverrides(overrides, query)
 

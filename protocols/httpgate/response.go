@@ -79,7 +79,7 @@ func (f *filter) atEOF() error {
 func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.ReadCloser, int64, error) {
 	p := f.x.policy
 	if p == nil {
-		if err := f.open(status, h, streamMode(h), io.Discard); err != nil {
+		if err := f.open(status, h, streamMode(h), io.Discard, 0); err != nil {
 			return nil, 0, err
 		}
 		f.watch()
@@ -96,7 +96,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		if err := f.maskFields(h, true); err != nil {
 			return nil, 0, err
 		}
-		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard, 0); err != nil {
 			return nil, 0, err
 		}
 		return f.teeBody(body), keepLength, nil
@@ -324,7 +324,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	}
 	h.Set("Content-Length", strconv.Itoa(len(sent)))
 	// The record keeps the body decoded, as the client reads it.
-	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard, len(out)); err != nil {
 		return nil, err
 	}
 	if _, err := f.out.Write(out); err != nil {
@@ -489,7 +489,7 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		sb.ew = encoder(&sb.out, f.coding)
 		sink = sb.ew
 	}
-	if err := f.open(status, h, mode, sink); err != nil {
+	if err := f.open(status, h, mode, sink, 0); err != nil {
 		body.Close()
 		return nil, err
 	}

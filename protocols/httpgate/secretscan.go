@@ -137,13 +137,17 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, ou
 		if err != nil {
 			return nil, 0, err
 		}
-		h["Content-Type"] = []string{ct}
+		if v := h["Content-Type"]; len(v) == 1 {
+			v[0] = ct // as maskFields rewrites values, in place
+		} else {
+			h["Content-Type"] = []string{ct}
+		}
 	}
 	if err := f.maskFields(h, true); err != nil {
 		return nil, 0, err
 	}
 	setLength(h, int64(len(out)))
-	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard, len(doc)); err != nil {
 		return nil, 0, err
 	}
 	if _, err := f.out.Write(doc); err != nil {
