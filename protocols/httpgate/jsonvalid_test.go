@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
 // randomJSONish writes a value that is most often JSON and sometimes
@@ -142,33 +144,52 @@ func TestValidJSONMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// TestValidJSONDepth: nesting at encoding/json's limit is where the two
-// may differ, and then validJSON refuses (the body takes the masking
-// path): it never accepts what json.Valid refuses.
+// TestValidJSONDepth: validJSON bounds nesting as encoding/json does, to
+// the level, whichever containers nest and whatever the innermost value
+// is; deep texts that are cut short or badly closed are refused by both.
 func TestValidJSONDepth(t *testing.T) {
-	for _, depth := range []int{1, 100, 9998, 9999, 10000, 10001, 20000} {
-		for _, inner := range []string{"", "1", `{}`, `{"a":[]}`} {
-			doc := []byte(strings.Repeat("[", depth) + inner + strings.Repeat("]", depth))
-			got, want := validJSON(doc), json.Valid(doc)
-			if got && !want {
-				t.Fatalf("depth %d, inner %q: validJSON accepts what json.Valid refuses", depth, inner)
-			}
-			if depth < 9999 && got != want {
-				t.Fatalf("depth %d, inner %q: validJSON = %v, json.Valid = %v", depth, inner, got, want)
+	for _, depth := range []int{1, 63, 64, 65, 100, 9998, 9999, 10000, 10001, 20000} {
+		for _, inner := range []string{"", "1", `{}`, `{"a":[]}`, `[`, `]`} {
+			for _, obj := range []bool{false, true} {
+				open, end := "[", "]"
+				if obj {
+					open, end = `{"k":[`, "]}"
+				}
+				for _, cut := range []int{0, 1} {
+					doc := []byte(strings.Repeat(open, depth) + inner + strings.Repeat(end, depth-cut))
+					if got, want := validJSON(doc), json.Valid(doc); got != want {
+						t.Fatalf("depth %d, inner %q, objects %v, cut %d: validJSON = %v, json.Valid = %v", depth, inner, obj, cut, got, want)
+					}
+				}
 			}
 		}
 	}
 }
 
-// FuzzValidJSON: validJSON never accepts what json.Valid refuses, and
-// refuses what it accepts only past its nesting limit.
+// TestValidJSONOracleOld: the secret search first validated with
+// jsontext.SkipValue; the present validator agrees with it wherever that
+// one agreed with json.Valid (below encoding/json's nesting bound).
+func TestValidJSONOracleOld(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 5))
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		randomJSONish(r, &b, 0)
+		doc := mutate(r, []byte(b.String()))
+		end, err := jsontext.SkipValue(doc, jsontext.SkipSpace(doc, 0), maxNesting-1)
+		old := err == nil && jsontext.SkipSpace(doc, end) == len(doc)
+		if got := validJSON(doc); got != old {
+			t.Fatalf("validJSON(%q) = %v, the jsontext validator %v", doc, got, old)
+		}
+	}
+}
+
+// FuzzValidJSON: validJSON and json.Valid agree on any input.
 func FuzzValidJSON(f *testing.F) {
-	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, ` "x\u00e9" `, `[1,]`, `{"a" 1}`, "\"\x01\"", `-01`, `[[[]]]`, `tru`, "\"\xff\""} {
+	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, ` "x\u00e9" `, `[1,]`, `{"a" 1}`, "\"\x01\"", `-01`, `[[[]]]`, `tru`, "\"\xff\"", `{"a":1,}`, `[1 2]`, `"\u00"`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		got, want := validJSON(doc), json.Valid(doc)
-		if got != want && (got || strings.Count(string(doc), "[")+strings.Count(string(doc), "{") < maxValidDepth) {
+		if got, want := validJSON(doc), json.Valid(doc); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", doc, got, want)
 		}
 	})
@@ -182,6 +203,12 @@ func BenchmarkValidJSON(b *testing.B) {
 		}
 	})
 	b.Run("jsontext", func(b *testing.B) {
+		for b.Loop() {
+			end, err := jsontext.SkipValue(doc, jsontext.SkipSpace(doc, 0), maxNesting-1)
+			_ = err == nil && jsontext.SkipSpace(doc, end) == len(doc)
+		}
+	})
+	b.Run("validJSON", func(b *testing.B) {
 		for b.Loop() {
 			validJSON(doc)
 		}

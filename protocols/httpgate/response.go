@@ -42,6 +42,7 @@ type filter struct {
 	endErr   error
 	unwatch  func() bool  // stops watch, called by end: the response no longer needs watching
 	tee      teeBody      // the unmasked body's reader (see teeBody)
+	whole    wholeBody    // a body searched whole, sent as it is (see sendUnchanged)
 	coding   string       // the one content coding to re-apply, or ""
 	trailer  *http.Header // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may

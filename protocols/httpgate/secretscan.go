@@ -157,7 +157,7 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, ou
 	if err := f.end(); err != nil {
 		return nil, 0, err
 	}
-	b := &wholeBody{}
+	b := &f.whole
 	b.Reset(out)
 	return b, int64(len(out)), nil
 }
