@@ -177,6 +177,12 @@ func (g *Gate) RecordOutput(ctx context.Context, s *Session, out Output) error {
 	if g.recorder == nil {
 		return nil
 	}
+	return g.recordOutput(ctx, s, out)
+}
+
+// recordOutput is RecordOutput's event: out and the identity move to the
+// heap (the event points at them) only when there is a recorder.
+func (g *Gate) recordOutput(ctx context.Context, s *Session, out Output) error {
 	id := s.Identity
 	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &id, Output: &out}); err != nil {
 		return fmt.Errorf("gate: record output: %w", err)
