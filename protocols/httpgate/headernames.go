@@ -1,6 +1,7 @@
 package httpgate
 
 import (
+	"net/http"
 	"net/textproto"
 	"strings"
 
@@ -49,4 +50,16 @@ func lowerName(name string) string {
 		return l
 	}
 	return strings.ToLower(name)
+}
+
+// headerValue is h.Get(key) for a key in canonical form (a key of
+// http.Header), which it does not canonicalize again: on the path of every
+// request, textproto.CanonicalMIMEHeaderKey cost more than the lookups.
+// The gateway indexes http.Header with canonical literals the same way;
+// TestHeaderLiteralsCanonical checks every one.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

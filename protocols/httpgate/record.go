@@ -127,7 +127,7 @@ func (g *gatedWriter) Write(p []byte) (int, error) {
 // streams are recorded before each chunk is sent, other bodies as they
 // end.
 func streamMode(h http.Header) gate.OutputMode {
-	if isEventStream(h.Get("Content-Type")) {
+	if isEventStream(headerValue(h, "Content-Type")) {
 		return gate.RecordThenForward
 	}
 	return gate.ForwardThenRecord
