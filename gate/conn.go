@@ -98,7 +98,25 @@ type connKey struct{}
 // SessionFrom): wrappers that have no connection of their own (tool calls)
 // find their session this way.
 func (c *Conn) Context(ctx context.Context) context.Context {
-	return context.WithValue(WithSession(ctx, c.session), connKey{}, c)
+	return &connContext{Context: ctx, c: c}
+}
+
+// connContext is WithSession(ctx, c.session) with the handle added, as
+// context.WithValue would chain them, in one allocation: a protocol makes
+// one per request.
+type connContext struct {
+	context.Context
+	c *Conn
+}
+
+func (x *connContext) Value(key any) any {
+	switch key.(type) {
+	case connKey:
+		return x.c
+	case sessionKey:
+		return x.c.session
+	}
+	return x.Context.Value(key)
 }
 
 // ConnFrom returns the handle carried by ctx (see Conn.Context), or nil.

@@ -267,6 +267,21 @@ func TestConnFromContext(t *testing.T) {
 	require.Same(t, c, gate.ConnFrom(ctx))
 	require.Same(t, c.Session(), gate.SessionFrom(ctx))
 	require.Nil(t, gate.ConnFrom(context.Background()))
+
+	// As context.WithValue chains would: the parent's values and its
+	// cancellation pass through, and a session set inside wins.
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	ctx = c.Context(parent)
+	require.Equal(t, "v", ctx.Value(key{}))
+	child, stop := context.WithCancel(ctx)
+	defer stop()
+	other := &gate.Session{ID: "other"}
+	require.Same(t, other, gate.SessionFrom(gate.WithSession(child, other)))
+	require.Same(t, c, gate.ConnFrom(gate.WithSession(child, other)))
+	cancel()
+	<-child.Done()
+	require.ErrorIs(t, child.Err(), context.Canceled)
 }
 
 func TestConnBrokenRefusalHidesTheCause(t *testing.T) {
@@ -320,4 +335,36 @@ func TestConnOutputRecordsWhatWasSentBeforeTheClientLeft(t *testing.T) {
 	require.True(t, outs[0].Truncated)
 	require.Equal(t, "row 1\n", string(outs[0].Data), "what the client was given, not what it was not")
 	require.NoError(t, c.Err(), "a client that left does not break the session's record")
+}
+
+// TestOutputSizeHint: a size hint only reserves the record's copy; what is
+// recorded and forwarded, and the bound, are the same with any hint.
+func TestOutputSizeHint(t *testing.T) {
+	parts := [][]byte{[]byte("HTTP/1.1 200 OK\r\n\r\n"), bytes.Repeat([]byte("abcdefgh"), 100)}
+	for _, limit := range []int64{0, -1, 10, 100, 818, 819, 820} {
+		var want []byte
+		for _, hint := range []int{0, 1, 10, 819, 820, 10000, 1 << 30} {
+			c, log := openConn(t, false)
+			d, err := c.Check(context.Background(), readReq())
+			require.NoError(t, err)
+			var dst bytes.Buffer
+			w := c.Output(d, "response", &dst, gate.OutputOptions{Mode: gate.ForwardThenRecord, Limit: limit, SizeHint: hint})
+			for _, p := range parts {
+				_, err := w.Write(p)
+				require.NoError(t, err)
+			}
+			require.NoError(t, w.Close())
+			require.Equal(t, bytes.Join(parts, nil), dst.Bytes(), "forwarded whole")
+			outs := log.outputs()
+			require.Len(t, outs, 1)
+			if hint == 0 {
+				want = outs[0].Data
+			}
+			require.Equal(t, want, outs[0].Data, "limit %d, hint %d", limit, hint)
+			if limit > 0 {
+				require.LessOrEqual(t, int64(len(outs[0].Data)), limit)
+				require.Equal(t, limit < int64(len(bytes.Join(parts, nil))), outs[0].Truncated)
+			}
+		}
+	}
 }

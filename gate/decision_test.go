@@ -9,7 +9,7 @@ import (
 // A clone shares nothing mutable with its original, and its lists, which
 // share one allocation, never write into each other.
 func TestDecisionCloneIsolated(t *testing.T) {
-	for _, n := range []int{0, 1, 3, 20} {
+	for _, n := range []int{0, 1, 2, 3, 20} { // 5n names: each of clone's three ways
 		names := func(p string) []string {
 			var out []string
 			for i := range n {

@@ -173,8 +173,17 @@ func (g *Gate) CloseSession(ctx context.Context, s *Session, reason string) erro
 // RecordOutput records what the client received (already masked) for a
 // decision of session s.
 func (g *Gate) RecordOutput(ctx context.Context, s *Session, out Output) error {
-	id := s.Identity
 	g.metrics.masked(ctx, out.Findings)
+	if g.recorder == nil {
+		return nil
+	}
+	return g.recordOutput(ctx, s, out)
+}
+
+// recordOutput is RecordOutput's event: out and the identity move to the
+// heap (the event points at them) only when there is a recorder.
+func (g *Gate) recordOutput(ctx context.Context, s *Session, out Output) error {
+	id := s.Identity
 	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &id, Output: &out}); err != nil {
 		return fmt.Errorf("gate: record output: %w", err)
 	}
@@ -267,9 +276,7 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 	}
 	g.explainLabels(ctx, rs, d)
 
-	id := s.Identity
-	ev := Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Request: req, Decision: d.clone()}
-	if err := g.record(ctx, ev); err != nil {
+	if err := g.recordDecision(ctx, s, req, d); err != nil {
 		if !g.recordFailed(d, err) {
 			s.stats.countDenied()
 			g.metrics.decision(ctx, d, req.Protocol)
@@ -288,6 +295,17 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 		s.stats.countDenied()
 		return d, &RefusedError{Decision: d}
 	}
+}
+
+// recordDecision records the decision d on req. Without a recorder no
+// event is built: the copy of d the event would carry is what Check would
+// spend most on after the rules.
+func (g *Gate) recordDecision(ctx context.Context, s *Session, req *Request, d *Decision) error {
+	if g.recorder == nil {
+		return nil
+	}
+	id := s.Identity
+	return g.record(ctx, Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Request: req, Decision: d.clone()})
 }
 
 // recordFailed applies the fail-open/fail-closed choice to d after the

@@ -48,7 +48,15 @@ type OutputOptions struct {
 	// for the transcript: never masked, not counted as output in the
 	// run's budgets.
 	Input bool
+	// SizeHint is how many bytes the caller expects to write, when it
+	// knows (a body read whole): in ForwardThenRecord mode the record's
+	// copy is reserved at once, within the bound, rather than grown. 0
+	// means unknown.
+	SizeHint int
 }
+
+// maxSizeHint caps the copy OutputOptions.SizeHint reserves.
+const maxSizeHint = 1 << 20
 
 // Output returns the writer through which the result of the request
 // decided by d reaches dst: masked by d's masker (unless opts.Premasked),
@@ -65,6 +73,13 @@ func (c *Conn) Output(d *Decision, stream string, dst io.Writer, opts OutputOpti
 		return w
 	}
 	w.decision = d.ID
+	if opts.Mode == ForwardThenRecord && opts.SizeHint > 0 {
+		n := int64(min(opts.SizeHint, maxSizeHint))
+		if w.limit >= 0 {
+			n = min(n, w.limit)
+		}
+		w.copy = make([]byte, 0, n)
+	}
 	if !opts.Premasked && !opts.Input && d.Masker != nil {
 		w.masker = d.Masker.NewWriter((*forwarder)(w))
 	}

@@ -33,7 +33,7 @@ func dropDerived(h http.Header) {
 		}
 	}
 	if _, ok := h["Accept-Ranges"]; ok {
-		h.Set("Accept-Ranges", "none")
+		h["Accept-Ranges"] = []string{"none"}
 	}
 }
 

@@ -4,6 +4,12 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -120,5 +126,60 @@ func TestParseMediaTypeMatchesMime(t *testing.T) {
 	}
 	if plain == 0 {
 		t.Fatal("no plain media type among the inputs: the fast path is not compared")
+	}
+}
+
+// TestOverrideHeadersCanonical: buildModel looks the override headers up
+// as keys of http.Header, which holds canonical names only.
+func TestOverrideHeadersCanonical(t *testing.T) {
+	for _, h := range append(slices.Clone(overrideHeaders), pathOverrideHeaders...) {
+		if c := textproto.CanonicalMIMEHeaderKey(h); c != h {
+			t.Errorf("%q is not canonical (%q): buildModel would never find it", h, c)
+		}
+	}
+}
+
+// TestHeaderLiteralsCanonical: the gateway looks header fields up by
+// indexing http.Header (and with headerValue, delete) under literal
+// names, which find a field only when written in canonical form; a name
+// spelt otherwise would never match, and a check on it would pass
+// everything. Every such literal in the package's source is canonical.
+func TestHeaderLiteralsCanonical(t *testing.T) {
+	if c := textproto.CanonicalMIMEHeaderKey(RunHeader); c != RunHeader {
+		t.Errorf("RunHeader %q is not canonical (%q)", RunHeader, c)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uses := []*regexp.Regexp{
+		regexp.MustCompile(`\[("[A-Z][^"]*")\]`),                // h["Content-Type"]
+		regexp.MustCompile(`headerValue\([^,()]+, ("[^"]*")\)`), // headerValue(h, "Content-Type")
+		regexp.MustCompile(`delete\([^,()]+, ("[^"]*")\)`),      // delete(h, "Content-Type")
+	}
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, re := range uses {
+			for _, m := range re.FindAllSubmatch(src, -1) {
+				name, err := strconv.Unquote(string(m[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen++
+				if c := textproto.CanonicalMIMEHeaderKey(name); c != name {
+					t.Errorf("%s: header name %q is not canonical (%q): %s", f, name, c, m[0])
+				}
+			}
+		}
+	}
+	if seen < 20 {
+		t.Fatalf("only %d header literals found: the patterns no longer match the source", seen)
 	}
 }

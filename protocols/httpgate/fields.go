@@ -52,7 +52,7 @@ func (f *filter) maskBlock(h http.Header, exempt, namesOnly bool) error {
 		if namesOnly {
 			continue
 		}
-		field := strings.ToLower(name)
+		field := lowerName(name)
 		for i, v := range vals {
 			mv, fs, err := p.Value(field, v)
 			if err != nil {

@@ -119,9 +119,9 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 			Status: http.StatusUnauthorized, Detail: "airlock: the client could not be identified"})
 		return nil
 	}
-	runs := r.Header.Values(RunHeader)
+	runs := r.Header[RunHeader]
 	// The run is the gateway's to record; the upstream never sees it.
-	r.Header.Del(RunHeader)
+	delete(r.Header, RunHeader)
 	if len(runs) > 1 {
 		gw.refuseRun(w, r, target, id, fmt.Errorf("%w: %d %s headers", gate.ErrRunID, len(runs), RunHeader))
 		return nil
@@ -162,7 +162,7 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 		return nil
 	}
 	return &exchange{conn: conn, req: req, d: d, policy: d.Masker, method: r.Method,
-		accept: r.Header.Values("Accept-Encoding"), gw: gw, session: e}
+		accept: r.Header["Accept-Encoding"], gw: gw, session: e}
 }
 
 // release ends the exchange's hold on its session; call it once the

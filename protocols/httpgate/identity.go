@@ -10,6 +10,6 @@ import (
 // bearer token of r's one Authorization header, parsed by gate.BearerToken
 // (empty when there is none, or more than one), and the client's address.
 func (gw *Gateway) identify(r *http.Request) (gate.Identity, error) {
-	tok, _ := gate.BearerToken(r.Header.Values("Authorization"))
+	tok, _ := gate.BearerToken(r.Header["Authorization"])
 	return gw.cfg.Authenticator.Authenticate(r.Context(), gate.Credential{Protocol: gate.ProtocolHTTP, ClientAddr: r.RemoteAddr, Token: tok})
 }

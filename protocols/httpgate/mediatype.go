@@ -11,6 +11,9 @@ import (
 func utf8ContentType(mt string, params map[string]string) (string, error) {
 	if len(params) == 0 || len(params) == 1 && params["charset"] != "" {
 		// What mime.FormatMediaType gives, without its allocations.
+		if mt == "application/json" {
+			return "application/json; charset=utf-8", nil
+		}
 		return mt + "; charset=utf-8", nil
 	}
 	params["charset"] = "utf-8"

@@ -90,7 +90,7 @@ func (m *maskingWriter) WriteHeader(code int) {
 			sent[k] = v
 		}
 		m.client.w = m.rw
-		if err := m.f.open(code, sent, streamMode(sent), &m.client); err != nil {
+		if err := m.f.open(code, sent, streamMode(sent), &m.client, 0); err != nil {
 			m.refused = true
 			m.f.gw.log.Error("response refused", "session", m.f.x.conn.Session().ID, "decision", m.f.x.d.ID, "error", err)
 			writeProblem(m.rw, unrecordedProblem(m.f.x.d))

@@ -20,7 +20,8 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// overrideHeaders are the method-override headers frameworks honour.
+// overrideHeaders are the method-override headers frameworks honour, in
+// canonical form (the keys of http.Header), as are pathOverrideHeaders.
 var overrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
 // pathOverrideHeaders make some servers (IIS, Symfony, some proxies) route
@@ -58,13 +59,13 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	// A protocol upgrade (WebSocket, h2c) would turn the exchange into a
 	// tunnel that the gate cannot see into.
-	if r.Header.Get("Upgrade") != "" || r.Method == http.MethodConnect {
+	if headerValue(r.Header, "Upgrade") != "" || r.Method == http.MethodConnect {
 		return nil, refuse(400, "upgrade", "protocol upgrades are not accepted")
 	}
 	dropHopByHop(r.Header)
 
 	for _, h := range pathOverrideHeaders {
-		if len(r.Header.Values(h)) > 0 {
+		if len(r.Header[h]) > 0 { // h is canonical
 			return nil, refuse(400, "path", "path override header %s is not accepted", h)
 		}
 	}
@@ -72,7 +73,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	// Method overrides, from headers and the query.
 	var overrides []string
 	for _, h := range overrideHeaders {
-		overrides = append(overrides, r.Header.Values(h)...)
+		overrides = append(overrides, r.Header[h]...) // h is canonical
 	}
 	overrides = appendOverrides(overrides, query)
 
@@ -85,7 +86,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		}
 		headers[lowerName(k)] = v
 	}
-	if len(r.Header.Values("Content-Type")) > 1 {
+	if len(r.Header["Content-Type"]) > 1 {
 		return nil, refuse(400, "headers", "more than one Content-Type")
 	}
 
@@ -137,16 +138,16 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	r.Trailer = nil
 	if len(body) == 0 {
 		r.Body, r.GetBody = http.NoBody, nil
-		if r.Header.Get("Content-Length") != "" {
-			r.Header.Set("Content-Length", "0")
+		if headerValue(r.Header, "Content-Length") != "" {
+			r.Header["Content-Length"] = []string{"0"}
 		}
 	} else {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		r.Header["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}
-	if r.Header.Get("Content-Encoding") != "" {
-		r.Header.Del("Content-Encoding")
+	if headerValue(r.Header, "Content-Encoding") != "" {
+		delete(r.Header, "Content-Encoding")
 	}
 
 	secrets := gw.secrets(r, query, form)
@@ -252,7 +253,7 @@ func (gw *Gateway) readBody(r *http.Request) ([]byte, *refusal) {
 	if int64(len(raw)) > limit {
 		return nil, refuse(http.StatusRequestEntityTooLarge, "body", "the body is above the limit of %d bytes", limit)
 	}
-	encs := r.Header.Values("Content-Encoding")
+	encs := r.Header["Content-Encoding"]
 	if len(encs) > 1 {
 		return nil, refuse(http.StatusUnsupportedMediaType, "body", "more than one Content-Encoding")
 	}
@@ -294,7 +295,7 @@ func (gw *Gateway) readBody(r *http.Request) ([]byte, *refusal) {
 // form values too, for the _method override.
 func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any, url.Values, *refusal) {
 	const check = "body"
-	ct := r.Header.Get("Content-Type")
+	ct := headerValue(r.Header, "Content-Type")
 	mt := ""
 	if ct != "" {
 		var params map[string]string

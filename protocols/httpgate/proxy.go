@@ -105,10 +105,10 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 					delete(pr.Out.Header, k)
 				}
 			}
-			if acceptsCoding(pr.In.Header.Values("Accept-Encoding"), "gzip") {
-				pr.Out.Header.Set("Accept-Encoding", "gzip")
+			if acceptsCoding(pr.In.Header["Accept-Encoding"], "gzip") {
+				pr.Out.Header["Accept-Encoding"] = []string{"gzip"}
 			} else {
-				pr.Out.Header.Set("Accept-Encoding", "identity")
+				pr.Out.Header["Accept-Encoding"] = []string{"identity"}
 			}
 		},
 		ModifyResponse: func(resp *http.Response) error {

@@ -34,17 +34,22 @@ import (
 // (see sessions).
 
 // open starts the response's output writer under mode, to dst, and records
-// the 1xx responses and the head (status, h) as the client receives them.
-// An error means they could not be recorded, or the session has ended: the
+// the 1xx responses and the head (status, h) as the client receives them;
+// body is the length of the body to come when it is known, else 0. An
+// error means they could not be recorded, or the session has ended: the
 // response must not be sent.
-func (f *filter) open(status int, h http.Header, mode gate.OutputMode, dst io.Writer) error {
-	f.mode = mode
-	f.sink.dst = dst
-	f.out = f.x.conn.Output(f.x.d, "response", &f.sink, gate.OutputOptions{Mode: mode, Limit: f.gw.cfg.RecordLimit, Premasked: true})
+func (f *filter) open(status int, h http.Header, mode gate.OutputMode, dst io.Writer, body int) error {
 	buf := headBufs.get()
 	defer headBufs.put(buf)
 	*buf = appendHead(append((*buf)[:0], f.info...), status, h)
 	f.info = nil
+	f.mode = mode
+	f.sink.dst = dst
+	hint := 0
+	if body > 0 {
+		hint = len(*buf) + body
+	}
+	f.out = f.x.conn.Output(f.x.d, "response", &f.sink, gate.OutputOptions{Mode: mode, Limit: f.gw.cfg.RecordLimit, Premasked: true, SizeHint: hint})
 	if err := f.recordOnly(*buf); err != nil {
 		return fmt.Errorf("%w: the response could not be recorded: %w", errUnmaskable, err)
 	}
@@ -122,7 +127,7 @@ func (g *gatedWriter) Write(p []byte) (int, error) {
 // streams are recorded before each chunk is sent, other bodies as they
 // end.
 func streamMode(h http.Header) gate.OutputMode {
-	if isEventStream(h.Get("Content-Type")) {
+	if isEventStream(headerValue(h, "Content-Type")) {
 		return gate.RecordThenForward
 	}
 	return gate.ForwardThenRecord

@@ -42,6 +42,7 @@ type filter struct {
 	endErr   error
 	unwatch  func() bool  // stops watch, called by end: the response no longer needs watching
 	tee      teeBody      // the unmasked body's reader (see teeBody)
+	whole    wholeBody    // a body searched whole, sent as it is (see sendUnchanged)
 	coding   string       // the one content coding to re-apply, or ""
 	trailer  *http.Header // where the trailers arrive, filled at the end of the body
 	// trailersMasked: *trailer went through maskTrailers; only then may
@@ -79,24 +80,24 @@ func (f *filter) atEOF() error {
 func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.ReadCloser, int64, error) {
 	p := f.x.policy
 	if p == nil {
-		if err := f.open(status, h, streamMode(h), io.Discard); err != nil {
+		if err := f.open(status, h, streamMode(h), io.Discard, 0); err != nil {
 			return nil, 0, err
 		}
 		f.watch()
 		return f.teeBody(body), keepLength, nil
 	}
 	// Trailers are masked when they arrive and sent unannounced.
-	h.Del("Trailer")
+	delete(h, "Trailer")
 	if f.x.method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified || status < 200 {
 		// The validators and length describe the unmasked body.
 		dropDerived(h)
 		if f.x.method == http.MethodHead {
-			h.Del("Content-Length")
+			delete(h, "Content-Length")
 		}
 		if err := f.maskFields(h, true); err != nil {
 			return nil, 0, err
 		}
-		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+		if err := f.open(status, h, gate.ForwardThenRecord, io.Discard, 0); err != nil {
 			return nil, 0, err
 		}
 		return f.teeBody(body), keepLength, nil
@@ -106,12 +107,12 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		// part of a value; the gateway asks for whole representations.
 		return nil, 0, fmt.Errorf("%w: partial content (206)", errUnmaskable)
 	}
-	if len(h.Values("Content-Type")) > 1 {
+	if len(h["Content-Type"]) > 1 {
 		return nil, 0, fmt.Errorf("%w: more than one Content-Type", errUnmaskable)
 	}
 	var mt, label string
 	var params map[string]string
-	if ct := h.Get("Content-Type"); ct != "" {
+	if ct := headerValue(h, "Content-Type"); ct != "" {
 		var err error
 		mt, params, err = parseMediaType(ct)
 		if err != nil {
@@ -125,7 +126,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		// (base64, quoted-printable) that the client decodes.
 		return nil, 0, fmt.Errorf("%w: %s bodies are not masked part by part", errUnmaskable, mt)
 	}
-	codings, err := contentCodings(h.Values("Content-Encoding"))
+	codings, err := contentCodings(h["Content-Encoding"])
 	if err != nil {
 		return nil, 0, err
 	}
@@ -134,7 +135,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	if len(codings) == 1 && acceptsCoding(f.x.accept, codings[0]) {
 		f.coding = codings[0]
 	} else {
-		h.Del("Content-Encoding")
+		delete(h, "Content-Encoding")
 	}
 	text := textual(mt) || label != ""
 	sse := mt == "text/event-stream"
@@ -162,7 +163,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		if err != nil {
 			return nil, 0, err
 		}
-		h.Set("Content-Type", ct)
+		h["Content-Type"] = []string{ct}
 	}
 	if err := f.maskFields(h, true); err != nil {
 		return nil, 0, err
@@ -182,7 +183,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 				return nil, 0, err
 			}
 		}
-		h.Del("Content-Length")
+		delete(h, "Content-Length")
 		open := func() (io.Reader, error) {
 			r, err := decodeContent(body, codings)
 			if err != nil || enc == nil {
@@ -200,7 +201,7 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 		}
 		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
 	default:
-		h.Del("Content-Length")
+		delete(h, "Content-Length")
 		var m streamMasker = &writerMasker{p: p}
 		if lines {
 			m = &lineMasker{sseMasker{p: p, max: f.gw.cfg.MaxEventBytes}}
@@ -322,9 +323,9 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		}
 		sent = buf.Bytes()
 	}
-	h.Set("Content-Length", strconv.Itoa(len(sent)))
+	h["Content-Length"] = []string{strconv.Itoa(len(sent))}
 	// The record keeps the body decoded, as the client reads it.
-	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard, len(out)); err != nil {
 		return nil, err
 	}
 	if _, err := f.out.Write(out); err != nil {
@@ -347,7 +348,7 @@ func sizeHint(h http.Header, codings []string) int {
 	if len(codings) > 0 {
 		return 0
 	}
-	n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	n, err := strconv.ParseInt(headerValue(h, "Content-Length"), 10, 64)
 	if err != nil || n <= 0 {
 		return 0
 	}
@@ -489,7 +490,7 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		sb.ew = encoder(&sb.out, f.coding)
 		sink = sb.ew
 	}
-	if err := f.open(status, h, mode, sink); err != nil {
+	if err := f.open(status, h, mode, sink, 0); err != nil {
 		body.Close()
 		return nil, err
 	}

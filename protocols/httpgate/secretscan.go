@@ -3,7 +3,6 @@ package httpgate
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -115,7 +114,7 @@ func (f *filter) holdsNoSecret(doc []byte, mt, label string, text, isJSON bool) 
 // across lines) or that holds markup (a tag cut by the end of a value
 // does not hide what follows it there) is left to the masking path.
 func jsonHoldsNoSecret(p *mask.Policy, doc []byte) bool {
-	if !json.Valid(doc) {
+	if !validJSON(doc) {
 		return false
 	}
 	u := doc
@@ -138,13 +137,17 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, ou
 		if err != nil {
 			return nil, 0, err
 		}
-		h["Content-Type"] = []string{ct}
+		if v := h["Content-Type"]; len(v) == 1 {
+			v[0] = ct // as maskFields rewrites values, in place
+		} else {
+			h["Content-Type"] = []string{ct}
+		}
 	}
 	if err := f.maskFields(h, true); err != nil {
 		return nil, 0, err
 	}
 	setLength(h, int64(len(out)))
-	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard); err != nil {
+	if err := f.open(status, h, gate.ForwardThenRecord, io.Discard, len(doc)); err != nil {
 		return nil, 0, err
 	}
 	if _, err := f.out.Write(doc); err != nil {
@@ -154,7 +157,7 @@ func (f *filter) sendUnchanged(status int, h http.Header, body io.ReadCloser, ou
 	if err := f.end(); err != nil {
 		return nil, 0, err
 	}
-	b := &wholeBody{}
+	b := &f.whole
 	b.Reset(out)
 	return b, int64(len(out)), nil
 }
