@@ -2,33 +2,6 @@ package record
 
 import "bytes"
 
-// Trigger classes of freeText.mayHold: what a byte may start.
-const (
-	trigSep    = 1 << iota // '=' or ':': an assignment (or "://")
-	trigDash               // '-': "-----BEGIN ", "--name"
-	trigFold               // b, p, i in either case: bearer, basic, password, identified by
-	trigProg               // m, s: mysql, mariadb, sshpass
-	trigToken              // the first byte of a token shape's prefix, or of eyJ
-)
-
-// triggers maps each byte to the rules that may find something starting
-// at it.
-var triggers = func() (t [256]uint8) {
-	t['='] |= trigSep
-	t[':'] |= trigSep
-	t['-'] |= trigDash
-	for _, c := range "bBpPiI" {
-		t[c] |= trigFold
-	}
-	t['m'] |= trigProg
-	t['s'] |= trigProg
-	for _, s := range tokenShapes {
-		t[s.prefix[0]] |= trigToken
-	}
-	t['e'] |= trigToken
-	return t
-}()
-
 // leadPairs holds the first two bytes of every trigger but the
 // separators: "--", the keywords in every case, the program names, the
 // token prefixes and eyJ. Few positions of a text pass it.
@@ -68,14 +41,14 @@ func isLeadPair(a, b byte) bool {
 // one pass and without lower-casing t. It is a prefilter: when it reports
 // true, the full scan runs and decides.
 func (f freeText) mayHold(t []byte) bool {
-	for p := 0; p < len(t); p++ {
-		k := triggers[t[p]]
-		if k == 0 {
-			continue
-		}
-		rest := t[p:]
-		if k&trigSep != 0 {
-			if t[p] == ':' && bytes.HasPrefix(rest, []byte("://")) {
+	for _, sep := range [...]byte{'=', ':'} {
+		for p := 0; ; p++ {
+			i := bytes.IndexByte(t[p:], sep)
+			if i < 0 {
+				break
+			}
+			p += i
+			if sep == ':' && bytes.HasPrefix(t[p:], []byte("://")) {
 				return true // scanUserinfo
 			}
 			if f.names != nil {
@@ -83,35 +56,44 @@ func (f freeText) mayHold(t []byte) bool {
 					return true
 				}
 			}
-			continue
 		}
-		if len(rest) < 2 || !isLeadPair(rest[0], rest[1]) {
-			continue // every other trigger is two bytes long at least
-		}
-		if k&trigDash != 0 && (bytes.HasPrefix(rest, []byte("-----BEGIN ")) || f.names != nil && f.longFlagAt(t, p+2)) {
+	}
+	for p := 0; p+1 < len(t); p++ {
+		if isLeadPair(t[p], t[p+1]) && f.triggerAt(t, p) {
 			return true
 		}
-		if k&trigFold != 0 {
-			for _, kw := range [...]string{"bearer ", "basic ", "password", "identified by"} {
-				if len(rest) >= len(kw) && equalFoldASCII(rest[:len(kw)], kw) {
-					return true
-				}
-			}
-		}
-		if k&trigProg != 0 && (bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb")) ||
-			bytes.HasPrefix(rest, []byte("sshpass"))) {
+	}
+	return false
+}
+
+// triggerAt reports whether a trigger other than a separator starts at
+// t[p].
+func (f freeText) triggerAt(t []byte, p int) bool {
+	rest := t[p:]
+	switch c := t[p]; c | 0x20 {
+	case '-' | 0x20: // '-' is 0x2d, and 0x2d|0x20 == 0x2d
+		return bytes.HasPrefix(rest, []byte("-----BEGIN ")) || f.names != nil && f.longFlagAt(t, p+2)
+	case 'b':
+		if equalFoldPrefix(rest, "bearer ") || equalFoldPrefix(rest, "basic ") {
 			return true
 		}
-		if k&trigToken != 0 {
-			if bytes.HasPrefix(rest, []byte("eyJ")) {
+	case 'p':
+		if equalFoldPrefix(rest, "password") {
+			return true
+		}
+	case 'i':
+		if equalFoldPrefix(rest, "identified by") {
+			return true
+		}
+	}
+	if bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb")) ||
+		bytes.HasPrefix(rest, []byte("sshpass")) || bytes.HasPrefix(rest, []byte("eyJ")) {
+		return true
+	}
+	if startsWord(t, p) {
+		for _, s := range shapesByLead[t[p]] {
+			if bytes.HasPrefix(rest, []byte(s.prefix)) {
 				return true
-			}
-			if startsWord(t, p) {
-				for _, s := range shapesByLead[t[p]] {
-					if bytes.HasPrefix(rest, []byte(s.prefix)) {
-						return true
-					}
-				}
 			}
 		}
 	}
@@ -128,9 +110,12 @@ func (f freeText) longFlagAt(t []byte, p int) bool {
 	return !(j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.filter.mayMatch(t[p:j]) || !f.names.Match(string(t[p:j])))
 }
 
-// equalFoldASCII reports whether b equals the lower-case ASCII word kw in
-// any case.
-func equalFoldASCII(b []byte, kw string) bool {
+// equalFoldPrefix reports whether b starts with the lower-case ASCII word
+// kw in any case.
+func equalFoldPrefix(b []byte, kw string) bool {
+	if len(b) < len(kw) {
+		return false
+	}
 	for i := range len(kw) {
 		c := b[i]
 		if c >= 'A' && c <= 'Z' {
