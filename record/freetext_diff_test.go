@@ -319,3 +319,14 @@ func TestFreeTextPrefilterDifferential(t *testing.T) {
 		}
 	}
 }
+
+// TestTriggerAtDispatch: triggerAt sends the bytes it handles itself (the
+// keywords', '-', 'm', 'e') to no token shape, so no shape may start with
+// one of them.
+func TestTriggerAtDispatch(t *testing.T) {
+	for _, s := range tokenShapes {
+		if strings.IndexByte("-bBpPiIme", s.prefix[0]) >= 0 {
+			t.Errorf("token prefix %q starts with a byte triggerAt handles apart", s.prefix)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package record
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // leadPairs holds the first two bytes of every trigger but the
 // separators: "--", the keywords in every case, the program names, the
@@ -26,12 +29,6 @@ var leadPairs = func() (m [1 << 16 / 64]uint64) {
 	}
 	return m
 }()
-
-// isLeadPair reports whether a, b start a trigger of leadPairs.
-func isLeadPair(a, b byte) bool {
-	pair := uint16(a) | uint16(b)<<8
-	return leadPairs[pair/64]&(1<<(pair%64)) != 0
-}
 
 // mayHold reports whether scanLower may find a secret in t: false proves
 // that it finds none. Every rule of scanLower finds a value only at one of
@@ -59,7 +56,8 @@ func (f freeText) mayHold(t []byte) bool {
 		}
 	}
 	for p := 0; p+1 < len(t); p++ {
-		if isLeadPair(t[p], t[p+1]) && f.triggerAt(t, p) {
+		pair := binary.LittleEndian.Uint16(t[p:])
+		if leadPairs[pair/64]&(1<<(pair%64)) != 0 && f.triggerAt(t, p) {
 			return true
 		}
 	}
@@ -70,25 +68,23 @@ func (f freeText) mayHold(t []byte) bool {
 // t[p].
 func (f freeText) triggerAt(t []byte, p int) bool {
 	rest := t[p:]
-	switch c := t[p]; c | 0x20 {
-	case '-' | 0x20: // '-' is 0x2d, and 0x2d|0x20 == 0x2d
+	switch t[p] {
+	case '-':
 		return bytes.HasPrefix(rest, []byte("-----BEGIN ")) || f.names != nil && f.longFlagAt(t, p+2)
-	case 'b':
-		if equalFoldPrefix(rest, "bearer ") || equalFoldPrefix(rest, "basic ") {
+	case 'b', 'B':
+		return equalFoldPrefix(rest, "bearer ") || equalFoldPrefix(rest, "basic ")
+	case 'p', 'P':
+		return equalFoldPrefix(rest, "password")
+	case 'i', 'I':
+		return equalFoldPrefix(rest, "identified by")
+	case 'm':
+		return bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb"))
+	case 'e':
+		return bytes.HasPrefix(rest, []byte("eyJ"))
+	case 's':
+		if bytes.HasPrefix(rest, []byte("sshpass")) {
 			return true
 		}
-	case 'p':
-		if equalFoldPrefix(rest, "password") {
-			return true
-		}
-	case 'i':
-		if equalFoldPrefix(rest, "identified by") {
-			return true
-		}
-	}
-	if bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb")) ||
-		bytes.HasPrefix(rest, []byte("sshpass")) || bytes.HasPrefix(rest, []byte("eyJ")) {
-		return true
 	}
 	if startsWord(t, p) {
 		for _, s := range shapesByLead[t[p]] {
