@@ -1,9 +1,6 @@
 package record
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "bytes"
 
 // leadPairs holds the first two bytes of every trigger but the
 // separators: "--", the keywords in every case, the program names, the
@@ -48,6 +45,9 @@ func (f freeText) mayHold(t []byte) bool {
 			if sep == ':' && bytes.HasPrefix(t[p:], []byte("://")) {
 				return true // scanUserinfo
 			}
+			if sep == ':' && f.json && p > 0 && t[p-1] == '"' && (p == 1 || t[p-2] != '\\') {
+				continue // a key of the event's own JSON, as assigned rules it out
+			}
 			if f.names != nil {
 				if _, ok := f.assigned(t, p); ok {
 					return true
@@ -55,10 +55,23 @@ func (f freeText) mayHold(t []byte) bool {
 			}
 		}
 	}
-	for p := 0; p+1 < len(t); p++ {
-		pair := binary.LittleEndian.Uint16(t[p:])
-		if leadPairs[pair/64]&(1<<(pair%64)) != 0 && f.triggerAt(t, p) {
-			return true
+	// Pairs are probed 16 positions at a time without a branch; the few
+	// blocks with a hit are walked again position by position.
+	for base := 0; base+1 < len(t); base += 16 {
+		end := min(base+16, len(t)-1)
+		var hit uint64
+		for p := base; p < end; p++ {
+			pair := uint16(t[p]) | uint16(t[p+1])<<8
+			hit |= leadPairs[pair/64] >> (pair % 64)
+		}
+		if hit&1 == 0 {
+			continue
+		}
+		for p := base; p < end; p++ {
+			pair := uint16(t[p]) | uint16(t[p+1])<<8
+			if leadPairs[pair/64]&(1<<(pair%64)) != 0 && f.triggerAt(t, p) {
+				return true
+			}
 		}
 	}
 	return false
