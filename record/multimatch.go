@@ -30,7 +30,7 @@ type multiMatcher struct {
 
 // fewPatterns is the most patterns findBytes looks for one at a time
 // (bytes.Index, vectorised, beats a bitmap probe per byte for a few).
-const fewPatterns = 4
+const fewPatterns = 8
 
 // findBytes is find over bytes: with few patterns, each pattern's first
 // occurrence is found with bytes.Index, and the longest pattern at the
@@ -39,6 +39,11 @@ func findBytes(m *multiMatcher, s []byte, from int, rawOnly bool) (int, int32) {
 	if m == nil || len(m.pats) > fewPatterns || m.single {
 		return find(m, s, from, rawOnly)
 	}
+	return findFew(m, s, from, rawOnly)
+}
+
+// findFew is findBytes for few patterns and none of one byte.
+func findFew(m *multiMatcher, s []byte, from int, rawOnly bool) (int, int32) {
 	first := -1
 	for id, p := range m.pats {
 		if rawOnly && !m.raw[id] || len(p) == 0 {
