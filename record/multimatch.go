@@ -1,6 +1,9 @@
 package record
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // multiMatcher finds any of a set of patterns (a session's secrets in all
 // their remembered forms) in one pass over a text, however many there
@@ -23,6 +26,44 @@ type multiMatcher struct {
 	quads  map[uint32][]int32 // patterns of 4 bytes or more by their first 4, longest first
 	short  []int32            // shorter patterns, longest first
 	single bool               // some pattern is 1 byte long
+}
+
+// fewPatterns is the most patterns findBytes looks for one at a time
+// (bytes.Index, vectorised, beats a bitmap probe per byte for a few).
+const fewPatterns = 8
+
+// findBytes is find over bytes: with few patterns, each pattern's first
+// occurrence is found with bytes.Index, and the longest pattern at the
+// first of them is returned, which is what find returns.
+func findBytes(m *multiMatcher, s []byte, from int, rawOnly bool) (int, int32) {
+	if m == nil || len(m.pats) > fewPatterns || m.single {
+		return find(m, s, from, rawOnly)
+	}
+	return findFew(m, s, from, rawOnly)
+}
+
+// findFew is findBytes for few patterns and none of one byte.
+func findFew(m *multiMatcher, s []byte, from int, rawOnly bool) (int, int32) {
+	first := -1
+	for id, p := range m.pats {
+		if rawOnly && !m.raw[id] || len(p) == 0 {
+			continue
+		}
+		end := len(s)
+		if first >= 0 {
+			end = min(len(s), first+len(p)) // only an earlier start matters
+		}
+		if from >= end {
+			continue
+		}
+		if i := bytes.Index(s[from:end], p); i >= 0 && (first < 0 || from+i < first) {
+			first = from + i
+		}
+	}
+	if first < 0 {
+		return -1, -1
+	}
+	return first, longestAt(m, s, first, rawOnly)
 }
 
 // newMultiMatcher indexes the secrets (sorted longest first) and their

@@ -215,7 +215,7 @@ func secretSurvives(b []byte, rep *secretReplacer) bool {
 	c := canonPool.Get().(*canon)
 	defer canonPool.Put(c)
 	rest := stripMACs(c.scratch[:0], b)
-	at, _ := find(rep.m, rest, 0, false)
+	at, _ := findBytes(rep.m, rest, 0, false)
 	c.scratch = rest
 	return at >= 0
 }
@@ -307,7 +307,7 @@ type secretReplacer struct {
 
 // contains reports whether s holds one of the secrets.
 func (sr *secretReplacer) contains(s []byte) bool {
-	at, _ := find(sr.m, s, 0, true)
+	at, _ := findBytes(sr.m, s, 0, true)
 	return at >= 0
 }
 

@@ -1,0 +1,138 @@
+package record
+
+import "bytes"
+
+// leadPairs holds the first two bytes of every trigger but the
+// separators: "--", the keywords in every case, the program names, the
+// token prefixes and eyJ. Few positions of a text pass it.
+var leadPairs = func() (m [1 << 16 / 64]uint64) {
+	add := func(a, b byte) {
+		pair := uint16(a) | uint16(b)<<8
+		m[pair/64] |= 1 << (pair % 64)
+	}
+	exact := []string{"--", "mysql", "mariadb", "sshpass", "eyJ"}
+	for _, s := range tokenShapes {
+		exact = append(exact, s.prefix)
+	}
+	for _, w := range exact {
+		add(w[0], w[1])
+	}
+	for _, w := range []string{"bearer ", "basic ", "password", "identified by"} {
+		for _, a := range []byte{w[0], w[0] - 'a' + 'A'} {
+			for _, b := range []byte{w[1], w[1] - 'a' + 'A'} {
+				add(a, b)
+			}
+		}
+	}
+	return m
+}()
+
+// mayHold reports whether scanLower may find a secret in t: false proves
+// that it finds none. Every rule of scanLower finds a value only at one of
+// its triggers (a separator the assignment rule accepts, "://", a token
+// prefix, eyJ, "-----BEGIN ", a long option named like a secret, a keyword
+// in any case, a program name), and mayHold looks for exactly those, in
+// one pass and without lower-casing t. It is a prefilter: when it reports
+// true, the full scan runs and decides.
+func (f freeText) mayHold(t []byte) bool {
+	for _, sep := range [...]byte{'=', ':'} {
+		for p := 0; ; p++ {
+			i := bytes.IndexByte(t[p:], sep)
+			if i < 0 {
+				break
+			}
+			p += i
+			if sep == ':' && bytes.HasPrefix(t[p:], []byte("://")) {
+				return true // scanUserinfo
+			}
+			if sep == ':' && f.json && p > 0 && t[p-1] == '"' && (p == 1 || t[p-2] != '\\') {
+				continue // a key of the event's own JSON, as assigned rules it out
+			}
+			if f.names != nil {
+				if _, ok := f.assigned(t, p); ok {
+					return true
+				}
+			}
+		}
+	}
+	// Pairs are probed 16 positions at a time without a branch; the few
+	// blocks with a hit are walked again position by position.
+	for base := 0; base+1 < len(t); base += 16 {
+		end := min(base+16, len(t)-1)
+		var hit uint64
+		for p := base; p < end; p++ {
+			pair := uint16(t[p]) | uint16(t[p+1])<<8
+			hit |= leadPairs[pair/64] >> (pair % 64)
+		}
+		if hit&1 == 0 {
+			continue
+		}
+		for p := base; p < end; p++ {
+			pair := uint16(t[p]) | uint16(t[p+1])<<8
+			if leadPairs[pair/64]&(1<<(pair%64)) != 0 && f.triggerAt(t, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// triggerAt reports whether a trigger other than a separator starts at
+// t[p].
+func (f freeText) triggerAt(t []byte, p int) bool {
+	rest := t[p:]
+	switch t[p] {
+	case '-':
+		return bytes.HasPrefix(rest, []byte("-----BEGIN ")) || f.names != nil && f.longFlagAt(t, p+2)
+	case 'b', 'B':
+		return equalFoldPrefix(rest, "bearer ") || equalFoldPrefix(rest, "basic ")
+	case 'p', 'P':
+		return equalFoldPrefix(rest, "password")
+	case 'i', 'I':
+		return equalFoldPrefix(rest, "identified by")
+	case 'm':
+		return bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb"))
+	case 'e':
+		return bytes.HasPrefix(rest, []byte("eyJ"))
+	case 's':
+		if bytes.HasPrefix(rest, []byte("sshpass")) {
+			return true
+		}
+	}
+	if startsWord(t, p) {
+		for _, s := range shapesByLead[t[p]] {
+			if bytes.HasPrefix(rest, []byte(s.prefix)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// longFlagAt reports whether scanLongFlags takes the option whose name
+// starts at t[p], just after "--".
+func (f freeText) longFlagAt(t []byte, p int) bool {
+	j := p
+	for j < len(t) && isNameByte(t[j]) {
+		j++
+	}
+	return !(j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.filter.mayMatch(t[p:j]) || !f.names.Match(string(t[p:j])))
+}
+
+// equalFoldPrefix reports whether b starts with the lower-case ASCII word
+// kw in any case.
+func equalFoldPrefix(b []byte, kw string) bool {
+	if len(b) < len(kw) {
+		return false
+	}
+	for i := range len(kw) {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != kw[i] {
+			return false
+		}
+	}
+	return true
+}
