@@ -58,6 +58,7 @@ func (r *redactor) mac(secret string) string {
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets []string
+	orig := e // replaceBytes copies what it changes: orig keeps the event as it came
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
@@ -73,8 +74,19 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		return nil, err
 	}
 	// Credentials written into free text (a command line, a URL, a body
-	// string, an output) are secrets as much as the named ones.
-	if found := r.freeTextSecrets(&e, b); len(found) > 0 {
+	// string, an output) are secrets as much as the named ones. They are
+	// searched for in the event as it came too: a named secret replaced
+	// first can cut the start of a free-text shape (a PEM header) and leave
+	// its body unrecognised.
+	found := r.freeTextSecrets(&e, b)
+	if rep != nil {
+		ob, err := marshalEvent(&orig)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, r.freeTextSecrets(&orig, ob)...)
+	}
+	if len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
 		if rep, b, err = r.replaced(&e, secrets); err != nil {
 			return nil, err
