@@ -40,6 +40,10 @@ type conn struct {
 
 	q opQueue
 
+	// dr is the DataRow the upstream goroutine masks (maskRow), kept so
+	// its Values are not allocated again for every row.
+	dr pgproto3.DataRow
+
 	// Set by the upstream goroutine from ParameterStatus; read by the
 	// client goroutine: the parser no longer sees what the server sees.
 	unsafeParse atomic.Value // string reason, "" when safe

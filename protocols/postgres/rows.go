@@ -117,7 +117,10 @@ func scalar(oid uint32) bool {
 
 // maskRow masks one DataRow and records it as the client sees it.
 func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
-	var dr pgproto3.DataRow
+	// The decoded row is the upstream goroutine's, reused row after row
+	// and result after result: its values point into body and are not
+	// kept past this call.
+	dr := &c.dr
 	if err := dr.Decode(body); err != nil {
 		return nil, err
 	}
@@ -312,16 +315,31 @@ func (c *conn) recordRow(r *result, vals [][]byte) error {
 				r.line.WriteString(hex.EncodeToString(v))
 			}
 		default:
-			writeEscaped(&r.line, string(v))
+			writeEscaped(&r.line, v)
 		}
 	}
 	r.line.WriteByte('\n')
 	return r.render()
 }
 
-func writeEscaped(b *bytes.Buffer, s string) {
-	if !strings.ContainsAny(s, "\t\n\\\r") {
-		b.WriteString(s)
+// writeEscaped writes s to b in COPY text form (tab, newline, carriage
+// return and backslash escaped). It takes the bytes of a row value as they
+// are, so a value is not copied into a string first.
+func writeEscaped[T string | []byte](b *bytes.Buffer, s T) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\t' || c == '\n' || c == '\\' || c == '\r' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		switch v := any(s).(type) {
+		case string:
+			b.WriteString(v)
+		case []byte:
+			b.Write(v)
+		}
 		return
 	}
 	for i := 0; i < len(s); i++ {
