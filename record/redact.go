@@ -75,16 +75,18 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	}
 	// Credentials written into free text (a command line, a URL, a body
 	// string, an output) are secrets as much as the named ones. They are
-	// searched for in the event as it came too: a named secret replaced
-	// first can cut the start of a free-text shape (a PEM header) and leave
-	// its body unrecognised.
-	found := r.freeTextSecrets(&e, b)
-	if rep != nil {
+	// searched for in the event as it came, not in its replaced form: a
+	// named secret replaced first can cut the start of a free-text shape (a
+	// PEM header) and leave its body unrecognised.
+	var found []string
+	if rep == nil {
+		found = r.freeTextSecrets(&e, b) // nothing replaced: b is the event as it came
+	} else {
 		ob, err := marshalEvent(&orig)
 		if err != nil {
 			return nil, err
 		}
-		found = append(found, r.freeTextSecrets(&orig, ob)...)
+		found = newSecrets(r.freeTextSecrets(&orig, ob), secrets)
 	}
 	if len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
@@ -363,4 +365,15 @@ func walk(v any, rep *secretReplacer) any {
 		return x
 	}
 	return v
+}
+
+// newSecrets returns the values of found that known does not hold.
+func newSecrets(found, known []string) []string {
+	out := found[:0]
+	for _, f := range found {
+		if !slices.Contains(known, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
