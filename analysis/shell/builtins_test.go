@@ -155,14 +155,7 @@ func TestReadOnlyOptionsThatWrite(t *testing.T) {
 		{"sudo -R /tmp/root cat f", false},
 		{"sudo --chroot=/tmp/root cat f", false},
 	} {
-		s, err := Parse(tc.line)
-		if err != nil {
-			t.Errorf("%q: %v", tc.line, err)
-			continue
-		}
-		if s.ReadOnly != tc.ro {
-			t.Errorf("%q: read_only = %v, want %v", tc.line, s.ReadOnly, tc.ro)
-		}
+		checkReadOnly(t, tc.line, tc.ro)
 	}
 }
 
@@ -260,14 +253,7 @@ func TestStateDeviceSpellings(t *testing.T) {
 		{"cat /proc/*/status", true},
 		{"cat /dev/null", true},
 	} {
-		s, err := Parse(tc.line)
-		if err != nil {
-			t.Errorf("%q: %v", tc.line, err)
-			continue
-		}
-		if s.ReadOnly != tc.ro {
-			t.Errorf("%q: read_only = %v, want %v", tc.line, s.ReadOnly, tc.ro)
-		}
+		checkReadOnly(t, tc.line, tc.ro)
 	}
 }
 
@@ -301,5 +287,18 @@ func TestStartupFilesAndLoginShells(t *testing.T) {
 			t.Errorf("%q: unseen=%v read_only=%v programs=%q, want %v %v %q", tc.line, s.RunsUnseenCode, s.ReadOnly, s.Programs,
 				tc.unseen, tc.ro, tc.programs)
 		}
+	}
+}
+
+// checkReadOnly parses line and checks its read_only verdict.
+func checkReadOnly(t *testing.T, line string, want bool) {
+	t.Helper()
+	s, err := Parse(line)
+	if err != nil {
+		t.Errorf("%q: %v", line, err)
+		return
+	}
+	if s.ReadOnly != want {
+		t.Errorf("%q: read_only = %v, want %v", line, s.ReadOnly, want)
 	}
 }

@@ -285,11 +285,7 @@ func TestExitSignalRecorded(t *testing.T) {
 func TestSFTPReadOnly(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	g := startGateway(t, up, readOnlyRules+`
-  - name: sftp-reads
-    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
-    action: allow
-`)
+	g := startGateway(t, up, sftpReadRules)
 	probe := newEffectProbe(t)
 	v := probe.victim("sftp")
 	local := filepath.Join(g.dir, "local.txt")
@@ -325,3 +321,10 @@ func TestSFTPReadOnly(t *testing.T) {
 		t.Fatalf("f mode changed: %v %v", fi, err)
 	}
 }
+
+// sftpReadRules allow sftp only when the operation is read-only.
+var sftpReadRules = readOnlyRules + `
+  - name: sftp-reads
+    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
+    action: allow
+`

@@ -90,20 +90,10 @@ func TestRequestsBeyondTheJudgedOne(t *testing.T) {
 func TestSFTPHandlesAndExtensions(t *testing.T) {
 	t.Parallel()
 	up := startSSHD(t)
-	g := startGateway(t, up, readOnlyRules+`
-  - name: sftp-reads
-    when: ssh.kind == "subsystem" || (ssh.kind == "sftp" && ssh.read_only)
-    action: allow
-`)
+	g := startGateway(t, up, sftpReadRules)
 	probe := newEffectProbe(t)
 	v := probe.victim("sftp-handles")
-	cl := g.goClient(t, g.agent)
-	defer cl.Close()
-	sc, err := sftp.NewClient(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.Close()
+	sc := g.sftpClient(t)
 	f, err := sc.Open(v + "/f")
 	if err != nil {
 		t.Fatal(err)
@@ -157,13 +147,7 @@ func TestSFTPRepliesMaskedAndRecorded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cl := g.goClient(t, g.agent)
-	defer cl.Close()
-	sc, err := sftp.NewClient(cl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sc.Close()
+	sc := g.sftpClient(t)
 	fis, err := sc.ReadDir(v + "/maskdir")
 	for _, fi := range fis {
 		if strings.Contains(fi.Name(), "example.com") {
@@ -191,4 +175,19 @@ func TestSFTPRepliesMaskedAndRecorded(t *testing.T) {
 	if !strings.Contains(recorded["listing"], secret) || !strings.Contains(recorded["link"], secret) {
 		t.Fatalf("listing and link not recorded: %q", recorded)
 	}
+}
+
+// sftpClient opens an sftp session as the agent through the gateway (Go's
+// sftp client, for operations the OpenSSH client cannot send); both close
+// with the test.
+func (g *gateway) sftpClient(t *testing.T) *sftp.Client {
+	t.Helper()
+	cl := g.goClient(t, g.agent)
+	t.Cleanup(func() { cl.Close() })
+	sc, err := sftp.NewClient(cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sc.Close() })
+	return sc
 }
