@@ -58,7 +58,7 @@ func (r *redactor) mac(secret string) string {
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets []string
-	orig := e // replaceBytes copies what it changes: orig keeps the event as it came
+	orig := e          // replaceBytes copies what it changes: orig keeps the event as it came
 	rewritten := false // whether secretValues rewrote e's request
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		rewritten = true

@@ -161,4 +161,3 @@ func TestBodySkipsOrigMarshalDifferential(t *testing.T) {
 		t.Fatalf("only %d of %d events take the path without the second marshal: the generator is too weak", skipped, events)
 	}
 }
-
