@@ -50,8 +50,8 @@ func benchEvents() map[string]gate.Event {
 		// The response to HTTPAuthHeader: session s-1 remembers its token.
 		"HTTPOutput": {Kind: gate.EventOutput, SessionID: "s-1", Time: now,
 			Output: &gate.Output{DecisionID: "d-1", Stream: "body", Data: []byte(`{"items":[` + strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 15) + `{"id":0}]}`), Final: true}},
-		"SQLPassword":    {Kind: gate.EventDecision, SessionID: "s-2", Time: now, Request: sqlReq},
-		"NoSecret":       {Kind: gate.EventDecision, SessionID: "s-3", Time: now, Request: plain},
+		"SQLPassword": {Kind: gate.EventDecision, SessionID: "s-2", Time: now, Request: sqlReq},
+		"NoSecret":    {Kind: gate.EventDecision, SessionID: "s-3", Time: now, Request: plain},
 	}
 }
 
