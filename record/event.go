@@ -101,8 +101,15 @@ type logCheckpointBody struct {
 // ComputeHash returns the hex SHA-256 of e's hashed fields (everything but
 // Hash and the decoded forms).
 func (e *Event) ComputeHash() string {
-	sum := e.computeSum()
-	return hex.EncodeToString(sum[:])
+	return hashHex(e.computeSum())
+}
+
+// hashHex returns h in lower-case hex with one allocation (the string),
+// where hex.EncodeToString makes two.
+func hashHex(h Hash) string {
+	var buf [2 * len(Hash{})]byte
+	hex.Encode(buf[:], h[:])
+	return string(buf[:])
 }
 
 func (e *Event) computeSum() Hash {
@@ -197,8 +204,7 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 		v = Version
 	}
 	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
-	sum := e.computeSum()
-	e.Hash = hex.EncodeToString(sum[:])
+	e.Hash = hashHex(e.computeSum())
 	c.seq, c.head = e.Seq, e.Hash
 	return e
 }

@@ -58,8 +58,10 @@ func (r *redactor) mac(secret string) string {
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets []string
-	orig := e // replaceBytes copies what it changes: orig keeps the event as it came
+	orig := e          // replaceBytes copies what it changes: orig keeps the event as it came
+	rewritten := false // whether secretValues rewrote e's request
 	if e.Request != nil && mayHoldSecrets(e.Request) {
+		rewritten = true
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
 		secrets = append(secrets, r.secretValues(&req)...)
@@ -69,7 +71,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
 	}
-	rep, b, err := r.replaced(&e, secrets)
+	rep, b, changed, err := r.replaced(&e, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +79,17 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// string, an output) are secrets as much as the named ones. They are
 	// searched for in the event as it came, not in its replaced form: a
 	// named secret replaced first can cut the start of a free-text shape (a
-	// PEM header) and leave its body unrecognised.
+	// PEM header) and leave its body unrecognised. When neither
+	// secretValues nor replaceBytes changed a field, e holds the values of
+	// orig and b is already orig's JSON (marshalEvent is a function of the
+	// values): orig is not marshalled again.
 	var found []string
-	if rep == nil {
+	switch {
+	case rep == nil:
 		found = r.freeTextSecrets(&e, b) // nothing replaced: b is the event as it came
-	} else {
+	case !rewritten && !changed:
+		found = newSecrets(r.freeTextSecrets(&orig, b), secrets)
+	default:
 		ob, err := marshalEvent(&orig)
 		if err != nil {
 			return nil, err
@@ -90,7 +98,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	}
 	if len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
-		if rep, b, err = r.replaced(&e, secrets); err != nil {
+		if rep, b, _, err = r.replaced(&e, secrets); err != nil {
 			return nil, err
 		}
 	}
@@ -117,20 +125,19 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 }
 
 // replaced returns the replacer of e (with secrets of its own, see
-// eventReplacer) and the JSON of e once its byte fields are replaced.
-func (r *redactor) replaced(e *gate.Event, secrets []string) (*secretReplacer, []byte, error) {
+// eventReplacer), the JSON of e once its byte fields are replaced, and
+// whether a byte field changed.
+func (r *redactor) replaced(e *gate.Event, secrets []string) (*secretReplacer, []byte, bool, error) {
 	rep, err := r.eventReplacer(e.SessionID, secrets)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	if rep != nil {
-		r.replaceBytes(e, rep)
-	}
+	changed := rep != nil && r.replaceBytes(e, rep)
 	b, err := marshalEvent(e)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return rep, b, nil
+	return rep, b, changed, nil
 }
 
 // freeTextSecrets returns the secrets freeText finds in e: in b, its
@@ -167,13 +174,17 @@ func (r *redactor) eventReplacer(session string, secrets []string) (*secretRepla
 
 // replaceBytes replaces the secrets in the byte fields of e (stored in
 // base64, which the JSON redaction cannot see into): the request's command
-// and payload and the output's data.
-func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) {
+// and payload and the output's data. It reports whether one of them may
+// have changed (false: e holds the values it held).
+func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) bool {
+	changed := false
 	if e.Request != nil {
 		req := *e.Request
 		req.Command = rep.Replace(req.Command)
+		changed = req.Command != e.Request.Command
 		if len(req.Payload) > 0 && rep.contains(req.Payload) {
 			req.Payload = []byte(rep.Replace(string(req.Payload)))
+			changed = true
 		}
 		e.Request = &req
 	}
@@ -181,7 +192,9 @@ func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) {
 		c := *o
 		c.Data = []byte(rep.Replace(string(o.Data)))
 		e.Output = &c
+		changed = true
 	}
+	return changed
 }
 
 // checked returns out, the stored JSON of e, unless a secret is left in it

@@ -2,6 +2,7 @@ package record
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,14 +47,17 @@ func benchEvents() map[string]gate.Event {
 		"SessionStart": {Kind: gate.EventSessionStart, SessionID: "s-4", Time: now, Identity: &gate.Identity{Subject: "agent-7", Kind: gate.KindAgent},
 			Session: &gate.SessionInfo{Protocol: "postgres", Target: "db1", ClientAddr: "10.0.0.7:5555", Start: now}},
 		"HTTPAuthHeader": {Kind: gate.EventDecision, SessionID: "s-1", Time: now, Request: httpReq},
-		"SQLPassword":    {Kind: gate.EventDecision, SessionID: "s-2", Time: now, Request: sqlReq},
-		"NoSecret":       {Kind: gate.EventDecision, SessionID: "s-3", Time: now, Request: plain},
+		// The response to HTTPAuthHeader: session s-1 remembers its token.
+		"HTTPOutput": {Kind: gate.EventOutput, SessionID: "s-1", Time: now,
+			Output: &gate.Output{DecisionID: "d-1", Stream: "body", Data: []byte(`{"items":[` + strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 15) + `{"id":0}]}`), Final: true}},
+		"SQLPassword": {Kind: gate.EventDecision, SessionID: "s-2", Time: now, Request: sqlReq},
+		"NoSecret":    {Kind: gate.EventDecision, SessionID: "s-3", Time: now, Request: plain},
 	}
 }
 
 func BenchmarkRedactBody(b *testing.B) {
 	r := &redactor{key: []byte("0123456789abcdef0123456789abcdef"), names: mask.CompileSecretNames(nil)} // as New makes it
-	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart", "ToolSecretArg", "HTTPNoSecret"} {
+	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart", "ToolSecretArg", "HTTPNoSecret", "HTTPOutput"} {
 		e := benchEvents()[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
