@@ -45,7 +45,9 @@ func scanGrant(row pgx.Row) (storedGrant, error) {
 	if revokedBy != nil {
 		g.RevokedBy = *revokedBy
 	}
-	sg.columns = id == g.ID && reviewID == g.ReviewID && subject == g.Subject && maxUses == g.MaxUses && expires.Equal(g.ExpiresAt)
+	sg.columns = id == g.ID && reviewID == g.ReviewID && subject == g.Subject && maxUses == g.MaxUses &&
+		// timestamptz keeps microseconds; doc keeps the nanoseconds.
+		expires.Sub(g.ExpiresAt).Abs() <= time.Microsecond
 	return sg, nil
 }
 
