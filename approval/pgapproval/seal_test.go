@@ -119,7 +119,7 @@ func TestSealSurvivesTheStoreRoundTrip(t *testing.T) {
 		pol := gate.ReviewPolicy{TTL: time.Minute, Approvals: 1, RequireReason: rnd.IntN(2) == 0, MaxGrant: time.Duration(rnd.IntN(3)) * time.Hour}
 		r := gate.ReviewRequest{Digest: fmt.Sprintf("roundtrip-%d-%s", i, gate.NewID()), SessionID: text(),
 			Requester: gate.Identity{Subject: "agent-" + text(), Name: text(), Groups: []string{text(), "agents"}, Claims: claims, Kind: gate.KindAgent},
-			Protocol: "postgres", Target: text(), Command: text(), Rules: []string{"hold", text()}, Reason: text(), Policy: pol,
+			Protocol:  "postgres", Target: text(), Command: text(), Rules: []string{"hold", text()}, Reason: text(), Policy: pol,
 			RuleSetVersion: text(), CreatedAt: now, ExpiresAt: now.Add(time.Minute), RequesterReason: text(),
 			Details:     &gate.ReviewDetails{Items: []gate.DetailItem{{Label: "SQL", Text: text()}, {Label: "Body", Omitted: text()}}},
 			ReviewRules: []string{"hold"}, ExactKey: text(), ShapeKey: text(), Shape: text(),
