@@ -100,10 +100,13 @@ type Options struct {
 	// (approval.CheckApproved) proves only that they are well-formed.
 	//
 	// What a seal cannot prevent: a writer of the tables can put back an
-	// earlier sealed state of a row. For a grant that means resetting its
-	// uses counter or clearing its revocation (both change after it is
-	// given): the grant then allows more uses, or allows again, but only
-	// what the reviewers granted and never past its sealed expiry.
+	// earlier sealed state of a row, since the states a row goes through
+	// after its seal (consumed, expired, a grant's use count, revoked) are
+	// not sealed and any earlier one was valid. A consumed approval set
+	// back to approved runs its request again until the review's sealed
+	// expiry; a grant's use count reset or its revocation cleared allows
+	// more, but only what the reviewers granted and never past its sealed
+	// expiry. Keeping gated clients from writing the tables closes this.
 	SealKey []byte
 	// VerifyKeys are older seal keys still accepted when verifying, for
 	// rotation: seal with the new key, verify with both until the rows

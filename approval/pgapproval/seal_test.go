@@ -164,3 +164,29 @@ func TestUnsealedReviewsAreMarkedAndCannotBeVotedOn(t *testing.T) {
 		t.Fatalf("a vote on a changed review: %v", err)
 	}
 }
+
+// Migrate adds the seal columns to tables made before them, and the
+// approver seals on them.
+func TestMigrateAddsSealColumnsToOldTables(t *testing.T) {
+	ctx := context.Background()
+	pool := testPool(t)
+	opts := pgapproval.Options{SealKey: testKey}
+	if err := pgapproval.Migrate(ctx, pool, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ALTER TABLE airlock_reviews DROP COLUMN seal; ALTER TABLE airlock_grants DROP COLUMN seal`); err != nil {
+		t.Fatal(err)
+	}
+	ap := pgtest.Store(t, pool, opts, pgapproval.Migrate, pgapproval.New)
+	r := gate.ReviewRequest{Digest: "migrated-" + gate.NewID(), Requester: approvertest.Requester, Protocol: "postgres", Command: "DELETE FROM t"}
+	id, err := ap.Submit(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ap.Approve(ctx, id, approvertest.Human, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ap.Redeem(ctx, r.Digest); err != nil || v.State != gate.ReviewApproved {
+		t.Fatalf("%+v, %v", v, err)
+	}
+}
