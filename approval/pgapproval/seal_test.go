@@ -2,7 +2,10 @@ package pgapproval_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -162,6 +165,16 @@ func TestUnsealedReviewsAreMarkedAndCannotBeVotedOn(t *testing.T) {
 	}
 	if _, err := ap.Approve(ctx, id, approvertest.Human, "ok"); !errors.Is(err, approval.ErrUnproven) {
 		t.Fatalf("a vote on a changed review: %v", err)
+	}
+	// The console's API says so and offers no vote.
+	console := &approval.Console{Approver: ap, Authenticate: approval.BearerTokens(map[string]gate.Identity{"tok": approvertest.Human})}
+	req := httptest.NewRequest(http.MethodGet, "/api/pending", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	rec := httptest.NewRecorder()
+	console.ServeHTTP(rec, req)
+	var views []approval.ConsoleReview
+	if err := json.Unmarshal(rec.Body.Bytes(), &views); err != nil || len(views) != 1 || views[0].Unproven == "" || views[0].CanReview {
+		t.Fatalf("console: %d %s", rec.Code, rec.Body)
 	}
 }
 
