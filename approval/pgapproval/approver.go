@@ -402,12 +402,20 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, id, g.Subject, granted, g.MaxUse
 }
 
 // proveApproved reports whether r, marked approved, may be used: its seal
-// and its votes' MACs verify, and its votes approve it (approval.CheckApproved).
+// and its votes' MACs verify, its votes approve it (approval.CheckApproved)
+// and give the grant its granted column shows (the verdict carries that
+// grant into the record).
 func (p *Approver) proveApproved(r storedReview) error {
 	if err := p.seal.checkReview(r); err != nil {
 		return err
 	}
-	return approval.CheckApproved(r.Pending, time.Now())
+	if err := approval.CheckApproved(r.Pending, time.Now()); err != nil {
+		return err
+	}
+	if r.Grant != nil {
+		return approval.CheckGrant(r.Pending, *r.Grant)
+	}
+	return nil
 }
 
 // Approve casts an approving vote.
