@@ -107,6 +107,10 @@ type Options struct {
 	// expiry; a grant's use count reset or its revocation cleared allows
 	// more, but only what the reviewers granted and never past its sealed
 	// expiry. Keeping gated clients from writing the tables closes this.
+	//
+	// Rows written before a key was set (or by an unsealed Approver) carry
+	// no seal and approve nothing: let the open reviews be decided and used,
+	// or expire, before turning sealing on.
 	SealKey []byte
 	// VerifyKeys are older seal keys still accepted when verifying, for
 	// rotation: seal with the new key, verify with both until the rows
