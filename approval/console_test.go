@@ -328,3 +328,19 @@ func TestWebhookCallbackLimits(t *testing.T) {
 		t.Fatalf("unconfigured webhook: %v", err)
 	}
 }
+
+// A review its store could not prove (Pending.Unproven) is shown as such,
+// and the console offers nobody a vote on it.
+func TestConsoleViewOfAnUnprovenReview(t *testing.T) {
+	c := &Console{Approver: &Memory{}}
+	reviewer := gate.Identity{Subject: "alice", Kind: gate.KindHuman}
+	p := Pending{ID: "r1", State: gate.ReviewPending, Request: gate.ReviewRequest{Requester: gate.Identity{Subject: "agent", Kind: gate.KindAgent}, Command: "SELECT 1"}}
+	if v := c.view(p, reviewer, time.Now()); !v.CanReview || v.Unproven != "" {
+		t.Fatalf("a proven review: %+v", v)
+	}
+	p.Unproven = "review r1 does not carry a valid seal"
+	v := c.view(p, reviewer, time.Now())
+	if v.CanReview || v.Unproven != p.Unproven || !strings.Contains(v.WhyNot, "seal") {
+		t.Fatalf("an unproven review: %+v", v)
+	}
+}

@@ -49,6 +49,9 @@ type ConsoleReview struct {
 	// CanReview tells whether the viewer may vote; WhyNot says why not.
 	CanReview bool   `json:"can_review"`
 	WhyNot    string `json:"why_not,omitempty"`
+	// Unproven says why the store could not prove the review its own
+	// writing (see Pending.Unproven); nobody can vote on it.
+	Unproven string `json:"unproven,omitempty"`
 }
 
 func (c *Console) views(ps []Pending, who gate.Identity, now time.Time) []ConsoleReview {
@@ -68,6 +71,7 @@ func (c *Console) view(p Pending, who gate.Identity, now time.Time) ConsoleRevie
 		Reason: r.Reason, Requester: publicIdentity(r.Requester), CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, DecidedAt: p.DecidedAt,
 		Approvals: p.Approvals(), ApprovalsNeeded: pol.Approvals, Denials: p.Denials(), DenialsNeeded: pol.Denials,
 		RequireReason: pol.RequireReason, Votes: publicVotes(p.Votes), Outcome: p.Reason, BreakGlass: p.BreakGlass,
+		Unproven: p.Unproven,
 	}
 	v.Undisplayable = v.Details != nil && v.Details.Undisplayable
 	if _, ok := c.Approver.(Granter); ok && pol.MaxGrant > 0 {
@@ -79,6 +83,9 @@ func (c *Console) view(p Pending, who gate.Identity, now time.Time) ConsoleRevie
 	}
 	if p.State == gate.ReviewPending {
 		err := CheckReviewer(r, who)
+		if p.Unproven != "" {
+			err = fmt.Errorf("%w: %s", ErrUnproven, p.Unproven)
+		}
 		for _, vote := range p.Votes {
 			if err == nil && vote.Reviewer.Subject == who.Subject {
 				err = ErrAlreadyVoted

@@ -29,6 +29,11 @@ type Pending struct {
 	// Grant is the grant the approval gave, if the approving reviewers
 	// asked for one.
 	Grant *gate.Grant `json:"grant,omitempty"`
+	// Unproven, set by stores that seal their rows (approval/pgapproval),
+	// says why the review could not be proven to be the store's own
+	// writing: someone wrote or changed it behind the approver's back. Such
+	// a review can be neither voted on nor used.
+	Unproven string `json:"unproven,omitempty"`
 }
 
 // Verdict returns the review as the gate sees it.

@@ -33,7 +33,7 @@ func replicaPools(t testing.TB, n int) ([]*pgapproval.Approver, []*pgxpool.Pool)
 	url := pgtest.Database(t, "airlock_approval")
 	var out []*pgapproval.Approver
 	var pools []*pgxpool.Pool
-	opts := pgapproval.Options{Poll: 30 * time.Second}
+	opts := pgapproval.Options{Poll: 30 * time.Second, SealKey: []byte("approval test seal key, 32 bytes or more")}
 	for i := 0; i < n; i++ {
 		pool, err := pgxpool.New(ctx, url)
 		require.NoError(t, err)

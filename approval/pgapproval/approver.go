@@ -36,7 +36,8 @@ const Channel = "airlock_reviews"
 //	    created_at  timestamptz NOT NULL,
 //	    expires_at  timestamptz NOT NULL,
 //	    decided_at  timestamptz,
-//	    granted     jsonb                     -- gate.Grant the approval gave
+//	    granted     jsonb,                    -- gate.Grant the approval gave
+//	    seal        bytea                     -- HMAC of id, digest and request (see Options.SealKey)
 //	);
 //	CREATE UNIQUE INDEX airlock_reviews_pending ON airlock_reviews (digest) WHERE state = 'pending';
 //	CREATE INDEX airlock_reviews_digest ON airlock_reviews (digest, created_at DESC);
@@ -52,9 +53,13 @@ const Channel = "airlock_reviews"
 //	    created_at  timestamptz NOT NULL,
 //	    expires_at  timestamptz NOT NULL,
 //	    revoked_at  timestamptz,
-//	    revoked_by  text
+//	    revoked_by  text,
+//	    seal        bytea                     -- HMAC of the grant's bounds and its review's seal
 //	);
 //	CREATE INDEX airlock_grants_subject ON airlock_grants (subject, expires_at);
+//
+// Each vote in votes carries its own "mac", an HMAC of the vote chained
+// to the review's seal and the vote before it.
 //
 // A denied review is reported once by Redeem and then marked "reported".
 // Grants are shared like reviews: a grant given through one replica's
@@ -68,6 +73,7 @@ const Channel = "airlock_reviews"
 type Approver struct {
 	pool     *pgxpool.Pool
 	opts     Options
+	seal     sealer
 	listener *listener
 }
 
@@ -85,6 +91,36 @@ type Options struct {
 	// Poll is how often Await re-reads a review even without a
 	// notification (default 1s), so a lost NOTIFY only delays.
 	Poll time.Duration
+	// SealKey (at least MinSealKeyLen bytes, secret, the same on every
+	// replica) seals every review, vote and grant the Approver writes with
+	// an HMAC; a row whose seal does not verify approves and allows
+	// nothing (approval.ErrUnproven). Without it, anyone who can write
+	// the tables can write a vote in a real reviewer's name, or a whole
+	// approved review, and the approver cannot tell: replaying the votes
+	// (approval.CheckApproved) proves only that they are well-formed.
+	//
+	// What a seal cannot prevent: a writer of the tables can put back an
+	// earlier sealed state of a row, since the states a row goes through
+	// after its seal (consumed, expired, a grant's use count, revoked) are
+	// not sealed and any earlier one was valid. A consumed approval set
+	// back to approved runs its request again until the review's sealed
+	// expiry; a grant's use count reset or its revocation cleared allows
+	// more, but only what the reviewers granted and never past its sealed
+	// expiry. Keeping gated clients from writing the tables closes this.
+	//
+	// Rows written before a key was set (or by an unsealed Approver) carry
+	// no seal and approve nothing: let the open reviews be decided and used,
+	// or expire, before turning sealing on.
+	SealKey []byte
+	// VerifyKeys are older seal keys still accepted when verifying, for
+	// rotation: seal with the new key, verify with both until the rows
+	// sealed with the old one have expired, then drop it.
+	VerifyKeys [][]byte
+	// Unsealed runs without a SealKey: nothing is sealed or verified.
+	// This is unsafe whenever a client of the gate (an agent whose SQL
+	// reaches the database, a shared role) can write the review tables;
+	// New refuses to run without a SealKey unless it is set.
+	Unsealed bool
 }
 
 // New returns an Approver over pool. It does not touch the database: call
@@ -93,7 +129,11 @@ func New(pool *pgxpool.Pool, opts Options) (*Approver, error) {
 	if pool == nil {
 		return nil, errors.New("pgapproval: no pool")
 	}
-	return &Approver{pool: pool, opts: opts, listener: newListener(pool)}, nil
+	seal, err := newSealer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Approver{pool: pool, opts: opts, seal: seal, listener: newListener(pool)}, nil
 }
 
 // Migrate creates the tables and indexes when they do not exist. It is
@@ -129,7 +169,9 @@ CREATE TABLE IF NOT EXISTS airlock_grants (
     revoked_at  timestamptz,
     revoked_by  text
 );
-CREATE INDEX IF NOT EXISTS airlock_grants_subject ON airlock_grants (subject, expires_at);`)
+CREATE INDEX IF NOT EXISTS airlock_grants_subject ON airlock_grants (subject, expires_at);
+ALTER TABLE airlock_reviews ADD COLUMN IF NOT EXISTS seal bytea;
+ALTER TABLE airlock_grants ADD COLUMN IF NOT EXISTS seal bytea;`)
 	if err != nil {
 		return fmt.Errorf("pgapproval: migrate: %w", err)
 	}
@@ -175,7 +217,12 @@ func (p *Approver) Submit(ctx context.Context, r gate.ReviewRequest) (string, er
 	if r.ExpiresAt.IsZero() {
 		r.ExpiresAt = r.CreatedAt.Add(r.Policy.TTL)
 	}
-	body, err := json.Marshal(r)
+	r, body, err := canonicalRequest(r)
+	if err != nil {
+		return "", fmt.Errorf("pgapproval: submit: %w", err)
+	}
+	newID := gate.NewID()
+	msg, err := reviewMessage(newID, r.Digest, r)
 	if err != nil {
 		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
@@ -190,10 +237,10 @@ func (p *Approver) Submit(ctx context.Context, r gate.ReviewRequest) (string, er
 			return err
 		}
 		err := tx.QueryRow(ctx, `
-INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at)
-SELECT $1, $2, 'pending', $3, $4, $5 WHERE $6
+INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at, seal)
+SELECT $1, $2, 'pending', $3, $4, $5, $7 WHERE $6
 ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
-			gate.NewID(), r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit).Scan(&id)
+			newID, r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit, p.seal.sum(msg)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = tx.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE digest = $1 AND state = 'pending'`, r.Digest).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -212,8 +259,22 @@ ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
 	return id, nil
 }
 
+// storedReview is a review as read from its row, with what proves it.
+type storedReview struct {
+	approval.Pending
+	digest string   // the digest column
+	seal   []byte   // the seal column
+	macs   [][]byte // the mac of each vote
+}
+
+// storedVote is a vote as kept in the votes column: the vote and its MAC.
+type storedVote struct {
+	gate.Vote
+	MAC []byte `json:"mac,omitempty"`
+}
+
 // load reads one review.
-func (p *Approver) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool) (approval.Pending, error) {
+func (p *Approver) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool) (storedReview, error) {
 	sql := `SELECT ` + reviewColumns + ` FROM airlock_reviews WHERE id = $1`
 	if forUpdate {
 		sql += " FOR UPDATE"
@@ -224,42 +285,48 @@ func (p *Approver) load(ctx context.Context, q pgx.Tx, id string, forUpdate bool
 	} else {
 		row = p.pool.QueryRow(ctx, sql, id)
 	}
-	return scanPending(row)
+	return scanReview(row)
 }
 
-// reviewColumns are the columns scanPending reads.
-const reviewColumns = `id, digest, state, request, votes, reason, break_glass, decided_at, granted`
+// reviewColumns are the columns scanReview reads.
+const reviewColumns = `id, digest, state, request, votes, reason, break_glass, decided_at, granted, seal`
 
-func scanPending(row pgx.Row) (approval.Pending, error) {
-	var pd approval.Pending
-	var digest, state string
+func scanReview(row pgx.Row) (storedReview, error) {
+	var r storedReview
+	pd := &r.Pending
+	var state string
 	var req, votes, granted []byte
 	var decided *time.Time
-	if err := row.Scan(&pd.ID, &digest, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted); err != nil {
+	if err := row.Scan(&pd.ID, &r.digest, &state, &req, &votes, &pd.Reason, &pd.BreakGlass, &decided, &granted, &r.seal); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
-			return pd, approval.ErrUnknownReview
+			return r, approval.ErrUnknownReview
 		}
-		return pd, err
+		return r, err
 	}
 	pd.State = gate.ReviewState(state)
 	if err := json.Unmarshal(req, &pd.Request); err != nil {
-		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+		return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
 	}
-	if pd.Request.Digest != digest {
-		return pd, fmt.Errorf("pgapproval: review %s: %w: its digest column is not the digest of its request", pd.ID, approval.ErrUnproven)
+	if pd.Request.Digest != r.digest {
+		return r, fmt.Errorf("pgapproval: review %s: %w: its digest column is not the digest of its request", pd.ID, approval.ErrUnproven)
 	}
-	if err := json.Unmarshal(votes, &pd.Votes); err != nil {
-		return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+	var stored []storedVote
+	if err := json.Unmarshal(votes, &stored); err != nil {
+		return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+	}
+	for _, v := range stored {
+		pd.Votes = append(pd.Votes, v.Vote)
+		r.macs = append(r.macs, v.MAC)
 	}
 	if decided != nil {
 		pd.DecidedAt = *decided
 	}
 	if granted != nil {
 		if err := json.Unmarshal(granted, &pd.Grant); err != nil {
-			return pd, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+			return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
 		}
 	}
-	return pd, nil
+	return r, nil
 }
 
 // Vote casts reviewer's vote under the review's policy.
@@ -272,22 +339,41 @@ func (p *Approver) ApproveGrant(ctx context.Context, id string, reviewer gate.Id
 	return p.vote(ctx, id, reviewer, true, reason, &spec)
 }
 
+// vote adds one vote to a review whose seal and votes verify: a vote on a
+// review someone wrote in, or beside a vote someone wrote in, would lend
+// a real reviewer's approval to it.
 func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: vote: %w", err)
 	}
 	var v gate.Verdict
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		pd, err := p.load(ctx, tx, id, true)
+		r, err := p.load(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
+		pd := &r.Pending
 		if pd.State != gate.ReviewPending {
 			v = pd.Verdict()
 			return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, pd.State)
 		}
+		if err := p.seal.checkReview(r); err != nil {
+			return fmt.Errorf("pgapproval: vote: %w", err)
+		}
 		if err := pd.Vote(reviewer, approve, reason, grant, time.Now()); err != nil {
 			return err
+		}
+		stored := make([]storedVote, len(pd.Votes))
+		var prev []byte
+		for i, vote := range pd.Votes {
+			var mac []byte
+			if i < len(r.macs) {
+				mac = r.macs[i]
+			} else {
+				mac = p.seal.sum(voteMessage(r.seal, prev, i, vote))
+			}
+			stored[i] = storedVote{Vote: vote, MAC: mac}
+			prev = mac
 		}
 		var granted []byte
 		if pd.Grant != nil {
@@ -295,12 +381,12 @@ func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, 
 				return err
 			}
 			g := pd.Grant
-			if _, err := tx.Exec(ctx, `INSERT INTO airlock_grants (id, review_id, subject, doc, max_uses, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, g.ID, id, g.Subject, granted, g.MaxUses, g.CreatedAt, g.ExpiresAt); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO airlock_grants (id, review_id, subject, doc, max_uses, created_at, expires_at, seal)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, id, g.Subject, granted, g.MaxUses, g.CreatedAt, g.ExpiresAt, p.seal.sum(grantMessage(r.seal, *g))); err != nil {
 				return err
 			}
 		}
-		votes, err := json.Marshal(pd.Votes)
+		votes, err := json.Marshal(stored)
 		if err != nil {
 			return err
 		}
@@ -317,6 +403,23 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)`, g.ID, id, g.Subject, granted, g.MaxUses, g
 		return err
 	})
 	return v, err
+}
+
+// proveApproved reports whether r, marked approved, may be used: its seal
+// and its votes' MACs verify, its votes approve it (approval.CheckApproved)
+// and give the grant its granted column shows (the verdict carries that
+// grant into the record).
+func (p *Approver) proveApproved(r storedReview) error {
+	if err := p.seal.checkReview(r); err != nil {
+		return err
+	}
+	if err := approval.CheckApproved(r.Pending, time.Now()); err != nil {
+		return err
+	}
+	if r.Grant != nil {
+		return approval.CheckGrant(r.Pending, *r.Grant)
+	}
+	return nil
 }
 
 // Approve casts an approving vote.
@@ -374,7 +477,8 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		if err := p.expire(ctx); err != nil && ctx.Err() == nil {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 		}
-		pd, err := p.load(ctx, nil, id, false)
+		r, err := p.load(ctx, nil, id, false)
+		pd := r.Pending
 		if err != nil {
 			if ctx.Err() != nil {
 				return gate.Verdict{}, ctx.Err()
@@ -383,7 +487,7 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 		}
 		switch pd.State {
 		case gate.ReviewApproved:
-			if err := approval.CheckApproved(pd, time.Now()); err != nil {
+			if err := p.proveApproved(r); err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 			}
 			ok, err := p.consume(ctx, id, "approved", "consumed")
@@ -411,7 +515,7 @@ func (p *Approver) Redeem(ctx context.Context, digest string) (gate.Verdict, err
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
-	pd, err := scanPending(p.pool.QueryRow(ctx, `
+	r, err := scanReview(p.pool.QueryRow(ctx, `
 SELECT `+reviewColumns+` FROM airlock_reviews
 WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	if errors.Is(err, approval.ErrUnknownReview) {
@@ -420,12 +524,13 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	if err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
+	pd := r.Pending
 	switch pd.State {
 	case gate.ReviewPending:
 		return pd.Verdict(), nil
 	case gate.ReviewApproved, gate.ReviewDenied:
 		if pd.State == gate.ReviewApproved {
-			if err := approval.CheckApproved(pd, time.Now()); err != nil {
+			if err := p.proveApproved(r); err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 			}
 		}
@@ -471,13 +576,24 @@ func (p *Approver) History(ctx context.Context) ([]approval.Pending, error) {
 	return out, nil
 }
 
-// Review returns one review, pending or decided.
+// Review returns one review, pending or decided. A review whose seal does
+// not verify is returned with Unproven set (and can be neither voted on
+// nor used).
 func (p *Approver) Review(ctx context.Context, id string) (approval.Pending, error) {
-	pd, err := p.load(ctx, nil, id, false)
+	r, err := p.load(ctx, nil, id, false)
 	if err != nil {
-		return pd, fmt.Errorf("pgapproval: review %s: %w", id, err)
+		return r.Pending, fmt.Errorf("pgapproval: review %s: %w", id, err)
 	}
-	return pd, nil
+	return p.shown(r), nil
+}
+
+// shown returns a review for reviewers to see, marked when its seal does
+// not verify.
+func (p *Approver) shown(r storedReview) approval.Pending {
+	if err := p.seal.checkReview(r); err != nil {
+		r.Unproven = err.Error()
+	}
+	return r.Pending
 }
 
 func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, error) {
@@ -488,11 +604,11 @@ func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, 
 	defer rows.Close()
 	var out []approval.Pending
 	for rows.Next() {
-		pd, err := scanPending(rows)
+		r, err := scanReview(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, pd)
+		out = append(out, p.shown(r))
 	}
 	return out, rows.Err()
 }

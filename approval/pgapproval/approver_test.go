@@ -17,10 +17,13 @@ import (
 // testPool connects to a throwaway database.
 func testPool(t testing.TB) *pgxpool.Pool { return pgtest.Pool(t, "airlock_pgapproval") }
 
+// testKey seals the rows of the tests' approvers.
+var testKey = []byte("pgapproval test seal key, 32 bytes or more")
+
 func TestApproverConformance(t *testing.T) {
 	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
 		pool := testPool(t)
-		opts := pgapproval.Options{Poll: 50 * time.Millisecond}
+		opts := pgapproval.Options{SealKey: testKey, Poll: 50 * time.Millisecond}
 		ap := pgtest.Store(t, pool, opts, pgapproval.Migrate, pgapproval.New)
 		return approvertest.Harness{Approver: ap, Reviewer: ap}
 	})
@@ -36,8 +39,8 @@ func TestApproverConformanceAcrossReplicas(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(other.Close)
-		a := pgtest.Store(t, pool, pgapproval.Options{}, pgapproval.Migrate, pgapproval.New)
-		b, _ := pgapproval.New(other, pgapproval.Options{})
+		a := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey}, pgapproval.Migrate, pgapproval.New)
+		b, _ := pgapproval.New(other, pgapproval.Options{SealKey: testKey})
 		return approvertest.Harness{Approver: a, Reviewer: b}
 	})
 }
@@ -45,11 +48,11 @@ func TestApproverConformanceAcrossReplicas(t *testing.T) {
 func TestMigrateIsIdempotent(t *testing.T) {
 	pool := testPool(t)
 	for range 3 {
-		if err := pgapproval.Migrate(context.Background(), pool, pgapproval.Options{}); err != nil {
+		if err := pgapproval.Migrate(context.Background(), pool, pgapproval.Options{SealKey: testKey}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pgapproval.New(nil, pgapproval.Options{}); err == nil {
+	if _, err := pgapproval.New(nil, pgapproval.Options{SealKey: testKey}); err == nil {
 		t.Fatal("New without a pool")
 	}
 }
@@ -72,10 +75,10 @@ func TestMoreHeldRequestsThanConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil {
+	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{SealKey: testKey}); err != nil {
 		t.Fatal(err)
 	}
-	ap, _ := pgapproval.New(pool, pgapproval.Options{Poll: time.Minute})
+	ap, _ := pgapproval.New(pool, pgapproval.Options{SealKey: testKey, Poll: time.Minute})
 	const held = 6
 	var ids []string
 	for i := range held {

@@ -10,10 +10,19 @@
 // store over the pool without touching the database:
 //
 //	pool, err := pgxpool.New(ctx, "postgres://airlock@db/airlock")
-//	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil { ... }
-//	ap, err := pgapproval.New(pool, pgapproval.Options{})
+//	opts := pgapproval.Options{SealKey: key} // 32+ secret bytes, the same on every replica
+//	if err := pgapproval.Migrate(ctx, pool, opts); err != nil { ... }
+//	ap, err := pgapproval.New(pool, opts)
 //	g := gate.New(gate.Config{Rules: rules, Approver: ap, Recorder: rec})
 //	console := &approval.Console{Approver: ap, Authenticate: auth}
+//
+// The one thing not to forget: the tables are not a trusted place. Anyone
+// who can write them (an agent whose gated SQL reaches the same database
+// among them) could write a vote in a real reviewer's name. With
+// Options.SealKey every review, vote and grant carries an HMAC made with
+// a key the database never sees, and a row without a valid one approves
+// and allows nothing (approval.ErrUnproven). New refuses to run without
+// a key unless Options.Unsealed says so.
 //
 // Reviewers vote under the same policy as with approval.Memory
 // (approval.Pending.Vote), and the same errors (approval.ErrNotPending,

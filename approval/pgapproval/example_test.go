@@ -4,6 +4,7 @@ import (
 	"context"
 	"log"
 	"net/http"
+	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -21,10 +22,16 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	defer pool.Close()
-	if err := pgapproval.Migrate(ctx, pool, pgapproval.Options{}); err != nil {
+	// The seal key: secret, at least 32 bytes, the same on every replica.
+	key, err := os.ReadFile("/etc/airlock/review-seal.key")
+	if err != nil {
 		log.Fatal(err)
 	}
-	ap, err := pgapproval.New(pool, pgapproval.Options{})
+	opts := pgapproval.Options{SealKey: key}
+	if err := pgapproval.Migrate(ctx, pool, opts); err != nil {
+		log.Fatal(err)
+	}
+	ap, err := pgapproval.New(pool, opts)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -14,33 +14,49 @@ import (
 var _ approval.Granter = (*Approver)(nil)
 
 // grantColumns are the columns scanGrant reads.
-const grantColumns = `doc, uses, revoked_at, revoked_by`
+const grantColumns = `id, review_id, subject, max_uses, expires_at, doc, uses, revoked_at, revoked_by, seal`
 
-func scanGrant(row pgx.Row) (gate.Grant, error) {
-	var g gate.Grant
+// storedGrant is a grant as read from its row, with what proves it.
+type storedGrant struct {
+	gate.Grant
+	seal []byte
+	// columns is true when the columns the queries filter on (id,
+	// review_id, subject, max_uses, expires_at) say what doc says.
+	columns bool
+}
+
+func scanGrant(row pgx.Row) (storedGrant, error) {
+	var sg storedGrant
+	g := &sg.Grant
+	var id, reviewID, subject string
+	var maxUses int
+	var expires time.Time
 	var doc []byte
 	var revokedBy *string
 	var revokedAt *time.Time
 	var uses int
-	if err := row.Scan(&doc, &uses, &revokedAt, &revokedBy); err != nil {
-		return g, err
+	if err := row.Scan(&id, &reviewID, &subject, &maxUses, &expires, &doc, &uses, &revokedAt, &revokedBy, &sg.seal); err != nil {
+		return sg, err
 	}
-	if err := json.Unmarshal(doc, &g); err != nil {
-		return g, fmt.Errorf("pgapproval: grant: %w", err)
+	if err := json.Unmarshal(doc, g); err != nil {
+		return sg, fmt.Errorf("pgapproval: grant: %w", err)
 	}
 	g.Uses, g.RevokedAt = uses, revokedAt
 	if revokedBy != nil {
 		g.RevokedBy = *revokedBy
 	}
-	return g, nil
+	sg.columns = id == g.ID && reviewID == g.ReviewID && subject == g.Subject && maxUses == g.MaxUses &&
+		// timestamptz keeps microseconds; doc keeps the nanoseconds.
+		expires.Sub(g.ExpiresAt).Abs() <= time.Microsecond
+	return sg, nil
 }
 
-func (p *Approver) grants(ctx context.Context, sql string, args ...any) ([]gate.Grant, error) {
+func (p *Approver) grants(ctx context.Context, sql string, args ...any) ([]storedGrant, error) {
 	rows, err := p.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pgapproval: grants: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gate.Grant, error) { return scanGrant(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (storedGrant, error) { return scanGrant(r) })
 	if err != nil {
 		return nil, fmt.Errorf("pgapproval: grants: %w", err)
 	}
@@ -48,26 +64,41 @@ func (p *Approver) grants(ctx context.Context, sql string, args ...any) ([]gate.
 }
 
 // ActiveGrants lists the grants of subject that may still be used. Each is
-// checked against the review that gave it (approval.CheckGrant): a grant
-// row written or widened in place fails the whole call, and the gate holds
-// the request for review instead.
+// checked against the review that gave it: the seals of both, and
+// approval.CheckGrant. A grant row written or widened in place fails the
+// whole call, and the gate holds the request for review instead.
 func (p *Approver) ActiveGrants(ctx context.Context, subject string) ([]gate.Grant, error) {
-	out, err := p.grants(ctx, `SELECT `+grantColumns+` FROM airlock_grants
+	rows, err := p.grants(ctx, `SELECT `+grantColumns+` FROM airlock_grants
 WHERE subject = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)
 ORDER BY created_at`, subject)
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range out {
-		pd, err := p.load(ctx, nil, g.ReviewID, false)
-		if err == nil {
-			err = approval.CheckGrant(pd, g)
-		}
-		if err != nil {
+	out := make([]gate.Grant, 0, len(rows))
+	for _, g := range rows {
+		if err := p.proveGrant(ctx, g); err != nil {
 			return nil, fmt.Errorf("pgapproval: grant %s: %w", g.ID, err)
 		}
+		out = append(out, g.Grant)
 	}
 	return out, nil
+}
+
+// proveGrant reports whether g may be used: its columns agree with its
+// document, its seal and its review's verify, and the review's votes give
+// it (approval.CheckGrant).
+func (p *Approver) proveGrant(ctx context.Context, g storedGrant) error {
+	if !g.columns {
+		return fmt.Errorf("%w: its columns are not what its document says", approval.ErrUnproven)
+	}
+	r, err := p.load(ctx, nil, g.ReviewID, false)
+	if err != nil {
+		return err
+	}
+	if err := p.seal.checkGrant(r, g); err != nil {
+		return err
+	}
+	return approval.CheckGrant(r.Pending, g.Grant)
 }
 
 // UseGrant takes one use of grant id with a conditional update, so that
@@ -83,7 +114,15 @@ WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR
 
 // Grants lists the grants kept, newest first (at most approval.DefaultHistoryLimit).
 func (p *Approver) Grants(ctx context.Context) ([]gate.Grant, error) {
-	return p.grants(ctx, fmt.Sprintf(`SELECT `+grantColumns+` FROM airlock_grants ORDER BY created_at DESC LIMIT %d`, approval.DefaultHistoryLimit))
+	rows, err := p.grants(ctx, fmt.Sprintf(`SELECT `+grantColumns+` FROM airlock_grants ORDER BY created_at DESC LIMIT %d`, approval.DefaultHistoryLimit))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gate.Grant, len(rows))
+	for i, g := range rows {
+		out[i] = g.Grant
+	}
+	return out, nil
 }
 
 // RevokeGrant ends grant id at once, on every replica.

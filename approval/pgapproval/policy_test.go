@@ -28,7 +28,7 @@ rules:
 // it approves what another rule gives to support.
 func TestEveryRulesPolicySurvivesTheStore(t *testing.T) {
 	ctx := context.Background()
-	ap := pgtest.Store(t, testPool(t), pgapproval.Options{}, pgapproval.Migrate, pgapproval.New)
+	ap := pgtest.Store(t, testPool(t), pgapproval.Options{SealKey: testKey}, pgapproval.Migrate, pgapproval.New)
 	rs, err := gate.ParseRules("two.yaml", []byte(twoRules))
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 func TestTamperedRowsApproveNothing(t *testing.T) {
 	ctx := context.Background()
 	pool := testPool(t)
-	ap := pgtest.Store(t, pool, pgapproval.Options{Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
 	agent := approvertest.Requester
 	cases := []struct {
 		name string
@@ -100,7 +100,7 @@ rules:
 func TestTamperedGrantsAllowNothing(t *testing.T) {
 	ctx := context.Background()
 	pool := testPool(t)
-	ap := pgtest.Store(t, pool, pgapproval.Options{Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
 	rs, err := gate.ParseRules("tamper.yaml", []byte(tamperRules))
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ FROM airlock_grants WHERE review_id = $1`},
 func TestExtendedExpiryApprovesNothing(t *testing.T) {
 	ctx := context.Background()
 	pool := testPool(t)
-	ap := pgtest.Store(t, pool, pgapproval.Options{Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
 	for _, via := range []string{"Redeem", "Await"} {
 		now := time.Now().UTC()
 		r := gate.ReviewRequest{Digest: "extended-" + gate.NewID(), Requester: approvertest.Requester, Protocol: "postgres",

@@ -151,6 +151,11 @@ func (r *checkReport) checkRecord(ctx context.Context, cfg *serveConfig) {
 			r.bad("record.hmac_key_file: %v (make one with: airlock keygen --out DIR)", err)
 		}
 	}
+	if f := cfg.Review.SealKeyFile; f != "" {
+		if _, err := readSealKey(f); err != nil {
+			r.bad("review.seal_key_file: %v", err)
+		}
+	}
 	if f := cfg.Rules.MaskHashKeyFile; f != "" {
 		if _, err := os.ReadFile(f); err != nil {
 			r.bad("rules.mask_hash_key_file: %v", err)

@@ -29,9 +29,10 @@ func checkFixture(t *testing.T, dbURL string, edit func(string) string) (dir, cf
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "signing.pem"), privPEM, 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hmac.key"), []byte("0123456789abcdef0123456789abcdef"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(serveRules), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "seal.key"), []byte(testSealKey), 0o600))
 	cfg := fmt.Sprintf(`
 rules: {file: %[1]s/rules.yaml, postgres: "%[2]s"}
-review: {postgres: "%[2]s"}
+review: {postgres: "%[2]s", seal_key_file: %[1]s/seal.key}
 record:
   file: {path: %[1]s/record.jsonl}
   postgres: "%[2]s"
@@ -144,8 +145,15 @@ func TestServeCheckCatchesWhatServeWouldFailOn(t *testing.T) {
 			return c
 		}, []string{"rules.file", "undeclared reference"}},
 		{"unreachable database", func(_, c string) string {
-			return strings.Replace(c, `review: {postgres: "`+dbURL+`"}`, `review: {postgres: "postgres://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}`, 1)
+			return strings.Replace(c, `review: {postgres: "`+dbURL+`"`, `review: {postgres: "postgres://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"`, 1)
 		}, []string{"review.postgres", "cannot connect"}},
+		{"a seal key others can read", func(dir, c string) string {
+			_ = os.Chmod(dir+"/seal.key", 0o644)
+			return c
+		}, []string{"review.seal_key_file", "readable by its group or others"}},
+		{"a postgres review store without a seal key", func(dir, c string) string {
+			return strings.Replace(c, ", seal_key_file: "+dir+"/seal.key", "", 1)
+		}, []string{"review.seal_key_file: required"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -55,7 +55,16 @@ type reviewConfig struct {
 	Mode string `yaml:"mode"`
 	// Postgres is a connection string: reviews are then shared by every
 	// replica using the same database (approval/pgapproval).
-	Postgres string         `yaml:"postgres"`
+	Postgres string `yaml:"postgres"`
+	// SealKeyFile holds the key (at least 32 bytes, mode 0600) that seals
+	// every review, vote and grant written to the postgres store, so that
+	// rows written by anyone else approve nothing. Required with Postgres
+	// unless Unsealed is set; the same on every replica.
+	SealKeyFile string `yaml:"seal_key_file"`
+	// Unsealed runs the postgres store without a seal key: anyone who can
+	// write its tables (an agent whose SQL reaches that database, too)
+	// can approve. Only for a database no gated client can write.
+	Unsealed bool           `yaml:"unsealed"`
 	Console  *consoleConfig `yaml:"console"`
 }
 
@@ -312,6 +321,7 @@ func (c *serveConfig) validateCore(p *configProblems) {
 	default:
 		p.bad("review.mode: %q is not hold or retry", c.Review.Mode)
 	}
+	c.validateReviewStore(p)
 	if c.Runs != nil && c.Runs.Idle < 0 {
 		p.bad("runs.idle: must not be negative")
 	}
@@ -326,6 +336,21 @@ func (c *serveConfig) validateCore(p *configProblems) {
 	}
 	if c.Postgres == nil && c.HTTP == nil && c.MCP == nil && c.SSH == nil {
 		p.bad("no listener: configure postgres, ssh, http and/or mcp")
+	}
+}
+
+// validateReviewStore checks that a postgres review store is sealed, or
+// explicitly not.
+func (c *serveConfig) validateReviewStore(p *configProblems) {
+	r := c.Review
+	switch {
+	case r.Postgres == "" && (r.SealKeyFile != "" || r.Unsealed):
+		p.bad("review.seal_key_file and review.unsealed: only with review.postgres")
+	case r.Postgres == "":
+	case r.SealKeyFile != "" && r.Unsealed:
+		p.bad("review: seal_key_file and unsealed: set one, not both")
+	case r.SealKeyFile == "" && !r.Unsealed:
+		p.bad("review.seal_key_file: required with review.postgres: without a seal key, anyone who can write the review tables can approve (set review.unsealed: true to run so anyway)")
 	}
 }
 

@@ -50,6 +50,7 @@ func startReplica(t *testing.T, bin, dir, stateURL, upstreamDB string, n int) *r
 rules: {postgres: %q, name: prod, file: %s}
 review:
   postgres: %q
+  seal_key_file: %s
   console: {listen: %s, reviewers: {%s: {subject: alice, kind: human}}}
 record: {postgres: %q}
 identities: {tokens: {agent-token-0123456789: {subject: agent-1, kind: agent}}}
@@ -58,7 +59,7 @@ postgres:
   upstream: postgres://postgres@127.0.0.1:5432/%s?sslmode=disable
   allow_insecure_password: true
 shutdown_timeout: 5s
-`, stateURL, filepath.Join(dir, "rules.yaml"), stateURL, r.console, reviewerToken, stateURL, r.pgAddr, upstreamDB)
+`, stateURL, filepath.Join(dir, "rules.yaml"), stateURL, filepath.Join(dir, "seal.key"), r.console, reviewerToken, stateURL, r.pgAddr, upstreamDB)
 	r.gateway = startGatewayAt(t, bin, filepath.Join(dir, fmt.Sprintf("replica%d.yaml", n)), cfg)
 	return r
 }
@@ -104,6 +105,7 @@ func replicaFixture(t *testing.T, rules string) (bin, dir, stateURL, upstream st
 	stateURL = "postgres://postgres@127.0.0.1:5432/" + testDatabase(t) + "?sslmode=disable"
 	dir = t.TempDir()
 	writeFile(t, filepath.Join(dir, "rules.yaml"), rules)
+	writeFile(t, filepath.Join(dir, "seal.key"), testSealKey)
 	return bin, dir, stateURL, upstream
 }
 

@@ -265,7 +265,11 @@ func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), erro
 	if cfg.Review.Postgres == "" {
 		return &approval.Memory{}, func() {}, nil
 	}
-	ap, pool, err := openPGStore(ctx, cfg.Review.Postgres, pgapproval.Options{}, pgapproval.Migrate, pgapproval.New)
+	opts, err := reviewStoreOptions(cfg.Review)
+	if err != nil {
+		return nil, nil, err
+	}
+	ap, pool, err := openPGStore(ctx, cfg.Review.Postgres, opts, pgapproval.Migrate, pgapproval.New)
 	if err != nil {
 		return nil, nil, fmt.Errorf("review.postgres: %w", err)
 	}
