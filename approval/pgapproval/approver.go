@@ -75,6 +75,7 @@ type Approver struct {
 	opts     Options
 	seal     sealer
 	listener *listener
+	spent    usedApprovals
 }
 
 var (
@@ -104,7 +105,8 @@ type Options struct {
 	// after its seal (consumed, expired, a grant's use count, revoked) are
 	// not sealed and any earlier one was valid. A consumed approval set
 	// back to approved runs its request again until the review's sealed
-	// expiry; a grant's use count reset or its revocation cleared allows
+	// expiry, through another replica or a restarted process (the
+	// Approver that consumed it remembers that until then); a grant's use count reset or its revocation cleared allows
 	// more, but only what the reviewers granted and never past its sealed
 	// expiry. Keeping gated clients from writing the tables closes this.
 	//
@@ -452,6 +454,20 @@ func (p *Approver) Withdraw(ctx context.Context, id string) error {
 // consume turns an approved review into a consumed one (a denied one into
 // a reported one); exactly one caller across all replicas succeeds, and
 // never after the review's expiry.
+// consumeApproval marks the approved review pd consumed; false when it
+// was used already, by another replica or by this Approver (a consumed
+// review set back to approved in the table is not used twice here).
+func (p *Approver) consumeApproval(ctx context.Context, pd approval.Pending) (bool, error) {
+	if p.spent.used(pd.ID) {
+		return false, nil
+	}
+	ok, err := p.consume(ctx, pd.ID, string(gate.ReviewApproved), "consumed")
+	if ok {
+		p.spent.add(pd.ID, pd.Request.ExpiresAt, time.Now())
+	}
+	return ok, err
+}
+
 func (p *Approver) consume(ctx context.Context, id, from, to string) (bool, error) {
 	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2
 AND ($2 <> 'approved' OR expires_at > now())`, id, from, to)
@@ -490,7 +506,7 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 			if err := p.proveApproved(r); err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 			}
-			ok, err := p.consume(ctx, id, "approved", "consumed")
+			ok, err := p.consumeApproval(ctx, pd)
 			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: consume %s: %w", id, err)
 			}
@@ -534,11 +550,12 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 			}
 		}
-		next := "consumed"
-		if pd.State == gate.ReviewDenied {
-			next = "reported"
+		var ok bool
+		if pd.State == gate.ReviewApproved {
+			ok, err = p.consumeApproval(ctx, pd)
+		} else {
+			ok, err = p.consume(ctx, pd.ID, string(pd.State), "reported")
 		}
-		ok, err := p.consume(ctx, pd.ID, string(pd.State), next)
 		if err != nil {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
