@@ -76,6 +76,7 @@ type Approver struct {
 	seal     sealer
 	listener *listener
 	spent    usedApprovals
+	grantUse grantMemory
 }
 
 var (
@@ -106,9 +107,11 @@ type Options struct {
 	// not sealed and any earlier one was valid. A consumed approval set
 	// back to approved runs its request again until the review's sealed
 	// expiry, through another replica or a restarted process (the
-	// Approver that consumed it remembers that until then); a grant's use count reset or its revocation cleared allows
-	// more, but only what the reviewers granted and never past its sealed
-	// expiry. Keeping gated clients from writing the tables closes this.
+	// Approver that consumed it remembers that until then); a grant's use
+	// count reset or its revocation cleared allows more (again not through
+	// the Approver that took the uses or revoked it), but only what the
+	// reviewers granted and never past its sealed expiry. Keeping gated
+	// clients from writing the tables closes this.
 	//
 	// Rows written before a key was set (or by an unsealed Approver) carry
 	// no seal and approve nothing: let the open reviews be decided and used,

@@ -3,6 +3,7 @@ package pgapproval
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -76,6 +77,9 @@ ORDER BY created_at`, subject)
 	}
 	out := make([]gate.Grant, 0, len(rows))
 	for _, g := range rows {
+		if p.grantUse.spent(g.ID) {
+			continue // used up or revoked here, whatever the row says now
+		}
 		if err := p.proveGrant(ctx, g); err != nil {
 			return nil, fmt.Errorf("pgapproval: grant %s: %w", g.ID, err)
 		}
@@ -102,14 +106,26 @@ func (p *Approver) proveGrant(ctx context.Context, g storedGrant) error {
 }
 
 // UseGrant takes one use of grant id with a conditional update, so that
-// across replicas no grant is used beyond its bounds.
+// across replicas no grant is used beyond its bounds. The uses this
+// Approver took and the grants it revoked are also kept in memory, so
+// that a row set back (a use count lowered, a revocation cleared) does
+// not give it more.
 func (p *Approver) UseGrant(ctx context.Context, id string) (bool, error) {
-	tag, err := p.pool.Exec(ctx, `UPDATE airlock_grants SET uses = uses + 1
-WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)`, id)
+	if p.grantUse.spent(id) {
+		return false, nil
+	}
+	var maxUses int
+	var expires time.Time
+	err := p.pool.QueryRow(ctx, `UPDATE airlock_grants SET uses = uses + 1
+WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)
+RETURNING max_uses, expires_at`, id).Scan(&maxUses, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("pgapproval: use grant %s: %w", id, err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return p.grantUse.take(id, maxUses, expires, time.Now()), nil
 }
 
 // Grants lists the grants kept, newest first (at most approval.DefaultHistoryLimit).
@@ -127,12 +143,15 @@ func (p *Approver) Grants(ctx context.Context) ([]gate.Grant, error) {
 
 // RevokeGrant ends grant id at once, on every replica.
 func (p *Approver) RevokeGrant(ctx context.Context, id string, by gate.Identity) error {
-	tag, err := p.pool.Exec(ctx, `UPDATE airlock_grants SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1`, id, by.Subject)
+	var expires time.Time
+	err := p.pool.QueryRow(ctx, `UPDATE airlock_grants SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2) WHERE id = $1
+RETURNING expires_at`, id, by.Subject).Scan(&expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%w: %s", approval.ErrUnknownGrant, id)
+	}
 	if err != nil {
 		return fmt.Errorf("pgapproval: revoke grant %s: %w", id, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: %s", approval.ErrUnknownGrant, id)
-	}
+	p.grantUse.revoke(id, expires, time.Now())
 	return nil
 }

@@ -59,3 +59,75 @@ func TestRolledBackApprovalIsUsedOnce(t *testing.T) {
 		}
 	}
 }
+
+// A grant's use count set back, or its revocation cleared, in the table
+// gives nothing more through the Approver that took the uses or revoked
+// it: ActiveGrants leaves it out and UseGrant refuses it.
+func TestRolledBackGrantGivesNothingMore(t *testing.T) {
+	ctx := context.Background()
+	pool := testPool(t)
+	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
+	grant := func(uses int) gate.Grant {
+		r := gate.ReviewRequest{Digest: "grant-" + gate.NewID(), Requester: gate.Identity{Subject: "agent-" + gate.NewID(), Kind: gate.KindAgent},
+			Protocol: "postgres", Target: "prod", Command: "DELETE FROM accounts", Rules: []string{"hold"}, ReviewRules: []string{"hold"},
+			ExactKey: "exact-" + gate.NewID(), ShapeKey: "shape", Policy: gate.ReviewPolicy{TTL: time.Minute, MaxGrant: time.Hour}, RuleSetVersion: "v1"}
+		id, err := ap.Submit(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := ap.ApproveGrant(ctx, id, approvertest.Human, "granted", gate.GrantSpec{Scope: gate.GrantExact, Uses: uses})
+		if err != nil || v.Grant == nil {
+			t.Fatalf("no grant: %+v, %v", v, err)
+		}
+		return *v.Grant
+	}
+	usable := func(g gate.Grant) bool {
+		active, err := ap.ActiveGrants(ctx, g.Subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range active {
+			if a.ID == g.ID {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tc := range []struct {
+		name     string
+		uses     int
+		spend    func(g gate.Grant)
+		rollback string
+	}{
+		{"uses set back", 2, func(g gate.Grant) {
+			for range 2 {
+				if ok, err := ap.UseGrant(ctx, g.ID); !ok || err != nil {
+					t.Fatalf("a real use refused: %v", err)
+				}
+			}
+		}, `UPDATE airlock_grants SET uses = 0 WHERE id = $1`},
+		{"revocation cleared", 0, func(g gate.Grant) {
+			if err := ap.RevokeGrant(ctx, g.ID, approvertest.Human); err != nil {
+				t.Fatal(err)
+			}
+		}, `UPDATE airlock_grants SET revoked_at = NULL, revoked_by = NULL WHERE id = $1`},
+	} {
+		g := grant(tc.uses)
+		if !usable(g) {
+			t.Fatalf("%s: a real grant is not active", tc.name)
+		}
+		tc.spend(g)
+		if usable(g) {
+			t.Fatalf("%s: active once spent", tc.name)
+		}
+		if _, err := pool.Exec(ctx, tc.rollback, g.ID); err != nil {
+			t.Fatal(err)
+		}
+		if usable(g) {
+			t.Errorf("%s: the grant is active again after the table was set back", tc.name)
+		}
+		if ok, err := ap.UseGrant(ctx, g.ID); ok || err != nil {
+			t.Errorf("%s: the grant was used again after the table was set back (%v)", tc.name, err)
+		}
+	}
+}

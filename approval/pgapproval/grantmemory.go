@@ -1,0 +1,75 @@
+package pgapproval
+
+import (
+	"sync"
+	"time"
+)
+
+// grantMemory remembers, until each grant expires, the uses this Approver
+// took of it and the grants it revoked. A writer of the grant table can
+// set a use count back or clear a revocation (the row's seal still
+// verifies: neither is sealed); the Approver that took the uses or
+// revoked the grant does not count on the table for them. Other replicas
+// and a restarted process do not know them: see Options.SealKey.
+type grantMemory struct {
+	mu      sync.Mutex
+	grants  map[string]*grantState
+	pruneAt int // size at which expired entries are dropped
+}
+
+type grantState struct {
+	uses    int // uses taken here
+	max     int // the grant's sealed bound on uses; 0 for none
+	revoked bool
+	expires time.Time
+}
+
+// take notes one more use of grant id (its bound max, valid until
+// expires) and reports whether the uses taken here stay within max.
+func (m *grantMemory) take(id string, max int, expires, now time.Time) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.state(id, expires, now)
+	s.uses++
+	s.max = max
+	return !s.revoked && (max == 0 || s.uses <= max)
+}
+
+// revoke notes that grant id, valid until expires, was revoked here.
+func (m *grantMemory) revoke(id string, expires, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.state(id, expires, now).revoked = true
+}
+
+// spent reports whether grant id was revoked here or its uses taken here
+// reached its bound.
+func (m *grantMemory) spent(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.grants[id]
+	return ok && (s.revoked || s.max > 0 && s.uses >= s.max)
+}
+
+// state returns the entry of grant id, made when missing; entries past
+// their expiry are dropped now and then (an expired grant allows nothing
+// whatever its row says).
+func (m *grantMemory) state(id string, expires, now time.Time) *grantState {
+	if s, ok := m.grants[id]; ok {
+		return s
+	}
+	if m.grants == nil {
+		m.grants = make(map[string]*grantState)
+	}
+	if len(m.grants) >= m.pruneAt {
+		for k, s := range m.grants {
+			if !now.Before(s.expires) {
+				delete(m.grants, k)
+			}
+		}
+		m.pruneAt = max(2*len(m.grants), 64)
+	}
+	s := &grantState{expires: expires}
+	m.grants[id] = s
+	return s
+}
