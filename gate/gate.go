@@ -183,11 +183,17 @@ func (g *Gate) RecordOutput(ctx context.Context, s *Session, out Output) error {
 // recordOutput is RecordOutput's event: out and the identity move to the
 // heap (the event points at them) only when there is a recorder.
 func (g *Gate) recordOutput(ctx context.Context, s *Session, out Output) error {
-	id := s.Identity
-	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &id, Output: &out}); err != nil {
+	x := &outputEvent{id: s.Identity, out: out} // one allocation for both
+	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &x.id, Output: &x.out}); err != nil {
 		return fmt.Errorf("gate: record output: %w", err)
 	}
 	return nil
+}
+
+// outputEvent holds what an output event points at.
+type outputEvent struct {
+	id  Identity
+	out Output
 }
 
 // RecordEvent records any event for session s, filling in session id, time

@@ -323,6 +323,16 @@ func (c *Conn) Finish(ctx context.Context, d *Decision, out Output) error {
 	return c.recordOutputCtx(ctx, out)
 }
 
+// uncancelled is context.WithoutCancel(ctx) without its allocation when
+// ctx can never be cancelled anyway (no Done channel, hence no deadline):
+// the values, the deadline and the cancellation seen are the same.
+func uncancelled(ctx context.Context) context.Context {
+	if ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 func (c *Conn) recordOutput(out Output) error {
 	return c.recordOutputCtx(context.Background(), out)
 }
@@ -330,7 +340,7 @@ func (c *Conn) recordOutput(out Output) error {
 // recordOutputCtx records out; on failure it breaks the session unless the
 // gate fails open.
 func (c *Conn) recordOutputCtx(ctx context.Context, out Output) error {
-	err := c.g.RecordOutput(context.WithoutCancel(ctx), c.session, out)
+	err := c.g.RecordOutput(uncancelled(ctx), c.session, out)
 	if err == nil {
 		return nil
 	}

@@ -42,10 +42,15 @@ type result struct {
 	line bytes.Buffer // the row being rendered
 }
 
+// rowsSizeHint is the room a result's recorded copy starts with: the
+// header and a row or two of a point query, in one allocation instead of
+// one per line.
+const rowsSizeHint = 128
+
 func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, d *gate.Decision, st *pgsql.Statement) *result {
 	r := &result{fields: fields, formats: formats, policy: p, decision: d, stmt: st,
 		out: c.gc.Output(d, "rows", io.Discard, gate.OutputOptions{Mode: gate.ForwardThenRecord,
-			Limit: c.srv.cfg.RecordLimit, Premasked: true})}
+			Limit: c.srv.cfg.RecordLimit, Premasked: true, SizeHint: rowsSizeHint})}
 	if len(fields) > 0 {
 		for i, f := range fields {
 			if i > 0 {
