@@ -63,6 +63,24 @@ func (v *variant) matches(lits []lit) bool {
 // Classify returns the classification of sql, from the cache when its shape
 // was seen before.
 func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
+	cl, _, err := c.classify(sql)
+	return cl, err
+}
+
+// classifyOwned is Classify with a result whose Statements slice is the
+// caller's own: a hit is already a copy (withTexts); a miss, which is
+// also the cache's entry, is copied.
+func (c *CachedClassifier) classifyOwned(sql string) (*Classification, error) {
+	cl, shared, err := c.classify(sql)
+	if err != nil || !shared {
+		return cl, err
+	}
+	return &Classification{Statements: append([]Statement(nil), cl.Statements...)}, nil
+}
+
+// classify is Classify; shared reports that the result is the cache's
+// entry (a miss that was cached).
+func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool, err error) {
 	var sh shape
 	ok := !secretTrigger(sql)
 	if ok {
@@ -79,14 +97,15 @@ func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
 		}
 		c.mu.RUnlock()
 		if hit != nil && len(hit.Statements) >= len(sh.parts) {
-			return withTexts(hit, sh.parts), nil
+			return withTexts(hit, sh.parts), false, nil
 		}
 	}
 	cl, texts, tree, err := classifyParsed(sql)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if ok && cacheable(cl, texts, sh.parts) {
+		shared = true
 		v := &variant{cl: cl}
 		free := constLocations(tree)
 		for i, l := range sh.lits {
@@ -111,7 +130,7 @@ func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
 		c.n++
 		c.mu.Unlock()
 	}
-	return cl, nil
+	return cl, shared, nil
 }
 
 // constLocations returns the offsets of the constants the parser found as
