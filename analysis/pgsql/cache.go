@@ -84,12 +84,14 @@ func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool
 	var sh shape
 	ok := !secretTrigger(sql)
 	if ok {
-		sh, ok = shapeOf(sql)
+		sc := getShapeScratch()
+		defer putShapeScratch(sc)
+		sh, ok = sc.scan(sql)
 	}
 	if ok {
 		c.mu.RLock()
 		var hit *Classification
-		for _, v := range c.entries[sh.key] {
+		for _, v := range c.entries[string(sh.key)] {
 			if v.matches(sh.lits) {
 				hit = v.cl
 				break
@@ -121,12 +123,13 @@ func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool
 			c.entries = make(map[string][]*variant, c.size)
 			c.n = 0
 		}
-		vs := c.entries[sh.key]
+		key := string(sh.key)
+		vs := c.entries[key]
 		if len(vs) >= maxVariants {
 			vs = vs[1:]
 			c.n--
 		}
-		c.entries[sh.key] = append(vs, v)
+		c.entries[key] = append(vs, v)
 		c.n++
 		c.mu.Unlock()
 	}
