@@ -256,8 +256,8 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 	}
 	var grants *grantLookup
 	if g.grants != nil {
-		grants = &grantLookup{store: g.grants, subject: s.Identity.Subject}
-		ctx = withGrantLookup(ctx, grants)
+		gctx := newGrantContext(ctx, g.grants, s.Identity.Subject)
+		grants, ctx = &gctx.lookup, gctx
 	}
 	if g.needsRunLookup(rs) {
 		if runs := g.runLookupFor(req); runs != nil {
