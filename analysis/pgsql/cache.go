@@ -181,10 +181,27 @@ func cacheable(cl *Classification, texts, parts []string) bool {
 	return true
 }
 
+// singleClassification is a classification of one statement in one
+// allocation, the usual case of a cache hit.
+type singleClassification struct {
+	cl Classification
+	st [1]Statement
+}
+
+// newClassification returns a classification of n zero statements.
+func newClassification(n int) *Classification {
+	if n != 1 {
+		return &Classification{Statements: make([]Statement, n)}
+	}
+	x := new(singleClassification)
+	x.cl.Statements = x.st[:1:1]
+	return &x.cl
+}
+
 // withTexts copies a cached classification, giving each statement the text
 // of the current message. Nested entries repeat their parent's text.
 func withTexts(cl *Classification, parts []string) *Classification {
-	out := &Classification{Statements: make([]Statement, len(cl.Statements))}
+	out := newClassification(len(cl.Statements))
 	copy(out.Statements, cl.Statements)
 	p := -1
 	for i := range out.Statements {
