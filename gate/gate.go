@@ -310,8 +310,8 @@ func (g *Gate) recordDecision(ctx context.Context, s *Session, req *Request, d *
 	if g.recorder == nil {
 		return nil
 	}
-	id := s.Identity
-	return g.record(ctx, Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Request: req, Decision: d.clone()})
+	c, id := d.cloneForEvent(s.Identity)
+	return g.record(ctx, Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: id, Request: req, Decision: c})
 }
 
 // recordFailed applies the fail-open/fail-closed choice to d after the
