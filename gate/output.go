@@ -112,7 +112,7 @@ type OutputWriter struct {
 	copy     []byte // ForwardThenRecord: the bounded copy
 	// room holds a small copy (a hint up to its size) in the writer's own
 	// allocation; the recorded Output's Data then points into it.
-	room [outputRoom]byte
+	room     [outputRoom]byte
 	recorded int64
 	sent     int64 // bytes passed to dst
 	rows     int64
