@@ -340,10 +340,17 @@ func TestConnOutputRecordsWhatWasSentBeforeTheClientLeft(t *testing.T) {
 // TestOutputSizeHint: a size hint only reserves the record's copy; what is
 // recorded and forwarded, and the bound, are the same with any hint.
 func TestOutputSizeHint(t *testing.T) {
-	parts := [][]byte{[]byte("HTTP/1.1 200 OK\r\n\r\n"), bytes.Repeat([]byte("abcdefgh"), 100)}
-	for _, limit := range []int64{0, -1, 10, 100, 818, 819, 820} {
+	large := [][]byte{[]byte("HTTP/1.1 200 OK\r\n\r\n"), bytes.Repeat([]byte("abcdefgh"), 100)}
+	small := [][]byte{[]byte("name\n"), []byte("Alice\n"), bytes.Repeat([]byte("x"), 117)} // 128 bytes: the writer's room
+	for _, parts := range [][][]byte{large, small} {
+		testOutputSizeHint(t, parts)
+	}
+}
+
+func testOutputSizeHint(t *testing.T, parts [][]byte) {
+	for _, limit := range []int64{0, -1, 10, 100, 127, 128, 129, 818, 819, 820} {
 		var want []byte
-		for _, hint := range []int{0, 1, 10, 819, 820, 10000, 1 << 30} {
+		for _, hint := range []int{0, 1, 10, 127, 128, 129, 819, 820, 10000, 1 << 30} {
 			c, log := openConn(t, false)
 			d, err := c.Check(context.Background(), readReq())
 			require.NoError(t, err)

@@ -128,6 +128,32 @@ func (d *Decision) clone() *Decision {
 	default:
 		c, names = new(Decision), make([]string, 0, n)
 	}
+	d.copyTo(c, names)
+	return c
+}
+
+// decisionEvent is what a decision event points at, in one allocation:
+// the identity and a copy of the decision with its names.
+type decisionEvent struct {
+	id Identity
+	x  decisionWithNames
+}
+
+// cloneForEvent is clone, with a copy of id, for an event that points at
+// both: one allocation for the usual decision instead of two.
+func (d *Decision) cloneForEvent(id Identity) (*Decision, *Identity) {
+	n := len(d.Rules) + len(d.Mask) + len(d.Labels) + len(d.ReviewRules) + len(d.Errors)
+	if n > len(decisionWithNames{}.names) {
+		return d.clone(), &id
+	}
+	e := &decisionEvent{id: id}
+	d.copyTo(&e.x.d, e.x.names[:0:n])
+	return &e.x.d, &e.id
+}
+
+// copyTo makes c a copy of d, its lists of names in the free capacity of
+// names (room for all of them).
+func (d *Decision) copyTo(c *Decision, names []string) {
 	*c = *d
 	c.Rules, names = cloneInto(names, d.Rules)
 	c.Mask, names = cloneInto(names, d.Mask)
@@ -139,7 +165,6 @@ func (d *Decision) clone() *Decision {
 		r := *d.Review
 		c.Review = &r
 	}
-	return c
 }
 
 // decisionWithNames is a decision and its lists of names in one allocation,

@@ -9,6 +9,23 @@ import (
 // A clone shares nothing mutable with its original, and its lists, which
 // share one allocation, never write into each other.
 func TestDecisionCloneIsolated(t *testing.T) {
+	id := Identity{Subject: "agent-1", Groups: []string{"agents"}, Kind: KindAgent}
+	clones := map[string]func(*Decision) *Decision{
+		"clone": (*Decision).clone,
+		"event": func(d *Decision) *Decision {
+			c, got := d.cloneForEvent(id)
+			if !reflect.DeepEqual(*got, id) || got == &id {
+				t.Fatalf("event identity %+v, want a copy of %+v", got, id)
+			}
+			return c
+		},
+	}
+	for name, clone := range clones {
+		t.Run(name, func(t *testing.T) { testCloneIsolated(t, clone) })
+	}
+}
+
+func testCloneIsolated(t *testing.T, clone func(*Decision) *Decision) {
 	for _, n := range []int{0, 1, 2, 3, 20} { // 5n names: each of clone's three ways
 		names := func(p string) []string {
 			var out []string
@@ -20,7 +37,7 @@ func TestDecisionCloneIsolated(t *testing.T) {
 		d := &Decision{Action: Review, Rules: names("r"), Mask: names("m"), Labels: names("l"), ReviewRules: names("v"), Errors: names("e"),
 			Audit: []AuditOutcome{{Rule: "a"}}, Review: &ReviewPolicy{Approvals: 2}}
 		want := *d.clone()
-		c := d.clone()
+		c := clone(d)
 		if !reflect.DeepEqual(*c, *d) {
 			t.Fatalf("n=%d: clone differs", n)
 		}

@@ -183,11 +183,17 @@ func (g *Gate) RecordOutput(ctx context.Context, s *Session, out Output) error {
 // recordOutput is RecordOutput's event: out and the identity move to the
 // heap (the event points at them) only when there is a recorder.
 func (g *Gate) recordOutput(ctx context.Context, s *Session, out Output) error {
-	id := s.Identity
-	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &id, Output: &out}); err != nil {
+	x := &outputEvent{id: s.Identity, out: out} // one allocation for both
+	if err := g.record(ctx, Event{Kind: EventOutput, SessionID: s.ID, Time: g.now().UTC(), Identity: &x.id, Output: &x.out}); err != nil {
 		return fmt.Errorf("gate: record output: %w", err)
 	}
 	return nil
+}
+
+// outputEvent holds what an output event points at.
+type outputEvent struct {
+	id  Identity
+	out Output
 }
 
 // RecordEvent records any event for session s, filling in session id, time
@@ -250,8 +256,8 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 	}
 	var grants *grantLookup
 	if g.grants != nil {
-		grants = &grantLookup{store: g.grants, subject: s.Identity.Subject}
-		ctx = withGrantLookup(ctx, grants)
+		gctx := newGrantContext(ctx, g.grants, s.Identity.Subject)
+		grants, ctx = &gctx.lookup, gctx
 	}
 	if g.needsRunLookup(rs) {
 		if runs := g.runLookupFor(req); runs != nil {
@@ -304,8 +310,8 @@ func (g *Gate) recordDecision(ctx context.Context, s *Session, req *Request, d *
 	if g.recorder == nil {
 		return nil
 	}
-	id := s.Identity
-	return g.record(ctx, Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: &id, Request: req, Decision: d.clone()})
+	c, id := d.cloneForEvent(s.Identity)
+	return g.record(ctx, Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: id, Request: req, Decision: c})
 }
 
 // recordFailed applies the fail-open/fail-closed choice to d after the

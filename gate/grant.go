@@ -201,8 +201,24 @@ func (l *grantLookup) get(ctx context.Context) ([]Grant, error) {
 
 type grantLookupKey struct{}
 
-func withGrantLookup(ctx context.Context, l *grantLookup) context.Context {
-	return context.WithValue(ctx, grantLookupKey{}, l)
+// grantContext is ctx carrying a request's grant lookup, as
+// context.WithValue(ctx, grantLookupKey{}, lookup) would, with the lookup inside: one allocation per check
+// instead of two.
+type grantContext struct {
+	context.Context
+	lookup grantLookup
+}
+
+func newGrantContext(ctx context.Context, store GrantStore, subject string) *grantContext {
+	return &grantContext{Context: ctx, lookup: grantLookup{store: store, subject: subject}}
+}
+
+// Value is the lookup for grantLookupKey, else the parent's value.
+func (c *grantContext) Value(key any) any {
+	if key == (grantLookupKey{}) {
+		return &c.lookup
+	}
+	return c.Context.Value(key)
 }
 
 func grantLookupFrom(ctx context.Context) *grantLookup {

@@ -55,6 +55,10 @@ type OutputOptions struct {
 	SizeHint int
 }
 
+// outputRoom is the largest SizeHint an OutputWriter reserves inside
+// itself instead of allocating.
+const outputRoom = 128
+
 // maxSizeHint caps the copy OutputOptions.SizeHint reserves.
 const maxSizeHint = 1 << 20
 
@@ -78,7 +82,11 @@ func (c *Conn) Output(d *Decision, stream string, dst io.Writer, opts OutputOpti
 		if w.limit >= 0 {
 			n = min(n, w.limit)
 		}
-		w.copy = make([]byte, 0, n)
+		if n <= int64(len(w.room)) {
+			w.copy = w.room[:0:n]
+		} else {
+			w.copy = make([]byte, 0, n)
+		}
 	}
 	if !opts.Premasked && !opts.Input && d.Masker != nil {
 		w.masker = d.Masker.NewWriter((*forwarder)(w))
@@ -102,6 +110,9 @@ type OutputWriter struct {
 	masker   *mask.Writer // nil: p is forwarded as it is
 	findings []Finding
 	copy     []byte // ForwardThenRecord: the bounded copy
+	// room holds a small copy (a hint up to its size) in the writer's own
+	// allocation; the recorded Output's Data then points into it.
+	room     [outputRoom]byte
 	recorded int64
 	sent     int64 // bytes passed to dst
 	rows     int64
@@ -323,6 +334,16 @@ func (c *Conn) Finish(ctx context.Context, d *Decision, out Output) error {
 	return c.recordOutputCtx(ctx, out)
 }
 
+// uncancelled is context.WithoutCancel(ctx) without its allocation when
+// ctx can never be cancelled anyway (no Done channel, hence no deadline):
+// the values, the deadline and the cancellation seen are the same.
+func uncancelled(ctx context.Context) context.Context {
+	if ctx.Done() == nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 func (c *Conn) recordOutput(out Output) error {
 	return c.recordOutputCtx(context.Background(), out)
 }
@@ -330,7 +351,7 @@ func (c *Conn) recordOutput(out Output) error {
 // recordOutputCtx records out; on failure it breaks the session unless the
 // gate fails open.
 func (c *Conn) recordOutputCtx(ctx context.Context, out Output) error {
-	err := c.g.RecordOutput(context.WithoutCancel(ctx), c.session, out)
+	err := c.g.RecordOutput(uncancelled(ctx), c.session, out)
 	if err == nil {
 		return nil
 	}

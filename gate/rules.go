@@ -559,10 +559,8 @@ func (r *compiledRule) eval(cf *celFrame, bounded bool) (ref.Val, error) {
 // rules when the context ended) into a decision: the strictest action of
 // the matching enforced rules, the union of their masks and labels.
 func (rs *RuleSet) aggregate(ctx context.Context, part *partition, outcomes []ruleOutcome, errs map[int]string) *Decision {
-	d := &Decision{RuleSetVersion: rs.version}
-	if n := matches(outcomes); n > 0 {
-		d.Rules = make([]string, 0, n)
-	}
+	d := newDecision(matches(outcomes))
+	d.RuleSetVersion = rs.version
 	var action Action
 	var decider *compiledRule
 	var evalErr bool
@@ -601,8 +599,47 @@ func (rs *RuleSet) aggregate(ctx context.Context, part *partition, outcomes []ru
 	if len(d.Rules) == 0 {
 		d.Rules = nil // as when none was counted
 	}
+	if len(d.Mask) == 0 {
+		d.Mask = nil // newDecision's room, unused
+	}
 	rs.settle(d, action, decider, evalErr)
 	return d
+}
+
+// newDecision returns an empty decision with room for the names of
+// matched rules (Rules, capped at matched) and, in what is left, for the
+// masks they name (Mask, empty but not nil): for the usual few matches,
+// one allocation instead of a decision and two growing lists.
+func newDecision(matched int) *Decision {
+	if matched <= 0 || matched > len(decisionWithNames{}.names) {
+		d := new(Decision)
+		if matched > 0 {
+			d.Rules = make([]string, 0, matched)
+		}
+		return d
+	}
+	x := new(decisionWithNames)
+	x.d.Rules = x.names[:0:matched]
+	x.d.Mask = x.names[matched:matched]
+	return &x.d
+}
+
+// unionInto appends to dst the names of add it does not hold yet, in
+// their order. The first rule's list is taken in one allocation, not grown
+// name by name; dst never shares add's array (a rule's list stays its own).
+func unionInto(dst, add []string) []string {
+	if len(add) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make([]string, 0, len(add))
+	}
+	for _, n := range add {
+		if !slices.Contains(dst, n) {
+			dst = append(dst, n)
+		}
+	}
+	return dst
 }
 
 // matches counts the outcomes that are not false.
@@ -619,16 +656,8 @@ func matches(outcomes []ruleOutcome) int {
 // match adds an enforced rule that matched to d.
 func (d *Decision) match(r *compiledRule) {
 	d.Rules = append(d.Rules, r.spec.Name)
-	for _, m := range r.spec.Mask {
-		if !slices.Contains(d.Mask, m) {
-			d.Mask = append(d.Mask, m)
-		}
-	}
-	for _, l := range r.spec.Labels {
-		if !slices.Contains(d.Labels, l) {
-			d.Labels = append(d.Labels, l)
-		}
-	}
+	d.Mask = unionInto(d.Mask, r.spec.Mask)
+	d.Labels = unionInto(d.Labels, r.spec.Labels)
 	if r.action == Review {
 		d.ReviewRules = append(d.ReviewRules, r.spec.Name)
 		// A review rule without a review block still counts: its

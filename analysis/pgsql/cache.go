@@ -63,15 +63,35 @@ func (v *variant) matches(lits []lit) bool {
 // Classify returns the classification of sql, from the cache when its shape
 // was seen before.
 func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
+	cl, _, err := c.classify(sql)
+	return cl, err
+}
+
+// classifyOwned is Classify with a result whose Statements slice is the
+// caller's own: a hit is already a copy (withTexts); a miss, which is
+// also the cache's entry, is copied.
+func (c *CachedClassifier) classifyOwned(sql string) (*Classification, error) {
+	cl, shared, err := c.classify(sql)
+	if err != nil || !shared {
+		return cl, err
+	}
+	return &Classification{Statements: append([]Statement(nil), cl.Statements...)}, nil
+}
+
+// classify is Classify; shared reports that the result is the cache's
+// entry (a miss that was cached).
+func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool, err error) {
 	var sh shape
 	ok := !secretTrigger(sql)
 	if ok {
-		sh, ok = shapeOf(sql)
+		sc := getShapeScratch()
+		defer putShapeScratch(sc)
+		sh, ok = sc.scan(sql)
 	}
 	if ok {
 		c.mu.RLock()
 		var hit *Classification
-		for _, v := range c.entries[sh.key] {
+		for _, v := range c.entries[string(sh.key)] {
 			if v.matches(sh.lits) {
 				hit = v.cl
 				break
@@ -79,14 +99,15 @@ func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
 		}
 		c.mu.RUnlock()
 		if hit != nil && len(hit.Statements) >= len(sh.parts) {
-			return withTexts(hit, sh.parts), nil
+			return withTexts(hit, sh.parts), false, nil
 		}
 	}
 	cl, texts, tree, err := classifyParsed(sql)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if ok && cacheable(cl, texts, sh.parts) {
+		shared = true
 		v := &variant{cl: cl}
 		free := constLocations(tree)
 		for i, l := range sh.lits {
@@ -102,16 +123,17 @@ func (c *CachedClassifier) Classify(sql string) (*Classification, error) {
 			c.entries = make(map[string][]*variant, c.size)
 			c.n = 0
 		}
-		vs := c.entries[sh.key]
+		key := string(sh.key)
+		vs := c.entries[key]
 		if len(vs) >= maxVariants {
 			vs = vs[1:]
 			c.n--
 		}
-		c.entries[sh.key] = append(vs, v)
+		c.entries[key] = append(vs, v)
 		c.n++
 		c.mu.Unlock()
 	}
-	return cl, nil
+	return cl, shared, nil
 }
 
 // constLocations returns the offsets of the constants the parser found as
@@ -159,10 +181,27 @@ func cacheable(cl *Classification, texts, parts []string) bool {
 	return true
 }
 
+// singleClassification is a classification of one statement in one
+// allocation, the usual case of a cache hit.
+type singleClassification struct {
+	cl Classification
+	st [1]Statement
+}
+
+// newClassification returns a classification of n zero statements.
+func newClassification(n int) *Classification {
+	if n != 1 {
+		return &Classification{Statements: make([]Statement, n)}
+	}
+	x := new(singleClassification)
+	x.cl.Statements = x.st[:1:1]
+	return &x.cl
+}
+
 // withTexts copies a cached classification, giving each statement the text
 // of the current message. Nested entries repeat their parent's text.
 func withTexts(cl *Classification, parts []string) *Classification {
-	out := &Classification{Statements: make([]Statement, len(cl.Statements))}
+	out := newClassification(len(cl.Statements))
 	copy(out.Statements, cl.Statements)
 	p := -1
 	for i := range out.Statements {

@@ -349,6 +349,15 @@ func WithProcCatalog(cls Classifier, cat ProcCatalog) Classifier {
 // Classify classifies sql with the inner classifier, then judges its
 // functions from the catalog.
 func (c *catalogClassifier) Classify(sql string) (*Classification, error) {
+	if o, ok := c.inner.(ownedClassifier); ok {
+		// The inner result is already a copy of its own: judged in place.
+		cl, err := o.classifyOwned(sql)
+		if err != nil || cl == nil {
+			return cl, err
+		}
+		c.judge.annotateFunctions(context.Background(), cl.Statements)
+		return cl, nil
+	}
 	cl, err := c.inner.Classify(sql)
 	if err != nil || cl == nil {
 		return cl, err
@@ -356,4 +365,12 @@ func (c *catalogClassifier) Classify(sql string) (*Classification, error) {
 	out := &Classification{Statements: append([]Statement(nil), cl.Statements...)}
 	c.judge.annotateFunctions(context.Background(), out.Statements)
 	return out, nil
+}
+
+// ownedClassifier is a Classifier that can return a classification the
+// caller owns: its Statements slice shared with nothing (a cache's entry
+// stays as it was), so a wrapper may change the statements' fields in
+// place instead of copying them again.
+type ownedClassifier interface {
+	classifyOwned(sql string) (*Classification, error)
 }

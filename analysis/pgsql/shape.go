@@ -2,6 +2,7 @@ package pgsql
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/internal/sqltext"
@@ -20,10 +21,43 @@ import (
 // number), so a string and a number never share a key; lits keeps each
 // literal's offset and raw text, for the cache to put back into the key
 // the literals a classification reads (see cache.go).
+//
+// A shape's slices belong to the shapeScratch that scanned it and are
+// valid until its next scan; the strings in parts and lits are pieces of
+// the scanned text.
 type shape struct {
-	key   string
+	key   []byte
 	parts []string // top-level statements, trimmed, empty ones dropped
 	lits  []lit
+}
+
+// shapeScratch is the reusable room of a scan: the key, the parts and the
+// literals of a cache lookup cost no allocation once it has grown.
+type shapeScratch struct {
+	key   []byte
+	parts []string
+	lits  []lit
+}
+
+// shapeScratches keeps scratches between lookups (see CachedClassifier).
+var shapeScratches = sync.Pool{New: func() any { return new(shapeScratch) }}
+
+// maxScratchKey bounds the key room a pooled scratch keeps.
+const maxScratchKey = 4 << 10
+
+// getShapeScratch takes a scratch from the pool; putShapeScratch gives it
+// back once no shape it scanned is used any more.
+func getShapeScratch() *shapeScratch { return shapeScratches.Get().(*shapeScratch) }
+
+func putShapeScratch(sc *shapeScratch) {
+	// The pool must not keep the scanned texts alive, nor a huge key.
+	clear(sc.parts[:cap(sc.parts)])
+	clear(sc.lits[:cap(sc.lits)])
+	sc.parts, sc.lits = sc.parts[:0], sc.lits[:0]
+	if cap(sc.key) > maxScratchKey {
+		sc.key = nil
+	}
+	shapeScratches.Put(sc)
 }
 
 // lit is one literal token of a scanned text.
@@ -79,8 +113,14 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
-// shapeOf scans sql; ok is false when the scanner gives up.
+// shapeOf scans sql into a scratch of its own; ok is false when the
+// scanner gives up.
 func shapeOf(sql string) (shape, bool) {
+	return new(shapeScratch).scan(sql)
+}
+
+// scan scans sql into sc's room; ok is false when the scanner gives up.
+func (sc *shapeScratch) scan(sql string) (shape, bool) {
 	if len(sql) > maxShapeLen || !utf8.ValidString(sql) {
 		return shape{}, false
 	}
@@ -89,19 +129,18 @@ func shapeOf(sql string) (shape, bool) {
 			return shape{}, false
 		}
 	}
-	var lits []lit
-	var key strings.Builder
-	key.Grow(len(sql))
-	var parts []string
+	lits := sc.lits[:0]
+	key := sc.key[:0]
+	parts := sc.parts[:0]
 	partStart := 0
 	partHasCode := false
 	space := false
 	emit := func(s string) {
-		if space && key.Len() > 0 {
-			key.WriteByte(' ')
+		if space && len(key) > 0 {
+			key = append(key, ' ')
 		}
 		space = false
-		key.WriteString(s)
+		key = append(key, s...)
 	}
 	endPart := func(end int) {
 		if partHasCode {
@@ -274,7 +313,8 @@ func shapeOf(sql string) (shape, bool) {
 		}
 	}
 	endPart(len(sql))
-	return shape{key: key.String(), parts: parts, lits: lits}, true
+	sc.key, sc.parts, sc.lits = key, parts, lits // grown room, for the next scan
+	return shape{key: key, parts: parts, lits: lits}, true
 }
 
 // quotedEnd returns the end of the quoted string or identifier that starts

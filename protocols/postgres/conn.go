@@ -48,6 +48,8 @@ type conn struct {
 	// client goroutine: the parser no longer sees what the server sees.
 	unsafeParse atomic.Value // string reason, "" when safe
 
+	checks checkContext // client goroutine: the context checks run under
+
 	holdMu     sync.Mutex
 	holdCancel context.CancelFunc // set while a statement is held
 	canceled   bool               // the held statement was cancelled

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -347,8 +346,7 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 // check runs the gate on statements. It returns the decision, or the
 // ErrorResponse to show the client.
 func (c *conn) check(command string, payload []byte, params []string, stmts []pgsql.Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
-	req := &gate.Request{Protocol: gate.ProtocolPostgres, Command: command, Payload: payload,
-		SQL: &gate.SQL{Statements: make([]gate.SQLStatement, len(stmts)), Params: params}}
+	req := newRequest(command, payload, params, len(stmts))
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
@@ -364,7 +362,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 			return nil, refusal("08006", "airlock: the database connection failed")
 		}
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
+	ctx, cancel := c.checks.context(c.ctx)
 	c.holdMu.Lock()
 	c.holdCancel, c.canceled = cancel, false
 	c.holdMu.Unlock()
@@ -375,7 +373,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	canceled := c.canceled
 	c.holdCancel, c.canceled = nil, false
 	c.holdMu.Unlock()
-	cancel()
+	c.checks.done(err == nil && decidedByRules(d))
 	if err != nil {
 		if canceled {
 			return nil, refusal("57014", "canceling statement due to user request")
@@ -405,6 +403,28 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 // know), "protocol" (a message the gateway never forwards). The caller
 // answers the client; a refusal that cannot be recorded ends the session
 // (gate.Conn.Done).
+// checkRequest is a gate request with its SQL and room for one statement
+// in one allocation. It is never reused: the gate and its recorder may
+// keep the request after Check returns.
+type checkRequest struct {
+	req  gate.Request
+	sql  gate.SQL
+	stmt [1]gate.SQLStatement
+}
+
+// newRequest returns a PostgreSQL gate request for n statements.
+func newRequest(command string, payload []byte, params []string, n int) *gate.Request {
+	x := &checkRequest{req: gate.Request{Protocol: gate.ProtocolPostgres, Command: command, Payload: payload},
+		sql: gate.SQL{Params: params}}
+	x.req.SQL = &x.sql
+	if n <= len(x.stmt) {
+		x.sql.Statements = x.stmt[:n:n]
+	} else {
+		x.sql.Statements = make([]gate.SQLStatement, n)
+	}
+	return &x.req
+}
+
 func (c *conn) refuseCheck(command, check, reason string) {
 	_, _ = c.gc.Refuse(c.ctx, &gate.Request{Protocol: gate.ProtocolPostgres, Command: command}, check, reason)
 }

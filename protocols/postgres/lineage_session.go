@@ -89,7 +89,7 @@ func sameName(ours string, wire []byte) bool {
 // column carries the lineage of all of them (fail closed).
 func (c *conn) resolveColumns(r *result) error {
 	r.resolved = true
-	r.cols = make([]string, len(r.fields))
+	r.cols = r.columnSlots(len(r.fields))
 	res, err := c.lineageOf(r.stmt)
 	if err != nil {
 		return err

@@ -108,9 +108,25 @@ type overlay struct {
 	clearedPorts bool // DISCARD ALL
 }
 
+// reset forgets every pending change. The maps are emptied, not dropped,
+// so a session's next sync group (a Bind, a portal) does not allocate them
+// again; one that grew large is dropped.
 func (o *overlay) reset() {
-	o.stmts, o.portals = nil, nil
+	o.stmts = emptied(o.stmts)
+	o.portals = emptied(o.portals)
 	o.clearedStmts, o.clearedPorts = false, false
+}
+
+// maxKeptOverlay is the largest overlay map reset keeps for reuse.
+const maxKeptOverlay = 16
+
+// emptied returns m cleared, or nil when it is large.
+func emptied[V any](m map[string]V) map[string]V {
+	if len(m) > maxKeptOverlay {
+		return nil
+	}
+	clear(m)
+	return m
 }
 
 func (o *overlay) setStmt(name string, s *stmtInfo) {

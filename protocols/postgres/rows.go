@@ -40,12 +40,34 @@ type result struct {
 	// the session before the CommandComplete reaches the client.
 	out  *gate.OutputWriter
 	line bytes.Buffer // the row being rendered
+
+	// Room inside the result for a point query's row and columns: the
+	// line and cols start here instead of in allocations of their own.
+	lineRoom [lineRoomBytes]byte
+	colsRoom [4]string
 }
+
+// lineRoomBytes is the rendered line a result holds without allocating.
+const lineRoomBytes = 128
+
+// columnSlots returns n column slots, in the result's room when they fit.
+func (r *result) columnSlots(n int) []string {
+	if n <= len(r.colsRoom) {
+		return r.colsRoom[:n:n]
+	}
+	return make([]string, n)
+}
+
+// rowsSizeHint is the room a result's recorded copy starts with: the
+// header and a row or two of a point query, in one allocation instead of
+// one per line.
+const rowsSizeHint = 128
 
 func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, d *gate.Decision, st *pgsql.Statement) *result {
 	r := &result{fields: fields, formats: formats, policy: p, decision: d, stmt: st,
 		out: c.gc.Output(d, "rows", io.Discard, gate.OutputOptions{Mode: gate.ForwardThenRecord,
-			Limit: c.srv.cfg.RecordLimit, Premasked: true})}
+			Limit: c.srv.cfg.RecordLimit, Premasked: true, SizeHint: rowsSizeHint})}
+	r.line = *bytes.NewBuffer(r.lineRoom[:0])
 	if len(fields) > 0 {
 		for i, f := range fields {
 			if i > 0 {
@@ -441,7 +463,7 @@ func (c *conn) startCopy(r *result) error {
 			return err
 		}
 	}
-	r.cols = make([]string, len(cols))
+	r.cols = r.columnSlots(len(cols))
 	for i, col := range cols {
 		r.cols[i] = r.stmt.CopyTable + "." + col
 	}
