@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,9 @@ type Engine struct {
 	nCached  atomic.Int32
 	// every caches EveryPolicy.
 	every atomic.Pointer[Policy]
+	// last is the policy asked for last: decisions of one rule set ask
+	// for the same few lists over and over, and finding it costs no key.
+	last atomic.Pointer[namedPolicy]
 }
 
 const maxCachedPolicies = 1024
@@ -291,20 +295,31 @@ func (e *Engine) Policy(names []string) (*Policy, error) {
 	if e == nil {
 		return nil, errors.New("mask: Policy on a nil Engine")
 	}
+	if l := e.last.Load(); l != nil && slices.Equal(l.names, names) {
+		return l.p, nil
+	}
 	key := strings.Join(names, "\x00")
-	if p, ok := e.policies.Load(key); ok {
-		return p.(*Policy), nil
+	if v, ok := e.policies.Load(key); ok {
+		np := v.(*namedPolicy)
+		e.last.Store(np)
+		return np.p, nil
 	}
 	p, err := e.policy(names)
 	if err != nil {
 		return nil, err
 	}
 	if e.nCached.Load() < maxCachedPolicies {
-		if _, loaded := e.policies.LoadOrStore(key, p); !loaded {
+		if _, loaded := e.policies.LoadOrStore(key, &namedPolicy{names: slices.Clone(names), p: p}); !loaded {
 			e.nCached.Add(1)
 		}
 	}
 	return p, nil
+}
+
+// namedPolicy is a Policy and the names it was asked for by.
+type namedPolicy struct {
+	names []string
+	p     *Policy
 }
 
 func (e *Engine) policy(names []string) (*Policy, error) {
