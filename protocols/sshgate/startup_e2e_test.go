@@ -1,0 +1,213 @@
+package sshgate
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"golang.org/x/crypto/ssh"
+	"testing"
+)
+
+// homeWriteRules allow every exec and sftp operation: an operator who
+// lets the agent write its home directory (and everything else).
+const homeWriteRules = `
+default: deny
+rules:
+  - name: home
+    when: ssh.kind in ["exec", "subsystem", "sftp"]
+    action: allow`
+
+// fakeHome is a home directory for the upstream sshd's sessions (SetEnv
+// HOME), so that no test writes the real one: bash, ~ and $HOME use it.
+// Its start-up files hold startupOriginal.
+type fakeHome struct {
+	t   *testing.T
+	dir string
+}
+
+// startupOriginal is what every start-up file of a fakeHome holds: a
+// comment, harmless when bash sources it.
+const startupOriginal = "# original\n"
+
+// startupFiles are the start-up files a fakeHome holds, relative to it.
+var startupFiles = []string{
+	".bashrc", ".profile", ".bash_profile", ".zshenv", ".ssh/rc", ".ssh/authorized_keys", ".gitconfig",
+	"p/.git/config", "p/.git/hooks/pre-commit", ".config/fish/config.fish",
+}
+
+func newFakeHome(t *testing.T) *fakeHome {
+	t.Helper()
+	h := &fakeHome{t: t, dir: t.TempDir()}
+	for _, d := range []string{"x", "p/.git/hooks", ".ssh", ".config/fish"} {
+		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+// reset writes the original content to every start-up file and a fresh
+// source file src.
+func (h *fakeHome) reset() {
+	for _, f := range startupFiles {
+		p := filepath.Join(h.dir, f)
+		_ = os.Remove(p)
+		if err := os.WriteFile(p, []byte(startupOriginal), 0o644); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "src"), []byte("# PLANTED\n"), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// changed reports how a start-up file differs from the original (content,
+// a link in its place, missing), or "".
+func (h *fakeHome) changed(f string) string {
+	p := filepath.Join(h.dir, f)
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return err.Error()
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return "replaced by a symbolic link"
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err.Error()
+	}
+	if string(b) != startupOriginal {
+		return fmt.Sprintf("content %q", b)
+	}
+	return ""
+}
+
+// execStatus runs cmd on a new session of cl and returns its exit status
+// (-1 when it did not report one) and output.
+func execStatus(t *testing.T, cl *ssh.Client, cmd string) (int, string) {
+	t.Helper()
+	s, err := cl.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := s.CombinedOutput(cmd)
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitStatus(), string(out)
+	}
+	if err != nil {
+		return -1, string(out) + err.Error()
+	}
+	return 0, string(out)
+}
+
+// TestDebianBashSourcesBashrcForSSHCommands checks what makes ~/.bashrc a
+// start-up file for exec requests: Debian's bash, run by sshd for a
+// command (not interactive, not a login shell), sources it.
+func TestDebianBashSourcesBashrcForSSHCommands(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	marker := filepath.Join(h.dir, "sourced")
+	if err := os.WriteFile(filepath.Join(h.dir, ".bashrc"), []byte("echo yes > "+marker+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := execStatus(t, g.goClient(t, g.agent), "true"); code != 0 {
+		t.Fatalf("true: %d %s", code, out)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Logf("~/.bashrc was not sourced for an exec request (%v): this bash does not read it", err)
+	} else {
+		t.Logf("~/.bashrc was sourced for an exec request")
+	}
+}
+
+// startupSpellings are ways to name a start-up file of the fake home {H} in a
+// command line, each with the file it names. The session's working
+// directory is the real home, so relative spellings change to ~ first.
+var startupSpellings = []struct{ spelt, file string }{
+	{"~/.bashrc", ".bashrc"}, {"$HOME/.bashrc", ".bashrc"}, {"${HOME}/.bashrc", ".bashrc"},
+	{`"$HOME"/.bashrc`, ".bashrc"}, {"{H}/.bashrc", ".bashrc"}, {"./.bashrc", ".bashrc"},
+	{".//.bashrc", ".bashrc"}, {"x/../.bashrc", ".bashrc"}, {"~/.bash[r]c", ".bashrc"},
+	{"~/.profile", ".profile"}, {"{H}/.bash_profile", ".bash_profile"}, {"~/.zshenv", ".zshenv"},
+	{"~/.ssh/rc", ".ssh/rc"}, {"$HOME/.ssh/authorized_keys", ".ssh/authorized_keys"},
+	{"~/.gitconfig", ".gitconfig"}, {"p/.git/config", "p/.git/config"},
+	{"~/p/.git/hooks/pre-commit", "p/.git/hooks/pre-commit"}, {"~/.config/fish/config.fish", ".config/fish/config.fish"},
+}
+
+// startupRoutes are commands that write the file P with the content of
+// ~/src (or change it); {P} is the file.
+var startupRoutes = []string{
+	"echo '# PLANTED' > {P}", "echo '# PLANTED' >> {P}", "echo '# PLANTED' >| {P}", "echo '# PLANTED' &> {P}",
+	"echo '# PLANTED' | tee {P}", "echo '# PLANTED' | tee -a {P}", "cp ~/src {P}", "cat ~/src > {P}", "install ~/src {P}",
+	"ln -sf ~/src {P}", "dd if=$HOME/src of=$(realpath -m {P})", "sed -i s/original/PLANTED/ {P}", "perl -pi -e s/original/PLANTED/ {P}",
+	"truncate -s 0 {P}", "rsync ~/src {P}", "bash -c 'cp ~/src {P}'", "cp ~/src ~/y && mv ~/y {P}",
+}
+
+// TestStartupWritesRefusedThroughSSHD is a generator through a real sshd:
+// with rules that allow every write, each start-up file spelling through
+// each write route is refused, judged by effect (the file on disk keeps
+// its content); with Config.AllowStartupWrites the same lines do change
+// it, so the test cannot pass by writing nothing.
+func TestStartupWritesRefusedThroughSSHD(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gc, oc := g.goClient(t, g.agent), open.goClient(t, open.agent)
+	line := func(route, spelt string) string {
+		l := strings.ReplaceAll(route, "{P}", strings.ReplaceAll(spelt, "{H}", h.dir))
+		return "cd ~ && " + l
+	}
+	var through int
+	for _, r := range startupRoutes {
+		for _, s := range startupSpellings {
+			cmd := line(r, s.spelt)
+			h.reset()
+			code, out := execStatus(t, gc, cmd)
+			if d := h.changed(s.file); d != "" {
+				through++
+				t.Errorf("%s: %s changed (%s) exit %d %s", cmd, s.file, d, code, out)
+			} else if code != ExitRefused {
+				t.Errorf("%s: exit %d, not refused: %s", cmd, code, out)
+			}
+			h.reset()
+			code, out = execStatus(t, oc, cmd)
+			if h.changed(s.file) == "" {
+				t.Errorf("control: %s left %s as it was: exit %d %s", cmd, s.file, code, out)
+			}
+		}
+	}
+	if through > 0 {
+		t.Logf("%d of %d writes reached a start-up file", through, len(startupRoutes)*len(startupSpellings))
+	}
+	// The same routes on an ordinary file pass.
+	for _, r := range startupRoutes {
+		if strings.Contains(r, "$(") {
+			continue // a target only known at run time is refused: it may be one
+		}
+		h.reset()
+		cmd := line(r, "~/notes")
+		if code, out := execStatus(t, gc, cmd); code == ExitRefused {
+			t.Errorf("ordinary write refused: %s: %s", cmd, out)
+		}
+	}
+	// The refusal is recorded as the built-in rule ssh/startup.
+	var seen bool
+	for _, e := range g.events(gate.EventDecision) {
+		if e.Decision != nil && e.Decision.Rule == "ssh/startup" {
+			seen = true
+			break
+		}
+	}
+	if !seen {
+		t.Error("no decision named ssh/startup recorded")
+	}
+}
