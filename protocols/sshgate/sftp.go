@@ -239,6 +239,13 @@ func (h *sftpHandler) Filecmd(r *sftp.Request) error {
 	return run()
 }
 
+// PosixRename carries out posix-rename@openssh.com, judged as a rename.
+// Without it the sftp server library turns the request into a plain
+// rename, which fails when the new name exists.
+func (h *sftpHandler) PosixRename(r *sftp.Request) error {
+	return h.Filecmd(r)
+}
+
 // fileCommand returns what the gate judges of a file command (its
 // operation and resolved paths) and the upstream call that carries it out
 // on those paths; run is nil for a command the gateway does not support.

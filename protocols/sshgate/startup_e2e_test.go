@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 	"testing"
 )
@@ -27,6 +28,8 @@ rules:
 type fakeHome struct {
 	t   *testing.T
 	dir string
+	// innocent: reset also makes "innocent", a link to .bashrc.
+	innocent bool
 }
 
 // startupOriginal is what every start-up file of a fakeHome holds: a
@@ -62,6 +65,13 @@ func (h *fakeHome) reset() {
 	}
 	if err := os.WriteFile(filepath.Join(h.dir, "src"), []byte("# PLANTED\n"), 0o644); err != nil {
 		h.t.Fatal(err)
+	}
+	if h.innocent {
+		link := filepath.Join(h.dir, "innocent")
+		_ = os.Remove(link)
+		if err := os.Symlink(filepath.Join(h.dir, ".bashrc"), link); err != nil {
+			h.t.Fatal(err)
+		}
 	}
 }
 
@@ -209,5 +219,112 @@ func TestStartupWritesRefusedThroughSSHD(t *testing.T) {
 	}
 	if !seen {
 		t.Error("no decision named ssh/startup recorded")
+	}
+}
+
+// sftpStartupRoutes write a start-up file p through sftp; absent routes
+// need the file not to exist (a new name), and are judged by it staying
+// absent.
+var sftpStartupRoutes = []struct {
+	name   string
+	absent bool
+	run    func(c *sftp.Client, home, p string) error
+}{
+	{"open trunc", false, func(c *sftp.Client, _, p string) error { return sftpWrite(c, p, os.O_WRONLY|os.O_TRUNC) }},
+	{"open append", false, func(c *sftp.Client, _, p string) error { return sftpWrite(c, p, os.O_WRONLY|os.O_APPEND) }},
+	{"open rdwr", false, func(c *sftp.Client, _, p string) error { return sftpWrite(c, p, os.O_RDWR) }},
+	{"create", true, func(c *sftp.Client, _, p string) error { return sftpWrite(c, p, os.O_WRONLY|os.O_CREATE|os.O_EXCL) }},
+	{"rename", true, func(c *sftp.Client, h, p string) error { return c.Rename(h+"/src", p) }},
+	{"posix-rename", false, func(c *sftp.Client, h, p string) error { return c.PosixRename(h+"/src", p) }},
+	{"symlink", true, func(c *sftp.Client, h, p string) error { return c.Symlink(h+"/src", p) }},
+	{"hardlink", true, func(c *sftp.Client, h, p string) error { return c.Link(h+"/src", p) }},
+	{"truncate", false, func(c *sftp.Client, _, p string) error { return c.Truncate(p, 0) }},
+	{"chmod", false, func(c *sftp.Client, _, p string) error { return c.Chmod(p, 0o600) }},
+	{"remove", false, func(c *sftp.Client, _, p string) error { return c.Remove(p) }},
+}
+
+func sftpWrite(c *sftp.Client, p string, flags int) error {
+	f, err := c.OpenFile(p, flags)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write([]byte("# PLANTED\n")); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// TestStartupWritesRefusedThroughSFTP is TestStartupWritesRefusedThroughSSHD
+// for sftp: every write operation on every spelling of a start-up file
+// (through . and .., a doubled slash, a link in the directory and a link
+// named innocently that points at .bashrc) leaves the file as it was;
+// with Config.AllowStartupWrites the same operations change it.
+func TestStartupWritesRefusedThroughSFTP(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	if err := os.Symlink(h.dir, filepath.Join(h.dir, "homelink")); err != nil {
+		t.Fatal(err)
+	}
+	h.innocent = true
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gc, oc := g.sftpClient(t), open.sftpClient(t)
+	spellings := []struct{ spelt, file string }{
+		{"/.bashrc", ".bashrc"}, {"/./.bashrc", ".bashrc"}, {"//.bashrc", ".bashrc"}, {"/x/../.bashrc", ".bashrc"},
+		{"/homelink/.bashrc", ".bashrc"}, {"/innocent", ".bashrc"}, {"/.profile", ".profile"},
+		{"/.ssh/rc", ".ssh/rc"}, {"/.ssh/authorized_keys", ".ssh/authorized_keys"}, {"/.gitconfig", ".gitconfig"},
+		{"/p/.git/config", "p/.git/config"}, {"/p/.git/hooks/pre-commit", "p/.git/hooks/pre-commit"},
+		{"/.config/fish/config.fish", ".config/fish/config.fish"},
+	}
+	state := func(file string) string {
+		fi, err := os.Lstat(filepath.Join(h.dir, file))
+		if err != nil {
+			return "absent"
+		}
+		b, _ := os.ReadFile(filepath.Join(h.dir, file))
+		return fmt.Sprintf("%v %q", fi.Mode(), b)
+	}
+	var through, total int
+	for _, r := range sftpStartupRoutes {
+		for _, s := range spellings {
+			if (r.absent || r.name == "remove" || r.name == "posix-rename") && s.spelt == "/innocent" {
+				continue // the operation acts on the link itself
+			}
+			p := h.dir + s.spelt
+			for _, c := range []*sftp.Client{gc, oc} {
+				h.reset()
+				if r.absent {
+					_ = os.Remove(filepath.Join(h.dir, s.file))
+				}
+				before := state(s.file)
+				err := r.run(c, h.dir, p)
+				after := state(s.file)
+				switch {
+				case c == gc && after != before:
+					through++
+					t.Errorf("sftp %s %s: %s changed: %s -> %s (err %v)", r.name, p, s.file, before, after, err)
+				case c == gc && err == nil:
+					t.Errorf("sftp %s %s: no error", r.name, p)
+				case c == oc && after == before:
+					t.Errorf("control: sftp %s %s left %s as it was: %v", r.name, p, s.file, err)
+				}
+			}
+			total++
+		}
+	}
+	if through > 0 {
+		t.Logf("%d of %d sftp writes reached a start-up file", through, total)
+	}
+	// An ordinary file and reads of start-up files pass.
+	h.reset()
+	if err := sftpWrite(gc, h.dir+"/notes", os.O_WRONLY|os.O_CREATE|os.O_TRUNC); err != nil {
+		t.Errorf("ordinary sftp write refused: %v", err)
+	}
+	if f, err := gc.Open(h.dir + "/.bashrc"); err != nil {
+		t.Errorf("sftp read of .bashrc refused: %v", err)
+	} else {
+		f.Close()
 	}
 }
