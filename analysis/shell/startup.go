@@ -333,6 +333,14 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 		return "", false
 	}
+	if s.Dynamic || s.RunsUnseenCode || s.InterpreterInline || s.PipesToShell {
+		// Code the analysis does not see as commands (compgen -W
+		// '$(...)', python -c, a script): a start-up path it spells out
+		// is taken as written to.
+		if w, ok := mentionsStartup(s.Command); ok {
+			return w, true
+		}
+	}
 	var cwds []string
 	for _, c := range s.Commands {
 		cwds = append(cwds, changedDirs(c)...)
@@ -346,6 +354,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		if c.ReadOnly || readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program] {
 			continue
 		}
+		if namesFromInput[c.Program] {
+			return c.Program + " (arguments read from its input)", true
+		}
 		if c.Program == "git" && gitWritesConfig(c.Args) {
 			return "git " + strings.Join(c.Args, " "), true
 		}
@@ -358,11 +369,35 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 	return "", false
 }
 
-// argsWriteNothing are programs whose arguments never name a file they
-// write, whatever the options: only their redirections write.
+// namesFromInput are programs that add arguments read from their input to
+// the command they run: its files are unknown.
+var namesFromInput = map[string]bool{"xargs": true, "parallel": true}
+
+// mentionsStartup reports the first token of a command line's text (split
+// at blanks, quotes, brackets, separators and =) that is a start-up path.
+func mentionsStartup(text string) (string, bool) {
+	tokens := strings.FieldsFunc(text, func(r rune) bool {
+		return strings.ContainsRune(" \t\n'\"`()[]{};|&<>=,:", r)
+	})
+	for _, t := range tokens {
+		if !strings.ContainsAny(t, "*?") && StartupPath(t) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// argsWriteNothing are programs (mostly shell builtins) whose arguments
+// never name a file they write, whatever the options: only their
+// redirections write. Code they are given (eval, trap, compgen -W) is
+// analysed as commands of its own.
 var argsWriteNothing = map[string]bool{"echo": true, "printf": true, "cd": true, "pushd": true, "popd": true,
 	"true": true, "false": true, ":": true, "test": true, "[": true, "[[": true, "export": true, "local": true,
-	"set": true, "shift": true, "exit": true, "return": true, "read": true, "sleep": true}
+	"set": true, "shift": true, "exit": true, "return": true, "read": true, "sleep": true, "kill": true,
+	"compgen": true, "complete": true, "compopt": true, "trap": true, "eval": true, "let": true, "declare": true,
+	"typeset": true, "readonly": true, "unset": true, "alias": true, "unalias": true, "type": true, "wait": true,
+	"jobs": true, "fg": true, "bg": true, "disown": true, "ulimit": true, "umask": true, "shopt": true,
+	"getopts": true, "source": true, ".": true, "mapfile": true, "readarray": true}
 
 // changedDirs are the directories a command changes the working directory
 // to: cd and pushd operands ("" when unknown, ~ for none), and -C,

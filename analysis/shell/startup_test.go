@@ -77,7 +77,8 @@ func TestWritesStartup(t *testing.T) {
 	for _, line := range []string{
 		"cat ~/.bashrc", "grep x ~/.ssh/authorized_keys", "ls -la ~", "chmod +x *", "echo \"$x\" > out.txt",
 		"cp a b", "echo x > \"$D/out.txt\"", "git status", "git config --get user.name", "ls ~/.ssh",
-		"tee out-$(date +%s).log", "sed -n p ~/.bashrc", "head .git/config", "rm -f *.log",
+		"tee out-$(date +%s).log", "sed -n p ~/.bashrc", "head .git/config", "rm -f *.log", "kill -TERM $$",
+		"compgen -W '$(rm -f /tmp/x)' x", "trap 'rm -f /tmp/x' EXIT",
 	} {
 		s, err := Parse(line)
 		if err != nil {
@@ -91,7 +92,11 @@ func TestWritesStartup(t *testing.T) {
 		"cd ~/.ssh && echo k >> authorized_keys", "cd .git/hooks; cp /tmp/x pre-commit", "cd $D && echo > rc",
 		"git config core.fsmonitor evil", "git config --global core.pager evil", "git -C repo config alias.x '!sh'",
 		"git init --template=/tmp/t", "echo x > $F", "cd ~/.ssh && chmod 600 *", "cp -r /tmp/d ~/.ssh",
-		"mv /tmp/d .git", "tar -C ~/.ssh -xf a.tar", "cp /tmp/f ~/.bashrc.d",
+		"mv /tmp/d .git", "tar -C ~/.ssh -xf a.tar", "cp /tmp/f ~/.bashrc.d", "eval 'cp /tmp/f ~/.bashrc'",
+		"trap 'cp /tmp/f ~/.bashrc' EXIT", "compgen -W '$(cp /tmp/f ~/.bashrc)' x", "command cp /tmp/f ~/.bashrc",
+		"env cp /tmp/f ~/.bashrc", "sudo tee ~/.bashrc", "xargs cp /tmp/f < list", "cp $(echo ~/.bashrc) x",
+		`python3 -c "open('/home/agent/.bashrc','a').write('x')"`, "perl -e 'open(F, \">>$ENV{HOME}/.ssh/rc\")'",
+		"bash script.sh ~/.profile",
 	} {
 		s, err := Parse(line)
 		if err != nil {
