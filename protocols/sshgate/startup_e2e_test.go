@@ -147,7 +147,7 @@ var startupSpellings = []struct{ spelt, file string }{
 	{".//.bashrc", ".bashrc"}, {"x/../.bashrc", ".bashrc"}, {"~/.bash[r]c", ".bashrc"},
 	{"~/.profile", ".profile"}, {"{H}/.bash_profile", ".bash_profile"}, {"~/.zshenv", ".zshenv"},
 	{"~/.ssh/rc", ".ssh/rc"}, {"$HOME/.ssh/authorized_keys", ".ssh/authorized_keys"},
-	{"~/.gitconfig", ".gitconfig"}, {"p/.git/config", "p/.git/config"},
+	{"~/$(echo .bashrc)", ".bashrc"}, {"~/.${X:-bashrc}", ".bashrc"}, {"~/.gitconfig", ".gitconfig"}, {"p/.git/config", "p/.git/config"},
 	{"~/p/.git/hooks/pre-commit", "p/.git/hooks/pre-commit"}, {"~/.config/fish/config.fish", ".config/fish/config.fish"},
 }
 
