@@ -153,16 +153,49 @@ var startupExamples = func() []string {
 // expansion, or a pattern the shell replaces.
 const wildcards = "$`*?[{"
 
-// mayBeStartup reports whether a word, in a command line whose working
-// directory may be any of cwds (besides the login directory; "" means
-// unknown), may name a start-up path. The text after each = is judged
+// lineJudge judges the words of one command line.
+type lineJudge struct {
+	// cwds are the directories the line may change to, besides the
+	// login directory; "" means one only known at run time.
+	cwds []string
+	// slow holds the tails judged the slow way (slowUnknown).
+	slow map[string]bool
+}
+
+// maxSlowTails bounds the distinct tails of one line judged the slow way;
+// beyond it a tail counts as a start-up path (fail closed), so a long line
+// cannot make the gateway spend more than a few milliseconds.
+const maxSlowTails = 64
+
+// unknownMayBeStartup is the function of that name, remembered per tail
+// and bounded by maxSlowTails.
+func (j *lineJudge) unknownMayBeStartup(tail string) bool {
+	if decided, ok := quickUnknown(tail); ok {
+		return decided
+	}
+	if v, ok := j.slow[tail]; ok {
+		return v
+	}
+	if len(j.slow) >= maxSlowTails {
+		return true
+	}
+	if j.slow == nil {
+		j.slow = map[string]bool{}
+	}
+	v := slowUnknown(tail)
+	j.slow[tail] = v
+	return v
+}
+
+// mayBeStartup reports whether a word of the line may name a start-up
+// path. The text after each = is judged
 // too (dd of=, --file=).
-func mayBeStartup(w string, cwds []string) bool {
-	if candidateStartup(w, cwds) {
+func (j *lineJudge) mayBeStartup(w string) bool {
+	if j.candidateStartup(w) {
 		return true
 	}
 	for i := 0; i < len(w); i++ {
-		if w[i] == '=' && candidateStartup(w[i+1:], cwds) {
+		if w[i] == '=' && j.candidateStartup(w[i+1:]) {
 			return true
 		}
 	}
@@ -170,16 +203,16 @@ func mayBeStartup(w string, cwds []string) bool {
 }
 
 // candidateStartup is mayBeStartup for one candidate word.
-func candidateStartup(w string, cwds []string) bool {
+func (j *lineJudge) candidateStartup(w string) bool {
 	if w == "" {
 		return false
 	}
 	w = cleanHome(w)
 	if strings.ContainsAny(w, "$`{") {
-		return unknownMayBeStartup(knownTail(w))
+		return j.unknownMayBeStartup(knownTail(w))
 	}
 	if strings.ContainsAny(w, "*?[") {
-		return globMayBeStartup(w, cwds)
+		return globMayBeStartup(w, j.cwds)
 	}
 	p := path.Clean(w)
 	if startupClean(p) {
@@ -188,11 +221,11 @@ func candidateStartup(w string, cwds []string) bool {
 	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
 		return false
 	}
-	for _, d := range cwds {
+	for _, d := range j.cwds {
 		if d == "" {
 			// Whatever the directory: the file names that are start-up
 			// files inside some start-up directory.
-			if unknownMayBeStartup("/" + p) {
+			if j.unknownMayBeStartup("/" + p) {
 				return true
 			}
 			continue
@@ -240,15 +273,66 @@ func knownTail(w string) string {
 // for anything, slashes and .. included, so the word may be any start-up
 // path that can end in tail.
 func unknownMayBeStartup(tail string) bool {
-	for _, e := range startupExamples {
-		for i := 0; i <= len(e); i++ {
-			if startupClean(path.Clean(e[:i] + tail)) {
-				return true
-			}
+	if decided, ok := quickUnknown(tail); ok {
+		return decided
+	}
+	return slowUnknown(tail)
+}
+
+// quickUnknown decides unknownMayBeStartup from the last component alone
+// when tail has one of its own (a slash before it, no ..) that no
+// start-up path ends in.
+func quickUnknown(tail string) (decided, ok bool) {
+	if strings.Contains(tail, "..") {
+		return false, false
+	}
+	c := strings.TrimRight(tail, "/")
+	if i := strings.LastIndexByte(c, '/'); i >= 0 && c[i+1:] != "." && !lastComponentMayBeStartup(c[i+1:]) {
+		return false, true
+	}
+	return false, false
+}
+
+// slowUnknown is unknownMayBeStartup by trying every prefix of every
+// start-up example before tail.
+func slowUnknown(tail string) bool {
+	for _, x := range startupPrefixes {
+		if startupClean(path.Clean(x + tail)) {
+			return true
 		}
 	}
 	return false
 }
+
+// lastComponentMayBeStartup reports whether some start-up path ends in the
+// component name.
+func lastComponentMayBeStartup(name string) bool {
+	if startupNames[name] || sshFiles[name] || gitHooks[name] || name == "config" || name == "hooks" ||
+		strings.HasSuffix(name, ".git") {
+		return true
+	}
+	for d, files := range configDirs {
+		if name == d || configFile(files, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// startupPrefixes are the distinct prefixes of startupExamples.
+var startupPrefixes = func() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range startupExamples {
+		for i := 0; i <= len(e); i++ {
+			if !seen[e[:i]] {
+				seen[e[:i]] = true
+				out = append(out, e[:i])
+			}
+		}
+	}
+	return out
+}()
 
 // globMayBeStartup reports whether a pattern (globs but no expansion) may
 // match a start-up path, in the login directory or any of cwds. As in
@@ -341,13 +425,13 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return w, true
 		}
 	}
-	var cwds []string
+	j := &lineJudge{}
 	for _, c := range s.Commands {
-		cwds = append(cwds, changedDirs(c)...)
+		j.cwds = append(j.cwds, changedDirs(c)...)
 	}
 	for _, c := range s.Commands {
 		for _, r := range c.Redirections {
-			if r.Write && mayBeStartup(r.Target, cwds) {
+			if r.Write && j.mayBeStartup(r.Target) {
 				return r.Target, true
 			}
 		}
@@ -361,7 +445,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return "git " + strings.Join(c.Args, " "), true
 		}
 		for _, a := range c.Args {
-			if mayBeStartup(a, cwds) {
+			if j.mayBeStartup(a) {
 				return a, true
 			}
 		}

@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"fmt"
+	"path"
 	"strings"
 	"testing"
 )
@@ -129,4 +131,71 @@ func replaceP(route, p string) string {
 		}
 	}
 	return out
+}
+
+// BenchmarkWritesStartup judges a line whose writing command has many
+// arguments only known at run time: the costliest case of the matcher.
+func BenchmarkWritesStartup(b *testing.B) {
+	s, err := Parse("cp " + strings.Repeat(`"$a"/x.txt `, 200) + "/tmp/out")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		WritesStartup(s)
+	}
+}
+
+// BenchmarkWritesStartupNoMatch is BenchmarkWritesStartup with tails that
+// pass the quick test of their last component, each different: past
+// maxSlowTails the line is refused without judging the rest.
+func BenchmarkWritesStartupNoMatch(b *testing.B) {
+	var words []string
+	for i := 0; i < 200; i++ {
+		words = append(words, fmt.Sprintf(`"$a"/x%d/rc`, i))
+	}
+	s, err := Parse("cp " + strings.Join(words, " ") + " /tmp/out")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		WritesStartup(s)
+	}
+}
+
+// unknownMayBeStartupOracle is unknownMayBeStartup as first written:
+// every prefix of every example, without the quick test.
+func unknownMayBeStartupOracle(tail string) bool {
+	for _, e := range startupExamples {
+		for i := 0; i <= len(e); i++ {
+			if startupClean(path.Clean(e[:i] + tail)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestUnknownMayBeStartupOracle compares unknownMayBeStartup with the
+// oracle on tails built from every pair of path pieces.
+func TestUnknownMayBeStartupOracle(t *testing.T) {
+	pieces := []string{"", "/", ".", "..", "x", "rc", "config", "hooks", "pre-commit", ".git", "a.git", ".ssh",
+		".config", "fish", "x.fish", "git", "systemd", "user", "a.service", ".bashrc", "bashrc", "rc.d", "environment",
+		"authorized_keys", "attributes", "x.txt", ".bash", "shrc", "/.", "//"}
+	n := 0
+	check := func(tail string) {
+		n++
+		if got, want := unknownMayBeStartup(tail), unknownMayBeStartupOracle(tail); got != want {
+			t.Errorf("unknownMayBeStartup(%q) = %v, oracle %v", tail, got, want)
+		}
+	}
+	for _, a := range pieces {
+		for _, b := range pieces {
+			for _, tail := range []string{a + b, a + "/" + b, "/" + a + "/" + b, "/" + a + b + "/"} {
+				check(tail)
+			}
+		}
+	}
+	t.Logf("%d tails", n)
 }
