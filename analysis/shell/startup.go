@@ -162,7 +162,8 @@ type lineJudge struct {
 	slow map[string]bool
 }
 
-// maxSlowTails bounds the distinct tails of one line judged the slow way;
+// maxSlowTails bounds the distinct tails and patterns of one line judged
+// the slow way;
 // beyond it a tail counts as a start-up path (fail closed), so a long line
 // cannot make the gateway spend more than a few milliseconds.
 const maxSlowTails = 64
@@ -184,6 +185,28 @@ func (j *lineJudge) unknownMayBeStartup(tail string) bool {
 	}
 	v := slowUnknown(tail)
 	j.slow[tail] = v
+	return v
+}
+
+// globMayBeStartup is the function of that name, remembered per pattern
+// and bounded by maxSlowTails with the tails.
+func (j *lineJudge) globMayBeStartup(pattern string) bool {
+	last := path.Base(pattern)
+	if !strings.ContainsAny(last, "*?[") && last != ".." && !lastComponentMayBeStartup(last) {
+		return false
+	}
+	key := "\x00" + pattern
+	if v, ok := j.slow[key]; ok {
+		return v
+	}
+	if len(j.slow) >= maxSlowTails {
+		return true
+	}
+	if j.slow == nil {
+		j.slow = map[string]bool{}
+	}
+	v := globMayBeStartup(pattern, j.cwds)
+	j.slow[key] = v
 	return v
 }
 
@@ -212,7 +235,7 @@ func (j *lineJudge) candidateStartup(w string) bool {
 		return j.unknownMayBeStartup(knownTail(w))
 	}
 	if strings.ContainsAny(w, "*?[") {
-		return globMayBeStartup(w, j.cwds)
+		return j.globMayBeStartup(w)
 	}
 	p := path.Clean(w)
 	if startupClean(p) {
@@ -372,7 +395,7 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 			ok := true
 			for k := 0; k < n && ok; k++ {
 				p, c := pc[len(pc)-n+k], ec[k]
-				if strings.HasPrefix(c, ".") && strings.ContainsAny(p[:1], "*?[") && !(anyDir && k == 0 && p == "*") {
+				if strings.HasPrefix(c, ".") && p != "" && strings.ContainsAny(p[:1], "*?[") && !(anyDir && k == 0 && p == "*") {
 					ok = false
 					break
 				}

@@ -199,3 +199,30 @@ func TestUnknownMayBeStartupOracle(t *testing.T) {
 	}
 	t.Logf("%d tails", n)
 }
+
+// FuzzWritesStartup checks that any command line that parses is judged
+// without a panic, and that a line seen as a start-up write stays one
+// when the write is appended to.
+func FuzzWritesStartup(f *testing.F) {
+	for _, s := range []string{"echo x > ~/.bashrc", "cp a /*", "cp $a/x/rc b", "cd $D; cp a *", "tee /.ssh/[r]c",
+		"cp a ~/.${x}rc", "dd of=$(echo ~)/.profile"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		s, err := Parse(line)
+		if err != nil {
+			return
+		}
+		_, seen := WritesStartup(s)
+		if !seen {
+			return
+		}
+		s2, err := Parse(line + "; true")
+		if err != nil {
+			return
+		}
+		if _, ok := WritesStartup(s2); !ok {
+			t.Errorf("%q seen, %q not", line, line+"; true")
+		}
+	})
+}
