@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartupPath(t *testing.T) {
@@ -213,7 +214,11 @@ func FuzzWritesStartup(f *testing.F) {
 		if err != nil {
 			return
 		}
+		t0 := time.Now()
 		_, seen := WritesStartup(s)
+		if d := time.Since(t0); d > 200*time.Millisecond {
+			t.Fatalf("%q judged in %v", line, d)
+		}
 		if !seen {
 			return
 		}
