@@ -99,7 +99,10 @@ func TestWritesStartup(t *testing.T) {
 		"trap 'cp /tmp/f ~/.bashrc' EXIT", "compgen -W '$(cp /tmp/f ~/.bashrc)' x", "command cp /tmp/f ~/.bashrc",
 		"env cp /tmp/f ~/.bashrc", "sudo tee ~/.bashrc", "xargs cp /tmp/f < list", "cp $(echo ~/.bashrc) x",
 		`python3 -c "open('/home/agent/.bashrc','a').write('x')"`, "perl -e 'open(F, \">>$ENV{HOME}/.ssh/rc\")'",
-		"bash script.sh ~/.profile",
+		"bash script.sh ~/.profile", "echo x > >(tee ~/.bashrc)", "exec 3>~/.bashrc", "cat > ~/.bashrc <<EOF\nx\nEOF",
+		"sudo -u agent tee ~/.bashrc", "nohup cp a ~/.bashrc", "timeout 5 cp a ~/.bashrc", "busybox cp a ~/.bashrc",
+		"python3 -c 'import shutil; shutil.copy(\"a\", \"/home/u/.profile\")'", "{ echo x; } >> ~/.zshrc",
+		"(cd ~/.ssh; cat k >> authorized_keys)", "x=$(cp a ~/.bashrc)", "ssh-keygen -f ~/.ssh/rc",
 	} {
 		s, err := Parse(line)
 		if err != nil {
