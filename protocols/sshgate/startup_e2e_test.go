@@ -331,3 +331,58 @@ func TestStartupWritesRefusedThroughSFTP(t *testing.T) {
 		f.Close()
 	}
 }
+
+// TestStartupWritesRefusedThroughOpenSSHClients writes start-up files with
+// the OpenSSH ssh, sftp and scp programs (scp speaks sftp): refused with
+// the built-in on, done with Config.AllowStartupWrites.
+func TestStartupWritesRefusedThroughOpenSSHClients(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	local := filepath.Join(t.TempDir(), "planted")
+	if err := os.WriteFile(local, []byte("# PLANTED\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	type attempt struct {
+		name, file string
+		run        func(gw *gateway) result
+	}
+	sftpBatch := func(gw *gateway, batch string) result {
+		bf := filepath.Join(t.TempDir(), "batch")
+		if err := os.WriteFile(bf, []byte(batch+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return run(t, "", "sftp", append([]string{"-b", bf}, sshArgs(gw.addr, gw.agent, "-P")...)...)
+	}
+	attempts := []attempt{
+		{"ssh echo >> ~/.bashrc", ".bashrc", func(gw *gateway) result { return gw.ssh(gw.agent, nil, "echo '# PLANTED' >> ~/.bashrc") }},
+		{"ssh tee .ssh/authorized_keys", ".ssh/authorized_keys", func(gw *gateway) result {
+			return gw.ssh(gw.agent, nil, "echo '# PLANTED' | tee $HOME/.ssh/authorized_keys")
+		}},
+		{"sftp put .ssh/rc", ".ssh/rc", func(gw *gateway) result { return sftpBatch(gw, "put "+local+" "+h.dir+"/.ssh/rc") }},
+		{"sftp put .profile via ..", ".profile", func(gw *gateway) result { return sftpBatch(gw, "put "+local+" "+h.dir+"/x/../.profile") }},
+		{"sftp rename onto .gitconfig", ".gitconfig", func(gw *gateway) result {
+			return sftpBatch(gw, "put "+local+" "+h.dir+"/y\nrename "+h.dir+"/y "+h.dir+"/.gitconfig")
+		}},
+		{"scp to a hook", "p/.git/hooks/pre-commit", func(gw *gateway) result {
+			host, port, _ := strings.Cut(gw.addr, ":")
+			args := append([]string{"-P", port}, sshArgs(gw.addr, gw.agent, "-P")[2:]...)
+			args = args[:len(args)-1] // sshArgs ends with the host
+			return run(t, "", "scp", append(args, local, host+":"+h.dir+"/p/.git/hooks/pre-commit")...)
+		}},
+	}
+	for _, a := range attempts {
+		h.reset()
+		r := a.run(g)
+		if d := h.changed(a.file); d != "" {
+			t.Errorf("%s: %s changed (%s): %+v", a.name, a.file, d, r)
+		}
+		h.reset()
+		r = a.run(open)
+		if h.changed(a.file) == "" {
+			t.Errorf("control: %s left %s as it was: %+v", a.name, a.file, r)
+		}
+	}
+}
