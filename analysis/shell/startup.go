@@ -166,7 +166,7 @@ type lineJudge struct {
 // the slow way;
 // beyond it a tail counts as a start-up path (fail closed), so a long line
 // cannot make the gateway spend more than a few milliseconds.
-const maxSlowTails = 64
+const maxSlowTails = 16
 
 // unknownMayBeStartup is the function of that name, remembered per tail
 // and bounded by maxSlowTails.

@@ -234,3 +234,15 @@ func FuzzWritesStartup(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkWritesStartupTypical judges an ordinary line.
+func BenchmarkWritesStartupTypical(b *testing.B) {
+	s, err := Parse(`cd /srv/app && git status && cp build/app.tar.gz /tmp/out/ && echo "$(date) done" >> /tmp/deploy.log`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		WritesStartup(s)
+	}
+}
