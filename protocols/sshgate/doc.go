@@ -40,6 +40,22 @@
 // that does not parse is refused before the rules through gate.Conn.Refuse:
 // a deny decision named "ssh/parse", counted in session.denied.
 //
+// A write to a start-up file is refused before the rules too, as a deny
+// decision named "ssh/startup": a file whose content a later session runs
+// as code the gate never sees (~/.bashrc, which Debian's bash sources even
+// for the commands sshd runs, the other shell rc and profile files,
+// ~/.ssh/rc, environment, authorized_keys and config, git config and
+// hooks, fish and systemd user files; see shell.StartupPath and
+// shell.WritesStartup). Every sftp operation that changes a path is
+// judged on the resolved path; an exec line on what it spells: a writing
+// redirection, the arguments of a program that is not read-only, git
+// config, and an argument only known at run time that may end in a
+// start-up path. Config.AllowStartupWrites leaves these writes to the
+// rules. Not seen: names a program reads from data (tar and unzip
+// members, patch, scp -t or rsync --server into a directory), a symbolic
+// link already on the host that an exec line writes through, and what an
+// interactive shell is later told to do.
+//
 // Each client connection is one gate session (a gate.Conn). The results of
 // commands and file reads leave through the gate: stdout and stderr through
 // its output writers (masked by the decision, recorded before they are

@@ -50,6 +50,15 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
+	// AllowStartupWrites lets the rules decide writes to start-up files:
+	// shell rc and profile files, ~/.ssh/rc, environment, authorized_keys
+	// and config, git config and hooks, fish and systemd user files (see
+	// shell.StartupPath). Off by default: such a file runs as code in a
+	// later session (Debian's bash reads ~/.bashrc even for the commands
+	// sshd runs), which the gate never sees, so a rule that allows writes
+	// in a home or project directory does not allow them. Set it only
+	// for agents whose job is to edit those files.
+	AllowStartupWrites bool
 }
 
 // Upstream is the SSH server behind the gateway and how to log in to it.

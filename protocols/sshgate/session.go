@@ -149,6 +149,11 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		req.Command = "subsystem sftp"
 		req.SSH = &gate.SSH{Kind: "subsystem", Subsystem: p.Name}
 	}
+	if why := c.startupWrite(req.SSH); why != "" {
+		_, _ = c.gc.Refuse(c.ctx, req, refusalStartup, why)
+		sc.refuse(r, "airlock: "+why)
+		return
+	}
 	d, err := c.gc.Check(c.ctx, req)
 	if err != nil {
 		sc.refuse(r, err.Error())

@@ -95,10 +95,12 @@ func (h *sftpHandler) check(op, path, target, spelt string) (*gate.Decision, err
 	if spelt != "" && spelt != path {
 		cmd += " (requested as " + spelt + ")"
 	}
-	d, err := h.c.gc.Check(h.c.ctx, &gate.Request{
-		Protocol: gate.ProtocolSSH, Command: cmd,
-		SSH: shell.SFTP(op, path, target),
-	})
+	req := &gate.Request{Protocol: gate.ProtocolSSH, Command: cmd, SSH: shell.SFTP(op, path, target)}
+	if why := h.c.startupWrite(req.SSH); why != "" {
+		d, _ := h.c.gc.Refuse(h.c.ctx, req, refusalStartup, why)
+		return d, fmt.Errorf("airlock: %s: %w", why, sftp.ErrSSHFxPermissionDenied)
+	}
+	d, err := h.c.gc.Check(h.c.ctx, req)
 	if err != nil {
 		return d, fmt.Errorf("%s: %w", err.Error(), sftp.ErrSSHFxPermissionDenied)
 	}
@@ -235,6 +237,13 @@ func (h *sftpHandler) Filecmd(r *sftp.Request) error {
 		return err
 	}
 	return run()
+}
+
+// PosixRename carries out posix-rename@openssh.com, judged as a rename.
+// Without it the sftp server library turns the request into a plain
+// rename, which fails when the new name exists.
+func (h *sftpHandler) PosixRename(r *sftp.Request) error {
+	return h.Filecmd(r)
 }
 
 // fileCommand returns what the gate judges of a file command (its

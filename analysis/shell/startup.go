@@ -1,0 +1,562 @@
+package shell
+
+import (
+	"path"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// Start-up files: files whose content a later program runs as code without
+// the gate seeing it. A shell reads them when it starts (Debian's bash
+// sources ~/.bashrc even for the commands sshd runs), sshd reads ~/.ssh/rc,
+// ~/.ssh/environment and the command= and environment= options of
+// ~/.ssh/authorized_keys, git runs the hooks and the programs its config
+// names (core.fsmonitor, core.pager), ssh the ProxyCommand of ~/.ssh/config.
+// Writing one plants code for a later session; an operator who allows
+// writes in the home directory does not mean to allow that.
+//
+// The match is on the trailing components of the path, wherever it is
+// (a copy of a home directory elsewhere, a project's .git), so ~, $HOME,
+// /home/u, ./ and a/../ spellings all end the same way. Directories whose
+// files are start-up files (.ssh, .git, .config/fish, ...) count too:
+// renaming or linking a directory onto them plants every file inside.
+
+// startupNames are file and directory names that are start-up paths in
+// any directory (renaming a directory onto .ssh or .git plants every file
+// inside it).
+var startupNames = map[string]bool{
+	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
+	".bashrc.d": true, ".zshenv": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true,
+	".kshrc": true, ".mkshrc": true, ".cshrc": true, ".tcshrc": true, ".login": true, ".logout": true,
+	".inputrc": true, ".pam_environment": true, ".gitconfig": true, ".ssh": true, ".git": true,
+	".config": true,
+}
+
+// sshFiles are the files sshd and ssh read from ~/.ssh that run code or
+// set the environment of a later session.
+var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys": true, "authorized_keys2": true, "config": true}
+
+// gitHooks are the hook names git runs from .git/hooks.
+var gitHooks = map[string]bool{
+	"applypatch-msg": true, "pre-applypatch": true, "post-applypatch": true, "pre-commit": true,
+	"pre-merge-commit": true, "prepare-commit-msg": true, "commit-msg": true, "post-commit": true,
+	"pre-rebase": true, "post-checkout": true, "post-merge": true, "pre-push": true, "pre-receive": true,
+	"update": true, "proc-receive": true, "post-receive": true, "post-update": true, "reference-transaction": true,
+	"push-to-checkout": true, "pre-auto-gc": true, "post-rewrite": true, "sendemail-validate": true,
+	"fsmonitor-watchman": true, "p4-changelist": true, "p4-prepare-changelist": true, "p4-post-changelist": true,
+	"p4-pre-submit": true, "post-index-change": true,
+}
+
+// configDirs are directories under .config and the files in them (at
+// any depth) that run code or set a later session's environment: a name
+// starting with a dot is a suffix, any other a whole name.
+var configDirs = map[string][]string{
+	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
+	"systemd": {".service", ".timer", ".socket", ".path", ".conf"}, "autostart": {".desktop"},
+}
+
+// configFile reports whether name is one of the files of a configDirs
+// entry.
+func configFile(files []string, name string) bool {
+	for _, f := range files {
+		if name == f || f[0] == '.' && strings.HasSuffix(name, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// StartupPath reports whether writing p (a path as the shell or sftp
+// spells it, after quote removal) may write a start-up file or a
+// directory that holds them. p is judged lexically: $HOME and ${HOME}
+// are ~, . and .. are folded; only its trailing components count. A
+// symbolic link in a directory is not followed (sftp paths are resolved
+// before they are judged).
+func StartupPath(p string) bool {
+	return startupClean(path.Clean(cleanHome(p)))
+}
+
+// startupClean is StartupPath on a cleaned path.
+func startupClean(p string) bool {
+	parts := strings.Split(p, "/")
+	n := len(parts)
+	last := parts[n-1]
+	if startupNames[last] || strings.HasSuffix(last, ".git") && last != ".git" && n > 1 {
+		return true
+	}
+	if n < 2 {
+		return false
+	}
+	parent := parts[n-2]
+	switch {
+	case parent == ".ssh" && sshFiles[last]:
+		return true
+	case last == "config" && inRepository(parts[:n-1]):
+		return true // .git/config, repo.git/config, .git/modules/m/config
+	case last == "hooks" && inRepository(parts[:n-1]):
+		return true
+	case parent == "hooks" && gitHooks[last] && inRepository(parts[:n-2]):
+		return true
+	}
+	for i := n - 2; i >= 0; i-- {
+		if parts[i] != ".config" {
+			continue
+		}
+		if i == n-2 {
+			_, ok := configDirs[last]
+			return ok
+		}
+		files, ok := configDirs[parts[i+1]]
+		return ok && configFile(files, last)
+	}
+	return false
+}
+
+// inRepository reports whether dirs (a path's directories) end inside a
+// git directory: a component .git or name.git.
+func inRepository(dirs []string) bool {
+	for _, d := range dirs {
+		if strings.HasSuffix(d, ".git") {
+			return true
+		}
+	}
+	return false
+}
+
+// startupExamples are start-up paths, one for each way a path can end in
+// one: a word with a part only known at run time is compared with every
+// prefix of each, followed by the word's known tail.
+var startupExamples = func() []string {
+	out := []string{".ssh/", ".git/config", ".git/hooks/", "x.git/config", ".config/"}
+	for n := range startupNames {
+		out = append(out, n)
+	}
+	for f := range sshFiles {
+		out = append(out, ".ssh/"+f)
+	}
+	for h := range gitHooks {
+		out = append(out, ".git/hooks/"+h)
+	}
+	for d, files := range configDirs {
+		for _, f := range files {
+			if f[0] == '.' {
+				f = "x" + f
+			}
+			out = append(out, ".config/"+d+"/"+f)
+		}
+	}
+	return out
+}()
+
+// wildcards are the characters that make a word's value unknown: an
+// expansion, or a pattern the shell replaces.
+const wildcards = "$`*?[{"
+
+// lineJudge judges the words of one command line.
+type lineJudge struct {
+	// cwds are the directories the line may change to, besides the
+	// login directory; "" means one only known at run time.
+	cwds []string
+	// slow holds the tails judged the slow way (slowUnknown).
+	slow map[string]bool
+}
+
+// maxSlowTails bounds the distinct tails and patterns of one line judged
+// the slow way;
+// beyond it a tail counts as a start-up path (fail closed), so a long line
+// cannot make the gateway spend more than a few milliseconds.
+const maxSlowTails = 16
+
+// unknownMayBeStartup is the function of that name, remembered per tail
+// and bounded by maxSlowTails.
+func (j *lineJudge) unknownMayBeStartup(tail string) bool {
+	if decided, ok := quickUnknown(tail); ok {
+		return decided
+	}
+	if v, ok := j.slow[tail]; ok {
+		return v
+	}
+	if len(j.slow) >= maxSlowTails {
+		return true
+	}
+	if j.slow == nil {
+		j.slow = map[string]bool{}
+	}
+	v := slowUnknown(tail)
+	j.slow[tail] = v
+	return v
+}
+
+// globMayBeStartup is the function of that name, remembered per pattern
+// and bounded by maxSlowTails with the tails.
+func (j *lineJudge) globMayBeStartup(pattern string) bool {
+	last := path.Base(pattern)
+	if !strings.ContainsAny(last, "*?[") && last != ".." && !lastComponentMayBeStartup(last) {
+		return false
+	}
+	key := "\x00" + pattern
+	if v, ok := j.slow[key]; ok {
+		return v
+	}
+	if len(j.slow) >= maxSlowTails {
+		return true
+	}
+	if j.slow == nil {
+		j.slow = map[string]bool{}
+	}
+	v := globMayBeStartup(pattern, j.cwds)
+	j.slow[key] = v
+	return v
+}
+
+// mayBeStartup reports whether a word of the line may name a start-up
+// path. The text after each = is judged
+// too (dd of=, --file=).
+func (j *lineJudge) mayBeStartup(w string) bool {
+	if j.candidateStartup(w) {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] == '=' && j.candidateStartup(w[i+1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// candidateStartup is mayBeStartup for one candidate word.
+func (j *lineJudge) candidateStartup(w string) bool {
+	if w == "" {
+		return false
+	}
+	w = cleanHome(w)
+	if strings.ContainsAny(w, "$`{") {
+		return j.unknownMayBeStartup(knownTail(w))
+	}
+	if strings.ContainsAny(w, "*?[") {
+		return j.globMayBeStartup(w)
+	}
+	p := path.Clean(w)
+	if startupClean(p) {
+		return true
+	}
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
+		return false
+	}
+	for _, d := range j.cwds {
+		if d == "" {
+			// Whatever the directory: the file names that are start-up
+			// files inside some start-up directory.
+			if j.unknownMayBeStartup("/" + p) {
+				return true
+			}
+			continue
+		}
+		if startupClean(path.Clean(cleanHome(d) + "/" + p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanHome spells $HOME and ${HOME} at the start of w as ~.
+func cleanHome(w string) string {
+	for _, h := range []string{"${HOME}", "$HOME", `"$HOME"`, `"${HOME}"`} {
+		if rest, ok := strings.CutPrefix(w, h); ok && (rest == "" || rest[0] == '/') {
+			return "~" + rest
+		}
+	}
+	return w
+}
+
+// knownTail returns the text of w after its last expansion or pattern:
+// after a $name, ${...}, $(...), `...` or a glob.
+func knownTail(w string) string {
+	i := strings.LastIndexAny(w, wildcards)
+	tail := w[i+1:]
+	if w[i] == '$' {
+		j := 0
+		for j < len(tail) && (tail[j] == '_' || tail[j] >= 'a' && tail[j] <= 'z' || tail[j] >= 'A' && tail[j] <= 'Z' || tail[j] >= '0' && tail[j] <= '9') {
+			j++
+		}
+		if j == 0 && tail != "" && strings.IndexByte("@*#?$!-", tail[0]) >= 0 {
+			j = 1
+		}
+		tail = tail[j:]
+	}
+	if j := strings.LastIndexAny(tail, "})]`"); j >= 0 {
+		tail = tail[j+1:]
+	}
+	return tail
+}
+
+// unknownMayBeStartup reports whether a word whose known text after its
+// last expansion is tail may name a start-up path: the expansion may stand
+// for anything, slashes and .. included, so the word may be any start-up
+// path that can end in tail.
+func unknownMayBeStartup(tail string) bool {
+	if decided, ok := quickUnknown(tail); ok {
+		return decided
+	}
+	return slowUnknown(tail)
+}
+
+// quickUnknown decides unknownMayBeStartup from the last component alone
+// when tail has one of its own (a slash before it, no ..) that no
+// start-up path ends in.
+func quickUnknown(tail string) (decided, ok bool) {
+	if strings.Contains(tail, "..") {
+		return false, false
+	}
+	c := strings.TrimRight(tail, "/")
+	if i := strings.LastIndexByte(c, '/'); i >= 0 && c[i+1:] != "." && !lastComponentMayBeStartup(c[i+1:]) {
+		return false, true
+	}
+	return false, false
+}
+
+// slowUnknown is unknownMayBeStartup by trying every prefix of every
+// start-up example before tail.
+func slowUnknown(tail string) bool {
+	for _, x := range startupPrefixes {
+		if startupClean(path.Clean(x + tail)) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastComponentMayBeStartup reports whether some start-up path ends in the
+// component name.
+func lastComponentMayBeStartup(name string) bool {
+	if startupNames[name] || sshFiles[name] || gitHooks[name] || name == "config" || name == "hooks" ||
+		strings.HasSuffix(name, ".git") {
+		return true
+	}
+	for d, files := range configDirs {
+		if name == d || configFile(files, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// startupPrefixes are the distinct prefixes of startupExamples.
+var startupPrefixes = func() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range startupExamples {
+		for i := 0; i <= len(e); i++ {
+			if !seen[e[:i]] {
+				seen[e[:i]] = true
+				out = append(out, e[:i])
+			}
+		}
+	}
+	return out
+}()
+
+// globMayBeStartup reports whether a pattern (globs but no expansion) may
+// match a start-up path, in the login directory or any of cwds. As in
+// bash without dotglob, a wildcard that starts a component does not match
+// a leading dot. Only the pattern's trailing components are compared.
+func globMayBeStartup(pattern string, cwds []string) bool {
+	pat := path.Clean(pattern)
+	dirs := []string{"~"}
+	if !strings.HasPrefix(pat, "/") && !strings.HasPrefix(pat, "~") {
+		dirs = append(dirs, cwds...)
+	}
+	for _, d := range dirs {
+		full := pat
+		if d == "" {
+			full = "*/" + pat // any directory, including .ssh and .git/hooks
+		} else if !strings.HasPrefix(pat, "/") && !strings.HasPrefix(pat, "~") {
+			full = path.Clean(cleanHome(d) + "/" + pat)
+		}
+		if globMatchesExample(full, d == "") {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatchesExample reports whether the trailing components of pattern
+// match one of startupExamples (or a start-up directory on its way).
+// anyDir lets a leading wildcard component match a dotted directory.
+func globMatchesExample(pattern string, anyDir bool) bool {
+	pc := strings.Split(pattern, "/")
+	for _, e := range startupExamples {
+		ec := strings.Split(strings.TrimSuffix(e, "/"), "/")
+		for n := 1; n <= len(ec); n++ {
+			if n > len(pc) || !startupClean(strings.Join(ec[:n], "/")) {
+				continue
+			}
+			ok := true
+			for k := 0; k < n && ok; k++ {
+				p, c := pc[len(pc)-n+k], ec[k]
+				if strings.HasPrefix(c, ".") && p != "" && strings.ContainsAny(p[:1], "*?[") && !(anyDir && k == 0 && p == "*") {
+					ok = false
+					break
+				}
+				m, err := path.Match(p, c)
+				ok = err != nil || m // a malformed pattern fails closed
+			}
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// WritesStartup reports the first word of s that may write a start-up
+// file (StartupPath): for sftp, the path or target of an operation that
+// is not read-only; for a command line, a writing redirection's target,
+// an argument of a command that is not read-only by its program and
+// options, and git config (which writes .git/config or ~/.gitconfig
+// whatever its arguments). Words only known at run time count when they
+// may end in a start-up path. A relative word is also judged against the
+// directories the line changes to (cd, pushd, -C); a directory only known
+// at run time makes the names inside start-up directories (rc, config,
+// authorized_keys, hooks/...) count wherever they are.
+//
+// Not seen: files a program names from data (tar and unzip members, scp
+// -t and rsync --server receiving into a directory, patch), files written
+// under an option the program takes apart from its value in a way that
+// hides the path, and symbolic links already on the host.
+func WritesStartup(s *gate.SSH) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	if s.Kind == "sftp" {
+		if s.ReadOnly {
+			return "", false
+		}
+		for _, p := range []string{s.Path, s.TargetPath} {
+			if p != "" && StartupPath(p) {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	if s.Dynamic || s.RunsUnseenCode || s.InterpreterInline || s.PipesToShell {
+		// Code the analysis does not see as commands (compgen -W
+		// '$(...)', python -c, a script): a start-up path it spells out
+		// is taken as written to.
+		if w, ok := mentionsStartup(s.Command); ok {
+			return w, true
+		}
+	}
+	j := &lineJudge{}
+	for _, c := range s.Commands {
+		j.cwds = append(j.cwds, changedDirs(c)...)
+	}
+	for _, c := range s.Commands {
+		for _, r := range c.Redirections {
+			if r.Write && j.mayBeStartup(r.Target) {
+				return r.Target, true
+			}
+		}
+		if c.ReadOnly || readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program] {
+			continue
+		}
+		if namesFromInput[c.Program] {
+			return c.Program + " (arguments read from its input)", true
+		}
+		if c.Program == "git" && gitWritesConfig(c.Args) {
+			return "git " + strings.Join(c.Args, " "), true
+		}
+		for _, a := range c.Args {
+			if j.mayBeStartup(a) {
+				return a, true
+			}
+		}
+	}
+	return "", false
+}
+
+// namesFromInput are programs that add arguments read from their input to
+// the command they run: its files are unknown.
+var namesFromInput = map[string]bool{"xargs": true, "parallel": true}
+
+// mentionsStartup reports the first token of a command line's text (split
+// at blanks, quotes, brackets, separators and =) that is a start-up path.
+func mentionsStartup(text string) (string, bool) {
+	tokens := strings.FieldsFunc(text, func(r rune) bool {
+		return strings.ContainsRune(" \t\n'\"`()[]{};|&<>=,:", r)
+	})
+	for _, t := range tokens {
+		if !strings.ContainsAny(t, "*?") && StartupPath(t) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// argsWriteNothing are programs (mostly shell builtins) whose arguments
+// never name a file they write, whatever the options: only their
+// redirections write. Code they are given (eval, trap, compgen -W) is
+// analysed as commands of its own.
+var argsWriteNothing = map[string]bool{"echo": true, "printf": true, "cd": true, "pushd": true, "popd": true,
+	"true": true, "false": true, ":": true, "test": true, "[": true, "[[": true, "export": true, "local": true,
+	"set": true, "shift": true, "exit": true, "return": true, "read": true, "sleep": true, "kill": true,
+	"compgen": true, "complete": true, "compopt": true, "trap": true, "eval": true, "let": true, "declare": true,
+	"typeset": true, "readonly": true, "unset": true, "alias": true, "unalias": true, "type": true, "wait": true,
+	"jobs": true, "fg": true, "bg": true, "disown": true, "ulimit": true, "umask": true, "shopt": true,
+	"getopts": true, "source": true, ".": true, "mapfile": true, "readarray": true}
+
+// changedDirs are the directories a command changes the working directory
+// to: cd and pushd operands ("" when unknown, ~ for none), and -C,
+// --directory= and --chdir= values of any program.
+func changedDirs(c gate.SSHCommand) []string {
+	var out []string
+	if c.Program == "cd" || c.Program == "pushd" {
+		ops := operands(c.Args)
+		switch {
+		case len(ops) == 0:
+			out = append(out, "~")
+		case ops[0] == "-" || strings.ContainsAny(ops[0], wildcards):
+			out = append(out, "")
+		default:
+			out = append(out, ops[0])
+		}
+	}
+	if c.Program == "popd" {
+		out = append(out, "")
+	}
+	for i, a := range c.Args {
+		if a == "-C" && i+1 < len(c.Args) {
+			out = append(out, dirOrUnknown(c.Args[i+1]))
+		}
+		for _, p := range []string{"--directory=", "--chdir=", "-C"} {
+			if v, ok := strings.CutPrefix(a, p); ok && v != "" {
+				out = append(out, dirOrUnknown(v))
+			}
+		}
+	}
+	return out
+}
+
+// dirOrUnknown is d, or "" when it is only known at run time.
+func dirOrUnknown(d string) string {
+	if strings.ContainsAny(d, wildcards) {
+		return ""
+	}
+	return d
+}
+
+// gitWritesConfig reports whether git run with args may write a
+// configuration file or install hooks: git config other than its
+// read-only forms, and --template (init, clone), which copies hooks.
+func gitWritesConfig(args []string) bool {
+	if gitReadOnly(args) {
+		return false
+	}
+	for _, a := range args {
+		if a == "config" || strings.HasPrefix(a, "--template") {
+			return true
+		}
+	}
+	return false
+}
