@@ -81,11 +81,7 @@ func (f *forger) mac() any {
 	case 0:
 		return nil
 	case 1:
-		b := make([]byte, 32)
-		for i := range b {
-			b[i] = byte(f.rnd.IntN(256))
-		}
-		return b
+		return f.randomBytes()
 	default:
 		other := f.approved(f.request(1))
 		var votes []map[string]any
@@ -94,6 +90,15 @@ func (f *forger) mac() any {
 		}
 		return votes[0]["mac"]
 	}
+}
+
+// randomBytes are 32 random bytes: a MAC or seal made up.
+func (f *forger) randomBytes() []byte {
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = byte(f.rnd.IntN(256))
+	}
+	return b
 }
 
 // vote is a vote as JSON, in reviewer's name.
@@ -110,11 +115,7 @@ func (f *forger) seal() any {
 	case 0:
 		return nil
 	case 1:
-		b := make([]byte, 32)
-		for i := range b {
-			b[i] = byte(f.rnd.IntN(256))
-		}
-		return b
+		return f.randomBytes()
 	default:
 		var s []byte
 		if err := f.pool.QueryRow(f.ctx, `SELECT seal FROM airlock_reviews WHERE id = $1`, f.approved(f.request(1))).Scan(&s); err != nil {
