@@ -454,14 +454,11 @@ func (p *Approver) Withdraw(ctx context.Context, id string) error {
 	return nil
 }
 
-// consume turns an approved review into a consumed one (a denied one into
-// a reported one); exactly one caller across all replicas succeeds, and
-// never after the review's expiry.
 // consumeApproval marks the approved review pd consumed; false when it
 // was used already, by another replica or by this Approver (a consumed
 // review set back to approved in the table is not used twice here).
 func (p *Approver) consumeApproval(ctx context.Context, pd approval.Pending) (bool, error) {
-	if p.spent.used(pd.ID) {
+	if p.spent.has(pd.ID) {
 		return false, nil
 	}
 	ok, err := p.consume(ctx, pd.ID, string(gate.ReviewApproved), "consumed")
@@ -471,6 +468,9 @@ func (p *Approver) consumeApproval(ctx context.Context, pd approval.Pending) (bo
 	return ok, err
 }
 
+// consume turns an approved review into a consumed one (a denied one into
+// a reported one); exactly one caller across all replicas succeeds, and
+// never after the review's expiry.
 func (p *Approver) consume(ctx context.Context, id, from, to string) (bool, error) {
 	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = $3 WHERE id = $1 AND state = $2
 AND ($2 <> 'approved' OR expires_at > now())`, id, from, to)

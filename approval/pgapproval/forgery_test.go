@@ -110,6 +110,8 @@ func (f *forger) vote(reviewer gate.Identity, approve bool) map[string]any {
 	return v
 }
 
+// seal is what a forger puts where a row's seal goes: none, random
+// bytes, or the real seal of another review.
 func (f *forger) seal() any {
 	switch f.rnd.IntN(3) {
 	case 0:

@@ -12,16 +12,14 @@ import (
 // revoked the grant does not count on the table for them. Other replicas
 // and a restarted process do not know them: see Options.SealKey.
 type grantMemory struct {
-	mu      sync.Mutex
-	grants  map[string]*grantState
-	pruneAt int // size at which expired entries are dropped
+	mu     sync.Mutex
+	grants expiring[grantState] // by grant id
 }
 
 type grantState struct {
 	uses    int // uses taken here
-	max     int // the grant's sealed bound on uses; 0 for none
+	max     int // the grant's bound on uses; 0 for none
 	revoked bool
-	expires time.Time
 }
 
 // take notes one more use of grant id (its bound max, valid until
@@ -29,7 +27,7 @@ type grantState struct {
 func (m *grantMemory) take(id string, max int, expires, now time.Time) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := m.state(id, expires, now)
+	s := m.grants.add(id, expires, now)
 	s.uses++
 	s.max = max
 	return !s.revoked && (max == 0 || s.uses <= max)
@@ -39,7 +37,7 @@ func (m *grantMemory) take(id string, max int, expires, now time.Time) bool {
 func (m *grantMemory) revoke(id string, expires, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.state(id, expires, now).revoked = true
+	m.grants.add(id, expires, now).revoked = true
 }
 
 // spent reports whether grant id was revoked here or its uses taken here
@@ -47,29 +45,6 @@ func (m *grantMemory) revoke(id string, expires, now time.Time) {
 func (m *grantMemory) spent(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.grants[id]
-	return ok && (s.revoked || s.max > 0 && s.uses >= s.max)
-}
-
-// state returns the entry of grant id, made when missing; entries past
-// their expiry are dropped now and then (an expired grant allows nothing
-// whatever its row says).
-func (m *grantMemory) state(id string, expires, now time.Time) *grantState {
-	if s, ok := m.grants[id]; ok {
-		return s
-	}
-	if m.grants == nil {
-		m.grants = make(map[string]*grantState)
-	}
-	if len(m.grants) >= m.pruneAt {
-		for k, s := range m.grants {
-			if !now.Before(s.expires) {
-				delete(m.grants, k)
-			}
-		}
-		m.pruneAt = max(2*len(m.grants), 64)
-	}
-	s := &grantState{expires: expires}
-	m.grants[id] = s
-	return s
+	s := m.grants.get(id)
+	return s != nil && (s.revoked || s.max > 0 && s.uses >= s.max)
 }

@@ -19,11 +19,11 @@ func TestUsedApprovalsPruneExpired(t *testing.T) {
 		u.add(fmt.Sprint("live-", i), now.Add(time.Hour), now)
 	}
 	for i := range 10 {
-		if !u.used(fmt.Sprint("live-", i)) {
+		if !u.has(fmt.Sprint("live-", i)) {
 			t.Fatalf("live-%d forgotten before its expiry", i)
 		}
 	}
-	if n := len(u.until); n > 200 {
+	if n := len(u.used.entries); n > 200 {
 		t.Fatalf("%d entries kept for 10 approvals still valid", n)
 	}
 }
