@@ -29,23 +29,31 @@ func benchRecord(b *testing.B, sink record.Sink, opts record.Options, parallelis
 }
 
 // parallelSessions runs record b.N times from parallel goroutines, each
-// its own session, closes rec (the final flush is timed) and reports the
+// its own session (parallelism per CPU; 0: one goroutine), closes rec (the final flush is timed) and reports the
 // rate and the process's CPU time per unit.
 func parallelSessions(b *testing.B, rec *record.Recorder, parallelism int, unit string, record func(session string) error) {
 	var sess atomic.Int64
 	cpu0 := cpuTime()
-	b.SetParallelism(parallelism)
 	b.ReportAllocs()
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		id := fmt.Sprintf("bench-%d", sess.Add(1))
-		for pb.Next() {
-			if err := record(id); err != nil {
-				b.Error(err)
-				return
+	if parallelism == 0 { // one session, one goroutine
+		for range b.N {
+			if err := record("bench-serial"); err != nil {
+				b.Fatal(err)
 			}
 		}
-	})
+	} else {
+		b.SetParallelism(parallelism)
+		b.RunParallel(func(pb *testing.PB) {
+			id := fmt.Sprintf("bench-%d", sess.Add(1))
+			for pb.Next() {
+				if err := record(id); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
 	if err := rec.Close(); err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -39,7 +40,9 @@ type Options struct {
 	// AsyncOutput makes Record return for output events as soon as they are
 	// queued; all other events (decisions above all) are always durable
 	// before Record returns. A full queue blocks Record (backpressure); a
-	// failing sink makes Record fail.
+	// failing sink makes Record fail. A queued output event is written with
+	// the next synchronous event's write, or by the writer goroutine within
+	// about a millisecond.
 	AsyncOutput bool
 	// QueueSize bounds the events waiting for the sink (default 16384).
 	QueueSize int
@@ -94,14 +97,56 @@ type Recorder struct {
 	done     chan struct{}
 	closeErr error
 
-	log     *logState // writer-owned; nil when the sink-level log is off
+	// wmu is held by whoever writes: a caller combining the queued events
+	// into one Sink.Write (see combine), or the writer goroutine (timed
+	// checkpoints, retries, Close). It guards w and log.
+	wmu sync.Mutex
+	w   writer
+	// queued is set after every send on queue and cleared by a round
+	// before it drains: whoever releases wmu looks at it afterwards, so an
+	// event queued while someone else held wmu is never left behind.
+	queued atomic.Bool
+	// wake asks the writer goroutine for a round.
+	wake chan struct{}
+	// callersWrite: the sink is local (see localSink), so callers write
+	// their own events rather than wait for the writer goroutine.
+	callersWrite bool
+	// lingering: an asynchronous event waits (at most asyncLinger) for a
+	// synchronous caller to write it along with its own.
+	lingering atomic.Bool
+
+	log     *logState // guarded by wmu; nil when the sink-level log is off
 	anchors *anchorPublisher
 
 	endedMu    sync.Mutex
 	ended      map[string]bool // sessions whose end was recorded (the last maxEnded)
 	endedOrder []string
-	lateLost   int // asynchronous events that arrived after their session's end (writer-owned)
 }
+
+// writer is the state of the record's write side, guarded by
+// Recorder.wmu.
+type writer struct {
+	chains  map[string]*chain
+	pending []Event   // sealed entries of a failed batch, to retry as they are
+	refused []refusal // synchronous entries whose callers got an error
+	open    bool      // the queue is not closed yet
+	backoff time.Duration
+	// The slices of one round are reused by the next: a sink keeps a
+	// batch only until Write returns.
+	items []*item
+	batch []Event
+	// lateLost counts asynchronous events that arrived after their
+	// session's end.
+	lateLost int
+}
+
+// healthy reports whether a caller may write the queue itself: nothing
+// waits for a retry and the queue is open.
+func (w *writer) healthy() bool { return w.open && len(w.pending) == 0 }
+
+// asyncLinger is how long an asynchronous event may wait in the queue
+// for a synchronous caller's write before the writer goroutine writes it.
+const asyncLinger = time.Millisecond
 
 type item struct {
 	session string
@@ -184,7 +229,11 @@ func New(sink Sink, opts Options) *Recorder {
 		red:   redactor{key: key, names: mask.CompileSecretNames(opts.SecretNames), nameFilter: newNameFilter(opts.SecretNames)},
 		queue: make(chan *item, opts.QueueSize),
 		done:  make(chan struct{}),
+		wake:  make(chan struct{}, 1),
+
+		callersWrite: isLocal(sink),
 	}
+	r.w = writer{chains: make(map[string]*chain), open: true, backoff: 5 * time.Millisecond}
 	if opts.SigningKey != nil {
 		r.keyID = KeyID(opts.SigningKey.Public().(ed25519.PublicKey))
 	}
@@ -209,6 +258,12 @@ func New(sink Sink, opts Options) *Recorder {
 // Record implements gate.Recorder. It returns nil once the event is durable
 // (or, for output events with AsyncOutput, once it is queued while the sink
 // is healthy). An error means the event was not recorded.
+//
+// With a local sink (a File, Memory, or a Tee of them) a synchronous
+// event is written by its own caller when no one else is writing, with
+// whatever else is queued: Record then returns when that Sink.Write does,
+// whatever ctx says. ctx bounds the wait for room in the queue and for
+// another caller's or the writer goroutine's write.
 func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 	if e.SessionID == "" {
 		return fmt.Errorf("record: %s event without session id", e.Kind)
@@ -251,12 +306,17 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 		return fmt.Errorf("record: queue full: %w", ctx.Err())
 	}
 	r.mu.RUnlock()
+	r.queued.Store(true)
 	if end {
 		r.markEnded(e.SessionID)
 	}
 	if async {
+		r.linger()
 		return nil
 	}
+	// Write the queue here rather than wake the writer goroutine and wait
+	// for it to wake this one: two goroutine switches less per event.
+	r.combine(it)
 	select {
 	case err := <-it.done:
 		it.release()
@@ -313,148 +373,148 @@ func (r *Recorder) Close() error {
 		close(r.queue)
 	}
 	r.mu.Unlock()
+	r.wakeWriter()
 	<-r.done
 	return r.closeErr
 }
 
-// run is the writer goroutine: it owns the chains and the sink's write side.
+// wakeWriter asks the writer goroutine for a round; it never blocks.
+func (r *Recorder) wakeWriter() {
+	select {
+	case r.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// linger makes sure a queued asynchronous event is written within
+// asyncLinger even if no synchronous caller comes to write it.
+func (r *Recorder) linger() {
+	if r.lingering.CompareAndSwap(false, true) {
+		time.AfterFunc(asyncLinger, func() {
+			r.lingering.Store(false)
+			if r.queued.Load() {
+				r.wakeWriter()
+			}
+		})
+	}
+}
+
+// combine writes the queued events, its caller's own (it) among them,
+// from the caller's goroutine: one write of the caller's, instead of
+// waking the writer goroutine and being woken by it. Callers arriving
+// while one writes queue their events and wait; once the caller's own
+// event is written, what queued meanwhile goes to the writer goroutine,
+// which writes it as one batch (a caller is not held up writing others'
+// events, which under DurabilityFsync would cost it an fsync each).
+// Retries after a sink failure, timed checkpoints and the close are the
+// writer goroutine's too.
+//
+// Whoever holds wmu looks at queued after releasing it, so an event queued
+// by a caller that found wmu taken is written by the holder's next round
+// or by the writer goroutine.
+//
+// Only a local sink (a File, Memory) is written by callers: a caller
+// inside Sink.Write cannot give up when its context ends, which for a
+// sink across a network could be long.
+func (r *Recorder) combine(it *item) {
+	if !r.callersWrite {
+		r.wakeWriter()
+		return
+	}
+	for {
+		if !r.wmu.TryLock() {
+			return // the holder sees queued when it lets go
+		}
+		if !r.w.healthy() {
+			r.wmu.Unlock()
+			r.wakeWriter()
+			return
+		}
+		err := r.round(nil, false, false)
+		healthy := err == nil && r.w.healthy()
+		r.wmu.Unlock()
+		if !r.queued.Load() {
+			if !healthy {
+				r.wakeWriter()
+			}
+			return
+		}
+		if !healthy || len(it.done) > 0 {
+			r.wakeWriter()
+			return
+		}
+		// Still queued behind a full batch: write the next one.
+	}
+}
+
+// run is the writer goroutine: it writes what no caller wrote (events left
+// behind by a combining caller, asynchronous events that waited too long),
+// timed checkpoints, retries after a sink failure and, after Close, the
+// rest of the queue; then it closes the sink.
 //
 // Events are sealed (numbered, chained, checkpointed) once, when they first
 // enter a batch. A batch that fails is retried as it is, so a sink that
 // stored part of it (a Tee, a Collector) sees the same entries again and can
 // skip them by session and sequence. The callers of synchronous events of a
-// failed batch are told at once (the gate refuses); once the batch is
-// finally stored, an error event after it says which entries were refused.
+// failed batch are told at once (the gate refuses); the retry carries, after
+// the batch, an error event per such entry saying its caller was refused.
 func (r *Recorder) run() {
 	defer close(r.done)
-	chains := make(map[string]*chain)
-	var pending []Event   // sealed entries of a failed batch, to retry as they are
-	var refused []refusal // synchronous entries whose callers got an error
-	backoff := 5 * time.Millisecond
-	var closeDeadline time.Time
-	open := true
-	logDue := false // a log checkpoint is due by time
 	var tick <-chan time.Time
 	if period := r.tickPeriod(); period > 0 {
 		t := time.NewTicker(period)
 		defer t.Stop()
 		tick = t.C
 	}
-	// The slices of one round are reused by the next: a sink keeps a batch
-	// only until Write returns.
-	var items []*item
-	var batch []Event
-	for open || len(pending) > 0 {
-		clear(items)
-		items = items[:0]
+	var closeDeadline time.Time
+	for finished := false; !finished; {
 		var timed []Event // checkpoints due by time
-		if open && len(pending) == 0 {
-			select {
-			case it, ok := <-r.queue:
-				if !ok {
-					open = false
-				} else {
-					items = append(items, it)
-				}
-			case <-tick:
-				timed = r.dueCheckpoints(chains)
-				logDue = r.log != nil && r.opts.LogCheckpointInterval > 0 && (r.log.pending() > 0 || len(timed) > 0) &&
-					r.opts.Now().UnixNano()-r.log.last >= int64(r.opts.LogCheckpointInterval)
-				if len(timed) == 0 && !logDue {
-					continue
-				}
-			}
+		logDue := false   // a log checkpoint is due by time
+		ticked := false
+		select {
+		case <-r.wake:
+		case <-tick:
+			ticked = true
 		}
-		items, open = r.drain(items, open)
-		if open && len(items) > 0 && len(items) < r.opts.BatchSize {
-			// Let the goroutines that are ready to run (callers about to
-			// record) queue their events, so that they share one write.
-			// With nothing else to run this returns at once.
-			runtime.Gosched()
-			items, open = r.drain(items, open)
+		r.wmu.Lock()
+		if ticked {
+			timed = r.dueCheckpoints(r.w.chains)
+			logDue = r.log != nil && r.opts.LogCheckpointInterval > 0 && (r.log.pending() > 0 || len(timed) > 0) &&
+				r.opts.Now().UnixNano()-r.log.last >= int64(r.opts.LogCheckpointInterval)
 		}
-		// pending may be batch itself (a failed batch): copying it onto
-		// itself is a no-op.
-		evs := append(batch[:0], pending...)
-		evs = append(evs, timed...)
-		for i, it := range items {
-			var err error
-			if evs, err = r.seal(evs, chains, it.session, it.kind, it.time, it.body, it.end); err != nil {
-				if !it.wait {
-					r.lateLost++
-				}
-				it.finish(err)
-				items[i] = nil
-			}
-		}
-		if r.log != nil {
-			evs = r.logCheckpoints(evs, logDue, !open && len(refused) == 0)
-			logDue = false
-		}
-		batch = evs
-		if len(evs) == 0 {
-			continue
-		}
-		err := r.sink.Write(context.Background(), evs)
-		if err == nil {
-			r.setFailure(nil)
-			backoff = 5 * time.Millisecond
-			pending = nil
-			for _, it := range items {
-				if it != nil {
-					it.finish(nil)
-				}
-			}
-			for i := range evs {
-				e := &evs[i]
-				if e.Kind == KindCheckpoint && e.Checkpoint != nil && e.Checkpoint.Final {
-					delete(chains, e.SessionID)
-				}
-				if e.LogCheckpoint != nil && r.anchors != nil {
-					r.anchors.offer(e.LogCheckpoint)
-				}
-			}
-			clear(evs) // let the stored bodies go
-			// Note the refused entries right after the stored ones.
-			for _, rf := range refused {
-				body, _ := json.Marshal(gate.Event{Kind: gate.EventError, SessionID: rf.session, Time: time.Unix(0, rf.time).UTC(),
-					Error: fmt.Sprintf("record: entry seq %d was not durable in time (%s); its caller treated it as not recorded", rf.seq, rf.err)})
-				if c := chains[rf.session]; c != nil && !c.ended {
-					pending, _ = r.seal(pending, chains, rf.session, string(gate.EventError), rf.time, body, false)
-					if r.log != nil && len(pending) > 0 {
-						pending = r.logCheckpoints(pending, false, !open)
+		// Rounds until the queue is empty and nothing waits for a retry.
+		for {
+			err := r.round(timed, logDue, true)
+			timed, logDue = nil, false
+			if err != nil {
+				if !r.w.open {
+					if closeDeadline.IsZero() {
+						closeDeadline = time.Now().Add(r.opts.CloseTimeout)
+					} else if time.Now().After(closeDeadline) {
+						r.closeErr = fmt.Errorf("record: %d entries lost: %w", len(r.w.pending), err)
+						finished = true
+						break
 					}
 				}
-			}
-			refused = nil
-			continue
-		}
-		r.setFailure(err)
-		pending = evs
-		for _, it := range items {
-			if it == nil {
+				time.Sleep(r.w.backoff)
+				r.w.backoff = min(r.w.backoff*2, r.opts.RetryBackoff)
 				continue
 			}
-			if it.wait {
-				if seq := sealedSeq(evs, it); seq != 0 {
-					refused = append(refused, refusal{session: it.session, seq: seq, time: r.opts.Now().UTC().UnixNano(), err: err.Error()})
-				}
+			if !r.w.open && len(r.w.pending) == 0 {
+				finished = true
+				break
 			}
-			it.finish(err)
-		}
-		if !open {
-			if closeDeadline.IsZero() {
-				closeDeadline = time.Now().Add(r.opts.CloseTimeout)
-			} else if time.Now().After(closeDeadline) {
-				r.closeErr = fmt.Errorf("record: %d entries lost: %w", len(pending), err)
+			if len(r.w.pending) == 0 && !r.queued.Load() {
 				break
 			}
 		}
-		time.Sleep(backoff)
-		backoff = min(backoff*2, r.opts.RetryBackoff)
+		r.wmu.Unlock()
+		if !finished && r.queued.Load() {
+			r.wakeWriter() // queued by a caller that found wmu taken
+		}
 	}
-	if r.lateLost > 0 {
-		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: %d output events arrived after their session ended and were not recorded", r.lateLost))
+	if r.w.lateLost > 0 {
+		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: %d output events arrived after their session ended and were not recorded", r.w.lateLost))
 	}
 	if r.anchors != nil {
 		if err := r.anchors.close(r.opts.CloseTimeout); err != nil {
@@ -464,6 +524,106 @@ func (r *Recorder) run() {
 	if err := r.sink.Close(); err != nil {
 		r.closeErr = errors.Join(r.closeErr, fmt.Errorf("record: close sink: %w", err))
 	}
+}
+
+// round seals the queued events (after the entries of a failed batch, and
+// timed checkpoints) and writes them in one Sink.Write, then tells their
+// callers the outcome. yield lets ready goroutines queue their events
+// first (the writer goroutine does; a combining caller does not wait).
+// The caller holds wmu. It returns the sink's error, if any.
+func (r *Recorder) round(timed []Event, logDue, yield bool) error {
+	w := &r.w
+	clear(w.items)
+	items := w.items[:0]
+	r.queued.Store(false)
+	items, w.open = r.drain(items, w.open)
+	if yield && w.open && len(items) > 0 && len(items) < r.opts.BatchSize {
+		// Let the goroutines that are ready to run (callers about to
+		// record) queue their events, so that they share one write.
+		// With nothing else to run this returns at once.
+		runtime.Gosched()
+		items, w.open = r.drain(items, w.open)
+	}
+	if len(items) >= r.opts.BatchSize {
+		r.queued.Store(true) // more may wait behind a full batch
+	}
+	w.items = items
+	// pending may be batch itself (a failed batch): copying it onto
+	// itself is a no-op.
+	evs := append(w.batch[:0], w.pending...)
+	evs = r.noteRefused(evs)
+	evs = append(evs, timed...)
+	for i, it := range items {
+		var err error
+		if evs, err = r.seal(evs, w.chains, it.session, it.kind, it.time, it.body, it.end); err != nil {
+			if !it.wait {
+				w.lateLost++
+			}
+			it.finish(err)
+			items[i] = nil
+		}
+	}
+	if r.log != nil {
+		evs = r.logCheckpoints(evs, logDue, !w.open)
+	}
+	w.batch = evs
+	if len(evs) == 0 {
+		return nil
+	}
+	err := r.sink.Write(context.Background(), evs)
+	if err == nil {
+		r.setFailure(nil)
+		w.backoff = 5 * time.Millisecond
+		w.pending = nil
+		for _, it := range items {
+			if it != nil {
+				it.finish(nil)
+			}
+		}
+		for i := range evs {
+			e := &evs[i]
+			if e.Kind == KindCheckpoint && e.Checkpoint != nil && e.Checkpoint.Final {
+				delete(w.chains, e.SessionID)
+			}
+			if e.LogCheckpoint != nil && r.anchors != nil {
+				r.anchors.offer(e.LogCheckpoint)
+			}
+		}
+		clear(evs) // let the stored bodies go
+		return nil
+	}
+	r.setFailure(err)
+	w.pending = evs
+	for _, it := range items {
+		if it == nil {
+			continue
+		}
+		if it.wait {
+			if seq := sealedSeq(evs, it); seq != 0 {
+				w.refused = append(w.refused, refusal{session: it.session, seq: seq, time: r.opts.Now().UTC().UnixNano(), err: err.Error()})
+			}
+		}
+		it.finish(err)
+	}
+	return err
+}
+
+// noteRefused seals, after the entries of a failed batch (evs, about to
+// be retried), an error entry for each of them whose caller was told it
+// was not recorded, so that a reader of the record knows the gate treated
+// it as refused. The note goes in the same write as the entry it names,
+// before anything recorded since (a session's end among them).
+func (r *Recorder) noteRefused(evs []Event) []Event {
+	w := &r.w
+	for _, rf := range w.refused {
+		body, _ := json.Marshal(gate.Event{Kind: gate.EventError, SessionID: rf.session, Time: time.Unix(0, rf.time).UTC(),
+			Error: fmt.Sprintf("record: entry seq %d was not durable in time (%s); its caller treated it as not recorded", rf.seq, rf.err)})
+		if c := w.chains[rf.session]; c != nil && !c.ended {
+			evs, _ = r.seal(evs, w.chains, rf.session, string(gate.EventError), rf.time, body, false)
+		}
+	}
+	w.refused = w.refused[:0]
+	return evs
 }
 
 // drain adds the queued items to items, up to BatchSize, without waiting;
