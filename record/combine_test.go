@@ -22,7 +22,7 @@ type combineRun struct {
 	sessions, events int
 	batch, queue     int
 	async, flap      bool
-	// remote: the sink is not local (see record.File), so the writer
+	// remote: the sink is not quick (see record.File), so the writer
 	// goroutine alone writes it.
 	remote bool
 }
@@ -246,7 +246,7 @@ func noted(notes []string, seq uint64) bool {
 	return false
 }
 
-// remoteSink hides that its Memory is local: a Recorder writes it from
+// remoteSink hides that its Memory is quick: a Recorder writes it from
 // its writer goroutine only, as it would a sink across a network.
 type remoteSink struct{ m *record.Memory }
 
@@ -262,7 +262,7 @@ func (s hangingSink) Write(ctx context.Context, batch []record.Event) error { <-
 func (s hangingSink) Close() error                                          { return nil }
 
 // TestRecordGivesUpOnAHangingRemoteSink: a caller whose context ends gets
-// its error while a sink that is not local hangs (the gate then refuses),
+// its error while a sink that is not quick hangs (the gate then refuses),
 // rather than hanging with it.
 func TestRecordGivesUpOnAHangingRemoteSink(t *testing.T) {
 	sink := hangingSink{release: make(chan struct{})}

@@ -108,7 +108,7 @@ type Recorder struct {
 	queued atomic.Bool
 	// wake asks the writer goroutine for a round.
 	wake chan struct{}
-	// callersWrite: the sink is local (see localSink), so callers write
+	// callersWrite: the sink is quick (see quickSink), so callers write
 	// their own events rather than wait for the writer goroutine.
 	callersWrite bool
 	// lingering: an asynchronous event waits (at most asyncLinger) for a
@@ -231,7 +231,7 @@ func New(sink Sink, opts Options) *Recorder {
 		done:  make(chan struct{}),
 		wake:  make(chan struct{}, 1),
 
-		callersWrite: isLocal(sink),
+		callersWrite: isQuick(sink),
 	}
 	r.w = writer{chains: make(map[string]*chain), open: true, backoff: 5 * time.Millisecond}
 	if opts.SigningKey != nil {
@@ -259,7 +259,8 @@ func New(sink Sink, opts Options) *Recorder {
 // (or, for output events with AsyncOutput, once it is queued while the sink
 // is healthy). An error means the event was not recorded.
 //
-// With a local sink (a File, Memory, or a Tee of them) a synchronous
+// With a quick sink (a File with DurabilityWrite and no GroupCommit,
+// Memory, or a Tee of them) a synchronous
 // event is written by its own caller when no one else is writing, with
 // whatever else is queued: Record then returns when that Sink.Write does,
 // whatever ctx says. ctx bounds the wait for room in the queue and for
@@ -413,9 +414,9 @@ func (r *Recorder) linger() {
 // by a caller that found wmu taken is written by the holder's next round
 // or by the writer goroutine.
 //
-// Only a local sink (a File, Memory) is written by callers: a caller
+// Only a quick sink (see quickSink) is written by callers: a caller
 // inside Sink.Write cannot give up when its context ends, which for a
-// sink across a network could be long.
+// sink across a network could be long, and fsyncs are better shared.
 func (r *Recorder) combine(it *item) {
 	if !r.callersWrite {
 		r.wakeWriter()
