@@ -81,7 +81,7 @@ PIDS+=($!); PID[relay-epoll]=$!
 echo "bench benchtoken agent agents" > "$WORK/tokens"
 gateway() { # target port [flags]
   local t=$1 port=$2; shift 2
-  "$WORK/pggateway" -listen "127.0.0.1:$port" -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
+  env ${GW_ENV:-} "$WORK/pggateway" -listen "127.0.0.1:$port" -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
     -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$WORK/tokens" -insecure-password "$@" 2>"$WORK/$t.log" &
   PIDS+=($!); PID[$t]=$!
 }
@@ -95,13 +95,17 @@ SHM=$(mktemp -d /dev/shm/airlock_bench.XXXXXX)
 gateway gate-tmpfs 6436 -record-dir "$SHM"
 # No record: the proxy and the gate alone.
 gateway gate-norecord 6435
+# The default gateway on one P (GOMAXPROCS=1), as pgbouncer runs on one
+# thread: how much of the gateway's cost is the Go scheduler moving
+# goroutines between threads (waking parked threads for idle Ps).
+GW_ENV=GOMAXPROCS=1 gateway gate-1p 6440 -record-dir "$WORK/record-1p"
 sleep 1
 PID[pgbouncer]=$(cat "$WORK/pgbouncer.pid")
 
-TARGETS="direct pgbouncer relay-epoll relay gate gate-fsync gate-tmpfs gate-norecord"
+TARGETS="direct pgbouncer relay-epoll relay gate gate-fsync gate-tmpfs gate-norecord gate-1p"
 port() {
   case $1 in direct) echo 5432;; pgbouncer) echo 6433;; relay) echo 6438;; relay-epoll) echo 6439;; gate) echo 6434;;
-    gate-fsync) echo 6437;; gate-tmpfs) echo 6436;; gate-norecord) echo 6435;; esac
+    gate-fsync) echo 6437;; gate-tmpfs) echo 6436;; gate-norecord) echo 6435;; gate-1p) echo 6440;; esac
 }
 run() { # target mode clients duration [extra]
   local target=$1 mode=$2 clients=$3 dur=$4; shift 4
