@@ -431,7 +431,7 @@ func (r *Recorder) combine(it *item) {
 			r.wakeWriter()
 			return
 		}
-		err := r.round(nil, false, false)
+		err := r.combineRound()
 		healthy := err == nil && r.w.healthy()
 		r.wmu.Unlock()
 		if !r.queued.Load() {
@@ -446,6 +446,20 @@ func (r *Recorder) combine(it *item) {
 		}
 		// Still queued behind a full batch: write the next one.
 	}
+}
+
+// combineRound is round for a combining caller. A panic in it (a bug in
+// a sink) would leave wmu held when the caller's goroutine recovers, as
+// net/http's server does, and every later event would wait forever: it
+// ends the process instead, as it would in the writer goroutine.
+func (r *Recorder) combineRound() error {
+	defer func() {
+		if p := recover(); p != nil {
+			go panic(p)
+			select {}
+		}
+	}()
+	return r.round(nil, false, false)
 }
 
 // run is the writer goroutine: it writes what no caller wrote (events left
