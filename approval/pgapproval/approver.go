@@ -10,6 +10,7 @@ import (
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/wait"
+	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -77,6 +78,7 @@ type Approver struct {
 	listener *listener
 	spent    usedApprovals
 	grantUse grantMemory
+	report   reporter
 }
 
 var (
@@ -121,6 +123,9 @@ type Options struct {
 	// rotation: seal with the new key, verify with both until the rows
 	// sealed with the old one have expired, then drop it.
 	VerifyKeys [][]byte
+	// Logger reports the rows and votes that do not verify and are left
+	// out (nil: silent; Approver.UnprovenSeen counts them either way).
+	Logger hclog.Logger
 	// Unsealed runs without a SealKey: nothing is sealed or verified.
 	// This is unsafe whenever a client of the gate (an agent whose SQL
 	// reaches the database, a shared role) can write the review tables;
@@ -138,8 +143,15 @@ func New(pool *pgxpool.Pool, opts Options) (*Approver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Approver{pool: pool, opts: opts, seal: seal, listener: newListener(pool)}, nil
+	return &Approver{pool: pool, opts: opts, seal: seal, listener: newListener(pool), report: reporter{log: opts.Logger}}, nil
 }
+
+// UnprovenSeen counts the rows and votes the Approver found not to be its
+// own writing and left out (a forged grant, a forged vote beside genuine
+// ones), each once per hour at most; each is logged on Options.Logger.
+// Anything above zero means someone without the seal key writes the
+// review tables.
+func (p *Approver) UnprovenSeen() uint64 { return p.report.n.Load() }
 
 // Migrate creates the tables and indexes when they do not exist. It is
 // idempotent. The schema depends on none of opts; it takes them so that
@@ -189,9 +201,9 @@ ALTER TABLE airlock_grants ADD COLUMN IF NOT EXISTS seal bytea;`)
 func (p *Approver) expire(ctx context.Context) error {
 	rows, err := p.pool.Query(ctx, `
 UPDATE airlock_reviews SET state = 'expired',
-    reason = CASE state WHEN 'pending' THEN 'the review expired' ELSE 'the approval was not used before the review expired' END,
+    reason = CASE state WHEN 'pending' THEN $1 ELSE $2 END,
     decided_at = coalesce(decided_at, now())
-WHERE state IN ('pending', 'approved') AND expires_at <= now() RETURNING id`)
+WHERE state IN ('pending', 'approved') AND expires_at <= now() RETURNING id`, reasonExpired, reasonExpiredUnused)
 	if err != nil {
 		return err
 	}
@@ -310,14 +322,14 @@ func scanReview(row pgx.Row) (storedReview, error) {
 	}
 	pd.State = gate.ReviewState(state)
 	if err := json.Unmarshal(req, &pd.Request); err != nil {
-		return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+		return r, badRow(pd.ID, err)
 	}
 	if pd.Request.Digest != r.digest {
 		return r, fmt.Errorf("pgapproval: review %s: %w: its digest column is not the digest of its request", pd.ID, approval.ErrUnproven)
 	}
 	var stored []storedVote
 	if err := json.Unmarshal(votes, &stored); err != nil {
-		return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+		return r, badRow(pd.ID, err)
 	}
 	for _, v := range stored {
 		pd.Votes = append(pd.Votes, v.Vote)
@@ -328,10 +340,16 @@ func scanReview(row pgx.Row) (storedReview, error) {
 	}
 	if granted != nil {
 		if err := json.Unmarshal(granted, &pd.Grant); err != nil {
-			return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+			return r, badRow(pd.ID, err)
 		}
 	}
 	return r, nil
+}
+
+// badRow is the error of a review row that does not even decode: not the
+// Approver's writing.
+func badRow(id string, err error) error {
+	return fmt.Errorf("pgapproval: review %s: %w: %w", id, approval.ErrUnproven, err)
 }
 
 // Vote casts reviewer's vote under the review's policy.
@@ -344,9 +362,11 @@ func (p *Approver) ApproveGrant(ctx context.Context, id string, reviewer gate.Id
 	return p.vote(ctx, id, reviewer, true, reason, &spec)
 }
 
-// vote adds one vote to a review whose seal and votes verify: a vote on a
-// review someone wrote in, or beside a vote someone wrote in, would lend
-// a real reviewer's approval to it.
+// vote adds one vote to a review whose seal verifies, to the chain of its
+// votes that verify (see prove): a vote on a review someone wrote in would
+// lend a real reviewer's approval to it, and a vote someone wrote in
+// beside real ones counts for nothing (it stays in the row, outside the
+// chain, and is reported).
 func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: vote: %w", err)
@@ -357,29 +377,29 @@ func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, 
 		if err != nil {
 			return err
 		}
-		pd := &r.Pending
-		if pd.State != gate.ReviewPending {
-			v = pd.Verdict()
-			return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, pd.State)
+		if r.State != gate.ReviewPending {
+			v = gate.Verdict{ID: r.ID, State: r.State}
+			if pv, err := p.prove(r); err == nil {
+				v = pv.Verdict()
+			}
+			return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, r.State)
 		}
-		if err := p.seal.checkReview(r); err != nil {
+		pv, err := p.prove(r)
+		if err != nil {
 			return fmt.Errorf("pgapproval: vote: %w", err)
 		}
+		pd := &pv.Pending
 		if err := pd.Vote(reviewer, approve, reason, grant, time.Now()); err != nil {
 			return err
 		}
-		stored := make([]storedVote, len(pd.Votes))
-		var prev []byte
-		for i, vote := range pd.Votes {
-			var mac []byte
-			if i < len(r.macs) {
-				mac = r.macs[i]
-			} else {
-				mac = p.seal.sum(voteMessage(r.seal, prev, i, vote))
-			}
-			stored[i] = storedVote{Vote: vote, MAC: mac}
-			prev = mac
+		// Every vote of the row stays, the new one chained to the last
+		// that verifies.
+		stored := make([]storedVote, 0, len(r.Votes)+1)
+		for i, vote := range r.Votes {
+			stored = append(stored, storedVote{Vote: vote, MAC: r.macs[i]})
 		}
+		n := len(pd.Votes) - 1
+		stored = append(stored, storedVote{Vote: pd.Votes[n], MAC: p.seal.sum(voteMessage(r.seal, pv.last, n, pd.Votes[n]))})
 		var granted []byte
 		if pd.Grant != nil {
 			if granted, err = json.Marshal(pd.Grant); err != nil {
@@ -410,23 +430,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, id, g.Subject, granted, g.MaxUse
 	return v, err
 }
 
-// proveApproved reports whether r, marked approved, may be used: its seal
-// and its votes' MACs verify, its votes approve it (approval.CheckApproved)
-// and give the grant its granted column shows (the verdict carries that
-// grant into the record).
-func (p *Approver) proveApproved(r storedReview) error {
-	if err := p.seal.checkReview(r); err != nil {
-		return err
-	}
-	if err := approval.CheckApproved(r.Pending, time.Now()); err != nil {
-		return err
-	}
-	if r.Grant != nil {
-		return approval.CheckGrant(r.Pending, *r.Grant)
-	}
-	return nil
-}
-
 // Approve casts an approving vote.
 func (p *Approver) Approve(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
 	return p.Vote(ctx, id, reviewer, true, reason)
@@ -439,7 +442,7 @@ func (p *Approver) Deny(ctx context.Context, id string, reviewer gate.Identity, 
 
 // Withdraw ends a pending review.
 func (p *Approver) Withdraw(ctx context.Context, id string) error {
-	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = 'withdrawn by the requester', decided_at = now() WHERE id = $1 AND state = 'pending'`, id)
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = $2, decided_at = now() WHERE id = $1 AND state = 'pending'`, id, reasonWithdrawn)
 	if err != nil {
 		return fmt.Errorf("pgapproval: withdraw: %w", err)
 	}
@@ -497,31 +500,35 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 		}
 		r, err := p.load(ctx, nil, id, false)
-		pd := r.Pending
 		if err != nil {
 			if ctx.Err() != nil {
 				return gate.Verdict{}, ctx.Err()
 			}
 			return gate.Verdict{}, fmt.Errorf("pgapproval: await %s: %w", id, err)
 		}
-		switch pd.State {
+		switch r.State {
 		case gate.ReviewApproved:
-			if err := p.proveApproved(r); err != nil {
+			pv, err := p.proveApproval(ctx, r)
+			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 			}
-			ok, err := p.consumeApproval(ctx, pd)
+			ok, err := p.consumeApproval(ctx, pv.Pending)
 			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: consume %s: %w", id, err)
 			}
 			if !ok {
 				return gate.Verdict{}, fmt.Errorf("%w: %s", approval.ErrConsumed, id)
 			}
-			return pd.Verdict(), nil
+			return pv.Verdict(), nil
 		case gate.ReviewPending:
 		default:
-			return pd.Verdict(), nil
+			pv, err := p.proveVerdict(ctx, r)
+			if err != nil {
+				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
+			}
+			return pv.Verdict(), nil
 		}
-		d := min(time.Until(pd.Request.ExpiresAt), poll)
+		d := min(time.Until(r.Request.ExpiresAt), poll)
 		if err := wait.For(ctx, changed, max(d, 10*time.Millisecond)); err != nil {
 			return gate.Verdict{}, err
 		}
@@ -543,22 +550,19 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 	if err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
-	pd := r.Pending
-	switch pd.State {
+	switch r.State {
 	case gate.ReviewPending:
-		return pd.Verdict(), nil
-	case gate.ReviewApproved, gate.ReviewDenied:
-		if pd.State == gate.ReviewApproved {
-			if err := p.proveApproved(r); err != nil {
-				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
-			}
+		pv, err := p.prove(r)
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
-		var ok bool
-		if pd.State == gate.ReviewApproved {
-			ok, err = p.consumeApproval(ctx, pd)
-		} else {
-			ok, err = p.consume(ctx, pd.ID, string(pd.State), "reported")
+		return pv.Verdict(), nil
+	case gate.ReviewApproved:
+		pv, err := p.proveApproval(ctx, r)
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
+		ok, err := p.consumeApproval(ctx, pv.Pending)
 		if err != nil {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
@@ -566,7 +570,24 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 			// Another replica used it first.
 			return gate.Verdict{}, nil
 		}
-		return pd.Verdict(), nil
+		return pv.Verdict(), nil
+	case gate.ReviewDenied:
+		// A denial is reported once, proven or not; one that is not
+		// proven is reported as an error, never with the votes and
+		// reason someone wrote in.
+		pv, perr := p.proveVerdict(ctx, r)
+		ok, err := p.consume(ctx, r.ID, string(gate.ReviewDenied), string(stateReported))
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
+		}
+		if !ok {
+			// Another replica reported it first.
+			return gate.Verdict{}, nil
+		}
+		if perr != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", perr)
+		}
+		return pv.Verdict(), nil
 	}
 	return gate.Verdict{}, nil
 }
@@ -607,13 +628,15 @@ func (p *Approver) Review(ctx context.Context, id string) (approval.Pending, err
 	return p.shown(r), nil
 }
 
-// shown returns a review for reviewers to see, marked when its seal does
-// not verify.
+// shown returns a review for reviewers to see: as proven (see prove), or
+// as read and marked Unproven when it cannot be.
 func (p *Approver) shown(r storedReview) approval.Pending {
-	if err := p.seal.checkReview(r); err != nil {
+	pv, err := p.prove(r)
+	if err != nil {
 		r.Unproven = err.Error()
+		return r.Pending
 	}
-	return r.Pending
+	return pv.Pending
 }
 
 func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, error) {
@@ -625,6 +648,12 @@ func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, 
 	var out []approval.Pending
 	for rows.Next() {
 		r, err := scanReview(rows)
+		if isUnproven(err) {
+			// A row that does not even decode is shown as such; it does
+			// not hide the others.
+			out = append(out, approval.Pending{ID: r.ID, State: r.State, Unproven: err.Error()})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
