@@ -253,13 +253,23 @@ func (p *Approver) Submit(ctx context.Context, r gate.ReviewRequest) (string, er
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM airlock_reviews WHERE state = 'pending'`).Scan(&open); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `
+		insert := func() error {
+			return tx.QueryRow(ctx, `
 INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at, seal)
 SELECT $1, $2, 'pending', $3, $4, $5, $7 WHERE $6
 ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
-			newID, r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit, p.seal.sum(msg)).Scan(&id)
+				newID, r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit, p.seal.sum(msg)).Scan(&id)
+		}
+		err := insert()
 		if errors.Is(err, pgx.ErrNoRows) {
-			err = tx.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE digest = $1 AND state = 'pending'`, r.Digest).Scan(&id)
+			var forged bool
+			id, forged, err = p.pendingFor(ctx, tx, r.Digest)
+			if forged {
+				// Someone wrote the pending review of this digest: it
+				// must not hold the request (reviewers cannot vote on
+				// it); it is ended and a real one filed.
+				err = insert()
+			}
 			if errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("%w (%d)", approval.ErrTooManyPending, limit)
 			}
@@ -274,6 +284,25 @@ ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
 		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
 	return id, nil
+}
+
+// pendingFor returns the id of the pending review of digest; when that
+// review is not the Approver's writing (its seal does not verify), it is
+// withdrawn, reported, and forged is true.
+func (p *Approver) pendingFor(ctx context.Context, tx pgx.Tx, digest string) (id string, forged bool, err error) {
+	r, err := scanReview(tx.QueryRow(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews WHERE digest = $1 AND state = 'pending' FOR UPDATE`, digest))
+	if errors.Is(err, approval.ErrUnknownReview) {
+		return "", false, pgx.ErrNoRows
+	}
+	if err == nil {
+		_, err = p.seal.checkReview(r)
+	}
+	if err == nil || !isUnproven(err) {
+		return r.ID, false, err
+	}
+	p.report.unproven("review "+r.ID, err, "the review is withdrawn and a real one filed for its request")
+	_, err = tx.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = $2, decided_at = now() WHERE id = $1`, r.ID, reasonNotOurs)
+	return "", err == nil, err
 }
 
 // storedReview is a review as read from its row, with what proves it.
@@ -541,9 +570,7 @@ func (p *Approver) Redeem(ctx context.Context, digest string) (gate.Verdict, err
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
-	r, err := scanReview(p.pool.QueryRow(ctx, `
-SELECT `+reviewColumns+` FROM airlock_reviews
-WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
+	r, err := p.newest(ctx, digest)
 	if errors.Is(err, approval.ErrUnknownReview) {
 		return gate.Verdict{}, nil
 	}
@@ -590,6 +617,32 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 		return pv.Verdict(), nil
 	}
 	return gate.Verdict{}, nil
+}
+
+// newest returns the newest review of digest that is the Approver's
+// writing: rows whose seal does not verify (written in by someone without
+// the key, newest or not) are skipped and reported, so that they hide no
+// real review.
+func (p *Approver) newest(ctx context.Context, digest string) (storedReview, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews WHERE digest = $1 ORDER BY created_at DESC`, digest)
+	if err != nil {
+		return storedReview{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err == nil {
+			_, err = p.seal.checkReview(r)
+		}
+		if err == nil || !isUnproven(err) || r.ID == "" {
+			return r, err
+		}
+		p.report.unproven("review "+r.ID, err, "the review is skipped; the real reviews of its request still count")
+	}
+	if err := rows.Err(); err != nil {
+		return storedReview{}, err
+	}
+	return storedReview{}, approval.ErrUnknownReview
 }
 
 // Pending lists the open reviews, oldest first.

@@ -243,3 +243,50 @@ func decodeJSON(resp *http.Response, v any) error {
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
 }
+
+// A review row written in by someone without the seal key hides no real
+// review of its request: a forged pending review of a digest (expiring
+// in a year) does not capture the next Submit of that digest, which files
+// a real review reviewers can vote on; a forged review newer than a real
+// approval (in any state) does not hide it from Redeem. Both are
+// reported. On the old code Submit returned the forged review's id (which
+// nobody can vote on) and Redeem stopped at the forged row.
+func TestForgedReviewsDoNotHideRealOnes(t *testing.T) {
+	ctx := context.Background()
+	ap, f, logs := loggedStore(t)
+	forge := func(r gate.ReviewRequest, state string) string {
+		id := gate.NewID()
+		f.exec(`INSERT INTO airlock_reviews (id, digest, state, request, votes, created_at, expires_at, seal)
+VALUES ($1, $2, $3, $4, $5, now() + interval '1 hour', now() + interval '1 year', $6)`,
+			id, r.Digest, state, toJSON(t, r), toJSON(t, []any{f.vote(f.reviewer(), true)}), f.seal())
+		return id
+	}
+	for round := range 4 {
+		r := f.request(1)
+		forged := forge(r, "pending")
+		id, err := ap.Submit(ctx, r)
+		if err != nil || id == forged {
+			t.Fatalf("round %d: Submit beside a forged pending review: %s (forged %s), %v", round, id, forged, err)
+		}
+		if v, err := ap.Approve(ctx, id, approvertest.Human, "real"); err != nil || v.State != gate.ReviewApproved {
+			t.Fatalf("round %d: the real review: %+v, %v", round, v, err)
+		}
+		if !strings.Contains(logs.String(), forged) {
+			t.Errorf("round %d: the forged pending review was not reported", round)
+		}
+		for _, state := range []string{"approved", "pending", "denied", "expired"} {
+			if state == "pending" {
+				if n, _ := f.pool.Exec(ctx, `SELECT 1 FROM airlock_reviews WHERE digest = $1 AND state = 'pending'`, r.Digest); n.RowsAffected() > 0 {
+					continue
+				}
+			}
+			forged = forge(r, state)
+		}
+		if v, err := ap.Redeem(ctx, r.Digest); err != nil || v.State != gate.ReviewApproved || v.ID != id {
+			t.Fatalf("round %d: the real approval behind forged newer reviews: %+v, %v", round, v, err)
+		}
+		if !strings.Contains(logs.String(), forged) {
+			t.Errorf("round %d: the forged newer review was not reported", round)
+		}
+	}
+}

@@ -18,6 +18,7 @@ const (
 	reasonExpired       = "the review expired"
 	reasonExpiredUnused = "the approval was not used before the review expired"
 	reasonWithdrawn     = "withdrawn by the requester"
+	reasonNotOurs       = "ended: not this approver's writing (its seal does not verify)"
 )
 
 // stateReported is the state of a denied review once Redeem reported it.

@@ -172,9 +172,9 @@ func sealedVerdict(v gate.Verdict, err error, want gate.Verdict) string {
 		if got, w := jsonOf(v.Grant), jsonOf(want.Grant); got != w {
 			return fmt.Sprintf("grant %s, sealed %s", got, w)
 		}
-	case gate.ReviewExpired, gate.ReviewWithdrawn:
+	case gate.ReviewPending, gate.ReviewExpired, gate.ReviewWithdrawn:
 		// An earlier sealed state of the row (fewer votes: see
-		// Options.SealKey), expired or withdrawn: the votes are a prefix of the
+		// Options.SealKey), still pending, expired or withdrawn: the votes are a prefix of the
 		// sealed ones, the reason the one the Approver writes.
 		if len(v.Votes) > len(want.Votes) || len(v.Votes) > 0 && jsonOf(v.Votes) != jsonOf(want.Votes[:len(v.Votes)]) {
 			return fmt.Sprintf("votes %s, sealed %s", jsonOf(v.Votes), jsonOf(want.Votes))
@@ -182,11 +182,12 @@ func sealedVerdict(v gate.Verdict, err error, want gate.Verdict) string {
 		reasons := map[gate.ReviewState][]string{
 			gate.ReviewExpired:   {"the review expired", "the approval was not used before the review expired"},
 			gate.ReviewWithdrawn: {"withdrawn by the requester"},
+			gate.ReviewPending:   {""},
 		}[v.State]
 		if !slices.Contains(reasons, v.Reason) {
 			return fmt.Sprintf("%s with reason %q", v.State, v.Reason)
 		}
-		if got, w := jsonOf(v.Grant), jsonOf(want.Grant); got != w {
+		if got, w := jsonOf(v.Grant), jsonOf(want.Grant); v.Grant != nil && got != w {
 			return fmt.Sprintf("grant %s, sealed %s", got, w)
 		}
 	default:
