@@ -94,6 +94,7 @@ ORDER BY created_at`, subject)
 			p.report.unproven("grant "+g.ID, proofs[i], "the grant allows nothing; the subject's other grants still count")
 			continue
 		}
+		p.grantUse.proven(g.ID, g.MaxUses, g.ExpiresAt, time.Now())
 		out = append(out, g.Grant)
 	}
 	return out, nil
@@ -178,16 +179,30 @@ func (p *Approver) proveGrant(r storedReview, g storedGrant) error {
 }
 
 // UseGrant takes one use of grant id with a conditional update, so that
-// across replicas no grant is used beyond its bounds. The grant is proven
-// again as the update returns it, and its bounds are the sealed ones:
-// whatever its columns say, it is used at most MaxUses times (as counted
-// in the table) and never after its sealed expiry; an unproven grant is
-// not used (and reported). The uses this Approver took and the grants it
+// across replicas no grant is used beyond its bounds. Its bounds are the
+// sealed ones, whatever its columns say: it is used at most MaxUses times
+// (as counted in the table) and never after its sealed expiry. A grant
+// ActiveGrants proved here is held to the bounds it proved; any other is
+// proven as the update returns it, and one that does not prove is not
+// used (and reported). The uses this Approver took and the grants it
 // revoked are also kept in memory, so that a row set back (a use count
 // lowered, a revocation cleared) does not give it more.
 func (p *Approver) UseGrant(ctx context.Context, id string) (bool, error) {
 	if p.grantUse.spent(id) {
 		return false, nil
+	}
+	if max, expires, ok := p.grantUse.bounds(id); ok {
+		var uses int
+		err := p.pool.QueryRow(ctx, `UPDATE airlock_grants SET uses = uses + 1
+WHERE id = $1 AND revoked_at IS NULL AND $3 > now() AND ($2 = 0 OR uses < $2)
+RETURNING uses`, id, max, expires).Scan(&uses)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("pgapproval: use grant %s: %w", id, err)
+		}
+		return p.grantUse.take(id, max, expires, time.Now()), nil
 	}
 	g, err := scanGrant(p.pool.QueryRow(ctx, `UPDATE airlock_grants SET uses = uses + 1
 WHERE id = $1 AND revoked_at IS NULL AND expires_at > now() AND (max_uses = 0 OR uses < max_uses)
