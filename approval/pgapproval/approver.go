@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
@@ -79,6 +80,8 @@ type Approver struct {
 	spent    usedApprovals
 	grantUse grantMemory
 	report   reporter
+	// swept is when endForgedPending last ran (unix nanoseconds).
+	swept atomic.Int64
 }
 
 var (
@@ -253,6 +256,14 @@ func (p *Approver) Submit(ctx context.Context, r gate.ReviewRequest) (string, er
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM airlock_reviews WHERE state = 'pending'`).Scan(&open); err != nil {
 			return err
 		}
+		if open >= limit {
+			// Reviews someone wrote in must not fill the open slots.
+			n, err := p.endForgedPending(ctx, tx)
+			if err != nil {
+				return err
+			}
+			open -= n
+		}
 		insert := func() error {
 			return tx.QueryRow(ctx, `
 INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at, seal)
@@ -284,6 +295,44 @@ ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
 		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
 	return id, nil
+}
+
+// sweepEvery is how often at most Submit, finding the open reviews at
+// Options.MaxPending, looks for forged ones among them.
+const sweepEvery = 10 * time.Second
+
+// endForgedPending withdraws (and reports) the pending reviews whose seal
+// does not verify, at most once per sweepEvery, and returns how many.
+func (p *Approver) endForgedPending(ctx context.Context, tx pgx.Tx) (int, error) {
+	now := time.Now().UnixNano()
+	last := p.swept.Load()
+	if now-last < int64(sweepEvery) || !p.swept.CompareAndSwap(last, now) || !p.seal.on() {
+		return 0, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews WHERE state = 'pending'`)
+	if err != nil {
+		return 0, err
+	}
+	var forged []string
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err == nil {
+			_, err = p.seal.checkReview(r)
+		}
+		if err != nil && isUnproven(err) && r.ID != "" {
+			p.report.unproven("review "+r.ID, err, "the review is withdrawn: it does not hold an open slot")
+			forged = append(forged, r.ID)
+		} else if err != nil {
+			rows.Close()
+			return 0, err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(forged) == 0 {
+		return 0, err
+	}
+	tag, err := tx.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = $2, decided_at = now() WHERE id = ANY($1) AND state = 'pending'`, forged, reasonNotOurs)
+	return int(tag.RowsAffected()), err
 }
 
 // pendingFor returns the id of the pending review of digest; when that

@@ -290,3 +290,32 @@ VALUES ($1, $2, $3, $4, $5, now() + interval '1 hour', now() + interval '1 year'
 		}
 	}
 }
+
+// Pending reviews someone wrote in do not fill the open slots
+// (Options.MaxPending): when Submit finds them full, the forged ones are
+// withdrawn (and reported) and the real review is filed; real reviews
+// still fill them. On the old code the forged rows refused every review.
+func TestForgedPendingReviewsDoNotFillTheSlots(t *testing.T) {
+	ctx := context.Background()
+	pool := testPool(t)
+	const limit = 5
+	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, MaxPending: limit}, pgapproval.Migrate, pgapproval.New)
+	f := &forger{t: t, ctx: ctx, pool: pool, ap: ap, rnd: rand.New(rand.NewPCG(7, 7))}
+	for range limit {
+		r := f.request(1)
+		f.exec(`INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at, seal)
+VALUES (md5(random()::text), $1, 'pending', $2, now(), now() + interval '1 year', $3)`, r.Digest, toJSON(t, r), f.randomBytes())
+	}
+	seen := ap.UnprovenSeen()
+	for i := range limit {
+		if _, err := ap.Submit(ctx, f.request(1)); err != nil {
+			t.Fatalf("real review %d beside %d forged pending ones: %v", i+1, limit, err)
+		}
+	}
+	if ap.UnprovenSeen() < seen+limit {
+		t.Errorf("the forged pending reviews were not reported: %d", ap.UnprovenSeen()-seen)
+	}
+	if _, err := ap.Submit(ctx, f.request(1)); !errors.Is(err, approval.ErrTooManyPending) {
+		t.Errorf("a review beyond %d real pending ones: %v, want ErrTooManyPending", limit, err)
+	}
+}
