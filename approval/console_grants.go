@@ -32,13 +32,17 @@ type ConsoleGrant struct {
 	RevokedBy string          `json:"revoked_by,omitempty"`
 	// Active is true while the grant may be used.
 	Active bool `json:"active"`
+	// Unproven says why the store could not prove the grant its own
+	// writing (see gate.Grant.Unproven); it allows nothing.
+	Unproven string `json:"unproven,omitempty"`
 }
 
 func (c *Console) grantView(g gate.Grant, now time.Time) ConsoleGrant {
 	v := ConsoleGrant{
 		ID: g.ID, ReviewID: g.ReviewID, Subject: g.Subject, Protocol: g.Protocol, Target: g.Target, Rules: g.Rules,
 		Scope: g.Scope, Display: c.mask(g.Display), Uses: g.Uses, MaxUses: g.MaxUses, Reason: g.Reason,
-		CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt, RevokedAt: g.RevokedAt, RevokedBy: g.RevokedBy, Active: g.Active(now),
+		CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt, RevokedAt: g.RevokedAt, RevokedBy: g.RevokedBy,
+		Active: g.Unproven == "" && g.Active(now), Unproven: g.Unproven,
 	}
 	for _, id := range g.GrantedBy {
 		v.GrantedBy = append(v.GrantedBy, displayName(id))
@@ -54,9 +58,11 @@ func (v ConsoleGrant) UsesText() string {
 	return itoa(v.Uses) + " of " + itoa(v.MaxUses) + " used"
 }
 
-// State is active, revoked, used up or expired.
+// State is unproven, active, revoked, used up or expired.
 func (v ConsoleGrant) State() string {
 	switch {
+	case v.Unproven != "":
+		return "unproven"
 	case v.RevokedAt != nil:
 		return "revoked"
 	case v.Active:

@@ -100,6 +100,10 @@ type Grant struct {
 	// a rule of the same name may hold other requests than the reviewer
 	// granted.
 	RuleSetVersion string `json:"rule_set_version,omitempty"`
+	// Unproven, set by stores that seal their rows (approval/pgapproval)
+	// when they list a grant they cannot prove their own writing, says
+	// why. Such a grant allows nothing: ActiveGrants never returns it.
+	Unproven string `json:"unproven,omitempty"`
 }
 
 // Active reports whether the grant may still be used at now.

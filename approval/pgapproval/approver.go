@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/wait"
+	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -77,6 +79,9 @@ type Approver struct {
 	listener *listener
 	spent    usedApprovals
 	grantUse grantMemory
+	report   reporter
+	// swept is when endForgedPending last ran (unix nanoseconds).
+	swept atomic.Int64
 }
 
 var (
@@ -121,6 +126,9 @@ type Options struct {
 	// rotation: seal with the new key, verify with both until the rows
 	// sealed with the old one have expired, then drop it.
 	VerifyKeys [][]byte
+	// Logger reports the rows and votes that do not verify and are left
+	// out (nil: silent; Approver.UnprovenSeen counts them either way).
+	Logger hclog.Logger
 	// Unsealed runs without a SealKey: nothing is sealed or verified.
 	// This is unsafe whenever a client of the gate (an agent whose SQL
 	// reaches the database, a shared role) can write the review tables;
@@ -138,8 +146,15 @@ func New(pool *pgxpool.Pool, opts Options) (*Approver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Approver{pool: pool, opts: opts, seal: seal, listener: newListener(pool)}, nil
+	return &Approver{pool: pool, opts: opts, seal: seal, listener: newListener(pool), report: reporter{log: opts.Logger}}, nil
 }
+
+// UnprovenSeen counts the rows and votes the Approver found not to be its
+// own writing and left out (a forged grant, a forged vote beside genuine
+// ones), each once per hour at most; each is logged on Options.Logger.
+// Anything above zero means someone without the seal key writes the
+// review tables.
+func (p *Approver) UnprovenSeen() uint64 { return p.report.n.Load() }
 
 // Migrate creates the tables and indexes when they do not exist. It is
 // idempotent. The schema depends on none of opts; it takes them so that
@@ -189,9 +204,9 @@ ALTER TABLE airlock_grants ADD COLUMN IF NOT EXISTS seal bytea;`)
 func (p *Approver) expire(ctx context.Context) error {
 	rows, err := p.pool.Query(ctx, `
 UPDATE airlock_reviews SET state = 'expired',
-    reason = CASE state WHEN 'pending' THEN 'the review expired' ELSE 'the approval was not used before the review expired' END,
+    reason = CASE state WHEN 'pending' THEN $1 ELSE $2 END,
     decided_at = coalesce(decided_at, now())
-WHERE state IN ('pending', 'approved') AND expires_at <= now() RETURNING id`)
+WHERE state IN ('pending', 'approved') AND expires_at <= now() RETURNING id`, reasonExpired, reasonExpiredUnused)
 	if err != nil {
 		return err
 	}
@@ -241,13 +256,31 @@ func (p *Approver) Submit(ctx context.Context, r gate.ReviewRequest) (string, er
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM airlock_reviews WHERE state = 'pending'`).Scan(&open); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `
+		if open >= limit {
+			// Reviews someone wrote in must not fill the open slots.
+			n, err := p.endForgedPending(ctx, tx)
+			if err != nil {
+				return err
+			}
+			open -= n
+		}
+		insert := func() error {
+			return tx.QueryRow(ctx, `
 INSERT INTO airlock_reviews (id, digest, state, request, created_at, expires_at, seal)
 SELECT $1, $2, 'pending', $3, $4, $5, $7 WHERE $6
 ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
-			newID, r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit, p.seal.sum(msg)).Scan(&id)
+				newID, r.Digest, body, r.CreatedAt, r.ExpiresAt, open < limit, p.seal.sum(msg)).Scan(&id)
+		}
+		err := insert()
 		if errors.Is(err, pgx.ErrNoRows) {
-			err = tx.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE digest = $1 AND state = 'pending'`, r.Digest).Scan(&id)
+			var forged bool
+			id, forged, err = p.pendingFor(ctx, tx, r.Digest)
+			if forged {
+				// Someone wrote the pending review of this digest: it
+				// must not hold the request (reviewers cannot vote on
+				// it); it is ended and a real one filed.
+				err = insert()
+			}
 			if errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("%w (%d)", approval.ErrTooManyPending, limit)
 			}
@@ -262,6 +295,63 @@ ON CONFLICT (digest) WHERE state = 'pending' DO NOTHING RETURNING id`,
 		return "", fmt.Errorf("pgapproval: submit: %w", err)
 	}
 	return id, nil
+}
+
+// sweepEvery is how often at most Submit, finding the open reviews at
+// Options.MaxPending, looks for forged ones among them.
+const sweepEvery = 10 * time.Second
+
+// endForgedPending withdraws (and reports) the pending reviews whose seal
+// does not verify, at most once per sweepEvery, and returns how many.
+func (p *Approver) endForgedPending(ctx context.Context, tx pgx.Tx) (int, error) {
+	now := time.Now().UnixNano()
+	last := p.swept.Load()
+	if now-last < int64(sweepEvery) || !p.swept.CompareAndSwap(last, now) || !p.seal.on() {
+		return 0, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews WHERE state = 'pending'`)
+	if err != nil {
+		return 0, err
+	}
+	var forged []string
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err == nil {
+			_, err = p.seal.checkReview(r)
+		}
+		if err != nil && isUnproven(err) && r.ID != "" {
+			p.report.unproven("review "+r.ID, err, "the review is withdrawn: it does not hold an open slot")
+			forged = append(forged, r.ID)
+		} else if err != nil {
+			rows.Close()
+			return 0, err
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(forged) == 0 {
+		return 0, err
+	}
+	tag, err := tx.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = $2, decided_at = now() WHERE id = ANY($1) AND state = 'pending'`, forged, reasonNotOurs)
+	return int(tag.RowsAffected()), err
+}
+
+// pendingFor returns the id of the pending review of digest; when that
+// review is not the Approver's writing (its seal does not verify), it is
+// withdrawn, reported, and forged is true.
+func (p *Approver) pendingFor(ctx context.Context, tx pgx.Tx, digest string) (id string, forged bool, err error) {
+	r, err := scanReview(tx.QueryRow(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews WHERE digest = $1 AND state = 'pending' FOR UPDATE`, digest))
+	if errors.Is(err, approval.ErrUnknownReview) {
+		return "", false, pgx.ErrNoRows
+	}
+	if err == nil {
+		_, err = p.seal.checkReview(r)
+	}
+	if err == nil || !isUnproven(err) {
+		return r.ID, false, err
+	}
+	p.report.unproven("review "+r.ID, err, "the review is withdrawn and a real one filed for its request")
+	_, err = tx.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = $2, decided_at = now() WHERE id = $1`, r.ID, reasonNotOurs)
+	return "", err == nil, err
 }
 
 // storedReview is a review as read from its row, with what proves it.
@@ -310,14 +400,14 @@ func scanReview(row pgx.Row) (storedReview, error) {
 	}
 	pd.State = gate.ReviewState(state)
 	if err := json.Unmarshal(req, &pd.Request); err != nil {
-		return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+		return r, badRow(pd.ID, err)
 	}
 	if pd.Request.Digest != r.digest {
 		return r, fmt.Errorf("pgapproval: review %s: %w: its digest column is not the digest of its request", pd.ID, approval.ErrUnproven)
 	}
 	var stored []storedVote
 	if err := json.Unmarshal(votes, &stored); err != nil {
-		return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+		return r, badRow(pd.ID, err)
 	}
 	for _, v := range stored {
 		pd.Votes = append(pd.Votes, v.Vote)
@@ -328,10 +418,16 @@ func scanReview(row pgx.Row) (storedReview, error) {
 	}
 	if granted != nil {
 		if err := json.Unmarshal(granted, &pd.Grant); err != nil {
-			return r, fmt.Errorf("pgapproval: review %s: %w", pd.ID, err)
+			return r, badRow(pd.ID, err)
 		}
 	}
 	return r, nil
+}
+
+// badRow is the error of a review row that does not even decode: not the
+// Approver's writing.
+func badRow(id string, err error) error {
+	return fmt.Errorf("pgapproval: review %s: %w: %w", id, approval.ErrUnproven, err)
 }
 
 // Vote casts reviewer's vote under the review's policy.
@@ -344,9 +440,11 @@ func (p *Approver) ApproveGrant(ctx context.Context, id string, reviewer gate.Id
 	return p.vote(ctx, id, reviewer, true, reason, &spec)
 }
 
-// vote adds one vote to a review whose seal and votes verify: a vote on a
-// review someone wrote in, or beside a vote someone wrote in, would lend
-// a real reviewer's approval to it.
+// vote adds one vote to a review whose seal verifies, to the chain of its
+// votes that verify (see prove): a vote on a review someone wrote in would
+// lend a real reviewer's approval to it, and a vote someone wrote in
+// beside real ones counts for nothing (it stays in the row, outside the
+// chain, and is reported).
 func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, approve bool, reason string, grant *gate.GrantSpec) (gate.Verdict, error) {
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: vote: %w", err)
@@ -357,29 +455,29 @@ func (p *Approver) vote(ctx context.Context, id string, reviewer gate.Identity, 
 		if err != nil {
 			return err
 		}
-		pd := &r.Pending
-		if pd.State != gate.ReviewPending {
-			v = pd.Verdict()
-			return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, pd.State)
+		if r.State != gate.ReviewPending {
+			v = gate.Verdict{ID: r.ID, State: r.State}
+			if pv, err := p.prove(r); err == nil {
+				v = pv.Verdict()
+			}
+			return fmt.Errorf("%w: %s is %s", approval.ErrNotPending, id, r.State)
 		}
-		if err := p.seal.checkReview(r); err != nil {
+		pv, err := p.prove(r)
+		if err != nil {
 			return fmt.Errorf("pgapproval: vote: %w", err)
 		}
+		pd := &pv.Pending
 		if err := pd.Vote(reviewer, approve, reason, grant, time.Now()); err != nil {
 			return err
 		}
-		stored := make([]storedVote, len(pd.Votes))
-		var prev []byte
-		for i, vote := range pd.Votes {
-			var mac []byte
-			if i < len(r.macs) {
-				mac = r.macs[i]
-			} else {
-				mac = p.seal.sum(voteMessage(r.seal, prev, i, vote))
-			}
-			stored[i] = storedVote{Vote: vote, MAC: mac}
-			prev = mac
+		// Every vote of the row stays, the new one chained to the last
+		// that verifies.
+		stored := make([]storedVote, 0, len(r.Votes)+1)
+		for i, vote := range r.Votes {
+			stored = append(stored, storedVote{Vote: vote, MAC: r.macs[i]})
 		}
+		n := len(pd.Votes) - 1
+		stored = append(stored, storedVote{Vote: pd.Votes[n], MAC: p.seal.sum(voteMessage(r.seal, pv.last, n, pd.Votes[n]))})
 		var granted []byte
 		if pd.Grant != nil {
 			if granted, err = json.Marshal(pd.Grant); err != nil {
@@ -410,23 +508,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, id, g.Subject, granted, g.MaxUse
 	return v, err
 }
 
-// proveApproved reports whether r, marked approved, may be used: its seal
-// and its votes' MACs verify, its votes approve it (approval.CheckApproved)
-// and give the grant its granted column shows (the verdict carries that
-// grant into the record).
-func (p *Approver) proveApproved(r storedReview) error {
-	if err := p.seal.checkReview(r); err != nil {
-		return err
-	}
-	if err := approval.CheckApproved(r.Pending, time.Now()); err != nil {
-		return err
-	}
-	if r.Grant != nil {
-		return approval.CheckGrant(r.Pending, *r.Grant)
-	}
-	return nil
-}
-
 // Approve casts an approving vote.
 func (p *Approver) Approve(ctx context.Context, id string, reviewer gate.Identity, reason string) (gate.Verdict, error) {
 	return p.Vote(ctx, id, reviewer, true, reason)
@@ -439,7 +520,7 @@ func (p *Approver) Deny(ctx context.Context, id string, reviewer gate.Identity, 
 
 // Withdraw ends a pending review.
 func (p *Approver) Withdraw(ctx context.Context, id string) error {
-	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = 'withdrawn by the requester', decided_at = now() WHERE id = $1 AND state = 'pending'`, id)
+	tag, err := p.pool.Exec(ctx, `UPDATE airlock_reviews SET state = 'withdrawn', reason = $2, decided_at = now() WHERE id = $1 AND state = 'pending'`, id, reasonWithdrawn)
 	if err != nil {
 		return fmt.Errorf("pgapproval: withdraw: %w", err)
 	}
@@ -497,31 +578,35 @@ func (p *Approver) Await(ctx context.Context, id string) (gate.Verdict, error) {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 		}
 		r, err := p.load(ctx, nil, id, false)
-		pd := r.Pending
 		if err != nil {
 			if ctx.Err() != nil {
 				return gate.Verdict{}, ctx.Err()
 			}
 			return gate.Verdict{}, fmt.Errorf("pgapproval: await %s: %w", id, err)
 		}
-		switch pd.State {
+		switch r.State {
 		case gate.ReviewApproved:
-			if err := p.proveApproved(r); err != nil {
+			pv, err := p.proveApproval(ctx, r)
+			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
 			}
-			ok, err := p.consumeApproval(ctx, pd)
+			ok, err := p.consumeApproval(ctx, pv.Pending)
 			if err != nil {
 				return gate.Verdict{}, fmt.Errorf("pgapproval: consume %s: %w", id, err)
 			}
 			if !ok {
 				return gate.Verdict{}, fmt.Errorf("%w: %s", approval.ErrConsumed, id)
 			}
-			return pd.Verdict(), nil
+			return pv.Verdict(), nil
 		case gate.ReviewPending:
 		default:
-			return pd.Verdict(), nil
+			pv, err := p.proveVerdict(ctx, r)
+			if err != nil {
+				return gate.Verdict{}, fmt.Errorf("pgapproval: await: %w", err)
+			}
+			return pv.Verdict(), nil
 		}
-		d := min(time.Until(pd.Request.ExpiresAt), poll)
+		d := min(time.Until(r.Request.ExpiresAt), poll)
 		if err := wait.For(ctx, changed, max(d, 10*time.Millisecond)); err != nil {
 			return gate.Verdict{}, err
 		}
@@ -534,31 +619,26 @@ func (p *Approver) Redeem(ctx context.Context, digest string) (gate.Verdict, err
 	if err := p.expire(ctx); err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
-	r, err := scanReview(p.pool.QueryRow(ctx, `
-SELECT `+reviewColumns+` FROM airlock_reviews
-WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
+	r, err := p.newest(ctx, digest)
 	if errors.Is(err, approval.ErrUnknownReview) {
 		return gate.Verdict{}, nil
 	}
 	if err != nil {
 		return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 	}
-	pd := r.Pending
-	switch pd.State {
+	switch r.State {
 	case gate.ReviewPending:
-		return pd.Verdict(), nil
-	case gate.ReviewApproved, gate.ReviewDenied:
-		if pd.State == gate.ReviewApproved {
-			if err := p.proveApproved(r); err != nil {
-				return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
-			}
+		pv, err := p.prove(r)
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
-		var ok bool
-		if pd.State == gate.ReviewApproved {
-			ok, err = p.consumeApproval(ctx, pd)
-		} else {
-			ok, err = p.consume(ctx, pd.ID, string(pd.State), "reported")
+		return pv.Verdict(), nil
+	case gate.ReviewApproved:
+		pv, err := p.proveApproval(ctx, r)
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
+		ok, err := p.consumeApproval(ctx, pv.Pending)
 		if err != nil {
 			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
 		}
@@ -566,9 +646,52 @@ WHERE digest = $1 ORDER BY created_at DESC LIMIT 1`, digest))
 			// Another replica used it first.
 			return gate.Verdict{}, nil
 		}
-		return pd.Verdict(), nil
+		return pv.Verdict(), nil
+	case gate.ReviewDenied:
+		// A denial is reported once, proven or not; one that is not
+		// proven is reported as an error, never with the votes and
+		// reason someone wrote in.
+		pv, perr := p.proveVerdict(ctx, r)
+		ok, err := p.consume(ctx, r.ID, string(gate.ReviewDenied), string(stateReported))
+		if err != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", err)
+		}
+		if !ok {
+			// Another replica reported it first.
+			return gate.Verdict{}, nil
+		}
+		if perr != nil {
+			return gate.Verdict{}, fmt.Errorf("pgapproval: redeem: %w", perr)
+		}
+		return pv.Verdict(), nil
 	}
 	return gate.Verdict{}, nil
+}
+
+// newest returns the newest review of digest that is the Approver's
+// writing: rows whose seal does not verify (written in by someone without
+// the key, newest or not) are skipped and reported, so that they hide no
+// real review.
+func (p *Approver) newest(ctx context.Context, digest string) (storedReview, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+reviewColumns+` FROM airlock_reviews WHERE digest = $1 ORDER BY created_at DESC`, digest)
+	if err != nil {
+		return storedReview{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err == nil {
+			_, err = p.seal.checkReview(r)
+		}
+		if err == nil || !isUnproven(err) || r.ID == "" {
+			return r, err
+		}
+		p.report.unproven("review "+r.ID, err, "the review is skipped; the real reviews of its request still count")
+	}
+	if err := rows.Err(); err != nil {
+		return storedReview{}, err
+	}
+	return storedReview{}, approval.ErrUnknownReview
 }
 
 // Pending lists the open reviews, oldest first.
@@ -607,13 +730,15 @@ func (p *Approver) Review(ctx context.Context, id string) (approval.Pending, err
 	return p.shown(r), nil
 }
 
-// shown returns a review for reviewers to see, marked when its seal does
-// not verify.
+// shown returns a review for reviewers to see: as proven (see prove), or
+// as read and marked Unproven when it cannot be.
 func (p *Approver) shown(r storedReview) approval.Pending {
-	if err := p.seal.checkReview(r); err != nil {
+	pv, err := p.prove(r)
+	if err != nil {
 		r.Unproven = err.Error()
+		return r.Pending
 	}
-	return r.Pending
+	return pv.Pending
 }
 
 func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, error) {
@@ -625,6 +750,12 @@ func (p *Approver) list(ctx context.Context, where string) ([]approval.Pending, 
 	var out []approval.Pending
 	for rows.Next() {
 		r, err := scanReview(rows)
+		if isUnproven(err) {
+			// A row that does not even decode is shown as such; it does
+			// not hide the others.
+			out = append(out, approval.Pending{ID: r.ID, State: r.State, Unproven: err.Error()})
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

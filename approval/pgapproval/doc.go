@@ -22,7 +22,14 @@
 // Options.SealKey every review, vote and grant carries an HMAC made with
 // a key the database never sees, and a row without a valid one approves
 // and allows nothing (approval.ErrUnproven). New refuses to run without
-// a key unless Options.Unsealed says so.
+// a key unless Options.Unsealed says so. What a verdict carries to the
+// gate and its record (votes, reason, break-glass, grant) is rebuilt from
+// the sealed votes, never read from the other columns. A forged row or
+// vote does not block the real ones either: a forged vote beside real
+// votes is ignored and the review stays votable, a forged grant is left
+// out and the subject's real grants still count, a forged review hides no
+// real review of its request; each is reported (Options.Logger,
+// Approver.UnprovenSeen), and Grants lists forged grants marked Unproven.
 //
 // Reviewers vote under the same policy as with approval.Memory
 // (approval.Pending.Vote), and the same errors (approval.ErrNotPending,

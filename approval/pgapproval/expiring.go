@@ -44,3 +44,16 @@ func (e *expiring[T]) add(id string, expires, now time.Time) *T {
 	e.entries[id] = x
 	return &x.val
 }
+
+// claim reports whether id has no entry valid at now; when it has none,
+// it gets one, valid until expires.
+func (e *expiring[T]) claim(id string, expires, now time.Time) bool {
+	if x, ok := e.entries[id]; ok {
+		if now.Before(x.expires) {
+			return false
+		}
+		delete(e.entries, id)
+	}
+	e.add(id, expires, now)
+	return true
+}

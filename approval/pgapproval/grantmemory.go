@@ -20,6 +20,10 @@ type grantState struct {
 	uses    int // uses taken here
 	max     int // the grant's bound on uses; 0 for none
 	revoked bool
+	// proven is true once the grant was proven here: max and expires
+	// are its sealed bounds.
+	proven  bool
+	expires time.Time
 }
 
 // take notes one more use of grant id (its bound max, valid until
@@ -29,7 +33,7 @@ func (m *grantMemory) take(id string, max int, expires, now time.Time) bool {
 	defer m.mu.Unlock()
 	s := m.grants.add(id, expires, now)
 	s.uses++
-	s.max = max
+	s.max, s.expires = max, expires
 	return !s.revoked && (max == 0 || s.uses <= max)
 }
 
@@ -47,4 +51,23 @@ func (m *grantMemory) spent(id string) bool {
 	defer m.mu.Unlock()
 	s := m.grants.get(id)
 	return s != nil && (s.revoked || s.max > 0 && s.uses >= s.max)
+}
+
+// proven notes the sealed bounds of grant id, proven here: at most max
+// uses (0: no bound), until expires.
+func (m *grantMemory) proven(id string, max int, expires, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.grants.add(id, expires, now)
+	s.proven, s.max, s.expires = true, max, expires
+}
+
+// bounds returns the sealed bounds of grant id when it was proven here.
+func (m *grantMemory) bounds(id string) (max int, expires time.Time, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.grants.get(id); s != nil && s.proven {
+		return s.max, s.expires, true
+	}
+	return 0, time.Time{}, false
 }

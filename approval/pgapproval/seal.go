@@ -185,42 +185,55 @@ func unsealed(what string) error {
 	return fmt.Errorf("%w: %w: %s does not carry a valid seal of this approver's key", approval.ErrUnproven, errSeal, what)
 }
 
-// checkReview verifies the seal of a review and the MAC of each of its
-// votes. A row written or changed by anyone without the key fails.
-func (s sealer) checkReview(r storedReview) error {
+// chain is what the votes of a review prove: the votes whose MACs verify
+// one after the other as a chain from the review's seal, and the
+// positions in the row of those that do not.
+type chain struct {
+	votes  []gate.Vote
+	last   []byte // the MAC of the last of votes; a new vote is chained to it
+	forged []int  // positions (from 0) of the votes left out
+}
+
+// checkReview verifies the seal of a review and returns the chain of its
+// votes. A review written or changed by anyone without the key fails. A
+// vote that does not verify as the next link of the chain (written in,
+// changed, or moved from elsewhere) is left out of it, and so is every
+// vote after it that was chained to it; a vote chained to the last
+// verified one still counts. What the chain holds was therefore, vote for
+// vote, written by an Approver holding the key, in this order.
+func (s sealer) checkReview(r storedReview) (chain, error) {
 	if !s.on() {
-		return nil
+		return chain{votes: r.Votes}, nil
 	}
 	msg, err := reviewMessage(r.ID, r.digest, r.Request)
 	if err != nil {
-		return fmt.Errorf("%w: %w: review %s: %w", approval.ErrUnproven, errSeal, r.ID, err)
+		return chain{}, fmt.Errorf("%w: %w: review %s: %w", approval.ErrUnproven, errSeal, r.ID, err)
 	}
 	if !s.check(msg, r.seal) {
-		return unsealed("review " + r.ID)
+		return chain{}, unsealed("review " + r.ID)
 	}
-	if len(r.macs) != len(r.Votes) {
-		return unsealed("a vote of review " + r.ID)
-	}
-	var prev []byte
+	var c chain
 	for i, v := range r.Votes {
-		if !s.check(voteMessage(r.seal, prev, i, v), r.macs[i]) {
-			return unsealed(fmt.Sprintf("vote %d of review %s", i+1, r.ID))
+		var mac []byte
+		if i < len(r.macs) {
+			mac = r.macs[i]
 		}
-		prev = r.macs[i]
+		if s.check(voteMessage(r.seal, c.last, len(c.votes), v), mac) {
+			c.votes, c.last = append(c.votes, v), mac
+		} else {
+			c.forged = append(c.forged, i)
+		}
 	}
-	return nil
+	return c, nil
 }
 
-// checkGrant verifies the seal of grant g, given by review r (whose own
-// seal is checked too).
-func (s sealer) checkGrant(r storedReview, g storedGrant) error {
+// checkGrant verifies seal, the seal of grant g given by review r (whose
+// own seal the caller checked).
+func (s sealer) checkGrant(r storedReview, g gate.Grant, seal []byte) error {
 	if !s.on() {
 		return nil
 	}
-	if err := s.checkReview(r); err != nil {
-		return err
-	}
-	if !s.check(grantMessage(r.seal, g.Grant), g.seal) {
+	if !s.check(grantMessage(r.seal, g), seal) {
 		return unsealed("grant " + g.ID)
 	}
 	return nil

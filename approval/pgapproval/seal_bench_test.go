@@ -39,8 +39,8 @@ func BenchmarkCheckReview(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := s.checkReview(r); err != nil {
-			b.Fatal(err)
+		if c, err := s.checkReview(r); err != nil || len(c.votes) != len(r.Votes) {
+			b.Fatal(c, err)
 		}
 	}
 }

@@ -350,7 +350,7 @@ func (c *serveConfig) validateReviewStore(p *configProblems) {
 	case r.SealKeyFile != "" && r.Unsealed:
 		p.bad("review: seal_key_file and unsealed: set one, not both")
 	case r.SealKeyFile == "" && !r.Unsealed:
-		p.bad("review.seal_key_file: required with review.postgres: without a seal key, anyone who can write the review tables can approve (set review.unsealed: true to run so anyway)")
+		p.bad("review.seal_key_file: required with review.postgres: without a seal key, anyone who can write the review tables can approve (make one with airlock keygen --seal FILE, or set review.unsealed: true to run so anyway)")
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 )
 
 const keygenUsage = `usage: airlock keygen [--out DIR]
+       airlock keygen --seal FILE
 
 Writes the keys a gateway's record needs, never overwriting a file:
   record-signing.pem  Ed25519 private key that signs checkpoints (mode 0600;
@@ -20,6 +22,10 @@ Writes the keys a gateway's record needs, never overwriting a file:
                       auditors)
   record-hmac.key     key of the HMACs that replace secrets (mode 0600;
                       record.hmac_key_file)
+
+With --seal, writes only FILE instead: the key that seals the rows of the
+PostgreSQL review store (review.seal_key_file; mode 0600, the same file on
+every replica), never overwriting it.
 
 flags:`
 
@@ -45,12 +51,20 @@ func gitWorkTree(dir string) string {
 func cmdKeygen(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("keygen", stderr)
 	dir := fs.String("out", ".", "directory to write record-signing.pem, record-signing.pub and record-hmac.key into")
+	seal := fs.String("seal", "", "write only the review store's seal key (review.seal_key_file) into this `FILE`")
 	if _, code := parseFlagsN(fs, args, 0, keygenUsage, stdout, stderr); code >= 0 {
 		return code
 	}
-	if root := gitWorkTree(*dir); root != "" {
-		fmt.Fprintf(stderr, "airlock keygen: warning: %s is inside the git work tree %s; a private key there is one `git add .` away from a commit. Keep keys outside it (for example --out /etc/airlock), or make sure git ignores them.\n", *dir, root)
+	if *seal != "" {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "out" })
+		if set {
+			fmt.Fprintln(stderr, "airlock keygen: --seal writes one file: give --out or --seal, not both")
+			return 2
+		}
+		return keygenSeal(*seal, stdout, stderr)
 	}
+	warnGitWorkTree(*dir, stderr)
 	priv, pub, err := record.GenerateKey()
 	if err != nil {
 		fmt.Fprintln(stderr, "airlock keygen:", err)
@@ -82,20 +96,32 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, f := range files {
 		path := filepath.Join(*dir, f.name)
-		fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.mode)
-		if err != nil {
+		if err := writeNewFile(path, f.data, f.mode); err != nil {
 			fmt.Fprintln(stderr, "airlock keygen:", err)
-			return 1
-		}
-		_, werr := fh.Write(f.data)
-		if cerr := fh.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			fmt.Fprintln(stderr, "airlock keygen:", werr)
 			return 1
 		}
 		fmt.Fprintln(stdout, "wrote", path)
 	}
 	return 0
+}
+
+// warnGitWorkTree warns when dir, where keys are written, lies inside a
+// git work tree.
+func warnGitWorkTree(dir string, stderr io.Writer) {
+	if root := gitWorkTree(dir); root != "" {
+		fmt.Fprintf(stderr, "airlock keygen: warning: %s is inside the git work tree %s; a private key there is one `git add .` away from a commit. Keep keys outside it (for example --out /etc/airlock), or make sure git ignores them.\n", dir, root)
+	}
+}
+
+// writeNewFile creates path with data and mode; it fails when path exists.
+func writeNewFile(path string, data []byte, mode os.FileMode) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, werr := fh.Write(data)
+	if cerr := fh.Close(); werr == nil {
+		werr = cerr
+	}
+	return werr
 }

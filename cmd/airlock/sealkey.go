@@ -31,7 +31,7 @@ func readSealKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hint := fmt.Sprintf("make one with: (umask 077; head -c 32 /dev/urandom | base64 > %s)", path)
+	hint := "make a new one with: airlock keygen --seal FILE"
 	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil {
 		return nil, fmt.Errorf("%s does not hold a base64 key (%s)", path, hint)
