@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/hashicorp/go-hclog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,7 +90,7 @@ func TestServeRefusesAWorldReadableSealKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &serveConfig{Review: reviewConfig{Postgres: "postgres://postgres@127.0.0.1:1/x?connect_timeout=1", SealKeyFile: p}}
-	_, _, err := openApprover(context.Background(), cfg)
+	_, _, err := openApprover(context.Background(), cfg, hclog.NewNullLogger())
 	if err == nil || !strings.Contains(err.Error(), "review.seal_key_file") || !strings.Contains(err.Error(), "readable") {
 		t.Fatalf("%v", err)
 	}

@@ -195,7 +195,7 @@ func serve(ctx context.Context, cfg *serveConfig, rules *gate.RuleSet, store *pg
 	if err != nil {
 		return err
 	}
-	approver, closeApprover, err := openApprover(ctx, cfg)
+	approver, closeApprover, err := openApprover(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -260,8 +260,9 @@ type reviewer interface {
 }
 
 // openApprover returns the PostgreSQL-backed approver when review.postgres
-// is set (shared by replicas), else an in-memory one; the func closes it.
-func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), error) {
+// is set (shared by replicas; forged rows are reported on log), else an
+// in-memory one; the func closes it.
+func openApprover(ctx context.Context, cfg *serveConfig, log hclog.Logger) (reviewer, func(), error) {
 	if cfg.Review.Postgres == "" {
 		return &approval.Memory{}, func() {}, nil
 	}
@@ -269,6 +270,9 @@ func openApprover(ctx context.Context, cfg *serveConfig) (reviewer, func(), erro
 	if err != nil {
 		return nil, nil, err
 	}
+	// Rows and votes whose seal does not verify are refused and reported
+	// here, so the operator learns someone writes the review tables.
+	opts.Logger = log.Named("review")
 	ap, pool, err := openPGStore(ctx, cfg.Review.Postgres, opts, pgapproval.Migrate, pgapproval.New)
 	if err != nil {
 		return nil, nil, fmt.Errorf("review.postgres: %w", err)
