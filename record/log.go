@@ -9,7 +9,7 @@ import (
 	"fmt"
 )
 
-// logState is the writer goroutine's sink-level log: every entry it seals
+// logState is the write side's sink-level log (guarded by Recorder.wmu): every entry it seals
 // becomes the next leaf of an RFC 6962 tree, and a signed LogCheckpoint
 // over the tree is sealed into the stream every LogCheckpointEvery entries,
 // after LogCheckpointInterval, and at Close.

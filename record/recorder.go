@@ -81,8 +81,9 @@ type Options struct {
 
 // Recorder is the gate.Recorder that makes session records: it redacts
 // secrets, orders and chains each session's events, signs checkpoints and
-// writes batches to a Sink from a single goroutine. It is safe for
-// concurrent use. Close it to flush.
+// writes batches to a Sink, one at a time (from a caller's goroutine or
+// its writer goroutine; see Record). It is safe for concurrent use. Close
+// it to flush.
 type Recorder struct {
 	sink  Sink
 	opts  Options
