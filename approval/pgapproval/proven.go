@@ -34,8 +34,9 @@ type proven struct {
 // its votes are those of the verified chain (votes that do not verify are
 // left out and reported), replayed in order under the review's own
 // request and policy; and the state column agrees with that replay. Every
-// field a verdict carries comes from there: the votes (as sealed: a
-// reviewer's claims are not, and are left out), the reason and
+// field a verdict carries comes from there: the votes (as sealed, the
+// reviewer's claims included; a vote sealed before claims were has
+// none), the reason and
 // break-glass of the deciding vote, the grant the votes give (only its
 // id is the granted column's; see proveGivenGrant). The reason column and
 // the break_glass column are not read. State and DecidedAt are the
@@ -59,9 +60,6 @@ func (p *Approver) prove(r storedReview) (proven, error) {
 		if err := replay.Vote(v.Reviewer, v.Approve, v.Reason, v.Grant, v.Time); err != nil {
 			return proven{}, fmt.Errorf("%w: review %s: vote %d: %w", approval.ErrUnproven, r.ID, i+1, err)
 		}
-	}
-	for i := range replay.Votes {
-		replay.Votes[i].Reviewer.Claims = nil
 	}
 	var agrees bool
 	switch r.State {

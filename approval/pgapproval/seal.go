@@ -20,7 +20,8 @@ const MinSealKeyLen = 32
 // for another.
 const (
 	tagReview = "airlock pgapproval review seal v1"
-	tagVote   = "airlock pgapproval vote mac v1"
+	tagVote   = "airlock pgapproval vote mac v1" // before reviewer claims were sealed
+	tagVote2  = "airlock pgapproval vote mac v2"
 	tagGrant  = "airlock pgapproval grant seal v1"
 )
 
@@ -158,15 +159,49 @@ func canonicalRequest(r gate.ReviewRequest) (gate.ReviewRequest, []byte, error) 
 // voteMessage is what vote i's MAC covers: the review's seal, the MAC of
 // the vote before it (so votes can be neither reordered, dropped from the
 // middle nor moved to another review) and every field of the vote that a
-// check reads.
+// check or a verdict reads, the reviewer's claims (as they read back from
+// the store) among them.
 func voteMessage(reviewSeal, prevMAC []byte, i int, v gate.Vote) []byte {
-	c := newCanon(tagVote).bytes(reviewSeal).bytes(prevMAC).int(int64(i)).
+	return voteFields(newCanon(tagVote2), reviewSeal, prevMAC, i, v).bytes(canonicalClaims(v.Reviewer.Claims))
+}
+
+// voteMessageV1 is what the MAC of a vote sealed before claims were
+// covers: voteMessage without the claims. Such a vote still counts; its
+// claims are dropped.
+func voteMessageV1(reviewSeal, prevMAC []byte, i int, v gate.Vote) []byte {
+	return voteFields(newCanon(tagVote), reviewSeal, prevMAC, i, v)
+}
+
+func voteFields(c canon, reviewSeal, prevMAC []byte, i int, v gate.Vote) canon {
+	c = c.bytes(reviewSeal).bytes(prevMAC).int(int64(i)).
 		str(v.Reviewer.Subject).str(string(v.Reviewer.Kind)).str(v.Reviewer.Name).strs(v.Reviewer.Groups).
 		bool(v.Approve).str(v.Reason).time(v.Time).bool(v.BreakGlass)
 	if v.Grant == nil {
 		return c.bool(false)
 	}
 	return c.bool(true).int(int64(v.Grant.TTL)).int(int64(v.Grant.Uses)).str(string(v.Grant.Scope))
+}
+
+// canonicalClaims returns claims as JSON in the form they take after the
+// store's round trip (JSON decoding's types, sorted keys), so that a vote
+// sealed as written verifies as read. Claims JSON cannot encode give a
+// form no stored vote can match.
+func canonicalClaims(claims map[string]any) []byte {
+	if len(claims) == 0 {
+		return nil
+	}
+	body, err := json.Marshal(claims)
+	if err != nil {
+		return []byte("!")
+	}
+	var back map[string]any
+	if err := json.Unmarshal(body, &back); err != nil {
+		return []byte("!")
+	}
+	if body, err = json.Marshal(back); err != nil {
+		return []byte("!")
+	}
+	return body
 }
 
 // grantMessage is what a grant's seal covers: everything that bounds what
@@ -218,9 +253,13 @@ func (s sealer) checkReview(r storedReview) (chain, error) {
 		if i < len(r.macs) {
 			mac = r.macs[i]
 		}
-		if s.check(voteMessage(r.seal, c.last, len(c.votes), v), mac) {
+		switch {
+		case s.check(voteMessage(r.seal, c.last, len(c.votes), v), mac):
 			c.votes, c.last = append(c.votes, v), mac
-		} else {
+		case s.check(voteMessageV1(r.seal, c.last, len(c.votes), v), mac):
+			v.Reviewer.Claims = nil // sealed before claims were: not proven
+			c.votes, c.last = append(c.votes, v), mac
+		default:
 			c.forged = append(c.forged, i)
 		}
 	}

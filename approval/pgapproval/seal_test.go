@@ -137,11 +137,27 @@ func TestSealSurvivesTheStoreRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		reason := fmt.Sprint("because é <", i, ">")
-		if _, err := ap.Approve(ctx, id, approvertest.Human, reason); err != nil {
+		// The reviewer's claims are sealed with the vote and reach the
+		// verdict as they read back.
+		reviewer := approvertest.Human
+		reviewer.Claims = map[string]any{"email": text() + "@example.com", "n": int64(1)<<53 + int64(rnd.IntN(1000)),
+			"roles": []any{text(), 2.5}, "org": map[string]any{"z": text(), "a": nil}}
+		if _, err := ap.Approve(ctx, id, reviewer, reason); err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
-		if v, err := ap.Redeem(ctx, r.Digest); err != nil || v.State != gate.ReviewApproved {
+		v, err := ap.Redeem(ctx, r.Digest)
+		if err != nil || v.State != gate.ReviewApproved {
 			t.Fatalf("request %d (%+v): %+v, %v", i, r, v, err)
+		}
+		want, _ := json.Marshal(reviewer.Claims)
+		var wantBack map[string]any
+		_ = json.Unmarshal(want, &wantBack)
+		want, _ = json.Marshal(wantBack)
+		if len(v.Votes) != 1 {
+			t.Fatalf("request %d: votes %+v", i, v.Votes)
+		}
+		if got, _ := json.Marshal(v.Votes[0].Reviewer.Claims); string(got) != string(want) {
+			t.Fatalf("request %d: the verdict's reviewer claims %s, want %s", i, got, want)
 		}
 	}
 }
