@@ -551,8 +551,19 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 	}
 	j := &lineJudge{}
+	seen := map[string]bool{}
 	for _, c := range s.Commands {
-		j.cwds = append(j.cwds, changedDirs(c)...)
+		for _, d := range changedDirs(c) {
+			if !seen[d] {
+				seen[d] = true
+				j.cwds = append(j.cwds, d)
+			}
+		}
+	}
+	if len(j.cwds) > maxLineDirs {
+		// Every word is judged against every directory: past the bound,
+		// one directory only known at run time stands for them all.
+		j.cwds = []string{""}
 	}
 	dirs := lineDirs(s)
 	for i, c := range s.Commands {

@@ -209,7 +209,8 @@ func TestUnknownMayBeStartupOracle(t *testing.T) {
 // when the write is appended to.
 func FuzzWritesStartup(f *testing.F) {
 	for _, s := range []string{"echo x > ~/.bashrc", "cp a /*", "cp $a/x/rc b", "cd $D; cp a *", "tee /.ssh/[r]c",
-		"cp a ~/.${x}rc", "dd of=$(echo ~)/.profile"} {
+		"cp a ~/.${x}rc", "dd of=$(echo ~)/.profile", "tar xf a -C x -C y -C z -C w m n o p q r s t u v",
+		"cd a; cd b; cd c; cd d; tar xf a -C $x", "tar xf a -C d1 -C d2 -C d3 -C d4 -C d5 -C d6 -C d7 -C d8 -C d9 m"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {

@@ -63,12 +63,20 @@ func dataDests(c gate.SSHCommand) []dataDest {
 	case "mv":
 		dirs = copyDests(c.Args, true)
 	}
+	if len(dirs) > maxDataDests {
+		dirs = []string{""} // too many to judge: fail closed
+	}
 	out := make([]dataDest, len(dirs))
 	for i, d := range dirs {
 		out[i] = dataDest{dir: d, why: c.Program + " writes names from its data into " + d}
 	}
 	return out
 }
+
+// maxDataDests bounds the directories judged for one command (each -C
+// directory with each member named); past it the command counts as
+// writing into a directory only known at run time.
+const maxDataDests = 256
 
 // mayHoldStartup reports whether dir (a directory as written, relative to
 // the login directory, ~ the home) may hold a start-up path among names
@@ -230,6 +238,9 @@ func tarDests(args []string) []string {
 	}
 	if len(dirs) == 0 {
 		dirs = []string{"."}
+	}
+	if len(dirs)*max(len(members), 1) > maxDataDests {
+		return []string{""}
 	}
 	var out []string
 	for _, d := range dirs {

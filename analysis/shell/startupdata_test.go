@@ -1,8 +1,10 @@
 package shell
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDataNamedWritesIntoStartupDirs is a generator: every route that
@@ -139,6 +141,38 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 		}
 		if w, ok := WritesStartup(s); ok {
 			t.Errorf("seen: %s (%s)", line, w)
+		}
+	}
+}
+
+// TestWritesStartupManyDirectoriesBounded: a line naming thousands of
+// directories (-C, cd) is judged in a bounded time and refused (fail
+// closed), where every word was once judged against every directory
+// (quadratic: seconds for this line).
+func TestWritesStartupManyDirectoriesBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("tar xf /tmp/a.tar")
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&b, " -C d%d m%d", i, i)
+	}
+	for _, line := range []string{b.String(), strings.Replace(b.String(), "tar xf /tmp/a.tar", "cp a b", 1),
+		strings.Repeat("cd a; cd b; tar xf a -C $x ", 2000)} {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		w, ok := WritesStartup(s)
+		if d := time.Since(t0); d > 100*time.Millisecond {
+			t.Errorf("%.40q... judged in %v", line, d)
+		}
+		if strings.HasPrefix(line, "cp") {
+			continue
+		}
+		if !ok {
+			t.Errorf("%.40q... not refused", line)
+		} else {
+			t.Logf("refused: %s", w)
 		}
 	}
 }
