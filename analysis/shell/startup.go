@@ -2,6 +2,7 @@ package shell
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -551,11 +552,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 	}
 	j := &lineJudge{}
-	seen := map[string]bool{}
 	for _, c := range s.Commands {
 		for _, d := range changedDirs(c) {
-			if !seen[d] {
-				seen[d] = true
+			if len(j.cwds) <= maxLineDirs && !slices.Contains(j.cwds, d) {
 				j.cwds = append(j.cwds, d)
 			}
 		}
@@ -610,8 +609,8 @@ func homeAnchored(w string, dirs []string) bool {
 	}
 	for _, d := range dirs {
 		p := joinDir(d, w)
-		if p == "" || strings.ContainsAny(p, wildcards) {
-			continue
+		if !strings.Contains(p, "bin") || strings.ContainsAny(p, wildcards) {
+			continue // only ~/bin needs the anchor
 		}
 		p = cleanHome(p)
 		if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "~") {

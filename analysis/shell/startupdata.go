@@ -96,16 +96,15 @@ func mayHoldStartup(dir string) bool {
 	if p == "/" || p == "/home" || p == "/root" || p == "/etc" || strings.HasPrefix(p, "/etc/") {
 		return true
 	}
-	parts := strings.Split(p, "/")
-	if len(parts) == 3 && parts[1] == "home" {
+	if strings.HasPrefix(p, "/home/") && strings.Count(p, "/") == 2 {
 		return true // a home directory
 	}
-	for i := 2; i <= len(parts); i++ {
-		if startupClean(strings.Join(parts[:i], "/")) {
+	for k := 1; k <= len(p); k++ {
+		if (k == len(p) || p[k] == '/') && startupClean(p[:k]) {
 			return true // inside a start-up directory, or one itself
 		}
 	}
-	last := parts[len(parts)-1]
+	last := path.Base(p)
 	return toolFiles[last] != nil || last == "site-packages" || last == "dist-packages"
 }
 
@@ -149,17 +148,19 @@ func clusterValue(a string, letters string) (letter byte, attached string, ok bo
 	return 0, "", false
 }
 
+// tarLongValued are tar's long options whose value may be the next argument.
+var tarLongValued = map[string]bool{"--directory": true, "--file": true, "--files-from": true, "--exclude": true,
+	"--exclude-from": true, "--to-command": true, "--use-compress-program": true, "--transform": true,
+	"--xform": true, "--owner": true, "--group": true, "--mode": true, "--format": true, "--label": true,
+	"--newer": true, "--after-date": true, "--blocking-factor": true, "--record-size": true,
+	"--tape-length": true, "--info-script": true, "--new-volume-script": true, "--volno-file": true,
+	"--rsh-command": true, "--index-file": true, "--checkpoint-action": true, "--strip-components": true,
+	"--suffix": true, "--newer-mtime": true, "--mtime": true, "--sparse-version": true, "--quoting-style": true}
+
 // tarDests: GNU tar and bsdtar extraction (x, --extract, --get), into
 // each -C directory or the working directory.
 func tarDests(args []string) []string {
 	const valued = "bCfFgHIKLNTVX"
-	longValued := map[string]bool{"--directory": true, "--file": true, "--files-from": true, "--exclude": true,
-		"--exclude-from": true, "--to-command": true, "--use-compress-program": true, "--transform": true,
-		"--xform": true, "--owner": true, "--group": true, "--mode": true, "--format": true, "--label": true,
-		"--newer": true, "--after-date": true, "--blocking-factor": true, "--record-size": true,
-		"--tape-length": true, "--info-script": true, "--new-volume-script": true, "--volno-file": true,
-		"--rsh-command": true, "--index-file": true, "--checkpoint-action": true, "--strip-components": true,
-		"--suffix": true, "--newer-mtime": true, "--mtime": true, "--sparse-version": true, "--quoting-style": true}
 	var extract, pinned, absolute = false, true, false
 	var dirs, members []string
 	take := func(letter byte, v string) {
@@ -198,7 +199,7 @@ func tarDests(args []string) []string {
 			case "--wildcards", "--transform", "--xform", "--files-from", "--to-command":
 				pinned = false
 			}
-			if longValued[name] && !hasV && i+1 < len(args) {
+			if tarLongValued[name] && !hasV && i+1 < len(args) {
 				i++
 				v = args[i]
 			}
@@ -368,13 +369,15 @@ func sevenZipDests(args []string) []string {
 	return []string{dir}
 }
 
+// patchLongValued are patch's long options whose value may be the next argument.
+var patchLongValued = map[string]bool{"--input": true, "--output": true, "--directory": true, "--ifdef": true,
+	"--reject-file": true, "--prefix": true, "--basename-prefix": true, "--suffix": true,
+	"--version-control": true, "--fuzz": true, "--strip": true, "--get": true, "--quoting-style": true}
+
 // patchDests: patch without a file operand or -o writes the files its
 // input names, under -d DIR or the working directory.
 func patchDests(args []string) []string {
 	const valued = "iodDrBYzVFpg"
-	longValued := map[string]bool{"--input": true, "--output": true, "--directory": true, "--ifdef": true,
-		"--reject-file": true, "--prefix": true, "--basename-prefix": true, "--suffix": true,
-		"--version-control": true, "--fuzz": true, "--strip": true, "--get": true, "--quoting-style": true}
 	dir := "."
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -385,7 +388,7 @@ func patchDests(args []string) []string {
 			}
 		case strings.HasPrefix(a, "--"):
 			name, v, hasV := strings.Cut(a, "=")
-			if longValued[name] && !hasV && i+1 < len(args) {
+			if patchLongValued[name] && !hasV && i+1 < len(args) {
 				i++
 				v = args[i]
 			}
@@ -471,21 +474,23 @@ func gitDests(args []string) []string {
 	return dirs
 }
 
+// gitCloneValued are git clone's options whose value is the next argument.
+var gitCloneValued = map[string]bool{"-o": true, "-b": true, "-u": true, "-j": true, "--reference": true,
+	"--reference-if-able": true, "--separate-git-dir": true, "--depth": true, "--filter": true,
+	"--origin": true, "--branch": true, "--upload-pack": true, "--jobs": true, "--shallow-since": true,
+	"--shallow-exclude": true, "--bundle-uri": true, "--server-option": true, "--template": true,
+	"-c": true, "--config": true, "--ref-format": true}
+
 // gitCloneOperands are git clone's repository and directory, its
 // options' values left out.
 func gitCloneOperands(args []string) []string {
-	valued := map[string]bool{"-o": true, "-b": true, "-u": true, "-j": true, "--reference": true,
-		"--reference-if-able": true, "--separate-git-dir": true, "--depth": true, "--filter": true,
-		"--origin": true, "--branch": true, "--upload-pack": true, "--jobs": true, "--shallow-since": true,
-		"--shallow-exclude": true, "--bundle-uri": true, "--server-option": true, "--template": true,
-		"-c": true, "--config": true, "--ref-format": true}
 	var ops []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
 			return append(ops, args[i+1:]...)
-		case valued[a]:
+		case gitCloneValued[a]:
 			i++
 		case strings.HasPrefix(a, "-"):
 		default:

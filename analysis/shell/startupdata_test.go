@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
 )
 
 // TestDataNamedWritesIntoStartupDirs is a generator: every route that
@@ -173,6 +175,30 @@ func TestWritesStartupManyDirectoriesBounded(t *testing.T) {
 			t.Errorf("%.40q... not refused", line)
 		} else {
 			t.Logf("refused: %s", w)
+		}
+	}
+}
+
+// BenchmarkWritesStartupOrdinaryLines judges seven ordinary lines, some of
+// which extract, copy trees or pull into ordinary directories.
+func BenchmarkWritesStartupOrdinaryLines(b *testing.B) {
+	var ss []*gate.SSH
+	for _, l := range []string{
+		`cd /srv/app && git status && cp build/app.tar.gz /tmp/out/ && echo "$(date) done" >> /tmp/deploy.log`,
+		"ls -la /var/log", "tar czf /tmp/b.tgz -C /srv/app .", "cd /srv/app && git pull && make build",
+		"cp -r /srv/app/dist/. /var/www/html", "echo x > /tmp/out.txt", "tar xf /tmp/a.tar -C /srv/app",
+	} {
+		s, err := Parse(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ss = append(ss, s)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, s := range ss {
+			WritesStartup(s)
 		}
 	}
 }
