@@ -674,7 +674,8 @@ const maxLineDirs = 8
 // The login directory stays one unless the line starts with a cd to a
 // directory and chains every command with && alone (no ;, |, ||, &,
 // subshell or newline): then every later command runs after that cd
-// succeeded. Every later cd adds its directory, joined to each known.
+// succeeded. Every later cd adds its directory, joined to each known; a
+// relative name not starting with . may be any directory (CDPATH).
 func lineDirs(s *gate.SSH) [][]string {
 	cur := []string{"."}
 	out := make([][]string, len(s.Commands))
@@ -689,6 +690,11 @@ func lineDirs(s *gate.SSH) [][]string {
 		}
 		var next []string
 		for _, d := range changedDirs(c) {
+			if d != "" && d[0] != '/' && d[0] != '.' && d[0] != '~' {
+				// A relative name may be found through CDPATH (set in
+				// the environment or an rc file): CDPATH=/ cd home.
+				next = append(next, "")
+			}
 			for _, from := range cur {
 				next = append(next, joinDir(from, d))
 			}

@@ -33,7 +33,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 	holders := []string{"~", "$HOME", "${HOME}", "~/", "/root", "/home/agent", "/home/agent/", ".", "./x/..",
 		"~/.ssh", "~/.config", "~/.config/fish", "~/.local", "~/.local/share", "/", "/home", "~/p/.git",
 		"/srv/r.git", "~/.bashrc.d", "~/.kube", "\"$D\"", "$(pwd)", "~/x/..", "/etc", "/etc/profile.d"}
-	ordinary := []string{"/srv/app", "/tmp/x", "~/proj", "/home/agent/build", "out"}
+	ordinary := []string{"/srv/app", "/tmp/x", "~/proj", "/home/agent/build", "./out"}
 	judge := func(line string) (string, bool) {
 		s, err := Parse(line)
 		if err != nil {
@@ -93,6 +93,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"tar xf /tmp/a.tar -C / home", "tar xPf /tmp/a.tar -C /tmp", "cpio -i < /tmp/a.cpio", "cd /tmp && cpio -idv < a.cpio",
 		"unzip -: /tmp/a.zip -d /tmp/x", "7z x -spf /tmp/a.7z -o/tmp/x", "tar xf /tmp/a.tar -C ~ .ssh",
 		"git clone /tmp/x/.ssh", "git clone https://example.org/.bashrc.d", "cd /srv && git clone /tmp/r .bashrc.d",
+		"cd / && cd home && tar xf /tmp/a.tar", "cd /srv && cd agent && git pull", "cd /srv && cd ./x && cd .. && cd .. && cd .. && tar xf a",
 	} {
 		if _, ok := judge(line); !ok {
 			t.Errorf("not seen: %s", line)
