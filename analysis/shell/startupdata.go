@@ -58,10 +58,8 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = scpSinkDests(c.Args)
 	case "rsync":
 		dirs = rsyncDests(c.Args)
-	case "cp":
-		dirs = copyDests(c.Args, false)
-	case "mv":
-		dirs = copyDests(c.Args, true)
+	case "cp", "mv", "ln":
+		dirs = copyDests(c.Args, c.Program)
 	}
 	if len(dirs) > maxDataDests {
 		dirs = []string{""} // too many to judge: fail closed
@@ -603,11 +601,16 @@ func rsyncDests(args []string) []string {
 	return out
 }
 
-// copyDests: cp -r (and mv, which moves directories) writing a source
-// tree's names into the destination itself: -T, a source ending in /.
-// or ., or a source whose name is a pattern or an expansion.
-func copyDests(args []string, move bool) []string {
-	recursive, noTarget := move, false
+// copyDests: where cp, mv and ln put each source: the destination
+// itself for -T, or for a tree (cp -r, mv, a link to a directory) whose
+// name is not known (a source ending in /. or ., a pattern, an
+// expansion), whose names then land in it; else the destination joined
+// with the source's name (mv /tmp/d/bin ~ makes ~/bin). A plain file of
+// an unknown name copied into home is not counted: no start-up file at
+// the top of a home directory lacks a leading dot, and a pattern does not
+// match one.
+func copyDests(args []string, prog string) []string {
+	recursive, noTarget := prog != "cp", false
 	dest := ""
 	var ops []string
 	for i := 0; i < len(args); i++ {
@@ -646,9 +649,6 @@ func copyDests(args []string, move bool) []string {
 			ops = append(ops, a)
 		}
 	}
-	if !recursive {
-		return nil
-	}
 	if dest == "" {
 		if len(ops) < 2 {
 			return nil
@@ -658,8 +658,12 @@ func copyDests(args []string, move bool) []string {
 	var out []string
 	for _, s := range ops {
 		b := path.Base(s)
-		if noTarget || b == "." || strings.ContainsAny(b, wildcards) || strings.ContainsAny(s, "$`") {
+		unknownName := b == "." || strings.ContainsAny(b, wildcards) || strings.ContainsAny(s, "$`")
+		switch {
+		case noTarget, unknownName && recursive:
 			out = append(out, dest)
+		case !unknownName:
+			out = append(out, joinDir(dest, b))
 		}
 	}
 	return out

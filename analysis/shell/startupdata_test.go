@@ -79,6 +79,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"git reset HEAD~1", "git log", "scp -f ~/x", "rsync --server --sender -logDtpre.iLsfxCIvu . ~/x",
 		"cp -r /tmp/d ~", "cp -r /tmp/d ~/", "mv /tmp/d ~", "rsync -a /tmp/d ~", "cp /tmp/f ~", "cd /srv/app && git pull",
 		"cd /srv/app && tar xf /tmp/a.tar", "rsync -a ~/d/ host:/backup", "cd /tmp && cp -r /tmp/d/. out",
+		"cp /tmp/*.txt ~", "ln -s /srv/app/current ~/app", "mv ~/a.txt ~/b.txt", "cp -r /tmp/d/bin /srv/app",
 		"crontab -l", "at -l", "systemctl --user status x", "systemctl enable nginx",
 	} {
 		if w, ok := judge(line); ok {
@@ -93,6 +94,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"tar xf /tmp/a.tar -C / home", "tar xPf /tmp/a.tar -C /tmp", "cpio -i < /tmp/a.cpio", "cd /tmp && cpio -idv < a.cpio",
 		"unzip -: /tmp/a.zip -d /tmp/x", "7z x -spf /tmp/a.7z -o/tmp/x", "tar xf /tmp/a.tar -C ~ .ssh",
 		"git clone /tmp/x/.ssh", "git clone https://example.org/.bashrc.d", "cd /srv && git clone /tmp/r .bashrc.d",
+		"mv /tmp/d/bin ~", "ln -s /tmp/d/bin ~", "ln -s /tmp/d/* ~", "cp -r /tmp/d/bin ~/", "ln -st ~ /tmp/d/bin",
 		"cd / && cd home && tar xf /tmp/a.tar", "cd /srv && cd agent && git pull", "cd /srv && cd ./x && cd .. && cd .. && cd .. && tar xf a",
 	} {
 		if _, ok := judge(line); !ok {
