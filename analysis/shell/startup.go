@@ -695,15 +695,23 @@ func dirOrUnknown(d string) string {
 
 // gitWritesConfig reports whether git run with args may write a
 // configuration file or install hooks: git config other than its
-// read-only forms, and --template (init, clone), which copies hooks.
+// read-only forms, --template (init, clone), which copies hooks, and
+// git clone -c / --config.
 func gitWritesConfig(args []string) bool {
 	if gitReadOnly(args) {
 		return false
 	}
+	clone := false
 	for _, a := range args {
 		if a == "config" || strings.HasPrefix(a, "--template") {
 			return true
 		}
+		// git clone -c core.hooksPath=... (or --config) writes the new
+		// repository's .git/config.
+		if clone && (a == "-c" || a == "--config" || strings.HasPrefix(a, "--config=")) {
+			return true
+		}
+		clone = clone || a == "clone"
 	}
 	return false
 }

@@ -94,6 +94,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"tar xf /tmp/a.tar -C / home", "tar xPf /tmp/a.tar -C /tmp", "cpio -i < /tmp/a.cpio", "cd /tmp && cpio -idv < a.cpio",
 		"unzip -: /tmp/a.zip -d /tmp/x", "7z x -spf /tmp/a.7z -o/tmp/x", "tar xf /tmp/a.tar -C ~ .ssh",
 		"git clone /tmp/x/.ssh", "git clone https://example.org/.bashrc.d", "cd /srv && git clone /tmp/r .bashrc.d",
+		"git clone -c core.hooksPath=/tmp/h /tmp/r /srv/r", "git clone --config=core.fsmonitor=x /tmp/r /srv/r",
 		"mv /tmp/d/bin ~", "ln -s /tmp/d/bin ~", "ln -s /tmp/d/* ~", "cp -r /tmp/d/bin ~/", "ln -st ~ /tmp/d/bin",
 		"cd / && cd home && tar xf /tmp/a.tar", "cd /srv && cd agent && git pull", "cd /srv && cd ./x && cd .. && cd .. && cd .. && tar xf a",
 	} {
