@@ -657,7 +657,17 @@ func copyDests(args []string, prog string) []string {
 	}
 	var out []string
 	for _, s := range ops {
+		if prog == "ln" && (strings.HasPrefix(s, "/") || strings.HasPrefix(cleanHome(s), "~")) && mayHoldStartup(s) {
+			// A link to home (or .ssh, /etc): a second name for it that
+			// later writes go through unjudged (ln -s ~ /tmp/h).
+			out = append(out, s)
+			continue
+		}
+		s = cleanHome(s)
 		b := path.Base(s)
+		if b == "~" {
+			b = "home" // cp -r ~ /backup makes /backup/NAME
+		}
 		unknownName := b == "." || strings.ContainsAny(b, wildcards) || strings.ContainsAny(s, "$`")
 		switch {
 		case noTarget, unknownName && recursive:

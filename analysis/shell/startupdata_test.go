@@ -79,6 +79,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"git reset HEAD~1", "git log", "scp -f ~/x", "rsync --server --sender -logDtpre.iLsfxCIvu . ~/x",
 		"cp -r /tmp/d ~", "cp -r /tmp/d ~/", "mv /tmp/d ~", "rsync -a /tmp/d ~", "cp /tmp/f ~", "cd /srv/app && git pull",
 		"cd /srv/app && tar xf /tmp/a.tar", "rsync -a ~/d/ host:/backup", "cd /tmp && cp -r /tmp/d/. out",
+		"cp -r ~ /backup", "cp -a $HOME /backup/", "ln -s /srv/app/releases/7 /srv/app/current",
 		"cp /tmp/*.txt ~", "ln -s /srv/app/current ~/app", "mv ~/a.txt ~/b.txt", "cp -r /tmp/d/bin /srv/app",
 		"crontab -l", "at -l", "systemctl --user status x", "systemctl enable nginx",
 	} {
@@ -95,6 +96,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"unzip -: /tmp/a.zip -d /tmp/x", "7z x -spf /tmp/a.7z -o/tmp/x", "tar xf /tmp/a.tar -C ~ .ssh",
 		"git clone /tmp/x/.ssh", "git clone https://example.org/.bashrc.d", "cd /srv && git clone /tmp/r .bashrc.d",
 		"git clone -c core.hooksPath=/tmp/h /tmp/r /srv/r", "git clone --config=core.fsmonitor=x /tmp/r /srv/r",
+		"ln -s ~ /tmp/h", "ln -s $HOME/.ssh /tmp/s", "ln -sfn /home/agent /tmp/h && tar xf /tmp/a.tar -C /tmp/h",
 		"mv /tmp/d/bin ~", "ln -s /tmp/d/bin ~", "ln -s /tmp/d/* ~", "cp -r /tmp/d/bin ~/", "ln -st ~ /tmp/d/bin",
 		"cd / && cd home && tar xf /tmp/a.tar", "cd /srv && cd agent && git pull", "cd /srv && cd ./x && cd .. && cd .. && cd .. && tar xf a",
 	} {
