@@ -2,6 +2,7 @@ package shell
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -24,18 +25,43 @@ import (
 
 // startupNames are file and directory names that are start-up paths in
 // any directory (renaming a directory onto .ssh or .git plants every file
-// inside it).
+// inside it). Besides the shells' files: ~/.inputrc and ~/.pam_environment
+// (a later session's key bindings and environment), ~/.gitconfig (core.pager,
+// aliases with !), X session scripts, vim and emacs start-up files (run when
+// a human next edits a file), tmux and screen configurations (run-shell,
+// exec), ~/.npmrc and ~/.yarnrc (node-options=--require, script-shell,
+// yarnPath: code on the next npm or yarn run) and ~/.netrc (an ftp macdef
+// init runs ftp commands, ! included). ~/.curlrc, ~/.wgetrc and pip.conf
+// are left out: they change what a later, judged command fetches or
+// writes, but run no code of their own.
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
 	".bashrc.d": true, ".zshenv": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true,
 	".kshrc": true, ".mkshrc": true, ".cshrc": true, ".tcshrc": true, ".login": true, ".logout": true,
 	".inputrc": true, ".pam_environment": true, ".gitconfig": true, ".ssh": true, ".git": true,
-	".config": true,
+	".config": true, ".profile.d": true, ".zshrc.d": true, ".local": true, ".xprofile": true, ".xsession": true,
+	".xsessionrc": true, ".xinitrc": true, ".vimrc": true, ".gvimrc": true, ".exrc": true, ".vim": true,
+	".emacs": true, ".emacs.d": true, ".tmux.conf": true, ".screenrc": true, ".npmrc": true, ".yarnrc": true,
+	".yarnrc.yml": true, ".netrc": true,
 }
+
+// dropInDirs are directories every file of which (at any depth) is read
+// as code: sourced by a loop in an rc file (.bashrc.d), or loaded by
+// an editor (.vim, .emacs.d).
+var dropInDirs = map[string]bool{".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true, ".emacs.d": true}
 
 // sshFiles are the files sshd and ssh read from ~/.ssh that run code or
 // set the environment of a later session.
 var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys": true, "authorized_keys2": true, "config": true}
+
+// toolFiles are, per dot directory, the files that make a later program
+// run a command: kubectl's exec credential plugins (.kube/config), the AWS
+// CLI's credential_process (.aws/config), gpg's pinentry-program and
+// photo-viewer (.gnupg), cargo's build.rustc-wrapper (.cargo/config).
+var toolFiles = map[string]map[string]bool{
+	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true},
+	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
+}
 
 // gitHooks are the hook names git runs from .git/hooks.
 var gitHooks = map[string]bool{
@@ -50,17 +76,20 @@ var gitHooks = map[string]bool{
 
 // configDirs are directories under .config and the files in them (at
 // any depth) that run code or set a later session's environment: a name
-// starting with a dot is a suffix, any other a whole name.
+// starting with a dot is a suffix, "*" any file, any other a whole name.
+// systemd --user units of every type (and their drop-ins and .wants
+// links) start programs at the next login or timer; neovim loads every
+// file of its directory that is a plugin.
 var configDirs = map[string][]string{
 	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
-	"systemd": {".service", ".timer", ".socket", ".path", ".conf"}, "autostart": {".desktop"},
+	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
 }
 
 // configFile reports whether name is one of the files of a configDirs
 // entry.
 func configFile(files []string, name string) bool {
 	for _, f := range files {
-		if name == f || f[0] == '.' && strings.HasSuffix(name, f) {
+		if name == f || f == "*" || f[0] == '.' && strings.HasSuffix(name, f) {
 			return true
 		}
 	}
@@ -78,7 +107,14 @@ func StartupPath(p string) bool {
 }
 
 // startupClean is StartupPath on a cleaned path.
-func startupClean(p string) bool {
+func startupClean(p string) bool { return startupMatch(p, true) }
+
+// startupMatch is startupClean; without anyFile, the directories whose
+// every file counts (dropInDirs, ~/.local/bin, ~/bin, configDirs' "*")
+// count only by name: a word whose directory is only known at run time
+// is judged by its known names, or every "$D"/name would be a start-up
+// path.
+func startupMatch(p string, anyFile bool) bool {
 	parts := strings.Split(p, "/")
 	n := len(parts)
 	last := parts[n-1]
@@ -90,7 +126,7 @@ func startupClean(p string) bool {
 	}
 	parent := parts[n-2]
 	switch {
-	case parent == ".ssh" && sshFiles[last]:
+	case toolFiles[parent][last]:
 		return true
 	case last == "config" && inRepository(parts[:n-1]):
 		return true // .git/config, repo.git/config, .git/modules/m/config
@@ -98,6 +134,18 @@ func startupClean(p string) bool {
 		return true
 	case parent == "hooks" && gitHooks[last] && inRepository(parts[:n-2]):
 		return true
+	case (parent == "site-packages" || parent == "dist-packages") && sitePackagesStartup(last):
+		return true
+	}
+	if anyFile {
+		for i, d := range parts[:n-1] {
+			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" {
+				return true
+			}
+		}
+		if rest, ok := homeRelative(parts); ok && len(rest) > 0 && rest[0] == "bin" {
+			return true
+		}
 	}
 	for i := n - 2; i >= 0; i-- {
 		if parts[i] != ".config" {
@@ -108,9 +156,36 @@ func startupClean(p string) bool {
 			return ok
 		}
 		files, ok := configDirs[parts[i+1]]
+		if !anyFile && ok && files[0] == "*" {
+			return false
+		}
 		return ok && configFile(files, last)
 	}
 	return false
+}
+
+// sitePackagesStartup reports whether a file of a Python site-packages
+// directory runs at every start of that Python: a .pth file (its import
+// lines are executed) or sitecustomize and usercustomize.
+func sitePackagesStartup(name string) bool {
+	return strings.HasSuffix(name, ".pth") || name == "sitecustomize.py" || name == "usercustomize.py"
+}
+
+// homeRelative returns the components of a cleaned path after a home
+// directory it starts with: ~, /root or /home/NAME. ~/bin (as
+// ~/.local/bin, matched anywhere) is put before /usr/bin in PATH by
+// Debian's ~/.profile when it exists: a file there shadows a system
+// program a later login runs. bin elsewhere is an ordinary directory.
+func homeRelative(parts []string) ([]string, bool) {
+	switch {
+	case parts[0] == "~":
+		return parts[1:], true
+	case len(parts) > 1 && parts[0] == "" && parts[1] == "root":
+		return parts[2:], true
+	case len(parts) > 2 && parts[0] == "" && parts[1] == "home" && parts[2] != "":
+		return parts[3:], true
+	}
+	return nil, false
 }
 
 // inRepository reports whether dirs (a path's directories) end inside a
@@ -132,14 +207,20 @@ var startupExamples = func() []string {
 	for n := range startupNames {
 		out = append(out, n)
 	}
-	for f := range sshFiles {
-		out = append(out, ".ssh/"+f)
+	for d, files := range toolFiles {
+		for f := range files {
+			out = append(out, d+"/"+f)
+		}
 	}
+	out = append(out, "site-packages/x.pth", "site-packages/sitecustomize.py", "site-packages/usercustomize.py")
 	for h := range gitHooks {
 		out = append(out, ".git/hooks/"+h)
 	}
 	for d, files := range configDirs {
 		for _, f := range files {
+			if f == "*" {
+				continue // any file: see lastComponentMayBeStartup
+			}
 			if f[0] == '.' {
 				f = "x" + f
 			}
@@ -320,7 +401,7 @@ func quickUnknown(tail string) (decided, ok bool) {
 // start-up example before tail.
 func slowUnknown(tail string) bool {
 	for _, x := range startupPrefixes {
-		if startupClean(path.Clean(x + tail)) {
+		if startupMatch(path.Clean(x+tail), false) {
 			return true
 		}
 	}
@@ -331,12 +412,26 @@ func slowUnknown(tail string) bool {
 // component name.
 func lastComponentMayBeStartup(name string) bool {
 	if startupNames[name] || sshFiles[name] || gitHooks[name] || name == "config" || name == "hooks" ||
-		strings.HasSuffix(name, ".git") {
+		strings.HasSuffix(name, ".git") || sitePackagesStartup(name) {
 		return true
 	}
-	for d, files := range configDirs {
-		if name == d || configFile(files, name) {
+	for _, files := range toolFiles {
+		if files[name] {
 			return true
+		}
+	}
+	for d, files := range configDirs {
+		if name == d {
+			return true
+		}
+		for _, f := range files {
+			// A file of a directory whose every file counts (systemd,
+			// nvim, the drop-in directories, ~/bin) is not presumed:
+			// a word whose directory is only known at run time is not
+			// taken as one of them, or every "$D"/name would be.
+			if f != "*" && configFile([]string{f}, name) {
+				return true
+			}
 		}
 	}
 	return false
@@ -421,10 +516,18 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // at run time makes the names inside start-up directories (rc, config,
 // authorized_keys, hooks/...) count wherever they are.
 //
-// Not seen: files a program names from data (tar and unzip members, scp
-// -t and rsync --server receiving into a directory, patch), files written
-// under an option the program takes apart from its value in a way that
-// hides the path, and symbolic links already on the host.
+// A program that makes code run later (crontab, at, runsLater) counts
+// whatever its arguments, and so does a write of names chosen by data
+// (an archive extracted, a patch, git updating a work tree, scp -t and
+// rsync --server) into a directory that may hold a start-up path
+// (dataDests, mayHoldStartup).
+//
+// Not seen: files written under an option the program takes apart from
+// its value in a way that hides the path, symbolic links already on the
+// host, data-chosen names written into an ordinary directory that is a
+// git work tree (its .git/hooks), a directory only known at run time
+// standing for a drop-in directory (~/.bashrc.d, ~/bin), and the home
+// directory spelt by an absolute path other than /root or /home/NAME.
 func WritesStartup(s *gate.SSH) (string, bool) {
 	if s == nil {
 		return "", false
@@ -450,11 +553,21 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 	}
 	j := &lineJudge{}
 	for _, c := range s.Commands {
-		j.cwds = append(j.cwds, changedDirs(c)...)
+		for _, d := range changedDirs(c) {
+			if len(j.cwds) <= maxLineDirs && !slices.Contains(j.cwds, d) {
+				j.cwds = append(j.cwds, d)
+			}
+		}
 	}
-	for _, c := range s.Commands {
+	if len(j.cwds) > maxLineDirs {
+		// Every word is judged against every directory: past the bound,
+		// one directory only known at run time stands for them all.
+		j.cwds = []string{""}
+	}
+	dirs := lineDirs(s)
+	for i, c := range s.Commands {
 		for _, r := range c.Redirections {
-			if r.Write && j.mayBeStartup(r.Target) {
+			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i])) {
 				return r.Target, true
 			}
 		}
@@ -467,13 +580,47 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		if c.Program == "git" && gitWritesConfig(c.Args) {
 			return "git " + strings.Join(c.Args, " "), true
 		}
+		if why, ok := runsLater(c); ok {
+			return why, true
+		}
 		for _, a := range c.Args {
-			if j.mayBeStartup(a) {
+			if j.mayBeStartup(a) || homeAnchored(a, dirs[i]) {
 				return a, true
+			}
+		}
+		for _, d := range dataDests(c) {
+			for _, cwd := range dirs[i] {
+				if mayHoldStartup(joinDir(cwd, d.dir)) {
+					return d.why, true
+				}
 			}
 		}
 	}
 	return "", false
+}
+
+// homeAnchored reports whether a relative word w, run in one of dirs (as
+// lineDirs gives them), names a start-up path only so when anchored at
+// the home directory (~/bin).
+func homeAnchored(w string, dirs []string) bool {
+	if w == "" || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "~") || strings.HasPrefix(w, "-") ||
+		strings.ContainsAny(w, wildcards) {
+		return false
+	}
+	for _, d := range dirs {
+		p := joinDir(d, w)
+		if !strings.Contains(p, "bin") || strings.ContainsAny(p, wildcards) {
+			continue // only ~/bin needs the anchor
+		}
+		p = cleanHome(p)
+		if !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "~") {
+			p = "~/" + p
+		}
+		if startupClean(path.Clean(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // namesFromInput are programs that add arguments read from their input to
@@ -548,15 +695,23 @@ func dirOrUnknown(d string) string {
 
 // gitWritesConfig reports whether git run with args may write a
 // configuration file or install hooks: git config other than its
-// read-only forms, and --template (init, clone), which copies hooks.
+// read-only forms, --template (init, clone), which copies hooks, and
+// git clone -c / --config.
 func gitWritesConfig(args []string) bool {
 	if gitReadOnly(args) {
 		return false
 	}
+	clone := false
 	for _, a := range args {
 		if a == "config" || strings.HasPrefix(a, "--template") {
 			return true
 		}
+		// git clone -c core.hooksPath=... (or --config) writes the new
+		// repository's .git/config.
+		if clone && (a == "-c" || a == "--config" || strings.HasPrefix(a, "--config=")) {
+			return true
+		}
+		clone = clone || a == "clone"
 	}
 	return false
 }

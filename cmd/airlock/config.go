@@ -203,6 +203,11 @@ type sshConfig struct {
 	Identities map[string]identityConfig `yaml:"identities"`
 	// TrustedCAFile holds CA public keys whose user certificates are accepted.
 	TrustedCAFile string `yaml:"trusted_ca_file"`
+	// AllowStartupWrites leaves writes to start-up files (~/.bashrc,
+	// ~/.ssh/authorized_keys, git hooks, crontabs, ...) to the rules
+	// (sshgate.Config.AllowStartupWrites). Off by default: they are
+	// refused as ssh/startup whatever the rules allow.
+	AllowStartupWrites bool `yaml:"allow_startup_writes"`
 }
 
 type mcpConfig struct {

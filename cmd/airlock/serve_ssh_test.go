@@ -111,10 +111,24 @@ ssh:
 	require.Error(t, err)
 	assert.Contains(t, out, "destructive commands are not allowed")
 	assert.DirExists(t, victim)
+	// A start-up file is refused as ssh/startup although the rules allow
+	// the exec, unless ssh.allow_startup_writes is set.
+	planted := filepath.Join(victim, ".bashrc")
+	out, err = run("echo '# PLANTED' >> " + planted)
+	require.Error(t, err)
+	assert.Contains(t, out, "start-up file")
+	assert.NoFileExists(t, planted)
 
 	gw.stop(t, 20*time.Second)
 	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
 	require.NoError(t, err)
 	assert.Contains(t, string(rec), "hello from upstream")
 	assert.Contains(t, string(rec), "session_end")
+	assert.Contains(t, string(rec), `"ssh/startup"`)
+
+	open := strings.Replace(cfg, "record.jsonl", "record-open.jsonl", 1) + "  allow_startup_writes: true\n"
+	startGatewayAt(t, bin, filepath.Join(dir, "airlock-open.yaml"), open)
+	out, err = run("echo '# PLANTED' >> " + planted)
+	require.NoError(t, err, out)
+	assert.FileExists(t, planted)
 }

@@ -45,16 +45,24 @@
 // as code the gate never sees (~/.bashrc, which Debian's bash sources even
 // for the commands sshd runs, the other shell rc and profile files,
 // ~/.ssh/rc, environment, authorized_keys and config, git config and
-// hooks, fish and systemd user files; see shell.StartupPath and
-// shell.WritesStartup). Every sftp operation that changes a path is
-// judged on the resolved path; an exec line on what it spells: a writing
-// redirection, the arguments of a program that is not read-only, git
-// config, and an argument only known at run time that may end in a
-// start-up path. Config.AllowStartupWrites leaves these writes to the
-// rules. Not seen: names a program reads from data (tar and unzip
-// members, patch, scp -t or rsync --server into a directory), a symbolic
-// link already on the host that an exec line writes through, and what an
-// interactive shell is later told to do.
+// hooks, fish and systemd user files, files in drop-in directories such as
+// ~/.bashrc.d, ~/bin and ~/.local/bin, editor, tmux, npm and tool files
+// that name commands; see shell.StartupPath and shell.WritesStartup).
+// Every sftp operation that changes a path is judged on the resolved
+// path; an exec line on what it spells: a writing redirection, the
+// arguments of a program that is not read-only, git config, an argument
+// only known at run time that may end in a start-up path, a program that
+// schedules code (crontab, at, batch), and a write of names chosen by
+// data (an archive extracted, a patch applied, git updating a work tree,
+// scp -t and rsync --server receiving, a tree copied with its contents
+// merged) into a directory that may hold a start-up path: home, its
+// ancestors, a start-up directory, /etc, or one only known at run time.
+// Config.AllowStartupWrites leaves these writes to the rules. Not seen:
+// data-chosen names written into an ordinary directory that is a git work
+// tree (its .git/hooks), the home directory spelt by an absolute path other
+// than /root or /home/NAME, a symbolic link already on the host that an
+// exec line writes through, and what an interactive shell is later told
+// to do.
 //
 // Each client connection is one gate session (a gate.Conn). The results of
 // commands and file reads leave through the gate: stdout and stderr through

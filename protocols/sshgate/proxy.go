@@ -52,8 +52,10 @@ type Config struct {
 	Logger hclog.Logger
 	// AllowStartupWrites lets the rules decide writes to start-up files:
 	// shell rc and profile files, ~/.ssh/rc, environment, authorized_keys
-	// and config, git config and hooks, fish and systemd user files (see
-	// shell.StartupPath). Off by default: such a file runs as code in a
+	// and config, git config and hooks, fish and systemd user files,
+	// crontabs and at jobs, archives and patches extracted into the home
+	// directory (see shell.StartupPath and shell.WritesStartup). Off by
+	// default: such a file runs as code in a
 	// later session (Debian's bash reads ~/.bashrc even for the commands
 	// sshd runs), which the gate never sees, so a rule that allows writes
 	// in a home or project directory does not allow them. Set it only

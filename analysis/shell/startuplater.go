@@ -1,0 +1,58 @@
+package shell
+
+import (
+	"strings"
+
+	"github.com/airlock-sdk/airlock/gate"
+)
+
+// Commands that make code run later, outside any session the gate judges:
+// they are start-up writes whatever their arguments.
+//
+//   - crontab FILE, crontab - and crontab -e install a crontab: cron runs
+//     its lines later (crontab -l lists, -r removes: not refused).
+//   - at and batch queue the commands of their input or -f FILE for later
+//     (at -l, -c, -r and -d only list, show or remove jobs).
+//   - systemctl link, edit, set-environment and import-environment plant a
+//     unit file or the environment of units started later; enabling a
+//     unit already installed is left to the rules (its code is not new).
+//   - systemd-run with a timer (--on-active, --on-calendar, ...) runs its
+//     command later, when the rules judging it may have changed.
+
+// runsLater reports why c makes code run later, if it does.
+func runsLater(c gate.SSHCommand) (string, bool) {
+	has := func(opts ...string) bool {
+		for _, a := range c.Args {
+			for _, o := range opts {
+				if a == o || len(o) == 2 && len(a) > 2 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a[1:], rune(o[1])) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch c.Program {
+	case "crontab":
+		if !has("-l", "-r", "-V", "--help", "--version") {
+			return "crontab installs commands cron runs later", true
+		}
+	case "at", "batch":
+		if !has("-l", "-c", "-r", "-d", "-V", "--help", "--version") {
+			return c.Program + " queues commands that run later", true
+		}
+	case "systemctl":
+		for _, a := range c.Args {
+			switch a {
+			case "link", "edit", "set-environment", "import-environment":
+				return "systemctl " + a + " plants what units run later", true
+			}
+		}
+	case "systemd-run":
+		for _, a := range c.Args {
+			if strings.HasPrefix(a, "--on-") || strings.HasPrefix(a, "--timer-property") {
+				return "systemd-run " + a + " runs its command later", true
+			}
+		}
+	}
+	return "", false
+}
