@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"strconv"
@@ -20,11 +21,21 @@ import (
 type countConn struct {
 	net.Conn
 	writes, reads atomic.Int64
+	// session is set on an upstream socket whose startup message names
+	// countedApp: a client session's, not the catalog's own connection
+	// (which checks the schema version at most once a second).
+	session atomic.Bool
 }
+
+// countedApp is the application_name of the counted clients; the gateway
+// passes it on to their upstream sessions.
+const countedApp = "airlock-counted"
 
 func (c *countConn) Write(p []byte) (int, error) {
 	// Counted before the bytes leave: the peer cannot see them first.
-	c.writes.Add(1)
+	if c.writes.Add(1) == 1 && bytes.Contains(p, []byte("application_name\x00"+countedApp+"\x00")) {
+		c.session.Store(true)
+	}
 	return c.Conn.Write(p)
 }
 
@@ -98,6 +109,9 @@ func (cg *countingGateway) counts() ioCounts {
 		n.clientReads += c.reads.Load()
 	}
 	for _, c := range cg.ups {
+		if !c.session.Load() {
+			continue
+		}
 		n.upWrites += c.writes.Load()
 		n.upReads += c.reads.Load()
 	}
@@ -114,6 +128,7 @@ func (cg *countingGateway) connect(t *testing.T, user string, mutate func(*pgx.C
 			t.Fatal(err)
 		}
 		cfg.Port = uint16(p)
+		cfg.RuntimeParams["application_name"] = countedApp
 	})
 }
 
