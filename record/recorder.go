@@ -139,6 +139,8 @@ type writer struct {
 	// lateLost counts asynchronous events that arrived after their
 	// session's end.
 	lateLost int
+	// shared: the last round wrote more than one caller's event.
+	shared bool
 }
 
 // healthy reports whether a caller may write the queue itself: nothing
@@ -460,7 +462,7 @@ func (r *Recorder) combineRound() error {
 			select {}
 		}
 	}()
-	return r.round(nil, false, false)
+	return r.round(nil, false, yieldShared)
 }
 
 // run is the writer goroutine: it writes what no caller wrote (events left
@@ -500,7 +502,7 @@ func (r *Recorder) run() {
 		}
 		// Rounds until the queue is empty and nothing waits for a retry.
 		for {
-			err := r.round(timed, logDue, true)
+			err := r.round(timed, logDue, yieldAlways)
 			timed, logDue = nil, false
 			if err != nil {
 				if !r.w.open {
@@ -544,22 +546,31 @@ func (r *Recorder) run() {
 
 // round seals the queued events (after the entries of a failed batch, and
 // timed checkpoints) and writes them in one Sink.Write, then tells their
-// callers the outcome. yield lets ready goroutines queue their events
-// first (the writer goroutine does; a combining caller does not wait).
+// callers the outcome. yield says when to let ready goroutines queue
+// their events first.
 // The caller holds wmu. It returns the sink's error, if any.
-func (r *Recorder) round(timed []Event, logDue, yield bool) error {
+func (r *Recorder) round(timed []Event, logDue bool, yield yieldMode) error {
 	w := &r.w
 	clear(w.items)
 	items := w.items[:0]
 	r.queued.Store(false)
 	items, w.open = r.drain(items, w.open)
-	if yield && w.open && len(items) > 0 && len(items) < r.opts.BatchSize {
+	if yield == yieldShared {
+		// A caller writing its own event waits for others only when
+		// others are recording too (this round or the last holds
+		// another caller's event): alone, it writes at once.
+		if waiting(items) < 2 && !w.shared {
+			yield = yieldNever
+		}
+	}
+	if yield != yieldNever && w.open && len(items) > 0 && len(items) < r.opts.BatchSize {
 		// Let the goroutines that are ready to run (callers about to
 		// record) queue their events, so that they share one write.
 		// With nothing else to run this returns at once.
 		runtime.Gosched()
 		items, w.open = r.drain(items, w.open)
 	}
+	w.shared = waiting(items) >= 2
 	if len(items) >= r.opts.BatchSize {
 		r.queued.Store(true) // more may wait behind a full batch
 	}
@@ -640,6 +651,27 @@ func (r *Recorder) noteRefused(evs []Event) []Event {
 	}
 	w.refused = w.refused[:0]
 	return evs
+}
+
+// yieldMode says when a round lets the goroutines ready to run queue
+// their events before it writes (sharing one write among more callers).
+type yieldMode int
+
+const (
+	yieldNever  yieldMode = iota
+	yieldAlways           // the writer goroutine: nobody waits on it but its callers
+	yieldShared           // a caller writing its own event: only while others record too
+)
+
+// waiting counts the synchronous items: callers waiting for the write.
+func waiting(items []*item) int {
+	n := 0
+	for _, it := range items {
+		if it.wait {
+			n++
+		}
+	}
+	return n
 }
 
 // drain adds the queued items to items, up to BatchSize, without waiting;
