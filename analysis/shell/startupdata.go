@@ -2,6 +2,7 @@ package shell
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -679,26 +680,44 @@ func copyDests(args []string, prog string) []string {
 	return out
 }
 
+// changesDirUnseen reports whether c runs code in the shell itself that
+// the analysis does not see, and so may change its directory.
+func changesDirUnseen(c gate.SSHCommand) bool {
+	switch c.Program {
+	case "source", ".", "eval", "":
+		return true
+	}
+	return strings.ContainsAny(c.Program, "$`")
+}
+
 // maxLineDirs bounds the working directories tracked for one line; past
 // it the directory is unknown (fail closed).
 const maxLineDirs = 8
 
 // lineDirs returns, for each command of s, the working directories it
 // may run in, relative to the login directory ("." is it, "" unknown).
-// The login directory stays one unless the line starts with a cd to a
-// directory and chains every command with && alone (no ;, |, ||, &,
-// subshell or newline): then every later command runs after that cd
-// succeeded. Every later cd adds its directory, joined to each known; a
-// relative name not starting with . may be any directory (CDPATH).
+// The login directory stays one until the line's first cd when the line
+// chains every command with && alone (no ;, |, ||, &, subshell or
+// newline): every command after that cd runs after it succeeded. Every
+// later cd adds its directory, joined to each known; a relative name not
+// starting with . may be any directory (CDPATH). A command that runs
+// code in the shell itself, unseen (source, ., eval, a program name from
+// an expansion), may change directory anywhere: after it the directory is
+// also unknown. (A child process cannot change the shell's directory.)
 func lineDirs(s *gate.SSH) [][]string {
 	cur := []string{"."}
 	out := make([][]string, len(s.Commands))
 	text := strings.TrimSpace(s.Command)
-	chained := len(s.Commands) > 0 && (s.Commands[0].Program == "cd" || s.Commands[0].Program == "pushd") &&
-		(strings.HasPrefix(text, "cd ") || strings.HasPrefix(text, "pushd ")) &&
-		!strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
+	chained := !strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
+	moved := false // a cd of the chain has run
 	for i, c := range s.Commands {
 		out[i] = cur
+		if changesDirUnseen(c) {
+			if !slices.Contains(cur, "") {
+				cur = append(slices.Clone(cur), "")
+			}
+			continue
+		}
 		if c.Program != "cd" && c.Program != "pushd" && c.Program != "popd" {
 			continue
 		}
@@ -713,9 +732,10 @@ func lineDirs(s *gate.SSH) [][]string {
 				next = append(next, joinDir(from, d))
 			}
 		}
-		if i > 0 || !chained {
+		if moved || !chained {
 			next = append(append([]string(nil), cur...), next...)
 		}
+		moved = true
 		if len(next) > maxLineDirs {
 			next = []string{""}
 		}

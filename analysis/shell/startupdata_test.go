@@ -208,3 +208,49 @@ func BenchmarkWritesStartupOrdinaryLines(b *testing.B) {
 		}
 	}
 }
+
+// Working directories: a cd anywhere in an && chain moves every later
+// command (mkdir first does not keep them in the login directory); code
+// run in the shell itself, unseen (source, ., eval, a program from an
+// expansion), may change directory anywhere, so a data-named write after
+// it counts as into an unknown directory.
+func TestLineDirectories(t *testing.T) {
+	refused := []string{
+		"cd /tmp && source /tmp/x && tar xf /tmp/a.tar",
+		"cd /tmp && . /tmp/x && tar xf /tmp/a.tar",
+		"cd /tmp && eval \"$X\" && tar xf /tmp/a.tar",
+		"cd /tmp && $CMD ~ && tar xf /tmp/a.tar",
+		"cd /srv/w && source ./env && unzip /tmp/a.zip",
+		"mkdir -p /srv/w && cd /srv/w && source /tmp/x && git pull",
+		"mkdir -p ~/.ssh && cd ~/.ssh && tar xf /tmp/a.tar",
+		"true && cd ~ && tar xf /tmp/a.tar",
+		"git clone /tmp/x/.ssh",
+		"git clone https://example.org/.bashrc.d",
+		"git clone https://example.org/x/y.git ~/.ssh",
+		"git clone --bare https://example.org/x/y.git /srv/y.git",
+	}
+	allowed := []string{
+		"mkdir -p /srv/w && cd /srv/w && tar xf /tmp/a.tar",
+		"true && cd /srv/app && git pull",
+		"git clone https://example.org/x/y /srv/y",
+		"cd /srv/app && git pull",
+	}
+	for _, line := range refused {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if _, ok := WritesStartup(s); !ok {
+			t.Errorf("%q: not seen as a possible start-up write", line)
+		}
+	}
+	for _, line := range allowed {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if why, ok := WritesStartup(s); ok {
+			t.Errorf("%q: refused (%s)", line, why)
+		}
+	}
+}
