@@ -696,9 +696,11 @@ const maxLineDirs = 8
 
 // lineDirs returns, for each command of s, the working directories it
 // may run in, relative to the login directory ("." is it, "" unknown).
-// The login directory stays one until the line's first cd when the line
-// chains every command with && alone (no ;, |, ||, &, subshell or
-// newline): every command after that cd runs after it succeeded. Every
+// The login directory stays one unless the line starts with a cd to a
+// directory and chains every command with && alone (no ;, |, ||, &,
+// subshell or newline): then every later command runs after that cd
+// succeeded. (Only a cd that starts the line is surely the shell's own:
+// the commands of inline code, bash -c '...', are listed too.) Every
 // later cd adds its directory, joined to each known; a relative name not
 // starting with . may be any directory (CDPATH). A command that runs
 // code in the shell itself, unseen (source, ., eval, a program name from
@@ -708,8 +710,9 @@ func lineDirs(s *gate.SSH) [][]string {
 	cur := []string{"."}
 	out := make([][]string, len(s.Commands))
 	text := strings.TrimSpace(s.Command)
-	chained := !strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
-	moved := false // a cd of the chain has run
+	chained := len(s.Commands) > 0 && (s.Commands[0].Program == "cd" || s.Commands[0].Program == "pushd") &&
+		(strings.HasPrefix(text, "cd ") || strings.HasPrefix(text, "pushd ")) &&
+		!strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
 	for i, c := range s.Commands {
 		out[i] = cur
 		if changesDirUnseen(c) {
@@ -732,10 +735,9 @@ func lineDirs(s *gate.SSH) [][]string {
 				next = append(next, joinDir(from, d))
 			}
 		}
-		if moved || !chained {
+		if i > 0 || !chained {
 			next = append(append([]string(nil), cur...), next...)
 		}
-		moved = true
 		if len(next) > maxLineDirs {
 			next = []string{""}
 		}
