@@ -1,7 +1,6 @@
 package pgapproval_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,30 +19,13 @@ import (
 	"github.com/airlock-sdk/airlock/approval/pgapproval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/pgtest"
+	"github.com/airlock-sdk/airlock/internal/syncbuf"
 )
 
-// syncBuffer is a log output the test reads while the Approver writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func loggedStore(t *testing.T) (*pgapproval.Approver, *forger, *syncBuffer) {
+func loggedStore(t *testing.T) (*pgapproval.Approver, *forger, *syncbuf.Buffer) {
 	ctx := context.Background()
 	pool := testPool(t)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	opts := pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond, Logger: hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})}
 	ap := pgtest.Store(t, pool, opts, pgapproval.Migrate, pgapproval.New)
 	seed := uint64(time.Now().UnixNano())

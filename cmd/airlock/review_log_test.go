@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/syncbuf"
 )
 
 // TestServeLogsForgedReviewRows: a grant row written straight into the
@@ -39,8 +40,8 @@ func TestServeLogsForgedReviewRows(t *testing.T) {
 	if err := os.WriteFile(key, []byte(base64.StdEncoding.EncodeToString(raw)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	log := hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Trace})
+	logs := &syncbuf.Buffer{}
+	log := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Trace})
 	ap, closeAp, err := openApprover(ctx, &serveConfig{Review: reviewConfig{Postgres: dsn, SealKeyFile: key}}, log)
 	if err != nil {
 		t.Fatal(err)
