@@ -12,14 +12,25 @@ import (
 // returns. Most events take appendEvent, which needs no reflection; the rest
 // (approval steps, values it does not know) take encoding/json.
 func marshalEvent(e *gate.Event) ([]byte, error) {
-	if b, ok := appendEvent(make([]byte, 0, sizeHint(e)), e); ok {
-		return b, nil
+	b, _, err := marshalEventSpans(e)
+	return b, err
+}
+
+// marshalEventSpans is marshalEvent, also returning where the base64 of
+// e's byte fields is in the JSON (see byteFieldSpans).
+func marshalEventSpans(e *gate.Event) ([]byte, [][2]int, error) {
+	var enc encoder
+	if b := enc.event(make([]byte, 0, sizeHint(e)), e); !enc.bad {
+		if enc.nspans == 0 {
+			return b, nil, nil
+		}
+		return b, append([][2]int(nil), enc.spans[:enc.nspans]...), nil
 	}
 	b, err := json.Marshal(*e) // a copy, so that e need not escape on the fast path
 	if err != nil {
-		return nil, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
+		return nil, nil, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
 	}
-	return b, nil
+	return b, byteFieldSpans(e, b), nil
 }
 
 // appendEvent appends the JSON of e to b, as json.Marshal writes it. It
@@ -57,6 +68,10 @@ func sizeHint(e *gate.Event) int {
 // write barrier.
 type encoder struct {
 	bad bool
+	// spans are where the base64 of the byte fields (payload, data) was
+	// written, in order (see byteFieldSpans).
+	spans  [2][2]int
+	nspans int
 }
 
 func (e *encoder) event(b []byte, ev *gate.Event) []byte {
@@ -144,7 +159,8 @@ func (e *encoder) output(b []byte, o *gate.Output) []byte {
 	start := len(b)
 	b = optStr(b, `,"decision_id":`, o.DecisionID)
 	b = optStr(b, `,"stream":`, o.Stream)
-	b = optBytes(b, `,"data":`, o.Data)
+	n := e.nspans
+	b = e.bytesField(b, `,"data":`, o.Data)
 	if len(o.Findings) > 0 {
 		b = append(b, `,"findings":[`...)
 		for i, f := range o.Findings {
@@ -167,6 +183,10 @@ func (e *encoder) output(b []byte, o *gate.Output) []byte {
 	b = optStr(b, `,"exit_signal":`, o.ExitSignal)
 	b = optTrue(b, `,"exit_core_dumped":`, o.ExitCoreDumped)
 	b = optStr(b, `,"exit_message":`, o.ExitMessage)
+	if e.nspans > n && b[start] == ',' {
+		e.spans[n][0]-- // closeObj drops the comma before the data
+		e.spans[n][1]--
+	}
 	return closeObj(b, start)
 }
 
@@ -179,4 +199,15 @@ func optBytes(b []byte, key string, p []byte) []byte {
 	b = append(b, '"')
 	b = base64.StdEncoding.AppendEncode(b, p)
 	return append(b, '"')
+}
+
+// bytesField is optBytes, noting where the base64 of p is written.
+func (e *encoder) bytesField(b []byte, key string, p []byte) []byte {
+	n := len(b)
+	b = optBytes(b, key, p)
+	if len(b) > n && e.nspans < len(e.spans) {
+		e.spans[e.nspans] = [2]int{n + len(key) + 1, len(b) - 1}
+		e.nspans++
+	}
+	return b
 }

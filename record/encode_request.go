@@ -10,7 +10,7 @@ func (e *encoder) request(b []byte, r *gate.Request) []byte {
 	b = appendString(b, r.Protocol)
 	b = append(b, `,"command":`...)
 	b = appendString(b, r.Command)
-	b = optBytes(b, `,"payload":`, r.Payload)
+	b = e.bytesField(b, `,"payload":`, r.Payload)
 	b = append(b, `,"time":`...)
 	b = e.time(b, r.Time)
 	b = optStr(b, `,"reason":`, r.Reason)

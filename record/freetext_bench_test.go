@@ -22,6 +22,7 @@ func BenchmarkFreeTextScan(b *testing.B) {
 		{"CleanHTTP", evs["HTTPNoSecret"]},
 		{"CleanOutput", gate.Event{Kind: gate.EventOutput, SessionID: "s", Output: &gate.Output{Stream: "rows",
 			Data: []byte(" abalance \n----------\n    -2734\n(1 row)\n")}}},
+		{"CleanJSONOutput", evs["HTTPOutput"]},
 		{"DirtySQLPassword", evs["SQLPassword"]},
 		{"DirtyShell", gate.Event{Kind: gate.EventDecision, SessionID: "s", Request: &gate.Request{Protocol: "ssh",
 			Command: "PGPASSWORD=s3cr3t-pw psql -h db -U app -c 'select 1' && curl -H 'Authorization: Bearer ghp_0123456789abcdefghijABCDEFGHIJ0123' https://x"}}},
@@ -35,7 +36,7 @@ func BenchmarkFreeTextScan(b *testing.B) {
 		b.Run(c.name+"/new", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r.freeTextSecrets(&e, eb)
+				r.freeTextSecrets(&e, eb, byteFieldSpans(&e, eb))
 			}
 		})
 		b.Run(c.name+"/old", func(b *testing.B) {

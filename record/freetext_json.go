@@ -5,25 +5,6 @@ import (
 	"encoding/base64"
 )
 
-// scanEventJSON scans b, the JSON of an event, as freeText does, but for
-// the base64 values of its byte fields (key "payload" with payload, key
-// "data" with data): those are scanned raw by the caller, and their base64
-// is a third of the event's bytes again, scanned for nothing.
-func (f freeText) scanEventJSON(out []string, b, payload, data []byte) []string {
-	for len(b) > 0 {
-		start, end := base64Value(b, `"payload":"`, payload)
-		if s, e := base64Value(b, `"data":"`, data); s >= 0 && (start < 0 || s < start) {
-			start, end = s, e
-		}
-		if start < 0 {
-			return f.scan(out, b)
-		}
-		out = f.scan(out, b[:start])
-		b = b[end:]
-	}
-	return out
-}
-
 // base64Value returns where the value of key, when it is the standard
 // base64 of p, starts and ends in b (the first such); -1 when none. An
 // empty p is never looked for.

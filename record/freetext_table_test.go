@@ -93,11 +93,13 @@ func TestFreeTextEventJSONSkipsOnlyByteFields(t *testing.T) {
 	if start < 0 || string(b[start:end]) != base64.StdEncoding.EncodeToString(data) {
 		t.Fatalf("the base64 of data not found in %.200s", b)
 	}
-	if got := f.scanEventJSON(nil, b, nil, data); !slices.Contains(got, "hunter22") {
+	r := &redactor{names: f.names}
+	if got := r.freeTextSecrets(&e, b, byteFieldSpans(&e, b)); !slices.Contains(got, "hunter22") {
 		t.Errorf("text outside the byte fields not scanned: %q", got)
 	}
 	decoy := []byte(`{"data":"API_KEY=abcdef123","x":"` + base64.StdEncoding.EncodeToString([]byte("abc")) + `"}`)
-	if got := f.scanEventJSON(nil, decoy, nil, []byte("abc")); !slices.Contains(got, "abcdef123") {
+	de := gate.Event{Output: &gate.Output{Data: []byte("abc")}}
+	if got := r.freeTextSecrets(&de, decoy, byteFieldSpans(&de, decoy)); !slices.Contains(got, "abcdef123") {
 		t.Errorf("a data string that is not the byte field's base64 was skipped: %q", got)
 	}
 }

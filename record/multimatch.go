@@ -19,13 +19,14 @@ type multiMatcher struct {
 	pats [][]byte
 	// raw: the pattern is a secret as it is (Replace and contains look for
 	// those); otherwise it is a JSON-escaped form only (secretSurvives).
-	raw    []bool
-	secret []int32            // the secret each pattern spells
-	pairs  []uint64           // a power of two of words
-	shift  uint8              // a pair's hash >> shift is its bit
-	quads  map[uint32][]int32 // patterns of 4 bytes or more by their first 4, longest first
-	short  []int32            // shorter patterns, longest first
-	single bool               // some pattern is 1 byte long
+	raw     []bool
+	secret  []int32            // the secret each pattern spells
+	pairs   []uint64           // a power of two of words
+	shift   uint8              // a pair's hash >> shift is its bit
+	quads   map[uint32][]int32 // patterns of 4 bytes or more by their first 4, longest first
+	short   []int32            // shorter patterns, longest first
+	single  bool               // some pattern is 1 byte long
+	longest int                // the length of the longest pattern
 }
 
 // fewPatterns is the most patterns findBytes looks for one at a time
@@ -78,6 +79,7 @@ func newMultiMatcher(secrets, escaped [][]byte) *multiMatcher {
 	add := func(p []byte, i int, raw bool) {
 		id := int32(len(m.pats))
 		m.pats, m.raw, m.secret = append(m.pats, p), append(m.raw, raw), append(m.secret, int32(i))
+		m.longest = max(m.longest, len(p))
 		switch {
 		case len(p) >= 4:
 			k := binary.LittleEndian.Uint32(p)

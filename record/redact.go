@@ -5,9 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"hash"
 	"slices"
 	"strings"
@@ -58,91 +56,69 @@ func (r *redactor) mac(secret string) string {
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets []string
-	orig := e          // replaceBytes copies what it changes: orig keeps the event as it came
-	rewritten := false // whether secretValues rewrote e's request
+	orig := e        // e's request is replaced by a copy where secretValues rewrites it
+	rewrote := false // whether secretValues changed a value of e's request
 	if e.Request != nil && mayHoldSecrets(e.Request) {
-		rewritten = true
 		req := *e.Request
-		secrets = append(secrets, req.Secrets...)
-		secrets = append(secrets, r.secretValues(&req)...)
-		secrets = cleanSecrets(secrets)
+		var named []string
+		named, rewrote = r.secretValues(&req)
+		secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
 		e.Request = &req
 	}
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
 	}
-	rep, b, changed, err := r.replaced(&e, secrets)
+	b, spans, err := marshalEventSpans(&e)
 	if err != nil {
 		return nil, err
 	}
 	// Credentials written into free text (a command line, a URL, a body
 	// string, an output) are secrets as much as the named ones. They are
-	// searched for in the event as it came, not in its replaced form: a
+	// searched for in the event as it came, not in its rewritten form: a
 	// named secret replaced first can cut the start of a free-text shape (a
-	// PEM header) and leave its body unrecognised. When neither
-	// secretValues nor replaceBytes changed a field, e holds the values of
-	// orig and b is already orig's JSON (marshalEvent is a function of the
-	// values): orig is not marshalled again.
-	var found []string
-	switch {
-	case rep == nil:
-		found = r.freeTextSecrets(&e, b) // nothing replaced: b is the event as it came
-	case !rewritten && !changed:
-		found = newSecrets(r.freeTextSecrets(&orig, b), secrets)
-	default:
-		ob, err := marshalEvent(&orig)
-		if err != nil {
+	// PEM header) and leave its body unrecognised.
+	ob, ospans := b, spans
+	if rewrote {
+		if ob, ospans, err = marshalEventSpans(&orig); err != nil {
 			return nil, err
 		}
-		found = newSecrets(r.freeTextSecrets(&orig, ob), secrets)
 	}
-	if len(found) > 0 {
+	if found := newSecrets(r.freeTextSecrets(&orig, ob, ospans), secrets); len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
-		if rep, b, _, err = r.replaced(&e, secrets); err != nil {
+	}
+	rep, err := r.eventReplacer(e.SessionID, secrets)
+	if err != nil || rep == nil {
+		return b, err
+	}
+	// The byte fields are stored in base64, which the string redaction
+	// cannot see into: their secrets are replaced first.
+	if r.replaceBytes(&e, rep) {
+		if b, spans, err = marshalEventSpans(&e); err != nil {
 			return nil, err
 		}
-	}
-	if rep == nil {
-		return b, nil
 	}
 	// An event without secrets of its own is stored as it is unless a
-	// remembered secret of its session shows in its JSON (raw or escaped).
-	if len(secrets) == 0 && !secretSurvives(b, rep) {
-		return r.checkedBytes(&e, b, rep)
+	// remembered secret of its session shows in it.
+	if len(secrets) == 0 && !survives(&e, b, spans, rep) {
+		return b, nil
 	}
-	// Every string of the document is redacted: secrets also hide in SQL
-	// texts, argv, tool arguments and decoded bodies. The stored form is the
-	// one a decode into any, a walk and a re-marshal give (keys sorted):
-	// redactJSON produces it in one pass over the bytes, and the generic
-	// path remains for JSON it does not handle.
-	out, err := redactJSON(make([]byte, 0, len(b)+len(b)/4+80*len(rep.secrets)), b, rep)
+	// Every string value of the document is redacted: secrets also hide in
+	// SQL texts, argv, tool arguments and decoded bodies.
+	out, spans, err := redactStrings(b, rep, spans)
 	if err != nil {
-		if out, err = r.redactGeneric(e, b, rep); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
-	return r.checked(&e, out, rep)
-}
-
-// replaced returns the replacer of e (with secrets of its own, see
-// eventReplacer), the JSON of e once its byte fields are replaced, and
-// whether a byte field changed.
-func (r *redactor) replaced(e *gate.Event, secrets []string) (*secretReplacer, []byte, bool, error) {
-	rep, err := r.eventReplacer(e.SessionID, secrets)
-	if err != nil {
-		return nil, nil, false, err
+	if survives(&e, out, spans, rep) {
+		return nil, errSecretSurvived
 	}
-	changed := rep != nil && r.replaceBytes(e, rep)
-	b, err := marshalEvent(e)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	return rep, b, changed, nil
+	return out, nil
 }
 
 // freeTextSecrets returns the secrets freeText finds in e: in b, its
-// JSON, and in its byte fields (request payload, output data), read raw.
-func (r *redactor) freeTextSecrets(e *gate.Event, b []byte) []string {
+// JSON, but for the base64 of its byte fields (at spans, see
+// byteFieldSpans), and in those fields (request payload, output data),
+// read raw.
+func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, spans [][2]int) []string {
 	var payload, data []byte
 	if e.Request != nil {
 		payload = e.Request.Payload
@@ -150,7 +126,14 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte) []string {
 	if e.Output != nil {
 		data = e.Output.Data
 	}
-	found := freeText{names: r.names, filter: r.nameFilter, json: true}.scanEventJSON(nil, b, payload, data)
+	json := freeText{names: r.names, filter: r.nameFilter, json: true}
+	var found []string
+	from := 0
+	for _, s := range spans {
+		found = json.scan(found, b[from:s[0]])
+		from = s[1]
+	}
+	found = json.scan(found, b[from:])
 	raw := freeText{names: r.names, filter: r.nameFilter}
 	found = raw.scan(found, payload)
 	return raw.scan(found, data)
@@ -172,21 +155,21 @@ func (r *redactor) eventReplacer(session string, secrets []string) (*secretRepla
 	return r.merge(prev, secrets), nil
 }
 
-// replaceBytes replaces the secrets in the byte fields of e (stored in
-// base64, which the JSON redaction cannot see into): the request's command
-// and payload and the output's data. It reports whether one of them may
-// have changed (false: e holds the values it held).
+// replaceBytes replaces the secrets in the byte fields of e, stored in
+// base64 (the request's payload, the output's data), and in the request's
+// command line as it is (the string redaction reads its JSON form, where
+// bytes that are not UTF-8 have become U+FFFD). It reports whether one of
+// them changed (false: e holds the values it held).
 func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) bool {
 	changed := false
-	if e.Request != nil {
-		req := *e.Request
+	if q := e.Request; q != nil && (rep.containsString(q.Command) || len(q.Payload) > 0 && rep.contains(q.Payload)) {
+		req := *q
 		req.Command = rep.Replace(req.Command)
-		changed = req.Command != e.Request.Command
 		if len(req.Payload) > 0 && rep.contains(req.Payload) {
 			req.Payload = []byte(rep.Replace(string(req.Payload)))
-			changed = true
 		}
 		e.Request = &req
+		changed = true
 	}
 	if o := e.Output; o != nil && rep.contains(o.Data) {
 		c := *o
@@ -197,55 +180,81 @@ func (r *redactor) replaceBytes(e *gate.Event, rep *secretReplacer) bool {
 	return changed
 }
 
-// checked returns out, the stored JSON of e, unless a secret is left in it
-// anywhere but inside a MAC, in the JSON or in its base64 fields (fail
-// closed). A very short secret, found in field names, makes the event
-// unrecordable, and so its request is refused.
-func (r *redactor) checked(e *gate.Event, out []byte, rep *secretReplacer) ([]byte, error) {
-	if secretSurvives(out, rep) {
-		return nil, errSecretSurvived
+// survives reports whether a secret of rep is left in e's stored JSON b,
+// raw or JSON-escaped, anywhere but inside a MAC, or raw in e's byte fields
+// (fail closed: the event is not stored). A very short secret, found in
+// field names, makes the event unrecordable, and so its request is refused.
+//
+// The byte fields are searched as they are, not in their base64 in b (at
+// spans, see byteFieldSpans): a secret in them is found there whatever its
+// alignment, and a form of a secret met by chance in their base64 (one of
+// its base64 forms, for instance) is not a survivor.
+func survives(e *gate.Event, b []byte, spans [][2]int, rep *secretReplacer) bool {
+	if rep.m == nil {
+		return false
 	}
-	return r.checkedBytes(e, out, rep)
+	if e.Request != nil && secretSurvives(e.Request.Payload, rep) || e.Output != nil && secretSurvives(e.Output.Data, rep) {
+		return true
+	}
+	from := 0
+	for _, s := range spans {
+		if s[0] < from {
+			continue
+		}
+		if secretSurvives(b[from:s[0]], rep) {
+			return true
+		}
+		from = s[1]
+	}
+	return secretSurvives(b[from:], rep)
 }
 
-// checkedBytes is checked for an event whose JSON is already known to hold
-// no secret: only its base64 fields are searched.
-func (r *redactor) checkedBytes(e *gate.Event, out []byte, rep *secretReplacer) ([]byte, error) {
-	if (e.Request != nil && secretSurvives(e.Request.Payload, rep)) || (e.Output != nil && secretSurvives(e.Output.Data, rep)) {
-		return nil, errSecretSurvived
+// byteFieldSpans returns where the base64 values of e's byte fields (the
+// request's payload, key "payload"; the output's data, key "data") are in
+// b, its JSON, in order.
+func byteFieldSpans(e *gate.Event, b []byte) [][2]int {
+	var payload, data []byte
+	if e.Request != nil {
+		payload = e.Request.Payload
 	}
-	return out, nil
+	if e.Output != nil {
+		data = e.Output.Data
+	}
+	var spans [][2]int
+	if s, end := base64Value(b, `"payload":"`, payload); s >= 0 {
+		spans = append(spans, [2]int{s, end})
+	}
+	if s, end := base64Value(b, `"data":"`, data); s >= 0 {
+		spans = append(spans, [2]int{s, end})
+		if len(spans) == 2 && spans[1][0] < spans[0][0] {
+			spans[0], spans[1] = spans[1], spans[0]
+		}
+	}
+	return spans
 }
 
 var errSecretSurvived = errors.New("record: a secret survived redaction; refusing to store the event")
 
-// redactGeneric is the reference redaction: decode the document, replace
-// secrets in every string, marshal it again.
-func (r *redactor) redactGeneric(e gate.Event, b []byte, rep *secretReplacer) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("record: redact %s event: %w", e.Kind, err)
-	}
-	doc = walk(doc, rep)
-	out, err := json.Marshal(doc)
-	if err != nil {
-		return nil, fmt.Errorf("record: redact %s event: %w", e.Kind, err)
-	}
-	return out, nil
-}
-
 // secretSurvives reports whether a secret, raw or JSON-escaped, is found in
 // b once every MAC is cut out of it.
 func secretSurvives(b []byte, rep *secretReplacer) bool {
-	c := canonPool.Get().(*canon)
-	defer canonPool.Put(c)
-	rest := stripMACs(c.scratch[:0], b)
+	if len(b) == 0 {
+		return false
+	}
+	if !bytes.Contains(b, []byte(SecretPrefix)) {
+		at, _ := findBytes(rep.m, b, 0, false)
+		return at >= 0
+	}
+	sp := stripPool.Get().(*[]byte)
+	rest := stripMACs((*sp)[:0], b)
 	at, _ := findBytes(rep.m, rest, 0, false)
-	c.scratch = rest
+	*sp = rest
+	stripPool.Put(sp)
 	return at >= 0
 }
+
+// stripPool holds the buffers of secretSurvives.
+var stripPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
 // lower-case hex digits), as macToken.ReplaceAll(b, nil) would.
@@ -338,7 +347,16 @@ func (sr *secretReplacer) contains(s []byte) bool {
 	return at >= 0
 }
 
-// Replace returns s with every secret replaced by its MAC.
+// containsString reports whether s holds one of the secrets.
+func (sr *secretReplacer) containsString(s string) bool {
+	at, _ := find(sr.m, s, 0, true)
+	return at >= 0
+}
+
+// Replace returns s with every secret replaced by its MAC. Where secrets
+// overlap (one starts inside another's occurrence and ends past it), the
+// first's MAC is followed by the other's, so that no byte of either is
+// left in clear.
 func (sr *secretReplacer) Replace(s string) string {
 	at, id := find(sr.m, s, 0, true)
 	if at < 0 {
@@ -354,30 +372,21 @@ func (sr *secretReplacer) Replace(s string) string {
 		b.WriteString(s[last:at])
 		b.WriteString(sr.macs[j])
 		last = at + len(sr.secrets[j])
+		for q := at + 1; q < last; {
+			p, k := find(sr.m, s, q, true)
+			if p < 0 || p >= last {
+				break
+			}
+			if end := p + len(sr.m.pats[k]); end > last {
+				b.WriteString(sr.macs[sr.m.secret[k]])
+				last = end
+			}
+			q = p + 1
+		}
 		at, id = find(sr.m, s, last, true)
 	}
 	b.WriteString(s[last:])
 	return b.String()
-}
-
-func walk(v any, rep *secretReplacer) any {
-	switch x := v.(type) {
-	case string:
-		return rep.Replace(x)
-	case []any:
-		for i := range x {
-			x[i] = walk(x[i], rep)
-		}
-		return x
-	case map[string]any:
-		// Keys are left alone (they are mostly field names); a secret used
-		// as a key is caught by the check after the walk, and fails closed.
-		for k, val := range x {
-			x[k] = walk(val, rep)
-		}
-		return x
-	}
-	return v
 }
 
 // newSecrets returns the values of found that known does not hold.

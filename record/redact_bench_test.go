@@ -56,7 +56,7 @@ func benchEvents() map[string]gate.Event {
 }
 
 func BenchmarkRedactBody(b *testing.B) {
-	r := &redactor{key: []byte("0123456789abcdef0123456789abcdef"), names: mask.CompileSecretNames(nil)} // as New makes it
+	r := &redactor{key: []byte("0123456789abcdef0123456789abcdef"), names: mask.CompileSecretNames(nil), nameFilter: newNameFilter(nil)} // as New makes it
 	for _, name := range []string{"HTTPAuthHeader", "SQLPassword", "NoSecret", "PGDecision", "SessionStart", "ToolSecretArg", "HTTPNoSecret", "HTTPOutput"} {
 		e := benchEvents()[name]
 		b.Run(name, func(b *testing.B) {

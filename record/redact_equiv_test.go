@@ -210,7 +210,7 @@ func TestRedactBodyMatchesReference(t *testing.T) {
 			refused++
 			continue
 		}
-		if !bytes.Equal(want, got) {
+		if !sameJSONValue(want, got) {
 			// The reference did not search the event as it came for
 			// free-text credentials (only the replaced form): where that
 			// search finds more, the new form hides more, never less.
@@ -293,7 +293,7 @@ func FuzzRedactBody(f *testing.F) {
 		want, werr := r.referenceBody(e)
 		r.sessions.forget(e.SessionID) // the reference remembers nothing
 		got, gerr := r.body(e)
-		if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
+		if (werr == nil) != (gerr == nil) || werr == nil && !sameJSONValue(want, got) {
 			t.Fatalf("reference %q %v, new %q %v", want, werr, got, gerr)
 		}
 	})
@@ -338,5 +338,5 @@ func originalFreeText(r *redactor, e gate.Event) []string {
 	if err != nil {
 		return nil
 	}
-	return r.freeTextSecrets(&e, b)
+	return r.freeTextSecrets(&e, b, byteFieldSpans(&e, b))
 }

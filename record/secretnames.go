@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -47,9 +48,11 @@ func mayHoldSecrets(req *gate.Request) bool {
 // body fields, tool arguments, form and JSON payloads, the query of an
 // HTTP command line and the value of an SSH env request. It returns the
 // raw values it replaced, in the forms they may take elsewhere in the
-// event, for the replacer.
-func (r *redactor) secretValues(req *gate.Request) []string {
-	var found []string
+// event, for the replacer, and whether it changed a value of req (false:
+// req holds the values it held).
+func (r *redactor) secretValues(req *gate.Request) (found []string, rewrote bool) {
+	command, payload := req.Command, req.Payload
+	defer func() { rewrote = rewrote || req.Command != command || !bytes.Equal(req.Payload, payload) }()
 	// Every value found by name is replaced where it stands. Those of 8
 	// bytes or more are also replaced wherever else they occur, and the
 	// event is refused if one survives; shorter ones ("1234", "basic")
@@ -70,6 +73,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 		if len(v) >= 8 {
 			chase(v)
 		}
+		rewrote = true
 		return r.mac(v)
 	}
 	if h := req.HTTP; h != nil {
@@ -90,6 +94,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 					red[i] = r.mac(v)
 				}
 				c.Headers[name] = red
+				rewrote = true
 			}
 		}
 		if len(h.Query) > 0 && r.anyNamed(h.Query) {
@@ -108,6 +113,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 		}
 		if h.Body != nil && r.namedIn(h.Body, false) {
 			c.Body = r.redactNamed(h.Body, false, add)
+			rewrote = true // a nil map or slice in it is made empty
 		}
 		req.HTTP = &c
 		req.Command = r.redactCommandQuery(req.Command, add)
@@ -117,6 +123,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 			c := *t
 			c.Args, _ = r.redactNamed(t.Args, false, add).(map[string]any)
 			req.Tool = &c
+			rewrote = true // a nil map or slice in it is made empty
 		}
 		// A tool call's command line is its name and its arguments' JSON.
 		if rest, ok := strings.CutPrefix(req.Command, t.Name+" "); ok {
@@ -131,7 +138,7 @@ func (r *redactor) secretValues(req *gate.Request) []string {
 	if len(req.Payload) > 0 {
 		req.Payload = r.redactPayload(req.Payload, add)
 	}
-	return found
+	return found, rewrote
 }
 
 // anySecretHeader reports whether a header of h is stored as an HMAC.
