@@ -27,7 +27,18 @@ type multiMatcher struct {
 	short   []int32            // shorter patterns, longest first
 	single  bool               // some pattern is 1 byte long
 	longest int                // the length of the longest pattern
+	// shifts is the skip table of find when every pattern is at least
+	// skipMinLen bytes long (nil otherwise): see findSkipping.
+	shifts   []uint8
+	shortest int // the length of the shortest pattern
 }
+
+// The skip table of a matcher: a text is read a window of shortest bytes
+// at a time, by the hash of the window's last two bytes.
+const (
+	skipMinLen    = 4
+	skipTableBits = 12
+)
 
 // fewPatterns is the most patterns findBytes looks for one at a time
 // (bytes.Index, vectorised, beats a bitmap probe per byte for a few).
@@ -102,7 +113,63 @@ func newMultiMatcher(secrets, escaped [][]byte) *multiMatcher {
 			add(e, i, false)
 		}
 	}
+	m.buildShifts()
 	return m
+}
+
+// buildShifts fills the skip table (Wu and Manber's, with blocks of two
+// bytes): for the two bytes ending a window, how far the window can move
+// before a pattern's first shortest bytes may end where they are. A block
+// at offset j of a pattern's first shortest bytes allows shortest-2-j; a
+// block in no pattern, shortest-1. Blocks are hashed, and a collision
+// keeps the smaller shift (safe: it only moves less).
+func (m *multiMatcher) buildShifts() {
+	if len(m.pats) == 0 {
+		return
+	}
+	m.shortest = len(m.pats[0])
+	for _, p := range m.pats {
+		m.shortest = min(m.shortest, len(p))
+	}
+	if m.shortest < skipMinLen || m.shortest > 255 || m.single {
+		return
+	}
+	m.shifts = make([]uint8, 1<<skipTableBits)
+	for i := range m.shifts {
+		m.shifts[i] = uint8(m.shortest - 1)
+	}
+	for _, p := range m.pats {
+		for j := 0; j+2 <= m.shortest; j++ {
+			h := blockHash(p[j], p[j+1])
+			m.shifts[h] = min(m.shifts[h], uint8(m.shortest-2-j))
+		}
+	}
+}
+
+// blockHash is the skip table's slot of two bytes.
+func blockHash(a, b byte) uint32 {
+	return (uint32(a) | uint32(b)<<8) * 0x9E3779B1 >> (32 - skipTableBits)
+}
+
+// findSkipping is find with the skip table: a window of the shortest
+// pattern's length ends at pos; where its last two bytes allow, it moves
+// on without looking at the bytes it passes, and where they end some
+// pattern's first bytes, the patterns starting at the window are compared.
+// No occurrence is passed over (a move never takes a window past one whose
+// start an occurrence begins at), so the first found is the leftmost.
+func findSkipping[T string | []byte](m *multiMatcher, s T, from int, rawOnly bool) (int, int32) {
+	w := m.shortest
+	for pos := from + w - 1; pos < len(s); {
+		if sh := m.shifts[blockHash(s[pos-1], s[pos])]; sh > 0 {
+			pos += int(sh)
+			continue
+		}
+		if id := longestAt(m, s, pos-w+1, rawOnly); id >= 0 {
+			return pos - w + 1, id
+		}
+		pos++
+	}
+	return -1, -1
 }
 
 // insertLongestFirst inserts id into ids, kept longest pattern first (a
@@ -121,6 +188,9 @@ func insertLongestFirst(ids []int32, id int32, pats [][]byte) []int32 {
 func find[T string | []byte](m *multiMatcher, s T, from int, rawOnly bool) (int, int32) {
 	if m == nil {
 		return -1, -1
+	}
+	if m.shifts != nil {
+		return findSkipping(m, s, from, rawOnly)
 	}
 	for i := from; i < len(s); i++ {
 		if i+1 < len(s) {
@@ -199,5 +269,5 @@ func (m *multiMatcher) size() int {
 	if m == nil {
 		return 0
 	}
-	return 8*len(m.pairs) + 16*len(m.pats)
+	return 8*len(m.pairs) + 16*len(m.pats) + len(m.shifts)
 }

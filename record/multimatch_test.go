@@ -137,3 +137,57 @@ func coveredBytes(secrets []string, text string) []bool {
 	}
 	return c
 }
+
+// TestFindSkippingFindsTheLeftmost holds the skip-table search to a naive
+// one (every position in turn, the longest pattern there) on random
+// patterns of 4 to 20 bytes (and their escaped forms) over small
+// alphabets, from random offsets, raw patterns only or all: same position,
+// same pattern.
+func TestFindSkippingFindsTheLeftmost(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 21))
+	skipped := 0
+	for trial := range 5000 {
+		alphabet := `ab"\c`[:2+rng.IntN(4)]
+		word := func(n int) string {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			return string(b)
+		}
+		var secrets []string
+		for range 1 + rng.IntN(12) {
+			secrets = append(secrets, word(4+rng.IntN(17)))
+		}
+		sr := newSecretReplacer(cleanSecrets(secrets))
+		if sr.m.shifts != nil {
+			skipped++
+		}
+		text := word(rng.IntN(300))
+		for range 4 {
+			from := rng.IntN(len(text) + 1)
+			rawOnly := rng.IntN(2) == 0
+			gotAt, gotID := find(sr.m, text, from, rawOnly)
+			wantAt, wantID := -1, int32(-1)
+			for i := from; i < len(text) && wantAt < 0; i++ {
+				for id, p := range sr.m.pats {
+					if (rawOnly && !sr.m.raw[id]) || !strings.HasPrefix(text[i:], string(p)) {
+						continue
+					}
+					if wantAt < 0 || len(p) > len(sr.m.pats[wantID]) {
+						wantAt, wantID = i, int32(id)
+					}
+				}
+			}
+			if gotAt != wantAt || (gotAt >= 0 && len(sr.m.pats[gotID]) != len(sr.m.pats[wantID])) {
+				t.Fatalf("trial %d: patterns %q, text %q from %d raw %v: found %d, want %d", trial, sr.m.pats, text, from, rawOnly, gotAt, wantAt)
+			}
+			if bgot, _ := find(sr.m, []byte(text), from, rawOnly); bgot != gotAt {
+				t.Fatalf("trial %d: bytes and string disagree", trial)
+			}
+		}
+	}
+	if skipped < 4000 {
+		t.Fatalf("only %d of 5000 matchers use the skip table", skipped)
+	}
+}
