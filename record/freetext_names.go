@@ -6,15 +6,18 @@ import (
 	"github.com/airlock-sdk/airlock/mask"
 )
 
-// nameFilter rules out, at the cost of a bitmap probe per byte, the names
-// that cannot match a list of secret names, before the list's own Match:
-// a name matches only if, normalized as mask.SecretNameSet normalizes it
-// (lower case, without '-', '_', '.' and spaces), it holds the first two
-// bytes of some pattern's core (the pattern without its '*'s). Free text
-// holds many names (every key of a JSON output); few are secret-like.
+// nameFilter rules out, at the cost of a bitmap probe or two per byte,
+// the names that cannot match a list of secret names, before the list's
+// own Match: a name matches only if, normalized as mask.SecretNameSet
+// normalizes it (lower case, without '-', '_', '.' and spaces), it holds
+// some pattern's core (the pattern without its '*'s), and so the core's
+// first four bytes (all of it, for a shorter core). Free text holds many
+// names (every key of a JSON output); few are secret-like.
 type nameFilter struct {
-	pairs [1 << 16 / 64]uint64
-	any   bool // a core of one byte: every name may match
+	pairs [1 << 16 / 64]uint64 // cores of two bytes
+	tris  [1 << 16 / 64]uint64 // cores of three bytes, hashed
+	quads [1 << 16 / 64]uint64 // cores of four bytes or more, by their first four, hashed
+	any   bool                 // a core of one byte: every name may match
 }
 
 // newNameFilter returns the filter of list (nil: mask.SecretNames).
@@ -29,9 +32,12 @@ func newNameFilter(list []string) *nameFilter {
 		case len(core) == 0:
 		case len(core) == 1:
 			nf.any = true
+		case len(core) == 2:
+			setBit(&nf.pairs, uint16(core[0])|uint16(core[1])<<8)
+		case len(core) == 3:
+			setBit(&nf.tris, gramHash(0, core[0], core[1], core[2]))
 		default:
-			pair := uint16(core[0]) | uint16(core[1])<<8
-			nf.pairs[pair/64] |= 1 << (pair % 64)
+			setBit(&nf.quads, gramHash(core[0], core[1], core[2], core[3]))
 		}
 	}
 	return nf
@@ -42,16 +48,34 @@ func (nf *nameFilter) mayMatch(name []byte) bool {
 	if nf == nil || nf.any {
 		return true
 	}
-	var buf [64]byte
-	n := normalizedName(buf[:0], name)
-	for i := 0; i+1 < len(n); i++ {
-		pair := uint16(n[i]) | uint16(n[i+1])<<8
-		if nf.pairs[pair/64]&(1<<(pair%64)) != 0 {
+	var x, a, b byte // the three bytes before c in the normalized name
+	n := 0
+	for _, c := range name {
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n >= 1 && hasBit(&nf.pairs, uint16(b)|uint16(c)<<8) ||
+			n >= 2 && hasBit(&nf.tris, gramHash(0, a, b, c)) ||
+			n >= 3 && hasBit(&nf.quads, gramHash(x, a, b, c)) {
 			return true
 		}
+		x, a, b = a, b, c
+		n++
 	}
 	return false
 }
+
+// gramHash is the 16-bit hash of four bytes (three, with a zero first).
+func gramHash(a, b, c, d byte) uint16 {
+	return uint16((uint32(a) | uint32(b)<<8 | uint32(c)<<16 | uint32(d)<<24) * 0x9E3779B1 >> 16)
+}
+
+func setBit(m *[1 << 16 / 64]uint64, i uint16) { m[i/64] |= 1 << (i % 64) }
+
+func hasBit(m *[1 << 16 / 64]uint64, i uint16) bool { return m[i/64]&(1<<(i%64)) != 0 }
 
 // normalizedName appends name in lower case without '-', '_', '.' and
 // spaces.

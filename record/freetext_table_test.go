@@ -106,15 +106,32 @@ func TestFreeTextEventJSONSkipsOnlyByteFields(t *testing.T) {
 
 // The name filter never rules out a name the list matches: random names
 // around every pattern's core, in any case and with separators, and
-// random words.
+// random words; with the default list and with lists of short cores. And
+// it rules out the keys of ordinary JSON documents.
 func TestNameFilterKeepsEverySecretName(t *testing.T) {
-	rng := rand.New(rand.NewPCG(2, 71))
-	names := mask.CompileSecretNames(nil)
+	for _, list := range [][]string{nil, {"ab", "*xy*", "pin", "*q9z", "k*", "*long_name*"}} {
+		testNameFilter(t, list)
+	}
 	nf := newNameFilter(nil)
+	for _, name := range []string{"id", "name", "price", "items", "tags", "description", "count", "status", "type",
+		"value", "data", "user", "email", "total", "address", "updated_at", "page", "limit", "results", "title"} {
+		if nf.mayMatch([]byte(name)) {
+			t.Errorf("the filter lets %q through", name)
+		}
+	}
+}
+
+func testNameFilter(t *testing.T, list []string) {
+	rng := rand.New(rand.NewPCG(2, 71))
+	names := mask.CompileSecretNames(list)
+	nf := newNameFilter(list)
+	if list == nil {
+		list = mask.SecretNames
+	}
 	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
 	rand := func(n int) string { return randLetters(rng, letters, n) }
 	for range 20000 {
-		core := strings.Trim(mask.SecretNames[rng.IntN(len(mask.SecretNames))], "*")
+		core := strings.Trim(list[rng.IntN(len(list))], "*")
 		var b strings.Builder
 		b.WriteString(rand(rng.IntN(4)))
 		for _, c := range core {
