@@ -19,8 +19,14 @@ func marshalEvent(e *gate.Event) ([]byte, error) {
 // marshalEventSpans is marshalEvent, also returning where the base64 of
 // e's byte fields is in the JSON (see byteFieldSpans).
 func marshalEventSpans(e *gate.Event) ([]byte, [][2]int, error) {
+	return appendEventSpans(make([]byte, 0, sizeHint(e)), e)
+}
+
+// appendEventSpans is marshalEventSpans appending to b (what it returns
+// is b's array when b has room and the encoder knows e).
+func appendEventSpans(b []byte, e *gate.Event) ([]byte, [][2]int, error) {
 	var enc encoder
-	if b := enc.event(make([]byte, 0, sizeHint(e)), e); !enc.bad {
+	if b := enc.event(b, e); !enc.bad {
 		if enc.nspans == 0 {
 			return b, nil, nil
 		}

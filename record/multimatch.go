@@ -232,10 +232,10 @@ func matchAt[T string | []byte](m *multiMatcher, s T, i int, id int32, rawOnly b
 	return (!rawOnly || m.raw[id]) && len(p) <= len(s)-i && string(s[i:i+len(p)]) == string(p)
 }
 
-// hasRaw reports whether s is one of the raw patterns.
-func (m *multiMatcher) hasRaw(s string) bool {
+// rawID returns the raw pattern that is s, or -1.
+func (m *multiMatcher) rawID(s string) int32 {
 	if m == nil {
-		return false
+		return -1
 	}
 	ids := m.short
 	if len(s) >= 4 {
@@ -243,10 +243,10 @@ func (m *multiMatcher) hasRaw(s string) bool {
 	}
 	for _, id := range ids {
 		if m.raw[id] && string(m.pats[id]) == s {
-			return true
+			return id
 		}
 	}
-	return false
+	return -1
 }
 
 // pairBit is the bitmap bit of two bytes (a multiplicative hash).

@@ -61,7 +61,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		req := *e.Request
 		var named []string
-		named, rewrote = r.secretValues(&req)
+		named, rewrote = r.secretValues(&req, r.sessions.get(e.SessionID))
 		secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
 		e.Request = &req
 	}
@@ -79,9 +79,12 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// PEM header) and leave its body unrecognised.
 	ob, ospans := b, spans
 	if rewrote {
-		if ob, ospans, err = marshalEventSpans(&orig); err != nil {
+		sp := scratchPool.Get().(*[]byte)
+		defer scratchPool.Put(sp)
+		if ob, ospans, err = appendEventSpans((*sp)[:0], &orig); err != nil {
 			return nil, err
 		}
+		*sp = ob // found secrets are copies: the buffer is free once they are
 	}
 	if found := newSecrets(r.freeTextSecrets(&orig, ob, ospans), secrets); len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
@@ -255,6 +258,10 @@ func secretSurvives(b []byte, rep *secretReplacer) bool {
 
 // stripPool holds the buffers of secretSurvives.
 var stripPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// scratchPool holds the buffers of the JSON body marshals for the
+// free-text search only (an event as it came, when it is stored rewritten).
+var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
 // lower-case hex digits), as macToken.ReplaceAll(b, nil) would.

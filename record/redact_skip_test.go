@@ -20,7 +20,7 @@ func (r *redactor) bodyMarshalsOrig(e gate.Event) ([]byte, error) {
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		req := *e.Request
 		secrets = append(secrets, req.Secrets...)
-		secrets = append(secrets, secretValuesOnly(r.secretValues(&req))...)
+		secrets = append(secrets, secretValuesOnly(r.secretValues(&req, nil))...)
 		secrets = cleanSecrets(secrets)
 		e.Request = &req
 	}

@@ -50,7 +50,11 @@ func mayHoldSecrets(req *gate.Request) bool {
 // raw values it replaced, in the forms they may take elsewhere in the
 // event, for the replacer, and whether it changed a value of req (false:
 // req holds the values it held).
-func (r *redactor) secretValues(req *gate.Request) (found []string, rewrote bool) {
+//
+// known is the replacer of the secrets the session remembers (nil: none):
+// a value it holds keeps its MAC and needs no forms computed again (they
+// are remembered with it).
+func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found []string, rewrote bool) {
 	command, payload := req.Command, req.Payload
 	defer func() { rewrote = rewrote || req.Command != command || !bytes.Equal(req.Payload, payload) }()
 	// Every value found by name is replaced where it stands. Those of 8
@@ -60,11 +64,24 @@ func (r *redactor) secretValues(req *gate.Request) (found []string, rewrote bool
 	// (or refusing a harmless request), and are replaced where they stand
 	// only. A value of a SensitiveHeaders header is always chased.
 	chase := func(v string) {
-		found = append(found, v, url.QueryEscape(v), url.PathEscape(v))
 		// "Bearer TOKEN": the token alone may appear elsewhere.
-		if _, tok, ok := strings.Cut(v, " "); ok && len(strings.TrimSpace(tok)) >= 8 {
-			found = append(found, strings.TrimSpace(tok))
+		_, tok, spaced := strings.Cut(v, " ")
+		tok = strings.TrimSpace(tok)
+		spaced = spaced && len(tok) >= 8
+		if known.has(v) && (!spaced || known.has(tok)) {
+			found = append(found, v) // its forms are remembered with it
+			return
 		}
+		found = append(found, v, url.QueryEscape(v), url.PathEscape(v))
+		if spaced {
+			found = append(found, tok)
+		}
+	}
+	mac := func(v string) string {
+		if m, ok := known.macOf(v); ok {
+			return m
+		}
+		return r.mac(v)
 	}
 	add := func(v string) string {
 		if v == "" || isMAC(v) {
@@ -74,7 +91,7 @@ func (r *redactor) secretValues(req *gate.Request) (found []string, rewrote bool
 			chase(v)
 		}
 		rewrote = true
-		return r.mac(v)
+		return mac(v)
 	}
 	if h := req.HTTP; h != nil {
 		c := *h
@@ -91,7 +108,7 @@ func (r *redactor) secretValues(req *gate.Request) (found []string, rewrote bool
 					if always || len(v) >= 8 {
 						chase(v)
 					}
-					red[i] = r.mac(v)
+					red[i] = mac(v)
 				}
 				c.Headers[name] = red
 				rewrote = true

@@ -213,9 +213,20 @@ func (r *redactor) merge(a *secretReplacer, secrets []string) *secretReplacer {
 	return sr
 }
 
-// has reports whether s is one of sr's secrets.
+// has reports whether s is one of sr's secrets (nil: none).
 func (sr *secretReplacer) has(s string) bool {
-	return sr.m.hasRaw(s)
+	return sr != nil && sr.m.rawID(s) >= 0
+}
+
+// macOf returns the MAC of s when s is one of sr's secrets.
+func (sr *secretReplacer) macOf(s string) (string, bool) {
+	if sr == nil {
+		return "", false
+	}
+	if id := sr.m.rawID(s); id >= 0 {
+		return sr.macs[sr.m.secret[id]], true
+	}
+	return "", false
 }
 
 // knowsAll reports whether every secret that would be remembered (one of
