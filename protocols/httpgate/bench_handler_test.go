@@ -43,17 +43,18 @@ func (memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 //	go test -run '^$' -bench Handler -cpu 1 -count 5 ./protocols/httpgate/
 func BenchmarkHandler(b *testing.B) {
 	u, _ := url.Parse("http://upstream.example")
-	gated := func(rules string, recorded bool) http.Handler {
-		return benchGated(b, u, memTransport{}, BearerCredential(upstreamToken), rules, recorded)
+	gated := func(rules string, sink benchSink) http.Handler {
+		return benchGated(b, u, memTransport{}, BearerCredential(upstreamToken), rules, sink)
 	}
 	for _, tc := range []struct {
 		name string
 		h    http.Handler
 	}{
 		{"bare", &httputil.ReverseProxy{Transport: memTransport{}, Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }}},
-		{"gated-norec", gated(benchRules, false)},
-		{"gated", gated(benchRules, true)},
-		{"gated+mask", gated(benchRules+benchMaskRule, true)},
+		{"gated-norec", gated(benchRules, noRecord)},
+		{"gated", gated(benchRules, discarded)},
+		{"gated-file", gated(benchRules, fileSink)},
+		{"gated+mask", gated(benchRules+benchMaskRule, discarded)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()

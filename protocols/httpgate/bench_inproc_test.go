@@ -63,17 +63,18 @@ func benchAdmit(b *testing.B, rec gate.Recorder) {
 // include the client and the upstream.
 func BenchmarkProxyRoundTrip(b *testing.B) {
 	u, transport := benchUpstream(b)
-	gated := func(rules string, recorded bool) http.Handler {
-		return benchGated(b, u, transport, BearerCredential(upstreamToken), rules, recorded)
+	gated := func(rules string, sink benchSink) http.Handler {
+		return benchGated(b, u, transport, BearerCredential(upstreamToken), rules, sink)
 	}
 	for _, tc := range []struct {
 		name string
 		h    http.Handler
 	}{
 		{"bare", &httputil.ReverseProxy{Transport: transport, Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }}},
-		{"gated-norec", gated(benchRules, false)},
-		{"gated", gated(benchRules, true)},
-		{"gated+mask", gated(benchRules+benchMaskRule, true)},
+		{"gated-norec", gated(benchRules, noRecord)},
+		{"gated", gated(benchRules, discarded)},
+		{"gated-file", gated(benchRules, fileSink)},
+		{"gated+mask", gated(benchRules+benchMaskRule, discarded)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			srv := httptest.NewServer(tc.h)

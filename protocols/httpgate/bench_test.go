@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,6 +20,20 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
+)
+
+// benchSink is where the benchmarks' gated proxies record.
+type benchSink int
+
+const (
+	noRecord benchSink = iota
+	// discardSink's events are written by the recorder's writer goroutine
+	// (a sink the recorder does not know as quick), then dropped.
+	discarded
+	// A record.File in a temporary directory with the default durability
+	// ("write"): what airlock serve records to; the caller of a decision
+	// writes it (see record.Recorder).
+	fileSink
 )
 
 // discardSink is a record.Sink that drops batches: the benchmark measures
@@ -66,14 +81,22 @@ func benchUpstream(b *testing.B) (*url.URL, *http.Transport) {
 // benchGated returns the gated reverse proxy to u over transport, with
 // rules, presenting cred upstream, and recording into a discarding sink
 // when recorded.
-func benchGated(b testing.TB, u *url.URL, transport http.RoundTripper, cred Credential, rules string, recorded bool) http.Handler {
+func benchGated(b testing.TB, u *url.URL, transport http.RoundTripper, cred Credential, rules string, sink benchSink) http.Handler {
 	rs, err := gate.ParseRules("bench.yaml", []byte(rules))
 	if err != nil {
 		b.Fatal(err)
 	}
 	var rec gate.Recorder
-	if recorded {
-		r := record.New(discardSink{}, record.Options{AsyncOutput: true})
+	if sink != noRecord {
+		var s record.Sink = discardSink{}
+		if sink == fileSink {
+			f, err := record.OpenFile(filepath.Join(b.TempDir(), "record.jsonl"), record.FileOptions{MaxSize: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s = f
+		}
+		r := record.New(s, record.Options{AsyncOutput: true})
 		b.Cleanup(func() { r.Close() })
 		rec = r
 	}
@@ -113,8 +136,8 @@ func BenchmarkWrk(b *testing.B) {
 		Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }})
 	defer barePool.Close()
 
-	gated := func(rules string, recorded bool) *httptest.Server {
-		srv := httptest.NewServer(benchGated(b, u, transport, BearerCredential(upstreamToken), rules, recorded))
+	gated := func(rules string, sink benchSink) *httptest.Server {
+		srv := httptest.NewServer(benchGated(b, u, transport, BearerCredential(upstreamToken), rules, sink))
 		b.Cleanup(srv.Close)
 		return srv
 	}
@@ -124,9 +147,10 @@ func BenchmarkWrk(b *testing.B) {
 	}{
 		{"bare", bare},
 		{"bare+pool", barePool},
-		{"gated-norec", gated(benchRules, false)},
-		{"gated", gated(benchRules, true)},
-		{"gated+mask", gated(benchRules+benchMaskRule, true)},
+		{"gated-norec", gated(benchRules, noRecord)},
+		{"gated", gated(benchRules, discarded)},
+		{"gated-file", gated(benchRules, fileSink)},
+		{"gated+mask", gated(benchRules+benchMaskRule, discarded)},
 	}
 	rps := map[string][]float64{}
 	cpu := map[string][]float64{} // CPU µs of this process per request

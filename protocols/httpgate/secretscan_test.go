@@ -368,7 +368,7 @@ func TestSecretScanStreams(t *testing.T) {
 func TestSecretScanCostsLittle(t *testing.T) {
 	u, _ := url.Parse("http://upstream.example")
 	allocs := func(cred Credential) float64 {
-		h := benchGated(t, u, memTransport{}, cred, benchRules, false)
+		h := benchGated(t, u, memTransport{}, cred, benchRules, noRecord)
 		return testing.AllocsPerRun(200, func() {
 			r := httptest.NewRequest("GET", "http://proxy.example/v1/items", nil)
 			r.Header.Set("Authorization", "Bearer "+agentToken)
