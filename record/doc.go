@@ -33,6 +33,15 @@
 // password); a value ends at white space, a quote, a backslash or one of
 // ;,&<>(){}[], so a secret that holds one is hidden up to it only.
 //
+// Stored form: an event's JSON as encoding/json writes it, where every
+// string value holding a secret is written again with the secret replaced
+// by its MAC (field names are never rewritten: a secret in one refuses the
+// event); where two secrets overlap, the first's MAC is followed by the
+// other's, so that no byte of either is left in clear. Byte fields
+// (payload, output data) are searched as bytes, not in their base64.
+// Records written before 2026-12-05 stored such events with their object
+// keys sorted; both forms verify and read alike.
+//
 // Memory: a session's remembered secrets are searched in one pass per
 // text whatever their number (the index is built when the set changes).
 // Memory is bounded (4096 forms per session, 8 MiB per Recorder, index
