@@ -31,8 +31,9 @@
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
-// methods, method-override headers and _method parameters (unless honoured,
-// see MethodOverrideHonour), duplicate query or form parameters (also by
+// methods, method-override headers and _method parameters in the query,
+// a form or a JSON object body, however PHP or Rails spell them (".method",
+// " _method", "_method[]"; unless honoured, see MethodOverrideHonour), duplicate query or form parameters (also by
 // case), header names with '_', path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
 // keys (also ones equal under Unicode case folding, as encoding/json
@@ -45,6 +46,14 @@
 // multipart bodies. The record of a refused request keeps its target with
 // the values of secret parameters (query, and ';' path parameters)
 // redacted.
+//
+// Query and form names are also judged by the name PHP, Rails and
+// Express (qs) file them under: a bracketed suffix is dropped (amount[]
+// and amount[0] are amount) and PHP turns '.', ' ' and an unmatched '['
+// into '_' (user.id is user_id). A name read so as one the rules read
+// but not spelled like it is refused with 400, and so are a plain and a
+// nested name of one base (amount=1&amount[]=5000). Nested names no rule
+// reads (page[size]) pass.
 //
 // Names and case. JSON keys, query and form names are seen as sent, but a
 // name that folds like one the rules read (http.body.amount,

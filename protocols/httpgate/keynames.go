@@ -47,6 +47,16 @@ func (n readNames) conflict(name string) (string, bool) {
 	return spellings[0], true
 }
 
+// spelled reports whether the rules read name spelled exactly so.
+func (n readNames) spelled(name string) bool {
+	for _, s := range n[jsontext.FoldKey(name)] {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleNames caches the readNames of the rule set in force.
 type ruleNames struct {
 	cur atomic.Pointer[namesOf]
@@ -223,26 +233,50 @@ func vocabularyRoots() map[string]bool {
 }
 
 // checkParams refuses query or form parameters (kind names them) that
-// an upstream could read otherwise than the rules: a name repeated, or two
-// that fold alike (unless allowDup), and a name that folds like one the
-// rules read without being spelled like it.
+// an upstream could read otherwise than the rules: a name repeated, two
+// that fold alike, or a plain and a nested name of one base (unless
+// allowDup), and a name, or the base a framework reads it as (paramBase),
+// that folds like one the rules read without being spelled like it.
 func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
 	check := "query"
 	if kind == "form" {
 		check = "body"
 	}
 	folded := make(map[string]string, len(params))
+	// The folded bases of plain names and of nested ones (amount[x]).
+	var plain, nestedBases map[string]string
 	for k, v := range params {
+		base, nested := paramBase(k)
 		if !allowDup {
 			f := jsontext.FoldKey(k)
+			if base != k && !nested {
+				f = jsontext.FoldKey(base)
+			}
 			other, dup := folded[f]
 			if len(v) > 1 || dup && other != k {
 				return refuse(400, check, "%s parameter %q is repeated", kind, k)
 			}
 			folded[f] = k
+			if plain == nil {
+				plain, nestedBases = map[string]string{}, map[string]string{}
+			}
+			fb := jsontext.FoldKey(base)
+			mine, others := plain, nestedBases
+			if nested {
+				mine, others = nestedBases, plain
+			}
+			if other, dup := others[fb]; dup {
+				return refuse(400, check, "%s parameters %q and %q are read as one", kind, other, k)
+			}
+			mine[fb] = k
 		}
 		if spelled, ok := names.conflict(k); ok {
 			return refuse(400, check, "%s parameter %q differs only in case from %q, which the rules read", kind, k, spelled)
+		}
+		if base != k && !names.spelled(k) {
+			if spellings, ok := names[jsontext.FoldKey(base)]; ok {
+				return refuse(400, check, "%s parameter %q is read as %q by many frameworks, which the rules read", kind, k, spellings[0])
+			}
 		}
 	}
 	return nil

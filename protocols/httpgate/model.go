@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -99,6 +100,9 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		return nil, ref
 	}
 	overrides = appendOverrides(overrides, form)
+	if form == nil {
+		overrides = appendJSONOverrides(overrides, parsed)
+	}
 	if len(overrides) > 0 {
 		if c.MethodOverride != MethodOverrideHonour {
 			return nil, refuse(400, "method", "method override to %.32q is not accepted", overrides[0])
@@ -169,12 +173,37 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	return req, nil
 }
 
-// appendOverrides adds the values of _method parameters, whatever their case.
+// appendOverrides adds the values of _method parameters, whatever their
+// case and however a framework spells them (see paramBase: .method,
+// " _method", _method[]).
 func appendOverrides(overrides []string, params url.Values) []string {
 	for k, v := range params {
-		if strings.EqualFold(k, "_method") {
+		if isMethodParam(k) {
 			overrides = append(overrides, v...)
 		}
+	}
+	return overrides
+}
+
+// appendJSONOverrides adds the values of the _method keys of a JSON
+// object body: Laravel reads a JSON body's keys as its request parameters,
+// _method included. A value that is not a string is an override too (to
+// its JSON text), which no method list holds.
+func appendJSONOverrides(overrides []string, body any) []string {
+	m, ok := body.(map[string]any)
+	if !ok {
+		return overrides
+	}
+	for k, v := range m {
+		if !isMethodParam(k) {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			b, _ := json.Marshal(v)
+			s = string(b)
+		}
+		overrides = append(overrides, s)
 	}
 	return overrides
 }
