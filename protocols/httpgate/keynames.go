@@ -235,7 +235,7 @@ func vocabularyRoots() map[string]bool {
 // checkParams refuses query or form parameters (kind names them) that
 // an upstream could read otherwise than the rules: a name repeated, two
 // that fold alike, or a plain and a nested name of one base (unless
-// allowDup), and a name, or the base a framework reads it as (paramBase),
+// allowDup), a name with a control character, and a name, or the base a framework reads it as (paramBase),
 // that folds like one the rules read without being spelled like it.
 func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
 	check := "query"
@@ -246,6 +246,10 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 	// The folded bases of plain names and of nested ones (amount[x]).
 	var plain, nestedBases map[string]string
 	for k, v := range params {
+		if strings.ContainsFunc(k, isControl) {
+			// PHP reads a name as a C string: amount%00x is amount.
+			return refuse(400, check, "%s parameter name %q holds a control character", kind, k)
+		}
 		base, nested := paramBase(k)
 		if !allowDup {
 			f := jsontext.FoldKey(k)

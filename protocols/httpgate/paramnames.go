@@ -11,8 +11,9 @@ import "strings"
 // that such an upstream reads as amount. So a name is judged by its base
 // too: a name whose base folds like a name the rules read without being
 // spelled as they read it is refused, a plain name and a nested one of the
-// same base (amount=1&amount[]=5000) are duplicates, and a base that is
-// _method is a method override.
+// same base (amount=1&amount[]=5000) are duplicates, a base that is
+// _method is a method override, and a name holding a control character
+// is refused (PHP cuts a name at a NUL: amount%00x is amount).
 
 // paramBase returns the name under which PHP, Rails and Express (qs) file
 // the parameter k, and whether k has a bracketed suffix.

@@ -33,13 +33,14 @@ rules:
 // (and, for brackets, as Rails and Express's qs do): leading spaces of a
 // name dropped, '.' and ' ' turned to '_', an unmatched '[' turned to '_',
 // a name with a [...] suffix filed under the part before the bracket, the
-// last value winning. Bracketed values are marked as arrays.
+// last value winning, a name cut at a NUL. Bracketed values are marked as arrays.
 func phpParams(raw string) (vals map[string]string, array map[string]bool) {
 	vals, array = map[string]string{}, map[string]bool{}
 	for part := range strings.SplitSeq(raw, "&") {
 		k, v, _ := strings.Cut(part, "=")
 		k, _ = url.QueryUnescape(k)
 		v, _ = url.QueryUnescape(v)
+		k, _, _ = strings.Cut(k, "\x00") // PHP reads the name as a C string
 		k = strings.TrimLeft(k, " ")
 		nested := false
 		if i := strings.IndexByte(k, '['); i > 0 && strings.IndexByte(k[i:], ']') > 0 {
@@ -83,7 +84,7 @@ func upstreamMethod(r received) string {
 
 // TestParamSpellingsCannotBypassRules sends query strings and form bodies
 // whose names are spelt as PHP, Rails and Express (qs) file them under a
-// name the rules read (amount[], amount[0], user.id, " amount", .method),
+// name the rules read (amount[], amount[0], user.id, " amount", .method, amount%00x),
 // and JSON bodies with a _method key, to the proxy and the middleware.
 // Whatever reached the upstream, such a framework never reads in it what
 // the rules deny: an amount above 1000, user_id 1, or a DELETE.
@@ -95,9 +96,9 @@ func TestParamSpellingsCannotBypassRules(t *testing.T) {
 		vals  []string
 	}
 	params := []param{
-		{[]string{"amount", "amount[]", "amount[0]", "amount[x]", "AMOUNT[]", " amount", "amount[", "amount]"}, []string{"5", "5000"}},
-		{[]string{"user_id", "user.id", "user id", "user[id", "USER.ID", " user_id", "user_id[]"}, []string{"1", "2"}},
-		{[]string{"_method", ".method", " _method", " .method", "_METHOD", "_method[", "x"}, []string{"DELETE", "PATCH"}},
+		{[]string{"amount", "amount[]", "amount[0]", "amount[x]", "AMOUNT[]", " amount", "amount[", "amount]", "amount\x00", "amount\x00x"}, []string{"5", "5000"}},
+		{[]string{"user_id", "user.id", "user id", "user[id", "USER.ID", " user_id", "user_id[]", "user_id\x00"}, []string{"1", "2"}},
+		{[]string{"_method", ".method", " _method", " .method", "_METHOD", "_method[", "_method\x00", "x"}, []string{"DELETE", "PATCH"}},
 	}
 	reached := 0
 	for name, srv := range srvs {
