@@ -17,7 +17,9 @@
 // and the refusal is recorded (Hub.RecordRefusal).
 //
 // Every request is turned into a gate.Request with a canonical model
-// (gate.HTTP): the method, the normalised path (percent-decoded once,
+// (gate.HTTP): the method (a HEAD as "GET", in http.method and
+// request.command: most servers run the GET handler for it; it is still
+// forwarded as a HEAD), the normalised path (percent-decoded once,
 // dot-segments resolved, duplicate slashes collapsed, lower-cased when
 // configured), the query, the headers with lower-case names and the JSON
 // or form body. What is forwarded is exactly what was modelled: the handler

@@ -119,6 +119,16 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		method = m
 	}
 
+	// Go's ServeMux, Rails, Flask and Express run the GET handler for a
+	// HEAD (and drop the body): a HEAD is judged as the GET it runs, and
+	// forwarded as a HEAD.
+	if method == http.MethodHead {
+		if !slices.Contains(c.Methods, http.MethodGet) {
+			return nil, refuse(http.StatusMethodNotAllowed, "method", "HEAD runs a GET, which is not accepted")
+		}
+		method = http.MethodGet
+	}
+
 	modelPath := path
 	if c.LowerCasePaths {
 		if r, ok := foldsToASCII(path); ok {
