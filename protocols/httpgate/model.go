@@ -99,6 +99,9 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	if ref != nil {
 		return nil, ref
 	}
+	if ref := checkAcross(query, parsed, names); ref != nil {
+		return nil, ref
+	}
 	overrides = appendOverrides(overrides, form)
 	if form == nil {
 		overrides = appendJSONOverrides(overrides, parsed)

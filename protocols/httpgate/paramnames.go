@@ -1,6 +1,11 @@
 package httpgate
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
+)
 
 // Query and form names are read by many frameworks under another name
 // than the one sent: PHP drops leading spaces and turns '.', ' ' and an
@@ -35,4 +40,32 @@ var phpNameReplacer = strings.NewReplacer(".", "_", " ", "_", "[", "_")
 func isMethodParam(k string) bool {
 	base, _ := paramBase(k)
 	return strings.EqualFold(base, "_method")
+}
+
+// checkAcross refuses a request that sends a name the rules read both in
+// the query and in the body (a form, or a JSON object's top level):
+// frameworks merge the two and disagree on which wins (Rails and Flask
+// take the query's, Laravel and PHP's $_REQUEST the body's), so a rule
+// reading one of them may judge the value the upstream ignores.
+func checkAcross(query url.Values, body any, names readNames) *refusal {
+	m, ok := body.(map[string]any)
+	if len(query) == 0 || len(names) == 0 || !ok || len(m) == 0 {
+		return nil
+	}
+	inBody := make(map[string]string, len(m))
+	for k := range m {
+		base, _ := paramBase(k)
+		inBody[jsontext.FoldKey(base)] = k
+	}
+	for k := range query {
+		base, _ := paramBase(k)
+		f := jsontext.FoldKey(base)
+		if _, read := names[f]; !read {
+			continue
+		}
+		if other, ok := inBody[f]; ok {
+			return refuse(400, "query", "parameter %q is sent in the query and, as %q, in the body: frameworks disagree on which wins", k, other)
+		}
+	}
+	return nil
 }
