@@ -33,9 +33,11 @@
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
-// methods, method-override headers and _method parameters in the query,
-// a form or a JSON object body, however PHP or Rails spell them (".method",
-// " _method", "_method[]"; unless honoured, see MethodOverrideHonour), duplicate query or form parameters (also by
+// methods, method-override headers and method-override parameters
+// (_method, Salesforce's _HttpMethod, the override headers' names) in the
+// query, a form or a JSON object body, however PHP or Rails spell them
+// (".method", " _method", "_method[]"; unless honoured, see
+// MethodOverrideHonour), duplicate query or form parameters (also by
 // case), header names with '_', path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
 // keys (also ones equal under Unicode case folding, as encoding/json

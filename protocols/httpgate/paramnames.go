@@ -17,7 +17,7 @@ import (
 // too: a name whose base folds like a name the rules read without being
 // spelled as they read it is refused, a plain name and a nested one of the
 // same base (amount=1&amount[]=5000) are duplicates, a base that is
-// _method is a method override, and a name holding a control character
+// _method (or another of methodParams) is a method override, and a name holding a control character
 // is refused (PHP cuts a name at a NUL: amount%00x is amount).
 
 // paramBase returns the name under which PHP, Rails and Express (qs) file
@@ -35,11 +35,22 @@ func paramBase(k string) (base string, nested bool) {
 
 var phpNameReplacer = strings.NewReplacer(".", "_", " ", "_", "[", "_")
 
-// isMethodParam reports whether a query, form or JSON name k is read as
-// the _method override parameter, in any case.
+// methodParams are the parameters that override the method: _method
+// (Rails, Laravel, Symfony, Express's method-override), _HttpMethod
+// (Salesforce) and the override headers sent as parameters (ServiceStack
+// reads them from the query and the form too).
+var methodParams = []string{"_method", "_HttpMethod", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"}
+
+// isMethodParam reports whether a query, form or JSON name k is read as a
+// method override parameter, in any case.
 func isMethodParam(k string) bool {
 	base, _ := paramBase(k)
-	return strings.EqualFold(base, "_method")
+	for _, m := range methodParams {
+		if strings.EqualFold(base, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkAcross refuses a request that sends a name the rules read both in

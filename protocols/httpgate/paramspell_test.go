@@ -54,7 +54,8 @@ func phpParams(raw string) (vals map[string]string, array map[string]bool) {
 
 // upstreamMethod is the method a Symfony or Laravel upstream (method
 // parameter override on) acts on: _method from the body (form or, in
-// Laravel, JSON) and then the query, when it is a string.
+// Laravel, JSON) and then the query, when it is a string; or Salesforce
+// (_HttpMethod) and ServiceStack (the override header as a parameter).
 func upstreamMethod(r received) string {
 	m := r.method
 	if m != "POST" {
@@ -64,12 +65,26 @@ func upstreamMethod(r received) string {
 	if ov, ok := q["_method"]; ok && !qa["_method"] {
 		m = strings.ToUpper(ov)
 	}
+	// Salesforce's _HttpMethod, ServiceStack's override header as a
+	// parameter, in any case.
+	for k, v := range r.url.Query() {
+		if strings.EqualFold(k, "_HttpMethod") || strings.EqualFold(k, "X-HTTP-Method-Override") {
+			m = strings.ToUpper(v[0])
+		}
+	}
 	ct := r.header.Get("Content-Type")
 	switch {
 	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		f, fa := phpParams(string(r.body))
 		if ov, ok := f["_method"]; ok && !fa["_method"] {
 			m = strings.ToUpper(ov)
+		}
+		if fv, err := url.ParseQuery(string(r.body)); err == nil {
+			for k, v := range fv {
+				if strings.EqualFold(k, "_HttpMethod") || strings.EqualFold(k, "X-HTTP-Method-Override") {
+					m = strings.ToUpper(v[0])
+				}
+			}
 		}
 	case strings.HasPrefix(ct, "application/json"):
 		var doc map[string]any
@@ -98,11 +113,11 @@ func TestParamSpellingsCannotBypassRules(t *testing.T) {
 	params := []param{
 		{[]string{"amount", "amount[]", "amount[0]", "amount[x]", "AMOUNT[]", " amount", "amount[", "amount]", "amount\x00", "amount\x00x"}, []string{"5", "5000"}},
 		{[]string{"user_id", "user.id", "user id", "user[id", "USER.ID", " user_id", "user_id[]", "user_id\x00"}, []string{"1", "2"}},
-		{[]string{"_method", ".method", " _method", " .method", "_METHOD", "_method[", "_method\x00", "x"}, []string{"DELETE", "PATCH"}},
+		{[]string{"_method", ".method", " _method", " .method", "_METHOD", "_method[", "_method\x00", "_HttpMethod", "_httpmethod", "X-HTTP-Method-Override", "x"}, []string{"DELETE", "PATCH"}},
 	}
 	reached := 0
 	for name, srv := range srvs {
-		for range 300 {
+		for range 600 {
 			var kv []string
 			for range 1 + rng.IntN(2) {
 				p := pick(rng, params)
