@@ -57,12 +57,12 @@
 // into '_' (user.id is user_id). A name read so as one the rules read
 // but not spelled like it is refused with 400, and so are a plain and a
 // nested name of one base (amount=1&amount[]=5000). Nested names no rule
-// reads (page[size]) pass. A name the rules read sent both in the query
-// and in the body (a form, or a JSON object's top level) is refused with
-// 400: Rails and Flask take the query's value, Laravel and PHP's $_REQUEST
-// the body's. A rule for an upstream that merges the two must read the
-// name in both (http.query and http.body): one sent in the query alone is
-// judged by the query rules only.
+// reads (page[size]) pass. Rails, Laravel, Flask and PHP's $_REQUEST
+// merge the query and the body (a form, or a JSON object's top level) and
+// disagree on which wins, so a name the rules read is refused with 400
+// when it is sent in both, or where no rule reading it looks: in the
+// query when the rules read it in http.body only (?amount=5000 beside a
+// body without amount), in the body when they read it in http.query only.
 //
 // Names and case. JSON keys, query and form names are seen as sent, but a
 // name that folds like one the rules read (http.body.amount,

@@ -62,21 +62,49 @@ type ruleNames struct {
 	cur atomic.Pointer[namesOf]
 }
 
-// namesOf are the readNames of one rule set.
+// namesOf are the readNames of one rule set and where they are read.
 type namesOf struct {
 	rs    *gate.RuleSet
 	names readNames
+	locs  nameLocs
 }
 
-// get returns the names read by rs, computed once per rule set (twice at
-// worst, when two requests race to see a new one).
-func (c *ruleNames) get(rs *gate.RuleSet) readNames {
+// get returns the names read by rs and where, computed once per rule set
+// (twice at worst, when two requests race to see a new one).
+func (c *ruleNames) get(rs *gate.RuleSet) (readNames, nameLocs) {
 	if n := c.cur.Load(); n != nil && n.rs == rs {
-		return n.names
+		return n.names, n.locs
 	}
-	n := &namesOf{rs: rs, names: collectReadNames(rs)}
+	names, locs := collectReadNamesAt(rs)
+	n := &namesOf{rs: rs, names: names, locs: locs}
 	c.cur.Store(n)
-	return n.names
+	return n.names, n.locs
+}
+
+// nameLocs tell, by folded name, where the rules that read a name read
+// it: in the query (locQuery), the body (locBody) or both.
+type nameLocs map[string]uint8
+
+const (
+	locQuery uint8 = 1 << iota
+	locBody
+)
+
+// readsAt returns where a rule reading the variables reads names: the
+// query, the body or, reading http whole, both.
+func readsAt(reads []string) uint8 {
+	var loc uint8
+	for _, v := range reads {
+		switch {
+		case v == "http":
+			loc |= locQuery | locBody
+		case strings.HasPrefix(v, "http.body"):
+			loc |= locBody
+		case strings.HasPrefix(v, "http.query"):
+			loc |= locQuery
+		}
+	}
+	return loc
 }
 
 // collectReadNames gathers, from every rule that reads the body or the
@@ -90,32 +118,48 @@ func (c *ruleNames) get(rs *gate.RuleSet) readNames {
 // stricter. A name a rule computes (k.startsWith("amo")) is not found:
 // such a rule should fold the name itself (k.lowerAscii()).
 func collectReadNames(rs *gate.RuleSet) readNames {
-	names := readNames{}
+	names, _ := collectReadNamesAt(rs)
+	return names
+}
+
+// collectReadNamesAt is collectReadNames that also tells where each name
+// is read: in the query, the body or both, as the rules reading it read
+// the one, the other or both.
+func collectReadNamesAt(rs *gate.RuleSet) (readNames, nameLocs) {
+	names, locs := readNames{}, nameLocs{}
 	if rs == nil {
-		return names
+		return names, locs
 	}
 	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
 	if err != nil {
-		return names
+		return names, locs
 	}
 	for _, info := range rs.Info() {
 		if !readsBodyOrQuery(info.Reads) {
 			continue
 		}
+		mine := readNames{}
 		a, errs := p.Parse(common.NewTextSource(info.Spec.When))
 		if errs != nil && len(errs.GetErrors()) > 0 {
 			// Compiled by the gate, so this does not happen; if it did,
 			// every word of the rule counts.
 			for _, w := range strings.FieldsFunc(info.Spec.When, notNameRune) {
-				names.add(w)
+				mine.add(w)
 			}
-			continue
+		} else {
+			w := nameWalker{names: mine, roots: vocabularyRoots(), iterVars: map[string]bool{}}
+			ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
+			ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
 		}
-		w := nameWalker{names: names, roots: vocabularyRoots(), iterVars: map[string]bool{}}
-		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
-		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
+		loc := readsAt(info.Reads)
+		for f, spellings := range mine {
+			for _, s := range spellings {
+				names.add(s)
+			}
+			locs[f] |= loc
+		}
 	}
-	return names
+	return names, locs
 }
 
 // nameWalker gathers the names one rule reads.

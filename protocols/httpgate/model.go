@@ -54,7 +54,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 			return nil, refuse(400, "query", "the query cannot be parsed unambiguously")
 		}
 	}
-	names := gw.names.get(gw.hub.Rules())
+	names, locs := gw.names.get(gw.hub.Rules())
 	if ref := checkParams("query", query, names, c.AllowDuplicateQuery); ref != nil {
 		return nil, ref
 	}
@@ -99,7 +99,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	if ref != nil {
 		return nil, ref
 	}
-	if ref := checkAcross(query, parsed, names); ref != nil {
+	if ref := checkAcross(query, parsed, names, locs); ref != nil {
 		return nil, ref
 	}
 	overrides = appendOverrides(overrides, form)

@@ -10,8 +10,7 @@ import (
 )
 
 // bodyRules read amount from the body only, as a rule written for a JSON
-// or form API does (it misses an amount sent in the query alone: see
-// the report; a rule for an upstream that merges the two reads both).
+// or form API does.
 const bodyRules = `
 default: deny
 rules:
@@ -54,9 +53,9 @@ func mergedAmounts(r received) (queryWins, bodyWins int) {
 	return read(q, b), read(b, q)
 }
 
-// TestParamInQueryAndBody sends amount in the query and in a form or JSON
-// body at once, under random spellings of its name, to the proxy and the
-// middleware. Whatever reached the upstream, neither a framework where
+// TestParamInQueryAndBody sends amount in the query, in a form or JSON
+// body, or in both at once, under random spellings of its name, to the
+// proxy and the middleware, under rules that read it in the body only. Whatever reached the upstream, neither a framework where
 // the query wins nor one where the body wins reads an amount the rules
 // deny.
 func TestParamInQueryAndBody(t *testing.T) {
@@ -67,11 +66,19 @@ func TestParamInQueryAndBody(t *testing.T) {
 	for name, srv := range srvs {
 		for range 120 {
 			qv, bv := pick(rng, vals), pick(rng, vals)
-			qn := pick(rng, []string{"amount", "amount[]", " amount"})
+			// amount in the query, the body or both.
+			where := rng.IntN(3)
+			qn, bn := pick(rng, []string{"amount", "amount[]", " amount"}), "amount"
+			if where == 1 {
+				qn = "page"
+			}
+			if where == 2 {
+				bn = "other"
+			}
 			target := fmt.Sprintf("/api/pay?%s=%d", url.QueryEscape(qn), qv)
-			headers, body := "Content-Type: application/json\r\n", fmt.Sprintf(`{"amount":%d,"note":"x"}`, bv)
+			headers, body := "Content-Type: application/json\r\n", fmt.Sprintf(`{%q:%d,"note":"x"}`, bn, bv)
 			if rng.IntN(2) == 0 {
-				headers, body = "Content-Type: application/x-www-form-urlencoded\r\n", fmt.Sprintf("amount=%d&note=x", bv)
+				headers, body = "Content-Type: application/x-www-form-urlencoded\r\n", fmt.Sprintf("%s=%d&note=x", bn, bv)
 			}
 			req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer %s\r\nConnection: close\r\n%sContent-Length: %d\r\n\r\n%s",
 				target, agentToken, headers, len(body), body)
@@ -83,11 +90,12 @@ func TestParamInQueryAndBody(t *testing.T) {
 				}
 			}
 		}
-		// One location at a time is judged as before.
+		// The body alone is judged by the rules; amount in the query, where
+		// no rule reads it, is refused.
 		for _, c := range []struct {
 			target, body string
 			want         int
-		}{{"/api/pay?note=y", `{"amount":5}`, 200}, {"/api/pay?note=y", `{"amount":5000}`, 403}, {"/api/pay?amount=5", `{"note":"x"}`, 200}} {
+		}{{"/api/pay?note=y", `{"amount":5}`, 200}, {"/api/pay?note=y", `{"amount":5000}`, 403}, {"/api/pay?amount=5", `{"note":"x"}`, 400}} {
 			req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer %s\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 				c.target, agentToken, len(c.body), c.body)
 			if status, b := raw(t, srv, req); status != c.want {
@@ -98,5 +106,32 @@ func TestParamInQueryAndBody(t *testing.T) {
 	}
 	if reached == 0 {
 		t.Fatal("no request reached the upstream: the test proves nothing")
+	}
+}
+
+// TestQueryNameInBody: keyRules read kind in the query only ("no-bulk");
+// a body that sends kind, which Laravel's input() and Rails' params read
+// like the query's, is refused, and the query's is judged.
+func TestQueryNameInBody(t *testing.T) {
+	_, up, srvs := gatedServers(t, keyRules)
+	for name, srv := range srvs {
+		for _, c := range []struct {
+			target, ctype, body string
+			want                int
+		}{
+			{"/api/x", "application/json", `{"kind":"all"}`, 400},
+			{"/api/x", "application/x-www-form-urlencoded", "kind=all", 400},
+			{"/api/x", "application/x-www-form-urlencoded", "kind[]=all", 400},
+			{"/api/x?kind=all", "application/json", `{"note":"x"}`, 403},
+			{"/api/x?kind=one", "application/json", `{"note":"x"}`, 200},
+		} {
+			req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer %s\r\nConnection: close\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+				c.target, agentToken, c.ctype, len(c.body), c.body)
+			status, b := raw(t, srv, req)
+			got := up.take()
+			if status != c.want || (len(got) == 1) != (c.want == 200) {
+				t.Errorf("%s: %s %s: status %d, want %d, upstream got %d: %s", name, c.target, c.body, status, c.want, len(got), b)
+			}
+		}
 	}
 }

@@ -53,26 +53,40 @@ func isMethodParam(k string) bool {
 	return false
 }
 
-// checkAcross refuses a request that sends a name the rules read both in
-// the query and in the body (a form, or a JSON object's top level):
-// frameworks merge the two and disagree on which wins (Rails and Flask
-// take the query's, Laravel and PHP's $_REQUEST the body's), so a rule
-// reading one of them may judge the value the upstream ignores.
-func checkAcross(query url.Values, body any, names readNames) *refusal {
-	m, ok := body.(map[string]any)
-	if len(query) == 0 || len(names) == 0 || !ok || len(m) == 0 {
+// checkAcross refuses a request that sends a name the rules read where
+// no rule reading it looks, or in both places: frameworks merge the query
+// and the body (a form, or a JSON object's top level) and disagree on
+// which wins (Rails and Flask take the query's, Laravel and PHP's
+// $_REQUEST the body's). So a name the rules read in the body only is
+// refused in the query (?amount=5000 beside a body without amount would
+// pass a rule on http.body.amount and reach Rails as amount 5000), one
+// read in the query only is refused in the body, and one sent in both is
+// refused whatever the rules read.
+func checkAcross(query url.Values, body any, names readNames, locs nameLocs) *refusal {
+	if len(names) == 0 {
 		return nil
 	}
+	m, _ := body.(map[string]any)
 	inBody := make(map[string]string, len(m))
 	for k := range m {
 		base, _ := paramBase(k)
-		inBody[jsontext.FoldKey(base)] = k
+		f := jsontext.FoldKey(base)
+		if _, read := names[f]; !read {
+			continue
+		}
+		if locs[f]&locBody == 0 {
+			return refuse(400, "body", "%q is sent in the body, where no rule reads it (they read it in the query): frameworks that merge the two would act on it", k)
+		}
+		inBody[f] = k
 	}
 	for k := range query {
 		base, _ := paramBase(k)
 		f := jsontext.FoldKey(base)
 		if _, read := names[f]; !read {
 			continue
+		}
+		if locs[f]&locQuery == 0 {
+			return refuse(400, "query", "%q is sent in the query, where no rule reads it (they read it in the body): frameworks that merge the two would act on it", k)
 		}
 		if other, ok := inBody[f]; ok {
 			return refuse(400, "query", "parameter %q is sent in the query and, as %q, in the body: frameworks disagree on which wins", k, other)
