@@ -21,7 +21,9 @@
 // request.command: most servers run the GET handler for it; it is still
 // forwarded as a HEAD), the normalised path (percent-decoded once,
 // dot-segments resolved, duplicate slashes collapsed, lower-cased when
-// configured), the query, the headers with lower-case names and the JSON
+// configured), the query, the headers with lower-case names (a field sent
+// on several lines joined into one, with ", " or for Cookie "; ", and
+// forwarded so: upstreams read the first line, the last or all) and the JSON
 // or form body. What is forwarded is exactly what was modelled: the handler
 // or the upstream sees the canonical path, the re-encoded query and the
 // decoded body, and the headers are judged as the upstream receives them:

@@ -78,6 +78,9 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	overrides = appendOverrides(overrides, query)
 
+	if len(r.Header["Content-Type"]) > 1 {
+		return nil, refuse(400, "headers", "more than one Content-Type")
+	}
 	headers := make(map[string][]string, len(r.Header))
 	for k, v := range r.Header {
 		// Some servers read '_' as '-', so X_Forwarded_For would reach
@@ -85,10 +88,15 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		if strings.ContainsRune(k, '_') {
 			return nil, refuse(400, "headers", "header names with '_' are not accepted")
 		}
+		if len(v) > 1 {
+			// Upstreams read a repeated field differently (Go the first
+			// line, PHP the last, Node and WSGI the lines joined): it is
+			// joined, as RFC 9110 (5.3) makes it equal to, for the rules
+			// and the upstream alike.
+			v = []string{strings.Join(v, fieldSeparator(k))}
+			r.Header[k] = v
+		}
 		headers[lowerName(k)] = v
-	}
-	if len(r.Header["Content-Type"]) > 1 {
-		return nil, refuse(400, "headers", "more than one Content-Type")
 	}
 
 	body, ref := gw.readBody(r)
@@ -184,6 +192,15 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		},
 	}
 	return req, nil
+}
+
+// fieldSeparator is what the lines of the repeated request field k are
+// joined with: "; " for Cookie (RFC 9113, 8.2.3), ", " for any other.
+func fieldSeparator(k string) string {
+	if k == "Cookie" {
+		return "; "
+	}
+	return ", "
 }
 
 // appendOverrides adds the values of _method parameters, whatever their
