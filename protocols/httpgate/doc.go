@@ -48,8 +48,10 @@
 // other than gzip and deflate, JSON sent under another Content-Type (also
 // in UTF-16), a body without a Content-Type, a form body that is not
 // strictly form-encoded (no '{', '}', '"', '<', '>', '\' or control
-// characters unescaped, no empty names), charsets other than UTF-8, and
-// multipart bodies. The record of a refused request keeps its target with
+// characters unescaped, no empty names), charsets other than UTF-8,
+// multipart bodies, and, when the rules read names in the body, bodies in
+// a format that frameworks bind like JSON but the rules cannot read (XML,
+// YAML, CBOR, MessagePack, Smile, protobuf, BSON; +xml, +yaml, +cbor). The record of a refused request keeps its target with
 // the values of secret parameters (query, and ';' path parameters)
 // redacted.
 //

@@ -103,7 +103,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	if ref != nil {
 		return nil, ref
 	}
-	parsed, form, ref := gw.parseBody(r, body, names)
+	parsed, form, ref := gw.parseBody(r, body, names, locs.readsBody())
 	if ref != nil {
 		return nil, ref
 	}
@@ -351,8 +351,9 @@ func (gw *Gateway) readBody(r *http.Request) ([]byte, *refusal) {
 }
 
 // parseBody parses JSON and form bodies into the model. It returns the
-// form values too, for the _method override.
-func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any, url.Values, *refusal) {
+// form values too, for the _method override. When the rules read names in
+// the body (bodyRead), a body of a bindable type is refused.
+func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames, bodyRead bool) (any, url.Values, *refusal) {
 	const check = "body"
 	ct := headerValue(r.Header, "Content-Type")
 	mt := ""
@@ -411,6 +412,8 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any
 		return m, form, nil
 	case strings.HasPrefix(mt, "multipart/"):
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "multipart bodies are not accepted")
+	case bodyRead && bindable(mt):
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the rules read the body, which they cannot read in %s", mt)
 	case looksLikeJSON(body):
 		// Many frameworks parse JSON whatever the Content-Type says; a JSON
 		// body under another type would pass the rules uninspected.
