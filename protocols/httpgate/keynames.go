@@ -138,7 +138,7 @@ func collectReadNamesAt(rs *gate.RuleSet) (readNames, nameLocs) {
 		if !readsBodyOrQuery(info.Reads) {
 			continue
 		}
-		mine := readNames{}
+		mine, outside := readNames{}, map[string]bool{}
 		a, errs := p.Parse(common.NewTextSource(info.Spec.When))
 		if errs != nil && len(errs.GetErrors()) > 0 {
 			// Compiled by the gate, so this does not happen; if it did,
@@ -147,16 +147,21 @@ func collectReadNamesAt(rs *gate.RuleSet) (readNames, nameLocs) {
 				mine.add(w)
 			}
 		} else {
-			w := nameWalker{names: mine, roots: vocabularyRoots(), iterVars: map[string]bool{}}
+			w := nameWalker{names: mine, roots: vocabularyRoots(), iterVars: map[string]bool{}, outside: outside, inside: map[string]bool{}}
 			ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
 			ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
+			for name := range w.inside {
+				delete(outside, name)
+			}
 		}
 		loc := readsAt(info.Reads)
 		for f, spellings := range mine {
 			for _, s := range spellings {
 				names.add(s)
+				if !outside[s] {
+					locs[f] |= loc
+				}
 			}
-			locs[f] |= loc
 		}
 	}
 	return names, locs
@@ -167,6 +172,10 @@ type nameWalker struct {
 	names    readNames
 	roots    map[string]bool // the vocabulary's first names
 	iterVars map[string]bool // the rule's comprehension variables
+	// outside holds the names selected below another variable than http
+	// (identity.claims.org), inside the names found any other way: a name
+	// only outside is not read in the query or the body.
+	outside, inside map[string]bool
 }
 
 func (w nameWalker) noteIterVars(e ast.Expr) {
@@ -186,6 +195,11 @@ func (w nameWalker) visit(e ast.Expr) {
 		s := e.AsSelect()
 		if op := s.Operand(); op.Kind() != ast.IdentKind || !w.roots[op.AsIdent()] {
 			w.names.add(s.FieldName())
+			if root := selectRoot(op); root != "http" && w.roots[root] {
+				w.note(w.outside, s.FieldName())
+			} else {
+				w.note(w.inside, s.FieldName())
+			}
 		}
 	case ast.MapKind:
 		for _, entry := range e.AsMap().Entries() {
@@ -229,7 +243,27 @@ func (w nameWalker) addString(e ast.Expr) {
 	}
 	if s, ok := e.AsLiteral().(types.String); ok {
 		w.names.add(string(s))
+		w.note(w.inside, string(s))
 	}
+}
+
+// note adds name to set, when the walker keeps sets.
+func (w nameWalker) note(set map[string]bool, name string) {
+	if set != nil {
+		set[name] = true
+	}
+}
+
+// selectRoot returns the identifier a chain of selections starts from
+// (identity for identity.claims), or "" when it starts elsewhere.
+func selectRoot(e ast.Expr) string {
+	for e.Kind() == ast.SelectKind {
+		e = e.AsSelect().Operand()
+	}
+	if e.Kind() == ast.IdentKind {
+		return e.AsIdent()
+	}
+	return ""
 }
 
 func (n readNames) add(name string) {

@@ -23,6 +23,9 @@ rules:
   - name: big-form
     when: 'type(http.body) == map && "amount" in http.body && type(http.body.amount) == list && int(http.body.amount[0]) > 1000'
     action: deny
+  - name: ops-bulk
+    when: '"bulk" in http.query && has(identity.claims.team) && identity.claims.team == "ops"'
+    action: deny
 `
 
 // mergedAmounts are the amounts an upstream that merges query and body
@@ -95,7 +98,10 @@ func TestParamInQueryAndBody(t *testing.T) {
 		for _, c := range []struct {
 			target, body string
 			want         int
-		}{{"/api/pay?note=y", `{"amount":5}`, 200}, {"/api/pay?note=y", `{"amount":5000}`, 403}, {"/api/pay?amount=5", `{"note":"x"}`, 400}} {
+		}{{"/api/pay?note=y", `{"amount":5}`, 200}, {"/api/pay?note=y", `{"amount":5000}`, 403}, {"/api/pay?amount=5", `{"note":"x"}`, 400},
+			// bulk is read in the query only; team, read in identity
+			// only, is no parameter name.
+			{"/api/pay?note=y", `{"bulk":1}`, 400}, {"/api/pay?note=y", `{"team":"x"}`, 200}} {
 			req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer %s\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 				c.target, agentToken, len(c.body), c.body)
 			if status, b := raw(t, srv, req); status != c.want {

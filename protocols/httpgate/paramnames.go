@@ -71,7 +71,7 @@ func checkAcross(query url.Values, body any, names readNames, locs nameLocs) *re
 	for k := range m {
 		base, _ := paramBase(k)
 		f := jsontext.FoldKey(base)
-		if _, read := names[f]; !read {
+		if _, read := names[f]; !read || locs[f] == 0 {
 			continue
 		}
 		if locs[f]&locBody == 0 {
@@ -82,7 +82,7 @@ func checkAcross(query url.Values, body any, names readNames, locs nameLocs) *re
 	for k := range query {
 		base, _ := paramBase(k)
 		f := jsontext.FoldKey(base)
-		if _, read := names[f]; !read {
+		if _, read := names[f]; !read || locs[f] == 0 {
 			continue
 		}
 		if locs[f]&locQuery == 0 {
