@@ -17,9 +17,13 @@
 // and the refusal is recorded (Hub.RecordRefusal).
 //
 // Every request is turned into a gate.Request with a canonical model
-// (gate.HTTP): the method, the normalised path (percent-decoded once,
+// (gate.HTTP): the method (a HEAD as "GET", in http.method and
+// request.command: most servers run the GET handler for it; it is still
+// forwarded as a HEAD), the normalised path (percent-decoded once,
 // dot-segments resolved, duplicate slashes collapsed, lower-cased when
-// configured), the query, the headers with lower-case names and the JSON
+// configured), the query, the headers with lower-case names (a field sent
+// on several lines joined into one, with ", " or for Cookie "; ", and
+// forwarded so: upstreams read the first line, the last or all) and the JSON
 // or form body. What is forwarded is exactly what was modelled: the handler
 // or the upstream sees the canonical path, the re-encoded query and the
 // decoded body, and the headers are judged as the upstream receives them:
@@ -31,8 +35,11 @@
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
-// methods, method-override headers and _method parameters (unless honoured,
-// see MethodOverrideHonour), duplicate query or form parameters (also by
+// methods, method-override headers and method-override parameters
+// (_method, Salesforce's _HttpMethod, the override headers' names) in the
+// query, a form or a JSON object body, however PHP or Rails spell them
+// (".method", " _method", "_method[]"; unless honoured, see
+// MethodOverrideHonour), duplicate query or form parameters (also by
 // case), header names with '_', path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
 // keys (also ones equal under Unicode case folding, as encoding/json
@@ -41,10 +48,25 @@
 // other than gzip and deflate, JSON sent under another Content-Type (also
 // in UTF-16), a body without a Content-Type, a form body that is not
 // strictly form-encoded (no '{', '}', '"', '<', '>', '\' or control
-// characters unescaped, no empty names), charsets other than UTF-8, and
-// multipart bodies. The record of a refused request keeps its target with
+// characters unescaped, no empty names), charsets other than UTF-8,
+// multipart bodies, and, when the rules read names in the body, bodies in
+// a format that frameworks bind like JSON but the rules cannot read (XML,
+// YAML, CBOR, MessagePack, Smile, protobuf, BSON; +xml, +yaml, +cbor). The record of a refused request keeps its target with
 // the values of secret parameters (query, and ';' path parameters)
 // redacted.
+//
+// Query and form names are also judged by the name PHP, Rails and
+// Express (qs) file them under: a bracketed suffix is dropped (amount[]
+// and amount[0] are amount) and PHP turns '.', ' ' and an unmatched '['
+// into '_' (user.id is user_id). A name read so as one the rules read
+// but not spelled like it is refused with 400, and so are a plain and a
+// nested name of one base (amount=1&amount[]=5000). Nested names no rule
+// reads (page[size]) pass. Rails, Laravel, Flask and PHP's $_REQUEST
+// merge the query and the body (a form, or a JSON object's top level) and
+// disagree on which wins, so a name the rules read is refused with 400
+// when it is sent in both, or where no rule reading it looks: in the
+// query when the rules read it in http.body only (?amount=5000 beside a
+// body without amount), in the body when they read it in http.query only.
 //
 // Names and case. JSON keys, query and form names are seen as sent, but a
 // name that folds like one the rules read (http.body.amount,

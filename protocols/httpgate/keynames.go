@@ -47,26 +47,64 @@ func (n readNames) conflict(name string) (string, bool) {
 	return spellings[0], true
 }
 
+// spelled reports whether the rules read name spelled exactly so.
+func (n readNames) spelled(name string) bool {
+	for _, s := range n[jsontext.FoldKey(name)] {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
 // ruleNames caches the readNames of the rule set in force.
 type ruleNames struct {
 	cur atomic.Pointer[namesOf]
 }
 
-// namesOf are the readNames of one rule set.
+// namesOf are the readNames of one rule set and where they are read.
 type namesOf struct {
 	rs    *gate.RuleSet
 	names readNames
+	locs  nameLocs
 }
 
-// get returns the names read by rs, computed once per rule set (twice at
-// worst, when two requests race to see a new one).
-func (c *ruleNames) get(rs *gate.RuleSet) readNames {
+// get returns the names read by rs and where, computed once per rule set
+// (twice at worst, when two requests race to see a new one).
+func (c *ruleNames) get(rs *gate.RuleSet) (readNames, nameLocs) {
 	if n := c.cur.Load(); n != nil && n.rs == rs {
-		return n.names
+		return n.names, n.locs
 	}
-	n := &namesOf{rs: rs, names: collectReadNames(rs)}
+	names, locs := collectReadNamesAt(rs)
+	n := &namesOf{rs: rs, names: names, locs: locs}
 	c.cur.Store(n)
-	return n.names
+	return n.names, n.locs
+}
+
+// nameLocs tell, by folded name, where the rules that read a name read
+// it: in the query (locQuery), the body (locBody) or both.
+type nameLocs map[string]uint8
+
+const (
+	locQuery uint8 = 1 << iota
+	locBody
+)
+
+// readsAt returns where a rule reading the variables reads names: the
+// query, the body or, reading http whole, both.
+func readsAt(reads []string) uint8 {
+	var loc uint8
+	for _, v := range reads {
+		switch {
+		case v == "http":
+			loc |= locQuery | locBody
+		case strings.HasPrefix(v, "http.body"):
+			loc |= locBody
+		case strings.HasPrefix(v, "http.query"):
+			loc |= locQuery
+		}
+	}
+	return loc
 }
 
 // collectReadNames gathers, from every rule that reads the body or the
@@ -80,32 +118,53 @@ func (c *ruleNames) get(rs *gate.RuleSet) readNames {
 // stricter. A name a rule computes (k.startsWith("amo")) is not found:
 // such a rule should fold the name itself (k.lowerAscii()).
 func collectReadNames(rs *gate.RuleSet) readNames {
-	names := readNames{}
+	names, _ := collectReadNamesAt(rs)
+	return names
+}
+
+// collectReadNamesAt is collectReadNames that also tells where each name
+// is read: in the query, the body or both, as the rules reading it read
+// the one, the other or both.
+func collectReadNamesAt(rs *gate.RuleSet) (readNames, nameLocs) {
+	names, locs := readNames{}, nameLocs{}
 	if rs == nil {
-		return names
+		return names, locs
 	}
 	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
 	if err != nil {
-		return names
+		return names, locs
 	}
 	for _, info := range rs.Info() {
 		if !readsBodyOrQuery(info.Reads) {
 			continue
 		}
+		mine, outside := readNames{}, map[string]bool{}
 		a, errs := p.Parse(common.NewTextSource(info.Spec.When))
 		if errs != nil && len(errs.GetErrors()) > 0 {
 			// Compiled by the gate, so this does not happen; if it did,
 			// every word of the rule counts.
 			for _, w := range strings.FieldsFunc(info.Spec.When, notNameRune) {
-				names.add(w)
+				mine.add(w)
 			}
-			continue
+		} else {
+			w := nameWalker{names: mine, roots: vocabularyRoots(), iterVars: map[string]bool{}, outside: outside, inside: map[string]bool{}}
+			ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
+			ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
+			for name := range w.inside {
+				delete(outside, name)
+			}
 		}
-		w := nameWalker{names: names, roots: vocabularyRoots(), iterVars: map[string]bool{}}
-		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.noteIterVars))
-		ast.PostOrderVisit(a.Expr(), ast.NewExprVisitor(w.visit))
+		loc := readsAt(info.Reads)
+		for f, spellings := range mine {
+			for _, s := range spellings {
+				names.add(s)
+				if !outside[s] {
+					locs[f] |= loc
+				}
+			}
+		}
 	}
-	return names
+	return names, locs
 }
 
 // nameWalker gathers the names one rule reads.
@@ -113,6 +172,10 @@ type nameWalker struct {
 	names    readNames
 	roots    map[string]bool // the vocabulary's first names
 	iterVars map[string]bool // the rule's comprehension variables
+	// outside holds the names selected below another variable than http
+	// (identity.claims.org), inside the names found any other way: a name
+	// only outside is not read in the query or the body.
+	outside, inside map[string]bool
 }
 
 func (w nameWalker) noteIterVars(e ast.Expr) {
@@ -132,6 +195,11 @@ func (w nameWalker) visit(e ast.Expr) {
 		s := e.AsSelect()
 		if op := s.Operand(); op.Kind() != ast.IdentKind || !w.roots[op.AsIdent()] {
 			w.names.add(s.FieldName())
+			if root := selectRoot(op); root != "http" && w.roots[root] {
+				w.note(w.outside, s.FieldName())
+			} else {
+				w.note(w.inside, s.FieldName())
+			}
 		}
 	case ast.MapKind:
 		for _, entry := range e.AsMap().Entries() {
@@ -175,7 +243,27 @@ func (w nameWalker) addString(e ast.Expr) {
 	}
 	if s, ok := e.AsLiteral().(types.String); ok {
 		w.names.add(string(s))
+		w.note(w.inside, string(s))
 	}
+}
+
+// note adds name to set, when the walker keeps sets.
+func (w nameWalker) note(set map[string]bool, name string) {
+	if set != nil {
+		set[name] = true
+	}
+}
+
+// selectRoot returns the identifier a chain of selections starts from
+// (identity for identity.claims), or "" when it starts elsewhere.
+func selectRoot(e ast.Expr) string {
+	for e.Kind() == ast.SelectKind {
+		e = e.AsSelect().Operand()
+	}
+	if e.Kind() == ast.IdentKind {
+		return e.AsIdent()
+	}
+	return ""
 }
 
 func (n readNames) add(name string) {
@@ -223,26 +311,54 @@ func vocabularyRoots() map[string]bool {
 }
 
 // checkParams refuses query or form parameters (kind names them) that
-// an upstream could read otherwise than the rules: a name repeated, or two
-// that fold alike (unless allowDup), and a name that folds like one the
-// rules read without being spelled like it.
+// an upstream could read otherwise than the rules: a name repeated, two
+// that fold alike, or a plain and a nested name of one base (unless
+// allowDup), a name with a control character, and a name, or the base a framework reads it as (paramBase),
+// that folds like one the rules read without being spelled like it.
 func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
 	check := "query"
 	if kind == "form" {
 		check = "body"
 	}
 	folded := make(map[string]string, len(params))
+	// The folded bases of plain names and of nested ones (amount[x]).
+	var plain, nestedBases map[string]string
 	for k, v := range params {
+		if strings.ContainsFunc(k, isControl) {
+			// PHP reads a name as a C string: amount%00x is amount.
+			return refuse(400, check, "%s parameter name %q holds a control character", kind, k)
+		}
+		base, nested := paramBase(k)
 		if !allowDup {
 			f := jsontext.FoldKey(k)
+			if base != k && !nested {
+				f = jsontext.FoldKey(base)
+			}
 			other, dup := folded[f]
 			if len(v) > 1 || dup && other != k {
 				return refuse(400, check, "%s parameter %q is repeated", kind, k)
 			}
 			folded[f] = k
+			if plain == nil {
+				plain, nestedBases = map[string]string{}, map[string]string{}
+			}
+			fb := jsontext.FoldKey(base)
+			mine, others := plain, nestedBases
+			if nested {
+				mine, others = nestedBases, plain
+			}
+			if other, dup := others[fb]; dup {
+				return refuse(400, check, "%s parameters %q and %q are read as one", kind, other, k)
+			}
+			mine[fb] = k
 		}
 		if spelled, ok := names.conflict(k); ok {
 			return refuse(400, check, "%s parameter %q differs only in case from %q, which the rules read", kind, k, spelled)
+		}
+		if base != k && !names.spelled(k) {
+			if spellings, ok := names[jsontext.FoldKey(base)]; ok {
+				return refuse(400, check, "%s parameter %q is read as %q by many frameworks, which the rules read", kind, k, spellings[0])
+			}
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"compress/zlib"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -53,7 +54,7 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 			return nil, refuse(400, "query", "the query cannot be parsed unambiguously")
 		}
 	}
-	names := gw.names.get(gw.hub.Rules())
+	names, locs := gw.names.get(gw.hub.Rules())
 	if ref := checkParams("query", query, names, c.AllowDuplicateQuery); ref != nil {
 		return nil, ref
 	}
@@ -77,6 +78,9 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	overrides = appendOverrides(overrides, query)
 
+	if len(r.Header["Content-Type"]) > 1 {
+		return nil, refuse(400, "headers", "more than one Content-Type")
+	}
 	headers := make(map[string][]string, len(r.Header))
 	for k, v := range r.Header {
 		// Some servers read '_' as '-', so X_Forwarded_For would reach
@@ -84,21 +88,32 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		if strings.ContainsRune(k, '_') {
 			return nil, refuse(400, "headers", "header names with '_' are not accepted")
 		}
+		if len(v) > 1 {
+			// Upstreams read a repeated field differently (Go the first
+			// line, PHP the last, Node and WSGI the lines joined): it is
+			// joined, as RFC 9110 (5.3) makes it equal to, for the rules
+			// and the upstream alike.
+			v = []string{strings.Join(v, fieldSeparator(k))}
+			r.Header[k] = v
+		}
 		headers[lowerName(k)] = v
-	}
-	if len(r.Header["Content-Type"]) > 1 {
-		return nil, refuse(400, "headers", "more than one Content-Type")
 	}
 
 	body, ref := gw.readBody(r)
 	if ref != nil {
 		return nil, ref
 	}
-	parsed, form, ref := gw.parseBody(r, body, names)
+	parsed, form, ref := gw.parseBody(r, body, names, locs.readsBody())
 	if ref != nil {
 		return nil, ref
 	}
+	if ref := checkAcross(query, parsed, names, locs); ref != nil {
+		return nil, ref
+	}
 	overrides = appendOverrides(overrides, form)
+	if form == nil {
+		overrides = appendJSONOverrides(overrides, parsed)
+	}
 	if len(overrides) > 0 {
 		if c.MethodOverride != MethodOverrideHonour {
 			return nil, refuse(400, "method", "method override to %.32q is not accepted", overrides[0])
@@ -113,6 +128,16 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 			return nil, refuse(http.StatusMethodNotAllowed, "method", "override method %q is not accepted", m)
 		}
 		method = m
+	}
+
+	// Go's ServeMux, Rails, Flask and Express run the GET handler for a
+	// HEAD (and drop the body): a HEAD is judged as the GET it runs, and
+	// forwarded as a HEAD.
+	if method == http.MethodHead {
+		if !slices.Contains(c.Methods, http.MethodGet) {
+			return nil, refuse(http.StatusMethodNotAllowed, "method", "HEAD runs a GET, which is not accepted")
+		}
+		method = http.MethodGet
 	}
 
 	modelPath := path
@@ -169,12 +194,46 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	return req, nil
 }
 
-// appendOverrides adds the values of _method parameters, whatever their case.
+// fieldSeparator is what the lines of the repeated request field k are
+// joined with: "; " for Cookie (RFC 9113, 8.2.3), ", " for any other.
+func fieldSeparator(k string) string {
+	if k == "Cookie" {
+		return "; "
+	}
+	return ", "
+}
+
+// appendOverrides adds the values of _method parameters, whatever their
+// case and however a framework spells them (see paramBase: .method,
+// " _method", _method[]).
 func appendOverrides(overrides []string, params url.Values) []string {
 	for k, v := range params {
-		if strings.EqualFold(k, "_method") {
+		if isMethodParam(k) {
 			overrides = append(overrides, v...)
 		}
+	}
+	return overrides
+}
+
+// appendJSONOverrides adds the values of the _method keys of a JSON
+// object body: Laravel reads a JSON body's keys as its request parameters,
+// _method included. A value that is not a string is an override too (to
+// its JSON text), which no method list holds.
+func appendJSONOverrides(overrides []string, body any) []string {
+	m, ok := body.(map[string]any)
+	if !ok {
+		return overrides
+	}
+	for k, v := range m {
+		if !isMethodParam(k) {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			b, _ := json.Marshal(v)
+			s = string(b)
+		}
+		overrides = append(overrides, s)
 	}
 	return overrides
 }
@@ -292,8 +351,9 @@ func (gw *Gateway) readBody(r *http.Request) ([]byte, *refusal) {
 }
 
 // parseBody parses JSON and form bodies into the model. It returns the
-// form values too, for the _method override.
-func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any, url.Values, *refusal) {
+// form values too, for the _method override. When the rules read names in
+// the body (bodyRead), a body of a bindable type is refused.
+func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames, bodyRead bool) (any, url.Values, *refusal) {
 	const check = "body"
 	ct := headerValue(r.Header, "Content-Type")
 	mt := ""
@@ -352,6 +412,8 @@ func (gw *Gateway) parseBody(r *http.Request, body []byte, names readNames) (any
 		return m, form, nil
 	case strings.HasPrefix(mt, "multipart/"):
 		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "multipart bodies are not accepted")
+	case bodyRead && bindable(mt):
+		return nil, nil, refuse(http.StatusUnsupportedMediaType, check, "the rules read the body, which they cannot read in %s", mt)
 	case looksLikeJSON(body):
 		// Many frameworks parse JSON whatever the Content-Type says; a JSON
 		// body under another type would pass the rules uninspected.

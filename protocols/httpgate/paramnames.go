@@ -1,0 +1,96 @@
+package httpgate
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/internal/jsontext"
+)
+
+// Query and form names are read by many frameworks under another name
+// than the one sent: PHP drops leading spaces and turns '.', ' ' and an
+// unmatched '[' into '_' (user.id is user_id, " _method" and ".method" are
+// _method), and PHP, Rails and Express's qs file a name with a bracketed
+// suffix under the part before it (amount[], amount[0] and amount[x] are
+// amount). A rule reading http.query["amount"] would not see amount[]=5000
+// that such an upstream reads as amount. So a name is judged by its base
+// too: a name whose base folds like a name the rules read without being
+// spelled as they read it is refused, a plain name and a nested one of the
+// same base (amount=1&amount[]=5000) are duplicates, a base that is
+// _method (or another of methodParams) is a method override, and a name holding a control character
+// is refused (PHP cuts a name at a NUL: amount%00x is amount).
+
+// paramBase returns the name under which PHP, Rails and Express (qs) file
+// the parameter k, and whether k has a bracketed suffix.
+func paramBase(k string) (base string, nested bool) {
+	k = strings.TrimLeft(k, " ")
+	if i := strings.IndexByte(k, '['); i > 0 && strings.IndexByte(k[i:], ']') > 0 {
+		k, nested = k[:i], true
+	}
+	if strings.ContainsAny(k, ". [") {
+		k = phpNameReplacer.Replace(k)
+	}
+	return k, nested
+}
+
+var phpNameReplacer = strings.NewReplacer(".", "_", " ", "_", "[", "_")
+
+// methodParams are the parameters that override the method: _method
+// (Rails, Laravel, Symfony, Express's method-override), _HttpMethod
+// (Salesforce) and the override headers sent as parameters (ServiceStack
+// reads them from the query and the form too).
+var methodParams = []string{"_method", "_HttpMethod", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"}
+
+// isMethodParam reports whether a query, form or JSON name k is read as a
+// method override parameter, in any case.
+func isMethodParam(k string) bool {
+	base, _ := paramBase(k)
+	for _, m := range methodParams {
+		if strings.EqualFold(base, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkAcross refuses a request that sends a name the rules read where
+// no rule reading it looks, or in both places: frameworks merge the query
+// and the body (a form, or a JSON object's top level) and disagree on
+// which wins (Rails and Flask take the query's, Laravel and PHP's
+// $_REQUEST the body's). So a name the rules read in the body only is
+// refused in the query (?amount=5000 beside a body without amount would
+// pass a rule on http.body.amount and reach Rails as amount 5000), one
+// read in the query only is refused in the body, and one sent in both is
+// refused whatever the rules read.
+func checkAcross(query url.Values, body any, names readNames, locs nameLocs) *refusal {
+	if len(names) == 0 {
+		return nil
+	}
+	m, _ := body.(map[string]any)
+	inBody := make(map[string]string, len(m))
+	for k := range m {
+		base, _ := paramBase(k)
+		f := jsontext.FoldKey(base)
+		if _, read := names[f]; !read || locs[f] == 0 {
+			continue
+		}
+		if locs[f]&locBody == 0 {
+			return refuse(400, "body", "%q is sent in the body, where no rule reads it (they read it in the query): frameworks that merge the two would act on it", k)
+		}
+		inBody[f] = k
+	}
+	for k := range query {
+		base, _ := paramBase(k)
+		f := jsontext.FoldKey(base)
+		if _, read := names[f]; !read || locs[f] == 0 {
+			continue
+		}
+		if locs[f]&locQuery == 0 {
+			return refuse(400, "query", "%q is sent in the query, where no rule reads it (they read it in the body): frameworks that merge the two would act on it", k)
+		}
+		if other, ok := inBody[f]; ok {
+			return refuse(400, "query", "parameter %q is sent in the query and, as %q, in the body: frameworks disagree on which wins", k, other)
+		}
+	}
+	return nil
+}
