@@ -532,8 +532,17 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 	case shells[prog] || shells[fam]:
 		return a.shell(args, redirs, depth)
 	case prog == "su" || prog == "runuser" && !runuserCommandMode(args):
+		if suLogin(texts(args)) {
+			a.out.RunsUnseenCode = true // a login shell's start-up files
+		}
 		return a.su(args, depth)
+	case prog == "login":
+		a.out.RunsUnseenCode = true // a login shell's start-up files
+		return nil
 	case prog == "script":
+		if !hasValueOption(args, 'c', "cEIOBTm", []string{"--command"}) {
+			a.out.RunsUnseenCode = true // an interactive $SHELL
+		}
 		return a.optionScript(args, []string{"-c", "--command"}, depth, true)
 	case prog == "find":
 		return a.find(args, depth)
@@ -617,6 +626,13 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 		}
 		if strings.HasPrefix(t, "-") {
 			shellFlag = shellFlag || hasFlag(t, w.shellFlags)
+			next := ""
+			if i+1 < len(args) {
+				next = args[i+1].text
+			}
+			if wrapperLogin(prog, t, next) {
+				a.out.RunsUnseenCode = true // a login shell's start-up files
+			}
 		} else if dangerousName(t[:strings.IndexByte(t, '=')]) {
 			a.out.Dynamic = true
 		}
@@ -681,6 +697,9 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 		if t == "--" || t == "-" {
 			i++
 			break
+		}
+		if shellLoginOption(t) {
+			a.out.RunsUnseenCode = true // its start-up files run first
 		}
 		if len(t) > 1 && (t[0] == '-' || t[0] == '+') {
 			switch {

@@ -121,8 +121,8 @@ func TestEffectModel(t *testing.T) {
 		{"ls $(sh x.sh)", want{unseen: true}},
 		{"sed $OPT d f", want{}},
 		{"sed * f", want{}},
-		{"bash -i -c ls", want{}},
-		{"bash -lc ls", want{}},
+		{"bash -i -c ls", want{unseen: true}}, // its start-up files (loginshell.go)
+		{"bash -lc ls", want{unseen: true}},
 		{"zsh -c ls", want{}},
 		{"ls; rm x", want{}},
 		{"x='a[$(> f)]'; echo $((x))", want{}},

@@ -547,7 +547,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		// Code the analysis does not see as commands (compgen -W
 		// '$(...)', python -c, a script): a start-up path it spells out
 		// is taken as written to.
-		if w, ok := mentionsStartup(s.Command); ok {
+		if w, ok := mentionsStartup(s.Command, cloneSourceTokens(s)); ok {
 			return w, true
 		}
 	}
@@ -583,8 +583,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		if why, ok := runsLater(c); ok {
 			return why, true
 		}
-		for _, a := range c.Args {
-			if j.mayBeStartup(a) || homeAnchored(a, dirs[i]) {
+		src := cloneSource(c)
+		for k, a := range c.Args {
+			if k != src && (j.mayBeStartup(a) || homeAnchored(a, dirs[i])) {
 				return a, true
 			}
 		}
@@ -627,18 +628,28 @@ func homeAnchored(w string, dirs []string) bool {
 // the command they run: its files are unknown.
 var namesFromInput = map[string]bool{"xargs": true, "parallel": true}
 
-// mentionsStartup reports the first token of a command line's text (split
-// at blanks, quotes, brackets, separators and =) that is a start-up path.
-func mentionsStartup(text string) (string, bool) {
-	tokens := strings.FieldsFunc(text, func(r rune) bool {
-		return strings.ContainsRune(" \t\n'\"`()[]{};|&<>=,:", r)
-	})
-	for _, t := range tokens {
+// mentionsStartup reports the first token of a command line's text
+// (lineTokens) that is a start-up path, leaving out as many occurrences of
+// each token as skip counts (git clone sources: cloneSourceTokens).
+func mentionsStartup(text string, skip map[string]int) (string, bool) {
+	for _, t := range lineTokens(text) {
+		if skip[t] > 0 {
+			skip[t]--
+			continue
+		}
 		if !strings.ContainsAny(t, "*?") && StartupPath(t) {
 			return t, true
 		}
 	}
 	return "", false
+}
+
+// lineTokens splits a command line's text at blanks, quotes, brackets,
+// separators and =.
+func lineTokens(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool {
+		return strings.ContainsRune(" \t\n'\"`()[]{};|&<>=,:", r)
+	})
 }
 
 // argsWriteNothing are programs (mostly shell builtins) whose arguments

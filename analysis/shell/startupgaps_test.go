@@ -1,0 +1,159 @@
+package shell
+
+import (
+	"strings"
+	"testing"
+)
+
+// startupVerdict parses line and reports whether WritesStartup refuses it.
+func startupVerdict(t *testing.T, line string) (string, bool) {
+	t.Helper()
+	s, err := Parse(line)
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return WritesStartup(s)
+}
+
+// TestCloneSourceIsNotAStartupWrite: the repository git clone reads (a
+// URL or path ending in .git) is not a start-up write, in any spelling of
+// its options; a clone into a directory that may hold start-up paths, and
+// the same token written by unseen code, still are.
+func TestCloneSourceIsNotAStartupWrite(t *testing.T) {
+	sources := []string{"https://host/x/y.git", "git@host:x/y.git", "/srv/repo.git", "../y.git",
+		"ssh://host/srv/y.git", "file:///srv/y.git", "'https://host/x/y.git'"}
+	opts := []string{"", "-b main ", "--depth 1 ", "--branch=main -q ", "-- "}
+	prefixes := []string{"", "cd /srv && ", "git -C /srv ", "bash -c \"cd /srv\" && "}
+	for _, src := range sources {
+		for _, o := range opts {
+			for _, p := range prefixes {
+				clone := "git clone "
+				if strings.HasPrefix(p, "git -C") {
+					p, clone = "", p+"clone "
+				}
+				for _, dest := range []string{"", " dir", " /srv/app", " ./work"} {
+					line := p + clone + o + src + dest
+					if w, ok := startupVerdict(t, line); ok {
+						t.Errorf("%s: refused as a start-up write (%s)", line, w)
+					}
+				}
+				for _, dest := range []string{" ~", " ~/.config/x", " .", " .ssh", " x.git", " ~/y.git", " \"$D\"", " /etc/app"} {
+					line := p + clone + o + src + dest
+					if dest == " ." && (p == "cd /srv && " || clone != "git clone ") {
+						continue // /srv
+					}
+					if _, ok := startupVerdict(t, line); !ok {
+						t.Errorf("%s: a clone into a start-up-capable directory passed", line)
+					}
+				}
+			}
+		}
+	}
+	for _, line := range []string{
+		"cd ~/.config && git clone https://host/x/y.git",
+		"cd && git clone https://host/x/y.git .",
+		"git -C ~ clone https://host/x/.ssh",
+		"git clone https://host/x/.ssh",
+		`git clone https://host/x/y.git d && python3 -c 'open("y.git/config","w")'`,
+		`git clone https://host/x/y.git d && python3 -c 'open("/srv/y.git","w")'`,
+		`git clone https://host/x/y.git d && python3 -c 'open("//host/x/y.git","w")'`,
+		"git clone https://host/x/y.git d && echo x > y.git/config",
+		"git clone --separate-git-dir=~/.ssh https://host/x/y.git d",
+		"git clone -c core.hooksPath=/tmp https://host/x/y.git d",
+		"git clone --unknown-option v https://host/x/y.git d",
+	} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+}
+
+// TestLoginShellsRunUnseenCode: a login or interactive shell runs start-up
+// files an earlier session may have planted, in every spelling that
+// starts one; the rest of its script may run anywhere.
+func TestLoginShellsRunUnseenCode(t *testing.T) {
+	var login []string
+	for _, sh := range []string{"bash", "sh", "zsh", "ksh", "mksh", "dash", "/bin/bash", "fish"} {
+		for _, o := range []string{"-l", "-i", "-il", "-li", "-lc", "-ic", "--login", "--interactive", "-x -l", "-e -i"} {
+			c := " -c ls"
+			if strings.HasSuffix(o, "c") {
+				c = " ls"
+			}
+			login = append(login, sh+" "+o+c, "env -i "+sh+" "+o+c, "sudo -u u "+sh+" "+o+c)
+		}
+		login = append(login, "exec -l "+sh+" -c ls", "exec -a -"+sh+" "+sh+" -c ls", "exec -cl "+sh+" -c ls")
+	}
+	login = append(login, "su - -c ls", "su -l -c ls", "su --login -c ls", "su -l u", "su - u", "su -lc ls",
+		"runuser -l u -c ls", "sudo -i ls", "sudo --login ls", "sudo -iu u ls", "sudo -i", "login", "login -f u",
+		"script /dev/null", "script -q /dev/null")
+	for _, line := range login {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if !s.RunsUnseenCode || s.ReadOnly {
+			t.Errorf("%s: runs_unseen_code %v, read_only %v", line, s.RunsUnseenCode, s.ReadOnly)
+		}
+		// Its start-up files may cd ~ before its script (or the rest
+		// of the line) runs.
+		chained := "cd /srv && " + line + " && tar xf a.tar"
+		if _, ok := startupVerdict(t, chained); !ok {
+			t.Errorf("%s: an extraction after a login shell passed", chained)
+		}
+	}
+	for _, line := range []string{"bash -c ls", "sh -x -c ls", "bash +l -c ls", "env -i bash -c ls", "su -c ls",
+		"su -s /bin/bash -c ls", "exec -a bash bash -c ls", "script -c ls /dev/null", "script -qc ls /dev/null",
+		"sudo -u u ls", "bash -c ls -l", "bash -c ls -i"} {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if s.RunsUnseenCode {
+			t.Errorf("%s: control flagged as running unseen code", line)
+		}
+	}
+	if w, ok := startupVerdict(t, "cd /srv && bash -c ls && tar xf a.tar"); ok {
+		t.Errorf("control refused: %s", w)
+	}
+}
+
+// TestOwnChainCd: a cd anywhere in the line's own && chain moves the
+// commands after it; across ||, ;, &, |, !, a subshell, a group or a
+// nested shell it does not.
+func TestOwnChainCd(t *testing.T) {
+	var pass, refuse []string
+	for _, before := range []string{"true", "mkdir -p /srv/d", "ls -l", "test -d /srv && echo ok"} {
+		for _, cd := range []string{"cd /srv", "cd ./srv", "cd /srv/d", "pushd /srv", "cd -P /srv", "cd -- /srv"} {
+			pass = append(pass, before+" && "+cd+" && tar xf a.tar", before+" && "+cd+" && ls && unzip a.zip")
+			refuse = append(refuse,
+				before+" && "+cd+" || true && tar xf a.tar",
+				before+" || "+cd+" && tar xf a.tar",
+				before+" && "+cd+"; tar xf a.tar",
+				before+" && "+cd+" & tar xf a.tar",
+				before+" && "+cd+" | tar xf a.tar",
+				before+" && ! "+cd+" && tar xf a.tar",
+				before+" && ("+cd+") && tar xf a.tar",
+				before+" && { "+cd+"; } && tar xf a.tar",
+				before+" && "+cd+" && cd ~ && tar xf a.tar",
+				before+" && "+cd+" && cd - && tar xf a.tar",
+				before+" && bash -c '"+cd+"' && tar xf a.tar",
+				before+" && "+cd+" && bash -c 'cd ~' && tar xf a.tar",
+				before+" && "+cd+" && bash -c 'tar xf a.tar'",
+				before+" && "+cd+" && source x && tar xf a.tar",
+				before+" && "+cd+"\ntar xf a.tar",
+			)
+		}
+	}
+	refuse = append(refuse, "cd /tmp || true; tar xf a.tar", "bash -c 'cd ~' && tar xf a.tar", "tar xf a.tar",
+		"true && cd srv && tar xf a.tar", "eval 'cd /srv' && cd ~ && tar xf a.tar")
+	for _, line := range pass {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%q: refused (%s)", line, w)
+		}
+	}
+	for _, line := range refuse {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%q: passed", line)
+		}
+	}
+}
