@@ -31,7 +31,15 @@ import (
 // a human next edits a file), tmux and screen configurations (run-shell,
 // exec), ~/.npmrc and ~/.yarnrc (node-options=--require, script-shell,
 // yarnPath: code on the next npm or yarn run) and ~/.netrc (an ftp macdef
-// init runs ftp commands, ! included). ~/.curlrc, ~/.wgetrc and pip.conf
+// init runs ftp commands, ! included). Programs' own start-up files that
+// run code count too: ~/.bash_aliases (Debian's and Ubuntu's ~/.bashrc
+// source it), ~/.forward (a |command line runs on each mail delivered),
+// ~/.selected_editor (sensible-editor runs the program it names), ~/.mailcap
+// (viewer commands), ~/.gdbinit and ~/.lldbinit (shell and python
+// commands), ~/.psqlrc and ~/.sqliterc (\! and .shell), ~/.my.cnf (the
+// mysql client's pager and system), ~/.hgrc (hooks), ~/.lesskey
+// (LESSOPEN), and the start-up code of irb, pdb, R and octave (~/.irbrc,
+// ~/.pdbrc, ~/.Rprofile, ~/.octaverc). ~/.curlrc, ~/.wgetrc and pip.conf
 // are left out: they change what a later, judged command fetches or
 // writes, but run no code of their own.
 var startupNames = map[string]bool{
@@ -42,7 +50,9 @@ var startupNames = map[string]bool{
 	".config": true, ".profile.d": true, ".zshrc.d": true, ".local": true, ".xprofile": true, ".xsession": true,
 	".xsessionrc": true, ".xinitrc": true, ".vimrc": true, ".gvimrc": true, ".exrc": true, ".vim": true,
 	".emacs": true, ".emacs.d": true, ".tmux.conf": true, ".screenrc": true, ".npmrc": true, ".yarnrc": true,
-	".yarnrc.yml": true, ".netrc": true,
+	".yarnrc.yml": true, ".netrc": true, ".bash_aliases": true, ".forward": true, ".selected_editor": true,
+	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
+	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
@@ -582,6 +592,11 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 		if why, ok := runsLater(c); ok {
 			return why, true
+		}
+		if prefixWriters[c.Program] {
+			if w, ok := j.prefixOutputStartup(c, dirs[i]); ok {
+				return w, true
+			}
 		}
 		src := cloneSource(c)
 		for k, a := range c.Args {

@@ -157,3 +157,65 @@ func TestOwnChainCd(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixWritersStartup: split and csplit name their outputs PREFIX
+// plus a suffix they make up, so every prefix of a start-up path's name
+// (~/.bash makes ~/.bashrc), a start-up directory as the prefix
+// (~/.ssh/ makes ~/.ssh/rc) and the default names in a drop-in directory
+// are start-up writes; ordinary prefixes are not.
+func TestPrefixWritersStartup(t *testing.T) {
+	targets := []string{"~/.bashrc", "~/.profile", "~/.ssh/rc", "~/.ssh/config", "$HOME/.zshenv", "/root/.bash_aliases",
+		"~/.ssh/authorized_keys"}
+	for _, target := range targets {
+		dir, name := target[:strings.LastIndex(target, "/")+1], target[strings.LastIndex(target, "/")+1:]
+		for k := 1; k < len(name); k++ {
+			p := dir + name[:k]
+			for _, line := range []string{
+				"split -b 1 /tmp/f " + p, "split -a 1 --additional-suffix=" + name[len(name)-1:] + " -n 99 /tmp/f " + p,
+				"gsplit -d /tmp/f " + p,
+				"csplit -f " + p + " /tmp/f 1", "csplit -f" + p + " /tmp/f 1", "csplit --prefix=" + p + " /tmp/f 1",
+			} {
+				if _, ok := startupVerdict(t, line); !ok {
+					t.Errorf("%s: passed", line)
+				}
+			}
+		}
+	}
+	for _, line := range []string{"split /tmp/f ~/.ssh/", "csplit -f ~/.ssh/ /tmp/f 1", "split --additional-suffix=.fish /tmp/f ~/.config/fish/c",
+		"split --additional-suffix .fish /tmp/f ~/.config/fish/conf.d/x", "csplit -b '%02d.fish' -f ~/.config/fish/x /tmp/f 1",
+		"csplit --suffix-format=%d.fish -f ~/.config/fish/x /tmp/f 1", "csplit -b 'c%.0d' -f ~/.bashr /tmp/f 1",
+		"cd ~/.bashrc.d && split -b 100 /tmp/f", "cd ~/.config/systemd/user && split /tmp/f",
+		"cd ~/.ssh && csplit -f '' /tmp/f 1", "cd ~/.local/bin && csplit /tmp/f 1"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"split -l 100 data.csv part_", "split -l 100 data.csv /srv/out/part_", "split -b 1M big.iso",
+		"csplit x 1", "split --additional-suffix=.txt x out/", "cd /srv && split -b1 /tmp/f", "split -d x ~/backup/part",
+		"csplit -f chunk_ x 1 3"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
+
+// TestProgramStartupFiles: start-up files of programs that run code
+// from them (see startupNames) are start-up paths for every writing
+// route; reading them is not a write.
+func TestProgramStartupFiles(t *testing.T) {
+	for _, name := range []string{".bash_aliases", ".forward", ".selected_editor", ".mailcap", ".gdbinit", ".lldbinit",
+		".psqlrc", ".sqliterc", ".my.cnf", ".hgrc", ".lesskey", ".irbrc", ".pdbrc", ".Rprofile", ".octaverc"} {
+		for _, home := range []string{"~/", "$HOME/", "/root/", "/home/u/", ""} {
+			p := home + name
+			for _, line := range []string{"cp /tmp/x " + p, "echo x >> " + p, "tee " + p, "mv /tmp/x " + p,
+				"ln -sf /tmp/x " + p, "sed -i s/a/b/ " + p, "dd of=" + p} {
+				if _, ok := startupVerdict(t, line); !ok {
+					t.Errorf("%s: passed", line)
+				}
+			}
+			if w, ok := startupVerdict(t, "cat "+p); ok {
+				t.Errorf("cat %s: refused (%s)", p, w)
+			}
+		}
+	}
+}
