@@ -106,3 +106,64 @@ func TestOwnChainAndCloneThroughSSHD(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixWritersThroughSSHD: split and csplit build their output
+// names from a prefix and a suffix they make up; with a prefix of a
+// start-up name or a start-up directory they plant the file (the control
+// gateway shows each line does), and through the gate each is refused
+// with the file unchanged. A program's start-up file (~/.bash_aliases,
+// which Debian's ~/.bashrc sources) is refused too.
+func TestPrefixWritersThroughSSHD(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	data := t.TempDir()
+	lines := func(n int) string {
+		var b strings.Builder
+		for i := 1; i < n; i++ {
+			b.WriteString("# filler\n")
+		}
+		b.WriteString("# PLANTED\n")
+		return b.String()
+	}
+	for name, n := range map[string]int{"f18": 18, "f445": 445, "f1": 1} {
+		if err := os.WriteFile(filepath.Join(data, name), []byte(lines(n)+"# after\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(data, "aliases"), []byte("# PLANTED\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gc, oc := g.goClient(t, g.agent), open.goClient(t, open.agent)
+	planted := func(file string) bool {
+		b, err := os.ReadFile(filepath.Join(h.dir, file))
+		return err == nil && strings.HasPrefix(string(b), "# PLANTED")
+	}
+	reset := func() {
+		h.reset()
+		_ = os.Remove(filepath.Join(h.dir, ".bash_aliases"))
+	}
+	for _, tc := range []struct{ cmd, file string }{
+		{"split -l 1 -a 1 --additional-suffix=c " + data + "/f18 ~/.bash", ".bashrc"},
+		{"split -l 1 " + data + "/f445 ~/.ssh/", ".ssh/rc"},
+		{"cd ~/.ssh && split -l 1 " + data + "/f445 ''", ".ssh/rc"},
+		{"csplit -s -f ~/.bashr -b 'c%.0d' " + data + "/f1 2", ".bashrc"},
+		{"csplit -s --prefix=$HOME/.profil --suffix-format=e%.0d " + data + "/f1 2", ".profile"},
+		{"cp " + data + "/aliases ~/.bash_aliases", ".bash_aliases"},
+	} {
+		reset()
+		code, out := execStatus(t, gc, tc.cmd)
+		if planted(tc.file) {
+			t.Errorf("%s: %s planted: exit %d %s", tc.cmd, tc.file, code, out)
+		} else if code != ExitRefused {
+			t.Errorf("%s: exit %d, not refused: %s", tc.cmd, code, out)
+		}
+		reset()
+		code, out = execStatus(t, oc, tc.cmd)
+		if !planted(tc.file) {
+			t.Errorf("control: %s did not plant %s: exit %d %s", tc.cmd, tc.file, code, out)
+		}
+	}
+}
