@@ -574,6 +574,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		// one directory only known at run time stands for them all.
 		j.cwds = []string{""}
 	}
+	if why, ok := derivedEnvSet(s); ok {
+		return why, true
+	}
 	dirs := lineDirs(s)
 	for i, c := range s.Commands {
 		for _, r := range c.Redirections {
@@ -592,6 +595,11 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 		if why, ok := runsLater(c); ok {
 			return why, true
+		}
+		for _, w := range derivedNames(c) {
+			if j.mayBeStartup(w) || homeAnchored(w, dirs[i]) {
+				return w, true
+			}
 		}
 		if prefixWriters[c.Program] {
 			if w, ok := j.prefixOutputStartup(c, dirs[i]); ok {

@@ -61,6 +61,8 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = rsyncDests(c.Args)
 	case "cp", "mv", "ln":
 		dirs = copyDests(c.Args, c.Program)
+	default:
+		dirs = moreDataDests(c.Program, c.Args)
 	}
 	if len(dirs) > maxDataDests {
 		dirs = []string{""} // too many to judge: fail closed

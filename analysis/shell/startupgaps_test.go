@@ -219,3 +219,67 @@ func TestProgramStartupFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedNamesStartup: names a program derives from its words (a
+// backup's NAME+SUFFIX, a decompressed NAME without its extension, a
+// compressed NAME+SUFFIX) and variables that rename its writes are judged
+// as the files they are; ordinary ones pass.
+func TestDerivedNamesStartup(t *testing.T) {
+	var refuse []string
+	for _, target := range []string{"~/.bashrc", "~/.ssh/rc", "$HOME/.profile", "/root/.bash_aliases", "/home/u/.ssh/authorized_keys"} {
+		for k := len(target) - 4; k < len(target); k++ {
+			p, s := target[:k], target[k:]
+			refuse = append(refuse, "cp --backup --suffix="+s+" /tmp/x "+p, "cp -b --suffix "+s+" /tmp/x "+p,
+				"mv -S "+s+" -b /tmp/x "+p, "mv -fbS"+s+" /tmp/x "+p, "ln -sfbS "+s+" /tmp/x "+p,
+				"install -b --suffix="+s+" /tmp/x "+p, "rsync -b --suffix="+s+" /tmp/x "+p,
+				"cp -b -S "+s+" -t "+p[:strings.LastIndex(p, "/")+1]+" /tmp/"+p[strings.LastIndex(p, "/")+1:],
+				"gzip -S "+s+" "+p, "gunzip -S "+s+" "+target+s)
+		}
+		for _, ext := range []string{".gz", ".xz", ".bz2", ".zst", ".lz4", ".Z", ".lzma"} {
+			for _, prog := range []string{"gunzip", "gzip -d", "gzip --decompress", "unxz", "xz -d", "xz -dk", "bunzip2",
+				"bzip2 -d", "unzstd", "zstd -d", "lz4 -d", "uncompress", "unpigz", "pigz -d", "unlzma", "lzma -d"} {
+				refuse = append(refuse, prog+" "+target+ext)
+			}
+		}
+	}
+	refuse = append(refuse, "SIMPLE_BACKUP_SUFFIX=rc cp -b /tmp/x ~/.bash", "export SIMPLE_BACKUP_SUFFIX=rc; mv -b /tmp/x ~/.bash",
+		"env SIMPLE_BACKUP_SUFFIX=rc install -b /tmp/x ~/.bash", "GIT_TEMPLATE_DIR=/tmp/t git init /srv/x",
+		"export GIT_TEMPLATE_DIR=/tmp/t && git clone https://host/x/y.git /srv/y", "env GIT_TEMPLATE_DIR=/tmp/t git init")
+	for _, line := range refuse {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"gzip ~/.bash", "gzip ~/notes.txt", "gunzip -c ~/.bashrc.gz", "gzip -dc ~/.bashrc.gz",
+		"xz -l ~/.bashrc.xz", "zstd -t ~/.profile.zst", "gunzip ~/x.tar.gz", "gzip -d /srv/data.csv.gz",
+		"cp -b /tmp/x ~/y", "cp --backup=numbered /tmp/x ~/.bash", "mv -b /tmp/x /srv/app.conf", "rsync -S /tmp/x ~/y",
+		"cp --suffix=.bak -b /tmp/x ~/notes", "git init /srv/x", "zcat ~/.bashrc.gz"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
+
+// TestMoreExtractors: extractors whose names come from their data write
+// into the directory they are given or the working directory: into home
+// (or absolute names anywhere) they are refused, into an ordinary
+// directory they pass.
+func TestMoreExtractors(t *testing.T) {
+	for _, line := range []string{"pax -r < a.tar", "pax -rf a.tar", "pax -r -f a.tar -s ,x,y,", "cd /srv && pax -r < a.tar",
+		"pax -rw src ~", "dpkg -x x.deb ~", "dpkg --extract x.deb $HOME", "dpkg-deb -x x.deb ~", "dpkg-deb -X x.deb ~/",
+		"dpkg-deb --raw-extract x.deb ~", "dpkg-deb -R x.deb ~/.config", "jar xf x.jar", "jar -xf x.jar", "jar xvf x.jar",
+		"cd ~ && jar xf x.jar", "unar -o ~ x.rar", "unar --output-directory=~/.ssh x.rar", "unar x.rar",
+		"unrar x x.rar ~/", "unrar e x.rar", "cd ~/.config && unrar x x.rar", "uudecode x.uu", "cd /srv && uudecode x.uu",
+		"uudecode < x.uu"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"pax -rw src /srv/x", "pax -f a.tar", "dpkg -x x.deb /srv/x", "dpkg-deb --extract x.deb /srv/x",
+		"dpkg-deb -c x.deb", "cd /srv && jar xf x.jar", "jar tf x.jar", "unar -o /srv x.rar", "cd /srv && unar x.rar",
+		"unrar x x.rar /srv/", "unrar l x.rar", "cd /srv && unrar x x.rar", "uudecode -o /srv/x x.uu", "dpkg -l"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
