@@ -167,3 +167,53 @@ func TestPrefixWritersThroughSSHD(t *testing.T) {
 		}
 	}
 }
+
+// TestDerivedNamesThroughSSHD: a program that derives the name it writes
+// from its words (a backup NAME+SUFFIX, a decompressed NAME without its
+// extension) or from a variable (SIMPLE_BACKUP_SUFFIX) plants a start-up
+// file through the control gateway; through the gate each line is
+// refused and the file unchanged.
+func TestDerivedNamesThroughSSHD(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	data := t.TempDir()
+	for _, f := range []string{"planted", "other"} {
+		if err := os.WriteFile(filepath.Join(data, f), []byte("# PLANTED\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range [][]string{{"gzip", "-k", filepath.Join(data, "planted")}, {"xz", "-k", filepath.Join(data, "planted")}} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v %s", c, err, out)
+		}
+	}
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gc, oc := g.goClient(t, g.agent), open.goClient(t, open.agent)
+	planted := func(file string) bool {
+		b, err := os.ReadFile(filepath.Join(h.dir, file))
+		return err == nil && string(b) == "# PLANTED\n"
+	}
+	for _, tc := range []struct{ cmd, file string }{
+		{"cp " + data + "/planted.gz ~/.bashrc.gz && gunzip -f ~/.bashrc.gz", ".bashrc"},
+		{"cp " + data + "/planted.xz ~/.profile.xz && xz -df ~/.profile.xz", ".profile"},
+		{"cp " + data + "/planted ~/.bash && cp --backup --suffix=rc " + data + "/other ~/.bash", ".bashrc"},
+		{"cp " + data + "/planted ~/.ssh/r && cp " + data + "/other ~/o && mv -fbS c ~/o ~/.ssh/r", ".ssh/rc"},
+		{"cp " + data + "/planted ~/.bash && SIMPLE_BACKUP_SUFFIX=rc cp -b " + data + "/other ~/.bash", ".bashrc"},
+	} {
+		h.reset()
+		code, out := execStatus(t, gc, tc.cmd)
+		if planted(tc.file) {
+			t.Errorf("%s: %s planted: exit %d %s", tc.cmd, tc.file, code, out)
+		} else if code != ExitRefused {
+			t.Errorf("%s: exit %d, not refused: %s", tc.cmd, code, out)
+		}
+		h.reset()
+		_ = os.Remove(filepath.Join(h.dir, tc.file))
+		code, out = execStatus(t, oc, tc.cmd)
+		if !planted(tc.file) {
+			t.Errorf("control: %s did not plant %s: exit %d %s", tc.cmd, tc.file, code, out)
+		}
+	}
+}
