@@ -550,8 +550,8 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 		a.awk(args)
 		return nil
 	case prog == "sed":
-		if hasValueOption(args, 'f', "elf", []string{"--file"}) {
-			a.out.RunsUnseenCode = true // the script is in a file
+		if hasValueOption(args, 'f', "elf", []string{"--file"}) || sedRunsCode(texts(args)) {
+			a.out.RunsUnseenCode = true // the script is in a file, or may run commands (sedcode.go)
 		}
 		return nil
 	}

@@ -13,6 +13,9 @@ import (
 //   - a backup: cp, mv, ln and install with -b move the file they replace
 //     to NAME+SUFFIX (-S, --suffix; rsync --suffix): cp --backup
 //     --suffix=rc x ~/.bash moves an earlier ~/.bash to ~/.bashrc;
+//   - an in-place edit's backup: sed -irc s/a/b/ ~/.bash and perl -pi'rc'
+//     save the original as ~/.bashrc (sed -i'/root/.ssh/*' x/rc saves it
+//     as /root/.ssh/rc);
 //   - a decompressed file: gunzip ~/.bashrc.gz writes ~/.bashrc (gzip -d,
 //     xz -d, zstd -d, ... drop the extension, or the -S suffix), and a
 //     compressor with -S writes NAME+SUFFIX (gzip -S rc ~/.bash); with
@@ -50,9 +53,51 @@ var compressors = map[string]bool{"gzip": true, "gunzip": true, "pigz": true, "u
 	"lzma": true, "unlzma": true, "bzip2": true, "bunzip2": true, "pbzip2": true, "lbzip2": true, "zstd": true,
 	"unzstd": true, "lz4": true, "lzop": true, "brotli": true, "compress": true, "uncompress": true, "lzip": true}
 
+// inPlaceBackups returns the backups sed -iSUFFIX (--in-place=SUFFIX) and
+// perl -iSUFFIX write for each operand: NAME+SUFFIX, or with a * in
+// SUFFIX, SUFFIX with * replaced by the file's name (-i'bak/*'), in the
+// working directory and in the file's.
+func inPlaceBackups(c gate.SSHCommand) []string {
+	suffix := ""
+	valued := "ieEfl" // sed's letters that take the rest of a cluster
+	if c.Program != "sed" {
+		valued = "ieEIMmxdD" // perl's
+	}
+	var ops []string
+	for _, a := range c.Args {
+		switch {
+		case strings.HasPrefix(a, "--in-place=") && c.Program == "sed":
+			suffix = strings.TrimPrefix(a, "--in-place=")
+		case strings.HasPrefix(a, "--"):
+		case len(a) > 1 && a[0] == '-':
+			if k := strings.IndexAny(a[1:], valued); k >= 0 && a[1+k] == 'i' {
+				suffix = a[2+k:]
+			}
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if suffix == "" {
+		return nil
+	}
+	var out []string
+	for _, a := range ops {
+		if !strings.Contains(suffix, "*") {
+			out = append(out, a+suffix)
+			continue
+		}
+		n := strings.ReplaceAll(suffix, "*", path.Base(a))
+		out = append(out, n, path.Join(path.Dir(a), n))
+	}
+	return out
+}
+
 // derivedNames returns the names c writes that derive from its words:
 // see the top of this file.
 func derivedNames(c gate.SSHCommand) []string {
+	if c.Program == "sed" || family(c.Program) == "perl" {
+		return inPlaceBackups(c)
+	}
 	short, backup := backupPrograms[c.Program]
 	comp := compressors[c.Program]
 	if !backup && !comp {

@@ -283,3 +283,52 @@ func TestMoreExtractors(t *testing.T) {
 		}
 	}
 }
+
+// TestSedRunsCode: GNU sed's e command and s///e flag run shell commands
+// (from the script or the input's data): such a sed runs unseen code;
+// a script the read-only check accepts, with or without -i, does not.
+func TestSedRunsCode(t *testing.T) {
+	for _, line := range []string{"echo id | sed e", "sed 1e\\ id x", "sed 's/x/id/e' f", "sed -n 's/x/id/ep' f",
+		"sed --expression=e f", "sed 'e id' f", "sed -i -e 'e' f", "sed -ni 's/x/id/e' f", "sed -e p -e e f",
+		"sed -i.bak 'e' f", "sed --in-place 's/a/b/e' f", "sed $S f"} {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if !s.RunsUnseenCode || s.ReadOnly {
+			t.Errorf("%s: runs_unseen_code %v read_only %v", line, s.RunsUnseenCode, s.ReadOnly)
+		}
+	}
+	if _, ok := startupVerdict(t, "echo 'cp /tmp/x ~/.bashrc' | sed e"); !ok {
+		t.Error("echo 'cp /tmp/x ~/.bashrc' | sed e: passed")
+	}
+	for _, line := range []string{"sed -E 's/x/y/' f", "sed 's/e/x/' f", "sed -i 's/e/x/' f", "sed -i.bak 's/e/x/' f",
+		"sed -ni.bak '/e/p' f", "sed --in-place=.bak 's/e/x/' f", "sed -Ei 's/e/x/' f", "sed '/e/d' f", "sed -n '1,5p' f", "sed 's/x/y/w out' f"} {
+		s, err := Parse(line)
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if s.RunsUnseenCode {
+			t.Errorf("%s: control flagged as running unseen code", line)
+		}
+	}
+}
+
+// TestInPlaceBackupStartup: sed -iSUFFIX and perl -iSUFFIX save the file
+// they edit as NAME+SUFFIX (a * in SUFFIX stands for the name).
+func TestInPlaceBackupStartup(t *testing.T) {
+	for _, line := range []string{"sed -irc s/a/b/ ~/.bash", "sed --in-place=rc s/a/b/ ~/.bash", "sed -nirc p ~/.bash",
+		"sed -i'/root/.ssh/*' s/a/b/ /tmp/rc", "sed -i'.ssh/*' s/a/b/ ~/rc", "perl -pirc -e s/a/b/ ~/.bash",
+		"perl -i'rc' -pe s/a/b/ ~/.bash", "perl -lpirc -e 1 ~/.bash", "perl -i'/root/.ssh/*' -pe 1 /tmp/authorized_keys",
+		"sed -i_profile s/a/b/ ~/.bash"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"sed -i.bak s/a/b/ ~/notes", "sed -i s/a/b/ ~/notes", "perl -pi.bak -e s/a/b/ /srv/x",
+		"sed -i'bak/*' s/a/b/ /srv/x"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
