@@ -57,8 +57,13 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = gitDests(c.Args)
 	case "scp":
 		dirs = scpSinkDests(c.Args)
+		if dirs == nil {
+			dirs = remoteCopyDests(c.Program, c.Args)
+		}
 	case "rsync":
-		dirs = rsyncDests(c.Args)
+		dirs = append(rsyncDests(c.Args), remoteCopyDests(c.Program, c.Args)...)
+	case "sftp":
+		dirs = remoteCopyDests(c.Program, c.Args)
 	case "cp", "mv", "ln":
 		dirs = copyDests(c.Args, c.Program)
 	default:

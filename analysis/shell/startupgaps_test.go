@@ -332,3 +332,38 @@ func TestInPlaceBackupStartup(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteCopyNames: a copy from another host names its local file
+// after the remote source (scp host:.bashrc ~), and an sftp reading its
+// commands from input writes where the gate cannot tell; copies to
+// another host and of ordinary names pass.
+func TestRemoteCopyNames(t *testing.T) {
+	var refuse []string
+	for _, src := range []string{"host:.bashrc", "u@host:.bashrc", "host:/home/u/.bashrc", "host:x/.bashrc", "host::mod/.bashrc"} {
+		for _, cmd := range []string{"scp", "scp -p", "scp -P 2222", "scp -o Port=22", "rsync", "rsync -e ssh", "rsync -avz", "rsync -t"} {
+			for _, dest := range []string{"~", "~/", "$HOME", "/root", "/home/u/"} {
+				if strings.HasPrefix(cmd, "scp") && strings.Contains(src, "::") {
+					continue
+				}
+				refuse = append(refuse, cmd+" "+src+" "+dest)
+			}
+		}
+		if !strings.Contains(src, "::") {
+			refuse = append(refuse, "sftp "+src, "cd ~ && sftp "+src)
+		}
+	}
+	refuse = append(refuse, "scp host:.ssh/rc ~/.ssh/", "scp -r host:.ssh ~", "scp -r host: ~", "sftp host",
+		"sftp -b batch host", "cd /srv && sftp host", "rsync -a host:.config ~/")
+	for _, line := range refuse {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"scp host:x ~", "scp -r host:d ~", "scp host:x /srv/y", "rsync -t host:x ~",
+		"rsync -a host:d ~", "rsync -a host:d/ /srv/d", "rsync -a ~/d/ host:/backup", "scp x host:.bashrc",
+		"cd /srv && sftp host:x", "scp -P 2222 host:/var/log/syslog /srv/logs/"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
