@@ -39,9 +39,10 @@ import (
 // commands), ~/.psqlrc and ~/.sqliterc (\! and .shell), ~/.my.cnf (the
 // mysql client's pager and system), ~/.hgrc (hooks), ~/.lesskey
 // (LESSOPEN), and the start-up code of irb, pdb, R and octave (~/.irbrc,
-// ~/.pdbrc, ~/.Rprofile, ~/.octaverc). ~/.curlrc, ~/.wgetrc and pip.conf
-// are left out: they change what a later, judged command fetches or
-// writes, but run no code of their own.
+// ~/.pdbrc, ~/.Rprofile, ~/.octaverc). ~/.curlrc and ~/.wgetrc count: they
+// run no code, but their output = ~/.bashrc (output_document) makes a
+// later curl or wget, judged by its words alone, write a start-up file.
+// pip.conf is left out: it changes what a later command fetches.
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
 	".bashrc.d": true, ".zshenv": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true,
@@ -53,6 +54,7 @@ var startupNames = map[string]bool{
 	".yarnrc.yml": true, ".netrc": true, ".bash_aliases": true, ".forward": true, ".selected_editor": true,
 	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
+	".curlrc": true, ".wgetrc": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read

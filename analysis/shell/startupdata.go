@@ -66,6 +66,8 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = remoteCopyDests(c.Program, c.Args)
 	case "cp", "mv", "ln":
 		dirs = copyDests(c.Args, c.Program)
+	case "curl", "wget":
+		dirs = downloadDests(c.Program, c.Args)
 	default:
 		dirs = moreDataDests(c.Program, c.Args)
 	}

@@ -115,9 +115,9 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 		"~/.config/nvim/init.lua", "~/.vim/plugin/x.vim", "~/.emacs.d/init.el", "~/.vimrc", "~/.npmrc", "~/.yarnrc.yml",
 		"~/.kube/config", "~/.aws/config", "~/.gnupg/gpg-agent.conf", "~/.cargo/config.toml", "~/.tmux.conf",
 		"~/.config/tmux/tmux.conf", "~/.xsession", "~/.netrc", "~/.local/lib/python3.11/site-packages/x.pth",
-		"/srv/venv/lib/python3/site-packages/sitecustomize.py", "~/.local"}
+		"/srv/venv/lib/python3/site-packages/sitecustomize.py", "~/.local", "~/.curlrc", "~/.wgetrc"}
 	no := []string{"/srv/app/bin/tool", "proj/bin/x", "~/.config/fish/notes.txt", "~/.kube/cache/x", "~/.aws/credentials-old",
-		"/srv/venv/lib/python3/site-packages/mod.py", "~/.local2/bin/x", "~/.curlrc"}
+		"/srv/venv/lib/python3/site-packages/mod.py", "~/.local2/bin/x", "~/.pip/pip.conf"}
 	for _, p := range yes {
 		if !StartupPath(p) {
 			t.Errorf("StartupPath(%q) = false", p)

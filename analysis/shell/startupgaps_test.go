@@ -204,7 +204,7 @@ func TestPrefixWritersStartup(t *testing.T) {
 // route; reading them is not a write.
 func TestProgramStartupFiles(t *testing.T) {
 	for _, name := range []string{".bash_aliases", ".forward", ".selected_editor", ".mailcap", ".gdbinit", ".lldbinit",
-		".psqlrc", ".sqliterc", ".my.cnf", ".hgrc", ".lesskey", ".irbrc", ".pdbrc", ".Rprofile", ".octaverc"} {
+		".psqlrc", ".sqliterc", ".my.cnf", ".hgrc", ".lesskey", ".irbrc", ".pdbrc", ".Rprofile", ".octaverc", ".curlrc", ".wgetrc"} {
 		for _, home := range []string{"~/", "$HOME/", "/root/", "/home/u/", ""} {
 			p := home + name
 			for _, line := range []string{"cp /tmp/x " + p, "echo x >> " + p, "tee " + p, "mv /tmp/x " + p,
@@ -362,6 +362,30 @@ func TestRemoteCopyNames(t *testing.T) {
 	for _, line := range []string{"scp host:x ~", "scp -r host:d ~", "scp host:x /srv/y", "rsync -t host:x ~",
 		"rsync -a host:d ~", "rsync -a host:d/ /srv/d", "rsync -a ~/d/ host:/backup", "scp x host:.bashrc",
 		"cd /srv && sftp host:x", "scp -P 2222 host:/var/log/syslog /srv/logs/"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
+
+// TestServerNamedDownloads: curl -J and wget following links or server
+// names write names the server chooses, into their directory or the
+// working directory; curl -K reads outputs from a file. Into home they
+// are refused; with a known name or an ordinary directory they pass.
+func TestServerNamedDownloads(t *testing.T) {
+	for _, line := range []string{"curl -OJ http://x/y", "curl -JO http://x/y", "curl -LOJ http://x/y", "curl -sSLOJ http://x/y",
+		"curl -O --remote-header-name http://x/y", "curl --output-dir ~ -OJ http://x/y", "cd ~/.ssh && curl -OJ http://x/y",
+		"curl -K cfg", "curl --config=cfg http://x", "curl -sK cfg http://x", "wget -r http://x/", "wget -m http://x/",
+		"wget --mirror http://x/", "wget --content-disposition http://x/y", "wget --trust-server-names http://x/y",
+		"wget -i list", "wget --input-file=list", "wget -r -P ~ http://x/", "wget -r --directory-prefix=~/.config http://x/",
+		"cd ~ && wget -qr http://x/"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"cd /srv && curl -OJ http://x/y", "curl --output-dir /srv -OJ http://x/y", "curl -o /srv/x http://x/y",
+		"curl http://x/y", "curl -sSL http://x/y", "curl -O http://x/y", "wget -r -P /srv/m http://x/", "cd /srv && wget -r http://x/",
+		"wget -O /srv/x http://x/", "wget http://x/y", "wget -qO- http://x/y", "wget -P /srv http://x/y"} {
 		if w, ok := startupVerdict(t, line); ok {
 			t.Errorf("%s: refused (%s)", line, w)
 		}
