@@ -598,6 +598,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		if why, ok := runsLater(c); ok {
 			return why, true
 		}
+		if why, ok := packageStartup(c); ok {
+			return why, true
+		}
 		for _, w := range derivedNames(c) {
 			if j.mayBeStartup(w) || homeAnchored(w, dirs[i]) {
 				return w, true
