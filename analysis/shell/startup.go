@@ -532,7 +532,10 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // whatever its arguments, and so does a write of names chosen by data
 // (an archive extracted, a patch, git updating a work tree, scp -t and
 // rsync --server) into a directory that may hold a start-up path
-// (dataDests, mayHoldStartup).
+// (dataDests, mayHoldStartup). So do a package tool that plants start-up
+// files (packageStartup), a name derived from a word (a backup suffix, a
+// decompressed name, a split prefix: derivedNames, prefixOutputStartup),
+// and a variable that renames such writes (derivedEnvSet).
 //
 // Not seen: files written under an option the program takes apart from
 // its value in a way that hides the path, symbolic links already on the
