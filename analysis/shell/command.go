@@ -708,8 +708,8 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 					a.out.Dynamic = true // the value may split into options and a script
 					return nil
 				}
-				if t == "--rcfile" || t == "--init-file" {
-					a.out.RunsUnseenCode = true // the start-up file named runs first
+				if t == "--rcfile" || t == "--init-file" || t == "-o" && i+1 < len(args) && shellLoginSetting(args[i+1].text) {
+					a.out.RunsUnseenCode = true // the start-up file named runs first; zsh -o login
 				}
 				i += 2
 				continue

@@ -26,6 +26,13 @@ func shellLoginOption(t string) bool {
 	return isShortCluster(t) && strings.ContainsAny(t[1:], "il")
 }
 
+// shellLoginSetting reports whether v, the value of a shell's -o, makes
+// it a login or interactive shell (zsh -o login).
+func shellLoginSetting(v string) bool {
+	v = strings.ToLower(strings.ReplaceAll(v, "_", ""))
+	return v == "login" || v == "interactive"
+}
+
 // suLogin reports whether su or runuser args start a login shell: -, -l
 // (alone or in a cluster before any option that takes a value) or
 // --login.
@@ -71,12 +78,20 @@ func wrapperLogin(prog, t, next string) bool {
 func startsLoginShell(c gate.SSHCommand) bool {
 	switch {
 	case shells[c.Program] || shells[family(c.Program)]:
-		for _, t := range c.Args {
+		for i := 0; i < len(c.Args); i++ {
+			t := c.Args[i]
 			if t == "--" || t == "-" || !strings.HasPrefix(t, "-") && !strings.HasPrefix(t, "+") {
 				return false
 			}
 			if shellLoginOption(t) {
 				return true
+			}
+			switch t {
+			case "-o", "+o", "-O", "+O", "--rcfile", "--init-file":
+				if i+1 < len(c.Args) && t == "-o" && shellLoginSetting(c.Args[i+1]) {
+					return true
+				}
+				i++
 			}
 		}
 	case c.Program == "su" || c.Program == "runuser":

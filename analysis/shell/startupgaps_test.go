@@ -85,7 +85,7 @@ func TestLoginShellsRunUnseenCode(t *testing.T) {
 	}
 	login = append(login, "su - -c ls", "su -l -c ls", "su --login -c ls", "su -l u", "su - u", "su -lc ls",
 		"runuser -l u -c ls", "sudo -i ls", "sudo --login ls", "sudo -iu u ls", "sudo -i", "login", "login -f u",
-		"script /dev/null", "script -q /dev/null")
+		"script /dev/null", "script -q /dev/null", "zsh -o login -c ls", "zsh -o LOGIN -c ls", "zsh -o interactive -c ls")
 	for _, line := range login {
 		s, err := Parse(line)
 		if err != nil {
@@ -101,7 +101,7 @@ func TestLoginShellsRunUnseenCode(t *testing.T) {
 			t.Errorf("%s: an extraction after a login shell passed", chained)
 		}
 	}
-	for _, line := range []string{"bash -c ls", "sh -x -c ls", "bash +l -c ls", "env -i bash -c ls", "su -c ls",
+	for _, line := range []string{"bash -c ls", "sh -x -c ls", "zsh -o extendedglob -c ls", "bash -o pipefail -c ls", "bash +l -c ls", "env -i bash -c ls", "su -c ls",
 		"su -s /bin/bash -c ls", "exec -a bash bash -c ls", "script -c ls /dev/null", "script -qc ls /dev/null",
 		"sudo -u u ls", "bash -c ls -l", "bash -c ls -i"} {
 		s, err := Parse(line)
