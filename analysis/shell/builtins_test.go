@@ -259,8 +259,8 @@ func TestStateDeviceSpellings(t *testing.T) {
 
 // TestStartupFilesAndLoginShells: a start-up file named on a shell's
 // command line is code the gate does not see; sudo -i runs the command
-// through a login shell (as bash -l, not read-only); runuser without -u
-// reads its arguments as su does.
+// through a login shell, whose start-up files are unseen code too (as
+// bash -l); runuser without -u reads its arguments as su does.
 func TestStartupFilesAndLoginShells(t *testing.T) {
 	for _, tc := range []struct {
 		line       string
@@ -271,11 +271,11 @@ func TestStartupFilesAndLoginShells(t *testing.T) {
 		{"bash --rcfile=x.sh -i -c ls", true, false, []string{"bash", "ls"}},
 		{"bash --init-file x.sh -i -c ls", true, false, []string{"bash", "ls"}},
 		{"bash -c ls", false, true, []string{"bash", "ls"}},
-		{"sudo -i ls", false, false, []string{"sudo", "ls"}},
-		{"sudo --login ls", false, false, []string{"sudo", "ls"}},
+		{"sudo -i ls", true, false, []string{"sudo", "ls"}},
+		{"sudo --login ls", true, false, []string{"sudo", "ls"}},
 		{"sudo ls", false, true, []string{"sudo", "ls"}},
-		{"runuser -l root -c 'rm x'", false, false, []string{"runuser", "rm"}},
-		{"runuser - root -c 'rm x'", false, false, []string{"runuser", "rm"}},
+		{"runuser -l root -c 'rm x'", true, false, []string{"runuser", "rm"}},
+		{"runuser - root -c 'rm x'", true, false, []string{"runuser", "rm"}},
 		{"runuser -u root -- rm x", false, false, []string{"runuser", "rm"}},
 	} {
 		s, err := Parse(tc.line)

@@ -532,8 +532,17 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 	case shells[prog] || shells[fam]:
 		return a.shell(args, redirs, depth)
 	case prog == "su" || prog == "runuser" && !runuserCommandMode(args):
+		if suLogin(texts(args)) {
+			a.out.RunsUnseenCode = true // a login shell's start-up files
+		}
 		return a.su(args, depth)
+	case prog == "login":
+		a.out.RunsUnseenCode = true // a login shell's start-up files
+		return nil
 	case prog == "script":
+		if !hasValueOption(args, 'c', "cEIOBTm", []string{"--command"}) {
+			a.out.RunsUnseenCode = true // an interactive $SHELL
+		}
 		return a.optionScript(args, []string{"-c", "--command"}, depth, true)
 	case prog == "find":
 		return a.find(args, depth)
@@ -541,8 +550,8 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 		a.awk(args)
 		return nil
 	case prog == "sed":
-		if hasValueOption(args, 'f', "elf", []string{"--file"}) {
-			a.out.RunsUnseenCode = true // the script is in a file
+		if hasValueOption(args, 'f', "elf", []string{"--file"}) || sedRunsCode(texts(args)) {
+			a.out.RunsUnseenCode = true // the script is in a file, or may run commands (sedcode.go)
 		}
 		return nil
 	}
@@ -617,6 +626,13 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 		}
 		if strings.HasPrefix(t, "-") {
 			shellFlag = shellFlag || hasFlag(t, w.shellFlags)
+			next := ""
+			if i+1 < len(args) {
+				next = args[i+1].text
+			}
+			if wrapperLogin(prog, t, next) {
+				a.out.RunsUnseenCode = true // a login shell's start-up files
+			}
 		} else if dangerousName(t[:strings.IndexByte(t, '=')]) {
 			a.out.Dynamic = true
 		}
@@ -682,6 +698,9 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 			i++
 			break
 		}
+		if shellLoginOption(t) {
+			a.out.RunsUnseenCode = true // its start-up files run first
+		}
 		if len(t) > 1 && (t[0] == '-' || t[0] == '+') {
 			switch {
 			case t == "-o" || t == "+o" || t == "-O" || t == "+O" || t == "--rcfile" || t == "--init-file":
@@ -689,8 +708,8 @@ func (a *analyzer) shell(args []wordValue, redirs []*syntax.Redirect, depth int)
 					a.out.Dynamic = true // the value may split into options and a script
 					return nil
 				}
-				if t == "--rcfile" || t == "--init-file" {
-					a.out.RunsUnseenCode = true // the start-up file named runs first
+				if t == "--rcfile" || t == "--init-file" || t == "-o" && i+1 < len(args) && shellLoginSetting(args[i+1].text) {
+					a.out.RunsUnseenCode = true // the start-up file named runs first; zsh -o login
 				}
 				i += 2
 				continue

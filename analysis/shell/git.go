@@ -6,11 +6,7 @@ package shell
 // hooks, the pager), configuration an agent that may write a file can
 // change.
 func (a *analyzer) git(args []wordValue) {
-	texts := make([]string, len(args))
-	for i, w := range args {
-		texts[i] = w.text
-	}
-	if !gitReadOnly(texts) {
+	if !gitReadOnly(texts(args)) {
 		a.out.RunsUnseenCode = true
 	}
 }

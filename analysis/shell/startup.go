@@ -31,9 +31,18 @@ import (
 // a human next edits a file), tmux and screen configurations (run-shell,
 // exec), ~/.npmrc and ~/.yarnrc (node-options=--require, script-shell,
 // yarnPath: code on the next npm or yarn run) and ~/.netrc (an ftp macdef
-// init runs ftp commands, ! included). ~/.curlrc, ~/.wgetrc and pip.conf
-// are left out: they change what a later, judged command fetches or
-// writes, but run no code of their own.
+// init runs ftp commands, ! included). Programs' own start-up files that
+// run code count too: ~/.bash_aliases (Debian's and Ubuntu's ~/.bashrc
+// source it), ~/.forward (a |command line runs on each mail delivered),
+// ~/.selected_editor (sensible-editor runs the program it names), ~/.mailcap
+// (viewer commands), ~/.gdbinit and ~/.lldbinit (shell and python
+// commands), ~/.psqlrc and ~/.sqliterc (\! and .shell), ~/.my.cnf (the
+// mysql client's pager and system), ~/.hgrc (hooks), ~/.lesskey
+// (LESSOPEN), and the start-up code of irb, pdb, R and octave (~/.irbrc,
+// ~/.pdbrc, ~/.Rprofile, ~/.octaverc). ~/.curlrc and ~/.wgetrc count: they
+// run no code, but their output = ~/.bashrc (output_document) makes a
+// later curl or wget, judged by its words alone, write a start-up file.
+// pip.conf is left out: it changes what a later command fetches.
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
 	".bashrc.d": true, ".zshenv": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true,
@@ -42,7 +51,10 @@ var startupNames = map[string]bool{
 	".config": true, ".profile.d": true, ".zshrc.d": true, ".local": true, ".xprofile": true, ".xsession": true,
 	".xsessionrc": true, ".xinitrc": true, ".vimrc": true, ".gvimrc": true, ".exrc": true, ".vim": true,
 	".emacs": true, ".emacs.d": true, ".tmux.conf": true, ".screenrc": true, ".npmrc": true, ".yarnrc": true,
-	".yarnrc.yml": true, ".netrc": true,
+	".yarnrc.yml": true, ".netrc": true, ".bash_aliases": true, ".forward": true, ".selected_editor": true,
+	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
+	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
+	".curlrc": true, ".wgetrc": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
@@ -520,7 +532,10 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // whatever its arguments, and so does a write of names chosen by data
 // (an archive extracted, a patch, git updating a work tree, scp -t and
 // rsync --server) into a directory that may hold a start-up path
-// (dataDests, mayHoldStartup).
+// (dataDests, mayHoldStartup). So do a package tool that plants start-up
+// files (packageStartup), a name derived from a word (a backup suffix, a
+// decompressed name, a split prefix: derivedNames, prefixOutputStartup),
+// and a variable that renames such writes (derivedEnvSet).
 //
 // Not seen: files written under an option the program takes apart from
 // its value in a way that hides the path, symbolic links already on the
@@ -547,7 +562,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		// Code the analysis does not see as commands (compgen -W
 		// '$(...)', python -c, a script): a start-up path it spells out
 		// is taken as written to.
-		if w, ok := mentionsStartup(s.Command); ok {
+		if w, ok := mentionsStartup(s.Command, cloneSourceTokens(s)); ok {
 			return w, true
 		}
 	}
@@ -563,6 +578,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		// Every word is judged against every directory: past the bound,
 		// one directory only known at run time stands for them all.
 		j.cwds = []string{""}
+	}
+	if why, ok := derivedEnvSet(s); ok {
+		return why, true
 	}
 	dirs := lineDirs(s)
 	for i, c := range s.Commands {
@@ -583,8 +601,22 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		if why, ok := runsLater(c); ok {
 			return why, true
 		}
-		for _, a := range c.Args {
-			if j.mayBeStartup(a) || homeAnchored(a, dirs[i]) {
+		if why, ok := packageStartup(c); ok {
+			return why, true
+		}
+		for _, w := range derivedNames(c) {
+			if j.mayBeStartup(w) || homeAnchored(w, dirs[i]) {
+				return w, true
+			}
+		}
+		if prefixWriters[c.Program] {
+			if w, ok := j.prefixOutputStartup(c, dirs[i]); ok {
+				return w, true
+			}
+		}
+		src := cloneSource(c)
+		for k, a := range c.Args {
+			if k != src && (j.mayBeStartup(a) || homeAnchored(a, dirs[i])) {
 				return a, true
 			}
 		}
@@ -627,18 +659,28 @@ func homeAnchored(w string, dirs []string) bool {
 // the command they run: its files are unknown.
 var namesFromInput = map[string]bool{"xargs": true, "parallel": true}
 
-// mentionsStartup reports the first token of a command line's text (split
-// at blanks, quotes, brackets, separators and =) that is a start-up path.
-func mentionsStartup(text string) (string, bool) {
-	tokens := strings.FieldsFunc(text, func(r rune) bool {
-		return strings.ContainsRune(" \t\n'\"`()[]{};|&<>=,:", r)
-	})
-	for _, t := range tokens {
+// mentionsStartup reports the first token of a command line's text
+// (lineTokens) that is a start-up path, leaving out as many occurrences of
+// each token as skip counts (git clone sources: cloneSourceTokens).
+func mentionsStartup(text string, skip map[string]int) (string, bool) {
+	for _, t := range lineTokens(text) {
+		if skip[t] > 0 {
+			skip[t]--
+			continue
+		}
 		if !strings.ContainsAny(t, "*?") && StartupPath(t) {
 			return t, true
 		}
 	}
 	return "", false
+}
+
+// lineTokens splits a command line's text at blanks, quotes, brackets,
+// separators and =.
+func lineTokens(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool {
+		return strings.ContainsRune(" \t\n'\"`()[]{};|&<>=,:", r)
+	})
 }
 
 // argsWriteNothing are programs (mostly shell builtins) whose arguments

@@ -57,10 +57,19 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = gitDests(c.Args)
 	case "scp":
 		dirs = scpSinkDests(c.Args)
+		if dirs == nil {
+			dirs = remoteCopyDests(c.Program, c.Args)
+		}
 	case "rsync":
-		dirs = rsyncDests(c.Args)
+		dirs = append(rsyncDests(c.Args), remoteCopyDests(c.Program, c.Args)...)
+	case "sftp":
+		dirs = remoteCopyDests(c.Program, c.Args)
 	case "cp", "mv", "ln":
 		dirs = copyDests(c.Args, c.Program)
+	case "curl", "wget":
+		dirs = downloadDests(c.Program, c.Args)
+	default:
+		dirs = moreDataDests(c.Program, c.Args)
 	}
 	if len(dirs) > maxDataDests {
 		dirs = []string{""} // too many to judge: fail closed
@@ -428,21 +437,15 @@ var gitWorkTreeCommands = map[string]bool{"apply": true, "am": true, "pull": tru
 func gitDests(args []string) []string {
 	dirs := []string{"."}
 	workTree := ""
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") {
-			break
-		}
-		switch {
-		case a == "-C" && i+1 < len(args):
-			i++
-			dirs = []string{joinDir(dirs[0], args[i])}
-		case a == "-c" || a == "--git-dir" || a == "--work-tree" || a == "--namespace" || a == "--exec-path" || a == "--config-env":
-			if a == "--work-tree" && i+1 < len(args) {
-				workTree = args[i+1]
-			}
-			i++
+	i := gitSubIndex(args)
+	for k := 0; k < i; k++ {
+		switch a := args[k]; {
+		case a == "-C" && k+1 < i:
+			k++
+			dirs = []string{joinDir(dirs[0], args[k])}
+		case a == "--work-tree" && k+1 < i:
+			k++
+			workTree = args[k]
 		case strings.HasPrefix(a, "--work-tree="):
 			workTree = strings.TrimPrefix(a, "--work-tree=")
 		}
@@ -471,6 +474,23 @@ func gitDests(args []string) []string {
 		return nil
 	}
 	return dirs
+}
+
+// gitSubIndex is the index in args (git's arguments) of its subcommand,
+// past git's own options; len(args) when there is none.
+func gitSubIndex(args []string) int {
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			break
+		}
+		switch a {
+		case "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env":
+			i++
+		}
+	}
+	return min(i, len(args))
 }
 
 // gitCloneValued are git clone's options whose value is the next argument.
@@ -681,11 +701,16 @@ func copyDests(args []string, prog string) []string {
 }
 
 // changesDirUnseen reports whether c runs code in the shell itself that
-// the analysis does not see, and so may change its directory.
+// the analysis does not see, and so may change its directory, or starts
+// a login shell whose start-up files may change the directory its own
+// script (listed after it) runs in.
 func changesDirUnseen(c gate.SSHCommand) bool {
 	switch c.Program {
 	case "source", ".", "eval", "":
 		return true
+	}
+	if startsLoginShell(c) {
+		return true // its start-up files run before the rest of its script
 	}
 	return strings.ContainsAny(c.Program, "$`")
 }
@@ -700,8 +725,10 @@ const maxLineDirs = 8
 // directory and chains every command with && alone (no ;, |, ||, &,
 // subshell or newline): then every later command runs after that cd
 // succeeded. (Only a cd that starts the line is surely the shell's own:
-// the commands of inline code, bash -c '...', are listed too.) Every
-// later cd adds its directory, joined to each known; a relative name not
+// the commands of inline code, bash -c '...', are listed too.) When the
+// list is the line's own && chain and nothing else (ownChain), every cd
+// moves the commands after it (mkdir -p D && cd D && tar xf a.tar);
+// otherwise every later cd adds its directory, joined to each known; a relative name not
 // starting with . may be any directory (CDPATH). A command that runs
 // code in the shell itself, unseen (source, ., eval, a program name from
 // an expansion), may change directory anywhere: after it the directory is
@@ -713,6 +740,7 @@ func lineDirs(s *gate.SSH) [][]string {
 	chained := len(s.Commands) > 0 && (s.Commands[0].Program == "cd" || s.Commands[0].Program == "pushd") &&
 		(strings.HasPrefix(text, "cd ") || strings.HasPrefix(text, "pushd ")) &&
 		!strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
+	own := -1 // ownChain, decided at the first cd past the line's start
 	for i, c := range s.Commands {
 		out[i] = cur
 		if changesDirUnseen(c) {
@@ -735,7 +763,13 @@ func lineDirs(s *gate.SSH) [][]string {
 				next = append(next, joinDir(from, d))
 			}
 		}
-		if i > 0 || !chained {
+		if i > 0 && own < 0 {
+			own = 0
+			if ownChain(s) {
+				own = 1
+			}
+		}
+		if !(i == 0 && chained || i > 0 && own == 1) {
 			next = append(append([]string(nil), cur...), next...)
 		}
 		if len(next) > maxLineDirs {

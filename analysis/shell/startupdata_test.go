@@ -82,6 +82,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 		"cp -r ~ /backup", "cp -a $HOME /backup/", "ln -s /srv/app/releases/7 /srv/app/current",
 		"cp /tmp/*.txt ~", "ln -s /srv/app/current ~/app", "mv ~/a.txt ~/b.txt", "cp -r /tmp/d/bin /srv/app",
 		"crontab -l", "at -l", "systemctl --user status x", "systemctl enable nginx",
+		"true && cd /srv && tar xf /tmp/a.tar", // the line's own && chain (ownChain)
 	} {
 		if w, ok := judge(line); ok {
 			t.Errorf("seen: %s (%s)", line, w)
@@ -91,7 +92,7 @@ func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
 	for _, line := range []string{
 		"cd /nonexistent; tar xf /tmp/a.tar", "cd /srv || true; git pull", "(cd /srv) && tar xf /tmp/a.tar",
 		"cd /srv | true && unzip /tmp/a.zip", "bash -c 'cd /srv' && tar xf /tmp/a.tar", "cd /srv & tar xf /tmp/a.tar",
-		"true && cd /srv && tar xf /tmp/a.tar", "cd /srv && cd ~ && tar xf /tmp/a.tar", "cd /srv && cd .. && cd .. && tar xf a.tar",
+		"true && cd /srv || tar xf /tmp/a.tar", "cd /srv && cd ~ && tar xf /tmp/a.tar", "cd /srv && cd .. && cd .. && tar xf a.tar",
 		"tar xf /tmp/a.tar -C / home", "tar xPf /tmp/a.tar -C /tmp", "cpio -i < /tmp/a.cpio", "cd /tmp && cpio -idv < a.cpio",
 		"unzip -: /tmp/a.zip -d /tmp/x", "7z x -spf /tmp/a.7z -o/tmp/x", "tar xf /tmp/a.tar -C ~ .ssh",
 		"git clone /tmp/x/.ssh", "git clone https://example.org/.bashrc.d", "cd /srv && git clone /tmp/r .bashrc.d",
@@ -114,9 +115,9 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 		"~/.config/nvim/init.lua", "~/.vim/plugin/x.vim", "~/.emacs.d/init.el", "~/.vimrc", "~/.npmrc", "~/.yarnrc.yml",
 		"~/.kube/config", "~/.aws/config", "~/.gnupg/gpg-agent.conf", "~/.cargo/config.toml", "~/.tmux.conf",
 		"~/.config/tmux/tmux.conf", "~/.xsession", "~/.netrc", "~/.local/lib/python3.11/site-packages/x.pth",
-		"/srv/venv/lib/python3/site-packages/sitecustomize.py", "~/.local"}
+		"/srv/venv/lib/python3/site-packages/sitecustomize.py", "~/.local", "~/.curlrc", "~/.wgetrc"}
 	no := []string{"/srv/app/bin/tool", "proj/bin/x", "~/.config/fish/notes.txt", "~/.kube/cache/x", "~/.aws/credentials-old",
-		"/srv/venv/lib/python3/site-packages/mod.py", "~/.local2/bin/x", "~/.curlrc"}
+		"/srv/venv/lib/python3/site-packages/mod.py", "~/.local2/bin/x", "~/.pip/pip.conf"}
 	for _, p := range yes {
 		if !StartupPath(p) {
 			t.Errorf("StartupPath(%q) = false", p)

@@ -15,7 +15,8 @@ import (
 //     (at -l, -c, -r and -d only list, show or remove jobs).
 //   - systemctl link, edit, set-environment and import-environment plant a
 //     unit file or the environment of units started later; enabling a
-//     unit already installed is left to the rules (its code is not new).
+//     unit already installed is left to the rules (its code is not new);
+//     enabling one by its path (enable /tmp/x.service) links it in first.
 //   - systemd-run with a timer (--on-active, --on-calendar, ...) runs its
 //     command later, when the rules judging it may have changed.
 
@@ -41,10 +42,17 @@ func runsLater(c gate.SSHCommand) (string, bool) {
 			return c.Program + " queues commands that run later", true
 		}
 	case "systemctl":
-		for _, a := range c.Args {
+		for i, a := range c.Args {
 			switch a {
 			case "link", "edit", "set-environment", "import-environment":
 				return "systemctl " + a + " plants what units run later", true
+			case "enable", "reenable", "add-wants", "add-requires":
+				// A unit named by its path is linked in first, as by link.
+				for _, u := range c.Args[i+1:] {
+					if strings.Contains(u, "/") {
+						return "systemctl " + a + " " + u + " links a unit file in", true
+					}
+				}
 			}
 		}
 	case "systemd-run":

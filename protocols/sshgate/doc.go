@@ -52,11 +52,17 @@
 // path; an exec line on what it spells: a writing redirection, the
 // arguments of a program that is not read-only, git config, an argument
 // only known at run time that may end in a start-up path, a program that
-// schedules code (crontab, at, batch), and a write of names chosen by
-// data (an archive extracted, a patch applied, git updating a work tree,
-// scp -t and rsync --server receiving, a tree copied with its contents
-// merged) into a directory that may hold a start-up path: home, its
-// ancestors, a start-up directory, /etc, or one only known at run time.
+// schedules code (crontab, at, batch), a package tool that plants
+// start-up files (pip install, npm config set), a name a program derives
+// from its words (a backup's NAME+SUFFIX, a decompressed NAME, a split
+// piece PREFIX+suffix, a file copied from another host), and a write of
+// names chosen by data (an archive extracted, a patch applied, git
+// updating a work tree, scp -t and rsync --server receiving, a tree copied
+// with its contents merged, a download the server names) into a directory
+// that may hold a start-up path: home, its ancestors, a start-up
+// directory, /etc, or one only known at run time. A login or interactive
+// shell (bash -l, su -, sudo -i) runs its start-up files unseen: the
+// directory of what follows it is unknown.
 // Config.AllowStartupWrites leaves these writes to the rules. Not seen:
 // data-chosen names written into an ordinary directory that is a git work
 // tree (its .git/hooks), the home directory spelt by an absolute path other
