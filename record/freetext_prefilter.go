@@ -59,12 +59,7 @@ func (f freeText) mayHold(t []byte) bool {
 	// blocks with a hit are walked again position by position.
 	for base := 0; base+1 < len(t); base += 16 {
 		end := min(base+16, len(t)-1)
-		var hit uint64
-		for p := base; p < end; p++ {
-			pair := uint16(t[p]) | uint16(t[p+1])<<8
-			hit |= leadPairs[pair/64] >> (pair % 64)
-		}
-		if hit&1 == 0 {
+		if !leadPairIn(t[base : end+1]) {
 			continue
 		}
 		for p := base; p < end; p++ {
@@ -75,6 +70,17 @@ func (f freeText) mayHold(t []byte) bool {
 		}
 	}
 	return false
+}
+
+// leadPairIn reports whether two adjacent bytes of b are in leadPairs,
+// probing every pair without a branch.
+func leadPairIn(b []byte) bool {
+	var hit uint64
+	for p := 0; p+1 < len(b); p++ {
+		pair := uint16(b[p]) | uint16(b[p+1])<<8
+		hit |= leadPairs[pair/64] >> (pair % 64)
+	}
+	return hit&1 != 0
 }
 
 // triggerAt reports whether a trigger other than a separator starts at
