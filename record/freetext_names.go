@@ -17,6 +17,7 @@ type nameFilter struct {
 	pairs [1 << 16 / 64]uint64 // cores of two bytes
 	tris  [1 << 16 / 64]uint64 // cores of three bytes, hashed
 	quads [1 << 16 / 64]uint64 // cores of four bytes or more, by their first four, hashed
+	lead  [256]bool            // the first bytes of the cores: a gram starting elsewhere is not probed
 	any   bool                 // a core of one byte: every name may match
 }
 
@@ -32,12 +33,16 @@ func newNameFilter(list []string) *nameFilter {
 		case len(core) == 0:
 		case len(core) == 1:
 			nf.any = true
+			continue
 		case len(core) == 2:
 			setBit(&nf.pairs, uint16(core[0])|uint16(core[1])<<8)
 		case len(core) == 3:
 			setBit(&nf.tris, gramHash(0, core[0], core[1], core[2]))
 		default:
 			setBit(&nf.quads, gramHash(core[0], core[1], core[2], core[3]))
+		}
+		if len(core) > 0 {
+			nf.lead[core[0]] = true
 		}
 	}
 	return nf
@@ -57,9 +62,9 @@ func (nf *nameFilter) mayMatch(name []byte) bool {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		}
-		if n >= 1 && hasBit(&nf.pairs, uint16(b)|uint16(c)<<8) ||
-			n >= 2 && hasBit(&nf.tris, gramHash(0, a, b, c)) ||
-			n >= 3 && hasBit(&nf.quads, gramHash(x, a, b, c)) {
+		if n >= 1 && nf.lead[b] && hasBit(&nf.pairs, uint16(b)|uint16(c)<<8) ||
+			n >= 2 && nf.lead[a] && hasBit(&nf.tris, gramHash(0, a, b, c)) ||
+			n >= 3 && nf.lead[x] && hasBit(&nf.quads, gramHash(x, a, b, c)) {
 			return true
 		}
 		x, a, b = a, b, c
