@@ -326,16 +326,10 @@ func TestRedactJSONMatchesGenericOnRandomEvents(t *testing.T) {
 	g := &eventGen{r: rand.New(rand.NewPCG(4, 19))}
 	single := 0
 	for i := 0; i < 3000; i++ {
-		e := g.event()
-		b, err := json.Marshal(e)
-		if err != nil {
+		e, b, rep, ok := g.eventWithSecrets(r)
+		if !ok {
 			continue
 		}
-		secrets := []string{e.SessionID, g.string(), "plain"}
-		if e.Request != nil {
-			secrets = append(secrets, e.Request.Command)
-		}
-		rep := r.replacer(cleanSecrets(secrets))
 		got, err := redactJSON(nil, b, rep)
 		if err != nil {
 			continue // body takes the generic path

@@ -25,16 +25,10 @@ func TestRedactStringsMatchesGeneric(t *testing.T) {
 	g := &eventGen{r: rand.New(rand.NewPCG(7, 31))}
 	var stored, keyRefused, untouched, structural int
 	for i := range 3000 {
-		e := g.event()
-		b, err := json.Marshal(e)
-		if err != nil {
+		e, b, rep, ok := g.eventWithSecrets(r)
+		if !ok {
 			continue
 		}
-		secrets := []string{e.SessionID, g.string(), "plain"}
-		if e.Request != nil {
-			secrets = append(secrets, e.Request.Command)
-		}
-		rep := r.replacer(cleanSecrets(secrets))
 		for _, src := range [][]byte{b, escapeEveryString(b)} {
 			got, _, gerr := redactStrings(src, rep, nil)
 			want, werr := r.redactGeneric(e, src, rep)
@@ -206,4 +200,20 @@ func TestEncoderSpansAreTheByteFields(t *testing.T) {
 	if withSpans < 1000 {
 		t.Fatalf("only %d events with byte fields", withSpans)
 	}
+}
+
+// eventWithSecrets returns a random event, its json.Marshal JSON and a
+// replacer (under r's key) of secrets taken from it (its session id, its
+// command) and two more; ok is false when the event does not marshal.
+func (g *eventGen) eventWithSecrets(r *redactor) (e gate.Event, b []byte, rep *secretReplacer, ok bool) {
+	e = g.event()
+	b, err := json.Marshal(e)
+	if err != nil {
+		return e, nil, nil, false
+	}
+	secrets := []string{e.SessionID, g.string(), "plain"}
+	if e.Request != nil {
+		secrets = append(secrets, e.Request.Command)
+	}
+	return e, b, r.replacer(cleanSecrets(secrets)), true
 }
