@@ -54,7 +54,7 @@ var startupNames = map[string]bool{
 	".yarnrc.yml": true, ".netrc": true, ".bash_aliases": true, ".forward": true, ".selected_editor": true,
 	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
-	".curlrc": true, ".wgetrc": true,
+	".curlrc": true, ".wgetrc": true, ".terraformrc": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
@@ -69,10 +69,15 @@ var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys
 // toolFiles are, per dot directory, the files that make a later program
 // run a command: kubectl's exec credential plugins (.kube/config), the AWS
 // CLI's credential_process (.aws/config), gpg's pinentry-program and
-// photo-viewer (.gnupg), cargo's build.rustc-wrapper (.cargo/config).
+// photo-viewer (.gnupg), cargo's build.rustc-wrapper (.cargo/config),
+// docker's credsStore/credHelpers (.docker/config.json names a
+// docker-credential-* program the next pull runs). Files that only hold
+// data (~/.pypirc's passwords) are not start-up files: the line is
+// drawn at "a later program runs or sources something it names".
 var toolFiles = map[string]map[string]bool{
 	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true},
 	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
+	".docker": {"config.json": true},
 }
 
 // gitHooks are the hook names git runs from .git/hooks.
@@ -151,7 +156,7 @@ func startupMatch(p string, anyFile bool) bool {
 	}
 	if anyFile {
 		for i, d := range parts[:n-1] {
-			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" {
+			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" || localSystemd(parts[i:]) {
 				return true
 			}
 		}
@@ -174,6 +179,13 @@ func startupMatch(p string, anyFile bool) bool {
 		return ok && configFile(files, last)
 	}
 	return false
+}
+
+// localSystemd reports whether parts (starting at a .local component)
+// lie under .local/share/systemd, where systemd --user also loads units
+// (user/*.service, timers and their .wants links) at the next login.
+func localSystemd(parts []string) bool {
+	return len(parts) > 3 && parts[0] == ".local" && parts[1] == "share" && parts[2] == "systemd"
 }
 
 // sitePackagesStartup reports whether a file of a Python site-packages
