@@ -601,6 +601,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				return r.Target, true
 			}
 		}
+		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok {
+			return w, true
+		}
 		if c.ReadOnly || readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program] {
 			continue
 		}

@@ -1,0 +1,33 @@
+package shell
+
+import "strings"
+
+// outputOptionStartup reports the start-up path an output option names
+// (-o FILE, -oFILE, --output FILE, --output=FILE, --outfile=..., -O FILE)
+// on any command, a read-only one included: a program taken as only
+// reading (base64, sort, a BSD tool whose -o writes) still writes the
+// file an output option names, so that word counts as written whatever
+// the program. Reading a start-up file (cat ~/.bashrc) is not affected.
+func (j *lineJudge) outputOptionStartup(args []string, dirs []string) (string, bool) {
+	bad := func(w string) bool { return w != "" && (j.mayBeStartup(w) || homeAnchored(w, dirs)) }
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		var v string
+		switch {
+		case a == "-o" || a == "-O" || strings.HasPrefix(a, "--out") && !strings.Contains(a, "="):
+			if i+1 < len(args) {
+				v = args[i+1]
+			}
+		case strings.HasPrefix(a, "--out"):
+			_, v, _ = strings.Cut(a, "=")
+		case strings.HasPrefix(a, "-o") && len(a) > 2:
+			v = a[2:]
+		}
+		if bad(v) {
+			return v, true
+		}
+	}
+	return "", false
+}
