@@ -59,3 +59,21 @@ func TestOutputOptionStartup(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallerStartup: installers that put programs on a later PATH are
+// start-up writes; project-local builds and installs pass.
+func TestInstallerStartup(t *testing.T) {
+	for _, line := range []string{"npm install -g x", "npm i --global x", "npm install --location=global x", "npm link",
+		"cd /srv && npm link", "pnpm add -g x", "yarn global add x", "gem install x", "gem install --user-install x",
+		"gem update", "cargo install ripgrep", "cargo install --path .", "go install example.com/x@latest", "go get -u x"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: not refused", line)
+		}
+	}
+	for _, line := range []string{"npm install", "npm ci", "npm test", "npm run build", "yarn add x", "pnpm install",
+		"gem list", "cargo build", "cargo test", "go build ./...", "go test ./...", "go vet ./...", "go mod tidy"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
