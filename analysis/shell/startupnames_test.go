@@ -77,3 +77,15 @@ func TestInstallerStartup(t *testing.T) {
 		}
 	}
 }
+
+// TestGitTemplateStartup: a template directory's hooks become active.
+func TestGitTemplateStartup(t *testing.T) {
+	for _, line := range []string{"git init --template=/tmp/t x", "git init --template /tmp/t", "git clone --template=/tmp/t https://h/x.git /srv/y"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: not refused", line)
+		}
+	}
+	if w, ok := startupVerdict(t, "git init /srv/x"); ok {
+		t.Errorf("git init /srv/x: refused (%s)", w)
+	}
+}
