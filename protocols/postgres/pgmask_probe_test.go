@@ -71,7 +71,7 @@ func TestPgmaskLineageProbes(t *testing.T) {
 			for rows.Next() {
 				vals, _ := rows.Values()
 				for _, v := range vals {
-					got.WriteString(strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(toStr(v), " ", ""), "\n", "")) + "|")
+					got.WriteString(strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(probeText(v), " ", ""), "\n", "")) + "|")
 				}
 			}
 			rows.Close()
@@ -85,17 +85,16 @@ func TestPgmaskLineageProbes(t *testing.T) {
 	})
 }
 
-func toStr(v any) string {
-	if v == nil {
-		return "<nil>"
-	}
+// probeText is a probe result's value as text (the caller drops spaces
+// and line breaks before searching it).
+func probeText(v any) string {
 	switch x := v.(type) {
+	case nil:
+		return "<nil>"
 	case string:
 		return x
 	case []byte:
 		return string(x)
 	}
-	return strings.TrimSpace(strings.ReplaceAll(fmtAny(v), "\n", ""))
+	return fmt.Sprint(v)
 }
-
-func fmtAny(v any) string { return fmt.Sprint(v) }
