@@ -51,9 +51,12 @@
 // Every sftp operation that changes a path is judged on the resolved
 // path; an exec line on what it spells: a writing redirection, the
 // arguments of a program that is not read-only, git config, an argument
-// only known at run time that may end in a start-up path, a program that
+// only known at run time that may end in a start-up path, an output
+// option (-o F, --output=F) naming one on any program, a program that
 // schedules code (crontab, at, batch), a package tool that plants
-// start-up files (pip install, npm config set), a name a program derives
+// start-up files (pip install, npm config set) or installs programs onto
+// a later PATH (npm install -g, npm link, gem install, cargo install, go
+// install), a name a program derives
 // from its words (a backup's NAME+SUFFIX, a decompressed NAME, a split
 // piece PREFIX+suffix, a file copied from another host), and a write of
 // names chosen by data (an archive extracted, a patch applied, git
