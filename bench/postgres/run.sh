@@ -75,6 +75,10 @@ PIDS+=($!); PID[relay]=$!
 # the goroutine-per-connection model itself costs.
 "$WORK/relay" -epoll -listen 127.0.0.1:6439 -upstream 127.0.0.1:5432 2>"$WORK/relay-epoll.log" &
 PIDS+=($!); PID[relay-epoll]=$!
+# The goroutine relay with raw system calls on its sockets (internal/rawio),
+# as the gateway reads and writes them: the floor the gateway is held to.
+"$WORK/relay" -raw -listen 127.0.0.1:6441 -upstream 127.0.0.1:5432 2>"$WORK/relay-raw.log" &
+PIDS+=($!); PID[relay-raw]=$!
 
 # The gateway: rules, masking (the agent group) and a JSON Lines record.
 (cd "$ROOT" && go build -o "$WORK/pggateway" ./examples/pggateway)
@@ -102,9 +106,9 @@ GW_ENV=GOMAXPROCS=1 gateway gate-1p 6440 -record-dir "$WORK/record-1p"
 sleep 1
 PID[pgbouncer]=$(cat "$WORK/pgbouncer.pid")
 
-TARGETS="direct pgbouncer relay-epoll relay gate gate-fsync gate-tmpfs gate-norecord gate-1p"
+TARGETS="direct pgbouncer relay-epoll relay relay-raw gate gate-fsync gate-tmpfs gate-norecord gate-1p"
 port() {
-  case $1 in direct) echo 5432;; pgbouncer) echo 6433;; relay) echo 6438;; relay-epoll) echo 6439;; gate) echo 6434;;
+  case $1 in direct) echo 5432;; pgbouncer) echo 6433;; relay) echo 6438;; relay-epoll) echo 6439;; relay-raw) echo 6441;; gate) echo 6434;;
     gate-fsync) echo 6437;; gate-tmpfs) echo 6436;; gate-norecord) echo 6435;; gate-1p) echo 6440;; esac
 }
 run() { # target mode clients duration [extra]

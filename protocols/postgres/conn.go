@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/rawio"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -87,6 +88,9 @@ type groupState struct {
 // ServeConn serves one client connection and returns when it ends. The
 // Server must not be closed concurrently with a new ServeConn.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) {
+	// Each message crosses a socket twice: raw system calls spare the Go
+	// scheduler's hand-offs on every read and write (see internal/rawio).
+	nc = rawio.Wrap(nc)
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	c := &conn{srv: s, client: nc, ctx: ctx, stop: stop,
@@ -355,10 +359,10 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		_ = pc.Close(ctx)
 		return err
 	}
-	c.up = hc.Conn
+	c.up = rawio.Wrap(hc.Conn)
 	c.upPID, c.upKey = hc.PID, hc.SecretKey
-	c.urd = newMsgReader(hc.Conn, c.srv.cfg.MaxMessageBytes)
-	c.uw = bufio.NewWriterSize(hc.Conn, 32<<10)
+	c.urd = newMsgReader(c.up, c.srv.cfg.MaxMessageBytes)
+	c.uw = bufio.NewWriterSize(c.up, 32<<10)
 	c.welcome = hc.ParameterStatuses
 	return nil
 }

@@ -13,12 +13,15 @@ import (
 	"io"
 	"log"
 	"net"
+
+	"github.com/airlock-sdk/airlock/internal/rawio"
 )
 
 func main() {
 	listen := flag.String("listen", "127.0.0.1:6438", "address to accept clients on")
 	upstream := flag.String("upstream", "127.0.0.1:5432", "PostgreSQL address")
 	epoll := flag.Bool("epoll", false, "one thread and one epoll set for every session instead of two goroutines per session")
+	raw := flag.Bool("raw", false, "two goroutines per session reading and writing with raw system calls (internal/rawio), as the gateway does")
 	flag.Parse()
 	var ep *epollRelay
 	if *epoll {
@@ -40,13 +43,14 @@ func main() {
 			ep.add(c, *upstream)
 			continue
 		}
-		go relay(c, *upstream)
+		go relay(c, *upstream, *raw)
 	}
 }
 
 // relay pipes one client to a fresh upstream connection until either side
-// closes.
-func relay(c net.Conn, upstream string) {
+// closes. With raw, both sockets are read and written with raw system
+// calls, a buffer at a time, as the gateway's are.
+func relay(c net.Conn, upstream string, raw bool) {
 	defer c.Close()
 	u, err := net.Dial("tcp", upstream)
 	if err != nil {
@@ -54,11 +58,18 @@ func relay(c net.Conn, upstream string) {
 		return
 	}
 	defer u.Close()
+	copyAll := io.Copy
+	if raw {
+		c, u = rawio.Wrap(c), rawio.Wrap(u)
+		copyAll = func(dst io.Writer, src io.Reader) (int64, error) {
+			return io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 32<<10))
+		}
+	}
 	done := make(chan struct{})
 	go func() {
-		_, _ = io.Copy(u, c)
+		_, _ = copyAll(u, c)
 		close(done)
 	}()
-	_, _ = io.Copy(c, u)
+	_, _ = copyAll(c, u)
 	<-done
 }
