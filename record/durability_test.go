@@ -67,3 +67,72 @@ func TestDurabilityWriteFsyncFailureFailsClosed(t *testing.T) {
 	}
 	_ = rec.Close()
 }
+
+// TestDurabilityWriteNotHeldByFsync: under DurabilityWrite a slow disk
+// holds up no write: while the background fsync waits on the disk,
+// writes go on (each in the file when it returns), and Close waits for
+// that fsync and a last one before it closes the file.
+func TestDurabilityWriteNotHeldByFsync(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	fs, err := record.OpenFile(path, record.FileOptions{SyncInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}, 16), make(chan struct{})
+	record.HoldFileSyncs(fs, started, release)
+	ctx := context.Background()
+	write := func(seq uint64) error {
+		body := []byte(`{"kind":"session_start","n":` + string(rune('0'+seq)) + `}`)
+		return fs.Write(ctx, []record.Event{{Version: 2, SessionID: "s1", Seq: seq, Kind: "session_start", Body: body}})
+	}
+	if err := write(1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started: // the background fsync of the first write waits on the disk
+	case <-time.After(5 * time.Second):
+		t.Fatal("no background fsync started")
+	}
+	done := make(chan error, 1)
+	go func() {
+		for seq := uint64(2); seq <= 5; seq++ {
+			if err := write(seq); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("writes waited for a background fsync")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), `"session_start"`); n < 5 {
+		t.Fatalf("%d of 5 written events in the file while the fsync waits", n)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- fs.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while an fsync of its file was in flight", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started: // Close's own fsync of the later writes
+	default:
+		t.Fatal("Close did not fsync the writes made during the background fsync")
+	}
+}

@@ -73,3 +73,15 @@ func FailFileSyncs(fs *File) {
 	fs.syncFile = func(*os.File) error { return errors.New("input/output error") }
 	fs.flushMu.Unlock()
 }
+
+// HoldFileSyncs makes every later fsync of fs wait until release is
+// closed, telling started each time one begins: a disk slow to flush.
+func HoldFileSyncs(fs *File, started chan<- struct{}, release <-chan struct{}) {
+	fs.flushMu.Lock()
+	fs.syncFile = func(f *os.File) error {
+		started <- struct{}{}
+		<-release
+		return f.Sync()
+	}
+	fs.flushMu.Unlock()
+}

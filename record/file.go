@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,14 +93,20 @@ type File struct {
 	lastMu sync.Mutex
 	lastCP *LogCheckpoint // the newest log checkpoint written
 
-	flushMu sync.Mutex // guards f, size, good, dirty, unsynced, syncErr
+	flushMu sync.Mutex // guards f, size, good, dirty, unsynced
 	f       *os.File
 	size    int64 // durable size of f
 	dirty   bool  // f may hold bytes past size
-	// unsynced: written bytes wait for a background fsync (DurabilityWrite);
-	// syncErr: that fsync failed, and every later Write fails with it.
+	// unsynced: written bytes wait for a background fsync (DurabilityWrite).
 	unsynced bool
-	syncErr  error
+	// syncMu is held across every fsync of unsynced bytes. The background
+	// fsync holds it without flushMu, so writes go on while the disk
+	// flushes; rotation and Close take it (after flushMu) to wait for an
+	// fsync in flight before they close the file.
+	syncMu sync.Mutex
+	// syncErr: a background fsync failed, and every later Write fails
+	// with it.
+	syncErr atomic.Pointer[error]
 	// syncFile is f.Sync, replaceable by tests to simulate a failing disk.
 	syncFile func(*os.File) error
 }
@@ -330,10 +337,10 @@ func (fs *File) writeDurable(data []byte) error {
 		}
 		fs.dirty = false
 	}
-	if fs.syncErr != nil {
+	if err := fs.syncFailure(); err != nil {
 		// A background fsync failed: what was written may not be on disk,
 		// and nothing more is accepted (fail closed).
-		return fs.syncErr
+		return err
 	}
 	if _, err := fs.f.WriteAt(data, fs.size); err != nil {
 		fs.cutBack()
@@ -343,11 +350,7 @@ func (fs *File) writeDurable(data []byte) error {
 		fs.size += int64(len(data))
 		if !fs.unsynced {
 			fs.unsynced = true
-			interval := fs.opts.SyncInterval
-			if interval <= 0 {
-				interval = DefaultSyncInterval
-			}
-			time.AfterFunc(interval, fs.backgroundSync)
+			time.AfterFunc(fs.syncInterval(), fs.backgroundSync)
 		}
 		return fs.maybeRotate()
 	}
@@ -368,26 +371,73 @@ func (fs *File) maybeRotate() error {
 	return nil
 }
 
-// backgroundSync fsyncs what DurabilityWrite wrote.
-func (fs *File) backgroundSync() {
-	fs.flushMu.Lock()
-	defer fs.flushMu.Unlock()
-	fs.syncLocked()
+// syncInterval is how long a DurabilityWrite batch waits for its fsync.
+func (fs *File) syncInterval() time.Duration {
+	if fs.opts.SyncInterval > 0 {
+		return fs.opts.SyncInterval
+	}
+	return DefaultSyncInterval
 }
 
-// syncLocked fsyncs unsynced bytes; the caller holds flushMu.
+// backgroundSync fsyncs what DurabilityWrite wrote. It holds flushMu only
+// to take the file: a write waits neither for the disk nor for this
+// fsync (both may run at once on one file; what a write adds meanwhile
+// is left for the next fsync). Should the previous fsync still run, it
+// tries again an interval later.
+func (fs *File) backgroundSync() {
+	fs.flushMu.Lock()
+	if !fs.unsynced || fs.f == nil {
+		fs.flushMu.Unlock()
+		return
+	}
+	if !fs.syncMu.TryLock() {
+		fs.flushMu.Unlock()
+		time.AfterFunc(fs.syncInterval(), fs.backgroundSync)
+		return
+	}
+	fs.unsynced = false
+	f, sync := fs.f, fs.syncFunc()
+	fs.flushMu.Unlock()
+	fs.fsync(f, sync)
+	fs.syncMu.Unlock()
+}
+
+// syncLocked fsyncs unsynced bytes at once, after any fsync in flight;
+// the caller holds flushMu.
 func (fs *File) syncLocked() {
+	fs.syncMu.Lock()
+	defer fs.syncMu.Unlock()
 	if !fs.unsynced || fs.f == nil {
 		return
 	}
 	fs.unsynced = false
-	sync := (*os.File).Sync
+	fs.fsync(fs.f, fs.syncFunc())
+}
+
+// syncFunc is what fsyncs the file: f.Sync unless a test replaced it;
+// the caller holds flushMu.
+func (fs *File) syncFunc() func(*os.File) error {
 	if fs.syncFile != nil {
-		sync = fs.syncFile
+		return fs.syncFile
 	}
-	if err := sync(fs.f); err != nil && fs.syncErr == nil {
-		fs.syncErr = fmt.Errorf("record: fsync %s: %w", fs.path, err)
+	return (*os.File).Sync
+}
+
+// fsync flushes f to the disk with sync and keeps the first failure; the
+// caller holds syncMu.
+func (fs *File) fsync(f *os.File, sync func(*os.File) error) {
+	if err := sync(f); err != nil {
+		err = fmt.Errorf("record: fsync %s: %w", fs.path, err)
+		fs.syncErr.CompareAndSwap(nil, &err)
 	}
+}
+
+// syncFailure is the error of the first failed background fsync, or nil.
+func (fs *File) syncFailure() error {
+	if p := fs.syncErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // cutBack removes what a failed write may have left past the durable size;
@@ -440,8 +490,8 @@ func (fs *File) Close() error {
 	fs.syncLocked()
 	err := fs.f.Close()
 	fs.f = nil
-	if fs.syncErr != nil {
-		return fs.syncErr
+	if serr := fs.syncFailure(); serr != nil {
+		return serr
 	}
 	return err
 }
