@@ -34,9 +34,10 @@ const (
 	// DurabilityWrite returns once the batch is written to the file (in the
 	// operating system's cache): it survives the gateway process dying at
 	// any point. The file is fsynced in the background at most SyncInterval
-	// after a write, so an operating-system crash or power loss can lose at
-	// most that window. This is the default, and what Vault's file audit
-	// device does.
+	// after a write (on a disk slower than that, as soon as the fsync before
+	// it ends: writes do not wait for it), so an operating-system crash or
+	// power loss can lose at most that window. This is the default, and
+	// what Vault's file audit device does.
 	DurabilityWrite Durability = iota
 	// DurabilityFsync returns once the batch is fsynced. Concurrent writers
 	// share fsyncs: the first flushes at once, those arriving meanwhile
