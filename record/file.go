@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/airlock-sdk/airlock/internal/rawio"
 )
 
 // FileHeader is the first line of every record file.
@@ -343,7 +345,9 @@ func (fs *File) writeDurable(data []byte) error {
 		// and nothing more is accepted (fail closed).
 		return err
 	}
-	if _, err := fs.f.WriteAt(data, fs.size); err != nil {
+	// A raw pwrite: every decision of a lone client comes here, and a
+	// normal system call would wake the runtime's monitor each time.
+	if _, err := rawio.WriteAt(fs.f, data, fs.size); err != nil {
 		fs.cutBack()
 		return fmt.Errorf("record: write %s: %w", fs.path, err)
 	}

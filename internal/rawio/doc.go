@@ -13,6 +13,8 @@
 // goes through the runtime's poller as usual (syscall.RawConn): deadlines
 // and Close behave as they do for the net.Conn.
 //
-// Only for sockets (TCP and Unix): a call on a file could block the
-// thread, and the processor with it. Wrap returns anything else as it is.
+// Only for sockets (TCP and Unix): Wrap returns anything else as it is.
+// Files are the one exception, through WriteAt alone: a write to the page
+// cache does not wait on the disk (an fsync does, and stays a normal
+// system call).
 package rawio
