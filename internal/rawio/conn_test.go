@@ -187,3 +187,21 @@ func TestWrapLeavesOthers(t *testing.T) {
 		t.Fatal("a wrapped conn wrapped again")
 	}
 }
+
+// TestNoAllocations: a Read and a Write of a wrapped socket allocate
+// nothing (the proxy makes two of each per statement).
+func TestNoAllocations(t *testing.T) {
+	a, b := pair(t, "tcp")
+	msg, buf := []byte("ping"), make([]byte, 16)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := a.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(b, buf[:len(msg)]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 0 {
+		t.Fatalf("a Write and a Read allocate %.1f times", allocs)
+	}
+}

@@ -5,6 +5,7 @@ package rawio
 import (
 	"io"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -22,30 +23,54 @@ func WriteAt(f *os.File, p []byte, off int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	op := pwrites.Get().(*pwriteOp)
+	defer func() {
+		op.p = nil
+		pwrites.Put(op)
+	}()
 	done := 0
 	for done < len(p) {
-		var n int
-		var errno syscall.Errno
-		werr := rc.Write(func(fd uintptr) bool {
-			n, errno = rawPwrite(fd, p[done:], off+int64(done))
-			return true
-		})
+		op.p, op.off = p[done:], off+int64(done)
+		werr := rc.Write(op.call)
 		switch {
 		case werr != nil:
 			// The one error RawConn.Write gives a regular file: it is
 			// being closed (internal/poll's ErrFileClosing, which f.WriteAt
 			// reports as os.ErrClosed).
 			return done, &os.PathError{Op: "write", Path: f.Name(), Err: os.ErrClosed}
-		case errno == syscall.EINTR || errno == syscall.EAGAIN:
+		case op.errno == syscall.EINTR || op.errno == syscall.EAGAIN:
 			continue
-		case errno != 0:
-			return done, &os.PathError{Op: "write", Path: f.Name(), Err: errno}
-		case n == 0:
+		case op.errno != 0:
+			return done, &os.PathError{Op: "write", Path: f.Name(), Err: op.errno}
+		case op.n == 0:
 			return done, &os.PathError{Op: "write", Path: f.Name(), Err: io.ErrShortWrite}
 		}
-		done += n
+		done += op.n
 	}
 	return done, nil
+}
+
+// pwriteOp is one pwrite's arguments and results, with the RawConn
+// callback bound to them once: pooled, a WriteAt allocates nothing.
+type pwriteOp struct {
+	p     []byte
+	off   int64
+	n     int
+	errno syscall.Errno
+	call  func(fd uintptr) bool
+}
+
+var pwrites = sync.Pool{New: func() any {
+	op := &pwriteOp{}
+	op.call = op.run
+	return op
+}}
+
+// run is the RawConn callback: one pwrite, never a wait (a regular file
+// is always ready).
+func (op *pwriteOp) run(fd uintptr) bool {
+	op.n, op.errno = rawPwrite(fd, op.p, op.off)
+	return true
 }
 
 // rawPwrite is pwrite(2) on fd, as rawWrite; len(p) > 0.

@@ -70,3 +70,24 @@ func TestWriteAtFails(t *testing.T) {
 		t.Fatalf("WriteAt on a closed file = %v, want os.ErrClosed", err)
 	}
 }
+
+// TestWriteAtNoAllocations: a WriteAt allocates nothing once warm (the
+// record writes one per batch).
+func TestWriteAtNoAllocations(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := []byte("line\n")
+	off := int64(0)
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := WriteAt(f, p, off); err != nil {
+			t.Fatal(err)
+		}
+		off += int64(len(p))
+	})
+	if allocs > 0 {
+		t.Fatalf("WriteAt allocates %.1f times", allocs)
+	}
+}
