@@ -642,6 +642,19 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				}
 			}
 		}
+		tdirs, tfiles := transferDests(c.Program, c.Args)
+		for _, f := range tfiles {
+			if j.mayBeStartup(f) || homeAnchored(f, dirs[i]) {
+				return c.Program + " writes " + f, true
+			}
+		}
+		for _, d := range tdirs {
+			for _, cwd := range dirs[i] {
+				if mayHoldStartup(joinDir(cwd, d)) {
+					return c.Program + " writes names from the remote or its input into " + joinDir(cwd, d), true
+				}
+			}
+		}
 	}
 	return "", false
 }

@@ -1,0 +1,127 @@
+package shell
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestScriptedTransferClients: clients that take the local names of what
+// they fetch from the remote side or from a script (lftp, smbclient, ftp,
+// tftp, aria2c, sftp -b, rsync from a module, scp -T) are judged by the
+// directory they write into; one that reads its commands from the input
+// writes where the gate cannot tell. Every client × every spelling of a
+// start-up-capable destination is refused.
+func TestScriptedTransferClients(t *testing.T) {
+	// Each template's D is a local directory the client writes
+	// remote-chosen names into.
+	templates := []string{
+		"lftp -c 'open host; lcd D; mirror /x .'",
+		"lftp -c 'open host; lcd D; mget *'",
+		"lftp -c 'open host; mget -O D *'",
+		"lftp -e 'mirror / D; bye' host",
+		"lftp -c 'open host; mirror -c /x D'",
+		"lftp -c 'open host; lcd D; get x -o .bashrc'",
+		"smbclient //h/s -c 'lcd D; mget *'",
+		"smbclient //h/s -c 'lcd D; recurse; prompt; mget x'",
+		"smbclient //h/s -c 'lcd D; tar x a.tar'",
+		"cd D && smbclient //h/s -Tx a.tar",
+		"cd D && smbclient //h/s -T x a.tar",
+		"cd D && smbclient //h/s --tar=x a.tar",
+		"aria2c -d D http://h/x",
+		"aria2c --dir=D -i list",
+		"cd D && aria2c http://h/x",
+		"rsync rsync://host/mod/ D",
+		"rsync rsync://host/mod D",
+		"rsync -a host::mod D",
+		"rsync host::mod/ D",
+		"rsync -d host:dir/ D",
+		"scp -T host:x D",
+		"scp -O -T -r host:x D",
+		"cd D && wget -m http://h/",
+		"cd D && wget -nd -r http://h/",
+		"cd D && git archive --remote=host:r HEAD | tar x",
+	}
+	dests := []string{"~", "$HOME", "/root", "/home/u", "~/.ssh", "~/.config/systemd/user", "/etc", "\"$D\"", "."}
+	refused, total := 0, 0
+	for _, tpl := range templates {
+		for _, d := range dests {
+			line := strings.ReplaceAll(tpl, "D", d)
+			line = strings.TrimPrefix(line, "cd . && ")
+			total++
+			if _, ok := startupVerdict(t, line); ok {
+				refused++
+				continue
+			}
+			t.Errorf("%s: passed", line)
+		}
+	}
+	// Commands from the input or a file, a script the gate cannot follow,
+	// local names spelt in a script.
+	for _, line := range []string{
+		"lftp host", "lftp -e 'open host' host", "lftp -f script.lftp", "lftp -fscript.lftp host",
+		"lftp -c 'open host; !sh -c x'", "lftp -c 'open host; source s'", "lftp -c 'open host; set xfer:clobber on; get x'",
+		"lftp -c 'open host; lcd $D; get x'", "lftp -c 'open host; get x -o .bashrc'",
+		"lftp -c 'open host; get x -o ~/.ssh/authorized_keys'", "lftp -c 'open host; get .bashrc'",
+		"lftp -c 'open host; get -O ~/.ssh authorized_keys'", "lftp -c 'open host; lcd ~/.ssh; get x -o rc'",
+		"lftp -c 'open host; pget x -o .profile'", "lftp -c 'open host; mirror'", "lftp -c 'open host; alias g get'",
+		"smbclient //h/s", "smbclient //h/s -U u%p", "smbclient //h/s -c 'get x .bashrc'",
+		"smbclient //h/s -c 'get dir\\.bashrc'", "smbclient //h/s -c 'lcd .ssh; get x rc'",
+		"smbclient //h/s -c 'lowercase; get x .BASHRC'", "smbclient //h/s -c '!sh'", "smbclient //h/s -c 'lcd; mget *'",
+		"ftp host", "ftp -n host <<EOF\nuser a b\nget x .bashrc\nEOF", "ftp -inv host < cmds", "echo 'get x .bashrc' | ftp -n host",
+		"tftp host", "tftp host < cmds", "sftp -b batch host", "sftp host", "sftp -b - host <<EOF\nget x .bashrc\nEOF",
+		"aria2c http://h/x", "aria2c -i list", "aria2c -o .bashrc http://h/x",
+		"rsync rsync://host/mod/ .", "scp -T host:x .",
+	} {
+		total++
+		if _, ok := startupVerdict(t, line); ok {
+			refused++
+			continue
+		}
+		t.Errorf("%s: passed", line)
+	}
+	t.Logf("%d of %d lines refused", refused, total)
+}
+
+// TestRunLaterAndRepositories: lingering, enabling user units, and making
+// a home directory (or an unrecognisable directory) a git repository.
+func TestRunLaterAndRepositories(t *testing.T) {
+	for _, line := range []string{
+		"loginctl enable-linger", "loginctl enable-linger u", "sudo loginctl enable-linger u",
+		"systemctl --user enable x.service", "systemctl --user enable --now x.timer", "systemctl --global enable x",
+		"systemctl --user reenable x", "systemctl --user preset x", "systemctl --user add-wants default.target x",
+		"crontab -", "crontab f", "echo '* * * * * x' | crontab -", "at now", "batch", "at -f job now",
+		"git init ~", "git init $HOME", "git init /root", "git init /home/u", "git -C ~ init", "cd && git init",
+		"cd ~ && git init", "git init", "git init .", "git init -q ~", "git init --bare ~/x", "git init --bare /tmp/x",
+		"git init --bare .", "git -C ~ init --bare", "git init --separate-git-dir /tmp/x repo",
+		"git init --separate-git-dir=/tmp/x /tmp/r", "git init ~/.config", "git init \"$D\"",
+		"git clone --bare host:r ~/x", "git clone --mirror host:r /tmp/x", "git clone --separate-git-dir=/tmp/g host:r /tmp/w",
+	} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+}
+
+// TestTransferAndRepositoryOrdinaryLines: ordinary transfers, repositories
+// and reads stay allowed.
+func TestTransferAndRepositoryOrdinaryLines(t *testing.T) {
+	for _, line := range []string{
+		"lftp -e 'get x -o /tmp/y; bye' host", "lftp -c 'open host; get x -o /tmp/y'",
+		"lftp -c 'open host; lcd /tmp/w; mirror /srv/x'", "lftp -c 'open host; mirror -R /tmp/x /srv/x'",
+		"lftp -c 'open host; mget -O /tmp/w *.log'", "lftp -c 'open host; ls; cd pub; put /tmp/x'",
+		"lftp -c 'set net:timeout 5; open host; get -O /tmp/w x'",
+		"rsync -a host:/srv/ /tmp/x/", "rsync -a rsync://host/mod/ /tmp/x/", "rsync host::mod/x /tmp/x",
+		"scp -r host:dir .", "scp host:x /tmp/y", "scp -T host:x /tmp/w",
+		"smbclient -L host", "smbclient -L //host -N", "smbclient //h/s -c 'ls; get x /tmp/y'",
+		"smbclient //h/s -c 'lcd /tmp/w; mget *'", "smbclient //h/s -Tc /tmp/b.tar",
+		"ftp ftp://host/pub/x.tar", "tftp host -c get x", "aria2c -d /tmp/w http://h/x",
+		"git init /tmp/repo", "git init ~/project", "git -C /srv init", "git clone host:r /tmp/w",
+		"cd /tmp/w && git init", "systemctl enable nginx", "systemctl --user status x", "loginctl list-sessions",
+		"grep -o foo ~/.bashrc", "egrep -o 'a.*' ~/.bashrc", "fgrep -o x ~/.profile", "rg -o foo ~/.bashrc",
+		"grep -oE x ~/.bashrc", "wget -nd http://h/x",
+	} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
