@@ -574,7 +574,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		// Code the analysis does not see as commands (compgen -W
 		// '$(...)', python -c, a script): a start-up path it spells out
 		// is taken as written to.
-		if w, ok := mentionsStartup(s.Command, cloneSourceTokens(s)); ok {
+		if w, ok := lineMentionsStartup(s); ok {
 			return w, true
 		}
 	}
@@ -686,22 +686,6 @@ func homeAnchored(w string, dirs []string) bool {
 // namesFromInput are programs that add arguments read from their input to
 // the command they run: its files are unknown.
 var namesFromInput = map[string]bool{"xargs": true, "parallel": true}
-
-// mentionsStartup reports the first token of a command line's text
-// (lineTokens) that is a start-up path, leaving out as many occurrences of
-// each token as skip counts (git clone sources: cloneSourceTokens).
-func mentionsStartup(text string, skip map[string]int) (string, bool) {
-	for _, t := range lineTokens(text) {
-		if skip[t] > 0 {
-			skip[t]--
-			continue
-		}
-		if !strings.ContainsAny(t, "*?") && StartupPath(t) {
-			return t, true
-		}
-	}
-	return "", false
-}
 
 // lineTokens splits a command line's text at blanks, quotes, brackets,
 // separators and =.
