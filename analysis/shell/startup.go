@@ -601,7 +601,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				return r.Target, true
 			}
 		}
-		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok {
+		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok && !onlyMatchingO[c.Program] {
 			return w, true
 		}
 		if c.ReadOnly || readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program] {

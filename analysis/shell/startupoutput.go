@@ -31,3 +31,10 @@ func (j *lineJudge) outputOptionStartup(args []string, dirs []string) (string, b
 	}
 	return "", false
 }
+
+// onlyMatchingO are the grep family, whose -o is --only-matching (a flag
+// taking no value: grep -o .bashrc ~/.profile reads) and which write no
+// file by any option.
+var onlyMatchingO = map[string]bool{"grep": true, "egrep": true, "fgrep": true, "rg": true, "zgrep": true,
+	"zegrep": true, "zfgrep": true, "bzgrep": true, "xzgrep": true, "lzgrep": true, "zstdgrep": true,
+	"ag": true, "ack": true, "pcregrep": true, "pcre2grep": true}

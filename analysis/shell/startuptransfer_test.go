@@ -125,3 +125,29 @@ func TestTransferAndRepositoryOrdinaryLines(t *testing.T) {
 		}
 	}
 }
+
+// TestGrepOnlyMatchingIsNotAnOutput: grep's -o is --only-matching, a
+// flag: a start-up name after it is a pattern, read; sort -o still
+// writes.
+func TestGrepOnlyMatchingIsNotAnOutput(t *testing.T) {
+	refused := 0
+	for _, prog := range []string{"grep", "egrep", "fgrep", "rg", "zgrep"} {
+		for _, n := range []string{".bashrc", ".ssh/config", ".profile", "authorized_keys", ".git/hooks/pre-commit"} {
+			for _, o := range []string{"-o", "-io", "-o -n", "-no"} {
+				line := prog + " " + o + " " + n + " ~/.bashrc"
+				if w, ok := startupVerdict(t, line); ok {
+					refused++
+					t.Errorf("%s: refused (%s)", line, w)
+				}
+			}
+		}
+	}
+	for _, line := range []string{"sort -o .bashrc x", "sort -o ~/.profile x", "grep x ~/y > ~/.bashrc", "rg x > .profile"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: passed", line)
+		}
+	}
+	if refused > 0 {
+		t.Logf("%d grep lines refused", refused)
+	}
+}
