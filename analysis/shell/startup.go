@@ -42,6 +42,9 @@ import (
 // ~/.pdbrc, ~/.Rprofile, ~/.octaverc). ~/.curlrc and ~/.wgetrc count: they
 // run no code, but their output = ~/.bashrc (output_document) makes a
 // later curl or wget, judged by its words alone, write a start-up file.
+// ~/.lftprc (and ~/.lftp/rc, ~/.config/lftp/rc) runs lftp commands, a
+// shell escape (!) included, at every later lftp; aria2's aria2.conf
+// names an on-download-complete program.
 // pip.conf is left out: it changes what a later command fetches.
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
@@ -54,7 +57,7 @@ var startupNames = map[string]bool{
 	".yarnrc.yml": true, ".netrc": true, ".bash_aliases": true, ".forward": true, ".selected_editor": true,
 	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
-	".curlrc": true, ".wgetrc": true, ".terraformrc": true,
+	".curlrc": true, ".wgetrc": true, ".terraformrc": true, ".lftprc": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
@@ -77,7 +80,7 @@ var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys
 var toolFiles = map[string]map[string]bool{
 	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true},
 	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
-	".docker": {"config.json": true},
+	".docker": {"config.json": true}, ".lftp": {"rc": true}, ".aria2": {"aria2.conf": true},
 }
 
 // gitHooks are the hook names git runs from .git/hooks.
@@ -100,6 +103,7 @@ var gitHooks = map[string]bool{
 var configDirs = map[string][]string{
 	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
 	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
+	"lftp": {"rc"}, "aria2": {"aria2.conf"},
 }
 
 // configFile reports whether name is one of the files of a configDirs

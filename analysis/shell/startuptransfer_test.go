@@ -71,6 +71,9 @@ func TestScriptedTransferClients(t *testing.T) {
 		"tftp host", "tftp host < cmds", "sftp -b batch host", "sftp host", "sftp -b - host <<EOF\nget x .bashrc\nEOF",
 		"aria2c http://h/x", "aria2c -i list", "aria2c -o .bashrc http://h/x",
 		"rsync rsync://host/mod/ .", "scp -T host:x .",
+		// The clients' own start-up files run commands.
+		"echo '!sh x' > ~/.lftprc", "cp x ~/.lftp/rc", "cp x ~/.config/lftp/rc", "cp x ~/.aria2/aria2.conf",
+		"cp x ~/.config/aria2/aria2.conf",
 	} {
 		total++
 		if _, ok := startupVerdict(t, line); ok {

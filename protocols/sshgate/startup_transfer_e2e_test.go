@@ -1,0 +1,88 @@
+package sshgate
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestScriptedClientsAndQuotingThroughSSHD: routes found in the last
+// review, each run through a real sshd. A transfer client that takes the
+// local names from the remote side (lftp mirror from a file:// tree) into
+// home plants ~/.bashrc; inline code spells .bashrc behind quoting the
+// shell or the language removes ('.bash”rc', ".bash"."rc", $'\x2e...',
+// "\x2e..."); git init ~ makes home a repository (its .git/config is read
+// by every later git below it). Through the control gateway
+// (AllowStartupWrites) each line plants its file, so the route is real;
+// through the gate each is refused and home is unchanged.
+func TestScriptedClientsAndQuotingThroughSSHD(t *testing.T) {
+	t.Parallel()
+	h := newFakeHome(t)
+	kit := plantKit(t) // kit/tree holds .bashrc and .ssh/rc with "# PLANTED"
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gc, oc := g.goClient(t, g.agent), open.goClient(t, open.agent)
+	planted := func(file string) bool {
+		b, err := os.ReadFile(filepath.Join(h.dir, file))
+		return err == nil && string(b) == "# PLANTED\n"
+	}
+	exists := func(file string) bool {
+		_, err := os.Stat(filepath.Join(h.dir, file))
+		return err == nil
+	}
+	reset := func() {
+		h.reset()
+		for _, d := range []string{".git", "bare"} {
+			_ = os.RemoveAll(filepath.Join(h.dir, d))
+		}
+	}
+	type route struct {
+		cmd  string
+		done func() bool
+	}
+	bashrc := func() bool { return planted(".bashrc") }
+	routes := []route{
+		{`cd ~ && perl -e 'open(F,">",".bash"."rc"); print F "# PLANTED\n"'`, bashrc},
+		{`cd ~ && perl -e 'open(F,">",".bash''rc"); print F "# PLANTED\n"'`, bashrc},
+		{`cd ~ && perl -e 'open(F,">","\x2ebashrc"); print F "# PLANTED\n"'`, bashrc},
+		{`cd ~ && perl -e $'open(F,">","\x2ebashrc"); print F "# PLANTED\\n"'`, bashrc},
+		{`cd ~ && perl -e "open(F,'>','.bash'.\"rc\"); print F qq(# PLANTED\n)"`, bashrc},
+		{`cd ~ && x=rc; perl -e "open(F,'>','.bash$x'); print F qq(# PLANTED\n)"`, bashrc},
+		{"git init -q ~", func() bool { return exists(".git/config") }},
+		{"cd && git init -q", func() bool { return exists(".git/config") }},
+		{"git init -q --bare ~/bare", func() bool { return exists("bare/config") }},
+	}
+	if _, err := exec.LookPath("lftp"); err == nil {
+		routes = append(routes,
+			route{"lftp -c 'open file://" + kit + "/tree; lcd ~; mirror'", bashrc},
+			route{"cd ~ && lftp -c 'open file://" + kit + "/tree; mirror -c . .'", bashrc},
+			route{"cd ~ && lftp -e 'open file://" + kit + "/tree; mirror; bye'", bashrc},
+		)
+	} else {
+		t.Log("lftp not installed: its routes are judged in analysis/shell only")
+	}
+	for _, r := range routes {
+		reset()
+		code, out := execStatus(t, gc, r.cmd)
+		if r.done() {
+			t.Errorf("%s: planted through the gate: exit %d %s", r.cmd, code, out)
+		} else if code != ExitRefused {
+			t.Errorf("%s: exit %d, not refused: %s", r.cmd, code, out)
+		}
+		reset()
+		code, out = execStatus(t, oc, r.cmd)
+		if !r.done() {
+			t.Errorf("control: %s did not plant: exit %d %s", r.cmd, code, out)
+		}
+	}
+	// Ordinary lines still run.
+	work := t.TempDir()
+	for _, cmd := range []string{"git init -q " + work + "/repo", "grep -o PLANTED " + kit + "/tree/.bashrc",
+		"grep -o .bashrc " + kit + "/tree/.bashrc || true"} {
+		if code, out := execStatus(t, gc, cmd); code != 0 {
+			t.Errorf("%s: exit %d: %s", cmd, code, out)
+		}
+	}
+}
