@@ -436,10 +436,17 @@ var gitWorkTreeCommands = map[string]bool{"apply": true, "am": true, "pull": tru
 // directory git clone creates.
 func gitDests(args []string) []string {
 	dirs := []string{"."}
-	workTree := ""
+	workTree, gitDir, bare := "", "", false
 	i := gitSubIndex(args)
 	for k := 0; k < i; k++ {
 		switch a := args[k]; {
+		case a == "--git-dir" && k+1 < i:
+			k++
+			gitDir = args[k]
+		case strings.HasPrefix(a, "--git-dir="):
+			gitDir = strings.TrimPrefix(a, "--git-dir=")
+		case a == "--bare":
+			bare = true
 		case a == "-C" && k+1 < i:
 			k++
 			dirs = []string{joinDir(dirs[0], args[k])}
@@ -458,6 +465,12 @@ func gitDests(args []string) []string {
 		dirs = []string{joinDir(dirs[0], workTree)}
 	}
 	if sub == "init" {
+		if gitDir != "" && !strings.HasSuffix(strings.TrimRight(gitDir, "/"), ".git") {
+			return []string{""} // a git directory the judge would not know as one
+		}
+		if bare {
+			rest = append([]string{"--bare"}, rest...)
+		}
 		return gitInitDests(dirs[0], rest)
 	}
 	if sub == "clone" {

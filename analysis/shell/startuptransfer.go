@@ -51,6 +51,11 @@ func transferDests(prog string, args []string) (dirs, files []string) {
 		dir := "."
 		for i, a := range args {
 			switch {
+			case a == "-i" || strings.HasPrefix(a, "--input-file") || strings.HasPrefix(a, "--conf-path") ||
+				strings.HasPrefix(a, "-i") && len(a) > 2:
+				// An input file's per-download dir= and out=, or a
+				// configuration's dir=: directories the gate does not see.
+				return []string{""}, nil
 			case (a == "-d" || a == "--dir") && i+1 < len(args):
 				dir = args[i+1]
 			case strings.HasPrefix(a, "--dir="):
@@ -160,7 +165,10 @@ func transferScript(script string, judge transferCommand, escapes bool) (dirs, f
 		for _, d := range remote {
 			dirs = append(dirs, joinDir(cwd, dirOrUnknown(d)))
 		}
-		if lcd != "" {
+		switch {
+		case lcd == "-" || strings.HasPrefix(lcd, "-") && lcd != "-":
+			cwd = "" // the previous directory, or an option: unknown
+		case lcd != "":
 			cwd = joinDir(cwd, dirOrUnknown(lcd))
 		}
 	}
@@ -218,12 +226,15 @@ var lftpRemoteOnly = map[string]bool{"open": true, "user": true, "cd": true, "ls
 // lftpCommand judges one lftp command.
 func lftpCommand(name string, ops []string) ([]string, []string, string, bool) {
 	switch {
+	case name == "open" && slicesHasAny(ops, "-e", "--exec"):
+		return nil, nil, "", false // open -e CMD: a command not judged
 	case lftpRemoteOnly[name]:
 		return nil, nil, "", true
 	case name == "set":
 		// Settings of transfers and commands (xfer:, cmd:, mirror:) change
-		// where or how files land: not judged.
-		for _, p := range []string{"net:", "ssl:", "ftp:", "sftp:", "dns:", "http:"} {
+		// where or how files land, and sftp:connect-program and
+		// fish:connect-program name a program to run: not judged.
+		for _, p := range []string{"net:", "ssl:", "ftp:", "dns:", "http:"} {
 			if len(ops) > 0 && strings.HasPrefix(ops[0], p) {
 				return nil, nil, "", true
 			}
@@ -233,7 +244,7 @@ func lftpCommand(name string, ops []string) ([]string, []string, string, bool) {
 		if len(ops) == 0 {
 			return nil, nil, "~", true
 		}
-		return nil, nil, ops[0], true
+		return nil, nil, ops[len(ops)-1], true
 	case name == "get" || name == "pget" || name == "get1" || name == "reget" || name == "pget1":
 		return namedGets(ops)
 	case name == "mget":
@@ -244,12 +255,14 @@ func lftpCommand(name string, ops []string) ([]string, []string, string, bool) {
 			return nil, nil, "", true // uploads
 		}
 		for _, o := range ops {
-			if strings.HasPrefix(o, "--") && strings.Contains(o, "=") || o == "--script" {
+			if name, _, ok := strings.Cut(o, "="); ok && strings.HasPrefix(o, "--") && !mirrorValued[name] {
 				return nil, nil, "", false // --target-directory=, --script=...: not judged
 			}
 		}
 		opts, pos := lftpOptions(ops, "OPifxXI")
 		switch {
+		case len(pos) > 2:
+			return nil, nil, "", false // a long option's value taken as an operand: not judged
 		case len(pos) > 1:
 			return nil, []string{pos[1]}, "", true
 		case len(pos) == 1 && path.Base(pos[0]) != "." && path.Base(pos[0]) != "/":
@@ -259,6 +272,12 @@ func lftpCommand(name string, ops []string) ([]string, []string, string, bool) {
 	}
 	return nil, nil, "", false
 }
+
+// mirrorValued are lftp mirror's long options that take a value and do
+// not move where it writes or run anything.
+var mirrorValued = map[string]bool{"--parallel": true, "--exclude": true, "--include": true, "--exclude-glob": true,
+	"--include-glob": true, "--newer-than": true, "--older-than": true, "--size-range": true, "--max-errors": true,
+	"--use-pget-n": true}
 
 // optValue is the value given to option o in opts (as lftpOptions
 // returns them), or def.
