@@ -66,7 +66,7 @@ func transferDests(prog string, args []string) (dirs, files []string) {
 		}
 		return []string{dir}, nil
 	}
-	return nil, nil
+	return treeCopyDests(prog, args), nil
 }
 
 // lftpDests: lftp's script (-c ends after it; -e, then the input; -f a

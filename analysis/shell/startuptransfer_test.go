@@ -160,3 +160,54 @@ func TestGrepOnlyMatchingIsNotAnOutput(t *testing.T) {
 		t.Logf("%d grep lines refused", refused)
 	}
 }
+
+// TestRemoteTreeClients: clients that copy a remote tree or update a
+// work copy (svn, hg, rclone, aws s3, gsutil, s3cmd, mc, ncftpget,
+// docker/podman/kubectl cp) write the remote's names into their local
+// destination: every client × every start-up-capable destination is
+// refused; the same into an ordinary directory passes.
+func TestRemoteTreeClients(t *testing.T) {
+	templates := []string{
+		"svn checkout http://h/r D", "svn co -q http://h/r D", "svn --username u co http://h/r D", "svn export --force http://h/r D",
+		"cd D && svn update", "cd D && svn up -r 5", "hg clone http://h/r D", "cd D && hg update", "cd D && hg pull -u",
+		"rclone copy remote:b D", "rclone sync remote:b/x D", "rclone move --progress remote:b D",
+		"aws s3 sync s3://b D", "aws --profile p s3 cp --recursive s3://b/ D", "aws s3 sync s3://b D --exclude '*.tmp'",
+		"gsutil -m cp -r gs://b/x D", "gsutil rsync -r gs://b D", "s3cmd get --recursive s3://b/ D", "s3cmd sync s3://b/ D",
+		"mc mirror s3/b D", "mc cp --recursive s3/b/ D", "ncftpget -R host D /dir",
+		"docker cp c:/root/. D", "podman cp c:/ D", "kubectl cp pod:/x/. D", "kubectl -n ns cp pod:/x/. D",
+	}
+	dests := []string{"~", "$HOME", "/root", "/home/u", "~/.ssh", "~/.config/systemd/user", "/etc", "\"$D\"", "."}
+	refused, total := 0, 0
+	for _, tpl := range templates {
+		for _, d := range dests {
+			line := strings.TrimPrefix(strings.ReplaceAll(tpl, " D", " "+d), "cd . && ")
+			total++
+			if _, ok := startupVerdict(t, line); ok {
+				refused++
+				continue
+			}
+			t.Errorf("%s: passed", line)
+		}
+	}
+	for _, line := range []string{"hg --cwd ~ update", "hg -R ~ update", "docker cp c:/root/.bashrc ~", "kubectl cp pod:/x/.ssh ~"} {
+		total++
+		if _, ok := startupVerdict(t, line); ok {
+			refused++
+			continue
+		}
+		t.Errorf("%s: passed", line)
+	}
+	t.Logf("%d of %d lines refused", refused, total)
+	for _, tpl := range templates {
+		line := strings.ReplaceAll(tpl, " D", " /tmp/w")
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+	for _, line := range []string{"docker cp c:/app/report.csv ~", "svn co http://h/r", "svn status", "hg log",
+		"aws s3 ls s3://b", "aws s3 cp s3://b/report.csv /tmp/w --profile prod", "rclone ls remote:b", "kubectl get pods"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
