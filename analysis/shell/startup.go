@@ -547,8 +547,12 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // A program that makes code run later (crontab, at, runsLater) counts
 // whatever its arguments, and so does a write of names chosen by data
 // (an archive extracted, a patch, git updating a work tree, scp -t and
-// rsync --server) into a directory that may hold a start-up path
-// (dataDests, mayHoldStartup). So do a package tool that plants start-up
+// rsync --server, git init) into a directory that may hold a start-up
+// path (dataDests, mayHoldStartup), and of names a transfer client takes
+// from the remote side or from a script (lftp, smbclient, ftp, aria2c,
+// svn, rclone, aws s3, docker cp, ...: transferDests, treeCopyDests). A
+// start-up name spelt in inline code counts through any quoting
+// (lineMentionsStartup). So do a package tool that plants start-up
 // files (packageStartup), a name derived from a word (a backup suffix, a
 // decompressed name, a split prefix: derivedNames, prefixOutputStartup),
 // and a variable that renames such writes (derivedEnvSet).
