@@ -13,7 +13,8 @@ import (
 // home plants ~/.bashrc; inline code spells .bashrc behind quoting the
 // shell or the language removes ('.bash”rc', ".bash"."rc", $'\x2e...',
 // "\x2e..."); git init ~ makes home a repository (its .git/config is read
-// by every later git below it). Through the control gateway
+// by every later git below it); curl -o ~/.bash#1c takes the r of
+// .bashrc from a URL glob. Through the control gateway
 // (AllowStartupWrites) each line plants its file, so the route is real;
 // through the gate each is refused and home is unchanged.
 func TestScriptedClientsAndQuotingThroughSSHD(t *testing.T) {
@@ -38,6 +39,10 @@ func TestScriptedClientsAndQuotingThroughSSHD(t *testing.T) {
 			_ = os.RemoveAll(filepath.Join(h.dir, d))
 		}
 	}
+	glob := t.TempDir() // curl's URL glob [r-r] fetches glob/r, and #1 is "r"
+	if err := os.WriteFile(filepath.Join(glob, "r"), []byte("# PLANTED\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	type route struct {
 		cmd  string
 		done func() bool
@@ -50,6 +55,7 @@ func TestScriptedClientsAndQuotingThroughSSHD(t *testing.T) {
 		{`cd ~ && perl -e $'open(F,">","\x2ebashrc"); print F "# PLANTED\\n"'`, bashrc},
 		{`cd ~ && perl -e "open(F,'>','.bash'.\"rc\"); print F qq(# PLANTED\n)"`, bashrc},
 		{`cd ~ && x=rc; perl -e "open(F,'>','.bash$x'); print F qq(# PLANTED\n)"`, bashrc},
+		{"curl -s 'file://" + glob + "/[r-r]' -o \"$HOME/.bash#1c\"", bashrc},
 		{"git init -q ~", func() bool { return exists(".git/config") }},
 		{"cd && git init -q", func() bool { return exists(".git/config") }},
 		{"git init -q --bare ~/bare", func() bool { return exists("bare/config") }},
