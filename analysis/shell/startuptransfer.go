@@ -95,14 +95,20 @@ func lftpDests(args []string) (dirs, files []string) {
 
 // smbclientDests: smbclient -L and -M write nothing; -T with x extracts
 // a tar archive into the working directory; -c runs its script; else
-// commands come from the input.
+// commands come from the input. Every -T and -c counts, whatever their
+// order.
 func smbclientDests(args []string) (dirs, files []string) {
+	acted := false
+	script := func(text string) {
+		d, f, _ := transferScript(text, smbCommand, false)
+		dirs, files, acted = append(dirs, d...), append(files, f...), true
+	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "-L" || a == "--list" || a == "-M" || a == "--message" ||
 			strings.HasPrefix(a, "--list=") || strings.HasPrefix(a, "--message="):
-			return nil, nil
+			acted = true
 		case strings.HasPrefix(a, "-T") && !strings.HasPrefix(a, "--") || strings.HasPrefix(a, "--tar"):
 			v := strings.TrimPrefix(strings.TrimPrefix(a, "--tar"), "-T")
 			v = strings.TrimPrefix(v, "=")
@@ -110,23 +116,24 @@ func smbclientDests(args []string) (dirs, files []string) {
 				v = args[i+1]
 			}
 			if strings.Contains(v, "x") {
-				return []string{"."}, nil
+				dirs = append(dirs, ".")
 			}
-			return nil, nil // tar c: reads the share, writes the named archive
+			acted = true // tar c: reads the share, writes the named archive
 		case a == "-c" || a == "--command":
 			if i+1 < len(args) {
-				d, f, _ := transferScript(args[i+1], smbCommand, false)
-				return d, f
+				i++
+				script(args[i])
 			}
 		case strings.HasPrefix(a, "--command="):
-			d, f, _ := transferScript(strings.TrimPrefix(a, "--command="), smbCommand, false)
-			return d, f
+			script(strings.TrimPrefix(a, "--command="))
 		case strings.HasPrefix(a, "-c") && len(a) > 2:
-			d, f, _ := transferScript(a[2:], smbCommand, false)
-			return d, f
+			script(a[2:])
 		}
 	}
-	return []string{""}, nil
+	if !acted {
+		return []string{""}, nil
+	}
+	return dirs, files
 }
 
 // transferCommand judges one command of a transfer script: the local

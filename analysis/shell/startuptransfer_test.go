@@ -69,7 +69,7 @@ func TestScriptedTransferClients(t *testing.T) {
 		"lftp -c 'open host; ls > ~/.bashrc'", "lftp -c 'open host; cat x | sh'",
 		"cd /tmp && aria2c -i list -d /tmp/w", "cd /tmp && aria2c --conf-path=/tmp/c http://h/x",
 		"git --git-dir=/tmp/x init", "git --bare init", "git --bare init /tmp/x",
-		"smbclient //h/s", "smbclient //h/s -U u%p", "smbclient //h/s -c 'get x .bashrc'",
+		"smbclient //h/s", "smbclient //h/s -U u%p", "smbclient //h/s -c ls -Tx a.tar", "smbclient -L h -c 'get x .bashrc'", "smbclient //h/s -c 'get x .bashrc'",
 		"smbclient //h/s -c 'get dir\\.bashrc'", "smbclient //h/s -c 'lcd .ssh; get x rc'",
 		"smbclient //h/s -c 'lowercase; get x .BASHRC'", "smbclient //h/s -c '!sh'", "smbclient //h/s -c 'lcd; mget *'",
 		"ftp host", "ftp -n host <<EOF\nuser a b\nget x .bashrc\nEOF", "ftp -inv host < cmds", "echo 'get x .bashrc' | ftp -n host",
