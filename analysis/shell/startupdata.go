@@ -432,7 +432,8 @@ var gitWorkTreeCommands = map[string]bool{"apply": true, "am": true, "pull": tru
 	"checkout": true, "switch": true, "restore": true, "reset": true, "stash": true, "cherry-pick": true,
 	"rebase": true, "revert": true, "read-tree": true, "checkout-index": true, "submodule": true}
 
-// gitDests: the work tree a git command updates from data, or the
+// gitDests: the work tree a git command updates from data (git worktree
+// add fills a new one), a directory git init makes a repository, or the
 // directory git clone creates.
 func gitDests(args []string) []string {
 	dirs := []string{"."}
@@ -472,6 +473,19 @@ func gitDests(args []string) []string {
 			rest = append([]string{"--bare"}, rest...)
 		}
 		return gitInitDests(dirs[0], rest)
+	}
+	if sub == "worktree" && len(rest) > 0 && rest[0] == "add" {
+		// git worktree add [-b B] DIR [COMMIT]: DIR gets the commit's files.
+		for k := 1; k < len(rest); k++ {
+			switch a := rest[k]; {
+			case a == "-b" || a == "-B" || a == "--reason":
+				k++
+			case strings.HasPrefix(a, "-"):
+			default:
+				return []string{joinDir(dirs[0], a)}
+			}
+		}
+		return nil
 	}
 	if sub == "clone" {
 		ops := gitCloneOperands(rest)

@@ -104,6 +104,7 @@ func TestRunLaterAndRepositories(t *testing.T) {
 		"cd ~ && git init", "git init", "git init .", "git init -q ~", "git init --bare ~/x", "git init --bare /tmp/x",
 		"git init --bare .", "git -C ~ init --bare", "git init --separate-git-dir /tmp/x repo",
 		"git init --separate-git-dir=/tmp/x /tmp/r", "git init ~/.config", "git init \"$D\"",
+		"git worktree add ~ main", "git worktree add -b x ~/.config", "git worktree add --force . main",
 		"git clone --bare host:r ~/x", "git clone --mirror host:r /tmp/x", "git clone --separate-git-dir=/tmp/g host:r /tmp/w",
 	} {
 		if _, ok := startupVerdict(t, line); !ok {
@@ -126,7 +127,7 @@ func TestTransferAndRepositoryOrdinaryLines(t *testing.T) {
 		"smbclient -L host", "smbclient -L //host -N", "smbclient //h/s -c 'ls; get x /tmp/y'",
 		"smbclient //h/s -c 'lcd /tmp/w; mget *'", "smbclient //h/s -Tc /tmp/b.tar",
 		"ftp ftp://host/pub/x.tar", "tftp host -c get x", "aria2c -d /tmp/w http://h/x",
-		"git init /tmp/repo", "git init ~/project", "git -C /srv init", "git clone host:r /tmp/w",
+		"git init /tmp/repo", "git init ~/project", "git -C /srv init", "git clone host:r /tmp/w", "git worktree add /tmp/w main", "git worktree list",
 		"cd /tmp/w && git init", "systemctl enable nginx", "systemctl --user status x", "loginctl list-sessions",
 		"grep -o foo ~/.bashrc", "egrep -o 'a.*' ~/.bashrc", "fgrep -o x ~/.profile", "rg -o foo ~/.bashrc",
 		"grep -oE x ~/.bashrc", "wget -nd http://h/x", `curl 'http://h/x[1-9].log' -o '/tmp/w/#1.log'`,
