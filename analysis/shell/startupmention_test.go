@@ -22,8 +22,20 @@ func mentionNames() []string {
 	for h := range gitHooks {
 		out = append(out, ".git/hooks/"+h)
 	}
-	out = append(out, ".git/config", "y.git/config", ".config/fish/x.fish", ".config/git/config",
-		".config/systemd/user/x.service", ".config/autostart/x.desktop", "site-packages/x.pth")
+	for d, files := range configDirs {
+		for _, f := range files {
+			switch {
+			case f == "*":
+				f = "x.conf"
+			case f[0] == '.':
+				f = "x" + f
+			}
+			out = append(out, ".config/"+d+"/"+f)
+		}
+	}
+	out = append(out, ".git/config", "y.git/config", ".config/systemd/user/x.service", "site-packages/x.pth",
+		"site-packages/sitecustomize.py", ".local/bin/ls", ".local/share/systemd/user/x.service",
+		".bashrc.d/x.sh", ".vim/plugin/x.vim", ".emacs.d/init.el")
 	sort.Strings(out)
 	return out
 }
