@@ -1,10 +1,14 @@
 package sshgate
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // TestScriptedClientsAndQuotingThroughSSHD: routes found in the last
@@ -60,15 +64,14 @@ func TestScriptedClientsAndQuotingThroughSSHD(t *testing.T) {
 		{"cd && git init -q", func() bool { return exists(".git/config") }},
 		{"git init -q --bare ~/bare", func() bool { return exists("bare/config") }},
 	}
-	if _, err := exec.LookPath("lftp"); err == nil {
-		routes = append(routes,
-			route{"lftp -c 'open file://" + kit + "/tree; lcd ~; mirror'", bashrc},
-			route{"cd ~ && lftp -c 'open file://" + kit + "/tree; mirror -c . .'", bashrc},
-			route{"cd ~ && lftp -e 'open file://" + kit + "/tree; mirror; bye'", bashrc},
-		)
-	} else {
-		t.Log("lftp not installed: its routes are judged in analysis/shell only")
+	if _, err := exec.LookPath("lftp"); err != nil {
+		t.Fatal("lftp is needed for these routes (apt-get install lftp)")
 	}
+	routes = append(routes,
+		route{"lftp -c 'open file://" + kit + "/tree; lcd ~; mirror'", bashrc},
+		route{"cd ~ && lftp -c 'open file://" + kit + "/tree; mirror -c . .'", bashrc},
+		route{"cd ~ && lftp -e 'open file://" + kit + "/tree; mirror; bye'", bashrc},
+	)
 	for _, r := range routes {
 		reset()
 		code, out := execStatus(t, gc, r.cmd)
@@ -90,5 +93,67 @@ func TestScriptedClientsAndQuotingThroughSSHD(t *testing.T) {
 		if code, out := execStatus(t, gc, cmd); code != 0 {
 			t.Errorf("%s: exit %d: %s", cmd, code, out)
 		}
+	}
+}
+
+// execWithInput runs cmd with stdin as its input and returns its exit
+// status (-1 when it did not report one) and output.
+func execWithInput(t *testing.T, cl *ssh.Client, cmd, stdin string) (int, string) {
+	t.Helper()
+	s, err := cl.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Stdin = strings.NewReader(stdin)
+	out, err := s.CombinedOutput(cmd)
+	var ee *ssh.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitStatus(), string(out)
+	}
+	if err != nil {
+		return -1, string(out) + err.Error()
+	}
+	return 0, string(out)
+}
+
+// TestLftpReadsCommandsFromInputThroughSSHD: lftp -e runs its script,
+// then reads more commands from its input, which the client sends after
+// the line was judged: a harmless-looking lftp -e 'open ...' plants
+// ~/.bashrc through the control gateway with get on its input, so the
+// gate refuses lftp whose script does not end the session (bye, or -c).
+func TestLftpReadsCommandsFromInputThroughSSHD(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("lftp"); err != nil {
+		t.Fatal("lftp is needed for this route (apt-get install lftp)")
+	}
+	h := newFakeHome(t)
+	kit := plantKit(t)
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gc, oc := g.goClient(t, g.agent), open.goClient(t, open.agent)
+	cmd := "lftp -e 'open file://" + kit + "/tree'"
+	input := "set xfer:clobber on\nget .bashrc -o " + filepath.Join(h.dir, ".bashrc") + "\n"
+	h.reset()
+	code, out := execWithInput(t, gc, cmd, input)
+	if d := h.changed(".bashrc"); d != "" {
+		t.Errorf("%s: .bashrc planted (%s): exit %d %s", cmd, d, code, out)
+	} else if code != ExitRefused {
+		t.Errorf("%s: exit %d, not refused: %s", cmd, code, out)
+	}
+	h.reset()
+	code, out = execWithInput(t, oc, cmd, input)
+	if h.changed(".bashrc") == "" {
+		t.Errorf("control: %s did not plant .bashrc: exit %d %s", cmd, code, out)
+	}
+	// The same script ended by bye, into an ordinary directory, runs.
+	work := t.TempDir()
+	cmd = "lftp -e 'open file://" + kit + "/tree; get .ssh/rc -o " + work + "/rc; bye'"
+	if code, out := execWithInput(t, gc, cmd, input); code != 0 {
+		t.Errorf("%s: exit %d: %s", cmd, code, out)
+	}
+	if _, err := os.Stat(filepath.Join(work, "rc")); err != nil {
+		t.Errorf("%s: %v", cmd, err)
 	}
 }
