@@ -650,6 +650,11 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				}
 			}
 		}
+		if c.Program == "git" && strings.Contains(s.Command, "GIT_DIR") && gitMakesRepository(c.Args) {
+			// GIT_DIR=~/x git init: a git directory named by the
+			// environment, which the judge would not know as one.
+			return "git " + strings.Join(c.Args, " ") + " with GIT_DIR", true
+		}
 		tdirs, tfiles := transferDests(c.Program, c.Args)
 		for _, f := range tfiles {
 			if j.mayBeStartup(f) || homeAnchored(f, dirs[i]) {

@@ -512,6 +512,13 @@ func gitDests(args []string) []string {
 	return dirs
 }
 
+// gitMakesRepository reports whether git run with args creates a
+// repository (init, clone).
+func gitMakesRepository(args []string) bool {
+	i := gitSubIndex(args)
+	return i < len(args) && (args[i] == "init" || args[i] == "clone")
+}
+
 // gitInitDests: git init [DIR] makes DIR (the working directory by
 // default) a repository: in a home directory (or a start-up directory)
 // every later git run below it reads its .git/config, whose

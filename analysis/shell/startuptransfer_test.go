@@ -105,6 +105,7 @@ func TestRunLaterAndRepositories(t *testing.T) {
 		"git init --bare .", "git -C ~ init --bare", "git init --separate-git-dir /tmp/x repo",
 		"git init --separate-git-dir=/tmp/x /tmp/r", "git init ~/.config", "git init \"$D\"",
 		"git worktree add ~ main", "git worktree add -b x ~/.config", "git worktree add --force . main",
+		"GIT_DIR=/tmp/x git init", "export GIT_DIR=~/x; git init /tmp/w", "env GIT_DIR=/tmp/g git init",
 		"git clone --bare host:r ~/x", "git clone --mirror host:r /tmp/x", "git clone --separate-git-dir=/tmp/g host:r /tmp/w",
 	} {
 		if _, ok := startupVerdict(t, line); !ok {
