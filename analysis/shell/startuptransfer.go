@@ -286,38 +286,27 @@ var mirrorValued = map[string]bool{"--parallel": true, "--exclude": true, "--inc
 	"--include-glob": true, "--newer-than": true, "--older-than": true, "--size-range": true, "--max-errors": true,
 	"--use-pget-n": true}
 
-// optValue is the value given to option o in opts (as lftpOptions
-// returns them), or def.
-func optValue(opts []string, o, def string) string {
-	for i := 0; i+1 < len(opts); i++ {
-		if opts[i] == o {
-			return opts[i+1]
-		}
-	}
-	return def
-}
-
-// namedGets: get RFILE [-o LFILE] ...: each local file is the -o value or
-// the remote file's base name, under -O DIR when given.
+// namedGets: get RFILE [-o LFILE] ...: each local file is the -o value
+// given right after its remote file, else the remote file's base name,
+// under -O DIR when given. A -o that follows no remote file is judged
+// too.
 func namedGets(ops []string) ([]string, []string, string, bool) {
-	dir := ""
+	opts, _ := lftpOptions(ops, "oOn")
+	dir := optValue(opts, "-O", "")
 	var files []string
-	for i := 0; i < len(ops); i++ {
-		a := ops[i]
+	pending := false // the last word was a remote file whose name is kept
+	for _, o := range opts {
 		switch {
-		case a == "-O" && i+1 < len(ops):
-			i++
-			dir = ops[i]
-		case a == "-o" && i+1 < len(ops):
-			i++
-			if len(files) > 0 {
-				files[len(files)-1] = ops[i]
-			} else {
-				files = append(files, ops[i])
-			}
-		case strings.HasPrefix(a, "-"):
+		case o.name == "":
+			files = append(files, path.Base(o.value))
+			pending = true
+		case o.name == "-o" && pending:
+			files[len(files)-1] = o.value
+			pending = false
+		case o.name == "-o":
+			files = append(files, o.value)
 		default:
-			files = append(files, path.Base(a))
+			pending = false
 		}
 	}
 	if dir != "" {
@@ -328,23 +317,49 @@ func namedGets(ops []string) ([]string, []string, string, bool) {
 	return files, nil, "", true
 }
 
-// lftpOptions splits a command's operands from its options, skipping the
-// values of those in valued.
-func lftpOptions(ops []string, valued string) (opts, pos []string) {
+// lftpOption is one option of a command (name "-X", value when it takes
+// one) or, with no name, an operand.
+type lftpOption struct{ name, value string }
+
+// lftpOptions parses a command's words in order: short option clusters
+// (-cO DIR, -O/tmp), the letters in valued taking the rest of the
+// cluster or the next word. pos are the operands.
+func lftpOptions(ops []string, valued string) (opts []lftpOption, pos []string) {
 	for i := 0; i < len(ops); i++ {
 		a := ops[i]
-		if len(a) == 2 && a[0] == '-' && strings.IndexByte(valued, a[1]) >= 0 && i+1 < len(ops) {
-			opts = append(opts, a, ops[i+1])
-			i++
-			continue
+		switch {
+		case strings.HasPrefix(a, "--") || a == "-":
+			opts = append(opts, lftpOption{name: a})
+		case strings.HasPrefix(a, "-"):
+			for k := 1; k < len(a); k++ {
+				if strings.IndexByte(valued, a[k]) < 0 {
+					opts = append(opts, lftpOption{name: "-" + a[k:k+1]})
+					continue
+				}
+				v := a[k+1:]
+				if v == "" && i+1 < len(ops) {
+					i++
+					v = ops[i]
+				}
+				opts = append(opts, lftpOption{name: "-" + a[k:k+1], value: v})
+				break
+			}
+		default:
+			opts = append(opts, lftpOption{value: a})
+			pos = append(pos, a)
 		}
-		if strings.HasPrefix(a, "-") {
-			opts = append(opts, a)
-			continue
-		}
-		pos = append(pos, a)
 	}
 	return opts, pos
+}
+
+// optValue is the value given to option o in opts, or def.
+func optValue(opts []lftpOption, o, def string) string {
+	for _, op := range opts {
+		if op.name == o {
+			return op.value
+		}
+	}
+	return def
 }
 
 // slicesHasAny reports whether ops holds one of vals.
