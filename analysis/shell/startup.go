@@ -42,6 +42,9 @@ import (
 // ~/.pdbrc, ~/.Rprofile, ~/.octaverc). ~/.curlrc and ~/.wgetrc count: they
 // run no code, but their output = ~/.bashrc (output_document) makes a
 // later curl or wget, judged by its words alone, write a start-up file.
+// ~/.lftprc (and ~/.lftp/rc, ~/.config/lftp/rc) runs lftp commands, a
+// shell escape (!) included, at every later lftp; aria2's aria2.conf
+// names an on-download-complete program.
 // pip.conf is left out: it changes what a later command fetches.
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
@@ -54,7 +57,7 @@ var startupNames = map[string]bool{
 	".yarnrc.yml": true, ".netrc": true, ".bash_aliases": true, ".forward": true, ".selected_editor": true,
 	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
-	".curlrc": true, ".wgetrc": true, ".terraformrc": true,
+	".curlrc": true, ".wgetrc": true, ".terraformrc": true, ".lftprc": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
@@ -77,7 +80,7 @@ var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys
 var toolFiles = map[string]map[string]bool{
 	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true},
 	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
-	".docker": {"config.json": true},
+	".docker": {"config.json": true}, ".lftp": {"rc": true}, ".aria2": {"aria2.conf": true},
 }
 
 // gitHooks are the hook names git runs from .git/hooks.
@@ -100,6 +103,7 @@ var gitHooks = map[string]bool{
 var configDirs = map[string][]string{
 	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
 	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
+	"lftp": {"rc"}, "aria2": {"aria2.conf"},
 }
 
 // configFile reports whether name is one of the files of a configDirs
@@ -543,8 +547,12 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // A program that makes code run later (crontab, at, runsLater) counts
 // whatever its arguments, and so does a write of names chosen by data
 // (an archive extracted, a patch, git updating a work tree, scp -t and
-// rsync --server) into a directory that may hold a start-up path
-// (dataDests, mayHoldStartup). So do a package tool that plants start-up
+// rsync --server, git init) into a directory that may hold a start-up
+// path (dataDests, mayHoldStartup), and of names a transfer client takes
+// from the remote side or from a script (lftp, smbclient, ftp, aria2c,
+// svn, rclone, aws s3, docker cp, ...: transferDests, treeCopyDests). A
+// start-up name spelt in inline code counts through any quoting
+// (lineMentionsStartup). So do a package tool that plants start-up
 // files (packageStartup), a name derived from a word (a backup suffix, a
 // decompressed name, a split prefix: derivedNames, prefixOutputStartup),
 // and a variable that renames such writes (derivedEnvSet).
@@ -574,7 +582,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		// Code the analysis does not see as commands (compgen -W
 		// '$(...)', python -c, a script): a start-up path it spells out
 		// is taken as written to.
-		if w, ok := mentionsStartup(s.Command, cloneSourceTokens(s)); ok {
+		if w, ok := lineMentionsStartup(s); ok {
 			return w, true
 		}
 	}
@@ -601,7 +609,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				return r.Target, true
 			}
 		}
-		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok {
+		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok && !onlyMatchingO[c.Program] {
 			return w, true
 		}
 		if c.ReadOnly || readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program] {
@@ -642,6 +650,24 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				}
 			}
 		}
+		if c.Program == "git" && strings.Contains(s.Command, "GIT_DIR") && gitMakesRepository(c.Args) {
+			// GIT_DIR=~/x git init: a git directory named by the
+			// environment, which the judge would not know as one.
+			return "git " + strings.Join(c.Args, " ") + " with GIT_DIR", true
+		}
+		tdirs, tfiles := transferDests(c.Program, c.Args)
+		for _, f := range tfiles {
+			if j.mayBeStartup(f) || homeAnchored(f, dirs[i]) {
+				return c.Program + " writes " + f, true
+			}
+		}
+		for _, d := range tdirs {
+			for _, cwd := range dirs[i] {
+				if mayHoldStartup(joinDir(cwd, d)) {
+					return c.Program + " writes names from the remote or its input into " + joinDir(cwd, d), true
+				}
+			}
+		}
 	}
 	return "", false
 }
@@ -673,22 +699,6 @@ func homeAnchored(w string, dirs []string) bool {
 // namesFromInput are programs that add arguments read from their input to
 // the command they run: its files are unknown.
 var namesFromInput = map[string]bool{"xargs": true, "parallel": true}
-
-// mentionsStartup reports the first token of a command line's text
-// (lineTokens) that is a start-up path, leaving out as many occurrences of
-// each token as skip counts (git clone sources: cloneSourceTokens).
-func mentionsStartup(text string, skip map[string]int) (string, bool) {
-	for _, t := range lineTokens(text) {
-		if skip[t] > 0 {
-			skip[t]--
-			continue
-		}
-		if !strings.ContainsAny(t, "*?") && StartupPath(t) {
-			return t, true
-		}
-	}
-	return "", false
-}
 
 // lineTokens splits a command line's text at blanks, quotes, brackets,
 // separators and =.

@@ -58,7 +58,7 @@ func dataDests(c gate.SSHCommand) []dataDest {
 	case "scp":
 		dirs = scpSinkDests(c.Args)
 		if dirs == nil {
-			dirs = remoteCopyDests(c.Program, c.Args)
+			dirs = append(remoteCopyDests(c.Program, c.Args), scpUncheckedDests(c.Args)...)
 		}
 	case "rsync":
 		dirs = append(rsyncDests(c.Args), remoteCopyDests(c.Program, c.Args)...)
@@ -432,14 +432,22 @@ var gitWorkTreeCommands = map[string]bool{"apply": true, "am": true, "pull": tru
 	"checkout": true, "switch": true, "restore": true, "reset": true, "stash": true, "cherry-pick": true,
 	"rebase": true, "revert": true, "read-tree": true, "checkout-index": true, "submodule": true}
 
-// gitDests: the work tree a git command updates from data, or the
+// gitDests: the work tree a git command updates from data (git worktree
+// add fills a new one), a directory git init makes a repository, or the
 // directory git clone creates.
 func gitDests(args []string) []string {
 	dirs := []string{"."}
-	workTree := ""
+	workTree, gitDir, bare := "", "", false
 	i := gitSubIndex(args)
 	for k := 0; k < i; k++ {
 		switch a := args[k]; {
+		case a == "--git-dir" && k+1 < i:
+			k++
+			gitDir = args[k]
+		case strings.HasPrefix(a, "--git-dir="):
+			gitDir = strings.TrimPrefix(a, "--git-dir=")
+		case a == "--bare":
+			bare = true
 		case a == "-C" && k+1 < i:
 			k++
 			dirs = []string{joinDir(dirs[0], args[k])}
@@ -457,8 +465,33 @@ func gitDests(args []string) []string {
 	if workTree != "" {
 		dirs = []string{joinDir(dirs[0], workTree)}
 	}
+	if sub == "init" {
+		if gitDir != "" && !strings.HasSuffix(strings.TrimRight(gitDir, "/"), ".git") {
+			return []string{""} // a git directory the judge would not know as one
+		}
+		if bare {
+			rest = append([]string{"--bare"}, rest...)
+		}
+		return gitInitDests(dirs[0], rest)
+	}
+	if sub == "worktree" && len(rest) > 0 && rest[0] == "add" {
+		// git worktree add [-b B] DIR [COMMIT]: DIR gets the commit's files.
+		for k := 1; k < len(rest); k++ {
+			switch a := rest[k]; {
+			case a == "-b" || a == "-B" || a == "--reason":
+				k++
+			case strings.HasPrefix(a, "-"):
+			default:
+				return []string{joinDir(dirs[0], a)}
+			}
+		}
+		return nil
+	}
 	if sub == "clone" {
 		ops := gitCloneOperands(rest)
+		if gd, ok := gitDirUnrecognized(rest); ok {
+			return []string{gd}
+		}
 		switch len(ops) {
 		case 0:
 			return nil
@@ -467,6 +500,9 @@ func gitDests(args []string) []string {
 			u = u[strings.LastIndexAny(u, "/:")+1:]
 			return []string{joinDir(dirs[0], u)}
 		default:
+			if b, _ := gitDirUnrecognized(rest); b == "bare" && !strings.HasSuffix(strings.TrimRight(ops[1], "/"), ".git") {
+				return []string{""} // a bare repository the judge would not know as one
+			}
 			return []string{joinDir(dirs[0], ops[1])}
 		}
 	}
@@ -474,6 +510,76 @@ func gitDests(args []string) []string {
 		return nil
 	}
 	return dirs
+}
+
+// gitMakesRepository reports whether git run with args creates a
+// repository (init, clone).
+func gitMakesRepository(args []string) bool {
+	i := gitSubIndex(args)
+	return i < len(args) && (args[i] == "init" || args[i] == "clone")
+}
+
+// gitInitDests: git init [DIR] makes DIR (the working directory by
+// default) a repository: in a home directory (or a start-up directory)
+// every later git run below it reads its .git/config, whose
+// core.fsmonitor and core.hooksPath run programs; judged as a write into
+// DIR. A bare repository (--bare) or a --separate-git-dir whose name
+// does not end in .git is a git directory the judge would not know as
+// one (later writes to its config and hooks would pass): unknown.
+func gitInitDests(cwd string, args []string) []string {
+	var ops []string
+	bare := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			ops = append(ops, args[i+1:]...)
+			i = len(args)
+		case a == "--bare":
+			bare = true
+		case a == "--separate-git-dir" || a == "-b" || a == "--initial-branch" || a == "--object-format" ||
+			a == "--ref-format" || a == "--template":
+			if a == "--separate-git-dir" && i+1 < len(args) && !strings.HasSuffix(strings.TrimRight(args[i+1], "/"), ".git") {
+				return []string{""}
+			}
+			i++
+		case strings.HasPrefix(a, "--separate-git-dir="):
+			if !strings.HasSuffix(strings.TrimRight(strings.TrimPrefix(a, "--separate-git-dir="), "/"), ".git") {
+				return []string{""}
+			}
+		case strings.HasPrefix(a, "-"):
+		default:
+			ops = append(ops, a)
+		}
+	}
+	dir := cwd
+	if len(ops) > 0 {
+		dir = joinDir(cwd, ops[0])
+	}
+	if bare && !strings.HasSuffix(strings.TrimRight(cleanHome(dir), "/"), ".git") {
+		return []string{""}
+	}
+	return []string{dir}
+}
+
+// gitDirUnrecognized reports, for git clone's options, "bare" when it
+// makes a bare repository (--bare, --mirror), and a --separate-git-dir
+// whose name does not end in .git as unknown ("", true).
+func gitDirUnrecognized(args []string) (string, bool) {
+	kind := ""
+	for i, a := range args {
+		v, ok := strings.CutPrefix(a, "--separate-git-dir=")
+		if a == "--separate-git-dir" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if ok && !strings.HasSuffix(strings.TrimRight(v, "/"), ".git") {
+			return "", true
+		}
+		if a == "--bare" || a == "--mirror" {
+			kind = "bare"
+		}
+	}
+	return kind, false
 }
 
 // gitSubIndex is the index in args (git's arguments) of its subcommand,
@@ -576,6 +682,42 @@ func scpSinkDests(args []string) []string {
 	return []string{ops[len(ops)-1]}
 }
 
+// scpUncheckedDests: scp -T turns off the client's check that the names
+// a remote source sends are the ones asked for (scp -O -T host:x ~ may
+// receive .bashrc): every remote copy into a local destination then
+// writes names from the remote.
+func scpUncheckedDests(args []string) []string {
+	unchecked := false
+	var ops []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			ops = append(ops, args[i+1:]...)
+			i = len(args)
+		case len(a) > 1 && a[0] == '-':
+			k := strings.IndexAny(a[1:], remoteValued["scp"])
+			if k < 0 && strings.ContainsRune(a, 'T') || k >= 0 && strings.ContainsRune(a[1:1+k], 'T') {
+				unchecked = true
+			}
+			if k >= 0 && k == len(a)-2 {
+				i++
+			}
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if !unchecked || len(ops) < 2 || remoteOperand(ops[len(ops)-1]) {
+		return nil
+	}
+	for _, s := range ops[:len(ops)-1] {
+		if remoteOperand(s) {
+			return []string{ops[len(ops)-1]}
+		}
+	}
+	return nil
+}
+
 // rsyncDests: rsync --server without --sender (the receiving end sshd
 // runs) writes the sender's names into its last operand; a local or
 // pulling recursive rsync merges a source ending in / into the
@@ -589,15 +731,24 @@ func rsyncDests(args []string) []string {
 			server = true
 		case a == "--sender":
 			sender = true
-		case a == "--recursive" || a == "--archive":
-			recursive = true
+		case a == "--recursive" || a == "--archive" || a == "--dirs" || strings.HasPrefix(a, "--files-from"):
+			recursive = true // --dirs copies a directory's entries; --files-from reads names
 		case strings.HasPrefix(a, "--"):
 		case len(a) > 1 && a[0] == '-':
-			if strings.ContainsAny(a, "ra") {
+			if strings.ContainsAny(a, "rad") {
 				recursive = true
 			}
 		default:
 			ops = append(ops, a)
+		}
+	}
+	if !server && len(ops) > 1 {
+		// A remote source (host:dir/, host::module, rsync://host/module)
+		// sends the names: judged whatever the options say.
+		for _, s := range ops[:len(ops)-1] {
+			if strings.Contains(s, "::") || strings.HasPrefix(s, "rsync://") {
+				recursive = true
+			}
 		}
 	}
 	if server {
@@ -615,7 +766,9 @@ func rsyncDests(args []string) []string {
 	}
 	var out []string
 	for _, s := range ops[:len(ops)-1] {
-		if strings.HasSuffix(s, "/") || strings.HasSuffix(s, "/.") || s == "." || strings.ContainsAny(path.Base(s), wildcards) {
+		module := strings.HasPrefix(s, "rsync://") && strings.Count(strings.TrimRight(s, "/"), "/") <= 3 ||
+			strings.HasSuffix(s, "::") || strings.Contains(s, "::") && !strings.Contains(s[strings.Index(s, "::")+2:], "/")
+		if module || strings.HasSuffix(s, "/") || strings.HasSuffix(s, "/.") || s == "." || strings.ContainsAny(path.Base(s), wildcards) {
 			out = append(out, dest)
 		}
 	}

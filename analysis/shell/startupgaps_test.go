@@ -394,20 +394,21 @@ func TestServerNamedDownloads(t *testing.T) {
 
 // TestPackageToolsStartup: package installs write site-packages and bin
 // directories, npm and yarn config set write their rc files, and
-// systemctl enable of a unit file by path links it in: start-up writes;
+// systemctl enable of a unit file by path links it in, as --user enable
+// of any unit writes its link into ~/.config/systemd/user: start-up writes;
 // listing and showing are not.
 func TestPackageToolsStartup(t *testing.T) {
 	for _, line := range []string{"pip install x", "pip3 install --user x", "pip install --target /srv/x y", "pip3.11 install x",
 		"python3 -m pip install x", "python3 -mpip install x", "/srv/venv/bin/pip install -r requirements.txt", "pipx install x",
 		"npm config set script-shell /tmp/x", "npm set script-shell /tmp/x", "npm --location=user config set a b",
-		"yarn config set x y", "systemctl --user enable /tmp/x.service", "systemctl --user reenable --now /tmp/x.timer",
+		"yarn config set x y", "systemctl --user enable /tmp/x.service", "systemctl --user enable --now x.service", "systemctl --user reenable --now /tmp/x.timer",
 		"sudo pip install x", "cd /srv && pip install ."} {
 		if _, ok := startupVerdict(t, line); !ok {
 			t.Errorf("%s: passed", line)
 		}
 	}
 	for _, line := range []string{"pip install --dry-run x", "pip list", "pip download x", "pip show x", "pipx list",
-		"npm config get x", "npm install", "systemctl enable nginx", "systemctl --user enable --now x.service",
+		"npm config get x", "npm install", "systemctl enable nginx", "systemctl --user status x.service",
 		"python3 -m pip list"} {
 		if w, ok := startupVerdict(t, line); ok {
 			t.Errorf("%s: refused (%s)", line, w)

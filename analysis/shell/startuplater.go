@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -17,6 +18,11 @@ import (
 //     unit file or the environment of units started later; enabling a
 //     unit already installed is left to the rules (its code is not new);
 //     enabling one by its path (enable /tmp/x.service) links it in first.
+//   - systemctl --user (or --global) enable, reenable, preset, add-wants
+//     and add-requires write the unit's links into ~/.config/systemd/user
+//     (/etc/systemd/user): the unit starts at every later login.
+//   - loginctl enable-linger starts the user's systemd, and every unit it
+//     has enabled, at boot, with no session.
 //   - systemd-run with a timer (--on-active, --on-calendar, ...) runs its
 //     command later, when the rules judging it may have changed.
 
@@ -41,8 +47,18 @@ func runsLater(c gate.SSHCommand) (string, bool) {
 		if !has("-l", "-c", "-r", "-d", "-V", "--help", "--version") {
 			return c.Program + " queues commands that run later", true
 		}
+	case "loginctl":
+		if slices.Contains(c.Args, "enable-linger") {
+			return "loginctl enable-linger starts the user's units at boot", true
+		}
 	case "systemctl":
+		user := slices.Contains(c.Args, "--user") || slices.Contains(c.Args, "--global")
 		for i, a := range c.Args {
+			if user && userEnabling[a] {
+				// The .wants link lands in ~/.config/systemd/user (or
+				// /etc/systemd/user): a start-up directory.
+				return "systemctl --user " + a + " makes a unit start at the next login", true
+			}
 			switch a {
 			case "link", "edit", "set-environment", "import-environment":
 				return "systemctl " + a + " plants what units run later", true
@@ -64,3 +80,8 @@ func runsLater(c gate.SSHCommand) (string, bool) {
 	}
 	return "", false
 }
+
+// userEnabling are the systemctl verbs that write a unit's links (enable
+// and its kin).
+var userEnabling = map[string]bool{"enable": true, "reenable": true, "preset": true, "preset-all": true,
+	"add-wants": true, "add-requires": true}

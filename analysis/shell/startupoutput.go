@@ -1,6 +1,14 @@
 package shell
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
+
+// globRefs are curl's references in an output name (-o '#1') to the part
+// a URL glob ({a,b}, [a-z]) matched: text chosen by the URL, judged as an
+// expansion.
+var globRefs = regexp.MustCompile(`#[0-9]`)
 
 // outputOptionStartup reports the start-up path an output option names
 // (-o FILE, -oFILE, --output FILE, --output=FILE, --outfile=..., -O FILE)
@@ -25,9 +33,16 @@ func (j *lineJudge) outputOptionStartup(args []string, dirs []string) (string, b
 		case strings.HasPrefix(a, "-o") && len(a) > 2:
 			v = a[2:]
 		}
-		if bad(v) {
+		if bad(globRefs.ReplaceAllString(v, "$${GLOB}")) {
 			return v, true
 		}
 	}
 	return "", false
 }
+
+// onlyMatchingO are the grep family, whose -o is --only-matching (a flag
+// taking no value: grep -o .bashrc ~/.profile reads) and which write no
+// file by any option.
+var onlyMatchingO = map[string]bool{"grep": true, "egrep": true, "fgrep": true, "rg": true, "zgrep": true,
+	"zegrep": true, "zfgrep": true, "bzgrep": true, "xzgrep": true, "lzgrep": true, "zstdgrep": true,
+	"ag": true, "ack": true, "pcregrep": true, "pcre2grep": true}
