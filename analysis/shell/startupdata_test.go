@@ -159,7 +159,8 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 // with its square, and refused (fail closed). Every word was once judged
 // against every directory (quadratic: seconds for these lines). The bound
 // is a ratio between a line and one eight times as long (linear about 8×,
-// quadratic 64×), so a slow machine or the race detector does not fail it.
+// quadratic 64×; failing above 32×, the best of five runs each), so a
+// slow machine or the race detector does not fail it.
 func TestWritesStartupManyDirectoriesBounded(t *testing.T) {
 	lines := func(n int) []string {
 		var b strings.Builder
@@ -177,7 +178,7 @@ func TestWritesStartupManyDirectoriesBounded(t *testing.T) {
 		}
 		best := time.Duration(1<<63 - 1)
 		var refused bool
-		for i := 0; i < 3; i++ {
+		for i := 0; i < 5; i++ {
 			t0 := time.Now()
 			_, refused = WritesStartup(s)
 			best = min(best, time.Since(t0))
@@ -188,7 +189,7 @@ func TestWritesStartupManyDirectoriesBounded(t *testing.T) {
 	for i, line := range large {
 		dSmall, _ := judge(small[i])
 		dLarge, refused := judge(line)
-		if ratio := float64(dLarge) / float64(max(dSmall, time.Microsecond)); ratio > 24 {
+		if ratio := float64(dLarge) / float64(max(dSmall, time.Microsecond)); ratio > 32 {
 			t.Errorf("%.40q...: 8× the line took %.1f× the time (%v, %v): not linear", line, ratio, dSmall, dLarge)
 		}
 		if dLarge > 5*time.Second {
