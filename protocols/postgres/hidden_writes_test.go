@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// hiddenWriteAttacks generates spellings of three families a read-only
+// policy must not let through: session-state changes hidden in reads
+// (set_config), EXPLAIN ANALYZE of a write, and writes nested in reads
+// (writable CTEs, CREATE TABLE AS, SELECT INTO, DECLARE).
+func hiddenWriteAttacks() []string {
+	var out []string
+	// Family 2: set_config spellings.
+	names := []string{"set_config", "pg_catalog.set_config", `"set_config"`, `pg_catalog."set_config"`, `PG_CATALOG.SET_CONFIG`}
+	settings := []string{"'role', 'hw_victim'", "'search_path', 'evil'", "'session_authorization', 'hw_victim'", "'default_transaction_read_only', 'on'", "'standard_conforming_strings', 'off'", "'client_encoding', 'SJIS'", "'statement_timeout', '1'"}
+	for _, n := range names {
+		for _, s := range settings {
+			call := fmt.Sprintf("%s(%s, false)", n, s)
+			out = append(out,
+				"SELECT "+call,
+				"WITH x AS (SELECT "+call+") SELECT * FROM x",
+				"SELECT * FROM (SELECT "+call+") s",
+				"VALUES ("+call+")",
+				"SELECT length("+call+")",
+				"SELECT 1 WHERE "+call+" IS NOT NULL",
+				"SELECT * FROM "+call,
+				"SELECT ("+call+")::text::varchar",
+			)
+		}
+	}
+	// Family 3: EXPLAIN ANALYZE spellings of a write.
+	opts := []string{"ANALYZE", "ANALYSE", "analyze", "AnAlYzE", "ANALYZE true", "ANALYZE on", "ANALYZE 1", "ANALYZE yes", "ANALYZE 'on'", "analyse TRUE", "VERBOSE, ANALYZE", "ANALYZE, BUFFERS", "COSTS off, ANALYZE on, TIMING off", `"analyze"`, "FORMAT JSON, ANALYZE"}
+	writes := []string{"DELETE FROM victims", "UPDATE victims SET id = -id", "INSERT INTO victims VALUES (99)", "CREATE TABLE hw_made AS SELECT 1", "SELECT * INTO hw_made FROM victims", "WITH d AS (DELETE FROM victims RETURNING 1) SELECT * FROM d"}
+	for _, w := range writes {
+		out = append(out, "EXPLAIN ANALYZE "+w, "EXPLAIN ANALYSE "+w, "explain analyze verbose "+w)
+		for _, o := range opts {
+			out = append(out, "EXPLAIN ("+o+") "+w)
+		}
+	}
+	// Family 4: writes nested in reads.
+	out = append(out,
+		"WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d",
+		"WITH i AS (INSERT INTO victims VALUES (99) RETURNING *) SELECT 1",
+		"WITH u AS (UPDATE victims SET id = -id RETURNING *) SELECT count(*) FROM u",
+		"SELECT * FROM (WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d) s",
+		"WITH a AS (SELECT * FROM (WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d) s) SELECT * FROM a",
+		"WITH RECURSIVE d AS (DELETE FROM victims RETURNING *) SELECT * FROM d",
+		"WITH x AS MATERIALIZED (DELETE FROM victims RETURNING *) SELECT 1",
+		"WITH x AS NOT MATERIALIZED (SELECT 1), d AS (DELETE FROM victims RETURNING *) SELECT * FROM x",
+		"COPY (WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d) TO STDOUT",
+		"CREATE TABLE hw_made AS SELECT * FROM victims",
+		"CREATE TEMP TABLE hw_made AS SELECT * FROM victims",
+		"CREATE UNLOGGED TABLE hw_made AS SELECT 1",
+		"CREATE TABLE hw_made AS WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d",
+		"CREATE MATERIALIZED VIEW hw_made AS SELECT * FROM victims",
+		"SELECT * INTO hw_made FROM victims",
+		"SELECT * INTO TEMP hw_made FROM victims",
+		"SELECT * INTO TEMPORARY TABLE hw_made FROM victims",
+		"SELECT 1 AS x INTO UNLOGGED hw_made",
+		"WITH s AS (SELECT 1) SELECT * INTO hw_made FROM s",
+		"SELECT * INTO hw_made FROM victims UNION SELECT 1",
+		"DECLARE c CURSOR FOR DELETE FROM victims RETURNING *",
+		"DECLARE c CURSOR WITH HOLD FOR WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d",
+		"DECLARE c CURSOR FOR SELECT * FROM victims FOR UPDATE",
+		"PREPARE hw AS DELETE FROM victims",
+		"PREPARE hw AS WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d",
+		"PREPARE hw AS SELECT set_config('role', 'hw_victim', false)",
+		"EXPLAIN ANALYZE SELECT set_config('role', 'hw_victim', false)",
+	)
+	return out
+}
+
+// TestHiddenWrites sends every generated attack through the gateway as
+// the admin (whose rules allow reads) in both protocols and judges by
+// effects: the victims' rows, the session's role and settings, and no
+// table created.
+func TestHiddenWrites(t *testing.T) {
+	tg := startGateway(t)
+	ctx := context.Background()
+	up, err := pgconn.Connect(ctx, dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close(ctx)
+	if _, err := up.Exec(ctx, `INSERT INTO victims SELECT generate_series(1, 5);
+		DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hw_victim') THEN CREATE ROLE hw_victim; END IF; END $$;
+		GRANT ALL ON ALL TABLES IN SCHEMA public TO hw_victim`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	attacks := hiddenWriteAttacks()
+	tg.eachMode(t, "admin", func(t *testing.T, mode string, c *pgx.Conn) {
+		var base string
+		state := func() string {
+			var s string
+			err := c.QueryRow(ctx, `SELECT (SELECT count(*) FROM victims WHERE id > 0)::text || '|' || current_user || '|' || session_user || '|' ||
+				current_setting('search_path') || '|' || current_setting('default_transaction_read_only') || '|' ||
+				current_setting('standard_conforming_strings') || '|' || current_setting('client_encoding') || '|' ||
+				current_setting('statement_timeout') || '|' || (SELECT count(*) FROM pg_class WHERE relname = 'hw_made')::text || '|' ||
+				(SELECT count(*) FROM pg_prepared_statements WHERE name = 'hw')::text || '|' || (SELECT count(*) FROM pg_cursors)::text`).Scan(&s)
+			if err != nil {
+				return "unreadable: " + err.Error()
+			}
+			return s
+		}
+		base = state()
+		if !strings.HasPrefix(base, "5|") {
+			t.Fatalf("baseline state %q", base)
+		}
+		for _, sql := range attacks {
+			_, err := c.Exec(ctx, sql)
+			if after := state(); after != base {
+				t.Errorf("%s: %q changed state %q -> %q (err %v)", mode, sql, base, after, err)
+				// Restore for the next attempt, straight upstream and
+				// through a fresh session.
+				_, _ = up.Exec(ctx, "DROP TABLE IF EXISTS hw_made; DROP MATERIALIZED VIEW IF EXISTS hw_made; DELETE FROM victims; INSERT INTO victims SELECT generate_series(1, 5)").ReadAll()
+				_ = c.Close(ctx)
+				c = tg.connect(t, "admin", modes[mode])
+				base = state()
+			} else if err == nil {
+				t.Errorf("%s: %q accepted (no visible effect)", mode, sql)
+			}
+		}
+	})
+}
