@@ -128,3 +128,50 @@ func TestHiddenWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestHiddenStartupSettings sends settings in the startup packet, as
+// options and as bare parameters in any case, and checks the session's
+// role and settings are the gateway's.
+func TestHiddenStartupSettings(t *testing.T) {
+	tg := startGateway(t)
+	ctx := context.Background()
+	up, err := pgconn.Connect(ctx, dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close(ctx)
+	if _, err := up.Exec(ctx, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hw_victim') THEN CREATE ROLE hw_victim; END IF; END $$`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	const probe = `SELECT current_user || '|' || current_setting('search_path') || '|' || current_setting('default_transaction_read_only') || '|' || current_setting('statement_timeout') || '|' || current_setting('standard_conforming_strings')`
+	var base string
+	if err := tg.connect(t, "admin").QueryRow(ctx, probe).Scan(&base); err != nil {
+		t.Fatal(err)
+	}
+	var params []map[string]string
+	for _, key := range []string{"options", "OPTIONS", "Options"} {
+		for _, v := range []string{"-c role=hw_victim", "-c search_path=evil", "-c default_transaction_read_only=on", "-crole=hw_victim", "--role=hw_victim", "-c statement_timeout=1", "-c standard_conforming_strings=off"} {
+			params = append(params, map[string]string{key: v})
+		}
+	}
+	for _, key := range []string{"role", "ROLE", "search_path", "Search_Path", "session_authorization", "default_transaction_read_only", "statement_timeout", "standard_conforming_strings"} {
+		v := map[string]string{"role": "hw_victim", "search_path": "evil", "session_authorization": "hw_victim", "default_transaction_read_only": "on", "statement_timeout": "1", "standard_conforming_strings": "off"}[strings.ToLower(key)]
+		params = append(params, map[string]string{key: v})
+	}
+	for _, p := range params {
+		for mode, m := range modes {
+			c := tg.connect(t, "admin", m, func(cfg *pgx.ConnConfig) {
+				for k, v := range p {
+					cfg.RuntimeParams[k] = v
+				}
+			})
+			var got string
+			if err := c.QueryRow(ctx, probe).Scan(&got); err != nil {
+				t.Errorf("%s %v: probe: %v", mode, p, err)
+			} else if got != base {
+				t.Errorf("%s %v: session state %q, want %q", mode, p, got, base)
+			}
+			_ = c.Close(ctx)
+		}
+	}
+}
