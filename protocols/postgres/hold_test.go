@@ -155,11 +155,19 @@ func TestBatchBound(t *testing.T) {
 func TestHeldClientGone(t *testing.T) {
 	tg := startGateway(t)
 	c := tg.connect(t, "admin", simpleMode)
-	go func() { _, _ = c.Exec(context.Background(), "DELETE FROM held WHERE id = 1") }()
+	// The Exec ends (with an error) once the socket is closed; the test
+	// waits for it, so the connection's cleanup never races it.
+	execDone := make(chan struct{})
+	go func() {
+		defer close(execDone)
+		_, _ = c.Exec(context.Background(), "DELETE FROM held WHERE id = 1")
+	}()
+	defer func() { <-execDone }()
 	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	p, err := tg.approver.WaitPending(wctx)
 	if err != nil {
+		_ = c.PgConn().Conn().Close()
 		t.Fatal(err)
 	}
 	_ = c.PgConn().Conn().Close()

@@ -1,7 +1,6 @@
 package sshgate
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,20 +99,7 @@ func (h *fakeHome) changed(f string) string {
 // (-1 when it did not report one) and output.
 func execStatus(t *testing.T, cl *ssh.Client, cmd string) (int, string) {
 	t.Helper()
-	s, err := cl.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	out, err := s.CombinedOutput(cmd)
-	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitStatus(), string(out)
-	}
-	if err != nil {
-		return -1, string(out) + err.Error()
-	}
-	return 0, string(out)
+	return execWithInput(t, cl, cmd, "")
 }
 
 // TestDebianBashSourcesBashrcForSSHCommands checks what makes ~/.bashrc a
