@@ -37,26 +37,14 @@ func treeCopyDests(prog string, args []string) []string {
 	case "svn":
 		switch sub {
 		case "checkout", "co", "export":
-			switch len(rest) {
-			case 0:
-				return nil
-			case 1:
-				return []string{path.Base(strings.TrimRight(rest[0], "/"))}
-			}
-			return []string{rest[len(rest)-1]}
+			return checkoutDest(rest)
 		case "update", "up", "switch", "sw", "merge", "revert", "cleanup", "resolve":
 			return append([]string{"."}, localWords(rest)...)
 		}
 	case "hg":
 		switch sub {
 		case "clone":
-			switch len(rest) {
-			case 0:
-				return nil
-			case 1:
-				return []string{path.Base(strings.TrimRight(rest[0], "/"))}
-			}
-			return []string{rest[len(rest)-1]}
+			return checkoutDest(rest)
 		case "update", "up", "checkout", "co", "pull", "revert", "unbundle", "import", "merge", "rebase", "graft":
 			if sub == "pull" && !slicesHasAny(args, "-u", "--update", "--rebase") {
 				return nil
@@ -158,4 +146,17 @@ func patternValuesOut(args, ops []string) []string {
 		}
 	}
 	return out
+}
+
+// checkoutDest is the directory an svn checkout/export or hg clone makes:
+// the last operand, or the source URL's last segment when only the source
+// is given; nil without operands.
+func checkoutDest(ops []string) []string {
+	switch len(ops) {
+	case 0:
+		return nil
+	case 1:
+		return []string{path.Base(strings.TrimRight(ops[0], "/"))}
+	}
+	return []string{ops[len(ops)-1]}
 }

@@ -76,6 +76,10 @@ func hiddenWriteAttacks() []string {
 	return out
 }
 
+// createVictimRole makes the role the attacks try to become, once per
+// cluster (roles outlive the test's database).
+const createVictimRole = `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hw_victim') THEN CREATE ROLE hw_victim; END IF; END $$`
+
 // TestHiddenWrites sends every generated attack through the gateway as
 // the admin (whose rules allow reads) in both protocols and judges by
 // effects: the victims' rows, the session's role and settings, and no
@@ -89,7 +93,7 @@ func TestHiddenWrites(t *testing.T) {
 	}
 	defer up.Close(ctx)
 	if _, err := up.Exec(ctx, `INSERT INTO victims SELECT generate_series(1, 5);
-		DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hw_victim') THEN CREATE ROLE hw_victim; END IF; END $$;
+		`+createVictimRole+`;
 		GRANT ALL ON ALL TABLES IN SCHEMA public TO hw_victim`).ReadAll(); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +146,7 @@ func TestHiddenStartupSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer up.Close(ctx)
-	if _, err := up.Exec(ctx, `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hw_victim') THEN CREATE ROLE hw_victim; END IF; END $$`).ReadAll(); err != nil {
+	if _, err := up.Exec(ctx, createVictimRole).ReadAll(); err != nil {
 		t.Fatal(err)
 	}
 	const probe = `SELECT current_user || '|' || current_setting('search_path') || '|' || current_setting('default_transaction_read_only') || '|' || current_setting('statement_timeout') || '|' || current_setting('standard_conforming_strings')`
