@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/internal/rawio"
+	"github.com/airlock-sdk/airlock/internal/uring"
 )
 
 // FileHeader is the first line of every record file.
@@ -112,6 +113,10 @@ type File struct {
 	syncErr atomic.Pointer[error]
 	// syncFile is f.Sync, replaceable by tests to simulate a failing disk.
 	syncFile func(*os.File) error
+	// syncer fsyncs in the background through io_uring, so the goroutine
+	// waiting for the disk holds no thread of the scheduler; nil where
+	// io_uring is unavailable (f.Sync then).
+	syncer *uring.Syncer
 }
 
 type commit struct {
@@ -130,6 +135,11 @@ func OpenFile(path string, opts FileOptions) (*File, error) {
 	fs := &File{path: path, opts: opts}
 	if err := fs.open(""); err != nil {
 		return nil, err
+	}
+	if opts.Durability == DurabilityWrite {
+		// Only the background fsync: a caller waiting for its own fsync
+		// (DurabilityFsync) waits longer through the ring's worker.
+		fs.syncer, _ = uring.New() // nil: f.Sync
 	}
 	return fs, nil
 }
@@ -425,6 +435,9 @@ func (fs *File) syncFunc() func(*os.File) error {
 	if fs.syncFile != nil {
 		return fs.syncFile
 	}
+	if fs.syncer != nil {
+		return fs.syncer.Sync
+	}
 	return (*os.File).Sync
 }
 
@@ -495,6 +508,9 @@ func (fs *File) Close() error {
 	fs.syncLocked()
 	err := fs.f.Close()
 	fs.f = nil
+	if fs.syncer != nil {
+		fs.syncer.Close()
+	}
 	if serr := fs.syncFailure(); serr != nil {
 		return serr
 	}
