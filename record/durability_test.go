@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,36 @@ func TestDurabilityWriteFsyncFailureFailsClosed(t *testing.T) {
 	s2 := &gate.Session{ID: "s2", Protocol: "tool"}
 	if err := rec.Record(ctx, gate.Event{Kind: gate.EventSessionStart, SessionID: s2.ID, Time: time.Now()}); err == nil {
 		t.Fatal("a write after a failed fsync was accepted")
+	}
+	_ = rec.Close()
+}
+
+// On Linux the background fsync goes through io_uring, and an fsync the
+// ring fails fails every later write, as a failed fsync(2) does.
+func TestDurabilityWriteRingFailureFailsClosed(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("io_uring is Linux's")
+	}
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	fs, err := record.OpenFile(path, record.FileOptions{SyncInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record.New(fs, record.Options{SigningKey: testKey, CloseTimeout: 200 * time.Millisecond})
+	ctx := context.Background()
+	s := &gate.Session{ID: "s1", Protocol: "tool"}
+	if err := rec.Record(ctx, gate.Event{Kind: gate.EventSessionStart, SessionID: s.ID, Time: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // its fsync, through the ring
+	if !record.FileRing(fs, true) {
+		t.Fatal("DurabilityWrite does not fsync through io_uring on this machine")
+	}
+	_ = rec.Record(ctx, gate.Event{Kind: gate.EventSessionEnd, SessionID: s.ID, Time: time.Now()})
+	time.Sleep(50 * time.Millisecond)
+	s2 := &gate.Session{ID: "s2", Protocol: "tool"}
+	if err := rec.Record(ctx, gate.Event{Kind: gate.EventSessionStart, SessionID: s2.ID, Time: time.Now()}); err == nil {
+		t.Fatal("a write after a failed fsync through the ring was accepted")
 	}
 	_ = rec.Close()
 }

@@ -85,3 +85,15 @@ func HoldFileSyncs(fs *File, started chan<- struct{}, release <-chan struct{}) {
 	}
 	fs.flushMu.Unlock()
 }
+
+// FileRing reports whether fs fsyncs in the background through io_uring,
+// and closes that ring when breakRing is set, so that its next fsync
+// fails.
+func FileRing(fs *File, breakRing bool) bool {
+	fs.flushMu.Lock()
+	defer fs.flushMu.Unlock()
+	if fs.syncer != nil && breakRing {
+		fs.syncer.Close()
+	}
+	return fs.syncer != nil
+}

@@ -40,7 +40,8 @@ const (
 	// after a write (on a disk slower than that, as soon as the fsync before
 	// it ends: writes do not wait for it), so an operating-system crash or
 	// power loss can lose at most that window. This is the default, and
-	// what Vault's file audit device does.
+	// what Vault's file audit device does. On Linux the background fsync
+	// goes through io_uring (internal/uring) where the kernel allows it.
 	DurabilityWrite Durability = iota
 	// DurabilityFsync returns once the batch is fsynced. Concurrent writers
 	// share fsyncs: the first flushes at once, those arriving meanwhile
