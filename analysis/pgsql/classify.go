@@ -690,14 +690,30 @@ func (w *walker) visit(m protoreflect.Message) {
 			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
 			w.calls = appendCall(w.calls, parts)
 		}
-	case *pg_query.TypeCast:
-		// A cast may call a cast function, and a typed literal the type's
-		// input function: both user-definable.
-		if x.TypeName != nil {
-			if parts := stringParts(x.TypeName.Names); len(parts) > 0 {
-				parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
-				w.calls = appendCall(w.calls, parts)
-			}
+	case *pg_query.TypeName:
+		// A value made of a type runs the type's code: a cast, a typed
+		// literal or a parameter its input function and domain checks, a
+		// column definition list (jsonb_to_record(...) AS t(a T)) its
+		// input function too. All of it is user-definable.
+		if parts := stringParts(x.Names); len(parts) > 0 {
+			parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.CaseExpr:
+		// CASE x WHEN y compares with x's = operator.
+		if x.Arg != nil {
+			w.calls = appendCall(w.calls, []string{opPrefix + "="})
+		}
+	case *pg_query.JoinExpr:
+		// JOIN ... USING and NATURAL JOIN compare with the columns' =.
+		if len(x.UsingClause) > 0 || x.IsNatural {
+			w.calls = appendCall(w.calls, []string{opPrefix + "="})
+		}
+	case *pg_query.SortBy:
+		// ORDER BY x USING op calls op's function.
+		if parts := stringParts(x.UseOp); len(parts) > 0 {
+			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
 		}
 	case *pg_query.A_Indirection:
 		// (row).f calls f(row) when f is not a column of row.

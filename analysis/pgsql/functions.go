@@ -129,9 +129,16 @@ type Proc struct {
 	Volatile byte   // provolatile: i, s or v
 	Lang     string // pg_language.lanname
 	OneArg   bool   // callable with one argument (attribute notation)
-	// Fn is the function's own name; for a "rel:" entry, the SQL text of
-	// the view's query or of the policy (see ProcCatalog).
+	// Fn is the function's own name; for a definition (FnSchema empty),
+	// SQL text to judge as a statement (see ProcCatalog).
 	Fn string
+}
+
+// definition reports whether the row is SQL text (Fn) to be judged as a
+// statement rather than a function: a view's query, a policy, a domain's
+// constraint, or a type a value is made of (SELECT NULL::T).
+func (p Proc) definition() bool {
+	return p.FnSchema == "" && p.Fn != ""
 }
 
 // trusted reports whether a function's declared volatility can be
@@ -146,11 +153,22 @@ func (p Proc) trusted() bool {
 
 // ProcCatalog is what function verdicts need from a database's pg_proc.
 // Rows are listed by exact name; besides functions, "op:<operator>" lists
-// an operator (Fn its function), "cast:<type>" the casts to a type and its
-// input function, and "rel:<relation>" a view (Fn its query) or a
-// row-level-security policy of a table (Fn "SELECT <using>, <check> FROM
-// <table>"). The analyser never does I/O: an implementation loads and
-// caches the rows; it must be safe for concurrent use.
+// an operator (Fn its function), "cast:<type>" the code a value of the
+// type may run — the casts to it, its input function, and, where they are
+// not built-ins, its other I/O functions, the implicit and assignment
+// casts from it and the functions and operators of its default operator
+// classes' families (sorting, grouping, DISTINCT run them unnamed; other
+// classes run only where an operator is named), plus definitions: its
+// domain constraints ("SELECT <check>") and the types it is made of
+// ("SELECT NULL::<type>": a domain's base, an array's element, a
+// composite's attributes, a range's subtype) — and "rel:<relation>" a
+// view (Fn its query), a row-level-security policy of a table (Fn "SELECT
+// <using>, <check> FROM <table>"), the types of a relation's columns
+// ("SELECT NULL::<type>": a value read may be compared, sorted or cast by
+// its type's code) and a foreign table's wrapper handler. A row whose
+// FnSchema is empty is such a definition, judged as a statement. The
+// analyser never does I/O: an implementation loads and caches the rows; it
+// must be safe for concurrent use.
 type ProcCatalog interface {
 	// Procs returns the rows called name, those of schema only when schema
 	// is not empty. ok is false when the catalog cannot be read. reload
@@ -235,7 +253,7 @@ func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (v
 				if r.Schema == "pg_catalog" || r.Schema == "information_schema" {
 					continue // system views: only a superuser can change them
 				}
-				v, h, w := k.definitionVerdict(ctx, r.Fn, depth)
+				v, h, w := k.procVerdict(ctx, r, depth)
 				volatile, heavy, writes = volatile || v, heavy || h, writes || w
 			}
 			continue
@@ -252,11 +270,21 @@ func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (v
 			continue
 		}
 		for _, r := range rows {
-			v, w := rowVerdict(r)
-			volatile, writes = volatile || v, writes || w
+			v, h, w := k.procVerdict(ctx, r, depth)
+			volatile, heavy, writes = volatile || v, heavy || h, writes || w
 		}
 	}
 	return volatile, heavy, writes
+}
+
+// procVerdict judges one row a name stands for: a function by rowVerdict,
+// a definition (SQL text, see Proc.definition) as a statement of its own.
+func (k *funcJudge) procVerdict(ctx context.Context, r Proc, depth int) (volatile, heavy, writes bool) {
+	if r.definition() {
+		return k.definitionVerdict(ctx, r.Fn, depth)
+	}
+	v, w := rowVerdict(r)
+	return v, false, w
 }
 
 // maxViewDepth bounds views over views.

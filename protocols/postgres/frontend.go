@@ -512,6 +512,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		}
 		var si *stmtInfo
 		if cl != nil {
+			cl = withDeclaredTypes(cl, m.ParameterOIDs)
 			si = &stmtInfo{cl: cl, paramOIDs: append([]uint32(nil), m.ParameterOIDs...)}
 			for _, st := range cl.Statements {
 				if st.CopyIn {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -76,4 +77,32 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
+// firstNormalOID is PostgreSQL's FirstNormalObjectId: every OID below it
+// is the initial catalog's (built-in types), every one from it up was
+// made in the database.
+const firstNormalOID = 16384
+
+// withDeclaredTypes returns cl judged with the parameter types a Parse
+// declares. Binding a value runs its type's input function, and a
+// domain's CHECK constraints, which are the database's own code: a
+// statement with a parameter declared of a type that is not built in is
+// volatile and not read-only (the text alone does not name the type).
+// Types the server infers come from the statement's text, where the
+// classifier judges them.
+func withDeclaredTypes(cl *pgsql.Classification, oids []uint32) *pgsql.Classification {
+	user := false
+	for _, o := range oids {
+		user = user || o >= firstNormalOID
+	}
+	if !user {
+		return cl
+	}
+	out := &pgsql.Classification{Statements: append([]pgsql.Statement(nil), cl.Statements...)}
+	for i := range out.Statements {
+		out.Statements[i].ReadOnly = false
+		out.Statements[i].Volatile = true
+	}
+	return out
 }

@@ -76,6 +76,53 @@ JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc OR p.oid = t.typinput
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM (SELECT oid AS typ, unnest(ARRAY[typoutput, typreceive, typsend, typmodin, typmodout]::pg_catalog.oid[]) AS fn FROM pg_catalog.pg_type
+  UNION SELECT castsource, castfunc FROM pg_catalog.pg_cast WHERE castcontext <> 'e'
+  UNION SELECT amoplefttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amoprighttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amproclefttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amprocrighttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)) f
+JOIN pg_catalog.pg_type t ON t.oid = f.typ
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = f.fn
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace AND n.nspname <> 'pg_catalog'
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, '', 'v', 'sql', 'false', 'SELECT ' || pg_catalog.pg_get_expr(c.conbin, 0)
+FROM pg_catalog.pg_constraint c
+JOIN pg_catalog.pg_type t ON t.oid = c.contypid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+WHERE c.conbin IS NOT NULL
+UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, '', 'v', 'sql', 'false', 'SELECT NULL::' || pg_catalog.quote_ident(un.nspname) || '.' || pg_catalog.quote_ident(u.typname)
+FROM (SELECT oid AS typ, typbasetype AS part FROM pg_catalog.pg_type
+  UNION SELECT oid, typelem FROM pg_catalog.pg_type
+  UNION SELECT t.oid, a.atttypid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+  UNION SELECT rngtypid, rngsubtype FROM pg_catalog.pg_range) d
+JOIN pg_catalog.pg_type t ON t.oid = d.typ
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+JOIN pg_catalog.pg_type u ON u.oid = d.part
+JOIN pg_catalog.pg_namespace un ON un.oid = u.typnamespace AND un.nspname <> 'pg_catalog'
+UNION ALL
+SELECT DISTINCT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', 'SELECT NULL::' || pg_catalog.quote_ident(un.nspname) || '.' || pg_catalog.quote_ident(u.typname)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type u ON u.oid = a.atttypid
+JOIN pg_catalog.pg_namespace un ON un.oid = u.typnamespace AND un.nspname <> 'pg_catalog'
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+UNION ALL
+SELECT 'rel:' || c.relname, n.nspname, hn.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM pg_catalog.pg_foreign_table ft
+JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+JOIN pg_catalog.pg_proc p ON p.oid = w.fdwhandler
+JOIN pg_catalog.pg_namespace hn ON hn.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
 SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', pg_catalog.pg_get_viewdef(c.oid)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
