@@ -25,6 +25,10 @@ const (
 	attrPrefix = "attr:"
 	castPrefix = "cast:" // cast:T stands for the casts to type T and T's input function
 	relPrefix  = "rel:"  // rel:V stands for the functions view V (or a policy of table V) runs
+	// anyType stands for the code any value of a built-in type may run
+	// unnamed: an implicit cast or a default operator class between
+	// built-in types whose function is not a built-in.
+	anyType = castPrefix + "*"
 )
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
@@ -165,7 +169,11 @@ func (p Proc) trusted() bool {
 // view (Fn its query), a row-level-security policy of a table (Fn "SELECT
 // <using>, <check> FROM <table>"), the types of a relation's columns
 // ("SELECT NULL::<type>": a value read may be compared, sorted or cast by
-// its type's code) and a foreign table's wrapper handler. A row whose
+// its type's code), the functions of its indexes' operator families (an
+// index scan runs them) and a foreign table's wrapper handler; "cast:*"
+// lists the functions of implicit casts and default operator classes
+// between built-in types that are not built-ins, judged with every
+// statement that calls anything. A row whose
 // FnSchema is empty is such a definition, judged as a statement. The
 // analyser never does I/O: an implementation loads and caches the rows; it
 // must be safe for concurrent use.
@@ -222,6 +230,18 @@ type funcJudge struct {
 // dangerous overload or schema wins). writes: the same, except for the
 // harmless volatile built-ins; a statement with writes is not read-only.
 func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (volatile, heavy, writes bool) {
+	if depth == 0 && len(calls) > 0 {
+		// Built-in values meet implicit casts and sorts wherever a
+		// function, operator or relation is involved.
+		rows, ok := k.cat.Procs(ctx, "", anyType, false)
+		if !ok {
+			return true, false, true
+		}
+		for _, r := range rows {
+			v, h, w := k.procVerdict(ctx, r, depth)
+			volatile, heavy, writes = volatile || v, heavy || h, writes || w
+		}
+	}
 	for _, f := range calls {
 		if strings.HasPrefix(f.name, attrPrefix) {
 			// t.f is a column unless a one-argument function f exists.

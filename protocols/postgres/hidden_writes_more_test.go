@@ -51,6 +51,12 @@ CREATE FUNCTION hw_int_lt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELE
 CREATE OPERATOR <# (LEFTARG = int, RIGHTARG = int, FUNCTION = hw_int_lt);
 CREATE OPERATOR CLASS hw_int_ops FOR TYPE int USING btree AS
   OPERATOR 1 <#, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=, OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 hw_int_cmp(int, int);
+CREATE TABLE hw_indexed (id int);
+INSERT INTO hw_indexed SELECT generate_series(1, 5000);
+CREATE INDEX ON hw_indexed (id hw_int_ops);
+ANALYZE hw_indexed;
+CREATE FUNCTION hw_name_int(name) RETURNS int LANGUAGE plpgsql VOLATILE AS $$BEGIN PERFORM hw_evil('name'); RETURN 1; END$$;
+CREATE CAST (name AS int) WITH FUNCTION hw_name_int(name) AS IMPLICIT;
 CREATE TABLE hw_pairs (p hw_pair);
 INSERT INTO hw_pairs VALUES (ROW(2)), (ROW(1));
 CREATE VIEW hw_view AS SELECT hw_evil('view') AS x;
@@ -128,7 +134,9 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 		"SELECT * FROM (VALUES (2), (1)) v(x) ORDER BY x USING <#", "SELECT * FROM (VALUES (2), (1)) v(x) ORDER BY x USING OPERATOR(public.<#)",
 		"SELECT array_agg(x ORDER BY x USING <#) FROM (VALUES (2), (1)) v(x)",
 		"SELECT CASE p WHEN ROW(1)::hw_pair THEN 1 END FROM hw_pairs", "SELECT * FROM hw_pairs a JOIN hw_pairs b USING (p)",
-		"SELECT * FROM hw_pairs NATURAL JOIN hw_pairs b", "SELECT * FROM hw_pairs UNION SELECT * FROM hw_pairs")
+		"SELECT * FROM hw_pairs NATURAL JOIN hw_pairs b", "SELECT * FROM hw_pairs UNION SELECT * FROM hw_pairs",
+		"SELECT count(*) FROM hw_indexed WHERE id = 5", "SELECT count(*) FROM hw_indexed WHERE id > 4990", "SELECT abs(current_user)", "SELECT abs(relname) FROM pg_class LIMIT 1",
+		"SELECT relname + 1 FROM pg_class LIMIT 1")
 	// Views and foreign tables.
 	one("SELECT * FROM hw_view", "SELECT 1 FROM public.hw_view", "SELECT * FROM hw_ft", "SELECT count(*) FROM hw_ft",
 		"TABLE hw_ft", "SELECT * FROM victims, LATERAL (SELECT * FROM hw_ft) f")

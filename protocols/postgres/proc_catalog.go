@@ -113,6 +113,27 @@ JOIN pg_catalog.pg_type u ON u.oid = a.atttypid
 JOIN pg_catalog.pg_namespace un ON un.oid = u.typnamespace AND un.nspname <> 'pg_catalog'
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 UNION ALL
+SELECT DISTINCT 'rel:' || c.relname, n.nspname, pn.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[])
+JOIN (SELECT amprocfamily AS fam, amproc AS fn FROM pg_catalog.pg_amproc
+  UNION SELECT amopfamily, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr) f ON f.fam = oc.opcfamily
+JOIN pg_catalog.pg_proc p ON p.oid = f.fn
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace AND pn.nspname <> 'pg_catalog'
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT DISTINCT 'cast:*', 'pg_catalog', n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM (SELECT castsource AS a, casttarget AS b, castfunc AS fn FROM pg_catalog.pg_cast WHERE castcontext <> 'e'
+  UNION SELECT amproclefttype, amprocrighttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amoplefttype, amoprighttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)) f
+JOIN pg_catalog.pg_type ta ON ta.oid = f.a AND ta.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+JOIN pg_catalog.pg_type tb ON tb.oid = f.b AND tb.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = f.fn
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace AND n.nspname <> 'pg_catalog'
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
 SELECT 'rel:' || c.relname, n.nspname, hn.nspname, p.provolatile::text, l.lanname, 'false', p.proname
 FROM pg_catalog.pg_foreign_table ft
 JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid
