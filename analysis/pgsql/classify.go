@@ -685,10 +685,23 @@ func (w *walker) visit(m protoreflect.Message) {
 			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
 			w.calls = appendCall(w.calls, parts)
 		}
+		switch x.Kind {
+		case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,
+			pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+			// BETWEEN is written with the comparison operators, found by
+			// name like any other (a user's >= (int, numeric) is an exact
+			// match for 1 BETWEEN 0.5 AND 2).
+			for _, op := range []string{">=", "<=", "<", ">"} {
+				w.calls = appendCall(w.calls, []string{opPrefix + op})
+			}
+		}
 	case *pg_query.SubLink:
 		if parts := stringParts(x.OperName); len(parts) > 0 {
 			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
 			w.calls = appendCall(w.calls, parts)
+		} else if x.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
+			// x IN (SELECT ...) compares with an = found by name.
+			w.calls = appendCall(w.calls, []string{opPrefix + "="})
 		}
 	case *pg_query.TypeName:
 		// A value made of a type runs the type's code: a cast, a typed

@@ -299,3 +299,59 @@ func TestHiddenCodeInReads(t *testing.T) {
 		}
 	})
 }
+
+// TestHiddenOperatorResolution: operators are found by name and argument
+// types, and a user's operator whose types match exactly wins over a
+// built-in reached by an implicit cast, whatever the search_path. The
+// syntax that names no operator (CASE x WHEN, JOIN USING, NATURAL JOIN,
+// IN (SELECT ...), BETWEEN, ORDER BY USING) must still be judged by the
+// operators it resolves to.
+func TestHiddenOperatorResolution(t *testing.T) {
+	tg := startGateway(t)
+	ctx := context.Background()
+	up, err := pgconn.Connect(ctx, dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close(ctx)
+	var fixture strings.Builder
+	fixture.WriteString(`CREATE TABLE hw_log (n int);
+		CREATE TABLE hw_ints (x int); INSERT INTO hw_ints VALUES (1);
+		CREATE TABLE hw_nums (x numeric); INSERT INTO hw_nums VALUES (1);`)
+	for i, op := range []string{"=", "<", ">", "<=", ">=", "<>"} {
+		fmt.Fprintf(&fixture, `CREATE FUNCTION hw_op%[1]d(int, numeric) RETURNS bool LANGUAGE plpgsql VOLATILE AS $$BEGIN INSERT INTO hw_log VALUES (%[1]d); RETURN $1::numeric OPERATOR(pg_catalog.%[2]s) $2; END$$;
+			CREATE OPERATOR public.%[2]s (LEFTARG = int, RIGHTARG = numeric, FUNCTION = hw_op%[1]d);`, i, op)
+	}
+	if _, err := up.Exec(ctx, fixture.String()).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	attacks := []string{
+		"SELECT 1 = 1.5", "SELECT 1 WHERE 1 < 1.5", "SELECT 1 IN (1.5, 2.5)", "SELECT 1 <> ALL (ARRAY[1.5])",
+		"SELECT CASE 1 WHEN 1.0 THEN 'a' END", "SELECT CASE x WHEN 1.0 THEN 'a' END FROM hw_ints",
+		"SELECT * FROM hw_ints JOIN hw_nums USING (x)", "SELECT * FROM hw_ints NATURAL JOIN hw_nums",
+		"SELECT * FROM hw_ints LEFT JOIN hw_nums USING (x)", "SELECT * FROM hw_ints FULL JOIN hw_nums USING (x)",
+		"SELECT 1 IN (SELECT 1.5)", "SELECT x FROM hw_ints WHERE x IN (SELECT x FROM hw_nums)",
+		"SELECT x FROM hw_ints WHERE x NOT IN (SELECT x FROM hw_nums)", "SELECT 1 WHERE (1, 2) IN (SELECT 1.5, 2.5)",
+		"SELECT 1 BETWEEN 0.5 AND 2.5", "SELECT 1 NOT BETWEEN 0.5 AND 2.5", "SELECT 1 BETWEEN SYMMETRIC 2.5 AND 0.5",
+		"SELECT x FROM hw_ints WHERE x BETWEEN 0.5 AND 1.5", "SELECT nullif(1, 1.5)", "SELECT 1 IS DISTINCT FROM 1.5",
+	}
+	tg.eachMode(t, "admin", func(t *testing.T, mode string, c *pgx.Conn) {
+		logged := func() string {
+			r, err := up.Exec(ctx, "SELECT count(*) FROM hw_log").ReadAll()
+			if err != nil {
+				return err.Error()
+			}
+			return string(r[0].Rows[0][0])
+		}
+		base := logged()
+		for _, sql := range attacks {
+			_, err := c.Exec(ctx, sql)
+			if after := logged(); after != base {
+				t.Errorf("%s: %q ran a user's operator (log %s -> %s, err %v)", mode, sql, base, after, err)
+				base = after
+			} else if err == nil {
+				t.Errorf("%s: %q accepted (no visible effect)", mode, sql)
+			}
+		}
+	})
+}
