@@ -160,7 +160,8 @@ func (p Proc) trusted() bool {
 // an operator (Fn its function), "cast:<type>" the code a value of the
 // type may run — the casts to it, its input function, and, where they are
 // not built-ins, its other I/O functions, the implicit and assignment
-// casts from it and the functions and operators of its default operator
+// casts from it (every cast from a type made in the database: to_json
+// runs its explicit cast to json) and the functions and operators of its default operator
 // classes' families (sorting, grouping, DISTINCT run them unnamed; other
 // classes run only where an operator is named), plus definitions: its
 // domain constraints ("SELECT <check>") and the types it is made of

@@ -55,8 +55,11 @@ CREATE TABLE hw_indexed (id int);
 INSERT INTO hw_indexed SELECT generate_series(1, 5000);
 CREATE INDEX ON hw_indexed (id hw_int_ops);
 ANALYZE hw_indexed;
-CREATE FUNCTION hw_name_int(name) RETURNS int LANGUAGE plpgsql VOLATILE AS $$BEGIN PERFORM hw_evil('name'); RETURN 1; END$$;
-CREATE CAST (name AS int) WITH FUNCTION hw_name_int(name) AS IMPLICIT;
+CREATE TYPE hw_jt AS ENUM ('a');
+CREATE FUNCTION hw_jt_json(hw_jt) RETURNS json LANGUAGE plpgsql VOLATILE AS $$BEGIN PERFORM hw_evil('json'); RETURN '1'; END$$;
+CREATE CAST (hw_jt AS json) WITH FUNCTION hw_jt_json(hw_jt);
+CREATE TABLE hw_jts (j hw_jt);
+INSERT INTO hw_jts VALUES ('a');
 CREATE TABLE hw_pairs (p hw_pair);
 INSERT INTO hw_pairs VALUES (ROW(2)), (ROW(1));
 CREATE VIEW hw_view AS SELECT hw_evil('view') AS x;
@@ -135,8 +138,9 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 		"SELECT array_agg(x ORDER BY x USING <#) FROM (VALUES (2), (1)) v(x)",
 		"SELECT CASE p WHEN ROW(1)::hw_pair THEN 1 END FROM hw_pairs", "SELECT * FROM hw_pairs a JOIN hw_pairs b USING (p)",
 		"SELECT * FROM hw_pairs NATURAL JOIN hw_pairs b", "SELECT * FROM hw_pairs UNION SELECT * FROM hw_pairs",
-		"SELECT count(*) FROM hw_indexed WHERE id = 5", "SELECT count(*) FROM hw_indexed WHERE id > 4990", "SELECT abs(current_user)", "SELECT abs(relname) FROM pg_class LIMIT 1",
-		"SELECT relname + 1 FROM pg_class LIMIT 1")
+		"SELECT count(*) FROM hw_indexed WHERE id = 5", "SELECT count(*) FROM hw_indexed WHERE id > 4990",
+		"SELECT to_json(j) FROM hw_jts", "SELECT json_agg(j) FROM hw_jts", "SELECT row_to_json(t) FROM hw_jts t",
+		"SELECT to_jsonb(j) FROM hw_jts", "SELECT json_build_object('k', j) FROM hw_jts", "SELECT to_json('a'::hw_jt)", "SELECT jsonb_agg(j) FROM hw_jts", "SELECT to_json(ARRAY[j]) FROM hw_jts")
 	// Views and foreign tables.
 	one("SELECT * FROM hw_view", "SELECT 1 FROM public.hw_view", "SELECT * FROM hw_ft", "SELECT count(*) FROM hw_ft",
 		"TABLE hw_ft", "SELECT * FROM victims, LATERAL (SELECT * FROM hw_ft) f")
@@ -302,7 +306,8 @@ func TestHiddenCodeInReads(t *testing.T) {
 
 // TestHiddenOperatorResolution: operators are found by name and argument
 // types, and a user's operator whose types match exactly wins over a
-// built-in reached by an implicit cast, whatever the search_path. The
+// built-in reached by an implicit cast, whatever the search_path; a user's
+// implicit cast between built-in types applies anywhere. The
 // syntax that names no operator (CASE x WHEN, JOIN USING, NATURAL JOIN,
 // IN (SELECT ...), BETWEEN, ORDER BY USING) must still be judged by the
 // operators it resolves to.
@@ -322,10 +327,15 @@ func TestHiddenOperatorResolution(t *testing.T) {
 		fmt.Fprintf(&fixture, `CREATE FUNCTION hw_op%[1]d(int, numeric) RETURNS bool LANGUAGE plpgsql VOLATILE AS $$BEGIN INSERT INTO hw_log VALUES (%[1]d); RETURN $1::numeric OPERATOR(pg_catalog.%[2]s) $2; END$$;
 			CREATE OPERATOR public.%[2]s (LEFTARG = int, RIGHTARG = numeric, FUNCTION = hw_op%[1]d);`, i, op)
 	}
+	// An implicit cast between built-in types whose function is the
+	// user's: every built-in value may meet it.
+	fixture.WriteString(`CREATE FUNCTION hw_name_int(name) RETURNS int LANGUAGE plpgsql VOLATILE AS $$BEGIN INSERT INTO hw_log VALUES (99); RETURN 1; END$$;
+		CREATE CAST (name AS int) WITH FUNCTION hw_name_int(name) AS IMPLICIT;`)
 	if _, err := up.Exec(ctx, fixture.String()).ReadAll(); err != nil {
 		t.Fatal(err)
 	}
 	attacks := []string{
+		"SELECT abs(current_user)", "SELECT abs(relname) FROM pg_class LIMIT 1", "SELECT relname + 1 FROM pg_class LIMIT 1",
 		"SELECT 1 = 1.5", "SELECT 1 WHERE 1 < 1.5", "SELECT 1 IN (1.5, 2.5)", "SELECT 1 <> ALL (ARRAY[1.5])",
 		"SELECT CASE 1 WHEN 1.0 THEN 'a' END", "SELECT CASE x WHEN 1.0 THEN 'a' END FROM hw_ints",
 		"SELECT * FROM hw_ints JOIN hw_nums USING (x)", "SELECT * FROM hw_ints NATURAL JOIN hw_nums",

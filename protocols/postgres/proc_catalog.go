@@ -78,7 +78,7 @@ JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
 SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
 FROM (SELECT oid AS typ, unnest(ARRAY[typoutput, typreceive, typsend, typmodin, typmodout]::pg_catalog.oid[]) AS fn FROM pg_catalog.pg_type
-  UNION SELECT castsource, castfunc FROM pg_catalog.pg_cast WHERE castcontext <> 'e'
+  UNION SELECT castsource, castfunc FROM pg_catalog.pg_cast WHERE castcontext <> 'e' OR castsource >= 16384
   UNION SELECT amoplefttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
   UNION SELECT amoprighttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
   UNION SELECT amproclefttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
