@@ -171,7 +171,9 @@ func (p Proc) trusted() bool {
 // <using>, <check> FROM <table>"), the types of a relation's columns
 // ("SELECT NULL::<type>": a value read may be compared, sorted or cast by
 // its type's code), the functions of its indexes' operator families (an
-// index scan runs them) and a foreign table's wrapper handler; "cast:*"
+// index scan runs them), a foreign table's wrapper handler and, for a
+// table with inheritance children or partitions, each child ("SELECT 1
+// FROM <child>": reading the parent reads them); "cast:*"
 // lists the functions of implicit casts and default operator classes
 // between built-in types that are not built-ins, judged with every
 // statement that calls anything. A row whose

@@ -69,6 +69,15 @@ SELECT lo_from_bytea(4242, 'abc');
 CREATE EXTENSION file_fdw;
 CREATE SERVER hw_files FOREIGN DATA WRAPPER file_fdw;
 CREATE FOREIGN TABLE hw_ft (x text) SERVER hw_files OPTIONS (program 'touch %[1]s; echo x');
+CREATE TABLE hw_parent (x text);
+CREATE FOREIGN TABLE hw_ft_child () INHERITS (hw_parent) SERVER hw_files OPTIONS (program 'touch %[1]s_child; echo x');
+CREATE TABLE hw_parts (x text) PARTITION BY LIST (x);
+CREATE FOREIGN TABLE hw_ft_part PARTITION OF hw_parts FOR VALUES IN ('x') SERVER hw_files OPTIONS (program 'touch %[1]s_part; echo x');
+CREATE TABLE hw_idx_parent (id int);
+CREATE TABLE hw_idx_child () INHERITS (hw_idx_parent);
+INSERT INTO hw_idx_child SELECT generate_series(1, 5000);
+CREATE INDEX ON hw_idx_child (id hw_int_ops);
+ANALYZE hw_idx_child;
 DELETE FROM hw_log;
 `
 
@@ -123,6 +132,8 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 		hiddenCodeAttack{"paramoid:hw_dom:SELECT $1::text"},
 		hiddenCodeAttack{"paramoid:hw_comp:SELECT $1::text"},
 		hiddenCodeAttack{"paramoid:hw_mood:SELECT $1::text"},
+		hiddenCodeAttack{"parse:hw_dom:hw_p:SELECT $1::text", "EXECUTE hw_p('a')"},
+		hiddenCodeAttack{"parse:hw_dom:hw_p:SELECT $1::text", "EXPLAIN ANALYZE EXECUTE hw_p('a')"},
 	)
 	// Operators and aggregates.
 	one("SELECT 1 ### 2", "SELECT 1 OPERATOR(public.###) 2", "SELECT 1 ### ANY (ARRAY[1, 2])",
@@ -143,7 +154,9 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 		"SELECT to_jsonb(j) FROM hw_jts", "SELECT json_build_object('k', j) FROM hw_jts", "SELECT to_json('a'::hw_jt)", "SELECT jsonb_agg(j) FROM hw_jts", "SELECT to_json(ARRAY[j]) FROM hw_jts")
 	// Views and foreign tables.
 	one("SELECT * FROM hw_view", "SELECT 1 FROM public.hw_view", "SELECT * FROM hw_ft", "SELECT count(*) FROM hw_ft",
-		"TABLE hw_ft", "SELECT * FROM victims, LATERAL (SELECT * FROM hw_ft) f")
+		"TABLE hw_ft", "SELECT * FROM victims, LATERAL (SELECT * FROM hw_ft) f",
+		"SELECT * FROM hw_parent", "SELECT count(*) FROM hw_parts", "SELECT * FROM hw_parts WHERE x = 'x'",
+		"SELECT count(*) FROM hw_idx_parent WHERE id = 5")
 	// Large objects, by every spelling of the name.
 	for _, pre := range []string{"", "pg_catalog.", `"`, "PG_CATALOG."} {
 		q := func(f string) string {
@@ -245,8 +258,9 @@ func TestHiddenCodeInReads(t *testing.T) {
 		(SELECT count(*) FROM pg_db_role_setting), (SELECT count(*) FROM pg_description WHERE objoid = 'victims'::regclass),
 		(SELECT relacl::text FROM pg_class WHERE oid = 'victims'::regclass), (SELECT count(*) FROM pg_auth_members WHERE roleid = 'hw_victim'::regrole),
 		(SELECT count(*) FROM pg_default_acl), (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'),
-		(SELECT count(*) FROM pg_stat_activity WHERE pid = %s), (SELECT count(*) FROM pg_file_settings WHERE name = 'hw.x'),
-		pg_stat_file('%s', true) IS NULL, pg_stat_file('/tmp/%s_lo', true) IS NULL)`
+		(SELECT count(*) FROM pg_stat_activity WHERE pid = %[1]s), (SELECT count(*) FROM pg_file_settings WHERE name = 'hw.x'),
+		pg_stat_file('%[2]s', true) IS NULL, pg_stat_file('/tmp/%[3]s_lo', true) IS NULL,
+		pg_stat_file('%[2]s_child', true) IS NULL, pg_stat_file('%[2]s_part', true) IS NULL)`
 	state := func(c *pgx.Conn) string {
 		r, err := up.Exec(ctx, fmt.Sprintf(global, vpid, file, tg.db)).ReadAll()
 		if err != nil {
@@ -274,6 +288,15 @@ func TestHiddenCodeInReads(t *testing.T) {
 				case strings.HasPrefix(step, "prepare:"):
 					parts := strings.SplitN(step, ":", 3)
 					_, stepErr = c.Prepare(ctx, parts[1], parts[2])
+				case strings.HasPrefix(step, "parse:"):
+					// A named statement with a declared parameter type,
+					// run later by SQL EXECUTE.
+					parts := strings.SplitN(step, ":", 4)
+					var o uint32
+					_, _ = fmt.Sscan(oids[parts[1]], &o)
+					// The Parse itself runs nothing: only what runs it
+					// must be refused.
+					_, _ = c.PgConn().Prepare(ctx, parts[2], parts[3], []uint32{o})
 				case strings.HasPrefix(step, "paramoid:"):
 					parts := strings.SplitN(step, ":", 3)
 					var o uint32
@@ -291,6 +314,7 @@ func TestHiddenCodeInReads(t *testing.T) {
 				}
 			}
 			_, _ = c.Exec(ctx, "DEALLOCATE hw_r")
+			_, _ = c.Exec(ctx, "DEALLOCATE hw_p")
 			_ = c.Deallocate(ctx, "hw_del")
 			if after := state(c); after != base {
 				t.Errorf("%s: %q changed state %q -> %q (err %v)", mode, a, base, after, err)

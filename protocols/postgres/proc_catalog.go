@@ -134,6 +134,14 @@ JOIN pg_catalog.pg_proc p ON p.oid = f.fn
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace AND n.nspname <> 'pg_catalog'
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
+SELECT 'rel:' || p.relname, pn.nspname, '', 'v', 'sql', 'false',
+  'SELECT 1 FROM ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid AND c.relkind IN ('r', 'p', 'f')
+JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+UNION ALL
 SELECT 'rel:' || c.relname, n.nspname, hn.nspname, p.provolatile::text, l.lanname, 'false', p.proname
 FROM pg_catalog.pg_foreign_table ft
 JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid
