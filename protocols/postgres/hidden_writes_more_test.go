@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // hiddenCodeFixture is what a database's owner made, straight upstream and
@@ -51,6 +52,7 @@ CREATE FUNCTION hw_int_lt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELE
 CREATE OPERATOR <# (LEFTARG = int, RIGHTARG = int, FUNCTION = hw_int_lt);
 CREATE OPERATOR CLASS hw_int_ops FOR TYPE int USING btree AS
   OPERATOR 1 <#, OPERATOR 2 pg_catalog.<=, OPERATOR 3 pg_catalog.=, OPERATOR 4 pg_catalog.>=, OPERATOR 5 pg_catalog.>, FUNCTION 1 hw_int_cmp(int, int);
+CREATE TYPE hw_rng AS RANGE (subtype = int, subtype_opclass = hw_int_ops);
 CREATE TABLE hw_indexed (id int);
 INSERT INTO hw_indexed SELECT generate_series(1, 5000);
 CREATE INDEX ON hw_indexed (id hw_int_ops);
@@ -138,7 +140,8 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 	// Operators and aggregates.
 	one("SELECT 1 ### 2", "SELECT 1 OPERATOR(public.###) 2", "SELECT 1 ### ANY (ARRAY[1, 2])",
 		"SELECT 1 WHERE 1 ### 1 > 0", "SELECT hw_agg(id) FROM victims", "SELECT public.hw_agg(1)",
-		"SELECT hw_agg(1) OVER ()")
+		"SELECT hw_agg(1) OVER ()", "EXPLAIN SELECT 1 ### 2", "EXPLAIN SELECT hw_plus(1, 2)", "EXPLAIN SELECT 1 WHERE 1 ### 1 > 0",
+		"EXPLAIN (COSTS off) SELECT * FROM victims WHERE id = 1 ### 1")
 	// Implicit casts and operator classes of a user type.
 	one("SELECT m + 1 FROM hw_moods", "SELECT abs(m) FROM hw_moods", "SELECT 'a'::hw_mood + 1",
 		"SELECT * FROM hw_moods WHERE m > 0",
@@ -149,6 +152,7 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 		"SELECT array_agg(x ORDER BY x USING <#) FROM (VALUES (2), (1)) v(x)",
 		"SELECT CASE p WHEN ROW(1)::hw_pair THEN 1 END FROM hw_pairs", "SELECT * FROM hw_pairs a JOIN hw_pairs b USING (p)",
 		"SELECT * FROM hw_pairs NATURAL JOIN hw_pairs b", "SELECT * FROM hw_pairs UNION SELECT * FROM hw_pairs",
+		"SELECT '[1,5]'::hw_rng", "SELECT '{[1,5]}'::hw_rng_multirange", "SELECT '[1,5]'::hw_rng @> 3",
 		"SELECT count(*) FROM hw_indexed WHERE id = 5", "SELECT count(*) FROM hw_indexed WHERE id > 4990",
 		"SELECT to_json(j) FROM hw_jts", "SELECT json_agg(j) FROM hw_jts", "SELECT row_to_json(t) FROM hw_jts t",
 		"SELECT to_jsonb(j) FROM hw_jts", "SELECT json_build_object('k', j) FROM hw_jts", "SELECT to_json('a'::hw_jt)", "SELECT jsonb_agg(j) FROM hw_jts", "SELECT to_json(ARRAY[j]) FROM hw_jts")
@@ -217,7 +221,8 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 // the admin (whose rules allow reads and writes to scratch tables only) in
 // each query mode and judges by effects: the fixture's log of calls, the
 // victims' rows, the sequence, large objects, locks, other sessions,
-// notifications, settings, comments, grants and files. Every attack must
+// notifications, settings, comments, grants and files (each as seen from
+// this test's database: other tests share the cluster). Every attack must
 // be refused.
 func TestHiddenCodeInReads(t *testing.T) {
 	tg := startGateway(t)
@@ -255,9 +260,10 @@ func TestHiddenCodeInReads(t *testing.T) {
 	const global = `SELECT concat_ws('|', (SELECT count(*) FROM victims WHERE id > 0), (SELECT count(*) FROM hw_log),
 		(SELECT last_value || ',' || is_called FROM hw_seq), (SELECT count(*) FROM pg_largeobject_metadata),
 		(SELECT string_agg(encode(data, 'escape'), '') FROM pg_largeobject WHERE loid = 4242),
-		(SELECT count(*) FROM pg_db_role_setting), (SELECT count(*) FROM pg_description WHERE objoid = 'victims'::regclass),
+		(SELECT count(*) FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+			OR setrole = 'hw_victim'::regrole OR (setdatabase = 0 AND setrole = 0)), (SELECT count(*) FROM pg_description WHERE objoid = 'victims'::regclass),
 		(SELECT relacl::text FROM pg_class WHERE oid = 'victims'::regclass), (SELECT count(*) FROM pg_auth_members WHERE roleid = 'hw_victim'::regrole),
-		(SELECT count(*) FROM pg_default_acl), (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'),
+		(SELECT count(*) FROM pg_default_acl), (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
 		(SELECT count(*) FROM pg_stat_activity WHERE pid = %[1]s), (SELECT count(*) FROM pg_file_settings WHERE name = 'hw.x'),
 		pg_stat_file('%[2]s', true) IS NULL, pg_stat_file('/tmp/%[3]s_lo', true) IS NULL,
 		pg_stat_file('%[2]s_child', true) IS NULL, pg_stat_file('%[2]s_part', true) IS NULL)`
@@ -388,4 +394,69 @@ func TestHiddenOperatorResolution(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHiddenLargeObjectFunctionCall calls the large-object functions by
+// OID with the wire-level FunctionCall message (how libpq's lo_* client
+// functions reach them) and checks the object is untouched and none was
+// made.
+func TestHiddenLargeObjectFunctionCall(t *testing.T) {
+	tg := startGateway(t)
+	ctx := context.Background()
+	up, err := pgconn.Connect(ctx, dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close(ctx)
+	if _, err := up.Exec(ctx, "SELECT lo_from_bytea(4242, 'abc')").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		r, err := up.Exec(ctx, `SELECT (SELECT count(*) FROM pg_largeobject_metadata) || '|' ||
+			(SELECT coalesce(string_agg(encode(data, 'escape'), ''), '') FROM pg_largeobject WHERE loid = 4242)`).ReadAll()
+		if err != nil {
+			return err.Error()
+		}
+		return string(r[0].Rows[0][0])
+	}
+	oidOf := func(sig string) uint32 {
+		r, err := up.Exec(ctx, "SELECT '"+sig+"'::regprocedure::oid").ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o uint32
+		_, _ = fmt.Sscan(string(r[0].Rows[0][0]), &o)
+		return o
+	}
+	i4 := func(v int32) []byte { return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)} }
+	calls := []struct {
+		sig  string
+		args [][]byte
+	}{
+		{"lo_unlink(oid)", [][]byte{i4(4242)}},
+		{"lo_create(oid)", [][]byte{i4(0)}},
+		{"lo_creat(integer)", [][]byte{i4(-1)}},
+		{"lo_from_bytea(oid,bytea)", [][]byte{i4(0), []byte("new")}},
+		{"lo_put(oid,bigint,bytea)", [][]byte{i4(4242), {0, 0, 0, 0, 0, 0, 0, 0}, []byte("zz")}},
+		{"lo_import(text)", [][]byte{[]byte("/etc/hostname")}},
+		{"lo_open(oid,integer)", [][]byte{i4(4242), i4(0x20000)}},
+	}
+	base := state()
+	if base != "1|abc" {
+		t.Fatalf("baseline %q", base)
+	}
+	fe := rawLogin(t, tg, "admin")
+	for _, c := range calls {
+		fe.Send(&pgproto3.FunctionCall{Function: oidOf(c.sig), ArgFormatCodes: []uint16{1}, Arguments: c.args, ResultFormatCode: 1})
+		if err := fe.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got := receiveUntilReady(t, fe); !strings.Contains(got, "E:42501") || strings.Contains(got, "V") {
+			t.Errorf("%s: FunctionCall answered %s", c.sig, got)
+		}
+		if after := state(); after != base {
+			t.Errorf("%s: large objects %q -> %q", c.sig, base, after)
+			base = after
+		}
+	}
 }
