@@ -176,7 +176,9 @@ func (p Proc) trusted() bool {
 // FROM <child>": reading the parent reads them); "cast:*"
 // lists the functions of implicit casts and default operator classes
 // between built-in types that are not built-ins, judged with every
-// statement that calls anything. A row whose
+// statement that calls anything; "oid:<type OID>" names a type made in the
+// database ("SELECT NULL::<type>", for parameter types a client declares
+// by OID). A row whose
 // FnSchema is empty is such a definition, judged as a statement. The
 // analyser never does I/O: an implementation loads and caches the rows; it
 // must be safe for concurrent use.

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"unicode/utf8"
@@ -84,21 +85,41 @@ func clip(s string) string {
 // made in the database.
 const firstNormalOID = 16384
 
-// withDeclaredTypes returns cl judged with the parameter types a Parse
-// declares. Binding a value runs its type's input function, and a
-// domain's CHECK constraints, which are the database's own code: a
-// statement with a parameter declared of a type that is not built in is
-// volatile and not read-only (the text alone does not name the type).
-// Types the server infers come from the statement's text, where the
-// classifier judges them.
-func withDeclaredTypes(cl *pgsql.Classification, oids []uint32) *pgsql.Classification {
-	user := false
+// declaredTypesReadOnly reports whether values of the parameter types a
+// Parse declares can be bound without running code a read-only statement
+// may not: binding runs a type's input function and a domain's CHECK
+// constraints, the database's own code, which the statement's text does
+// not name. Each type made in the database is judged as SELECT
+// NULL::type would be (types the server infers come from the text, where
+// the classifier judges them); a type the catalog does not list, or a
+// catalog that cannot be read, is not read-only.
+func (s *Server) declaredTypesReadOnly(oids []uint32) bool {
 	for _, o := range oids {
-		user = user || o >= firstNormalOID
+		if o < firstNormalOID {
+			continue
+		}
+		rows, ok := s.procs.Procs(context.Background(), "", fmt.Sprintf("oid:%d", o), true)
+		if !ok || len(rows) == 0 {
+			return false
+		}
+		for _, r := range rows {
+			cl, err := s.cls.Classify(r.Fn)
+			if err != nil || cl == nil || len(cl.Statements) == 0 {
+				return false
+			}
+			for _, st := range cl.Statements {
+				if !st.ReadOnly {
+					return false
+				}
+			}
+		}
 	}
-	if !user {
-		return cl
-	}
+	return true
+}
+
+// notReadOnly returns a copy of cl whose statements are volatile and not
+// read-only.
+func notReadOnly(cl *pgsql.Classification) *pgsql.Classification {
 	out := &pgsql.Classification{Statements: append([]pgsql.Statement(nil), cl.Statements...)}
 	for i := range out.Statements {
 		out.Statements[i].ReadOnly = false

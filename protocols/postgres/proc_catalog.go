@@ -152,6 +152,12 @@ JOIN pg_catalog.pg_proc p ON p.oid = w.fdwhandler
 JOIN pg_catalog.pg_namespace hn ON hn.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
+SELECT 'oid:' || t.oid, tn.nspname, '', 'v', 'sql', 'false',
+  'SELECT NULL::' || pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.typname)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+WHERE t.oid >= 16384
+UNION ALL
 SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', pg_catalog.pg_get_viewdef(c.oid)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
