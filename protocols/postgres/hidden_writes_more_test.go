@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -481,6 +482,50 @@ func TestHiddenLargeObjectFunctionCall(t *testing.T) {
 		if after := state(); after != base {
 			t.Errorf("%s: large objects %q -> %q", c.sig, base, after)
 			base = after
+		}
+	}
+}
+
+// TestHiddenCodeMadeLater: code the database's owner adds after the
+// gateway read the catalog (a view calling a function, an implicit cast on
+// a type already known) is judged once the catalog's version changed, not
+// a TTL later.
+func TestHiddenCodeMadeLater(t *testing.T) {
+	tg := startGateway(t)
+	ctx := context.Background()
+	up, err := pgconn.Connect(ctx, dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close(ctx)
+	if _, err := up.Exec(ctx, `CREATE TABLE hw_log (n int);
+		CREATE TYPE hw_mood AS ENUM ('a', 'b'); CREATE TABLE hw_moods (m hw_mood); INSERT INTO hw_moods VALUES ('a')`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	c := tg.connect(t, "admin")
+	// Reads that load the catalog and are allowed.
+	for _, sql := range []string{"SELECT count(*) FROM victims", "SELECT m::text FROM hw_moods", "SELECT 'a'::hw_mood"} {
+		if _, err := c.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if _, err := up.Exec(ctx, `CREATE FUNCTION hw_evil(text) RETURNS int LANGUAGE plpgsql VOLATILE AS $$BEGIN INSERT INTO hw_log VALUES (1); RETURN 1; END$$;
+		CREATE VIEW hw_late AS SELECT hw_evil('view') AS x;
+		CREATE FUNCTION hw_mood_int(hw_mood) RETURNS int LANGUAGE sql VOLATILE AS $$SELECT hw_evil('cast')$$;
+		CREATE CAST (hw_mood AS int) WITH FUNCTION hw_mood_int(hw_mood) AS IMPLICIT`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(funcCatalogCheckEvery + 100*time.Millisecond)
+	for _, sql := range []string{"SELECT * FROM hw_late", "SELECT m + 1 FROM hw_moods", "SELECT 'a'::hw_mood + 1"} {
+		_, err := c.Exec(ctx, sql)
+		r, rerr := up.Exec(ctx, "SELECT count(*) FROM hw_log").ReadAll()
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		if n := string(r[0].Rows[0][0]); n != "0" {
+			t.Fatalf("%q ran the code made later (log %s, err %v)", sql, n, err)
+		} else if err == nil {
+			t.Errorf("%q accepted", sql)
 		}
 	}
 }

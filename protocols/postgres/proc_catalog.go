@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,8 +15,10 @@ import (
 
 // funcCatalog is one upstream's pg_proc as pgsql.ProcCatalog: what the
 // analyser judges functions by. It loads the whole catalog (a few thousand rows) on a short-lived connection of its
-// own, reloads it when it is older than funcCatalogTTL, and at most once
-// per funcCatalogRetry when a statement calls a name it does not know.
+// own, reloads it when it is older than funcCatalogTTL, when procVersion
+// changed (compared at most once per funcCatalogCheckEvery), and at most
+// once per funcCatalogRetry when a statement calls a name it does not
+// know.
 type funcCatalog struct {
 	cfg *pgconn.Config
 	log hclog.Logger
@@ -26,6 +29,8 @@ type funcCatalog struct {
 	loaded  time.Time
 	tried   time.Time
 	lastErr error
+	version string    // procVersion when the rows were read
+	checked time.Time // when procVersion was last compared
 }
 
 // funcCatalogTTL bounds how stale the catalog may be.
@@ -33,6 +38,24 @@ const funcCatalogTTL = time.Minute
 
 // funcCatalogRetry bounds reloads caused by unknown names.
 const funcCatalogRetry = time.Second
+
+// funcCatalogCheckEvery is how often (at most) procVersion is compared
+// while statements flow: an object made or changed outside the gateway (a
+// domain's CHECK, an implicit cast, a view, a foreign partition) is judged
+// at most this late, not a TTL late.
+const funcCatalogCheckEvery = time.Second
+
+// procVersion changes whenever a row procQuery reads may have changed:
+// every change writes a new row version in one of these catalogs.
+var procVersion = func() string {
+	var parts []string
+	for _, c := range []string{"pg_proc", "pg_namespace", "pg_language", "pg_operator", "pg_type", "pg_cast", "pg_constraint",
+		"pg_attribute", "pg_class", "pg_rewrite", "pg_policy", "pg_amop", "pg_amproc", "pg_opclass", "pg_index", "pg_inherits",
+		"pg_range", "pg_foreign_table", "pg_foreign_server", "pg_foreign_data_wrapper"} {
+		parts = append(parts, "(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog."+c+")")
+	}
+	return "SELECT " + strings.Join(parts, " || '/' || ")
+}()
 
 var (
 	funcCatalogsMu sync.Mutex
@@ -181,6 +204,12 @@ func (k *funcCatalog) load(ctx context.Context) error {
 		return fmt.Errorf("postgres: function catalog connection: %w", err)
 	}
 	defer func() { _ = pc.Close(context.Background()) }()
+	// The version first: a change made while the rows are read shows at
+	// the next comparison.
+	version, err := readProcVersion(ctx, pc)
+	if err != nil {
+		return err
+	}
 	res := pc.ExecParams(ctx, procQuery, nil, nil, nil, nil).Read()
 	if res.Err != nil {
 		return fmt.Errorf("postgres: function catalog query: %w", res.Err)
@@ -194,9 +223,36 @@ func (k *funcCatalog) load(ctx context.Context) error {
 		procs[name] = append(procs[name], pgsql.Proc{Schema: string(r[1]), FnSchema: string(r[2]),
 			Volatile: r[3][0], Lang: string(r[4]), OneArg: string(r[5]) == "true", Fn: string(r[6])})
 	}
-	k.procs, k.loaded = procs, time.Now()
+	k.procs, k.loaded, k.version, k.checked = procs, time.Now(), version, time.Now()
 	k.gen.Add(1)
 	return nil
+}
+
+// readProcVersion reads procVersion on pc.
+func readProcVersion(ctx context.Context, pc *pgconn.PgConn) (string, error) {
+	res := pc.ExecParams(ctx, procVersion, nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		return "", fmt.Errorf("postgres: function catalog version: %w", res.Err)
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+		return "", fmt.Errorf("postgres: function catalog version: unexpected result")
+	}
+	return string(res.Rows[0][0]), nil
+}
+
+// changed reports whether procVersion differs from the loaded rows'
+// version, or cannot be read; the caller holds k.mu.
+func (k *funcCatalog) changed(ctx context.Context) bool {
+	k.checked = time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+	if err != nil {
+		return true
+	}
+	defer func() { _ = pc.Close(context.Background()) }()
+	v, err := readProcVersion(ctx, pc)
+	return err != nil || v != k.version
 }
 
 // Procs returns the rows called name (of schema, when given); ok is false
@@ -212,7 +268,12 @@ func (k *funcCatalog) Procs(ctx context.Context, schema, name string, reload boo
 		rows = pgsql.MatchingProcs(k.procs[name], schema)
 		stale = len(rows) == 0
 	}
-	if stale && now.Sub(k.tried) >= funcCatalogRetry {
+	forced := false
+	if !stale && now.Sub(k.checked) >= funcCatalogCheckEvery && k.changed(ctx) {
+		// Changed (or unreadable): reload now, whatever the retry bound.
+		stale, forced = true, true
+	}
+	if stale && (forced || now.Sub(k.tried) >= funcCatalogRetry) {
 		if err := k.load(ctx); err != nil {
 			if k.log != nil && (k.lastErr == nil || k.lastErr.Error() != err.Error()) {
 				k.log.Error("function catalog unreachable: statements that call functions are not read-only", "error", err)
