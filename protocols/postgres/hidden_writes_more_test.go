@@ -65,8 +65,11 @@ CREATE TABLE hw_jts (j hw_jt);
 INSERT INTO hw_jts VALUES ('a');
 CREATE TYPE hw_clean AS ENUM ('a', 'b');
 CREATE DOMAIN hw_clean_dom AS text CHECK (VALUE <> 'z');
-CREATE TABLE hw_cleantab (e hw_clean, d hw_clean_dom);
-INSERT INTO hw_cleantab VALUES ('b', 'x'), ('a', 'y');
+CREATE FUNCTION hw_trig() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM hw_evil('trigger'); RETURN NULL; END$$;
+CREATE TABLE hw_cleantab (e hw_clean, d hw_clean_dom, n int DEFAULT hw_plus(1, 1));
+CREATE TRIGGER hw_stmt AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON hw_cleantab FOR EACH STATEMENT EXECUTE FUNCTION hw_trig();
+CREATE RULE hw_rule AS ON INSERT TO hw_cleantab DO ALSO INSERT INTO hw_log VALUES (9);
+INSERT INTO hw_cleantab (e, d) VALUES ('b', 'x'), ('a', 'y');
 CREATE TABLE hw_pairs (p hw_pair);
 INSERT INTO hw_pairs VALUES (ROW(2)), (ROW(1));
 CREATE VIEW hw_view AS SELECT hw_evil('view') AS x;
@@ -224,8 +227,10 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 
 // cleanReads are reads of types, tables and parameters whose code is all
 // built in: they must be allowed (the fixes above judge code, not names).
+// hw_cleantab has a default, a statement trigger and a rule that call the
+// fixture's functions, none of which a read runs.
 var cleanReads = []string{"SELECT 1", "SELECT * FROM victims ORDER BY id", "SELECT 'a'::hw_clean", "SELECT 'x'::hw_clean_dom",
-	"SELECT * FROM hw_cleantab ORDER BY e", "SELECT DISTINCT d FROM hw_cleantab", "SELECT count(*) FROM victims v JOIN victims w USING (id)",
+	"SELECT * FROM hw_cleantab ORDER BY e", "SELECT e, d, n FROM hw_cleantab WHERE n > 0 FOR READ ONLY", "SELECT DISTINCT d FROM hw_cleantab", "SELECT count(*) FROM victims v JOIN victims w USING (id)",
 	"SELECT CASE id WHEN 1 THEN 'a' END FROM victims", "SELECT 1 WHERE 2 BETWEEN 1 AND 3", "SELECT 1 IN (SELECT 1)",
 	"SELECT * FROM jsonb_to_record('{\"a\": \"x\"}') AS t(a hw_clean_dom)", "SELECT to_json(e) FROM hw_cleantab",
 	"paramoid:hw_clean:SELECT $1::text", "paramoid:hw_clean_dom:SELECT $1::text"}
