@@ -223,6 +223,16 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.Tables = inner[0].Tables
 			st.Functions = inner[0].Functions
 			st.Columns = inner[0].Columns
+			// EXECUTE binds its values to the declared parameter types,
+			// which runs their input functions and domain checks: they
+			// are the prepared statement's calls too.
+			for _, a := range s.PrepareStmt.Argtypes {
+				aw := newWalker()
+				aw.walk(a.ProtoReflect())
+				for _, f := range aw.calls {
+					inner[0].calls = appendCall(inner[0].calls, f.parts())
+				}
+			}
 			st.calls = inner[0].calls
 		}
 	case *pg_query.Node_ExecuteStmt:

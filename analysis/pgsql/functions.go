@@ -11,6 +11,14 @@ type funcName struct {
 	schema, name string
 }
 
+// parts is f as appendCall takes it.
+func (f funcName) parts() []string {
+	if f.schema != "" {
+		return []string{f.schema, f.name}
+	}
+	return []string{f.name}
+}
+
 func (f funcName) String() string {
 	if f.schema != "" {
 		return f.schema + "." + f.name
