@@ -168,7 +168,11 @@ func hiddenCodeAttacks(db string) []hiddenCodeAttack {
 	one("SELECT * FROM hw_view", "SELECT 1 FROM public.hw_view", "SELECT * FROM hw_ft", "SELECT count(*) FROM hw_ft",
 		"TABLE hw_ft", "SELECT * FROM victims, LATERAL (SELECT * FROM hw_ft) f",
 		"SELECT * FROM hw_parent", "SELECT count(*) FROM hw_parts", "SELECT * FROM hw_parts WHERE x = 'x'",
-		"SELECT count(*) FROM hw_idx_parent WHERE id = 5")
+		"SELECT count(*) FROM hw_idx_parent WHERE id = 5",
+		// A COPY names a table: testRules' scratch-writes rule allows a
+		// COPY whose tables are all scratch ones, vacuously true for none.
+		"COPY hw_ft TO STDOUT", "COPY (SELECT * FROM hw_parent) TO STDOUT", "COPY (SELECT 'x'::hw_dom FROM victims LIMIT 1) TO STDOUT",
+		"DECLARE hw_c CURSOR FOR SELECT * FROM hw_ft", "DECLARE hw_c CURSOR FOR SELECT 'x'::hw_dom")
 	// Large objects, by every spelling of the name.
 	for _, pre := range []string{"", "pg_catalog.", `"`, "PG_CATALOG."} {
 		q := func(f string) string {
