@@ -223,6 +223,16 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.Tables = inner[0].Tables
 			st.Functions = inner[0].Functions
 			st.Columns = inner[0].Columns
+			// EXECUTE binds its values to the declared parameter types,
+			// which runs their input functions and domain checks: they
+			// are the prepared statement's calls too.
+			for _, a := range s.PrepareStmt.Argtypes {
+				aw := newWalker()
+				aw.walk(a.ProtoReflect())
+				for _, f := range aw.calls {
+					inner[0].calls = appendCall(inner[0].calls, f.parts())
+				}
+			}
 			st.calls = inner[0].calls
 		}
 	case *pg_query.Node_ExecuteStmt:
@@ -685,19 +695,48 @@ func (w *walker) visit(m protoreflect.Message) {
 			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
 			w.calls = appendCall(w.calls, parts)
 		}
+		switch x.Kind {
+		case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,
+			pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
+			// BETWEEN is written with the comparison operators, found by
+			// name like any other (a user's >= (int, numeric) is an exact
+			// match for 1 BETWEEN 0.5 AND 2).
+			for _, op := range []string{">=", "<=", "<", ">"} {
+				w.calls = appendCall(w.calls, []string{opPrefix + op})
+			}
+		}
 	case *pg_query.SubLink:
 		if parts := stringParts(x.OperName); len(parts) > 0 {
 			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
 			w.calls = appendCall(w.calls, parts)
+		} else if x.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
+			// x IN (SELECT ...) compares with an = found by name.
+			w.calls = appendCall(w.calls, []string{opPrefix + "="})
 		}
-	case *pg_query.TypeCast:
-		// A cast may call a cast function, and a typed literal the type's
-		// input function: both user-definable.
-		if x.TypeName != nil {
-			if parts := stringParts(x.TypeName.Names); len(parts) > 0 {
-				parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
-				w.calls = appendCall(w.calls, parts)
-			}
+	case *pg_query.TypeName:
+		// A value made of a type runs the type's code: a cast, a typed
+		// literal or a parameter its input function and domain checks, a
+		// column definition list (jsonb_to_record(...) AS t(a T)) its
+		// input function too. All of it is user-definable.
+		if parts := stringParts(x.Names); len(parts) > 0 {
+			parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
+		}
+	case *pg_query.CaseExpr:
+		// CASE x WHEN y compares with x's = operator.
+		if x.Arg != nil {
+			w.calls = appendCall(w.calls, []string{opPrefix + "="})
+		}
+	case *pg_query.JoinExpr:
+		// JOIN ... USING and NATURAL JOIN compare with the columns' =.
+		if len(x.UsingClause) > 0 || x.IsNatural {
+			w.calls = appendCall(w.calls, []string{opPrefix + "="})
+		}
+	case *pg_query.SortBy:
+		// ORDER BY x USING op calls op's function.
+		if parts := stringParts(x.UseOp); len(parts) > 0 {
+			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
+			w.calls = appendCall(w.calls, parts)
 		}
 	case *pg_query.A_Indirection:
 		// (row).f calls f(row) when f is not a column of row.

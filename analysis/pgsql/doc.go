@@ -74,7 +74,15 @@
 // its declared volatility is its author's word (a STABLE PL/pgSQL function
 // may still call set_config or dblink_exec). Operators, casts, attribute
 // notation (t.f), and the queries of the views and row-level-security
-// policies a statement reads are judged the same way. volatile marks a
+// policies a statement reads are judged the same way, and so is the code a
+// statement runs without naming it: the operators that CASE x WHEN, JOIN
+// USING, IN (SELECT ...), BETWEEN and ORDER BY USING resolve to by name;
+// for every type named (a cast, a column definition list, a PREPARE's
+// parameters) and every column type of a relation read, the type's I/O
+// functions, domain constraints, casts, default operator classes and
+// component types; the operator classes of a relation's indexes, a foreign
+// table's wrapper, a parent's children; and implicit casts between
+// built-in types that are not built-ins, with every statement. volatile marks a
 // statement calling a volatile or unvouched-for function; heavy one calling
 // pg_sleep, generate_series, repeat, lpad/rpad and the like. Without a
 // ProcCatalog, a narrower built-in list decides; when it cannot be read,

@@ -11,6 +11,14 @@ type funcName struct {
 	schema, name string
 }
 
+// parts is f as appendCall takes it.
+func (f funcName) parts() []string {
+	if f.schema != "" {
+		return []string{f.schema, f.name}
+	}
+	return []string{f.name}
+}
+
 func (f funcName) String() string {
 	if f.schema != "" {
 		return f.schema + "." + f.name
@@ -25,6 +33,10 @@ const (
 	attrPrefix = "attr:"
 	castPrefix = "cast:" // cast:T stands for the casts to type T and T's input function
 	relPrefix  = "rel:"  // rel:V stands for the functions view V (or a policy of table V) runs
+	// anyType stands for the code any value of a built-in type may run
+	// unnamed: an implicit cast or a default operator class between
+	// built-in types whose function is not a built-in.
+	anyType = castPrefix + "*"
 )
 
 func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
@@ -129,9 +141,16 @@ type Proc struct {
 	Volatile byte   // provolatile: i, s or v
 	Lang     string // pg_language.lanname
 	OneArg   bool   // callable with one argument (attribute notation)
-	// Fn is the function's own name; for a "rel:" entry, the SQL text of
-	// the view's query or of the policy (see ProcCatalog).
+	// Fn is the function's own name; for a definition (FnSchema empty),
+	// SQL text to judge as a statement (see ProcCatalog).
 	Fn string
+}
+
+// definition reports whether the row is SQL text (Fn) to be judged as a
+// statement rather than a function: a view's query, a policy, a domain's
+// constraint, or a type a value is made of (SELECT NULL::T).
+func (p Proc) definition() bool {
+	return p.FnSchema == "" && p.Fn != ""
 }
 
 // trusted reports whether a function's declared volatility can be
@@ -146,11 +165,31 @@ func (p Proc) trusted() bool {
 
 // ProcCatalog is what function verdicts need from a database's pg_proc.
 // Rows are listed by exact name; besides functions, "op:<operator>" lists
-// an operator (Fn its function), "cast:<type>" the casts to a type and its
-// input function, and "rel:<relation>" a view (Fn its query) or a
-// row-level-security policy of a table (Fn "SELECT <using>, <check> FROM
-// <table>"). The analyser never does I/O: an implementation loads and
-// caches the rows; it must be safe for concurrent use.
+// an operator (Fn its function), "cast:<type>" the code a value of the
+// type may run — the casts to it, its input function, and, where they are
+// not built-ins, its other I/O functions, the implicit and assignment
+// casts from it (every cast from a type made in the database: to_json
+// runs its explicit cast to json) and the functions and operators of its default operator
+// classes' families (sorting, grouping, DISTINCT run them unnamed; other
+// classes run only where an operator is named), plus definitions: its
+// domain constraints ("SELECT <check>") and the types it is made of
+// ("SELECT NULL::<type>": a domain's base, an array's element, a
+// composite's attributes, a range's subtype) — and "rel:<relation>" a
+// view (Fn its query), a row-level-security policy of a table (Fn "SELECT
+// <using>, <check> FROM <table>"), the types of a relation's columns
+// ("SELECT NULL::<type>": a value read may be compared, sorted or cast by
+// its type's code), the functions of its indexes' operator families (an
+// index scan runs them), a foreign table's wrapper handler and, for a
+// table with inheritance children or partitions, each child ("SELECT 1
+// FROM <child>": reading the parent reads them); "cast:*"
+// lists the functions of implicit casts and default operator classes
+// between built-in types that are not built-ins, judged with every
+// statement that calls anything; "oid:<type OID>" names a type made in the
+// database ("SELECT NULL::<type>", for parameter types a client declares
+// by OID). A row whose
+// FnSchema is empty is such a definition, judged as a statement. The
+// analyser never does I/O: an implementation loads and caches the rows; it
+// must be safe for concurrent use.
 type ProcCatalog interface {
 	// Procs returns the rows called name, those of schema only when schema
 	// is not empty. ok is false when the catalog cannot be read. reload
@@ -204,6 +243,18 @@ type funcJudge struct {
 // dangerous overload or schema wins). writes: the same, except for the
 // harmless volatile built-ins; a statement with writes is not read-only.
 func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (volatile, heavy, writes bool) {
+	if depth == 0 && len(calls) > 0 {
+		// Built-in values meet implicit casts and sorts wherever a
+		// function, operator or relation is involved.
+		rows, ok := k.cat.Procs(ctx, "", anyType, false)
+		if !ok {
+			return true, false, true
+		}
+		for _, r := range rows {
+			v, h, w := k.procVerdict(ctx, r, depth)
+			volatile, heavy, writes = volatile || v, heavy || h, writes || w
+		}
+	}
 	for _, f := range calls {
 		if strings.HasPrefix(f.name, attrPrefix) {
 			// t.f is a column unless a one-argument function f exists.
@@ -235,7 +286,7 @@ func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (v
 				if r.Schema == "pg_catalog" || r.Schema == "information_schema" {
 					continue // system views: only a superuser can change them
 				}
-				v, h, w := k.definitionVerdict(ctx, r.Fn, depth)
+				v, h, w := k.procVerdict(ctx, r, depth)
 				volatile, heavy, writes = volatile || v, heavy || h, writes || w
 			}
 			continue
@@ -252,11 +303,21 @@ func (k *funcJudge) verdict(ctx context.Context, calls []funcName, depth int) (v
 			continue
 		}
 		for _, r := range rows {
-			v, w := rowVerdict(r)
-			volatile, writes = volatile || v, writes || w
+			v, h, w := k.procVerdict(ctx, r, depth)
+			volatile, heavy, writes = volatile || v, heavy || h, writes || w
 		}
 	}
 	return volatile, heavy, writes
+}
+
+// procVerdict judges one row a name stands for: a function by rowVerdict,
+// a definition (SQL text, see Proc.definition) as a statement of its own.
+func (k *funcJudge) procVerdict(ctx context.Context, r Proc, depth int) (volatile, heavy, writes bool) {
+	if r.definition() {
+		return k.definitionVerdict(ctx, r.Fn, depth)
+	}
+	v, w := rowVerdict(r)
+	return v, false, w
 }
 
 // maxViewDepth bounds views over views.

@@ -61,7 +61,11 @@
 // that only prepares runs nothing and is not judged, but a statement that
 // does not parse is refused at once. A refused batch is answered with an
 // ErrorResponse, the rest of it up to Sync is discarded, and ReadyForQuery
-// follows. The wire-level FunctionCall message is always refused. Once the
+// follows. The wire-level FunctionCall message is always refused. A Parse
+// that declares a parameter type made in the database (binding runs the
+// type's input function and domain checks) whose code is not read-only,
+// judged as SELECT NULL::type, makes its statement volatile and not
+// read-only. Once the
 // server would read SQL differently from the parser
 // (standard_conforming_strings off, a client_encoding other than UTF8),
 // every statement is refused.

@@ -512,6 +512,9 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		}
 		var si *stmtInfo
 		if cl != nil {
+			if !c.srv.declaredTypesReadOnly(m.ParameterOIDs) {
+				cl = notReadOnly(cl)
+			}
 			si = &stmtInfo{cl: cl, paramOIDs: append([]uint32(nil), m.ParameterOIDs...)}
 			for _, st := range cl.Statements {
 				if st.CopyIn {

@@ -99,6 +99,9 @@ func TestFunctionCatalog(t *testing.T) {
 		{"EXPLAIN EXECUTE p(imm_f(1))", false, true, false},
 		{"PREPARE p AS SELECT vol_f()", false, true, false},
 		{"PREPARE p AS SELECT convert_to('a', 'UTF8')", true, false, false},
+		{"PREPARE p(int, text) AS SELECT 1", true, false, false},
+		{"PREPARE p(money2) AS SELECT 1", false, true, false}, // EXECUTE p(1) runs the cast to money2
+		{"PREPARE p(int, public.money2[]) AS SELECT $1", false, true, false},
 		{"SELECT v.row_f FROM victims v", false, true, false},
 		{"SELECT (v).row_f FROM victims v", false, true, false},
 		{"SELECT v.id, victims.id FROM victims v, victims", true, false, false},

@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -76,4 +78,52 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("… (%d bytes)", len(s))
+}
+
+// firstNormalOID is PostgreSQL's FirstNormalObjectId: every OID below it
+// is the initial catalog's (built-in types), every one from it up was
+// made in the database.
+const firstNormalOID = 16384
+
+// declaredTypesReadOnly reports whether values of the parameter types a
+// Parse declares can be bound without running code a read-only statement
+// may not: binding runs a type's input function and a domain's CHECK
+// constraints, the database's own code, which the statement's text does
+// not name. Each type made in the database is judged as SELECT
+// NULL::type would be (types the server infers come from the text, where
+// the classifier judges them); a type the catalog does not list, or a
+// catalog that cannot be read, is not read-only.
+func (s *Server) declaredTypesReadOnly(oids []uint32) bool {
+	for _, o := range oids {
+		if o < firstNormalOID {
+			continue
+		}
+		rows, ok := s.procs.Procs(context.Background(), "", fmt.Sprintf("oid:%d", o), true)
+		if !ok || len(rows) == 0 {
+			return false
+		}
+		for _, r := range rows {
+			cl, err := s.cls.Classify(r.Fn)
+			if err != nil || cl == nil || len(cl.Statements) == 0 {
+				return false
+			}
+			for _, st := range cl.Statements {
+				if !st.ReadOnly {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// notReadOnly returns a copy of cl whose statements are volatile and not
+// read-only.
+func notReadOnly(cl *pgsql.Classification) *pgsql.Classification {
+	out := &pgsql.Classification{Statements: append([]pgsql.Statement(nil), cl.Statements...)}
+	for i := range out.Statements {
+		out.Statements[i].ReadOnly = false
+		out.Statements[i].Volatile = true
+	}
+	return out
 }

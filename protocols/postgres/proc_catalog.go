@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,8 +15,10 @@ import (
 
 // funcCatalog is one upstream's pg_proc as pgsql.ProcCatalog: what the
 // analyser judges functions by. It loads the whole catalog (a few thousand rows) on a short-lived connection of its
-// own, reloads it when it is older than funcCatalogTTL, and at most once
-// per funcCatalogRetry when a statement calls a name it does not know.
+// own, reloads it when it is older than funcCatalogTTL, when procVersion
+// changed (compared at most once per funcCatalogCheckEvery), and at most
+// once per funcCatalogRetry when a statement calls a name it does not
+// know.
 type funcCatalog struct {
 	cfg *pgconn.Config
 	log hclog.Logger
@@ -26,6 +29,8 @@ type funcCatalog struct {
 	loaded  time.Time
 	tried   time.Time
 	lastErr error
+	version string    // procVersion when the rows were read
+	checked time.Time // when procVersion was last compared
 }
 
 // funcCatalogTTL bounds how stale the catalog may be.
@@ -33,6 +38,24 @@ const funcCatalogTTL = time.Minute
 
 // funcCatalogRetry bounds reloads caused by unknown names.
 const funcCatalogRetry = time.Second
+
+// funcCatalogCheckEvery is how often (at most) procVersion is compared
+// while statements flow: an object made or changed outside the gateway (a
+// domain's CHECK, an implicit cast, a view, a foreign partition) is judged
+// at most this late, not a TTL late.
+const funcCatalogCheckEvery = time.Second
+
+// procVersion changes whenever a row procQuery reads may have changed:
+// every change writes a new row version in one of these catalogs.
+var procVersion = func() string {
+	var parts []string
+	for _, c := range []string{"pg_proc", "pg_namespace", "pg_language", "pg_operator", "pg_type", "pg_cast", "pg_constraint",
+		"pg_attribute", "pg_class", "pg_rewrite", "pg_policy", "pg_amop", "pg_amproc", "pg_opclass", "pg_index", "pg_inherits",
+		"pg_range", "pg_foreign_table", "pg_foreign_server", "pg_foreign_data_wrapper"} {
+		parts = append(parts, "(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog."+c+")")
+	}
+	return "SELECT " + strings.Join(parts, " || '/' || ")
+}()
 
 var (
 	funcCatalogsMu sync.Mutex
@@ -76,6 +99,88 @@ JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc OR p.oid = t.typinput
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang
 UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM (SELECT oid AS typ, unnest(ARRAY[typoutput, typreceive, typsend, typmodin, typmodout]::pg_catalog.oid[]) AS fn FROM pg_catalog.pg_type
+  UNION SELECT castsource, castfunc FROM pg_catalog.pg_cast WHERE castcontext <> 'e' OR castsource >= 16384
+  UNION SELECT amoplefttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amoprighttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amproclefttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amprocrighttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)) f
+JOIN pg_catalog.pg_type t ON t.oid = f.typ
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = f.fn
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace AND n.nspname <> 'pg_catalog'
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, '', 'v', 'sql', 'false', 'SELECT ' || pg_catalog.pg_get_expr(c.conbin, 0)
+FROM pg_catalog.pg_constraint c
+JOIN pg_catalog.pg_type t ON t.oid = c.contypid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+WHERE c.conbin IS NOT NULL
+UNION ALL
+SELECT 'cast:' || t.typname, tn.nspname, '', 'v', 'sql', 'false', 'SELECT NULL::' || pg_catalog.quote_ident(un.nspname) || '.' || pg_catalog.quote_ident(u.typname)
+FROM (SELECT oid AS typ, typbasetype AS part FROM pg_catalog.pg_type
+  UNION SELECT oid, typelem FROM pg_catalog.pg_type
+  UNION SELECT t.oid, a.atttypid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+  UNION SELECT rngtypid, rngsubtype FROM pg_catalog.pg_range) d
+JOIN pg_catalog.pg_type t ON t.oid = d.typ
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+JOIN pg_catalog.pg_type u ON u.oid = d.part
+JOIN pg_catalog.pg_namespace un ON un.oid = u.typnamespace AND un.nspname <> 'pg_catalog'
+UNION ALL
+SELECT DISTINCT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', 'SELECT NULL::' || pg_catalog.quote_ident(un.nspname) || '.' || pg_catalog.quote_ident(u.typname)
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type u ON u.oid = a.atttypid
+JOIN pg_catalog.pg_namespace un ON un.oid = u.typnamespace AND un.nspname <> 'pg_catalog'
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+UNION ALL
+SELECT DISTINCT 'rel:' || c.relname, n.nspname, pn.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_opclass oc ON oc.oid = ANY (i.indclass::pg_catalog.oid[])
+JOIN (SELECT amprocfamily AS fam, amproc AS fn FROM pg_catalog.pg_amproc
+  UNION SELECT amopfamily, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr) f ON f.fam = oc.opcfamily
+JOIN pg_catalog.pg_proc p ON p.oid = f.fn
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace AND pn.nspname <> 'pg_catalog'
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT DISTINCT 'cast:*', 'pg_catalog', n.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM (SELECT castsource AS a, casttarget AS b, castfunc AS fn FROM pg_catalog.pg_cast WHERE castcontext <> 'e'
+  UNION SELECT amproclefttype, amprocrighttype, amproc FROM pg_catalog.pg_amproc WHERE amprocfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)
+  UNION SELECT amoplefttype, amoprighttype, o.oprcode FROM pg_catalog.pg_amop JOIN pg_catalog.pg_operator o ON o.oid = amopopr WHERE amopfamily IN (SELECT opcfamily FROM pg_catalog.pg_opclass WHERE opcdefault)) f
+JOIN pg_catalog.pg_type ta ON ta.oid = f.a AND ta.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+JOIN pg_catalog.pg_type tb ON tb.oid = f.b AND tb.typnamespace = 'pg_catalog'::pg_catalog.regnamespace
+JOIN pg_catalog.pg_proc p ON p.oid = f.fn
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace AND n.nspname <> 'pg_catalog'
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'rel:' || p.relname, pn.nspname, '', 'v', 'sql', 'false',
+  'SELECT 1 FROM ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(c.relname)
+FROM pg_catalog.pg_inherits i
+JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid AND c.relkind IN ('r', 'p', 'f')
+JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+UNION ALL
+SELECT 'rel:' || c.relname, n.nspname, hn.nspname, p.provolatile::text, l.lanname, 'false', p.proname
+FROM pg_catalog.pg_foreign_table ft
+JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+JOIN pg_catalog.pg_proc p ON p.oid = w.fdwhandler
+JOIN pg_catalog.pg_namespace hn ON hn.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+UNION ALL
+SELECT 'oid:' || t.oid, tn.nspname, '', 'v', 'sql', 'false',
+  'SELECT NULL::' || pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.typname)
+FROM pg_catalog.pg_type t
+JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
+WHERE t.oid >= 16384
+UNION ALL
 SELECT 'rel:' || c.relname, n.nspname, '', 'v', 'sql', 'false', pg_catalog.pg_get_viewdef(c.oid)
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -99,6 +204,12 @@ func (k *funcCatalog) load(ctx context.Context) error {
 		return fmt.Errorf("postgres: function catalog connection: %w", err)
 	}
 	defer func() { _ = pc.Close(context.Background()) }()
+	// The version first: a change made while the rows are read shows at
+	// the next comparison.
+	version, err := readProcVersion(ctx, pc)
+	if err != nil {
+		return err
+	}
 	res := pc.ExecParams(ctx, procQuery, nil, nil, nil, nil).Read()
 	if res.Err != nil {
 		return fmt.Errorf("postgres: function catalog query: %w", res.Err)
@@ -112,9 +223,36 @@ func (k *funcCatalog) load(ctx context.Context) error {
 		procs[name] = append(procs[name], pgsql.Proc{Schema: string(r[1]), FnSchema: string(r[2]),
 			Volatile: r[3][0], Lang: string(r[4]), OneArg: string(r[5]) == "true", Fn: string(r[6])})
 	}
-	k.procs, k.loaded = procs, time.Now()
+	k.procs, k.loaded, k.version, k.checked = procs, time.Now(), version, time.Now()
 	k.gen.Add(1)
 	return nil
+}
+
+// readProcVersion reads procVersion on pc.
+func readProcVersion(ctx context.Context, pc *pgconn.PgConn) (string, error) {
+	res := pc.ExecParams(ctx, procVersion, nil, nil, nil, nil).Read()
+	if res.Err != nil {
+		return "", fmt.Errorf("postgres: function catalog version: %w", res.Err)
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 1 {
+		return "", fmt.Errorf("postgres: function catalog version: unexpected result")
+	}
+	return string(res.Rows[0][0]), nil
+}
+
+// changed reports whether procVersion differs from the loaded rows'
+// version, or cannot be read; the caller holds k.mu.
+func (k *funcCatalog) changed(ctx context.Context) bool {
+	k.checked = time.Now()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+	if err != nil {
+		return true
+	}
+	defer func() { _ = pc.Close(context.Background()) }()
+	v, err := readProcVersion(ctx, pc)
+	return err != nil || v != k.version
 }
 
 // Procs returns the rows called name (of schema, when given); ok is false
@@ -130,7 +268,12 @@ func (k *funcCatalog) Procs(ctx context.Context, schema, name string, reload boo
 		rows = pgsql.MatchingProcs(k.procs[name], schema)
 		stale = len(rows) == 0
 	}
-	if stale && now.Sub(k.tried) >= funcCatalogRetry {
+	forced := false
+	if !stale && now.Sub(k.checked) >= funcCatalogCheckEvery && k.changed(ctx) {
+		// Changed (or unreadable): reload now, whatever the retry bound.
+		stale, forced = true, true
+	}
+	if stale && (forced || now.Sub(k.tried) >= funcCatalogRetry) {
 		if err := k.load(ctx); err != nil {
 			if k.log != nil && (k.lastErr == nil || k.lastErr.Error() != err.Error()) {
 				k.log.Error("function catalog unreachable: statements that call functions are not read-only", "error", err)

@@ -71,6 +71,7 @@ type Server struct {
 	cfg     Config
 	log     hclog.Logger
 	cls     pgsql.Classifier
+	procs   *funcCatalog // what cls judges functions by
 	catalog *catalog
 	lineage *pgsql.Resolver // over catalog
 	tls     *tls.Config
@@ -157,7 +158,8 @@ func New(cfg Config) (*Server, error) {
 	if s.cls == nil {
 		s.cls = pgsql.NewClassifier(0)
 	}
-	s.cls = pgsql.WithProcCatalog(s.cls, funcCatalogFor(cfg.Upstream, s.log))
+	s.procs = funcCatalogFor(cfg.Upstream, s.log)
+	s.cls = pgsql.WithProcCatalog(s.cls, s.procs)
 	if s.cfg.StartupTimeout <= 0 {
 		s.cfg.StartupTimeout = 15 * time.Second
 	}
