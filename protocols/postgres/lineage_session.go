@@ -146,7 +146,8 @@ func (c *conn) resolveColumns(r *result) error {
 // annotateLineage sets, on each statement the rules see, the columns it
 // uses outside its output list (filter_columns), those of them a field
 // rule of the rule file covers (masked_columns_filtered), and the covered
-// columns its output expressions compute on (masked_columns_computed). It also notes the
+// columns its output expressions compute on (masked_columns_computed; for a statement that stores, every covered
+// column it touches). It also notes the
 // cursors and prepared statements the statements define. An error means
 // the catalog could not be read: the caller refuses.
 func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) error {
@@ -180,11 +181,24 @@ func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement)
 		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, filter); err != nil {
 			return err
 		}
-		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, res.Computed()); err != nil {
+		computed := res.Computed()
+		if stores(&out[i]) {
+			computed = res.Touched()
+		}
+		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, computed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stores reports whether st may store what it reads (INSERT ... SELECT,
+// UPDATE ... SET v = (SELECT ...), a writable CTE, a function with side
+// effects): a masked column copied, even bare, into a column no field rule
+// covers comes back unmasked from a later read, so every covered column
+// such a statement touches counts as computed on.
+func stores(st *gate.SQLStatement) bool {
+	return !st.ReadOnly && !literalOnly[st.Kind]
 }
 
 // maskedOf returns the fields of l that p covers, sorted; every covered
