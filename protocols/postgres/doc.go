@@ -234,7 +234,11 @@
 // computes on instead of passing through (lower(name), name::int, CASE
 // WHEN name ... END): the value comes back masked, but an error or a delay
 // computed from it (1/(CASE WHEN name LIKE 'A%' THEN 0 ELSE 1 END),
-// pg_sleep) is an oracle as well; a strict policy denies it too.
+// pg_sleep) is an oracle as well; a strict policy denies it too. For a
+// statement that stores (INSERT ... SELECT, UPDATE ... SET, MERGE, a
+// function with side effects) it lists every masked column the statement
+// touches, bare ones included: a copy in a column no field rule covers
+// would come back unmasked from a later read.
 //
 // A view's or function's own predicates are the author's, not the
 // client's: they are not listed (a function's are part of its result's
