@@ -86,10 +86,13 @@ func sameName(ours string, wire []byte) bool {
 // whose lineage is unknown is masked as any covered column of the
 // database. Positions are trusted only when the lineage lists as many
 // columns as the RowDescription, with the same names; otherwise every
-// column carries the lineage of all of them (fail closed).
+// column carries the lineage of all of them (fail closed). A computed
+// column that may carry a value of a carrier (see carriers) is withheld.
 func (c *conn) resolveColumns(r *result) error {
 	r.resolved = true
 	r.cols = r.columnSlots(len(r.fields))
+	r.base = make([]string, len(r.fields))
+	r.carried = make([]bool, len(r.fields))
 	res, err := c.lineageOf(r.stmt)
 	if err != nil {
 		return err
@@ -109,6 +112,7 @@ func (c *conn) resolveColumns(r *result) error {
 				return err
 			}
 			name = n
+			r.base[i] = n
 		}
 		if name != "" && p.FieldStrategy(name) != "" {
 			r.cols[i] = name
@@ -122,6 +126,7 @@ func (c *conn) resolveColumns(r *result) error {
 			r.cols[i] = src
 			continue
 		}
+		r.carried[i] = name == "" && c.srv.carriers.carries(l)
 		if l.Unknown {
 			if !repDone {
 				if rep, err = c.srv.catalog.representative(c.ctx, p); err != nil {
