@@ -159,6 +159,14 @@
 // and SQL prepared statements (PREPARE/EXECUTE) carry the lineage of every
 // query ever declared under their name in the session.
 //
+// Carriers. Arithmetic takes a value's look away (card_num / 1000000,
+// to_hex(card_num)), so a detector alone cannot mask what is computed from
+// a column no field rule covers. Once a detector has found a value in such
+// a column read bare, the server remembers the column as a carrier, and a
+// computed column whose lineage passes a carrier (or is unknown) is
+// withheld (NULL) for every session. Before the first such finding nothing
+// is known: declare sensitive columns in field rules.
+//
 // Fail closed: a column whose lineage cannot be proven free of a covered
 // column is masked — one computed by a function that is neither a built-in
 // computing from its arguments alone nor a SQL function with a readable
