@@ -163,6 +163,14 @@
 // and SQL prepared statements (PREPARE/EXECUTE) carry the lineage of every
 // query ever declared under their name in the session.
 //
+// Carriers. Arithmetic takes a value's look away (card_num / 1000000,
+// to_hex(card_num)), so a detector alone cannot mask what is computed from
+// a column no field rule covers. Once a detector has found a value in such
+// a column read bare, the server remembers the column as a carrier, and a
+// computed column whose lineage passes a carrier (or is unknown) is
+// withheld (NULL) for every session. Before the first such finding nothing
+// is known: declare sensitive columns in field rules.
+//
 // Fail closed: a column whose lineage cannot be proven free of a covered
 // column is masked — one computed by a function that is neither a built-in
 // computing from its arguments alone nor a SQL function with a readable
@@ -238,7 +246,11 @@
 // computes on instead of passing through (lower(name), name::int, CASE
 // WHEN name ... END): the value comes back masked, but an error or a delay
 // computed from it (1/(CASE WHEN name LIKE 'A%' THEN 0 ELSE 1 END),
-// pg_sleep) is an oracle as well; a strict policy denies it too.
+// pg_sleep) is an oracle as well; a strict policy denies it too. For a
+// statement that stores (INSERT ... SELECT, UPDATE ... SET, MERGE, a
+// function with side effects) it lists every masked column the statement
+// touches, bare ones included: a copy in a column no field rule covers
+// would come back unmasked from a later read.
 //
 // A view's or function's own predicates are the author's, not the
 // client's: they are not listed (a function's are part of its result's

@@ -86,10 +86,13 @@ func sameName(ours string, wire []byte) bool {
 // whose lineage is unknown is masked as any covered column of the
 // database. Positions are trusted only when the lineage lists as many
 // columns as the RowDescription, with the same names; otherwise every
-// column carries the lineage of all of them (fail closed).
+// column carries the lineage of all of them (fail closed). A computed
+// column that may carry a value of a carrier (see carriers) is withheld.
 func (c *conn) resolveColumns(r *result) error {
 	r.resolved = true
 	r.cols = r.columnSlots(len(r.fields))
+	r.base = make([]string, len(r.fields))
+	r.carried = make([]bool, len(r.fields))
 	res, err := c.lineageOf(r.stmt)
 	if err != nil {
 		return err
@@ -109,6 +112,7 @@ func (c *conn) resolveColumns(r *result) error {
 				return err
 			}
 			name = n
+			r.base[i] = n
 		}
 		if name != "" && p.FieldStrategy(name) != "" {
 			r.cols[i] = name
@@ -122,6 +126,7 @@ func (c *conn) resolveColumns(r *result) error {
 			r.cols[i] = src
 			continue
 		}
+		r.carried[i] = name == "" && c.srv.carriers.carries(l)
 		if l.Unknown {
 			if !repDone {
 				if rep, err = c.srv.catalog.representative(c.ctx, p); err != nil {
@@ -146,7 +151,8 @@ func (c *conn) resolveColumns(r *result) error {
 // annotateLineage sets, on each statement the rules see, the columns it
 // uses outside its output list (filter_columns), those of them a field
 // rule of the rule file covers (masked_columns_filtered), and the covered
-// columns its output expressions compute on (masked_columns_computed). It also notes the
+// columns its output expressions compute on (masked_columns_computed; for a statement that stores, every covered
+// column it touches). It also notes the
 // cursors and prepared statements the statements define. An error means
 // the catalog could not be read: the caller refuses.
 func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) error {
@@ -180,11 +186,24 @@ func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement)
 		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, filter); err != nil {
 			return err
 		}
-		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, res.Computed()); err != nil {
+		computed := res.Computed()
+		if stores(&out[i]) {
+			computed = res.Touched()
+		}
+		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, computed); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stores reports whether st may store what it reads (INSERT ... SELECT,
+// UPDATE ... SET v = (SELECT ...), a writable CTE, a function with side
+// effects): a masked column copied, even bare, into a column no field rule
+// covers comes back unmasked from a later read, so every covered column
+// such a statement touches counts as computed on.
+func stores(st *gate.SQLStatement) bool {
+	return !st.ReadOnly && !literalOnly[st.Kind]
 }
 
 // maskedOf returns the fields of l that p covers, sorted; every covered

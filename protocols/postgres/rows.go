@@ -27,6 +27,8 @@ type result struct {
 	decision *gate.Decision
 	stmt     *pgsql.Statement
 	cols     []string // masking field per column, once resolved
+	base     []string // the table column a column passes bare, or ""
+	carried  []bool   // a computed column that may carry a carrier's value
 	resolved bool
 	copy     bool
 	copyOut  bool // COPY TO STDOUT data is flowing
@@ -167,9 +169,18 @@ func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
 			if i < len(r.cols) {
 				field = r.cols[i]
 			}
+			if i < len(r.carried) && r.carried[i] {
+				dr.Values[i] = nil
+				changed = true
+				r.note(mask.Finding{Detector: "carrier", Field: field, Count: 1})
+				continue
+			}
 			nv, ch, err := maskValue(r, field, r.oid(i), r.format(i), v)
 			if err != nil {
 				return nil, err
+			}
+			if ch && i < len(r.base) && r.base[i] != "" && r.policy.FieldStrategy(field) == "" {
+				c.srv.carriers.add(r.base[i])
 			}
 			if ch {
 				dr.Values[i] = nv

@@ -68,13 +68,14 @@ type Config struct {
 // a database; it authenticates them, judges each statement with the gate,
 // forwards what is allowed to the upstream and masks what comes back.
 type Server struct {
-	cfg     Config
-	log     hclog.Logger
-	cls     pgsql.Classifier
-	procs   *funcCatalog // what cls judges functions by
-	catalog *catalog
-	lineage *pgsql.Resolver // over catalog
-	tls     *tls.Config
+	cfg      Config
+	log      hclog.Logger
+	cls      pgsql.Classifier
+	procs    *funcCatalog // what cls judges functions by
+	catalog  *catalog
+	lineage  *pgsql.Resolver // over catalog
+	carriers carriers        // columns a detector found sensitive values in
+	tls      *tls.Config
 
 	mu       sync.Mutex
 	sessions map[uint32]*conn // by proxy process id (cancel keys)
