@@ -320,14 +320,31 @@ func (j *lineJudge) globMayBeStartup(pattern string) bool {
 }
 
 // mayBeStartup reports whether a word of the line may name a start-up
-// path. The text after each = is judged
-// too (dd of=, --file=).
+// path. The text after each = is judged too (dd of=, --file=), and so
+// are an address's path after a : (socat OPEN:/root/.bashrc) and each
+// text before a , (socat's OPEN:path,append options).
 func (j *lineJudge) mayBeStartup(w string) bool {
+	if j.wordMayBeStartup(w) {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] == ',' && j.wordMayBeStartup(w[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// wordMayBeStartup is mayBeStartup without the split at commas.
+func (j *lineJudge) wordMayBeStartup(w string) bool {
 	if j.candidateStartup(w) {
 		return true
 	}
 	for i := 0; i < len(w); i++ {
 		if w[i] == '=' && j.candidateStartup(w[i+1:]) {
+			return true
+		}
+		if w[i] == ':' && i+1 < len(w) && strings.IndexByte("/~$", w[i+1]) >= 0 && j.candidateStartup(w[i+1:]) {
 			return true
 		}
 	}
