@@ -62,3 +62,31 @@ func TestAddressPathStartup(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginGrantAndToolStartupNames: files granting a later login
+// (.rhosts, .shosts, .k5login) or run by a later tool (IPython's startup
+// files, direnv's direnvrc, the perl debugger's .perldb) are start-up
+// writes in every writer form, and ssh-copy-id (its host may be this
+// one) is one whatever its arguments.
+func TestLoginGrantAndToolStartupNames(t *testing.T) {
+	for _, n := range []string{"~/.rhosts", "/root/.shosts", "~/.k5login", "~/.k5users", "~/.perldb",
+		"~/.ipython/profile_default/startup/a.py", "~/.ipython/profile_default/ipython_config.py",
+		"~/.config/direnv/direnvrc", "~/.config/direnv/lib/x.sh"} {
+		for _, w := range []string{"echo x > %s", "cp /tmp/x %s", "tee -a %s < /tmp/x", "dd if=/tmp/x of=%s"} {
+			line := sprintf(w, n)
+			if _, ok := startupVerdict(t, line); !ok {
+				t.Errorf("%s: not refused", line)
+			}
+		}
+	}
+	for _, line := range []string{"ssh-copy-id localhost", "ssh-copy-id -i /tmp/k.pub root@127.0.0.1", "ssh-copy-id -f h"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("%s: not refused", line)
+		}
+	}
+	for _, line := range []string{"cat ~/.rhosts", "ssh-copy-id -n h", "echo x > ~/.ipythonnotes"} {
+		if w, ok := startupVerdict(t, line); ok {
+			t.Errorf("%s: refused (%s)", line, w)
+		}
+	}
+}
