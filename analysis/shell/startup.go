@@ -44,7 +44,10 @@ import (
 // later curl or wget, judged by its words alone, write a start-up file.
 // ~/.lftprc (and ~/.lftp/rc, ~/.config/lftp/rc) runs lftp commands, a
 // shell escape (!) included, at every later lftp; aria2's aria2.conf
-// names an on-download-complete program.
+// names an on-download-complete program. ~/.rhosts, ~/.shosts,
+// ~/.k5login and ~/.k5users let a later login in as authorized_keys does;
+// IPython runs its profiles' startup files and config (~/.ipython), the
+// perl debugger ~/.perldb, direnv its ~/.config/direnv/direnvrc and lib.
 // pip.conf is left out: it changes what a later command fetches.
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
@@ -58,12 +61,13 @@ var startupNames = map[string]bool{
 	".mailcap": true, ".gdbinit": true, ".lldbinit": true, ".psqlrc": true, ".sqliterc": true, ".my.cnf": true,
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
 	".curlrc": true, ".wgetrc": true, ".terraformrc": true, ".lftprc": true,
+	".rhosts": true, ".shosts": true, ".k5login": true, ".k5users": true, ".ipython": true, ".perldb": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
 // as code: sourced by a loop in an rc file (.bashrc.d), or loaded by
 // an editor (.vim, .emacs.d).
-var dropInDirs = map[string]bool{".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true, ".emacs.d": true}
+var dropInDirs = map[string]bool{".ipython": true, ".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true, ".emacs.d": true}
 
 // sshFiles are the files sshd and ssh read from ~/.ssh that run code or
 // set the environment of a later session.
@@ -103,7 +107,7 @@ var gitHooks = map[string]bool{
 var configDirs = map[string][]string{
 	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
 	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
-	"lftp": {"rc"}, "aria2": {"aria2.conf"},
+	"lftp": {"rc"}, "aria2": {"aria2.conf"}, "direnv": {"*"},
 }
 
 // configFile reports whether name is one of the files of a configDirs
@@ -320,14 +324,31 @@ func (j *lineJudge) globMayBeStartup(pattern string) bool {
 }
 
 // mayBeStartup reports whether a word of the line may name a start-up
-// path. The text after each = is judged
-// too (dd of=, --file=).
+// path. The text after each = is judged too (dd of=, --file=), and so
+// are an address's path after a : (socat OPEN:/root/.bashrc) and each
+// text before a , (socat's OPEN:path,append options).
 func (j *lineJudge) mayBeStartup(w string) bool {
+	if j.wordMayBeStartup(w) {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] == ',' && j.wordMayBeStartup(w[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// wordMayBeStartup is mayBeStartup without the split at commas.
+func (j *lineJudge) wordMayBeStartup(w string) bool {
 	if j.candidateStartup(w) {
 		return true
 	}
 	for i := 0; i < len(w); i++ {
 		if w[i] == '=' && j.candidateStartup(w[i+1:]) {
+			return true
+		}
+		if w[i] == ':' && i+1 < len(w) && strings.IndexByte("/~$", w[i+1]) >= 0 && j.candidateStartup(w[i+1:]) {
 			return true
 		}
 	}

@@ -23,6 +23,8 @@ import (
 //     (/etc/systemd/user): the unit starts at every later login.
 //   - loginctl enable-linger starts the user's systemd, and every unit it
 //     has enabled, at boot, with no session.
+//   - ssh-copy-id appends keys to ~/.ssh/authorized_keys on the host it
+//     names, which may be this host (-n only shows what it would do).
 //   - systemd-run with a timer (--on-active, --on-calendar, ...) runs its
 //     command later, when the rules judging it may have changed.
 
@@ -70,6 +72,12 @@ func runsLater(c gate.SSHCommand) (string, bool) {
 					}
 				}
 			}
+		}
+	case "ssh-copy-id":
+		if !has("-h", "-?", "-n") {
+			// The host may be this one (localhost, its own name): the
+			// account's authorized_keys grows a key the gate never sees.
+			return "ssh-copy-id appends to a host's ~/.ssh/authorized_keys", true
 		}
 	case "systemd-run":
 		for _, a := range c.Args {

@@ -208,6 +208,11 @@ type sshConfig struct {
 	// (sshgate.Config.AllowStartupWrites). Off by default: they are
 	// refused as ssh/startup whatever the rules allow.
 	AllowStartupWrites bool `yaml:"allow_startup_writes"`
+	// AllowOpaqueCode leaves code the gate cannot read (python -c, a
+	// script, curl | sh) to the rules while start-up files are protected
+	// (sshgate.Config.AllowOpaqueCode). Off by default: it is refused as
+	// ssh/startup, since it can build a start-up file's name from pieces.
+	AllowOpaqueCode bool `yaml:"allow_opaque_code"`
 }
 
 type mcpConfig struct {

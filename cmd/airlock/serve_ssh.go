@@ -67,8 +67,8 @@ func (s *server) startSSH(ctx context.Context, x *sshConfig, g *gate.Gate) error
 		auth = append(auth, ca)
 	}
 	proxy, err := sshgate.New(sshgate.Config{Gate: g, HostKeys: []ssh.Signer{hostKey}, Authenticator: gate.FirstOf(auth...), Logger: s.log.Named("ssh"),
-		AllowStartupWrites: x.AllowStartupWrites,
-		Upstream:           sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback}})
+		AllowStartupWrites: x.AllowStartupWrites, AllowOpaqueCode: x.AllowOpaqueCode,
+		Upstream: sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback}})
 	if err != nil {
 		return err
 	}

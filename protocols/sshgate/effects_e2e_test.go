@@ -233,8 +233,9 @@ func TestEffectEvasions(t *testing.T) {
 		t.Fatalf("the listener received %d connections", n)
 	}
 
-	// Control: without a policy the same commands do what the probes look for.
-	g := startGateway(t, up, allowAllRules)
+	// Control: without a policy (opaque code left to the rules too) the
+	// same commands do what the probes look for.
+	g := startGateway(t, up, allowAllRules, func(c *Config) { c.AllowOpaqueCode = true })
 	for i, c := range []string{"> V/f", "echo x >& V/f", "sed -i d V/f", "find V/d -delete", "sh V/script.sh"} {
 		v := probe.victim(fmt.Sprint("control-", i))
 		r := g.ssh(g.agent, nil, expand(c, v))

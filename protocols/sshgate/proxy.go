@@ -61,6 +61,14 @@ type Config struct {
 	// in a home or project directory does not allow them. Set it only
 	// for agents whose job is to edit those files.
 	AllowStartupWrites bool
+	// AllowOpaqueCode, with start-up files protected, lets the rules
+	// decide command lines whose code the gate cannot read (inline
+	// interpreter code, a script file, input piped into a shell, eval of
+	// run-time text, socat EXEC:; see shell.OpaqueCode). Off by default:
+	// such code can build a start-up file's name from pieces, so it is
+	// refused as a possible start-up write. Rules can still tell it apart
+	// (interpreter_inline, runs_unseen_code, pipes_to_shell).
+	AllowOpaqueCode bool
 }
 
 // Upstream is the SSH server behind the gateway and how to log in to it.

@@ -10,7 +10,8 @@ import (
 const refusalStartup = "startup"
 
 // startupWrite returns why s is refused before the rules as a write to a
-// start-up file (shell.WritesStartup), or "" when it is not one or
+// start-up file (shell.WritesStartup; code it cannot read,
+// shell.OpaqueCode, unless Config.AllowOpaqueCode), or "" when it is not one or
 // Config.AllowStartupWrites leaves it to the rules. A shell session is
 // not judged here: what it runs is typed later, unseen.
 func (c *conn) startupWrite(s *gate.SSH) string {
@@ -18,6 +19,9 @@ func (c *conn) startupWrite(s *gate.SSH) string {
 		return ""
 	}
 	w, ok := shell.WritesStartup(s)
+	if !ok && !c.p.cfg.AllowOpaqueCode {
+		w, ok = shell.OpaqueCode(s)
+	}
 	if !ok {
 		return ""
 	}
