@@ -185,6 +185,18 @@ var testAuth = gate.AuthenticatorFunc(func(_ context.Context, r gate.Credential)
 	return gate.Identity{}, errors.New("unknown user")
 })
 
+// upstream connects to the test's database directly, as its owner (the
+// fixture's side, past the gateway); the connection closes with the test.
+func (tg *testGateway) upstream(t testing.TB) *pgconn.PgConn {
+	t.Helper()
+	up, err := pgconn.Connect(context.Background(), dbURL(tg.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { up.Close(context.Background()) })
+	return up
+}
+
 func (tg *testGateway) url(user string) string {
 	host, port, _ := net.SplitHostPort(tg.addr)
 	return fmt.Sprintf("postgres://%s:secret@%s:%s/%s?sslmode=disable", user, host, port, tg.db)

@@ -378,11 +378,7 @@ func TestHiddenCodeInReads(t *testing.T) {
 func TestHiddenOperatorResolution(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	up, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close(ctx)
+	up := tg.upstream(t)
 	var fixture strings.Builder
 	fixture.WriteString(`CREATE TABLE hw_log (n int);
 		CREATE TABLE hw_ints (x int); INSERT INTO hw_ints VALUES (1);
@@ -437,11 +433,7 @@ func TestHiddenOperatorResolution(t *testing.T) {
 func TestHiddenLargeObjectFunctionCall(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	up, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close(ctx)
+	up := tg.upstream(t)
 	if _, err := up.Exec(ctx, "SELECT lo_from_bytea(4242, 'abc')").ReadAll(); err != nil {
 		t.Fatal(err)
 	}
@@ -502,11 +494,7 @@ func TestHiddenLargeObjectFunctionCall(t *testing.T) {
 func TestHiddenCodeMadeLater(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	up, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close(ctx)
+	up := tg.upstream(t)
 	if _, err := up.Exec(ctx, `CREATE TABLE hw_log (n int);
 		CREATE TYPE hw_mood AS ENUM ('a', 'b'); CREATE TABLE hw_moods (m hw_mood); INSERT INTO hw_moods VALUES ('a')`).ReadAll(); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // hiddenWriteAttacks generates spellings of three families a read-only
@@ -87,11 +86,7 @@ const createVictimRole = `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHER
 func TestHiddenWrites(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	up, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close(ctx)
+	up := tg.upstream(t)
 	if _, err := up.Exec(ctx, `INSERT INTO victims SELECT generate_series(1, 5);
 		`+createVictimRole+`;
 		GRANT ALL ON ALL TABLES IN SCHEMA public TO hw_victim`).ReadAll(); err != nil {
@@ -141,11 +136,7 @@ func TestHiddenWrites(t *testing.T) {
 func TestHiddenStartupSettings(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
-	up, err := pgconn.Connect(ctx, dbURL(tg.db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close(ctx)
+	up := tg.upstream(t)
 	if _, err := up.Exec(ctx, createVictimRole).ReadAll(); err != nil {
 		t.Fatal(err)
 	}
