@@ -692,8 +692,7 @@ func (w *walker) visit(m protoreflect.Message) {
 		// An operator is a function call: a user-defined one may run
 		// anything. Keyword forms (BETWEEN) use built-in operators.
 		if parts := stringParts(x.Name); len(parts) > 0 && strings.IndexFunc(parts[len(parts)-1], isLetter) < 0 {
-			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
-			w.calls = appendCall(w.calls, parts)
+			w.calls = appendKindCall(w.calls, opPrefix, parts)
 		}
 		switch x.Kind {
 		case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,
@@ -707,8 +706,7 @@ func (w *walker) visit(m protoreflect.Message) {
 		}
 	case *pg_query.SubLink:
 		if parts := stringParts(x.OperName); len(parts) > 0 {
-			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
-			w.calls = appendCall(w.calls, parts)
+			w.calls = appendKindCall(w.calls, opPrefix, parts)
 		} else if x.SubLinkType == pg_query.SubLinkType_ANY_SUBLINK {
 			// x IN (SELECT ...) compares with an = found by name.
 			w.calls = appendCall(w.calls, []string{opPrefix + "="})
@@ -719,8 +717,7 @@ func (w *walker) visit(m protoreflect.Message) {
 		// column definition list (jsonb_to_record(...) AS t(a T)) its
 		// input function too. All of it is user-definable.
 		if parts := stringParts(x.Names); len(parts) > 0 {
-			parts[len(parts)-1] = castPrefix + parts[len(parts)-1]
-			w.calls = appendCall(w.calls, parts)
+			w.calls = appendKindCall(w.calls, castPrefix, parts)
 		}
 	case *pg_query.CaseExpr:
 		// CASE x WHEN y compares with x's = operator.
@@ -735,8 +732,7 @@ func (w *walker) visit(m protoreflect.Message) {
 	case *pg_query.SortBy:
 		// ORDER BY x USING op calls op's function.
 		if parts := stringParts(x.UseOp); len(parts) > 0 {
-			parts[len(parts)-1] = opPrefix + parts[len(parts)-1]
-			w.calls = appendCall(w.calls, parts)
+			w.calls = appendKindCall(w.calls, opPrefix, parts)
 		}
 	case *pg_query.A_Indirection:
 		// (row).f calls f(row) when f is not a column of row.

@@ -52,6 +52,13 @@ func implicitCall(name string) bool {
 	return false
 }
 
+// appendKindCall is appendCall of a name in another of the catalog's
+// kinds (an operator's, a type's): prefix marks its last part.
+func appendKindCall(list []funcName, prefix string, parts []string) []funcName {
+	parts[len(parts)-1] = prefix + parts[len(parts)-1]
+	return appendCall(list, parts)
+}
+
 // appendCall adds the function named by parts (as the parser resolved
 // them: case kept) once. A three-part name's catalog part is dropped:
 // PostgreSQL only accepts the current database there.

@@ -91,8 +91,7 @@ func sameName(ours string, wire []byte) bool {
 func (c *conn) resolveColumns(r *result) error {
 	r.resolved = true
 	r.cols = r.columnSlots(len(r.fields))
-	r.base = make([]string, len(r.fields))
-	r.carried = make([]bool, len(r.fields))
+	r.base, r.carried = nil, nil // made when a column needs them
 	res, err := c.lineageOf(r.stmt)
 	if err != nil {
 		return err
@@ -112,6 +111,9 @@ func (c *conn) resolveColumns(r *result) error {
 				return err
 			}
 			name = n
+			if r.base == nil {
+				r.base = make([]string, len(r.fields))
+			}
 			r.base[i] = n
 		}
 		if name != "" && p.FieldStrategy(name) != "" {
@@ -126,7 +128,12 @@ func (c *conn) resolveColumns(r *result) error {
 			r.cols[i] = src
 			continue
 		}
-		r.carried[i] = name == "" && c.srv.carriers.carries(l)
+		if name == "" && c.srv.carriers.carries(l) {
+			if r.carried == nil {
+				r.carried = make([]bool, len(r.fields))
+			}
+			r.carried[i] = true
+		}
 		if l.Unknown {
 			if !repDone {
 				if rep, err = c.srv.catalog.representative(c.ctx, p); err != nil {
