@@ -19,14 +19,19 @@ func marshalEvent(e *gate.Event) ([]byte, error) {
 // marshalEventSpans is marshalEvent, also returning where the base64 of
 // e's byte fields is in the JSON (see byteFieldSpans).
 func marshalEventSpans(e *gate.Event) ([]byte, [][2]int, error) {
-	return appendEventSpans(make([]byte, 0, sizeHint(e)), e)
+	return appendEventGaps(make([]byte, 0, sizeHint(e)), e, nil)
 }
 
-// appendEventSpans is marshalEventSpans appending to b (what it returns
-// is b's array when b has room and the encoder knows e).
-func appendEventSpans(b []byte, e *gate.Event) ([]byte, [][2]int, error) {
+// appendEventGaps is marshalEventSpans appending to b (what it returns is
+// b's array when b has room and the encoder knows e), also setting gaps,
+// when not nil, to what the free-text scan of the JSON skips (see
+// textGaps; where encoding/json writes e, only the byte fields' base64).
+func appendEventGaps(b []byte, e *gate.Event, gaps *textGaps) ([]byte, [][2]int, error) {
 	var enc encoder
 	if b := enc.event(b, e); !enc.bad {
+		if gaps != nil {
+			*gaps = enc.gaps
+		}
 		if enc.nspans == 0 {
 			return b, nil, nil
 		}
@@ -36,7 +41,14 @@ func appendEventSpans(b []byte, e *gate.Event) ([]byte, [][2]int, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
 	}
-	return b, byteFieldSpans(e, b), nil
+	spans := byteFieldSpans(e, b)
+	if gaps != nil {
+		*gaps = textGaps{}
+		for _, s := range spans {
+			gaps.add(s[0], s[1])
+		}
+	}
+	return b, spans, nil
 }
 
 // appendEvent appends the JSON of e to b, as json.Marshal writes it. It
@@ -78,6 +90,8 @@ type encoder struct {
 	// written, in order (see byteFieldSpans).
 	spans  [2][2]int
 	nspans int
+	// gaps are what the free-text scan of the JSON skips (see textGaps).
+	gaps textGaps
 }
 
 func (e *encoder) event(b []byte, ev *gate.Event) []byte {
@@ -85,12 +99,12 @@ func (e *encoder) event(b []byte, ev *gate.Event) []byte {
 		e.bad = true
 		return b
 	}
+	start := len(b)
 	b = append(b, `{"kind":`...)
-	b = appendString(b, string(ev.Kind))
+	b = e.fixed(appendString(b, string(ev.Kind)), start+1)
 	b = append(b, `,"session_id":`...)
 	b = appendString(b, ev.SessionID)
-	b = append(b, `,"time":`...)
-	b = e.time(b, ev.Time)
+	b = e.fixedTime(b, `,"time":`, ev.Time)
 	if ev.Identity != nil {
 		b = append(b, `,"identity":`...)
 		b = e.identity(b, ev.Identity)
@@ -128,7 +142,8 @@ func (e *encoder) identity(b []byte, id *gate.Identity) []byte {
 		b = append(b, `,"claims":`...)
 		b = e.object(b, id.Claims, 1)
 	}
-	b = optStr(b, `,"kind":`, string(id.Kind))
+	start := len(b)
+	b = e.fixed(optStr(b, `,"kind":`, string(id.Kind)), start)
 	return append(b, '}')
 }
 
@@ -138,20 +153,19 @@ func (e *encoder) session(b []byte, s *gate.SessionInfo) []byte {
 	b = optStr(b, `,"target":`, s.Target)
 	b = optStr(b, `,"client_addr":`, s.ClientAddr)
 	b = optStr(b, `,"run":`, s.Run)
-	b = append(b, `,"start":`...)
-	b = e.time(b, s.Start)
+	b = e.fixedTime(b, `,"start":`, s.Start)
 	b = optStr(b, `,"reason":`, s.Reason)
+	start := len(b)
 	b = optInt(b, `,"requests":`, s.Requests)
 	b = optInt(b, `,"denied":`, s.Denied)
-	b = optTrue(b, `,"fail_open":`, s.FailOpen)
+	b = e.fixed(optTrue(b, `,"fail_open":`, s.FailOpen), start)
 	return append(b, '}')
 }
 
 func (e *encoder) label(b []byte, l *gate.Label) []byte {
 	b = append(b, `{"name":`...)
 	b = appendString(b, l.Name)
-	b = append(b, `,"time":`...)
-	b = e.time(b, l.Time)
+	b = e.fixedTime(b, `,"time":`, l.Time)
 	b = append(b, `,"source":`...)
 	b = appendString(b, l.Source)
 	b = optStr(b, `,"session_id":`, l.SessionID)
@@ -163,9 +177,8 @@ func (e *encoder) label(b []byte, l *gate.Label) []byte {
 func (e *encoder) output(b []byte, o *gate.Output) []byte {
 	b = append(b, '{')
 	start := len(b)
-	b = optStr(b, `,"decision_id":`, o.DecisionID)
+	b = e.fixed(optStr(b, `,"decision_id":`, o.DecisionID), start) // made by the gate
 	b = optStr(b, `,"stream":`, o.Stream)
-	n := e.nspans
 	b = e.bytesField(b, `,"data":`, o.Data)
 	if len(o.Findings) > 0 {
 		b = append(b, `,"findings":[`...)
@@ -181,19 +194,18 @@ func (e *encoder) output(b []byte, o *gate.Output) []byte {
 		}
 		b = append(b, ']')
 	}
+	flags := len(b)
 	b = optTrue(b, `,"truncated":`, o.Truncated)
 	b = optTrue(b, `,"final":`, o.Final)
 	if o.ExitStatus != nil {
 		b = appendInt(b, `,"exit_status":`, int64(*o.ExitStatus))
 	}
+	b = e.fixed(b, flags)
 	b = optStr(b, `,"exit_signal":`, o.ExitSignal)
-	b = optTrue(b, `,"exit_core_dumped":`, o.ExitCoreDumped)
+	core := len(b)
+	b = e.fixed(optTrue(b, `,"exit_core_dumped":`, o.ExitCoreDumped), core)
 	b = optStr(b, `,"exit_message":`, o.ExitMessage)
-	if e.nspans > n && b[start] == ',' {
-		e.spans[n][0]-- // closeObj drops the comma before the data
-		e.spans[n][1]--
-	}
-	return closeObj(b, start)
+	return e.closeObj(b, start)
 }
 
 // optBytes writes a non-empty byte slice in base64, as encoding/json does.
@@ -214,6 +226,7 @@ func (e *encoder) bytesField(b []byte, key string, p []byte) []byte {
 	if len(b) > n && e.nspans < len(e.spans) {
 		e.spans[e.nspans] = [2]int{n + len(key) + 1, len(b) - 1}
 		e.nspans++
+		e.gaps.add(n+len(key)+1, len(b)-1)
 	}
 	return b
 }

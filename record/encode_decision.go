@@ -6,18 +6,20 @@ import "github.com/airlock-sdk/airlock/gate"
 // struct tags.
 
 func (e *encoder) decision(b []byte, d *gate.Decision) []byte {
+	start := len(b)
 	b = append(b, `{"id":`...)
-	b = appendString(b, d.ID)
+	b = appendString(b, d.ID) // made by the gate (NewID)
 	b = append(b, `,"action":`...)
-	b = appendString(b, string(d.Action))
+	b = e.fixed(appendString(b, string(d.Action)), start+1)
 	b = append(b, `,"rule":`...)
 	b = appendString(b, d.Rule)
 	b = optStr(b, `,"reason":`, d.Reason)
 	b = optStrings(b, `,"rules":`, d.Rules)
 	b = optStrings(b, `,"mask":`, d.Mask)
 	b = optStrings(b, `,"labels":`, d.Labels)
+	version := len(b)
 	b = append(b, `,"rule_set_version":`...)
-	b = appendString(b, d.RuleSetVersion)
+	b = e.fixed(appendString(b, d.RuleSetVersion), version)
 	if len(d.Audit) > 0 {
 		b = append(b, `,"audit":[`...)
 		for i, a := range d.Audit {
@@ -42,12 +44,13 @@ func (e *encoder) decision(b []byte, d *gate.Decision) []byte {
 	b = optStrings(b, `,"review_rules":`, d.ReviewRules)
 	b = optStr(b, `,"grant":`, d.Grant)
 	b = optStrings(b, `,"errors":`, d.Errors)
+	tail := len(b)
 	b = optTrue(b, `,"fail_open":`, d.FailOpen)
 	b = append(b, `,"time":`...)
 	b = e.time(b, d.Time)
 	b = optTrue(b, `,"cached":`, d.Cached)
 	b = appendInt(b, `,"elapsed_ns":`, int64(d.Elapsed))
-	return append(b, '}')
+	return append(e.fixed(b, tail), '}')
 }
 
 func (e *encoder) reviewPolicy(b []byte, p *gate.ReviewPolicy) []byte {

@@ -6,17 +6,17 @@ import "github.com/airlock-sdk/airlock/gate"
 // with the omissions of their struct tags.
 
 func (e *encoder) request(b []byte, r *gate.Request) []byte {
+	start := len(b)
 	b = append(b, `{"protocol":`...)
-	b = appendString(b, r.Protocol)
+	b = e.fixed(appendString(b, r.Protocol), start+1)
 	b = append(b, `,"command":`...)
 	b = appendString(b, r.Command)
 	b = e.bytesField(b, `,"payload":`, r.Payload)
-	b = append(b, `,"time":`...)
-	b = e.time(b, r.Time)
+	b = e.fixedTime(b, `,"time":`, r.Time)
 	b = optStr(b, `,"reason":`, r.Reason)
 	if r.SQL != nil {
 		b = append(b, `,"sql":`...)
-		b = e.sql(b, r.SQL)
+		b = e.sql(b, r.SQL, r.Command)
 	}
 	if r.SSH != nil {
 		b = append(b, `,"ssh":`...)
@@ -33,7 +33,9 @@ func (e *encoder) request(b []byte, r *gate.Request) []byte {
 	return append(b, '}')
 }
 
-func (e *encoder) sql(b []byte, s *gate.SQL) []byte {
+// sql writes s; a statement text equal to command, the request's command
+// written (and scanned) before it, is a gap of the free-text scan.
+func (e *encoder) sql(b []byte, s *gate.SQL, command string) []byte {
 	b = append(b, `{"statements":`...)
 	if s.Statements == nil {
 		b = append(b, "null"...)
@@ -43,7 +45,7 @@ func (e *encoder) sql(b []byte, s *gate.SQL) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = e.statement(b, &s.Statements[i])
+			b = e.statement(b, &s.Statements[i], command)
 		}
 		b = append(b, ']')
 	}
@@ -51,11 +53,16 @@ func (e *encoder) sql(b []byte, s *gate.SQL) []byte {
 	return append(b, '}')
 }
 
-func (e *encoder) statement(b []byte, s *gate.SQLStatement) []byte {
+func (e *encoder) statement(b []byte, s *gate.SQLStatement, command string) []byte {
 	b = append(b, `{"kind":`...)
 	b = appendString(b, s.Kind)
-	b = optStr(b, `,"text":`, s.Text)
-	b = appendBool(b, `,"read_only":`, s.ReadOnly)
+	if text := len(b); s.Text == command {
+		b = e.fixed(optStr(b, `,"text":`, s.Text), text)
+	} else {
+		b = optStr(b, `,"text":`, s.Text)
+	}
+	flags := len(b)
+	b = e.fixed(appendBool(b, `,"read_only":`, s.ReadOnly), flags)
 	if len(s.Tables) > 0 {
 		b = append(b, `,"tables":[`...)
 		for i, t := range s.Tables {
@@ -75,13 +82,15 @@ func (e *encoder) statement(b []byte, s *gate.SQLStatement) []byte {
 	}
 	b = optStrings(b, `,"functions":`, s.Functions)
 	b = optStrings(b, `,"columns":`, s.Columns)
+	flags = len(b)
 	b = appendBool(b, `,"has_where":`, s.HasWhere)
-	b = appendBool(b, `,"opaque":`, s.Opaque)
+	b = e.fixed(appendBool(b, `,"opaque":`, s.Opaque), flags)
 	b = optStrings(b, `,"filter_columns":`, s.FilterColumns)
 	b = optStrings(b, `,"masked_columns_filtered":`, s.MaskedColumnsFiltered)
 	b = optStrings(b, `,"masked_columns_computed":`, s.MaskedColumnsComputed)
+	flags = len(b)
 	b = appendBool(b, `,"volatile":`, s.Volatile)
-	b = appendBool(b, `,"heavy":`, s.Heavy)
+	b = e.fixed(appendBool(b, `,"heavy":`, s.Heavy), flags)
 	return append(b, '}')
 }
 

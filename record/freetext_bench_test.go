@@ -42,7 +42,7 @@ func BenchmarkFreeTextScan(b *testing.B) {
 		b.Run(c.name+"/old", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				oracleFreeTextSecrets(r, &e, eb)
+				oracleFreeTextSecrets(r, &e, eb, nil)
 			}
 		})
 	}

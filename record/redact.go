@@ -68,7 +68,8 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
 	}
-	b, spans, err := marshalEventSpans(&e)
+	var gaps textGaps
+	b, spans, err := appendEventGaps(make([]byte, 0, sizeHint(&e)), &e, &gaps)
 	if err != nil {
 		return nil, err
 	}
@@ -77,16 +78,16 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// searched for in the event as it came, not in its rewritten form: a
 	// named secret replaced first can cut the start of a free-text shape (a
 	// PEM header) and leave its body unrecognised.
-	ob, ospans := b, spans
+	ob := b
 	if rewrote {
 		sp := scratchPool.Get().(*[]byte)
 		defer scratchPool.Put(sp)
-		if ob, ospans, err = appendEventSpans((*sp)[:0], &orig); err != nil {
+		if ob, _, err = appendEventGaps((*sp)[:0], &orig, &gaps); err != nil {
 			return nil, err
 		}
 		*sp = ob // found secrets are copies: the buffer is free once they are
 	}
-	if found := newSecrets(r.freeTextSecrets(&orig, ob, ospans), secrets); len(found) > 0 {
+	if found := newSecrets(r.freeTextSecrets(&orig, ob, gaps.list()), secrets); len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
 	}
 	rep, err := r.eventReplacer(e.SessionID, secrets)
@@ -118,10 +119,10 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 }
 
 // freeTextSecrets returns the secrets freeText finds in e: in b, its
-// JSON, but for the base64 of its byte fields (at spans, see
-// byteFieldSpans), and in those fields (request payload, output data),
-// read raw.
-func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, spans [][2]int) []string {
+// JSON, but for its gaps (the base64 of its byte fields and the fields the
+// gateway writes in a fixed form, see textGaps), and in the byte fields
+// (request payload, output data), read raw.
+func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []string {
 	var payload, data []byte
 	if e.Request != nil {
 		payload = e.Request.Payload
@@ -132,9 +133,9 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, spans [][2]int) []st
 	json := freeText{names: r.names, filter: r.nameFilter, json: true}
 	var found []string
 	from := 0
-	for _, s := range spans {
-		found = json.scan(found, b[from:s[0]])
-		from = s[1]
+	for _, g := range gaps {
+		found = json.scan(found, b[from:g[0]])
+		from = g[1]
 	}
 	found = json.scan(found, b[from:])
 	raw := freeText{names: r.names, filter: r.nameFilter}
