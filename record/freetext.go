@@ -43,37 +43,69 @@ type freeText struct {
 }
 
 // scan appends to out the secrets found in t. Most texts hold no trigger
-// of any rule, which mayHold proves in one pass; the rest are lower-cased
-// and scanned by every rule.
+// of any rule, which triggered proves in one pass; for the rest, only the
+// rules whose triggers it saw run.
 func (f freeText) scan(out []string, t []byte) []string {
-	if !f.mayHold(t) {
+	rules := f.triggered(t)
+	switch {
+	case rules == 0:
 		return out
-	}
-	if len(t) <= 1024 { // most texts: no pool (whose Get may allocate)
+	case rules&(ruleSchemes|ruleSQLPassword) == 0: // no rule reads lower
+		return f.scanRules(out, t, nil, rules)
+	case len(t) <= 1024: // most texts: no pool (whose Get may allocate)
 		var small [1024]byte
-		return f.scanLower(out, t, appendLower(small[:0], t))
+		return f.scanRules(out, t, appendLower(small[:0], t), rules)
 	}
 	lp := lowerPool.Get().(*[]byte)
 	lower := appendLower((*lp)[:0], t)
-	out = f.scanLower(out, t, lower)
+	out = f.scanRules(out, t, lower, rules)
 	*lp = lower
 	lowerPool.Put(lp)
 	return out
 }
 
-// scanLower is scan, given t in lower case.
+// allRules is every rule of scanLower.
+const allRules = ruleUserinfo | ruleTokens | rulePEM | ruleSchemes | ruleAssignEquals | ruleAssignColon |
+	ruleLongFlags | ruleSQLPassword | ruleShortPassword
+
+// scanLower runs every rule over t, given t in lower case.
 func (f freeText) scanLower(out []string, t, lower []byte) []string {
-	out = scanUserinfo(out, t)
-	out = scanTokens(out, t)
-	out = scanPEM(out, t, f.json)
-	out = scanSchemes(out, t, lower)
-	if f.names != nil {
-		out = f.scanAssignments(out, t, '=')
-		out = f.scanAssignments(out, t, ':')
-		out = f.scanLongFlags(out, t)
-		out = scanSQLPassword(out, t, lower)
+	return f.scanRules(out, t, lower, allRules)
+}
+
+// scanRules runs the rules over t; lower is t in lower case (needed by
+// ruleSchemes and ruleSQLPassword only).
+func (f freeText) scanRules(out []string, t, lower []byte, rules scanRules) []string {
+	if rules&ruleUserinfo != 0 {
+		out = scanUserinfo(out, t)
 	}
-	return scanShortPasswordFlag(out, t)
+	if rules&ruleTokens != 0 {
+		out = scanTokens(out, t)
+	}
+	if rules&rulePEM != 0 {
+		out = scanPEM(out, t, f.json)
+	}
+	if rules&ruleSchemes != 0 {
+		out = scanSchemes(out, t, lower)
+	}
+	if f.names != nil {
+		if rules&ruleAssignEquals != 0 {
+			out = f.scanAssignments(out, t, '=')
+		}
+		if rules&ruleAssignColon != 0 {
+			out = f.scanAssignments(out, t, ':')
+		}
+		if rules&ruleLongFlags != 0 {
+			out = f.scanLongFlags(out, t)
+		}
+		if rules&ruleSQLPassword != 0 {
+			out = scanSQLPassword(out, t, lower)
+		}
+	}
+	if rules&ruleShortPassword != 0 {
+		out = scanShortPasswordFlag(out, t)
+	}
+	return out
 }
 
 // addValue appends v to out when it can be a secret.

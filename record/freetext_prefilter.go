@@ -27,15 +27,40 @@ var leadPairs = func() (m [1 << 16 / 64]uint64) {
 	return m
 }()
 
+// scanRules is a set of the rules of scanLower, one bit each.
+type scanRules uint16
+
+// The rules of scanLower, by the trigger each finds its values at.
+const (
+	ruleUserinfo      scanRules = 1 << iota // "://"
+	ruleTokens                              // a token prefix, eyJ
+	rulePEM                                 // "-----BEGIN "
+	ruleSchemes                             // bearer, basic, in any case
+	ruleAssignEquals                        // '=' after a secret name
+	ruleAssignColon                         // ':' after a secret name
+	ruleLongFlags                           // "--" and a secret name
+	ruleSQLPassword                         // password, identified by, in any case
+	ruleShortPassword                       // mysql, mariadb, sshpass
+)
+
 // mayHold reports whether scanLower may find a secret in t: false proves
-// that it finds none. Every rule of scanLower finds a value only at one of
-// its triggers (a separator the assignment rule accepts, "://", a token
-// prefix, eyJ, "-----BEGIN ", a long option named like a secret, a keyword
-// in any case, a program name), and mayHold looks for exactly those, in
-// one pass and without lower-casing t. It is a prefilter: when it reports
-// true, the full scan runs and decides.
-func (f freeText) mayHold(t []byte) bool {
+// that it finds none.
+func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
+
+// triggered returns the rules of scanLower that may find a secret in t:
+// a rule left out finds none. Every rule finds a value only at one of its
+// triggers (a separator the assignment rule accepts, "://", a token
+// prefix, eyJ, "-----BEGIN ", a long option named like a secret, a
+// keyword in any case, a program name), and triggered looks for exactly
+// those, in one pass and without lower-casing t. It is a prefilter: the
+// rules it returns run and decide.
+func (f freeText) triggered(t []byte) scanRules {
+	var rules scanRules
 	for _, sep := range [...]byte{'=', ':'} {
+		assign := ruleAssignEquals
+		if sep == ':' {
+			assign = ruleAssignColon
+		}
 		for p := 0; ; p++ {
 			i := bytes.IndexByte(t[p:], sep)
 			if i < 0 {
@@ -43,14 +68,18 @@ func (f freeText) mayHold(t []byte) bool {
 			}
 			p += i
 			if sep == ':' && bytes.HasPrefix(t[p:], []byte("://")) {
-				return true // scanUserinfo
+				rules |= ruleUserinfo // scanUserinfo
+				continue
+			}
+			if rules&assign != 0 {
+				continue
 			}
 			if sep == ':' && f.json && p > 0 && t[p-1] == '"' && (p == 1 || t[p-2] != '\\') {
 				continue // a key of the event's own JSON, as assigned rules it out
 			}
 			if f.names != nil {
 				if _, ok := f.assigned(t, p); ok {
-					return true
+					rules |= assign
 				}
 			}
 		}
@@ -64,12 +93,12 @@ func (f freeText) mayHold(t []byte) bool {
 		}
 		for p := base; p < end; p++ {
 			pair := uint16(t[p]) | uint16(t[p+1])<<8
-			if leadPairs[pair/64]&(1<<(pair%64)) != 0 && f.triggerAt(t, p) {
-				return true
+			if leadPairs[pair/64]&(1<<(pair%64)) != 0 {
+				rules |= f.triggerAt(t, p)
 			}
 		}
 	}
-	return false
+	return rules
 }
 
 // leadPairIn reports whether two adjacent bytes of b are in leadPairs,
@@ -83,36 +112,57 @@ func leadPairIn(b []byte) bool {
 	return hit&1 != 0
 }
 
-// triggerAt reports whether a trigger other than a separator starts at
-// t[p].
-func (f freeText) triggerAt(t []byte, p int) bool {
+// triggerAt returns the rule whose trigger, other than a separator,
+// starts at t[p] (none: 0).
+func (f freeText) triggerAt(t []byte, p int) scanRules {
 	rest := t[p:]
 	switch t[p] {
 	case '-':
-		return bytes.HasPrefix(rest, []byte("-----BEGIN ")) || f.names != nil && f.longFlagAt(t, p+2)
+		if bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
+			return rulePEM
+		}
+		if f.names != nil && f.longFlagAt(t, p+2) {
+			return ruleLongFlags
+		}
+		return 0
 	case 'b', 'B':
-		return equalFoldPrefix(rest, "bearer ") || equalFoldPrefix(rest, "basic ")
+		if equalFoldPrefix(rest, "bearer ") || equalFoldPrefix(rest, "basic ") {
+			return ruleSchemes
+		}
+		return 0
 	case 'p', 'P':
-		return equalFoldPrefix(rest, "password")
+		if equalFoldPrefix(rest, "password") {
+			return ruleSQLPassword
+		}
+		return 0
 	case 'i', 'I':
-		return equalFoldPrefix(rest, "identified by")
+		if equalFoldPrefix(rest, "identified by") {
+			return ruleSQLPassword
+		}
+		return 0
 	case 'm':
-		return bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb"))
+		if bytes.HasPrefix(rest, []byte("mysql")) || bytes.HasPrefix(rest, []byte("mariadb")) {
+			return ruleShortPassword
+		}
+		return 0
 	case 'e':
-		return bytes.HasPrefix(rest, []byte("eyJ"))
+		if bytes.HasPrefix(rest, []byte("eyJ")) {
+			return ruleTokens
+		}
+		return 0
 	case 's':
 		if bytes.HasPrefix(rest, []byte("sshpass")) {
-			return true
+			return ruleShortPassword
 		}
 	}
 	if startsWord(t, p) {
 		for _, s := range shapesByLead[t[p]] {
 			if bytes.HasPrefix(rest, []byte(s.prefix)) {
-				return true
+				return ruleTokens
 			}
 		}
 	}
-	return false
+	return 0
 }
 
 // longFlagAt reports whether scanLongFlags takes the option whose name
