@@ -91,6 +91,15 @@
 // case-insensitive match does not. `airlock serve` folds by default
 // (http.lower_case_paths).
 //
+// Paths and routes. Routers run one route under several spellings:
+// /api/payments/ (Express, Rails, ASP.NET Core, Spring before 6),
+// /api/payments.json (Rails, Spring's suffix patterns), /api/payments.
+// and /api/payments%20 (IIS). When the rules read the path (http.path,
+// request.command), a request is also judged, without recording, under
+// each such reading of its path, and refused with 400 when one of them
+// is held, denied or masked by a rule where the path as sent is not: a
+// rule on http.path == "/api/payments" holds all its spellings.
+//
 // A denied request gets 403 application/problem+json naming the rule and the
 // reason. A request held for review blocks in the gate's Hold mode; in
 // RefuseThenRetry mode it gets 409 Conflict with the approval id (in the

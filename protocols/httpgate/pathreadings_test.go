@@ -1,0 +1,173 @@
+package httpgate
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/approval"
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/record"
+)
+
+const pathReadingRules = `
+default: deny
+rules:
+  - name: api
+    when: http.path.startsWith("/api/")
+    action: allow
+  - name: refunds-need-review
+    when: http.path == "/api/refunds"
+    action: review
+  - name: no-purge
+    when: request.command.startsWith("POST /api/purge?") || request.command == "POST /api/purge"
+    action: deny
+    reason: purges are not done through the gateway
+  - name: mask-users
+    when: http.path == "/api/users"
+    mask: [credit_card]
+`
+
+// lenientRouter routes as Express (strict routing off), Rails, Spring's
+// suffix patterns and IIS do: a trailing slash, a format extension and
+// the trailing dots and spaces of segments do not change the route. It
+// counts the routes it ran.
+type lenientRouter struct {
+	mu  sync.Mutex
+	ran map[string]int
+}
+
+func (u *lenientRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	for i, s := range segs {
+		segs[i] = strings.TrimRight(s, ". ")
+	}
+	if last := segs[len(segs)-1]; strings.LastIndexByte(last, '.') > 0 {
+		segs[len(segs)-1] = last[:strings.LastIndexByte(last, '.')]
+	}
+	route := "/" + strings.Join(segs, "/")
+	u.mu.Lock()
+	u.ran[route]++
+	u.mu.Unlock()
+	if route == "/api/users" {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ann "+card)
+		return
+	}
+	io.WriteString(w, "ran "+route)
+}
+
+func (u *lenientRouter) count(route string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.ran[route]
+}
+
+// spellings generates the spellings of route that lenientRouter runs as
+// route: trailing slashes, format extensions, trailing dots and spaces
+// (encoded or not), and their combinations.
+func spellings(route string) []string {
+	var out []string
+	for _, ext := range []string{"", ".json", ".xml", ".csv", ".JSON", ".", "..", "%2e", "%20", ".%20", "%20.", ". .", ".json.", ".json%20"} {
+		for _, slash := range []string{"", "/"} {
+			if s := route + ext + slash; s != route {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// TestPathReadingsNeverRunAGuardedRoute: a rule on one spelling of a
+// path (http.path == "/api/refunds", a request.command prefix) must
+// hold the other spellings a lenient router runs as the same route, and
+// a mask on one spelling must mask them all. Every spelling goes to the
+// reverse proxy and the middleware through a real client; the guarded
+// routes must never run and the card must never reach the client.
+func TestPathReadingsNeverRunAGuardedRoute(t *testing.T) {
+	rs, err := gate.ParseRules("paths.yaml", []byte(pathReadingRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: &record.Memory{}, ReviewMode: gate.RefuseThenRetry})
+	gw, err := New(Config{Gate: g, Target: "paths", Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent}), LowerCasePaths: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gw.Close() })
+	up := &lenientRouter{ran: map[string]int{}}
+	upSrv := httptest.NewServer(up)
+	t.Cleanup(upSrv.Close)
+	u, _ := url.Parse(upSrv.URL)
+	ph, err := gw.Proxy(ProxyConfig{Upstream: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, mw := httptest.NewServer(ph), httptest.NewServer(gw.Middleware(up))
+	t.Cleanup(proxy.Close)
+	t.Cleanup(mw.Close)
+	send := func(t *testing.T, srv *httptest.Server, method, path string) (int, string) {
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(`{"id":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, readAll(t, resp)
+	}
+	for name, srv := range map[string]*httptest.Server{"proxy": proxy, "middleware": mw} {
+		t.Run(name, func(t *testing.T) {
+			for _, route := range []string{"/api/refunds", "/api/purge"} {
+				for _, p := range append(spellings(route), route) {
+					if code, body := send(t, srv, "POST", p); code < 400 {
+						t.Errorf("POST %s: %d %s", p, code, body)
+					}
+					if n := up.count(route); n != 0 {
+						t.Fatalf("POST %s ran %s (%d times)", p, route, n)
+					}
+				}
+			}
+			for _, p := range append(spellings("/api/users"), "/api/users") {
+				if code, body := send(t, srv, "GET", p); strings.Contains(strings.ReplaceAll(body, " ", ""), cardDigits) {
+					t.Errorf("GET %s: %d, the card reached the client: %s", p, code, body)
+				}
+			}
+			// Spellings no rule tells apart still pass.
+			for _, p := range []string{"/api/echo", "/api/echo/", "/api/files/report.pdf", "/api/v1.2/items", "/api/refunds-archive/"} {
+				if code, body := send(t, srv, "POST", p); code != 200 {
+					t.Errorf("POST %s: %d %s", p, code, body)
+				}
+			}
+		})
+	}
+}
+
+func TestPathReadings(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		want []string
+	}{
+		{"/", nil},
+		{"/api", []string{"/api/"}},
+		{"/api/", []string{"/api"}},
+		{"/api/refunds.json", []string{"/api/refunds.json/", "/api/refunds", "/api/refunds/"}},
+		{"/api/refunds. ", []string{"/api/refunds. /", "/api/refunds", "/api/refunds/"}},
+		{"/a./b", []string{"/a./b/", "/a/b", "/a/b/"}},
+		{"/.env", []string{"/.env/"}},
+		{"/x/v1.2/items", []string{"/x/v1.2/items/"}},
+	} {
+		got := pathReadings(c.path)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("pathReadings(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+}
