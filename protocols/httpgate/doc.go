@@ -98,7 +98,10 @@
 // request.command), a request is also judged, without recording, under
 // each such reading of its path, and refused with 400 when one of them
 // is held, denied or masked by a rule where the path as sent is not: a
-// rule on http.path == "/api/payments" holds all its spellings.
+// rule on http.path == "/api/payments" holds all its spellings. So is
+// the host, when the rules read http.host, without its port (Go's
+// ServeMux routes admin.example.com:8080 as admin.example.com) and
+// without a trailing dot (nginx, Apache).
 //
 // A denied request gets 403 application/problem+json naming the rule and the
 // reason. A request held for review blocks in the gate's Hold mode; in

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -168,6 +169,104 @@ func TestPathReadings(t *testing.T) {
 		got := pathReadings(c.path)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("pathReadings(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+}
+
+// TestHostReadingsNeverReachAGuardedHost: a rule on a virtual host
+// (http.host == "admin.example.com") must hold the spellings a router
+// routes to that host: with a port (Go's ServeMux), with the trailing dot
+// of a fully qualified name (nginx, Apache). The handler behind the
+// middleware is a ServeMux with a host pattern; it must never run the
+// admin handler.
+func TestHostReadingsNeverReachAGuardedHost(t *testing.T) {
+	const rules = `
+default: deny
+rules:
+  - name: api
+    when: http.path.startsWith("/api/")
+    action: allow
+  - name: no-admin-host
+    when: http.host == "admin.example.com"
+    action: deny
+`
+	rs, err := gate.ParseRules("hosts.yaml", []byte(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: &record.Memory{}})
+	gw, err := New(Config{Gate: g, Target: "hosts", Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gw.Close() })
+	var admin sync.Map
+	mux := http.NewServeMux()
+	mux.HandleFunc("admin.example.com/", func(w http.ResponseWriter, r *http.Request) {
+		admin.Store(r.Host, true)
+		io.WriteString(w, "admin")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "public") })
+	// nginx and Apache drop the trailing dot before they match.
+	undot := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, port, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host, port = r.Host, ""
+		}
+		r.Host = strings.TrimSuffix(host, ".")
+		if port != "" {
+			r.Host += ":" + port
+		}
+		mux.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(gw.Middleware(undot))
+	t.Cleanup(srv.Close)
+	for _, host := range []string{"admin.example.com", "admin.example.com:80", "admin.example.com:8080", "ADMIN.example.com:443",
+		"admin.example.com.", "admin.example.com.:80", "Admin.Example.Com."} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/x", nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := readAll(t, resp); resp.StatusCode < 400 {
+			t.Errorf("Host %s: %d %s", host, resp.StatusCode, body)
+		}
+	}
+	admin.Range(func(k, _ any) bool {
+		t.Errorf("the admin host's handler ran for Host %v", k)
+		return true
+	})
+	// Other hosts, with or without a port, still pass.
+	for _, host := range []string{"api.example.com", "api.example.com:8080", "api.example.com."} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/x", nil)
+		req.Host = host
+		req.Header.Set("Authorization", "Bearer "+agentToken)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := readAll(t, resp); resp.StatusCode != 200 || body != "public" {
+			t.Errorf("Host %s: %d %s", host, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestHostReadings(t *testing.T) {
+	for _, c := range []struct {
+		host string
+		want []string
+	}{
+		{"api.example.com", nil},
+		{"api.example.com:8080", []string{"api.example.com"}},
+		{"api.example.com.", []string{"api.example.com"}},
+		{"api.example.com.:80", []string{"api.example.com.", "api.example.com"}},
+		{"[::1]:80", []string{"[::1]"}},
+		{"[::1]", nil},
+	} {
+		if got := hostReadings(c.host); !slices.Equal(got, c.want) {
+			t.Errorf("hostReadings(%q) = %q, want %q", c.host, got, c.want)
 		}
 	}
 }
