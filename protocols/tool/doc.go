@@ -32,7 +32,10 @@
 // refused without running the tool. A result is masked as its JSON, where
 // encoding/json writes a []byte as base64 the masker cannot read: a result
 // holding a []byte (at any depth) whose text masking would change is
-// withheld with an error (return such data as a string). The recorded
+// withheld with an error (return such data as a string), and so is a
+// result holding such a value where its JSON form does not show it (an
+// unexported or json:"-" field, at any depth): the caller gets the Go
+// value, which the masker never read. The recorded
 // command shows secret-named arguments as [secret] (RedactArgs).
 //
 // The one thing not to forget: the context must carry the session handle
