@@ -29,9 +29,11 @@
 // decoded body, and the headers are judged as the upstream receives them:
 // the hop-by-hop ones (Connection, Keep-Alive, TE but "trailers", ...) and
 // every header the client lists in Connection are removed before the model
-// is built, and the reverse proxy removes the client's Forwarded and
-// X-Forwarded-* headers before that too (it sets X-Forwarded-* of its
-// own). Requests that cannot be modelled without ambiguity are refused
+// is built, and the reverse proxy removes the client's forwarding
+// headers before that too, which an upstream takes for its proxy's word:
+// Forwarded, every X-Forwarded-* (-Prefix, -Port, -Ssl included) and the
+// client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP, ...;
+// it sets X-Forwarded-For, -Host and -Proto of its own). Requests that cannot be modelled without ambiguity are refused
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
