@@ -23,7 +23,9 @@
 // not user or assistant fails the request, and adjacent text blocks are
 // also read as one (joined as a client may show them): a value split
 // across blocks is masked by joining them, and one split across a
-// resource's contents or a prompt's messages fails the request.
+// resource's contents, a prompt's messages, or a text block and an
+// embedded resource or a resource link (read in order, as the model
+// reads them) fails the request.
 //
 // Each client session is one gate session handle (gate.Conn): every request
 // is checked through it, and every answer leaves through it (Conn.Result),
