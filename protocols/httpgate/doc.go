@@ -96,7 +96,8 @@
 // Paths and routes. Routers run one route under several spellings:
 // /api/payments/ (Express, Rails, ASP.NET Core, Spring before 6),
 // /api/payments.json (Rails, Spring's suffix patterns), /api/payments.
-// and /api/payments%20 (IIS). When the rules read the path (http.path,
+// and /api/payments%20 (IIS), and, without LowerCasePaths, /api/PAYMENTS
+// (Express by default, ASP.NET, IIS). When the rules read the path (http.path,
 // request.command), a request is also judged, without recording, under
 // each such reading of its path, and refused with 400 when one of them
 // is held, denied or masked by a rule where the path as sent is not: a

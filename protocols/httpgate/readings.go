@@ -16,7 +16,10 @@ import (
 // before 6 route /api/payments/ as /api/payments; Rails and Spring's
 // suffix patterns route /api/payments.json there too (the extension picks
 // the format); IIS and ASP.NET on Windows drop the trailing dots and
-// spaces of a segment (/api/payments. and /api/payments%20). Virtual
+// spaces of a segment (/api/payments. and /api/payments%20); Express
+// (by default), ASP.NET and IIS fold case, which the model does only
+// with LowerCasePaths, so without it the lower-cased path and its
+// spellings are readings too. Virtual
 // hosts are matched without the port (Go's ServeMux routes a Host of
 // admin.example.com:8080 to admin.example.com/) and, by nginx and Apache,
 // without the trailing dot of a fully qualified name. A rule written on
@@ -165,6 +168,16 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	var paths, hosts []string
 	if reads.path {
 		paths = pathReadings(req.HTTP.Path)
+		if low := strings.ToLower(req.HTTP.Path); !gw.cfg.LowerCasePaths && low != req.HTTP.Path {
+			// Without LowerCasePaths the model keeps the case, and a
+			// router that folds it (Express's default, ASP.NET, IIS)
+			// runs the lower-case route.
+			for _, p := range append([]string{low}, pathReadings(low)...) {
+				if p != req.HTTP.Path && !slices.Contains(paths, p) {
+					paths = append(paths, p)
+				}
+			}
+		}
 	}
 	if reads.host {
 		hosts = hostReadings(req.HTTP.Host)

@@ -1,6 +1,7 @@
 package httpgate
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -34,10 +35,10 @@ rules:
     mask: [credit_card]
 `
 
-// lenientRouter routes as Express (strict routing off), Rails, Spring's
-// suffix patterns and IIS do: a trailing slash, a format extension and
-// the trailing dots and spaces of segments do not change the route. It
-// counts the routes it ran.
+// lenientRouter routes as Express (strict routing off, case-insensitive),
+// Rails, Spring's suffix patterns and IIS do: case, a trailing slash, a
+// format extension and the trailing dots and spaces of segments do not
+// change the route. It counts the routes it ran.
 type lenientRouter struct {
 	mu  sync.Mutex
 	ran map[string]int
@@ -51,7 +52,7 @@ func (u *lenientRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if last := segs[len(segs)-1]; strings.LastIndexByte(last, '.') > 0 {
 		segs[len(segs)-1] = last[:strings.LastIndexByte(last, '.')]
 	}
-	route := "/" + strings.Join(segs, "/")
+	route := strings.ToLower("/" + strings.Join(segs, "/"))
 	u.mu.Lock()
 	u.ran[route]++
 	u.mu.Unlock()
@@ -70,14 +71,18 @@ func (u *lenientRouter) count(route string) int {
 }
 
 // spellings generates the spellings of route that lenientRouter runs as
-// route: trailing slashes, format extensions, trailing dots and spaces
-// (encoded or not), and their combinations.
+// route: other cases, trailing slashes, format extensions, trailing dots
+// and spaces (encoded or not), and their combinations.
 func spellings(route string) []string {
 	var out []string
-	for _, ext := range []string{"", ".json", ".xml", ".csv", ".JSON", ".", "..", "%2e", "%20", ".%20", "%20.", ". .", ".json.", ".json%20"} {
-		for _, slash := range []string{"", "/"} {
-			if s := route + ext + slash; s != route {
-				out = append(out, s)
+	last := strings.LastIndexByte(route, '/') + 1
+	for _, r := range []string{route, strings.ToUpper(route), strings.Replace(route, "/api/", "/Api/", 1),
+		route[:last] + strings.ToUpper(route[last:]), route[:last] + strings.ToUpper(route[last:last+1]) + route[last+1:]} {
+		for _, ext := range []string{"", ".json", ".xml", ".csv", ".JSON", ".", "..", "%2e", "%20", ".%20", "%20.", ". .", ".json.", ".json%20"} {
+			for _, slash := range []string{"", "/"} {
+				if s := r + ext + slash; s != route {
+					out = append(out, s)
+				}
 			}
 		}
 	}
@@ -91,12 +96,18 @@ func spellings(route string) []string {
 // reverse proxy and the middleware through a real client; the guarded
 // routes must never run and the card must never reach the client.
 func TestPathReadingsNeverRunAGuardedRoute(t *testing.T) {
+	for _, fold := range []bool{true, false} {
+		t.Run(fmt.Sprintf("LowerCasePaths=%v", fold), func(t *testing.T) { pathReadingsNeverRunAGuardedRoute(t, fold) })
+	}
+}
+
+func pathReadingsNeverRunAGuardedRoute(t *testing.T, fold bool) {
 	rs, err := gate.ParseRules("paths.yaml", []byte(pathReadingRules))
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := gate.New(gate.Config{Rules: rs, Approver: &approval.Memory{}, Recorder: &record.Memory{}, ReviewMode: gate.RefuseThenRetry})
-	gw, err := New(Config{Gate: g, Target: "paths", Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent}), LowerCasePaths: true})
+	gw, err := New(Config{Gate: g, Target: "paths", Authenticator: gate.Tokens(map[string]gate.Identity{agentToken: agent}), LowerCasePaths: fold})
 	if err != nil {
 		t.Fatal(err)
 	}
