@@ -16,18 +16,17 @@ import (
 // before 6 route /api/payments/ as /api/payments; Rails and Spring's
 // suffix patterns route /api/payments.json there too (the extension picks
 // the format); IIS and ASP.NET on Windows drop the trailing dots and
-// spaces of a segment (/api/payments. and /api/payments%20); Express
-// (by default), ASP.NET and IIS fold case, which the model does only
-// with LowerCasePaths, so without it the lower-cased path and its
-// spellings are readings too. Virtual
-// hosts are matched without the port (Go's ServeMux routes a Host of
-// admin.example.com:8080 to admin.example.com/) and, by nginx and Apache,
-// without the trailing dot of a fully qualified name. A rule written on
-// one spelling (http.path == "/api/payments", http.host ==
-// "admin.example.com") would not see the others. So the request is also
-// judged, without recording, under each spelling such a router would
-// route it as (its readings), and refused with 400 when one of them
-// matches a rule that would hold or deny it, or mask more of the
+// spaces of a segment (/api/payments. and /api/payments%20); Express (by
+// default), ASP.NET and IIS fold case, which the model does only with
+// LowerCasePaths, so without it the lower-cased path and its spellings
+// are readings too. Virtual hosts are matched without the port (Go's
+// ServeMux routes a Host of admin.example.com:8080 to admin.example.com/)
+// and, by nginx and Apache, without the trailing dot of a fully qualified
+// name. A rule written on one spelling (http.path == "/api/payments",
+// http.host == "admin.example.com") would not see the others. So the
+// request is also judged, without recording, under each spelling such a
+// router would route it as (its readings), and refused with 400 when one
+// of them matches a rule that would hold or deny it, or mask more of the
 // response, where the request as sent does not. A reading that only the
 // rule set's default denies does not count: that an allow rule admits the
 // request as sent is not undone by no rule naming the other spelling.
