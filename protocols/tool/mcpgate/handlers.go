@@ -241,8 +241,14 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	}
 	// A URI the upstream lists exactly is its own spelling (aliases of a
 	// hidden one are refused by advertised); any other must be canonical.
-	if why := uriSpelling(p.URI); why != "" && !s.catalog.has(kindResource, p.URI) {
-		return nil, s.refuseSpelling(ctx, p.URI, why)
+	if !s.catalog.has(kindResource, p.URI) {
+		why := uriSpelling(p.URI)
+		if why == "" {
+			why = s.uriReadingRefused(ctx, p.URI)
+		}
+		if why != "" {
+			return nil, s.refuseSpelling(ctx, p.URI, why)
+		}
 	}
 	req := resourceRequest(s.gs, p.URI)
 	d, m, refusal := s.admit(ctx, req, resourceRequest(s.gs, p.URI), p.GetProgressToken())
