@@ -160,8 +160,10 @@
 //     and UTF-32 JSON — masked as UTF-8 and served as UTF-8 with
 //     charset=utf-8 declared, so the client decodes exactly what the
 //     masker read. A body of any other type that starts with a byte order
-//     mark (a UTF-16 CSV served as application/vnd.ms-excel) is text too;
-//     other bodies are masked as bytes. A charset without a decoder
+//     mark (a UTF-16 CSV served as application/vnd.ms-excel) is text too,
+//     and so is one whose first 8 bytes read as ASCII text in UTF-16 or
+//     UTF-32 without a mark (a client's sniffer reads it so); other
+//     bodies are masked as bytes. A charset without a decoder
 //     (utf-7, unknown labels), an unparseable Content-Type and a NUL byte
 //     in a textual body fail closed.
 //   - Event streams: an event is masked as bytes and its data as the
