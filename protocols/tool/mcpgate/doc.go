@@ -57,12 +57,13 @@
 // of characters that need one (never a letter, digit, "-._~", "/", "\" or
 // "%"). Any other spelling is refused before the rules with
 // CodeResourceNotFound as rule "mcp/uri-spelling"; a URI the upstream lists
-// exactly is its own spelling. A file server on a case-insensitive file
-// system serves files:///data/SECRET and files:///data/secret. as
-// files:///data/secret: a template read is also judged, without
-// recording, in lower case and without trailing dots, and refused the
-// same way when a rule holds, denies or masks one of those readings where
-// it does not the URI as sent.
+// exactly is its own spelling. A forgiving file server serves
+// files:///data/SECRET, files:///data/secret. and, for café,
+// files:///data/cafe%CC%81 as one file: a template read is also judged,
+// without recording, in lower case, without trailing dots, with its
+// non-ASCII characters escaped or not and composed or decomposed, and
+// refused the same way when a rule holds, denies or masks one of those
+// readings where it does not the URI as sent.
 //
 // Argument keys are judged as spelt, while an upstream written with Go's
 // encoding/json matches them by Unicode simple folding ("ID" and "id", a

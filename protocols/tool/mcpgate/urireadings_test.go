@@ -3,12 +3,14 @@ package mcpgate
 import (
 	"context"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
 )
 
 const uriReadingRules = `
@@ -17,22 +19,31 @@ rules:
   - name: no-secret-file
     when: tool.kind == "resource" && tool.uri == "files:///data/secret"
     action: deny
+  - name: no-cafe-file
+    when: tool.kind == "resource" && tool.uri == "files:///data/caf%C3%A9"
+    action: deny
   - name: mask-cards-file
     when: tool.kind == "resource" && tool.uri == "files:///data/cards.csv"
     mask: [credit_card]
 `
 
 // foldingFileServer serves files:///data/{name} as a file server on a
-// case-insensitive file system that drops trailing dots (Windows) does.
+// case-insensitive file system that drops trailing dots (Windows) and
+// matches names in any Unicode normalisation (macOS) does, once it has
+// unescaped the name.
 func foldingFileServer(secretServed *atomic.Int64) func() *sdk.Server {
 	return func() *sdk.Server {
 		s := sdk.NewServer(&sdk.Implementation{Name: "files", Version: "1"}, nil)
 		s.AddResourceTemplate(&sdk.ResourceTemplate{URITemplate: "files:///data/{name}", Name: "data"},
 			func(_ context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
-				name := strings.TrimRight(strings.ToLower(strings.TrimPrefix(req.Params.URI, "files:///data/")), ".")
+				name, err := url.PathUnescape(strings.TrimPrefix(req.Params.URI, "files:///data/"))
+				if err != nil {
+					return nil, err
+				}
+				name = strings.TrimRight(strings.ToLower(norm.NFC.String(name)), ".")
 				text := "public " + name
 				switch name {
-				case "secret":
+				case "secret", "caf\u00e9":
 					secretServed.Add(1)
 					text = "root secret"
 				case "cards.csv":
@@ -73,6 +84,9 @@ func TestMCPTemplateReadReadingsNeverServeAGuardedFile(t *testing.T) {
 		uri := "files:///data/" + respell(r, "secret")
 		_, _ = cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri})
 		require.Zero(t, served.Load(), "the denied file was served as %s", uri)
+		uri = "files:///data/" + pick(r, []string{"cafe%CC%81", "CAF%C3%89", "CAFE%CC%81", "Cafe%CC%81.", "caf%C3%A9."})
+		_, _ = cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri})
+		require.Zero(t, served.Load(), "the denied file was served as %s", uri)
 		uri = "files:///data/" + respell(r, "cards.csv")
 		if res, err := cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: uri}); err == nil {
 			require.NotContains(t, res.Contents[0].Text, "4111 1111 1111 1111", "the card was served unmasked as %s", uri)
@@ -84,9 +98,14 @@ func TestMCPTemplateReadReadingsNeverServeAGuardedFile(t *testing.T) {
 	}
 }
 
+func pick[T any](r *rand.Rand, list []T) T { return list[r.IntN(len(list))] }
+
 func TestURIReadings(t *testing.T) {
 	require.ElementsMatch(t, []string{"files:///data/secret.", "files:///data/Secret", "files:///data/secret"}, uriReadings("files:///data/Secret."))
 	require.Equal(t, []string{"files:///data/secret"}, uriReadings("files:///data/SECRET"))
 	require.Empty(t, uriReadings("files:///data/secret"))
 	require.Equal(t, []string{"db://x/t?q=a."}, uriReadings("db://x/t?q=A."))
+	require.Contains(t, uriReadings("files:///data/cafe%CC%81"), "files:///data/caf%C3%A9")
+	require.Contains(t, uriReadings("files:///data/CAF%C3%89"), "files:///data/caf%C3%A9")
+	require.Contains(t, uriReadings("files:///data/caf\u00e9"), "files:///data/caf%C3%A9")
 }
