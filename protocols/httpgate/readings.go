@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/airlock-sdk/airlock/gate"
 )
 
@@ -16,7 +18,8 @@ import (
 // before 6 route /api/payments/ as /api/payments; Rails and Spring's
 // suffix patterns route /api/payments.json there too (the extension picks
 // the format); IIS and ASP.NET on Windows drop the trailing dots and
-// spaces of a segment (/api/payments. and /api/payments%20); Express (by
+// spaces of a segment (/api/payments. and /api/payments%20), macOS
+// matches names in any Unicode normalisation; Express (by
 // default), ASP.NET and IIS fold case, which the model does only with
 // LowerCasePaths, so without it the lower-cased path and its spellings
 // are readings too. Virtual hosts are matched without the port (Go's
@@ -32,8 +35,9 @@ import (
 // request as sent is not undone by no rule naming the other spelling.
 
 // pathReadings returns the other spellings of the model path p that a
-// router may take for it: p with the trailing slash dropped or added, with
-// the trailing dots and spaces of its segments dropped, and with the
+// router may take for it: p with the trailing slash dropped or added,
+// composed or decomposed (NFC, NFD), with the trailing dots and spaces of
+// its segments dropped, and with the
 // extension of its last segment dropped; each with and without a trailing
 // slash. p itself is not among them.
 func pathReadings(p string) []string {
@@ -42,8 +46,18 @@ func pathReadings(p string) []string {
 	}
 	bare := strings.TrimSuffix(p, "/")
 	stems := []string{bare}
-	if s := trimSegmentDots(bare); s != bare && s != "" {
-		stems = append(stems, s)
+	if !isASCII(bare) {
+		// macOS matches file names in any Unicode normalisation.
+		for _, s := range []string{norm.NFC.String(bare), norm.NFD.String(bare)} {
+			if !slices.Contains(stems, s) {
+				stems = append(stems, s)
+			}
+		}
+	}
+	for _, s := range slices.Clone(stems) {
+		if t := trimSegmentDots(s); t != s && t != "" && !slices.Contains(stems, t) {
+			stems = append(stems, t)
+		}
 	}
 	for _, s := range slices.Clone(stems) {
 		if s2, ok := dropExtension(s); ok {
@@ -59,6 +73,15 @@ func pathReadings(p string) []string {
 		}
 	}
 	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // trimSegmentDots drops the trailing dots and spaces of every segment of

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/record"
@@ -30,15 +32,19 @@ rules:
     when: request.command.startsWith("POST /api/purge?") || request.command == "POST /api/purge"
     action: deny
     reason: purges are not done through the gateway
+  - name: no-cafe
+    when: http.path == "/api/caf\u00e9"
+    action: deny
   - name: mask-users
     when: http.path == "/api/users"
     mask: [credit_card]
 `
 
 // lenientRouter routes as Express (strict routing off, case-insensitive),
-// Rails, Spring's suffix patterns and IIS do: case, a trailing slash, a
-// format extension and the trailing dots and spaces of segments do not
-// change the route. It counts the routes it ran.
+// Rails, Spring's suffix patterns, IIS and a file server on macOS do:
+// case, a trailing slash, a format extension, the trailing dots and
+// spaces of segments and the Unicode normalisation do not change the
+// route. It counts the routes it ran.
 type lenientRouter struct {
 	mu  sync.Mutex
 	ran map[string]int
@@ -52,7 +58,7 @@ func (u *lenientRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if last := segs[len(segs)-1]; strings.LastIndexByte(last, '.') > 0 {
 		segs[len(segs)-1] = last[:strings.LastIndexByte(last, '.')]
 	}
-	route := strings.ToLower("/" + strings.Join(segs, "/"))
+	route := norm.NFC.String(strings.ToLower("/" + strings.Join(segs, "/")))
 	u.mu.Lock()
 	u.ran[route]++
 	u.mu.Unlock()
@@ -138,8 +144,14 @@ func pathReadingsNeverRunAGuardedRoute(t *testing.T, fold bool) {
 	}
 	for name, srv := range map[string]*httptest.Server{"proxy": proxy, "middleware": mw} {
 		t.Run(name, func(t *testing.T) {
-			for _, route := range []string{"/api/refunds", "/api/purge"} {
-				for _, p := range append(spellings(route), route) {
+			for _, route := range []string{"/api/refunds", "/api/purge", "/api/caf\u00e9"} {
+				all := append(spellings(route), route)
+				if route == "/api/caf\u00e9" {
+					// Decomposed, as macOS matches it, and percent-encoded.
+					all = append(all, spellings("/api/cafe\u0301")...)
+					all = append(all, "/api/cafe%CC%81", "/api/CAFE%CC%81.json", "/api/caf%C3%A9/")
+				}
+				for _, p := range all {
 					if code, body := send(t, srv, "POST", p); code < 400 {
 						t.Errorf("POST %s: %d %s", p, code, body)
 					}
@@ -176,6 +188,7 @@ func TestPathReadings(t *testing.T) {
 		{"/a./b", []string{"/a./b/", "/a/b", "/a/b/"}},
 		{"/.env", []string{"/.env/"}},
 		{"/x/v1.2/items", []string{"/x/v1.2/items/"}},
+		{"/files/cafe\u0301", []string{"/files/cafe\u0301/", "/files/caf\u00e9", "/files/caf\u00e9/"}},
 	} {
 		got := pathReadings(c.path)
 		if !slices.Equal(got, c.want) {
