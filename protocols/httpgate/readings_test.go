@@ -16,6 +16,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 )
 
@@ -291,6 +292,28 @@ func TestHostReadings(t *testing.T) {
 	} {
 		if got := hostReadings(c.host); !slices.Equal(got, c.want) {
 			t.Errorf("hostReadings(%q) = %q, want %q", c.host, got, c.want)
+		}
+	}
+}
+
+// TestCurlPathReadings: the real curl sends other spellings of the paths
+// the test rules guard exactly (http.path == "/api/refunds" for review,
+// == "/api/payments" with a large amount for deny): each is refused with
+// 400 naming the reading, and the upstream never sees it.
+func TestCurlPathReadings(t *testing.T) {
+	bin := gatetest.NeedTool(t, "curl")
+	e := newEnv(t, gate.RefuseThenRetry, nil)
+	e.eachServer(t, func(t *testing.T, _ string, srv *httptest.Server) {
+		for _, p := range []string{"/api/refunds/", "/api/refunds.json", "/api/refunds.", "/api/refunds%20", "/api/payments/", "/api/payments.xml"} {
+			out := curl(t, bin, "-i", "--path-as-is", "-X", "POST", "-H", "Content-Type: application/json", "-d", `{"amount":5000}`, srv.URL+p)
+			if !strings.Contains(out, "400 Bad Request") || !strings.Contains(out, "routed as") {
+				t.Errorf("POST %s: %s", p, out)
+			}
+		}
+	})
+	for _, p := range []string{"/api/refunds/", "/api/refunds.json", "/api/refunds.", "/api/refunds ", "/api/payments/", "/api/payments.xml"} {
+		if n := e.up.hit(p); n != 0 {
+			t.Errorf("upstream %q reached %d times", p, n)
 		}
 	}
 }
