@@ -3,6 +3,7 @@ package httpgate
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/encoding"
@@ -116,6 +117,50 @@ func bomCharset(head []byte) (encoding.Encoding, int) {
 	}
 	return nil, 0
 }
+
+// wideText returns the decoder of a body of a type that is not textual
+// whose first 8 bytes read as printable ASCII text in UTF-16 or UTF-32
+// without a byte order mark ("a\x00b\x00c\x00d\x00"), or nil. A client
+// that detects the encoding (a browser's or a library's sniffer, or one
+// that drops NULs) reads such a body as text, and the byte masker would
+// not: "4\x001\x00..." holds no digit run. Printable ASCII in every
+// other position over two UTF-32 or four UTF-16 units keeps binary
+// formats out (a BSON document's length is followed by a type byte).
+func wideText(head []byte) encoding.Encoding {
+	if len(head) < wideSniffLen {
+		return nil
+	}
+	h := head[:wideSniffLen]
+	// at reports whether the bytes of h at the offsets of each unit (of
+	// size n) are printable, and all the others NUL.
+	at := func(n int, offs ...int) bool {
+		for i, c := range h {
+			if slices.Contains(offs, i%n) {
+				if !(c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r') {
+					return false
+				}
+			} else if c != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case at(4, 0):
+		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)
+	case at(4, 3):
+		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)
+	case at(2, 0):
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case at(2, 1):
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	}
+	return nil
+}
+
+// wideSniffLen is how much of a body of a type that is not textual
+// wideText reads.
+const wideSniffLen = 8
 
 func isWide(enc encoding.Encoding) bool {
 	if enc == nil {

@@ -29,9 +29,11 @@
 // decoded body, and the headers are judged as the upstream receives them:
 // the hop-by-hop ones (Connection, Keep-Alive, TE but "trailers", ...) and
 // every header the client lists in Connection are removed before the model
-// is built, and the reverse proxy removes the client's Forwarded and
-// X-Forwarded-* headers before that too (it sets X-Forwarded-* of its
-// own). Requests that cannot be modelled without ambiguity are refused
+// is built, and the reverse proxy removes the client's forwarding
+// headers before that too, which an upstream takes for its proxy's word:
+// Forwarded, every X-Forwarded-* (-Prefix, -Port, -Ssl included) and the
+// client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP, ...;
+// it sets X-Forwarded-For, -Host and -Proto of its own). Requests that cannot be modelled without ambiguity are refused
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
 // double-encoding, dot-segments above the root, non-standard or lower-case
@@ -91,6 +93,19 @@
 // case-insensitive match does not. `airlock serve` folds by default
 // (http.lower_case_paths).
 //
+// Paths and routes. Routers run one route under several spellings:
+// /api/payments/ (Express, Rails, ASP.NET Core, Spring before 6),
+// /api/payments.json (Rails, Spring's suffix patterns), /api/payments.
+// and /api/payments%20 (IIS), and, without LowerCasePaths, /api/PAYMENTS
+// (Express by default, ASP.NET, IIS). When the rules read the path (http.path,
+// request.command), a request is also judged, without recording, under
+// each such reading of its path, and refused with 400 when one of them
+// is held, denied or masked by a rule where the path as sent is not: a
+// rule on http.path == "/api/payments" holds all its spellings. So is
+// the host, when the rules read http.host, without its port (Go's
+// ServeMux routes admin.example.com:8080 as admin.example.com) and
+// without a trailing dot (nginx, Apache).
+//
 // A denied request gets 403 application/problem+json naming the rule and the
 // reason. A request held for review blocks in the gate's Hold mode; in
 // RefuseThenRetry mode it gets 409 Conflict with the approval id (in the
@@ -145,8 +160,10 @@
 //     and UTF-32 JSON — masked as UTF-8 and served as UTF-8 with
 //     charset=utf-8 declared, so the client decodes exactly what the
 //     masker read. A body of any other type that starts with a byte order
-//     mark (a UTF-16 CSV served as application/vnd.ms-excel) is text too;
-//     other bodies are masked as bytes. A charset without a decoder
+//     mark (a UTF-16 CSV served as application/vnd.ms-excel) is text too,
+//     and so is one whose first 8 bytes read as ASCII text in UTF-16 or
+//     UTF-32 without a mark (a client's sniffer reads it so); other
+//     bodies are masked as bytes. A charset without a decoder
 //     (utf-7, unknown labels), an unparseable Content-Type and a NUL byte
 //     in a textual body fail closed.
 //   - Event streams: an event is masked as bytes and its data as the

@@ -42,6 +42,9 @@ type Gateway struct {
 	// names are the names the rules in force read from bodies and
 	// queries (see keynames.go).
 	names ruleNames
+	// readRules tell whether the rules in force read the path or the
+	// host (see readings.go).
+	readRules readRules
 	// handler is what Handler serves: the proxy of Config.Proxy, or
 	// nil.
 	handler http.Handler
@@ -149,6 +152,9 @@ func (gw *Gateway) admit(w http.ResponseWriter, r *http.Request, target string) 
 	}
 	conn := e.conn
 	req, ref := gw.buildModel(r)
+	if ref == nil {
+		ref = gw.checkReadings(ctx, conn.Session(), req)
+	}
 	if ref != nil {
 		d, _ := conn.Refuse(ctx, gw.refusedRequest(r), ref.Check, ref.Reason)
 		gw.sessions.release(e)

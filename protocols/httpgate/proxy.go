@@ -54,10 +54,6 @@ type ProxyConfig struct {
 
 type exchangeKey struct{}
 
-// xForwarded are the headers httputil.ReverseProxy drops from a request
-// before Rewrite (which sets the X-Forwarded ones anew).
-var xForwarded = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
-
 // Proxy returns a gating reverse proxy to pc.Upstream. The client's
 // credentials are stripped and the gateway's Credential injected;
 // Accept-Encoding is rewritten to gzip or identity so that every response
@@ -162,11 +158,10 @@ func (gw *Gateway) Proxy(pc ProxyConfig) (http.Handler, error) {
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The reverse proxy drops these and sets its own (SetXForwarded):
-		// the rules must not judge the client's.
-		for _, k := range xForwarded {
-			delete(r.Header, k)
-		}
+		// The client's forwarding headers are claims the upstream would
+		// take for the gateway's (see forwarding.go); it sets its own
+		// (SetXForwarded).
+		dropForwarding(r.Header)
 		x := gw.admit(w, r, target)
 		if x == nil {
 			return

@@ -224,6 +224,9 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 	}
 	br := bufio.NewReaderSize(r, 4096)
 	n := sniffLen(mt, label != "")
+	if !text {
+		n = max(n, wideSniffLen) // see wideText
+	}
 	if mt == "" {
 		n = 512
 	}
@@ -241,7 +244,9 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 			return nil, false, err
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
-		return br, false, nil
+		if enc = wideText(head); enc == nil {
+			return br, false, nil
+		}
 	}
 	_, _ = br.Discard(skip)
 	if enc == nil {

@@ -16,7 +16,15 @@
 //	}
 //
 // Rules see the call as `tool.name` and `tool.args` (the arguments encoded
-// as JSON, so field names follow the argument type's json tags).
+// as JSON, so field names follow the argument type's json tags). Parts of
+// the arguments held as raw JSON or maps (a json.RawMessage, an any) may
+// hold keys a tool reads otherwise than the rules: encoding/json folds
+// case ("KIND" and the Kelvin-sign "Kind" fill a field tagged kind) and
+// keeps the last of two. A call whose arguments hold, at any depth, a key
+// repeated, two keys of one object that fold alike, or a key that folds
+// like a word of a rule reading tool arguments without being spelt like
+// it is refused before the rules (rule "tool/argument-key"; see
+// ArgumentKeys, which the MCP gateway applies too).
 //
 // Results and error messages leave through the session handle
 // (gate.Conn.Result): masked, recorded, and never returned when they could
@@ -24,7 +32,10 @@
 // refused without running the tool. A result is masked as its JSON, where
 // encoding/json writes a []byte as base64 the masker cannot read: a result
 // holding a []byte (at any depth) whose text masking would change is
-// withheld with an error (return such data as a string). The recorded
+// withheld with an error (return such data as a string), and so is a
+// result holding such a value where its JSON form does not show it (an
+// unexported or json:"-" field, at any depth): the caller gets the Go
+// value, which the masker never read. The recorded
 // command shows secret-named arguments as [secret] (RedactArgs).
 //
 // The one thing not to forget: the context must carry the session handle

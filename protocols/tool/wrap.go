@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
@@ -52,6 +53,7 @@ const couldNotMask = "the error message could not be masked"
 // return unmasked or unrecorded data; when it could not be recorded the
 // session is broken (gate.Conn.Err) and refuses every later call.
 func Wrap[A, R any](name string, fn Func[A, R]) Func[A, R] {
+	var words WordCache
 	return func(ctx context.Context, args A) (R, error) {
 		var zero R
 		conn := gate.ConnFrom(ctx)
@@ -72,6 +74,20 @@ func Wrap[A, R any](name string, fn Func[A, R]) Func[A, R] {
 			Payload:  payload,
 			Secrets:  secrets,
 			Tool:     &gate.ToolCall{Kind: "call", Name: name, Args: argMap},
+		}
+		// Parts of the arguments held as raw JSON or maps (a
+		// json.RawMessage, an any) may hold keys the tool reads otherwise
+		// than the rules: refused before the rules (tool/argument-key).
+		why := repeatedKey(payload)
+		if why == "" {
+			why = ArgumentKeys(argMap, words.Get(conn.Rules()), strconv.Quote)
+		}
+		if why != "" {
+			_, err := conn.Refuse(ctx, req, "argument-key", why+"; spell each argument key once, exactly as the rules do")
+			if conn.Err() != nil {
+				return zero, ended(name)
+			}
+			return zero, err
 		}
 		d, err := conn.Check(ctx, req)
 		if err != nil {

@@ -23,7 +23,9 @@
 // not user or assistant fails the request, and adjacent text blocks are
 // also read as one (joined as a client may show them): a value split
 // across blocks is masked by joining them, and one split across a
-// resource's contents or a prompt's messages fails the request.
+// resource's contents, a prompt's messages, or a text block and an
+// embedded resource or a resource link (read in order, as the model
+// reads them) fails the request.
 //
 // Each client session is one gate session handle (gate.Conn): every request
 // is checked through it, and every answer leaves through it (Conn.Result),
@@ -55,7 +57,13 @@
 // of characters that need one (never a letter, digit, "-._~", "/", "\" or
 // "%"). Any other spelling is refused before the rules with
 // CodeResourceNotFound as rule "mcp/uri-spelling"; a URI the upstream lists
-// exactly is its own spelling.
+// exactly is its own spelling. A forgiving file server serves
+// files:///data/SECRET, files:///data/secret. and, for café,
+// files:///data/cafe%CC%81 as one file: a template read is also judged,
+// without recording, in lower case, without trailing dots, with its
+// non-ASCII characters escaped or not and composed or decomposed, and
+// refused the same way when a rule holds, denies or masks one of those
+// readings where it does not the URI as sent.
 //
 // Argument keys are judged as spelt, while an upstream written with Go's
 // encoding/json matches them by Unicode simple folding ("ID" and "id", a

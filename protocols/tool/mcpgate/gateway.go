@@ -13,6 +13,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/mask"
+	"github.com/airlock-sdk/airlock/protocols/tool"
 )
 
 // CodeRefused is the JSON-RPC error code of a request the gate refused where
@@ -79,7 +80,7 @@ type Gateway struct {
 	log     hclog.Logger
 	server  *sdk.Server
 	filters filterCache
-	words   wordCache // names the rules read from tool arguments
+	words   tool.WordCache // names the rules read from tool arguments
 
 	mu        sync.Mutex
 	closed    bool // Close was called: no new session

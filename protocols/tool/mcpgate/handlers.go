@@ -9,6 +9,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/protocols/tool"
 )
 
 // listOutcome is what the record keeps of a list: the items shown (names,
@@ -203,7 +204,7 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 		_, _ = s.conn.Refuse(ctx, req, "parse", "the arguments could not be parsed: "+err.Error())
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
-	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+	if why := tool.ArgumentKeys(args, s.g.words.Get(s.conn.Rules()), display); why != "" {
 		return nil, s.refuseArgumentKey(ctx, kindCall, p.Name, why)
 	}
 	if why := s.catalog.undeclaredArg(kindCall, p.Name, args); why != "" {
@@ -240,8 +241,14 @@ func (s *session) readResource(ctx context.Context, p *sdk.ReadResourceParams) (
 	}
 	// A URI the upstream lists exactly is its own spelling (aliases of a
 	// hidden one are refused by advertised); any other must be canonical.
-	if why := uriSpelling(p.URI); why != "" && !s.catalog.has(kindResource, p.URI) {
-		return nil, s.refuseSpelling(ctx, p.URI, why)
+	if !s.catalog.has(kindResource, p.URI) {
+		why := uriSpelling(p.URI)
+		if why == "" {
+			why = s.uriReadingRefused(ctx, p.URI)
+		}
+		if why != "" {
+			return nil, s.refuseSpelling(ctx, p.URI, why)
+		}
 	}
 	req := resourceRequest(s.gs, p.URI)
 	d, m, refusal := s.admit(ctx, req, resourceRequest(s.gs, p.URI), p.GetProgressToken())
@@ -269,7 +276,7 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 		return nil, s.refuseUnknown(ctx, kindPrompt, p.Name)
 	}
 	args := stringArgs(p.Arguments)
-	if why := argumentKeys(args, s.g.words.get(s.conn.Rules())); why != "" {
+	if why := tool.ArgumentKeys(args, s.g.words.Get(s.conn.Rules()), display); why != "" {
 		return nil, s.refuseArgumentKey(ctx, kindPrompt, p.Name, why)
 	}
 	if why := s.catalog.undeclaredArg(kindPrompt, p.Name, args); why != "" {

@@ -172,7 +172,41 @@ func (m *masker) contents(cs []sdk.Content) ([]sdk.Content, error) {
 		}
 		i = j
 	}
+	// The model reads every block's text in order, not only runs of text
+	// blocks: a value split across a text block and an embedded
+	// resource or a resource link cannot be joined into one block.
+	var texts []string
+	for _, c := range merged {
+		texts = append(texts, blockTexts(c)...)
+	}
+	if _, split, err := m.joinedText(texts); err != nil || split {
+		return nil, errSplitValue
+	}
 	return merged, nil
+}
+
+// blockTexts returns the texts a client reads in a (masked) content
+// block, in the order it shows them.
+func blockTexts(c sdk.Content) []string {
+	var out []string
+	add := func(ss ...string) {
+		for _, s := range ss {
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	switch x := c.(type) {
+	case *sdk.TextContent:
+		add(x.Text)
+	case *sdk.ResourceLink:
+		add(x.Title, x.Name, x.Description, x.URI)
+	case *sdk.EmbeddedResource:
+		if x.Resource != nil {
+			add(x.Resource.URI, x.Resource.Text)
+		}
+	}
+	return out
 }
 
 // joinedText checks texts, each already masked, read as one: joined with
@@ -272,9 +306,7 @@ func (m *masker) promptResult(r *sdk.GetPromptResult) (*sdk.GetPromptResult, err
 	}
 	var texts []string
 	for _, msg := range out.Messages {
-		if tc, ok := msg.Content.(*sdk.TextContent); ok {
-			texts = append(texts, tc.Text)
-		}
+		texts = append(texts, blockTexts(msg.Content)...)
 	}
 	if _, split, err := m.joinedText(texts); err != nil || split {
 		return nil, errSplitValue

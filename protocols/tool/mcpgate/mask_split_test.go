@@ -113,3 +113,70 @@ func TestEveryResultStringMasked(t *testing.T) {
 	_, err = m.promptResult(&sdk.GetPromptResult{Messages: []*sdk.PromptMessage{{Role: e, Content: &sdk.TextContent{Text: "t"}}}})
 	require.Error(t, err)
 }
+
+// TestSplitValuesAcrossBlockKindsNeverShown splits a card or an e-mail
+// at random offsets across adjacent content blocks of random kinds (a
+// text block, an embedded resource's text, a resource link's title, name
+// or description) of a tool result and of a prompt's messages: read in
+// order as the model reads them (joined, by line or by space), the
+// masked result holds nothing the policy masks, or the request fails.
+func TestSplitValuesAcrossBlockKindsNeverShown(t *testing.T) {
+	p := splitPolicy(t)
+	r := rand.New(rand.NewPCG(23, 5))
+	block := func(text string) sdk.Content {
+		switch r.IntN(5) {
+		case 0:
+			return &sdk.TextContent{Text: text}
+		case 1:
+			return &sdk.EmbeddedResource{Resource: &sdk.ResourceContents{URI: "x://r", MIMEType: "text/plain", Text: text}}
+		case 2:
+			return &sdk.ResourceLink{URI: "x://l", Name: text}
+		case 3:
+			return &sdk.ResourceLink{URI: "x://l", Name: "n", Title: text}
+		default:
+			return &sdk.EmbeddedResource{Resource: &sdk.ResourceContents{URI: "x://r", Text: text}}
+		}
+	}
+	shows := func(cs []sdk.Content) []string {
+		var texts []string
+		for _, c := range cs {
+			texts = append(texts, blockTexts(c)...)
+		}
+		var out []string
+		for _, sep := range []string{"", "\n", " "} {
+			out = append(out, strings.Join(texts, sep))
+		}
+		return out
+	}
+	for i := range 600 {
+		value := []string{"4111 1111 1111 1111", "ada.lovelace@example.com", "5500000000000004"}[r.IntN(3)]
+		pieces := cut(r, value, 2)
+		var cs []sdk.Content
+		for _, piece := range pieces {
+			cs = append(cs, block(piece))
+		}
+		m := &masker{p: p}
+		if res, err := m.callResult(&sdk.CallToolResult{Content: cs}); err == nil {
+			for _, shown := range shows(res.Content) {
+				if out, _, _ := p.Value("", shown); out != shown {
+					t.Fatalf("case %d: tool result pieces %q: the model reads %q", i, pieces, shown)
+				}
+			}
+		}
+		var msgs []*sdk.PromptMessage
+		for _, c := range cs {
+			msgs = append(msgs, &sdk.PromptMessage{Role: "user", Content: c})
+		}
+		if res, err := m.promptResult(&sdk.GetPromptResult{Messages: msgs}); err == nil {
+			var got []sdk.Content
+			for _, msg := range res.Messages {
+				got = append(got, msg.Content)
+			}
+			for _, shown := range shows(got) {
+				if out, _, _ := p.Value("", shown); out != shown {
+					t.Fatalf("case %d: prompt pieces %q: the model reads %q", i, pieces, shown)
+				}
+			}
+		}
+	}
+}

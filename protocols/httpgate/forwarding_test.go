@@ -1,0 +1,61 @@
+package httpgate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// spoofedForwarding are forwarding headers an upstream trusts from its
+// proxy, with the values a client would claim.
+var spoofedForwarding = []string{
+	"X-Forwarded-For: 10.66.0.1", "X-Forwarded-Host: admin.internal.example", "X-Forwarded-Proto: https-spoof",
+	"X-Forwarded-Port: 6666", "X-Forwarded-Prefix: /spoof-admin", "X-Forwarded-Ssl: on-spoof",
+	"X-Forwarded-Scheme: spoofscheme", "X-Forwarded-Server: spoof.internal", "X-Forwarded-Client-Cert: Hash=spoof",
+	"X-Forwarded-Uri: /spoof-admin/x", "Forwarded: for=10.66.0.1;host=spoof.internal", "X-Real-IP: 10.66.0.1",
+	"True-Client-IP: 10.66.0.1", "X-Client-IP: 10.66.0.1", "Client-IP: 10.66.0.1", "X-Cluster-Client-IP: 10.66.0.1",
+	"CF-Connecting-IP: 10.66.0.1", "Fastly-Client-IP: 10.66.0.1", "X-Original-Forwarded-For: 10.66.0.1",
+	"X-Originating-IP: 10.66.0.1", "X-Remote-IP: 10.66.0.1", "X-Remote-Addr: 10.66.0.1", "X-ProxyUser-Ip: 10.66.0.1",
+	"X-Original-Host: spoof.internal", "X-Host: spoof.internal", "X-HTTP-Host-Override: spoof.internal",
+	"Front-End-Https: on-spoof", "X-Url-Scheme: spoofscheme", "X-Forwarded: for=10.66.0.1", "Forwarded-For: 10.66.0.1",
+}
+
+// TestClientForwardingHeadersNeverReachTheUpstream sends random sets of
+// forwarding headers, in random case, through the reverse proxy: the
+// upstream, which takes the gateway for its trusted proxy, must never
+// receive a value the client claimed (an address for an IP allowlist, a
+// host, scheme, port or prefix), only what the gateway sets from the
+// connection.
+func TestClientForwardingHeadersNeverReachTheUpstream(t *testing.T) {
+	_, up, srvs := gatedServers(t, headerRules)
+	rng := newRand(t)
+	for range 200 {
+		var lines []string
+		for range 1 + rng.IntN(4) {
+			h := pick(rng, spoofedForwarding)
+			name, value, _ := strings.Cut(h, ": ")
+			switch rng.IntN(3) {
+			case 0:
+				name = strings.ToLower(name)
+			case 1:
+				name = strings.ToUpper(name)
+			}
+			lines = append(lines, name+": "+value)
+		}
+		req := fmt.Sprintf("GET /api/h HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer %s\r\nConnection: close\r\n%s\r\n\r\n", agentToken, strings.Join(lines, "\r\n"))
+		if code, body := raw(t, srvs["proxy"], req); code != 200 {
+			t.Fatalf("%q: status %d %s", lines, code, body)
+		}
+		got := up.take()
+		if len(got) != 1 {
+			t.Fatalf("%q: upstream got %d requests", lines, len(got))
+		}
+		for k, vs := range got[0].header {
+			for _, v := range vs {
+				if strings.Contains(v, "spoof") || strings.Contains(v, "10.66.0.1") || strings.Contains(v, "6666") {
+					t.Errorf("%q: the upstream received the client's %s: %q", lines, k, v)
+				}
+			}
+		}
+	}
+}
