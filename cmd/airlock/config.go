@@ -213,6 +213,13 @@ type sshConfig struct {
 	// (sshgate.Config.AllowOpaqueCode). Off by default: it is refused as
 	// ssh/startup, since it can build a start-up file's name from pieces.
 	AllowOpaqueCode bool `yaml:"allow_opaque_code"`
+	// AllowMaskedTransforms lets a decision that masks results allow
+	// commands that may print them encoded or cut (base64, xxd, rev, tr,
+	// sed, cut, head -c, ...) and interactive shells
+	// (sshgate.Config.AllowMaskedTransforms). Off by default: they are
+	// refused as ssh/masked-transform, since the masker could not read
+	// their output.
+	AllowMaskedTransforms bool `yaml:"allow_masked_transforms"`
 }
 
 type mcpConfig struct {

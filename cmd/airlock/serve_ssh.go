@@ -67,7 +67,7 @@ func (s *server) startSSH(ctx context.Context, x *sshConfig, g *gate.Gate) error
 		auth = append(auth, ca)
 	}
 	proxy, err := sshgate.New(sshgate.Config{Gate: g, HostKeys: []ssh.Signer{hostKey}, Authenticator: gate.FirstOf(auth...), Logger: s.log.Named("ssh"),
-		AllowStartupWrites: x.AllowStartupWrites, AllowOpaqueCode: x.AllowOpaqueCode,
+		AllowStartupWrites: x.AllowStartupWrites, AllowOpaqueCode: x.AllowOpaqueCode, AllowMaskedTransforms: x.AllowMaskedTransforms,
 		Upstream: sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback}})
 	if err != nil {
 		return err

@@ -164,6 +164,11 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		sc.refuse(r, "airlock: output masking is not available")
 		return
 	}
+	if why := c.maskedTransform(d, req.SSH); why != "" {
+		_, _ = c.gc.Refuse(c.ctx, req, refusalMaskedTransform, why)
+		sc.refuse(r, "airlock: "+why)
+		return
+	}
 	up, ureqs, err := c.up.OpenChannel("session", nil)
 	if err != nil {
 		sc.refuse(r, "airlock: upstream refused the session")

@@ -1,0 +1,60 @@
+package shell
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestOutputTransform: lines that print what they read as it is pass;
+// lines that may print it encoded, reversed, translated, compressed, cut
+// or converted are caught, wherever the transforming program sits (a
+// pipe, a sequence, a wrapper, a substitution, find -exec, a path).
+func TestOutputTransform(t *testing.T) {
+	faithful := []string{
+		"cat F", "cat F G | grep -i card", "head -n 5 F", "tail -n 20 -f F", "ls -la /data", "sort F | uniq -c",
+		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo \"$HOME\" ${PATH}",
+		"find . -name '*.csv'", "diff a b", "xargs cat < list", "grep -c x F", "grep --color=auto -n x F", "timeout 5 cat F",
+		"sudo cat F", "env LANG=C sort F", "nl F | tac", "stat -c %s F", "date", "du -sh .", "cmp a b", "cat F > /tmp/x; cat /tmp/x",
+	}
+	for _, l := range faithful {
+		s, err := Parse(l)
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if what, ok := OutputTransform(s); ok {
+			t.Errorf("%q: judged a transform (%s)", l, what)
+		}
+	}
+	transforms := []string{
+		"base64 F", "base32 F", "basenc --base16 F", "xxd F", "xxd -p F", "od -c F", "hexdump -C F", "rev F", "tr 0-9 a-j",
+		"sed 's/1/x/' F", "awk '{print $1+1}' F", "cut -c1-8 F", "fold -w 4 F", "dd if=F bs=1 count=8", "gzip -c F", "zstd -c F",
+		"jq .card F", "openssl enc -base64 -in F", "iconv -t UTF-16 F", "paste -sd, F", "python3 -c 'print(1)'", "perl -ne print F",
+		"head -c 8 F", "head -qc8 F", "head --bytes=8 F", "tail -c +9 F", "grep -o '^.\\{8\\}' F", "grep -oE '[0-9]{4}' F",
+		"grep --only-matching x F", "cmp -l a b", "printf '%x\\n' 4111", "printf '%.8s' x", "printf \"$fmt\" x",
+		"echo $(( $(cat F) + 1 ))", "echo ${x:0:8}", "echo ${x//1/a}", "echo ${x^^}", "echo ${#x}", "git archive HEAD", "git show HEAD:F",
+		"/usr/bin/base64 F", "split -b 8 F", "strings -n 2 F | tr 1 x", "numfmt --to=si 4111", "factor 4111", "bc <<< 1",
+		"csvcut -c 1 F", "column -t F | rev", "unknown-tool F",
+	}
+	wraps := []string{"%s", "cat F | %s", "true; %s", "true && %s", "( %s )", "timeout 5 %s", "env %s", "nice -n 1 %s", "sudo %s",
+		"echo $(%s)", "if true; then %s; fi", "find . -name F -exec %s \\;", "xargs %s < list"}
+	caught := 0
+	for _, x := range transforms {
+		for _, w := range wraps {
+			if strings.HasPrefix(w, "xargs") && strings.ContainsAny(x, "$<") || strings.HasPrefix(w, "find") && strings.Contains(x, "'") {
+				continue
+			}
+			l := strings.Replace(w, "%s", x, 1)
+			s, err := Parse(l)
+			if err != nil {
+				continue // the gate refuses what it cannot parse
+			}
+			if _, ok := OutputTransform(s); !ok {
+				t.Errorf("%q: not caught", l)
+			}
+			caught++
+		}
+	}
+	if caught < len(transforms)*len(wraps)/2 {
+		t.Fatalf("only %d lines parsed: the generator is too weak", caught)
+	}
+}
