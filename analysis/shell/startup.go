@@ -48,7 +48,21 @@ import (
 // ~/.k5login and ~/.k5users let a later login in as authorized_keys does;
 // IPython runs its profiles' startup files and config (~/.ipython), the
 // perl debugger ~/.perldb, direnv its ~/.config/direnv/direnvrc and lib.
-// pip.conf is left out: it changes what a later command fetches.
+// Round four (each: the program that reads it, and how it runs code):
+// direnv sources any directory's .envrc once allowed (the allow records
+// live in ~/.local/share/direnv) and ~/.direnvrc; conda's .condarc (and
+// ~/.conda/condarc.d) choose channels whose packages run link scripts; xrdb loads
+// ~/.Xresources and ~/.Xdefaults (xterm's exec-formatted action), startx
+// runs ~/.xserverrc, xbindkeys the commands of ~/.xbindkeysrc; emacs
+// loads ~/.emacs.el(c), gdb ~/.gdbearlyinit; Debian's lesspipe runs
+// ~/.lessfilter; mvn sources ~/.mavenrc as shell code; gem's ~/.gemrc
+// names the sources it installs from; pry, ghci (:!) and sbt run their
+// rc files; nano's syntax linters and formatters are commands; mutt's
+// source "cmd|" runs a command at start; npm init runs ~/.npm-init.js;
+// bun preloads what ~/.bunfig.toml names; ansible loads plugins from
+// ~/.ansible.cfg's paths and ~/.ansible; jupyter's config files are
+// Python. ~/.pythonrc is left out (run only when PYTHONSTARTUP names
+// it), so are ~/.Xmodmap, ~/.editrc and ~/.hushlogin (no command).
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
 	".bashrc.d": true, ".zshenv": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true,
@@ -62,12 +76,18 @@ var startupNames = map[string]bool{
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
 	".curlrc": true, ".wgetrc": true, ".terraformrc": true, ".lftprc": true,
 	".rhosts": true, ".shosts": true, ".k5login": true, ".k5users": true, ".ipython": true, ".perldb": true,
+	".envrc": true, ".direnvrc": true, ".condarc": true, ".Xresources": true, ".Xdefaults": true, ".xserverrc": true,
+	".xbindkeysrc": true, ".emacs.el": true, ".emacs.elc": true, ".gdbearlyinit": true, ".lessfilter": true,
+	".mavenrc": true, ".gemrc": true, ".pryrc": true, ".ghci": true, ".sbtrc": true, ".nanorc": true, ".muttrc": true,
+	".npm-init.js": true, ".bunfig.toml": true, ".ansible.cfg": true, ".mutt": true, ".jupyter": true, ".sbt": true,
+	".ansible": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
 // as code: sourced by a loop in an rc file (.bashrc.d), or loaded by
 // an editor (.vim, .emacs.d).
-var dropInDirs = map[string]bool{".ipython": true, ".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true, ".emacs.d": true}
+var dropInDirs = map[string]bool{".ipython": true, ".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true,
+	".emacs.d": true, ".mutt": true, ".jupyter": true, ".sbt": true, ".ansible": true}
 
 // sshFiles are the files sshd and ssh read from ~/.ssh that run code or
 // set the environment of a later session.
@@ -80,11 +100,23 @@ var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys
 // docker's credsStore/credHelpers (.docker/config.json names a
 // docker-credential-* program the next pull runs). Files that only hold
 // data (~/.pypirc's passwords) are not start-up files: the line is
-// drawn at "a later program runs or sources something it names".
+// drawn at "a later program runs or sources something it names", and
+// a file that chooses where a later install fetches code from counts:
+// pip.conf's index-url (~/.pip is pip's legacy directory), conda's
+// condarc, maven's settings.xml mirrors (plugins run at build) and
+// toolchains.xml (the JDK programs run), gradle's init scripts and
+// gradle.properties (org.gradle.jvmargs=-javaagent:...), bundler's
+// config (BUNDLE_GEMFILE names Ruby code it evaluates). The AWS
+// credentials file counts with config: the SDKs read credential_process
+// from either. Each of these directories is a start-up path itself:
+// moving or linking a directory onto ~/.kube plants its config.
 var toolFiles = map[string]map[string]bool{
-	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true},
+	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true, "credentials": true},
 	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
 	".docker": {"config.json": true}, ".lftp": {"rc": true}, ".aria2": {"aria2.conf": true},
+	".pip": {"pip.conf": true}, ".conda": {"condarc": true, ".condarc": true},
+	".m2":     {"settings.xml": true, "toolchains.xml": true},
+	".gradle": {"init.gradle": true, "init.gradle.kts": true, "gradle.properties": true}, ".bundle": {"config": true},
 }
 
 // gitHooks are the hook names git runs from .git/hooks.
@@ -103,12 +135,32 @@ var gitHooks = map[string]bool{
 // starting with a dot is a suffix, "*" any file, any other a whole name.
 // systemd --user units of every type (and their drop-ins and .wants
 // links) start programs at the next login or timer; neovim loads every
-// file of its directory that is a plugin.
+// file of its directory that is a plugin. Every file of ~/.config/git
+// counts: git's config may [include] any of them, and hooks kept there
+// run once core.hooksPath names them. The XDG homes of files above
+// count too (pip, conda, emacs, gdb, vim, wget, ghc, nano, mutt), and
+// so do the configurations of programs that run commands they name:
+// window managers' exec and autostart lines (i3, sway, openbox, awesome,
+// bspwm, hypr, qtile), terminals' shell and launch options (kitty,
+// alacritty, wezterm), ranger's commands.py, mc's extension and menu
+// files, PowerShell profiles, composer's global scripts, nix and
+// nixpkgs (post-build-hook, overlays), gh aliases (! runs a shell), uv's
+// index and podman's containers.conf (OCI hooks, helper programs).
 var configDirs = map[string][]string{
-	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
+	"fish": {".fish"}, "git": {"*"}, "environment.d": {".conf"},
 	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
 	"lftp": {"rc"}, "aria2": {"aria2.conf"}, "direnv": {"*"},
+	"pip": {"pip.conf"}, "conda": {"*"}, "emacs": {"*"}, "gdb": {"gdbinit", "gdbearlyinit"}, "vim": {"*"},
+	"wget": {"wgetrc"}, "ghc": {"ghci.conf"}, "nano": {"nanorc"}, "mutt": {"*"}, "ranger": {"*"}, "mc": {"*"},
+	"i3": {"*"}, "sway": {"*"}, "openbox": {"*"}, "awesome": {"*"}, "bspwm": {"*"}, "hypr": {"*"}, "qtile": {"*"},
+	"kitty": {"*"}, "alacritty": {"*"}, "wezterm": {"*"}, "powershell": {"*"}, "composer": {"*"}, "nix": {"*"},
+	"nixpkgs": {"*"}, "gh": {"config.yml"}, "uv": {"uv.toml"}, "containers": {"*"},
 }
+
+// configFiles are files directly in ~/.config that run code: less reads
+// its lesskey there (LESSOPEN), xdg-user-dir sources user-dirs.dirs as
+// shell code, starship runs the commands of its custom modules.
+var configFiles = map[string]bool{"lesskey": true, "user-dirs.dirs": true, "starship.toml": true}
 
 // configFile reports whether name is one of the files of a configDirs
 // entry.
@@ -143,7 +195,8 @@ func startupMatch(p string, anyFile bool) bool {
 	parts := strings.Split(p, "/")
 	n := len(parts)
 	last := parts[n-1]
-	if startupNames[last] || strings.HasSuffix(last, ".git") && last != ".git" && n > 1 {
+	if startupNames[last] || toolFiles[last] != nil || strings.HasSuffix(last, ".git") && last != ".git" && n > 1 ||
+		nestedDirMatch(parts, anyFile) {
 		return true
 	}
 	if n < 2 {
@@ -164,7 +217,7 @@ func startupMatch(p string, anyFile bool) bool {
 	}
 	if anyFile {
 		for i, d := range parts[:n-1] {
-			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" || localSystemd(parts[i:]) {
+			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" {
 				return true
 			}
 		}
@@ -178,7 +231,7 @@ func startupMatch(p string, anyFile bool) bool {
 		}
 		if i == n-2 {
 			_, ok := configDirs[last]
-			return ok
+			return ok || configFiles[last]
 		}
 		files, ok := configDirs[parts[i+1]]
 		if !anyFile && ok && files[0] == "*" {
@@ -187,13 +240,6 @@ func startupMatch(p string, anyFile bool) bool {
 		return ok && configFile(files, last)
 	}
 	return false
-}
-
-// localSystemd reports whether parts (starting at a .local component)
-// lie under .local/share/systemd, where systemd --user also loads units
-// (user/*.service, timers and their .wants links) at the next login.
-func localSystemd(parts []string) bool {
-	return len(parts) > 3 && parts[0] == ".local" && parts[1] == "share" && parts[2] == "systemd"
 }
 
 // sitePackagesStartup reports whether a file of a Python site-packages
@@ -259,7 +305,10 @@ var startupExamples = func() []string {
 			out = append(out, ".config/"+d+"/"+f)
 		}
 	}
-	return out
+	for f := range configFiles {
+		out = append(out, ".config/"+f)
+	}
+	return append(out, nestedExamples()...)
 }()
 
 // wildcards are the characters that make a word's value unknown: an
@@ -362,7 +411,8 @@ func (j *lineJudge) candidateStartup(w string) bool {
 	}
 	w = cleanHome(w)
 	if strings.ContainsAny(w, "$`{") {
-		return j.unknownMayBeStartup(knownTail(w))
+		tail := knownTail(w)
+		return knownDirsStartup(tail) || j.unknownMayBeStartup(tail)
 	}
 	if strings.ContainsAny(w, "*?[") {
 		return j.globMayBeStartup(w)
@@ -421,6 +471,19 @@ func knownTail(w string) string {
 	return tail
 }
 
+// knownDirsStartup reports whether the whole components of tail (the
+// known text after a word's last expansion, from its first slash) are a
+// start-up path wherever they lie: "$D"/.vim/plugin/x.vim is in a
+// drop-in directory whatever $D is, though its last name alone (which
+// unknownMayBeStartup judges) is no start-up name.
+func knownDirsStartup(tail string) bool {
+	i := strings.IndexByte(tail, '/')
+	if i < 0 {
+		return false
+	}
+	return startupMatch(path.Clean("/x"+tail[i:]), true)
+}
+
 // unknownMayBeStartup reports whether a word whose known text after its
 // last expansion is tail may name a start-up path: the expansion may stand
 // for anything, slashes and .. included, so the word may be any start-up
@@ -468,6 +531,9 @@ func lastComponentMayBeStartup(name string) bool {
 		if files[name] {
 			return true
 		}
+	}
+	if configFiles[name] || nestedLastComponent(name) {
+		return true
 	}
 	for d, files := range configDirs {
 		if name == d {
@@ -556,7 +622,9 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 
 // WritesStartup reports the first word of s that may write a start-up
 // file (StartupPath): for sftp, the path or target of an operation that
-// is not read-only; for a command line, a writing redirection's target,
+// is not read-only, and a symlink to a directory that may hold a
+// start-up path (mayHoldStartup: home, its ancestors, /etc, ~/.local/share);
+// for a command line, a writing redirection's target,
 // an argument of a command that is not read-only by its program and
 // options, and git config (which writes .git/config or ~/.gitconfig
 // whatever its arguments). Words only known at run time count when they
@@ -596,6 +664,13 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			if p != "" && StartupPath(p) {
 				return p, true
 			}
+		}
+		if s.Operation == "symlink" && s.TargetPath != "" && mayHoldStartup(s.TargetPath) {
+			// A link to the home directory, an ancestor or a directory
+			// on the way to a start-up path (~/.local/share) makes a
+			// later write through it (l/bin/ls, l/systemd/user/x)
+			// look like an ordinary one.
+			return s.TargetPath, true
 		}
 		return "", false
 	}

@@ -108,7 +108,7 @@ func mayHoldStartup(dir string) bool {
 		return true // a home directory
 	}
 	for k := 1; k <= len(p); k++ {
-		if (k == len(p) || p[k] == '/') && startupClean(p[:k]) {
+		if (k == len(p) || p[k] == '/') && startupClean(p[:k]) && (k == len(p) || !containerOnly(p[:k])) {
 			return true // inside a start-up directory, or one itself
 		}
 	}
