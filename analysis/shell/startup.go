@@ -440,12 +440,54 @@ func (j *lineJudge) candidateStartup(w string) bool {
 	return false
 }
 
-// cleanHome spells $HOME and ${HOME} at the start of w as ~.
+// cleanHome spells $HOME and ${HOME} at the start of w as ~, ~+ as the
+// working directory, ~- as $OLDPWD, and a process's directories under
+// /proc as what they stand for (procPath).
 func cleanHome(w string) string {
+	w = procPath(w)
+	// ~+ is the working directory, ~- the previous one ($OLDPWD).
+	if rest, ok := strings.CutPrefix(w, "~+"); ok && (rest == "" || rest[0] == '/') {
+		w = "." + rest
+	} else if rest, ok := strings.CutPrefix(w, "~-"); ok && (rest == "" || rest[0] == '/') {
+		w = "$OLDPWD" + rest
+	}
 	for _, h := range []string{"${HOME}", "$HOME", `"$HOME"`, `"${HOME}"`} {
 		if rest, ok := strings.CutPrefix(w, h); ok && (rest == "" || rest[0] == '/') {
 			return "~" + rest
 		}
+	}
+	return w
+}
+
+// procPath spells /proc/PID/cwd (and /proc/PID/task/TID/cwd) as the
+// working directory, relative, and /proc/PID/root as /: each is a link
+// the kernel resolves for the process that opens it, so
+// /proc/self/cwd/bin/ls run in the home directory is ~/bin/ls, and a
+// symbolic link to /proc/self/cwd is a link to home for a later session.
+// Another process's directory is taken as the working directory too: the
+// shell that ran the command, likely in the home directory.
+func procPath(w string) string {
+	rest, ok := strings.CutPrefix(w, "/proc/")
+	if !ok {
+		return w
+	}
+	parts := strings.Split(rest, "/")
+	k := 1 // after the PID
+	if len(parts) > 3 && parts[1] == "task" {
+		k = 3
+	}
+	if len(parts) <= k || parts[0] == "" {
+		return w
+	}
+	tail := strings.Join(parts[k+1:], "/")
+	switch parts[k] {
+	case "cwd":
+		if tail == "" {
+			return "."
+		}
+		return "./" + tail
+	case "root":
+		return "/" + tail
 	}
 	return w
 }
@@ -644,7 +686,11 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // (lineMentionsStartup). So do a package tool that plants start-up
 // files (packageStartup), a name derived from a word (a backup suffix, a
 // decompressed name, a split prefix: derivedNames, prefixOutputStartup),
-// and a variable that renames such writes (derivedEnvSet).
+// and a variable that renames such writes (derivedEnvSet). So does a
+// second name for a directory that may hold a start-up path: a link to
+// it, its target resolved as ln resolves it (ln -s . d in home, ln -s
+// /proc/self/cwd d, cp -rs ~ d), or a bind mount of it; /proc/PID/cwd
+// and /proc/PID/root are judged as the directories they stand for.
 //
 // Not seen: files written under an option the program takes apart from
 // its value in a way that hides the path, symbolic links already on the
@@ -772,6 +818,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 // lineDirs gives them), names a start-up path only so when anchored at
 // the home directory (~/bin).
 func homeAnchored(w string, dirs []string) bool {
+	w = procPath(w)
 	if w == "" || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "~") || strings.HasPrefix(w, "-") ||
 		strings.ContainsAny(w, wildcards) {
 		return false

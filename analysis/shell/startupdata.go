@@ -66,6 +66,8 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = remoteCopyDests(c.Program, c.Args)
 	case "cp", "mv", "ln":
 		dirs = copyDests(c.Args, c.Program)
+	case "mount", "bindfs":
+		dirs = bindSources(c.Program, c.Args)
 	case "curl", "wget":
 		dirs = downloadDests(c.Program, c.Args)
 	default:
@@ -829,13 +831,42 @@ func copyDests(args []string, prog string) []string {
 		}
 		dest, ops = ops[len(ops)-1], ops[:len(ops)-1]
 	}
+	links, symbolic, relative := prog == "ln", prog == "ln", false
+	if prog == "ln" {
+		symbolic, relative = hasShortOrLong(args, 's', "--symbolic"), hasShortOrLong(args, 'r', "--relative")
+	}
+	if prog == "cp" {
+		// cp -s and cp -l make links, not copies: cp -rs ~ d makes
+		// d/bin/ls a second name for ~/bin/ls.
+		links = hasShortOrLong(args, 's', "--symbolic-link") || hasShortOrLong(args, 'l', "--link")
+	}
 	var out []string
 	for _, s := range ops {
-		if prog == "ln" && (strings.HasPrefix(s, "/") || strings.HasPrefix(cleanHome(s), "~")) && mayHoldStartup(s) {
+		if links && strings.HasPrefix(s, "~+") && mayHoldStartup(cleanHome(s)) {
+			out = append(out, cleanHome(s)) // ~+ is the working directory
+			continue
+		}
+		if links && (strings.HasPrefix(s, "/") || strings.HasPrefix(cleanHome(s), "~")) && mayHoldStartup(s) {
 			// A link to home (or .ssh, /etc): a second name for it that
 			// later writes go through unjudged (ln -s ~ /tmp/h).
 			out = append(out, s)
 			continue
+		}
+		if links && !strings.HasPrefix(s, "/") && !strings.HasPrefix(cleanHome(s), "~") {
+			// A relative target: ln -s resolves it against the link's
+			// directory (DEST itself, or DEST's directory when DEST
+			// names the link), ln, ln -r and cp against the working
+			// one; a link to any of them that may hold a start-up path
+			// (ln -s . d in home) is a second name for it.
+			targets := []string{dest + "/" + s, path.Dir(dest) + "/" + s}
+			if !symbolic || relative || prog == "cp" {
+				targets = append(targets, s)
+			}
+			for _, t := range targets {
+				if mayHoldStartup(t) {
+					out = append(out, t)
+				}
+			}
 		}
 		s = cleanHome(s)
 		b := path.Base(s)
@@ -931,4 +962,51 @@ func lineDirs(s *gate.SSH) [][]string {
 		cur = next
 	}
 	return out
+}
+
+// hasShortOrLong reports whether args hold the option letter short in a
+// cluster of short options (-rs) or the long option long, before any --.
+// A letter inside a cluster's option value counts too: fail closed.
+func hasShortOrLong(args []string, short byte, long string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == long:
+			return true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.IndexByte(a[1:], short) >= 0:
+			return true
+		}
+	}
+	return false
+}
+
+// bindSources are the directories mount --bind (or -B, --rbind, -o bind)
+// and bindfs show under a second name: their operands. A bind mount of
+// the home directory makes every later write through the mount point
+// look like an ordinary one.
+func bindSources(prog string, args []string) []string {
+	bind := prog == "bindfs"
+	var ops []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--bind" || a == "--rbind" || a == "-B" || a == "-R":
+			bind = true
+		case a == "-o" && i+1 < len(args):
+			i++
+			bind = bind || strings.Contains(args[i], "bind")
+		case strings.HasPrefix(a, "-o"), strings.HasPrefix(a, "--options="):
+			bind = bind || strings.Contains(a, "bind")
+		case (a == "-t" || a == "-O") && i+1 < len(args):
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if !bind {
+		return nil
+	}
+	return ops
 }

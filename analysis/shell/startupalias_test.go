@@ -1,0 +1,57 @@
+package shell
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLinksToHomeDirectories: a second name for the home directory (or
+// an ancestor, or a directory on the way to a start-up path) made by a
+// link or a bind mount lets a later command write ~/bin/ls or
+// ~/.local/share/systemd/user/x.service as d/bin/ls; each spelling of
+// the link's target, relative ones resolved as ln resolves them, is a
+// start-up write. Links to ordinary directories pass.
+func TestLinksToHomeDirectories(t *testing.T) {
+	targets := []string{"~", "~/", "$HOME", ".", "./", "~+", "~-", "/proc/self/cwd", "/proc/$$/cwd", "/proc/1/task/1/cwd",
+		"/proc/self/root", "/proc/self/root/root", "..", "../..", "/root", "/home/agent", "/", "~/.local/share", "~/.gradle"}
+	makers := []string{"ln -s {T} d", "ln -sf {T} d", "ln -sfn {T} d2", "ln -rs {T} d", "ln --symbolic {T} d",
+		"ln -s -T {T} d", "ln -s {T} -t /tmp", "cp -rs {T} d", "cp -as {T} d", "cp -rl {T} d", "mount --bind {T} /mnt",
+		"mount -o bind,ro {T} /mnt", "bindfs {T} /mnt"}
+	for _, m := range makers {
+		for _, tg := range targets {
+			line := strings.ReplaceAll(m, "{T}", tg)
+			if _, ok := startupVerdict(t, line); !ok {
+				t.Errorf("not refused: %s", line)
+			}
+		}
+	}
+	for _, line := range []string{"ln -s /srv/app/releases/3 /srv/app/current", "cd /tmp && ln -s . d", "ln -s . /tmp/d",
+		"cd /srv && ln -s ~+ cur", "ln -s ../lib/x.so proj/y.so", "cp -r /srv/a /srv/b", "mount -t tmpfs none /mnt",
+		"ln -s /tmp/a /tmp/b", "cp -rs /srv/a /srv/b"} {
+		if why, ok := startupVerdict(t, line); ok {
+			t.Errorf("refused: %s (%s)", line, why)
+		}
+	}
+}
+
+// TestProcDirectoriesAsWhatTheyName: /proc/PID/cwd is the working
+// directory and /proc/PID/root is /, so writes through them are judged
+// as the paths they reach.
+func TestProcDirectoriesAsWhatTheyName(t *testing.T) {
+	for _, p := range []string{"/proc/self/cwd/bin/ls", "/proc/self/cwd/.local/bin/x", "/proc/1/cwd/bin/ls",
+		"/proc/self/root/root/bin/ls", "/proc/self/task/7/cwd/bin/x", "/proc/thread-self/root/home/u/bin/x",
+		"/proc/self/root/root/.local/share/systemd/user/x.service", "/proc/$$/cwd/bin/ls"} {
+		for _, w := range []string{"echo x > %s", "cp /tmp/x %s", "tee %s"} {
+			line := sprintf(w, p)
+			if _, ok := startupVerdict(t, line); !ok {
+				t.Errorf("not refused: %s", line)
+			}
+		}
+	}
+	for _, line := range []string{"echo x > /proc/self/fd/1", "cat /proc/self/cwd/bin/ls", "echo x > /proc/self/cwd/notes",
+		"echo 1 > /proc/sys/vm/drop_caches"} {
+		if why, ok := startupVerdict(t, line); ok {
+			t.Errorf("refused: %s (%s)", line, why)
+		}
+	}
+}
