@@ -55,3 +55,34 @@ func TestProcDirectoriesAsWhatTheyName(t *testing.T) {
 		}
 	}
 }
+
+// TestSocatAddressPaths: socat's file addresses name the path they open
+// after the keyword, in any case, relative ones included (judged against
+// the working directory, home at first), on either side of a dual
+// address and as a bare operand with a slash.
+func TestSocatAddressPaths(t *testing.T) {
+	for _, p := range []string{".bashrc", ".config/pip/pip.conf", "bin/ls", "./.ssh/authorized_keys", ".local/share/systemd/user/x.service"} {
+		for _, a := range []string{"OPEN:%s,creat,trunc", "open:%s", "CREATE:%s", "GOPEN:%s,append", "FILE:%s", "STDIN!!OPEN:%s",
+			"PIPE:%s", "UNIX-LISTEN:%s,unlink-early"} {
+			line := "socat -u STDIN " + sprintf(a, p)
+			if _, ok := startupVerdict(t, line); !ok {
+				t.Errorf("not refused: %s", line)
+			}
+			line = "cd ~ && socat -U " + sprintf(a, p) + " FILE:/tmp/x"
+			if _, ok := startupVerdict(t, line); !ok {
+				t.Errorf("not refused: %s", line)
+			}
+		}
+	}
+	for _, line := range []string{"socat -u STDIN ./.bashrc", "socat - ./.ssh/rc,append"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("not refused: %s", line)
+		}
+	}
+	for _, line := range []string{"socat -u STDIN OPEN:notes.txt,creat", "socat TCP:db:5432 STDOUT", "socat - TCP-LISTEN:8080,fork",
+		"cd /srv && socat -u STDIN OPEN:bin/ls,creat"} {
+		if why, ok := startupVerdict(t, line); ok {
+			t.Errorf("refused: %s (%s)", line, why)
+		}
+	}
+}
