@@ -47,7 +47,9 @@
 // ~/.ssh/rc, environment, authorized_keys and config, git config and
 // hooks, fish and systemd user files, files in drop-in directories such as
 // ~/.bashrc.d, ~/bin and ~/.local/bin, editor, tmux, npm and tool files
-// that name commands; see shell.StartupPath and shell.WritesStartup).
+// that name commands or choose where code is fetched from: .envrc,
+// pip.conf, .condarc, ~/.m2, ~/.gradle, desktop entries; see
+// shell.StartupPath and shell.WritesStartup).
 // Every sftp operation that changes a path is judged on the resolved
 // path; an exec line on what it spells: a writing redirection, the
 // arguments of a program that is not read-only, git config, an argument
@@ -63,7 +65,9 @@
 // updating a work tree, scp -t and rsync --server receiving, a tree copied
 // with its contents merged, a download the server names) into a directory
 // that may hold a start-up path: home, its ancestors, a start-up
-// directory, /etc, or one only known at run time. A login or interactive
+// directory, /etc, or one only known at run time, and a second name for
+// such a directory (ln -s . d in home, ln -s /proc/self/cwd d, cp -rs ~
+// d, mount --bind ~, an sftp symlink to it). A login or interactive
 // shell (bash -l, su -, sudo -i) runs its start-up files unseen: the
 // directory of what follows it is unknown.
 // Config.AllowStartupWrites leaves these writes to the rules. Not seen:
