@@ -729,8 +729,19 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 	}
 	j := &lineJudge{}
+	cdpath := cdpathEntries(s.Command)
 	for _, c := range s.Commands {
-		for _, d := range changedDirs(c) {
+		ds := changedDirs(c)
+		for _, d := range ds {
+			if d != "" && d[0] != '/' && d[0] != '.' && d[0] != '~' && (c.Program == "cd" || c.Program == "pushd") {
+				ds = append(ds, cdpathDirs(cdpath, d)...)
+			}
+			if d == "" && (c.Program == "popd" || operandIs(c, "-")) {
+				// cd - and popd go back, to the login directory at first.
+				ds = append(ds, "~")
+			}
+		}
+		for _, d := range ds {
 			if len(j.cwds) <= maxLineDirs && !slices.Contains(j.cwds, d) {
 				j.cwds = append(j.cwds, d)
 			}

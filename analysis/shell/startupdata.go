@@ -924,7 +924,9 @@ func lineDirs(s *gate.SSH) [][]string {
 	chained := len(s.Commands) > 0 && (s.Commands[0].Program == "cd" || s.Commands[0].Program == "pushd") &&
 		(strings.HasPrefix(text, "cd ") || strings.HasPrefix(text, "pushd ")) &&
 		!strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
-	own := -1 // ownChain, decided at the first cd past the line's start
+	own := -1             // ownChain, decided at the first cd past the line's start
+	back := []string{"."} // where cd - and popd go: before the last cd
+	cdpath := cdpathEntries(s.Command)
 	for i, c := range s.Commands {
 		out[i] = cur
 		if changesDirUnseen(c) {
@@ -937,11 +939,16 @@ func lineDirs(s *gate.SSH) [][]string {
 			continue
 		}
 		var next []string
+		prev := back
+		back = cur
 		for _, d := range changedDirs(c) {
 			if d != "" && d[0] != '/' && d[0] != '.' && d[0] != '~' {
 				// A relative name may be found through CDPATH (set in
 				// the environment or an rc file): CDPATH=/ cd home.
-				next = append(next, "")
+				next = append(append(next, ""), cdpathDirs(cdpath, d)...)
+			}
+			if d == "" && (c.Program == "popd" || operandIs(c, "-")) {
+				next = append(next, prev...) // cd - and popd go back
 			}
 			for _, from := range cur {
 				next = append(next, joinDir(from, d))
@@ -1009,4 +1016,49 @@ func bindSources(prog string, args []string) []string {
 		return nil
 	}
 	return ops
+}
+
+// operandIs reports whether c's first operand is op.
+func operandIs(c gate.SSHCommand, op string) bool {
+	ops := operands(c.Args)
+	return len(ops) > 0 && ops[0] == op
+}
+
+// cdpathEntries returns the directories of every literal CDPATH
+// assignment in a line's text (CDPATH=~/.local/share cd systemd): cd
+// finds a relative name there before the working directory. Values the
+// gate cannot read count as the unknown directory "" the caller adds.
+// At most maxLineDirs are kept.
+func cdpathEntries(text string) []string {
+	var out []string
+	for rest := text; ; {
+		i := strings.Index(rest, "CDPATH=")
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len("CDPATH="):]
+		end := strings.IndexAny(rest, " \t\n;&|)")
+		if end < 0 {
+			end = len(rest)
+		}
+		v := strings.Trim(rest[:end], `"'`)
+		for _, e := range strings.Split(v, ":") {
+			if e == "" {
+				e = "."
+			}
+			if !strings.ContainsAny(e, wildcards) && len(out) < maxLineDirs {
+				out = append(out, joinDir(".", e))
+			}
+		}
+	}
+}
+
+// cdpathDirs returns the relative cd operand d joined to each of entries
+// (cdpathEntries).
+func cdpathDirs(entries []string, d string) []string {
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, e+"/"+d)
+	}
+	return out
 }

@@ -59,7 +59,11 @@ func TestSocatAndSSHCopyIDThroughSSHD(t *testing.T) {
 // systemd --user unit as d/bin/ls, which the judge cannot tell from an
 // ordinary file. Through the gate the link is refused and the later write
 // reaches nothing; through the control gateway the two steps plant the
-// file. A write through /proc/self/cwd in one line is refused too. (An
+// file. A write through /proc/self/cwd in one line is refused too, and
+// so are relative writes after a cd that CDPATH leads to a start-up
+// directory (cd - and popd, which return to the login directory, are
+// the shell package's: the login directory here is the real home, not
+// the fake one). (An
 // sftp symlink to the home directory itself is judged by its absolute
 // path, /root or /home/NAME: the fake home here is neither; see the
 // shell package's TestSFTPSymlinkToAHomeDirectory.)
@@ -106,6 +110,8 @@ func TestHomeAliasThroughSSHD(t *testing.T) {
 		{"cp -rs ~", []step{exec("cp -rs ~ " + d), exec(write)}, "bin/ls"},
 		{"sftp symlink to ~/.local/share", []step{symlink(h.dir + "/.local/share"),
 			exec("echo '# PLANTED' >> " + d + "/systemd/user/x.service")}, ".local/share/systemd/user/x.service"},
+		{"CDPATH to ~/.local/share", []step{exec("CDPATH=~/.local/share; cd systemd && echo '# PLANTED' >> user/x.service")},
+			".local/share/systemd/user/x.service"},
 		{"/proc/self/cwd in one line", []step{exec("cd ~ && echo '# PLANTED' >> /proc/self/cwd/bin/ls")}, "bin/ls"},
 		{"/proc/self/cwd/.local", []step{exec("cd ~ && echo '# PLANTED' >> /proc/self/cwd/.local/share/systemd/user/x.service")},
 			".local/share/systemd/user/x.service"},
