@@ -175,7 +175,8 @@ func configFile(files []string, name string) bool {
 
 // StartupPath reports whether writing p (a path as the shell or sftp
 // spells it, after quote removal) may write a start-up file or a
-// directory that holds them. p is judged lexically: $HOME and ${HOME}
+// directory that holds them, in a home directory or the system's
+// (systemStartup: /etc/profile.d, /etc/cron.d, /etc/ld.so.preload, ...). p is judged lexically: $HOME and ${HOME}
 // are ~, . and .. are folded; only its trailing components count. A
 // symbolic link in a directory is not followed (sftp paths are resolved
 // before they are judged).
@@ -192,6 +193,9 @@ func startupClean(p string) bool { return startupMatch(p, true) }
 // is judged by its known names, or every "$D"/name would be a start-up
 // path.
 func startupMatch(p string, anyFile bool) bool {
+	if anyFile && systemStartup(p) {
+		return true
+	}
 	parts := strings.Split(p, "/")
 	n := len(parts)
 	last := parts[n-1]
@@ -691,6 +695,8 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // it, its target resolved as ln resolves it (ln -s . d in home, ln -s
 // /proc/self/cwd d, cp -rs ~ d), or a bind mount of it; /proc/PID/cwd
 // and /proc/PID/root are judged as the directories they stand for.
+// The program directories (/usr/local/bin, /usr/bin, /bin, ...) count
+// only as the target of a write (programWrite).
 //
 // Not seen: files written under an option the program takes apart from
 // its value in a way that hides the path, symbolic links already on the
@@ -710,6 +716,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			if p != "" && StartupPath(p) {
 				return p, true
 			}
+		}
+		if s.Path != "" && programPath(s.Path) || s.Operation == "rename" && s.TargetPath != "" && programPath(s.TargetPath) {
+			return s.Path + " " + s.TargetPath, true
 		}
 		if s.Operation == "symlink" && s.TargetPath != "" && mayHoldStartup(s.TargetPath) {
 			// A link to the home directory, an ancestor or a directory
@@ -758,8 +767,13 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 	dirs := lineDirs(s)
 	for i, c := range s.Commands {
 		for _, r := range c.Redirections {
-			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i])) {
+			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i]) || programWrite(r.Target, dirs[i])) {
 				return r.Target, true
+			}
+		}
+		for _, w := range writeOperands(c) {
+			if programWrite(w, dirs[i]) {
+				return c.Program + " writes " + w, true
 			}
 		}
 		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok && !onlyMatchingO[c.Program] {

@@ -48,8 +48,11 @@
 // hooks, fish and systemd user files, files in drop-in directories such as
 // ~/.bashrc.d, ~/bin and ~/.local/bin, editor, tmux, npm and tool files
 // that name commands or choose where code is fetched from: .envrc,
-// pip.conf, .condarc, ~/.m2, ~/.gradle, desktop entries; see
-// shell.StartupPath and shell.WritesStartup).
+// pip.conf, .condarc, ~/.m2, ~/.gradle, desktop entries, and the
+// system's: /etc/profile.d, /etc/bash.bashrc, cron and systemd
+// directories, /etc/ld.so.preload, sudoers, sshd_config, and a program
+// written into /usr/local/bin, /usr/bin or /bin; see shell.StartupPath
+// and shell.WritesStartup).
 // Every sftp operation that changes a path is judged on the resolved
 // path; an exec line on what it spells: a writing redirection, the
 // arguments of a program that is not read-only, git config, an argument
