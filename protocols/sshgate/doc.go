@@ -54,7 +54,9 @@
 // written into /usr/local/bin, /usr/bin or /bin; see shell.StartupPath
 // and shell.WritesStartup).
 // Every sftp operation that changes a path is judged on the resolved
-// path; an exec line on what it spells: a writing redirection, the
+// path, and again as ~/... when it lies under the server's start
+// directory (the account's login directory, whatever its absolute
+// spelling); an exec line on what it spells: a writing redirection, the
 // arguments of a program that is not read-only, git config, an argument
 // only known at run time that may end in a start-up path, an output
 // option (-o F, --output=F) naming one on any program, a program that

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -136,5 +137,40 @@ func TestHomeAliasThroughSSHD(t *testing.T) {
 				t.Errorf("control: %s left %s as it was: %q", tc.name, tc.file, log)
 			}
 		}
+	}
+}
+
+// TestSFTPHomeByStartDirectoryThroughSSHD: sftp paths are absolute, and a
+// home directory other than /root or /home/NAME is not known by its
+// spelling; the server's start directory (the account's login directory,
+// here internal-sftp -d) is. Under it, ~/bin/ls and a symlink to the
+// home directory itself are refused with the file unchanged; through the
+// control gateway both go through.
+func TestSFTPHomeByStartDirectoryThroughSSHD(t *testing.T) {
+	t.Parallel()
+	h := newHomeFiles(t, []string{"bin/ls", ".bashrc"})
+	work := t.TempDir()
+	up := startSSHDWith(t, "ForceCommand internal-sftp -d "+h.dir+"\n")
+	g := startGateway(t, up, homeWriteRules)
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites = true })
+	gs, os2 := g.sftpClient(t), open.sftpClient(t)
+	link := filepath.Join(work, "d")
+	for _, sc := range []*sftp.Client{gs, os2} {
+		h.reset()
+		_ = os.Remove(link)
+		errWrite := sftpWrite(sc, h.dir+"/bin/ls", os.O_WRONLY|os.O_APPEND)
+		errRel := sftpWrite(sc, "bin/ls", os.O_WRONLY|os.O_APPEND)
+		errLink := sc.Symlink(h.dir, link)
+		_, lerr := os.Lstat(link)
+		switch ch := h.changed("bin/ls"); {
+		case sc == gs && (ch != "" || lerr == nil):
+			t.Errorf("through the gate: bin/ls %q, link made %v (errors %v, %v, %v)", ch, lerr == nil, errWrite, errRel, errLink)
+		case sc == os2 && (ch == "" || lerr != nil):
+			t.Errorf("control: bin/ls unchanged or no link: %v %v %v %v", errWrite, errRel, errLink, lerr)
+		}
+	}
+	// An ordinary file under the home directory still passes.
+	if err := sftpWrite(gs, h.dir+"/notes", os.O_WRONLY|os.O_CREATE|os.O_TRUNC); err != nil {
+		t.Errorf("ordinary sftp write refused: %v", err)
 	}
 }
