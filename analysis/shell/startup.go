@@ -61,7 +61,8 @@ import (
 // source "cmd|" runs a command at start; npm init runs ~/.npm-init.js;
 // bun preloads what ~/.bunfig.toml names; ansible loads plugins from
 // ~/.ansible.cfg's paths and ~/.ansible; jupyter's config files are
-// Python. ~/.pythonrc is left out (run only when PYTHONSTARTUP names
+// Python; a project's .mcp.json names the MCP servers an agent starts.
+// ~/.pythonrc is left out (run only when PYTHONSTARTUP names
 // it), so are ~/.Xmodmap, ~/.editrc and ~/.hushlogin (no command).
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
@@ -80,7 +81,7 @@ var startupNames = map[string]bool{
 	".xbindkeysrc": true, ".emacs.el": true, ".emacs.elc": true, ".gdbearlyinit": true, ".lessfilter": true,
 	".mavenrc": true, ".gemrc": true, ".pryrc": true, ".ghci": true, ".sbtrc": true, ".nanorc": true, ".muttrc": true,
 	".npm-init.js": true, ".bunfig.toml": true, ".ansible.cfg": true, ".mutt": true, ".jupyter": true, ".sbt": true,
-	".ansible": true,
+	".ansible": true, ".mcp.json": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
@@ -108,15 +109,25 @@ var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys
 // gradle.properties (org.gradle.jvmargs=-javaagent:...), bundler's
 // config (BUNDLE_GEMFILE names Ruby code it evaluates). The AWS
 // credentials file counts with config: the SDKs read credential_process
-// from either. Each of these directories is a start-up path itself:
+// from either. Installers' rc lines source ~/.cargo/env, ~/.nvm/nvm.sh,
+// ~/.deno/env, ~/.ghcup/env and ~/.asdf/asdf.sh. Coding agents and
+// editors run the commands their settings name: hooks and MCP servers
+// of .claude/settings.json (in a home or a project), ~/.codex's
+// config.toml, ~/.gemini's settings.json, .cursor/mcp.json, and
+// .vscode's mcp.json and tasks.json (a task may run on folder open).
+// Each of these directories is a start-up path itself:
 // moving or linking a directory onto ~/.kube plants its config.
 var toolFiles = map[string]map[string]bool{
 	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true, "credentials": true},
-	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
+	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true, "env": true},
 	".docker": {"config.json": true}, ".lftp": {"rc": true}, ".aria2": {"aria2.conf": true},
 	".pip": {"pip.conf": true}, ".conda": {"condarc": true, ".condarc": true},
 	".m2":     {"settings.xml": true, "toolchains.xml": true},
 	".gradle": {"init.gradle": true, "init.gradle.kts": true, "gradle.properties": true}, ".bundle": {"config": true},
+	".nvm": {"nvm.sh": true, "bash_completion": true}, ".deno": {"env": true}, ".ghcup": {"env": true},
+	".asdf": {"asdf.sh": true}, ".claude": {"settings.json": true, "settings.local.json": true},
+	".codex": {"config.toml": true}, ".gemini": {"settings.json": true}, ".cursor": {"mcp.json": true},
+	".vscode": {"mcp.json": true, "tasks.json": true},
 }
 
 // gitHooks are the hook names git runs from .git/hooks.
@@ -145,7 +156,9 @@ var gitHooks = map[string]bool{
 // alacritty, wezterm), ranger's commands.py, mc's extension and menu
 // files, PowerShell profiles, composer's global scripts, nix and
 // nixpkgs (post-build-hook, overlays), gh aliases (! runs a shell), uv's
-// index and podman's containers.conf (OCI hooks, helper programs).
+// index, podman's containers.conf (OCI hooks, helper programs), VS Code's
+// and Cursor's user settings and tasks, Claude desktop's MCP servers and
+// mpv's scripts.
 var configDirs = map[string][]string{
 	"fish": {".fish"}, "git": {"*"}, "environment.d": {".conf"},
 	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
@@ -154,7 +167,8 @@ var configDirs = map[string][]string{
 	"wget": {"wgetrc"}, "ghc": {"ghci.conf"}, "nano": {"nanorc"}, "mutt": {"*"}, "ranger": {"*"}, "mc": {"*"},
 	"i3": {"*"}, "sway": {"*"}, "openbox": {"*"}, "awesome": {"*"}, "bspwm": {"*"}, "hypr": {"*"}, "qtile": {"*"},
 	"kitty": {"*"}, "alacritty": {"*"}, "wezterm": {"*"}, "powershell": {"*"}, "composer": {"*"}, "nix": {"*"},
-	"nixpkgs": {"*"}, "gh": {"config.yml"}, "uv": {"uv.toml"}, "containers": {"*"},
+	"nixpkgs": {"*"}, "gh": {"config.yml"}, "uv": {"uv.toml"}, "containers": {"*"}, "Code": {"*"}, "Cursor": {"*"},
+	"Claude": {"*"}, "mpv": {"*"},
 }
 
 // configFiles are files directly in ~/.config that run code: less reads

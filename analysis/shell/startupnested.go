@@ -16,6 +16,14 @@ import (
 // ~/.conda/condarc.d as its condarc, maven runs the plugins and
 // dependencies of ~/.m2/repository without fetching them again, and rustup's
 // profile line puts ~/.cargo/bin before the system's programs on PATH.
+// So do the other installers' PATH directories (bun, deno, yarn, pyenv
+// and rbenv shims, volta, nix, npm's global prefix, go/bin) and the
+// scripts their rc lines source (sdkman, rvm); docker runs
+// ~/.docker/cli-plugins, terraform the providers of
+// ~/.terraform.d/plugins; the VS Code and Cursor servers run the
+// extensions (and machine settings: terminal profiles, tasks) of
+// ~/.vscode-server and ~/.cursor-server at the next remote connection;
+// an agent runs the scripts of .claude/hooks.
 // The directory itself, and each of its ancestors below the dot
 // directory (~/.local/share), is a start-up path: renaming or linking a
 // directory onto it plants every file inside.
@@ -23,6 +31,11 @@ var nestedDirs = map[string][]string{
 	".local/share/systemd": {"*"}, ".local/share/applications": {".desktop"}, ".local/share/direnv": {"*"},
 	".local/share/nvim/site": {"*"}, ".local/share/helm/plugins": {"*"}, ".gradle/init.d": {"*"},
 	".aws/cli": {"alias"}, ".cargo/bin": {"*"}, ".conda/condarc.d": {"*"}, ".m2/repository": {"*"},
+	".bun/bin": {"*"}, ".deno/bin": {"*"}, ".yarn/bin": {"*"}, ".pyenv/shims": {"*"}, ".rbenv/shims": {"*"},
+	".volta/bin": {"*"}, ".nix-profile/bin": {"*"}, ".npm-global/bin": {"*"}, "go/bin": {"*"},
+	".docker/cli-plugins": {"*"}, ".terraform.d/plugins": {"*"}, ".sdkman/bin": {"*"}, ".rvm/scripts": {"*"},
+	".vscode-server/extensions": {"*"}, ".vscode-server/data": {"*"}, ".cursor-server/extensions": {"*"},
+	".cursor-server/data": {"*"}, ".vscode/extensions": {"*"}, ".claude/hooks": {"*"},
 }
 
 // nestedDirMatch reports whether parts (a cleaned path's components)
@@ -33,7 +46,7 @@ func nestedDirMatch(parts []string, anyFile bool) bool {
 	n := len(parts)
 	for key, files := range nestedDirs {
 		kc := strings.Split(key, "/")
-		for k := 2; k <= len(kc) && k <= n; k++ {
+		for k := firstOwn(kc); k <= len(kc) && k <= n; k++ {
 			if slicesEqual(parts[n-k:], kc[:k]) {
 				return true
 			}
@@ -118,11 +131,22 @@ func containerOnly(q string) bool {
 	}
 	for key := range nestedDirs {
 		kc := strings.Split(key, "/")
-		for k := 2; k < len(kc) && k <= n; k++ {
+		for k := firstOwn(kc); k < len(kc) && k <= n; k++ {
 			if slicesEqual(parts[n-k:], kc[:k]) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// firstOwn is the number of leading components of a nestedDirs key that
+// make a start-up path of their own: its dot directory (~/.bun: moving a
+// directory onto it plants bin/), or from the second when the first is
+// an ordinary name (go) or .local, whose own rules are startupNames'.
+func firstOwn(kc []string) int {
+	if strings.HasPrefix(kc[0], ".") && kc[0] != ".local" {
+		return 1
+	}
+	return 2
 }

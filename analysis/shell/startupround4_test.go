@@ -25,16 +25,26 @@ var round4Names = []string{
 	".config/uv/uv.toml", ".config/containers/containers.conf", ".config/user-dirs.dirs", ".config/starship.toml",
 	".aws/credentials", ".aws/cli/alias", ".cargo/bin/ls", ".local/share/nvim/site/plugin/x.lua",
 	".local/share/helm/plugins/x/plugin.yaml",
+	// Installers' PATH directories and sourced scripts; coding agents'
+	// and editors' settings that name commands.
+	".bun/bin/x", ".deno/bin/x", ".yarn/bin/x", ".pyenv/shims/python", ".rbenv/shims/ruby", ".volta/bin/node",
+	".nix-profile/bin/x", ".npm-global/bin/x", "go/bin/x", ".docker/cli-plugins/docker-x", ".terraform.d/plugins/x",
+	".sdkman/bin/sdkman-init.sh", ".rvm/scripts/rvm", ".cargo/env", ".nvm/nvm.sh", ".deno/env", ".ghcup/env",
+	".asdf/asdf.sh", ".claude/settings.json", "proj/.claude/settings.local.json", ".claude/hooks/x.sh",
+	".codex/config.toml", ".gemini/settings.json", ".cursor/mcp.json", "proj/.vscode/tasks.json", "proj/.mcp.json",
+	".vscode-server/extensions/x/extension.js", ".vscode-server/data/Machine/settings.json",
+	".cursor-server/extensions/x/a.js", ".config/Code/User/settings.json", ".config/Claude/claude_desktop_config.json",
 	// Directories that hold them: moving or linking a directory onto one
 	// plants every file inside.
 	".kube", ".aws", ".m2", ".gradle", ".gradle/init.d", ".local/share", ".local/share/systemd", ".local/share/applications",
-	".config/pip", ".cargo/bin", ".pip",
+	".config/pip", ".cargo/bin", ".pip", ".bun", ".pyenv", ".pyenv/shims", ".docker/cli-plugins", ".vscode-server", ".claude",
 }
 
 // round4Ordinary are siblings of round4Names that run nothing.
 var round4Ordinary = []string{
 	".pip/notes.txt", ".aws/credentials-old", ".m2/notes.txt", ".gradle/caches/x", ".Xmodmap", ".pythonrc",
-	"notes/settings.xml", "srv/config", "share/x", "proj/.gradle/notes",
+	"notes/settings.xml", "srv/config", "share/x", "proj/.gradle/notes", ".pyenv/versions/3.12/lib/x.txt",
+	".claude/notes.md", "proj/.vscode/settings.json", "go/src/x/main.go", ".bun/install/cache/x",
 }
 
 // homeSpellings spell the home directory {H} in a command line; the

@@ -32,12 +32,15 @@ var round4Files = []string{
 	".local/share/nvim/site/plugin/x.lua", ".inputrc", ".pam_environment", ".xprofile", ".tmux.conf", ".vimrc",
 	".gdbinit", ".mailcap", ".kube/config", ".aws/config", ".docker/config.json", ".cargo/config.toml",
 	".terraformrc", ".npmrc", ".wgetrc", ".curlrc", ".gnupg/gpg-agent.conf", ".local/bin/ls",
+	".bun/bin/x", ".pyenv/shims/python", "go/bin/x", ".docker/cli-plugins/docker-x", ".cargo/env", ".nvm/nvm.sh",
+	".claude/settings.json", "p/.claude/settings.local.json", ".codex/config.toml", "p/.mcp.json", "p/.vscode/tasks.json",
+	".vscode-server/data/Machine/settings.json", ".config/Code/User/settings.json",
 }
 
 // round4Dirs are directories that hold start-up files: moving a
 // directory onto one plants every file inside.
 var round4Dirs = []string{".kube", ".m2", ".gradle/init.d", ".local/share/systemd", ".local/share/applications",
-	".cargo/bin", ".config/pip", ".pip", ".aws/cli", ".local/share/nvim"}
+	".cargo/bin", ".config/pip", ".pip", ".aws/cli", ".local/share/nvim", ".bun", ".pyenv/shims", ".claude", ".vscode-server"}
 
 // homeFiles is a home directory for the upstream sshd's sessions (SetEnv
 // HOME) holding files with startupOriginal, and a source ~/src.
