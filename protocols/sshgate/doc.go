@@ -48,7 +48,10 @@
 // hooks, fish and systemd user files, files in drop-in directories such as
 // ~/.bashrc.d, ~/bin and ~/.local/bin, editor, tmux, npm and tool files
 // that name commands or choose where code is fetched from: .envrc,
-// pip.conf, .condarc, ~/.m2, ~/.gradle, desktop entries, and the
+// pip.conf, .condarc, ~/.m2, ~/.gradle, desktop entries, installers'
+// PATH directories (~/.cargo/bin, pyenv shims), coding agents' and
+// editors' settings that start programs (.claude hooks, .mcp.json,
+// ~/.vscode-server), and the
 // system's: /etc/profile.d, /etc/bash.bashrc, cron and systemd
 // directories, /etc/ld.so.preload, sudoers, sshd_config, and a program
 // written into /usr/local/bin, /usr/bin or /bin; see shell.StartupPath
