@@ -702,7 +702,9 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // svn, rclone, aws s3, docker cp, ...: transferDests, treeCopyDests). A
 // start-up name spelt in inline code counts through any quoting
 // (lineMentionsStartup). So do a package tool that plants start-up
-// files (packageStartup), a name derived from a word (a backup suffix, a
+// files (packageStartup), a tool's own command that writes one
+// (configCommandStartup: pip config set, kubectl config set-credentials,
+// direnv allow, ...), a name derived from a word (a backup suffix, a
 // decompressed name, a split prefix: derivedNames, prefixOutputStartup),
 // and a variable that renames such writes (derivedEnvSet). So does a
 // second name for a directory that may hold a start-up path: a link to
@@ -806,6 +808,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return why, true
 		}
 		if why, ok := packageStartup(c); ok {
+			return why, true
+		}
+		if why, ok := configCommandStartup(c); ok {
 			return why, true
 		}
 		for _, w := range derivedNames(c) {

@@ -64,7 +64,9 @@
 // only known at run time that may end in a start-up path, an output
 // option (-o F, --output=F) naming one on any program, a program that
 // schedules code (crontab, at, batch), a package tool that plants
-// start-up files (pip install, npm config set) or installs programs onto
+// start-up files (pip install, npm config set, pip config set, conda
+// config, kubectl config set-credentials, aws configure, gh alias set,
+// direnv allow, code --install-extension) or installs programs onto
 // a later PATH (npm install -g, npm link, gem install, cargo install, go
 // install), a name a program derives
 // from its words (a backup's NAME+SUFFIX, a decompressed NAME, a split
