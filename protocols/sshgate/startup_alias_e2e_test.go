@@ -174,3 +174,34 @@ func TestSFTPHomeByStartDirectoryThroughSSHD(t *testing.T) {
 		t.Errorf("ordinary sftp write refused: %v", err)
 	}
 }
+
+// TestConfigCommandThroughSSHD: pip config set writes the user's
+// pip.conf (the index a later pip install fetches code from) whatever
+// the line's words name; refused through the gate (opaque code allowed)
+// with the file as it was, written through the control gateway.
+func TestConfigCommandThroughSSHD(t *testing.T) {
+	t.Parallel()
+	h := newHomeFiles(t, []string{".config/pip/pip.conf"})
+	up := startSSHDWith(t, "SetEnv HOME="+h.dir+"\n")
+	// python3 -m runs a module the gate cannot read: with opaque code
+	// allowed, only the start-up judgment stands between the line and
+	// the file.
+	g := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowOpaqueCode = true })
+	open := startGateway(t, up, homeWriteRules, func(c *Config) { c.AllowStartupWrites, c.AllowOpaqueCode = true, true })
+	gc, oc := g.goClient(t, g.agent), open.goClient(t, open.agent)
+	for _, cmd := range []string{"python3 -m pip config --user set global.index-url http://127.0.0.1:9/simple",
+		"env PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip config set global.extra-index-url http://127.0.0.1:9/x"} {
+		h.reset()
+		code, out := execStatus(t, gc, cmd)
+		if d := h.changed(".config/pip/pip.conf"); d != "" {
+			t.Errorf("%s: pip.conf changed (%s): exit %d %s", cmd, d, code, out)
+		} else if code != ExitRefused {
+			t.Errorf("%s: exit %d, not refused: %s", cmd, code, out)
+		}
+		h.reset()
+		code, out = execStatus(t, oc, cmd)
+		if h.changed(".config/pip/pip.conf") == "" {
+			t.Errorf("control: %s left pip.conf as it was: exit %d %s", cmd, code, out)
+		}
+	}
+}
