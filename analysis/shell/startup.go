@@ -371,6 +371,9 @@ func (j *lineJudge) unknownMayBeStartup(tail string) bool {
 // globMayBeStartup is the function of that name, remembered per pattern
 // and bounded by maxSlowTails with the tails.
 func (j *lineJudge) globMayBeStartup(pattern string) bool {
+	if j.globInAnyFileDir(pattern) {
+		return true
+	}
 	last := path.Base(pattern)
 	if !strings.ContainsAny(last, "*?[") && last != ".." && !lastComponentMayBeStartup(last) {
 		return false
@@ -388,6 +391,31 @@ func (j *lineJudge) globMayBeStartup(pattern string) bool {
 	v := globMayBeStartup(pattern, j.cwds)
 	j.slow[key] = v
 	return v
+}
+
+// globInAnyFileDir reports whether pattern, each component holding a
+// wildcard taken as an ordinary name, lies in a directory whose every
+// file is a start-up file (~/.gradle/init.d/*.gradle, ~/bin/*,
+// ~/.local/share/systemd/user/*), from the home directory or one the
+// line changes to: whatever the pattern matches there, or the literal
+// name an unmatched pattern leaves, is one.
+func (j *lineJudge) globInAnyFileDir(pattern string) bool {
+	parts := strings.Split(pattern, "/")
+	for i, c := range parts {
+		if strings.ContainsAny(c, "*?[") {
+			parts[i] = "x"
+		}
+	}
+	p := strings.Join(parts, "/")
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
+		return startupClean(path.Clean(p))
+	}
+	for _, d := range append([]string{"~"}, j.cwds...) {
+		if d != "" && startupClean(path.Clean(cleanHome(d)+"/"+p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayBeStartup reports whether a word of the line may name a start-up

@@ -86,3 +86,35 @@ func TestSocatAddressPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobsInAnyFileDirectories: a pattern whose directory takes any file
+// as a start-up file (~/.gradle/init.d, ~/bin, systemd --user units,
+// installers' bin directories) is a start-up write whatever it matches,
+// and so is the literal name an unmatched pattern leaves; reading them
+// and patterns in ordinary directories pass.
+func TestGlobsInAnyFileDirectories(t *testing.T) {
+	dirs := []string{"~/.gradle/init.d", "~/bin", "~/.local/share/systemd/user", "~/.bun/bin", "~/.config/systemd/user",
+		"~/.vim/plugin", "~/.bashrc.d", "/root/.cargo/bin", "$HOME/.local/bin", "~/.config/nvim/lua"}
+	pats := []string{"*", "*.gradle", "x?", "[ab]*"}
+	for _, d := range dirs {
+		for _, p := range pats {
+			for _, w := range []string{"echo x > %s", "tee %s < /tmp/x", "cp /tmp/x %s"} {
+				line := sprintf(w, d+"/"+p)
+				if _, ok := startupVerdict(t, line); !ok {
+					t.Errorf("not refused: %s", line)
+				}
+			}
+		}
+	}
+	for _, line := range []string{"cd ~/bin && echo x > *", "cd ~/.local/share/systemd/user && tee x* < /tmp/x"} {
+		if _, ok := startupVerdict(t, line); !ok {
+			t.Errorf("not refused: %s", line)
+		}
+	}
+	for _, line := range []string{"cat ~/bin/*", "ls ~/.gradle/init.d/*", "echo x > /tmp/out/*",
+		"tee /srv/logs/x? < /tmp/x", "echo x > ~/proj/build/*"} {
+		if why, ok := startupVerdict(t, line); ok {
+			t.Errorf("refused: %s (%s)", line, why)
+		}
+	}
+}
