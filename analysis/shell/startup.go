@@ -48,7 +48,22 @@ import (
 // ~/.k5login and ~/.k5users let a later login in as authorized_keys does;
 // IPython runs its profiles' startup files and config (~/.ipython), the
 // perl debugger ~/.perldb, direnv its ~/.config/direnv/direnvrc and lib.
-// pip.conf is left out: it changes what a later command fetches.
+// Round four (each: the program that reads it, and how it runs code):
+// direnv sources any directory's .envrc once allowed (the allow records
+// live in ~/.local/share/direnv) and ~/.direnvrc; conda's .condarc (and
+// ~/.conda/condarc.d) choose channels whose packages run link scripts; xrdb loads
+// ~/.Xresources and ~/.Xdefaults (xterm's exec-formatted action), startx
+// runs ~/.xserverrc, xbindkeys the commands of ~/.xbindkeysrc; emacs
+// loads ~/.emacs.el(c), gdb ~/.gdbearlyinit; Debian's lesspipe runs
+// ~/.lessfilter; mvn sources ~/.mavenrc as shell code; gem's ~/.gemrc
+// names the sources it installs from; pry, ghci (:!) and sbt run their
+// rc files; nano's syntax linters and formatters are commands; mutt's
+// source "cmd|" runs a command at start; npm init runs ~/.npm-init.js;
+// bun preloads what ~/.bunfig.toml names; ansible loads plugins from
+// ~/.ansible.cfg's paths and ~/.ansible; jupyter's config files are
+// Python; a project's .mcp.json names the MCP servers an agent starts.
+// ~/.pythonrc is left out (run only when PYTHONSTARTUP names
+// it), so are ~/.Xmodmap, ~/.editrc and ~/.hushlogin (no command).
 var startupNames = map[string]bool{
 	".bashrc": true, ".bash_profile": true, ".bash_login": true, ".bash_logout": true, ".profile": true,
 	".bashrc.d": true, ".zshenv": true, ".zshrc": true, ".zprofile": true, ".zlogin": true, ".zlogout": true,
@@ -62,12 +77,18 @@ var startupNames = map[string]bool{
 	".hgrc": true, ".lesskey": true, ".irbrc": true, ".pdbrc": true, ".Rprofile": true, ".octaverc": true,
 	".curlrc": true, ".wgetrc": true, ".terraformrc": true, ".lftprc": true,
 	".rhosts": true, ".shosts": true, ".k5login": true, ".k5users": true, ".ipython": true, ".perldb": true,
+	".envrc": true, ".direnvrc": true, ".condarc": true, ".Xresources": true, ".Xdefaults": true, ".xserverrc": true,
+	".xbindkeysrc": true, ".emacs.el": true, ".emacs.elc": true, ".gdbearlyinit": true, ".lessfilter": true,
+	".mavenrc": true, ".gemrc": true, ".pryrc": true, ".ghci": true, ".sbtrc": true, ".nanorc": true, ".muttrc": true,
+	".npm-init.js": true, ".bunfig.toml": true, ".ansible.cfg": true, ".mutt": true, ".jupyter": true, ".sbt": true,
+	".ansible": true, ".mcp.json": true,
 }
 
 // dropInDirs are directories every file of which (at any depth) is read
 // as code: sourced by a loop in an rc file (.bashrc.d), or loaded by
 // an editor (.vim, .emacs.d).
-var dropInDirs = map[string]bool{".ipython": true, ".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true, ".emacs.d": true}
+var dropInDirs = map[string]bool{".ipython": true, ".bashrc.d": true, ".profile.d": true, ".zshrc.d": true, ".vim": true,
+	".emacs.d": true, ".mutt": true, ".jupyter": true, ".sbt": true, ".ansible": true}
 
 // sshFiles are the files sshd and ssh read from ~/.ssh that run code or
 // set the environment of a later session.
@@ -80,11 +101,33 @@ var sshFiles = map[string]bool{"rc": true, "environment": true, "authorized_keys
 // docker's credsStore/credHelpers (.docker/config.json names a
 // docker-credential-* program the next pull runs). Files that only hold
 // data (~/.pypirc's passwords) are not start-up files: the line is
-// drawn at "a later program runs or sources something it names".
+// drawn at "a later program runs or sources something it names", and
+// a file that chooses where a later install fetches code from counts:
+// pip.conf's index-url (~/.pip is pip's legacy directory), conda's
+// condarc, maven's settings.xml mirrors (plugins run at build) and
+// toolchains.xml (the JDK programs run), gradle's init scripts and
+// gradle.properties (org.gradle.jvmargs=-javaagent:...), bundler's
+// config (BUNDLE_GEMFILE names Ruby code it evaluates). The AWS
+// credentials file counts with config: the SDKs read credential_process
+// from either. Installers' rc lines source ~/.cargo/env, ~/.nvm/nvm.sh,
+// ~/.deno/env, ~/.ghcup/env and ~/.asdf/asdf.sh. Coding agents and
+// editors run the commands their settings name: hooks and MCP servers
+// of .claude/settings.json (in a home or a project), ~/.codex's
+// config.toml, ~/.gemini's settings.json, .cursor/mcp.json, and
+// .vscode's mcp.json and tasks.json (a task may run on folder open).
+// Each of these directories is a start-up path itself:
+// moving or linking a directory onto ~/.kube plants its config.
 var toolFiles = map[string]map[string]bool{
-	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true},
-	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true},
+	".ssh": sshFiles, ".kube": {"config": true}, ".aws": {"config": true, "credentials": true},
+	".gnupg": {"gpg-agent.conf": true, "gpg.conf": true}, ".cargo": {"config": true, "config.toml": true, "env": true},
 	".docker": {"config.json": true}, ".lftp": {"rc": true}, ".aria2": {"aria2.conf": true},
+	".pip": {"pip.conf": true}, ".conda": {"condarc": true, ".condarc": true},
+	".m2":     {"settings.xml": true, "toolchains.xml": true},
+	".gradle": {"init.gradle": true, "init.gradle.kts": true, "gradle.properties": true}, ".bundle": {"config": true},
+	".nvm": {"nvm.sh": true, "bash_completion": true}, ".deno": {"env": true}, ".ghcup": {"env": true},
+	".asdf": {"asdf.sh": true}, ".claude": {"settings.json": true, "settings.local.json": true},
+	".codex": {"config.toml": true}, ".gemini": {"settings.json": true}, ".cursor": {"mcp.json": true},
+	".vscode": {"mcp.json": true, "tasks.json": true},
 }
 
 // gitHooks are the hook names git runs from .git/hooks.
@@ -103,12 +146,35 @@ var gitHooks = map[string]bool{
 // starting with a dot is a suffix, "*" any file, any other a whole name.
 // systemd --user units of every type (and their drop-ins and .wants
 // links) start programs at the next login or timer; neovim loads every
-// file of its directory that is a plugin.
+// file of its directory that is a plugin. Every file of ~/.config/git
+// counts: git's config may [include] any of them, and hooks kept there
+// run once core.hooksPath names them. The XDG homes of files above
+// count too (pip, conda, emacs, gdb, vim, wget, ghc, nano, mutt), and
+// so do the configurations of programs that run commands they name:
+// window managers' exec and autostart lines (i3, sway, openbox, awesome,
+// bspwm, hypr, qtile), terminals' shell and launch options (kitty,
+// alacritty, wezterm), ranger's commands.py, mc's extension and menu
+// files, PowerShell profiles, composer's global scripts, nix and
+// nixpkgs (post-build-hook, overlays), gh aliases (! runs a shell), uv's
+// index, podman's containers.conf (OCI hooks, helper programs), VS Code's
+// and Cursor's user settings and tasks, Claude desktop's MCP servers and
+// mpv's scripts.
 var configDirs = map[string][]string{
-	"fish": {".fish"}, "git": {"config", "attributes"}, "environment.d": {".conf"},
+	"fish": {".fish"}, "git": {"*"}, "environment.d": {".conf"},
 	"systemd": {"*"}, "autostart": {".desktop"}, "nvim": {"*"}, "tmux": {"tmux.conf"},
 	"lftp": {"rc"}, "aria2": {"aria2.conf"}, "direnv": {"*"},
+	"pip": {"pip.conf"}, "conda": {"*"}, "emacs": {"*"}, "gdb": {"gdbinit", "gdbearlyinit"}, "vim": {"*"},
+	"wget": {"wgetrc"}, "ghc": {"ghci.conf"}, "nano": {"nanorc"}, "mutt": {"*"}, "ranger": {"*"}, "mc": {"*"},
+	"i3": {"*"}, "sway": {"*"}, "openbox": {"*"}, "awesome": {"*"}, "bspwm": {"*"}, "hypr": {"*"}, "qtile": {"*"},
+	"kitty": {"*"}, "alacritty": {"*"}, "wezterm": {"*"}, "powershell": {"*"}, "composer": {"*"}, "nix": {"*"},
+	"nixpkgs": {"*"}, "gh": {"config.yml"}, "uv": {"uv.toml"}, "containers": {"*"}, "Code": {"*"}, "Cursor": {"*"},
+	"Claude": {"*"}, "mpv": {"*"},
 }
+
+// configFiles are files directly in ~/.config that run code: less reads
+// its lesskey there (LESSOPEN), xdg-user-dir sources user-dirs.dirs as
+// shell code, starship runs the commands of its custom modules.
+var configFiles = map[string]bool{"lesskey": true, "user-dirs.dirs": true, "starship.toml": true}
 
 // configFile reports whether name is one of the files of a configDirs
 // entry.
@@ -123,7 +189,8 @@ func configFile(files []string, name string) bool {
 
 // StartupPath reports whether writing p (a path as the shell or sftp
 // spells it, after quote removal) may write a start-up file or a
-// directory that holds them. p is judged lexically: $HOME and ${HOME}
+// directory that holds them, in a home directory or the system's
+// (systemStartup: /etc/profile.d, /etc/cron.d, /etc/ld.so.preload, ...). p is judged lexically: $HOME and ${HOME}
 // are ~, . and .. are folded; only its trailing components count. A
 // symbolic link in a directory is not followed (sftp paths are resolved
 // before they are judged).
@@ -140,10 +207,14 @@ func startupClean(p string) bool { return startupMatch(p, true) }
 // is judged by its known names, or every "$D"/name would be a start-up
 // path.
 func startupMatch(p string, anyFile bool) bool {
+	if anyFile && systemStartup(p) {
+		return true
+	}
 	parts := strings.Split(p, "/")
 	n := len(parts)
 	last := parts[n-1]
-	if startupNames[last] || strings.HasSuffix(last, ".git") && last != ".git" && n > 1 {
+	if startupNames[last] || toolFiles[last] != nil || strings.HasSuffix(last, ".git") && last != ".git" && n > 1 ||
+		nestedDirMatch(parts, anyFile) {
 		return true
 	}
 	if n < 2 {
@@ -164,7 +235,7 @@ func startupMatch(p string, anyFile bool) bool {
 	}
 	if anyFile {
 		for i, d := range parts[:n-1] {
-			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" || localSystemd(parts[i:]) {
+			if dropInDirs[d] || d == ".local" && parts[i+1] == "bin" {
 				return true
 			}
 		}
@@ -178,7 +249,7 @@ func startupMatch(p string, anyFile bool) bool {
 		}
 		if i == n-2 {
 			_, ok := configDirs[last]
-			return ok
+			return ok || configFiles[last]
 		}
 		files, ok := configDirs[parts[i+1]]
 		if !anyFile && ok && files[0] == "*" {
@@ -187,13 +258,6 @@ func startupMatch(p string, anyFile bool) bool {
 		return ok && configFile(files, last)
 	}
 	return false
-}
-
-// localSystemd reports whether parts (starting at a .local component)
-// lie under .local/share/systemd, where systemd --user also loads units
-// (user/*.service, timers and their .wants links) at the next login.
-func localSystemd(parts []string) bool {
-	return len(parts) > 3 && parts[0] == ".local" && parts[1] == "share" && parts[2] == "systemd"
 }
 
 // sitePackagesStartup reports whether a file of a Python site-packages
@@ -259,7 +323,10 @@ var startupExamples = func() []string {
 			out = append(out, ".config/"+d+"/"+f)
 		}
 	}
-	return out
+	for f := range configFiles {
+		out = append(out, ".config/"+f)
+	}
+	return append(out, nestedExamples()...)
 }()
 
 // wildcards are the characters that make a word's value unknown: an
@@ -304,6 +371,9 @@ func (j *lineJudge) unknownMayBeStartup(tail string) bool {
 // globMayBeStartup is the function of that name, remembered per pattern
 // and bounded by maxSlowTails with the tails.
 func (j *lineJudge) globMayBeStartup(pattern string) bool {
+	if j.globInAnyFileDir(pattern) {
+		return true
+	}
 	last := path.Base(pattern)
 	if !strings.ContainsAny(last, "*?[") && last != ".." && !lastComponentMayBeStartup(last) {
 		return false
@@ -321,6 +391,31 @@ func (j *lineJudge) globMayBeStartup(pattern string) bool {
 	v := globMayBeStartup(pattern, j.cwds)
 	j.slow[key] = v
 	return v
+}
+
+// globInAnyFileDir reports whether pattern, each component holding a
+// wildcard taken as an ordinary name, lies in a directory whose every
+// file is a start-up file (~/.gradle/init.d/*.gradle, ~/bin/*,
+// ~/.local/share/systemd/user/*), from the home directory or one the
+// line changes to: whatever the pattern matches there, or the literal
+// name an unmatched pattern leaves, is one.
+func (j *lineJudge) globInAnyFileDir(pattern string) bool {
+	parts := strings.Split(pattern, "/")
+	for i, c := range parts {
+		if strings.ContainsAny(c, "*?[") {
+			parts[i] = "x"
+		}
+	}
+	p := strings.Join(parts, "/")
+	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") {
+		return startupClean(path.Clean(p))
+	}
+	for _, d := range append([]string{"~"}, j.cwds...) {
+		if d != "" && startupClean(path.Clean(cleanHome(d)+"/"+p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayBeStartup reports whether a word of the line may name a start-up
@@ -362,7 +457,8 @@ func (j *lineJudge) candidateStartup(w string) bool {
 	}
 	w = cleanHome(w)
 	if strings.ContainsAny(w, "$`{") {
-		return j.unknownMayBeStartup(knownTail(w))
+		tail := knownTail(w)
+		return knownDirsStartup(tail) || j.unknownMayBeStartup(tail)
 	}
 	if strings.ContainsAny(w, "*?[") {
 		return j.globMayBeStartup(w)
@@ -390,12 +486,54 @@ func (j *lineJudge) candidateStartup(w string) bool {
 	return false
 }
 
-// cleanHome spells $HOME and ${HOME} at the start of w as ~.
+// cleanHome spells $HOME and ${HOME} at the start of w as ~, ~+ as the
+// working directory, ~- as $OLDPWD, and a process's directories under
+// /proc as what they stand for (procPath).
 func cleanHome(w string) string {
+	w = procPath(w)
+	// ~+ is the working directory, ~- the previous one ($OLDPWD).
+	if rest, ok := strings.CutPrefix(w, "~+"); ok && (rest == "" || rest[0] == '/') {
+		w = "." + rest
+	} else if rest, ok := strings.CutPrefix(w, "~-"); ok && (rest == "" || rest[0] == '/') {
+		w = "$OLDPWD" + rest
+	}
 	for _, h := range []string{"${HOME}", "$HOME", `"$HOME"`, `"${HOME}"`} {
 		if rest, ok := strings.CutPrefix(w, h); ok && (rest == "" || rest[0] == '/') {
 			return "~" + rest
 		}
+	}
+	return w
+}
+
+// procPath spells /proc/PID/cwd (and /proc/PID/task/TID/cwd) as the
+// working directory, relative, and /proc/PID/root as /: each is a link
+// the kernel resolves for the process that opens it, so
+// /proc/self/cwd/bin/ls run in the home directory is ~/bin/ls, and a
+// symbolic link to /proc/self/cwd is a link to home for a later session.
+// Another process's directory is taken as the working directory too: the
+// shell that ran the command, likely in the home directory.
+func procPath(w string) string {
+	rest, ok := strings.CutPrefix(w, "/proc/")
+	if !ok {
+		return w
+	}
+	parts := strings.Split(rest, "/")
+	k := 1 // after the PID
+	if len(parts) > 3 && parts[1] == "task" {
+		k = 3
+	}
+	if len(parts) <= k || parts[0] == "" {
+		return w
+	}
+	tail := strings.Join(parts[k+1:], "/")
+	switch parts[k] {
+	case "cwd":
+		if tail == "" {
+			return "."
+		}
+		return "./" + tail
+	case "root":
+		return "/" + tail
 	}
 	return w
 }
@@ -419,6 +557,19 @@ func knownTail(w string) string {
 		tail = tail[j+1:]
 	}
 	return tail
+}
+
+// knownDirsStartup reports whether the whole components of tail (the
+// known text after a word's last expansion, from its first slash) are a
+// start-up path wherever they lie: "$D"/.vim/plugin/x.vim is in a
+// drop-in directory whatever $D is, though its last name alone (which
+// unknownMayBeStartup judges) is no start-up name.
+func knownDirsStartup(tail string) bool {
+	i := strings.IndexByte(tail, '/')
+	if i < 0 {
+		return false
+	}
+	return startupMatch(path.Clean("/x"+tail[i:]), true)
 }
 
 // unknownMayBeStartup reports whether a word whose known text after its
@@ -468,6 +619,9 @@ func lastComponentMayBeStartup(name string) bool {
 		if files[name] {
 			return true
 		}
+	}
+	if configFiles[name] || nestedLastComponent(name) {
+		return true
 	}
 	for d, files := range configDirs {
 		if name == d {
@@ -556,7 +710,9 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 
 // WritesStartup reports the first word of s that may write a start-up
 // file (StartupPath): for sftp, the path or target of an operation that
-// is not read-only; for a command line, a writing redirection's target,
+// is not read-only, and a symlink to a directory that may hold a
+// start-up path (mayHoldStartup: home, its ancestors, /etc, ~/.local/share);
+// for a command line, a writing redirection's target,
 // an argument of a command that is not read-only by its program and
 // options, and git config (which writes .git/config or ~/.gitconfig
 // whatever its arguments). Words only known at run time count when they
@@ -574,9 +730,17 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // svn, rclone, aws s3, docker cp, ...: transferDests, treeCopyDests). A
 // start-up name spelt in inline code counts through any quoting
 // (lineMentionsStartup). So do a package tool that plants start-up
-// files (packageStartup), a name derived from a word (a backup suffix, a
+// files (packageStartup), a tool's own command that writes one
+// (configCommandStartup: pip config set, kubectl config set-credentials,
+// direnv allow, ...), a name derived from a word (a backup suffix, a
 // decompressed name, a split prefix: derivedNames, prefixOutputStartup),
-// and a variable that renames such writes (derivedEnvSet).
+// and a variable that renames such writes (derivedEnvSet). So does a
+// second name for a directory that may hold a start-up path: a link to
+// it, its target resolved as ln resolves it (ln -s . d in home, ln -s
+// /proc/self/cwd d, cp -rs ~ d), or a bind mount of it; /proc/PID/cwd
+// and /proc/PID/root are judged as the directories they stand for.
+// The program directories (/usr/local/bin, /usr/bin, /bin, ...) count
+// only as the target of a write (programWrite).
 //
 // Not seen: files written under an option the program takes apart from
 // its value in a way that hides the path, symbolic links already on the
@@ -597,6 +761,16 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				return p, true
 			}
 		}
+		if s.Path != "" && programPath(s.Path) || s.Operation == "rename" && s.TargetPath != "" && programPath(s.TargetPath) {
+			return s.Path + " " + s.TargetPath, true
+		}
+		if s.Operation == "symlink" && s.TargetPath != "" && mayHoldStartup(s.TargetPath) {
+			// A link to the home directory, an ancestor or a directory
+			// on the way to a start-up path (~/.local/share) makes a
+			// later write through it (l/bin/ls, l/systemd/user/x)
+			// look like an ordinary one.
+			return s.TargetPath, true
+		}
 		return "", false
 	}
 	if s.Dynamic || s.RunsUnseenCode || s.InterpreterInline || s.PipesToShell {
@@ -608,8 +782,19 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 	}
 	j := &lineJudge{}
+	cdpath := cdpathEntries(s.Command)
 	for _, c := range s.Commands {
-		for _, d := range changedDirs(c) {
+		ds := changedDirs(c)
+		for _, d := range ds {
+			if d != "" && d[0] != '/' && d[0] != '.' && d[0] != '~' && (c.Program == "cd" || c.Program == "pushd") {
+				ds = append(ds, cdpathDirs(cdpath, d)...)
+			}
+			if d == "" && (c.Program == "popd" || operandIs(c, "-")) {
+				// cd - and popd go back, to the login directory at first.
+				ds = append(ds, "~")
+			}
+		}
+		for _, d := range ds {
 			if len(j.cwds) <= maxLineDirs && !slices.Contains(j.cwds, d) {
 				j.cwds = append(j.cwds, d)
 			}
@@ -626,8 +811,13 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 	dirs := lineDirs(s)
 	for i, c := range s.Commands {
 		for _, r := range c.Redirections {
-			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i])) {
+			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i]) || programWrite(r.Target, dirs[i])) {
 				return r.Target, true
+			}
+		}
+		for _, w := range writeOperands(c) {
+			if programWrite(w, dirs[i]) {
+				return c.Program + " writes " + w, true
 			}
 		}
 		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok && !onlyMatchingO[c.Program] {
@@ -646,6 +836,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return why, true
 		}
 		if why, ok := packageStartup(c); ok {
+			return why, true
+		}
+		if why, ok := configCommandStartup(c); ok {
 			return why, true
 		}
 		for _, w := range derivedNames(c) {
@@ -697,6 +890,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 // lineDirs gives them), names a start-up path only so when anchored at
 // the home directory (~/bin).
 func homeAnchored(w string, dirs []string) bool {
+	w = procPath(w)
 	if w == "" || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "~") || strings.HasPrefix(w, "-") ||
 		strings.ContainsAny(w, wildcards) {
 		return false

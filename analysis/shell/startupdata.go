@@ -66,6 +66,8 @@ func dataDests(c gate.SSHCommand) []dataDest {
 		dirs = remoteCopyDests(c.Program, c.Args)
 	case "cp", "mv", "ln":
 		dirs = copyDests(c.Args, c.Program)
+	case "mount", "bindfs":
+		dirs = bindSources(c.Program, c.Args)
 	case "curl", "wget":
 		dirs = downloadDests(c.Program, c.Args)
 	default:
@@ -108,7 +110,7 @@ func mayHoldStartup(dir string) bool {
 		return true // a home directory
 	}
 	for k := 1; k <= len(p); k++ {
-		if (k == len(p) || p[k] == '/') && startupClean(p[:k]) {
+		if (k == len(p) || p[k] == '/') && startupClean(p[:k]) && (k == len(p) || !containerOnly(p[:k])) {
 			return true // inside a start-up directory, or one itself
 		}
 	}
@@ -829,13 +831,42 @@ func copyDests(args []string, prog string) []string {
 		}
 		dest, ops = ops[len(ops)-1], ops[:len(ops)-1]
 	}
+	links, symbolic, relative := prog == "ln", prog == "ln", false
+	if prog == "ln" {
+		symbolic, relative = hasShortOrLong(args, 's', "--symbolic"), hasShortOrLong(args, 'r', "--relative")
+	}
+	if prog == "cp" {
+		// cp -s and cp -l make links, not copies: cp -rs ~ d makes
+		// d/bin/ls a second name for ~/bin/ls.
+		links = hasShortOrLong(args, 's', "--symbolic-link") || hasShortOrLong(args, 'l', "--link")
+	}
 	var out []string
 	for _, s := range ops {
-		if prog == "ln" && (strings.HasPrefix(s, "/") || strings.HasPrefix(cleanHome(s), "~")) && mayHoldStartup(s) {
+		if links && strings.HasPrefix(s, "~+") && mayHoldStartup(cleanHome(s)) {
+			out = append(out, cleanHome(s)) // ~+ is the working directory
+			continue
+		}
+		if links && (strings.HasPrefix(s, "/") || strings.HasPrefix(cleanHome(s), "~")) && mayHoldStartup(s) {
 			// A link to home (or .ssh, /etc): a second name for it that
 			// later writes go through unjudged (ln -s ~ /tmp/h).
 			out = append(out, s)
 			continue
+		}
+		if links && !strings.HasPrefix(s, "/") && !strings.HasPrefix(cleanHome(s), "~") {
+			// A relative target: ln -s resolves it against the link's
+			// directory (DEST itself, or DEST's directory when DEST
+			// names the link), ln, ln -r and cp against the working
+			// one; a link to any of them that may hold a start-up path
+			// (ln -s . d in home) is a second name for it.
+			targets := []string{dest + "/" + s, path.Dir(dest) + "/" + s}
+			if !symbolic || relative || prog == "cp" {
+				targets = append(targets, s)
+			}
+			for _, t := range targets {
+				if mayHoldStartup(t) {
+					out = append(out, t)
+				}
+			}
 		}
 		s = cleanHome(s)
 		b := path.Base(s)
@@ -893,7 +924,9 @@ func lineDirs(s *gate.SSH) [][]string {
 	chained := len(s.Commands) > 0 && (s.Commands[0].Program == "cd" || s.Commands[0].Program == "pushd") &&
 		(strings.HasPrefix(text, "cd ") || strings.HasPrefix(text, "pushd ")) &&
 		!strings.ContainsAny(text, ";|()\n`") && !strings.Contains(strings.ReplaceAll(text, "&&", ""), "&")
-	own := -1 // ownChain, decided at the first cd past the line's start
+	own := -1             // ownChain, decided at the first cd past the line's start
+	back := []string{"."} // where cd - and popd go: before the last cd
+	cdpath := cdpathEntries(s.Command)
 	for i, c := range s.Commands {
 		out[i] = cur
 		if changesDirUnseen(c) {
@@ -906,11 +939,16 @@ func lineDirs(s *gate.SSH) [][]string {
 			continue
 		}
 		var next []string
+		prev := back
+		back = cur
 		for _, d := range changedDirs(c) {
 			if d != "" && d[0] != '/' && d[0] != '.' && d[0] != '~' {
 				// A relative name may be found through CDPATH (set in
 				// the environment or an rc file): CDPATH=/ cd home.
-				next = append(next, "")
+				next = append(append(next, ""), cdpathDirs(cdpath, d)...)
+			}
+			if d == "" && (c.Program == "popd" || operandIs(c, "-")) {
+				next = append(next, prev...) // cd - and popd go back
 			}
 			for _, from := range cur {
 				next = append(next, joinDir(from, d))
@@ -929,6 +967,98 @@ func lineDirs(s *gate.SSH) [][]string {
 			next = []string{""}
 		}
 		cur = next
+	}
+	return out
+}
+
+// hasShortOrLong reports whether args hold the option letter short in a
+// cluster of short options (-rs) or the long option long, before any --.
+// A letter inside a cluster's option value counts too: fail closed.
+func hasShortOrLong(args []string, short byte, long string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == long:
+			return true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.IndexByte(a[1:], short) >= 0:
+			return true
+		}
+	}
+	return false
+}
+
+// bindSources are the directories mount --bind (or -B, --rbind, -o bind)
+// and bindfs show under a second name: their operands. A bind mount of
+// the home directory makes every later write through the mount point
+// look like an ordinary one.
+func bindSources(prog string, args []string) []string {
+	bind := prog == "bindfs"
+	var ops []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--bind" || a == "--rbind" || a == "-B" || a == "-R":
+			bind = true
+		case a == "-o" && i+1 < len(args):
+			i++
+			bind = bind || strings.Contains(args[i], "bind")
+		case strings.HasPrefix(a, "-o"), strings.HasPrefix(a, "--options="):
+			bind = bind || strings.Contains(a, "bind")
+		case (a == "-t" || a == "-O") && i+1 < len(args):
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			ops = append(ops, a)
+		}
+	}
+	if !bind {
+		return nil
+	}
+	return ops
+}
+
+// operandIs reports whether c's first operand is op.
+func operandIs(c gate.SSHCommand, op string) bool {
+	ops := operands(c.Args)
+	return len(ops) > 0 && ops[0] == op
+}
+
+// cdpathEntries returns the directories of every literal CDPATH
+// assignment in a line's text (CDPATH=~/.local/share cd systemd): cd
+// finds a relative name there before the working directory. Values the
+// gate cannot read count as the unknown directory "" the caller adds.
+// At most maxLineDirs are kept.
+func cdpathEntries(text string) []string {
+	var out []string
+	for rest := text; ; {
+		i := strings.Index(rest, "CDPATH=")
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len("CDPATH="):]
+		end := strings.IndexAny(rest, " \t\n;&|)")
+		if end < 0 {
+			end = len(rest)
+		}
+		v := strings.Trim(rest[:end], `"'`)
+		for _, e := range strings.Split(v, ":") {
+			if e == "" {
+				e = "."
+			}
+			if !strings.ContainsAny(e, wildcards) && len(out) < maxLineDirs {
+				out = append(out, joinDir(".", e))
+			}
+		}
+	}
+}
+
+// cdpathDirs returns the relative cd operand d joined to each of entries
+// (cdpathEntries).
+func cdpathDirs(entries []string, d string) []string {
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, e+"/"+d)
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 		"~/.config/tmux/tmux.conf", "~/.xsession", "~/.netrc", "~/.local/lib/python3.11/site-packages/x.pth",
 		"/srv/venv/lib/python3/site-packages/sitecustomize.py", "~/.local", "~/.curlrc", "~/.wgetrc"}
 	no := []string{"/srv/app/bin/tool", "proj/bin/x", "~/.config/fish/notes.txt", "~/.kube/cache/x", "~/.aws/credentials-old",
-		"/srv/venv/lib/python3/site-packages/mod.py", "~/.local2/bin/x", "~/.pip/pip.conf"}
+		"/srv/venv/lib/python3/site-packages/mod.py", "~/.local2/bin/x", "~/.pip/notes.txt"}
 	for _, p := range yes {
 		if !StartupPath(p) {
 			t.Errorf("StartupPath(%q) = false", p)

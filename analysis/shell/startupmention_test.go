@@ -33,6 +33,19 @@ func mentionNames() []string {
 			out = append(out, ".config/"+d+"/"+f)
 		}
 	}
+	for f := range configFiles {
+		out = append(out, ".config/"+f)
+	}
+	for d, files := range nestedDirs {
+		f := files[0]
+		switch {
+		case f == "*":
+			f = "x.conf"
+		case f[0] == '.':
+			f = "x" + f
+		}
+		out = append(out, d+"/"+f)
+	}
 	out = append(out, ".git/config", "y.git/config", ".config/systemd/user/x.service", "site-packages/x.pth",
 		"site-packages/sitecustomize.py", ".local/bin/ls", ".local/share/systemd/user/x.service",
 		".bashrc.d/x.sh", ".vim/plugin/x.vim", ".emacs.d/init.el")

@@ -25,6 +25,8 @@ import (
 // into ("" unknown) and the local files its command-line script names.
 func transferDests(prog string, args []string) (dirs, files []string) {
 	switch prog {
+	case "socat":
+		return nil, socatFiles(args)
 	case "lftp":
 		return lftpDests(args)
 	case "smbclient":

@@ -47,14 +47,26 @@
 // ~/.ssh/rc, environment, authorized_keys and config, git config and
 // hooks, fish and systemd user files, files in drop-in directories such as
 // ~/.bashrc.d, ~/bin and ~/.local/bin, editor, tmux, npm and tool files
-// that name commands; see shell.StartupPath and shell.WritesStartup).
+// that name commands or choose where code is fetched from: .envrc,
+// pip.conf, .condarc, ~/.m2, ~/.gradle, desktop entries, installers'
+// PATH directories (~/.cargo/bin, pyenv shims), coding agents' and
+// editors' settings that start programs (.claude hooks, .mcp.json,
+// ~/.vscode-server), and the
+// system's: /etc/profile.d, /etc/bash.bashrc, cron and systemd
+// directories, /etc/ld.so.preload, sudoers, sshd_config, and a program
+// written into /usr/local/bin, /usr/bin or /bin; see shell.StartupPath
+// and shell.WritesStartup).
 // Every sftp operation that changes a path is judged on the resolved
-// path; an exec line on what it spells: a writing redirection, the
+// path, and again as ~/... when it lies under the server's start
+// directory (the account's login directory, whatever its absolute
+// spelling); an exec line on what it spells: a writing redirection, the
 // arguments of a program that is not read-only, git config, an argument
 // only known at run time that may end in a start-up path, an output
 // option (-o F, --output=F) naming one on any program, a program that
 // schedules code (crontab, at, batch), a package tool that plants
-// start-up files (pip install, npm config set) or installs programs onto
+// start-up files (pip install, npm config set, pip config set, conda
+// config, kubectl config set-credentials, aws configure, gh alias set,
+// direnv allow, code --install-extension) or installs programs onto
 // a later PATH (npm install -g, npm link, gem install, cargo install, go
 // install), a name a program derives
 // from its words (a backup's NAME+SUFFIX, a decompressed NAME, a split
@@ -63,7 +75,9 @@
 // updating a work tree, scp -t and rsync --server receiving, a tree copied
 // with its contents merged, a download the server names) into a directory
 // that may hold a start-up path: home, its ancestors, a start-up
-// directory, /etc, or one only known at run time. A login or interactive
+// directory, /etc, or one only known at run time, and a second name for
+// such a directory (ln -s . d in home, ln -s /proc/self/cwd d, cp -rs ~
+// d, mount --bind ~, an sftp symlink to it). A login or interactive
 // shell (bash -l, su -, sudo -i) runs its start-up files unseen: the
 // directory of what follows it is unknown.
 // Config.AllowStartupWrites leaves these writes to the rules. Not seen:

@@ -35,10 +35,11 @@ func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
 	}
 	defer cl.Close()
 	opts := []sftp.RequestServerOption{}
+	h := &sftpHandler{c: c, cl: cl}
 	if wd, err := cl.Getwd(); err == nil && wd != "" {
 		opts = append(opts, sftp.WithStartDirectory(wd))
+		h.home = wd
 	}
-	h := &sftpHandler{c: c, cl: cl}
 	ch := &keepOpen{Channel: sc.ch}
 	srv := sftp.NewRequestServer(ch, sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}, opts...)
 	if err := srv.Serve(); err != nil && !errors.Is(err, io.EOF) {
@@ -81,6 +82,24 @@ func (*keepOpen) Close() error { return nil }
 type sftpHandler struct {
 	c  *conn
 	cl *sftp.Client
+	// home is the upstream server's start directory, the login
+	// directory of the account: paths under it are also judged as ~/...
+	// for start-up files (~/bin), whatever its absolute spelling.
+	home string
+}
+
+// homeRelative spells p under h.home as ~/...; other paths unchanged.
+func (h *sftpHandler) homeRelative(p string) string {
+	if h.home == "" || h.home == "/" {
+		return p
+	}
+	if p == h.home {
+		return "~"
+	}
+	if rest, ok := strings.CutPrefix(p, strings.TrimSuffix(h.home, "/")+"/"); ok {
+		return "~/" + rest
+	}
+	return p
 }
 
 // check asks the gate about one operation on resolved paths (sftppath.go);
@@ -96,7 +115,11 @@ func (h *sftpHandler) check(op, path, target, spelt string) (*gate.Decision, err
 		cmd += " (requested as " + spelt + ")"
 	}
 	req := &gate.Request{Protocol: gate.ProtocolSSH, Command: cmd, SSH: shell.SFTP(op, path, target)}
-	if why := h.c.startupWrite(req.SSH); why != "" {
+	why := h.c.startupWrite(req.SSH)
+	if rp, rt := h.homeRelative(path), h.homeRelative(target); why == "" && (rp != path || rt != target) {
+		why = h.c.startupWrite(shell.SFTP(op, rp, rt))
+	}
+	if why != "" {
 		d, _ := h.c.gc.Refuse(h.c.ctx, req, refusalStartup, why)
 		return d, fmt.Errorf("airlock: %s: %w", why, sftp.ErrSSHFxPermissionDenied)
 	}
