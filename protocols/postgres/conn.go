@@ -76,6 +76,8 @@ type conn struct {
 	watch clientWatch // the client socket while a statement is held (watch.go)
 
 	lin sessionLineage // cursors, prepared queries, schema changes (lineage_session.go)
+
+	cursors cursorVerdicts // client goroutine: the DECLAREs judged (stale.go)
 }
 
 // groupState is the client goroutine's view of the current sync group:

@@ -268,5 +268,12 @@
 // upstream, refreshed every minute and, at most once a second, for a name
 // it does not know; when it cannot be read, every call is volatile and
 // not read-only), and relations, columns and SQL function bodies for
-// lineage (the cache described above).
+// lineage (the cache described above). A verdict kept for later (a
+// prepared statement, by Parse or SQL PREPARE, and a bound portal) is
+// tied to the catalog's version it was made under: bound, executed or
+// EXECUTEd once the version changed (read at most once a second), the
+// statement is judged again from its text, as the server plans it again
+// with the owner's new code (a domain's CHECK, a redefined view, a table
+// swapped for a view); a FETCH or MOVE is then read-only only if every
+// query declared under its cursor's name, judged again, is.
 package postgres

@@ -308,7 +308,11 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 	for i := range sts {
 		st := sts[i]
 		name := executeName(&st)
+		c.noteCursor(&st)
 		if name == "" {
+			if c.fetchStale(&st) && out == nil {
+				out = append(make([]pgsql.Statement, 0, len(sts)), sts[:i]...)
+			}
 			if out != nil {
 				out = append(out, st)
 			}
@@ -321,10 +325,15 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 				return nil, err
 			}
 			var runs []pgsql.Statement
-			if p == nil || p.cl == nil {
+			var cl *pgsql.Classification
+			if p != nil {
+				// Judged again when the catalog changed since PREPARE.
+				cl = c.current(p.cl, p.j)
+			}
+			if cl == nil {
 				st.ReadOnly = false
 			} else {
-				for _, ps := range p.cl.Statements {
+				for _, ps := range cl.Statements {
 					ps.Nested = true
 					st.ReadOnly = st.ReadOnly && ps.ReadOnly
 					runs = append(runs, ps)
@@ -515,7 +524,8 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			if !c.srv.declaredTypesReadOnly(m.ParameterOIDs) {
 				cl = notReadOnly(cl)
 			}
-			si = &stmtInfo{cl: cl, paramOIDs: append([]uint32(nil), m.ParameterOIDs...)}
+			oids := append([]uint32(nil), m.ParameterOIDs...)
+			si = &stmtInfo{cl: cl, paramOIDs: oids, j: &judgedText{src: m.Query, declared: oids}}
 			for _, st := range cl.Statements {
 				if st.CopyIn {
 					b.refuseLater("protocol", "COPY FROM STDIN is supported in a simple Query only")
@@ -539,15 +549,21 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			return err
 		}
 		var pe *portalEntry
-		if si == nil || si.cl == nil {
+		var cl *pgsql.Classification
+		if si != nil {
+			// Judged again when the catalog changed since the Parse: the
+			// server plans the statement again with what changed.
+			cl = c.current(si.cl, si.j)
+		}
+		if cl == nil {
 			b.refuseLater("unknown", fmt.Sprintf("statement %q is not known to the gateway", m.PreparedStatement))
 		} else {
 			// Binding plans the statement, which may evaluate functions:
 			// it is judged like an execution.
-			if _, err := b.addRun(c, si.cl); err != nil {
+			if _, err := b.addRun(c, cl); err != nil {
 				return err
 			}
-			pe = &portalEntry{cl: si.cl, params: bindParams(&m, si.paramOIDs)}
+			pe = &portalEntry{cl: cl, params: bindParams(&m, si.paramOIDs), j: si.j}
 		}
 		g.setPortal(m.DestinationPortal, pe)
 		b.ops = append(b.ops, &op{kind: opBind, name: m.DestinationPortal, stmt: m.PreparedStatement,
@@ -575,15 +591,19 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		if err != nil {
 			return err
 		}
-		if pe == nil || pe.cl == nil {
+		var cl *pgsql.Classification
+		if pe != nil {
+			cl = c.current(pe.cl, pe.j)
+		}
+		if cl == nil {
 			b.refuseLater("unknown", fmt.Sprintf("portal %q is not known to the gateway", m.Portal))
 		} else {
-			if o.stmts, err = b.addRun(c, pe.cl); err != nil {
+			if o.stmts, err = b.addRun(c, cl); err != nil {
 				return err
 			}
 			b.params = append(b.params, pe.params...)
-			for i := range pe.cl.Statements {
-				g.apply(effectOf(&pe.cl.Statements[i]))
+			for i := range cl.Statements {
+				g.apply(effectOf(&cl.Statements[i]))
 			}
 		}
 	case 'C':
