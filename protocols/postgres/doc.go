@@ -166,10 +166,20 @@
 // Carriers. Arithmetic takes a value's look away (card_num / 1000000,
 // to_hex(card_num)), so a detector alone cannot mask what is computed from
 // a column no field rule covers. Once a detector has found a value in such
-// a column read bare, the server remembers the column as a carrier, and a
-// computed column whose lineage passes a carrier (or is unknown) is
-// withheld (NULL) for every session. Before the first such finding nothing
-// is known: declare sensitive columns in field rules.
+// a column read bare (or in COPY table TO STDOUT), the server remembers
+// the column as a carrier, and a computed column whose lineage passes a
+// carrier (or is unknown) is withheld (NULL) for every session. Before a
+// computed column over a base column not known either way goes out, the
+// gateway reads that column itself (on its catalog connection, read-only,
+// at most 20000 rows, never a view, foreign table, inheritance parent or
+// table under row-level security) and runs the decision's detectors over
+// it: a finding makes it a carrier at once, none makes it clean for a
+// minute. A column it cannot read so is not known to be clean, and what is
+// computed from it is withheld: sum(amount) over a large table comes back
+// NULL to a session whose decision masks with detectors. Values written
+// after a probe may be missed for up to that minute, and a computed column
+// of unknown lineage passes until a carrier is known: declare sensitive
+// columns in field rules.
 //
 // Fail closed: a column whose lineage cannot be proven free of a covered
 // column is masked — one computed by a function that is neither a built-in
