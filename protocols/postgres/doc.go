@@ -68,7 +68,14 @@
 // read-only. Once the
 // server would read SQL differently from the parser
 // (standard_conforming_strings off, a client_encoding other than UTF8),
-// every statement is refused.
+// every statement is refused. The server reports such a change only with
+// its next ReadyForQuery, and reads the messages after the changing
+// statement the new way: so after any statement that may change them (one
+// not read-only: SET, RESET, DISCARD, a write whose trigger may call
+// set_config, COMMIT, ROLLBACK; DO, CALL), a statement whose text holds a
+// backslash or a non-ASCII character is judged only once the server has
+// answered (a pipelined Query or a new sync group waits), and is refused
+// later in the same sync group, where no answer comes before Sync.
 //
 // Protocol state: the gateway keeps a model of the server's session
 // (prepared statements, portals, the skip-until-Sync state after an
