@@ -178,8 +178,8 @@
 // carrier (or is unknown) is withheld (NULL) for every session. Before a
 // computed column over a base column not known either way goes out, the
 // gateway reads that column itself (on its catalog connection, read-only,
-// at most 20000 rows, never a view, foreign table, inheritance parent or
-// table under row-level security) and runs the decision's detectors over
+// at most 20000 rows, a parent's partitions and children included, never
+// a view, foreign table or table under row-level security) and runs the decision's detectors over
 // it: a finding makes it a carrier at once, none makes it clean for a
 // minute. A column it cannot read so is not known to be clean, and what is
 // computed from it is withheld: sum(amount) over a large table comes back

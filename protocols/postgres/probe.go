@@ -20,7 +20,8 @@ import (
 // withheld), none makes it clean for probeTTL under that policy. A column
 // the gateway cannot read whole and safely — more than probeRows rows, a
 // foreign table (its wrapper runs code), a relation under row-level
-// security, an error — is not known either way, and every computed column
+// security, a parent with such a descendant, an error — is not known
+// either way, and every computed column
 // over it is withheld (fail closed) until probeTTL has passed.
 
 // probeRows bounds the rows a probe reads from one relation.
@@ -92,31 +93,41 @@ func (k *catalog) probe(ctx context.Context, p *mask.Policy, field string) (bool
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	rels, err := k.query(ctx, `SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
-			pg_catalog.quote_ident(a.attname), c.relkind,
-			c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid)
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-		WHERE c.relname = $1 AND a.attname = $2`, table, col)
+	// The relations called table with the column, and their descendants
+	// (partitions, inheritance children), which hold rows read through
+	// them.
+	rels, err := k.query(ctx, `WITH RECURSIVE d(oid) AS (
+			SELECT c.oid FROM pg_catalog.pg_class c
+			JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+			WHERE c.relname = $1 AND a.attname = $2
+			UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid)
+		SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+			pg_catalog.quote_ident(a.attname), c.relkind, c.relrowsecurity
+		FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped`, table, col)
 	if err != nil {
 		return false, err
 	}
 	if len(rels) == 0 {
 		return false, fmt.Errorf("postgres: probe: no relation has column %q", field)
 	}
+	read := 0
 	for _, r := range rels {
+		if len(r) == 4 && r[2] == "p" {
+			continue // a partitioned table holds no rows of its own
+		}
 		if len(r) != 4 || (r[2] != "r" && r[2] != "m") || r[3] != "f" {
 			// A view runs its query, a foreign table its wrapper, a
-			// table under row-level security its policies, and a
-			// parent's rows live in children of any kind: not read.
+			// table under row-level security its policies: not read.
 			return false, fmt.Errorf("postgres: probe: %s cannot be read safely", r[0])
 		}
-		rows, err := k.readOnly(ctx, fmt.Sprintf("SELECT %s::text FROM ONLY %s WHERE %s IS NOT NULL LIMIT %d", r[1], r[0], r[1], probeRows+1))
+		rows, err := k.readOnly(ctx, fmt.Sprintf("SELECT %s::text FROM ONLY %s WHERE %s IS NOT NULL LIMIT %d", r[1], r[0], r[1], probeRows+1-read))
 		if err != nil {
 			return false, err
 		}
-		if len(rows) > probeRows {
-			return false, fmt.Errorf("postgres: probe: %s has more than %d rows", r[0], probeRows)
+		if read += len(rows); read > probeRows {
+			return false, fmt.Errorf("postgres: probe: %s has more than %d rows", field, probeRows)
 		}
 		for _, v := range rows {
 			if len(v) == 1 && p.Finds([]byte(v[0])) {

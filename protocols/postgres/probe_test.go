@@ -134,3 +134,35 @@ func TestCarrierTaughtByCopy(t *testing.T) {
 		t.Errorf("COPY customers TO STDOUT did not teach customers.card_num as a carrier")
 	}
 }
+
+// TestCarrierProbePartitions: a card number in a partition (or an
+// inheritance child) of the table a computed column reads is found by the
+// probe, which reads every descendant.
+func TestCarrierProbePartitions(t *testing.T) {
+	tg := startGateway(t)
+	up := tg.upstream(t)
+	if _, err := up.Exec(context.Background(), fmt.Sprintf(`CREATE TABLE parts (k int, n int8) PARTITION BY LIST (k);
+		CREATE TABLE parts_1 PARTITION OF parts FOR VALUES IN (1);
+		CREATE TABLE parts_2 PARTITION OF parts FOR VALUES IN (2);
+		INSERT INTO parts VALUES (1, 7), (2, %[1]s);
+		CREATE TABLE kin (n int8); CREATE TABLE kin_child () INHERITS (kin);
+		INSERT INTO kin VALUES (7); INSERT INTO kin_child VALUES (%[1]s)`, testCard)).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"SELECT n / 1000000 FROM parts", "SELECT n / 1000000 FROM kin", "SELECT to_hex(n) FROM parts WHERE k = 2"} {
+		g, stop := tg.freshServer(t)
+		r := g.raw(t, "agent")
+		r.send(query(q))
+		msgs := r.until(1, 10*time.Second)
+		if s := pgmask3Leak(r.got.Bytes()); s != "" || strings.Contains(strings.Join(msgs, " "), "e9b08a568f1c7") {
+			t.Errorf("%q leaks %s: %v", q, s, msgs)
+		}
+		stop()
+	}
+	g, _ := tg.freshServer(t)
+	r := g.raw(t, "agent")
+	r.send(query("SELECT k * 10 FROM parts ORDER BY k"))
+	if msgs := r.until(1, 5*time.Second); !has(msgs, "D:10") {
+		t.Errorf("a computed column of a clean partitioned column is withheld: %v", msgs)
+	}
+}
