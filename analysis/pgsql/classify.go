@@ -50,6 +50,11 @@ type Statement struct {
 	// Nested marks an entry that repeats a data-modifying statement nested
 	// in the entry before it.
 	Nested bool
+	// JudgedUnder is the ProcCatalog generation ReadOnly, Volatile and
+	// Heavy were judged under (WithProcCatalog; 0 without a catalog). A
+	// verdict kept for later (a prepared statement) is stale once the
+	// catalog's generation moved on: code added since may run under it.
+	JudgedUnder uint64
 
 	// structRO is the verdict on everything but the functions called;
 	// ReadOnly is structRO and the functions' verdict (see functions.go).

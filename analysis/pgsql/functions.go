@@ -380,10 +380,17 @@ func rowVerdict(r Proc) (volatile, writes bool) {
 }
 
 // annotateFunctions replaces the static function verdict of each
-// statement (and of a PREPARE's statement) with the catalog's.
+// statement (and of a PREPARE's statement) with the catalog's. The
+// generation is read before any verdict: a change the judging races with
+// makes the verdict stale, never current.
 func (k *funcJudge) annotateFunctions(ctx context.Context, stmts []Statement) {
+	k.annotateUnder(ctx, stmts, k.cat.Generation())
+}
+
+func (k *funcJudge) annotateUnder(ctx context.Context, stmts []Statement, gen uint64) {
 	for i := range stmts {
 		st := &stmts[i]
+		st.JudgedUnder = gen
 		if len(st.calls) > 0 {
 			var writes bool
 			st.Volatile, st.Heavy, writes = k.calls.verdict(ctx, k, st.calls)
@@ -391,7 +398,7 @@ func (k *funcJudge) annotateFunctions(ctx context.Context, stmts []Statement) {
 		}
 		if st.Prepared != nil {
 			p := []Statement{*st.Prepared}
-			k.annotateFunctions(ctx, p)
+			k.annotateUnder(ctx, p, gen)
 			st.Prepared = &p[0]
 		}
 	}

@@ -34,6 +34,13 @@ func (k *carriers) add(field string) {
 	k.mu.Unlock()
 }
 
+// known reports whether field is known to carry a sensitive value.
+func (k *carriers) known(field string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.fields[field]
+}
+
 // carries reports whether a value of lineage l may be computed from a
 // carrier: its lineage lists one, or is unknown while any is known.
 func (k *carriers) carries(l pgsql.Lineage) bool {

@@ -76,6 +76,13 @@ type conn struct {
 	watch clientWatch // the client socket while a statement is held (watch.go)
 
 	lin sessionLineage // cursors, prepared queries, schema changes (lineage_session.go)
+
+	cursors cursorVerdicts // client goroutine: the DECLAREs judged (stale.go)
+
+	// parseFlux is set (client goroutine) once a statement that may change
+	// how the server reads SQL went upstream, until the server answered
+	// every message up to it (parsestate.go).
+	parseFlux bool
 }
 
 // groupState is the client goroutine's view of the current sync group:
@@ -83,6 +90,9 @@ type conn struct {
 type groupState struct {
 	overlay
 	open bool
+	// flux: a statement executed in this group may change how the server
+	// reads SQL, which it reports only at the group's end (parsestate.go).
+	flux bool
 }
 
 // ServeConn serves one client connection and returns when it ends. The

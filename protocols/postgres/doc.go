@@ -68,7 +68,14 @@
 // read-only. Once the
 // server would read SQL differently from the parser
 // (standard_conforming_strings off, a client_encoding other than UTF8),
-// every statement is refused.
+// every statement is refused. The server reports such a change only with
+// its next ReadyForQuery, and reads the messages after the changing
+// statement the new way: so after any statement that may change them (one
+// not read-only: SET, RESET, DISCARD, a write whose trigger may call
+// set_config, COMMIT, ROLLBACK; DO, CALL), a statement whose text holds a
+// backslash or a non-ASCII character is judged only once the server has
+// answered (a pipelined Query or a new sync group waits), and is refused
+// later in the same sync group, where no answer comes before Sync.
 //
 // Protocol state: the gateway keeps a model of the server's session
 // (prepared statements, portals, the skip-until-Sync state after an
@@ -166,10 +173,20 @@
 // Carriers. Arithmetic takes a value's look away (card_num / 1000000,
 // to_hex(card_num)), so a detector alone cannot mask what is computed from
 // a column no field rule covers. Once a detector has found a value in such
-// a column read bare, the server remembers the column as a carrier, and a
-// computed column whose lineage passes a carrier (or is unknown) is
-// withheld (NULL) for every session. Before the first such finding nothing
-// is known: declare sensitive columns in field rules.
+// a column read bare (or in COPY table TO STDOUT), the server remembers
+// the column as a carrier, and a computed column whose lineage passes a
+// carrier (or is unknown) is withheld (NULL) for every session. Before a
+// computed column over a base column not known either way goes out, the
+// gateway reads that column itself (on its catalog connection, read-only,
+// at most 20000 rows, a parent's partitions and children included, never
+// a view, foreign table or table under row-level security) and runs the decision's detectors over
+// it: a finding makes it a carrier at once, none makes it clean for a
+// minute. A column it cannot read so is not known to be clean, and what is
+// computed from it is withheld: sum(amount) over a large table comes back
+// NULL to a session whose decision masks with detectors. Values written
+// after a probe may be missed for up to that minute, and a computed column
+// of unknown lineage passes until a carrier is known: declare sensitive
+// columns in field rules.
 //
 // Fail closed: a column whose lineage cannot be proven free of a covered
 // column is masked — one computed by a function that is neither a built-in
@@ -268,5 +285,12 @@
 // upstream, refreshed every minute and, at most once a second, for a name
 // it does not know; when it cannot be read, every call is volatile and
 // not read-only), and relations, columns and SQL function bodies for
-// lineage (the cache described above).
+// lineage (the cache described above). A verdict kept for later (a
+// prepared statement, by Parse or SQL PREPARE, and a bound portal) is
+// tied to the catalog's version it was made under: bound, executed or
+// EXECUTEd once the version changed (read at most once a second), the
+// statement is judged again from its text, as the server plans it again
+// with the owner's new code (a domain's CHECK, a redefined view, a table
+// swapped for a view); a FETCH or MOVE is then read-only only if every
+// query declared under its cursor's name, judged again, is.
 package postgres

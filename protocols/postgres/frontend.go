@@ -35,6 +35,8 @@ type batch struct {
 	bad      string // why the batch is refused
 	badCheck string // the check that refuses it (see refuseCheck)
 	ignored  bool   // the server skips this batch: an earlier message failed
+	flux     bool   // an Execute of this batch may change how the server reads SQL
+	variant  bool   // a Parse of this batch may read differently under other settings
 	n        int
 	// spareBuf and spareOps are the buffers describeExecutes swapped out,
 	// reused by its next call.
@@ -55,7 +57,7 @@ func (b *batch) reset() {
 	b.payload = b.payload[:0]
 	b.params = nil
 	b.bad, b.badCheck = "", ""
-	b.ignored = false
+	b.ignored, b.flux, b.variant = false, false, false
 	b.n = 0
 	if cap(b.buf) > 1<<20 {
 		b.buf = nil
@@ -113,10 +115,13 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		if err := q.Decode(body); err != nil {
 			return err
 		}
+		// A Query after extended messages of a group without Sync runs
+		// before the group's ReadyForQuery reports any setting changed.
+		flux := c.grp.flux
 		if skip, err := c.leaveGroup(); skip || err != nil {
 			return err
 		}
-		return c.simpleQuery(q.String, raw)
+		return c.simpleQuery(q.String, raw, flux)
 	case 'P', 'B', 'D', 'E', 'C':
 		return c.addToBatch(typ, body, raw)
 	case 'S', 'H':
@@ -190,7 +195,7 @@ func (c *conn) leaveGroup() (skip bool, err error) {
 // has confirmed or dropped them.
 func (c *conn) endGroup() {
 	c.grp.reset()
-	c.grp.open = false
+	c.grp.open, c.grp.flux = false, false
 }
 
 // settle sends what is buffered and waits until the server has answered
@@ -262,8 +267,10 @@ func (c *conn) lookupPortal(name string) (*portalEntry, error) {
 	return c.model.portal(name), nil
 }
 
-// simpleQuery judges a Query message.
-func (c *conn) simpleQuery(sql string, raw []byte) error {
+// simpleQuery judges a Query message; groupFlux is set when extended
+// messages before it, in a group without Sync, may have changed how the
+// server reads SQL.
+func (c *conn) simpleQuery(sql string, raw []byte, groupFlux bool) error {
 	cl, err := c.srv.cls.Classify(sql)
 	if err != nil {
 		reason := "the statement does not parse"
@@ -273,6 +280,13 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 	if len(cl.Statements) == 0 {
 		c.q.push(&op{kind: opQuery})
 		_, err := c.uw.Write(raw)
+		return err
+	}
+	if groupFlux && !readingInvariant(sql) {
+		c.refuseCheck(sql, "settings", fluxRefusal)
+		return c.refuseSimple(refusal("42501", "airlock: denied: "+fluxRefusal))
+	}
+	if err := c.settleFlux(sql); err != nil {
 		return err
 	}
 	if why := c.unsafeParse.Load().(string); why != "" {
@@ -292,6 +306,7 @@ func (c *conn) simpleQuery(sql string, raw []byte) error {
 	for _, st := range stmts {
 		c.copyPending = c.copyPending || st.CopyIn
 	}
+	c.parseFlux = c.parseFlux || anyChangesReading(stmts)
 	_, err = c.uw.Write(raw)
 	return err
 }
@@ -308,7 +323,11 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 	for i := range sts {
 		st := sts[i]
 		name := executeName(&st)
+		c.noteCursor(&st)
 		if name == "" {
+			if c.fetchStale(&st) && out == nil {
+				out = append(make([]pgsql.Statement, 0, len(sts)), sts[:i]...)
+			}
 			if out != nil {
 				out = append(out, st)
 			}
@@ -321,10 +340,15 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 				return nil, err
 			}
 			var runs []pgsql.Statement
-			if p == nil || p.cl == nil {
+			var cl *pgsql.Classification
+			if p != nil {
+				// Judged again when the catalog changed since PREPARE.
+				cl = c.current(p.cl, p.j)
+			}
+			if cl == nil {
 				st.ReadOnly = false
 			} else {
-				for _, ps := range p.cl.Statements {
+				for _, ps := range cl.Statements {
 					ps.Nested = true
 					st.ReadOnly = st.ReadOnly && ps.ReadOnly
 					runs = append(runs, ps)
@@ -510,12 +534,19 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 				b.texts = append(b.texts, m.Query)
 			}
 		}
+		if !readingInvariant(m.Query) {
+			b.variant = true
+			if c.grp.flux || b.flux {
+				b.refuseLater("settings", fluxRefusal)
+			}
+		}
 		var si *stmtInfo
 		if cl != nil {
 			if !c.srv.declaredTypesReadOnly(m.ParameterOIDs) {
 				cl = notReadOnly(cl)
 			}
-			si = &stmtInfo{cl: cl, paramOIDs: append([]uint32(nil), m.ParameterOIDs...)}
+			oids := append([]uint32(nil), m.ParameterOIDs...)
+			si = &stmtInfo{cl: cl, paramOIDs: oids, j: &judgedText{src: m.Query, declared: oids}}
 			for _, st := range cl.Statements {
 				if st.CopyIn {
 					b.refuseLater("protocol", "COPY FROM STDIN is supported in a simple Query only")
@@ -539,15 +570,21 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			return err
 		}
 		var pe *portalEntry
-		if si == nil || si.cl == nil {
+		var cl *pgsql.Classification
+		if si != nil {
+			// Judged again when the catalog changed since the Parse: the
+			// server plans the statement again with what changed.
+			cl = c.current(si.cl, si.j)
+		}
+		if cl == nil {
 			b.refuseLater("unknown", fmt.Sprintf("statement %q is not known to the gateway", m.PreparedStatement))
 		} else {
 			// Binding plans the statement, which may evaluate functions:
 			// it is judged like an execution.
-			if _, err := b.addRun(c, si.cl); err != nil {
+			if _, err := b.addRun(c, cl); err != nil {
 				return err
 			}
-			pe = &portalEntry{cl: si.cl, params: bindParams(&m, si.paramOIDs)}
+			pe = &portalEntry{cl: cl, params: bindParams(&m, si.paramOIDs), j: si.j}
 		}
 		g.setPortal(m.DestinationPortal, pe)
 		b.ops = append(b.ops, &op{kind: opBind, name: m.DestinationPortal, stmt: m.PreparedStatement,
@@ -575,15 +612,20 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		if err != nil {
 			return err
 		}
-		if pe == nil || pe.cl == nil {
+		var cl *pgsql.Classification
+		if pe != nil {
+			cl = c.current(pe.cl, pe.j)
+		}
+		if cl == nil {
 			b.refuseLater("unknown", fmt.Sprintf("portal %q is not known to the gateway", m.Portal))
 		} else {
-			if o.stmts, err = b.addRun(c, pe.cl); err != nil {
+			if o.stmts, err = b.addRun(c, cl); err != nil {
 				return err
 			}
+			b.flux = b.flux || anyChangesReading(o.stmts)
 			b.params = append(b.params, pe.params...)
-			for i := range pe.cl.Statements {
-				g.apply(effectOf(&pe.cl.Statements[i]))
+			for i := range cl.Statements {
+				g.apply(effectOf(&cl.Statements[i]))
 			}
 		}
 	case 'C':
@@ -632,6 +674,14 @@ func (c *conn) endBatch(term []byte) error {
 		c.refuseCheck(command, b.badCheck, b.bad)
 		e = refusal("42501", "airlock: denied: "+b.bad)
 	case len(b.execs) > 0 || b.parses > 0 || len(b.judged) > 0 || len(b.stmts) > 0:
+		if b.variant && c.parseFlux && !c.grp.open {
+			// A new sync group: the server's answers to the last one
+			// report how it now reads SQL.
+			if _, err := c.settle(); err != nil {
+				return err
+			}
+			c.parseFlux = false
+		}
 		if why := c.unsafeParse.Load().(string); why != "" {
 			c.refuseCheck(command, "settings", why)
 			e = refusal("42501", "airlock: denied: "+why+"; the gateway cannot judge statements")
@@ -674,6 +724,9 @@ func (c *conn) endBatch(term []byte) error {
 		}
 	}
 	c.q.push(b.ops...)
+	if b.flux {
+		c.grp.flux, c.parseFlux = true, true
+	}
 	if sync {
 		c.q.push(&op{kind: opSync})
 		c.endGroup()

@@ -140,7 +140,7 @@ func TestHiddenStartupSettings(t *testing.T) {
 	if _, err := up.Exec(ctx, createVictimRole).ReadAll(); err != nil {
 		t.Fatal(err)
 	}
-	const probe = `SELECT current_user || '|' || current_setting('search_path') || '|' || current_setting('default_transaction_read_only') || '|' || current_setting('statement_timeout') || '|' || current_setting('standard_conforming_strings')`
+	const probe = `SELECT current_user || '|' || current_setting('search_path') || '|' || current_setting('default_transaction_read_only') || '|' || current_setting('statement_timeout') || '|' || current_setting('standard_conforming_strings') || '|' || current_setting('client_encoding') || '|' || current_setting('session_preload_libraries') || '|' || current_setting('local_preload_libraries')`
 	var base string
 	if err := tg.connect(t, "admin").QueryRow(ctx, probe).Scan(&base); err != nil {
 		t.Fatal(err)
@@ -151,6 +151,16 @@ func TestHiddenStartupSettings(t *testing.T) {
 			params = append(params, map[string]string{key: v})
 		}
 	}
+	// Allow-listed names in the client's case, with values that would be
+	// options elsewhere; settings the allow-list leaves out.
+	params = append(params, []map[string]string{
+		{"Application_Name": "-c role=hw_victim"}, {"APPLICATION_NAME": "x -c search_path=evil"},
+		{"application_name": "a", "Application_name": "-c default_transaction_read_only=on"},
+		{"session_preload_libraries": "auto_explain"}, {"Session_Preload_Libraries": "auto_explain"},
+		{"local_preload_libraries": "auto_explain"}, {"Options": "-c session_preload_libraries=auto_explain"},
+		{"Standard_Conforming_Strings": "off"}, {"CLIENT_ENCODING": "SJIS"}, {"Client_Encoding": "SJIS"},
+		{"Role": "hw_victim"}, {"Search_path": "evil"}, {"Default_Transaction_Read_Only": "on"},
+	}...)
 	for _, key := range []string{"role", "ROLE", "search_path", "Search_Path", "session_authorization", "default_transaction_read_only", "statement_timeout", "standard_conforming_strings"} {
 		v := map[string]string{"role": "hw_victim", "search_path": "evil", "session_authorization": "hw_victim", "default_transaction_read_only": "on", "statement_timeout": "1", "standard_conforming_strings": "off"}[strings.ToLower(key)]
 		params = append(params, map[string]string{key: v})

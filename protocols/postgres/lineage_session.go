@@ -102,6 +102,7 @@ func (c *conn) resolveColumns(r *result) error {
 		positional = sameName(names[i], r.fields[i].Name)
 	}
 	p := r.policy
+	detects := 0 // whether p runs detectors: 0 not asked yet, 1 yes, 2 no
 	rep, repDone := "", false
 	for i, f := range r.fields {
 		name := ""
@@ -128,7 +129,7 @@ func (c *conn) resolveColumns(r *result) error {
 			r.cols[i] = src
 			continue
 		}
-		if name == "" && c.srv.carriers.carries(l) {
+		if name == "" && (c.srv.carriers.carries(l) || !c.carrierFree(p, l, &detects)) {
 			if r.carried == nil {
 				r.carried = make([]bool, len(r.fields))
 			}
@@ -153,6 +154,31 @@ func (c *conn) resolveColumns(r *result) error {
 		}
 	}
 	return nil
+}
+
+// carrierFree reports whether a computed column of lineage l is known to
+// carry no carrier's value: every base column it reads was probed clean
+// (probe.go). Unknown lineage is left to carriers.carries; a policy without
+// detectors has nothing to learn.
+func (c *conn) carrierFree(p *mask.Policy, l pgsql.Lineage, detects *int) bool {
+	if l.Unknown || len(l.Fields) == 0 || p == nil {
+		return true
+	}
+	if *detects == 0 {
+		*detects = 2
+		if len(p.Detectors()) > 0 {
+			*detects = 1
+		}
+	}
+	if *detects == 2 {
+		return true
+	}
+	for _, f := range l.Fields {
+		if !c.srv.carrierFree(c.ctx, p, f) {
+			return false
+		}
+	}
+	return true
 }
 
 // annotateLineage sets, on each statement the rules see, the columns it

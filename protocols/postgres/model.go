@@ -13,6 +13,7 @@ import (
 type stmtInfo struct {
 	cl        *pgsql.Classification
 	paramOIDs []uint32
+	j         *judgedText // how to judge cl again (stale.go)
 }
 
 // portalEntry is what the gateway knows of one bound portal: the statement
@@ -21,6 +22,7 @@ type stmtInfo struct {
 type portalEntry struct {
 	cl     *pgsql.Classification
 	params []string
+	j      *judgedText // how to judge cl again (stale.go)
 }
 
 // sessionModel is the gateway's model of the server's session state. It
@@ -91,7 +93,7 @@ func (m *sessionModel) paramTypes(name string, oids []uint32) {
 	defer m.mu.Unlock()
 	if s := m.stmts[name]; s != nil {
 		// A copy: the client goroutine may hold the old entry.
-		m.stmts[name] = &stmtInfo{cl: s.cl, paramOIDs: oids}
+		m.stmts[name] = &stmtInfo{cl: s.cl, paramOIDs: oids, j: s.j}
 	}
 }
 
@@ -211,7 +213,8 @@ func effectOf(st *pgsql.Statement) sqlEffect {
 	if st.PrepareName != "" {
 		e := sqlEffect{kind: effectPrepare, name: st.PrepareName}
 		if st.Prepared != nil {
-			e.info = &stmtInfo{cl: &pgsql.Classification{Statements: []pgsql.Statement{*st.Prepared}}}
+			e.info = &stmtInfo{cl: &pgsql.Classification{Statements: []pgsql.Statement{*st.Prepared}},
+				j: &judgedText{src: st.Text, prepare: st.PrepareName}}
 		}
 		return e
 	}

@@ -262,12 +262,33 @@ func (k *funcCatalog) changed(ctx context.Context) bool {
 func (k *funcCatalog) Procs(ctx context.Context, schema, name string, reload bool) (rows []pgsql.Proc, ok bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	now := time.Now()
-	stale := k.procs == nil || now.Sub(k.loaded) > funcCatalogTTL
-	if !stale && reload {
+	missing := false
+	if reload && k.procs != nil {
 		rows = pgsql.MatchingProcs(k.procs[name], schema)
-		stale = len(rows) == 0
+		missing = len(rows) == 0
 	}
+	k.refresh(ctx, missing)
+	if k.procs == nil {
+		return nil, false
+	}
+	rows = pgsql.MatchingProcs(k.procs[name], schema)
+	if reload && len(rows) == 0 && k.log != nil {
+		f := name
+		if schema != "" {
+			f = schema + "." + name
+		}
+		k.log.Warn("function not in the upstream catalog: statement not read-only", "function", f)
+	}
+	return rows, true
+}
+
+// refresh reloads the catalog when it was never loaded, is older than
+// funcCatalogTTL, or missing (a name it does not list) and the retry
+// bound allows, and, at most once per funcCatalogCheckEvery, when
+// procVersion changed; the caller holds k.mu.
+func (k *funcCatalog) refresh(ctx context.Context, missing bool) {
+	now := time.Now()
+	stale := k.procs == nil || now.Sub(k.loaded) > funcCatalogTTL || missing
 	forced := false
 	if !stale && now.Sub(k.checked) >= funcCatalogCheckEvery && k.changed(ctx) {
 		// Changed (or unreadable): reload now, whatever the retry bound.
@@ -285,18 +306,16 @@ func (k *funcCatalog) Procs(ctx context.Context, schema, name string, reload boo
 			k.lastErr = nil
 		}
 	}
-	if k.procs == nil {
-		return nil, false
-	}
-	rows = pgsql.MatchingProcs(k.procs[name], schema)
-	if reload && len(rows) == 0 && k.log != nil {
-		f := name
-		if schema != "" {
-			f = schema + "." + name
-		}
-		k.log.Warn("function not in the upstream catalog: statement not read-only", "function", f)
-	}
-	return rows, true
+}
+
+// Current brings the catalog up to date as Procs does (a version check
+// at most once per funcCatalogCheckEvery) and returns its generation: a
+// verdict judged under another generation is stale.
+func (k *funcCatalog) Current(ctx context.Context) uint64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.refresh(ctx, false)
+	return k.gen.Load()
 }
 
 // Generation counts the loads (and failed loads) of the catalog.

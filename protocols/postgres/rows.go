@@ -509,6 +509,11 @@ func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
 		}
 		if out != v || len(f) > 0 {
 			r.note(f...)
+			if len(f) > 0 && r.policy.FieldStrategy(r.cols[i]) == "" {
+				// A detector's finding in a table's column teaches
+				// carriers as a bare read does.
+				c.srv.carriers.add(r.cols[i])
+			}
 			if r.policy.FieldStrategy(r.cols[i]) == mask.StrategyNull && len(f) > 0 {
 				out = `\N`
 			}

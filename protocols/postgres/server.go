@@ -75,6 +75,7 @@ type Server struct {
 	catalog  *catalog
 	lineage  *pgsql.Resolver // over catalog
 	carriers carriers        // columns a detector found sensitive values in
+	probes   probes          // columns read to learn whether they are carriers (probe.go)
 	tls      *tls.Config
 
 	mu       sync.Mutex
