@@ -27,7 +27,10 @@ func TestServeLogsForgedReviewRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	// Cleanups run last first: the database is dropped before the
+	// connection that drops it is closed (a deferred Close would run
+	// before any cleanup and leave the database behind).
+	t.Cleanup(func() { _ = admin.Close(context.Background()) })
 	db := fmt.Sprintf("airlock_serve_log_%d", rand.Uint32())
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
 		t.Fatal(err)
