@@ -30,6 +30,10 @@ func (a Action) strictness() int {
 	return 0
 }
 
+// StricterThan reports whether a is stricter than b (deny > review >
+// allow).
+func (a Action) StricterThan(b Action) bool { return a.strictness() > b.strictness() }
+
 // Stricter returns the stricter of a and b.
 func (a Action) Stricter(b Action) Action {
 	if b.strictness() > a.strictness() {

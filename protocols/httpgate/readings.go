@@ -223,7 +223,7 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	judge := func(check, what, sentAs, readAs string, alt *gate.Request) *refusal {
 		alt.Session, alt.Time = s, now
 		d := rs.Decide(ctx, alt)
-		if d.Rule != "default" && actionRank(d.Action) > actionRank(base.Action) {
+		if d.Rule != "default" && d.Action.StricterThan(base.Action) {
 			return refuse(400, check, "the %s %.64q is routed as %.64q by many servers, which the rules %s", what, sentAs, readAs, verb(d.Action))
 		}
 		for _, m := range d.Mask {
@@ -250,17 +250,6 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 		}
 	}
 	return nil
-}
-
-// actionRank orders actions: deny > review > allow.
-func actionRank(a gate.Action) int {
-	switch a {
-	case gate.Allow:
-		return 1
-	case gate.Review:
-		return 2
-	}
-	return 3
 }
 
 func verb(a gate.Action) string {

@@ -121,7 +121,7 @@ func (s *session) uriReadingRefused(ctx context.Context, uri string) string {
 	}
 	for _, alt := range uriReadings(uri) {
 		d := judge(alt)
-		if d.Rule != "default" && actionRank(d.Action) > actionRank(base.Action) {
+		if d.Rule != "default" && d.Action.StricterThan(base.Action) {
 			return "a file server may serve it as " + display(alt) + ", which the rules judge more strictly"
 		}
 		for _, m := range d.Mask {
@@ -131,15 +131,4 @@ func (s *session) uriReadingRefused(ctx context.Context, uri string) string {
 		}
 	}
 	return ""
-}
-
-// actionRank orders actions: deny > review > allow.
-func actionRank(a gate.Action) int {
-	switch a {
-	case gate.Allow:
-		return 1
-	case gate.Review:
-		return 2
-	}
-	return 3
 }
