@@ -9,14 +9,18 @@ import (
 // faithfulPrograms print what they read as it is (whole lines, names,
 // counts, metadata) or run another program the command line names (which
 // is judged on its own), so an output masker reads any value they print
-// as it was stored. head, tail, grep, cmp and printf are faithful only
-// without the options that cut bytes or convert (see outputTransform).
+// as it was stored. head, tail, grep, rg, cmp and printf are faithful
+// only without the options that cut bytes, replace or convert (see
+// outputTransform). join, column and xargs are left out: they reorder
+// fields, split words onto lines (which tac or sort then reorder) or drop
+// separator characters, and a card's four groups in another order are no
+// longer a card to the masker.
 var faithfulPrograms = setOf(`cat tac head tail grep egrep fgrep zgrep rg ag sort uniq wc nl ls dir stat file
 	find tree realpath readlink basename dirname pwd id whoami groups hostname uname date cal env printenv
 	echo printf true false test [ [[ sleep cd export unset set alias type which whereis command builtin hash
 	df du free uptime ps pgrep lsof ss netstat ip w who last getent locale tty clear exit kill pkill
-	touch mkdir rmdir rm cp mv ln chmod chown chgrp install tee diff cmp comm join column
-	sha256sum sha1sum sha512sum md5sum cksum b2sum timeout nice nohup time stdbuf ionice setsid sudo xargs
+	touch mkdir rmdir rm cp mv ln chmod chown chgrp install tee diff cmp comm
+	sha256sum sha1sum sha512sum md5sum cksum b2sum timeout nice nohup time stdbuf ionice setsid sudo
 	wait jobs seq yes journalctl systemctl less more`)
 
 func setOf(words string) map[string]bool {
@@ -29,7 +33,7 @@ func setOf(words string) map[string]bool {
 
 // OutputTransform reports what in s may print what it reads in another
 // form than it was stored in (encoded, reversed, translated, compressed,
-// cut into pieces, converted to numbers or letters), where an output
+// cut into pieces, reordered, converted to numbers or letters), where an output
 // masker can no longer find a value it must hide: the first such program
 // or expansion, and true. Code the gate cannot read (inline interpreter
 // code, input piped into a shell, a script) counts, and so does any
@@ -48,6 +52,8 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 		return "input piped into a shell", true
 	case s.RunsUnseenCode:
 		return "code the gate cannot read", true
+	case s.Dynamic:
+		return "a program named at run time", true
 	}
 	for i := range s.Commands {
 		if what, ok := outputTransform(&s.Commands[i]); ok {
@@ -64,6 +70,9 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 		prog = prog[i+1:]
 	}
 	if !faithfulPrograms[prog] {
+		if prog == "" {
+			return "a command whose program is not named", true
+		}
 		return prog, true
 	}
 	for i, a := range c.Args {
@@ -80,6 +89,9 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 			if a == "--only-matching" || a == "-o" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'o') {
 				return prog + " " + a + " (parts of lines)", true
 			}
+			if prog == "rg" && (strings.HasPrefix(a, "--replace") || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'r')) {
+				return "rg " + a + " (replaces what it matched)", true
+			}
 		case "cmp":
 			if a == "-l" || a == "-b" || a == "--verbose" || a == "--print-bytes" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a, "lb") {
 				return "cmp " + a + " (bytes)", true
@@ -93,31 +105,56 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 	return "", false
 }
 
+// environmentNames are the variables a session's environment sets, which
+// hold no data a command read: their expansion passes as it is.
+var environmentNames = setOf(`HOME USER LOGNAME PWD OLDPWD PATH SHELL TERM LANG HOSTNAME TMPDIR`)
+
 // expansionTransforms reports whether word holds a shell expansion that
-// computes on a value rather than passing it on: arithmetic ($(( )),
-// $[ ]) and parameter expansion with an operator (${x:0:8}, ${x//1/a},
-// ${x^^}, ${#x}, ${x%?}).
+// computes on a value or may carry what a command read split and
+// reordered: arithmetic ($(( )), $[ ]), a parameter expansion with an
+// operator (${x:0:8}, ${x//1/a}, ${x^^}, ${#x}, ${x%?}), and any variable
+// or positional parameter but the environment's own names (set -- $(cat
+// F); echo $4 $3 $2 $1 prints a card's groups in an order that is no
+// longer a card; so does a loop over $(cat F) into tac). A command
+// substitution alone ($(cat F)) passes what it read in its order.
 func expansionTransforms(word string) bool {
 	if strings.Contains(word, "$((") || strings.Contains(word, "$[") {
 		return true
 	}
-	for rest := word; ; {
-		i := strings.Index(rest, "${")
-		if i < 0 {
-			return false
+	for i := 0; i < len(word); i++ {
+		if word[i] != '$' || i+1 >= len(word) {
+			continue
 		}
-		rest = rest[i+2:]
-		end := strings.IndexByte(rest, '}')
-		if end < 0 {
-			return true // unterminated: the gate cannot tell
-		}
-		for _, r := range rest[:end] {
-			if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-				return true
+		rest := word[i+1:]
+		braced := rest[0] == '{'
+		if braced {
+			end := strings.IndexByte(rest, '}')
+			if end < 0 {
+				return true // unterminated: the gate cannot tell
+			}
+			if rest = rest[1:end]; rest == "" {
+				return true // ${}: the shell refuses it; so does the gate
 			}
 		}
-		rest = rest[end+1:]
+		n := 0
+		for n < len(rest) && isNameRune(rest[n]) {
+			n++
+		}
+		switch {
+		case braced && n < len(rest):
+			return true // an operator after the name
+		case n == 0 && strings.IndexByte("@*#?-$!0123456789", rest[0]) >= 0:
+			return true // a positional or special parameter
+		case n > 0 && !environmentNames[rest[:n]]:
+			return true
+		}
 	}
+	return false
+}
+
+// isNameRune reports whether c belongs to a shell variable's name.
+func isNameRune(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // printfConverts reports whether a printf format converts its arguments

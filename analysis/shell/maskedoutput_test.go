@@ -12,8 +12,8 @@ import (
 func TestOutputTransform(t *testing.T) {
 	faithful := []string{
 		"cat F", "cat F G | grep -i card", "head -n 5 F", "tail -n 20 -f F", "ls -la /data", "sort F | uniq -c",
-		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo \"$HOME\" ${PATH}",
-		"find . -name '*.csv'", "diff a b", "xargs cat < list", "grep -c x F", "grep --color=auto -n x F", "timeout 5 cat F",
+		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo ~ hello", "echo \"$HOME\" ${PATH} $USER", "echo $(cat F)", "echo 'price: 5$'",
+		"find . -name '*.csv'", "diff a b", "find . -name '*.csv' -exec cat {} \\;", "grep -c x F", "grep --color=auto -n x F", "timeout 5 cat F",
 		"sudo cat F", "env LANG=C sort F", "nl F | tac", "stat -c %s F", "date", "du -sh .", "cmp a b", "cat F > /tmp/x; cat /tmp/x",
 	}
 	for _, l := range faithful {
@@ -33,10 +33,13 @@ func TestOutputTransform(t *testing.T) {
 		"grep --only-matching x F", "cmp -l a b", "printf '%x\\n' 4111", "printf '%.8s' x", "printf \"$fmt\" x",
 		"echo $(( $(cat F) + 1 ))", "echo ${x:0:8}", "echo ${x//1/a}", "echo ${x^^}", "echo ${#x}", "git archive HEAD", "git show HEAD:F",
 		"/usr/bin/base64 F", "split -b 8 F", "strings -n 2 F | tr 1 x", "numfmt --to=si 4111", "factor 4111", "bc <<< 1",
-		"csvcut -c 1 F", "column -t F | rev", "unknown-tool F",
+		"csvcut -c 1 F", "column -t F | rev", "unknown-tool F", "column -t -s1 F", "join -t1 F F", "join -o 1.2,1.1 a b",
+		"rg -r x 1 F", "rg --replace=x 1 F", "rg -nr x 1 F", "printf '%s' \"$(<F)\"", "xargs -n1 < F | tac",
+		"set -- $(cat F); echo $4 $3 $2 $1", "for w in $(cat F); do echo $w; done | tac", "echo ${}", "echo $@", "echo \"$*\"",
+		"read a b c d < F; echo $d $c $b $a",
 	}
 	wraps := []string{"%s", "cat F | %s", "true; %s", "true && %s", "( %s )", "timeout 5 %s", "env %s", "nice -n 1 %s", "sudo %s",
-		"echo $(%s)", "if true; then %s; fi", "find . -name F -exec %s \\;", "xargs %s < list"}
+		"echo $(%s)", "if true; then %s; fi", "find . -name F -exec %s \\;", "xargs %s < list", "cat F | tac | %s"}
 	caught := 0
 	for _, x := range transforms {
 		for _, w := range wraps {
@@ -56,5 +59,33 @@ func TestOutputTransform(t *testing.T) {
 	}
 	if caught < len(transforms)*len(wraps)/2 {
 		t.Fatalf("only %d lines parsed: the generator is too weak", caught)
+	}
+}
+
+// TestExpansionTransformsAnyWord: any word of the bytes expansions are
+// made of is judged without a panic, and a word with no $ passes.
+func TestExpansionTransformsAnyWord(t *testing.T) {
+	const alphabet = "${}()[]#@*?:-/%^,!0aZ_ '\""
+	word := make([]byte, 0, 8)
+	var walk func(n int)
+	count := 0
+	walk = func(n int) {
+		count++
+		got := expansionTransforms(string(word))
+		if !strings.Contains(string(word), "$") && got {
+			t.Fatalf("%q: judged an expansion", word)
+		}
+		if n == 0 {
+			return
+		}
+		for i := range len(alphabet) {
+			word = append(word, alphabet[i])
+			walk(n - 1)
+			word = word[:len(word)-1]
+		}
+	}
+	walk(4)
+	if count < 100000 {
+		t.Fatalf("only %d words", count)
 	}
 }
