@@ -4,22 +4,25 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // faithfulPrograms print what they read as it is (whole lines, names,
 // counts, metadata) or run another program the command line names (which
 // is judged on its own), so an output masker reads any value they print
-// as it was stored. head, tail, grep, rg, cmp and printf are faithful
-// only without the options that cut bytes, replace or convert (see
-// outputTransform). join, column and xargs are left out: they reorder
-// fields, split words onto lines (which tac or sort then reorder) or drop
-// separator characters, and a card's four groups in another order are no
-// longer a card to the masker.
-var faithfulPrograms = setOf(`cat tac head tail grep egrep fgrep zgrep rg ag sort uniq wc nl ls dir stat file
+// as it was stored. head, tail and printf are faithful only without the
+// options that cut bytes or convert (see outputTransform). join, column
+// and xargs are left out: they reorder fields, split words onto lines or
+// drop separator characters, and a card's four groups in another order
+// are no longer a card to the masker. So are the programs that select,
+// order or compare by content the client chose (grep and its kin, sort,
+// uniq, comm, diff, cmp, test, [): whether grep -c '^41' prints 1, or
+// its exit status, tells a masked card a digit at a time.
+var faithfulPrograms = setOf(`cat tac head tail wc nl ls dir stat file
 	find tree realpath readlink basename dirname pwd id whoami groups hostname uname date cal env printenv
-	echo printf true false test [ [[ sleep cd export unset set alias type which whereis command builtin hash
+	echo printf true false sleep cd export unset set alias type which whereis command builtin hash
 	df du free uptime ps pgrep lsof ss netstat ip w who last getent locale tty clear exit kill pkill
-	touch mkdir rmdir rm cp mv ln chmod chown chgrp install tee diff cmp comm
+	touch mkdir rmdir rm cp mv ln chmod chown chgrp install tee
 	sha256sum sha1sum sha512sum md5sum cksum b2sum timeout nice nohup time stdbuf ionice setsid sudo
 	wait jobs seq yes journalctl systemctl less more`)
 
@@ -33,7 +36,8 @@ func setOf(words string) map[string]bool {
 
 // OutputTransform reports what in s may print what it reads in another
 // form than it was stored in (encoded, reversed, translated, compressed,
-// cut into pieces, reordered, converted to numbers or letters), where an output
+// cut into pieces, reordered, converted to numbers or letters), or tell
+// it a piece at a time (a search, a comparison, an order), where an output
 // masker can no longer find a value it must hide: the first such program
 // or expansion, and true. Code the gate cannot read (inline interpreter
 // code, input piped into a shell, a script) counts, and so does any
@@ -60,7 +64,31 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 			return what, true
 		}
 	}
-	return "", false
+	return comparesInShell(s.Command)
+}
+
+// comparesInShell reports the shell's own comparisons in line: a case
+// statement, a [[ ]] test or an arithmetic command branch on a value
+// (case $(cat F) in 4*) echo y;; esac), which tells it a piece at a time
+// as an exit status or a branch taken. A line that does not parse counts.
+func comparesInShell(line string) (string, bool) {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(line), "")
+	if err != nil {
+		return "a line the gate cannot read", true
+	}
+	var what string
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n.(type) {
+		case *syntax.CaseClause:
+			what = "a case statement"
+		case *syntax.TestClause:
+			what = "a [[ ]] test"
+		case *syntax.ArithmCmd:
+			what = "an arithmetic command"
+		}
+		return what == ""
+	})
+	return what, what != ""
 }
 
 // outputTransform is OutputTransform for one command.
@@ -84,17 +112,6 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 			if a == "-c" || strings.HasPrefix(a, "--bytes") || strings.HasPrefix(a, "-c") ||
 				len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'c') {
 				return prog + " " + a + " (bytes)", true
-			}
-		case "grep", "egrep", "fgrep", "zgrep", "rg", "ag":
-			if a == "--only-matching" || a == "-o" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'o') {
-				return prog + " " + a + " (parts of lines)", true
-			}
-			if prog == "rg" && (strings.HasPrefix(a, "--replace") || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'r')) {
-				return "rg " + a + " (replaces what it matched)", true
-			}
-		case "cmp":
-			if a == "-l" || a == "-b" || a == "--verbose" || a == "--print-bytes" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a, "lb") {
-				return "cmp " + a + " (bytes)", true
 			}
 		case "printf":
 			if i == 0 && printfConverts(a) {

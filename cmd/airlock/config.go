@@ -215,7 +215,8 @@ type sshConfig struct {
 	AllowOpaqueCode bool `yaml:"allow_opaque_code"`
 	// AllowMaskedTransforms lets a decision that masks results allow
 	// commands that may print them encoded or cut (base64, xxd, rev, tr,
-	// sed, cut, head -c, ...) and interactive shells
+	// sed, cut, head -c, ...) or tell them a piece at a time (grep, sort,
+	// test, case, ...), and interactive shells
 	// (sshgate.Config.AllowMaskedTransforms). Off by default: they are
 	// refused as ssh/masked-transform, since the masker could not read
 	// their output.

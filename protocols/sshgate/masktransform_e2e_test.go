@@ -103,6 +103,26 @@ func TestMaskedOutputNeverTransformed(t *testing.T) {
 			leaks++
 		}
 	}
+	// A search or a comparison tells the card a piece at a time: grep -c
+	// prints 1 for the right prefix, test's exit status says yes.
+	oracles := []struct {
+		cmd      string
+		tellsYes func(result) bool
+	}{
+		{"grep -c '^4111111111111111$' " + file, func(r result) bool { return strings.TrimSpace(r.stdout) == "1" }},
+		{"grep -q '^41' " + file, func(r result) bool { return r.code == 0 }},
+		{"test \"$(cat " + file + ")\" = " + transformCard, func(r result) bool { return r.code == 0 }},
+		{"case $(cat " + file + ") in 41*) echo yes;; esac", func(r result) bool { return strings.Contains(r.stdout, "yes") }},
+		{"(cat " + file + "; echo 4000000000000000) | sort | head -n 1", func(r result) bool { return strings.Contains(r.stdout, "4000000000000000") }},
+	}
+	for _, o := range oracles {
+		if r := g.ssh(g.agent, nil, o.cmd); r.code != ExitRefused {
+			t.Errorf("%s: not refused: %+v", o.cmd, r)
+		}
+		if c := control.ssh(control.agent, nil, o.cmd); !o.tellsYes(c) {
+			t.Errorf("%s: the control did not answer the guess: %+v", o.cmd, c)
+		}
+	}
 	// An interactive shell runs lines the gate never judges: under a
 	// masking decision it is refused; the control's shell carries the
 	// card through tr.

@@ -72,9 +72,10 @@ type Config struct {
 	// AllowMaskedTransforms lets a decision that masks results allow
 	// command lines that may print what they read in another form
 	// (base64, xxd, rev, tr, sed, awk, cut, head -c, gzip, arithmetic
-	// expansion, variables other than the environment's, any program not
-	// known to print what it reads as it is; see shell.OutputTransform)
-	// and interactive shells. Off by default:
+	// expansion, variables other than the environment's, searches and
+	// comparisons such as grep, sort, test and case, which tell a value a
+	// piece at a time, any program not known to print what it reads as it
+	// is; see shell.OutputTransform) and interactive shells. Off by default:
 	// the output masker finds a card in cat's output, not in base64's, so
 	// such commands are refused when the decision masks.
 	AllowMaskedTransforms bool
