@@ -10,8 +10,9 @@ import (
 // faithfulPrograms print what they read as it is (whole lines, names,
 // counts, metadata) or run another program the command line names (which
 // is judged on its own), so an output masker reads any value they print
-// as it was stored. head, tail and printf are faithful only without the
-// options that cut bytes or convert (see outputTransform). join, column
+// as it was stored. head, tail, tac and printf are faithful only without
+// the options that cut bytes, split at a chosen separator or convert (see
+// outputTransform). join, column
 // and xargs are left out: they reorder fields, split words onto lines or
 // drop separator characters, and a card's four groups in another order
 // are no longer a card to the masker. So are the programs that select,
@@ -107,11 +108,22 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 		if expansionTransforms(a) {
 			return "the shell expansion " + a, true
 		}
+		// What a command substitution read, handed to a program as an
+		// argument, is computed on (basename strips a suffix of it, find
+		// -name and getent match it) unless the program only prints it.
+		if prog != "echo" && prog != "printf" && (strings.Contains(a, "$(") || strings.ContainsRune(a, '`')) {
+			return prog + " given what " + a + " reads", true
+		}
 		switch prog {
 		case "head", "tail":
 			if a == "-c" || strings.HasPrefix(a, "--bytes") || strings.HasPrefix(a, "-c") ||
 				len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'c') {
 				return prog + " " + a + " (bytes)", true
+			}
+		case "tac":
+			if a == "-s" || a == "-r" || a == "-b" || strings.HasPrefix(a, "--separator") || a == "--regex" || a == "--before" ||
+				len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a, "srb") {
+				return "tac " + a + " (records split at a chosen separator)", true
 			}
 		case "printf":
 			if i == 0 && printfConverts(a) {

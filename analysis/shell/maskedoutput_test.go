@@ -39,7 +39,8 @@ func TestOutputTransform(t *testing.T) {
 		"set -- $(cat F); echo $4 $3 $2 $1", "for w in $(cat F); do echo $w; done | tac", "echo ${}", "echo $@", "echo \"$*\"",
 		"read a b c d < F; echo $d $c $b $a", "grep -c ^41 F", "grep -q ^41 F", "grep x F", "rg x F", "sort F", "uniq -d F",
 		"diff F G", "cmp F G", "comm F G", "test \"$(cat F)\" = 4111", "[ \"$(cat F)\" = 4111 ]", "[[ $(cat F) == 4* ]]",
-		"case $(cat F) in 4*) echo y;; esac", "(( $(cat F) > 4 ))",
+		"case $(cat F) in 4*) echo y;; esac", "(( $(cat F) > 4 ))", "tac -s 5 F", "tac --separator=5 F", "tac -rs '[0-4]' F",
+		"basename \"$(cat F)\" 1111", "find . -name \"$(cat F)\"", "getent passwd `cat F`", "cat \"$(cat list)\"",
 	}
 	wraps := []string{"%s", "cat F | %s", "true; %s", "true && %s", "( %s )", "timeout 5 %s", "env %s", "nice -n 1 %s", "sudo %s",
 		"echo $(%s)", "if true; then %s; fi", "find . -name F -exec %s \\;", "xargs %s < list", "cat F | tac | %s"}
