@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -33,6 +34,23 @@ func (a Action) strictness() int {
 // StricterThan reports whether a is stricter than b (deny > review >
 // allow).
 func (a Action) StricterThan(b Action) bool { return a.strictness() > b.strictness() }
+
+// GuardsMoreThan reports whether d, a decision on another reading of the
+// request base decided (a path or a resource name spelled as a server may
+// also read it), guards more than base: a rule (not the default) chose a
+// stricter action, or d masks something base does not. mask names that
+// mask; it is empty when the action is what is stricter.
+func (d *Decision) GuardsMoreThan(base *Decision) (mask string, ok bool) {
+	if d.Rule != "default" && d.Action.StricterThan(base.Action) {
+		return "", true
+	}
+	for _, m := range d.Mask {
+		if !slices.Contains(base.Mask, m) {
+			return m, true
+		}
+	}
+	return "", false
+}
 
 // Stricter returns the stricter of a and b.
 func (a Action) Stricter(b Action) Action {

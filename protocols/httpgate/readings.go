@@ -223,15 +223,14 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	judge := func(check, what, sentAs, readAs string, alt *gate.Request) *refusal {
 		alt.Session, alt.Time = s, now
 		d := rs.Decide(ctx, alt)
-		if d.Rule != "default" && d.Action.StricterThan(base.Action) {
+		switch m, ok := d.GuardsMoreThan(base); {
+		case !ok:
+			return nil
+		case m == "":
 			return refuse(400, check, "the %s %.64q is routed as %.64q by many servers, which the rules %s", what, sentAs, readAs, verb(d.Action))
+		default:
+			return refuse(400, check, "the %s %.64q is routed as %.64q by many servers, whose responses the rules mask (%s)", what, sentAs, readAs, m)
 		}
-		for _, m := range d.Mask {
-			if !slices.Contains(base.Mask, m) {
-				return refuse(400, check, "the %s %.64q is routed as %.64q by many servers, whose responses the rules mask (%s)", what, sentAs, readAs, m)
-			}
-		}
-		return nil
 	}
 	for _, p := range paths {
 		alt, h := *req, *req.HTTP

@@ -120,14 +120,11 @@ func (s *session) uriReadingRefused(ctx context.Context, uri string) string {
 		return "" // refused anyway
 	}
 	for _, alt := range uriReadings(uri) {
-		d := judge(alt)
-		if d.Rule != "default" && d.Action.StricterThan(base.Action) {
+		switch m, ok := judge(alt).GuardsMoreThan(base); {
+		case ok && m == "":
 			return "a file server may serve it as " + display(alt) + ", which the rules judge more strictly"
-		}
-		for _, m := range d.Mask {
-			if !slices.Contains(base.Mask, m) {
-				return "a file server may serve it as " + display(alt) + ", whose contents the rules mask"
-			}
+		case ok:
+			return "a file server may serve it as " + display(alt) + ", whose contents the rules mask"
 		}
 	}
 	return ""
