@@ -47,17 +47,27 @@ func (g *Gateway) Handler() http.Handler {
 			http.Error(w, "airlock: "+err.Error(), http.StatusUnauthorized)
 			return
 		}
+		var s *session
 		if sid := r.Header.Get("Mcp-Session-Id"); sid != "" {
 			g.mu.Lock()
-			s := g.byID[sid]
+			s = g.byID[sid]
 			g.mu.Unlock()
 			if s != nil && s.gs.Identity.Subject != id.Subject {
 				writeRPC(w, http.StatusForbidden, errorFrame(nil, CodeRefused, "airlock: the bearer token does not belong to this session"))
 				return
 			}
 		}
-		if r.Method == http.MethodPost && !checkBody(w, r) {
-			return
+		if r.Method == http.MethodPost {
+			if !checkBody(w, r) {
+				return
+			}
+			if s != nil {
+				// A session that ends (its record broke) closes only once
+				// the POSTs it already read were answered: closing it
+				// first would cut their answers off.
+				s.posts.add(1)
+				defer s.posts.add(-1)
+			}
 		}
 		bridged.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	})

@@ -27,6 +27,7 @@ type session struct {
 	up   *sdk.ClientSession
 
 	http   bool            // served by Handler (else by Serve)
+	posts  callCounter     // HTTP POSTs of this session not answered yet (Handler)
 	ctx    context.Context // ends with the session
 	cancel context.CancelFunc
 
@@ -259,8 +260,15 @@ func (s *session) end(reason string) {
 			defer close(s.closed)
 			// Cancelling ends held reviews and upstream calls at once.
 			s.cancel()
-			if q := s.g.quiescer(s.ss); q != nil && reason != "client closed" {
-				q.wait(10 * time.Second)
+			if reason != "client closed" {
+				// Every call already read gets its answer (a withheld
+				// result's error, errEnded) before the connection closes.
+				if q := s.g.quiescer(s.ss); q != nil {
+					q.wait(10 * time.Second)
+				}
+				if s.http {
+					s.posts.wait(10 * time.Second)
+				}
 			}
 			broken := s.conn.Err() // before Close: non-nil only when broken
 			s.mu.Lock()
