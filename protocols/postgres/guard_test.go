@@ -66,7 +66,10 @@ func rawLogin(t *testing.T, tg *testGateway, user string) *pgproto3.Frontend {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	// A bound against a hung gateway, not a timing: a test may keep the
+	// session for many seconds (TestStaleVerdicts under -race on a loaded
+	// machine took 22 s and hit a 10 s deadline).
+	_ = nc.SetDeadline(time.Now().Add(2 * time.Minute))
 	fe := pgproto3.NewFrontend(nc, nc)
 	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersion30, Parameters: map[string]string{"user": user, "database": tg.db}})
 	_ = fe.Flush()
