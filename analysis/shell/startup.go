@@ -510,8 +510,19 @@ func (j *lineJudge) spellingStartup(w string) bool {
 			}
 			continue
 		}
-		if startupClean(path.Clean(cleanHome(d) + "/" + p)) {
+		joined := cleanHome(d) + "/" + p
+		if startupClean(path.Clean(joined)) {
 			return true
+		}
+		if strings.HasPrefix(joined, "/") || strings.HasPrefix(joined, "~") {
+			// The directory's other names (cd /var/run/../etc, cd
+			// /dev/fd/3): judged as a word of its own, with no working
+			// directory of its own to recurse on.
+			for _, v := range spellings(joined, &j.opened)[1:] {
+				if j.spellingStartup(v) {
+					return true
+				}
+			}
 		}
 	}
 	return false

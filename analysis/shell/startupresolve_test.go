@@ -23,7 +23,8 @@ var homeResolved = []resolvedSpelling{
 	{"", "/srv/home/agent/"}, {"", "/tmp/h/"}, {"", "/var/lib/agent/"}, {"cd /srv/app && ", ""},
 	{"cd \"$(eval echo ~)\" && ", ""}, {"cd ~/proj/.. && ", "./"}, {"", "//proc/self/root/root/"},
 	{"", "/proc/self/root/proc/self/root/root/"}, {"cd /proc/self/root/srv/app && ", ""}, {"exec 3<~; ", "//dev/./fd/3/"},
-	{"exec 3<~/x; ", "/dev/fd/3/../"}, {"", "/proc//1/cwd/root/"},
+	{"exec 3<~/x; ", "/dev/fd/3/../"}, {"", "/proc//1/cwd/root/"}, {"exec 3<~; cd /dev/fd/3 && ", ""},
+	{"cd /var/run/../root && ", ""},
 }
 
 // homeResolvedFiles are start-up files relative to the home directory;
@@ -35,6 +36,7 @@ var homeResolvedFiles = []string{"bin/ls", "bin", ".bashrc", ".ssh/authorized_ke
 var systemResolved = []resolvedSpelling{
 	{"", "//"}, {"", "/var/../"}, {"", "/var/run/../"}, {"", "/proc/self/root/"}, {"", "/proc/1/root/"},
 	{"", "/usr/../"}, {"", "$R/"}, {"", "${R:-}/"}, {"exec 3</; ", "/dev/fd/3/"}, {"cd /var/run && ", "../"},
+	{"cd /var/run/.. && ", ""}, {"exec 3</; cd /dev/fd/3 && ", ""}, {"cd /proc/1/root && ", ""},
 }
 
 // systemResolvedFiles are system start-up paths relative to /.
@@ -113,7 +115,7 @@ func TestWritesThroughResolvedNames(t *testing.T) {
 func TestWritesThroughReopenedDescriptors(t *testing.T) {
 	for _, line := range []string{
 		"exec 3<~/.bashrc; cp /tmp/x /dev/fd/3", "exec 3<~/.bashrc; cat /tmp/x | tee /proc/self/fd/3",
-		"exec 4<~/bin/ls; dd if=/tmp/x of=/dev/fd/4", "cat < ~/.ssh/authorized_keys; cp /tmp/x /dev/stdin",
+		"exec 4<~/bin/ls; dd if=/tmp/x of=/dev/fd/4", "cp /tmp/x /dev/stdin < ~/.ssh/authorized_keys", "cp /tmp/x /dev/stdout 1<~/.bashrc",
 		"cp /tmp/x /dev/fd/7", "cp /tmp/x /proc/1/fd/3", "tee /proc/self/task/1/fd/5 < /tmp/x", "cp /tmp/x /dev/fd/$n",
 	} {
 		if _, ok := startupVerdict(t, line); !ok {

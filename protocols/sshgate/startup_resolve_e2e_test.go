@@ -31,6 +31,7 @@ var resolvedProbes = []struct{ cmd, file string }{
 	{"echo '# PLANTED' > ~+/bin/ls", "bin/ls"},
 	{"exec 3<~/.bashrc; cp ~/src /dev/fd/3", ".bashrc"},
 	{"exec 3<~/.bashrc; tee /proc/self/fd/3 < ~/src > /dev/null", ".bashrc"},
+	{"cp ~/src /dev/stdin < ~/.bashrc", ".bashrc"},
 	{"~/x/cat ~/.bashrc", ".bashrc"},
 	{"cd ~/x && ./cat ../.bashrc", ".bashrc"},
 	{"cp ~/src ~/p/__pycache__/m.cpython-311.pyc", "p/__pycache__/m.cpython-311.pyc"},
