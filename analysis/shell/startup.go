@@ -897,7 +897,8 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 				}
 			}
 		}
-		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok && !onlyMatchingO[c.Program] {
+		clusters := !c.ReadOnly && !(systemProgram(c) && readOnlyProgram(c.Program, c.Args))
+		if w, ok := j.outputOptionStartup(c.Args, dirs[i], clusters); ok && !onlyMatchingO[c.Program] {
 			return w, true
 		}
 		if c.ReadOnly || systemProgram(c) && (readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program]) {

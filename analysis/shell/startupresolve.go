@@ -108,11 +108,14 @@ var hostLinks = map[string]string{
 	"/lib32": "/usr/lib32", "/lib64": "/usr/lib64", "/libx32": "/usr/libx32",
 }
 
+// stdPaths are the standard descriptors' own paths.
+var stdPaths = map[string]int{"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
 // fdPath reports whether w is a descriptor's path or below one, with the
 // text after the descriptor and its number (-1 when not a number).
 func fdPath(w string) (rest string, n int, ok bool) {
 	w = lightClean(w)
-	for std, fd := range map[string]int{"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2} {
+	for std, fd := range stdPaths {
 		if r, found := strings.CutPrefix(w, std); found && (r == "" || r[0] == '/') {
 			return r, fd, true
 		}

@@ -160,6 +160,7 @@ func TestResolvedNamesOrdinaryWork(t *testing.T) {
 		"echo x > ~/proj/main.py", "echo x > /var/run/app/x.pid", "cp /tmp/x ~/.cache/thumbnails/x.png",
 		"echo x > $HOME/proj/out.txt", "echo x > ${HOME}/proj/../notes.txt", "cat ~/.bashrc", "/usr/bin/cat ~/.bashrc",
 		"tar czf /tmp/p.tgz -C ~/proj .", "git -C ~/proj status", "echo x > ~/proj/usr/bin.txt", "cp x /usr/local/share/x",
+		"ls -lo ~/.bashrc", "ls -lo ~/bin", "ls /srv/app/bin", "bash /srv/app/bin/run.sh", "cat ~/bin/x", "cat ../x.txt",
 	} {
 		if why, ok := startupVerdict(t, line); ok {
 			t.Errorf("refused: %s (%s)", line, why)
