@@ -214,7 +214,7 @@ func startupMatch(p string, anyFile bool) bool {
 	n := len(parts)
 	last := parts[n-1]
 	if startupNames[last] || toolFiles[last] != nil || strings.HasSuffix(last, ".git") && last != ".git" && n > 1 ||
-		nestedDirMatch(parts, anyFile) {
+		nestedDirMatch(parts, anyFile) || cacheMatch(parts, anyFile) {
 		return true
 	}
 	if n < 2 {
@@ -340,6 +340,9 @@ type lineJudge struct {
 	cwds []string
 	// slow holds the tails judged the slow way (slowUnknown).
 	slow map[string]bool
+	// opened are the files the line's redirections open (openedFiles):
+	// what a descriptor's path may stand for.
+	opened lineFiles
 }
 
 // maxSlowTails bounds the distinct tails and patterns of one line judged
@@ -351,6 +354,9 @@ const maxSlowTails = 16
 // unknownMayBeStartup is the function of that name, remembered per tail
 // and bounded by maxSlowTails.
 func (j *lineJudge) unknownMayBeStartup(tail string) bool {
+	if anchoredStartup(tail) {
+		return true
+	}
 	if decided, ok := quickUnknown(tail); ok {
 		return decided
 	}
@@ -450,11 +456,36 @@ func (j *lineJudge) wordMayBeStartup(w string) bool {
 	return false
 }
 
-// candidateStartup is mayBeStartup for one candidate word.
+// candidateStartup is mayBeStartup for one candidate word, under each
+// name the kernel may resolve it to (spellings).
 func (j *lineJudge) candidateStartup(w string) bool {
 	if w == "" {
 		return false
 	}
+	for _, v := range spellings(w, &j.opened) {
+		if j.spellingStartup(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeTargetStartup reports whether w, the file a command of the line
+// run in one of dirs writes, is a start-up path only as a write's target
+// under one of its spellings: a program directory (programWrite) or a bin
+// directory whose parent may be the login directory (homeBinWrite).
+func (j *lineJudge) writeTargetStartup(w string, dirs []string) bool {
+	for _, v := range spellings(w, &j.opened) {
+		if programWrite(v, dirs) || homeBinWrite(v, dirs) || homeAnchored(v, dirs) ||
+			strings.ContainsAny(v, "$`") && unknownWriteTarget(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// spellingStartup is candidateStartup for one spelling.
+func (j *lineJudge) spellingStartup(w string) bool {
 	w = cleanHome(w)
 	if strings.ContainsAny(w, "$`{") {
 		tail := knownTail(w)
@@ -479,8 +510,19 @@ func (j *lineJudge) candidateStartup(w string) bool {
 			}
 			continue
 		}
-		if startupClean(path.Clean(cleanHome(d) + "/" + p)) {
+		joined := cleanHome(d) + "/" + p
+		if startupClean(path.Clean(joined)) {
 			return true
+		}
+		if strings.HasPrefix(joined, "/") || strings.HasPrefix(joined, "~") {
+			// The directory's other names (cd /var/run/../etc, cd
+			// /dev/fd/3): judged as a word of its own, with no working
+			// directory of its own to recurse on.
+			for _, v := range spellings(joined, &j.opened)[1:] {
+				if j.spellingStartup(v) {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -496,6 +538,11 @@ func cleanHome(w string) string {
 		w = "." + rest
 	} else if rest, ok := strings.CutPrefix(w, "~-"); ok && (rest == "" || rest[0] == '/') {
 		w = "$OLDPWD" + rest
+	} else if name, rest, ok := tildePrefix(w); ok && name != "" {
+		if strings.Trim(name, "+-0123456789") == "" {
+			return "$DIRSTACK" + rest // ~1, ~+2, ~-1: the directory stack
+		}
+		return "~" + rest // ~NAME: a home directory
 	}
 	for _, h := range []string{"${HOME}", "$HOME", `"$HOME"`, `"${HOME}"`} {
 		if rest, ok := strings.CutPrefix(w, h); ok && (rest == "" || rest[0] == '/') {
@@ -513,6 +560,19 @@ func cleanHome(w string) string {
 // Another process's directory is taken as the working directory too: the
 // shell that ran the command, likely in the home directory.
 func procPath(w string) string {
+	// /proc/self/root/proc/self/root/...: each in turn, a bounded number.
+	for range 8 {
+		v := procPathOnce(lightClean(w))
+		if v == w {
+			return v
+		}
+		w = v
+	}
+	return w
+}
+
+// procPathOnce is procPath for the first /proc directory of w.
+func procPathOnce(w string) string {
 	rest, ok := strings.CutPrefix(w, "/proc/")
 	if !ok {
 		return w
@@ -612,7 +672,7 @@ func slowUnknown(tail string) bool {
 // component name.
 func lastComponentMayBeStartup(name string) bool {
 	if startupNames[name] || sshFiles[name] || gitHooks[name] || name == "config" || name == "hooks" ||
-		strings.HasSuffix(name, ".git") || sitePackagesStartup(name) {
+		strings.HasSuffix(name, ".git") || sitePackagesStartup(name) || byteCode(name) {
 		return true
 	}
 	for _, files := range toolFiles {
@@ -740,14 +800,22 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // /proc/self/cwd d, cp -rs ~ d), or a bind mount of it; /proc/PID/cwd
 // and /proc/PID/root are judged as the directories they stand for.
 // The program directories (/usr/local/bin, /usr/bin, /bin, ...) count
-// only as the target of a write (programWrite).
+// only as the target of a write (programWrite), and so does a bin
+// directory whose parent may be the login directory (homeBinWrite). Each
+// word is judged under every name the kernel may resolve it to
+// (spellings: .. after a link, the host's standard links, a descriptor's
+// path, another process's /proc directory, an expansion standing for
+// the home directory or /); a program named by a path (./cat) is an
+// unknown program (systemProgram), and the account tools (chsh, usermod,
+// vipw, ...) write the account files (accountStartup).
 //
 // Not seen: files written under an option the program takes apart from
 // its value in a way that hides the path, symbolic links already on the
-// host, data-chosen names written into an ordinary directory that is a
-// git work tree (its .git/hooks), a directory only known at run time
-// standing for a drop-in directory (~/.bashrc.d, ~/bin), and the home
-// directory spelt by an absolute path other than /root or /home/NAME.
+// host other than the standard ones (hostLinks) when no .. follows them,
+// data-chosen names written into an ordinary directory that is a git
+// work tree (its .git/hooks), and a directory only known at run time
+// standing for a drop-in directory (~/.bashrc.d) with a known file name
+// after it ("$D"/x.sh).
 func WritesStartup(s *gate.SSH) (string, bool) {
 	if s == nil {
 		return "", false
@@ -781,7 +849,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return w, true
 		}
 	}
-	j := &lineJudge{}
+	j := &lineJudge{opened: openedFiles(s)}
 	cdpath := cdpathEntries(s.Command)
 	for _, c := range s.Commands {
 		ds := changedDirs(c)
@@ -811,19 +879,29 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 	dirs := lineDirs(s)
 	for i, c := range s.Commands {
 		for _, r := range c.Redirections {
-			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i]) || programWrite(r.Target, dirs[i])) {
+			if r.Write && (j.mayBeStartup(r.Target) || homeAnchored(r.Target, dirs[i]) || j.writeTargetStartup(r.Target, dirs[i])) {
 				return r.Target, true
 			}
 		}
 		for _, w := range writeOperands(c) {
-			if programWrite(w, dirs[i]) {
+			if j.writeTargetStartup(w, dirs[i]) {
 				return c.Program + " writes " + w, true
 			}
 		}
-		if w, ok := j.outputOptionStartup(c.Args, dirs[i]); ok && !onlyMatchingO[c.Program] {
+		if !systemProgram(c) {
+			// ./cat, /tmp/x/cat: whatever file is there, which may
+			// write any of its arguments.
+			for _, a := range c.Args {
+				if j.writeTargetStartup(a, dirs[i]) {
+					return c.Path + " may write " + a, true
+				}
+			}
+		}
+		clusters := !c.ReadOnly && !(systemProgram(c) && readOnlyProgram(c.Program, c.Args))
+		if w, ok := j.outputOptionStartup(c.Args, dirs[i], clusters); ok && !onlyMatchingO[c.Program] {
 			return w, true
 		}
-		if c.ReadOnly || readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program] {
+		if c.ReadOnly || systemProgram(c) && (readOnlyProgram(c.Program, c.Args) || argsWriteNothing[c.Program]) {
 			continue
 		}
 		if namesFromInput[c.Program] {
@@ -839,6 +917,9 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return why, true
 		}
 		if why, ok := configCommandStartup(c); ok {
+			return why, true
+		}
+		if why, ok := accountStartup(c); ok {
 			return why, true
 		}
 		for _, w := range derivedNames(c) {
@@ -859,7 +940,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 		for _, d := range dataDests(c) {
 			for _, cwd := range dirs[i] {
-				if mayHoldStartup(joinDir(cwd, d.dir)) {
+				if j.mayHoldStartup(joinDir(cwd, d.dir)) {
 					return d.why, true
 				}
 			}
@@ -877,7 +958,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 		}
 		for _, d := range tdirs {
 			for _, cwd := range dirs[i] {
-				if mayHoldStartup(joinDir(cwd, d)) {
+				if j.mayHoldStartup(joinDir(cwd, d)) {
 					return c.Program + " writes names from the remote or its input into " + joinDir(cwd, d), true
 				}
 			}
@@ -890,7 +971,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 // lineDirs gives them), names a start-up path only so when anchored at
 // the home directory (~/bin).
 func homeAnchored(w string, dirs []string) bool {
-	w = procPath(w)
+	w = cleanHome(w)
 	if w == "" || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "~") || strings.HasPrefix(w, "-") ||
 		strings.ContainsAny(w, wildcards) {
 		return false

@@ -92,6 +92,21 @@ const maxDataDests = 256
 // the login directory, ~ the home) may hold a start-up path among names
 // the gate does not see: see the comment at the top of this file.
 func mayHoldStartup(dir string) bool {
+	if !strings.HasPrefix(dir, "/") {
+		// A relative .. is folded: a link the line makes is judged
+		// when made.
+		return mayHoldStartupAs(dir)
+	}
+	for _, v := range spellings(dir, nil) {
+		if mayHoldStartupAs(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldStartupAs is mayHoldStartup for one spelling of the directory.
+func mayHoldStartupAs(dir string) bool {
 	if dir == "" || strings.ContainsAny(dir, wildcards) {
 		return true
 	}

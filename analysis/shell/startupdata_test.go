@@ -134,6 +134,9 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 		"systemctl --user set-environment LD_PRELOAD=/tmp/x.so", "systemd-run --user --on-active=1h /tmp/x",
 		"cp /tmp/x bin/ls", "echo x > bin/ls", "cp /tmp/x .local/bin/", "cd ~/.bashrc.d && cp /tmp/x 10-x.sh",
 		"cp /tmp/x ~/.bashrc.d/10-x.sh", "tee ~/.config/systemd/user/x.service",
+		// /srv/app may be the login directory (sshd gives any): its bin
+		// is then on a later login's PATH.
+		"cd /srv/app && cp /tmp/x bin/tool", "cd /srv/app && go build -o bin/app .",
 	} {
 		s, err := Parse(line)
 		if err != nil {
@@ -143,7 +146,7 @@ func TestStartupDropInsAndRunsLater(t *testing.T) {
 			t.Errorf("not seen: %s", line)
 		}
 	}
-	for _, line := range []string{"cd /srv/app && cp /tmp/x bin/tool", "cd /srv/app && go build -o bin/app ."} {
+	for _, line := range []string{"cd ~/proj && cp /tmp/x bin/tool", "cd /srv/app && go build -o out/app ."} {
 		s, err := Parse(line)
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)

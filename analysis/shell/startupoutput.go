@@ -16,8 +16,12 @@ var globRefs = regexp.MustCompile(`#[0-9]`)
 // reading (base64, sort, a BSD tool whose -o writes) still writes the
 // file an output option names, so that word counts as written whatever
 // the program. Reading a start-up file (cat ~/.bashrc) is not affected.
-func (j *lineJudge) outputOptionStartup(args []string, dirs []string) (string, bool) {
-	bad := func(w string) bool { return w != "" && (j.mayBeStartup(w) || homeAnchored(w, dirs)) }
+// With clusters (a program not known to only read), a cluster of flags
+// ending in o takes the next word too (curl -so FILE; ls -lo reads).
+func (j *lineJudge) outputOptionStartup(args []string, dirs []string, clusters bool) (string, bool) {
+	bad := func(w string) bool {
+		return w != "" && (j.mayBeStartup(w) || homeAnchored(w, dirs) || j.writeTargetStartup(w, dirs))
+	}
 	for i, a := range args {
 		if a == "--" {
 			break
@@ -35,6 +39,11 @@ func (j *lineJudge) outputOptionStartup(args []string, dirs []string) (string, b
 		}
 		if bad(globRefs.ReplaceAllString(v, "$${GLOB}")) {
 			return v, true
+		}
+		// A cluster of flags ending in o takes the next word (curl -so FILE).
+		if clusters && len(a) > 2 && a[0] == '-' && a[1] != '-' && a[len(a)-1] == 'o' && i+1 < len(args) &&
+			bad(globRefs.ReplaceAllString(args[i+1], "$${GLOB}")) {
+			return args[i+1], true
 		}
 	}
 	return "", false

@@ -42,9 +42,9 @@ var round4Names = []string{
 
 // round4Ordinary are siblings of round4Names that run nothing.
 var round4Ordinary = []string{
-	".pip/notes.txt", ".aws/credentials-old", ".m2/notes.txt", ".gradle/caches/x", ".Xmodmap", ".pythonrc",
-	"notes/settings.xml", "srv/config", "share/x", "proj/.gradle/notes", ".pyenv/versions/3.12/lib/x.txt",
-	".claude/notes.md", "proj/.vscode/settings.json", "go/src/x/main.go", ".bun/install/cache/x",
+	".pip/notes.txt", ".aws/credentials-old", ".m2/notes.txt", ".gradle/daemon/x.log", ".Xmodmap", ".pythonrc",
+	"notes/settings.xml", "srv/config", "share/x", "proj/.gradle/notes", ".pyenv/notes.txt",
+	".claude/notes.md", "proj/.vscode/settings.json", "go/src/x/main.go", ".bun/install/notes.txt",
 }
 
 // homeSpellings spell the home directory {H} in a command line; the

@@ -58,6 +58,16 @@ func systemStartup(p string) bool {
 	if !strings.HasPrefix(p, "/") {
 		return false
 	}
+	for _, q := range linkedNames(p) {
+		if systemStartupExact(q) {
+			return true
+		}
+	}
+	return false
+}
+
+// systemStartupExact is systemStartup for p as spelt.
+func systemStartupExact(p string) bool {
 	if systemFiles[p] {
 		return true
 	}
@@ -138,6 +148,10 @@ func writeOperands(c gate.SSHCommand) []string {
 		return out
 	case "tee", "truncate":
 		return operands(c.Args)
+	case "sed", "perl":
+		if len(inPlaceBackups(c)) > 0 || inPlace(c.Args) {
+			return operands(c.Args)
+		}
 	case "dd":
 		for _, a := range c.Args {
 			if v, ok := strings.CutPrefix(a, "of="); ok {
@@ -146,4 +160,16 @@ func writeOperands(c gate.SSHCommand) []string {
 		}
 	}
 	return nil
+}
+
+// inPlace reports whether sed's or perl's args edit files in place (-i,
+// -i.bak, -ni, --in-place): each operand is then written.
+func inPlace(args []string) bool {
+	for _, a := range args {
+		if a == "--in-place" || strings.HasPrefix(a, "--in-place=") ||
+			len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'i') {
+			return true
+		}
+	}
+	return false
 }

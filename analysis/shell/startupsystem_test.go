@@ -56,7 +56,7 @@ func TestSystemStartupPaths(t *testing.T) {
 	}
 	for _, line := range []string{"cat /etc/profile", "grep x /etc/sudoers.d/x", "bash /usr/local/bin/deploy.sh", "strace /usr/bin/ls",
 		"python3 /usr/bin/x", "sh /etc/init.d/nginx status", "cp /usr/bin/ls /tmp/x", "ldd /usr/bin/ls", "echo x > /etc/nginx/conf.d/x.conf",
-		"echo x > /etc/hosts", "echo x > /srv/app/etc/profile", "cp /tmp/x /srv/usr/bin/x", "ls /etc/cron.d", "systemctl status x",
+		"echo x > /etc/hosts", "echo x > /srv/app/etc/profile", "cp /tmp/x /srv/usr/lib/x", "ls /etc/cron.d", "systemctl status x",
 		"tar czf /tmp/etc.tgz /etc", "echo x > /usr/local/share/doc/x"} {
 		if why, ok := startupVerdict(t, line); ok {
 			t.Errorf("refused: %s (%s)", line, why)

@@ -80,12 +80,28 @@
 // d, mount --bind ~, an sftp symlink to it). A login or interactive
 // shell (bash -l, su -, sudo -i) runs its start-up files unseen: the
 // directory of what follows it is unknown.
+// A word is judged under every name the kernel may resolve it to: .. after
+// a directory (which may be a link) leaves what follows it under an unknown
+// directory, /var/run is /run and /bin /usr/bin, /dev/fd/N and
+// /proc/self/fd/N are the files the line opened (exec 3<~; cp x
+// /dev/fd/3/bin/ls; an unknown descriptor is any file), an expansion
+// other than $HOME (${HOME%/}, $(eval echo ~), $X after X=~) may be the
+// home directory or /, and ~NAME is a home. Since the login directory may
+// be any absolute path, a bin directory (or a file in it) written by an
+// absolute path counts unless it lies inside a known home (~/proj/bin) or
+// a system tree: cp x /srv/app/bin/tool and go build -o /tmp/x/bin/app are
+// refused. A program named by a path (./cat, ~/x/cat) is not the system's
+// program of that name: its arguments may be written. The account tools
+// (useradd, usermod, chsh, chfn, passwd, vipw, ...) write the account
+// files a later login reads; caches a later program runs from (pip, uv,
+// npm, yarn, pnpm, cargo, Go, gradle, pre-commit, rustup toolchains,
+// pyenv and nvm versions, ~/.local/lib) and Python byte code (.pyc,
+// __pycache__) are start-up paths.
 // Config.AllowStartupWrites leaves these writes to the rules. Not seen:
 // data-chosen names written into an ordinary directory that is a git work
-// tree (its .git/hooks), the home directory spelt by an absolute path other
-// than /root or /home/NAME, a symbolic link already on the host that an
-// exec line writes through, and what an interactive shell is later told
-// to do.
+// tree (its .git/hooks), a symbolic link already on the host other than
+// the standard ones that an exec line writes through with no .. after
+// it, and what an interactive shell is later told to do.
 //
 // Each client connection is one gate session (a gate.Conn). The results of
 // commands and file reads leave through the gate: stdout and stderr through
