@@ -45,7 +45,14 @@
 // case), header names with '_', path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
 // keys (also ones equal under Unicode case folding, as encoding/json
-// matches them: "status" and "ſtatus"), invalid UTF-8, oversized
+// matches them: "status" and "ſtatus"), JSON numbers whose value is not
+// their double's (1000.0000000000000000001, 1e-400: the rules read the
+// double, a decimal parser such as Jackson's BigDecimal the number as
+// sent; a double's shortest form, 0.30000000000000004, passes), JSON
+// "__proto__" keys and "constructor" objects with a "prototype"
+// (JavaScript code that copies or merges the body reads them as
+// prototypes), more than 1000 query or form parameters (PHP and
+// Express's qs read the first 1000), invalid UTF-8, oversized
 // bodies, compressed bodies that decode above the limit or use a coding
 // other than gzip and deflate, JSON sent under another Content-Type (also
 // in UTF-16), a body without a Content-Type, a form body that is not
@@ -57,13 +64,26 @@
 // the values of secret parameters (query, and ';' path parameters)
 // redacted.
 //
-// Query and form names are also judged by the name PHP, Rails and
-// Express (qs) file them under: a bracketed suffix is dropped (amount[]
-// and amount[0] are amount) and PHP turns '.', ' ' and an unmatched '['
-// into '_' (user.id is user_id). A name read so as one the rules read
-// but not spelled like it is refused with 400, and so are a plain and a
-// nested name of one base (amount=1&amount[]=5000). Nested names no rule
-// reads (page[size]) pass. Rails, Laravel, Flask and PHP's $_REQUEST
+// Query and form names are also judged by every name a framework files
+// them under, at the top or nested: a bracketed suffix is dropped
+// (amount[] and amount[0] are amount), PHP turns '.', ' ' and an unmatched
+// '[' into '_' (user.id is user_id), Rack 2 drops leading brackets and
+// reads "user]role" as user[role] (]amount is amount), Express's qs reads
+// [amount] as amount, Spring and ASP.NET Core nest at '.' (user.role),
+// ASP.NET Core binds req.amount as the amount of the action parameter
+// req, and Spring binds !amount as amount when amount is not sent (and
+// _amount is its field marker). A name any key of which (user, role; a
+// leading '!' or '_' dropped) is a name the rules read, without the name
+// being spelled as the rules read it, is refused with 400 (the rules
+// cannot read nested form names), and so are a plain and a nested name of
+// one base (amount=1&amount[]=5000). Nested names no rule reads
+// (page[size]) pass. So do JSON keys: a key that holds a name the rules
+// read as a piece of a path ("user.role", which Laravel's input() and
+// lodash's get() read as user.role) is refused. Rails wraps a JSON body's
+// keys under the resource's name when the body does not send it
+// ({"role":"admin"} is also user[role] to a UsersController): a JSON
+// object body that sends at its top a name the rules read only below
+// another (http.body.user.role), without that other, is refused. Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the

@@ -62,23 +62,25 @@ type ruleNames struct {
 	cur atomic.Pointer[namesOf]
 }
 
-// namesOf are the readNames of one rule set and where they are read.
+// namesOf are the readNames of one rule set, where they are read, and
+// the names they read only below another in a JSON body.
 type namesOf struct {
-	rs    *gate.RuleSet
-	names readNames
-	locs  nameLocs
+	rs      *gate.RuleSet
+	names   readNames
+	locs    nameLocs
+	wrapped wrappedNames
 }
 
-// get returns the names read by rs and where, computed once per rule set
-// (twice at worst, when two requests race to see a new one).
-func (c *ruleNames) get(rs *gate.RuleSet) (readNames, nameLocs) {
+// get returns the names read by rs, computed once per rule set (twice at
+// worst, when two requests race to see a new one).
+func (c *ruleNames) get(rs *gate.RuleSet) *namesOf {
 	if n := c.cur.Load(); n != nil && n.rs == rs {
-		return n.names, n.locs
+		return n
 	}
 	names, locs := collectReadNamesAt(rs)
-	n := &namesOf{rs: rs, names: names, locs: locs}
+	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: collectWrapped(rs)}
 	c.cur.Store(n)
-	return n.names, n.locs
+	return n
 }
 
 // nameLocs tell, by folded name, where the rules that read a name read
@@ -311,14 +313,22 @@ func vocabularyRoots() map[string]bool {
 }
 
 // checkParams refuses query or form parameters (kind names them) that
-// an upstream could read otherwise than the rules: a name repeated, two
-// that fold alike, or a plain and a nested name of one base (unless
-// allowDup), a name with a control character, and a name, or the base a framework reads it as (paramBase),
-// that folds like one the rules read without being spelled like it.
+// an upstream could read otherwise than the rules: more than maxParams, a
+// name repeated, two that fold alike, or a plain and a nested name of one
+// base (unless allowDup), a name with a control character, and a name, or
+// a name a framework reads it as or under (paramReadings), that folds like
+// one the rules read without being spelled like it.
 func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
 	check := "query"
 	if kind == "form" {
 		check = "body"
+	}
+	n := 0
+	for _, v := range params {
+		n += len(v)
+	}
+	if n > maxParams {
+		return refuse(400, check, "%s has %d parameters: PHP and Express read only the first %d, the rules would read them all", kind, n, maxParams)
 	}
 	folded := make(map[string]string, len(params))
 	// The folded bases of plain names and of nested ones (amount[x]).
@@ -355,9 +365,11 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 		if spelled, ok := names.conflict(k); ok {
 			return refuse(400, check, "%s parameter %q differs only in case from %q, which the rules read", kind, k, spelled)
 		}
-		if base != k && !names.spelled(k) {
-			if spellings, ok := names[jsontext.FoldKey(base)]; ok {
-				return refuse(400, check, "%s parameter %q is read as %q by many frameworks, which the rules read", kind, k, spellings[0])
+		if len(names) > 0 && !names.spelled(k) {
+			for _, r := range paramReadings(k) {
+				if spellings, ok := names[jsontext.FoldKey(r)]; ok {
+					return refuse(400, check, "%s parameter %q is read as %q, or under it, by some frameworks (PHP, Rails, Express, Spring, ASP.NET), and the rules read %q", kind, k, r, spellings[0])
+				}
 			}
 		}
 	}
@@ -365,7 +377,9 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 }
 
 // checkJSONKeys refuses a JSON value holding an object key that folds like
-// a name the rules read without being spelled like it. (ParseJSON already
+// a name the rules read without being spelled like it, or that holds such
+// a name as a piece of a path (keyPieces: "user.role" when the rules read
+// role or user). (ParseJSON already
 // refused keys that fold alike in one object.)
 func checkJSONKeys(v any, names readNames) *refusal {
 	if len(names) == 0 {
@@ -376,6 +390,13 @@ func checkJSONKeys(v any, names readNames) *refusal {
 		for k, e := range t {
 			if spelled, ok := names.conflict(k); ok {
 				return refuse(400, "body", "JSON key %q differs only in case from %q, which the rules read", k, spelled)
+			}
+			if !names.spelled(k) {
+				for _, p := range keyPieces(k) {
+					if spellings, ok := names[jsontext.FoldKey(p)]; ok {
+						return refuse(400, "body", "JSON key %q is read as the path %q, or under it, by some frameworks (Laravel's input(), lodash's get()), and the rules read %q", k, strings.Join(keyPieces(k), "."), spellings[0])
+					}
+				}
 			}
 			if ref := checkJSONKeys(e, names); ref != nil {
 				return ref

@@ -54,7 +54,8 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 			return nil, refuse(400, "query", "the query cannot be parsed unambiguously")
 		}
 	}
-	names, locs := gw.names.get(gw.hub.Rules())
+	read := gw.names.get(gw.hub.Rules())
+	names, locs := read.names, read.locs
 	if ref := checkParams("query", query, names, c.AllowDuplicateQuery); ref != nil {
 		return nil, ref
 	}
@@ -109,6 +110,11 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	if ref := checkAcross(query, parsed, names, locs); ref != nil {
 		return nil, ref
+	}
+	if form == nil {
+		if ref := checkWrapped(parsed, read.wrapped); ref != nil {
+			return nil, ref
+		}
 	}
 	overrides = appendOverrides(overrides, form)
 	if form == nil {
