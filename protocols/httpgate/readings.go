@@ -19,7 +19,8 @@ import (
 // suffix patterns route /api/payments.json there too (the extension picks
 // the format); IIS and ASP.NET on Windows drop the trailing dots and
 // spaces of a segment (/api/payments. and /api/payments%20), macOS
-// matches names in any Unicode normalisation; Express (by
+// matches names in any Unicode normalisation, and some servers and
+// applications under compatibility normalisation (NFKC); Express (by
 // default), ASP.NET and IIS fold case, which the model does only with
 // LowerCasePaths, so without it the lower-cased path and its spellings
 // are readings too. Virtual hosts are matched without the port (Go's
@@ -36,7 +37,8 @@ import (
 
 // pathReadings returns the other spellings of the model path p that a
 // router may take for it: p with the trailing slash dropped or added,
-// composed or decomposed (NFC, NFD), with the trailing dots and spaces of
+// composed or decomposed (NFC, NFD, and their compatibility forms NFKC,
+// NFKD: full-width ａ is a), with the trailing dots and spaces of
 // its segments dropped, and with the
 // extension of its last segment dropped; each with and without a trailing
 // slash. p itself is not among them.
@@ -47,8 +49,11 @@ func pathReadings(p string) []string {
 	bare := strings.TrimSuffix(p, "/")
 	stems := []string{bare}
 	if !isASCII(bare) {
-		// macOS matches file names in any Unicode normalisation.
-		for _, s := range []string{norm.NFC.String(bare), norm.NFD.String(bare)} {
+		// macOS matches file names in any Unicode normalisation; servers
+		// and applications that compare paths under compatibility
+		// normalisation (NFKC, as IIS's best-fit mapping of full-width
+		// forms) read /ａdmin as /admin.
+		for _, s := range []string{norm.NFC.String(bare), norm.NFD.String(bare), norm.NFKC.String(bare), norm.NFKD.String(bare)} {
 			if !slices.Contains(stems, s) {
 				stems = append(stems, s)
 			}
