@@ -83,7 +83,11 @@
 // keys under the resource's name when the body does not send it
 // ({"role":"admin"} is also user[role] to a UsersController): a JSON
 // object body that sends at its top a name the rules read only below
-// another (http.body.user.role), without that other, is refused. Rails, Laravel, Flask and PHP's $_REQUEST
+// another (http.body.user.role), without that other, is refused. PHP's
+// $_REQUEST (without a request_order) and classic ASP.NET's Request[]
+// read cookies as parameters too: a cookie whose name (percent-decoded,
+// under the readings above) is a name the rules read in the query or the
+// body is refused. Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the

@@ -165,12 +165,15 @@ func bracketPath(base, rest string) []string {
 	return path
 }
 
-// phpRead reads as PHP (and Laravel, whose input merges a JSON body):
-// leading spaces dropped, '.', ' ' and an unmatched '[' of the base turned
-// to '_', brackets nest, a NUL ends the name, at most 1000 variables.
+// phpRead reads as PHP's $_REQUEST with its default variables_order
+// (the query, the form, then cookies; and as Laravel, whose input merges
+// a JSON body): leading spaces dropped, '.', ' ' and an unmatched '[' of
+// the base turned to '_', brackets nest, a NUL ends the name, at most
+// 1000 variables.
 func phpRead(r received) []map[string]any {
 	tree := map[string]any{}
-	for _, src := range []string{r.url.RawQuery, formOf(r)} {
+	cookies := strings.ReplaceAll(strings.Join(r.header.Values("Cookie"), "; "), "; ", "&")
+	for _, src := range []string{r.url.RawQuery, formOf(r), cookies} {
 		for _, p := range pairs(src, 1000) {
 			k, _, _ := strings.Cut(p[0], "\x00")
 			k = strings.TrimLeft(k, " ")
@@ -367,8 +370,8 @@ func actsOn(tree map[string]any, flatRole bool) string {
 
 // frameworkProbe is one generated request.
 type frameworkProbe struct {
-	method, target, ctype, body string
-	gzip                        bool
+	method, target, ctype, body, cookie string
+	gzip                                bool
 }
 
 // genFrameworkProbe builds a request whose parameters are spelled as one
@@ -387,6 +390,11 @@ func genFrameworkProbe(rng interface{ IntN(int) int }) frameworkProbe {
 	}
 	enc := strings.Join(kv, "&")
 	p := frameworkProbe{method: "GET", target: "/api/x?" + enc}
+	if rng.IntN(8) == 0 {
+		// Cookies named as parameters, sent beside an allowed query.
+		p.cookie, enc = strings.ReplaceAll(enc, "&", "; "), "amount=5"
+		p.target = "/api/x?" + enc
+	}
 	switch rng.IntN(4) {
 	case 1:
 		p.method, p.target, p.ctype, p.body = "POST", "/api/x", "application/x-www-form-urlencoded", enc
@@ -448,7 +456,7 @@ func TestFrameworkReadingsCannotBypassRules(t *testing.T) {
 						for _, fw := range frameworks {
 							for _, tree := range fw.read(r) {
 								if effect := actsOn(tree, set.flatRole); effect != "" {
-									t.Errorf("%s: %s %s %q (status %d) reached %s, which %s", name, p.method, shortTarget(p.target), p.body, status, fw.name, effect)
+									t.Errorf("%s: %s %s %q cookie %q (status %d) reached %s, which %s", name, p.method, shortTarget(p.target), p.body, p.cookie, status, fw.name, effect)
 								}
 							}
 						}
@@ -468,6 +476,9 @@ func sendProbe(t *testing.T, srv *httptest.Server, p frameworkProbe) int {
 	body, headers := p.body, ""
 	if p.ctype != "" {
 		headers += "Content-Type: " + p.ctype + "\r\n"
+	}
+	if p.cookie != "" {
+		headers += "Cookie: " + p.cookie + "\r\n"
 	}
 	if p.gzip {
 		var b bytes.Buffer
@@ -503,7 +514,7 @@ func TestFrameworkReadingsKeepWorking(t *testing.T) {
 		rules string
 		p     frameworkProbe
 	}{
-		{frameworkRules, frameworkProbe{method: "GET", target: "/api/x?page[size]=10&page.number=2&amount=5&_=1712"}},
+		{frameworkRules, frameworkProbe{method: "GET", target: "/api/x?page[size]=10&page.number=2&amount=5&_=1712", cookie: "session=abc; theme=dark"}},
 		{frameworkRules, frameworkProbe{method: "GET", target: "/api/x?" + b.String() + "amount=5"}},
 		{frameworkRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/x-www-form-urlencoded", body: "filter[kind]=a&amount=5"}},
 		{frameworkRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"amount":0.30000000000000004,"user":{"role":"user"},"_id":"x","meta.kind":"a"}`}},

@@ -100,6 +100,10 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		headers[lowerName(k)] = v
 	}
 
+	if ref := checkCookieNames(r.Header["Cookie"], names); ref != nil {
+		return nil, ref
+	}
+
 	body, ref := gw.readBody(r)
 	if ref != nil {
 		return nil, ref

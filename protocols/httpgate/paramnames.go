@@ -156,3 +156,34 @@ func checkAcross(query url.Values, body any, names readNames, locs nameLocs) *re
 	}
 	return nil
 }
+
+// checkCookieNames refuses a Cookie field holding a cookie whose name, or
+// a name PHP or Rack reads it as (paramReadings), is a name the rules
+// read in the query or the body: PHP's $_REQUEST (with its default
+// variables_order, when no php.ini sets request_order) and classic
+// ASP.NET's Request[name] read cookies as request parameters, after the
+// query and the form, so Cookie: amount=5000 would be the amount a rule
+// on http.query.amount never saw.
+func checkCookieNames(fields []string, names readNames) *refusal {
+	if len(names) == 0 {
+		return nil
+	}
+	for _, field := range fields {
+		for part := range strings.SplitSeq(field, ";") {
+			name, _, _ := strings.Cut(part, "=")
+			name = strings.TrimSpace(name)
+			if name == "" {
+				continue
+			}
+			if d, err := url.QueryUnescape(name); err == nil {
+				name = d // PHP decodes cookie names as it does the query's
+			}
+			for _, r := range append(paramReadings(name), name) {
+				if spellings, ok := names[jsontext.FoldKey(r)]; ok {
+					return refuse(400, "headers", "cookie %q is read as the request parameter %q by PHP's $_REQUEST and ASP.NET's Request[], and the rules read %q", name, r, spellings[0])
+				}
+			}
+		}
+	}
+	return nil
+}
