@@ -32,7 +32,8 @@
 // is built, and the reverse proxy removes the client's forwarding
 // headers before that too, which an upstream takes for its proxy's word:
 // Forwarded, every X-Forwarded-* (-Prefix, -Port, -Ssl included) and the
-// client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP, ...;
+// client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP,
+// X-Envoy-External-Address, Fly-Client-IP, X-Azure-ClientIP, ...;
 // it sets X-Forwarded-For, -Host and -Proto of its own). Requests that cannot be modelled without ambiguity are refused
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,

@@ -18,6 +18,9 @@ var spoofedForwarding = []string{
 	"X-Originating-IP: 10.66.0.1", "X-Remote-IP: 10.66.0.1", "X-Remote-Addr: 10.66.0.1", "X-ProxyUser-Ip: 10.66.0.1",
 	"X-Original-Host: spoof.internal", "X-Host: spoof.internal", "X-HTTP-Host-Override: spoof.internal",
 	"Front-End-Https: on-spoof", "X-Url-Scheme: spoofscheme", "X-Forwarded: for=10.66.0.1", "Forwarded-For: 10.66.0.1",
+	"X-Scheme: spoofscheme", "X-Envoy-External-Address: 10.66.0.1", "Fly-Client-IP: 10.66.0.1", "X-Azure-ClientIP: 10.66.0.1",
+	"X-Azure-SocketIP: 10.66.0.1", "X-AppEngine-User-IP: 10.66.0.1", "CF-Connecting-IPv6: ::10.66.0.1",
+	"CF-Pseudo-IPv4: 10.66.0.1", "X-Original-Remote-Addr: 10.66.0.1",
 }
 
 // TestClientForwardingHeadersNeverReachTheUpstream sends random sets of
