@@ -50,6 +50,8 @@
 // their double's (1000.0000000000000000001, 1e-400: the rules read the
 // double, a decimal parser such as Jackson's BigDecimal the number as
 // sent; a double's shortest form, 0.30000000000000004, passes), JSON
+// integers beyond 2^53 as the value of a name the rules read (JavaScript
+// reads 9007199254740992 and 9007199254740993 as one number), JSON
 // "__proto__" keys and "constructor" objects with a "prototype"
 // (JavaScript code that copies or merges the body reads them as
 // prototypes), more than 1000 query or form parameters (PHP and

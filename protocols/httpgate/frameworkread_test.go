@@ -44,7 +44,13 @@ rules:
   - name: admin-user
     when: 'type(http.body) == map && "user" in http.body && type(http.body.user) == map && "role" in http.body.user && http.body.user.role == "admin"'
     action: deny
+  - name: treasury
+    when: 'type(http.body) == map && "account" in http.body && http.body.account == 9007199254740993'
+    action: deny
 `
+
+// treasury is the account frameworkRules keep out of reach.
+const treasury = "9007199254740993"
 
 // nestedRoleRules deny an amount above 1000 and the role admin only as a
 // JSON body's user.role, as a Rails API that takes {"user":{...}} is
@@ -93,23 +99,52 @@ func formOf(r received) string {
 	return ""
 }
 
+// How a JSON parser reads numbers.
+type numbers int
+
+const (
+	asDoubles  numbers = iota // JavaScript's JSON.parse
+	asNative                  // PHP, Ruby, .NET: integers exact, others doubles
+	asDecimals                // Jackson binding BigDecimal
+)
+
 // jsonOf returns the top-level object of a JSON body of r (the last of
-// duplicate keys, as most parsers), if it is one: numbers as doubles, or
-// with exact as json.Number (read as BigDecimal, as Jackson binds them).
-func jsonOf(r received, exact bool) map[string]any {
+// duplicate keys, as most parsers), if it is one, its numbers read as
+// mode says (exact ones as json.Number).
+func jsonOf(r received, mode numbers) map[string]any {
 	ct := r.header.Get("Content-Type")
 	if !strings.Contains(ct, "json") {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(r.body))
-	if exact {
-		dec.UseNumber()
-	}
+	dec.UseNumber()
 	var m map[string]any
 	if dec.Decode(&m) != nil {
 		return nil
 	}
-	return m
+	return readNumbers(m, mode).(map[string]any)
+}
+
+// readNumbers turns the json.Numbers of v into what mode reads.
+func readNumbers(v any, mode numbers) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = readNumbers(e, mode)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = readNumbers(e, mode)
+		}
+	case json.Number:
+		integer := !strings.ContainsAny(string(x), ".eE")
+		if mode == asDecimals || mode == asNative && integer {
+			return x
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 // pairs splits a query or form into decoded name/value pairs, keeping the
@@ -185,7 +220,7 @@ func phpRead(r received) []map[string]any {
 			setPath(tree, bracketPath(base, rest), p[1])
 		}
 	}
-	for k, v := range jsonOf(r, false) {
+	for k, v := range jsonOf(r, asNative) {
 		tree[k] = v
 		if strings.Contains(k, ".") {
 			// input("user.role") reads the key "user.role" first.
@@ -206,7 +241,7 @@ var rack2Name = regexp.MustCompile(`^[\[\]]*([^\[\]]+)\]*`)
 // sends no user.
 func rackRead(r received) []map[string]any {
 	tree := map[string]any{}
-	j := jsonOf(r, false)
+	j := jsonOf(r, asNative)
 	for k, v := range j {
 		tree[k] = v
 	}
@@ -260,7 +295,7 @@ func qsRead(raw string) map[string]any {
 // copy's own where it has none.
 func expressRead(r received) []map[string]any {
 	body := qsRead(formOf(r))
-	if j := jsonOf(r, false); j != nil {
+	if j := jsonOf(r, asDoubles); j != nil {
 		body = map[string]any{}
 		if proto, ok := j["__proto__"].(map[string]any); ok {
 			for k, v := range proto {
@@ -297,7 +332,7 @@ func springRead(r received) []map[string]any {
 			setPath(tree, path, d[1])
 		}
 	}
-	return []map[string]any{tree, jsonOf(r, true)}
+	return []map[string]any{tree, jsonOf(r, asDecimals)}
 }
 
 // splitNested splits a property path at '.', '[' and ']' (a name that
@@ -327,7 +362,7 @@ func aspnetRead(r received) []map[string]any {
 			setPath(tree, path, p[1])
 		}
 	}
-	return []map[string]any{tree, jsonOf(r, false)}
+	return []map[string]any{tree, jsonOf(r, asNative)}
 }
 
 // decimal reads v (a string, json.Number or the first of a list) as an
@@ -361,6 +396,15 @@ func actsOn(tree map[string]any, flatRole bool) string {
 	}
 	if flatRole && tree["role"] == "admin" {
 		return "grants role admin"
+	}
+	if a, ok := tree["account"]; ok && flatRole {
+		t, _ := new(big.Rat).SetString(treasury)
+		if d, ok := decimal(a); ok && d.Cmp(t) == 0 {
+			return "acts on the treasury account"
+		}
+		if f, ok := a.(float64); ok && f == 9007199254740993 {
+			return "acts on the treasury account (as a double)"
+		}
 	}
 	if u, ok := tree["user"].(map[string]any); ok && u["role"] == "admin" {
 		return "grants user.role admin"
@@ -406,7 +450,8 @@ func genFrameworkProbe(rng interface{ IntN(int) int }) frameworkProbe {
 			`{"amount":100000000000000000000001e-20}`, `{"__proto__":{"amount":5000}}`, `{"__proto__":{"role":"admin"}}`,
 			`{"user":{"role":"admin"}}`, `{"user":{"__proto__":{"role":"admin"}}}`, `{"role":"user"}`,
 			`{"user.role":"admin"}`, `{"role":"admin"}`, `{"role":"admin","user":{"role":"user"}}`, `{"amount":5,"Role":"admin"}`,
-		}[rng.IntN(13)]
+			`{"account":9007199254740992}`, `{"account":9007199254740993}`, `{"account":9007199254740994}`, `{"account":[9007199254740992]}`,
+		}[rng.IntN(17)]
 	case 3:
 		// The dry run flag after as many fillers as PHP and qs read
 		// (named to sort between amount and dry_run: the gate forwards
@@ -518,6 +563,7 @@ func TestFrameworkReadingsKeepWorking(t *testing.T) {
 		{frameworkRules, frameworkProbe{method: "GET", target: "/api/x?" + b.String() + "amount=5"}},
 		{frameworkRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/x-www-form-urlencoded", body: "filter[kind]=a&amount=5"}},
 		{frameworkRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"amount":0.30000000000000004,"user":{"role":"user"},"_id":"x","meta.kind":"a"}`}},
+		{frameworkRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"account":9007199254740991,"order":9007199254740993}`}},
 		{frameworkRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"count":1e21,"fee":12.5,"rate":1.7976931348623157e308,"tiny":5e-324}`}},
 		{nestedRoleRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"user":{"role":"user"},"role":"x"}`}},
 		{nestedRoleRules, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"name":"ann","amount":5}`}},

@@ -379,7 +379,8 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 // checkJSONKeys refuses a JSON value holding an object key that folds like
 // a name the rules read without being spelled like it, or that holds such
 // a name as a piece of a path (keyPieces: "user.role" when the rules read
-// role or user). (ParseJSON already
+// role or user), or a name the rules read whose value holds an integer
+// JavaScript reads rounded (checkSafeIntegers). (ParseJSON already
 // refused keys that fold alike in one object.)
 func checkJSONKeys(v any, names readNames) *refusal {
 	if len(names) == 0 {
@@ -391,7 +392,11 @@ func checkJSONKeys(v any, names readNames) *refusal {
 			if spelled, ok := names.conflict(k); ok {
 				return refuse(400, "body", "JSON key %q differs only in case from %q, which the rules read", k, spelled)
 			}
-			if !names.spelled(k) {
+			if names.spelled(k) {
+				if ref := checkSafeIntegers(k, e); ref != nil {
+					return ref
+				}
+			} else {
 				for _, p := range keyPieces(k) {
 					if spellings, ok := names[jsontext.FoldKey(p)]; ok {
 						return refuse(400, "body", "JSON key %q is read as the path %q, or under it, by some frameworks (Laravel's input(), lodash's get()), and the rules read %q", k, strings.Join(keyPieces(k), "."), spellings[0])
@@ -405,6 +410,32 @@ func checkJSONKeys(v any, names readNames) *refusal {
 	case []any:
 		for _, e := range t {
 			if ref := checkJSONKeys(e, names); ref != nil {
+				return ref
+			}
+		}
+	}
+	return nil
+}
+
+// maxSafeInteger is JavaScript's Number.MAX_SAFE_INTEGER, 2^53-1: beyond
+// it, JSON.parse reads an integer as the nearest double, which other
+// integers share (9007199254740993 is 9007199254740992).
+const maxSafeInteger = 1<<53 - 1
+
+// checkSafeIntegers refuses the value v of the key k the rules read when
+// it holds an integer beyond maxSafeInteger (directly or in a list): the
+// rules compare it exactly, a JavaScript upstream the double it rounds to,
+// so a rule on one account would not see another that such an upstream
+// takes for it.
+func checkSafeIntegers(k string, v any) *refusal {
+	switch t := v.(type) {
+	case int64:
+		if t > maxSafeInteger || t < -maxSafeInteger {
+			return refuse(400, "body", "JSON number %d of %q is beyond 2^53: JavaScript reads it as %.0f, which other numbers share (send it as a string)", t, k, float64(t))
+		}
+	case []any:
+		for _, e := range t {
+			if ref := checkSafeIntegers(k, e); ref != nil {
 				return ref
 			}
 		}
