@@ -57,7 +57,8 @@
 // prototypes), more than 1000 query or form parameters (PHP and
 // Express's qs read the first 1000), invalid UTF-8, oversized
 // bodies, compressed bodies that decode above the limit or use a coding
-// other than gzip and deflate, JSON sent under another Content-Type (also
+// other than gzip and deflate, JSON sent under another Content-Type (after
+// comments, which JSON5 and Jackson with ALLOW_COMMENTS skip, also
 // in UTF-16), a body without a Content-Type, a form body that is not
 // strictly form-encoded (no '{', '}', '"', '<', '>', '\' or control
 // characters unescaped, no empty names), charsets other than UTF-8,
