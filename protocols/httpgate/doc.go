@@ -43,7 +43,9 @@
 // query, a form or a JSON object body, however PHP or Rails spell them
 // (".method", " _method", "_method[]"; unless honoured, see
 // MethodOverrideHonour), duplicate query or form parameters (also by
-// case), header names with '_', path-override headers (X-Original-URL,
+// case), header names with '_' or any character other than a letter, a
+// digit and '-' (CGI servers read X.Real.IP as HTTP_X_REAL_IP),
+// path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
 // keys (also ones equal under Unicode case folding, as encoding/json
 // matches them: "status" and "ſtatus"), JSON numbers whose value is not

@@ -84,10 +84,12 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	headers := make(map[string][]string, len(r.Header))
 	for k, v := range r.Header {
-		// Some servers read '_' as '-', so X_Forwarded_For would reach
-		// them as a header the rules never saw under that name.
-		if strings.ContainsRune(k, '_') {
-			return nil, refuse(400, "headers", "header names with '_' are not accepted")
+		// Some servers read '_' as '-', and CGI servers (lighttpd, Apache
+		// 2.2) every character but a letter or a digit as '_', so
+		// X_Forwarded_For and X.Real.IP would reach them as headers the
+		// rules never saw under that name (HTTP_X_REAL_IP).
+		if strings.ContainsFunc(k, notHeaderNameRune) {
+			return nil, refuse(400, "headers", "header names with characters other than letters, digits and '-' are not accepted (%.40q)", k)
 		}
 		if len(v) > 1 {
 			// Upstreams read a repeated field differently (Go the first
@@ -202,6 +204,12 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		},
 	}
 	return req, nil
+}
+
+// notHeaderNameRune reports the characters of a header name other than
+// letters, digits and '-'.
+func notHeaderNameRune(r rune) bool {
+	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-')
 }
 
 // fieldSeparator is what the lines of the repeated request field k are
