@@ -124,19 +124,17 @@ func checkWrapped(body any, w wrappedNames) *refusal {
 	if !ok || len(w) == 0 {
 		return nil
 	}
-	sent := make(map[string]bool, len(m))
+	sent := make(map[string]string, len(m))
 	for k := range m {
-		sent[jsontext.FoldKey(k)] = true
+		sent[jsontext.FoldKey(k)] = k
 	}
 	for parent, names := range w {
-		if sent[jsontext.FoldKey(parent)] {
+		if _, ok := sent[jsontext.FoldKey(parent)]; ok {
 			continue
 		}
 		for _, n := range names {
-			for k := range m {
-				if jsontext.FoldKey(k) == jsontext.FoldKey(n) {
-					return refuse(400, "body", "JSON key %q is sent at the top of the body, where the rules do not read it (they read it below %q): Rails wraps a JSON body's keys under the resource's name when it is not sent", k, parent)
-				}
+			if k, ok := sent[jsontext.FoldKey(n)]; ok {
+				return refuse(400, "body", "JSON key %q is sent at the top of the body, where the rules do not read it (they read it below %q): Rails wraps a JSON body's keys under the resource's name when it is not sent", k, parent)
 			}
 		}
 	}
