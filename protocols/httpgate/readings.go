@@ -183,7 +183,8 @@ func (c *readRules) get(rs *gate.RuleSet) *readRulesOf {
 }
 
 // checkReadings judges req under each reading of its path and host (see
-// pathReadings, hostReadings) with the rules in force (RuleSet.Decide:
+// pathReadings, hostReadings) and of its comma-separated values
+// (listReadings) with the rules in force (RuleSet.Decide:
 // nothing recorded, nothing counted) and returns a refusal when a reading
 // is held, denied or masked by a rule where the request as sent is not.
 func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate.Request) *refusal {
@@ -209,7 +210,11 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	if reads.host {
 		hosts = hostReadings(req.HTTP.Host)
 	}
-	if len(paths) == 0 && len(hosts) == 0 {
+	lists, ref := listReadings(req, gw.names.get(rs).names)
+	if ref != nil {
+		return ref
+	}
+	if len(paths) == 0 && len(hosts) == 0 && len(lists) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
@@ -243,6 +248,12 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 		alt.HTTP, alt.Command = &h, h.Method+" "+p+query
 		if ref := judge("path", "path", req.HTTP.Path, p, &alt); ref != nil {
 			return ref
+		}
+	}
+	for _, l := range lists {
+		l.req.Session, l.req.Time = s, now
+		if _, ok := rs.Decide(ctx, l.req).GuardsMoreThan(base); ok {
+			return refuse(400, "query", "the value %.64q of %q is read as a list by Spring, whose element %.64q the rules guard where they do not guard the value", l.value, l.name, l.elem)
 		}
 	}
 	for _, host := range hosts {
