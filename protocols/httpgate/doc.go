@@ -93,12 +93,15 @@
 // $_REQUEST (without a request_order) and classic ASP.NET's Request[]
 // read cookies as parameters too: a cookie whose name (percent-decoded,
 // under the readings above) is a name the rules read in the query or the
-// body is refused. Spring binds a value to a list split at its commas,
-// each element trimmed (?id=2,1 is ids 2 and 1, ?id=%201 is 1): a value of
-// a parameter the rules read that holds a comma or surrounding whitespace
-// is also judged as each of its elements alone, without recording, and
-// refused with 400 when one of them is held, denied or masked where the
-// value as sent is not (and when it holds more than 32 elements). Rails, Laravel, Flask and PHP's $_REQUEST
+// body is refused. Typed binders read values otherwise than the string
+// the rules compare: Spring binds a value to a list split at its commas,
+// each element trimmed (?id=2,1 is ids 2 and 1, ?id=%201 is 1), integer
+// binders drop leading zeros and a '+' (01, +1), Rails' and PHP's integer
+// casts read the leading digits (1abc), Python's int() drops underscores
+// (0_1). A value of a parameter the rules read is also judged as each of
+// its elements and their integers, without recording, and refused with
+// 400 when one of them is held, denied or masked where the value as sent
+// is not (and when it holds more than 32 elements). Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the

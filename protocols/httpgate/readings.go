@@ -183,8 +183,8 @@ func (c *readRules) get(rs *gate.RuleSet) *readRulesOf {
 }
 
 // checkReadings judges req under each reading of its path and host (see
-// pathReadings, hostReadings) and of its comma-separated values
-// (listReadings) with the rules in force (RuleSet.Decide:
+// pathReadings, hostReadings) and of the values of the parameters the
+// rules read (valueReadingsOf) with the rules in force (RuleSet.Decide:
 // nothing recorded, nothing counted) and returns a refusal when a reading
 // is held, denied or masked by a rule where the request as sent is not.
 func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate.Request) *refusal {
@@ -210,11 +210,11 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	if reads.host {
 		hosts = hostReadings(req.HTTP.Host)
 	}
-	lists, ref := listReadings(req, gw.names.get(rs).names)
+	values, ref := valueReadingsOf(req, gw.names.get(rs).names)
 	if ref != nil {
 		return ref
 	}
-	if len(paths) == 0 && len(hosts) == 0 && len(lists) == 0 {
+	if len(paths) == 0 && len(hosts) == 0 && len(values) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
@@ -250,10 +250,10 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 			return ref
 		}
 	}
-	for _, l := range lists {
-		l.req.Session, l.req.Time = s, now
-		if _, ok := rs.Decide(ctx, l.req).GuardsMoreThan(base); ok {
-			return refuse(400, "query", "the value %.64q of %q is read as a list by Spring, whose element %.64q the rules guard where they do not guard the value", l.value, l.name, l.elem)
+	for _, v := range values {
+		v.req.Session, v.req.Time = s, now
+		if _, ok := rs.Decide(ctx, v.req).GuardsMoreThan(base); ok {
+			return refuse(400, "query", "the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP), which the rules guard where they do not guard the value", v.value, v.name, v.reading)
 		}
 	}
 	for _, host := range hosts {
