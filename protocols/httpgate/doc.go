@@ -98,8 +98,12 @@
 // each element trimmed (?id=2,1 is ids 2 and 1, ?id=%201 is 1), integer
 // binders drop leading zeros and a '+' (01, +1), Rails' and PHP's integer
 // casts read the leading digits (1abc), Python's int() drops underscores
-// (0_1). A value of a parameter the rules read is also judged as each of
-// its elements and their integers, without recording, and refused with
+// (0_1), and Jackson coerces JSON scalars to the field's type ({"id":1}
+// is "1" to a String field, {"order":"01"} is 1 to a long). A query or
+// form value of a parameter the rules read is also judged as each of its
+// elements and their integers, and a top-level JSON string or integer of
+// a name the rules read as the other type, without recording, and
+// refused with
 // 400 when one of them is held, denied or masked where the value as sent
 // is not (and when it holds more than 32 elements). Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and

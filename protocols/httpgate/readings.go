@@ -252,7 +252,14 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	}
 	for _, v := range values {
 		v.req.Session, v.req.Time = s, now
-		if _, ok := rs.Decide(ctx, v.req).GuardsMoreThan(base); ok {
+		d := rs.Decide(ctx, v.req)
+		if len(d.Errors) > 0 {
+			// A reading of another type that a rule cannot evaluate
+			// ("10" under http.body.amount > 1000) is no reading the
+			// rules guard.
+			continue
+		}
+		if _, ok := d.GuardsMoreThan(base); ok {
 			return refuse(400, "query", "the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP), which the rules guard where they do not guard the value", v.value, v.name, v.reading)
 		}
 	}

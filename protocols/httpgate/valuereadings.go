@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -17,8 +18,9 @@ import (
 // rule sees " 1"). Integer binders read leading zeros, a '+' and
 // surrounding whitespace away (Spring and ASP.NET: 01 and +1 are 1),
 // Rails' and PHP's integer casts read the leading digits of any value
-// ("1abc", "1.9" and "1e3" are 1), and Python's int() drops underscores
-// between digits ("1_0" is 10). So a value of a parameter the rules read
+// ("1abc", "1.9" and "1e3" are 1), Python's int() drops underscores
+// between digits ("1_0" is 10), and Jackson coerces a JSON string to an
+// integer field and an integer to a string field. So a value of a parameter the rules read
 // is also judged as each of these readings (each element alone, each
 // element's integer), without recording, as the path readings are, and
 // refused with 400 when one of them is held, denied or masked by a rule
@@ -66,9 +68,9 @@ func valueReadingsOf(req *gate.Request, names readNames) ([]valueReading, *refus
 			out = append(out, valueReading{&alt, k, vs[0], e})
 		}
 	}
-	var body map[string]any
-	if isFormBody(h) {
-		body, _ = h.Body.(map[string]any)
+	body, _ := h.Body.(map[string]any)
+	if !isFormBody(h) {
+		return append(out, jsonValueReadings(req, body, names)...), nil
 	}
 	for k, v := range body {
 		l, _ := v.([]any)
@@ -93,6 +95,49 @@ func valueReadingsOf(req *gate.Request, names readNames) ([]valueReading, *refus
 		}
 	}
 	return out, nil
+}
+
+// jsonValueReadings returns the requests req, whose body is the JSON
+// object body, is also read as by Jackson, which coerces scalars to the
+// type of the field they bind (ALLOW_COERCION_OF_SCALARS, on by default):
+// a string with an integer as the integer ({"id":"01"} and {"id":"+1"}
+// are 1), and an integer as its decimal string ({"id":1} is "1" for a
+// String field).
+func jsonValueReadings(req *gate.Request, body map[string]any, names readNames) []valueReading {
+	var out []valueReading
+	with := func(k string, v any) *gate.Request {
+		b := make(map[string]any, len(body))
+		for k2, v2 := range body {
+			b[k2] = v2
+		}
+		b[k] = v
+		alt, hb := *req, *req.HTTP
+		hb.Body = b
+		alt.HTTP = &hb
+		return &alt
+	}
+	for k, v := range body {
+		if !names.spelled(k) {
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			n, ok := integerReading(x)
+			if !ok {
+				continue
+			}
+			if i, err := strconv.ParseInt(n, 10, 64); err == nil {
+				out = append(out, valueReading{with(k, i), k, x, n})
+			}
+			if n != x {
+				out = append(out, valueReading{with(k, n), k, x, n})
+			}
+		case int64:
+			s := strconv.FormatInt(x, 10)
+			out = append(out, valueReading{with(k, s), k, s, strconv.Quote(s)})
+		}
+	}
+	return out
 }
 
 // valueReadings returns the values other than v that binders read the

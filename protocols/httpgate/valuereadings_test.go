@@ -1,6 +1,7 @@
 package httpgate
 
 import (
+	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -88,6 +89,63 @@ func TestValueReadingsCannotBypassRules(t *testing.T) {
 		for _, target := range []string{"/api/x?id=2,3", "/api/x?fields=a,b&sort=name,-date", "/api/x?id=2", "/api/x?id=20", "/api/x?id=2abc"} {
 			if status := sendProbe(t, srv, frameworkProbe{method: "GET", target: target}); status != 200 || len(up.take()) != 1 {
 				t.Errorf("%s: GET %s: status %d", name, target, status)
+			}
+		}
+	}
+}
+
+// jsonIDRules deny account 1 in a JSON body, compared as the string or
+// the number the API documents.
+const jsonIDRules = `
+default: deny
+rules:
+  - name: api
+    when: http.path.startsWith("/api/")
+    action: allow
+  - name: not-account-1-string
+    when: 'type(http.body) == map && "id" in http.body && http.body.id == "1"'
+    action: deny
+  - name: not-order-1-number
+    when: 'type(http.body) == map && "order" in http.body && http.body.order == 1'
+    action: deny
+`
+
+// jacksonReads reads the JSON object body of r as Jackson binds it to a
+// String id and a long order, coercing scalars: whether it acts on
+// account 1 or order 1.
+func jacksonReads(r received) string {
+	j := jsonOf(r, asDecimals)
+	if id, ok := j["id"]; ok && fmt.Sprint(id) == "1" {
+		return "account 1"
+	}
+	if o, ok := j["order"]; ok {
+		s := fmt.Sprint(o)
+		if n, err := strconv.ParseInt(strings.TrimPrefix(s, "+"), 10, 64); err == nil && n == 1 {
+			return "order 1"
+		}
+	}
+	return ""
+}
+
+// TestJSONScalarReadingsCannotBypassRules: JSON ids sent as the other
+// scalar type ({"id":1} where the rules compare "1", {"order":"01"} where
+// they compare 1) never reach Jackson as account or order 1; the
+// documented types of other ids pass.
+func TestJSONScalarReadingsCannotBypassRules(t *testing.T) {
+	_, up, srvs := gatedServers(t, jsonIDRules)
+	for name, srv := range srvs {
+		for _, body := range []string{`{"id":1}`, `{"id":"01"}`, `{"order":"1"}`, `{"order":"01"}`, `{"order":"+1"}`, `{"id":1,"order":2}`} {
+			p := frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: body}
+			status := sendProbe(t, srv, p)
+			for _, r := range up.take() {
+				if what := jacksonReads(r); what != "" {
+					t.Errorf("%s: %s (status %d) reached Jackson, which acts on %s", name, body, status, what)
+				}
+			}
+		}
+		for _, body := range []string{`{"id":"2","order":2}`, `{"id":"x1","order":3}`} {
+			if status := sendProbe(t, srv, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: body}); status != 200 || len(up.take()) != 1 {
+				t.Errorf("%s: %s: status %d", name, body, status)
 			}
 		}
 	}
