@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,7 +39,10 @@ func utf16Bytes(s string, big, bom bool) []byte {
 func randomBody(rng *rand.Rand) []byte {
 	doc := pick(rng, []string{`{"amount":5000}`, `{"Amount":5000}`, `{"amount":5000,"x":"a=b&c"}`})
 	ws := pick(rng, []string{"", " ", "\r\n", "\t "})
-	switch rng.IntN(6) {
+	switch rng.IntN(7) {
+	case 6:
+		// Comments, as JSON5 and Jackson's ALLOW_COMMENTS read them.
+		return []byte(pick(rng, []string{"/**/", "/* x */ ", "// x\n", "/*a*/\n// b\r\n"}) + ws + doc)
 	case 0:
 		return []byte(ws + doc)
 	case 1:
@@ -55,8 +59,9 @@ func randomBody(rng *rand.Rand) []byte {
 }
 
 // laxJSON reads a body as a framework that decodes JSON whatever the
-// Content-Type does: it detects UTF-16 by its mark or its NUL bytes and
-// skips a UTF-8 mark.
+// Content-Type does: it detects UTF-16 by its mark or its NUL bytes,
+// skips a UTF-8 mark and leading comments (JSON5, Jackson's
+// ALLOW_COMMENTS).
 func laxJSON(b []byte) int {
 	switch {
 	case len(b) >= 2 && (b[0] == 0xfe && b[1] == 0xff || b[0] == 0 && b[1] != 0):
@@ -65,11 +70,19 @@ func laxJSON(b []byte) int {
 		b = decode16(b, binary.LittleEndian)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = stripLeadingComments(b)
 	var p struct {
 		Amount int `json:"amount"`
 	}
 	_ = json.Unmarshal(b, &p)
 	return p.Amount
+}
+
+// stripLeadingComments drops the /* */ and // comments and whitespace
+// that start b.
+func stripLeadingComments(b []byte) []byte {
+	re := regexp.MustCompile(`^(\s|/\*(?s:.*?)\*/|//[^\r\n]*)*`)
+	return b[len(re.Find(b)):]
 }
 
 func decode16(b []byte, order binary.ByteOrder) []byte {

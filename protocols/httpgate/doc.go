@@ -32,7 +32,8 @@
 // is built, and the reverse proxy removes the client's forwarding
 // headers before that too, which an upstream takes for its proxy's word:
 // Forwarded, every X-Forwarded-* (-Prefix, -Port, -Ssl included) and the
-// client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP, ...;
+// client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP,
+// X-Envoy-External-Address, Fly-Client-IP, X-Azure-ClientIP, ...;
 // it sets X-Forwarded-For, -Host and -Proto of its own). Requests that cannot be modelled without ambiguity are refused
 // before the rules run (400, 405, 413 or 415 with an RFC 9457 problem
 // document): encoded slashes, backslashes, ';' path parameters,
@@ -42,12 +43,24 @@
 // query, a form or a JSON object body, however PHP or Rails spell them
 // (".method", " _method", "_method[]"; unless honoured, see
 // MethodOverrideHonour), duplicate query or form parameters (also by
-// case), header names with '_', path-override headers (X-Original-URL,
+// case), header names with '_' or any character other than a letter, a
+// digit and '-' (CGI servers read X.Real.IP as HTTP_X_REAL_IP),
+// path-override headers (X-Original-URL,
 // X-Rewrite-URL), protocol upgrades (WebSocket, h2c), duplicate JSON
 // keys (also ones equal under Unicode case folding, as encoding/json
-// matches them: "status" and "ſtatus"), invalid UTF-8, oversized
+// matches them: "status" and "ſtatus"), JSON numbers whose value is not
+// their double's (1000.0000000000000000001, 1e-400: the rules read the
+// double, a decimal parser such as Jackson's BigDecimal the number as
+// sent; a double's shortest form, 0.30000000000000004, passes), JSON
+// integers beyond 2^53 as the value of a name the rules read (JavaScript
+// reads 9007199254740992 and 9007199254740993 as one number), JSON
+// "__proto__" keys and "constructor" objects with a "prototype"
+// (JavaScript code that copies or merges the body reads them as
+// prototypes), more than 1000 query or form parameters (PHP and
+// Express's qs read the first 1000), invalid UTF-8, oversized
 // bodies, compressed bodies that decode above the limit or use a coding
-// other than gzip and deflate, JSON sent under another Content-Type (also
+// other than gzip and deflate, JSON sent under another Content-Type (after
+// comments, which JSON5 and Jackson with ALLOW_COMMENTS skip, also
 // in UTF-16), a body without a Content-Type, a form body that is not
 // strictly form-encoded (no '{', '}', '"', '<', '>', '\' or control
 // characters unescaped, no empty names), charsets other than UTF-8,
@@ -57,13 +70,42 @@
 // the values of secret parameters (query, and ';' path parameters)
 // redacted.
 //
-// Query and form names are also judged by the name PHP, Rails and
-// Express (qs) file them under: a bracketed suffix is dropped (amount[]
-// and amount[0] are amount) and PHP turns '.', ' ' and an unmatched '['
-// into '_' (user.id is user_id). A name read so as one the rules read
-// but not spelled like it is refused with 400, and so are a plain and a
-// nested name of one base (amount=1&amount[]=5000). Nested names no rule
-// reads (page[size]) pass. Rails, Laravel, Flask and PHP's $_REQUEST
+// Query and form names are also judged by every name a framework files
+// them under, at the top or nested: a bracketed suffix is dropped
+// (amount[] and amount[0] are amount), PHP turns '.', ' ' and an unmatched
+// '[' into '_' (user.id is user_id), Rack 2 drops leading brackets and
+// reads "user]role" as user[role] (]amount is amount), Express's qs reads
+// [amount] as amount, Spring and ASP.NET Core nest at '.' (user.role),
+// ASP.NET Core binds req.amount as the amount of the action parameter
+// req, and Spring binds !amount as amount when amount is not sent (and
+// _amount is its field marker). A name any key of which (user, role; a
+// leading '!' or '_' dropped) is a name the rules read, without the name
+// being spelled as the rules read it, is refused with 400 (the rules
+// cannot read nested form names), and so are a plain and a nested name of
+// one base (amount=1&amount[]=5000). Nested names no rule reads
+// (page[size]) pass. So do JSON keys: a key that holds a name the rules
+// read as a piece of a path ("user.role", which Laravel's input() and
+// lodash's get() read as user.role) is refused. Rails wraps a JSON body's
+// keys under the resource's name when the body does not send it
+// ({"role":"admin"} is also user[role] to a UsersController): a JSON
+// object body that sends at its top a name the rules read only below
+// another (http.body.user.role), without that other, is refused. PHP's
+// $_REQUEST (without a request_order) and classic ASP.NET's Request[]
+// read cookies as parameters too: a cookie whose name (percent-decoded,
+// under the readings above) is a name the rules read in the query or the
+// body is refused. Typed binders read values otherwise than the string
+// the rules compare: Spring binds a value to a list split at its commas,
+// each element trimmed (?id=2,1 is ids 2 and 1, ?id=%201 is 1), integer
+// binders drop leading zeros and a '+' (01, +1), Rails' and PHP's integer
+// casts read the leading digits (1abc), Python's int() drops underscores
+// (0_1), and Jackson coerces JSON scalars to the field's type ({"id":1}
+// is "1" to a String field, {"order":"01"} is 1 to a long). A query or
+// form value of a parameter the rules read is also judged as each of its
+// elements and their integers, and a top-level JSON string or integer of
+// a name the rules read as the other type, without recording, and
+// refused with
+// 400 when one of them is held, denied or masked where the value as sent
+// is not (and when it holds more than 32 elements). Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the

@@ -58,8 +58,9 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // looksLikeJSON reports whether body, under a type the gateway does not
 // parse, would read as JSON to a lax parser: a JSON object or array after
-// a byte order mark (UTF-8, 16 or 32), whitespace, and the NUL bytes of a
-// UTF-16 or UTF-32 encoding, which some parsers detect without a mark.
+// a byte order mark (UTF-8, 16 or 32), whitespace, comments, and the NUL
+// bytes of a UTF-16 or UTF-32 encoding, which some parsers detect without
+// a mark.
 func looksLikeJSON(body []byte) bool {
 	for _, bom := range []string{"\xef\xbb\xbf", "\x00\x00\xfe\xff", "\xff\xfe\x00\x00", "\xfe\xff", "\xff\xfe"} {
 		if b, ok := bytes.CutPrefix(body, []byte(bom)); ok {
@@ -67,6 +68,31 @@ func looksLikeJSON(body []byte) bool {
 			break
 		}
 	}
-	body = bytes.TrimLeft(body, " \t\r\n\x00")
+	body = skipJSONComments(bytes.TrimLeft(body, " \t\r\n\x00"))
 	return len(body) > 0 && (body[0] == '{' || body[0] == '[')
+}
+
+// skipJSONComments drops the comments (/* */ and // to the end of the
+// line) and whitespace that start body: JSON5 parsers and Jackson with
+// ALLOW_COMMENTS read /**/{"amount":5000} as an object.
+func skipJSONComments(body []byte) []byte {
+	for {
+		switch {
+		case bytes.HasPrefix(body, []byte("/*")):
+			end := bytes.Index(body[2:], []byte("*/"))
+			if end < 0 {
+				return body
+			}
+			body = body[2+end+2:]
+		case bytes.HasPrefix(body, []byte("//")):
+			end := bytes.IndexAny(body, "\r\n")
+			if end < 0 {
+				return body
+			}
+			body = body[end:]
+		default:
+			return body
+		}
+		body = bytes.TrimLeft(body, " \t\r\n\x00")
+	}
 }

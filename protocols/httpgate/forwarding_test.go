@@ -18,6 +18,9 @@ var spoofedForwarding = []string{
 	"X-Originating-IP: 10.66.0.1", "X-Remote-IP: 10.66.0.1", "X-Remote-Addr: 10.66.0.1", "X-ProxyUser-Ip: 10.66.0.1",
 	"X-Original-Host: spoof.internal", "X-Host: spoof.internal", "X-HTTP-Host-Override: spoof.internal",
 	"Front-End-Https: on-spoof", "X-Url-Scheme: spoofscheme", "X-Forwarded: for=10.66.0.1", "Forwarded-For: 10.66.0.1",
+	"X-Scheme: spoofscheme", "X-Envoy-External-Address: 10.66.0.1", "Fly-Client-IP: 10.66.0.1", "X-Azure-ClientIP: 10.66.0.1",
+	"X-Azure-SocketIP: 10.66.0.1", "X-AppEngine-User-IP: 10.66.0.1", "CF-Connecting-IPv6: ::10.66.0.1",
+	"CF-Pseudo-IPv4: 10.66.0.1", "X-Original-Remote-Addr: 10.66.0.1",
 }
 
 // TestClientForwardingHeadersNeverReachTheUpstream sends random sets of
@@ -54,6 +57,48 @@ func TestClientForwardingHeadersNeverReachTheUpstream(t *testing.T) {
 			for _, v := range vs {
 				if strings.Contains(v, "spoof") || strings.Contains(v, "10.66.0.1") || strings.Contains(v, "6666") {
 					t.Errorf("%q: the upstream received the client's %s: %q", lines, k, v)
+				}
+			}
+		}
+	}
+}
+
+// cgiName is the environment variable a CGI server that maps every
+// character other than a letter or a digit to '_' (lighttpd, Apache 2.2)
+// gives the header k: X.Real.IP is HTTP_X_REAL_IP.
+func cgiName(k string) string {
+	return "HTTP_" + strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		if 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '_'
+	}, k)
+}
+
+// TestForwardingHeadersUnderCGINamesNeverReachTheUpstream sends the
+// spoofed forwarding headers with their dashes spelt as other token
+// characters ('.', '_', '!', '~', ...) through the reverse proxy: a CGI
+// upstream (PHP under lighttpd) reads X.Real.IP as HTTP_X_REAL_IP, so no
+// such header may reach it with the client's value.
+func TestForwardingHeadersUnderCGINamesNeverReachTheUpstream(t *testing.T) {
+	_, up, srvs := gatedServers(t, headerRules)
+	rng := newRand(t)
+	seps := []string{".", "_", "!", "~", "*", "+", "|", "^", "`", "#", "$", "%", "&", "'"}
+	for range 150 {
+		h := pick(rng, spoofedForwarding)
+		name, value, _ := strings.Cut(h, ": ")
+		name = strings.ReplaceAll(name, "-", pick(rng, seps))
+		req := fmt.Sprintf("GET /api/h HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer %s\r\nConnection: close\r\n%s: %s\r\n\r\n", agentToken, name, value)
+		code, _ := raw(t, srvs["proxy"], req)
+		for _, got := range up.take() {
+			for k, vs := range got.header {
+				for _, v := range vs {
+					if strings.Contains(v, "spoof") || strings.Contains(v, "10.66.0.1") || strings.Contains(v, "6666") {
+						t.Errorf("%s (status %d): the upstream received the client's %s (%s): %q", name, code, k, cgiName(k), v)
+					}
 				}
 			}
 		}

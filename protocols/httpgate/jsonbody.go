@@ -22,7 +22,11 @@ const maxJSONDepth = 64
 // object keys (after unescaping, and also keys equal under Unicode simple
 // case folding, "amount" and "AMOUNT", "status" and "ſtatus", which Go's
 // encoding/json matches to the same field), invalid UTF-8,
-// trailing data, numbers out of range, and nesting deeper than 64.
+// trailing data, numbers out of range or that a double does not hold
+// exactly (see exactDouble), "__proto__" keys and "constructor" objects
+// with a "prototype" (JavaScript code that copies or merges the body reads
+// them as prototypes, whose keys the rules would not see), and nesting
+// deeper than 64.
 func ParseJSON(data []byte) (any, error) {
 	if !utf8.Valid(data) {
 		return nil, errors.New("invalid UTF-8")
@@ -77,9 +81,15 @@ func parseFrom(dec *json.Decoder, tok json.Token, depth int) (any, error) {
 					return nil, duplicateKey(k, other)
 				}
 				folded[f] = k
+				if k == "__proto__" {
+					return nil, errors.New(`object key "__proto__" is read by JavaScript code that copies the object (Object.assign, merges) as its prototype`)
+				}
 				v, err := parseValue(dec, depth+1)
 				if err != nil {
 					return nil, err
+				}
+				if c, ok := v.(map[string]any); ok && k == "constructor" && c["prototype"] != nil {
+					return nil, errors.New(`"constructor.prototype" is read by JavaScript code that merges the object as the prototype of every object`)
 				}
 				m[k] = v
 			}
@@ -111,6 +121,9 @@ func parseFrom(dec *json.Decoder, tok json.Token, depth int) (any, error) {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			return nil, fmt.Errorf("number %s out of range", s)
+		}
+		if !exactDouble(s, f) {
+			return nil, fmt.Errorf("number %.40s is not held exactly by a double (the rules would read %v, a decimal parser the number as sent)", s, f)
 		}
 		return f, nil
 	case string, bool, nil:

@@ -62,23 +62,25 @@ type ruleNames struct {
 	cur atomic.Pointer[namesOf]
 }
 
-// namesOf are the readNames of one rule set and where they are read.
+// namesOf are the readNames of one rule set, where they are read, and
+// the names they read only below another in a JSON body.
 type namesOf struct {
-	rs    *gate.RuleSet
-	names readNames
-	locs  nameLocs
+	rs      *gate.RuleSet
+	names   readNames
+	locs    nameLocs
+	wrapped wrappedNames
 }
 
-// get returns the names read by rs and where, computed once per rule set
-// (twice at worst, when two requests race to see a new one).
-func (c *ruleNames) get(rs *gate.RuleSet) (readNames, nameLocs) {
+// get returns the names read by rs, computed once per rule set (twice at
+// worst, when two requests race to see a new one).
+func (c *ruleNames) get(rs *gate.RuleSet) *namesOf {
 	if n := c.cur.Load(); n != nil && n.rs == rs {
-		return n.names, n.locs
+		return n
 	}
 	names, locs := collectReadNamesAt(rs)
-	n := &namesOf{rs: rs, names: names, locs: locs}
+	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: collectWrapped(rs)}
 	c.cur.Store(n)
-	return n.names, n.locs
+	return n
 }
 
 // nameLocs tell, by folded name, where the rules that read a name read
@@ -311,14 +313,22 @@ func vocabularyRoots() map[string]bool {
 }
 
 // checkParams refuses query or form parameters (kind names them) that
-// an upstream could read otherwise than the rules: a name repeated, two
-// that fold alike, or a plain and a nested name of one base (unless
-// allowDup), a name with a control character, and a name, or the base a framework reads it as (paramBase),
-// that folds like one the rules read without being spelled like it.
+// an upstream could read otherwise than the rules: more than maxParams, a
+// name repeated, two that fold alike, or a plain and a nested name of one
+// base (unless allowDup), a name with a control character, and a name, or
+// a name a framework reads it as or under (paramReadings), that folds like
+// one the rules read without being spelled like it.
 func checkParams(kind string, params url.Values, names readNames, allowDup bool) *refusal {
 	check := "query"
 	if kind == "form" {
 		check = "body"
+	}
+	n := 0
+	for _, v := range params {
+		n += len(v)
+	}
+	if n > maxParams {
+		return refuse(400, check, "%s has %d parameters: PHP and Express read only the first %d, the rules would read them all", kind, n, maxParams)
 	}
 	folded := make(map[string]string, len(params))
 	// The folded bases of plain names and of nested ones (amount[x]).
@@ -355,9 +365,11 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 		if spelled, ok := names.conflict(k); ok {
 			return refuse(400, check, "%s parameter %q differs only in case from %q, which the rules read", kind, k, spelled)
 		}
-		if base != k && !names.spelled(k) {
-			if spellings, ok := names[jsontext.FoldKey(base)]; ok {
-				return refuse(400, check, "%s parameter %q is read as %q by many frameworks, which the rules read", kind, k, spellings[0])
+		if len(names) > 0 && !names.spelled(k) {
+			for _, r := range paramReadings(k) {
+				if spellings, ok := names[jsontext.FoldKey(r)]; ok {
+					return refuse(400, check, "%s parameter %q is read as %q, or under it, by some frameworks (PHP, Rails, Express, Spring, ASP.NET), and the rules read %q", kind, k, r, spellings[0])
+				}
 			}
 		}
 	}
@@ -365,7 +377,10 @@ func checkParams(kind string, params url.Values, names readNames, allowDup bool)
 }
 
 // checkJSONKeys refuses a JSON value holding an object key that folds like
-// a name the rules read without being spelled like it. (ParseJSON already
+// a name the rules read without being spelled like it, or that holds such
+// a name as a piece of a path (keyPieces: "user.role" when the rules read
+// role or user), or a name the rules read whose value holds an integer
+// JavaScript reads rounded (checkSafeIntegers). (ParseJSON already
 // refused keys that fold alike in one object.)
 func checkJSONKeys(v any, names readNames) *refusal {
 	if len(names) == 0 {
@@ -377,6 +392,17 @@ func checkJSONKeys(v any, names readNames) *refusal {
 			if spelled, ok := names.conflict(k); ok {
 				return refuse(400, "body", "JSON key %q differs only in case from %q, which the rules read", k, spelled)
 			}
+			if names.spelled(k) {
+				if ref := checkSafeIntegers(k, e); ref != nil {
+					return ref
+				}
+			} else {
+				for _, p := range keyPieces(k) {
+					if spellings, ok := names[jsontext.FoldKey(p)]; ok {
+						return refuse(400, "body", "JSON key %q is read as the path %q, or under it, by some frameworks (Laravel's input(), lodash's get()), and the rules read %q", k, strings.Join(keyPieces(k), "."), spellings[0])
+					}
+				}
+			}
 			if ref := checkJSONKeys(e, names); ref != nil {
 				return ref
 			}
@@ -384,6 +410,32 @@ func checkJSONKeys(v any, names readNames) *refusal {
 	case []any:
 		for _, e := range t {
 			if ref := checkJSONKeys(e, names); ref != nil {
+				return ref
+			}
+		}
+	}
+	return nil
+}
+
+// maxSafeInteger is JavaScript's Number.MAX_SAFE_INTEGER, 2^53-1: beyond
+// it, JSON.parse reads an integer as the nearest double, which other
+// integers share (9007199254740993 is 9007199254740992).
+const maxSafeInteger = 1<<53 - 1
+
+// checkSafeIntegers refuses the value v of the key k the rules read when
+// it holds an integer beyond maxSafeInteger (directly or in a list): the
+// rules compare it exactly, a JavaScript upstream the double it rounds to,
+// so a rule on one account would not see another that such an upstream
+// takes for it.
+func checkSafeIntegers(k string, v any) *refusal {
+	switch t := v.(type) {
+	case int64:
+		if t > maxSafeInteger || t < -maxSafeInteger {
+			return refuse(400, "body", "JSON number %d of %q is beyond 2^53: JavaScript reads it as %.0f, which other numbers share (send it as a string)", t, k, float64(t))
+		}
+	case []any:
+		for _, e := range t {
+			if ref := checkSafeIntegers(k, e); ref != nil {
 				return ref
 			}
 		}

@@ -54,7 +54,8 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 			return nil, refuse(400, "query", "the query cannot be parsed unambiguously")
 		}
 	}
-	names, locs := gw.names.get(gw.hub.Rules())
+	read := gw.names.get(gw.hub.Rules())
+	names, locs := read.names, read.locs
 	if ref := checkParams("query", query, names, c.AllowDuplicateQuery); ref != nil {
 		return nil, ref
 	}
@@ -83,10 +84,12 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	headers := make(map[string][]string, len(r.Header))
 	for k, v := range r.Header {
-		// Some servers read '_' as '-', so X_Forwarded_For would reach
-		// them as a header the rules never saw under that name.
-		if strings.ContainsRune(k, '_') {
-			return nil, refuse(400, "headers", "header names with '_' are not accepted")
+		// Some servers read '_' as '-', and CGI servers (lighttpd, Apache
+		// 2.2) every character but a letter or a digit as '_', so
+		// X_Forwarded_For and X.Real.IP would reach them as headers the
+		// rules never saw under that name (HTTP_X_REAL_IP).
+		if strings.ContainsFunc(k, notHeaderNameRune) {
+			return nil, refuse(400, "headers", "header names with characters other than letters, digits and '-' are not accepted (%.40q)", k)
 		}
 		if len(v) > 1 {
 			// Upstreams read a repeated field differently (Go the first
@@ -99,6 +102,10 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		headers[lowerName(k)] = v
 	}
 
+	if ref := checkCookieNames(r.Header["Cookie"], names); ref != nil {
+		return nil, ref
+	}
+
 	body, ref := gw.readBody(r)
 	if ref != nil {
 		return nil, ref
@@ -109,6 +116,11 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 	}
 	if ref := checkAcross(query, parsed, names, locs); ref != nil {
 		return nil, ref
+	}
+	if form == nil {
+		if ref := checkWrapped(parsed, read.wrapped); ref != nil {
+			return nil, ref
+		}
 	}
 	overrides = appendOverrides(overrides, form)
 	if form == nil {
@@ -192,6 +204,12 @@ func (gw *Gateway) buildModel(r *http.Request) (*gate.Request, *refusal) {
 		},
 	}
 	return req, nil
+}
+
+// notHeaderNameRune reports the characters of a header name other than
+// letters, digits and '-'.
+func notHeaderNameRune(r rune) bool {
+	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-')
 }
 
 // fieldSeparator is what the lines of the repeated request field k are

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/internal/jsontext"
@@ -35,6 +36,60 @@ func paramBase(k string) (base string, nested bool) {
 
 var phpNameReplacer = strings.NewReplacer(".", "_", " ", "_", "[", "_")
 
+// paramReadings returns the names other than k that some framework files
+// the parameter k under, at the top or nested, or nil when there are
+// none: PHP's (paramBase), and each key of k read as a nested name
+// (keyPieces), also with a leading '!' or '_' dropped: Spring binds
+// "!amount" as amount when amount is not sent (its field default prefix)
+// and reads "_amount" as amount's field marker.
+func paramReadings(k string) []string {
+	if !strings.ContainsAny(k, "[]. !_") {
+		return nil
+	}
+	var out []string
+	add := func(r string) {
+		if r != "" && r != k && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	base, _ := paramBase(k)
+	add(base)
+	pieces := keyPieces(k)
+	if pieces == nil {
+		pieces = []string{k}
+	}
+	for _, piece := range pieces {
+		add(piece)
+		add(strings.TrimLeft(piece, " "))
+		add(strings.TrimLeft(piece, "!_"))
+	}
+	return out
+}
+
+// keyPieces returns the keys of k read as a nested name, split at '[',
+// ']' and '.', or nil when k is not nested: Rack 2 drops leading brackets
+// ("]amount" and "[[amount]]" are amount) and reads "user]role" as
+// user[role], Express's qs reads "[amount]" as amount, Rack 3 reads
+// "user[role" under user, Spring and ASP.NET Core nest at '.'
+// ("user.role"), ASP.NET Core binds "req.amount" and "req[amount]" as the
+// amount of the action's parameter req, and Laravel's input() and
+// lodash's get() read a JSON key "user.role" as the path user.role.
+func keyPieces(k string) []string {
+	if !strings.ContainsAny(k, "[].") {
+		return nil
+	}
+	return strings.FieldsFunc(k, isNestingRune)
+}
+
+// isNestingRune reports the characters at which a framework splits a
+// parameter name into nested keys.
+func isNestingRune(r rune) bool { return r == '[' || r == ']' || r == '.' }
+
+// maxParams is the number of parameters PHP (max_input_vars) and
+// Express's qs (parameterLimit) read from a query or a form body; they
+// drop the rest, which the rules would have seen.
+const maxParams = 1000
+
 // methodParams are the parameters that override the method: _method
 // (Rails, Laravel, Symfony, Express's method-override), _HttpMethod
 // (Salesforce) and the override headers sent as parameters (ServiceStack
@@ -44,9 +99,16 @@ var methodParams = []string{"_method", "_HttpMethod", "X-HTTP-Method-Override", 
 // isMethodParam reports whether a query, form or JSON name k is read as a
 // method override parameter, in any case.
 func isMethodParam(k string) bool {
-	base, _ := paramBase(k)
+	if isMethodName(k) {
+		return true
+	}
+	return slices.ContainsFunc(paramReadings(k), isMethodName)
+}
+
+// isMethodName reports whether k is one of methodParams, in any case.
+func isMethodName(k string) bool {
 	for _, m := range methodParams {
-		if strings.EqualFold(base, m) {
+		if strings.EqualFold(k, m) {
 			return true
 		}
 	}
@@ -90,6 +152,37 @@ func checkAcross(query url.Values, body any, names readNames, locs nameLocs) *re
 		}
 		if other, ok := inBody[f]; ok {
 			return refuse(400, "query", "parameter %q is sent in the query and, as %q, in the body: frameworks disagree on which wins", k, other)
+		}
+	}
+	return nil
+}
+
+// checkCookieNames refuses a Cookie field holding a cookie whose name, or
+// a name PHP or Rack reads it as (paramReadings), is a name the rules
+// read in the query or the body: PHP's $_REQUEST (with its default
+// variables_order, when no php.ini sets request_order) and classic
+// ASP.NET's Request[name] read cookies as request parameters, after the
+// query and the form, so Cookie: amount=5000 would be the amount a rule
+// on http.query.amount never saw.
+func checkCookieNames(fields []string, names readNames) *refusal {
+	if len(names) == 0 {
+		return nil
+	}
+	for _, field := range fields {
+		for part := range strings.SplitSeq(field, ";") {
+			name, _, _ := strings.Cut(part, "=")
+			name = strings.TrimSpace(name)
+			if name == "" {
+				continue
+			}
+			if d, err := url.QueryUnescape(name); err == nil {
+				name = d // PHP decodes cookie names as it does the query's
+			}
+			for _, r := range append(paramReadings(name), name) {
+				if spellings, ok := names[jsontext.FoldKey(r)]; ok {
+					return refuse(400, "headers", "cookie %q is read as the request parameter %q by PHP's $_REQUEST and ASP.NET's Request[], and the rules read %q", name, r, spellings[0])
+				}
+			}
 		}
 	}
 	return nil

@@ -19,7 +19,8 @@ import (
 // suffix patterns route /api/payments.json there too (the extension picks
 // the format); IIS and ASP.NET on Windows drop the trailing dots and
 // spaces of a segment (/api/payments. and /api/payments%20), macOS
-// matches names in any Unicode normalisation; Express (by
+// matches names in any Unicode normalisation, and some servers and
+// applications under compatibility normalisation (NFKC); Express (by
 // default), ASP.NET and IIS fold case, which the model does only with
 // LowerCasePaths, so without it the lower-cased path and its spellings
 // are readings too. Virtual hosts are matched without the port (Go's
@@ -36,7 +37,8 @@ import (
 
 // pathReadings returns the other spellings of the model path p that a
 // router may take for it: p with the trailing slash dropped or added,
-// composed or decomposed (NFC, NFD), with the trailing dots and spaces of
+// composed or decomposed (NFC, NFD, and their compatibility forms NFKC,
+// NFKD: full-width ａ is a), with the trailing dots and spaces of
 // its segments dropped, and with the
 // extension of its last segment dropped; each with and without a trailing
 // slash. p itself is not among them.
@@ -47,8 +49,11 @@ func pathReadings(p string) []string {
 	bare := strings.TrimSuffix(p, "/")
 	stems := []string{bare}
 	if !isASCII(bare) {
-		// macOS matches file names in any Unicode normalisation.
-		for _, s := range []string{norm.NFC.String(bare), norm.NFD.String(bare)} {
+		// macOS matches file names in any Unicode normalisation; servers
+		// and applications that compare paths under compatibility
+		// normalisation (NFKC, as IIS's best-fit mapping of full-width
+		// forms) read /ａdmin as /admin.
+		for _, s := range []string{norm.NFC.String(bare), norm.NFD.String(bare), norm.NFKC.String(bare), norm.NFKD.String(bare)} {
 			if !slices.Contains(stems, s) {
 				stems = append(stems, s)
 			}
@@ -178,7 +183,8 @@ func (c *readRules) get(rs *gate.RuleSet) *readRulesOf {
 }
 
 // checkReadings judges req under each reading of its path and host (see
-// pathReadings, hostReadings) with the rules in force (RuleSet.Decide:
+// pathReadings, hostReadings) and of the values of the parameters the
+// rules read (valueReadingsOf) with the rules in force (RuleSet.Decide:
 // nothing recorded, nothing counted) and returns a refusal when a reading
 // is held, denied or masked by a rule where the request as sent is not.
 func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate.Request) *refusal {
@@ -204,7 +210,11 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	if reads.host {
 		hosts = hostReadings(req.HTTP.Host)
 	}
-	if len(paths) == 0 && len(hosts) == 0 {
+	values, ref := valueReadingsOf(req, gw.names.get(rs).names)
+	if ref != nil {
+		return ref
+	}
+	if len(paths) == 0 && len(hosts) == 0 && len(values) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
@@ -238,6 +248,19 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 		alt.HTTP, alt.Command = &h, h.Method+" "+p+query
 		if ref := judge("path", "path", req.HTTP.Path, p, &alt); ref != nil {
 			return ref
+		}
+	}
+	for _, v := range values {
+		v.req.Session, v.req.Time = s, now
+		d := rs.Decide(ctx, v.req)
+		if len(d.Errors) > 0 {
+			// A reading of another type that a rule cannot evaluate
+			// ("10" under http.body.amount > 1000) is no reading the
+			// rules guard.
+			continue
+		}
+		if _, ok := d.GuardsMoreThan(base); ok {
+			return refuse(400, "query", "the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP), which the rules guard where they do not guard the value", v.value, v.name, v.reading)
 		}
 	}
 	for _, host := range hosts {

@@ -107,8 +107,10 @@ func (c *WordCache) Get(rs *gate.RuleSet) RuleWords {
 }
 
 // ArgumentKeys returns why a key of v (decoded JSON, at any depth) could
-// be read by a tool otherwise than by the rules, or "". quote shows a key
-// in the reason.
+// be read by a tool otherwise than by the rules, or "": keys that fold
+// alike, keys that fold like a rule word without its spelling, and keys
+// JavaScript reads as prototypes (prototypeKey). quote shows a key in the
+// reason.
 func ArgumentKeys(v any, words RuleWords, quote func(string) string) string {
 	switch x := v.(type) {
 	case map[string]any:
@@ -119,6 +121,9 @@ func ArgumentKeys(v any, words RuleWords, quote func(string) string) string {
 				return "argument keys " + quote(other) + " and " + quote(k) + " differ only in case"
 			}
 			folded[f] = k
+			if why := prototypeKey(k, e, quote); why != "" {
+				return why
+			}
 			if spelled, ok := words.spelling(k); ok {
 				return "argument key " + quote(k) + " differs only in case from " + quote(spelled) + ", which the rules read"
 			}
@@ -131,6 +136,24 @@ func ArgumentKeys(v any, words RuleWords, quote func(string) string) string {
 			if why := ArgumentKeys(e, words, quote); why != "" {
 				return why
 			}
+		}
+	}
+	return ""
+}
+
+// prototypeKey returns why the key k with the value v is read by
+// JavaScript tools as a prototype, or "": Object.assign, spreads into
+// merges and deep-merge helpers make a "__proto__" member the prototype
+// of the copy (whose keys then read as the copy's own, unseen by the
+// rules), and a "constructor" object with a "prototype" member that of
+// every object.
+func prototypeKey(k string, v any, quote func(string) string) string {
+	if k == "__proto__" {
+		return "argument key " + quote(k) + " is read by JavaScript tools as the object's prototype"
+	}
+	if c, ok := v.(map[string]any); ok && k == "constructor" {
+		if _, ok := c["prototype"]; ok {
+			return "argument key " + quote("constructor.prototype") + " is read by JavaScript tools that merge the arguments as the prototype of every object"
 		}
 	}
 	return ""

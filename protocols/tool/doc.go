@@ -23,7 +23,10 @@
 // keeps the last of two. A call whose arguments hold, at any depth, a key
 // repeated, two keys of one object that fold alike, or a key that folds
 // like a word of a rule reading tool arguments without being spelt like
-// it is refused before the rules (rule "tool/argument-key"; see
+// it, or a "__proto__" key or a "constructor" object holding a
+// "prototype" (read as prototypes by JavaScript code that copies or
+// merges the arguments), is refused before the rules (rule
+// "tool/argument-key"; see
 // ArgumentKeys, which the MCP gateway applies too).
 //
 // Results and error messages leave through the session handle

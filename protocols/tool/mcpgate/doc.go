@@ -70,8 +70,10 @@
 // Kelvin sign and "k"). A tools/call or prompts/get whose arguments hold,
 // at any depth, two keys of one object that fold alike, or a key that
 // folds like a word of a rule reading tool arguments without being spelt
-// like it, is refused before the rules with CodeRefused as rule
-// "mcp/argument-key". Keys that fold like nothing the rules read keep
+// like it, or a "__proto__" key or a "constructor" object holding a
+// "prototype" (a tool in JavaScript that copies or merges its arguments
+// reads them as prototypes, whose keys the rules do not see), is refused
+// before the rules with CodeRefused as rule "mcp/argument-key". Keys that fold like nothing the rules read keep
 // their case. So is a call with an argument key the tool's input schema
 // does not declare (properties, at any depth the schema declares them,
 // also inside allOf/anyOf/oneOf and local $refs), or a prompt argument the
