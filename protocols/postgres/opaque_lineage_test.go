@@ -178,6 +178,11 @@ var opaqueShapes = []string{
 	"SELECT id::lt$S FROM customers",
 	"SELECT (CAST(id AS lt$S)).v FROM customers",
 	"SELECT agg$S(id) FROM customers",
+	"SELECT x.* FROM customers c, LATERAL f_out$S(c.id) x",
+	"SELECT (f_comp$S(id)).* FROM customers",
+	"SELECT c.id, w.v FROM customers c JOIN v_pl$S w USING (id)",
+	"SELECT query_to_xml('SELECT translate(card, ''0123456789'', ''abcdefghij'') AS r FROM customers', true, false, '')",
+	"SELECT current_setting('x.y', true), f_pl$S(id) FROM customers",
 }
 
 // opaqueSetup creates the functions of every transform (suffixes _0, _1,
