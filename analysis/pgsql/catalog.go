@@ -21,6 +21,11 @@ type Catalog interface {
 	// UserOperator reports whether an operator called name is defined
 	// outside pg_catalog (its function may read anything).
 	UserOperator(ctx context.Context, name string) (bool, error)
+	// UserCast reports whether a cast to a type called name may run a
+	// function defined outside pg_catalog: the type is defined outside it
+	// (a cast to it runs the cast's function, whatever that is), or a cast
+	// to it has such a function.
+	UserCast(ctx context.Context, name string) (bool, error)
 	// Refresh checks whether the catalog changed (the implementation
 	// decides how often it asks) and returns the generation. The Resolver
 	// calls it once per statement it resolves.

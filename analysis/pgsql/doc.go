@@ -35,7 +35,9 @@
 // outside the output list (Filter), those computed on (Computed) and every
 // column evaluated (Touched; unknown once a relation read has row-level
 // security, whose policies run out of the statement's sight). What cannot be followed (a PL/pgSQL or C
-// function, a built-in that reads data by name or another session's
+// function, a user-defined aggregate or operator, a cast to a type
+// defined outside pg_catalog or through a cast function defined outside
+// it, a built-in that reads data by name or another session's
 // statements, a relation the catalog does not know, one that holds other
 // relations' values under its own name — statistics, large objects, TOAST,
 // foreign tables, sequences and the functions that read them (currval,
@@ -44,8 +46,12 @@
 // it whenever any column is covered. A partition's or inheritance child's
 // columns carry their kin's names too. Whatever decides how many rows come
 // back (a FROM function's arguments, TABLESAMPLE, LIMIT, DISTINCT) is in
-// Filter: a row count reveals a value as a predicate does. Answers are memoised
-// per Catalog generation.
+// Filter: a row count reveals a value as a predicate does. A column's
+// Lineage says whether it is Computed or a base column's stored value
+// passed through (what a proxy needs to judge a view's column by the
+// name the server gives it), and Resolved.Definitions whether it followed
+// a view or SQL function the database's owner may replace at any time.
+// Answers are memoised per Catalog generation.
 //
 // Verdicts, per statement: kind is the verb (SELECT, DELETE, PREPARE
 // TRANSACTION, ...). read_only is true only when the statement cannot change

@@ -122,6 +122,7 @@ type qExpr struct {
 	refs  []colRef
 	funcs []string
 	ops   []string
+	casts []string // the types of explicit casts (last name part)
 	subs  []*qQuery
 	// intPos marks a bare integer in ORDER BY / GROUP BY: a position in
 	// the output list (which one is a literal, so any of them).
@@ -136,7 +137,7 @@ type colRef struct {
 }
 
 func (e *qExpr) empty() bool {
-	return len(e.refs) == 0 && len(e.funcs) == 0 && len(e.ops) == 0 && len(e.subs) == 0 && !e.intPos
+	return len(e.refs) == 0 && len(e.funcs) == 0 && len(e.ops) == 0 && len(e.casts) == 0 && len(e.subs) == 0 && !e.intPos
 }
 
 // statementLineage builds the lineage plan of one parsed statement.
@@ -552,6 +553,12 @@ func collectExpr(m protoreflect.Message, e *qExpr, depth int) {
 		e.funcs = appendUnique(e.funcs, strings.Join(stringParts(x.Funcname), "."))
 	case *pg_query.A_Expr:
 		e.ops = appendUnique(e.ops, strings.Join(stringParts(x.Name), "."))
+	case *pg_query.TypeCast:
+		if x.TypeName != nil {
+			if parts := stringParts(x.TypeName.Names); len(parts) > 0 {
+				e.casts = appendUnique(e.casts, parts[len(parts)-1])
+			}
+		}
 	}
 	eachMessage(m, func(c protoreflect.Message) { collectExpr(c, e, depth+1) })
 }

@@ -49,6 +49,7 @@ func (copiesCatalog) Functions(_ context.Context, schema, name string) ([]Functi
 }
 
 func (copiesCatalog) UserOperator(context.Context, string) (bool, error) { return false, nil }
+func (copiesCatalog) UserCast(context.Context, string) (bool, error)     { return false, nil }
 func (copiesCatalog) Refresh(context.Context) uint64                     { return 1 }
 func (copiesCatalog) Generation() uint64                                 { return 1 }
 

@@ -12,10 +12,14 @@ import (
 // lin is the lineage of one value: the base columns ("table.column") it
 // may be computed from. unknown means it may be computed from any column
 // of any relation (an opaque function, a relation the catalog does not
-// know): it is masked whenever any column of the database is.
+// know): it is masked whenever any column of the database is. computed
+// means the value may be computed from its fields rather than be one of
+// their stored values as they are (an expression, a function's result,
+// a whole row): a view's column that is computed is not a bare column.
 type lin struct {
-	fields  []string
-	unknown bool
+	fields   []string
+	unknown  bool
+	computed bool
 }
 
 // union adds o to l. A lin may share its array with others (results are
@@ -29,6 +33,7 @@ func (l *lin) union(o lin) {
 		}
 	}
 	l.unknown = l.unknown || o.unknown
+	l.computed = l.computed || o.computed
 }
 
 func (l lin) size() int {
@@ -165,6 +170,7 @@ type resolver struct {
 	touch    lin
 	stack    []*lin // local filter collectors (sub-queries used as values)
 	volatile bool   // depends on session state: not memoised
+	defs     bool   // followed a definition of the database's (see Resolved.Definitions)
 	views    map[uint32]bool
 	fns      map[uint32]bool
 }
@@ -279,7 +285,9 @@ func (r *resolver) query(q *qQuery, parent *scope) *relCols {
 			rc := &relCols{}
 			for i, e := range row {
 				rc.names = append(rc.names, "column"+strconv.Itoa(i+1))
-				rc.lins = append(rc.lins, r.expr(e, sc, nil))
+				l := r.expr(e, sc, nil)
+				l.computed = true
+				rc.lins = append(rc.lins, l)
 			}
 			out = mergePositional(out, rc.finish())
 		}
@@ -409,8 +417,11 @@ func (r *resolver) targets(ts []qTarget, sc *scope, stars []*relCols) *relCols {
 	for _, t := range ts {
 		if t.star == nil {
 			l := r.expr(t.expr, sc, nil)
-			if !t.plain && r.body == 0 {
-				r.computed.union(l)
+			if !t.plain {
+				if r.body == 0 {
+					r.computed.union(l)
+				}
+				l.computed = true
 			}
 			out.names = append(out.names, t.name)
 			out.lins = append(out.lins, l)
@@ -472,6 +483,7 @@ func (r *resolver) fromItem(f *qFrom, lat, nonLat *scope) ([]scopeItem, *relCols
 		return []scopeItem{{alias: f.alias, rel: rel}}, rel
 	case fromFunc:
 		rel := &relCols{any: true, whole: r.expr(f.fn, lat, nil)}
+		rel.whole.computed = true
 		alias := f.alias
 		if alias == "" {
 			alias = f.fnName
@@ -685,6 +697,7 @@ func holdsCopies(c Relation) bool {
 
 // view follows a view or materialized view through its definition.
 func (r *resolver) view(c Relation) *relCols {
+	r.noteDefinition(c.Schema)
 	m := r.memo.view(r.cat, c.OID)
 	if m != nil && m.done {
 		r.touch.union(m.touch)
@@ -713,6 +726,15 @@ func (r *resolver) view(c Relation) *relCols {
 		r.memo.setView(r.cat, r.gen, c.OID, &viewMemo{done: true, rel: rel, touch: local})
 	}
 	return rel
+}
+
+// noteDefinition notes that the lineage follows the text of a view or SQL
+// function of schema: outside the system's schemas, its owner may replace
+// it at any time.
+func (r *resolver) noteDefinition(schema string) {
+	if schema != "pg_catalog" && schema != "information_schema" {
+		r.defs = true
+	}
 }
 
 // enter marks oid as followed in *active (made on first use) and reports
@@ -829,6 +851,7 @@ func (r *resolver) function(name string) lin {
 }
 
 func (r *resolver) sqlFunction(c Function) lin {
+	r.noteDefinition(c.Schema)
 	m := r.memo.function(r.cat, c.OID)
 	if m != nil && m.done {
 		return m.l
@@ -889,6 +912,17 @@ func (r *resolver) expr(e qExpr, sc *scope, out *relCols) lin {
 			l.unknown = true
 		}
 	}
+	for _, t := range e.casts {
+		// A cast may run a function of the database's (CREATE CAST ...
+		// WITH FUNCTION), which may read anything.
+		user, err := r.cat.UserCast(r.ctx, t)
+		if err != nil {
+			r.fail(err)
+		}
+		if user || err != nil {
+			l.unknown = true
+		}
+	}
 	for _, s := range e.subs {
 		var local lin
 		r.stack = append(r.stack, &local)
@@ -914,10 +948,10 @@ func (r *resolver) ref(ref colRef, sc *scope) lin {
 			for _, it := range sc.items {
 				l.union(it.rel.whole)
 			}
-			return l
+			return wholeRow(l)
 		}
 		if it := findItem(sc, parts[len(parts)-1]); it != nil {
-			return it.rel.whole
+			return wholeRow(it.rel.whole)
 		}
 		return r.fallback(sc)
 	}
@@ -950,7 +984,7 @@ func (r *resolver) ref(ref colRef, sc *scope) lin {
 				}
 			}
 			if found {
-				return l
+				return wholeRow(l)
 			}
 		}
 		if systemColumns[name] {
@@ -963,7 +997,7 @@ func (r *resolver) ref(ref colRef, sc *scope) lin {
 		if cl, ok := it.rel.column(col); ok {
 			return cl
 		}
-		return it.rel.whole
+		return wholeRow(it.rel.whole)
 	}
 	return r.fallback(sc)
 }
@@ -1000,5 +1034,13 @@ func (r *resolver) fallback(sc *scope) lin {
 			l.union(it.rel.whole)
 		}
 	}
+	return wholeRow(l)
+}
+
+// wholeRow marks l as the lineage of a value made of several columns (a
+// whole row, a column of an item whose columns are not listed, a name
+// resolved nowhere): not one column's stored value.
+func wholeRow(l lin) lin {
+	l.computed = true
 	return l
 }

@@ -9,17 +9,25 @@ import (
 // it may be computed from. Unknown means it may be computed from any
 // column of any relation (an opaque function, a relation the catalog does
 // not know): a proxy masks it whenever any column of the database is.
+// Computed means the value may be computed from Fields (an expression, a
+// function's result, a whole row) rather than be one of their stored
+// values as they are: a view's column that is computed carries what it
+// computes from under the view's own name.
 type Lineage struct {
-	Fields  []string
-	Unknown bool
+	Fields   []string
+	Unknown  bool
+	Computed bool
 }
 
-func (l lin) export() Lineage { return Lineage{Fields: l.fields, Unknown: l.unknown} }
+func (l lin) export() Lineage {
+	return Lineage{Fields: l.fields, Unknown: l.unknown, Computed: l.computed || l.unknown}
+}
 
 // Resolved is the lineage of one statement against the catalog.
 type Resolved struct {
 	out                     *relCols
 	filter, computed, touch lin
+	defs                    bool
 }
 
 // Unknown is the lineage of a statement that cannot be followed: every
@@ -62,6 +70,14 @@ func (r *Resolved) Filter() Lineage { return r.filter.export() }
 // on (anything but a bare column), views excepted: an error or a delay
 // computed from a masked value is an oracle too.
 func (r *Resolved) Computed() Lineage { return r.computed.export() }
+
+// Definitions reports whether the lineage follows the text of a view or
+// SQL function outside the system's schemas, as the catalog showed it
+// when resolved: its owner may replace it (CREATE OR REPLACE keeps its
+// OID) on a connection the proxy does not see, so a proxy about to let a
+// value out on the strength of such a lineage checks first that the
+// catalog has not changed since (and resolves again when it has).
+func (r *Resolved) Definitions() bool { return r.defs }
 
 // Touched holds every column the statement evaluates, views included: an
 // error about any of them may quote its value.
@@ -180,7 +196,7 @@ func (m *Resolver) resolve(ctx context.Context, plan *qQuery, sess *Session) (*R
 	if r.err != nil {
 		return nil, r.err
 	}
-	res := &Resolved{out: out, filter: r.filter, computed: r.computed, touch: r.touch}
+	res := &Resolved{out: out, filter: r.filter, computed: r.computed, touch: r.touch, defs: r.defs}
 	if out != nil {
 		res.touch.union(out.whole)
 	}

@@ -34,6 +34,7 @@ func (memCatalog) Functions(_ context.Context, schema, name string) ([]pgsql.Fun
 }
 
 func (memCatalog) UserOperator(context.Context, string) (bool, error) { return false, nil }
+func (memCatalog) UserCast(context.Context, string) (bool, error)     { return false, nil }
 func (memCatalog) Refresh(context.Context) uint64                     { return 1 }
 func (memCatalog) Generation() uint64                                 { return 1 }
 

@@ -36,11 +36,12 @@ type catalog struct {
 	version        string
 	lastInvalidate time.Time
 
-	cols     map[[2]uint32]string
+	cols     map[[2]uint32]columnName
 	tables   map[string][]string
 	rels     map[string][]pgsql.Relation
 	funcs    map[string][]pgsql.Function
 	userOps  map[string]bool
+	casts    map[string]bool
 	universe []string
 
 	// Memos per masking policy, valid for one generation.
@@ -57,7 +58,7 @@ const catalogCheckEvery = time.Second
 const catalogTTL = 5 * time.Minute
 
 // catalogVersion changes whenever a relation, view, function, column,
-// schema, operator or inheritance link is created, changed or dropped (every such change
+// schema, operator, type, cast or inheritance link is created, changed or dropped (every such change
 // writes a new row version in these catalogs).
 const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class) || '/' ||
@@ -66,7 +67,9 @@ const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_attribute) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_namespace) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_operator) || '/' ||
-	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_inherits)`
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_inherits) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_type) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_cast)`
 
 // invalidateEvery bounds how often failing statements can flush the cache,
 // so a client cannot turn errors into a flood of catalog queries.
@@ -112,11 +115,12 @@ func newCatalog(cfg *pgconn.Config) *catalog {
 func (k *catalog) reset() {
 	k.gen.Add(1)
 	k.loaded = time.Now()
-	k.cols = map[[2]uint32]string{}
+	k.cols = map[[2]uint32]columnName{}
 	k.tables = map[string][]string{}
 	k.rels = map[string][]pgsql.Relation{}
 	k.funcs = map[string][]pgsql.Function{}
 	k.userOps = nil
+	k.casts = map[string]bool{}
 	k.universe = nil
 	k.reps = map[*mask.Policy]string{}
 	k.covers = map[*mask.Policy][]string{}
@@ -154,6 +158,18 @@ func (k *catalog) Refresh(ctx context.Context) uint64 {
 	defer k.mu.Unlock()
 	k.fresh(ctx)
 	return k.gen.Load()
+}
+
+// checkNow reads the catalog's version now, whatever catalogCheckEvery,
+// and starts the cache over when it changed (see fresh); it reports
+// whether the cache started over.
+func (k *catalog) checkNow(ctx context.Context) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	gen := k.gen.Load()
+	k.checked = time.Time{}
+	k.fresh(ctx)
+	return k.gen.Load() != gen
 }
 
 // Generation changes whenever the cache starts over.
@@ -222,8 +238,16 @@ func (k *catalog) query(ctx context.Context, sql string, args ...string) ([][]st
 	return out, nil
 }
 
+// columnName is what a RowDescription field's table OID and attribute
+// number name: "table.column", and whether the relation is a view, whose
+// columns may be computed (see pgsql.Lineage.Computed).
+type columnName struct {
+	name string
+	view bool
+}
+
 // column returns "table.column" for a table OID and attribute number.
-func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, error) {
+func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnName, error) {
 	key := [2]uint32{oid, uint32(att)}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -231,18 +255,18 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (string, e
 	if n, ok := k.cols[key]; ok {
 		return n, nil
 	}
-	rows, err := k.query(ctx, `SELECT c.relname, a.attname FROM pg_catalog.pg_attribute a
+	rows, err := k.query(ctx, `SELECT c.relname, a.attname, c.relkind FROM pg_catalog.pg_attribute a
 		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid WHERE a.attrelid = $1::oid AND a.attnum = $2::int2`,
 		strconv.FormatUint(uint64(oid), 10), strconv.Itoa(int(att)))
 	if err != nil {
-		return "", err
+		return columnName{}, err
 	}
-	name := ""
-	if len(rows) == 1 && len(rows[0]) == 2 {
-		name = rows[0][0] + "." + rows[0][1]
+	var n columnName
+	if len(rows) == 1 && len(rows[0]) == 3 {
+		n = columnName{name: rows[0][0] + "." + rows[0][1], view: rows[0][2] == "v" || rows[0][2] == "m" || rows[0][2] == "f"}
 	}
-	remember(&k.cols, key, name, maxCatalogEntries)
-	return name, nil
+	remember(&k.cols, key, n, maxCatalogEntries)
+	return n, nil
 }
 
 // tableColumns returns the column names of every table called name.
@@ -330,8 +354,10 @@ func (k *catalog) Functions(ctx context.Context, schema, name string) ([]pgsql.F
 	all, ok := k.funcs[name]
 	if !ok {
 		rows, err := k.query(ctx, `SELECT p.oid, n.nspname, p.prolang, p.prokind,
-			CASE WHEN p.prolang = 14 THEN coalesce(nullif(p.prosrc, ''), 'BEGIN ATOMIC ' ||
-				coalesce(pg_catalog.pg_get_function_sqlbody(p.oid), '') || ' END') ELSE '' END,
+			CASE WHEN p.prolang = 14 THEN coalesce(nullif(p.prosrc, ''),
+				'CREATE FUNCTION pg_temp.body() RETURNS void LANGUAGE sql ' || pg_catalog.pg_get_function_sqlbody(p.oid),
+				'unreadable')
+			ELSE '' END,
 			CASE WHEN p.prolang IN (12, 13) THEN p.prosrc ELSE '' END
 			FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
 			WHERE p.proname = $1 ORDER BY p.oid`, name)
@@ -375,6 +401,29 @@ func (k *catalog) UserOperator(ctx context.Context, name string) (bool, error) {
 		}
 	}
 	return k.userOps[name], nil
+}
+
+// UserCast reports whether a cast to a type called name may run a
+// function defined outside pg_catalog (see pgsql.Catalog).
+func (k *catalog) UserCast(ctx context.Context, name string) (bool, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	if user, ok := k.casts[name]; ok {
+		return user, nil
+	}
+	rows, err := k.query(ctx, `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_type t
+			JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+			WHERE t.typname = $1 AND n.nspname <> 'pg_catalog')
+		OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast c JOIN pg_catalog.pg_type t ON t.oid = c.casttarget
+			JOIN pg_catalog.pg_proc p ON p.oid = c.castfunc JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+			WHERE t.typname = $1 AND n.nspname <> 'pg_catalog')`, name)
+	if err != nil {
+		return false, err
+	}
+	user := len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] != "f"
+	remember(&k.casts, name, user, maxCatalogEntries)
+	return user, nil
 }
 
 // allColumns returns "table.column" for every column of every relation

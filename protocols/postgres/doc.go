@@ -184,9 +184,29 @@
 // minute. A column it cannot read so is not known to be clean, and what is
 // computed from it is withheld: sum(amount) over a large table comes back
 // NULL to a session whose decision masks with detectors. Values written
-// after a probe may be missed for up to that minute, and a computed column
-// of unknown lineage passes until a carrier is known: declare sensitive
-// columns in field rules.
+// after a probe may be missed for up to that minute.
+//
+// Untraceable results. Under a decision that masks with detectors, a
+// result column the gateway cannot trace to its base columns is never
+// known to be free of a carrier, so it is withheld (NULL) even before any
+// carrier is known: the result of a PL/pgSQL, C or other non-SQL function
+// (dynamic SQL, SECURITY DEFINER, set-returning, RETURNS TABLE, OUT
+// parameters, records, composites, json, arrays: my_plpgsql_fn(id) comes
+// back NULL whatever it computes), of a user-defined aggregate or
+// operator, of a cast to a type of the database's or through a cast
+// function of its own (CREATE CAST ... WITH FUNCTION), and anything else
+// of unknown lineage below. A SQL function's body is followed instead (a
+// computed column over a carrier is withheld, one over clean columns
+// passes). A column the server names as a view's (or a materialized
+// view's, or a foreign table's) counts as computed unless the view passes
+// a base column through as it is: SELECT v FROM a view defined as
+// reverse(card) AS v is withheld, a view's bare card column is masked by
+// the detectors as the table's would be. A lineage that follows a view
+// or SQL function of the database's is trusted only after the catalog's
+// version is read to be unchanged (one catalog query per such result,
+// never for a plain read of tables): one the owner replaced (CREATE OR
+// REPLACE, on a connection of its own) is followed as replaced by the
+// very next statement.
 //
 // Fail closed: a column whose lineage cannot be proven free of a covered
 // column is masked — one computed by a function that is neither a built-in
@@ -235,13 +255,20 @@
 // in the statement, raised outside any function, quoting only what the
 // statement contains: a misspelt column). An error of a write, of
 // transaction control or of a Sync keeps only its SQLSTATE (and the
-// server's constraint name) in such a session.
+// server's constraint name) in such a session. The same rule holds when
+// the decision masks with detectors, with "covered" meaning any column
+// not probed clean of carriers (see Carriers): invalid input syntax for
+// type integer: "<a card reversed>" is no detector's finding, so the
+// error of SELECT reverse(card)::int8, or of a PL/pgSQL function's RAISE
+// or NOTICE (my_plpgsql_fn() raising 'card on file %'), loses its text,
+// while SELECT name::int keeps "invalid input syntax ... "Ada"".
 //
 // NOTIFY payloads, which
 // any session may fill with any value, are masked whole. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a
-// second late.
+// second late by rules and error masking (result columns that follow a
+// view or SQL function see it at once).
 //
 // Predicates are a channel too: WHERE name LIKE 'A%', ORDER BY, GROUP BY,
 // DISTINCT (ON), LIMIT, a JOIN condition or a sub-query there reveal a
@@ -285,7 +312,8 @@
 // upstream, refreshed every minute and, at most once a second, for a name
 // it does not know; when it cannot be read, every call is volatile and
 // not read-only), and relations, columns and SQL function bodies for
-// lineage (the cache described above). A verdict kept for later (a
+// lineage (the cache described above; a result that follows a view or
+// SQL function reads the version first, see Untraceable results). A verdict kept for later (a
 // prepared statement, by Parse or SQL PREPARE, and a bound portal) is
 // tied to the catalog's version it was made under: bound, executed or
 // EXECUTEd once the version changed (read at most once a second), the

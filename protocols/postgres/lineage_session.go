@@ -88,6 +88,9 @@ func sameName(ours string, wire []byte) bool {
 // columns as the RowDescription, with the same names; otherwise every
 // column carries the lineage of all of them (fail closed). A computed
 // column that may carry a value of a carrier (see carriers) is withheld.
+// A lineage that follows a view or SQL function of the database's is
+// trusted only once the catalog is read to be unchanged (one version
+// query per such result; plain reads of tables never pay it).
 func (c *conn) resolveColumns(r *result) error {
 	r.resolved = true
 	r.cols = r.columnSlots(len(r.fields))
@@ -95,6 +98,14 @@ func (c *conn) resolveColumns(r *result) error {
 	res, err := c.lineageOf(r.stmt)
 	if err != nil {
 		return err
+	}
+	if res.Definitions() && c.srv.catalog.checkNow(c.ctx) {
+		// A view or SQL function the lineage followed may have been
+		// replaced since the catalog was last read: the server ran the
+		// new text.
+		if res, err = c.lineageOf(r.stmt); err != nil {
+			return err
+		}
 	}
 	names, lins, positional := res.Columns()
 	positional = positional && len(names) == len(r.fields)
@@ -105,17 +116,17 @@ func (c *conn) resolveColumns(r *result) error {
 	detects := 0 // whether p runs detectors: 0 not asked yet, 1 yes, 2 no
 	rep, repDone := "", false
 	for i, f := range r.fields {
-		name := ""
+		name, view := "", false
 		if f.TableOID != 0 && f.TableAttributeNumber > 0 {
 			n, err := c.srv.catalog.column(c.ctx, f.TableOID, f.TableAttributeNumber)
 			if err != nil {
 				return err
 			}
-			name = n
+			name, view = n.name, n.view
 			if r.base == nil {
 				r.base = make([]string, len(r.fields))
 			}
-			r.base[i] = n
+			r.base[i] = name
 		}
 		if name != "" && p.FieldStrategy(name) != "" {
 			r.cols[i] = name
@@ -129,7 +140,10 @@ func (c *conn) resolveColumns(r *result) error {
 			r.cols[i] = src
 			continue
 		}
-		if name == "" && (c.srv.carriers.carries(l) || !c.carrierFree(p, l, &detects)) {
+		// The server names a table's column, or a view's: the latter is
+		// bare only when its lineage is a stored value, not computed.
+		computed := name == "" || (view && l.Computed)
+		if computed && (c.srv.carriers.carries(l) || !c.carrierFree(p, l, &detects)) {
 			if r.carried == nil {
 				r.carried = make([]bool, len(r.fields))
 			}
@@ -158,10 +172,14 @@ func (c *conn) resolveColumns(r *result) error {
 
 // carrierFree reports whether a computed column of lineage l is known to
 // carry no carrier's value: every base column it reads was probed clean
-// (probe.go). Unknown lineage is left to carriers.carries; a policy without
-// detectors has nothing to learn.
+// (probe.go). A policy without detectors has nothing to learn (a field
+// rule masks what it covers, and unknown lineage as any covered column);
+// under one with detectors, a column of unknown lineage (a PL/pgSQL or C
+// function's result, dynamic SQL, a relation the catalog does not know)
+// is never known to be free: the gateway cannot tell which columns it
+// reads, so it is withheld (fail closed).
 func (c *conn) carrierFree(p *mask.Policy, l pgsql.Lineage, detects *int) bool {
-	if l.Unknown || len(l.Fields) == 0 || p == nil {
+	if (!l.Unknown && len(l.Fields) == 0) || p == nil {
 		return true
 	}
 	if *detects == 0 {
@@ -172,6 +190,9 @@ func (c *conn) carrierFree(p *mask.Policy, l pgsql.Lineage, detects *int) bool {
 	}
 	if *detects == 2 {
 		return true
+	}
+	if l.Unknown {
+		return false
 	}
 	for _, f := range l.Fields {
 		if !c.srv.carrierFree(c.ctx, p, f) {

@@ -85,7 +85,9 @@ func TestRecordWhatClientSaw(t *testing.T) {
 	}
 	n := tg.decisionFor(t, "noisy()")
 	got := strings.Join(notices[n.Decision.ID], ",")
-	if !strings.Contains(got, "card on file") || strings.Contains(got, testCard) {
+	// A PL/pgSQL function's notice may quote any transform of a carrier:
+	// under detectors it is withheld, and recorded as the client saw it.
+	if !strings.Contains(got, "NOTICE 00000: [masked]") || strings.Contains(got, "card on file") || strings.Contains(got, testCard) {
 		t.Fatalf("notice recorded as %q", got)
 	}
 	for _, e := range errs {

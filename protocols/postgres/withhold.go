@@ -20,7 +20,11 @@ import (
 // free of data: the server, not a function, raised it answering
 // statements that can only read (provenFree) and evaluate no covered
 // column, or it is an error of the parse analysis of the client's own
-// text (fromAnalysis). It reports whether e changed; an
+// text (fromAnalysis). When p masks with detectors, a message may quote a
+// value computed from a carrier (invalid input syntax for type integer:
+// "<the card reversed>"), which no detector recognises: the same rule
+// applies, with "covered" meaning a carrier, or a column not probed clean
+// (see carriers). It reports whether e changed; an
 // error means the catalog could not be read.
 func (c *conn) withholdError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (bool, error) {
 	c.noteSchemaError(e)
@@ -28,7 +32,7 @@ func (c *conn) withholdError(o *op, p *mask.Policy, e *pgproto3.ErrorResponse) (
 		return false, nil
 	}
 	rep, err := c.srv.catalog.representative(c.ctx, p)
-	if err != nil || rep == "" {
+	if err != nil || (rep == "" && len(p.Detectors()) == 0) {
 		return false, err
 	}
 	if !raisedByFunction(e) {
@@ -55,7 +59,8 @@ var readKinds = map[string]bool{
 // provenFree reports whether an error or notice answering o can quote no
 // value of a column p covers: o is a Query or Execute whose every
 // statement is a read-only read (readKinds) of known lineage evaluating no
-// covered column. Anything else (a write, transaction control, a Sync, a
+// covered column, and, when p masks with detectors, only columns probed
+// clean of carriers. Anything else (a write, transaction control, a Sync, a
 // message the gateway cannot attribute to a statement) is not.
 func (c *conn) provenFree(o *op, p *mask.Policy) (bool, error) {
 	if o == nil || (o.kind != opQuery && o.kind != opExecute) || len(o.stmts) == 0 {
@@ -70,8 +75,14 @@ func (c *conn) provenFree(o *op, p *mask.Policy) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if t := res.Touched(); t.Unknown || firstCovered(p, t) != "" {
+		t := res.Touched()
+		if t.Unknown || firstCovered(p, t) != "" {
 			return false, nil
+		}
+		for _, f := range t.Fields {
+			if len(p.Detectors()) > 0 && !c.srv.carrierFree(c.ctx, p, f) {
+				return false, nil
+			}
 		}
 	}
 	return true, nil
