@@ -611,3 +611,32 @@ func trunc(s string) string {
 	}
 	return s
 }
+
+// TestEncodingsShortInputs masks every string of up to four characters
+// over the bytes that start or end the new readings (escape introducers,
+// line breaks, brackets, NUL, bytes that are not UTF-8): no panic, and
+// the stream masker, cut anywhere, agrees with Value.
+func TestEncodingsShortInputs(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Policy([]string{"all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "\\=%&+\r\n [(at@04\x00\xff"
+	var rec func(prefix []byte)
+	rec = func(prefix []byte) {
+		if len(prefix) > 0 {
+			checkStream(t, p, prefix, []int{len(prefix) / 2})
+		}
+		if len(prefix) == 4 {
+			return
+		}
+		for i := 0; i < len(alphabet); i++ {
+			rec(append(prefix, alphabet[i]))
+		}
+	}
+	rec(make([]byte, 0, 4))
+}

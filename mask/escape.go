@@ -305,7 +305,7 @@ func cssEscapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong b
 		r = r<<4 | int(unhex(t[j]))
 	}
 	if d == 0 {
-		if t[i+1] == '+' {
+		if at(t, i+1) == '+' {
 			return 0, 0, false
 		}
 		return lineOrIdentity(t, i, dst)
@@ -504,13 +504,15 @@ type layer struct {
 	st, en []int
 }
 
-// decode fills l with src decoded once under notation nt; srcSt and srcEn map src to the
-// original text (nil: src is the original). It reports whether anything
-// was decoded, and the original span of an over-long escape, if any.
+// decode fills l with src decoded once under notation nt; srcSt and
+// srcEn map src to the original text (nil: src is the original). It
+// reports whether anything was decoded, and the original span of an
+// over-long escape, if any.
 func (l *layer) decode(src []byte, srcSt, srcEn []int, nt notation) (changed bool, bad span, hasBad bool) {
-	// A view is never longer than its source: every escape is at least
-	// as long as the UTF-8 it stands for.
-	l.grow(len(src))
+	// A view is at most half as long again as its source: an escape is at
+	// least as long as the UTF-8 it stands for, but for CSS's \0, two
+	// bytes that stand for U+FFFD.
+	l.grow(len(src) + len(src)/2)
 	n := 0
 	var dst [utf8.UTFMax]byte
 	for i := 0; i < len(src); {
@@ -635,6 +637,7 @@ type layers struct {
 	strip    [nReadings]layer
 	words    layer
 	decWords layer // words read in a decoded view
+	budget   int   // decoded views left in this reading (maxViews)
 	wide     layer
 }
 
@@ -706,6 +709,7 @@ func (p *Policy) viewCandidates(t []byte, rd readings, final bool, out []span) [
 // notation in esc decoded and, with words, its spelled-out at signs and
 // dots read.
 func (p *Policy) derivedCandidates(ls *layers, src []byte, st, en []int, esc notation, words, final bool, out []span, strict bool) []span {
+	ls.budget = maxViews
 	if esc != 0 {
 		out = p.decodedCandidates(ls, src, st, en, esc, final, out, strict)
 	}
@@ -802,15 +806,16 @@ func textRuns(dst []span, l *layer, vs, ve, det int) []span {
 // decodedCandidates decodes src (mapped to the original by st and en, nil
 // for the original itself) under each notation in esc, runs the detectors
 // over each decoded view, and goes on with the escapes each view still
-// holds, up to len(ls) layers deep and maxViews views in all.
+// holds, up to len(ls) layers deep and ls.budget views in all.
 func (p *Policy) decodedCandidates(ls *layers, src []byte, st, en []int, esc notation, final bool, out []span, strict bool) []span {
-	budget := maxViews
-	return p.decodeTree(ls.dec[:], &ls.decWords, src, st, en, esc, final, out, strict, &budget)
+	return p.decodeTree(ls.dec[:], &ls.decWords, src, st, en, esc, final, out, strict, &ls.budget)
 }
 
-// maxViews bounds the decoded views of one text: escapes of every
-// notation nested in each other could otherwise ask for 3^maxDecodeDepth.
-const maxViews = 8
+// maxViews bounds the decoded views of one reading of a text (as it is,
+// as UTF-16, under a markup reading): escapes of every notation nested in
+// each other could otherwise ask for 3^maxDecodeDepth, each a pass of
+// every detector. A text that asks for more fails closed (ErrLimit).
+const maxViews = 12
 
 func (p *Policy) decodeTree(ls []layer, w *layer, src []byte, st, en []int, esc notation, final bool, out []span, strict bool, budget *int) []span {
 	if len(ls) == 0 {
@@ -818,8 +823,15 @@ func (p *Policy) decodeTree(ls []layer, w *layer, src []byte, st, en []int, esc 
 	}
 	l := &ls[0]
 	for _, nt := range notations {
-		if esc&nt == 0 || *budget == 0 {
+		if esc&nt == 0 {
 			continue
+		}
+		if *budget == 0 {
+			// Escapes nested deeper than the views allowed: fail closed
+			// rather than leave a notation unread.
+			s, _ := spanOf(st, en, 0)
+			_, e := spanOf(st, en, len(src)-1)
+			return append(out, span{start: s, end: e, overlong: true})
 		}
 		*budget--
 		changed, bad, hasBad := l.decode(src, st, en, nt)
