@@ -66,10 +66,10 @@
 //     a Unicode space or dash) or an invisible one shows the disguise; with
 //     ASCII commas or apostrophes only thousands and groups of three or
 //     more digits count (not CSV rows or arrays such as [4,1,1,1,...]).
-//     A phone's three
-//     groups may be separated by commas, apostrophes, '_', '/' or line
-//     breaks too (415,555,2671). A number spans at most 256 bytes. Luhn
-//     still gates a card;
+//     A phone's three groups may be separated by commas, apostrophes, '_',
+//     '/' or line breaks too (415,555,2671; so a CSV row of exactly three
+//     such fields, 200,300,4000, is masked, a longer list is not). A
+//     number spans at most 256 bytes. Luhn still gates a card;
 //   - a card reversed (reverse(card) in SQL): a whole number whose reverse
 //     is a valid card;
 //   - an AWS access key ID in lower case (lossless, so undoable);

@@ -596,6 +596,7 @@ func TestEncodingsLeaveCleanTextAlone(t *testing.T) {
 		"color: #ff0000; content: \"\\2014 \"; font: 12px",
 		"id,name,qty\n1,ann,3\n2,bob,4\n",
 		"[4, 8, 15, 16, 23, 42]",
+		"1,200,300,4000,5 and 7,415,555,2671",
 	}
 	for _, c := range clean {
 		out, f, err := p.Value("", c)

@@ -119,6 +119,10 @@ var phoneOtherSep = [256]bool{',': true, '\'': true, '_': true, '/': true, '\t':
 // read as one '-': it finds the North American numbers that phoneOtherSep
 // separators disguise. Spans come back in t.
 func phoneOtherSeps(t []byte, i, id int, out []span) []span {
+	if p := at(t, i-1); (phoneOtherSep[p] || isPhoneSep(p)) && isDigit(at(t, i-2)) {
+		// A field of a longer list (1,200,300,4000), not a number.
+		return out
+	}
 	var b [32]byte
 	var pos [33]int
 	n := 0
