@@ -11,7 +11,9 @@ import (
 // detectors that read UTF-8. So a text that cannot be UTF-8 (it holds a
 // NUL or is not valid UTF-8) is also read as UTF-16, in both byte orders
 // and from both byte alignments (a stream or a field may start mid-unit),
-// and a match there masks the bytes of the code units it came from. The
+// NUL units dropped (which reads UTF-32 too, but for characters beyond
+// the BMP, and text padded with NULs), and a match there masks the bytes
+// of the code units it came from. The
 // masked output is then no longer valid UTF-16 around the match: it fails
 // towards masking.
 
@@ -54,6 +56,12 @@ func (l *layer) utf16(t []byte, off int, big bool) bool {
 					r, size = 0x10000+(hi-0xD800)<<10+(lo-0xDC00), 4
 				}
 			}
+		}
+		if r == 0 {
+			// NUL units are dropped, as clients that strip NULs do: UTF-32
+			// (BMP) text read as UTF-16 is then the text itself.
+			i += size
+			continue
 		}
 		k := utf8.EncodeRune(l.b[n:], r)
 		for j := n; j < n+k; j++ {
