@@ -360,9 +360,9 @@ func lineOrIdentity(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlon
 // significant reports whether the escape t[i:i+n], standing for dec,
 // could make a value a detector reads, so that the text needs a decoded
 // view. Escapes that rarely do in clean text (a quoted-printable-like
-// "=20" in "status=200", "\n" or "\/" in JSON) count only among others
-// of their kind or within a number of seven digits or more; the rest
-// always count.
+// "=20" in "status=200", "\n" in JSON) count only between two digits,
+// among others in a word or a number, or in a long word; the rest always
+// count.
 func significant(t []byte, i, n int, dec []byte, nt notation) bool {
 	c, e := t[i], at(t, i+1)
 	weak := false
@@ -391,6 +391,10 @@ func significant(t []byte, i, n int, dec []byte, nt notation) bool {
 	if len(dec) != 1 || !(isAlnum(dec[0]) || groupSep[dec[0]]) {
 		return false
 	}
+	if (isDigit(dec[0]) || groupSep[dec[0]]) && isDigit(at(t, i-1)) && isDigit(at(t, i+n)) {
+		// Inside a number: 555=2D2671.
+		return true
+	}
 	return escapeCluster(t, i, n, nt)
 }
 
@@ -406,76 +410,42 @@ const minTokenWord = 20
 var groupSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '-': true, '.': true, '_': true, '/': true, '+': true, ',': true, '\'': true}
 
 // escapeCluster reports whether the weak escape t[i:i+n] stands among
-// other escapes of a word, or in a number of seven digits or more counting
-// the escaped ones: an encoded value, not a stray "=20".
+// other escapes: of a word (letters, digits and escapes) or of a number
+// (digits, group separators and escapes), or in a word of minTokenWord
+// characters or more. An encoded value, not a stray "=20" in
+// "status=200".
 func escapeCluster(t []byte, i, n int, nt notation) bool {
 	var dst [utf8.UTFMax]byte
-	// Escapes in the word (alphanumerics and escapes, no separators), and
-	// its length: a token of twenty characters or more with one of them
-	// escaped is one.
-	esc, word := 1, 1
-	j := i + n
-	for ; j < len(t) && j-i < clusterReach; word++ {
-		if !escIntro[t[j]] {
-		} else if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 {
-			if esc++; esc >= 2 {
-				return true
+	// Forward: the word, then the number.
+	for _, number := range [...]bool{false, true} {
+		word := 1
+		for j := i + n; j < len(t) && j-i < clusterReach; word++ {
+			if escIntro[t[j]] {
+				if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 {
+					return true
+				}
 			}
-			j += k
-			continue
-		}
-		if !isAlnum(t[j]) {
-			break
-		}
-		j++
-	}
-	for j = i - 1; j >= 0 && i-j <= clusterReach; j-- {
-		if escIntro[t[j]] {
-			if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 && j+k <= i {
-				return true
+			if !(isAlnum(t[j]) && !(number && !isDigit(t[j])) || number && groupSep[t[j]]) {
+				break
 			}
-		} else if !isAlnum(t[j]) {
-			break
+			j++
 		}
-		word++
-	}
-	if word >= minTokenWord {
-		return true
-	}
-	// Digits of the number around it, escaped or not.
-	digits := 0
-	walk := func(j int) int {
-		if !escIntro[t[j]] {
-		} else if k, dn, _ := escapeAt(t, j, &dst, nt); k > 0 && dn <= 1 {
-			if dn == 1 && isDigit(dst[0]) {
-				digits++
-			} else if dn == 1 && !groupSep[dst[0]] {
-				return 0
+		// Backward: an escape that ends where this one starts, or before.
+		for j := i - 1; j >= 0 && i-j <= clusterReach; j-- {
+			if escIntro[t[j]] {
+				if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 && j+k <= i {
+					return true
+				}
+			} else if !(isAlnum(t[j]) && !(number && !isDigit(t[j])) || number && groupSep[t[j]]) {
+				break
 			}
-			return k
+			word++
 		}
-		if isDigit(t[j]) {
-			digits++
-			return 1
-		}
-		if groupSep[t[j]] {
-			return 1
-		}
-		return 0
-	}
-	for j := i; j < len(t) && j-i < clusterReach; {
-		k := walk(j)
-		if k == 0 {
-			break
-		}
-		j += k
-	}
-	for j := i - 1; j >= 0 && i-j <= clusterReach && (isDigit(t[j]) || groupSep[t[j]]); j-- {
-		if isDigit(t[j]) {
-			digits++
+		if !number && word >= minTokenWord {
+			return true
 		}
 	}
-	return digits >= 7
+	return false
 }
 
 // encodeRef writes the UTF-8 of a referenced code point; one that is not
