@@ -118,6 +118,9 @@ func hasEscape(t []byte) notation {
 				break
 			}
 			i += k
+			if c == '=' && !is(at(t, i+1), clHex) && at(t, i+1) != '\n' && at(t, i+1) != '\r' {
+				continue // "path=/api", "a = b": no escape, cheaply
+			}
 			for _, nt := range notations {
 				if found&nt != 0 || in.nots&nt == 0 {
 					continue
@@ -416,36 +419,46 @@ var groupSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '-': tru
 // "status=200".
 func escapeCluster(t []byte, i, n int, nt notation) bool {
 	var dst [utf8.UTFMax]byte
-	// Forward: the word, then the number.
-	for _, number := range [...]bool{false, true} {
-		word := 1
-		for j := i + n; j < len(t) && j-i < clusterReach; word++ {
-			if escIntro[t[j]] {
-				if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 {
-					return true
-				}
+	// One scan each way, following the word and the number at once; an
+	// escape reached while either goes on is another of theirs.
+	word := 1
+	inWord, inNum := true, true
+	for j := i + n; j < len(t) && j-i < clusterReach; {
+		c := t[j]
+		if escIntro[c] {
+			if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 {
+				return true
 			}
-			if !(isAlnum(t[j]) && !(number && !isDigit(t[j])) || number && groupSep[t[j]]) {
-				break
-			}
-			j++
 		}
-		// Backward: an escape that ends where this one starts, or before.
-		for j := i - 1; j >= 0 && i-j <= clusterReach; j-- {
-			if escIntro[t[j]] {
-				if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 && j+k <= i {
-					return true
-				}
-			} else if !(isAlnum(t[j]) && !(number && !isDigit(t[j])) || number && groupSep[t[j]]) {
-				break
-			}
+		inWord = inWord && isAlnum(c)
+		inNum = inNum && (isDigit(c) || groupSep[c])
+		if !inWord && !inNum {
+			break
+		}
+		if inWord {
 			word++
 		}
-		if !number && word >= minTokenWord {
-			return true
+		j++
+	}
+	inWord, inNum = true, true
+	for j := i - 1; j >= 0 && i-j <= clusterReach; j-- {
+		c := t[j]
+		if escIntro[c] {
+			if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 && j+k <= i {
+				return true
+			}
+			continue
+		}
+		inWord = inWord && isAlnum(c)
+		inNum = inNum && (isDigit(c) || groupSep[c])
+		if !inWord && !inNum {
+			break
+		}
+		if inWord {
+			word++
 		}
 	}
-	return false
+	return word >= minTokenWord
 }
 
 // encodeRef writes the UTF-8 of a referenced code point; one that is not
