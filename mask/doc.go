@@ -54,25 +54,47 @@
 //   - invisible characters anywhere in a number (zero-width space, joiners,
 //     word joiner, soft hyphen, BOM, bidirectional controls);
 //   - separators: up to three between two digit groups among space, tab,
-//     CR, LF, '-', '.', '_', '/', '+', no-break and other Unicode spaces,
-//     Unicode dashes and the percent-encoded forms %20, %2D and the like
-//     (a URL-encoded "4111 1111 ..."). Beyond what the plain detectors take
-//     (single spaces or dashes), a card's groups must look mechanically
-//     cut — equal groups with a shorter last one, such as 4-4-4-4 or one
-//     digit per group, or Amex 4-6-5 — and an SSN's must be 9, 3-2-4 or
-//     one digit each, unless a non-ASCII character (a look-alike digit, a
-//     Unicode space or dash) or an invisible one shows the disguise; a
+//     CR, LF, '-', '.', '_', '/', '+', ',', an apostrophe, no-break, thin
+//     and other Unicode spaces, Unicode dashes, commas, apostrophes and
+//     thousands separators (U+066C, U+2019...) and the percent-encoded
+//     forms %20, %2D and the like (a URL-encoded "4111 1111 ..."). Beyond
+//     what the plain detectors take (single spaces or dashes), a card's
+//     groups must look mechanically cut — equal groups with a shorter last
+//     one, such as 4-4-4-4 or one digit per group, Amex 4-6-5, or
+//     thousands (4,111,111,111,111,111) — and an SSN's must be 9, 3-2-4
+//     or one digit each, unless a non-ASCII character (a look-alike digit,
+//     a Unicode space or dash) or an invisible one shows the disguise; with
+//     ASCII commas or apostrophes only thousands and groups of three or
+//     more digits count (not CSV rows or arrays such as [4,1,1,1,...]).
+//     A phone's three groups may be separated by commas, apostrophes, '_',
+//     '/' or line breaks too (415,555,2671; so a CSV row of exactly three
+//     such fields, 200,300,4000, is masked, a longer list is not). A
 //     number spans at most 256 bytes. Luhn still gates a card;
 //   - a card reversed (reverse(card) in SQL): a whole number whose reverse
 //     is a valid card;
 //   - an AWS access key ID in lower case (lossless, so undoable);
 //   - escaped forms (escape.go): the detectors also read the text with
-//     percent-encoding (ann%40example.com), HTML and XML character
-//     references (&#64;, &#x40;, &commat;, &nbsp;) and backslash escapes
-//     (\u0040, \x40, \u{40}) decoded, up to three layers deep (%2540,
-//     &amp;#64;, \u0026#64;, &#37;40), and a match masks the encoded bytes
-//     it came from. An escape padded beyond eight digits, or a match whose
-//     encoded form is longer than its detector's bound, fails closed;
+//     percent-encoding (ann%40example.com, %u0040), HTML and XML character
+//     references (&#64;, &#x40;, &commat;, &nbsp;), backslash escapes as
+//     C, JSON, JavaScript, Python and the shell read them (\u0040, \x40,
+//     \u{40}, \x{40}, \U00000040, octal \100 or \064, \n, \@, a line
+//     continuation), as CSS and PostgreSQL's U&'\0040' read them (\40 ,
+//     \000040, \+000040) and quoted-printable (=40, soft line breaks
+//     =\r\n) decoded, each notation in a view of its own, up to three
+//     layers deep (%2540, &amp;#64;, \u0026#64;, &#37;40, \\064 in JSON),
+//     and a match masks the encoded bytes it came from. Escapes that clean
+//     text is full of ("status=200", "\n" in JSON) make a view only among
+//     other escapes, in a word of twenty characters or more, or in a
+//     number of seven digits or more. An escape padded beyond eight
+//     digits, or a match whose encoded form is longer than its detector's
+//     bound, fails closed;
+//   - UTF-16 (wide.go): a text that holds a NUL or is not valid UTF-8 is
+//     also read as UTF-16, both byte orders, both alignments;
+//   - spelled-out e-mail addresses (words.go): ann [at] example [dot] com,
+//     ann(at)example.com, ann [@] example [.] com, ann @ example . com,
+//     and ann at example [dot] com (bare words are read only beside a
+//     bracketed or spaced one: ann at example dot com alone is not); dots
+//     written as U+2024, U+FE52, U+3002, fullwidth;
 //   - markup between the characters (ann@<b>example</b>.com,
 //     ann@<!-- -->example.com): the detectors also read the text without
 //     its tags and comments, as a browser renders it or a tool turns HTML
@@ -88,14 +110,17 @@
 //     in base64 at any alignment.
 //
 // Out of scope, by design: encodings chosen on purpose (base64, data: URIs
-// included, hex, quoted-printable, octal escapes, arithmetic, a value
-// split across rows or requests) — an agent that can compute can always
-// pick one the masker does not know; limit such functions by rule
-// instead. Human-readable hints (ada(at)example(dot)com) are not the value.
+// included, hex, arithmetic, a value split across rows or requests) — an
+// agent that can compute can always pick one the masker does not know;
+// limit such functions by rule instead. Likewise a single escape of
+// another notation in a short word (AKIA...=37EXAMPLE is a token with
+// one character quoted-printable-encoded; "q=41" is also a URL
+// parameter), and a quoted-printable escape of a control character.
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
-// destroys them. Commas do not separate digit groups (CSV rows, arrays
-// such as [4,1,1,1,...]), and IDN domains are not e-mail domains.
+// destroys them. Groups of one or two digits separated by ASCII commas
+// (CSV rows, arrays such as [4,1,1,1,...]) are not a card, and IDN
+// domains are not e-mail domains.
 //
 // Detectors or field rules. Detectors catch values by their look: a card
 // number, an e-mail address, a token, wherever it appears (a column, a JSON

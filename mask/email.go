@@ -180,7 +180,8 @@ func foldEmailRune(r rune) (byte, bool) {
 		return byte(r), true
 	case r >= 0xFF01 && r <= 0xFF5E:
 		return byte(r - 0xFEE0), true
-	case r == 0x3002 || r == 0xFF61:
+	case r == 0x3002 || r == 0xFF61 || r == 0x2024 || r == 0xFE52:
+		// Ideographic, halfwidth, one dot leader, small full stop.
 		return '.', true
 	}
 	return 0, false

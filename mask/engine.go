@@ -351,6 +351,9 @@ func (e *Engine) policy(names []string) (*Policy, error) {
 			if d.name == "password_assignment" {
 				p.assign = len(p.dets)
 			}
+			if d.name == "email" {
+				p.words = true
+			}
 			if r, ok := d.d.(runDetector); ok {
 				p.runDets = append(p.runDets, r)
 				p.runIDs = append(p.runIDs, len(p.dets))

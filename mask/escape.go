@@ -12,13 +12,15 @@ import (
 // Escaped values. A server writes text in the notation of where it goes:
 // percent-encoding in URLs and form bodies (ann%40example.com), character
 // references in HTML and XML (ann&#64;example.com, &#x40;, &commat;),
-// backslash escapes in JSON and JavaScript strings (ann\u0040example.com,
-// \x40, \u{40}). The client decodes them; the detectors must too. So when a
-// text holds an escape, the detectors also run over its decoded view, and
-// a match there masks the encoded bytes it came from (the whole
-// "ann%40example.com"), never a decoded copy.
+// backslash escapes in JSON, JavaScript, C, Python and shell strings
+// (ann\u0040example.com, \x40, \u{40}, octal \100), CSS escapes (\40 ),
+// quoted-printable in mail and MIME bodies (ann=40example.com). The client
+// decodes them; the detectors must too. So when a text holds an escape,
+// the detectors also run over its decoded view, and a match there masks
+// the encoded bytes it came from (the whole "ann%40example.com"), never a
+// decoded copy.
 //
-// Decoding is context-free (every notation everywhere), which only errs
+// Decoding is context-free (a notation wherever it appears), which only errs
 // towards masking, and is repeated up to maxDecodeDepth times, so that the
 // encodings servers stack naturally are seen through: a URL inside a query
 // parameter (%2540), escaped HTML inside XML or JSON (&amp;#64;,
@@ -31,9 +33,13 @@ import (
 // ann@<b>example</b>.com as one address. So a text with tags or comments
 // is also read without them (strip), and that view decoded in turn.
 //
-// Not decoded: base64 (data: URIs included), quoted-printable, octal
-// escapes, and more than maxDecodeDepth layers; those are encodings chosen
-// on purpose (see the package doc).
+// Notations that read the same bytes differently (octal \064 or CSS
+// \64 , quoted-printable "=41" or a URL's "q=41") each get a view of their
+// own, and a decoded view goes on with the escapes of any notation it
+// still holds, up to maxViews views in all.
+//
+// Not decoded: base64 (data: URIs included) and more than maxDecodeDepth
+// layers; those are encodings chosen on purpose (see the package doc).
 
 const (
 	// maxDecodeDepth bounds how many times a text is decoded.
@@ -69,118 +75,390 @@ var namedRefs = map[string]string{
 var legacyRefs = map[string]bool{"amp": true, "AMP": true, "lt": true, "LT": true, "gt": true, "GT": true,
 	"quot": true, "QUOT": true, "nbsp": true, "shy": true, "sup1": true, "sup2": true, "sup3": true}
 
-// hasEscape reports whether t holds an escape the view decodes.
-func hasEscape(t []byte) bool {
-	for _, c := range [...]byte{'%', '&', '\\'} {
+// notation is a way of reading escapes. Percent-encoding and character
+// references read alike in all; the others disagree (\34 is octal 034 in
+// C and U+0034 in CSS; "q=41" is a query parameter in a URL and "qA" in
+// quoted-printable), so each gets a view of its own.
+type notation uint8
+
+const (
+	// notC reads backslashes as C, JSON, JavaScript, Python, Perl and the
+	// shell's $'...' do: \u0040, \U00000040, \x40, \x{40}, \u{40},
+	// octal \100, \n, \t, \r, a line continuation, and a backslash
+	// before punctuation standing for it (\@, \.).
+	notC notation = 1 << iota
+	// notCSS reads them as CSS and PostgreSQL's U&'\0040' strings do: \40 or
+	// \000040 (up to six hex digits, one white space after them
+	// swallowed), \+000040, a line continuation, and \@.
+	notCSS
+	// notQP reads quoted-printable (RFC 2045): =40, and soft line breaks.
+	notQP
+)
+
+// notations lists every notation, in the order views are made.
+var notations = [...]notation{notC, notCSS, notQP}
+
+// hasEscape reports which notations t holds an escape of that the views
+// decode: 0 when none. Escapes common in clean text (QP-like "=20" in
+// "status=200", "\n" in JSON) count only where they could make a value
+// (significant).
+func hasEscape(t []byte) notation {
+	var found notation
+	var dst [utf8.UTFMax]byte
+	// Percent-encoding and references are decoded in every view; the
+	// C view is made for them.
+	for _, in := range [...]struct {
+		c    byte
+		nots notation
+	}{{'%', notC}, {'&', notC}, {'\\', notC | notCSS}, {'=', notQP}} {
+		c := in.c
 		for i := 0; ; i++ {
 			k := bytes.IndexByte(t[i:], c)
 			if k < 0 {
 				break
 			}
 			i += k
-			var dst [utf8.UTFMax]byte
-			if n, _, _ := escapeAt(t, i, &dst); n > 0 {
-				return true
+			if c == '=' && !is(at(t, i+1), clHex) && at(t, i+1) != '\n' && at(t, i+1) != '\r' {
+				continue // "path=/api", "a = b": no escape, cheaply
+			}
+			for _, nt := range notations {
+				if found&nt != 0 || in.nots&nt == 0 {
+					continue
+				}
+				if n, dn, _ := escapeAt(t, i, &dst, nt); n > 0 && significant(t, i, n, dst[:dn], nt) {
+					found |= nt
+				}
+			}
+			if found == notC|notCSS|notQP {
+				return found
 			}
 		}
 	}
-	return false
+	return found
 }
 
-// escapeAt decodes the escape starting at t[i]: it returns its length in t
-// (0: none), the UTF-8 bytes it stands for in dst[:dn], and whether it is
-// a numeric escape with too many digits, which fails closed.
-func escapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
+// escapeAt decodes the escape starting at t[i] under notation nt: it
+// returns its length in t (0: none), the UTF-8 bytes it stands for in
+// dst[:dn] (a line continuation stands for none), and whether it is a
+// numeric escape with too many digits, which fails closed.
+func escapeAt(t []byte, i int, dst *[utf8.UTFMax]byte, nt notation) (n, dn int, overlong bool) {
 	switch t[i] {
 	case '%':
 		if i+2 < len(t) && is(t[i+1], clHex) && is(t[i+2], clHex) {
 			dst[0] = unhex(t[i+1])<<4 | unhex(t[i+2])
 			return 3, 1, false
 		}
-	case '&':
-		if at(t, i+1) == '#' {
-			j, base := i+2, 10
-			if c := at(t, j); c == 'x' || c == 'X' {
-				j, base = j+1, 16
+		if at(t, i+1) == 'u' {
+			// JavaScript's escape(): %u0040.
+			if r, ok := jsontext.Hex4(t, i+2); ok {
+				return 6, encodeRef(dst, r), false
 			}
-			r, d := 0, 0
-			for ; j < len(t); j++ {
-				c := t[j]
-				var v int
-				switch {
-				case isDigit(c):
-					v = int(c - '0')
-				case base == 16 && is(c, clHex):
-					v = int(unhex(c))
-				default:
-					goto numEnd
-				}
-				if d++; d > maxEscDigits {
-					return j + 1 - i, 0, true
-				}
-				r = r*base + v
-			}
-		numEnd:
-			if d == 0 {
-				return 0, 0, false
-			}
-			if at(t, j) == ';' {
-				j++
-			}
-			return j - i, encodeRef(dst, rune(r)), false
 		}
-		j := i + 1
-		for j < len(t) && j-i <= maxEntityName && is(t[j], clUpper|clLower|clDigit) {
-			j++
+	case '=':
+		// Quoted-printable (RFC 2045): =40, and a soft line break that
+		// joins two lines into one.
+		if nt != notQP {
+			break
 		}
-		if j == i+1 {
+		if i+2 < len(t) && is(t[i+1], clHex) && is(t[i+2], clHex) {
+			// A control character is left as it is: it takes no part in a
+			// value, and "q=10.20.30.40" is more likely a parameter.
+			if c := unhex(t[i+1])<<4 | unhex(t[i+2]); c >= ' ' && c != 0x7F || c == '\t' || c == '\n' || c == '\r' {
+				dst[0] = c
+				return 3, 1, false
+			}
 			return 0, 0, false
 		}
-		name := t[i+1 : j]
-		v, ok := namedRefs[string(name)]
-		if !ok {
+		if at(t, i+1) == '\n' {
+			return 2, 0, false
+		}
+		if at(t, i+1) == '\r' && at(t, i+2) == '\n' {
+			return 3, 0, false
+		}
+	case '&':
+		return refAt(t, i, dst)
+	case '\\':
+		if nt == notCSS {
+			return cssEscapeAt(t, i, dst)
+		}
+		return cEscapeAt(t, i, dst)
+	}
+	return 0, 0, false
+}
+
+// refAt decodes an HTML or XML character reference at t[i].
+func refAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
+	if at(t, i+1) == '#' {
+		j, base := i+2, 10
+		if c := at(t, j); c == 'x' || c == 'X' {
+			j, base = j+1, 16
+		}
+		r, d := 0, 0
+		for ; j < len(t); j++ {
+			c := t[j]
+			var v int
+			switch {
+			case isDigit(c):
+				v = int(c - '0')
+			case base == 16 && is(c, clHex):
+				v = int(unhex(c))
+			default:
+				goto numEnd
+			}
+			if d++; d > maxEscDigits {
+				return j + 1 - i, 0, true
+			}
+			r = r*base + v
+		}
+	numEnd:
+		if d == 0 {
 			return 0, 0, false
 		}
 		if at(t, j) == ';' {
-			return j + 1 - i, copy(dst[:], v), false
+			j++
 		}
-		if legacyRefs[string(name)] {
-			return j - i, copy(dst[:], v), false
-		}
-	case '\\':
-		switch at(t, i+1) {
-		case 'u':
-			if at(t, i+2) == '{' {
-				r, d := 0, 0
-				j := i + 3
-				for ; j < len(t) && is(t[j], clHex); j++ {
-					if d++; d > maxEscDigits {
-						return j + 1 - i, 0, true
-					}
-					r = r<<4 | int(unhex(t[j]))
-				}
-				if d == 0 || at(t, j) != '}' {
-					return 0, 0, false
-				}
-				return j + 1 - i, encodeRef(dst, rune(r)), false
-			}
-			r, ok := jsontext.Hex4(t, i+2)
-			if !ok {
-				return 0, 0, false
-			}
-			if r >= 0xD800 && r < 0xDC00 && at(t, i+6) == '\\' && at(t, i+7) == 'u' {
-				if lo, ok := jsontext.Hex4(t, i+8); ok && lo >= 0xDC00 && lo < 0xE000 {
-					return 12, utf8.EncodeRune(dst[:], 0x10000+(r-0xD800)<<10+(lo-0xDC00)), false
-				}
-			}
-			return 6, encodeRef(dst, r), false
-		case 'x':
-			if i+3 < len(t) && is(t[i+2], clHex) && is(t[i+3], clHex) {
-				return 4, utf8.EncodeRune(dst[:], rune(unhex(t[i+2])<<4|unhex(t[i+3]))), false
-			}
-		}
+		return j - i, encodeRef(dst, rune(r)), false
+	}
+	j := i + 1
+	for j < len(t) && j-i <= maxEntityName && is(t[j], clUpper|clLower|clDigit) {
+		j++
+	}
+	if j == i+1 {
+		return 0, 0, false
+	}
+	name := t[i+1 : j]
+	v, ok := namedRefs[string(name)]
+	if !ok {
+		return 0, 0, false
+	}
+	if at(t, j) == ';' {
+		return j + 1 - i, copy(dst[:], v), false
+	}
+	if legacyRefs[string(name)] {
+		return j - i, copy(dst[:], v), false
 	}
 	return 0, 0, false
+}
+
+// cEscapeAt decodes a backslash escape at t[i] as C and its heirs do.
+func cEscapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
+	switch c := at(t, i+1); {
+	case c == 'u':
+		if at(t, i+2) == '{' {
+			return bracedHex(t, i, i+3, dst)
+		}
+		r, ok := jsontext.Hex4(t, i+2)
+		if !ok {
+			return 0, 0, false
+		}
+		if r >= 0xD800 && r < 0xDC00 && at(t, i+6) == '\\' && at(t, i+7) == 'u' {
+			if lo, ok := jsontext.Hex4(t, i+8); ok && lo >= 0xDC00 && lo < 0xE000 {
+				return 12, utf8.EncodeRune(dst[:], 0x10000+(r-0xD800)<<10+(lo-0xDC00)), false
+			}
+		}
+		return 6, encodeRef(dst, r), false
+	case c == 'U':
+		hi, ok1 := jsontext.Hex4(t, i+2)
+		lo, ok2 := jsontext.Hex4(t, i+6)
+		if ok1 && ok2 {
+			return 10, encodeRef(dst, hi<<16|lo), false
+		}
+	case c == 'x':
+		if at(t, i+2) == '{' {
+			return bracedHex(t, i, i+3, dst)
+		}
+		if i+3 < len(t) && is(t[i+2], clHex) && is(t[i+3], clHex) {
+			return 4, utf8.EncodeRune(dst[:], rune(unhex(t[i+2])<<4|unhex(t[i+3]))), false
+		}
+	case c >= '0' && c <= '7':
+		// Octal, one to three digits: a byte, as in C strings and printf.
+		v, j := 0, i+1
+		for ; j < i+4 && at(t, j) >= '0' && at(t, j) <= '7'; j++ {
+			v = v<<3 | int(t[j]-'0')
+		}
+		if v > 0xFF {
+			j--
+			v >>= 3
+		}
+		dst[0] = byte(v)
+		return j - i, 1, false
+	case c == 'n':
+		dst[0] = '\n'
+		return 2, 1, false
+	case c == 'r':
+		dst[0] = '\r'
+		return 2, 1, false
+	case c == 't':
+		dst[0] = '\t'
+		return 2, 1, false
+	}
+	return lineOrIdentity(t, i, dst)
+}
+
+// cssEscapeAt decodes a backslash escape at t[i] as CSS does (and
+// PostgreSQL's U&'\0040' and U&'\+000040').
+func cssEscapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
+	j := i + 1
+	if at(t, j) == '+' {
+		j++
+	}
+	r, d := 0, 0
+	for ; j < len(t) && d < 6 && is(t[j], clHex); j++ {
+		d++
+		r = r<<4 | int(unhex(t[j]))
+	}
+	if d == 0 {
+		if at(t, i+1) == '+' {
+			return 0, 0, false
+		}
+		return lineOrIdentity(t, i, dst)
+	}
+	switch at(t, j) {
+	case ' ', '\t', '\n', '\f':
+		j++
+	case '\r':
+		j++
+		if at(t, j) == '\n' {
+			j++
+		}
+	}
+	return j - i, encodeRef(dst, rune(r)), false
+}
+
+// bracedHex decodes the hex digits from t[j] to a '}' of an escape that
+// starts at t[i] (\u{40}, \x{40}).
+func bracedHex(t []byte, i, j int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
+	r, d := 0, 0
+	for ; j < len(t) && is(t[j], clHex); j++ {
+		if d++; d > maxEscDigits {
+			return j + 1 - i, 0, true
+		}
+		r = r<<4 | int(unhex(t[j]))
+	}
+	if d == 0 || at(t, j) != '}' {
+		return 0, 0, false
+	}
+	return j + 1 - i, encodeRef(dst, rune(r)), false
+}
+
+// lineOrIdentity decodes what every backslash notation agrees on: a
+// backslash before a line break continues the line, one before ASCII
+// punctuation stands for it.
+func lineOrIdentity(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong bool) {
+	switch c := at(t, i+1); {
+	case c == '\n':
+		return 2, 0, false
+	case c == '\r':
+		if at(t, i+2) == '\n' {
+			return 3, 0, false
+		}
+		return 2, 0, false
+	case c > ' ' && c < 0x7F && !isAlnum(c):
+		dst[0] = c
+		return 2, 1, false
+	}
+	return 0, 0, false
+}
+
+// significant reports whether the escape t[i:i+n], standing for dec,
+// could make a value a detector reads, so that the text needs a decoded
+// view. Escapes that rarely do in clean text (a quoted-printable-like
+// "=20" in "status=200", "\n" in JSON) count only between two digits,
+// among others in a word or a number, or in a long word; the rest always
+// count.
+func significant(t []byte, i, n int, dec []byte, nt notation) bool {
+	c, e := t[i], at(t, i+1)
+	weak := false
+	switch {
+	case c == '=':
+		if len(dec) == 0 {
+			// A soft line break between two characters of a word.
+			p, q := at(t, i-1), at(t, i+n)
+			return p > ' ' && q > ' '
+		}
+		if dec[0] == '@' {
+			// "ann=40example.com", not "status=404".
+			return emailDomainRun(t, i+n) > i+n+2 && bytes.IndexByte(t[i+n:emailDomainRun(t, i+n)], '.') > 0
+		}
+		weak = true
+	case c == '\\' && nt == notC && (e == 'n' || e == 'r' || e == 't'):
+		weak = true
+	case c == '\\' && len(dec) == 1 && (dec[0] == '\\' || dec[0] == '/' || dec[0] == '"' || dec[0] == '\'' || dec[0] == '`'):
+		// JSON and shell quoting: never a value by itself; an escape after
+		// it (\\064) is judged on its own.
+		return false
+	}
+	if !weak {
+		return true
+	}
+	if len(dec) != 1 || !(isAlnum(dec[0]) || groupSep[dec[0]]) {
+		return false
+	}
+	if (isDigit(dec[0]) || groupSep[dec[0]]) && isDigit(at(t, i-1)) && isDigit(at(t, i+n)) {
+		// Inside a number: 555=2D2671.
+		return true
+	}
+	return escapeCluster(t, i, n, nt)
+}
+
+// clusterReach bounds how far escapeCluster looks on either side.
+const clusterReach = 32
+
+// minTokenWord is the shortest word that an escape inside makes
+// significant: secrets are twenty characters or longer (an AWS access key
+// ID); "duration=4123ms" is not one.
+const minTokenWord = 20
+
+// groupSep marks the ASCII separators of digit groups (see normRune).
+var groupSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '-': true, '.': true, '_': true, '/': true, '+': true, ',': true, '\'': true}
+
+// escapeCluster reports whether the weak escape t[i:i+n] stands among
+// other escapes: of a word (letters, digits and escapes) or of a number
+// (digits, group separators and escapes), or in a word of minTokenWord
+// characters or more. An encoded value, not a stray "=20" in
+// "status=200".
+func escapeCluster(t []byte, i, n int, nt notation) bool {
+	var dst [utf8.UTFMax]byte
+	// One scan each way, following the word and the number at once; an
+	// escape reached while either goes on is another of theirs.
+	word := 1
+	inWord, inNum := true, true
+	for j := i + n; j < len(t) && j-i < clusterReach; {
+		c := t[j]
+		if escIntro[c] {
+			if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 {
+				return true
+			}
+		}
+		inWord = inWord && isAlnum(c)
+		inNum = inNum && (isDigit(c) || groupSep[c])
+		if !inWord && !inNum {
+			break
+		}
+		if inWord {
+			word++
+		}
+		j++
+	}
+	inWord, inNum = true, true
+	for j := i - 1; j >= 0 && i-j <= clusterReach; j-- {
+		c := t[j]
+		if escIntro[c] {
+			if k, _, _ := escapeAt(t, j, &dst, nt); k > 0 && j+k <= i {
+				return true
+			}
+			continue
+		}
+		inWord = inWord && isAlnum(c)
+		inNum = inNum && (isDigit(c) || groupSep[c])
+		if !inWord && !inNum {
+			break
+		}
+		if inWord {
+			word++
+		}
+	}
+	return word >= minTokenWord
 }
 
 // encodeRef writes the UTF-8 of a referenced code point; one that is not
@@ -209,13 +487,15 @@ type layer struct {
 	st, en []int
 }
 
-// decode fills l with src decoded once; srcSt and srcEn map src to the
-// original text (nil: src is the original). It reports whether anything
-// was decoded, and the original span of an over-long escape, if any.
-func (l *layer) decode(src []byte, srcSt, srcEn []int) (changed bool, bad span, hasBad bool) {
-	// A view is never longer than its source: every escape is at least
-	// as long as the UTF-8 it stands for.
-	l.grow(len(src))
+// decode fills l with src decoded once under notation nt; srcSt and
+// srcEn map src to the original text (nil: src is the original). It
+// reports whether anything was decoded, and the original span of an
+// over-long escape, if any.
+func (l *layer) decode(src []byte, srcSt, srcEn []int, nt notation) (changed bool, bad span, hasBad bool) {
+	// A view is at most half as long again as its source: an escape is at
+	// least as long as the UTF-8 it stands for, but for CSS's \0, two
+	// bytes that stand for U+FFFD.
+	l.grow(len(src) + len(src)/2)
 	n := 0
 	var dst [utf8.UTFMax]byte
 	for i := 0; i < len(src); {
@@ -228,7 +508,7 @@ func (l *layer) decode(src []byte, srcSt, srcEn []int) (changed bool, bad span, 
 		if i = j; i == len(src) {
 			break
 		}
-		k, dn, over := escapeAt(src, i, &dst)
+		k, dn, over := escapeAt(src, i, &dst, nt)
 		if over && !hasBad {
 			s, _ := spanOf(srcSt, srcEn, i)
 			_, e := spanOf(srcSt, srcEn, i+k-1)
@@ -253,7 +533,7 @@ func (l *layer) decode(src []byte, srcSt, srcEn []int) (changed bool, bad span, 
 }
 
 // escIntro marks the bytes that may start an escape.
-var escIntro = [256]bool{'%': true, '&': true, '\\': true}
+var escIntro = [256]bool{'%': true, '&': true, '\\': true, '=': true}
 
 // grow makes room for a view of up to n bytes.
 func (l *layer) grow(n int) {
@@ -332,25 +612,64 @@ func blockTag(tag []byte) bool {
 	return blockTags[string(name[:n])]
 }
 
-// layers are the views of one text: its decoded layers, and its text
-// under each markup reading.
+// layers are the views of one text: its decoded layers, its text under
+// each markup reading, with its spelled-out at signs and dots read, and
+// read as UTF-16.
 type layers struct {
-	dec   [maxDecodeDepth]layer
-	strip [nReadings]layer
+	dec      [maxDecodeDepth]layer
+	strip    [nReadings]layer
+	words    layer
+	decWords layer // words read in a decoded view
+	budget   int   // decoded views left in this reading (maxViews)
+	wide     layer
 }
 
 var layerPool = sync.Pool{New: func() any { return new(layers) }}
 
+// readings says which views a text needs (see Policy.readings).
+type readings struct {
+	esc    notation
+	markup bool
+	words  bool
+	wide   bool
+}
+
+func (r readings) any() bool { return r.esc != 0 || r.markup || r.words || r.wide }
+
+// readings finds the views t needs: one per escape notation it holds,
+// without its markup, with spelled-out at signs (when the policy masks
+// e-mail addresses), and as UTF-16 when it is not UTF-8 or holds a NUL.
+func (p *Policy) readings(t []byte) readings {
+	mk := hasMarkup(t)
+	return readings{
+		esc:    hasEscape(t),
+		markup: mk,
+		words:  p.words && hasAtWords(t, mk),
+		wide:   wideText(t),
+	}
+}
+
 // viewCandidates runs the detectors over the views of t a client may read
 // instead of its bytes: t with its escapes decoded, t without its markup,
-// and that with its escapes decoded; matches come back as spans of t.
-func (p *Policy) viewCandidates(t []byte, final bool, out []span) []span {
+// and that with its escapes decoded, t with its at signs and dots spelled
+// out read, and t as UTF-16; matches come back as spans of t.
+func (p *Policy) viewCandidates(t []byte, rd readings, final bool, out []span) []span {
 	ls := layerPool.Get().(*layers)
 	defer ls.release()
-	if hasEscape(t) {
-		out = p.decodedCandidates(ls.dec[:], t, nil, nil, final, out, true)
+	out = p.derivedCandidates(ls, t, nil, nil, rd.esc, rd.words, final, out, true)
+	if rd.wide {
+		for _, v := range wideViews {
+			l := &ls.wide
+			if !l.utf16(t, v.off, v.big) {
+				continue
+			}
+			k := len(out)
+			out = p.plainCandidates(l.b, final, out)
+			out = mapBack(out, k, l, p.horizon-ctxBefore, true)
+			out = p.derivedCandidates(ls, l.b, l.st, l.en, hasEscape(l.b), p.words && hasAtWords(l.b, true), final, out, true)
+		}
 	}
-	if !hasMarkup(t) {
+	if !rd.markup {
 		return out
 	}
 	for r := range nReadings {
@@ -363,11 +682,33 @@ func (p *Policy) viewCandidates(t []byte, final bool, out []span) []span {
 		k := len(out)
 		out = p.plainCandidates(l.b, final, out)
 		out = mapBack(out, k, l, p.horizon-ctxBefore, false)
-		if hasEscape(l.b) {
-			out = p.decodedCandidates(ls.dec[:], l.b, l.st, l.en, final, out, false)
-		}
+		out = p.derivedCandidates(ls, l.b, l.st, l.en, hasEscape(l.b), false, final, out, false)
 	}
 	return out
+}
+
+// derivedCandidates runs the detectors over src (mapped to the original by
+// st and en, nil for the original itself) with its escapes of each
+// notation in esc decoded and, with words, its spelled-out at signs and
+// dots read.
+func (p *Policy) derivedCandidates(ls *layers, src []byte, st, en []int, esc notation, words, final bool, out []span, strict bool) []span {
+	ls.budget = maxViews
+	if esc != 0 {
+		out = p.decodedCandidates(ls, src, st, en, esc, final, out, strict)
+	}
+	if words {
+		out = p.wordCandidates(&ls.words, src, st, en, final, out, strict)
+	}
+	return out
+}
+
+// wordCandidates runs the detectors over src with its spelled-out at signs
+// and dots read, in l.
+func (p *Policy) wordCandidates(l *layer, src []byte, st, en []int, final bool, out []span, strict bool) []span {
+	l.readWords(src, st, en)
+	k := len(out)
+	out = p.plainCandidates(l.b, final, out)
+	return mapBack(out, k, l, p.horizon-ctxBefore, strict)
 }
 
 // seen reports whether reading r gave the text of an earlier reading.
@@ -386,6 +727,11 @@ func (ls *layers) release() {
 	for d := range ls.dec {
 		if cap(ls.dec[d].b) > 1<<20 {
 			ls.dec[d] = layer{}
+		}
+	}
+	for _, l := range [...]*layer{&ls.words, &ls.wide, &ls.decWords} {
+		if cap(l.b) > 1<<20 {
+			*l = layer{}
 		}
 	}
 	for r := range ls.strip {
@@ -441,25 +787,52 @@ func textRuns(dst []span, l *layer, vs, ve, det int) []span {
 }
 
 // decodedCandidates decodes src (mapped to the original by st and en, nil
-// for the original itself) up to len(ls) times and runs the detectors
-// over each decoded view.
-func (p *Policy) decodedCandidates(ls []layer, src []byte, st, en []int, final bool, out []span, strict bool) []span {
-	for d := range ls {
-		l := &ls[d]
-		changed, bad, hasBad := l.decode(src, st, en)
+// for the original itself) under each notation in esc, runs the detectors
+// over each decoded view, and goes on with the escapes each view still
+// holds, up to len(ls) layers deep and ls.budget views in all.
+func (p *Policy) decodedCandidates(ls *layers, src []byte, st, en []int, esc notation, final bool, out []span, strict bool) []span {
+	return p.decodeTree(ls.dec[:], &ls.decWords, src, st, en, esc, final, out, strict, &ls.budget)
+}
+
+// maxViews bounds the decoded views of one reading of a text (as it is,
+// as UTF-16, under a markup reading): escapes of every notation nested in
+// each other could otherwise ask for 3^maxDecodeDepth, each a pass of
+// every detector. A text that asks for more fails closed (ErrLimit).
+const maxViews = 12
+
+func (p *Policy) decodeTree(ls []layer, w *layer, src []byte, st, en []int, esc notation, final bool, out []span, strict bool, budget *int) []span {
+	if len(ls) == 0 {
+		return out
+	}
+	l := &ls[0]
+	for _, nt := range notations {
+		if esc&nt == 0 {
+			continue
+		}
+		if *budget == 0 {
+			// Escapes nested deeper than the views allowed: fail closed
+			// rather than leave a notation unread.
+			s, _ := spanOf(st, en, 0)
+			_, e := spanOf(st, en, len(src)-1)
+			return append(out, span{start: s, end: e, overlong: true})
+		}
+		*budget--
+		changed, bad, hasBad := l.decode(src, st, en, nt)
 		if hasBad {
 			out = append(out, bad)
 		}
 		if !changed {
-			break
+			continue
 		}
 		k := len(out)
 		out = p.plainCandidates(l.b, final, out)
 		out = mapBack(out, k, l, p.horizon-ctxBefore, strict)
-		if !hasEscape(l.b) {
-			break
+		if p.words && hasAtWords(l.b, true) {
+			out = p.wordCandidates(w, l.b, l.st, l.en, final, out, strict)
 		}
-		src, st, en = l.b, l.st, l.en
+		if more := hasEscape(l.b); more != 0 {
+			out = p.decodeTree(ls[1:], w, l.b, l.st, l.en, more, final, out, strict, budget)
+		}
 	}
 	return out
 }

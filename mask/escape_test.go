@@ -267,6 +267,10 @@ func FuzzEscapedValue(f *testing.F) {
 	f.Add("ann&amp;#64;example.com", uint16(9))
 	f.Add(`4111\u00201111 1111&#32;1111`, uint16(12))
 	f.Add("ann@<b>exa</b>mple.com", uint16(6))
+	for _, in := range []string{"\\", "\\+", "=", "=\r", "\\\r", "\\34 \\31 ", "=34=31=31", "\\064\\061", "ann [at] example [dot] com",
+		"4\x001\x001\x001\x00", "\xff\xfe4\x00", "\\U0000003", "%u00", "4,111,111,111,111,111", "415,555,2671"} {
+		f.Add(in, uint16(len(in)/2))
+	}
 	f.Fuzz(func(t *testing.T, in string, cut uint16) {
 		want, _, err := p.Value("", in)
 		var b bytes.Buffer

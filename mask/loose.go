@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"slices"
 	"sync"
 	"unicode/utf8"
 )
@@ -43,6 +44,10 @@ type looseBuf struct {
 	// separator or an invisible character, which ordinary data rarely does.
 	disguised bool
 	trunc     bool // the scan stopped on a bound, not on the end of the number
+	// comma: an ASCII comma or apostrophe separates groups, as in CSV rows
+	// and arrays ([4,1,1,1,...]); only groups of three or more, or
+	// thousands, count then.
+	comma bool
 }
 
 func (lb *looseBuf) push(c byte, st, en int) {
@@ -53,7 +58,7 @@ func (lb *looseBuf) push(c byte, st, en int) {
 // build folds the look-behind and the number starting at t[i]. With
 // letters false a letter ends the number.
 func (lb *looseBuf) build(t []byte, i int, letters bool) {
-	lb.n, lb.odd, lb.trunc, lb.disguised = 0, false, false, false
+	lb.n, lb.odd, lb.trunc, lb.disguised, lb.comma = 0, false, false, false, false
 	// Look-behind: up to looseBehind runes, outermost first.
 	var bb [looseBehind]byte
 	var bs, be [looseBehind]int
@@ -117,6 +122,7 @@ func (lb *looseBuf) build(t []byte, i int, letters bool) {
 			chars++
 		case nkSep:
 			lb.disguised = lb.disguised || t[j] >= utf8.RuneSelf
+			lb.comma = lb.comma || t[j] == ',' || t[j] == '\''
 			seps++
 			if seps > looseMaxGap {
 				return
@@ -140,18 +146,25 @@ func (p *Policy) loose(t []byte, i int, out []span, lb *looseBuf) []span {
 	if r.card >= 0 || r.ssn >= 0 {
 		out = lb.cardSSN(r, out)
 	}
-	if !lb.odd || (r.phone < 0 && r.iban < 0) {
+	if !lb.odd || (r.phone < 0 && r.iban < 0 && r.ipv4 < 0) {
 		return out
 	}
-	// Look-alike characters: run the strict phone and IBAN scanners on the
-	// folded text, letters included.
+	// Look-alike characters: run the strict phone, IBAN and IPv4 scanners
+	// on the folded text, letters included.
 	lb.build(t, i, r.iban >= 0)
 	f := lb.b[:lb.n]
 	e := digitRunEnd(f, lb.first)
-	var tmp [2]span
+	var tmp [4]span
 	c := tmp[:0]
 	if r.phone >= 0 {
+		k := len(c)
 		c = phoneDetector{}.onRun(f, lb.first, e, r.phone, c)
+		if len(c) == k && e-lb.first == 3 {
+			c = phoneOtherSeps(f, lb.first, r.phone, c)
+		}
+	}
+	if r.ipv4 >= 0 && e-lb.first <= 3 && at(f, e) == '.' {
+		c = ipv4Detector{}.onRun(f, lb.first, e, r.ipv4, c)
 	}
 	if r.iban >= 0 && e-lb.first >= 2 {
 		c = ibanDetector{}.onRun(f, lb.first, e, r.iban, c)
@@ -209,11 +222,11 @@ func (lb *looseBuf) cardSSN(r *runSet, out []span) []span {
 	if r.card >= 0 && n >= 13 && (iinFirst(d[0]) || iinFirst(d[min(n, 19)-1]) || ended && n <= 19 && iinFirst(d[n-1])) {
 		best := -1
 		for k := 13; k <= min(n, 19); k++ {
-			if gend[k-1] && (lb.disguised || regularGroups(glen[:gi[k-1]+1])) && cardIIN(d[:k]) && luhnValid(d[:k]) {
+			if gend[k-1] && (lb.disguised || lb.regular(glen[:gi[k-1]+1])) && cardIIN(d[:k]) && luhnValid(d[:k]) {
 				best = k
 			}
 		}
-		if best < 0 && ended && n >= 13 && n <= 19 && gend[n-1] && (lb.disguised || regularGroups(glen[:groups])) {
+		if best < 0 && ended && n >= 13 && n <= 19 && gend[n-1] && (lb.disguised || lb.regular(glen[:groups])) {
 			var rv [19]byte
 			for k := 0; k < n; k++ {
 				rv[k] = d[n-1-k]
@@ -227,7 +240,7 @@ func (lb *looseBuf) cardSSN(r *runSet, out []span) []span {
 		}
 	}
 	if r.ssn >= 0 && n == 9 && ended && gend[8] {
-		shape := lb.disguised || groups == 1 || groups == 9 ||
+		shape := lb.disguised || groups == 1 || groups == 9 && !lb.comma ||
 			(groups == 3 && glen[0] == 3 && glen[1] == 2 && glen[2] == 4)
 		var a [9]byte
 		for k := range a {
@@ -243,7 +256,7 @@ func (lb *looseBuf) cardSSN(r *runSet, out []span) []span {
 // looseNext marks the bytes after a digit run that may continue a loose
 // number: ASCII separators, '%' of an encoded one, and non-ASCII bytes.
 var looseNext = func() (m [256]bool) {
-	for _, c := range []byte(" \t\n\r-._/+%") {
+	for _, c := range []byte(" \t\n\r-._/+,'%") {
 		m[c] = true
 	}
 	for c := 0x80; c < 256; c++ {
@@ -295,7 +308,7 @@ func looseTrigger(t []byte, i, e int, card, ssn bool) bool {
 			case c >= utf8.RuneSelf:
 				return !prevRuneIsDigit(t, i)
 			case c == ' ' || c == '-' || c == '.' || c == '_' || c == '/' || c == '+' ||
-				c == '\t' || c == '\n' || c == '\r':
+				c == '\t' || c == '\n' || c == '\r' || c == ',' || c == '\'':
 				if gap++; gap > looseMaxGap {
 					break scan
 				}
@@ -333,7 +346,7 @@ func looseNextGroup(t []byte, e, n int) bool {
 		return looseNext[c]
 	}
 	g1 := digitRunEnd(t, e+1) - (e + 1)
-	if g1 == n || (n == 3 && g1 == 2) || (n == 4 && g1 == 6) {
+	if g1 == n || (n == 3 && g1 == 2) || (n == 4 && g1 == 6) || (n < 3 && g1 == 3) {
 		return true
 	}
 	if g1 < n {
@@ -374,19 +387,32 @@ func groupOK(g0, g1, ng, cur int) bool {
 		return true
 	case g0 == 4 && g1 == 6 && ng <= 3: // Amex 4-6-5
 		return true
+	case g0 <= 3 && g1 == 3 && cur == 3: // thousands: 4,111,111,...
+		return true
 	}
 	return cur == g0
 }
 
+// regular is regularGroups, with groups of three or more (or thousands)
+// when commas separate them.
+func (lb *looseBuf) regular(g []uint8) bool {
+	return regularGroups(g) && (!lb.comma || len(g) <= 1 || g[0] >= 3 || g[1] == 3)
+}
+
 // regularGroups reports whether digit groups look mechanically cut: one
 // group, groups of one length with a shorter or equal last one (4-4-4-4,
-// one digit each, pairs), or the American Express 4-6-5. Natural runs of
-// numbers (a version, then a date) rarely do.
+// one digit each, pairs), the American Express 4-6-5, or thousands (one to
+// three digits, then groups of three: 4,111,111,111,111,111, as a
+// spreadsheet or a number format writes a card). Natural runs of numbers
+// (a version, then a date) rarely do.
 func regularGroups(g []uint8) bool {
 	if len(g) <= 1 {
 		return true
 	}
 	if len(g) == 3 && g[0] == 4 && g[1] == 6 && g[2] == 5 {
+		return true
+	}
+	if g[0] <= 3 && !slices.ContainsFunc(g[1:], func(x uint8) bool { return x != 3 }) {
 		return true
 	}
 	w := g[0]

@@ -265,9 +265,10 @@ func TestEmailLookalikes(t *testing.T) {
 		{spread("ada@example.com", "\u200b"), "[EMAIL]"},
 		{"日本 ann@example.com 中文", "日本 [EMAIL] 中文"},
 		{"ann@example.com中文", "[EMAIL]中文"},
+		{"ada(at)example.com", "[EMAIL]"},       // spelled out: a reader puts it back (words.go)
+		{"ada at example [dot] com", "[EMAIL]"}, // likewise
 		// negatives and deliberate limits
-		{"ada(at)example.com", "ada(at)example.com"},         // a hint, not the value: out of scope
-		{"ada at example dot com", "ada at example dot com"}, // likewise
+		{"ada at example dot com", "ada at example dot com"}, // bare words alone: not read (words.go)
 		{"ａｄａ＠ｅｘａｍｐｌｅ", "ａｄａ＠ｅｘａｍｐｌｅ"},                       // no TLD
 		{"＠example.com", "＠example.com"},                     // no local part
 		{"ann@exämple.com", "ann@exämple.com"},               // IDN labels: not handled, as before

@@ -108,3 +108,47 @@ func nanpEnd(t []byte, i int) int {
 	}
 	return j
 }
+
+// phoneOtherSep marks the separators of digit groups that the phone
+// scanner does not read but a reader skips: 415,555,2671, 415_555_2671,
+// 415'555'2671, 415/555/2671, one group per line, ", " and the like.
+var phoneOtherSep = [256]bool{',': true, '\'': true, '_': true, '/': true, '\t': true, '\n': true, '\r': true}
+
+// phoneOtherSeps runs the phone scanner over the number whose first group
+// of three digits starts at t[i], with each run of one or two separators
+// read as one '-': it finds the North American numbers that phoneOtherSep
+// separators disguise. Spans come back in t.
+func phoneOtherSeps(t []byte, i, id int, out []span) []span {
+	if p := at(t, i-1); (phoneOtherSep[p] || isPhoneSep(p)) && isDigit(at(t, i-2)) {
+		// A field of a longer list (1,200,300,4000), not a number.
+		return out
+	}
+	var b [32]byte
+	var pos [33]int
+	n := 0
+	lo := max(0, i-2)
+	j := lo
+	for j < len(t) && n < len(b) && j < i+len(b) {
+		c := t[j]
+		if j >= i && (phoneOtherSep[c] || isPhoneSep(c)) {
+			k := j + 1
+			if k < len(t) && (phoneOtherSep[t[k]] || isPhoneSep(t[k])) {
+				k++
+			}
+			b[n], pos[n] = '-', j
+			n++
+			j = k
+			continue
+		}
+		b[n], pos[n] = c, j
+		n++
+		j++
+	}
+	pos[n] = j
+	k := len(out)
+	out = phoneDetector{}.onRun(b[:n], i-lo, i-lo+3, id, out)
+	for x := k; x < len(out); x++ {
+		out[x].start, out[x].end = pos[out[x].start], pos[out[x].end-1]+1
+	}
+	return out
+}

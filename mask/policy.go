@@ -21,6 +21,7 @@ type Policy struct {
 	runs     runSet
 	otherIDs []int // every other detector
 	kwDet    []int // secretKeywords index -> index in dets, or -1; nil if none
+	words    bool  // the e-mail detector is on: read spelled-out at signs
 	fieldMemo
 }
 
@@ -44,8 +45,8 @@ var scanPool = sync.Pool{New: func() any { return new(scan) }}
 // markup-free views when it holds escapes or markup (escape.go).
 func (p *Policy) candidates(t []byte, final bool, out []span) []span {
 	out = p.plainCandidates(t, final, out)
-	if hasEscape(t) || hasMarkup(t) {
-		out = p.viewCandidates(t, final, out)
+	if rd := p.readings(t); rd.any() {
+		out = p.viewCandidates(t, rd, final, out)
 	}
 	return out
 }
@@ -251,7 +252,11 @@ func (p *Policy) digitRuns(t []byte, out []span) []span {
 			out = ssnDetector{}.onRun(t, i, e, r.ssn, out)
 		}
 		if r.phone >= 0 && (n == 3 || n == 1 || at(t, i-1) == '+') {
+			k := len(out)
 			out = phoneDetector{}.onRun(t, i, e, r.phone, out)
+			if len(out) == k && n == 3 && (phoneOtherSep[next] || next == ' ' && phoneOtherSep[at(t, e+1)]) {
+				out = phoneOtherSeps(t, i, r.phone, out)
+			}
 		}
 		if r.ipv4 >= 0 && n <= 3 && next == '.' {
 			out = ipv4Detector{}.onRun(t, i, e, r.ipv4, out)

@@ -97,7 +97,7 @@ func normRune(t []byte, i int) (k normKind, b byte, size int) {
 		case is(c, clUpper|clLower):
 			return nkLetter, c, 1
 		case c == ' ', c == '\t', c == '\n', c == '\r', c == '-', c == '.', c == '_', c == '/',
-			c == '(', c == ')', c == '+':
+			c == '(', c == ')', c == '+', c == ',', c == '\'':
 			return nkSep, c, 1
 		case c == '%' && i+2 < len(t):
 			// A separator percent-encoded, as a URL or form encoder
@@ -124,8 +124,14 @@ func normRune(t []byte, i int) (k normKind, b byte, size int) {
 		return nkSep, ' ', size
 	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0xFE58, r == 0xFE63, r == 0x2043:
 		return nkSep, '-', size
-	case r == 0xB7, r == 0x2024, r == 0x30FB, r == 0x2027:
+	case r == 0xB7, r == 0x2024, r == 0x30FB, r == 0x2027, r == 0x066B, r == 0xFE52:
 		return nkSep, '.', size
+	case r == 0x066C, r == 0x060C, r == 0x3001, r == 0xFE50, r == 0xFE51:
+		// Thousands separators and commas of other scripts.
+		return nkSep, ',', size
+	case r == 0x2018, r == 0x2019, r == 0x02BC, r == 0x2032, r == 0x02B9:
+		// Apostrophes, as Swiss thousands separators.
+		return nkSep, '\'', size
 	case r == 0x2044, r == 0x2215:
 		return nkSep, '/', size
 	}
