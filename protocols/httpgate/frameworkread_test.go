@@ -17,10 +17,9 @@ import (
 // request's parameters, so that a test can judge a request by what the
 // application behind the gate acts on rather than by what the gate saw.
 
-// frameworkRules deny, in the query, a form or a JSON body, an amount
-// above 1000 (unless the query says dry_run=true) and the role admin
-// (flat, or as user.role in JSON).
-const frameworkRules = `
+// amountRules allow /api/ and deny, in the query, a form or a JSON
+// body, an amount above 1000 (unless the query says dry_run=true).
+const amountRules = `
 default: deny
 rules:
   - name: api
@@ -35,7 +34,12 @@ rules:
   - name: big-json
     when: 'type(http.body) == map && "amount" in http.body && type(http.body.amount) != list && double(http.body.amount) > 1000.0'
     action: deny
-  - name: admin-query
+`
+
+// frameworkRules deny, in the query, a form or a JSON body, an amount
+// above 1000 (unless the query says dry_run=true) and the role admin
+// (flat, or as user.role in JSON).
+const frameworkRules = amountRules + `  - name: admin-query
     when: '"role" in http.query && http.query.role[0] == "admin"'
     action: deny
   - name: admin-body
@@ -55,22 +59,7 @@ const treasury = "9007199254740993"
 // nestedRoleRules deny an amount above 1000 and the role admin only as a
 // JSON body's user.role, as a Rails API that takes {"user":{...}} is
 // guarded.
-const nestedRoleRules = `
-default: deny
-rules:
-  - name: api
-    when: http.path.startsWith("/api/")
-    action: allow
-  - name: big-query
-    when: '"amount" in http.query && double(http.query.amount[0]) > 1000.0 && !("dry_run" in http.query && http.query.dry_run[0] == "true")'
-    action: deny
-  - name: big-form
-    when: 'type(http.body) == map && "amount" in http.body && type(http.body.amount) == list && double(http.body.amount[0]) > 1000.0'
-    action: deny
-  - name: big-json
-    when: 'type(http.body) == map && "amount" in http.body && type(http.body.amount) != list && double(http.body.amount) > 1000.0'
-    action: deny
-  - name: admin-user
+const nestedRoleRules = amountRules + `  - name: admin-user
     when: 'type(http.body) == map && has(http.body.user) && type(http.body.user) == map && has(http.body.user.role) && http.body.user.role == "admin"'
     action: deny
 `
