@@ -72,6 +72,12 @@ type conn struct {
 	params  map[string]string // parse-relevant server settings
 
 	closeOnce sync.Once
+	// sockMu guards client and up against abort, which Server.Close and
+	// the server context's end call from other goroutines while startup
+	// replaces client (TLS) and connectUpstream sets up; aborted is set
+	// under it, so a socket set after abort ran is closed at once.
+	sockMu  sync.Mutex
+	aborted bool
 
 	watch clientWatch // the client socket while a statement is held (watch.go)
 
@@ -158,7 +164,9 @@ func (c *conn) startup(nc net.Conn, over bool, release func()) (*startup, uint32
 		c.refuse(ctx, nc, st, fatal("53300", "sorry, too many clients already"))
 		return nil, 0, false
 	}
-	c.client = st.conn
+	if !c.setSockets(st.conn, nil) {
+		return nil, 0, false
+	}
 	// Until the client is authenticated, every message is small.
 	c.rd = newMsgReader(st.conn, MaxAuthMessageBytes)
 	c.cw = bufio.NewWriterSize(st.conn, 32<<10)
@@ -316,11 +324,40 @@ func (c *conn) refuse(ctx context.Context, nc net.Conn, st *startup, err error) 
 func (c *conn) abort() {
 	c.closeOnce.Do(func() {
 		c.stop()
-		_ = c.client.Close()
-		if c.up != nil {
-			_ = c.up.Close()
+		c.sockMu.Lock()
+		c.aborted = true
+		client, up := c.client, c.up
+		c.sockMu.Unlock()
+		_ = client.Close()
+		if up != nil {
+			_ = up.Close()
 		}
 	})
+}
+
+// setSockets sets the client socket and the upstream one (nil: left as
+// they are) for the session's goroutines, which read the fields without
+// a lock. Once the session was aborted it closes them instead and reports
+// false.
+func (c *conn) setSockets(client, up net.Conn) bool {
+	c.sockMu.Lock()
+	defer c.sockMu.Unlock()
+	if c.aborted {
+		if client != nil {
+			_ = client.Close()
+		}
+		if up != nil {
+			_ = up.Close()
+		}
+		return false
+	}
+	if client != nil {
+		c.client = client
+	}
+	if up != nil {
+		c.up = up
+	}
+	return true
 }
 
 func (c *conn) startupFail(w net.Conn, err error) {
@@ -369,7 +406,9 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		_ = pc.Close(ctx)
 		return err
 	}
-	c.up = rawio.Wrap(hc.Conn)
+	if !c.setSockets(nil, rawio.Wrap(hc.Conn)) {
+		return errors.New("the session ended while connecting upstream")
+	}
 	c.upPID, c.upKey = hc.PID, hc.SecretKey
 	c.urd = newMsgReader(c.up, c.srv.cfg.MaxMessageBytes)
 	c.uw = bufio.NewWriterSize(c.up, 32<<10)
