@@ -253,13 +253,16 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	for _, v := range values {
 		v.req.Session, v.req.Time = s, now
 		d := rs.Decide(ctx, v.req)
+		guarded := false
 		if len(d.Errors) > 0 {
 			// A reading of another type that a rule cannot evaluate
-			// ("10" under http.body.amount > 1000) is no reading the
-			// rules guard.
-			continue
+			// ("10" under http.body.amount > 1000) is no reading that
+			// rule guards; the rules that did evaluate it still count.
+			guarded = guardsDespiteErrors(rs, d, base)
+		} else {
+			_, guarded = d.GuardsMoreThan(base)
 		}
-		if _, ok := d.GuardsMoreThan(base); ok {
+		if guarded {
 			return refuse(400, "query", "the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP), which the rules guard where they do not guard the value", v.value, v.name, v.reading)
 		}
 	}

@@ -150,3 +150,33 @@ func TestJSONScalarReadingsCannotBypassRules(t *testing.T) {
 		}
 	}
 }
+
+// erringIDRules are jsonIDRules with a rule that cannot evaluate a
+// number where it expects a string (startsWith on an int): on the number
+// reading of {"order":"1"} it fails while not-order-1-number matches.
+const erringIDRules = jsonIDRules + `  - name: order-shape
+    when: 'type(http.body) == map && "order" in http.body && http.body.order.startsWith("9")'
+    action: deny
+`
+
+// TestErringRuleDoesNotHideAGuardedReading: a reading on which one rule
+// fails to evaluate is still refused when another rule that did evaluate
+// guards it ({"order":"1"} read as the number 1 by Jackson, denied by
+// not-order-1-number while order-shape fails on the number); a reading
+// that only fails (no other rule matches it) still passes.
+func TestErringRuleDoesNotHideAGuardedReading(t *testing.T) {
+	_, up, srvs := gatedServers(t, erringIDRules)
+	for name, srv := range srvs {
+		for _, body := range []string{`{"order":"1"}`, `{"order":"01"}`} {
+			status := sendProbe(t, srv, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: body})
+			for _, r := range up.take() {
+				if what := jacksonReads(r); what != "" {
+					t.Errorf("%s: %s (status %d) reached Jackson, which acts on %s", name, body, status, what)
+				}
+			}
+		}
+		if status := sendProbe(t, srv, frameworkProbe{method: "POST", target: "/api/x", ctype: "application/json", body: `{"order":"2"}`}); status != 200 || len(up.take()) != 1 {
+			t.Errorf("%s: {\"order\":\"2\"}: status %d", name, status)
+		}
+	}
+}
