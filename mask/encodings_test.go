@@ -567,14 +567,7 @@ func maskBytes(p *Policy, in []byte, stream bool) ([]byte, error) {
 // encoding above, can be read back from the masked output, by Value or by
 // the stream masker.
 func TestEncodingsGenerator(t *testing.T) {
-	e, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Policy([]string{"all"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := jsonPolicy(t, Config{}, "all")
 	for _, stream := range []bool{false, true} {
 		leaks, probes := runEncodings(t, p, stream)
 		if len(leaks) == 0 {
@@ -604,14 +597,7 @@ func TestEncodingsGenerator(t *testing.T) {
 // TestEncodingsLeaveCleanTextAlone: the readings that see through the
 // encodings mask nothing in common text that holds none of the values.
 func TestEncodingsLeaveCleanTextAlone(t *testing.T) {
-	e, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Policy([]string{"all"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := jsonPolicy(t, Config{}, "all")
 	clean := []string{
 		"version 1.12.3, build 2024.11.05, go1.23.4",
 		"total 1,234.56 USD; fee 12,345.00; 1.234.567,89 EUR; 1'234'567.00 CHF",
@@ -651,14 +637,7 @@ func trunc(s string) string {
 // line breaks, brackets, NUL, bytes that are not UTF-8): no panic, and
 // the stream masker, cut anywhere, agrees with Value.
 func TestEncodingsShortInputs(t *testing.T) {
-	e, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.Policy([]string{"all"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := jsonPolicy(t, Config{}, "all")
 	const alphabet = "\\=%&+\r\n [(at@04\x00\xff"
 	var rec func(prefix []byte)
 	rec = func(prefix []byte) {

@@ -218,16 +218,7 @@ func TestUntraceableResultsWithheld(t *testing.T) {
 				r := g.raw(t, "agent")
 				for _, form := range []string{"simple", "extended-text", "extended-binary"} {
 					r.got.Reset()
-					switch form {
-					case "simple":
-						r.send(query(q))
-					default:
-						b := bind("", "")
-						if form == "extended-binary" {
-							b.ResultFormatCodes = []int16{1}
-						}
-						r.send(parse("", q), b, &pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{}, syncMsg())
-					}
+					sendInForm(r, form, q)
 					msgs := r.until(1, 10*time.Second)
 					if s := opaqueLeak(r.got.Bytes()); s != "" {
 						t.Errorf("%s: %q leaks %s: %v", form, q, s, msgs)

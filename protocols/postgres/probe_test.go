@@ -65,16 +65,7 @@ func TestCarrierFirstUse(t *testing.T) {
 			}
 			g, stop := tg.freshServer(t)
 			r := g.raw(t, "agent")
-			switch form {
-			case "simple":
-				r.send(query(q))
-			default:
-				b := bind("", "")
-				if form == "extended-binary" {
-					b.ResultFormatCodes = []int16{1}
-				}
-				r.send(parse("", q), b, &pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{}, syncMsg())
-			}
+			sendInForm(r, form, q)
 			msgs := r.until(1, 10*time.Second)
 			if s := pgmask3Leak(r.got.Bytes()); s != "" {
 				t.Errorf("%s: %q as the first statement leaks %s: %v", form, q, s, msgs)
@@ -165,4 +156,19 @@ func TestCarrierProbePartitions(t *testing.T) {
 	if msgs := r.until(1, 5*time.Second); !has(msgs, "D:10") {
 		t.Errorf("a computed column of a clean partitioned column is withheld: %v", msgs)
 	}
+}
+
+// sendInForm sends q on r as one wire form: "simple" (a Query),
+// "extended-text" or "extended-binary" (Parse, Bind with text or binary
+// results, Describe, Execute, Sync).
+func sendInForm(r *rawConn, form, q string) {
+	if form == "simple" {
+		r.send(query(q))
+		return
+	}
+	b := bind("", "")
+	if form == "extended-binary" {
+		b.ResultFormatCodes = []int16{1}
+	}
+	r.send(parse("", q), b, &pgproto3.Describe{ObjectType: 'P'}, &pgproto3.Execute{}, syncMsg())
 }
