@@ -97,7 +97,9 @@ func checkDecided(ctx context.Context, g *gate.Gate, req *gate.Request, mode gat
 	}()
 	for {
 		var id string
-		err := pool.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE state = 'pending' AND request->>'command' = $1`, req.Command).Scan(&id)
+		// By session, not by command: the stored command is masked for
+		// display, and a random id can hold a run of digits read as an SSN.
+		err := pool.QueryRow(ctx, `SELECT id FROM airlock_reviews WHERE state = 'pending' AND request->>'session_id' = $1`, req.Session.ID).Scan(&id)
 		if err == nil {
 			if err := decide(id); err != nil {
 				return err
