@@ -51,6 +51,23 @@ type Relation struct {
 	// relation (pg_class.relrowsecurity): its policies' expressions run
 	// with every statement that reads it, out of the statement's lineage.
 	RowSecurity bool
+	// Generated maps each generated column (computed from the row's
+	// other columns when it is written, not read) to its generation.
+	Generated map[string]Generation
+	// ImplicitUserCast holds the columns on which a cast of the database's own
+	// may run without being written: an implicit cast from their type
+	// (or the type under their domain or array) through a function
+	// outside pg_catalog, or such a cast to json from a type of the
+	// database's own.
+	ImplicitUserCast map[string]bool
+}
+
+// Generation is how a generated column is computed: from the columns
+// From, by an expression that calls code of the database's own (a
+// function, operator or type outside pg_catalog) when ByUser is set.
+type Generation struct {
+	From   []string
+	ByUser bool
 }
 
 // Function is one function of a given name (pg_proc).

@@ -136,6 +136,11 @@ type colRef struct {
 	star  bool
 }
 
+// bareRef reports whether e is one column reference and nothing else.
+func (e *qExpr) bareRef() bool {
+	return len(e.refs) == 1 && !e.refs[0].star && len(e.funcs) == 0 && len(e.ops) == 0 && len(e.casts) == 0 && len(e.subs) == 0
+}
+
 func (e *qExpr) empty() bool {
 	return len(e.refs) == 0 && len(e.funcs) == 0 && len(e.ops) == 0 && len(e.casts) == 0 && len(e.subs) == 0 && !e.intPos
 }

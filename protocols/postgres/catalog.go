@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -239,8 +240,9 @@ func (k *catalog) query(ctx context.Context, sql string, args ...string) ([][]st
 }
 
 // columnName is what a RowDescription field's table OID and attribute
-// number name: "table.column", and whether the relation is a view, whose
-// columns may be computed (see pgsql.Lineage.Computed).
+// number name: "table.column", and whether the relation is a view or the
+// column generated, whose values may be computed (see
+// pgsql.Lineage.Computed).
 type columnName struct {
 	name string
 	view bool
@@ -255,7 +257,8 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnNam
 	if n, ok := k.cols[key]; ok {
 		return n, nil
 	}
-	rows, err := k.query(ctx, `SELECT c.relname, a.attname, c.relkind FROM pg_catalog.pg_attribute a
+	rows, err := k.query(ctx, `SELECT c.relname, a.attname, CASE WHEN a.attgenerated <> '' THEN 'g' ELSE c.relkind END
+		FROM pg_catalog.pg_attribute a
 		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid WHERE a.attrelid = $1::oid AND a.attnum = $2::int2`,
 		strconv.FormatUint(uint64(oid), 10), strconv.Itoa(int(att)))
 	if err != nil {
@@ -263,7 +266,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnNam
 	}
 	var n columnName
 	if len(rows) == 1 && len(rows[0]) == 3 {
-		n = columnName{name: rows[0][0] + "." + rows[0][1], view: rows[0][2] == "v" || rows[0][2] == "m" || rows[0][2] == "f"}
+		n = columnName{name: rows[0][0] + "." + rows[0][1], view: slices.Contains([]string{"v", "m", "f", "g"}, rows[0][2])}
 	}
 	remember(&k.cols, key, n, maxCatalogEntries)
 	return n, nil
@@ -303,7 +306,8 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 	if !ok {
 		rows, err := k.query(ctx, `SELECT c.oid, n.nspname, c.relkind,
 			CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
-			coalesce(a.attname, ''), `+kinSQL+`, c.relrowsecurity
+			coalesce(a.attname, ''), `+kinSQL+`, c.relrowsecurity,
+			`+generatedFromSQL+`, `+generatedByUserSQL+`, `+userCastSQL+`
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 			LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 			WHERE c.relname = $1 ORDER BY c.oid, a.attnum`, name)
@@ -311,7 +315,7 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 			return nil, err
 		}
 		for _, r := range rows {
-			if len(r) != 7 {
+			if len(r) != 10 {
 				continue
 			}
 			oid, _ := strconv.ParseUint(r[0], 10, 32)
@@ -326,13 +330,80 @@ func (k *catalog) Relations(ctx context.Context, schema, name string) ([]pgsql.R
 				all = append(all, ri)
 			}
 			if r[4] != "" {
-				all[len(all)-1].Columns = append(all[len(all)-1].Columns, r[4])
+				if err := addColumn(&all[len(all)-1], r[4], r[7], r[8] == "t", r[9] == "t"); err != nil {
+					return nil, fmt.Errorf("postgres: catalog: generated column %s.%s: %w", name, r[4], err)
+				}
 			}
 		}
 		remember(&k.rels, name, all, maxCatalogEntries)
 	}
 	return inSchema(all, schema, func(r pgsql.Relation) string { return r.Schema }), nil
 }
+
+// addColumn appends column col to rel. from is the JSON array of the
+// columns it is generated from ("" when it is not generated), byUser
+// whether its generation calls code of the database's own, userCast
+// whether a cast of the database's own may run on it implicitly.
+func addColumn(rel *pgsql.Relation, col, from string, byUser, userCast bool) error {
+	rel.Columns = append(rel.Columns, col)
+	if from != "" {
+		g := pgsql.Generation{ByUser: byUser}
+		if err := json.Unmarshal([]byte(from), &g.From); err != nil {
+			return err
+		}
+		if rel.Generated == nil {
+			rel.Generated = map[string]pgsql.Generation{}
+		}
+		rel.Generated[col] = g
+	}
+	if userCast {
+		if rel.ImplicitUserCast == nil {
+			rel.ImplicitUserCast = map[string]bool{}
+		}
+		rel.ImplicitUserCast[col] = true
+	}
+	return nil
+}
+
+// generatedFromSQL is, for a generated column a, the JSON array of the
+// columns its expression reads (the server records them as its default's
+// dependencies); ” for any other column.
+const generatedFromSQL = `CASE WHEN a.attgenerated <> '' THEN coalesce((
+		SELECT pg_catalog.json_agg(ra.attname ORDER BY ra.attnum)
+		FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend dp
+			ON dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = ad.oid
+		JOIN pg_catalog.pg_attribute ra ON ra.attrelid = dp.refobjid AND ra.attnum = dp.refobjsubid
+		WHERE ad.adrelid = c.oid AND ad.adnum = a.attnum AND dp.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+			AND dp.refobjid = c.oid AND dp.refobjsubid > 0 AND dp.refobjsubid <> a.attnum), '[]')::text ELSE '' END`
+
+// generatedByUserSQL tells whether the expression of a's generated column
+// depends on a function, operator or type outside the system's schemas
+// (an implicit cast's function counts: the server records it).
+const generatedByUserSQL = `coalesce(a.attgenerated <> '' AND EXISTS (
+		SELECT 1 FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_depend dp
+			ON dp.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND dp.objid = ad.oid
+		WHERE ad.adrelid = c.oid AND ad.adnum = a.attnum AND (
+			dp.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc p
+				WHERE p.oid = dp.refobjid AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace)
+			OR dp.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND EXISTS (SELECT 1 FROM pg_catalog.pg_operator o
+				WHERE o.oid = dp.refobjid AND o.oprnamespace <> 'pg_catalog'::pg_catalog.regnamespace)
+			OR dp.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND EXISTS (SELECT 1 FROM pg_catalog.pg_type t
+				WHERE t.oid = dp.refobjid AND t.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace))), false)`
+
+// userCastSQL tells whether a cast of the database's own may run on a's
+// values without being written: an implicit cast (CREATE CAST ... AS
+// IMPLICIT) through a function outside pg_catalog, from a's type or,
+// through domains (whose casts the server ignores) and arrays, from the
+// type it is built on; or, for a type of the database's own, any such
+// cast to json or jsonb (to_json and row_to_json use it).
+const userCastSQL = `coalesce((WITH RECURSIVE b(oid, n) AS (SELECT a.atttypid, 0
+		UNION ALL SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END, b.n + 1
+		FROM b JOIN pg_catalog.pg_type t ON t.oid = b.oid
+		WHERE (t.typtype = 'd' OR t.typcategory = 'A' AND t.typelem <> 0) AND b.n < 16)
+	SELECT EXISTS (SELECT 1 FROM b JOIN pg_catalog.pg_cast k ON k.castsource = b.oid
+		JOIN pg_catalog.pg_proc p ON p.oid = k.castfunc
+		WHERE p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace AND (k.castcontext = 'i'
+			OR b.oid >= 16384 AND k.casttarget IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)))), false)`
 
 // kinSQL is the names of every relation c inherits from or is a
 // partition of, and of every one that inherits from c or is a partition
