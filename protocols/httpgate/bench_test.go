@@ -152,6 +152,16 @@ func BenchmarkWrk(b *testing.B) {
 		{"gated-file", gated(benchRules, fileSink)},
 		{"gated+mask", gated(benchRules+benchMaskRule, discarded)},
 	}
+	// WRK_TARGETS (comma-separated names) keeps the bare proxies and the named targets
+	// only: a CPU profile of one gated proxy under load.
+	if only := os.Getenv("WRK_TARGETS"); only != "" {
+		targets = slices.DeleteFunc(targets, func(tg struct {
+			name string
+			srv  *httptest.Server
+		}) bool {
+			return !strings.HasPrefix(tg.name, "bare") && !slices.Contains(strings.Split(only, ","), tg.name)
+		})
+	}
 	rps := map[string][]float64{}
 	cpu := map[string][]float64{} // CPU µs of this process per request
 	reqRE := regexp.MustCompile(`(\d+) requests in`)
