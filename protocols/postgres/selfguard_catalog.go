@@ -39,7 +39,8 @@ var guardVersion = func() string {
 // guardQuery lists the gateway's own relations (named $1, a JSON array,
 // or with an OID of $2, a JSON array: renames are followed) as "own", and
 // every relation whose write may reach them, or run code the gateway
-// cannot see, as "reach", with the relation it reaches. Reaching, from a
+// cannot see, as "reach" (only when the database holds one of the
+// gateway's relations). Reaching (edges), from a
 // relation r already guarded: r's inheritance parents and children (a
 // write to either is a write to the other's rows), every table that
 // references r or that r references by a foreign key (cascades; key
@@ -48,7 +49,11 @@ var guardVersion = func() string {
 // every table whose column default names r (nextval of its sequence).
 // Code the gateway cannot see: a user trigger, a rule other than a
 // view's SELECT, a foreign table, and a default, CHECK constraint or
-// index expression calling a function outside pg_catalog. Enabled event
+// index expression calling a function outside pg_catalog. Edges are
+// followed between relations made in the database (OIDs from
+// FirstNormalObjectId, 16384): the system catalogs and
+// information_schema are not written through the gateway's statements
+// (a write to a system catalog is refused by name). Enabled event
 // triggers are listed as "event".
 const guardQuery = `WITH RECURSIVE
 own AS (
@@ -73,25 +78,27 @@ unseen AS (
 		JOIN pg_catalog.pg_proc p ON d.refclassid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.refobjid
 		WHERE p.pronamespace <> 'pg_catalog'::regnamespace
 ),
+edges(a, b) AS MATERIALIZED (
+	SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i
+	UNION ALL SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i
+	UNION ALL SELECT co.confrelid, co.conrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f'
+	UNION ALL SELECT co.conrelid, co.confrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f'
+	UNION ALL SELECT d.refobjid, w.ev_class FROM pg_catalog.pg_depend d
+		JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid
+		WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+		AND d.refobjid >= 16384
+	UNION ALL SELECT d.refobjid, d.objid FROM pg_catalog.pg_depend d
+		WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+		AND d.deptype IN ('a', 'i') AND d.refobjid >= 16384
+	UNION ALL SELECT d.refobjid, ad.adrelid FROM pg_catalog.pg_depend d
+		JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
+		WHERE d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
+		AND d.refobjid >= 16384
+),
 reach(oid) AS (
 	SELECT oid FROM own
 	UNION SELECT oid FROM unseen WHERE EXISTS (SELECT 1 FROM own)
-	UNION
-	SELECT x.oid FROM reach r CROSS JOIN LATERAL (
-		SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = r.oid
-		UNION ALL SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = r.oid
-		UNION ALL SELECT co.conrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.confrelid = r.oid
-		UNION ALL SELECT co.confrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f' AND co.conrelid = r.oid
-		UNION ALL SELECT w.ev_class FROM pg_catalog.pg_depend d
-			JOIN pg_catalog.pg_rewrite w ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = w.oid
-			WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.oid
-		UNION ALL SELECT d.objid FROM pg_catalog.pg_depend d
-			WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
-			AND d.refobjid = r.oid AND d.deptype IN ('a', 'i')
-		UNION ALL SELECT ad.adrelid FROM pg_catalog.pg_depend d
-			JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.objid = ad.oid
-			WHERE d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = r.oid
-	) x
+	UNION SELECT e.b FROM reach r JOIN edges e ON e.a = r.oid
 )
 SELECT 'own', c.oid::text, c.relname, n.nspname FROM own o
 	JOIN pg_catalog.pg_class c ON c.oid = o.oid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
