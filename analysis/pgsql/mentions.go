@@ -2,6 +2,7 @@ package pgsql
 
 import (
 	"fmt"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -27,7 +28,10 @@ type Mentions struct {
 	Schemas []string
 	// Global is set for statements that act on objects they do not name
 	// or on other sessions: DROP OWNED, REASSIGN OWNED, ALTER ROLE or
-	// DATABASE ... SET/RESET, ALTER SYSTEM, ALTER DEFAULT PRIVILEGES.
+	// DATABASE ... SET/RESET, ALTER SYSTEM, ALTER DEFAULT PRIVILEGES,
+	// CREATE or ALTER SUBSCRIPTION (replication writes tables by their
+	// publisher's names), IMPORT FOREIGN SCHEMA, ALTER ... ALL IN
+	// TABLESPACE, VACUUM FULL and CLUSTER of every table.
 	Global bool
 
 	seen map[string]bool
@@ -128,8 +132,19 @@ func (m *Mentions) special(x any) {
 			m.schemas(s.Objects)
 		}
 	case *pg_query.DropOwnedStmt, *pg_query.ReassignOwnedStmt, *pg_query.AlterRoleSetStmt,
-		*pg_query.AlterDatabaseSetStmt, *pg_query.AlterSystemStmt, *pg_query.AlterDefaultPrivilegesStmt:
+		*pg_query.AlterDatabaseSetStmt, *pg_query.AlterSystemStmt, *pg_query.AlterDefaultPrivilegesStmt,
+		*pg_query.CreateSubscriptionStmt, *pg_query.AlterSubscriptionStmt, *pg_query.ImportForeignSchemaStmt,
+		*pg_query.AlterTableMoveAllStmt:
 		m.Global = true
+	case *pg_query.VacuumStmt:
+		// VACUUM FULL or CLUSTER of every table rewrites them all.
+		if len(s.Rels) == 0 && hasOption(s.Options, "full") {
+			m.Global = true
+		}
+	case *pg_query.ClusterStmt:
+		if s.Relation == nil {
+			m.Global = true
+		}
 	}
 }
 
@@ -139,4 +154,14 @@ func (m *Mentions) schemas(nodes []*pg_query.Node) {
 			m.Schemas = appendUnique(m.Schemas, s.Sval)
 		}
 	}
+}
+
+// hasOption reports whether a DefElem list holds name (VACUUM (FULL)).
+func hasOption(opts []*pg_query.Node, name string) bool {
+	for _, o := range opts {
+		if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, name) {
+			return true
+		}
+	}
+	return false
 }

@@ -30,6 +30,14 @@ func TestMentionsOf(t *testing.T) {
 		{sql: `DROP OWNED BY gw`, global: true},
 		{sql: `REASSIGN OWNED BY gw TO app`, global: true},
 		{sql: `ALTER ROLE gw SET search_path = evil, pg_catalog`, global: true},
+		{sql: `VACUUM FULL`, global: true},
+		{sql: `VACUUM (FULL, ANALYZE)`, global: true},
+		{sql: `VACUUM`},
+		{sql: `VACUUM FULL scratch`, name: "scratch"},
+		{sql: `CLUSTER`, global: true},
+		{sql: `CREATE SUBSCRIPTION s CONNECTION 'host=x' PUBLICATION p`, global: true},
+		{sql: `IMPORT FOREIGN SCHEMA r FROM SERVER s INTO public`, global: true},
+		{sql: `ALTER TABLE ALL IN TABLESPACE a SET TABLESPACE b`, global: true},
 	} {
 		m, err := MentionsOf(c.sql)
 		if err != nil {

@@ -141,6 +141,13 @@ func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32
 			set.eventTriggers = true
 		}
 	}
+	if set.active {
+		// A configured name not (yet) taken stays the gateway's: a
+		// relation made under it would be what a store finds.
+		for _, n := range names {
+			set.names[strings.ToLower(n)] = true
+		}
+	}
 	return set, nil
 }
 

@@ -67,10 +67,15 @@ var selfTemplates = [][]string{
 	{"WITH w AS (UPDATE %[1]s SET %[2]s RETURNING 1) SELECT count(*) FROM w"},
 	{"WITH w AS (DELETE FROM %[1]s RETURNING 1) SELECT count(*) FROM w"},
 	{"EXPLAIN ANALYZE UPDATE %[1]s SET %[2]s"},
+	{"EXPLAIN (ANALYZE, COSTS off) DELETE FROM %[1]s"},
+	{"INSERT INTO %[1]s (%[3]s) VALUES (%[4]s) ON CONFLICT DO NOTHING"},
 	{"PREPARE sg%[5]s AS UPDATE %[1]s SET %[2]s", "EXECUTE sg%[5]s"},
 	// Locks.
 	{"SELECT * FROM %[1]s FOR UPDATE"},
 	{"LOCK TABLE %[1]s IN ACCESS EXCLUSIVE MODE"},
+	{"LOCK %[1]s"},
+	{"SELECT 1 FROM %[1]s FOR KEY SHARE"},
+	{"DECLARE sg_c%[5]s CURSOR FOR SELECT * FROM %[1]s FOR NO KEY UPDATE", "FETCH ALL sg_c%[5]s"},
 	// Code the gateway cannot see.
 	{"DO $$ BEGIN UPDATE %[1]s SET %[2]s; END $$"},
 	{"CREATE FUNCTION sg_f%[5]s() RETURNS void LANGUAGE sql AS $$ UPDATE %[1]s SET %[2]s $$", "SELECT sg_f%[5]s()"},
@@ -81,12 +86,14 @@ var selfTemplates = [][]string{
 		"INSERT INTO sg_t%[5]s (%[3]s) VALUES (%[4]s)"},
 	{"CREATE TABLE sg_c%[5]s () INHERITS (%[1]s)", "INSERT INTO sg_c%[5]s (%[3]s) VALUES (%[4]s)"},
 	{"CREATE TABLE sg_k%[5]s (k text REFERENCES %[1]s ON DELETE CASCADE)"},
+	{"CREATE TABLE sg_l%[5]s (LIKE %[1]s)", "ALTER TABLE sg_l%[5]s INHERIT %[1]s"},
 	// DDL on the table.
 	{"ALTER TABLE %[1]s RENAME TO sg_renamed"},
 	{"ALTER TABLE %[1]s ADD COLUMN sg int"},
 	{"ALTER TABLE %[1]s SET SCHEMA elsewhere"},
 	{"DROP TABLE %[1]s CASCADE"},
 	{"GRANT ALL ON %[1]s TO PUBLIC"},
+	{"REVOKE ALL ON %[1]s FROM PUBLIC"},
 	{"ALTER TABLE %[1]s OWNER TO hw_victim"},
 	{"CREATE TRIGGER sg_tr BEFORE UPDATE ON %[1]s FOR EACH ROW EXECUTE FUNCTION app_trig()"},
 	{"CREATE RULE sg_r AS ON UPDATE TO %[1]s DO INSTEAD NOTHING"},
@@ -167,6 +174,11 @@ func selfAttacks() []selfAttack {
 		"SELECT app_exec('DELETE FROM airlock_reviews')",
 		"SELECT app_exec(convert_from('\\x44454c4554452046524f4d20616972' || '6c6f636b5f72657669657773', 'UTF8'))",
 		"SELECT app_exec('DELETE FROM ' || 'airlock' || '_reviews')",
+		"DO $$ BEGIN EXECUTE 'DELETE FROM ' || 'airlock' || '_reviews'; END $$",
+		// Names of the gateway's stores not taken in this database.
+		"CREATE TABLE airlock_anchor (origin text)",
+		"CREATE TABLE elsewhere.airlock_record (id int)",
+		"CREATE VIEW elsewhere.AIRLOCK_ANCHOR AS SELECT 1 AS x",
 		// Schema-wide.
 		"ALTER SCHEMA public RENAME TO sg_public",
 		"DROP SCHEMA public CASCADE",
