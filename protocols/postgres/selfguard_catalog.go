@@ -45,7 +45,8 @@ var guardVersion = func() string {
 // write to either is a write to the other's rows), every table that
 // references r or that r references by a foreign key (cascades; key
 // locks), every relation with a rule whose query names r (an updatable
-// view, an INSTEAD rule), r's indexes, owned sequences and TOAST, and
+// view, an INSTEAD rule), r's indexes (a constraint's too), owned
+// sequences and TOAST, and
 // every table whose column default names r (nextval of its sequence).
 // Code the gateway cannot see: a user trigger, a rule other than a
 // view's SELECT, a foreign table, and a default, CHECK constraint or
@@ -90,6 +91,7 @@ edges(a, b) AS MATERIALIZED (
 	UNION ALL SELECT d.refobjid, d.objid FROM pg_catalog.pg_depend d
 		WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass
 		AND d.deptype IN ('a', 'i') AND d.refobjid >= 16384
+	UNION ALL SELECT i.indrelid, i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid >= 16384
 	UNION ALL SELECT d.refobjid, ad.adrelid FROM pg_catalog.pg_depend d
 		JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
 		WHERE d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass

@@ -123,7 +123,7 @@ func startSelfGateway(t *testing.T) (*testGateway, string) {
 // selfFingerprint returns a read-only query whose answer changes with any
 // effect on the gateway's tables: their rows (children's included), name,
 // schema, owner, privileges, columns, row security, rules, triggers,
-// policies, foreign keys, inheritance, the views and rules that name
+// policies, foreign keys, inheritance, indexes, the views and rules that name
 // them, the relations that shadow their names or take a guarded name
 // not yet used, and the locks the session holds on them.
 func selfFingerprint(t *testing.T, tg *testGateway) string {
@@ -153,6 +153,8 @@ func selfFingerprint(t *testing.T, tg *testGateway) string {
 		`(SELECT string_agg(c.relname || ':' || n.nspname || ':' || c.relowner || ':' || coalesce(c.relacl::text, '') || ':' ||
 			c.relrowsecurity || ':' || c.relhastriggers || ':' || c.relhasrules || ':' || c.relnatts || ':' || c.relkind::text, ',' ORDER BY c.oid)
 			FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid IN (`+in+`))`,
+		`(SELECT string_agg(c.relname, ',' ORDER BY c.oid) FROM pg_catalog.pg_index i
+			JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid IN (`+in+`))`,
 		`(SELECT count(*) FROM pg_catalog.pg_class WHERE relname IN (`+strings.Join(all, ", ")+`))::text`,
 		`(SELECT count(*) FROM pg_catalog.pg_inherits WHERE inhparent IN (`+in+`) OR inhrelid IN (`+in+`))::text`,
 		`(SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid IN (`+in+`) OR confrelid IN (`+in+`))::text`,

@@ -179,6 +179,12 @@ func selfAttacks() []selfAttack {
 		"CREATE TABLE airlock_anchor (origin text)",
 		"CREATE TABLE elsewhere.airlock_record (id int)",
 		"CREATE VIEW elsewhere.AIRLOCK_ANCHOR AS SELECT 1 AS x",
+		// Their indexes, a constraint's too.
+		"DROP INDEX airlock_reviews_pending",
+		"ALTER INDEX airlock_reviews_pkey RENAME TO sg_pkey",
+		"ALTER INDEX public.airlock_grants_subject RENAME TO sg_idx",
+		"REINDEX INDEX airlock_grants_pkey",
+		"REINDEX TABLE airlock_grants",
 		// Schema-wide.
 		"ALTER SCHEMA public RENAME TO sg_public",
 		"DROP SCHEMA public CASCADE",
