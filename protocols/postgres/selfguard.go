@@ -144,6 +144,8 @@ func (set *guardSet) judgeStatement(st *pgsql.Statement, runs bool, seen map[str
 		return st.Kind + " runs code the gateway cannot see, which may write " + tables
 	case st.CallsWrite:
 		return "a function, operator or type the statement calls may write " + tables
+	case strings.TrimSpace(st.Text) == "":
+		return "a statement whose text the gateway does not hold may write " + tables
 	}
 	for _, t := range st.Tables {
 		if t.Access == "write" && (strings.EqualFold(t.Schema, "pg_catalog") || strings.HasPrefix(strings.ToLower(t.Name), "pg_")) {

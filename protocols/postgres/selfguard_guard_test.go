@@ -2,10 +2,13 @@ package postgres
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -67,6 +70,21 @@ func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
 		var out strings.Builder
 		if _, err := c.PgConn().CopyTo(ctx, &out, "COPY airlock_grants TO STDOUT"); err != nil || !strings.Contains(out.String(), "g1") {
 			t.Errorf("%s: COPY airlock_grants TO STDOUT: %v %q", mode, err, out.String())
+		}
+	})
+	t.Run("psql", func(t *testing.T) {
+		psql := gatetest.NeedTool(t, "psql")
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "in.csv"), []byte("10,csv\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		script := strings.Join(selfOrdinaryWork, ";\n") + ";\n\\copy scratch FROM 'in.csv' csv\n\\copy airlock_grants TO STDOUT\n"
+		if err := os.WriteFile(filepath.Join(dir, "work.sql"), []byte(script), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runTool(t, tg.clientEnv("admin"), dir, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "work.sql")
+		if err != nil || !strings.Contains(out, "g1") {
+			t.Fatalf("psql: %v\n%s", err, out)
 		}
 	})
 }
