@@ -55,6 +55,12 @@ type Statement struct {
 	// verdict kept for later (a prepared statement) is stale once the
 	// catalog's generation moved on: code added since may run under it.
 	JudgedUnder uint64
+	// CallsWrite is true when a function, operator, cast, type, view or
+	// row-level-security policy the statement runs may change data (the
+	// function verdict, whatever the statement itself does): a write
+	// statement's own targets are in Tables, but what its calls reach is
+	// not. It is set with ReadOnly, and unknown calls count.
+	CallsWrite bool
 
 	// structRO is the verdict on everything but the functions called;
 	// ReadOnly is structRO and the functions' verdict (see functions.go).
@@ -248,9 +254,11 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		st.structRO = true
 	}
 	st.ReadOnly, st.Volatile, st.Heavy = staticFunctionVerdict(st.structRO, st.calls)
+	st.CallsWrite = callsWriteStatic(st.calls)
 	if st.Prepared != nil {
 		p := *st.Prepared
 		p.ReadOnly, p.Volatile, p.Heavy = staticFunctionVerdict(p.structRO, p.calls)
+		p.CallsWrite = callsWriteStatic(p.calls)
 		st.Prepared = &p
 	}
 	st.StatementLineage = statementLineage(n)
@@ -273,7 +281,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		ns.Functions = st.Functions
 		ns.Columns = st.Columns
 		ns.calls = st.calls
-		ns.Volatile, ns.Heavy = st.Volatile, st.Heavy
+		ns.Volatile, ns.Heavy, ns.CallsWrite = st.Volatile, st.Heavy, st.CallsWrite
 		out = append(out, ns)
 	}
 	return out

@@ -139,6 +139,13 @@ func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile,
 	return structRO && !volatile, volatile, heavy
 }
 
+// callsWriteStatic is CallsWrite without the upstream's catalog: any call
+// staticFunctionVerdict does not vouch for.
+func callsWriteStatic(calls []funcName) bool {
+	ro, _, _ := staticFunctionVerdict(true, calls)
+	return !ro
+}
+
 // Proc is one pg_proc row, reduced to what the function verdict needs.
 // Operators, casts, views and row-level-security policies are listed
 // under prefixed names (see ProcCatalog).
@@ -395,6 +402,7 @@ func (k *funcJudge) annotateUnder(ctx context.Context, stmts []Statement, gen ui
 			var writes bool
 			st.Volatile, st.Heavy, writes = k.calls.verdict(ctx, k, st.calls)
 			st.ReadOnly = st.structRO && !writes
+			st.CallsWrite = writes
 		}
 		if st.Prepared != nil {
 			p := []Statement{*st.Prepared}

@@ -166,6 +166,12 @@ type postgresConfig struct {
 	// (0: no cap). Over a cap the client gets FATAL 53300.
 	MaxConnections            int `yaml:"max_connections"`
 	MaxConnectionsPerIdentity int `yaml:"max_connections_per_identity"`
+	// GuardedTables names more tables of Airlock's own state kept in the
+	// upstream database ("table" or "schema.table"), besides
+	// postgres.DefaultGuardedTables and record.anchor_table: in a database
+	// that holds any of them, a statement that may write them is refused
+	// whatever the rules say.
+	GuardedTables []string `yaml:"guarded_tables"`
 }
 
 type httpConfig struct {

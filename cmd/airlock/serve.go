@@ -320,7 +320,7 @@ func (s *server) startAll(ctx context.Context, cfg *serveConfig, g *gate.Gate, a
 		}
 	}
 	if p := cfg.Postgres; p != nil {
-		if err := s.startPostgres(ctx, p, g, auth); err != nil {
+		if err := s.startPostgres(ctx, p, g, auth, guardedTables(cfg)); err != nil {
 			return err
 		}
 	}

@@ -33,15 +33,16 @@ func (s *server) startConsole(c *consoleConfig, approver reviewer) error {
 	return nil
 }
 
-// startPostgres serves the PostgreSQL gateway.
-func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.Gate, auth gate.Authenticator) error {
+// startPostgres serves the PostgreSQL gateway; guarded are the tables of
+// the gateway's own state it refuses writes to (postgres.Config.GuardedTables).
+func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.Gate, auth gate.Authenticator, guarded []string) error {
 	up, err := pgconn.ParseConfig(p.Upstream)
 	if err != nil {
 		return fmt.Errorf("postgres.upstream: %w", err) // pgconn redacts the password
 	}
 	pcfg := postgres.Config{Gate: g, Upstream: up, Target: p.Target, Authenticator: auth,
 		AllowInsecurePassword: p.AllowInsecurePassword, Logger: s.log.Named("postgres"),
-		MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity}
+		MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity, GuardedTables: guarded}
 	if p.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(p.TLSCert, p.TLSKey)
 		if err != nil {

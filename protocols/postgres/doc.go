@@ -30,7 +30,26 @@
 // the gateway does not know, a FunctionCall message) is recorded as a deny
 // decision named "postgres/<check>" ("postgres/parse", "postgres/size",
 // "postgres/unknown", "postgres/protocol", "postgres/settings",
-// "postgres/lineage"), counted like any other.
+// "postgres/lineage", "postgres/self"), counted like any other.
+//
+// The gateway's own state may live in the database it gates (the review
+// and grant tables of approval/pgapproval, gate/pgrules' rule sets,
+// gate/pgruns' runs, record/pgsink's record and anchor:
+// DefaultGuardedTables, plus Config.GuardedTables). In a database that
+// holds one of them, a statement that is not read-only is refused as
+// "postgres/self", whatever the rules say, when it may write, lock,
+// alter, drop, rename, grant on or hang code on them: when it names one of
+// them or a relation that reaches them (a view or rule over them, an
+// inheritance parent or child, a table tied to them by a foreign key, or
+// one whose writes run code the gateway cannot see: a trigger, a rule, a
+// foreign table, a default or constraint calling a user function) in any
+// spelling or role, acts on their schema as a whole or on objects it does
+// not name (DROP OWNED, ALTER ROLE ... SET), or runs code the gateway
+// cannot see (DO, CALL, CREATE FUNCTION/TRIGGER/RULE, a call of a
+// function that may write). The tables are learned from the catalog and
+// followed by OID through renames. Reads are left to the rules; a write
+// statement that only reads a guarded table is refused too. In a
+// database without them nothing changes.
 //
 // A client names the run its session belongs to (gate.Session.Run) with
 // the startup parameter airlock.run (a driver's runtime parameters, such as

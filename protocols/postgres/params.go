@@ -124,6 +124,7 @@ func notReadOnly(cl *pgsql.Classification) *pgsql.Classification {
 	for i := range out.Statements {
 		out.Statements[i].ReadOnly = false
 		out.Statements[i].Volatile = true
+		out.Statements[i].CallsWrite = true
 	}
 	return out
 }

@@ -60,6 +60,13 @@ type Config struct {
 	// as text); 0 means gate.DefaultRecordLimit, a negative value no bound.
 	// The client still receives every row; the record marks the cut.
 	RecordLimit int64
+	// GuardedTables names tables of the gateway's own state kept in the
+	// upstream database besides DefaultGuardedTables (which are always
+	// guarded): a record/pgsink Table or Anchor table of another name,
+	// say ("table" or "schema.table"). In a database that holds one of
+	// them, a statement that may write them is refused whatever the
+	// rules say (see selfGuard); reads are left to the rules.
+	GuardedTables []string
 	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
@@ -73,6 +80,7 @@ type Server struct {
 	cls      pgsql.Classifier
 	procs    *funcCatalog // what cls judges functions by
 	catalog  *catalog
+	self     *selfGuard      // keeps writes off the gateway's own tables
 	lineage  *pgsql.Resolver // over catalog
 	carriers carriers        // columns a detector found sensitive values in
 	probes   probes          // columns read to learn whether they are carriers (probe.go)
@@ -186,6 +194,7 @@ func New(cfg Config) (*Server, error) {
 		s.tls = t
 	}
 	s.catalog = newCatalog(cfg.Upstream)
+	s.self = newSelfGuard(s.catalog, cfg.GuardedTables)
 	s.lineage = pgsql.NewResolver(s.catalog)
 	return s, nil
 }
