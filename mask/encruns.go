@@ -1,0 +1,180 @@
+package mask
+
+// Encoded runs. Base64 (standard and URL-safe), base32 and hex turn a
+// value into a run of letters and digits that a one-line decoder turns
+// back: NDExMTExMTExMTExMTExMQ== is a card number. The package once left
+// them out as encodings chosen on purpose; but a server writes them
+// without being asked (Basic authentication, JSON fields of bytes, bytea
+// columns in hex, cookies), and a reader decodes them at a glance. So a
+// text holding a long run of such characters is also read with the run
+// decoded, when the decoded bytes are text: a hash, a UUID or an
+// identifier decodes to binary noise and is left alone, and so the view
+// costs a detector pass only where a value may hide. A match masks the
+// characters its bytes were encoded in.
+//
+// A run is decoded from its first character; one that starts the text (a
+// stream window may begin inside it) is also decoded from the next three.
+// Not read: an encoding of an encoding, and base32 in lower case.
+
+const (
+	// minEncRun is the shortest run decoded: base64 of nine bytes, the
+	// digits of an SSN.
+	minEncRun = 12
+	// minEncBytes is the fewest decoded bytes kept.
+	minEncBytes = 9
+)
+
+// encRun is one run of the base64 alphabets in a text.
+type encRun struct{ start, end int }
+
+// nextEncRun returns the next run of at least minEncRun characters of
+// the base64 alphabets (both) at or after i, that holds a character other
+// than a lower-case letter after its first (prose words do not), or
+// ok false. Runs shorter than minEncRun are skipped a probe at a time.
+func nextEncRun(t []byte, i int) (r encRun, ok bool) {
+	for {
+		p := i + minEncRun - 1
+		if p >= len(t) {
+			return encRun{}, false
+		}
+		if !is(t[p], clB64) {
+			i = p + 1
+			continue
+		}
+		q := p - 1
+		for q >= i && is(t[q], clB64) {
+			q--
+		}
+		if q >= i {
+			i = q + 1
+			continue
+		}
+		for i > 0 && is(t[i-1], clB64) {
+			i--
+		}
+		e := p + 1
+		for e < len(t) && is(t[e], clB64) {
+			e++
+		}
+		for k := i + 1; k < e; k++ {
+			if !is(t[k], clLower) {
+				return encRun{i, e}, true
+			}
+		}
+		i = e
+	}
+}
+
+// hasEncodedRun reports whether t holds a run nextEncRun finds.
+func hasEncodedRun(t []byte) bool {
+	_, ok := nextEncRun(t, 0)
+	return ok
+}
+
+// b64Value is the value of a base64 character, standard or URL-safe.
+func b64Value(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c - 'A'
+	case c >= 'a' && c <= 'z':
+		return c - 'a' + 26
+	case c >= '0' && c <= '9':
+		return c - '0' + 52
+	case c == '+' || c == '-':
+		return 62
+	}
+	return 63
+}
+
+// b32Value is the value of a base32 character, or 0xFF.
+func b32Value(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c - 'A'
+	case c >= '2' && c <= '7':
+		return c - '2' + 26
+	}
+	return 0xFF
+}
+
+// readEncoded fills l with the runs of src decoded (each separated by a
+// NUL, which ends every value), the runs whose decoded bytes are text;
+// st and en map src to the original (nil: src is it). It reports whether
+// any run was kept.
+func (l *layer) readEncoded(src []byte, st, en []int) bool {
+	l.grow(len(src) + 8)
+	l.b, l.st, l.en = l.b[:0], l.st[:0], l.en[:0]
+	for i := 0; ; {
+		r, ok := nextEncRun(src, i)
+		if !ok {
+			break
+		}
+		i = r.end
+		aligns := 1
+		if r.start == 0 {
+			aligns = 4
+		}
+		for a := 0; a < aligns && r.end-r.start-a >= minEncRun; a++ {
+			l.decodeRun(src, st, en, r.start+a, r.end, 6, b64Value)
+			if isHexRun(src[r.start+a : r.end]) {
+				l.decodeRun(src, st, en, r.start+a, r.end, 4, func(c byte) byte { return unhex(c) })
+			}
+			if isB32Run(src[r.start+a : r.end]) {
+				l.decodeRun(src, st, en, r.start+a, r.end, 5, b32Value)
+			}
+		}
+	}
+	return len(l.b) > 0
+}
+
+func isHexRun(t []byte) bool {
+	for _, c := range t {
+		if !is(c, clHex) {
+			return false
+		}
+	}
+	return true
+}
+
+func isB32Run(t []byte) bool {
+	for _, c := range t {
+		if b32Value(c) == 0xFF {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeRun appends src[s:e] decoded with bits bits per character (value
+// gives each), followed by a NUL, when the bytes are text.
+func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value func(byte) byte) {
+	n0 := len(l.b)
+	var acc uint32
+	var nb uint
+	printable := 0
+	for k := s; k < e; k++ {
+		acc = acc<<bits | uint32(value(src[k]))
+		nb += bits
+		if nb < 8 {
+			continue
+		}
+		nb -= 8
+		c := byte(acc >> nb)
+		// The byte was encoded in the characters from bit 8*j on.
+		j := len(l.b) - n0
+		first := s + 8*j/int(bits)
+		cs, _ := spanOf(st, en, first)
+		_, ce := spanOf(st, en, k)
+		l.b, l.st, l.en = append(l.b, c), append(l.st, cs), append(l.en, ce)
+		if c >= ' ' && c < 0x7F || c == '\t' || c == '\n' || c == '\r' {
+			printable++
+		}
+	}
+	n := len(l.b) - n0
+	if n < minEncBytes || printable*8 < n*7 {
+		l.b, l.st, l.en = l.b[:n0], l.st[:n0], l.en[:n0]
+		return
+	}
+	_, ce := spanOf(st, en, e-1)
+	l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
+}
