@@ -222,6 +222,9 @@ func gapSpellings() []encSpelling {
 		add(fmt.Sprintf("every-char%+q", zw), nil, func(s encSample) string { return joinChars(s.value, zw) },
 			func(x string) string { return strings.ReplaceAll(x, zw, "") })
 	}
+	// Invisible characters spread further than the views read: refused.
+	add("every-char-5-zwsp", nil, func(s encSample) string { return joinChars(s.value, strings.Repeat("\u200b", 5)) },
+		func(x string) string { return strings.ReplaceAll(x, "\u200b", "") })
 	// Markup between the characters.
 	for _, m := range []string{"<b></b>", "<!-- -->", "<i>", "<span class=\"x\"></span>"} {
 		add(fmt.Sprintf("markup-every-char%+q", m), nil, func(s encSample) string { return joinChars(s.value, m) },
@@ -231,7 +234,7 @@ func gapSpellings() []encSpelling {
 		return perChar(s.value, digitsOnly, func(r rune) string { return "<span>" + string(r) + "</span>" })
 	}, nil)
 	// Strings split and concatenated.
-	for _, j := range []string{`"+"`, `" + "`, `" "`, `","`, `", "`, `'||'`, `' || '`, `"."`} {
+	for _, j := range []string{`"+"`, `" + "`, `" "`, `","`, `", "`, `'||'`, `' || '`, `"."`, "\" +\n    \"", "'\n  || '", "\"\r\n\t\""} {
 		add(fmt.Sprintf("concat-groups%s", j), numericGrouped, func(s encSample) string {
 			q := j[:1]
 			return q + regroup(s.digits, s.groups, j) + q
@@ -259,6 +262,21 @@ func gapSpellings() []encSpelling {
 		decodeRuns(b32RunRE, unB32))
 	add("hex", nil, func(s encSample) string { return hex.EncodeToString([]byte(s.value)) },
 		decodeRuns(hexRunRE, unHex))
+	add("base64-mime-lines", nil, func(s encSample) string {
+		v := base64.StdEncoding.EncodeToString([]byte("the value is " + s.value + ", kept on file"))
+		var b strings.Builder
+		for len(v) > 16 {
+			b.WriteString(v[:16] + "\r\n")
+			v = v[16:]
+		}
+		return b.String() + v
+	}, func(x string) string {
+		return decodeRuns(b64RunRE, unB64)(strings.ReplaceAll(strings.ReplaceAll(x, "\r\n", ""), `\r\n`, ""))
+	})
+	add("hex-bytea", nil, func(s encSample) string { return `\x` + hex.EncodeToString([]byte(s.value)) },
+		func(x string) string { return decodeRuns(hexRunRE, unHex)(strings.ReplaceAll(x, `\x`, " ")) })
+	add("hex-0x", nil, func(s encSample) string { return "0x" + hex.EncodeToString([]byte(s.value)) },
+		func(x string) string { return decodeRuns(hexRunRE, unHex)(strings.ReplaceAll(x, "0x", " ")) })
 	add("hex-upper", nil, func(s encSample) string { return strings.ToUpper(hex.EncodeToString([]byte(s.value))) },
 		decodeRuns(hexRunRE, unHex))
 	return sp

@@ -56,8 +56,24 @@ func nextEncRun(t []byte, i int) (r encRun, ok bool) {
 		for e < len(t) && is(t[e], clB64) {
 			e++
 		}
+		// Lines of MIME, PEM or a hex dump: a line of a multiple of four
+		// characters, sixteen or more, goes on after its line break.
+		for line := e - i; line >= 16 && line%4 == 0; {
+			b := e
+			if at(t, b) == '\r' {
+				b++
+			}
+			if at(t, b) != '\n' || !is(at(t, b+1), clB64) {
+				break
+			}
+			n := b + 1
+			for n < len(t) && is(t[n], clB64) {
+				n++
+			}
+			line, e = n-b-1, n
+		}
 		for k := i + 1; k < e; k++ {
-			if !is(t[k], clLower) {
+			if !is(t[k], clLower) && t[k] != '\n' && t[k] != '\r' {
 				return encRun{i, e}, true
 			}
 		}
@@ -117,19 +133,37 @@ func (l *layer) readEncoded(src []byte, st, en []int) bool {
 		for a := 0; a < aligns && r.end-r.start-a >= minEncRun; a++ {
 			l.decodeRun(src, st, en, r.start+a, r.end, 6, b64Value)
 			if isHexRun(src[r.start+a : r.end]) {
-				l.decodeRun(src, st, en, r.start+a, r.end, 4, func(c byte) byte { return unhex(c) })
+				l.decodeRun(src, st, en, r.start+a, r.end, 4, unhex)
 			}
 			if isB32Run(src[r.start+a : r.end]) {
 				l.decodeRun(src, st, en, r.start+a, r.end, 5, b32Value)
 			}
 		}
+		// Hex after a prefix: PostgreSQL's bytea (\x3431...), 0x3431...
+		if h := hexPrefix(src, r.start); h > 0 && isHexRun(src[h:r.end]) {
+			l.decodeRun(src, st, en, h, r.end, 4, unhex)
+		}
 	}
 	return len(l.b) > 0
 }
 
+// hexPrefix returns where the hex digits start in a run at t[s] that
+// begins with the x of \x or with 0x, or 0.
+func hexPrefix(t []byte, s int) int {
+	switch {
+	case at(t, s) == 'x' && at(t, s-1) == '\\':
+		return s + 1
+	case at(t, s) == '0' && at(t, s+1)|0x20 == 'x':
+		return s + 2
+	}
+	return 0
+}
+
+func lineBreak(c byte) bool { return c == '\n' || c == '\r' }
+
 func isHexRun(t []byte) bool {
 	for _, c := range t {
-		if !is(c, clHex) {
+		if !is(c, clHex) && !lineBreak(c) {
 			return false
 		}
 	}
@@ -138,7 +172,7 @@ func isHexRun(t []byte) bool {
 
 func isB32Run(t []byte) bool {
 	for _, c := range t {
-		if b32Value(c) == 0xFF {
+		if b32Value(c) == 0xFF && !lineBreak(c) {
 			return false
 		}
 	}
@@ -146,35 +180,66 @@ func isB32Run(t []byte) bool {
 }
 
 // decodeRun appends src[s:e] decoded with bits bits per character (value
-// gives each), followed by a NUL, when the bytes are text.
+// gives each; line breaks are skipped), followed by a NUL, when seven
+// bytes in eight are text. The run is judged first, without writing: most
+// runs (hashes, identifiers, paths) fail within a few bytes.
 func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value func(byte) byte) {
-	n0 := len(l.b)
+	chars := 0
+	for _, c := range src[s:e] {
+		if !lineBreak(c) {
+			chars++
+		}
+	}
+	total := chars * int(bits) / 8
+	if total < minEncBytes {
+		return
+	}
+	allowed := total / 8
 	var acc uint32
 	var nb uint
-	printable := 0
-	for k := s; k < e; k++ {
-		acc = acc<<bits | uint32(value(src[k]))
-		nb += bits
-		if nb < 8 {
+	bad := 0
+	for _, c := range src[s:e] {
+		if lineBreak(c) {
+			continue
+		}
+		acc = acc<<bits | uint32(value(c))
+		if nb += bits; nb < 8 {
 			continue
 		}
 		nb -= 8
-		c := byte(acc >> nb)
-		// The byte was encoded in the characters from bit 8*j on.
-		j := len(l.b) - n0
-		first := s + 8*j/int(bits)
-		cs, _ := spanOf(st, en, first)
-		_, ce := spanOf(st, en, k)
-		l.b, l.st, l.en = append(l.b, c), append(l.st, cs), append(l.en, ce)
-		if c >= ' ' && c < 0x7F || c == '\t' || c == '\n' || c == '\r' {
-			printable++
+		if !textByte(byte(acc >> nb)) {
+			if bad++; bad > allowed {
+				return
+			}
 		}
 	}
-	n := len(l.b) - n0
-	if n < minEncBytes || printable*8 < n*7 {
-		l.b, l.st, l.en = l.b[:n0], l.st[:n0], l.en[:n0]
-		return
+	acc, nb = 0, 0
+	first := s // the character the next byte starts in
+	for k := s; k < e; k++ {
+		c := src[k]
+		if lineBreak(c) {
+			continue
+		}
+		acc = acc<<bits | uint32(value(c))
+		if nb += bits; nb < 8 {
+			continue
+		}
+		nb -= 8
+		cs, _ := spanOf(st, en, first)
+		_, ce := spanOf(st, en, k)
+		l.b, l.st, l.en = append(l.b, byte(acc>>nb)), append(l.st, cs), append(l.en, ce)
+		if nb > 0 {
+			first = k // the leftover bits of this character start the next byte
+		} else {
+			first = k + 1
+		}
 	}
 	_, ce := spanOf(st, en, e-1)
 	l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
+}
+
+// textByte reports whether a decoded byte is text: printable ASCII or a
+// tab or line break.
+func textByte(c byte) bool {
+	return c >= ' ' && c < 0x7F || c == '\t' || c == '\n' || c == '\r'
 }

@@ -26,6 +26,12 @@ func hasInvisible(t []byte) bool {
 		if i == len(t) {
 			return false
 		}
+		if !invisibleLead[t[i]] {
+			// Most non-ASCII text (other scripts, accents) starts no
+			// invisible character: skip it a byte at a time, undecoded.
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(t[i:])
 		if isIgnorable(r) {
 			return true
@@ -34,6 +40,11 @@ func hasInvisible(t []byte) bool {
 	}
 	return false
 }
+
+// invisibleLead marks the first bytes of the UTF-8 of the characters
+// isIgnorable reports: U+00AD, U+034F, U+061C, U+180E, U+200B-U+206F,
+// U+FEFF.
+var invisibleLead = [256]bool{0xC2: true, 0xCD: true, 0xD8: true, 0xE1: true, 0xE2: true, 0xEF: true}
 
 // dropInvisible fills l with src without its invisible characters, in
 // runs of up to maxIgnorables as the numeric scanners skip them (a longer
@@ -73,4 +84,41 @@ func (l *layer) dropInvisible(src []byte, st, en []int) {
 		}
 	}
 	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
+}
+
+// longInvisible appends a span that fails closed for each run of more than
+// maxIgnorables invisible characters right after a letter or a digit: the
+// views read a value through shorter runs, and one spread further would
+// stretch beyond its detector's bound (and the stream masker's
+// look-ahead). Such runs are no part of ordinary text; what cannot be
+// read is refused rather than passed. st and en map src to the original
+// text (nil: src is it).
+func longInvisible(src []byte, st, en []int, out []span) []span {
+	for i := 0; i < len(src); {
+		if src[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(src[i:])
+		if !isIgnorable(r) || !isAlnum(at(src, i-1)) {
+			i += size
+			continue
+		}
+		e, runes := i, 0
+		for e < len(src) && runes <= maxIgnorables {
+			r, size := utf8.DecodeRune(src[e:])
+			if !isIgnorable(r) {
+				break
+			}
+			e += size
+			runes++
+		}
+		if runes > maxIgnorables {
+			s, _ := spanOf(st, en, i)
+			_, x := spanOf(st, en, e-1)
+			out = append(out, span{start: s, end: x, overlong: true})
+		}
+		i = e
+	}
+	return out
 }

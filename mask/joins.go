@@ -11,8 +11,10 @@ import "bytes"
 // that opens the next. A comma joins only digits on both sides (a list of
 // words is no concatenation).
 
-// maxJoinSpaces bounds the white space on either side of the operator.
-const maxJoinSpaces = 2
+// maxJoinSpaces bounds the white space (line breaks included: a long
+// literal is often continued on the next line) on either side of the
+// operator.
+const maxJoinSpaces = 8
 
 // joinAt reads a join whose closing quote is t[i] (a backslash before
 // either quote, as in JSON, and doubled quotes, as inside a SQL string,
@@ -79,8 +81,13 @@ func joinChar(c byte) bool {
 }
 
 func skipSpaces(t []byte, j int) int {
-	for k := 0; k < maxJoinSpaces && at(t, j) == ' '; k++ {
-		j++
+	for k := 0; k < maxJoinSpaces; k++ {
+		switch at(t, j) {
+		case ' ', '\t', '\n', '\r':
+			j++
+			continue
+		}
+		break
 	}
 	return j
 }

@@ -110,6 +110,7 @@ func (p *Policy) wideCandidates(ls *layers, l *layer, final bool, out []span) []
 // decoded, as rd asks, and over the views of each.
 func (p *Policy) rewrittenCandidates(ls *layers, src []byte, st, en []int, rd readings, final bool, out []span) []span {
 	if rd.invisible {
+		out = longInvisible(src, st, en, out)
 		ls.inv.dropInvisible(src, st, en)
 		out = p.viewOf(ls, &ls.inv, final, out)
 	}
@@ -270,6 +271,7 @@ func (p *Policy) rewrittenPlain(rw, l *layer, final bool, out []span, strict boo
 		out = mapBack(out, k, rw, p.horizon-ctxBefore, strict)
 	}
 	if hasInvisible(l.b) {
+		out = longInvisible(l.b, l.st, l.en, out)
 		rw.dropInvisible(l.b, l.st, l.en)
 		run()
 	}
