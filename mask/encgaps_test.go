@@ -222,6 +222,25 @@ func gapSpellings() []encSpelling {
 		add(fmt.Sprintf("every-char%+q", zw), nil, func(s encSample) string { return joinChars(s.value, zw) },
 			func(x string) string { return strings.ReplaceAll(x, zw, "") })
 	}
+	for _, vs := range []string{"\ufe0f", "\ufe00", "\U000e0101", "\u180b"} {
+		add(fmt.Sprintf("every-char%+q", vs), nil, func(s encSample) string { return joinChars(s.value, vs) },
+			func(x string) string { return strings.ReplaceAll(x, vs, "") })
+	}
+	add("tag-characters", nil, func(s encSample) string {
+		return perChar(s.value, everyChar, func(r rune) string { return string(0xE0000 + r) })
+	}, func(x string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 0xE0020 && r <= 0xE007E {
+				return r - 0xE0000
+			}
+			return r
+		}, x)
+	})
+	add("base64-utf16le", nil, func(s encSample) string {
+		return base64.StdEncoding.EncodeToString(utf16Bytes(s.value, false, false))
+	}, func(x string) string {
+		return strings.ReplaceAll(decodeRuns(b64RunRE, unB64)(x), "\x00", "")
+	})
 	// Invisible characters spread further than the views read: refused.
 	add("every-char-5-zwsp", nil, func(s encSample) string { return joinChars(s.value, strings.Repeat("\u200b", 5)) },
 		func(x string) string { return strings.ReplaceAll(x, "\u200b", "") })

@@ -180,8 +180,8 @@ func isB32Run(t []byte) bool {
 }
 
 // decodeRun appends src[s:e] decoded with bits bits per character (value
-// gives each; line breaks are skipped), followed by a NUL, when seven
-// bytes in eight are text. The run is judged first, without writing: most
+// gives each; line breaks are skipped), NULs dropped and followed by a
+// NUL, when seven bytes in eight are text or NUL. The run is judged first, without writing: most
 // runs (hashes, identifiers, paths) fail within a few bytes.
 func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value func(byte) byte) {
 	chars := 0
@@ -207,7 +207,7 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 			continue
 		}
 		nb -= 8
-		if !textByte(byte(acc >> nb)) {
+		if c := byte(acc >> nb); !textByte(c) && c != 0 {
 			if bad++; bad > allowed {
 				return
 			}
@@ -227,7 +227,11 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 		nb -= 8
 		cs, _ := spanOf(st, en, first)
 		_, ce := spanOf(st, en, k)
-		l.b, l.st, l.en = append(l.b, byte(acc>>nb)), append(l.st, cs), append(l.en, ce)
+		if c := byte(acc >> nb); c != 0 {
+			// NULs are dropped: the text of UTF-16 or UTF-32 encoded
+			// (PowerShell's -EncodedCommand) reads as itself.
+			l.b, l.st, l.en = append(l.b, c), append(l.st, cs), append(l.en, ce)
+		}
 		if nb > 0 {
 			first = k // the leftover bits of this character start the next byte
 		} else {

@@ -5,9 +5,12 @@ import (
 	"unicode/utf8"
 )
 
-// Invisible characters. A zero-width space, a word joiner, a soft hyphen
-// or a BOM between the characters of a value (A\u200bK\u200bI\u200bA...)
-// changes nothing a reader sees, and copying the text drops most of them.
+// Invisible characters. A zero-width space, a word joiner, a soft hyphen,
+// a variation selector or a BOM between the characters of a value
+// (A\u200bK\u200bI\u200bA...) changes nothing a reader sees, and copying
+// the text drops most of them. Tag characters (U+E0020-U+E007E) are
+// invisible too, but each mirrors an ASCII character that a program reads
+// back; the view reads them as that character.
 // The numeric scanners skip them already (unicode.go); for the other
 // detectors a text that holds one is also read without them.
 
@@ -33,7 +36,7 @@ func hasInvisible(t []byte) bool {
 			continue
 		}
 		r, size := utf8.DecodeRune(t[i:])
-		if isIgnorable(r) {
+		if _, tag := tagASCII(r); tag || isIgnorable(r) {
 			return true
 		}
 		i += size
@@ -42,9 +45,9 @@ func hasInvisible(t []byte) bool {
 }
 
 // invisibleLead marks the first bytes of the UTF-8 of the characters
-// isIgnorable reports: U+00AD, U+034F, U+061C, U+180E, U+200B-U+206F,
-// U+FEFF.
-var invisibleLead = [256]bool{0xC2: true, 0xCD: true, 0xD8: true, 0xE1: true, 0xE2: true, 0xEF: true}
+// isIgnorable reports, and of the tag characters: U+00AD, U+034F, U+061C,
+// U+180B-U+180F, U+200B-U+206F, U+FE00-U+FE0F, U+FEFF, U+E0000-U+E01EF.
+var invisibleLead = [256]bool{0xC2: true, 0xCD: true, 0xD8: true, 0xE1: true, 0xE2: true, 0xEF: true, 0xF3: true}
 
 // dropInvisible fills l with src without its invisible characters, in
 // runs of up to maxIgnorables as the numeric scanners skip them (a longer
@@ -73,8 +76,15 @@ func (l *layer) dropInvisible(src []byte, st, en []int) {
 		}
 		switch {
 		case runes == 0:
-			_, size := utf8.DecodeRune(src[i:])
-			n = l.copyRun(n, src, st, en, i, i+size)
+			r, size := utf8.DecodeRune(src[i:])
+			if a, ok := tagASCII(r); ok {
+				s, _ := spanOf(st, en, i)
+				_, e := spanOf(st, en, i+size-1)
+				l.b[n], l.st[n], l.en[n] = a, s, e
+				n++
+			} else {
+				n = l.copyRun(n, src, st, en, i, i+size)
+			}
 			i += size
 		case runes > maxIgnorables:
 			n = l.copyRun(n, src, st, en, i, e)
