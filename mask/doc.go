@@ -97,9 +97,11 @@
 //     UTF-32 where that reads as text; each of these views is read in
 //     turn for markup, escapes and the rewrites below;
 //   - invisible characters (invisible.go): a text holding a zero-width
-//     space, joiner, word joiner, soft hyphen or BOM is also read without
-//     them (runs of up to four), for the detectors of tokens and
-//     addresses as the numeric scanners already skip them;
+//     space, joiner, word joiner, soft hyphen, variation selector or BOM
+//     is also read without them (runs of up to four; a longer run after a
+//     letter or digit fails closed), for the detectors of tokens and
+//     addresses as the numeric scanners already skip them, and tag
+//     characters (U+E0020-U+E007E) are read as the ASCII they mirror;
 //   - strings split and joined (joins.go): "4111" + "1111" + ..., '41' ||
 //     '11' in SQL (doubled quotes inside a SQL string too), adjacent
 //     literals "AKIA..." "...", Perl's ".", and digit groups in a list
