@@ -439,3 +439,32 @@ func TestSSNGluedToLettersStaysMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodedRunStreamLong: a card deep inside a long MIME base64 body
+// and a long hex dump, streamed in small and large writes, is masked as
+// Value masks it, whatever alignment each held window starts at.
+func TestEncodedRunStreamLong(t *testing.T) {
+	p := jsonPolicy(t, Config{}, "all")
+	text := strings.Repeat("plain words of a long letter, nothing more. ", 300) + "card 4111111111111111 " +
+		strings.Repeat("and the letter goes on. ", 300)
+	b64 := base64.StdEncoding.EncodeToString([]byte(text))
+	var mime strings.Builder
+	for len(b64) > 76 {
+		mime.WriteString(b64[:76] + "\r\n")
+		b64 = b64[76:]
+	}
+	mime.WriteString(b64)
+	for _, in := range []string{mime.String(), hex.EncodeToString([]byte(text))} {
+		out, _, err := p.Value("", in)
+		if err != nil || !strings.Contains(out, "[CREDIT_CARD]") {
+			t.Fatalf("Value: %v, masked: %v", err, strings.Contains(out, "[CREDIT_CARD]"))
+		}
+		for _, cut := range []int{7, 1000, 4096} {
+			var cuts []int
+			for k := cut; k < len(in); k += cut {
+				cuts = append(cuts, k)
+			}
+			checkStream(t, p, []byte(in), cuts)
+		}
+	}
+}

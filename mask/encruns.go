@@ -118,7 +118,8 @@ func b32Value(c byte) byte {
 // st and en map src to the original (nil: src is it). It reports whether
 // any run was kept.
 func (l *layer) readEncoded(src []byte, st, en []int) bool {
-	l.grow(len(src) + 8)
+	// Most runs decode to no text: the view grows as runs are kept, not
+	// to the size of src up front.
 	l.b, l.st, l.en = l.b[:0], l.st[:0], l.en[:0]
 	for i := 0; ; {
 		r, ok := nextEncRun(src, i)
