@@ -12,8 +12,10 @@ package mask
 // costs a detector pass only where a value may hide. A match masks the
 // characters its bytes were encoded in.
 //
-// A run is decoded from its first character; one that starts the text (a
-// stream window may begin inside it) is also decoded from the next three.
+// A run is decoded from each of its first four characters (from each of
+// the first two as hex): a character put in front shifts the encoding,
+// and a stream window or a JSON string may begin inside a run; so the
+// reading of a run does not depend on where it stands.
 // Not read: an encoding of an encoding, and base32 in lower case.
 
 const (
@@ -127,13 +129,9 @@ func (l *layer) readEncoded(src []byte, st, en []int) bool {
 			break
 		}
 		i = r.end
-		aligns := 1
-		if r.start == 0 {
-			aligns = 4
-		}
-		for a := 0; a < aligns && r.end-r.start-a >= minEncRun; a++ {
+		for a := 0; a < 4 && r.end-r.start-a >= minEncRun; a++ {
 			l.decodeRun(src, st, en, r.start+a, r.end, 6, b64Value)
-			if isHexRun(src[r.start+a : r.end]) {
+			if a < 2 && isHexRun(src[r.start+a : r.end]) {
 				l.decodeRun(src, st, en, r.start+a, r.end, 4, unhex)
 			}
 			if isB32Run(src[r.start+a : r.end]) {
