@@ -131,7 +131,7 @@ func (l *layer) readEncoded(src []byte, st, en []int) bool {
 		i = r.end
 		for a := 0; a < 4 && r.end-r.start-a >= minEncRun; a++ {
 			l.decodeRun(src, st, en, r.start+a, r.end, 6, b64Value)
-			if a < 2 && isHexRun(src[r.start+a : r.end]) {
+			if a < 2 && isHexRun(src[r.start+a:r.end]) {
 				l.decodeRun(src, st, en, r.start+a, r.end, 4, unhex)
 			}
 			if isB32Run(src[r.start+a : r.end]) {
