@@ -30,9 +30,8 @@ const (
 type encRun struct{ start, end int }
 
 // nextEncRun returns the next run of at least minEncRun characters of
-// the base64 alphabets (both) at or after i, that holds a character other
-// than a lower-case letter after its first (prose words do not), or
-// ok false. Runs shorter than minEncRun are skipped a probe at a time.
+// the base64 alphabets (both) at or after i that looks encoded
+// (encodedLooking, or hex after a prefix), or ok false. Runs shorter than minEncRun are skipped a probe at a time.
 func nextEncRun(t []byte, i int) (r encRun, ok bool) {
 	for {
 		p := i + minEncRun - 1
@@ -74,10 +73,8 @@ func nextEncRun(t []byte, i int) (r encRun, ok bool) {
 			}
 			line, e = n-b-1, n
 		}
-		for k := i + 1; k < e; k++ {
-			if !is(t[k], clLower) && t[k] != '\n' && t[k] != '\r' {
-				return encRun{i, e}, true
-			}
+		if encodedLooking(t[i:e]) || hexPrefix(t, i) > 0 {
+			return encRun{i, e}, true
 		}
 		i = e
 	}
@@ -245,4 +242,28 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 // tab or line break.
 func textByte(c byte) bool {
 	return c >= ' ' && c < 0x7F || c == '\t' || c == '\n' || c == '\r'
+}
+
+// encodedLooking reports whether a run may be base64 of text (upper- and
+// lower-case letters after its first character, or upper-case letters
+// and digits without '-' or '_': prose words, paths and timestamps do
+// not look so), hex (hex digits only, a digit among them) or base32
+// (upper-case letters and the digits 2-7 only).
+func encodedLooking(r []byte) bool {
+	upper, lower, digit, dash, hexOnly, b32Only := false, false, false, false, true, true
+	for k, c := range r {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = upper || k > 0
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case isDigit(c):
+			digit = true
+		case c == '-' || c == '_':
+			dash = true
+		}
+		hexOnly = hexOnly && (is(c, clHex) || lineBreak(c))
+		b32Only = b32Only && (b32Value(c) != 0xFF || lineBreak(c))
+	}
+	return upper && (lower || digit && !dash) || digit && hexOnly || b32Only && len(r) >= 16
 }

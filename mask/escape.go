@@ -423,10 +423,7 @@ func escapeCluster(t []byte, i, n int, nt notation, dec byte) bool {
 	var dst [utf8.UTFMax]byte
 	// One scan each way, following the word and the number at once; an
 	// escape reached while either goes on is another of theirs.
-	word, digits, sawAt := 1, 0, dec == '@'
-	if isDigit(dec) {
-		digits++
-	}
+	word, sawAt := 1, dec == '@'
 	inWord, inNum := true, true
 	for j := i + n; j < len(t) && j-i < clusterReach; {
 		c := t[j]
@@ -443,9 +440,6 @@ func escapeCluster(t []byte, i, n int, nt notation, dec byte) bool {
 		if inWord {
 			word++
 			sawAt = sawAt || c == '@'
-		}
-		if inNum && isDigit(c) {
-			digits++
 		}
 		j++
 	}
@@ -467,12 +461,31 @@ func escapeCluster(t []byte, i, n int, nt notation, dec byte) bool {
 			word++
 			sawAt = sawAt || c == '@'
 		}
-		if inNum && isDigit(c) {
-			digits++
-		}
 	}
 	// An address is shorter than a token, and its at sign tells it.
-	return word >= minTokenWord || digits >= minClusterDigits || sawAt && word >= minAddressWord
+	return word >= minTokenWord || dashedDigits(t, i, n, dec) >= minClusterDigits || sawAt && word >= minAddressWord
+}
+
+// dashedDigits counts the digits of the number the escape t[i:i+n],
+// standing for dec, is part of: digits and dashes on either side
+// (123-4=35-6789), within clusterReach. Spaces and dots end it: "40
+// =3840ms" after an address is no number of eight digits.
+func dashedDigits(t []byte, i, n int, dec byte) int {
+	d := 0
+	if isDigit(dec) {
+		d++
+	}
+	for j := i + n; j < len(t) && j-i < clusterReach && (isDigit(t[j]) || t[j] == '-'); j++ {
+		if isDigit(t[j]) {
+			d++
+		}
+	}
+	for j := i - 1; j >= 0 && i-j <= clusterReach && (isDigit(t[j]) || t[j] == '-'); j-- {
+		if isDigit(t[j]) {
+			d++
+		}
+	}
+	return d
 }
 
 // minAddressWord is the shortest word with an at sign that an escape
