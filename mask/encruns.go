@@ -33,21 +33,22 @@ type encRun struct{ start, end int }
 // the base64 alphabets (both) at or after i that looks encoded
 // (encodedLooking, or hex after a prefix), or ok false. Runs shorter than minEncRun are skipped a probe at a time.
 func nextEncRun(t []byte, i int) (r encRun, ok bool) {
+	known := i // t[i:known] is known to be of the alphabets
 	for {
 		p := i + minEncRun - 1
 		if p >= len(t) {
 			return encRun{}, false
 		}
 		if !is(t[p], clB64) {
-			i = p + 1
+			i, known = p+1, p+1
 			continue
 		}
 		q := p - 1
-		for q >= i && is(t[q], clB64) {
+		for q >= known && is(t[q], clB64) {
 			q--
 		}
-		if q >= i {
-			i = q + 1
+		if q >= known {
+			i, known = q+1, p+1
 			continue
 		}
 		for i > 0 && is(t[i-1], clB64) {
