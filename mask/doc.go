@@ -87,13 +87,36 @@
 //     other escapes, in a word of twenty characters or more, or in a
 //     number of seven digits or more. An escape padded beyond eight
 //     digits, or a match whose encoded form is longer than its detector's
-//     bound, fails closed;
-//   - UTF-16 (wide.go): a text that holds a NUL or is not valid UTF-8 is
-//     also read as UTF-16, both byte orders, both alignments;
+//     bound, fails closed. Python's and Perl's named escapes
+//     (\N{DIGIT FOUR}, any case, and \N{U+34}) are read too (escname.go),
+//     and a weak escape also counts in a word with an at sign
+//     (ann.lee@e=78ample.com);
+//   - UTF-16 and UTF-32 (wide.go): a text that holds a NUL or is not
+//     valid UTF-8 is also read as UTF-16, both byte orders, both
+//     alignments, and, when it holds a character beyond the BMP, as
+//     UTF-32 where that reads as text; each of these views is read in
+//     turn for markup, escapes and the rewrites below;
+//   - invisible characters (invisible.go): a text holding a zero-width
+//     space, joiner, word joiner, soft hyphen, variation selector or BOM
+//     is also read without them (runs of up to four; a longer run after a
+//     letter or digit fails closed), for the detectors of tokens and
+//     addresses as the numeric scanners already skip them, and tag
+//     characters (U+E0020-U+E007E) are read as the ASCII they mirror;
+//   - strings split and joined (joins.go): "4111" + "1111" + ..., '41' ||
+//     '11' in SQL (doubled quotes inside a SQL string too), adjacent
+//     literals "AKIA..." "...", Perl's ".", and digit groups in a list
+//     ["4111","1111",...]: the text is also read with the joins removed
+//     (and, between digits, read as '-');
+//   - encoded runs (encruns.go): a run of twelve or more characters of
+//     the base64 alphabets (standard or URL-safe), base32 or hex, with a
+//     character other than a lower-case letter after its first, is
+//     decoded, and read when seven bytes in eight of it are text: the
+//     base64 of a card number is masked where it stands, a hash, a UUID
+//     or random bytes in base64 are left alone;
 //   - spelled-out e-mail addresses (words.go): ann [at] example [dot] com,
 //     ann(at)example.com, ann [@] example [.] com, ann @ example . com,
-//     and ann at example [dot] com (bare words are read only beside a
-//     bracketed or spaced one: ann at example dot com alone is not); dots
+//     ann at example [dot] com, and bare words alone (ann at example dot
+//     com) in a text that holds " dot ", " DOT " or " Dot "; dots
 //     written as U+2024, U+FE52, U+3002, fullwidth;
 //   - markup between the characters (ann@<b>example</b>.com,
 //     ann@<!-- -->example.com): the detectors also read the text without
@@ -109,13 +132,16 @@
 //   - the caller's own secrets (Policy.WithSecrets): literal values, also
 //     in base64 at any alignment.
 //
-// Out of scope, by design: encodings chosen on purpose (base64, data: URIs
-// included, hex, arithmetic, a value split across rows or requests) — an
-// agent that can compute can always pick one the masker does not know;
-// limit such functions by rule instead. Likewise a single escape of
-// another notation in a short word (AKIA...=37EXAMPLE is a token with
-// one character quoted-printable-encoded; "q=41" is also a URL
-// parameter), and a quoted-printable escape of a control character.
+// Out of scope, by design: encodings chosen on purpose beyond those above
+// (an encoding of an encoding, base64 of binary or of UTF-16, a cipher,
+// arithmetic, a value split across rows or requests) — an agent that can
+// compute can always pick one the masker does not know; limit such
+// functions by rule instead. Likewise a single quoted-printable escape in
+// a word shorter than twenty characters with no at sign ("q=41" is also
+// a URL parameter), a quoted-printable escape of a control character, a
+// list of words split by commas ("ann.lee@e", "xample.com"), bare words
+// in unusual case (" dOt "), and ten bare digits (no phone, whether
+// joined by invisible characters or not).
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
 // destroys them. Groups of one or two digits separated by ASCII commas

@@ -616,6 +616,24 @@ func TestEncodingsLeaveCleanTextAlone(t *testing.T) {
 		"id,name,qty\n1,ann,3\n2,bob,4\n",
 		"[4, 8, 15, 16, 23, 42]",
 		"1,200,300,4000,5 and 7,415,555,2671",
+		// versions, dates, ids and hashes: runs of the base64 and hex
+		// alphabets that decode to no text (encruns.go)
+		"version v2.3.1-rc.1+build.20240115, go1.23.4 linux/amd64, node v20.11.0",
+		"id 550e8400-e29b-41d4-a716-446655440000 at 2026-11-05T12:30:45Z",
+		"sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709, git 5d65d96a2c",
+		"blob U2FsdGVkX1+vupppZksvRf5pq5g5XjFRlipRkwB0K1Y= and iv 3q2+7w==",
+		"text aGVsbG8gd29ybGQsIHRoaXMgaXMgYSB0ZXN0 and /api/v1/users/12345/orders",
+		"getUserAccountByIdentifier TestEncodingGapsGenerator HTTPServerConfiguration",
+		// prose with " at " and " dot " (words.go)
+		"Click the red dot at the top. The dot product at index 3 is 42.",
+		"meet at the station at 10.30; the score is at 99 dot 5 percent",
+		"we met at noon. Dot your i's; look at docs.python.org at 9.",
+		// string joins that are not a value (joins.go)
+		`x = "foo" + "bar"; y = 'abc' || 'def'; print("Total: " + str(n))`,
+		`["2024","01","15"] and ["a","b"] and "v1" "v2"`,
+		// invisible characters in ordinary text
+		"soft\u00adhyphen and zero\u200bwidth in words",
+		"soft\u00adhyphen\u00adated: Ver\u00adsion 1.2.3",
 	}
 	for _, c := range clean {
 		out, f, err := p.Value("", c)

@@ -2,8 +2,6 @@ package mask
 
 import (
 	"bytes"
-	"slices"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/internal/jsontext"
@@ -38,8 +36,10 @@ import (
 // own, and a decoded view goes on with the escapes of any notation it
 // still holds, up to maxViews views in all.
 //
-// Not decoded: base64 (data: URIs included) and more than maxDecodeDepth
-// layers; those are encodings chosen on purpose (see the package doc).
+// Python's and Perl's named escapes (\N{DIGIT FOUR}, \N{U+34}) are read
+// in the C view (escname.go). Runs of base64, base32 and hex that decode
+// to text get a view of their own (encruns.go). Not decoded: more than
+// maxDecodeDepth layers, and an encoding of an encoding.
 
 const (
 	// maxDecodeDepth bounds how many times a text is decoded.
@@ -257,6 +257,8 @@ func cEscapeAt(t []byte, i int, dst *[utf8.UTFMax]byte) (n, dn int, overlong boo
 			}
 		}
 		return 6, encodeRef(dst, r), false
+	case c == 'N' && at(t, i+2) == '{':
+		return namedEscapeAt(t, i, dst)
 	case c == 'U':
 		hi, ok1 := jsontext.Hex4(t, i+2)
 		lo, ok2 := jsontext.Hex4(t, i+6)
@@ -398,7 +400,7 @@ func significant(t []byte, i, n int, dec []byte, nt notation) bool {
 		// Inside a number: 555=2D2671.
 		return true
 	}
-	return escapeCluster(t, i, n, nt)
+	return escapeCluster(t, i, n, nt, dec[0])
 }
 
 // clusterReach bounds how far escapeCluster looks on either side.
@@ -417,11 +419,11 @@ var groupSep = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '-': tru
 // (digits, group separators and escapes), or in a word of minTokenWord
 // characters or more. An encoded value, not a stray "=20" in
 // "status=200".
-func escapeCluster(t []byte, i, n int, nt notation) bool {
+func escapeCluster(t []byte, i, n int, nt notation, dec byte) bool {
 	var dst [utf8.UTFMax]byte
 	// One scan each way, following the word and the number at once; an
 	// escape reached while either goes on is another of theirs.
-	word := 1
+	word, sawAt := 1, dec == '@'
 	inWord, inNum := true, true
 	for j := i + n; j < len(t) && j-i < clusterReach; {
 		c := t[j]
@@ -430,13 +432,14 @@ func escapeCluster(t []byte, i, n int, nt notation) bool {
 				return true
 			}
 		}
-		inWord = inWord && isAlnum(c)
+		inWord = inWord && clusterWord(c)
 		inNum = inNum && (isDigit(c) || groupSep[c])
 		if !inWord && !inNum {
 			break
 		}
 		if inWord {
 			word++
+			sawAt = sawAt || c == '@'
 		}
 		j++
 	}
@@ -449,16 +452,54 @@ func escapeCluster(t []byte, i, n int, nt notation) bool {
 			}
 			continue
 		}
-		inWord = inWord && isAlnum(c)
+		inWord = inWord && clusterWord(c)
 		inNum = inNum && (isDigit(c) || groupSep[c])
 		if !inWord && !inNum {
 			break
 		}
 		if inWord {
 			word++
+			sawAt = sawAt || c == '@'
 		}
 	}
-	return word >= minTokenWord
+	// An address is shorter than a token, and its at sign tells it.
+	return word >= minTokenWord || dashedDigits(t, i, n, dec) >= minClusterDigits || sawAt && word >= minAddressWord
+}
+
+// dashedDigits counts the digits of the number the escape t[i:i+n],
+// standing for dec, is part of: digits and dashes on either side
+// (123-4=35-6789), within clusterReach. Spaces and dots end it: "40
+// =3840ms" after an address is no number of eight digits.
+func dashedDigits(t []byte, i, n int, dec byte) int {
+	d := 0
+	if isDigit(dec) {
+		d++
+	}
+	for j := i + n; j < len(t) && j-i < clusterReach && (isDigit(t[j]) || t[j] == '-'); j++ {
+		if isDigit(t[j]) {
+			d++
+		}
+	}
+	for j := i - 1; j >= 0 && i-j <= clusterReach && (isDigit(t[j]) || t[j] == '-'); j-- {
+		if isDigit(t[j]) {
+			d++
+		}
+	}
+	return d
+}
+
+// minAddressWord is the shortest word with an at sign that an escape
+// inside makes significant: a@b.cd.
+const minAddressWord = 6
+
+// minClusterDigits is the fewest digits of a number that an escape inside
+// makes significant: 123-4=35-6789 is an SSN, "v1.2=303" is not a value.
+const minClusterDigits = 7
+
+// clusterWord marks the characters of a word around an escape: letters,
+// digits and the punctuation of tokens and addresses (ann.le=65@example).
+func clusterWord(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '@' || c == '_' || c == '-' || c == '+'
 }
 
 // encodeRef writes the UTF-8 of a referenced code point; one that is not
@@ -612,186 +653,12 @@ func blockTag(tag []byte) bool {
 	return blockTags[string(name[:n])]
 }
 
-// layers are the views of one text: its decoded layers, its text under
-// each markup reading, with its spelled-out at signs and dots read, and
-// read as UTF-16.
-type layers struct {
-	dec      [maxDecodeDepth]layer
-	strip    [nReadings]layer
-	words    layer
-	decWords layer // words read in a decoded view
-	budget   int   // decoded views left in this reading (maxViews)
-	wide     layer
-}
-
-var layerPool = sync.Pool{New: func() any { return new(layers) }}
-
-// readings says which views a text needs (see Policy.readings).
-type readings struct {
-	esc    notation
-	markup bool
-	words  bool
-	wide   bool
-}
-
-func (r readings) any() bool { return r.esc != 0 || r.markup || r.words || r.wide }
-
-// readings finds the views t needs: one per escape notation it holds,
-// without its markup, with spelled-out at signs (when the policy masks
-// e-mail addresses), and as UTF-16 when it is not UTF-8 or holds a NUL.
-func (p *Policy) readings(t []byte) readings {
-	mk := hasMarkup(t)
-	return readings{
-		esc:    hasEscape(t),
-		markup: mk,
-		words:  p.words && hasAtWords(t, mk),
-		wide:   wideText(t),
-	}
-}
-
-// viewCandidates runs the detectors over the views of t a client may read
-// instead of its bytes: t with its escapes decoded, t without its markup,
-// and that with its escapes decoded, t with its at signs and dots spelled
-// out read, and t as UTF-16; matches come back as spans of t.
-func (p *Policy) viewCandidates(t []byte, rd readings, final bool, out []span) []span {
-	ls := layerPool.Get().(*layers)
-	defer ls.release()
-	out = p.derivedCandidates(ls, t, nil, nil, rd.esc, rd.words, final, out, true)
-	if rd.wide {
-		for _, v := range wideViews {
-			l := &ls.wide
-			if !l.utf16(t, v.off, v.big) {
-				continue
-			}
-			k := len(out)
-			out = p.plainCandidates(l.b, final, out)
-			out = mapBack(out, k, l, p.horizon-ctxBefore, true)
-			out = p.derivedCandidates(ls, l.b, l.st, l.en, hasEscape(l.b), p.words && hasAtWords(l.b, true), final, out, true)
-		}
-	}
-	if !rd.markup {
-		return out
-	}
-	for r := range nReadings {
-		l := &ls.strip[r]
-		l.strip(t, r)
-		if ls.seen(r) {
-			// No ambiguous markup: the same text as an earlier reading.
-			continue
-		}
-		k := len(out)
-		out = p.plainCandidates(l.b, final, out)
-		out = mapBack(out, k, l, p.horizon-ctxBefore, false)
-		out = p.derivedCandidates(ls, l.b, l.st, l.en, hasEscape(l.b), false, final, out, false)
-	}
-	return out
-}
-
-// derivedCandidates runs the detectors over src (mapped to the original by
-// st and en, nil for the original itself) with its escapes of each
-// notation in esc decoded and, with words, its spelled-out at signs and
-// dots read.
-func (p *Policy) derivedCandidates(ls *layers, src []byte, st, en []int, esc notation, words, final bool, out []span, strict bool) []span {
-	ls.budget = maxViews
-	if esc != 0 {
-		out = p.decodedCandidates(ls, src, st, en, esc, final, out, strict)
-	}
-	if words {
-		out = p.wordCandidates(&ls.words, src, st, en, final, out, strict)
-	}
-	return out
-}
-
-// wordCandidates runs the detectors over src with its spelled-out at signs
-// and dots read, in l.
-func (p *Policy) wordCandidates(l *layer, src []byte, st, en []int, final bool, out []span, strict bool) []span {
-	l.readWords(src, st, en)
-	k := len(out)
-	out = p.plainCandidates(l.b, final, out)
-	return mapBack(out, k, l, p.horizon-ctxBefore, strict)
-}
-
-// seen reports whether reading r gave the text of an earlier reading.
-func (ls *layers) seen(r reading) bool {
-	for q := range r {
-		a, b := &ls.strip[q], &ls.strip[r]
-		if bytes.Equal(a.b, b.b) && slices.Equal(a.st, b.st) && slices.Equal(a.en, b.en) {
-			return true
-		}
-	}
-	return false
-}
-
-// release returns ls to the pool, without views grown above 1 MiB.
-func (ls *layers) release() {
-	for d := range ls.dec {
-		if cap(ls.dec[d].b) > 1<<20 {
-			ls.dec[d] = layer{}
-		}
-	}
-	for _, l := range [...]*layer{&ls.words, &ls.wide, &ls.decWords} {
-		if cap(l.b) > 1<<20 {
-			*l = layer{}
-		}
-	}
-	for r := range ls.strip {
-		if cap(ls.strip[r].b) > 1<<20 {
-			ls.strip[r] = layer{}
-		}
-	}
-	layerPool.Put(ls)
-}
-
-// mapBack turns out[k:], spans of the view l, into spans of the original
-// text. A match whose original span exceeds bound fails closed when
-// strict; without markup in between no match is that long unless escapes
-// were padded. Through markup a match may be: its pieces of text are then
-// masked one by one (fragments), so that no reading joins them again,
-// and the markup between them is kept.
-func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
-	n := k
-	var frags []span
-	for j := k; j < len(out); j++ {
-		x := out[j]
-		if x.end <= x.start {
-			continue
-		}
-		vs, ve := x.start, x.end
-		x.start, x.end = l.st[vs], l.en[ve-1]
-		if x.end-x.start > bound {
-			if !strict {
-				frags = textRuns(frags, l, vs, ve, x.det)
-				continue
-			}
-			x.overlong = true
-		}
-		out[n] = x
-		n++
-	}
-	return append(out[:n], frags...)
-}
-
-// textRuns appends the spans of the original text that the view bytes
-// vs..ve come from, one per run that is contiguous there.
-func textRuns(dst []span, l *layer, vs, ve, det int) []span {
-	start := l.st[vs]
-	for k := vs; k < ve; k++ {
-		if k+1 == ve || l.st[k+1] > l.en[k] {
-			dst = append(dst, span{start: start, end: l.en[k], det: det})
-			if k+1 < ve {
-				start = l.st[k+1]
-			}
-		}
-	}
-	return dst
-}
-
 // decodedCandidates decodes src (mapped to the original by st and en, nil
 // for the original itself) under each notation in esc, runs the detectors
 // over each decoded view, and goes on with the escapes each view still
 // holds, up to len(ls) layers deep and ls.budget views in all.
 func (p *Policy) decodedCandidates(ls *layers, src []byte, st, en []int, esc notation, final bool, out []span, strict bool) []span {
-	return p.decodeTree(ls.dec[:], &ls.decWords, src, st, en, esc, final, out, strict, &ls.budget)
+	return p.decodeTree(ls.dec[:], &ls.decWords, &ls.decStrip, src, st, en, esc, final, out, strict, &ls.budget)
 }
 
 // maxViews bounds the decoded views of one reading of a text (as it is,
@@ -800,7 +667,7 @@ func (p *Policy) decodedCandidates(ls *layers, src []byte, st, en []int, esc not
 // every detector. A text that asks for more fails closed (ErrLimit).
 const maxViews = 12
 
-func (p *Policy) decodeTree(ls []layer, w *layer, src []byte, st, en []int, esc notation, final bool, out []span, strict bool, budget *int) []span {
+func (p *Policy) decodeTree(ls []layer, w, ms *layer, src []byte, st, en []int, esc notation, final bool, out []span, strict bool, budget *int) []span {
 	if len(ls) == 0 {
 		return out
 	}
@@ -830,8 +697,17 @@ func (p *Policy) decodeTree(ls []layer, w *layer, src []byte, st, en []int, esc 
 		if p.words && hasAtWords(l.b, true) {
 			out = p.wordCandidates(w, l.b, l.st, l.en, final, out, strict)
 		}
+		out = p.rewrittenPlain(ms, l, final, out, strict)
+		if hasMarkup(l.b) {
+			// Markup that was escaped (&lt;b&gt;) still splits the
+			// text a reader sees.
+			ms.stripMapped(l.b, l.st, l.en, readNaive)
+			k := len(out)
+			out = p.plainCandidates(ms.b, final, out)
+			out = mapBack(out, k, ms, p.horizon-ctxBefore, false)
+		}
 		if more := hasEscape(l.b); more != 0 {
-			out = p.decodeTree(ls[1:], w, l.b, l.st, l.en, more, final, out, strict, budget)
+			out = p.decodeTree(ls[1:], w, ms, l.b, l.st, l.en, more, final, out, strict, budget)
 		}
 	}
 	return out

@@ -92,6 +92,10 @@ func (lb *looseBuf) build(t []byte, i int, letters bool) {
 	}
 	lb.first = lb.n
 	seps, chars := 0, 0
+	// A comma or apostrophe counts only between two digit groups: a
+	// quote that closes a SQL or shell string ('1 2 3 4 5 6 7 8 9') does
+	// not make the groups a CSV row.
+	pendComma := false
 	// Enough characters for any verdict: 20 digits tell a card or an SSN
 	// from a longer number, an IBAN has at most 34 characters and a phone
 	// 15 digits. Stopping there keeps "1 1 1 1 ..." linear.
@@ -114,6 +118,8 @@ func (lb *looseBuf) build(t []byte, i int, letters bool) {
 			seps = 0
 			chars++
 			lb.disguised = lb.disguised || size > 1
+			lb.comma = lb.comma || pendComma
+			pendComma = false
 		case nkLetter:
 			if !letters {
 				return
@@ -122,7 +128,7 @@ func (lb *looseBuf) build(t []byte, i int, letters bool) {
 			chars++
 		case nkSep:
 			lb.disguised = lb.disguised || t[j] >= utf8.RuneSelf
-			lb.comma = lb.comma || t[j] == ',' || t[j] == '\''
+			pendComma = pendComma || t[j] == ',' || t[j] == '\''
 			seps++
 			if seps > looseMaxGap {
 				return

@@ -210,7 +210,11 @@ func opensMarkup(t []byte, i int) bool {
 // browser renders, or a tool that turns HTML or XML into text keeps, in
 // which ann@<b>example</b>.com and ann@<!-- -->example.com are one
 // address.
-func (l *layer) strip(t []byte, r reading) {
+func (l *layer) strip(t []byte, r reading) { l.stripMapped(t, nil, nil, r) }
+
+// stripMapped is strip of a view t, mapped to the original text by st and
+// en (nil: t is the original).
+func (l *layer) stripMapped(t []byte, st, en []int, r reading) {
 	l.grow(len(t))
 	n := 0
 	for i := 0; i < len(t); {
@@ -218,23 +222,25 @@ func (l *layer) strip(t []byte, r reading) {
 		if k < 0 {
 			k = len(t) - i
 		}
-		n = l.copyRun(n, t, nil, nil, i, i+k)
+		n = l.copyRun(n, t, st, en, i, i+k)
 		if i += k; i == len(t) {
 			break
 		}
 		if !opensMarkup(t, i) {
-			n = l.copyRun(n, t, nil, nil, i, i+1)
+			n = l.copyRun(n, t, st, en, i, i+1)
 			i++
 			continue
 		}
 		c := markupAt(t, i, r)
 		switch {
 		case c.text >= 0:
-			n = l.copyRun(n, t, nil, nil, c.text, c.textEnd)
+			n = l.copyRun(n, t, st, en, c.text, c.textEnd)
 		case r == readXML && c.tag || blockTag(t[i+1:c.end]):
 			// Rendered as a line break: cells and paragraphs do not run
 			// together.
-			l.b[n], l.st[n], l.en[n] = '\n', i, c.end
+			s, _ := spanOf(st, en, i)
+			_, e := spanOf(st, en, c.end-1)
+			l.b[n], l.st[n], l.en[n] = '\n', s, e
 			n++
 		}
 		i = c.end

@@ -82,6 +82,10 @@ func isIgnorable(r rune) bool {
 	case r >= 0x200B && r <= 0x200F, r >= 0x202A && r <= 0x202E,
 		r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x2069:
 		return true
+	case r >= 0x180B && r <= 0x180D, r == 0x180F, r >= 0xFE00 && r <= 0xFE0F,
+		r >= 0xE0100 && r <= 0xE01EF, r == 0xE0001, r == 0xE007F:
+		// Variation selectors, and the language and cancel tags.
+		return true
 	}
 	return false
 }
@@ -111,6 +115,10 @@ func normRune(t []byte, i int) (k normKind, b byte, size int) {
 	r, size := utf8.DecodeRune(t[i:])
 	if r >= 0xFF01 && r <= 0xFF5E { // fullwidth ASCII
 		a := byte(r - 0xFEE0)
+		k, _, _ := normRune([]byte{a}, 0)
+		return k, a, size
+	}
+	if a, ok := tagASCII(r); ok {
 		k, _, _ := normRune([]byte{a}, 0)
 		return k, a, size
 	}
@@ -171,4 +179,14 @@ func prevRuneIsDigit(t []byte, i int) bool {
 		i -= size
 	}
 	return false
+}
+
+// tagASCII reads a tag character (U+E0020-U+E007E): invisible, it mirrors
+// an ASCII character, and a program (or a model) reads the text it spells
+// ("ASCII smuggling").
+func tagASCII(r rune) (byte, bool) {
+	if r >= 0xE0020 && r <= 0xE007E {
+		return byte(r - 0xE0000), true
+	}
+	return 0, false
 }

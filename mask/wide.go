@@ -73,3 +73,58 @@ func (l *layer) utf16(t []byte, off int, big bool) bool {
 	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
 	return true
 }
+
+// UTF-32 beyond the BMP. Read as UTF-16 with NUL units dropped, UTF-32
+// text keeps its characters below U+10000 but not the others (a
+// mathematical digit U+1D7CF is the units D7CF 0001 there). So a text
+// that may be UTF-32 and holds such a character is also read as UTF-32,
+// in each byte order and from each of the four alignments where that
+// reads as text.
+
+// utf32 fills l with t read as UTF-32 from byte off in the byte order big;
+// it reports whether that reads as text: nine units in ten are scalar
+// values and one is beyond the BMP (else the UTF-16 views read it). NUL
+// units are dropped.
+func (l *layer) utf32(t []byte, off int, big bool) bool {
+	units := (len(t) - off) / 4
+	if units < 1 {
+		return false
+	}
+	unit := func(i int) rune {
+		if big {
+			return rune(t[i])<<24 | rune(t[i+1])<<16 | rune(t[i+2])<<8 | rune(t[i+3])
+		}
+		return rune(t[i+3])<<24 | rune(t[i+2])<<16 | rune(t[i+1])<<8 | rune(t[i])
+	}
+	bad, astral := 0, false
+	for i := off; i+3 < len(t); i += 4 {
+		r := unit(i)
+		switch {
+		case r < 0 || r > utf8.MaxRune || r >= 0xD800 && r < 0xE000:
+			bad++
+		case r > 0xFFFF:
+			astral = true
+		}
+	}
+	if !astral || bad*10 > units {
+		return false
+	}
+	l.grow(units * utf8.UTFMax)
+	n := 0
+	for i := off; i+3 < len(t); i += 4 {
+		r := unit(i)
+		if r == 0 {
+			continue
+		}
+		if r < 0 || r > utf8.MaxRune || r >= 0xD800 && r < 0xE000 {
+			r = utf8.RuneError
+		}
+		k := utf8.EncodeRune(l.b[n:], r)
+		for j := n; j < n+k; j++ {
+			l.st[j], l.en[j] = i, i+4
+		}
+		n += k
+	}
+	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
+	return true
+}

@@ -1,0 +1,147 @@
+package mask
+
+import "bytes"
+
+// Concatenated strings. Code and queries build a value from pieces:
+// "4111" + "1111" + ..., '4111' || '1111' in SQL, "AKIAIOSFOD" "NN7EXAMPLE"
+// (adjacent literals in C and Python), "4111" . "1111" in Perl and PHP, or
+// lists of digit groups ["4111","1111",...]. A reader joins them at a
+// glance, so a text holding such a join is also read with its joins
+// removed: the quote that closes one piece, the operator, and the quote
+// that opens the next. A comma joins only digits on both sides (a list of
+// words is no concatenation).
+
+// maxJoinSpaces bounds the white space (line breaks included: a long
+// literal is often continued on the next line) on either side of the
+// operator.
+const maxJoinSpaces = 8
+
+// joinAt reads a join whose closing quote is t[i] (a backslash before
+// either quote, as in JSON, and doubled quotes, as inside a SQL string,
+// included): it returns the end of the opening quote of the next piece,
+// and whether digits stand on both sides.
+func joinAt(t []byte, i int) (end int, digits, ok bool) {
+	q := t[i]
+	if q != '"' && q != '\'' {
+		return 0, false, false
+	}
+	before := at(t, i-1)
+	if before == '\\' {
+		before = at(t, i-2)
+	}
+	if !joinChar(before) {
+		return 0, false, false
+	}
+	j := i + 1
+	doubled := at(t, j) == q
+	if doubled {
+		j++
+	}
+	gap := j
+	j = skipSpaces(t, j)
+	op := at(t, j)
+	switch {
+	case op == '+' || op == '.' || op == ',':
+		j++
+	case op == '|' && at(t, j+1) == '|':
+		j += 2
+	default:
+		op = 0
+	}
+	if op != 0 {
+		j = skipSpaces(t, j)
+	} else if j == gap {
+		// Quotes side by side are an escaped quote or an empty string.
+		return 0, false, false
+	}
+	if at(t, j) == '\\' {
+		j++
+	}
+	if at(t, j) != q {
+		return 0, false, false
+	}
+	j++
+	if doubled {
+		if at(t, j) != q {
+			return 0, false, false
+		}
+		j++
+	}
+	after := at(t, j)
+	digits = isDigit(before) && isDigit(after)
+	if !joinChar(after) || op == ',' && !digits {
+		return 0, false, false
+	}
+	return j, digits, true
+}
+
+// joinChar marks the characters a piece of a value may end or start with.
+func joinChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/'
+}
+
+func skipSpaces(t []byte, j int) int {
+	for k := 0; k < maxJoinSpaces; k++ {
+		switch at(t, j) {
+		case ' ', '\t', '\n', '\r':
+			j++
+			continue
+		}
+		break
+	}
+	return j
+}
+
+// hasJoins reports whether t holds a join of string pieces, and whether
+// one joins digits.
+func hasJoins(t []byte) (any, digits bool) {
+	for _, q := range [...]byte{'"', '\''} {
+		for i := 0; ; i++ {
+			k := bytes.IndexByte(t[i:], q)
+			if k < 0 {
+				break
+			}
+			i += k
+			if _, d, ok := joinAt(t, i); ok {
+				any, digits = true, digits || d
+			}
+		}
+	}
+	return any, digits
+}
+
+// readJoins fills l with src, its joins removed; st and en map src to the
+// original text (nil: src is it). With dash, a join between two digits
+// reads as '-' instead: "415" "555" "2671" is a phone number grouped.
+func (l *layer) readJoins(src []byte, st, en []int, dash bool) {
+	l.grow(len(src))
+	n := 0
+	for i := 0; i < len(src); {
+		j := i
+		for j < len(src) && src[j] != '"' && src[j] != '\'' {
+			j++
+		}
+		n = l.copyRun(n, src, st, en, i, j)
+		if i = j; i == len(src) {
+			break
+		}
+		e, digits, ok := joinAt(src, i)
+		if !ok {
+			n = l.copyRun(n, src, st, en, i, i+1)
+			i++
+			continue
+		}
+		if src[i-1] == '\\' {
+			// The backslash of \" belongs to the join too.
+			n--
+		}
+		if dash && digits {
+			s, _ := spanOf(st, en, i)
+			_, e2 := spanOf(st, en, e-1)
+			l.b[n], l.st[n], l.en[n] = '-', s, e2
+			n++
+		}
+		i = e
+	}
+	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
+}
