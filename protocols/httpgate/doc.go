@@ -29,8 +29,9 @@
 // decoded body, and the headers are judged as the upstream receives them:
 // the hop-by-hop ones (Connection, Keep-Alive, TE but "trailers", ...) and
 // every header the client lists in Connection are removed before the model
-// is built, and the reverse proxy removes the client's forwarding
-// headers before that too, which an upstream takes for its proxy's word:
+// is built, and the reverse proxy and the middleware remove the client's
+// forwarding headers before that too, which an upstream (or a handler
+// behind trusted proxies) takes for its proxy's word:
 // Forwarded, every X-Forwarded-* (-Prefix, -Port, -Ssl included) and the
 // client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP,
 // X-Envoy-External-Address, Fly-Client-IP, X-Azure-ClientIP, ...;
