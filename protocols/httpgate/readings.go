@@ -210,7 +210,7 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	if reads.host {
 		hosts = hostReadings(req.HTTP.Host)
 	}
-	values, ref := valueReadingsOf(req, gw.names.get(rs).names)
+	values, ref := valueReadingsOf(req, gw.names.get(rs))
 	if ref != nil {
 		return ref
 	}
@@ -263,7 +263,7 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 			_, guarded = d.GuardsMoreThan(base)
 		}
 		if guarded {
-			return refuse(400, "query", "the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP), which the rules guard where they do not guard the value", v.value, v.name, v.reading)
+			return refuse(400, v.check, "%s, which the rules guard where they do not guard the request as sent", v.why)
 		}
 	}
 	for _, host := range hosts {

@@ -1,0 +1,190 @@
+package httpgate
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Typed binders coerce a JSON scalar to the type of the field it binds:
+// Jackson (ALLOW_COERCION_OF_SCALARS and ACCEPT_FLOAT_AS_INT, both on by
+// default) reads "09" and 9.5 as the long 9, 7 as the String "7", "true"
+// and 1 as the boolean true; Rails' to_i reads "9abc" as 9 and its
+// ActiveModel boolean reads every string but "0", "f", "false", "off" (and
+// their upper cases) as true, "no" and "x" included; Laravel's intval
+// reads "5e3" as 5000; Pydantic's lax mode reads "5000.0" as 5000 and
+// "no", "n" and " 0" as false. A coercion is one such reading.
+
+// coercion reads a scalar as another type: conv returns the value read
+// and whether it differs from v.
+type coercion struct {
+	to, by string
+	conv   func(v any) (any, bool)
+}
+
+// coercions are the readings every scalar under a name the rules read is
+// judged as.
+var coercions = []coercion{
+	{"an integer", "Jackson, ASP.NET and Rails' to_i", toInteger},
+	{"an integer", "Laravel's intval and Pydantic", toIntegerOfNumber},
+	{"a number", "Jackson and Pydantic binding a double", toNumber},
+	{"its integer's digits", "binders that read it as an integer", toIntegerText},
+	{"a string", "Jackson and Rails binding a string", toText},
+	{"a boolean", "Rails' ActiveModel (and Jackson, for a number)", toBoolean},
+	{"a boolean", "Pydantic", toLaxFalse},
+}
+
+// maxExactInteger bounds the integers read as doubles (2^53): beyond it
+// checkSafeIntegers refuses them.
+const maxExactInteger = 1 << 53
+
+// toInteger reads a string's leading integer (integerReading: "09", "+9",
+// " 9", "9abc") and a double's integer part (9.5 is 9).
+func toInteger(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if n, ok := integerReading(x); ok {
+			if i, ok := parseInt(n); ok {
+				return i, true
+			}
+		}
+	case float64:
+		if math.Abs(x) < 1<<63 {
+			return int64(x), true
+		}
+	}
+	return nil, false
+}
+
+// toIntegerOfNumber reads a string holding a number as that number's
+// integer part ("5e3" is 5000, "9.0" is 9), and one holding '_' as the
+// integer before it ("1_0" is 1), where that differs from its leading
+// integer (toInteger), and a boolean as 1 or 0.
+func toIntegerOfNumber(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		var n int64
+		if f, ok := parseNumber(x); ok && math.Abs(f) < 1<<63 {
+			n = int64(f)
+		} else if d, ok := cIntegerReading(x); ok {
+			if n, ok = parseInt(d); !ok {
+				return nil, false
+			}
+		} else {
+			return nil, false
+		}
+		if lead, ok := toInteger(x); ok && lead == n {
+			return nil, false // the reading of toInteger
+		}
+		return n, true
+	case bool:
+		if x {
+			return int64(1), true
+		}
+		return int64(0), true
+	}
+	return nil, false
+}
+
+// toNumber reads a string holding a number as a double ("5e3" is 5000.0)
+// and an integer as a double.
+func toNumber(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if f, ok := parseNumber(x); ok {
+			return f, true
+		}
+	case int64:
+		if x <= maxExactInteger && x >= -maxExactInteger {
+			return float64(x), true
+		}
+	}
+	return nil, false
+}
+
+// toIntegerText reads a string holding an integer as the integer's
+// canonical digits ("09" is "9"): a rule comparing the string "9" does
+// not see "09", which an integer binder reads as 9.
+func toIntegerText(v any) (any, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, false
+	}
+	if n, ok := integerReading(s); ok && n != s {
+		return n, true
+	}
+	return nil, false
+}
+
+// toText reads a number or a boolean as its text (JavaScript's String()
+// of it: 7 is "7", 7.5 is "7.5", true is "true").
+func toText(v any) (any, bool) {
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		if math.Abs(x) < 1e21 {
+			return strconv.FormatFloat(x, 'f', -1, 64), true
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return nil, false
+}
+
+// railsFalse are the strings Rails' ActiveModel boolean reads as false;
+// it reads every other non-empty string as true.
+var railsFalse = map[string]bool{"0": true, "f": true, "F": true, "false": true, "FALSE": true, "off": true, "OFF": true}
+
+// toBoolean reads a non-empty string as Rails does (see railsFalse) and a
+// number as whether it is not zero (Jackson, Rails).
+func toBoolean(v any) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return nil, false
+		}
+		return !railsFalse[x], true
+	case int64:
+		return x != 0, true
+	case float64:
+		return x != 0, true
+	}
+	return nil, false
+}
+
+// toLaxFalse reads as false the strings Pydantic reads as false and Rails
+// as true ("no", "n", "Off", " 0").
+func toLaxFalse(v any) (any, bool) {
+	s, ok := v.(string)
+	if !ok || railsFalse[s] {
+		return nil, false
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "0", "off", "f", "false", "n", "no":
+		return false, true
+	}
+	return nil, false
+}
+
+// parseNumber reads s, trimmed, as a finite decimal number (not Go's
+// hexadecimal floats, underscores, "Inf" or "NaN").
+func parseNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return !('0' <= r && r <= '9' || r == '.' || r == 'e' || r == 'E' || r == '+' || r == '-')
+	}) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+func parseInt(s string) (int64, bool) {
+	i, err := strconv.ParseInt(s, 10, 64)
+	return i, err == nil
+}
