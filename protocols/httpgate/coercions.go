@@ -22,16 +22,29 @@ type coercion struct {
 	conv   func(v any) (any, bool)
 }
 
+// The coercions, by what they read a scalar as.
+var (
+	asInteger         = &coercion{"an integer", "Jackson, ASP.NET and Rails' to_i", toInteger}
+	asIntegerOfNumber = &coercion{"an integer", "Laravel's intval and Pydantic", toIntegerOfNumber}
+	asNumber          = &coercion{"a number", "Jackson and Pydantic binding a double", toNumber}
+	asIntegerText     = &coercion{"its integer's digits", "binders that read it as an integer", toIntegerText}
+	asText            = &coercion{"a string", "Jackson and Rails binding a string", toText}
+	asBoolean         = &coercion{"a boolean", "Rails' ActiveModel (and Jackson, for a number)", toBoolean}
+	asLaxFalse        = &coercion{"a boolean", "Pydantic", toLaxFalse}
+)
+
 // coercions are the readings every scalar under a name the rules read is
 // judged as.
-var coercions = []coercion{
-	{"an integer", "Jackson, ASP.NET and Rails' to_i", toInteger},
-	{"an integer", "Laravel's intval and Pydantic", toIntegerOfNumber},
-	{"a number", "Jackson and Pydantic binding a double", toNumber},
-	{"its integer's digits", "binders that read it as an integer", toIntegerText},
-	{"a string", "Jackson and Rails binding a string", toText},
-	{"a boolean", "Rails' ActiveModel (and Jackson, for a number)", toBoolean},
-	{"a boolean", "Pydantic", toLaxFalse},
+var coercions = []*coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse}
+
+// typeCoercions are, by the type of a constant the rules compare a name
+// with (see comparedTypes), the coercions to that type, the likeliest
+// first.
+var typeCoercions = map[string][]*coercion{
+	"int":    {asInteger, asIntegerOfNumber},
+	"double": {asNumber},
+	"string": {asText, asIntegerText},
+	"bool":   {asBoolean, asLaxFalse},
 }
 
 // maxExactInteger bounds the integers read as doubles (2^53): beyond it

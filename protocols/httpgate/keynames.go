@@ -63,14 +63,16 @@ type ruleNames struct {
 }
 
 // namesOf are the readNames of one rule set, where they are read, the
-// names they read only below another in a JSON body, and every name they
-// read directly below another there (by the other's name).
+// names they read only below another in a JSON body, every name they
+// read directly below another there (by the other's name), and the types
+// of the constants they compare names with.
 type namesOf struct {
 	rs      *gate.RuleSet
 	names   readNames
 	locs    nameLocs
 	wrapped wrappedNames
 	below   map[string][]string
+	types   comparedTypes
 }
 
 // get returns the names read by rs, computed once per rule set (twice at
@@ -81,7 +83,7 @@ func (c *ruleNames) get(rs *gate.RuleSet) *namesOf {
 	}
 	names, locs := collectReadNamesAt(rs)
 	wrapped, below := collectWrappedBelow(rs)
-	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below}
+	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below, types: collectComparedTypes(rs)}
 	c.cur.Store(n)
 	return n
 }

@@ -17,7 +17,9 @@ import (
 // per group and coercion, bounded by the names the rules read rather than
 // by the size of the body.
 
-// treeReading is a JSON body with one group of its scalars coerced.
+// treeReading is a JSON body with one group of its scalars coerced, or
+// (path "") every scalar under a name the rules compare with constants
+// coerced to their type.
 type treeReading struct {
 	body       any
 	path       string
@@ -25,18 +27,47 @@ type treeReading struct {
 	c          *coercion
 }
 
-// jsonTreeReadings returns the readings of body (see above), for the
-// scalars under the names the rules read (names).
-func jsonTreeReadings(body any, names readNames) []treeReading {
+// typedVariants is the number of typed readings: the likeliest coercion
+// to each type, and the next.
+const typedVariants = 2
+
+// jsonTreeReadings returns the readings of body (see above and
+// comparedTypes), for the scalars under the names the rules read (names)
+// and compare with constants of the types ct.
+func jsonTreeReadings(body any, names readNames, ct comparedTypes) []treeReading {
 	groups := map[string]bool{}
 	scalarGroups(body, "", "", names, groups)
 	var out []treeReading
 	for _, g := range slices.Sorted(maps.Keys(groups)) {
-		for i := range coercions {
-			w := treeRewrite{target: g, names: names, c: &coercions[i]}
+		for _, c := range coercions {
+			w := treeRewrite{target: g, names: names, conv: func(v any, _ string) (any, *coercion, bool) {
+				r, ok := c.conv(v)
+				return r, c, ok
+			}}
 			if b, changed := w.rewrite(body, "", ""); changed {
 				out = append(out, treeReading{b, g, w.sent, w.read, w.c})
 			}
+		}
+	}
+	if len(groups) < 2 || len(ct) == 0 {
+		return out // one group: its readings are the typed ones
+	}
+	for variant := range typedVariants {
+		w := treeRewrite{names: names, all: true, conv: func(v any, key string) (any, *coercion, bool) {
+			ts := ct[key]
+			if len(ts) == 0 {
+				return nil, nil, false
+			}
+			cs := typeCoercions[ts[variant%len(ts)]]
+			for _, c := range []*coercion{cs[variant%len(cs)], cs[0]} {
+				if r, ok := c.conv(v); ok {
+					return r, c, true
+				}
+			}
+			return nil, nil, false
+		}}
+		if b, changed := w.rewrite(body, "", ""); changed {
+			out = append(out, treeReading{b, "", w.sent, w.read, w.c})
 		}
 	}
 	return out
@@ -71,17 +102,21 @@ func scalarGroups(v any, path, key string, names readNames, groups map[string]bo
 	}
 }
 
-// treeRewrite converts the scalars of the group target with c, copying
-// only the objects and arrays on the way to them.
+// treeRewrite converts with conv the scalars of the group target, or of
+// all groups, copying only the objects and arrays on the way to them.
+// conv is given the name the scalar is under, and returns the coercion it
+// applied.
 type treeRewrite struct {
 	target     string
+	all        bool
 	names      readNames
-	c          *coercion
+	conv       func(v any, key string) (any, *coercion, bool)
 	sent, read any
+	c          *coercion
 }
 
 func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
-	if !strings.HasPrefix(w.target, path) {
+	if !w.all && !strings.HasPrefix(w.target, path) {
 		return v, false
 	}
 	switch x := v.(type) {
@@ -108,12 +143,12 @@ func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
 		}
 		return out, out != nil
 	}
-	if path != w.target || key == "" || !w.names.spelled(key) {
+	if !w.all && path != w.target || key == "" || !w.names.spelled(key) {
 		return v, false
 	}
-	r, ok := w.c.conv(v)
-	if ok && w.sent == nil {
-		w.sent, w.read = v, r
+	r, c, ok := w.conv(v, key)
+	if ok && w.c == nil {
+		w.sent, w.read, w.c = v, r, c
 	}
 	return r, ok
 }

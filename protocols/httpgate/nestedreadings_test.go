@@ -422,3 +422,82 @@ func TestNestedValueReadingsKeepWorking(t *testing.T) {
 		}
 	}
 }
+
+// conjunctionRules deny a transfer to account 9 above 1000, and a forced
+// transfer to account 9: rules that need two values coerced at once.
+const conjunctionRules = `
+default: deny
+rules:
+  - name: api
+    when: http.path.startsWith("/api/")
+    action: allow
+  - name: no-big-transfer-to-9
+    when: 'type(http.body) == map && has(http.body.transfer) && type(http.body.transfer) == map && has(http.body.transfer.to) && has(http.body.transfer.amount) && http.body.transfer.to == 9 && type(http.body.transfer.amount) == int && http.body.transfer.amount > 1000'
+    action: deny
+  - name: no-forced-9
+    when: 'type(http.body) == map && has(http.body.transfer) && type(http.body.transfer) == map && has(http.body.transfer.to) && has(http.body.options) && type(http.body.options) == map && has(http.body.options.force) && http.body.transfer.to == 9 && http.body.options.force == true'
+    action: deny
+`
+
+// conjunctionActsOn returns what an application binding the body of r
+// with b does that conjunctionRules deny, or "".
+func conjunctionActsOn(r received, b binder) string {
+	body, ok := lenientJSON(r)
+	if !ok {
+		return ""
+	}
+	t, _ := obj(body, "transfer")
+	to, ok1 := obj(t, "to")
+	n, ok2 := b.toInt(to)
+	if !ok1 || !ok2 || n != 9 {
+		return ""
+	}
+	if a, ok := obj(t, "amount"); ok {
+		if m, ok := b.toInt(a); ok && m > 1000 {
+			return fmt.Sprintf("transfers %d to account 9", m)
+		}
+	}
+	o, _ := obj(body, "options")
+	if f, ok := obj(o, "force"); ok {
+		if v, ok := b.toBool(f); ok && v {
+			return "forces a transfer to account 9"
+		}
+	}
+	return ""
+}
+
+// TestCoercedConjunctionsCannotBypassRules sends bodies whose rules need
+// two values coerced at once (to "09" and amount "5e3", to "9" and force
+// "yes"): no binder may act on what the rules deny; the same bodies
+// without account 9 pass.
+func TestCoercedConjunctionsCannotBypassRules(t *testing.T) {
+	_, up, srvs := gatedServers(t, conjunctionRules)
+	rng := newRand(t)
+	reached, bypassed := 0, 0
+	for name, srv := range srvs {
+		for range 150 {
+			body := fmt.Sprintf(`{"transfer":{"to":%s,"amount":%s},"options":{"force":%s}}`,
+				pick(rng, append([]string{`8`, `"8"`}, account9...)), pick(rng, append([]string{`50`, `"50"`}, amounts...)), pick(rng, append([]string{`false`, `"false"`}, forces...)))
+			status := sendProbe(t, srv, frameworkProbe{method: "POST", target: "/api/pay", ctype: "application/json", body: body})
+			for _, r := range up.take() {
+				reached++
+				for _, b := range binders {
+					if effect := conjunctionActsOn(r, b); effect != "" {
+						bypassed++
+						t.Errorf("%s: %s (status %d) reached %s, which %s", name, body, status, b.name, effect)
+						break
+					}
+				}
+			}
+		}
+		for _, body := range []string{`{"transfer":{"to":"8","amount":"5000"},"options":{"force":"yes"}}`, `{"transfer":{"to":9,"amount":50},"options":{"force":false}}`} {
+			if status := sendProbe(t, srv, frameworkProbe{method: "POST", target: "/api/pay", ctype: "application/json", body: body}); status != 200 || len(up.take()) != 1 {
+				t.Errorf("%s: %s: status %d", name, body, status)
+			}
+		}
+	}
+	t.Logf("%d requests reached the upstream, %d of them acted on a denied value", reached, bypassed)
+	if reached == 0 {
+		t.Fatal("no request reached the upstream: the test proves nothing")
+	}
+}

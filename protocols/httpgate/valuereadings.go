@@ -78,9 +78,46 @@ func valueReadingsOf(req *gate.Request, read *namesOf) ([]valueReading, *refusal
 			out = append(out, valueReading{&alt, "query", listWhy(k, vs, l[0])})
 		}
 	}
+	combos, ref := combinedParamReadings(h.Query, names)
+	if ref != nil {
+		return nil, ref
+	}
+	for _, c := range combos {
+		alt, hq := *req, *h
+		hq.Query = c.params
+		alt.HTTP = &hq
+		alt.Command = commandWithQuery(req.Command, h.Method+" "+h.Path, c.params)
+		out = append(out, valueReading{&alt, "query", "the query is read with " + c.why + " by frameworks that read every parameter so (Spring, ASP.NET, Rails, PHP)"})
+	}
 	if !isFormBody(h) {
 		out = append(out, bodyReadings(req, read)...)
 	} else if body, ok := h.Body.(map[string]any); ok {
+		form := make(map[string][]string, len(body))
+		for k, v := range body {
+			l, _ := v.([]any)
+			for _, e := range l {
+				s, _ := e.(string)
+				form[k] = append(form[k], s)
+			}
+		}
+		combos, ref := combinedParamReadings(form, names)
+		if ref != nil {
+			return nil, ref
+		}
+		for _, c := range combos {
+			b := make(map[string]any, len(c.params))
+			for k, vs := range c.params {
+				l := make([]any, len(vs))
+				for j, s := range vs {
+					l[j] = s
+				}
+				b[k] = l
+			}
+			alt, hb := *req, *h
+			hb.Body = b
+			alt.HTTP = &hb
+			out = append(out, valueReading{&alt, "body", "the form is read with " + c.why + " by frameworks that read every parameter so (Spring, ASP.NET, Rails, PHP)"})
+		}
 		for _, k := range slices.Sorted(maps.Keys(body)) {
 			l, _ := body[k].([]any)
 			if len(l) == 0 || !names.spelled(k) {
@@ -171,9 +208,14 @@ func bodyReadings(req *gate.Request, read *namesOf) []valueReading {
 	}
 	var out []valueReading
 	coerced := func(body any, in string) {
-		for _, r := range jsonTreeReadings(body, read.names) {
-			out = append(out, valueReading{with(r.body), "body", fmt.Sprintf("the JSON value %.64s at %.64s%s is read as %s (%.64s) by %s",
-				jsonText(r.sent), strings.TrimPrefix(r.path, "."), in, r.c.to, jsonText(r.read), r.c.by)})
+		for _, r := range jsonTreeReadings(body, read.names, read.types) {
+			why := fmt.Sprintf("the JSON value %.64s at %.64s%s is read as %s (%.64s) by %s",
+				jsonText(r.sent), strings.TrimPrefix(r.path, "."), in, r.c.to, jsonText(r.read), r.c.by)
+			if r.path == "" {
+				why = fmt.Sprintf("the JSON values%s under the names the rules compare with constants are read as the types compared, all at once, by binders (%.64s as %s, %.64s, by %s)",
+					in, jsonText(r.sent), r.c.to, jsonText(r.read), r.c.by)
+			}
+			out = append(out, valueReading{with(r.body), "body", why})
 		}
 	}
 	coerced(h.Body, "")
