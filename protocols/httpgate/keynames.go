@@ -13,6 +13,7 @@ import (
 	"cel.dev/cel-go/parser"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/coerce"
 	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
@@ -72,7 +73,7 @@ type namesOf struct {
 	locs    nameLocs
 	wrapped wrappedNames
 	below   map[string][]string
-	types   comparedTypes
+	types   coerce.Types
 }
 
 // get returns the names read by rs, computed once per rule set (twice at
@@ -83,7 +84,7 @@ func (c *ruleNames) get(rs *gate.RuleSet) *namesOf {
 	}
 	names, locs := collectReadNamesAt(rs)
 	wrapped, below := collectWrappedBelow(rs)
-	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below, types: collectComparedTypes(rs)}
+	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below, types: coerce.ComparedTypes(rs, readsBodyOrQuery)}
 	c.cur.Store(n)
 	return n
 }

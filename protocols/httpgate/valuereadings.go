@@ -1,7 +1,6 @@
 package httpgate
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"mime"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/coerce"
 )
 
 // Typed binders read a query or form value otherwise than the string the
@@ -208,14 +208,8 @@ func bodyReadings(req *gate.Request, read *namesOf) []valueReading {
 	}
 	var out []valueReading
 	coerced := func(body any, in string) {
-		for _, r := range jsonTreeReadings(body, read.names, read.types) {
-			why := fmt.Sprintf("the JSON value %.64s at %.64s%s is read as %s (%.64s) by %s",
-				jsonText(r.sent), strings.TrimPrefix(r.path, "."), in, r.c.to, jsonText(r.read), r.c.by)
-			if r.path == "" {
-				why = fmt.Sprintf("the JSON values%s under the names the rules compare with constants are read as the types compared, all at once, by binders (%.64s as %s, %.64s, by %s)",
-					in, jsonText(r.sent), r.c.to, jsonText(r.read), r.c.by)
-			}
-			out = append(out, valueReading{with(r.body), "body", why})
+		for _, r := range coerce.Tree(body, read.names.spelled, read.types) {
+			out = append(out, valueReading{with(r.Body), "body", r.Why("JSON value", in)})
 		}
 	}
 	coerced(h.Body, "")
@@ -226,19 +220,10 @@ func bodyReadings(req *gate.Request, read *namesOf) []valueReading {
 	return out
 }
 
-// jsonText is v as JSON text, for a refusal.
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
-
 // valueReadings returns the values other than v that binders read the
 // value v of the parameter k as: its elements, split at commas and
 // trimmed as Spring does (StringUtils.commaDelimitedListToStringArray),
-// and the integer of v and of each element (integerReading).
+// and the integer of v and of each element (coerce.Integer).
 func valueReadings(k, v string) ([]string, *refusal) {
 	var out []string
 	add := func(s string) {
@@ -256,60 +241,14 @@ func valueReadings(k, v string) ([]string, *refusal) {
 	for _, e := range elems {
 		e = strings.TrimSpace(e)
 		add(e)
-		if n, ok := integerReading(e); ok {
+		if n, ok := coerce.Integer(e); ok {
 			add(n)
 		}
-		if n, ok := cIntegerReading(e); ok {
+		if n, ok := coerce.CInteger(e); ok {
 			add(n)
 		}
 	}
 	return out, nil
-}
-
-// integerReading returns the integer an integer binder or cast reads s
-// as, in its canonical form, when s starts with one (after whitespace, a
-// sign, and digits with '_' between them): leading zeros and a '+'
-// dropped, and whatever follows the digits.
-func integerReading(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg, s = s[0] == '-', s[1:]
-	}
-	var digits []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			if len(digits) > 0 || c != '0' {
-				digits = append(digits, c)
-			}
-		case c == '_' && i > 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
-		default:
-			s = s[:i]
-		}
-	}
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return "", false
-	}
-	if len(digits) == 0 {
-		return "0", true
-	}
-	if neg {
-		return "-" + string(digits), true
-	}
-	return string(digits), true
-}
-
-// cIntegerReading is the integer that PHP's intval and C's atoi read s
-// as, when it holds '_': they stop at it ("1_0" is 1, where Python's int
-// and Ruby's to_i read 10).
-func cIntegerReading(s string) (string, bool) {
-	head, _, cut := strings.Cut(s, "_")
-	if !cut {
-		return "", false
-	}
-	return integerReading(head)
 }
 
 // isFormBody reports whether the body of h was sent as a form.

@@ -1,13 +1,15 @@
-package httpgate
+package coerce
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
 )
 
 // Binders coerce the scalars of a JSON body at every depth, not only at
-// its top (see coercions): a rule on http.body.transfer.to == 9 or on
+// its top (see All): a rule on http.body.transfer.to == 9 or on
 // items.exists(i, i.account == 9) sees the string "09" that Jackson binds
 // as 9. So every scalar under a name the rules read, at any depth and in
 // arrays, is also judged as each coercion reads it. A binder coerces the
@@ -17,35 +19,35 @@ import (
 // per group and coercion, bounded by the names the rules read rather than
 // by the size of the body.
 
-// treeReading is a JSON body with one group of its scalars coerced, or
+// Reading is a JSON body with one group of its scalars coerced, or
 // (path "") every scalar under a name the rules compare with constants
 // coerced to their type.
-type treeReading struct {
-	body       any
-	path       string
-	sent, read any // the first scalar converted, and what it reads as
-	c          *coercion
+type Reading struct {
+	Body       any
+	Path       string
+	Sent, Read any // the first scalar converted, and what it reads as
+	C          *Coercion
 }
 
 // typedVariants is the number of typed readings: the likeliest coercion
 // to each type, and the next.
 const typedVariants = 2
 
-// jsonTreeReadings returns the readings of body (see above and
-// comparedTypes), for the scalars under the names the rules read (names)
-// and compare with constants of the types ct.
-func jsonTreeReadings(body any, names readNames, ct comparedTypes) []treeReading {
+// Tree returns the readings of body (see above and Types), for the
+// scalars under the names the rules read (spelled reports them) and
+// compare with constants of the types ct.
+func Tree(body any, spelled func(string) bool, ct Types) []Reading {
 	groups := map[string]bool{}
-	scalarGroups(body, "", "", names, groups)
-	var out []treeReading
+	scalarGroups(body, "", "", spelled, groups)
+	var out []Reading
 	for _, g := range slices.Sorted(maps.Keys(groups)) {
-		for _, c := range coercions {
-			w := treeRewrite{target: g, names: names, conv: func(v any, _ string) (any, *coercion, bool) {
+		for _, c := range All {
+			w := treeRewrite{target: g, spelled: spelled, conv: func(v any, _ string) (any, *Coercion, bool) {
 				r, ok := c.conv(v)
 				return r, c, ok
 			}}
 			if b, changed := w.rewrite(body, "", ""); changed {
-				out = append(out, treeReading{b, g, w.sent, w.read, w.c})
+				out = append(out, Reading{b, g, w.sent, w.read, w.c})
 			}
 		}
 	}
@@ -53,13 +55,13 @@ func jsonTreeReadings(body any, names readNames, ct comparedTypes) []treeReading
 		return out // one group: its readings are the typed ones
 	}
 	for variant := range typedVariants {
-		w := treeRewrite{names: names, all: true, conv: func(v any, key string) (any, *coercion, bool) {
+		w := treeRewrite{spelled: spelled, all: true, conv: func(v any, key string) (any, *Coercion, bool) {
 			ts := ct[key]
 			if len(ts) == 0 {
 				return nil, nil, false
 			}
-			cs := typeCoercions[ts[variant%len(ts)]]
-			for _, c := range []*coercion{cs[variant%len(cs)], cs[0]} {
+			cs := ByType[ts[variant%len(ts)]]
+			for _, c := range []*Coercion{cs[variant%len(cs)], cs[0]} {
 				if r, ok := c.conv(v); ok {
 					return r, c, true
 				}
@@ -67,7 +69,7 @@ func jsonTreeReadings(body any, names readNames, ct comparedTypes) []treeReading
 			return nil, nil, false
 		}}
 		if b, changed := w.rewrite(body, "", ""); changed {
-			out = append(out, treeReading{b, "", w.sent, w.read, w.c})
+			out = append(out, Reading{b, "", w.sent, w.read, w.c})
 		}
 	}
 	return out
@@ -75,8 +77,8 @@ func jsonTreeReadings(body any, names readNames, ct comparedTypes) []treeReading
 
 // childPath is the path of the member k of the object at path: the
 // member's name when the rules read it, a wildcard when they do not.
-func childPath(path, k string, names readNames) string {
-	if names.spelled(k) {
+func childPath(path, k string, spelled func(string) bool) string {
+	if spelled(k) {
 		return path + "." + k
 	}
 	return path + ".*"
@@ -84,19 +86,19 @@ func childPath(path, k string, names readNames) string {
 
 // scalarGroups adds to groups the paths of the scalars of v (at path,
 // under the member key) that sit under a name the rules read.
-func scalarGroups(v any, path, key string, names readNames, groups map[string]bool) {
+func scalarGroups(v any, path, key string, spelled func(string) bool, groups map[string]bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			scalarGroups(e, childPath(path, k, names), k, names, groups)
+			scalarGroups(e, childPath(path, k, spelled), k, spelled, groups)
 		}
 	case []any:
 		for _, e := range x {
-			scalarGroups(e, path+"[*]", key, names, groups)
+			scalarGroups(e, path+"[*]", key, spelled, groups)
 		}
 	case nil:
 	default:
-		if key != "" && names.spelled(key) {
+		if key != "" && spelled(key) {
 			groups[path] = true
 		}
 	}
@@ -109,10 +111,10 @@ func scalarGroups(v any, path, key string, names readNames, groups map[string]bo
 type treeRewrite struct {
 	target     string
 	all        bool
-	names      readNames
-	conv       func(v any, key string) (any, *coercion, bool)
+	spelled    func(string) bool
+	conv       func(v any, key string) (any, *Coercion, bool)
 	sent, read any
-	c          *coercion
+	c          *Coercion
 }
 
 func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
@@ -123,7 +125,7 @@ func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
 	case map[string]any:
 		var out map[string]any
 		for k, e := range x {
-			if ne, ok := w.rewrite(e, childPath(path, k, w.names), k); ok {
+			if ne, ok := w.rewrite(e, childPath(path, k, w.spelled), k); ok {
 				if out == nil {
 					out = maps.Clone(x)
 				}
@@ -143,7 +145,7 @@ func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
 		}
 		return out, out != nil
 	}
-	if !w.all && path != w.target || key == "" || !w.names.spelled(key) {
+	if !w.all && path != w.target || key == "" || !w.spelled(key) {
 		return v, false
 	}
 	r, c, ok := w.conv(v, key)
@@ -151,4 +153,24 @@ func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
 		w.sent, w.read, w.c = v, r, c
 	}
 	return r, ok
+}
+
+// Why says what r reads, for a refusal: what the values are (what: "JSON
+// value", "argument"), and in which shape of the body (in, or "").
+func (r Reading) Why(what, in string) string {
+	if r.Path == "" {
+		return fmt.Sprintf("the %ss%s under the names the rules compare with constants are read as the types compared, all at once, by binders (%.64s as %s, %.64s, by %s)",
+			what, in, jsonText(r.Sent), r.C.To, jsonText(r.Read), r.C.By)
+	}
+	return fmt.Sprintf("the %s %.64s at %.64s%s is read as %s (%.64s) by %s",
+		what, jsonText(r.Sent), strings.TrimPrefix(r.Path, "."), in, r.C.To, jsonText(r.Read), r.C.By)
+}
+
+// jsonText is v as JSON text.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }

@@ -1,4 +1,4 @@
-package httpgate
+package coerce
 
 import (
 	"cel.dev/cel-go/common"
@@ -18,13 +18,14 @@ import (
 // role in ["admin"], i == 9 for i in ids). So the body is also judged with
 // every value under such a name coerced, all at once, to that type.
 
-// comparedTypes are, by the name the rules read, the types of the
-// constants they compare it with: "int", "double", "string", "bool".
-type comparedTypes map[string][]string
+// Types are, by the name the rules read, the types of the constants they
+// compare it with: "int", "double", "string", "bool".
+type Types map[string][]string
 
-// collectComparedTypes gathers the comparedTypes of rs.
-func collectComparedTypes(rs *gate.RuleSet) comparedTypes {
-	ct := comparedTypes{}
+// ComparedTypes gathers the Types of the rules of rs for which reads
+// reports that they read the values judged (gate.RuleInfo.Reads).
+func ComparedTypes(rs *gate.RuleSet, reads func(vars []string) bool) Types {
+	ct := Types{}
 	if rs == nil {
 		return ct
 	}
@@ -33,7 +34,7 @@ func collectComparedTypes(rs *gate.RuleSet) comparedTypes {
 		return ct
 	}
 	for _, info := range rs.Info() {
-		if readsAt(info.Reads)&(locBody|locQuery) == 0 {
+		if !reads(info.Reads) {
 			continue
 		}
 		a, errs := p.Parse(common.NewTextSource(info.Spec.When))
@@ -77,7 +78,7 @@ func collectComparedTypes(rs *gate.RuleSet) comparedTypes {
 
 // note records the type of the constant c for the name e reads, if e
 // reads one and c is a constant.
-func (ct comparedTypes) note(e, c ast.Expr, ranges map[string]string) {
+func (ct Types) note(e, c ast.Expr, ranges map[string]string) {
 	n, ok := comparedName(e, ranges)
 	if !ok || c.Kind() != ast.LiteralKind {
 		return
@@ -124,4 +125,13 @@ func comparedName(e ast.Expr, ranges map[string]string) (string, bool) {
 		return comparedName(c.Args()[0], ranges)
 	}
 	return "", false
+}
+
+// stringConst returns the value of e if it is a string constant.
+func stringConst(e ast.Expr) (string, bool) {
+	if e.Kind() != ast.LiteralKind {
+		return "", false
+	}
+	s, ok := e.AsLiteral().(types.String)
+	return string(s), ok
 }

@@ -1,4 +1,4 @@
-package httpgate
+package coerce
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 	"github.com/airlock-sdk/airlock/gate"
 )
 
-// TestCollectComparedTypes: the types of the constants rules compare a
+// TestComparedTypes: the types of the constants rules compare a
 // name with are found however the rules compare it (==, <, in a list
 // literal, a constant in a list the name holds, through a comprehension
 // variable or an index), and a type test is no comparison.
-func TestCollectComparedTypes(t *testing.T) {
+func TestComparedTypes(t *testing.T) {
 	for _, c := range []struct {
 		when string
 		want map[string][]string
@@ -30,7 +30,7 @@ func TestCollectComparedTypes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.when, err)
 		}
-		got := collectComparedTypes(rs)
+		got := ComparedTypes(rs, func([]string) bool { return true })
 		if len(got) != len(c.want) {
 			t.Errorf("%s: got %v, want %v", c.when, got, c.want)
 			continue

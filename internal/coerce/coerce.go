@@ -1,4 +1,18 @@
-package httpgate
+// Package coerce reads the scalars of decoded JSON (and the values of
+// query and form parameters) as the typed binders of web frameworks and
+// tool servers read them: Jackson, Rails, Laravel, Pydantic. The gateways
+// judge a request also under each such reading (see Tree), so that a rule
+// comparing a value as one type is not bypassed by the same value sent as
+// another, which the upstream coerces.
+//
+//	for _, r := range coerce.Tree(body, spelled, types) {
+//		alt := withBody(req, r.Body)
+//		if rules.Decide(ctx, alt).GuardsMoreThan(base) { refuse(r.Why()) }
+//	}
+//
+// The one thing not to forget: a reading is judged with the rules, never
+// forwarded; what is forwarded is the value as sent.
+package coerce
 
 import (
 	"math"
@@ -15,32 +29,34 @@ import (
 // reads "5e3" as 5000; Pydantic's lax mode reads "5000.0" as 5000 and
 // "no", "n" and " 0" as false. A coercion is one such reading.
 
-// coercion reads a scalar as another type: conv returns the value read
-// and whether it differs from v.
-type coercion struct {
-	to, by string
+// Coercion reads a scalar as another type: what it reads it as (To) and
+// who reads it so (By).
+type Coercion struct {
+	To, By string
 	conv   func(v any) (any, bool)
 }
 
+// Read returns v as c reads it, and whether it differs from v.
+func (c *Coercion) Read(v any) (any, bool) { return c.conv(v) }
+
 // The coercions, by what they read a scalar as.
 var (
-	asInteger         = &coercion{"an integer", "Jackson, ASP.NET and Rails' to_i", toInteger}
-	asIntegerOfNumber = &coercion{"an integer", "Laravel's intval and Pydantic", toIntegerOfNumber}
-	asNumber          = &coercion{"a number", "Jackson and Pydantic binding a double", toNumber}
-	asIntegerText     = &coercion{"its integer's digits", "binders that read it as an integer", toIntegerText}
-	asText            = &coercion{"a string", "Jackson and Rails binding a string", toText}
-	asBoolean         = &coercion{"a boolean", "Rails' ActiveModel (and Jackson, for a number)", toBoolean}
-	asLaxFalse        = &coercion{"a boolean", "Pydantic", toLaxFalse}
+	asInteger         = &Coercion{"an integer", "Jackson, ASP.NET and Rails' to_i", toInteger}
+	asIntegerOfNumber = &Coercion{"an integer", "Laravel's intval and Pydantic", toIntegerOfNumber}
+	asNumber          = &Coercion{"a number", "Jackson and Pydantic binding a double", toNumber}
+	asIntegerText     = &Coercion{"its integer's digits", "binders that read it as an integer", toIntegerText}
+	asText            = &Coercion{"a string", "Jackson and Rails binding a string", toText}
+	asBoolean         = &Coercion{"a boolean", "Rails' ActiveModel (and Jackson, for a number)", toBoolean}
+	asLaxFalse        = &Coercion{"a boolean", "Pydantic", toLaxFalse}
 )
 
-// coercions are the readings every scalar under a name the rules read is
-// judged as.
-var coercions = []*coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse}
+// All are the readings every scalar under a name the rules read is judged
+// as.
+var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse}
 
-// typeCoercions are, by the type of a constant the rules compare a name
-// with (see comparedTypes), the coercions to that type, the likeliest
-// first.
-var typeCoercions = map[string][]*coercion{
+// ByType are, by the type of a constant the rules compare a name with
+// (see Types), the coercions to that type, the likeliest first.
+var ByType = map[string][]*Coercion{
 	"int":    {asInteger, asIntegerOfNumber},
 	"double": {asNumber},
 	"string": {asText, asIntegerText},
@@ -48,15 +64,15 @@ var typeCoercions = map[string][]*coercion{
 }
 
 // maxExactInteger bounds the integers read as doubles (2^53): beyond it
-// checkSafeIntegers refuses them.
+// the gateways refuse them.
 const maxExactInteger = 1 << 53
 
-// toInteger reads a string's leading integer (integerReading: "09", "+9",
+// toInteger reads a string's leading integer (Integer: "09", "+9",
 // " 9", "9abc") and a double's integer part (9.5 is 9).
 func toInteger(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		if n, ok := integerReading(x); ok {
+		if n, ok := Integer(x); ok {
 			if i, ok := parseInt(n); ok {
 				return i, true
 			}
@@ -79,7 +95,7 @@ func toIntegerOfNumber(v any) (any, bool) {
 		var n int64
 		if f, ok := parseNumber(x); ok && math.Abs(f) < 1<<63 {
 			n = int64(f)
-		} else if d, ok := cIntegerReading(x); ok {
+		} else if d, ok := CInteger(x); ok {
 			if n, ok = parseInt(d); !ok {
 				return nil, false
 			}
@@ -123,7 +139,7 @@ func toIntegerText(v any) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	if n, ok := integerReading(s); ok && n != s {
+	if n, ok := Integer(s); ok && n != s {
 		return n, true
 	}
 	return nil, false
