@@ -25,7 +25,8 @@ import (
 // default) reads "09" and 9.5 as the long 9, 7 as the String "7", "true"
 // and 1 as the boolean true; Rails' to_i reads "9abc" as 9 and its
 // ActiveModel boolean reads every string but "0", "f", "false", "off" (and
-// their upper cases) as true, "no" and "x" included; Laravel's intval
+// their upper cases) as true, "no" and "x" included, and JavaScript's
+// Boolean() (zod's coerce.boolean) every non-empty one; Laravel's intval
 // reads "5e3" as 5000; Pydantic's lax mode reads "5000.0" as 5000 and
 // "no", "n" and " 0" as false. A coercion is one such reading.
 
@@ -48,11 +49,12 @@ var (
 	asText            = &Coercion{"a string", "Jackson and Rails binding a string", toText}
 	asBoolean         = &Coercion{"a boolean", "Rails' ActiveModel (and Jackson, for a number)", toBoolean}
 	asLaxFalse        = &Coercion{"a boolean", "Pydantic", toLaxFalse}
+	asTruthy          = &Coercion{"a boolean", "JavaScript's Boolean() (zod's coerce, Express apps)", toTruthy}
 )
 
 // All are the readings every scalar under a name the rules read is judged
 // as.
-var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse}
+var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy}
 
 // ByType are, by the type of a constant the rules compare a name with
 // (see Types), the coercions to that type, the likeliest first.
@@ -60,7 +62,7 @@ var ByType = map[string][]*Coercion{
 	"int":    {asInteger, asIntegerOfNumber},
 	"double": {asNumber},
 	"string": {asText, asIntegerText},
-	"bool":   {asBoolean, asLaxFalse},
+	"bool":   {asBoolean, asLaxFalse, asTruthy},
 }
 
 // maxExactInteger bounds the integers read as doubles (2^53): beyond it
@@ -195,6 +197,16 @@ func toLaxFalse(v any) (any, bool) {
 		return false, true
 	}
 	return nil, false
+}
+
+// toTruthy reads as true the strings Rails reads as false ("false", "0",
+// "off"): JavaScript's Boolean() reads every non-empty string as true.
+func toTruthy(v any) (any, bool) {
+	s, ok := v.(string)
+	if !ok || !railsFalse[s] {
+		return nil, false
+	}
+	return true, true
 }
 
 // parseNumber reads s, trimmed, as a finite decimal number (not Go's

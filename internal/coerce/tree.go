@@ -30,8 +30,8 @@ type Reading struct {
 }
 
 // typedVariants is the number of typed readings: the likeliest coercion
-// to each type, and the next.
-const typedVariants = 2
+// to each type, the next, and the one after.
+const typedVariants = 3
 
 // Tree returns the readings of body (see above and Types), for the
 // scalars under the names the rules read (spelled reports them) and

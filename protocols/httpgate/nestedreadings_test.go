@@ -412,7 +412,7 @@ func TestNestedValueReadingsKeepWorking(t *testing.T) {
 	for name, srv := range srvs {
 		for _, body := range []string{
 			`{"transfer":{"to":8,"amount":50},"items":[{"sku":"a","account":3},{"sku":"b","account":4}],"options":{"force":false},"ids":[1,2,3],"user":{"role":"viewer","name":"ann"},"order":{"ref":"8"}}`,
-			`{"transfer":{"to":8,"amount":1000},"note":"9","items":[],"options":{"force":"false","dry":"yes"}}`,
+			`{"transfer":{"to":8,"amount":1000},"note":"9","items":[],"options":{"force":false,"dry":"yes"}}`,
 			`{"user":{"role":"admin-viewer"},"order":{"ref":"77","note":"7"},"meta":{"account":"x9"}}`,
 			`{"items":[{"sku":"9","account":10,"qty":"9"}],"ids":[10,11],"tags":["9","yes"]}`,
 		} {
