@@ -29,8 +29,9 @@
 // decoded body, and the headers are judged as the upstream receives them:
 // the hop-by-hop ones (Connection, Keep-Alive, TE but "trailers", ...) and
 // every header the client lists in Connection are removed before the model
-// is built, and the reverse proxy removes the client's forwarding
-// headers before that too, which an upstream takes for its proxy's word:
+// is built, and the reverse proxy and the middleware remove the client's
+// forwarding headers before that too, which an upstream (or a handler
+// behind trusted proxies) takes for its proxy's word:
 // Forwarded, every X-Forwarded-* (-Prefix, -Port, -Ssl included) and the
 // client-address ones (X-Real-IP, True-Client-IP, CF-Connecting-IP,
 // X-Envoy-External-Address, Fly-Client-IP, X-Azure-ClientIP, ...;
@@ -101,11 +102,23 @@
 // (0_1), and Jackson coerces JSON scalars to the field's type ({"id":1}
 // is "1" to a String field, {"order":"01"} is 1 to a long). A query or
 // form value of a parameter the rules read is also judged as each of its
-// elements and their integers, and a top-level JSON string or integer of
-// a name the rules read as the other type, without recording, and
-// refused with
-// 400 when one of them is held, denied or masked where the value as sent
-// is not (and when it holds more than 32 elements). Rails, Laravel, Flask and PHP's $_REQUEST
+// elements and their integers; a parameter sent several times (with
+// AllowDuplicateQuery) as each value alone (Go takes the first, PHP and
+// Rack the last) and all joined with commas (Spring, ASP.NET); the
+// parameters the rules read under every combination of those readings
+// (at most 256); every JSON scalar under a name the rules read, at any
+// depth and in arrays, as each type binders coerce it to (Jackson, Rails'
+// to_i and ActiveModel booleans, Laravel's intval, Pydantic's lax mode,
+// JavaScript's Boolean(): "09" and 9.5 are 9, "yes" and "false" may be
+// true; see internal/coerce), per path (items[*].account) and, for the
+// names the rules compare with constants, all at once as the types
+// compared; and a JSON object body with the members of an object it
+// sends lifted to its top and with its members wrapped under a name the
+// rules read them below (Rails' ParamsWrapper and controllers reading
+// params[:user]). Each reading is judged without recording, and the
+// request refused with 400 when one of them is held, denied or masked
+// where the request as sent is not (and when a value holds more than 32
+// elements). Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the

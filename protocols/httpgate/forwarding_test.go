@@ -24,15 +24,19 @@ var spoofedForwarding = []string{
 }
 
 // TestClientForwardingHeadersNeverReachTheUpstream sends random sets of
-// forwarding headers, in random case, through the reverse proxy: the
-// upstream, which takes the gateway for its trusted proxy, must never
-// receive a value the client claimed (an address for an IP allowlist, a
-// host, scheme, port or prefix), only what the gateway sets from the
-// connection.
+// forwarding headers, in random case, through the reverse proxy and the
+// middleware: the upstream, which takes the gateway for its trusted proxy,
+// and the handler behind the middleware, which trusts the proxies in front
+// of its server (chi's RealIP, Gin's ClientIP, Rails' remote_ip), must
+// never receive a value the client claimed (an address for an IP
+// allowlist, a host, scheme, port or prefix), only what the gateway sets
+// from the connection.
 func TestClientForwardingHeadersNeverReachTheUpstream(t *testing.T) {
 	_, up, srvs := gatedServers(t, headerRules)
 	rng := newRand(t)
-	for range 200 {
+	spoofed := 0
+	for i := range 400 {
+		srvName := []string{"proxy", "middleware"}[i%2]
 		var lines []string
 		for range 1 + rng.IntN(4) {
 			h := pick(rng, spoofedForwarding)
@@ -46,21 +50,32 @@ func TestClientForwardingHeadersNeverReachTheUpstream(t *testing.T) {
 			lines = append(lines, name+": "+value)
 		}
 		req := fmt.Sprintf("GET /api/h HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer %s\r\nConnection: close\r\n%s\r\n\r\n", agentToken, strings.Join(lines, "\r\n"))
-		if code, body := raw(t, srvs["proxy"], req); code != 200 {
-			t.Fatalf("%q: status %d %s", lines, code, body)
+		if code, body := raw(t, srvs[srvName], req); code != 200 {
+			t.Fatalf("%s: %q: status %d %s", srvName, lines, code, body)
 		}
 		got := up.take()
 		if len(got) != 1 {
-			t.Fatalf("%q: upstream got %d requests", lines, len(got))
+			t.Fatalf("%s: %q: upstream got %d requests", srvName, lines, len(got))
 		}
-		for k, vs := range got[0].header {
-			for _, v := range vs {
-				if strings.Contains(v, "spoof") || strings.Contains(v, "10.66.0.1") || strings.Contains(v, "6666") {
-					t.Errorf("%q: the upstream received the client's %s: %q", lines, k, v)
-				}
+		if k, v, ok := spoofedHeader(got[0]); ok {
+			spoofed++
+			t.Errorf("%s: %q: the upstream received the client's %s: %q", srvName, lines, k, v)
+		}
+	}
+	t.Logf("%d requests delivered a client's forwarding claim", spoofed)
+}
+
+// spoofedHeader returns a header of r holding a value a client claimed
+// in spoofedForwarding.
+func spoofedHeader(r received) (string, string, bool) {
+	for k, vs := range r.header {
+		for _, v := range vs {
+			if strings.Contains(v, "spoof") || strings.Contains(v, "10.66.0.1") || strings.Contains(v, "6666") {
+				return k, v, true
 			}
 		}
 	}
+	return "", "", false
 }
 
 // cgiName is the environment variable a CGI server that maps every
@@ -80,26 +95,23 @@ func cgiName(k string) string {
 
 // TestForwardingHeadersUnderCGINamesNeverReachTheUpstream sends the
 // spoofed forwarding headers with their dashes spelt as other token
-// characters ('.', '_', '!', '~', ...) through the reverse proxy: a CGI
-// upstream (PHP under lighttpd) reads X.Real.IP as HTTP_X_REAL_IP, so no
-// such header may reach it with the client's value.
+// characters ('.', '_', '!', '~', ...) through the reverse proxy and the
+// middleware: a CGI upstream (PHP under lighttpd) reads X.Real.IP as
+// HTTP_X_REAL_IP, so no such header may reach it with the client's value.
 func TestForwardingHeadersUnderCGINamesNeverReachTheUpstream(t *testing.T) {
 	_, up, srvs := gatedServers(t, headerRules)
 	rng := newRand(t)
 	seps := []string{".", "_", "!", "~", "*", "+", "|", "^", "`", "#", "$", "%", "&", "'"}
-	for range 150 {
+	for i := range 300 {
+		srvName := []string{"proxy", "middleware"}[i%2]
 		h := pick(rng, spoofedForwarding)
 		name, value, _ := strings.Cut(h, ": ")
 		name = strings.ReplaceAll(name, "-", pick(rng, seps))
 		req := fmt.Sprintf("GET /api/h HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer %s\r\nConnection: close\r\n%s: %s\r\n\r\n", agentToken, name, value)
-		code, _ := raw(t, srvs["proxy"], req)
+		code, _ := raw(t, srvs[srvName], req)
 		for _, got := range up.take() {
-			for k, vs := range got.header {
-				for _, v := range vs {
-					if strings.Contains(v, "spoof") || strings.Contains(v, "10.66.0.1") || strings.Contains(v, "6666") {
-						t.Errorf("%s (status %d): the upstream received the client's %s (%s): %q", name, code, k, cgiName(k), v)
-					}
-				}
+			if k, v, ok := spoofedHeader(got); ok {
+				t.Errorf("%s: %s (status %d): the upstream received the client's %s (%s): %q", srvName, name, code, k, cgiName(k), v)
 			}
 		}
 	}

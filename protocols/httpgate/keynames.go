@@ -13,6 +13,7 @@ import (
 	"cel.dev/cel-go/parser"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/coerce"
 	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
@@ -62,13 +63,17 @@ type ruleNames struct {
 	cur atomic.Pointer[namesOf]
 }
 
-// namesOf are the readNames of one rule set, where they are read, and
-// the names they read only below another in a JSON body.
+// namesOf are the readNames of one rule set, where they are read, the
+// names they read only below another in a JSON body, every name they
+// read directly below another there (by the other's name), and the types
+// of the constants they compare names with.
 type namesOf struct {
 	rs      *gate.RuleSet
 	names   readNames
 	locs    nameLocs
 	wrapped wrappedNames
+	below   map[string][]string
+	types   coerce.Types
 }
 
 // get returns the names read by rs, computed once per rule set (twice at
@@ -78,7 +83,8 @@ func (c *ruleNames) get(rs *gate.RuleSet) *namesOf {
 		return n
 	}
 	names, locs := collectReadNamesAt(rs)
-	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: collectWrapped(rs)}
+	wrapped, below := collectWrappedBelow(rs)
+	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below, types: coerce.ComparedTypes(rs, readsBodyOrQuery)}
 	c.cur.Store(n)
 	return n
 }

@@ -18,8 +18,16 @@ import (
 //
 // The ResponseWriter next gets supports Flush but not Hijack: a hijacked
 // connection would bypass masking.
+//
+// The client's forwarding headers (X-Forwarded-*, Forwarded, X-Real-IP,
+// ...: see forwarding.go) are removed before the request is modelled, as
+// the proxy removes them: a handler that trusts the proxies in front of
+// its server (chi's RealIP, Gin's ClientIP, Rails' remote_ip) would take
+// them for a proxy's word. The handler finds the client's address in
+// r.RemoteAddr.
 func (gw *Gateway) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dropForwarding(r.Header)
 		x := gw.admit(w, r, gw.cfg.Target)
 		if x == nil {
 			return

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/coerce"
 )
 
 // Routers map several spellings of a path to one route: Express (strict
@@ -210,7 +211,7 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	if reads.host {
 		hosts = hostReadings(req.HTTP.Host)
 	}
-	values, ref := valueReadingsOf(req, gw.names.get(rs).names)
+	values, ref := valueReadingsOf(req, gw.names.get(rs))
 	if ref != nil {
 		return ref
 	}
@@ -252,18 +253,8 @@ func (gw *Gateway) checkReadings(ctx context.Context, s *gate.Session, req *gate
 	}
 	for _, v := range values {
 		v.req.Session, v.req.Time = s, now
-		d := rs.Decide(ctx, v.req)
-		guarded := false
-		if len(d.Errors) > 0 {
-			// A reading of another type that a rule cannot evaluate
-			// ("10" under http.body.amount > 1000) is no reading that
-			// rule guards; the rules that did evaluate it still count.
-			guarded = guardsDespiteErrors(rs, d, base)
-		} else {
-			_, guarded = d.GuardsMoreThan(base)
-		}
-		if guarded {
-			return refuse(400, "query", "the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP), which the rules guard where they do not guard the value", v.value, v.name, v.reading)
+		if coerce.Guards(rs, rs.Decide(ctx, v.req), base) {
+			return refuse(400, v.check, "%s, which the rules guard where they do not guard the request as sent", v.why)
 		}
 	}
 	for _, host := range hosts {

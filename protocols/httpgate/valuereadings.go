@@ -1,13 +1,15 @@
 package httpgate
 
 import (
+	"fmt"
+	"maps"
 	"mime"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/coerce"
 )
 
 // Typed binders read a query or form value otherwise than the string the
@@ -26,116 +28,194 @@ import (
 // refused with 400 when one of them is held, denied or masked by a rule
 // where the value as sent is not.
 
-// maxListElements bounds the elements a value is judged as; a value with
-// more is refused when the rules read its parameter.
+// maxListElements bounds the elements a value is judged as, and the
+// values of one parameter; a value or a parameter with more is refused
+// when the rules read its parameter.
 const maxListElements = 32
 
-// valueReading is req read with the value of one parameter as one of its
-// readings.
+// maxValueReadings bounds the readings of one request (values, JSON
+// scalars and body shapes); a request with more is refused.
+const maxValueReadings = 256
+
+// valueReading is req read with the value of one parameter, a group of
+// the scalars of its JSON body, or the shape of its body, as one of its
+// readings: why says which, and who reads it so.
 type valueReading struct {
-	req                  *gate.Request
-	name, value, reading string
+	req        *gate.Request
+	check, why string
 }
 
 // valueReadingsOf returns the requests req is also read as by upstreams
-// that bind the values of the parameters the rules read (names) as lists
-// or integers (see valueReadings), in the query or a form body, or a
-// refusal when a value has more than maxListElements.
-func valueReadingsOf(req *gate.Request, names readNames) ([]valueReading, *refusal) {
+// that bind the values of the parameters the rules read (read.names) as
+// lists or integers, or one of several values (see listReadings), in the
+// query or a form body, that coerce the scalars of a JSON body at any
+// depth (jsonTreeReadings), or that present a JSON body in another shape
+// (bodyShapes); or a refusal when a value has more than maxListElements,
+// or the request more than maxValueReadings.
+func valueReadingsOf(req *gate.Request, read *namesOf) ([]valueReading, *refusal) {
 	h := req.HTTP
+	names := read.names
 	if h == nil || len(names) == 0 {
 		return nil, nil
 	}
 	var out []valueReading
-	for k, vs := range h.Query {
-		if len(vs) != 1 || !names.spelled(k) {
+	for _, k := range slices.Sorted(maps.Keys(h.Query)) {
+		vs := h.Query[k]
+		if !names.spelled(k) {
 			continue
 		}
-		readings, ref := valueReadings(k, vs[0])
+		lists, ref := listReadings(k, vs)
 		if ref != nil {
 			return nil, ref
 		}
-		for _, e := range readings {
-			q := make(map[string][]string, len(h.Query))
-			for k2, v2 := range h.Query {
-				q[k2] = v2
-			}
-			q[k] = []string{e}
+		for _, l := range lists {
+			q := maps.Clone(h.Query)
+			q[k] = l
 			alt, hq := *req, *h
 			hq.Query = q
 			alt.HTTP = &hq
 			alt.Command = commandWithQuery(req.Command, h.Method+" "+h.Path, q)
-			out = append(out, valueReading{&alt, k, vs[0], e})
+			out = append(out, valueReading{&alt, "query", listWhy(k, vs, l[0])})
 		}
 	}
-	body, _ := h.Body.(map[string]any)
+	combos, ref := combinedParamReadings(h.Query, names)
+	if ref != nil {
+		return nil, ref
+	}
+	for _, c := range combos {
+		alt, hq := *req, *h
+		hq.Query = c.params
+		alt.HTTP = &hq
+		alt.Command = commandWithQuery(req.Command, h.Method+" "+h.Path, c.params)
+		out = append(out, valueReading{&alt, "query", "the query is read with " + c.why + " by frameworks that read every parameter so (Spring, ASP.NET, Rails, PHP)"})
+	}
 	if !isFormBody(h) {
-		return append(out, jsonValueReadings(req, body, names)...), nil
-	}
-	for k, v := range body {
-		l, _ := v.([]any)
-		if len(l) != 1 || !names.spelled(k) {
-			continue
+		out = append(out, bodyReadings(req, read)...)
+	} else if body, ok := h.Body.(map[string]any); ok {
+		form := make(map[string][]string, len(body))
+		for k, v := range body {
+			l, _ := v.([]any)
+			for _, e := range l {
+				s, _ := e.(string)
+				form[k] = append(form[k], s)
+			}
 		}
-		s, _ := l[0].(string)
+		combos, ref := combinedParamReadings(form, names)
+		if ref != nil {
+			return nil, ref
+		}
+		for _, c := range combos {
+			b := make(map[string]any, len(c.params))
+			for k, vs := range c.params {
+				l := make([]any, len(vs))
+				for j, s := range vs {
+					l[j] = s
+				}
+				b[k] = l
+			}
+			alt, hb := *req, *h
+			hb.Body = b
+			alt.HTTP = &hb
+			out = append(out, valueReading{&alt, "body", "the form is read with " + c.why + " by frameworks that read every parameter so (Spring, ASP.NET, Rails, PHP)"})
+		}
+		for _, k := range slices.Sorted(maps.Keys(body)) {
+			l, _ := body[k].([]any)
+			if len(l) == 0 || !names.spelled(k) {
+				continue
+			}
+			vs := make([]string, len(l))
+			for i, e := range l {
+				vs[i], _ = e.(string)
+			}
+			lists, ref := listReadings(k, vs)
+			if ref != nil {
+				return nil, ref
+			}
+			for _, rl := range lists {
+				b := maps.Clone(body)
+				b[k] = []any{rl[0]}
+				alt, hb := *req, *h
+				hb.Body = b
+				alt.HTTP = &hb
+				out = append(out, valueReading{&alt, "body", listWhy(k, vs, rl[0])})
+			}
+		}
+	}
+	if len(out) > maxValueReadings {
+		return nil, refuse(400, "body", "the request holds %d readings of the values the rules read (more than %d): too many to judge each as the frameworks read it", len(out), maxValueReadings)
+	}
+	return out, nil
+}
+
+// listWhy says how a framework reads the values vs of k as e.
+func listWhy(k string, vs []string, e string) string {
+	if len(vs) == 1 {
+		return fmt.Sprintf("the value %.64q of %q is read as %.64q by frameworks that bind lists or integers (Spring, ASP.NET, Rails, PHP)", vs[0], k, e)
+	}
+	return fmt.Sprintf("the %d values of %q are read as %.64q by frameworks that take the first or the last, join them with commas, or bind lists or integers (Go, Flask, PHP, Rails, Spring, ASP.NET)", len(vs), k, e)
+}
+
+// listReadings returns the single values the values vs of the parameter
+// k are also read as: each value alone (Go and Java take the first, PHP
+// and Rack the last), all of them joined with commas (Spring and ASP.NET
+// binding one string), and the readings of each of those
+// (valueReadings); the list as sent is not among them.
+func listReadings(k string, vs []string) ([][]string, *refusal) {
+	if len(vs) > maxListElements {
+		return nil, refuse(400, "query", "%q is sent %d times (more than %d)", k, len(vs), maxListElements)
+	}
+	var out [][]string
+	seen := map[string]bool{}
+	if len(vs) == 1 {
+		seen[vs[0]] = true
+	}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, []string{s})
+		}
+	}
+	singles := vs
+	if len(vs) > 1 {
+		singles = append(slices.Clone(vs), strings.Join(vs, ","))
+	}
+	for _, s := range singles {
+		add(s)
 		readings, ref := valueReadings(k, s)
 		if ref != nil {
 			return nil, ref
 		}
 		for _, e := range readings {
-			b := make(map[string]any, len(body))
-			for k2, v2 := range body {
-				b[k2] = v2
-			}
-			b[k] = []any{e}
-			alt, hb := *req, *h
-			hb.Body = b
-			alt.HTTP = &hb
-			out = append(out, valueReading{&alt, k, s, e})
+			add(e)
 		}
 	}
 	return out, nil
 }
 
-// jsonValueReadings returns the requests req, whose body is the JSON
-// object body, is also read as by Jackson, which coerces scalars to the
-// type of the field they bind (ALLOW_COERCION_OF_SCALARS, on by default):
-// a string with an integer as the integer ({"id":"01"} and {"id":"+1"}
-// are 1), and an integer as its decimal string ({"id":1} is "1" for a
-// String field).
-func jsonValueReadings(req *gate.Request, body map[string]any, names readNames) []valueReading {
-	var out []valueReading
-	with := func(k string, v any) *gate.Request {
-		b := make(map[string]any, len(body))
-		for k2, v2 := range body {
-			b[k2] = v2
-		}
-		b[k] = v
-		alt, hb := *req, *req.HTTP
+// bodyReadings returns the readings of the JSON body of req: its shapes
+// (bodyShapes), and the coercions of its scalars (jsonTreeReadings) in
+// the body as sent and in each shape.
+func bodyReadings(req *gate.Request, read *namesOf) []valueReading {
+	h := req.HTTP
+	if h.Body == nil {
+		return nil
+	}
+	with := func(b any) *gate.Request {
+		alt, hb := *req, *h
 		hb.Body = b
 		alt.HTTP = &hb
 		return &alt
 	}
-	for k, v := range body {
-		if !names.spelled(k) {
-			continue
+	var out []valueReading
+	coerced := func(body any, in string) {
+		for _, r := range coerce.Tree(body, read.names.spelled, read.types) {
+			out = append(out, valueReading{with(r.Body), "body", r.Why("JSON value", in)})
 		}
-		switch x := v.(type) {
-		case string:
-			n, ok := integerReading(x)
-			if !ok {
-				continue
-			}
-			if i, err := strconv.ParseInt(n, 10, 64); err == nil {
-				out = append(out, valueReading{with(k, i), k, x, n})
-			}
-			if n != x {
-				out = append(out, valueReading{with(k, n), k, x, n})
-			}
-		case int64:
-			s := strconv.FormatInt(x, 10)
-			out = append(out, valueReading{with(k, s), k, s, strconv.Quote(s)})
-		}
+	}
+	coerced(h.Body, "")
+	for _, s := range bodyShapes(h.Body, read.names, read.below) {
+		out = append(out, valueReading{with(s.body), "body", "the JSON body is read with " + s.how + " by " + s.by})
+		coerced(s.body, " (with "+s.how+")")
 	}
 	return out
 }
@@ -143,7 +223,7 @@ func jsonValueReadings(req *gate.Request, body map[string]any, names readNames) 
 // valueReadings returns the values other than v that binders read the
 // value v of the parameter k as: its elements, split at commas and
 // trimmed as Spring does (StringUtils.commaDelimitedListToStringArray),
-// and the integer of v and of each element (integerReading).
+// and the integer of v and of each element (coerce.Integer).
 func valueReadings(k, v string) ([]string, *refusal) {
 	var out []string
 	add := func(s string) {
@@ -161,46 +241,14 @@ func valueReadings(k, v string) ([]string, *refusal) {
 	for _, e := range elems {
 		e = strings.TrimSpace(e)
 		add(e)
-		if n, ok := integerReading(e); ok {
+		if n, ok := coerce.Integer(e); ok {
+			add(n)
+		}
+		if n, ok := coerce.CInteger(e); ok {
 			add(n)
 		}
 	}
 	return out, nil
-}
-
-// integerReading returns the integer an integer binder or cast reads s
-// as, in its canonical form, when s starts with one (after whitespace, a
-// sign, and digits with '_' between them): leading zeros and a '+'
-// dropped, and whatever follows the digits.
-func integerReading(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg, s = s[0] == '-', s[1:]
-	}
-	var digits []byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			if len(digits) > 0 || c != '0' {
-				digits = append(digits, c)
-			}
-		case c == '_' && i > 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
-		default:
-			s = s[:i]
-		}
-	}
-	if s == "" || s[0] < '0' || s[0] > '9' {
-		return "", false
-	}
-	if len(digits) == 0 {
-		return "0", true
-	}
-	if neg {
-		return "-" + string(digits), true
-	}
-	return string(digits), true
 }
 
 // isFormBody reports whether the body of h was sent as a form.

@@ -30,16 +30,24 @@ type wrappedNames map[string][]string
 // tests included), indexes with string constants (http.body["user"]
 // ["role"]) and "in" tests ("role" in http.body.user).
 func collectWrapped(rs *gate.RuleSet) wrappedNames {
+	w, _ := collectWrappedBelow(rs)
+	return w
+}
+
+// collectWrappedBelow is collectWrapped that also returns, by the name of
+// an object the rules read at the top of the body, every name they read
+// directly below it (at the top too or not).
+func collectWrappedBelow(rs *gate.RuleSet) (wrappedNames, map[string][]string) {
 	w := wrappedNames{}
+	below := map[string][]string{}
 	if rs == nil {
-		return w
+		return w, below
 	}
 	p, err := parser.NewParser(parser.Macros(parser.AllMacros...))
 	if err != nil {
-		return w
+		return w, below
 	}
 	top := map[string]bool{}
-	below := map[string][]string{}
 	note := func(path []string) {
 		switch {
 		case len(path) == 1:
@@ -77,7 +85,7 @@ func collectWrapped(rs *gate.RuleSet) wrappedNames {
 			}
 		}
 	}
-	return w
+	return w, below
 }
 
 // bodyPath returns the constant keys e selects below http.body, if e is

@@ -83,6 +83,15 @@
 // patternProperties, or neither properties nor "additionalProperties":
 // false) is not checked: rules on such a tool must judge what it admits.
 //
+// Tool servers coerce arguments to the types their schemas declare
+// (Pydantic's lax mode reads "9" and 9.0 as 9, zod's coerce every
+// non-empty string as true). A tools/call or prompts/get is also judged,
+// without recording, with the arguments under the names the rules read,
+// at any depth, read as each such coercion reads them (see
+// internal/coerce), and refused with CodeRefused as rule
+// "mcp/argument-reading" when the rules hold, deny or mask one of those
+// readings where they do not the arguments as sent.
+//
 // The recorded command of a tools/call or prompts/get shows the value of
 // every argument named like a secret (mask.SecretNames, at any depth) as
 // "[secret]", and those values are the request's gate.Request.Secrets, which

@@ -81,6 +81,7 @@ type Gateway struct {
 	server  *sdk.Server
 	filters filterCache
 	words   tool.WordCache // names the rules read from tool arguments
+	types   typesCache     // the types the rules compare tool arguments with
 
 	mu        sync.Mutex
 	closed    bool // Close was called: no new session

@@ -214,6 +214,9 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	if err != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
 	}
+	if why := s.argReadingRefused(ctx, req); why != "" {
+		return nil, s.refuseArgumentReading(ctx, kindCall, p.Name, why)
+	}
 	probe := probeRequest(s.gs, kindCall, p.Name)
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())
 	if refusal != "" {
@@ -285,6 +288,9 @@ func (s *session) getPrompt(ctx context.Context, p *sdk.GetPromptParams) (*sdk.G
 	req, err := callRequest(s.gs, kindPrompt, p.Name, args)
 	if err != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)
+	}
+	if why := s.argReadingRefused(ctx, req); why != "" {
+		return nil, s.refuseArgumentReading(ctx, kindPrompt, p.Name, why)
 	}
 	probe := probeRequest(s.gs, kindPrompt, p.Name)
 	d, m, refusal := s.admit(ctx, req, probe, p.GetProgressToken())

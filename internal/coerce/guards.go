@@ -1,4 +1,4 @@
-package httpgate
+package coerce
 
 import (
 	"slices"
@@ -7,6 +7,22 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 )
+
+// Guards reports whether d, the decision on a reading, guards more than
+// base, the decision on the request as sent (gate.Decision.GuardsMoreThan).
+// A reading of another type that a rule cannot evaluate ("10" under
+// amount > 1000) is no reading that rule guards: when some rules failed
+// to evaluate it, they are left out, and d guards more when a rule that
+// matched the reading is stricter than base's action, or a mask of d is
+// not base's (errors add no mask). An error not of a rule (rs.Decide also
+// reports masks it cannot build) counts as guarded: fail closed.
+func Guards(rs *gate.RuleSet, d, base *gate.Decision) bool {
+	if len(d.Errors) == 0 {
+		_, ok := d.GuardsMoreThan(base)
+		return ok
+	}
+	return guardsDespiteErrors(rs, d, base)
+}
 
 // guardsDespiteErrors reports whether d, the decision on a reading during
 // which some rules failed to evaluate, guards more than base once those
