@@ -105,35 +105,7 @@ func TestStoredComputationsWithheld(t *testing.T) {
 		}
 	}
 	tg.adminExec(t, ddl.String())
-	t.Run("wire", func(t *testing.T) {
-		for _, q := range probes {
-			t.Run(q, func(t *testing.T) {
-				t.Parallel()
-				g, _ := tg.freshServer(t)
-				r := g.raw(t, "agent")
-				for _, form := range []string{"simple", "extended-text", "extended-binary"} {
-					r.got.Reset()
-					sendInForm(r, form, q)
-					msgs := r.until(1, 10*time.Second)
-					if s := opaqueLeak(r.got.Bytes()); s != "" {
-						t.Errorf("%s: %q leaks %s: %v", form, q, s, msgs)
-					}
-					if !has(msgs, "Z:I") || !strings.Contains(strings.Join(msgs, " "), "D:") {
-						t.Errorf("%s: %q: no rows: %v", form, q, msgs)
-					}
-				}
-			})
-		}
-	})
-	g, _ := tg.freshServer(t)
-	args := []string{"-X", "-A"}
-	for _, q := range probes {
-		args = append(args, "-c", q)
-	}
-	out, err := runTool(t, g.clientEnv("agent"), "", psql, args...)
-	if s := opaqueLeak([]byte(out)); s != "" || err != nil {
-		t.Errorf("psql: leaks %s (%v): %s", s, err, out)
-	}
+	expectNoCardForms(t, tg, psql, probes)
 }
 
 // TestStoredComputationsKeepPlainValues: the withholding stays on what
