@@ -8,27 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/airlock-sdk/airlock/gate"
 )
 
 // gatedServersWith is gatedServers with the gateway's Config changed by
 // mutate.
 func gatedServersWith(t *testing.T, rules string, mutate func(*Config)) (*recorder, map[string]*httptest.Server) {
 	t.Helper()
-	e := newEnvWith(t, gate.Hold, rules, nil, mutate)
-	up := &recorder{}
-	upSrv := httptest.NewServer(up)
-	t.Cleanup(upSrv.Close)
-	u, _ := url.Parse(upSrv.URL)
-	ph, err := e.gw.Proxy(ProxyConfig{Upstream: u, Credential: BearerCredential(upstreamToken)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httptest.NewServer(ph)
-	mw := httptest.NewServer(e.gw.Middleware(up))
-	t.Cleanup(func() { proxy.Close(); mw.Close() })
-	return up, map[string]*httptest.Server{"proxy": proxy, "middleware": mw}
+	_, up, servers := gatedServersMutated(t, rules, mutate)
+	return up, servers
 }
 
 // TestMultiValuedReadingsCannotBypassRules: with AllowDuplicateQuery, a

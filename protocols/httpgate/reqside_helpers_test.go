@@ -49,7 +49,14 @@ func (u *recorder) take() []received {
 // to one recorder, by server name ("proxy", "middleware").
 func gatedServers(t *testing.T, rules string) (*env, *recorder, map[string]*httptest.Server) {
 	t.Helper()
-	e := newEnvWith(t, gate.Hold, rules, nil, nil)
+	return gatedServersMutated(t, rules, nil)
+}
+
+// gatedServersMutated is gatedServers with the gateway's Config changed
+// by mutate (nil: unchanged).
+func gatedServersMutated(t *testing.T, rules string, mutate func(*Config)) (*env, *recorder, map[string]*httptest.Server) {
+	t.Helper()
+	e := newEnvWith(t, gate.Hold, rules, nil, mutate)
 	up := &recorder{}
 	upSrv := httptest.NewServer(up)
 	t.Cleanup(upSrv.Close)
