@@ -343,6 +343,10 @@ type lineJudge struct {
 	// opened are the files the line's redirections open (openedFiles):
 	// what a descriptor's path may stand for.
 	opened lineFiles
+	// homes are the components of each name of the login's home
+	// directory when known (WritesStartupFor); nil when not, and any
+	// directory may be one (mayBeHomeBin).
+	homes [][]string
 }
 
 // maxSlowTails bounds the distinct tails and patterns of one line judged
@@ -476,8 +480,8 @@ func (j *lineJudge) candidateStartup(w string) bool {
 // directory whose parent may be the login directory (homeBinWrite).
 func (j *lineJudge) writeTargetStartup(w string, dirs []string) bool {
 	for _, v := range spellings(w, &j.opened) {
-		if programWrite(v, dirs) || homeBinWrite(v, dirs) || homeAnchored(v, dirs) ||
-			strings.ContainsAny(v, "$`") && unknownWriteTarget(v) {
+		if programWrite(v, dirs) || j.homeBinWrite(v, dirs) || homeAnchored(v, dirs) ||
+			strings.ContainsAny(v, "$`") && j.unknownWriteTarget(v) {
 			return true
 		}
 	}
@@ -817,6 +821,12 @@ func globMatchesExample(pattern string, anyDir bool) bool {
 // standing for a drop-in directory (~/.bashrc.d) with a known file name
 // after it ("$D"/x.sh).
 func WritesStartup(s *gate.SSH) (string, bool) {
+	return writesStartup(s, nil)
+}
+
+// writesStartup is WritesStartup; homes are the components of the login's
+// home directories when known (WritesStartupFor), nil when not.
+func writesStartup(s *gate.SSH, homes [][]string) (string, bool) {
 	if s == nil {
 		return "", false
 	}
@@ -849,7 +859,7 @@ func WritesStartup(s *gate.SSH) (string, bool) {
 			return w, true
 		}
 	}
-	j := &lineJudge{opened: openedFiles(s)}
+	j := &lineJudge{opened: openedFiles(s), homes: homes}
 	cdpath := cdpathEntries(s.Command)
 	for _, c := range s.Commands {
 		ds := changedDirs(c)

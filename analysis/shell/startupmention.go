@@ -182,12 +182,18 @@ func mentionsStartup(text string, skip map[string]int) (string, bool) {
 			skip[t]--
 			continue
 		}
-		if !strings.ContainsAny(t, "*?") && StartupPath(t) || expansionMayBeStartup(t) {
+		// A relative name in code run from the login directory is in the
+		// home directory (bin/ls is ~/bin/ls): homeAnchored.
+		if !strings.ContainsAny(t, "*?") && (StartupPath(t) || homeAnchored(t, loginDir)) || expansionMayBeStartup(t) {
 			return t, true
 		}
 	}
 	return "", false
 }
+
+// loginDir is the working directory a line starts in, as lineDirs spells
+// it.
+var loginDir = []string{"."}
 
 // expansionMayBeStartup reports whether a token holding an expansion the
 // gate cannot do ($x, $(...), `...`) may be a start-up path by its text

@@ -208,7 +208,7 @@ func anchoredStartup(tail string) bool {
 // time: its known text after the last expansion, with / before it, is a
 // program directory or a bin directory that may be the login
 // directory's ("$R"/usr/bin/ls, "$R"/srv/app/bin/ls).
-func unknownWriteTarget(w string) bool {
+func (j *lineJudge) unknownWriteTarget(w string) bool {
 	c := cleanHome(w)
 	if !strings.ContainsAny(c, wildcards) {
 		return false
@@ -218,6 +218,9 @@ func unknownWriteTarget(w string) bool {
 		tail = "/" + tail
 	}
 	p := path.Clean(tail)
+	if j.homes != nil {
+		return programPath(p) || knownHomeBinTail(p, j.homes)
+	}
 	return programPath(p) || mayBeHomeBin(p)
 }
 
@@ -227,23 +230,32 @@ func unknownWriteTarget(w string) bool {
 // strictly inside a known home directory nor in a system tree
 // (notLoginDirs). A word only known at run time is judged by
 // anchoredStartup.
-func homeBinWrite(w string, dirs []string) bool {
+func (j *lineJudge) homeBinWrite(w string, dirs []string) bool {
 	w = cleanHome(w)
 	if w == "" || strings.ContainsAny(w, wildcards) {
 		return false
 	}
 	if strings.HasPrefix(w, "/") {
-		return mayBeHomeBin(path.Clean(w))
+		return j.mayBeHomeBin(path.Clean(w))
 	}
 	if strings.HasPrefix(w, "~") {
 		return false
 	}
 	for _, d := range dirs {
-		if p := cleanHome(d + "/" + w); strings.HasPrefix(p, "/") && mayBeHomeBin(path.Clean(p)) {
+		if p := cleanHome(d + "/" + w); strings.HasPrefix(p, "/") && j.mayBeHomeBin(path.Clean(p)) {
 			return true
 		}
 	}
 	return false
+}
+
+// mayBeHomeBin is the function of that name, or knownHomeBin when the
+// login's home directory is known.
+func (j *lineJudge) mayBeHomeBin(p string) bool {
+	if j.homes != nil {
+		return knownHomeBin(p, j.homes)
+	}
+	return mayBeHomeBin(p)
 }
 
 // lightClean folds the empty and . components of an absolute path

@@ -93,8 +93,16 @@ type Upstream struct {
 	// known_hosts file or ssh.FixedHostKey for a pinned key. Required; a
 	// nil callback refuses to connect.
 	HostKeyCallback ssh.HostKeyCallback
-	// Timeout bounds dialing and the handshake; zero means 15s.
+	// Timeout bounds dialing and the handshake, and the question for the
+	// login directory; zero means 15s.
 	Timeout time.Duration
+	// Home is the upstream account's home directory, absolute, as the
+	// host's start-up rules should know it (/srv/app). Empty: the gateway
+	// asks the upstream at the start of each connection, running a fixed
+	// command (see login.go), unless AllowStartupWrites is set. When it
+	// cannot learn it, the home is unknown: every directory named bin
+	// whose parent may be a home directory is refused as ~/bin.
+	Home string
 }
 
 // ErrProxyClosed is returned by Serve and ServeConn after Close.
@@ -292,7 +300,7 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	}
 	defer up.Close()
 
-	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn}
+	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn, login: p.newLoginDir(up, gc.Session().ID)}
 	stop := context.AfterFunc(ctx, func() { sconn.Close() })
 	defer stop()
 	go func() {
@@ -358,7 +366,9 @@ type conn struct {
 	ctx    context.Context
 	up     *ssh.Client
 	client *ssh.ServerConn
-	wg     sync.WaitGroup
+	// login is the upstream account's login directory (login.go).
+	login *loginDir
+	wg    sync.WaitGroup
 }
 
 // sessionID is the gate session's id, for logs.

@@ -10,7 +10,8 @@ import (
 const refusalStartup = "startup"
 
 // startupWrite returns why s is refused before the rules as a write to a
-// start-up file (shell.WritesStartup; code it cannot read,
+// start-up file (shell.WritesStartupFor, with the login directory the
+// connection learnt; code it cannot read,
 // shell.OpaqueCode, unless Config.AllowOpaqueCode), or "" when it is not one or
 // Config.AllowStartupWrites leaves it to the rules. A shell session is
 // not judged here: what it runs is typed later, unseen.
@@ -18,7 +19,13 @@ func (c *conn) startupWrite(s *gate.SSH) string {
 	if c.p.cfg.AllowStartupWrites {
 		return ""
 	}
-	w, ok := shell.WritesStartup(s)
+	var login shell.Login
+	if s != nil && !s.ReadOnly && (s.Kind == "exec" || s.Kind == "sftp") {
+		// Only a line that writes is judged with the home: a line that
+		// only reads writes nothing whatever the home.
+		login = c.login.get(c.ctx)
+	}
+	w, ok := shell.WritesStartupFor(s, login)
 	if !ok && !c.p.cfg.AllowOpaqueCode {
 		w, ok = shell.OpaqueCode(s)
 	}
