@@ -192,25 +192,37 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 		return
 	}
 	allowed := total / 8
+	bad := 0
+	ok := eachDecodedByte(src, s, e, bits, value, func(_, _ int, c byte) bool {
+		if !textByte(c) && c != 0 {
+			bad++
+		}
+		return bad <= allowed
+	})
+	if !ok {
+		return
+	}
+	eachDecodedByte(src, s, e, bits, value, func(first, k int, c byte) bool {
+		if c != 0 {
+			// NULs are dropped: the text of UTF-16 or UTF-32 encoded
+			// (PowerShell's -EncodedCommand) reads as itself.
+			cs, _ := spanOf(st, en, first)
+			_, ce := spanOf(st, en, k)
+			l.b, l.st, l.en = append(l.b, c), append(l.st, cs), append(l.en, ce)
+		}
+		return true
+	})
+	_, ce := spanOf(st, en, e-1)
+	l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
+}
+
+// eachDecodedByte calls f with each byte src[s:e] decodes to, bits bits
+// per character (value gives each; line breaks are skipped), and the
+// indexes of the characters the byte starts and ends in; it stops, and
+// returns false, when f does.
+func eachDecodedByte(src []byte, s, e int, bits uint, value func(byte) byte, f func(first, last int, c byte) bool) bool {
 	var acc uint32
 	var nb uint
-	bad := 0
-	for _, c := range src[s:e] {
-		if lineBreak(c) {
-			continue
-		}
-		acc = acc<<bits | uint32(value(c))
-		if nb += bits; nb < 8 {
-			continue
-		}
-		nb -= 8
-		if c := byte(acc >> nb); !textByte(c) && c != 0 {
-			if bad++; bad > allowed {
-				return
-			}
-		}
-	}
-	acc, nb = 0, 0
 	first := s // the character the next byte starts in
 	for k := s; k < e; k++ {
 		c := src[k]
@@ -222,12 +234,8 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 			continue
 		}
 		nb -= 8
-		cs, _ := spanOf(st, en, first)
-		_, ce := spanOf(st, en, k)
-		if c := byte(acc >> nb); c != 0 {
-			// NULs are dropped: the text of UTF-16 or UTF-32 encoded
-			// (PowerShell's -EncodedCommand) reads as itself.
-			l.b, l.st, l.en = append(l.b, c), append(l.st, cs), append(l.en, ce)
+		if !f(first, k, byte(acc>>nb)) {
+			return false
 		}
 		if nb > 0 {
 			first = k // the leftover bits of this character start the next byte
@@ -235,8 +243,7 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 			first = k + 1
 		}
 	}
-	_, ce := spanOf(st, en, e-1)
-	l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
+	return true
 }
 
 // textByte reports whether a decoded byte is text: printable ASCII or a
