@@ -97,6 +97,12 @@
 // npm, yarn, pnpm, cargo, Go, gradle, pre-commit, rustup toolchains,
 // pyenv and nvm versions, ~/.local/lib) and Python byte code (.pyc,
 // __pycache__) are start-up paths.
+// The home is whatever the upstream account's is: the first line of a
+// connection that writes makes the gateway ask the upstream once, with a
+// fixed command, for $HOME and the starting directory (Upstream.Home
+// skips the question), and every path into that home, by any spelling,
+// is judged as a path under ~. When the answer does not come, the home
+// is unknown and any bin directory whose parent may be it is refused.
 // Config.AllowStartupWrites leaves these writes to the rules. Not seen:
 // data-chosen names written into an ordinary directory that is a git work
 // tree (its .git/hooks), a symbolic link already on the host other than
