@@ -61,6 +61,12 @@ type Statement struct {
 	// statement's own targets are in Tables, but what its calls reach is
 	// not. It is set with ReadOnly, and unknown calls count.
 	CallsWrite bool
+	// ServerReach says what the statement does that reaches past the
+	// database it runs in (a connection the server opens to another
+	// database, a server program or file, code in C or an untrusted
+	// language: see serverReach), or is empty. A gateway cannot see what
+	// such a reach does.
+	ServerReach string
 
 	// structRO is the verdict on everything but the functions called;
 	// ReadOnly is structRO and the functions' verdict (see functions.go).
@@ -252,6 +258,10 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
 		st.structRO = true
+	}
+	st.ServerReach = serverReach(n, st.calls)
+	if st.Prepared != nil && st.ServerReach == "" {
+		st.ServerReach = st.Prepared.ServerReach
 	}
 	st.ReadOnly, st.Volatile, st.Heavy = staticFunctionVerdict(st.structRO, st.calls)
 	st.CallsWrite = callsWriteStatic(st.calls)

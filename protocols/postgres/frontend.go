@@ -370,6 +370,12 @@ func (c *conn) expand(sts []pgsql.Statement, ov *overlay, apply bool) ([]pgsql.S
 // check runs the gate on statements. It returns the decision, or the
 // ErrorResponse to show the client.
 func (c *conn) check(command string, payload []byte, params []string, stmts []pgsql.Statement) (*gate.Decision, *pgproto3.ErrorResponse) {
+	if !c.srv.cfg.AllowServerReach {
+		if why := judgeReach(stmts); why != "" {
+			c.refuseCheck(command, "reach", why)
+			return nil, refusal("42501", "airlock: denied: "+why)
+		}
+	}
 	if why := c.srv.self.judge(c.ctx, stmts); why != "" {
 		c.refuseCheck(command, "self", why)
 		return nil, refusal("42501", "airlock: denied: "+why)
@@ -429,7 +435,8 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 // judge), "lineage" (a catalog that cannot be read), "size" (a batch above
 // MaxBatchBytes), "unknown" (a statement or portal the gateway does not
 // know), "protocol" (a message the gateway never forwards), "self" (a
-// statement that may write the gateway's own tables: selfGuard). The caller
+// statement that may write the gateway's own tables: selfGuard), "reach"
+// (a statement that reaches past the database: reachguard.go). The caller
 // answers the client; a refusal that cannot be recorded ends the session
 // (gate.Conn.Done).
 // checkRequest is a gate request with its SQL and room for one statement

@@ -37,6 +37,7 @@ var DefaultGuardedTables = []string{
 type selfGuard struct {
 	cat   *catalog
 	names []string
+	reach bool // judge code that may reach past the database (reachguard.go)
 
 	mu      sync.Mutex
 	oids    map[uint32]bool // every guarded table seen, kept across renames
@@ -56,8 +57,8 @@ const guardCheckEvery = time.Second
 // guardTTL bounds how long a set is kept, version or not.
 const guardTTL = 5 * time.Minute
 
-func newSelfGuard(cat *catalog, extra []string) *selfGuard {
-	g := &selfGuard{cat: cat, oids: map[uint32]bool{}}
+func newSelfGuard(cat *catalog, extra []string, reach bool) *selfGuard {
+	g := &selfGuard{cat: cat, oids: map[uint32]bool{}, reach: reach}
 	for _, n := range append(append([]string(nil), DefaultGuardedTables...), extra...) {
 		if n = guardedName(n); n != "" {
 			g.names = append(g.names, n)
@@ -92,7 +93,7 @@ func (g *selfGuard) current(ctx context.Context) (*guardSet, error) {
 	if g.set != nil && v != "" && v == g.version && time.Since(g.loaded) < guardTTL {
 		return g.set, nil
 	}
-	set, err := g.cat.guardRows(ctx, g.names, g.oids)
+	set, err := g.cat.guardRows(ctx, g.names, g.oids, g.reach)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (g *selfGuard) judge(ctx context.Context, stmts []pgsql.Statement) string {
 	if err != nil {
 		return "the catalog could not be read to learn where the gateway's own tables are"
 	}
-	if !set.active {
+	if !set.active && set.reach == "" {
 		return ""
 	}
 	seen := map[string]*pgsql.Mentions{}
@@ -136,7 +137,13 @@ func (g *selfGuard) judge(ctx context.Context, stmts []pgsql.Statement) string {
 // judgeStatement judges one statement that is not read-only; runs is set
 // when the statements it runs (an EXECUTE's) follow it.
 func (set *guardSet) judgeStatement(st *pgsql.Statement, runs bool, seen map[string]*pgsql.Mentions) string {
-	const tables = "the gateway's own tables"
+	tables := "the gateway's own tables"
+	if !set.active {
+		// No gateway table here: what the code may do is reach past
+		// the database (reachguard.go).
+		tables = "another database through a server-side connection (" + set.reach +
+			"); server-side reach is refused unless the gateway is configured to allow it"
+	}
 	switch {
 	case st.ExecuteName != "" && !runs:
 		return "EXECUTE of a statement the gateway does not know may write " + tables

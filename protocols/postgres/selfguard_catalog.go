@@ -24,13 +24,19 @@ type guardSet struct {
 	schemas map[string]bool
 	// eventTriggers is set when an enabled event trigger runs code on DDL.
 	eventTriggers bool
+	// reach says why code the gateway cannot see may open a server-side
+	// connection, run a server program or write a server file (see
+	// reachQuery), or is empty: then, with no gateway table here, the
+	// guard lets everything through to the rules.
+	reach string
 }
 
 // guardVersion changes whenever a row guardQuery reads may have changed.
 var guardVersion = func() string {
 	var parts []string
 	for _, c := range []string{"pg_class", "pg_namespace", "pg_inherits", "pg_constraint", "pg_rewrite", "pg_trigger",
-		"pg_attrdef", "pg_index", "pg_event_trigger", "pg_proc"} {
+		"pg_attrdef", "pg_index", "pg_event_trigger", "pg_proc",
+		"pg_extension", "pg_foreign_data_wrapper", "pg_foreign_server", "pg_language", "pg_auth_members"} {
 		parts = append(parts, "(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog."+c+")")
 	}
 	return "SELECT " + strings.Join(parts, " || '/' || ")
@@ -40,7 +46,8 @@ var guardVersion = func() string {
 // or with an OID of $2, a JSON array: renames are followed) as "own", and
 // every relation whose write may reach them, or run code the gateway
 // cannot see, as "reach" (only when the database holds one of the
-// gateway's relations). Reaching (edges), from a
+// gateway's relations, or when code may reach past the database:
+// reachQuery). Reaching (edges), from a
 // relation r already guarded: r's inheritance parents and children (a
 // write to either is a write to the other's rows), every table that
 // references r or that r references by a foreign key (cascades; key
@@ -55,8 +62,10 @@ var guardVersion = func() string {
 // FirstNormalObjectId, 16384): the system catalogs and
 // information_schema are not written through the gateway's statements
 // (a write to a system catalog is refused by name). Enabled event
-// triggers are listed as "event".
-const guardQuery = `WITH RECURSIVE
+// triggers are listed as "event", reasons code may reach past the database
+// (reachQuery, as "capable") as "capable".
+var guardQuery = `WITH RECURSIVE
+capable(why) AS (` + reachQuery + `),
 own AS (
 	SELECT c.oid FROM pg_catalog.pg_class c
 	WHERE c.relname IN (SELECT pg_catalog.json_array_elements_text($1::json))
@@ -99,7 +108,7 @@ edges(a, b) AS MATERIALIZED (
 ),
 reach(oid) AS (
 	SELECT oid FROM own
-	UNION SELECT oid FROM unseen WHERE EXISTS (SELECT 1 FROM own)
+	UNION SELECT oid FROM unseen WHERE EXISTS (SELECT 1 FROM own) OR EXISTS (SELECT 1 FROM capable)
 	UNION SELECT e.b FROM reach r JOIN edges e ON e.a = r.oid
 )
 SELECT 'own', c.oid::text, c.relname, n.nspname FROM own o
@@ -108,11 +117,13 @@ UNION ALL
 SELECT 'reach', c.oid::text, c.relname, '' FROM reach r JOIN pg_catalog.pg_class c ON c.oid = r.oid
 UNION ALL
 SELECT 'event', '0', e.evtname, '' FROM pg_catalog.pg_event_trigger e
-	WHERE e.evtenabled <> 'D' AND EXISTS (SELECT 1 FROM own)`
+	WHERE e.evtenabled <> 'D' AND (EXISTS (SELECT 1 FROM own) OR EXISTS (SELECT 1 FROM capable))
+UNION ALL
+SELECT 'capable', '0', c.why, '' FROM capable c`
 
 // guardRows reads the guard's set from the catalog: names are the
 // gateway's table names, oids those of tables learned before.
-func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32]bool) (*guardSet, error) {
+func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32]bool, reach bool) (*guardSet, error) {
 	ids := make([]string, 0, len(oids))
 	for o := range oids {
 		ids = append(ids, strconv.FormatUint(uint64(o), 10))
@@ -120,7 +131,7 @@ func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32
 	nj, _ := json.Marshal(names)
 	oj, _ := json.Marshal(ids)
 	k.mu.Lock()
-	rows, err := k.query(ctx, guardQuery, string(nj), string(oj))
+	rows, err := k.query(ctx, guardQuery, string(nj), string(oj), strconv.FormatBool(reach))
 	k.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -141,6 +152,10 @@ func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32
 			set.names[strings.ToLower(r[2])] = true
 		case "event":
 			set.eventTriggers = true
+		case "capable":
+			if set.reach == "" {
+				set.reach = r[2]
+			}
 		}
 	}
 	if set.active {

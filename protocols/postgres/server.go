@@ -67,6 +67,16 @@ type Config struct {
 	// them, a statement that may write them is refused whatever the
 	// rules say (see selfGuard); reads are left to the rules.
 	GuardedTables []string
+	// AllowServerReach lets statements make the database server reach
+	// past the database: open connections to other databases (dblink,
+	// postgres_fdw, subscriptions), run server programs or touch server
+	// files (COPY ... PROGRAM, lo_export), or load code that may. By
+	// default they are refused whatever the rules say, and so is code the
+	// gateway cannot see (DO, CALL, functions, triggers) where it may
+	// reach: see reachguard.go. A server-side connection to the database
+	// that holds the gateway's own tables would change them unseen; set
+	// this only when no such database is reachable from the server.
+	AllowServerReach bool
 	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
@@ -194,7 +204,7 @@ func New(cfg Config) (*Server, error) {
 		s.tls = t
 	}
 	s.catalog = newCatalog(cfg.Upstream)
-	s.self = newSelfGuard(s.catalog, cfg.GuardedTables)
+	s.self = newSelfGuard(s.catalog, cfg.GuardedTables, !cfg.AllowServerReach)
 	s.lineage = pgsql.NewResolver(s.catalog)
 	return s, nil
 }
