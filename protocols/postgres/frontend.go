@@ -376,8 +376,8 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 			return nil, refusal("42501", "airlock: denied: "+why)
 		}
 	}
-	if why := c.srv.self.judge(c.ctx, stmts); why != "" {
-		c.refuseCheck(command, "self", why)
+	if why, check := c.srv.self.judge(c.ctx, stmts); why != "" {
+		c.refuseCheck(command, check, why)
 		return nil, refusal("42501", "airlock: denied: "+why)
 	}
 	req := newRequest(command, payload, params, len(stmts))

@@ -27,11 +27,14 @@ import (
 //     untrusted language is installed there, or the gateway's database
 //     role is a superuser or may run server programs or write server
 //     files, and so may install one inside a DO block), every statement
-//     that is not read-only and runs such code: DO, CALL, CREATE
-//     FUNCTION, TRIGGER or RULE, a call of a function that may write, a
-//     read of a foreign table, a write to a table with triggers or rules
-//     (the self guard's judgement, see selfGuard, applied to the code
-//     rather than to the gateway's tables).
+//     that runs code the gateway cannot see: DO, CALL, CREATE FUNCTION,
+//     TRIGGER or RULE, and, where a reach is installed, a call of a
+//     function that may write, a read of a foreign table, a write to a
+//     table with triggers or rules (the self guard's judgement, see
+//     selfGuard, applied to the code rather than to the gateway's
+//     tables). With only the role able to reach, code already in the
+//     database is the operator's (the gateway refuses making any), so
+//     calls of it pass.
 //
 // An operator who runs the gateway as a role that is not a superuser (as
 // it should) in a database without those extensions keeps DO blocks,
@@ -39,24 +42,28 @@ import (
 // out sets Config.AllowServerReach and owns what it does.
 
 // reachQuery lists, one row each, why code the gateway cannot see may
-// reach past the database ($3 is false when the integrator allowed it).
+// reach past the database ($3 is false when the integrator allowed it):
+// "code" when code already in the database may (a reach extension, a
+// wrapper, an untrusted language), "role" when only code a statement
+// carries may (the gateway's role could install one: a DO block, CREATE
+// FUNCTION, CALL).
 var reachQuery = func() string {
 	exts := pgsql.ReachExtensions()
 	for i, e := range exts {
 		exts[i] = "'" + e + "'"
 	}
-	return `SELECT 'the gateway''s database role is a superuser or may become one' WHERE $3::bool AND EXISTS (
+	return `SELECT 'role', 'the gateway''s database role is a superuser or may become one' WHERE $3::bool AND EXISTS (
 		SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolsuper AND pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))
-	UNION ALL SELECT 'the gateway''s database role may run server programs or write server files' WHERE $3::bool AND (
+	UNION ALL SELECT 'role', 'the gateway''s database role may run server programs or write server files' WHERE $3::bool AND (
 		pg_catalog.pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
 		OR pg_catalog.pg_has_role(current_user, 'pg_write_server_files', 'MEMBER'))
-	UNION ALL SELECT 'extension ' || e.extname || ' is installed' FROM pg_catalog.pg_extension e
+	UNION ALL SELECT 'code', 'extension ' || e.extname || ' is installed' FROM pg_catalog.pg_extension e
 		WHERE $3::bool AND e.extname IN (` + strings.Join(exts, ", ") + `)
-	UNION ALL SELECT 'foreign-data wrapper ' || w.fdwname || ' is installed' FROM pg_catalog.pg_foreign_data_wrapper w
+	UNION ALL SELECT 'code', 'foreign-data wrapper ' || w.fdwname || ' is installed' FROM pg_catalog.pg_foreign_data_wrapper w
 		WHERE $3::bool
-	UNION ALL SELECT 'the untrusted language ' || l.lanname || ' is installed' FROM pg_catalog.pg_language l
+	UNION ALL SELECT 'code', 'the untrusted language ' || l.lanname || ' is installed' FROM pg_catalog.pg_language l
 		WHERE $3::bool AND NOT l.lanpltrusted AND l.lanname NOT IN ('c', 'internal')
-	UNION ALL SELECT 'function ' || p.proname || ' runs code of ' || p.probin FROM pg_catalog.pg_proc p
+	UNION ALL SELECT 'code', 'function ' || p.proname || ' runs code of ' || p.probin FROM pg_catalog.pg_proc p
 		WHERE $3::bool AND p.probin ~ '(dblink|postgres_fdw|file_fdw|adminpack)'`
 }()
 

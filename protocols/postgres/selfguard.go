@@ -105,19 +105,30 @@ func (g *selfGuard) current(ctx context.Context) (*guardSet, error) {
 }
 
 // judge returns why stmts may not run, or "" when they may (as far as the
-// guard is concerned: the rules judge them next).
-func (g *selfGuard) judge(ctx context.Context, stmts []pgsql.Statement) string {
+// guard is concerned: the rules judge them next), and the check that
+// refuses them: "self", or "reach" where no gateway table is but code may
+// reach past the database (reachguard.go).
+func (g *selfGuard) judge(ctx context.Context, stmts []pgsql.Statement) (why, check string) {
 	writes := false
 	for i := range stmts {
 		writes = writes || !stmts[i].ReadOnly
 	}
 	if !writes {
-		return ""
+		return "", ""
 	}
 	set, err := g.current(ctx)
 	if err != nil {
-		return "the catalog could not be read to learn where the gateway's own tables are"
+		return "the catalog could not be read to learn where the gateway's own tables are", "self"
 	}
+	check = "self"
+	if !set.active {
+		check = "reach"
+	}
+	return set.judge(stmts), check
+}
+
+// judge is selfGuard.judge under set.
+func (set *guardSet) judge(stmts []pgsql.Statement) string {
 	if !set.active && set.reach == "" {
 		return ""
 	}
@@ -149,6 +160,9 @@ func (set *guardSet) judgeStatement(st *pgsql.Statement, runs bool, seen map[str
 		return "EXECUTE of a statement the gateway does not know may write " + tables
 	case st.ExecuteName == "" && st.Opaque:
 		return st.Kind + " runs code the gateway cannot see, which may write " + tables
+	case !set.active && !set.reachCode:
+		// Only code a statement carries may reach (reachQuery).
+		return ""
 	case st.CallsWrite:
 		return "a function, operator or type the statement calls may write " + tables
 	case strings.TrimSpace(st.Text) == "":

@@ -29,6 +29,9 @@ type guardSet struct {
 	// reachQuery), or is empty: then, with no gateway table here, the
 	// guard lets everything through to the rules.
 	reach string
+	// reachCode is set when code already in the database may reach (not
+	// only code a statement carries).
+	reachCode bool
 }
 
 // guardVersion changes whenever a row guardQuery reads may have changed.
@@ -65,7 +68,7 @@ var guardVersion = func() string {
 // triggers are listed as "event", reasons code may reach past the database
 // (reachQuery, as "capable") as "capable".
 var guardQuery = `WITH RECURSIVE
-capable(why) AS (` + reachQuery + `),
+capable(kind, why) AS (` + reachQuery + `),
 own AS (
 	SELECT c.oid FROM pg_catalog.pg_class c
 	WHERE c.relname IN (SELECT pg_catalog.json_array_elements_text($1::json))
@@ -119,7 +122,7 @@ UNION ALL
 SELECT 'event', '0', e.evtname, '' FROM pg_catalog.pg_event_trigger e
 	WHERE e.evtenabled <> 'D' AND (EXISTS (SELECT 1 FROM own) OR EXISTS (SELECT 1 FROM capable))
 UNION ALL
-SELECT 'capable', '0', c.why, '' FROM capable c`
+SELECT 'capable', c.kind, c.why, '' FROM capable c`
 
 // guardRows reads the guard's set from the catalog: names are the
 // gateway's table names, oids those of tables learned before.
@@ -153,9 +156,10 @@ func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32
 		case "event":
 			set.eventTriggers = true
 		case "capable":
-			if set.reach == "" {
+			if set.reach == "" || r[1] == "code" && !set.reachCode {
 				set.reach = r[2]
 			}
+			set.reachCode = set.reachCode || r[1] == "code"
 		}
 	}
 	if set.active {

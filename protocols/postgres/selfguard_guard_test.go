@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/jackc/pgx/v5"
 )
@@ -90,11 +91,13 @@ func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
 }
 
 // TestSelfGuardOnlyWhereTheTablesAre: in a database without the
-// gateway's tables, the guard refuses nothing — functions, procedures,
-// DO blocks, triggers and rules included — even a table of a guarded
-// name the agent makes there is the agent's own.
+// gateway's tables, the self guard refuses nothing — functions,
+// procedures, DO blocks, triggers and rules included — even a table of a
+// guarded name the agent makes there is the agent's own. (The gateway's
+// role here is a superuser: server-side reach is allowed so that only the
+// self guard is seen; see TestServerReachOrdinaryWork.)
 func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
-	tg := startGateway(t, withRules(selfAllowRules))
+	tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) { c.AllowServerReach = true })
 	ctx := context.Background()
 	if _, err := tg.upstream(t).Exec(ctx, `
 		CREATE FUNCTION app_double(x int) RETURNS int LANGUAGE sql AS $$ SELECT x * 2 $$;
