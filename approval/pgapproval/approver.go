@@ -10,6 +10,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval"
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtables"
 	"github.com/airlock-sdk/airlock/internal/wait"
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5"
@@ -160,6 +161,11 @@ func (p *Approver) UnprovenSeen() uint64 { return p.report.n.Load() }
 // idempotent. The schema depends on none of opts; it takes them so that
 // every PostgreSQL-backed store of Airlock is set up alike.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
+	// A relation of a table's name made before the store's would be
+	// what the store uses: it must be a table the store could have made.
+	if err := pgtables.Check(ctx, pool, "pgapproval", "airlock_reviews", "airlock_grants"); err != nil {
+		return err
+	}
 	_, err := pool.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS airlock_reviews (
     id          text        PRIMARY KEY,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtables"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -53,6 +54,11 @@ func (s *Store) name() string {
 // idempotent. The schema depends on none of opts; it takes them so that
 // every PostgreSQL-backed store of Airlock is set up alike.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
+	// A relation of a table's name made before the store's would be
+	// what the store uses: it must be a table the store could have made.
+	if err := pgtables.Check(ctx, pool, "pgrules", "airlock_rule_sets"); err != nil {
+		return err
+	}
 	_, err := pool.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS airlock_rule_sets (
     name         text        NOT NULL,

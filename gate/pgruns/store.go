@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/pgtables"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -37,6 +38,11 @@ func New(pool *pgxpool.Pool, _ Options) (*Store, error) {
 
 // Migrate creates the tables when they do not exist. It is idempotent.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, _ Options) error {
+	// A relation of a table's name made before the store's would be
+	// what the store uses: it must be a table the store could have made.
+	if err := pgtables.Check(ctx, pool, "pgruns", "airlock_runs", "airlock_run_identities", "airlock_run_labels", "airlock_run_counters"); err != nil {
+		return err
+	}
 	_, err := pool.Exec(ctx, `
 CREATE TABLE IF NOT EXISTS airlock_runs (
     run  text        PRIMARY KEY,

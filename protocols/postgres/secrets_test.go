@@ -24,9 +24,10 @@ func allowAll(g *gate.Config, _ *Config) {
 // TestConninfoSecretsNotRecorded runs statements carrying PostgreSQL
 // connection-string and option secrets through the gateway, in both
 // protocols and after warming the cache with a secret-free sibling, and
-// greps the whole record for each secret.
+// greps the whole record for each secret. Server-side reach is allowed:
+// the statements must run for their text to be recorded.
 func TestConninfoSecretsNotRecorded(t *testing.T) {
-	tg := startGateway(t, allowAll)
+	tg := startGateway(t, allowAll, func(_ *gate.Config, c *Config) { c.AllowServerReach = true })
 	ctx := context.Background()
 	stmts := []string{
 		"SELECT dblink_connect('host=127.0.0.1 port=1 password=%s')",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/airlock-sdk/airlock/internal/pgtables"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/jackc/pgx/v5"
 )
@@ -57,6 +58,10 @@ func (a *Anchor) conn(ctx context.Context) (*pgx.Conn, string, error) {
 			c.Close(ctx)
 			return nil, "", fmt.Errorf("pgsink: anchor table: %w", err)
 		}
+	}
+	if err := pgtables.Check(ctx, c, "pgsink: anchor", ident); err != nil {
+		c.Close(ctx)
+		return nil, "", err
 	}
 	return c, ident, nil
 }

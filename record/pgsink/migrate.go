@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/airlock-sdk/airlock/internal/pgtables"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -68,6 +69,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, opts Options) error {
 		if _, err := conn.Exec(ctx, fmt.Sprintf(Schema, table)); err != nil {
 			return fmt.Errorf("pgsink: create table %s: %w", table, err)
 		}
+	}
+	if err := pgtables.Check(ctx, conn, "pgsink", ident.Sanitize()); err != nil {
+		return err
 	}
 	var have int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND attname IN ('log_id', 'log_index') AND NOT attisdropped`,
