@@ -172,6 +172,11 @@ type postgresConfig struct {
 	// that holds any of them, a statement that may write them is refused
 	// whatever the rules say.
 	GuardedTables []string `yaml:"guarded_tables"`
+	// AllowServerReach lets statements make the database server reach
+	// past the database (dblink, postgres_fdw, COPY ... PROGRAM,
+	// lo_export, and code that may: postgres.Config.AllowServerReach).
+	// Refused by default whatever the rules say.
+	AllowServerReach bool `yaml:"allow_server_reach"`
 }
 
 type httpConfig struct {

@@ -30,7 +30,8 @@
 // the gateway does not know, a FunctionCall message) is recorded as a deny
 // decision named "postgres/<check>" ("postgres/parse", "postgres/size",
 // "postgres/unknown", "postgres/protocol", "postgres/settings",
-// "postgres/lineage", "postgres/self"), counted like any other.
+// "postgres/lineage", "postgres/self", "postgres/reach"), counted like
+// any other.
 //
 // The gateway's own state may live in the database it gates (the review
 // and grant tables of approval/pgapproval, gate/pgrules' rule sets,
@@ -50,6 +51,30 @@
 // followed by OID through renames. Reads are left to the rules; a write
 // statement that only reads a guarded table is refused too. In a
 // database without them nothing changes.
+//
+// Server-side reach is refused as "postgres/reach", whatever the rules
+// say, unless Config.AllowServerReach is set: a statement that makes the
+// server reach past the database (CREATE EXTENSION dblink or
+// postgres_fdw, a foreign server, user mapping, foreign table or
+// subscription, a call of dblink's functions, lo_import, lo_export or
+// adminpack's file writes, COPY ... PROGRAM or to or from a server file,
+// LOAD, ALTER SYSTEM, a function in C or an untrusted language) in any
+// spelling; and, where code the gateway cannot see may reach, code it
+// cannot see: with a superuser gateway role (it could install dblink
+// inside a DO block), DO, CALL and CREATE FUNCTION, TRIGGER or RULE;
+// where a reach extension, wrapper or untrusted language is installed,
+// also calls of functions that may write, reads of foreign tables and
+// writes to tables with triggers or rules. A server-side connection to
+// the database holding the gateway's own tables would change them with
+// nothing to judge. Run the gateway as a role that is not a superuser
+// and ordinary DO blocks, procedures, functions and triggers pass.
+//
+// The stores of the gateway's own state (approval/pgapproval,
+// gate/pgrules, gate/pgruns, record/pgsink) refuse, when they migrate, a
+// table of their name they did not make (a view, or a table with
+// triggers, rules, row security, inheritance, or code of the database's
+// own): one an agent made first, in public or a schema earlier in
+// search_path, would otherwise be what they use.
 //
 // A client names the run its session belongs to (gate.Session.Run) with
 // the startup parameter airlock.run (a driver's runtime parameters, such as

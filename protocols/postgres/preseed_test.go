@@ -24,7 +24,9 @@ var preseedStores = []struct {
 	migrate func(context.Context, *pgxpool.Pool) error
 }{
 	{"pgapproval", []string{"airlock_reviews", "airlock_grants"},
-		func(ctx context.Context, p *pgxpool.Pool) error { return pgapproval.Migrate(ctx, p, pgapproval.Options{}) }},
+		func(ctx context.Context, p *pgxpool.Pool) error {
+			return pgapproval.Migrate(ctx, p, pgapproval.Options{})
+		}},
 	{"pgrules", []string{"airlock_rule_sets"},
 		func(ctx context.Context, p *pgxpool.Pool) error { return pgrules.Migrate(ctx, p, pgrules.Options{}) }},
 	{"pgruns", []string{"airlock_runs", "airlock_run_identities", "airlock_run_labels", "airlock_run_counters"},
