@@ -9,6 +9,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/approval/pgapproval"
 	"github.com/airlock-sdk/airlock/internal/pgtest"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -125,7 +126,8 @@ func reachExtensionFor(p reachProbe) string {
 // any spelling changes the gateway's airlock_reviews in another database
 // of the same server, or writes a server file — in a database where the
 // agent must create the extension itself and in one where it is
-// installed. Judged by effects: marker rows and files.
+// installed, in both protocols. Judged by effects: marker rows and
+// files.
 func TestServerReachGenerated(t *testing.T) {
 	ctx := context.Background()
 	targetURL := pgtest.Database(t, "airlock_target")
@@ -168,7 +170,12 @@ func TestServerReachGenerated(t *testing.T) {
 		if createExt && ext != "" {
 			stmts = append([]string{"CREATE EXTENSION " + spellName(ext, "", []int{0, 2, 3, 5}[spelling%4])}, stmts...)
 		}
-		c := tg.connect(t, "admin", simpleMode)
+		// Even spellings in the simple protocol, odd ones in the extended.
+		mode := simpleMode
+		if spelling%2 == 1 {
+			mode = func(*pgx.ConnConfig) {}
+		}
+		c := tg.connect(t, "admin", mode)
 		var last error
 		for _, s := range stmts {
 			s = r.Replace(s)
