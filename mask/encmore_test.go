@@ -471,3 +471,89 @@ func TestMoreNotationsGenerator(t *testing.T) {
 		t.Errorf("stream=%v: %d of %d probes leak a value", stream, len(leaks), probes)
 	}
 }
+
+// TestMoreNotationsLeaveCleanTextAlone: the code lists, the unwrapped
+// encodings, the comma joins and the spelled dot in any case mask nothing
+// in common text that holds none of the values.
+func TestMoreNotationsLeaveCleanTextAlone(t *testing.T) {
+	p := jsonPolicy(t, Config{}, "all")
+	bin := make([]byte, 64)
+	for i := range bin {
+		bin[i] = byte(i*37 + 11)
+	}
+	var binList, binDec []string
+	for _, c := range bin {
+		binList = append(binList, fmt.Sprintf("0x%02x", c))
+		binDec = append(binDec, strconv.Itoa(int(c)))
+	}
+	var binDump strings.Builder
+	for off := 0; off < len(bin); off += 16 {
+		binDump.WriteString(dumpFormats[1].line(off, bin[off:off+16]) + "\n")
+	}
+	clean := []string{
+		// hashes, UUIDs, MAC addresses (IPv6 addresses are a detector's)
+		"sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 md5 d41d8cd98f00b204e9800998ecf8427e",
+		"ids 550e8400-e29b-41d4-a716-446655440000, 6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+		"mac 00:1a:2b:3c:4d:5e and 00-1A-2B-3C-4D-5E, aa:bb:cc:dd:ee:ff",
+		"fingerprint 43:51:43:a1:b5:fc:8b:b7:0a:3a:a9:b1:0f:66:73:a8",
+		// version lists and number lists
+		"versions 1.2.3, 1.2.4, 1.3.0, 2.0.0, 2.0.1, 2.1.0, 3.0.0, 3.1.4, 3.2.0, 4.0.0",
+		`{"n":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16],"m":[10,20,30,40,50,60,70,80,90,100,110,120]}`,
+		"[4, 8, 15, 16, 23, 42, 4, 8, 15, 16, 23, 42, 4, 8, 15, 16, 23, 42]",
+		"scores 12 7 3 19 4 11 2 9 14 6 1 8 and 300 400 500 600",
+		"ports 22, 80, 443, 5432, 6379, 8080, 8443, 9090, 9200, 27017",
+		// bytes of binary, as lists, a dump, base64 and base32
+		"key = [" + strings.Join(binList, ", ") + "]",
+		"bytes " + strings.Join(binDec, ",") + " end",
+		binDump.String(),
+		"blob " + base64.StdEncoding.EncodeToString(bin) + " and " + base32.StdEncoding.EncodeToString(bin[:40]),
+		"raw " + strings.ToLower(strings.TrimRight(base32.StdEncoding.EncodeToString(bin[:40]), "=")),
+		"nested " + base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(bin))),
+		// lists that decode to text that holds no value
+		"greeting 72,101,108,108,111,44,32,119,111,114,108,100,33 sent",
+		"hex 68 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21 and " + base64.StdEncoding.EncodeToString([]byte("68656c6c6f2c20776f726c6421")),
+		"String.fromCharCode(104,101,108,108,111,32,116,104,101,114,101)",
+		// prose, digit words, calls and JSON of words
+		"one two three, then four and five; six or seven, eight nine ten. Not one dot at all.",
+		"it is nOt a dot. I got a lot of dots here. Rot lot cot.",
+		"chr(10) + chr(13) is a line break; String.fromCharCode(9) a tab",
+		`{"status":"ok","id":"x","tags":["a","bb","ccc"],"name":"Ann Lee"}`,
+		`["red","green","blue"] and {"a":"yes","b":"no","c":"maybe"}`,
+		`{"v":"v1.2.3","w":"build-7","at":"2026-11-05T12:30:45Z"}`,
+		"cafe babe dead beef face feed bead fade 1234 abcd",
+		"ab cd ef 01 23 45 67 89 be ad",
+	}
+	for _, c := range clean {
+		out, f, err := p.Value("", c)
+		if err != nil || out != c || f != nil {
+			t.Errorf("clean text %q became %q (%v, %v)", c, out, f, err)
+		}
+		if got, err := maskBytes(p, []byte(c), true); err != nil || string(got) != c {
+			t.Errorf("stream: clean text %q became %q (%v)", c, got, err)
+		}
+	}
+}
+
+// TestMoreNotationsStreamAgrees: on a value in each notation, with clean
+// text around it so that the stream masker holds and rescans, the stream
+// masker cut anywhere gives Value's output.
+func TestMoreNotationsStreamAgrees(t *testing.T) {
+	p := jsonPolicy(t, Config{}, "all")
+	pad := strings.Repeat("clean words 2026-11-05 ", 40)
+	for _, sp := range moreSpellings() {
+		for _, s := range encSamples[:4] {
+			if sp.kinds != nil && !sp.kinds(s) {
+				continue
+			}
+			in := []byte(pad + sp.enc(s) + " " + pad)
+			checkStream(t, p, in, []int{len(pad) - 3, len(pad) + 5, len(pad) + 11, len(pad) + 40})
+		}
+	}
+}
+
+// TestMoreNotationsShortInputs masks every string of up to four bytes over
+// the bytes that start or end the new readings: no panic, and the stream
+// masker agrees with Value.
+func TestMoreNotationsShortInputs(t *testing.T) {
+	checkEveryShortInput(t, "3x0 ,:\"|\n:a")
+}

@@ -151,6 +151,7 @@ func pieceOf(t []byte, k, dir int) (value, ok bool) {
 	}
 	return digit || upper && lower, n >= 1 && n <= maxPiece
 }
+
 // joinChar marks the characters a piece of a value may end or start with.
 func joinChar(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/'

@@ -50,20 +50,21 @@ func (r readings) any() bool {
 // without its markup, with spelled-out at signs (when the policy masks
 // e-mail addresses), as UTF-16 and UTF-32 when it is not UTF-8 or holds a
 // NUL, without its invisible characters, with its string joins removed,
-// and with its runs of base64, base32 or hex decoded.
-func (p *Policy) readings(t []byte) readings {
+// with its runs of base64, base32 or hex decoded, and with its code lists
+// decoded; kf and cp are what the keyword and digit walks learnt.
+func (p *Policy) readings(t []byte, kf kwFacts, cp *codeProber) readings {
 	mk := hasMarkup(t)
 	j, dj := hasJoins(t)
 	return readings{
 		esc:        hasEscape(t),
 		markup:     mk,
-		words:      p.words && hasAtWords(t, mk),
+		words:      p.words && (hasAtSigns(t, mk) || kf.dot || !kf.known && hasDotWord(t)),
 		wide:       wideText(t),
 		invisible:  hasInvisible(t),
 		joins:      j,
 		digitJoins: dj,
 		encoded:    hasEncodedRun(t),
-		codes:      hasCodeList(t),
+		codes:      codeListIn(t, kf.spelled(), cp),
 	}
 }
 
