@@ -413,7 +413,7 @@ func probeCodes(t []byte, stride int, next func([]byte, int) int) bool {
 		if i >= len(t) {
 			break
 		}
-		cp.at(t, i)
+		cp.at(t, i, 0)
 	}
 	return cp.found
 }
@@ -427,9 +427,15 @@ type codeProber struct {
 }
 
 // at looks at the word that holds t[i], and reads the words around it
-// when it and the next word may be codes of one list of text.
-func (cp *codeProber) at(t []byte, i int) {
+// when it and the next word may be codes of one list of text; digits,
+// when above i, is the end of the run of digits at t[i].
+func (cp *codeProber) at(t []byte, i, digits int) {
 	if cp.found || i < cp.next {
+		return
+	}
+	if digits-i > 4 {
+		// Too many digits for a code: most numbers of text.
+		cp.next = digits
 		return
 	}
 	s := i

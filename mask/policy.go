@@ -274,7 +274,7 @@ func (p *Policy) digitRuns(t []byte, out []span, cp *codeProber) []span {
 		}
 		e := digitRunEnd(t, i)
 		if cp != nil {
-			cp.at(t, i)
+			cp.at(t, i, e)
 		}
 		n := e - i
 		next := at(t, e)
