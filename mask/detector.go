@@ -72,7 +72,8 @@ func findRuns(d runDetector, s *scan, id int, out []span) []span {
 }
 
 // resolve sorts candidates and keeps a non-overlapping set: the earliest
-// start wins, then the longest, then the detector listed first.
+// start wins, then the longest, then the detector listed first; a later
+// candidate that overlaps it and ends after it extends it.
 func resolve(c []span) []span {
 	if len(c) == 0 {
 		return c
@@ -89,7 +90,17 @@ func resolve(c []span) []span {
 	out := c[:0]
 	covered := 0
 	for _, x := range c {
-		if x.start < covered || x.end <= x.start {
+		if x.end <= x.start {
+			continue
+		}
+		if x.start < covered {
+			// Overlapping matches (a value read in two views, a dump's
+			// hex and its ASCII column) are masked as one: the tail of
+			// the later one is no less sensitive.
+			if x.end > covered {
+				out[len(out)-1].end, covered = x.end, x.end
+				out[len(out)-1].overlong = out[len(out)-1].overlong || x.overlong
+			}
 			continue
 		}
 		out = append(out, x)

@@ -104,19 +104,31 @@
 //     characters (U+E0020-U+E007E) are read as the ASCII they mirror;
 //   - strings split and joined (joins.go): "4111" + "1111" + ..., '41' ||
 //     '11' in SQL (doubled quotes inside a SQL string too), adjacent
-//     literals "AKIA..." "...", Perl's ".", and digit groups in a list
-//     ["4111","1111",...]: the text is also read with the joins removed
-//     (and, between digits, read as '-');
+//     literals "AKIA..." "...", Perl's ".", and the members of one list
+//     or object ["4111","1111",...], {"a":"4111","b":"1111"} (a comma
+//     joins digits, or pieces with a digit, an at sign or letters of both
+//     cases: not a list of words): the text is also read with the joins
+//     removed (and, between digits, read as '-');
 //   - encoded runs (encruns.go): a run of twelve or more characters of
 //     the base64 alphabets (standard or URL-safe), base32 or hex, with a
 //     character other than a lower-case letter after its first, is
 //     decoded, and read when seven bytes in eight of it are text: the
 //     base64 of a card number is masked where it stands, a hash, a UUID
-//     or random bytes in base64 are left alone;
+//     or random bytes in base64 are left alone; base32 in either case;
+//   - code lists (codelists.go): bytes in hex with separators (34 31 31,
+//     34:31, 0x34,0x31), hex dumps (xxd, hexdump -C, od: offsets skipped,
+//     ASCII columns read joined), decimal code points (52,49,
+//     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49))
+//     and spelled digits (four, one, one) are read decoded when nine or
+//     more codes (five groups of four hex digits) decode to text;
+//   - encodings of encodings: the encoded runs and code lists of a decoded
+//     run or list (and of a joined or escape-decoded view) are decoded in
+//     turn, up to three deep: base64 of hex, hex of base64, base64 of
+//     base64, a hex list in base64;
 //   - spelled-out e-mail addresses (words.go): ann [at] example [dot] com,
 //     ann(at)example.com, ann [@] example [.] com, ann @ example . com,
 //     ann at example [dot] com, and bare words alone (ann at example dot
-//     com) in a text that holds " dot ", " DOT " or " Dot "; dots
+//     com) in a text that holds " dot " in any case; dots
 //     written as U+2024, U+FE52, U+3002, fullwidth;
 //   - markup between the characters (ann@<b>example</b>.com,
 //     ann@<!-- -->example.com): the detectors also read the text without

@@ -16,7 +16,8 @@ package mask
 // the first two as hex): a character put in front shifts the encoding,
 // and a stream window or a JSON string may begin inside a run; so the
 // reading of a run does not depend on where it stands.
-// Not read: an encoding of an encoding, and base32 in lower case.
+// An encoding of an encoding, and code lists in an encoding, are read in
+// turn (views.go, unwrapCandidates).
 
 const (
 	// minEncRun is the shortest run decoded: base64 of nine bytes, the
@@ -102,11 +103,13 @@ func b64Value(c byte) byte {
 	return 63
 }
 
-// b32Value is the value of a base32 character, or 0xFF.
+// b32Value is the value of a base32 character, in either case, or 0xFF.
 func b32Value(c byte) byte {
 	switch {
 	case c >= 'A' && c <= 'Z':
 		return c - 'A'
+	case c >= 'a' && c <= 'z':
+		return c - 'a'
 	case c >= '2' && c <= '7':
 		return c - '2' + 26
 	}
@@ -167,13 +170,17 @@ func isHexRun(t []byte) bool {
 	return true
 }
 
+// isB32Run reports whether t is base32 in one case (and line breaks).
 func isB32Run(t []byte) bool {
+	upper, lower := false, false
 	for _, c := range t {
 		if b32Value(c) == 0xFF && !lineBreak(c) {
 			return false
 		}
+		upper = upper || c >= 'A' && c <= 'Z'
+		lower = lower || c >= 'a' && c <= 'z'
 	}
-	return true
+	return !(upper && lower)
 }
 
 // decodeRun appends src[s:e] decoded with bits bits per character (value
@@ -256,13 +263,14 @@ func textByte(c byte) bool {
 // lower-case letters after its first character, or upper-case letters
 // and digits without '-' or '_': prose words, paths and timestamps do
 // not look so), hex (hex digits only, a digit among them) or base32
-// (upper-case letters and the digits 2-7 only).
+// (letters of one case and the digits 2-7 only).
 func encodedLooking(r []byte) bool {
-	upper, lower, digit, dash, hexOnly, b32Only := false, false, false, false, true, true
+	upper, upper0, lower, digit, dash, hexOnly, b32Only := false, false, false, false, false, true, true
 	for k, c := range r {
 		switch {
 		case c >= 'A' && c <= 'Z':
 			upper = upper || k > 0
+			upper0 = true
 		case c >= 'a' && c <= 'z':
 			lower = true
 		case isDigit(c):
@@ -273,5 +281,6 @@ func encodedLooking(r []byte) bool {
 		hexOnly = hexOnly && (is(c, clHex) || lineBreak(c))
 		b32Only = b32Only && (b32Value(c) != 0xFF || lineBreak(c))
 	}
+	b32Only = b32Only && !(upper0 && lower)
 	return upper && (lower || digit && !dash) || digit && hexOnly || b32Only && len(r) >= 16
 }

@@ -578,7 +578,9 @@ var escIntro = [256]bool{'%': true, '&': true, '\\': true, '=': true}
 
 // grow makes room for a view of up to n bytes.
 func (l *layer) grow(n int) {
-	if cap(l.b) < n {
+	if cap(l.b) < n || cap(l.st) < n || cap(l.en) < n {
+		// The views that append (encoded runs, code lists) grow the
+		// three apart.
 		l.b, l.st, l.en = make([]byte, n), make([]int, n), make([]int, n)
 	}
 	l.b, l.st, l.en = l.b[:n], l.st[:n], l.en[:n]
@@ -658,7 +660,7 @@ func blockTag(tag []byte) bool {
 // over each decoded view, and goes on with the escapes each view still
 // holds, up to len(ls) layers deep and ls.budget views in all.
 func (p *Policy) decodedCandidates(ls *layers, src []byte, st, en []int, esc notation, final bool, out []span, strict bool) []span {
-	return p.decodeTree(ls.dec[:], &ls.decWords, &ls.decStrip, src, st, en, esc, final, out, strict, &ls.budget)
+	return p.decodeTree(ls.dec[:], &ls.decWords, &ls.decStrip, &ls.decUn, src, st, en, esc, final, out, strict, &ls.budget)
 }
 
 // maxViews bounds the decoded views of one reading of a text (as it is,
@@ -667,7 +669,7 @@ func (p *Policy) decodedCandidates(ls *layers, src []byte, st, en []int, esc not
 // every detector. A text that asks for more fails closed (ErrLimit).
 const maxViews = 12
 
-func (p *Policy) decodeTree(ls []layer, w, ms *layer, src []byte, st, en []int, esc notation, final bool, out []span, strict bool, budget *int) []span {
+func (p *Policy) decodeTree(ls []layer, w, ms *layer, un *unwrapLayers, src []byte, st, en []int, esc notation, final bool, out []span, strict bool, budget *int) []span {
 	if len(ls) == 0 {
 		return out
 	}
@@ -697,7 +699,7 @@ func (p *Policy) decodeTree(ls []layer, w, ms *layer, src []byte, st, en []int, 
 		if p.words && hasAtWords(l.b, true) {
 			out = p.wordCandidates(w, l.b, l.st, l.en, final, out, strict)
 		}
-		out = p.rewrittenPlain(ms, l, final, out, strict)
+		out = p.rewrittenPlain(ms, un, l, final, out, strict)
 		if hasMarkup(l.b) {
 			// Markup that was escaped (&lt;b&gt;) still splits the
 			// text a reader sees.
@@ -707,7 +709,7 @@ func (p *Policy) decodeTree(ls []layer, w, ms *layer, src []byte, st, en []int, 
 			out = mapBack(out, k, ms, p.horizon-ctxBefore, false)
 		}
 		if more := hasEscape(l.b); more != 0 {
-			out = p.decodeTree(ls[1:], w, ms, l.b, l.st, l.en, more, final, out, strict, budget)
+			out = p.decodeTree(ls[1:], w, ms, un, l.b, l.st, l.en, more, final, out, strict, budget)
 		}
 	}
 	return out

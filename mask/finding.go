@@ -58,9 +58,11 @@ func normalizeFindings(f []Finding) []Finding {
 // handful of distinct detectors.
 type tally struct {
 	f []Finding
+	n int // findings added, all detectors
 }
 
 func (t *tally) add(detector, field string, n int) {
+	t.n += n
 	for i := range t.f {
 		if t.f[i].Detector == detector && t.f[i].Field == field {
 			t.f[i].Count += n

@@ -25,10 +25,11 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	if q != '"' && q != '\'' {
 		return 0, false, false
 	}
-	before := at(t, i-1)
-	if before == '\\' {
-		before = at(t, i-2)
+	bi := i - 1
+	if at(t, bi) == '\\' {
+		bi--
 	}
+	before := at(t, bi)
 	if !joinChar(before) {
 		return 0, false, false
 	}
@@ -50,6 +51,10 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	}
 	if op != 0 {
 		j = skipSpaces(t, j)
+		if op == ',' {
+			// The next member of an object: its key is passed over.
+			j = skipKey(t, j, q)
+		}
 	} else if j == gap {
 		// Quotes side by side are an escaped quote or an empty string.
 		return 0, false, false
@@ -69,10 +74,82 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	}
 	after := at(t, j)
 	digits = isDigit(before) && isDigit(after)
-	if !joinChar(after) || op == ',' && !digits {
+	if !joinChar(after) || op == ',' && !digits && !commaJoins(t, bi, j) {
 		return 0, false, false
 	}
 	return j, digits, true
+}
+
+// maxKeyLen bounds the key of an object member passed over by a join.
+const maxKeyLen = 32
+
+// skipKey returns, when t[j:] is a member's key ("key": ", or \"key\":
+// \" inside a string) whose value is a string quoted with q, where its
+// value's opening quote stands; else j.
+func skipKey(t []byte, j int, q byte) int {
+	k := j
+	if at(t, k) == '\\' {
+		k++
+	}
+	if at(t, k) != '"' {
+		return j
+	}
+	k++
+	s := k
+	for k < len(t) && k-s <= maxKeyLen && joinChar(t[k]) {
+		k++
+	}
+	if at(t, k) == '\\' {
+		k++
+	}
+	if k == s || at(t, k) != '"' {
+		return j
+	}
+	k = skipSpaces(t, k+1)
+	if at(t, k) != ':' {
+		return j
+	}
+	k = skipSpaces(t, k+1)
+	if at(t, k) == '\\' && at(t, k+1) == q || at(t, k) == q {
+		return k
+	}
+	return j
+}
+
+// maxPiece bounds the piece of a value judged by commaJoins.
+const maxPiece = 64
+
+// commaJoins reports whether the string pieces that end at t[a] and start
+// at t[b] may be parts of one value a comma join hides: each of one to
+// maxPiece characters a piece may hold (and base64's padding), one with a
+// digit, an at sign, or letters of both cases. A list of words
+// (["ok","id"]) is no concatenation.
+func commaJoins(t []byte, a, b int) bool {
+	pa, oka := pieceOf(t, a, -1)
+	pb, okb := pieceOf(t, b, 1)
+	return oka && okb && (pa || pb)
+}
+
+// pieceOf reads the string piece that ends (dir -1) or starts (dir 1) at
+// t[k]: ok when it is of one to maxPiece characters a piece may hold,
+// value when it holds a digit, an at sign, or letters of both cases.
+func pieceOf(t []byte, k, dir int) (value, ok bool) {
+	n := 0
+	digit, upper, lower := false, false, false
+	for ; k >= 0 && k < len(t) && n <= maxPiece; k += dir {
+		c := t[k]
+		if c == '"' || c == '\'' || c == '\\' {
+			break
+		}
+		if !joinChar(c) && c != '=' {
+			return false, false
+		}
+		digit = digit || isDigit(c) || c == '@'
+		upper = upper || is(c, clUpper)
+		lower = lower || is(c, clLower)
+		n++
+	}
+	return digit || upper && lower, n >= 1 && n <= maxPiece
 }
 
 // joinChar marks the characters a piece of a value may end or start with.

@@ -52,6 +52,11 @@ type jsonMasker struct {
 	tl   tally
 	sub  tally  // findings of one string, before they get their path
 	sbuf []byte // decoded string with escapes
+	// leaves are the members of the open containers (jsonleaves.go).
+	leaves []jsonLeaf
+	// scalarEnd is where the string or number value() read last ends, or
+	// -1 when it read a container or a literal.
+	scalarEnd int
 }
 
 func (j *jsonMasker) errf(format string, args ...any) error {
@@ -75,6 +80,7 @@ func (j *jsonMasker) syntax(err error) error {
 }
 
 func (j *jsonMasker) value() error {
+	j.scalarEnd = -1
 	if len(j.path) > maxJSONDepth {
 		return fmt.Errorf("%w: json nested deeper than %d", ErrLimit, maxJSONDepth)
 	}
@@ -95,14 +101,19 @@ func (j *jsonMasker) value() error {
 	}
 	switch c := j.in[j.pos]; {
 	case c == '{':
-		return j.object()
+		err := j.object()
+		j.scalarEnd = -1
+		return err
 	case c == '[':
-		return j.array()
+		err := j.array()
+		j.scalarEnd = -1
+		return err
 	case c == '"':
 		s, err := j.str()
 		if err != nil {
 			return err
 		}
+		j.scalarEnd = j.pos
 		if j.maskedWhole(s) {
 			return nil
 		}
@@ -117,6 +128,7 @@ func (j *jsonMasker) value() error {
 		if err != nil {
 			return err
 		}
+		j.scalarEnd = j.pos
 		if j.maskedWhole(n) {
 			return nil
 		}
@@ -151,6 +163,7 @@ func (j *jsonMasker) appendMasked(m []byte, null bool) {
 
 func (j *jsonMasker) object() error {
 	var keys []string // this object's keys, for duplicates
+	base := len(j.leaves)
 	var seen map[string]struct{}
 	var seenOut map[string]struct{}
 	if j.open('{', '}') {
@@ -212,11 +225,18 @@ func (j *jsonMasker) object() error {
 		j.pos++
 		j.out = append(j.out, ':')
 		j.ws()
+		in, start, n := j.pos, len(j.out), j.tl.n
 		closed, err := j.member(pathElem{key: k}, pathElem{key: string(mk)}, "object", '}')
 		if err != nil {
 			return err
 		}
+		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
+			err := j.joinLeaves(j.leaves[base:])
+			j.leaves = j.leaves[:base]
+			if err != nil {
+				return err
+			}
 			// Masked keys that collide with an unmasked key are caught here.
 			for mk := range seenOut {
 				if _, c := seen[mk]; c || contains(keys, mk) {
@@ -298,16 +318,37 @@ func (j *jsonMasker) array() error {
 	if j.open('[', ']') {
 		return nil
 	}
+	base := len(j.leaves)
 	for i := 0; ; i++ {
 		if i > 0 {
 			j.out = append(j.out, ',')
 		}
 		j.ws()
 		at := pathElem{index: i, isIdx: true}
-		if closed, err := j.member(at, at, "array", ']'); err != nil || closed {
+		in, start, n := j.pos, len(j.out), j.tl.n
+		closed, err := j.member(at, at, "array", ']')
+		if err != nil {
+			return err
+		}
+		j.addLeaf(in, start, j.tl.n > n, closed)
+		if closed {
+			err := j.joinLeaves(j.leaves[base:])
+			j.leaves = j.leaves[:base]
 			return err
 		}
 	}
+}
+
+// addLeaf records the member whose input starts at j.in[in] (a string or
+// number when j.scalarEnd says where it ends) and whose masked token
+// starts at j.out[start]; found is whether masking it found anything;
+// closed: the container's closing bracket follows it in the output.
+func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
+	end := len(j.out)
+	if closed {
+		end--
+	}
+	j.leaves = append(j.leaves, jsonLeaf{in: in, inEnd: j.scalarEnd, start: start, end: end, found: found})
 }
 
 // str reads the string at j.pos and returns its decoded bytes. Without

@@ -44,8 +44,9 @@ var scanPool = sync.Pool{New: func() any { return new(scan) }}
 // candidates runs every detector over t, and over its decoded and
 // markup-free views when it holds escapes or markup (escape.go).
 func (p *Policy) candidates(t []byte, final bool, out []span) []span {
-	out = p.plainCandidates(t, final, out)
-	if rd := p.readings(t); rd.any() {
+	var cp codeProber
+	out, kf := p.plainScan(t, final, out, &cp)
+	if rd := p.readings(t, kf, &cp); rd.any() {
 		out = p.viewCandidates(t, rd, final, out)
 	}
 	return out
@@ -53,6 +54,23 @@ func (p *Policy) candidates(t []byte, final bool, out []span) []span {
 
 // plainCandidates runs every detector over t as it is.
 func (p *Policy) plainCandidates(t []byte, final bool, out []span) []span {
+	out, _ = p.plainScan(t, final, out, nil)
+	return out
+}
+
+// kwFacts is what the keyword walk of plainScan learnt of a text beyond
+// the secrets: whether it holds " dot " (any case), and whether it holds
+// enough spelled digits for a list of them.
+type kwFacts struct {
+	known  bool // the walk ran: the policy has a keyword detector
+	dot    bool
+	digits int // whole words that spell a digit
+}
+
+// plainScan is plainCandidates; it also reports what the keyword walk
+// learnt, and shows cp (when not nil) every word with a digit.
+func (p *Policy) plainScan(t []byte, final bool, out []span, cp *codeProber) ([]span, kwFacts) {
+	var kf kwFacts
 	s := scanPool.Get().(*scan)
 	*s = scan{t: t, final: final, eng: p.e, kw: s.kw[:0]}
 	for _, i := range p.otherIDs {
@@ -60,7 +78,16 @@ func (p *Policy) plainCandidates(t []byte, final bool, out []span) []span {
 	}
 	if p.kwDet != nil {
 		// One pass over the keyword hits serves every secret detector.
+		kf.known = true
 		for _, h := range s.keywords() {
+			if h.id >= dotKeyword {
+				if h.id == dotKeyword {
+					kf.dot = true
+				} else if !isAlnum(at(t, h.start-1)) && !isAlnum(at(t, h.end)) {
+					kf.digits++
+				}
+				continue
+			}
 			id := p.kwDet[h.id]
 			if id < 0 {
 				continue
@@ -76,14 +103,14 @@ func (p *Policy) plainCandidates(t []byte, final bool, out []span) []span {
 		}
 	}
 	if len(p.runDets) > 0 {
-		out = p.digitRuns(t, out)
+		out = p.digitRuns(t, out, cp)
 	}
 	s.t = nil
 	if cap(s.kw) > 1<<16 {
 		s.kw = nil
 	}
 	scanPool.Put(s)
-	return out
+	return out, kf
 }
 
 // maskText masks t with the detectors. It returns t itself (no copy) when
@@ -203,7 +230,13 @@ func (p *Policy) fieldFor(field string) *fieldRule {
 // test that rules each out, because clean text has many short numbers
 // (dates, counters) and an interface call per run and detector costs more
 // than the tests.
-func (p *Policy) digitRuns(t []byte, out []span) []span {
+//
+// cp, when not nil, is shown each run, to look for code lists
+// (codelists.go) in the same walk.
+func (p *Policy) digitRuns(t []byte, out []span, cp *codeProber) []span {
+	if cp != nil {
+		cp.ran = true
+	}
 	r := &p.runs
 	lo := r.card >= 0 || r.ssn >= 0 || r.phone >= 0 || r.iban >= 0
 	next := nextDigit
@@ -240,6 +273,9 @@ func (p *Policy) digitRuns(t []byte, out []span) []span {
 			continue
 		}
 		e := digitRunEnd(t, i)
+		if cp != nil {
+			cp.at(t, i, e)
+		}
 		n := e - i
 		next := at(t, e)
 		cardAt := false // the plain card scanner took a card starting here

@@ -29,6 +29,9 @@ func (d tokenDetector) maxLen() int { return d.max }
 
 func (d tokenDetector) find(s *scan, id int, out []span) []span {
 	for _, h := range s.keywords() {
+		if h.id >= dotKeyword {
+			continue
+		}
 		k := &secretKeywords[h.id]
 		if k.det != d.name {
 			continue
@@ -90,12 +93,22 @@ func init() {
 	addKeywords("private_key", true, matchPEM, "-----BEGIN ")
 	addKeywords("password_assignment", false, matchAssignment, secretTextKeywords...)
 
-	kws := make([]string, len(secretKeywords))
+	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))
 	for i, k := range secretKeywords {
 		kws[i] = k.kw
 	}
+	dotKeyword = len(kws)
+	kws = append(kws, " dot ")
+	kws = append(kws, digitNames[:]...)
 	builtinAC = newAC(kws)
 }
+
+// dotKeyword is the id in builtinAC of " dot " (any case), and those after
+// it are the spelled digits; no detector takes them: the walk that finds
+// the keywords tells the spelled-out e-mail reading (words.go) whether a
+// text holds the word, and the code lists (codelists.go) how many spelled
+// digits it holds, for free.
+var dotKeyword int
 
 // matchAWSSecret matches the 40-character secret access key that follows
 // one of its key names and an '=' or ':'.

@@ -20,7 +20,10 @@ type layers struct {
 	decStrip layer // a decoded view without its markup
 	inv      layer
 	joins    layer
-	enc      layer
+	enc      [maxUnwrap]layer
+	codes    [maxUnwrap]layer
+	codeSc   codeScratch
+	decUn    unwrapLayers // unwrapped views of a decoded view
 }
 
 var layerPool = sync.Pool{New: func() any { return new(layers) }}
@@ -36,29 +39,32 @@ type readings struct {
 	// digitJoins: a join stands between two digits
 	digitJoins bool
 	encoded    bool
+	codes      bool
 }
 
 func (r readings) any() bool {
-	return r.esc != 0 || r.markup || r.words || r.wide || r.invisible || r.joins || r.encoded
+	return r.esc != 0 || r.markup || r.words || r.wide || r.invisible || r.joins || r.encoded || r.codes
 }
 
 // readings finds the views t needs: one per escape notation it holds,
 // without its markup, with spelled-out at signs (when the policy masks
 // e-mail addresses), as UTF-16 and UTF-32 when it is not UTF-8 or holds a
 // NUL, without its invisible characters, with its string joins removed,
-// and with its runs of base64, base32 or hex decoded.
-func (p *Policy) readings(t []byte) readings {
+// with its runs of base64, base32 or hex decoded, and with its code lists
+// decoded; kf and cp are what the keyword and digit walks learnt.
+func (p *Policy) readings(t []byte, kf kwFacts, cp *codeProber) readings {
 	mk := hasMarkup(t)
 	j, dj := hasJoins(t)
 	return readings{
 		esc:        hasEscape(t),
 		markup:     mk,
-		words:      p.words && hasAtWords(t, mk),
+		words:      p.words && (hasAtSigns(t, mk) || kf.dot || !kf.known && hasDotWord(t)),
 		wide:       wideText(t),
 		invisible:  hasInvisible(t),
 		joins:      j,
 		digitJoins: dj,
 		encoded:    hasEncodedRun(t),
+		codes:      codeListIn(t, kf.spelled(), cp),
 	}
 }
 
@@ -100,7 +106,7 @@ func (p *Policy) viewCandidates(t []byte, rd readings, final bool, out []span) [
 func (p *Policy) wideCandidates(ls *layers, l *layer, final bool, out []span) []span {
 	out = p.viewOf(ls, l, final, out)
 	j, dj := hasJoins(l.b)
-	rd := readings{invisible: hasInvisible(l.b), joins: j, digitJoins: dj, encoded: hasEncodedRun(l.b)}
+	rd := readings{invisible: hasInvisible(l.b), joins: j, digitJoins: dj, encoded: hasEncodedRun(l.b), codes: hasCodeList(l.b)}
 	return p.rewrittenCandidates(ls, l.b, l.st, l.en, rd, final, out)
 }
 
@@ -115,15 +121,37 @@ func (p *Policy) rewrittenCandidates(ls *layers, src []byte, st, en []int, rd re
 		out = p.viewOf(ls, &ls.inv, final, out)
 	}
 	if rd.joins {
-		ls.joins.readJoins(src, st, en, false)
-		out = p.viewOf(ls, &ls.joins, final, out)
+		l := &ls.joins
+		l.readJoins(src, st, en, false)
+		out = p.viewOf(ls, l, final, out)
+		// Pieces of an encoding joined ("NDEx" + "MTEx").
+		out = p.unwrapCandidates(ls, l.b, l.st, l.en, hasEncodedRun(l.b), false, 0, final, out)
 	}
 	if rd.digitJoins {
 		ls.joins.readJoins(src, st, en, true)
 		out = p.viewOf(ls, &ls.joins, final, out)
 	}
-	if rd.encoded && ls.enc.readEncoded(src, st, en) {
-		out = p.viewOf(ls, &ls.enc, final, out)
+	return p.unwrapCandidates(ls, src, st, en, rd.encoded, rd.codes, 0, final, out)
+}
+
+// maxUnwrap bounds how many encodings and code lists are read one inside
+// the other (base64 of hex, a hex list of base64, base64 of base64).
+const maxUnwrap = 3
+
+// unwrapCandidates runs the detectors over src with its encoded runs
+// decoded (when encoded) and with its code lists decoded (when codes),
+// and over the views of each, in turn unwrapped up to maxUnwrap deep.
+func (p *Policy) unwrapCandidates(ls *layers, src []byte, st, en []int, encoded, codes bool, depth int, final bool, out []span) []span {
+	if depth == maxUnwrap {
+		return out
+	}
+	if l := &ls.enc[depth]; encoded && l.readEncoded(src, st, en) {
+		out = p.viewOf(ls, l, final, out)
+		out = p.unwrapCandidates(ls, l.b, l.st, l.en, hasEncodedRun(l.b), hasCodeList(l.b), depth+1, final, out)
+	}
+	if l := &ls.codes[depth]; codes && l.readCodes(src, st, en, &ls.codeSc) {
+		out = p.viewOf(ls, l, final, out)
+		out = p.unwrapCandidates(ls, l.b, l.st, l.en, hasEncodedRun(l.b), hasCodeList(l.b), depth+1, final, out)
 	}
 	return out
 }
@@ -203,10 +231,20 @@ func (ls *layers) release() {
 			ls.dec[d] = layer{}
 		}
 	}
-	for _, l := range [...]*layer{&ls.words, &ls.wide, &ls.decWords, &ls.decStrip, &ls.inv, &ls.joins, &ls.enc} {
+	for _, l := range [...]*layer{&ls.words, &ls.wide, &ls.decWords, &ls.decStrip, &ls.inv, &ls.joins} {
 		if cap(l.b) > 1<<20 {
 			*l = layer{}
 		}
+	}
+	for d := range maxUnwrap {
+		for _, l := range [...]*layer{&ls.enc[d], &ls.codes[d], &ls.decUn.enc[d], &ls.decUn.codes[d]} {
+			if cap(l.b) > 1<<20 {
+				*l = layer{}
+			}
+		}
+	}
+	if cap(ls.codeSc.toks) > 1<<16 || cap(ls.decUn.sc.toks) > 1<<16 {
+		ls.codeSc, ls.decUn.sc = codeScratch{}, codeScratch{}
 	}
 	for r := range ls.strip {
 		if cap(ls.strip[r].b) > 1<<20 {
@@ -262,29 +300,56 @@ func textRuns(dst []span, l *layer, vs, ve, det int) []span {
 
 // rewrittenPlain runs the detectors over the decoded view l without its
 // invisible characters, with its string joins removed and with its
-// encoded runs decoded, each in turn in rw, but over no view of those:
-// the other layers may be in use.
-func (p *Policy) rewrittenPlain(rw, l *layer, final bool, out []span, strict bool) []span {
-	run := func() {
-		k := len(out)
-		out = p.plainCandidates(rw.b, final, out)
-		out = mapBack(out, k, rw, p.horizon-ctxBefore, strict)
-	}
+// encoded runs and code lists unwrapped (those of its joins too), each in
+// turn in rw or in un, but over no other view of those: the other layers
+// may be in use.
+func (p *Policy) rewrittenPlain(rw *layer, un *unwrapLayers, l *layer, final bool, out []span, strict bool) []span {
 	if hasInvisible(l.b) {
 		out = longInvisible(l.b, l.st, l.en, out)
 		rw.dropInvisible(l.b, l.st, l.en)
-		run()
+		out = p.plainOf(rw, final, out, strict)
 	}
 	if j, d := hasJoins(l.b); j {
 		rw.readJoins(l.b, l.st, l.en, false)
-		run()
+		out = p.plainOf(rw, final, out, strict)
+		if hasEncodedRun(rw.b) {
+			out = p.unwrapPlain(un, rw.b, rw.st, rw.en, 0, final, out, strict)
+		}
 		if d {
 			rw.readJoins(l.b, l.st, l.en, true)
-			run()
+			out = p.plainOf(rw, final, out, strict)
 		}
 	}
-	if hasEncodedRun(l.b) && rw.readEncoded(l.b, l.st, l.en) {
-		run()
+	return p.unwrapPlain(un, l.b, l.st, l.en, 0, final, out, strict)
+}
+
+// plainOf runs the detectors over the view v.
+func (p *Policy) plainOf(v *layer, final bool, out []span, strict bool) []span {
+	k := len(out)
+	out = p.plainCandidates(v.b, final, out)
+	return mapBack(out, k, v, p.horizon-ctxBefore, strict)
+}
+
+// unwrapLayers are the layers of unwrapPlain.
+type unwrapLayers struct {
+	enc, codes [maxUnwrap]layer
+	sc         codeScratch
+}
+
+// unwrapPlain runs the detectors over src with its encoded runs decoded
+// and with its code lists decoded, in turn unwrapped up to maxUnwrap
+// deep, but over no other view of those.
+func (p *Policy) unwrapPlain(un *unwrapLayers, src []byte, st, en []int, depth int, final bool, out []span, strict bool) []span {
+	if depth == maxUnwrap {
+		return out
+	}
+	if l := &un.enc[depth]; hasEncodedRun(src) && l.readEncoded(src, st, en) {
+		out = p.plainOf(l, final, out, strict)
+		out = p.unwrapPlain(un, l.b, l.st, l.en, depth+1, final, out, strict)
+	}
+	if l := &un.codes[depth]; hasCodeList(src) && l.readCodes(src, st, en, &un.sc) {
+		out = p.plainOf(l, final, out, strict)
+		out = p.unwrapPlain(un, l.b, l.st, l.en, depth+1, final, out, strict)
 	}
 	return out
 }

@@ -16,8 +16,7 @@ import "bytes"
 // it too: " dot ", and " at " when the domain after it spells its dot
 // (ann at example [dot] com), so that "look at docs.example.org" stays
 // prose. A text spelled with bare words alone (ann at example dot com) is
-// read when it holds " dot ", " DOT " or " Dot ": three exact searches,
-// which cost clean text less than reading every space would.
+// read when it holds " dot " in any case (hasDotWord).
 
 // maxWordSpaces bounds the spaces around a spelled-out at sign or dot.
 const maxWordSpaces = 2
@@ -25,6 +24,12 @@ const maxWordSpaces = 2
 // hasAtWords reports whether t may hold a spelled-out at sign or dot;
 // markup tells whether t holds markup, without which it holds no <at>.
 func hasAtWords(t []byte, markup bool) bool {
+	return hasAtSigns(t, markup) || hasDotWord(t)
+}
+
+// hasAtSigns reports whether t holds a bracketed at or dot, or an at sign
+// with a space beside it.
+func hasAtSigns(t []byte, markup bool) bool {
 	for _, c := range [...]byte{'[', '(', '{', '<'} {
 		if c == '<' && !markup {
 			continue
@@ -49,15 +54,25 @@ func hasAtWords(t []byte, markup bool) bool {
 			return true
 		}
 	}
-	// Bare words alone (ann at example dot com): a text is read for them
-	// only when it holds " dot " in one of its usual cases, which prose
-	// rarely does; three exact searches cost clean text little.
-	for _, d := range [...]string{" dot ", " DOT ", " Dot "} {
-		if bytes.Contains(t, []byte(d)) {
+	return false
+}
+
+// hasDotWord reports whether t holds " dot " in any case. Bare words alone
+// (ann at example dot com) are read only in a text that does, which prose
+// rarely does. The text as it is learns it from the keyword walk of the
+// secret detectors (plainScan, when the policy has them); its views, and
+// a policy without them, ask here.
+func hasDotWord(t []byte) bool {
+	for i := 0; ; {
+		k := bytes.IndexByte(t[i:], ' ')
+		if k < 0 || i+k+4 >= len(t) {
+			return false
+		}
+		i += k + 1
+		if t[i+3] == ' ' && equalFoldASCII(t[i:i+3], "DOT") {
 			return true
 		}
 	}
-	return false
 }
 
 // bracketWord reads a bracketed at or dot whose opening bracket is t[i]:
