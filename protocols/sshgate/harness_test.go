@@ -71,6 +71,8 @@ type sshd struct {
 	hostKey ssh.PublicKey
 	userKey keyPair // the key the gateway holds
 	user    string
+	// log is what sshd and its session processes wrote to stderr.
+	log *syncWriter
 }
 
 func startSSHD(t testing.TB) *sshd {
@@ -78,7 +80,9 @@ func startSSHD(t testing.TB) *sshd {
 	return startSSHDWith(t, "")
 }
 
-// startSSHDWith starts an sshd whose configuration ends with extra lines.
+// startSSHDWith starts an sshd whose configuration starts with extra
+// lines: sshd keeps a keyword's first value, so they override the
+// defaults below them (no Match blocks).
 func startSSHDWith(t testing.TB, extra string) *sshd {
 	t.Helper()
 	bin := gatetest.NeedTool(t, "sshd")
@@ -91,7 +95,7 @@ func startSSHDWith(t testing.TB, extra string) *sshd {
 	}
 	_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
 	port := freePort(t)
-	cfg := fmt.Sprintf(`ListenAddress 127.0.0.1:%d
+	cfg := fmt.Sprintf(`%sListenAddress 127.0.0.1:%d
 HostKey %s
 AuthorizedKeysFile %s
 PidFile none
@@ -106,14 +110,14 @@ X11Forwarding no
 AcceptEnv LANG LC_* FOO
 Subsystem sftp internal-sftp
 LogLevel ERROR
-%s`, port, host.file, ak, extra)
+`, extra, port, host.file, ak)
 	cfgFile := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
+	stderr := &syncWriter{w: &bytes.Buffer{}}
 	cmd := exec.Command(bin, "-D", "-e", "-f", cfgFile)
-	cmd.Stderr = &syncWriter{w: &stderr}
+	cmd.Stderr = stderr
 	cmd.WaitDelay = 2 * time.Second // session processes may hold stderr open
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -139,7 +143,7 @@ LogLevel ERROR
 	if u == "" {
 		u = "root"
 	}
-	return &sshd{addr: addr, hostKey: host.signer.PublicKey(), userKey: user, user: u}
+	return &sshd{addr: addr, hostKey: host.signer.PublicKey(), userKey: user, user: u, log: stderr}
 }
 
 type syncWriter struct {
@@ -151,6 +155,13 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// String returns what was written so far.
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }
 
 // testRules is the rule file of the integration tests: exec is allowed
