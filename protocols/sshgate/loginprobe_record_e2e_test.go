@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 	"github.com/airlock-sdk/airlock/record"
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
@@ -340,5 +342,29 @@ func TestLoginProbeNotRunThroughSSHD(t *testing.T) {
 				t.Errorf("sshd started %d sessions for %d allowed lines", n, started)
 			}
 		})
+	}
+}
+
+// TestLoginProbeUnrecordedNotRunThroughSSHD: when the probe's request
+// cannot be recorded (the recorder fails from the probe on, as a full
+// disk would), the gateway runs nothing upstream: sshd starts no session,
+// and the writing line, whose decision cannot be recorded either, is
+// refused.
+func TestLoginProbeUnrecordedNotRunThroughSSHD(t *testing.T) {
+	t.Parallel()
+	up := startSSHDWith(t, "SetEnv HOME="+t.TempDir()+"\nLogLevel VERBOSE\n")
+	mem := &record.Memory{}
+	f := &gatetest.FailingRecorder{Next: mem, Kind: gate.EventRequest}
+	f.FailAfter(0)
+	g := startGatewayWith(t, up, homeWriteRules, f)
+	target := filepath.Join(t.TempDir(), "a")
+	if code, out := execStatus(t, g.goClient(t, g.agent), "mkdir -p "+target); code == 0 {
+		t.Errorf("the line ran although nothing could be recorded: %s", out)
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("the line's directory was made")
+	}
+	if n := upstreamCommands(up); n != 0 {
+		t.Errorf("sshd started %d sessions with the recorder failing", n)
 	}
 }
