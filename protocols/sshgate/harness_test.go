@@ -94,6 +94,7 @@ func startSSHDWith(t testing.TB, extra string) *sshd {
 		t.Fatal(err)
 	}
 	_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
+	extra = withTestHome(extra, t.TempDir())
 	port := freePort(t)
 	cfg := fmt.Sprintf(`%sListenAddress 127.0.0.1:%d
 HostKey %s
@@ -144,6 +145,25 @@ LogLevel ERROR
 		u = "root"
 	}
 	return &sshd{addr: addr, hostKey: host.signer.PublicKey(), userKey: user, user: u, log: stderr}
+}
+
+// withTestHome adds HOME=home to the SetEnv of an sshd configuration's
+// extra lines unless they set HOME: the upstream account's sessions then
+// run in an empty home of the test's own, not the machine's (whose
+// start-up files may take a quarter of a second each session to read,
+// and which no test should write). sshd keeps the first SetEnv line
+// only, so the variable joins the line extra has.
+func withTestHome(extra, home string) string {
+	lines := strings.Split(extra, "\n")
+	for i, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "SetEnv") {
+			if !strings.Contains(l, "HOME=") {
+				lines[i] = l + " HOME=" + home
+			}
+			return strings.Join(lines, "\n")
+		}
+	}
+	return "SetEnv HOME=" + home + "\n" + extra
 }
 
 type syncWriter struct {
