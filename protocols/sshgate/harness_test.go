@@ -147,6 +147,23 @@ LogLevel ERROR
 	return &sshd{addr: addr, hostKey: host.signer.PublicKey(), userKey: user, user: u, log: stderr}
 }
 
+// eachConcurrently calls f(i) for i in [0, n), at most width calls at a
+// time, and returns when all have returned: cases that wait on ssh and
+// sshd processes overlap. f reports through t.Errorf (never t.Fatal).
+func eachConcurrently(n, width int, f func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, width)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
 // withTestHome adds HOME=home to the SetEnv of an sshd configuration's
 // extra lines unless they set HOME: the upstream account's sessions then
 // run in an empty home of the test's own, not the machine's (whose
