@@ -79,6 +79,11 @@ func (p *Proxy) newLoginDir(up *ssh.Client, gc *gate.Conn) *loginDir {
 // Login (unknown) when ctx ends first.
 func (l *loginDir) get(ctx context.Context) shell.Login {
 	l.once.Do(func() {
+		cfg := l.p.cfg
+		if cfg.Upstream.Home != "" || cfg.AllowStartupWrites {
+			l.learn(ctx) // nothing to ask
+			return
+		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if l.closing {
