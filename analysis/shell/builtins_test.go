@@ -54,6 +54,7 @@ var codeBuiltinTemplates = []string{
 // asserts bash did run the program, so a template that stops working in
 // some bash version shows up.
 func TestCodeBuiltinsDifferential(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs shells")
 	}
@@ -185,6 +186,7 @@ var wrapperTemplates = []struct {
 // table did not know to take a value made its value look like the
 // program (chrt -T 1000 ... rm listed "1000").
 func TestWrapperOptionsDifferential(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs shells")
 	}

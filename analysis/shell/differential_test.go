@@ -34,6 +34,7 @@ var (
 // of stubs that log their names, and fails when a shell ran a program the
 // analyser neither listed nor declared unknowable (dynamic).
 func TestShellDifferential(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs shells")
 	}

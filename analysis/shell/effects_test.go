@@ -379,6 +379,7 @@ func (g *composer) prefix(cmd string) string {
 // are never read-only; the same compositions around reading commands, with
 // no writing redirections, stay read-only.
 func TestGeneratedCompositions(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(16, 2026))
 	// Modes: a writing command in any composition; a reading command in a
 	// composition with at least one effect of its own; a reading command in

@@ -58,6 +58,7 @@ func generateWide(r *rand.Rand) string {
 // any program bash ran that the analyser did not list, in a script it
 // neither refused nor declared unknowable, fails.
 func TestLocaleDifferential(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs shells")
 	}

@@ -11,6 +11,7 @@ import (
 // order), are caught, wherever the transforming program sits (a
 // pipe, a sequence, a wrapper, a substitution, find -exec, a path).
 func TestOutputTransform(t *testing.T) {
+	t.Parallel()
 	faithful := []string{
 		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -la /data",
 		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo ~ hello", "echo \"$HOME\" ${PATH} $USER", "echo $(cat F)", "echo 'price: 5$'",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -169,39 +170,69 @@ func BenchmarkWritesStartupNoMatch(b *testing.B) {
 }
 
 // unknownMayBeStartupOracle is unknownMayBeStartup as first written:
-// every prefix of every example, without the quick test.
+// every prefix of every example, without the quick test. Each distinct
+// prefix is tried once (oraclePrefixes): a prefix two examples share
+// gives the same path.
 func unknownMayBeStartupOracle(tail string) bool {
-	for _, e := range startupExamples {
-		for i := 0; i <= len(e); i++ {
-			if startupMatch(path.Clean(e[:i]+tail), false) {
-				return true
-			}
+	for _, x := range oraclePrefixes() {
+		if startupMatch(path.Clean(x+tail), false) {
+			return true
 		}
 	}
 	return false
 }
 
-// TestUnknownMayBeStartupOracle compares unknownMayBeStartup with the
-// oracle on tails built from every pair of path pieces.
-func TestUnknownMayBeStartupOracle(t *testing.T) {
-	pieces := []string{"", "/", ".", "..", "x", "rc", "config", "hooks", "pre-commit", ".git", "a.git", ".ssh",
-		".config", "fish", "x.fish", "git", "systemd", "user", "a.service", ".bashrc", "bashrc", "rc.d", "environment",
-		"authorized_keys", "attributes", "x.txt", ".bash", "shrc", "/.", "//"}
-	n := 0
-	check := func(tail string) {
-		n++
-		if got, want := unknownMayBeStartup(tail), unknownMayBeStartupOracle(tail); got != want {
-			t.Errorf("unknownMayBeStartup(%q) = %v, oracle %v", tail, got, want)
-		}
-	}
-	for _, a := range pieces {
-		for _, b := range pieces {
-			for _, tail := range []string{a + b, a + "/" + b, "/" + a + "/" + b, "/" + a + b + "/"} {
-				check(tail)
+// oraclePrefixes lists every prefix of every start-up example once, in
+// the order the examples give them (built here, not from startupPrefixes,
+// which the code under test uses).
+var oraclePrefixes = sync.OnceValue(func() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range startupExamples {
+		for i := 0; i <= len(e); i++ {
+			if !seen[e[:i]] {
+				seen[e[:i]] = true
+				out = append(out, e[:i])
 			}
 		}
 	}
-	t.Logf("%d tails", n)
+	return out
+})
+
+// TestUnknownMayBeStartupOracle compares unknownMayBeStartup with the
+// oracle on tails built from every pair of path pieces, each distinct
+// tail once. The comparison is pure computation (minutes under -race):
+// the tails are dealt to parallel shards.
+func TestUnknownMayBeStartupOracle(t *testing.T) {
+	t.Parallel()
+	pieces := []string{"", "/", ".", "..", "x", "rc", "config", "hooks", "pre-commit", ".git", "a.git", ".ssh",
+		".config", "fish", "x.fish", "git", "systemd", "user", "a.service", ".bashrc", "bashrc", "rc.d", "environment",
+		"authorized_keys", "attributes", "x.txt", ".bash", "shrc", "/.", "//"}
+	seen := map[string]bool{}
+	var tails []string
+	for _, a := range pieces {
+		for _, b := range pieces {
+			for _, tail := range []string{a + b, a + "/" + b, "/" + a + "/" + b, "/" + a + b + "/"} {
+				if !seen[tail] {
+					seen[tail] = true
+					tails = append(tails, tail)
+				}
+			}
+		}
+	}
+	const shards = 8
+	for s := range shards {
+		t.Run(fmt.Sprint("shard-", s), func(t *testing.T) {
+			t.Parallel()
+			for i := s; i < len(tails); i += shards {
+				tail := tails[i]
+				if got, want := unknownMayBeStartup(tail), unknownMayBeStartupOracle(tail); got != want {
+					t.Errorf("unknownMayBeStartup(%q) = %v, oracle %v", tail, got, want)
+				}
+			}
+		})
+	}
+	t.Logf("%d tails", len(tails))
 }
 
 // FuzzWritesStartup checks that any command line that parses is judged

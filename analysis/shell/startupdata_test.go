@@ -14,6 +14,7 @@ import (
 // hold a start-up path, is seen; the same routes into an ordinary
 // directory, and with the names pinned to ordinary members, are not.
 func TestDataNamedWritesIntoStartupDirs(t *testing.T) {
+	t.Parallel()
 	// D is the directory written into; each route writes names from data.
 	routes := []string{
 		"tar xf /tmp/a.tar -C {D}", "tar -xzf /tmp/a.tgz -C {D}", "tar --extract --file=/tmp/a.tar --directory={D}",

@@ -20,6 +20,7 @@ func startupVerdict(t *testing.T, line string) (string, bool) {
 // its options; a clone into a directory that may hold start-up paths, and
 // the same token written by unseen code, still are.
 func TestCloneSourceIsNotAStartupWrite(t *testing.T) {
+	t.Parallel()
 	sources := []string{"https://host/x/y.git", "git@host:x/y.git", "/srv/repo.git", "../y.git",
 		"ssh://host/srv/y.git", "file:///srv/y.git", "'https://host/x/y.git'"}
 	opts := []string{"", "-b main ", "--depth 1 ", "--branch=main -q ", "-- "}
@@ -164,6 +165,7 @@ func TestOwnChainCd(t *testing.T) {
 // (~/.ssh/ makes ~/.ssh/rc) and the default names in a drop-in directory
 // are start-up writes; ordinary prefixes are not.
 func TestPrefixWritersStartup(t *testing.T) {
+	t.Parallel()
 	targets := []string{"~/.bashrc", "~/.profile", "~/.ssh/rc", "~/.ssh/config", "$HOME/.zshenv", "/root/.bash_aliases",
 		"~/.ssh/authorized_keys"}
 	for _, target := range targets {

@@ -145,6 +145,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // of a start-up file of it (or of data-chosen names into it), by any
 // spelling of its path, is a start-up write, wherever the home lies.
 func TestKnownHomeWritesRefused(t *testing.T) {
+	t.Parallel()
 	var missed, total int
 	for _, p := range loginProbes() {
 		s, err := Parse(p.line)

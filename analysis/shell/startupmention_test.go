@@ -100,6 +100,7 @@ var quotingStyles = []struct {
 // TestMentionedStartupNamesAnyQuoting: every start-up name × every
 // quoting style × every split point is seen in inline code.
 func TestMentionedStartupNamesAnyQuoting(t *testing.T) {
+	t.Parallel()
 	passed, total := 0, 0
 	for _, n := range mentionNames() {
 		for _, st := range quotingStyles {

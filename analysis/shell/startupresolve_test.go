@@ -75,6 +75,7 @@ func resolvedLine(sp resolvedSpelling, file, writer string, k int) string {
 // program named by a path). Generated over (spelling × start-up file ×
 // writer × wrapper); each line is a start-up write.
 func TestWritesThroughResolvedNames(t *testing.T) {
+	t.Parallel()
 	var missed, total int
 	check := func(line string) {
 		total++

@@ -64,6 +64,7 @@ var round4Writers = []string{
 // exec line and every changing sftp operation, is a start-up write; the
 // siblings that run nothing pass.
 func TestRound4StartupNamesEveryRoute(t *testing.T) {
+	t.Parallel()
 	var missed, total int
 	for _, n := range round4Names {
 		for _, h := range homeSpellings {

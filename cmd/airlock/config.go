@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -232,6 +233,11 @@ type sshConfig struct {
 	// refused as ssh/masked-transform, since the masker could not read
 	// their output.
 	AllowMaskedTransforms bool `yaml:"allow_masked_transforms"`
+	// UpstreamHome is the upstream account's home directory, absolute
+	// (sshgate.Upstream.Home): the start-up rules then know it without
+	// the gateway asking the upstream at the start of each connection
+	// that writes. Empty: the gateway asks (and records the question).
+	UpstreamHome string `yaml:"upstream_home"`
 }
 
 type mcpConfig struct {
@@ -394,6 +400,9 @@ func (c *serveConfig) validateSSHAndMCP(p *configProblems) {
 		}
 		if x.AuthorizedKeys == "" && x.TrustedCAFile == "" {
 			p.bad("ssh: authorized_keys or trusted_ca_file is required to know who the clients are")
+		}
+		if h := x.UpstreamHome; h != "" && (!path.IsAbs(h) || path.Clean(h) == "/") {
+			p.bad("ssh.upstream_home: %q is not an absolute directory other than / (the upstream account's home, as /srv/app)", h)
 		}
 	}
 	if m := c.MCP; m != nil && (m.Listen == "" || m.Upstream == "") {

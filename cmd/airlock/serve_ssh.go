@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 
 	"github.com/airlock-sdk/airlock/gate"
 	sshgate "github.com/airlock-sdk/airlock/protocols/sshgate"
@@ -68,11 +69,19 @@ func (s *server) startSSH(ctx context.Context, x *sshConfig, g *gate.Gate) error
 	}
 	proxy, err := sshgate.New(sshgate.Config{Gate: g, HostKeys: []ssh.Signer{hostKey}, Authenticator: gate.FirstOf(auth...), Logger: s.log.Named("ssh"),
 		AllowStartupWrites: x.AllowStartupWrites, AllowOpaqueCode: x.AllowOpaqueCode, AllowMaskedTransforms: x.AllowMaskedTransforms,
-		Upstream: sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback}})
+		Upstream: sshgate.Upstream{Addr: x.Upstream, User: x.UpstreamUser, Signer: upKey, HostKeyCallback: hostKeyCallback, Home: upstreamHome(x.UpstreamHome)}})
 	if err != nil {
 		return err
 	}
 	return s.serveListener(ctx, "ssh", x.Listen, proxy.Serve)
+}
+
+// upstreamHome is ssh.upstream_home cleaned ("" stays unset).
+func upstreamHome(h string) string {
+	if h == "" {
+		return ""
+	}
+	return path.Clean(h)
 }
 
 func readSigner(path string) (ssh.Signer, error) {

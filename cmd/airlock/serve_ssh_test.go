@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -118,6 +119,16 @@ ssh:
 	require.Error(t, err)
 	assert.Contains(t, out, "start-up file")
 	assert.NoFileExists(t, planted)
+	// A bin directory outside the account's home (/root, which the
+	// gateway learns from the upstream, and records asking) is ordinary.
+	home := filepath.Join(dir, "srv-app")
+	require.NoError(t, os.Mkdir(home, 0o755))
+	tool := filepath.Join(home, "bin", "tool")
+	binLine := "mkdir -p " + home + "/bin && cp /etc/hostname " + tool
+	out, err = run(binLine)
+	require.NoError(t, err, out)
+	assert.FileExists(t, tool)
+	require.NoError(t, os.RemoveAll(filepath.Join(home, "bin")))
 
 	gw.stop(t, 20*time.Second)
 	rec, err := os.ReadFile(filepath.Join(dir, "record.jsonl"))
@@ -125,10 +136,64 @@ ssh:
 	assert.Contains(t, string(rec), "hello from upstream")
 	assert.Contains(t, string(rec), "session_end")
 	assert.Contains(t, string(rec), `"ssh/startup"`)
+	assert.Contains(t, string(rec), probeReasonText, "the login directory probe is not in the record")
 
 	open := strings.Replace(cfg, "record.jsonl", "record-open.jsonl", 1) + "  allow_startup_writes: true\n"
-	startGatewayAt(t, bin, filepath.Join(dir, "airlock-open.yaml"), open)
+	openGW := startGatewayAt(t, bin, filepath.Join(dir, "airlock-open.yaml"), open)
 	out, err = run("echo '# PLANTED' >> " + planted)
 	require.NoError(t, err, out)
 	assert.FileExists(t, planted)
+	openGW.stop(t, 20*time.Second)
+
+	// ssh.upstream_home names the account's home without asking: its bin
+	// directory is refused as a start-up path, and no probe is recorded.
+	named := strings.Replace(cfg, "record.jsonl", "record-home.jsonl", 1) + "  upstream_home: " + home + "/\n"
+	homeGW := startGatewayAt(t, bin, filepath.Join(dir, "airlock-home.yaml"), named)
+	out, err = run(binLine)
+	require.Error(t, err)
+	assert.Contains(t, out, "start-up file")
+	assert.NoFileExists(t, tool)
+	homeGW.stop(t, 20*time.Second)
+	rec, err = os.ReadFile(filepath.Join(dir, "record-home.jsonl"))
+	require.NoError(t, err)
+	assert.Contains(t, string(rec), `"ssh/startup"`)
+	assert.NotContains(t, string(rec), probeReasonText, "a probe was recorded with ssh.upstream_home set")
+}
+
+// probeReasonText is in the reason the record gives the gateway's own
+// question for the upstream account's login directory.
+const probeReasonText = "the gateway asks the upstream for the account"
+
+// TestServeUpstreamHomeChecked: ssh.upstream_home must be an absolute
+// directory other than /; --check names the key otherwise.
+func TestServeUpstreamHomeChecked(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []string{"gateway_host", "upstream_user", "agent"} {
+		writeKey(t, filepath.Join(dir, k), k)
+	}
+	upHost := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(writeKey(t, filepath.Join(dir, "sshd_host"), "sshd"))))
+	writeFile(t, filepath.Join(dir, "rules.yaml"), "default: deny\n")
+	base := fmt.Sprintf(`
+rules: {file: %[1]s/rules.yaml}
+record: {file: {path: %[1]s/record.jsonl}}
+ssh:
+  listen: 127.0.0.1:0
+  host_key_file: %[1]s/gateway_host
+  upstream: 127.0.0.1:22
+  upstream_key_file: %[1]s/upstream_user
+  upstream_host_key: %[2]q
+  authorized_keys: %[1]s/agent.pub
+`, dir, upHost)
+	for home, ok := range map[string]bool{"/srv/app": true, "/srv/app/": true, "srv/app": false, "/": false, "//": false, "~/app": false} {
+		cfg := filepath.Join(t.TempDir(), "airlock.yaml")
+		writeFile(t, cfg, base+"  upstream_home: "+fmt.Sprintf("%q", home)+"\n")
+		var out, errb bytes.Buffer
+		code := cmdServe([]string{"--config", cfg, "--check"}, &out, &errb)
+		if ok {
+			assert.Equal(t, 0, code, "%s: %s", home, errb.String())
+			continue
+		}
+		assert.Equal(t, 1, code, "%s accepted", home)
+		assert.Contains(t, errb.String(), "ssh.upstream_home", home)
+	}
 }

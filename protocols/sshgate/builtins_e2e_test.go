@@ -81,11 +81,16 @@ func TestCodeBuiltinsThroughSSHD(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// Control: the lines do remove the file when allowed.
+	// Control: the lines do remove the file when allowed. Each is
+	// followed by true, so that its last command is not exec'd by the
+	// bash sshd started: Debian's bash, run by sshd (SSH_CLIENT set, shell
+	// level 1), reads ~/.bashrc instead of BASH_ENV, so keyword mode's
+	// BASH_ENV would do nothing as the line's last command in a home
+	// without a .bashrc that starts more shells.
 	all := startGateway(t, up, allowAllRules)
 	for i, c := range codeBuiltinCases {
 		v := probe.victim(fmt.Sprint("builtin-control-", i))
-		r := all.ssh(all.agent, nil, expand(c, v))
+		r := all.ssh(all.agent, nil, expand(c, v)+"; true")
 		if probe.damaged(v) == "" {
 			t.Errorf("control: %q left no trace: %+v", expand(c, v), r)
 		}

@@ -25,18 +25,23 @@ var dialectEvasions = []string{
 // refused and the victim file must survive. Under allow-all (the control)
 // the same lines do remove it, so the probe is live.
 func TestDialectEvasionsRefused(t *testing.T) {
+	t.Parallel()
 	up := startSSHD(t)
 	probe := newEffectProbe(t)
 	for _, pol := range []struct{ name, rules string }{{"read-only", readOnlyRules}, {"deny-list", denyListRules}} {
 		g := startGateway(t, up, pol.rules)
-		for i, c := range dialectEvasions {
-			v := probe.victim(pol.name + "-" + string(rune('a'+i)))
-			cmd := strings.ReplaceAll(c, "V", v)
+		victims := make([]string, len(dialectEvasions))
+		for i := range dialectEvasions {
+			victims[i] = probe.victim(pol.name + "-" + string(rune('a'+i)))
+		}
+		eachConcurrently(len(dialectEvasions), 4, func(i int) {
+			v := victims[i]
+			cmd := strings.ReplaceAll(dialectEvasions[i], "V", v)
 			r := g.ssh(g.agent, nil, cmd)
 			if d := probe.damaged(v); d != "" || r.code == 0 {
 				t.Errorf("%s: %q exit %d, damage: %q", pol.name, cmd, r.code, d)
 			}
-		}
+		})
 	}
 	g := startGateway(t, up, allowAllRules)
 	v := probe.victim("control")

@@ -103,6 +103,10 @@
 // skips the question), and every path into that home, by any spelling,
 // is judged as a path under ~. When the answer does not come, the home
 // is unknown and any bin directory whose parent may be it is refused.
+// The question is in the session's record like any command run upstream:
+// a request event (the fixed command, with the gateway's reason and no
+// decision) recorded before it runs, then its answer (an output event
+// with the exit status) or an error event saying why none came.
 // Config.AllowStartupWrites leaves these writes to the rules. Not seen:
 // data-chosen names written into an ordinary directory that is a git work
 // tree (its .git/hooks), a symbolic link already on the host other than

@@ -71,6 +71,8 @@ type sshd struct {
 	hostKey ssh.PublicKey
 	userKey keyPair // the key the gateway holds
 	user    string
+	// log is what sshd and its session processes wrote to stderr.
+	log *syncWriter
 }
 
 func startSSHD(t testing.TB) *sshd {
@@ -78,7 +80,9 @@ func startSSHD(t testing.TB) *sshd {
 	return startSSHDWith(t, "")
 }
 
-// startSSHDWith starts an sshd whose configuration ends with extra lines.
+// startSSHDWith starts an sshd whose configuration starts with extra
+// lines: sshd keeps a keyword's first value, so they override the
+// defaults below them (no Match blocks).
 func startSSHDWith(t testing.TB, extra string) *sshd {
 	t.Helper()
 	bin := gatetest.NeedTool(t, "sshd")
@@ -90,8 +94,9 @@ func startSSHDWith(t testing.TB, extra string) *sshd {
 		t.Fatal(err)
 	}
 	_ = os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
+	extra = withTestHome(extra, t.TempDir())
 	port := freePort(t)
-	cfg := fmt.Sprintf(`ListenAddress 127.0.0.1:%d
+	cfg := fmt.Sprintf(`%sListenAddress 127.0.0.1:%d
 HostKey %s
 AuthorizedKeysFile %s
 PidFile none
@@ -106,14 +111,14 @@ X11Forwarding no
 AcceptEnv LANG LC_* FOO
 Subsystem sftp internal-sftp
 LogLevel ERROR
-%s`, port, host.file, ak, extra)
+`, extra, port, host.file, ak)
 	cfgFile := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
+	stderr := &syncWriter{w: &bytes.Buffer{}}
 	cmd := exec.Command(bin, "-D", "-e", "-f", cfgFile)
-	cmd.Stderr = &syncWriter{w: &stderr}
+	cmd.Stderr = stderr
 	cmd.WaitDelay = 2 * time.Second // session processes may hold stderr open
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -139,7 +144,43 @@ LogLevel ERROR
 	if u == "" {
 		u = "root"
 	}
-	return &sshd{addr: addr, hostKey: host.signer.PublicKey(), userKey: user, user: u}
+	return &sshd{addr: addr, hostKey: host.signer.PublicKey(), userKey: user, user: u, log: stderr}
+}
+
+// eachConcurrently calls f(i) for i in [0, n), at most width calls at a
+// time, and returns when all have returned: cases that wait on ssh and
+// sshd processes overlap. f reports through t.Errorf (never t.Fatal).
+func eachConcurrently(n, width int, f func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, width)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// withTestHome adds HOME=home to the SetEnv of an sshd configuration's
+// extra lines unless they set HOME: the upstream account's sessions then
+// run in an empty home of the test's own, not the machine's (whose
+// start-up files may take a quarter of a second each session to read,
+// and which no test should write). sshd keeps the first SetEnv line
+// only, so the variable joins the line extra has.
+func withTestHome(extra, home string) string {
+	lines := strings.Split(extra, "\n")
+	for i, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "SetEnv") {
+			if !strings.Contains(l, "HOME=") {
+				lines[i] = l + " HOME=" + home
+			}
+			return strings.Join(lines, "\n")
+		}
+	}
+	return "SetEnv HOME=" + home + "\n" + extra
 }
 
 type syncWriter struct {
@@ -151,6 +192,13 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// String returns what was written so far.
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }
 
 // testRules is the rule file of the integration tests: exec is allowed

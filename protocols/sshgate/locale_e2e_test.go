@@ -3,6 +3,7 @@ package sshgate
 import (
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 
@@ -37,32 +38,38 @@ func swallowingChar(t *testing.T, locpath, locale string) string {
 // through the gateway the locale is refused, the command runs as the
 // analyser read it, and the file survives.
 func TestLocaleEvasionsRefused(t *testing.T) {
+	t.Parallel()
 	locpath, locales := gatetest.BuildMultibyteLocales(t), gatetest.MultibyteLocales
 	up := startSSHDWith(t, "SetEnv LOCPATH="+locpath+"\n")
 	probe := newEffectProbe(t)
 	g := startGateway(t, up, readOnlyRules)
-	live := 0
-	for _, loc := range locales {
+	direct, gated := make([]string, len(locales)), make([]string, len(locales))
+	for i, loc := range locales {
+		direct[i], gated[i] = probe.victim("direct-"+loc), probe.victim("gated-"+loc)
+	}
+	var lives atomic.Int64
+	eachConcurrently(len(locales), 4, func(i int) {
+		loc := locales[i]
 		ch := swallowingChar(t, locpath, loc)
 		if ch == "" {
-			continue
+			return
 		}
-		live++
+		lives.Add(1)
 		cmd := "cat V/f " + ch + "\\; rm -f V/f"
 		setEnv := []string{"-o", "SetEnv=LC_ALL=" + loc}
 
-		direct := probe.victim("direct-" + loc)
-		run(t, "", "ssh", append(append(setEnv, sshArgs(up.addr, up.userKey, "-p")...), "--", strings.ReplaceAll(cmd, "V", direct))...)
-		if probe.damaged(direct) == "" {
+		run(t, "", "ssh", append(append(setEnv, sshArgs(up.addr, up.userKey, "-p")...), "--", strings.ReplaceAll(cmd, "V", direct[i]))...)
+		if probe.damaged(direct[i]) == "" {
 			t.Errorf("%s: the control left the file: bash did not split %q on the host", loc, cmd)
 		}
 
-		v := probe.victim("gated-" + loc)
+		v := gated[i]
 		r := g.ssh(g.agent, setEnv, strings.ReplaceAll(cmd, "V", v))
 		if d := probe.damaged(v); d != "" {
 			t.Errorf("%s: %q through the gateway (exit %d): %s", loc, cmd, r.code, d)
 		}
-	}
+	})
+	live := int(lives.Load())
 	if live < 3 {
 		t.Fatalf("only %d of %d locales split a command in bash: the test proves little", live, len(locales))
 	}

@@ -3,6 +3,7 @@ package sshgate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"path"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
+	"github.com/airlock-sdk/airlock/gate"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -25,6 +27,13 @@ import (
 // Upstream.Home skips the question. When the answer does not come (a
 // forced command, a shell that does not read the probe, a timeout) the
 // home stays unknown and the rules stay as broad as before: fail closed.
+//
+// The probe is a command the gateway runs upstream on its own, so the
+// session record holds it as any other: a request event (no decision: the
+// rules do not judge the gateway's own question) recorded before it runs,
+// then its answer as an output event with its exit status, or an error
+// event saying why no answer came. A probe whose request cannot be
+// recorded is not run.
 
 // loginMarker starts the probe's answer: whatever a start-up file prints
 // before it is skipped.
@@ -45,31 +54,63 @@ const loginTimeout = 15 * time.Second
 // learns it, once, when a judgment first needs it: ready is closed once
 // login is set.
 type loginDir struct {
-	p       *Proxy
-	up      *ssh.Client
-	session string
-	once    sync.Once
-	ready   chan struct{}
-	login   shell.Login
+	p     *Proxy
+	up    *ssh.Client
+	gc    *gate.Conn
+	once  sync.Once
+	ready chan struct{}
+	login shell.Login
+	// learning counts the learn goroutine, which records into the
+	// session: the connection waits for it (wait) before it closes the
+	// session, and once closing is set no probe starts.
+	learning sync.WaitGroup
+	mu       sync.Mutex
+	closing  bool
 }
 
 // newLoginDir returns the login directory of up's account, to be learnt:
 // from Upstream.Home when set, not at all when start-up writes are left
 // to the rules, else by running loginProbe upstream.
-func (p *Proxy) newLoginDir(up *ssh.Client, session string) *loginDir {
-	return &loginDir{p: p, up: up, session: session, ready: make(chan struct{})}
+func (p *Proxy) newLoginDir(up *ssh.Client, gc *gate.Conn) *loginDir {
+	return &loginDir{p: p, up: up, gc: gc, ready: make(chan struct{})}
 }
 
 // get returns the login directory, learning it on the first call; a zero
 // Login (unknown) when ctx ends first.
 func (l *loginDir) get(ctx context.Context) shell.Login {
-	l.once.Do(func() { go l.learn(ctx) })
+	l.once.Do(func() {
+		cfg := l.p.cfg
+		if cfg.Upstream.Home != "" || cfg.AllowStartupWrites {
+			l.learn(ctx) // nothing to ask
+			return
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.closing {
+			close(l.ready) // the session is ending: the home stays unknown
+			return
+		}
+		l.learning.Add(1)
+		go func() {
+			defer l.learning.Done()
+			l.learn(ctx)
+		}()
+	})
 	select {
 	case <-l.ready:
 		return l.login
 	case <-ctx.Done():
 		return shell.Login{}
 	}
+}
+
+// wait returns once a probe get started has recorded its end; no probe
+// starts after it is called.
+func (l *loginDir) wait() {
+	l.mu.Lock()
+	l.closing = true
+	l.mu.Unlock()
+	l.learning.Wait()
 }
 
 // learn sets l.login and closes l.ready.
@@ -87,50 +128,117 @@ func (l *loginDir) learn(ctx context.Context) {
 	if timeout == 0 {
 		timeout = loginTimeout
 	}
-	login, why := probeLogin(ctx, l.up, timeout)
-	if why != "" {
-		l.p.log.Info("upstream login directory unknown: bin directories whose parent may be a home are refused",
-			"session", l.session, "why", why)
+	session := l.gc.Session().ID
+	if err := l.gc.Record(ctx, gate.Event{Kind: gate.EventRequest, Request: probeRequest()}); err != nil {
+		l.p.log.Error("upstream login directory not asked: the probe could not be recorded", "session", session, "error", err)
 		return
 	}
-	l.p.log.Debug("upstream login directory", "session", l.session, "home", login.Home, "dir", login.Dir)
+	login, answer, why := probeLogin(ctx, l.up, timeout)
+	l.recordAnswer(ctx, answer, why)
+	if why != "" {
+		l.p.log.Info("upstream login directory unknown: bin directories whose parent may be a home are refused",
+			"session", session, "why", why)
+		return
+	}
+	l.p.log.Debug("upstream login directory", "session", session, "home", login.Home, "dir", login.Dir)
 	l.login = login
 }
 
+// probeReason is the probe request's reason in the record: the gateway,
+// not the client, asked.
+const probeReason = "airlock: the gateway asks the upstream for the account's login directory (Upstream.Home is not set)"
+
+// probeRequest is the probe as the record holds it: an exec of loginProbe,
+// parsed as a client's line would be.
+func probeRequest() *gate.Request {
+	req := &gate.Request{Protocol: gate.ProtocolSSH, Command: loginProbe, Time: time.Now().UTC(), Reason: probeReason}
+	parsed, err := shell.Parse(loginProbe)
+	if err != nil {
+		parsed = &gate.SSH{Kind: "exec", Command: loginProbe}
+	}
+	req.SSH = parsed
+	return req
+}
+
+// probeAnswer is what the probe printed and how it ended, when it ran.
+type probeAnswer struct {
+	ran    bool
+	stdout []byte
+	status *int
+}
+
+// recordAnswer records the probe's output (bounded by Config.RecordLimit)
+// with its exit status when it ran, and an error event when why is not
+// "". A failure to record is logged: the probe has run by then.
+func (l *loginDir) recordAnswer(ctx context.Context, a probeAnswer, why string) {
+	ctx = context.WithoutCancel(ctx)
+	if a.ran {
+		out := &gate.Output{Stream: "stdout", Data: a.stdout, Final: true, ExitStatus: a.status}
+		limit := l.p.cfg.RecordLimit
+		if limit == 0 {
+			limit = gate.DefaultRecordLimit
+		}
+		if limit > 0 && int64(len(out.Data)) > limit {
+			out.Data, out.Truncated = out.Data[:limit], true
+		}
+		if err := l.gc.Record(ctx, gate.Event{Kind: gate.EventOutput, Output: out}); err != nil {
+			l.p.log.Error("record the login directory probe's answer", "session", l.gc.Session().ID, "error", err)
+		}
+	}
+	if why == "" {
+		return
+	}
+	if err := l.gc.Record(ctx, gate.Event{Kind: gate.EventError, Error: "ssh: login directory probe: " + why}); err != nil {
+		l.p.log.Error("record the login directory probe's failure", "session", l.gc.Session().ID, "error", err)
+	}
+}
+
 // probeLogin runs loginProbe on a session of up and parses its answer;
-// why is not "" when it could not.
-func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration) (login shell.Login, why string) {
+// why is not "" when it could not. a holds what the probe printed and its
+// exit status, when it ran.
+func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration) (login shell.Login, a probeAnswer, why string) {
 	s, err := up.NewSession()
 	if err != nil {
-		return shell.Login{}, "session: " + err.Error()
+		return shell.Login{}, a, "session: " + err.Error()
 	}
 	defer s.Close()
 	out, err := s.StdoutPipe()
 	if err != nil {
-		return shell.Login{}, "stdout: " + err.Error()
+		return shell.Login{}, a, "stdout: " + err.Error()
 	}
 	if err := s.Start(loginProbe); err != nil {
-		return shell.Login{}, "start: " + err.Error()
+		return shell.Login{}, a, "start: " + err.Error()
 	}
+	a.ran = true
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
-	answer, err := io.ReadAll(io.LimitReader(out, maxLoginAnswer))
+	a.stdout, err = io.ReadAll(io.LimitReader(out, maxLoginAnswer))
 	if err != nil {
-		return shell.Login{}, "read: " + err.Error()
+		return shell.Login{}, a, "read: " + err.Error()
 	}
-	if err := s.Wait(); err != nil {
-		return shell.Login{}, "probe: " + err.Error()
+	err = s.Wait()
+	var exit *ssh.ExitError
+	switch {
+	case err == nil:
+		status := 0
+		a.status = &status
+	case errors.As(err, &exit):
+		status := exit.ExitStatus()
+		a.status = &status
+	}
+	if err != nil {
+		return shell.Login{}, a, "probe: " + err.Error()
 	}
 	if ctx.Err() != nil {
-		return shell.Login{}, "probe: " + ctx.Err().Error()
+		return shell.Login{}, a, "probe: " + ctx.Err().Error()
 	}
-	login, ok := parseLogin(answer)
+	login, ok := parseLogin(a.stdout)
 	if !ok {
-		return shell.Login{}, "the probe's answer was not understood"
+		return shell.Login{}, a, "the probe's answer was not understood"
 	}
-	return login, ""
+	return login, a, ""
 }
 
 // parseLogin reads loginProbe's answer: false unless $HOME is an absolute

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -84,8 +85,9 @@ func TestMaskedOutputNeverTransformed(t *testing.T) {
 		t.Fatalf("plain read: %+v", r)
 	}
 	control := startGateway(t, up, maskedReadRules, func(c *Config) { c.AllowMaskedTransforms = true })
-	leaks := 0
-	for _, tc := range cardTransforms {
+	var leaks atomic.Int64
+	eachConcurrently(len(cardTransforms), 4, func(i int) {
+		tc := cardTransforms[i]
 		cmd := strings.ReplaceAll(tc.cmd, "F", file)
 		r := g.ssh(g.agent, nil, cmd)
 		got := r.stdout
@@ -100,9 +102,9 @@ func TestMaskedOutputNeverTransformed(t *testing.T) {
 		}
 		c := control.ssh(control.agent, nil, cmd)
 		if tc.undo != nil && strings.Contains(tc.undo(c.stdout), transformCard) {
-			leaks++
+			leaks.Add(1)
 		}
-	}
+	})
 	// A search or a comparison tells the card a piece at a time: grep -c
 	// prints 1 for the right prefix, test's exit status says yes.
 	oracles := []struct {
@@ -115,14 +117,15 @@ func TestMaskedOutputNeverTransformed(t *testing.T) {
 		{"case $(cat " + file + ") in 41*) echo yes;; esac", func(r result) bool { return strings.Contains(r.stdout, "yes") }},
 		{"(cat " + file + "; echo 4000000000000000) | sort | head -n 1", func(r result) bool { return strings.Contains(r.stdout, "4000000000000000") }},
 	}
-	for _, o := range oracles {
+	eachConcurrently(len(oracles), 4, func(i int) {
+		o := oracles[i]
 		if r := g.ssh(g.agent, nil, o.cmd); r.code != ExitRefused {
 			t.Errorf("%s: not refused: %+v", o.cmd, r)
 		}
 		if c := control.ssh(control.agent, nil, o.cmd); !o.tellsYes(c) {
 			t.Errorf("%s: the control did not answer the guess: %+v", o.cmd, c)
 		}
-	}
+	})
 	// An interactive shell runs lines the gate never judges: under a
 	// masking decision it is refused; the control's shell carries the
 	// card through tr.
@@ -134,12 +137,12 @@ func TestMaskedOutputNeverTransformed(t *testing.T) {
 	if r := run(t, lines, "ssh", shellArgs(control)...); !strings.Contains(untr(r.stdout), transformCard) {
 		t.Errorf("control shell: the card did not come through tr: %+v", r)
 	}
-	t.Logf("%d of %d transforms carried the card past the masker on the control gateway", leaks, len(cardTransforms))
+	t.Logf("%d of %d transforms carried the card past the masker on the control gateway", leaks.Load(), len(cardTransforms))
 	// The masker reads base64, hex and digits split across lines itself
 	// (mask's encoded runs and joins); what it cannot read by design is a
 	// reversal or a substitution of the digits: rev, tr (twice), sed, sort
 	// | rev must carry the card past it on the control.
-	if leaks < 4 {
-		t.Fatalf("only %d transforms carried the card past the masker on the control gateway: the probes are too weak", leaks)
+	if leaks.Load() < 4 {
+		t.Fatalf("only %d transforms carried the card past the masker on the control gateway: the probes are too weak", leaks.Load())
 	}
 }

@@ -300,7 +300,7 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	}
 	defer up.Close()
 
-	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn, login: p.newLoginDir(up, gc.Session().ID)}
+	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn, login: p.newLoginDir(up, gc)}
 	stop := context.AfterFunc(ctx, func() { sconn.Close() })
 	defer stop()
 	go func() {
@@ -324,6 +324,7 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	}
 	cancel()
 	c.wg.Wait()
+	c.login.wait()
 	return nil
 }
 
