@@ -38,6 +38,12 @@ type redactor struct {
 	sessions sessionSecrets
 }
 
+// isSecretName reports whether name matches the recorder's secret names,
+// ruling most names out by the filter before the list's own Match.
+func (r *redactor) isSecretName(name string) bool {
+	return mayMatchName(r.nameFilter, name) && r.names.Match(name)
+}
+
 func (r *redactor) mac(secret string) string {
 	h, _ := r.macs.Get().(hash.Hash)
 	if h == nil {

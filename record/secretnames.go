@@ -98,7 +98,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		if len(h.Headers) > 0 && r.anySecretHeader(h.Headers) {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
-				if !mask.IsSecretHeader(name) && !r.names.Match(name) {
+				if !mask.IsSecretHeader(name) && !r.isSecretName(name) {
 					c.Headers[name] = vals
 					continue
 				}
@@ -117,7 +117,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		if len(h.Query) > 0 && r.anyNamed(h.Query) {
 			c.Query = make(map[string][]string, len(h.Query))
 			for name, vals := range h.Query {
-				if !r.names.Match(name) {
+				if !r.isSecretName(name) {
 					c.Query[name] = vals
 					continue
 				}
@@ -147,7 +147,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
 		}
 	}
-	if h := req.SSH; h != nil && h.EnvValue != "" && r.names.Match(h.EnvName) {
+	if h := req.SSH; h != nil && h.EnvValue != "" && r.isSecretName(h.EnvName) {
 		c := *h
 		c.EnvValue = add(h.EnvValue)
 		req.SSH = &c
@@ -161,7 +161,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 // anySecretHeader reports whether a header of h is stored as an HMAC.
 func (r *redactor) anySecretHeader(h map[string][]string) bool {
 	for name := range h {
-		if mask.IsSecretHeader(name) || r.names.Match(name) {
+		if mask.IsSecretHeader(name) || r.isSecretName(name) {
 			return true
 		}
 	}
@@ -171,7 +171,7 @@ func (r *redactor) anySecretHeader(h map[string][]string) bool {
 // anyNamed reports whether a parameter of q has a secret name.
 func (r *redactor) anyNamed(q map[string][]string) bool {
 	for name := range q {
-		if r.names.Match(name) {
+		if r.isSecretName(name) {
 			return true
 		}
 	}
@@ -190,7 +190,7 @@ func (r *redactor) namedIn(v any, under bool) bool {
 		}
 		pair := r.namedPair(x)
 		for k, val := range x {
-			if r.namedIn(val, under || r.names.Match(k) || pair != "" && pair == k) {
+			if r.namedIn(val, under || r.isSecretName(k) || pair != "" && pair == k) {
 				return true
 			}
 		}
@@ -218,7 +218,7 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 		out := make(map[string]any, len(x))
 		pair := r.namedPair(x)
 		for k, val := range x {
-			out[k] = r.redactNamed(val, under || r.names.Match(k) || pair != "" && pair == k, add)
+			out[k] = r.redactNamed(val, under || r.isSecretName(k) || pair != "" && pair == k, add)
 		}
 		return out
 	case []any:
@@ -260,7 +260,7 @@ func (r *redactor) namedPair(m map[string]any) string {
 		switch {
 		case strings.EqualFold(k, "name") || strings.EqualFold(k, "key") || strings.EqualFold(k, "field"):
 			s, ok := v.(string)
-			named = named || ok && r.names.Match(s)
+			named = named || ok && r.isSecretName(s)
 		case strings.EqualFold(k, "value") || strings.EqualFold(k, "val"):
 			value = k
 		}
