@@ -48,13 +48,15 @@ func mayHoldSecrets(req *gate.Request) bool {
 // body fields, tool arguments, form and JSON payloads, the query of an
 // HTTP command line and the value of an SSH env request. It returns the
 // raw values it replaced, in the forms they may take elsewhere in the
-// event, for the replacer, and whether it changed a value of req (false:
-// req holds the values it held).
+// event, for the replacer; the values of fields it replaced whole, as
+// they came (not the parts of the command line or the payload it
+// replaced), for the free-text search (see freeTextAsItCame); and whether
+// it changed a value of req (false: req holds the values it held).
 //
 // known is the replacer of the secrets the session remembers (nil: none):
 // a value it holds keeps its MAC and needs no forms computed again (they
 // are remembered with it).
-func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found []string, rewrote bool) {
+func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found, originals []string, rewrote bool) {
 	command, payload := req.Command, req.Payload
 	defer func() { rewrote = rewrote || req.Command != command || !bytes.Equal(req.Payload, payload) }()
 	// Every value found by name is replaced where it stands. Those of 8
@@ -78,6 +80,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		}
 	}
 	mac := func(v string) string {
+		originals = append(originals, v)
 		if m, ok := known.macOf(v); ok {
 			return m
 		}
@@ -133,7 +136,9 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 			rewrote = true // a nil map or slice in it is made empty
 		}
 		req.HTTP = &c
+		n := len(originals) // parts of the command line: not values of their own
 		req.Command = r.redactCommandQuery(req.Command, add)
+		originals = originals[:n]
 	}
 	if t := req.Tool; t != nil && len(t.Args) > 0 {
 		if r.namedIn(t.Args, false) {
@@ -144,7 +149,9 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		}
 		// A tool call's command line is its name and its arguments' JSON.
 		if rest, ok := strings.CutPrefix(req.Command, t.Name+" "); ok {
+			n := len(originals)
 			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
+			originals = originals[:n]
 		}
 	}
 	if h := req.SSH; h != nil && h.EnvValue != "" && r.isSecretName(h.EnvName) {
@@ -153,9 +160,11 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		req.SSH = &c
 	}
 	if len(req.Payload) > 0 {
+		n := len(originals) // the payload is searched raw, as it came
 		req.Payload = r.redactPayload(req.Payload, add)
+		originals = originals[:n]
 	}
-	return found, rewrote
+	return found, originals, rewrote
 }
 
 // anySecretHeader reports whether a header of h is stored as an HMAC.
