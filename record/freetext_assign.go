@@ -35,7 +35,7 @@ func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo) ([]byte, bool) {
 		if after < len(t) && t[after] == '>' {
 			after++ // 'password' => 'v'
 		}
-	} else if bytes.HasPrefix(t[after:], []byte("//")) || after < len(t) && t[after] == ':' {
+	} else if after < len(t) && (t[after] == ':' || t[after] == '/' && after+1 < len(t) && t[after+1] == '/') {
 		return nil, false // a URL's scheme, a C++ scope
 	}
 	k := p

@@ -72,7 +72,7 @@ func (f freeText) triggered(t []byte) scanRules {
 				break
 			}
 			p += i
-			if sep == ':' && bytes.HasPrefix(t[p:], []byte("://")) {
+			if sep == ':' && p+2 < len(t) && t[p+1] == '/' && t[p+2] == '/' { // "://"
 				rules |= ruleUserinfo // scanUserinfo
 				continue
 			}
