@@ -353,7 +353,7 @@ func TestMayHoldSecretsCoversSecretValues(t *testing.T) {
 		}
 		skipped++
 		c := req
-		if found, _ := r.secretValues(&c, nil); len(found) > 0 || !reflect.DeepEqual(c, req) {
+		if found, _, _ := r.secretValues(&c, nil); len(found) > 0 || !reflect.DeepEqual(c, req) {
 			t.Fatalf("request %d: secretValues changed %+v (found %q)", i, req, found)
 		}
 	}

@@ -165,9 +165,16 @@ func value(t []byte, i int) (v []byte, quoted bool) {
 
 // isNameByte reports whether c belongs to a name (API_KEY, db.password,
 // x-api-key, --password).
-func isNameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
-}
+func isNameByte(c byte) bool { return nameBytes[c] }
+
+// nameBytes marks the bytes of names: ASCII letters and digits, '_', '-'
+// and '.'.
+var nameBytes = func() (m [256]bool) {
+	for c := range m {
+		m[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+	}
+	return m
+}()
 
 // nameBefore returns the name that ends at t[end-1] and where it starts.
 func nameBefore(t []byte, end int) ([]byte, int) {

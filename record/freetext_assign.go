@@ -8,21 +8,24 @@ import (
 // scanAssignments appends the values assigned to secret names with sep
 // ('=' or ':'): NAME=v, NAME: v, "NAME":"v" inside a string, NAME = 'v'.
 func (f freeText) scanAssignments(out []string, t []byte, sep byte) []string {
+	var ruledOut nameMemo
 	for p := 0; ; p++ {
 		i := bytes.IndexByte(t[p:], sep)
 		if i < 0 {
 			return out
 		}
 		p += i
-		if v, ok := f.assigned(t, p); ok {
+		if v, ok := f.assigned(t, p, &ruledOut); ok {
 			out = addValue(out, v)
 		}
 	}
 }
 
 // assigned returns the value assigned at t[p], the separator, when the
-// name before it is a secret name.
-func (f freeText) assigned(t []byte, p int) ([]byte, bool) {
+// name before it is a secret name. Names found not to be are noted in
+// ruledOut, which spares their checks when they come again (the keys of a
+// JSON text repeat).
+func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo) ([]byte, bool) {
 	sep := t[p]
 	after := p + 1
 	if sep == '=' {
@@ -32,7 +35,7 @@ func (f freeText) assigned(t []byte, p int) ([]byte, bool) {
 		if after < len(t) && t[after] == '>' {
 			after++ // 'password' => 'v'
 		}
-	} else if bytes.HasPrefix(t[after:], []byte("//")) || after < len(t) && t[after] == ':' {
+	} else if after < len(t) && (t[after] == ':' || t[after] == '/' && after+1 < len(t) && t[after+1] == '/') {
 		return nil, false // a URL's scheme, a C++ scope
 	}
 	k := p
@@ -51,7 +54,15 @@ func (f freeText) assigned(t []byte, p int) ([]byte, bool) {
 		}
 	}
 	name, _ := nameBefore(t, k)
-	if len(name) == 0 || !f.filter.mayMatch(name) || !f.names.Match(string(name)) {
+	if len(name) == 0 {
+		return nil, false
+	}
+	packed := packName(name)
+	if ruledOut.has(packed) {
+		return nil, false
+	}
+	if !f.filter.mayMatch(name) || !f.names.Match(string(name)) {
+		ruledOut.add(packed)
 		return nil, false
 	}
 	j := after

@@ -49,13 +49,17 @@ func newNameFilter(list []string) *nameFilter {
 }
 
 // mayMatch reports whether name may match the list (nil: always).
-func (nf *nameFilter) mayMatch(name []byte) bool {
+func (nf *nameFilter) mayMatch(name []byte) bool { return mayMatchName(nf, name) }
+
+// mayMatchName is nf.mayMatch for a name held as a string or as bytes.
+func mayMatchName[T string | []byte](nf *nameFilter, name T) bool {
 	if nf == nil || nf.any {
 		return true
 	}
 	var x, a, b byte // the three bytes before c in the normalized name
 	n := 0
-	for _, c := range name {
+	for i := range len(name) {
+		c := name[i]
 		switch {
 		case c == '-' || c == '_' || c == '.' || c == ' ':
 			continue

@@ -1,6 +1,10 @@
 package record
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // leadPairs holds the first two bytes of every trigger but the
 // separators: "--", the keywords in every case, the program names, the
@@ -56,6 +60,7 @@ func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
 // rules it returns run and decide.
 func (f freeText) triggered(t []byte) scanRules {
 	var rules scanRules
+	var ruledOut nameMemo
 	for _, sep := range [...]byte{'=', ':'} {
 		assign := ruleAssignEquals
 		if sep == ':' {
@@ -67,7 +72,7 @@ func (f freeText) triggered(t []byte) scanRules {
 				break
 			}
 			p += i
-			if sep == ':' && bytes.HasPrefix(t[p:], []byte("://")) {
+			if sep == ':' && p+2 < len(t) && t[p+1] == '/' && t[p+2] == '/' { // "://"
 				rules |= ruleUserinfo // scanUserinfo
 				continue
 			}
@@ -78,39 +83,42 @@ func (f freeText) triggered(t []byte) scanRules {
 				continue // a key of the event's own JSON, as assigned rules it out
 			}
 			if f.names != nil {
-				if _, ok := f.assigned(t, p); ok {
+				if _, ok := f.assigned(t, p, &ruledOut); ok {
 					rules |= assign
 				}
 			}
 		}
 	}
-	// Pairs are probed 16 positions at a time without a branch; the few
-	// blocks with a hit are walked again position by position.
-	for base := 0; base+1 < len(t); base += 16 {
-		end := min(base+16, len(t)-1)
-		if !leadPairIn(t[base : end+1]) {
-			continue
-		}
-		for p := base; p < end; p++ {
-			pair := uint16(t[p]) | uint16(t[p+1])<<8
-			if leadPairs[pair/64]&(1<<(pair%64)) != 0 {
-				rules |= f.triggerAt(t, p)
+	// Pairs are probed 8 positions at a time from one word, without a
+	// branch; only the positions with a hit are looked at again.
+	for base := 0; base+1 < len(t); base += 8 {
+		var hits uint8
+		if base+9 <= len(t) {
+			hits = leadPairHits(binary.LittleEndian.Uint64(t[base:]), t[base+8])
+		} else {
+			for p := base; p+1 < len(t); p++ {
+				hits |= uint8(leadPairBit(uint16(t[p])|uint16(t[p+1])<<8)&1) << (p - base)
 			}
+		}
+		for ; hits != 0; hits &= hits - 1 {
+			rules |= f.triggerAt(t, base+bits.TrailingZeros8(hits))
 		}
 	}
 	return rules
 }
 
-// leadPairIn reports whether two adjacent bytes of b are in leadPairs,
-// probing every pair without a branch.
-func leadPairIn(b []byte) bool {
-	var hit uint64
-	for p := 0; p+1 < len(b); p++ {
-		pair := uint16(b[p]) | uint16(b[p+1])<<8
-		hit |= leadPairs[pair/64] >> (pair % 64)
-	}
-	return hit&1 != 0
+// leadPairHits returns which of the 8 pairs starting in the bytes of w
+// (little-endian), the last ending with next, are in leadPairs: bit k for
+// the pair starting at byte k.
+func leadPairHits(w uint64, next byte) uint8 {
+	return uint8(leadPairBit(uint16(w))&1 | leadPairBit(uint16(w>>8))&1<<1 | leadPairBit(uint16(w>>16))&1<<2 |
+		leadPairBit(uint16(w>>24))&1<<3 | leadPairBit(uint16(w>>32))&1<<4 | leadPairBit(uint16(w>>40))&1<<5 |
+		leadPairBit(uint16(w>>48))&1<<6 | leadPairBit(uint16(w>>56)|uint16(next)<<8)&1<<7)
 }
+
+// leadPairBit returns leadPairs' word holding pair shifted so that pair's
+// bit is bit 0.
+func leadPairBit(pair uint16) uint64 { return leadPairs[pair>>6] >> (pair & 63) }
 
 // triggerAt returns the rule whose trigger, other than a separator,
 // starts at t[p] (none: 0).

@@ -38,6 +38,12 @@ type redactor struct {
 	sessions sessionSecrets
 }
 
+// isSecretName reports whether name matches the recorder's secret names,
+// ruling most names out by the filter before the list's own Match.
+func (r *redactor) isSecretName(name string) bool {
+	return mayMatchName(r.nameFilter, name) && r.names.Match(name)
+}
+
 func (r *redactor) mac(secret string) string {
 	h, _ := r.macs.Get().(hash.Hash)
 	if h == nil {
@@ -55,13 +61,12 @@ func (r *redactor) mac(secret string) string {
 
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
-	var secrets []string
-	orig := e        // e's request is replaced by a copy where secretValues rewrites it
-	rewrote := false // whether secretValues changed a value of e's request
+	var secrets, originals []string
+	orig := e // e's request is replaced by a copy where secretValues rewrites it
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		req := *e.Request
 		var named []string
-		named, rewrote = r.secretValues(&req, r.sessions.get(e.SessionID))
+		named, originals, _ = r.secretValues(&req, r.sessions.get(e.SessionID))
 		secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
 		e.Request = &req
 	}
@@ -78,16 +83,11 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// searched for in the event as it came, not in its rewritten form: a
 	// named secret replaced first can cut the start of a free-text shape (a
 	// PEM header) and leave its body unrecognised.
-	ob := b
-	if rewrote {
-		sp := scratchPool.Get().(*[]byte)
-		defer scratchPool.Put(sp)
-		if ob, _, err = appendEventGaps((*sp)[:0], &orig, &gaps); err != nil {
-			return nil, err
-		}
-		*sp = ob // found secrets are copies: the buffer is free once they are
+	found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals)
+	if err != nil {
+		return nil, err
 	}
-	if found := newSecrets(r.freeTextSecrets(&orig, ob, gaps.list()), secrets); len(found) > 0 {
+	if found = newSecrets(found, secrets); len(found) > 0 {
 		secrets = cleanSecrets(append(secrets, found...))
 	}
 	rep, err := r.eventReplacer(e.SessionID, secrets)
@@ -141,6 +141,57 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 	raw := freeText{names: r.names, filter: r.nameFilter}
 	found = raw.scan(found, payload)
 	return raw.scan(found, data)
+}
+
+// freeTextAsItCame returns what freeTextSecrets finds in orig, an event
+// as it came, given e, its form with secretValues' rewrites (b its JSON,
+// gaps b's), and originals, the values secretValues replaced whole. When
+// only such values changed (headers, parameters, body fields, tool
+// arguments, an env value), orig is not marshalled again: each of them is
+// a JSON string of its own in orig's JSON, and no shape the search knows
+// but a PEM block crosses a string's quotes, so b is searched (a whole MAC
+// holds no shape; orig supplies the byte fields, which b leaves to its
+// gaps), then each original as the JSON string it is in orig's JSON. orig
+// is marshalled again and searched whole when a PEM block may start in it
+// (its body runs on to an END line, across strings) and when the command
+// line was rewritten in part (named query parameters: around a MAC put in
+// a string, the search could find what orig does not hold).
+func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string) ([]string, error) {
+	sp := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(sp)
+	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
+		ob, _, err := appendEventGaps((*sp)[:0], orig, gaps)
+		if err != nil {
+			return nil, err
+		}
+		*sp = ob // found secrets are copies: the buffer is free once they are
+		return r.freeTextSecrets(orig, ob, gaps.list()), nil
+	}
+	found := r.freeTextSecrets(orig, b, gaps.list())
+	json := freeText{names: r.names, filter: r.nameFilter, json: true}
+	q := *sp
+	for _, v := range originals {
+		q = appendString(q[:0], v)
+		found = json.scan(found, q)
+	}
+	*sp = q
+	return found, nil
+}
+
+// pemStart starts every PEM block the free-text search reads (scanPEM).
+const pemStart = "-----BEGIN "
+
+// mayStartPEM reports whether b or one of texts holds pemStart.
+func mayStartPEM(b []byte, texts []string) bool {
+	if bytes.Contains(b, []byte(pemStart)) {
+		return true
+	}
+	for _, t := range texts {
+		if strings.Contains(t, pemStart) {
+			return true
+		}
+	}
+	return false
 }
 
 // eventReplacer returns the replacer of an event of session with secrets

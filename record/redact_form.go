@@ -43,7 +43,7 @@ func (r *redactor) redactForm(s string, add func(string) string) (string, bool) 
 // secret name.
 func (r *redactor) redactPair(p string, add func(string) string) (string, bool) {
 	k, v, ok := strings.Cut(p, "=")
-	if !ok || !formName(k) || !r.names.Match(lenientUnescape(strings.TrimSpace(k))) {
+	if !ok || !formName(k) || !r.isSecretName(lenientUnescape(strings.TrimSpace(k))) {
 		return p, false
 	}
 	if v == "" || isMAC(v) {

@@ -344,7 +344,7 @@ func (r *redactor) checkedBytesBefore(e *gate.Event, out []byte, rep *secretRepl
 }
 
 // secretValuesOnly drops secretValues' second result.
-func secretValuesOnly(found []string, _ bool) []string { return found }
+func secretValuesOnly(found, _ []string, _ bool) []string { return found }
 
 // sameJSONValue reports whether a and b are JSON texts of the same value
 // (object keys in any order, numbers compared as written).

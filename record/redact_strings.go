@@ -41,7 +41,7 @@ func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2
 			break
 		}
 		start := i + q // the opening quote (outside strings, '"' opens one)
-		end, plain := stringEnd(src, start)
+		end, plain, ascii := stringEnd(src, start)
 		if end < 0 {
 			return nil, nil, errMalformedEvent
 		}
@@ -64,7 +64,7 @@ func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2
 		found := hit >= 0 && hit < end-1
 		content := src[start+1 : end-1]
 		s := content
-		if !plain || !utf8.Valid(content) {
+		if !plain || !ascii && !utf8.Valid(content) {
 			var owned bool
 			var err error
 			if s, owned, err = decodeString(buf[:0], src, start); err != nil {
@@ -108,20 +108,23 @@ func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2
 }
 
 // stringEnd returns the index after the JSON string that opens at
-// src[start], and whether the string has no escape; -1 when it does not
-// end.
-func stringEnd(src []byte, start int) (int, bool) {
-	plain := true
+// src[start], whether the string has no escape, and whether its bytes are
+// all ASCII; -1 when it does not end.
+func stringEnd(src []byte, start int) (end int, plain, ascii bool) {
+	plain = true
+	var all byte // every byte of the string or'ed: ASCII when below 0x80
 	for j := start + 1; j < len(src); j++ {
-		switch src[j] {
+		c := src[j]
+		all |= c
+		switch c {
 		case '"':
-			return j + 1, plain
+			return j + 1, plain, all < 0x80
 		case '\\':
 			plain = false
 			j++
 		}
 	}
-	return -1, false
+	return -1, false, false
 }
 
 // decodeString decodes the JSON string at src[start] as encoding/json

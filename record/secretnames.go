@@ -48,13 +48,15 @@ func mayHoldSecrets(req *gate.Request) bool {
 // body fields, tool arguments, form and JSON payloads, the query of an
 // HTTP command line and the value of an SSH env request. It returns the
 // raw values it replaced, in the forms they may take elsewhere in the
-// event, for the replacer, and whether it changed a value of req (false:
-// req holds the values it held).
+// event, for the replacer; the values of fields it replaced whole, as
+// they came (not the parts of the command line or the payload it
+// replaced), for the free-text search (see freeTextAsItCame); and whether
+// it changed a value of req (false: req holds the values it held).
 //
 // known is the replacer of the secrets the session remembers (nil: none):
 // a value it holds keeps its MAC and needs no forms computed again (they
 // are remembered with it).
-func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found []string, rewrote bool) {
+func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found, originals []string, rewrote bool) {
 	command, payload := req.Command, req.Payload
 	defer func() { rewrote = rewrote || req.Command != command || !bytes.Equal(req.Payload, payload) }()
 	// Every value found by name is replaced where it stands. Those of 8
@@ -78,6 +80,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		}
 	}
 	mac := func(v string) string {
+		originals = append(originals, v)
 		if m, ok := known.macOf(v); ok {
 			return m
 		}
@@ -98,7 +101,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		if len(h.Headers) > 0 && r.anySecretHeader(h.Headers) {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
-				if !mask.IsSecretHeader(name) && !r.names.Match(name) {
+				if !mask.IsSecretHeader(name) && !r.isSecretName(name) {
 					c.Headers[name] = vals
 					continue
 				}
@@ -117,7 +120,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		if len(h.Query) > 0 && r.anyNamed(h.Query) {
 			c.Query = make(map[string][]string, len(h.Query))
 			for name, vals := range h.Query {
-				if !r.names.Match(name) {
+				if !r.isSecretName(name) {
 					c.Query[name] = vals
 					continue
 				}
@@ -133,7 +136,9 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 			rewrote = true // a nil map or slice in it is made empty
 		}
 		req.HTTP = &c
+		n := len(originals) // parts of the command line: not values of their own
 		req.Command = r.redactCommandQuery(req.Command, add)
+		originals = originals[:n]
 	}
 	if t := req.Tool; t != nil && len(t.Args) > 0 {
 		if r.namedIn(t.Args, false) {
@@ -144,24 +149,28 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		}
 		// A tool call's command line is its name and its arguments' JSON.
 		if rest, ok := strings.CutPrefix(req.Command, t.Name+" "); ok {
+			n := len(originals)
 			req.Command = t.Name + " " + string(r.redactPayload([]byte(rest), add))
+			originals = originals[:n]
 		}
 	}
-	if h := req.SSH; h != nil && h.EnvValue != "" && r.names.Match(h.EnvName) {
+	if h := req.SSH; h != nil && h.EnvValue != "" && r.isSecretName(h.EnvName) {
 		c := *h
 		c.EnvValue = add(h.EnvValue)
 		req.SSH = &c
 	}
 	if len(req.Payload) > 0 {
+		n := len(originals) // the payload is searched raw, as it came
 		req.Payload = r.redactPayload(req.Payload, add)
+		originals = originals[:n]
 	}
-	return found, rewrote
+	return found, originals, rewrote
 }
 
 // anySecretHeader reports whether a header of h is stored as an HMAC.
 func (r *redactor) anySecretHeader(h map[string][]string) bool {
 	for name := range h {
-		if mask.IsSecretHeader(name) || r.names.Match(name) {
+		if mask.IsSecretHeader(name) || r.isSecretName(name) {
 			return true
 		}
 	}
@@ -171,7 +180,7 @@ func (r *redactor) anySecretHeader(h map[string][]string) bool {
 // anyNamed reports whether a parameter of q has a secret name.
 func (r *redactor) anyNamed(q map[string][]string) bool {
 	for name := range q {
-		if r.names.Match(name) {
+		if r.isSecretName(name) {
 			return true
 		}
 	}
@@ -190,7 +199,7 @@ func (r *redactor) namedIn(v any, under bool) bool {
 		}
 		pair := r.namedPair(x)
 		for k, val := range x {
-			if r.namedIn(val, under || r.names.Match(k) || pair != "" && pair == k) {
+			if r.namedIn(val, under || r.isSecretName(k) || pair != "" && pair == k) {
 				return true
 			}
 		}
@@ -218,7 +227,7 @@ func (r *redactor) redactNamed(v any, under bool, add func(string) string) any {
 		out := make(map[string]any, len(x))
 		pair := r.namedPair(x)
 		for k, val := range x {
-			out[k] = r.redactNamed(val, under || r.names.Match(k) || pair != "" && pair == k, add)
+			out[k] = r.redactNamed(val, under || r.isSecretName(k) || pair != "" && pair == k, add)
 		}
 		return out
 	case []any:
@@ -260,7 +269,7 @@ func (r *redactor) namedPair(m map[string]any) string {
 		switch {
 		case strings.EqualFold(k, "name") || strings.EqualFold(k, "key") || strings.EqualFold(k, "field"):
 			s, ok := v.(string)
-			named = named || ok && r.names.Match(s)
+			named = named || ok && r.isSecretName(s)
 		case strings.EqualFold(k, "value") || strings.EqualFold(k, "val"):
 			value = k
 		}
