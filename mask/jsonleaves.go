@@ -118,6 +118,16 @@ func unread(leaves []jsonLeaf) bool {
 	return false
 }
 
+// anyFound reports whether masking one of leaves alone found a value.
+func anyFound(leaves []jsonLeaf) bool {
+	for _, l := range leaves {
+		if l.found {
+			return true
+		}
+	}
+	return false
+}
+
 // maskLeafRun runs the detectors over the leaves joined; with dash, a
 // '-' stands between two leaves that end and start with a digit.
 func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
@@ -144,8 +154,11 @@ func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
 	}
 	for _, x := range c {
 		first, last := owner[x.start], owner[x.end-1]
-		if first == last {
-			continue // in one leaf: masked there already
+		if first == last || anyFound(leaves[first:last+1]) {
+			// In one leaf, or taking in a leaf that holds a value of its
+			// own: masked there already, and the neighbours are not
+			// pieces of it ({"name":"Ada","email":"ada@example.com"}).
+			continue
 		}
 		for k := first; k <= last; k++ {
 			if !leaves[k].masked {

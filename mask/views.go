@@ -123,15 +123,43 @@ func (p *Policy) rewrittenCandidates(ls *layers, src []byte, st, en []int, rd re
 	if rd.joins {
 		l := &ls.joins
 		l.readJoins(src, st, en, false)
+		k := len(out)
 		out = p.viewOf(ls, l, final, out)
 		// Pieces of an encoding joined ("NDEx" + "MTEx").
 		out = p.unwrapCandidates(ls, l.b, l.st, l.en, hasEncodedRun(l.b), false, 0, final, out)
+		out = dropWidened(out, k)
 	}
 	if rd.digitJoins {
 		ls.joins.readJoins(src, st, en, true)
+		k := len(out)
 		out = p.viewOf(ls, &ls.joins, final, out)
+		out = dropWidened(out, k)
 	}
 	return p.unwrapCandidates(ls, src, st, en, rd.encoded, rd.codes, 0, final, out)
+}
+
+// dropWidened drops the candidates out[k:] of a joined reading that take
+// in a candidate found before it (out[:k]) and more: a value found whole
+// without joining is masked where it stands, and joining it to its
+// neighbours would only widen the mask over them ({"name":"Ada",
+// "email":"ada@example.com"} would lose its name, or its shape, to an
+// address read as "Adaada@example.com"). A value split into pieces none
+// of which is found alone is still read joined.
+func dropWidened(out []span, k int) []span {
+	kept := out[:k]
+	for _, x := range out[k:] {
+		widened := false
+		for _, y := range out[:k] {
+			if y.start >= x.start && y.end <= x.end && (y.start > x.start || y.end < x.end) {
+				widened = true
+				break
+			}
+		}
+		if !widened {
+			kept = append(kept, x)
+		}
+	}
+	return kept
 }
 
 // maxUnwrap bounds how many encodings and code lists are read one inside

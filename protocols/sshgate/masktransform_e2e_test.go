@@ -138,11 +138,12 @@ func TestMaskedOutputNeverTransformed(t *testing.T) {
 		t.Errorf("control shell: the card did not come through tr: %+v", r)
 	}
 	t.Logf("%d of %d transforms carried the card past the masker on the control gateway", leaks.Load(), len(cardTransforms))
-	// The masker reads base64, hex and digits split across lines itself
-	// (mask's encoded runs and joins); what it cannot read by design is a
-	// reversal or a substitution of the digits: rev, tr (twice), sed, sort
-	// | rev must carry the card past it on the control.
-	if leaks.Load() < 4 {
+	// The masker reads base64, hex (also as a list of bytes, as od prints
+	// it) and digits split across lines itself (mask's encoded runs, code
+	// lists and joins); what it cannot read by design is a substitution of
+	// the digits: tr (twice) and sed must carry the card past it on the
+	// control.
+	if leaks.Load() < 3 {
 		t.Fatalf("only %d transforms carried the card past the masker on the control gateway: the probes are too weak", leaks.Load())
 	}
 }
