@@ -179,8 +179,17 @@ func hasJoins(t []byte) (any, digits bool) {
 				break
 			}
 			i += k
+			// Most quotes of a JSON text cannot close a piece joined to
+			// the next: an opening quote (after ':', ',', '[') or a key's
+			// closing quote (before ':'). joinAt would say so too.
+			if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
+				continue
+			}
 			if _, d, ok := joinAt(t, i); ok {
 				any, digits = true, digits || d
+				if digits {
+					return true, true // nothing more to learn
+				}
 			}
 		}
 	}
