@@ -26,6 +26,7 @@ func allowAll(g *gate.Config, _ *Config) {
 // protocols and after warming the cache with a secret-free sibling, and
 // greps the whole record for each secret.
 func TestConninfoSecretsNotRecorded(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, allowAll)
 	ctx := context.Background()
 	stmts := []string{

@@ -48,6 +48,7 @@ var selfOrdinaryWork = []string{
 // gateway's tables, with rules that allow everything, ordinary work
 // passes in every form, and COPY into an app table too.
 func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
+	t.Parallel()
 	tg, _ := startSelfGateway(t)
 	ctx := context.Background()
 	tg.eachMode(t, "admin", func(t *testing.T, mode string, c *pgx.Conn) {
@@ -94,6 +95,7 @@ func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
 // DO blocks, triggers and rules included — even a table of a guarded
 // name the agent makes there is the agent's own.
 func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(selfAllowRules))
 	ctx := context.Background()
 	if _, err := tg.upstream(t).Exec(ctx, `
@@ -125,6 +127,7 @@ func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
 // TestSelfGuardFollowsRenames: a guarded table renamed outside the
 // gateway (a migration) stays guarded under its new name, by its OID.
 func TestSelfGuardFollowsRenames(t *testing.T) {
+	t.Parallel()
 	tg, _ := startSelfGateway(t)
 	ctx := context.Background()
 	c := tg.connect(t, "admin")
