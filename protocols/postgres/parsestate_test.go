@@ -91,7 +91,7 @@ func TestParseStateRaces(t *testing.T) {
 				}
 				r.send(msgs...)
 			}
-			r.until(readyCount(sh.sends), time.Second)
+			r.until(repliesOwed(sh.sends), time.Second)
 			if after := victims(); after != base {
 				t.Errorf("%s %q: the smuggled code ran (victims|sequence %s -> %s)", sh.name, set, base, after)
 				if _, err := up.Exec(ctx, "DELETE FROM victims; INSERT INTO victims SELECT generate_series(1, 5); ALTER SEQUENCE ps_seq RESTART").ReadAll(); err != nil {
@@ -109,10 +109,10 @@ func TestParseStateRaces(t *testing.T) {
 	}
 }
 
-// readyCount is how many ReadyForQuery messages the server owes for sends:
+// repliesOwed is how many ReadyForQuery messages the server owes for sends:
 // one per Query and one per Sync. The smuggled statement's effect, if it
 // ran, is visible once the last has arrived.
-func readyCount(sends [][]pgproto3.FrontendMessage) int {
+func repliesOwed(sends [][]pgproto3.FrontendMessage) int {
 	n := 0
 	for _, msgs := range sends {
 		for _, m := range msgs {
