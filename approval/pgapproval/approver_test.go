@@ -21,6 +21,7 @@ func testPool(t testing.TB) *pgxpool.Pool { return pgtest.Pool(t, "airlock_pgapp
 var testKey = []byte("pgapproval test seal key, 32 bytes or more")
 
 func TestApproverConformance(t *testing.T) {
+	t.Parallel()
 	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
 		pool := testPool(t)
 		opts := pgapproval.Options{SealKey: testKey, Poll: 50 * time.Millisecond}
@@ -32,6 +33,7 @@ func TestApproverConformance(t *testing.T) {
 // Two replicas on one database are one approver: reviews filed through
 // one are decided and used through the other.
 func TestApproverConformanceAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	approvertest.Run(t, func(t testing.TB) approvertest.Harness {
 		pool := testPool(t)
 		other, err := pgxpool.New(context.Background(), pool.Config().ConnString())
@@ -46,6 +48,7 @@ func TestApproverConformanceAcrossReplicas(t *testing.T) {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	pool := testPool(t)
 	for range 3 {
 		if err := pgapproval.Migrate(context.Background(), pool, pgapproval.Options{SealKey: testKey}); err != nil {
@@ -62,6 +65,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 // get through (with a connection per waiter, all would wait until their
 // deadline).
 func TestMoreHeldRequestsThanConnections(t *testing.T) {
+	t.Parallel()
 	url := pgtest.Database(t, "airlock_pgapproval")
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

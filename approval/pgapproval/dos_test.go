@@ -42,6 +42,7 @@ func loggedStore(t *testing.T) (*pgapproval.Approver, *forger, *syncbuf.Buffer) 
 // genuine votes make is used with exactly the genuine votes. On the old
 // code the review could no longer be voted on at all.
 func TestForgedVoteIsIgnoredNotBlocking(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ap, f, logs := loggedStore(t)
 	alice := realReviewers[0]
@@ -120,6 +121,7 @@ SELECT 'junk-' || r.id, r.id, $1, jsonb_build_object('id', 'junk-' || r.id, 'rev
 // real one active. On the old code ActiveGrants failed for the whole
 // subject.
 func TestForgedGrantsDoNotDisableRealOnes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ap, f, logs := loggedStore(t)
 	realGrant := func(subject string) gate.Grant {
@@ -233,6 +235,7 @@ func decodeJSON(resp *http.Response, v any) error {
 // reported. On the old code Submit returned the forged review's id (which
 // nobody can vote on) and Redeem stopped at the forged row.
 func TestForgedReviewsDoNotHideRealOnes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ap, f, logs := loggedStore(t)
 	forge := func(r gate.ReviewRequest, state string) string {
@@ -277,6 +280,7 @@ VALUES ($1, $2, $3, $4, $5, now() + interval '1 hour', now() + interval '1 year'
 // withdrawn (and reported) and the real review is filed; real reviews
 // still fill them. On the old code the forged rows refused every review.
 func TestForgedPendingReviewsDoNotFillTheSlots(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	const limit = 5

@@ -28,6 +28,7 @@ rules:
 // the table in a real reviewer's name does not let the held request run,
 // in either review mode; a real vote through the API does.
 func TestForgedVoteDoesNotRunAHeldRequest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)

@@ -239,6 +239,7 @@ VALUES ($1, $2, 'approved', $3, $4, $5, $6, $5, $7)`, id, r.Digest, toJSON(f.t, 
 // approves. On the unsealed approver (the old code) the first, third and
 // fourth forgeries approve.
 func TestForgedReviewsApproveNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
@@ -350,6 +351,7 @@ VALUES ($1, $2, $3, $4, 0, $5, $6, $7)`, fg.ID, id, fg.Subject, toJSON(f.t, fg),
 // nothing: ActiveGrants, which the gate reads before it lets a grant
 // allow a request, fails or leaves them out. A real grant still counts.
 func TestForgedGrantsAllowNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)

@@ -27,6 +27,7 @@ rules:
 // PostgreSQL: neither a reviewer of one rule nor a break-glass member of
 // it approves what another rule gives to support.
 func TestEveryRulesPolicySurvivesTheStore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ap := pgtest.Store(t, testPool(t), pgapproval.Options{SealKey: testKey}, pgapproval.Migrate, pgapproval.New)
 	rs, err := gate.ParseRules("two.yaml", []byte(twoRules))

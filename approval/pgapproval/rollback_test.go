@@ -17,6 +17,7 @@ import (
 // or awaits it by id, and whatever the row's other states were on the
 // way (consumed, expired by the table's clock, reported).
 func TestRolledBackApprovalIsUsedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
@@ -64,6 +65,7 @@ func TestRolledBackApprovalIsUsedOnce(t *testing.T) {
 // gives nothing more through the Approver that took the uses or revoked
 // it: ActiveGrants leaves it out and UseGrant refuses it.
 func TestRolledBackGrantGivesNothingMore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)

@@ -20,6 +20,7 @@ import (
 )
 
 func TestNewRefusesToRunUnsealedUnlessTold(t *testing.T) {
+	t.Parallel()
 	pool := testPool(t)
 	long := []byte(strings.Repeat("k", pgapproval.MinSealKeyLen))
 	for _, tc := range []struct {
@@ -45,6 +46,7 @@ func TestNewRefusesToRunUnsealedUnlessTold(t *testing.T) {
 // Rows sealed with an old key verify while it is among VerifyKeys, and
 // no longer once it is dropped; rows sealed with another key never.
 func TestSealKeyRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	oldKey := []byte("the old seal key, 32 bytes or more")
@@ -102,6 +104,7 @@ func TestSealKeyRotation(t *testing.T) {
 // non-ASCII text, times with nanoseconds in any zone, details and policy
 // parts. A real approval of any request is used.
 func TestSealSurvivesTheStoreRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey}, pgapproval.Migrate, pgapproval.New)
@@ -165,6 +168,7 @@ func TestSealSurvivesTheStoreRoundTrip(t *testing.T) {
 // The console shows a review whose seal fails as unproven, and nobody can
 // vote on it.
 func TestUnsealedReviewsAreMarkedAndCannotBeVotedOn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey}, pgapproval.Migrate, pgapproval.New)
@@ -201,6 +205,7 @@ func TestUnsealedReviewsAreMarkedAndCannotBeVotedOn(t *testing.T) {
 // Migrate adds the seal columns to tables made before them, and the
 // approver seals on them.
 func TestMigrateAddsSealColumnsToOldTables(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	opts := pgapproval.Options{SealKey: testKey}

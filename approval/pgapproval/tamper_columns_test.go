@@ -112,6 +112,7 @@ func mustVote(t *testing.T) func(gate.Verdict, error) gate.Verdict {
 // the granted column's fields beyond its bounds, and the claims of a
 // reviewer reached the verdict.
 func TestTamperedColumnsNeverReachTheVerdict(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)

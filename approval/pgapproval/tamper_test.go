@@ -18,6 +18,7 @@ import (
 // with it, checked against the review's own policy, approve that very
 // digest.
 func TestTamperedRowsApproveNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
@@ -98,6 +99,7 @@ rules:
 // a grant counts only when the approval it came from, proven by its votes,
 // gave exactly that grant.
 func TestTamperedGrantsAllowNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)
@@ -147,6 +149,7 @@ FROM airlock_grants WHERE review_id = $1`},
 // column is pushed into the future: the expiry that counts is the one the
 // gate filed with the request.
 func TestExtendedExpiryApprovesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	ap := pgtest.Store(t, pool, pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}, pgapproval.Migrate, pgapproval.New)

@@ -10,6 +10,7 @@ import (
 // drops expired ones as it grows, so it stays bounded by the approvals
 // still valid.
 func TestUsedApprovalsPruneExpired(t *testing.T) {
+	t.Parallel()
 	var u usedApprovals
 	now := time.Now()
 	for i := range 1000 {

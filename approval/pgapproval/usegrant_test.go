@@ -20,6 +20,7 @@ import (
 // UseGrant took its bound from the max_uses column, and a grant of 2 uses
 // set to 0 (no bound) or 100 was used 5 times out of 5.
 func TestUseGrantHoldsToTheSealedBounds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	pool := testPool(t)
 	opts := pgapproval.Options{SealKey: testKey, Poll: 20 * time.Millisecond}

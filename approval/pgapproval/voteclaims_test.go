@@ -12,6 +12,7 @@ import (
 // forged. A vote sealed before claims were (v1) still counts, without its
 // claims, and a v1 MAC never proves a claims-bearing message.
 func TestVoteClaimsAreSealed(t *testing.T) {
+	t.Parallel()
 	s, err := newSealer(Options{SealKey: []byte("0123456789abcdef0123456789abcdef")})
 	if err != nil {
 		t.Fatal(err)

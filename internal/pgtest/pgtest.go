@@ -34,13 +34,19 @@ func Database(t testing.TB, prefix string) string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := prefix + "_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		_ = admin.Close(ctx)
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	_ = admin.Close(ctx)
+	if err != nil {
 		t.Fatalf("create database %s: %v", name, err)
 	}
+	// The drop connects anew: a connection held for the whole test would
+	// take one of the server's slots from tests running in parallel.
 	t.Cleanup(func() {
-		_, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
-		_ = admin.Close(context.Background())
+		ctx := context.Background()
+		if admin, err := pgx.Connect(ctx, AdminURL); err == nil {
+			_, _ = admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+			_ = admin.Close(ctx)
+		}
 	})
 	return strings.Replace(AdminURL, "/test?", "/"+name+"?", 1)
 }

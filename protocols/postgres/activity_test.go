@@ -47,6 +47,7 @@ func activityShape(r *rand.Rand, fn, arg string) string {
 // socket. At least one shape must show the pin directly, or the test
 // proves nothing.
 func TestSessionStateFunctionsMasked(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	r := testSeed(t)
 	secret := fmt.Sprintf("zq%016x", r.Uint64())

@@ -14,6 +14,7 @@ import (
 // shape with the literal that changes its meaning. The DELETE must not run,
 // and the real password must not reach the record.
 func TestAttackCachePoisoning(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(looseRules))
 	seedPII(t, tg)
 	ctx := context.Background()
@@ -45,6 +46,7 @@ func TestAttackCachePoisoning(t *testing.T) {
 // Attack 5, through the gateway: two-phase commit statements are never
 // read-only, so a read-only policy refuses them in both protocols.
 func TestAttackTwoPhaseCommit(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(looseRules))
 	for _, sql := range []string{"PREPARE TRANSACTION 'x'", "COMMIT PREPARED 'x'", "ROLLBACK PREPARED 'x'"} {
 		for _, ext := range []bool{false, true} {

@@ -238,6 +238,7 @@ func checkAudit(t testing.TB, tg *testGateway, al *auditLog, pids map[int]bool) 
 // The audit equality on the attacks: what the server logged is
 // what the gate allowed.
 func TestAuditEquality(t *testing.T) {
+	t.Parallel()
 	al := &auditLog{}
 	tg := startGateway(t, withRules(strictRules), withAuditRole(t, al))
 	seedPII(t, tg)

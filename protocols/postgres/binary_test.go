@@ -42,6 +42,7 @@ func lengthValue(b, v []byte) []byte {
 func int8Bytes(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
 
 func TestBinaryLeaves(t *testing.T) {
+	t.Parallel()
 	const composite = 90000 // a type pgtype does not know
 	card := int8Bytes(4111111111111111)
 	note := []byte("paid with " + testCard)

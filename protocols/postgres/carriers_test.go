@@ -30,6 +30,7 @@ var carrierTransforms = []string{
 // from that column reaches the client, in text or binary, while computed
 // columns of other columns still pass.
 func TestCarrierTransformsWithheld(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	r := tg.raw(t, "agent")
 	r.send(query("SELECT card_num FROM customers"))

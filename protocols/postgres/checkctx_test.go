@@ -13,6 +13,7 @@ import (
 // and a context given up is cancelled at once. It also counts the
 // contexts made: one is reused only after a check that kept it uncancelled.
 func TestCheckContextGenerated(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(19, 19))
 	parent, stop := context.WithCancel(context.Background())
 	defer stop()

@@ -30,6 +30,7 @@ func runTool(t *testing.T, env []string, dir, name string, args ...string) (stri
 }
 
 func TestPsqlScript(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t)
 	dir := t.TempDir()
@@ -83,6 +84,7 @@ SELECT card FROM customers WHERE id = 1;
 }
 
 func TestPgbench(t *testing.T) {
+	t.Parallel()
 	pgbench := gatetest.NeedTool(t, "pgbench")
 	tg := startGateway(t)
 	env := tg.clientEnv("admin")
@@ -102,6 +104,7 @@ func TestPgbench(t *testing.T) {
 // TestPsqlDescribe: psql's backslash commands are read-only catalog
 // queries and work through the gateway.
 func TestPsqlDescribe(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t)
 	for _, cmd := range []string{`\dt`, `\d customers`, `\d+ customers`, `\l`, `\dn`, `\df`, `\dv`, `\di`, `\du`, `\dx`, `\conninfo`, `\l+`, `\dt+`, `\dT`, `\ds`, `\dp`, `\sf now`} {

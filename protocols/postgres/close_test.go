@@ -18,6 +18,7 @@ import (
 // c.client while startup wrote it (in TestStartupRefusals' cleanup); the
 // window is narrow, and this test does not reproduce it on demand.
 func TestCloseWhileSessionsStart(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	var clients []net.Conn
 	for range 4 {

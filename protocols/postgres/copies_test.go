@@ -160,6 +160,7 @@ var copyKinds = []string{"toast", "child", "part", "mv", "lo", "stats", "parent"
 // reaches the agent's socket. Every relation must show the value when
 // read directly, or the shape proves nothing.
 func TestCopyRelationsMasked(t *testing.T) {
+	t.Parallel()
 	rules := strings.Replace(testRules, `columns: ["customers.card", "customers.pin"]`,
 		`columns: ["customers.card", "customers.pin", "ledger.pin", "vault_old.pin"]`, 1)
 	tg := startGateway(t, withRules(rules))

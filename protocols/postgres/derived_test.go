@@ -62,6 +62,7 @@ var derivedReads = []string{
 // column defaults. In the simple and extended protocols (the latter with
 // binary results), judged by every byte the client read.
 func TestDerivedObjectsNeverLeak(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(derivedRules))
 	tg.adminExec(t, derivedFixture)
 	for mode, set := range map[string]func(*pgx.ConnConfig){"simple": simpleMode, "extended": func(*pgx.ConnConfig) {}} {

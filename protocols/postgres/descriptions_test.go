@@ -31,6 +31,7 @@ func randomDescription(rng *rand.Rand) []byte {
 // remembered, and checks that equal bytes share one value, different
 // bytes never do, and the memory stays bounded.
 func TestDescriptionsDecodeAsPgproto3(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var d descriptions
 	seen := map[string]*portalInfo{}
@@ -71,6 +72,7 @@ func TestDescriptionsDecodeAsPgproto3(t *testing.T) {
 // TestDescriptionsRejectMalformed checks that a malformed RowDescription
 // is an error, and is not remembered.
 func TestDescriptionsRejectMalformed(t *testing.T) {
+	t.Parallel()
 	var d descriptions
 	for _, body := range [][]byte{{0}, {0, 2, 'a'}, {0, 1, 'a', 0, 1, 2}} {
 		if _, err := d.decode(body); err == nil {
@@ -86,6 +88,7 @@ func TestDescriptionsRejectMalformed(t *testing.T) {
 // the portal's description only when it states the same columns (the
 // same slice) in the same formats.
 func TestBoundKeepsOnlyTheSameDescription(t *testing.T) {
+	t.Parallel()
 	bs := &backendState{portals: map[string]*portalInfo{}}
 	a := []pgproto3.FieldDescription{{Name: []byte("a")}}
 	b := []pgproto3.FieldDescription{{Name: []byte("a")}}

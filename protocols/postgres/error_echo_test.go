@@ -63,6 +63,7 @@ func dictionary(rng *rand.Rand) string {
 // the client received: no digits of a secret anywhere in the message,
 // detail, hint, context or a notice.
 func TestErrorEchoNeverLeaks(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	tg.adminExec(t, `
 		CREATE FUNCTION echo_notice(v text) RETURNS int LANGUAGE plpgsql AS $$BEGIN RAISE NOTICE 'saw %', v; RETURN 1; END$$;

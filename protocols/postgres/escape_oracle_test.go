@@ -33,6 +33,7 @@ func oldWriteEscaped(b *bytes.Buffer, s string) {
 // TestWriteEscapedMatchesOracle: the rendering of random values, as
 // strings and as bytes, is the old rendering byte for byte.
 func TestWriteEscapedMatchesOracle(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabet := []byte("ab\t\n\r\\ \x00\xff'\"é")
 	for n := 0; n < 20000; n++ {

@@ -55,6 +55,7 @@ var evasions = []string{
 }
 
 func TestEvasionSuite(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	admin := tg.connect(t, "admin", simpleMode)
@@ -93,6 +94,7 @@ func TestEvasionSuite(t *testing.T) {
 
 // TestEvasionRecorded checks every refusal is recorded as a decision.
 func TestEvasionRecorded(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	c := tg.connect(t, "admin", simpleMode)
 	ctx := context.Background()

@@ -71,6 +71,7 @@ func annotated(t *testing.T, k *funcCatalog, sql string) pgsql.Statement {
 
 // TestFunctionCatalog judges functions from a real PostgreSQL's pg_proc.
 func TestFunctionCatalog(t *testing.T) {
+	t.Parallel()
 	k, _, admin := fixtureCatalog(t)
 	cases := []struct {
 		sql                 string
@@ -155,6 +156,7 @@ func TestFunctionCatalog(t *testing.T) {
 // TestFunctionCatalogUnreachable fails closed: no catalog, no read-only
 // function call.
 func TestFunctionCatalogUnreachable(t *testing.T) {
+	t.Parallel()
 	cfg, err := pgconn.ParseConfig("postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +176,7 @@ func TestFunctionCatalogUnreachable(t *testing.T) {
 // TestFunctionVerdictThroughGateway: under the read-only rule, a harmless
 // built-in the old fixed list refused runs, a volatile function does not.
 func TestFunctionVerdictThroughGateway(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	admin := tg.adminConn(t)
@@ -204,6 +207,7 @@ func TestFunctionVerdictThroughGateway(t *testing.T) {
 // TestRulesSeeVolatileAndHeavy: rules can name the new fields, and the
 // agent-read rule of the examples holds with them.
 func TestRulesSeeVolatileAndHeavy(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, func(g *gate.Config, _ *Config) {
 		rs, err := gate.ParseRules("r.yaml", []byte(`default: deny
 rules:

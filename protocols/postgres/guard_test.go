@@ -25,6 +25,7 @@ func permissive(t testing.TB) gwOption {
 // from the gate's parser (backslash escapes in plain strings, a client
 // encoding other than UTF8), no statement is judged or forwarded.
 func TestParserDifferentialGuard(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, permissive(t))
 	ctx := context.Background()
 	for _, set := range []string{"SET standard_conforming_strings = off", "SET client_encoding = 'SJIS'"} {
@@ -106,6 +107,7 @@ func receiveUntilReady(t *testing.T, fe *pgproto3.Frontend) string {
 }
 
 func TestStartupRefusals(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	for _, u := range []string{

@@ -247,6 +247,7 @@ var cleanReads = []string{"SELECT 1", "SELECT * FROM victims ORDER BY id", "SELE
 // this test's database: other tests share the cluster). Every attack must
 // be refused.
 func TestHiddenCodeInReads(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	file := "/tmp/" + tg.db + "_ft"
@@ -376,6 +377,7 @@ func TestHiddenCodeInReads(t *testing.T) {
 // IN (SELECT ...), BETWEEN, ORDER BY USING) must still be judged by the
 // operators it resolves to.
 func TestHiddenOperatorResolution(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	up := tg.upstream(t)
@@ -431,6 +433,7 @@ func TestHiddenOperatorResolution(t *testing.T) {
 // functions reach them) and checks the object is untouched and none was
 // made.
 func TestHiddenLargeObjectFunctionCall(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	up := tg.upstream(t)
@@ -492,6 +495,7 @@ func TestHiddenLargeObjectFunctionCall(t *testing.T) {
 // a type already known) is judged once the catalog's version changed, not
 // a TTL later.
 func TestHiddenCodeMadeLater(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	up := tg.upstream(t)

@@ -14,6 +14,7 @@ import (
 var reviewer = gate.Identity{Subject: "rev-1", Kind: gate.KindHuman}
 
 func TestHoldApproveAndDeny(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
@@ -69,6 +70,7 @@ func TestHoldApproveAndDeny(t *testing.T) {
 }
 
 func TestCancelHeldStatement(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
 		ctx := context.Background()
@@ -110,6 +112,7 @@ func TestCancelHeldStatement(t *testing.T) {
 }
 
 func TestRefuseThenRetry(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, func(g *gate.Config, _ *Config) { g.ReviewMode = gate.RefuseThenRetry })
 	ctx := context.Background()
 	c := tg.connect(t, "admin", simpleMode)
@@ -137,6 +140,7 @@ func TestRefuseThenRetry(t *testing.T) {
 // TestBatchBound: a batch above MaxBatchBytes is refused, not buffered,
 // and the session goes on.
 func TestBatchBound(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, func(_ *gate.Config, c *Config) { c.MaxBatchBytes = 64 << 10 })
 	ctx := context.Background()
 	c := tg.connect(t, "admin")
@@ -153,6 +157,7 @@ func TestBatchBound(t *testing.T) {
 // TestHeldClientGone: a client that disconnects while held withdraws its
 // review.
 func TestHeldClientGone(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	c := tg.connect(t, "admin", simpleMode)
 	// The Exec ends (with an error) once the socket is closed; the test

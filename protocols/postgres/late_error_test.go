@@ -160,6 +160,7 @@ func secretIn(b []byte) string {
 // Judged by every byte the client read; each case must raise the error it
 // arms, so the test cannot pass by running nothing.
 func TestLateErrorsNeverLeak(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(lateRules))
 	tg.adminExec(t, lateFixture)
 	tg.adminExec(t, "INSERT INTO uniq VALUES (1); INSERT INTO excl VALUES (1)")
@@ -250,6 +251,7 @@ func runQuery(ctx context.Context, c *pgx.Conn, s string) error {
 // (message, detail, hint, context and SQLSTATE shown): the secret must not
 // be in its output, and every error must be.
 func TestLateErrorsPsql(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t, withRules(lateRules))
 	tg.adminExec(t, lateFixture)
@@ -292,6 +294,7 @@ func TestLateErrorsPsql(t *testing.T) {
 // misspelt column, keep their text; the same error about the covered
 // column does not.
 func TestFreeErrorsKeepText(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(lateRules))
 	tg.adminExec(t, lateFixture)
 	for mode, set := range map[string]func(*pgx.ConnConfig){"simple": simpleMode, "extended": func(*pgx.ConnConfig) {}} {

@@ -50,6 +50,7 @@ var launderWrites = []string{
 // write stores a masked column's values where a read returns them
 // unmasked, while a write of the client's own literals still passes.
 func TestLaunderingWritesRefused(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(launderRules))
 	tg.adminExec(t, `UPDATE customers SET pin = 'Zorblat-7731' WHERE id = 1; UPDATE customers SET pin = 'Zorblat-0042' WHERE id = 2; INSERT INTO scratch VALUES (7, 'seven')`)
 	c := tg.connect(t, "agent", simpleMode)

@@ -83,6 +83,7 @@ func readFull(nc net.Conn, b []byte) (int, error) {
 }
 
 func TestConnectionCaps(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, func(_ *gate.Config, c *Config) {
 		c.MaxConnections = 3
 		c.MaxConnectionsPerIdentity = 2
@@ -126,6 +127,7 @@ func TestConnectionCaps(t *testing.T) {
 
 // Item 7: the client's database name is not silently ignored.
 func TestDatabaseName(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	_, err := pgxConnect(ctx, strings.Replace(tg.url("agent"), "/"+tg.db+"?", "/postgres?", 1))

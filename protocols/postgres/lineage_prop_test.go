@@ -236,6 +236,9 @@ func propertyBudget(t *testing.T) time.Duration {
 // TestLineageProperty generates nested query shapes over the masked column
 // and checks that no form of any fixture value reaches the client's socket
 // (rows, errors, notices, COPY), nor the record, whatever the shape.
+//
+// Not parallel: it runs for a fixed time, and tests beside it would
+// leave it fewer cases in that time.
 func TestLineageProperty(t *testing.T) {
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()

@@ -129,6 +129,7 @@ func clientBytes(t testing.TB, c *pgx.Conn, sql string) (string, error) {
 // TestLineageIssueTable is the issue's table: every shape reached the
 // client in plain text before lineage followed the data.
 func TestLineageIssueTable(t *testing.T) {
+	t.Parallel()
 	tg := startLineageGateway(t, lineageRules)
 	queries := []string{
 		"SELECT name FROM customers",
@@ -218,6 +219,7 @@ func errAs(err error, pe **pgconn.PgError) bool { return errors.As(err, pe) }
 // sub-queries and views too; filtering on other columns is allowed, and an
 // admin is not concerned.
 func TestFilterOnMaskedColumn(t *testing.T) {
+	t.Parallel()
 	rules, err := os.ReadFile("../../examples/rules.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +330,7 @@ rules:
 // statement names: the catalog cache must never vouch for a stale
 // definition.
 func TestLineageSchemaChanges(t *testing.T) {
+	t.Parallel()
 	tg := startLineageGateway(t, ddlRules)
 	ctx := context.Background()
 	direct := tg.adminConn(t)
@@ -405,6 +408,7 @@ func TestLineageSchemaChanges(t *testing.T) {
 // TestLineagePrecision checks the other side: columns whose lineage is
 // known to be free of a masked column stay as they are.
 func TestLineagePrecision(t *testing.T) {
+	t.Parallel()
 	tg := startLineageGateway(t, lineageRules)
 	cases := []struct {
 		sql  string
@@ -470,6 +474,7 @@ func TestLineagePrecision(t *testing.T) {
 // TestLineageErrors: an error that quotes a masked value is scrubbed; one
 // that quotes only what the client wrote is kept whole.
 func TestLineageErrors(t *testing.T) {
+	t.Parallel()
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
 	for name, m := range modes {
@@ -506,6 +511,7 @@ func TestLineageErrors(t *testing.T) {
 // through expressions: the masked column's descendants are masked, the
 // others are not.
 func TestLineageViews(t *testing.T) {
+	t.Parallel()
 	tg := startLineageGateway(t, lineageRules)
 	ctx := context.Background()
 	direct := tg.adminConn(t)

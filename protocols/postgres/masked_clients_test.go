@@ -15,6 +15,7 @@ import (
 // works through a gateway that masks its results (the added Describe of
 // each Execute is invisible to it).
 func TestPgbenchMasked(t *testing.T) {
+	t.Parallel()
 	pgbench := gatetest.NeedTool(t, "pgbench")
 	tg := startGateway(t)
 	direct := append(os.Environ(), "PGHOST=127.0.0.1", "PGPORT=5432", "PGUSER=postgres", "PGDATABASE="+tg.db)
@@ -33,6 +34,7 @@ func TestPgbenchMasked(t *testing.T) {
 // statement over masked columns keeps its message, while a server error
 // that could quote a masked value is withheld with its SQLSTATE.
 func TestPsqlMasked(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t)
 	args := []string{"-X", "-c", `\set VERBOSITY verbose`,
@@ -57,6 +59,7 @@ func TestPsqlMasked(t *testing.T) {
 // ranges, bytea) arrive intact, and those with a card number or a
 // field-rule column inside arrive as NULL.
 func TestMaskedBinaryResultsPgx(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	execModes := map[string]pgx.QueryExecMode{"cache-statement": pgx.QueryExecModeCacheStatement,

@@ -207,6 +207,7 @@ func opaqueSetup(t *testing.T, tg *testGateway) []string {
 // protocol, extended in text and in binary, and psql) in any form of the
 // card it reads; the rows do arrive.
 func TestUntraceableResultsWithheld(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t, withRules(opaqueRules))
 	probes := opaqueSetup(t, tg)
@@ -258,6 +259,7 @@ func expectNoCardForms(t *testing.T, tg *testGateway, psql string, probes []stri
 // computed columns of clean columns still come back, next to a withheld
 // function result.
 func TestUntraceableResultsKeepPlainColumns(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(opaqueRules))
 	tg.adminExec(t, opaqueFunctions(opaqueTransforms[0].sql, "_0")+
 		"CREATE VIEW v_plain AS SELECT id, name, card FROM customers;")
@@ -283,6 +285,7 @@ func TestUntraceableResultsKeepPlainColumns(t *testing.T) {
 // followed as replaced by the very next statement, not up to a catalog
 // check later: in text and in binary, no form of the card comes back.
 func TestReplacedDefinitionsSeenAtOnce(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(opaqueRules))
 	tg.adminExec(t, `CREATE FUNCTION f_swap(i int) RETURNS text LANGUAGE sql AS $$ SELECT name FROM customers WHERE id = $1 $$;
 		CREATE FUNCTION f_lang(i int) RETURNS text LANGUAGE sql AS $$ SELECT name FROM customers WHERE id = $1 $$;
@@ -331,6 +334,7 @@ func TestReplacedDefinitionsSeenAtOnce(t *testing.T) {
 // a function's own RAISE) reaches no client in any form of the card; an
 // error over clean columns keeps its text.
 func TestUntraceableErrorsWithheld(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(opaqueRules))
 	var ddl strings.Builder
 	var probes []string

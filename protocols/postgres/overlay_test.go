@@ -18,6 +18,7 @@ func (o *overlay) oldReset() {
 // on an overlay that keeps its maps and on one reset the old way, and
 // compares every lookup a check makes after each step.
 func TestOverlayResetOracle(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(19, 9))
 	names := []string{"", "a", "b", "c"}
 	for round := range 300 {

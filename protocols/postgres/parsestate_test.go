@@ -46,6 +46,7 @@ var parseSmuggles = []string{`SELECT 'a\' || ' ; DELETE FROM victims; --'`, `SEL
 // in the same sync group, in a pipelined batch — must not run the
 // smuggled DELETE. Judged by effects: the victims' rows.
 func TestParseStateRaces(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(settingsRules))
 	ctx := context.Background()
 	up := tg.upstream(t)
@@ -62,6 +63,7 @@ func TestParseStateRaces(t *testing.T) {
 		}
 		return string(r[0].Rows[0][0])
 	}
+	initial := victims()
 	extended := func(sql string) []pgproto3.FrontendMessage {
 		return []pgproto3.FrontendMessage{&pgproto3.Parse{Query: sql}, &pgproto3.Bind{}, &pgproto3.Execute{}}
 	}
@@ -83,11 +85,13 @@ func TestParseStateRaces(t *testing.T) {
 		for _, sh := range shapes {
 			base := victims()
 			r := tg.raw(t, "admin")
-			for _, msgs := range sh.sends {
+			for i, msgs := range sh.sends {
+				if i > 0 {
+					time.Sleep(50 * time.Millisecond) // a separate write
+				}
 				r.send(msgs...)
-				time.Sleep(50 * time.Millisecond)
 			}
-			r.until(2, time.Second)
+			r.until(repliesOwed(sh.sends), time.Second)
 			if after := victims(); after != base {
 				t.Errorf("%s %q: the smuggled code ran (victims|sequence %s -> %s)", sh.name, set, base, after)
 				if _, err := up.Exec(ctx, "DELETE FROM victims; INSERT INTO victims SELECT generate_series(1, 5); ALTER SEQUENCE ps_seq RESTART").ReadAll(); err != nil {
@@ -97,4 +101,26 @@ func TestParseStateRaces(t *testing.T) {
 			_ = r.nc.Close()
 		}
 	}
+	// Each shape waits only for the replies it is owed; code that ran
+	// later than its reply still shows at the end.
+	time.Sleep(200 * time.Millisecond)
+	if after := victims(); after != initial {
+		t.Errorf("the smuggled code ran late (victims|sequence %s -> %s)", initial, after)
+	}
+}
+
+// repliesOwed is how many ReadyForQuery messages the server owes for sends:
+// one per Query and one per Sync. The smuggled statement's effect, if it
+// ran, is visible once the last has arrived.
+func repliesOwed(sends [][]pgproto3.FrontendMessage) int {
+	n := 0
+	for _, msgs := range sends {
+		for _, m := range msgs {
+			switch m.(type) {
+			case *pgproto3.Query, *pgproto3.Sync:
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -11,6 +11,7 @@ import (
 // scenes), a WITH HOLD cursor, \copy and computed columns, receives
 // nothing of the card columns, and the rows do arrive.
 func TestPsqlCursorsMasked(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t, withRules(pgmask3Rules))
 	args := []string{"-X", "-v", "FETCH_COUNT=1",

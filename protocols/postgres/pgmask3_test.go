@@ -132,6 +132,7 @@ masking:
 // TestPgmask3SimpleScripts runs each script over the simple protocol and
 // checks every byte the client received.
 func TestPgmask3SimpleScripts(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(pgmask3Rules))
 	tg.adminExec(t, pgmask3Functions)
 	for _, q := range pgmask3Simple {
@@ -148,6 +149,7 @@ func TestPgmask3SimpleScripts(t *testing.T) {
 // protocol: Execute with a row limit and resumed Executes, and Binds that
 // ask some columns in binary and some in text.
 func TestPgmask3ExtendedPortals(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(pgmask3Rules))
 	tg.adminExec(t, pgmask3Functions)
 	sels := []string{

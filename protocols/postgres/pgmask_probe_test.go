@@ -59,6 +59,7 @@ var pgmaskLineageProbes = []string{
 
 // TestPgmaskLineageProbes runs each probe in both modes.
 func TestPgmaskLineageProbes(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	tg.adminExec(t, `ANALYZE customers`)
 	tg.eachMode(t, "agent", func(t *testing.T, mode string, c *pgx.Conn) {

@@ -57,6 +57,7 @@ func carrierFirstUses() []string {
 // client without any form of them, in text (simple and extended) and in
 // binary; a computed column of clean columns still passes.
 func TestCarrierFirstUse(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	for _, q := range carrierFirstUses() {
 		for _, form := range []string{"simple", "extended-text", "extended-binary"} {
@@ -88,6 +89,7 @@ func TestCarrierFirstUse(t *testing.T) {
 // (more rows than a probe reads) is not known to be clean, so what is
 // computed from it is withheld; its bare values still pass.
 func TestCarrierProbeUnreadable(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	up := tg.upstream(t)
 	if _, err := up.Exec(context.Background(), fmt.Sprintf(`CREATE TABLE big (id int, n int8);
@@ -113,6 +115,7 @@ func TestCarrierProbeUnreadable(t *testing.T) {
 // TestCarrierTaughtByCopy: COPY table TO STDOUT, masked column by column,
 // teaches carriers as a bare read does.
 func TestCarrierTaughtByCopy(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	g, _ := tg.freshServer(t)
 	r := g.raw(t, "agent")
@@ -130,6 +133,7 @@ func TestCarrierTaughtByCopy(t *testing.T) {
 // inheritance child) of the table a computed column reads is found by the
 // probe, which reads every descendant.
 func TestCarrierProbePartitions(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	up := tg.upstream(t)
 	if _, err := up.Exec(context.Background(), fmt.Sprintf(`CREATE TABLE parts (k int, n int8) PARTITION BY LIST (k);

@@ -293,6 +293,9 @@ func checkAuditSeed(t *testing.T, tg *testGateway, al *auditLog, pids map[int]bo
 // TestProtocolModelFuzz drives the gateway and a real PostgreSQL with
 // random message sequences. AIRLOCK_PGFUZZ_SECONDS sets the budget
 // (default 40), AIRLOCK_PGFUZZ_SEED the first seed.
+//
+// Not parallel: it runs for a fixed time, and tests beside it would
+// leave it fewer cases in that time.
 func TestProtocolModelFuzz(t *testing.T) {
 	budget := 40 * time.Second
 	if v, err := strconv.Atoi(os.Getenv("AIRLOCK_PGFUZZ_SECONDS")); err == nil && v > 0 {

@@ -38,6 +38,7 @@ var modes = map[string]func(*pgx.ConnConfig){
 }
 
 func TestQueryThroughGateway(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
@@ -65,6 +66,7 @@ func TestQueryThroughGateway(t *testing.T) {
 }
 
 func TestMaskingReachesNoMessage(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	queries := []string{
@@ -148,6 +150,7 @@ func TestMaskingReachesNoMessage(t *testing.T) {
 }
 
 func TestRefusalKeepsSession(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	tg.eachMode(t, "admin", func(t *testing.T, _ string, c *pgx.Conn) {
@@ -190,6 +193,7 @@ func TestRefusalKeepsSession(t *testing.T) {
 }
 
 func TestPipelineAndBatch(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	ctx := context.Background()
 	c := tg.connect(t, "agent")
@@ -261,6 +265,7 @@ func TestPipelineAndBatch(t *testing.T) {
 }
 
 func TestCancelRunningQuery(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	c := tg.connect(t, "admin")
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)

@@ -47,6 +47,7 @@ func (tg *testGateway) decisionFor(t *testing.T, text string) *gate.Event {
 // CommandComplete tag, the upstream's errors and notices (masked), linked
 // to the decision.
 func TestRecordWhatClientSaw(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(allowAllRules))
 	tg.adminExec(t, `CREATE FUNCTION noisy() RETURNS int LANGUAGE plpgsql AS $$
 		BEGIN RAISE NOTICE 'card on file %', '4111111111111111'; RETURN 1; END $$`)
@@ -100,6 +101,7 @@ func TestRecordWhatClientSaw(t *testing.T) {
 // Item 5: the parameters of an extended-protocol Execute reach the
 // request, decoded for review.
 func TestReviewParams(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(allowAllRules))
 	c := tg.connect(t, "admin")
 	ctx := context.Background()
@@ -125,6 +127,7 @@ func TestReviewParams(t *testing.T) {
 // receives every row, the record is cut and says so, and the statement's
 // CommandComplete tag is recorded as its status when the cut took it.
 func TestRecordLimit(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(allowAllRules), func(_ *gate.Config, c *Config) { c.RecordLimit = 64 })
 	c := tg.connect(t, "admin", simpleMode)
 	rows, err := c.Query(context.Background(), "SELECT g, repeat('x', 20) FROM generate_series(1, 50) g")
@@ -156,6 +159,7 @@ func TestRecordLimit(t *testing.T) {
 // What the proxy masks column by column is reported with the result's
 // recorded rows (Premasked output, findings added by the proxy).
 func TestRecordFindings(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	c := tg.connect(t, "agent", simpleMode)
 	var card string

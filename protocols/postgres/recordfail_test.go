@@ -45,6 +45,7 @@ func (tg *testGateway) scratchIDs(t *testing.T) []int {
 // CommandComplete, nothing after the failed record reaches it, and no
 // statement it sends afterwards runs.
 func TestRecordFailureEndsSessionPgx(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"simple", "extended"} {
 		t.Run(mode, func(t *testing.T) {
 			fr := &gatetest.FailingRecorder{}
@@ -96,6 +97,7 @@ func TestRecordFailureEndsSessionPgx(t *testing.T) {
 // client reads no CommandComplete and no ReadyForQuery, only the end of
 // the connection.
 func TestRecordFailureNothingAfterRaw(t *testing.T) {
+	t.Parallel()
 	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -127,6 +129,7 @@ func TestRecordFailureNothingAfterRaw(t *testing.T) {
 // result could not be recorded, prints nothing of it, and the statements
 // after it never run.
 func TestRecordFailureEndsSessionPsql(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
@@ -159,6 +162,7 @@ func TestRecordFailureEndsSessionPsql(t *testing.T) {
 // An error the upstream sends is recorded before the client sees it: when
 // that record fails, the client gets the connection's end instead.
 func TestRecordFailureOnErrorEndsSession(t *testing.T) {
+	t.Parallel()
 	fr := &gatetest.FailingRecorder{}
 	tg := startGateway(t, withRules(allowAllRules), withFailingRecorder(fr))
 	c := tg.connect(t, "admin", simpleMode)

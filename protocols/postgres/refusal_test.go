@@ -14,6 +14,7 @@ import (
 // A failed login and a refused database are record events, with the user
 // claimed and the reason, never the password tried.
 func TestFailedLoginIsRecorded(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	host, port, _ := net.SplitHostPort(tg.addr)
 	ctx := context.Background()
@@ -62,6 +63,7 @@ func TestFailedLoginIsRecorded(t *testing.T) {
 // session's denied requests; the client receives the same ErrorResponse
 // as before.
 func TestPreRuleRefusalsAreDecisions(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(allowAllRules))
 	ctx := context.Background()
 	c := tg.connect(t, "admin", simpleMode)

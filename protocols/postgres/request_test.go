@@ -12,6 +12,7 @@ import (
 // statement count around the inline room, and checks that appending a
 // statement never writes past the request's own.
 func TestNewRequestOracle(t *testing.T) {
+	t.Parallel()
 	oracle := func(command string, payload []byte, params []string, n int) *gate.Request {
 		return &gate.Request{Protocol: gate.ProtocolPostgres, Command: command, Payload: payload,
 			SQL: &gate.SQL{Statements: make([]gate.SQLStatement, n), Params: params}}

@@ -125,6 +125,7 @@ func (s extendedShape) messages(sql string) ([]pgproto3.FrontendMessage, int) {
 // encoding a client could decode, and exactly the RowDescriptions it
 // asked for.
 func TestResultShapesNeverLeak(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	tg.adminExec(t, "CREATE TYPE pair AS (a text, b int)")
 	bad := forbidden(t)

@@ -162,6 +162,7 @@ func checkCoalesced(t *testing.T, what string, before, after ioCounts, roundTrip
 // masked and recorded) and for a pipelined batch: never more writes to a
 // side than reads from the other.
 func TestOneWritePerRoundTrip(t *testing.T) {
+	t.Parallel()
 	cg := startCountingGateway(t)
 	ctx := context.Background()
 	for name, m := range modes {
@@ -207,6 +208,7 @@ func TestOneWritePerRoundTrip(t *testing.T) {
 // (PostgreSQL flushes it at once), sleeps, then returns: the client must
 // hear the notice while the statement still runs.
 func TestReplyNotHeldBack(t *testing.T) {
+	t.Parallel()
 	cg := startCountingGateway(t, withRules(allowAllMasked("card_column", "customers.card")))
 	cg.adminExec(t, `CREATE FUNCTION slow_notice() RETURNS int LANGUAGE plpgsql AS
 		$$BEGIN RAISE NOTICE 'first part'; PERFORM pg_sleep(1.5); RETURN 1; END$$`)

@@ -92,6 +92,7 @@ func rowShape(r *rand.Rand, col string) string {
 // strict policy refuses each one, while the same shape over an unmasked
 // column is not refused by it.
 func TestRowShapingOnMaskedColumnsDenied(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(maskedUseRules))
 	r := testSeed(t)
 	agent := dialTap(t, tg, "agent")

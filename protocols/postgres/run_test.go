@@ -27,6 +27,7 @@ func (tg *testGateway) sessionRuns() []string {
 // A client names its run with the startup parameter airlock.run: the
 // session belongs to it, and the upstream never sees the parameter.
 func TestStartupRunParameter(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(allowAllRules))
 	c := tg.connect(t, "admin", withRun("run-42"))
 	var setting *string
@@ -46,6 +47,7 @@ func TestStartupRunParameter(t *testing.T) {
 // An invalid run id refuses the login with a clear error, recorded as a
 // refusal; no session starts.
 func TestStartupRunParameterInvalid(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(allowAllRules))
 	for _, run := range []string{"two words", "", strings.Repeat("r", gate.MaxRunIDBytes+1)} {
 		cfg, err := pgx.ParseConfig(tg.url("admin"))

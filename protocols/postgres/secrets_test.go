@@ -27,6 +27,7 @@ func allowAll(g *gate.Config, _ *Config) {
 // greps the whole record for each secret. Server-side reach is allowed:
 // the statements must run for their text to be recorded.
 func TestConninfoSecretsNotRecorded(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, allowAll, func(_ *gate.Config, c *Config) { c.AllowServerReach = true })
 	ctx := context.Background()
 	stmts := []string{

@@ -49,6 +49,7 @@ var selfOrdinaryWork = []string{
 // gateway's tables, with rules that allow everything, ordinary work
 // passes in every form, and COPY into an app table too.
 func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
+	t.Parallel()
 	tg, _ := startSelfGateway(t)
 	ctx := context.Background()
 	tg.eachMode(t, "admin", func(t *testing.T, mode string, c *pgx.Conn) {
@@ -97,6 +98,7 @@ func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
 // role here is a superuser: server-side reach is allowed so that only the
 // self guard is seen; see TestServerReachOrdinaryWork.)
 func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) { c.AllowServerReach = true })
 	ctx := context.Background()
 	if _, err := tg.upstream(t).Exec(ctx, `
@@ -128,6 +130,7 @@ func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
 // TestSelfGuardFollowsRenames: a guarded table renamed outside the
 // gateway (a migration) stays guarded under its new name, by its OID.
 func TestSelfGuardFollowsRenames(t *testing.T) {
+	t.Parallel()
 	tg, _ := startSelfGateway(t)
 	ctx := context.Background()
 	c := tg.connect(t, "admin")

@@ -202,6 +202,7 @@ func selfAttacks() []selfAttack {
 // after, and judges by effects: the fingerprint of the gateway's tables
 // read in the same transaction.
 func TestSelfGuardGenerated(t *testing.T) {
+	t.Parallel()
 	tg, fp := startSelfGateway(t)
 	ctx := context.Background()
 	attacks := selfAttacks()

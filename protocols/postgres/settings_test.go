@@ -41,6 +41,7 @@ func readSetting(r *rand.Rand, name string) string {
 // (SHOW, current_setting, pg_settings): the value must not reach the
 // agent's socket. A session that stored nothing still sees SHOW plainly.
 func TestSettingsLaunderingMasked(t *testing.T) {
+	t.Parallel()
 	tg := startLineageGateway(t, lineageRules)
 	r := testSeed(t)
 	forms := leakForms()

@@ -247,6 +247,9 @@ rules:
 // added under it later (a domain's CHECK, a redefined view, a table
 // swapped for a view, a default operator class) once the gateway's
 // catalog saw the change. Judged by effects: the rows the code logs.
+//
+// Not parallel: it holds a session per case open at once, which with
+// other tests' sessions could exhaust the server's connection slots.
 func TestStaleVerdicts(t *testing.T) {
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t, withRules(staleRules))

@@ -17,6 +17,7 @@ const step = 5 * time.Second
 // Attack 1: a prepared statement's name reused. The server keeps the first
 // statement (42P05); the gateway must judge what the server runs.
 func TestAttackPreparedNameReuse(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(strictRules))
 	seedPII(t, tg)
 	overwrite := map[string][]pgproto3.FrontendMessage{
@@ -54,6 +55,7 @@ func TestAttackPreparedNameReuse(t *testing.T) {
 // Attack 1, SQL side: PREPARE a write, fail to overwrite it with Parse,
 // then run it through the extended protocol.
 func TestAttackSQLPrepareThenBind(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(strictRules))
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")
@@ -88,6 +90,7 @@ rules:
 // Attack 4, protocol side: PREPARE a write, then EXECUTE it, EXPLAIN
 // ANALYZE EXECUTE it, through both protocols.
 func TestAttackExecutePreparedWrite(t *testing.T) {
+	t.Parallel()
 	for _, rules := range []string{strictRules, looseRules} {
 		tg := startGateway(t, withRules(rules))
 		seedPII(t, tg)
@@ -147,6 +150,7 @@ func TestAttackExecutePreparedWrite(t *testing.T) {
 // Sync, Query included. A refused Query there must not put the replies
 // out of step: the next SELECT must be masked.
 func TestAttackSkipUntilSync(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(strictRules))
 	seedPII(t, tg)
 	for _, middle := range []string{"DELETE FROM victims", "SELECT card FROM pii", "SELEC broken"} {
@@ -194,6 +198,7 @@ func TestAttackSkipUntilSync(t *testing.T) {
 // A reply the gateway cannot match to a request ends the session: the
 // message is never passed on.
 func TestUnmatchedReplyEndsSession(t *testing.T) {
+	t.Parallel()
 	s := fuzzServer(t)
 	row := encode(&pgproto3.DataRow{Values: [][]byte{[]byte(piiValues[0][0])}})
 	cases := map[string]struct {
@@ -256,6 +261,7 @@ func TestUnmatchedReplyEndsSession(t *testing.T) {
 // A COPY FROM STDIN is answered before anything but its data is passed
 // on: a Query in the middle of the data would be swallowed by the server.
 func TestCopyInThenQuery(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	r := tg.raw(t, "admin")
 	r.send(query("COPY scratch FROM STDIN"), &pgproto3.CopyData{Data: []byte("1\tone\n")}, &pgproto3.CopyDone{},
@@ -280,6 +286,7 @@ func TestCopyInThenQuery(t *testing.T) {
 // SQL cursors share the portals' names: a portal replaced by DECLARE is no
 // longer the one the gateway judged.
 func TestCursorReplacesPortal(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(fuzzRules))
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")
@@ -296,6 +303,7 @@ func TestCursorReplacesPortal(t *testing.T) {
 // After a refused batch ended by Flush, a further Flush changes nothing:
 // the session waits for Sync, in step.
 func TestRefusedFlushThenFlush(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(strictRules))
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")
@@ -316,6 +324,7 @@ func TestRefusedFlushThenFlush(t *testing.T) {
 // A FATAL error from the server (an administrator ends the backend) is
 // passed on and ends the session.
 func TestServerFatalEndsSession(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	r := tg.raw(t, "agent")
 	for pid := range tg.sessionPIDs() {
@@ -330,6 +339,7 @@ func TestServerFatalEndsSession(t *testing.T) {
 // A FunctionCall the server would skip (after an error, before Sync) is
 // not answered, and the session stays in step.
 func TestFunctionCallWhileSkipping(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(strictRules))
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")
@@ -347,6 +357,7 @@ func TestFunctionCallWhileSkipping(t *testing.T) {
 // A Query straight after extended-protocol messages (no Sync, no Flush)
 // runs after them, as on the server; after their error it is skipped.
 func TestQueryAfterUnfinishedBatch(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(strictRules))
 	seedPII(t, tg)
 	r := tg.raw(t, "agent")

@@ -87,6 +87,7 @@ func immutableTransform(sql string) bool { return !strings.Contains(sql, "conver
 // implicit casts of the database's own (to text, to json), and
 // materialized views whose definitions were replaced since their refresh.
 func TestStoredComputationsWithheld(t *testing.T) {
+	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t, withRules(opaqueRules))
 	var ddl strings.Builder
@@ -114,6 +115,7 @@ func TestStoredComputationsWithheld(t *testing.T) {
 // expressions and filters, and a materialized view over tables only come
 // back as they are.
 func TestStoredComputationsKeepPlainValues(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withRules(opaqueRules))
 	tg.adminExec(t, `
 CREATE TYPE mood AS ENUM ('calm', 'busy');

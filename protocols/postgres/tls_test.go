@@ -45,6 +45,7 @@ func withTLS(t testing.TB) gwOption {
 }
 
 func TestTLS(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withTLS(t))
 	ctx := context.Background()
 	for _, neg := range []string{"postgres", "direct"} {
@@ -85,6 +86,7 @@ func TestTLS(t *testing.T) {
 // TestSSLRequestPipelinedBytes: bytes sent after SSLRequest before the
 // handshake must never be processed as part of the session.
 func TestSSLRequestPipelinedBytes(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t, withTLS(t))
 	nc, err := net.Dial("tcp", tg.addr)
 	if err != nil {
@@ -111,6 +113,7 @@ func TestSSLRequestPipelinedBytes(t *testing.T) {
 }
 
 func TestProtocolNegotiation(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	// Protocol 3.2 and an unknown option: NegotiateProtocolVersion, then a
 	// 32-byte cancel key.

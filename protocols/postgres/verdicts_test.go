@@ -17,6 +17,7 @@ import (
 // is written, no session or server state changes, and no code the gate
 // cannot see runs. Each line is a verdict an attacker would probe.
 func TestReadOnlyVerdictsByStatement(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		sql      string
 		kind     string
@@ -185,6 +186,7 @@ func secretsOf(cl *pgsql.Classification) []string {
 // cache was warmed with a sibling of the same shape whose literals differ,
 // including literals that change the verdict or carry a secret.
 func TestCacheEqualsFreshForSiblings(t *testing.T) {
+	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	r := rand.New(rand.NewPCG(seed, 3))
 	for _, tmpl := range siblingTemplates {
@@ -230,6 +232,7 @@ func FuzzCacheEqualsFresh(f *testing.F) {
 // dblink and subscriptions, foreign server and user mapping options — are
 // Secrets, so no record holds them in plain text.
 func TestStatementSecrets(t *testing.T) {
+	t.Parallel()
 	cases := map[string][]string{
 		"ALTER ROLE r PASSWORD 'hunter2'":                                                 {"hunter2"},
 		"CREATE ROLE r LOGIN PASSWORD 'hunter2'":                                          {"hunter2"},
@@ -271,6 +274,7 @@ func contains(list []string, s string) bool {
 // Through the gateway, with the real server answering: the record holds no
 // password that a statement carried.
 func TestRecordHoldsNoStatementSecret(t *testing.T) {
+	t.Parallel()
 	tg := startGateway(t)
 	c := tg.connect(t, "admin", simpleMode)
 	ctx := context.Background()

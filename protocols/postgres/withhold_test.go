@@ -10,6 +10,7 @@ import (
 )
 
 func TestWithholdMessage(t *testing.T) {
+	t.Parallel()
 	const stmt = "SELECT nmae, pin FROM customers /* 1234 */"
 	cases := []struct {
 		name string
