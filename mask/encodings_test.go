@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -480,6 +481,25 @@ func recovered(s encSample, text string) bool {
 // encLeak is one probe whose value could be recovered.
 type encLeak struct{ spelling, wrapper, wide, kind, in, out string }
 
+// reportLeaks logs the first leak of each group (by key) with the group's
+// count, and fails the test with how many of probes leaked.
+func reportLeaks(t *testing.T, stream bool, leaks []encLeak, probes int, key func(encLeak) string) {
+	t.Helper()
+	by := map[string]int{}
+	first := map[string]encLeak{}
+	for _, l := range leaks {
+		k := key(l)
+		if by[k]++; by[k] == 1 {
+			first[k] = l
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(by)) {
+		l := first[k]
+		t.Logf("stream=%v leak %s x%d, e.g. %s %s %s: %q -> %q", stream, k, by[k], l.kind, l.wrapper, l.wide, trunc(l.in), trunc(l.out))
+	}
+	t.Errorf("stream=%v: %d of %d probes leak a value", stream, len(leaks), probes)
+}
+
 // runEncodings masks every combination and returns the probes that leak.
 func runEncodings(t *testing.T, p *Policy, stream bool) (leaks []encLeak, probes int) {
 	t.Helper()
@@ -570,27 +590,9 @@ func TestEncodingsGenerator(t *testing.T) {
 	p := jsonPolicy(t, Config{}, "all")
 	for _, stream := range []bool{false, true} {
 		leaks, probes := runEncodings(t, p, stream)
-		if len(leaks) == 0 {
-			continue
+		if len(leaks) > 0 {
+			reportLeaks(t, stream, leaks, probes, func(l encLeak) string { return l.spelling + " " + l.wrapper + " " + l.wide })
 		}
-		by := map[string]int{}
-		first := map[string]encLeak{}
-		for _, l := range leaks {
-			k := l.spelling + " " + l.wrapper + " " + l.wide
-			if by[k]++; by[k] == 1 {
-				first[k] = l
-			}
-		}
-		keys := make([]string, 0, len(by))
-		for k := range by {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			l := first[k]
-			t.Logf("stream=%v leak %s x%d, e.g. %s: %q -> %q", stream, k, by[k], l.kind, trunc(l.in), trunc(l.out))
-		}
-		t.Errorf("stream=%v: %d of %d probes leak a value", stream, len(leaks), probes)
 	}
 }
 

@@ -232,9 +232,7 @@ func (j *jsonMasker) object() error {
 		}
 		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
-			err := j.joinLeaves(j.leaves[base:])
-			j.leaves = j.leaves[:base]
-			if err != nil {
+			if err := j.closeLeaves(base); err != nil {
 				return err
 			}
 			// Masked keys that collide with an unmasked key are caught here.
@@ -332,11 +330,17 @@ func (j *jsonMasker) array() error {
 		}
 		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
-			err := j.joinLeaves(j.leaves[base:])
-			j.leaves = j.leaves[:base]
-			return err
+			return j.closeLeaves(base)
 		}
 	}
+}
+
+// closeLeaves reads the leaves of the container that just closed, from
+// base on, joined (joinLeaves), and forgets them.
+func (j *jsonMasker) closeLeaves(base int) error {
+	err := j.joinLeaves(j.leaves[base:])
+	j.leaves = j.leaves[:base]
+	return err
 }
 
 // addLeaf records the member whose input starts at j.in[in] (a string or

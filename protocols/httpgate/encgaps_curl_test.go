@@ -13,9 +13,7 @@ import (
 // in a notation the masker reads since the encodings family's gaps were
 // closed (mask/encgaps_test.go): each with the encoded value that must not
 // reach the client and the label that must.
-var encGapBodies = map[string]struct {
-	ctype, body, encoded, label string
-}{
+var encGapBodies = map[string]maskedBody{
 	"/base64":     {"text/plain", "card NDExMTExMTExMTExMTExMQ== end", "NDExMTExMTExMTExMTExMQ", "[CREDIT_CARD]"},
 	"/bytea":      {"text/plain", `card \x34313131313131313131313131313131 end`, "34313131313131313131313131313131", "[CREDIT_CARD]"},
 	"/joins":      {"text/plain", "card = \"4111\" +\n    \"1111\" + \"1111\" + \"1111\";", `"4111" +`, "[CREDIT_CARD]"},
@@ -35,9 +33,21 @@ func tagged(s string) string {
 // TestEncodingGapsCurl: through the gateway, as a proxy and as a
 // middleware, curl receives none of those values.
 func TestEncodingGapsCurl(t *testing.T) {
+	curlReceivesNoValue(t, encGapBodies)
+}
+
+// maskedBody is a response that writes a value in a notation the masker
+// reads: the encoded value (or a piece of it) must not reach the client,
+// the label must.
+type maskedBody = struct{ ctype, body, encoded, label string }
+
+// curlReceivesNoValue serves bodies by path behind the gateway, as a proxy
+// and as a middleware, and fetches each with curl: no encoded value comes
+// through, every label does.
+func curlReceivesNoValue(t *testing.T, bodies map[string]maskedBody) {
 	bin := gatetest.NeedTool(t, "curl")
 	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, ok := encGapBodies[r.URL.Path]
+		b, ok := bodies[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
 			return
@@ -46,7 +56,7 @@ func TestEncodingGapsCurl(t *testing.T) {
 		_, _ = w.Write([]byte(b.body))
 	})
 	for name, srv := range leakEnv(t, up) {
-		for path, b := range encGapBodies {
+		for path, b := range bodies {
 			t.Run(name+path, func(t *testing.T) {
 				out, err := exec.Command(bin, "-sS", "--max-time", "10", "-H", "Authorization: Bearer "+agentToken, srv.URL+path).CombinedOutput()
 				if err != nil {
