@@ -54,6 +54,9 @@ type jsonMasker struct {
 	sbuf []byte // decoded string with escapes
 	// leaves are the members of the open containers (jsonleaves.go).
 	leaves []jsonLeaf
+	// joined and owner are maskLeafRun's buffers, reused run to run.
+	joined []byte
+	owner  []int32
 	// scalarEnd is where the string or number value() read last ends, or
 	// -1 when it read a container or a literal.
 	scalarEnd int

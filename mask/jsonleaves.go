@@ -131,8 +131,8 @@ func anyFound(leaves []jsonLeaf) bool {
 // maskLeafRun runs the detectors over the leaves joined; with dash, a
 // '-' stands between two leaves that end and start with a digit.
 func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
-	var joined []byte
-	var owner []int32
+	joined, owner := j.joined[:0], j.owner[:0]
+	defer func() { j.joined, j.owner = joined, owner }()
 	grouped := false
 	for k, l := range leaves {
 		if dash && k > 0 && isDigit(at(joined, len(joined)-1)) && isDigit(at(l.v, 0)) {
