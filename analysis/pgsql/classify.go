@@ -67,6 +67,11 @@ type Statement struct {
 	// language: see serverReach), or is empty. A gateway cannot see what
 	// such a reach does.
 	ServerReach string
+	// ClusterChange says what the statement changes of the server's
+	// shared objects, a database or a role (see clusterChange), or is
+	// empty: every database on the server sees the change, the one a
+	// gateway keeps its own state in among them.
+	ClusterChange string
 
 	// structRO is the verdict on everything but the functions called;
 	// ReadOnly is structRO and the functions' verdict (see functions.go).
@@ -260,6 +265,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		st.structRO = true
 	}
 	st.ServerReach = serverReach(n, st.calls)
+	st.ClusterChange = clusterChange(n)
 	if st.Prepared != nil && st.ServerReach == "" {
 		st.ServerReach = st.Prepared.ServerReach
 	}

@@ -24,7 +24,8 @@ type Mentions struct {
 	Names []string
 	// Schemas are the schemas the statement acts on as a whole: DROP
 	// SCHEMA, ALTER SCHEMA ... RENAME or OWNER, GRANT/REVOKE ... ON ALL
-	// ... IN SCHEMA.
+	// ... IN SCHEMA, GRANT/REVOKE ... ON SCHEMA (a store that loses USAGE
+	// or CREATE there stops).
 	Schemas []string
 	// Global is set for statements that act on objects they do not name
 	// or on other sessions: DROP OWNED, REASSIGN OWNED, ALTER ROLE or
@@ -128,7 +129,7 @@ func (m *Mentions) special(x any) {
 			m.schemas([]*pg_query.Node{s.Object})
 		}
 	case *pg_query.GrantStmt:
-		if s.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA {
+		if s.Targtype == pg_query.GrantTargetType_ACL_TARGET_ALL_IN_SCHEMA || s.Objtype == pg_query.ObjectType_OBJECT_SCHEMA {
 			m.schemas(s.Objects)
 		}
 	case *pg_query.DropOwnedStmt, *pg_query.ReassignOwnedStmt, *pg_query.AlterRoleSetStmt,

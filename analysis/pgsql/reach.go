@@ -57,7 +57,9 @@ func ReachFunction(name string) bool {
 // mapping, foreign table or subscription, a call of a ReachFunction),
 // runs a server program or touches a server file (COPY ... PROGRAM or to
 // or from a file, LOAD, ALTER SYSTEM), or makes code of a language that
-// may do any of it (C, internal, an untrusted language).
+// may do any of it (C, internal, an untrusted language), or installs
+// extensions it does not name (CREATE EXTENSION ... CASCADE: one may be
+// dblink or an untrusted language).
 func serverReach(n *pg_query.Node, calls []funcName) string {
 	for _, f := range calls {
 		if !implicitCall(f.name) && ReachFunction(f.name) {
@@ -68,6 +70,9 @@ func serverReach(n *pg_query.Node, calls []funcName) string {
 	case *pg_query.Node_CreateExtensionStmt:
 		if reachExtensions[strings.ToLower(s.CreateExtensionStmt.Extname)] {
 			return "CREATE EXTENSION " + s.CreateExtensionStmt.Extname
+		}
+		if extensionCascade(s.CreateExtensionStmt) {
+			return "CREATE EXTENSION " + s.CreateExtensionStmt.Extname + " CASCADE installs extensions it does not name; create each one by name"
 		}
 	case *pg_query.Node_AlterExtensionStmt:
 		if reachExtensions[strings.ToLower(s.AlterExtensionStmt.Extname)] {

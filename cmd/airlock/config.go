@@ -178,6 +178,13 @@ type postgresConfig struct {
 	// lo_export, and code that may: postgres.Config.AllowServerReach).
 	// Refused by default whatever the rules say.
 	AllowServerReach bool `yaml:"allow_server_reach"`
+	// AllowClusterChanges lets statements change the server's databases
+	// and roles (DROP or ALTER DATABASE, ALTER or DROP ROLE, GRANT or
+	// REVOKE of a role, REASSIGN or DROP OWNED, and code that may:
+	// postgres.Config.AllowClusterChanges). Refused by default whatever
+	// the rules say: the stores may live in another database of the
+	// same server.
+	AllowClusterChanges bool `yaml:"allow_cluster_changes"`
 }
 
 type httpConfig struct {

@@ -376,6 +376,12 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 			return nil, refusal("42501", "airlock: denied: "+why)
 		}
 	}
+	if !c.srv.cfg.AllowClusterChanges {
+		if why := judgeCluster(stmts); why != "" {
+			c.refuseCheck(command, "cluster", why)
+			return nil, refusal("42501", "airlock: denied: "+why)
+		}
+	}
 	if why, check := c.srv.self.judge(c.ctx, stmts); why != "" {
 		c.refuseCheck(command, check, why)
 		return nil, refusal("42501", "airlock: denied: "+why)
@@ -436,7 +442,8 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 // MaxBatchBytes), "unknown" (a statement or portal the gateway does not
 // know), "protocol" (a message the gateway never forwards), "self" (a
 // statement that may write the gateway's own tables: selfGuard), "reach"
-// (a statement that reaches past the database: reachguard.go). The caller
+// (a statement that reaches past the database: reachguard.go), "cluster"
+// (a statement that changes a database or role: clusterguard.go). The caller
 // answers the client; a refusal that cannot be recorded ends the session
 // (gate.Conn.Done).
 // checkRequest is a gate request with its SQL and room for one statement

@@ -72,8 +72,8 @@ func runWork(t *testing.T, tg *testGateway, work []string) {
 // tables, functions, DO, CALL, triggers, views, PREPARE, COPY to the
 // client and a trusted extension pass with rules that allow everything.
 // As a superuser, plain statements pass; DO is refused as postgres/reach
-// (it could install dblink unseen), and passes once AllowServerReach is
-// set.
+// (it could install dblink unseen), and passes once AllowServerReach and
+// AllowClusterChanges are set.
 func TestServerReachOrdinaryWork(t *testing.T) {
 	ctx := context.Background()
 	role := randomName("airlock_gw_")
@@ -116,7 +116,9 @@ func TestServerReachOrdinaryWork(t *testing.T) {
 		}
 	})
 	t.Run("superuser allowed", func(t *testing.T) {
-		tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) { c.AllowServerReach = true })
+		tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) {
+			c.AllowServerReach, c.AllowClusterChanges = true, true
+		})
 		runWork(t, tg, reachOrdinaryWork)
 	})
 }

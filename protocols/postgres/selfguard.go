@@ -35,9 +35,10 @@ var DefaultGuardedTables = []string{
 // trigger may run code on it. Read-only statements are left to the rules.
 // In a database without guarded tables it does nothing.
 type selfGuard struct {
-	cat   *catalog
-	names []string
-	reach bool // judge code that may reach past the database (reachguard.go)
+	cat     *catalog
+	names   []string
+	reach   bool // judge code that may reach past the database (reachguard.go)
+	cluster bool // judge code that may change a database or role (clusterguard.go)
 
 	mu      sync.Mutex
 	oids    map[uint32]bool // every guarded table seen, kept across renames
@@ -57,8 +58,8 @@ const guardCheckEvery = time.Second
 // guardTTL bounds how long a set is kept, version or not.
 const guardTTL = 5 * time.Minute
 
-func newSelfGuard(cat *catalog, extra []string, reach bool) *selfGuard {
-	g := &selfGuard{cat: cat, oids: map[uint32]bool{}, reach: reach}
+func newSelfGuard(cat *catalog, extra []string, reach, cluster bool) *selfGuard {
+	g := &selfGuard{cat: cat, oids: map[uint32]bool{}, reach: reach, cluster: cluster}
 	for _, n := range append(append([]string(nil), DefaultGuardedTables...), extra...) {
 		if n = guardedName(n); n != "" {
 			g.names = append(g.names, n)
@@ -93,7 +94,7 @@ func (g *selfGuard) current(ctx context.Context) (*guardSet, error) {
 	if g.set != nil && v != "" && v == g.version && time.Since(g.loaded) < guardTTL {
 		return g.set, nil
 	}
-	set, err := g.cat.guardRows(ctx, g.names, g.oids, g.reach)
+	set, err := g.cat.guardRows(ctx, g.names, g.oids, g.reach, g.cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +107,9 @@ func (g *selfGuard) current(ctx context.Context) (*guardSet, error) {
 
 // judge returns why stmts may not run, or "" when they may (as far as the
 // guard is concerned: the rules judge them next), and the check that
-// refuses them: "self", or "reach" where no gateway table is but code may
-// reach past the database (reachguard.go).
+// refuses them: "self", "reach" where no gateway table is but code may
+// reach past the database (reachguard.go), or "cluster" where code may
+// change a database or role (clusterguard.go).
 func (g *selfGuard) judge(ctx context.Context, stmts []pgsql.Statement) (why, check string) {
 	writes := false
 	for i := range stmts {
@@ -120,40 +122,98 @@ func (g *selfGuard) judge(ctx context.Context, stmts []pgsql.Statement) (why, ch
 	if err != nil {
 		return "the catalog could not be read to learn where the gateway's own tables are", "self"
 	}
-	check = "self"
-	if !set.active {
-		check = "reach"
-	}
-	return set.judge(stmts), check
+	return set.judge(stmts)
 }
 
 // judge is selfGuard.judge under set.
-func (set *guardSet) judge(stmts []pgsql.Statement) string {
-	if !set.active && set.reach == "" {
-		return ""
-	}
+func (set *guardSet) judge(stmts []pgsql.Statement) (why, check string) {
 	seen := map[string]*pgsql.Mentions{}
 	for i := range stmts {
 		st := &stmts[i]
 		if st.ReadOnly {
 			continue
 		}
+		if !set.active {
+			// A table made here under a store's name would be what
+			// the store finds should it migrate here later.
+			if why := set.judgeNames(st, seen); why != "" {
+				return why, "self"
+			}
+			if set.reach == "" && set.cluster == "" {
+				continue
+			}
+		}
 		if why := set.judgeStatement(st, i+1 < len(stmts) && stmts[i+1].Nested, seen); why != "" {
-			return why
+			switch {
+			case set.active:
+				return why, "self"
+			case set.reach != "":
+				return why, "reach"
+			}
+			return why, "cluster"
+		}
+	}
+	return "", ""
+}
+
+// judgeNames returns why a write statement in a database without the
+// gateway's tables may not run: it names one of their configured names
+// (in any role: CREATE TABLE, a rename's new name, COMMENT ON ...). It
+// reads the statement again only when its text may hold such a name
+// (the name in any case, or a U&"..." identifier).
+func (set *guardSet) judgeNames(st *pgsql.Statement, seen map[string]*pgsql.Mentions) string {
+	if len(set.configured) == 0 {
+		return ""
+	}
+	low := strings.ToLower(st.Text)
+	hit := strings.Contains(low, "u&")
+	for n := range set.configured {
+		hit = hit || strings.Contains(low, n)
+	}
+	if !hit {
+		return ""
+	}
+	m, err := mentionsOf(st.Text, seen)
+	if err != nil {
+		return "the statement could not be read again to check for the gateway's own table names"
+	}
+	for _, n := range m.Names {
+		if set.configured[strings.ToLower(n)] {
+			return "the statement names " + quoteIdent(n) + ", a table name of the gateway's own stores: " +
+				"a relation made or changed under it is what a store would use"
 		}
 	}
 	return ""
+}
+
+// mentionsOf returns pgsql.MentionsOf(text), kept in seen.
+func mentionsOf(text string, seen map[string]*pgsql.Mentions) (*pgsql.Mentions, error) {
+	if m, ok := seen[text]; ok {
+		return m, nil
+	}
+	m, err := pgsql.MentionsOf(text)
+	if err != nil {
+		return nil, err
+	}
+	seen[text] = m
+	return m, nil
 }
 
 // judgeStatement judges one statement that is not read-only; runs is set
 // when the statements it runs (an EXECUTE's) follow it.
 func (set *guardSet) judgeStatement(st *pgsql.Statement, runs bool, seen map[string]*pgsql.Mentions) string {
 	tables := "the gateway's own tables"
-	if !set.active {
+	switch {
+	case set.active:
+	case set.reach != "":
 		// No gateway table here: what the code may do is reach past
 		// the database (reachguard.go).
 		tables = "another database through a server-side connection (" + set.reach +
 			"); server-side reach is refused unless the gateway is configured to allow it"
+	default:
+		// Or change another database or a role (clusterguard.go).
+		tables = "or change a database or role of the server (" + set.cluster +
+			"); database and role changes are refused unless the gateway is configured to allow them"
 	}
 	switch {
 	case st.ExecuteName != "" && !runs:
@@ -173,13 +233,9 @@ func (set *guardSet) judgeStatement(st *pgsql.Statement, runs bool, seen map[str
 			return "a write to a system catalog may reach " + tables
 		}
 	}
-	m, ok := seen[st.Text]
-	if !ok {
-		var err error
-		if m, err = pgsql.MentionsOf(st.Text); err != nil {
-			return "the statement could not be read again to check " + tables
-		}
-		seen[st.Text] = m
+	m, err := mentionsOf(st.Text, seen)
+	if err != nil {
+		return "the statement could not be read again to check " + tables
 	}
 	if m.Global {
 		return st.Kind + " acts on objects it does not name, which may be " + tables

@@ -32,6 +32,13 @@ type guardSet struct {
 	// reachCode is set when code already in the database may reach (not
 	// only code a statement carries).
 	reachCode bool
+	// cluster says why code the gateway cannot see may change another
+	// database or a role (clusterQuery), or is empty.
+	cluster string
+	// configured are the gateway's table names (lower case), guarded
+	// in every database: a relation made under one is what a store
+	// migrating there later would use.
+	configured map[string]bool
 }
 
 // guardVersion changes whenever a row guardQuery reads may have changed.
@@ -39,7 +46,7 @@ var guardVersion = func() string {
 	var parts []string
 	for _, c := range []string{"pg_class", "pg_namespace", "pg_inherits", "pg_constraint", "pg_rewrite", "pg_trigger",
 		"pg_attrdef", "pg_index", "pg_event_trigger", "pg_proc",
-		"pg_extension", "pg_foreign_data_wrapper", "pg_foreign_server", "pg_language", "pg_auth_members"} {
+		"pg_extension", "pg_foreign_data_wrapper", "pg_foreign_server", "pg_language", "pg_auth_members", "pg_database"} {
 		parts = append(parts, "(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog."+c+")")
 	}
 	return "SELECT " + strings.Join(parts, " || '/' || ")
@@ -69,6 +76,7 @@ var guardVersion = func() string {
 // (reachQuery, as "capable") as "capable".
 var guardQuery = `WITH RECURSIVE
 capable(kind, why) AS (` + reachQuery + `),
+cluster(why) AS (` + clusterQuery + `),
 own AS (
 	SELECT c.oid FROM pg_catalog.pg_class c
 	WHERE c.relname IN (SELECT pg_catalog.json_array_elements_text($1::json))
@@ -122,11 +130,13 @@ UNION ALL
 SELECT 'event', '0', e.evtname, '' FROM pg_catalog.pg_event_trigger e
 	WHERE e.evtenabled <> 'D' AND (EXISTS (SELECT 1 FROM own) OR EXISTS (SELECT 1 FROM capable))
 UNION ALL
-SELECT 'capable', c.kind, c.why, '' FROM capable c`
+SELECT 'capable', c.kind, c.why, '' FROM capable c
+UNION ALL
+SELECT 'cluster', '0', c.why, '' FROM cluster c`
 
 // guardRows reads the guard's set from the catalog: names are the
 // gateway's table names, oids those of tables learned before.
-func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32]bool, reach bool) (*guardSet, error) {
+func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32]bool, reach, cluster bool) (*guardSet, error) {
 	ids := make([]string, 0, len(oids))
 	for o := range oids {
 		ids = append(ids, strconv.FormatUint(uint64(o), 10))
@@ -134,12 +144,15 @@ func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32
 	nj, _ := json.Marshal(names)
 	oj, _ := json.Marshal(ids)
 	k.mu.Lock()
-	rows, err := k.query(ctx, guardQuery, string(nj), string(oj), strconv.FormatBool(reach))
+	rows, err := k.query(ctx, guardQuery, string(nj), string(oj), strconv.FormatBool(reach), strconv.FormatBool(cluster))
 	k.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	set := &guardSet{own: map[uint32]bool{}, names: map[string]bool{}, schemas: map[string]bool{}}
+	set := &guardSet{own: map[uint32]bool{}, names: map[string]bool{}, schemas: map[string]bool{}, configured: map[string]bool{}}
+	for _, n := range names {
+		set.configured[strings.ToLower(n)] = true
+	}
 	for _, r := range rows {
 		if len(r) != 4 {
 			continue
@@ -160,6 +173,10 @@ func (k *catalog) guardRows(ctx context.Context, names []string, oids map[uint32
 				set.reach = r[2]
 			}
 			set.reachCode = set.reachCode || r[1] == "code"
+		case "cluster":
+			if set.cluster == "" {
+				set.cluster = r[2]
+			}
 		}
 	}
 	if set.active {

@@ -93,13 +93,16 @@ func TestSelfGuardLetsOrdinaryWorkThrough(t *testing.T) {
 
 // TestSelfGuardOnlyWhereTheTablesAre: in a database without the
 // gateway's tables, the self guard refuses nothing — functions,
-// procedures, DO blocks, triggers and rules included — even a table of a
-// guarded name the agent makes there is the agent's own. (The gateway's
-// role here is a superuser: server-side reach is allowed so that only the
-// self guard is seen; see TestServerReachOrdinaryWork.)
+// procedures, DO blocks, triggers and rules included — but a statement
+// naming one of the gateway's table names: a table made under it is what
+// a store migrating there later would use. (The gateway's role here is a
+// superuser: server-side reach and cluster changes are allowed so that
+// only the self guard is seen; see TestServerReachOrdinaryWork.)
 func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
 	t.Parallel()
-	tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) { c.AllowServerReach = true })
+	tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) {
+		c.AllowServerReach, c.AllowClusterChanges = true, true
+	})
 	ctx := context.Background()
 	if _, err := tg.upstream(t).Exec(ctx, `
 		CREATE FUNCTION app_double(x int) RETURNS int LANGUAGE sql AS $$ SELECT x * 2 $$;
@@ -116,11 +119,15 @@ func TestSelfGuardOnlyWhereTheTablesAre(t *testing.T) {
 			"CREATE FUNCTION app_f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
 			"CREATE PROCEDURE app_p() LANGUAGE sql AS $$ INSERT INTO scratch VALUES (1, 'p') $$",
 			"CALL app_p()",
-			"CREATE TABLE airlock_reviews (id int)",
-			"UPDATE airlock_reviews SET id = 1",
 			"ROLLBACK",
 		} {
 			if _, err := c.Exec(ctx, s); err != nil {
+				t.Errorf("%s: %s: %v", mode, s, err)
+			}
+		}
+		for _, s := range []string{"CREATE TABLE airlock_reviews (id int)", `CREATE TABLE "Airlock_Rule_Sets" (id int)`,
+			"ALTER TABLE scratch RENAME TO airlock_runs", `CREATE VIEW U&"airlock\005fgrants" AS SELECT 1`} {
+			if _, err := c.Exec(ctx, s); sqlState(err) != "42501" {
 				t.Errorf("%s: %s: %v", mode, s, err)
 			}
 		}

@@ -77,6 +77,15 @@ type Config struct {
 	// that holds the gateway's own tables would change them unseen; set
 	// this only when no such database is reachable from the server.
 	AllowServerReach bool
+	// AllowClusterChanges lets statements change the server's databases
+	// and roles: DROP or ALTER DATABASE, ALTER or DROP ROLE, GRANT or
+	// REVOKE of a role or on a database, REASSIGN OWNED, DROP OWNED. By
+	// default they are refused whatever the rules say, and so is code the
+	// gateway cannot see (DO, CALL, functions) where the gateway's role
+	// could make them: see clusterguard.go. Airlock's stores may live in
+	// another database of the same server, as a role a change would
+	// take away from them; set this only when none does.
+	AllowClusterChanges bool
 	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
@@ -204,7 +213,7 @@ func New(cfg Config) (*Server, error) {
 		s.tls = t
 	}
 	s.catalog = newCatalog(cfg.Upstream)
-	s.self = newSelfGuard(s.catalog, cfg.GuardedTables, !cfg.AllowServerReach)
+	s.self = newSelfGuard(s.catalog, cfg.GuardedTables, !cfg.AllowServerReach, !cfg.AllowClusterChanges)
 	s.lineage = pgsql.NewResolver(s.catalog)
 	return s, nil
 }
