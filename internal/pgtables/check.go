@@ -3,7 +3,9 @@
 // only when missing (CREATE TABLE IF NOT EXISTS), so a relation of the
 // same name made first — by an agent, in a schema earlier in search_path
 // or in public before the store migrated — would otherwise be what the
-// store reads and writes, with whatever code hangs on it.
+// store reads and writes, with whatever code hangs on it, and whatever
+// rows were put in it (a pre-approved review, an active rule set that
+// allows everything, forged record events).
 package pgtables
 
 import (
@@ -21,6 +23,7 @@ type Querier interface {
 // shapeQuery reads, for the relation a name resolves to under the
 // session's search_path, what a store's own table never has.
 const shapeQuery = `SELECT c.relkind::text, n.nspname,
+	pg_catalog.pg_get_userbyid(c.relowner), c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),
 	(SELECT count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal),
 	(SELECT count(*) FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid),
 	c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid),
@@ -37,7 +40,11 @@ WHERE c.oid = pg_catalog.to_regclass($1)`
 
 // Check returns an error, naming store, unless every table (as the
 // store's queries name it: resolved through search_path unless
-// qualified) is a plain table with nothing the store did not put there:
+// qualified) is owned by the role Check runs as — the role that migrates
+// the store, which made it: a table another role made first, its rows
+// included, is not the store's (an agent's role cannot make a table
+// owned by the stores' role, unless it is that role or may become it) —
+// and is a plain table with nothing the store did not put there:
 // not a view, foreign or partitioned table; no triggers, rules,
 // row-level security, inheritance, column types of the database's own
 // (a domain's check) or defaults, constraints or indexes calling
@@ -45,10 +52,10 @@ WHERE c.oid = pg_catalog.to_regclass($1)`
 // store creates it, or fails on its own).
 func Check(ctx context.Context, q Querier, store string, tables ...string) error {
 	for _, t := range tables {
-		var kind, schema string
+		var kind, schema, owner string
 		var triggers, rules int
-		var rls, inherits, types, code bool
-		err := q.QueryRow(ctx, shapeQuery, t).Scan(&kind, &schema, &triggers, &rules, &rls, &inherits, &types, &code)
+		var mine, rls, inherits, types, code bool
+		err := q.QueryRow(ctx, shapeQuery, t).Scan(&kind, &schema, &owner, &mine, &triggers, &rules, &rls, &inherits, &types, &code)
 		if err == pgx.ErrNoRows {
 			continue
 		}
@@ -57,6 +64,8 @@ func Check(ctx context.Context, q Querier, store string, tables ...string) error
 		}
 		why := ""
 		switch {
+		case !mine:
+			why = "is owned by role " + owner + ", not by the role migrating the store (make the store's tables as the role that migrates it, or ALTER TABLE ... OWNER TO it once its rows are checked)"
 		case kind != "r":
 			why = "is not a plain table (relkind " + kind + ")"
 		case triggers > 0:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/gate/pgrules"
+	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -315,6 +316,113 @@ func TestClusterGuardExtensionCascade(t *testing.T) {
 	for _, s := range []string{"CREATE EXTENSION cube", "CREATE EXTENSION earthdistance"} {
 		if _, err := c.Exec(ctx, s); err != nil {
 			t.Errorf("%s: %v", s, err)
+		}
+	}
+}
+
+// TestStoresRefusePlantedCopies: in a database without the gateway's
+// tables, where the gateway's role (not a superuser, so its DO blocks
+// pass) is not the stores' role, an agent plants a plain copy of a
+// store's table — same columns, no code, rows of its choosing (an active
+// rule set that allows everything, a pre-approved review) — before the
+// store migrates there: by name (refused by the gateway), or from a DO
+// block that builds the name (which the gateway cannot read), in public
+// or in a schema named after the stores' role (first in their
+// search_path). Every real store's Migrate, run as the stores' role,
+// refuses the copy: it is not owned by the role migrating.
+func TestStoresRefusePlantedCopies(t *testing.T) {
+	ctx := context.Background()
+	admin, err := pgxConnect(ctx, dbURL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	gw, storeRole := randomName("airlock_pgw_"), randomName("airlock_pst_")
+	for _, q := range []string{"CREATE ROLE " + gw + " LOGIN", "CREATE ROLE " + storeRole + " LOGIN"} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tg := startGateway(t, withRules(selfAllowRules), func(_ *gate.Config, c *Config) { c.Upstream.User = gw })
+	t.Cleanup(func() {
+		if c, err := pgxConnect(context.Background(), dbURL("postgres")); err == nil {
+			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+tg.db+" WITH (FORCE)")
+			_, _ = c.Exec(context.Background(), "DROP ROLE IF EXISTS "+gw)
+			_, _ = c.Exec(context.Background(), "DROP ROLE IF EXISTS "+storeRole)
+			_ = c.Close(context.Background())
+		}
+	})
+	up := tg.upstream(t)
+	if _, err := up.Exec(ctx, "ALTER DATABASE "+tg.db+" OWNER TO "+gw+"; GRANT CREATE ON SCHEMA public TO "+storeRole).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := pgxpool.New(ctx, pgtest.Database(t, "airlock_tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmpl.Close()
+	cols := map[string]string{}
+	for _, s := range preseedStores {
+		if err := s.migrate(ctx, tmpl); err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range s.tables {
+			var c string
+			if err := tmpl.QueryRow(ctx, `SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+				FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, table).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			cols[table] = c
+		}
+	}
+	pool, err := pgxpool.New(ctx, "postgres://"+storeRole+"@127.0.0.1:5432/"+tg.db+"?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var tables []string
+	for _, s := range preseedStores {
+		tables = append(tables, s.tables...)
+	}
+	all := "public." + strings.Join(tables, ", public.")
+	c := tg.connect(t, "admin", simpleMode)
+	n, used := 0, 0
+	for _, s := range preseedStores {
+		for _, table := range s.tables {
+			for _, schema := range []string{"public", storeRole} {
+				n++
+				pre := ""
+				if schema != "public" {
+					pre = "CREATE SCHEMA " + schema + "; GRANT USAGE ON SCHEMA " + schema + " TO PUBLIC; "
+				}
+				if _, err := c.Exec(ctx, pre+"CREATE TABLE "+schema+"."+table+" ("+cols[table]+")"); sqlState(err) != "42501" {
+					t.Fatalf("%s.%s by name: %v", schema, table, err)
+				}
+				half := len(table) / 2
+				do := pre + "DO $$ BEGIN EXECUTE 'CREATE TABLE " + schema + "." + table[:half] + "' || '" + table[half:] + " (" +
+					strings.ReplaceAll(cols[table], "'", "''") + ")'; END $$"
+				if _, err := c.Exec(ctx, do); err != nil {
+					t.Fatalf("%s.%s from a DO block: %v", schema, table, err)
+				}
+				if err := s.migrate(ctx, pool); err == nil {
+					used++
+					t.Errorf("%s migrated over the agent's copy of %s in %s", s.name, table, schema)
+				} else if !strings.Contains(err.Error(), "not a table the store made") {
+					t.Errorf("%s over the agent's copy of %s in %s: %v", s.name, table, schema, err)
+				}
+				if _, err := up.Exec(ctx, "DROP SCHEMA IF EXISTS "+storeRole+" CASCADE; DROP TABLE IF EXISTS "+all+" CASCADE").ReadAll(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d planted copies used by a store", used, n)
+	if _, err := up.Exec(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public AUTHORIZATION pg_database_owner; GRANT USAGE ON SCHEMA public TO PUBLIC; GRANT CREATE ON SCHEMA public TO "+storeRole).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range preseedStores {
+		if err := s.migrate(ctx, pool); err != nil {
+			t.Errorf("%s in a clean database: %v", s.name, err)
 		}
 	}
 }

@@ -125,7 +125,9 @@ func startSelfGateway(t *testing.T) (*testGateway, string) {
 // schema, owner, privileges, columns, row security, rules, triggers,
 // policies, foreign keys, inheritance, indexes, the views and rules that name
 // them, the relations that shadow their names or take a guarded name
-// not yet used, and the locks the session holds on them.
+// not yet used, the locks the session holds on them, their schema's
+// owner and privileges, and the settings the role connects with in the
+// database.
 func selfFingerprint(t *testing.T, tg *testGateway) string {
 	t.Helper()
 	var names, oids, all []string
@@ -163,6 +165,12 @@ func selfFingerprint(t *testing.T, tg *testGateway) string {
 		`(SELECT count(*) FROM pg_catalog.pg_policy WHERE polrelid IN (`+in+`))::text`,
 		`(SELECT count(*) FROM pg_catalog.pg_depend WHERE refobjid IN (`+in+`) AND classid = 'pg_catalog.pg_rewrite'::regclass)::text`,
 		`(SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_backend_pid() AND relation IN (`+in+`) AND mode <> 'AccessShareLock')::text`,
+		`(SELECT string_agg(c.relforcerowsecurity::text, ',' ORDER BY c.oid) FROM pg_catalog.pg_class c WHERE c.oid IN (`+in+`))`,
+		`(SELECT n.nspowner || ':' || coalesce(n.nspacl::text, '') FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public')`,
+		`(SELECT coalesce(string_agg(s.setdatabase || ':' || s.setrole || ':' || array_to_string(s.setconfig, ';'), ',' ORDER BY s.setdatabase, s.setrole), '')
+			FROM pg_catalog.pg_db_role_setting s
+			WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))
+			AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)))`,
 	)
 	return "SELECT concat_ws('/', " + strings.Join(parts, ", ") + ")"
 }

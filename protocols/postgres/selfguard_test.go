@@ -99,6 +99,12 @@ var selfTemplates = [][]string{
 	{"CREATE RULE sg_r AS ON UPDATE TO %[1]s DO INSTEAD NOTHING"},
 	{"ALTER TABLE %[1]s ENABLE ROW LEVEL SECURITY", "CREATE POLICY sg_pol ON %[1]s USING (false)"},
 	{"CREATE INDEX sg_i ON %[1]s ((1))"},
+	// Changes after the store migrated that its table check would have
+	// refused at Migrate.
+	{"ALTER TABLE %[1]s FORCE ROW LEVEL SECURITY"},
+	{"ALTER TABLE %[1]s ADD CONSTRAINT sg_ck CHECK (false) NOT VALID"},
+	{"CREATE CONSTRAINT TRIGGER sg_ct AFTER INSERT ON %[1]s FOR EACH ROW EXECUTE FUNCTION app_trig()"},
+	{"CREATE TRIGGER sg_st AFTER INSERT ON %[1]s FOR EACH STATEMENT EXECUTE FUNCTION app_trig()"},
 }
 
 // selfShadowTemplates make a relation of the table's name that a
@@ -190,6 +196,16 @@ func selfAttacks() []selfAttack {
 		"DROP SCHEMA public CASCADE",
 		"GRANT ALL ON ALL TABLES IN SCHEMA public TO hw_victim",
 		"ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO hw_victim",
+		// The schema the stores resolve through, and the settings their
+		// role and database connect with.
+		"REVOKE USAGE ON SCHEMA public FROM PUBLIC",
+		`REVOKE ALL ON SCHEMA "public" FROM PUBLIC, pg_database_owner`,
+		"GRANT CREATE ON SCHEMA public TO hw_victim",
+		"GRANT USAGE ON SCHEMA PUBLIC TO hw_victim WITH GRANT OPTION",
+		"ALTER SCHEMA public OWNER TO hw_victim",
+		"ALTER ROLE CURRENT_USER SET search_path = elsewhere, public",
+		"ALTER ROLE ALL SET default_transaction_read_only = on",
+		"ALTER USER CURRENT_USER SET default_transaction_read_only = on",
 	} {
 		add(selfAttack{steps: []string{s}})
 	}
