@@ -30,7 +30,8 @@
 // the gateway does not know, a FunctionCall message) is recorded as a deny
 // decision named "postgres/<check>" ("postgres/parse", "postgres/size",
 // "postgres/unknown", "postgres/protocol", "postgres/settings",
-// "postgres/lineage", "postgres/self", "postgres/reach"), counted like
+// "postgres/lineage", "postgres/self", "postgres/reach",
+// "postgres/cluster"), counted like
 // any other.
 //
 // The gateway's own state may live in the database it gates (the review
@@ -69,11 +70,32 @@
 // nothing to judge. Run the gateway as a role that is not a superuser
 // and ordinary DO blocks, procedures, functions and triggers pass.
 //
-// The stores of the gateway's own state (approval/pgapproval,
-// gate/pgrules, gate/pgruns, record/pgsink) refuse, when they migrate, a
-// table of their name they did not make (a view, or a table with
+// Changes to the server's databases and roles are refused as
+// "postgres/cluster", whatever the rules say, unless
+// Config.AllowClusterChanges is set: the stores may live in another
+// database of the same server, as a role of their own, which a statement
+// connected anywhere can drop, rename, close (CONNECTION LIMIT 0,
+// ALLOW_CONNECTIONS false, REVOKE CONNECT), give away (OWNER, REASSIGN
+// OWNED) or reconfigure (ALTER ROLE or DATABASE ... SET search_path or
+// default_transaction_read_only, NOLOGIN, a membership). Refused: DROP
+// DATABASE, ALTER DATABASE, GRANT or REVOKE on a database or parameter,
+// ALTER ROLE, DROP ROLE, GRANT or REVOKE of a role, CREATE ROLE ... IN
+// ROLE, REASSIGN OWNED, DROP OWNED, in any spelling; and, where the
+// gateway's role could make them (a superuser, CREATEROLE, the owner of
+// another database), DO, CALL and CREATE FUNCTION, TRIGGER or RULE. Run
+// the gateway as a role of its own, not the stores' (a role may always
+// change its own settings, from code the gateway cannot see too).
+//
+// The gateway's table names (DefaultGuardedTables, Config.GuardedTables)
+// are refused in a statement that may write in every database, not only
+// where the tables are: a table an agent made under one is what a store
+// migrating there later would use. And the stores of the gateway's own
+// state (approval/pgapproval, gate/pgrules, gate/pgruns, record/pgsink)
+// refuse, when they migrate, a table of their name they did not make: one
+// owned by another role than the one migrating (an agent's copy, with
+// rows of its choosing, made from a DO block), a view, or a table with
 // triggers, rules, row security, inheritance, or code of the database's
-// own): one an agent made first, in public or a schema earlier in
+// own: one an agent made first, in public or a schema earlier in
 // search_path, would otherwise be what they use.
 //
 // A client names the run its session belongs to (gate.Session.Run) with
