@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"io"
 	"net"
 	"net/http"
@@ -320,6 +321,11 @@ func (s *server) startAll(ctx context.Context, cfg *serveConfig, g *gate.Gate, a
 		}
 	}
 	if p := cfg.Postgres; p != nil {
+		for _, store := range storesSharingRole(cfg) {
+			s.log.Warn("postgres: the gateway's upstream role is also the role of a store of Airlock's own state: "+
+				"code the gateway cannot see (a DO block) may change that role's settings; run the gateway as a role of its own",
+				"store", store)
+		}
 		if err := s.startPostgres(ctx, p, g, auth, guardedTables(cfg)); err != nil {
 			return err
 		}
@@ -454,4 +460,29 @@ func newAuthenticator(ctx context.Context, cfg *serveConfig) (gate.Authenticator
 
 func (id identityConfig) identity() gate.Identity {
 	return gate.Identity{Subject: id.Subject, Name: id.Name, Groups: id.Groups, Kind: gate.IdentityKind(id.Kind)}
+}
+
+// storesSharingRole names the PostgreSQL stores (rules, review, runs,
+// record) that connect to the gateway's upstream server as its upstream
+// role.
+func storesSharingRole(cfg *serveConfig) []string {
+	up, err := pgconn.ParseConfig(cfg.Postgres.Upstream)
+	if err != nil {
+		return nil
+	}
+	stores := map[string]string{"rules": cfg.Rules.Postgres, "review": cfg.Review.Postgres, "record": cfg.Record.Postgres}
+	if cfg.Runs != nil {
+		stores["runs"] = cfg.Runs.Postgres
+	}
+	var out []string
+	for _, name := range []string{"record", "review", "rules", "runs"} {
+		if stores[name] == "" {
+			continue
+		}
+		c, err := pgconn.ParseConfig(stores[name])
+		if err == nil && c.User == up.User && c.Host == up.Host && c.Port == up.Port {
+			out = append(out, name)
+		}
+	}
+	return out
 }
