@@ -13,11 +13,13 @@ import (
 // TABLESPACE, REFRESH COLLATION VERSION); GRANT or REVOKE on a database
 // or a server parameter; ALTER ROLE in any form (options, RENAME, SET or
 // RESET, IN DATABASE), DROP ROLE, GRANT or REVOKE of a role's
-// membership, CREATE ROLE that makes itself a member or an admin of
-// another role; REASSIGN OWNED and DROP OWNED (they act on a role's
-// objects, a database's ownership among them). Any of them may take a
-// database or role another client of the server relies on away from it,
-// however the statement is connected.
+// membership, CREATE ROLE in any form (a new way into the server past a
+// gateway, a membership of another role); REASSIGN OWNED and DROP OWNED
+// (they act on a role's objects, a database's ownership among them);
+// CREATE DATABASE from a template other than template0 or template1 (a
+// copy of another database's rows). Any of them may take a database or
+// role another client of the server relies on away from it, or its rows
+// out of it, however the statement is connected.
 func clusterChange(n *pg_query.Node) string {
 	switch s := n.Node.(type) {
 	case *pg_query.Node_DropdbStmt:
@@ -38,11 +40,12 @@ func clusterChange(n *pg_query.Node) string {
 		}
 		return "REVOKE of a role's membership"
 	case *pg_query.Node_CreateRoleStmt:
-		for _, o := range s.CreateRoleStmt.Options {
-			if d := o.GetDefElem(); d != nil {
-				switch strings.ToLower(d.Defname) {
-				case "addroleto", "rolemembers", "adminmembers":
-					return "CREATE ROLE with a membership of another role"
+		return "CREATE ROLE"
+	case *pg_query.Node_CreatedbStmt:
+		for _, o := range s.CreatedbStmt.Options {
+			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "template") {
+				if t := d.Arg.GetString_(); t == nil || (t.Sval != "template0" && t.Sval != "template1") {
+					return "CREATE DATABASE copying another database"
 				}
 			}
 		}

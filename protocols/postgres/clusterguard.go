@@ -22,15 +22,17 @@ import (
 //     (pgsql.Statement.ClusterChange: DROP DATABASE, ALTER DATABASE in any
 //     form, GRANT or REVOKE on a database or a server parameter, ALTER
 //     ROLE in any form, DROP ROLE, GRANT or REVOKE of a role, CREATE ROLE
-//     ... IN ROLE, REASSIGN OWNED, DROP OWNED), in any spelling;
+//     (a login role is a way into the server past the gateway), CREATE
+//     DATABASE ... TEMPLATE of another database (a copy of its rows),
+//     REASSIGN OWNED, DROP OWNED), in any spelling;
 //   - where the gateway's database role may change other databases or
 //     roles (clusterQuery: it is or may become a superuser, has
 //     CREATEROLE, or owns a database other than the one it serves),
 //     every statement that runs code the gateway cannot see (DO, CALL,
 //     CREATE FUNCTION, TRIGGER or RULE: the code may issue them unseen).
 //
-// CREATE DATABASE, CREATE ROLE without memberships, and DDL on the
-// served database's own objects are not cluster changes. A gateway role
+// CREATE DATABASE (from template0 or template1) and DDL on the served
+// database's own objects are not cluster changes. A gateway role
 // that is not a superuser, has no CREATEROLE and owns no other database
 // keeps its DO blocks and functions; such a role can still change its
 // own settings (ALTER ROLE CURRENT_USER SET) from inside them, which is

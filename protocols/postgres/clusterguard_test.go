@@ -48,6 +48,8 @@ var clusterRoutes = []string{
 	"REASSIGN OWNED BY {ROLE} TO {OTHER}",
 	"GRANT {OTHER} TO {ROLE}",
 	"CREATE ROLE {ROLE}_m{N} ROLE {ROLE}",
+	"CREATE ROLE {ROLE}_m{N} LOGIN SUPERUSER PASSWORD 'x'",
+	"CREATE DATABASE {DB}_c{N} TEMPLATE {DB}",
 	"ALTER GROUP {OTHER} ADD USER {ROLE}",
 }
 
@@ -98,8 +100,13 @@ func newClusterStores(t *testing.T, admin *pgx.Conn) *clusterStores {
 			_, _ = c.Exec(context.Background(), "DROP OWNED BY "+r)
 			_, _ = c.Exec(context.Background(), "DROP ROLE IF EXISTS "+r)
 		}
-		_, _ = c.Exec(context.Background(), "DO $$ DECLARE r text; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE '"+
-			s.role+"_m%' LOOP EXECUTE format('DROP ROLE %I', r); END LOOP; END $$")
+		_, _ = c.Exec(context.Background(), "DO $$ DECLARE r text; BEGIN FOR r IN SELECT rolname FROM pg_roles WHERE starts_with(rolname, '"+
+			s.role+"_m') LOOP EXECUTE format('DROP ROLE %I', r); END LOOP; END $$")
+		rows, _ := c.Query(context.Background(), "SELECT datname FROM pg_database WHERE starts_with(datname, $1)", s.db+"_c")
+		dbs, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, d := range dbs {
+			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+d+" WITH (FORCE)")
+		}
 	})
 	pool, err := pgxpool.New(ctx, "postgres://"+s.role+"@127.0.0.1:5432/"+s.db+"?sslmode=disable")
 	if err != nil {
@@ -122,7 +129,8 @@ func newClusterStores(t *testing.T, admin *pgx.Conn) *clusterStores {
 // fingerprint is what the stores see of their database and role: the
 // database's name, owner, connection settings and privileges, the role's
 // name, login, limits, password and memberships, every setting that
-// applies to the role in the database, and what the store reads when it
+// applies to the role in the database, the roles made in its name and
+// the copies made of the database, and what the store reads when it
 // connects as its role (its search_path, whether it may write, its rule
 // set).
 func (s *clusterStores) fingerprint(t *testing.T, admin *pgx.Conn) string {
@@ -136,7 +144,9 @@ func (s *clusterStores) fingerprint(t *testing.T, admin *pgx.Conn) string {
 			FROM pg_authid r WHERE r.oid = $2::oid),
 		(SELECT count(*) FROM pg_auth_members WHERE member = $2::oid OR roleid = $2::oid)::text,
 		(SELECT coalesce(string_agg(setdatabase || ':' || setrole || ':' || array_to_string(setconfig, ';'), ','), '') FROM pg_db_role_setting
-			WHERE setdatabase = $1::oid OR setrole = $2::oid))`, s.dbOID, s.roleOID).Scan(&f)
+			WHERE setdatabase = $1::oid OR setrole = $2::oid),
+		(SELECT count(*) FROM pg_roles WHERE starts_with(rolname, $3))::text,
+		(SELECT count(*) FROM pg_database WHERE starts_with(datname, $4))::text)`, s.dbOID, s.roleOID, s.role+"_m", s.db+"_c").Scan(&f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +172,7 @@ func (s *clusterStores) render(route string, ident func(string) string, n int) s
 	}
 	// The _moved and _m suffixes stay inside the identifier.
 	r := strings.NewReplacer("{DB}_moved", ident(s.db+"_moved"), "{ROLE}_moved", ident(s.role+"_moved"),
-		"{ROLE}_m{N}", ident(fmt.Sprintf("%s_m%d", s.role, n)),
+		"{ROLE}_m{N}", ident(fmt.Sprintf("%s_m%d", s.role, n)), "{DB}_c{N}", ident(fmt.Sprintf("%s_c%d", s.db, n)),
 		"{DB}", ident(s.db), "{ROLE}", ident(s.role), "{OTHER}", ident(s.other))
 	return r.Replace(route)
 }

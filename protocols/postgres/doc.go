@@ -79,8 +79,9 @@
 // OWNED) or reconfigure (ALTER ROLE or DATABASE ... SET search_path or
 // default_transaction_read_only, NOLOGIN, a membership). Refused: DROP
 // DATABASE, ALTER DATABASE, GRANT or REVOKE on a database or parameter,
-// ALTER ROLE, DROP ROLE, GRANT or REVOKE of a role, CREATE ROLE ... IN
-// ROLE, REASSIGN OWNED, DROP OWNED, in any spelling; and, where the
+// ALTER ROLE, DROP ROLE, GRANT or REVOKE of a role, CREATE ROLE, CREATE
+// DATABASE ... TEMPLATE of another database, REASSIGN OWNED, DROP OWNED,
+// in any spelling; and, where the
 // gateway's role could make them (a superuser, CREATEROLE, the owner of
 // another database), DO, CALL and CREATE FUNCTION, TRIGGER or RULE. Run
 // the gateway as a role of its own, not the stores' (a role may always
