@@ -179,8 +179,8 @@ type postgresConfig struct {
 	// Refused by default whatever the rules say.
 	AllowServerReach bool `yaml:"allow_server_reach"`
 	// AllowClusterChanges lets statements change the server's databases
-	// and roles (DROP or ALTER DATABASE, ALTER or DROP ROLE, GRANT or
-	// REVOKE of a role, REASSIGN or DROP OWNED, and code that may:
+	// and roles (DROP or ALTER DATABASE, CREATE, ALTER or DROP ROLE,
+	// GRANT or REVOKE of a role, REASSIGN or DROP OWNED, and code that may:
 	// postgres.Config.AllowClusterChanges). Refused by default whatever
 	// the rules say: the stores may live in another database of the
 	// same server.

@@ -78,8 +78,9 @@ type Config struct {
 	// this only when no such database is reachable from the server.
 	AllowServerReach bool
 	// AllowClusterChanges lets statements change the server's databases
-	// and roles: DROP or ALTER DATABASE, ALTER or DROP ROLE, GRANT or
-	// REVOKE of a role or on a database, REASSIGN OWNED, DROP OWNED. By
+	// and roles: DROP or ALTER DATABASE, CREATE, ALTER or DROP ROLE,
+	// GRANT or REVOKE of a role or on a database, REASSIGN OWNED, DROP
+	// OWNED, CREATE DATABASE ... TEMPLATE of another database. By
 	// default they are refused whatever the rules say, and so is code the
 	// gateway cannot see (DO, CALL, functions) where the gateway's role
 	// could make them: see clusterguard.go. Airlock's stores may live in
