@@ -7,9 +7,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -42,13 +44,62 @@ func Database(t testing.TB, prefix string) string {
 	// The drop connects anew: a connection held for the whole test would
 	// take one of the server's slots from tests running in parallel.
 	t.Cleanup(func() {
-		ctx := context.Background()
-		if admin, err := pgx.Connect(ctx, AdminURL); err == nil {
-			_, _ = admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-			_ = admin.Close(ctx)
+		if err := Drop(context.Background(), name, adminConnect, DropBound); err != nil {
+			t.Errorf("pgtest: database %s left behind: %v", name, err)
 		}
 	})
 	return strings.Replace(AdminURL, "/test?", "/"+name+"?", 1)
+}
+
+// DropBound is how long Database's cleanup keeps trying to drop its
+// database (no free connection slot, the database still in use).
+const DropBound = 30 * time.Second
+
+func adminConnect(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, AdminURL) }
+
+// Drop drops database name through a connection from connect, retrying
+// with backoff (25 ms doubling to 1 s) until it is gone or bound has
+// passed: a connect that fails (every slot taken) or a drop that fails
+// (the database in use) is tried again. Each attempt first terminates the
+// database's other backends, then drops it WITH (FORCE) on PostgreSQL 13
+// and later. A database that does not exist is dropped.
+func Drop(ctx context.Context, name string, connect func(context.Context) (*pgx.Conn, error), bound time.Duration) error {
+	deadline := time.Now().Add(bound)
+	wait := 25 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := dropOnce(ctx, name, connect)
+		if err == nil {
+			return nil
+		}
+		if time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%d attempts in %v: %w", attempt, bound, err)
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, time.Second)
+	}
+}
+
+func dropOnce(ctx context.Context, name string, connect func(context.Context) (*pgx.Conn, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	admin, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
+		return err
+	}
+	var version int
+	if err := admin.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
+		return err
+	}
+	drop := "DROP DATABASE IF EXISTS " + pgx.Identifier{name}.Sanitize()
+	if version >= 130000 {
+		drop += " WITH (FORCE)"
+	}
+	_, err = admin.Exec(ctx, drop)
+	return err
 }
 
 // Pool returns a pool on a fresh database from Database(t, prefix),
