@@ -68,9 +68,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range outs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := io.Copy(outs[i], srcs[i])
 			if cerr := outs[i].Close(); err == nil {
 				err = cerr
@@ -78,7 +76,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 			if errs[i] = err; err != nil {
 				_ = up.Close() // ends the other stream's copy too
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	final := func() gate.Output {

@@ -1,7 +1,6 @@
 package sshgate
 
 import (
-	"context"
 	"io"
 	"net"
 	"strconv"
@@ -92,11 +91,16 @@ func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, 
 	// When the connection ends, the forward ends with it, whatever the
 	// target does: a target that never answers nor closes would keep
 	// the copy from upstream waiting.
-	stop := context.AfterFunc(c.ctx, func() {
-		_ = up.Close()
-		_ = ch.Close()
+	piped := make(chan struct{})
+	defer close(piped)
+	wg.Go(func() {
+		select {
+		case <-c.ctx.Done():
+			_ = up.Close()
+			_ = ch.Close()
+		case <-piped:
+		}
 	})
-	defer stop()
 	var pipes sync.WaitGroup
 	pipe := func(dst, src ssh.Channel) {
 		_, _ = io.Copy(dst, src)

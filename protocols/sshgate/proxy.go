@@ -192,13 +192,11 @@ func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("sshgate: accept: %w", err)
 		}
 		delay = 0
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		p.wg.Go(func() {
 			if err := p.ServeConn(ctx, c); err != nil {
 				p.log.Debug("connection ended", "client", c.RemoteAddr().String(), "error", err)
 			}
-		}()
+		})
 	}
 }
 
@@ -301,19 +299,20 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	defer up.Close()
 
 	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn, login: p.newLoginDir(up, gc)}
-	stop := context.AfterFunc(ctx, func() { sconn.Close() })
-	defer stop()
 	// The watchers below end with the connection; ServeConn returns only
 	// once they have (aux), as it does for the channels (wg).
 	ending := make(chan struct{})
 	c.aux.Go(func() {
-		// A session the gate ended (output it could not record) ends the
-		// client connection: nothing more may reach the client.
+		// ctx ending or Close ends the client connection; so does a
+		// session the gate ended (output it could not record): nothing
+		// more may reach the client.
 		select {
+		case <-ctx.Done():
 		case <-gc.Done():
-			sconn.Close()
 		case <-ending:
+			return
 		}
+		sconn.Close()
 	})
 	c.aux.Go(func() {
 		// The upstream going away ends the client connection too.
@@ -348,10 +347,10 @@ const drainGrace = 500 * time.Millisecond
 // then waited for too (their end is recorded).
 func (c *conn) drain() {
 	done := make(chan struct{})
-	go func() {
+	c.aux.Go(func() {
 		c.wg.Wait()
 		close(done)
-	}()
+	})
 	t := time.NewTimer(drainGrace)
 	defer t.Stop()
 	select {
