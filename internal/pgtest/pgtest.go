@@ -7,9 +7,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +27,89 @@ const AdminURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 // where it fails: integration tests must run there.
 func Database(t testing.TB, prefix string) string {
 	t.Helper()
+	return database(t, prefix, "")
+}
+
+// DatabaseFrom is Database with the new database a copy of a template
+// holding what setup (SQL statements) made: the template is made once
+// per test binary for each prefix and setup, then no connection to it is
+// allowed, so parallel tests copy it safely. Call DropTemplates from
+// TestMain after m.Run.
+func DatabaseFrom(t testing.TB, prefix, setup string) string {
+	t.Helper()
+	tm, _ := templates.LoadOrStore(prefix+"\x00"+setup, &template{})
+	tmpl := tm.(*template)
+	tmpl.once.Do(func() { tmpl.name, tmpl.err = makeTemplate(prefix, setup) })
+	if tmpl.err != nil {
+		if errors.Is(tmpl.err, errUnreachable) && os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL not reachable: %v", tmpl.err)
+		}
+		t.Fatalf("pgtest: template for %s: %v", prefix, tmpl.err)
+	}
+	return database(t, prefix, tmpl.name)
+}
+
+// template is a database DatabaseFrom copies.
+type template struct {
+	once sync.Once
+	name string
+	err  error
+}
+
+// templates holds the templates made, by prefix and setup.
+var templates sync.Map
+
+var errUnreachable = errors.New("PostgreSQL not reachable")
+
+func makeTemplate(prefix, setup string) (string, error) {
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, AdminURL)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errUnreachable, err)
+	}
+	defer admin.Close(ctx)
+	name := prefix + "_tmpl_" + randomHex()
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	c, err := pgx.Connect(ctx, strings.Replace(AdminURL, "/test?", "/"+name+"?", 1))
+	if err == nil {
+		_, err = c.PgConn().Exec(ctx, setup).ReadAll()
+		_ = c.Close(ctx)
+	}
+	if err == nil {
+		// No connection may use the template while it is copied.
+		_, err = admin.Exec(ctx, "ALTER DATABASE "+name+" WITH ALLOW_CONNECTIONS false")
+	}
+	if err != nil {
+		_ = Drop(ctx, name, adminConnect, DropBound)
+		return "", err
+	}
+	return name, nil
+}
+
+// DropTemplates drops the templates DatabaseFrom made in this process.
+func DropTemplates() error {
+	var errs []error
+	templates.Range(func(_, v any) bool {
+		if tm := v.(*template); tm.name != "" {
+			errs = append(errs, Drop(context.Background(), tm.name, adminConnect, DropBound))
+		}
+		return true
+	})
+	return errors.Join(errs...)
+}
+
+func randomHex() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// database creates prefix_<random>, a copy of tmpl unless it is empty,
+// dropped when t ends.
+func database(t testing.TB, prefix, tmpl string) string {
+	t.Helper()
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, AdminURL)
 	if err != nil {
@@ -33,10 +118,12 @@ func Database(t testing.TB, prefix string) string {
 		}
 		t.Fatalf("PostgreSQL not reachable: %v", err)
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := prefix + "_" + hex.EncodeToString(b)
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+name)
+	name := prefix + "_" + randomHex()
+	create := "CREATE DATABASE " + name
+	if tmpl != "" {
+		create += " TEMPLATE " + tmpl
+	}
+	_, err = admin.Exec(ctx, create)
 	_ = admin.Close(ctx)
 	if err != nil {
 		t.Fatalf("create database %s: %v", name, err)

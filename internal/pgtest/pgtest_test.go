@@ -112,3 +112,61 @@ func TestDropRetriesThenForces(t *testing.T) {
 		t.Fatalf("drop again: %v", err)
 	}
 }
+
+// TestDatabaseFromTemplate: parallel tests get copies of one template made
+// once with the setup's tables, each its own (a write to one is not in
+// another); no connection to the template is allowed, and DropTemplates
+// drops it.
+func TestDatabaseFromTemplate(t *testing.T) {
+	ctx := context.Background()
+	const setup = "CREATE TABLE t (n int); INSERT INTO t VALUES (1), (2);"
+	t.Run("copies", func(t *testing.T) {
+		for i := range 4 {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				c, err := pgx.Connect(ctx, pgtest.DatabaseFrom(t, "airlock_pgtest", setup))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close(ctx)
+				if _, err := c.Exec(ctx, "INSERT INTO t VALUES ($1)", 10+i); err != nil {
+					t.Fatal(err)
+				}
+				var n, sum int
+				if err := c.QueryRow(ctx, "SELECT count(*), sum(n) FROM t").Scan(&n, &sum); err != nil || n != 3 || sum != 13+i {
+					t.Fatalf("copy holds %d rows summing to %d (%v), want the template's 2 and its own", n, sum, err)
+				}
+			})
+		}
+	})
+	admin, err := pgx.Connect(ctx, pgtest.AdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	templates := func() []string {
+		rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'airlock\\_pgtest\\_tmpl\\_%' AND NOT datallowconn")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	names := templates()
+	if len(names) == 0 {
+		t.Fatal("no template that refuses connections")
+	}
+	if err := pgtest.DropTemplates(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range templates() {
+		for _, m := range names {
+			if n == m {
+				t.Fatalf("template %s not dropped", n)
+			}
+		}
+	}
+}
