@@ -243,7 +243,10 @@ func (p *Proxy) untrack(nc net.Conn) {
 
 // ServeConn serves one client connection and closes it. It returns when the
 // client disconnects, the upstream connection ends, the session ends in
-// the gate (output that could not be recorded), ctx ends or Close is called.
+// the gate (output that could not be recorded), ctx ends or Close is called,
+// and only once everything the connection started has ended: a command
+// still running when the client left is ended upstream and its end
+// recorded, then the session's.
 func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	defer nc.Close()
 	if !p.track(nc) {
