@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -8,8 +9,16 @@ import (
 )
 
 // TestMain lets more parallel tests run at once than there are cores:
-// most of this package's tests wait on PostgreSQL and the gateway.
+// most of this package's tests wait on PostgreSQL and the gateway. It
+// drops the template of the test databases (newDB) at the end.
 func TestMain(m *testing.M) {
 	pgtest.RaiseParallel()
-	os.Exit(m.Run())
+	code := m.Run()
+	if err := pgtest.DropTemplates(); err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
