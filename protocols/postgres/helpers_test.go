@@ -69,19 +69,22 @@ func randomName(prefix string) string {
 }
 
 // newDB creates a throwaway database (internal/pgtest) with the test
-// tables and returns its name: a copy of a template made once per run.
+// tables and returns its name.
 func newDB(t testing.TB) string {
 	t.Helper()
-	url := pgtest.DatabaseFrom(t, "airlock_pg", testTables)
+	ctx := context.Background()
+	url := pgtest.Database(t, "airlock_pg")
 	cfg, err := pgconn.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg.Database
-}
-
-// testTables makes the tables of every test database.
-var testTables = fmt.Sprintf(`
+	name := cfg.Database
+	c, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, fmt.Sprintf(`
 		CREATE TABLE customers (id int PRIMARY KEY, name text, card text, pin text, card_num int8, note text, doc jsonb);
 		INSERT INTO customers VALUES
 		  (1, 'Ada', '%[1]s', '1234', %[1]s, 'paid with %[1]s', '{"card": "%[1]s", "ok": 1}'),
@@ -90,7 +93,12 @@ var testTables = fmt.Sprintf(`
 		CREATE TABLE held (id int, v text);
 		INSERT INTO held VALUES (1, 'a'), (2, 'b');
 		CREATE TABLE victims (id int);
-	`, testCard)
+	`, testCard)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
 
 type testGateway struct {
 	addr     string

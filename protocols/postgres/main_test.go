@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -9,16 +8,8 @@ import (
 )
 
 // TestMain lets more parallel tests run at once than there are cores:
-// most of this package's tests wait on PostgreSQL and the gateway. It
-// drops the template of the test databases (newDB) at the end.
+// most of this package's tests wait on PostgreSQL and the gateway.
 func TestMain(m *testing.M) {
 	pgtest.RaiseParallel()
-	code := m.Run()
-	if err := pgtest.DropTemplates(); err != nil {
-		fmt.Fprintln(os.Stderr, "pgtest:", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
