@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -181,26 +182,48 @@ func (tg *testGateway) sessionPIDs() map[int]bool {
 
 // decided returns the statement texts the gate allowed and refused.
 func (tg *testGateway) decided() (allowed, refused map[string]bool) {
+	allowed, refused, _ = tg.decidedSince(0)
+	return allowed, refused
+}
+
+// recordMark is where what is recorded from now on starts in the gate's
+// record: the number of sessions recorded so far (decidedSince).
+func (tg *testGateway) recordMark() int { return len(tg.rec.Sessions()) }
+
+// decidedSince is decided over the sessions recorded from mark on (a
+// recordMark), and how many events it read: a fuzz seed reads its own
+// sessions, not the whole run's record again.
+func (tg *testGateway) decidedSince(mark int) (allowed, refused map[string]bool, read int) {
 	allowed, refused = map[string]bool{}, map[string]bool{}
-	for _, e := range tg.gateEvents() {
-		if e.Kind != gate.EventDecision || e.Request == nil || e.Decision == nil {
-			continue
-		}
-		set := refused
-		if e.Decision.Action == gate.Allow {
-			set = allowed
-		}
-		set[norm(e.Request.Command)] = true
-		for _, part := range strings.Split(e.Request.Command, ";\n") {
-			set[norm(part)] = true
-		}
-		if e.Request.SQL != nil {
-			for _, st := range e.Request.SQL.Statements {
-				set[norm(st.Text)] = true
-			}
+	sessions := tg.rec.Sessions()
+	for _, sid := range sessions[min(mark, len(sessions)):] {
+		for _, e := range tg.rec.GateEvents(sid) {
+			read++
+			decidedEvent(e, allowed, refused)
 		}
 	}
-	return allowed, refused
+	return allowed, refused, read
+}
+
+// decidedEvent adds the statement texts of a decision event to allowed
+// or refused.
+func decidedEvent(e gate.Event, allowed, refused map[string]bool) {
+	if e.Kind != gate.EventDecision || e.Request == nil || e.Decision == nil {
+		return
+	}
+	set := refused
+	if e.Decision.Action == gate.Allow {
+		set = allowed
+	}
+	set[norm(e.Request.Command)] = true
+	for _, part := range strings.Split(e.Request.Command, ";\n") {
+		set[norm(part)] = true
+	}
+	if e.Request.SQL != nil {
+		for _, st := range e.Request.SQL.Statements {
+			set[norm(st.Text)] = true
+		}
+	}
 }
 
 func norm(s string) string { return strings.TrimSpace(s) }
@@ -305,4 +328,80 @@ func TestAuditEquality(t *testing.T) {
 func emptySQL(text string) bool {
 	cl, err := pgsql.ParserClassifier{}.Classify(text)
 	return err == nil && len(cl.Statements) == 0
+}
+
+// TestAuditSeedReadsOnlyItsPart: a fuzz seed's check reads what was
+// appended since the seed started, in the server's log (the offset
+// skipToEnd keeps) and in the gate's record (recordMark): what earlier
+// seeds left is neither read again nor counted, so a long run stays
+// linear in its seeds.
+func TestAuditSeedReadsOnlyItsPart(t *testing.T) {
+	t.Parallel()
+	al := &auditLog{}
+	tg := startGateway(t, withAuditRole(t, al))
+	ctx := context.Background()
+	asRole := func(sql string) int {
+		url := strings.Replace(dbURL(tg.db), "postgres@", al.role+"@", 1)
+		c, err := pgconn.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		if err := c.Exec(ctx, sql).Close(); err != nil {
+			t.Fatal(err)
+		}
+		return int(c.PID())
+	}
+	decide := func(session, command string) {
+		for _, e := range []gate.Event{
+			{Kind: gate.EventSessionStart},
+			{Kind: gate.EventDecision, Request: &gate.Request{Command: command}, Decision: &gate.Decision{ID: command, Action: gate.Allow}},
+		} {
+			e.SessionID, e.Time = session, time.Now()
+			if err := tg.rec.Record(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Earlier seeds: statements logged, sessions recorded.
+	for i := range 20 {
+		asRole(fmt.Sprintf("SELECT 'earlier %d'", i))
+		decide(fmt.Sprintf("earlier-%d", i), fmt.Sprintf("SELECT 'earlier %d'", i))
+	}
+	al.skipToEnd(t)
+	mark := tg.recordMark()
+	pid := asRole("SELECT 'this seed'")
+	decide("this-seed", "SELECT 'this seed'")
+
+	var logged []string
+	for deadline := time.Now().Add(2 * time.Second); len(logged) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		logged = logged[:0]
+		for _, e := range al.read(t) {
+			logged = append(logged, norm(e.text))
+		}
+	}
+	if len(logged) != 1 || logged[0] != "SELECT 'this seed'" {
+		t.Errorf("the seed's log read holds %q, want only its own statement", logged)
+	}
+	allowed, _, read := tg.decidedSince(mark)
+	if read != 2 || len(allowed) != 1 || !allowed["SELECT 'this seed'"] {
+		t.Errorf("the seed's record read %d events, allowed %v; want its own 2 events", read, allowed)
+	}
+	// The check itself passes on the seed's part and fails on a statement
+	// the seed's sessions ran that only an earlier seed was allowed.
+	var failed []string
+	checkAuditSeed(t, tg, al, mark, map[int]bool{pid: true}, func(m string) { failed = append(failed, m) })
+	if len(failed) != 0 {
+		t.Errorf("the seed's own statement failed the check: %v", failed)
+	}
+	pid = asRole("SELECT 'earlier 3'")
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if slices.ContainsFunc(al.read(t), func(e executed) bool { return e.pid == pid }) {
+			break
+		}
+	}
+	checkAuditSeed(t, tg, al, mark, map[int]bool{pid: true}, func(m string) { failed = append(failed, m) })
+	if len(failed) != 1 {
+		t.Errorf("a statement allowed only before the seed passed its check: %v", failed)
+	}
 }

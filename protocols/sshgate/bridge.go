@@ -20,7 +20,17 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	c := sc.c
 	var exits []*ssh.Request
 	reqDone := make(chan struct{})
-	go func() {
+	inDone := make(chan struct{})
+	// Whatever way the bridge ends, the goroutines it started have ended
+	// when it returns (they record into the session, which closes after
+	// the bridge): ureqs closes once up has, the client's input once its
+	// channel has or the connection ended.
+	defer func() {
+		_ = up.Close()
+		<-reqDone
+		<-inDone
+	}()
+	c.wg.Go(func() {
 		defer close(reqDone)
 		for r := range ureqs {
 			switch r.Type {
@@ -32,9 +42,10 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 				}
 			}
 		}
-	}()
+	})
 
-	go func() {
+	c.wg.Go(func() {
+		defer close(inDone)
 		if shell && c.p.cfg.RecordInput {
 			// What the client types is recorded as it is (never masked:
 			// the record keeps the input), before it goes upstream.
@@ -47,7 +58,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 			_, _ = io.Copy(up, sc.ch)
 		}
 		_ = up.CloseWrite()
-	}()
+	})
 
 	outs := [2]*gate.OutputWriter{
 		c.gc.Output(d, "stdout", sc.ch, c.outputOptions()),
@@ -57,9 +68,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range outs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			_, err := io.Copy(outs[i], srcs[i])
 			if cerr := outs[i].Close(); err == nil {
 				err = cerr
@@ -67,25 +76,27 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 			if errs[i] = err; err != nil {
 				_ = up.Close() // ends the other stream's copy too
 			}
-		}()
+		})
 	}
 	wg.Wait()
+	final := func() gate.Output {
+		<-reqDone
+		out := gate.Output{Stream: "stdout", Findings: mask.MergeFindings(outs[0].Findings(), outs[1].Findings())}
+		for _, r := range exits {
+			exitOf(r, &out)
+		}
+		return out
+	}
 	if err := errors.Join(errs...); err != nil {
 		// Masking or recording failed, or the client went away: nothing
 		// more reaches the client.
-		sc.stopOutput(up, err)
+		sc.stopOutput(d, up, err, final)
 		return
 	}
-	<-reqDone
-
-	out := gate.Output{Stream: "stdout", Findings: mask.MergeFindings(outs[0].Findings(), outs[1].Findings())}
-	for _, r := range exits {
-		exitOf(r, &out)
-	}
-	if err := c.gc.Finish(c.ctx, d, out); err != nil {
+	if err := c.gc.Finish(c.ctx, d, final()); err != nil {
 		// The exit status could not be recorded: it is not forwarded, and
 		// the gate has ended the session.
-		sc.stopOutput(up, err)
+		sc.stopOutput(d, up, err, nil)
 		return
 	}
 	_ = sc.ch.CloseWrite()
@@ -97,15 +108,23 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 
 // stopOutput ends a channel whose output stopped. When the gate ended the
 // session (output it could not record), the client connection is closed
-// with nothing more sent; otherwise the client reads why on stderr and
-// exits with ExitRefused.
-func (sc *sessionChan) stopOutput(up ssh.Channel, err error) {
+// with nothing more sent; otherwise the program's end is recorded (final,
+// when not nil, gives its final output once up is closed: findings, and
+// an exit status only if the upstream sent one), and the client reads why
+// on stderr and exits with ExitRefused.
+func (sc *sessionChan) stopOutput(d *gate.Decision, up ssh.Channel, err error, final func() gate.Output) {
 	c := sc.c
 	c.p.log.Error("output stopped", "session", c.sessionID(), "error", err)
 	_ = up.Close()
 	if c.gc.Err() != nil {
 		_ = c.client.Close()
 		return
+	}
+	if final != nil {
+		if err := c.gc.Finish(c.ctx, d, final()); err != nil {
+			_ = c.client.Close()
+			return
+		}
 	}
 	_, _ = io.WriteString(sc.ch.Stderr(), "\r\nairlock: output stopped: it could not be masked or recorded\r\n")
 	sc.exit(ExitRefused)

@@ -76,22 +76,37 @@ func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, 
 		_ = nch.Reject(ssh.ConnectionFailed, msg)
 		return
 	}
+	// Every goroutine below ends once both channels are closed, which
+	// the deferred calls do in this order: close both, then wait.
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer up.Close()
+	wg.Go(func() { ssh.DiscardRequests(ureqs) })
 	ch, reqs, err := nch.Accept()
 	if err != nil {
 		return
 	}
 	defer ch.Close()
-	go ssh.DiscardRequests(reqs)
-	go ssh.DiscardRequests(ureqs)
-	var wg sync.WaitGroup
+	wg.Go(func() { ssh.DiscardRequests(reqs) })
+	// When the connection ends, the forward ends with it, whatever the
+	// target does: a target that never answers nor closes would keep
+	// the copy from upstream waiting.
+	piped := make(chan struct{})
+	defer close(piped)
+	wg.Go(func() {
+		select {
+		case <-c.ctx.Done():
+			_ = up.Close()
+			_ = ch.Close()
+		case <-piped:
+		}
+	})
+	var pipes sync.WaitGroup
 	pipe := func(dst, src ssh.Channel) {
-		defer wg.Done()
 		_, _ = io.Copy(dst, src)
 		_ = dst.CloseWrite()
 	}
-	wg.Add(2)
-	go pipe(up, ch)
-	go pipe(ch, up)
-	wg.Wait()
+	pipes.Go(func() { pipe(up, ch) })
+	pipes.Go(func() { pipe(ch, up) })
+	pipes.Wait()
 }

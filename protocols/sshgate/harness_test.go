@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,7 +245,19 @@ type gateway struct {
 	proxy *Proxy
 	// approver holds reviews (gate in Hold mode).
 	approver *approval.Memory
+	// label is the pprof label value every goroutine of this gateway
+	// carries (key gatewayLabel): Serve runs under it and goroutines
+	// inherit their creator's labels.
+	label string
+	// served is closed when Serve has returned.
+	served chan struct{}
 }
+
+// gatewayLabel is the pprof label key naming a test gateway.
+const gatewayLabel = "airlock_test_gateway"
+
+// gatewayCount numbers the test gateways, for their labels.
+var gatewayCount atomic.Int64
 
 // startTestGateway starts an sshd and a gateway in front of it, with
 // testRules, recording into memory.
@@ -296,16 +310,20 @@ func startGatewayWith(t testing.TB, up *sshd, rules string, recorder gate.Record
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	label := fmt.Sprintf("%s#%d", t.Name(), gatewayCount.Add(1))
 	go func() {
 		defer close(done)
-		_ = p.Serve(ctx, l)
+		pprof.Do(ctx, pprof.Labels(gatewayLabel, label), func(ctx context.Context) {
+			_ = p.Serve(ctx, l)
+		})
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
 		_ = p.Close()
 	})
-	return &gateway{t: t, addr: l.Addr().String(), up: up, agent: agent, human: human, dir: dir, proxy: p, approver: approver}
+	return &gateway{t: t, addr: l.Addr().String(), up: up, agent: agent, human: human, dir: dir, proxy: p, approver: approver,
+		label: label, served: done}
 }
 
 // sshArgs are the OpenSSH client options for connecting to addr with key.

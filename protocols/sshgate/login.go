@@ -90,11 +90,7 @@ func (l *loginDir) get(ctx context.Context) shell.Login {
 			close(l.ready) // the session is ending: the home stays unknown
 			return
 		}
-		l.learning.Add(1)
-		go func() {
-			defer l.learning.Done()
-			l.learn(ctx)
-		}()
+		l.learning.Go(func() { l.learn(ctx) })
 	})
 	select {
 	case <-l.ready:
@@ -212,8 +208,17 @@ func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration) (log
 	a.ran = true
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	stop := context.AfterFunc(ctx, func() { s.Close() })
-	defer stop()
+	// The probe returns only once a close the context started is done.
+	closed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		s.Close()
+		close(closed)
+	})
+	defer func() {
+		if !stop() {
+			<-closed
+		}
+	}()
 	a.stdout, err = io.ReadAll(io.LimitReader(out, maxLoginAnswer))
 	if err != nil {
 		return shell.Login{}, a, "read: " + err.Error()

@@ -192,13 +192,11 @@ func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("sshgate: accept: %w", err)
 		}
 		delay = 0
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		p.wg.Go(func() {
 			if err := p.ServeConn(ctx, c); err != nil {
 				p.log.Debug("connection ended", "client", c.RemoteAddr().String(), "error", err)
 			}
-		}()
+		})
 	}
 }
 
@@ -245,7 +243,10 @@ func (p *Proxy) untrack(nc net.Conn) {
 
 // ServeConn serves one client connection and closes it. It returns when the
 // client disconnects, the upstream connection ends, the session ends in
-// the gate (output that could not be recorded), ctx ends or Close is called.
+// the gate (output that could not be recorded), ctx ends or Close is called,
+// and only once everything the connection started has ended: a command
+// still running when the client left is ended upstream and its end
+// recorded, then the session's.
 func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	defer nc.Close()
 	if !p.track(nc) {
@@ -301,31 +302,68 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	defer up.Close()
 
 	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn, login: p.newLoginDir(up, gc)}
-	stop := context.AfterFunc(ctx, func() { sconn.Close() })
-	defer stop()
-	go func() {
-		// A session the gate ended (output it could not record) ends the
-		// client connection: nothing more may reach the client.
-		<-gc.Done()
+	// The watchers below end with the connection; ServeConn returns only
+	// once they have (aux), as it does for the channels (wg).
+	ending := make(chan struct{})
+	c.aux.Go(func() {
+		// ctx ending or Close ends the client connection; so does a
+		// session the gate ended (output it could not record): nothing
+		// more may reach the client.
+		select {
+		case <-ctx.Done():
+		case <-gc.Done():
+		case <-ending:
+			return
+		}
 		sconn.Close()
-	}()
-	go func() {
+	})
+	c.aux.Go(func() {
 		// The upstream going away ends the client connection too.
 		_ = up.Wait()
 		sconn.Close()
-	}()
-	go c.globalRequests(reqs)
+	})
+	c.aux.Go(func() { c.globalRequests(reqs) })
 	for nch := range chans {
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.channel(nch)
-		}()
+		c.wg.Go(func() { c.channel(nch) })
 	}
+	// The client connection is gone: what its channels still run upstream
+	// is ended (c.ctx), and their end recorded before the session's.
 	cancel()
-	c.wg.Wait()
+	c.drain()
 	c.login.wait()
+	_ = up.Close()
+	_ = sconn.Close()
+	close(ending)
+	c.aux.Wait()
 	return nil
+}
+
+// drainGrace is how long the channels of a connection whose client has
+// gone may take to end before the upstream connection is closed under
+// them: an upstream that never acknowledges a channel's close, a forward
+// whose target never answers.
+const drainGrace = 500 * time.Millisecond
+
+// drain waits for every channel of c and every goroutine they started.
+// Each ends its upstream channel once c.ctx is done; those still running
+// after drainGrace are ended by closing the upstream connection, and are
+// then waited for too (their end is recorded).
+func (c *conn) drain() {
+	done := make(chan struct{})
+	c.aux.Go(func() {
+		c.wg.Wait()
+		close(done)
+	})
+	t := time.NewTimer(drainGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	}
+	c.p.log.Warn("channels still running after the client left: closing the upstream connection", "session", c.sessionID())
+	_ = c.up.Close()
+	<-done
 }
 
 // dialUpstream connects and authenticates to the upstream host.
@@ -369,7 +407,11 @@ type conn struct {
 	client *ssh.ServerConn
 	// login is the upstream account's login directory (login.go).
 	login *loginDir
-	wg    sync.WaitGroup
+	// wg counts the channels' handlers and every goroutine they start:
+	// all of them may record into the session, which closes after them.
+	wg sync.WaitGroup
+	// aux counts the connection's watchers, which record nothing.
+	aux sync.WaitGroup
 }
 
 // sessionID is the gate session's id, for logs.

@@ -64,7 +64,9 @@ func (c *conn) session(nch ssh.NewChannel) {
 			started = true
 			// The reply is sent inside start: a refusal is reported as an
 			// accepted request followed by stderr and an exit status.
-			go sc.start(r)
+			// Counted in the connection's wait group: the connection
+			// ends only once the program has, its end recorded.
+			c.wg.Go(func() { sc.start(r) })
 			continue
 		case "x11-req", "auth-agent-req@openssh.com":
 			c.refused(r.Type)

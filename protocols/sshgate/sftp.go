@@ -25,8 +25,14 @@ const MaxMaskedRead = 64 << 20
 // carries every allowed operation out through an sftp client on the
 // upstream channel.
 func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
-	go ssh.DiscardRequests(ureqs)
 	c := sc.c
+	var discard sync.WaitGroup
+	discard.Go(func() { ssh.DiscardRequests(ureqs) })
+	defer func() {
+		// ureqs closes once the upstream channel has.
+		_ = up.Close()
+		discard.Wait()
+	}()
 	cl, err := sftp.NewClientPipe(up, up)
 	if err != nil {
 		c.p.log.Error("upstream sftp", "session", c.sessionID(), "error", err)
