@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
@@ -21,13 +22,23 @@ const maxJSONDepth = 512
 // Masked values with the null strategy become null. Whitespace between
 // tokens is not kept; escapes are normalised.
 func (p *Policy) JSON(doc []byte) ([]byte, []Finding, error) {
+	return p.maskJSON(doc, true)
+}
+
+// maskJSON is JSON; with memo, the texts found clean are not read again
+// (jsonmemo.go).
+func (p *Policy) maskJSON(doc []byte, memo bool) ([]byte, []Finding, error) {
 	if p == nil {
 		return doc, nil, nil
 	}
 	if len(doc) > p.e.maxVal {
 		return nil, nil, fmt.Errorf("%w: document of %d bytes is above max_value_bytes %d", ErrLimit, len(doc), p.e.maxVal)
 	}
-	j := jsonMasker{p: p, in: doc}
+	j := jsonMasker{p: p, in: doc, memo: &noMemo}
+	if memo {
+		j.memo = memoPool.Get().(*cleanMemo)
+		defer j.memo.release()
+	}
 	j.out = make([]byte, 0, len(doc)+len(doc)/8)
 	j.ws()
 	if err := j.value(); err != nil {
@@ -60,6 +71,8 @@ type jsonMasker struct {
 	// scalarEnd is where the string or number value() read last ends, or
 	// -1 when it read a container or a literal.
 	scalarEnd int
+	// memo holds the texts of the document found clean (jsonmemo.go).
+	memo *cleanMemo
 }
 
 func (j *jsonMasker) errf(format string, args ...any) error {
@@ -135,7 +148,7 @@ func (j *jsonMasker) value() error {
 		if j.maskedWhole(n) {
 			return nil
 		}
-		return j.number(string(n))
+		return j.number(n)
 	}
 	for _, lit := range []string{"true", "false", "null"} {
 		if bytes.HasPrefix(j.in[j.pos:], []byte(lit)) {
@@ -398,9 +411,15 @@ func (j *jsonMasker) skip(depth int) error {
 // mask runs the detectors over one string of the document. The finding
 // field (the generic path) is built only when something was found.
 func (j *jsonMasker) mask(b []byte) ([]byte, bool, error) {
+	if clean(j.memo.text, b) {
+		return b, false, nil
+	}
 	j.sub.f = j.sub.f[:0]
 	m, null, err := j.p.maskText(b, "", &j.sub)
 	if err != nil || len(j.sub.f) == 0 {
+		if err == nil {
+			remember(j.memo.text, b)
+		}
 		return m, null, err
 	}
 	where := genericPath(j.show)
@@ -410,11 +429,18 @@ func (j *jsonMasker) mask(b []byte) ([]byte, bool, error) {
 	return m, null, nil
 }
 
-func (j *jsonMasker) number(n string) error {
+func (j *jsonMasker) number(n []byte) error {
+	if clean(j.memo.number, n) {
+		j.out = append(j.out, n...)
+		return nil
+	}
 	j.sub.f = j.sub.f[:0]
 	m, null, changed, err := j.p.maskNumber(n, "", &j.sub)
 	if err != nil {
 		return err
+	}
+	if !changed && len(j.sub.f) == 0 {
+		remember(j.memo.number, n)
 	}
 	if len(j.sub.f) > 0 {
 		where := genericPath(j.show)
@@ -435,18 +461,18 @@ func (j *jsonMasker) number(n string) error {
 
 // maskNumber masks the text of a number, and also its plain decimal
 // expansion when it is written with an exponent (4.111111111111111e15).
-func (p *Policy) maskNumber(n, field string, tl *tally) (out []byte, null, changed bool, err error) {
-	m, null, err := p.maskText([]byte(n), field, tl)
+func (p *Policy) maskNumber(n []byte, field string, tl *tally) (out []byte, null, changed bool, err error) {
+	m, null, err := p.maskText(n, field, tl)
 	if err != nil {
 		return nil, false, false, err
 	}
-	if len(m) != len(n) || string(m) != n {
+	if !bytes.Equal(m, n) {
 		return m, null, true, nil
 	}
-	if bytes.ContainsAny([]byte(n), "eE.") {
-		if f, perr := strconv.ParseFloat(n, 64); perr == nil {
+	if bytes.ContainsAny(n, "eE.") {
+		if f, perr := strconv.ParseFloat(unsafe.String(unsafe.SliceData(n), len(n)), 64); perr == nil {
 			plain := strconv.FormatFloat(f, 'f', -1, 64)
-			if plain != n && len(plain) <= 32 {
+			if plain != string(n) && len(plain) <= 32 {
 				var sub tally
 				pm, pnull, err := p.maskText([]byte(plain), field, &sub)
 				if err != nil {

@@ -146,7 +146,14 @@ func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
 	if dash && !grouped {
 		return
 	}
+	if clean(j.memo.text, joined) {
+		return
+	}
 	c := resolve(j.p.candidates(joined, true, nil))
+	if len(c) == 0 {
+		remember(j.memo.text, joined)
+		return
+	}
 	det := make([]int, len(leaves))
 	hit := false
 	for i := range det {
