@@ -48,6 +48,7 @@ func (p *Policy) maskJSON(doc []byte, memo bool) ([]byte, []Finding, error) {
 	if j.pos != len(j.in) {
 		return nil, nil, j.errf("data after the document")
 	}
+	j.flushLeaves()
 	return j.out, j.tl.result(), nil
 }
 
@@ -73,6 +74,10 @@ type jsonMasker struct {
 	scalarEnd int
 	// memo holds the texts of the document found clean (jsonmemo.go).
 	memo *cleanMemo
+	// box numbers the container being read; boxes counts them.
+	box, boxes int32
+	// runIdx is joinLeaves' buffer of the leaves of one reading.
+	runIdx []int
 }
 
 func (j *jsonMasker) errf(format string, args ...any) error {
@@ -116,12 +121,17 @@ func (j *jsonMasker) value() error {
 		}
 	}
 	switch c := j.in[j.pos]; {
-	case c == '{':
-		err := j.object()
-		j.scalarEnd = -1
-		return err
-	case c == '[':
-		err := j.array()
+	case c == '{' || c == '[':
+		outer := j.box
+		j.boxes++
+		j.box = j.boxes
+		var err error
+		if c == '{' {
+			err = j.object()
+		} else {
+			err = j.array()
+		}
+		j.box = outer
 		j.scalarEnd = -1
 		return err
 	case c == '"':
@@ -179,7 +189,6 @@ func (j *jsonMasker) appendMasked(m []byte, null bool) {
 
 func (j *jsonMasker) object() error {
 	var keys []string // this object's keys, for duplicates
-	base := len(j.leaves)
 	var seen map[string]struct{}
 	var seenOut map[string]struct{}
 	if j.open('{', '}') {
@@ -248,9 +257,6 @@ func (j *jsonMasker) object() error {
 		}
 		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
-			if err := j.closeLeaves(base); err != nil {
-				return err
-			}
 			// Masked keys that collide with an unmasked key are caught here.
 			for mk := range seenOut {
 				if _, c := seen[mk]; c || contains(keys, mk) {
@@ -332,7 +338,6 @@ func (j *jsonMasker) array() error {
 	if j.open('[', ']') {
 		return nil
 	}
-	base := len(j.leaves)
 	for i := 0; ; i++ {
 		if i > 0 {
 			j.out = append(j.out, ',')
@@ -346,29 +351,9 @@ func (j *jsonMasker) array() error {
 		}
 		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
-			return j.closeLeaves(base)
+			return nil
 		}
 	}
-}
-
-// closeLeaves reads the leaves of the container that just closed, from
-// base on, joined (joinLeaves), and forgets them.
-func (j *jsonMasker) closeLeaves(base int) error {
-	err := j.joinLeaves(j.leaves[base:])
-	j.leaves = j.leaves[:base]
-	return err
-}
-
-// addLeaf records the member whose input starts at j.in[in] (a string or
-// number when j.scalarEnd says where it ends) and whose masked token
-// starts at j.out[start]; found is whether masking it found anything;
-// closed: the container's closing bracket follows it in the output.
-func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
-	end := len(j.out)
-	if closed {
-		end--
-	}
-	j.leaves = append(j.leaves, jsonLeaf{in: in, inEnd: j.scalarEnd, start: start, end: end, found: found})
 }
 
 // str reads the string at j.pos and returns its decoded bytes. Without
