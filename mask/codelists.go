@@ -465,7 +465,13 @@ func mayBeTextCode(t []byte, s, e int, m uint8) bool {
 	c := t[s]
 	switch n := e - s; {
 	case m&cbLetter != 0:
-		return m&cbDigit == 0 && n >= 3 && n <= 5
+		// A word of letters is a code only spelled (classifyCode), or
+		// a call's word the probe reads past (probeHit).
+		if m&cbDigit != 0 || n < 3 || n > 5 {
+			return false
+		}
+		_, digit := digitWord(t[s:e])
+		return digit || glueWord(t[s:e])
 	case n == 2:
 		return c >= '2' && c <= '9'
 	case n == 3:

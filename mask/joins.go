@@ -1,6 +1,10 @@
 package mask
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Concatenated strings. Code and queries build a value from pieces:
 // "4111" + "1111" + ..., '4111' || '1111' in SQL, "AKIAIOSFOD" "NN7EXAMPLE"
@@ -135,22 +139,52 @@ func commaJoins(t []byte, a, b int) bool {
 // value when it holds a digit, an at sign, or letters of both cases.
 func pieceOf(t []byte, k, dir int) (value, ok bool) {
 	n := 0
-	digit, upper, lower := false, false, false
+	var seen uint8
 	for ; k >= 0 && k < len(t) && n <= maxPiece; k += dir {
-		c := t[k]
-		if c == '"' || c == '\'' || c == '\\' {
+		c := pieceClass[t[k]]
+		if c&pcEnd != 0 {
 			break
 		}
-		if !joinChar(c) && c != '=' {
+		if c&pcIn == 0 {
 			return false, false
 		}
-		digit = digit || isDigit(c) || c == '@'
-		upper = upper || is(c, clUpper)
-		lower = lower || is(c, clLower)
+		seen |= c
 		n++
 	}
-	return digit || upper && lower, n >= 1 && n <= maxPiece
+	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower, n >= 1 && n <= maxPiece
 }
+
+// The classes of pieceClass.
+const (
+	pcIn    uint8 = 1 << iota // a piece may hold it: joinChar or '='
+	pcEnd                     // a quote or backslash ends the piece
+	pcValue                   // a digit or an at sign
+	pcUpper
+	pcLower
+)
+
+// pieceClass is what each byte is to pieceOf. (It is spelled out, not
+// read from class, which an init function fills after the variables.)
+var pieceClass = func() (c [256]uint8) {
+	for b := range 256 {
+		x := byte(b)
+		switch {
+		case x == '"' || x == '\'' || x == '\\':
+			c[b] = pcEnd
+		case x >= '0' && x <= '9':
+			c[b] = pcIn | pcValue
+		case x == '@':
+			c[b] = pcIn | pcValue
+		case x >= 'A' && x <= 'Z':
+			c[b] = pcIn | pcUpper
+		case x >= 'a' && x <= 'z':
+			c[b] = pcIn | pcLower
+		case x == '.' || x == '-' || x == '_' || x == '+' || x == '/' || x == '=':
+			c[b] = pcIn
+		}
+	}
+	return c
+}()
 
 // joinChar marks the characters a piece of a value may end or start with.
 func joinChar(c byte) bool {
@@ -172,29 +206,49 @@ func skipSpaces(t []byte, j int) int {
 // hasJoins reports whether t holds a join of string pieces, and whether
 // one joins digits.
 func hasJoins(t []byte) (any, digits bool) {
-	for _, q := range [...]byte{'"', '\''} {
-		for i := 0; ; i++ {
-			k := bytes.IndexByte(t[i:], q)
-			if k < 0 {
-				break
+	for i := nextQuote(t, 0); i < len(t); i = nextQuote(t, i+1) {
+		// Most quotes of a JSON text cannot close a piece joined to the
+		// next: an opening quote (after ':', ',', '[') or a key's closing
+		// quote (before ':'). joinAt would say so too.
+		if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
+			continue
+		}
+		if _, d, ok := joinAt(t, i); ok {
+			if d {
+				return true, true // nothing more to learn
 			}
-			i += k
-			// Most quotes of a JSON text cannot close a piece joined to
-			// the next: an opening quote (after ':', ',', '[') or a key's
-			// closing quote (before ':'). joinAt would say so too.
-			if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
-				continue
-			}
-			if _, d, ok := joinAt(t, i); ok {
-				any, digits = true, digits || d
-				if digits {
-					return true, true // nothing more to learn
-				}
-			}
+			any = true
 		}
 	}
-	return any, digits
+	return any, false
 }
+
+// nextQuote returns the index of the first quote, double or single, in t
+// at or after i, or len(t). Quotes stand close together in JSON and
+// code: the next sixteen bytes are read eight at a time; past them, the
+// text is searched for each quote (a vector search, quicker over prose).
+func nextQuote(t []byte, i int) int {
+	for n := 0; n < 2 && i+8 <= len(t); n, i = n+1, i+8 {
+		x := binary.LittleEndian.Uint64(t[i:])
+		if m := zeroBytes(x^(ones8*'"')) | zeroBytes(x^(ones8*'\'')); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	rest := t[i:]
+	k := bytes.IndexByte(rest, '"')
+	if k < 0 {
+		k = len(rest)
+	}
+	if s := bytes.IndexByte(rest[:k], '\''); s >= 0 {
+		k = s
+	}
+	return i + k
+}
+
+// zeroBytes marks the zero bytes of x with their high bit; above the
+// first zero byte a byte of 0x01 may be marked too, so only the lowest
+// mark is exact.
+func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
 
 // readJoins fills l with src, its joins removed; st and en map src to the
 // original text (nil: src is it). With dash, a join between two digits

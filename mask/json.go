@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
@@ -21,13 +22,23 @@ const maxJSONDepth = 512
 // Masked values with the null strategy become null. Whitespace between
 // tokens is not kept; escapes are normalised.
 func (p *Policy) JSON(doc []byte) ([]byte, []Finding, error) {
+	return p.maskJSON(doc, true)
+}
+
+// maskJSON is JSON; with memo, the texts found clean are not read again
+// (jsonmemo.go).
+func (p *Policy) maskJSON(doc []byte, memo bool) ([]byte, []Finding, error) {
 	if p == nil {
 		return doc, nil, nil
 	}
 	if len(doc) > p.e.maxVal {
 		return nil, nil, fmt.Errorf("%w: document of %d bytes is above max_value_bytes %d", ErrLimit, len(doc), p.e.maxVal)
 	}
-	j := jsonMasker{p: p, in: doc}
+	j := jsonMasker{p: p, in: doc, memo: &noMemo}
+	if memo {
+		j.memo = memoPool.Get().(*cleanMemo)
+		defer j.memo.release()
+	}
 	j.out = make([]byte, 0, len(doc)+len(doc)/8)
 	j.ws()
 	if err := j.value(); err != nil {
@@ -37,6 +48,7 @@ func (p *Policy) JSON(doc []byte) ([]byte, []Finding, error) {
 	if j.pos != len(j.in) {
 		return nil, nil, j.errf("data after the document")
 	}
+	j.flushLeaves()
 	return j.out, j.tl.result(), nil
 }
 
@@ -60,6 +72,12 @@ type jsonMasker struct {
 	// scalarEnd is where the string or number value() read last ends, or
 	// -1 when it read a container or a literal.
 	scalarEnd int
+	// memo holds the texts of the document found clean (jsonmemo.go).
+	memo *cleanMemo
+	// box numbers the container being read; boxes counts them.
+	box, boxes int32
+	// runIdx is joinLeaves' buffer of the leaves of one reading.
+	runIdx []int
 }
 
 func (j *jsonMasker) errf(format string, args ...any) error {
@@ -103,12 +121,17 @@ func (j *jsonMasker) value() error {
 		}
 	}
 	switch c := j.in[j.pos]; {
-	case c == '{':
-		err := j.object()
-		j.scalarEnd = -1
-		return err
-	case c == '[':
-		err := j.array()
+	case c == '{' || c == '[':
+		outer := j.box
+		j.boxes++
+		j.box = j.boxes
+		var err error
+		if c == '{' {
+			err = j.object()
+		} else {
+			err = j.array()
+		}
+		j.box = outer
 		j.scalarEnd = -1
 		return err
 	case c == '"':
@@ -135,7 +158,7 @@ func (j *jsonMasker) value() error {
 		if j.maskedWhole(n) {
 			return nil
 		}
-		return j.number(string(n))
+		return j.number(n)
 	}
 	for _, lit := range []string{"true", "false", "null"} {
 		if bytes.HasPrefix(j.in[j.pos:], []byte(lit)) {
@@ -166,7 +189,6 @@ func (j *jsonMasker) appendMasked(m []byte, null bool) {
 
 func (j *jsonMasker) object() error {
 	var keys []string // this object's keys, for duplicates
-	base := len(j.leaves)
 	var seen map[string]struct{}
 	var seenOut map[string]struct{}
 	if j.open('{', '}') {
@@ -235,9 +257,6 @@ func (j *jsonMasker) object() error {
 		}
 		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
-			if err := j.closeLeaves(base); err != nil {
-				return err
-			}
 			// Masked keys that collide with an unmasked key are caught here.
 			for mk := range seenOut {
 				if _, c := seen[mk]; c || contains(keys, mk) {
@@ -319,7 +338,6 @@ func (j *jsonMasker) array() error {
 	if j.open('[', ']') {
 		return nil
 	}
-	base := len(j.leaves)
 	for i := 0; ; i++ {
 		if i > 0 {
 			j.out = append(j.out, ',')
@@ -333,29 +351,9 @@ func (j *jsonMasker) array() error {
 		}
 		j.addLeaf(in, start, j.tl.n > n, closed)
 		if closed {
-			return j.closeLeaves(base)
+			return nil
 		}
 	}
-}
-
-// closeLeaves reads the leaves of the container that just closed, from
-// base on, joined (joinLeaves), and forgets them.
-func (j *jsonMasker) closeLeaves(base int) error {
-	err := j.joinLeaves(j.leaves[base:])
-	j.leaves = j.leaves[:base]
-	return err
-}
-
-// addLeaf records the member whose input starts at j.in[in] (a string or
-// number when j.scalarEnd says where it ends) and whose masked token
-// starts at j.out[start]; found is whether masking it found anything;
-// closed: the container's closing bracket follows it in the output.
-func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
-	end := len(j.out)
-	if closed {
-		end--
-	}
-	j.leaves = append(j.leaves, jsonLeaf{in: in, inEnd: j.scalarEnd, start: start, end: end, found: found})
 }
 
 // str reads the string at j.pos and returns its decoded bytes. Without
@@ -398,9 +396,15 @@ func (j *jsonMasker) skip(depth int) error {
 // mask runs the detectors over one string of the document. The finding
 // field (the generic path) is built only when something was found.
 func (j *jsonMasker) mask(b []byte) ([]byte, bool, error) {
+	if clean(j.memo.text, b) {
+		return b, false, nil
+	}
 	j.sub.f = j.sub.f[:0]
 	m, null, err := j.p.maskText(b, "", &j.sub)
 	if err != nil || len(j.sub.f) == 0 {
+		if err == nil {
+			remember(j.memo.text, b)
+		}
 		return m, null, err
 	}
 	where := genericPath(j.show)
@@ -410,11 +414,18 @@ func (j *jsonMasker) mask(b []byte) ([]byte, bool, error) {
 	return m, null, nil
 }
 
-func (j *jsonMasker) number(n string) error {
+func (j *jsonMasker) number(n []byte) error {
+	if clean(j.memo.number, n) {
+		j.out = append(j.out, n...)
+		return nil
+	}
 	j.sub.f = j.sub.f[:0]
 	m, null, changed, err := j.p.maskNumber(n, "", &j.sub)
 	if err != nil {
 		return err
+	}
+	if !changed && len(j.sub.f) == 0 {
+		remember(j.memo.number, n)
 	}
 	if len(j.sub.f) > 0 {
 		where := genericPath(j.show)
@@ -435,18 +446,18 @@ func (j *jsonMasker) number(n string) error {
 
 // maskNumber masks the text of a number, and also its plain decimal
 // expansion when it is written with an exponent (4.111111111111111e15).
-func (p *Policy) maskNumber(n, field string, tl *tally) (out []byte, null, changed bool, err error) {
-	m, null, err := p.maskText([]byte(n), field, tl)
+func (p *Policy) maskNumber(n []byte, field string, tl *tally) (out []byte, null, changed bool, err error) {
+	m, null, err := p.maskText(n, field, tl)
 	if err != nil {
 		return nil, false, false, err
 	}
-	if len(m) != len(n) || string(m) != n {
+	if !bytes.Equal(m, n) {
 		return m, null, true, nil
 	}
-	if bytes.ContainsAny([]byte(n), "eE.") {
-		if f, perr := strconv.ParseFloat(n, 64); perr == nil {
+	if bytes.ContainsAny(n, "eE.") {
+		if f, perr := strconv.ParseFloat(unsafe.String(unsafe.SliceData(n), len(n)), 64); perr == nil {
 			plain := strconv.FormatFloat(f, 'f', -1, 64)
-			if plain != n && len(plain) <= 32 {
+			if plain != string(n) && len(plain) <= 32 {
 				var sub tally
 				pm, pnull, err := p.maskText([]byte(plain), field, &sub)
 				if err != nil {

@@ -151,7 +151,12 @@ func TestJSONPath(t *testing.T) {
 
 func FuzzJSON(f *testing.F) {
 	for _, s := range []string{`{"a":"4111111111111111"}`, `[1,2,{"b":null}]`, `{"password":"x"}`, `"\ud800"`, `1e400`,
-		` {"a" : [ -0.5e+3 , "x\u00e9\n" , true ] } `, `{"a":1,"a":2}`, `[01]`, `"\x"`, `{"card": {"x": [1]}}`} {
+		` {"a" : [ -0.5e+3 , "x\u00e9\n" , true ] } `, `{"a":1,"a":2}`, `[01]`, `"\x"`, `{"card": {"x": [1]}}`,
+		// Values split across members, twice, with other members between.
+		`["4111","1111","1111","1111","x y","4111","1111","1111","1111"]`,
+		`{"a":["+14155","552671","hello world","+14155","552671"],"b":"end"}`,
+		`["4111","1111",{},"1111",null,"1111"]`,
+		`[{"n":"ann.lee@e"},{"n":"xample.com"},{"n":"ann.lee"},{"n":"@example.com"}]`} {
 		f.Add([]byte(s))
 	}
 	p := testPolicy(f)

@@ -2,28 +2,34 @@ package mask
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 
 	"github.com/airlock-sdk/airlock/internal/jsontext"
 )
 
-// Values split across the leaves of one JSON container. A document can
+// Values split across the leaves of a JSON document. A document can
 // carry a value in pieces, one per member of an array or object:
-// ["4111","1111","1111","1111"], {"a":"4111","b":"1111",...}. Each leaf
-// alone holds nothing, and JSON masks leaf by leaf; but a reader joins
-// them at a glance. So the scalar members of one container that may be
-// pieces of a value (joins.go: a digit, an at sign or letters of both
-// cases in one of two neighbours, only characters a piece may hold) are
-// also read joined, and a match that takes in two or more of them masks
-// each of them whole with the detector's strategy.
+// ["4111","1111","1111","1111"], {"a":"4111","b":"1111",...}, or one per
+// object of an array, or with other members between: ["4111",{},"1111",
+// null,...]. Each leaf alone holds nothing, and JSON masks leaf by leaf;
+// but a reader joins them at a glance. So the strings and numbers of the
+// document that follow each other (containers, true, false and null
+// between them passed over, at any depth) and may be pieces of a value
+// (joins.go: a digit, an at sign or letters of both cases in one of two
+// neighbours, only characters a piece may hold) are also read joined, and
+// a match that takes in two or more of them masks each of them whole with
+// the detector's strategy.
 
-// jsonLeaf is one member of a container: where it stands in the input
-// (inEnd -1: not a string or number) and its masked token in the output.
+// jsonLeaf is a string or number of the document: where it stands in the
+// input and its masked token in the output.
 type jsonLeaf struct {
 	in, inEnd  int // j.in[in:inEnd]
 	start, end int // j.out[start:end]
 	v          []byte
-	found      bool // masking the leaf alone found a value in it
-	masked     bool // by a value read across leaves
+	found      bool  // masking the leaf alone found a value in it
+	masked     bool  // by a value read across leaves
+	box        int32 // the container it is a member of
 }
 
 // value returns the decoded value of the leaf: the input itself for a
@@ -69,19 +75,50 @@ func leafPieceOf(v []byte) (value, ok bool) {
 	return digit || upper && lower, true
 }
 
+// maxPendingLeaves bounds the leaves held for joinLeaves: beyond, those
+// held are read and forgotten (a value in more pieces than maxLeafRun is
+// not read joined anyway).
+const maxPendingLeaves = 8 * maxLeafRun
+
+// addLeaf records the member whose input starts at j.in[in] (a string or
+// number when j.scalarEnd says where it ends, but a number of one
+// digit; nothing else is recorded)
+// and whose masked token starts at j.out[start]; found is whether masking
+// it found anything; closed: the container's closing bracket follows it
+// in the output. The leaves held are read joined (joinLeaves) and
+// forgotten when one that cannot be a piece of a value ends their run.
+func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
+	if j.scalarEnd < 0 {
+		return // passed over: pieces on either side still join
+	}
+	end := len(j.out)
+	if closed {
+		end--
+	}
+	l := jsonLeaf{in: in, inEnd: j.scalarEnd, start: start, end: end, found: found, box: j.box}
+	v, ok := j.leafValue(&l)
+	if !ok {
+		return // a number of one digit: passed over as well
+	}
+	l.v = v
+	j.leaves = append(j.leaves, l)
+	if _, piece := leafPieceOf(l.v); !piece || len(j.leaves) >= maxPendingLeaves {
+		j.flushLeaves()
+	}
+}
+
+// flushLeaves reads the leaves held joined, and forgets them.
+func (j *jsonMasker) flushLeaves() {
+	j.joinLeaves(j.leaves)
+	j.leaves = j.leaves[:0]
+}
+
 // joinLeaves reads each run of leaves that may be pieces of one value
 // joined, and masks, whole, the leaves a match takes in two or more of;
 // the output after the first of them is written again.
-func (j *jsonMasker) joinLeaves(leaves []jsonLeaf) error {
+func (j *jsonMasker) joinLeaves(leaves []jsonLeaf) {
 	if len(leaves) < 2 {
-		return nil
-	}
-	for k := range leaves {
-		l := &leaves[k]
-		l.v, l.masked = nil, false
-		if v, ok := j.leafValue(l); ok {
-			l.v = v
-		}
+		return
 	}
 	for a := 0; a < len(leaves); {
 		va, oka := leafPieceOf(leaves[a].v)
@@ -94,47 +131,89 @@ func (j *jsonMasker) joinLeaves(leaves []jsonLeaf) error {
 			va = vb
 			b++
 		}
-		if b-a >= 2 && unread(leaves[a:b]) {
-			// Digits in pieces are also read grouped: ["415","555","2671"]
-			// is a phone number (joins.go reads "415" "555" the same).
-			j.maskLeafRun(leaves[a:b], false)
-			j.maskLeafRun(leaves[a:b], true)
+		if b-a >= 2 {
+			j.readRun(leaves, j.leavesOf(a, b, leaves, -1))
+			if boxes := boxesOf(leaves[a:b]); len(boxes) > 1 {
+				// A run that crosses containers is also read one
+				// container at a time: a piece of the next container
+				// glued to a value may hide where it ends ("...432"
+				// "end").
+				for _, box := range boxes {
+					j.readRun(leaves, j.leavesOf(a, b, leaves, box))
+				}
+			}
 		}
 		a = b
 	}
-	return nil
 }
 
-// unread reports whether two neighbours in a run of leaves are not both
-// masked already: a value split across leaves leaves its pieces alone.
-// (An e-mail address next to a card number, each masked, is read no
-// further.)
-func unread(leaves []jsonLeaf) bool {
-	for k := 1; k < len(leaves); k++ {
-		if !leaves[k-1].found || !leaves[k].found {
-			return true
+// leavesOf returns the indices of leaves[a:b] that are members of box
+// (-1: all), in j.runIdx.
+func (j *jsonMasker) leavesOf(a, b int, leaves []jsonLeaf, box int32) []int {
+	idx := j.runIdx[:0]
+	for k := a; k < b; k++ {
+		if box < 0 || leaves[k].box == box {
+			idx = append(idx, k)
 		}
 	}
-	return false
+	j.runIdx = idx
+	return idx
 }
 
-// anyFound reports whether masking one of leaves alone found a value.
-func anyFound(leaves []jsonLeaf) bool {
+// readRun reads the leaves of idx joined, as they are and with digits
+// grouped by '-' ("415","555","2671" is a phone number, as joins.go
+// reads "415" "555"), when two of them may be pieces of one value and
+// not both were masked already.
+func (j *jsonMasker) readRun(leaves []jsonLeaf, idx []int) {
+	if len(idx) < 2 {
+		return
+	}
+	valued, unread := false, false
+	for n, k := range idx {
+		v, _ := leafPieceOf(leaves[k].v)
+		valued = valued || v
+		unread = unread || n > 0 && (!leaves[idx[n-1]].found || !leaves[k].found)
+	}
+	if valued && unread {
+		j.maskLeafRun(leaves, idx, false)
+		j.maskLeafRun(leaves, idx, true)
+	}
+}
+
+// boxesOf returns the containers leaves are members of, in the order
+// they first appear.
+func boxesOf(leaves []jsonLeaf) []int32 {
+	var boxes []int32
 	for _, l := range leaves {
-		if l.found {
+		if !slices.Contains(boxes, l.box) {
+			boxes = append(boxes, l.box)
+		}
+	}
+	return boxes
+}
+
+// anyFound reports whether masking one of the leaves of idx alone found
+// a value.
+func anyFound(leaves []jsonLeaf, idx []int) bool {
+	for _, k := range idx {
+		if leaves[k].found {
 			return true
 		}
 	}
 	return false
 }
 
-// maskLeafRun runs the detectors over the leaves joined; with dash, a
-// '-' stands between two leaves that end and start with a digit.
-func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
+// maskLeafRun runs the detectors over the leaves of idx (indices into
+// leaves, in order) joined; with dash, a '-' stands between two leaves
+// that end and start with a digit. The output is written again from the
+// first leaf masked on, and every leaf after it learns where it stands
+// now.
+func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, idx []int, dash bool) {
 	joined, owner := j.joined[:0], j.owner[:0]
 	defer func() { j.joined, j.owner = joined, owner }()
 	grouped := false
-	for k, l := range leaves {
+	for k, i := range idx {
+		l := &leaves[i]
 		if dash && k > 0 && isDigit(at(joined, len(joined)-1)) && isDigit(at(l.v, 0)) {
 			joined, owner, grouped = append(joined, '-'), append(owner, int32(k-1)), true
 		}
@@ -146,39 +225,36 @@ func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
 	if dash && !grouped {
 		return
 	}
-	c := resolve(j.p.candidates(joined, true, nil))
-	det := make([]int, len(leaves))
-	hit := false
-	for i := range det {
-		det[i] = -1
+	if clean(j.memo.text, joined) {
+		return
 	}
+	c := resolve(j.p.candidates(joined, true, nil))
+	if len(c) == 0 {
+		remember(j.memo.text, joined)
+		return
+	}
+	// det is the detector that masks each leaf, by index into leaves.
+	det := map[int]int{}
 	for _, x := range c {
 		first, last := owner[x.start], owner[x.end-1]
-		if first == last || anyFound(leaves[first:last+1]) {
+		if first == last || anyFound(leaves, idx[first:last+1]) {
 			// In one leaf, or taking in a leaf that holds a value of its
 			// own: masked there already, and the neighbours are not
 			// pieces of it ({"name":"Ada","email":"ada@example.com"}).
 			continue
 		}
-		for k := first; k <= last; k++ {
+		for _, k := range idx[first : last+1] {
 			if !leaves[k].masked {
-				det[k], hit = x.det, true
+				det[k] = x.det
 			}
 		}
 	}
-	if !hit {
+	if len(det) == 0 {
 		return
 	}
-	// Write the output again from the first leaf masked on.
-	from := -1
-	for k := range leaves {
-		if det[k] >= 0 {
-			from = k
-			break
-		}
-	}
-	tail := append([]byte(nil), j.out[leaves[from].start:]...)
+	from := slices.Min(slices.Collect(maps.Keys(det)))
 	base := leaves[from].start
+	tail := append([]byte(nil), j.out[base:]...)
 	j.out = j.out[:base]
 	pos := base
 	where := genericPath(j.show)
@@ -187,19 +263,18 @@ func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, dash bool) {
 		oldStart, oldEnd := l.start, l.end
 		j.out = append(j.out, tail[pos-base:oldStart-base]...)
 		l.start = len(j.out)
-		if det[k] < 0 {
+		if d, ok := det[k]; !ok {
 			j.out = append(j.out, tail[oldStart-base:oldEnd-base]...)
 		} else {
-			st := j.p.strat[det[k]]
+			st := j.p.strat[d]
 			if st.kind == kindNull {
 				j.out = append(j.out, "null"...)
 			} else {
 				j.out = appendJSONString(j.out, st.apply(nil, l.v))
 			}
-			j.tl.add(j.p.dets[det[k]].name, where, 1)
+			j.tl.add(j.p.dets[d].name, where, 1)
 			l.masked = true
 		}
-		// The leaf stands elsewhere now: the second reading needs it.
 		l.end = len(j.out)
 		pos = oldEnd
 	}

@@ -3,6 +3,7 @@ package mask
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,7 +31,26 @@ func jsonLeafDocs(s encSample) map[string]string {
 	for i, p := range ps {
 		escaped[i] = `"` + perChar(p, everyOther, func(r rune) string { return fmt.Sprintf(`\u%04x`, r) }) + `"`
 	}
+	// Between the pieces: containers and literals, or nothing but the
+	// next object of an array; and the value twice in one container, a
+	// word between (the output after a value read joined is written
+	// again, and must stay one JSON text that hides the second too).
+	passedOver := []string{"{}", "[]", "null", `{"x":[]}`, "true", `[{}]`}
+	between := make([]string, 0, 2*len(quoted))
+	objects := make([]string, len(quoted))
+	for i, q := range quoted {
+		if i > 0 {
+			between = append(between, passedOver[i%len(passedOver)])
+		}
+		between = append(between, q)
+		objects[i] = `{"n":` + q + `}`
+	}
+	twice := append(append(slices.Clone(quoted), `"hello world"`), quoted...)
 	docs := map[string]string{
+		"between":       "[" + strings.Join(between, ",") + "]",
+		"objects":       `{"rows":[` + strings.Join(objects, ",") + `]}`,
+		"twice":         "[" + strings.Join(twice, ",") + "]",
+		"twice-nested":  `{"a":[` + strings.Join(twice, ",") + `],"b":"end"}`,
 		"array":         "[" + strings.Join(quoted, ",") + "]",
 		"array-spaced":  "[ " + strings.Join(quoted, ", ") + " ]",
 		"object":        obj(","),
@@ -48,7 +68,7 @@ func jsonLeafDocs(s encSample) map[string]string {
 // object cannot be read back from what Policy.JSON returns, joined.
 func TestJSONLeavesJoined(t *testing.T) {
 	p := jsonPolicy(t, Config{}, "all")
-	probes, leaks := 0, 0
+	probes, leaks, broken := 0, 0, 0
 	for _, s := range encSamples {
 		for name, doc := range jsonLeafDocs(s) {
 			probes++
@@ -58,7 +78,8 @@ func TestJSONLeavesJoined(t *testing.T) {
 			}
 			var v any
 			if err := json.Unmarshal(out, &v); err != nil {
-				t.Fatalf("%s: output is no JSON: %q", name, out)
+				broken++
+				t.Logf("%s %s: output is no JSON: %s -> %s", s.kind, name, doc, out)
 			}
 			if recovered(s, leafJoinRE.ReplaceAllString(unJSON(string(out)), "")) {
 				leaks++
@@ -66,8 +87,8 @@ func TestJSONLeavesJoined(t *testing.T) {
 			}
 		}
 	}
-	if leaks > 0 {
-		t.Errorf("%d of %d documents leak a value", leaks, probes)
+	if leaks > 0 || broken > 0 {
+		t.Errorf("%d of %d documents leak a value, %d come back as no JSON", leaks, probes, broken)
 	}
 }
 
@@ -82,6 +103,12 @@ func TestJSONLeavesOrdinaryDocuments(t *testing.T) {
 		`{"sizes":[12,24,36,48,60,72,84,96],"ok":true,"ratio":0.75}`,
 		`["2024","01","15","12","30","45"]`,
 		`{"k":"550e8400","l":"e29b","m":"41d4","n":"a716","o":"446655440000"}`,
+		// Across containers: records of ids, codes, versions and amounts.
+		`{"items":[{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},{"id":12346,"name":"bolt","price":0.35,"tags":[]}]}`,
+		`[{"sku":"A1","qty":3,"lot":"B2"},{"sku":"C3","qty":12,"lot":"D4"},{"sku":"E5","qty":7,"lot":"F6"}]`,
+		`{"v":"v1.2.3","deps":[{"n":"core","v":"2.0.1"},{"n":"util","v":"0.9.7"}],"ok":null}`,
+		`{"page":{"n":2,"size":50},"total":1234,"next":"/v1/items?page=3","prev":"/v1/items?page=1"}`,
+		`[{"t":"2024-01-15T12:30:45Z","v":17.5},{"t":"2024-01-15T12:31:45Z","v":17.25}]`,
 	} {
 		out, f, err := p.JSON([]byte(doc))
 		if err != nil || string(out) != doc || len(f) != 0 {

@@ -172,7 +172,7 @@ func (w *valueMasker) walk(v any) (any, error) {
 // number masks a number given as text; an unmasked number is returned as
 // it came (orig), a masked one becomes a string (or nil for null).
 func (w *valueMasker) number(text string, orig any, where string) (any, error) {
-	m, null, changed, err := w.p.maskNumber(text, where, &w.tl)
+	m, null, changed, err := w.p.maskNumber([]byte(text), where, &w.tl)
 	if err != nil {
 		return nil, err
 	}

@@ -240,15 +240,18 @@ func (p *Policy) digitRuns(t []byte, out []span, cp *codeProber) []span {
 	r := &p.runs
 	lo := r.card >= 0 || r.ssn >= 0 || r.phone >= 0 || r.iban >= 0
 	next := nextDigit
+	if lo {
+		next = nextDigitOrHigh
+	}
+	if next(t, 0) == len(t) {
+		return out // no digit (and no byte a look-alike digit starts)
+	}
 	var lb *looseBuf // from loosePool on first use
 	defer func() {
 		if lb != nil {
 			loosePool.Put(lb)
 		}
 	}()
-	if lo {
-		next = nextDigitOrHigh
-	}
 	for i := next(t, 0); i < len(t); i = next(t, i) {
 		if c := t[i]; c >= 0x80 {
 			// Only with loose scanning on: a look-alike digit may start a

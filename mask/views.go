@@ -53,6 +53,14 @@ func (r readings) any() bool {
 // with its runs of base64, base32 or hex decoded, and with its code lists
 // decoded; kf and cp are what the keyword and digit walks learnt.
 func (p *Policy) readings(t []byte, kf kwFacts, cp *codeProber) readings {
+	if len(t) <= maxQuickText {
+		return p.quickReadings(t, kf, cp)
+	}
+	return p.allReadings(t, kf, cp)
+}
+
+// allReadings is readings, each view searched for in turn.
+func (p *Policy) allReadings(t []byte, kf kwFacts, cp *codeProber) readings {
 	mk := hasMarkup(t)
 	j, dj := hasJoins(t)
 	return readings{

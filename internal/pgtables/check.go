@@ -23,7 +23,8 @@ type Querier interface {
 // shapeQuery reads, for the relation a name resolves to under the
 // session's search_path, what a store's own table never has.
 const shapeQuery = `SELECT c.relkind::text, n.nspname,
-	pg_catalog.pg_get_userbyid(c.relowner), c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user),
+	pg_catalog.pg_get_userbyid(c.relowner),
+	pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER') OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = c.relowner),
 	(SELECT count(*) FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal),
 	(SELECT count(*) FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid),
 	c.relrowsecurity OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid),
@@ -41,9 +42,11 @@ WHERE c.oid = pg_catalog.to_regclass($1)`
 // Check returns an error, naming store, unless every table (as the
 // store's queries name it: resolved through search_path unless
 // qualified) is owned by the role Check runs as — the role that migrates
-// the store, which made it: a table another role made first, its rows
-// included, is not the store's (an agent's role cannot make a table
-// owned by the stores' role, unless it is that role or may become it) —
+// the store, which made it —, a role it is a member of, or a superuser
+// (an administrator who made the tables for a role that may only insert
+// and read them): a table another role made first, its rows included, is
+// not the store's (an agent's role cannot make a table owned by the
+// stores' role or a superuser, unless it is that role or may become it) —
 // and is a plain table with nothing the store did not put there:
 // not a view, foreign or partitioned table; no triggers, rules,
 // row-level security, inheritance, column types of the database's own
@@ -65,7 +68,7 @@ func Check(ctx context.Context, q Querier, store string, tables ...string) error
 		why := ""
 		switch {
 		case !mine:
-			why = "is owned by role " + owner + ", not by the role migrating the store (make the store's tables as the role that migrates it, or ALTER TABLE ... OWNER TO it once its rows are checked)"
+			why = "is owned by role " + owner + ", neither the role migrating the store, a role it is a member of, nor a superuser (make the store's tables as the role that migrates it, or ALTER TABLE ... OWNER TO it once its rows are checked)"
 		case kind != "r":
 			why = "is not a plain table (relkind " + kind + ")"
 		case triggers > 0:
