@@ -193,6 +193,8 @@ func unspell(x string) string {
 var (
 	b32LowerRE = regexp.MustCompile(`[a-z2-7]{8,}=*`)
 	leafJoinRE = regexp.MustCompile(`"\s*,\s*(?:"[^"]*"\s*:\s*)?"`)
+	// structJoinRE is leafJoinRE across the brackets of JSON containers.
+	structJoinRE = regexp.MustCompile(`"\s*[\]}\s]*,(?:[\[{\s]*"[^"]*"\s*:)*[\[{\s]*"`)
 )
 
 func unB32Lower(m string) ([]byte, error) { return unB32(strings.ToUpper(m)) }
@@ -387,6 +389,19 @@ func moreSpellings() []encSpelling {
 		}
 		return b.String() + "}"
 	}, func(x string) string { return leafJoinRE.ReplaceAllString(x, "") })
+	// One piece per object of an array, or per nested array.
+	add("json-objects-leaves", nil, func(s encSample) string {
+		return `[{"n":"` + strings.Join(pieces(s), `"},{"n":"`) + `"}]`
+	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	add("json-objects-leaves-spaced", nil, func(s encSample) string {
+		return `{"rows": [ {"n": "` + strings.Join(pieces(s), `"} , {"n": "`) + `"} ]}`
+	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	add("json-nested-leaves", nil, func(s encSample) string {
+		return `[{"a":{"n":"` + strings.Join(pieces(s), `"}},{"a":{"n":"`) + `"}}]`
+	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	add("json-arrays-leaves", nil, func(s encSample) string {
+		return `[["` + strings.Join(pieces(s), `"],["`) + `"]]`
+	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
 	add("json-object-leaves-spaced", nil, func(s encSample) string {
 		var b strings.Builder
 		b.WriteString("{")

@@ -44,6 +44,13 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	}
 	gap := j
 	j = skipSpaces(t, j)
+	// The piece may close its containers before the comma: the next
+	// piece is then the next object or array of a JSON text
+	// ("4111"},{"n":"1111").
+	closed := false
+	if q == '"' && !doubled {
+		j, closed = skipBrackets(t, j, '}', ']')
+	}
 	op := at(t, j)
 	switch {
 	case op == '+' || op == '.' || op == ',':
@@ -53,9 +60,17 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	default:
 		op = 0
 	}
+	if closed && op != ',' {
+		return 0, false, false
+	}
 	if op != 0 {
 		j = skipSpaces(t, j)
-		if op == ',' {
+		switch {
+		case op == ',' && q == '"' && !doubled:
+			// The next member, element, object or array of a JSON
+			// text: the brackets and keys before it are passed over.
+			j = skipOpeners(t, j)
+		case op == ',':
 			// The next member of an object: its key is passed over.
 			j = skipKey(t, j, q)
 		}
@@ -84,6 +99,21 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	return j, digits, true
 }
 
+// maxJoinBrackets bounds the brackets a join passes over on either side
+// of its comma.
+const maxJoinBrackets = 4
+
+// skipBrackets returns where t[j:] goes on after up to maxJoinBrackets
+// of the brackets a and b (white space around them passed over too),
+// and whether it passed any.
+func skipBrackets(t []byte, j int, a, b byte) (int, bool) {
+	n := 0
+	for ; n < maxJoinBrackets && (at(t, j) == a || at(t, j) == b); n++ {
+		j = skipSpaces(t, j+1)
+	}
+	return j, n > 0
+}
+
 // maxKeyLen bounds the key of an object member passed over by a join.
 const maxKeyLen = 32
 
@@ -91,12 +121,21 @@ const maxKeyLen = 32
 // \" inside a string) whose value is a string quoted with q, where its
 // value's opening quote stands; else j.
 func skipKey(t []byte, j int, q byte) int {
+	if k, ok := afterKey(t, j); ok && (at(t, k) == '\\' && at(t, k+1) == q || at(t, k) == q) {
+		return k
+	}
+	return j
+}
+
+// afterKey returns, when t[j:] is a member's key ("key":, or \"key\":
+// inside a string), where what follows its colon and white space stands.
+func afterKey(t []byte, j int) (int, bool) {
 	k := j
 	if at(t, k) == '\\' {
 		k++
 	}
 	if at(t, k) != '"' {
-		return j
+		return j, false
 	}
 	k++
 	s := k
@@ -107,15 +146,44 @@ func skipKey(t []byte, j int, q byte) int {
 		k++
 	}
 	if k == s || at(t, k) != '"' {
-		return j
+		return j, false
 	}
 	k = skipSpaces(t, k+1)
 	if at(t, k) != ':' {
-		return j
+		return j, false
 	}
-	k = skipSpaces(t, k+1)
-	if at(t, k) == '\\' && at(t, k+1) == q || at(t, k) == q {
-		return k
+	return skipSpaces(t, k+1), true
+}
+
+// skipOpeners returns, after a comma of a JSON text at t[j-1] (and its
+// white space), where the string the next piece is stands: past the
+// brackets that open the containers it is in and the keys of the members
+// they are (up to maxJoinBrackets of each); else j, where a key whose
+// value is no string stands for the next piece, as skipKey has it.
+func skipOpeners(t []byte, j int) int {
+	k := j
+	for range maxJoinBrackets {
+		k, _ = skipBrackets(t, k, '{', '[')
+		a, ok := afterKey(t, k)
+		if !ok {
+			break
+		}
+		switch at(t, a) {
+		case '"':
+			return a // a member whose value is a string
+		case '\\':
+			if at(t, a+1) == '"' {
+				return a
+			}
+			return j
+		case '{', '[':
+			k = a // a member whose value is a container
+		default:
+			return j
+		}
+	}
+	if at(t, k) == '"' || at(t, k) == '\\' && at(t, k+1) == '"' {
+		return k // an element of an array
 	}
 	return j
 }
@@ -179,7 +247,7 @@ var pieceClass = func() (c [256]uint8) {
 			c[b] = pcIn | pcUpper
 		case x >= 'a' && x <= 'z':
 			c[b] = pcIn | pcLower
-		case x == '.' || x == '-' || x == '_' || x == '+' || x == '/' || x == '=':
+		case x == '.' || x == '-' || x == '_' || x == '+' || x == '/' || x == '~' || x == '=':
 			c[b] = pcIn
 		}
 	}
@@ -188,7 +256,7 @@ var pieceClass = func() (c [256]uint8) {
 
 // joinChar marks the characters a piece of a value may end or start with.
 func joinChar(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/'
+	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/' || c == '~'
 }
 
 func skipSpaces(t []byte, j int) int {

@@ -114,5 +114,10 @@ func TestJSONLeavesOrdinaryDocuments(t *testing.T) {
 		if err != nil || string(out) != doc || len(f) != 0 {
 			t.Errorf("%s became %s (%v, %v)", doc, out, f, err)
 		}
+		// Read as text (a log line, a column, a command's output), where
+		// joins are read across the document's brackets too.
+		if v, f, err := p.Value("", doc); err != nil || v != doc || len(f) != 0 {
+			t.Errorf("as text, %s became %s (%v, %v)", doc, v, f, err)
+		}
 	}
 }
