@@ -194,6 +194,9 @@ var (
 	b32LowerRE = regexp.MustCompile(`[a-z2-7]{8,}=*`)
 	leafJoinRE = regexp.MustCompile(`"\s*,\s*(?:"[^"]*"\s*:\s*)?"`)
 	// structJoinRE is leafJoinRE across the brackets of JSON containers.
+	// fillerRE is a join of JSON pieces with a literal or an empty
+	// container between.
+	fillerRE     = regexp.MustCompile(`"\s*[\]}\s]*,\s*(?:null|true|false|\{\s*\}|\[\s*\])\s*,(?:[\[{\s]*"[^"]*"\s*:)*[\[{\s]*"`)
 	structJoinRE = regexp.MustCompile(`"\s*[\]}\s]*,(?:[\[{\s]*"[^"]*"\s*:)*[\[{\s]*"`)
 )
 
@@ -399,6 +402,20 @@ func moreSpellings() []encSpelling {
 	add("json-nested-leaves", nil, func(s encSample) string {
 		return `[{"a":{"n":"` + strings.Join(pieces(s), `"}},{"a":{"n":"`) + `"}}]`
 	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	add("json-filler-leaves", nil, func(s encSample) string {
+		fill := []string{"null", "{}", "true", "[ ]", "false"}
+		var b strings.Builder
+		for i, p := range pieces(s) {
+			if i > 0 {
+				fmt.Fprintf(&b, `,%s,{"n":`, fill[i%len(fill)])
+			}
+			fmt.Fprintf(&b, `"%s"`, p)
+			if i > 0 {
+				b.WriteString("}")
+			}
+		}
+		return "[" + b.String() + "]"
+	}, func(x string) string { return fillerRE.ReplaceAllString(structJoinRE.ReplaceAllString(x, ""), "") })
 	add("json-arrays-leaves", nil, func(s encSample) string {
 		return `[["` + strings.Join(pieces(s), `"],["`) + `"]]`
 	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })

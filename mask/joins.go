@@ -114,6 +114,35 @@ func skipBrackets(t []byte, j int, a, b byte) (int, bool) {
 	return j, n > 0
 }
 
+// skipFiller returns, when t[k:] is a JSON literal or an empty container
+// that a comma ends (its containers closed before it), where what
+// follows the comma stands: a reader passes over it between two pieces
+// (["4111",null,"1111"]), as the JSON masker does.
+func skipFiller(t []byte, k int) (int, bool) {
+	e := k
+	switch at(t, k) {
+	case 'n', 't', 'f':
+		for _, lit := range [...]string{"null", "true", "false"} {
+			if len(t)-k >= len(lit) && string(t[k:k+len(lit)]) == lit {
+				e = k + len(lit)
+				break
+			}
+		}
+	case '{', '[':
+		if c := skipSpaces(t, k+1); at(t, c) == at(t, k)+2 { // '{'+2 is '}', '['+2 is ']'
+			e = c + 1
+		}
+	}
+	if e == k {
+		return k, false
+	}
+	e, _ = skipBrackets(t, skipSpaces(t, e), '}', ']')
+	if at(t, e) != ',' {
+		return k, false
+	}
+	return skipSpaces(t, e+1), true
+}
+
 // maxKeyLen bounds the key of an object member passed over by a join.
 const maxKeyLen = 32
 
@@ -163,7 +192,15 @@ func afterKey(t []byte, j int) (int, bool) {
 func skipOpeners(t []byte, j int) int {
 	k := j
 	for range maxJoinBrackets {
+		if e, ok := skipFiller(t, k); ok {
+			k = e // null, true, false or an empty container between
+			continue
+		}
 		k, _ = skipBrackets(t, k, '{', '[')
+		if e, ok := skipFiller(t, k); ok {
+			k = e
+			continue
+		}
 		a, ok := afterKey(t, k)
 		if !ok {
 			break

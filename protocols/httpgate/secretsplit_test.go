@@ -17,7 +17,7 @@ import (
 // jsonStructure is what stands between two string pieces of a JSON text:
 // a quote, closing brackets, a comma, opening brackets, perhaps a key, a
 // quote. A client that removes it reads the pieces joined.
-var jsonStructure = regexp.MustCompile(`"\s*[\]}\s]*,(?:[\[{\s]*"[^"]*"\s*:)*[\[{\s]*"`)
+var jsonStructure = regexp.MustCompile(`"\s*[\]}\s]*,(?:\s*(?:null|\{\})\s*,)*(?:[\[{\s]*"[^"]*"\s*:)*[\[{\s]*"`)
 
 // splitSecretDocs writes secret in pieces across the members, objects
 // and arrays of JSON documents.
@@ -40,6 +40,7 @@ func splitSecretDocs(secret string, cuts int) map[string]string {
 		"objects": `{"rows":[{"n":"` + strings.Join(ps, `"},{"n":"`) + `"}]}`,
 		"arrays":  `[["` + strings.Join(ps, `"] , ["`) + `"]]`,
 		"nested":  `[{"a":{"n":"` + strings.Join(ps, `"}},{"a":{"n":"`) + `"}}]`,
+		"filler":  `["` + strings.Join(ps, `",null,{},"`) + `"]`,
 	}
 }
 
