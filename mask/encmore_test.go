@@ -374,34 +374,38 @@ func moreSpellings() []encSpelling {
 			return strings.ReplaceAll(local, ".", f.dot) + f.at + strings.ReplaceAll(dom, ".", f.dot)
 		}, nil)
 	}
-	// A value split across the leaves of one array or object.
+	// A value split across the leaves of one array or object; the client
+	// reads it back with the JSON between its pieces removed.
+	unLeaf := func(x string) string { return leafJoinRE.ReplaceAllString(x, "") }
+	unStruct := func(x string) string { return structJoinRE.ReplaceAllString(x, "") }
 	add("json-array-leaves", nil, func(s encSample) string {
 		return `["` + strings.Join(pieces(s), `","`) + `"]`
-	}, func(x string) string { return leafJoinRE.ReplaceAllString(x, "") })
+	}, unLeaf)
 	add("json-array-leaves-spaced", nil, func(s encSample) string {
 		return `[ "` + strings.Join(pieces(s), `", "`) + `" ]`
-	}, func(x string) string { return leafJoinRE.ReplaceAllString(x, "") })
-	add("json-object-leaves", nil, func(s encSample) string {
-		var b strings.Builder
-		b.WriteString("{")
+	}, unLeaf)
+	// object writes the pieces as the members of one object, the i-th
+	// formatted by member, sep between them.
+	object := func(s encSample, sep string, member func(i int, p string) string) string {
+		ms := make([]string, 0, 4)
 		for i, p := range pieces(s) {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, `"%c":"%s"`, 'a'+i, p)
+			ms = append(ms, member(i, p))
 		}
-		return b.String() + "}"
-	}, func(x string) string { return leafJoinRE.ReplaceAllString(x, "") })
+		return "{" + strings.Join(ms, sep) + "}"
+	}
+	add("json-object-leaves", nil, func(s encSample) string {
+		return object(s, ",", func(i int, p string) string { return fmt.Sprintf(`"%c":"%s"`, 'a'+i, p) })
+	}, unLeaf)
 	// One piece per object of an array, or per nested array.
 	add("json-objects-leaves", nil, func(s encSample) string {
 		return `[{"n":"` + strings.Join(pieces(s), `"},{"n":"`) + `"}]`
-	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	}, unStruct)
 	add("json-objects-leaves-spaced", nil, func(s encSample) string {
 		return `{"rows": [ {"n": "` + strings.Join(pieces(s), `"} , {"n": "`) + `"} ]}`
-	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	}, unStruct)
 	add("json-nested-leaves", nil, func(s encSample) string {
 		return `[{"a":{"n":"` + strings.Join(pieces(s), `"}},{"a":{"n":"`) + `"}}]`
-	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	}, unStruct)
 	add("json-filler-leaves", nil, func(s encSample) string {
 		fill := []string{"null", "{}", "true", "[ ]", "false"}
 		var b strings.Builder
@@ -415,21 +419,13 @@ func moreSpellings() []encSpelling {
 			}
 		}
 		return "[" + b.String() + "]"
-	}, func(x string) string { return fillerRE.ReplaceAllString(structJoinRE.ReplaceAllString(x, ""), "") })
+	}, func(x string) string { return fillerRE.ReplaceAllString(unStruct(x), "") })
 	add("json-arrays-leaves", nil, func(s encSample) string {
 		return `[["` + strings.Join(pieces(s), `"],["`) + `"]]`
-	}, func(x string) string { return structJoinRE.ReplaceAllString(x, "") })
+	}, unStruct)
 	add("json-object-leaves-spaced", nil, func(s encSample) string {
-		var b strings.Builder
-		b.WriteString("{")
-		for i, p := range pieces(s) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, `"part%d": "%s"`, i+1, p)
-		}
-		return b.String() + "}"
-	}, func(x string) string { return leafJoinRE.ReplaceAllString(x, "") })
+		return object(s, ", ", func(i int, p string) string { return fmt.Sprintf(`"part%d": "%s"`, i+1, p) })
+	}, unLeaf)
 	return sp
 }
 

@@ -30,6 +30,9 @@ type jsonLeaf struct {
 	found      bool  // masking the leaf alone found a value in it
 	masked     bool  // by a value read across leaves
 	box        int32 // the container it is a member of
+	// piece: v may be a piece of a value; valued: and it holds a digit,
+	// an at sign or letters of both cases (leafPieceOf).
+	piece, valued bool
 }
 
 // value returns the decoded value of the leaf: the input itself for a
@@ -101,8 +104,9 @@ func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
 		return // a number of one digit: passed over as well
 	}
 	l.v = v
+	l.valued, l.piece = leafPieceOf(v)
 	j.leaves = append(j.leaves, l)
-	if _, piece := leafPieceOf(l.v); !piece || len(j.leaves) >= maxPendingLeaves {
+	if !l.piece || len(j.leaves) >= maxPendingLeaves {
 		j.flushLeaves()
 	}
 }
@@ -121,10 +125,10 @@ func (j *jsonMasker) joinLeaves(leaves []jsonLeaf) {
 		return
 	}
 	for a := 0; a < len(leaves); {
-		va, oka := leafPieceOf(leaves[a].v)
+		va, oka := leaves[a].valued, leaves[a].piece
 		b := a + 1
 		for oka && b < len(leaves) && b-a < maxLeafRun {
-			vb, okb := leafPieceOf(leaves[b].v)
+			vb, okb := leaves[b].valued, leaves[b].piece
 			if !okb || !va && !vb {
 				break
 			}
@@ -170,8 +174,7 @@ func (j *jsonMasker) readRun(leaves []jsonLeaf, idx []int) {
 	}
 	valued, unread := false, false
 	for n, k := range idx {
-		v, _ := leafPieceOf(leaves[k].v)
-		valued = valued || v
+		valued = valued || leaves[k].valued
 		unread = unread || n > 0 && (!leaves[idx[n-1]].found || !leaves[k].found)
 	}
 	if valued && unread {
