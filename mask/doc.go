@@ -105,10 +105,13 @@
 //   - strings split and joined (joins.go): "4111" + "1111" + ..., '41' ||
 //     '11' in SQL (doubled quotes inside a SQL string too), adjacent
 //     literals "AKIA..." "...", Perl's ".", and the members of one list
-//     or object ["4111","1111",...], {"a":"4111","b":"1111"} (a comma
-//     joins digits, or pieces with a digit, an at sign or letters of both
-//     cases: not a list of words): the text is also read with the joins
-//     removed (and, between digits, read as '-');
+//     or object ["4111","1111",...], {"a":"4111","b":"1111"}, or of
+//     several, across their brackets, keys and null/true/false or empty
+//     containers ([{"n":"4111"},{"n":"1111"}], ["4111",null,"1111"]) (a
+//     comma joins digits, or pieces with a digit, an at sign or letters
+//     of both cases: not a list of words): the text is also read with the
+//     joins removed (and, between digits, read as '-'); Policy.JSON reads
+//     a document's strings and numbers joined the same way (jsonleaves.go);
 //   - encoded runs (encruns.go): a run of twelve or more characters of
 //     the base64 alphabets (standard or URL-safe), base32 or hex, with a
 //     character other than a lower-case letter after its first, is
