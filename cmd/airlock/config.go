@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/yamlstrict"
 	"github.com/airlock-sdk/airlock/record"
 	"go.yaml.in/yaml/v3"
@@ -432,6 +433,28 @@ func (c *serveConfig) validateIdentities(p *configProblems) {
 			p.bad("review.console.reviewers: at least one reviewer token is required")
 		}
 		checkTokens(p, "review.console.reviewers", "the token", c.Review.Console.Reviewers)
+		checkReviewers(p, c.Review.Console.Reviewers, c.Identities.Tokens)
+	}
+}
+
+// checkReviewers reports console reviewers who could never vote (agents
+// never review) and reviewer tokens that are also client tokens: whoever
+// holds such a token (the agent above all) could approve, under the
+// reviewer's name, the requests it makes itself. Tokens are compared as
+// the bearer parser reads them, without surrounding white space.
+func checkReviewers(p *configProblems, reviewers, clients map[string]identityConfig) {
+	client := make(map[string]string, len(clients))
+	for tok, id := range clients {
+		client[strings.TrimSpace(tok)] = id.Subject
+	}
+	for tok, id := range reviewers {
+		if k := id.identity().EffectiveKind(); k != gate.KindHuman && k != gate.KindService {
+			p.bad("review.console.reviewers: reviewer %q is of kind %q, which cannot review (set kind: human or service)", id.Subject, k)
+		}
+		if subject, ok := client[strings.TrimSpace(tok)]; ok {
+			p.bad("review.console.reviewers: the token of reviewer %q is also the token of client %q in identities.tokens: "+
+				"whoever holds it could approve its own requests; give reviewers tokens of their own", id.Subject, subject)
+		}
 	}
 }
 
