@@ -170,6 +170,7 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 	}
 	det, cmd := details(req, mp)
 	addStatementsRun(det, req, displayMasker{policy: mp, secrets: req.Secrets})
+	markCutParams(det, req)
 	v := &reviewView{command: cmd, details: det, grants: grants}
 	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
 	v.reason = visible(v.reason, markHidden)
