@@ -23,7 +23,7 @@ rules:
     when: sql.statements.all(s, s.read_only)
     action: allow
   - name: hold-jobs
-    when: sql.statements.exists(s, s.kind == "INSERT")
+    when: sql.statements.exists(s, s.kind in ["INSERT", "DELETE"])
     action: review
     review: {require_displayable: %t, ttl: 1m}
 `
@@ -41,7 +41,7 @@ func jobGateway(t *testing.T, requireDisplayable bool) (addr, dbURL string, mem 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Exec(context.Background(), "CREATE TABLE jobs (a text, b text)").Close(); err != nil {
+	if err := c.Exec(context.Background(), "CREATE TABLE jobs (a text, b text, password_hint text)").Close(); err != nil {
 		t.Fatal(err)
 	}
 	_ = c.Close(context.Background())

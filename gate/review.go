@@ -169,14 +169,22 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 		return nil
 	}
 	det, cmd := details(req, mp)
-	addStatementsRun(det, req, displayMasker{policy: mp, secrets: req.Secrets})
+	dm := reviewMasker(req, mp)
+	shape := Shape(req)
+	if req.SQL != nil {
+		// SQL is masked a piece at a time: no mask may cover code.
+		cmd = showSQL(det, dm, req.Command)
+		shape, _ = dm.sqlText(shape)
+	} else {
+		shape, _ = dm.text("", shape)
+	}
+	addStatementsRun(det, req, dm)
 	markCutParams(det, req)
 	v := &reviewView{command: cmd, details: det, grants: grants}
-	v.reason, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", req.Reason)
+	v.reason, _ = dm.text("", req.Reason)
 	v.reason = visible(v.reason, markHidden)
 	v.exact, v.shapeKey = GrantKeys(req)
-	v.shape, _ = displayMasker{policy: mp, secrets: req.Secrets}.text("", Shape(req))
-	v.shape = visible(v.shape, markHidden)
+	v.shape = visible(shape, markHidden)
 	if pol.RequireDisplayable && det.Undisplayable {
 		d.Action = Deny
 		d.Reason = "the request cannot be shown to reviewers in full (" + det.omitted() + "), so it is refused instead of held"
@@ -269,6 +277,6 @@ func addStatementsRun(det *ReviewDetails, req *Request, m displayMasker) {
 		}
 	}
 	if len(runs) > 0 {
-		det.addText(m, "Runs", strings.Join(runs, ";\n"))
+		det.addSQL(m, "Runs", strings.Join(runs, ";\n"))
 	}
 }
