@@ -168,20 +168,22 @@ func (g *Gate) beforeReview(ctx context.Context, req *Request, d *Decision, rs *
 		d.Errors = append(d.Errors, "mask: "+err.Error())
 		return nil
 	}
-	det, cmd := details(req, mp)
+	det, _ := details(req, mp)
 	dm := reviewMasker(req, mp)
-	shape := Shape(req)
+	// The command and the parts shown as text are masked again so that
+	// no mask covers code or structure (showSQL, showPlain).
+	var cmd, shape string
 	if req.SQL != nil {
-		// SQL is masked a piece at a time: no mask may cover code.
 		cmd = showSQL(det, dm, req.Command)
-		shape, _ = dm.sqlText(shape)
+		shape, _ = dm.sqlText(Shape(req))
 	} else {
-		shape, _ = dm.text("", shape)
+		cmd = showPlain(det, dm, req)
+		shape, _ = dm.plainText(Shape(req))
 	}
 	addStatementsRun(det, req, dm)
 	markCutParams(det, req)
 	v := &reviewView{command: cmd, details: det, grants: grants}
-	v.reason, _ = dm.text("", req.Reason)
+	v.reason, _ = dm.plainText(req.Reason)
 	v.reason = visible(v.reason, markHidden)
 	v.exact, v.shapeKey = GrantKeys(req)
 	v.shape = visible(shape, markHidden)
