@@ -49,7 +49,10 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 // checked again on every request, so revoking it logs the reviewer out at
 // once. Requests that
 // rely on the cookie must carry the session's CSRF token. Every answer sends
-// ContentSecurityPolicy; the page runs no inline script.
+// ContentSecurityPolicy; the page runs no inline script. When the live
+// pending list changes, its vote buttons take no click for a second, so
+// that a review leaving the list cannot slide another one's Approve
+// button under the reviewer's pointer.
 //
 // Votes go to Approver, which enforces the review policy; the Console never
 // decides on its own who may vote.

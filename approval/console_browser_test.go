@@ -157,6 +157,7 @@ func TestConsoleBrowserApprove(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctx,
+		chromedp.WaitEnabled(chromedp.CSS("article.card button.approve")), // the list settles after a change
 		chromedp.Click(chromedp.CSS("article.card button.approve")),
 		chromedp.WaitVisible(`//p[@id="flash"][contains(., "Approved")]`),
 		chromedp.WaitVisible(chromedp.CSS("p.empty")),
@@ -213,6 +214,7 @@ func TestConsoleBrowserDeny(t *testing.T) {
 		login(f.url, "bob-token"),
 		chromedp.WaitVisible(chromedp.CSS("article.card")),
 		// The policy requires a reason: the browser refuses an empty one.
+		chromedp.WaitEnabled(chromedp.CSS("article.card button.deny")), // the list settles after a change
 		chromedp.Click(chromedp.CSS("article.card button.deny")),
 		chromedp.Sleep(100*time.Millisecond),
 	); err != nil {
@@ -221,6 +223,7 @@ func TestConsoleBrowserDeny(t *testing.T) {
 	stillHeld(t, done, 0, "denied without a reason")
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("article.card input.reason"), "wrong customer"),
+		chromedp.WaitEnabled(chromedp.CSS("article.card button.deny")), // the list settles after a change
 		chromedp.Click(chromedp.CSS("article.card button.deny")),
 		chromedp.WaitVisible(`//p[@id="flash"][contains(., "Denied")]`),
 	); err != nil {

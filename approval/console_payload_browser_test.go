@@ -157,6 +157,7 @@ func TestConsoleBrowserGrant(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("article.card select.grant-scope"), "shape"),
 		chromedp.SendKeys(chromedp.CSS("article.card input.grant-minutes"), "30"),
 		chromedp.SendKeys(chromedp.CSS("article.card input.reason"), "backfill ticket 9"),
+		chromedp.WaitEnabled(chromedp.CSS("article.card button.approve")), // the list settles after a change
 		chromedp.Click(chromedp.CSS("article.card button.approve")),
 		chromedp.WaitVisible(`//p[@id="flash"][contains(., "Approved")]`),
 	); err != nil {

@@ -34,6 +34,23 @@
     el.classList.toggle("error", !!isError);
   }
 
+  // After the list changes, its vote buttons wait settleMs before they
+  // take a click: whoever can file or withdraw a review (the requester)
+  // could otherwise slide another review's Approve button under the
+  // reviewer's pointer just as they click.
+  var settleMs = 1000;
+  var settledAt = 0;
+  var settleTimer = null;
+
+  function settle() {
+    settledAt = Date.now() + settleMs;
+    list.querySelectorAll("form.decide button").forEach(function (b) { b.disabled = true; });
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(function () {
+      list.querySelectorAll("form.decide button").forEach(function (b) { b.disabled = false; });
+    }, settleMs);
+  }
+
   // refresh replaces the pending list, keeping what the reviewer typed.
   function refresh() {
     if (!list) return Promise.resolve();
@@ -66,6 +83,7 @@
         var template = document.createElement("template");
         template.innerHTML = html;
         list.replaceChildren(template.content);
+        settle();
         Object.keys(typed).forEach(function (id) {
           var a = document.getElementById("review-" + id);
           var input = a && a.querySelector(".reason");
@@ -120,6 +138,11 @@
       var form = e.target;
       if (!form.classList.contains("decide")) return;
       e.preventDefault();
+      if (Date.now() < settledAt) {
+        // The list just moved: the button may not be the one read.
+        flash("The list just changed: check the request, then vote again.", true);
+        return;
+      }
       var decision = e.submitter ? e.submitter.value : "approve";
       vote(form, decision);
     });
