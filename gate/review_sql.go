@@ -227,6 +227,9 @@ const contextBytes = 64
 // a mask touches it; comments on their own; dollar-quoted bodies (code of
 // functions and DO blocks) as SQL in turn.
 func (m displayMasker) sqlText(s string) (string, bool) {
+	if out, ok := m.text("", s); !ok || out == s {
+		return out, ok // nothing to mask, as a whole: nothing covered
+	}
 	return m.sqlTextDepth(s, 0)
 }
 
