@@ -75,7 +75,9 @@ type Config struct {
 	// expansion, variables other than the environment's, searches and
 	// comparisons such as grep, sort, test and case, which tell a value a
 	// piece at a time, any program not known to print what it reads as it
-	// is; see shell.OutputTransform) and interactive shells. Off by default:
+	// is; see shell.OutputTransform), interactive shells and commands run
+	// with a terminal (a pager scrolled sideways draws a card cut, and
+	// its ! runs a command nobody judged). Off by default:
 	// the output masker finds a card in cat's output, not in base64's, so
 	// such commands are refused when the decision masks.
 	AllowMaskedTransforms bool

@@ -166,7 +166,7 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		sc.refuse(r, "airlock: output masking is not available")
 		return
 	}
-	if why := c.maskedTransform(d, req.SSH); why != "" {
+	if why := c.maskedTransform(d, req.SSH, sc.pty != nil); why != "" {
 		_, _ = c.gc.Refuse(c.ctx, req, refusalMaskedTransform, why)
 		sc.refuse(r, "airlock: "+why)
 		return
