@@ -1,0 +1,68 @@
+package sshgate
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// rewritingReads are command lines of programs that print what they read
+// as it is, but for one option in a spelling getopt takes (a long
+// option's prefix, an obsolete count) or a format that glues, escapes or
+// cuts: each prints the card file's card cut, glued to digits or escaped.
+// {F} holds the card, {S} the card in four groups.
+var rewritingReads = []string{
+	"tail --b=15 {F}", "tail --by 15 {F}", "head --byt=12 {F}", "tail +2c {F}", "head --b 13 {F}",
+	"tac --s=1 {F}", "tac --sep=4 {S}", "nl -s 9 -w 1 {F}", "nl --number-s=0 {F}", "cat {F} | nl -s9",
+	"printf %q \"$(cat {S})\"", "printf -- '%.15s\\n' \"$(cat {F})\"", "printf -- '%.12s\\n' \"$(cat {F})\"",
+	"printf '%s' 9 \"$(cat {F})\"", "printf '%sZ' $(cat {S})", "echo 9$(cat {F})", "echo \"9$(cat {S})\"",
+}
+
+// TestMaskedRewritingOptionsRefused: under a masking decision each line
+// of rewritingReads is refused and nothing of the card reaches the
+// client; the control gateway (masking, no refusal) shows that they
+// carry the card past the masker, cut or glued.
+func TestMaskedRewritingOptionsRefused(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	dir := t.TempDir()
+	file, spaced := filepath.Join(dir, "cards.txt"), filepath.Join(dir, "spaced.txt")
+	if err := os.WriteFile(file, []byte(transformCard+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spaced, []byte("4111 1111 1111 1111\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, up, maskedReadRules)
+	control := startGateway(t, up, maskedReadRules, func(c *Config) { c.AllowMaskedTransforms = true })
+	nonDigits := regexp.MustCompile(`[^0-9]`)
+	// The card's digits, eleven of its ones at least, in what the client
+	// read once the masker's labels and every other byte are taken out.
+	leaked := func(out string) bool {
+		return strings.Contains(nonDigits.ReplaceAllString(strings.ReplaceAll(out, "[CREDIT_CARD]", " "), ""), "11111111111")
+	}
+	var leaks atomic.Int64
+	eachConcurrently(len(rewritingReads), 4, func(i int) {
+		cmd := strings.NewReplacer("{F}", file, "{S}", spaced).Replace(rewritingReads[i])
+		if r := g.ssh(g.agent, nil, cmd); r.code != ExitRefused || leaked(r.stdout+r.stderr) {
+			t.Errorf("%s: not refused: %+v", cmd, r)
+		}
+		if c := control.ssh(control.agent, nil, cmd); leaked(c.stdout) {
+			leaks.Add(1)
+		} else {
+			t.Logf("%s: the control did not carry the card: %q", cmd, c.stdout)
+		}
+	})
+	for _, cmd := range []string{"tail --lines=1 " + file, "nl -ba " + file, "printf '%s\\n' \"$(cat " + file + ")\"", "echo $(cat " + spaced + ")"} {
+		if r := g.ssh(g.agent, nil, cmd); r.code != 0 || leaked(r.stdout) || !strings.Contains(r.stdout, "[CREDIT_CARD]") {
+			t.Errorf("%s: not served masked: %+v", cmd, r)
+		}
+	}
+	t.Logf("%d of %d rewriting reads carried the card past the masker on the control gateway", leaks.Load(), len(rewritingReads))
+	if leaks.Load() < int64(len(rewritingReads))*3/4 {
+		t.Fatalf("only %d of %d lines carried the card on the control gateway: the probes are too weak", leaks.Load(), len(rewritingReads))
+	}
+}
