@@ -265,6 +265,9 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	for _, w := range argv[1:] {
 		c.Args = append(c.Args, w.text)
 	}
+	if reachesNetwork(c.Program, c.Args) {
+		a.out.Network = true
+	}
 	opensDevice := false
 	for _, w := range argv {
 		if mentionsSocket(w.text) {

@@ -68,7 +68,13 @@
 // an allow-list of programs refuses it; the redirections of a group,
 // subshell, loop or branch apply to every command inside it. ssh.network is
 // set by /dev/tcp or /dev/udp anywhere in the line (or by a redirection
-// whose target is only known at run time); ssh.runs_unseen_code by a shell,
+// whose target is only known at run time), and by a known network client:
+// curl, wget, nc, ssh, scp, mail, DNS lookups (dig, host, nslookup,
+// getent hosts: the name carries what the line read to a DNS server),
+// git push, fetch and clone, package installs and publishes, cloud and
+// database clients given a host (see reachesNetwork); a program the list
+// does not name may reach the network too, so a rule against egress
+// should allow a list of programs. ssh.runs_unseen_code is set by a shell,
 // source, an interpreter, awk -f or sed -f given a script file.
 //
 // ssh.commands[].read_only comes from a curated table of programs and the
