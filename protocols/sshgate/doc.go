@@ -33,7 +33,9 @@
 // Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are
 // always refused; env requests pass only for an allow-list (Config.EnvAllow),
 // never for names that change what a judged command does (LD_*, BASH_ENV,
-// PATH, IFS, pagers, GIT_*, interpreters' options: see neverForwarded), and
+// ZDOTDIR, PATH, IFS, pagers, GIT_*, TAR_OPTIONS and other options
+// programs read from the environment, proxies, credentials, interpreters'
+// options: see neverForwarded), and
 // for LANG and LC_* only with C, POSIX or a UTF-8 locale: in GBK, Big5 or
 // Shift_JIS the host's bash would read a command line unlike the gate's
 // parser. Each refused env request is recorded. A command line
