@@ -32,6 +32,11 @@ var rewriteSpecs = map[string]rewriteSpec{
 	"tail": {short: "c", long: []string{"--bytes"}, obsolete: "bc", what: "bytes"},
 	"tac": {short: "srb", long: []string{"--separator", "--regex", "--before"},
 		what: "records split at a chosen separator"},
+	// file -m reads a magic file the client writes (or sends on stdin:
+	// -m /dev/stdin): its tests print what the file holds from any
+	// offset (>1 string x %s prints a card without its first digit) or
+	// say whether it starts with a guess.
+	"file": {short: "m", long: []string{"--magic-file"}, what: "a magic file that prints pieces of what it reads"},
 	// pgrep -f and pkill -f match a pattern against whole command lines,
 	// which carry passwords and tokens ps shows masked.
 	"pgrep": {short: "f", long: []string{"--full"}, what: "a pattern matched against command lines"},

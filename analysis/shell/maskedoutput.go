@@ -17,7 +17,10 @@ import (
 // (see rewritingOption and printGlues). join, column
 // and xargs are left out: they reorder fields, split words onto lines or
 // drop separator characters, and a card's four groups in another order
-// are no longer a card to the masker. So are the programs that select,
+// are no longer a card to the masker. So are digests (sha256sum, md5sum,
+// cksum, b2sum, sum): the digest of a file that holds a card or a social
+// security number is reversed offline by trying the few billion values
+// of that shape. So are the programs that select,
 // order or compare by content the client chose (grep and its kin, sort,
 // uniq, comm, diff, cmp, test, [): whether grep -c '^41' prints 1, or
 // its exit status, tells a masked card a digit at a time.
@@ -26,7 +29,7 @@ var faithfulPrograms = setOf(`cat tac head tail wc nl ls dir stat file
 	echo printf true false sleep cd export unset set alias type which whereis command builtin hash
 	df du free uptime ps pgrep lsof ss netstat ip w who last getent locale tty clear exit kill pkill
 	touch mkdir rmdir rm cp mv ln chmod chown chgrp install tee
-	sha256sum sha1sum sha512sum md5sum cksum b2sum timeout nice nohup time stdbuf ionice setsid sudo
+	timeout nice nohup time stdbuf ionice setsid sudo
 	wait jobs seq yes journalctl systemctl less more`)
 
 func setOf(words string) map[string]bool {

@@ -1,6 +1,8 @@
 package sshgate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,6 +58,24 @@ func TestMaskedRewritingOptionsRefused(t *testing.T) {
 			t.Logf("%s: the control did not carry the card: %q", cmd, c.stdout)
 		}
 	})
+	// A magic file sent on stdin prints the card from its second digit
+	// on; a digest of the card file is the card's, reversed offline.
+	magic := "0 string 4 first\n>1 string x rest=%s\n"
+	sum := sha256.Sum256([]byte(transformCard + "\n"))
+	digest := hex.EncodeToString(sum[:])
+	for _, tc := range []struct{ stdin, cmd string }{
+		{magic, "file -m /dev/stdin " + file}, {magic, "file --magic=/dev/stdin " + file}, {"", "sha256sum " + file},
+		{"", "cat " + file + " | sha256sum"},
+	} {
+		args := append(sshArgs(g.addr, g.agent, "-p"), "--", tc.cmd)
+		if r := run(t, tc.stdin, "ssh", args...); r.code != ExitRefused || leaked(r.stdout) || strings.Contains(r.stdout, digest) {
+			t.Errorf("%s: not refused: %+v", tc.cmd, r)
+		}
+		cargs := append(sshArgs(control.addr, control.agent, "-p"), "--", tc.cmd)
+		if c := run(t, tc.stdin, "ssh", cargs...); !leaked(c.stdout) && !strings.Contains(c.stdout, digest) {
+			t.Errorf("%s: the control did not carry the card: %+v", tc.cmd, c)
+		}
+	}
 	for _, cmd := range []string{"tail --lines=1 " + file, "nl -ba " + file, "printf '%s\\n' \"$(cat " + file + ")\"", "echo $(cat " + spaced + ")"} {
 		if r := g.ssh(g.agent, nil, cmd); r.code != 0 || leaked(r.stdout) || !strings.Contains(r.stdout, "[CREDIT_CARD]") {
 			t.Errorf("%s: not served masked: %+v", cmd, r)
