@@ -81,6 +81,10 @@ type Config struct {
 	// the output masker finds a card in cat's output, not in base64's, so
 	// such commands are refused when the decision masks.
 	AllowMaskedTransforms bool
+	// closeAckGrace is how long a client may take to acknowledge the
+	// close of a channel the gateway ended before the gateway ends its
+	// connection; zero means defaultCloseAckGrace. Tests shorten it.
+	closeAckGrace time.Duration
 }
 
 // Upstream is the SSH server behind the gateway and how to log in to it.

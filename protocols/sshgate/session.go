@@ -3,6 +3,7 @@ package sshgate
 import (
 	"io"
 	"sync"
+	"time"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
@@ -24,6 +25,17 @@ type sessionChan struct {
 	mu     sync.Mutex // guards up and closed
 	up     ssh.Channel
 	closed bool // the client's channel has ended
+	// shut is closed once the gateway has closed the client's channel
+	// (closeClient): the client then has closeAckGrace to acknowledge.
+	shut     chan struct{}
+	shutOnce sync.Once
+}
+
+// closeClient closes the client's channel and notes that the gateway
+// did, for the session's request loop.
+func (sc *sessionChan) closeClient() {
+	_ = sc.ch.Close()
+	sc.shutOnce.Do(func() { close(sc.shut) })
 }
 
 func (c *conn) session(nch ssh.NewChannel) {
@@ -31,7 +43,7 @@ func (c *conn) session(nch ssh.NewChannel) {
 	if err != nil {
 		return
 	}
-	sc := &sessionChan{c: c, ch: ch}
+	sc := &sessionChan{c: c, ch: ch, shut: make(chan struct{})}
 	defer func() {
 		ch.Close()
 		sc.mu.Lock()
@@ -43,7 +55,32 @@ func (c *conn) session(nch ssh.NewChannel) {
 		}
 	}()
 	started := false
-	for r := range reqs {
+	// Once the gateway has closed the channel (sc.shut), the client has
+	// closeAckGrace to acknowledge, or its connection ends: a client that
+	// keeps TCP open but never answers a close would otherwise keep this
+	// handler, and the program's, until the connection ends.
+	waitShut := sc.shut
+	var ackDeadline <-chan time.Time
+	for {
+		var r *ssh.Request
+		select {
+		case req, ok := <-reqs:
+			if !ok {
+				return
+			}
+			r = req
+		case <-waitShut:
+			waitShut = nil
+			t := time.NewTimer(c.closeAckGrace())
+			defer t.Stop()
+			ackDeadline = t.C
+			continue
+		case <-ackDeadline:
+			ackDeadline = nil
+			c.p.log.Warn("the client did not acknowledge a channel's close: closing its connection", "session", c.sessionID())
+			_ = c.client.Close() // reqs closes with the connection
+			continue
+		}
 		ok := false
 		switch r.Type {
 		case "env":
@@ -75,6 +112,32 @@ func (c *conn) session(nch ssh.NewChannel) {
 			_ = r.Reply(ok, nil)
 		}
 	}
+}
+
+// defaultCloseAckGrace is how long a client may take to acknowledge the
+// close of a channel the gateway ended (OpenSSH answers at once).
+const defaultCloseAckGrace = 10 * time.Second
+
+// awaitCloseAck waits until acked is closed (the client acknowledged the
+// close of a channel the gateway closed) for closeAckGrace, and then
+// ends the client's connection, whose end closes acked.
+func (c *conn) awaitCloseAck(acked <-chan struct{}) {
+	t := time.NewTimer(c.closeAckGrace())
+	defer t.Stop()
+	select {
+	case <-acked:
+	case <-t.C:
+		c.p.log.Warn("the client did not acknowledge a channel's close: closing its connection", "session", c.sessionID())
+		_ = c.client.Close()
+	}
+}
+
+// closeAckGrace is Config.closeAckGrace or its default.
+func (c *conn) closeAckGrace() time.Duration {
+	if g := c.p.cfg.closeAckGrace; g > 0 {
+		return g
+	}
+	return defaultCloseAckGrace
 }
 
 func (sc *sessionChan) upstream() ssh.Channel {
@@ -145,7 +208,7 @@ func (sc *sessionChan) start(r *ssh.Request) {
 			if r.WantReply {
 				_ = r.Reply(false, nil)
 			}
-			sc.ch.Close()
+			sc.closeClient()
 			return
 		}
 		req.Command = "subsystem sftp"
@@ -232,5 +295,5 @@ func (sc *sessionChan) refuse(r *ssh.Request, msg string) {
 func (sc *sessionChan) exit(status int) {
 	_ = sc.ch.CloseWrite()
 	_, _ = sc.ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
-	_ = sc.ch.Close()
+	sc.closeClient()
 }
