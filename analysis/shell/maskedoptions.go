@@ -30,8 +30,6 @@ type rewriteSpec struct {
 var rewriteSpecs = map[string]rewriteSpec{
 	"head": {short: "c", long: []string{"--bytes"}, obsolete: "bc", what: "bytes"},
 	"tail": {short: "c", long: []string{"--bytes"}, obsolete: "bc", what: "bytes"},
-	"tac": {short: "srb", long: []string{"--separator", "--regex", "--before"},
-		what: "records split at a chosen separator"},
 	// file -m reads a magic file the client writes (or sends on stdin:
 	// -m /dev/stdin): its tests print what the file holds from any
 	// offset (>1 string x %s prints a card without its first digit) or

@@ -97,7 +97,7 @@ func TestMaskedRewritingOptionsEverySpelling(t *testing.T) {
 		t.Fatalf("only %d spellings: the generator is too weak", len(lines))
 	}
 	plain := []string{"head -n 5 F", "head --lines=5 F", "head --li 5 F", "tail -n +2 F", "tail -f F", "tail --follow=name --retry F",
-		"tail -5 F", "tail +5 F", "tail -5f F", "tail -q -n1 F G", "tac F", "nl F", "nl -ba F", "nl -b a F", "nl --body-numbering=t F",
+		"tail -5 F", "tail +5 F", "tail -5f F", "tail -q -n1 F G", "nl F", "nl -ba F", "nl -b a F", "nl --body-numbering=t F",
 		"nl -w 3 F", "nl -n rz F", "nl -v 10 -i 2 F", "printf '%s\\n' \"$(cat F)\"", "printf -- '%s\\n' \"$(cat F)\"",
 		"printf '%s\\n' 9 \"$(cat F)\"", "printf '%-20s\\n' \"$(cat F)\"", "printf '%b\\n' \"$(cat F)\"",
 		"echo $(cat F)", "echo \"$(cat F)\"", "echo `cat F`", "echo 9 $(cat F)", "echo \"$HOME\" $USER", "pgrep sshd", "pgrep -u root sshd",

@@ -10,21 +10,23 @@ import (
 // faithfulPrograms print what they read as it is (whole lines, names,
 // counts, metadata) or run another program the command line names (which
 // is judged on its own), so an output masker reads any value they print
-// as it was stored. head, tail, tac, nl, printf, echo, pgrep and
+// as it was stored. head, tail, nl, printf, echo, pgrep and
 // journalctl are faithful only without the options, in any spelling
 // getopt takes, that cut bytes, split at a chosen separator, convert,
 // escape, glue chosen text to what they print, or choose it by a pattern
 // (see rewritingOption and printGlues). join, column
 // and xargs are left out: they reorder fields, split words onto lines or
 // drop separator characters, and a card's four groups in another order
-// are no longer a card to the masker. So are digests (sha256sum, md5sum,
+// are no longer a card to the masker; tac is left out too: a private
+// key's lines in reverse order are no longer a key to the masker, and
+// are put back in order on the client. So are digests (sha256sum, md5sum,
 // cksum, b2sum, sum): the digest of a file that holds a card or a social
 // security number is reversed offline by trying the few billion values
 // of that shape. So are the programs that select,
 // order or compare by content the client chose (grep and its kin, sort,
 // uniq, comm, diff, cmp, test, [): whether grep -c '^41' prints 1, or
 // its exit status, tells a masked card a digit at a time.
-var faithfulPrograms = setOf(`cat tac head tail wc nl ls dir stat file
+var faithfulPrograms = setOf(`cat head tail wc nl ls dir stat file
 	find tree realpath readlink basename dirname pwd id whoami groups hostname uname date cal env printenv
 	echo printf true false sleep cd export unset set alias type which whereis command builtin hash
 	df du free uptime ps pgrep lsof ss netstat ip w who last getent locale tty clear exit kill pkill

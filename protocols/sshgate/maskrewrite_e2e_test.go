@@ -76,6 +76,26 @@ func TestMaskedRewritingOptionsRefused(t *testing.T) {
 			t.Errorf("%s: the control did not carry the card: %+v", tc.cmd, c)
 		}
 	}
+	// A private key's lines in reverse order are no longer a key to the
+	// masker; the client puts them back in order.
+	key := filepath.Join(dir, "id_rsa")
+	body := "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+	pem := "-----BEGIN RSA PRIVATE KEY-----\n" + body + "\nQWxhZGRpbjpvcGVuIHNlc2FtZQ3xZ9kLmN2bR8vT1wPqYcE5uJhG0sAaD4fI7oKe\n-----END RSA PRIVATE KEY-----\n"
+	if err := os.WriteFile(key, []byte(pem), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secretRules := strings.Replace(maskedReadRules, "mask: [pii]", "mask: [pii, secrets]", 1)
+	gs := startGateway(t, up, secretRules)
+	cs := startGateway(t, up, secretRules, func(c *Config) { c.AllowMaskedTransforms = true })
+	if r := gs.ssh(gs.agent, nil, "tac "+key); r.code != ExitRefused || strings.Contains(r.stdout, body) {
+		t.Errorf("tac of a private key: not refused: %+v", r)
+	}
+	if c := cs.ssh(cs.agent, nil, "tac "+key); !strings.Contains(c.stdout, body) {
+		t.Errorf("tac of a private key: the control did not carry the key: %+v", c)
+	}
+	if r := gs.ssh(gs.agent, nil, "cat "+key); r.code != 0 || strings.Contains(r.stdout, body) {
+		t.Errorf("cat of a private key: not masked: %+v", r)
+	}
 	for _, cmd := range []string{"tail --lines=1 " + file, "nl -ba " + file, "printf '%s\\n' \"$(cat " + file + ")\"", "echo $(cat " + spaced + ")"} {
 		if r := g.ssh(g.agent, nil, cmd); r.code != 0 || leaked(r.stdout) || !strings.Contains(r.stdout, "[CREDIT_CARD]") {
 			t.Errorf("%s: not served masked: %+v", cmd, r)
