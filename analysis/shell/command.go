@@ -268,6 +268,12 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	if reachesNetwork(c.Program, c.Args) {
 		a.out.Network = true
 	}
+	switch stdin, inline := commandChannel(c.Program, c.Args); {
+	case stdin:
+		a.out.PipesToShell = true
+	case inline:
+		a.out.InterpreterInline = true
+	}
 	opensDevice := false
 	for _, w := range argv {
 		if mentionsSocket(w.text) {

@@ -23,7 +23,10 @@
 // changes which program runs, assigned in any form bash has: NAME=value,
 // export and declare, a for or select loop's variable, ${NAME:=value},
 // read, printf -v, getopts, mapfile, wait -p, a nameref), ssh.pipes_to_shell for a shell or
-// interpreter reading its commands from stdin, ssh.interpreter_inline for
+// interpreter reading its commands from stdin (and any program that takes
+// commands or file operations from its input: ed, vim -e, gdb, sqlite3,
+// psql, dc, an sftp client, tmux, newgrp, sftp-server, git-receive-pack;
+// see commandChannel), ssh.interpreter_inline for
 // inline code (python -c, perl -e, awk system()). Builtins that run a
 // command string given as an option value or argument (mapfile -C,
 // compgen -C, jobs -x, trap) have it parsed like sh -c; where the code is

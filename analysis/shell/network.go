@@ -49,6 +49,10 @@ var dbClients = setOf(`psql mysql mariadb mongo mongosh redis-cli sqlcmd clickho
 // a network connection.
 func reachesNetwork(prog string, args []string) bool {
 	switch {
+	case prog == "scp":
+		// scp -t and -f are the far end of a copy: they talk on the
+		// channel the gateway judged, not to the network.
+		return !anyArg(args, func(a string) bool { return isShortCluster(a) && strings.ContainsAny(a[1:], "tf") })
 	case networkClients[prog]:
 		return true
 	case prog == "npx":
