@@ -18,7 +18,7 @@ import "strings"
 var commandChannels = setOf(`ed red ex vi vim nvim view vimdiff rvim gvim evim nano pico emacs jed joe mcedit
 	dc gdb lldb gnuplot R octave maxima gp guile sbcl clisp csi racket scheme chez ecl ghci jshell erl iex
 	ocaml utop swipl gforth nu xonsh elvish rc es ion osh ysh oil murex
-	tmux screen dtach abduco mosh-server newgrp sg expect
+	tmux screen dtach abduco mosh-server newgrp sg expect capsh
 	sftp-server git-receive-pack git-upload-pack git-shell git-upload-archive svnserve borg bzr darcs unison
 	rdiff-backup telnet sftp redis-cli mongo mongosh cqlsh clickhouse-client sqlcmd`)
 
