@@ -580,7 +580,10 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 	}
 	w, ok := wrappers[prog]
 	if !ok {
-		return nil
+		if knownName(prog) {
+			return nil
+		}
+		return a.possibleWrapper(args, depth)
 	}
 	return a.wrapped(prog, w, args, redirs, depth)
 }

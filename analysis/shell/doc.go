@@ -19,7 +19,10 @@
 // (env, command, sudo, xargs, busybox, nice, timeout, nohup, exec, ...) are
 // commands themselves and the program they run is listed as its own
 // command, and so is a command an option names (man -P, tar -I and
-// --checkpoint-action, rsync -e, ssh -o ProxyCommand; see optionCommands). Flags say what cannot be listed: ssh.dynamic for a program name
+// --checkpoint-action, rsync -e, ssh -o ProxyCommand; see optionCommands).
+// A program in no table is read as a possible wrapper: its first argument
+// that names a known program starts a command of its own (sshpass -p x rm
+// lists rm; see possibleWrapper). Flags say what cannot be listed: ssh.dynamic for a program name
 // only known at run time (or a variable such as PATH or LD_PRELOAD that
 // changes which program runs, assigned in any form bash has: NAME=value,
 // export and declare, a for or select loop's variable, ${NAME:=value},

@@ -1,5 +1,7 @@
 package shell
 
+import "strings"
+
 // More programs that run the program their arguments name: with none of
 // them in the wrapper table, fakeroot rm -rf ~/x listed fakeroot alone,
 // and a rule that denies rm by name let it run. Each is read as the table
@@ -69,3 +71,56 @@ var scriptWrappers = setOf(`watch watchexec`)
 // input or their arguments (GNU parallel and sem): the programs are not
 // known.
 var templateWrappers = setOf(`parallel sem`)
+
+// A program in no table may run the program its arguments name as well
+// (sshpass -p x rm, gosu user rm, tini -- rm, uv run rm, logsave f rm:
+// the wrappers are too many to list). So an unknown program given, as an
+// argument that is not an option, the name of a program the gate knows
+// has what follows judged as a command of its own: rm is listed, and a
+// rule that denies it by name sees it. The unknown program itself is not
+// read-only, so an allow-list of programs refuses the line already.
+
+// knownName reports whether name is a program the gate knows: one of
+// the read-only table, a wrapper, a shell, an interpreter, a program that
+// takes commands from its input, a network client, or one of the
+// programs that write, delete or change the system.
+func knownName(name string) bool {
+	if _, ok := readOnlyPrograms[name]; ok {
+		return true
+	}
+	if _, ok := wrappers[name]; ok {
+		return true
+	}
+	_, interp := interpreters[family(name)]
+	return interp || shells[name] || shells[family(name)] || commandChannels[name] || networkClients[name] ||
+		namedWriters[name] || changers[name]
+}
+
+// changers are programs that delete, overwrite or change the system.
+var changers = setOf(`rm shred unlink rmdir dd mkfs wipefs truncate mv cp ln chmod chown chgrp chattr setfacl kill pkill
+	killall reboot shutdown halt poweroff systemctl crontab at batch useradd userdel usermod passwd chpasswd tee install
+	touch mkdir sudo su doas git sed awk find xargs tar rsync curl wget mount umount iptables nft ip`)
+
+// shellOnly are builtins no other program can run: as the argument of a
+// program they name nothing it runs (direnv exec . rm runs rm).
+var shellOnly = setOf(`. : exec source eval builtin command set shopt alias cd export unset declare local readonly trap`)
+
+// possibleWrapper judges, for a program in no table, the first argument
+// that names a known program and what follows it as a command, and an
+// argument that is a command line whose first word names one (mispipe
+// 'rm -rf d' cat) as a script.
+func (a *analyzer) possibleWrapper(args []wordValue, depth int) error {
+	for i, w := range args {
+		if w.dynamic || w.glob || strings.HasPrefix(w.text, "-") {
+			continue
+		}
+		if f := strings.Fields(w.text); len(f) > 1 && knownName(basename(f[0])) && !shellOnly[f[0]] {
+			return a.script(args[i:i+1], depth)
+		}
+		if shellOnly[w.text] || !knownName(basename(w.text)) {
+			continue
+		}
+		return a.run(args[i:], nil, depth, true)
+	}
+	return nil
+}

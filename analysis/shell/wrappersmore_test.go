@@ -24,6 +24,12 @@ var hiddenRunners = []string{
 	"ssh -o ProxyCommand='{C}' h", "ssh -oProxyCommand='{C}' h", "ssh -o 'LocalCommand {C}' -o PermitLocalCommand=yes h",
 	"scp -S '{C}' a h:", "sftp -S '{C}' h", "zip -T -TT '{C}' a.zip f", "sdiff --diff-program='{C}' a b",
 	"tcpdump -z '{C}' -w f", "wget --use-askpass='{C}' x",
+	// Programs in no table, read as possible wrappers.
+	"tsocks {C}", "socksify {C}", "fakechroot {C}", "schroot -- {C}", "sshpass -p x {C}", "rlwrap {C}", "grc {C}",
+	"logsave /tmp/l {C}", "nocache {C}", "run0 {C}", "uv run {C}", "poetry run {C}", "pipenv run {C}", "bundle exec {C}",
+	"conda run {C}", "direnv exec . {C}", "dotenv {C}", "chpst -u x {C}", "s6-setuidgid u {C}", "gosu u {C}", "su-exec u {C}",
+	"tini -- {C}", "dumb-init {C}", "npx {C}", "npm exec -- {C}", "ifne {C}", "lckdo /tmp/l {C}", "mispipe '{C}' cat",
+	"systemd-nspawn -D / {C}", "lxc-attach -n c -- {C}", "some-new-runner --flag {C}",
 }
 
 // TestHiddenRunnersListTheirProgram: what a wrapper or a command option
@@ -50,7 +56,7 @@ func TestHiddenRunnersListTheirProgram(t *testing.T) {
 	}
 	t.Logf("%d of %d hidden runs not listed", missed, n)
 	for _, l := range []string{"tar -tf a.tar", "tar -xzf a.tgz -C d", "man ls", "sort -u f", "rsync -a a b", "ssh -o Port=22 h",
-		"setarch x86_64 -- uname -m", "linux64 uname -m", "fakeroot dpkg-deb -b d"} {
+		"setarch x86_64 -- uname -m", "linux64 uname -m", "fakeroot dpkg-deb -b d", "mytool report.txt", "make build"} {
 		s, err := Parse(l)
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)

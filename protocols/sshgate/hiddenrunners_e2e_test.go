@@ -10,8 +10,9 @@ import (
 
 // TestHiddenRunnersDenied: under testRules, which deny rm by name, rm run
 // by a wrapper the first table did not know (fakeroot, setarch, linux64,
-// prlimit, perf) or by an option whose value is a command (man -P, tar
-// -I and --checkpoint-action, ssh -o ProxyCommand) is seen and denied:
+// prlimit, perf), by a program in no table (logsave), or by an option
+// whose value is a command (man -P, tar -I and --checkpoint-action, ssh
+// -o ProxyCommand) is seen and denied:
 // the victim directory survives every line.
 func TestHiddenRunnersDenied(t *testing.T) {
 	t.Parallel()
@@ -26,6 +27,8 @@ func TestHiddenRunnersDenied(t *testing.T) {
 		"fakeroot rm -rf {V}", "setarch x86_64 rm -rf {V}", "linux64 rm -rf {V}", "prlimit rm -rf {V}",
 		"perf stat -x, rm -rf {V}", "perf stat rm -rf {V}", "man -P 'rm -rf {V}' ls", "tar -I 'rm -rf {V}' -tf {A}",
 		"tar -tf {A} --checkpoint=1 --checkpoint-action=exec='rm -rf {V}'", "ssh -o ProxyCommand='rm -rf {V}' -o BatchMode=yes x",
+		// logsave is in no table: read as a possible wrapper.
+		"/usr/sbin/logsave /dev/null rm -rf {V}", "logsave -a /dev/null rm -rf {V}",
 	}
 	gone := 0
 	for _, l := range lines {
