@@ -93,8 +93,13 @@ func knownName(name string) bool {
 	}
 	_, interp := interpreters[family(name)]
 	return interp || shells[name] || shells[family(name)] || commandChannels[name] || networkClients[name] ||
-		namedWriters[name] || changers[name]
+		namedWriters[name] || changers[name] || lookups[name]
 }
+
+// lookups take a program's name to look it up, not to run it (man rm,
+// dpkg -S /bin/rm, readelf -a /bin/rm).
+var lookups = setOf(`man whatis apropos info pinfo tldr help whereis ldd readelf objdump nm size dpkg rpm apt apt-get
+	apt-cache apt-file dnf yum pacman getcap namei lsattr update-alternatives`)
 
 // changers are programs that delete, overwrite or change the system.
 var changers = setOf(`rm shred unlink rmdir dd mkfs wipefs truncate mv cp ln chmod chown chgrp chattr setfacl kill pkill

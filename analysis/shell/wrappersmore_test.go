@@ -56,7 +56,8 @@ func TestHiddenRunnersListTheirProgram(t *testing.T) {
 	}
 	t.Logf("%d of %d hidden runs not listed", missed, n)
 	for _, l := range []string{"tar -tf a.tar", "tar -xzf a.tgz -C d", "man ls", "sort -u f", "rsync -a a b", "ssh -o Port=22 h",
-		"setarch x86_64 -- uname -m", "linux64 uname -m", "fakeroot dpkg-deb -b d", "mytool report.txt", "make build"} {
+		"setarch x86_64 -- uname -m", "linux64 uname -m", "fakeroot dpkg-deb -b d", "mytool report.txt", "make build", "man rm",
+		"whatis rm", "dpkg -S /bin/rm", "readelf -h /bin/rm", "ldd /bin/rm", "apt-cache policy coreutils"} {
 		s, err := Parse(l)
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)
