@@ -81,37 +81,45 @@ func (c *conn) session(nch ssh.NewChannel) {
 			_ = c.client.Close() // reqs closes with the connection
 			continue
 		}
-		ok := false
-		switch r.Type {
-		case "env":
-			ok = !started && sc.envRequest(r.Payload)
-		case "pty-req":
-			if !started {
-				sc.pty = append([]byte(nil), r.Payload...)
-				ok = true
-			}
-		case "window-change", "signal", "break":
-			if up := sc.upstream(); up != nil {
-				ok, _ = up.SendRequest(r.Type, r.WantReply, r.Payload)
-			}
-		case "exec", "shell", "subsystem":
-			if started {
-				break
-			}
-			started = true
-			// The reply is sent inside start: a refusal is reported as an
-			// accepted request followed by stderr and an exit status.
-			// Counted in the connection's wait group: the connection
-			// ends only once the program has, its end recorded.
-			c.wg.Go(func() { sc.start(r) })
-			continue
-		case "x11-req", "auth-agent-req@openssh.com":
-			c.refused(r.Type)
-		}
-		if r.WantReply {
-			_ = r.Reply(ok, nil)
-		}
+		started = sc.request(r, started)
 	}
+}
+
+// request answers one channel request of the client; started says
+// whether the channel's program was asked for already, and request
+// returns it as it is after r.
+func (sc *sessionChan) request(r *ssh.Request, started bool) bool {
+	c := sc.c
+	ok := false
+	switch r.Type {
+	case "env":
+		ok = !started && sc.envRequest(r.Payload)
+	case "pty-req":
+		if !started {
+			sc.pty = append([]byte(nil), r.Payload...)
+			ok = true
+		}
+	case "window-change", "signal", "break":
+		if up := sc.upstream(); up != nil {
+			ok, _ = up.SendRequest(r.Type, r.WantReply, r.Payload)
+		}
+	case "exec", "shell", "subsystem":
+		if started {
+			break
+		}
+		// The reply is sent inside start: a refusal is reported as an
+		// accepted request followed by stderr and an exit status.
+		// Counted in the connection's wait group: the connection ends
+		// only once the program has, its end recorded.
+		c.wg.Go(func() { sc.start(r) })
+		return true
+	case "x11-req", "auth-agent-req@openssh.com":
+		c.refused(r.Type)
+	}
+	if r.WantReply {
+		_ = r.Reply(ok, nil)
+	}
+	return started
 }
 
 // defaultCloseAckGrace is how long a client may take to acknowledge the
