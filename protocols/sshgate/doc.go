@@ -156,7 +156,9 @@
 // package [shell] (analysis/shell), whose documentation gives the model.
 // The gateway adds one thing the line alone cannot tell: an exec with a
 // terminal (ssh -t) is never read-only, since a pager takes keystrokes the
-// gate never judges. For sftp, read_only holds for read, list and stat. The robust rule
+// gate never judges; under a decision that masks results it is refused
+// (ssh/masked-transform), as an interactive shell is: less -S scrolled
+// sideways draws a card cut. For sftp, read_only holds for read, list and stat. The robust rule
 // for an agent that reads is ssh.kind == "exec" && ssh.read_only, narrowed
 // by a list of programs. Exit status and exit signal are recorded with the
 // command's final output.
