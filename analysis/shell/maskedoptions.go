@@ -30,6 +30,12 @@ type rewriteSpec struct {
 var rewriteSpecs = map[string]rewriteSpec{
 	"head": {short: "c", long: []string{"--bytes"}, obsolete: "bc", what: "bytes"},
 	"tail": {short: "c", long: []string{"--bytes"}, obsolete: "bc", what: "bytes"},
+	// cat -v (and -A, -e, -t) writes bytes outside ASCII as M- and ^
+	// notation, -T a tab as ^I: an e-mail address with an accented
+	// local part comes out as josM-CM-).garcM-CM--a@example.com, whose
+	// first part the masker no longer reads as part of the address.
+	"cat": {short: "vAetT", long: []string{"--show-all", "--show-nonprinting", "--show-tabs"},
+		what: "bytes written in another notation"},
 	// file -m reads a magic file the client writes (or sends on stdin:
 	// -m /dev/stdin): its tests print what the file holds from any
 	// offset (>1 string x %s prints a card without its first digit) or

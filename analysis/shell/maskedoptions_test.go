@@ -53,6 +53,8 @@ func rewritingSpellings() []string {
 		add("nl", longSpellings(o, "p^41")...)
 	}
 	add("nl", "-s 9", "-s9", "-w1 -s ''", "-ba -s9", "-bp^41", "-b p^41", "-hp^41", "-f p^41", "-ba -bp^41", "-d 41", "-nrz -s0")
+	add("cat", append(append(append(prefixes("--show-all"), prefixes("--show-nonprinting")...), prefixes("--show-tabs")...),
+		"-v", "-A", "-e", "-t", "-T", "-nv", "-bA", "-sT")...)
 	add("file", append(longSpellings("--magic-file", "/dev/stdin"), "-m /dev/stdin", "-m/dev/stdin", "-bm m", "-km m")...)
 	for _, p := range []string{"sha256sum", "sha1sum", "sha512sum", "sha224sum", "md5sum", "cksum", "b2sum", "sum"} {
 		lines = append(lines, p+" F", "cat F | "+p, p+" -c sums", "timeout 5 "+p+" F")
@@ -102,7 +104,7 @@ func TestMaskedRewritingOptionsEverySpelling(t *testing.T) {
 		"printf '%s\\n' 9 \"$(cat F)\"", "printf '%-20s\\n' \"$(cat F)\"", "printf '%b\\n' \"$(cat F)\"",
 		"echo $(cat F)", "echo \"$(cat F)\"", "echo `cat F`", "echo 9 $(cat F)", "echo \"$HOME\" $USER", "pgrep sshd", "pgrep -u root sshd",
 		"journalctl -u sshd -n 50", "journalctl _SYSTEMD_UNIT=sshd.service _PID=1", "journalctl --since=today -o cat", "printf '%-10s|%%\\n' x",
-		"file F", "file -b F", "file -L -i F", "file -f names"}
+		"file F", "file -b F", "file -L -i F", "file -f names", "cat -n F", "cat -b F", "cat -s F", "cat -E F", "cat --number F"}
 	for _, l := range plain {
 		s, err := Parse(l)
 		if err != nil {

@@ -15,12 +15,14 @@ import (
 // as it is, but for one option in a spelling getopt takes (a long
 // option's prefix, an obsolete count) or a format that glues, escapes or
 // cuts: each prints the card file's card cut, glued to digits or escaped.
-// {F} holds the card, {S} the card in four groups.
+// {F} holds the card, {S} the card in four groups, {T} the groups
+// separated by tabs.
 var rewritingReads = []string{
 	"tail --b=15 {F}", "tail --by 15 {F}", "head --byt=12 {F}", "tail +2c {F}", "head --b 13 {F}",
 	"tac --s=1 {F}", "tac --sep=4 {S}", "nl -s 9 -w 1 {F}", "nl --number-s=0 {F}", "cat {F} | nl -s9",
 	"printf %q \"$(cat {S})\"", "printf -- '%.15s\\n' \"$(cat {F})\"", "printf -- '%.12s\\n' \"$(cat {F})\"",
 	"printf '%s' 9 \"$(cat {F})\"", "printf '%sZ' $(cat {S})", "echo 9$(cat {F})", "echo \"9$(cat {S})\"",
+	"cat -T {T}", "cat -A {T}", "cat --show-t {T}",
 }
 
 // TestMaskedRewritingOptionsRefused: under a masking decision each line
@@ -38,6 +40,10 @@ func TestMaskedRewritingOptionsRefused(t *testing.T) {
 	if err := os.WriteFile(spaced, []byte("4111 1111 1111 1111\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	tabbed := filepath.Join(dir, "tabbed.txt")
+	if err := os.WriteFile(tabbed, []byte("4111\t1111\t1111\t1111\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	g := startGateway(t, up, maskedReadRules)
 	control := startGateway(t, up, maskedReadRules, func(c *Config) { c.AllowMaskedTransforms = true })
 	nonDigits := regexp.MustCompile(`[^0-9]`)
@@ -48,7 +54,7 @@ func TestMaskedRewritingOptionsRefused(t *testing.T) {
 	}
 	var leaks atomic.Int64
 	eachConcurrently(len(rewritingReads), 4, func(i int) {
-		cmd := strings.NewReplacer("{F}", file, "{S}", spaced).Replace(rewritingReads[i])
+		cmd := strings.NewReplacer("{F}", file, "{S}", spaced, "{T}", tabbed).Replace(rewritingReads[i])
 		if r := g.ssh(g.agent, nil, cmd); r.code != ExitRefused || leaked(r.stdout+r.stderr) {
 			t.Errorf("%s: not refused: %+v", cmd, r)
 		}
