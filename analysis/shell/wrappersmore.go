@@ -120,7 +120,12 @@ func (a *analyzer) possibleWrapper(args []wordValue, depth int) error {
 			continue
 		}
 		if f := strings.Fields(w.text); len(f) > 1 && knownName(basename(f[0])) && !shellOnly[f[0]] {
-			return a.script(args[i:i+1], depth)
+			if a.script(args[i:i+1], depth) != nil {
+				// Prose that does not parse (jira comment "rm it, it's
+				// old"): what it would run is not known.
+				a.out.Dynamic = true
+			}
+			return nil
 		}
 		if shellOnly[w.text] || !knownName(basename(w.text)) {
 			continue

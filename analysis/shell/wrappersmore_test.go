@@ -55,6 +55,11 @@ func TestHiddenRunnersListTheirProgram(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d hidden runs not listed", missed, n)
+	// An argument that looks like a command line but does not parse
+	// leaves the program unknown, and the line is still judged.
+	if s, err := Parse(`jira comment X-1 "rm the old file, it's broken"`); err != nil || !s.Dynamic {
+		t.Errorf("prose argument: %v %+v", err, s)
+	}
 	for _, l := range []string{"tar -tf a.tar", "tar -xzf a.tgz -C d", "man ls", "sort -u f", "rsync -a a b", "ssh -o Port=22 h",
 		"setarch x86_64 -- uname -m", "linux64 uname -m", "fakeroot dpkg-deb -b d", "mytool report.txt", "make build", "man rm",
 		"whatis rm", "dpkg -S /bin/rm", "readelf -h /bin/rm", "ldd /bin/rm", "apt-cache policy coreutils"} {
