@@ -265,6 +265,21 @@ func (a *analyzer) run(argv []wordValue, redirs []*syntax.Redirect, depth int, w
 	for _, w := range argv[1:] {
 		c.Args = append(c.Args, w.text)
 	}
+	if reachesNetwork(c.Program, c.Args) {
+		a.out.Network = true
+	}
+	switch stdin, inline := commandChannel(c.Program, c.Args); {
+	case stdin:
+		a.out.PipesToShell = true
+	case inline:
+		a.out.InterpreterInline = true
+	}
+	for _, cmd := range optionCommands(c.Program, c.Args) {
+		// man -P 'rm x' ls: the option's command is judged as a line.
+		if err := a.script([]wordValue{{text: cmd}}, depth+1); err != nil {
+			return err
+		}
+	}
 	opensDevice := false
 	for _, w := range argv {
 		if mentionsSocket(w.text) {
@@ -559,9 +574,16 @@ func (a *analyzer) inside(prog string, args []wordValue, redirs []*syntax.Redire
 		a.interpreter(fam, flags, args)
 		return nil
 	}
+	if templateWrappers[prog] {
+		a.out.Dynamic = true // commands composed at run time
+		return nil
+	}
 	w, ok := wrappers[prog]
 	if !ok {
-		return nil
+		if knownName(prog) {
+			return nil
+		}
+		return a.possibleWrapper(args, depth)
 	}
 	return a.wrapped(prog, w, args, redirs, depth)
 }
@@ -650,7 +672,7 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 	}
 	if i >= len(args) {
 		switch {
-		case shellFlag || prog == "chroot":
+		case shellFlag || shellWithoutProgram[prog]:
 			a.out.PipesToShell = true // a login shell reading commands from stdin
 		case prog == "xargs":
 			return a.command([]wordValue{{text: "echo"}}, nil, depth)
@@ -661,8 +683,14 @@ func (a *analyzer) wrapped(prog string, w wrapper, args []wordValue, redirs []*s
 	if prog == "flock" && (rest[0].text == "-c" || rest[0].text == "--command") {
 		return a.script(rest[1:], depth)
 	}
-	if prog == "watch" {
+	if scriptWrappers[prog] {
 		return a.script(rest, depth)
+	}
+	if strings.HasPrefix(rest[0].text, "-") {
+		// An option after a positional word (setarch x86_64 -R prog,
+		// runcon -t x prog): where the program starts is not known.
+		a.out.Dynamic = true
+		return nil
 	}
 	if shellFlag && (prog == "sudo" || prog == "doas") {
 		// sudo -s cmd runs the command through the user's shell.

@@ -18,12 +18,19 @@
 // removed as the shell would (r""m, \rm and $'\x72m' are all rm). Wrappers
 // (env, command, sudo, xargs, busybox, nice, timeout, nohup, exec, ...) are
 // commands themselves and the program they run is listed as its own
-// command. Flags say what cannot be listed: ssh.dynamic for a program name
+// command, and so is a command an option names (man -P, tar -I and
+// --checkpoint-action, rsync -e, ssh -o ProxyCommand; see optionCommands).
+// A program in no table is read as a possible wrapper: its first argument
+// that names a known program starts a command of its own (sshpass -p x rm
+// lists rm; see possibleWrapper). Flags say what cannot be listed: ssh.dynamic for a program name
 // only known at run time (or a variable such as PATH or LD_PRELOAD that
 // changes which program runs, assigned in any form bash has: NAME=value,
 // export and declare, a for or select loop's variable, ${NAME:=value},
 // read, printf -v, getopts, mapfile, wait -p, a nameref), ssh.pipes_to_shell for a shell or
-// interpreter reading its commands from stdin, ssh.interpreter_inline for
+// interpreter reading its commands from stdin (and any program that takes
+// commands or file operations from its input: ed, vim -e, gdb, sqlite3,
+// psql, dc, an sftp client, tmux, newgrp, sftp-server, git-receive-pack;
+// see commandChannel), ssh.interpreter_inline for
 // inline code (python -c, perl -e, awk system()). Builtins that run a
 // command string given as an option value or argument (mapfile -C,
 // compgen -C, jobs -x, trap) have it parsed like sh -c; where the code is
@@ -68,7 +75,13 @@
 // an allow-list of programs refuses it; the redirections of a group,
 // subshell, loop or branch apply to every command inside it. ssh.network is
 // set by /dev/tcp or /dev/udp anywhere in the line (or by a redirection
-// whose target is only known at run time); ssh.runs_unseen_code by a shell,
+// whose target is only known at run time), and by a known network client:
+// curl, wget, nc, ssh, scp, mail, DNS lookups (dig, host, nslookup,
+// getent hosts: the name carries what the line read to a DNS server),
+// git push, fetch and clone, package installs and publishes, cloud and
+// database clients given a host (see reachesNetwork); a program the list
+// does not name may reach the network too, so a rule against egress
+// should allow a list of programs. ssh.runs_unseen_code is set by a shell,
 // source, an interpreter, awk -f or sed -f given a script file.
 //
 // ssh.commands[].read_only comes from a curated table of programs and the

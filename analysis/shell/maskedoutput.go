@@ -10,21 +10,28 @@ import (
 // faithfulPrograms print what they read as it is (whole lines, names,
 // counts, metadata) or run another program the command line names (which
 // is judged on its own), so an output masker reads any value they print
-// as it was stored. head, tail, tac and printf are faithful only without
-// the options that cut bytes, split at a chosen separator or convert (see
-// outputTransform). join, column
+// as it was stored. head, tail, nl, printf, echo, pgrep and
+// journalctl are faithful only without the options, in any spelling
+// getopt takes, that cut bytes, split at a chosen separator, convert,
+// escape, glue chosen text to what they print, or choose it by a pattern
+// (see rewritingOption and printGlues). join, column
 // and xargs are left out: they reorder fields, split words onto lines or
 // drop separator characters, and a card's four groups in another order
-// are no longer a card to the masker. So are the programs that select,
+// are no longer a card to the masker; tac is left out too: a private
+// key's lines in reverse order are no longer a key to the masker, and
+// are put back in order on the client. So are digests (sha256sum, md5sum,
+// cksum, b2sum, sum): the digest of a file that holds a card or a social
+// security number is reversed offline by trying the few billion values
+// of that shape. So are the programs that select,
 // order or compare by content the client chose (grep and its kin, sort,
 // uniq, comm, diff, cmp, test, [): whether grep -c '^41' prints 1, or
 // its exit status, tells a masked card a digit at a time.
-var faithfulPrograms = setOf(`cat tac head tail wc nl ls dir stat file
+var faithfulPrograms = setOf(`cat head tail wc nl ls dir stat file
 	find tree realpath readlink basename dirname pwd id whoami groups hostname uname date cal env printenv
 	echo printf true false sleep cd export unset set alias type which whereis command builtin hash
 	df du free uptime ps pgrep lsof ss netstat ip w who last getent locale tty clear exit kill pkill
 	touch mkdir rmdir rm cp mv ln chmod chown chgrp install tee
-	sha256sum sha1sum sha512sum md5sum cksum b2sum timeout nice nohup time stdbuf ionice setsid sudo
+	timeout nice nohup time stdbuf ionice setsid sudo
 	wait jobs seq yes journalctl systemctl less more`)
 
 func setOf(words string) map[string]bool {
@@ -104,7 +111,7 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 		}
 		return prog, true
 	}
-	for i, a := range c.Args {
+	for _, a := range c.Args {
 		if expansionTransforms(a) {
 			return "the shell expansion " + a, true
 		}
@@ -114,22 +121,12 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 		if prog != "echo" && prog != "printf" && (strings.Contains(a, "$(") || strings.ContainsRune(a, '`')) {
 			return prog + " given what " + a + " reads", true
 		}
-		switch prog {
-		case "head", "tail":
-			if a == "-c" || strings.HasPrefix(a, "--bytes") || strings.HasPrefix(a, "-c") ||
-				len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsRune(a, 'c') {
-				return prog + " " + a + " (bytes)", true
-			}
-		case "tac":
-			if a == "-s" || a == "-r" || a == "-b" || strings.HasPrefix(a, "--separator") || a == "--regex" || a == "--before" ||
-				len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a, "srb") {
-				return "tac " + a + " (records split at a chosen separator)", true
-			}
-		case "printf":
-			if i == 0 && printfConverts(a) {
-				return "printf " + a, true
-			}
-		}
+	}
+	if what, ok := rewritingOption(prog, c.Args); ok {
+		return what, true
+	}
+	if prog == "echo" || prog == "printf" {
+		return printGlues(prog, c.Args)
 	}
 	return "", false
 }
@@ -187,8 +184,9 @@ func isNameRune(c byte) bool {
 }
 
 // printfConverts reports whether a printf format converts its arguments
-// (%d, %x, %o, %e, %c ...) or cuts them (%.8s) rather than printing them
-// as they are (%s, %b, %q, %%), or cannot be read (built at run time).
+// (%d, %x, %o, %e, %c ...), escapes them (%q writes 4111\ 1111), or cuts
+// them (%.8s) rather than printing them as they are (%s, %b, %%), or
+// cannot be read (built at run time).
 func printfConverts(format string) bool {
 	if strings.ContainsAny(format, "$`") {
 		return true
@@ -205,7 +203,7 @@ func printfConverts(format string) bool {
 			return true
 		}
 		switch format[j] {
-		case 's', 'b', 'q', '%':
+		case 's', 'b', '%':
 			i = j
 		default:
 			return true // a conversion, or a precision (%.8s prints a piece)

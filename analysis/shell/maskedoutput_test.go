@@ -16,7 +16,7 @@ func TestOutputTransform(t *testing.T) {
 		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -la /data",
 		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo ~ hello", "echo \"$HOME\" ${PATH} $USER", "echo $(cat F)", "echo 'price: 5$'",
 		"find . -name '*.csv'", "find . -name '*.csv' -exec cat {} \\;", "timeout 5 cat F",
-		"sudo cat F", "nl F | tac", "stat -c %s F", "date", "du -sh .", "cat F > /tmp/x; cat /tmp/x",
+		"sudo cat F", "nl F | cat", "stat -c %s F", "date", "du -sh .", "cat F > /tmp/x; cat /tmp/x",
 	}
 	for _, l := range faithful {
 		s, err := Parse(l)
@@ -40,7 +40,7 @@ func TestOutputTransform(t *testing.T) {
 		"set -- $(cat F); echo $4 $3 $2 $1", "for w in $(cat F); do echo $w; done | tac", "echo ${}", "echo $@", "echo \"$*\"",
 		"read a b c d < F; echo $d $c $b $a", "grep -c ^41 F", "grep -q ^41 F", "grep x F", "rg x F", "sort F", "uniq -d F",
 		"diff F G", "cmp F G", "comm F G", "test \"$(cat F)\" = 4111", "[ \"$(cat F)\" = 4111 ]", "[[ $(cat F) == 4* ]]",
-		"case $(cat F) in 4*) echo y;; esac", "(( $(cat F) > 4 ))", "tac -s 5 F", "tac --separator=5 F", "tac -rs '[0-4]' F",
+		"case $(cat F) in 4*) echo y;; esac", "(( $(cat F) > 4 ))", "tac -s 5 F", "tac --separator=5 F", "tac -rs '[0-4]' F", "tac F", "cat F | tac",
 		"basename \"$(cat F)\" 1111", "find . -name \"$(cat F)\"", "getent passwd `cat F`", "cat \"$(cat list)\"",
 	}
 	wraps := []string{"%s", "cat F | %s", "true; %s", "true && %s", "( %s )", "timeout 5 %s", "env %s", "nice -n 1 %s", "sudo %s",

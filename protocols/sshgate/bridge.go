@@ -103,7 +103,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	for _, r := range exits {
 		_, _ = sc.ch.SendRequest(r.Type, false, r.Payload)
 	}
-	_ = sc.ch.Close()
+	sc.closeClient()
 }
 
 // stopOutput ends a channel whose output stopped. When the gate ended the

@@ -33,7 +33,9 @@
 // Remote forwarding (ssh -R), agent forwarding, X11 and other subsystems are
 // always refused; env requests pass only for an allow-list (Config.EnvAllow),
 // never for names that change what a judged command does (LD_*, BASH_ENV,
-// PATH, IFS, pagers, GIT_*, interpreters' options: see neverForwarded), and
+// ZDOTDIR, PATH, IFS, pagers, GIT_*, TAR_OPTIONS and other options
+// programs read from the environment, proxies, credentials, interpreters'
+// options: see neverForwarded), and
 // for LANG and LC_* only with C, POSIX or a UTF-8 locale: in GBK, Big5 or
 // Shift_JIS the host's bash would read a command line unlike the gate's
 // parser. Each refused env request is recorded. A command line
@@ -154,7 +156,9 @@
 // package [shell] (analysis/shell), whose documentation gives the model.
 // The gateway adds one thing the line alone cannot tell: an exec with a
 // terminal (ssh -t) is never read-only, since a pager takes keystrokes the
-// gate never judges. For sftp, read_only holds for read, list and stat. The robust rule
+// gate never judges; under a decision that masks results it is refused
+// (ssh/masked-transform), as an interactive shell is: less -S scrolled
+// sideways draws a card cut. For sftp, read_only holds for read, list and stat. The robust rule
 // for an agent that reads is ssh.kind == "exec" && ssh.read_only, narrowed
 // by a list of programs. Exit status and exit signal are recorded with the
 // command's final output.

@@ -9,20 +9,40 @@ import (
 var defaultEnvAllow = []string{"LANG", "LC_*"}
 
 // neverForwarded are environment variables the gateway does not pass on
-// whatever Config.EnvAllow says (a trailing * matches a prefix): each
-// changes what a command the rules judged does on the host — code the
-// shell or the dynamic loader runs before the command (BASH_ENV, ENV,
-// LD_PRELOAD, exported functions), how the shell reads the command line
-// (IFS, SHELLOPTS, locale files), which program a name runs (PATH), or
+// whatever Config.EnvAllow says (a trailing * matches a prefix; names are
+// case-sensitive, so the lower-case spellings programs read are listed
+// too): each changes what a command the rules judged does on the host —
+// code the shell or the dynamic loader runs before the command
+// (BASH_ENV, ENV, zsh's ZDOTDIR and FPATH, LD_PRELOAD, exported
+// functions), how the shell reads the command line (IFS, SHELLOPTS,
+// BASH_COMPAT, POSIXLY_CORRECT, GLOBIGNORE, locale files), which program
+// a name runs (PATH), options a program reads from the environment as
+// if the line had given them (tar's TAR_OPTIONS runs a command through
+// --checkpoint-action=exec from tar tf; GZIP, XZ_OPT, GREP_OPTIONS, MORE,
+// MANOPT), files a program loads code or configuration from (OpenSSL's
+// OPENSSL_CONF loads engines, vim's VIMINIT, wgetrc, curlrc, netrc, npm,
+// pip, Go and cargo settings, GOFLAGS=-toolexec), files it writes
+// (SSLKEYLOGFILE, HISTFILE), where its traffic goes (proxies) and whose
+// credentials it uses (cloud, Kubernetes, Docker, Kerberos, GnuPG), and
 // code a program the rules take for a reader runs (pagers, git's
 // configuration, interpreters' start-up options).
 var neverForwarded = []string{
-	"LD_*", "BASH_ENV", "ENV", "BASH_FUNC_*", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH",
-	"PS4", "PROMPT_COMMAND", "PATH", "SHELL", "HOME", "TMPDIR",
-	"LOCPATH", "GCONV_PATH", "NLSPATH", "LANGUAGE", "HOSTALIASES", "RESOLV_*", "MALLOC_*", "GLIBC_TUNABLES",
-	"PAGER", "MANPAGER", "GIT_*", "LESS*", "EDITOR", "VISUAL", "SYSTEMD_*",
-	"PYTHON*", "PERL*", "RUBY*", "NODE_*", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "GEM_*", "BUNDLE_*", "LUA_*",
-	"PG*", "MYSQL_*", "SSH_*", "SUDO_*", "XDG_*", "BROWSER", "TERMINFO*",
+	"LD_*", "BASH_*", "ENV", "SHELLOPTS", "BASHOPTS", "IFS", "CDPATH", "PS*", "PROMPT_COMMAND", "PATH", "SHELL",
+	"HOME", "TMPDIR", "ZDOTDIR", "FPATH", "KSH_*", "POSIXLY_CORRECT", "GLOBIGNORE", "EXECIGNORE", "FIGNORE",
+	"HIST*", "INPUTRC", "TMOUT", "MAIL", "MAILPATH", "MAILCHECK", "FCEDIT", "HOSTFILE", "COMP_*",
+	"LOCPATH", "GCONV_PATH", "NLSPATH", "LANGUAGE", "HOSTALIASES", "RES_*", "RESOLV_*", "LOCALDOMAIN",
+	"MALLOC_*", "GLIBC_TUNABLES", "TZDIR",
+	"PAGER", "MANPAGER", "MAN*", "GIT_*", "LESS*", "MORE", "EDITOR", "VISUAL", "SYSTEMD_*", "BROWSER", "TERMINFO*", "TERMCAP",
+	"TAR_OPTIONS", "TAPE", "GZIP", "BZIP", "BZIP2", "XZ_*", "ZSTD_*", "LZ4_*", "GREP_*", "QUOTING_STYLE", "TIME_STYLE",
+	"LS_*", "PS_*", "MAGIC", "WGETRC", "CURL_*", "NETRC", "SSLKEYLOGFILE", "OPENSSL_*", "SSL_*", "REQUESTS_*",
+	"VIM*", "EXINIT", "MYVIMRC", "MYGVIMRC", "EMACS*", "SCREENRC", "SYSSCREENRC", "TMUX*", "NANORC",
+	"PYTHON*", "PERL*", "RUBY*", "NODE_*", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH",
+	"GEM_*", "BUNDLE_*", "LUA_*", "PHP*", "R_*", "TCL*", "GUILE_*", "OCAML*", "ERL_*", "DOTNET_*", "CORECLR_*", "COMPlus_*",
+	"GO*", "CGO_*", "CARGO_*", "RUST*", "NPM_*", "npm_*", "YARN_*", "PNPM_*", "PIP_*", "UV_*", "CONDA*", "GRADLE_*", "MAVEN_*",
+	"CC", "CXX", "CPP", "LD", "AR", "MAKE*", "MFLAGS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "PKG_CONFIG*",
+	"PG*", "MYSQL_*", "SSH_*", "SUDO_*", "XDG_*", "DBUS_*", "KRB5*", "GNUPGHOME", "GPG_*",
+	"http_proxy", "https_proxy", "ftp_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY",
+	"ALL_PROXY", "NO_PROXY", "AWS_*", "AZURE_*", "GOOGLE_*", "CLOUDSDK_*", "KUBECONFIG", "DOCKER_*", "VAULT_*",
 }
 
 // localeName reports whether name is a locale variable: its value chooses

@@ -109,3 +109,49 @@ func TestDangerousNamesNeverForwarded(t *testing.T) {
 		}
 	}
 }
+
+// programEnv are variables, by family, that change what a judged command
+// does on the host: the shells' start-up and reading, options programs
+// take from the environment, files they load code or settings from or
+// write, where their traffic goes and whose credentials they use.
+var programEnv = map[string][]string{
+	"shell": {"ZDOTDIR", "FPATH", "BASH_COMPAT", "BASH_XTRACEFD", "BASH_LOADABLES_PATH", "POSIXLY_CORRECT", "GLOBIGNORE",
+		"EXECIGNORE", "HISTFILE", "HISTTIMEFORMAT", "INPUTRC", "PS0", "PS1", "PS2", "PS3", "TMOUT", "MAILPATH", "FCEDIT",
+		"KSH_VERSION", "COMP_WORDBREAKS", "HOSTFILE"},
+	"options": {"TAR_OPTIONS", "TAPE", "GZIP", "BZIP2", "XZ_OPT", "XZ_DEFAULTS", "ZSTD_CLEVEL", "GREP_OPTIONS", "GREP_COLORS",
+		"MORE", "MANOPT", "MANPATH", "QUOTING_STYLE", "TIME_STYLE", "LS_COLORS", "PS_FORMAT", "MAGIC", "TERMCAP", "TZDIR",
+		"RES_OPTIONS", "LOCALDOMAIN"},
+	"files": {"OPENSSL_CONF", "OPENSSL_ENGINES", "OPENSSL_MODULES", "SSLKEYLOGFILE", "SSL_CERT_FILE", "WGETRC", "CURL_HOME",
+		"CURL_CA_BUNDLE", "NETRC", "VIMINIT", "EXINIT", "MYVIMRC", "EMACSLOADPATH", "SCREENRC", "TMUX_TMPDIR",
+		"CLASSPATH", "JDK_JAVA_OPTIONS", "PHPRC", "R_PROFILE", "TCLLIBPATH", "GUILE_LOAD_PATH", "DOTNET_STARTUP_HOOKS",
+		"GOFLAGS", "GOTOOLCHAIN", "GOENV", "GOPROXY", "CGO_CFLAGS", "CARGO_HOME", "RUSTFLAGS", "RUSTC_WRAPPER",
+		"NPM_CONFIG_PREFIX", "npm_config_script_shell", "YARN_RC_FILENAME", "PIP_INDEX_URL", "PIP_CONFIG_FILE", "UV_INDEX_URL",
+		"CONDARC", "GRADLE_OPTS", "MAVEN_OPTS", "CC", "CXX", "LD", "MAKEFLAGS", "MAKE", "CFLAGS", "LDFLAGS", "PKG_CONFIG_PATH",
+		"GNUPGHOME", "KRB5CCNAME", "KRB5_CONFIG", "DBUS_SESSION_BUS_ADDRESS"},
+	"network": {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+		"AWS_ACCESS_KEY_ID", "AWS_CONFIG_FILE", "AZURE_CONFIG_DIR", "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG",
+		"KUBECONFIG", "DOCKER_HOST", "DOCKER_CONFIG", "VAULT_ADDR", "REQUESTS_CA_BUNDLE"},
+}
+
+// TestProgramEnvNeverForwarded: with every name allowed, no variable of
+// programEnv is passed on; the names an integrator lists for itself
+// still are.
+func TestProgramEnvNeverForwarded(t *testing.T) {
+	all := []string{"*"}
+	passed, n := 0, 0
+	for family, names := range programEnv {
+		for _, name := range names {
+			n++
+			if ok, _ := forwardableEnv(name, "x", all); ok {
+				passed++
+				t.Errorf("%s (%s) forwarded", name, family)
+			}
+		}
+	}
+	t.Logf("%d of %d variables forwarded", passed, n)
+	for _, name := range []string{"FOO", "APP_MODE", "DEPLOY_ENV", "TZ", "TERM_PROGRAM", "COLUMNS", "NO_COLOR"} {
+		if ok, why := forwardableEnv(name, "x", all); !ok {
+			t.Errorf("%s refused under an allow-all list: %s", name, why)
+		}
+	}
+}

@@ -86,8 +86,15 @@ func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, 
 	if err != nil {
 		return
 	}
+	// reqs closes once the client acknowledged the channel's close; one
+	// that never does has its connection ended (awaitCloseAck).
+	acked := make(chan struct{})
+	defer c.awaitCloseAck(acked)
 	defer ch.Close()
-	wg.Go(func() { ssh.DiscardRequests(reqs) })
+	wg.Go(func() {
+		defer close(acked)
+		ssh.DiscardRequests(reqs)
+	})
 	// When the connection ends, the forward ends with it, whatever the
 	// target does: a target that never answers nor closes would keep
 	// the copy from upstream waiting.

@@ -75,10 +75,16 @@ type Config struct {
 	// expansion, variables other than the environment's, searches and
 	// comparisons such as grep, sort, test and case, which tell a value a
 	// piece at a time, any program not known to print what it reads as it
-	// is; see shell.OutputTransform) and interactive shells. Off by default:
+	// is; see shell.OutputTransform), interactive shells and commands run
+	// with a terminal (a pager scrolled sideways draws a card cut, and
+	// its ! runs a command nobody judged). Off by default:
 	// the output masker finds a card in cat's output, not in base64's, so
 	// such commands are refused when the decision masks.
 	AllowMaskedTransforms bool
+	// closeAckGrace is how long a client may take to acknowledge the
+	// close of a channel the gateway ended before the gateway ends its
+	// connection; zero means defaultCloseAckGrace. Tests shorten it.
+	closeAckGrace time.Duration
 }
 
 // Upstream is the SSH server behind the gateway and how to log in to it.

@@ -3,6 +3,7 @@ package sshgate
 import (
 	"io"
 	"sync"
+	"time"
 
 	"github.com/airlock-sdk/airlock/analysis/shell"
 	"github.com/airlock-sdk/airlock/gate"
@@ -24,6 +25,17 @@ type sessionChan struct {
 	mu     sync.Mutex // guards up and closed
 	up     ssh.Channel
 	closed bool // the client's channel has ended
+	// shut is closed once the gateway has closed the client's channel
+	// (closeClient): the client then has closeAckGrace to acknowledge.
+	shut     chan struct{}
+	shutOnce sync.Once
+}
+
+// closeClient closes the client's channel and notes that the gateway
+// did, for the session's request loop.
+func (sc *sessionChan) closeClient() {
+	_ = sc.ch.Close()
+	sc.shutOnce.Do(func() { close(sc.shut) })
 }
 
 func (c *conn) session(nch ssh.NewChannel) {
@@ -31,7 +43,7 @@ func (c *conn) session(nch ssh.NewChannel) {
 	if err != nil {
 		return
 	}
-	sc := &sessionChan{c: c, ch: ch}
+	sc := &sessionChan{c: c, ch: ch, shut: make(chan struct{})}
 	defer func() {
 		ch.Close()
 		sc.mu.Lock()
@@ -43,38 +55,97 @@ func (c *conn) session(nch ssh.NewChannel) {
 		}
 	}()
 	started := false
-	for r := range reqs {
-		ok := false
-		switch r.Type {
-		case "env":
-			ok = !started && sc.envRequest(r.Payload)
-		case "pty-req":
-			if !started {
-				sc.pty = append([]byte(nil), r.Payload...)
-				ok = true
+	// Once the gateway has closed the channel (sc.shut), the client has
+	// closeAckGrace to acknowledge, or its connection ends: a client that
+	// keeps TCP open but never answers a close would otherwise keep this
+	// handler, and the program's, until the connection ends.
+	waitShut := sc.shut
+	var ackDeadline <-chan time.Time
+	for {
+		var r *ssh.Request
+		select {
+		case req, ok := <-reqs:
+			if !ok {
+				return
 			}
-		case "window-change", "signal", "break":
-			if up := sc.upstream(); up != nil {
-				ok, _ = up.SendRequest(r.Type, r.WantReply, r.Payload)
-			}
-		case "exec", "shell", "subsystem":
-			if started {
-				break
-			}
-			started = true
-			// The reply is sent inside start: a refusal is reported as an
-			// accepted request followed by stderr and an exit status.
-			// Counted in the connection's wait group: the connection
-			// ends only once the program has, its end recorded.
-			c.wg.Go(func() { sc.start(r) })
+			r = req
+		case <-waitShut:
+			waitShut = nil
+			t := time.NewTimer(c.closeAckGrace())
+			defer t.Stop()
+			ackDeadline = t.C
 			continue
-		case "x11-req", "auth-agent-req@openssh.com":
-			c.refused(r.Type)
+		case <-ackDeadline:
+			ackDeadline = nil
+			c.p.log.Warn("the client did not acknowledge a channel's close: closing its connection", "session", c.sessionID())
+			_ = c.client.Close() // reqs closes with the connection
+			continue
 		}
-		if r.WantReply {
-			_ = r.Reply(ok, nil)
-		}
+		started = sc.request(r, started)
 	}
+}
+
+// request answers one channel request of the client; started says
+// whether the channel's program was asked for already, and request
+// returns it as it is after r.
+func (sc *sessionChan) request(r *ssh.Request, started bool) bool {
+	c := sc.c
+	ok := false
+	switch r.Type {
+	case "env":
+		ok = !started && sc.envRequest(r.Payload)
+	case "pty-req":
+		if !started {
+			sc.pty = append([]byte(nil), r.Payload...)
+			ok = true
+		}
+	case "window-change", "signal", "break":
+		if up := sc.upstream(); up != nil {
+			ok, _ = up.SendRequest(r.Type, r.WantReply, r.Payload)
+		}
+	case "exec", "shell", "subsystem":
+		if started {
+			break
+		}
+		// The reply is sent inside start: a refusal is reported as an
+		// accepted request followed by stderr and an exit status.
+		// Counted in the connection's wait group: the connection ends
+		// only once the program has, its end recorded.
+		c.wg.Go(func() { sc.start(r) })
+		return true
+	case "x11-req", "auth-agent-req@openssh.com":
+		c.refused(r.Type)
+	}
+	if r.WantReply {
+		_ = r.Reply(ok, nil)
+	}
+	return started
+}
+
+// defaultCloseAckGrace is how long a client may take to acknowledge the
+// close of a channel the gateway ended (OpenSSH answers at once).
+const defaultCloseAckGrace = 10 * time.Second
+
+// awaitCloseAck waits until acked is closed (the client acknowledged the
+// close of a channel the gateway closed) for closeAckGrace, and then
+// ends the client's connection, whose end closes acked.
+func (c *conn) awaitCloseAck(acked <-chan struct{}) {
+	t := time.NewTimer(c.closeAckGrace())
+	defer t.Stop()
+	select {
+	case <-acked:
+	case <-t.C:
+		c.p.log.Warn("the client did not acknowledge a channel's close: closing its connection", "session", c.sessionID())
+		_ = c.client.Close()
+	}
+}
+
+// closeAckGrace is Config.closeAckGrace or its default.
+func (c *conn) closeAckGrace() time.Duration {
+	if g := c.p.cfg.closeAckGrace; g > 0 {
+		return g
+	}
+	return defaultCloseAckGrace
 }
 
 func (sc *sessionChan) upstream() ssh.Channel {
@@ -145,7 +216,7 @@ func (sc *sessionChan) start(r *ssh.Request) {
 			if r.WantReply {
 				_ = r.Reply(false, nil)
 			}
-			sc.ch.Close()
+			sc.closeClient()
 			return
 		}
 		req.Command = "subsystem sftp"
@@ -166,7 +237,7 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		sc.refuse(r, "airlock: output masking is not available")
 		return
 	}
-	if why := c.maskedTransform(d, req.SSH); why != "" {
+	if why := c.maskedTransform(d, req.SSH, sc.pty != nil); why != "" {
 		_, _ = c.gc.Refuse(c.ctx, req, refusalMaskedTransform, why)
 		sc.refuse(r, "airlock: "+why)
 		return
@@ -232,5 +303,5 @@ func (sc *sessionChan) refuse(r *ssh.Request, msg string) {
 func (sc *sessionChan) exit(status int) {
 	_ = sc.ch.CloseWrite()
 	_, _ = sc.ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
-	_ = sc.ch.Close()
+	sc.closeClient()
 }
