@@ -248,6 +248,15 @@
 //     message/* bodies, whose parts carry their own charsets and transfer
 //     encodings (base64, quoted-printable). HEAD, 204 and 304 responses
 //     have their headers masked.
+//   - Packed bodies: under a rule's mask, a body that holds its values in
+//     a form the masker cannot read but the client unpacks is refused
+//     (502): compressed (gzip, zlib, bzip2, xz, zstd, lz4, ...), archives
+//     and documents built on them (zip, jar, docx, xlsx, OpenDocument,
+//     PDF, OLE2 Office files), and binary serializations that write
+//     numbers in binary (MessagePack, CBOR, BSON, protobuf and gRPC, Avro,
+//     Parquet, Arrow, SQLite, pickle): by the declared type, and whatever
+//     the type, by the magic bytes the decoded body starts with. Where
+//     only the proxy's own secrets are masked they pass as sent.
 //   - Fields derived from the body: ETag, Content-MD5, Digest,
 //     Content-Digest, Repr-Digest, Content-Range and vendor checksums
 //     (X-Amz-Checksum-*, X-Goog-Hash, ...) describe the unmasked body, an

@@ -227,6 +227,9 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 	if !text {
 		n = max(n, wideSniffLen) // see wideText
 	}
+	if !f.x.secretsOnly {
+		n = max(n, packedSniffLen) // see packedMagic
+	}
 	if mt == "" {
 		n = 512
 	}
@@ -237,6 +240,14 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 	if mt == "" && label == "" {
 		text = strings.HasPrefix(http.DetectContentType(head), "text/")
 	}
+	if !f.x.secretsOnly {
+		// A rule masks the body: one whose bytes pack its values is
+		// refused (see packed.go); its type is judged below, once a
+		// byte order mark or wide text has not made it text.
+		if err := refusePacked("", head, text); err != nil {
+			return nil, false, err
+		}
+	}
 	var enc encoding.Encoding
 	skip := 0
 	if text {
@@ -245,6 +256,10 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
 		if enc = wideText(head); enc == nil {
+			if !f.x.secretsOnly && packedType(mt) {
+				// Not text after all: packed by its type (see packed.go).
+				return nil, false, refusePacked(mt, nil, false)
+			}
 			return br, false, nil
 		}
 	}
