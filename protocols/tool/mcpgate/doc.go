@@ -83,6 +83,16 @@
 // patternProperties, or neither properties nor "additionalProperties":
 // false) is not checked: rules on such a tool must judge what it admits.
 //
+// Tool servers read an argument as the type its schema declares, whatever
+// was sent: zod's z.coerce reads ["9"] and "0x9" as 9 and ["/etc/passwd"]
+// as "/etc/passwd", which a rule on tool.args.to == 9 or on the path does
+// not match. A tools/call holding, at any depth the input schema declares
+// (properties, items, allOf/anyOf/oneOf, local $refs), a value of a JSON
+// type the schema does not declare for it ("type", or the types of its
+// "const" or "enum"; 9.0 is an integer) is refused before the rules with
+// CodeRefused as rule "mcp/argument-type". Values whose schema declares no
+// type are judged by the readings below.
+//
 // Tool servers coerce arguments to the types their schemas declare
 // (Pydantic's lax mode reads "9" and 9.0 as 9, zod's coerce every
 // non-empty string as true). A tools/call or prompts/get is also judged,
