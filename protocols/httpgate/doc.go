@@ -100,7 +100,9 @@
 // binders drop leading zeros and a '+' (01, +1), Rails' and PHP's integer
 // casts read the leading digits (1abc), Python's int() drops underscores
 // (0_1), and Jackson coerces JSON scalars to the field's type ({"id":1}
-// is "1" to a String field, {"order":"01"} is 1 to a long). A query or
+// is "1" to a String field, {"order":"01"} is 1 to a long), and
+// JavaScript reads what it is asked for (Number("0x9") and Number([9]) are
+// 9, String(["admin"]) is "admin", Boolean({}) is true). A query or
 // form value of a parameter the rules read is also judged as each of its
 // elements and their integers; a parameter sent several times (with
 // AllowDuplicateQuery) as each value alone (Go takes the first, PHP and
@@ -109,8 +111,10 @@
 // (at most 256); every JSON scalar under a name the rules read, at any
 // depth and in arrays, as each type binders coerce it to (Jackson, Rails'
 // to_i and ActiveModel booleans, Laravel's intval, Pydantic's lax mode,
-// JavaScript's Boolean(): "09" and 9.5 are 9, "yes" and "false" may be
-// true; see internal/coerce), per path (items[*].account) and, for the
+// JavaScript's Boolean() and Number(): "09" and 9.5 are 9, "yes" and
+// "false" may be true, "0x9" is 9 and "Infinity" above any bound; see
+// internal/coerce), with every array of one element read as the element
+// and every object or array compared with a boolean read as true, per path (items[*].account) and, for the
 // names the rules compare with constants, all at once as the types
 // compared; and a JSON object body with the members of an object it
 // sends lifted to its top and with its members wrapped under a name the

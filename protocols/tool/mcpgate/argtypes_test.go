@@ -4,15 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/airlock-sdk/airlock/internal/coerce"
 )
 
 // typedRules deny what a typed transfer tool must not do; the type guards
@@ -37,101 +37,20 @@ rules:
     action: deny
 `
 
-// jsString is JavaScript's String(v) of a decoded JSON value (zod's
-// z.coerce.string()): an array is its elements' strings joined by ",".
-func jsString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			if e != nil {
-				parts[i] = jsString(e)
-			}
-		}
-		return strings.Join(parts, ",")
-	}
-	return "[object Object]"
-}
-
-// jsNumber is JavaScript's Number(v) (zod's z.coerce.number()): strings
-// trimmed, "" is 0, hexadecimal, binary and octal literals and Infinity
-// read; an array is read through its String.
-func jsNumber(v any) float64 {
-	switch x := v.(type) {
-	case nil:
-		return 0
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
-	case float64:
-		return x
-	case []any:
-		return jsNumber(jsString(x))
-	case string:
-		s := strings.TrimSpace(x)
-		if s == "" {
-			return 0
-		}
-		for prefix, base := range map[string]int{"0x": 16, "0X": 16, "0b": 2, "0B": 2, "0o": 8, "0O": 8} {
-			if rest, ok := strings.CutPrefix(s, prefix); ok {
-				n, err := strconv.ParseUint(rest, base, 64)
-				if err != nil {
-					return math.NaN()
-				}
-				return float64(n)
-			}
-		}
-		switch s {
-		case "Infinity", "+Infinity":
-			return math.Inf(1)
-		case "-Infinity":
-			return math.Inf(-1)
-		}
-		if strings.ContainsAny(s, "_xXpP") || strings.EqualFold(s, "inf") || strings.EqualFold(s, "nan") {
-			return math.NaN()
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return math.NaN()
-		}
-		return f
-	}
-	return math.NaN()
-}
-
-// jsBoolean is JavaScript's Boolean(v) (zod's z.coerce.boolean()).
-func jsBoolean(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case float64:
-		return x != 0 && !math.IsNaN(x)
-	case string:
-		return x != ""
-	}
-	return true
-}
-
-// coercingServer runs a pay tool whose input schema declares each
-// argument's type, and which reads each as a TypeScript server with zod's
-// z.coerce reads it: by its declared type, whatever type was sent. It
-// counts the calls it ran and those that acted on what typedRules deny.
-func coercingServer(ran, denied *atomic.Int64) func() *sdk.Server {
+// coercingServer runs a pay tool which reads each argument as a
+// TypeScript server with zod's z.coerce reads it (or a JavaScript one
+// calling Number(), String() and Boolean()): as one type, whatever type
+// was sent. Its input schema declares those types when typed. It counts
+// the calls it ran and those that acted on what typedRules deny.
+func coercingServer(typed bool, ran, denied *atomic.Int64) func() *sdk.Server {
 	return func() *sdk.Server {
 		s := sdk.NewServer(&sdk.Implementation{Name: "bank", Version: "1"}, nil)
-		typ := func(t string) map[string]any { return map[string]any{"type": t} }
+		typ := func(t string) map[string]any {
+			if !typed {
+				return map[string]any{}
+			}
+			return map[string]any{"type": t}
+		}
 		schema := map[string]any{"type": "object", "additionalProperties": false, "properties": map[string]any{
 			"to": typ("integer"), "amount": typ("number"), "force": typ("boolean"), "memo": typ("string"),
 			"items": map[string]any{"type": "array", "items": map[string]any{"type": "object", "additionalProperties": false,
@@ -143,22 +62,22 @@ func coercingServer(ran, denied *atomic.Int64) func() *sdk.Server {
 				_ = json.Unmarshal(req.Params.Arguments, &a)
 				ran.Add(1)
 				bad := false
-				if v, ok := a["to"]; ok && jsNumber(v) == 9 {
+				if v, ok := a["to"]; ok && coerce.JSNumber(v) == 9 {
 					bad = true
 				}
-				if v, ok := a["amount"]; ok && jsNumber(v) > 1000 {
+				if v, ok := a["amount"]; ok && coerce.JSNumber(v) > 1000 {
 					bad = true
 				}
-				if v, ok := a["force"]; ok && jsBoolean(v) {
+				if v, ok := a["force"]; ok && coerce.JSBoolean(v) {
 					bad = true
 				}
-				if v, ok := a["memo"]; ok && jsString(v) == "/etc/passwd" {
+				if v, ok := a["memo"]; ok && coerce.JSString(v) == "/etc/passwd" {
 					bad = true
 				}
 				items, _ := a["items"].([]any)
 				for _, it := range items {
 					if m, ok := it.(map[string]any); ok {
-						if v, ok := m["account"]; ok && jsNumber(v) == 9 {
+						if v, ok := m["account"]; ok && coerce.JSNumber(v) == 9 {
 							bad = true
 						}
 					}
@@ -184,15 +103,23 @@ func typeSpellings(v string) []string {
 	return out
 }
 
-// TestMCPArgumentTypesCannotBypassRules calls a tool whose schema
-// declares each argument's type with denied values spelled in other JSON
-// types (a one-element array, a hexadecimal string, Infinity, an array of
-// strings for a string): a tool server that coerces by the declared type
-// (zod's z.coerce, Pydantic's lax mode) never acts on what the rules deny.
-// Calls with the declared types and harmless values run.
+// TestMCPArgumentTypesCannotBypassRules calls a tool with denied values
+// spelled in other JSON types than the one it reads them as (a
+// one-element array, a hexadecimal string, Infinity, an array of strings
+// for a string): a tool server that coerces them (zod's z.coerce,
+// JavaScript's Number() and String()) never acts on what the rules deny,
+// whether its schema declares the types (refused as mcp/argument-type) or
+// not (judged as JavaScript reads them, mcp/argument-reading). Calls with
+// the declared types and harmless values run.
 func TestMCPArgumentTypesCannotBypassRules(t *testing.T) {
+	for _, typed := range []bool{true, false} {
+		t.Run(fmt.Sprint("typed=", typed), func(t *testing.T) { testArgumentTypes(t, typed) })
+	}
+}
+
+func testArgumentTypes(t *testing.T, typed bool) {
 	var ran, denied atomic.Int64
-	f := newMetadataFixture(t, typedRules, inMemory(coercingServer(&ran, &denied)))
+	f := newMetadataFixture(t, typedRules, inMemory(coercingServer(typed, &ran, &denied)))
 	cs, _ := f.connectCaptured(t, nil)
 	ctx := context.Background()
 	var calls []string
@@ -209,7 +136,11 @@ func TestMCPArgumentTypesCannotBypassRules(t *testing.T) {
 		calls = append(calls, `{"memo":`+v+`}`)
 	}
 	for _, c := range calls {
+		before := denied.Load()
 		_, _ = cs.CallTool(ctx, &sdk.CallToolParams{Name: "pay", Arguments: json.RawMessage(c)})
+		if denied.Load() != before {
+			t.Errorf("%s ran, acting on what the rules deny", c)
+		}
 	}
 	t.Logf("%d calls sent, %d ran, %d of them acted on a denied value", len(calls), ran.Load(), denied.Load())
 	assert.Zero(t, denied.Load(), "the tool server acted on an argument the rules deny")
