@@ -57,14 +57,14 @@ var (
 
 // All are the readings every scalar under a name the rules read is judged
 // as.
-var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy, asJSNumber, asJSInteger}
+var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy, asJSNumber, asJSInteger, asResolved}
 
 // ByType are, by the type of a constant the rules compare a name with
 // (see Types), the coercions to that type, the likeliest first.
 var ByType = map[string][]*Coercion{
 	"int":    {asInteger, asIntegerOfNumber, asJSInteger},
 	"double": {asNumber, asJSNumber},
-	"string": {asText, asIntegerText},
+	"string": {asText, asIntegerText, asResolved},
 	"bool":   {asBoolean, asLaxFalse, asTruthy},
 }
 

@@ -69,6 +69,17 @@ func toJSInteger(v any) (any, bool) {
 	return int64(f), true
 }
 
+// JSIntegerText returns the decimal digits of the integer JavaScript's
+// Number() reads s as where a decimal parse does not ("0x9" is "9"), and
+// whether it does.
+func JSIntegerText(s string) (string, bool) {
+	r, ok := toJSInteger(s)
+	if !ok {
+		return "", false
+	}
+	return strconv.FormatInt(r.(int64), 10), true
+}
+
 // JSNumber is JavaScript's Number() of a decoded JSON value (float64 for
 // numbers): strings trimmed, "" is 0, hexadecimal, binary and octal
 // integers and Infinity read, an array read through its String(), NaN

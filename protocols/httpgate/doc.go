@@ -102,7 +102,9 @@
 // (0_1), and Jackson coerces JSON scalars to the field's type ({"id":1}
 // is "1" to a String field, {"order":"01"} is 1 to a long), and
 // JavaScript reads what it is asked for (Number("0x9") and Number([9]) are
-// 9, String(["admin"]) is "admin", Boolean({}) is true). A query or
+// 9, String(["admin"]) is "admin", Boolean({}) is true), and file servers
+// and URL parsers resolve paths and URLs (/srv/data/public/../secret is
+// /srv/data/secret, HTTP://Metadata.Internal./ is http://metadata.internal/). A query or
 // form value of a parameter the rules read is also judged as each of its
 // elements and their integers; a parameter sent several times (with
 // AllowDuplicateQuery) as each value alone (Go takes the first, PHP and

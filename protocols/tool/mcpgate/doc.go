@@ -95,7 +95,10 @@
 //
 // Tool servers coerce arguments to the types their schemas declare
 // (Pydantic's lax mode reads "9" and 9.0 as 9, zod's coerce every
-// non-empty string as true, JavaScript's Number() "0x9" and [9] as 9). A tools/call or prompts/get is also judged,
+// non-empty string as true, JavaScript's Number() "0x9" and [9] as 9),
+// and resolve the paths and URLs they are given (a file server reads
+// /srv/data/public/../secret as /srv/data/secret, a URL parser
+// HTTP://Metadata.Internal./ as http://metadata.internal/). A tools/call or prompts/get is also judged,
 // without recording, with the arguments under the names the rules read,
 // at any depth, read as each such coercion reads them (see
 // internal/coerce), and refused with CodeRefused as rule
