@@ -97,3 +97,38 @@ func TestJavaScriptReadingsCannotBypassRules(t *testing.T) {
 		}
 	}
 }
+
+// TestJavaScriptQueryReadingsCannotBypassRules sends a query value a rule
+// denies as the string "9" spelled as Number() reads it back ("0x9",
+// "0b1001", "0o11"): an Express handler calling Number(req.query.id)
+// never acts on it.
+func TestJavaScriptQueryReadingsCannotBypassRules(t *testing.T) {
+	_, up, srvs := gatedServers(t, `
+default: deny
+rules:
+  - name: api
+    when: http.path.startsWith("/api/")
+    action: allow
+  - name: no-id-9
+    when: '"id" in http.query && http.query.id.exists(i, i == "9")'
+    action: deny
+`)
+	reached, acted := 0, 0
+	for name, srv := range srvs {
+		for _, v := range []string{"0x9", "0X9", "0b1001", "0o11", "%200x9", "0x09"} {
+			status := sendProbe(t, srv, frameworkProbe{method: "GET", target: "/api/accounts?id=" + v})
+			for _, r := range up.take() {
+				reached++
+				if coerce.JSNumber(r.url.Query().Get("id")) == 9 {
+					acted++
+					t.Errorf("%s: ?id=%s (status %d) reached Express as account 9", name, v, status)
+				}
+			}
+		}
+		if status := sendProbe(t, srv, frameworkProbe{method: "GET", target: "/api/accounts?id=0x8"}); status != http.StatusOK {
+			t.Errorf("%s: ?id=0x8 got %d, want 200", name, status)
+		}
+		up.take()
+	}
+	t.Logf("%d requests reached the upstream, %d of them acted on a denied value", reached, acted)
+}
