@@ -261,8 +261,11 @@
 //     PDF, OLE2 Office files), and binary serializations that write
 //     numbers in binary (MessagePack, CBOR, BSON, protobuf and gRPC, Avro,
 //     Parquet, Arrow, SQLite, pickle): by the declared type, and whatever
-//     the type, by the magic bytes the decoded body starts with. Where
-//     only the proxy's own secrets are masked they pass as sent.
+//     the type, by the magic bytes the decoded body starts with; and a
+//     body whose text holds such data as base64 or hex (a JSON field
+//     holding an exported xlsx file, a data: URI of a gzip file) is cut
+//     where it starts, or refused (502) when it is JSON. Where only the
+//     proxy's own secrets are masked they pass as sent.
 //   - Fields derived from the body: ETag, Content-MD5, Digest,
 //     Content-Digest, Repr-Digest, Content-Range and vendor checksums
 //     (X-Amz-Checksum-*, X-Goog-Hash, ...) describe the unmasked body, an

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/bzip2"
-	"compress/gzip"
 	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
@@ -97,7 +96,7 @@ func unpdf(b []byte) ([]byte, error) {
 	if !ok {
 		return nil, io.ErrUnexpectedEOF
 	}
-	return readerUnpack(func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) })(rest)
+	return readerUnpack(zlibReader)(rest)
 }
 
 // packedFixtures are bodies made by the bzip2, xz, zstd and lz4 tools (no
@@ -138,8 +137,8 @@ func binaryNumbers() []packedCase {
 // also under a Content-Encoding the gateway decodes.
 func packedCases(t *testing.T) []packedCase {
 	var cases []packedCase
-	gz := readerUnpack(func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) })
-	zl := readerUnpack(func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) })
+	gz := readerUnpack(gzipReader)
+	zl := readerUnpack(zlibReader)
 	bz := readerUnpack(func(r io.Reader) (io.Reader, error) { return bzip2.NewReader(r), nil })
 	for _, v := range []string{"name,card\nann," + fxCard + "\n", "name,email\nann," + fxEmail + "\n"} {
 		cases = append(cases,

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
@@ -228,7 +229,7 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		n = max(n, wideSniffLen) // see wideText
 	}
 	if !f.x.secretsOnly {
-		n = max(n, packedSniffLen) // see packedMagic
+		n = max(n, packed.SniffLen) // see refusePacked
 	}
 	if mt == "" {
 		n = 512
@@ -256,7 +257,7 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
 		if enc = wideText(head); enc == nil {
-			if !f.x.secretsOnly && packedType(mt) {
+			if !f.x.secretsOnly && packed.Type(mt) {
 				// Not text after all: packed by its type (see packed.go).
 				return nil, false, refusePacked(mt, nil, false)
 			}
@@ -305,6 +306,11 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	}
 	if bytes.IndexByte(doc, 0) >= 0 {
 		return nil, errNUL
+	}
+	if !f.x.secretsOnly {
+		if err := refuseEncoded(packed.Encoded(string(doc))); err != nil {
+			return nil, err
+		}
 	}
 	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
@@ -505,6 +511,9 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // before it is re-encoded; an error means the head could not be recorded.
 func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
 	sb := &streamed{f: f, raw: body, open: open, text: text, m: m}
+	if !f.x.secretsOnly {
+		sb.scan = &packed.Scanner{}
+	}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
@@ -532,6 +541,9 @@ type streamed struct {
 	buf  []byte // lent by copyBufs while the stream is read
 	eof  bool
 	err  error
+	// scan finds packed data encoded in the body under a rule's mask
+	// (nil otherwise; see packed.go).
+	scan *packed.Scanner
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -566,6 +578,13 @@ func (s *streamed) fill() {
 			s.fail(errNUL)
 			return
 		}
+		if s.scan != nil {
+			_, _ = s.scan.Write(s.buf[:n])
+			if err := refuseEncoded(s.scan.Found()); err != nil {
+				s.fail(err)
+				return
+			}
+		}
 		if _, err := s.m.Write(s.buf[:n]); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return
@@ -579,6 +598,13 @@ func (s *streamed) fill() {
 	}
 	switch {
 	case rerr == io.EOF:
+		if s.scan != nil {
+			_ = s.scan.Close()
+			if err := refuseEncoded(s.scan.Found()); err != nil {
+				s.fail(err)
+				return
+			}
+		}
 		if err := s.m.Close(); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return

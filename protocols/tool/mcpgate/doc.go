@@ -18,7 +18,10 @@
 // While a review holds a request, the client receives progress notifications
 // (when it sent a progress token). Text is masked with the value masker,
 // structuredContent with the JSON masker; images, audio and blobs are
-// withheld when a mask applies. Under a mask, MIME types are masked like
+// withheld when a mask applies, and so is a result whose text or
+// structured content holds compressed or archived data as base64 or hex
+// (an exported gzip, zip or xlsx file, a PDF; see internal/packed): the
+// masker reads the encoding, the client unpacks it. Under a mask, MIME types are masked like
 // text, annotations and _meta are dropped, a prompt message whose role is
 // not user or assistant fails the request, and adjacent text blocks are
 // also read as one (joined as a client may show them): a value split
