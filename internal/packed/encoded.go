@@ -23,16 +23,22 @@ const encodedPrefix = 24
 // magic ("H4sI") are not packed data.
 const minEncoded = 12
 
-// maxRuns bounds the runs a Scanner follows at once (a run is followed
-// for encodedPrefix characters, and one starts at most at every second
-// character: "a/b/c").
+// maxRuns bounds the runs a Scanner follows at once: a run is followed
+// for encodedPrefix characters, and one starts at most at every character.
 const maxRuns = encodedPrefix
 
-// Scanner finds encoded packed data in text written to it in pieces.
+// Scanner finds encoded packed data in text written to it in pieces. The
+// open runs are suffixes of one stretch of encoded characters: the
+// scanner keeps that stretch's last characters and where each run starts,
+// so that it allocates nothing as it reads.
 type Scanner struct {
-	runs  [][]byte // the open runs' first characters, oldest first
-	prev  byte     // the last byte written
-	found string   // what was found, once found
+	win    [2 * encodedPrefix]byte // the stretch from the oldest open run
+	nwin   int                     // bytes held in win
+	starts [maxRuns]int            // offsets in win of the open runs, oldest first
+	nruns  int
+	prev   byte                // the last byte written
+	found  string              // what was found, once found
+	dec    [encodedPrefix]byte // where a run is decoded
 }
 
 // Found returns the name of the packed format found so far ("" if none).
@@ -45,7 +51,9 @@ func (s *Scanner) Write(p []byte) (int, error) {
 			break
 		}
 		if !encodedChar(c) {
-			s.endRuns()
+			if s.nruns > 0 {
+				s.endRuns()
+			}
 			s.prev = c
 			continue
 		}
@@ -53,25 +61,52 @@ func (s *Scanner) Write(p []byte) (int, error) {
 			// A run may start after any character but a letter or a
 			// digit: '/', '+', '-' and '_' are base64's but also end a
 			// word (/files/H4sI...).
-			if len(s.runs) == maxRuns {
-				s.judge(s.runs[0])
-				s.runs = s.runs[1:]
+			if s.nruns == maxRuns {
+				s.judgeOldest()
 			}
-			s.runs = append(s.runs, make([]byte, 0, encodedPrefix))
+			s.starts[s.nruns] = s.nwin
+			s.nruns++
 		}
-		kept := s.runs[:0]
-		for _, r := range s.runs {
-			r = append(r, c)
-			if len(r) == encodedPrefix {
-				s.judge(r)
-				continue
-			}
-			kept = append(kept, r)
+		if s.nruns > 0 {
+			s.push(c)
 		}
-		s.runs = kept
 		s.prev = c
 	}
 	return len(p), nil
+}
+
+// push appends c to the stretch; the oldest run that reaches
+// encodedPrefix characters is judged and closed.
+func (s *Scanner) push(c byte) {
+	if s.nwin == len(s.win) {
+		s.shift()
+	}
+	s.win[s.nwin] = c
+	s.nwin++
+	if s.nwin-s.starts[0] == encodedPrefix {
+		s.judgeOldest()
+	}
+}
+
+// judgeOldest judges the oldest open run and closes it.
+func (s *Scanner) judgeOldest() {
+	st := s.starts[0]
+	s.judge(s.win[st:min(s.nwin, st+encodedPrefix)])
+	copy(s.starts[:], s.starts[1:s.nruns])
+	s.nruns--
+	if s.nruns == 0 {
+		s.nwin = 0
+	}
+}
+
+// shift drops the characters before the oldest open run.
+func (s *Scanner) shift() {
+	d := s.starts[0]
+	copy(s.win[:], s.win[d:s.nwin])
+	s.nwin -= d
+	for i := range s.nruns {
+		s.starts[i] -= d
+	}
 }
 
 // Close ends the text: the runs still open are judged.
@@ -82,10 +117,10 @@ func (s *Scanner) Close() error {
 
 // endRuns judges the open runs and closes them.
 func (s *Scanner) endRuns() {
-	for _, r := range s.runs {
-		s.judge(r)
+	for s.nruns > 0 && s.found == "" {
+		s.judgeOldest()
 	}
-	s.runs = s.runs[:0]
+	s.nruns, s.nwin = 0, 0
 }
 
 // judge decodes a run's characters (as hex, base64 and base64url) and
@@ -94,8 +129,16 @@ func (s *Scanner) judge(run []byte) {
 	if len(run) < minEncoded || s.found != "" {
 		return
 	}
-	for _, decode := range []func([]byte) []byte{decodeHex, decodeBase64(base64.StdEncoding), decodeBase64(base64.URLEncoding)} {
-		head := decode(run)
+	for i := range 3 {
+		var head []byte
+		switch i {
+		case 0:
+			head = decodeHex(s.dec[:], run)
+		case 1:
+			head = decodeBase64(base64.StdEncoding, s.dec[:], run)
+		default:
+			head = decodeBase64(base64.URLEncoding, s.dec[:], run)
+		}
 		if len(head) == 0 {
 			continue
 		}
@@ -127,41 +170,38 @@ func zlibHeader(head []byte) bool {
 
 // Encoded returns the name of the packed format that text holds encoded
 // (see Scanner), or "".
-func Encoded(text string) string {
+func Encoded(text []byte) string {
 	var s Scanner
-	_, _ = s.Write([]byte(text))
+	_, _ = s.Write(text)
 	_ = s.Close()
 	return s.found
 }
 
-// decodeHex decodes the even prefix of run when it is all hex digits.
-func decodeHex(run []byte) []byte {
+// decodeHex decodes into dst the even prefix of run when it is all hex
+// digits.
+func decodeHex(dst, run []byte) []byte {
 	n := len(run) &^ 1
-	b := make([]byte, n/2)
-	if _, err := hex.Decode(b, run[:n]); err != nil {
+	if _, err := hex.Decode(dst[:n/2], run[:n]); err != nil {
 		return nil
 	}
-	return b
+	return dst[:n/2]
 }
 
-// decodeBase64 decodes the prefix of run in whole quanta (4 characters)
-// with enc, padding dropped.
-func decodeBase64(enc *base64.Encoding) func([]byte) []byte {
-	return func(run []byte) []byte {
-		n := len(run) &^ 3
-		for n > 0 && run[n-1] == '=' {
-			n -= 4
-		}
-		if n <= 0 {
-			return nil
-		}
-		b := make([]byte, enc.DecodedLen(n))
-		m, err := enc.Decode(b, run[:n])
-		if err != nil {
-			return nil
-		}
-		return b[:m]
+// decodeBase64 decodes into dst the prefix of run in whole quanta (4
+// characters) with enc, padding dropped.
+func decodeBase64(enc *base64.Encoding, dst, run []byte) []byte {
+	n := len(run) &^ 3
+	for n > 0 && run[n-1] == '=' {
+		n -= 4
 	}
+	if n <= 0 {
+		return nil
+	}
+	m, err := enc.Decode(dst, run[:n])
+	if err != nil {
+		return nil
+	}
+	return dst[:m]
 }
 
 // encodedChar reports whether c is a character of base64 (either

@@ -79,7 +79,7 @@ func TestScannerPassesText(t *testing.T) {
 	}
 	found := 0
 	for _, text := range texts {
-		if name := Encoded(text); name != "" {
+		if name := Encoded([]byte(text)); name != "" {
 			found++
 			if found < 5 {
 				t.Logf("%q read as %s", text, name)
@@ -88,5 +88,18 @@ func TestScannerPassesText(t *testing.T) {
 	}
 	if found > 0 {
 		t.Errorf("%d of %d texts read as packed data", found, len(texts))
+	}
+}
+
+// TestScannerAllocatesNothing: scanning text, words and encoded runs
+// included, allocates nothing (it runs on every masked body).
+func TestScannerAllocatesNothing(t *testing.T) {
+	text := []byte(strings.Repeat(`{"customerIdentifier":"a1b2c3d4e5f6a7b8c9d0","note":"see /files/abc/def and eyJhbGciOiJIUzI1NiJ9"} `, 50))
+	var s Scanner
+	if n := testing.AllocsPerRun(20, func() { s.Write(text) }); n != 0 {
+		t.Errorf("Write allocated %v times", n)
+	}
+	if s.Found() != "" {
+		t.Errorf("found %s in text", s.Found())
 	}
 }

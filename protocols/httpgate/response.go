@@ -308,7 +308,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		return nil, errNUL
 	}
 	if !f.x.secretsOnly {
-		if err := refuseEncoded(packed.Encoded(string(doc))); err != nil {
+		if err := refuseEncoded(packed.Encoded(doc)); err != nil {
 			return nil, err
 		}
 	}

@@ -182,7 +182,7 @@ func maskResult[R any](p *mask.Policy, result R) (R, []byte, []mask.Finding, err
 	if err := checkBytes(p, reflect.ValueOf(result), 0); err != nil {
 		return zero, nil, nil, err
 	}
-	if name := packed.Encoded(string(raw)); name != "" {
+	if name := packed.Encoded(raw); name != "" {
 		return zero, nil, nil, fmt.Errorf("%w (%s)", errPackedMasked, name)
 	}
 	if s, ok := any(result).(string); ok {

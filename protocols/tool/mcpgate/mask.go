@@ -23,7 +23,7 @@ var errSplitValue = errors.New("mcp: a masked value spans items of the result")
 // internal/packed): the masker reads the encoding, not what the client
 // unpacks. The result is withheld, as binary content is.
 func refuseEncoded(text string) error {
-	if name := packed.Encoded(text); name != "" {
+	if name := packed.Encoded([]byte(text)); name != "" {
 		return fmt.Errorf("mcp: the result holds encoded %s data, which masking cannot read", name)
 	}
 	return nil
