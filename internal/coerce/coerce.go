@@ -57,7 +57,7 @@ var (
 
 // All are the readings every scalar under a name the rules read is judged
 // as.
-var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy, asJSNumber, asJSInteger, asResolved}
+var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy, asJSNumber, asJSInteger, asResolved, asFolded}
 
 // ByType are, by the type of a constant the rules compare a name with
 // (see Types), the coercions to that type, the likeliest first.

@@ -3,8 +3,10 @@ package mcpgate
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,6 +27,12 @@ rules:
   - name: no-metadata
     when: 'tool.name == "fetch" && "url" in tool.args && tool.args.url.lowerAscii().startsWith("http://metadata.internal")'
     action: deny
+  - name: no-metadata-ip
+    when: 'tool.name == "fetch" && "url" in tool.args && tool.args.url.contains("169.254.169.254")'
+    action: deny
+  - name: no-secrets-windows
+    when: 'tool.name == "read_file_win" && "path" in tool.args && tool.args.path.startsWith("/srv/data/secret")'
+    action: deny
 `
 
 // servedPath is where a file server (Node's path.resolve, Go's
@@ -33,13 +41,41 @@ func servedPath(p string) string {
 	return path.Clean("/" + strings.ReplaceAll(p, `\`, "/"))
 }
 
-// servedHost is the host a fetch tool (a WHATWG URL parser) connects to.
+// servedWindowsPath is the file a Windows file server reads: case and
+// the trailing dots and spaces of names folded.
+func servedWindowsPath(p string) string {
+	segs := strings.Split(servedPath(p), "/")
+	for i, s := range segs {
+		segs[i] = strings.TrimRight(s, ". ")
+	}
+	return strings.ToLower(strings.Join(segs, "/"))
+}
+
+// servedHost is the host a fetch tool (a WHATWG URL parser) connects to:
+// an IPv4 address in any of its forms as dotted decimal.
 func servedHost(raw string) string {
 	u, err := url.Parse(strings.ReplaceAll(raw, `\`, "/"))
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	h := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap().String()
+	}
+	parts := strings.Split(h, ".")
+	var v uint64
+	for i, p := range parts {
+		n, err := strconv.ParseUint(p, 0, 64) // 0x hex, leading-0 octal
+		if err != nil || len(parts) > 4 {
+			return h
+		}
+		if i < len(parts)-1 {
+			v |= n << (8 * (3 - i))
+		} else {
+			v |= n
+		}
+	}
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
 }
 
 // pathServer serves read_file and fetch, resolving their arguments as
@@ -66,8 +102,12 @@ func pathServer(ran, denied *atomic.Int64) func() *sdk.Server {
 		s.AddTool(&sdk.Tool{Name: "read_file", InputSchema: schema("path")}, handler("path", func(p string) bool {
 			return strings.HasPrefix(servedPath(p), "/srv/data/secret")
 		}))
+		s.AddTool(&sdk.Tool{Name: "read_file_win", InputSchema: schema("path")}, handler("path", func(p string) bool {
+			return strings.HasPrefix(servedWindowsPath(p), "/srv/data/secret")
+		}))
 		s.AddTool(&sdk.Tool{Name: "fetch", InputSchema: schema("url")}, handler("url", func(u string) bool {
-			return servedHost(u) == "metadata.internal"
+			h := servedHost(u)
+			return h == "metadata.internal" || h == "169.254.169.254"
 		}))
 		return s
 	}
@@ -86,10 +126,14 @@ func TestMCPPathArgumentsCannotBypassRules(t *testing.T) {
 		"read_file": {"/srv/data/public/../secret/keys", "/srv/data/./secret/keys", "//srv/data/secret/keys",
 			"/srv//data/secret/keys", "/./srv/data/secret/keys", `\srv\data\secret\keys`, `/srv/data\secret\keys`,
 			"/x/../srv/data/secret/keys", "/srv/data/public/.././secret", "/srv/data/public/../../data/secret"},
-		"fetch": {"HTTP://METADATA.INTERNAL/latest", "http://Metadata.Internal/latest", "http://metadata.internal./latest",
+		"read_file_win": {"/SRV/Data/Secret/keys", "/srv/data/secret./keys", "/srv/data/secret /keys", `\SRV\DATA\SECRET\keys`,
+			"/srv/data/Public/../SECRET.", "/Srv/./data//secret"},
+		"fetch": {"http://2852039166/latest", "http://0xa9.0xfe.0xa9.0xfe/latest", "http://0251.254.169.254/latest",
+			"http://169.254.43518/latest", "http://[::ffff:a9fe:a9fe]/latest", "http://169.254.169.254./latest", "http://0xA9FEA9FE/",
+			"HTTP://METADATA.INTERNAL/latest", "http://Metadata.Internal/latest", "http://metadata.internal./latest",
 			"http://public.example@metadata.internal/latest", `http:\\metadata.internal\latest`, "http://x:y@METADATA.internal./"},
 	}
-	arg := map[string]string{"read_file": "path", "fetch": "url"}
+	arg := map[string]string{"read_file": "path", "read_file_win": "path", "fetch": "url"}
 	sent := 0
 	for tool, values := range calls {
 		for _, v := range values {

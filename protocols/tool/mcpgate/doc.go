@@ -100,8 +100,10 @@
 // (Pydantic's lax mode reads "9" and 9.0 as 9, zod's coerce every
 // non-empty string as true, JavaScript's Number() "0x9" and [9] as 9),
 // and resolve the paths and URLs they are given (a file server reads
-// /srv/data/public/../secret as /srv/data/secret, a URL parser
-// HTTP://Metadata.Internal./ as http://metadata.internal/). A tools/call or prompts/get is also judged,
+// /srv/data/public/../secret as /srv/data/secret, and on Windows
+// /SRV/Data/Secret. too; a URL parser HTTP://Metadata.Internal./ as
+// http://metadata.internal/ and http://2852039166/ as
+// http://169.254.169.254/). A tools/call or prompts/get is also judged,
 // without recording, with the arguments under the names the rules read,
 // at any depth, read as each such coercion reads them (see
 // internal/coerce), and refused with CodeRefused as rule
