@@ -235,6 +235,10 @@ func TestPackedBodiesPassWithoutRuleMask(t *testing.T) {
 		case "/png":
 			w.Header().Set("Content-Type", "image/png")
 			io.WriteString(w, pngish)
+		case "/csv":
+			// A CSV as many APIs serve it: text under a spreadsheet type.
+			w.Header().Set("Content-Type", "application/vnd.ms-excel")
+			io.WriteString(w, "name,note\nann,none\n")
 		case "/hk":
 			// Text that starts like a zlib header ("HK", "x^").
 			w.Header().Set("Content-Type", "text/plain")
@@ -243,7 +247,7 @@ func TestPackedBodiesPassWithoutRuleMask(t *testing.T) {
 	})
 	srvs := leakEnv(t, h)
 	for name, srv := range srvs {
-		for path, want := range map[string]string{"/png": pngish, "/hk": "HKEY_LOCAL_MACHINE x^2"} {
+		for path, want := range map[string]string{"/png": pngish, "/hk": "HKEY_LOCAL_MACHINE x^2", "/csv": "name,note\nann,none\n"} {
 			p := parseExchange(t, rawExchange(t, srv, "GET", path), "GET")
 			if p.status != 200 || string(p.body) != want {
 				t.Errorf("%s %s: got %d %q, want 200 %q", name, path, p.status, p.body, want)

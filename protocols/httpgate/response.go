@@ -257,8 +257,9 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
 		if enc = wideText(head); enc == nil {
-			if !f.x.secretsOnly && packed.Type(mt) {
+			if !f.x.secretsOnly && packed.Type(mt) && !strings.HasPrefix(http.DetectContentType(head), "text/") {
 				// Not text after all: packed by its type (see packed.go).
+				// A CSV served as application/vnd.ms-excel is text.
 				return nil, false, refusePacked(mt, nil, false)
 			}
 			return br, false, nil
