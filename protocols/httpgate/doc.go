@@ -261,7 +261,8 @@
 //     PDF, OLE2 Office files), and binary serializations that write
 //     numbers in binary (MessagePack, CBOR, BSON, protobuf and gRPC, Avro,
 //     Parquet, Arrow, SQLite, pickle): by the declared type, and whatever
-//     the type, by the magic bytes the decoded body starts with; and a
+//     the type, by the magic bytes the decoded body starts with (raw
+//     deflate, which has none, by inflating its first bytes); and a
 //     body whose text holds such data as base64 or hex (a JSON field
 //     holding an exported xlsx file, a data: URI of a gzip file) is cut
 //     where it starts, or refused (502) when it is JSON. Where only the

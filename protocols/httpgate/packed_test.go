@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/bzip2"
+	"compress/flate"
 	"compress/zlib"
 	"encoding/binary"
 	"encoding/hex"
@@ -147,6 +148,7 @@ func packedCases(t *testing.T) []packedCase {
 			packedCase{name: "zip", ctype: "application/zip", body: zipped(v), leaks: unpackLeaks(unzipAll, nil)},
 			packedCase{name: "xlsx", ctype: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body: zipped(v), leaks: unpackLeaks(unzipAll, nil)},
 			packedCase{name: "pdf", ctype: "application/pdf", body: pdfWith(v), leaks: unpackLeaks(unpdf, nil)},
+			packedCase{name: "deflate", ctype: "application/octet-stream", body: deflatedRaw(v), leaks: unpackLeaks(readerUnpack(flateReader), nil)},
 		)
 	}
 	for _, f := range packedFixtures {
@@ -269,3 +271,14 @@ rules: []
 		t.Errorf("zip without a rule mask: got %d (%d bytes), want 200 and the zip", p.status, len(p.body))
 	}
 }
+
+// deflatedRaw is s as raw deflate, which has no signature.
+func deflatedRaw(s string) []byte {
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.DefaultCompression)
+	io.WriteString(w, s)
+	w.Close()
+	return b.Bytes()
+}
+
+func flateReader(r io.Reader) (io.Reader, error) { return flate.NewReader(r), nil }

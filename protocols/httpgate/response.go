@@ -262,6 +262,12 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 				// A CSV served as application/vnd.ms-excel is text.
 				return nil, false, refusePacked(mt, nil, false)
 			}
+			if !f.x.secretsOnly {
+				// Raw deflate has no signature: read it by inflating.
+				if more, _ := br.Peek(packed.RawDeflateSniffLen); packed.RawDeflate(more) {
+					return nil, false, fmt.Errorf("%w: the body is raw deflate data, which holds values the masker cannot read", errUnmaskable)
+				}
+			}
 			return br, false, nil
 		}
 	}
