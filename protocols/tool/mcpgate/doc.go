@@ -124,6 +124,13 @@
 // upstream's error messages. An item whose name a mask would change is
 // withheld. List cursors reach the client as opaque tokens of the gateway.
 //
+// Credentials the gateway holds for its upstream (Config.Secrets: its
+// HTTP client's token, a password in the upstream URL, a stdio server's
+// environment) never reach the client: an answer, list item or initialize
+// result holding one (escaped, in base64 at any alignment, split across
+// JSON values) is withheld with an error, whatever the rules mask, and the
+// withholding is recorded.
+//
 // When the upstream fails (a stdio server exits; an HTTP server is
 // unreachable or answers with an HTTP error rather than a JSON-RPC error),
 // the gate session is closed with the reason, the client gets an error for
