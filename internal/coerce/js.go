@@ -1,9 +1,7 @@
 package coerce
 
 import (
-	"maps"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,11 +9,8 @@ import (
 // JavaScript reads values by what it is asked for, not by what was sent:
 // Number() (zod's z.coerce.number(), unary +, Express and MCP servers
 // written without a schema) reads "0x9", "0b1001" and "0o11" as 9 and
-// "Infinity" as a number above any bound, and String(), Number(),
-// template literals and string concatenation read an array of one
-// element as that element ([9] is "9" and 9, [["/etc/passwd"]] is
-// "/etc/passwd"). A rule on to == 9 or on path == "/etc/passwd" sees the
-// string or the array.
+// "Infinity" as a number above any bound. A rule on to == 9 sees the
+// string. (Arrays and objects: see containers.go.)
 
 // asJSNumber and asJSInteger are JavaScript's Number() of a string where
 // it differs from a decimal parse: as a double, and, for rules that
@@ -25,9 +20,6 @@ var (
 	asJSNumber  = &Coercion{"a number", "JavaScript's Number() (zod's coerce, unary +)", toJSNumber}
 	asJSInteger = &Coercion{"an integer", "JavaScript's Number() (zod's coerce, unary +)", toJSInteger}
 )
-
-// asElement reads an array of one element as the element (see Unwrap).
-var asElement = &Coercion{"its one element", "JavaScript's String() and Number() of an array (template literals, concatenation, zod's coerce)", nil}
 
 // jsRadix are the prefixes of the integer literals Number() reads.
 var jsRadix = map[string]int{"0x": 16, "0X": 16, "0b": 2, "0B": 2, "0o": 8, "0O": 8}
@@ -175,137 +167,4 @@ func JSBoolean(v any) bool {
 		return x != ""
 	}
 	return true
-}
-
-// Unwrap returns body with every array of one element (at any depth of
-// nesting, [[x]]) that is the value of a name the rules read (spelled)
-// replaced by that element, and whether any was: a JavaScript server
-// reads them so. An array of one object is kept (String() of it is
-// "[object Object]").
-func Unwrap(body any, spelled func(string) bool) (any, bool) {
-	u := unwrapper{spelled: spelled}
-	return u.unwrap(body, "", "")
-}
-
-// unwrapReading is the reading of body by Unwrap, if any.
-func unwrapReading(body any, spelled func(string) bool) (Reading, bool) {
-	u := unwrapper{spelled: spelled}
-	b, ok := u.unwrap(body, "", "")
-	if !ok {
-		return Reading{}, false
-	}
-	return Reading{Body: b, Path: u.path, Sent: u.sent, Read: u.read, C: asElement}, true
-}
-
-// unwrapper rewrites a body for Unwrap, noting the first array it reads
-// as its element.
-type unwrapper struct {
-	spelled    func(string) bool
-	path       string
-	sent, read any
-	noted      bool
-}
-
-func (u *unwrapper) unwrap(v any, path, key string) (any, bool) {
-	switch x := v.(type) {
-	case map[string]any:
-		var out map[string]any
-		for k, e := range x {
-			if ne, ok := u.unwrap(e, path+"."+k, k); ok {
-				if out == nil {
-					out = maps.Clone(x)
-				}
-				out[k] = ne
-			}
-		}
-		return out, out != nil
-	case []any:
-		if key != "" && u.spelled(key) {
-			if e, ok := single(x); ok {
-				ne, _ := u.unwrap(e, path, key)
-				if !u.noted {
-					u.path, u.sent, u.read, u.noted = path, x, ne, true
-				}
-				return ne, true
-			}
-		}
-		var out []any
-		for i, e := range x {
-			if ne, ok := u.unwrap(e, path+"[*]", key); ok {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = ne
-			}
-		}
-		return out, out != nil
-	}
-	return v, false
-}
-
-// single returns the one element of an array that JavaScript reads as
-// its element: a scalar or another such array.
-func single(x []any) (any, bool) {
-	if len(x) != 1 {
-		return nil, false
-	}
-	switch e := x[0].(type) {
-	case map[string]any, nil:
-		return nil, false
-	case []any:
-		_, ok := single(e)
-		return e, ok
-	}
-	return x[0], true
-}
-
-// asTruthyContainer is JavaScript's Boolean() of an object or an array:
-// true, empty or not ({}, [], [0]).
-var asTruthyContainer = &Coercion{"a boolean", "JavaScript's Boolean() of an object or array (zod's coerce, if (x))", nil}
-
-// truthyReading is body with every object and array under a name the
-// rules compare with a boolean (ct) read as true, as Boolean() reads it,
-// if any is.
-func truthyReading(body any, ct Types) (Reading, bool) {
-	r := Reading{C: asTruthyContainer}
-	b, ok := truthy(body, "", "", ct, &r)
-	r.Body = b
-	return r, ok
-}
-
-func truthy(v any, path, key string, ct Types, r *Reading) (any, bool) {
-	switch v.(type) {
-	case map[string]any, []any:
-		if key != "" && slices.Contains(ct[key], "bool") {
-			if r.Sent == nil {
-				r.Path, r.Sent, r.Read = path, v, true
-			}
-			return true, true
-		}
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		var out map[string]any
-		for k, e := range x {
-			if ne, ok := truthy(e, path+"."+k, k, ct, r); ok {
-				if out == nil {
-					out = maps.Clone(x)
-				}
-				out[k] = ne
-			}
-		}
-		return out, out != nil
-	case []any:
-		var out []any
-		for i, e := range x {
-			if ne, ok := truthy(e, path+"[*]", key, ct, r); ok {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = ne
-			}
-		}
-		return out, out != nil
-	}
-	return v, false
 }

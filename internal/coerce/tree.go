@@ -39,7 +39,7 @@ const typedVariants = 3
 func Tree(body any, spelled func(string) bool, ct Types) []Reading {
 	out := readings(body, spelled, ct)
 	if r, ok := unwrapReading(body, spelled); ok {
-		// Arrays of one element read as it (see Unwrap), and then as
+		// Arrays of one element read as it (see unwrapReading), and then as
 		// each coercion reads it.
 		out = append(out, r)
 		out = append(out, readings(r.Body, spelled, ct)...)
