@@ -124,7 +124,10 @@
 // params[:user]). Each reading is judged without recording, and the
 // request refused with 400 when one of them is held, denied or masked
 // where the request as sent is not (and when a value holds more than 32
-// elements). Rails, Laravel, Flask and PHP's $_REQUEST
+// elements). So is the value of a header the rules read
+// (http.headers["x-tenant-id"]), which Spring's @RequestHeader and
+// ASP.NET's [FromHeader] bind as they bind parameters (X-Tenant-Id: 09 is
+// 9). Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the

@@ -57,10 +57,13 @@ type valueReading struct {
 func valueReadingsOf(req *gate.Request, read *namesOf) ([]valueReading, *refusal) {
 	h := req.HTTP
 	names := read.names
-	if h == nil || len(names) == 0 {
+	if h == nil {
 		return nil, nil
 	}
-	var out []valueReading
+	out, ref := headerReadings(req, read.headers)
+	if ref != nil || len(names) == 0 {
+		return out, ref
+	}
 	for _, k := range slices.Sorted(maps.Keys(h.Query)) {
 		vs := h.Query[k]
 		if !names.spelled(k) {
