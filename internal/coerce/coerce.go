@@ -28,7 +28,10 @@ import (
 // their upper cases) as true, "no" and "x" included, and JavaScript's
 // Boolean() (zod's coerce.boolean) every non-empty one; Laravel's intval
 // reads "5e3" as 5000; Pydantic's lax mode reads "5000.0" as 5000 and
-// "no", "n" and " 0" as false. A coercion is one such reading.
+// "no", "n" and " 0" as false; JavaScript's Number() reads "0x9" as 9 and
+// "Infinity" above any bound, and its String(), Number() and Boolean()
+// read an array of one element as the element and every object and array
+// as true (see js.go). A coercion is one such reading.
 
 // Coercion reads a scalar as another type: what it reads it as (To) and
 // who reads it so (By).
@@ -54,14 +57,14 @@ var (
 
 // All are the readings every scalar under a name the rules read is judged
 // as.
-var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy}
+var All = []*Coercion{asInteger, asIntegerOfNumber, asNumber, asIntegerText, asText, asBoolean, asLaxFalse, asTruthy, asJSNumber, asJSInteger, asResolved, asFolded}
 
 // ByType are, by the type of a constant the rules compare a name with
 // (see Types), the coercions to that type, the likeliest first.
 var ByType = map[string][]*Coercion{
-	"int":    {asInteger, asIntegerOfNumber},
-	"double": {asNumber},
-	"string": {asText, asIntegerText},
+	"int":    {asInteger, asIntegerOfNumber, asJSInteger},
+	"double": {asNumber, asJSNumber},
+	"string": {asText, asIntegerText, asResolved},
 	"bool":   {asBoolean, asLaxFalse, asTruthy},
 }
 

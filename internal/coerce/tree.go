@@ -37,6 +37,21 @@ const typedVariants = 3
 // scalars under the names the rules read (spelled reports them) and
 // compare with constants of the types ct.
 func Tree(body any, spelled func(string) bool, ct Types) []Reading {
+	out := readings(body, spelled, ct)
+	if r, ok := unwrapReading(body, spelled); ok {
+		// Arrays of one element read as it (see unwrapReading), and then as
+		// each coercion reads it.
+		out = append(out, r)
+		out = append(out, readings(r.Body, spelled, ct)...)
+	}
+	if r, ok := truthyReading(body, ct); ok {
+		out = append(out, r)
+	}
+	return out
+}
+
+// readings are Tree's readings of body's scalars.
+func readings(body any, spelled func(string) bool, ct Types) []Reading {
 	groups := map[string]bool{}
 	scalarGroups(body, "", "", spelled, groups)
 	var out []Reading

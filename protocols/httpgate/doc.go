@@ -100,7 +100,11 @@
 // binders drop leading zeros and a '+' (01, +1), Rails' and PHP's integer
 // casts read the leading digits (1abc), Python's int() drops underscores
 // (0_1), and Jackson coerces JSON scalars to the field's type ({"id":1}
-// is "1" to a String field, {"order":"01"} is 1 to a long). A query or
+// is "1" to a String field, {"order":"01"} is 1 to a long), and
+// JavaScript reads what it is asked for (Number("0x9") and Number([9]) are
+// 9, String(["admin"]) is "admin", Boolean({}) is true), and file servers
+// and URL parsers resolve paths and URLs (/srv/data/public/../secret is
+// /srv/data/secret, HTTP://Metadata.Internal./ is http://metadata.internal/). A query or
 // form value of a parameter the rules read is also judged as each of its
 // elements and their integers; a parameter sent several times (with
 // AllowDuplicateQuery) as each value alone (Go takes the first, PHP and
@@ -109,8 +113,10 @@
 // (at most 256); every JSON scalar under a name the rules read, at any
 // depth and in arrays, as each type binders coerce it to (Jackson, Rails'
 // to_i and ActiveModel booleans, Laravel's intval, Pydantic's lax mode,
-// JavaScript's Boolean(): "09" and 9.5 are 9, "yes" and "false" may be
-// true; see internal/coerce), per path (items[*].account) and, for the
+// JavaScript's Boolean() and Number(): "09" and 9.5 are 9, "yes" and
+// "false" may be true, "0x9" is 9 and "Infinity" above any bound; see
+// internal/coerce), with every array of one element read as the element
+// and every object or array compared with a boolean read as true, per path (items[*].account) and, for the
 // names the rules compare with constants, all at once as the types
 // compared; and a JSON object body with the members of an object it
 // sends lifted to its top and with its members wrapped under a name the
@@ -118,7 +124,10 @@
 // params[:user]). Each reading is judged without recording, and the
 // request refused with 400 when one of them is held, denied or masked
 // where the request as sent is not (and when a value holds more than 32
-// elements). Rails, Laravel, Flask and PHP's $_REQUEST
+// elements). So is the value of a header the rules read
+// (http.headers["x-tenant-id"]), which Spring's @RequestHeader and
+// ASP.NET's [FromHeader] bind as they bind parameters (X-Tenant-Id: 09 is
+// 9). Rails, Laravel, Flask and PHP's $_REQUEST
 // merge the query and the body (a form, or a JSON object's top level) and
 // disagree on which wins, so a name the rules read is refused with 400
 // when it is sent in both, or where no rule reading it looks: in the
@@ -248,6 +257,19 @@
 //     message/* bodies, whose parts carry their own charsets and transfer
 //     encodings (base64, quoted-printable). HEAD, 204 and 304 responses
 //     have their headers masked.
+//   - Packed bodies: under a rule's mask, a body that holds its values in
+//     a form the masker cannot read but the client unpacks is refused
+//     (502): compressed (gzip, zlib, bzip2, xz, zstd, lz4, ...), archives
+//     and documents built on them (zip, jar, docx, xlsx, OpenDocument,
+//     PDF, OLE2 Office files), and binary serializations that write
+//     numbers in binary (MessagePack, CBOR, BSON, protobuf and gRPC, Avro,
+//     Parquet, Arrow, SQLite, pickle): by the declared type, and whatever
+//     the type, by the magic bytes the decoded body starts with (raw
+//     deflate, which has none, by inflating its first bytes); and a
+//     body whose text holds such data as base64 or hex (a JSON field
+//     holding an exported xlsx file, a data: URI of a gzip file) is cut
+//     where it starts, or refused (502) when it is JSON. Where only the
+//     proxy's own secrets are masked they pass as sent.
 //   - Fields derived from the body: ETag, Content-MD5, Digest,
 //     Content-Digest, Repr-Digest, Content-Range and vendor checksums
 //     (X-Amz-Checksum-*, X-Goog-Hash, ...) describe the unmasked body, an

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -52,6 +53,11 @@ func (f *filter) maskBlock(h http.Header, exempt, namesOnly bool) error {
 		if namesOnly {
 			continue
 		}
+		if f.packedField(vals) {
+			// The masker reads the encoding, the client unpacks it.
+			delete(h, k)
+			continue
+		}
 		field := lowerName(name)
 		for i, v := range vals {
 			mv, fs, err := p.Value(field, v)
@@ -97,4 +103,18 @@ func (f *filter) maskTrailers(t http.Header) {
 	var b strings.Builder
 	_ = t.Write(&b)
 	f.trail = b.String()
+}
+
+// packedField reports whether, under a rule's mask, a value of a field
+// holds packed data encoded (see packed.go): the field is dropped.
+func (f *filter) packedField(vals []string) bool {
+	if f.x.secretsOnly {
+		return false
+	}
+	for _, v := range vals {
+		if packed.Encoded([]byte(v)) != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -74,6 +74,7 @@ type namesOf struct {
 	wrapped wrappedNames
 	below   map[string][]string
 	types   coerce.Types
+	headers map[string]bool // the header names the rules read (lower case)
 }
 
 // get returns the names read by rs, computed once per rule set (twice at
@@ -84,7 +85,8 @@ func (c *ruleNames) get(rs *gate.RuleSet) *namesOf {
 	}
 	names, locs := collectReadNamesAt(rs)
 	wrapped, below := collectWrappedBelow(rs)
-	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below, types: coerce.ComparedTypes(rs, readsBodyOrQuery)}
+	n := &namesOf{rs: rs, names: names, locs: locs, wrapped: wrapped, below: below, types: coerce.ComparedTypes(rs, readsBodyOrQuery),
+		headers: collectHeaderNames(rs)}
 	c.cur.Store(n)
 	return n
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/transform"
@@ -227,6 +228,9 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 	if !text {
 		n = max(n, wideSniffLen) // see wideText
 	}
+	if !f.x.secretsOnly {
+		n = max(n, packed.SniffLen) // see refusePacked
+	}
 	if mt == "" {
 		n = 512
 	}
@@ -237,6 +241,14 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 	if mt == "" && label == "" {
 		text = strings.HasPrefix(http.DetectContentType(head), "text/")
 	}
+	if !f.x.secretsOnly {
+		// A rule masks the body: one whose bytes pack its values is
+		// refused (see packed.go); its type is judged below, once a
+		// byte order mark or wide text has not made it text.
+		if err := refusePacked("", head, text); err != nil {
+			return nil, false, err
+		}
+	}
 	var enc encoding.Encoding
 	skip := 0
 	if text {
@@ -245,6 +257,17 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
 		if enc = wideText(head); enc == nil {
+			if !f.x.secretsOnly && packed.Type(mt) && !strings.HasPrefix(http.DetectContentType(head), "text/") {
+				// Not text after all: packed by its type (see packed.go).
+				// A CSV served as application/vnd.ms-excel is text.
+				return nil, false, refusePacked(mt, nil, false)
+			}
+			if !f.x.secretsOnly {
+				// Raw deflate has no signature: read it by inflating.
+				if more, _ := br.Peek(packed.RawDeflateSniffLen); packed.RawDeflate(more) {
+					return nil, false, fmt.Errorf("%w: the body is raw deflate data, which holds values the masker cannot read", errUnmaskable)
+				}
+			}
 			return br, false, nil
 		}
 	}
@@ -290,6 +313,11 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	}
 	if bytes.IndexByte(doc, 0) >= 0 {
 		return nil, errNUL
+	}
+	if !f.x.secretsOnly {
+		if err := refuseEncoded(packed.Encoded(doc)); err != nil {
+			return nil, err
+		}
 	}
 	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
@@ -490,6 +518,9 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // before it is re-encoded; an error means the head could not be recorded.
 func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
 	sb := &streamed{f: f, raw: body, open: open, text: text, m: m}
+	if !f.x.secretsOnly {
+		sb.scan = &packed.Scanner{}
+	}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
@@ -517,6 +548,9 @@ type streamed struct {
 	buf  []byte // lent by copyBufs while the stream is read
 	eof  bool
 	err  error
+	// scan finds packed data encoded in the body under a rule's mask
+	// (nil otherwise; see packed.go).
+	scan *packed.Scanner
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -551,6 +585,13 @@ func (s *streamed) fill() {
 			s.fail(errNUL)
 			return
 		}
+		if s.scan != nil {
+			_, _ = s.scan.Write(s.buf[:n])
+			if err := refuseEncoded(s.scan.Found()); err != nil {
+				s.fail(err)
+				return
+			}
+		}
 		if _, err := s.m.Write(s.buf[:n]); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return
@@ -564,6 +605,13 @@ func (s *streamed) fill() {
 	}
 	switch {
 	case rerr == io.EOF:
+		if s.scan != nil {
+			_ = s.scan.Close()
+			if err := refuseEncoded(s.scan.Found()); err != nil {
+				s.fail(err)
+				return
+			}
+		}
 		if err := s.m.Close(); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return

@@ -21,8 +21,10 @@ import (
 // surrounding whitespace away (Spring and ASP.NET: 01 and +1 are 1),
 // Rails' and PHP's integer casts read the leading digits of any value
 // ("1abc", "1.9" and "1e3" are 1), Python's int() drops underscores
-// between digits ("1_0" is 10), and Jackson coerces a JSON string to an
-// integer field and an integer to a string field. So a value of a parameter the rules read
+// between digits ("1_0" is 10), JavaScript's Number() reads "0x9" as 9,
+// Jackson coerces a JSON string to an integer field and an integer to a
+// string field, and file servers and URL parsers resolve paths and URLs
+// (/files/public/../secret is /files/secret; see coerce.Resolved). So a value of a parameter the rules read
 // is also judged as each of these readings (each element alone, each
 // element's integer), without recording, as the path readings are, and
 // refused with 400 when one of them is held, denied or masked by a rule
@@ -55,10 +57,13 @@ type valueReading struct {
 func valueReadingsOf(req *gate.Request, read *namesOf) ([]valueReading, *refusal) {
 	h := req.HTTP
 	names := read.names
-	if h == nil || len(names) == 0 {
+	if h == nil {
 		return nil, nil
 	}
-	var out []valueReading
+	out, ref := headerReadings(req, read.headers)
+	if ref != nil || len(names) == 0 {
+		return out, ref
+	}
 	for _, k := range slices.Sorted(maps.Keys(h.Query)) {
 		vs := h.Query[k]
 		if !names.spelled(k) {
@@ -247,6 +252,12 @@ func valueReadings(k, v string) ([]string, *refusal) {
 		if n, ok := coerce.CInteger(e); ok {
 			add(n)
 		}
+		if n, ok := coerce.JSIntegerText(e); ok {
+			add(n)
+		}
+	}
+	if r, ok := coerce.Resolved(v); ok {
+		add(r)
 	}
 	return out, nil
 }

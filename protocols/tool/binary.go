@@ -19,6 +19,12 @@ var errBinaryMasked = errors.New("the result holds bytes ([]byte) with values ma
 // the masker reads the JSON form, the caller gets the Go value.
 var errHiddenMasked = errors.New(`the result holds values its JSON form does not show (unexported or json:"-" fields) that masking would change; return them in exported fields`)
 
+// errPackedMasked withholds a result holding packed data (a gzip, zip or
+// xlsx file, a PDF; see internal/packed) in a []byte or in the base64 or
+// hex text of a string: the masker reads the bytes or their encoding, the
+// caller unpacks what they hold.
+var errPackedMasked = errors.New("the result holds compressed or archived data that masking cannot read; return its content as text")
+
 // rawMessage is json.RawMessage's type: its bytes are JSON the masker reads.
 var rawMessage = reflect.TypeFor[json.RawMessage]()
 

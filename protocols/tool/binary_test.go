@@ -2,6 +2,8 @@ package tool_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -93,4 +95,40 @@ func TestBytesInResultsNeverReachTheModelUnmasked(t *testing.T) {
 			t.Fatalf("case %d: %q reached the model in a []byte: %s", i, secret, shown(t, got))
 		}
 	}
+}
+
+// TestPackedDataInResultsNeverReachTheModelUnmasked returns a card or an
+// e-mail inside a gzip, zlib or zip file, as a []byte at a random place
+// of a nested result or as its base64 or hex in a string: the wrapped
+// tool withholds it (the masker reads the bytes or their encoding, the
+// caller unpacks them).
+func TestPackedDataInResultsNeverReachTheModelUnmasked(t *testing.T) {
+	f := newFixture(t, 0)
+	r := rand.New(rand.NewPCG(7, 9))
+	through := 0
+	for i := range 120 {
+		secret := []string{"4111 1111 1111 1111", "ada@example.com"}[r.IntN(2)]
+		names := []string{"gzip", "zlib", "zip"}
+		name := names[r.IntN(len(names))]
+		file := packings[name]("name,value\nada," + secret + "\n")
+		var want *bytesHolder
+		switch r.IntN(3) {
+		case 0:
+			want = placeBytes(r, file, 3)
+		case 1:
+			want = &bytesHolder{Map: map[string]any{"file": base64.StdEncoding.EncodeToString(file)}}
+		default:
+			want = &bytesHolder{Any: "dump " + hex.EncodeToString(file)}
+		}
+		get := tool.Wrap("get_export", func(ctx context.Context, a getArgs) (*bytesHolder, error) { return want, nil })
+		got, err := get(f.ctx, getArgs{ID: i})
+		if err != nil && !strings.Contains(err.Error(), "masking failed") {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if err == nil && unpacksTo(got, secret) {
+			through++
+			t.Errorf("case %d: %q in a %s file reached the model", i, secret, name)
+		}
+	}
+	t.Logf("%d of 120 packed results reached the model", through)
 }

@@ -38,7 +38,10 @@
 // withheld with an error (return such data as a string), and so is a
 // result holding such a value where its JSON form does not show it (an
 // unexported or json:"-" field, at any depth): the caller gets the Go
-// value, which the masker never read. The recorded
+// value, which the masker never read. So is a result holding compressed
+// or archived data (a gzip, zip or xlsx file, a PDF; see internal/packed)
+// in a []byte or as base64 or hex text: the masker reads the encoding,
+// the caller unpacks it. The recorded
 // command shows secret-named arguments as [secret] (RedactArgs).
 //
 // The one thing not to forget: the context must carry the session handle

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -180,6 +181,9 @@ func maskResult[R any](p *mask.Policy, result R) (R, []byte, []mask.Finding, err
 	}
 	if err := checkBytes(p, reflect.ValueOf(result), 0); err != nil {
 		return zero, nil, nil, err
+	}
+	if name := packed.Encoded(raw); name != "" {
+		return zero, nil, nil, fmt.Errorf("%w (%s)", errPackedMasked, name)
 	}
 	if s, ok := any(result).(string); ok {
 		out, findings, err := p.Value("", s)

@@ -34,6 +34,9 @@ type declaredArgs struct {
 	items *declaredArgs
 	// open: the schema admits keys it does not name.
 	open bool
+	// types are the JSON types the schema admits for the value (nil:
+	// any; see argtypes.go).
+	types jsonTypes
 }
 
 // undeclared returns the path of the first key of v (sorted, at any depth
@@ -160,7 +163,8 @@ func readSchema(root, s map[string]any, depth int) *declaredArgs {
 	if !sawProperties && !closed {
 		d.open = true
 	}
-	if d.open && len(d.names) == 0 && d.items == nil {
+	d.types = schemaTypes(root, s, depth)
+	if d.open && len(d.names) == 0 && d.items == nil && d.types == nil {
 		return nil
 	}
 	return d
@@ -173,6 +177,15 @@ func mergeDeclared(a, b *declaredArgs) *declaredArgs {
 		return nil
 	}
 	m := &declaredArgs{names: map[string]*declaredArgs{}, open: a.open || b.open, items: mergeDeclared(a.items, b.items)}
+	if a.types != nil && b.types != nil {
+		m.types = jsonTypes{}
+		for n := range a.types {
+			m.types[n] = true
+		}
+		for n := range b.types {
+			m.types[n] = true
+		}
+	}
 	for k, v := range a.names {
 		m.names[k] = v
 	}

@@ -18,7 +18,10 @@
 // While a review holds a request, the client receives progress notifications
 // (when it sent a progress token). Text is masked with the value masker,
 // structuredContent with the JSON masker; images, audio and blobs are
-// withheld when a mask applies. Under a mask, MIME types are masked like
+// withheld when a mask applies, and so is a result whose text or
+// structured content holds compressed or archived data as base64 or hex
+// (an exported gzip, zip or xlsx file, a PDF; see internal/packed): the
+// masker reads the encoding, the client unpacks it. Under a mask, MIME types are masked like
 // text, annotations and _meta are dropped, a prompt message whose role is
 // not user or assistant fails the request, and adjacent text blocks are
 // also read as one (joined as a client may show them): a value split
@@ -83,9 +86,24 @@
 // patternProperties, or neither properties nor "additionalProperties":
 // false) is not checked: rules on such a tool must judge what it admits.
 //
+// Tool servers read an argument as the type its schema declares, whatever
+// was sent: zod's z.coerce reads ["9"] and "0x9" as 9 and ["/etc/passwd"]
+// as "/etc/passwd", which a rule on tool.args.to == 9 or on the path does
+// not match. A tools/call holding, at any depth the input schema declares
+// (properties, items, allOf/anyOf/oneOf, local $refs), a value of a JSON
+// type the schema does not declare for it ("type", or the types of its
+// "const" or "enum"; 9.0 is an integer) is refused before the rules with
+// CodeRefused as rule "mcp/argument-type". Values whose schema declares no
+// type are judged by the readings below.
+//
 // Tool servers coerce arguments to the types their schemas declare
 // (Pydantic's lax mode reads "9" and 9.0 as 9, zod's coerce every
-// non-empty string as true). A tools/call or prompts/get is also judged,
+// non-empty string as true, JavaScript's Number() "0x9" and [9] as 9),
+// and resolve the paths and URLs they are given (a file server reads
+// /srv/data/public/../secret as /srv/data/secret, and on Windows
+// /SRV/Data/Secret. too; a URL parser HTTP://Metadata.Internal./ as
+// http://metadata.internal/ and http://2852039166/ as
+// http://169.254.169.254/). A tools/call or prompts/get is also judged,
 // without recording, with the arguments under the names the rules read,
 // at any depth, read as each such coercion reads them (see
 // internal/coerce), and refused with CodeRefused as rule
@@ -105,6 +123,13 @@
 // request of each kind (a list; a call, read, prompt with no name), and the
 // upstream's error messages. An item whose name a mask would change is
 // withheld. List cursors reach the client as opaque tokens of the gateway.
+//
+// Credentials the gateway holds for its upstream (Config.Secrets: its
+// HTTP client's token, a password in the upstream URL, a stdio server's
+// environment) never reach the client: an answer, list item or initialize
+// result holding one (escaped, in base64 at any alignment, split across
+// JSON values) is withheld with an error, whatever the rules mask, and the
+// withholding is recorded.
 //
 // When the upstream fails (a stdio server exits; an HTTP server is
 // unreachable or answers with an HTTP error rather than a JSON-RPC error),

@@ -68,6 +68,11 @@ type Config struct {
 	// gate.DefaultRecordLimit, a negative value no bound. The client always
 	// receives the whole (masked) result.
 	RecordLimit int64
+	// Secrets are values the gateway presents to its upstream (the token
+	// of its HTTP client, a password in the upstream URL, credentials in a
+	// stdio server's environment): an answer holding one is withheld,
+	// whatever the rules mask (see secrets.go).
+	Secrets []string
 	// Logger receives operational logs; nil means silence.
 	Logger hclog.Logger
 }
@@ -82,6 +87,7 @@ type Gateway struct {
 	filters filterCache
 	words   tool.WordCache // names the rules read from tool arguments
 	types   typesCache     // the types the rules compare tool arguments with
+	secrets *mask.Policy   // finds Config.Secrets (nil: none)
 
 	mu        sync.Mutex
 	closed    bool // Close was called: no new session
@@ -115,6 +121,7 @@ func New(cfg Config) (*Gateway, error) {
 	if g.log == nil {
 		g.log = hclog.NewNullLogger()
 	}
+	g.secrets = secretPolicy(cfg.Secrets)
 	g.server = sdk.NewServer(&sdk.Implementation{Name: "airlock-mcp-gateway", Version: "1"}, &sdk.ServerOptions{
 		Capabilities:              &sdk.ServerCapabilities{},
 		SupportedProtocolVersions: legacyVersions,

@@ -210,6 +210,9 @@ func (s *session) callTool(ctx context.Context, p *sdk.CallToolParamsRaw) (*sdk.
 	if why := s.catalog.undeclaredArg(kindCall, p.Name, args); why != "" {
 		return nil, s.refuseArgumentKey(ctx, kindCall, p.Name, why)
 	}
+	if why := s.catalog.mistypedArg(p.Name, args); why != "" {
+		return nil, s.refuseArgumentType(ctx, p.Name, why)
+	}
 	req, err := callRequest(s.gs, kindCall, p.Name, args)
 	if err != nil {
 		return nil, rpcError(jsonrpc.CodeInvalidParams, "airlock: %v", err)

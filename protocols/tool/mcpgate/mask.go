@@ -9,6 +9,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -16,6 +17,17 @@ import (
 // prompt's messages) hold a value masking finds only across items: they
 // cannot be joined without changing what the result means.
 var errSplitValue = errors.New("mcp: a masked value spans items of the result")
+
+// refuseEncoded refuses text, under a mask, that holds packed data
+// encoded (the base64 or hex of a gzip, zip or xlsx file, a PDF: see
+// internal/packed): the masker reads the encoding, not what the client
+// unpacks. The result is withheld, as binary content is.
+func refuseEncoded(text string) error {
+	if name := packed.Encoded([]byte(text)); name != "" {
+		return fmt.Errorf("mcp: the result holds encoded %s data, which masking cannot read", name)
+	}
+	return nil
+}
 
 // withheld replaces content the masker cannot inspect (images, audio, blobs)
 // when a mask applies: binary data is never passed on unmasked.
@@ -53,6 +65,9 @@ func (m *masker) text(s string) (string, error) {
 	if m.p == nil || s == "" {
 		return s, nil
 	}
+	if err := refuseEncoded(s); err != nil {
+		return "", err
+	}
 	out, f, err := m.p.Value("", s)
 	if err != nil {
 		return "", err
@@ -68,6 +83,9 @@ func (m *masker) structured(v any) (any, error) {
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("structured content: %w", err)
+	}
+	if err := refuseEncoded(string(doc)); err != nil {
+		return nil, err
 	}
 	out, f, err := m.p.JSON(doc)
 	if err != nil {

@@ -167,6 +167,12 @@ func prepareItems[T any](ctx context.Context, s *session, d *gate.Decision, meth
 		}
 		m := &masker{p: p}
 		mit, err := maskItem(m, it)
+		if err == nil {
+			if data, _ := json.Marshal(mit); s.g.holdsSecret(data) {
+				err = errItemSecret
+				s.recordError(ctx, "mcp: a "+l.kind+" item holds one of the gateway's secrets (Config.Secrets); withheld")
+			}
+		}
 		if err != nil || (l.exact != nil && l.exact(mit) != l.exact(it)) {
 			noteWithheld(s, l, it)
 			out.Withheld++

@@ -111,6 +111,11 @@ func (g *Gateway) initialize(ctx context.Context, ss *sdk.ServerSession, req sdk
 	initReq := &gate.Request{Session: gs, Protocol: gate.ProtocolMCP, Command: "initialize", Time: time.Now().UTC(),
 		Tool: &gate.ToolCall{Kind: kindInitialize, Name: clientName}}
 	serverInfo, instructions, err := s.maskInitialize(ctx, initReq, ir)
+	if err == nil {
+		if data, _ := json.Marshal([]any{serverInfo, instructions}); g.holdsSecret(data) {
+			err = errInitSecret
+		}
+	}
 	if err != nil {
 		_ = up.Close()
 		g.log.Error("mask initialize", "error", err)
@@ -353,6 +358,9 @@ func (s *session) reply(ctx context.Context, d *gate.Decision, stream string, v 
 	if err != nil {
 		s.recordError(ctx, "mcp: encode result: "+err.Error())
 		return errWithheld()
+	}
+	if s.g.holdsSecret(data) {
+		return s.withholdSecret(ctx, "the answer")
 	}
 	if d == nil || d.Action != gate.Allow {
 		s.recordRefusal(ctx, d, stream, data)

@@ -1,0 +1,67 @@
+package mcpgate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// The gateway holds credentials for its upstream that the agent must
+// never see: the token its HTTP client presents, a password in the
+// upstream URL, the secrets in a stdio server's environment. An upstream
+// that echoes them (a tool printing its environment or the headers it
+// received, an error quoting its configuration) would hand them to the
+// agent, whatever the rules mask. Config.Secrets names them: an answer
+// (a result, a list page, an error message, the initialize result)
+// holding one of them, in any reading the detectors use (escaped, base64
+// at any alignment, split across JSON values), is withheld with an error,
+// and the withholding is recorded.
+
+// secretPolicy returns the policy that finds the secrets (nil when there
+// are none).
+func secretPolicy(secrets []string) *mask.Policy {
+	var vals []string
+	for _, s := range secrets {
+		if s = strings.TrimSpace(s); s != "" {
+			vals = append(vals, s)
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	return (*mask.Policy)(nil).WithSecrets(vals)
+}
+
+// holdsSecret reports whether data, an answer's JSON, holds one of the
+// gateway's secrets. An answer that cannot be searched holds one.
+func (g *Gateway) holdsSecret(data []byte) bool {
+	if g.secrets == nil {
+		return false
+	}
+	out, _, err := g.secrets.JSON(data)
+	return err != nil || !bytes.Equal(out, data)
+}
+
+// errSecretWithheld answers a request whose answer held a secret.
+func errSecretWithheld() error {
+	return rpcError(jsonrpc.CodeInternalError, "airlock: the answer holds a credential of the gateway, so it was withheld")
+}
+
+// withholdSecret records that an answer was withheld for holding a
+// secret and returns the error the client gets instead.
+func (s *session) withholdSecret(ctx context.Context, what string) error {
+	s.recordError(ctx, "mcp: "+what+" holds one of the gateway's secrets (Config.Secrets); withheld")
+	return errSecretWithheld()
+}
+
+// errItemSecret withholds a list item that holds a secret.
+var errItemSecret = errors.New("the item holds one of the gateway's secrets")
+
+// errInitSecret refuses a session whose upstream's initialize result
+// holds a secret.
+var errInitSecret = errors.New("the upstream's initialize result holds one of the gateway's secrets")

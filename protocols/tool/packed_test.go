@@ -1,0 +1,83 @@
+package tool_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// packings write a file's text as a gzip, zlib or zip file.
+var packings = map[string]func(string) []byte{
+	"gzip": func(s string) []byte {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		io.WriteString(w, s)
+		w.Close()
+		return b.Bytes()
+	},
+	"zlib": func(s string) []byte {
+		var b bytes.Buffer
+		w := zlib.NewWriter(&b)
+		io.WriteString(w, s)
+		w.Close()
+		return b.Bytes()
+	},
+	"zip": func(s string) []byte {
+		var b bytes.Buffer
+		z := zip.NewWriter(&b)
+		w, _ := z.Create("export.csv")
+		io.WriteString(w, s)
+		z.Close()
+		return b.Bytes()
+	},
+}
+
+var encodedRun = regexp.MustCompile(`[A-Za-z0-9+/=]{16,}`)
+
+// unpacksTo reports whether v, as the caller reads it (its JSON form
+// shows every []byte as base64), holds a packed file whose content holds
+// secret.
+func unpacksTo(v any, secret string) bool {
+	doc, _ := json.Marshal(v)
+	for _, run := range encodedRun.FindAllString(string(doc), -1) {
+		var decoded [][]byte
+		if d, err := base64.StdEncoding.DecodeString(run); err == nil {
+			decoded = append(decoded, d)
+		}
+		for _, part := range strings.Fields(strings.ReplaceAll(run, "dump", " ")) {
+			if d, err := hex.DecodeString(part); err == nil {
+				decoded = append(decoded, d)
+			}
+		}
+		for _, d := range decoded {
+			var out []byte
+			if r, err := gzip.NewReader(bytes.NewReader(d)); err == nil {
+				b, _ := io.ReadAll(r)
+				out = append(out, b...)
+			}
+			if r, err := zlib.NewReader(bytes.NewReader(d)); err == nil {
+				b, _ := io.ReadAll(r)
+				out = append(out, b...)
+			}
+			if z, err := zip.NewReader(bytes.NewReader(d), int64(len(d))); err == nil {
+				for _, f := range z.File {
+					if r, err := f.Open(); err == nil {
+						b, _ := io.ReadAll(r)
+						out = append(out, b...)
+					}
+				}
+			}
+			if bytes.Contains(out, []byte(secret)) {
+				return true
+			}
+		}
+	}
+	return false
+}
