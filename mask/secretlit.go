@@ -28,14 +28,13 @@ func (p *Policy) WithSecrets(secrets []string) *Policy {
 	}
 	base := p
 	if base == nil {
-		base = &Policy{e: defaultEngine(), assign: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}
+		base = &Policy{policyConfig: policyConfig{e: defaultEngine(), assign: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}}
 	}
 	d := &literalDetector{ac: newAC(forms)}
 	for _, f := range forms {
 		d.max = max(d.max, len(f))
 	}
-	q := &Policy{e: base.e, fields: base.fields, assign: base.assign, runDets: base.runDets,
-		runIDs: base.runIDs, runs: base.runs, kwDet: base.kwDet}
+	q := &Policy{policyConfig: base.policyConfig}
 	q.dets = append(append([]*detDef(nil), base.dets...), &detDef{name: SecretDetector, d: d})
 	q.strat = append(append([]*strategy(nil), base.strat...), &strategy{kind: kindRedact, label: "GATEWAY_SECRET"})
 	q.otherIDs = append(append([]int(nil), base.otherIDs...), len(q.dets)-1)
