@@ -31,6 +31,7 @@ type policyConfig struct {
 	otherIDs []int // every other detector
 	kwDet    []int // secretKeywords index -> index in dets, or -1; nil if none
 	words    bool  // the e-mail detector is on: read spelled-out at signs
+	literals []int // the literal detectors of WithSecrets, by index in dets
 }
 
 // Detectors lists the detector names the policy runs.

@@ -38,6 +38,7 @@ func (p *Policy) WithSecrets(secrets []string) *Policy {
 	q.dets = append(append([]*detDef(nil), base.dets...), &detDef{name: SecretDetector, d: d})
 	q.strat = append(append([]*strategy(nil), base.strat...), &strategy{kind: kindRedact, label: "GATEWAY_SECRET"})
 	q.otherIDs = append(append([]int(nil), base.otherIDs...), len(q.dets)-1)
+	q.literals = append(append([]int(nil), base.literals...), len(q.dets)-1)
 	q.horizon = max(base.horizon, d.maxLen()+ctxBefore)
 	return q
 }
@@ -108,5 +109,5 @@ func (d *literalDetector) find(s *scan, id int, out []span) []span {
 	for _, h := range d.ac.findAll(s.t, nil) {
 		out = append(out, span{start: h.start, end: h.end, det: id})
 	}
-	return out
+	return d.findJoined(s.t, id, out)
 }
