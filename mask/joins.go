@@ -24,12 +24,7 @@ const maxJoinSpaces = 8
 // either quote, as in JSON, and doubled quotes, as inside a SQL string,
 // included): it returns the end of the opening quote of the next piece,
 // and whether digits stand on both sides.
-func joinAt(t []byte, i int) (end int, digits, ok bool) { return joinAtOf(t, i, false) }
-
-// joinAtOf is joinAt; with anyPieces, a comma joins pieces of any kind
-// (words of one case, single letters), as the search for the caller's
-// own secrets reads them (secretjoins.go).
-func joinAtOf(t []byte, i int, anyPieces bool) (end int, digits, ok bool) {
+func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	q := t[i]
 	if q != '"' && q != '\'' {
 		return 0, false, false
@@ -98,7 +93,7 @@ func joinAtOf(t []byte, i int, anyPieces bool) (end int, digits, ok bool) {
 	}
 	after := at(t, j)
 	digits = isDigit(before) && isDigit(after)
-	if !joinChar(after) || op == ',' && !digits && !anyPieces && !commaJoins(t, bi, j) {
+	if !joinChar(after) || op == ',' && !digits && !commaJoins(t, bi, j) {
 		return 0, false, false
 	}
 	return j, digits, true

@@ -1,177 +1,263 @@
 package mask
 
-import "sync"
+import (
+	"bytes"
+	"sort"
+	"sync"
+)
 
 // The caller's own secrets in pieces. The detectors read string pieces
 // joined only where a piece looks like part of a value (a digit, an at
 // sign, letters of both cases: joins.go), so that a list of words is no
 // value. The literals of WithSecrets need no such guard: the whole
-// literal must come out of the joined pieces, which ordinary text does
-// not do. So a text with joins is also read, for the literals alone,
-// with every join removed whatever its pieces hold: a token in pieces of
-// one character, or of lower-case letters only (["a","3","f",...],
-// "abcd" + "efgh").
+// literal must come out of the pieces joined, which ordinary text does
+// not do. So a text is also read, for the literals alone, as its words
+// joined: every run of bytes a literal may hold, whatever stands between
+// two of them (quotes, commas, brackets, operators, white space), but
+// the keys of JSON members and the literals null, true and false. A token
+// in pieces of one character, of lower-case letters, of digits written
+// as JSON numbers, across arrays, members, objects and lines, is read
+// whole (["a","3","f",...], {"k0":"ab","k1":12}, "abcd" + "efgh").
 
-// looseJoins is a text with every join between its string pieces
-// removed, and where each byte of it stands in the text; q and qat are
-// the text with its bare numbers quoted (quoteNumbers), when it has some.
-type looseJoins struct {
-	b, q    []byte
-	at, qat []int
+// wordRuns is a text's words joined (b), and where each word of b
+// stands in the text (words).
+type wordRuns struct {
+	b     []byte
+	words []wordPlace
 }
 
-var looseJoinsPool = sync.Pool{New: func() any { return new(looseJoins) }}
+// wordPlace is where a word stands: b[at:] came from the text at from.
+type wordPlace struct{ at, from int }
 
-// read fills j with src, its joins removed; srcAt is where each byte of
-// src stands in the text (nil: src is the text).
-func (j *looseJoins) read(src []byte, srcAt []int) {
-	j.b, j.at = j.b[:0], j.at[:0]
-	origin := func(k int) int {
-		if srcAt == nil {
-			return k
+var wordRunsPool = sync.Pool{New: func() any { return new(wordRuns) }}
+
+// The classes of wordBytes.
+const (
+	wordByte = 1 // a literal holds it
+	opByte   = 2 // and code joins strings with it ('+', '.', '|')
+)
+
+// wordBytes returns the word bytes of a reading for literals that hold
+// the bytes of set: theirs, but white space, quotes, backslashes and
+// JSON's punctuation, which only ever stand between words.
+func wordBytes(set *[256]uint8) (w [256]uint8) {
+	for c := range 256 {
+		if set[c] == 0 {
+			continue
 		}
-		return srcAt[k]
+		switch c {
+		case ' ', '\t', '\n', '\r', '"', '\'', '\\', ',', ':', '[', ']', '{', '}':
+		case '+', '.', '|':
+			w[c] = opByte
+		default:
+			w[c] = wordByte
+		}
 	}
-	for i := 0; i < len(src); {
-		k := nextQuote(src, i)
-		j.b = append(j.b, src[i:k]...)
-		for ; i < k; i++ {
-			j.at = append(j.at, origin(i))
+	return w
+}
+
+// read fills w with the words of t, runs of its word bytes, the keys of
+// JSON members and the literals null, true and false passed over; with
+// dropOps, a word of operators alone ("+" in "ab" + "cd", "||" in SQL)
+// is passed over too, as a join. It reports whether t held such a word.
+func (w *wordRuns) read(t []byte, words *[256]uint8, dropOps bool) (ops bool) {
+	b, places := w.b[:0], w.words[:0]
+	defer func() { w.b, w.words = b, places }()
+	n := len(t)
+	for i := 0; i < n; {
+		for i < n && words[t[i]] == 0 {
+			if t[i] == ':' {
+				b, places = dropKey(t, i, b, places)
+			}
+			i++
 		}
-		if i == len(src) {
+		if i == n {
 			break
 		}
-		e, _, ok := joinAtOf(src, i, true)
-		if !ok {
-			j.b, j.at = append(j.b, src[i]), append(j.at, origin(i))
-			i++
-			continue
-		}
-		if src[i-1] == '\\' {
-			// The backslash of \" belongs to the join too.
-			j.b, j.at = j.b[:len(j.b)-1], j.at[:len(j.at)-1]
-		}
-		i = e
-	}
-}
-
-// quoteNumbers fills j.q with t, every bare number that stands as an
-// element or a member's value of a JSON text (after '[', ',' or ':', and
-// before ',', ']' or '}') quoted as a string, so that a piece written as
-// a number (["a",3,"f"]) joins as the strings around it do; j.qat is
-// where each byte stands in t (a quote added, at the number's edge). It
-// reports whether t had such a number.
-func (j *looseJoins) quoteNumbers(t []byte) bool {
-	j.q, j.qat = j.q[:0], j.qat[:0]
-	copied, found := 0, false
-	for i := 0; i < len(t); i++ {
-		if c := t[i]; c != '[' && c != ',' && c != ':' {
-			continue
-		}
-		s := skipSpaces(t, i+1)
-		e := numberEnd(t, s)
-		if e == s {
-			continue
-		}
-		if after := at(t, skipSpaces(t, e)); after != ',' && after != ']' && after != '}' {
-			continue
-		}
-		found = true
-		j.q = append(j.q, t[copied:s]...)
-		for k := copied; k < s; k++ {
-			j.qat = append(j.qat, k)
-		}
-		j.q = append(append(append(j.q, '"'), t[s:e]...), '"')
-		j.qat = append(j.qat, s)
-		for k := s; k < e; k++ {
-			j.qat = append(j.qat, k)
-		}
-		j.qat = append(j.qat, e-1)
-		copied, i = e, e-1
-	}
-	if !found {
-		return false
-	}
-	j.q = append(j.q, t[copied:]...)
-	for k := copied; k < len(t); k++ {
-		j.qat = append(j.qat, k)
-	}
-	return true
-}
-
-// numberEnd returns the end of the JSON number at t[s] (s: none), a
-// minus sign, digits, a fraction and an exponent.
-func numberEnd(t []byte, s int) int {
-	k := s
-	if at(t, k) == '-' {
-		k++
-	}
-	d := k
-	for k < len(t) && isDigit(t[k]) {
-		k++
-	}
-	if k == d {
-		return s
-	}
-	if at(t, k) == '.' && isDigit(at(t, k+1)) {
-		for k++; k < len(t) && isDigit(t[k]); k++ {
-		}
-	}
-	if c := at(t, k); c == 'e' || c == 'E' {
-		m := k + 1
-		if c := at(t, m); c == '+' || c == '-' {
-			m++
-		}
-		if isDigit(at(t, m)) {
-			for k = m; k < len(t) && isDigit(t[k]); k++ {
+		s, kinds := i, uint8(0)
+		if c := t[s]; (c == 'n' || c == 't' || c == 'f') && !isAlnum(at(t, s-1)) {
+			if e := jsonLiteralAt(t, s); e > s {
+				i = e // whatever bytes of it the literals hold
+				continue
 			}
 		}
+		for i < n {
+			k := words[t[i]]
+			if k == 0 {
+				break
+			}
+			kinds |= k
+			i++
+		}
+		if kinds == opByte {
+			ops = true
+			if dropOps {
+				continue
+			}
+		}
+		places = append(places, wordPlace{at: len(b), from: s})
+		b = append(b, t[s:i]...)
 	}
-	return k
+	return ops
 }
 
-// hasLooseJoin reports whether t holds a join of string pieces of any
-// kind (hasJoins' quotes, without its test of the pieces).
-func hasLooseJoin(t []byte) bool {
-	for i := nextQuote(t, 0); i < len(t); i = nextQuote(t, i+1) {
-		if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
-			continue
+// dropKey forgets the words of the key of a JSON member when the colon
+// t[c] ends one (a quote before it, white space between): they are no
+// pieces of a value. It returns b and places without them.
+func dropKey(t []byte, c int, b []byte, places []wordPlace) ([]byte, []wordPlace) {
+	k := c - 1
+	for k >= 0 && c-k <= maxJoinSpaces && (t[k] == ' ' || t[k] == '\t' || t[k] == '\n' || t[k] == '\r') {
+		k--
+	}
+	if k < 0 || t[k] != '"' && t[k] != '\'' {
+		return b, places
+	}
+	from := max(0, k-maxWordsKeyLen)
+	o := bytes.LastIndexByte(t[from:k], t[k])
+	if o < 0 {
+		return b, places
+	}
+	for q := from + o; len(places) > 0 && places[len(places)-1].from > q; {
+		b = b[:places[len(places)-1].at]
+		places = places[:len(places)-1]
+	}
+	return b, places
+}
+
+// maxWordsKeyLen bounds the keys the word reading passes over whole: of
+// a longer one, the words before its last are read as words.
+const maxWordsKeyLen = 256
+
+// jsonLiteralAt returns the end of the word null, true or false at t[i],
+// which starts a word (i: none there).
+func jsonLiteralAt(t []byte, i int) int {
+	var lit string
+	switch t[i] {
+	case 'n':
+		lit = "null"
+	case 't':
+		lit = "true"
+	case 'f':
+		lit = "false"
+	default:
+		return i
+	}
+	e := i + len(lit)
+	if e > len(t) || string(t[i:e]) != lit || isAlnum(at(t, e)) {
+		return i
+	}
+	return e
+}
+
+// origin returns where b[k] came from in the text.
+func (w *wordRuns) origin(k int) int {
+	n := sort.Search(len(w.words), func(x int) bool { return w.words[x].at > k }) - 1
+	return w.words[n].from + k - w.words[n].at
+}
+
+// maxPooledWords bounds the buffers kept for the next text.
+const maxPooledWords = 1 << 20
+
+// findJoined appends the spans of t where one of d's literals stands in
+// two or more words: from the first word's first byte to the last word's
+// last, what stands between them included.
+func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
+	w := wordRunsPool.Get().(*wordRuns)
+	defer func() {
+		if cap(w.b) <= maxPooledWords {
+			wordRunsPool.Put(w)
 		}
-		if _, _, ok := joinAtOf(t, i, true); ok {
+	}()
+	// Operators between words are read both ways: as a piece ("+" of a
+	// base64 token in pieces of one character) and as a join.
+	if !d.mayHoldInPieces(t) {
+		return out
+	}
+	if ops := w.read(t, &d.words, false); !ops {
+		return d.findAcross(w, id, out)
+	}
+	out = d.findAcross(w, id, out)
+	w.read(t, &d.words, true)
+	return d.findAcross(w, id, out)
+}
+
+// mayHoldInPieces reports whether t holds every byte of one of d's
+// literals (either case of a letter): a literal in pieces cannot be read
+// from a text without them. Most texts lack a byte of a random token.
+func (d *literalDetector) mayHoldInPieces(t []byte) bool {
+	var seen byteSet
+	seen.add(t)
+	return d.mayBeIn(&seen)
+}
+
+// byteSet is a set of bytes, a bit each.
+type byteSet [4]uint64
+
+// add puts the bytes of t in the set.
+func (s *byteSet) add(t []byte) {
+	for _, c := range t {
+		s[c>>6] |= 1 << (c & 63)
+	}
+}
+
+// mayBeIn reports whether seen holds every byte of one of d's literals.
+func (d *literalDetector) mayBeIn(seen *byteSet) bool {
+	folded := *seen
+	folded[1] |= (folded[1] & upperBits) << ('a' - 'A') // a capital stands for its small letter
+	for _, need := range d.needs {
+		if need[0]&^folded[0] == 0 && need[1]&^folded[1] == 0 && need[2]&^folded[2] == 0 && need[3]&^folded[3] == 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// maxPooledJoins bounds the buffers kept for the next text.
-const maxPooledJoins = 1 << 20
+// upperBits are the capital letters' bits in the second word of a byte
+// set (bytes 64 to 127).
+const upperBits = uint64(1<<26-1) << ('A' - 64)
 
-// findJoined appends the spans of t where one of d's literals stands in
-// two or more string pieces: from the first piece's first byte to the
-// last piece's last, the joins between them included.
-func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
-	j := looseJoinsPool.Get().(*looseJoins)
-	defer func() {
-		if cap(j.b) <= maxPooledJoins && cap(j.q) <= maxPooledJoins {
-			looseJoinsPool.Put(j)
+// byteSets returns, per literal, the set of its bytes a text must hold
+// for mayHoldInPieces, letters in small case.
+func byteSets(forms []string) []byteSet {
+	out := make([]byteSet, 0, len(forms))
+	for _, f := range forms {
+		var need byteSet
+		for i := 0; i < len(f); i++ {
+			c := f[i]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			need[c>>6] |= 1 << (c & 63)
 		}
-	}()
-	src, srcAt := t, []int(nil)
-	if j.quoteNumbers(t) {
-		src, srcAt = j.q, j.qat
+		out = append(out, need)
 	}
-	if !hasLooseJoin(src) {
+	return out
+}
+
+// findAcross appends the spans of the text w read where a literal takes
+// in two or more of its words.
+func (d *literalDetector) findAcross(w *wordRuns, id int, out []span) []span {
+	if len(w.words) < 2 {
 		return out
 	}
-	j.read(src, srcAt)
-	for _, h := range d.ac.findAll(j.b, nil) {
-		start, end := j.at[h.start], j.at[h.end-1]+1
+	for _, h := range d.ac.findAll(w.b, nil) {
+		start, end := w.origin(h.start), w.origin(h.end-1)+1
 		if end-start > h.end-h.start {
 			out = append(out, span{start: start, end: end, det: id})
 		}
 	}
 	return out
+}
+
+// mayHoldLiteral reports whether seen holds every byte of one of the
+// policy's literals.
+func (p *Policy) mayHoldLiteral(seen *byteSet) bool {
+	for _, id := range p.literals {
+		if p.dets[id].d.(*literalDetector).mayBeIn(seen) {
+			return true
+		}
+	}
+	return false
 }
 
 // joinSecretLeaves masks, whole, the leaves of a JSON document that hold
@@ -183,12 +269,18 @@ func (j *jsonMasker) joinSecretLeaves(leaves []jsonLeaf) {
 	if len(j.p.literals) == 0 || len(leaves) < 2 {
 		return
 	}
+	var seen byteSet
+	n := 0 // the leaves of the run: the one that ended it is no piece
+	for n < len(leaves) && leaves[n].piece {
+		seen.add(leaves[n].v)
+		n++
+	}
+	if n < 2 || !j.p.mayHoldLiteral(&seen) {
+		return
+	}
 	joined, owner := j.joined[:0], j.owner[:0]
 	defer func() { j.joined, j.owner = joined, owner }()
-	for k := range leaves {
-		if !leaves[k].piece {
-			break // the leaf that ended the run
-		}
+	for k := range n {
 		joined = append(joined, leaves[k].v...)
 		for range leaves[k].v {
 			owner = append(owner, int32(k))

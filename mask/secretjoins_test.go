@@ -120,7 +120,7 @@ func TestSecretInPiecesGenerated(t *testing.T) {
 				b[i] = alphabet[r.IntN(len(alphabet))]
 			}
 			secret := string(b)
-			p := base.WithSecrets([]string{secret})
+			p := base.WithSecrets([]string{secret, "Bearer " + secret})
 			for _, size := range []int{1, 2, 3, 5, 7} {
 				for shape, doc := range piecesDocs(secretPieces(secret, size)) {
 					for _, mode := range []string{"value", "stream", "json"} {

@@ -31,6 +31,7 @@ func (p *Policy) WithSecrets(secrets []string) *Policy {
 		base = &Policy{policyConfig: policyConfig{e: defaultEngine(), assign: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}}
 	}
 	d := &literalDetector{ac: newAC(forms)}
+	d.words, d.needs = wordBytes(&d.ac.classOf), byteSets(forms)
 	for _, f := range forms {
 		d.max = max(d.max, len(f))
 	}
@@ -94,6 +95,10 @@ func base64Cores(s string) []string {
 type literalDetector struct {
 	ac  *acMatcher
 	max int
+	// words are the bytes of the word reading of the literals in pieces
+	// and needs the bytes each literal holds (secretjoins.go).
+	words [256]uint8
+	needs []byteSet
 }
 
 // maxEscapedLen is how long one byte of a secret may be written escaped
