@@ -345,7 +345,7 @@ func (e *Engine) policy(names []string) (*Policy, error) {
 			return nil, fmt.Errorf("mask: unknown detector or field rule %q", n)
 		}
 	}
-	p := &Policy{e: e, assign: -1}
+	p := &Policy{policyConfig: policyConfig{e: e, assign: -1}}
 	for _, d := range e.dets {
 		if wantD[d.name] {
 			if d.name == "password_assignment" {

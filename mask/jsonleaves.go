@@ -33,6 +33,9 @@ type jsonLeaf struct {
 	// piece: v may be a piece of a value; valued: and it holds a digit,
 	// an at sign or letters of both cases (leafPieceOf).
 	piece, valued bool
+	// digit: a number of one digit, held only for the policy's literals
+	// (joinSecretLeaves); the detectors' readings pass over it.
+	digit bool
 }
 
 // value returns the decoded value of the leaf: the input itself for a
@@ -100,11 +103,15 @@ func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
 	}
 	l := jsonLeaf{in: in, inEnd: j.scalarEnd, start: start, end: end, found: found, box: j.box}
 	v, ok := j.leafValue(&l)
-	if !ok {
+	switch {
+	case ok:
+		l.valued, l.piece = leafPieceOf(v)
+	case l.inEnd-l.in == 1 && len(j.p.literals) > 0:
+		v, l.digit, l.piece = j.in[l.in:l.inEnd], true, true
+	default:
 		return // a number of one digit: passed over as well
 	}
 	l.v = v
-	l.valued, l.piece = leafPieceOf(v)
 	j.leaves = append(j.leaves, l)
 	if !l.piece || len(j.leaves) >= maxPendingLeaves {
 		j.flushLeaves()
@@ -114,6 +121,7 @@ func (j *jsonMasker) addLeaf(in, start int, found, closed bool) {
 // flushLeaves reads the leaves held joined, and forgets them.
 func (j *jsonMasker) flushLeaves() {
 	j.joinLeaves(j.leaves)
+	j.joinSecretLeaves(j.leaves)
 	j.leaves = j.leaves[:0]
 }
 
@@ -125,9 +133,17 @@ func (j *jsonMasker) joinLeaves(leaves []jsonLeaf) {
 		return
 	}
 	for a := 0; a < len(leaves); {
+		if leaves[a].digit {
+			a++
+			continue
+		}
 		va, oka := leaves[a].valued, leaves[a].piece
 		b := a + 1
 		for oka && b < len(leaves) && b-a < maxLeafRun {
+			if leaves[b].digit {
+				b++
+				continue
+			}
 			vb, okb := leaves[b].valued, leaves[b].piece
 			if !okb || !va && !vb {
 				break
@@ -156,7 +172,7 @@ func (j *jsonMasker) joinLeaves(leaves []jsonLeaf) {
 func (j *jsonMasker) leavesOf(a, b int, leaves []jsonLeaf, box int32) []int {
 	idx := j.runIdx[:0]
 	for k := a; k < b; k++ {
-		if box < 0 || leaves[k].box == box {
+		if (box < 0 || leaves[k].box == box) && !leaves[k].digit {
 			idx = append(idx, k)
 		}
 	}
@@ -188,7 +204,7 @@ func (j *jsonMasker) readRun(leaves []jsonLeaf, idx []int) {
 func boxesOf(leaves []jsonLeaf) []int32 {
 	var boxes []int32
 	for _, l := range leaves {
-		if !slices.Contains(boxes, l.box) {
+		if !l.digit && !slices.Contains(boxes, l.box) {
 			boxes = append(boxes, l.box)
 		}
 	}
@@ -208,9 +224,8 @@ func anyFound(leaves []jsonLeaf, idx []int) bool {
 
 // maskLeafRun runs the detectors over the leaves of idx (indices into
 // leaves, in order) joined; with dash, a '-' stands between two leaves
-// that end and start with a digit. The output is written again from the
-// first leaf masked on, and every leaf after it learns where it stands
-// now.
+// that end and start with a digit; the leaves a match takes in are
+// masked whole (rewriteLeaves).
 func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, idx []int, dash bool) {
 	joined, owner := j.joined[:0], j.owner[:0]
 	defer func() { j.joined, j.owner = joined, owner }()
@@ -252,6 +267,13 @@ func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, idx []int, dash bool) {
 			}
 		}
 	}
+	j.rewriteLeaves(leaves, det)
+}
+
+// rewriteLeaves masks each leaf of det (indices into leaves) whole with
+// its detector's strategy. The output is written again from the first of
+// them on, and every leaf after it learns where it stands now.
+func (j *jsonMasker) rewriteLeaves(leaves []jsonLeaf, det map[int]int) {
 	if len(det) == 0 {
 		return
 	}

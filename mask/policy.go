@@ -10,6 +10,15 @@ import (
 // names, each with its strategy. It is safe for concurrent use. A nil
 // *Policy masks nothing: every method passes data through unchanged.
 type Policy struct {
+	policyConfig
+	fieldMemo
+}
+
+// policyConfig is what a policy reads and how it masks: everything but its
+// memo. A policy derived from another (WithSecrets) starts from a copy of
+// all of it, so a reading added to policies later is kept by derived ones
+// too (a field-by-field copy once left out the spelled-out e-mail reading).
+type policyConfig struct {
 	e        *Engine
 	dets     []*detDef
 	strat    []*strategy // parallel to dets
@@ -22,7 +31,7 @@ type Policy struct {
 	otherIDs []int // every other detector
 	kwDet    []int // secretKeywords index -> index in dets, or -1; nil if none
 	words    bool  // the e-mail detector is on: read spelled-out at signs
-	fieldMemo
+	literals []int // the literal detectors of WithSecrets, by index in dets
 }
 
 // Detectors lists the detector names the policy runs.

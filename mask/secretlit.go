@@ -28,17 +28,18 @@ func (p *Policy) WithSecrets(secrets []string) *Policy {
 	}
 	base := p
 	if base == nil {
-		base = &Policy{e: defaultEngine(), assign: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}
+		base = &Policy{policyConfig: policyConfig{e: defaultEngine(), assign: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}}
 	}
 	d := &literalDetector{ac: newAC(forms)}
+	d.words, d.needs = wordBytes(&d.ac.classOf), byteSets(forms)
 	for _, f := range forms {
 		d.max = max(d.max, len(f))
 	}
-	q := &Policy{e: base.e, fields: base.fields, assign: base.assign, runDets: base.runDets,
-		runIDs: base.runIDs, runs: base.runs, kwDet: base.kwDet}
+	q := &Policy{policyConfig: base.policyConfig}
 	q.dets = append(append([]*detDef(nil), base.dets...), &detDef{name: SecretDetector, d: d})
 	q.strat = append(append([]*strategy(nil), base.strat...), &strategy{kind: kindRedact, label: "GATEWAY_SECRET"})
 	q.otherIDs = append(append([]int(nil), base.otherIDs...), len(q.dets)-1)
+	q.literals = append(append([]int(nil), base.literals...), len(q.dets)-1)
 	q.horizon = max(base.horizon, d.maxLen()+ctxBefore)
 	return q
 }
@@ -94,6 +95,10 @@ func base64Cores(s string) []string {
 type literalDetector struct {
 	ac  *acMatcher
 	max int
+	// words are the bytes of the word reading of the literals in pieces
+	// and needs the bytes each literal holds (secretjoins.go).
+	words [256]uint8
+	needs []byteSet
 }
 
 // maxEscapedLen is how long one byte of a secret may be written escaped
@@ -109,5 +114,5 @@ func (d *literalDetector) find(s *scan, id int, out []span) []span {
 	for _, h := range d.ac.findAll(s.t, nil) {
 		out = append(out, span{start: h.start, end: h.end, det: id})
 	}
-	return out
+	return d.findJoined(s.t, id, out)
 }
