@@ -78,6 +78,7 @@ func TestKeyWindowsGenerated(t *testing.T) {
 					"crlf":   strings.Join(w, "\r\n") + "\r\n",
 					"indent": "key: |\n    " + strings.Join(w, "\n    ") + "\n",
 					"json":   jsonString(strings.Join(w, "\n")),
+					"lines":  jsonLines(w),
 				} {
 					for _, stream := range []bool{false, true} {
 						probes++
@@ -103,6 +104,12 @@ func TestKeyWindowsGenerated(t *testing.T) {
 	if n > 0 {
 		t.Errorf("%d of %d windows of keys pass a body line: %v", n, probes, leaks)
 	}
+}
+
+// jsonLines is lines as a JSON array of strings.
+func jsonLines(lines []string) string {
+	b, _ := json.Marshal(lines)
+	return string(b)
 }
 
 // jsonString is s as a JSON string.
