@@ -42,6 +42,9 @@ type scan struct {
 	// memo of scan.valueEnd
 	veFrom, veEnd int
 	veOK          bool
+	// noWordJoins: the view has its markup stripped; the literals are
+	// not read there as words joined (markupFreeCandidates).
+	noWordJoins bool
 }
 
 func (s *scan) keywords() []kwHit {

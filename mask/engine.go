@@ -345,7 +345,7 @@ func (e *Engine) policy(names []string) (*Policy, error) {
 			return nil, fmt.Errorf("mask: unknown detector or field rule %q", n)
 		}
 	}
-	p := &Policy{policyConfig: policyConfig{e: e, assign: -1}}
+	p := &Policy{policyConfig: policyConfig{e: e, assign: -1, keyBlocks: -1}}
 	for _, d := range e.dets {
 		if wantD[d.name] {
 			if d.name == "password_assignment" {
@@ -368,6 +368,9 @@ func (e *Engine) policy(names []string) (*Policy, error) {
 					if k.det == d.name {
 						p.kwDet[i] = len(p.dets)
 					}
+				}
+				if d.name == "private_key" {
+					p.keyBlocks = len(p.dets)
 				}
 			} else {
 				p.otherIDs = append(p.otherIDs, len(p.dets))

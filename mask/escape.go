@@ -705,7 +705,7 @@ func (p *Policy) decodeTree(ls []layer, w, ms *layer, un *unwrapLayers, src []by
 			// text a reader sees.
 			ms.stripMapped(l.b, l.st, l.en, readNaive)
 			k := len(out)
-			out = p.plainCandidates(ms.b, final, out)
+			out = p.markupFreeCandidates(ms.b, final, out)
 			out = mapBack(out, k, ms, p.horizon-ctxBefore, false)
 		}
 		if more := hasEscape(l.b); more != 0 {

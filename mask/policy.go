@@ -32,6 +32,9 @@ type policyConfig struct {
 	kwDet    []int // secretKeywords index -> index in dets, or -1; nil if none
 	words    bool  // the e-mail detector is on: read spelled-out at signs
 	literals []int // the literal detectors of WithSecrets, by index in dets
+	// keyBlocks is the index in dets of private_key, which also reads
+	// blocks of base64 lines (keybody.go), or -1.
+	keyBlocks int
 }
 
 // Detectors lists the detector names the policy runs.
@@ -67,6 +70,15 @@ func (p *Policy) plainCandidates(t []byte, final bool, out []span) []span {
 	return out
 }
 
+// markupFreeCandidates is plainCandidates over a view with its markup
+// stripped: the literals are not read there as words joined across the
+// breaks a tag leaves (secretjoins.go), which one search over a whole
+// document, where the markup may stand encoded, would not read either.
+func (p *Policy) markupFreeCandidates(t []byte, final bool, out []span) []span {
+	out, _ = p.plainScanOf(t, final, out, nil, true)
+	return out
+}
+
 // kwFacts is what the keyword walk of plainScan learnt of a text beyond
 // the secrets: whether it holds " dot " (any case), and whether it holds
 // enough spelled digits for a list of them.
@@ -79,9 +91,15 @@ type kwFacts struct {
 // plainScan is plainCandidates; it also reports what the keyword walk
 // learnt, and shows cp (when not nil) every word with a digit.
 func (p *Policy) plainScan(t []byte, final bool, out []span, cp *codeProber) ([]span, kwFacts) {
+	return p.plainScanOf(t, final, out, cp, false)
+}
+
+// plainScanOf is plainScan; with noWordJoins, the literals are not read as
+// words joined (markupFreeCandidates).
+func (p *Policy) plainScanOf(t []byte, final bool, out []span, cp *codeProber, noWordJoins bool) ([]span, kwFacts) {
 	var kf kwFacts
 	s := scanPool.Get().(*scan)
-	*s = scan{t: t, final: final, eng: p.e, kw: s.kw[:0]}
+	*s = scan{t: t, final: final, eng: p.e, kw: s.kw[:0], noWordJoins: noWordJoins}
 	for _, i := range p.otherIDs {
 		out = p.dets[i].d.find(s, i, out)
 	}
@@ -110,6 +128,9 @@ func (p *Policy) plainScan(t []byte, final bool, out []span, cp *codeProber) ([]
 				out = append(out, sp)
 			}
 		}
+	}
+	if p.keyBlocks >= 0 {
+		out = findKeyBlocks(t, p.keyBlocks, out)
 	}
 	if len(p.runDets) > 0 {
 		out = p.digitRuns(t, out, cp)

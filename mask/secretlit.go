@@ -28,7 +28,7 @@ func (p *Policy) WithSecrets(secrets []string) *Policy {
 	}
 	base := p
 	if base == nil {
-		base = &Policy{policyConfig: policyConfig{e: defaultEngine(), assign: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}}
+		base = &Policy{policyConfig: policyConfig{e: defaultEngine(), assign: -1, keyBlocks: -1, runs: runSet{card: -1, ssn: -1, phone: -1, ipv4: -1, iban: -1}}}
 	}
 	d := &literalDetector{ac: newAC(forms)}
 	d.words, d.needs = wordBytes(&d.ac.classOf), byteSets(forms)
@@ -113,6 +113,9 @@ func (d *literalDetector) maxLen() int { return max(d.max, min(maxEscapedLen*d.m
 func (d *literalDetector) find(s *scan, id int, out []span) []span {
 	for _, h := range d.ac.findAll(s.t, nil) {
 		out = append(out, span{start: h.start, end: h.end, det: id})
+	}
+	if s.noWordJoins {
+		return out
 	}
 	return d.findJoined(s.t, id, out)
 }

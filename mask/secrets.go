@@ -91,6 +91,7 @@ func init() {
 	addKeywords("google_api_key", true, prefixToken(clTokenCh, 35, 35, ""), "AIza")
 	addKeywords("jwt", true, matchJWT, "eyJ")
 	addKeywords("private_key", true, matchPEM, "-----BEGIN ")
+	addKeywords("private_key", true, matchPEMTail, "-----END ")
 	addKeywords("password_assignment", false, matchAssignment, secretTextKeywords...)
 
 	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))

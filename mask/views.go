@@ -218,7 +218,7 @@ func (p *Policy) markupCandidates(ls *layers, src []byte, st, en []int, final bo
 			continue
 		}
 		k := len(out)
-		out = p.plainCandidates(l.b, final, out)
+		out = p.markupFreeCandidates(l.b, final, out)
 		out = mapBack(out, k, l, p.horizon-ctxBefore, false)
 		out = p.derivedCandidates(ls, l.b, l.st, l.en, hasEscape(l.b), false, final, out, false)
 	}
