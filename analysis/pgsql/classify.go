@@ -717,6 +717,9 @@ func (w *walker) visit(m protoreflect.Message) {
 		if len(parts) > 0 {
 			w.calls = appendCall(w.calls, parts)
 		}
+		if readsHiddenRelations(parts) {
+			w.opaque = true
+		}
 	case *pg_query.A_Expr:
 		// An operator is a function call: a user-defined one may run
 		// anything. Keyword forms (BETWEEN) use built-in operators.

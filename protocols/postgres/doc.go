@@ -114,7 +114,10 @@
 // read or write access, functions, columns, has_where and an opaque flag
 // for what cannot be judged statically (DO, CALL, EXECUTE, CREATE
 // FUNCTION, COPY to or from a program or server file, SET ROLE, SET SESSION
-// AUTHORIZATION, LOAD). A statement is read-only only when it calls no
+// AUTHORIZATION, LOAD, a call of query_to_xml, the other *_to_xml
+// functions, ts_stat or ts_rewrite, which read tables the statement does
+// not name: INSERT INTO scratch VALUES (1, query_to_xml('SELECT card FROM
+// customers', ...)) lists scratch alone). A statement is read-only only when it calls no
 // function outside a list of side-effect-free built-ins. A data-modifying
 // statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN
 // ANALYZE DELETE) is listed again as a statement of its own, so a rule
