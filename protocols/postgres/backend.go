@@ -86,7 +86,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			return err
 		}
 		c.noteParameter(ps.Name, ps.Value)
-		return c.send(raw)
+		return c.parameterStatus(bs, &ps, raw)
 	case 'N': // NoticeResponse
 		return c.notice(bs, body, raw)
 	case 'A': // NotificationResponse

@@ -334,7 +334,13 @@
 // while SELECT name::int keeps "invalid input syntax ... "Ada"".
 //
 // NOTIFY payloads, which
-// any session may fill with any value, are masked whole. Known limits: a value
+// any session may fill with any value, are masked whole. So are the
+// settings the server reports on its own (ParameterStatus), into which a
+// statement may store what it read (set_config('application_name', card,
+// false), a TimeZone abbreviation in letters): under a decision that
+// masks, a reported setting whose values are not of a fixed vocabulary
+// (application_name, TimeZone) comes as "[masked]", unless it is back at
+// the value the session started with. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a
 // second late by rules and error masking (result columns that follow a
