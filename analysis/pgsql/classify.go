@@ -717,7 +717,7 @@ func (w *walker) visit(m protoreflect.Message) {
 		if len(parts) > 0 {
 			w.calls = appendCall(w.calls, parts)
 		}
-		if readsHiddenRelations(parts) {
+		if readsHiddenData(parts) {
 			w.opaque = true
 		}
 	case *pg_query.A_Expr:

@@ -57,8 +57,10 @@
 // say, unless Config.AllowServerReach is set: a statement that makes the
 // server reach past the database (CREATE EXTENSION dblink or
 // postgres_fdw, a foreign server, user mapping, foreign table or
-// subscription, a call of dblink's functions, lo_import, lo_export or
-// adminpack's file writes, COPY ... PROGRAM or to or from a server file,
+// subscription, a call of dblink's functions, lo_import, lo_export,
+// adminpack's file writes or the server's file readers (pg_read_file,
+// pg_read_binary_file, pg_ls_*, pg_stat_file: a table's own file holds its
+// rows), COPY ... PROGRAM or to or from a server file,
 // LOAD, ALTER SYSTEM, a function in C or an untrusted language) in any
 // spelling; and, where code the gateway cannot see may reach, code it
 // cannot see: with a superuser gateway role (it could install dblink
@@ -114,10 +116,12 @@
 // read or write access, functions, columns, has_where and an opaque flag
 // for what cannot be judged statically (DO, CALL, EXECUTE, CREATE
 // FUNCTION, COPY to or from a program or server file, SET ROLE, SET SESSION
-// AUTHORIZATION, LOAD, a call of query_to_xml, the other *_to_xml
-// functions, ts_stat or ts_rewrite, which read tables the statement does
-// not name: INSERT INTO scratch VALUES (1, query_to_xml('SELECT card FROM
-// customers', ...)) lists scratch alone). A statement is read-only only when it calls no
+// AUTHORIZATION, LOAD, a call of a built-in that reads data the statement
+// does not name as a relation — query_to_xml and the other *_to_xml
+// functions, ts_stat, ts_rewrite, lo_get, loread, pg_stat_get_activity,
+// pg_stat_get_backend_activity, logical decoding's slot readers, server
+// file readers: INSERT INTO scratch VALUES (1, query_to_xml('SELECT card
+// FROM customers', ...)) lists scratch alone). A statement is read-only only when it calls no
 // function outside a list of side-effect-free built-ins. A data-modifying
 // statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN
 // ANALYZE DELETE) is listed again as a statement of its own, so a rule

@@ -1,0 +1,50 @@
+package pgsql
+
+import "strings"
+
+// hiddenReaders are the built-ins that read data their statement does not
+// name as a relation: they run a query given as text (query_to_xml,
+// ts_stat, ts_rewrite), read a table, every table of a schema or database,
+// or an open cursor by a name given as a value (table_to_xml,
+// schema_to_xml, database_to_xml, cursor_to_xml), or read what lies
+// outside every table: large objects (lo_get, loread), other sessions'
+// statements (pg_stat_get_activity, pg_stat_get_backend_activity,
+// pg_stat_statements), the changes of logical decoding, and server files
+// (hiddenReaderPrefixes). What they read is in no statement's tables or
+// columns, so a rule that allows a write by the tables it names (INSERT
+// into a scratch table) would let them copy it there, to be read back
+// unmasked: a call of one makes the statement opaque.
+var hiddenReaders = map[string]bool{}
+
+// hiddenReaderPrefixes extend hiddenReaders to whole families: logical
+// decoding's slot readers and the server's file and directory readers.
+var hiddenReaderPrefixes = []string{"pg_logical_slot_", "pg_read_file", "pg_read_binary_file", "pg_ls_", "pg_stat_file"}
+
+func init() {
+	for _, f := range strings.Fields(`query_to_xml query_to_xmlschema query_to_xml_and_xmlschema
+		table_to_xml table_to_xmlschema table_to_xml_and_xmlschema cursor_to_xml cursor_to_xmlschema
+		schema_to_xml schema_to_xmlschema schema_to_xml_and_xmlschema database_to_xml
+		database_to_xmlschema database_to_xml_and_xmlschema ts_stat ts_rewrite
+		lo_get loread pg_stat_get_activity pg_stat_get_backend_activity pg_stat_statements pg_logdir_ls`) {
+		hiddenReaders[f] = true
+	}
+}
+
+// readsHiddenData reports whether a call of the function named by parts
+// (in any schema: a same-named function of another schema is treated
+// alike) reads data its statement does not name as a relation.
+func readsHiddenData(parts []string) bool {
+	if len(parts) == 0 {
+		return false
+	}
+	n := strings.ToLower(parts[len(parts)-1])
+	if hiddenReaders[n] {
+		return true
+	}
+	for _, p := range hiddenReaderPrefixes {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	return false
+}
