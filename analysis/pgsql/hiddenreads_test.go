@@ -11,7 +11,7 @@ import (
 func TestHiddenReadersAreOpaque(t *testing.T) {
 	cls := NewClassifier(0)
 	names := []string{"pg_logical_slot_get_changes", "pg_logical_slot_peek_binary_changes", "pg_read_file",
-		"pg_read_binary_file", "pg_ls_dir", "pg_ls_waldir", "pg_stat_file"}
+		"pg_read_binary_file", "pg_ls_dir", "pg_ls_waldir", "pg_stat_file", "crosstab2", "pg_get_wal_records_info"}
 	for name := range hiddenReaders {
 		names = append(names, name)
 	}

@@ -120,7 +120,8 @@
 // does not name as a relation — query_to_xml and the other *_to_xml
 // functions, ts_stat, ts_rewrite, lo_get, loread, pg_stat_get_activity,
 // pg_stat_get_backend_activity, logical decoding's slot readers, server
-// file readers: INSERT INTO scratch VALUES (1, query_to_xml('SELECT card
+// file readers, contrib's crosstab, connectby, xpath_table, pageinspect
+// and pg_walinspect: INSERT INTO scratch VALUES (1, query_to_xml('SELECT card
 // FROM customers', ...)) lists scratch alone). A statement is read-only only when it calls no
 // function outside a list of side-effect-free built-ins. A data-modifying
 // statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN

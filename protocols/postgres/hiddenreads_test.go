@@ -20,8 +20,9 @@ type hiddenReadAttack []string
 // hiddenReadAttacks generates the family of statements that read data
 // they do not name as a relation: a built-in runs SQL given as text or
 // reads a table, schema, database or cursor by name (query_to_xml and its
-// kin, ts_stat), reads large objects, other sessions' statements or
-// server files — in every spelling, in every position of a write the
+// kin, ts_stat, tablefunc's crosstab and connectby, xml2's xpath_table),
+// reads large objects, other sessions' statements, server files or a
+// table's raw pages (pageinspect) — in every spelling, in every position of a write the
 // rules allow because every table it names is a scratch one.
 func hiddenReadAttacks() []hiddenReadAttack {
 	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -51,6 +52,13 @@ func hiddenReadAttacks() []hiddenReadAttack {
 		{"pg_ls_dir", "(SELECT string_agg(x, ',') FROM %s('.') x)", false},
 		{"pg_ls_waldir", "(SELECT string_agg(name, ',') FROM %s())", false},
 		{"pg_stat_file", "%s(pg_relation_filepath('customers'))::text", false},
+		// Contrib extensions the database's owner installed.
+		{"crosstab", "(SELECT string_agg(v, ',') FROM %s(" + lit(`SELECT id::text, 'k'::text, pin FROM customers ORDER BY 1`) + ") AS t(r text, v text))", false},
+		{"connectby", "(SELECT string_agg(k, ',') FROM %s('customers', 'card', 'name', 'Ada', 1) AS t(k text, p text, l int))", false},
+		{"xpath_table", "(SELECT string_agg(x, ',') FROM %s('id', " + lit(`'<x>' || pin || '</x>'`) + ", 'customers', '/x', 'true') AS t(id int, x text))", false},
+		{"get_raw_page", "encode(%s('customers', 0), 'hex')", false},
+		{"heap_page_items", "(SELECT string_agg(encode(t_data, 'hex'), ',') FROM %s(get_raw_page('customers', 0)))", false},
+		{"bt_page_items", "(SELECT string_agg(data, ',') FROM %s('customers_pkey', 1))", false},
 	}
 	spell := func(name string) []string {
 		return []string{name, "pg_catalog." + name, `"` + name + `"`, `pg_catalog."` + name + `"`, "PG_CATALOG." + strings.ToUpper(name)}
@@ -103,7 +111,8 @@ func TestHiddenReadsAreOpaque(t *testing.T) {
 	tg := startGateway(t)
 	ctx := context.Background()
 	up := tg.upstream(t)
-	if _, err := up.Exec(ctx, "INSERT INTO scratch VALUES (0, 'seed'); SELECT lo_from_bytea(4242, 'lo card 4111111111111111')").ReadAll(); err != nil {
+	if _, err := up.Exec(ctx, `INSERT INTO scratch VALUES (0, 'seed'); SELECT lo_from_bytea(4242, 'lo card 4111111111111111');
+		CREATE EXTENSION pageinspect; CREATE EXTENSION tablefunc; CREATE EXTENSION xml2`).ReadAll(); err != nil {
 		t.Fatal(err)
 	}
 	copied := func() string {
