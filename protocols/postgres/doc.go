@@ -339,7 +339,10 @@
 // while SELECT name::int keeps "invalid input syntax ... "Ada"".
 //
 // NOTIFY payloads, which
-// any session may fill with any value, are masked whole. So are the
+// any session may fill with any value, are masked whole (as a column a
+// field rule covers; under a decision that masks with detectors only,
+// withheld as "[masked]", since no detector knows a card turned into
+// letters by pg_notify('ch', translate(card, ...))). So are the
 // settings the server reports on its own (ParameterStatus), into which a
 // statement may store what it read (set_config('application_name', card,
 // false), a TimeZone abbreviation in letters): under a decision that

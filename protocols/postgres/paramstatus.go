@@ -16,9 +16,9 @@ var fixedParameters = map[string]bool{
 	"scram_iterations": true,
 }
 
-// maskedParameter is the value reported in place of one a masking
-// session may not see.
-const maskedParameter = "[masked]"
+// maskedValue is what a masking session gets in place of a reported
+// setting or a notification payload it may not see.
+const maskedValue = "[masked]"
 
 // parameterStatus passes on a setting the server reports. A statement
 // may store any value it computes in a reported setting
@@ -46,7 +46,7 @@ func (c *conn) parameterStatus(bs *backendState, ps *pgproto3.ParameterStatus, r
 	if rep == "" && len(p.Detectors()) == 0 {
 		return c.send(raw)
 	}
-	return c.sendMsg(&pgproto3.ParameterStatus{Name: ps.Name, Value: maskedParameter})
+	return c.sendMsg(&pgproto3.ParameterStatus{Name: ps.Name, Value: maskedValue})
 }
 
 // startedWith reports whether value is what the server reported for the

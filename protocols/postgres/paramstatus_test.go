@@ -91,7 +91,15 @@ func paramStatusLeak(v string) string {
 // itself, and the admin's (unmasked) sessions, keep their values.
 func TestParameterStatusMasked(t *testing.T) {
 	t.Parallel()
-	tg := startGateway(t, withRules(paramStatusRules))
+	for _, rules := range []string{paramStatusRules, notifyRules} {
+		testParameterStatusMasked(t, rules)
+	}
+}
+
+// testParameterStatusMasked is TestParameterStatusMasked under rules
+// that allow the agent's set_config: field rules, or detectors only.
+func testParameterStatusMasked(t *testing.T, rules string) {
+	tg := startGateway(t, withRules(rules))
 	ctx := context.Background()
 	up := tg.upstream(t)
 	if _, err := up.Exec(ctx, "INSERT INTO scratch VALUES (0, 'seed')").ReadAll(); err != nil {
@@ -100,7 +108,7 @@ func TestParameterStatusMasked(t *testing.T) {
 	attacks := paramStatusAttacks()
 	var through, total int
 	for mode, m := range modes {
-		t.Run(mode, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s-%d", mode, len(rules)), func(t *testing.T) {
 			c := tg.connect(t, "agent", m, func(cc *pgx.ConnConfig) { cc.RuntimeParams["application_name"] = "agent-app" })
 			if got := c.PgConn().ParameterStatus("application_name"); got != "agent-app" {
 				t.Fatalf("%s: application_name at startup %q", mode, got)
