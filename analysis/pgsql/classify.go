@@ -147,7 +147,7 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 			st.Secrets = appendUnique(st.Secrets, x)
 		}
 	}
-	st.Opaque = w.opaque
+	st.Opaque = w.opaque || callsHiddenReader(w.calls)
 	st.calls = w.calls
 	// structRO is the verdict before functions are judged: a statement
 	// whose node type is not listed in readOnlyNodes is never read-only.
@@ -716,9 +716,6 @@ func (w *walker) visit(m protoreflect.Message) {
 		}
 		if len(parts) > 0 {
 			w.calls = appendCall(w.calls, parts)
-		}
-		if readsHiddenData(parts) {
-			w.opaque = true
 		}
 	case *pg_query.A_Expr:
 		// An operator is a function call: a user-defined one may run

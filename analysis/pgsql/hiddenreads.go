@@ -37,14 +37,22 @@ func init() {
 	}
 }
 
-// readsHiddenData reports whether a call of the function named by parts
-// (in any schema: a same-named function of another schema is treated
-// alike) reads data its statement does not name as a relation.
-func readsHiddenData(parts []string) bool {
-	if len(parts) == 0 {
-		return false
+// callsHiddenReader reports whether a statement's calls may run a hidden
+// reader, called by name or in attribute notation.
+func callsHiddenReader(calls []funcName) bool {
+	for _, f := range calls {
+		if name, ok := calledName(f); ok && readsHiddenData(name) {
+			return true
+		}
 	}
-	n := strings.ToLower(parts[len(parts)-1])
+	return false
+}
+
+// readsHiddenData reports whether a function of this name (in any schema:
+// a same-named function of another schema is treated alike, any case)
+// reads data its statement does not name as a relation.
+func readsHiddenData(name string) bool {
+	n := strings.ToLower(name)
 	if hiddenReaders[n] {
 		return true
 	}

@@ -65,8 +65,8 @@ func ReachFunction(name string) bool {
 // dblink or an untrusted language).
 func serverReach(n *pg_query.Node, calls []funcName) string {
 	for _, f := range calls {
-		if !implicitCall(f.name) && ReachFunction(f.name) {
-			return "calls " + strings.ToLower(f.name)
+		if name, ok := calledName(f); ok && ReachFunction(name) {
+			return "calls " + strings.ToLower(name)
 		}
 	}
 	switch s := n.Node.(type) {

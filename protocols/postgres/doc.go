@@ -60,7 +60,8 @@
 // subscription, a call of dblink's functions, lo_import, lo_export,
 // adminpack's file writes or the server's file readers (pg_read_file,
 // pg_read_binary_file, pg_ls_*, pg_stat_file: a table's own file holds its
-// rows), COPY ... PROGRAM or to or from a server file,
+// rows; called by name or in attribute notation, ('/etc/passwd'::text).
+// pg_read_file or t.lo_import), COPY ... PROGRAM or to or from a server file,
 // LOAD, ALTER SYSTEM, a function in C or an untrusted language) in any
 // spelling; and, where code the gateway cannot see may reach, code it
 // cannot see: with a superuser gateway role (it could install dblink

@@ -22,7 +22,8 @@ type hiddenReadAttack []string
 // reads a table, schema, database or cursor by name (query_to_xml and its
 // kin, ts_stat, tablefunc's crosstab and connectby, xml2's xpath_table),
 // reads large objects, other sessions' statements, server files or a
-// table's raw pages (pageinspect) — in every spelling, in every position of a write the
+// table's raw pages (pageinspect) — in every spelling, attribute notation
+// included, in every position of a write the
 // rules allow because every table it names is a scratch one.
 func hiddenReadAttacks() []hiddenReadAttack {
 	lit := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
@@ -83,6 +84,17 @@ func hiddenReadAttacks() []hiddenReadAttack {
 					out = append(out, hiddenReadAttack{stmt})
 				}
 			}
+		}
+	}
+	// Attribute notation: (x).f and t.f call f(x) and f(t).
+	for _, v := range []string{"encode((4242::oid).lo_get, 'escape')", "(SELECT encode(t.lo_get, 'escape') FROM oid(4242) t)",
+		"encode((4242::oid).\"lo_get\", 'escape')", "encode((4242::oid).LO_GET, 'escape')",
+		"(SELECT string_agg(x, ',') FROM (SELECT (s).pg_stat_get_backend_activity AS x FROM pg_stat_get_backend_idset() s) q)",
+		"(SELECT string_agg(s.pg_stat_get_backend_activity, ',') FROM pg_stat_get_backend_idset() s)",
+		"(SELECT string_agg((r).query, ',') FROM (SELECT (NULL::int).pg_stat_get_activity AS r) q)",
+		"('/etc/hostname'::text).pg_read_file", "(SELECT t.pg_read_file FROM lower('/etc/hostname') t)"} {
+		for _, p := range positions {
+			out = append(out, hiddenReadAttack{fmt.Sprintf(p, v)})
 		}
 	}
 	// Set-returning readers as rows of a FROM clause.
