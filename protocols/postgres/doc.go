@@ -189,7 +189,11 @@
 // CommandComplete tag (the last line of its rows, "(SELECT 3)", or stream
 // "status" for a statement that returns none) and the upstream's
 // ErrorResponse and NoticeResponse as the client saw them, masked
-// (streams "error" and "notice"), each linked to its decision. An
+// (streams "error" and "notice"), each linked to its decision; and what
+// the server sends on its own, as the client saw it: each notification
+// ("<channel>: <payload>", stream "notification") and each setting it
+// reports during the session ("<name> = <value>", stream "setting"),
+// linked to the decision of the request being answered, if any. An
 // extended-protocol Execute's Bind parameters travel with its request
 // (gate.SQL.Params) for reviewers and the record: text as sent, binary
 // values of common types decoded, others "<binary N bytes>".

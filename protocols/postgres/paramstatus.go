@@ -28,25 +28,45 @@ const maskedValue = "[masked]"
 // covering a column of the database, or detectors), a free-text setting
 // is reported as "[masked]", unless it is back at the value the session
 // started with (which the client chose).
+//
+// The setting is recorded as the client sees it ("<name> = <value>",
+// stream "setting") before it is passed on.
 func (c *conn) parameterStatus(bs *backendState, ps *pgproto3.ParameterStatus, raw []byte) error {
+	withhold, err := c.withholdParameter(bs, ps)
+	if err != nil {
+		return err
+	}
+	value := ps.Value
+	if withhold {
+		value = maskedValue
+	}
+	if err := c.recordText(c.asyncDecision(), "setting", ps.Name+" = "+value); err != nil {
+		return err
+	}
+	if withhold {
+		return c.sendMsg(&pgproto3.ParameterStatus{Name: ps.Name, Value: value})
+	}
+	return c.send(raw)
+}
+
+// withholdParameter reports whether the reported setting ps must reach
+// the client as maskedValue (see parameterStatus).
+func (c *conn) withholdParameter(bs *backendState, ps *pgproto3.ParameterStatus) (bool, error) {
 	if fixedParameters[strings.ToLower(ps.Name)] || c.startedWith(ps.Name, ps.Value) {
-		return c.send(raw)
+		return false, nil
 	}
 	p := bs.last
 	if h := c.q.peek(); h != nil && h.policy != nil {
 		p = h.policy
 	}
 	if p == nil {
-		return c.send(raw)
+		return false, nil
 	}
 	rep, err := c.srv.catalog.representative(c.ctx, p)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if rep == "" && len(p.Detectors()) == 0 {
-		return c.send(raw)
-	}
-	return c.sendMsg(&pgproto3.ParameterStatus{Name: ps.Name, Value: maskedValue})
+	return rep != "" || len(p.Detectors()) > 0, nil
 }
 
 // startedWith reports whether value is what the server reported for the
