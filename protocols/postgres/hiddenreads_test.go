@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -169,4 +170,31 @@ func TestHiddenReadsAreOpaque(t *testing.T) {
 		}
 	})
 	t.Logf("%d of %d attacks copied what they read into scratch", through, total)
+}
+
+// TestHiddenReadKeepsPreparedStatements: a hidden reader is opaque for
+// what it reads, not for code of its own: where the rules and guards
+// allow it, a client's prepared statements (pgx's statement cache)
+// survive it, as they do any other function call.
+func TestHiddenReadKeepsPreparedStatements(t *testing.T) {
+	t.Parallel()
+	tg := startGateway(t, withRules(notifyRules), func(_ *gate.Config, c *Config) {
+		c.AllowServerReach, c.AllowClusterChanges = true, true
+	})
+	ctx := context.Background()
+	if _, err := tg.upstream(t).Exec(ctx, "SELECT lo_from_bytea(4242, 'x')").ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	c := tg.connect(t, "admin")
+	var n int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM victims WHERE id > $1", 0).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	if err := c.QueryRow(ctx, "SELECT encode(lo_get(4242), 'escape')").Scan(&s); err != nil || s != "x" {
+		t.Fatalf("hidden read: %q, %v", s, err)
+	}
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM victims WHERE id > $1", 0).Scan(&n); err != nil {
+		t.Errorf("cached statement after a hidden read: %v", err)
+	}
 }
