@@ -72,6 +72,11 @@ type Statement struct {
 	// empty: every database on the server sees the change, the one a
 	// gateway keeps its own state in among them.
 	ClusterChange string
+	// HiddenRead is set when the statement is Opaque only because it
+	// calls a built-in that reads data it does not name as a relation
+	// (query_to_xml, lo_get, a server file: see hiddenReaders), not
+	// because it runs code of its own out of sight (DO, CALL, ...).
+	HiddenRead bool
 
 	// structRO is the verdict on everything but the functions called;
 	// ReadOnly is structRO and the functions' verdict (see functions.go).
@@ -263,6 +268,9 @@ func classifyNode(n *pg_query.Node, text string) []Statement {
 		st.ExecuteName = s.ExecuteStmt.Name
 		st.Opaque = true
 		st.structRO = true
+	}
+	if callsHiddenReader(w.calls) {
+		st.HiddenRead, st.Opaque = !st.Opaque, true
 	}
 	st.ServerReach = serverReach(n, st.calls)
 	st.ClusterChange = clusterChange(n)

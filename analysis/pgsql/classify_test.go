@@ -51,7 +51,7 @@ func TestClassify(t *testing.T) {
 		"SHOW search_path":                   {kind: "SHOW", readOnly: true},
 		"BEGIN":                              {kind: "BEGIN", readOnly: true},
 		"COMMIT":                             {kind: "COMMIT", readOnly: true},
-		"SELECT pg_read_file('/etc/passwd')": {kind: "SELECT", funcs: []string{"pg_read_file"}},
+		"SELECT pg_read_file('/etc/passwd')": {kind: "SELECT", opaque: true, funcs: []string{"pg_read_file"}},
 		"SELECT lo_export(1, '/tmp/x')":      {kind: "SELECT", funcs: []string{"lo_export"}},
 		"SELECT * FROM dblink_exec('db', 'DROP TABLE t')":            {kind: "SELECT", funcs: []string{"dblink_exec"}},
 		"SELECT nextval('s')":                                        {kind: "SELECT", funcs: []string{"nextval"}},

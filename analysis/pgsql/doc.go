@@ -66,8 +66,14 @@
 // PREPARED), SET/RESET, LISTEN/NOTIFY, LOCK, DISCARD and every statement type
 // not named here are never read-only. opaque marks what cannot be judged
 // statically (DO, CALL, EXECUTE, CREATE FUNCTION, COPY PROGRAM or file, SET
-// ROLE, LOAD). An agent read is written kind == "SELECT" && read_only &&
-// !opaque.
+// ROLE, LOAD, and a call of a built-in that reads data the statement does
+// not name as a relation: query_to_xml and the other *_to_xml functions,
+// ts_stat, ts_rewrite, lo_get, loread, pg_stat_get_activity,
+// pg_stat_get_backend_activity, logical decoding's slot readers, the
+// server's file readers, and contrib's crosstab, connectby, xpath_table,
+// pageinspect and pg_walinspect; what they read is in no statement's
+// tables). An
+// agent read is written kind == "SELECT" && read_only && !opaque.
 //
 // Functions are judged by a database's own catalog (pg_proc, given to
 // WithProcCatalog): a pg_catalog built-in marked immutable or stable is

@@ -52,6 +52,17 @@ func implicitCall(name string) bool {
 	return false
 }
 
+// calledName returns the name of the function a call runs by its name:
+// a call as written, or attribute notation ((x).f and t.f call f(x) and
+// f(t): ('/etc/hostname'::text).pg_read_file reads the file); ok is false
+// for the operators, casts and relations implicit calls stand for.
+func calledName(f funcName) (name string, ok bool) {
+	if strings.HasPrefix(f.name, attrPrefix) {
+		return strings.TrimPrefix(f.name, attrPrefix), true
+	}
+	return f.name, !implicitCall(f.name)
+}
+
 // appendKindCall is appendCall of a name in another of the catalog's
 // kinds (an operator's, a type's): prefix marks its last part.
 func appendKindCall(list []funcName, prefix string, parts []string) []funcName {
@@ -129,7 +140,11 @@ func staticFunctionVerdict(structRO bool, calls []funcName) (readOnly, volatile,
 	for _, f := range calls {
 		if implicitCall(f.name) {
 			// Without the catalog, operators and attribute notation
-			// are taken as the built-ins they almost always are.
+			// are taken as the built-ins they almost always are, but
+			// (x).f of a denied function is the call f(x).
+			if name, ok := calledName(f); ok && deniedFunction(name) {
+				volatile = true
+			}
 			continue
 		}
 		safe := (f.schema == "" || f.schema == "pg_catalog") && readOnlyFunctions[f.name] && !deniedFunction(f.name)

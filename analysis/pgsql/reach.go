@@ -36,14 +36,17 @@ var trustedLanguages = map[string]bool{"sql": true, "plpgsql": true, "plperl": t
 // ReachFunction reports whether a function of this name (any schema,
 // any case) reaches past the database: dblink's and postgres_fdw's
 // functions, the server-side large-object file functions lo_import and
-// lo_export, and adminpack's file writes.
+// lo_export, adminpack's file writes, and the server's file and directory
+// readers (pg_read_file, pg_read_binary_file, pg_ls_*, pg_stat_file), as
+// COPY from a server file does: a table's own file holds its rows, the
+// server's log other sessions' statements.
 func ReachFunction(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
-	case "lo_import", "lo_export", "pg_logdir_ls":
+	case "lo_import", "lo_export", "pg_logdir_ls", "pg_stat_file":
 		return true
 	}
-	for _, p := range []string{"dblink", "postgres_fdw", "pg_file_"} {
+	for _, p := range []string{"dblink", "postgres_fdw", "pg_file_", "pg_read_file", "pg_read_binary_file", "pg_ls_"} {
 		if strings.HasPrefix(n, p) {
 			return true
 		}
@@ -62,8 +65,8 @@ func ReachFunction(name string) bool {
 // dblink or an untrusted language).
 func serverReach(n *pg_query.Node, calls []funcName) string {
 	for _, f := range calls {
-		if !implicitCall(f.name) && ReachFunction(f.name) {
-			return "calls " + strings.ToLower(f.name)
+		if name, ok := calledName(f); ok && ReachFunction(name) {
+			return "calls " + strings.ToLower(name)
 		}
 	}
 	switch s := n.Node.(type) {

@@ -86,30 +86,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			return err
 		}
 		c.noteParameter(ps.Name, ps.Value)
-		return c.send(raw)
+		return c.parameterStatus(bs, &ps, raw)
 	case 'N': // NoticeResponse
 		return c.notice(bs, body, raw)
 	case 'A': // NotificationResponse
-		var n pgproto3.NotificationResponse
-		if err := n.Decode(body); err != nil {
-			return err
-		}
-		if bs.last == nil {
-			return c.send(raw)
-		}
-		field, err := c.notificationField(bs.last)
-		if err != nil {
-			return err
-		}
-		v, _, err := bs.last.Value(field, n.Payload)
-		if err != nil {
-			return err
-		}
-		if v != n.Payload {
-			n.Payload = v
-			return c.sendMsg(&n)
-		}
-		return c.send(raw)
+		return c.notification(bs, body, raw)
 	}
 	if typ == 'E' {
 		var e pgproto3.ErrorResponse

@@ -57,8 +57,11 @@
 // say, unless Config.AllowServerReach is set: a statement that makes the
 // server reach past the database (CREATE EXTENSION dblink or
 // postgres_fdw, a foreign server, user mapping, foreign table or
-// subscription, a call of dblink's functions, lo_import, lo_export or
-// adminpack's file writes, COPY ... PROGRAM or to or from a server file,
+// subscription, a call of dblink's functions, lo_import, lo_export,
+// adminpack's file writes or the server's file readers (pg_read_file,
+// pg_read_binary_file, pg_ls_*, pg_stat_file: a table's own file holds its
+// rows; called by name or in attribute notation, ('/etc/passwd'::text).
+// pg_read_file or t.lo_import), COPY ... PROGRAM or to or from a server file,
 // LOAD, ALTER SYSTEM, a function in C or an untrusted language) in any
 // spelling; and, where code the gateway cannot see may reach, code it
 // cannot see: with a superuser gateway role (it could install dblink
@@ -114,7 +117,13 @@
 // read or write access, functions, columns, has_where and an opaque flag
 // for what cannot be judged statically (DO, CALL, EXECUTE, CREATE
 // FUNCTION, COPY to or from a program or server file, SET ROLE, SET SESSION
-// AUTHORIZATION, LOAD). A statement is read-only only when it calls no
+// AUTHORIZATION, LOAD, a call of a built-in that reads data the statement
+// does not name as a relation — query_to_xml and the other *_to_xml
+// functions, ts_stat, ts_rewrite, lo_get, loread, pg_stat_get_activity,
+// pg_stat_get_backend_activity, logical decoding's slot readers, server
+// file readers, contrib's crosstab, connectby, xpath_table, pageinspect
+// and pg_walinspect: INSERT INTO scratch VALUES (1, query_to_xml('SELECT card
+// FROM customers', ...)) lists scratch alone). A statement is read-only only when it calls no
 // function outside a list of side-effect-free built-ins. A data-modifying
 // statement nested in another (WITH d AS (DELETE ...) SELECT, EXPLAIN
 // ANALYZE DELETE) is listed again as a statement of its own, so a rule
@@ -180,7 +189,11 @@
 // CommandComplete tag (the last line of its rows, "(SELECT 3)", or stream
 // "status" for a statement that returns none) and the upstream's
 // ErrorResponse and NoticeResponse as the client saw them, masked
-// (streams "error" and "notice"), each linked to its decision. An
+// (streams "error" and "notice"), each linked to its decision; and what
+// the server sends on its own, as the client saw it: each notification
+// ("<channel>: <payload>", stream "notification") and each setting it
+// reports during the session ("<name> = <value>", stream "setting"),
+// linked to the decision of the request being answered, if any. An
 // extended-protocol Execute's Bind parameters travel with its request
 // (gate.SQL.Params) for reviewers and the record: text as sent, binary
 // values of common types decoded, others "<binary N bytes>".
@@ -331,7 +344,16 @@
 // while SELECT name::int keeps "invalid input syntax ... "Ada"".
 //
 // NOTIFY payloads, which
-// any session may fill with any value, are masked whole. Known limits: a value
+// any session may fill with any value, are masked whole (as a column a
+// field rule covers; under a decision that masks with detectors only,
+// withheld as "[masked]", since no detector knows a card turned into
+// letters by pg_notify('ch', translate(card, ...))). So are the
+// settings the server reports on its own (ParameterStatus), into which a
+// statement may store what it read (set_config('application_name', card,
+// false), a TimeZone abbreviation in letters): under a decision that
+// masks, a reported setting whose values are not of a fixed vocabulary
+// (application_name, TimeZone) comes as "[masked]", unless it is back at
+// the value the session started with. Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a
 // second late by rules and error masking (result columns that follow a

@@ -227,9 +227,11 @@ func effectOf(st *pgsql.Statement) sqlEffect {
 	case "DECLARE", "CLOSE":
 		return sqlEffect{kind: effectCursor}
 	}
-	if st.Opaque && st.ExecuteName == "" {
+	if st.Opaque && st.ExecuteName == "" && !st.HiddenRead {
 		// DO, CALL and the like run code the gateway cannot see, which
-		// may PREPARE or DEALLOCATE.
+		// may PREPARE or DEALLOCATE; a call of a hidden reader
+		// (query_to_xml, lo_get) is opaque for what it reads, not for
+		// code of its own.
 		return sqlEffect{kind: effectUnknown}
 	}
 	return sqlEffect{}

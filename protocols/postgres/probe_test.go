@@ -20,7 +20,8 @@ func (tg *testGateway) freshServer(t *testing.T) (*testGateway, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Gate: tg.gate, Upstream: up, AllowInsecurePassword: true, Authenticator: testAuth})
+	srv, err := New(Config{Gate: tg.gate, Upstream: up, AllowInsecurePassword: true, Authenticator: testAuth,
+		AllowServerReach: tg.srv.cfg.AllowServerReach, AllowClusterChanges: tg.srv.cfg.AllowClusterChanges})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
@@ -113,8 +114,15 @@ func (r *result) oid(i int) uint32 {
 	return 0
 }
 
-// typeMap decodes binary values for detection and recording.
+// typeMap finds the codec of a type (TypeForOID only reads it, safe from
+// every session at once).
 var typeMap = pgtype.NewMap()
+
+// codecMaps lend each decoding of a binary value a map of its own: a
+// pgtype.Map memoizes its encode and scan plans as it is used, and is not
+// safe for concurrent use (sessions decoding at once raced on its plan
+// cache, which may end the process: concurrent map writes).
+var codecMaps = sync.Pool{New: func() any { return pgtype.NewMap() }}
 
 // textual types are masked as text in binary format too: their binary
 // form is their text.
@@ -309,15 +317,17 @@ func maskBinary(r *result, field string, oid uint32, v []byte) ([]byte, bool, er
 
 // binaryText renders a binary value as PostgreSQL's text form.
 func binaryText(oid uint32, v []byte) (string, bool) {
-	t, ok := typeMap.TypeForOID(oid)
+	m := codecMaps.Get().(*pgtype.Map)
+	defer codecMaps.Put(m)
+	t, ok := m.TypeForOID(oid)
 	if !ok {
 		return "", false
 	}
-	val, err := t.Codec.DecodeValue(typeMap, oid, pgtype.BinaryFormatCode, v)
+	val, err := t.Codec.DecodeValue(m, oid, pgtype.BinaryFormatCode, v)
 	if err != nil {
 		return "", false
 	}
-	b, err := typeMap.Encode(oid, pgtype.TextFormatCode, val, nil)
+	b, err := m.Encode(oid, pgtype.TextFormatCode, val, nil)
 	if err != nil || b == nil {
 		return "", false
 	}
