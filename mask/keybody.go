@@ -32,11 +32,7 @@ func matchPEMTail(s *scan, h kwHit) (span, bool) {
 	if !bytes.HasPrefix(t[j:], []byte("-----")) || !bytes.Contains(t[h.end:j], []byte("PRIVATE KEY")) {
 		return span{}, false
 	}
-	line := h.start // where the END line starts, its indent included
-	for line > 0 && (t[line-1] == ' ' || t[line-1] == '\t') {
-		line--
-	}
-	start := line
+	start := h.start
 	for h.start-start < maxPEM {
 		ls, ok := bodyLineBefore(t, start)
 		if !ok {
@@ -44,32 +40,48 @@ func matchPEMTail(s *scan, h kwHit) (span, bool) {
 		}
 		start = ls
 	}
-	if start == line {
+	if start == h.start {
 		return span{}, false // an END line alone holds nothing
 	}
 	return span{start: start, end: j + 5}, true
 }
 
-// bodyLineBefore returns where the line before the one starting at k
-// starts, when it is a line of a key's body: base64, up to maxKeyLine
-// characters (white space before them passed over).
+// bodyLineBefore returns where the line before the one whose text starts
+// at k starts, when it is a line of a key's body: base64, up to
+// maxKeyLine characters. Lines end at a line feed, at \n written out, or
+// between two strings of a list.
 func bodyLineBefore(t []byte, k int) (int, bool) {
-	var e int
+	j := k
+	for j > 0 && (t[j-1] == ' ' || t[j-1] == '\t' || t[j-1] == '"' || t[j-1] == '\'') {
+		j-- // the line's indent and opening quote
+	}
 	switch {
-	case k > 1 && t[k-2] == '\\' && t[k-1] == 'n':
-		e = k - 2 // \n written out
-	case k > 0 && t[k-1] == '\n':
-		e = k - 1
+	case j > 1 && t[j-2] == '\\' && t[j-1] == 'n':
+		j -= 2
+	case j > 0 && (t[j-1] == '\n' || t[j-1] == ','):
+		j--
 	default:
 		return 0, false
 	}
-	ls := e
-	for ls > 0 && e-ls <= maxKeyLine+4 && t[ls-1] != '\n' && !(t[ls-1] == 'n' && ls > 1 && t[ls-2] == '\\') {
-		ls--
+	for j > 0 && (t[j-1] == '\r' || t[j-1] == '"' || t[j-1] == '\'' || t[j-1] == ' ') {
+		j--
 	}
-	s, le := trimLine(t, ls, e)
-	if n := le - s; n < 4 || n > maxKeyLine || !allBodyBytes(t[s:le]) {
+	if j > 1 && t[j-2] == '\\' && t[j-1] == 'r' {
+		j -= 2
+	}
+	s := j
+	for s > 0 && j-s <= maxKeyLine && isBodyByte(t[s-1]) {
+		s--
+	}
+	if n := j - s; n < 4 || n > maxKeyLine {
 		return 0, false
+	}
+	b := s
+	for b > 0 && (t[b-1] == ' ' || t[b-1] == '\t' || t[b-1] == '"' || t[b-1] == '\'' || t[b-1] == '[') {
+		b--
+	}
+	if b > 0 && t[b-1] != '\n' && t[b-1] != ',' && !(t[b-1] == 'n' && b > 1 && t[b-2] == '\\') {
+		return 0, false // the body's bytes end a longer line
 	}
 	return s, true
 }
