@@ -1,7 +1,6 @@
 package mask
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/airlock-sdk/airlock/internal/jsonjoin"
 )
 
 // secretPieces cuts s into pieces of about size bytes.
@@ -58,46 +59,14 @@ func piecesDocs(ps []string) map[string]string {
 	}
 }
 
-// joinedScalars is every string and number value of a JSON text, keys
-// left out, in document order, concatenated: what a client that drops
-// the structure reads. A text that is no JSON gives its quoted pieces
-// joined.
+// joinedScalars is what a client that drops the structure reads of doc:
+// its values joined (jsonjoin.Values), or, for a text that is no JSON,
+// its quoted pieces joined.
 func joinedScalars(doc []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var b strings.Builder
-	// open holds, per open container, whether it is an object whose next
-	// token is a key.
-	type container struct{ object, keyNext bool }
-	var open []container
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			if b.Len() == 0 {
-				return strings.NewReplacer(`' || '`, "", `" + "`, "").Replace(string(doc))
-			}
-			return b.String()
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			open = open[:len(open)-1]
-			continue
-		}
-		isKey := false
-		if n := len(open); n > 0 && open[n-1].object {
-			isKey = open[n-1].keyNext
-			open[n-1].keyNext = !isKey
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			open = append(open, container{object: v == '{', keyNext: v == '{'})
-		case string:
-			if !isKey {
-				b.WriteString(v)
-			}
-		case json.Number:
-			b.WriteString(string(v))
-		}
+	if json.Valid(doc) {
+		return jsonjoin.Values(doc)
 	}
+	return strings.NewReplacer(`' || '`, "", `" + "`, "").Replace(string(doc))
 }
 
 // TestSecretInPiecesGenerated is the generator of the family "the

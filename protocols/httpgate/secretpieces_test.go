@@ -1,7 +1,6 @@
 package httpgate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/gatetest"
+	"github.com/airlock-sdk/airlock/internal/jsonjoin"
 )
 
 // piecesShapes writes pieces across the shapes of JSON a client joins at
@@ -37,42 +37,6 @@ func piecesShapes(ps []string) map[string]string {
 		"numbers":  "[" + strings.Join(numbers, ",") + "]",
 		"pretty":   string(pretty),
 		"longkeys": "{\n  " + longKeys.String() + "\n}",
-	}
-}
-
-// scalarsJoined is every string and number value of a JSON document, keys
-// left out, concatenated in document order: what a client that drops the
-// structure reads.
-func scalarsJoined(doc []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var b strings.Builder
-	type container struct{ object, keyNext bool }
-	var open []container
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return b.String()
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			open = open[:len(open)-1]
-			continue
-		}
-		isKey := false
-		if n := len(open); n > 0 && open[n-1].object {
-			isKey = open[n-1].keyNext
-			open[n-1].keyNext = !isKey
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			open = append(open, container{object: v == '{', keyNext: v == '{'})
-		case string:
-			if !isKey {
-				b.WriteString(v)
-			}
-		case json.Number:
-			b.WriteString(string(v))
-		}
 	}
 }
 
@@ -127,7 +91,7 @@ func TestSecretInPiecesThroughGateway(t *testing.T) {
 					srv.Close()
 					for _, got := range received {
 						probes++
-						if strings.Contains(scalarsJoined(got), secret) || strings.Contains(jsonStructure.ReplaceAllString(string(got), ""), secret) {
+						if strings.Contains(jsonjoin.Values(got), secret) || strings.Contains(jsonStructure.ReplaceAllString(string(got), ""), secret) {
 							leaks++
 							t.Logf("%s size %d (length %v): %s -> %s", name, size, withLength, doc, got)
 						}
