@@ -167,6 +167,7 @@ func runMCP(ctx context.Context, cfg *serveConfig, f mcpFlags, server []string, 
 	gw, err := mcpgate.New(mcpgate.Config{
 		Gate:          g,
 		Upstream:      mcpgate.Command(stderr, nil, server[0], server[1:]...),
+		Secrets:       envSecrets(os.Environ()),
 		Target:        f.target,
 		Authenticator: gate.StaticIdentity(gate.Identity{Subject: f.identity, Name: f.identity, Kind: gate.KindAgent}),
 		Logger:        log,

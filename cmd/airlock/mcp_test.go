@@ -22,7 +22,12 @@ const mcpServerEnv = "AIRLOCK_CMD_TEST_MCP_SERVER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(mcpServerEnv) == "1" {
-		if err := notesServer().Run(context.Background(), &sdk.StdioTransport{}); err != nil {
+		srv := notesServer()
+		if tok := os.Getenv(mcpEchoTokenEnv); tok != "" {
+			// A server that answers with a credential of its environment.
+			srv = textToolServer("notes", textTool{"read_note", "token in use: " + tok}, textTool{"delete_note", "deleted"})
+		}
+		if err := srv.Run(context.Background(), &sdk.StdioTransport{}); err != nil {
 			fmt.Fprintln(os.Stderr, "upstream:", err)
 			os.Exit(1)
 		}
@@ -31,6 +36,44 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	removeBuiltBinary()
 	os.Exit(code)
+}
+
+// mcpEchoTokenEnv holds a credential the test MCP server answers
+// read_note with.
+const mcpEchoTokenEnv = "UPSTREAM_API_TOKEN"
+
+// TestMCPCommandWithholdsServerCredentials: `airlock mcp` spawns its
+// server with its own environment; a server answering with a credential
+// of it (a variable named like a secret) has its answer withheld.
+func TestMCPCommandWithholdsServerCredentials(t *testing.T) {
+	dir, rules := mcpKeys(t)
+	tok := "tok-" + fmt.Sprint(time.Now().UnixNano())
+	t.Setenv(mcpEchoTokenEnv, tok)
+	code, stderr := runMCPCommand(t, []string{"--rules", rules, "--identity", "agent-7", "--record", filepath.Join(dir, "r.jsonl")},
+		func(cs *sdk.ClientSession) {
+			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "read_note"})
+			got := fmt.Sprint(err)
+			if err == nil {
+				for _, c := range res.Content {
+					if tc, ok := c.(*sdk.TextContent); ok {
+						got += tc.Text
+					}
+				}
+			}
+			assert.NotContains(t, got, tok, "the server's credential reached the client")
+			assert.NotEmpty(t, got)
+		})
+	assert.Equal(t, 0, code, stderr)
+}
+
+// TestUpstreamCredentials: what an MCP upstream URL and a stdio server's
+// environment present.
+func TestUpstreamCredentials(t *testing.T) {
+	assert.ElementsMatch(t, []string{"s3cret-pass", "bot:s3cret-pass", "qtok-123456"},
+		mcpURLSecrets("https://bot:s3cret-pass@mcp.example/mcp?api_token=qtok-123456&page=2"))
+	assert.Empty(t, mcpURLSecrets("https://mcp.example/mcp?page=2"))
+	assert.ElementsMatch(t, []string{"ghp_abc", "hunter22"},
+		envSecrets([]string{"GITHUB_TOKEN=ghp_abc", "DB_PASSWORD=hunter22", "HOME=/root", "PATH=/bin", "EMPTY_SECRET="}))
 }
 
 // mcpKeys writes record keys with `airlock keygen` and a rule file.

@@ -114,7 +114,7 @@ func (s *server) startMCP(m *mcpConfig, g *gate.Gate, auth gate.Authenticator) e
 		return fmt.Errorf("mcp.upstream: %w", err)
 	}
 	gw, err := mcpgate.New(mcpgate.Config{Gate: g, Upstream: mcpgate.URL(m.Upstream, nil), Target: m.Target,
-		Authenticator: auth, Logger: s.log.Named("mcp")})
+		Authenticator: auth, Secrets: mcpURLSecrets(m.Upstream), Logger: s.log.Named("mcp")})
 	if err != nil {
 		return fmt.Errorf("mcp: %w", err)
 	}
