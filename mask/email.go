@@ -2,6 +2,7 @@ package mask
 
 import (
 	"bytes"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -100,7 +101,7 @@ func foldedEmail(t []byte, at, size int) (span, bool) {
 	nl, ign := 0, 0
 	for j := at; j > 0 && at-j < limit; {
 		r, sz := utf8.DecodeLastRune(t[:j])
-		c, ok := foldEmailRune(r)
+		c, ok := foldIntlRune(r)
 		if !ok {
 			// Invisible characters are skipped, a few in a row at most, so
 			// that the look-behind before the address stays short.
@@ -137,6 +138,7 @@ func foldedEmail(t []byte, at, size int) (span, bool) {
 	n++
 	dom := n
 	j := at + size
+	label := scriptNone // the script of the domain label being read
 	end := start + limit - utf8.UTFMax
 	for {
 		if j >= end || n == len(buf) {
@@ -146,13 +148,21 @@ func foldedEmail(t []byte, at, size int) (span, bool) {
 			break
 		}
 		r, sz := utf8.DecodeRune(t[j:])
-		c, ok := foldEmailRune(r)
+		c, ok := foldIntlRune(r)
 		if !ok {
 			if isIgnorable(r) {
 				j += sz
 				continue
 			}
 			break
+		}
+		if c == '.' {
+			label = scriptNone
+		} else if sc := scriptOf(r); sc != scriptNone {
+			if label != scriptNone && sc != label {
+				break // text of another script glued to the domain (example.com中文)
+			}
+			label = sc
 		}
 		if r == 0x3002 || r == 0xFF61 { // ideographic full stops
 			c = '.'
@@ -186,6 +196,54 @@ func foldEmailRune(r rune) (byte, bool) {
 	}
 	return 0, false
 }
+
+// foldIntlRune is foldEmailRune, and also reads a letter, digit or mark
+// of any script as a letter: internationalised addresses (RFC 6531) hold
+// them in their local part (josé.garcía@, мария@) and their domain
+// (münchen.de, пример.рф).
+func foldIntlRune(r rune) (byte, bool) {
+	if c, ok := foldEmailRune(r); ok {
+		return c, true
+	}
+	if r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)) {
+		return 'x', true
+	}
+	return 0, false
+}
+
+// Scripts a label of a domain is written in; one label keeps to one.
+const (
+	scriptNone = iota // digits, marks, hyphens: any label holds them
+	scriptLatin
+	scriptOther // a letter of another script: each its own
+)
+
+// scriptOf returns the script class of a letter r (scriptOther plus its
+// script's index, so that two other scripts differ).
+func scriptOf(r rune) int {
+	switch {
+	case r < utf8.RuneSelf:
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return scriptLatin
+		}
+		return scriptNone
+	case !unicode.IsLetter(r):
+		return scriptNone
+	case unicode.Is(unicode.Latin, r):
+		return scriptLatin
+	}
+	for i, sc := range otherScripts {
+		if unicode.In(r, sc...) {
+			return scriptOther + i
+		}
+	}
+	return scriptOther + len(otherScripts)
+}
+
+// otherScripts are the scripts of internationalised domains scriptOf
+// tells apart; Han, Hiragana and Katakana are one (Japanese mixes them).
+var otherScripts = [][]*unicode.RangeTable{{unicode.Cyrillic}, {unicode.Greek}, {unicode.Arabic}, {unicode.Hebrew},
+	{unicode.Devanagari}, {unicode.Thai}, {unicode.Hangul}, {unicode.Han, unicode.Hiragana, unicode.Katakana}}
 
 // emailDomainEnd validates the domain starting at i and returns its end.
 func emailDomainEnd(t []byte, i int) int {
