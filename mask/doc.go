@@ -145,7 +145,14 @@
 //     elements whose text other matches mask whole is dropped for them
 //     (across.go);
 //   - the caller's own secrets (Policy.WithSecrets): literal values, also
-//     in base64 at any alignment.
+//     in base64 at any alignment, and in pieces of any kind (one
+//     character, lower-case words, digits written as JSON numbers) across
+//     strings, members, containers and lines: the text's words are read
+//     joined for the literals alone (secretjoins.go);
+//   - a private key without its armour: the body lines an END line
+//     closes, and blocks of two or more lines of a key's width (keybody.go);
+//   - internationalised e-mail addresses (RFC 6531): letters of any
+//     script in the local part and the domain, a domain label in one script.
 //
 // Out of scope, by design: encodings chosen on purpose beyond those above
 // (an encoding of an encoding, base64 of binary or of UTF-16, a cipher,
@@ -160,8 +167,8 @@
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
 // destroys them. Groups of one or two digits separated by ASCII commas
-// (CSV rows, arrays such as [4,1,1,1,...]) are not a card, and IDN
-// domains are not e-mail domains.
+// (CSV rows, arrays such as [4,1,1,1,...]) are not a card, and one line
+// of a key's body alone is not told from other base64.
 //
 // Detectors or field rules. Detectors catch values by their look: a card
 // number, an e-mail address, a token, wherever it appears (a column, a JSON
