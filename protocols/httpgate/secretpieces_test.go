@@ -3,7 +3,6 @@ package httpgate
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os/exec"
@@ -71,27 +70,9 @@ func TestSecretInPiecesThroughGateway(t *testing.T) {
 			}
 			for name, doc := range docs {
 				for _, withLength := range []bool{true, false} {
-					srv := proxyTo(t, e, BearerCredential(secret), func(w http.ResponseWriter, _ *http.Request) {
-						w.Header().Set("Content-Type", "application/json")
-						if withLength {
-							w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
-						}
-						_, _ = io.WriteString(w, doc)
-					})
-					resp := e.do(srv, "GET", "/api/echo", "", "")
-					got, err := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if err != nil || resp.StatusCode != 200 {
-						t.Fatalf("%s: status %d, %v", name, resp.StatusCode, err)
-					}
-					received := [][]byte{got}
-					if curlBin != "" && size == 1 {
-						received = append(received, []byte(curl(t, curlBin, srv.URL+"/api/echo")))
-					}
-					srv.Close()
-					for _, got := range received {
+					for _, got := range servedThrough(t, e, secret, doc, withLength, curlBin != "" && size == 1) {
 						probes++
-						if strings.Contains(jsonjoin.Values(got), secret) || strings.Contains(jsonStructure.ReplaceAllString(string(got), ""), secret) {
+						if strings.Contains(jsonjoin.Values([]byte(got)), secret) || strings.Contains(jsonStructure.ReplaceAllString(got, ""), secret) {
 							leaks++
 							t.Logf("%s size %d (length %v): %s -> %s", name, size, withLength, doc, got)
 						}

@@ -57,28 +57,12 @@ func TestSecretSplitAcrossJSONGenerated(t *testing.T) {
 		secret := randSecret(r, 16+r.IntN(24))
 		for name, doc := range splitSecretDocs(secret, 2+i%3) {
 			for _, withLength := range []bool{true, false} {
-				srv := proxyTo(t, e, BearerCredential(secret), func(w http.ResponseWriter, _ *http.Request) {
-					w.Header().Set("Content-Type", "application/json")
-					if withLength {
-						w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
-					}
-					_, _ = io.WriteString(w, doc)
-				})
-				resp := e.do(srv, "GET", "/api/echo", "", "")
-				got, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != 200 {
-					t.Fatalf("%s: status %d, %v", name, resp.StatusCode, err)
-				}
-				received := string(got)
-				if curlBin != "" && withLength && name == "objects" {
-					received += curl(t, curlBin, srv.URL+"/api/echo")
-				}
-				srv.Close()
+				useCurl := curlBin != "" && withLength && name == "objects"
+				received := strings.Join(servedThrough(t, e, secret, doc, withLength, useCurl), "")
 				probes++
 				if strings.Contains(jsonStructure.ReplaceAllString(received, ""), secret) {
 					leaks++
-					t.Logf("%s (length %v): %s -> %s", name, withLength, doc, got)
+					t.Logf("%s (length %v): %s -> %s", name, withLength, doc, received)
 				}
 			}
 		}
@@ -86,4 +70,32 @@ func TestSecretSplitAcrossJSONGenerated(t *testing.T) {
 	if leaks > 0 {
 		t.Errorf("%d of %d responses carry the secret in pieces", leaks, probes)
 	}
+}
+
+// servedThrough has a real upstream answer doc as JSON (with a
+// Content-Length or streamed) behind a proxy of e that presents secret,
+// and returns what a client of the proxy received: by net/http, and with
+// withCurl by curl too.
+func servedThrough(t *testing.T, e *env, secret, doc string, withLength, withCurl bool) []string {
+	t.Helper()
+	srv := proxyTo(t, e, BearerCredential(secret), func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if withLength {
+			w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+		}
+		_, _ = io.WriteString(w, doc)
+	})
+	defer srv.Close()
+	resp := e.do(srv, "GET", "/api/echo", "", "")
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("status %d, %v: %s", resp.StatusCode, err, doc)
+	}
+	received := []string{string(got)}
+	if withCurl {
+		curlBin, _ := exec.LookPath("curl")
+		received = append(received, curl(t, curlBin, srv.URL+"/api/echo"))
+	}
+	return received
 }
