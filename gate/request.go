@@ -129,8 +129,12 @@ type SSH struct {
 	PipesToShell bool `json:"pipes_to_shell" cel:"pipes_to_shell"`
 	// InterpreterInline: an interpreter runs inline code (python -c, perl -e).
 	InterpreterInline bool `json:"interpreter_inline" cel:"interpreter_inline"`
-	// Network: the command line names /dev/tcp or /dev/udp anywhere (a
-	// redirect, an argument, a here-string), bash's way of opening sockets.
+	// Network: the command line opens a network connection — it names
+	// /dev/tcp or /dev/udp anywhere (a redirect, an argument, a
+	// here-string), or runs a known network client (curl, wget, nc, ssh,
+	// mail, DNS lookups, database and cloud clients given a host) or a
+	// subcommand that fetches or sends (git push, a package install or
+	// publish); see analysis/shell's network.go.
 	Network bool `json:"network,omitempty" cel:"network"`
 	// RunsUnseenCode: a shell, source or ., an interpreter or awk -f is given
 	// a script file: it runs code the gate cannot see.
