@@ -54,6 +54,11 @@ func checkServe(ctx context.Context, cfg *serveConfig, opts []gate.RuleOption) *
 	}
 	if c := cfg.Review.Console; c != nil {
 		r.checkListen("review.console.listen", c.Listen)
+		if c.TLSCert != "" {
+			if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
+				r.bad("review.console.tls_cert/tls_key: %v", err)
+			}
+		}
 	}
 	if m := cfg.Metrics; m != nil {
 		r.checkListen("metrics.listen", m.Listen)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path"
 	"slices"
@@ -89,6 +90,12 @@ type consoleConfig struct {
 	Listen string `yaml:"listen"`
 	// Reviewers maps a bearer token (use ${ENV}) to the reviewer it stands for.
 	Reviewers map[string]identityConfig `yaml:"reviewers"`
+	// TLSCert and TLSKey serve the console over TLS.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// AllowPlaintext serves it without TLS on an address other than
+	// loopback (behind a proxy that terminates TLS).
+	AllowPlaintext bool `yaml:"allow_plaintext"`
 }
 
 type recordConfig struct {
@@ -434,7 +441,37 @@ func (c *serveConfig) validateIdentities(p *configProblems) {
 		}
 		checkTokens(p, "review.console.reviewers", "the token", c.Review.Console.Reviewers)
 		checkReviewers(p, c.Review.Console.Reviewers, c.Identities.Tokens)
+		checkConsoleTLS(p, c.Review.Console)
 	}
+}
+
+// checkConsoleTLS refuses a console that would take reviewer tokens in
+// clear from the network: one listening beyond loopback without TLS,
+// unless allow_plaintext says a proxy in front terminates it.
+func checkConsoleTLS(p *configProblems, c *consoleConfig) {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		p.bad("review.console: tls_cert and tls_key go together")
+		return
+	}
+	if c.TLSCert == "" && !c.AllowPlaintext && c.Listen != "" && !loopbackListen(c.Listen) {
+		p.bad("review.console.listen: %s is reachable beyond this host and the console would receive reviewer tokens in clear; "+
+			"set tls_cert and tls_key, listen on 127.0.0.1, or set allow_plaintext behind a proxy that terminates TLS", c.Listen)
+	}
+}
+
+// loopbackListen reports whether a listen address binds loopback only: a
+// loopback IP or localhost (an empty host or 0.0.0.0 binds every
+// interface).
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkReviewers reports console reviewers who could never vote (agents

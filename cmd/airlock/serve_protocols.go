@@ -28,6 +28,13 @@ func (s *server) startConsole(c *consoleConfig, approver reviewer) error {
 	if err != nil {
 		return fmt.Errorf("review.console: %w", err)
 	}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return fmt.Errorf("review.console: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
 	s.serveHTTP("console", ln, console)
 	s.closers = append(s.closers, console.Close)
 	return nil
