@@ -1,7 +1,6 @@
 package coerce
 
 import (
-	"maps"
 	"slices"
 )
 
@@ -43,16 +42,7 @@ type unwrapper struct {
 func (u *unwrapper) unwrap(v any, path, key string) (any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		var out map[string]any
-		for k, e := range x {
-			if ne, ok := u.unwrap(e, path+"."+k, k); ok {
-				if out == nil {
-					out = maps.Clone(x)
-				}
-				out[k] = ne
-			}
-		}
-		return out, out != nil
+		return rewriteMembers(x, func(k string) string { return path + "." + k }, u.unwrap)
 	case []any:
 		if key != "" && u.spelled(key) {
 			if e, ok := single(x); ok {
@@ -63,16 +53,7 @@ func (u *unwrapper) unwrap(v any, path, key string) (any, bool) {
 				return ne, true
 			}
 		}
-		var out []any
-		for i, e := range x {
-			if ne, ok := u.unwrap(e, path+"[*]", key); ok {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = ne
-			}
-		}
-		return out, out != nil
+		return rewriteElems(x, path+"[*]", key, u.unwrap)
 	}
 	return v, false
 }
@@ -117,29 +98,12 @@ func truthy(v any, path, key string, ct Types, r *Reading) (any, bool) {
 			return true, true
 		}
 	}
+	next := func(e any, path, key string) (any, bool) { return truthy(e, path, key, ct, r) }
 	switch x := v.(type) {
 	case map[string]any:
-		var out map[string]any
-		for k, e := range x {
-			if ne, ok := truthy(e, path+"."+k, k, ct, r); ok {
-				if out == nil {
-					out = maps.Clone(x)
-				}
-				out[k] = ne
-			}
-		}
-		return out, out != nil
+		return rewriteMembers(x, func(k string) string { return path + "." + k }, next)
 	case []any:
-		var out []any
-		for i, e := range x {
-			if ne, ok := truthy(e, path+"[*]", key, ct, r); ok {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = ne
-			}
-		}
-		return out, out != nil
+		return rewriteElems(x, path+"[*]", key, next)
 	}
 	return v, false
 }

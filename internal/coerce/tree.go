@@ -138,27 +138,9 @@ func (w *treeRewrite) rewrite(v any, path, key string) (any, bool) {
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		var out map[string]any
-		for k, e := range x {
-			if ne, ok := w.rewrite(e, childPath(path, k, w.spelled), k); ok {
-				if out == nil {
-					out = maps.Clone(x)
-				}
-				out[k] = ne
-			}
-		}
-		return out, out != nil
+		return rewriteMembers(x, func(k string) string { return childPath(path, k, w.spelled) }, w.rewrite)
 	case []any:
-		var out []any
-		for i, e := range x {
-			if ne, ok := w.rewrite(e, path+"[*]", key); ok {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = ne
-			}
-		}
-		return out, out != nil
+		return rewriteElems(x, path+"[*]", key, w.rewrite)
 	}
 	if !w.all && path != w.target || key == "" || !w.spelled(key) {
 		return v, false
@@ -188,4 +170,35 @@ func jsonText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// rewriteMembers returns x with each member f changed (f is given the
+// member, its path, pathOf(key), and its key), copying x only when f
+// changed one; ok reports whether it did.
+func rewriteMembers(x map[string]any, pathOf func(string) string, f func(v any, path, key string) (any, bool)) (any, bool) {
+	var out map[string]any
+	for k, e := range x {
+		if ne, ok := f(e, pathOf(k), k); ok {
+			if out == nil {
+				out = maps.Clone(x)
+			}
+			out[k] = ne
+		}
+	}
+	return out, out != nil
+}
+
+// rewriteElems is rewriteMembers for the elements of an array, each given
+// path and key.
+func rewriteElems(x []any, path, key string, f func(v any, path, key string) (any, bool)) (any, bool) {
+	var out []any
+	for i, e := range x {
+		if ne, ok := f(e, path, key); ok {
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = ne
+		}
+	}
+	return out, out != nil
 }
