@@ -3,6 +3,7 @@ package tool_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
@@ -13,8 +14,16 @@ import (
 	"strings"
 )
 
-// packings write a file's text as a gzip, zlib or zip file.
+// packings write a file's text as a gzip, zlib or zip file, or as raw
+// deflate (which has no signature).
 var packings = map[string]func(string) []byte{
+	"deflate": func(s string) []byte {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.BestCompression)
+		io.WriteString(w, s)
+		w.Close()
+		return b.Bytes()
+	},
 	"gzip": func(s string) []byte {
 		var b bytes.Buffer
 		w := gzip.NewWriter(&b)
@@ -57,7 +66,7 @@ func unpacksTo(v any, secret string) bool {
 			}
 		}
 		for _, d := range decoded {
-			var out []byte
+			out, _ := io.ReadAll(flate.NewReader(bytes.NewReader(d)))
 			if r, err := gzip.NewReader(bytes.NewReader(d)); err == nil {
 				b, _ := io.ReadAll(r)
 				out = append(out, b...)

@@ -3,6 +3,7 @@ package mcpgate
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -18,8 +19,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// packings are the packed files an export tool sends: gzip, zlib, zip.
+// packings are the packed files an export tool sends: gzip, zlib, zip,
+// raw deflate (which has no signature).
 var packings = map[string]func(string) []byte{
+	"deflate": func(s string) []byte {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.BestCompression)
+		io.WriteString(w, s)
+		w.Close()
+		return b.Bytes()
+	},
 	"gzip": func(s string) []byte {
 		var b bytes.Buffer
 		w := gzip.NewWriter(&b)
@@ -45,9 +54,12 @@ var packings = map[string]func(string) []byte{
 }
 
 // unpack returns what a client unpacks from data: a gzip, zlib or zip
-// file's content (what could be read of it).
+// file's content, or raw deflate's (what could be read of it).
 func unpack(data []byte) string {
 	var out []byte
+	if b, _ := io.ReadAll(flate.NewReader(bytes.NewReader(data))); len(b) > 0 {
+		out = append(out, b...)
+	}
 	if r, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
 		b, _ := io.ReadAll(r)
 		out = append(out, b...)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -38,14 +39,30 @@ func secretPolicy(secrets []string) *mask.Policy {
 }
 
 // holdsSecret reports whether data, an answer's JSON, holds one of the
-// gateway's secrets. An answer that cannot be searched holds one.
+// gateway's secrets, also packed: a gzip, zlib, raw deflate or zip file
+// in base64 or hex (an image's data, a blob, a text) is searched with
+// what it unpacks to (packed.Unpack). An answer that cannot be searched
+// (packed data without a decoder here, more than maxUnpacked bytes
+// unpacked) holds one.
 func (g *Gateway) holdsSecret(data []byte) bool {
 	if g.secrets == nil {
 		return false
 	}
 	out, _, err := g.secrets.JSON(data)
-	return err != nil || !bytes.Equal(out, data)
+	if err != nil || !bytes.Equal(out, data) {
+		return true
+	}
+	found := false
+	err = packed.Unpack(data, maxUnpacked, func(u []byte) bool {
+		found = g.secrets.Finds(u)
+		return found
+	})
+	return err != nil || found
 }
+
+// maxUnpacked bounds what an answer is unpacked to when it is searched
+// for the secrets.
+const maxUnpacked = 8 << 20
 
 // errSecretWithheld answers a request whose answer held a secret.
 func errSecretWithheld() error {
