@@ -3,6 +3,7 @@ package packed
 import (
 	"archive/tar"
 	"bytes"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/hex"
 	"math/rand/v2"
@@ -60,6 +61,11 @@ func embeddedWraps(r *rand.Rand, d []byte) map[string][]byte {
 func TestEmbeddedFindsPackedAnywhere(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	streams := packedStreams()
+	var z4 bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z4, 4) // header "x^"
+	zw.Write([]byte("name,card\nann,4111 1111 1111 1111\nbob,5500 0000 0000 0004\n"))
+	zw.Close()
+	streams["zlib level 4"] = z4.Bytes()
 	streams["raw deflate in tar"] = tarOf("export.deflate", deflated(strings.Repeat("name,card\nann,4111 1111 1111 1111\n", 3)))
 	for name, d := range streams {
 		for wrap, body := range embeddedWraps(r, d) {
@@ -98,6 +104,16 @@ func TestEmbeddedPassesPlainData(t *testing.T) {
 			found++
 			t.Logf("random %d read as %s", i, name)
 		}
+	}
+	// A large binary body (a video) holds zlib headers by chance, about
+	// one in 16 KiB: not too many.
+	big := make([]byte, 4<<20)
+	for j := range big {
+		big[j] = byte(r.IntN(256))
+	}
+	if name := EmbeddedIn(big, false); name != "" {
+		found++
+		t.Logf("4 MiB of random bytes read as %s", name)
 	}
 	texts := []string{strings.Repeat("The quick brown fox x^2 jumps; HKEY x^y PK and BZh9 and 7z.\n", 200),
 		base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("0123456789abcdef"), 100)), hex.EncodeToString([]byte(strings.Repeat("hello ", 100)))}

@@ -85,8 +85,8 @@ func (u *unpacker) walk(data []byte, depth int) error {
 		default:
 			return fmt.Errorf("%w: %s data", ErrOpaque, m)
 		}
-		if r == nil && zlibCandidate(b, false) && zlibCheck(b) {
-			if u.tries++; u.tries > maxCandidates {
+		if r == nil && zlibCandidate(b) && zlibCheck(b) {
+			if u.tries++; u.tries > maxCandidates+i>>12 {
 				return fmt.Errorf("%w: more than %d zlib headers", ErrOpaque, maxCandidates)
 			}
 			zr, err := zlib.NewReader(bytes.NewReader(b))

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/hex"
 	"math/rand/v2"
@@ -45,6 +46,7 @@ func packedInsideCases(r *rand.Rand) []insideCase {
 			{"json then gzip", "application/json", append([]byte("{\"ok\":true}\n"), gzipped(text)...)},
 			{"text then gzip", "text/plain", append([]byte("export:\n"), gzipped(text)...)},
 			{"text then zlib", "text/csv", append([]byte("export:\n"), zlibOf(text)...)},
+			{"text then zlib x^", "text/plain", append([]byte("export:\n"), zlibLevel(text, 4)...)},
 			{"csv then zlib untyped", "", append([]byte("id,name\n1,ann\n"), zlibOf(text)...)},
 			{"multipart gzip part", "application/octet-stream", append(append([]byte("--b\r\nContent-Type: application/gzip\r\n\r\n"), gzipped(text)...), "\r\n--b--\r\n"...)},
 			{"junk then gzip", "application/octet-stream", append(junk, gzipped(text)...)},
@@ -57,10 +59,13 @@ func packedInsideCases(r *rand.Rand) []insideCase {
 			cases = append(cases, insideCase{c.name, c.ctype, c.body, unpacked})
 		}
 	}
+	csv := bytes.Repeat([]byte("id,name,note\n1,ann,none\n"), 30)
 	for _, c := range binaryNumbers() {
-		for _, ct := range []string{"application/octet-stream", "", "application/x-custom", "binary/octet-stream"} {
+		for _, ct := range []string{"application/octet-stream", "", "application/x-custom", "binary/octet-stream", "application/json", "application/x-ndjson"} {
 			cases = append(cases, insideCase{c.name + " as " + ct, ct, c.body, c.leaks})
 		}
+		// Text for the first bytes a server sniffs, then the numbers.
+		cases = append(cases, insideCase{c.name + " after text", "application/octet-stream", append(csv, c.body...), c.leaks})
 	}
 	return cases
 }
@@ -137,4 +142,12 @@ func TestMediaAndTextPassUnderMask(t *testing.T) {
 			t.Errorf("%s /csv: got %d %q", name, p.status, p.body)
 		}
 	}
+}
+
+func zlibLevel(b []byte, level int) []byte {
+	var buf bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&buf, level)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
 }

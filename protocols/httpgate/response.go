@@ -289,9 +289,11 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 // never saw.
 var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
 
-// errBinaryInText stops a body that passed under a mask as text by its
-// first bytes (binaryUnderMask) where a byte no text holds follows.
-var errBinaryInText = fmt.Errorf("%w: binary data after text in a body that is not text by its type", errUnmaskable)
+// errBinaryInText stops a body read as text where it holds a byte no
+// text holds: one that passed under a mask as text by its first bytes
+// (binaryUnderMask), JSON lines, a body of a JSON type that is not JSON.
+// Binary numbers (a protobuf varint) are read by no detector.
+var errBinaryInText = fmt.Errorf("%w: binary data in a body read as text", errUnmaskable)
 
 // binaryByte reports whether b holds a byte that makes data binary to
 // http.DetectContentType.
@@ -344,6 +346,10 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
+	if errors.Is(err, mask.ErrInput) && binaryByte(doc) {
+		// Not JSON, nor text: binary data under a JSON type.
+		return nil, errBinaryInText
+	}
 	if errors.Is(err, mask.ErrInput) {
 		// Not one JSON text after all: mask it as text, whole (a PEM
 		// block spans lines) and line by line, following values split
@@ -540,6 +546,10 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // before it is re-encoded; an error means the head could not be recorded.
 func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
 	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, scan: &packed.Scanner{}, embed: &packed.Embedded{Text: text}}
+	// JSON lines hold no control byte raw; neither does a body that
+	// passed under a mask as text by its first bytes alone.
+	_, isLines := m.(*lineMasker)
+	sb.ctl = f.sniffedText || isLines
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
@@ -571,6 +581,8 @@ type streamed struct {
 	// anywhere in its bytes (see packed.go).
 	scan  *packed.Scanner
 	embed *packed.Embedded
+	// ctl: a byte that makes data binary (binaryByte) stops the body.
+	ctl bool
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -605,7 +617,7 @@ func (s *streamed) fill() {
 			s.fail(errNUL)
 			return
 		}
-		if s.f.sniffedText && binaryByte(s.buf[:n]) {
+		if s.ctl && binaryByte(s.buf[:n]) {
 			s.fail(errBinaryInText)
 			return
 		}
