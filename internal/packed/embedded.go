@@ -204,3 +204,106 @@ func EmbeddedIn(data []byte, text bool) string {
 	_ = e.Close()
 	return e.found
 }
+
+// Latin1 returns the bytes a client reads from text (UTF-8) by encoding
+// it as ISO 8859-1, as one does that receives binary data in a JSON
+// string ("\u001f\u008b\u0008..."): each character up to U+00FF is its
+// byte, any other is '?'. nil when text holds no character from U+0080
+// to U+00FF, whose bytes it would be.
+func Latin1(text []byte) []byte {
+	if bytes.IndexByte(text, 0xc2) < 0 && bytes.IndexByte(text, 0xc3) < 0 {
+		return nil
+	}
+	out := make([]byte, 0, len(text))
+	for _, r := range string(text) {
+		if r > 0xff {
+			r = '?'
+		}
+		out = append(out, byte(r))
+	}
+	return out
+}
+
+// Latin1Writer writes to W the ISO 8859-1 reading of the UTF-8 text
+// written to it in pieces (see Latin1): characters up to U+00FF as their
+// bytes, any other as '?'. It never fails.
+type Latin1Writer struct {
+	W    io.Writer
+	pend byte // a lead byte (0xc2, 0xc3) whose continuation is to come
+	buf  [512]byte
+}
+
+func (l *Latin1Writer) Write(p []byte) (int, error) {
+	n := 0
+	for _, c := range p {
+		switch {
+		case l.pend != 0 && c&0xc0 == 0x80:
+			l.buf[n] = (l.pend&0x03)<<6 | c&0x3f
+			l.pend = 0
+		case c == 0xc2 || c == 0xc3:
+			l.pend = c
+			continue
+		case c < 0x80:
+			l.pend = 0
+			l.buf[n] = c
+		case c&0xc0 == 0x80:
+			continue // the rest of a character beyond U+00FF
+		default:
+			l.pend = 0
+			l.buf[n] = '?'
+		}
+		if n++; n == len(l.buf) {
+			_, _ = l.W.Write(l.buf[:n])
+			n = 0
+		}
+	}
+	_, _ = l.W.Write(l.buf[:n])
+	return len(p), nil
+}
+
+// Latin1Strings returns the name of the packed format that a string of
+// v (a JSON value decoded into any: strings, []any, map[string]any),
+// read as ISO 8859-1 (see Latin1), holds anywhere, "binary" for binary
+// data (Binary) in which raw deflate may start anywhere, or "".
+func Latin1Strings(v any) string {
+	switch v := v.(type) {
+	case string:
+		if l := Latin1([]byte(v)); l != nil {
+			if name := EmbeddedIn(l, false); name != "" {
+				return name
+			}
+			if Binary(l) {
+				// Raw deflate has no signature to find at any offset.
+				return "binary"
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if name := Latin1Strings(e); name != "" {
+				return name
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if name := Latin1Strings(k); name != "" {
+				return name
+			}
+			if name := Latin1Strings(e); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// Binary reports whether b holds a control byte that text does not (tab,
+// line feed, form feed, carriage return and escape aside): what a client
+// reads as ISO 8859-1 from a string holding one is binary data.
+func Binary(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 0x1b {
+			return true
+		}
+	}
+	return false
+}

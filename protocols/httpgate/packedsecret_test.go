@@ -9,6 +9,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -54,6 +55,19 @@ func clientUnpacks(b []byte, depth int) []byte {
 		}
 		if i%512 == 0 {
 			more(flate.NewReader(bytes.NewReader(b[i:])), nil)
+		}
+	}
+	// A JSON string of characters up to U+00FF, encoded as ISO 8859-1.
+	var doc any
+	if json.Unmarshal(b, &doc) == nil {
+		for _, s := range jsonStrings(doc) {
+			lat := make([]byte, 0, len(s))
+			for _, r := range s {
+				lat = append(lat, byte(r))
+			}
+			if !bytes.Equal(lat, []byte(s)) {
+				out = append(append(out, '\n'), clientUnpacks(lat, depth+1)...)
+			}
 		}
 	}
 	if z, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err == nil {
@@ -146,6 +160,8 @@ var packedShapes = []packedShape{
 	{"base64 raw deflate in json", "application/json", func(b []byte) []byte {
 		return []byte(`{"file":"` + base64.StdEncoding.EncodeToString(flateOf(b)) + `"}`)
 	}},
+	{"gzip as json escapes", "application/json", func(b []byte) []byte { return []byte(`{"file":"` + latin1Escaped(gzipped(b)) + `"}`) }},
+	{"zlib as latin-1 characters in json", "application/json", func(b []byte) []byte { return []byte(`{"file":"` + latin1Raw(zlibOf(b)) + `"}`) }},
 	{"hex gzip in text", "text/plain", func(b []byte) []byte { return []byte("dump: " + hex.EncodeToString(gzipped(b)) + "\n") }},
 	{"base64 raw deflate in text", "text/plain", func(b []byte) []byte {
 		return []byte("data=" + base64.StdEncoding.EncodeToString(flateOf(b)) + "\n")
@@ -270,4 +286,25 @@ func TestCleanPackedBodiesPassCredentialedProxy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// jsonStrings are the strings of a decoded JSON value, keys aside.
+func jsonStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, jsonStrings(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range v {
+			out = append(out, jsonStrings(e)...)
+		}
+		return out
+	}
+	return nil
 }

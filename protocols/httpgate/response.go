@@ -343,6 +343,17 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if err := refuseEmbedded(packed.EmbeddedIn(doc, true)); err != nil {
 		return nil, err
 	}
+	// Binary data in JSON strings as characters up to U+00FF (escaped
+	// or not), which a client encodes back to bytes.
+	if l := packed.Latin1(unescapeJSON(doc)); l != nil {
+		if err := refuseEmbedded(packed.EmbeddedIn(l, false)); err != nil {
+			return nil, err
+		}
+		if packed.Binary(l) {
+			// Raw deflate may start anywhere in binary data.
+			return nil, errBinaryInText
+		}
+	}
 	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
@@ -550,6 +561,13 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 	// passed under a mask as text by its first bytes alone.
 	_, isLines := m.(*lineMasker)
 	sb.ctl = f.sniffedText || isLines
+	if text {
+		// Binary data as characters up to U+00FF (a Latin-1 body with
+		// a gzip stream in it, decoded to UTF-8), which a client
+		// encodes back to bytes.
+		sb.latin = &packed.Embedded{}
+		sb.latinW = &packed.Latin1Writer{W: sb.latin}
+	}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
 		sb.ew = encoder(&sb.out, f.coding)
@@ -583,6 +601,10 @@ type streamed struct {
 	embed *packed.Embedded
 	// ctl: a byte that makes data binary (binaryByte) stops the body.
 	ctl bool
+	// latin finds packed data in a text body read as ISO 8859-1, written
+	// through latinW (nil for a binary body).
+	latin  *packed.Embedded
+	latinW *packed.Latin1Writer
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -623,7 +645,10 @@ func (s *streamed) fill() {
 		}
 		_, _ = s.scan.Write(s.buf[:n])
 		_, _ = s.embed.Write(s.buf[:n])
-		if err := errors.Join(refuseEncoded(s.scan.Found()), refuseEmbedded(s.embed.Found())); err != nil {
+		if s.latin != nil {
+			_, _ = s.latinW.Write(s.buf[:n])
+		}
+		if err := errors.Join(refuseEncoded(s.scan.Found()), refuseEmbedded(s.embed.Found()), s.latinFound()); err != nil {
 			s.fail(err)
 			return
 		}
@@ -642,7 +667,10 @@ func (s *streamed) fill() {
 	case rerr == io.EOF:
 		_ = s.scan.Close()
 		_ = s.embed.Close()
-		if err := errors.Join(refuseEncoded(s.scan.Found()), refuseEmbedded(s.embed.Found())); err != nil {
+		if s.latin != nil {
+			_ = s.latin.Close()
+		}
+		if err := errors.Join(refuseEncoded(s.scan.Found()), refuseEmbedded(s.embed.Found()), s.latinFound()); err != nil {
 			s.fail(err)
 			return
 		}
@@ -668,6 +696,15 @@ func (s *streamed) fill() {
 	case rerr != nil:
 		s.fail(fmt.Errorf("%w: reading the body: %w", errUnmaskable, rerr))
 	}
+}
+
+// latinFound refuses a text body that, read as ISO 8859-1, holds packed
+// data; nil otherwise.
+func (s *streamed) latinFound() error {
+	if s.latin == nil {
+		return nil
+	}
+	return refuseEmbedded(s.latin.Found())
 }
 
 // releaseBuf hands the read buffer back once the stream is over: fill is

@@ -128,10 +128,23 @@ func (f *filter) holdsNoSecret(doc []byte, mt, label string, text, isJSON bool) 
 // data that cannot be searched.
 func unpacksToNoSecret(p *mask.Policy, doc []byte) bool {
 	found := false
-	err := packed.Unpack(doc, maxDecodedWhole, func(u []byte) bool {
+	visit := func(u []byte) bool {
 		found = p.Finds(u)
 		return found
-	})
+	}
+	err := packed.Unpack(doc, maxDecodedWhole, visit)
+	u := doc
+	if bytes.IndexByte(doc, '\\') >= 0 {
+		u = unescapeJSON(doc)
+	}
+	if l := packed.Latin1(u); err == nil && !found && l != nil {
+		// Binary data as characters up to U+00FF (see jsonBody), in
+		// which raw deflate may start anywhere, is not searched.
+		if packed.Binary(l) {
+			return false
+		}
+		err = packed.Unpack(l, maxDecodedWhole, visit)
+	}
 	return err == nil && !found
 }
 

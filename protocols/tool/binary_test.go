@@ -112,9 +112,16 @@ func TestPackedDataInResultsNeverReachTheModelUnmasked(t *testing.T) {
 		name := names[r.IntN(len(names))]
 		file := packings[name]("name,value\nada," + secret + "\n")
 		var want *bytesHolder
-		switch r.IntN(3) {
+		switch r.IntN(4) {
 		case 0:
 			want = placeBytes(r, file, 3)
+		case 3:
+			// The bytes as the characters of their values.
+			lat := make([]rune, len(file))
+			for i, c := range file {
+				lat[i] = rune(c)
+			}
+			want = &bytesHolder{Any: "file: " + string(lat)}
 		case 1:
 			want = &bytesHolder{Map: map[string]any{"file": base64.StdEncoding.EncodeToString(file)}}
 		default:

@@ -84,6 +84,10 @@ var encodedRun = regexp.MustCompile(`[A-Za-z0-9+/_=-]{16,}`)
 // unpacksPII reports whether an encoded run of s unpacks to the card or
 // the e-mail address the mask hides.
 func unpacksPII(s string) bool {
+	// A string of characters up to U+00FF, encoded as ISO 8859-1.
+	if u := unpackedFrom(s); strings.Contains(u, piiCard) || strings.Contains(u, piiEmail) {
+		return true
+	}
 	for _, run := range encodedRun.FindAllString(s, -1) {
 		for _, r := range append([]string{run}, strings.Split(run, "/")...) {
 			var decoded [][]byte
@@ -117,6 +121,8 @@ func exportServer() *sdk.Server {
 		}
 		data := pack("name,card,email\nada," + piiCard + "," + piiEmail + "\n")
 		switch encoding {
+		case "latin-1":
+			return latin1String(data)
 		case "hex":
 			return hex.EncodeToString(data)
 		case "base64url":
@@ -172,7 +178,7 @@ func TestEncodedPackedResultsWithheldUnderMask(t *testing.T) {
 		}
 	}
 	for packing := range packings {
-		for _, encoding := range []string{"base64", "base64url", "hex"} {
+		for _, encoding := range []string{"base64", "base64url", "hex", "latin-1"} {
 			for _, shape := range []string{"text", "structured", "resource", "data-uri"} {
 				args, _ := json.Marshal(map[string]string{"packing": packing, "encoding": encoding, "shape": shape})
 				res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "export", Arguments: json.RawMessage(args)})

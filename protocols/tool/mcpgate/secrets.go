@@ -3,6 +3,7 @@ package mcpgate
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -53,11 +54,52 @@ func (g *Gateway) holdsSecret(data []byte) bool {
 		return true
 	}
 	found := false
-	err = packed.Unpack(data, maxUnpacked, func(u []byte) bool {
+	visit := func(u []byte) bool {
 		found = g.secrets.Finds(u)
 		return found
-	})
-	return err != nil || found
+	}
+	if err := packed.Unpack(data, maxUnpacked, visit); err != nil || found {
+		return true
+	}
+	if !bytes.Contains(data, []byte(`\u00`)) && packed.Latin1(data) == nil {
+		return false
+	}
+	// Binary data as characters up to U+00FF in the answer's strings
+	// (see packed.Latin1), escaped in its JSON.
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return true
+	}
+	return latin1Holds(v, g.secrets.Finds)
+}
+
+// latin1Holds reports whether a string of v, read as ISO 8859-1, unpacks
+// to what finds finds, or cannot be searched.
+func latin1Holds(v any, finds func([]byte) bool) bool {
+	switch v := v.(type) {
+	case string:
+		if l := packed.Latin1([]byte(v)); l != nil {
+			if packed.Binary(l) {
+				return true // raw deflate may start anywhere in it
+			}
+			hit := false
+			err := packed.Unpack(l, maxUnpacked, func(u []byte) bool { hit = finds(u); return hit })
+			return err != nil || hit
+		}
+	case []any:
+		for _, e := range v {
+			if latin1Holds(e, finds) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if latin1Holds(k, finds) || latin1Holds(e, finds) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maxUnpacked bounds what an answer is unpacked to when it is searched

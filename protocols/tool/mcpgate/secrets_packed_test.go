@@ -23,42 +23,8 @@ import (
 	"github.com/airlock-sdk/airlock/record"
 )
 
-// packers pack a text as a server may hand a file back: compressed,
-// archived, raw deflate.
-var packers = map[string]func([]byte) []byte{
-	"gzip": func(b []byte) []byte {
-		var buf bytes.Buffer
-		w := gzip.NewWriter(&buf)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	},
-	"zlib": func(b []byte) []byte {
-		var buf bytes.Buffer
-		w := zlib.NewWriter(&buf)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	},
-	"deflate": func(b []byte) []byte {
-		var buf bytes.Buffer
-		w, _ := flate.NewWriter(&buf, flate.BestCompression)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	},
-	"zip": func(b []byte) []byte {
-		var buf bytes.Buffer
-		z := zip.NewWriter(&buf)
-		w, _ := z.Create("env.txt")
-		w.Write(b)
-		z.Close()
-		return buf.Bytes()
-	},
-}
-
 // packedEchoServer answers tool "file" with the credential packed by
-// args.packer, carried as args.as: an image's or audio's data, an
+// args.packer (packings), carried as args.as: an image's or audio's data, an
 // embedded resource's blob, the base64 or hex of it in text or in
 // structured content; and resource file://env with it as a blob.
 func packedEchoServer() *sdk.Server {
@@ -67,7 +33,7 @@ func packedEchoServer() *sdk.Server {
 	s.AddTool(&sdk.Tool{Name: "file", InputSchema: map[string]any{"type": "object"}}, func(_ context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 		var a map[string]string
 		_ = json.Unmarshal(req.Params.Arguments, &a)
-		d := packers[a["packer"]](env)
+		d := packings[a["packer"]](string(env))
 		var c sdk.Content
 		switch a["as"] {
 		case "image":
@@ -83,22 +49,51 @@ func packedEchoServer() *sdk.Server {
 		case "structured":
 			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "see structured"}},
 				StructuredContent: map[string]any{"file": base64.RawURLEncoding.EncodeToString(d)}}, nil
+		case "latin-1 text":
+			c = &sdk.TextContent{Text: "file: " + latin1String(d)}
+		case "latin-1 structured":
+			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "see structured"}},
+				StructuredContent: map[string]any{"file": latin1String(d)}}, nil
 		}
 		return &sdk.CallToolResult{Content: []sdk.Content{c}}, nil
 	})
 	s.AddResource(&sdk.Resource{URI: "file://env", Name: "env"}, func(context.Context, *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
-		return &sdk.ReadResourceResult{Contents: []*sdk.ResourceContents{{URI: "file://env", MIMEType: "application/gzip", Blob: packers["gzip"](env)}}}, nil
+		return &sdk.ReadResourceResult{Contents: []*sdk.ResourceContents{{URI: "file://env", MIMEType: "application/gzip", Blob: packings["gzip"](string(env))}}}, nil
 	})
 	return s
 }
 
 var base64Run = regexp.MustCompile(`[A-Za-z0-9+/_-]{16,}={0,2}`)
 
+var jsonString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// latin1String is b as the characters of its bytes' values.
+func latin1String(b []byte) string {
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
 // unpackedFrom is what a client reads out of the messages it received:
-// every base64 or hex run decoded, and what that unpacks to.
+// every base64 or hex run decoded, every JSON string encoded as ISO
+// 8859-1, and what that unpacks to.
 func unpackedFrom(seen string) string {
 	var out bytes.Buffer
 	out.WriteString(seen)
+	var latins [][]byte
+	for _, lit := range jsonString.FindAllString(seen, -1) {
+		var s string
+		if json.Unmarshal([]byte(lit), &s) != nil {
+			continue
+		}
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r))
+		}
+		latins = append(latins, b)
+	}
 	for _, run := range base64Run.FindAllString(seen, -1) {
 		var decs [][]byte
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
@@ -109,24 +104,31 @@ func unpackedFrom(seen string) string {
 		if d, err := hex.DecodeString(run); err == nil {
 			decs = append(decs, d)
 		}
-		for _, d := range decs {
-			out.Write(d)
+		latins = append(latins, decs...)
+	}
+	for _, d := range latins {
+		out.Write(d)
+		for i := range d {
+			// A stream may follow other bytes ("file: " then gzip).
+			if i > 0 && d[i] != 0x1f && d[i] != 0x78 {
+				continue
+			}
 			for _, open := range []func(io.Reader) (io.Reader, error){
 				func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
 				func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) },
 				func(r io.Reader) (io.Reader, error) { return flate.NewReader(r), nil },
 			} {
-				if r, err := open(bytes.NewReader(d)); err == nil {
+				if r, err := open(bytes.NewReader(d[i:])); err == nil {
 					b, _ := io.ReadAll(r)
 					out.Write(b)
 				}
 			}
-			if z, err := zip.NewReader(bytes.NewReader(d), int64(len(d))); err == nil {
-				for _, f := range z.File {
-					if r, err := f.Open(); err == nil {
-						b, _ := io.ReadAll(r)
-						out.Write(b)
-					}
+		}
+		if z, err := zip.NewReader(bytes.NewReader(d), int64(len(d))); err == nil {
+			for _, f := range z.File {
+				if r, err := f.Open(); err == nil {
+					b, _ := io.ReadAll(r)
+					out.Write(b)
 				}
 			}
 		}
@@ -150,8 +152,8 @@ func TestGatewaySecretsPackedNeverReachTheClient(t *testing.T) {
 	cs, captured := f.connectCaptured(t, nil)
 	ctx := context.Background()
 	probes, leaks := 0, 0
-	for packer := range packers {
-		for _, as := range []string{"image", "audio", "blob", "base64 text", "hex text", "structured"} {
+	for packer := range packings {
+		for _, as := range []string{"image", "audio", "blob", "base64 text", "hex text", "structured", "latin-1 text", "latin-1 structured"} {
 			before := len(captured.bytes())
 			_, _ = cs.CallTool(ctx, &sdk.CallToolParams{Name: "file", Arguments: map[string]any{"packer": packer, "as": as}})
 			probes++
