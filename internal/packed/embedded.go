@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"errors"
 	"io"
+	"unicode/utf8"
 )
 
 // Packed data need not start a body: a tar file holds a gzip member at
@@ -209,9 +210,10 @@ func EmbeddedIn(data []byte, text bool) string {
 // it as ISO 8859-1, as one does that receives binary data in a JSON
 // string ("\u001f\u008b\u0008..."): each character up to U+00FF is its
 // byte, any other is '?'. nil when text holds no character from U+0080
-// to U+00FF, whose bytes it would be.
+// to U+00FF, whose bytes it would be, or is not UTF-8 (binary data, not
+// characters).
 func Latin1(text []byte) []byte {
-	if bytes.IndexByte(text, 0xc2) < 0 && bytes.IndexByte(text, 0xc3) < 0 {
+	if bytes.IndexByte(text, 0xc2) < 0 && bytes.IndexByte(text, 0xc3) < 0 || !utf8.Valid(text) {
 		return nil
 	}
 	out := make([]byte, 0, len(text))
@@ -297,11 +299,11 @@ func Latin1Strings(v any) string {
 }
 
 // Binary reports whether b holds a control byte that text does not (tab,
-// line feed, form feed, carriage return and escape aside): what a client
-// reads as ISO 8859-1 from a string holding one is binary data.
+// line feed, form feed, carriage return, escape and the record separator
+// of JSON text sequences aside): data holding one is binary.
 func Binary(b []byte) bool {
 	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 0x1b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 0x1b && c != 0x1e {
 			return true
 		}
 	}

@@ -295,17 +295,6 @@ var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
 // Binary numbers (a protobuf varint) are read by no detector.
 var errBinaryInText = fmt.Errorf("%w: binary data in a body read as text", errUnmaskable)
 
-// binaryByte reports whether b holds a byte that makes data binary to
-// http.DetectContentType.
-func binaryByte(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 0x1b {
-			return true
-		}
-	}
-	return false
-}
-
 // jsonBody masks a whole JSON body, keeping its encoding when the client
 // accepts it, and records it before it is sent: a response that cannot be
 // recorded is not sent (and the session has ended).
@@ -357,7 +346,7 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
-	if errors.Is(err, mask.ErrInput) && binaryByte(doc) {
+	if errors.Is(err, mask.ErrInput) && packed.Binary(doc) {
 		// Not JSON, nor text: binary data under a JSON type.
 		return nil, errBinaryInText
 	}
@@ -599,7 +588,7 @@ type streamed struct {
 	// anywhere in its bytes (see packed.go).
 	scan  *packed.Scanner
 	embed *packed.Embedded
-	// ctl: a byte that makes data binary (binaryByte) stops the body.
+	// ctl: a byte that makes data binary (packed.Binary) stops the body.
 	ctl bool
 	// latin finds packed data in a text body read as ISO 8859-1, written
 	// through latinW (nil for a binary body).
@@ -639,7 +628,7 @@ func (s *streamed) fill() {
 			s.fail(errNUL)
 			return
 		}
-		if s.ctl && binaryByte(s.buf[:n]) {
+		if s.ctl && packed.Binary(s.buf[:n]) {
 			s.fail(errBinaryInText)
 			return
 		}
