@@ -31,9 +31,17 @@ func RawDeflate(head []byte) bool {
 	if n < minInflated || errors.As(err, &corrupt) {
 		return false
 	}
+	return looksLikeText(out[:n])
+}
+
+// looksLikeText reports whether out, what a stream inflated to, is text:
+// printable, and not a few bytes repeated by a back-reference that random
+// bits happened to spell.
+func looksLikeText(out []byte) bool {
+	n := len(out)
 	printable, distinct, most := 0, 0, 0
 	var count [256]int
-	for _, c := range out[:n] {
+	for _, c := range out {
 		if c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r' {
 			printable++
 		}
@@ -43,9 +51,7 @@ func RawDeflate(head []byte) bool {
 		count[c]++
 		most = max(most, count[c])
 	}
-	// Text, not a few bytes repeated by a back-reference that random
-	// bits happened to spell.
-	return printable*20 >= n*19 && distinct >= minDistinct && most*2 <= n && bigrams(out[:n]) >= minBigrams
+	return printable*20 >= n*19 && distinct >= minDistinct && most*2 <= n && bigrams(out) >= minBigrams
 }
 
 // bigrams counts the distinct pairs of adjacent bytes of b, up to

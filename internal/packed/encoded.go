@@ -39,7 +39,16 @@ type Scanner struct {
 	prev   byte                // the last byte written
 	found  string              // what was found, once found
 	dec    [encodedPrefix]byte // where a run is decoded
+	// long holds the first characters of the current stretch of encoded
+	// characters, judged whole as raw deflate (see judgeLong).
+	long  [longRun]byte
+	nlong int
+	ldec  [longRun]byte
 }
+
+// longRun is how many characters of a stretch are judged as raw deflate:
+// base64 of RawDeflateSniffLen bytes.
+const longRun = RawDeflateSniffLen / 3 * 4
 
 // Found returns the name of the packed format found so far ("" if none).
 func (s *Scanner) Found() string { return s.found }
@@ -54,8 +63,16 @@ func (s *Scanner) Write(p []byte) (int, error) {
 			if s.nruns > 0 {
 				s.endRuns()
 			}
+			s.endLong()
 			s.prev = c
 			continue
+		}
+		if s.nlong >= 0 && s.nlong < longRun {
+			s.long[s.nlong] = c
+			if s.nlong++; s.nlong == longRun {
+				s.endLong()
+				s.nlong = -1 // judged: not again until the stretch ends
+			}
 		}
 		if !alnum(s.prev) {
 			// A run may start after any character but a letter or a
@@ -112,7 +129,37 @@ func (s *Scanner) shift() {
 // Close ends the text: the runs still open are judged.
 func (s *Scanner) Close() error {
 	s.endRuns()
+	s.endLong()
 	return nil
+}
+
+// endLong judges the start of the stretch of encoded characters that
+// ends, or that reached longRun characters: base64 or hex of raw deflate
+// has no magic, and is known by inflating to text (RawDeflate). Only a
+// stretch's start is judged, as base64 is written after a quote, a
+// space, a comma or an equals sign.
+func (s *Scanner) endLong() {
+	n := s.nlong
+	s.nlong = 0
+	if n < minRawRun || s.found != "" {
+		return
+	}
+	run := s.long[:n]
+	for i := range 3 {
+		var d []byte
+		switch i {
+		case 0:
+			d = decodeHex(s.ldec[:], run)
+		case 1:
+			d = decodeBase64(base64.StdEncoding, s.ldec[:], run)
+		default:
+			d = decodeBase64(base64.URLEncoding, s.ldec[:], run)
+		}
+		if len(d) > 0 && RawDeflate(d) {
+			s.found = "raw deflate"
+			return
+		}
+	}
 }
 
 // endRuns judges the open runs and closes them.

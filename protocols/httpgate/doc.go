@@ -267,9 +267,20 @@
 //     the type, by the magic bytes the decoded body starts with (raw
 //     deflate, which has none, by inflating its first bytes); and a
 //     body whose text holds such data as base64 or hex (a JSON field
-//     holding an exported xlsx file, a data: URI of a gzip file) is cut
-//     where it starts, or refused (502) when it is JSON. Where only the
-//     proxy's own secrets are masked they pass as sent.
+//     holding an exported xlsx file, a data: URI of a gzip file, raw
+//     deflate) is cut where it starts, or refused (502) when it is JSON.
+//     So is packed data past a body's start (a tar holding a gzip file,
+//     a JSON line then a gzip stream, a PNG's compressed text) and packed
+//     data as characters up to U+00FF (a Latin-1 body, "\u001f\u008b"
+//     in a JSON string). A body that is neither text nor media (image,
+//     audio, video, font) by its bytes is refused under a rule's mask: a
+//     MessagePack or protobuf body served as application/octet-stream
+//     has no signature. Where only the proxy's own secrets are masked, a
+//     body of a declared length up to 1 MiB (or a streamed one of a
+//     packed type) is searched with what it unpacks to (gzip, zlib, raw
+//     deflate, zip, bzip2, their base64 or hex, at any depth) and passes
+//     as sent when none is there; packed bodies that cannot be searched
+//     so (larger, streamed, xz, zstd, ...) are refused.
 //   - Fields derived from the body: ETag, Content-MD5, Digest,
 //     Content-Digest, Repr-Digest, Content-Range and vendor checksums
 //     (X-Amz-Checksum-*, X-Goog-Hash, ...) describe the unmasked body, an

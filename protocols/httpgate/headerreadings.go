@@ -68,23 +68,34 @@ func readsHeaders(reads []string) bool {
 // many elements.
 func headerReadings(req *gate.Request, names map[string]bool) ([]valueReading, *refusal) {
 	h := req.HTTP
+	return listReadingsOf(h.Headers, func(k string) bool { return names[k] }, func(k string, vs []string, hs map[string][]string) valueReading {
+		alt, hh := *req, *h
+		hh.Headers = hs
+		alt.HTTP = &hh
+		return valueReading{&alt, "header", strings.Replace(listWhy(k, vs, hs[k][0]), "frameworks", "frameworks binding the header", 1)}
+	})
+}
+
+// listReadingsOf returns, for each key of m that read accepts, in order,
+// a reading of m for each reading of the key's values (listReadings):
+// made by with from m with the key's values replaced by the reading (a
+// copy; with may keep it), or a refusal when values have too many
+// elements. Headers and query parameters are read so alike.
+func listReadingsOf(m map[string][]string, read func(k string) bool, with func(k string, vs []string, alt map[string][]string) valueReading) ([]valueReading, *refusal) {
 	var out []valueReading
-	for _, k := range slices.Sorted(maps.Keys(h.Headers)) {
-		if !names[k] {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !read(k) {
 			continue
 		}
-		vs := h.Headers[k]
+		vs := m[k]
 		lists, ref := listReadings(k, vs)
 		if ref != nil {
 			return nil, ref
 		}
 		for _, l := range lists {
-			hs := maps.Clone(h.Headers)
-			hs[k] = l
-			alt, hh := *req, *h
-			hh.Headers = hs
-			alt.HTTP = &hh
-			out = append(out, valueReading{&alt, "header", strings.Replace(listWhy(k, vs, l[0]), "frameworks", "frameworks binding the header", 1)})
+			alt := maps.Clone(m)
+			alt[k] = l
+			out = append(out, with(k, vs, alt))
 		}
 	}
 	return out, nil

@@ -188,6 +188,17 @@ func packedCases(t *testing.T) []packedCase {
 // client received. The masker reads none of them; the client unpacks
 // them. Each must be refused (or cut) rather than sent.
 func TestPackedBodiesNotSentUnderMask(t *testing.T) {
+	total, through := servedUnderMask(t, packedCases(t))
+	t.Logf("%d of %d packed bodies reached the client with the value", through, total)
+}
+
+// servedUnderMask serves each case, under leakRules' mask, through the
+// proxy and the middleware (every third with a gzip Content-Encoding),
+// in two flushed halves, and fails the test for each client that
+// received the value; it returns how many exchanges there were and how
+// many leaked. A connection closed before a response is a refusal.
+func servedUnderMask(t *testing.T, cases []packedCase) (total, through int) {
+	t.Helper()
 	cur := make(chan packedCase, 1)
 	coded := make(chan bool, 1)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -208,20 +219,23 @@ func TestPackedBodiesNotSentUnderMask(t *testing.T) {
 		w.Write(body[half:])
 	})
 	srvs := leakEnv(t, h)
-	total, through := 0, 0
-	for i, c := range packedCases(t) {
+	for i, c := range cases {
 		for name, srv := range srvs {
 			cur <- c
 			coded <- i%3 == 0
-			p := parseExchange(t, rawExchange(t, srv, "GET", "/export"), "GET")
+			raw := rawExchange(t, srv, "GET", "/export")
 			total++
+			if len(raw) == 0 {
+				continue
+			}
+			p := parseExchange(t, raw, "GET")
 			if c.leaks(p.body) {
 				through++
 				t.Errorf("%s: %s body (Content-Type %q) reached the client unpackable (status %d)", name, c.name, c.ctype, p.status)
 			}
 		}
 	}
-	t.Logf("%d of %d packed bodies reached the client with the value", through, total)
+	return total, through
 }
 
 // TestPackedBodiesPassWithoutRuleMask: where no rule masks (a proxy that

@@ -51,6 +51,9 @@ type filter struct {
 	trailersMasked bool
 	// chunked: the upstream sent the body without a length, streamed.
 	chunked bool
+	// sniffedText: a body not text by its type passed under a mask as
+	// its first bytes read as text (binaryUnderMask); the rest must too.
+	sniffedText bool
 }
 
 // newFilter returns the filter of x's response, held in x. ctx is the
@@ -142,7 +145,9 @@ func (f *filter) prepare(status int, h http.Header, body io.ReadCloser) (io.Read
 	sse := mt == "text/event-stream"
 	lines := lineJSON(mt)
 	isJSON := !lines && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-	if f.x.secretsOnly && !sse && !lines && !f.chunked && mt != "" && searchedCodings(codings) && declaredWithin(h, maxScannedWhole) {
+	// A streamed body of a packed type (a download, not an event stream)
+	// is searched whole too: it cannot be searched streamed (packed.go).
+	if f.x.secretsOnly && !sse && !lines && mt != "" && searchedCodings(codings) && (!f.chunked && declaredWithin(h, wholeLimit(mt)) || f.chunked && packed.Type(mt)) {
 		sent, n, rest, err := f.searchWhole(status, h, body, codings, mt, params, text, isJSON)
 		if err != nil || sent != nil {
 			return sent, n, err
@@ -224,12 +229,12 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		return nil, false, err
 	}
 	br := bufio.NewReaderSize(r, 4096)
-	n := sniffLen(mt, label != "")
+	n := max(sniffLen(mt, label != ""), packed.SniffLen) // see refusePacked
 	if !text {
 		n = max(n, wideSniffLen) // see wideText
-	}
-	if !f.x.secretsOnly {
-		n = max(n, packed.SniffLen) // see refusePacked
+		if !f.x.secretsOnly {
+			n = max(n, 512) // see binaryUnderMask
+		}
 	}
 	if mt == "" {
 		n = 512
@@ -241,13 +246,11 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 	if mt == "" && label == "" {
 		text = strings.HasPrefix(http.DetectContentType(head), "text/")
 	}
-	if !f.x.secretsOnly {
-		// A rule masks the body: one whose bytes pack its values is
-		// refused (see packed.go); its type is judged below, once a
-		// byte order mark or wide text has not made it text.
-		if err := refusePacked("", head, text); err != nil {
-			return nil, false, err
-		}
+	// A body whose bytes pack its values is refused (see packed.go); its
+	// type is judged below, once a byte order mark or wide text has not
+	// made it text.
+	if err := refusePacked("", head, text); err != nil {
+		return nil, false, err
 	}
 	var enc encoding.Encoding
 	skip := 0
@@ -257,15 +260,18 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 		}
 	} else if enc, skip = bomCharset(head); skip == 0 {
 		if enc = wideText(head); enc == nil {
-			if !f.x.secretsOnly && packed.Type(mt) && !strings.HasPrefix(http.DetectContentType(head), "text/") {
+			if packed.Type(mt) && !strings.HasPrefix(http.DetectContentType(head), "text/") {
 				// Not text after all: packed by its type (see packed.go).
 				// A CSV served as application/vnd.ms-excel is text.
 				return nil, false, refusePacked(mt, nil, false)
 			}
+			// Raw deflate has no signature: read it by inflating.
+			if more, _ := br.Peek(packed.RawDeflateSniffLen); packed.RawDeflate(more) {
+				return nil, false, fmt.Errorf("%w: the body is raw deflate data, which holds values the masker cannot read", errUnmaskable)
+			}
 			if !f.x.secretsOnly {
-				// Raw deflate has no signature: read it by inflating.
-				if more, _ := br.Peek(packed.RawDeflateSniffLen); packed.RawDeflate(more) {
-					return nil, false, fmt.Errorf("%w: the body is raw deflate data, which holds values the masker cannot read", errUnmaskable)
+				if f.sniffedText, err = binaryUnderMask(head); err != nil {
+					return nil, false, err
 				}
 			}
 			return br, false, nil
@@ -282,6 +288,12 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 // renderers drop it, so 4\x001\x00... reads as a number the detectors
 // never saw.
 var errNUL = fmt.Errorf("%w: NUL byte in a textual body", errUnmaskable)
+
+// errBinaryInText stops a body read as text where it holds a byte no
+// text holds: one that passed under a mask as text by its first bytes
+// (binaryUnderMask), JSON lines, a body of a JSON type that is not JSON.
+// Binary numbers (a protobuf varint) are read by no detector.
+var errBinaryInText = fmt.Errorf("%w: binary data in a body read as text", errUnmaskable)
 
 // jsonBody masks a whole JSON body, keeping its encoding when the client
 // accepts it, and records it before it is sent: a response that cannot be
@@ -314,14 +326,30 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if bytes.IndexByte(doc, 0) >= 0 {
 		return nil, errNUL
 	}
-	if !f.x.secretsOnly {
-		if err := refuseEncoded(packed.Encoded(doc)); err != nil {
+	if err := refuseEncoded(packed.Encoded(doc)); err != nil {
+		return nil, err
+	}
+	if err := refuseEmbedded(packed.EmbeddedIn(doc, true)); err != nil {
+		return nil, err
+	}
+	// Binary data in JSON strings as characters up to U+00FF (escaped
+	// or not), which a client encodes back to bytes.
+	if l := packed.Latin1(unescapeJSON(doc)); l != nil {
+		if err := refuseEmbedded(packed.EmbeddedIn(l, false)); err != nil {
 			return nil, err
+		}
+		if packed.Binary(l) {
+			// Raw deflate may start anywhere in binary data.
+			return nil, errBinaryInText
 		}
 	}
 	// Trailers are not sent: the body goes with a Content-Length.
 	p := f.x.policy
 	out, fs, err := p.JSON(doc)
+	if errors.Is(err, mask.ErrInput) && packed.Binary(doc) {
+		// Not JSON, nor text: binary data under a JSON type.
+		return nil, errBinaryInText
+	}
 	if errors.Is(err, mask.ErrInput) {
 		// Not one JSON text after all: mask it as text, whole (a PEM
 		// block spans lines) and line by line, following values split
@@ -517,9 +545,17 @@ func (m *writerMasker) start(out io.Writer) { m.Writer = m.p.NewWriter(out) }
 // text goes through the response's output writer (recorded under mode)
 // before it is re-encoded; an error means the head could not be recorded.
 func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, body io.ReadCloser, open func() (io.Reader, error), text bool, m streamMasker) (io.ReadCloser, error) {
-	sb := &streamed{f: f, raw: body, open: open, text: text, m: m}
-	if !f.x.secretsOnly {
-		sb.scan = &packed.Scanner{}
+	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, scan: &packed.Scanner{}, embed: &packed.Embedded{Text: text}}
+	// JSON lines hold no control byte raw; neither does a body that
+	// passed under a mask as text by its first bytes alone.
+	_, isLines := m.(*lineMasker)
+	sb.ctl = f.sniffedText || isLines
+	if text {
+		// Binary data as characters up to U+00FF (a Latin-1 body with
+		// a gzip stream in it, decoded to UTF-8), which a client
+		// encodes back to bytes.
+		sb.latin = &packed.Embedded{}
+		sb.latinW = &packed.Latin1Writer{W: sb.latin}
 	}
 	var sink io.Writer = &sb.out
 	if f.coding != "" {
@@ -548,9 +584,16 @@ type streamed struct {
 	buf  []byte // lent by copyBufs while the stream is read
 	eof  bool
 	err  error
-	// scan finds packed data encoded in the body under a rule's mask
-	// (nil otherwise; see packed.go).
-	scan *packed.Scanner
+	// scan finds packed data encoded in the body, embed packed data
+	// anywhere in its bytes (see packed.go).
+	scan  *packed.Scanner
+	embed *packed.Embedded
+	// ctl: a byte that makes data binary (packed.Binary) stops the body.
+	ctl bool
+	// latin finds packed data in a text body read as ISO 8859-1, written
+	// through latinW (nil for a binary body).
+	latin  *packed.Embedded
+	latinW *packed.Latin1Writer
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -585,12 +628,18 @@ func (s *streamed) fill() {
 			s.fail(errNUL)
 			return
 		}
-		if s.scan != nil {
-			_, _ = s.scan.Write(s.buf[:n])
-			if err := refuseEncoded(s.scan.Found()); err != nil {
-				s.fail(err)
-				return
-			}
+		if s.ctl && packed.Binary(s.buf[:n]) {
+			s.fail(errBinaryInText)
+			return
+		}
+		_, _ = s.scan.Write(s.buf[:n])
+		_, _ = s.embed.Write(s.buf[:n])
+		if s.latin != nil {
+			_, _ = s.latinW.Write(s.buf[:n])
+		}
+		if err := errors.Join(refuseEncoded(s.scan.Found()), refuseEmbedded(s.embed.Found()), s.latinFound()); err != nil {
+			s.fail(err)
+			return
 		}
 		if _, err := s.m.Write(s.buf[:n]); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
@@ -605,12 +654,14 @@ func (s *streamed) fill() {
 	}
 	switch {
 	case rerr == io.EOF:
-		if s.scan != nil {
-			_ = s.scan.Close()
-			if err := refuseEncoded(s.scan.Found()); err != nil {
-				s.fail(err)
-				return
-			}
+		_ = s.scan.Close()
+		_ = s.embed.Close()
+		if s.latin != nil {
+			_ = s.latin.Close()
+		}
+		if err := errors.Join(refuseEncoded(s.scan.Found()), refuseEmbedded(s.embed.Found()), s.latinFound()); err != nil {
+			s.fail(err)
+			return
 		}
 		if err := s.m.Close(); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
@@ -634,6 +685,15 @@ func (s *streamed) fill() {
 	case rerr != nil:
 		s.fail(fmt.Errorf("%w: reading the body: %w", errUnmaskable, rerr))
 	}
+}
+
+// latinFound refuses a text body that, read as ISO 8859-1, holds packed
+// data; nil otherwise.
+func (s *streamed) latinFound() error {
+	if s.latin == nil {
+		return nil
+	}
+	return refuseEmbedded(s.latin.Found())
 }
 
 // releaseBuf hands the read buffer back once the stream is over: fill is

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -25,8 +26,22 @@ import (
 // streamed ones go through the stream masker.
 const maxScannedWhole = 64 << 10
 
-// maxDecodedWhole bounds a gzip body searched whole, decoded.
+// maxDecodedWhole bounds a gzip body searched whole, decoded, and what
+// a body searched whole unpacks to (see packed.go).
 const maxDecodedWhole = 1 << 20
+
+// maxPackedWhole bounds the bodies searched whole, as sent, of a packed
+// type or application/octet-stream: downloads, which are refused when
+// they cannot be searched (see packed.go).
+const maxPackedWhole = 1 << 20
+
+// wholeLimit is the bound of the bodies of media type mt searched whole.
+func wholeLimit(mt string) int64 {
+	if packed.Type(mt) || mt == "application/octet-stream" {
+		return maxPackedWhole
+	}
+	return maxScannedWhole
+}
 
 // searchedCodings reports whether a body with these content codings may
 // be searched whole: none, or gzip alone, which every client decodes
@@ -41,12 +56,13 @@ func searchedCodings(codings []string) bool {
 // for the masking path. A body in gzip is searched decoded, and sent
 // encoded to a client that accepts gzip, decoded to others.
 func (f *filter) searchWhole(status int, h http.Header, body io.ReadCloser, codings []string, mt string, params map[string]string, text, isJSON bool) (sent io.ReadCloser, n int64, rest io.ReadCloser, err error) {
-	raw, err := readAllSized(body, maxScannedWhole, sizeHint(h, nil))
+	limit := wholeLimit(mt)
+	raw, err := readAllSized(body, limit, sizeHint(h, nil))
 	if err != nil {
 		body.Close()
 		return nil, 0, nil, fmt.Errorf("%w: reading the body: %w", errUnmaskable, err)
 	}
-	if len(raw) > maxScannedWhole {
+	if int64(len(raw)) > limit {
 		return nil, 0, replayBody(raw, body), nil
 	}
 	doc := raw
@@ -56,7 +72,7 @@ func (f *filter) searchWhole(status int, h http.Header, body io.ReadCloser, codi
 			return nil, 0, replayBody(raw, body), nil
 		}
 	}
-	if !f.holdsNoSecret(doc, mt, params["charset"], text, isJSON) {
+	if !f.holdsNoSecret(doc, mt, params["charset"], text, isJSON) || !unpacksToNoSecret(f.x.policy, doc) {
 		return nil, 0, replayBody(raw, body), nil
 	}
 	out := doc
@@ -105,6 +121,31 @@ func (f *filter) holdsNoSecret(doc []byte, mt, label string, text, isJSON bool) 
 		return jsonHoldsNoSecret(f.x.policy, doc)
 	}
 	return !f.x.policy.Finds(doc)
+}
+
+// unpacksToNoSecret reports whether what doc unpacks to, at every depth
+// (packed.Unpack), holds none of the secrets: false when it holds packed
+// data that cannot be searched.
+func unpacksToNoSecret(p *mask.Policy, doc []byte) bool {
+	found := false
+	visit := func(u []byte) bool {
+		found = p.Finds(u)
+		return found
+	}
+	err := packed.Unpack(doc, maxDecodedWhole, visit)
+	u := doc
+	if bytes.IndexByte(doc, '\\') >= 0 {
+		u = unescapeJSON(doc)
+	}
+	if l := packed.Latin1(u); err == nil && !found && l != nil {
+		// Binary data as characters up to U+00FF (see jsonBody), in
+		// which raw deflate may start anywhere, is not searched.
+		if packed.Binary(l) {
+			return false
+		}
+		err = packed.Unpack(l, maxDecodedWhole, visit)
+	}
+	return err == nil && !found
 }
 
 // jsonHoldsNoSecret is holdsNoSecret for a JSON document, which the

@@ -64,25 +64,17 @@ func valueReadingsOf(req *gate.Request, read *namesOf) ([]valueReading, *refusal
 	if ref != nil || len(names) == 0 {
 		return out, ref
 	}
-	for _, k := range slices.Sorted(maps.Keys(h.Query)) {
-		vs := h.Query[k]
-		if !names.spelled(k) {
-			continue
-		}
-		lists, ref := listReadings(k, vs)
-		if ref != nil {
-			return nil, ref
-		}
-		for _, l := range lists {
-			q := maps.Clone(h.Query)
-			q[k] = l
-			alt, hq := *req, *h
-			hq.Query = q
-			alt.HTTP = &hq
-			alt.Command = commandWithQuery(req.Command, h.Method+" "+h.Path, q)
-			out = append(out, valueReading{&alt, "query", listWhy(k, vs, l[0])})
-		}
+	query, ref := listReadingsOf(h.Query, names.spelled, func(k string, vs []string, q map[string][]string) valueReading {
+		alt, hq := *req, *h
+		hq.Query = q
+		alt.HTTP = &hq
+		alt.Command = commandWithQuery(req.Command, h.Method+" "+h.Path, q)
+		return valueReading{&alt, "query", listWhy(k, vs, q[k][0])}
+	})
+	if ref != nil {
+		return nil, ref
 	}
+	out = append(out, query...)
 	combos, ref := combinedParamReadings(h.Query, names)
 	if ref != nil {
 		return nil, ref

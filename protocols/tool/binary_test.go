@@ -98,7 +98,7 @@ func TestBytesInResultsNeverReachTheModelUnmasked(t *testing.T) {
 }
 
 // TestPackedDataInResultsNeverReachTheModelUnmasked returns a card or an
-// e-mail inside a gzip, zlib or zip file, as a []byte at a random place
+// e-mail inside a gzip, zlib or zip file or raw deflate, as a []byte at a random place
 // of a nested result or as its base64 or hex in a string: the wrapped
 // tool withholds it (the masker reads the bytes or their encoding, the
 // caller unpacks them).
@@ -108,13 +108,20 @@ func TestPackedDataInResultsNeverReachTheModelUnmasked(t *testing.T) {
 	through := 0
 	for i := range 120 {
 		secret := []string{"4111 1111 1111 1111", "ada@example.com"}[r.IntN(2)]
-		names := []string{"gzip", "zlib", "zip"}
+		names := []string{"gzip", "zlib", "zip", "deflate"}
 		name := names[r.IntN(len(names))]
 		file := packings[name]("name,value\nada," + secret + "\n")
 		var want *bytesHolder
-		switch r.IntN(3) {
+		switch r.IntN(4) {
 		case 0:
 			want = placeBytes(r, file, 3)
+		case 3:
+			// The bytes as the characters of their values.
+			lat := make([]rune, len(file))
+			for i, c := range file {
+				lat[i] = rune(c)
+			}
+			want = &bytesHolder{Any: "file: " + string(lat)}
 		case 1:
 			want = &bytesHolder{Map: map[string]any{"file": base64.StdEncoding.EncodeToString(file)}}
 		default:

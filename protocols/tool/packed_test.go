@@ -3,6 +3,7 @@ package tool_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/base64"
@@ -13,8 +14,16 @@ import (
 	"strings"
 )
 
-// packings write a file's text as a gzip, zlib or zip file.
+// packings write a file's text as a gzip, zlib or zip file, or as raw
+// deflate (which has no signature).
 var packings = map[string]func(string) []byte{
+	"deflate": func(s string) []byte {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.BestCompression)
+		io.WriteString(w, s)
+		w.Close()
+		return b.Bytes()
+	},
 	"gzip": func(s string) []byte {
 		var b bytes.Buffer
 		w := gzip.NewWriter(&b)
@@ -46,6 +55,9 @@ var encodedRun = regexp.MustCompile(`[A-Za-z0-9+/=]{16,}`)
 // secret.
 func unpacksTo(v any, secret string) bool {
 	doc, _ := json.Marshal(v)
+	if latin1UnpacksTo(v, secret) {
+		return true
+	}
 	for _, run := range encodedRun.FindAllString(string(doc), -1) {
 		var decoded [][]byte
 		if d, err := base64.StdEncoding.DecodeString(run); err == nil {
@@ -57,7 +69,7 @@ func unpacksTo(v any, secret string) bool {
 			}
 		}
 		for _, d := range decoded {
-			var out []byte
+			out, _ := io.ReadAll(flate.NewReader(bytes.NewReader(d)))
 			if r, err := gzip.NewReader(bytes.NewReader(d)); err == nil {
 				b, _ := io.ReadAll(r)
 				out = append(out, b...)
@@ -76,6 +88,52 @@ func unpacksTo(v any, secret string) bool {
 			}
 			if bytes.Contains(out, []byte(secret)) {
 				return true
+			}
+		}
+	}
+	return false
+}
+
+// latin1UnpacksTo reports whether a string of v, encoded as ISO 8859-1,
+// holds from any offset a gzip, zlib or raw deflate stream that unpacks
+// to secret.
+func latin1UnpacksTo(v any, secret string) bool {
+	doc, _ := json.Marshal(v)
+	var d any
+	_ = json.Unmarshal(doc, &d)
+	var strs []string
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case string:
+			strs = append(strs, x)
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(d)
+	for _, s := range strs {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r))
+		}
+		for i := range b {
+			for _, open := range []func(io.Reader) (io.Reader, error){
+				func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) },
+				func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) },
+				func(r io.Reader) (io.Reader, error) { return flate.NewReader(r), nil },
+			} {
+				if r, err := open(bytes.NewReader(b[i:])); err == nil {
+					if u, _ := io.ReadAll(r); bytes.Contains(u, []byte(secret)) {
+						return true
+					}
+				}
 			}
 		}
 	}

@@ -185,6 +185,17 @@ func maskResult[R any](p *mask.Policy, result R) (R, []byte, []mask.Finding, err
 	if name := packed.Encoded(raw); name != "" {
 		return zero, nil, nil, fmt.Errorf("%w (%s)", errPackedMasked, name)
 	}
+	// Packed data as characters up to U+00FF in a string, which the
+	// caller encodes back to bytes (see packed.Latin1).
+	if bytes.Contains(raw, []byte(`\u00`)) || packed.Latin1(raw) != nil {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return zero, nil, nil, err
+		}
+		if name := packed.Latin1Strings(v); name != "" {
+			return zero, nil, nil, fmt.Errorf("%w (%s as characters)", errPackedMasked, name)
+		}
+	}
 	if s, ok := any(result).(string); ok {
 		out, findings, err := p.Value("", s)
 		if err != nil {

@@ -26,6 +26,25 @@ func refuseEncoded(text string) error {
 	if name := packed.Encoded([]byte(text)); name != "" {
 		return fmt.Errorf("mcp: the result holds encoded %s data, which masking cannot read", name)
 	}
+	return refuseLatin1(text)
+}
+
+// refuseLatin1 refuses text that holds packed data as characters up to
+// U+00FF ("\u001f\u008b\u0008..."), which a client encodes back to
+// bytes (see packed.Latin1).
+func refuseLatin1(text string) error {
+	if name := packed.Latin1Strings(text); name != "" {
+		return fmt.Errorf("mcp: the result holds %s data as characters, which masking cannot read", name)
+	}
+	return nil
+}
+
+// refuseLatin1In is refuseLatin1 for every string of v, structured
+// content decoded from JSON (whose escapes hide the characters).
+func refuseLatin1In(v any) error {
+	if name := packed.Latin1Strings(v); name != "" {
+		return fmt.Errorf("mcp: the result holds %s data as characters, which masking cannot read", name)
+	}
 	return nil
 }
 
@@ -85,6 +104,13 @@ func (m *masker) structured(v any) (any, error) {
 		return nil, fmt.Errorf("structured content: %w", err)
 	}
 	if err := refuseEncoded(string(doc)); err != nil {
+		return nil, err
+	}
+	var decoded any
+	if err := json.Unmarshal(doc, &decoded); err != nil {
+		return nil, fmt.Errorf("structured content: %w", err)
+	}
+	if err := refuseLatin1In(decoded); err != nil {
 		return nil, err
 	}
 	out, f, err := m.p.JSON(doc)

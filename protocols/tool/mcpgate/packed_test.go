@@ -3,6 +3,7 @@ package mcpgate
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
 	"context"
@@ -18,8 +19,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// packings are the packed files an export tool sends: gzip, zlib, zip.
+// packings are the packed files an export tool sends: gzip, zlib, zip,
+// raw deflate (which has no signature).
 var packings = map[string]func(string) []byte{
+	"deflate": func(s string) []byte {
+		var b bytes.Buffer
+		w, _ := flate.NewWriter(&b, flate.BestCompression)
+		io.WriteString(w, s)
+		w.Close()
+		return b.Bytes()
+	},
 	"gzip": func(s string) []byte {
 		var b bytes.Buffer
 		w := gzip.NewWriter(&b)
@@ -45,9 +54,12 @@ var packings = map[string]func(string) []byte{
 }
 
 // unpack returns what a client unpacks from data: a gzip, zlib or zip
-// file's content (what could be read of it).
+// file's content, or raw deflate's (what could be read of it).
 func unpack(data []byte) string {
 	var out []byte
+	if b, _ := io.ReadAll(flate.NewReader(bytes.NewReader(data))); len(b) > 0 {
+		out = append(out, b...)
+	}
 	if r, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
 		b, _ := io.ReadAll(r)
 		out = append(out, b...)
@@ -72,6 +84,10 @@ var encodedRun = regexp.MustCompile(`[A-Za-z0-9+/_=-]{16,}`)
 // unpacksPII reports whether an encoded run of s unpacks to the card or
 // the e-mail address the mask hides.
 func unpacksPII(s string) bool {
+	// A string of characters up to U+00FF, encoded as ISO 8859-1.
+	if u := unpackedFrom(s); strings.Contains(u, piiCard) || strings.Contains(u, piiEmail) {
+		return true
+	}
 	for _, run := range encodedRun.FindAllString(s, -1) {
 		for _, r := range append([]string{run}, strings.Split(run, "/")...) {
 			var decoded [][]byte
@@ -105,6 +121,8 @@ func exportServer() *sdk.Server {
 		}
 		data := pack("name,card,email\nada," + piiCard + "," + piiEmail + "\n")
 		switch encoding {
+		case "latin-1":
+			return latin1String(data)
 		case "hex":
 			return hex.EncodeToString(data)
 		case "base64url":
@@ -160,7 +178,7 @@ func TestEncodedPackedResultsWithheldUnderMask(t *testing.T) {
 		}
 	}
 	for packing := range packings {
-		for _, encoding := range []string{"base64", "base64url", "hex"} {
+		for _, encoding := range []string{"base64", "base64url", "hex", "latin-1"} {
 			for _, shape := range []string{"text", "structured", "resource", "data-uri"} {
 				args, _ := json.Marshal(map[string]string{"packing": packing, "encoding": encoding, "shape": shape})
 				res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "export", Arguments: json.RawMessage(args)})

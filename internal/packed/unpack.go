@@ -1,0 +1,300 @@
+package packed
+
+import (
+	"bytes"
+	"compress/bzip2"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// A search for a value in data held whole (a gateway's own credential,
+// which no client may see however it is packed) must read what the data
+// unpacks to. Unpack finds, anywhere in data, the packed streams a client
+// can unpack with common tools — gzip, zlib (a PDF's streams, a PNG's
+// text), raw deflate (a zip member, a tar member), bzip2, and the base64
+// or hex of any of them in text — and hands what each unpacks to, and
+// what that holds in turn, to the search. Packed data it has no decoder
+// for (xz, zstd, lz4, 7z, rar, an encrypted or otherwise compressed zip
+// member, ...), more than limit bytes unpacked, deeper nesting, or an
+// encoded stream cut short is ErrOpaque: the caller cannot know what it
+// holds.
+
+// ErrOpaque is wrapped by Unpack's errors: data holds packed data that
+// cannot be searched.
+var ErrOpaque = errors.New("packed: data holds packed data that cannot be searched")
+
+// maxDepth bounds packed data within packed data.
+const maxDepth = 4
+
+// Unpack calls visit with what each packed stream in data unpacks to, at
+// every depth (data itself is not visited), until visit returns true.
+// It reads at most limit bytes unpacked in all; see ErrOpaque.
+func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
+	u := unpacker{budget: limit, visit: visit}
+	return u.walk(data, 0)
+}
+
+type unpacker struct {
+	budget int
+	visit  func([]byte) bool
+	done   bool
+	tries  int
+	// strict: what is read came from an encoded run, which may have been
+	// cut where the client reads on (see walkEncoded).
+	strict bool
+}
+
+// walk searches data, at depth, for packed streams.
+func (u *unpacker) walk(data []byte, depth int) error {
+	for i := 0; i < len(data) && !u.done; i++ {
+		b := data[i:]
+		var (
+			r    io.Reader
+			name string
+		)
+		switch m := embeddedMagic(b, false); m {
+		case "":
+		case "gzip":
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				continue
+			}
+			zr.Multistream(false)
+			r, name = zr, m
+		case "bzip2":
+			r, name = bzip2.NewReader(bytes.NewReader(b)), m
+		case "zip":
+			zr, err := zipMember(b)
+			if err != nil {
+				return err
+			}
+			if zr == nil {
+				continue // stored: its bytes are searched where they are
+			}
+			r, name = zr, m
+		case "OLE2", "SQLite", "Avro", "Java serialization", "Parquet":
+			// Strings in these are bytes of data itself, searched as
+			// they are.
+			continue
+		default:
+			return fmt.Errorf("%w: %s data", ErrOpaque, m)
+		}
+		if r == nil && zlibCandidate(b) && zlibCheck(b) {
+			if u.tries++; u.tries > maxCandidates+i>>12 {
+				return fmt.Errorf("%w: more than %d zlib headers", ErrOpaque, maxCandidates)
+			}
+			zr, err := zlib.NewReader(bytes.NewReader(b))
+			if err != nil {
+				continue
+			}
+			r, name = zr, "zlib"
+		}
+		if r == nil && i%512 == 0 && !printableHead(b) && RawDeflate(b[:min(len(b), RawDeflateSniffLen)]) {
+			r, name = flate.NewReader(bytes.NewReader(b)), "raw deflate"
+		}
+		if r == nil && encodedChar(b[0]) && (i == 0 || !alnum(data[i-1])) {
+			stretch := i == 0 || !encodedChar(data[i-1])
+			if dec := decodeRun(b, stretch); dec != nil {
+				if err := u.walkEncoded(dec, depth); err != nil {
+					return err
+				}
+				continue
+			}
+			if stretch {
+				// The base64 of a file that does not start packed (an
+				// image with compressed text chunks) is searched too.
+				if err := u.walkStretch(b, depth); err != nil {
+					return err
+				}
+			}
+		}
+		if r == nil {
+			continue
+		}
+		out, err := u.read(r, name)
+		if err != nil {
+			return err
+		}
+		if err := u.layer(out, depth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkEncoded searches the bytes an encoded run decoded to: they hold
+// packed data (decodeRun), which must unpack to its end, or the rest of
+// the run (beyond a line break, an escape) went unread.
+func (u *unpacker) walkEncoded(dec []byte, depth int) error {
+	if depth >= maxDepth {
+		return fmt.Errorf("%w: nested more than %d deep", ErrOpaque, maxDepth)
+	}
+	if u.visit(dec) {
+		u.done = true
+		return nil
+	}
+	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true}
+	err := sub.walk(dec, depth+1)
+	u.budget, u.done, u.tries = sub.budget, sub.done, sub.tries
+	return err
+}
+
+// minStretch is the shortest stretch of encoded characters whose
+// decoded bytes are searched for packed data.
+const minStretch = 64
+
+// walkStretch searches the bytes that the stretch of encoded characters
+// b starts with decodes to (base64, base64url or hex, whole), when it is
+// at least minStretch long.
+func (u *unpacker) walkStretch(b []byte, depth int) error {
+	n := 0
+	for n < len(b) && encodedChar(b[n]) {
+		n++
+	}
+	if n < minStretch {
+		return nil
+	}
+	if depth >= maxDepth {
+		return fmt.Errorf("%w: nested more than %d deep", ErrOpaque, maxDepth)
+	}
+	for enc := range 3 {
+		if dec := decodeAll(enc, b[:n]); len(dec)*2 >= n {
+			return u.walk(dec, depth+1)
+		}
+	}
+	return nil
+}
+
+// layer visits what a stream unpacked to and searches it in turn.
+func (u *unpacker) layer(out []byte, depth int) error {
+	if depth >= maxDepth {
+		return fmt.Errorf("%w: nested more than %d deep", ErrOpaque, maxDepth)
+	}
+	if u.visit(out) {
+		u.done = true
+		return nil
+	}
+	return u.walk(out, depth+1)
+}
+
+// read unpacks r within the budget. A stream cut short or corrupt
+// yields what it held before, as it does to a client; in an encoded run
+// (strict) it is opaque.
+func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
+	out, err := io.ReadAll(io.LimitReader(r, int64(u.budget)+1))
+	if len(out) > u.budget {
+		return nil, fmt.Errorf("%w: %s data unpacks to more than the bytes searched", ErrOpaque, name)
+	}
+	u.budget -= len(out)
+	if err != nil && u.strict {
+		return nil, fmt.Errorf("%w: encoded %s data cut short: %v", ErrOpaque, name, err)
+	}
+	return out, nil
+}
+
+// zlibCheck reports whether b's first two bytes pass zlib's header check
+// without a preset dictionary.
+func zlibCheck(b []byte) bool {
+	return (uint(b[0])<<8|uint(b[1]))%31 == 0 && b[1]&0x20 == 0
+}
+
+// zipMember returns a reader of the deflated member whose local header b
+// starts with, nil for a stored one, ErrOpaque for one encrypted or
+// compressed otherwise.
+func zipMember(b []byte) (io.Reader, error) {
+	if len(b) < 30 {
+		return nil, nil
+	}
+	flags := binary.LittleEndian.Uint16(b[6:])
+	method := binary.LittleEndian.Uint16(b[8:])
+	start := 30 + int(binary.LittleEndian.Uint16(b[26:])) + int(binary.LittleEndian.Uint16(b[28:]))
+	switch {
+	case flags&1 != 0:
+		return nil, fmt.Errorf("%w: an encrypted zip member", ErrOpaque)
+	case method == 0:
+		return nil, nil
+	case method != 8:
+		return nil, fmt.Errorf("%w: a zip member compressed with method %d", ErrOpaque, method)
+	case start > len(b):
+		return nil, nil
+	}
+	return flate.NewReader(bytes.NewReader(b[start:])), nil
+}
+
+// decodeRun decodes the run of encoded characters b starts with when it
+// holds packed data (as a Scanner judges it; raw deflate too when the run
+// starts a stretch of encoded characters, whole): the whole run, in the
+// encoding that judged it. nil otherwise.
+func decodeRun(b []byte, whole bool) []byte {
+	n := 0
+	for n < len(b) && encodedChar(b[n]) {
+		n++
+	}
+	if n < minEncoded {
+		return nil
+	}
+	run := b[:n]
+	var dec [encodedPrefix]byte
+	head := run[:min(n, encodedPrefix)]
+	for i := range 3 {
+		var d []byte
+		switch i {
+		case 0:
+			d = decodeHex(dec[:], head)
+		case 1:
+			d = decodeBase64(base64.StdEncoding, dec[:], head)
+		default:
+			d = decodeBase64(base64.URLEncoding, dec[:], head)
+		}
+		if len(d) == 0 {
+			continue
+		}
+		packed := Magic(d, true) != "" || len(head) == encodedPrefix && zlibHeader(d)
+		if !packed && (!whole || n < minRawRun) {
+			continue
+		}
+		all := decodeAll(i, run)
+		if all == nil {
+			continue
+		}
+		if packed || RawDeflate(all[:min(len(all), RawDeflateSniffLen)]) {
+			return all
+		}
+	}
+	return nil
+}
+
+// minRawRun is the shortest run judged as raw deflate: shorter ones are
+// words and identifiers.
+const minRawRun = 32
+
+// decodeAll decodes run whole: as hex (0), base64 (1) or base64url (2),
+// the prefix in whole units.
+func decodeAll(enc int, run []byte) []byte {
+	dst := make([]byte, len(run))
+	switch enc {
+	case 0:
+		return decodeHex(dst, run)
+	case 1:
+		return decodeBase64(base64.StdEncoding, dst, run)
+	}
+	return decodeBase64(base64.URLEncoding, dst, run)
+}
+
+// printableHead reports whether b's first 64 bytes are printable ASCII or
+// white space, as compressed data of that length never is: text is not
+// inflated to be judged.
+func printableHead(b []byte) bool {
+	for _, c := range b[:min(len(b), 64)] {
+		if (c < 0x20 || c >= 0x7f) && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
