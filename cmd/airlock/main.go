@@ -19,6 +19,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/airlock-sdk/airlock/internal/gctune"
 	"io"
 	"maps"
 	"os"
@@ -101,6 +102,8 @@ func buildVersion() string {
 }
 
 func main() {
+	// A gateway's load, not a library's: see internal/gctune.
+	gctune.Apply()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/airlock-sdk/airlock/internal/gctune"
 	"io"
 	"net"
 	"net/http"
@@ -45,6 +46,10 @@ import (
 var defaultRules []byte
 
 func main() {
+	// The collector set for a gateway's load (GOGC 400 under a soft memory
+	// limit) unless GOGC or GOMEMLIMIT is set; an embedding program chooses
+	// its own.
+	gctune.Apply()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/airlock-sdk/airlock/internal/gctune"
 	"net"
 	"os"
 	"os/signal"
@@ -34,6 +35,10 @@ import (
 )
 
 func main() {
+	// The collector set for a gateway's load (GOGC 400 under a soft memory
+	// limit) unless GOGC or GOMEMLIMIT is set; an embedding program chooses
+	// its own.
+	gctune.Apply()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "sshgateway:", err)
 		os.Exit(1)

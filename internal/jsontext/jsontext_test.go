@@ -152,3 +152,26 @@ func TestSkipValue(t *testing.T) {
 		t.Errorf("depth 3: %v", err)
 	}
 }
+
+// Every byte value at every offset of plain strings of up to 24 bytes
+// (three words and the bytes after them) is quoted as encoding/json
+// quotes it, in both modes: the word-at-a-time skip of plain bytes never
+// passes over a byte to escape.
+func TestAppendQuoteEveryByteEveryOffset(t *testing.T) {
+	for n := 1; n <= 24; n++ {
+		for at := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a", n))
+				b[at] = byte(c)
+				s := string(b)
+				want, _ := json.Marshal(s)
+				if got := jsontext.AppendQuote(nil, s, true); !bytes.Equal(got, want) {
+					t.Fatalf("%q html: got %s want %s", s, got, want)
+				}
+				if got := jsontext.AppendQuote(nil, b, false); !bytes.Equal(got, marshalNoHTML(s)) {
+					t.Fatalf("%q: got %s want %s", s, got, marshalNoHTML(s))
+				}
+			}
+		}
+	}
+}

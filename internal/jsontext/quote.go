@@ -29,7 +29,8 @@ func AppendQuote[S ~string | ~[]byte](dst []byte, s S, escapeHTML bool) []byte {
 		plain = &plainBytes[1]
 	}
 	start := 0
-	for i := 0; i < len(s); {
+	i := plainPrefix(s, escapeHTML)
+	for i < len(s) {
 		b := s[i]
 		if plain[b] {
 			i++
@@ -77,4 +78,41 @@ func AppendQuote[S ~string | ~[]byte](dst []byte, s S, escapeHTML bool) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Word masks of the bytes plainPrefix looks for, one per byte of a word.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainPrefix returns how many leading bytes of s are written as they are
+// (plainBytes), give or take the last word: it reads eight bytes at a time
+// and stops at the first word holding a byte to escape, a control byte or
+// a byte above ASCII (left to AppendQuote's byte loop). Hashes, ids and
+// names, most of what the record writes, are plain throughout.
+func plainPrefix[S ~string | ~[]byte](s S, escapeHTML bool) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		b := s[i : i+8] // known length: one load, no bounds checks
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+		// A byte below 0x20, at or above 0x80, '"' or '\\'.
+		bad := (w - 0x20*ones) | w | hasByte(w, '"') | hasByte(w, '\\')
+		if escapeHTML {
+			bad |= hasByte(w, '<') | hasByte(w, '>') | hasByte(w, '&')
+		}
+		if bad&highs != 0 {
+			break
+		}
+	}
+	return i
+}
+
+// hasByte sets the high bit of every byte of w equal to c (and may set
+// it in a byte above one equal to c: a false alarm only sends that word
+// to the byte loop).
+func hasByte(w uint64, c byte) uint64 {
+	x := w ^ (ones * uint64(c))
+	return (x - ones) &^ x
 }
