@@ -75,7 +75,10 @@ type Config struct {
 	// (base64, xxd, rev, tr, sed, awk, cut, head -c, gzip, arithmetic
 	// expansion, variables other than the environment's, searches and
 	// comparisons such as grep, sort, test and case, which tell a value a
-	// piece at a time, any program not known to print what it reads as it
+	// piece at a time, name patterns — a glob other than * and .*, find
+	// -name and its kin, ls -I and --hide, tree -P, du --exclude — which
+	// tell a masked file name a piece at a time by whether it matches,
+	// any program not known to print what it reads as it
 	// is; see shell.OutputTransform), interactive shells and commands run
 	// with a terminal (a pager scrolled sideways draws a card cut, and
 	// its ! runs a command nobody judged). Off by default:
