@@ -52,32 +52,77 @@ func mac(secret []byte, timestamp string, body []byte) []byte {
 }
 
 // Verify checks a signature made by Sign: the HMAC must match and the
-// timestamp must lie within maxSkew of now (DefaultMaxSkew when zero). It
-// does not detect replays; see Webhook's callback for that.
+// timestamp must lie within maxSkew of now (DefaultMaxSkew when zero or
+// negative). The timestamp must be written as Sign writes it (decimal, no
+// sign, no leading zeros). It does not detect replays; see Webhook's
+// callback for that.
 func Verify(secret []byte, timestamp, signature string, body []byte, now time.Time, maxSkew time.Duration) error {
+	_, err := verifySigned(secret, timestamp, signature, body, now, maxSkew)
+	return err
+}
+
+// verifySigned is Verify returning the signature's bytes: the one spelling
+// of the message that the replay guard remembers (hex is read in either
+// letter case, so its text is not).
+func verifySigned(secret []byte, timestamp, signature string, body []byte, now time.Time, maxSkew time.Duration) ([]byte, error) {
 	if len(secret) == 0 {
-		return fmt.Errorf("%w: no secret configured", ErrBadSignature)
+		return nil, fmt.Errorf("%w: no secret configured", ErrBadSignature)
 	}
-	if maxSkew <= 0 {
-		maxSkew = DefaultMaxSkew
-	}
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil || len(timestamp) > 19 {
-		return fmt.Errorf("%w: malformed timestamp", ErrBadSignature)
-	}
-	ts := time.Unix(sec, 0)
-	if d := now.Sub(ts); d > maxSkew || d < -maxSkew {
-		return fmt.Errorf("%w: timestamp outside the allowed %v", ErrBadSignature, maxSkew)
+	if _, err := freshTimestamp(timestamp, now, maxSkew); err != nil {
+		return nil, err
 	}
 	got, ok := strings.CutPrefix(signature, "v1=")
 	if !ok {
-		return fmt.Errorf("%w: no v1 signature", ErrBadSignature)
+		return nil, fmt.Errorf("%w: no v1 signature", ErrBadSignature)
 	}
 	raw, err := hex.DecodeString(got)
 	if err != nil || !hmac.Equal(raw, mac(secret, timestamp, body)) {
-		return fmt.Errorf("%w: signature does not match", ErrBadSignature)
+		return nil, fmt.Errorf("%w: signature does not match", ErrBadSignature)
 	}
-	return nil
+	return raw, nil
+}
+
+// skewOf is the timestamp tolerance maxSkew stands for: DefaultMaxSkew
+// when zero or negative. The verifiers and the replay guard read it alike.
+func skewOf(maxSkew time.Duration) time.Duration {
+	if maxSkew <= 0 {
+		return DefaultMaxSkew
+	}
+	return maxSkew
+}
+
+// freshTimestamp reads a Unix-seconds timestamp written as
+// strconv.FormatInt writes it and checks it lies within maxSkew of now.
+// Other spellings of the same instant ("+1700000000", "01700000000") are
+// refused: a message has one spelling, so a replay cannot pass for a new
+// message by respelling its time.
+func freshTimestamp(timestamp string, now time.Time, maxSkew time.Duration) (time.Time, error) {
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil || strconv.FormatInt(sec, 10) != timestamp {
+		return time.Time{}, fmt.Errorf("%w: malformed timestamp", ErrBadSignature)
+	}
+	ts := time.Unix(sec, 0)
+	skew := skewOf(maxSkew)
+	if d := now.Sub(ts); d > skew || d < -skew {
+		return time.Time{}, fmt.Errorf("%w: timestamp outside the allowed %v", ErrBadSignature, skew)
+	}
+	return ts, nil
+}
+
+// replayForget is when the replay guard may forget a message accepted at
+// now: once it could no longer pass the timestamp check, however the clock
+// and the message's timestamp lie, and never before now (a tolerance too
+// large to add is remembered for as long as the process runs).
+func replayForget(now time.Time, maxSkew time.Duration) time.Time {
+	skew := skewOf(maxSkew)
+	if skew > 1<<62 {
+		return time.Unix(1<<62, 0)
+	}
+	forget := now.Add(2 * skew)
+	if forget.Before(now) {
+		return time.Unix(1<<62, 0)
+	}
+	return forget
 }
 
 // replayGuard remembers accepted signatures until they could no longer pass

@@ -2,14 +2,13 @@ package approval
 
 import (
 	"bytes"
-	"cmp"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -59,8 +58,7 @@ func (w *Webhook) serveCallback(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	skew := cmp.Or(w.MaxSkew, DefaultMaxSkew)
-	if !w.replays.accept(replayKey, now, now.Add(2*skew)) {
+	if !w.replays.accept(replayKey, now, replayForget(now, w.MaxSkew)) {
 		writeError(rw, ErrReplay)
 		return
 	}
@@ -83,20 +81,31 @@ func (w *Webhook) serveCallback(rw http.ResponseWriter, r *http.Request) {
 }
 
 // authenticateCallback returns the reviewer of a callback and the key under
-// which the message is remembered against replays.
+// which the message is remembered against replays. The key is the message's
+// one spelling: a signed callback's HMAC bytes (not its hex as written, which
+// reads the same in upper case), a token callback's subject, timestamp in
+// seconds and body. A signed callback's key does not name the reviewer key,
+// so a message cannot be replayed under another key name sharing a secret.
 func (w *Webhook) authenticateCallback(r *http.Request, body []byte) (gate.Identity, string, error) {
 	now := time.Now()
 	ts := r.Header.Get(HeaderTimestamp)
 	if key := r.Header.Get(HeaderKey); key != "" {
 		rv, ok := w.Reviewers[key]
+		secret := rv.Secret
 		if !ok {
-			return gate.Identity{}, "", fmt.Errorf("%w: unknown key", ErrBadSignature)
+			// An unknown key name is checked against a secret nobody has,
+			// so it is answered as a wrong signature is, in about the same
+			// time: the answers do not tell which key names exist.
+			secret = unknownKeySecret[:]
 		}
-		sig := r.Header.Get(HeaderSignature)
-		if err := Verify(rv.Secret, ts, sig, body, now, w.MaxSkew); err != nil {
+		raw, err := verifySigned(secret, ts, r.Header.Get(HeaderSignature), body, now, w.MaxSkew)
+		if err == nil && !ok {
+			err = fmt.Errorf("%w: signature does not match", ErrBadSignature)
+		}
+		if err != nil {
 			return gate.Identity{}, "", err
 		}
-		return cloneIdentity(rv.Identity), "sig:" + key + ":" + sig, nil
+		return cloneIdentity(rv.Identity), "sig:" + hex.EncodeToString(raw), nil
 	}
 	if w.Authenticate == nil {
 		return gate.Identity{}, "", ErrUnauthenticated
@@ -105,13 +114,19 @@ func (w *Webhook) authenticateCallback(r *http.Request, body []byte) (gate.Ident
 	if err != nil {
 		return gate.Identity{}, "", errors.Join(ErrUnauthenticated, err)
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	skew := cmp.Or(w.MaxSkew, DefaultMaxSkew)
-	if err != nil || len(ts) > 19 || now.Sub(time.Unix(sec, 0)).Abs() > skew {
+	at, err := freshTimestamp(ts, now, w.MaxSkew)
+	if err != nil {
 		return gate.Identity{}, "", fmt.Errorf("%w: missing or stale %s", ErrBadSignature, HeaderTimestamp)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", id.Subject, ts)
+	fmt.Fprintf(h, "%s\x00%d\x00", id.Subject, at.Unix())
 	h.Write(body)
 	return id, "tok:" + hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// unknownKeySecret is the secret a callback naming an unknown key is
+// checked against: random, drawn once, never given to anyone.
+var unknownKeySecret = func() (k [32]byte) {
+	_, _ = rand.Read(k[:])
+	return k
+}()

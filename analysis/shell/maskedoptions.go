@@ -45,6 +45,13 @@ var rewriteSpecs = map[string]rewriteSpec{
 	// which carry passwords and tokens ps shows masked.
 	"pgrep": {short: "f", long: []string{"--full"}, what: "a pattern matched against command lines"},
 	"pkill": {short: "f", long: []string{"--full"}, what: "a pattern matched against command lines"},
+	// ls -I and --hide, tree -P and -I, du --exclude leave out or keep
+	// the names a pattern matches: whether a masked name is listed tells
+	// it a piece at a time (maskednames.go).
+	"ls":   {short: "I", long: []string{"--ignore", "--hide"}, what: "names chosen by a pattern"},
+	"dir":  {short: "I", long: []string{"--ignore", "--hide"}, what: "names chosen by a pattern"},
+	"tree": {short: "PI", long: []string{"--matchdirs", "--prune"}, what: "names chosen by a pattern"},
+	"du":   {short: "X", long: []string{"--exclude", "--exclude-from"}, what: "names chosen by a pattern"},
 }
 
 // rewritingOption reports the first option of a faithful program in args

@@ -72,6 +72,9 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 			return what, true
 		}
 	}
+	if what, ok := namePattern(s); ok {
+		return what, true
+	}
 	return comparesInShell(s.Command)
 }
 

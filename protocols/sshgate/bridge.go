@@ -37,6 +37,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 			case "exit-status", "exit-signal":
 				exits = append(exits, r)
 			default:
+				_ = c.recordRequest("upstream "+sc.scope, r.Type, r.Payload, refusedOutcome("not forwarded to the client"))
 				if r.WantReply {
 					_ = r.Reply(false, nil)
 				}

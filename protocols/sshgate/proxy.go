@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -74,7 +75,10 @@ type Config struct {
 	// (base64, xxd, rev, tr, sed, awk, cut, head -c, gzip, arithmetic
 	// expansion, variables other than the environment's, searches and
 	// comparisons such as grep, sort, test and case, which tell a value a
-	// piece at a time, any program not known to print what it reads as it
+	// piece at a time, name patterns — a glob other than * and .*, find
+	// -name and its kin, ls -I and --hide, tree -P, du --exclude — which
+	// tell a masked file name a piece at a time by whether it matches,
+	// any program not known to print what it reads as it
 	// is; see shell.OutputTransform), interactive shells and commands run
 	// with a terminal (a pager scrolled sideways draws a card cut, and
 	// its ! runs a command nobody judged). Off by default:
@@ -416,8 +420,11 @@ type conn struct {
 	// wg counts the channels' handlers and every goroutine they start:
 	// all of them may record into the session, which closes after them.
 	wg sync.WaitGroup
-	// aux counts the connection's watchers, which record nothing.
+	// aux counts the connection's watchers, which record nothing, and
+	// its loop of global requests, which records before the session ends.
 	aux sync.WaitGroup
+	// channels numbers the connection's session channels in the record.
+	channels atomic.Int64
 }
 
 // sessionID is the gate session's id, for logs.
@@ -432,15 +439,21 @@ func (c *conn) refused(what string) {
 	_ = c.gc.Record(c.ctx, gate.Event{Kind: gate.EventError, Error: "ssh: refused " + what})
 }
 
-// globalRequests refuses every global request: tcpip-forward and
-// streamlocal-forward (ssh -R) are never allowed, and keepalives get the
-// failure reply OpenSSH expects from a server that does not know them.
+// globalRequests refuses every global request, each recorded:
+// tcpip-forward and streamlocal-forward (ssh -R) are never allowed, and
+// keepalives get the failure reply OpenSSH expects from a server that
+// does not know them.
 func (c *conn) globalRequests(reqs <-chan *ssh.Request) {
 	for r := range reqs {
+		why := "not a request the gateway serves"
 		switch r.Type {
 		case "tcpip-forward", "cancel-tcpip-forward", "streamlocal-forward@openssh.com", "cancel-streamlocal-forward@openssh.com":
 			c.refused("global request " + r.Type)
+			why = "remote forwarding is not allowed"
+		case "keepalive@openssh.com":
+			why = "answered as OpenSSH expects of a server that does not know it"
 		}
+		_ = c.recordRequest("global", r.Type, r.Payload, refusedOutcome(why))
 		if r.WantReply {
 			_ = r.Reply(false, nil)
 		}

@@ -2,6 +2,7 @@ package sshgate
 
 import (
 	"io"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,6 +21,7 @@ const ExitRefused = 126
 type sessionChan struct {
 	c      *conn
 	ch     ssh.Channel
+	scope  string     // "channel N": the channel in the record
 	env    [][]byte   // payloads of allowed env requests
 	pty    []byte     // payload of pty-req
 	mu     sync.Mutex // guards up and closed
@@ -43,7 +45,7 @@ func (c *conn) session(nch ssh.NewChannel) {
 	if err != nil {
 		return
 	}
-	sc := &sessionChan{c: c, ch: ch, shut: make(chan struct{})}
+	sc := &sessionChan{c: c, ch: ch, shut: make(chan struct{}), scope: "channel " + strconv.FormatInt(c.channels.Add(1), 10)}
 	defer func() {
 		ch.Close()
 		sc.mu.Lock()
@@ -87,34 +89,72 @@ func (c *conn) session(nch ssh.NewChannel) {
 
 // request answers one channel request of the client; started says
 // whether the channel's program was asked for already, and request
-// returns it as it is after r.
+// returns it as it is after r. Every request but the program's is
+// recorded (requests.go) before it is answered or forwarded.
 func (sc *sessionChan) request(r *ssh.Request, started bool) bool {
 	c := sc.c
-	ok := false
+	var outcome string
+	var forward ssh.Channel
 	switch r.Type {
-	case "env":
-		ok = !started && sc.envRequest(r.Payload)
-	case "pty-req":
+	case "exec", "shell", "subsystem":
 		if !started {
-			sc.pty = append([]byte(nil), r.Payload...)
-			ok = true
+			// The reply is sent inside start: a refusal is reported as an
+			// accepted request followed by stderr and an exit status.
+			// Counted in the connection's wait group: the connection ends
+			// only once the program has, its end recorded.
+			c.wg.Go(func() { sc.start(r) })
+			return true
+		}
+		outcome = refusedOutcome("the channel's program was asked for already")
+	case "env":
+		switch ok, why := sc.envRequest(r.Payload); {
+		case started:
+			outcome = refusedOutcome("the channel's program was asked for already")
+		case ok:
+			outcome = outcomeKept
+		default:
+			outcome = refusedOutcome(why)
+		}
+	case "pty-req":
+		if started {
+			outcome = refusedOutcome("the channel's program was asked for already")
+		} else {
+			outcome = outcomeKept
 		}
 	case "window-change", "signal", "break":
-		if up := sc.upstream(); up != nil {
-			ok, _ = up.SendRequest(r.Type, r.WantReply, r.Payload)
+		if forward = sc.upstream(); forward == nil {
+			outcome = refusedOutcome("no program runs on the channel")
+		} else {
+			outcome = outcomeForwarded
 		}
-	case "exec", "shell", "subsystem":
-		if started {
-			break
-		}
-		// The reply is sent inside start: a refusal is reported as an
-		// accepted request followed by stderr and an exit status.
-		// Counted in the connection's wait group: the connection ends
-		// only once the program has, its end recorded.
-		c.wg.Go(func() { sc.start(r) })
-		return true
 	case "x11-req", "auth-agent-req@openssh.com":
 		c.refused(r.Type)
+		outcome = refusedOutcome("forwarding is not allowed")
+	case "keepalive@openssh.com":
+		outcome = refusedOutcome("answered as OpenSSH expects of a server that does not know it")
+	default:
+		outcome = refusedOutcome("not a request the gateway serves")
+	}
+	if err := c.recordRequest(sc.scope, r.Type, r.Payload, outcome); err != nil {
+		// Unrecorded, nothing of it takes effect.
+		if r.WantReply {
+			_ = r.Reply(false, nil)
+		}
+		return started
+	}
+	ok := outcome == outcomeKept
+	switch {
+	case r.Type == "env" && ok:
+		sc.env = append(sc.env, append([]byte(nil), r.Payload...))
+	case r.Type == "pty-req" && ok:
+		sc.pty = append([]byte(nil), r.Payload...)
+	case forward != nil:
+		var err error
+		ok, err = forward.SendRequest(r.Type, r.WantReply, r.Payload)
+		if err == nil && !ok && r.WantReply {
+			_ = c.gc.Record(c.ctx, gate.Event{Kind: gate.EventError, Error: "ssh: the upstream refused " + sc.scope + " " + r.Type})
+		}
+		ok = ok || !r.WantReply
 	}
 	if r.WantReply {
 		_ = r.Reply(ok, nil)
@@ -154,20 +194,19 @@ func (sc *sessionChan) upstream() ssh.Channel {
 	return sc.up
 }
 
-// envRequest keeps an env request that forwardableEnv lets through and
-// records the refusal of any other.
-func (sc *sessionChan) envRequest(payload []byte) bool {
+// envRequest reports whether forwardableEnv lets an env request through
+// and records the refusal of any other.
+func (sc *sessionChan) envRequest(payload []byte) (bool, string) {
 	var e struct{ Name, Value string }
 	if err := ssh.Unmarshal(payload, &e); err != nil {
-		return false
+		return false, "malformed env request"
 	}
 	ok, why := forwardableEnv(e.Name, e.Value, sc.c.p.cfg.EnvAllow)
 	if !ok {
 		sc.c.refused("env " + e.Name + ": " + why)
-		return false
+		return false, why
 	}
-	sc.env = append(sc.env, append([]byte(nil), payload...))
-	return true
+	return true, ""
 }
 
 // start judges an exec, shell or subsystem request and, when allowed, runs
@@ -213,6 +252,7 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		}
 		if p.Name != "sftp" {
 			c.refused("subsystem " + p.Name)
+			_ = c.recordRequest(sc.scope, r.Type, r.Payload, refusedOutcome("no subsystem but sftp is served"))
 			if r.WantReply {
 				_ = r.Reply(false, nil)
 			}
@@ -299,9 +339,13 @@ func (sc *sessionChan) refuse(r *ssh.Request, msg string) {
 	sc.exit(ExitRefused)
 }
 
-// exit sends an exit status and closes the client channel.
+// exit sends an exit status of the gateway's own (a refusal, the end of
+// sftp) and closes the client channel. The status is recorded first, when
+// it can be: a channel that ends without one reads as a program killed.
 func (sc *sessionChan) exit(status int) {
 	_ = sc.ch.CloseWrite()
-	_, _ = sc.ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
+	payload := ssh.Marshal(struct{ Status uint32 }{uint32(status)})
+	_ = sc.c.recordRequest(sc.scope, "exit-status", payload, outcomeSent)
+	_, _ = sc.ch.SendRequest("exit-status", false, payload)
 	sc.closeClient()
 }

@@ -27,7 +27,17 @@ const MaxMaskedRead = 64 << 20
 func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
 	c := sc.c
 	var discard sync.WaitGroup
-	discard.Go(func() { ssh.DiscardRequests(ureqs) })
+	discard.Go(func() {
+		// sftp-server's exit status and anything else the upstream asks
+		// stay with the gateway, which serves sftp itself; the record
+		// keeps them.
+		for r := range ureqs {
+			_ = c.recordRequest("upstream "+sc.scope, r.Type, r.Payload, refusedOutcome("not forwarded: the gateway serves sftp"))
+			if r.WantReply {
+				_ = r.Reply(false, nil)
+			}
+		}
+	})
 	defer func() {
 		// ureqs closes once the upstream channel has.
 		_ = up.Close()
