@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 // meaningFixture: tables whose rows an UPDATE changes differently under
@@ -383,36 +384,9 @@ func meaningProbe(t *testing.T, tg *testGateway, up *pgconn.PgConn, mode func(*p
 // those settings or is refused.
 func TestSessionSettingsSeenByRules(t *testing.T) {
 	t.Parallel()
-	base := startGateway(t)
-	up := base.upstream(t)
+	tg := settingsRulesGateway(t)
 	ctx := context.Background()
-	rr, err := up.Exec(ctx, probeSQL).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conds []string
-	for i, n := range probedSettings {
-		if n == "is_superuser" || n == "session_authorization" {
-			continue
-		}
-		conds = append(conds, fmt.Sprintf("sql.settings[%q] == %q", n, string(rr[i].Rows[0][0])))
-	}
-	rules := `
-default: deny
-rules:
-  - name: settings-and-reads
-    when: sql.statements.all(s, s.kind in ["SET", "RESET", "SHOW", "BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "DISCARD", "SELECT"])
-    action: allow
-  - name: updates-under-known-settings
-    when: sql.statements.all(s, s.kind == "UPDATE") && ` + strings.Join(conds, " && ") + `
-    action: allow
-`
-	tg := startGateway(t, withRules(rules))
-	up = tg.upstream(t)
-	if _, err := up.Exec(ctx, meaningFixture+`
-		CREATE FUNCTION setter(n text, v text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN set_config(n, v, false); END $$;`).ReadAll(); err != nil {
-		t.Fatal(err)
-	}
+	up := tg.upstream(t)
 	probes, leaks := 0, 0
 	var leaked []string
 	for modeName, mode := range modes {
@@ -442,6 +416,106 @@ rules:
 	if leaks > 0 {
 		t.Fatalf("%d of %d leaked:\n%s", leaks, probes, strings.Join(leaked, "\n"))
 	}
+}
+
+// settingsRulesGateway starts a gateway in front of meaningFixture whose
+// rules allow an UPDATE only under the settings a session starts with,
+// read from the server.
+func settingsRulesGateway(t *testing.T) *testGateway {
+	t.Helper()
+	base := startGateway(t)
+	ctx := context.Background()
+	rr, err := base.upstream(t).Exec(ctx, probeSQL).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conds []string
+	for i, n := range probedSettings {
+		if n == "is_superuser" || n == "session_authorization" {
+			continue
+		}
+		conds = append(conds, fmt.Sprintf("sql.settings[%q] == %q", n, string(rr[i].Rows[0][0])))
+	}
+	rules := `
+default: deny
+rules:
+  - name: settings-and-reads
+    when: sql.statements.all(s, s.kind in ["SET", "RESET", "SHOW", "BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "DISCARD", "SELECT"])
+    action: allow
+  - name: updates-under-known-settings
+    when: sql.statements.all(s, s.kind == "UPDATE") && ` + strings.Join(conds, " && ") + `
+    action: allow
+`
+	tg := startGateway(t, withRules(rules))
+	if _, err := tg.upstream(t).Exec(ctx, meaningFixture+`
+		CREATE FUNCTION setter(n text, v text) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN set_config(n, v, false); END $$;`).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// TestPsqlSessionSettings: psql changes DateStyle and TimeZone from its
+// environment (PGDATESTYLE, PGTZ: startup parameters), PGOPTIONS (the
+// options parameter), a SET in the same -c as the statement, or a SET of
+// its own before it: an UPDATE the rules allow only under the starting
+// settings runs with their row count or is refused.
+func TestPsqlSessionSettings(t *testing.T) {
+	t.Parallel()
+	psql := gatetest.NeedTool(t, "psql")
+	tg := settingsRulesGateway(t)
+	stmt := meaningCases[0].stmt // datestyle
+	tzStmt := meaningCases[1].stmt
+	probes := []struct {
+		name string
+		env  []string
+		args []string
+		stmt string
+	}{
+		{"PGDATESTYLE", []string{"PGDATESTYLE=DMY"}, nil, stmt},
+		{"PGTZ", []string{"PGTZ=Pacific/Kiritimati"}, nil, tzStmt},
+		{"PGOPTIONS datestyle", []string{"PGOPTIONS=-c datestyle=DMY"}, nil, stmt},
+		{"PGOPTIONS timezone", []string{"PGOPTIONS=-c timezone=Pacific/Kiritimati"}, nil, tzStmt},
+		{"SET in the same -c", nil, []string{"-c", "SET datestyle = DMY; " + fmt.Sprintf(stmt, 1)}, ""},
+		{"SET before", nil, []string{"-c", "SET datestyle = DMY", "-c", fmt.Sprintf(stmt, 1)}, ""},
+		{"set_config before", nil, []string{"-c", "SELECT set_config('timezone', 'Pacific/Kiritimati', false)", "-c", fmt.Sprintf(tzStmt, 1)}, ""},
+		{"BEGIN, SET LOCAL, UPDATE", nil, []string{"-c", "BEGIN", "-c", "SET LOCAL datestyle = DMY", "-c", fmt.Sprintf(stmt, 1), "-c", "COMMIT"}, ""},
+	}
+	count := func(out string) int {
+		n := -1
+		for _, l := range strings.Split(out, "\n") {
+			if _, err := fmt.Sscanf(strings.TrimSpace(l), "UPDATE %d", &n); err == nil {
+				return n
+			}
+		}
+		return n
+	}
+	baseline := map[string]int{}
+	for _, st := range []string{stmt, tzStmt} {
+		out, err := runTool(t, tg.clientEnv("admin"), "", psql, "-X", "-c", fmt.Sprintf(st, 1))
+		if err != nil || count(out) < 0 {
+			t.Fatalf("control: %v\n%s", err, out)
+		}
+		baseline[st] = count(out)
+	}
+	leaks := 0
+	for _, p := range probes {
+		args := append([]string{"-X"}, p.args...)
+		st := p.stmt
+		if st != "" {
+			args = append(args, "-c", fmt.Sprintf(st, 1))
+		} else if strings.Contains(strings.Join(p.args, " "), "timezone") {
+			st = tzStmt
+		} else {
+			st = stmt
+		}
+		out, _ := runTool(t, append(tg.clientEnv("admin"), p.env...), "", psql, args...)
+		t.Logf("%s: %d rows (%d under the starting settings); refused: %v", p.name, count(out), baseline[st], strings.Contains(out, "airlock: denied"))
+		if n := count(out); n >= 0 && n != baseline[st] {
+			leaks++
+			t.Errorf("%s: %d rows, %d under the starting settings:\n%s", p.name, n, baseline[st], out)
+		}
+	}
+	t.Logf("%d of %d psql probes ran under settings the rule did not see", leaks, len(probes))
 }
 
 // meaningProbeRules is meaningProbe without a review: the rules allow or
