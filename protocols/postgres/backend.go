@@ -315,6 +315,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		bs.described = false
 		c.resolve(bs, o, true)
 		c.lineageReady(body)
+		c.idleReady(rfq.TxStatus)
 		if rfq.TxStatus != 'T' {
 			// Portals end with their transaction.
 			c.model.clearPortals()

@@ -99,6 +99,8 @@ type conn struct {
 	settings      map[string]string
 	settingsStale bool
 	probe         *op
+	idle          idleWatch // ends a session idle in a transaction (idle.go)
+
 	// settingsChanged is set by the upstream goroutine when the server
 	// reports a change of a setting the gateway reads.
 	settingsChanged atomic.Bool

@@ -204,7 +204,11 @@
 // Limits: before authentication every client message is at most
 // MaxAuthMessageBytes (the startup packet 10000 bytes, as PostgreSQL) and
 // the startup, authentication included, must end within
-// Config.StartupTimeout. Config.MaxConnections (default 256) bounds the
+// Config.StartupTimeout. A session idle in a transaction (or a failed
+// one) for longer than Config.IdleInTransactionTimeout (default 5
+// minutes) is ended with SQLSTATE 25P03: its locks would block other
+// sessions for as long as the client waits; a statement held for review
+// is not idle. Config.MaxConnections (default 256) bounds the
 // connections open at once and Config.MaxConnectionsPerIdentity the
 // sessions of one identity; a client over either gets SQLSTATE 53300 and
 // nothing else is disturbed.

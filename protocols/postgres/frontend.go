@@ -73,7 +73,9 @@ func (b *batch) reset() {
 // allowed. It returns when the client goes away or breaks the protocol.
 func (c *conn) clientLoop() error {
 	for {
+		c.idleReading(true)
 		typ, body, raw, err := c.rd.next()
+		c.idleReading(false)
 		if err != nil {
 			return err
 		}

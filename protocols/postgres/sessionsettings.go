@@ -248,6 +248,9 @@ func (c *conn) probeReply(bs *backendState, head *op, typ byte, body []byte) err
 		}
 		// Like any Query, it dropped the unnamed statement and portal.
 		c.resolve(bs, head, true)
+		if len(body) == 1 {
+			c.idleReady(body[0])
+		}
 	default:
 		return outOfStep(typ, head)
 	}
