@@ -39,8 +39,9 @@ import (
 //
 // In a failed transaction the read fails; nothing but the transaction's
 // end runs there, so the settings shown stay the last ones read, and the
-// read is made again after the next message. Any other failure of the
-// read ends the session.
+// read is made again after the next message; so it is when a cancel
+// request of the client's reached the read. Any other failure of the read
+// ends the session.
 
 // probedSettings are the settings read with SHOW, by their lower-case
 // names: those that change what a statement reads, writes or means.
@@ -183,7 +184,8 @@ func (c *conn) probeIfStale() error {
 // confirmSettings brings c.settings up to what the server holds before a
 // statement is judged: when an earlier message may have changed them, it
 // waits for the read sent after it (or sends one, outside a sync group).
-// refuse is set when they cannot be read there: inside a sync group.
+// refuse is set when they cannot be read there (inside a sync group) or
+// a cancel request of the client's stopped the read.
 func (c *conn) confirmSettings() (refuse bool, err error) {
 	if !c.settingsStale && !c.settingsChanged.Load() {
 		return false, nil
@@ -208,6 +210,10 @@ func (c *conn) confirmSettings() (refuse bool, err error) {
 	case r.code == "25P02":
 		// A failed transaction: only its end runs, which reads them again.
 		return false, nil
+	case r.code == "57014":
+		// The client's cancel request reached the read: this statement
+		// is refused, the next one reads them again (stale stays set).
+		return true, nil
 	case r.code != "" || r.err != "":
 		return false, fmt.Errorf("postgres: the session's settings could not be read: %s", r.err)
 	}
