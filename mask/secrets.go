@@ -248,46 +248,7 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 	for at(t, j) == ' ' || at(t, j) == '\t' {
 		j++
 	}
-	q := at(t, j)
-	if q == '"' || q == '\'' || q == '`' {
-		j++
-		start := j
-		for j < len(t) && t[j] != q && t[j] != '\n' && j-start <= maxAssignment {
-			if t[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j-start > maxAssignment {
-			return span{start: start, end: start + maxAssignment, overlong: true}, true
-		}
-		if j > len(t) {
-			j = len(t)
-		}
-		if j == start || isMaskToken(t[start:j]) {
-			return span{}, false
-		}
-		return span{start: start, end: j}, true
-	}
-	// "Authorization: Bearer <token>": mask the credential, keep the scheme.
-	for _, scheme := range []string{"bearer ", "basic ", "token ", "digest "} {
-		if len(t)-j > len(scheme) && bytes.EqualFold(t[j:j+len(scheme)], []byte(scheme)) {
-			j += len(scheme)
-			break
-		}
-	}
-	start := j
-	j = s.valueEnd(start)
-	if at(t, start) == '[' && at(t, j) == ']' && isMaskToken(t[start:j+1]) {
-		return span{}, false
-	}
-	if j-start > maxAssignment {
-		return span{start: start, end: start + maxAssignment, overlong: true}, true
-	}
-	if j == start || isMaskToken(t[start:j]) {
-		return span{}, false
-	}
-	return span{start: start, end: j}, true
+	return assignmentValue(s, j)
 }
 
 // isMaskToken reports whether v is already masked: a redact or hash token
@@ -319,7 +280,7 @@ func (s *scan) valueEnd(i int) int {
 		return s.veEnd
 	}
 	j := i
-	for j < len(s.t) && !isValueEnd(s.t[j]) {
+	for j < len(s.t) && !isValueEnd(s.t[j]) && !(s.t[j] == '\\' && escapedBreak(s.t, j)) {
 		j++
 	}
 	s.veFrom, s.veEnd, s.veOK = i, j, true
