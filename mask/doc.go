@@ -40,7 +40,9 @@
 // SecretHeaders are the module's one list of secret names: the recorder
 // and the HTTP gateway resolve names through it too. Detectors judge a value by its raw neighbours, so a value glued to
 // letters or digits (x4111111111111111y is masked, 94111111111111111 is
-// not) may stay.
+// not) may stay; a token with a known prefix (AKIA, ghp_, sk_live_, xoxb-,
+// AIza, eyJ...) glued to letters or digits is masked when its body looks
+// random (glue.go: 4294967295AKIA... from cat a b).
 //
 // Disguised values. An agent with SQL, a shell or HTTP can rewrite a value
 // before it reaches the masker; the numeric detectors and the e-mail
