@@ -152,7 +152,8 @@
 //     strings, members, containers and lines: the text's words are read
 //     joined for the literals alone (secretjoins.go);
 //   - a private key without its armour: the body lines an END line
-//     closes, and blocks of two or more lines of a key's width (keybody.go);
+//     closes, blocks of two or more lines of a key's width (keybody.go),
+//     and one such line alone that reads as random base64 (keyline.go);
 //   - internationalised e-mail addresses (RFC 6531): letters of any
 //     script in the local part and the domain, a domain label in one script.
 //
@@ -169,8 +170,10 @@
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
 // destroys them. Groups of one or two digits separated by ASCII commas
-// (CSV rows, arrays such as [4,1,1,1,...]) are not a card, and one line
-// of a key's body alone is not told from other base64.
+// (CSV rows, arrays such as [4,1,1,1,...]) are not a card. One line of a
+// key's body alone (64 or 70 characters) is masked when it reads as
+// random base64 (keyline.go), and so is any such line: a SHA-384 digest
+// in base64, a line of a certificate.
 //
 // Detectors or field rules. Detectors catch values by their look: a card
 // number, an e-mail address, a token, wherever it appears (a column, a JSON
