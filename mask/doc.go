@@ -123,13 +123,15 @@
 //   - code lists (codelists.go): bytes in hex with separators (34 31 31,
 //     34:31, 0x34,0x31), hex dumps (xxd, hexdump -C, od: offsets skipped,
 //     ASCII columns read joined), decimal code points (52,49,
-//     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49))
+//     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49),
+//     unichr, NCHAR, String.fromCodePoint and the calls of codecalls.go)
 //     and spelled digits (four, one, one) are read decoded when nine or
 //     more codes (five groups of four hex digits) decode to text;
 //   - encodings of encodings: the encoded runs and code lists of a decoded
 //     run or list (and of a joined or escape-decoded view) are decoded in
-//     turn, up to three deep: base64 of hex, hex of base64, base64 of
-//     base64, a hex list in base64;
+//     turn, up to five deep: base64 of hex, hex of base64, base64 of
+//     base64, a hex list in base64; a sixth layer of encoded text fails
+//     closed (ErrLimit, nested.go);
 //   - spelled-out e-mail addresses (words.go): ann [at] example [dot] com,
 //     ann(at)example.com, ann [@] example [.] com, ann @ example . com,
 //     ann at example [dot] com, and bare words alone (ann at example dot
