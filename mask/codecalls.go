@@ -10,19 +10,27 @@ package mask
 // takes the whole list (String.fromCharCode(52,49), string.char(52,49))
 // needs no word between codes.
 
-// callWords are the words of those calls, in upper case.
-var callWords = [...]string{
-	"CHR", "CHAR", "CHRW", "CHRB", "STRING", "FROMCHARCODE", "FROMCODEPOINT", "UNICHR", "NCHAR",
-	"RUNE", "BYTE", "MB", "CONVERT", "TOCHAR", "TOCHARS", "CHARACTER", "TOSTRING", "VALUEOF", "NEW",
+// callWords are the words of those calls, in upper case, by length.
+var callWords = [...][]string{
+	2:  {"MB"},
+	3:  {"CHR", "NEW"},
+	4:  {"CHAR", "CHRW", "CHRB", "RUNE", "BYTE"},
+	5:  {"NCHAR"},
+	6:  {"STRING", "UNICHR", "TOCHAR"},
+	7:  {"CONVERT", "TOCHARS", "VALUEOF"},
+	8:  {"TOSTRING"},
+	9:  {"CHARACTER"},
+	12: {"FROMCHARCODE"},
+	13: {"FROMCODEPOINT"},
 }
 
 // glueWord reports whether w is a word of a call that wraps a code
 // (callWords), in any case.
 func glueWord(w []byte) bool {
-	if len(w) < 2 || len(w) > len("FROMCODEPOINT") {
+	if len(w) >= len(callWords) {
 		return false
 	}
-	for _, s := range callWords {
+	for _, s := range callWords[len(w)] {
 		if equalFoldASCII(w, s) {
 			return true
 		}
