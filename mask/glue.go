@@ -7,9 +7,11 @@ package mask
 // xoxb-, AIza, glpat-...) with a full body is a token there too when the
 // body looks drawn at random: two classes of letters and digits, six
 // different characters or more, a letter beyond hex (not a word in
-// capitals, a DNA sequence, a row of x, a hex digest). The body then ends at its longest length, and what follows
-// stays. An access key ID in lower case, whose prefix "asia" and "akia"
-// stand in words, takes only digits, '_' and '-' as glue.
+// capitals, a DNA sequence, a row of x, a hex digest). The body then ends
+// at its longest length, and what follows stays. An access key ID's body
+// is base32 besides; in lower case, where "asia" and "akia" stand in
+// words, it takes only digits, '_' and '-' as glue. A JWT may also follow
+// a dot that is not its own ("Done.eyJ...").
 
 // minGlueDistinct is how many different characters the body of a glued
 // token holds at least.
@@ -82,4 +84,19 @@ func gluedOK(t []byte, ps, bs, be int, g glueRule) bool {
 		}
 	}
 	return randomBody(t[bs:be])
+}
+
+// jwtPayload reports whether the "eyJ" at t[i], after a '.', is a later
+// part of a token: the part before the dot starts with "eyJ" too, or
+// runs back beyond ctxBefore. Otherwise the dot ends a sentence or a
+// name the token is glued to ("Done.eyJ...").
+func jwtPayload(t []byte, i int) bool {
+	k := i - 1
+	for k > 0 && i-k <= ctxBefore && isB64URL(t[k-1]) {
+		k--
+	}
+	if i-k > ctxBefore {
+		return true
+	}
+	return k+3 <= len(t) && string(t[k:k+3]) == "eyJ"
 }

@@ -64,7 +64,7 @@ func TestGluedTokensGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(5, 9))
-	lefts := []string{"", "4294967295", "0", "x", "Q", "abc123", "_", "-", "id=x", "é", "%"}
+	lefts := []string{"", "4294967295", "0", "x", "Q", "abc123", "_", "-", "id=x", "é", "%", "Done.", "v1.2.", "a.b-c_d."}
 	rights := []string{"", "4294967295", "0", "x", "Q", "_", "-", ".", ".x9", "/", "=", "é", "abcDEF"}
 	bad, total := 0, 0
 	for _, tok := range gluedTokens(r, 6) {

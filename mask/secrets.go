@@ -162,7 +162,7 @@ func matchSlackWebhook(s *scan, h kwHit) (span, bool) {
 // encrypted one. Longer than 8 KiB fails closed.
 func matchJWT(s *scan, h kwHit) (span, bool) {
 	t := s.t
-	if at(t, h.start-1) == '.' {
+	if at(t, h.start-1) == '.' && jwtPayload(t, h.start) {
 		return span{}, false // a later part of a token: its payload
 	}
 	j := h.start
