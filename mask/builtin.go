@@ -14,7 +14,7 @@ type builtin struct {
 var builtins = []builtin{
 	{"private_key", []string{"pem", "private_key_block"}, []string{"secrets"}, tokenDetector{"private_key", maxPEM + 8}},
 	{"aws_access_key_id", []string{"aws_access_key"}, []string{"secrets", "aws"}, tokenDetector{"aws_access_key_id", 24}},
-	{"aws_secret_access_key", []string{"aws_secret_key"}, []string{"secrets", "aws"}, tokenDetector{"aws_secret_access_key", 96}},
+	{"aws_secret_access_key", []string{"aws_secret_key"}, []string{"secrets", "aws"}, tokenDetector{"aws_secret_access_key", maxAWSSecretRun + 64}},
 	{"github_token", []string{"github"}, []string{"secrets"}, tokenDetector{"github_token", 270}},
 	{"gitlab_token", []string{"gitlab"}, []string{"secrets"}, tokenDetector{"gitlab_token", 270}},
 	{"slack_token", []string{"slack"}, []string{"secrets"}, tokenDetector{"slack_token", 270}},

@@ -13,8 +13,8 @@ package mask
 //
 // A list is a run of tokens (letters and digits) of one kind, with at
 // most maxCodeGap other bytes between two: the separators, brackets and
-// &#, and up to two words of the calls that wrap a code (chr, char,
-// String, fromCharCode). At the start of a line, a dump's offset is
+// &#, and up to four words of the calls that wrap a code (chr, char,
+// String, fromCharCode, and the others of codecalls.go). At the start of a line, a dump's offset is
 // skipped; after two spaces, a line's rest of at most maxDumpASCII bytes
 // is an ASCII column. A list's first token is dropped when it does not fit
 // the kind of the others: a stream window may begin inside a list.
@@ -40,8 +40,9 @@ const (
 	// maxCodeGap bounds the bytes between two codes, words of a call
 	// aside.
 	maxCodeGap = 8
-	// maxCodeGlue bounds the words of a call between two codes.
-	maxCodeGlue = 2
+	// maxCodeGlue bounds the words of a call between two codes
+	// (new String(Character.toChars(52)) holds four).
+	maxCodeGlue = 4
 	// maxDumpASCII bounds an ASCII column: sixteen bytes and its bars.
 	maxDumpASCII = 18
 )
@@ -178,22 +179,6 @@ func equalFoldASCII(w []byte, s string) bool {
 		}
 	}
 	return true
-}
-
-// glueWord reports whether w is a word of a call that wraps a code: chr,
-// char, chrw, string, fromCharCode, in any case.
-func glueWord(w []byte) bool {
-	switch len(w) {
-	case 3, 4, 6:
-		var v uint64
-		for _, c := range w {
-			v = v<<8 | uint64(c|0x20)
-		}
-		return v == 0x636872 || v == 0x63686172 || v == 0x63687277 || v == 0x737472696e67
-	case 12:
-		return equalFoldASCII(w, "FROMCHARCODE")
-	}
-	return false
 }
 
 // dumpOffset reports whether t[s:e], at the start of a line, is the

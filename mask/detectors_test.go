@@ -190,7 +190,9 @@ func TestSecrets(t *testing.T) {
 		{"aws_access_key_id", "id=AKIAIOSFODNN7EXAMPLE;", "id=[AWS_ACCESS_KEY_ID];"},
 		{"aws_access_key_id", "ASIAY34FZKBOKMUTVV7A", "[AWS_ACCESS_KEY_ID]"},
 		{"aws_access_key_id", "AKIAIOSFODNN7EXAMPL", "AKIAIOSFODNN7EXAMPL"},
-		{"aws_access_key_id", "xAKIAIOSFODNN7EXAMPLE", "xAKIAIOSFODNN7EXAMPLE"},
+		{"aws_access_key_id", "xAKIAIOSFODNN7EXAMPLE", "x[AWS_ACCESS_KEY_ID]"}, // glued: TestGluedTokensGenerated
+		{"aws_access_key_id", "xAKIAIOSFODNN7EXAMPLEx", "x[AWS_ACCESS_KEY_ID]x"},
+		{"aws_access_key_id", "ASIAPACIFIC2024Q1REPORT", "ASIAPACIFIC2024Q1REPORT"},
 		{"aws_access_key_id", "akiaiosfodnn7example", "[AWS_ACCESS_KEY_ID]"}, // lower() is lossless: TestSecretCaseTricks
 		{"aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [AWS_SECRET_ACCESS_KEY]"},
 		{"aws_secret_access_key", `"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"`, `"SecretAccessKey": "[AWS_SECRET_ACCESS_KEY]"`},

@@ -40,7 +40,9 @@
 // SecretHeaders are the module's one list of secret names: the recorder
 // and the HTTP gateway resolve names through it too. Detectors judge a value by its raw neighbours, so a value glued to
 // letters or digits (x4111111111111111y is masked, 94111111111111111 is
-// not) may stay.
+// not) may stay; a token with a known prefix (AKIA, ghp_, sk_live_, xoxb-,
+// AIza, eyJ...) glued to letters or digits is masked when its body looks
+// random (glue.go: 4294967295AKIA... from cat a b).
 //
 // Disguised values. An agent with SQL, a shell or HTTP can rewrite a value
 // before it reaches the masker; the numeric detectors and the e-mail
@@ -121,13 +123,15 @@
 //   - code lists (codelists.go): bytes in hex with separators (34 31 31,
 //     34:31, 0x34,0x31), hex dumps (xxd, hexdump -C, od: offsets skipped,
 //     ASCII columns read joined), decimal code points (52,49,
-//     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49))
+//     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49),
+//     unichr, NCHAR, String.fromCodePoint and the calls of codecalls.go)
 //     and spelled digits (four, one, one) are read decoded when nine or
 //     more codes (five groups of four hex digits) decode to text;
 //   - encodings of encodings: the encoded runs and code lists of a decoded
 //     run or list (and of a joined or escape-decoded view) are decoded in
-//     turn, up to three deep: base64 of hex, hex of base64, base64 of
-//     base64, a hex list in base64;
+//     turn, up to five deep: base64 of hex, hex of base64, base64 of
+//     base64, a hex list in base64; a sixth layer of encoded text fails
+//     closed (ErrLimit, nested.go);
 //   - spelled-out e-mail addresses (words.go): ann [at] example [dot] com,
 //     ann(at)example.com, ann [@] example [.] com, ann @ example . com,
 //     ann at example [dot] com, and bare words alone (ann at example dot
@@ -150,7 +154,8 @@
 //     strings, members, containers and lines: the text's words are read
 //     joined for the literals alone (secretjoins.go);
 //   - a private key without its armour: the body lines an END line
-//     closes, and blocks of two or more lines of a key's width (keybody.go);
+//     closes, blocks of two or more lines of a key's width (keybody.go),
+//     and one such line alone that reads as random base64 (keyline.go);
 //   - internationalised e-mail addresses (RFC 6531): letters of any
 //     script in the local part and the domain, a domain label in one script.
 //
@@ -167,8 +172,10 @@
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
 // destroys them. Groups of one or two digits separated by ASCII commas
-// (CSV rows, arrays such as [4,1,1,1,...]) are not a card, and one line
-// of a key's body alone is not told from other base64.
+// (CSV rows, arrays such as [4,1,1,1,...]) are not a card. One line of a
+// key's body alone (64 or 70 characters) is masked when it reads as
+// random base64 (keyline.go), and so is any such line: a SHA-384 digest
+// in base64, a line of a certificate.
 //
 // Detectors or field rules. Detectors catch values by their look: a card
 // number, an e-mail address, a token, wherever it appears (a column, a JSON

@@ -98,7 +98,7 @@ func isBodyByte(c byte) bool {
 func findKeyBlocks(t []byte, id int, out []span) []span {
 	blockStart, width, lines := -1, 0, 0
 	flush := func(end int) {
-		if lines >= 2 {
+		if lines >= 2 || lines == 1 && loneKeyLine(t[blockStart:end]) {
 			out = append(out, span{start: blockStart, end: end, det: id})
 		}
 		blockStart, width, lines = -1, 0, 0

@@ -50,20 +50,21 @@ func (d tokenDetector) find(s *scan, id int, out []span) []span {
 func isB64URL(c byte) bool { return is(c, clWord) || c == '-' }
 
 // prefixToken matches a keyword that begins a token: the prefix, then
-// between minBody and maxBody bytes of body class, not glued to word
-// characters on either side.
+// between minBody and maxBody bytes of body class. Glued to word
+// characters on either side, the body must look random (glue.go).
 func prefixToken(body uint16, minBody, maxBody int, extra string) func(*scan, kwHit) (span, bool) {
+	return prefixTokenOf(body, minBody, maxBody, extra, glueRandom)
+}
+
+// prefixTokenOf is prefixToken with the rule g for a glued token.
+func prefixTokenOf(body uint16, minBody, maxBody int, extra string, g glueRule) func(*scan, kwHit) (span, bool) {
 	return func(s *scan, h kwHit) (span, bool) {
 		t := s.t
-		if isB64URL(at(t, h.start-1)) {
-			return span{}, false
-		}
 		j := h.end
-		for j < len(t) && j-h.end <= maxBody && (is(t[j], body) || (extra != "" && bytes.IndexByte([]byte(extra), t[j]) >= 0)) {
+		for j < len(t) && j-h.end < maxBody && (is(t[j], body) || (extra != "" && bytes.IndexByte([]byte(extra), t[j]) >= 0)) {
 			j++
 		}
-		n := j - h.end
-		if n < minBody || n > maxBody || isB64URL(at(t, j)) {
+		if j-h.end < minBody || !gluedOK(t, h.start, h.end, j, g) {
 			return span{}, false
 		}
 		return span{start: h.start, end: j}, true
@@ -71,15 +72,18 @@ func prefixToken(body uint16, minBody, maxBody int, extra string) func(*scan, kw
 }
 
 const (
-	maxPEM        = 8 << 10
-	maxJWT        = 8 << 10
-	maxAssignment = 4 << 10
+	// maxAWSSecretRun bounds the run masked after a secret access key's
+	// name.
+	maxAWSSecretRun = 256
+	maxPEM          = 8 << 10
+	maxJWT          = 8 << 10
+	maxAssignment   = 4 << 10
 )
 
 func init() {
 	upperDigit := uint16(clUpper | clDigit)
 	alnum := uint16(clUpper | clLower | clDigit)
-	addKeywords("aws_access_key_id", false, matchAWSKeyID(prefixToken(upperDigit, 16, 16, ""), prefixToken(clLower|clDigit, 16, 16, "")), "AKIA", "ASIA", "ABIA", "ACCA")
+	addKeywords("aws_access_key_id", false, matchAWSKeyID(prefixTokenOf(upperDigit, 16, 16, "", glueAWS), prefixTokenOf(clLower|clDigit, 16, 16, "", glueAWSLower)), "AKIA", "ASIA", "ABIA", "ACCA")
 	addKeywords("aws_secret_access_key", false, matchAWSSecret, "secret_access_key", "secretaccesskey", "aws_secret_key", "secret-access-key")
 	addKeywords("github_token", true, prefixToken(alnum, 36, 251, ""), "ghp_", "gho_", "ghu_", "ghs_", "ghr_")
 	addKeywords("github_token", true, prefixToken(clWord, 22, 255, ""), "github_pat_")
@@ -130,37 +134,42 @@ func matchAWSSecret(s *scan, h kwHit) (span, bool) {
 		return span{}, false
 	}
 	e := j
-	for e < len(t) && e-j <= 40 && (isAlnum(t[e]) || t[e] == '/' || t[e] == '+') {
+	for e < len(t) && e-j < maxAWSSecretRun && (isAlnum(t[e]) || t[e] == '/' || t[e] == '+') {
 		e++
 	}
-	if e-j != 40 {
+	if e-j < 40 {
 		return span{}, false
 	}
+	// Longer than a key: glued to what follows (glue.go); the whole
+	// value after the key's name is masked.
 	return span{start: j, end: e}, true
 }
 
 func matchSlackWebhook(s *scan, h kwHit) (span, bool) {
 	t := s.t
 	j := h.end
-	for j < len(t) && j-h.end <= 128 && (isAlnum(t[j]) || t[j] == '/' || t[j] == '_') {
+	for j < len(t) && j-h.end < 128 && (isAlnum(t[j]) || t[j] == '/' || t[j] == '_') {
 		j++
 	}
-	if j-h.end < 20 || j-h.end > 128 {
+	if j-h.end < 20 {
 		return span{}, false
 	}
 	return span{start: h.end, end: j}, true
 }
 
 // matchJWT matches header.payload.signature in base64url, the header
-// starting with "eyJ" (base64 of `{"`). Longer than 8 KiB fails closed.
+// starting with "eyJ" (base64 of `{"`), and the two more parts of an
+// encrypted one. Longer than 8 KiB fails closed.
 func matchJWT(s *scan, h kwHit) (span, bool) {
 	t := s.t
-	if isB64URL(at(t, h.start-1)) || at(t, h.start-1) == '.' {
-		return span{}, false
+	if at(t, h.start-1) == '.' && jwtPayload(t, h.start) {
+		return span{}, false // a later part of a token: its payload
 	}
 	j := h.start
 	limit := h.start + maxJWT
-	for part := 0; part < 3; part++ {
+	// Three parts signed, five encrypted (JWE); a fourth is also what
+	// glues a token to a following ".x" (glue.go).
+	for part := 0; ; part++ {
 		b := j
 		for j < len(t) && j <= limit && isB64URL(t[j]) {
 			j++
@@ -168,17 +177,19 @@ func matchJWT(s *scan, h kwHit) (span, bool) {
 		if j > limit {
 			return span{start: h.start, end: limit, overlong: true}, true
 		}
-		if part < 2 {
+		more := at(t, j) == '.' && isB64URL(at(t, j+1))
+		switch {
+		case part < 2:
 			if j-b < 2 || at(t, j) != '.' {
 				return span{}, false
 			}
-			j++
+		case more && part == 4:
+			return span{}, false // six parts or more: not a token
+		case !more:
+			return span{start: h.start, end: j}, true
 		}
+		j++
 	}
-	if at(t, j) == '.' && isB64URL(at(t, j+1)) {
-		return span{}, false // more parts: not a signed JWT
-	}
-	return span{start: h.start, end: j}, true
 }
 
 // matchPEM matches a PEM private key block from its BEGIN line through its
@@ -248,46 +259,7 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 	for at(t, j) == ' ' || at(t, j) == '\t' {
 		j++
 	}
-	q := at(t, j)
-	if q == '"' || q == '\'' || q == '`' {
-		j++
-		start := j
-		for j < len(t) && t[j] != q && t[j] != '\n' && j-start <= maxAssignment {
-			if t[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		if j-start > maxAssignment {
-			return span{start: start, end: start + maxAssignment, overlong: true}, true
-		}
-		if j > len(t) {
-			j = len(t)
-		}
-		if j == start || isMaskToken(t[start:j]) {
-			return span{}, false
-		}
-		return span{start: start, end: j}, true
-	}
-	// "Authorization: Bearer <token>": mask the credential, keep the scheme.
-	for _, scheme := range []string{"bearer ", "basic ", "token ", "digest "} {
-		if len(t)-j > len(scheme) && bytes.EqualFold(t[j:j+len(scheme)], []byte(scheme)) {
-			j += len(scheme)
-			break
-		}
-	}
-	start := j
-	j = s.valueEnd(start)
-	if at(t, start) == '[' && at(t, j) == ']' && isMaskToken(t[start:j+1]) {
-		return span{}, false
-	}
-	if j-start > maxAssignment {
-		return span{start: start, end: start + maxAssignment, overlong: true}, true
-	}
-	if j == start || isMaskToken(t[start:j]) {
-		return span{}, false
-	}
-	return span{start: start, end: j}, true
+	return assignmentValue(s, j)
 }
 
 // isMaskToken reports whether v is already masked: a redact or hash token
@@ -319,7 +291,7 @@ func (s *scan) valueEnd(i int) int {
 		return s.veEnd
 	}
 	j := i
-	for j < len(s.t) && !isValueEnd(s.t[j]) {
+	for j < len(s.t) && !isValueEnd(s.t[j]) && !(s.t[j] == '\\' && escapedBreak(s.t, j)) {
 		j++
 	}
 	s.veFrom, s.veEnd, s.veOK = i, j, true

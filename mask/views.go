@@ -20,8 +20,8 @@ type layers struct {
 	decStrip layer // a decoded view without its markup
 	inv      layer
 	joins    layer
-	enc      [maxUnwrap]layer
-	codes    [maxUnwrap]layer
+	enc      [maxUnwrap + 1]layer // the last one for tooDeep
+	codes    [maxUnwrap + 1]layer
 	codeSc   codeScratch
 	decUn    unwrapLayers // unwrapped views of a decoded view
 }
@@ -170,16 +170,12 @@ func dropWidened(out []span, k int) []span {
 	return kept
 }
 
-// maxUnwrap bounds how many encodings and code lists are read one inside
-// the other (base64 of hex, a hex list of base64, base64 of base64).
-const maxUnwrap = 3
-
 // unwrapCandidates runs the detectors over src with its encoded runs
 // decoded (when encoded) and with its code lists decoded (when codes),
 // and over the views of each, in turn unwrapped up to maxUnwrap deep.
 func (p *Policy) unwrapCandidates(ls *layers, src []byte, st, en []int, encoded, codes bool, depth int, final bool, out []span) []span {
 	if depth == maxUnwrap {
-		return out
+		return tooDeep(&ls.enc[depth], &ls.codes[depth], &ls.codeSc, src, st, en, encoded, codes, out)
 	}
 	if l := &ls.enc[depth]; encoded && l.readEncoded(src, st, en) {
 		out = p.viewOf(ls, l, final, out)
@@ -272,7 +268,7 @@ func (ls *layers) release() {
 			*l = layer{}
 		}
 	}
-	for d := range maxUnwrap {
+	for d := range maxUnwrap + 1 {
 		for _, l := range [...]*layer{&ls.enc[d], &ls.codes[d], &ls.decUn.enc[d], &ls.decUn.codes[d]} {
 			if cap(l.b) > 1<<20 {
 				*l = layer{}
@@ -368,7 +364,7 @@ func (p *Policy) plainOf(v *layer, final bool, out []span, strict bool) []span {
 
 // unwrapLayers are the layers of unwrapPlain.
 type unwrapLayers struct {
-	enc, codes [maxUnwrap]layer
+	enc, codes [maxUnwrap + 1]layer // the last one for tooDeep
 	sc         codeScratch
 }
 
@@ -377,7 +373,7 @@ type unwrapLayers struct {
 // deep, but over no other view of those.
 func (p *Policy) unwrapPlain(un *unwrapLayers, src []byte, st, en []int, depth int, final bool, out []span, strict bool) []span {
 	if depth == maxUnwrap {
-		return out
+		return tooDeep(&un.enc[depth], &un.codes[depth], &un.sc, src, st, en, hasEncodedRun(src), hasCodeList(src), out)
 	}
 	if l := &un.enc[depth]; hasEncodedRun(src) && l.readEncoded(src, st, en) {
 		out = p.plainOf(l, final, out, strict)
