@@ -51,6 +51,5 @@ var (
 	emptyStrings  = types.NewStringList(types.DefaultTypeAdapter, nil)
 	emptyMap      = map[string]any{}
 	emptyStrLists = map[string][]string{}
-	emptyStrMap   = map[string]string{}
 	nullValue     = types.NullValue
 )

@@ -36,8 +36,6 @@ type batch struct {
 	badCheck string // the check that refuses it (see refuseCheck)
 	ignored  bool   // the server skips this batch: an earlier message failed
 	flux     bool   // an Execute of this batch may change how the server reads SQL
-	setFlux  bool   // an Execute of this batch changes the session's settings
-	stale    bool   // an Execute of this batch may change the session's settings
 	variant  bool   // a Parse of this batch may read differently under other settings
 	n        int
 	// spareBuf and spareOps are the buffers describeExecutes swapped out,
@@ -59,7 +57,7 @@ func (b *batch) reset() {
 	b.payload = b.payload[:0]
 	b.params = nil
 	b.bad, b.badCheck = "", ""
-	b.ignored, b.flux, b.variant, b.setFlux, b.stale = false, false, false, false, false
+	b.ignored, b.flux, b.variant = false, false, false
 	b.n = 0
 	if cap(b.buf) > 1<<20 {
 		b.buf = nil
@@ -73,9 +71,7 @@ func (b *batch) reset() {
 // allowed. It returns when the client goes away or breaks the protocol.
 func (c *conn) clientLoop() error {
 	for {
-		c.idleReading(true)
 		typ, body, raw, err := c.rd.next()
-		c.idleReading(false)
 		if err != nil {
 			return err
 		}
@@ -121,14 +117,11 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		}
 		// A Query after extended messages of a group without Sync runs
 		// before the group's ReadyForQuery reports any setting changed.
-		flux, setFlux := c.grp.flux, c.grp.setFlux
+		flux := c.grp.flux
 		if skip, err := c.leaveGroup(); skip || err != nil {
 			return err
 		}
-		if err := c.simpleQuery(q.String, raw, flux, setFlux); err != nil {
-			return err
-		}
-		return c.probeIfStale()
+		return c.simpleQuery(q.String, raw, flux)
 	case 'P', 'B', 'D', 'E', 'C':
 		return c.addToBatch(typ, body, raw)
 	case 'S', 'H':
@@ -136,18 +129,10 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 			c.discard = false
 			c.q.push(&op{kind: opSync})
 			c.endGroup()
-			if _, err := c.uw.Write(raw); err != nil {
-				return err
-			}
-			return c.probeIfStale()
-		}
-		if err := c.endBatch(raw); err != nil {
+			_, err := c.uw.Write(raw)
 			return err
 		}
-		if typ == 'S' {
-			return c.probeIfStale()
-		}
-		return nil
+		return c.endBatch(raw)
 	case 'd', 'c', 'f':
 		// COPY FROM STDIN data for a statement already judged; outside a
 		// COPY the server ignores them. CopyDone and CopyFail end the
@@ -210,7 +195,7 @@ func (c *conn) leaveGroup() (skip bool, err error) {
 // has confirmed or dropped them.
 func (c *conn) endGroup() {
 	c.grp.reset()
-	c.grp.open, c.grp.flux, c.grp.setFlux = false, false, false
+	c.grp.open, c.grp.flux = false, false
 }
 
 // settle sends what is buffered and waits until the server has answered
@@ -285,9 +270,7 @@ func (c *conn) lookupPortal(name string) (*portalEntry, error) {
 // simpleQuery judges a Query message; groupFlux is set when extended
 // messages before it, in a group without Sync, may have changed how the
 // server reads SQL.
-//
-// setFlux is set when they may have changed the session's settings.
-func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) error {
+func (c *conn) simpleQuery(sql string, raw []byte, groupFlux bool) error {
 	cl, err := c.srv.cls.Classify(sql)
 	if err != nil {
 		reason := "the statement does not parse"
@@ -315,16 +298,6 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 	if err != nil {
 		return err
 	}
-	if refuse, _ := settingsFollow(stmts, setFlux); refuse {
-		c.refuseCheck(sql, "settings", settingsRefusal)
-		return c.refuseSimple(refusal("42501", "airlock: denied: "+settingsRefusal))
-	}
-	if refuse, err := c.confirmSettings(); err != nil {
-		return err
-	} else if refuse {
-		c.refuseCheck(sql, "settings", unreadRefusal)
-		return c.refuseSimple(refusal("42501", "airlock: denied: "+unreadRefusal))
-	}
 	d, rerr := c.check(sql, nil, nil, stmts)
 	if rerr != nil {
 		return c.refuseSimple(rerr)
@@ -334,7 +307,6 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 		c.copyPending = c.copyPending || st.CopyIn
 	}
 	c.parseFlux = c.parseFlux || anyChangesReading(stmts)
-	c.settingsStale = c.settingsStale || anyChangesSettings(stmts)
 	_, err = c.uw.Write(raw)
 	return err
 }
@@ -415,7 +387,6 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		return nil, refusal("42501", "airlock: denied: "+why)
 	}
 	req := newRequest(command, payload, params, len(stmts))
-	req.SQL.Settings = c.settings
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
@@ -467,8 +438,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 // refuseCheck records a refusal the proxy decides itself, before the rules,
 // as the deny decision "postgres/<check>": "parse" (a statement that does
 // not parse), "settings" (server settings under which the parser cannot
-// judge, a statement after a change of the session's settings in the
-// same message), "lineage" (a catalog that cannot be read), "size" (a batch above
+// judge), "lineage" (a catalog that cannot be read), "size" (a batch above
 // MaxBatchBytes), "unknown" (a statement or portal the gateway does not
 // know), "protocol" (a message the gateway never forwards), "self" (a
 // statement that may write the gateway's own tables: selfGuard), "reach"
@@ -672,12 +642,6 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 				return err
 			}
 			b.flux = b.flux || anyChangesReading(o.stmts)
-			refuse, changes := settingsFollow(o.stmts, b.setFlux || c.grp.setFlux)
-			if refuse {
-				b.refuseLater("settings", settingsRefusal)
-			}
-			b.setFlux = b.setFlux || changes
-			b.stale = b.stale || anyChangesSettings(o.stmts)
 			b.params = append(b.params, pe.params...)
 			for i := range cl.Statements {
 				g.apply(effectOf(&cl.Statements[i]))
@@ -745,13 +709,6 @@ func (c *conn) endBatch(term []byte) error {
 		if len(b.execs) == 0 && len(b.stmts) == 0 {
 			break // preparing runs nothing; the execution is judged
 		}
-		if refuse, err := c.confirmSettings(); err != nil {
-			return err
-		} else if refuse {
-			c.refuseCheck(command, "settings", unreadRefusal)
-			e = refusal("42501", "airlock: denied: "+unreadRefusal)
-			break
-		}
 		d, e = c.check(command, append([]byte(nil), b.payload...), b.params, b.stmts)
 	}
 	c.grp.open = true
@@ -789,8 +746,6 @@ func (c *conn) endBatch(term []byte) error {
 	if b.flux {
 		c.grp.flux, c.parseFlux = true, true
 	}
-	c.settingsStale = c.settingsStale || b.stale
-	c.grp.setFlux = c.grp.setFlux || b.setFlux
 	if sync {
 		c.q.push(&op{kind: opSync})
 		c.endGroup()
