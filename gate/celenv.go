@@ -51,5 +51,6 @@ var (
 	emptyStrings  = types.NewStringList(types.DefaultTypeAdapter, nil)
 	emptyMap      = map[string]any{}
 	emptyStrLists = map[string][]string{}
+	emptyStrMap   = map[string]string{}
 	nullValue     = types.NullValue
 )

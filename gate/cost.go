@@ -130,6 +130,19 @@ func mapOK(m map[string][]string) bool {
 	return true
 }
 
+// strMapOK checks a map of strings against the estimator's bounds.
+func strMapOK(m map[string]string) bool {
+	if len(m) > maxEstimatedList {
+		return false
+	}
+	for k, v := range m {
+		if !strOK(k) || !strOK(v) {
+			return false
+		}
+	}
+	return true
+}
+
 // anyOK checks a decoded JSON value against the estimator's bounds: every
 // string, list and map within them, nesting included.
 func anyOK(v any, depth int) bool {

@@ -169,6 +169,20 @@ func details(req *Request, pol *mask.Policy) (*ReviewDetails, string) {
 		d.addBody(m, "Body", req.Payload, h.Body)
 	case req.SQL != nil:
 		add("SQL", req.Command)
+		if len(req.SQL.Settings) > 0 {
+			// What the statements mean depends on them: a date's reading,
+			// which table an unqualified name is, whether triggers fire.
+			names := make([]string, 0, len(req.SQL.Settings))
+			for k := range req.SQL.Settings {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			var b strings.Builder
+			for _, k := range names {
+				fmt.Fprintf(&b, "%s = %s\n", k, req.SQL.Settings[k])
+			}
+			add("Settings", strings.TrimSuffix(b.String(), "\n"))
+		}
 		params := req.SQL.Params
 		if params == nil && len(req.Payload) > 0 {
 			var err error

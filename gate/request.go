@@ -52,6 +52,17 @@ type SQL struct {
 	// decoded as text for display; a value that cannot be shown is
 	// "<binary N bytes>".
 	Params []string `json:"params,omitempty" cel:"params"`
+	// Settings are the session settings that change what a statement means
+	// (which table an unqualified name is, how '01/12/2026' reads as a
+	// date, whether triggers fire), as the server confirmed them before
+	// the message runs, by lower-case name: datestyle, intervalstyle,
+	// timezone, search_path, role, session_authorization, is_superuser,
+	// session_replication_role, row_security, bytea_output,
+	// extra_float_digits, lc_monetary, lc_numeric, lc_time,
+	// transform_null_equals, ... (the protocol package documents its list).
+	// Reviewers are shown them and an approval or exact grant binds them:
+	// one given under some settings is not spent under others.
+	Settings map[string]string `json:"settings,omitempty" cel:"settings"`
 }
 
 // SQLStatement is one parsed statement.

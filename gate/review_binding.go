@@ -21,7 +21,8 @@ func reviewDigest(req *Request, ruleSetVersion string) string {
 // upstream acts on, beyond Command and Payload: the HTTP host and headers
 // (a header can turn a dry run into a real one, or name another tenant),
 // the statements a SQL message runs (an EXECUTE of a prepared statement
-// has the text of the EXECUTE, not of what it runs) and its parameters,
+// has the text of the EXECUTE, not of what it runs), its parameters and
+// the session settings it runs under (SQL.Settings),
 // the tool arguments, the parsed shell command. Attributes the gate could
 // not encode bind to a fresh random value, so that nothing matches them.
 //
@@ -69,6 +70,21 @@ func shapeBinding(req *Request) []byte {
 		for _, st := range req.SQL.Statements {
 			b = append(b, "statement "...)
 			b = append(b, sqlShape(st.Text)...)
+			b = append(b, 0)
+		}
+		// The settings decide what a shape means ('01/12/2026' as a date,
+		// which t an unqualified t is): a grant given under some is not
+		// spent under others.
+		names := make([]string, 0, len(req.SQL.Settings))
+		for k := range req.SQL.Settings {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			b = append(b, "setting "...)
+			b = append(b, k...)
+			b = append(b, 0)
+			b = append(b, req.SQL.Settings[k]...)
 			b = append(b, 0)
 		}
 	}

@@ -50,6 +50,16 @@ func sqlRequest(nested string, params ...string) func() *gate.Request {
 	}
 }
 
+// settingsRequest is a DELETE whose meaning depends on the session's
+// settings (DateStyle reads the date), run under settings.
+func settingsRequest(settings map[string]string) func() *gate.Request {
+	return func() *gate.Request {
+		return &gate.Request{Protocol: gate.ProtocolPostgres, Command: "DELETE FROM t WHERE at < '01/12/2026'", SQL: &gate.SQL{
+			Statements: []gate.SQLStatement{{Kind: "DELETE", Text: "DELETE FROM t WHERE at < '01/12/2026'", HasWhere: true}},
+			Settings:   settings}}
+	}
+}
+
 func toolRequest(args map[string]any) func() *gate.Request {
 	return func() *gate.Request {
 		return &gate.Request{Protocol: gate.ProtocolMCP, Command: "tools/call deploy",
@@ -80,6 +90,10 @@ func bindingCases() []bindingCase {
 		{"http host", gate.ProtocolHTTP, httpRequest("api", dry), httpRequest("admin-api", dry), "host"},
 		{"sql prepared statement behind the same EXECUTE", gate.ProtocolPostgres, sqlRequest("SELECT 1"), sqlRequest("DELETE FROM accounts"), "nested"},
 		{"sql parameters", gate.ProtocolPostgres, sqlRequest("SELECT $1", "1"), sqlRequest("SELECT $1", "2"), "params"},
+		{"sql session settings", gate.ProtocolPostgres, settingsRequest(map[string]string{"datestyle": "ISO, MDY", "search_path": "public"}),
+			settingsRequest(map[string]string{"datestyle": "ISO, DMY", "search_path": "public"}), "datestyle"},
+		{"sql session setting added", gate.ProtocolPostgres, settingsRequest(map[string]string{"datestyle": "ISO, MDY"}),
+			settingsRequest(map[string]string{"datestyle": "ISO, MDY", "session_replication_role": "replica"}), "session_replication_role"},
 		{"tool arguments", gate.ProtocolMCP, toolRequest(map[string]any{"env": "staging"}), toolRequest(map[string]any{"env": "production"}), "args"},
 		{"ssh argv", gate.ProtocolSSH, sshRequest("deploy.sh", "--dry-run"), sshRequest("deploy.sh", "--force"), "argv"},
 	}
@@ -229,6 +243,8 @@ func TestShapeGrantBindsWhatRuns(t *testing.T) {
 		{"another prepared statement behind the same EXECUTE", gate.ProtocolPostgres, sqlRequest("SELECT * FROM t WHERE id = 1"), sqlRequest("DELETE FROM accounts"), false},
 		{"another literal in the prepared statement", gate.ProtocolPostgres, sqlRequest("SELECT * FROM t WHERE id = 1"), sqlRequest("SELECT * FROM t WHERE id = 2"), true},
 		{"another parameter value", gate.ProtocolPostgres, sqlRequest("SELECT $1", "1"), sqlRequest("SELECT $1", "2"), true},
+		{"another session setting", gate.ProtocolPostgres, settingsRequest(map[string]string{"search_path": "public"}),
+			settingsRequest(map[string]string{"search_path": "other, public"}), false},
 		{"another host", gate.ProtocolHTTP, httpRequest("api", dry), httpRequest("admin-api", dry), false},
 		{"another header", gate.ProtocolHTTP, httpRequest("api", dry),
 			httpRequest("api", map[string][]string{"content-type": {"application/json"}, "x-dry-run": {"true"}, "x-tenant": {"all"}}), false},
@@ -267,4 +283,60 @@ func TestReviewShowsWhatExecuteRuns(t *testing.T) {
 		}
 	}
 	t.Fatalf("the reviewer is not shown the DELETE behind EXECUTE purge: %+v", pend[0].Request.Details.Items)
+}
+
+// Reviewers are shown the session settings a statement runs under.
+func TestReviewShowsSessionSettings(t *testing.T) {
+	g, mem, sessions := bindingGate(t)
+	req := sessionOf(sessions[gate.ProtocolPostgres], settingsRequest(map[string]string{"datestyle": "ISO, DMY", "search_path": "other, public"})())
+	if _, err := g.Check(context.Background(), req); !errors.Is(err, gate.ErrReviewPending) {
+		t.Fatalf("not held: %v", err)
+	}
+	pend, err := mem.Pending(context.Background())
+	if err != nil || len(pend) != 1 {
+		t.Fatalf("pending: %v %v", pend, err)
+	}
+	for _, it := range pend[0].Request.Details.Items {
+		if it.Label == "Settings" && strings.Contains(it.Text, "datestyle = ISO, DMY") && strings.Contains(it.Text, "search_path = other, public") {
+			return
+		}
+	}
+	t.Fatalf("the reviewer is not shown the session's settings: %+v", pend[0].Request.Details.Items)
+}
+
+// Rules read the session settings: sql.settings is a map of strings.
+func TestRulesReadSessionSettings(t *testing.T) {
+	rs, err := gate.ParseRules("settings.yaml", []byte(`
+default: deny
+rules:
+  - name: iso-dates-only
+    when: sql.settings["datestyle"].startsWith("ISO, MDY") && !("session_replication_role" in sql.settings && sql.settings.session_replication_role == "replica")
+    action: allow
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gate.New(gate.Config{Rules: rs})
+	s := &gate.Session{Protocol: gate.ProtocolPostgres, Target: "prod", Identity: gate.Identity{Subject: "agent-7", Kind: gate.KindAgent}}
+	if err := g.OpenSession(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		settings map[string]string
+		allowed  bool
+	}{
+		{map[string]string{"datestyle": "ISO, MDY"}, true},
+		{map[string]string{"datestyle": "ISO, DMY"}, false},
+		{map[string]string{"datestyle": "ISO, MDY", "session_replication_role": "replica"}, false},
+		{map[string]string{"datestyle": "ISO, MDY", "session_replication_role": "origin"}, true},
+		{nil, false},
+	} {
+		// Twice: the second answer may come from the decision cache.
+		for range 2 {
+			_, err := g.Check(context.Background(), sessionOf(s, settingsRequest(tc.settings)()))
+			if allowed := err == nil; allowed != tc.allowed {
+				t.Fatalf("%v: allowed %v, want %v (%v)", tc.settings, allowed, tc.allowed, err)
+			}
+		}
+	}
 }

@@ -31,6 +31,7 @@ var (
 	stringsType     = reflect.TypeFor[[]string]()
 	jsonMapType     = reflect.TypeFor[map[string]any]()
 	stringListsType = reflect.TypeFor[map[string][]string]()
+	stringMapType   = reflect.TypeFor[map[string]string]()
 	jsonValueType   = reflect.TypeFor[any]()
 )
 
@@ -72,6 +73,8 @@ func fieldReader[T any](get func(*Request) *T, f reflect.StructField) (any, erro
 		return fieldAt[T, map[string]any](get, off), nil
 	case stringListsType:
 		return fieldAt[T, map[string][]string](get, off), nil
+	case stringMapType:
+		return fieldAt[T, map[string]string](get, off), nil
 	case jsonValueType:
 		return fieldAt[T, any](get, off), nil
 	}
@@ -96,7 +99,7 @@ func fieldReader[T any](get func(*Request) *T, f reflect.StructField) (any, erro
 			},
 		}, nil
 	}
-	return nil, fmt.Errorf("a field of type %s: the vocabulary reads strings, bools, ints, []string, map[string]any, map[string][]string, any and lists of structs", f.Type)
+	return nil, fmt.Errorf("a field of type %s: the vocabulary reads strings, bools, ints, []string, map[string]any, map[string][]string, map[string]string, any and lists of structs", f.Type)
 }
 
 // objectsReader reads a list of request objects (sql.statements,
@@ -146,6 +149,7 @@ type sizes struct {
 	strLists []uintptr // []string
 	jsonMaps []uintptr // map[string]any
 	strMaps  []uintptr // map[string][]string
+	strStrs  []uintptr // map[string]string
 	jsonVals []uintptr // any
 	objects  []objectsField
 }
@@ -188,6 +192,8 @@ func sizesOf(t reflect.Type, tagged bool) (*sizes, error) {
 			s.jsonMaps = append(s.jsonMaps, off)
 		case ft == stringListsType:
 			s.strMaps = append(s.strMaps, off)
+		case ft == stringMapType:
+			s.strStrs = append(s.strStrs, off)
 		case ft == jsonValueType:
 			s.jsonVals = append(s.jsonVals, off)
 		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
@@ -220,6 +226,11 @@ func (s *sizes) ok(p unsafe.Pointer) bool {
 	}
 	for _, off := range s.jsonMaps {
 		if !anyOK(*(*map[string]any)(unsafe.Add(p, off)), 0) {
+			return false
+		}
+	}
+	for _, off := range s.strStrs {
+		if !strMapOK(*(*map[string]string)(unsafe.Add(p, off))) {
 			return false
 		}
 	}

@@ -321,6 +321,16 @@ func (v *variable) derive() error {
 		}
 		v.appendKey = func(b []byte, r *Request) ([]byte, bool) { return appendValue(b, reflect.ValueOf(f(r))) }
 		v.bounded = func(r *Request) bool { return mapOK(f(r)) }
+	case func(*Request) map[string]string:
+		v.setType(cel.MapType(cel.StringType, cel.StringType))
+		v.celValue = func(a *activation) any {
+			if m := f(a.req); m != nil {
+				return m
+			}
+			return emptyStrMap
+		}
+		v.appendKey = func(b []byte, r *Request) ([]byte, bool) { return appendValue(b, reflect.ValueOf(f(r))) }
+		v.bounded = func(r *Request) bool { return strMapOK(f(r)) }
 	case func(*Request) any:
 		// A decoded JSON value.
 		v.setType(cel.DynType)

@@ -121,9 +121,10 @@ func TestWithinEstimateCoversEveryField(t *testing.T) {
 	many := make([]string, maxEstimatedList+1)
 	manyKeys := map[string]any{}
 	manyLists := map[string][]string{}
+	manyStrs := map[string]string{}
 	for i := range maxEstimatedList + 1 {
 		k := strings.Repeat("k", i+1)
-		manyKeys[k], manyLists[k] = 1, nil
+		manyKeys[k], manyLists[k], manyStrs[k] = 1, nil, ""
 	}
 	// oversize sets every sized field of the struct v (addressable) in
 	// turn, recursing into the first element of lists of objects, and
@@ -143,6 +144,8 @@ func TestWithinEstimateCoversEveryField(t *testing.T) {
 				bad = []reflect.Value{reflect.ValueOf(manyKeys), reflect.ValueOf(map[string]any{"a": long})}
 			case f.Type == stringListsType:
 				bad = []reflect.Value{reflect.ValueOf(manyLists), reflect.ValueOf(map[string][]string{"a": {long}})}
+			case f.Type == stringMapType:
+				bad = []reflect.Value{reflect.ValueOf(manyStrs), reflect.ValueOf(map[string]string{"a": long})}
 			case f.Type == jsonValueType:
 				bad = []reflect.Value{reflect.ValueOf(long), reflect.ValueOf([]any{long})}
 			case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:

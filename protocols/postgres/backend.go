@@ -86,6 +86,9 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			return err
 		}
 		c.noteParameter(ps.Name, ps.Value)
+		if settingsReader(ps.Name) {
+			c.settingsChanged.Store(true)
+		}
 		return c.parameterStatus(bs, &ps, raw)
 	case 'N': // NoticeResponse
 		return c.notice(bs, body, raw)
@@ -121,6 +124,9 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 	head := c.q.peek()
 	if head == nil {
 		return outOfStep(typ, nil)
+	}
+	if head.kind == opProbe {
+		return c.probeReply(bs, head, typ, body)
 	}
 	if head.policy != nil {
 		bs.last = head.policy
@@ -309,6 +315,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		bs.described = false
 		c.resolve(bs, o, true)
 		c.lineageReady(body)
+		c.idleReady(rfq.TxStatus)
 		if rfq.TxStatus != 'T' {
 			// Portals end with their transaction.
 			c.model.clearPortals()
@@ -383,7 +390,7 @@ func (c *conn) resolve(bs *backendState, o *op, ok bool) {
 		} else {
 			m.setPortal(o.name, nil)
 		}
-	case opQuery, opRefuse:
+	case opQuery, opRefuse, opProbe:
 		// A simple Query (or the Parse stand-in) drops the unnamed
 		// statement and portal.
 		m.setStmt("", nil)

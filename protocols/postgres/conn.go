@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -89,6 +90,20 @@ type conn struct {
 	// how the server reads SQL went upstream, until the server answered
 	// every message up to it (parsestate.go).
 	parseFlux bool
+
+	// The session's settings (sessionsettings.go): settings is what the
+	// server last reported when read, never modified once set (requests
+	// keep it); settingsStale is set once a statement that may change
+	// them went upstream, until a read after it is answered; probe is
+	// the read sent and not yet taken. Client goroutine.
+	settings      map[string]string
+	settingsStale bool
+	probe         *op
+	idle          idleWatch // ends a session idle in a transaction (idle.go)
+
+	// settingsChanged is set by the upstream goroutine when the server
+	// reports a change of a setting the gateway reads.
+	settingsChanged atomic.Bool
 }
 
 // groupState is the client goroutine's view of the current sync group:
@@ -99,6 +114,9 @@ type groupState struct {
 	// flux: a statement executed in this group may change how the server
 	// reads SQL, which it reports only at the group's end (parsestate.go).
 	flux bool
+	// setFlux: a statement executed in this group changes the session's
+	// settings; later ones are refused (sessionsettings.go).
+	setFlux bool
 }
 
 // ServeConn serves one client connection and returns when it ends. The
@@ -398,6 +416,25 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		return err
 	}
 	if err := pc.SyncConn(cctx); err != nil {
+		_ = pc.Close(ctx)
+		return err
+	}
+	// The settings the session starts with: the startup parameters', the
+	// role's and the database's (ALTER ROLE or DATABASE ... SET).
+	rr, err := pc.Exec(cctx, probeSQL).ReadAll()
+	if err != nil {
+		_ = pc.Close(ctx)
+		return fmt.Errorf("postgres: read the session's settings: %w", err)
+	}
+	vals := make([]string, 0, len(rr))
+	for _, r := range rr {
+		if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
+			_ = pc.Close(ctx)
+			return errors.New("postgres: read the session's settings: an unexpected reply")
+		}
+		vals = append(vals, string(r.Rows[0][0]))
+	}
+	if c.settings, err = settingsOf(vals); err != nil {
 		_ = pc.Close(ctx)
 		return err
 	}

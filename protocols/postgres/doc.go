@@ -153,6 +153,35 @@
 // answered (a pipelined Query or a new sync group waits), and is refused
 // later in the same sync group, where no answer comes before Sync.
 //
+// Session settings: what a statement does depends on settings its text
+// does not show (DateStyle reads '01/12/2026' as January or December,
+// search_path decides which table an unqualified name is,
+// session_replication_role = replica turns triggers off, role whose
+// rights apply). Each request carries them (gate.SQL.Settings, sql.settings
+// in rules, shown to reviewers, bound into an approval and a grant):
+// datestyle, intervalstyle, timezone, timezone_abbreviations, search_path,
+// role, session_authorization, is_superuser, session_replication_role,
+// row_security, bytea_output, extra_float_digits, lc_monetary, lc_numeric,
+// lc_time, transform_null_equals, array_nulls, xmloption, xmlbinary,
+// default_transaction_read_only, default_transaction_isolation,
+// gin_fuzzy_search_limit, standard_conforming_strings and
+// client_encoding, as the server holds them: the gateway reads them itself
+// with SHOW at connect (after the startup parameters and ALTER ROLE or
+// DATABASE ... SET took effect) and after every message that may have
+// changed them (anything not read-only, COMMIT, ROLLBACK, or a change the
+// server reports), right after that message, and judges the next
+// statement only once that read is answered. Most of them the server
+// never reports, and those it reports it reports only at the message's
+// end, so within one message (a Query, or a sync group) a statement after
+// one that changes settings (SET, RESET, DISCARD, COMMIT, ROLLBACK, an
+// opaque statement, a call of a function that may write) is refused as
+// "postgres/settings" unless it is SET, RESET, SHOW, DISCARD or
+// transaction control: send it in a message of its own. The read is a
+// Query of its own: it drops the server's unnamed prepared statement and
+// portal, as any Query does. A read that fails (but in a failed
+// transaction, where only its end runs) ends the session. The startup
+// parameter options is never passed on.
+//
 // Protocol state: the gateway keeps a model of the server's session
 // (prepared statements, portals, the skip-until-Sync state after an
 // error) and changes it only on what the server confirmed: ParseComplete,
@@ -175,7 +204,11 @@
 // Limits: before authentication every client message is at most
 // MaxAuthMessageBytes (the startup packet 10000 bytes, as PostgreSQL) and
 // the startup, authentication included, must end within
-// Config.StartupTimeout. Config.MaxConnections (default 256) bounds the
+// Config.StartupTimeout. A session idle in a transaction (or a failed
+// one) for longer than Config.IdleInTransactionTimeout (default 5
+// minutes) is ended with SQLSTATE 25P03: its locks would block other
+// sessions for as long as the client waits; a statement held for review
+// is not idle. Config.MaxConnections (default 256) bounds the
 // connections open at once and Config.MaxConnectionsPerIdentity the
 // sessions of one identity; a client over either gets SQLSTATE 53300 and
 // nothing else is disturbed.

@@ -36,6 +36,8 @@ type batch struct {
 	badCheck string // the check that refuses it (see refuseCheck)
 	ignored  bool   // the server skips this batch: an earlier message failed
 	flux     bool   // an Execute of this batch may change how the server reads SQL
+	setFlux  bool   // an Execute of this batch changes the session's settings
+	stale    bool   // an Execute of this batch may change the session's settings
 	variant  bool   // a Parse of this batch may read differently under other settings
 	n        int
 	// spareBuf and spareOps are the buffers describeExecutes swapped out,
@@ -57,7 +59,7 @@ func (b *batch) reset() {
 	b.payload = b.payload[:0]
 	b.params = nil
 	b.bad, b.badCheck = "", ""
-	b.ignored, b.flux, b.variant = false, false, false
+	b.ignored, b.flux, b.variant, b.setFlux, b.stale = false, false, false, false, false
 	b.n = 0
 	if cap(b.buf) > 1<<20 {
 		b.buf = nil
@@ -71,7 +73,9 @@ func (b *batch) reset() {
 // allowed. It returns when the client goes away or breaks the protocol.
 func (c *conn) clientLoop() error {
 	for {
+		c.idleReading(true)
 		typ, body, raw, err := c.rd.next()
+		c.idleReading(false)
 		if err != nil {
 			return err
 		}
@@ -117,11 +121,14 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 		}
 		// A Query after extended messages of a group without Sync runs
 		// before the group's ReadyForQuery reports any setting changed.
-		flux := c.grp.flux
+		flux, setFlux := c.grp.flux, c.grp.setFlux
 		if skip, err := c.leaveGroup(); skip || err != nil {
 			return err
 		}
-		return c.simpleQuery(q.String, raw, flux)
+		if err := c.simpleQuery(q.String, raw, flux, setFlux); err != nil {
+			return err
+		}
+		return c.probeIfStale()
 	case 'P', 'B', 'D', 'E', 'C':
 		return c.addToBatch(typ, body, raw)
 	case 'S', 'H':
@@ -129,10 +136,18 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 			c.discard = false
 			c.q.push(&op{kind: opSync})
 			c.endGroup()
-			_, err := c.uw.Write(raw)
+			if _, err := c.uw.Write(raw); err != nil {
+				return err
+			}
+			return c.probeIfStale()
+		}
+		if err := c.endBatch(raw); err != nil {
 			return err
 		}
-		return c.endBatch(raw)
+		if typ == 'S' {
+			return c.probeIfStale()
+		}
+		return nil
 	case 'd', 'c', 'f':
 		// COPY FROM STDIN data for a statement already judged; outside a
 		// COPY the server ignores them. CopyDone and CopyFail end the
@@ -195,7 +210,7 @@ func (c *conn) leaveGroup() (skip bool, err error) {
 // has confirmed or dropped them.
 func (c *conn) endGroup() {
 	c.grp.reset()
-	c.grp.open, c.grp.flux = false, false
+	c.grp.open, c.grp.flux, c.grp.setFlux = false, false, false
 }
 
 // settle sends what is buffered and waits until the server has answered
@@ -270,7 +285,9 @@ func (c *conn) lookupPortal(name string) (*portalEntry, error) {
 // simpleQuery judges a Query message; groupFlux is set when extended
 // messages before it, in a group without Sync, may have changed how the
 // server reads SQL.
-func (c *conn) simpleQuery(sql string, raw []byte, groupFlux bool) error {
+//
+// setFlux is set when they may have changed the session's settings.
+func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) error {
 	cl, err := c.srv.cls.Classify(sql)
 	if err != nil {
 		reason := "the statement does not parse"
@@ -298,6 +315,16 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux bool) error {
 	if err != nil {
 		return err
 	}
+	if refuse, _ := settingsFollow(stmts, setFlux); refuse {
+		c.refuseCheck(sql, "settings", settingsRefusal)
+		return c.refuseSimple(refusal("42501", "airlock: denied: "+settingsRefusal))
+	}
+	if refuse, err := c.confirmSettings(); err != nil {
+		return err
+	} else if refuse {
+		c.refuseCheck(sql, "settings", unreadRefusal)
+		return c.refuseSimple(refusal("42501", "airlock: denied: "+unreadRefusal))
+	}
 	d, rerr := c.check(sql, nil, nil, stmts)
 	if rerr != nil {
 		return c.refuseSimple(rerr)
@@ -307,6 +334,7 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux bool) error {
 		c.copyPending = c.copyPending || st.CopyIn
 	}
 	c.parseFlux = c.parseFlux || anyChangesReading(stmts)
+	c.settingsStale = c.settingsStale || anyChangesSettings(stmts)
 	_, err = c.uw.Write(raw)
 	return err
 }
@@ -387,6 +415,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		return nil, refusal("42501", "airlock: denied: "+why)
 	}
 	req := newRequest(command, payload, params, len(stmts))
+	req.SQL.Settings = c.settings
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
@@ -438,7 +467,8 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 // refuseCheck records a refusal the proxy decides itself, before the rules,
 // as the deny decision "postgres/<check>": "parse" (a statement that does
 // not parse), "settings" (server settings under which the parser cannot
-// judge), "lineage" (a catalog that cannot be read), "size" (a batch above
+// judge, a statement after a change of the session's settings in the
+// same message), "lineage" (a catalog that cannot be read), "size" (a batch above
 // MaxBatchBytes), "unknown" (a statement or portal the gateway does not
 // know), "protocol" (a message the gateway never forwards), "self" (a
 // statement that may write the gateway's own tables: selfGuard), "reach"
@@ -642,6 +672,12 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 				return err
 			}
 			b.flux = b.flux || anyChangesReading(o.stmts)
+			refuse, changes := settingsFollow(o.stmts, b.setFlux || c.grp.setFlux)
+			if refuse {
+				b.refuseLater("settings", settingsRefusal)
+			}
+			b.setFlux = b.setFlux || changes
+			b.stale = b.stale || anyChangesSettings(o.stmts)
 			b.params = append(b.params, pe.params...)
 			for i := range cl.Statements {
 				g.apply(effectOf(&cl.Statements[i]))
@@ -709,6 +745,13 @@ func (c *conn) endBatch(term []byte) error {
 		if len(b.execs) == 0 && len(b.stmts) == 0 {
 			break // preparing runs nothing; the execution is judged
 		}
+		if refuse, err := c.confirmSettings(); err != nil {
+			return err
+		} else if refuse {
+			c.refuseCheck(command, "settings", unreadRefusal)
+			e = refusal("42501", "airlock: denied: "+unreadRefusal)
+			break
+		}
 		d, e = c.check(command, append([]byte(nil), b.payload...), b.params, b.stmts)
 	}
 	c.grp.open = true
@@ -746,6 +789,8 @@ func (c *conn) endBatch(term []byte) error {
 	if b.flux {
 		c.grp.flux, c.parseFlux = true, true
 	}
+	c.settingsStale = c.settingsStale || b.stale
+	c.grp.setFlux = c.grp.setFlux || b.setFlux
 	if sync {
 		c.q.push(&op{kind: opSync})
 		c.endGroup()

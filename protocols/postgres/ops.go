@@ -24,11 +24,12 @@ const (
 	opSync                             // ReadyForQuery
 	opRefuse                           // the gate's stand-in statement: its error is replaced
 	opFunctionCall                     // FunctionCallResponse (never sent: refused)
+	opProbe                            // the gateway's own settings read: SHOWs up to ReadyForQuery
 )
 
 var opNames = [...]string{opQuery: "Query", opParse: "Parse", opBind: "Bind", opDescribeStmt: "Describe statement",
 	opDescribePortal: "Describe portal", opExecute: "Execute", opClose: "Close", opSync: "Sync", opRefuse: "a refusal",
-	opFunctionCall: "FunctionCall"}
+	opFunctionCall: "FunctionCall", opProbe: "the settings read"}
 
 func (k opKind) String() string {
 	if int(k) < len(opNames) && opNames[k] != "" {
@@ -63,12 +64,15 @@ type op struct {
 	// when the stand-in went as a Query (answered up to ReadyForQuery).
 	refusal *pgproto3.ErrorResponse
 	simple  bool
+
+	// read is what an opProbe got (sessionsettings.go).
+	read *settingsRead
 }
 
 // ends reports whether the op is answered by ReadyForQuery: it closes a
 // sync group.
 func (o *op) ends() bool {
-	return o.kind == opSync || o.kind == opQuery || o.kind == opRefuse && o.simple
+	return o.kind == opSync || o.kind == opQuery || o.kind == opProbe || o.kind == opRefuse && o.simple
 }
 
 // opQueue is a FIFO shared by the two goroutines. It also holds the

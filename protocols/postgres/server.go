@@ -40,6 +40,14 @@ type Config struct {
 	// StartupTimeout bounds the client's startup and authentication
 	// (default 15s).
 	StartupTimeout time.Duration
+	// IdleInTransactionTimeout ends a session that stays idle inside a
+	// transaction (the server waiting for the client, in a transaction
+	// or a failed one) for longer: its locks would block other sessions'
+	// DDL and writes for as long as the client waits. The client gets
+	// SQLSTATE 25P03 and the transaction is rolled back. Zero means
+	// DefaultIdleInTransactionTimeout; negative, no bound. A statement
+	// held for review is not idle.
+	IdleInTransactionTimeout time.Duration
 	// MaxMessageBytes bounds one client or server message once the client
 	// is authenticated (DefaultMaxMessageBytes when 0). Before, every
 	// message is bounded by MaxAuthMessageBytes.
@@ -192,6 +200,9 @@ func New(cfg Config) (*Server, error) {
 	s.cls = pgsql.WithProcCatalog(s.cls, s.procs)
 	if s.cfg.StartupTimeout <= 0 {
 		s.cfg.StartupTimeout = 15 * time.Second
+	}
+	if s.cfg.IdleInTransactionTimeout == 0 {
+		s.cfg.IdleInTransactionTimeout = DefaultIdleInTransactionTimeout
 	}
 	if s.cfg.MaxConnections == 0 {
 		s.cfg.MaxConnections = DefaultMaxConnections
