@@ -50,6 +50,10 @@ func (e *encoder) sql(b []byte, s *gate.SQL, command string) []byte {
 		b = append(b, ']')
 	}
 	b = optStrings(b, `,"params":`, s.Params)
+	if len(s.Settings) > 0 {
+		b = append(b, `,"settings":`...)
+		b = appendSortedMap(b, s.Settings, appendString)
+	}
 	return append(b, '}')
 }
 

@@ -91,7 +91,7 @@ func appendStringsMap(b []byte, m map[string][]string) []byte {
 // appendSortedMap writes m as a JSON object with its keys sorted, as
 // encoding/json does, each value written by value.
 func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
-	var arr [16]string
+	var arr [32]string // the PostgreSQL gateway's settings: 24
 	keys := arr[:0]
 	for k := range m {
 		keys = append(keys, k)
