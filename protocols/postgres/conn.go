@@ -415,10 +415,6 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 	if err != nil {
 		return err
 	}
-	if err := pc.SyncConn(cctx); err != nil {
-		_ = pc.Close(ctx)
-		return err
-	}
 	// The settings the session starts with: the startup parameters', the
 	// role's and the database's (ALTER ROLE or DATABASE ... SET).
 	rr, err := pc.Exec(cctx, probeSQL).ReadAll()
@@ -435,6 +431,16 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		vals = append(vals, string(r.Rows[0][0]))
 	}
 	if c.settings, err = settingsOf(vals); err != nil {
+		_ = pc.Close(ctx)
+		return err
+	}
+	// Last before the hand-over: pgconn may still have a read of its own
+	// in progress (a write that took longer than 15 ms starts its
+	// background reader, which keeps reading after the reply it waited
+	// for), and that read would take the server's reply to the first
+	// statement the gateway relays. SyncConn waits for it to end and
+	// drains what it read.
+	if err := pc.SyncConn(cctx); err != nil {
 		_ = pc.Close(ctx)
 		return err
 	}
