@@ -52,7 +52,7 @@ func (e *encoder) sql(b []byte, s *gate.SQL, command string) []byte {
 	b = optStrings(b, `,"params":`, s.Params)
 	if len(s.Settings) > 0 {
 		b = append(b, `,"settings":`...)
-		b = appendSettings(b, s.Settings)
+		b = appendSortedMap(b, s.Settings, appendString)
 	}
 	return append(b, '}')
 }
