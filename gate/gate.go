@@ -140,6 +140,9 @@ func (g *Gate) OpenSession(ctx context.Context, s *Session) error {
 	if s.Start.IsZero() {
 		s.Start = g.now().UTC()
 	}
+	if s.settings == nil {
+		s.settings = &recordedSettings{}
+	}
 	if err := g.openRun(ctx, s); err != nil {
 		return err
 	}
@@ -311,7 +314,8 @@ func (g *Gate) recordDecision(ctx context.Context, s *Session, req *Request, d *
 		return nil
 	}
 	c, id := d.cloneForEvent(s.Identity)
-	return g.record(ctx, Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: id, Request: req, Decision: c})
+	e := Event{Kind: EventDecision, SessionID: s.ID, Time: d.Time, Identity: id, Request: req, Decision: c}
+	return s.recordSettingsOnce(e, func(e Event) error { return g.record(ctx, e) })
 }
 
 // recordFailed applies the fail-open/fail-closed choice to d after the

@@ -62,6 +62,9 @@ type SQL struct {
 	// transform_null_equals, ... (the protocol package documents its list).
 	// Reviewers are shown them and an approval or exact grant binds them:
 	// one given under some settings is not spent under others.
+	// A decision's record carries them with the session's first request
+	// and again whenever they change: a decision recorded without them was
+	// judged under the last ones recorded in its session.
 	Settings map[string]string `json:"settings,omitempty" cel:"settings"`
 }
 

@@ -30,6 +30,9 @@ type Session struct {
 	Start time.Time `json:"start"`
 
 	stats sessionStats
+	// settings: the SQL settings this session last recorded
+	// (settings_record.go); set by OpenSession.
+	settings *recordedSettings
 	// identityLabels: the client could have chosen Run (it named it, or
 	// its identity's window gave it), so its labels are its identity's
 	// too and it sees its identity's (RunConfig.TrustClientRuns).

@@ -1,0 +1,47 @@
+package gate
+
+import (
+	"maps"
+	"sync"
+)
+
+// recordedSettings is what a session last recorded of its requests' SQL
+// settings (SQL.Settings). A PostgreSQL gateway sends two dozen with
+// every request, the same ones but for a SET now and then; written into
+// every decision they were a sixth of the gateway's work per statement.
+// So a decision's record carries them only when they differ from the
+// last ones recorded in its session: a decision recorded without them
+// was judged under those.
+type recordedSettings struct {
+	mu   sync.Mutex
+	last map[string]string // a copy: the caller's map is not kept
+}
+
+// recordSettingsOnce records the decision event e of s, its request's
+// SQL settings left out when they are those s last recorded; a session
+// OpenSession did not open records them every time. The lock is
+// held while recording so that two decisions of one session cannot be
+// recorded in an order other than the one this choice assumed; only
+// requests with settings take it. The settings count as recorded only
+// once the recorder accepted the event.
+func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
+	req := e.Request
+	rs := s.settings
+	if rs == nil || req == nil || req.SQL == nil || len(req.SQL.Settings) == 0 {
+		return record(e)
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if maps.Equal(req.SQL.Settings, rs.last) {
+		r, q := *req, *req.SQL
+		q.Settings = nil
+		r.SQL = &q
+		e.Request = &r
+		return record(e)
+	}
+	if err := record(e); err != nil {
+		return err
+	}
+	rs.last = maps.Clone(req.SQL.Settings)
+	return nil
+}
