@@ -1,9 +1,6 @@
 package gate
 
-import (
-	"maps"
-	"sync"
-)
+import "sync"
 
 // recordedSettings is what a session last recorded of its requests' SQL
 // settings (SQL.Settings). A PostgreSQL gateway sends two dozen with
@@ -13,8 +10,32 @@ import (
 // last ones recorded in its session: a decision recorded without them
 // was judged under those.
 type recordedSettings struct {
-	mu   sync.Mutex
-	last map[string]string // a copy: the caller's map is not kept
+	mu         sync.Mutex
+	keys, vals []string // a copy of the last recorded: the caller's map is not kept
+}
+
+// same reports whether m holds exactly the settings last recorded: as
+// many, each with its value (the keys are distinct). A lookup each, no
+// walk of m: this runs with every decision that has settings.
+func (rs *recordedSettings) same(m map[string]string) bool {
+	if rs.keys == nil || len(m) != len(rs.keys) {
+		return false
+	}
+	for i, k := range rs.keys {
+		if v, ok := m[k]; !ok || v != rs.vals[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// remember notes m as the settings last recorded.
+func (rs *recordedSettings) remember(m map[string]string) {
+	rs.keys, rs.vals = make([]string, 0, len(m)), make([]string, 0, len(m))
+	for k, v := range m {
+		rs.keys = append(rs.keys, k)
+		rs.vals = append(rs.vals, v)
+	}
 }
 
 // recordSettingsOnce records the decision event e of s, its request's
@@ -32,7 +53,7 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if maps.Equal(req.SQL.Settings, rs.last) {
+	if rs.same(req.SQL.Settings) {
 		r, q := *req, *req.SQL
 		q.Settings = nil
 		r.SQL = &q
@@ -42,6 +63,6 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	if err := record(e); err != nil {
 		return err
 	}
-	rs.last = maps.Clone(req.SQL.Settings)
+	rs.remember(req.SQL.Settings)
 	return nil
 }

@@ -51,6 +51,8 @@ rules:
 	}
 	mdy := map[string]string{"datestyle": "ISO, MDY", "search_path": "public"}
 	dmy := map[string]string{"datestyle": "ISO, DMY", "search_path": "public"}
+	// As many settings, another name: another set.
+	mdyTZ := map[string]string{"datestyle": "ISO, MDY", "timezone": "public"}
 	check := func(s *gate.Session, settings map[string]string) error {
 		// A fresh map each time, as the gateway's read makes one.
 		_, err := g.Check(context.Background(), sessionOf(s, settingsRequest(maps.Clone(settings))()))
@@ -62,7 +64,7 @@ rules:
 		settings map[string]string
 		want     map[string]string // recorded
 	}{
-		{a, mdy, mdy}, {a, mdy, nil}, {b, mdy, mdy}, {a, dmy, dmy}, {a, dmy, nil},
+		{a, mdy, mdy}, {a, mdy, nil}, {a, mdyTZ, mdyTZ}, {a, mdy, mdy}, {b, mdy, mdy}, {a, dmy, dmy}, {a, dmy, nil},
 		{b, mdy, nil}, {a, mdy, mdy}, {a, mdy, nil}, {b, dmy, dmy},
 	}
 	wantRecorded := map[string][]map[string]string{}
