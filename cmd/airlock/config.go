@@ -193,6 +193,12 @@ type postgresConfig struct {
 	// the rules say: the stores may live in another database of the
 	// same server.
 	AllowClusterChanges bool `yaml:"allow_cluster_changes"`
+	// IdleInTransactionTimeout ends a session idle inside a transaction
+	// for longer (its locks would block others' DDL and writes): the
+	// client gets SQLSTATE 25P03 and the transaction is rolled back.
+	// Unset: 5 minutes (postgres.DefaultIdleInTransactionTimeout); a
+	// negative duration: no bound.
+	IdleInTransactionTimeout time.Duration `yaml:"idle_in_transaction_timeout"`
 }
 
 type httpConfig struct {

@@ -50,7 +50,8 @@ func (s *server) startPostgres(ctx context.Context, p *postgresConfig, g *gate.G
 	pcfg := postgres.Config{Gate: g, Upstream: up, Target: p.Target, Authenticator: auth,
 		AllowInsecurePassword: p.AllowInsecurePassword, Logger: s.log.Named("postgres"),
 		MaxConnections: p.MaxConnections, MaxConnectionsPerIdentity: p.MaxConnectionsPerIdentity, GuardedTables: guarded,
-		AllowServerReach: p.AllowServerReach, AllowClusterChanges: p.AllowClusterChanges}
+		AllowServerReach: p.AllowServerReach, AllowClusterChanges: p.AllowClusterChanges,
+		IdleInTransactionTimeout: p.IdleInTransactionTimeout}
 	if p.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(p.TLSCert, p.TLSKey)
 		if err != nil {
