@@ -42,6 +42,7 @@ func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
 
 type unpacker struct {
 	budget int
+	fr     io.ReadCloser // reused by inflateAt
 	visit  func([]byte) bool
 	done   bool
 	tries  int
@@ -95,8 +96,19 @@ func (u *unpacker) walk(data []byte, depth int) error {
 			}
 			r, name = zr, "zlib"
 		}
-		if r == nil && i%512 == 0 && !printableHead(b) && RawDeflate(b[:min(len(b), RawDeflateSniffLen)]) {
-			r, name = flate.NewReader(bytes.NewReader(b)), "raw deflate"
+		if r == nil && deflateStart(b, false) && !printableHead(b) {
+			// Raw deflate at any offset (after a header of any length,
+			// two bytes into a zlib stream of any window).
+			out, err := u.inflateAt(b)
+			if err != nil {
+				return err
+			}
+			if out != nil {
+				if err := u.layer(out, depth); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if r == nil && encodedChar(b[0]) && (i == 0 || !alnum(data[i-1])) {
 			stretch := i == 0 || !encodedChar(data[i-1])
@@ -139,9 +151,9 @@ func (u *unpacker) walkEncoded(dec []byte, depth int) error {
 		u.done = true
 		return nil
 	}
-	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true}
+	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true, fr: u.fr}
 	err := sub.walk(dec, depth+1)
-	u.budget, u.done, u.tries = sub.budget, sub.done, sub.tries
+	u.budget, u.done, u.tries, u.fr = sub.budget, sub.done, sub.tries, sub.fr
 	return err
 }
 
@@ -195,6 +207,27 @@ func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
 	if err != nil && u.strict {
 		return nil, fmt.Errorf("%w: encoded %s data cut short: %v", ErrOpaque, name, err)
 	}
+	return out, nil
+}
+
+// inflateAt inflates the raw deflate that b may start with (see
+// deflateStart) within the budget: what it inflates to, or nil when that
+// is less than a value (bytes that only looked like a stream's start).
+// A stream read to its end or not, what it held is what a client reads.
+func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
+	if u.fr == nil {
+		u.fr = flate.NewReader(bytes.NewReader(b))
+	} else if err := u.fr.(flate.Resetter).Reset(bytes.NewReader(b), nil); err != nil {
+		return nil, nil
+	}
+	out, _ := io.ReadAll(io.LimitReader(u.fr, int64(u.budget)+1))
+	if len(out) > u.budget {
+		return nil, fmt.Errorf("%w: raw deflate data unpacks to more than the bytes searched", ErrOpaque)
+	}
+	if len(out) < minInflated {
+		return nil, nil
+	}
+	u.budget -= len(out)
 	return out, nil
 }
 
