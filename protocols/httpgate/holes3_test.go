@@ -482,6 +482,9 @@ func protobufCases(r *rand.Rand) []packedCase {
 		default:
 			msg = protoString(field, protoString(1+r.IntN(5), []byte("4111111111111111")))
 		}
+		// A first field whose length is a control byte: an all-printable
+		// message (field numbers from 4, lengths from 32) is text whose
+		// values the detectors read, glued to characters.
 		msg = append(protoString(1, []byte("ann")), msg...)
 		leaks := func(got []byte) bool { return bytes.Contains(got, msg) }
 		for _, ct := range []string{"text/plain", "text/csv", "application/json", "application/x-ndjson", "text/plain; charset=utf-8"} {
@@ -497,4 +500,31 @@ func protobufCases(r *rand.Rand) []packedCase {
 func TestProtobufInTextUnderMask(t *testing.T) {
 	total, through := servedUnderMask(t, protobufCases(rand.New(rand.NewPCG(311, 312))))
 	t.Logf("%d of %d bodies reached the client with the value", through, total)
+}
+
+// TestTextWithControlsUnderMask: under a mask, text with tabs, line
+// breaks, form feeds and terminal escapes still passes, masked; text
+// with another control byte (a protobuf's tag or length) is refused.
+func TestTextWithControlsUnderMask(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		switch r.URL.Path {
+		case "/ok":
+			w.Write([]byte("name\tcard\r\nann\t" + fxCard + "\f\x1b[1mbold\x1b[0m\n"))
+		case "/bel":
+			w.Write([]byte("name\tcard\nann\t\x07none\n"))
+		}
+	})
+	for name, srv := range leakEnv(t, h) {
+		p := parseExchange(t, rawExchange(t, srv, "GET", "/ok"), "GET")
+		if p.status != 200 || leaked(p.body) != nil || !bytes.Contains(p.body, []byte("\x1b[1mbold")) {
+			t.Errorf("%s /ok: got %d %q", name, p.status, p.body)
+		}
+		raw := rawExchange(t, srv, "GET", "/bel")
+		if len(raw) > 0 {
+			if p := parseExchange(t, raw, "GET"); p.complete && bytes.Contains(p.body, []byte("\x07")) {
+				t.Errorf("%s /bel: sent whole: %q", name, p.body)
+			}
+		}
+	}
 }
