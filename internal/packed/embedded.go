@@ -196,6 +196,8 @@ var embeddedMagics = []struct{ name, magic string }{
 	{"SQLite", "SQLite format 3\x00"},
 	{"Avro", "Obj\x01"},
 	{"Java serialization", "\xac\xed\x00\x05"},
+	// A PDF's streams may be text under ASCII85 or ASCIIHex, or LZW.
+	{"PDF", "%PDF-"},
 }
 
 // EmbeddedIn returns the name of the packed format found anywhere in

@@ -16,8 +16,9 @@ import (
 // A search for a value in data held whole (a gateway's own credential,
 // which no client may see however it is packed) must read what the data
 // unpacks to. Unpack finds, anywhere in data, the packed streams a client
-// can unpack with common tools — gzip, zlib (a PDF's streams, a PNG's
-// text), raw deflate (a zip member, a tar member), bzip2, and the base64
+// can unpack with common tools — gzip, zlib (a PNG's text), raw deflate
+// at any offset (a zip member, a tar member), bzip2, a PDF's streams
+// through their filters (pdf.go), and the base64
 // or hex of any of them in text — and hands what each unpacks to, and
 // what that holds in turn, to the search. Packed data it has no decoder
 // for (xz, zstd, lz4, 7z, rar, an encrypted or otherwise compressed zip
@@ -43,9 +44,11 @@ func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
 type unpacker struct {
 	budget int
 	fr     io.ReadCloser // reused by inflateAt
-	visit  func([]byte) bool
-	done   bool
-	tries  int
+	// pdfDone: a PDF's streams were read, to the data's end.
+	pdfDone bool
+	visit   func([]byte) bool
+	done    bool
+	tries   int
 	// strict: what is read came from an encoded run, which may have been
 	// cut where the client reads on (see walkEncoded).
 	strict bool
@@ -79,6 +82,16 @@ func (u *unpacker) walk(data []byte, depth int) error {
 				continue // stored: its bytes are searched where they are
 			}
 			r, name = zr, m
+		case "PDF":
+			if u.pdfDone {
+				continue // its streams were read from the first header
+			}
+			u.pdfDone = true
+			err := u.pdfStreams(b, func(out []byte) error { return u.layer(out, depth) })
+			if err != nil {
+				return err
+			}
+			continue
 		case "OLE2", "SQLite", "Avro", "Java serialization", "Parquet":
 			// Strings in these are bytes of data itself, searched as
 			// they are.

@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/packed"
 )
 
 // The third red-team round's families: raw deflate and zlib (any window)
@@ -324,7 +325,7 @@ func lzwPDF(b []byte, early int) []byte {
 		return dict[s]
 	}
 	for _, c := range b {
-		wc := w + string(c)
+		wc := w + string([]byte{c})
 		if _, ok := dict[wc]; ok || len(wc) == 1 {
 			w = wc
 			continue
@@ -332,7 +333,7 @@ func lzwPDF(b []byte, early int) []byte {
 		put(code(w))
 		dict[wc] = next
 		next++
-		if next+early >= 1<<width {
+		if next+early > 1<<width {
 			if width < 12 {
 				width++
 			} else {
@@ -340,12 +341,12 @@ func lzwPDF(b []byte, early int) []byte {
 				dict, next, width = map[string]int{}, 258, 9
 			}
 		}
-		w = string(c)
+		w = string([]byte{c})
 	}
 	if w != "" {
 		put(code(w))
 		next++
-		if next+early >= 1<<width && width < 12 {
+		if next+early > 1<<width && width < 12 {
 			width++
 		}
 	}
@@ -525,6 +526,56 @@ func TestTextWithControlsUnderMask(t *testing.T) {
 			if p := parseExchange(t, raw, "GET"); p.complete && bytes.Contains(p.body, []byte("\x07")) {
 				t.Errorf("%s /bel: sent whole: %q", name, p.body)
 			}
+		}
+	}
+}
+
+// TestPDFLongLZWSearched: a credential at the end of a long LZW stream
+// (codes of every width, a table reset) is found.
+func TestPDFLongLZWSearched(t *testing.T) {
+	r := rand.New(rand.NewPCG(313, 314))
+	var text []byte
+	for len(text) < 20000 {
+		text = append(text, fmt.Sprintf("row %d %x %s\n", r.IntN(1e6), r.Uint64(), randSecret(r, 8))...)
+	}
+	for _, early := range []int{0, 1} {
+		secret := randSecret(r, 30)
+		s := append(append([]byte(nil), text...), "Bearer "+secret...)
+		doc, _ := pdfFiltered(string(s), []int{2, 0}[early])
+		found := false
+		err := packed.Unpack(doc, 1<<20, func(u []byte) bool { found = bytes.Contains(u, []byte(secret)); return found })
+		if err != nil || !found {
+			t.Errorf("EarlyChange %d: found %v, %v", early, found, err)
+		}
+	}
+}
+
+// TestCleanPDFsPassCredentialedProxy: behind a proxy with a credential
+// and no rule mask, PDFs without it — every filter chain, an image
+// stream, an xref stream under a PNG predictor — are sent as they are.
+func TestCleanPDFsPassCredentialedProxy(t *testing.T) {
+	e := newEnvWith(t, gate.Hold, noMaskRules, nil, nil)
+	var docs [][]byte
+	for i := range pdfFilterChains {
+		doc, _ := pdfFiltered("nothing secret here, only text", i)
+		docs = append(docs, doc)
+	}
+	// An image (DCTDecode) and an xref stream of rows under the PNG Up
+	// predictor.
+	jp := realJPEG()
+	rows := []byte{2, 1, 0, 10, 0, 2, 0, 0, 5, 0, 2, 0, 0, 7, 0}
+	xref := zlibOf(rows)
+	docs = append(docs, []byte(fmt.Sprintf("%%PDF-1.5\n6 0 obj\n<< /Type /XObject /Subtype /Image /Width 16 /Height 16 /Filter /DCTDecode /Length %d >>\nstream\n%s\nendstream\nendobj\n7 0 obj\n<< /Type /XRef /W [1 2 1] /Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >> /Length %d >>\nstream\n%s\nendstream\nendobj\n%%%%EOF\n", len(jp), jp, len(xref), xref)))
+	for i, doc := range docs {
+		srv := proxyTo(t, e, BearerCredential("s3cr3t-upstream-token-0123"), func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/pdf")
+			w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
+			w.Write(doc)
+		})
+		status, got := fetchTolerant(t, srv.URL+"/export")
+		srv.Close()
+		if status != 200 || !bytes.Equal(got, doc) {
+			t.Errorf("PDF %d: got %d (%d bytes), want the PDF as sent", i, status, len(got))
 		}
 	}
 }
