@@ -65,3 +65,12 @@ func a85(s string) string {
 	out := make([]byte, ascii85.MaxEncodedLen(len(s)))
 	return string(out[:ascii85.Encode(out, []byte(s))]) + "~>"
 }
+
+// FuzzUnpackPDF: PDF streams and filters of any bytes never panic.
+func FuzzUnpackPDF(f *testing.F) {
+	f.Add([]byte("%PDF-1.7\n<< /Filter [/AHx /LZW] /DecodeParms [null << /EarlyChange 0 >>] >>\nstream\n8010>\nendstream\n"))
+	f.Add([]byte("%PDF-1.7\n<< /Filter /Fl /DecodeParms << /Predictor 12 /Columns 3 >> >>\nstream\nx\x9c\nendstream\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = Unpack(b, 1<<16, func([]byte) bool { return false })
+	})
+}

@@ -579,3 +579,69 @@ func TestCleanPDFsPassCredentialedProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeImagesPassUnderMask: under a mask, whole images pass as they
+// are, with the metadata cameras and editors write: a PNG with text,
+// physical size and Exif chunks; an animated GIF with its loop and a
+// comment; a JPEG with JFIF, Exif, XMP, an ICC profile and a comment.
+func TestWholeImagesPassUnderMask(t *testing.T) {
+	p := realPNG()
+	meta := append(pngChunk("tEXt", []byte("Software\x00airlock test")), pngChunk("pHYs", []byte("\x00\x00\x0b\x13\x00\x00\x0b\x13\x01"))...)
+	meta = append(meta, pngChunk("iTXt", []byte("Comment\x00\x00\x00en\x00\x00a comment"))...)
+	meta = append(meta, pngChunk("eXIf", []byte("MM\x00*\x00\x00\x00\x08\x00\x00"))...)
+	withMeta := append(append(append([]byte(nil), p[:33]...), meta...), p[33:]...)
+	var anim bytes.Buffer
+	pal := image.NewPaletted(image.Rect(0, 0, 8, 8), color.Palette{color.Black, color.White})
+	gif.EncodeAll(&anim, &gif.GIF{Image: []*image.Paletted{pal, pal}, Delay: []int{10, 10}, LoopCount: 0})
+	g := anim.Bytes()
+	comment := []byte("\x21\xfe\x0emade by a test\x00")
+	gifWithComment := append(append(append([]byte(nil), g[:len(g)-1]...), comment...), 0x3b)
+	j := realJPEG()
+	seg := func(m byte, data string) []byte {
+		return append([]byte{0xff, m, byte((len(data) + 2) >> 8), byte(len(data) + 2)}, data...)
+	}
+	var jmeta []byte
+	jmeta = append(jmeta, seg(0xe0, "JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")...)
+	jmeta = append(jmeta, seg(0xe1, "Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00")...)
+	jmeta = append(jmeta, seg(0xe1, "http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")...)
+	jmeta = append(jmeta, seg(0xe2, "ICC_PROFILE\x00\x01\x01\x00\x00\x02\x0c")...)
+	jmeta = append(jmeta, seg(0xfe, "a comment")...)
+	jpegWithMeta := append(append(append([]byte(nil), j[:2]...), jmeta...), j[2:]...)
+	images := map[string][]byte{"/png": p, "/png-meta": withMeta, "/gif": realGIF(), "/gif-anim": gifWithComment, "/jpeg": j, "/jpeg-meta": jpegWithMeta}
+	for path, b := range images {
+		if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
+			t.Fatalf("%s is not an image: %v", path, err)
+		}
+	}
+	for _, ct := range []string{"", "image/*", "application/octet-stream"} {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c := ct
+			if c == "image/*" {
+				c = http.DetectContentType(images[r.URL.Path])
+			}
+			if c != "" {
+				w.Header().Set("Content-Type", c)
+			} else {
+				w.Header()["Content-Type"] = nil
+			}
+			w.Write(images[r.URL.Path])
+		})
+		for name, srv := range leakEnv(t, h) {
+			for path, b := range images {
+				p := parseExchange(t, rawExchange(t, srv, "GET", path), "GET")
+				if p.status != 200 || !bytes.Equal(p.body, b) {
+					t.Errorf("%s %s as %q: got %d (%d bytes), want the image as sent", name, path, ct, p.status, len(p.body))
+				}
+			}
+		}
+	}
+}
+
+// FuzzCheckMedia: the image walks never panic and never read past the
+// body.
+func FuzzCheckMedia(f *testing.F) {
+	for _, b := range [][]byte{realPNG(), realGIF(), realJPEG(), []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00"), []byte("\xff\xd8\xff\xda\x00\x02\xff")} {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { _ = checkMedia(b) })
+}

@@ -273,6 +273,18 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 				if f.sniffedText, err = binaryUnderMask(head); err != nil {
 					return nil, false, err
 				}
+				if !f.sniffedText {
+					// Media, by its first bytes: it must be media to its
+					// end (media.go).
+					b, err := readMedia(br, f.gw.cfg.MaxResponseBytes)
+					if err != nil {
+						return nil, false, err
+					}
+					if err := checkMedia(b); err != nil {
+						return nil, false, err
+					}
+					return bytes.NewReader(b), false, nil
+				}
 			}
 			return br, false, nil
 		}
