@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/zlib"
 	"encoding/ascii85"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -583,7 +584,8 @@ func TestCleanPDFsPassCredentialedProxy(t *testing.T) {
 // TestWholeImagesPassUnderMask: under a mask, whole images pass as they
 // are, with the metadata cameras and editors write: a PNG with text,
 // physical size and Exif chunks; an animated GIF with its loop and a
-// comment; a JPEG with JFIF, Exif, XMP, an ICC profile and a comment.
+// comment; a JPEG with JFIF, Exif, XMP, an ICC profile and a comment; a
+// WebP.
 func TestWholeImagesPassUnderMask(t *testing.T) {
 	p := realPNG()
 	meta := append(pngChunk("tEXt", []byte("Software\x00airlock test")), pngChunk("pHYs", []byte("\x00\x00\x0b\x13\x00\x00\x0b\x13\x01"))...)
@@ -607,8 +609,13 @@ func TestWholeImagesPassUnderMask(t *testing.T) {
 	jmeta = append(jmeta, seg(0xe2, "ICC_PROFILE\x00\x01\x01\x00\x00\x02\x0c")...)
 	jmeta = append(jmeta, seg(0xfe, "a comment")...)
 	jpegWithMeta := append(append(append([]byte(nil), j[:2]...), jmeta...), j[2:]...)
-	images := map[string][]byte{"/png": p, "/png-meta": withMeta, "/gif": realGIF(), "/gif-anim": gifWithComment, "/jpeg": j, "/jpeg-meta": jpegWithMeta}
+	// A 1x1 lossless WebP (no encoder here: not decoded below).
+	webp, _ := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	images := map[string][]byte{"/png": p, "/png-meta": withMeta, "/gif": realGIF(), "/gif-anim": gifWithComment, "/jpeg": j, "/jpeg-meta": jpegWithMeta, "/webp": webp}
 	for path, b := range images {
+		if path == "/webp" {
+			continue
+		}
 		if _, _, err := image.Decode(bytes.NewReader(b)); err != nil {
 			t.Fatalf("%s is not an image: %v", path, err)
 		}
@@ -640,7 +647,7 @@ func TestWholeImagesPassUnderMask(t *testing.T) {
 // FuzzCheckMedia: the image walks never panic and never read past the
 // body.
 func FuzzCheckMedia(f *testing.F) {
-	for _, b := range [][]byte{realPNG(), realGIF(), realJPEG(), []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00"), []byte("\xff\xd8\xff\xda\x00\x02\xff")} {
+	for _, b := range [][]byte{realPNG(), realGIF(), realJPEG(), []byte("RIFF\x0c\x00\x00\x00WEBPXMP \x00\x00\x00\x00"), []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00"), []byte("\xff\xd8\xff\xda\x00\x02\xff")} {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { _ = checkMedia(b) })

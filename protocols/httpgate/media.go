@@ -19,7 +19,8 @@ import (
 // media. A body that passes as media is now read whole (up to
 // MaxResponseBytes) and must be, from its first byte to its last, an
 // image the gateway can walk: a PNG (chunks with their checksums, IEND
-// last), a GIF (blocks to the trailer) or a JPEG (segments to EOI).
+// last), a GIF (blocks to the trailer), a JPEG (segments to EOI) or a
+// WebP (chunks of known kinds filling its RIFF length).
 // Metadata must be what its kind holds: comments and uncompressed
 // textual chunks text, PNG chunks and JPEG application segments of known
 // kinds. Other media (audio, video, fonts, other image formats) cannot
@@ -35,8 +36,10 @@ func checkMedia(b []byte) error {
 		err = checkGIF(b)
 	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
 		err = checkJPEG(b[2:])
+	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
+		err = checkWebP(b)
 	default:
-		return fmt.Errorf("%w: %s data cannot be judged under a mask (PNG, GIF and JPEG images can)", errUnmaskable, http.DetectContentType(b))
+		return fmt.Errorf("%w: %s data cannot be judged under a mask (PNG, GIF, JPEG and WebP images can)", errUnmaskable, http.DetectContentType(b))
 	}
 	if err != nil {
 		return fmt.Errorf("%w: the body is not the image its first bytes announce: %v", errUnmaskable, err)
@@ -281,4 +284,32 @@ func checkJPEG(b []byte) error {
 			return fmt.Errorf("JPEG marker %#x", m)
 		}
 	}
+}
+
+// webpChunks are the chunks a WebP may hold under a mask; XMP must be
+// text.
+var webpChunks = map[string]bool{"VP8 ": true, "VP8L": true, "VP8X": true, "ALPH": true, "ANIM": true, "ANMF": true, "ICCP": true, "EXIF": true, "XMP ": true}
+
+func checkWebP(b []byte) error {
+	if n := binary.LittleEndian.Uint32(b[4:]); uint64(n)+8 != uint64(len(b)) {
+		return fmt.Errorf("WebP of %d bytes in a body of %d", uint64(n)+8, len(b))
+	}
+	for i := 12; i < len(b); {
+		if i+8 > len(b) {
+			return fmt.Errorf("WebP cut short")
+		}
+		typ := string(b[i : i+4])
+		n := int(binary.LittleEndian.Uint32(b[i+4:]))
+		if n < 0 || n > len(b)-i-8 {
+			return fmt.Errorf("WebP chunk longer than the body")
+		}
+		if !webpChunks[typ] {
+			return fmt.Errorf("WebP chunk %q", typ)
+		}
+		if typ == "XMP " && (packed.Binary(b[i+8:i+8+n]) || bytes.IndexByte(b[i+8:i+8+n], 0) >= 0) {
+			return fmt.Errorf("WebP XMP chunk that is not text")
+		}
+		i += 8 + n + n&1
+	}
+	return nil
 }
