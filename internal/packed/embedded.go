@@ -14,8 +14,9 @@ import (
 // scanner reads a stream as it is written and finds, at any offset, the
 // signature of a compressed stream or archive (one long enough not to
 // occur by chance), a zlib stream whose data inflates to text and, in
-// binary data, raw deflate of text at a 512-byte block boundary (a tar
-// member's start).
+// binary data, raw deflate of text at any offset (a tar member's start,
+// after a header of any length, two bytes into a zlib stream of any
+// window; see deflateStart).
 
 // lookahead is how many bytes after an offset the scanner reads to judge
 // it.
@@ -97,7 +98,7 @@ func (e *Embedded) judge() {
 		}
 		return
 	}
-	if !e.Text && at%512 == 0 && !printableHead(b) && e.inflatesToText(b) {
+	if !e.Text && (at%512 == 0 || deflateStart(b, true)) && !printableHead(b) && e.inflatesToText(b) {
 		e.found = "raw deflate"
 	}
 }
@@ -195,6 +196,8 @@ var embeddedMagics = []struct{ name, magic string }{
 	{"SQLite", "SQLite format 3\x00"},
 	{"Avro", "Obj\x01"},
 	{"Java serialization", "\xac\xed\x00\x05"},
+	// A PDF's streams may be text under ASCII85 or ASCIIHex, or LZW.
+	{"PDF", "%PDF-"},
 }
 
 // EmbeddedIn returns the name of the packed format found anywhere in

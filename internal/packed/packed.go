@@ -10,9 +10,10 @@
 // media type (Type), by the magic bytes it starts with (Magic), and, in
 // text, by the base64 or hexadecimal encoding of those bytes (Scanner).
 //
-// The one thing not to forget: raw deflate has no signature, and data
-// that starts with anything else (a tar file holding a gzip member) is
-// not recognised.
+// The one thing not to forget: raw deflate has no signature. Magic and
+// Type judge a body's start; Embedded and Unpack find raw deflate (and
+// zlib of any window) at any offset by its blocks' structure
+// (deflatestart.go) and what it inflates to.
 package packed
 
 import (

@@ -16,8 +16,9 @@ import (
 // A search for a value in data held whole (a gateway's own credential,
 // which no client may see however it is packed) must read what the data
 // unpacks to. Unpack finds, anywhere in data, the packed streams a client
-// can unpack with common tools — gzip, zlib (a PDF's streams, a PNG's
-// text), raw deflate (a zip member, a tar member), bzip2, and the base64
+// can unpack with common tools — gzip, zlib (a PNG's text), raw deflate
+// at any offset (a zip member, a tar member), bzip2, a PDF's streams
+// through their filters (pdf.go), and the base64
 // or hex of any of them in text — and hands what each unpacks to, and
 // what that holds in turn, to the search. Packed data it has no decoder
 // for (xz, zstd, lz4, 7z, rar, an encrypted or otherwise compressed zip
@@ -42,9 +43,12 @@ func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
 
 type unpacker struct {
 	budget int
-	visit  func([]byte) bool
-	done   bool
-	tries  int
+	fr     io.ReadCloser // reused by inflateAt
+	// pdfDone: a PDF's streams were read, to the data's end.
+	pdfDone bool
+	visit   func([]byte) bool
+	done    bool
+	tries   int
 	// strict: what is read came from an encoded run, which may have been
 	// cut where the client reads on (see walkEncoded).
 	strict bool
@@ -78,6 +82,16 @@ func (u *unpacker) walk(data []byte, depth int) error {
 				continue // stored: its bytes are searched where they are
 			}
 			r, name = zr, m
+		case "PDF":
+			if u.pdfDone {
+				continue // its streams were read from the first header
+			}
+			u.pdfDone = true
+			err := u.pdfStreams(b, func(out []byte) error { return u.layer(out, depth) })
+			if err != nil {
+				return err
+			}
+			continue
 		case "OLE2", "SQLite", "Avro", "Java serialization", "Parquet":
 			// Strings in these are bytes of data itself, searched as
 			// they are.
@@ -95,8 +109,19 @@ func (u *unpacker) walk(data []byte, depth int) error {
 			}
 			r, name = zr, "zlib"
 		}
-		if r == nil && i%512 == 0 && !printableHead(b) && RawDeflate(b[:min(len(b), RawDeflateSniffLen)]) {
-			r, name = flate.NewReader(bytes.NewReader(b)), "raw deflate"
+		if r == nil && deflateStart(b, false) && !printableHead(b) {
+			// Raw deflate at any offset (after a header of any length,
+			// two bytes into a zlib stream of any window).
+			out, err := u.inflateAt(b)
+			if err != nil {
+				return err
+			}
+			if out != nil {
+				if err := u.layer(out, depth); err != nil {
+					return err
+				}
+			}
+			continue
 		}
 		if r == nil && encodedChar(b[0]) && (i == 0 || !alnum(data[i-1])) {
 			stretch := i == 0 || !encodedChar(data[i-1])
@@ -139,9 +164,9 @@ func (u *unpacker) walkEncoded(dec []byte, depth int) error {
 		u.done = true
 		return nil
 	}
-	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true}
+	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true, fr: u.fr}
 	err := sub.walk(dec, depth+1)
-	u.budget, u.done, u.tries = sub.budget, sub.done, sub.tries
+	u.budget, u.done, u.tries, u.fr = sub.budget, sub.done, sub.tries, sub.fr
 	return err
 }
 
@@ -195,6 +220,27 @@ func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
 	if err != nil && u.strict {
 		return nil, fmt.Errorf("%w: encoded %s data cut short: %v", ErrOpaque, name, err)
 	}
+	return out, nil
+}
+
+// inflateAt inflates the raw deflate that b may start with (see
+// deflateStart) within the budget: what it inflates to, or nil when that
+// is less than a value (bytes that only looked like a stream's start).
+// A stream read to its end or not, what it held is what a client reads.
+func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
+	if u.fr == nil {
+		u.fr = flate.NewReader(bytes.NewReader(b))
+	} else if err := u.fr.(flate.Resetter).Reset(bytes.NewReader(b), nil); err != nil {
+		return nil, nil
+	}
+	out, _ := io.ReadAll(io.LimitReader(u.fr, int64(u.budget)+1))
+	if len(out) > u.budget {
+		return nil, fmt.Errorf("%w: raw deflate data unpacks to more than the bytes searched", ErrOpaque)
+	}
+	if len(out) < minInflated {
+		return nil, nil
+	}
+	u.budget -= len(out)
 	return out, nil
 }
 

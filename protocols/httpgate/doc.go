@@ -272,15 +272,22 @@
 //     So is packed data past a body's start (a tar holding a gzip file,
 //     a JSON line then a gzip stream, a PNG's compressed text) and packed
 //     data as characters up to U+00FF (a Latin-1 body, "\u001f\u008b"
-//     in a JSON string). A body that is neither text nor media (image,
-//     audio, video, font) by its bytes is refused under a rule's mask: a
-//     MessagePack or protobuf body served as application/octet-stream
-//     has no signature. Where only the proxy's own secrets are masked, a
+//     in a JSON string), raw deflate and zlib of any window at any
+//     offset, and a PDF after text. Under a rule's mask a body that is
+//     neither text nor an image by its bytes is refused: a MessagePack or
+//     protobuf body served as application/octet-stream has no signature.
+//     An image is read whole (up to MaxResponseBytes) and must be a whole
+//     PNG, GIF or JPEG, metadata of known kinds and nothing after its
+//     end; other media (audio, video, fonts, BMP, WebP, icons) is
+//     refused. A text body holding a control byte other than tab, line
+//     breaks, form feed and escape (a protobuf's tags and lengths) is
+//     cut. Where only the proxy's own secrets are masked, a
 //     body of a declared length up to 1 MiB (or a streamed one of a
 //     packed type) is searched with what it unpacks to (gzip, zlib, raw
-//     deflate, zip, bzip2, their base64 or hex, at any depth) and passes
-//     as sent when none is there; packed bodies that cannot be searched
-//     so (larger, streamed, xz, zstd, ...) are refused.
+//     deflate at any offset, zip, bzip2, a PDF's streams through their
+//     filters, their base64 or hex, at any depth) and passes as sent
+//     when none is there; packed bodies that cannot be searched so
+//     (larger, streamed, xz, zstd, encrypted PDFs, ...) are refused.
 //   - Fields derived from the body: ETag, Content-MD5, Digest,
 //     Content-Digest, Repr-Digest, Content-Range and vendor checksums
 //     (X-Amz-Checksum-*, X-Goog-Hash, ...) describe the unmasked body, an

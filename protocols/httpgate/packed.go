@@ -15,9 +15,9 @@ import (
 // (a tar holding a gzip file, a JSON line then a gzip stream: the stream
 // is cut there), and by packed data encoded in its text (base64 or hex of
 // a gzip or xlsx file, of raw deflate). Under a rule's mask, a body that
-// is neither text nor media (an image, audio, video, a font, by its
-// bytes) is refused too: a MessagePack, CBOR, BSON or protobuf body
-// served as application/octet-stream writes numbers in binary, and has no
+// is neither text nor a whole image (media.go) is refused too: a
+// MessagePack, CBOR, BSON or protobuf body served as
+// application/octet-stream writes numbers in binary, and has no
 // signature to know it by.
 //
 // Where no rule masks, a proxy with a Credential masks only its own
@@ -62,7 +62,8 @@ func refuseEmbedded(found string) error {
 }
 
 // binaryUnderMask judges, under a rule's mask, a body that is not text by
-// its type, from head, its first bytes: media pass, as do bytes the
+// its type, from head, its first bytes: media pass (to be judged whole,
+// see checkMedia), as do bytes the
 // server would sniff as text (sniffed: the rest of the body must stay
 // text, see streamed.ctl); anything else is binary data the masker cannot
 // read.

@@ -273,6 +273,18 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 				if f.sniffedText, err = binaryUnderMask(head); err != nil {
 					return nil, false, err
 				}
+				if !f.sniffedText {
+					// Media, by its first bytes: it must be media to its
+					// end (media.go).
+					b, err := readMedia(br, f.gw.cfg.MaxResponseBytes)
+					if err != nil {
+						return nil, false, err
+					}
+					if err := checkMedia(b); err != nil {
+						return nil, false, err
+					}
+					return bytes.NewReader(b), false, nil
+				}
 			}
 			return br, false, nil
 		}
@@ -548,8 +560,11 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 	sb := &streamed{f: f, raw: body, open: open, text: text, m: m, scan: &packed.Scanner{}, embed: &packed.Embedded{Text: text}}
 	// JSON lines hold no control byte raw; neither does a body that
 	// passed under a mask as text by its first bytes alone.
+	// Under a rule's mask, neither does a text body: a protobuf's tags
+	// and lengths, a binary number, are bytes no detector reads (a card
+	// number as a varint, a string glued to its length).
 	_, isLines := m.(*lineMasker)
-	sb.ctl = f.sniffedText || isLines
+	sb.ctl = f.sniffedText || isLines || text && !f.x.secretsOnly
 	if text {
 		// Binary data as characters up to U+00FF (a Latin-1 body with
 		// a gzip stream in it, decoded to UTF-8), which a client

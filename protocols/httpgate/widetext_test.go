@@ -3,7 +3,6 @@ package httpgate
 import (
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding"
@@ -63,14 +62,16 @@ func TestWideTextUnderBinaryTypesMasked(t *testing.T) {
 			noLeak(t, name+" "+g.ctype, p.body)
 		}
 	}
-	// Media with NULs in the first bytes (an icon, a WAV file) pass
-	// unchanged; binary data that is not media (protobuf, a BSON
-	// document, short ones) is refused under a mask, as it may write
-	// numbers in binary (see TestPackedInsideNotSentUnderMask), and so is
-	// a zip, which packs its members (see TestPackedBodiesNotSentUnderMask).
+	// An image with NULs in the first bytes passes unchanged; binary
+	// data that is not media (protobuf, a BSON document, short ones) is
+	// refused under a mask, as it may write numbers in binary (see
+	// TestPackedInsideNotSentUnderMask), and so is a zip, which packs its
+	// members (see TestPackedBodiesNotSentUnderMask), and media that is
+	// not a whole PNG, GIF or JPEG (an icon, a WAV file), whose bytes
+	// after the first are not judged (see TestMediaPrefixUnderMask).
 	for _, b := range []string{"\x08\x00\x10\x00\x01\x02", "\x00\x00\x01\x00icon", "RIFF\x24\x00\x00\x00WAVE",
-		"\x45\x00\x00\x00\x02name\x00\x05\x00\x00\x00", "a\x00b\x00\x01\x00\x02\x00", "A\x00"} {
-		media := strings.HasPrefix(b, "RIFF") || strings.HasSuffix(b, "icon")
+		"\x45\x00\x00\x00\x02name\x00\x05\x00\x00\x00", "a\x00b\x00\x01\x00\x02\x00", "A\x00", pngish} {
+		media := b == pngish
 		for name, srv := range srvs {
 			cur <- gen{ctype: "application/octet-stream", body: []byte(b)}
 			p := parseExchange(t, rawExchange(t, srv, "GET", "/x"), "GET")
