@@ -56,6 +56,7 @@ type unpacker struct {
 
 // walk searches data, at depth, for packed streams.
 func (u *unpacker) walk(data []byte, depth int) error {
+	var heads printableHeads
 	for i := 0; i < len(data) && !u.done; i++ {
 		b := data[i:]
 		var (
@@ -109,7 +110,7 @@ func (u *unpacker) walk(data []byte, depth int) error {
 			}
 			r, name = zr, "zlib"
 		}
-		if r == nil && deflateStart(b, false) && !printableHead(b) {
+		if r == nil && !heads.at(data, i) && deflateStart(b, false) {
 			// Raw deflate at any offset (after a header of any length,
 			// two bytes into a zlib stream of any window).
 			out, err := u.inflateAt(b)
@@ -333,12 +334,38 @@ func decodeAll(enc int, run []byte) []byte {
 	return decodeBase64(base64.URLEncoding, dst, run)
 }
 
+// printableHeads answers printableHead for every offset of one buffer in
+// a walk from its start, each byte tested once: a text body's offsets
+// are let go at the cost of one pass, not of the deflate structure test.
+type printableHeads struct {
+	// next is one past the last offset asked; bad the first byte at or
+	// after it that is not printable (or the data's end).
+	next, bad int
+}
+
+// at reports printableHead(data[i:]); i never decreases between calls.
+func (h *printableHeads) at(data []byte, i int) bool {
+	if h.next == 0 || h.bad < i {
+		h.bad = i
+		for h.bad < len(data) && printable(data[h.bad]) {
+			h.bad++
+		}
+	}
+	h.next = i + 1
+	return h.bad >= i+min(len(data)-i, 64)
+}
+
+// printable reports whether c is printable ASCII or tab, LF or CR.
+func printable(c byte) bool {
+	return c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r'
+}
+
 // printableHead reports whether b's first 64 bytes are printable ASCII or
 // white space, as compressed data of that length never is: text is not
 // inflated to be judged.
 func printableHead(b []byte) bool {
 	for _, c := range b[:min(len(b), 64)] {
-		if (c < 0x20 || c >= 0x7f) && c != '\t' && c != '\n' && c != '\r' {
+		if !printable(c) {
 			return false
 		}
 	}
