@@ -154,7 +154,7 @@ func (p *Policy) maskText(t []byte, field string, tl *tally) (out []byte, null b
 	}
 	bp := spanPool.Get().(*[]span)
 	defer func() { *bp = (*bp)[:0]; spanPool.Put(bp) }()
-	c := resolve(dropCovered(t, p.candidates(t, true, (*bp)[:0])))
+	c := resolve(t, dropCovered(t, p.candidates(t, true, (*bp)[:0])))
 	*bp = c
 	if len(c) == 0 {
 		return t, false, nil
