@@ -34,7 +34,7 @@ func dropCovered(t []byte, c []span) []span {
 	if nSpanning == 0 || len(inner) == 0 {
 		return c
 	}
-	inner = resolve(inner)
+	inner = resolve(t, inner)
 	out := c[:0]
 	for _, x := range c {
 		if !spansTag(t, x) || !coveredText(t, x, inner) {

@@ -85,6 +85,12 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 	case '{':
 		closer = '}'
 	case '<':
+		if e, ok := startTagEnd(t, j); ok && s.valueEnd(e) > e {
+			// An element: <value>hunter2</value>. The value is its text;
+			// the tags stay.
+			sp, ok = valueSpan(t, e, s.valueEnd(e))
+			return sp, ok, true
+		}
 		closer = '>'
 	default:
 		return span{}, false, false
@@ -102,6 +108,36 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 	}
 	sp, ok = valueSpan(t, start, e)
 	return sp, ok, true
+}
+
+// startTagEnd returns the index after the start tag (a name of letters,
+// digits, '-', ':' or '_' after a letter, then attributes) that begins at
+// t[j], on one line and within maxLabel*4 bytes.
+func startTagEnd(t []byte, j int) (int, bool) {
+	k := j + 1
+	if !is(at(t, k), clUpper|clLower) {
+		return 0, false
+	}
+	for is(at(t, k), clWord) || at(t, k) == '-' || at(t, k) == ':' {
+		k++
+	}
+	if c := at(t, k); c != '>' && c != ' ' && c != '\t' {
+		return 0, false
+	}
+	var q byte
+	for ; k < len(t) && k-j < 4*maxLabel && t[k] != '\n'; k++ {
+		switch c := t[k]; {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			q = c
+		case c == '>':
+			return k + 1, true
+		}
+	}
+	return 0, false
 }
 
 // maxLabel bounds the length of a mask token looked for after '['.

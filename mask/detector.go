@@ -74,22 +74,17 @@ func findRuns(d runDetector, s *scan, id int, out []span) []span {
 	return out
 }
 
-// resolve sorts candidates and keeps a non-overlapping set: the earliest
-// start wins, then the longest, then the detector listed first; a later
-// candidate that overlaps it and ends after it extends it.
-func resolve(c []span) []span {
+// resolve sorts candidates of t and keeps a non-overlapping set: the
+// earliest start wins, then the longest, then the detector listed first; a
+// later candidate that overlaps it and ends after it extends it.
+func resolve(t []byte, c []span) []span {
 	if len(c) == 0 {
 		return c
 	}
-	slices.SortFunc(c, func(a, b span) int {
-		if a.start != b.start {
-			return a.start - b.start
-		}
-		if a.end != b.end {
-			return b.end - a.end
-		}
-		return a.det - b.det
-	})
+	slices.SortFunc(c, bySpan)
+	if trimIntroducers(t, c) {
+		slices.SortFunc(c, bySpan)
+	}
 	out := c[:0]
 	covered := 0
 	for _, x := range c {
@@ -111,6 +106,45 @@ func resolve(c []span) []span {
 	}
 	return out
 }
+
+func bySpan(a, b span) int {
+	if a.start != b.start {
+		return a.start - b.start
+	}
+	if a.end != b.end {
+		return b.end - a.end
+	}
+	return a.det - b.det
+}
+
+// trimIntroducers moves the start of a candidate that begins with a
+// quoted-printable '=' (and markup only after it) to the start of another
+// candidate that begins right after them. In "password:=41..." the
+// decoded view reads "=41" as 'A' and the value from there, the raw text
+// the value "41..." after ":="; the union masked the operator's '='. A
+// lone '=' (or a tag) says nothing of the value, whose bytes the other
+// candidate masks. c is sorted by start; it reports whether a start moved.
+func trimIntroducers(t []byte, c []span) bool {
+	moved := false
+	for i := range c {
+		x := &c[i]
+		if at(t, x.start) != '=' {
+			continue
+		}
+		for j := i + 1; j < len(c) && c[j].start < x.end; j++ {
+			y := c[j]
+			if y.start > x.start && y.end > y.start && (y.start == x.start+1 || y.start-x.start <= maxTrimMarkup && markupOnly(t[x.start+1:y.start])) {
+				x.start = y.start
+				moved = true
+				break
+			}
+		}
+	}
+	return moved
+}
+
+// maxTrimMarkup bounds the markup trimIntroducers looks across.
+const maxTrimMarkup = 128
 
 // byte classes used by the hand-written scanners.
 const (

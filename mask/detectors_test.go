@@ -54,15 +54,16 @@ func TestCreditCard(t *testing.T) {
 		{"ref 12 4111 1111 1111 1111", "ref 12 [CREDIT_CARD]"}, // leading group
 		{"a4111111111111111b", "a[CREDIT_CARD]b"},              // letters are boundaries
 		{"4111111111111112", "4111111111111112"},               // bad Luhn
-		{"1234567812345670", "1234567812345670"},               // Luhn ok, no network
-		{"41111111111111111", "41111111111111111"},             // Visa 17 digits
-		{"94111111111111111", "94111111111111111"},             // glued digit
+		{"1234567812345670", "[CREDIT_CARD]"},                  // Luhn ok, no network, but 234567812345670... holds a card window (gluedCard)
+		{"41111111111111111", "[CREDIT_CARD]"},                 // a card glued to a digit (gluedCard)
+		{"94111111111111111", "[CREDIT_CARD]"},                 // glued digit (gluedCard)
+		{"1234567812345678", "1234567812345678"},               // no card window
 		{"4111111111111111 1", "[CREDIT_CARD] 1"},              // a valid run of groups inside a longer one
 		{"4111--1111-1111-1111", "[CREDIT_CARD]"},              // up to looseMaxGap separators (loose.go)
 		{"4111----1111-1111-1111", "4111----1111-1111-1111"},   // four is too many
 		{"order 2024-01-15 total 1500", "order 2024-01-15 total 1500"},
 		{"0000000000000000", "0000000000000000"},
-		{"tel 4111111111111111111111", "tel 4111111111111111111111"}, // 22 digits
+		{"tel 4111111111111111111111", "tel [CREDIT_CARD]"}, // 22 digits: a card glued (gluedCard)
 	})
 }
 

@@ -39,8 +39,12 @@
 // password_assignment; ten bare digits are not a phone. SecretNames and
 // SecretHeaders are the module's one list of secret names: the recorder
 // and the HTTP gateway resolve names through it too. Detectors judge a value by its raw neighbours, so a value glued to
-// letters or digits (x4111111111111111y is masked, 94111111111111111 is
-// not) may stay; a token with a known prefix (AKIA, ghp_, sk_live_, xoxb-,
+// letters may stay (x4111111111111111y is masked); a card glued to
+// digits ('9' || pan || '9', an order number or a timestamp before it)
+// is masked with its run of digits when the run has at most 38 digits
+// and a window of 13 to 19 of them is a card (card.go: about one run of
+// random digits in four of nineteen or twenty digits is masked with it);
+// other values glued to digits may stay; a token with a known prefix (AKIA, ghp_, sk_live_, xoxb-,
 // AIza, eyJ...) glued to letters or digits is masked when its body looks
 // random (glue.go: 4294967295AKIA... from cat a b).
 //

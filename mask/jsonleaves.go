@@ -246,7 +246,7 @@ func (j *jsonMasker) maskLeafRun(leaves []jsonLeaf, idx []int, dash bool) {
 	if clean(j.memo.text, joined) {
 		return
 	}
-	c := resolve(j.p.candidates(joined, true, nil))
+	c := resolve(joined, j.p.candidates(joined, true, nil))
 	if len(c) == 0 {
 		remember(j.memo.text, joined)
 		return

@@ -154,7 +154,7 @@ func (p *Policy) maskText(t []byte, field string, tl *tally) (out []byte, null b
 	}
 	bp := spanPool.Get().(*[]span)
 	defer func() { *bp = (*bp)[:0]; spanPool.Put(bp) }()
-	c := resolve(dropCovered(t, p.candidates(t, true, (*bp)[:0])))
+	c := resolve(t, dropCovered(t, p.candidates(t, true, (*bp)[:0])))
 	*bp = c
 	if len(c) == 0 {
 		return t, false, nil
@@ -312,7 +312,7 @@ func (p *Policy) digitRuns(t []byte, out []span, cp *codeProber) []span {
 		n := e - i
 		next := at(t, e)
 		cardAt := false // the plain card scanner took a card starting here
-		if r.card >= 0 && n <= 19 && (n >= 13 || ((next == ' ' || next == '-') && isDigit(at(t, e+1)))) {
+		if r.card >= 0 && (n <= 19 && (n >= 13 || ((next == ' ' || next == '-') && isDigit(at(t, e+1)))) || n > 13 && n <= maxGluedCardRun) {
 			k := len(out)
 			out = cardDetector{}.onRun(t, i, e, r.card, out)
 			cardAt = len(out) > k

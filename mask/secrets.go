@@ -231,7 +231,7 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 	t := s.t
 	j := h.end
 	// Rest of the identifier.
-	for j < len(t) && j-h.end <= 32 && (is(t[j], clWord) || t[j] == '-') {
+	for j < len(t) && j-h.end <= 32 && (is(t[j], clWord) || t[j] == '-' && at(t, j+1) != '>') {
 		j++
 	}
 	if j-h.end > 32 {
@@ -248,6 +248,9 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 		j += 2
 	case at(t, j) == '=' && at(t, j+1) == '>':
 		j += 2
+	case at(t, j) == '-' && at(t, j+1) == '>' && at(t, j+2) != '>':
+		// "password -> hunter2"; "->>" is PostgreSQL's JSON operator.
+		j += 2
 	case at(t, j) == ':' || at(t, j) == '=':
 		if at(t, j+1) == '=' { // "==" is a comparison
 			return span{}, false
@@ -263,12 +266,20 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 }
 
 // isMaskToken reports whether v is already masked: a redact or hash token
-// such as [PASSWORD_ASSIGNMENT] or [REDACTED], or only '*'. Masking output
-// again then finds nothing new.
+// such as [PASSWORD_ASSIGNMENT], [REDACTED] or [EMAIL:0a1b...], or only
+// '*'. Masking output again then finds nothing new. A label begins with a
+// capital ("[4D11...]" is a value in brackets) and only the hash after
+// its ':' is lower-case hex.
 func isMaskToken(v []byte) bool {
-	if len(v) >= 3 && v[0] == '[' && v[len(v)-1] == ']' {
+	if len(v) >= 3 && v[0] == '[' && v[len(v)-1] == ']' && is(v[1], clUpper) {
+		hash := false
 		for _, c := range v[1 : len(v)-1] {
-			if !is(c, clUpper|clDigit) && c != '_' && c != ':' && !(c >= 'a' && c <= 'f') {
+			switch {
+			case c == ':' && !hash:
+				hash = true
+			case hash && (isDigit(c) || c >= 'a' && c <= 'f'):
+			case !hash && (is(c, clUpper|clDigit) || c == '_'):
+			default:
 				return false
 			}
 		}

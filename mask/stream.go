@@ -115,7 +115,7 @@ func (w *Writer) process(final bool) error {
 			return nil
 		}
 	}
-	c := resolveFrom(dropCovered(t, w.p.candidates(t, final, w.scratch[:0])), w.emit)
+	c := resolveFrom(t, dropCovered(t, w.p.candidates(t, final, w.scratch[:0])), w.emit)
 	w.scratch = c[:0]
 	out := make([]byte, 0, safe-w.emit+64)
 	pos := w.emit
@@ -152,12 +152,12 @@ func (w *Writer) process(final bool) error {
 }
 
 // resolveFrom is resolve restricted to candidates starting at or after from.
-func resolveFrom(c []span, from int) []span {
+func resolveFrom(t []byte, c []span, from int) []span {
 	k := c[:0]
 	for _, x := range c {
 		if x.start >= from {
 			k = append(k, x)
 		}
 	}
-	return resolve(k)
+	return resolve(t, k)
 }

@@ -289,7 +289,7 @@ func TestDetectedPlaintextIsGone(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		chosen := resolve(p.candidates([]byte(in), true, nil))
+		chosen := resolve([]byte(in), p.candidates([]byte(in), true, nil))
 		for _, sp := range chosen {
 			v := in[sp.start:sp.end]
 			if len(v) < 6 || !strings.Contains(out, v) {
