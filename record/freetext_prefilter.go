@@ -61,6 +61,7 @@ func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
 func (f freeText) triggered(t []byte) scanRules {
 	var rules scanRules
 	var ruledOut nameMemo
+	noFlagTo := -1 // see longFlagAt
 	for _, sep := range [...]byte{'=', ':'} {
 		assign := ruleAssignEquals
 		if sep == ':' {
@@ -101,7 +102,7 @@ func (f freeText) triggered(t []byte) scanRules {
 			}
 		}
 		for ; hits != 0; hits &= hits - 1 {
-			rules |= f.triggerAt(t, base+bits.TrailingZeros8(hits))
+			rules |= f.triggerAt(t, base+bits.TrailingZeros8(hits), &noFlagTo)
 		}
 	}
 	return rules
@@ -121,15 +122,16 @@ func leadPairHits(w uint64, next byte) uint8 {
 func leadPairBit(pair uint16) uint64 { return leadPairs[pair>>6] >> (pair & 63) }
 
 // triggerAt returns the rule whose trigger, other than a separator,
-// starts at t[p] (none: 0).
-func (f freeText) triggerAt(t []byte, p int) scanRules {
+// starts at t[p] (none: 0). noFlagTo is longFlagAt's: triggerAt is called
+// with p increasing.
+func (f freeText) triggerAt(t []byte, p int, noFlagTo *int) scanRules {
 	rest := t[p:]
 	switch t[p] {
 	case '-':
 		if bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
 			return rulePEM
 		}
-		if f.names != nil && f.longFlagAt(t, p+2) {
+		if f.names != nil && f.longFlagAt(t, p+2, noFlagTo) {
 			return ruleLongFlags
 		}
 		return 0
@@ -174,13 +176,25 @@ func (f freeText) triggerAt(t []byte, p int) scanRules {
 }
 
 // longFlagAt reports whether scanLongFlags takes the option whose name
-// starts at t[p], just after "--".
-func (f freeText) longFlagAt(t []byte, p int) bool {
+// starts at t[p], just after "--". Calls with p increasing share
+// noFlagTo (-1 at first): a name's end whose next bytes rule an option
+// out. A name starting at or before it, after the start of the name that
+// found it, ends there too (the bytes between are name bytes), so it is
+// ruled out without a walk: a run of dashes ("----------", a table's rule
+// in psql output) is walked once, not once per dash.
+func (f freeText) longFlagAt(t []byte, p int, noFlagTo *int) bool {
+	if p <= *noFlagTo {
+		return false
+	}
 	j := p
 	for j < len(t) && isNameByte(t[j]) {
 		j++
 	}
-	return !(j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.filter.mayMatch(t[p:j]) || !f.names.Match(string(t[p:j])))
+	if j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' {
+		*noFlagTo = j
+		return false
+	}
+	return f.filter.mayMatch(t[p:j]) && f.names.Match(string(t[p:j]))
 }
 
 // equalFoldPrefix reports whether b starts with the lower-case ASCII word
