@@ -174,3 +174,48 @@ func (g *gateway) waitIdle(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamExitsRelayedAreRecorded: every exit-status and exit-signal
+// the gateway relays from the upstream to the client is a request event
+// naming it, recorded before it is relayed.
+func TestUpstreamExitsRelayedAreRecorded(t *testing.T) {
+	t.Parallel()
+	up := startSSHD(t)
+	g := startGateway(t, up, testRules)
+	cl := g.goClient(t, g.agent)
+	defer cl.Close()
+	cases := []struct{ cmd, typ string }{
+		{"true", "exit-status"}, {"exit 3", "exit-status"}, {"exit 255", "exit-status"},
+		{"kill -TERM $$", "exit-signal"}, {"kill -KILL $$", "exit-signal"}, {"kill -HUP $$", "exit-signal"},
+	}
+	missing := 0
+	for _, c := range cases {
+		before := 0
+		for _, e := range g.events(gate.EventRequest) {
+			if e.Request.SSH != nil && e.Request.SSH.Kind == c.typ && strings.HasPrefix(e.Request.Command, "upstream ") {
+				before++
+			}
+		}
+		s, err := cl.NewSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Run(c.cmd)
+		s.Close()
+		if c.cmd != "true" && err == nil {
+			t.Errorf("%s: no exit reached the client", c.cmd)
+		}
+		after := 0
+		for _, e := range g.events(gate.EventRequest) {
+			if e.Request.SSH != nil && e.Request.SSH.Kind == c.typ && strings.HasPrefix(e.Request.Command, "upstream ") &&
+				strings.HasSuffix(e.Request.Command, ": "+outcomeForwarded) {
+				after++
+			}
+		}
+		if after <= before {
+			missing++
+			t.Errorf("%s: the relayed %s is not a request event", c.cmd, c.typ)
+		}
+	}
+	t.Logf("%d of %d relayed exits not in the record as request events", missing, len(cases))
+}
