@@ -102,6 +102,12 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	}
 	_ = sc.ch.CloseWrite()
 	for _, r := range exits {
+		// Each one relayed is a request event of its own (an upstream may
+		// send more than the one Finish recorded); unrecorded, it and the
+		// rest are not relayed.
+		if c.recordRequest("upstream "+sc.scope, r.Type, r.Payload, outcomeForwarded) != nil {
+			break
+		}
 		_, _ = sc.ch.SendRequest(r.Type, false, r.Payload)
 	}
 	sc.closeClient()

@@ -42,6 +42,13 @@ type Config struct {
 	// the client, masked. Zero means gate.DefaultRecordLimit; negative
 	// means no limit.
 	RecordLimit int64
+	// MaxRequests bounds the SSH requests of one connection the gateway
+	// records (channel and global requests, from the client and from the
+	// upstream); the one past it ends the connection, the reason recorded
+	// as an error event, so a client sending env, window-change or
+	// keepalive requests in a loop cannot grow the record without limit.
+	// Zero means DefaultMaxRequests; negative means no bound.
+	MaxRequests int
 	// Ciphers are the ciphers offered to clients. Nil means AES-GCM only:
 	// AEAD ciphers with hardware support in Go, which keeps the gateway fast
 	// (OpenSSH clients otherwise pick chacha20-poly1305, which Go computes
@@ -425,6 +432,8 @@ type conn struct {
 	aux sync.WaitGroup
 	// channels numbers the connection's session channels in the record.
 	channels atomic.Int64
+	// requests counts the requests recorded (requests.go).
+	requests atomic.Int64
 }
 
 // sessionID is the gate session's id, for logs.

@@ -37,6 +37,12 @@ import (
 // where they hold a secret: an X11 cookie, the value of a variable that
 // was refused.
 
+// DefaultMaxRequests is the bound on a connection's recorded requests
+// when Config.MaxRequests is zero: far above what an interactive session
+// sends (a terminal, its variables, a resize a second for an hour), far
+// below what fills a record.
+const DefaultMaxRequests = 10000
+
 // maxRecordedPayload bounds the request payload kept in the record.
 const maxRecordedPayload = 1024
 
@@ -55,6 +61,9 @@ func refusedOutcome(why string) string { return "refused: " + why }
 // gateway forwards is recorded before it is: an error means it must not
 // be.
 func (c *conn) recordRequest(scope string, typ string, payload []byte, outcome string) error {
+	if err := c.countRequest(); err != nil {
+		return err
+	}
 	text, attrs, keep := describeRequest(typ, payload, !strings.HasPrefix(outcome, "refused"))
 	req := &gate.Request{Protocol: gate.ProtocolSSH, Command: scope + " " + text + ": " + outcome, SSH: attrs}
 	if keep && len(payload) > 0 {
@@ -63,6 +72,30 @@ func (c *conn) recordRequest(scope string, typ string, payload []byte, outcome s
 	err := c.gc.Record(c.ctx, gate.Event{Kind: gate.EventRequest, Request: req})
 	if err != nil {
 		c.p.log.Error("request not recorded", "session", c.sessionID(), "request", typ, "error", err)
+	}
+	return err
+}
+
+// countRequest counts a request against Config.MaxRequests. The first one
+// past the bound records why and ends the connection; it and every later
+// one get an error, so none is forwarded or recorded.
+func (c *conn) countRequest() error {
+	limit := c.p.cfg.MaxRequests
+	if limit == 0 {
+		limit = DefaultMaxRequests
+	}
+	if limit < 0 {
+		return nil
+	}
+	n := c.requests.Add(1)
+	if n <= int64(limit) {
+		return nil
+	}
+	err := fmt.Errorf("ssh: connection ended: more than %d requests", limit)
+	if n == int64(limit)+1 {
+		c.p.log.Info("request bound", "session", c.sessionID(), "limit", limit)
+		_ = c.gc.Record(c.ctx, gate.Event{Kind: gate.EventError, Error: err.Error()})
+		_ = c.client.Close()
 	}
 	return err
 }
