@@ -1,5 +1,7 @@
 package mask
 
+import "encoding/base64"
+
 // One line of a key's body alone. `sed -n 5p id_rsa`, repeated over the
 // lines, rebuilds a key line by line, and no line of it has a neighbour
 // to make a block (keybody.go). So a line of a key's width (64 or 70
@@ -16,21 +18,32 @@ package mask
 
 // minKeyLineDistinct is how many different characters a lone line holds
 // at least: random base64 of 64 characters holds about 40.6 (standard
-// deviation about 2.7).
-const minKeyLineDistinct = 30
+// deviation about 2.7; five below, so that about one random line in a
+// few million is missed: at four, about one test run in thirty missed a
+// line of its generated keys).
+const minKeyLineDistinct = 26
 
 // maxKeyLineLowerPairs is how many small letters a lone line holds at
 // most right after a small letter: random base64 of 64 characters holds
-// about ten (standard deviation about three), an identifier in camel case
-// some forty. A key line also holds two capitals in a row somewhere (all
-// but one random line in some 80,000), camel case seldom.
-const maxKeyLineLowerPairs = 24
+// about ten (standard deviation about three, so six above), an identifier
+// in camel case some forty. A line without two capitals in a row (one
+// random line in some 80,000: too many to miss, camel case mostly) must
+// also hold few small letters in a row (maxLowerPairsNoCapPair).
+const maxKeyLineLowerPairs = 30
+
+// maxLowerPairsNoCapPair is maxKeyLineLowerPairs for a line without two
+// capitals in a row: about one standard deviation above random base64's
+// mean, well below camel case's.
+const maxLowerPairsNoCapPair = 14
 
 // loneKeyLine reports whether b, one line of pemLine or opensshLine
 // characters, reads as a line of a key's body.
 func loneKeyLine(b []byte) bool {
 	if len(b) != pemLine && len(b) != opensshLine {
 		return false
+	}
+	if derPrivateKeyHead(b) {
+		return true
 	}
 	var up, lo, dg, nonHex bool
 	var seen [256]bool
@@ -61,7 +74,7 @@ func loneKeyLine(b []byte) bool {
 			distinct++
 		}
 	}
-	if !up || !lo || !dg || !nonHex || distinct < minKeyLineDistinct || lowerPairs > maxKeyLineLowerPairs || capPairs == 0 {
+	if !up || !lo || !dg || !nonHex || distinct < minKeyLineDistinct || lowerPairs > maxKeyLineLowerPairs || capPairs == 0 && lowerPairs > maxLowerPairsNoCapPair {
 		return false
 	}
 	text, all := 0, 0
@@ -73,4 +86,29 @@ func loneKeyLine(b []byte) bool {
 		return true
 	})
 	return text*8 < all*7
+}
+
+// derPrivateKeyHead reports whether the base64 line b starts a DER
+// private key: a SEQUENCE whose first element is the version INTEGER 0 or
+// 1 (PKCS#1 RSA and DSA, PKCS#8, SEC 1 EC keys). A key's first line is
+// mostly that fixed header and reads too regular for the random test
+// above; certificates and public keys start with a SEQUENCE inside the
+// SEQUENCE instead, and are left.
+func derPrivateKeyHead(b []byte) bool {
+	var head [9]byte
+	if n, err := base64.StdEncoding.Decode(head[:], b[:12]); err != nil || n != len(head) || head[0] != 0x30 {
+		return false
+	}
+	i := 2 // past the tag and a short length
+	switch head[1] {
+	case 0x81:
+		i = 3
+	case 0x82:
+		i = 4
+	default:
+		if head[1] > 0x7f {
+			return false
+		}
+	}
+	return head[i] == 0x02 && head[i+1] == 0x01 && head[i+2] <= 1
 }
