@@ -212,6 +212,15 @@ func (tg *testGateway) eachMode(t *testing.T, user string, check func(t *testing
 
 func (tg *testGateway) connect(t testing.TB, user string, mutate ...func(*pgx.ConnConfig)) *pgx.Conn {
 	t.Helper()
+	c := tg.dial(t, user, mutate...)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
+
+// dial connects through the gateway as user; the caller closes the
+// connection.
+func (tg *testGateway) dial(t testing.TB, user string, mutate ...func(*pgx.ConnConfig)) *pgx.Conn {
+	t.Helper()
 	cfg, err := pgx.ParseConfig(tg.url(user))
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +234,6 @@ func (tg *testGateway) connect(t testing.TB, user string, mutate ...func(*pgx.Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c
 }
 

@@ -171,19 +171,7 @@ func runReviewed(t *testing.T, tg *testGateway, c *pgx.Conn, approve bool, send 
 // sessions than the server takes at once.
 func openConn(t *testing.T, tg *testGateway, opened *[]*pgx.Conn, mutate ...func(*pgx.ConnConfig)) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(tg.url("admin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range mutate {
-		m(cfg)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := tg.dial(t, "admin", mutate...)
 	*opened = append(*opened, c)
 	return c
 }

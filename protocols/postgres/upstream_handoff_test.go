@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/airlock-sdk/airlock/gate"
 )
 
@@ -58,19 +56,9 @@ func TestUpstreamHandOffAfterSlowWrites(t *testing.T) {
 	lost, sessions := 0, 2*len(names)
 	for i := range sessions {
 		func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			cfg, err := pgx.ParseConfig(tg.url("admin"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			modes[names[i%len(names)]](cfg)
-			c, err := pgx.ConnectConfig(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := tg.dial(t, "admin", modes[names[i%len(names)]])
 			defer func() { _ = c.Close(context.Background()) }()
-			sctx, scancel := context.WithTimeout(ctx, 3*time.Second)
+			sctx, scancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer scancel()
 			var n int
 			if err := c.QueryRow(sctx, "SELECT 1").Scan(&n); err != nil || n != 1 {
