@@ -96,22 +96,23 @@ func isSchemeWord(v []byte) bool {
 
 // scanLongFlags appends the values of long options named like secrets
 // and separated by a space: --password v, --token 'v'. (--password=v is
-// an assignment.)
+// an assignment.) A value is appended once, however many of the names
+// before it (every "--" in a run of name bytes starts one) are taken.
 func (f freeText) scanLongFlags(out []string, t []byte) []string {
+	flags := newFlagNames()
+	valueAt := -1 // where the last value appended starts
 	for p := 0; ; {
 		i := bytes.Index(t[p:], []byte("--"))
 		if i < 0 {
 			return out
 		}
 		p += i + 2
-		j := p
-		for j < len(t) && isNameByte(t[j]) {
-			j++
-		}
-		if j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' || !f.filter.mayMatch(t[p:j]) || !f.names.Match(string(t[p:j])) {
+		j, taken := flags.at(f, t, p)
+		if !taken || j+1 == valueAt {
 			continue
 		}
-		v, _ := value(t, j+1)
+		valueAt = j + 1
+		v, _ := value(t, valueAt)
 		out = addValue(out, v)
 	}
 }

@@ -61,7 +61,7 @@ func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
 func (f freeText) triggered(t []byte) scanRules {
 	var rules scanRules
 	var ruledOut nameMemo
-	noFlagTo := -1 // see longFlagAt
+	flags := newFlagNames() // see flagNames
 	for _, sep := range [...]byte{'=', ':'} {
 		assign := ruleAssignEquals
 		if sep == ':' {
@@ -102,7 +102,7 @@ func (f freeText) triggered(t []byte) scanRules {
 			}
 		}
 		for ; hits != 0; hits &= hits - 1 {
-			rules |= f.triggerAt(t, base+bits.TrailingZeros8(hits), &noFlagTo)
+			rules |= f.triggerAt(t, base+bits.TrailingZeros8(hits), &flags)
 		}
 	}
 	return rules
@@ -122,17 +122,19 @@ func leadPairHits(w uint64, next byte) uint8 {
 func leadPairBit(pair uint16) uint64 { return leadPairs[pair>>6] >> (pair & 63) }
 
 // triggerAt returns the rule whose trigger, other than a separator,
-// starts at t[p] (none: 0). noFlagTo is longFlagAt's: triggerAt is called
-// with p increasing.
-func (f freeText) triggerAt(t []byte, p int, noFlagTo *int) scanRules {
+// starts at t[p] (none: 0). flags is shared by its calls, made with p
+// increasing.
+func (f freeText) triggerAt(t []byte, p int, flags *flagNames) scanRules {
 	rest := t[p:]
 	switch t[p] {
 	case '-':
 		if bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
 			return rulePEM
 		}
-		if f.names != nil && f.longFlagAt(t, p+2, noFlagTo) {
-			return ruleLongFlags
+		if f.names != nil {
+			if _, taken := flags.at(f, t, p+2); taken {
+				return ruleLongFlags
+			}
 		}
 		return 0
 	case 'b', 'B':
@@ -173,28 +175,6 @@ func (f freeText) triggerAt(t []byte, p int, noFlagTo *int) scanRules {
 		}
 	}
 	return 0
-}
-
-// longFlagAt reports whether scanLongFlags takes the option whose name
-// starts at t[p], just after "--". Calls with p increasing share
-// noFlagTo (-1 at first): a name's end whose next bytes rule an option
-// out. A name starting at or before it, after the start of the name that
-// found it, ends there too (the bytes between are name bytes), so it is
-// ruled out without a walk: a run of dashes ("----------", a table's rule
-// in psql output) is walked once, not once per dash.
-func (f freeText) longFlagAt(t []byte, p int, noFlagTo *int) bool {
-	if p <= *noFlagTo {
-		return false
-	}
-	j := p
-	for j < len(t) && isNameByte(t[j]) {
-		j++
-	}
-	if j == p || j+1 >= len(t) || t[j] != ' ' || t[j+1] == '-' {
-		*noFlagTo = j
-		return false
-	}
-	return f.filter.mayMatch(t[p:j]) && f.names.Match(string(t[p:j]))
 }
 
 // equalFoldPrefix reports whether b starts with the lower-case ASCII word
