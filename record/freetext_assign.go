@@ -9,14 +9,15 @@ import (
 // ('=' or ':'): NAME=v, NAME: v, "NAME":"v" inside a string, NAME = 'v'.
 func (f freeText) scanAssignments(out []string, t []byte, sep byte) []string {
 	var ruledOut nameMemo
+	values := valueReader{t: t}
 	for p := 0; ; p++ {
 		i := bytes.IndexByte(t[p:], sep)
 		if i < 0 {
 			return out
 		}
 		p += i
-		if v, ok := f.assigned(t, p, &ruledOut); ok {
-			out = addValue(out, v)
+		if v, ok := f.assigned(t, p, &ruledOut, &values); ok {
+			out = values.add(out, v)
 		}
 	}
 }
@@ -24,8 +25,9 @@ func (f freeText) scanAssignments(out []string, t []byte, sep byte) []string {
 // assigned returns the value assigned at t[p], the separator, when the
 // name before it is a secret name. Names found not to be are noted in
 // ruledOut, which spares their checks when they come again (the keys of a
-// JSON text repeat).
-func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo) ([]byte, bool) {
+// JSON text repeat). values reads the value (nil: value does, for a
+// caller that reads one).
+func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo, values *valueReader) ([]byte, bool) {
 	sep := t[p]
 	after := p + 1
 	if sep == '=' {
@@ -70,12 +72,16 @@ func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo) ([]byte, bool) {
 		j++
 	}
 	spaced = spaced || j > after
-	v, quoted := value(t, j)
+	read := value
+	if values != nil {
+		read = values.value
+	}
+	v, quoted := read(t, j)
 	if sep == '=' && spaced && !quoted {
 		return nil, false // code or SQL: password = $1, token == x
 	}
 	if !quoted && isSchemeWord(v) && j+len(v) < len(t) && t[j+len(v)] == ' ' {
-		v, _ = value(t, j+len(v)+1) // Authorization: Bearer v
+		v, _ = read(t, j+len(v)+1) // Authorization: Bearer v
 	}
 	return v, true
 }
@@ -177,17 +183,21 @@ func scanUserinfo(out []string, t []byte) []string {
 // (elsewhere -p is a port or a flag).
 func scanShortPasswordFlag(out []string, t []byte) []string {
 	for _, prog := range []string{"mysql", "mariadb", "sshpass"} {
+		lineEnd := -1 // the end of the last line read: a later mention in it reads a part of it
 		for p := 0; ; {
 			i := bytes.Index(t[p:], []byte(prog))
 			if i < 0 {
 				break
 			}
 			p += i + len(prog)
-			line := t[p:]
-			if e := bytes.IndexAny(line, "\n;|&"); e >= 0 {
-				line = line[:e]
+			if p < lineEnd {
+				continue
 			}
-			out = appendDashP(out, line)
+			lineEnd = len(t)
+			if e := bytes.IndexAny(t[p:], "\n;|&"); e >= 0 {
+				lineEnd = p + e
+			}
+			out = appendDashP(out, t[p:lineEnd])
 		}
 	}
 	return out

@@ -48,7 +48,7 @@ func TestNameMemoChangesNothing(t *testing.T) {
 				if text[p] != sep {
 					continue
 				}
-				if v, ok := f.assigned(text, p, nil); ok {
+				if v, ok := f.assigned(text, p, nil, nil); ok {
 					want = addValue(want, v)
 				}
 			}

@@ -84,7 +84,7 @@ func (f freeText) triggered(t []byte) scanRules {
 				continue // a key of the event's own JSON, as assigned rules it out
 			}
 			if f.names != nil {
-				if _, ok := f.assigned(t, p, &ruledOut); ok {
+				if _, ok := f.assigned(t, p, &ruledOut, nil); ok {
 					rules |= assign
 				}
 			}
