@@ -75,8 +75,26 @@ func globInLine(line string) (string, bool) {
 // reads them, is a glob with a path component that does not match every
 // name.
 func wordMatchesSome(w *syntax.Word) bool {
-	// The word's text with the glob characters of unquoted literals
-	// marked (\x00 before each), quoted text and expansions as plain text.
+	marked, glob := globComponents(w)
+	if !glob {
+		return false
+	}
+	for comp := range strings.SplitSeq(marked, "/") {
+		if !strings.ContainsRune(comp, 0) {
+			continue
+		}
+		if comp != "\x00*" && comp != ".\x00*" {
+			return true
+		}
+	}
+	return false
+}
+
+// globComponents returns w's text with the glob characters of its
+// unquoted literals marked (\x00 before each), quoted text and expansions
+// as plain text, and whether it holds any: whether the shell expands w
+// as a glob.
+func globComponents(w *syntax.Word) (string, bool) {
 	var b strings.Builder
 	glob := false
 	for _, p := range w.Parts {
@@ -104,18 +122,7 @@ func wordMatchesSome(w *syntax.Word) bool {
 			}
 		}
 	}
-	if !glob {
-		return false
-	}
-	for comp := range strings.SplitSeq(b.String(), "/") {
-		if !strings.ContainsRune(comp, 0) {
-			continue
-		}
-		if comp != "\x00*" && comp != ".\x00*" {
-			return true
-		}
-	}
-	return false
+	return b.String(), glob
 }
 
 // wordText is w as written, for a refusal.

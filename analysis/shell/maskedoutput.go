@@ -75,6 +75,9 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 	if what, ok := namePattern(s); ok {
 		return what, true
 	}
+	if what, ok := nameOrder(s); ok {
+		return what, true
+	}
 	return comparesInShell(s.Command)
 }
 
