@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -15,7 +16,8 @@ import (
 // -n 1, the order cat prints the files in, ties of ls -t or -S broken by
 // name). So under masking, what lists names in an order taken from the
 // names is refused: ls and dir unless unsorted (-U, -f, --sort=none) or
-// listing only the operands the client wrote (-d), tree unless -U, and
+// listing only the operands the client wrote (-d, but not over the {}
+// of find -exec), tree unless -U, and
 // every glob, * and .* too (the shell sorts what a glob matches). Orders
 // not taken from the names pass: ls -U, find and du -a list a directory
 // as the file system holds it.
@@ -114,6 +116,9 @@ func lsUnsorted(args []string) bool {
 				}
 			}
 		}
+	}
+	if operandsOnly && slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, "{}") }) {
+		operandsOnly = false // find -exec ls -d {} +: the operands are names find found
 	}
 	return !sorted || operandsOnly
 }

@@ -78,6 +78,9 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 	if what, ok := nameOrder(s); ok {
 		return what, true
 	}
+	if what, ok := nameNotation(s); ok {
+		return what, true
+	}
 	return comparesInShell(s.Command)
 }
 

@@ -137,3 +137,72 @@ func TestMaskedNamesNoOrderOracle(t *testing.T) {
 		}
 	})
 }
+
+// notationProbes print the names of a directory cut (a format's
+// precision), padded, or in a notation that leaves pieces of an accented
+// name bare (ls -q, shell-escape quoting, set through an option or the
+// QUOTING_STYLE variable in any way the shell sets one). {D} is the
+// directory.
+var notationProbes = []string{
+	"find {D} -printf '%.5f\\n'", "find {D} -printf '%.9f\\n'", "find {D} -printf '%5.3f\\n'", "cd {D} && find . -printf '%.6P\\n'",
+	"find {D} -fprintf /dev/stdout '%.4f\\n'", "find {D} -maxdepth 1 -printf '%-40f|\\n'", "ls -qU {D}", "ls -Uq {D}", "dir -q -U {D}",
+	"ls -U --hide-control-chars {D}", "ls -U --hide-con {D}", "ls -U --quoting-style=shell-escape {D}", "ls -U --quoting-style shell-escape-always {D}",
+	"ls -U --quoting=shell-escape {D}", "QUOTING_STYLE=shell-escape ls -U {D}", "env QUOTING_STYLE=shell-escape ls -U {D}",
+	"export QUOTING_STYLE=shell-escape; ls -U {D}", "export QUOTING\"_STYLE\"=shell-escape; ls -U {D}",
+	"printf -v QUOTING_STYLE shell-escape; export QUOTING_STYLE; ls -U {D}", "QUOTING_STYLE=shell-escape-always; export QUOTING_STYLE; ls -f {D}",
+	"sudo ls -qU {D}", "timeout 5 find {D} -printf '%.7f\\n'",
+}
+
+// TestMaskedNamesNeverCutOrEscaped: a directory holds names the masker
+// hides, one with accented letters in its address. For each probe that
+// prints names cut, padded or escaped (notationProbes), no piece of a
+// hidden name (four characters in a row of the part before its @, or of
+// its digits) reaches the client, and the probe is refused. Listings in
+// ls's own notation stay allowed and masked.
+func TestMaskedNamesNeverCutOrEscaped(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, startSSHD(t), maskedNameRules)
+	dir := filepath.Join(t.TempDir(), "d")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hidden := map[string]string{ // name: its part a piece of which must not show
+		"alice.smith@example.com": "alice.smith", "josé.garcía@example.com": "josé.garcía", "4111111111111111": "4111111111111111",
+		"mark-5555555555554444.csv": "5555555555554444",
+	}
+	for n := range hidden {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var probes, leaks atomic.Int64
+	eachConcurrently(len(notationProbes), 6, func(i int) {
+		cmd := strings.ReplaceAll(notationProbes[i], "{D}", dir)
+		r := g.ssh(g.agent, []string{"-T"}, cmd)
+		out := strings.ReplaceAll(r.stdout+r.stderr, dir, "{D}")
+		probes.Add(1)
+		leaked := ""
+		for _, part := range hidden {
+			for j := 0; j+4 <= len(part) && leaked == ""; j++ {
+				if p := part[j : j+4]; strings.Contains(out, p) {
+					leaked = p
+				}
+			}
+		}
+		if leaked != "" {
+			leaks.Add(1)
+			t.Errorf("%s: a piece of a masked name (%q) reached the client: %q", notationProbes[i], leaked, out)
+		}
+		if r.code != ExitRefused {
+			t.Errorf("%s: not refused: %+v", notationProbes[i], r)
+		}
+	})
+	t.Logf("%d of %d probes printed a piece of a masked name", leaks.Load(), probes.Load())
+	for _, ok := range []string{"ls -U {D}", "ls -bU {D}", "ls -U --quoting-style=c {D}", "ls -U --quoting-style=escape {D}", "find {D} -printf '%f\\n'"} {
+		cmd := strings.ReplaceAll(ok, "{D}", dir)
+		r := g.ssh(g.agent, []string{"-T"}, cmd)
+		if r.code != 0 || strings.Contains(r.stdout, "alice") || strings.Contains(r.stdout, "garc") || !strings.Contains(r.stdout, "[EMAIL]") {
+			t.Errorf("%s: not served masked: %+v", ok, r)
+		}
+	}
+}
