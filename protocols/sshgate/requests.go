@@ -20,7 +20,9 @@ import (
 // break, OpenSSH's (auth-agent-req@openssh.com, keepalive@openssh.com,
 // eow@openssh.com), the global requests (tcpip-forward, the streamlocal
 // forwards, keepalive@openssh.com, no-more-sessions@openssh.com,
-// hostkeys-prove-00@openssh.com) and any other name. The exec, shell and
+// hostkeys-prove-00@openssh.com; from the upstream, hostkeys-00@openssh.com
+// and keepalive@openssh.com, refused), requests on a forward's channel
+// (refused) and any other name. The exec, shell and
 // subsystem that start a channel's program are recorded by their decision
 // instead. An auditor reads from the record what the client asked for
 // around the commands (its terminal and its size, its variables, the
@@ -38,8 +40,8 @@ import (
 // where they hold a secret: an X11 cookie, the value of a variable that
 // was refused.
 
-// DefaultMaxRequests is the bound on a connection's recorded requests
-// when Config.MaxRequests is zero: far above what an interactive session
+// DefaultMaxRequests is the bound on the requests a connection's client
+// sends (and, apart, on its upstream's) when Config.MaxRequests is zero: far above what an interactive session
 // sends (a terminal, its variables, a resize a second for an hour), far
 // below what fills a record.
 const DefaultMaxRequests = 10000
