@@ -20,8 +20,9 @@ import (
 // QUOTING_STYLE variable anywhere in the line are refused.
 
 // nameNotation reports the first part of s that prints names cut or in
-// another notation (see above).
-func nameNotation(s *gate.SSH) (string, bool) {
+// another notation (see above), its line parsed (nil: it does not
+// parse).
+func nameNotation(s *gate.SSH, f *syntax.File) (string, bool) {
 	runsLs := false
 	for i := range s.Commands {
 		c := &s.Commands[i]
@@ -50,7 +51,7 @@ func nameNotation(s *gate.SSH) (string, bool) {
 			}
 		}
 	}
-	return assignsQuotingStyle(s.Command, runsLs)
+	return assignsQuotingStyle(f, runsLs)
 }
 
 // assignsQuotingStyle reports an assignment to QUOTING_STYLE in line: a
@@ -58,10 +59,10 @@ func nameNotation(s *gate.SSH) (string, bool) {
 // line that runs ls, a word export, local, readonly, env or printf -v
 // are given that names it after quote removal or that the gate cannot
 // read as written (a brace expansion, an ANSI-C string: export
-// QUO{T,}ING_STYLE=x sets it too). A line that does not parse counts.
-func assignsQuotingStyle(line string, runsLs bool) (string, bool) {
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(line), "")
-	if err != nil {
+// QUO{T,}ING_STYLE=x sets it too). A line that does not parse (nil)
+// counts.
+func assignsQuotingStyle(f *syntax.File, runsLs bool) (string, bool) {
+	if f == nil {
 		return "a line the gate cannot read", true
 	}
 	found := false

@@ -54,7 +54,7 @@ func TestNameNotationGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)
 		}
-		if _, ok := nameNotation(s); ok && !strings.Contains(l, "--hide=") {
+		if _, ok := nameNotation(s, parseLine(l)); ok && !strings.Contains(l, "--hide=") {
 			t.Errorf("%q: judged a cut or escaped name", l)
 		}
 	}

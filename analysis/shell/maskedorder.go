@@ -23,8 +23,8 @@ import (
 // as the file system holds it.
 
 // nameOrder reports the first part of s that lists names sorted (see
-// above).
-func nameOrder(s *gate.SSH) (string, bool) {
+// above), its line parsed (nil: it does not parse).
+func nameOrder(s *gate.SSH, f *syntax.File) (string, bool) {
 	for i := range s.Commands {
 		c := &s.Commands[i]
 		prog := c.Program
@@ -42,7 +42,7 @@ func nameOrder(s *gate.SSH) (string, bool) {
 			}
 		}
 	}
-	return anyGlobInLine(s.Command)
+	return anyGlobIn(f)
 }
 
 // lsLong are GNU ls's long options, each with whether it takes a value
@@ -185,12 +185,11 @@ func treeUnsorted(args []string) bool {
 	return unsorted
 }
 
-// anyGlobInLine reports the first word of line the shell would expand as
-// a glob, which lists what it matches in sorted order. A line that does
-// not parse counts.
-func anyGlobInLine(line string) (string, bool) {
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(line), "")
-	if err != nil {
+// anyGlobIn reports the first word of a parsed line the shell would
+// expand as a glob, which lists what it matches in sorted order. A line
+// that does not parse (nil) counts.
+func anyGlobIn(f *syntax.File) (string, bool) {
+	if f == nil {
 		return "a line the gate cannot read", true
 	}
 	var what string
