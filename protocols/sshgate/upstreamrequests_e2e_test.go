@@ -85,7 +85,7 @@ func TestUpstreamRequestsRecordedNeverRelayed(t *testing.T) {
 		}, "upstream global hostkeys-00@openssh.com"},
 		{"idle connection", func(t *testing.T, g *gateway, got *atomic.Int64) {
 			cl := dial(g, got)
-			time.Sleep(2500 * time.Millisecond)
+			awaitRequest(g, "upstream global keepalive@openssh.com")
 			cl.Close()
 		}, "upstream global keepalive@openssh.com"},
 		{"idle forward", func(t *testing.T, g *gateway, got *atomic.Int64) {
@@ -109,7 +109,7 @@ func TestUpstreamRequestsRecordedNeverRelayed(t *testing.T) {
 					}
 				}
 			}()
-			time.Sleep(2500 * time.Millisecond)
+			awaitRequest(g, "upstream forward channel keepalive@openssh.com")
 			_ = ch.Close()
 			cl.Close()
 		}, "upstream forward channel keepalive@openssh.com"},
@@ -166,4 +166,17 @@ func TestUpstreamRequestsRecordedNeverRelayed(t *testing.T) {
 		}
 	})
 	t.Logf("%d of %d upstream requests missing from the record, %d relayed", missing.Load(), len(situations), relayed.Load())
+}
+
+// awaitRequest waits, for a few seconds at most, until the record holds a
+// request event whose text starts with prefix: sshd sends a keepalive
+// after a second without traffic, later on a loaded machine.
+func awaitRequest(g *gateway, prefix string) {
+	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, e := range g.events(gate.EventRequest) {
+			if strings.HasPrefix(e.Request.Command, prefix) {
+				return
+			}
+		}
+	}
 }
