@@ -22,6 +22,12 @@ import (
 
 // namePattern reports the first name pattern of s (see above).
 func namePattern(s *gate.SSH) (string, bool) {
+	return namePatternIn(s, parseLine(s.Command))
+}
+
+// namePatternIn is namePattern with s's line parsed (nil: it does not
+// parse).
+func namePatternIn(s *gate.SSH, f *syntax.File) (string, bool) {
 	for i := range s.Commands {
 		c := &s.Commands[i]
 		prog := c.Program
@@ -36,18 +42,26 @@ func namePattern(s *gate.SSH) (string, bool) {
 			}
 		}
 	}
-	return globInLine(s.Command)
+	return globIn(f)
 }
 
 // findNameTests are find's tests of a name or path against a pattern.
 var findNameTests = setOf(`-name -iname -path -ipath -wholename -iwholename -regex -iregex -lname -ilname`)
 
-// globInLine reports the first word of line the shell would match against
-// file names with a pattern that does not match every name. A line that
-// does not parse counts.
-func globInLine(line string) (string, bool) {
+// parseLine parses a command line as bash; nil when it does not parse.
+func parseLine(line string) *syntax.File {
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(line), "")
 	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// globIn reports the first word of a parsed line the shell would match
+// against file names with a pattern that does not match every name. A
+// line that does not parse (nil) counts.
+func globIn(f *syntax.File) (string, bool) {
+	if f == nil {
 		return "a line the gate cannot read", true
 	}
 	var what string
@@ -75,8 +89,26 @@ func globInLine(line string) (string, bool) {
 // reads them, is a glob with a path component that does not match every
 // name.
 func wordMatchesSome(w *syntax.Word) bool {
-	// The word's text with the glob characters of unquoted literals
-	// marked (\x00 before each), quoted text and expansions as plain text.
+	marked, glob := globComponents(w)
+	if !glob {
+		return false
+	}
+	for comp := range strings.SplitSeq(marked, "/") {
+		if !strings.ContainsRune(comp, 0) {
+			continue
+		}
+		if comp != "\x00*" && comp != ".\x00*" {
+			return true
+		}
+	}
+	return false
+}
+
+// globComponents returns w's text with the glob characters of its
+// unquoted literals marked (\x00 before each), quoted text and expansions
+// as plain text, and whether it holds any: whether the shell expands w
+// as a glob.
+func globComponents(w *syntax.Word) (string, bool) {
 	var b strings.Builder
 	glob := false
 	for _, p := range w.Parts {
@@ -104,18 +136,7 @@ func wordMatchesSome(w *syntax.Word) bool {
 			}
 		}
 	}
-	if !glob {
-		return false
-	}
-	for comp := range strings.SplitSeq(b.String(), "/") {
-		if !strings.ContainsRune(comp, 0) {
-			continue
-		}
-		if comp != "\x00*" && comp != ".\x00*" {
-			return true
-		}
-	}
-	return false
+	return b.String(), glob
 }
 
 // wordText is w as written, for a refusal.

@@ -72,19 +72,27 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 			return what, true
 		}
 	}
-	if what, ok := namePattern(s); ok {
+	// The line is parsed once for the checks that walk it.
+	f := parseLine(s.Command)
+	if what, ok := namePatternIn(s, f); ok {
 		return what, true
 	}
-	return comparesInShell(s.Command)
+	if what, ok := nameOrder(s, f); ok {
+		return what, true
+	}
+	if what, ok := nameNotation(s, f); ok {
+		return what, true
+	}
+	return comparesIn(f)
 }
 
-// comparesInShell reports the shell's own comparisons in line: a case
+// comparesIn reports the shell's own comparisons in a parsed line: a case
 // statement, a [[ ]] test or an arithmetic command branch on a value
 // (case $(cat F) in 4*) echo y;; esac), which tells it a piece at a time
-// as an exit status or a branch taken. A line that does not parse counts.
-func comparesInShell(line string) (string, bool) {
-	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(line), "")
-	if err != nil {
+// as an exit status or a branch taken. A line that does not parse (nil)
+// counts.
+func comparesIn(f *syntax.File) (string, bool) {
+	if f == nil {
 		return "a line the gate cannot read", true
 	}
 	var what string

@@ -13,10 +13,10 @@ import (
 func TestOutputTransform(t *testing.T) {
 	t.Parallel()
 	faithful := []string{
-		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -la /data",
+		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -laU /data",
 		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo ~ hello", "echo \"$HOME\" ${PATH} $USER", "echo $(cat F)", "echo 'price: 5$'",
-		"find . -type f", "find . -type f -exec cat {} \\;", "timeout 5 cat F", "ls *", "cat /data/*", "ls -d .*", "echo '*.csv' \"a?\"",
-		"ls -la -- 'a*'", "ls a\\*",
+		"find . -type f", "find . -type f -exec cat {} \\;", "timeout 5 cat F", "ls -U", "cat /data/F", "ls -d .", "echo '*.csv' \"a?\"",
+		"ls -lad -- 'a*'", "ls -d a\\*",
 		"sudo cat F", "nl F | cat", "stat -c %s F", "date", "du -sh .", "cat F > /tmp/x; cat /tmp/x",
 	}
 	for _, l := range faithful {

@@ -101,11 +101,16 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 		return
 	}
 	_ = sc.ch.CloseWrite()
-	for _, r := range exits {
+	for i, r := range exits {
 		// Each one relayed is a request event of its own (an upstream may
-		// send more than the one Finish recorded); unrecorded, it and the
-		// rest are not relayed.
-		if c.recordRequest("upstream "+sc.scope, r.Type, r.Payload, outcomeForwarded) != nil {
+		// send more than the one Finish recorded, and those past the
+		// first count against the upstream's bound); unrecorded, it and
+		// the rest are not relayed.
+		record := c.recordRequest
+		if i == 0 {
+			record = c.recordExit
+		}
+		if record("upstream "+sc.scope, r.Type, r.Payload, outcomeForwarded) != nil {
 			break
 		}
 		_, _ = sc.ch.SendRequest(r.Type, false, r.Payload)

@@ -123,11 +123,12 @@
 // "file"; the names and attributes of an sftp listing, a stat's attributes
 // and a link's target as streams "listing", "stat" and "link" (a reply the
 // decision's masker would change is refused: names cannot be served
-// masked). Every SSH request is a request event (requests.go), and their
-// number is bounded per connection by Config.MaxRequests (default
-// DefaultMaxRequests): the request past it ends the connection, with an
-// error event saying so, so a client repeating env, window-change or
-// keepalive requests cannot grow the record without limit. A shell's
+// masked). Every SSH request is a request event (requests.go), and the
+// number the client sends is bounded per connection by Config.MaxRequests
+// (default DefaultMaxRequests; the upstream's apart, by the same number,
+// a channel's exit not counted): the request past it ends the connection,
+// with an error event saying so, so a client repeating env, window-change
+// or keepalive requests cannot grow the record without limit. A shell's
 // record replays as asciicast. When the gate cannot
 // record output, the client's connection ends at once: nothing unrecorded
 // reaches it. A port forward is judged when it opens and then carries

@@ -81,7 +81,7 @@ func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer up.Close()
-	wg.Go(func() { ssh.DiscardRequests(ureqs) })
+	wg.Go(func() { c.refuseForwardRequests("upstream forward channel", ureqs) })
 	ch, reqs, err := nch.Accept()
 	if err != nil {
 		return
@@ -93,7 +93,7 @@ func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, 
 	defer ch.Close()
 	wg.Go(func() {
 		defer close(acked)
-		ssh.DiscardRequests(reqs)
+		c.refuseForwardRequests("forward channel", reqs)
 	})
 	// When the connection ends, the forward ends with it, whatever the
 	// target does: a target that never answers nor closes would keep
@@ -116,4 +116,16 @@ func (c *conn) forward(nch ssh.NewChannel, extra []byte, host string, port int, 
 	pipes.Go(func() { pipe(up, ch) })
 	pipes.Go(func() { pipe(ch, up) })
 	pipes.Wait()
+}
+
+// refuseForwardRequests records and refuses every request on a forward's
+// channel, from the client or the upstream (scope says which): a forward
+// carries bytes only, and no request crosses it unrecorded.
+func (c *conn) refuseForwardRequests(scope string, reqs <-chan *ssh.Request) {
+	for r := range reqs {
+		_ = c.recordRequest(scope, r.Type, r.Payload, refusedOutcome("not a request a forward carries"))
+		if r.WantReply {
+			_ = r.Reply(false, nil)
+		}
+	}
 }

@@ -42,12 +42,14 @@ type Config struct {
 	// the client, masked. Zero means gate.DefaultRecordLimit; negative
 	// means no limit.
 	RecordLimit int64
-	// MaxRequests bounds the SSH requests of one connection the gateway
-	// records (channel and global requests, from the client and from the
-	// upstream); the one past it ends the connection, the reason recorded
-	// as an error event, so a client sending env, window-change or
-	// keepalive requests in a loop cannot grow the record without limit.
-	// Zero means DefaultMaxRequests; negative means no bound.
+	// MaxRequests bounds the SSH requests (channel and global) the client
+	// of one connection sends, each recorded; the one past it ends the
+	// connection, the reason recorded as an error event, so a client
+	// sending env, window-change or keepalive requests in a loop cannot
+	// grow the record without limit. The upstream's requests (keepalives,
+	// host keys, exits past a channel's first) are bounded apart, by the
+	// same number; a channel's exit is not counted. Zero means DefaultMaxRequests; negative
+	// means no bound.
 	MaxRequests int
 	// Ciphers are the ciphers offered to clients. Nil means AES-GCM only:
 	// AEAD ciphers with hardware support in Go, which keeps the gateway fast
@@ -310,7 +312,7 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	reason := "client closed"
 	defer func() { _ = gc.Close(context.WithoutCancel(ctx), reason) }()
 
-	up, err := p.dialUpstream(sconn.User())
+	up, upReqs, upChans, err := p.dialUpstream(sconn.User())
 	if err != nil {
 		reason = "upstream: " + err.Error()
 		p.log.Error("upstream connection failed", "session", gc.Session().ID, "error", err)
@@ -340,6 +342,8 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 		sconn.Close()
 	})
 	c.aux.Go(func() { c.globalRequests(reqs) })
+	c.aux.Go(func() { c.upstreamGlobalRequests(upReqs) })
+	c.aux.Go(func() { c.upstreamChannels(upChans) })
 	for nch := range chans {
 		c.wg.Go(func() { c.channel(nch) })
 	}
@@ -383,8 +387,11 @@ func (c *conn) drain() {
 	<-done
 }
 
-// dialUpstream connects and authenticates to the upstream host.
-func (p *Proxy) dialUpstream(clientUser string) (*ssh.Client, error) {
+// dialUpstream connects and authenticates to the upstream host. The
+// upstream's global requests and the channels it opens are returned for
+// the connection to record and refuse (upstreamGlobalRequests,
+// upstreamChannels); the client gets none of them.
+func (p *Proxy) dialUpstream(clientUser string) (*ssh.Client, <-chan *ssh.Request, <-chan ssh.NewChannel, error) {
 	u := p.cfg.Upstream
 	user := u.User
 	if user == "" {
@@ -403,16 +410,19 @@ func (p *Proxy) dialUpstream(clientUser string) (*ssh.Client, error) {
 	}
 	nc, err := net.DialTimeout("tcp", u.Addr, timeout)
 	if err != nil {
-		return nil, fmt.Errorf("ssh: dial upstream: %w", err)
+		return nil, nil, nil, fmt.Errorf("ssh: dial upstream: %w", err)
 	}
 	_ = nc.SetDeadline(time.Now().Add(timeout))
 	c, chans, reqs, err := ssh.NewClientConn(nc, u.Addr, cfg)
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("ssh: upstream handshake: %w", err)
+		return nil, nil, nil, fmt.Errorf("ssh: upstream handshake: %w", err)
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return ssh.NewClient(c, chans, reqs), nil
+	noReqs, noChans := make(chan *ssh.Request), make(chan ssh.NewChannel)
+	close(noReqs)
+	close(noChans)
+	return ssh.NewClient(c, noChans, noReqs), reqs, chans, nil
 }
 
 // conn is one client connection with its upstream and its gate session.
@@ -432,8 +442,9 @@ type conn struct {
 	aux sync.WaitGroup
 	// channels numbers the connection's session channels in the record.
 	channels atomic.Int64
-	// requests counts the requests recorded (requests.go).
-	requests atomic.Int64
+	// requests counts the client's requests recorded, upRequests the
+	// upstream's (requests.go).
+	requests, upRequests atomic.Int64
 }
 
 // sessionID is the gate session's id, for logs.
@@ -466,6 +477,30 @@ func (c *conn) globalRequests(reqs <-chan *ssh.Request) {
 		if r.WantReply {
 			_ = r.Reply(false, nil)
 		}
+	}
+}
+
+// upstreamGlobalRequests records and refuses every global request of the
+// upstream (OpenSSH's hostkeys-00@openssh.com after login, its
+// keepalive@openssh.com under ClientAliveInterval when no channel is
+// open, any other name): none reaches the client, and a keepalive gets
+// the failure reply OpenSSH takes as a sign of life.
+func (c *conn) upstreamGlobalRequests(reqs <-chan *ssh.Request) {
+	for r := range reqs {
+		_ = c.recordRequest("upstream global", r.Type, r.Payload, refusedOutcome("not forwarded to the client"))
+		if r.WantReply {
+			_ = r.Reply(false, nil)
+		}
+	}
+}
+
+// upstreamChannels records and rejects every channel the upstream opens
+// (a remote forward's connection, an agent or X11 channel): the gateway
+// asks for none, and none reaches the client.
+func (c *conn) upstreamChannels(chans <-chan ssh.NewChannel) {
+	for nch := range chans {
+		c.refused("upstream channel " + printable(nch.ChannelType()))
+		_ = nch.Reject(ssh.Prohibited, "airlock: channel not allowed")
 	}
 }
 

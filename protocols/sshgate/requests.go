@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -19,7 +20,9 @@ import (
 // break, OpenSSH's (auth-agent-req@openssh.com, keepalive@openssh.com,
 // eow@openssh.com), the global requests (tcpip-forward, the streamlocal
 // forwards, keepalive@openssh.com, no-more-sessions@openssh.com,
-// hostkeys-prove-00@openssh.com) and any other name. The exec, shell and
+// hostkeys-prove-00@openssh.com; from the upstream, hostkeys-00@openssh.com
+// and keepalive@openssh.com, refused), requests on a forward's channel
+// (refused) and any other name. The exec, shell and
 // subsystem that start a channel's program are recorded by their decision
 // instead. An auditor reads from the record what the client asked for
 // around the commands (its terminal and its size, its variables, the
@@ -37,8 +40,8 @@ import (
 // where they hold a secret: an X11 cookie, the value of a variable that
 // was refused.
 
-// DefaultMaxRequests is the bound on a connection's recorded requests
-// when Config.MaxRequests is zero: far above what an interactive session
+// DefaultMaxRequests is the bound on the requests a connection's client
+// sends (and, apart, on its upstream's) when Config.MaxRequests is zero: far above what an interactive session
 // sends (a terminal, its variables, a resize a second for an hour), far
 // below what fills a record.
 const DefaultMaxRequests = 10000
@@ -59,11 +62,29 @@ func refusedOutcome(why string) string { return "refused: " + why }
 // recordRequest records request r of scope ("channel 2", "global",
 // "upstream channel 2") and what the gateway did with it. A request the
 // gateway forwards is recorded before it is: an error means it must not
-// be.
+// be. Requests the client sent count against Config.MaxRequests; those
+// of the upstream (scope "upstream ...") against a bound of the same size
+// of their own, so that neither side's requests use up the other's.
 func (c *conn) recordRequest(scope string, typ string, payload []byte, outcome string) error {
-	if err := c.countRequest(); err != nil {
+	counter, who := &c.requests, "from the client"
+	if strings.HasPrefix(scope, "upstream") {
+		counter, who = &c.upRequests, "from the upstream"
+	}
+	if err := c.countRequest(counter, who); err != nil {
 		return err
 	}
+	return c.recordUncounted(scope, typ, payload, outcome)
+}
+
+// recordExit records a channel's exit: the upstream's first one relayed
+// for a program the rules judged, or one of the gateway's own. There is
+// one for each channel the client opened, so neither bound counts them.
+func (c *conn) recordExit(scope string, typ string, payload []byte, outcome string) error {
+	return c.recordUncounted(scope, typ, payload, outcome)
+}
+
+// recordUncounted is recordRequest without the count.
+func (c *conn) recordUncounted(scope string, typ string, payload []byte, outcome string) error {
 	text, attrs, keep := describeRequest(typ, payload, !strings.HasPrefix(outcome, "refused"))
 	req := &gate.Request{Protocol: gate.ProtocolSSH, Command: scope + " " + text + ": " + outcome, SSH: attrs}
 	if keep && len(payload) > 0 {
@@ -76,10 +97,11 @@ func (c *conn) recordRequest(scope string, typ string, payload []byte, outcome s
 	return err
 }
 
-// countRequest counts a request against Config.MaxRequests. The first one
-// past the bound records why and ends the connection; it and every later
-// one get an error, so none is forwarded or recorded.
-func (c *conn) countRequest() error {
+// countRequest counts a request on counter against Config.MaxRequests.
+// The first one past the bound records why (who says whose requests they
+// were) and ends the connection; it and every later one get an error, so
+// none is forwarded or recorded.
+func (c *conn) countRequest(counter *atomic.Int64, who string) error {
 	limit := c.p.cfg.MaxRequests
 	if limit == 0 {
 		limit = DefaultMaxRequests
@@ -87,13 +109,13 @@ func (c *conn) countRequest() error {
 	if limit < 0 {
 		return nil
 	}
-	n := c.requests.Add(1)
+	n := counter.Add(1)
 	if n <= int64(limit) {
 		return nil
 	}
-	err := fmt.Errorf("ssh: connection ended: more than %d requests", limit)
+	err := fmt.Errorf("ssh: connection ended: more than %d requests %s", limit, who)
 	if n == int64(limit)+1 {
-		c.p.log.Info("request bound", "session", c.sessionID(), "limit", limit)
+		c.p.log.Info("request bound", "session", c.sessionID(), "limit", limit, "from", who)
 		_ = c.gc.Record(c.ctx, gate.Event{Kind: gate.EventError, Error: err.Error()})
 		_ = c.client.Close()
 	}

@@ -345,7 +345,7 @@ func (sc *sessionChan) refuse(r *ssh.Request, msg string) {
 func (sc *sessionChan) exit(status int) {
 	_ = sc.ch.CloseWrite()
 	payload := ssh.Marshal(struct{ Status uint32 }{uint32(status)})
-	_ = sc.c.recordRequest(sc.scope, "exit-status", payload, outcomeSent)
+	_ = sc.c.recordExit(sc.scope, "exit-status", payload, outcomeSent)
 	_, _ = sc.ch.SendRequest("exit-status", false, payload)
 	sc.closeClient()
 }
