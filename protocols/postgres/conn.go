@@ -86,6 +86,8 @@ type conn struct {
 
 	cursors cursorVerdicts // client goroutine: the DECLAREs judged (stale.go)
 
+	listened listenedChannels // the channels the client named in LISTEN (channels.go)
+
 	// parseFlux is set (client goroutine) once a statement that may change
 	// how the server reads SQL went upstream, until the server answered
 	// every message up to it (parsestate.go).

@@ -414,6 +414,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		c.refuseCheck(command, check, why)
 		return nil, refusal("42501", "airlock: denied: "+why)
 	}
+	c.listened.note(stmts)
 	req := newRequest(command, payload, params, len(stmts))
 	req.SQL.Settings = c.settings
 	for i := range stmts {

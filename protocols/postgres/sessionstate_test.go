@@ -3,7 +3,7 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
-		"strconv"
+	"strconv"
 	"strings"
 	"testing"
 
