@@ -100,6 +100,8 @@ type conn struct {
 	// the read sent and not yet taken. Client goroutine.
 	settings      map[string]string
 	settingsStale bool
+	// taint is what of the settings may hold data (settingstaint.go).
+	taint settingsTaint
 	probe         *op
 	idle          idleWatch // ends a session idle in a transaction (idle.go)
 
@@ -436,6 +438,7 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		_ = pc.Close(ctx)
 		return err
 	}
+	c.taint.raw = c.settings
 	// Last before the hand-over: pgconn may still have a read of its own
 	// in progress (a write that took longer than 15 ms starts its
 	// background reader, which keeps reading after the reply it waited

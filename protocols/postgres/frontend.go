@@ -421,7 +421,8 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
 	}
-	if err := c.annotateLineage(stmts, req.SQL.Statements); err != nil {
+	computes, err := c.annotateLineage(stmts, req.SQL.Statements)
+	if err != nil {
 		c.srv.log.Warn("postgres: column lineage", "session", c.session.ID, "error", err)
 		c.refuseCheck(command, "lineage", "the catalog could not be read to follow column lineage")
 		return nil, refusal("42501", "airlock: denied: the catalog could not be read to follow column lineage")
@@ -456,6 +457,13 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	}
 	if len(d.Mask) > 0 && d.Masker == nil {
 		return nil, refusal("42501", "airlock: denied: the results could not be masked")
+	}
+	if d.Masker != nil {
+		if c.taint.taintRefuses(stmts) {
+			return nil, refusal("42501", "airlock: denied: "+timeZoneRefusal)
+		}
+		// Read back with the next read of the settings (settingstaint.go).
+		c.taint.pending = c.taint.pending || computes
 	}
 	for _, st := range stmts {
 		if st.CopyOut && d.Masker != nil && !copyMaskable(st) {

@@ -221,7 +221,7 @@ func (c *conn) confirmSettings() (refuse bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	c.settings, c.settingsStale = m, false
+	c.settings, c.settingsStale = c.taint.read(m), false
 	return false, nil
 }
 
