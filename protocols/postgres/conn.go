@@ -100,10 +100,10 @@ type conn struct {
 	// the read sent and not yet taken. Client goroutine.
 	settings      map[string]string
 	settingsStale bool
-	// taint is what of the settings may hold data (settingstaint.go).
-	taint settingsTaint
 	probe         *op
 	idle          idleWatch // ends a session idle in a transaction (idle.go)
+	// taint is what of the settings may hold data (settingstaint.go).
+	taint settingsTaint
 
 	// settingsChanged is set by the upstream goroutine when the server
 	// reports a change of a setting the gateway reads.
