@@ -38,7 +38,6 @@ type catalog struct {
 	lastInvalidate time.Time
 
 	cols     map[[2]uint32]columnName
-	tables   map[string][]string
 	rels     map[string][]pgsql.Relation
 	funcs    map[string][]pgsql.Function
 	userOps  map[string]bool
@@ -121,7 +120,6 @@ func (k *catalog) reset() {
 	k.gen.Add(1)
 	k.loaded = time.Now()
 	k.cols = map[[2]uint32]columnName{}
-	k.tables = map[string][]string{}
 	k.rels = map[string][]pgsql.Relation{}
 	k.funcs = map[string][]pgsql.Function{}
 	k.userOps = nil
@@ -275,30 +273,6 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnNam
 	}
 	remember(&k.cols, key, n, maxCatalogEntries)
 	return n, nil
-}
-
-// tableColumns returns the column names of every table called name.
-func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.fresh(ctx)
-	if cols, ok := k.tables[name]; ok {
-		return cols, nil
-	}
-	rows, err := k.query(ctx, `SELECT a.attname FROM pg_catalog.pg_attribute a
-		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-		WHERE c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.oid, a.attnum`, name)
-	if err != nil {
-		return nil, err
-	}
-	cols := make([]string, 0, len(rows))
-	for _, r := range rows {
-		if len(r) == 1 {
-			cols = append(cols, r[0])
-		}
-	}
-	remember(&k.tables, name, cols, maxCatalogEntries)
-	return cols, nil
 }
 
 // Relations returns every relation called name (in schema, when given),

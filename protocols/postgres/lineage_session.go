@@ -117,7 +117,9 @@ func (c *conn) resolveColumns(r *result) error {
 	rep, repDone := "", false
 	for i, f := range r.fields {
 		name, view := "", false
-		if f.TableOID != 0 && f.TableAttributeNumber > 0 {
+		// A system column (ctid, xmin, tableoid: a negative attribute
+		// number) holds no column's data; its lineage says so.
+		if f.TableOID != 0 && int16(f.TableAttributeNumber) > 0 {
 			n, err := c.srv.catalog.column(c.ctx, f.TableOID, f.TableAttributeNumber)
 			if err != nil {
 				return err
