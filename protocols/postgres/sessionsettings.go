@@ -33,9 +33,11 @@ import (
 // which rules read, reviewers are shown and approvals bind. Within one
 // message, where the server answers nothing before the end, a statement
 // after one that changes settings (SET, RESET, DISCARD, COMMIT,
-// ROLLBACK, an opaque statement, a call of a function that may write) is
-// refused as "postgres/settings", unless it is itself transaction
-// control or a setting's change: its settings could not be shown.
+// ROLLBACK, an opaque statement, a call of a function that may write, a
+// write whose relation runs code of the database's own: a trigger may
+// call set_config) is refused as "postgres/settings", unless it is itself
+// transaction control or a setting's change: its settings could not be
+// shown.
 //
 // In a failed transaction the read fails; nothing but the transaction's
 // end runs there, so the settings shown stay the last ones read, and the
