@@ -315,7 +315,7 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 	if err != nil {
 		return err
 	}
-	if refuse, _ := c.settingsFollow(stmts, setFlux); refuse {
+	if refuse, _ := c.settingsFollow(stmts, setFlux, true); refuse {
 		c.refuseCheck(sql, "settings", settingsRefusal)
 		return c.refuseSimple(refusal("42501", "airlock: denied: "+settingsRefusal))
 	}
@@ -681,7 +681,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 				return err
 			}
 			b.flux = b.flux || anyChangesReading(o.stmts)
-			refuse, changes := c.settingsFollow(o.stmts, b.setFlux || c.grp.setFlux)
+			refuse, changes := c.settingsFollow(o.stmts, b.setFlux || c.grp.setFlux, false)
 			if refuse {
 				b.refuseLater("settings", settingsRefusal)
 			}

@@ -153,15 +153,18 @@ const unreadRefusal = "an earlier message may have changed the session's setting
 // function of its own, a domain: writeRunsCode) changes them, as does
 // any write after a statement of the same message that may have changed
 // the catalog (CREATE TRIGGER, ALTER TABLE): what the catalog says is
-// not what the server will run.
-func (c *conn) settingsFollow(sts []pgsql.Statement, flux bool) (refuse, changes bool) {
+// not what the server will run. With lastFree (a whole Query), changes
+// leaves out a code-running write that is the last statement.
+func (c *conn) settingsFollow(sts []pgsql.Statement, flux, lastFree bool) (refuse, changes bool) {
 	ddl := false
 	for i := range sts {
 		st := &sts[i]
 		if flux && !st.Nested && !afterSettingsChange[strings.ToUpper(st.Kind)] {
 			return true, true
 		}
-		if changesSettings(st) || c.writeRunsCode(st, ddl) {
+		// The last statement of a Query changes nothing after it in the
+		// message (lastFree): its write's code is not looked up.
+		if changesSettings(st) || !(lastFree && i == len(sts)-1) && c.writeRunsCode(st, ddl) {
 			flux, changes = true, true
 		}
 		ddl = ddl || changesCatalog(st)
