@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,12 +70,16 @@ func codeWriters(s string) [][]string {
 }
 
 // stateCases generates every write shape of every kind of session state
-// times every way of reading that state back.
-func stateCases() []stateCase {
+// times every way of reading that state back; pairs, when not nil,
+// keeps only the pairs (write i of nw, read j of nr) it accepts.
+func stateCases(pairs func(i, j, nw, nr int) bool) []stateCase {
 	var out []stateCase
 	add := func(state string, writes [][]string, reads [][]string) {
-		for _, w := range writes {
-			for _, r := range reads {
+		for i, w := range writes {
+			for j, r := range reads {
+				if pairs != nil && !pairs(i, j, len(writes), len(reads)) {
+					continue
+				}
 				out = append(out, stateCase{state, w, r})
 			}
 		}
@@ -164,10 +169,23 @@ func TestSessionStateLaundering(t *testing.T) {
 	tg.adminExec(t, lineageFixture+stateFixture)
 	forms := stateForms()
 	byState := map[string][]stateCase{}
-	for _, sc := range stateCases() {
+	// Every write and every read, each in at least one pair chosen by the
+	// seed; AIRLOCK_STATE_FULL=1 runs every pair (376).
+	r := testSeed(t)
+	var pairs func(i, j, nw, nr int) bool
+	if os.Getenv("AIRLOCK_STATE_FULL") == "" {
+		shift := r.IntN(1 << 20)
+		pairs = func(i, j, nw, nr int) bool {
+			if nw >= nr {
+				return j == (i+shift)%nr
+			}
+			return i == (j+shift)%nw
+		}
+	}
+	for _, sc := range stateCases(pairs) {
 		byState[sc.state] = append(byState[sc.state], sc)
 	}
-	seed := testSeed(t).Uint64()
+	seed := r.Uint64()
 	var mu sync.Mutex
 	var leaked, total int
 	t.Run("cases", func(t *testing.T) {

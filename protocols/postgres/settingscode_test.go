@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/jackc/pgx/v5"
+	"os"
 	"strings"
 	"testing"
 )
@@ -94,9 +95,16 @@ rules:
 	}
 	probe, leaks := 0, 0
 	var leaked []string
+	// Each setting and write in one query mode the seed picks (every mode:
+	// AIRLOCK_STATE_FULL=1).
+	r := testSeed(t)
+	full := os.Getenv("AIRLOCK_STATE_FULL") != ""
 	for modeName, mode := range modes {
 		for _, m := range meaningCases {
 			for _, w := range codeWrites {
+				if !full && r.IntN(len(modes)) != 0 {
+					continue
+				}
 				probe++
 				if _, err := up.Exec(ctx, fmt.Sprintf(`TRUNCATE pending_setting; INSERT INTO pending_setting VALUES ('%s', '%s');
 					INSERT INTO w_parent VALUES (1) ON CONFLICT DO NOTHING; INSERT INTO w_child VALUES (1)`, m.name, m.cfgValue)).ReadAll(); err != nil {
