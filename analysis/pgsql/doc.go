@@ -41,7 +41,10 @@
 // statements, a relation the catalog does not know, one that holds other
 // relations' values under its own name — statistics, large objects, TOAST,
 // foreign tables, sequences and the functions that read them (currval,
-// lastval, nextval, pg_sequence_last_value), column defaults — a plan
+// lastval, nextval, pg_sequence_last_value), column defaults, temporary
+// tables (schema pg_temp_N), the readers of a session's state that a
+// statement may fill with a value it read (settings, advisory locks in
+// pg_locks, LISTEN channels, prepared statements, cursors) — a plan
 // past the work bound) is Unknown: a caller masks
 // it whenever any column is covered. A partition's or inheritance child's
 // columns carry their kin's names too. Whatever decides how many rows come

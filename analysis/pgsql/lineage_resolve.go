@@ -203,8 +203,12 @@ var systemColumns = map[string]bool{"ctid": true, "xmin": true, "xmax": true, "c
 
 // dataReaders are built-in functions that read data beyond their
 // arguments: queries in text, tables by name, files, cursors, WAL,
-// settings, other sessions' statements (which quote their literals), and
-// sequences (the value a serial or identity column was last given).
+// settings, other sessions' statements (which quote their literals),
+// sequences (the value a serial or identity column was last given), and
+// the rest of a session's state that a statement or code of the
+// database's may fill with a value it computed: advisory locks (keyed on
+// any number, pg_locks), LISTEN channels, prepared statements and
+// cursors (named by any text in code: EXECUTE format('LISTEN %I', v)).
 // Built-ins are matched by name and by C symbol (see readsData).
 var dataReaders = map[string]bool{}
 
@@ -214,7 +218,8 @@ var dataReaders = map[string]bool{}
 var readerSymbols = strings.Fields(`query_to_xml table_to_xml cursor_to_xml schema_to_xml
 	database_to_xml ts_stat tsquery_rewrite pg_read_file pg_read_binary_file be_lo_get be_loread
 	be_lo_export pg_logical_slot_ show_config_by_name show_all_settings pg_stat_get_activity
-	pg_stat_get_backend_activity pg_stat_statements currval lastval nextval pg_sequence_last_value pg_sequence_parameters`)
+	pg_stat_get_backend_activity pg_stat_statements currval lastval nextval pg_sequence_last_value pg_sequence_parameters
+	pg_lock_status pg_listening_channels pg_prepared_statement pg_cursor pg_get_backend_memory_contexts`)
 
 func init() {
 	for _, f := range strings.Fields(`query_to_xml query_to_xml_and_xmlschema query_to_xmlschema
@@ -223,7 +228,8 @@ func init() {
 		lo_get loread lo_export pg_logical_slot_get_changes pg_logical_slot_peek_changes
 		pg_logical_slot_get_binary_changes pg_logical_slot_peek_binary_changes current_setting
 		pg_stat_get_activity pg_stat_get_backend_activity pg_stat_statements pg_show_all_settings
-		currval lastval nextval pg_sequence_last_value pg_sequence_parameters`) {
+		currval lastval nextval pg_sequence_last_value pg_sequence_parameters
+		pg_lock_status pg_listening_channels pg_prepared_statement pg_cursor pg_get_backend_memory_contexts`) {
 		dataReaders[f] = true
 	}
 }
@@ -720,10 +726,13 @@ func generated(rel *relCols, g Generation) lin {
 // chunks (of any table, so of unknown lineage), foreign tables (of any
 // relation of any server, this database's included), sequences (the last
 // value a serial or identity column was given: the catalog does not say
-// reliably which column a sequence feeds, so any).
+// reliably which column a sequence feeds, so any), temporary tables
+// (a session's own, filled by whatever it ran, code the gateway cannot
+// see included; schema pg_temp_N).
 func holdsCopies(c Relation) bool {
 	switch {
-	case c.Kind == 't', c.Kind == 'f', c.Kind == 'S', strings.HasPrefix(c.Schema, "pg_toast"):
+	case c.Kind == 't', c.Kind == 'f', c.Kind == 'S', strings.HasPrefix(c.Schema, "pg_toast"),
+		strings.HasPrefix(c.Schema, "pg_temp_"):
 		return true
 	case c.Schema == "pg_catalog":
 		return dataCopies[c.Name]

@@ -332,7 +332,11 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			r = c.newResult(nil, nil, head.policy, head.decision, topStatement(head.stmts, bs.queryIdx))
 		}
 		bs.cur = r
-		if err := c.startCopy(r); err != nil {
+		var h pgproto3.CopyOutResponse
+		if err := h.Decode(body); err != nil {
+			return err
+		}
+		if err := c.startCopy(r, len(h.ColumnFormatCodes)); err != nil {
 			return err
 		}
 		r.copyOut = true

@@ -38,11 +38,11 @@ type catalog struct {
 	lastInvalidate time.Time
 
 	cols     map[[2]uint32]columnName
-	tables   map[string][]string
 	rels     map[string][]pgsql.Relation
 	funcs    map[string][]pgsql.Function
 	userOps  map[string]bool
 	casts    map[string]bool
+	code     map[string]bool // schema.name: whether a write runs code of the database's
 	universe []string
 
 	// Memos per masking policy, valid for one generation.
@@ -59,8 +59,9 @@ const catalogCheckEvery = time.Second
 const catalogTTL = 5 * time.Minute
 
 // catalogVersion changes whenever a relation, view, function, column,
-// schema, operator, type, cast or inheritance link is created, changed or dropped (every such change
-// writes a new row version in these catalogs).
+// schema, operator, type, cast, inheritance link, trigger or constraint
+// is created, changed or dropped (every such change writes a new row
+// version in these catalogs).
 const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_rewrite) || '/' ||
@@ -70,7 +71,9 @@ const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_operator) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_inherits) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_type) || '/' ||
-	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_cast)`
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_cast) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_trigger) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_constraint)`
 
 // invalidateEvery bounds how often failing statements can flush the cache,
 // so a client cannot turn errors into a flood of catalog queries.
@@ -117,11 +120,11 @@ func (k *catalog) reset() {
 	k.gen.Add(1)
 	k.loaded = time.Now()
 	k.cols = map[[2]uint32]columnName{}
-	k.tables = map[string][]string{}
 	k.rels = map[string][]pgsql.Relation{}
 	k.funcs = map[string][]pgsql.Function{}
 	k.userOps = nil
 	k.casts = map[string]bool{}
+	k.code = map[string]bool{}
 	k.universe = nil
 	k.reps = map[*mask.Policy]string{}
 	k.covers = map[*mask.Policy][]string{}
@@ -270,30 +273,6 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnNam
 	}
 	remember(&k.cols, key, n, maxCatalogEntries)
 	return n, nil
-}
-
-// tableColumns returns the column names of every table called name.
-func (k *catalog) tableColumns(ctx context.Context, name string) ([]string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.fresh(ctx)
-	if cols, ok := k.tables[name]; ok {
-		return cols, nil
-	}
-	rows, err := k.query(ctx, `SELECT a.attname FROM pg_catalog.pg_attribute a
-		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-		WHERE c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.oid, a.attnum`, name)
-	if err != nil {
-		return nil, err
-	}
-	cols := make([]string, 0, len(rows))
-	for _, r := range rows {
-		if len(r) == 1 {
-			cols = append(cols, r[0])
-		}
-	}
-	remember(&k.tables, name, cols, maxCatalogEntries)
-	return cols, nil
 }
 
 // Relations returns every relation called name (in schema, when given),
@@ -574,4 +553,57 @@ func (k *catalog) covered(ctx context.Context, p *mask.Policy) ([]string, error)
 	remember(&k.covers, p, c, maxPolicyMemo)
 	k.mu.Unlock()
 	return c, nil
+}
+
+// writeRunsCodeSQL tells whether a write to a relation called $1 (in
+// schema $2, or any when empty) may run code of the database's own: the
+// relation, its inheritance kin and partitions, and every table a
+// foreign key's action writes from it, transitively, being a view or
+// foreign table, or having a user trigger, a rule, a default, CHECK
+// constraint or index expression calling a function outside pg_catalog,
+// or a column of a type outside pg_catalog (a domain's CHECK).
+const writeRunsCodeSQL = `WITH RECURSIVE edges(a, b) AS (
+	SELECT i.inhparent, i.inhrelid FROM pg_catalog.pg_inherits i
+	UNION ALL SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i
+	UNION ALL SELECT co.confrelid, co.conrelid FROM pg_catalog.pg_constraint co WHERE co.contype = 'f'
+),
+rel(oid) AS (
+	SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	WHERE c.relname = $1 AND ($2 = '' OR n.nspname = $2)
+	UNION SELECT e.b FROM rel JOIN edges e ON e.a = rel.oid
+)
+SELECT EXISTS (SELECT 1 FROM rel JOIN pg_catalog.pg_class c ON c.oid = rel.oid WHERE c.relkind IN ('v', 'f')
+	OR EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+	OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid AND w.ev_type <> '1')
+	OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_proc p ON p.oid = d.refobjid
+		WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+		AND p.pronamespace <> 'pg_catalog'::pg_catalog.regnamespace AND (
+			d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
+				AND d.objid IN (SELECT ad.oid FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.oid)
+			OR d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+				AND d.objid IN (SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.conrelid = c.oid)
+			OR d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+				AND d.objid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid)))
+	OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+		WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		AND ty.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace))::text`
+
+// writeRunsCode reports whether a write to the relation schema.name (any
+// schema when empty) may run code of the database's own
+// (writeRunsCodeSQL), cached like the rest of the catalog.
+func (k *catalog) writeRunsCode(ctx context.Context, schema, name string) (bool, error) {
+	key := schema + "." + name
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	if code, ok := k.code[key]; ok {
+		return code, nil
+	}
+	rows, err := k.query(ctx, writeRunsCodeSQL, name, schema)
+	if err != nil {
+		return true, err
+	}
+	code := len(rows) != 1 || len(rows[0]) != 1 || rows[0][0] != "false"
+	remember(&k.code, key, code, maxCatalogEntries)
+	return code, nil
 }

@@ -86,6 +86,8 @@ type conn struct {
 
 	cursors cursorVerdicts // client goroutine: the DECLAREs judged (stale.go)
 
+	listened listenedChannels // the channels the client named in LISTEN (channels.go)
+
 	// parseFlux is set (client goroutine) once a statement that may change
 	// how the server reads SQL went upstream, until the server answered
 	// every message up to it (parsestate.go).
@@ -100,6 +102,8 @@ type conn struct {
 	settingsStale bool
 	probe         *op
 	idle          idleWatch // ends a session idle in a transaction (idle.go)
+	// taint is what of the settings may hold data (settingstaint.go).
+	taint settingsTaint
 
 	// settingsChanged is set by the upstream goroutine when the server
 	// reports a change of a setting the gateway reads.
@@ -434,6 +438,7 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		_ = pc.Close(ctx)
 		return err
 	}
+	c.taint.raw = c.settings
 	// Last before the hand-over: pgconn may still have a read of its own
 	// in progress (a write that took longer than 15 ms starts its
 	// background reader, which keeps reading after the reply it waited

@@ -174,7 +174,12 @@
 // never reports, and those it reports it reports only at the message's
 // end, so within one message (a Query, or a sync group) a statement after
 // one that changes settings (SET, RESET, DISCARD, COMMIT, ROLLBACK, an
-// opaque statement, a call of a function that may write) is refused as
+// opaque statement, a call of a function that may write, a write to a
+// relation whose writes run code of the database's own — a trigger, a
+// rule, a default, CHECK constraint or index calling a function of its
+// own, a domain, a view, a foreign table, a partition or inheritance kin
+// or a table a foreign key cascades to with any of them — or any write
+// after a schema change in the same message) is refused as
 // "postgres/settings" unless it is SET, RESET, SHOW, DISCARD or
 // transaction control: send it in a message of its own. The read is a
 // Query of its own: it drops the server's unnamed prepared statement and
@@ -250,7 +255,9 @@
 // would change any of them, when a field rule covers its column, or when
 // the gateway cannot read it (a type pgtype does not know, such as an
 // enum or an extension's type: ask for those in text format). COPY table
-// TO STDOUT in text format is masked column by column; other COPY output
+// TO STDOUT in text format is masked column by column (a table of that
+// name in another schema too: each column as the first covered of the
+// same-named tables' columns at its place); other COPY output
 // (a query, csv, binary) is refused when the decision masks results. A
 // FETCH from a BINARY cursor is masked as binary. Each result is
 // recorded as the client saw it, as tab-separated text bounded by
@@ -332,10 +339,16 @@
 // keep a column's most common values and histogram after ANALYZE,
 // pg_largeobject, TOAST tables, foreign tables, column defaults, and
 // every sequence, as the last value of a serial or identity column, with
-// currval, lastval, nextval and pg_sequence_last_value), a FETCH from a
+// currval, lastval, nextval and pg_sequence_last_value; temporary tables,
+// which hold whatever the session put in them), a FETCH from a
 // cursor the gateway did not see declared, SHOW once the session ran a
 // statement that may have stored a computed value in a setting
-// (set_config). Such a column is masked as
+// (set_config), and every read of the session's state that a statement,
+// or code the gateway cannot see, may fill with a value it read:
+// current_setting, pg_settings, advisory locks (pg_locks, keyed on any
+// number: pg_advisory_lock(card::int8)), LISTEN channels
+// (pg_listening_channels), prepared statements and cursors
+// (pg_prepared_statements, pg_cursors: named by code). Such a column is masked as
 // soon as any column of the database is covered by a field rule of the
 // decision. A partition or inheritance child carries its ancestors'
 // columns, and a parent its descendants': a field rule on customers.pin
@@ -386,7 +399,21 @@
 // false), a TimeZone abbreviation in letters): under a decision that
 // masks, a reported setting whose values are not of a fixed vocabulary
 // (application_name, TimeZone) comes as "[masked]", unless it is back at
-// the value the session started with. Known limits: a value
+// the value the session started with. A notification's channel comes as
+// "[masked]" too unless the client named it in a LISTEN of its own (code
+// may LISTEN on a name it computed). The settings the gateway reads
+// itself (see Session settings) are tainted the same way: a value read
+// after a statement judged under a decision that masks that may have
+// computed it (one that reads a column or runs code of the database's:
+// a SET of literals, SELECT set_config('TimeZone', 'UTC', false), does
+// not) is carried as "[masked]" by every later request of the session
+// (rules, reviewers, the record), unless the setting's values come from
+// a fixed vocabulary (DateStyle, bytea_output, ...); and while TimeZone
+// holds such a value, which every timestamp with time zone the server
+// sends shows (a POSIX zone '<ABCD>+12:34' spells letters and digits),
+// every statement under a decision that masks but SET, RESET, SHOW,
+// DISCARD and transaction control is refused: SET or RESET TimeZone.
+// Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a
 // second late by rules and error masking (result columns that follow a

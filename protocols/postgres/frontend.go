@@ -315,7 +315,7 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 	if err != nil {
 		return err
 	}
-	if refuse, _ := settingsFollow(stmts, setFlux); refuse {
+	if refuse, _ := c.settingsFollow(stmts, setFlux, true); refuse {
 		c.refuseCheck(sql, "settings", settingsRefusal)
 		return c.refuseSimple(refusal("42501", "airlock: denied: "+settingsRefusal))
 	}
@@ -414,13 +414,15 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		c.refuseCheck(command, check, why)
 		return nil, refusal("42501", "airlock: denied: "+why)
 	}
+	c.listened.note(stmts)
 	req := newRequest(command, payload, params, len(stmts))
 	req.SQL.Settings = c.settings
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)
 	}
-	if err := c.annotateLineage(stmts, req.SQL.Statements); err != nil {
+	computes, err := c.annotateLineage(stmts, req.SQL.Statements)
+	if err != nil {
 		c.srv.log.Warn("postgres: column lineage", "session", c.session.ID, "error", err)
 		c.refuseCheck(command, "lineage", "the catalog could not be read to follow column lineage")
 		return nil, refusal("42501", "airlock: denied: the catalog could not be read to follow column lineage")
@@ -455,6 +457,13 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	}
 	if len(d.Mask) > 0 && d.Masker == nil {
 		return nil, refusal("42501", "airlock: denied: the results could not be masked")
+	}
+	if d.Masker != nil {
+		if c.taint.taintRefuses(stmts) {
+			return nil, refusal("42501", "airlock: denied: "+timeZoneRefusal)
+		}
+		// Read back with the next read of the settings (settingstaint.go).
+		c.taint.pending = c.taint.pending || computes
 	}
 	for _, st := range stmts {
 		if st.CopyOut && d.Masker != nil && !copyMaskable(st) {
@@ -672,7 +681,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 				return err
 			}
 			b.flux = b.flux || anyChangesReading(o.stmts)
-			refuse, changes := settingsFollow(o.stmts, b.setFlux || c.grp.setFlux)
+			refuse, changes := c.settingsFollow(o.stmts, b.setFlux || c.grp.setFlux, false)
 			if refuse {
 				b.refuseLater("settings", settingsRefusal)
 			}

@@ -117,7 +117,9 @@ func (c *conn) resolveColumns(r *result) error {
 	rep, repDone := "", false
 	for i, f := range r.fields {
 		name, view := "", false
-		if f.TableOID != 0 && f.TableAttributeNumber > 0 {
+		// A system column (ctid, xmin, tableoid: a negative attribute
+		// number) holds no column's data; its lineage says so.
+		if f.TableOID != 0 && int16(f.TableAttributeNumber) > 0 {
 			n, err := c.srv.catalog.column(c.ctx, f.TableOID, f.TableAttributeNumber)
 			if err != nil {
 				return err
@@ -207,14 +209,16 @@ func (c *conn) carrierFree(p *mask.Policy, l pgsql.Lineage, detects *int) bool {
 // rule of the rule file covers (masked_columns_filtered), and the covered
 // columns its output expressions compute on (masked_columns_computed; for a statement that stores, every covered
 // column it touches). It also notes the
-// cursors and prepared statements the statements define. An error means
-// the catalog could not be read: the caller refuses.
-func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) error {
+// cursors and prepared statements the statements define, and reports
+// whether one of them may store a value computed from data in a setting
+// (computesSetting). An error means the catalog could not be read: the
+// caller refuses.
+func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement) (computes bool, err error) {
 	var all *mask.Policy
 	if rs := c.gc.Rules(); rs != nil && rs.Masks() != nil {
 		p, err := rs.Masks().EveryPolicy()
 		if err != nil {
-			return err
+			return false, err
 		}
 		all = p
 	}
@@ -224,12 +228,14 @@ func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement)
 		if stmts[i].Nested && !stmts[i].HasLineage() {
 			// A data-modifying statement repeated from the one before,
 			// which carries the lineage.
+			computes = computes || stores(&out[i])
 			continue
 		}
 		res, err := c.lineageOf(&stmts[i])
 		if err != nil {
-			return err
+			return false, err
 		}
+		computes = computes || computesSetting(&stmts[i], &out[i], res.Touched())
 		filter := res.Filter()
 		fc := slices.Clone(filter.Fields)
 		slices.Sort(fc)
@@ -238,17 +244,17 @@ func (c *conn) annotateLineage(stmts []pgsql.Statement, out []gate.SQLStatement)
 		}
 		out[i].FilterColumns = fc
 		if out[i].MaskedColumnsFiltered, err = c.maskedOf(all, filter); err != nil {
-			return err
+			return false, err
 		}
 		computed := res.Computed()
 		if stores(&out[i]) {
 			computed = res.Touched()
 		}
 		if out[i].MaskedColumnsComputed, err = c.maskedOf(all, computed); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return computes, nil
 }
 
 // stores reports whether st may store what it reads (INSERT ... SELECT,

@@ -12,7 +12,8 @@ import (
 // whole: as a column a field rule covers when the policy has one; under
 // a policy that masks with detectors only, withheld ("[masked]"), as an
 // untraceable result column is, since no detector knows a card turned
-// into letters.
+// into letters. Its channel is masked too ("[masked]") unless the client
+// named it in a LISTEN of its own (channels.go).
 //
 // The notification is recorded as the client sees it ("<channel>:
 // <payload>", stream "notification") before it is passed on.
@@ -40,6 +41,11 @@ func (c *conn) maskNotification(p *mask.Policy, n *pgproto3.NotificationResponse
 	if p == nil {
 		return false, nil
 	}
+	changed := false
+	if !c.listened.has(n.Channel) {
+		// Code the gateway cannot see listened on a name it computed.
+		n.Channel, changed = maskedValue, true
+	}
 	field, err := c.notificationField(p)
 	if err != nil {
 		return false, err
@@ -52,7 +58,7 @@ func (c *conn) maskNotification(p *mask.Policy, n *pgproto3.NotificationResponse
 	if err != nil {
 		return false, err
 	}
-	changed := v != n.Payload
+	changed = changed || v != n.Payload
 	n.Payload = v
 	return changed, nil
 }

@@ -468,8 +468,13 @@ func copyMaskable(st pgsql.Statement) bool {
 	return st.CopyTable != ""
 }
 
-// startCopy names the columns of a COPY TO STDOUT result.
-func (c *conn) startCopy(r *result) error {
+// startCopy names the columns of a COPY TO STDOUT result of n columns.
+// A table named without its schema may be any of the tables of that name
+// (the session's search_path decides): of those with n columns, each
+// column is masked as the first of theirs at its position that a field
+// rule covers (over-masking, never under-masking); when none has n
+// columns, the output cannot be masked.
+func (c *conn) startCopy(r *result, n int) error {
 	r.copy, r.resolved = true, true
 	if r.policy == nil {
 		return nil
@@ -477,16 +482,37 @@ func (c *conn) startCopy(r *result) error {
 	if r.stmt == nil || r.stmt.CopyTable == "" {
 		return errors.New("postgres: COPY output that cannot be masked")
 	}
-	cols := r.stmt.CopyColumns
-	if len(cols) == 0 {
-		var err error
-		if cols, err = c.srv.catalog.tableColumns(c.ctx, r.stmt.CopyTable); err != nil {
-			return err
+	table := r.stmt.CopyTable
+	if cols := r.stmt.CopyColumns; len(cols) > 0 {
+		if len(cols) != n {
+			return fmt.Errorf("postgres: COPY of %d columns names %d", n, len(cols))
 		}
+		r.cols = r.columnSlots(n)
+		for i, col := range cols {
+			r.cols[i] = table + "." + col
+		}
+		return nil
 	}
-	r.cols = r.columnSlots(len(cols))
-	for i, col := range cols {
-		r.cols[i] = r.stmt.CopyTable + "." + col
+	rels, err := c.srv.catalog.Relations(c.ctx, "", table)
+	if err != nil {
+		return err
+	}
+	r.cols = r.columnSlots(n)
+	found := false
+	for _, rel := range rels {
+		if len(rel.Columns) != n {
+			continue
+		}
+		for i, col := range rel.Columns {
+			name := table + "." + col
+			if !found || r.policy.FieldStrategy(r.cols[i]) == "" && r.policy.FieldStrategy(name) != "" {
+				r.cols[i] = name
+			}
+		}
+		found = true
+	}
+	if !found {
+		return fmt.Errorf("postgres: COPY of %d columns from %q: no table of that name has as many", n, table)
 	}
 	return nil
 }

@@ -33,9 +33,11 @@ import (
 // which rules read, reviewers are shown and approvals bind. Within one
 // message, where the server answers nothing before the end, a statement
 // after one that changes settings (SET, RESET, DISCARD, COMMIT,
-// ROLLBACK, an opaque statement, a call of a function that may write) is
-// refused as "postgres/settings", unless it is itself transaction
-// control or a setting's change: its settings could not be shown.
+// ROLLBACK, an opaque statement, a call of a function that may write, a
+// write whose relation runs code of the database's own: a trigger may
+// call set_config) is refused as "postgres/settings", unless it is itself
+// transaction control or a setting's change: its settings could not be
+// shown.
 //
 // In a failed transaction the read fails; nothing but the transaction's
 // end runs there, so the settings shown stay the last ones read, and the
@@ -145,18 +147,74 @@ const unreadRefusal = "an earlier message may have changed the session's setting
 
 // settingsFollow reports whether a statement of sts runs after one that
 // changes settings, in order, flux telling whether one ran before them
-// in the same message; and whether one of sts changes them.
-func settingsFollow(sts []pgsql.Statement, flux bool) (refuse, changes bool) {
+// in the same message; and whether one of sts changes them. Besides
+// changesSettings, a write to a relation whose writes run code of the
+// database's own (a trigger, a rule, a default or constraint calling a
+// function of its own, a domain: writeRunsCode) changes them, as does
+// any write after a statement of the same message that may have changed
+// the catalog (CREATE TRIGGER, ALTER TABLE): what the catalog says is
+// not what the server will run. With lastFree (a whole Query), changes
+// leaves out a code-running write that is the last statement.
+func (c *conn) settingsFollow(sts []pgsql.Statement, flux, lastFree bool) (refuse, changes bool) {
+	ddl := false
 	for i := range sts {
 		st := &sts[i]
 		if flux && !st.Nested && !afterSettingsChange[strings.ToUpper(st.Kind)] {
 			return true, true
 		}
-		if changesSettings(st) {
+		// The last statement of a Query changes nothing after it in the
+		// message (lastFree): its write's code is not looked up.
+		if changesSettings(st) || !(lastFree && i == len(sts)-1) && c.writeRunsCode(st, ddl) {
 			flux, changes = true, true
 		}
+		ddl = ddl || changesCatalog(st)
 	}
 	return false, changes
+}
+
+// writeKinds are the kinds of statement that write rows of the relations
+// they name.
+var writeKinds = map[string]bool{"INSERT": true, "UPDATE": true, "DELETE": true, "MERGE": true, "COPY": true,
+	"TRUNCATE": true, "SELECT": true, "VALUES": true, "TABLE": true, "EXPLAIN": true}
+
+// changesCatalog reports whether st may change what the catalog says of
+// a relation's code: a statement that is not read-only, not a write of
+// rows and not one of the kinds that only change the session.
+func changesCatalog(st *pgsql.Statement) bool {
+	k := strings.ToUpper(st.Kind)
+	return !st.ReadOnly && !writeKinds[k] && !literalOnly[k]
+}
+
+// writeRunsCode reports whether st writes a relation whose writes may run
+// code of the database's own, which may call set_config; any write does
+// after a change of the catalog in the same message (afterDDL), and
+// when the catalog cannot be read (fail closed).
+func (c *conn) writeRunsCode(st *pgsql.Statement, afterDDL bool) bool {
+	if st.ReadOnly {
+		return false
+	}
+	wrote := false
+	for _, t := range st.Tables {
+		if t.Access != "write" {
+			continue
+		}
+		wrote = true
+		if afterDDL {
+			return true
+		}
+		code, err := c.srv.catalog.writeRunsCode(c.ctx, t.Schema, t.Name)
+		if err != nil || code {
+			return true
+		}
+	}
+	if !wrote {
+		switch strings.ToUpper(st.Kind) {
+		case "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE":
+			// A write whose relation the gateway cannot name.
+			return true
+		}
+	}
+	return false
 }
 
 // sendProbe sends the settings read right after a message that closed a
@@ -221,7 +279,7 @@ func (c *conn) confirmSettings() (refuse bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	c.settings, c.settingsStale = m, false
+	c.settings, c.settingsStale = c.taint.read(m), false
 	return false, nil
 }
 
