@@ -382,6 +382,15 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
 	}
+	if err := checkProtoFields(p, out); err != nil {
+		return nil, err
+	}
+	if bytes.IndexByte(out, '\\') >= 0 {
+		// A protobuf message in a JSON string, its tag '"' escaped.
+		if err := checkProtoFields(p, unescapeJSON(out)); err != nil {
+			return nil, err
+		}
+	}
 	f.findings = mask.MergeFindings(f.findings, fs)
 	if enc != nil || !bytes.Equal(out, doc) {
 		dropDerived(h)
@@ -581,7 +590,14 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		body.Close()
 		return nil, err
 	}
-	m.start(f.out)
+	if sb.ctl && f.x.policy != nil {
+		// Text under a rule's mask is also read as protobuf fields
+		// (protofields.go).
+		sb.proto = &protoWatch{p: f.x.policy, w: f.out, lines: isLines}
+		m.start(sb.proto)
+	} else {
+		m.start(f.out)
+	}
 	f.watch()
 	return sb, nil
 }
@@ -609,6 +625,9 @@ type streamed struct {
 	// through latinW (nil for a binary body).
 	latin  *packed.Embedded
 	latinW *packed.Latin1Writer
+	// proto judges the masked text as protobuf fields before it is
+	// sent, or nil.
+	proto *protoWatch
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -681,6 +700,12 @@ func (s *streamed) fill() {
 		if err := s.m.Close(); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return
+		}
+		if s.proto != nil {
+			if err := s.proto.Close(); err != nil {
+				s.fail(err)
+				return
+			}
 		}
 		if s.ew != nil {
 			if err := s.ew.Close(); err != nil {
