@@ -31,10 +31,10 @@ const protoHold = 2 + protoWindow
 // protoWatch judges masked text written to it as protobuf fields (see
 // above) before it passes it on to w.
 type protoWatch struct {
-	p    *mask.Policy
-	w    io.Writer
-	buf  []byte
-	pos  int // the next offset of buf judged as a field's start
+	p   *mask.Policy
+	w   io.Writer
+	buf []byte
+	pos int // the next offset of buf judged as a field's start
 	// ends are the fields whose starts were judged, until the byte
 	// after their value is read.
 	ends [][2]int
