@@ -2,6 +2,8 @@ package httpgate
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -225,4 +227,198 @@ func maskedText(t *testing.T, s []byte) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// partsLeak judges a body by the pieces a value was split into: the
+// client has it when they all arrive, in order, each within 24 bytes of
+// the one before (the framing between them: a sub-block's length, a
+// segment's or a chunk's header).
+func partsLeak(parts [][]byte) func([]byte) bool {
+	return func(got []byte) bool {
+		at := -1
+		for _, p := range parts {
+			var i int
+			if at < 0 {
+				i = bytes.Index(got, p)
+			} else {
+				end := min(len(got), at+24+len(p))
+				i = bytes.Index(got[at:end], p)
+				if i >= 0 {
+					i += at
+				}
+			}
+			if i < 0 {
+				return false
+			}
+			at = i + len(p)
+		}
+		return true
+	}
+}
+
+// splitValue splits v into 2 to 4 pieces at random points.
+func splitValue(r *rand.Rand, v []byte) [][]byte {
+	n := 2 + r.IntN(3)
+	var parts [][]byte
+	for k := n; k > 1 && len(v) > 1; k-- {
+		c := 1 + r.IntN(len(v)-1)
+		if c > len(v)-k+1 {
+			c = 1
+		}
+		parts = append(parts, v[:c])
+		v = v[c:]
+	}
+	return append(parts, v)
+}
+
+// gifSubBlocks frames data as GIF sub-blocks of random sizes (splitting
+// at each piece's end too), with the terminator.
+func gifSubBlocks(r *rand.Rand, pieces [][]byte) []byte {
+	var out []byte
+	for _, p := range pieces {
+		for len(p) > 0 {
+			n := min(len(p), 1+r.IntN(255))
+			out = append(out, byte(n))
+			out = append(out, p[:n]...)
+			p = p[n:]
+		}
+	}
+	return append(out, 0)
+}
+
+// jpegSeg is a JPEG marker segment.
+func jpegSeg(m byte, data []byte) []byte {
+	return append([]byte{0xff, m, byte((len(data) + 2) >> 8), byte(len(data) + 2)}, data...)
+}
+
+// riffChunk is a RIFF chunk, padded to an even length.
+func riffChunk(typ string, data []byte) []byte {
+	b := append([]byte(typ), byte(len(data)), byte(len(data)>>8), byte(len(data)>>16), byte(len(data)>>24))
+	b = append(b, data...)
+	if len(data)%2 == 1 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// imageValueCases: a card, an e-mail address or an SSN framed inside the
+// structures of an image that is otherwise whole: split across a GIF's
+// comment, plain-text or image-data sub-blocks, across JPEG comment
+// segments, inside JPEG scan data between restart markers, across WebP chunks, and in Exif and ICC metadata (as text split
+// across segments, or as a binary number).
+func imageValueCases(r *rand.Rand, n int) []packedCase {
+	var cases []packedCase
+	g := realGIF()
+	j := realJPEG()
+	webp, _ := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	vp8l := webp[20:]
+	for k := range n {
+		v := []byte(printableValue(r))
+		parts := splitValue(r, v)
+		num, _ := strconv.ParseUint(string(bytes.ReplaceAll(v, []byte("-"), nil)), 10, 64)
+		be := binary.BigEndian.AppendUint64(nil, num)
+		le := binary.LittleEndian.AppendUint64(nil, num)
+		binLeak := func(got []byte) bool { return num != 0 && (bytes.Contains(got, be) || bytes.Contains(got, le)) }
+		var body []byte
+		leak := partsLeak(parts)
+		name := ""
+		switch k % 9 {
+		case 0:
+			name = "GIF comment sub-blocks"
+			ext := append([]byte{0x21, 0xfe}, gifSubBlocks(r, append([][]byte{[]byte("note ")}, append(parts, []byte(" end"))...))...)
+			body = append(append(append([]byte(nil), g[:len(g)-1]...), ext...), 0x3b)
+		case 1:
+			name = "GIF plain text sub-blocks"
+			ext := append([]byte{0x21, 0x01}, gifSubBlocks(r, append([][]byte{make([]byte, 12)}, parts...))...)
+			ext[2] = 12 // the plain text header is its own sub-block
+			ext = append(append([]byte{0x21, 0x01, 12}, make([]byte, 12)...), gifSubBlocks(r, parts)...)
+			body = append(append(append([]byte(nil), g[:len(g)-1]...), ext...), 0x3b)
+		case 2:
+			name = "GIF image data sub-blocks"
+			img := append([]byte{0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2}, gifSubBlocks(r, parts)...)
+			body = append(append(append([]byte(nil), g[:len(g)-1]...), img...), 0x3b)
+		case 3:
+			name = "JPEG comments"
+			var segs []byte
+			for _, p := range parts {
+				segs = append(segs, jpegSeg(0xfe, p)...)
+			}
+			body = append(append(append([]byte(nil), j[:2]...), segs...), j[2:]...)
+		case 4:
+			name = "JPEG scan data"
+			var scan []byte
+			for i, p := range parts {
+				scan = append(scan, p...)
+				scan = append(scan, 0xff, byte(0xd0+i%8))
+			}
+			// After the image's own scan, a second scan of the value.
+			sos := jpegSeg(0xda, []byte{1, 1, 0, 0, 63, 0})
+			body = append(append(append(append([]byte(nil), j[:len(j)-2]...), sos...), scan...), 0xff, 0xd9)
+		case 5:
+			name = "WebP chunks"
+			var chunks []byte
+			for i, p := range parts {
+				if i == 0 {
+					chunks = append(chunks, riffChunk("VP8L", append(append([]byte(nil), vp8l[8:]...), p...))...)
+				} else {
+					chunks = append(chunks, riffChunk("ALPH", p)...)
+				}
+			}
+			chunks = append(riffChunk("VP8X", make([]byte, 10)), chunks...)
+			body = append([]byte("RIFF\x00\x00\x00\x00WEBP"), chunks...)
+			binary.LittleEndian.PutUint32(body[4:], uint32(len(body)-8))
+		case 6:
+			name = "JPEG Exif text across segments"
+			var segs []byte
+			for _, p := range parts {
+				segs = append(segs, jpegSeg(0xe1, append([]byte("Exif\x00\x00MM\x00*\x00\x00\x00\x08"), p...))...)
+			}
+			body = append(append(append([]byte(nil), j[:2]...), segs...), j[2:]...)
+		case 7:
+			name = "JPEG ICC chunks"
+			var segs []byte
+			for i, p := range parts {
+				segs = append(segs, jpegSeg(0xe2, append([]byte{'I', 'C', 'C', '_', 'P', 'R', 'O', 'F', 'I', 'L', 'E', 0, byte(i + 1), byte(len(parts))}, p...))...)
+			}
+			body = append(append(append([]byte(nil), j[:2]...), segs...), j[2:]...)
+		default:
+			name = "Exif binary number"
+			exif := append([]byte("Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x01\x92\x86\x00\x05\x00\x00\x00\x01\x00\x00\x00\x1a\x00\x00\x00\x00"), be...)
+			body = append(append(append([]byte(nil), j[:2]...), jpegSeg(0xe1, exif)...), j[2:]...)
+			leak = binLeak
+		}
+		for _, ct := range []string{http.DetectContentType(body), "application/octet-stream"} {
+			cases = append(cases, packedCase{fmt.Sprintf("%s %d", name, k), ct, body, leak})
+		}
+	}
+	return cases
+}
+
+// TestImageFramedValuesUnderMask: values framed inside image structures
+// never reach the client, through net/http and curl.
+func TestImageFramedValuesUnderMask(t *testing.T) {
+	total, through := servedUnderMask(t, imageValueCases(rand.New(rand.NewPCG(407, 408)), 90))
+	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
+	total, through = servedUnderMaskCurl(t, imageValueCases(rand.New(rand.NewPCG(409, 410)), 45))
+	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+}
+
+// TestWebPMetadataTakenOut: a WebP's ICC, Exif and XMP chunks are taken
+// out under a mask, with the VP8X flags announcing them and the RIFF
+// length fixed; its image chunks stay.
+func TestWebPMetadataTakenOut(t *testing.T) {
+	webp, _ := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	vp8x := riffChunk("VP8X", []byte{0x2c, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	meta := append(append(riffChunk("ICCP", []byte("profile")), riffChunk("EXIF", []byte("MM\x00*\x00\x00\x00\x08"))...), riffChunk("XMP ", []byte("<x/>"))...)
+	body := append(append(append([]byte("RIFF\x00\x00\x00\x00WEBP"), vp8x...), meta...), webp[12:]...)
+	binary.LittleEndian.PutUint32(body[4:], uint32(len(body)-8))
+	out, err := judgeMedia(body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]byte("RIFF\x00\x00\x00\x00WEBP"), riffChunk("VP8X", make([]byte, 10))...), webp[12:]...)
+	binary.LittleEndian.PutUint32(want[4:], uint32(len(want)-8))
+	if !bytes.Equal(out, want) {
+		t.Errorf("got %q, want %q", out, want)
+	}
 }

@@ -280,7 +280,7 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 					if err != nil {
 						return nil, false, err
 					}
-					if err := checkMedia(b); err != nil {
+					if b, err = judgeMedia(b, f.x.policy); err != nil {
 						return nil, false, err
 					}
 					return bytes.NewReader(b), false, nil
