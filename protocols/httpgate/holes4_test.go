@@ -2,9 +2,12 @@ package httpgate
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -421,4 +424,103 @@ func TestWebPMetadataTakenOut(t *testing.T) {
 	if !bytes.Equal(out, want) {
 		t.Errorf("got %q, want %q", out, want)
 	}
+}
+
+// binaryThenValue is inflated data whose first bytes are not text:
+// zeros, random bytes or a binary record, then a value.
+func binaryThenValue(r *rand.Rand, v string) []byte {
+	var head []byte
+	switch r.IntN(3) {
+	case 0:
+		head = make([]byte, 256+r.IntN(2000))
+	case 1:
+		head = junkOf(r, 256+r.IntN(2000))
+	default:
+		for len(head) < 256+r.IntN(1000) {
+			head = binary.LittleEndian.AppendUint64(head, r.Uint64()>>uint(r.IntN(60)))
+		}
+	}
+	return append(head, "\nname "+v+"\n"...)
+}
+
+// binaryDeflateCases: raw deflate (any level) and zlib (any window) of
+// data whose first 256 inflated bytes are not text, holding a value
+// after them, inside an image's data (a WebP's image chunk, a GIF's image
+// sub-blocks, a JPEG scan, stuffed), after text under text and binary
+// types, and alone.
+func binaryDeflateCases(r *rand.Rand, n int) []packedCase {
+	var cases []packedCase
+	g := realGIF()
+	j := realJPEG()
+	webp, _ := base64.StdEncoding.DecodeString("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+	for k := range n {
+		v := printableValue(r)
+		plain := binaryThenValue(r, v)
+		var stream []byte
+		if k%2 == 0 {
+			stream = flateLevel(plain, []int{1, 5, 9, flate.HuffmanOnly}[r.IntN(4)])
+		} else {
+			stream = zlibWindow(plain, r.IntN(8))
+		}
+		leak := unpackLeaks(nil, stream)
+		var body []byte
+		name := ""
+		switch k % 6 {
+		case 0:
+			name = "WebP image chunk"
+			body = append([]byte("RIFF\x00\x00\x00\x00WEBP"), riffChunk("VP8L", append(append([]byte(nil), webp[20:]...), stream...))...)
+			binary.LittleEndian.PutUint32(body[4:], uint32(len(body)-8))
+		case 1:
+			name = "GIF image sub-blocks"
+			var pieces [][]byte
+			for s := stream; len(s) > 0; {
+				c := min(len(s), 1+r.IntN(255))
+				pieces, s = append(pieces, s[:c]), s[c:]
+			}
+			img := append([]byte{0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2}, gifSubBlocks(r, pieces)...)
+			body = append(append(append([]byte(nil), g[:len(g)-1]...), img...), 0x3b)
+			leak = partsLeak(pieces)
+		case 2:
+			name = "JPEG scan"
+			stuffed := bytes.ReplaceAll(stream, []byte{0xff}, []byte{0xff, 0})
+			sos := jpegSeg(0xda, []byte{1, 1, 0, 0, 63, 0})
+			body = append(append(append(append([]byte(nil), j[:len(j)-2]...), sos...), stuffed...), 0xff, 0xd9)
+			leak = partsLeak(bytes.SplitAfter(stream, []byte{0xff}))
+		case 3:
+			name = "after text"
+			body = append(textHeader(r, 10+r.IntN(300)), stream...)
+		case 4:
+			name = "alone"
+			body = stream
+		default:
+			name = "PNG image data"
+			body = append(append(append([]byte(nil), realPNG()[:33]...), pngChunk("IDAT", zlibOf(append([]byte{0}, plain...)))...), pngChunk("IEND", nil)...)
+			leak = func(got []byte) bool {
+				c := bytes.Index(got, []byte("IDAT"))
+				if c < 4 {
+					return false
+				}
+				n := binary.BigEndian.Uint32(got[c-4:])
+				zr, err := zlib.NewReader(bytes.NewReader(got[c+4 : c+4+int(n)]))
+				if err != nil {
+					return false
+				}
+				in, _ := io.ReadAll(zr)
+				return bytes.Contains(in, []byte(v))
+			}
+		}
+		for _, ct := range []string{http.DetectContentType(body), "application/octet-stream", "text/plain"} {
+			cases = append(cases, packedCase{fmt.Sprintf("deflate of binary then a value in %s %d", name, k), ct, body, leak})
+		}
+	}
+	return cases
+}
+
+// TestBinaryDeflateUnderMask: raw deflate and zlib whose inflated data
+// starts binary never reach the client with the value they hold.
+func TestBinaryDeflateUnderMask(t *testing.T) {
+	total, through := servedUnderMask(t, binaryDeflateCases(rand.New(rand.NewPCG(411, 412)), 60))
+	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
+	total, through = servedUnderMaskCurl(t, binaryDeflateCases(rand.New(rand.NewPCG(413, 414)), 30))
+	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
@@ -33,7 +34,10 @@ import (
 // it whole once the framing is taken out. judgeMedia joins the data of
 // every structure the image keeps, framing taken out (a JPEG scan
 // unstuffed, PNG image data inflated), and refuses the image when the
-// detectors find a value there (mask.Policy.Finds). Metadata, which
+// detectors find a value there (mask.Policy.Finds), or in what a
+// compressed stream in that data unpacks to (packed.Unpack: raw deflate
+// and zlib at any offset, whatever their first inflated bytes are).
+// Metadata, which
 // writes values as text or binary numbers in formats of their own (Exif,
 // ICC profiles, XMP, comments, PNG text chunks), is taken out of the
 // image sent: the image shows the same.
@@ -60,8 +64,24 @@ func judgeMedia(b []byte, p *mask.Policy) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: the body is not the image its first bytes announce: %v", errUnmaskable, err)
 	}
+	if p == nil {
+		return out, nil
+	}
 	if findsIn(p, view) {
 		return nil, fmt.Errorf("%w: the image's data, its framing taken out, holds a value the masker reads", errUnmaskable)
+	}
+	// Compressed streams in it, at any offset, whatever they inflate to
+	// first (binary bytes, then text).
+	found := false
+	err = packed.Unpack(view, maxInflatedImage, func(in []byte) bool {
+		found = findsIn(p, in)
+		return found
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: the image's data: %w", errUnmaskable, err)
+	case found:
+		return nil, fmt.Errorf("%w: the image's data holds compressed data with a value the masker reads", errUnmaskable)
 	}
 	return out, nil
 }
