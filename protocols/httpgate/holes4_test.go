@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/zlib"
+	"encoding/ascii85"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -522,5 +523,92 @@ func TestBinaryDeflateUnderMask(t *testing.T) {
 	total, through := servedUnderMask(t, binaryDeflateCases(rand.New(rand.NewPCG(411, 412)), 60))
 	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
 	total, through = servedUnderMaskCurl(t, binaryDeflateCases(rand.New(rand.NewPCG(413, 414)), 30))
+	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+}
+
+// base85Encodings encode b in ASCII85 (bare, in <~ ~>, wrapped in lines
+// as btoa and PDF writers do), Z85 and RFC 1924's alphabet, each named.
+func base85Encodings(b []byte) (names []string, encs [][]byte) {
+	a := make([]byte, ascii85.MaxEncodedLen(len(b)))
+	a = a[:ascii85.Encode(a, b)]
+	var wrapped []byte
+	for s := a; len(s) > 0; {
+		n := min(len(s), 72)
+		wrapped = append(append(wrapped, s[:n]...), '\n')
+		s = s[n:]
+	}
+	pad := append(append([]byte(nil), b...), make([]byte, (4-len(b)%4)%4)...)
+	enc := func(alpha string) []byte {
+		var out []byte
+		for i := 0; i < len(pad); i += 4 {
+			v := binary.BigEndian.Uint32(pad[i:])
+			var g [5]byte
+			for k := 4; k >= 0; k-- {
+				g[k] = alpha[v%85]
+				v /= 85
+			}
+			out = append(out, g[:]...)
+		}
+		return out
+	}
+	names = []string{"ASCII85", "ASCII85 <~ ~>", "ASCII85 in lines", "Z85", "RFC 1924"}
+	encs = [][]byte{a, append(append([]byte("<~"), a...), "~>"...), wrapped,
+		enc("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"),
+		enc("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~")}
+	return names, encs
+}
+
+// base85Cases: a value as text, raw deflate or zlib, encoded in each
+// base85 variant, alone, after text, in a JSON string, or as the stream
+// of a PDF object without the PDF's header (/ASCII85Decode, and
+// [/A85 /Fl]), under text, JSON and binary types.
+func base85Cases(r *rand.Rand, n int) []packedCase {
+	var cases []packedCase
+	ctypes := []string{"text/plain", "application/json", "application/octet-stream", "", "text/csv"}
+	for k := range n {
+		v := printableValue(r)
+		plain := []byte("BT /F1 12 Tf 72 712 Td (name " + v + ") Tj ET")
+		var data []byte
+		kind := ""
+		switch k % 3 {
+		case 0:
+			data, kind = plain, "text"
+		case 1:
+			data, kind = flateLevel(plain, 1+r.IntN(9)), "raw deflate"
+		default:
+			data, kind = zlibOf(plain), "zlib"
+		}
+		names, encs := base85Encodings(data)
+		e := r.IntN(len(encs))
+		carrier := encs[e]
+		var body []byte
+		switch k % 4 {
+		case 0:
+			body = carrier
+		case 1:
+			body = append(append(textHeader(r, 10+r.IntN(200)), '\n'), carrier...)
+		case 2:
+			body = []byte(fmt.Sprintf(`{"id":%d,"blob":%q}`, k, carrier))
+			carrier = []byte(fmt.Sprintf("%q", carrier))
+			carrier = carrier[1 : len(carrier)-1]
+		default:
+			filter := "/ASCII85Decode"
+			if kind == "zlib" {
+				filter = "[/A85 /Fl]"
+			}
+			body = []byte(fmt.Sprintf("4 0 obj\n<< /Length %d /Filter %s >>\nstream\n%s\nendstream\nendobj\n", len(carrier), filter, carrier))
+		}
+		c := carrier
+		cases = append(cases, packedCase{fmt.Sprintf("%s of %s %d", names[e], kind, k), ctypes[k%len(ctypes)], body, func(got []byte) bool { return bytes.Contains(got, c) }})
+	}
+	return cases
+}
+
+// TestBase85UnderMask: values in base85 text, plain or compressed, with
+// or without a PDF object around them, never reach the client.
+func TestBase85UnderMask(t *testing.T) {
+	total, through := servedUnderMask(t, base85Cases(rand.New(rand.NewPCG(415, 416)), 120))
+	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
+	total, through = servedUnderMaskCurl(t, base85Cases(rand.New(rand.NewPCG(417, 418)), 60))
 	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
 }

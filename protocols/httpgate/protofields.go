@@ -41,6 +41,9 @@ type protoWatch struct {
 	err  error
 	// lines: each write is a line, judged and passed on whole.
 	lines bool
+	// prev is the end of what was passed on, read again with what
+	// follows for base85 text.
+	prev []byte
 }
 
 // errProtoField refuses text that a client decoding it as protobuf reads
@@ -144,9 +147,23 @@ func (w *protoWatch) flush(final bool) error {
 		w.buf = w.buf[:0]
 		return w.err
 	}
+	// The text to pass on, with what is held after it and what was
+	// passed on before it, is read for base85 (base85.go).
+	w.prev = append(w.prev, w.buf...)
+	if err := refuseBase85(w.p, w.prev); err != nil {
+		w.err = err
+		w.buf = w.buf[:0]
+		return err
+	}
 	if _, err := w.w.Write(w.buf[:w.pos]); err != nil {
 		w.err = err
 		return err
+	}
+	// Keep the last base85Behind bytes passed on.
+	held := len(w.buf) - w.pos
+	w.prev = w.prev[:len(w.prev)-held]
+	if k := len(w.prev) - base85Behind; k > 0 {
+		w.prev = w.prev[:copy(w.prev, w.prev[k:])]
 	}
 	n := copy(w.buf, w.buf[w.pos:])
 	w.buf = w.buf[:n]
@@ -166,11 +183,12 @@ func (w *protoWatch) Close() error {
 	return w.flush(true)
 }
 
-// checkProtoFields judges a whole masked text (see protoWatch).
+// checkProtoFields judges a whole masked text (see protoWatch), base85
+// runs too.
 func checkProtoFields(p *mask.Policy, text []byte) error {
 	w := protoWatch{p: p, buf: text}
 	if w.judge(len(text), true) {
 		return errProtoField
 	}
-	return nil
+	return refuseBase85(p, text)
 }

@@ -1,0 +1,46 @@
+package httpgate
+
+import (
+	"fmt"
+
+	"github.com/airlock-sdk/airlock/internal/packed"
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// Under a rule's mask, text in a base85 alphabet (ASCII85 with or
+// without a PDF around it, Z85, RFC 1924's) is decoded as a client
+// decodes it (packed.Base85Runs): what it decodes to, and what a
+// compressed stream in that unpacks to, is read by the detectors, and a
+// value found refuses the body. The masked text is judged before it is
+// sent (protoWatch holds the window), and a JSON body whole.
+
+// maxBase85Unpacked bounds what a decoded run's compressed streams are
+// unpacked to; a run whose streams unpack to more is refused.
+const maxBase85Unpacked = 16 << 20
+
+// base85Behind is how much text already judged is read again before the
+// next: an encoded value (up to 80 characters) that starts in it.
+const base85Behind = 100
+
+// refuseBase85 returns the error that refuses text holding a value in a
+// base85 run, or nil.
+func refuseBase85(p *mask.Policy, text []byte) error {
+	var err error
+	packed.Base85Runs(text, func(dec []byte) bool {
+		if findsIn(p, dec) {
+			err = fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
+			return true
+		}
+		found := false
+		uerr := packed.Unpack(dec, maxBase85Unpacked, func(in []byte) bool {
+			found = findsIn(p, in)
+			return found
+		})
+		if uerr != nil || found {
+			err = fmt.Errorf("%w: base85 text decodes to compressed data with a value the masker reads", errUnmaskable)
+			return true
+		}
+		return false
+	})
+	return err
+}
