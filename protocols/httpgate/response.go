@@ -382,13 +382,17 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
 	}
-	if err := checkProtoFields(p, out); err != nil {
-		return nil, err
-	}
-	if bytes.IndexByte(out, '\\') >= 0 {
-		// A protobuf message in a JSON string, its tag '"' escaped.
-		if err := checkProtoFields(p, unescapeJSON(out)); err != nil {
+	if !f.x.secretsOnly {
+		// Under a rule's mask, the masked JSON read as protobuf fields
+		// and for base85 text (protofields.go), its strings unescaped
+		// too (a field's tag '"' is escaped).
+		if err := checkProtoFields(p, out); err != nil {
 			return nil, err
+		}
+		if bytes.IndexByte(out, '\\') >= 0 {
+			if err := checkProtoFields(p, unescapeJSON(out)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
@@ -590,7 +594,7 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		body.Close()
 		return nil, err
 	}
-	if sb.ctl && f.x.policy != nil {
+	if sb.ctl && !f.x.secretsOnly && f.x.policy != nil {
 		// Text under a rule's mask is also read as protobuf fields
 		// (protofields.go).
 		sb.proto = &protoWatch{p: f.x.policy, w: f.out, lines: isLines}
