@@ -36,11 +36,16 @@ func refuseBase85(p *mask.Policy, text []byte) error {
 			found = findsIn(p, in)
 			return found
 		})
-		if uerr != nil || found {
+		switch {
+		case found:
 			err = fmt.Errorf("%w: base85 text decodes to compressed data with a value the masker reads", errUnmaskable)
-			return true
+		case uerr != nil && packed.Magic(dec, false) != "":
+			// Packed data from its first byte that cannot be searched;
+			// elsewhere in decoded bytes (a token read as base85 is
+			// random bytes) a signature is chance.
+			err = fmt.Errorf("%w: base85 text decodes to %w", errUnmaskable, uerr)
 		}
-		return false
+		return err != nil
 	})
 	return err
 }

@@ -39,7 +39,8 @@ type protoWatch struct {
 	// after their value is read.
 	ends [][2]int
 	err  error
-	// lines: each write is a line, judged and passed on whole.
+	// lines: each write is a line or an event, judged and passed on
+	// whole.
 	lines bool
 	// prev is the end of what was passed on, read again with what
 	// follows for base85 text.

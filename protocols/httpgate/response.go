@@ -597,7 +597,8 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 	if sb.ctl && !f.x.secretsOnly && f.x.policy != nil {
 		// Text under a rule's mask is also read as protobuf fields
 		// (protofields.go).
-		sb.proto = &protoWatch{p: f.x.policy, w: f.out, lines: isLines}
+		_, isSSE := m.(*sseMasker)
+		sb.proto = &protoWatch{p: f.x.policy, w: f.out, lines: isLines || isSSE}
 		m.start(sb.proto)
 	} else {
 		m.start(f.out)
