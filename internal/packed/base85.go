@@ -161,3 +161,15 @@ func base85Group(digits *[256]int8, g []byte, pad bool) (uint32, bool) {
 	}
 	return uint32(v), true
 }
+
+// MayStart reports whether b may start packed data: a signature (Magic),
+// or raw deflate or zlib by their blocks' structure.
+func MayStart(b []byte) bool {
+	if Magic(b, false) != "" {
+		return true
+	}
+	if len(b) >= 2 && zlibCheck(b) && b[0]&0x0f == 8 && deflateStart(b[2:], false) {
+		return true
+	}
+	return deflateStart(b, false)
+}

@@ -31,6 +31,9 @@ func refuseBase85(p *mask.Policy, text []byte) error {
 			err = fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
 			return true
 		}
+		if !packedNearStart(dec) {
+			return false
+		}
 		found := false
 		uerr := packed.Unpack(dec, maxBase85Unpacked, func(in []byte) bool {
 			found = findsIn(p, in)
@@ -48,4 +51,16 @@ func refuseBase85(p *mask.Policy, text []byte) error {
 		return err != nil
 	})
 	return err
+}
+
+// packedNearStart reports whether compressed data may start dec, or one
+// of its first groups (after a keyword's groups: "stream"): a decoded
+// run elsewhere is a token's random bytes, not unpacked.
+func packedNearStart(dec []byte) bool {
+	for i := 0; i <= 16 && i < len(dec); i += 4 {
+		if packed.MayStart(dec[i:]) {
+			return true
+		}
+	}
+	return false
 }

@@ -148,7 +148,9 @@ func printableProtobufCases(r *rand.Rand, n int, inside bool) []packedCase {
 		case 1:
 			msg = append(textHeader(r, 10+r.IntN(100)), msg...)
 		case 2:
-			msg = append(msg, textHeader(r, 10+r.IntN(100))...)
+			// Text after the message, on a line of its own (a line feed
+			// is field 1's tag).
+			msg = append(append(msg, '\n'), textHeader(r, 10+r.IntN(100))...)
 		}
 		value := []byte(v)
 		cases = append(cases, packedCase{fmt.Sprintf("printable protobuf %d", k), ctypes[k%len(ctypes)], msg, func(got []byte) bool { return bytes.Contains(got, value) }})
@@ -160,9 +162,9 @@ func printableProtobufCases(r *rand.Rand, n int, inside bool) []packedCase {
 // glued to its fields' framing never reaches the client with it, through
 // net/http and curl.
 func TestPrintableProtobufUnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, printableProtobufCases(rand.New(rand.NewPCG(401, 402)), 120, false))
+	total, through := servedUnderMask(t, printableProtobufCases(rand.New(rand.NewPCG(401, 402)), 60, false))
 	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, printableProtobufCases(rand.New(rand.NewPCG(403, 404)), 60, false))
+	total, through = servedUnderMaskCurl(t, printableProtobufCases(rand.New(rand.NewPCG(403, 404)), 30, false))
 	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
 }
 
@@ -401,9 +403,9 @@ func imageValueCases(r *rand.Rand, n int) []packedCase {
 // TestImageFramedValuesUnderMask: values framed inside image structures
 // never reach the client, through net/http and curl.
 func TestImageFramedValuesUnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, imageValueCases(rand.New(rand.NewPCG(407, 408)), 90))
+	total, through := servedUnderMask(t, imageValueCases(rand.New(rand.NewPCG(407, 408)), 45))
 	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, imageValueCases(rand.New(rand.NewPCG(409, 410)), 45))
+	total, through = servedUnderMaskCurl(t, imageValueCases(rand.New(rand.NewPCG(409, 410)), 18))
 	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
 }
 
@@ -520,9 +522,9 @@ func binaryDeflateCases(r *rand.Rand, n int) []packedCase {
 // TestBinaryDeflateUnderMask: raw deflate and zlib whose inflated data
 // starts binary never reach the client with the value they hold.
 func TestBinaryDeflateUnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, binaryDeflateCases(rand.New(rand.NewPCG(411, 412)), 60))
+	total, through := servedUnderMask(t, binaryDeflateCases(rand.New(rand.NewPCG(411, 412)), 30))
 	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, binaryDeflateCases(rand.New(rand.NewPCG(413, 414)), 30))
+	total, through = servedUnderMaskCurl(t, binaryDeflateCases(rand.New(rand.NewPCG(413, 414)), 12))
 	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
 }
 
@@ -607,8 +609,8 @@ func base85Cases(r *rand.Rand, n int) []packedCase {
 // TestBase85UnderMask: values in base85 text, plain or compressed, with
 // or without a PDF object around them, never reach the client.
 func TestBase85UnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, base85Cases(rand.New(rand.NewPCG(415, 416)), 120))
+	total, through := servedUnderMask(t, base85Cases(rand.New(rand.NewPCG(415, 416)), 60))
 	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, base85Cases(rand.New(rand.NewPCG(417, 418)), 60))
+	total, through = servedUnderMaskCurl(t, base85Cases(rand.New(rand.NewPCG(417, 418)), 24))
 	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
 }

@@ -14,8 +14,9 @@ import (
 // address or a card the detectors do not read where they start or end,
 // but a client decoding the message reads the field alone. Under a
 // rule's mask, the masked text is read as such a message would be: at
-// every offset where a field may start, a field whose value is glued to
-// the byte before it or after it has the value's first and last
+// every offset where a field of a message may start (the text ends with
+// it, or another field follows it), a field whose value is glued to the
+// byte before it or after it has the value's first and last
 // protoWindow bytes judged alone (mask.Policy.Finds); a value found
 // there refuses the body. Bytes no field can be glued to (white space,
 // punctuation) are boundaries the detectors read already.
@@ -90,6 +91,11 @@ func (w *protoWatch) judge(limit int, final bool) bool {
 		s, e := i+2, i+2+int(b[i+1])
 		if e > len(b) && final {
 			continue // cut short: no field
+		}
+		// A field of a message: the text ends with it, or another field
+		// follows it (or may: the text is not all read yet).
+		if e < len(b) && !(e+1 < len(b) && protoTag(b[e]) && protoLen(b[e+1])) && (final || e+1 < len(b)) {
+			continue
 		}
 		if glued(b[s-1], b[s]) && w.p.Finds(b[s:min(e, s+protoWindow, len(b))]) {
 			return true
