@@ -27,7 +27,7 @@ const base85Behind = 100
 func refuseBase85(p *mask.Policy, text []byte) error {
 	var err error
 	packed.Base85Runs(text, func(dec []byte) bool {
-		if findsIn(p, dec) {
+		if hasTextRun(dec, minValueRun) && findsIn(p, dec) {
 			err = fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
 			return true
 		}
@@ -60,6 +60,27 @@ func packedNearStart(dec []byte) bool {
 	for i := 0; i <= 16 && i < len(dec); i += 4 {
 		if packed.MayStart(dec[i:]) {
 			return true
+		}
+	}
+	return false
+}
+
+// minValueRun is the fewest characters in a row a value the detectors
+// find takes: bytes decoded from a run in the wrong alphabet or offset
+// (random bytes) seldom hold as many printable ones.
+const minValueRun = 8
+
+// hasTextRun reports whether b holds n printable characters (or white
+// space) in a row.
+func hasTextRun(b []byte, n int) bool {
+	k := 0
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r' {
+			if k++; k >= n {
+				return true
+			}
+		} else {
+			k = 0
 		}
 	}
 	return false
