@@ -280,7 +280,7 @@ func (f *filter) textSource(body io.Reader, codings []string, mt, label string, 
 					if err != nil {
 						return nil, false, err
 					}
-					if err := checkMedia(b); err != nil {
+					if b, err = judgeMedia(b, f.x.policy); err != nil {
 						return nil, false, err
 					}
 					return bytes.NewReader(b), false, nil
@@ -381,6 +381,19 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errUnmaskable, err)
+	}
+	if !f.x.secretsOnly {
+		// Under a rule's mask, the masked JSON read as protobuf fields
+		// and for base85 text (protofields.go), its strings unescaped
+		// too (a field's tag '"' is escaped).
+		if err := checkProtoFields(p, out); err != nil {
+			return nil, err
+		}
+		if bytes.IndexByte(out, '\\') >= 0 {
+			if err := checkProtoFields(p, unescapeJSON(out)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
 	if enc != nil || !bytes.Equal(out, doc) {
@@ -581,7 +594,15 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		body.Close()
 		return nil, err
 	}
-	m.start(f.out)
+	if sb.ctl && !f.x.secretsOnly && f.x.policy != nil {
+		// Text under a rule's mask is also read as protobuf fields
+		// (protofields.go).
+		_, isSSE := m.(*sseMasker)
+		sb.proto = &protoWatch{p: f.x.policy, w: f.out, lines: isLines || isSSE}
+		m.start(sb.proto)
+	} else {
+		m.start(f.out)
+	}
 	f.watch()
 	return sb, nil
 }
@@ -609,6 +630,9 @@ type streamed struct {
 	// through latinW (nil for a binary body).
 	latin  *packed.Embedded
 	latinW *packed.Latin1Writer
+	// proto judges the masked text as protobuf fields before it is
+	// sent, or nil.
+	proto *protoWatch
 }
 
 func (s *streamed) Read(p []byte) (int, error) {
@@ -681,6 +705,12 @@ func (s *streamed) fill() {
 		if err := s.m.Close(); err != nil {
 			s.fail(fmt.Errorf("%w: %w", errUnmaskable, err))
 			return
+		}
+		if s.proto != nil {
+			if err := s.proto.Close(); err != nil {
+				s.fail(err)
+				return
+			}
 		}
 		if s.ew != nil {
 			if err := s.ew.Close(); err != nil {

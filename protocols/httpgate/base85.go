@@ -1,0 +1,87 @@
+package httpgate
+
+import (
+	"fmt"
+
+	"github.com/airlock-sdk/airlock/internal/packed"
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// Under a rule's mask, text in a base85 alphabet (ASCII85 with or
+// without a PDF around it, Z85, RFC 1924's) is decoded as a client
+// decodes it (packed.Base85Runs): what it decodes to, and what a
+// compressed stream in that unpacks to, is read by the detectors, and a
+// value found refuses the body. The masked text is judged before it is
+// sent (protoWatch holds the window), and a JSON body whole.
+
+// maxBase85Unpacked bounds what a decoded run's compressed streams are
+// unpacked to; a run whose streams unpack to more is refused.
+const maxBase85Unpacked = 16 << 20
+
+// base85Behind is how much text already judged is read again before the
+// next: an encoded value (up to 80 characters) that starts in it.
+const base85Behind = 100
+
+// refuseBase85 returns the error that refuses text holding a value in a
+// base85 run, or nil.
+func refuseBase85(p *mask.Policy, text []byte) error {
+	var err error
+	packed.Base85Runs(text, func(dec []byte) bool {
+		if hasTextRun(dec, minValueRun) && findsIn(p, dec) {
+			err = fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
+			return true
+		}
+		if !packedNearStart(dec) {
+			return false
+		}
+		found := false
+		uerr := packed.Unpack(dec, maxBase85Unpacked, func(in []byte) bool {
+			found = findsIn(p, in)
+			return found
+		})
+		switch {
+		case found:
+			err = fmt.Errorf("%w: base85 text decodes to compressed data with a value the masker reads", errUnmaskable)
+		case uerr != nil && packed.Magic(dec, false) != "":
+			// Packed data from its first byte that cannot be searched;
+			// elsewhere in decoded bytes (a token read as base85 is
+			// random bytes) a signature is chance.
+			err = fmt.Errorf("%w: base85 text decodes to %w", errUnmaskable, uerr)
+		}
+		return err != nil
+	})
+	return err
+}
+
+// packedNearStart reports whether compressed data may start dec, or one
+// of its first groups (after a keyword's groups: "stream"): a decoded
+// run elsewhere is a token's random bytes, not unpacked.
+func packedNearStart(dec []byte) bool {
+	for i := 0; i <= 16 && i < len(dec); i += 4 {
+		if packed.MayStart(dec[i:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// minValueRun is the fewest characters in a row a value the detectors
+// find takes: bytes decoded from a run in the wrong alphabet or offset
+// (random bytes) seldom hold as many printable ones.
+const minValueRun = 8
+
+// hasTextRun reports whether b holds n printable characters (or white
+// space) in a row.
+func hasTextRun(b []byte, n int) bool {
+	k := 0
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r' {
+			if k++; k >= n {
+				return true
+			}
+		} else {
+			k = 0
+		}
+	}
+	return false
+}
