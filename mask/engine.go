@@ -25,8 +25,8 @@ type Engine struct {
 	// tokens holds the labels of the mask tokens the engine emits
 	// (masktoken.go).
 	tokens map[string]tokenForms
-	maxVal  int
-	maxMat  int
+	maxVal int
+	maxMat int
 	// builtinKW is the shared keyword prefilter of the built-in detectors.
 	builtinKW *acMatcher
 	// policies caches Policy by the names asked for: rule files name a
