@@ -44,12 +44,6 @@ func assignmentProbes() []assignmentProbe {
 				}
 				for _, q := range quotes {
 					for _, v := range values {
-						if sp == ":=" && strings.IndexAny(v[:1], "0123456789abcdefABCDEF") == 0 && len(v) > 1 &&
-							strings.IndexAny(v[1:2], "0123456789abcdefABCDEF") == 0 && q[0] == "" && sc == "" {
-							// ":=41..." reads as the quoted-printable "=41" too:
-							// the '=' goes into the replacement (over-masking).
-							continue
-						}
 						h := heads[r.IntN(len(heads))]
 						tl := tails[r.IntN(len(tails))]
 						if strings.HasPrefix(sp, `"`) {

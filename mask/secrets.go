@@ -244,7 +244,12 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 		j++
 	}
 	switch {
-	case at(t, j) == ':' && at(t, j+1) == '=':
+	case at(t, j) == ':' && at(t, j+1) == ':' && at(t, j+2) == '=':
+		// "password ::= hunter2" (BNF); "password::text" is a cast.
+		j += 3
+	case at(t, j) == ':' && at(t, j+1) == '=', at(t, j) == '=' && at(t, j+1) == ':':
+		// "password := hunter2"; "password =: hunter2", "password=:pw" (a
+		// bind parameter): the operator stays whole.
 		j += 2
 	case at(t, j) == '=' && at(t, j+1) == '>':
 		j += 2
