@@ -10,8 +10,8 @@ import (
 // TestOperatorDigitsGenerated is the generator of the family "an
 // assignment whose operator is followed by two hex digits is masked past
 // its value": "=22", "=27", "=60" read as the quoted-printable escapes of
-// a double quote, a single quote and a backquote (and "=3D", "=28", "=5B", "=20", "=0A" as '=', '(',
-// '[', a space, a line feed), so the decoded view saw an unclosed quote
+// a double quote, a single quote and a backquote (and "=3D", "=28",
+// "=5B", "=20", "=0A" as '=', '(', '[', a space, a line feed), so the decoded view saw an unclosed quote
 // or bracket and masked to the end of the line. Operators := =: == =>
 // -> ::= = :, value shapes (digits only, hex pairs then letters, a
 // value in quotes), what follows (words, a quote, a second assignment).
