@@ -26,9 +26,10 @@ type codeKind uint8
 const (
 	ckHex2 codeKind = 1 << iota // two hex digits, perhaps after 0x or x
 	ckHex4                      // four hex digits: two bytes, as xxd groups them
+	ckHex4LE                    // four hex digits: a 16-bit word, little-endian (od -x, hexdump)
 	ckDec                       // a decimal code point, 0-255
 	ckWord                      // a spelled digit, zero to nine
-	ckAll  = ckHex2 | ckHex4 | ckDec | ckWord
+	ckAll  = ckHex2 | ckHex4 | ckHex4LE | ckDec | ckWord
 )
 
 const (
@@ -125,7 +126,7 @@ func classifyCode(t []byte, s, e int, m uint8) (k codeKind, ds int, word byte) {
 	case 2:
 		k = ckHex2
 	case 4:
-		k = ckHex4
+		k = ckHex4 | ckHex4LE
 	}
 	if m&cbHexL == 0 && n <= 3 && (n < 3 || t[s] < '2' || t[s] == '2' && (t[s+1] < '5' || t[s+1] == '5' && t[s+2] <= '5')) {
 		k |= ckDec
@@ -216,7 +217,7 @@ func dumpColumn(t []byte, i int) (start, end int, ok bool) {
 
 // enough reports whether n tokens of kinds make a list.
 func enough(kinds codeKind, n int) bool {
-	return n >= minCodes || kinds&ckHex4 != 0 && n >= minHex4
+	return n >= minCodes || kinds&(ckHex4|ckHex4LE) != 0 && n >= minHex4
 }
 
 // nextCodeList finds the next list at or after i. toks, when not nil,
@@ -253,7 +254,7 @@ func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (cod
 				i++
 				continue
 			}
-			if c == ' ' && at(t, i+1) == ' ' && kinds&(ckHex2|ckHex4) != 0 && n >= 4 {
+			if c == ' ' && at(t, i+1) == ' ' && kinds&(ckHex2|ckHex4|ckHex4LE) != 0 && n >= 4 {
 				if s, e, ok := dumpColumn(t, i); ok {
 					if cols != nil {
 						*cols = append(*cols, span{start: s, end: e})
@@ -364,6 +365,9 @@ func (kf kwFacts) spelled() spelled {
 // the keyword walk counted enough of them, or, when it did not run, by
 // probing a word every spellProbe bytes.
 func codeListIn(t []byte, sp spelled, cp *codeProber) bool {
+	if hasCharDump(t) {
+		return true
+	}
 	switch sp {
 	case spelledMany:
 		_, ok := nextCodeList(t, 0, nil, nil, len(t)+1)
@@ -514,7 +518,7 @@ func textCodes(t []byte, s, ds, e int) codeKind {
 	if h := t[ds]; h >= '2' && h <= '7' {
 		k |= ckHex2
 		if h3 := at(t, ds+2); e-ds == 4 && h3 >= '2' && h3 <= '7' {
-			k |= ckHex4
+			k |= ckHex4 | ckHex4LE
 		}
 	}
 	if e-ds >= 2 && e-ds <= 3 && ds == s {
@@ -548,7 +552,7 @@ func (l *layer) readCodes(src []byte, st, en []int, sc *codeScratch) bool {
 			break
 		}
 		i = cl.end
-		for _, k := range [...]codeKind{ckHex2, ckHex4, ckDec, ckWord} {
+		for _, k := range [...]codeKind{ckHex2, ckHex4, ckHex4LE, ckDec, ckWord} {
 			toks := sc.toks
 			if toks[0].kinds&k == 0 {
 				toks = toks[1:]
@@ -570,6 +574,9 @@ func (l *layer) readCodes(src []byte, st, en []int, sc *codeScratch) bool {
 			l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
 		}
 	}
+	if hasCharDump(src) {
+		l.readCharDumps(src, st, en)
+	}
 	return len(l.b) > 0
 }
 
@@ -581,6 +588,9 @@ func codeBytes(src []byte, tk codeTok, k codeKind, f func(c byte)) {
 	case ckHex4:
 		f(unhex(src[tk.ds])<<4 | unhex(src[tk.ds+1]))
 		f(unhex(src[tk.ds+2])<<4 | unhex(src[tk.ds+3]))
+	case ckHex4LE:
+		f(unhex(src[tk.ds+2])<<4 | unhex(src[tk.ds+3]))
+		f(unhex(src[tk.ds])<<4 | unhex(src[tk.ds+1]))
 	case ckDec:
 		v := 0
 		for _, c := range src[tk.ds:tk.e] {
