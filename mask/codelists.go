@@ -24,12 +24,12 @@ package mask
 type codeKind uint8
 
 const (
-	ckHex2 codeKind = 1 << iota // two hex digits, perhaps after 0x or x
-	ckHex4                      // four hex digits: two bytes, as xxd groups them
-	ckHex4LE                    // four hex digits: a 16-bit word, little-endian (od -x, hexdump)
-	ckDec                       // a decimal code point, 0-255
-	ckWord                      // a spelled digit, zero to nine
-	ckAll  = ckHex2 | ckHex4 | ckHex4LE | ckDec | ckWord
+	ckHex2   codeKind = 1 << iota // two hex digits, perhaps after 0x or x
+	ckHex4                        // four hex digits: two bytes, as xxd groups them
+	ckHex4LE                      // four hex digits: a 16-bit word, little-endian (od -x, hexdump)
+	ckDec                         // a decimal code point, 0-255
+	ckWord                        // a spelled digit, zero to nine
+	ckAll    = ckHex2 | ckHex4 | ckHex4LE | ckDec | ckWord
 )
 
 const (
