@@ -3,7 +3,8 @@ package mask
 // Code lists. A value is also written one character at a time as a list
 // of codes: its bytes in hex with a separator (34 31 31 31, 34:31:31,
 // 0x34,0x31), as a hex dump (xxd, hexdump -C and od lines, with offsets
-// and ASCII columns), as decimal code points (52,49,49, chr(52)+chr(49),
+// and ASCII columns; od -x and hexdump print 16-bit words little-endian,
+// so a group of four hex digits is read in both byte orders), as decimal code points (52,49,49, chr(52)+chr(49),
 // String.fromCharCode(52,49), CHAR(52)||CHAR(49)), or as spelled digits
 // (four, one, one, one). A reader, or a one-line decoder, turns the list
 // back; so a text holding a list of at least minCodes such codes is also
