@@ -72,11 +72,7 @@ func TestTokenLikeValueGenerated(t *testing.T) {
 		v := tokenLikeValue(r)
 		br := brackets[r.IntN(len(brackets))]
 		k, sp := keys[r.IntN(len(keys))], seps[r.IntN(len(seps))]
-		tl := tails[r.IntN(len(tails))]
-		if strings.HasSuffix(sp, `"`) {
-			tl = `"` + tl // a quote opened is closed (an unclosed one before a tag: see the report)
-		}
-		in := k + sp + br[0] + v + br[1] + tl
+		in := k + sp + br[0] + v + br[1] + tails[r.IntN(len(tails))]
 		total++
 		got, _, err := p.Value("", in)
 		if err == nil {
