@@ -30,7 +30,8 @@ const (
 	ckHex4LE                      // four hex digits: a 16-bit word, little-endian (od -x, hexdump)
 	ckDec                         // a decimal code point, 0-255
 	ckWord                        // a spelled digit, zero to nine
-	ckAll    = ckHex2 | ckHex4 | ckHex4LE | ckDec | ckWord
+	ckOct                         // three octal digits, 000-377 (od -b, hexdump -b)
+	ckAll    = ckHex2 | ckHex4 | ckHex4LE | ckDec | ckWord | ckOct
 )
 
 const (
@@ -132,6 +133,9 @@ func classifyCode(t []byte, s, e int, m uint8) (k codeKind, ds int, word byte) {
 	if m&cbHexL == 0 && n <= 3 && (n < 3 || t[s] < '2' || t[s] == '2' && (t[s+1] < '5' || t[s+1] == '5' && t[s+2] <= '5')) {
 		k |= ckDec
 	}
+	if n == 3 && m&cbHexL == 0 && t[s] <= '3' && isOctal(t[s+1]) && isOctal(t[s+2]) {
+		k |= ckOct
+	}
 	return k, ds, 0
 }
 
@@ -216,6 +220,33 @@ func dumpColumn(t []byte, i int) (start, end int, ok bool) {
 	return j, k, true
 }
 
+// spacedWords reports whether the rest of the line from the spaces at
+// t[i] is words of two or four letters or digits, each after as many
+// spaces as lastGap: the last groups of a dump spaced wide (hexdump -x
+// puts four spaces between its words), not an ASCII column.
+func spacedWords(t []byte, i, lastGap int) bool {
+	for {
+		j := i
+		for j < len(t) && t[j] == ' ' {
+			j++
+		}
+		if j == len(t) || t[j] == '\n' {
+			return true
+		}
+		if j-i != lastGap {
+			return false
+		}
+		k := j
+		for k < len(t) && codeByte[t[k]]&cbAlnum != 0 {
+			k++
+		}
+		if k-j != 2 && k-j != 4 || k < len(t) && t[k] != ' ' && t[k] != '\n' {
+			return false
+		}
+		i = k
+	}
+}
+
 // enough reports whether n tokens of kinds make a list.
 func enough(kinds codeKind, n int) bool {
 	return n >= minCodes || kinds&(ckHex4|ckHex4LE) != 0 && n >= minHex4
@@ -227,6 +258,7 @@ func enough(kinds codeKind, n int) bool {
 func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (codeList, bool) {
 	var first codeTok
 	n, gap, glue := 0, 0, 0
+	lastGap := 0 // the bytes between the last two tokens
 	kinds := ckAll
 	reset := func() {
 		n, kinds = 0, ckAll
@@ -255,7 +287,7 @@ func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (cod
 				i++
 				continue
 			}
-			if c == ' ' && at(t, i+1) == ' ' && kinds&(ckHex2|ckHex4|ckHex4LE) != 0 && n >= 4 {
+			if c == ' ' && at(t, i+1) == ' ' && kinds&(ckHex2|ckHex4|ckHex4LE) != 0 && n >= 4 && gap == 0 && !spacedWords(t, i, lastGap) {
 				if s, e, ok := dumpColumn(t, i); ok {
 					if cols != nil {
 						*cols = append(*cols, span{start: s, end: e})
@@ -322,7 +354,7 @@ func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (cod
 		if n > 0 && toks != nil {
 			*toks = append(*toks, tk)
 		}
-		gap, glue = 0, 0
+		lastGap, gap, glue = gap, 0, 0
 		i = e
 	}
 	if enough(kinds, n) {
@@ -465,7 +497,7 @@ func mayBeTextCode(t []byte, s, e int, m uint8) bool {
 	case n == 2:
 		return c >= '2' && c <= '9'
 	case n == 3:
-		return c == '1' || c|0x20 == 'x'
+		return c == '0' || c == '1' || c|0x20 == 'x'
 	case n == 4:
 		return c >= '2' && c <= '7' || c == '0' && t[s+1]|0x20 == 'x'
 	}
@@ -531,6 +563,11 @@ func textCodes(t []byte, s, ds, e int) codeKind {
 			k |= ckDec
 		}
 	}
+	if e-s == 3 && ds == s && (t[s] == '0' || t[s] == '1') && isOctal(t[s+1]) && isOctal(t[s+2]) {
+		if v := (t[s]-'0')<<6 | (t[s+1]-'0')<<3 | (t[s+2] - '0'); v >= ' ' && v < 0x7F {
+			k |= ckOct
+		}
+	}
 	return k
 }
 
@@ -553,7 +590,7 @@ func (l *layer) readCodes(src []byte, st, en []int, sc *codeScratch) bool {
 			break
 		}
 		i = cl.end
-		for _, k := range [...]codeKind{ckHex2, ckHex4, ckHex4LE, ckDec, ckWord} {
+		for _, k := range [...]codeKind{ckHex2, ckHex4, ckHex4LE, ckDec, ckWord, ckOct} {
 			toks := sc.toks
 			if toks[0].kinds&k == 0 {
 				toks = toks[1:]
@@ -600,6 +637,8 @@ func codeBytes(src []byte, tk codeTok, k codeKind, f func(c byte)) {
 		f(byte(v))
 	case ckWord:
 		f(tk.word)
+	case ckOct:
+		f((src[tk.ds]-'0')<<6 | (src[tk.ds+1]-'0')<<3 | (src[tk.ds+2] - '0'))
 	}
 }
 
