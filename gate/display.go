@@ -47,8 +47,8 @@ type DetailItem struct {
 }
 
 // displaySecret stands for a secret of the request on a reviewer's screen.
-// The masker reads the text after it is put in and leaves a mask token
-// alone (capitals, digits, '_' and ':' in brackets): "[secret]" after
+// The masker reads the text after it is put in and leaves the tokens it
+// emits, and this placeholder, alone: "[secret]" after
 // "token=" or "Authorization: " was read as an assignment's value and
 // shown as "[[PASSWORD_ASSIGNMENT]]".
 const displaySecret = "[SECRET]"

@@ -212,7 +212,7 @@ func TestReviewMasksPasswordLiterals(t *testing.T) {
 		require.NoError(t, err)
 		all := stored(t, p)
 		assert.NotContains(t, all, "hunter", sql)
-		assert.Contains(t, p.Request.Command, "[secret]", sql)
+		assert.Contains(t, p.Request.Command, "[SECRET]", sql)
 	}
 }
 

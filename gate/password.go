@@ -10,8 +10,8 @@ import (
 var passwordWord = regexp.MustCompile(`(?i)\bpassword\s+`)
 
 // maskSQLPasswords replaces the literal after every PASSWORD keyword of s
-// with '[secret]': '...' (with ” inside), E'...' (with backslash escapes)
-// and dollar-quoted $tag$...$tag$ strings. A literal that does not end
+// with '[SECRET]' (displaySecret, which the masker leaves alone): '...'
+// (with ” inside), E'...' (with backslash escapes) and dollar-quoted $tag$...$tag$ strings. A literal that does not end
 // masks the rest of the text. Reviews show statements masked this way even
 // when the protocol did not list the password in Request.Secrets.
 func maskSQLPasswords(s string) string {
@@ -30,7 +30,7 @@ func maskSQLPasswords(s string) string {
 			continue
 		}
 		b.WriteString(s[pos:start])
-		b.WriteString("'[secret]'")
+		b.WriteString("'" + displaySecret + "'")
 		pos = end
 	}
 	b.WriteString(s[pos:])

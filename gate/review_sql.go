@@ -350,7 +350,7 @@ func onePiece(s string, p sqlPiece) bool {
 
 // hiddenValue stands for the body of a literal that could not be masked
 // without reaching past it.
-const hiddenValue = "[secret]"
+const hiddenValue = displaySecret
 
 // tail returns the last n bytes of s at most, from a rune start.
 func tail(s string, n int) string {

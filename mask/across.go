@@ -1,5 +1,10 @@
 package mask
 
+import (
+	"bytes"
+	"strings"
+)
+
 // Matches across elements. A markup view joins the text of neighbouring
 // elements (<id>4111111111111111</id><mail>ann@example.com</mail> reads
 // "4111111111111111ann@example.com", an address), and the longest match
@@ -37,7 +42,7 @@ func dropCovered(t []byte, c []span) []span {
 	inner = resolve(t, inner)
 	out := c[:0]
 	for _, x := range c {
-		if !spansTag(t, x) || !coveredText(t, x, inner) {
+		if !spansTag(t, x) || !coveredText(t, x, inner) || opensUnclosed(t, x) {
 			out = append(out, x)
 		}
 	}
@@ -73,4 +78,37 @@ func markupOnly(g []byte) bool {
 		}
 	}
 	return true
+}
+
+// opensUnclosed reports whether the candidate x begins with a start tag
+// that no end tag in x closes, not one of HTML's void elements: a value
+// that begins like a tag (password: "<hunter2xyz> and more") is a value,
+// and the tag is masked with the rest of it, not kept as markup.
+func opensUnclosed(t []byte, x span) bool {
+	if at(t, x.start) != '<' || !is(at(t, x.start+1), clUpper|clLower) {
+		return false
+	}
+	e := x.start + 1
+	for e < x.end && (is(t[e], clWord) || t[e] == '-' || t[e] == ':') {
+		e++
+	}
+	name := t[x.start+1 : e]
+	if voidElement(name) {
+		return false
+	}
+	for i := e; i+2+len(name) <= x.end; i++ {
+		if t[i] == '<' && t[i+1] == '/' && bytes.EqualFold(t[i+2:i+2+len(name)], name) {
+			return false
+		}
+	}
+	return true
+}
+
+// voidElement reports whether name is an HTML element that has no end tag.
+func voidElement(name []byte) bool {
+	switch strings.ToLower(string(name)) {
+	case "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "param":
+		return true
+	}
+	return false
 }

@@ -39,16 +39,17 @@ func assignmentValue(s *scan, j int) (span, bool) {
 	}
 	start := j
 	j = s.valueEnd(start)
-	return valueSpan(t, start, j)
+	return valueSpan(s, start, j)
 }
 
 // valueSpan is the span [start, end) of a value, unless it is empty or
 // already a mask token; beyond maxAssignment it is overlong.
-func valueSpan(t []byte, start, end int) (span, bool) {
+func valueSpan(s *scan, start, end int) (span, bool) {
+	t := s.t
 	if end-start > maxAssignment {
 		return span{start: start, end: start + maxAssignment, overlong: true}, true
 	}
-	if end <= start || isMaskToken(t[start:end]) {
+	if end <= start || s.eng.isMaskToken(t[start:end]) {
 		return span{}, false
 	}
 	return span{start: start, end: end}, true
@@ -65,9 +66,9 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 	switch q := at(t, j+n); {
 	case q == '"' || q == '\'' || q == '`':
 		if n == 0 {
-			sp, ok = quotedValue(t, j+1, q)
+			sp, ok = quotedValue(s, j+1, q)
 		} else {
-			sp, ok = escapedQuotedValue(t, j+n+1, q)
+			sp, ok = escapedQuotedValue(s, j+n+1, q)
 		}
 		return sp, ok, true
 	case n > 0:
@@ -76,7 +77,7 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 	var closer byte
 	switch at(t, j) {
 	case '[':
-		if k := bytes.IndexByte(t[j:min(len(t), j+2*maxLabel)], ']'); k > 0 && isMaskToken(t[j:j+k+1]) {
+		if k := bytes.IndexByte(t[j:min(len(t), j+2*maxLabel)], ']'); k > 0 && s.eng.isMaskToken(t[j:j+k+1]) {
 			return span{}, false, true // already masked: [PASSWORD_ASSIGNMENT]
 		}
 		closer = ']'
@@ -88,7 +89,7 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 		if e, ok := startTagEnd(t, j); ok && s.valueEnd(e) > e {
 			// An element: <value>hunter2</value>. The value is its text;
 			// the tags stay.
-			sp, ok = valueSpan(t, e, s.valueEnd(e))
+			sp, ok = valueSpan(s, e, s.valueEnd(e))
 			return sp, ok, true
 		}
 		closer = '>'
@@ -103,10 +104,10 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 	if at(t, e) != closer {
 		// Not closed on its line: the value runs as an unquoted one.
 		e = s.valueEnd(start)
-	} else if at(t, start) == '[' && isMaskToken(t[start:e+1]) {
+	} else if at(t, start) == '[' && s.eng.isMaskToken(t[start:e+1]) {
 		return span{}, false, true // [[PASSWORD_ASSIGNMENT]]: masked before
 	}
-	sp, ok = valueSpan(t, start, e)
+	sp, ok = valueSpan(s, start, e)
 	return sp, ok, true
 }
 
@@ -145,7 +146,8 @@ const maxLabel = 48
 
 // quotedValue reads a value in quotes q that begins at t[start], up to the
 // closing quote or the end of the line; a backslash escapes the next byte.
-func quotedValue(t []byte, start int, q byte) (span, bool) {
+func quotedValue(s *scan, start int, q byte) (span, bool) {
+	t := s.t
 	j := start
 	for j < len(t) && t[j] != q && t[j] != '\n' && j-start <= maxAssignment {
 		if t[j] == '\\' {
@@ -153,13 +155,14 @@ func quotedValue(t []byte, start int, q byte) (span, bool) {
 		}
 		j++
 	}
-	return valueSpan(t, start, min(j, len(t)))
+	return valueSpan(s, start, min(j, len(t)))
 }
 
 // escapedQuotedValue reads a value in escaped quotes (\"...\") that begins
 // at t[start], up to the backslashes of the closing quote or the end of
 // the line.
-func escapedQuotedValue(t []byte, start int, q byte) (span, bool) {
+func escapedQuotedValue(s *scan, start int, q byte) (span, bool) {
+	t := s.t
 	j := start
 	for j < len(t) && t[j] != q && t[j] != '\n' && j-start <= maxAssignment {
 		j++
@@ -170,7 +173,7 @@ func escapedQuotedValue(t []byte, start int, q byte) (span, bool) {
 			e--
 		}
 	}
-	return valueSpan(t, start, e)
+	return valueSpan(s, start, e)
 }
 
 // escapedBreak reports whether the backslash at t[i] begins an escape that

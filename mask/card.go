@@ -55,23 +55,25 @@ func (cardDetector) onRun(t []byte, start, end, id int, out []span) []span {
 	return out
 }
 
-// maxGluedCardRun bounds the digit runs searched for a card glued to other
-// digits: a timestamp of fourteen digits on either side of a nineteen-digit
-// card, and less than a 128-bit number in decimal (39 digits).
+// maxGluedCardRun bounds the digit runs masked whole for a card glued to
+// other digits: a timestamp of fourteen digits on either side of a
+// nineteen-digit card. Longer runs are masked where a card can stand
+// (cardWindows).
 const maxGluedCardRun = 38
 
-// gluedCard masks the run t[start:end] of 14 to maxGluedCardRun digits
-// when a window of it is a card: 13 to 19 digits with an issuer's prefix
-// and length that pass Luhn. '9' || pan || '9' in SQL, an order number
-// and a card concatenated, or a card between two timestamps print a card
-// glued to digits, and which digits are glue cannot be told: the whole
-// run goes. A run of random digits holds such a window often (about one
-// in four of nineteen or twenty digits, four in ten of two timestamps
-// glued, TestGluedCardFalsePositives): longer runs
-// (decimal hashes of 128 bits and more) are left alone.
+// gluedCard masks the run t[start:end] of more than 13 digits when a
+// window of it is a card: 13 to 19 digits with an issuer's prefix and
+// length that pass Luhn. '9' || pan || '9' in SQL, an order number and a
+// card concatenated, or a card between two timestamps print a card glued
+// to digits, and which digits are glue cannot be told: a run of up to
+// maxGluedCardRun digits goes whole; in a longer one (a card padded with
+// digits), every window that is a card goes. A run of random digits holds
+// such a window often (about one in four of nineteen or twenty digits,
+// four in ten of two timestamps glued, nearly every one of forty digits
+// and more: TestGluedCardFalsePositives).
 func gluedCard(t []byte, start, end, id int, out []span) []span {
 	if end-start > maxGluedCardRun {
-		return out
+		return cardWindows(t, start, end, id, out)
 	}
 	var d [maxGluedCardRun]byte
 	for k := start; k < end; k++ {
@@ -89,8 +91,10 @@ func gluedCard(t []byte, start, end, id int, out []span) []span {
 }
 
 // cardIIN checks the issuer prefix and the length the issuer uses.
-func cardIIN(d []byte) bool {
-	n := len(d)
+func cardIIN(d []byte) bool { return cardIINLen(d, len(d)) }
+
+// cardIINLen checks the issuer prefix d[:6] of a card of n digits.
+func cardIINLen(d []byte, n int) bool {
 	p2 := int(d[0])*10 + int(d[1])
 	p3 := p2*10 + int(d[2])
 	p4 := p3*10 + int(d[3])

@@ -3,7 +3,8 @@ package mask
 // Code lists. A value is also written one character at a time as a list
 // of codes: its bytes in hex with a separator (34 31 31 31, 34:31:31,
 // 0x34,0x31), as a hex dump (xxd, hexdump -C and od lines, with offsets
-// and ASCII columns), as decimal code points (52,49,49, chr(52)+chr(49),
+// and ASCII columns; od -x and hexdump print 16-bit words little-endian,
+// so a group of four hex digits is read in both byte orders), as decimal code points (52,49,49, chr(52)+chr(49),
 // String.fromCharCode(52,49), CHAR(52)||CHAR(49)), or as spelled digits
 // (four, one, one, one). A reader, or a one-line decoder, turns the list
 // back; so a text holding a list of at least minCodes such codes is also
@@ -24,11 +25,13 @@ package mask
 type codeKind uint8
 
 const (
-	ckHex2 codeKind = 1 << iota // two hex digits, perhaps after 0x or x
-	ckHex4                      // four hex digits: two bytes, as xxd groups them
-	ckDec                       // a decimal code point, 0-255
-	ckWord                      // a spelled digit, zero to nine
-	ckAll  = ckHex2 | ckHex4 | ckDec | ckWord
+	ckHex2   codeKind = 1 << iota // two hex digits, perhaps after 0x or x
+	ckHex4                        // four hex digits: two bytes, as xxd groups them
+	ckHex4LE                      // four hex digits: a 16-bit word, little-endian (od -x, hexdump)
+	ckDec                         // a decimal code point, 0-255
+	ckWord                        // a spelled digit, zero to nine
+	ckOct                         // three octal digits, 000-377 (od -b, hexdump -b)
+	ckAll    = ckHex2 | ckHex4 | ckHex4LE | ckDec | ckWord | ckOct
 )
 
 const (
@@ -125,10 +128,13 @@ func classifyCode(t []byte, s, e int, m uint8) (k codeKind, ds int, word byte) {
 	case 2:
 		k = ckHex2
 	case 4:
-		k = ckHex4
+		k = ckHex4 | ckHex4LE
 	}
 	if m&cbHexL == 0 && n <= 3 && (n < 3 || t[s] < '2' || t[s] == '2' && (t[s+1] < '5' || t[s+1] == '5' && t[s+2] <= '5')) {
 		k |= ckDec
+	}
+	if n == 3 && m&cbHexL == 0 && t[s] <= '3' && isOctal(t[s+1]) && isOctal(t[s+2]) {
+		k |= ckOct
 	}
 	return k, ds, 0
 }
@@ -214,9 +220,36 @@ func dumpColumn(t []byte, i int) (start, end int, ok bool) {
 	return j, k, true
 }
 
+// spacedWords reports whether the rest of the line from the spaces at
+// t[i] is words of two or four letters or digits, each after as many
+// spaces as lastGap: the last groups of a dump spaced wide (hexdump -x
+// puts four spaces between its words), not an ASCII column.
+func spacedWords(t []byte, i, lastGap int) bool {
+	for {
+		j := i
+		for j < len(t) && t[j] == ' ' {
+			j++
+		}
+		if j == len(t) || t[j] == '\n' {
+			return true
+		}
+		if j-i != lastGap {
+			return false
+		}
+		k := j
+		for k < len(t) && codeByte[t[k]]&cbAlnum != 0 {
+			k++
+		}
+		if k-j != 2 && k-j != 4 || k < len(t) && t[k] != ' ' && t[k] != '\n' {
+			return false
+		}
+		i = k
+	}
+}
+
 // enough reports whether n tokens of kinds make a list.
 func enough(kinds codeKind, n int) bool {
-	return n >= minCodes || kinds&ckHex4 != 0 && n >= minHex4
+	return n >= minCodes || kinds&(ckHex4|ckHex4LE) != 0 && n >= minHex4
 }
 
 // nextCodeList finds the next list at or after i. toks, when not nil,
@@ -225,6 +258,7 @@ func enough(kinds codeKind, n int) bool {
 func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (codeList, bool) {
 	var first codeTok
 	n, gap, glue := 0, 0, 0
+	lastGap := 0 // the bytes between the last two tokens
 	kinds := ckAll
 	reset := func() {
 		n, kinds = 0, ckAll
@@ -253,7 +287,7 @@ func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (cod
 				i++
 				continue
 			}
-			if c == ' ' && at(t, i+1) == ' ' && kinds&(ckHex2|ckHex4) != 0 && n >= 4 {
+			if c == ' ' && at(t, i+1) == ' ' && kinds&(ckHex2|ckHex4|ckHex4LE) != 0 && n >= 4 && gap == 0 && !spacedWords(t, i, lastGap) {
 				if s, e, ok := dumpColumn(t, i); ok {
 					if cols != nil {
 						*cols = append(*cols, span{start: s, end: e})
@@ -320,7 +354,7 @@ func nextCodeList(t []byte, i int, toks *[]codeTok, cols *[]span, stop int) (cod
 		if n > 0 && toks != nil {
 			*toks = append(*toks, tk)
 		}
-		gap, glue = 0, 0
+		lastGap, gap, glue = gap, 0, 0
 		i = e
 	}
 	if enough(kinds, n) {
@@ -364,6 +398,9 @@ func (kf kwFacts) spelled() spelled {
 // the keyword walk counted enough of them, or, when it did not run, by
 // probing a word every spellProbe bytes.
 func codeListIn(t []byte, sp spelled, cp *codeProber) bool {
+	if hasCharDump(t) {
+		return true
+	}
 	switch sp {
 	case spelledMany:
 		_, ok := nextCodeList(t, 0, nil, nil, len(t)+1)
@@ -460,7 +497,7 @@ func mayBeTextCode(t []byte, s, e int, m uint8) bool {
 	case n == 2:
 		return c >= '2' && c <= '9'
 	case n == 3:
-		return c == '1' || c|0x20 == 'x'
+		return c == '0' || c == '1' || c|0x20 == 'x'
 	case n == 4:
 		return c >= '2' && c <= '7' || c == '0' && t[s+1]|0x20 == 'x'
 	}
@@ -514,7 +551,7 @@ func textCodes(t []byte, s, ds, e int) codeKind {
 	if h := t[ds]; h >= '2' && h <= '7' {
 		k |= ckHex2
 		if h3 := at(t, ds+2); e-ds == 4 && h3 >= '2' && h3 <= '7' {
-			k |= ckHex4
+			k |= ckHex4 | ckHex4LE
 		}
 	}
 	if e-ds >= 2 && e-ds <= 3 && ds == s {
@@ -524,6 +561,11 @@ func textCodes(t []byte, s, ds, e int) codeKind {
 		}
 		if v >= ' ' && v < 0x7F {
 			k |= ckDec
+		}
+	}
+	if e-s == 3 && ds == s && (t[s] == '0' || t[s] == '1') && isOctal(t[s+1]) && isOctal(t[s+2]) {
+		if v := (t[s]-'0')<<6 | (t[s+1]-'0')<<3 | (t[s+2] - '0'); v >= ' ' && v < 0x7F {
+			k |= ckOct
 		}
 	}
 	return k
@@ -548,7 +590,7 @@ func (l *layer) readCodes(src []byte, st, en []int, sc *codeScratch) bool {
 			break
 		}
 		i = cl.end
-		for _, k := range [...]codeKind{ckHex2, ckHex4, ckDec, ckWord} {
+		for _, k := range [...]codeKind{ckHex2, ckHex4, ckHex4LE, ckDec, ckWord, ckOct} {
 			toks := sc.toks
 			if toks[0].kinds&k == 0 {
 				toks = toks[1:]
@@ -570,6 +612,9 @@ func (l *layer) readCodes(src []byte, st, en []int, sc *codeScratch) bool {
 			l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
 		}
 	}
+	if hasCharDump(src) {
+		l.readCharDumps(src, st, en)
+	}
 	return len(l.b) > 0
 }
 
@@ -581,6 +626,9 @@ func codeBytes(src []byte, tk codeTok, k codeKind, f func(c byte)) {
 	case ckHex4:
 		f(unhex(src[tk.ds])<<4 | unhex(src[tk.ds+1]))
 		f(unhex(src[tk.ds+2])<<4 | unhex(src[tk.ds+3]))
+	case ckHex4LE:
+		f(unhex(src[tk.ds+2])<<4 | unhex(src[tk.ds+3]))
+		f(unhex(src[tk.ds])<<4 | unhex(src[tk.ds+1]))
 	case ckDec:
 		v := 0
 		for _, c := range src[tk.ds:tk.e] {
@@ -589,6 +637,8 @@ func codeBytes(src []byte, tk codeTok, k codeKind, f func(c byte)) {
 		f(byte(v))
 	case ckWord:
 		f(tk.word)
+	case ckOct:
+		f((src[tk.ds]-'0')<<6 | (src[tk.ds+1]-'0')<<3 | (src[tk.ds+2] - '0'))
 	}
 }
 

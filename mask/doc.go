@@ -126,7 +126,9 @@
 //     or random bytes in base64 are left alone; base32 in either case;
 //   - code lists (codelists.go): bytes in hex with separators (34 31 31,
 //     34:31, 0x34,0x31), hex dumps (xxd, hexdump -C, od: offsets skipped,
-//     ASCII columns read joined), decimal code points (52,49,
+//     ASCII columns read joined; 16-bit little-endian words of od -x and
+//     hexdump), character dumps (od -c, od -a, hexdump -c: chardump.go),
+//     decimal code points (52,49,
 //     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49),
 //     unichr, NCHAR, String.fromCodePoint and the calls of codecalls.go)
 //     and spelled digits (four, one, one) are read decoded when nine or

@@ -22,8 +22,11 @@ type Engine struct {
 	aliases map[string]string   // alias -> detector name
 	groups  map[string][]string // group -> detector names
 	strat   map[string]*strategy
-	maxVal  int
-	maxMat  int
+	// tokens holds the labels of the mask tokens the engine emits
+	// (masktoken.go).
+	tokens map[string]tokenForms
+	maxVal int
+	maxMat int
 	// builtinKW is the shared keyword prefilter of the built-in detectors.
 	builtinKW *acMatcher
 	// policies caches Policy by the names asked for: rule files name a
@@ -124,6 +127,7 @@ func New(cfg Config) (*Engine, error) {
 	if err := e.compileStrategies(cfg); err != nil {
 		return nil, err
 	}
+	e.tokens = emittedTokens(e.strat)
 	return e, nil
 }
 

@@ -77,13 +77,81 @@ func gluedOK(t []byte, ps, bs, be int, g glueRule) bool {
 		return false
 	}
 	if g != glueRandom {
+		digit := false
 		for _, c := range t[bs:be] {
 			if c == '0' || c == '1' || c == '8' || c == '9' {
 				return false
 			}
+			digit = digit || isDigit(c)
+		}
+		if !digit {
+			return lettersKeyID(t[bs:be], l, r)
 		}
 	}
 	return randomBody(t[bs:be])
+}
+
+// commonBigrams are the hundred pairs of letters met most in English
+// text, most frequent first.
+const commonBigrams = "TH HE IN ER AN RE ON AT EN ND TI ES OR TE OF ED IS IT AL AR " +
+	"ST TO NT NG SE HA AS OU IO LE VE CO ME DE HI RI RO IC NE EA RA CE LI CH LL " +
+	"BE MA SI OM UR CA EL TA LA NS DI FO HO PE EC PR NO CT US AC OT IL TR LY NC " +
+	"ET UT SS SO RS UN LO WA GE IE WH EE WI EM AD OL RT PO WE NA UL NI TS MO OW " +
+	"PA IM MI AI SH"
+
+// wordBigram[a][b] reports whether the letters a, b (0 to 25) are one of
+// commonBigrams.
+var wordBigram = func() (m [26][26]bool) {
+	for i := 0; i+1 < len(commonBigrams); i += 3 {
+		m[commonBigrams[i]-'A'][commonBigrams[i+1]-'A'] = true
+	}
+	return m
+}()
+
+// maxKeyIDWordBigrams is how many of a body's fifteen pairs of letters may
+// be common in English for sixteen letters glued to letters of their own
+// case to read as drawn at random: sixteen random letters hold four or
+// fewer nine times in ten, sixteen letters of words in capitals
+// (PACIFICHEADQUART) about one time in a hundred and fifty
+// (TestKeyIDLettersGenerated).
+const maxKeyIDWordBigrams = 4
+
+// lettersKeyID reports whether an access key ID's body of letters only
+// (one key ID in about thirty: sixteen base32 characters without a digit)
+// stands glued to l before its prefix and r after it. The body must hold
+// minGlueDistinct different letters and one beyond hex. A neighbour of
+// another class (a digit, a lower-case letter after capitals, '_', '-')
+// marks where the key ID ends, as in "4294967295AKIA..."; a neighbour of
+// the body's own case leaves a run of letters, words in capitals
+// (SOUTHEASTASIAPACIFIC...) unless few of the body's pairs of letters are
+// common in words.
+func lettersKeyID(b []byte, l, r byte) bool {
+	var seen [256]bool
+	distinct, nonHex := 0, false
+	for _, c := range b {
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+		nonHex = nonHex || !is(c, clHex)
+	}
+	if distinct < minGlueDistinct || !nonHex {
+		return false
+	}
+	caseOf := uint16(clUpper)
+	if is(b[0], clLower) {
+		caseOf = clLower
+	}
+	if !is(l, caseOf) && !is(r, caseOf) {
+		return true
+	}
+	common := 0
+	for i := 0; i+1 < len(b); i++ {
+		if wordBigram[(b[i]|0x20)-'a'][(b[i+1]|0x20)-'a'] {
+			common++
+		}
+	}
+	return common <= maxKeyIDWordBigrams
 }
 
 // jwtPayload reports whether the "eyJ" at t[i], after a '.', is a later

@@ -312,7 +312,7 @@ func (p *Policy) digitRuns(t []byte, out []span, cp *codeProber) []span {
 		n := e - i
 		next := at(t, e)
 		cardAt := false // the plain card scanner took a card starting here
-		if r.card >= 0 && (n <= 19 && (n >= 13 || ((next == ' ' || next == '-') && isDigit(at(t, e+1)))) || n > 13 && n <= maxGluedCardRun) {
+		if r.card >= 0 && (n <= 19 && (n >= 13 || ((next == ' ' || next == '-') && isDigit(at(t, e+1)))) || n > 13) {
 			k := len(out)
 			out = cardDetector{}.onRun(t, i, e, r.card, out)
 			cardAt = len(out) > k

@@ -244,7 +244,12 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 		j++
 	}
 	switch {
-	case at(t, j) == ':' && at(t, j+1) == '=':
+	case at(t, j) == ':' && at(t, j+1) == ':' && at(t, j+2) == '=':
+		// "password ::= hunter2" (BNF); "password::text" is a cast.
+		j += 3
+	case at(t, j) == ':' && at(t, j+1) == '=', at(t, j) == '=' && at(t, j+1) == ':':
+		// "password := hunter2"; "password =: hunter2", "password=:pw" (a
+		// bind parameter): the operator stays whole.
 		j += 2
 	case at(t, j) == '=' && at(t, j+1) == '>':
 		j += 2
@@ -263,34 +268,6 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 		j++
 	}
 	return assignmentValue(s, j)
-}
-
-// isMaskToken reports whether v is already masked: a redact or hash token
-// such as [PASSWORD_ASSIGNMENT], [REDACTED] or [EMAIL:0a1b...], or only
-// '*'. Masking output again then finds nothing new. A label begins with a
-// capital ("[4D11...]" is a value in brackets) and only the hash after
-// its ':' is lower-case hex.
-func isMaskToken(v []byte) bool {
-	if len(v) >= 3 && v[0] == '[' && v[len(v)-1] == ']' && is(v[1], clUpper) {
-		hash := false
-		for _, c := range v[1 : len(v)-1] {
-			switch {
-			case c == ':' && !hash:
-				hash = true
-			case hash && (isDigit(c) || c >= 'a' && c <= 'f'):
-			case !hash && (is(c, clUpper|clDigit) || c == '_'):
-			default:
-				return false
-			}
-		}
-		return true
-	}
-	for _, c := range v {
-		if c != '*' {
-			return false
-		}
-	}
-	return true
 }
 
 // valueEnd returns the first index at or after i that ends an unquoted
