@@ -61,6 +61,20 @@ func parseLine(line string) *syntax.File {
 // against file names with a pattern that does not match every name. A
 // line that does not parse (nil) counts.
 func globIn(f *syntax.File) (string, bool) {
+	return firstGlobWord(f, func(w *syntax.Word) string {
+		if wordMatchesSome(w) {
+			return "the name pattern " + wordText(w)
+		}
+		return ""
+	})
+}
+
+// firstGlobWord reports the first extended glob of a parsed line, or its
+// first word that describe describes (a non-empty description), as
+// describe put it. Quoted parts and expansions inside a word are not
+// walked: they are not matched as written, and expansions are judged
+// elsewhere. A line that does not parse (nil) counts.
+func firstGlobWord(f *syntax.File, describe func(*syntax.Word) string) (string, bool) {
 	if f == nil {
 		return "a line the gate cannot read", true
 	}
@@ -73,11 +87,7 @@ func globIn(f *syntax.File) (string, bool) {
 		case *syntax.ExtGlob:
 			what = "the extended glob " + n.Op.String() + n.Pattern.Value + ")"
 		case *syntax.Word:
-			if wordMatchesSome(n) {
-				what = "the name pattern " + wordText(n)
-			}
-			// Quoted parts and expansions inside are not matched as
-			// written; expansions are judged elsewhere.
+			what = describe(n)
 			return what == ""
 		}
 		return true

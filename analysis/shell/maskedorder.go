@@ -189,24 +189,10 @@ func treeUnsorted(args []string) bool {
 // expand as a glob, which lists what it matches in sorted order. A line
 // that does not parse (nil) counts.
 func anyGlobIn(f *syntax.File) (string, bool) {
-	if f == nil {
-		return "a line the gate cannot read", true
-	}
-	var what string
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if what != "" {
-			return false
+	return firstGlobWord(f, func(w *syntax.Word) string {
+		if _, glob := globComponents(w); glob {
+			return "the glob " + wordText(w) + ", whose names the shell sorts (name the files, or list them unsorted: ls -U, find)"
 		}
-		switch n := n.(type) {
-		case *syntax.ExtGlob:
-			what = "the extended glob " + n.Op.String() + n.Pattern.Value + ")"
-		case *syntax.Word:
-			if _, glob := globComponents(n); glob {
-				what = "the glob " + wordText(n) + ", whose names the shell sorts (name the files, or list them unsorted: ls -U, find)"
-			}
-			return what == ""
-		}
-		return true
+		return ""
 	})
-	return what, what != ""
 }
