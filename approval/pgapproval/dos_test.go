@@ -85,7 +85,7 @@ func TestForgedVoteIsIgnoredNotBlocking(t *testing.T) {
 				t.Fatalf("round %d, %s: the second genuine approval, by the reviewer the forger named: %+v, %v", round, where, v, err)
 			}
 			via := []string{"Redeem", "Await"}[round%2]
-			v, err = use(ctx, ap, via, id, r.Digest)
+			v, err = use(ctx, ap, via, id, r.Digest, approvalWait)
 			if err != nil || v.State != gate.ReviewApproved {
 				t.Fatalf("round %d, %s: the genuine approval used through %s: %+v, %v", round, where, via, v, err)
 			}

@@ -250,7 +250,7 @@ func TestForgedReviewsApproveNothing(t *testing.T) {
 		for _, fg := range reviewForgeries {
 			for _, via := range []string{"Redeem", "Await"} {
 				id, digest := fg.forge(f)
-				v, err := use(ctx, ap, via, id, digest)
+				v, err := use(ctx, ap, via, id, digest, forgeryWait)
 				if err == nil && v.State == gate.ReviewApproved {
 					t.Errorf("round %d: %s, used through %s: approved", round, fg.name, via)
 				}
@@ -268,18 +268,29 @@ func TestForgedReviewsApproveNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if v, err := use(ctx, ap, via, id, r.Digest); err != nil || v.State != gate.ReviewApproved {
+			if v, err := use(ctx, ap, via, id, r.Digest, approvalWait); err != nil || v.State != gate.ReviewApproved {
 				t.Errorf("round %d: a real approval used through %s: %+v, %v", round, via, v, err)
 			}
 		}
 	}
 }
 
-func use(ctx context.Context, ap *pgapproval.Approver, via, id, digest string) (gate.Verdict, error) {
+// How long use waits through Await: a forgery is given time to be
+// taken for an approval; a real approval, time to be seen on a loaded
+// machine (300 ms under the race detector with every package's tests
+// running was too short: the control failed once in CI).
+const (
+	forgeryWait  = 300 * time.Millisecond
+	approvalWait = 10 * time.Second
+)
+
+// use redeems digest, or awaits id for at most wait (running out of time
+// is no error: the verdict is then the empty one).
+func use(ctx context.Context, ap *pgapproval.Approver, via, id, digest string, wait time.Duration) (gate.Verdict, error) {
 	if via == "Redeem" {
 		return ap.Redeem(ctx, digest)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	v, err := ap.Await(ctx, id)
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -143,7 +143,7 @@ func TestTamperedColumnsNeverReachTheVerdict(t *testing.T) {
 					sets = append(sets, strings.SplitN(c, ": ", 2)[1])
 				}
 				f.exec(`UPDATE airlock_reviews SET `+strings.Join(sets, ", ")+` WHERE id = $1`, id)
-				v, err := use(ctx, ap, via, id, r.Digest)
+				v, err := use(ctx, ap, via, id, r.Digest, forgeryWait)
 				if msg := sealedVerdict(v, err, want); msg != "" {
 					t.Errorf("%s, %v, through %s: %s", base.name, tc, via, msg)
 				}
