@@ -323,27 +323,14 @@ func meaningProbe(t *testing.T, tg *testGateway, up *pgconn.PgConn, mode func(*p
 		approved := approve(c)
 		change := sp.change(m)[0]
 		o := runReviewed(t, tg, c, false, func() (int64, error) {
-			b := &pgx.Batch{}
-			b.Queue(change)
-			b.Queue(stmt)
-			br := c.SendBatch(ctx, b)
-			defer br.Close()
-			if _, err := br.Exec(); err != nil {
-				return 0, err
-			}
-			tag, err := br.Exec()
-			return tag.RowsAffected(), err
+			return oneMessage(ctx, c, change, stmt, false)
 		})
 		if o.err == nil && !o.held {
 			return approved, o
 		}
 		// One Query with both, as psql -c sends it.
 		o2 := runReviewed(t, tg, c, false, func() (int64, error) {
-			rr, err := c.PgConn().Exec(ctx, change+"; "+stmt).ReadAll()
-			if err != nil {
-				return 0, err
-			}
-			return rr[len(rr)-1].CommandTag.RowsAffected(), nil
+			return oneMessage(ctx, c, change, stmt, true)
 		})
 		if o2.err == nil && !o2.held {
 			return approved, o2
@@ -539,11 +526,8 @@ func meaningProbeRules(t *testing.T, tg *testGateway, up *pgconn.PgConn, mode fu
 			return outcome{n: n, err: err}, nil
 		case sp.same:
 			c := openConn(t, tg, &opened, mode)
-			rr, err := c.PgConn().Exec(ctx, sp.change(m)[0]+"; "+stmt).ReadAll()
-			if err != nil {
-				return outcome{err: err}, nil
-			}
-			return outcome{n: rr[len(rr)-1].CommandTag.RowsAffected()}, nil
+			n, err := oneMessage(ctx, c, sp.change(m)[0], stmt, true)
+			return outcome{n: n, err: err}, nil
 		default:
 			c := openConn(t, tg, &opened, mode)
 			if sp.inTx {
