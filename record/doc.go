@@ -31,7 +31,11 @@
 // are. Values of 6 bytes or more are taken (shorter ones would garble the
 // event; a URL's whole user:password is taken, which hides a short
 // password); a value ends at white space, a quote, a backslash or one of
-// ;,&<>(){}[], so a secret that holds one is hidden up to it only.
+// ;,&<>(){}[], so a secret that holds one is hidden up to it only. The
+// search is linear in the text, runs of its own triggers included: a
+// long option whose name (after its leading '-', '_', '.') is over 64
+// bytes is taken for a secret name, and of values nested in one another
+// (key=key=v) a rule takes the 8 longest.
 //
 // Stored form: an event's JSON as encoding/json writes it, where every
 // string value holding a secret is written again with the secret replaced
