@@ -1,8 +1,6 @@
 package gate
 
 import (
-	"unsafe"
-
 	"cel.dev/cel-go/common/cost"
 	"cel.dev/cel-go/common/types"
 )
@@ -40,69 +38,53 @@ func (sizeEstimator) EstimateCallCost(function, overloadID string, target *cost.
 	return nil
 }
 
-// withinEstimate reports whether every list, map and string a rule can read
-// from req is within the sizes the estimator assumed, so that load-time cost
-// estimates are true upper bounds for this request. The checks are the
-// vocabulary's, derived from the Go types of the variables: one per
-// variable that is not a struct field, and one pass over each struct the
-// others are read from, nested request objects included (vocabfield.go).
-func withinEstimate(req *Request) bool {
+// sizeChecks are the size checks of a set of variables: the request is
+// within the cost estimate of rules that read only those variables when
+// every one of them is within the sizes the estimator assumed, so that the
+// rules' load-time estimates are true upper bounds for it. A variable's
+// check is derived from its Go type (variable.derive); a variable of a
+// fixed size, or one with a reason to need none, has none.
+type sizeChecks []func(*Request) bool
+
+// sizeChecksOf returns the size checks of the variables named.
+func sizeChecksOf(names []string) sizeChecks {
+	var out sizeChecks
+	for _, name := range names {
+		if v := variableNamed(name); v != nil && v.bounded != nil {
+			out = append(out, v.bounded)
+		}
+	}
+	return out
+}
+
+// within reports whether req is within the estimate for the variables
+// checked. A request without a session never is: it takes the tracked
+// path.
+func (c sizeChecks) within(req *Request) bool {
 	if req.Session == nil {
 		return false
 	}
-	for _, ok := range sizeChecks {
+	for _, ok := range c {
 		if !ok(req) {
 			return false
-		}
-	}
-	for i := range sizeGroups {
-		g := &sizeGroups[i]
-		p := g.base(req)
-		if p == nil {
-			continue // absent: every field is zero
-		}
-		if !g.sizes.ok(p) {
-			return false
-		}
-		for _, ok := range g.checks {
-			if !ok(req) {
-				return false
-			}
 		}
 	}
 	return true
 }
 
-// sizeChecks are the size checks of the variables that are not struct
-// fields; sizeGroups those of the structs the others are read from.
-var sizeChecks, sizeGroups = func() (checks []func(*Request) bool, groups []sizeGroup) {
-	last := 0
-	for _, v := range vocabulary {
-		if v.group == 0 {
-			if v.bounded != nil {
-				checks = append(checks, v.bounded)
-			}
-			continue
-		}
-		if v.group != last {
-			groups = append(groups, sizeGroup{base: v.base, sizes: v.sizes})
-			last = v.group
-		}
-		if v.bounded != nil { // an overridden field
-			g := &groups[len(groups)-1]
-			g.checks = append(g.checks, v.bounded)
-		}
+// everySize checks every variable of the vocabulary.
+var everySize = func() sizeChecks {
+	names := make([]string, len(vocabulary))
+	for i, v := range vocabulary {
+		names[i] = v.name
 	}
-	return checks, groups
+	return sizeChecksOf(names)
 }()
 
-// sizeGroup is the size check of a struct variables are read from, and of
-// the variables that read it their own way.
-type sizeGroup struct {
-	base   func(*Request) unsafe.Pointer
-	sizes  *sizes
-	checks []func(*Request) bool
-}
+// withinEstimate reports whether every list, map and string any rule can
+// read from req is within the sizes the estimator assumed. A partition
+// checks only what its own rules read (partition.sizes).
+func withinEstimate(req *Request) bool { return everySize.within(req) }
 
 func strOK(s string) bool { return len(s) <= maxEstimatedString }
 

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"encoding/binary"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -138,6 +139,10 @@ type partition struct {
 	natives bool
 	// fresh are the indexes of the rules the cache does not serve.
 	fresh []int
+	// sizes checks what its rules read against the cost estimator's
+	// sizes: a variable no rule of the partition reads cannot make one
+	// cost more than estimated, so it is not checked.
+	sizes sizeChecks
 }
 
 func newPartition(rules []*compiledRule) *partition {
@@ -149,8 +154,11 @@ func newPartition(rules []*compiledRule) *partition {
 		}
 	}
 	p.natives = stableNatives >= minKeyedNatives
-	vars := map[string]bool{}
+	vars, read := map[string]bool{}, map[string]bool{}
 	for i, r := range rules {
+		for _, v := range r.reads {
+			read[v] = true
+		}
 		if !p.caches(r) {
 			p.fresh = append(p.fresh, i)
 			continue
@@ -165,6 +173,7 @@ func newPartition(rules []*compiledRule) *partition {
 	}
 	sort.Strings(p.keyVars)
 	p.setKeys()
+	p.sizes = sizeChecksOf(slices.Sorted(maps.Keys(read)))
 	return p
 }
 

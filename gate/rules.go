@@ -418,7 +418,7 @@ func (rs *RuleSet) Decide(ctx context.Context, req *Request) *Decision {
 		return &Decision{Action: Deny, Rule: "gate", Reason: "no rule set is loaded", RuleSetVersion: "none", Time: start.UTC()}
 	}
 	part := rs.partitionFor(req.Protocol)
-	bounded := withinEstimate(req)
+	bounded := part.sizes.within(req)
 	kb := keyBufs.Get().(*[]byte)
 	key, hit := rs.lookup(ctx, part, req, bounded, (*kb)[:0])
 	// The CEL frame is built only if a rule needs the interpreter; rules

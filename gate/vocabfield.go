@@ -165,19 +165,16 @@ type objectsField struct {
 // only read after).
 var objectSizes = map[reflect.Type]*sizes{}
 
-// sizesOf returns the size check of struct type t: over its cel-tagged
-// fields (the variables of an attribute struct) when tagged, else over
-// every exported field (what CEL sees of a request object).
-func sizesOf(t reflect.Type, tagged bool) (*sizes, error) {
-	if !tagged {
-		if s, ok := objectSizes[t]; ok {
-			return s, nil
-		}
+// sizesOf returns the size check of request object type t, over every
+// exported field (what CEL sees of a request object).
+func sizesOf(t reflect.Type) (*sizes, error) {
+	if s, ok := objectSizes[t]; ok {
+		return s, nil
 	}
 	s := &sizes{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() || tagged && celTag(f) == "" {
+		if !f.IsExported() {
 			continue
 		}
 		off, ft := f.Offset, f.Type
@@ -197,7 +194,7 @@ func sizesOf(t reflect.Type, tagged bool) (*sizes, error) {
 		case ft == jsonValueType:
 			s.jsonVals = append(s.jsonVals, off)
 		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
-			elem, err := sizesOf(ft.Elem(), false)
+			elem, err := sizesOf(ft.Elem())
 			if err != nil {
 				return nil, err
 			}
@@ -206,9 +203,7 @@ func sizesOf(t reflect.Type, tagged bool) (*sizes, error) {
 			return nil, fmt.Errorf("%s.%s: a field of type %s has no size bound", t, f.Name, ft)
 		}
 	}
-	if !tagged {
-		objectSizes[t] = s
-	}
+	objectSizes[t] = s
 	return s, nil
 }
 
@@ -245,14 +240,24 @@ func (s *sizes) ok(p unsafe.Pointer) bool {
 		}
 	}
 	for _, o := range s.objects {
-		data, n := sliceAt(unsafe.Add(p, o.off))
-		if n > maxEstimatedList {
+		if !o.ok(unsafe.Add(p, o.off)) {
 			return false
 		}
-		for i := 0; i < n; i++ {
-			if !o.sizes.ok(unsafe.Add(data, uintptr(i)*o.size)) {
-				return false
-			}
+	}
+	return true
+}
+
+// ok reports whether the list at p (the address of the field holding it,
+// not of its struct) and each of its objects are within the estimator's
+// sizes.
+func (o objectsField) ok(p unsafe.Pointer) bool {
+	data, n := sliceAt(p)
+	if n > maxEstimatedList {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if !o.sizes.ok(unsafe.Add(data, uintptr(i)*o.size)) {
+			return false
 		}
 	}
 	return true

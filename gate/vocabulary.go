@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"slices"
 	"time"
-	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types/ref"
@@ -115,13 +114,6 @@ type variable struct {
 	// unbounded says why a variable of a sized type needs no run-time size
 	// check; derived variables have one or a check.
 	unbounded string
-	// group numbers the struct a field variable is read from (0: none),
-	// base finds that struct in a request (nil: absent), and sizes checks
-	// its fields' sizes, this one's included unless overridden.
-	group      int
-	base       func(*Request) unsafe.Pointer
-	sizes      *sizes
-	overridden bool
 
 	// Derived once. Exactly one of the typed readers is set, matching read.
 	str     func(*Request) string
@@ -161,16 +153,7 @@ var (
 
 func buildVocabulary() []*variable {
 	var vs []*variable
-	groups := 0
-	add := func(list ...*variable) {
-		if len(list) > 0 && list[0].base != nil {
-			groups++
-			for _, v := range list {
-				v.group = groups
-			}
-		}
-		vs = append(vs, list...)
-	}
+	add := func(list ...*variable) { vs = append(vs, list...) }
 
 	add(structFields("identity", ScopeSession, false, func(r *Request) *Identity { return &sessionOf(r).Identity },
 		map[string]any{
@@ -236,11 +219,6 @@ func variableNamed(name string) *variable { return vocabularyIndex[name] }
 // the reader of the fields it names.
 func structFields[T any](root string, scope Scope, attribute bool, get func(*Request) *T, override map[string]any) []*variable {
 	t := reflect.TypeFor[T]()
-	base := func(r *Request) unsafe.Pointer { return unsafe.Pointer(get(r)) }
-	plan, err := sizesOf(t, true)
-	if err != nil {
-		panic(fmt.Sprintf("gate: rule vocabulary: %s: %v", root, err))
-	}
 	var out []*variable
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -248,9 +226,9 @@ func structFields[T any](root string, scope Scope, attribute bool, get func(*Req
 		if tag == "" {
 			continue
 		}
-		v := &variable{name: root + "." + tag, scope: scope, attribute: attribute, base: base, sizes: plan}
+		v := &variable{name: root + "." + tag, scope: scope, attribute: attribute}
 		if r, ok := override[tag]; ok {
-			v.read, v.overridden = r, true
+			v.read = r
 		} else {
 			r, err := fieldReader(get, f)
 			if err != nil {
@@ -358,6 +336,15 @@ func (v *variable) derive() error {
 			}
 			return enc(b, p)
 		}
+		elem, err := sizesOf(f.elem)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		list := objectsField{size: f.elem.Size(), sizes: elem}
+		v.bounded = func(r *Request) bool {
+			p := f.ptr(r)
+			return p == nil || list.ok(p)
+		}
 	case func(SessionStats) int64:
 		v.counter = f
 		v.setType(cel.IntType)
@@ -372,10 +359,6 @@ func (v *variable) derive() error {
 	}
 	if v.scope == ScopeVolatile {
 		v.appendKey = nil
-	}
-	if v.sizes != nil && !v.overridden {
-		// A field's size is checked with its struct's (sizes), in one pass.
-		v.bounded = nil
 	}
 	if v.bounded != nil && v.unbounded != "" {
 		return fmt.Errorf("%s: has a size check and a reason to need none", v.name)

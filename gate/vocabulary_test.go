@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -90,9 +89,9 @@ func TestVocabularyIsComplete(t *testing.T) {
 		// Cost-bounded.
 		switch v.typ.Kind() {
 		case types.StringKind, types.BytesKind, types.ListKind, types.MapKind, types.DynKind:
-			// Its own check, its struct's (TestWithinEstimateCoversEveryField
-			// shows it covers every field), or a reason to need none.
-			assert.True(t, v.bounded != nil || v.sizes != nil && !v.overridden || v.unbounded != "", "%s has a size and no size check", v.name)
+			// Its own check (TestWithinEstimateCoversEveryField shows the
+			// checks cover every field), or a reason to need none.
+			assert.True(t, v.bounded != nil || v.unbounded != "", "%s has a size and no size check", v.name)
 		default:
 			assert.Nil(t, v.bounded, v.name)
 		}
@@ -114,9 +113,52 @@ func TestVocabularyIsComplete(t *testing.T) {
 }
 
 // A value over the estimator's sizes in any field a rule can read, nested
-// request objects included, takes the request off the estimate.
+// request objects included, takes the request off the estimate: of every
+// rule (withinEstimate), and of a partition exactly when one of its rules
+// reads that variable.
 func TestWithinEstimateCoversEveryField(t *testing.T) {
 	require.True(t, withinEstimate(fullRequest()))
+	cases := oversizedRequests(t)
+	for _, c := range cases {
+		assert.False(t, withinEstimate(c.req), "%s over its size bound keeps the request within the estimate", c.field)
+	}
+	// A partition checks the variables its rules read, and only those.
+	checked := map[string]bool{}
+	for _, v := range vocabulary {
+		if v.bounded == nil {
+			continue
+		}
+		cond := "size(" + v.name + ") >= 0"
+		if v.typ.Kind() == types.DynKind {
+			cond = v.name + " == " + v.name
+		}
+		rs, err := ParseRules("one.yaml", []byte("default: deny\nrules:\n  - name: r\n    when: "+cond+"\n    action: allow\n"))
+		require.NoError(t, err, v.name)
+		part := rs.partitionFor("ssh")
+		require.Equal(t, []string{v.name}, part.rules[0].reads)
+		assert.True(t, part.sizes.within(fullRequest()), v.name)
+		for _, c := range cases {
+			want := c.variable != v.name && c.variable != ""
+			assert.Equal(t, want, part.sizes.within(c.req), "a rule reading %s, %s over its size bound", v.name, c.field)
+		}
+		checked[v.name] = true
+	}
+	for _, c := range cases {
+		assert.True(t, c.variable == "" || checked[c.variable], "%s: no rule reading %s was tried", c.field, c.variable)
+	}
+}
+
+// oversizedCase is a request with one field over the estimator's sizes:
+// the field, and the variable that reads it ("" for none: no session).
+type oversizedCase struct {
+	field, variable string
+	req             *Request
+}
+
+// oversizedRequests sets every sized field of every attribute struct in
+// turn, recursing into the first element of lists of objects, and every
+// other sized variable, each in a fresh fullRequest.
+func oversizedRequests(t *testing.T) []oversizedCase {
 	long := strings.Repeat("x", maxEstimatedString+1)
 	many := make([]string, maxEstimatedList+1)
 	manyKeys := map[string]any{}
@@ -126,14 +168,19 @@ func TestWithinEstimateCoversEveryField(t *testing.T) {
 		k := strings.Repeat("k", i+1)
 		manyKeys[k], manyLists[k], manyStrs[k] = 1, nil, ""
 	}
+	var cases []oversizedCase
 	// oversize sets every sized field of the struct v (addressable) in
-	// turn, recursing into the first element of lists of objects, and
-	// checks the request is then off the estimate.
-	var oversize func(path string, v reflect.Value, req func() (*Request, reflect.Value))
-	oversize = func(path string, v reflect.Value, fresh func() (*Request, reflect.Value)) {
+	// turn, recursing into the first element of lists of objects;
+	// variable is the variable a nested object is read through.
+	var oversize func(path, variable string, v reflect.Value, req func() (*Request, reflect.Value))
+	oversize = func(path, variable string, v reflect.Value, fresh func() (*Request, reflect.Value)) {
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Type().Field(i)
 			name := path + "." + f.Name
+			fieldVar := variable
+			if fieldVar == "" {
+				fieldVar = path + "." + celTag(f)
+			}
 			var bad []reflect.Value
 			switch {
 			case f.Type.Kind() == reflect.String:
@@ -150,7 +197,7 @@ func TestWithinEstimateCoversEveryField(t *testing.T) {
 				bad = []reflect.Value{reflect.ValueOf(long), reflect.ValueOf([]any{long})}
 			case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
 				bad = []reflect.Value{reflect.MakeSlice(f.Type, maxEstimatedList+1, maxEstimatedList+1)}
-				oversize(name, v.Field(i).Index(0), func() (*Request, reflect.Value) {
+				oversize(name, fieldVar, v.Field(i).Index(0), func() (*Request, reflect.Value) {
 					req, parent := fresh()
 					return req, parent.Field(i).Index(0)
 				})
@@ -162,7 +209,7 @@ func TestWithinEstimateCoversEveryField(t *testing.T) {
 			for _, b := range bad {
 				req, parent := fresh()
 				parent.Field(i).Set(b)
-				assert.False(t, withinEstimate(req), "%s over its size bound keeps the request within the estimate", name)
+				cases = append(cases, oversizedCase{field: name, variable: fieldVar, req: req})
 			}
 		}
 	}
@@ -187,23 +234,24 @@ func TestWithinEstimateCoversEveryField(t *testing.T) {
 			return req, v
 		}
 		_, v := fresh()
-		oversize(root, v, fresh)
+		oversize(root, "", v, fresh)
 	}
 	// The variables that are not struct fields.
-	for _, set := range []func(*Request){
-		func(r *Request) { r.Command = long },
-		func(r *Request) { r.Protocol = long },
-		func(r *Request) { r.Reason = long },
-		func(r *Request) { r.Session.ID = long },
-		func(r *Request) { r.Session.Protocol = long },
-		func(r *Request) { r.Session.Target = long },
-		func(r *Request) { r.Session.ClientAddr = long },
-		func(r *Request) { r.Session = nil },
+	for variable, set := range map[string]func(*Request){
+		"request.command":     func(r *Request) { r.Command = long },
+		"request.protocol":    func(r *Request) { r.Protocol = long },
+		"request.reason":      func(r *Request) { r.Reason = long },
+		"session.id":          func(r *Request) { r.Session.ID = long },
+		"session.protocol":    func(r *Request) { r.Session.Protocol = long },
+		"session.target":      func(r *Request) { r.Session.Target = long },
+		"session.client_addr": func(r *Request) { r.Session.ClientAddr = long },
+		"":                    func(r *Request) { r.Session = nil },
 	} {
 		req := fullRequest()
 		set(req)
-		assert.False(t, withinEstimate(req))
+		cases = append(cases, oversizedCase{field: variable, variable: variable, req: req})
 	}
+	return cases
 }
 
 // fullRequest has every attribute, with one element in every list of
@@ -287,10 +335,15 @@ func TestVocabularyOneEdit(t *testing.T) {
 
 		current = values
 	}
-	// Size check: the struct's, over every sized field.
-	sizes := vars[0].sizes
-	require.NotNil(t, sizes)
-	assert.True(t, sizes.ok(unsafe.Pointer(values)))
+	// Size checks: each sized field's own, which only that field trips.
+	byName := map[string]*variable{}
+	for _, v := range vars {
+		byName[v.name] = v
+		if v.bounded != nil {
+			current = values
+			assert.True(t, v.bounded(req), v.name)
+		}
+	}
 	over := reflect.ValueOf(oversized).Elem()
 	checked := 0
 	for i := 0; i < over.NumField(); i++ {
@@ -299,13 +352,24 @@ func TestVocabularyOneEdit(t *testing.T) {
 		}
 		x := *values
 		reflect.ValueOf(&x).Elem().Field(i).Set(over.Field(i))
-		assert.False(t, sizes.ok(unsafe.Pointer(&x)), "%s over its size bound passes", over.Type().Field(i).Name)
+		current = &x
+		field := over.Type().Field(i)
+		for _, v := range vars {
+			if v.bounded != nil {
+				assert.Equal(t, v.name != "ext."+celTag(field), v.bounded(req), "%s over its size bound, %s's check", field.Name, v.name)
+			}
+		}
 		checked++
 	}
 	assert.Equal(t, 6, checked)
 	x := *values
 	x.Untyped = long // not a variable: not checked
-	assert.True(t, sizes.ok(unsafe.Pointer(&x)))
+	current = &x
+	for _, v := range vars {
+		if v.bounded != nil {
+			assert.True(t, v.bounded(req), v.name)
+		}
+	}
 
 	// A rule over the new fields compiles in an environment declaring them,
 	// and its native closure reads them.
