@@ -1,5 +1,7 @@
 package packed
 
+import "math/bits"
+
 // Raw deflate has no signature, and a stream may start at any byte of
 // a body: after a text header of any length, inside a binary container,
 // two bytes after a zlib header of any window. Inflating at every offset
@@ -21,26 +23,23 @@ func (r *bitReader) bits(n uint) (uint, bool) {
 	if r.pos+n > uint(len(r.b))*8 {
 		return 0, false
 	}
-	v := uint(0)
-	for i := range n {
-		p := r.pos + i
-		v |= uint(r.b[p>>3]>>(p&7)&1) << i
+	// The bytes holding the n bits (n is at most 32: five bytes).
+	at, shift := r.pos>>3, r.pos&7
+	v := uint64(0)
+	for k := uint(0); 8*k < shift+n; k++ {
+		v |= uint64(r.b[at+k]) << (8 * k)
 	}
 	r.pos += n
-	return v, true
+	return uint(v>>shift) & (1<<n - 1), true
 }
 
 // codeBits reads n bits of a Huffman code, most significant first.
 func (r *bitReader) codeBits(n uint) (uint, bool) {
-	v := uint(0)
-	for range n {
-		b, ok := r.bits(1)
-		if !ok {
-			return 0, false
-		}
-		v = v<<1 | b
+	v, ok := r.bits(n)
+	if !ok || n == 0 {
+		return 0, ok
 	}
-	return v, true
+	return bits.Reverse(v) >> (bits.UintSize - n), true
 }
 
 // startSymbols is how many symbols of fixed blocks deflateStart decodes,
