@@ -46,7 +46,30 @@ type protoWatch struct {
 	// prev is the end of what was passed on, read again with what
 	// follows for base85 text.
 	prev []byte
+	// judged holds each window judged and what the detectors found in
+	// it: a body's records repeat their text (keys, framing), and a
+	// window judged once is not judged again.
+	judged map[string]bool
 }
+
+// finds reports whether the detectors find a value in the window t,
+// judging each distinct window once.
+func (w *protoWatch) finds(t []byte) bool {
+	if found, ok := w.judged[string(t)]; ok {
+		return found
+	}
+	found := w.p.Finds(t)
+	if w.judged == nil || len(w.judged) >= maxJudged {
+		// Bounded: a long stream of distinct windows is judged each.
+		w.judged = make(map[string]bool)
+	}
+	w.judged[string(t)] = found
+	return found
+}
+
+// maxJudged bounds how many windows a protoWatch remembers (at most
+// protoWindow bytes each).
+const maxJudged = 512
 
 // errProtoField refuses text that a client decoding it as protobuf reads
 // a value from.
@@ -97,7 +120,7 @@ func (w *protoWatch) judge(limit int, final bool) bool {
 		if e < len(b) && !(e+1 < len(b) && protoTag(b[e]) && protoLen(b[e+1])) && (final || e+1 < len(b)) {
 			continue
 		}
-		if glued(b[s-1], b[s]) && w.p.Finds(b[s:min(e, s+protoWindow, len(b))]) {
+		if glued(b[s-1], b[s]) && w.finds(b[s:min(e, s+protoWindow, len(b))]) {
 			return true
 		}
 		w.ends = append(w.ends, [2]int{s, e})
@@ -107,7 +130,7 @@ func (w *protoWatch) judge(limit int, final bool) bool {
 		s, e := se[0], se[1]
 		switch {
 		case e < len(b):
-			if glued(b[e-1], b[e]) && w.p.Finds(b[max(s, e-protoWindow):e]) {
+			if glued(b[e-1], b[e]) && w.finds(b[max(s, e-protoWindow):e]) {
 				return true
 			}
 		case final:
@@ -190,12 +213,18 @@ func (w *protoWatch) Close() error {
 	return w.flush(true)
 }
 
-// checkProtoFields judges a whole masked text (see protoWatch), base85
-// runs too.
-func checkProtoFields(p *mask.Policy, text []byte) error {
-	w := protoWatch{p: p, buf: text}
-	if w.judge(len(text), true) {
-		return errProtoField
+// checkProtoFields judges whole masked texts (see protoWatch), base85
+// runs too: a body and its readings, which share most windows.
+func checkProtoFields(p *mask.Policy, texts ...[]byte) error {
+	w := protoWatch{p: p}
+	for _, text := range texts {
+		w.buf, w.pos, w.ends = text, 0, w.ends[:0]
+		if w.judge(len(text), true) {
+			return errProtoField
+		}
+		if err := refuseBase85(p, text); err != nil {
+			return err
+		}
 	}
-	return refuseBase85(p, text)
+	return nil
 }

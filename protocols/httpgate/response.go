@@ -386,13 +386,12 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 		// Under a rule's mask, the masked JSON read as protobuf fields
 		// and for base85 text (protofields.go), its strings unescaped
 		// too (a field's tag '"' is escaped).
-		if err := checkProtoFields(p, out); err != nil {
-			return nil, err
-		}
+		texts := [][]byte{out}
 		if bytes.IndexByte(out, '\\') >= 0 {
-			if err := checkProtoFields(p, unescapeJSON(out)); err != nil {
-				return nil, err
-			}
+			texts = append(texts, unescapeJSON(out))
+		}
+		if err := checkProtoFields(p, texts...); err != nil {
+			return nil, err
 		}
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
