@@ -8,9 +8,10 @@ import (
 
 // The readers made cheap for the base85 probes (issue #19) against the
 // plain readings they replaced: Magic's index by first byte against a
-// walk of every signature, bitReader's word reads against reading a bit
-// at a time. The same answers on random heads, heads that start with a
-// signature (or its first bytes), and random reads of random bytes.
+// walk of every signature, bitReader's word reads and fixed blocks'
+// symbol table against reading a bit at a time. The same answers on
+// random heads, heads that start with a signature (or its first bytes),
+// and random reads of random bytes.
 
 // magicByWalk is Magic read signature by signature, in magics' order.
 func magicByWalk(head []byte, text bool) string {
@@ -117,6 +118,23 @@ func TestBitReaderAgreesBitByBit(t *testing.T) {
 			if br.pos != pos {
 				t.Fatalf("%x: at bit %d, one by one %d", b, br.pos, pos)
 			}
+		}
+	}
+}
+
+func TestFixedSymbolTableAgreesBitByBit(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 3))
+	for range 20000 {
+		b := make([]byte, 1+r.IntN(10))
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		pos := uint(r.IntN(len(b) * 8))
+		fast, slow := bitReader{b: b, pos: pos}, bitReader{b: b, pos: pos}
+		got, gok := fixedSymbol(&fast)
+		want, wok := fixedSymbolByBits(&slow)
+		if gok != wok || gok && (got != want || fast.pos != slow.pos) {
+			t.Fatalf("%x at bit %d: %d %v (bit %d), bit by bit %d %v (bit %d)", b, pos, got, gok, fast.pos, want, wok, slow.pos)
 		}
 	}
 }
