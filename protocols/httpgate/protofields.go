@@ -46,30 +46,21 @@ type protoWatch struct {
 	// prev is the end of what was passed on, read again with what
 	// follows for base85 text.
 	prev []byte
-	// judged holds each window judged and what the detectors found in
-	// it: a body's records repeat their text (keys, framing), and a
-	// window judged once is not judged again.
-	judged map[string]bool
+	// windows and decodes are what was found in the windows judged
+	// and the base85 decodes read (see verdicts).
+	windows, decodes verdicts
 }
 
 // finds reports whether the detectors find a value in the window t,
-// judging each distinct window once.
+// judging a window the body repeats once.
 func (w *protoWatch) finds(t []byte) bool {
-	if found, ok := w.judged[string(t)]; ok {
+	if found, ok := w.windows.get(t); ok {
 		return found
 	}
 	found := w.p.Finds(t)
-	if w.judged == nil || len(w.judged) >= maxJudged {
-		// Bounded: a long stream of distinct windows is judged each.
-		w.judged = make(map[string]bool)
-	}
-	w.judged[string(t)] = found
+	w.windows.put(t, found)
 	return found
 }
-
-// maxJudged bounds how many windows a protoWatch remembers (at most
-// protoWindow bytes each).
-const maxJudged = 512
 
 // errProtoField refuses text that a client decoding it as protobuf reads
 // a value from.
@@ -180,7 +171,7 @@ func (w *protoWatch) flush(final bool) error {
 	// The text to pass on, with what is held after it and what was
 	// passed on before it, is read for base85 (base85.go).
 	w.prev = append(w.prev, w.buf...)
-	if err := refuseBase85(w.p, w.prev); err != nil {
+	if err := refuseBase85(w.p, w.prev, &w.decodes); err != nil {
 		w.err = err
 		w.buf = w.buf[:0]
 		return err
@@ -222,7 +213,7 @@ func checkProtoFields(p *mask.Policy, texts ...[]byte) error {
 		if w.judge(len(text), true) {
 			return errProtoField
 		}
-		if err := refuseBase85(p, text); err != nil {
+		if err := refuseBase85(p, text, &w.decodes); err != nil {
 			return err
 		}
 	}
