@@ -15,8 +15,15 @@ const (
 	maxVerdictText = 256
 )
 
+// rememberVerdicts is false only in tests that judge every text afresh,
+// to compare (verdicts_test.go).
+var rememberVerdicts = true
+
 // get returns what was said of t, and whether it was.
 func (v *verdicts) get(t []byte) (found, ok bool) {
+	if !rememberVerdicts {
+		return false, false
+	}
 	found, ok = v.m[string(t)]
 	return found, ok
 }
