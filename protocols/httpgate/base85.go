@@ -3,6 +3,7 @@ package httpgate
 import (
 	"fmt"
 
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
@@ -37,6 +38,40 @@ func refuseBase85(p *mask.Policy, text []byte, passed *verdicts) error {
 		return err != nil
 	})
 	return err
+}
+
+// refuseBase85Strings returns the error that refuses a JSON text one of
+// whose strings, decoded and read alone (as a client that takes it out
+// of the document reads it), holds a value in a base85 run, or nil. In
+// ASCII85 a string's quotes, its key and the members before it are
+// characters of one run, and packed data is probed for near a run's
+// start only (packedNearStart): read whole, a string after 25 such
+// characters is not probed where it starts. Strings shorter than a run
+// decoded (packed.MinBase85Run) are not read again.
+func refuseBase85Strings(p *mask.Policy, doc []byte) error {
+	var buf []byte
+	var passed verdicts
+	for i := 0; i < len(doc); {
+		if doc[i] != '"' {
+			i++
+			continue
+		}
+		s, escaped, next, err := jsontext.ReadString(buf, doc, i)
+		if err != nil {
+			// Not a JSON text from here: it was read whole as text.
+			return nil
+		}
+		if len(s) >= packed.MinBase85Run {
+			if err := refuseBase85(p, s, &passed); err != nil {
+				return err
+			}
+		}
+		if escaped {
+			buf = s[:0]
+		}
+		i = next
+	}
+	return nil
 }
 
 // refuseDecoded returns the error that refuses a base85 run decoding to
