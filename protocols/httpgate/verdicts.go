@@ -1,5 +1,7 @@
 package httpgate
 
+import "sync/atomic"
+
 // verdicts remembers what a judgement that depends on nothing but the
 // bytes judged (the detectors' Finds on a window, the packed-data probes
 // on a decoded run) said of each text, so that text a body repeats (its
@@ -15,13 +17,13 @@ const (
 	maxVerdictText = 256
 )
 
-// rememberVerdicts is false only in tests that judge every text afresh,
-// to compare (verdicts_test.go).
-var rememberVerdicts = true
+// judgeAfresh is set only by tests that judge every text afresh, to
+// compare (verdicts_test.go).
+var judgeAfresh atomic.Bool
 
 // get returns what was said of t, and whether it was.
 func (v *verdicts) get(t []byte) (found, ok bool) {
-	if !rememberVerdicts {
+	if judgeAfresh.Load() {
 		return false, false
 	}
 	found, ok = v.m[string(t)]

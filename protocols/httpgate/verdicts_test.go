@@ -93,9 +93,9 @@ func TestRememberedVerdictsChangeNothing(t *testing.T) {
 		}
 		seed := r.Uint64()
 		remembered := judgeBody(p, rand.New(rand.NewPCG(seed, 1)), masked)
-		rememberVerdicts = false
+		judgeAfresh.Store(true)
 		afresh := judgeBody(p, rand.New(rand.NewPCG(seed, 1)), masked)
-		rememberVerdicts = true
+		judgeAfresh.Store(false)
 		total++
 		if remembered != afresh {
 			differ++
