@@ -1,5 +1,10 @@
 package packed
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Raw deflate has no signature, and a stream may start at any byte of
 // a body: after a text header of any length, inside a binary container,
 // two bytes after a zlib header of any window. Inflating at every offset
@@ -18,29 +23,44 @@ type bitReader struct {
 }
 
 func (r *bitReader) bits(n uint) (uint, bool) {
+	at := r.pos >> 3
+	if at+8 > uint(len(r.b)) {
+		return r.bitsNearEnd(n)
+	}
+	// n is at most 57: with the bit's offset in its byte, eight bytes.
+	v := binary.LittleEndian.Uint64(r.b[at:]) >> (r.pos & 7)
+	r.pos += n
+	return uint(v) & (1<<n - 1), true
+}
+
+// bitsNearEnd is bits in b's last eight bytes, read byte by byte; not
+// inlined, so that bits is.
+//
+//go:noinline
+func (r *bitReader) bitsNearEnd(n uint) (uint, bool) {
 	if r.pos+n > uint(len(r.b))*8 {
 		return 0, false
 	}
-	v := uint(0)
-	for i := range n {
-		p := r.pos + i
-		v |= uint(r.b[p>>3]>>(p&7)&1) << i
+	at, shift := r.pos>>3, r.pos&7
+	var v uint64
+	for k := uint(0); 8*k < shift+n; k++ {
+		v |= uint64(r.b[at+k]) << (8 * k)
 	}
 	r.pos += n
-	return v, true
+	return uint(v>>shift) & (1<<n - 1), true
 }
 
-// codeBits reads n bits of a Huffman code, most significant first.
+// codeBits reads n bits of a Huffman code, most significant first (n is
+// at most 16).
 func (r *bitReader) codeBits(n uint) (uint, bool) {
-	v := uint(0)
-	for range n {
-		b, ok := r.bits(1)
-		if !ok {
-			return 0, false
-		}
-		v = v<<1 | b
+	v, ok := r.bits(n)
+	if !ok || n == 0 {
+		return 0, ok
 	}
-	return v, true
+	if n <= 8 {
+		return uint(bits.Reverse8(uint8(v))) >> (8 - n), true
+	}
+	return uint(bits.Reverse16(uint16(v))) >> (16 - n), true
 }
 
 // startSymbols is how many symbols of fixed blocks deflateStart decodes,
@@ -159,8 +179,36 @@ func deflateStart(b []byte, text bool) bool {
 	return false
 }
 
-// fixedSymbol decodes one literal/length symbol of a fixed block.
+// fixedSymbol decodes one literal/length symbol of a fixed block: by
+// the next nine bits' entry in fixedCodes, or a bit at a time near b's
+// end.
 func fixedSymbol(r *bitReader) (int, bool) {
+	if r.pos+9 > uint(len(r.b))*8 {
+		return fixedSymbolByBits(r)
+	}
+	v, _ := r.bits(9)
+	c := fixedCodes[v]
+	r.pos -= 9 - uint(c.bits)
+	return int(c.sym), true
+}
+
+// fixedCodes are the symbol each nine bits of a fixed block start with
+// (as read from the stream, least significant first), and the bits its
+// code takes: fixedSymbolByBits on them.
+var fixedCodes = func() (t [512]struct {
+	sym  uint16
+	bits uint8
+}) {
+	for v := range t {
+		r := bitReader{b: []byte{byte(v), byte(v >> 8)}}
+		sym, _ := fixedSymbolByBits(&r)
+		t[v].sym, t[v].bits = uint16(sym), uint8(r.pos)
+	}
+	return t
+}()
+
+// fixedSymbolByBits is fixedSymbol reading its code a bit at a time.
+func fixedSymbolByBits(r *bitReader) (int, bool) {
 	c, ok := r.codeBits(7)
 	if !ok {
 		return 0, false

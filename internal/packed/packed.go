@@ -16,10 +16,7 @@
 // (deflatestart.go) and what it inflates to.
 package packed
 
-import (
-	"bytes"
-	"strings"
-)
+import "strings"
 
 // types are the media types of packed data.
 var types = map[string]bool{
@@ -127,6 +124,16 @@ var magics = []struct {
 	{"xar", "xar!"},
 }
 
+// magicsByFirst are the indexes in magics of the signatures starting
+// with each byte, in magics' order: Magic reads only those a head's
+// first byte may start.
+var magicsByFirst = func() (t [256][]uint8) {
+	for k, m := range magics {
+		t[m.magic[0]] = append(t[m.magic[0]], uint8(k))
+	}
+	return t
+}()
+
 // Magic returns the name of the packed format head (the first bytes of
 // the data, content codings decoded) starts with, or "". text says the
 // data is read as text, where two-byte signatures (compress, zlib) are
@@ -136,11 +143,15 @@ var magics = []struct {
 // (its two-byte header is also "HK" or "x^"), by that header: deflate, a
 // window of at most 32 KiB, the check bits, no preset dictionary.
 func Magic(head []byte, text bool) string {
-	for _, m := range magics {
+	if len(head) == 0 {
+		return ""
+	}
+	for _, k := range magicsByFirst[head[0]] {
+		m := &magics[k]
 		if text && len(m.magic) < 3 {
 			continue // too likely by chance in text
 		}
-		if bytes.HasPrefix(head, []byte(m.magic)) {
+		if len(head) >= len(m.magic) && string(head[:len(m.magic)]) == m.magic {
 			return m.name
 		}
 	}

@@ -3,6 +3,7 @@ package httpgate
 import (
 	"fmt"
 
+	"github.com/airlock-sdk/airlock/internal/jsontext"
 	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
@@ -23,34 +24,80 @@ const maxBase85Unpacked = 16 << 20
 const base85Behind = 100
 
 // refuseBase85 returns the error that refuses text holding a value in a
-// base85 run, or nil.
-func refuseBase85(p *mask.Policy, text []byte) error {
+// base85 run, or nil. passed holds the decodes judged to hold nothing
+// (the judgement depends on nothing else).
+func refuseBase85(p *mask.Policy, text []byte, passed *verdicts) error {
 	var err error
 	packed.Base85Runs(text, func(dec []byte) bool {
-		if hasTextRun(dec, minValueRun) && findsIn(p, dec) {
-			err = fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
-			return true
-		}
-		if !packedNearStart(dec) {
+		if _, ok := passed.get(dec); ok {
 			return false
 		}
-		found := false
-		uerr := packed.Unpack(dec, maxBase85Unpacked, func(in []byte) bool {
-			found = findsIn(p, in)
-			return found
-		})
-		switch {
-		case found:
-			err = fmt.Errorf("%w: base85 text decodes to compressed data with a value the masker reads", errUnmaskable)
-		case uerr != nil && packed.Magic(dec, false) != "":
-			// Packed data from its first byte that cannot be searched;
-			// elsewhere in decoded bytes (a token read as base85 is
-			// random bytes) a signature is chance.
-			err = fmt.Errorf("%w: base85 text decodes to %w", errUnmaskable, uerr)
+		if err = refuseDecoded(p, dec); err == nil {
+			passed.put(dec, false)
 		}
 		return err != nil
 	})
 	return err
+}
+
+// refuseBase85Strings returns the error that refuses a JSON text one of
+// whose strings, decoded and read alone (as a client that takes it out
+// of the document reads it), holds a value in a base85 run, or nil. In
+// ASCII85 a string's quotes, its key and the members before it are
+// characters of one run, and packed data is probed for near a run's
+// start only (packedNearStart): read whole, a string after 25 such
+// characters is not probed where it starts. Strings shorter than a run
+// decoded (packed.MinBase85Run) are not read again.
+func refuseBase85Strings(p *mask.Policy, doc []byte) error {
+	var buf []byte
+	var passed verdicts
+	for i := 0; i < len(doc); {
+		if doc[i] != '"' {
+			i++
+			continue
+		}
+		s, escaped, next, err := jsontext.ReadString(buf, doc, i)
+		if err != nil {
+			// Not a JSON text from here: it was read whole as text.
+			return nil
+		}
+		if len(s) >= packed.MinBase85Run {
+			if err := refuseBase85(p, s, &passed); err != nil {
+				return err
+			}
+		}
+		if escaped {
+			buf = s[:0]
+		}
+		i = next
+	}
+	return nil
+}
+
+// refuseDecoded returns the error that refuses a base85 run decoding to
+// dec, or nil.
+func refuseDecoded(p *mask.Policy, dec []byte) error {
+	if hasTextRun(dec, minValueRun) && findsIn(p, dec) {
+		return fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
+	}
+	if !packedNearStart(dec) {
+		return nil
+	}
+	found := false
+	uerr := packed.Unpack(dec, maxBase85Unpacked, func(in []byte) bool {
+		found = findsIn(p, in)
+		return found
+	})
+	switch {
+	case found:
+		return fmt.Errorf("%w: base85 text decodes to compressed data with a value the masker reads", errUnmaskable)
+	case uerr != nil && packed.Magic(dec, false) != "":
+		// Packed data from its first byte that cannot be searched;
+		// elsewhere in decoded bytes (a token read as base85 is random
+		// bytes) a signature is chance.
+		return fmt.Errorf("%w: base85 text decodes to %w", errUnmaskable, uerr)
+	}
+	return nil
 }
 
 // packedNearStart reports whether compressed data may start dec, or one

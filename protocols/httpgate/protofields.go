@@ -46,6 +46,20 @@ type protoWatch struct {
 	// prev is the end of what was passed on, read again with what
 	// follows for base85 text.
 	prev []byte
+	// windows and decodes are what was found in the windows judged
+	// and the base85 decodes read (see verdicts).
+	windows, decodes verdicts
+}
+
+// finds reports whether the detectors find a value in the window t,
+// judging a window the body repeats once.
+func (w *protoWatch) finds(t []byte) bool {
+	if found, ok := w.windows.get(t); ok {
+		return found
+	}
+	found := w.p.Finds(t)
+	w.windows.put(t, found)
+	return found
 }
 
 // errProtoField refuses text that a client decoding it as protobuf reads
@@ -97,7 +111,7 @@ func (w *protoWatch) judge(limit int, final bool) bool {
 		if e < len(b) && !(e+1 < len(b) && protoTag(b[e]) && protoLen(b[e+1])) && (final || e+1 < len(b)) {
 			continue
 		}
-		if glued(b[s-1], b[s]) && w.p.Finds(b[s:min(e, s+protoWindow, len(b))]) {
+		if glued(b[s-1], b[s]) && w.finds(b[s:min(e, s+protoWindow, len(b))]) {
 			return true
 		}
 		w.ends = append(w.ends, [2]int{s, e})
@@ -107,7 +121,7 @@ func (w *protoWatch) judge(limit int, final bool) bool {
 		s, e := se[0], se[1]
 		switch {
 		case e < len(b):
-			if glued(b[e-1], b[e]) && w.p.Finds(b[max(s, e-protoWindow):e]) {
+			if glued(b[e-1], b[e]) && w.finds(b[max(s, e-protoWindow):e]) {
 				return true
 			}
 		case final:
@@ -157,7 +171,7 @@ func (w *protoWatch) flush(final bool) error {
 	// The text to pass on, with what is held after it and what was
 	// passed on before it, is read for base85 (base85.go).
 	w.prev = append(w.prev, w.buf...)
-	if err := refuseBase85(w.p, w.prev); err != nil {
+	if err := refuseBase85(w.p, w.prev, &w.decodes); err != nil {
 		w.err = err
 		w.buf = w.buf[:0]
 		return err
@@ -190,12 +204,18 @@ func (w *protoWatch) Close() error {
 	return w.flush(true)
 }
 
-// checkProtoFields judges a whole masked text (see protoWatch), base85
-// runs too.
-func checkProtoFields(p *mask.Policy, text []byte) error {
-	w := protoWatch{p: p, buf: text}
-	if w.judge(len(text), true) {
-		return errProtoField
+// checkProtoFields judges whole masked texts (see protoWatch), base85
+// runs too: a body and its readings, which share most windows.
+func checkProtoFields(p *mask.Policy, texts ...[]byte) error {
+	w := protoWatch{p: p}
+	for _, text := range texts {
+		w.buf, w.pos, w.ends = text, 0, w.ends[:0]
+		if w.judge(len(text), true) {
+			return errProtoField
+		}
+		if err := refuseBase85(p, text, &w.decodes); err != nil {
+			return err
+		}
 	}
-	return refuseBase85(p, text)
+	return nil
 }

@@ -385,14 +385,17 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 	if !f.x.secretsOnly {
 		// Under a rule's mask, the masked JSON read as protobuf fields
 		// and for base85 text (protofields.go), its strings unescaped
-		// too (a field's tag '"' is escaped).
-		if err := checkProtoFields(p, out); err != nil {
+		// too (a field's tag '"' is escaped), and each string alone for
+		// base85 text (base85.go).
+		texts := [][]byte{out}
+		if bytes.IndexByte(out, '\\') >= 0 {
+			texts = append(texts, unescapeJSON(out))
+		}
+		if err := checkProtoFields(p, texts...); err != nil {
 			return nil, err
 		}
-		if bytes.IndexByte(out, '\\') >= 0 {
-			if err := checkProtoFields(p, unescapeJSON(out)); err != nil {
-				return nil, err
-			}
+		if err := refuseBase85Strings(p, out); err != nil {
+			return nil, err
 		}
 	}
 	f.findings = mask.MergeFindings(f.findings, fs)
