@@ -3,31 +3,49 @@ package record
 import (
 	"bytes"
 	"encoding/binary"
-	"math/bits"
 )
 
-// leadPairs holds the first two bytes of every trigger but the
-// separators: "--", the keywords in every case, the program names, the
-// token prefixes and eyJ. Few positions of a text pass it.
-var leadPairs = func() (m [1 << 16 / 64]uint64) {
-	add := func(a, b byte) {
-		pair := uint16(a) | uint16(b)<<8
-		m[pair/64] |= 1 << (pair % 64)
-	}
-	exact := []string{"--", "mysql", "mariadb", "sshpass", "eyJ"}
+// The marks of pairTable, by what a pair of bytes t[p], t[p+1] may start.
+const (
+	pairLead     = 1 << iota // a trigger at p (triggerAt)
+	pairSep                  // a separator at p+1 after a byte other than '"'
+	pairQuoteSep             // ':' at p+1 after '"' (a key of the event's own JSON, but in raw text)
+	pairEscapedQ             // \" at p: a separator at p+2 follows an escaped quote
+)
+
+// pairTable marks every pair of bytes (t[p] | t[p+1]<<8) a trigger may
+// start with: the first two bytes of every trigger but the separators
+// ("--", the keywords in every case, the program names, the token
+// prefixes, eyJ, and ":/" for "://"), and every pair that ends in a
+// separator ('=', ':'). One look-up per byte tells almost every position
+// of a text apart; no pair ends in a zero byte (the padding after a
+// text's last byte).
+var pairTable = func() (m [1 << 16]uint8) {
+	add := func(a, b byte, mark uint8) { m[uint16(a)|uint16(b)<<8] |= mark }
+	exact := []string{"--", "mysql", "mariadb", "sshpass", "eyJ", "://"}
 	for _, s := range tokenShapes {
 		exact = append(exact, s.prefix)
 	}
 	for _, w := range exact {
-		add(w[0], w[1])
+		add(w[0], w[1], pairLead)
 	}
 	for _, w := range []string{"bearer ", "basic ", "password", "identified by"} {
 		for _, a := range []byte{w[0], w[0] - 'a' + 'A'} {
 			for _, b := range []byte{w[1], w[1] - 'a' + 'A'} {
-				add(a, b)
+				add(a, b, pairLead)
 			}
 		}
 	}
+	for c := range 256 {
+		for _, sep := range []byte{'=', ':'} {
+			if c == '"' && sep == ':' {
+				add(byte(c), sep, pairQuoteSep)
+			} else {
+				add(byte(c), sep, pairSep)
+			}
+		}
+	}
+	add('\\', '"', pairEscapedQ)
 	return m
 }()
 
@@ -58,68 +76,83 @@ func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
 // keyword in any case, a program name), and triggered looks for exactly
 // those, in one pass and without lower-casing t. It is a prefilter: the
 // rules it returns run and decide.
+//
+// The pass reads eight positions at a time: the pairTable marks of their
+// pairs, or-ed together, rule out almost every word at three
+// instructions a byte; the positions of a word with a mark are looked at
+// one by one. The event's own JSON keys (a ':' after a plain quote) are
+// not marked in JSON text, which is most of its separators.
 func (f freeText) triggered(t []byte) scanRules {
 	var rules scanRules
 	var ruledOut nameMemo
 	flags := newFlagNames() // see flagNames
-	for _, sep := range [...]byte{'=', ':'} {
-		assign := ruleAssignEquals
-		if sep == ':' {
-			assign = ruleAssignColon
-		}
-		for p := 0; ; p++ {
-			i := bytes.IndexByte(t[p:], sep)
-			if i < 0 {
-				break
-			}
-			p += i
-			if sep == ':' && p+2 < len(t) && t[p+1] == '/' && t[p+2] == '/' { // "://"
-				rules |= ruleUserinfo // scanUserinfo
-				continue
-			}
-			if rules&assign != 0 {
-				continue
-			}
-			if sep == ':' && f.json && p > 0 && t[p-1] == '"' && (p == 1 || t[p-2] != '\\') {
-				continue // a key of the event's own JSON, as assigned rules it out
-			}
-			if f.names != nil {
-				if _, ok := f.assigned(t, p, &ruledOut, nil); ok {
-					rules |= assign
-				}
-			}
-		}
+	want := uint8(pairLead | pairSep | pairEscapedQ)
+	if !f.json {
+		want = pairLead | pairSep | pairQuoteSep
 	}
-	// Pairs are probed 8 positions at a time from one word, without a
-	// branch; only the positions with a hit are looked at again.
-	for base := 0; base+1 < len(t); base += 8 {
-		var hits uint8
+	if len(t) > 0 && (t[0] == '=' || t[0] == ':') {
+		rules |= f.separatorAt(t, 0, rules, &ruledOut) // no pair ends there
+	}
+	var pad [16]byte
+	for base := 0; base < len(t); base += 8 {
+		w := pad[:9]
 		if base+9 <= len(t) {
-			hits = leadPairHits(binary.LittleEndian.Uint64(t[base:]), t[base+8])
+			w = t[base : base+9]
 		} else {
-			for p := base; p+1 < len(t); p++ {
-				hits |= uint8(leadPairBit(uint16(t[p])|uint16(t[p+1])<<8)&1) << (p - base)
-			}
+			copy(pad[:], t[base:]) // the text's last pair ends in a zero
 		}
-		for ; hits != 0; hits &= hits - 1 {
-			rules |= f.triggerAt(t, base+bits.TrailingZeros8(hits), &flags)
+		m := pairTable[binary.LittleEndian.Uint16(w[0:])] | pairTable[binary.LittleEndian.Uint16(w[1:])] |
+			pairTable[binary.LittleEndian.Uint16(w[2:])] | pairTable[binary.LittleEndian.Uint16(w[3:])] |
+			pairTable[binary.LittleEndian.Uint16(w[4:])] | pairTable[binary.LittleEndian.Uint16(w[5:])] |
+			pairTable[binary.LittleEndian.Uint16(w[6:])] | pairTable[binary.LittleEndian.Uint16(w[7:])]
+		if m&want == 0 {
+			continue
+		}
+		for k := range 8 {
+			mark := pairTable[binary.LittleEndian.Uint16(w[k:])] & want
+			if mark == 0 {
+				continue
+			}
+			p := base + k
+			if mark&pairLead != 0 {
+				rules |= f.triggerAt(t, p, &flags)
+			}
+			if mark&(pairSep|pairQuoteSep) != 0 {
+				rules |= f.separatorAt(t, p+1, rules, &ruledOut)
+			}
+			if mark&pairEscapedQ != 0 && p+2 < len(t) && t[p+2] == ':' {
+				rules |= f.separatorAt(t, p+2, rules, &ruledOut)
+			}
 		}
 	}
 	return rules
 }
 
-// leadPairHits returns which of the 8 pairs starting in the bytes of w
-// (little-endian), the last ending with next, are in leadPairs: bit k for
-// the pair starting at byte k.
-func leadPairHits(w uint64, next byte) uint8 {
-	return uint8(leadPairBit(uint16(w))&1 | leadPairBit(uint16(w>>8))&1<<1 | leadPairBit(uint16(w>>16))&1<<2 |
-		leadPairBit(uint16(w>>24))&1<<3 | leadPairBit(uint16(w>>32))&1<<4 | leadPairBit(uint16(w>>40))&1<<5 |
-		leadPairBit(uint16(w>>48))&1<<6 | leadPairBit(uint16(w>>56)|uint16(next)<<8)&1<<7)
+// separatorAt returns the rule the separator t[p] ('=' or ':') triggers
+// (none: 0), given the rules found so far: "://" is a URL's user
+// information; any other separator after a secret name is an assignment
+// (but a key of the event's own JSON, in JSON text). ruledOut is shared
+// by the calls on one text.
+func (f freeText) separatorAt(t []byte, p int, rules scanRules, ruledOut *nameMemo) scanRules {
+	sep := t[p]
+	assign := ruleAssignEquals
+	if sep == ':' {
+		if p+2 < len(t) && t[p+1] == '/' && t[p+2] == '/' { // "://"
+			return ruleUserinfo // scanUserinfo
+		}
+		assign = ruleAssignColon
+	}
+	if rules&assign != 0 || f.names == nil {
+		return 0
+	}
+	if sep == ':' && f.json && p > 0 && t[p-1] == '"' && (p == 1 || t[p-2] != '\\') {
+		return 0 // a key of the event's own JSON, as assigned rules it out
+	}
+	if _, ok := f.assigned(t, p, ruledOut, nil); ok {
+		return assign
+	}
+	return 0
 }
-
-// leadPairBit returns leadPairs' word holding pair shifted so that pair's
-// bit is bit 0.
-func leadPairBit(pair uint16) uint64 { return leadPairs[pair>>6] >> (pair & 63) }
 
 // triggerAt returns the rule whose trigger, other than a separator,
 // starts at t[p] (none: 0). flags is shared by its calls, made with p
@@ -127,6 +160,11 @@ func leadPairBit(pair uint16) uint64 { return leadPairs[pair>>6] >> (pair & 63) 
 func (f freeText) triggerAt(t []byte, p int, flags *flagNames) scanRules {
 	rest := t[p:]
 	switch t[p] {
+	case ':':
+		if p+2 < len(t) && t[p+1] == '/' && t[p+2] == '/' {
+			return ruleUserinfo // scanUserinfo
+		}
+		return 0
 	case '-':
 		if bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
 			return rulePEM
