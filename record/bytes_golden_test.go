@@ -95,6 +95,10 @@ func goldenDigests(t *testing.T) []string {
 			if !ok {
 				t.Fatalf("event %d: no leaf of hash %q", i, ev.Hash)
 			}
+			read := Event{Hash: ev.Hash} // as a reader has it: Hash only
+			if decoded, ok := leafOf(&read); !ok || decoded != leaf {
+				t.Fatalf("event %d: leaf %x, decoded from its hash %x", i, leaf, decoded)
+			}
 			tree.append(leaf)
 			root := tree.root()
 			fmt.Fprintf(h, "%d %s %s %s\n", ev.Seq, ev.Hash, hex.EncodeToString(root[:]), b)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"hash"
 	"slices"
@@ -54,7 +53,7 @@ func (r *redactor) mac(secret string) string {
 	var buf [len(SecretPrefix) + 2*sha256.Size]byte
 	var sum [sha256.Size]byte
 	copy(buf[:], SecretPrefix)
-	hex.Encode(buf[len(SecretPrefix):], h.Sum(sum[:0]))
+	encodeHex(buf[len(SecretPrefix):], h.Sum(sum[:0]))
 	r.macs.Put(h)
 	return string(buf[:])
 }
