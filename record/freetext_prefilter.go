@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 )
 
-// The marks of pairTable, by what a pair of bytes t[p], t[p+1] may start.
+// The marks of pairTable, by what a pair of bytes t[p], t[p+1] may start;
+// the high four bits of a lead pair's entry are its lead group (see
+// leadThirds).
 const (
 	pairLead     = 1 << iota // a trigger at p (triggerAt)
 	pairSep                  // a separator at p+1 after a byte other than '"'
@@ -20,22 +22,74 @@ const (
 // separator ('=', ':'). One look-up per byte tells almost every position
 // of a text apart; no pair ends in a zero byte (the padding after a
 // text's last byte).
-var pairTable = func() (m [1 << 16]uint8) {
+//
+// leadThirds holds, for each lead group, the set of bytes (bit c of the
+// 256) that follow its lead pairs in a trigger: a lead pair met in
+// ordinary text ("ss" in session, "id" in aid, "be" in pgbench) is
+// ruled out by its third byte before triggerAt runs. Pairs whose
+// triggers share their third bytes share a group; past fifteen groups,
+// the last takes the union of the rest (a superset: triggerAt decides).
+// "--" takes every byte (a long option's name may start anywhere), and
+// so does the zero group of the pairs that lead nothing.
+var pairTable, leadThirds = func() (m [1 << 16]uint8, thirds [16][4]uint64) {
 	add := func(a, b byte, mark uint8) { m[uint16(a)|uint16(b)<<8] |= mark }
-	exact := []string{"--", "mysql", "mariadb", "sshpass", "eyJ", "://"}
+	type lead struct {
+		pair  [2]byte
+		third [4]uint64
+	}
+	var leads []lead
+	note := func(a, b byte, third ...byte) {
+		i := 0
+		for i < len(leads) && leads[i].pair != [2]byte{a, b} {
+			i++
+		}
+		if i == len(leads) {
+			leads = append(leads, lead{pair: [2]byte{a, b}})
+		}
+		for _, c := range third {
+			leads[i].third[c>>6] |= 1 << (c & 63)
+		}
+	}
+	upper := func(c byte) byte { return c - 'a' + 'A' }
+	// The keywords first (the leads most common in text get groups of
+	// their own), in every case.
+	for _, w := range []string{"bearer ", "basic ", "password", "identified by"} {
+		for _, a := range []byte{w[0], upper(w[0])} {
+			for _, b := range []byte{w[1], upper(w[1])} {
+				note(a, b, w[2], upper(w[2]))
+			}
+		}
+	}
+	exact := []string{"mysql", "mariadb", "sshpass", "eyJ", "://"}
 	for _, s := range tokenShapes {
 		exact = append(exact, s.prefix)
 	}
 	for _, w := range exact {
-		add(w[0], w[1], pairLead)
+		note(w[0], w[1], w[2])
 	}
-	for _, w := range []string{"bearer ", "basic ", "password", "identified by"} {
-		for _, a := range []byte{w[0], w[0] - 'a' + 'A'} {
-			for _, b := range []byte{w[1], w[1] - 'a' + 'A'} {
-				add(a, b, pairLead)
-			}
+	var all [4]uint64
+	for i := range all {
+		all[i] = ^uint64(0)
+	}
+	thirds[0] = all
+	groups := 1
+	for _, l := range leads {
+		g := 1
+		for g < groups && thirds[g] != l.third {
+			g++
 		}
+		if g == groups && groups < len(thirds) {
+			groups++
+		}
+		if g == len(thirds) {
+			g = len(thirds) - 1
+		}
+		for i := range thirds[g] {
+			thirds[g][i] |= l.third[i]
+		}
+		add(l.pair[0], l.pair[1], pairLead|uint8(g)<<4)
 	}
+	add('-', '-', pairLead) // group 0: every byte
 	for c := range 256 {
 		for _, sep := range []byte{'=', ':'} {
 			if c == '"' && sep == ':' {
@@ -46,7 +100,7 @@ var pairTable = func() (m [1 << 16]uint8) {
 		}
 	}
 	add('\\', '"', pairEscapedQ)
-	return m
+	return m, thirds
 }()
 
 // scanRules is a set of the rules of scanLower, one bit each.
@@ -109,13 +163,20 @@ func (f freeText) triggered(t []byte) scanRules {
 			continue
 		}
 		for k := range 8 {
-			mark := pairTable[binary.LittleEndian.Uint16(w[k:])] & want
+			v := pairTable[binary.LittleEndian.Uint16(w[k:])]
+			mark := v & want
 			if mark == 0 {
 				continue
 			}
 			p := base + k
 			if mark&pairLead != 0 {
-				rules |= f.triggerAt(t, p, &flags)
+				var c byte // the third byte, 0 past the end
+				if p+2 < len(t) {
+					c = t[p+2]
+				}
+				if leadThirds[v>>4][c>>6]>>(c&63)&1 != 0 {
+					rules |= f.triggerAt(t, p, &flags)
+				}
 			}
 			if mark&(pairSep|pairQuoteSep) != 0 {
 				rules |= f.separatorAt(t, p+1, rules, &ruledOut)

@@ -2,6 +2,7 @@ package record
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/airlock-sdk/airlock/mask"
@@ -84,6 +85,31 @@ func TestPairTableEndsNoPairInZero(t *testing.T) {
 	for c := range 256 {
 		if v := pairTable[c]; v != 0 {
 			t.Errorf("pair %q, 0 is marked %08b", byte(c), v)
+		}
+	}
+}
+
+// TestLeadGroups: every trigger's lead pair is marked, and its group
+// holds the trigger's third byte; at most one group unions leads with
+// different third bytes (the last).
+func TestLeadGroups(t *testing.T) {
+	var triggers []string
+	for _, w := range []string{"bearer ", "basic ", "password", "identified by"} {
+		triggers = append(triggers, w, strings.ToUpper(w), strings.ToUpper(w[:1])+w[1:], w[:1]+strings.ToUpper(w[1:2])+w[2:],
+			w[:2]+strings.ToUpper(w[2:3])+w[3:])
+	}
+	triggers = append(triggers, "mysql", "mariadb", "sshpass", "eyJ", "://", "-----BEGIN ", "--x", "--")
+	for _, s := range tokenShapes {
+		triggers = append(triggers, s.prefix)
+	}
+	for _, s := range triggers {
+		v := pairTable[uint16(s[0])|uint16(s[1])<<8]
+		var c byte
+		if len(s) > 2 {
+			c = s[2]
+		}
+		if v&pairLead == 0 || leadThirds[v>>4][c>>6]>>(c&63)&1 == 0 {
+			t.Errorf("trigger %q: mark %08b, its third byte not in its group", s, v)
 		}
 	}
 }
