@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // The marks of pairTable, by what a pair of bytes t[p], t[p+1] may start;
@@ -155,19 +156,21 @@ func (f freeText) triggered(t []byte) scanRules {
 		} else {
 			copy(pad[:], t[base:]) // the text's last pair ends in a zero
 		}
-		m := pairTable[binary.LittleEndian.Uint16(w[0:])] | pairTable[binary.LittleEndian.Uint16(w[1:])] |
-			pairTable[binary.LittleEndian.Uint16(w[2:])] | pairTable[binary.LittleEndian.Uint16(w[3:])] |
-			pairTable[binary.LittleEndian.Uint16(w[4:])] | pairTable[binary.LittleEndian.Uint16(w[5:])] |
-			pairTable[binary.LittleEndian.Uint16(w[6:])] | pairTable[binary.LittleEndian.Uint16(w[7:])]
-		if m&want == 0 {
+		v0, v1 := pairTable[binary.LittleEndian.Uint16(w[0:])], pairTable[binary.LittleEndian.Uint16(w[1:])]
+		v2, v3 := pairTable[binary.LittleEndian.Uint16(w[2:])], pairTable[binary.LittleEndian.Uint16(w[3:])]
+		v4, v5 := pairTable[binary.LittleEndian.Uint16(w[4:])], pairTable[binary.LittleEndian.Uint16(w[5:])]
+		v6, v7 := pairTable[binary.LittleEndian.Uint16(w[6:])], pairTable[binary.LittleEndian.Uint16(w[7:])]
+		if (v0|v1|v2|v3|v4|v5|v6|v7)&want == 0 {
 			continue
 		}
-		for k := range 8 {
-			v := pairTable[binary.LittleEndian.Uint16(w[k:])]
+		// The positions with a mark wanted, one byte of marks each.
+		marks := (uint64(v0) | uint64(v1)<<8 | uint64(v2)<<16 | uint64(v3)<<24 |
+			uint64(v4)<<32 | uint64(v5)<<40 | uint64(v6)<<48 | uint64(v7)<<56)
+		for hits := marks & (uint64(want) * 0x0101010101010101); hits != 0; {
+			k := bits.TrailingZeros64(hits) / 8
+			hits &^= 0xff << (8 * k)
+			v := uint8(marks >> (8 * k))
 			mark := v & want
-			if mark == 0 {
-				continue
-			}
 			p := base + k
 			if mark&pairLead != 0 {
 				var c byte // the third byte, 0 past the end
