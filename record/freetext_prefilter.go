@@ -138,6 +138,9 @@ func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
 // one by one. The event's own JSON keys (a ':' after a plain quote) are
 // not marked in JSON text, which is most of its separators.
 func (f freeText) triggered(t []byte) scanRules {
+	if len(t) == 0 {
+		return 0 // an empty payload or output: no trigger
+	}
 	var rules scanRules
 	var ruledOut nameMemo
 	flags := newFlagNames() // see flagNames
@@ -145,7 +148,7 @@ func (f freeText) triggered(t []byte) scanRules {
 	if !f.json {
 		want = pairLead | pairSep | pairQuoteSep
 	}
-	if len(t) > 0 && (t[0] == '=' || t[0] == ':') {
+	if t[0] == '=' || t[0] == ':' {
 		rules |= f.separatorAt(t, 0, rules, &ruledOut) // no pair ends there
 	}
 	var pad [16]byte

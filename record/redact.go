@@ -156,12 +156,14 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 // line was rewritten in part (named query parameters: around a MAC put in
 // a string, the search could find what orig does not hold).
 func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string) ([]string, error) {
-	sp := scratchPool.Get().(*[]byte)
-	defer scratchPool.Put(sp)
 	// An event whose request was not rewritten (e.Request is orig's) is
 	// orig: b is orig's JSON, searched as it is.
-	rewritten := e.Request != orig.Request
-	if rewritten && (orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals)) {
+	if e.Request == orig.Request {
+		return r.freeTextSecrets(orig, b, gaps.list()), nil
+	}
+	sp := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(sp)
+	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
 		ob, _, err := appendEventGaps((*sp)[:0], orig, gaps)
 		if err != nil {
 			return nil, err
