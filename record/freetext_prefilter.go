@@ -152,12 +152,20 @@ func (f freeText) triggered(t []byte) scanRules {
 		rules |= f.separatorAt(t, 0, rules, &ruledOut) // no pair ends there
 	}
 	var pad [16]byte
-	for base := 0; base < len(t); base += 8 {
+	for base := 0; base < len(t)-1; base += 8 { // pairs start before the last byte
 		w := pad[:9]
-		if base+9 <= len(t) {
+		done := 0 // positions of w looked at already
+		switch {
+		case base+9 <= len(t):
 			w = t[base : base+9]
-		} else {
-			copy(pad[:], t[base:]) // the text's last pair ends in a zero
+		case len(t) >= 9:
+			// The last pairs: the window of the text's last nine bytes,
+			// whose first positions the previous word covered.
+			done = base - (len(t) - 9)
+			base = len(t) - 9
+			w = t[base:]
+		default:
+			copy(pad[:], t) // a text shorter than a word: its last pair ends in a zero
 		}
 		v0, v1 := pairTable[binary.LittleEndian.Uint16(w[0:])], pairTable[binary.LittleEndian.Uint16(w[1:])]
 		v2, v3 := pairTable[binary.LittleEndian.Uint16(w[2:])], pairTable[binary.LittleEndian.Uint16(w[3:])]
@@ -169,6 +177,7 @@ func (f freeText) triggered(t []byte) scanRules {
 		// The positions with a mark wanted, one byte of marks each.
 		marks := (uint64(v0) | uint64(v1)<<8 | uint64(v2)<<16 | uint64(v3)<<24 |
 			uint64(v4)<<32 | uint64(v5)<<40 | uint64(v6)<<48 | uint64(v7)<<56)
+		marks &^= 1<<(8*done) - 1
 		for hits := marks & (uint64(want) * 0x0101010101010101); hits != 0; {
 			k := bits.TrailingZeros64(hits) / 8
 			hits &^= 0xff << (8 * k)
