@@ -189,7 +189,18 @@ func (f freeText) triggered(t []byte) scanRules {
 				if p+2 < len(t) {
 					c = t[p+2]
 				}
-				if leadThirds[v>>4][c>>6]>>(c&63)&1 != 0 {
+				switch {
+				case leadThirds[v>>4][c>>6]>>(c&63)&1 == 0:
+				case p > 0 && t[p-1] == '-' && t[p] == '-':
+					// Inside a run of dashes ("----------" under a
+					// psql header): the long option here is the one
+					// named at p-1, which flags judged already (this
+					// one is no more taken: see flagNames), so only a
+					// PEM header may start here.
+					if bytes.HasPrefix(t[p:], []byte(pemStart)) {
+						rules |= rulePEM
+					}
+				default:
 					rules |= f.triggerAt(t, p, &flags)
 				}
 			}
