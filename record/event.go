@@ -116,21 +116,28 @@ func hashHex(h Hash) string {
 	return string(buf[:])
 }
 
-// hexPairs holds the lower-case hex of every byte, two digits a byte.
-var hexPairs = func() (t [512]byte) {
+// hexPairs holds the lower-case hex of every byte, its two digits in one
+// little-endian word.
+var hexPairs = func() (t [256]uint16) {
 	const digits = "0123456789abcdef"
 	for c := range 256 {
-		t[2*c], t[2*c+1] = digits[c>>4], digits[c&15]
+		t[c] = uint16(digits[c>>4]) | uint16(digits[c&15])<<8
 	}
 	return t
 }()
 
 // encodeHex writes src to dst (2*len(src) bytes) in lower-case hex, as
-// hex.Encode does, one table look-up a byte instead of two.
+// hex.Encode does: one table look-up a byte, eight digits a store.
 func encodeHex(dst, src []byte) {
 	dst = dst[:2*len(src)]
+	for len(src) >= 4 {
+		s := src[:4]
+		binary.LittleEndian.PutUint64(dst, uint64(hexPairs[s[0]])|uint64(hexPairs[s[1]])<<16|
+			uint64(hexPairs[s[2]])<<32|uint64(hexPairs[s[3]])<<48)
+		src, dst = src[4:], dst[8:]
+	}
 	for i, c := range src {
-		dst[2*i], dst[2*i+1] = hexPairs[2*int(c)], hexPairs[2*int(c)+1]
+		binary.LittleEndian.PutUint16(dst[2*i:], hexPairs[c])
 	}
 }
 
@@ -151,6 +158,7 @@ func (e *Event) computeSum() Hash {
 var hashInputs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 const maxPooledHashInput = 1 << 20
+
 
 // appendHashInput appends the bytes the chain hash covers, encoded as
 // internal/fieldhash encodes fields: every byte field preceded by its
