@@ -159,7 +159,6 @@ var hashInputs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return 
 
 const maxPooledHashInput = 1 << 20
 
-
 // appendHashInput appends the bytes the chain hash covers, encoded as
 // internal/fieldhash encodes fields: every byte field preceded by its
 // length and every number written in eight bytes, both big-endian.
