@@ -6,10 +6,10 @@ import (
 	"math/bits"
 )
 
-// oldLeadPairs is leadPairs as it was before the one-pass prefilter, the
-// first two bytes of every trigger but the
-// separators: "--", the keywords in every case, the program names, the
-// token prefixes and eyJ. Few positions of a text pass it.
+// oldLeadPairs is the pair table as it was before the one-pass
+// prefilter: the first two bytes of every trigger but the separators
+// ("--", the keywords in every case, the program names, the token
+// prefixes and eyJ), one bit a pair.
 var oldLeadPairs = func() (m [1 << 16 / 64]uint64) {
 	add := func(a, b byte) {
 		pair := uint16(a) | uint16(b)<<8
@@ -35,8 +35,8 @@ var oldLeadPairs = func() (m [1 << 16 / 64]uint64) {
 // oldTriggered is triggered as it was before the one-pass prefilter (two
 // IndexByte passes for the separators, a bit table probed per pair): the
 // reference TestTriggeredMatchesOld holds triggered to. It returns the
-// rules of scanLower that may find a secret in t:
-// a rule left out finds none. Every rule finds a value only at one of its
+// rules of scanLower that may find a secret in t: a rule left out finds
+// none. Every rule finds a value only at one of its
 // triggers (a separator the assignment rule accepts, "://", a token
 // prefix, eyJ, "-----BEGIN ", a long option named like a secret, a
 // keyword in any case, a program name), and triggered looks for exactly
