@@ -113,6 +113,9 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 // fails (a year outside 0-9999, a zone offset of 24 hours or more).
 func (e *encoder) time(b []byte, t time.Time) []byte {
 	b = append(b, '"')
+	if fast, ok := appendUTC(b, t); ok {
+		return append(fast, '"')
+	}
 	n0 := len(b)
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	s := b[n0:]

@@ -3,7 +3,6 @@ package record
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -91,6 +90,11 @@ type Event struct {
 	Checkpoint *Checkpoint `json:"-"`
 	// LogCheckpoint is Body decoded, for log checkpoint entries.
 	LogCheckpoint *LogCheckpoint `json:"-"`
+
+	// sum is Hash in binary when summed (set by chain.next, which made
+	// Hash from it): the entry's leaf in its log, not decoded back.
+	sum    Hash
+	summed bool
 }
 
 // logCheckpointBody is the stored body of a log checkpoint entry.
@@ -108,8 +112,33 @@ func (e *Event) ComputeHash() string {
 // where hex.EncodeToString makes two.
 func hashHex(h Hash) string {
 	var buf [2 * len(Hash{})]byte
-	hex.Encode(buf[:], h[:])
+	encodeHex(buf[:], h[:])
 	return string(buf[:])
+}
+
+// hexPairs holds the lower-case hex of every byte, its two digits in one
+// little-endian word.
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for c := range 256 {
+		t[c] = uint16(digits[c>>4]) | uint16(digits[c&15])<<8
+	}
+	return t
+}()
+
+// encodeHex writes src to dst (2*len(src) bytes) in lower-case hex, as
+// hex.Encode does: one table look-up a byte, eight digits a store.
+func encodeHex(dst, src []byte) {
+	dst = dst[:2*len(src)]
+	for len(src) >= 4 {
+		s := src[:4]
+		binary.LittleEndian.PutUint64(dst, uint64(hexPairs[s[0]])|uint64(hexPairs[s[1]])<<16|
+			uint64(hexPairs[s[2]])<<32|uint64(hexPairs[s[3]])<<48)
+		src, dst = src[4:], dst[8:]
+	}
+	for i, c := range src {
+		binary.LittleEndian.PutUint16(dst[2*i:], hexPairs[c])
+	}
 }
 
 func (e *Event) computeSum() Hash {
@@ -204,7 +233,8 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 		v = Version
 	}
 	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
-	e.Hash = hashHex(e.computeSum())
+	e.sum, e.summed = e.computeSum(), true
+	e.Hash = hashHex(e.sum)
 	c.seq, c.head = e.Seq, e.Hash
 	return e
 }

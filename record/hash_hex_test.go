@@ -28,3 +28,29 @@ func TestHashHexAllocs(t *testing.T) {
 		t.Fatalf("%v allocations, want 1", n)
 	}
 }
+
+// TestEncodeHexMatchesEncode: encodeHex writes what hex.Encode writes, on
+// every byte value and on generated inputs of every length to 64.
+func TestEncodeHexMatchesEncode(t *testing.T) {
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	rng := rand.New(rand.NewPCG(7, 9))
+	inputs := [][]byte{all, nil}
+	for n := range 65 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		inputs = append(inputs, b)
+	}
+	for _, src := range inputs {
+		got, want := make([]byte, 2*len(src)+1), make([]byte, 2*len(src)+1)
+		encodeHex(got, src)
+		hex.Encode(want, src)
+		if string(got) != string(want) {
+			t.Fatalf("%x: %q, want %q", src, got, want)
+		}
+	}
+}

@@ -211,6 +211,9 @@ func IsLogSession(id string) bool { return strings.HasPrefix(id, "airlock-log/")
 // leaf hash of the leaf input rest (the entry, every field of it). The
 // caller has checked (or made) Hash.
 func leafOf(e *Event) (Hash, bool) {
+	if e.summed {
+		return e.sum, true
+	}
 	var leaf Hash
 	if len(e.Hash) != 2*sha256.Size {
 		return leaf, false

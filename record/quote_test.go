@@ -16,6 +16,9 @@ func TestAppendStringIsJSONMarshal(t *testing.T) {
 		if got := appendString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
+		if got := appendString([]byte("x"), []byte(s)); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Fatalf("%q as bytes: got %s, want x%s", s, got, want)
+		}
 	}
 	base := []byte("abcdefghijklmnopq")
 	for c := 0; c < 256; c++ {
@@ -46,6 +49,9 @@ func FuzzAppendString(f *testing.F) {
 		want, _ := json.Marshal(s)
 		if got := appendString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+		if got := appendString([]byte("x"), []byte(s)); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Fatalf("%q as bytes: got %s, want x%s", s, got, want)
 		}
 	})
 }

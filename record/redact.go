@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"hash"
 	"slices"
@@ -54,7 +53,7 @@ func (r *redactor) mac(secret string) string {
 	var buf [len(SecretPrefix) + 2*sha256.Size]byte
 	var sum [sha256.Size]byte
 	copy(buf[:], SecretPrefix)
-	hex.Encode(buf[len(SecretPrefix):], h.Sum(sum[:0]))
+	encodeHex(buf[len(SecretPrefix):], h.Sum(sum[:0]))
 	r.macs.Put(h)
 	return string(buf[:])
 }
@@ -157,6 +156,11 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 // line was rewritten in part (named query parameters: around a MAC put in
 // a string, the search could find what orig does not hold).
 func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string) ([]string, error) {
+	// An event whose request was not rewritten (e.Request is orig's) is
+	// orig: b is orig's JSON, searched as it is.
+	if e.Request == orig.Request {
+		return r.freeTextSecrets(orig, b, gaps.list()), nil
+	}
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
