@@ -1,0 +1,372 @@
+package mask
+
+import "bytes"
+
+// Word dumps. od, xxd and hexdump print bytes in groups of other widths,
+// bases and orders than the hex codes of codelists.go read: 32- and
+// 64-bit hex words (od -tx4, -tx8, xxd -e, xxd -g 8), 16- and 32-bit
+// octal words (od -o, -to4, hexdump -o), bits (xxd -b), 16- and 32-bit
+// decimal words (od -d, -D, hexdump -d), and xxd's short lines (-c 2,
+// -c 4) whose ASCII columns the code lists do not join. A run of such
+// lines is read as the bytes its groups stand for, in both byte orders,
+// and its ASCII columns joined; a match masks the groups (or the column
+// characters) its bytes were printed in.
+
+// wdKind is a base a group of a word dump may be written in.
+type wdKind uint8
+
+const (
+	wdHex wdKind = 1 << iota
+	wdOct
+	wdBin
+	wdDec
+)
+
+const (
+	// maxWordDumpGroups bounds the groups of one dump line.
+	maxWordDumpGroups = 64
+	// maxWordDumpColumn bounds an ASCII column of a word dump (xxd -c
+	// 32 and its bars).
+	maxWordDumpColumn = 66
+	// maxWordDumpGap bounds the spaces between two groups of a line
+	// (hexdump -d pads its decimals to eight columns).
+	maxWordDumpGap = 4
+)
+
+// wdGroupKinds returns the bases t[s:e] may be a group of, given its
+// length.
+func wdGroupKinds(t []byte, s, e int) wdKind {
+	n := e - s
+	var m uint8
+	for _, c := range t[s:e] {
+		m |= codeByte[c]
+	}
+	if m&(cbLetter|cbX) != 0 {
+		return 0
+	}
+	var k wdKind
+	switch n {
+	case 2, 4, 8, 16, 32:
+		k |= wdHex
+	}
+	if m&cbHexL != 0 {
+		return k
+	}
+	oct, bin := true, true
+	for _, c := range t[s:e] {
+		oct = oct && c <= '7'
+		bin = bin && c <= '1'
+	}
+	if oct && (n == 6 && t[s] <= '1' || n == 11 && t[s] <= '3' || n == 22 && t[s] <= '1') {
+		k |= wdOct
+	}
+	if bin && n == 8 {
+		k |= wdBin
+	}
+	if n <= 10 {
+		k |= wdDec
+	}
+	return k
+}
+
+// wdToken returns the end of the token of letters and digits at t[i].
+func wdToken(t []byte, i int) int {
+	for i < len(t) && codeByte[t[i]]&cbAlnum != 0 {
+		i++
+	}
+	return i
+}
+
+// wordDumpPair is the quick test: whether the word at t[s:e] and the next
+// one, after one to maxWordDumpGap spaces, may be two groups of four
+// digits or more of one word dump (shorter groups are codelists.go's).
+// Two groups of four are hex of text, each starting with 2 to 7.
+func wordDumpPair(t []byte, s, e int) bool {
+	if e-s < 4 || at(t, e) != ' ' {
+		return false
+	}
+	if e-s == 4 {
+		f := wdToken(t, e+1)
+		return f-e == 5 && t[s] >= '2' && t[s] <= '7' && t[e+1] >= '2' && t[e+1] <= '7' &&
+			wdGroupKinds(t, s, e)&wdGroupKinds(t, e+1, f)&wdHex != 0
+	}
+	j := e
+	for j < len(t) && t[j] == ' ' && j-e <= maxWordDumpGap {
+		j++
+	}
+	if j-e > maxWordDumpGap {
+		return false
+	}
+	f := wdToken(t, j)
+	k := wdGroupKinds(t, s, e) & wdGroupKinds(t, j, f)
+	if k&^wdDec == 0 || f-j != e-s {
+		// Decimals differ in length; five digits or more are words.
+		return k&wdDec != 0 && f-j >= 4
+	}
+	return true
+}
+
+// wordDumpOffset is the quick test for a dump of one group a line (xxd
+// -c 2): whether t[s:e], at the start of a line, is an offset of six to
+// eleven hex digits with a colon, before a group of hex of text.
+func wordDumpOffset(t []byte, s, e int) bool {
+	if e-s < 6 || e-s > 11 || at(t, e) != ':' || at(t, e+1) != ' ' || s > 0 && t[s-1] != '\n' {
+		return false
+	}
+	j := e + 2
+	f := wdToken(t, j)
+	return f > j && t[j] >= '2' && t[j] <= '7' && wdGroupKinds(t, j, f)&wdHex != 0
+}
+
+// wdLine is one line of a word dump.
+type wdLine struct {
+	end    int // before its '\n'
+	kinds  wdKind
+	width  int // the groups' length (decimals: the longest)
+	groups []span
+	col    span // the ASCII column, empty when none
+}
+
+// readWordDumpLine reads the line that begins at t[i] as a word dump line:
+// an offset (six to eleven hex digits, perhaps with a colon), groups of
+// one base and length, and after an offset with a colon (xxd's), an
+// ASCII column after two spaces or more. groups is reused.
+func readWordDumpLine(t []byte, i int, groups []span) (l wdLine, ok bool) {
+	l.groups = groups[:0]
+	l.kinds = wdHex | wdOct | wdBin | wdDec
+	j := i
+	colon := false
+	if j < len(t) && t[j] != ' ' {
+		e := wdToken(t, j)
+		n := e - j
+		if n >= 6 && n <= 11 && (e == len(t) || t[e] == '\n' || t[e] == '\r') {
+			return l, false // od's last line: the offset alone
+		}
+		if at(t, e) == ':' && n >= 6 && n <= 11 {
+			colon = true
+			j = e + 1
+		} else if n >= 6 && n <= 11 && at(t, e) == ' ' {
+			// An offset, unless the next token is a group as long as it
+			// (hexdump -e prints groups without offsets).
+			k := e
+			for k < len(t) && t[k] == ' ' {
+				k++
+			}
+			if wdToken(t, k)-k != n {
+				j = e
+			}
+		}
+	}
+	first, short := true, false
+	for j < len(t) && t[j] != '\n' && t[j] != '\r' {
+		g := j
+		for j < len(t) && t[j] == ' ' {
+			j++
+		}
+		gap := j - g
+		if j == len(t) || t[j] == '\n' || t[j] == '\r' {
+			break
+		}
+		if colon && !first && gap >= 2 || !colon && gap > maxWordDumpGap && !first {
+			// xxd's ASCII column (or the next group, right-aligned).
+			e := wdToken(t, j)
+			k := e
+			for k < len(t) && t[k] == ' ' {
+				k++
+			}
+			if !colon || e == j || wdGroupKinds(t, j, e)&l.kinds == 0 || e-j != l.width || k-e < 2 || at(t, k) == '\n' || k == len(t) {
+				if !colon {
+					return l, false
+				}
+				c := j
+				for c < len(t) && t[c] != '\n' && c-j <= maxWordDumpColumn {
+					c++
+				}
+				if c-j > maxWordDumpColumn {
+					return l, false
+				}
+				l.col = span{start: j, end: c}
+				j = c
+				break
+			}
+		}
+		first = false
+		e := wdToken(t, j)
+		k := wdGroupKinds(t, j, e)
+		if e == j || k == 0 || e < len(t) && t[e] != ' ' && t[e] != '\n' && t[e] != '\r' {
+			return l, false
+		}
+		switch {
+		case short:
+			return l, false
+		case len(l.groups) > 0 && e-j < l.width && l.kinds&wdHex != 0 && k&wdHex != 0 && (e-j)%2 == 0:
+			// xxd's last group of a dump holds the bytes left.
+			short, k = true, wdHex
+		case len(l.groups) > 0 && e-j != l.width:
+			k &= wdDec
+		}
+		if l.kinds &= k; l.kinds == 0 || len(l.groups) == maxWordDumpGroups {
+			return l, false
+		}
+		if !short {
+			l.width = max(l.width, e-j)
+		}
+		l.groups = append(l.groups, span{start: j, end: e})
+		j = e
+	}
+	l.end = j
+	return l, len(l.groups) > 0
+}
+
+// wdBytes calls f with the bytes the group t[g] stands for in base k, in
+// big-endian order (le false) or little-endian; size is the bytes of a
+// decimal group.
+func wdBytes(t []byte, g span, k wdKind, size int, le bool, f func(c byte)) {
+	var v uint64
+	var n int
+	switch k {
+	case wdHex:
+		if g.end-g.start > 16 {
+			// 128 bits: two halves, each in its order.
+			h := span{start: g.start, end: g.start + 16}
+			l := span{start: g.start + 16, end: g.end}
+			if le {
+				h, l = l, h
+			}
+			wdBytes(t, h, k, size, le, f)
+			wdBytes(t, l, k, size, le, f)
+			return
+		}
+		for _, c := range t[g.start:g.end] {
+			v = v<<4 | uint64(unhex(c))
+		}
+		n = (g.end - g.start) / 2
+	case wdOct:
+		for _, c := range t[g.start:g.end] {
+			v = v<<3 | uint64(c-'0')
+		}
+		n = (g.end - g.start) * 3 / 8 // 6, 11, 22 digits: 2, 4, 8 bytes
+	case wdBin:
+		for _, c := range t[g.start:g.end] {
+			v = v<<1 | uint64(c-'0')
+		}
+		n = 1
+	case wdDec:
+		for _, c := range t[g.start:g.end] {
+			v = v*10 + uint64(c-'0')
+		}
+		n = size
+	}
+	for i := range n {
+		if le {
+			f(byte(v >> (8 * i)))
+		} else {
+			f(byte(v >> (8 * (n - 1 - i))))
+		}
+	}
+}
+
+// wdScratch holds the lines of one run of a word dump while it is read.
+type wdScratch struct {
+	groups []span
+	cols   []span
+	line   []span
+}
+
+// readWordDumps appends to l the bytes of every run of word dump lines of
+// src, under each base and order the run may be in, and its ASCII columns
+// joined (each followed by a NUL), when they are text; st and en map src
+// to the original (nil: src is it).
+func (l *layer) readWordDumps(src []byte, st, en []int, sc *wdScratch) {
+	var kinds wdKind
+	width := 0
+	flush := func() {
+		if len(sc.groups) >= 2 {
+			for _, k := range [...]wdKind{wdHex, wdOct, wdBin, wdDec} {
+				if kinds&k == 0 {
+					continue
+				}
+				size := 2
+				if k == wdDec {
+					if width <= 3 {
+						continue // decimal bytes: codelists.go
+					}
+					if width > 5 {
+						size = 4
+					}
+				}
+				l.appendWordGroups(src, st, en, sc.groups, k, size, false)
+				if k != wdBin && (k != wdHex || width > 2) {
+					l.appendWordGroups(src, st, en, sc.groups, k, size, true)
+				}
+			}
+		}
+		if len(sc.cols) > 1 {
+			for _, c := range sc.cols {
+				for k := c.start; k < c.end; k++ {
+					s, e := spanOf(st, en, k)
+					l.b, l.st, l.en = append(l.b, src[k]), append(l.st, s), append(l.en, e)
+				}
+			}
+			_, ce := spanOf(st, en, sc.cols[len(sc.cols)-1].end-1)
+			l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
+		}
+		sc.groups, sc.cols, kinds, width = sc.groups[:0], sc.cols[:0], 0, 0
+	}
+	for i := 0; i < len(src); {
+		ln, ok := readWordDumpLine(src, i, sc.line)
+		sc.line = ln.groups[:0]
+		if ok && len(sc.groups) > 0 && (ln.kinds&kinds == 0 || ln.width != width && ln.kinds&kinds != wdDec) {
+			flush()
+		}
+		if ok && (len(ln.groups) >= 2 || ln.col.end > ln.col.start || len(sc.groups) > 0) {
+			if len(sc.groups) == 0 {
+				kinds = ln.kinds
+			} else {
+				kinds &= ln.kinds
+			}
+			width = max(width, ln.width)
+			sc.groups = append(sc.groups, ln.groups...)
+			if ln.col.end > ln.col.start {
+				sc.cols = append(sc.cols, ln.col)
+			}
+		} else if len(sc.groups) > 0 {
+			flush()
+		}
+		e := bytes.IndexByte(src[i:], '\n')
+		if e < 0 {
+			break
+		}
+		i += e + 1
+	}
+	flush()
+}
+
+// appendWordGroups appends the bytes groups stand for in base k and the
+// order le, and a NUL, when seven in eight are text; NULs (a last word's
+// padding) are dropped.
+func (l *layer) appendWordGroups(src []byte, st, en []int, groups []span, k wdKind, size int, le bool) {
+	total, bad := 0, 0
+	for _, g := range groups {
+		wdBytes(src, g, k, size, le, func(c byte) {
+			total++
+			if !textByte(c) && c != 0 {
+				bad++
+			}
+		})
+	}
+	if total < minEncBytes || bad > total/8 {
+		return
+	}
+	for _, g := range groups {
+		s, _ := spanOf(st, en, g.start)
+		_, e := spanOf(st, en, g.end-1)
+		wdBytes(src, g, k, size, le, func(c byte) {
+			if c != 0 {
+				l.b, l.st, l.en = append(l.b, c), append(l.st, s), append(l.en, e)
+			}
+		})
+	}
+	_, ce := spanOf(st, en, groups[len(groups)-1].end-1)
+	l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
+}
