@@ -20,6 +20,7 @@ const (
 	wdOct
 	wdBin
 	wdDec
+	wdAll = wdHex | wdOct | wdBin | wdDec
 )
 
 const (
@@ -130,57 +131,58 @@ type wdLine struct {
 // readWordDumpLine reads the line that begins at t[i] as a word dump line:
 // an offset (six to eleven hex digits, perhaps with a colon), groups of
 // one base and length, and after an offset with a colon (xxd's), an
-// ASCII column after two spaces or more. groups is reused.
-func readWordDumpLine(t []byte, i int, groups []span) (l wdLine, ok bool) {
+// ASCII column after two spaces or more. width and kinds are the groups'
+// length and bases in the lines before (0 and wdAll: none); a last group
+// may be shorter, in hex (xxd prints the bytes left). groups is reused.
+func readWordDumpLine(t []byte, i, width int, kinds wdKind, groups []span) (l wdLine, ok bool) {
 	l.groups = groups[:0]
-	l.kinds = wdHex | wdOct | wdBin | wdDec
+	l.kinds = kinds
+	l.width = width
 	j := i
 	colon := false
 	if j < len(t) && t[j] != ' ' {
 		e := wdToken(t, j)
 		n := e - j
-		if n >= 6 && n <= 11 && (e == len(t) || t[e] == '\n' || t[e] == '\r') {
-			return l, false // od's last line: the offset alone
+		k := e
+		for k < len(t) && t[k] == ' ' {
+			k++
 		}
-		if at(t, e) == ':' && n >= 6 && n <= 11 {
+		switch {
+		case n < 6 || n > 11:
+		case at(t, e) == ':':
 			colon = true
 			j = e + 1
-		} else if n >= 6 && n <= 11 && at(t, e) == ' ' {
-			// An offset, unless the next token is a group as long as it
-			// (hexdump -e prints groups without offsets).
-			k := e
-			for k < len(t) && t[k] == ' ' {
-				k++
-			}
-			if wdToken(t, k)-k != n {
-				j = e
-			}
+		case wdLineEnd(t, k) && n != width:
+			return l, false // od's last line: the offset alone
+		case at(t, e) == ' ' && wdToken(t, k)-k != n && !wdLineEnd(t, k):
+			// An offset, unless the next token is a group as long as
+			// it (hexdump -e prints groups without offsets).
+			j = e
 		}
 	}
-	first, short := true, false
-	for j < len(t) && t[j] != '\n' && t[j] != '\r' {
+	short := false
+	for j < len(t) && !wdLineEnd(t, j) {
 		g := j
 		for j < len(t) && t[j] == ' ' {
 			j++
 		}
 		gap := j - g
-		if j == len(t) || t[j] == '\n' || t[j] == '\r' {
+		if wdLineEnd(t, j) {
 			break
 		}
-		if colon && !first && gap >= 2 || !colon && gap > maxWordDumpGap && !first {
-			// xxd's ASCII column (or the next group, right-aligned).
-			e := wdToken(t, j)
-			k := e
-			for k < len(t) && t[k] == ' ' {
-				k++
+		e := wdToken(t, j)
+		k := wdGroupKinds(t, j, e)
+		if l.width > 0 && e-j < l.width && (e-j)%2 == 0 && hexToken(t, j, e) {
+			k |= wdHex
+		}
+		if colon && len(l.groups) > 0 && gap >= 2 {
+			// xxd's ASCII column, or a last group right-aligned before it.
+			c := e
+			for c < len(t) && t[c] == ' ' {
+				c++
 			}
-			if !colon || e == j || wdGroupKinds(t, j, e)&l.kinds == 0 || e-j != l.width || k-e < 2 || at(t, k) == '\n' || k == len(t) {
-				if !colon {
-					return l, false
-				}
-				c := j
-				for c < len(t) && t[c] != '\n' && c-j <= maxWordDumpColumn {
-					c++
+			if short || k&wdHex == 0 || e-j > l.width || c-e < 2 || wdLineEnd(t, c) {
+				for c = j; c < len(t) && t[c] != '\n' && c-j <= maxWordDumpColumn; c++ {
 				}
 				if c-j > maxWordDumpColumn {
 					return l, false
@@ -190,19 +192,13 @@ func readWordDumpLine(t []byte, i int, groups []span) (l wdLine, ok bool) {
 				break
 			}
 		}
-		first = false
-		e := wdToken(t, j)
-		k := wdGroupKinds(t, j, e)
-		if e == j || k == 0 || e < len(t) && t[e] != ' ' && t[e] != '\n' && t[e] != '\r' {
+		if short || e == j || k == 0 || gap > maxWordDumpGap && !colon && len(l.groups) > 0 || !wdLineEnd(t, e) && t[e] != ' ' {
 			return l, false
 		}
 		switch {
-		case short:
-			return l, false
-		case len(l.groups) > 0 && e-j < l.width && l.kinds&wdHex != 0 && k&wdHex != 0 && (e-j)%2 == 0:
-			// xxd's last group of a dump holds the bytes left.
+		case l.width > 0 && e-j < l.width && k&wdHex != 0 && l.kinds&wdHex != 0:
 			short, k = true, wdHex
-		case len(l.groups) > 0 && e-j != l.width:
+		case l.width > 0 && e-j != l.width:
 			k &= wdDec
 		}
 		if l.kinds &= k; l.kinds == 0 || len(l.groups) == maxWordDumpGroups {
@@ -216,6 +212,19 @@ func readWordDumpLine(t []byte, i int, groups []span) (l wdLine, ok bool) {
 	}
 	l.end = j
 	return l, len(l.groups) > 0
+}
+
+// wdLineEnd reports whether t[j] ends a line (or t).
+func wdLineEnd(t []byte, j int) bool { return j >= len(t) || t[j] == '\n' || t[j] == '\r' }
+
+// hexToken reports whether t[s:e] is all hex digits.
+func hexToken(t []byte, s, e int) bool {
+	for _, c := range t[s:e] {
+		if !is(c, clHex) {
+			return false
+		}
+	}
+	return true
 }
 
 // wdBytes calls f with the bytes the group t[g] stands for in base k, in
@@ -314,7 +323,16 @@ func (l *layer) readWordDumps(src []byte, st, en []int, sc *wdScratch) {
 		sc.groups, sc.cols, kinds, width = sc.groups[:0], sc.cols[:0], 0, 0
 	}
 	for i := 0; i < len(src); {
-		ln, ok := readWordDumpLine(src, i, sc.line)
+		rk := kinds
+		if rk == 0 {
+			rk = wdAll
+		}
+		ln, ok := readWordDumpLine(src, i, width, rk, sc.line)
+		if !ok && len(sc.groups) > 0 {
+			// Not a line of this run: perhaps the first of another.
+			flush()
+			ln, ok = readWordDumpLine(src, i, 0, wdAll, ln.groups)
+		}
 		sc.line = ln.groups[:0]
 		if ok && len(sc.groups) > 0 && (ln.kinds&kinds == 0 || ln.width != width && ln.kinds&kinds != wdDec) {
 			flush()
