@@ -171,9 +171,7 @@ func matchJWT(s *scan, h kwHit) (span, bool) {
 	// glues a token to a following ".x" (glue.go).
 	for part := 0; ; part++ {
 		b := j
-		for j < len(t) && j <= limit && isB64URL(t[j]) {
-			j++
-		}
+		j = min(s.b64URLEnd(j), limit+1)
 		if j > limit {
 			return span{start: h.start, end: limit, overlong: true}, true
 		}
@@ -283,6 +281,21 @@ func (s *scan) valueEnd(i int) int {
 		j++
 	}
 	s.veFrom, s.veEnd, s.veOK = i, j, true
+	return j
+}
+
+// b64URLEnd returns the first index at or after i that is not base64url
+// (or len(t)), remembered as valueEnd's answer is: a run of "eyJeyJ..."
+// is walked once, not once per keyword hit.
+func (s *scan) b64URLEnd(i int) int {
+	if s.b64OK && i >= s.b64From && i <= s.b64End {
+		return s.b64End
+	}
+	j := i
+	for j < len(s.t) && isB64URL(s.t[j]) {
+		j++
+	}
+	s.b64From, s.b64End, s.b64OK = i, j, true
 	return j
 }
 
