@@ -23,7 +23,7 @@ import (
 // with "*key", which costs a readable value, where a missed secret would
 // cost the secret.
 var SecretNames = []string{
-	"*password*", "*passwd*", "*passphrase*", "*pwd*", "pass",
+	"*password*", "*passwd*", "*passphrase*", "*pwd*", "pass", "*pass", "pw", "*pswd*", "*passcode*", "*passwort*",
 	"*secret*", "*token*", "*key", "*apikey*", "*privatekey*", "*accesskey*",
 	"*auth", "*authorization*", "*authenticat*", "xauth*", "*credential*",
 	"*session*", "*sessid*", "*cookie*", "*signature*", "sig",

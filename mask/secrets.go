@@ -97,6 +97,7 @@ func init() {
 	addKeywords("private_key", true, matchPEM, "-----BEGIN ")
 	addKeywords("private_key", true, matchPEMTail, "-----END ")
 	addKeywords("password_assignment", false, matchAssignment, secretTextKeywords...)
+	addKeywords("password_assignment", false, matchWeakAssignment, weakSecretTextKeywords...)
 
 	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))
 	for i, k := range secretKeywords {
@@ -226,25 +227,37 @@ func matchPEM(s *scan, h kwHit) (span, bool) {
 // of a longer identifier (DB_PASSWORD, client_secret). Only the value is
 // masked. A value longer than 4 KiB fails closed.
 func matchAssignment(s *scan, h kwHit) (span, bool) {
+	return assignmentAt(s, identStart(s.t, h.start), h.end)
+}
+
+// assignmentAt matches the value after the name that starts at t[b] and
+// holds a keyword ending at t[kwEnd]: after an assignment operator, after
+// a space when the name is a command-line option ("--password v"), or
+// as the text of an element of that name ("<pass>v</pass>").
+func assignmentAt(s *scan, b, kwEnd int) (span, bool) {
 	t := s.t
-	j := h.end
+	j := kwEnd
 	// Rest of the identifier.
-	for j < len(t) && j-h.end <= 32 && (is(t[j], clWord) || t[j] == '-' && at(t, j+1) != '>') {
+	for j < len(t) && j-kwEnd <= 32 && (is(t[j], clWord) || t[j] == '-' && at(t, j+1) != '>') {
 		j++
 	}
-	if j-h.end > 32 {
+	if j-kwEnd > 32 {
 		return span{}, false
 	}
+	nameEnd := j
 	if c := at(t, j); c == '"' || c == '\'' || c == '`' {
 		j++
 	}
+	sp := j
 	for at(t, j) == ' ' || at(t, j) == '\t' {
 		j++
 	}
 	switch {
 	case at(t, j) == ':' && at(t, j+1) == ':' && at(t, j+2) == '=':
-		// "password ::= hunter2" (BNF); "password::text" is a cast.
+		// "password ::= hunter2" (BNF).
 		j += 3
+	case at(t, j) == ':' && at(t, j+1) == ':':
+		return span{}, false // "password::text" is a cast
 	case at(t, j) == ':' && at(t, j+1) == '=', at(t, j) == '=' && at(t, j+1) == ':':
 		// "password := hunter2"; "password =: hunter2", "password=:pw" (a
 		// bind parameter): the operator stays whole.
@@ -259,6 +272,12 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 			return span{}, false
 		}
 		j++
+	case j > sp && sp == nameEnd && optionName(t, b, nameEnd) && at(t, j) != '-' && !isValueEnd(at(t, j)):
+		// "--password hunter2": the option's argument.
+		return assignmentValue(s, j)
+	case sp == nameEnd && b > 0 && t[b-1] == '<' && at(t, j) == '>' && j == sp:
+		// "<pass>hunter2</pass>"
+		return assignmentValue(s, j+1)
 	default:
 		return span{}, false
 	}
