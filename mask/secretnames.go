@@ -50,6 +50,14 @@ var secretTextKeywords = []string{
 	"access_key", "accesskey", "private_key", "authorization", "credential",
 }
 
+// weakSecretTextKeywords are the spellings password_assignment looks for
+// in free text whose names are judged by their words (secretwords.go);
+// every one is a secret name.
+var weakSecretTextKeywords = []string{"pass", "pw", "pswd"}
+
+// passwordWords are the words of a name that make it a secret's.
+var passwordWords = []string{"pass", "pw", "pwd", "passwd", "password", "passphrase", "passcode", "pswd", "passwort", "passw", "pword"}
+
 // SecretNameSet matches names against a list of patterns in the syntax of
 // SecretNames. The zero value and nil match nothing.
 type SecretNameSet struct {

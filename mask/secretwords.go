@@ -11,16 +11,9 @@ import "bytes"
 // pass1, ROOT_PW, passphrase, PGPASS, rootpw), the English words ending in
 // "pass" aside.
 
-// weakSecretTextKeywords are the spellings password_assignment looks for
-// in free text whose names are judged by their words.
-var weakSecretTextKeywords = []string{"pass", "pw", "pswd"}
-
 // passCountWords are the words after "pass" in a name of a count or a
 // rate (pass_count, passRate), not a secret.
 var passCountWords = []string{"count", "rate", "total", "ratio", "pct", "percent", "through", "thru", "status", "result", "num", "number"}
-
-// passwordWords are the words of a name that make it a secret's.
-var passwordWords = []string{"pass", "pw", "pwd", "passwd", "password", "passphrase", "passcode", "pswd", "passwort", "passw", "pword"}
 
 // notPasswordWords are the English words ending in "pass".
 var notPasswordWords = []string{"bypass", "compass", "surpass", "overpass", "underpass", "trespass", "encompass", "impass", "flypass"}
