@@ -473,7 +473,7 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 		m |= codeByte[t[e]]
 	}
 	cp.next = e
-	if e-s >= 4 && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e)) {
+	if e-s >= 5 && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e)) {
 		cp.found = true
 		return
 	}

@@ -38,6 +38,9 @@ const (
 // length.
 func wdGroupKinds(t []byte, s, e int) wdKind {
 	n := e - s
+	if n > 32 {
+		return 0
+	}
 	var m uint8
 	for _, c := range t[s:e] {
 		m |= codeByte[c]
@@ -79,17 +82,13 @@ func wdToken(t []byte, i int) int {
 }
 
 // wordDumpPair is the quick test: whether the word at t[s:e] and the next
-// one, after one to maxWordDumpGap spaces, may be two groups of four
-// digits or more of one word dump (shorter groups are codelists.go's).
-// Two groups of four are hex of text, each starting with 2 to 7.
+// one, after one to maxWordDumpGap spaces, may be two groups of five
+// digits or more of one word dump. Shorter groups are codelists.go's, or
+// follow an offset with a colon (wordDumpOffset): two groups of four
+// digits are as often a card or an account number written in groups.
 func wordDumpPair(t []byte, s, e int) bool {
-	if e-s < 4 || at(t, e) != ' ' {
+	if e-s < 5 || at(t, e) != ' ' {
 		return false
-	}
-	if e-s == 4 {
-		f := wdToken(t, e+1)
-		return f-e == 5 && t[s] >= '2' && t[s] <= '7' && t[e+1] >= '2' && t[e+1] <= '7' &&
-			wdGroupKinds(t, s, e)&wdGroupKinds(t, e+1, f)&wdHex != 0
 	}
 	j := e
 	for j < len(t) && t[j] == ' ' && j-e <= maxWordDumpGap {
@@ -99,6 +98,9 @@ func wordDumpPair(t []byte, s, e int) bool {
 		return false
 	}
 	f := wdToken(t, j)
+	if f-j != e-s && (f-j < 4 || f-j > 10 || e-s > 10) {
+		return false // of two lengths: decimals only
+	}
 	k := wdGroupKinds(t, s, e) & wdGroupKinds(t, j, f)
 	if k&^wdDec == 0 || f-j != e-s {
 		// Decimals differ in length; five digits or more are words.

@@ -56,6 +56,9 @@ func optionName(t []byte, b, e int) bool {
 // its words, and a value true or false is none.
 func matchWeakAssignment(s *scan, h kwHit) (span, bool) {
 	t := s.t
+	if strongAfterWeak(t, h.end) {
+		return span{}, false // "password", "passwd", "pwd": matchAssignment's
+	}
 	b := identStart(t, h.start)
 	e := h.end
 	for e < len(t) && e-h.end <= 32 && (is(t[e], clWord) || t[e] == '-' && at(t, e+1) != '>') {
@@ -91,6 +94,15 @@ func indentedKey(t []byte, b int) bool {
 		k--
 	}
 	return k < b && (k == 0 || t[k-1] == '\n')
+}
+
+// strongAfterWeak reports whether the weak keyword ending at t[e] goes on
+// into one of secretTextKeywords ("pass" into "password" or "passwd",
+// "pw" into "pwd"), whose hit matchAssignment reads.
+func strongAfterWeak(t []byte, e int) bool {
+	c := at(t, e) | 0x20
+	return c == 'd' && (at(t, e-1)|0x20) == 'w' ||
+		c == 'w' && (at(t, e+1)|0x20 == 'd' || at(t, e+1)|0x20 == 'o' && at(t, e+2)|0x20 == 'r' && at(t, e+3)|0x20 == 'd')
 }
 
 // allDigits reports whether v is digits only.
