@@ -26,6 +26,7 @@ var amplifierTriggers = []string{
 	"\\\"password\\\":\\\"", "password: eyJ", "eyJ<b>", "AKIA<b>", "<i>eyJ", "%3D", "pass-", "&#52;&#49;",
 	"--pass ", "--pass x ", "<pass>", "<pass>x", "db_pass=", "pw=", "PASS: ", "pass=1 ", "userPass:",
 	"00000000: 7878  xx\n", "0000000 074170 074170\n", "34207878 ", "3420787831313131 ", "30840   ", "874543224 ",
+	"mysql ", "mysql -p", "mysql -u", "sshpass ", "sshpass -p ", "curl ", "curl -u ", "://", "://a:", "x://a:b", "-p ",
 }
 
 // amplifierCost is the least CPU time of this thread in three runs of

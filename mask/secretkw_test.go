@@ -144,3 +144,48 @@ func TestSecretKeywordsNoFalsePositives(t *testing.T) {
 	}
 	t.Logf("%d of %d benign texts changed", changed, len(secretKeywordBenign))
 }
+
+// TestCommandPasswordsGenerated is the generator of the family "a
+// password in a command line or a URL with no secret's name before it":
+// mysql's family with -pSECRET (bare, quoted), sshpass -p SECRET and
+// -pSECRET, curl -u user:SECRET, and URLs of eight schemes with user
+// information, at the start of a line, after a prompt and inside a
+// longer line.
+func TestCommandPasswordsGenerated(t *testing.T) {
+	p := newPolicy(t, "all")
+	var forms []string
+	for _, prog := range []string{"mysql", "mysqldump", "mysqladmin", "mariadb", "MySQL"} {
+		for _, f := range []string{"%s -u root -p%s app", "%s -h db -uroot -p'%s' app", `%s --host=db -p"%s" -e 'select 1'`} {
+			forms = append(forms, strings.Replace(fmt.Sprintf(f, prog, "%s"), "%%", "%", -1))
+		}
+	}
+	forms = append(forms, "sshpass -p %s ssh app@db", "sshpass -p'%s' scp a b:", "sshpass -p%s rsync -a x y:",
+		"curl -u admin:%s https://api.example.com/", "curl -s --user 'admin:%s' https://x/", "curl --user=ann:%s -X POST https://x/")
+	for _, scheme := range []string{"postgres", "postgresql", "mysql", "redis", "amqp", "mongodb+srv", "https", "ftp"} {
+		forms = append(forms, scheme+"://app:%s@db.internal:5432/app", scheme+"://:%s@cache")
+	}
+	bad, total := 0, 0
+	for i, f := range forms {
+		for _, wrap := range []string{"%s", "$ %s\n", "ran: %s (exit 0)"} {
+			v := fmt.Sprintf("Kq%dstaple%dbattery", i, total)
+			in := fmt.Sprintf(wrap, fmt.Sprintf(f, v))
+			total++
+			got, _, err := p.Value("", in)
+			if err != nil || strings.Contains(got, v) {
+				if bad++; bad <= 10 {
+					t.Errorf("%q -> %q, %v", in, got, err)
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d passwords left (%d forms)", bad, total, len(forms))
+	for _, in := range []string{
+		"docker run -p 8080:80 nginx", "mkdir -p /tmp/x", "ssh -p 2222 host", "mysql -p dbname", "mysql -u root -p",
+		"http://example.com:8080/path", "https://user@host/repo.git", "docker run -u 1000:1000 alpine",
+		"see https://dev.mysql.com/doc/ for -p options",
+	} {
+		if got, _, err := p.Value("", in); err != nil || got != in {
+			t.Errorf("benign %q -> %q, %v", in, got, err)
+		}
+	}
+}

@@ -98,6 +98,11 @@ func init() {
 	addKeywords("private_key", true, matchPEMTail, "-----END ")
 	addKeywords("password_assignment", false, matchAssignment, secretTextKeywords...)
 	addKeywords("password_assignment", false, matchWeakAssignment, weakSecretTextKeywords...)
+	for _, p := range passOptionPrograms {
+		addKeywords("password_assignment", false, matchPassOption, p.name)
+	}
+	addKeywords("password_assignment", false, matchUserInfoPassword, "://")
+	addKeywords("password_assignment", false, matchCurlUser, "curl")
 
 	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))
 	for i, k := range secretKeywords {

@@ -48,6 +48,16 @@ func optionName(t []byte, b, e int) bool {
 	}
 	var buf [64]byte
 	n := normName(buf[:0], string(t[b:e]))
+	if b-d == 1 {
+		// One dash: a short option's letters glued ("-pS3cret") are no
+		// name; "-password v", "-pass v" are.
+		for _, w := range passwordWords {
+			if string(n) == w {
+				return true
+			}
+		}
+		return false
+	}
 	return !bytes.HasSuffix(n, []byte("file")) && !bytes.HasSuffix(n, []byte("stdin")) && !bytes.HasSuffix(n, []byte("env"))
 }
 
