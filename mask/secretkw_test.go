@@ -13,6 +13,7 @@ import (
 var secretKeywordCores = []string{
 	"pass", "passwd", "password", "passphrase", "passcode", "pwd", "pw", "pswd", "passwort",
 	"secret", "token", "api_key", "apikey", "auth_token", "access_key", "private_key", "secret_key", "credential",
+	"signing_key", "encryption_key", "master_key", "privateKey", "client_key", "hmac_key", "key",
 }
 
 // secretKeywordNames spells each core with the prefixes and suffixes of
@@ -129,6 +130,12 @@ var secretKeywordBenign = []string{
 	"--password-stdin --username ann",
 	"docker login --password-stdin registry.example.com",
 	"psql --passfile ~/.pgpass -h db",
+	"ALTER TABLE users ADD PRIMARY KEY (id); primary_key: user_id",
+	"sort_key=created_at partition_key=tenant_id_2024",
+	"public_key: ssh-ed25519-AAAAC3NzaC1lZDI1NTE5",
+	"key_id=prod2024signing01 key_name: deploy-2024-main",
+	"Press any key: the keyboard=us layout; keys: 12",
+	"cache_key=user:42:profile:v2",
 }
 
 // TestSecretKeywordsNoFalsePositives: none of secretKeywordBenign is

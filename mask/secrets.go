@@ -101,6 +101,7 @@ func init() {
 	for _, p := range passOptionPrograms {
 		addKeywords("password_assignment", false, matchPassOption, p.name)
 	}
+	addKeywords("password_assignment", false, matchKeyAssignment, "key")
 	addKeywords("password_assignment", false, matchUserInfoPassword, "://")
 	addKeywords("password_assignment", false, matchCurlUser, "curl")
 
