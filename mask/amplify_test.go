@@ -27,6 +27,7 @@ var amplifierTriggers = []string{
 	"--pass ", "--pass x ", "<pass>", "<pass>x", "db_pass=", "pw=", "PASS: ", "pass=1 ", "userPass:",
 	"00000000: 7878  xx\n", "0000000 074170 074170\n", "34207878 ", "3420787831313131 ", "30840   ", "874543224 ",
 	"mysql ", "mysql -p", "mysql -u", "sshpass ", "sshpass -p ", "curl ", "curl -u ", "://", "://a:", "x://a:b", "-p ",
+	"SIGNING_KEY=", "signing_key=Ab1", "key: ", "privateKey:",
 }
 
 // amplifierCost is the least CPU time of this thread in three runs of
