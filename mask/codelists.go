@@ -458,7 +458,7 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	if digits-i > 4 {
 		// Too many digits for a code: most numbers of text, or a group
 		// of a word dump (dumpwords.go).
-		if e := wdToken(t, digits); (i == 0 || codeByte[t[i-1]]&cbAlnum == 0) && (wordDumpPair(t, i, e) || wordDumpOffset(t, i, e)) {
+		if e := wdToken(t, digits); (i == 0 || codeByte[t[i-1]]&cbAlnum == 0) && (wordDumpPair(t, i, e) || wordDumpOffset(t, i, e) || loneGroups(t, i, e)) {
 			cp.found = true
 		}
 		cp.next = digits
@@ -473,7 +473,7 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 		m |= codeByte[t[e]]
 	}
 	cp.next = e
-	if e-s >= 5 && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e)) {
+	if e-s >= 5 && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
 		cp.found = true
 		return
 	}

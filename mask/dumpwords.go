@@ -30,8 +30,8 @@ const (
 	// 32 and its bars).
 	maxWordDumpColumn = 66
 	// maxWordDumpGap bounds the spaces between two groups of a line
-	// (hexdump -d pads its decimals to eight columns).
-	maxWordDumpGap = 4
+	// (od -D pads its decimals to eleven columns).
+	maxWordDumpGap = 10
 )
 
 // wdGroupKinds returns the bases t[s:e] may be a group of, given its
@@ -110,15 +110,47 @@ func wordDumpPair(t []byte, s, e int) bool {
 }
 
 // wordDumpOffset is the quick test for a dump of one group a line (xxd
-// -c 2): whether t[s:e], at the start of a line, is an offset of six to
-// eleven hex digits with a colon, before a group of hex of text.
+// -c 2, od -w4): whether t[s:e], at the start of a line, is an offset of
+// six to eleven hex digits, before a group of hex of text, with a colon
+// or before a line that starts with an offset as long.
 func wordDumpOffset(t []byte, s, e int) bool {
-	if e-s < 6 || e-s > 11 || at(t, e) != ':' || at(t, e+1) != ' ' || s > 0 && t[s-1] != '\n' {
+	if e-s < 6 || e-s > 11 || s > 0 && t[s-1] != '\n' {
 		return false
 	}
-	j := e + 2
+	colon := at(t, e) == ':'
+	j := e
+	if colon {
+		j++
+	}
+	if at(t, j) != ' ' {
+		return false
+	}
+	j++
 	f := wdToken(t, j)
-	return f > j && t[j] >= '2' && t[j] <= '7' && wdGroupKinds(t, j, f)&wdHex != 0
+	if f == j || t[j] < '2' || t[j] > '7' || (f-j)%2 != 0 || !hexToken(t, j, f) {
+		return false
+	}
+	if colon {
+		return true
+	}
+	n := f
+	for n < len(t) && t[n] != '\n' {
+		n++
+	}
+	return n+1 < len(t) && wdToken(t, n+1)-n-1 == e-s && at(t, n+1+e-s) == ' '
+}
+
+// loneGroups is the quick test for a dump of one group a line without
+// offsets (xxd -p -c 4): whether t[s:e] is a line of an even number of
+// hex digits, six or more, of text (starting with 2 to 7), and the next
+// line holds one token as long (or shorter, ending the text).
+func loneGroups(t []byte, s, e int) bool {
+	n := e - s
+	if n < 6 || n%2 != 0 || s > 0 && t[s-1] != '\n' || at(t, e) != '\n' || t[s] < '2' || t[s] > '7' || !hexToken(t, s, e) {
+		return false
+	}
+	f := wdToken(t, e+1)
+	return f-e-1 == n && at(t, f) == '\n' || f-e-1 > 0 && f-e-1 < n && f >= len(t)-1
 }
 
 // wdLine is one line of a word dump.
@@ -128,6 +160,7 @@ type wdLine struct {
 	width  int // the groups' length (decimals: the longest)
 	groups []span
 	col    span // the ASCII column, empty when none
+	offset bool // the line starts with an offset
 }
 
 // readWordDumpLine reads the line that begins at t[i] as a word dump line:
@@ -152,14 +185,14 @@ func readWordDumpLine(t []byte, i, width int, kinds wdKind, groups []span) (l wd
 		switch {
 		case n < 6 || n > 11:
 		case at(t, e) == ':':
-			colon = true
+			colon, l.offset = true, true
 			j = e + 1
-		case wdLineEnd(t, k) && n != width:
+		case wdLineEnd(t, k) && n != width && !loneGroups(t, j, e) && !(n < width && n%2 == 0 && hexToken(t, j, e)):
 			return l, false // od's last line: the offset alone
 		case at(t, e) == ' ' && wdToken(t, k)-k != n && !wdLineEnd(t, k):
 			// An offset, unless the next token is a group as long as
 			// it (hexdump -e prints groups without offsets).
-			j = e
+			j, l.offset = e, true
 		}
 	}
 	short := false
@@ -277,6 +310,22 @@ func wdBytes(t []byte, g span, k wdKind, size int, le bool, f func(c byte)) {
 	}
 }
 
+// repeatLine reports whether the line at t[i] is od's "*" (spaces
+// around it), which stands for the line before repeated.
+func repeatLine(t []byte, i int) bool {
+	for i < len(t) && t[i] == ' ' {
+		i++
+	}
+	if at(t, i) != '*' {
+		return false
+	}
+	i++
+	for i < len(t) && t[i] == ' ' {
+		i++
+	}
+	return wdLineEnd(t, i)
+}
+
 // wdScratch holds the lines of one run of a word dump while it is read.
 type wdScratch struct {
 	groups []span
@@ -291,6 +340,7 @@ type wdScratch struct {
 func (l *layer) readWordDumps(src []byte, st, en []int, sc *wdScratch) {
 	var kinds wdKind
 	width := 0
+	last, lastEnd := 0, 0 // the groups of the run's last line
 	flush := func() {
 		if len(sc.groups) >= 2 {
 			for _, k := range [...]wdKind{wdHex, wdOct, wdBin, wdDec} {
@@ -322,12 +372,21 @@ func (l *layer) readWordDumps(src []byte, st, en []int, sc *wdScratch) {
 			_, ce := spanOf(st, en, sc.cols[len(sc.cols)-1].end-1)
 			l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
 		}
-		sc.groups, sc.cols, kinds, width = sc.groups[:0], sc.cols[:0], 0, 0
+		sc.groups, sc.cols, kinds, width, last, lastEnd = sc.groups[:0], sc.cols[:0], 0, 0, 0, 0
 	}
 	for i := 0; i < len(src); {
 		rk := kinds
 		if rk == 0 {
 			rk = wdAll
+		}
+		if len(sc.groups) > 0 && repeatLine(src, i) {
+			// od's "*": the line before, repeated (once at least).
+			sc.groups = append(sc.groups, sc.groups[last:lastEnd]...)
+			if e := bytes.IndexByte(src[i:], '\n'); e >= 0 {
+				i += e + 1
+				continue
+			}
+			break
 		}
 		ln, ok := readWordDumpLine(src, i, width, rk, sc.line)
 		if !ok && len(sc.groups) > 0 {
@@ -339,14 +398,16 @@ func (l *layer) readWordDumps(src []byte, st, en []int, sc *wdScratch) {
 		if ok && len(sc.groups) > 0 && (ln.kinds&kinds == 0 || ln.width != width && ln.kinds&kinds != wdDec) {
 			flush()
 		}
-		if ok && (len(ln.groups) >= 2 || ln.col.end > ln.col.start || len(sc.groups) > 0) {
+		if ok && (len(ln.groups) >= 2 || ln.offset || ln.col.end > ln.col.start || len(sc.groups) > 0 || loneGroups(src, i, ln.end)) {
 			if len(sc.groups) == 0 {
 				kinds = ln.kinds
 			} else {
 				kinds &= ln.kinds
 			}
 			width = max(width, ln.width)
+			last = len(sc.groups)
 			sc.groups = append(sc.groups, ln.groups...)
+			lastEnd = len(sc.groups)
 			if ln.col.end > ln.col.start {
 				sc.cols = append(sc.cols, ln.col)
 			}

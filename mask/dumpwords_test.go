@@ -55,6 +55,18 @@ var wordDumpFormats = []wordDumpFormat{
 	{args: []string{"xxd", "-g", "8"}, base: 16, size: 8, column: true},
 	{args: []string{"xxd", "-u", "-g", "4", "-c", "8"}, base: 16, size: 4, column: true},
 	{args: []string{"xxd", "-g", "16"}, base: 16, size: 16, column: true},
+	{args: []string{"xxd", "-p", "-c", "4"}, base: 16, size: 4},
+	{args: []string{"xxd", "-p", "-c", "2"}, base: 16, size: 2},
+	{args: []string{"xxd", "-c", "1"}, base: 16, size: 1, column: true},
+	{args: []string{"od", "-An", "-tx1", "-w2"}, base: 16, size: 1},
+	{args: []string{"od", "-tx4", "-w4"}, base: 16, size: 4, le: true},
+	{args: []string{"od", "-tx8", "-w8"}, base: 16, size: 8, le: true},
+	{args: []string{"od", "-An", "-to2", "-w4"}, base: 8, size: 2, le: true},
+	{args: []string{"od", "-D"}, base: 10, size: 4, le: true},
+	{args: []string{"od", "-tu2", "-w4"}, base: 10, size: 2, le: true},
+	{args: []string{"hexdump", "-e", `"%08_ax: " 4/2 "%04x " "\n"`}, base: 16, size: 2, le: true},
+	{args: []string{"hexdump", "-e", `2/4 "%08X " "\n"`}, base: 16, size: 4, le: true},
+	{args: []string{"hexdump", "-e", `8/1 "%02x" "\n"`}, base: 16, size: 1},
 }
 
 // readWordDump reads back what a masked dump of format f still shows:
@@ -171,7 +183,9 @@ func TestWordDumpsNoFalsePositives(t *testing.T) {
 	// logged, not failed.
 	digitFP := map[string]bool{"od -An -tx4": true, "od -tx8": true, "od -An -tx8": true, "od -tu1": true,
 		"od -d": true, "hexdump -d": true, `hexdump -e 4/4 "%08x " "\n"`: true, "xxd -e -g 8": true,
-		"xxd -g 1": true, "xxd -g 8": true, "xxd -g 16": true}
+		"xxd -g 1": true, "xxd -g 8": true, "xxd -g 16": true, "xxd -p -c 2": true, "od -An -tx1 -w2": true,
+		"od -tx4 -w4": true, "od -tx8 -w8": true, "od -D": true, `hexdump -e 2/4 "%08X " "\n"`: true,
+		`hexdump -e 8/1 "%02x" "\n"`: true}
 	for _, f := range wordDumpFormats {
 		if name := strings.Join(f.args, " "); digitFP[name] {
 			t.Logf("%s: digits of the groups read as numbers (not this family)", name)
