@@ -28,6 +28,7 @@ var amplifierTriggers = []string{
 	"00000000: 7878  xx\n", "0000000 074170 074170\n", "34207878 ", "3420787831313131 ", "30840   ", "874543224 ",
 	"mysql ", "mysql -p", "mysql -u", "sshpass ", "sshpass -p ", "curl ", "curl -u ", "://", "://a:", "x://a:b", "-p ",
 	"SIGNING_KEY=", "signing_key=Ab1", "key: ", "privateKey:",
+	"0000000 3939343338353620\n", "78787878\n", " 78 78\n*\n", "0000000 2021161080         10\n",
 }
 
 // amplifierCost is the least CPU time of this thread in three runs of
