@@ -17,12 +17,14 @@ const maxUserInfo = 256
 
 // passOptionPrograms are the programs whose "-p" takes a password, and
 // whether it may stand apart from its option ("-p SECRET"): mysql's
-// "-p" alone asks for one, its next word being a database.
+// "-p" alone asks for one, its next word being a database. The names are
+// keywords: "mysql" also begins mysqldump and mysqladmin, "mariadb"
+// mariadb-dump.
 var passOptionPrograms = []struct {
 	name  string
 	apart bool
 }{
-	{"mysql", false}, {"mysqldump", false}, {"mysqladmin", false}, {"mariadb", false}, {"sshpass", true},
+	{"mysql", false}, {"mariadb", false}, {"sshpass", true},
 }
 
 // matchPassOption matches the argument of the first "-p" after a
@@ -38,7 +40,7 @@ func matchPassOption(s *scan, h kwHit) (span, bool) {
 	}
 	apart := false
 	for _, p := range passOptionPrograms {
-		if bytes.EqualFold(t[h.start:e], []byte(p.name)) {
+		if bytes.EqualFold(t[h.start:h.end], []byte(p.name)) {
 			apart = p.apart
 		}
 	}

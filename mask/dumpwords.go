@@ -87,15 +87,15 @@ func wdToken(t []byte, i int) int {
 // follow an offset with a colon (wordDumpOffset): two groups of four
 // digits are as often a card or an account number written in groups.
 func wordDumpPair(t []byte, s, e int) bool {
-	if e-s < 5 || at(t, e) != ' ' {
+	if e-s < 5 || at(t, e) != ' ' || !isDigit(t[s]) {
 		return false
 	}
 	j := e
 	for j < len(t) && t[j] == ' ' && j-e <= maxWordDumpGap {
 		j++
 	}
-	if j-e > maxWordDumpGap {
-		return false
+	if j-e > maxWordDumpGap || !isDigit(at(t, j)) {
+		return false // a group of text starts with a digit in every base
 	}
 	f := wdToken(t, j)
 	if f-j != e-s && (f-j < 4 || f-j > 10 || e-s > 10) {
