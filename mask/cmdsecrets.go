@@ -79,21 +79,24 @@ func matchPassOption(s *scan, h kwHit) (span, bool) {
 // after "://": "scheme://user:SECRET@host".
 func matchUserInfoPassword(s *scan, h kwHit) (span, bool) {
 	t := s.t
-	colon := -1
-	for j := h.end; j < len(t) && j-h.end <= maxUserInfo; j++ {
-		switch c := t[j]; {
+	colon, atSign := -1, -1
+	j := h.end
+	for ; j < len(t) && j-h.end <= maxUserInfo; j++ {
+		c := t[j]
+		if c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '\'' || c == '<' || c == '>' {
+			break
+		}
+		switch {
 		case c == ':' && colon < 0:
 			colon = j
 		case c == '@':
-			if colon < 0 || j == colon+1 {
-				return span{}, false
-			}
-			return valueSpan(s, colon+1, j)
-		case c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '<' || c == '>':
-			return span{}, false
+			atSign = j // the last one: a password may hold '@' ("p@ss")
 		}
 	}
-	return span{}, false
+	if colon < 0 || atSign <= colon+1 {
+		return span{}, false
+	}
+	return valueSpan(s, colon+1, atSign)
 }
 
 // matchCurlUser matches the password of curl's "-u user:SECRET" (or

@@ -169,7 +169,7 @@ func TestCommandPasswordsGenerated(t *testing.T) {
 	forms = append(forms, "sshpass -p %s ssh app@db", "sshpass -p'%s' scp a b:", "sshpass -p%s rsync -a x y:",
 		"curl -u admin:%s https://api.example.com/", "curl -s --user 'admin:%s' https://x/", "curl --user=ann:%s -X POST https://x/")
 	for _, scheme := range []string{"postgres", "postgresql", "mysql", "redis", "amqp", "mongodb+srv", "https", "ftp"} {
-		forms = append(forms, scheme+"://app:%s@db.internal:5432/app", scheme+"://:%s@cache")
+		forms = append(forms, scheme+"://app:%s@db.internal:5432/app", scheme+"://:%s@cache", scheme+"://app:p@ss%s@db/x")
 	}
 	bad, total := 0, 0
 	for i, f := range forms {
