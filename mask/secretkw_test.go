@@ -136,6 +136,11 @@ var secretKeywordBenign = []string{
 	"key_id=prod2024signing01 key_name: deploy-2024-main",
 	"Press any key: the keyboard=us layout; keys: 12",
 	"cache_key=user:42:profile:v2",
+	"SELECT * FROM users WHERE password = $1",
+	"UPDATE users SET password = ? WHERE id = ?",
+	"password=${DB_PASS} password_hash = :hash",
+	"db:\n  password: \"{{ .Values.db.pass }}\"",
+	"fmt.Sprintf(\"password=%s\", p)",
 }
 
 // TestSecretKeywordsNoFalsePositives: none of secretKeywordBenign is
@@ -167,6 +172,8 @@ func TestCommandPasswordsGenerated(t *testing.T) {
 		}
 	}
 	forms = append(forms, "sshpass -p %s ssh app@db", "sshpass -p'%s' scp a b:", "sshpass -p%s rsync -a x y:",
+		"ALTER USER app WITH PASSWORD '%s';", "CREATE ROLE app LOGIN PASSWORD '%s' VALID UNTIL 'infinity'",
+		"CREATE USER 'app'@'%%' IDENTIFIED BY '%s';", "ALTER USER scott IDENTIFIED BY \"%s\"",
 		"curl -u admin:%s https://api.example.com/", "curl -s --user 'admin:%s' https://x/", "curl --user=ann:%s -X POST https://x/")
 	for _, scheme := range []string{"postgres", "postgresql", "mysql", "redis", "amqp", "mongodb+srv", "https", "ftp"} {
 		forms = append(forms, scheme+"://app:%s@db.internal:5432/app", scheme+"://:%s@cache", scheme+"://app:p@ss%s@db/x")

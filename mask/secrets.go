@@ -103,6 +103,7 @@ func init() {
 	}
 	addKeywords("password_assignment", false, matchKeyAssignment, "key")
 	addKeywords("password_assignment", false, matchUserInfoPassword, "://")
+	addKeywords("password_assignment", false, matchIdentifiedBy, "identified by")
 	addKeywords("password_assignment", false, matchCurlUser, "curl")
 
 	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))
@@ -233,7 +234,11 @@ func matchPEM(s *scan, h kwHit) (span, bool) {
 // of a longer identifier (DB_PASSWORD, client_secret). Only the value is
 // masked. A value longer than 4 KiB fails closed.
 func matchAssignment(s *scan, h kwHit) (span, bool) {
-	return assignmentAt(s, identStart(s.t, h.start), h.end)
+	sp, ok := assignmentAt(s, identStart(s.t, h.start), h.end)
+	if ok && !sp.overlong && placeholder(s.t, sp) {
+		return span{}, false
+	}
+	return sp, ok
 }
 
 // assignmentAt matches the value after the name that starts at t[b] and
@@ -284,6 +289,9 @@ func assignmentAt(s *scan, b, kwEnd int) (span, bool) {
 	case sp == nameEnd && b > 0 && t[b-1] == '<' && at(t, j) == '>' && j == sp:
 		// "<pass>hunter2</pass>"
 		return assignmentValue(s, j+1)
+	case j > sp && sp == nameEnd && at(t, j) == '\'' && sqlPasswordClause(t, b, nameEnd):
+		// SQL's "WITH PASSWORD 'hunter2'".
+		return assignmentValue(s, j)
 	default:
 		return span{}, false
 	}
