@@ -29,6 +29,7 @@ var amplifierTriggers = []string{
 	"mysql ", "mysql -p", "mysql -u", "sshpass ", "sshpass -p ", "curl ", "curl -u ", "://", "://a:", "x://a:b", "-p ",
 	"SIGNING_KEY=", "signing_key=Ab1", "key: ", "privateKey:",
 	"0000000 3939343338353620\n", "78787878\n", " 78 78\n*\n", "0000000 2021161080         10\n",
+	"identified by '", "IDENTIFIED BY ", " PASSWORD '", "password = $1 ", "password=${A}", "://a:p@",
 }
 
 // amplifierCost is the least CPU time of this thread in three runs of
