@@ -2,6 +2,8 @@ package mask
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"strings"
 )
 
@@ -16,12 +18,27 @@ import (
 // spansTag reports whether t[x.start:x.end] holds a start or end tag.
 func spansTag(t []byte, x span) bool {
 	for i := x.start; i+1 < x.end; i++ {
-		if t[i] == '<' && (is(t[i+1], clUpper|clLower) || t[i+1] == '/') {
+		k := bytes.IndexByte(t[i:x.end-1], '<')
+		if k < 0 {
+			return false
+		}
+		i += k
+		if is(t[i+1], clUpper|clLower) || t[i+1] == '/' {
 			return true
 		}
 	}
 	return false
 }
+
+// maxCoverWork bounds the bytes coveredText reads for one text, beyond
+// coverWorkPerByte for each of its bytes: a text of many candidates that
+// span tags ("password=<a>" repeated) would have each read the text of
+// its neighbours again. Past it a candidate is kept (fail closed: it
+// masks its tags too).
+const (
+	maxCoverWork     = 64 << 10
+	coverWorkPerByte = 8
+)
 
 // dropCovered removes from c the candidates spanning tags whose text the
 // other candidates mask entirely. c is not resolved yet; the result
@@ -39,36 +56,61 @@ func dropCovered(t []byte, c []span) []span {
 	if nSpanning == 0 || len(inner) == 0 {
 		return c
 	}
-	inner = resolve(t, inner)
+	cc := coverCheck{t: t, in: resolve(t, inner), budget: maxCoverWork + coverWorkPerByte*len(t)}
 	out := c[:0]
 	for _, x := range c {
-		if !spansTag(t, x) || !coveredText(t, x, inner) || opensUnclosed(t, x) {
+		if !spansTag(t, x) || !cc.covered(x) || opensUnclosed(t, x) {
 			out = append(out, x)
 		}
 	}
 	return out
 }
 
-// coveredText reports whether every byte of x outside the resolved spans
-// in is markup: text in no reading.
-func coveredText(t []byte, x span, in []span) bool {
+// coverCheck answers coveredText for the candidates of one text within a
+// budget of bytes read.
+type coverCheck struct {
+	t      []byte
+	in     []span // resolved: ordered, apart
+	budget int
+	l      layer
+}
+
+// covered reports whether every byte of x outside the spans in is markup:
+// text in no reading. Past the budget it reports false.
+func (cc *coverCheck) covered(x span) bool {
+	in := cc.in
+	k, _ := slices.BinarySearchFunc(in, x.start, func(y span, p int) int { return cmp.Compare(y.end, p+1) })
 	pos := x.start
-	for _, y := range in {
-		if y.end <= pos || y.start >= x.end {
-			continue
+	for ; k < len(in) && in[k].start < x.end; k++ {
+		if cc.budget--; cc.budget < 0 {
+			return false
 		}
-		if y.start > pos && !markupOnly(t[pos:y.start]) {
+		y := in[k]
+		if y.start > pos && !cc.markupOnly(cc.t[pos:y.start]) {
 			return false
 		}
 		pos = max(pos, y.end)
 	}
-	return pos >= x.end || markupOnly(t[pos:x.end])
+	return pos >= x.end || cc.markupOnly(cc.t[pos:x.end])
+}
+
+// markupOnly is markupOnly within the budget.
+func (cc *coverCheck) markupOnly(g []byte) bool {
+	if cc.budget -= len(g) * int(nReadings); cc.budget < 0 {
+		return false
+	}
+	return markupOnlyIn(&cc.l, g)
 }
 
 // markupOnly reports whether g reads as no text but white space under
 // every reading.
 func markupOnly(g []byte) bool {
 	var l layer
+	return markupOnlyIn(&l, g)
+}
+
+// markupOnlyIn is markupOnly with the layer l.
+func markupOnlyIn(l *layer, g []byte) bool {
 	for r := range nReadings {
 		l.strip(g, r)
 		for _, c := range l.b {

@@ -97,10 +97,7 @@ func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 		return span{}, false, false
 	}
 	start := j + 1
-	e := start
-	for e < len(t) && t[e] != closer && t[e] != '\n' && e-start <= maxAssignment {
-		e++
-	}
+	e := min(s.closerEnd(start, closer), start+maxAssignment+1)
 	if at(t, e) != closer {
 		// Not closed on its line: the value runs as an unquoted one.
 		e = s.valueEnd(start)
@@ -191,4 +188,19 @@ func escapedBreak(t []byte, i int) bool {
 		j++
 	}
 	return at(t, j) == '"' || at(t, j) == '\''
+}
+
+// closerEnd returns the first index at or after i of closer or a line
+// break (or len(t)), remembered as valueEnd's answer is: a run of
+// "password=[password=[..." is walked once, not once per keyword hit.
+func (s *scan) closerEnd(i int, closer byte) int {
+	if s.clOK && s.clByte == closer && i >= s.clFrom && i <= s.clEnd {
+		return s.clEnd
+	}
+	j := i
+	for j < len(s.t) && s.t[j] != closer && s.t[j] != '\n' {
+		j++
+	}
+	s.clFrom, s.clEnd, s.clByte, s.clOK = i, j, closer, true
+	return j
 }

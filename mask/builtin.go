@@ -21,7 +21,7 @@ var builtins = []builtin{
 	{"stripe_key", []string{"stripe"}, []string{"secrets"}, tokenDetector{"stripe_key", 270}},
 	{"google_api_key", []string{"google"}, []string{"secrets"}, tokenDetector{"google_api_key", 40}},
 	{"jwt", nil, []string{"secrets"}, tokenDetector{"jwt", maxJWT + 8}},
-	{"password_assignment", []string{"password", "secret_assignment", "assignment"}, []string{"secrets"}, tokenDetector{"password_assignment", maxAssignment + 96}},
+	{"password_assignment", []string{"password", "secret_assignment", "assignment"}, []string{"secrets"}, tokenDetector{"password_assignment", maxAssignment + maxCmdLine + maxNameBack + 96}},
 	{"credit_card", []string{"card", "cc", "pan"}, []string{"pii", "pci"}, cardDetector{}},
 	{"iban", nil, []string{"pii"}, ibanDetector{}},
 	{"us_ssn", []string{"ssn"}, []string{"pii"}, ssnDetector{}},

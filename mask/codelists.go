@@ -456,7 +456,11 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 		return
 	}
 	if digits-i > 4 {
-		// Too many digits for a code: most numbers of text.
+		// Too many digits for a code: most numbers of text, or a group
+		// of a word dump (dumpwords.go).
+		if e := wdToken(t, digits); (i == 0 || codeByte[t[i-1]]&cbAlnum == 0) && (wordDumpPair(t, i, e) || wordDumpOffset(t, i, e) || loneGroups(t, i, e)) {
+			cp.found = true
+		}
 		cp.next = digits
 		return
 	}
@@ -469,6 +473,10 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 		m |= codeByte[t[e]]
 	}
 	cp.next = e
+	if e-s >= 5 && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
+		cp.found = true
+		return
+	}
 	if !mayBeTextCode(t, s, e, m) || !probeHit(t, s, e, m) {
 		return
 	}
@@ -575,6 +583,7 @@ func textCodes(t []byte, s, ds, e int) codeKind {
 type codeScratch struct {
 	toks []codeTok
 	cols []span
+	wd   wdScratch
 }
 
 // readCodes fills l with the lists of src decoded under each kind they
@@ -615,6 +624,7 @@ func (l *layer) readCodes(src []byte, st, en []int, sc *codeScratch) bool {
 	if hasCharDump(src) {
 		l.readCharDumps(src, st, en)
 	}
+	l.readWordDumps(src, st, en, &sc.wd)
 	return len(l.b) > 0
 }
 

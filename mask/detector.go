@@ -42,6 +42,13 @@ type scan struct {
 	// memo of scan.valueEnd
 	veFrom, veEnd int
 	veOK          bool
+	// memo of scan.b64URLEnd
+	b64From, b64End int
+	b64OK           bool
+	// memo of scan.closerEnd
+	clFrom, clEnd int
+	clByte        byte
+	clOK          bool
 	// noWordJoins: the view has its markup stripped; the literals are
 	// not read there as words joined (markupFreeCandidates).
 	noWordJoins bool

@@ -223,7 +223,7 @@ func TestSecrets(t *testing.T) {
 		{"password_assignment", `{"client_secret": "s3cr3t"}`, `{"client_secret": "[PASSWORD_ASSIGNMENT]"}`},
 		{"password_assignment", "token: abc123", "token: [PASSWORD_ASSIGNMENT]"},
 		{"password_assignment", "Authorization: Bearer abc.def", "Authorization: Bearer [PASSWORD_ASSIGNMENT]"},
-		{"password_assignment", "pass := 'x'; password := \"p@ss\"", "pass := 'x'; password := \"[PASSWORD_ASSIGNMENT]\""},
+		{"password_assignment", "pass := 'x'; password := \"p@ss\"", "pass := '[PASSWORD_ASSIGNMENT]'; password := \"[PASSWORD_ASSIGNMENT]\""},
 		{"password_assignment", "if password == other", "if password == other"},
 		{"password_assignment", "reset your password now", "reset your password now"},
 		{"password_assignment", "password=", "password="},

@@ -36,7 +36,14 @@
 // satisfy the SSA rules count as a us_ssn; a name that is one of
 // SecretNames ("*token*", "*secret*", "*password*", "*key", "pin" and the
 // like: a JSON key, a column, a header) has its whole value masked by
-// password_assignment; ten bare digits are not a phone. SecretNames and
+// password_assignment; in free text, a name holding a form of "password"
+// as one of its words (DB_PASS, PGPASS, userPass, rootpw: secretwords.go;
+// passed, bypass, pass_count, "--- PASS:" are none) or the word "key"
+// before a long random value (keynames.go) names a secret after '=', ':',
+// '=>', as a command-line option's argument ("--pass v") or as an
+// element's text; mysql's -pSECRET, sshpass -p, curl -u user:SECRET and a
+// URL's user:SECRET@ are masked (cmdsecrets.go); ten bare digits are not
+// a phone. SecretNames and
 // SecretHeaders are the module's one list of secret names: the recorder
 // and the HTTP gateway resolve names through it too. Detectors judge a value by its raw neighbours, so a value glued to
 // letters may stay (x4111111111111111y is masked); a card glued to
@@ -128,7 +135,11 @@
 //     34:31, 0x34,0x31), hex dumps (xxd, hexdump -C, od: offsets skipped,
 //     ASCII columns read joined; 16-bit little-endian words of od -x and
 //     hexdump), character dumps (od -c, od -a, hexdump -c: chardump.go),
-//     decimal code points (52,49,
+//     word dumps (dumpwords.go: 32- and 64-bit hex words of od -tx4,
+//     -tx8, xxd -e, xxd -g 8, octal words of od -o, -to4, hexdump -o,
+//     bits of xxd -b, decimal words of od -d, -D, hexdump -d, read in
+//     both byte orders; xxd's short lines with their ASCII columns
+//     joined), decimal code points (52,49,
 //     chr(52)+chr(49), String.fromCharCode(52,49), CHAR(52)||CHAR(49),
 //     unichr, NCHAR, String.fromCodePoint and the calls of codecalls.go)
 //     and spelled digits (four, one, one) are read decoded when nine or

@@ -161,7 +161,7 @@ func (m *acMatcher) findAll(t []byte, dst []kwHit) []kwHit {
 		s1 = trans[s1+int32(classOf[t1[i]])]
 		s2 = trans[s2+int32(classOf[t2[i]])]
 		s3 = trans[s3+int32(classOf[t3[i]])]
-		if s0|s1|s2|s3 >= fm { // necessary for any of them to be >= fm
+		if max(s0, s1, s2, s3) >= fm {
 			if s0 >= fm {
 				dst = m.emit(s0, i, dst, 0, len(t))
 			}

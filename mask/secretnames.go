@@ -23,7 +23,7 @@ import (
 // with "*key", which costs a readable value, where a missed secret would
 // cost the secret.
 var SecretNames = []string{
-	"*password*", "*passwd*", "*passphrase*", "*pwd*", "pass",
+	"*password*", "*passwd*", "*passphrase*", "*pwd*", "pass", "*pass", "pw", "*pswd*", "*passcode*", "*passwort*",
 	"*secret*", "*token*", "*key", "*apikey*", "*privatekey*", "*accesskey*",
 	"*auth", "*authorization*", "*authenticat*", "xauth*", "*credential*",
 	"*session*", "*sessid*", "*cookie*", "*signature*", "sig",
@@ -49,6 +49,14 @@ var secretTextKeywords = []string{
 	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key",
 	"access_key", "accesskey", "private_key", "authorization", "credential",
 }
+
+// weakSecretTextKeywords are the spellings password_assignment looks for
+// in free text whose names are judged by their words (secretwords.go);
+// every one is a secret name.
+var weakSecretTextKeywords = []string{"pass", "pw", "pswd"}
+
+// passwordWords are the words of a name that make it a secret's.
+var passwordWords = []string{"pass", "pw", "pwd", "passwd", "password", "passphrase", "passcode", "pswd", "passwort", "passw", "pword"}
 
 // SecretNameSet matches names against a list of patterns in the syntax of
 // SecretNames. The zero value and nil match nothing.

@@ -97,6 +97,14 @@ func init() {
 	addKeywords("private_key", true, matchPEM, "-----BEGIN ")
 	addKeywords("private_key", true, matchPEMTail, "-----END ")
 	addKeywords("password_assignment", false, matchAssignment, secretTextKeywords...)
+	addKeywords("password_assignment", false, matchWeakAssignment, weakSecretTextKeywords...)
+	for _, p := range passOptionPrograms {
+		addKeywords("password_assignment", false, matchPassOption, p.name)
+	}
+	addKeywords("password_assignment", false, matchKeyAssignment, "key")
+	addKeywords("password_assignment", false, matchUserInfoPassword, "://")
+	addKeywords("password_assignment", false, matchIdentifiedBy, "identified by")
+	addKeywords("password_assignment", false, matchCurlUser, "curl")
 
 	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))
 	for i, k := range secretKeywords {
@@ -171,9 +179,7 @@ func matchJWT(s *scan, h kwHit) (span, bool) {
 	// glues a token to a following ".x" (glue.go).
 	for part := 0; ; part++ {
 		b := j
-		for j < len(t) && j <= limit && isB64URL(t[j]) {
-			j++
-		}
+		j = min(s.b64URLEnd(j), limit+1)
 		if j > limit {
 			return span{start: h.start, end: limit, overlong: true}, true
 		}
@@ -228,25 +234,41 @@ func matchPEM(s *scan, h kwHit) (span, bool) {
 // of a longer identifier (DB_PASSWORD, client_secret). Only the value is
 // masked. A value longer than 4 KiB fails closed.
 func matchAssignment(s *scan, h kwHit) (span, bool) {
-	t := s.t
-	j := h.end
-	// Rest of the identifier.
-	for j < len(t) && j-h.end <= 32 && (is(t[j], clWord) || t[j] == '-' && at(t, j+1) != '>') {
-		j++
-	}
-	if j-h.end > 32 {
+	sp, ok := assignmentAt(s, identStart(s.t, h.start), h.end)
+	if ok && !sp.overlong && placeholder(s.t, sp) {
 		return span{}, false
 	}
+	return sp, ok
+}
+
+// assignmentAt matches the value after the name that starts at t[b] and
+// holds a keyword ending at t[kwEnd]: after an assignment operator, after
+// a space when the name is a command-line option ("--password v"), or
+// as the text of an element of that name ("<pass>v</pass>").
+func assignmentAt(s *scan, b, kwEnd int) (span, bool) {
+	t := s.t
+	j := kwEnd
+	// Rest of the identifier.
+	for j < len(t) && j-kwEnd <= 32 && (is(t[j], clWord) || t[j] == '-' && at(t, j+1) != '>') {
+		j++
+	}
+	if j-kwEnd > 32 {
+		return span{}, false
+	}
+	nameEnd := j
 	if c := at(t, j); c == '"' || c == '\'' || c == '`' {
 		j++
 	}
+	sp := j
 	for at(t, j) == ' ' || at(t, j) == '\t' {
 		j++
 	}
 	switch {
 	case at(t, j) == ':' && at(t, j+1) == ':' && at(t, j+2) == '=':
-		// "password ::= hunter2" (BNF); "password::text" is a cast.
+		// "password ::= hunter2" (BNF).
 		j += 3
+	case at(t, j) == ':' && at(t, j+1) == ':':
+		return span{}, false // "password::text" is a cast
 	case at(t, j) == ':' && at(t, j+1) == '=', at(t, j) == '=' && at(t, j+1) == ':':
 		// "password := hunter2"; "password =: hunter2", "password=:pw" (a
 		// bind parameter): the operator stays whole.
@@ -261,6 +283,15 @@ func matchAssignment(s *scan, h kwHit) (span, bool) {
 			return span{}, false
 		}
 		j++
+	case j > sp && sp == nameEnd && optionName(t, b, nameEnd) && at(t, j) != '-' && !isValueEnd(at(t, j)):
+		// "--password hunter2": the option's argument.
+		return assignmentValue(s, j)
+	case sp == nameEnd && b > 0 && t[b-1] == '<' && at(t, j) == '>' && j == sp:
+		// "<pass>hunter2</pass>"
+		return assignmentValue(s, j+1)
+	case j > sp && sp == nameEnd && at(t, j) == '\'' && sqlPasswordClause(t, b, nameEnd):
+		// SQL's "WITH PASSWORD 'hunter2'".
+		return assignmentValue(s, j)
 	default:
 		return span{}, false
 	}
@@ -283,6 +314,21 @@ func (s *scan) valueEnd(i int) int {
 		j++
 	}
 	s.veFrom, s.veEnd, s.veOK = i, j, true
+	return j
+}
+
+// b64URLEnd returns the first index at or after i that is not base64url
+// (or len(t)), remembered as valueEnd's answer is: a run of "eyJeyJ..."
+// is walked once, not once per keyword hit.
+func (s *scan) b64URLEnd(i int) int {
+	if s.b64OK && i >= s.b64From && i <= s.b64End {
+		return s.b64End
+	}
+	j := i
+	for j < len(s.t) && isB64URL(s.t[j]) {
+		j++
+	}
+	s.b64From, s.b64End, s.b64OK = i, j, true
 	return j
 }
 

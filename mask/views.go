@@ -292,9 +292,19 @@ func (ls *layers) release() {
 // were padded. Through markup a match may be: its pieces of text are then
 // masked one by one (fragments), so that no reading joins them again,
 // and the markup between them is kept.
+//
+// Matches that overlap in the view (a keyword repeated, each hit matching
+// to its bound: "eyJ<b>" repeated) are cut into fragments once: a match
+// is cut only past the view bytes the matches of its detector before it
+// were, and its first fragment extends the last one when they touch, as
+// resolve would merge them.
 func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 	n := k
 	var frags []span
+	var cut map[int][2]int // detector -> view bytes cut up to, its last fragment
+	if !strict {
+		slices.SortFunc(out[k:], bySpan)
+	}
 	for j := k; j < len(out); j++ {
 		x := out[j]
 		if x.end <= x.start {
@@ -304,7 +314,27 @@ func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 		x.start, x.end = l.st[vs], l.en[ve-1]
 		if x.end-x.start > bound {
 			if !strict {
+				if cut == nil {
+					cut = map[int][2]int{}
+				}
+				c, seen := cut[x.det]
+				if seen && vs < c[0] {
+					if ve <= c[0] {
+						continue
+					}
+					vs = c[0]
+				}
+				f := len(frags)
 				frags = textRuns(frags, l, vs, ve, x.det)
+				last := len(frags) - 1
+				if seen && frags[f].start <= frags[c[1]].end {
+					frags[c[1]].end = max(frags[c[1]].end, frags[f].end)
+					frags = append(frags[:f], frags[f+1:]...)
+					if last = len(frags) - 1; len(frags) == f {
+						last = c[1]
+					}
+				}
+				cut[x.det] = [2]int{ve, last}
 				continue
 			}
 			x.overlong = true
