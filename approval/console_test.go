@@ -107,7 +107,7 @@ func TestConsoleHTTP(t *testing.T) {
 	if c != 200 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 {
 		t.Fatalf("pending: %d %s", c, out)
 	}
-	if strings.Contains(out, "s3cret") || list[0].Command != "DELETE FROM users WHERE id = 5 AND pw = '******'" || !list[0].CanReview {
+	if strings.Contains(out, "s3cret") || list[0].Command != "DELETE FROM users WHERE id = 5 AND pw = '[PASSWORD_ASSIGNMENT]'" || !list[0].CanReview {
 		t.Fatalf("pending view %+v", list[0])
 	}
 	// The agent holds a token but can never review, not even its own request.

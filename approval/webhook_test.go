@@ -149,7 +149,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notification")
 	}
-	if n.Command != "DELETE FROM users WHERE id = 1 AND pw = '****'" || n.Requester.Subject != "agent-1" ||
+	if n.Command != "DELETE FROM users WHERE id = 1 AND pw = '[PASSWORD_ASSIGNMENT]'" || n.Requester.Subject != "agent-1" ||
 		n.Policy.Approvals != 2 || n.ExpiresAt.IsZero() || len(n.Rules) != 1 || n.Reason == "" {
 		t.Fatalf("notification %+v", n)
 	}
