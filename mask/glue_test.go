@@ -70,14 +70,7 @@ func TestGluedTokensGenerated(t *testing.T) {
 				}
 				in := l + tok + rt
 				total++
-				got, _, err := p.Value("", in)
-				if err == nil {
-					var st []byte
-					st, _, err = streamMask(p, []byte(in), []int{total % len(in)})
-					if err == nil && string(st) != got {
-						err = fmt.Errorf("stream %q", st)
-					}
-				}
+				got, err := valueAndStream(p, in, total%len(in))
 				if msg := tokenLeft(tok, got, err); msg != "" {
 					if bad++; bad <= 20 {
 						t.Errorf("%q -> %q: %s", in, got, msg)

@@ -57,17 +57,7 @@ func secretKeyName(name []byte) bool {
 	var buf, pbuf [maxNameBack + 40]byte
 	found := false
 	for i := 0; i < len(name); {
-		j := i + 1
-		for j < len(name) && !wordBreak(name, j) {
-			j++
-		}
-		w = buf[:0]
-		for _, c := range name[i:j] {
-			if c != '_' && c != '-' && c != '.' {
-				w = append(w, foldByte(c))
-			}
-		}
-		i = j
+		w, i = nameWord(name, i, buf[:])
 		if len(w) == 0 {
 			continue
 		}

@@ -146,21 +146,12 @@ func testTally(t []byte, b, e int) bool {
 func weakSecretName(name []byte) bool {
 	var buf [maxNameBack + 40]byte
 	for i := 0; i < len(name); {
-		j := i + 1
-		for j < len(name) && !wordBreak(name, j) {
-			j++
-		}
-		w := buf[:0]
-		for _, c := range name[i:j] {
-			if c != '_' && c != '-' && c != '.' {
-				w = append(w, foldByte(c))
-			}
-		}
-		i = j
+		var w []byte
+		w, i = nameWord(name, i, buf[:])
 		if len(w) == 0 {
 			continue
 		}
-		if string(w) == "pass" && passCountNext(name, j) {
+		if string(w) == "pass" && passCountNext(name, i) {
 			continue
 		}
 		for _, p := range passwordWords {
@@ -198,6 +189,23 @@ func englishPass(w []byte) bool {
 		}
 	}
 	return false
+}
+
+// nameWord returns the word of name that starts at i (see wordBreak),
+// folded to lower case without its separators ('_', '-', '.') in buf,
+// and where it ends.
+func nameWord(name []byte, i int, buf []byte) (w []byte, end int) {
+	end = i + 1
+	for end < len(name) && !wordBreak(name, end) {
+		end++
+	}
+	w = buf[:0]
+	for _, c := range name[i:end] {
+		if c != '_' && c != '-' && c != '.' {
+			w = append(w, foldByte(c))
+		}
+	}
+	return w, end
 }
 
 // wordBreak reports whether a word of a name starts at name[j].

@@ -3,6 +3,7 @@ package mask
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -76,6 +77,21 @@ func streamMask(p *Policy, in []byte, cuts []int) ([]byte, []Finding, error) {
 		return nil, nil, err
 	}
 	return out.Bytes(), w.Findings(), nil
+}
+
+// valueAndStream masks in with Value and through a Writer cut once at
+// cut, and returns what Value gave, or an error when either failed or the
+// two differ.
+func valueAndStream(p *Policy, in string, cut int) (string, error) {
+	got, _, err := p.Value("", in)
+	if err != nil {
+		return got, err
+	}
+	st, _, err := streamMask(p, []byte(in), []int{cut})
+	if err == nil && string(st) != got {
+		err = fmt.Errorf("stream %q", st)
+	}
+	return got, err
 }
 
 func checkStream(t *testing.T, p *Policy, in []byte, cuts []int) {
