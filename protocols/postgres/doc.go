@@ -255,9 +255,12 @@
 // would change any of them, when a field rule covers its column, or when
 // the gateway cannot read it (a type pgtype does not know, such as an
 // enum or an extension's type: ask for those in text format). COPY table
-// TO STDOUT in text format is masked column by column (a table of that
-// name in another schema too: each column as the first covered of the
-// same-named tables' columns at its place); other COPY output
+// TO STDOUT in text format is masked column by column, each column as
+// the same column of SELECT cols FROM ONLY table would be (see Field
+// rules and lineage): a child's or a partition's column as its
+// ancestors', a generated column as what it computes on, a table named
+// without its schema as every table of that name, and statistics, large
+// objects, TOAST and temporary tables as unknown; other COPY output
 // (a query, csv, binary) is refused when the decision masks results. A
 // FETCH from a BINARY cursor is masked as binary. Each result is
 // recorded as the client saw it, as tab-separated text bounded by
