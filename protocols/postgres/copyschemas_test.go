@@ -30,7 +30,7 @@ SELECT lo_from_bytea(0, convert_to(name, 'UTF8')) FROM customers WHERE id = 1;
 // ("" for the search_path's first), and a column list naming that column.
 type copyTarget struct {
 	schema, name, cols string
-	setup             []string // statements the agent runs first
+	setup              []string // statements the agent runs first
 }
 
 var copyTargets = []copyTarget{
