@@ -258,9 +258,10 @@ func buildStatement(n *pg_query.Node, depth int) *qQuery {
 // relation that holds other relations' values (statistics, large
 // objects, TOAST, temporary tables) to anything.
 func copySelect(cs *pg_query.CopyStmt) *pg_query.SelectStmt {
-	rv := *cs.Relation
-	rv.Inh = false
-	sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: &rv}}}}
+	r := cs.Relation
+	rv := &pg_query.RangeVar{Catalogname: r.Catalogname, Schemaname: r.Schemaname, Relname: r.Relname,
+		Relpersistence: r.Relpersistence, Location: r.Location}
+	sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}}
 	for _, a := range cs.Attlist {
 		col := pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(a.GetString_().GetSval())}, -1)
 		sel.TargetList = append(sel.TargetList, pg_query.MakeResTargetNodeWithVal(col, -1))

@@ -462,6 +462,14 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		if c.taint.taintRefuses(stmts) {
 			return nil, refusal("42501", "airlock: denied: "+timeZoneRefusal)
 		}
+		why, err := c.judgeCode(d.Masker, stmts)
+		if err != nil {
+			why = "the catalog could not be read to judge the code a statement runs"
+		}
+		if why != "" {
+			c.refuseCheck(command, "code", why)
+			return nil, refusal("42501", "airlock: denied: "+why)
+		}
 		// Read back with the next read of the settings (settingstaint.go).
 		c.taint.pending = c.taint.pending || computes
 	}

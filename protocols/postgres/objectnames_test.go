@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -95,10 +96,10 @@ func objectExpr(tmpl string, k int) string {
 }
 
 // objectCases are every object shape through every carrier, each with a
-// tag of its own: a later case must not find an earlier one's object.
-func objectCases() []objectCase {
+// tag of its own from k on: a later case (or run: roles outlive the
+// database) must not find an earlier one's object.
+func objectCases(k int) []objectCase {
 	var out []objectCase
-	k := 0
 	for _, shape := range slices.Sorted(maps.Keys(objectShapes)) {
 		for _, carrier := range slices.Sorted(maps.Keys(objectCarriers(""))) {
 			k++
@@ -122,7 +123,16 @@ func TestObjectsNamedAfterData(t *testing.T) {
 	})
 	tg.adminExec(t, lineageFixture+stateFixture)
 	r := testSeed(t)
-	cases := objectCases()
+	base := r.IntN(1 << 30)
+	cases := objectCases(base)
+	// Roles belong to the cluster, not the test's database.
+	t.Cleanup(func() {
+		up := tg.dialAdmin(t)
+		defer up.Close(context.Background())
+		for k := base; k <= base+len(cases)+len(objectShapes)+1; k++ {
+			_ = up.Exec(context.Background(), "DROP ROLE IF EXISTS "+objectTag(k)).Close()
+		}
+	})
 	leaked := 0
 	var all []string
 	for _, oc := range cases {
@@ -134,7 +144,7 @@ func TestObjectsNamedAfterData(t *testing.T) {
 	}
 	// Controls: the admin's writes are real and read back.
 	for i, shape := range slices.Sorted(maps.Keys(objectShapes)) {
-		k := 1000 + i
+		k := base + len(cases) + 1 + i
 		if runObjectCase(t, tg, r, "admin", objectCarriers(objectExpr(objectShapes[shape], k))["do"], tagForms(objectTag(k))) == "" {
 			t.Errorf("%s: the admin did not read the name back", shape)
 		}
