@@ -13,23 +13,37 @@ import (
 // may store its arguments in the session's or the server's state.
 type CodeCalls struct {
 	// UserCode is set when the statement may run code of the database's
-	// own that may write: a VOLATILE function or procedure that is not a
-	// built-in (of any language: its statements may be dynamic SQL), the
-	// code of an operator, cast, type, view or policy that may write, a
-	// function on the deny-list, or a call the catalog does not know.
+	// own that may write and whose statements no analysis follows: a
+	// VOLATILE function that is not a built-in nor in SQL (PL/pgSQL, C:
+	// its statements may be dynamic SQL), the code of an operator, cast,
+	// type, view or policy that may write, a function on the deny-list,
+	// or a call the catalog does not know.
 	UserCode bool
-	// StateWrites is set when the statement calls a built-in that changes
-	// state its result does not show: set_config, advisory locks,
-	// pg_notify, setval, large objects (any built-in that is volatile and
-	// not on the list of harmless ones).
+	// StateWrites is set when the statement calls a built-in that stores
+	// its arguments in state its result does not show (stateWriters).
 	StateWrites bool
+}
+
+// stateWriters are the built-ins that store their arguments in the
+// session's or the server's state, where later statements see them by
+// their effect: a setting (a plan, a format, a timeout, the table a name
+// resolves to), an advisory lock (another session's try-lock), a
+// notification's channel, a sequence, a large object's number.
+var stateWriters = map[string]bool{
+	"set_config": true, "pg_notify": true, "setval": true,
+	"pg_advisory_lock": true, "pg_advisory_lock_shared": true, "pg_advisory_xact_lock": true,
+	"pg_advisory_xact_lock_shared": true, "pg_try_advisory_lock": true, "pg_try_advisory_lock_shared": true,
+	"pg_try_advisory_xact_lock": true, "pg_try_advisory_xact_lock_shared": true,
+	"pg_advisory_unlock": true, "pg_advisory_unlock_shared": true,
+	"lo_create": true, "lo_creat": true, "lo_from_bytea": true, "lo_put": true, "lowrite": true, "lo_import": true,
 }
 
 // CallsCode judges the calls of st by cat (see CodeCalls). A call that
 // cannot be judged is UserCode (fail closed). STABLE and IMMUTABLE
 // functions of the database's are not UserCode: PostgreSQL runs their
 // statements read-only (no schema change, no write), though they may
-// still call volatile functions.
+// still call volatile functions; nor are SQL functions, whose bodies
+// lineage follows.
 func CallsCode(ctx context.Context, cat ProcCatalog, st *Statement) CodeCalls {
 	var out CodeCalls
 	if st == nil {
@@ -64,10 +78,8 @@ func CallsCode(ctx context.Context, cat ProcCatalog, st *Statement) CodeCalls {
 					out.UserCode = true
 				}
 			case r.trusted():
-				if _, w := rowVerdict(r); w {
-					out.StateWrites = true
-				}
-			case r.Volatile != 'i' && r.Volatile != 's':
+				out.StateWrites = out.StateWrites || stateWriters[strings.ToLower(r.Fn)]
+			case r.Volatile != 'i' && r.Volatile != 's' && r.Lang != "sql":
 				out.UserCode = true
 			}
 		}
@@ -75,11 +87,16 @@ func CallsCode(ctx context.Context, cat ProcCatalog, st *Statement) CodeCalls {
 	return out
 }
 
-// RunsHiddenCode reports whether st is code the statement's text does not
-// show at all: a DO block or a CALL.
-func RunsHiddenCode(st *Statement) bool {
+// HiddenCode reports whether st runs or defines code its text does not
+// show the effects of: a DO block, a CALL, or a CREATE or ALTER of a
+// function, procedure, trigger, rule or event trigger (code a later
+// statement runs).
+func HiddenCode(st *Statement) bool {
+	if !st.Opaque || st.HiddenRead {
+		return false
+	}
 	switch strings.ToUpper(st.Kind) {
-	case "DO", "CALL":
+	case "DO", "CALL", "CREATE", "ALTER":
 		return true
 	}
 	return false

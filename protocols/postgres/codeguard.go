@@ -15,21 +15,29 @@ import (
 // search_path resolves a name to), one bit of a masked value per
 // statement. The catalog outlives the session, so no masking of later
 // reads can follow it. So, under a decision that masks, a statement is
-// refused as "postgres/code" when it may run such code: a DO block, a
-// CALL, a call of a VOLATILE function of the database's own (or of an
-// operator, cast, type, view or policy whose code may write, or one the
-// catalog does not know), a write to a relation whose writes run code of
-// the database's own (a trigger, a rule, a default or check calling a
-// function of its own: writeRunsCode); or when it calls a built-in that
-// stores its arguments in the session's or the server's state
-// (set_config, advisory locks, pg_notify, setval, large objects) and
-// reads a covered column, one of unknown lineage, or, when the decision
-// masks with detectors, one not probed clean of carriers (CASE WHEN name
-// LIKE 'A%' THEN 'off' ELSE 'on' END as enable_seqscan, or a WHERE on
-// name deciding whether set_config runs at all).
+// refused as "postgres/code" when it runs or defines code whose text it
+// does not show (a DO block, a CALL, CREATE or ALTER of a function,
+// procedure, trigger, rule or event trigger: code a later statement
+// would run); when it hands a value that may carry masked data (see
+// mayCarryKnown) to code of the database's own that may write (a
+// VOLATILE function not in SQL, an operator, cast or type whose code may
+// write, a write to a relation whose writes run code: a trigger, a rule,
+// a default or check calling a function of its own, pg_settings); and
+// when it calls a built-in that stores its arguments in the session's or
+// the server's state (set_config, advisory locks, pg_notify, setval,
+// large objects) and reads anything that may carry masked data, of
+// unknown lineage included (CASE WHEN name LIKE 'A%' THEN 'off' ELSE 'on'
+// END as enable_seqscan, or a WHERE on name deciding whether set_config
+// runs at all).
+//
+// Not closed: code of the database's own that reads masked data by
+// itself and stores it so (a PL/pgSQL function the owner wrote that
+// names a table after a value it selects), or that a STABLE function or
+// a SQL function's body calls; such code is the owner's, and the agent
+// cannot define its own under masking.
 
 // codeRefusal is why a statement is refused under masking.
-const codeRefusal = "under masking, code the gateway cannot follow (a DO block, CALL, a volatile function of the database's, a write that fires a trigger or rule) or a change of session state computed from masked data may store a masked value where later reads show it (an object's name, a comment, a setting); run it without masking, or without masked columns"
+const codeRefusal = "under masking, code the gateway cannot follow (a DO block, CALL, a new function, trigger or rule; a volatile function, trigger or rule given masked data) or session state set from masked data (set_config, advisory locks, pg_notify) may store a masked value where later reads show it (an object's name, a comment, a setting's effect); run it without masking, or without masked columns"
 
 // judgeCode returns why stmts must be refused under the decision's
 // policy p (see Code under masking), or "". An error means the catalog
@@ -37,24 +45,23 @@ const codeRefusal = "under masking, code the gateway cannot follow (a DO block, 
 func (c *conn) judgeCode(p *mask.Policy, stmts []pgsql.Statement) (string, error) {
 	for i := range stmts {
 		st := &stmts[i]
-		if pgsql.RunsHiddenCode(st) || c.writeRunsCode(st, false) {
+		if pgsql.HiddenCode(st) {
 			return codeRefusal, nil
 		}
-		if !st.CallsWrite {
-			continue
+		code := c.writeRunsCode(st, false)
+		var cc pgsql.CodeCalls
+		if st.CallsWrite {
+			cc = pgsql.CallsCode(c.ctx, c.srv.procs, st)
 		}
-		cc := pgsql.CallsCode(c.ctx, c.srv.procs, st)
-		if cc.UserCode {
-			return codeRefusal, nil
-		}
-		if !cc.StateWrites {
+		if !code && !cc.UserCode && !cc.StateWrites {
 			continue
 		}
 		res, err := c.lineageOf(st)
 		if err != nil {
 			return "", err
 		}
-		if c.mayCarry(p, res.Touched()) {
+		t := res.Touched()
+		if cc.StateWrites && t.Unknown || c.mayCarryKnown(p, t) {
 			return codeRefusal, nil
 		}
 	}
@@ -62,10 +69,16 @@ func (c *conn) judgeCode(p *mask.Policy, stmts []pgsql.Statement) (string, error
 }
 
 // mayCarry reports whether values of lineage l may carry what p masks:
-// l is unknown, holds a column a field rule of p covers, or, when p masks
-// with detectors, one not probed clean of carriers.
+// l is unknown, or mayCarryKnown.
 func (c *conn) mayCarry(p *mask.Policy, l pgsql.Lineage) bool {
-	if l.Unknown || firstCovered(p, l) != "" {
+	return l.Unknown || c.mayCarryKnown(p, l)
+}
+
+// mayCarryKnown reports whether the known columns of lineage l may carry
+// what p masks: one a field rule of p covers, or, when p masks with
+// detectors, one not probed clean of carriers.
+func (c *conn) mayCarryKnown(p *mask.Policy, l pgsql.Lineage) bool {
+	if firstCovered(p, l) != "" {
 		return true
 	}
 	if len(p.Detectors()) > 0 {

@@ -36,11 +36,14 @@ var objectShapes = map[string]string{
 
 // objectCarriers run the DDL the expression s (over customers row 1)
 // computes: only code the gateway cannot see can.
-func objectCarriers(s string) map[string]string {
-	return map[string]string{
-		"do":      "DO $$ BEGIN EXECUTE (SELECT " + s + " FROM customers WHERE id = 1); END $$",
-		"run_sql": "SELECT run_sql(" + s + ") FROM customers WHERE id = 1",
-		"trigger": "INSERT INTO trig SELECT " + s + " FROM customers WHERE id = 1",
+func objectCarriers(s string) map[string][]string {
+	return map[string][]string{
+		"do":      {"DO $$ BEGIN EXECUTE (SELECT " + s + " FROM customers WHERE id = 1); END $$"},
+		"run_sql": {"SELECT run_sql(" + s + ") FROM customers WHERE id = 1"},
+		"trigger": {"INSERT INTO trig SELECT " + s + " FROM customers WHERE id = 1"},
+		// The agent's own function, reading the value itself.
+		"function": {"CREATE OR REPLACE FUNCTION mk() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN EXECUTE (SELECT " + s +
+			" FROM customers WHERE id = 1); RETURN 1; END $f$", "SELECT mk()"},
 	}
 }
 
@@ -85,8 +88,8 @@ func tagForms(tag string) []string {
 }
 
 type objectCase struct {
-	shape, carrier, write string
-	forms                 []string
+	shape, carrier string
+	write, forms   []string
 }
 
 // objectExpr is the DDL of shape tmpl naming the object objectTag(k),
@@ -170,10 +173,14 @@ func TestObjectsNamedAfterData(t *testing.T) {
 
 // runObjectCase runs write as user, then every catalog reader in the same
 // session and in a new one, and returns the form the client received.
-func runObjectCase(t *testing.T, tg *testGateway, r *rand.Rand, user, write string, forms []string) string {
+func runObjectCase(t *testing.T, tg *testGateway, r *rand.Rand, user string, write, forms []string) string {
 	tp := dialTap(t, tg, user)
 	defer tp.c.Close(t.Context())
-	got, _ := tp.run(r, write)
+	var got []byte
+	for _, q := range write {
+		b, _ := tp.run(r, q)
+		got = append(got, b...)
+	}
 	for _, q := range catalogReaders {
 		b, _ := tp.run(r, q)
 		got = append(got, b...)
