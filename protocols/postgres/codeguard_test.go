@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -94,4 +95,10 @@ func TestCodeGuardOverRefusal(t *testing.T) {
 	}
 	t.Logf("over-refusals under masking: %d of %d benign statements of the attacked shapes (%d by design: code the gateway cannot follow)",
 		failed+len(codeGuardRefused), len(codeGuardBenign)+len(codeGuardRefused), len(codeGuardRefused))
+}
+
+// codeRefused reports whether b, what a client received, holds the code
+// guard's refusal.
+func codeRefused(b []byte) bool {
+	return bytes.Contains(b, []byte(codeRefusal[:40]))
 }
