@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/internal/gatetest"
 )
 
 // objectShapes are statements that give a database object a name or a
@@ -152,6 +153,24 @@ func TestObjectsNamedAfterData(t *testing.T) {
 			t.Errorf("%s: the admin did not read the name back", shape)
 		}
 	}
+	// psql's own catalog reads (\d and its kin), after every case.
+	psql := gatetest.NeedTool(t, "psql")
+	describe := []string{"-X"}
+	for _, m := range []string{`\d`, `\dn`, `\dT`, `\df`, `\dd`, `\dv`, `\ds`, `\di`, `\du`, `\d+ scratch`, `\dt+ victims`} {
+		describe = append(describe, "-c", m)
+	}
+	out, _ := runTool(t, tg.clientEnv("agent"), "", psql, describe...)
+	if leak := findLeak([]byte(out), all); leak != "" {
+		leaked++
+		t.Errorf("psql's \\d as the agent shows %q", leak)
+	}
+	var control []string
+	for k := base + len(cases) + 1; k <= base+len(cases)+len(objectShapes); k++ {
+		control = append(control, tagForms(objectTag(k))...)
+	}
+	if out, _ := runTool(t, tg.clientEnv("admin"), "", psql, describe...); findLeak([]byte(out), control) == "" {
+		t.Errorf("psql's \\d as the admin shows none of the admin's objects: the reader proves nothing")
+	}
 	sessions := 0
 	for _, sid := range tg.rec.Sessions() {
 		var b []byte
@@ -168,7 +187,7 @@ func TestObjectsNamedAfterData(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d objects named after data leaked to the agent, %d agent sessions' records held a name", leaked, len(cases), sessions)
+	t.Logf("%d of %d objects named after data leaked to the agent (and psql's \\d), %d agent sessions' records held a name", leaked, len(cases)+1, sessions)
 }
 
 // runObjectCase runs write as user, then every catalog reader in the same

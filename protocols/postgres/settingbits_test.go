@@ -3,7 +3,9 @@ package postgres
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -49,6 +51,9 @@ func settingBitWriters(s settingBit, id int) map[string][]string {
 		"local":       {"BEGIN", fmt.Sprintf("SELECT set_config('%s', %s, true) %s", s.name, choose, row)},
 		"cte":         {fmt.Sprintf("WITH c AS (SELECT set_config('%s', %s, false) AS x %s) SELECT count(*) FROM c", s.name, choose, row)},
 		"pg_settings": {fmt.Sprintf("UPDATE pg_settings SET setting = (SELECT %s %s) WHERE name = '%s'", choose, row, s.name)},
+		"prepare":     {fmt.Sprintf("PREPARE pb AS SELECT set_config('%s', %s, false) %s", s.name, choose, row), "EXECUTE pb"},
+		"cursor":      {"BEGIN", fmt.Sprintf("DECLARE cb CURSOR FOR SELECT set_config('%s', %s, true) %s", s.name, choose, row), "FETCH cb"},
+		"explain":     {fmt.Sprintf("EXPLAIN ANALYZE SELECT set_config('%s', %s, false) %s", s.name, choose, row)},
 		"do":          {fmt.Sprintf("DO $$ BEGIN PERFORM set_config('%s', %s, false) %s; END $$", s.name, choose, row)},
 		"run_sql":     {fmt.Sprintf("SELECT run_sql(%s) %s", set, row)},
 		"trigger":     {fmt.Sprintf("INSERT INTO trig SELECT %s %s", set, row)},
@@ -73,7 +78,7 @@ func TestSettingBits(t *testing.T) {
 	seed := testSeed(t).Uint64()
 	leaked, total, vacuous := 0, 0, 0
 	for _, s := range settingBits {
-		for _, carrier := range []string{"set_config", "filter", "local", "cte", "pg_settings", "do", "run_sql", "trigger"} {
+		for _, carrier := range slices.Sorted(maps.Keys(settingBitWriters(s, 1))) {
 			run := func(user string, id int) []byte {
 				r := rand.New(rand.NewPCG(seed, uint64(len(s.name)+len(carrier))))
 				tp := dialTap(t, tg, user)
