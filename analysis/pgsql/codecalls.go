@@ -54,15 +54,27 @@ func CallsCode(ctx context.Context, cat ProcCatalog, st *Statement) CodeCalls {
 		if out.UserCode {
 			break
 		}
-		if name, ok := calledName(f); !ok || name != f.name {
-			// An operator, cast, view, policy or attribute notation:
-			// judged as the function verdict judges it.
+		name, ok := calledName(f)
+		if !ok {
+			// An operator, cast, view or policy: judged as the function
+			// verdict judges it.
 			if _, _, w := k.verdict(ctx, []funcName{f}, 1); w {
 				out.UserCode = true
 			}
 			continue
 		}
-		if deniedFunction(f.name) {
+		// Attribute notation ((x).f) calls f(x), when f exists.
+		f = funcName{schema: f.schema, name: name}
+		if stateWriters[strings.ToLower(f.name)] && (f.schema == "" || strings.EqualFold(f.schema, "pg_catalog")) {
+			// On the deny-list too (it is never read-only), but a
+			// built-in of a known effect; a function of that name in
+			// another schema is judged below as well.
+			out.StateWrites = true
+			if f.schema != "" {
+				continue
+			}
+		}
+		if deniedFunction(f.name) && !stateWriters[strings.ToLower(f.name)] {
 			out.UserCode = true
 			continue
 		}

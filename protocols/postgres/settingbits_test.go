@@ -53,10 +53,12 @@ func settingBitWriters(s settingBit, id int) map[string][]string {
 		"pg_settings": {fmt.Sprintf("UPDATE pg_settings SET setting = (SELECT %s %s) WHERE name = '%s'", choose, row, s.name)},
 		"prepare":     {fmt.Sprintf("PREPARE pb AS SELECT set_config('%s', %s, false) %s", s.name, choose, row), "EXECUTE pb"},
 		"cursor":      {"BEGIN", fmt.Sprintf("DECLARE cb CURSOR FOR SELECT set_config('%s', %s, true) %s", s.name, choose, row), "FETCH cb"},
-		"explain":     {fmt.Sprintf("EXPLAIN ANALYZE SELECT set_config('%s', %s, false) %s", s.name, choose, row)},
-		"do":          {fmt.Sprintf("DO $$ BEGIN PERFORM set_config('%s', %s, false) %s; END $$", s.name, choose, row)},
-		"run_sql":     {fmt.Sprintf("SELECT run_sql(%s) %s", set, row)},
-		"trigger":     {fmt.Sprintf("INSERT INTO trig SELECT %s %s", set, row)},
+		"opaque": {fmt.Sprintf("SELECT set_config('%s', CASE WHEN opaque_name(%d) LIKE 'X%%' THEN '%s' ELSE '%s' END, false)",
+			s.name, id, s.a, s.b)},
+		"explain": {fmt.Sprintf("EXPLAIN ANALYZE SELECT set_config('%s', %s, false) %s", s.name, choose, row)},
+		"do":      {fmt.Sprintf("DO $$ BEGIN PERFORM set_config('%s', %s, false) %s; END $$", s.name, choose, row)},
+		"run_sql": {fmt.Sprintf("SELECT run_sql(%s) %s", set, row)},
+		"trigger": {fmt.Sprintf("INSERT INTO trig SELECT %s %s", set, row)},
 	}
 }
 
