@@ -2,6 +2,7 @@ package pgsql
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,12 @@ type CodeCalls struct {
 	// type, view or policy that may write, a function on the deny-list,
 	// or a call the catalog does not know.
 	UserCode bool
+	// UserFuncs are the names (lower case) of the VOLATILE functions not
+	// in SQL that make UserCode; UserOther is set when anything else does
+	// (an operator, cast, type, view or policy, the deny-list, a call the
+	// catalog does not know).
+	UserFuncs []string
+	UserOther bool
 	// StateWrites is set when the statement calls a built-in that stores
 	// its arguments in state its result does not show (stateWriters).
 	StateWrites bool
@@ -51,15 +58,12 @@ func CallsCode(ctx context.Context, cat ProcCatalog, st *Statement) CodeCalls {
 	}
 	k := &funcJudge{cat: cat}
 	for _, f := range st.calls {
-		if out.UserCode {
-			break
-		}
 		name, ok := calledName(f)
 		if !ok {
 			// An operator, cast, view or policy: judged as the function
 			// verdict judges it.
 			if _, _, w := k.verdict(ctx, []funcName{f}, 1); w {
-				out.UserCode = true
+				out.UserCode, out.UserOther = true, true
 			}
 			continue
 		}
@@ -74,25 +78,36 @@ func CallsCode(ctx context.Context, cat ProcCatalog, st *Statement) CodeCalls {
 				continue
 			}
 		}
+		if strings.EqualFold(f.name, "nextval") && (f.schema == "" || strings.EqualFold(f.schema, "pg_catalog")) {
+			// Advances a sequence (whose value is read as unknown): it
+			// stores none of its arguments. How many times it runs is
+			// a predicate's channel, for the rules (filter_columns).
+			if rows, ok := cat.Procs(ctx, f.schema, f.name, true); ok && len(rows) > 0 && !slices.ContainsFunc(rows, func(r Proc) bool { return !r.trusted() }) {
+				continue
+			}
+		}
 		if deniedFunction(f.name) && !stateWriters[strings.ToLower(f.name)] {
-			out.UserCode = true
+			out.UserCode, out.UserOther = true, true
 			continue
 		}
 		rows, ok := cat.Procs(ctx, f.schema, f.name, true)
 		if !ok || len(rows) == 0 {
-			out.UserCode = true
+			out.UserCode, out.UserOther = true, true
 			continue
 		}
 		for _, r := range rows {
 			switch {
 			case r.definition():
 				if _, _, w := k.procVerdict(ctx, r, 1); w {
-					out.UserCode = true
+					out.UserCode, out.UserOther = true, true
 				}
 			case r.trusted():
 				out.StateWrites = out.StateWrites || stateWriters[strings.ToLower(r.Fn)]
 			case r.Volatile != 'i' && r.Volatile != 's' && r.Lang != "sql":
 				out.UserCode = true
+				if n := strings.ToLower(f.name); !slices.Contains(out.UserFuncs, n) {
+					out.UserFuncs = append(out.UserFuncs, n)
+				}
 			}
 		}
 	}

@@ -19,10 +19,13 @@ import (
 // does not show (a DO block, a CALL, CREATE or ALTER of a function,
 // procedure, trigger, rule or event trigger: code a later statement
 // would run); when it hands a value that may carry masked data (see
-// mayCarryKnown) to code of the database's own that may write (a
-// VOLATILE function not in SQL, an operator, cast or type whose code may
-// write, a write to a relation whose writes run code: a trigger, a rule,
-// a default or check calling a function of its own, pg_settings); and
+// mayCarry: of unknown lineage too) to code of the database's own that
+// may write (a VOLATILE function not in SQL, an operator, cast or type
+// whose code may write, a write to a relation whose writes run code: a
+// trigger, a rule, a default or check calling a function of its own,
+// pg_settings) — the result of the one such function a statement calls
+// counts as computed from what it is handed, so SELECT f(id) FROM t is
+// judged by t.id, and its result withheld as before; and
 // when it calls a built-in that stores its arguments in the session's or
 // the server's state (set_config, advisory locks, pg_notify, setval,
 // large objects) and reads anything that may carry masked data, of
@@ -30,11 +33,11 @@ import (
 // END as enable_seqscan, or a WHERE on name deciding whether set_config
 // runs at all).
 //
-// Not closed: code of the database's own that reads masked data by
+// Not closed: code of the database's own that selects a masked value by
 // itself and stores it so (a PL/pgSQL function the owner wrote that
-// names a table after a value it selects), or that a STABLE function or
-// a SQL function's body calls; such code is the owner's, and the agent
-// cannot define its own under masking.
+// names a table after a value it reads, called alone), or that a STABLE
+// function or a SQL function's body calls; such code is the owner's, and
+// the agent cannot define its own under masking.
 
 // codeRefusal is why a statement is refused under masking.
 const codeRefusal = "under masking, code the gateway cannot follow (a DO block, CALL, a new function, trigger or rule; a volatile function, trigger or rule given masked data) or session state set from masked data (set_config, advisory locks, pg_notify) may store a masked value where later reads show it (an object's name, a comment, a setting's effect); run it without masking, or without masked columns"
@@ -60,8 +63,15 @@ func (c *conn) judgeCode(p *mask.Policy, stmts []pgsql.Statement) (string, error
 		if err != nil {
 			return "", err
 		}
-		t := res.Touched()
-		if cc.StateWrites && t.Unknown || c.mayCarryKnown(p, t) {
+		if !code && !cc.StateWrites && !cc.UserOther && len(cc.UserFuncs) == 1 && res.Touched().Unknown {
+			// One function's own result is of unknown lineage (it may
+			// read anything, and its result is withheld): what matters
+			// is what the statement hands it.
+			if res, err = c.srv.lineage.ResolveComputing(c.ctx, st, &c.lin.Session, map[string]bool{cc.UserFuncs[0]: true}); err != nil {
+				return "", err
+			}
+		}
+		if c.mayCarry(p, res.Touched()) {
 			return codeRefusal, nil
 		}
 	}

@@ -42,6 +42,10 @@ func objectCarriers(s string) map[string][]string {
 		"do":      {"DO $$ BEGIN EXECUTE (SELECT " + s + " FROM customers WHERE id = 1); END $$"},
 		"run_sql": {"SELECT run_sql(" + s + ") FROM customers WHERE id = 1"},
 		"trigger": {"INSERT INTO trig SELECT " + s + " FROM customers WHERE id = 1"},
+		// The value through a function whose result the gateway cannot
+		// trace (opaque_name, PL/pgSQL).
+		"opaque":         {"SELECT run_sql(" + strings.Replace(s, "md5(name ||", "md5(opaque_name(1) ||", 1) + ")"},
+		"opaque_trigger": {"INSERT INTO trig SELECT " + strings.Replace(s, "md5(name ||", "md5(opaque_name(1) ||", 1)},
 		// The agent's own function, reading the value itself.
 		"function": {"CREATE OR REPLACE FUNCTION mk() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN EXECUTE (SELECT " + s +
 			" FROM customers WHERE id = 1); RETURN 1; END $f$", "SELECT mk()"},
