@@ -430,14 +430,17 @@
 // the gateway refuses as "postgres/code": a DO block, a CALL, CREATE or
 // ALTER of a function, procedure, trigger, rule or event trigger; a
 // statement that reads a column a field rule covers (or, under
-// detectors, one not probed clean) and runs code of the database's that
-// may write with it (a VOLATILE function not in SQL, an operator, cast or
-// type whose code may, a write to a relation whose writes run code: a
-// trigger, a rule, pg_settings); and a call of a built-in that stores
-// its arguments in state (set_config, advisory locks, pg_notify, setval,
-// large objects) in a statement that reads such a column or anything of
-// unknown lineage. Literal DDL and settings, reads through PL/pgSQL
-// functions (withheld) and code given no masked value run as before.
+// detectors, one not probed clean) or anything of unknown lineage and
+// runs code of the database's that may write (a VOLATILE function not in
+// SQL, an operator, cast or type whose code may, a write to a relation
+// whose writes run code: a trigger, a rule, pg_settings), the result of
+// the one such function a statement calls counting as computed from what
+// it is handed; and a call of a built-in that stores its arguments in
+// state (set_config, advisory locks, pg_notify, setval, large objects)
+// in a statement that reads such a column or anything of unknown
+// lineage. Literal DDL and settings, reads through PL/pgSQL functions
+// (SELECT f(id) FROM t: withheld) and code given no masked value run as
+// before.
 // Not closed: code of the database's own that selects a masked value by
 // itself and stores it so, or that a STABLE or SQL function calls.
 // Known limits: a value
