@@ -253,7 +253,7 @@ func expectNoCardForms(t *testing.T, tg *testGateway, psql string, probes []stri
 		args = append(args, "-c", q)
 	}
 	out, err := runTool(t, g.clientEnv("agent"), "", psql, args...)
-	if s := opaqueLeak([]byte(out)); s != "" || err != nil {
+	if s := opaqueLeak([]byte(out)); s != "" || err != nil && !codeRefused([]byte(out)) {
 		t.Errorf("psql: leaks %s (%v): %s", s, err, out)
 	}
 	if n := strings.Count(out, " row)") + strings.Count(out, " rows)") + strings.Count(out, codeRefusal[:40]); n < len(probes) {
