@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"strings"
+
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/mask"
 )
@@ -63,10 +65,12 @@ func (c *conn) judgeCode(p *mask.Policy, stmts []pgsql.Statement) (string, error
 		if err != nil {
 			return "", err
 		}
-		if !code && !cc.StateWrites && !cc.UserOther && len(cc.UserFuncs) == 1 && res.Touched().Unknown {
-			// One function's own result is of unknown lineage (it may
-			// read anything, and its result is withheld): what matters
-			// is what the statement hands it.
+		if !code && !cc.StateWrites && !cc.UserOther && len(cc.UserFuncs) == 1 && res.Touched().Unknown &&
+			mentions(st.Text, cc.UserFuncs[0]) == 1 {
+			// One call's own result is of unknown lineage (it may read
+			// anything, and its result is withheld): what matters is
+			// what the statement hands it. Not so for f(f(x)), where
+			// one call hands the other what it read.
 			if res, err = c.srv.lineage.ResolveComputing(c.ctx, st, &c.lin.Session, map[string]bool{cc.UserFuncs[0]: true}); err != nil {
 				return "", err
 			}
@@ -99,4 +103,26 @@ func (c *conn) mayCarryKnown(p *mask.Policy, l pgsql.Lineage) bool {
 		}
 	}
 	return false
+}
+
+// mentions counts the words of text that are name, in any case (a word:
+// letters, digits, _ and $): at least the calls of a function of that
+// name, in any notation.
+func mentions(text, name string) int {
+	n := 0
+	low := strings.ToLower(text)
+	word := func(b byte) bool {
+		return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
+	}
+	for i := 0; ; {
+		j := strings.Index(low[i:], name)
+		if j < 0 {
+			return n
+		}
+		at, end := i+j, i+j+len(name)
+		if (at == 0 || !word(low[at-1])) && (end == len(low) || !word(low[end])) {
+			n++
+		}
+		i = at + 1
+	}
 }

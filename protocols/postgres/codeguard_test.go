@@ -45,6 +45,22 @@ var codeGuardBenign = []string{
 	"SELECT pg_advisory_lock(id) FROM orders",
 }
 
+// TestMentions: every word of the name counts, in any case and
+// notation, and no part of a longer word does.
+func TestMentions(t *testing.T) {
+	for text, want := range map[string]int{
+		"SELECT run_sql(run_sql('x'))":       2,
+		"SELECT RUN_SQL(1), (1).run_sql":     2,
+		"SELECT run_sql2(1), xrun_sql(1)":    0,
+		`SELECT "run_sql"(1)`:                1,
+		"SELECT public.run_sql(name) FROM t": 1,
+	} {
+		if got := mentions(text, "run_sql"); got != want {
+			t.Errorf("%s: %d, want %d", text, got, want)
+		}
+	}
+}
+
 // codeGuardRefused are benign statements the guard refuses under masking
 // all the same (it cannot see what the code does, or what later
 // statements will make the code they define do): the cost, counted.

@@ -46,11 +46,22 @@ func objectCarriers(s string) map[string][]string {
 		// trace (opaque_name, PL/pgSQL).
 		"opaque":         {"SELECT run_sql(" + strings.Replace(s, "md5(name ||", "md5(opaque_name(1) ||", 1) + ")"},
 		"opaque_trigger": {"INSERT INTO trig SELECT " + strings.Replace(s, "md5(name ||", "md5(opaque_name(1) ||", 1)},
+		// A volatile function's result handed to another, or to itself.
+		"volatile": {"SELECT run_sql(" + strings.Replace(s, "md5(name ||", "md5(vname(1) ||", 1) + ")"},
+		"nested":   {"SELECT twice(" + strings.Replace(s, "md5(name ||", "md5(twice('') ||", 1) + ")"},
 		// The agent's own function, reading the value itself.
 		"function": {"CREATE OR REPLACE FUNCTION mk() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN EXECUTE (SELECT " + s +
 			" FROM customers WHERE id = 1); RETURN 1; END $f$", "SELECT mk()"},
 	}
 }
+
+// objectFixture: a VOLATILE function that returns a masked value, and
+// one that also runs the SQL it is given.
+const objectFixture = `
+CREATE FUNCTION vname(i int) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT name FROM customers WHERE id = i); END $$;
+CREATE FUNCTION twice(q text) RETURNS text LANGUAGE plpgsql AS $$
+  BEGIN IF q <> '' THEN EXECUTE q; END IF; RETURN (SELECT name FROM customers WHERE id = 1); END $$;
+`
 
 // catalogReaders read names and texts of the catalog back.
 var catalogReaders = []string{
@@ -129,7 +140,7 @@ func TestObjectsNamedAfterData(t *testing.T) {
 	tg := startGateway(t, withRules(stateRules), func(_ *gate.Config, c *Config) {
 		c.AllowServerReach, c.AllowClusterChanges = true, true
 	})
-	tg.adminExec(t, lineageFixture+stateFixture)
+	tg.adminExec(t, lineageFixture+stateFixture+objectFixture)
 	r := testSeed(t)
 	base := r.IntN(1 << 30)
 	cases := objectCases(base)
