@@ -233,8 +233,8 @@ func buildStatement(n *pg_query.Node, depth int) *qQuery {
 			return &qQuery{kind: qNoRows, inner: buildStatement(s.CopyStmt.Query, depth+1)}
 		}
 		if !s.CopyStmt.IsFrom && s.CopyStmt.Relation != nil {
-			// COPY t TO STDOUT: masked column by column from the table.
-			return &qQuery{kind: qNoRows}
+			// COPY t TO STDOUT: its rows are SELECT cols FROM ONLY t.
+			return buildSelect(copySelect(s.CopyStmt), depth+1)
 		}
 		return &qQuery{kind: qOpaque}
 	case *pg_query.Node_CreateTableAsStmt:
@@ -249,6 +249,28 @@ func buildStatement(n *pg_query.Node, depth int) *qQuery {
 		return &qQuery{kind: qNothing}
 	}
 	return &qQuery{kind: qOpaque}
+}
+
+// copySelect is the query whose rows COPY table TO STDOUT sends: the
+// columns it lists (every column without a list) of the table alone, so
+// its columns follow the table's lineage as a SELECT's would: a child's
+// to its ancestors', a generated column to what it computes on, and a
+// relation that holds other relations' values (statistics, large
+// objects, TOAST, temporary tables) to anything.
+func copySelect(cs *pg_query.CopyStmt) *pg_query.SelectStmt {
+	r := cs.Relation
+	rv := &pg_query.RangeVar{Catalogname: r.Catalogname, Schemaname: r.Schemaname, Relname: r.Relname,
+		Relpersistence: r.Relpersistence, Location: r.Location}
+	sel := &pg_query.SelectStmt{Op: pg_query.SetOperation_SETOP_NONE, FromClause: []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rv}}}}
+	for _, a := range cs.Attlist {
+		col := pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(a.GetString_().GetSval())}, -1)
+		sel.TargetList = append(sel.TargetList, pg_query.MakeResTargetNodeWithVal(col, -1))
+	}
+	if len(sel.TargetList) == 0 {
+		star := pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeAStarNode()}, -1)
+		sel.TargetList = []*pg_query.Node{pg_query.MakeResTargetNodeWithVal(star, -1)}
+	}
+	return sel
 }
 
 func buildSelect(s *pg_query.SelectStmt, depth int) *qQuery {

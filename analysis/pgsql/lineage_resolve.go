@@ -178,6 +178,9 @@ type resolver struct {
 	userDefs int    // how many such definitions it followed
 	views    map[uint32]bool
 	fns      map[uint32]bool
+	// computing are functions (lower case, any schema) whose results are
+	// taken as computed from their arguments alone (ResolveComputing).
+	computing map[string]bool
 }
 
 // maxResolveDepth bounds nesting through views, functions and sub-queries.
@@ -891,6 +894,10 @@ func (r *resolver) function(name string) lin {
 		if j := strings.LastIndexByte(schema, '.'); j >= 0 {
 			schema = schema[j+1:]
 		}
+	}
+	if r.computing[strings.ToLower(fname)] {
+		// Its arguments are resolved beside it (expr).
+		return lin{}
 	}
 	cands, err := r.cat.Functions(r.ctx, schema, fname)
 	if err != nil {

@@ -182,6 +182,31 @@ func (m *Resolver) Resolve(ctx context.Context, st *Statement, sess *Session) (*
 	return m.resolve(ctx, st.plan, sess)
 }
 
+// ResolveComputing resolves st as Resolve does, but with the results of
+// the functions named in fns (lower case, any schema) taken as computed
+// from their arguments alone: what the statement reads besides what those
+// functions read themselves (what it hands them). It is neither memoised
+// nor uses the memos of views and functions (a body that calls one of
+// fns resolves differently).
+func (m *Resolver) ResolveComputing(ctx context.Context, st *Statement, sess *Session, fns map[string]bool) (*Resolved, error) {
+	if st == nil || st.plan == nil {
+		return Unknown(), nil
+	}
+	fresh := &Resolver{cat: m.cat}
+	gen := fresh.cat.Refresh(ctx)
+	fresh.syncLocked(gen)
+	r := &resolver{ctx: ctx, cat: fresh.cat, memo: fresh, sess: sess, gen: gen, computing: fns}
+	out := r.query(st.plan, nil)
+	if r.err != nil {
+		return nil, r.err
+	}
+	res := &Resolved{out: out, filter: r.filter, computed: r.computed, touch: r.touch, defs: r.defs}
+	if out != nil {
+		res.touch.union(out.whole)
+	}
+	return res, nil
+}
+
 func (m *Resolver) resolve(ctx context.Context, plan *qQuery, sess *Session) (*Resolved, error) {
 	gen := m.cat.Refresh(ctx)
 	m.mu.Lock()

@@ -31,7 +31,7 @@
 // decision named "postgres/<check>" ("postgres/parse", "postgres/size",
 // "postgres/unknown", "postgres/protocol", "postgres/settings",
 // "postgres/lineage", "postgres/self", "postgres/reach",
-// "postgres/cluster"), counted like
+// "postgres/cluster", "postgres/code"), counted like
 // any other.
 //
 // The gateway's own state may live in the database it gates (the review
@@ -255,9 +255,12 @@
 // would change any of them, when a field rule covers its column, or when
 // the gateway cannot read it (a type pgtype does not know, such as an
 // enum or an extension's type: ask for those in text format). COPY table
-// TO STDOUT in text format is masked column by column (a table of that
-// name in another schema too: each column as the first covered of the
-// same-named tables' columns at its place); other COPY output
+// TO STDOUT in text format is masked column by column, each column as
+// the same column of SELECT cols FROM ONLY table would be (see Field
+// rules and lineage): a child's or a partition's column as its
+// ancestors', a generated column as what it computes on, a table named
+// without its schema as every table of that name, and statistics, large
+// objects, TOAST and temporary tables as unknown; other COPY output
 // (a query, csv, binary) is refused when the decision masks results. A
 // FETCH from a BINARY cursor is masked as binary. Each result is
 // recorded as the client saw it, as tab-separated text bounded by
@@ -413,6 +416,33 @@
 // sends shows (a POSIX zone '<ABCD>+12:34' spells letters and digits),
 // every statement under a decision that masks but SET, RESET, SHOW,
 // DISCARD and transaction control is refused: SET or RESET TimeZone.
+//
+// Code and state under masking. What code stores where a later read
+// shows it under a name of its own outlives every lineage: a table, a
+// schema, a comment, an enum label or a view's text named after a masked
+// value (EXECUTE format('CREATE TABLE %I ()', name) in a DO block, a
+// PL/pgSQL function or a trigger; read back from pg_class, \d, an error
+// naming it, in any later session), or a setting whose effect later
+// statements show (enable_seqscan in a plan, statement_timeout,
+// DateStyle in a date, search_path in which table a name resolves to:
+// CASE WHEN name LIKE 'A%' THEN 'off' ELSE 'on' END, one bit per
+// statement). So, under a decision that masks, whatever the rules say,
+// the gateway refuses as "postgres/code": a DO block, a CALL, CREATE or
+// ALTER of a function, procedure, trigger, rule or event trigger; a
+// statement that reads a column a field rule covers (or, under
+// detectors, one not probed clean) or anything of unknown lineage and
+// runs code of the database's that may write (a VOLATILE function not in
+// SQL, an operator, cast or type whose code may, a write to a relation
+// whose writes run code: a trigger, a rule, pg_settings), the result of
+// the one such function a statement calls counting as computed from what
+// it is handed; and a call of a built-in that stores its arguments in
+// state (set_config, advisory locks, pg_notify, setval, large objects)
+// in a statement that reads such a column or anything of unknown
+// lineage. Literal DDL and settings, reads through PL/pgSQL functions
+// (SELECT f(id) FROM t: withheld) and code given no masked value run as
+// before.
+// Not closed: code of the database's own that selects a masked value by
+// itself and stores it so, or that a STABLE or SQL function calls.
 // Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a

@@ -462,6 +462,14 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		if c.taint.taintRefuses(stmts) {
 			return nil, refusal("42501", "airlock: denied: "+timeZoneRefusal)
 		}
+		why, err := c.judgeCode(d.Masker, stmts)
+		if err != nil {
+			why = "the catalog could not be read to judge the code a statement runs"
+		}
+		if why != "" {
+			c.refuseCheck(command, "code", why)
+			return nil, refusal("42501", "airlock: denied: "+why)
+		}
 		// Read back with the next read of the settings (settingstaint.go).
 		c.taint.pending = c.taint.pending || computes
 	}
@@ -482,7 +490,9 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 // know), "protocol" (a message the gateway never forwards), "self" (a
 // statement that may write the gateway's own tables: selfGuard), "reach"
 // (a statement that reaches past the database: reachguard.go), "cluster"
-// (a statement that changes a database or role: clusterguard.go). The caller
+// (a statement that changes a database or role: clusterguard.go), "code"
+// (under masking, code or state that may store a masked value where a
+// later read shows it: codeguard.go). The caller
 // answers the client; a refusal that cannot be recorded ends the session
 // (gate.Conn.Done).
 // checkRequest is a gate request with its SQL and room for one statement

@@ -468,51 +468,72 @@ func copyMaskable(st pgsql.Statement) bool {
 	return st.CopyTable != ""
 }
 
-// startCopy names the columns of a COPY TO STDOUT result of n columns.
-// A table named without its schema may be any of the tables of that name
-// (the session's search_path decides): of those with n columns, each
-// column is masked as the first of theirs at its position that a field
-// rule covers (over-masking, never under-masking); when none has n
-// columns, the output cannot be masked.
+// startCopy names the columns of a COPY TO STDOUT result of n columns
+// from the lineage of the query its rows are (SELECT cols FROM ONLY
+// table, see pgsql): each column as the first covered column of its
+// lineage, so a child's column as its ancestors', a generated column as
+// what it computes on; a column of unknown lineage (statistics, large
+// objects, TOAST, a temporary table, a relation the catalog does not
+// know) as any covered column of the database, or withheld under a
+// decision that masks with detectors only; positions only when the
+// lineage lists n columns (a table named without its schema may be any
+// of the tables of that name: otherwise every column carries them all).
 func (c *conn) startCopy(r *result, n int) error {
 	r.copy, r.resolved = true, true
 	if r.policy == nil {
 		return nil
 	}
-	if r.stmt == nil || r.stmt.CopyTable == "" {
+	if r.stmt == nil || r.stmt.CopyTable == "" || !r.stmt.HasLineage() {
 		return errors.New("postgres: COPY output that cannot be masked")
 	}
-	table := r.stmt.CopyTable
-	if cols := r.stmt.CopyColumns; len(cols) > 0 {
-		if len(cols) != n {
-			return fmt.Errorf("postgres: COPY of %d columns names %d", n, len(cols))
-		}
-		r.cols = r.columnSlots(n)
-		for i, col := range cols {
-			r.cols[i] = table + "." + col
-		}
-		return nil
+	if cols := r.stmt.CopyColumns; len(cols) > 0 && len(cols) != n {
+		return fmt.Errorf("postgres: COPY of %d columns names %d", n, len(cols))
 	}
-	rels, err := c.srv.catalog.Relations(c.ctx, "", table)
+	res, err := c.lineageOf(r.stmt)
 	if err != nil {
 		return err
 	}
+	if res.Definitions() && c.srv.catalog.checkNow(c.ctx) {
+		if res, err = c.lineageOf(r.stmt); err != nil {
+			return err
+		}
+	}
+	_, lins, positional := res.Columns()
+	positional = positional && len(lins) == n
+	p := r.policy
+	detects := 0
+	rep, repDone := "", false
 	r.cols = r.columnSlots(n)
-	found := false
-	for _, rel := range rels {
-		if len(rel.Columns) != n {
+	for i := range n {
+		l := res.Whole()
+		if positional {
+			l = lins[i]
+		}
+		if src := firstCovered(p, l); src != "" {
+			r.cols[i] = src
 			continue
 		}
-		for i, col := range rel.Columns {
-			name := table + "." + col
-			if !found || r.policy.FieldStrategy(r.cols[i]) == "" && r.policy.FieldStrategy(name) != "" {
-				r.cols[i] = name
+		if l.Unknown && !repDone {
+			if rep, err = c.srv.catalog.representative(c.ctx, p); err != nil {
+				return err
 			}
+			repDone = true
 		}
-		found = true
-	}
-	if !found {
-		return fmt.Errorf("postgres: COPY of %d columns from %q: no table of that name has as many", n, table)
+		switch {
+		case l.Unknown && rep != "":
+			r.cols[i] = rep
+			continue
+		case len(l.Fields) > 0:
+			r.cols[i] = l.Fields[0]
+		default:
+			r.cols[i] = r.stmt.CopyTable
+		}
+		if (l.Unknown || l.Computed) && (c.srv.carriers.carries(l) || !c.carrierFree(p, l, &detects)) {
+			if r.carried == nil {
+				r.carried = make([]bool, n)
+			}
+			r.carried[i] = true
+		}
 	}
 	return nil
 }
@@ -537,6 +558,12 @@ func (c *conn) maskCopy(r *result, body, raw []byte) ([]byte, error) {
 	changed := false
 	for i, v := range vals {
 		if v == `\N` {
+			continue
+		}
+		if i < len(r.carried) && r.carried[i] {
+			vals[i] = `\N`
+			changed = true
+			r.note(mask.Finding{Detector: "carrier", Field: r.cols[i], Count: 1})
 			continue
 		}
 		out, f, err := r.policy.Value(r.cols[i], v)

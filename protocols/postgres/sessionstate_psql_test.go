@@ -11,7 +11,8 @@ import (
 // TestPsqlSessionStateMasked: psql, as the masked agent, stores masked
 // values in an advisory lock, a LISTEN channel (through a function of
 // the database's), a custom setting and TimeZone, and reads them back in
-// the same session: it receives none of them, while the reads run.
+// the same session: it receives none of them (the writes are refused),
+// while the reads run.
 func TestPsqlSessionStateMasked(t *testing.T) {
 	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
@@ -34,7 +35,8 @@ func TestPsqlSessionStateMasked(t *testing.T) {
 	if leak := findLeak([]byte(out), stateForms()); leak != "" {
 		t.Fatalf("%q reached psql:\n%s", leak, out)
 	}
-	for _, want := range []string{"[CUSTOMER_NAME]", "TimeZone", "after reset"} {
+	// The writes over masked data are refused (codeguard.go).
+	for _, want := range []string{codeRefusal[:40], "after reset"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("psql output lacks %q:\n%s", want, out)
 		}

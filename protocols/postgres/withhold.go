@@ -75,14 +75,8 @@ func (c *conn) provenFree(o *op, p *mask.Policy) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		t := res.Touched()
-		if t.Unknown || firstCovered(p, t) != "" {
+		if c.mayCarry(p, res.Touched()) {
 			return false, nil
-		}
-		for _, f := range t.Fields {
-			if len(p.Detectors()) > 0 && !c.srv.carrierFree(c.ctx, p, f) {
-				return false, nil
-			}
 		}
 	}
 	return true, nil
