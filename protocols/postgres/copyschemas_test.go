@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -88,26 +89,13 @@ func TestCopyAcrossSchemas(t *testing.T) {
 		for _, steps := range copySpellings(ct) {
 			steps = append(append([]string{}, ct.setup...), steps...)
 			total++
-			tp := dialTap(t, tg, "agent")
-			var got []byte
-			for _, s := range steps {
-				b, _ := tp.run(r, s)
-				got = append(got, b...)
-			}
-			_ = tp.c.Close(t.Context())
+			got := runSteps(t, tg, r, "agent", steps)
 			if leak := findLeak(got, forms); leak != "" {
 				leaked++
 				t.Errorf("%s: the agent received %q", strings.Join(steps, "; "), leak)
 			}
 			if !shown {
-				adm := dialTap(t, tg, "admin")
-				var got []byte
-				for _, s := range steps {
-					b, _ := adm.run(r, s)
-					got = append(got, b...)
-				}
-				_ = adm.c.Close(t.Context())
-				shown = findLeak(got, forms) != ""
+				shown = findLeak(runSteps(t, tg, r, "admin", steps), forms) != ""
 			}
 		}
 		if !shown {
@@ -115,4 +103,17 @@ func TestCopyAcrossSchemas(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d COPY spellings leaked a masked value", leaked, total)
+}
+
+// runSteps runs steps in order on a session of user's own and returns
+// every byte the client received.
+func runSteps(t *testing.T, tg *testGateway, r *rand.Rand, user string, steps []string) []byte {
+	tp := dialTap(t, tg, user)
+	defer func() { _ = tp.c.Close(t.Context()) }()
+	var got []byte
+	for _, s := range steps {
+		b, _ := tp.run(r, s)
+		got = append(got, b...)
+	}
+	return got
 }

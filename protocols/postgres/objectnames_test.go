@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -186,22 +185,7 @@ func TestObjectsNamedAfterData(t *testing.T) {
 	if out, _ := runTool(t, tg.clientEnv("admin"), "", psql, describe...); findLeak([]byte(out), control) == "" {
 		t.Errorf("psql's \\d as the admin shows none of the admin's objects: the reader proves nothing")
 	}
-	sessions := 0
-	for _, sid := range tg.rec.Sessions() {
-		var b []byte
-		agent := false
-		for _, e := range tg.rec.Events(sid) {
-			j, _ := json.Marshal(e)
-			b = append(b, j...)
-			agent = agent || strings.Contains(string(j), `"subject":"agent-1"`)
-		}
-		if leak := findLeak(b, all); agent && leak != "" {
-			sessions++
-			if sessions <= 3 {
-				t.Errorf("the record of an agent's session holds %q", leak)
-			}
-		}
-	}
+	sessions := agentRecordsHolding(t, tg, all)
 	t.Logf("%d of %d objects named after data leaked to the agent (and psql's \\d), %d agent sessions' records held a name", leaked, len(cases)+1, sessions)
 }
 
