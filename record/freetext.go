@@ -144,23 +144,42 @@ func value(t []byte, i int) (v []byte, quoted bool) {
 	if i >= len(t) {
 		return nil, false
 	}
-	q := t[i]
-	start := i + 1
+	if q, start := valueOpening(t, i); q != 0 {
+		return t[start:quotedEnd(t, start, q)], true
+	}
+	return t[i:bareEnd(t, i)], false
+}
+
+// valueOpening reads how the value at t[i] (i < len(t)) opens: with a
+// quote (', ", ` or \") and the index after it, or bare (quote 0).
+func valueOpening(t []byte, i int) (quote byte, start int) {
+	q, start := t[i], i+1
 	if q == '\\' && i+1 < len(t) && t[i+1] == '"' {
 		q, start = '"', i+2
 	}
 	if q == '"' || q == '\'' || q == '`' {
-		j := start
-		for j < len(t) && t[j] != q && t[j] != '\\' && t[j] != '\n' {
-			j++
-		}
-		return t[start:j], true
+		return q, start
 	}
+	return 0, i
+}
+
+// quotedEnd is where a value quoted with q that starts at t[start] ends:
+// at its closing quote, a backslash or a newline.
+func quotedEnd(t []byte, start int, q byte) int {
+	j := start
+	for j < len(t) && t[j] != q && t[j] != '\\' && t[j] != '\n' {
+		j++
+	}
+	return j
+}
+
+// bareEnd is where a bare value that starts at t[i] ends (endsValue).
+func bareEnd(t []byte, i int) int {
 	j := i
 	for j < len(t) && !endsValue(t[j]) {
 		j++
 	}
-	return t[i:j], false
+	return j
 }
 
 // isNameByte reports whether c belongs to a name (API_KEY, db.password,

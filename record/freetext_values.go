@@ -31,27 +31,14 @@ func (r *valueReader) value(t []byte, i int) ([]byte, bool) {
 	if i >= len(t) {
 		return nil, false
 	}
-	q := t[i]
-	start := i + 1
-	if q == '\\' && i+1 < len(t) && t[i+1] == '"' {
-		q, start = '"', i+2
-	}
-	if q == '"' || q == '\'' || q == '`' {
+	if q, start := valueOpening(t, i); q != 0 {
 		if q != r.quote || start < r.quoteFrom || start > r.quoteTo {
-			j := start
-			for j < len(t) && t[j] != q && t[j] != '\\' && t[j] != '\n' {
-				j++
-			}
-			r.quote, r.quoteFrom, r.quoteTo = q, start, j
+			r.quote, r.quoteFrom, r.quoteTo = q, start, quotedEnd(t, start, q)
 		}
 		return t[start:r.quoteTo], true
 	}
 	if i < r.bareFrom || i >= r.bareTo {
-		j := i
-		for j < len(t) && !endsValue(t[j]) {
-			j++
-		}
-		r.bareFrom, r.bareTo = i, j
+		r.bareFrom, r.bareTo = i, bareEnd(t, i)
 	}
 	return t[i:r.bareTo], false
 }
