@@ -79,15 +79,15 @@ func streamMask(p *Policy, in []byte, cuts []int) ([]byte, []Finding, error) {
 	return out.Bytes(), w.Findings(), nil
 }
 
-// valueAndStream masks in with Value and through a Writer cut once at
-// cut, and returns what Value gave, or an error when either failed or the
-// two differ.
-func valueAndStream(p *Policy, in string, cut int) (string, error) {
+// valueAndStream masks in with Value and through a Writer cut at cuts,
+// and returns what Value gave, or an error when either failed or the two
+// differ.
+func valueAndStream(p *Policy, in string, cuts ...int) (string, error) {
 	got, _, err := p.Value("", in)
 	if err != nil {
 		return got, err
 	}
-	st, _, err := streamMask(p, []byte(in), []int{cut})
+	st, _, err := streamMask(p, []byte(in), cuts)
 	if err == nil && string(st) != got {
 		err = fmt.Errorf("stream %q", st)
 	}
