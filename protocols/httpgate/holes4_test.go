@@ -217,8 +217,8 @@ func servedUnderMaskCurl(t *testing.T, cases []packedCase) (total, through int) 
 	return total, through
 }
 
-// maskedText is s masked as text by leakRules' detectors.
-func maskedText(t *testing.T, s []byte) string {
+// leakPolicy is the masking policy of leakRules' detectors.
+func leakPolicy(t *testing.T) *mask.Policy {
 	t.Helper()
 	eng, err := mask.New(mask.Config{})
 	if err != nil {
@@ -228,7 +228,13 @@ func maskedText(t *testing.T, s []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := p.Value("", string(s))
+	return p
+}
+
+// maskedText is s masked as text by leakRules' detectors.
+func maskedText(t *testing.T, s []byte) string {
+	t.Helper()
+	out, _, err := leakPolicy(t).Value("", string(s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,14 +14,7 @@ import (
 // refused), with a protobuf field holding one, and with base85 of one
 // (a value the masker reads where it is, not glued, is left to it).
 func TestProtoWatchStreamsAsWhole(t *testing.T) {
-	eng, err := mask.New(mask.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := eng.Policy([]string{"credit_card", "email", "us_ssn"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := leakPolicy(t)
 	r := rand.New(rand.NewPCG(421, 422))
 	cases := printableProtobufCases(r, 60, false)
 	cases = append(cases, base85Cases(r, 30)...)
@@ -38,17 +31,7 @@ func TestProtoWatchStreamsAsWhole(t *testing.T) {
 		}
 		whole := checkProtoFields(p, text)
 		for _, lines := range []bool{false, true} {
-			var out bytes.Buffer
-			w := &protoWatch{p: p, w: &out, lines: lines}
-			var werr error
-			for s := text; len(s) > 0 && werr == nil; {
-				n := min(len(s), 1+r.IntN(700))
-				_, werr = w.Write(s[:n])
-				s = s[n:]
-			}
-			if werr == nil {
-				werr = w.Close()
-			}
+			out, werr := streamProtoWatch(p, r, text, lines, 700)
 			if !lines && (werr == nil) != (whole == nil) {
 				t.Errorf("case %d: streamed %v, whole %v", k, werr, whole)
 			}
@@ -65,4 +48,22 @@ func TestProtoWatchStreamsAsWhole(t *testing.T) {
 
 	}
 	t.Logf("%d of 150 texts refused", refused)
+}
+
+// streamProtoWatch writes text through a protoWatch in random pieces of
+// at most maxPiece bytes (as lines when lines is set) and returns what it
+// passed on and its error.
+func streamProtoWatch(p *mask.Policy, r *rand.Rand, text []byte, lines bool, maxPiece int) (*bytes.Buffer, error) {
+	var out bytes.Buffer
+	w := &protoWatch{p: p, w: &out, lines: lines}
+	var err error
+	for s := text; len(s) > 0 && err == nil; {
+		n := min(len(s), 1+r.IntN(maxPiece))
+		_, err = w.Write(s[:n])
+		s = s[n:]
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	return &out, err
 }

@@ -48,17 +48,7 @@ func judgeBody(p *mask.Policy, r *rand.Rand, body []byte) string {
 	}
 	verdict := fmt.Sprint(checkProtoFields(p, texts...))
 	for _, lines := range []bool{false, true} {
-		var out bytes.Buffer
-		w := &protoWatch{p: p, w: &out, lines: lines}
-		var err error
-		for s := body; len(s) > 0 && err == nil; {
-			n := min(len(s), 1+r.IntN(400))
-			_, err = w.Write(s[:n])
-			s = s[n:]
-		}
-		if err == nil {
-			err = w.Close()
-		}
+		out, err := streamProtoWatch(p, r, body, lines, 400)
 		verdict += fmt.Sprintf(" | %v %d", err, out.Len())
 	}
 	return verdict
@@ -69,14 +59,7 @@ func judgeBody(p *mask.Policy, r *rand.Rand, body []byte) string {
 // each afresh gives it, whole and streamed, on documents of repeated
 // records with hidden protobuf and base85 values and without.
 func TestRememberedVerdictsChangeNothing(t *testing.T) {
-	eng, err := mask.New(mask.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := eng.Policy([]string{"credit_card", "email", "us_ssn"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := leakPolicy(t)
 	r := rand.New(rand.NewPCG(19, 20))
 	hidden := append(printableProtobufCases(r, 40, false), base85Cases(r, 30)...)
 	differ, refused, total := 0, 0, 0
