@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -393,24 +394,32 @@ func TestSessionSettingsSeenByRules(t *testing.T) {
 	}
 }
 
-// settingsRulesGateway starts a gateway in front of meaningFixture whose
-// rules allow an UPDATE only under the settings a session starts with,
-// read from the server.
-func settingsRulesGateway(t *testing.T) *testGateway {
+// startingSettingsConds reads the settings a new session of the server
+// starts with and returns a rule condition per probed setting holding
+// its value, but for those named in skip.
+func startingSettingsConds(t *testing.T, skip ...string) []string {
 	t.Helper()
 	base := startGateway(t)
-	ctx := context.Background()
-	rr, err := base.upstream(t).Exec(ctx, probeSQL).ReadAll()
+	rr, err := base.upstream(t).Exec(context.Background(), probeSQL).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var conds []string
 	for i, n := range probedSettings {
-		if n == "is_superuser" || n == "session_authorization" {
-			continue
+		if !slices.Contains(skip, n) {
+			conds = append(conds, fmt.Sprintf("sql.settings[%q] == %q", n, string(rr[i].Rows[0][0])))
 		}
-		conds = append(conds, fmt.Sprintf("sql.settings[%q] == %q", n, string(rr[i].Rows[0][0])))
 	}
+	return conds
+}
+
+// settingsRulesGateway starts a gateway in front of meaningFixture whose
+// rules allow an UPDATE only under the settings a session starts with,
+// read from the server.
+func settingsRulesGateway(t *testing.T) *testGateway {
+	t.Helper()
+	ctx := context.Background()
+	conds := startingSettingsConds(t, "is_superuser", "session_authorization")
 	rules := `
 default: deny
 rules:

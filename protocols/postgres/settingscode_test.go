@@ -70,16 +70,8 @@ var codeWrites = []string{
 // statements.
 func TestSettingsChangedByCodeInOneMessage(t *testing.T) {
 	t.Parallel()
-	base := startGateway(t)
 	ctx := context.Background()
-	rr, err := base.upstream(t).Exec(ctx, probeSQL).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conds []string
-	for i, n := range probedSettings {
-		conds = append(conds, fmt.Sprintf("sql.settings[%q] == %q", n, string(rr[i].Rows[0][0])))
-	}
+	conds := startingSettingsConds(t)
 	tg := startGateway(t, withRules(`
 default: deny
 rules:
