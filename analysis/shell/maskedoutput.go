@@ -72,6 +72,11 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 			return what, true
 		}
 	}
+	// COLUMNS sets the width ps, systemctl and ls cut or pad to
+	// (maskedlayout.go): a line that names it, however, is refused.
+	if strings.Contains(s.Command, "COLUMNS") {
+		return "COLUMNS, the width programs cut and pad what they print to", true
+	}
 	// The line is parsed once for the checks that walk it.
 	f := parseLine(s.Command)
 	if what, ok := namePatternIn(s, f); ok {
@@ -136,6 +141,9 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 	if what, ok := rewritingOption(prog, c.Args); ok {
 		return what, true
 	}
+	if what, ok := layoutLeak(prog, c.Args); ok {
+		return what, true
+	}
 	if prog == "echo" || prog == "printf" {
 		return printGlues(prog, c.Args)
 	}
@@ -195,9 +203,10 @@ func isNameRune(c byte) bool {
 }
 
 // printfConverts reports whether a printf format converts its arguments
-// (%d, %x, %o, %e, %c ...), escapes them (%q writes 4111\ 1111), or cuts
-// them (%.8s) rather than printing them as they are (%s, %b, %%), or
-// cannot be read (built at run time).
+// (%d, %x, %o, %e, %c ...), escapes them (%q writes 4111\ 1111), cuts
+// them (%.8s) or pads them to a width (%-40s: the spaces tell the length
+// of what the masker replaced) rather than printing them as they are
+// (%s, %b, %%), or cannot be read (built at run time).
 func printfConverts(format string) bool {
 	if strings.ContainsAny(format, "$`") {
 		return true
@@ -215,6 +224,9 @@ func printfConverts(format string) bool {
 		}
 		switch format[j] {
 		case 's', 'b', '%':
+			if j > i+1 && format[j] != '%' {
+				return true // a width pads the value: %-40s tells its length
+			}
 			i = j
 		default:
 			return true // a conversion, or a precision (%.8s prints a piece)
