@@ -72,9 +72,11 @@ func wcCounts(args []string) (string, bool) {
 	return "", false
 }
 
-// psFixedFields are ps's format fields that hold numbers, times or
-// states, never a name or a command line: padding them tells nothing.
-var psFixedFields = setOf(`pid ppid pgid pgrp sid sess tgid tpgid uid euid ruid suid fuid svuid gid egid rgid sgid fgid svgid
+// psFixedFields are ps's format fields that hold numbers, times, states
+// or account names (which the system chose, not data a program read),
+// never a command line: padding them tells nothing.
+var psFixedFields = setOf(`user euser ruser suser fuser uname group egroup rgroup sgroup fgroup
+	pid ppid pgid pgrp sid sess tgid tpgid uid euid ruid suid fuid svuid gid egid rgid sgid fgid svgid
 	pcpu %cpu c cp pmem %mem rss rssize rsz vsz vsize sz size nlwp thcount ni nice pri priority opri psr rtprio
 	stat s state tty tt tname time cputime cputimes etime etimes start stime start_time lstart bsdstart bsdtime
 	lwp spid tid f flags class cls policy sched maj_flt min_flt majflt minflt trs drs dsiz tsiz pending blocked
