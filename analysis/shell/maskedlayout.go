@@ -82,7 +82,8 @@ var psFixedFields = setOf(`user euser ruser suser fuser uname group egroup rgrou
 	lwp spid tid f flags class cls policy sched maj_flt min_flt majflt minflt trs drs dsiz tsiz pending blocked
 	ignored caught sig sigmask sigignore sigcatch wchan nwchan addr`)
 
-// psLayout reports a ps option that sorts (--sort, BSD k and O), sets
+// psLayout reports a ps option that sorts by a field that holds text
+// (--sort, k; O always), sets
 // the width it cuts lines at (-w, w, --cols, --columns, --width), or a
 // format (-o, o, -O, --format) with a width or a header on a field
 // (comm:30, args=), or a field that holds names or command lines
@@ -98,7 +99,16 @@ func psLayout(args []string) (string, bool) {
 		case strings.HasPrefix(a, "--"):
 			name, value, hasValue := strings.Cut(a, "=")
 			switch name {
-			case "--sort", "--cols", "--columns", "--width":
+			case "--sort":
+				if !hasValue && i+1 < len(args) {
+					i++
+					value = args[i]
+				}
+				if !psFixedKeys(value) {
+					return "ps " + a + ", which orders what it lists by what it holds", true
+				}
+				continue
+			case "--cols", "--columns", "--width":
 				return "ps " + a + ", which orders or cuts what it lists by what it holds", true
 			case "--format":
 				if !hasValue && i+1 < len(args) {
@@ -124,6 +134,9 @@ func psLayout(args []string) (string, bool) {
 			word := strings.TrimPrefix(a, "-")
 			for j := 0; j < len(word); j++ {
 				switch c := word[j]; {
+				case c == 'k' && j == len(word)-1 && i+1 < len(args) && psFixedKeys(args[i+1]):
+					i++ // sorted by numbers, times or states only
+					j = len(word)
 				case c == 'k' || c == 'O' || c == 'w':
 					return "ps " + a + ", which orders or cuts what it lists by what it holds", true
 				case c == 'o':
@@ -251,4 +264,18 @@ func journalctlLayout(args []string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// psFixedKeys reports whether a ps sort specification (--sort, k) sorts
+// only by fields that hold no command line or name (psFixedFields), each
+// with an optional + or -.
+func psFixedKeys(spec string) bool {
+	keys := strings.Split(spec, ",")
+	for _, k := range keys {
+		k = strings.TrimLeft(k, "+-")
+		if !psFixedFields[k] {
+			return false
+		}
+	}
+	return len(keys) > 0
 }

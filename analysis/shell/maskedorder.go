@@ -258,7 +258,7 @@ func resolveLong(name string, opts map[string]bool) (string, bool) {
 func anyGlobIn(f *syntax.File) (string, bool) {
 	return firstGlobWord(f, func(w *syntax.Word) string {
 		if _, glob := globComponents(w); glob {
-			return "the glob " + wordText(w) + ", whose names the shell sorts (name the files, or list them unsorted: ls -U, find)"
+			return "the glob " + wordText(w) + ", whose names the shell sorts (name the files)"
 		}
 		return ""
 	})

@@ -204,9 +204,8 @@ func isNameRune(c byte) bool {
 
 // printfConverts reports whether a printf format converts its arguments
 // (%d, %x, %o, %e, %c ...), escapes them (%q writes 4111\ 1111), cuts
-// them (%.8s) or pads them to a width (%-40s: the spaces tell the length
-// of what the masker replaced) rather than printing them as they are
-// (%s, %b, %%), or cannot be read (built at run time).
+// them (%.8s) rather than printing them as they are (%s, %b, %%), or
+// cannot be read (built at run time).
 func printfConverts(format string) bool {
 	if strings.ContainsAny(format, "$`") {
 		return true
@@ -224,13 +223,29 @@ func printfConverts(format string) bool {
 		}
 		switch format[j] {
 		case 's', 'b', '%':
-			if j > i+1 && format[j] != '%' {
-				return true // a width pads the value: %-40s tells its length
-			}
 			i = j
 		default:
 			return true // a conversion, or a precision (%.8s prints a piece)
 		}
+	}
+	return false
+}
+
+// printfPads reports whether a printf format pads a value to a width
+// (%-40s, %*b): the spaces tell the length of what the masker replaced.
+func printfPads(format string) bool {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("-+ #0123456789*'.", format[j]) >= 0 {
+			j++
+		}
+		if j > i+1 && j < len(format) && format[j] != '%' {
+			return true
+		}
+		i = j
 	}
 	return false
 }
