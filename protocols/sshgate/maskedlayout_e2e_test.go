@@ -39,8 +39,9 @@ var twinServed = []string{"ls -d {D}", "du -s {D}", "wc -l {D}/v", "cat {D}/v", 
 // of twinProbes, through the gateway and a real sshd, must answer both
 // alike (the directory put aside): before, ls -U, find and du -a placed
 // the masked name among the decoys by its hash, and wc -c, wc -L and
-// printf %-40s counted or padded it by its length. Each is refused now;
-// the commands of twinServed are served masked and alike.
+// printf %-40s counted or padded it by its length: 58 of 88 probes
+// answered differently. Each is refused now; the commands of twinServed
+// are served masked and alike.
 func TestMaskedTwinsAnswerAlike(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, startSSHD(t), maskedNameRules)
@@ -118,11 +119,12 @@ func TestMaskedTwinsAnswerAlike(t *testing.T) {
 // column before the last), sorts by them or lists units or journal
 // fields by their text is refused through the gateway and a real sshd,
 // and no piece of a hidden value (four characters in a row) reaches the
-// client; ps aux and ps -eo pid,args are served masked.
+// client (before: 7 of 13 probes printed a piece of the address or the
+// card); ps aux and ps -eo pid,args are served masked.
 func TestMaskedProcessesNeverCutOrOrdered(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, startSSHD(t), maskedNameRules)
-	marker := fmt.Sprintf("airlock-worker-%d", time.Now().UnixNano()%100000)
+	marker := fmt.Sprintf("airlock-worker-%05d", time.Now().UnixNano()%100000)
 	cmd := exec.Command("bash", "-c", "exec -a '"+marker+" --owner carol.jones@example.com --card 4111111111111111' sleep 120")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -130,9 +132,12 @@ func TestMaskedProcessesNeverCutOrOrdered(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	time.Sleep(200 * time.Millisecond)
 	hidden := []string{"carol.jones", "4111111111111111"}
-	probes := []string{"ps -eo args:40", "ps -eo args:60,pid", "ps --cols 60 -eo pid,args", "COLUMNS=60 ps -eo pid,args",
-		"ps -eo args,pid", "ps -ww -eo pid,args", "ps --sort=args -eo pid,args", "ps axk args", "ps -eo pid,cmd:50",
-		"ps -eO args", "ps -o args= -C sleep | cut -c1-60", "systemctl list-units", "journalctl -F _CMDLINE"}
+	// The command line reads "airlock-worker-NNNNN --owner carol.jones@...
+	// --card 4111..." : a cut at 35 characters ends inside the address,
+	// one at 70 inside the card.
+	probes := []string{"ps -eo args:35,pid", "ps -eo args:70,pid", "ps -eo pid,cmd:70,pid", "ps --cols 41 -eo pid,args",
+		"ps --cols 76 -eo pid,args", "COLUMNS=41 ps -eo pid,args", "COLUMNS=76 ps -eo pid,args", "ps -eo args,pid",
+		"ps --sort=args -eo pid,args", "ps axk args", "ps -eO args", "systemctl list-units", "journalctl -F _CMDLINE"}
 	var leaks atomic.Int64
 	eachConcurrently(len(probes), 4, func(i int) {
 		r := g.ssh(g.agent, []string{"-T"}, probes[i])
