@@ -89,6 +89,7 @@ var psFixedFields = setOf(`user euser ruser suser fuser uname group egroup rgrou
 // (comm:30, args=), or a field that holds names or command lines
 // anywhere but last (ps cuts and pads every column but the last).
 func psLayout(args []string) (string, bool) {
+	var formats []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -157,17 +158,9 @@ func psLayout(args []string) (string, bool) {
 		if format == "" {
 			continue
 		}
-		fields := strings.FieldsFunc(format, func(r rune) bool { return r == ',' || r == ' ' })
-		for k, field := range fields {
-			if strings.ContainsAny(field, ":=") {
-				return "ps -o " + field + ", a field cut, padded or glued to a header", true
-			}
-			if !psFixedFields[field] && k != len(fields)-1 {
-				return "ps -o " + format + ", whose " + field + " column is cut and padded to a width", true
-			}
-		}
+		formats = append(formats, format)
 	}
-	return "", false
+	return psFormatLeaks(formats)
 }
 
 // systemctlListVerbs are systemctl's verbs that list units, jobs or
@@ -278,4 +271,43 @@ func psFixedKeys(spec string) bool {
 		}
 	}
 	return len(keys) > 0
+}
+
+// psFormatLeaks reports a ps format (the -o options in order, each
+// adding columns) that cuts or pads a field holding text: a width on it
+// (args:20), or the field anywhere but last (ps cuts and pads every
+// column but the last). Fields of psFixedFields may take a width or a
+// header (pid=, etime:12); a header (NAME=TEXT) runs to the end of its
+// option's value, commas included.
+func psFormatLeaks(formats []string) (string, bool) {
+	var fields []string
+	for _, format := range formats {
+		for format != "" {
+			field, rest, _ := strings.Cut(strings.TrimLeft(format, ", "), ",")
+			if i := strings.IndexByte(field, ' '); i >= 0 && !strings.Contains(field[:i], "=") {
+				field, rest = field[:i], field[i+1:]+","+rest
+			}
+			if name, _, _ := strings.Cut(field, ":"); strings.Contains(name, "=") {
+				field, rest = strings.TrimLeft(format, ", "), "" // the header takes the rest
+			}
+			if field != "" {
+				fields = append(fields, field)
+			}
+			format = rest
+		}
+	}
+	for k, field := range fields {
+		name, _, _ := strings.Cut(field, ":")
+		name, _, _ = strings.Cut(name, "=")
+		if psFixedFields[name] {
+			continue
+		}
+		if n, _, _ := strings.Cut(field, "="); strings.Contains(n, ":") {
+			return "ps -o " + field + ", a field cut or padded to a width", true
+		}
+		if k != len(fields)-1 {
+			return "ps -o " + strings.Join(fields, ",") + ", whose " + name + " column is cut and padded to a width", true
+		}
+	}
+	return "", false
 }

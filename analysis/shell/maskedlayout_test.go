@@ -24,8 +24,8 @@ var maskedLeakFamilies = map[string][]string{
 	// Processes and units: ordered by, cut at, or matched against what
 	// they hold.
 	"process": {"ps --sort=args", "ps aux --sort cmd", "ps k args", "ps axk comm", "ps -eo args:10", "ps --cols 40 -eo pid,args",
-		"ps -w -eo pid,args", "ps auxww", "ps -eO args", "ps o args,pid", "ps --format args,pid", "ps -eo pid,args=",
-		"ps --sort=-comm -eo pid,comm", "ps k -%mem,args", "ps --sort pid,cmd", "COLUMNS=40 ps -eo pid,args", "export COLUMNS=40; ps -eo pid,args", "pgrep ab", "pgrep -l 41",
+		"ps -w -eo pid,args", "ps auxww", "ps -eO args", "ps o args,pid", "ps --format args,pid",
+		"ps --sort=-comm -eo pid,comm", "ps k -%mem,args", "ps --sort pid,cmd", "ps -o args:20", "ps -o cmd=X -o pid", "ps -o args -o pid=", "ps -o ucmd -O pid", "ps -o comm,pid=", "COLUMNS=40 ps -eo pid,args", "export COLUMNS=40; ps -eo pid,args", "pgrep ab", "pgrep -l 41",
 		"pkill -0 ab", "systemctl", "systemctl list-units", "systemctl list-unit-files --no-pager", "systemctl list-timers",
 		"systemctl status 'a*'", "systemctl status sshd", "systemctl --type=service", "systemctl list-dependencies",
 		"systemctl -o json status --full x", "systemctl is-active 'ab*'", "journalctl -F _CMDLINE", "journalctl --field=MESSAGE",
@@ -47,7 +47,8 @@ var maskedBenign = []string{"ps aux", "ps -ef", "ps -eo pid,user,args", "ps -o p
 	"cat /etc/os-release", "head -n 20 /var/log/syslog", "tail -n 100 /var/log/nginx/error.log", "id", "whoami", "hostname",
 	"uname -a", "pgrep -x nginx", "date", "cp -r /srv/a /srv/b", "rm -r /tmp/build", "chmod -R 640 /srv/data", "ls -d /srv/a /srv/b",
 	"echo ok", "cat /srv/app/config.yml", "ss -tlnp", "ip addr", "lsof -i :80", "getent passwd root", "env", "ps axjf", "ps -eLf",
-	"ps aux --sort=-%mem", "ps -eo pid,etime,args --sort=-etime", "ps axk -rss", "printf '%-10s %s\\n' a b"}
+	"ps aux --sort=-%mem", "ps -eo pid,etime,args --sort=-etime", "ps -o pid= -p 1", "ps -eo pid:8,etime=AGE,args=",
+	"ps -o args=CMD,PID -p 1", "ps -eo pid,args=", "ps -o pid -o args", "ps axk -rss", "printf '%-10s %s\\n' a b"}
 
 // TestMaskedLayoutGenerated: under masking, every carrier of every
 // family (order, length, process) is refused in every wrap, and the
