@@ -14,7 +14,7 @@ var maskedLeakFamilies = map[string][]string{
 	"order": {"ls -U %d", "ls -f %d", "ls --sort=none %d", "ls -1U %d", "ls --sort=width %d", "ls -U -C %d", "dir -U %d",
 		"ls -lU %d", "tree -U %d", "tree %d", "find %d", "find %d -type f", "find %d -print0", "find %d -mindepth 1 -printf '%%i\\n'",
 		"find %d -maxdepth 1", "du %d", "du -a %d", "du -h -d 1 %d", "du --max-depth=1 %d", "cp -rv %d /tmp/o", "rm -rv %d",
-		"chmod -Rv 600 %d", "chown -Rc root %d", "chgrp -R --verbose x %d", "find %d -exec cat {} +", "find %d -exec stat {} \\;"},
+		"chmod -Rv 600 %d", "chown -Rc root %d", "chgrp -R --verbose x %d", "rm -ri %d", "cp -Ri %d /tmp/o", "rm -r --interactive=always %d", "find %d -exec cat {} +", "find %d -exec stat {} \\;"},
 	// The length of a masked value, in a count or in padding.
 	"length": {"ls -d %d/x | wc -c", "wc -c %d/f", "wc %d/f", "wc -m %d/f", "wc -L %d/f", "wc --bytes %d/f", "wc --chars %d/f",
 		"wc --max-line-length %d/f", "wc -lc %d/f", "wc --by %d/f", "cat %d/f | wc", "wc < %d/f",

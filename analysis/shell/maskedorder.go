@@ -24,7 +24,7 @@ import (
 // wrote (-d, but not over the {} of find -exec), tree, find unless
 // -maxdepth 0 keeps it to its starting points, du unless it sums its
 // operands (-s, -d 0), a recursive copy, removal or change of mode or
-// owner that names each file it acts on (-v, -c), and every glob, * and
+// owner that names each file it acts on (-v, -c, -i), and every glob, * and
 // .* too (the shell sorts what a glob matches). What counts or sums the
 // names without listing them passes: du -s, ls -d, stat of a named file.
 
@@ -140,8 +140,9 @@ func duSumsOnly(args []string) bool {
 
 // recursiveVerbose reports whether cp, rm, chmod, chown or chgrp both
 // walk a directory (-r, -R, --recursive) and name what they act on (-v,
-// --verbose, or chmod's and chown's -c, --changes). Options are read
-// loosely (any letter of a bundle): fail closed.
+// --verbose, chmod's and chown's -c, --changes, or the question cp -i
+// and rm -i ask about each file). Options are read loosely (any letter
+// of a bundle): fail closed.
 func recursiveVerbose(args []string) bool {
 	recursive, verbose := false, false
 	for _, a := range args {
@@ -151,10 +152,10 @@ func recursiveVerbose(args []string) bool {
 		switch {
 		case strings.HasPrefix(a, "--"):
 			recursive = recursive || longPrefixOf(a, []string{"--recursive"})
-			verbose = verbose || longPrefixOf(a, []string{"--verbose", "--changes"})
+			verbose = verbose || longPrefixOf(a, []string{"--verbose", "--changes", "--interactive"})
 		case len(a) > 1 && a[0] == '-':
 			recursive = recursive || strings.ContainsAny(a[1:], "rRa")
-			verbose = verbose || strings.ContainsAny(a[1:], "vc")
+			verbose = verbose || strings.ContainsAny(a[1:], "vciI")
 		}
 	}
 	return recursive && verbose
