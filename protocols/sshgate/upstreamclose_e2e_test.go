@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -132,14 +133,20 @@ func (u *chattyUpstream) serve(ch ssh.Channel, reqs <-chan *ssh.Request) {
 // how the client ends (reads to the end, closes at once after asking),
 // with and without want-reply on exec, over many channels on connections
 // running side by side, so the close races every step of the gateway.
-// Before, a request that came on a channel whose program never started
+// The gateway's own channel, the login probe's, is watched too. Before,
+// a request that came on a channel whose program never started
 // (the client left while it was judged, the upstream refused it or its
 // terminal) was never read, so never recorded: about 715 of 1040
 // missing on each of three runs.
 func TestUpstreamRequestsAroundTheChannelsEnd(t *testing.T) {
 	t.Parallel()
 	up, chatty := startChattyUpstream(t)
-	g := startGateway(t, up, testRules, func(c *Config) { c.Upstream.Home = "/root" })
+	// One gateway knows the upstream's home; the other asks for it with
+	// a probe on a channel of its own, which gets requests too.
+	gateways := []*gateway{
+		startGateway(t, up, testRules, func(c *Config) { c.Upstream.Home = "/root" }),
+		startGateway(t, up, testRules),
+	}
 	type mode struct {
 		command           string
 		pty, leave, reply bool
@@ -156,7 +163,8 @@ func TestUpstreamRequestsAroundTheChannelsEnd(t *testing.T) {
 	}
 	const conns, perConn = 4, 48
 	var wg sync.WaitGroup
-	for range conns {
+	for k := range conns {
+		g := gateways[k%len(gateways)]
 		cl := g.goClient(t, g.agent)
 		wg.Go(func() {
 			defer cl.Close()
@@ -185,16 +193,32 @@ func TestUpstreamRequestsAroundTheChannelsEnd(t *testing.T) {
 	}
 	wg.Wait()
 	// Each connection's end is recorded once all its channels have ended.
-	for deadline := time.Now().Add(20 * time.Second); len(g.events(gate.EventSessionEnd)) < conns; time.Sleep(50 * time.Millisecond) {
+	ended := func() int {
+		n := 0
+		for _, g := range gateways {
+			n += len(g.events(gate.EventSessionEnd))
+		}
+		return n
+	}
+	for deadline := time.Now().Add(20 * time.Second); ended() < conns; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d sessions ended", len(g.events(gate.EventSessionEnd)), conns)
+			t.Fatalf("%d of %d sessions ended", ended(), conns)
 		}
 	}
 	recorded := map[string]bool{}
-	for _, e := range g.events(gate.EventRequest) {
-		if e.Request != nil && e.Request.SSH != nil && e.Request.SSH.Kind == "probe@example.com" {
-			recorded[string(e.Request.Payload)] = true
+	probeChannel := 0
+	for _, g := range gateways {
+		for _, e := range g.events(gate.EventRequest) {
+			if e.Request != nil && e.Request.SSH != nil && e.Request.SSH.Kind == "probe@example.com" {
+				recorded[string(e.Request.Payload)] = true
+				if strings.HasPrefix(e.Request.Command, "upstream login probe ") {
+					probeChannel++
+				}
+			}
 		}
+	}
+	if probeChannel == 0 {
+		t.Error("no request on the login probe's channel recorded: the test no longer exercises it")
 	}
 	chatty.mu.Lock()
 	defer chatty.mu.Unlock()
