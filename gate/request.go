@@ -188,7 +188,7 @@ type SSHCommand struct {
 	// Redirections are the command's redirections with their operators.
 	Redirections []SSHRedirect `json:"redirections,omitempty" cel:"redirections"`
 	// ReadOnly is true when the program is known to only read with the
-	// options given (cat, ls, grep, find without -delete or -exec, git rev-parse,
+	// options given (cat, ls, grep, find without -delete or -fprint, git rev-parse,
 	// sed without -i, ...) and no redirection writes. Unknown programs, a
 	// program named by an expansion, and a statement that is only a writing
 	// redirection (> file) are not read-only.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -832,16 +833,29 @@ func (a *analyzer) optionScript(args []wordValue, opts []string, depth int, stdi
 	return nil
 }
 
-// find -exec/-execdir/-ok/-okdir run a command for each file.
+// find -exec/-execdir/-ok/-okdir run a command for each file. The
+// command ends as GNU find ends it: at ";", or for -exec and -execdir at
+// a "+" right after "{}" (find . -exec sudo -u + rm -rf / \; runs sudo
+// with every word up to the ";"; -ok and -okdir take no "+" at all).
 func (a *analyzer) find(args []wordValue, depth int) error {
 	for i := 0; i < len(args); i++ {
-		switch args[i].text {
+		switch op := args[i].text; op {
 		case "-exec", "-execdir", "-ok", "-okdir":
+			plus := op == "-exec" || op == "-execdir"
 			j := i + 1
-			for j < len(args) && args[j].text != ";" && args[j].text != "+" {
+			for j < len(args) && args[j].text != ";" && !(plus && args[j].text == "+" && j > i+1 && args[j-1].text == "{}") {
 				j++
 			}
-			if err := a.run(args[i+1:j], nil, depth, true); err != nil {
+			// find puts a found name where {} is, quoted or not: the
+			// words that hold it are known only at run time, as a glob's
+			// (find . -exec {} \; runs every file it finds).
+			cmd := slices.Clone(args[i+1 : j])
+			for k := range cmd {
+				if strings.Contains(cmd[k].text, "{}") {
+					cmd[k].glob = true
+				}
+			}
+			if err := a.run(cmd, nil, depth, true); err != nil {
 				return err
 			}
 			i = j

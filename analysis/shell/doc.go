@@ -86,12 +86,14 @@
 //
 // ssh.commands[].read_only comes from a curated table of programs and the
 // options that make them write, delete, execute or reach out (find -delete
-// and -exec, sed -i, sort -o, tar x and tar -f host:archive, git commit,
+// and -fprint, sed -i, sort -o, tar x and tar -f host:archive, git commit,
 // awk system(), journalctl --cursor-file, ...) in every form getopt
 // accepts; awk's options are an allow-list (gawk writes files from
 // -d, -p and -o alone, and reads debugger commands with -D); an unknown program is not read-only, a wrapper (env,
 // timeout, nice, sudo, ...) is read-only itself and the program it runs is
-// judged as its own command, xargs never is. ssh.read_only holds when there
+// judged as its own command (so is find with -exec, -execdir, -ok and
+// -okdir: find . -exec ls -l {} + only reads, find . -exec rm {} + does
+// not), xargs never is. ssh.read_only holds when there
 // is at least one command, every one is read-only, and nothing is dynamic,
 // piped into a shell, inline, unseen or networked; for sftp it holds for
 // read, list and stat. It is also false when the line evaluates a value

@@ -330,6 +330,7 @@ func (g *composer) wrap(cmd string, other func() string) string {
 		func() string { return "sudo -u root sh -c " + q(cmd) },
 		func() string { return "{ ! { " + cmd + "; }; }" },
 		func() string { return "{ time { " + cmd + "; }; }" },
+		func() string { return "find . -maxdepth 0 -exec sh -c " + q(cmd) + " \\;" },
 	}
 	if g.pure {
 		return pureForms[g.r.IntN(len(pureForms))]()
@@ -345,7 +346,6 @@ func (g *composer) wrap(cmd string, other func() string) string {
 		func() string { return cmd + " >| out" },
 		func() string { return "while false; do " + cmd + "; done > out" },
 		func() string { return "echo x | xargs -n1 sh -c " + q(cmd) },
-		func() string { return "find . -exec sh -c " + q(cmd) + " \\;" },
 		func() string { return cmd + " > >(cat)" },
 		func() string { return cmd + " 2> err" },
 		func() string { return cmd + " 1<> out" },

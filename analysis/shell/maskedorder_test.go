@@ -64,17 +64,34 @@ func TestNameOrderGenerated(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d sorted listings not caught", missed, probes)
-	for _, l := range []string{"ls -U", "ls -lU /srv/d", "ls -f /srv/d", "ls -laU", "ls -t -U", "ls -Sf /srv/d", "ls --sort=none",
-		"ls --sort none /srv/d", "ls --so=no", "ls --sort=n", "ls -d /srv/d", "ls -ld /srv/d/a /srv/d/b", "ls --directory x",
-		"ls -l --time-style=iso -U", "ls -w 80 -U", "ls -lU | head -n 3", "sudo ls -U /srv/d", "tree -U", "tree -aU /srv",
-		"tree -U -L 2 /srv", "find /srv/d", "du -a /srv/d", "ls -U /srv/d | wc -l", "echo '*' \"*\" \\*", "cat /srv/d/a",
-		"ls -U --color=never", "ls -U --block-size 1K"} {
+	// An unsorted listing is in the file system's order, a hash of the
+	// names: refused too, as is every other listing of what a
+	// directory holds.
+	unsorted := []string{"ls -U", "ls -lU /srv/d", "ls -f /srv/d", "ls -laU", "ls -t -U", "ls -Sf /srv/d", "ls --sort=none",
+		"ls --sort none /srv/d", "ls --so=no", "ls --sort=n", "ls -l --time-style=iso -U", "ls -w 80 -U", "ls -lU | head -n 3",
+		"sudo ls -U /srv/d", "tree -U", "tree -aU /srv", "tree -U -L 2 /srv", "find /srv/d", "find /srv/d -type f", "find . -maxdepth 1",
+		"find /srv -printf -maxdepth 0", "du -a /srv/d", "du /srv", "du -h --max-depth=1 /srv", "du -d 1 /srv", "du -sa /srv",
+		"ls -U /srv/d | wc -l", "ls -U --color=never", "ls -U --block-size 1K", "cp -rv /srv/d /tmp/e", "rm -rv /tmp/e",
+		"chmod -Rc 600 /srv/d", "chown -R -v root /srv/d", "cp -av /srv/d /tmp/e", "find /srv/d -exec ls -d {} +"}
+	for _, l := range unsorted {
+		s, err := Parse(l)
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if _, ok := OutputTransform(s); !ok {
+			t.Errorf("%q: an unsorted listing not caught", l)
+		}
+	}
+	for _, l := range []string{"ls -d /srv/d", "ls -ld /srv/d/a /srv/d/b", "ls --directory x", "ls -ldU /srv/d", "echo '*' \"*\" \\*",
+		"cat /srv/d/a", "find /srv/d -maxdepth 0", "find /srv/d -maxdepth 0 -printf x", "du -s /srv/d", "du -sh /srv/d /var/log",
+		"du --summarize /srv", "du -d 0 /srv", "du --max-depth=0 /srv", "cp -r /srv/d /tmp/e", "rm -r /tmp/e", "chmod -R 600 /srv/d",
+		"cp -v a b", "stat /srv/d/a"} {
 		s, err := Parse(l)
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)
 		}
 		if what, ok := OutputTransform(s); ok {
-			t.Errorf("%q: judged a sorted listing (%s)", l, what)
+			t.Errorf("%q: judged a listing (%s)", l, what)
 		}
 	}
 }
@@ -82,7 +99,7 @@ func TestNameOrderGenerated(t *testing.T) {
 // generatedUnsorted reports whether ls's short option letters, read in
 // order, leave it unsorted or listing only its operands (the model the
 // generator's expectations are drawn from, written apart from
-// lsUnsorted).
+// lsOrder).
 func generatedUnsorted(letters string) bool {
 	unsorted, d := false, false
 	for _, c := range letters {

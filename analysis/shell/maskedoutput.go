@@ -72,6 +72,11 @@ func OutputTransform(s *gate.SSH) (string, bool) {
 			return what, true
 		}
 	}
+	// COLUMNS sets the width ps, systemctl and ls cut or pad to
+	// (maskedlayout.go): a line that names it, however, is refused.
+	if strings.Contains(s.Command, "COLUMNS") {
+		return "COLUMNS, the width programs cut and pad what they print to", true
+	}
 	// The line is parsed once for the checks that walk it.
 	f := parseLine(s.Command)
 	if what, ok := namePatternIn(s, f); ok {
@@ -136,6 +141,9 @@ func outputTransform(c *gate.SSHCommand) (string, bool) {
 	if what, ok := rewritingOption(prog, c.Args); ok {
 		return what, true
 	}
+	if what, ok := layoutLeak(prog, c.Args); ok {
+		return what, true
+	}
 	if prog == "echo" || prog == "printf" {
 		return printGlues(prog, c.Args)
 	}
@@ -195,7 +203,7 @@ func isNameRune(c byte) bool {
 }
 
 // printfConverts reports whether a printf format converts its arguments
-// (%d, %x, %o, %e, %c ...), escapes them (%q writes 4111\ 1111), or cuts
+// (%d, %x, %o, %e, %c ...), escapes them (%q writes 4111\ 1111), cuts
 // them (%.8s) rather than printing them as they are (%s, %b, %%), or
 // cannot be read (built at run time).
 func printfConverts(format string) bool {
@@ -219,6 +227,25 @@ func printfConverts(format string) bool {
 		default:
 			return true // a conversion, or a precision (%.8s prints a piece)
 		}
+	}
+	return false
+}
+
+// printfPads reports whether a printf format pads a value to a width
+// (%-40s, %*b): the spaces tell the length of what the masker replaced.
+func printfPads(format string) bool {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("-+ #0123456789*'.", format[j]) >= 0 {
+			j++
+		}
+		if j > i+1 && j < len(format) && format[j] != '%' {
+			return true
+		}
+		i = j
 	}
 	return false
 }

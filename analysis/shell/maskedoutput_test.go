@@ -13,9 +13,9 @@ import (
 func TestOutputTransform(t *testing.T) {
 	t.Parallel()
 	faithful := []string{
-		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -laU /data",
+		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -ladU /data",
 		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo ~ hello", "echo \"$HOME\" ${PATH} $USER", "echo $(cat F)", "echo 'price: 5$'",
-		"find . -type f", "find . -type f -exec cat {} \\;", "timeout 5 cat F", "ls -U", "cat /data/F", "ls -d .", "echo '*.csv' \"a?\"",
+		"find . -maxdepth 0 -type d", "find F -maxdepth 0 -exec cat {} \\;", "timeout 5 cat F", "ls -dU", "cat /data/F", "ls -d .", "echo '*.csv' \"a?\"",
 		"ls -lad -- 'a*'", "ls -d a\\*",
 		"sudo cat F", "nl F | cat", "stat -c %s F", "date", "du -sh .", "cat F > /tmp/x; cat /tmp/x",
 	}

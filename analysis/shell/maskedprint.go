@@ -36,6 +36,9 @@ func printGlues(prog string, args []string) (string, bool) {
 	for _, v := range values {
 		read = read || carriesRead(v)
 	}
+	if read && printfPads(format) {
+		return "printf " + format + " (what it reads padded to a width, which tells its length)", true
+	}
 	if read && !plainPrintfFormat(format) {
 		return "printf " + format + " (what it reads glued to the format's text)", true
 	}

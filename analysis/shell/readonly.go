@@ -184,9 +184,11 @@ func dateReadOnly(args []string) bool {
 	return true
 }
 
-// find's actions that delete, write files or run programs.
-var findActions = map[string]bool{"-delete": true, "-exec": true, "-execdir": true, "-ok": true, "-okdir": true,
-	"-fprint": true, "-fprint0": true, "-fprintf": true, "-fls": true}
+// find's actions that delete or write files. The programs -exec,
+// -execdir, -ok and -okdir run are commands of the line of their own,
+// each judged read-only or not (find . -exec ls -l {} + only reads;
+// find . -exec rm {} + does not, through rm), so they do not count here.
+var findActions = map[string]bool{"-delete": true, "-fprint": true, "-fprint0": true, "-fprintf": true, "-fls": true}
 
 func findReadOnly(args []string) bool {
 	for _, a := range args {

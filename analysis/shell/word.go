@@ -102,7 +102,8 @@ func unescapeUnquoted(s string) (string, bool) {
 			glob = true
 		case c == '{':
 			braceOpen = true
-		case c == '}' && braceOpen:
+		case c == '}' && braceOpen && s[i-1] != '{':
+			// {} alone is literal to every shell (find -exec's {}).
 			glob = true
 		}
 		b.WriteByte(c)

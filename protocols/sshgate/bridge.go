@@ -16,35 +16,19 @@ import (
 // are forwarded), and the exit status follows the output once the gate has
 // recorded it with the findings of both streams. Window changes and
 // signals are forwarded by the session's request loop.
-func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureqs <-chan *ssh.Request) {
+func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, u *upstreamRequests) {
 	c := sc.c
-	var exits []*ssh.Request
-	reqDone := make(chan struct{})
 	inDone := make(chan struct{})
 	// Whatever way the bridge ends, the goroutines it started have ended
 	// when it returns (they record into the session, which closes after
-	// the bridge): ureqs closes once up has, the client's input once its
-	// channel has or the connection ended.
+	// the bridge): the upstream's requests end once up has closed
+	// (watchUpstream records them and keeps the exits), the client's
+	// input once its channel has or the connection ended.
 	defer func() {
 		_ = up.Close()
-		<-reqDone
+		<-u.done
 		<-inDone
 	}()
-	c.wg.Go(func() {
-		defer close(reqDone)
-		for r := range ureqs {
-			switch r.Type {
-			case "exit-status", "exit-signal":
-				exits = append(exits, r)
-			default:
-				_ = c.recordRequest("upstream "+sc.scope, r.Type, r.Payload, refusedOutcome("not forwarded to the client"))
-				if r.WantReply {
-					_ = r.Reply(false, nil)
-				}
-			}
-		}
-	})
-
 	c.wg.Go(func() {
 		defer close(inDone)
 		if shell && c.p.cfg.RecordInput {
@@ -81,9 +65,9 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 	}
 	wg.Wait()
 	final := func() gate.Output {
-		<-reqDone
+		<-u.done
 		out := gate.Output{Stream: "stdout", Findings: mask.MergeFindings(outs[0].Findings(), outs[1].Findings())}
-		for _, r := range exits {
+		for _, r := range u.exits {
 			exitOf(r, &out)
 		}
 		return out
@@ -101,7 +85,7 @@ func (sc *sessionChan) bridge(d *gate.Decision, shell bool, up ssh.Channel, ureq
 		return
 	}
 	_ = sc.ch.CloseWrite()
-	for i, r := range exits {
+	for i, r := range u.exits {
 		// Each one relayed is a request event of its own (an upstream may
 		// send more than the one Finish recorded, and those past the
 		// first count against the upstream's bound); unrecorded, it and

@@ -3,7 +3,7 @@ package sshgate
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -66,13 +66,17 @@ type loginDir struct {
 	learning sync.WaitGroup
 	mu       sync.Mutex
 	closing  bool
+	// requests records and refuses a request the upstream sends on the
+	// probe's channel (a keepalive, an eow@openssh.com): the record
+	// holds every request that reaches the gateway.
+	requests func(*ssh.Request)
 }
 
 // newLoginDir returns the login directory of up's account, to be learnt:
 // from Upstream.Home when set, not at all when start-up writes are left
 // to the rules, else by running loginProbe upstream.
-func (p *Proxy) newLoginDir(up *ssh.Client, gc *gate.Conn) *loginDir {
-	return &loginDir{p: p, up: up, gc: gc, ready: make(chan struct{})}
+func (p *Proxy) newLoginDir(up *ssh.Client, gc *gate.Conn, requests func(*ssh.Request)) *loginDir {
+	return &loginDir{p: p, up: up, gc: gc, ready: make(chan struct{}), requests: requests}
 }
 
 // get returns the login directory, learning it on the first call; a zero
@@ -129,7 +133,7 @@ func (l *loginDir) learn(ctx context.Context) {
 		l.p.log.Error("upstream login directory not asked: the probe could not be recorded", "session", session, "error", err)
 		return
 	}
-	login, answer, why := probeLogin(ctx, l.up, timeout)
+	login, answer, why := probeLogin(ctx, l.up, timeout, l.requests)
 	l.recordAnswer(ctx, answer, why)
 	if why != "" {
 		l.p.log.Info("upstream login directory unknown: bin directories whose parent may be a home are refused",
@@ -189,21 +193,48 @@ func (l *loginDir) recordAnswer(ctx context.Context, a probeAnswer, why string) 
 	}
 }
 
-// probeLogin runs loginProbe on a session of up and parses its answer;
-// why is not "" when it could not. a holds what the probe printed and its
-// exit status, when it ran.
-func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration) (login shell.Login, a probeAnswer, why string) {
-	s, err := up.NewSession()
+// probeLogin runs loginProbe on a session channel of up and parses its
+// answer; why is not "" when it could not. a holds what the probe printed
+// and its exit status, when it ran. Every request the upstream sends on
+// the channel but the exit status goes to requests.
+func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration, requests func(*ssh.Request)) (login shell.Login, a probeAnswer, why string) {
+	ch, reqs, err := up.OpenChannel("session", nil)
 	if err != nil {
 		return shell.Login{}, a, "session: " + err.Error()
 	}
-	defer s.Close()
-	out, err := s.StdoutPipe()
-	if err != nil {
-		return shell.Login{}, a, "stdout: " + err.Error()
-	}
-	if err := s.Start(loginProbe); err != nil {
-		return shell.Login{}, a, "start: " + err.Error()
+	// The channel's requests and its stderr are read until it closes;
+	// the probe returns once they are.
+	var status *int
+	var signaled string
+	var readers sync.WaitGroup
+	readers.Go(func() {
+		for r := range reqs {
+			switch r.Type {
+			case "exit-status":
+				var st struct{ Status uint32 }
+				if ssh.Unmarshal(r.Payload, &st) == nil && status == nil {
+					n := int(st.Status)
+					status = &n
+				}
+			case "exit-signal":
+				signaled = r.Type
+			default:
+				requests(r)
+				continue
+			}
+			if r.WantReply {
+				_ = r.Reply(false, nil)
+			}
+		}
+	})
+	readers.Go(func() { _, _ = io.Copy(io.Discard, ch.Stderr()) })
+	defer func() {
+		_ = ch.Close()
+		readers.Wait()
+	}()
+	ok, err := ch.SendRequest("exec", true, ssh.Marshal(struct{ Command string }{loginProbe}))
+	if err != nil || !ok {
+		return shell.Login{}, a, fmt.Sprintf("start: exec refused (%v)", err)
 	}
 	a.ran = true
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -211,7 +242,7 @@ func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration) (log
 	// The probe returns only once a close the context started is done.
 	closed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		s.Close()
+		_ = ch.Close()
 		close(closed)
 	})
 	defer func() {
@@ -219,27 +250,22 @@ func probeLogin(ctx context.Context, up *ssh.Client, timeout time.Duration) (log
 			<-closed
 		}
 	}()
-	a.stdout, err = io.ReadAll(io.LimitReader(out, maxLoginAnswer))
+	a.stdout, err = io.ReadAll(io.LimitReader(ch, maxLoginAnswer))
 	if err != nil {
 		return shell.Login{}, a, "read: " + err.Error()
 	}
-	err = s.Wait()
-	var exit *ssh.ExitError
+	_ = ch.Close()
+	readers.Wait() // the requests end with the channel: the exit status is known
+	a.status = status
 	switch {
-	case err == nil:
-		status := 0
-		a.status = &status
-	case errors.As(err, &exit):
-		status := exit.ExitStatus()
-		a.status = &status
-	}
-	if err != nil {
-		return shell.Login{}, a, "probe: " + err.Error()
-	}
-	if ctx.Err() != nil {
+	case ctx.Err() != nil:
 		return shell.Login{}, a, "probe: " + ctx.Err().Error()
+	case signaled != "" || status == nil:
+		return shell.Login{}, a, "probe: ended without an exit status"
+	case *status != 0:
+		return shell.Login{}, a, fmt.Sprintf("probe: exited with status %d", *status)
 	}
-	login, ok := parseLogin(a.stdout)
+	login, ok = parseLogin(a.stdout)
 	if !ok {
 		return shell.Login{}, a, "the probe's answer was not understood"
 	}

@@ -320,7 +320,8 @@ func (p *Proxy) ServeConn(ctx context.Context, nc net.Conn) error {
 	}
 	defer up.Close()
 
-	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn, login: p.newLoginDir(up, gc)}
+	c := &conn{p: p, gc: gc, ctx: ctx, up: up, client: sconn}
+	c.login = p.newLoginDir(up, gc, c.probeRequest)
 	// The watchers below end with the connection; ServeConn returns only
 	// once they have (aux), as it does for the channels (wg).
 	ending := make(chan struct{})
@@ -457,6 +458,15 @@ func (c *conn) sessionID() string { return c.gc.Session().ID }
 func (c *conn) refused(what string) {
 	c.p.log.Info("refused", "session", c.sessionID(), "what", what)
 	_ = c.gc.Record(c.ctx, gate.Event{Kind: gate.EventError, Error: "ssh: refused " + what})
+}
+
+// probeRequest records and refuses a request the upstream sent on the
+// channel of the gateway's own login probe (login.go).
+func (c *conn) probeRequest(r *ssh.Request) {
+	_ = c.recordRequest("upstream login probe", r.Type, r.Payload, refusedOutcome("not forwarded: the channel is the gateway's own"))
+	if r.WantReply {
+		_ = r.Reply(false, nil)
+	}
 }
 
 // globalRequests refuses every global request, each recorded:

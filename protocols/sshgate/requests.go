@@ -83,7 +83,8 @@ func (c *conn) recordExit(scope string, typ string, payload []byte, outcome stri
 	return c.recordUncounted(scope, typ, payload, outcome)
 }
 
-// recordUncounted is recordRequest without the count.
+// recordUncounted is recordRequest without the count. A request it
+// cannot record ends the client's connection.
 func (c *conn) recordUncounted(scope string, typ string, payload []byte, outcome string) error {
 	text, attrs, keep := describeRequest(typ, payload, !strings.HasPrefix(outcome, "refused"))
 	req := &gate.Request{Protocol: gate.ProtocolSSH, Command: scope + " " + text + ": " + outcome, SSH: attrs}
@@ -92,7 +93,11 @@ func (c *conn) recordUncounted(scope string, typ string, payload []byte, outcome
 	}
 	err := c.gc.Record(c.ctx, gate.Event{Kind: gate.EventRequest, Request: req})
 	if err != nil {
-		c.p.log.Error("request not recorded", "session", c.sessionID(), "request", typ, "error", err)
+		// A request that crossed the gateway unrecorded ends the
+		// connection: every request is in the record, or the session
+		// ended.
+		c.p.log.Error("request not recorded: ending the connection", "session", c.sessionID(), "request", typ, "error", err)
+		_ = c.client.Close()
 	}
 	return err
 }

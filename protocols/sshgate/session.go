@@ -287,11 +287,19 @@ func (sc *sessionChan) start(r *ssh.Request) {
 		sc.refuse(r, "airlock: upstream refused the session")
 		return
 	}
+	// What the upstream sends on the channel is recorded from now on,
+	// whether or not its program starts (upstreamwatch.go).
+	u := sc.watchUpstream(ureqs, r.Type == "subsystem")
+	running := false
+	defer func() {
+		if !running {
+			sc.abandon(up, u)
+		}
+	}()
 	sc.mu.Lock()
 	if sc.closed {
 		// The client left while the request was being judged.
 		sc.mu.Unlock()
-		up.Close()
 		return
 	}
 	sc.up = up
@@ -313,11 +321,12 @@ func (sc *sessionChan) start(r *ssh.Request) {
 	if r.WantReply {
 		_ = r.Reply(true, nil)
 	}
+	running = true
 	if r.Type == "subsystem" {
-		sc.sftp(up, ureqs)
+		sc.sftp(up, u)
 		return
 	}
-	sc.bridge(d, r.Type == "shell", up, ureqs)
+	sc.bridge(d, r.Type == "shell", up, u)
 }
 
 // refuseBeforeRules refuses a request the gateway cannot put to the rules

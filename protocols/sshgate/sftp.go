@@ -24,24 +24,15 @@ const MaxMaskedRead = 64 << 20
 // sftp terminates the client's sftp subsystem with a request server and
 // carries every allowed operation out through an sftp client on the
 // upstream channel.
-func (sc *sessionChan) sftp(up ssh.Channel, ureqs <-chan *ssh.Request) {
+func (sc *sessionChan) sftp(up ssh.Channel, u *upstreamRequests) {
 	c := sc.c
-	var discard sync.WaitGroup
-	discard.Go(func() {
-		// sftp-server's exit status and anything else the upstream asks
-		// stay with the gateway, which serves sftp itself; the record
-		// keeps them.
-		for r := range ureqs {
-			_ = c.recordRequest("upstream "+sc.scope, r.Type, r.Payload, refusedOutcome("not forwarded: the gateway serves sftp"))
-			if r.WantReply {
-				_ = r.Reply(false, nil)
-			}
-		}
-	})
+	// sftp-server's exit status and anything else the upstream asks
+	// stay with the gateway, which serves sftp itself; the record keeps
+	// them (watchUpstream).
 	defer func() {
-		// ureqs closes once the upstream channel has.
+		// The requests end once the upstream channel has.
 		_ = up.Close()
-		discard.Wait()
+		<-u.done
 	}()
 	cl, err := sftp.NewClientPipe(up, up)
 	if err != nil {
