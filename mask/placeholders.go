@@ -57,17 +57,3 @@ func lowerIdent(v []byte) bool {
 func sqlPasswordClause(t []byte, b, e int) bool {
 	return bytes.EqualFold(t[b:e], []byte("password")) && (b == 0 || t[b-1] == ' ' || t[b-1] == '\t' || t[b-1] == '\n')
 }
-
-// matchIdentifiedBy matches the quoted password after MySQL's and
-// Oracle's IDENTIFIED BY.
-func matchIdentifiedBy(s *scan, h kwHit) (span, bool) {
-	t := s.t
-	j := h.end
-	for at(t, j) == ' ' {
-		j++
-	}
-	if j == h.end || at(t, j) != '\'' && at(t, j) != '"' {
-		return span{}, false
-	}
-	return assignmentValue(s, j)
-}
