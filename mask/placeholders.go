@@ -7,6 +7,15 @@ import "bytes"
 // template's reference (${DB_PASS}, {{ .Values.db.pass }}) holds no
 // secret: it names where one comes from. Masking them hid the code and
 // queries an agent reads (password = $1) and showed nothing more.
+//
+// Two of these shapes are also passwords' shapes: ':' and lower-case
+// letters, '$' and digits. They are read as parameters only where an
+// experienced reader would: $1 to $99 (a bind parameter or a shell's
+// positional one: a password of '$' and three digits or more is a
+// password), :name unquoted in a line of SQL or code (SQL's keywords,
+// another parameter on the line) or naming a secret (:password, :pw_hash),
+// and psql's :'name' and :"name". In a config file, a JSON value or prose
+// (password: :hunter, {"password": ":hunter"}) they are passwords.
 
 // placeholder reports whether the value t[sp.start:sp.end] is one.
 func placeholder(t []byte, sp span) bool {
@@ -17,15 +26,92 @@ func placeholder(t []byte, sp span) bool {
 	case string(v) == "?":
 		return true
 	case v[0] == '$' && len(v) >= 2 && allDigits(v[1:]):
-		return true // $1
+		return len(v) <= 3 && v[1] != '0' // $1 to $99
 	case v[0] == ':' && len(v) >= 2 && lowerIdent(v[1:]):
-		return true // :hash (a named parameter; a generated password holds capitals or digits)
+		// :hash (a named parameter; a generated password holds capitals
+		// or digits), where a parameter stands.
+		return !isQuote(at(t, sp.start-1)) && (secretWordIn(v[1:]) || codeLine(t, sp.start, sp.end))
+	case psqlVariable(t, sp):
+		return true // :'pw'
 	case len(v) == 2 && v[0] == '%' && bytes.IndexByte([]byte("svdq"), v[1]) >= 0:
 		return true // %s
 	case bytes.HasPrefix(v, []byte("${")) && isIdent(v[2:]) && at(t, sp.end) == '}':
 		return true // ${DB_PASS}
 	case bytes.HasPrefix(v, []byte("{{")) && bytes.HasSuffix(v, []byte("}}")):
 		return true // {{ .Values.db.pass }}
+	}
+	return false
+}
+
+// isQuote reports whether c is a quote.
+func isQuote(c byte) bool { return c == '\'' || c == '"' || c == '`' }
+
+// psqlVariable reports whether the quoted value sp is psql's reference to
+// a variable, :'name' or :"name", after a space: the colon against the
+// quote, a lower-case name.
+func psqlVariable(t []byte, sp span) bool {
+	q := at(t, sp.start-1)
+	return (q == '\'' || q == '"') && at(t, sp.start-2) == ':' && at(t, sp.start-3) == ' ' &&
+		at(t, sp.end) == q && lowerIdent(t[sp.start:sp.end])
+}
+
+// paramWords are the words a named parameter of a secret holds.
+var paramWords = [...]string{"pass", "pwd", "pw", "secret", "token", "key", "hash", "cred", "auth"}
+
+// secretWordIn reports whether the parameter name v names a secret.
+func secretWordIn(v []byte) bool {
+	for _, w := range paramWords {
+		if bytes.Contains(v, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// codeWords are SQL's words that tell a line of a query.
+var codeWords = [...]string{"select", "insert", "update", "delete", "where", "set", "values", "returning", "and", "alter", "create", "from", "into"}
+
+// maxCodeLine bounds the bytes codeLine reads on either side of a value.
+const maxCodeLine = 160
+
+// codeLine reports whether the line around t[s:e] is SQL or code: a word
+// of SQL (codeWords), or another parameter (:name, $1, ?) besides t[s:e].
+func codeLine(t []byte, s, e int) bool {
+	lo, hi := max(0, s-maxCodeLine), min(len(t), e+maxCodeLine)
+	if k := bytes.LastIndexByte(t[lo:s], '\n'); k >= 0 {
+		lo += k + 1
+	}
+	if k := bytes.IndexByte(t[e:hi], '\n'); k >= 0 {
+		hi = e + k
+	}
+	for i := lo; i < hi; {
+		if i >= s && i < e {
+			i = e
+			continue
+		}
+		c := t[i]
+		if (c == ':' || c == '$') && (i == 0 || !is(t[i-1], clWord)) && i+1 < hi && (is(t[i+1], clLower) || c == '$' && is(t[i+1], clDigit)) && (c != ':' || at(t, i-1) != ':') {
+			return true
+		}
+		if c == '?' && (i == 0 || t[i-1] == ' ' || t[i-1] == '(' || t[i-1] == ',') {
+			return true
+		}
+		if !is(c, clUpper|clLower) || i > 0 && is(t[i-1], clWord) {
+			i++
+			continue
+		}
+		j := i
+		for j < hi && is(t[j], clUpper|clLower) {
+			j++
+		}
+		if j-i <= 9 && !is(at(t, j), clWord) {
+			for _, w := range codeWords {
+				if len(w) == j-i && bytes.EqualFold(t[i:j], []byte(w)) {
+					return true
+				}
+			}
+		}
+		i = j
 	}
 	return false
 }

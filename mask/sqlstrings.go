@@ -5,14 +5,15 @@ import "bytes"
 // SQL's string literals. A password set by a statement may stand in any
 // of them: '…' (a quote doubled inside), MySQL's "…", PostgreSQL's
 // dollar quotes ($$…$$, $tag$…$tag$, over lines), and the prefixed
-// forms E'…' (backslash escapes), U&'…' and N'…'. Each is read to its
+// forms E'…' (backslash escapes), U&'…' and N'…' (closed on their line). Each is read to its
 // closing delimiter, so that a quote character inside (a doubled '', an
 // escaped \') does not end the value early.
 
 // sqlStringAt reads the SQL string literal that opens at t[j]: it returns
-// the span of its content, and false when none opens there. A literal not
-// closed within maxAssignment runs to the end of its line (dollar quotes:
-// to the bound, marked overlong: fail closed).
+// the span of its content, and false when none opens there. A quoted
+// literal not closed runs to the end of its line; a dollar quote not
+// closed within maxAssignment is no quote, and the value runs as an
+// unquoted one.
 func sqlStringAt(s *scan, j int) (span, bool) {
 	t := s.t
 	switch c := at(t, j); {
@@ -26,15 +27,14 @@ func sqlStringAt(s *scan, j int) (span, bool) {
 		if e := bytes.Index(t[k:lim], tag); e >= 0 {
 			return valueSpan(s, k, k+e)
 		}
-		if lim == len(t) {
-			return valueSpan(s, k, len(t))
-		}
-		return span{start: k, end: k + maxAssignment, overlong: true}, true
+		// Not closed within the bound: no dollar quote ("$ab$cd" is a
+		// password); the value runs as an unquoted one.
+		return valueSpan(s, j, s.valueEnd(j))
 	case c == '\'' || c == '"':
 		return nonEmpty(sqlQuoted(s, j+1, c, false))
 	case (c|0x20 == 'e') && at(t, j+1) == '\'':
 		return nonEmpty(sqlQuoted(s, j+2, '\'', true))
-	case (c|0x20 == 'n' || c|0x20 == 'b' || c|0x20 == 'x') && at(t, j+1) == '\'':
+	case c|0x20 == 'n' && at(t, j+1) == '\'':
 		return nonEmpty(sqlQuoted(s, j+2, '\'', false))
 	case c|0x20 == 'u' && at(t, j+1) == '&' && at(t, j+2) == '\'':
 		return nonEmpty(sqlQuoted(s, j+3, '\'', false))
@@ -52,10 +52,26 @@ func sqlStringStart(t []byte, j int) bool {
 		return true
 	case c == '$':
 		return dollarTagEnd(t, j) > 0
-	case (c|0x20 == 'e' || c|0x20 == 'n' || c|0x20 == 'b' || c|0x20 == 'x') && at(t, j+1) == '\'':
-		return true
+	case (c|0x20 == 'e' || c|0x20 == 'n') && at(t, j+1) == '\'':
+		return closesOnLine(t, j+2) && !is(at(t, j-1), clWord)
 	case c|0x20 == 'u' && at(t, j+1) == '&' && at(t, j+2) == '\'':
-		return true
+		return closesOnLine(t, j+3) && !is(at(t, j-1), clWord)
+	}
+	return false
+}
+
+// closesOnLine reports whether a quote closes, on its line, the prefixed
+// string whose content starts at t[i] (E'...', N'...', U&'...'): a
+// letter before a quote (x') is not a string's prefix.
+func closesOnLine(t []byte, i int) bool {
+	for ; i < len(t) && t[i] != '\n'; i++ {
+		if t[i] == '\\' {
+			i++
+			continue
+		}
+		if t[i] == '\'' {
+			return true
+		}
 	}
 	return false
 }
