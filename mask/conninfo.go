@@ -19,8 +19,9 @@ const maxConninfo = 200
 
 // conninfoValueEnd returns where the value sp of the name at t[b] ends:
 // sp.end, or, when the name is a pair of a connection string (after a
-// space or a quote, another key of one on its line) and sp stopped at a
-// character that ends a value elsewhere, the next white space or quote.
+// space or a quote, '=' against the value, another key of one on its
+// line) and sp stopped at a character that ends a value elsewhere with
+// letters or digits after it, the next white space or quote.
 func conninfoValueEnd(t []byte, b int, sp span) int {
 	e := sp.end
 	switch at(t, e) {
@@ -28,16 +29,20 @@ func conninfoValueEnd(t []byte, b int, sp span) int {
 	default:
 		return e
 	}
-	if b == 0 || (t[b-1] != ' ' && t[b-1] != '\'' && t[b-1] != '"') || !isConninfo(t, b, e) {
+	if b == 0 || (t[b-1] != ' ' && t[b-1] != '\'' && t[b-1] != '"') || at(t, sp.start-1) != '=' || !isConninfo(t, b, e) {
 		return e
 	}
-	k := e
+	k, more := e, false
 	for k < len(t) && k-e < maxConninfo {
 		c := t[k]
 		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\'' || c == '"' {
 			break
 		}
+		more = more || isAlnum(c)
 		k++
+	}
+	if !more {
+		return e // "password=x, user=y": punctuation after the value
 	}
 	return k
 }

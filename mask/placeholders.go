@@ -13,7 +13,8 @@ import "bytes"
 // experienced reader would: $1 to $99 (a bind parameter or a shell's
 // positional one: a password of '$' and three digits or more is a
 // password), :name unquoted in a line of SQL or code (SQL's keywords,
-// another parameter on the line) or naming a secret (:password, :pw_hash),
+// another parameter on the line) or naming a secret or its field
+// (:password, password_hash = :hash),
 // and psql's :'name' and :"name". In a config file, a JSON value or prose
 // (password: :hunter, {"password": ":hunter"}) they are passwords.
 
@@ -30,7 +31,7 @@ func placeholder(t []byte, sp span) bool {
 	case v[0] == ':' && len(v) >= 2 && lowerIdent(v[1:]):
 		// :hash (a named parameter; a generated password holds capitals
 		// or digits), where a parameter stands.
-		return !isQuote(at(t, sp.start-1)) && (secretWordIn(v[1:]) || codeLine(t, sp.start, sp.end))
+		return !isQuote(at(t, sp.start-1)) && (IsSecretName(string(v[1:])) || namesItsField(t, sp.start, v[1:]) || codeLine(t, sp.start, sp.end))
 	case psqlVariable(t, sp):
 		return true // :'pw'
 	case len(v) == 2 && v[0] == '%' && bytes.IndexByte([]byte("svdq"), v[1]) >= 0:
@@ -55,17 +56,21 @@ func psqlVariable(t []byte, sp span) bool {
 		at(t, sp.end) == q && lowerIdent(t[sp.start:sp.end])
 }
 
-// paramWords are the words a named parameter of a secret holds.
-var paramWords = [...]string{"pass", "pwd", "pw", "secret", "token", "key", "hash", "cred", "auth"}
-
-// secretWordIn reports whether the parameter name v names a secret.
-func secretWordIn(v []byte) bool {
-	for _, w := range paramWords {
-		if bytes.Contains(v, []byte(w)) {
-			return true
-		}
+// namesItsField reports whether the parameter name v (its ':' at t[c])
+// repeats the name it is assigned to, or that name's last part
+// (password_hash = :hash).
+func namesItsField(t []byte, c int, v []byte) bool {
+	j := c
+	for j > 0 && c-j < 8 && (t[j-1] == ' ' || t[j-1] == '=' || t[j-1] == ':' || t[j-1] == '>' || t[j-1] == '-') {
+		j--
 	}
-	return false
+	e := j
+	for j > 0 && e-j < maxNameBack && is(t[j-1], clWord) {
+		j--
+	}
+	name := t[j:e]
+	return len(name) >= len(v) && bytes.EqualFold(name[len(name)-len(v):], v) &&
+		(len(name) == len(v) || name[len(name)-len(v)-1] == '_')
 }
 
 // codeWords are SQL's words that tell a line of a query.
@@ -90,7 +95,7 @@ func codeLine(t []byte, s, e int) bool {
 			continue
 		}
 		c := t[i]
-		if (c == ':' || c == '$') && (i == 0 || !is(t[i-1], clWord)) && i+1 < hi && (is(t[i+1], clLower) || c == '$' && is(t[i+1], clDigit)) && (c != ':' || at(t, i-1) != ':') {
+		if (c == ':' || c == '$') && (i == 0 || !is(t[i-1], clWord)) && i+1 < hi && (is(t[i+1], clLower) || c == '$' && (is(t[i+1], clDigit) || t[i+1] == '{')) && (c != ':' || at(t, i-1) != ':') {
 			return true
 		}
 		if c == '?' && (i == 0 || t[i-1] == ' ' || t[i-1] == '(' || t[i-1] == ',') {
