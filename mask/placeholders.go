@@ -40,6 +40,8 @@ func placeholder(t []byte, sp span) bool {
 		return true // ${DB_PASS}
 	case bytes.HasPrefix(v, []byte("{{")) && bytes.HasSuffix(v, []byte("}}")):
 		return true // {{ .Values.db.pass }}
+	case len(v) >= 2 && v[len(v)-1] == '(' && at(t, sp.end) == ')' && lowerIdent(v[:len(v)-1]):
+		return true // now(): a call of no argument (password_changed_at = now())
 	}
 	return false
 }
