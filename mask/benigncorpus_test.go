@@ -54,7 +54,7 @@ func TestBenignCorpus(t *testing.T) {
 			// A git remote in a dump: a dump reader's view of the bytes
 			// cuts the address from its ':' at the line's end (known,
 			// logged).
-			if k >= len(benignCorpus) && strings.Count(got, "[EMAIL]") == strings.Count(got, "[") {
+			if k >= len(benignCorpus) && strings.Count(got, "[")-strings.Count(in, "[") == strings.Count(got, "[EMAIL]") {
 				t.Logf("known: a remote read as an address in a dump\n%s", diffLines(in, got))
 				continue
 			}
