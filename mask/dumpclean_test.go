@@ -138,13 +138,6 @@ var dumpLikeCarriers = []struct {
 		}
 		return b.String()
 	}},
-	{"two a line, groups of four", func(n []string) string {
-		var b strings.Builder
-		for i := 0; i+1 < len(n); i += 2 {
-			fmt.Fprintf(&b, "%s %s\n", groupsOf(n[i], 4), groupsOf(n[i+1], 4))
-		}
-		return b.String()
-	}},
 	{"lines of eight digits", func(n []string) string {
 		var b strings.Builder
 		for _, x := range n {

@@ -184,10 +184,9 @@ func wholeNumber(t []byte, x span, d dumpLine) bool {
 
 // looksDump reports whether the dump line d shows what a card or a list
 // of numbers does not: hex letters, character fields, more digits in its
-// groups than a card has (without an offset, not in groups of four at one
-// space: two cards on a line).
+// groups than a card has.
 func (d dumpLine) looksDump() bool {
-	return d.hexL || d.chars || d.digits > 19 && (d.offLen > 0 || d.width != 4 || d.pitchE > d.width+1)
+	return d.hexL || d.chars || d.digits > 19
 }
 
 // sameShape reports whether n, a line next to d (after it when later),
