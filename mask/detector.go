@@ -7,9 +7,6 @@ type span struct {
 	start, end int
 	det        int  // index into Policy.dets
 	overlong   bool // the candidate exceeds its bound; choosing it fails closed
-	// decoded: found in a decoded view of encoded runs or code lists (a
-	// dump's bytes among them), not in the text's own digits (dumpline.go).
-	decoded bool
 }
 
 // detector finds candidate matches. Every built-in and custom detector obeys

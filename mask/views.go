@@ -174,10 +174,8 @@ func dropWidened(out []span, k int) []span {
 // decoded (when encoded) and with its code lists decoded (when codes),
 // and over the views of each, in turn unwrapped up to maxUnwrap deep.
 func (p *Policy) unwrapCandidates(ls *layers, src []byte, st, en []int, encoded, codes bool, depth int, final bool, out []span) []span {
-	k := len(out)
 	if depth == maxUnwrap {
-		out = tooDeep(&ls.enc[depth], &ls.codes[depth], &ls.codeSc, src, st, en, encoded, codes, out)
-		return markDecoded(out, k)
+		return tooDeep(&ls.enc[depth], &ls.codes[depth], &ls.codeSc, src, st, en, encoded, codes, out)
 	}
 	if l := &ls.enc[depth]; encoded && l.readEncoded(src, st, en) {
 		out = p.viewOf(ls, l, final, out)
@@ -186,14 +184,6 @@ func (p *Policy) unwrapCandidates(ls *layers, src []byte, st, en []int, encoded,
 	if l := &ls.codes[depth]; codes && l.readCodes(src, st, en, &ls.codeSc) {
 		out = p.viewOf(ls, l, final, out)
 		out = p.unwrapCandidates(ls, l.b, l.st, l.en, hasEncodedRun(l.b), hasCodeList(l.b), depth+1, final, out)
-	}
-	return markDecoded(out, k)
-}
-
-// markDecoded marks out[k:] as found in a decoded view.
-func markDecoded(out []span, k int) []span {
-	for j := k; j < len(out); j++ {
-		out[j].decoded = true
 	}
 	return out
 }
@@ -336,9 +326,6 @@ func mapBack(out []span, k int, l *layer, bound int, strict bool) []span {
 				}
 				f := len(frags)
 				frags = textRuns(frags, l, vs, ve, x.det)
-				for q := f; q < len(frags); q++ {
-					frags[q].decoded = x.decoded
-				}
 				last := len(frags) - 1
 				if seen && frags[f].start <= frags[c[1]].end {
 					frags[c[1]].end = max(frags[c[1]].end, frags[f].end)
