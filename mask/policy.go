@@ -57,11 +57,7 @@ var scanPool = sync.Pool{New: func() any { return new(scan) }}
 // markup-free views when it holds escapes or markup (escape.go).
 func (p *Policy) candidates(t []byte, final bool, out []span) []span {
 	var cp codeProber
-	k := len(out)
 	out, kf := p.plainScan(t, final, out, &cp)
-	if len(out) > k && len(p.runDets) > 0 {
-		out = p.dropDumpNoise(t, out, k)
-	}
 	if rd := p.readings(t, kf, &cp); rd.any() {
 		out = p.viewCandidates(t, rd, final, out)
 	}
