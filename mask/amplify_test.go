@@ -30,6 +30,13 @@ var amplifierTriggers = []string{
 	"SIGNING_KEY=", "signing_key=Ab1", "key: ", "privateKey:",
 	"0000000 3939343338353620\n", "78787878\n", " 78 78\n*\n", "0000000 2021161080         10\n",
 	"identified by '", "IDENTIFIED BY ", " PASSWORD '", "password = $1 ", "password=${A}", "://a:p@",
+	// SQL strings and clauses, connection strings, parameters, remotes,
+	// dump lines.
+	"PASSWORD $$", " PASSWORD $a$", "password=$a$", "IDENTIFIED WITH a BY ", "CREATE USER a IDENTIFIED BY ",
+	" PASSWORD FOR a = ", "PASSWORD(", "password=E'", "host=a password=b&", " password=b;c ", "password = :a ",
+	"password = :a where ", " PASSWORD :'a' ", "git@a.com:b/", "a@b.com:~", "ssh://a@b.com/",
+	"41 41\n", "4111 1111\n", "0000000 4111 1111 1111 1111\n", "00000000: 3431 3131 3131 3131  4111\n",
+	"41414141\n", "4141\n", " 41 41\n", "0000000  4111111111111111\n",
 }
 
 // amplifierCost is the least CPU time of this thread in three runs of

@@ -59,6 +59,13 @@ func valueSpan(s *scan, start, end int) (span, bool) {
 // t[j]. done is false when none begins there.
 func delimitedValue(s *scan, j int) (sp span, ok, done bool) {
 	t := s.t
+	if c := at(t, j); c == '$' || at(t, j+1) == '\'' || at(t, j+1) == '&' {
+		// SQL's dollar quotes and prefixed strings ($$x$$, E'x', U&'x').
+		if c != '\'' && c != '"' && sqlStringStart(t, j) {
+			sp, ok = sqlStringAt(s, j)
+			return sp, ok, true
+		}
+	}
 	n := 0
 	for n < maxEscapes && at(t, j+n) == '\\' {
 		n++

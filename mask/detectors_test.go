@@ -98,7 +98,9 @@ func TestEmail(t *testing.T) {
 		{"@example.com", "@example.com"},
 		{"ann@-bad.com", "ann@-bad.com"},
 		{"ann@example.123", "ann@example.123"},
-		{"git@github.com:org/repo", "[EMAIL]:org/repo"},
+		{"git@github.com:org/repo", "git@github.com:org/repo"}, // a git remote (hostspec.go)
+		{"ann@github.com:org/repo", "[EMAIL]:org/repo"},        // an address and a password
+		{"git@github.com: hi", "[EMAIL]: hi"},
 		{strings.Repeat("a", 65) + "@example.com", strings.Repeat("a", 65) + "@example.com"},
 		{"name @ example.com", "[EMAIL]"}, // spaced: a reader joins it (words.go)
 	})

@@ -186,6 +186,11 @@
 // list of words split by commas ("ann.lee@e", "xample.com"), bare words
 // in unusual case (" dOt "), and ten bare digits (no phone, whether
 // joined by invisible characters or not).
+// Not masked, by design, as they hold none of it: a login at a host (git
+// and scp remotes, a URL's user: hostspec.go), and a secret's parameter
+// in SQL or code ($1, :name in a query, psql's :'name': placeholders.go).
+// A dump's digit groups are read as numbers, on purpose: a card kept in
+// packed BCD shows in xxd as 4111 1111 1111 1111.
 // Tokens with mixed-case bodies (GitHub, Stripe, Slack, GitLab, Google,
 // JWT, PEM) are detected in their own case only: upper() or lower()
 // destroys them. Groups of one or two digits separated by ASCII commas

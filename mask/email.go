@@ -54,7 +54,7 @@ func (emailDetector) find(s *scan, id int, out []span) []span {
 			continue
 		}
 		b := emailDomainEnd(t, at+1)
-		if b < 0 {
+		if b < 0 || hostSpec(t, a, b) {
 			continue
 		}
 		out = append(out, span{start: a, end: b, det: id})

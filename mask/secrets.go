@@ -103,7 +103,7 @@ func init() {
 	}
 	addKeywords("password_assignment", false, matchKeyAssignment, "key")
 	addKeywords("password_assignment", false, matchUserInfoPassword, "://")
-	addKeywords("password_assignment", false, matchIdentifiedBy, "identified by")
+	addKeywords("password_assignment", false, matchIdentified, "identified")
 	addKeywords("password_assignment", false, matchCurlUser, "curl")
 
 	kws := make([]string, len(secretKeywords), len(secretKeywords)+1+len(digitNames))
@@ -234,9 +234,13 @@ func matchPEM(s *scan, h kwHit) (span, bool) {
 // of a longer identifier (DB_PASSWORD, client_secret). Only the value is
 // masked. A value longer than 4 KiB fails closed.
 func matchAssignment(s *scan, h kwHit) (span, bool) {
-	sp, ok := assignmentAt(s, identStart(s.t, h.start), h.end)
+	b := identStart(s.t, h.start)
+	sp, ok := assignmentAt(s, b, h.end)
 	if ok && !sp.overlong && placeholder(s.t, sp) {
 		return span{}, false
+	}
+	if ok && !sp.overlong {
+		sp.end = conninfoValueEnd(s.t, b, sp)
 	}
 	return sp, ok
 }
@@ -289,9 +293,13 @@ func assignmentAt(s *scan, b, kwEnd int) (span, bool) {
 	case sp == nameEnd && b > 0 && t[b-1] == '<' && at(t, j) == '>' && j == sp:
 		// "<pass>hunter2</pass>"
 		return assignmentValue(s, j+1)
-	case j > sp && sp == nameEnd && at(t, j) == '\'' && sqlPasswordClause(t, b, nameEnd):
-		// SQL's "WITH PASSWORD 'hunter2'".
-		return assignmentValue(s, j)
+	case sp == nameEnd && sqlPasswordClause(t, b, nameEnd):
+		// SQL's "WITH PASSWORD 'hunter2'", "PASSWORD $$hunter2$$",
+		// "SET PASSWORD FOR bob = 'hunter2'", "PASSWORD('hunter2')".
+		if v, ok, done := sqlPasswordValue(s, nameEnd); done {
+			return v, ok
+		}
+		return span{}, false
 	default:
 		return span{}, false
 	}
