@@ -108,7 +108,7 @@ func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResul
 	if !utf8.ValidString(sql) {
 		return nil, nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
 	}
-	tree, err := pg_query.Parse(sql)
+	tree, err := Parse(sql)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
 	}

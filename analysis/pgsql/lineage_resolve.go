@@ -836,7 +836,7 @@ func (r *resolver) localBody(text string) (*relCols, lin) {
 // body; the result unites their outputs (a function returns its last).
 // Filters inside count as touched, not as the statement's own.
 func (r *resolver) bodyOf(text string) *relCols {
-	tree, err := pg_query.Parse(text)
+	tree, err := Parse(text)
 	if err != nil {
 		r.touch.unknown = true
 		return unknownRel()

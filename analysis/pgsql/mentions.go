@@ -41,7 +41,7 @@ type Mentions struct {
 // MentionsOf parses sql and returns what its statements name. A text that
 // does not parse, or a tree too deep to walk, is an error.
 func MentionsOf(sql string) (*Mentions, error) {
-	tree, err := pg_query.Parse(sql)
+	tree, err := Parse(sql)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
 	}

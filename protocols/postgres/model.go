@@ -173,7 +173,7 @@ func executeName(st *pgsql.Statement) string {
 	if st.ExecuteName != "" || !strings.EqualFold(st.Kind, "EXPLAIN") {
 		return st.ExecuteName
 	}
-	tree, err := pg_query.Parse(st.Text)
+	tree, err := pgsql.Parse(st.Text)
 	if err != nil || len(tree.Stmts) != 1 {
 		return ""
 	}
@@ -239,7 +239,7 @@ func effectOf(st *pgsql.Statement) sqlEffect {
 
 // parseEffect reads DEALLOCATE and DISCARD with the parser.
 func parseEffect(text string) sqlEffect {
-	tree, err := pg_query.Parse(text)
+	tree, err := pgsql.Parse(text)
 	if err != nil || len(tree.Stmts) != 1 {
 		return sqlEffect{kind: effectUnknown}
 	}

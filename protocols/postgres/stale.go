@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // Verdicts kept for later. A prepared statement (Parse, SQL PREPARE) or a
@@ -166,7 +165,7 @@ func (c *conn) fetchStale(st *pgsql.Statement) bool {
 
 // cursorName returns the cursor a DECLARE, FETCH or MOVE names.
 func cursorName(text string) (string, bool) {
-	tree, err := pg_query.Parse(text)
+	tree, err := pgsql.Parse(text)
 	if err != nil || len(tree.Stmts) != 1 {
 		return "", false
 	}
