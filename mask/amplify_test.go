@@ -67,13 +67,17 @@ const clockThreadCPUTime = 3
 // of the masker's readings, repeated": each trigger repeated to 256 KB
 // must cost at most maxAmplification times clean text of that size (or
 // 100 ms, what a small text's noise allows). "eyJ" cost 3.2 s (13 µs a
-// byte) and "password=<a>" 3.2 s before they were bounded.
+// byte) and "password=<a>" 3.2 s before they were bounded, "<i>eyJ" 22 s:
+// hundreds to thousands of times clean text. The readings that are only
+// heavy, not amplifying, run at 40–60 times clean text on a loaded
+// machine (the clean text's few milliseconds gain less from the load
+// than a reading's), so the bound is 100 times.
 func TestAmplifiersBounded(t *testing.T) {
 	n := 256 << 10
 	if raceEnabled {
 		n = 64 << 10 // ten times slower, and the bound is relative
 	}
-	const maxAmplification = 50
+	const maxAmplification = 100
 	p := newPolicy(t, "all")
 	// The bound is relative to clean text, which the race detector and
 	// a loaded machine slow alike.
