@@ -53,6 +53,9 @@ func (c *conn) judgeCode(p *mask.Policy, stmts []pgsql.Statement) (string, error
 		if pgsql.HiddenCode(st) {
 			return codeRefusal, nil
 		}
+		if why, err := c.judgeOwnerCode(p, st); why != "" || err != nil {
+			return why, err
+		}
 		code := c.writeRunsCode(st, false)
 		var cc pgsql.CodeCalls
 		if st.CallsWrite {

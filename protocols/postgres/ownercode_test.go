@@ -51,11 +51,11 @@ func ownerSinks(n int) []ownerSink {
 		{name: "error", sql: s("SELECT %s::int", name), pl: s("RAISE EXCEPTION 'v=%%', %s", name)},
 		{name: "notice", pl: s("RAISE NOTICE 'v=%%', %s", name)},
 		{name: "comment", pl: s("EXECUTE format('COMMENT ON TABLE sink_t_N IS %%L', %s)", name),
-			read: []string{s("SELECT obj_description('sink_t_N'::regclass)"), "SELECT description FROM pg_description"}},
+			read: []string{s("SELECT obj_description('sink_t_N'::regclass)"), s("SELECT description FROM pg_description WHERE objoid = 'sink_t_N'::regclass")}},
 		{name: "object name", pl: s("EXECUTE format('CREATE TABLE %%I ()', 'o_N_' || %s)", name),
-			read: []string{s("SELECT relname FROM pg_class WHERE relname LIKE 'o\\_N\\_%%'"), "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"}},
+			read: []string{s("SELECT relname FROM pg_class WHERE relname LIKE 'o\\_N\\_%%'"), s("SELECT tablename FROM pg_tables WHERE tablename LIKE 'o\\_N\\_%%'")}},
 		{name: "enum label", pl: s("EXECUTE format('ALTER TYPE sink_e_N ADD VALUE %%L', %s)", name),
-			read: []string{s("SELECT unnest(enum_range(NULL::sink_e_N))::text"), "SELECT enumlabel FROM pg_enum"}},
+			read: []string{s("SELECT unnest(enum_range(NULL::sink_e_N))::text"), s("SELECT enumlabel FROM pg_enum WHERE enumtypid = 'sink_e_N'::regtype")}},
 	}
 }
 
