@@ -107,7 +107,7 @@ type ownerUnit struct {
 	foreign bool
 	rel     bool     // a table, view, materialized view or foreign table
 	names   []string // the relations' names as the catalog spells them
-	runs    bool // code runs with it: a rule, trigger, default, CHECK, index or domain (a view's query alone does not)
+	runs    bool     // code runs with it: a rule, trigger, default, CHECK, index or domain (a view's query alone does not)
 }
 
 // ownerCode returns the owner's code, loaded under the current generation.
@@ -362,8 +362,8 @@ func (c *conn) unknownUserFunc(oc *ownerCode, st *pgsql.Statement) bool {
 		if oc.funcs[f] != nil {
 			continue
 		}
-		rows, ok := c.srv.procs.Procs(c.ctx, "", f, false)
-		if !ok {
+		rows, ok := c.srv.procs.Procs(c.ctx, "", f, true)
+		if !ok || len(rows) == 0 {
 			return true
 		}
 		for _, r := range rows {

@@ -84,6 +84,8 @@ func ownerKinds() []ownerKind {
 		{name: "plpgsql over orders", setup: "CREATE FUNCTION k_N(a int) RETURNS int " + pl(";", "VOLATILE", "RETURN a;"), call: "SELECT k_N(id) FROM orders"},
 		{name: "view", setup: "CREATE FUNCTION kf_N() RETURNS int " + pl(";", "VOLATILE", "RETURN 1;") + "CREATE VIEW k_N AS SELECT kf_N() AS x;", call: "SELECT * FROM k_N"},
 		{name: "sql function calling plpgsql", setup: "CREATE FUNCTION kf_N() RETURNS int " + pl(";", "VOLATILE", "RETURN 1;") + "CREATE FUNCTION k_N() RETURNS int LANGUAGE sql STABLE AS 'SELECT kf_N()';", call: "SELECT k_N()"},
+		{name: "dynamic sql helper", sql: true, setup: "CREATE FUNCTION k_N(q text) RETURNS int LANGUAGE plpgsql AS $q$ BEGIN EXECUTE q; RETURN 1; END $q$;", call: "SELECT k_N(@LIT@)"},
+		{name: "dynamic sql trigger", sql: true, setup: "CREATE TABLE k_N (q text); CREATE FUNCTION kf_N() RETURNS trigger LANGUAGE plpgsql AS $q$ BEGIN EXECUTE NEW.q; RETURN NULL; END $q$; CREATE TRIGGER kt_N AFTER INSERT ON k_N FOR EACH ROW EXECUTE FUNCTION kf_N();", call: "INSERT INTO k_N VALUES (@LIT@)"},
 		{name: "after trigger", setup: "CREATE TABLE k_N (id int); CREATE FUNCTION kf_N() RETURNS trigger " + pl(";", "", "RETURN NULL;") +
 			"CREATE TRIGGER kt_N AFTER INSERT ON k_N FOR EACH ROW EXECUTE FUNCTION kf_N();", call: "INSERT INTO k_N VALUES (1)"},
 		{name: "statement trigger on update", setup: "CREATE TABLE k_N (id int); INSERT INTO k_N VALUES (1); CREATE FUNCTION kf_N() RETURNS trigger " + pl(";", "", "RETURN NULL;") +
@@ -145,7 +147,8 @@ func ownerCases() []ownerCase {
 			suffix := fmt.Sprintf("_%d", n)
 			setup := fmt.Sprintf("CREATE TABLE sink_t_N (v text); CREATE TABLE sink_u_N (v text); INSERT INTO sink_u_N VALUES ('x'); CREATE SEQUENCE sink_sq_N; CREATE TYPE sink_e_N AS ENUM ('x');") +
 				strings.ReplaceAll(k.setup, "@STORE@", store)
-			steps := append(append(append([]string{}, sink.pre...), k.call), sink.read...)
+			call := strings.ReplaceAll(k.call, "@LIT@", "'"+strings.ReplaceAll(store, "'", "''")+"'")
+			steps := append(append(append([]string{}, sink.pre...), call), sink.read...)
 			out = append(out, ownerCase{name: k.name + " → " + sink.name, setup: strings.ReplaceAll(setup, "_N", suffix), steps: replaceAll(steps, "_N", suffix)})
 		}
 	}
