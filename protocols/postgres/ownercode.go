@@ -52,15 +52,15 @@ UNION ALL
 SELECT 'v', c.relname::text, '', pg_catalog.pg_get_viewdef(c.oid)
 FROM pg_catalog.pg_class c WHERE c.relkind IN ('v', 'm') AND c.relnamespace NOT IN ('pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace)
 UNION ALL
-SELECT 'r', c.relname::text, '', pg_catalog.pg_get_ruledef(w.oid)
+SELECT 'r', c.relname::text, 'row', pg_catalog.pg_get_ruledef(w.oid)
 FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class
 WHERE w.rulename <> '_RETURN' AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
 UNION ALL
-SELECT 'k', c.relname::text, '', p.proname::text
+SELECT 'k', c.relname::text, CASE WHEN t.tgtype & 66 <> 0 THEN 'row' ELSE '' END, p.proname::text
 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
 WHERE NOT t.tgisinternal
 UNION ALL
-SELECT 'r', c.relname::text, '', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+SELECT 'r', c.relname::text, 'row', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
 FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
 WHERE c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
 UNION ALL
@@ -107,7 +107,13 @@ type ownerUnit struct {
 	foreign bool
 	rel     bool     // a table, view, materialized view or foreign table
 	names   []string // the relations' names as the catalog spells them
-	runs    bool     // code runs with it: a rule, trigger, default, CHECK, index or domain (a view's query alone does not)
+	// shapesRow: code decides what a write stores, in its row or
+	// elsewhere (a default or generated column, a BEFORE or INSTEAD OF
+	// row trigger, a rule), not only whether it succeeds (a CHECK, an
+	// AFTER or constraint trigger, whose stores show in their text).
+	shapesRow bool
+	rowTrigs  []string // BEFORE and INSTEAD OF row triggers' functions
+	runs      bool     // code runs with it: a rule, trigger, default, CHECK, index or domain (a view's query alone does not)
 }
 
 // ownerCode returns the owner's code, loaded under the current generation.
@@ -147,6 +153,7 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 			u := unit(oc.rels, r[1])
 			u.text = append(u.text, r[3])
 			u.runs = true
+			u.shapesRow = u.shapesRow || r[2] == "row"
 		case "v":
 			u := unit(oc.rels, r[1])
 			u.text = append(u.text, r[3])
@@ -154,6 +161,9 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 			u := unit(oc.rels, r[1])
 			u.follow = append(u.follow, strings.ToLower(r[3]))
 			u.runs = true
+			if r[2] == "row" {
+				u.rowTrigs = append(u.rowTrigs, strings.ToLower(r[3]))
+			}
 		case "n":
 			u := unit(oc.rels, r[1])
 			u.rel = true
@@ -184,6 +194,7 @@ func wordSet(s string) map[string]bool {
 type ownerReach struct {
 	code    bool     // it runs any code of the owner's
 	missing bool     // st names a relation the code map does not know
+	row     bool     // a relation st writes has code that shapes its row
 	stores  bool     // that code names a verb that stores
 	dynamic bool     // it runs SQL built at run time, a hidden reader, or foreign code
 	reads   []string // the relations the code names (never the statement's own)
@@ -205,8 +216,10 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 	for _, t := range st.Tables {
 		n := strings.ToLower(t.Name)
 		rq = append(rq, n)
-		if oc.rels[n] == nil {
+		if u := oc.rels[n]; u == nil {
 			out.missing = true
+		} else if t.Access == "write" && (u.shapesRow || oc.anyShapes(u.rowTrigs)) {
+			out.row = true
 		}
 	}
 	scan := func(text string) {
@@ -272,6 +285,71 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 	return out
 }
 
+// anyShapes reports whether one of the trigger functions fns may change
+// the row a write stores (see assignsRow).
+func (oc *ownerCode) anyShapes(fns []string) bool {
+	for _, f := range fns {
+		u := oc.funcs[f]
+		if u == nil || u.foreign {
+			return true
+		}
+		for _, t := range u.text {
+			if assignsRow(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// assignsRow reports whether a trigger function's body may change the
+// row it returns: it assigns NEW or a field of it (:= or =, SELECT ...
+// INTO NEW), or returns anything but NEW, OLD or NULL. A comparison
+// (IF NEW.v = 1) counts too: fail closed.
+func assignsRow(body string) bool {
+	w := words(body)
+	low := strings.ToLower(body)
+	for i, x := range w {
+		switch x {
+		case "into":
+			if i+1 < len(w) && w[i+1] == "new" {
+				return true
+			}
+		case "return":
+			if i+1 >= len(w) || (w[i+1] != "new" && w[i+1] != "old" && w[i+1] != "null") {
+				return true
+			}
+		}
+	}
+	for i := 0; ; {
+		j := strings.Index(low[i:], "new")
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		i = at + 3
+		if at > 0 && isWordByte(low[at-1]) || i < len(low) && isWordByte(low[i]) {
+			continue
+		}
+		rest := strings.TrimLeft(low[i:], " \t\r\n")
+		if strings.HasPrefix(rest, ".") {
+			rest = strings.TrimLeft(rest[1:], " \t\r\n")
+			k := 0
+			for k < len(rest) && (isWordByte(rest[k]) || rest[k] == '"') {
+				k++
+			}
+			rest = strings.TrimLeft(rest[k:], " \t\r\n")
+		}
+		if strings.HasPrefix(rest, ":=") || strings.HasPrefix(rest, "=") {
+			return true
+		}
+	}
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
 // words returns the identifiers of text, lower case (quoted ones
 // unquoted): every name code may use.
 func words(text string) []string {
@@ -327,13 +405,7 @@ func (c *conn) judgeOwnerCode(p *mask.Policy, st *pgsql.Statement) (string, erro
 	if !r.code {
 		return "", nil
 	}
-	stores := r.stores
-	for _, t := range st.Tables {
-		if t.Access == "write" {
-			stores = true
-		}
-	}
-	if !stores {
+	if !r.stores && !r.row && !c.storesResult(oc, st) {
 		return "", nil
 	}
 	if r.dynamic {
@@ -351,6 +423,25 @@ func (c *conn) judgeOwnerCode(p *mask.Policy, st *pgsql.Statement) (string, erro
 		}
 	}
 	return "", nil
+}
+
+// storesResult reports whether st writes a row and calls a function of
+// the owner's: what the function returns (INSERT ... SELECT name_of(1))
+// may be stored.
+func (c *conn) storesResult(oc *ownerCode, st *pgsql.Statement) bool {
+	writes := false
+	for _, t := range st.Tables {
+		writes = writes || t.Access == "write"
+	}
+	if !writes {
+		return false
+	}
+	for _, f := range st.Functions {
+		if oc.funcs[strings.Trim(strings.ToLower(f[strings.LastIndexByte(f, '.')+1:]), `"`)] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownUserFunc reports whether st calls a function the code map does

@@ -291,3 +291,24 @@ func TestOwnerCodeBenign(t *testing.T) {
 	}
 	t.Logf("owner code benign: %d of %d refused", refused, len(ownerBenign))
 }
+
+// TestAssignsRow: a trigger body that may change the row it returns
+// counts (assignments in any spelling, SELECT INTO NEW, returning a row
+// of its own); one that only reads it and returns NEW, OLD or NULL does
+// not.
+func TestAssignsRow(t *testing.T) {
+	for body, want := range map[string]bool{
+		"BEGIN NEW.v := (SELECT name FROM customers); RETURN NEW; END": true,
+		"BEGIN new . \"v\" = 'x'; RETURN NEW; END":                     true,
+		"BEGIN NEW := ROW(1, 'x'); RETURN NEW; END":                    true,
+		"BEGIN SELECT name INTO NEW.v FROM customers; RETURN NEW; END": true,
+		"BEGIN RETURN ROW(NEW.id, 'x'); END":                           true,
+		"BEGIN RAISE NOTICE '%', NEW.v; RETURN NEW; END":               false,
+		"BEGIN INSERT INTO audit VALUES (NEW.id); RETURN NULL; END":    false,
+		"BEGIN PERFORM renew(1); RETURN OLD; END":                      false,
+	} {
+		if got := assignsRow(body); got != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}
