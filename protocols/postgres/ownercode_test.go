@@ -145,7 +145,7 @@ func ownerCases() []ownerCase {
 				continue
 			}
 			suffix := fmt.Sprintf("_%d", n)
-			setup := fmt.Sprintf("CREATE TABLE sink_t_N (v text); CREATE TABLE sink_u_N (v text); INSERT INTO sink_u_N VALUES ('x'); CREATE SEQUENCE sink_sq_N; CREATE TYPE sink_e_N AS ENUM ('x');") +
+			setup := "CREATE TABLE sink_t_N (v text); CREATE TABLE sink_u_N (v text); INSERT INTO sink_u_N VALUES ('x'); CREATE SEQUENCE sink_sq_N; CREATE TYPE sink_e_N AS ENUM ('x');" +
 				strings.ReplaceAll(k.setup, "@STORE@", store)
 			call := strings.ReplaceAll(k.call, "@LIT@", "'"+strings.ReplaceAll(store, "'", "''")+"'")
 			steps := append(append(append([]string{}, sink.pre...), call), sink.read...)
