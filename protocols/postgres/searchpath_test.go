@@ -56,7 +56,9 @@ func shadowCases() []shadowCase {
 		set  func(path string) []string
 	}{
 		{"SET", func(p string) []string { return []string{"SET search_path = " + p} }},
-		{"set_config", func(p string) []string { return []string{fmt.Sprintf("SELECT set_config('search_path', '%s', false)", p)} }},
+		{"set_config", func(p string) []string {
+			return []string{fmt.Sprintf("SELECT set_config('search_path', '%s', false)", p)}
+		}},
 		{"SET LOCAL", func(p string) []string { return []string{"BEGIN", "SET LOCAL search_path = " + p} }},
 	}
 	var out []shadowCase
