@@ -87,14 +87,18 @@ SELECT 'k', a.relname::text, '', b.relname::text
 FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class a ON a.oid = co.confrelid JOIN pg_catalog.pg_class b ON b.oid = co.conrelid
 WHERE co.contype = 'f'
 UNION ALL
+SELECT 'e', p.proname::text, '', ''
+FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid WHERE e.evtenabled <> 'D'
+UNION ALL
 SELECT 'n', c.relname::text, c.relkind::text, ''
 FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')`
 
 // ownerCode is the owner's code by lower-case name (every schema's
 // together), loaded once per catalog generation.
 type ownerCode struct {
-	funcs map[string]*ownerUnit
-	rels  map[string]*ownerUnit
+	funcs  map[string]*ownerUnit
+	rels   map[string]*ownerUnit
+	events []string // the functions of enabled event triggers
 }
 
 // ownerUnit is the code of one name: its text (function bodies, a
@@ -164,6 +168,8 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 			if r[2] == "row" {
 				u.rowTrigs = append(u.rowTrigs, strings.ToLower(r[3]))
 			}
+		case "e":
+			oc.events = append(oc.events, strings.ToLower(r[1]))
 		case "n":
 			u := unit(oc.rels, r[1])
 			u.rel = true
@@ -212,6 +218,12 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 			f = f[i+1:]
 		}
 		fq = append(fq, strings.Trim(f, `"`))
+	}
+	if len(oc.events) > 0 && firesEvents(st) {
+		// An event trigger runs with the statement's schema change: its
+		// function may store what it reads wherever it likes.
+		fq = append(fq, oc.events...)
+		out.stores = true
 	}
 	for _, t := range st.Tables {
 		n := strings.ToLower(t.Name)
@@ -350,6 +362,18 @@ func isWordByte(b byte) bool {
 	return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
 }
 
+// firesEvents reports whether st may fire an event trigger: anything but
+// a read, a data change, session and transaction control.
+func firesEvents(st *pgsql.Statement) bool {
+	switch strings.ToUpper(st.Kind) {
+	case "SELECT", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SHOW", "SET", "RESET",
+		"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "DECLARE", "FETCH", "MOVE", "CLOSE",
+		"PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD", "LOCK":
+		return false
+	}
+	return true
+}
+
 // words returns the identifiers of text, lower case (quoted ones
 // unquoted): every name code may use.
 func words(text string) []string {
@@ -380,7 +404,7 @@ const ownerRefusal = "under masking, code of the database's own that the stateme
 // owner's that may read what p masks and store it (see Code the owner
 // wrote), or "". An error means the catalog could not be read.
 func (c *conn) judgeOwnerCode(p *mask.Policy, st *pgsql.Statement) (string, error) {
-	if len(st.Functions) == 0 && len(st.Tables) == 0 {
+	if len(st.Functions) == 0 && len(st.Tables) == 0 && !firesEvents(st) {
 		return "", nil
 	}
 	oc, err := c.srv.catalog.ownerCode(c.ctx)

@@ -63,10 +63,11 @@ func ownerSinks(n int) []ownerSink {
 // writing it: setup (run by the owner, with STORE the sink's statement)
 // and the agent's statement that runs it.
 type ownerKind struct {
-	name  string
-	sql   bool // stores with the sink's SQL form, else its PL/pgSQL form
-	setup string
-	call  string
+	name     string
+	teardown string // run by the owner after the case
+	sql      bool   // stores with the sink's SQL form, else its PL/pgSQL form
+	setup    string
+	call     string
 }
 
 // ownerKinds are the code kinds of case n.
@@ -93,6 +94,8 @@ func ownerKinds() []ownerKind {
 		{name: "rule", sql: true, setup: "CREATE TABLE k_N (id int); CREATE RULE kr_N AS ON INSERT TO k_N DO ALSO @STORE@;", call: "INSERT INTO k_N VALUES (1)"},
 		{name: "default", setup: "CREATE FUNCTION kf_N() RETURNS int " + pl(";", "VOLATILE", "RETURN 1;") + "CREATE TABLE k_N (id int, d int DEFAULT kf_N());", call: "INSERT INTO k_N (id) VALUES (1)"},
 		{name: "generated column", setup: "CREATE FUNCTION kf_N(a int) RETURNS int " + pl(";", "IMMUTABLE", "RETURN a;") + "CREATE TABLE k_N (id int, g int GENERATED ALWAYS AS (kf_N(id)) STORED);", call: "INSERT INTO k_N (id) VALUES (1)"},
+		{name: "event trigger", setup: "CREATE FUNCTION kf_N() RETURNS event_trigger " + pl(";", "", "") + "CREATE EVENT TRIGGER ke_N ON ddl_command_end EXECUTE FUNCTION kf_N();",
+			call: "CREATE TABLE lit_N (x int)", teardown: "DROP EVENT TRIGGER ke_N"},
 		{name: "check constraint", setup: "CREATE FUNCTION kf_N(a int) RETURNS boolean " + pl(";", "IMMUTABLE", "RETURN true;") + "CREATE TABLE k_N (id int CHECK (kf_N(id)));", call: "INSERT INTO k_N VALUES (1)"},
 	}
 }
@@ -117,9 +120,10 @@ var ownerRowKinds = []ownerKind{
 
 // ownerCase is one generated attack: owner setup, the agent's steps.
 type ownerCase struct {
-	name  string
-	setup string
-	steps []string
+	name     string
+	teardown string
+	setup    string
+	steps    []string
 }
 
 // ownerCases generates code kinds × sinks, plus the kinds that store in
@@ -149,7 +153,7 @@ func ownerCases() []ownerCase {
 				strings.ReplaceAll(k.setup, "@STORE@", store)
 			call := strings.ReplaceAll(k.call, "@LIT@", "'"+strings.ReplaceAll(store, "'", "''")+"'")
 			steps := append(append(append([]string{}, sink.pre...), call), sink.read...)
-			out = append(out, ownerCase{name: k.name + " → " + sink.name, setup: strings.ReplaceAll(setup, "_N", suffix), steps: replaceAll(steps, "_N", suffix)})
+			out = append(out, ownerCase{name: k.name + " → " + sink.name, teardown: strings.ReplaceAll(k.teardown, "_N", suffix), setup: strings.ReplaceAll(setup, "_N", suffix), steps: replaceAll(steps, "_N", suffix)})
 		}
 	}
 	for _, k := range ownerRowKinds {
@@ -221,6 +225,9 @@ func TestOwnerCodeStores(t *testing.T) {
 		}
 		_ = admin.c.Close(t.Context())
 		tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
+		if oc.teardown != "" {
+			tg.adminExec(t, oc.teardown)
+		}
 		if ownerLeak(ctl) == "" {
 			if leak != "" {
 				t.Errorf("%s: agent got %q though the owner's control did not", oc.name, leak)
