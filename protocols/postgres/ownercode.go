@@ -398,7 +398,7 @@ func words(text string) []string {
 }
 
 // ownerRefusal is why a statement running the owner's code is refused.
-const ownerRefusal = "under masking, code of the database's own that the statement runs (a function, view, trigger, rule, default or generated column) may read masked data and store it where later reads show it (a table, a row, an object's name, a comment, a setting); run it without masking"
+const ownerRefusal = "under masking, code the gateway cannot follow that the statement runs (the database's own function, view, trigger, rule, default or generated column) may read masked data and store it where later reads show it (a table, a row, an object's name, a comment, a setting); run it without masking"
 
 // judgeOwnerCode returns ownerRefusal when st may run code of the
 // owner's that may read what p masks and store it (see Code the owner

@@ -319,3 +319,11 @@ func TestAssignsRow(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerRefusalIsCodeRefusal: the owner-code refusal reads as the code
+// guard's, for clients and tests that recognise it.
+func TestOwnerRefusalIsCodeRefusal(t *testing.T) {
+	if !codeRefused([]byte(ownerRefusal)) {
+		t.Fatalf("%q does not read as the code guard's refusal", ownerRefusal)
+	}
+}
