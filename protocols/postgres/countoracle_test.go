@@ -83,12 +83,19 @@ func TestCountOracles(t *testing.T) {
 			q := func(prefix string) string {
 				return strings.ReplaceAll(strings.ReplaceAll(carrier, "@P@", fmt.Sprintf(pred, prefix)), "_N", suffix)
 			}
-			tg.adminExec(t, "CREATE SEQUENCE sq"+suffix)
+			if strings.Contains(carrier, "sq_N") {
+				tg.adminExec(t, "CREATE SEQUENCE sq"+suffix)
+			}
 			mode := r.Uint64()
 			ask := func(tp *tap, prefix string) []byte {
-				tg.adminExec(t, "ALTER SEQUENCE sq"+suffix+" RESTART")
+				if strings.Contains(carrier, "sq_N") {
+					tg.adminExec(t, "ALTER SEQUENCE sq"+suffix+" RESTART")
+				}
 				same := rand.New(rand.NewPCG(mode, mode)) // one protocol mode for both answers
 				b, _ := tp.run(same, q(prefix))
+				if !strings.Contains(carrier, "sq_N") {
+					return b
+				}
 				after, _ := tp.run(same, "SELECT last_value FROM sq"+suffix)
 				return append(b, after...)
 			}
