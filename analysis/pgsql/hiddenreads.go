@@ -63,3 +63,8 @@ func readsHiddenData(name string) bool {
 	}
 	return false
 }
+
+// ReadsHiddenData reports whether a function of this name (any schema,
+// any case) reads data its caller does not name as a relation (see
+// hiddenReaders): code that calls one may read anything.
+func ReadsHiddenData(name string) bool { return readsHiddenData(name) }

@@ -44,6 +44,7 @@ type catalog struct {
 	casts    map[string]bool
 	code     map[string]bool // schema.name: whether a write runs code of the database's
 	universe []string
+	owner    *ownerCode // the owner's code by name (ownercode.go)
 
 	// Memos per masking policy, valid for one generation.
 	reps   map[*mask.Policy]string
@@ -126,6 +127,7 @@ func (k *catalog) reset() {
 	k.casts = map[string]bool{}
 	k.code = map[string]bool{}
 	k.universe = nil
+	k.owner = nil
 	k.reps = map[*mask.Policy]string{}
 	k.covers = map[*mask.Policy][]string{}
 }

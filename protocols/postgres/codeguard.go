@@ -35,11 +35,10 @@ import (
 // END as enable_seqscan, or a WHERE on name deciding whether set_config
 // runs at all).
 //
-// Not closed: code of the database's own that selects a masked value by
-// itself and stores it so (a PL/pgSQL function the owner wrote that
-// names a table after a value it reads, called alone), or that a STABLE
-// function or a SQL function's body calls; such code is the owner's, and
-// the agent cannot define its own under masking.
+// Code of the database's own that selects a masked value by itself and
+// stores it (a PL/pgSQL function the owner wrote that names a table
+// after a value it reads, called alone; a trigger; a default) is judged
+// by its text: see Code the owner wrote (ownercode.go).
 
 // codeRefusal is why a statement is refused under masking.
 const codeRefusal = "under masking, code the gateway cannot follow (a DO block, CALL, a new function, trigger or rule; a volatile function, trigger or rule given masked data) or session state set from masked data (set_config, advisory locks, pg_notify) may store a masked value where later reads show it (an object's name, a comment, a setting's effect); run it without masking, or without masked columns"
@@ -52,6 +51,9 @@ func (c *conn) judgeCode(p *mask.Policy, stmts []pgsql.Statement) (string, error
 		st := &stmts[i]
 		if pgsql.HiddenCode(st) {
 			return codeRefusal, nil
+		}
+		if why, err := c.judgeOwnerCode(p, st); why != "" || err != nil {
+			return why, err
 		}
 		code := c.writeRunsCode(st, false)
 		var cc pgsql.CodeCalls

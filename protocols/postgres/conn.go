@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/airlock-sdk/airlock/mask"
 	"io"
 	"net"
 	"strings"
@@ -34,6 +35,12 @@ type conn struct {
 	gc      *gate.Conn    // the gate's handle on the session, once open
 	ctx     context.Context
 	stop    context.CancelFunc
+
+	// carries memoises relationCarries for one policy and catalog
+	// generation.
+	carries       map[string]bool
+	carriesGen    uint64
+	carriesPolicy *mask.Policy
 
 	pid    uint32 // the client's view of the backend
 	secret []byte

@@ -441,8 +441,26 @@
 // lineage. Literal DDL and settings, reads through PL/pgSQL functions
 // (SELECT f(id) FROM t: withheld) and code given no masked value run as
 // before.
-// Not closed: code of the database's own that selects a masked value by
-// itself and stores it so, or that a STABLE or SQL function calls.
+// Code the owner wrote that selects a masked value by itself and stores
+// it (a function the agent calls, by name or through a view or a SQL
+// function's body; a trigger, rule, default, generated column or CHECK
+// a write runs) is followed by name through every body, view, rule and
+// expression it names: under a decision that masks, a statement is
+// refused as "postgres/code" when that code may read what the decision
+// masks (it names a relation whose columns may carry it, runs dynamic
+// SQL or a built-in that reads data by name, or is in a language other
+// than SQL and PL/pgSQL) and may store it (it names a verb that stores:
+// INSERT, UPDATE, DELETE, MERGE, COPY, CREATE, ALTER, COMMENT, EXECUTE,
+// set_config, setval, pg_notify, advisory locks, large objects; or the
+// statement writes a row that a default, generated column, rule or a
+// BEFORE trigger assigning NEW shapes, or a row from a function's
+// result). So a helper that runs the SQL it is handed (EXECUTE q) is
+// refused under masking whatever it is handed. Code that only reads
+// (its result is masked or withheld), that stores without reading masked
+// relations (an audit trigger), and AFTER, constraint and notice-only
+// triggers run as before. The code's text is read once per catalog
+// version, and the version is read again before each statement that runs
+// such code (code made or replaced a moment ago counts).
 // Known limits: a value
 // copied into another table is that table's column (writes are for rules
 // to refuse), and a schema change made outside the gateway is seen up to a

@@ -1,0 +1,515 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// Code the owner wrote. Under masking the agent cannot define code of its
+// own (see Code under masking), but it can run the owner's: a function it
+// calls (by name, or through a view, a SQL function's body, attribute
+// notation), the triggers, rules, defaults, generated columns, CHECK and
+// index expressions and domain checks a write runs. Such code may select
+// a masked value by itself and store it where a later read shows it
+// under a name of its own, past every column's lineage: a table's row
+// (the agent's own row too, through a default, a generated column or a
+// BEFORE trigger), an object's name, a comment, an enum label, a
+// setting, a sequence. So, under a decision that masks, a statement is
+// refused as "postgres/code" when the owner's code it may run (followed
+// by name through every function body, view, rule and expression it
+// names, transitively) both may read what the decision masks (it names a
+// relation whose columns may carry it, runs dynamic SQL, calls a built-in
+// that reads data by name, or is in a language whose text is not SQL or
+// PL/pgSQL) and may store it (the statement writes a row, or the code
+// names a verb that stores: INSERT, UPDATE, DELETE, MERGE, COPY, CREATE,
+// ALTER, COMMENT, EXECUTE, set_config, setval, pg_notify, advisory
+// locks, large objects). Code that only reads (SELECT name_of(1), a
+// PL/pgSQL function returning a masked value: its result is masked or
+// withheld) and code that stores only what it does not read from masked
+// relations (an audit trigger writing now() and NEW.id) run as before.
+// The names are matched as words, in any case and schema: a relation or
+// function of that name anywhere counts.
+
+// ownerCodeSQL lists the owner's code by name: "f" rows are functions
+// outside pg_catalog and information_schema (name, language, body; an
+// extension's member counts as a built-in), "r" rows code a relation
+// runs or is defined by (a view's query, a rule, a default, a CHECK, an
+// index, a domain check of a column's type), "k" rows the names a write
+// to a relation follows to (its triggers' functions, its inheritance kin,
+// the tables a foreign key cascades to).
+const ownerCodeSQL = `SELECT 'f', p.proname::text, l.lanname::text,
+	CASE WHEN p.prosqlbody IS NOT NULL THEN pg_catalog.pg_get_function_sqlbody(p.oid) ELSE coalesce(p.prosrc, '') END
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+	AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+		AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'v', c.relname::text, '', pg_catalog.pg_get_viewdef(c.oid)
+FROM pg_catalog.pg_class c WHERE c.relkind IN ('v', 'm') AND c.relnamespace NOT IN ('pg_catalog'::pg_catalog.regnamespace, 'information_schema'::pg_catalog.regnamespace)
+UNION ALL
+SELECT 'r', c.relname::text, 'row', pg_catalog.pg_get_ruledef(w.oid)
+FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class c ON c.oid = w.ev_class
+WHERE w.rulename <> '_RETURN' AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+UNION ALL
+SELECT 'k', c.relname::text, CASE WHEN t.tgtype & 66 <> 0 THEN 'row' ELSE '' END, p.proname::text
+FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'r', c.relname::text, 'row', pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+FROM pg_catalog.pg_attrdef ad JOIN pg_catalog.pg_class c ON c.oid = ad.adrelid
+WHERE c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+UNION ALL
+SELECT 'r', c.relname::text, '', pg_catalog.pg_get_constraintdef(co.oid)
+FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
+WHERE co.contype = 'c' AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+UNION ALL
+SELECT 'r', c.relname::text, '', pg_catalog.pg_get_indexdef(i.indexrelid)
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+WHERE (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL) AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+UNION ALL
+SELECT DISTINCT 'r', c.relname::text, '', pg_catalog.pg_get_constraintdef(co.oid)
+FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_constraint co ON co.contypid = a.atttypid
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relnamespace <> 'pg_catalog'::pg_catalog.regnamespace
+UNION ALL
+SELECT 'k', pc.relname::text, '', cc.relname::text
+FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_class cc ON cc.oid = i.inhrelid
+UNION ALL
+SELECT 'k', cc.relname::text, '', pc.relname::text
+FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent JOIN pg_catalog.pg_class cc ON cc.oid = i.inhrelid
+UNION ALL
+SELECT 'k', a.relname::text, '', b.relname::text
+FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_class a ON a.oid = co.confrelid JOIN pg_catalog.pg_class b ON b.oid = co.conrelid
+WHERE co.contype = 'f'
+UNION ALL
+SELECT 'e', p.proname::text, '', ''
+FROM pg_catalog.pg_event_trigger e JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid WHERE e.evtenabled <> 'D'
+UNION ALL
+SELECT 'n', c.relname::text, c.relkind::text, ''
+FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')`
+
+// ownerCode is the owner's code by lower-case name (every schema's
+// together), loaded once per catalog generation.
+type ownerCode struct {
+	funcs  map[string]*ownerUnit
+	rels   map[string]*ownerUnit
+	events []string // the functions of enabled event triggers
+}
+
+// ownerUnit is the code of one name: its text (function bodies, a
+// relation's definitions and expressions), the names a write follows to
+// (triggers' functions, kin), and whether any of it is in a language
+// whose text is not SQL or PL/pgSQL (foreign: it may do anything).
+type ownerUnit struct {
+	text    []string
+	follow  []string
+	foreign bool
+	rel     bool     // a table, view, materialized view or foreign table
+	names   []string // the relations' names as the catalog spells them
+	// shapesRow: code decides what a write stores, in its row or
+	// elsewhere (a default or generated column, a BEFORE or INSTEAD OF
+	// row trigger, a rule), not only whether it succeeds (a CHECK, an
+	// AFTER or constraint trigger, whose stores show in their text).
+	shapesRow bool
+	rowTrigs  []string // BEFORE and INSTEAD OF row triggers' functions
+	runs      bool     // code runs with it: a rule, trigger, default, CHECK, index or domain (a view's query alone does not)
+}
+
+// ownerCode returns the owner's code, loaded under the current generation.
+func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fresh(ctx)
+	if k.owner != nil {
+		return k.owner, nil
+	}
+	rows, err := k.query(ctx, ownerCodeSQL)
+	if err != nil {
+		return nil, err
+	}
+	oc := &ownerCode{funcs: map[string]*ownerUnit{}, rels: map[string]*ownerUnit{}}
+	unit := func(m map[string]*ownerUnit, name string) *ownerUnit {
+		name = strings.ToLower(name)
+		u := m[name]
+		if u == nil {
+			u = &ownerUnit{}
+			m[name] = u
+		}
+		return u
+	}
+	for _, r := range rows {
+		if len(r) != 4 {
+			continue
+		}
+		switch r[0] {
+		case "f":
+			u := unit(oc.funcs, r[1])
+			u.text = append(u.text, r[3])
+			if r[2] != "sql" && r[2] != "plpgsql" {
+				u.foreign = true
+			}
+		case "r":
+			u := unit(oc.rels, r[1])
+			u.text = append(u.text, r[3])
+			u.runs = true
+			u.shapesRow = u.shapesRow || r[2] == "row"
+		case "v":
+			u := unit(oc.rels, r[1])
+			u.text = append(u.text, r[3])
+		case "k":
+			u := unit(oc.rels, r[1])
+			u.follow = append(u.follow, strings.ToLower(r[3]))
+			u.runs = true
+			if r[2] == "row" {
+				u.rowTrigs = append(u.rowTrigs, strings.ToLower(r[3]))
+			}
+		case "e":
+			oc.events = append(oc.events, strings.ToLower(r[1]))
+		case "n":
+			u := unit(oc.rels, r[1])
+			u.rel = true
+			u.names = append(u.names, r[1])
+		}
+	}
+	k.owner = oc
+	return oc, nil
+}
+
+// storeVerbs are the words of code that may store what it computes where
+// a later read shows it (see Code the owner wrote).
+var storeVerbs = wordSet(`insert update delete merge copy create alter comment execute truncate
+	set_config setval pg_notify notify listen grant revoke security refresh
+	lo_from_bytea lo_create lo_creat lo_put lowrite lo_import lo_open lo_truncate
+	pg_advisory_lock pg_advisory_lock_shared pg_advisory_xact_lock pg_advisory_xact_lock_shared
+	pg_try_advisory_lock pg_try_advisory_lock_shared pg_try_advisory_xact_lock pg_try_advisory_xact_lock_shared`)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// ownerReach is what the owner's code a statement may run may do.
+type ownerReach struct {
+	code    bool     // it runs any code of the owner's
+	missing bool     // st names a relation the code map does not know
+	row     bool     // a relation st writes has code that shapes its row
+	stores  bool     // that code names a verb that stores
+	dynamic bool     // it runs SQL built at run time, a hidden reader, or foreign code
+	reads   []string // the relations the code names (never the statement's own)
+}
+
+// reach follows the owner's code from the functions and relations st
+// names, transitively by name.
+func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
+	var out ownerReach
+	seenF, seenR, seenRead := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var fq, rq []string
+	for _, f := range st.Functions {
+		f = strings.ToLower(f)
+		if i := strings.LastIndexByte(f, '.'); i >= 0 {
+			f = f[i+1:]
+		}
+		fq = append(fq, strings.Trim(f, `"`))
+	}
+	if len(oc.events) > 0 && firesEvents(st) {
+		// An event trigger runs with the statement's schema change: its
+		// function may store what it reads wherever it likes.
+		fq = append(fq, oc.events...)
+		out.stores = true
+	}
+	for _, t := range st.Tables {
+		n := strings.ToLower(t.Name)
+		rq = append(rq, n)
+		if u := oc.rels[n]; u == nil {
+			out.missing = true
+		} else if t.Access == "write" && (u.shapesRow || oc.anyShapes(u.rowTrigs)) {
+			out.row = true
+		}
+	}
+	scan := func(text string) {
+		for _, w := range words(text) {
+			if storeVerbs[w] {
+				out.stores = true
+			}
+			if w == "execute" || pgsql.ReadsHiddenData(w) {
+				out.dynamic = true
+			}
+			if oc.funcs[w] != nil {
+				fq = append(fq, w)
+			}
+			if u := oc.rels[w]; u != nil {
+				rq = append(rq, w)
+				if u.rel && !seenRead[w] {
+					seenRead[w] = true
+					out.reads = append(out.reads, w)
+				}
+			}
+		}
+	}
+	for len(fq) > 0 || len(rq) > 0 {
+		if len(fq) > 0 {
+			n := fq[len(fq)-1]
+			fq = fq[:len(fq)-1]
+			if seenF[n] {
+				continue
+			}
+			seenF[n] = true
+			u := oc.funcs[n]
+			if u == nil {
+				continue
+			}
+			out.code = true
+			if u.foreign {
+				out.dynamic, out.stores = true, true
+			}
+			for _, t := range u.text {
+				scan(t)
+			}
+			continue
+		}
+		n := rq[len(rq)-1]
+		rq = rq[:len(rq)-1]
+		if seenR[n] {
+			continue
+		}
+		seenR[n] = true
+		u := oc.rels[n]
+		if u == nil {
+			continue
+		}
+		if u.runs {
+			out.code = true
+		}
+		for _, t := range u.text {
+			scan(t)
+		}
+		fq = append(fq, u.follow...)
+		rq = append(rq, u.follow...)
+	}
+	return out
+}
+
+// anyShapes reports whether one of the trigger functions fns may change
+// the row a write stores (see assignsRow).
+func (oc *ownerCode) anyShapes(fns []string) bool {
+	for _, f := range fns {
+		u := oc.funcs[f]
+		if u == nil || u.foreign {
+			return true
+		}
+		for _, t := range u.text {
+			if assignsRow(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// assignsRow reports whether a trigger function's body may change the
+// row it returns: it assigns NEW or a field of it (:= or =, SELECT ...
+// INTO NEW), or returns anything but NEW, OLD or NULL. A comparison
+// (IF NEW.v = 1) counts too: fail closed.
+func assignsRow(body string) bool {
+	w := words(body)
+	low := strings.ToLower(body)
+	for i, x := range w {
+		switch x {
+		case "into":
+			if i+1 < len(w) && w[i+1] == "new" {
+				return true
+			}
+		case "return":
+			if i+1 >= len(w) || (w[i+1] != "new" && w[i+1] != "old" && w[i+1] != "null") {
+				return true
+			}
+		}
+	}
+	for i := 0; ; {
+		j := strings.Index(low[i:], "new")
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		i = at + 3
+		if at > 0 && isWordByte(low[at-1]) || i < len(low) && isWordByte(low[i]) {
+			continue
+		}
+		rest := strings.TrimLeft(low[i:], " \t\r\n")
+		if strings.HasPrefix(rest, ".") {
+			rest = strings.TrimLeft(rest[1:], " \t\r\n")
+			k := 0
+			for k < len(rest) && (isWordByte(rest[k]) || rest[k] == '"') {
+				k++
+			}
+			rest = strings.TrimLeft(rest[k:], " \t\r\n")
+		}
+		if strings.HasPrefix(rest, ":=") || strings.HasPrefix(rest, "=") {
+			return true
+		}
+	}
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
+// firesEvents reports whether st may fire an event trigger: anything but
+// a read, a data change, session and transaction control.
+func firesEvents(st *pgsql.Statement) bool {
+	switch strings.ToUpper(st.Kind) {
+	case "SELECT", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SHOW", "SET", "RESET",
+		"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "DECLARE", "FETCH", "MOVE", "CLOSE",
+		"PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD", "LOCK":
+		return false
+	}
+	return true
+}
+
+// words returns the identifiers of text, lower case (quoted ones
+// unquoted): every name code may use.
+func words(text string) []string {
+	var out []string
+	low := strings.ToLower(text)
+	word := func(b byte) bool {
+		return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b >= 0x80
+	}
+	for i := 0; i < len(low); {
+		if !word(low[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(low) && word(low[j]) {
+			j++
+		}
+		out = append(out, low[i:j])
+		i = j
+	}
+	return out
+}
+
+// ownerRefusal is why a statement running the owner's code is refused.
+const ownerRefusal = "under masking, code the gateway cannot follow that the statement runs (the database's own function, view, trigger, rule, default or generated column) may read masked data and store it where later reads show it (a table, a row, an object's name, a comment, a setting); run it without masking"
+
+// judgeOwnerCode returns ownerRefusal when st may run code of the
+// owner's that may read what p masks and store it (see Code the owner
+// wrote), or "". An error means the catalog could not be read.
+func (c *conn) judgeOwnerCode(p *mask.Policy, st *pgsql.Statement) (string, error) {
+	if len(st.Functions) == 0 && len(st.Tables) == 0 && !firesEvents(st) {
+		return "", nil
+	}
+	oc, err := c.srv.catalog.ownerCode(c.ctx)
+	if err != nil {
+		return "", err
+	}
+	r := oc.reach(st)
+	if !r.missing {
+		r.missing = c.unknownUserFunc(oc, st)
+	}
+	if r.code || r.missing {
+		// Judge by the code as it is now: the owner may have made or
+		// replaced it a moment ago (the version is read once per such
+		// statement, as for a result that follows a view).
+		if c.srv.catalog.checkNow(c.ctx) {
+			if oc, err = c.srv.catalog.ownerCode(c.ctx); err != nil {
+				return "", err
+			}
+			r = oc.reach(st)
+		}
+	}
+	if !r.code {
+		return "", nil
+	}
+	if !r.stores && !r.row && !c.storesResult(oc, st) {
+		return "", nil
+	}
+	if r.dynamic {
+		return ownerRefusal, nil
+	}
+	for _, rel := range r.reads {
+		for _, name := range oc.rels[rel].names {
+			carry, err := c.relationCarries(p, name)
+			if err != nil {
+				return "", err
+			}
+			if carry {
+				return ownerRefusal, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// storesResult reports whether st writes a row and calls a function of
+// the owner's: what the function returns (INSERT ... SELECT name_of(1))
+// may be stored.
+func (c *conn) storesResult(oc *ownerCode, st *pgsql.Statement) bool {
+	writes := false
+	for _, t := range st.Tables {
+		writes = writes || t.Access == "write"
+	}
+	if !writes {
+		return false
+	}
+	for _, f := range st.Functions {
+		if oc.funcs[strings.Trim(strings.ToLower(f[strings.LastIndexByte(f, '.')+1:]), `"`)] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownUserFunc reports whether st calls a function the code map does
+// not know that the function catalog lists outside pg_catalog: one made
+// since the map was loaded.
+func (c *conn) unknownUserFunc(oc *ownerCode, st *pgsql.Statement) bool {
+	for _, f := range st.Functions {
+		f = strings.Trim(strings.ToLower(f[strings.LastIndexByte(f, '.')+1:]), `"`)
+		if oc.funcs[f] != nil {
+			continue
+		}
+		rows, ok := c.srv.procs.Procs(c.ctx, "", f, true)
+		if !ok || len(rows) == 0 {
+			return true
+		}
+		for _, r := range rows {
+			if r.FnSchema != "pg_catalog" && r.FnSchema != "information_schema" && r.FnSchema != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// relationCarries reports whether the columns of every relation called
+// name may carry what p masks (see mayCarry), remembered per policy and
+// catalog generation.
+func (c *conn) relationCarries(p *mask.Policy, name string) (bool, error) {
+	gen := c.srv.catalog.Generation()
+	if c.carries == nil || c.carriesGen != gen || c.carriesPolicy != p {
+		c.carries, c.carriesGen, c.carriesPolicy = map[string]bool{}, gen, p
+	}
+	if v, ok := c.carries[name]; ok {
+		return v, nil
+	}
+	cl, err := c.srv.cls.Classify("SELECT * FROM " + quoteIdent(name))
+	if err != nil || len(cl.Statements) != 1 {
+		return true, nil
+	}
+	res, err := c.lineageOf(&cl.Statements[0])
+	if err != nil {
+		return true, err
+	}
+	v := c.mayCarry(p, res.Touched())
+	c.carries[name] = v
+	return v, nil
+}
