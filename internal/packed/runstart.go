@@ -146,3 +146,15 @@ func DecodedFinds(dec []byte, limit int, finds func([]byte) bool) (found bool, e
 	}
 	return false, err
 }
+
+// Base85Finds reports whether finds reads a value in what a base85 run
+// of text decodes to, or unpacks to (DecodedFinds, at most limit bytes
+// unpacked per decode); err is packed data in a run that cannot be
+// searched.
+func Base85Finds(text []byte, limit int, finds func([]byte) bool) (found bool, err error) {
+	Base85Runs(text, func(dec []byte) bool {
+		found, err = DecodedFinds(dec, limit, finds)
+		return found || err != nil
+	})
+	return found, err
+}
