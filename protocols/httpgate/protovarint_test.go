@@ -86,6 +86,7 @@ func protoVarintCases(r *rand.Rand, n int) []packedCase {
 	}
 	return cases
 }
+
 // TestProtoVarintFieldsUnderMask: a value glued to a protobuf field's
 // framing where the tag or the length is a varint of several bytes
 // (non-ASCII characters in UTF-8 text) never reaches the client.
