@@ -111,6 +111,9 @@ func wordByte(c byte) bool {
 // text ends with b). It reports whether Finds found a value.
 func (r *ProtoFields) Judge(b []byte, limit int, final bool) bool {
 	for ; r.pos < limit; r.pos++ {
+		if c := b[r.pos]; c < 0x80 && (c&7 != 2 || c < 8) {
+			continue // most bytes, judged here: fieldHead is not inlined
+		}
 		s, n, ok := fieldHead(b, r.pos)
 		if !ok || s >= len(b) || n == 0 {
 			continue
