@@ -90,6 +90,19 @@ func fieldHead(b []byte, i int) (start, n int, ok bool) {
 	return i + k + m, int(l), true
 }
 
+// head is fieldHead, with a tag and a length of one byte each read
+// first.
+func head(b []byte, i int) (start, n int, ok bool) {
+	c := b[i]
+	if c < 0x80 && (c&7 != 2 || c < 8) {
+		return 0, 0, false
+	}
+	if c < 0x80 && i+1 < len(b) && b[i+1] < 0x80 {
+		return i + 2, int(b[i+1]), true
+	}
+	return fieldHead(b, i)
+}
+
 // glued reports whether a and b, adjacent, read as one word to a
 // detector.
 func glued(a, b byte) bool { return wordByte(a) && wordByte(b) }
@@ -111,10 +124,20 @@ func wordByte(c byte) bool {
 // text ends with b). It reports whether Finds found a value.
 func (r *ProtoFields) Judge(b []byte, limit int, final bool) bool {
 	for ; r.pos < limit; r.pos++ {
-		if c := b[r.pos]; c < 0x80 && (c&7 != 2 || c < 8) {
-			continue // most bytes, judged here: fieldHead is not inlined
+		// A tag and a length of one byte each (most of text's) are read
+		// here: head is not inlined.
+		i := r.pos
+		c := b[i]
+		if c < 0x80 && (c&7 != 2 || c < 8) {
+			continue
 		}
-		s, n, ok := fieldHead(b, r.pos)
+		var s, n int
+		var ok bool
+		if c < 0x80 && i+1 < len(b) && b[i+1] < 0x80 {
+			s, n, ok = i+2, int(b[i+1]), true
+		} else {
+			s, n, ok = fieldHead(b, i)
+		}
 		if !ok || s >= len(b) || n == 0 {
 			continue
 		}
@@ -125,7 +148,7 @@ func (r *ProtoFields) Judge(b []byte, limit int, final bool) bool {
 		// A field of a message: the text ends with it, or another field
 		// follows it (or may: the text is not all read yet).
 		if e < len(b) {
-			if _, _, next := fieldHead(b, e); !next && (final || e+2*maxVarint < len(b)) {
+			if _, _, next := head(b, e); !next && (final || e+2*maxVarint < len(b)) {
 				continue
 			}
 		}
