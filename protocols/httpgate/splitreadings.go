@@ -14,9 +14,10 @@ import (
 // (protofields.go, base85.go); a value found ends the stream. Runs that
 // ended before a piece were read with it already.
 
-// maxJoinedRun bounds the joined data kept per field: a run longer than
+// maxJoinedRun bounds the joined data kept per field (a compressed value
+// of some 1.5 KiB in base85): a run longer than
 // that is read from its last maxJoinedRun bytes.
-const maxJoinedRun = 16 << 10
+const maxJoinedRun = 2 << 10
 
 // joinedReadings reads piece s of the field at path joined to what the
 // field sent before.
