@@ -36,21 +36,23 @@ var inflaters = sync.Pool{New: func() any { return new(inflater) }}
 // inflate returns what the raw deflate b starts with inflates to, at
 // most limit bytes (ErrOpaque past them): to its end, or to where it is
 // cut short or corrupt (a payload glued to a character after it, whose
-// last group then decodes otherwise), as much as a client reads.
-func inflate(b []byte, limit int) ([]byte, error) {
+// last group then decodes otherwise), as much as a client reads; and
+// whether it ended otherwise than with its final block (corrupt, or cut
+// short).
+func inflate(b []byte, limit int) ([]byte, bool, error) {
 	f := inflaters.Get().(*inflater)
 	defer inflaters.Put(f)
 	f.src.Reset(b)
 	if f.fr == nil {
 		f.fr = flate.NewReader(&f.src)
 	} else if err := f.fr.(flate.Resetter).Reset(&f.src, nil); err != nil {
-		return nil, nil
+		return nil, true, nil
 	}
-	out, _ := io.ReadAll(io.LimitReader(f.fr, int64(limit)+1))
+	out, err := io.ReadAll(io.LimitReader(f.fr, int64(limit)+1))
 	if len(out) > limit {
-		return nil, fmt.Errorf("%w: raw deflate data unpacks to more than the bytes searched", ErrOpaque)
+		return nil, false, fmt.Errorf("%w: raw deflate data unpacks to more than the bytes searched", ErrOpaque)
 	}
-	return out, nil
+	return out, err != nil, nil
 }
 
 // UnpackDecoded calls visit with what packed data starting at a group
@@ -59,10 +61,11 @@ func inflate(b []byte, limit int) ([]byte, error) {
 // true; at most limit bytes unpacked in all. Signatures count near dec's
 // start, and past it those of three bytes or more (Magic); raw deflate
 // and zlib count where their structure may start a stream (MayStart).
-// Packed data there that cannot be searched is ErrOpaque (wrapped).
+// Packed data that cannot be searched where a signature starts is
+// ErrOpaque (wrapped).
 func UnpackDecoded(dec []byte, limit int, visit func(unpacked []byte) bool) error {
 	stop := false
-	judge := func(out []byte) error {
+	judge := func(out []byte, unended bool) error {
 		if len(out) < minInflated {
 			return nil
 		}
@@ -71,10 +74,22 @@ func UnpackDecoded(dec []byte, limit int, visit func(unpacked []byte) bool) erro
 			stop = true
 			return nil
 		}
-		return Unpack(out, limit, func(in []byte) bool {
+		if unended {
+			// Most often bytes that only looked like a block's start,
+			// which inflate to random bytes, some of them long, up to a
+			// corrupt code or the decode's end: what they hold is not
+			// searched for packed data in turn (a stream nested in a
+			// stream is, when the outer one ends).
+			return nil
+		}
+		// Packed data that cannot be searched there (nesting too deep,
+		// a signature) is most often chance too; what can be is
+		// searched.
+		_ = Unpack(out, limit, func(in []byte) bool {
 			stop = visit(in)
 			return stop
 		})
+		return nil
 	}
 	for at := 0; at+4 <= len(dec) && !stop; at += 4 {
 		b := dec[at:]
@@ -95,9 +110,9 @@ func UnpackDecoded(dec []byte, limit int, visit func(unpacked []byte) bool) erro
 			if stop || !deflateStart(s, false) {
 				continue
 			}
-			out, err := inflate(s, limit)
+			out, unended, err := inflate(s, limit)
 			if err == nil {
-				err = judge(out)
+				err = judge(out, unended)
 			}
 			if err != nil {
 				return fmt.Errorf("decoded bytes %d on: %w", at, err)

@@ -1,7 +1,10 @@
 package httpgate
 
 import (
+	"fmt"
+
 	"github.com/airlock-sdk/airlock/internal/packed"
+	"github.com/airlock-sdk/airlock/mask"
 )
 
 // A client of a token stream joins the deltas of a field (or the data of
@@ -41,8 +44,19 @@ func (m *sseMasker) joinedReadings(path, s string) error {
 		if packed.ProtoGlued(text, m.p.Finds) {
 			return errProtoField
 		}
-		if len(joined)-start >= packed.MinBase85Run {
-			if err := refuseBase85(m.p, []byte(joined[start:]), &m.decodes); err != nil {
+		// The run near the join is read whole (a value decoded there
+		// spans it); the run from its start only for packed data, whose
+		// stream starts there (what bytes decoded from ordinary text
+		// read as text holds false alarms in proportion to its length,
+		// and a field of records, not deltas, joins into long runs).
+		near := max(start, at-base85Behind)
+		if len(joined)-near >= packed.MinBase85Run {
+			if err := refuseBase85(m.p, []byte(joined[near:]), &m.decodes); err != nil {
+				return err
+			}
+		}
+		if near > start {
+			if err := refusePackedBase85(m.p, []byte(joined[start:])); err != nil {
 				return err
 			}
 		}
@@ -63,3 +77,24 @@ func (m *sseMasker) joinedReadings(path, s string) error {
 // (ASCII85's, Z85's or RFC 1924's: printable ASCII but the space, and
 // ASCII85's line breaks).
 func base85Char(c byte) bool { return c > ' ' && c < 0x7f || c == '\n' || c == '\r' }
+
+// refusePackedBase85 returns the error that refuses text one of whose
+// base85 runs decodes to packed data holding a value, or nil.
+func refusePackedBase85(p *mask.Policy, text []byte) error {
+	var found bool
+	var err error
+	packed.Base85Runs(text, func(dec []byte) bool {
+		err = packed.UnpackDecoded(dec, maxBase85Unpacked, func(in []byte) bool {
+			found = packed.TextRun(in, packed.MinValueRun) && findsIn(p, in)
+			return found
+		})
+		return found || err != nil
+	})
+	switch {
+	case found:
+		return fmt.Errorf("%w: base85 text joined across records decodes to compressed data with a value the masker reads", errUnmaskable)
+	case err != nil:
+		return fmt.Errorf("%w: base85 text joined across records decodes to %w", errUnmaskable, err)
+	}
+	return nil
+}
