@@ -75,60 +75,15 @@ func refuseBase85Strings(p *mask.Policy, doc []byte) error {
 }
 
 // refuseDecoded returns the error that refuses a base85 run decoding to
-// dec, or nil.
+// dec, or nil: a value in what it decodes to, or in what packed data
+// starting at any of its groups unpacks to (packed.DecodedFinds).
 func refuseDecoded(p *mask.Policy, dec []byte) error {
-	if hasTextRun(dec, minValueRun) && findsIn(p, dec) {
-		return fmt.Errorf("%w: base85 text decodes to a value the masker reads", errUnmaskable)
-	}
-	if !packedNearStart(dec) {
-		return nil
-	}
-	found := false
-	uerr := packed.Unpack(dec, maxBase85Unpacked, func(in []byte) bool {
-		found = findsIn(p, in)
-		return found
-	})
+	found, err := packed.DecodedFinds(dec, maxBase85Unpacked, func(b []byte) bool { return findsIn(p, b) })
 	switch {
 	case found:
-		return fmt.Errorf("%w: base85 text decodes to compressed data with a value the masker reads", errUnmaskable)
-	case uerr != nil && packed.Magic(dec, false) != "":
-		// Packed data from its first byte that cannot be searched;
-		// elsewhere in decoded bytes (a token read as base85 is random
-		// bytes) a signature is chance.
-		return fmt.Errorf("%w: base85 text decodes to %w", errUnmaskable, uerr)
+		return fmt.Errorf("%w: base85 text decodes to a value the masker reads, or to compressed data with one", errUnmaskable)
+	case err != nil:
+		return fmt.Errorf("%w: base85 text decodes to %w", errUnmaskable, err)
 	}
 	return nil
-}
-
-// packedNearStart reports whether compressed data may start dec, or one
-// of its first groups (after a keyword's groups: "stream"): a decoded
-// run elsewhere is a token's random bytes, not unpacked.
-func packedNearStart(dec []byte) bool {
-	for i := 0; i <= 16 && i < len(dec); i += 4 {
-		if packed.MayStart(dec[i:]) {
-			return true
-		}
-	}
-	return false
-}
-
-// minValueRun is the fewest characters in a row a value the detectors
-// find takes: bytes decoded from a run in the wrong alphabet or offset
-// (random bytes) seldom hold as many printable ones.
-const minValueRun = 8
-
-// hasTextRun reports whether b holds n printable characters (or white
-// space) in a row.
-func hasTextRun(b []byte, n int) bool {
-	k := 0
-	for _, c := range b {
-		if c >= 0x20 && c < 0x7f || c == '\t' || c == '\n' || c == '\r' {
-			if k++; k >= n {
-				return true
-			}
-		} else {
-			k = 0
-		}
-	}
-	return false
 }

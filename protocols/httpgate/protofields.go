@@ -4,30 +4,19 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/airlock-sdk/airlock/internal/packed"
 	"github.com/airlock-sdk/airlock/mask"
 )
 
-// A protobuf message can be text: a string field whose tag (field numbers
-// 4 to 15, wire type 2) and length (32 to 126, or a tab, a line feed)
-// are printable bytes. Its value is then glued to them, and to the next
-// field's tag: "*2ann@example.comZ" or "R 4111111111111111" hold an
-// address or a card the detectors do not read where they start or end,
-// but a client decoding the message reads the field alone. Under a
-// rule's mask, the masked text is read as such a message would be: at
-// every offset where a field of a message may start (the text ends with
-// it, or another field follows it), a field whose value is glued to the
-// byte before it or after it has the value's first and last
-// protoWindow bytes judged alone (mask.Policy.Finds); a value found
-// there refuses the body. Bytes no field can be glued to (white space,
-// punctuation) are boundaries the detectors read already.
-
-// protoWindow is how much of a field's value, at its start and at its
-// end, is judged alone.
-const protoWindow = 128
+// A protobuf message can be text: a string field whose tag and length
+// are bytes text holds glues its value to them, and to the next field's
+// tag, where the detectors do not read it but a client decoding the
+// message reads the field alone (see packed.ProtoFields). Under a rule's
+// mask, the masked text is read so; a value found refuses the body.
 
 // protoHold is how many bytes a protoWatch holds back: a field's tag,
 // its length and the window after them.
-const protoHold = 2 + protoWindow
+const protoHold = packed.ProtoHold
 
 // protoWatch judges masked text written to it as protobuf fields (see
 // above) before it passes it on to w.
@@ -35,11 +24,9 @@ type protoWatch struct {
 	p   *mask.Policy
 	w   io.Writer
 	buf []byte
-	pos int // the next offset of buf judged as a field's start
-	// ends are the fields whose starts were judged, until the byte
-	// after their value is read.
-	ends [][2]int
-	err  error
+	// fields reads buf as protobuf fields.
+	fields packed.ProtoFields
+	err    error
 	// lines: each write is a line or an event, judged and passed on
 	// whole.
 	lines bool
@@ -64,75 +51,14 @@ func (w *protoWatch) finds(t []byte) bool {
 
 // errProtoField refuses text that a client decoding it as protobuf reads
 // a value from.
-var errProtoField = fmt.Errorf("%w: a value glued to protobuf framing (a printable field's tag or length)", errUnmaskable)
+var errProtoField = fmt.Errorf("%w: a value glued to protobuf framing (a field's tag or length)", errUnmaskable)
 
-// protoLen reports the length a field's length byte c gives, in text:
-// a byte below 0x80 that text holds.
-func protoLen(c byte) bool {
-	return c >= 0x20 && c < 0x80 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == 0x1b || c == 0x1e
-}
-
-// protoTag reports whether c is a one-byte tag of wire type 2 (a
-// length-delimited field) that text holds.
-func protoTag(c byte) bool { return c&7 == 2 && c>>3 != 0 && c < 0x80 && (c >= 0x20 || c == '\n') }
-
-// glued reports whether a and b, adjacent, read as one word to a
-// detector.
-func glued(a, b byte) bool { return wordByte(a) && wordByte(b) }
-
-func wordByte(c byte) bool {
-	switch {
-	case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= 0x80:
-		return true
-	}
-	switch c {
-	case '_', '-', '.', '@', '+', '/', '=', '%', '~', '#', '$', '&', '!', '\'', '*':
-		return true
-	}
-	return false
-}
-
-// judge judges buf's field starts from pos up to limit, and the ends
-// found so far that have the byte after them in buf (all of them when
-// final: the text ends with buf). It reports whether a value was found.
+// judge judges buf's field starts up to limit (see packed.ProtoFields).
 func (w *protoWatch) judge(limit int, final bool) bool {
-	b := w.buf
-	for ; w.pos < limit; w.pos++ {
-		i := w.pos
-		if !protoTag(b[i]) || i+2 >= len(b) || !protoLen(b[i+1]) {
-			continue
-		}
-		s, e := i+2, i+2+int(b[i+1])
-		if e > len(b) && final {
-			continue // cut short: no field
-		}
-		// A field of a message: the text ends with it, or another field
-		// follows it (or may: the text is not all read yet).
-		if e < len(b) && !(e+1 < len(b) && protoTag(b[e]) && protoLen(b[e+1])) && (final || e+1 < len(b)) {
-			continue
-		}
-		if glued(b[s-1], b[s]) && w.finds(b[s:min(e, s+protoWindow, len(b))]) {
-			return true
-		}
-		w.ends = append(w.ends, [2]int{s, e})
+	if w.fields.Finds == nil {
+		w.fields.Finds = w.finds
 	}
-	k := 0
-	for _, se := range w.ends {
-		s, e := se[0], se[1]
-		switch {
-		case e < len(b):
-			if glued(b[e-1], b[e]) && w.finds(b[max(s, e-protoWindow):e]) {
-				return true
-			}
-		case final:
-			// At the text's end, or cut short: nothing glued after it.
-		default:
-			w.ends[k] = se
-			k++
-		}
-	}
-	w.ends = w.ends[:k]
-	return false
+	return w.fields.Judge(w.buf, limit, final)
 }
 
 // Write judges the masked text p and passes on what was judged.
@@ -146,7 +72,7 @@ func (w *protoWatch) Write(p []byte) (int, error) {
 		// judged within it.
 		return len(p), w.flush(true)
 	}
-	if len(w.buf)-w.pos >= 2*protoHold {
+	if len(w.buf)-w.fields.Pos() >= 2*protoHold {
 		if err := w.flush(false); err != nil {
 			return 0, err
 		}
@@ -176,23 +102,20 @@ func (w *protoWatch) flush(final bool) error {
 		w.buf = w.buf[:0]
 		return err
 	}
-	if _, err := w.w.Write(w.buf[:w.pos]); err != nil {
+	pos := w.fields.Pos()
+	if _, err := w.w.Write(w.buf[:pos]); err != nil {
 		w.err = err
 		return err
 	}
 	// Keep the last base85Behind bytes passed on.
-	held := len(w.buf) - w.pos
+	held := len(w.buf) - pos
 	w.prev = w.prev[:len(w.prev)-held]
 	if k := len(w.prev) - base85Behind; k > 0 {
 		w.prev = w.prev[:copy(w.prev, w.prev[k:])]
 	}
-	n := copy(w.buf, w.buf[w.pos:])
+	n := copy(w.buf, w.buf[pos:])
 	w.buf = w.buf[:n]
-	for i := range w.ends {
-		w.ends[i][0] -= w.pos
-		w.ends[i][1] -= w.pos
-	}
-	w.pos = 0
+	w.fields.Shift(pos)
 	return nil
 }
 
@@ -209,7 +132,8 @@ func (w *protoWatch) Close() error {
 func checkProtoFields(p *mask.Policy, texts ...[]byte) error {
 	w := protoWatch{p: p}
 	for _, text := range texts {
-		w.buf, w.pos, w.ends = text, 0, w.ends[:0]
+		w.buf = text
+		w.fields.Reset()
 		if w.judge(len(text), true) {
 			return errProtoField
 		}

@@ -602,6 +602,14 @@ func (f *filter) streamBody(status int, h http.Header, mode gate.OutputMode, bod
 		// (protofields.go).
 		_, isSSE := m.(*sseMasker)
 		sb.proto = &protoWatch{p: f.x.policy, w: f.out, lines: isLines || isSSE}
+		// The data a client joins across events and lines is read so
+		// too (splitreadings.go).
+		switch x := m.(type) {
+		case *sseMasker:
+			x.readings = true
+		case *lineMasker:
+			x.readings = true
+		}
 		m.start(sb.proto)
 	} else {
 		m.start(f.out)

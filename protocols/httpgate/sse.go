@@ -43,6 +43,12 @@ type sseMasker struct {
 	tail     string // the end of the data sent so far
 	fields   map[string]string
 	findings []mask.Finding
+	// readings: the data a client joins is also read as it decodes it
+	// (base85 runs, protobuf fields: see joinedReadings), under a rule's
+	// mask; decodes holds the base85 decodes judged.
+	readings bool
+	decodes  verdicts
+	runs     map[string]string
 }
 
 // sseTail bounds the data kept to detect values split across events: the
@@ -157,7 +163,7 @@ func (m *sseMasker) follow(data string) (string, error) {
 		b, err := json.Marshal(doc)
 		return string(b), err
 	}
-	hit, err := m.joins(&m.tail, data)
+	hit, err := m.joins(&m.tail, "", data)
 	if err != nil || !hit {
 		return data, err
 	}
@@ -188,7 +194,7 @@ func jsonData(data string) bool {
 
 // joins appends s to the tail and reports whether the two hold a match
 // together that s alone does not (the tail was sent masked).
-func (m *sseMasker) joins(tail *string, s string) (bool, error) {
+func (m *sseMasker) joins(tail *string, path, s string) (bool, error) {
 	joined := *tail + s
 	mj, fs, err := m.p.Value("", joined)
 	if err != nil {
@@ -197,6 +203,10 @@ func (m *sseMasker) joins(tail *string, s string) (bool, error) {
 	hit := mj != joined
 	if hit {
 		m.findings = mask.MergeFindings(m.findings, fs)
+	} else if m.readings {
+		if err := m.joinedReadings(path, s); err != nil {
+			return false, err
+		}
 	}
 	if n := m.tailLen(); len(joined) > n {
 		joined = joined[len(joined)-n:]
@@ -220,7 +230,7 @@ func (m *sseMasker) joinFields(v *any, path string) (bool, error) {
 			// data's tail instead.
 			path, tail = "", m.tail
 		}
-		hit, err := m.joins(&tail, x)
+		hit, err := m.joins(&tail, path, x)
 		if err != nil {
 			return false, err
 		}

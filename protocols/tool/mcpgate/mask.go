@@ -91,6 +91,9 @@ func (m *masker) text(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := m.readings(out); err != nil {
+		return "", err
+	}
 	m.findings = mask.MergeFindings(m.findings, f)
 	return out, nil
 }
@@ -115,6 +118,9 @@ func (m *masker) structured(v any) (any, error) {
 	}
 	out, f, err := m.p.JSON(doc)
 	if err != nil {
+		return nil, err
+	}
+	if err := m.readingsIn(out); err != nil {
 		return nil, err
 	}
 	m.findings = mask.MergeFindings(m.findings, f)
