@@ -17,14 +17,15 @@ import "bytes"
 const maxHostPath = 64
 
 // hostSpec reports whether the address shape t[a:b] is a login at a host:
-// the user of a URL (after "://"), or a remote followed by ':' and a path:
+// the user of a URL of a network scheme (loginSchemes), or a remote
+// followed by ':' and a path:
 // '/' or '~' first, or a git repository's path (a name, '/', and a path
 // ending in ".git", or any path after the user "git"). A relative path
 // after another user is read as an address and a password
 // ("ann@example.com:pass/word").
 func hostSpec(t []byte, a, b int) bool {
 	if a >= 3 && t[a-1] == '/' && t[a-2] == '/' && t[a-3] == ':' {
-		return true
+		return loginScheme(t[:a-3])
 	}
 	if at(t, b) != ':' {
 		return false
@@ -55,4 +56,29 @@ func hostSpec(t []byte, a, b int) bool {
 	at := bytes.IndexByte(t[a:b], '@')
 	p := bytes.TrimSuffix(t[i:j], []byte("/"))
 	return string(t[a:a+at]) == "git" || bytes.HasSuffix(p, []byte(".git"))
+}
+
+// loginSchemes are the URL schemes whose user@host is an account at a
+// server. A URL of another scheme (an application's own, people://…)
+// may name a person by address: it is read as one.
+var loginSchemes = map[string]bool{
+	"ssh": true, "git": true, "git+ssh": true, "ssh+git": true, "sftp": true, "scp": true, "rsync": true,
+	"ftp": true, "ftps": true, "http": true, "https": true, "svn": true, "svn+ssh": true, "hg+ssh": true,
+	"postgres": true, "postgresql": true, "mysql": true, "mariadb": true, "mongodb": true, "mongodb+srv": true,
+	"redis": true, "rediss": true, "amqp": true, "amqps": true, "ldap": true, "ldaps": true, "smb": true,
+	"telnet": true, "vnc": true, "rdp": true, "s3": true,
+}
+
+// loginScheme reports whether the text before "://" ends in a scheme of
+// loginSchemes, in any case.
+func loginScheme(before []byte) bool {
+	i := len(before)
+	for i > 0 && i > len(before)-16 {
+		c := before[i-1]
+		if !isAlnum(c) && c != '+' && c != '.' && c != '-' {
+			break
+		}
+		i--
+	}
+	return loginSchemes[string(bytes.ToLower(before[i:]))]
 }

@@ -41,6 +41,9 @@ func TestHostSpecsGenerated(t *testing.T) {
 	forms := []string{
 		"mail %s", "%s: she knows", "%s:", "%s:hunter2", "%s:Secr3t!pass", "%s:123456", "<%s>", "mailto:%s",
 		"%s:443", "To: %s", "owner=%s:read", "%s: /home/ann", "%s:pass/word",
+		// URLs of an application's own scheme may name a person by
+		// address (an MCP resource, people://ann@example.com).
+		"people://%s", "app://%s/profile", "x-crm+v2://%s?tab=1", "PEOPLE://%s",
 	}
 	left, m := 0, 0
 	for _, e := range emails {
