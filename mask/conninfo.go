@@ -50,13 +50,7 @@ func conninfoValueEnd(t []byte, b int, sp span) int {
 // isConninfo reports whether the line around t[b:e] holds another key of
 // a connection string.
 func isConninfo(t []byte, b, e int) bool {
-	lo, hi := max(0, b-maxConninfo), min(len(t), e+maxConninfo)
-	if k := bytes.LastIndexByte(t[lo:b], '\n'); k >= 0 {
-		lo += k + 1
-	}
-	if k := bytes.IndexByte(t[e:hi], '\n'); k >= 0 {
-		hi = e + k
-	}
+	lo, hi := lineAround(t, b, e, maxConninfo)
 	for i := lo; i < hi; i++ {
 		if t[i] != '=' {
 			continue

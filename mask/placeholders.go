@@ -84,13 +84,7 @@ const maxCodeLine = 160
 // codeLine reports whether the line around t[s:e] is SQL or code: a word
 // of SQL (codeWords), or another parameter (:name, $1, ?) besides t[s:e].
 func codeLine(t []byte, s, e int) bool {
-	lo, hi := max(0, s-maxCodeLine), min(len(t), e+maxCodeLine)
-	if k := bytes.LastIndexByte(t[lo:s], '\n'); k >= 0 {
-		lo += k + 1
-	}
-	if k := bytes.IndexByte(t[e:hi], '\n'); k >= 0 {
-		hi = e + k
-	}
+	lo, hi := lineAround(t, s, e, maxCodeLine)
 	for i := lo; i < hi; {
 		if i >= s && i < e {
 			i = e

@@ -129,13 +129,7 @@ func allDigits(v []byte) bool {
 // around t[b:e]: a count of passed tests beside the failed.
 func testTally(t []byte, b, e int) bool {
 	const near = 24
-	lo, hi := max(0, b-near), min(len(t), e+near)
-	if k := bytes.LastIndexByte(t[lo:b], '\n'); k >= 0 {
-		lo += k + 1
-	}
-	if k := bytes.IndexByte(t[e:hi], '\n'); k >= 0 {
-		hi = e + k
-	}
+	lo, hi := lineAround(t, b, e, near)
 	return bytes.Contains(bytes.ToLower(t[lo:hi]), []byte("fail"))
 }
 
@@ -224,4 +218,17 @@ func wordBreak(name []byte, j int) bool {
 		return true
 	}
 	return false
+}
+
+// lineAround returns the bounds of the line around t[b:e], at most near
+// bytes on either side of it.
+func lineAround(t []byte, b, e, near int) (lo, hi int) {
+	lo, hi = max(0, b-near), min(len(t), e+near)
+	if k := bytes.LastIndexByte(t[lo:b], '\n'); k >= 0 {
+		lo += k + 1
+	}
+	if k := bytes.IndexByte(t[e:hi], '\n'); k >= 0 {
+		hi = e + k
+	}
+	return lo, hi
 }
