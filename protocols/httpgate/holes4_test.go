@@ -162,10 +162,7 @@ func printableProtobufCases(r *rand.Rand, n int, inside bool) []packedCase {
 // glued to its fields' framing never reaches the client with it, through
 // net/http and curl.
 func TestPrintableProtobufUnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, printableProtobufCases(rand.New(rand.NewPCG(401, 402)), 60, false))
-	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, printableProtobufCases(rand.New(rand.NewPCG(403, 404)), 30, false))
-	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+	servedUnderMaskBoth(t, printableProtobufCases(rand.New(rand.NewPCG(401, 402)), 60, false), printableProtobufCases(rand.New(rand.NewPCG(403, 404)), 30, false))
 }
 
 // TestPrintableProtobufGluedInside measures (does not fail on) values
@@ -184,6 +181,18 @@ func TestPrintableProtobufGluedInside(t *testing.T) {
 
 // servedUnderMaskCurl serves each case under leakRules' mask through the
 // proxy and the middleware and fetches it with the real curl (decoding
+
+// servedUnderMaskBoth serves httpCases to net/http and curlCases to curl
+// through the masked gateway (servedUnderMask, servedUnderMaskCurl) and
+// logs how many bodies reached each client with the value.
+func servedUnderMaskBoth(t *testing.T, httpCases, curlCases []packedCase) {
+	t.Helper()
+	total, through := servedUnderMask(t, httpCases)
+	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
+	total, through = servedUnderMaskCurl(t, curlCases)
+	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+}
+
 // what it accepts): none may reach curl with the value.
 func servedUnderMaskCurl(t *testing.T, cases []packedCase) (total, through int) {
 	t.Helper()
@@ -409,10 +418,7 @@ func imageValueCases(r *rand.Rand, n int) []packedCase {
 // TestImageFramedValuesUnderMask: values framed inside image structures
 // never reach the client, through net/http and curl.
 func TestImageFramedValuesUnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, imageValueCases(rand.New(rand.NewPCG(407, 408)), 45))
-	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, imageValueCases(rand.New(rand.NewPCG(409, 410)), 18))
-	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+	servedUnderMaskBoth(t, imageValueCases(rand.New(rand.NewPCG(407, 408)), 45), imageValueCases(rand.New(rand.NewPCG(409, 410)), 18))
 }
 
 // TestWebPMetadataTakenOut: a WebP's ICC, Exif and XMP chunks are taken
@@ -528,10 +534,7 @@ func binaryDeflateCases(r *rand.Rand, n int) []packedCase {
 // TestBinaryDeflateUnderMask: raw deflate and zlib whose inflated data
 // starts binary never reach the client with the value they hold.
 func TestBinaryDeflateUnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, binaryDeflateCases(rand.New(rand.NewPCG(411, 412)), 30))
-	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, binaryDeflateCases(rand.New(rand.NewPCG(413, 414)), 12))
-	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+	servedUnderMaskBoth(t, binaryDeflateCases(rand.New(rand.NewPCG(411, 412)), 30), binaryDeflateCases(rand.New(rand.NewPCG(413, 414)), 12))
 }
 
 // base85Encodings encode b in ASCII85 (bare, in <~ ~>, wrapped in lines
@@ -615,8 +618,5 @@ func base85Cases(r *rand.Rand, n int) []packedCase {
 // TestBase85UnderMask: values in base85 text, plain or compressed, with
 // or without a PDF object around them, never reach the client.
 func TestBase85UnderMask(t *testing.T) {
-	total, through := servedUnderMask(t, base85Cases(rand.New(rand.NewPCG(415, 416)), 60))
-	t.Logf("net/http: %d of %d bodies reached the client with the value", through, total)
-	total, through = servedUnderMaskCurl(t, base85Cases(rand.New(rand.NewPCG(417, 418)), 24))
-	t.Logf("curl: %d of %d bodies reached the client with the value", through, total)
+	servedUnderMaskBoth(t, base85Cases(rand.New(rand.NewPCG(415, 416)), 60), base85Cases(rand.New(rand.NewPCG(417, 418)), 24))
 }
