@@ -16,6 +16,12 @@
 //		fmt.Println(s.Kind, s.ReadOnly, s.Opaque)
 //	}
 //
+// Every parse goes through Parse, which refuses (ErrTooDeep, inside
+// ErrUnparsable) a text that may nest deeper than MaxNesting levels:
+// libpg_query recurses in C without a stack-depth check, and a chain of
+// some 25,000 operators, casts, joins or unions would otherwise overflow
+// a thread's stack and kill the whole process.
+//
 // The analyser never does I/O. What it needs from a database's catalog
 // comes through two small interfaces that a caller implements:
 // ProcCatalog (pg_proc, operators, casts, view and policy definitions),
