@@ -108,9 +108,15 @@ func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResul
 	if !utf8.ValidString(sql) {
 		return nil, nil, nil, fmt.Errorf("%w: invalid UTF-8", ErrUnparsable)
 	}
-	tree, err := Parse(sql)
+	// The budget is held while the tree is read: classifying a big text
+	// allocates several times what parsing it does.
+	if err := checkSize(sql); err != nil {
+		return nil, nil, nil, err
+	}
+	defer parseBudget.take(len(sql))()
+	tree, err := parseTaken(sql)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
+		return nil, nil, nil, unparsable(err)
 	}
 	out := &Classification{}
 	var texts []string

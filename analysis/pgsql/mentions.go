@@ -41,9 +41,13 @@ type Mentions struct {
 // MentionsOf parses sql and returns what its statements name. A text that
 // does not parse, or a tree too deep to walk, is an error.
 func MentionsOf(sql string) (*Mentions, error) {
-	tree, err := Parse(sql)
+	if err := checkSize(sql); err != nil {
+		return nil, err
+	}
+	defer parseBudget.take(len(sql))() // held while the tree is walked
+	tree, err := parseTaken(sql)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnparsable, err)
+		return nil, unparsable(err)
 	}
 	m := &Mentions{}
 	for _, raw := range tree.Stmts {

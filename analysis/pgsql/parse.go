@@ -25,11 +25,32 @@ var ErrTooDeep = errors.New("the statement may nest too deeply to parse safely")
 // prefix operators, CASE) at 10,000 levels with an error of its own.
 // Parse refuses, before the C parser sees it, a text whose nesting bound
 // (nestingBound) exceeds MaxNesting.
+//
+// Parsing also costs memory and time in proportion to the text: Parse
+// refuses a text longer than MaxParseBytes, and a big text waits for its
+// share of ParseBudgetBytes, the text parsed at once across the process.
 func Parse(sql string) (*pg_query.ParseResult, error) {
+	if err := checkSize(sql); err != nil {
+		return nil, err
+	}
+	defer parseBudget.take(len(sql))()
+	return parseTaken(sql)
+}
+
+// parseTaken is Parse for a caller that checked sql's size and holds its
+// share of the budget for as long as it reads the tree.
+func parseTaken(sql string) (*pg_query.ParseResult, error) {
 	if err := checkNesting(sql, MaxNesting); err != nil {
 		return nil, err
 	}
-	return pg_query.Parse(sql)
+	tree, err := pg_query.Parse(sql)
+	if err != nil {
+		return nil, err
+	}
+	if n := len(tree.Stmts); n > MaxStatements {
+		return nil, fmt.Errorf("%w: %w (%d statements; at most %d at once: send them in smaller groups)", ErrUnparsable, ErrTooLarge, n, MaxStatements)
+	}
+	return tree, nil
 }
 
 // MaxNesting is the deepest nesting bound Parse accepts: 5,000 levels (the
@@ -150,4 +171,14 @@ func nestingBound(tokens []*pg_query.ScanToken) int {
 		most = max(most, cur)
 	}
 	return most
+}
+
+// unparsable wraps a parse error in ErrUnparsable, once: Parse's own
+// refusals (ErrTooDeep, ErrTooLarge) already are, and stay testable with
+// errors.Is.
+func unparsable(err error) error {
+	if errors.Is(err, ErrUnparsable) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrUnparsable, err)
 }

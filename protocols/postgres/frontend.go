@@ -290,9 +290,9 @@ func (c *conn) lookupPortal(name string) (*portalEntry, error) {
 func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) error {
 	cl, err := c.srv.cls.Classify(sql)
 	if err != nil {
-		reason := "the statement does not parse"
+		reason, msg := parseRefusal(err)
 		c.refuseCheck(sql, "parse", reason)
-		return c.refuseSimple(refusal("42501", "airlock: denied: "+reason+": "+parseMessage(err)))
+		return c.refuseSimple(refusal("42501", msg))
 	}
 	if len(cl.Statements) == 0 {
 		c.q.push(&op{kind: opQuery})
@@ -525,6 +525,16 @@ func refusal(code, msg string) *pgproto3.ErrorResponse {
 	return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: code, Message: msg}
 }
 
+// parseRefusal returns the reason recorded for a statement the classifier
+// could not read, and the message its client gets.
+func parseRefusal(err error) (reason, msg string) {
+	reason = "the statement does not parse"
+	if errors.Is(err, pgsql.ErrTooLarge) {
+		reason = "the statement is too large to judge"
+	}
+	return reason, "airlock: denied: " + reason + ": " + parseMessage(err)
+}
+
 func parseMessage(err error) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, pgsql.ErrUnparsable.Error()+": ")
@@ -585,6 +595,14 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 	if len(b.buf)+len(raw) > c.srv.cfg.MaxBatchBytes {
 		if b.bad == "" {
 			b.bad, b.badCheck = fmt.Sprintf("the batch exceeds %d bytes", c.srv.cfg.MaxBatchBytes), "size"
+		}
+		return nil
+	}
+	// Each statement and execution is judged and held until the batch's
+	// decision, like the statements of one text (pgsql.MaxStatements).
+	if typ == 'P' && b.parses >= pgsql.MaxStatements || typ == 'E' && len(b.execs) >= pgsql.MaxStatements {
+		if b.bad == "" {
+			b.bad, b.badCheck = fmt.Sprintf("the batch holds more than %d statements", pgsql.MaxStatements), "size"
 		}
 		return nil
 	}
@@ -742,8 +760,9 @@ func (c *conn) endBatch(term []byte) error {
 	var d *gate.Decision
 	switch {
 	case b.parseErr != nil:
-		c.refuseCheck(command, "parse", "the statement does not parse")
-		e = refusal("42501", "airlock: denied: the statement does not parse: "+parseMessage(b.parseErr))
+		reason, msg := parseRefusal(b.parseErr)
+		c.refuseCheck(command, "parse", reason)
+		e = refusal("42501", msg)
 	case b.bad != "":
 		c.refuseCheck(command, b.badCheck, b.bad)
 		e = refusal("42501", "airlock: denied: "+b.bad)
