@@ -20,7 +20,11 @@
 // ErrUnparsable) a text that may nest deeper than MaxNesting levels:
 // libpg_query recurses in C without a stack-depth check, and a chain of
 // some 25,000 operators, casts, joins or unions would otherwise overflow
-// a thread's stack and kill the whole process.
+// a thread's stack and kill the whole process. Parsing and classifying
+// also cost memory in proportion to a text (100 to 900 times its bytes):
+// a text over MaxParseBytes or of more than MaxStatements statements is
+// refused (ErrTooLarge), and big texts share ParseBudgetBytes, waiting
+// their turn rather than exhausting the machine's memory together.
 //
 // The analyser never does I/O. What it needs from a database's catalog
 // comes through two small interfaces that a caller implements:

@@ -29,12 +29,12 @@ var MaxStatements = 10000
 // passes through without parsing its rows.
 var MaxParseBytes = 4 << 20
 
-// ParseBudgetBytes bounds the bytes of text parsed at once across the
-// process: 16 MiB. A text of at least bigParseBytes waits, in the order it
+// ParseBudgetBytes bounds the bytes of text parsed (and, by the
+// classifier, classified) at once across the process: 8 MiB. A text of at least bigParseBytes waits, in the order it
 // came, until the texts being parsed leave room for it, so that concurrent
 // sessions sending big statements queue instead of adding up to more
 // memory than the machine has. It is read once, at the first big parse.
-var ParseBudgetBytes int64 = 16 << 20
+var ParseBudgetBytes int64 = 8 << 20
 
 // bigParseBytes is the shortest text that takes from the budget: a
 // shorter one costs at most a few MB however many sessions parse one at

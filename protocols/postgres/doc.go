@@ -26,7 +26,9 @@
 //
 // Each client session is one gate.Conn: every statement is judged through
 // it, and every refusal the gateway makes before the rules (a statement
-// that does not parse, a batch above MaxBatchBytes, a statement or portal
+// that does not parse or is too large to judge (pgsql.MaxParseBytes,
+// pgsql.MaxStatements), a batch above MaxBatchBytes or of more than
+// pgsql.MaxStatements statements or executions, a statement or portal
 // the gateway does not know, a FunctionCall message) is recorded as a deny
 // decision named "postgres/<check>" ("postgres/parse", "postgres/size",
 // "postgres/unknown", "postgres/protocol", "postgres/settings",
