@@ -190,3 +190,100 @@ func TestOwnerImplicitCodeStores(t *testing.T) {
 		t.Errorf("only %d of %d cases are real carriers: the generator is broken", real, len(cases))
 	}
 }
+
+// implicitBenignFixture is owner code the agent runs unnamed that reads no
+// masked column or stores nothing: an operator, aggregates, a domain's
+// check, a cast, functions reading with a literal EXECUTE, an
+// extension's member.
+const implicitBenignFixture = `
+CREATE FUNCTION add3(a int, b int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b + 3';
+CREATE OPERATOR #@# (LEFTARG = int, RIGHTARG = int, FUNCTION = add3);
+CREATE TABLE audit_log (at timestamptz);
+CREATE FUNCTION audit_mul(a int, b int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log VALUES (now()); RETURN a * b; END $$;
+CREATE OPERATOR #*# (LEFTARG = int, RIGHTARG = int, FUNCTION = audit_mul);
+CREATE FUNCTION sum_state(s int, a int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN coalesce(s, 0) + a; END $$;
+CREATE AGGREGATE my_sum(int) (SFUNC = sum_state, STYPE = int);
+CREATE AGGREGATE my_total(int) (SFUNC = int4pl, STYPE = int, INITCOND = '0');
+CREATE FUNCTION positive(a int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN a > 0; END $$;
+CREATE DOMAIN posint AS int CHECK (positive(VALUE));
+CREATE TABLE counts (n posint);
+CREATE TYPE money_t AS (cents int);
+CREATE FUNCTION money_int(m money_t) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT m.cents';
+CREATE CAST (money_t AS int) WITH FUNCTION money_int(money_t);
+CREATE FUNCTION name_len(i int) RETURNS int LANGUAGE plpgsql STABLE AS $$ DECLARE r int; BEGIN EXECUTE 'SELECT length(name) FROM customers WHERE id = $1' INTO r USING i; RETURN r; END $$;
+CREATE FUNCTION order_count() RETURNS int LANGUAGE plpgsql AS $$ DECLARE r int; BEGIN EXECUTE 'SELECT count(*) FROM orders' INTO r; RETURN r; END $$;
+CREATE FUNCTION customer_count() RETURNS bigint LANGUAGE plpgsql AS $$ DECLARE r bigint; BEGIN EXECUTE 'SELECT count(*) FROM customers'
+	INTO STRICT r; RETURN r; END $$;
+CREATE FUNCTION log_total() RETURNS int LANGUAGE plpgsql AS $$ DECLARE r int; BEGIN EXECUTE 'SELECT sum(total) FROM orders' INTO r; INSERT INTO audit_log VALUES (now()); RETURN r; END $$;
+CREATE FUNCTION shout_ext(t text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(t)';
+ALTER EXTENSION plpgsql ADD FUNCTION shout_ext(text);
+`
+
+// implicitBenign are statements a masked session runs.
+var implicitBenign = []string{
+	"SELECT 1 #@# 2",
+	"SELECT id #@# total FROM orders",
+	"SELECT 2 #*# 3",
+	"SELECT my_sum(total) FROM orders",
+	"SELECT my_total(total) FROM orders",
+	"INSERT INTO counts VALUES (5)",
+	"SELECT 5::posint",
+	"SELECT ROW(250)::money_t::int",
+	"SELECT name_len(1)",
+	"SELECT order_count()",
+	"SELECT customer_count()",
+	"SELECT log_total()",
+	"SELECT shout_ext('x')",
+	"SELECT id FROM customers ORDER BY id",
+	"SELECT DISTINCT customer_id FROM orders",
+}
+
+// TestOwnerImplicitCodeBenign: under masking, statements that run owner
+// code unnamed (an operator, an aggregate, a domain's check, a cast) or
+// a function reading with a literal EXECUTE, none of which both reads a
+// masked column and stores, run: the refusals are the guard's benign
+// cost.
+func TestOwnerImplicitCodeBenign(t *testing.T) {
+	t.Parallel()
+	tg := startGateway(t, withRules(stateRules))
+	tg.adminExec(t, lineageFixture+implicitBenignFixture)
+	r := testSeed(t)
+	agent := dialTap(t, tg, "agent")
+	refused := 0
+	for _, q := range implicitBenign {
+		if _, err := agent.run(r, q); err != nil {
+			refused++
+			t.Errorf("%s: refused under masking: %v", q, err)
+		}
+	}
+	t.Logf("owner code run unnamed, benign: %d of %d refused", refused, len(implicitBenign))
+}
+
+// TestDynamicExecute: an EXECUTE of one literal read is code the text
+// shows; any other EXECUTE runs SQL built at run time.
+func TestDynamicExecute(t *testing.T) {
+	for body, want := range map[string]bool{
+		"BEGIN EXECUTE 'SELECT count(*) FROM orders' INTO r; RETURN r; END":           false,
+		"BEGIN EXECUTE 'SELECT name FROM t WHERE id = $1' INTO STRICT r USING i; END": false,
+		"BEGIN EXECUTE\n  'VALUES (1)';\nEND":                                         false,
+		"BEGIN PERFORM 1; END":                                                        false,
+		"BEGIN EXECUTE 'SELECT ''a''' INTO r; END":                                    false,
+		"BEGIN EXECUTE q; END":                                                        true,
+		"BEGIN EXECUTE format('CREATE TABLE %I ()', n); END":                          true,
+		"BEGIN EXECUTE 'SELECT ' || c || ' FROM t' INTO r; END":                       true,
+		"BEGIN EXECUTE 'INSERT INTO t VALUES (1)'; END":                               true,
+		"BEGIN EXECUTE 'SELECT name INTO t2 FROM t'; END":                             true,
+		"BEGIN EXECUTE 'SELECT set_config(''a.b'', name, false) FROM t'; END":         true,
+		"BEGIN EXECUTE 'WITH d AS (DELETE FROM t RETURNING 1) SELECT 1'; END":         true,
+		"BEGIN EXECUTE 'SELECT 1; DROP TABLE t'; END":                                 true,
+		"BEGIN EXECUTE E'SELECT 1'; END":                                              true,
+		"BEGIN EXECUTE 'SELECT 1' ; EXECUTE n; END":                                   true,
+		"BEGIN EXECUTE 'SELECT \\x27'; END":                                           true,
+		"BEGIN EXECUTE 'SELECT 1' r; END":                                             true,
+		"BEGIN EXECUTE 'SELECT * FROM t' INTO r; EXECUTE 'TABLE t' INTO r; END":       false,
+	} {
+		if got := dynamicExecute(body); got != want {
+			t.Errorf("%s: %v, want %v", body, got, want)
+		}
+	}
+}
