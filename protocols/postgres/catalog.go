@@ -45,6 +45,9 @@ type catalog struct {
 	code     map[string]bool // schema.name: whether a write runs code of the database's
 	universe []string
 	owner    *ownerCode // the owner's code by name (ownercode.go)
+	// builtinNames are the built-ins' names (ownercode.go), kept across
+	// generations: they never change.
+	builtinNames *knownNames
 
 	// Memos per masking policy, valid for one generation.
 	reps   map[*mask.Policy]string

@@ -52,7 +52,7 @@ import (
 // result, "g" rows an aggregate's functions; "N" rows every function's,
 // operator's and type's name, built-ins' too: a name a statement uses
 // that they do not list was made since (see ownerCode.known).
-const ownerCodeSQL = `SELECT 'f', p.proname::text,
+var ownerCodeSQL = `SELECT 'f', p.proname::text,
 	CASE WHEN p.prokind = 'a' THEN 'aggregate'
 		WHEN l.lanname = 'internal' AND EXISTS (SELECT 1 FROM pg_catalog.pg_proc b WHERE b.oid < 16384
 			AND b.prolang = p.prolang AND b.prosrc = p.prosrc AND b.provolatile <> 'v') THEN 'builtin'
@@ -161,11 +161,19 @@ JOIN pg_catalog.pg_proc fp ON fp.oid IN (a.aggtransfn, a.aggfinalfn, a.aggcombin
 	a.aggmtransfn, a.aggminvtransfn, a.aggmfinalfn)
 WHERE fp.oid >= 16384
 UNION ALL
-SELECT DISTINCT 'N', proname::text, 'f', '' FROM pg_catalog.pg_proc
+` + strings.ReplaceAll(ownerNamesSQL, "@OID@", ">=")
+
+// builtinNamesSQL lists the built-ins' names, which never change.
+var builtinNamesSQL = strings.ReplaceAll(ownerNamesSQL, "@OID@", "<")
+
+// ownerNamesSQL lists the names of functions, operators and types ("N"
+// rows) of an OID @OID@ 16384: the built-ins' (below, loaded once) or
+// the rest (loaded with the owner's code).
+const ownerNamesSQL = `SELECT DISTINCT 'N', proname::text, 'f', '' FROM pg_catalog.pg_proc WHERE oid @OID@ 16384
 UNION ALL
-SELECT DISTINCT 'N', oprname::text, 'o', '' FROM pg_catalog.pg_operator
+SELECT DISTINCT 'N', oprname::text, 'o', '' FROM pg_catalog.pg_operator WHERE oid @OID@ 16384
 UNION ALL
-SELECT DISTINCT 'N', typname::text, 'y', '' FROM pg_catalog.pg_type`
+SELECT DISTINCT 'N', typname::text, 'y', '' FROM pg_catalog.pg_type WHERE oid @OID@ 16384`
 
 // ownerCode is the owner's code by lower-case name (every schema's
 // together), loaded once per catalog generation.
@@ -175,9 +183,30 @@ type ownerCode struct {
 	types  map[string]*ownerUnit // by type name; "*" any statement may run
 	ops    map[string][]string   // an operator's functions, by its name
 	events []string              // the functions of enabled event triggers
-	// known are the names of every function, operator and type when
-	// the map was loaded, built-ins' too (lower case).
-	knownF, knownO, knownT map[string]bool
+	// known and builtin are the names of every function, operator and
+	// type when the map was loaded: the rest's and the built-ins'.
+	known, builtin *knownNames
+}
+
+// knownNames are names of functions (f), operators (o) and types (t),
+// lower case.
+type knownNames struct{ f, o, t map[string]bool }
+
+func newKnownNames() *knownNames {
+	return &knownNames{f: map[string]bool{}, o: map[string]bool{}, t: map[string]bool{}}
+}
+
+// add adds name of kind ("f", "o" or "y": an "N" row's).
+func (n *knownNames) add(kind, name string) {
+	name = strings.ToLower(name)
+	switch kind {
+	case "f":
+		n.f[name] = true
+	case "o":
+		n.o[name] = true
+	case "y":
+		n.t[name] = true
+	}
 }
 
 // ownerUnit is the code of one name: its text (function bodies, a
@@ -217,12 +246,26 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 	if k.owner != nil {
 		return k.owner, nil
 	}
+	if k.builtinNames == nil {
+		// The built-ins' names, loaded once: they never change.
+		rows, err := k.query(ctx, builtinNamesSQL)
+		if err != nil {
+			return nil, err
+		}
+		b := newKnownNames()
+		for _, r := range rows {
+			if len(r) == 4 && r[0] == "N" {
+				b.add(r[2], r[1])
+			}
+		}
+		k.builtinNames = b
+	}
 	rows, err := k.query(ctx, ownerCodeSQL)
 	if err != nil {
 		return nil, err
 	}
 	oc := &ownerCode{funcs: map[string]*ownerUnit{}, rels: map[string]*ownerUnit{}, types: map[string]*ownerUnit{}, ops: map[string][]string{},
-		knownF: map[string]bool{}, knownO: map[string]bool{}, knownT: map[string]bool{}}
+		known: newKnownNames(), builtin: k.builtinNames}
 	unit := func(m map[string]*ownerUnit, name string) *ownerUnit {
 		name = strings.ToLower(name)
 		u := m[name]
@@ -248,10 +291,7 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 				u.foreign = true
 			}
 		case "N":
-			m := map[string]map[string]bool{"f": oc.knownF, "o": oc.knownO, "y": oc.knownT}[r[2]]
-			if m != nil {
-				m[strings.ToLower(r[1])] = true
-			}
+			oc.known.add(r[2], r[1])
 		case "g":
 			u := unit(oc.funcs, r[1])
 			u.follow = append(u.follow, strings.ToLower(r[3]))
@@ -343,7 +383,7 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 	}
 	for _, f := range fq {
 		// A function made since the map was loaded.
-		out.missing = out.missing || !oc.knownF[f]
+		out.missing = out.missing || !oc.known.f[f] && !oc.builtin.f[f]
 	}
 	calls := st.ImplicitCalls(func(name string) {
 		name = strings.ToLower(name)
@@ -351,13 +391,13 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 		case strings.HasPrefix(name, "op:"):
 			op := name[len("op:"):]
 			fq = append(fq, oc.ops[op]...)
-			out.missing = out.missing || !oc.knownO[op]
+			out.missing = out.missing || !oc.known.o[op] && !oc.builtin.o[op]
 		case strings.HasPrefix(name, "cast:"):
 			typ := name[len("cast:"):]
 			if oc.types[typ] != nil {
 				tq = append(tq, typ)
 			}
-			out.missing = out.missing || !oc.knownT[typ] && typ != "*"
+			out.missing = out.missing || !oc.known.t[typ] && !oc.builtin.t[typ] && typ != "*"
 		case strings.HasPrefix(name, "attr:"):
 			// t.f calls f(t) when t has no column f.
 			fq = append(fq, name[len("attr:"):])
