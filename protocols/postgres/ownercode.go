@@ -32,6 +32,28 @@ import (
 // relations (an audit trigger writing now() and NEW.id) run as before.
 // The names are matched as words, in any case and schema: a relation or
 // function of that name anywhere counts.
+//
+// Code run unnamed. Much of the owner's code runs without its function's
+// name in the statement: an operator's function (1 #@# 2, ORDER BY x
+// USING op), a cast's (explicit, or an implicit or assignment cast that
+// fires unwritten: abs(true) under a cast from boolean to int8, INSERT
+// of a boolean into an int8 column), a type's (its I/O functions, its
+// domain checks, the support functions and operators of its operator
+// classes that ORDER BY, GROUP BY, DISTINCT and indexes run), an
+// aggregate's state, final and combine functions, an event trigger's.
+// These are followed too: from the statement's operators and types (its
+// casts, its relations' column types, the types its functions take and
+// return, the types code names), and with every statement, the implicit
+// and assignment casts and the operator classes of built-in types. A
+// function made after initdb is the owner's whatever its schema
+// (pg_catalog too) and whether or not an extension installed it, unless
+// it is in C and an extension's (a built-in of the extension's); an
+// internal function naming a built-in that is not VOLATILE is that
+// built-in. A statement that uses a function, operator or type name the
+// map does not know (made since it was loaded) reloads it first. An
+// EXECUTE of one literal read (EXECUTE 'SELECT ...' INTO r) is code the
+// text shows, not SQL built at run time: a function that only reads
+// that way runs.
 
 // ownerCodeSQL lists the owner's code by name: "f" rows are functions
 // made after initdb (an OID past the built-ins', in any schema: name, language, body; a C function an extension
