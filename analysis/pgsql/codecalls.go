@@ -128,3 +128,19 @@ func HiddenCode(st *Statement) bool {
 	}
 	return false
 }
+
+// ImplicitCalls calls f with the name of each call st makes that its text
+// does not write as a call of a function by name: "op:<operator>" (any
+// operator, a comparison BETWEEN, IN, CASE or JOIN USING makes), "cast:<type>"
+// (a cast to the type, or a value of it), "rel:<relation>" (the code a
+// view or a policy runs) and "attr:<function>" (t.f, which calls f(t)
+// when t has no column f), each as the parser resolved it, its schema
+// dropped. It reports whether st makes any call at all, by name or not.
+func (st *Statement) ImplicitCalls(f func(name string)) bool {
+	for _, c := range st.calls {
+		if implicitCall(c.name) {
+			f(c.name)
+		}
+	}
+	return len(st.calls) > 0
+}

@@ -45,6 +45,9 @@ type catalog struct {
 	code     map[string]bool // schema.name: whether a write runs code of the database's
 	universe []string
 	owner    *ownerCode // the owner's code by name (ownercode.go)
+	// builtinNames are the built-ins' names (ownercode.go), kept across
+	// generations: they never change.
+	builtinNames *knownNames
 
 	// Memos per masking policy, valid for one generation.
 	reps   map[*mask.Policy]string
@@ -60,8 +63,8 @@ const catalogCheckEvery = time.Second
 const catalogTTL = 5 * time.Minute
 
 // catalogVersion changes whenever a relation, view, function, column,
-// schema, operator, type, cast, inheritance link, trigger or constraint
-// is created, changed or dropped (every such change writes a new row
+// schema, operator, type, cast, inheritance link, trigger, constraint,
+// aggregate, operator class or family member or event trigger is created, changed or dropped (every such change writes a new row
 // version in these catalogs).
 const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_class) || '/' ||
@@ -74,7 +77,12 @@ const catalogVersion = `SELECT
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_type) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_cast) || '/' ||
 	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_trigger) || '/' ||
-	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_constraint)`
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_constraint) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_aggregate) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_amproc) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_amop) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_opclass) || '/' ||
+	(SELECT count(*) || ':' || coalesce(sum(xmin::text::int8), 0) FROM pg_catalog.pg_event_trigger)`
 
 // invalidateEvery bounds how often failing statements can flush the cache,
 // so a client cannot turn errors into a flood of catalog queries.
