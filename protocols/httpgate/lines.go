@@ -2,7 +2,6 @@ package httpgate
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -102,23 +101,28 @@ func maskLines(p *mask.Policy, doc []byte, max int64) ([]byte, []mask.Finding, e
 	return out.Bytes(), m.Findings(), nil
 }
 
-// followArray follows the string fields of a JSON array's elements from
-// one element to the next, as lineMasker follows lines: a streamed array
-// of deltas (Gemini's streamGenerateContent) is concatenated by its
-// client. A doc that is not an array comes back as it is.
+// followArray follows the string fields of a JSON document as a client
+// joining them does (see joinFields and cross): an array from one
+// element to the next, as lineMasker follows lines (a streamed array of
+// deltas, Gemini's streamGenerateContent, is concatenated by its
+// client), any other document as one record (chunks in an array, a
+// value cut across fields).
 func followArray(p *mask.Policy, doc []byte) ([]byte, []mask.Finding, error) {
-	if d := bytes.TrimLeft(doc, " \t\r\n"); len(d) == 0 || d[0] != '[' {
+	if !jsonData(string(doc)) {
 		return doc, nil, nil
 	}
-	var arr []any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&arr); err != nil || dec.More() {
+	v, err := decodeOrdered(string(doc))
+	if err != nil {
 		return doc, nil, nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		arr = []any{v}
 	}
 	m := &sseMasker{p: p}
 	changed := false
 	for i := range arr {
+		m.record++
 		c, err := m.joinFields(&arr[i], "")
 		if err != nil {
 			return nil, nil, err
@@ -128,6 +132,9 @@ func followArray(p *mask.Policy, doc []byte) ([]byte, []mask.Finding, error) {
 	if !changed {
 		return doc, nil, nil
 	}
-	b, err := json.Marshal(arr)
-	return b, m.findings, err
+	if !ok {
+		v = arr[0]
+	}
+	b, err := marshalOrdered(v)
+	return []byte(b), m.findings, err
 }
