@@ -12,20 +12,23 @@ import (
 // from record to record, "text" then "partial_json", a field then its
 // sibling, chunks moving along an array, JSON inside a string) and skip
 // the ones that only label the records ("type", "id", "object", a
-// stamp). Besides each field's own tail (joinFields), sseMasker keeps the
-// last strings of the stream in the order sent, with their fields, and
-// checks each new string joined to:
+// stamp). Besides each field's own tail, and the tail of its field with
+// array indexes folded (chunks of an array, joinFields), sseMasker keeps
+// the last strings of the stream in the order sent, with their fields.
+// A string of a field that varies (one first seen after the first
+// record, or missing from a record since) is checked joined to:
 //
-//   - all of them (a client joining every string);
-//   - those of fields that are not labels: a field that took one value
-//     in two records or more, or two values in three or more, each of
-//     three bytes or more, is a label, left out even where it came
-//     before it was known to be one;
-//   - those of fields that are neither labels nor in every record since
-//     they first came (a changing id or stamp beside deltas whose field
-//     changes);
+//   - those strings, but of labels and of fields in every record (a
+//     changing id or stamp): a field that took one
+//     value in two records or more, or two values in three or more,
+//     each of three bytes or more, is a label, left out even where it
+//     came before it was known to be one;
 //   - the tail of each other field among the last crossPairs strings
 //     that is not a label (a client joining two fields).
+//
+// Fields in every record are a record's columns, not deltas: joining
+// them would read matches across the columns of ordinary records (a
+// phone number then a date), so they are followed each alone.
 //
 // A join that holds a match the string alone does not replaces the
 // string by [REDACTED], as joinFields does.
@@ -62,11 +65,12 @@ func (m *sseMasker) label(path string) bool {
 	return f != nil && !f.more && (f.nvals == 1 && f.n >= 2 || f.nvals == 2 && f.n >= 3)
 }
 
-// everyRecord reports whether the field at path came in every record
-// since it first came, twice or more.
+// everyRecord reports whether the field at path came in every record,
+// twice or more: a column of the records (a field that came later is a
+// delta's).
 func (m *sseMasker) everyRecord(path string) bool {
 	f := m.seen[path]
-	return f != nil && f.records >= 2 && f.records == m.record-f.first+1
+	return f != nil && f.first == 1 && f.records >= 2 && f.records == m.record
 }
 
 // note counts string s at path.
@@ -100,20 +104,24 @@ func (m *sseMasker) note(path, s string) {
 	}
 }
 
+// varying reports whether the field at path varies: first seen after
+// the first record, or missing from a record since.
+func (m *sseMasker) varying(path string) bool {
+	f := m.seen[path]
+	return f == nil || f.first > 1 || f.records < m.record-f.first+1
+}
+
 // cross reports whether s, the string at path, completes a match in one
 // of the joins a client may make across fields; own is the field's own
-// tail, already joined to s.
+// tail, already joined to s. The caller noted s.
 func (m *sseMasker) cross(path, s, own string) (bool, error) {
-	m.note(path, s)
-	views := [3]strings.Builder{}
+	if m.label(path) || !m.varying(path) {
+		return false, nil
+	}
+	var view strings.Builder
 	for _, l := range m.leaves {
-		views[0].WriteString(l.val)
-		if m.label(l.path) {
-			continue
-		}
-		views[1].WriteString(l.val)
-		if !m.everyRecord(l.path) {
-			views[2].WriteString(l.val)
+		if !m.label(l.path) && !m.everyRecord(l.path) {
+			view.WriteString(l.val)
 		}
 	}
 	checked := []string{own}
@@ -127,16 +135,8 @@ func (m *sseMasker) cross(path, s, own string) (bool, error) {
 		checked = append(checked, prefix)
 		return m.joinHolds(prefix, s)
 	}
-	if hit, err := try(views[0].String()); hit || err != nil {
+	if hit, err := try(view.String()); hit || err != nil {
 		return hit, err
-	}
-	if m.label(path) {
-		return false, nil
-	}
-	for _, v := range views[1:] {
-		if hit, err := try(v.String()); hit || err != nil {
-			return hit, err
-		}
 	}
 	var done []string
 	for i := len(m.leaves) - 1; i >= max(0, len(m.leaves)-crossPairs); i-- {
@@ -154,6 +154,27 @@ func (m *sseMasker) cross(path, s, own string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// presentAll counts every field known as present in the current record.
+func (m *sseMasker) presentAll() {
+	for _, f := range m.seen {
+		if f.last != m.record {
+			f.last = m.record
+			f.records++
+		}
+	}
+}
+
+// foldIndexes returns path with its array indexes replaced by "*".
+func foldIndexes(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // joinHolds reports whether prefix and s joined hold a match that the

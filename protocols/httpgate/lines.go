@@ -76,6 +76,7 @@ func (m *lineMasker) emitLine(line []byte) error {
 	data := strings.TrimRight(body, "\r\n")
 	post := body[len(data):]
 	if strings.TrimSpace(data) != "" {
+		m.maskedRecord = s != string(line)
 		d, err := m.follow(data)
 		if err != nil {
 			return err

@@ -53,6 +53,9 @@ type sseMasker struct {
 	leaves []crossLeaf
 	seen   map[string]*fieldSeen
 	record int
+	// maskedRecord: the record was changed by masking it alone, which
+	// may have taken fields out of it.
+	maskedRecord bool
 }
 
 // sseTail bounds the data kept to detect values split across events: the
@@ -145,6 +148,7 @@ func (m *sseMasker) emit(ev []byte) error {
 			break
 		}
 	}
+	m.maskedRecord = s != string(ev)
 	if d, err := m.follow(data); err != nil {
 		return err
 	} else if d != data {
@@ -159,6 +163,10 @@ func (m *sseMasker) emit(ev []byte) error {
 // part that completes a match split across events redacted.
 func (m *sseMasker) follow(data string) (string, error) {
 	m.record++
+	if m.maskedRecord {
+		// Fields masking took out are not missing from the record.
+		defer m.presentAll()
+	}
 	if jsonData(data) {
 		if doc, err := decodeOrdered(data); err == nil {
 			changed, err := m.joinFields(&doc, "")
@@ -169,6 +177,7 @@ func (m *sseMasker) follow(data string) (string, error) {
 		}
 	}
 	own := m.tail
+	m.note("", data)
 	hit, err := m.joins(&m.tail, "", data)
 	if err != nil {
 		return data, err
@@ -236,6 +245,7 @@ func (m *sseMasker) joinFields(v *any, path string) (bool, error) {
 			at, tail = "", m.tail
 		}
 		own := tail
+		m.note(path, x)
 		hit, err := m.joins(&tail, at, x)
 		if err != nil {
 			return false, err
@@ -262,10 +272,28 @@ func (m *sseMasker) joinFields(v *any, path string) (bool, error) {
 				}
 			}
 		}
+		folded := ""
+		if !hit && !inner {
+			// Chunks of an array: the field with its indexes folded.
+			if f := foldIndexes(path); f != path {
+				folded = "\x01" + f
+				hit, err = m.joinHolds(m.fields[folded], x)
+				if err != nil {
+					return false, err
+				}
+			}
+		}
 		if !hit && !inner {
 			if hit, err = m.cross(path, x, own); err != nil {
 				return false, err
 			}
+		}
+		if _, fk := m.fields[folded]; folded != "" && (fk || len(m.fields) < sseMaxFields) {
+			ft := m.fields[folded] + (*v).(string)
+			if hit {
+				ft = m.fields[folded] + "[REDACTED]"
+			}
+			m.fields[folded] = ft[max(0, len(ft)-m.tailLen()):]
 		}
 		if hit {
 			*v = "[REDACTED]"
