@@ -48,6 +48,7 @@ type sseMasker struct {
 	readings bool
 	decodes  verdicts
 	runs     map[string]string
+	runCut   map[string]bool
 	// leaves and seen: the last strings of the stream and what is
 	// known of their fields, for the joins across fields (crossfields.go).
 	leaves []crossLeaf
@@ -215,7 +216,7 @@ func (m *sseMasker) joins(tail *string, path, s string) (bool, error) {
 	if hit {
 		m.findings = mask.MergeFindings(m.findings, fs)
 	} else if m.readings {
-		if err := m.joinedReadings(path, s); err != nil {
+		if hit, err = m.joinedReadings(path, s); err != nil {
 			return false, err
 		}
 	}
