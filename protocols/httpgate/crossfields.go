@@ -24,7 +24,8 @@ import (
 //     each of three bytes or more, is a label, left out even where it
 //     came before it was known to be one;
 //   - the tail of each other field among the last crossPairs strings
-//     that is not a label (a client joining two fields).
+//     that is neither a label nor in every record (a client joining
+//     two fields).
 //
 // Fields in every record are a record's columns, not deltas: joining
 // them would read matches across the columns of ordinary records (a
@@ -141,7 +142,7 @@ func (m *sseMasker) cross(path, s, own string) (bool, error) {
 	var done []string
 	for i := len(m.leaves) - 1; i >= max(0, len(m.leaves)-crossPairs); i-- {
 		q := m.leaves[i].path
-		if q == path || m.label(q) || slices.Contains(done, q) {
+		if q == path || m.label(q) || m.everyRecord(q) || slices.Contains(done, q) {
 			continue
 		}
 		done = append(done, q)
