@@ -30,9 +30,6 @@ func decodeOrdered(data string) (any, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("data after the JSON value")
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, fmt.Errorf("data after the JSON value")
-	}
 	return v, nil
 }
 
