@@ -216,7 +216,11 @@ func benignRecords(seed uint64, n int) []byte {
 // records only).
 func TestBenignRecordsKeptAcrossFields(t *testing.T) {
 	p := leakPolicy(t)
-	body := benignRecords(1, genN(2000))
+	n := 2000
+	if raceEnabled {
+		n = 300
+	}
+	body := benignRecords(1, genN(n))
 	out, _, err := maskLines(p, body, 1<<20)
 	if err != nil {
 		t.Fatal(err)

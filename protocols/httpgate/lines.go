@@ -102,14 +102,20 @@ func maskLines(p *mask.Policy, doc []byte, max int64) ([]byte, []mask.Finding, e
 	return out.Bytes(), m.Findings(), nil
 }
 
+// maxFollowedDoc bounds the JSON documents that are not streamed arrays
+// whose strings are followed as a client joining them does (each string
+// costs a read of its field's tail).
+const maxFollowedDoc = 16 << 10
+
 // followArray follows the string fields of a JSON document as a client
 // joining them does (see joinFields and cross): an array from one
 // element to the next, as lineMasker follows lines (a streamed array of
 // deltas, Gemini's streamGenerateContent, is concatenated by its
-// client), any other document as one record (chunks in an array, a
-// value cut across fields).
+// client), an object of at most maxFollowedDoc bytes as one record
+// (chunks in an array, a value cut across fields).
 func followArray(p *mask.Policy, doc []byte) ([]byte, []mask.Finding, error) {
-	if !jsonData(string(doc)) {
+	d := bytes.TrimLeft(doc, " \t\r\n")
+	if len(d) == 0 || d[0] != '[' && (d[0] != '{' || len(doc) > maxFollowedDoc) {
 		return doc, nil, nil
 	}
 	v, err := decodeOrdered(string(doc))
