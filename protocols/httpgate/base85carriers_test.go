@@ -26,7 +26,7 @@ var base85PrefixAlphabets = []string{
 // JSON string of a whole JSON body, of JSON under text/plain, of an
 // NDJSON record, of an SSE event's JSON, and in a text/plain line; each
 // small or padded past the streamed window with benign records before
-// it.
+// it (every 30 cases hold each combination once).
 func base85CarrierCases(r *rand.Rand, n int) []packedCase {
 	carriers := []string{"json", "json as text/plain", "ndjson", "sse json", "text line"}
 	var cases []packedCase
@@ -50,7 +50,8 @@ func base85CarrierCases(r *rand.Rand, n int) []packedCase {
 		str := []byte(fmt.Sprintf("%q", carrier))
 		str = str[1 : len(str)-1]
 		var pad []byte
-		big := r.IntN(2) == 0
+		// Every 30 cases hold each kind, carrier and size once.
+		big := (k/15)%2 == 0
 		c := carriers[(k/3)%len(carriers)]
 		var body []byte
 		var ctype string
@@ -104,6 +105,13 @@ func base85CarrierCases(r *rand.Rand, n int) []packedCase {
 // TestBase85CarriersUnderMask: a value in base85 text glued after a
 // prefix of any length, in any body kind, small or streamed, never
 // reaches the client.
+//
+// Under the race detector it takes 30 cases for net/http and curl
+// each, every kind, carrier and size once (248 s under -race before).
 func TestBase85CarriersUnderMask(t *testing.T) {
-	servedUnderMaskBoth(t, base85CarrierCases(rand.New(rand.NewPCG(91, 92)), 150), base85CarrierCases(rand.New(rand.NewPCG(93, 94)), 30))
+	nh, nc := 150, 30
+	if raceEnabled {
+		nh = 30
+	}
+	servedUnderMaskBoth(t, base85CarrierCases(rand.New(rand.NewPCG(91, 92)), nh), base85CarrierCases(rand.New(rand.NewPCG(93, 94)), nc))
 }

@@ -696,6 +696,11 @@ func TestResponseEvasionsGenerated(t *testing.T) {
 	if testing.Short() {
 		n = 60
 	}
+	if raceEnabled {
+		// Each fixture, charset and body kind still comes many times
+		// (60 s under -race for 300).
+		n = 100
+	}
 	for i := range n {
 		fx := fixtures[i%len(fixtures)]
 		value := encodeValue(rnd, fx)

@@ -2,7 +2,6 @@ package httpgate
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -77,6 +76,7 @@ func (m *lineMasker) emitLine(line []byte) error {
 	data := strings.TrimRight(body, "\r\n")
 	post := body[len(data):]
 	if strings.TrimSpace(data) != "" {
+		m.maskedRecord = s != string(line)
 		d, err := m.follow(data)
 		if err != nil {
 			return err
@@ -102,23 +102,34 @@ func maskLines(p *mask.Policy, doc []byte, max int64) ([]byte, []mask.Finding, e
 	return out.Bytes(), m.Findings(), nil
 }
 
-// followArray follows the string fields of a JSON array's elements from
-// one element to the next, as lineMasker follows lines: a streamed array
-// of deltas (Gemini's streamGenerateContent) is concatenated by its
-// client. A doc that is not an array comes back as it is.
+// maxFollowedDoc bounds the JSON documents that are not streamed arrays
+// whose strings are followed as a client joining them does (each string
+// costs a read of its field's tail).
+const maxFollowedDoc = 16 << 10
+
+// followArray follows the string fields of a JSON document as a client
+// joining them does (see joinFields and cross): an array from one
+// element to the next, as lineMasker follows lines (a streamed array of
+// deltas, Gemini's streamGenerateContent, is concatenated by its
+// client), an object of at most maxFollowedDoc bytes as one record
+// (chunks in an array, a value cut across fields).
 func followArray(p *mask.Policy, doc []byte) ([]byte, []mask.Finding, error) {
-	if d := bytes.TrimLeft(doc, " \t\r\n"); len(d) == 0 || d[0] != '[' {
+	d := bytes.TrimLeft(doc, " \t\r\n")
+	if len(d) == 0 || d[0] != '[' && (d[0] != '{' || len(doc) > maxFollowedDoc) {
 		return doc, nil, nil
 	}
-	var arr []any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&arr); err != nil || dec.More() {
+	v, err := decodeOrdered(string(doc))
+	if err != nil {
 		return doc, nil, nil
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		arr = []any{v}
 	}
 	m := &sseMasker{p: p}
 	changed := false
 	for i := range arr {
+		m.record++
 		c, err := m.joinFields(&arr[i], "")
 		if err != nil {
 			return nil, nil, err
@@ -128,6 +139,9 @@ func followArray(p *mask.Policy, doc []byte) ([]byte, []mask.Finding, error) {
 	if !changed {
 		return doc, nil, nil
 	}
-	b, err := json.Marshal(arr)
-	return b, m.findings, err
+	if !ok {
+		v = arr[0]
+	}
+	b, err := marshalOrdered(v)
+	return []byte(b), m.findings, err
 }

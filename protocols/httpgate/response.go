@@ -373,8 +373,10 @@ func (f *filter) jsonBody(status int, h http.Header, body io.ReadCloser, codings
 			fs = mask.MergeFindings(fs, lfs)
 		}
 	}
-	if err == nil && f.chunked {
-		// A streamed array is most often one of deltas.
+	if err == nil && (f.chunked || len(out) <= maxFollowedDoc) {
+		// A streamed array is most often one of deltas; a client may
+		// join the strings of a small document too (chunks in an
+		// array, a value cut across fields).
 		var afs []mask.Finding
 		out, afs, err = followArray(p, out)
 		fs = mask.MergeFindings(fs, afs)

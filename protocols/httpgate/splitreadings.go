@@ -18,22 +18,45 @@ import (
 // ended before a piece were read with it already.
 
 // maxJoinedRun bounds the joined data kept per field (a compressed value
-// of some 1.5 KiB in base85): a run longer than
-// that is read from its last maxJoinedRun bytes.
+// of some 1.5 KiB in base85). A run longer than that cannot be read
+// whole as a client decodes it: the piece that makes a run spanning
+// pieces longer, and every piece that continues a run kept only in part,
+// is cut (redacted), so the client never gets more of a run than was
+// read from its start.
 const maxJoinedRun = 2 << 10
 
 // joinedReadings reads piece s of the field at path joined to what the
-// field sent before.
-func (m *sseMasker) joinedReadings(path, s string) error {
+// field sent before; it reports whether s must be cut (see maxJoinedRun).
+func (m *sseMasker) joinedReadings(path, s string) (bool, error) {
 	if m.runs == nil {
 		m.runs = map[string]string{}
+		m.runCut = map[string]bool{}
 	}
 	prev, known := m.runs[path]
 	if !known && len(m.runs) >= sseMaxFields {
 		path, prev = "", m.runs[""]
 	}
+	if m.runCut[path] {
+		if s != "" && base85Char(s[0]) {
+			return true, nil
+		}
+		// The run ended: what the client decodes of it was read.
+		delete(m.runCut, path)
+		prev = ""
+	}
 	joined := prev + s
 	at := len(prev)
+	end := len(joined)
+	last := end
+	for last > 0 && base85Char(joined[last-1]) {
+		last--
+	}
+	if last < at && end-last > maxJoinedRun-protoHold {
+		// A run across the join too long to be read whole.
+		m.runs[path] = ""
+		m.runCut[path] = true
+		return true, nil
+	}
 	start := at
 	for start > 0 && base85Char(joined[start-1]) {
 		start--
@@ -42,7 +65,7 @@ func (m *sseMasker) joinedReadings(path, s string) error {
 	if prev != "" {
 		text := []byte(joined[from:])
 		if packed.ProtoGlued(text, m.p.Finds) {
-			return errProtoField
+			return false, errProtoField
 		}
 		// The run near the join is read whole (a value decoded there
 		// spans it); the run from its start only for packed data, whose
@@ -52,25 +75,23 @@ func (m *sseMasker) joinedReadings(path, s string) error {
 		near := max(start, at-base85Behind)
 		if len(joined)-near >= packed.MinBase85Run {
 			if err := refuseBase85(m.p, []byte(joined[near:]), &m.decodes); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if near > start {
 			if err := refusePackedBase85(m.p, []byte(joined[start:])); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	// Keep what the next piece may join: the last run and the framing
-	// before it.
-	end := len(joined)
-	start = end
-	for start > 0 && base85Char(joined[start-1]) {
-		start--
+	// before it; a run of this piece alone too long to keep whole cuts
+	// the pieces that continue it.
+	if end-last > maxJoinedRun-protoHold {
+		m.runCut[path] = true
 	}
-	keep := joined[max(0, start-protoHold, end-maxJoinedRun):]
-	m.runs[path] = keep
-	return nil
+	m.runs[path] = joined[max(0, last-protoHold, end-maxJoinedRun):]
+	return false, nil
 }
 
 // base85Char reports whether c is a character of a base85 alphabet

@@ -2,7 +2,6 @@ package httpgate
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -49,6 +48,15 @@ type sseMasker struct {
 	readings bool
 	decodes  verdicts
 	runs     map[string]string
+	runCut   map[string]bool
+	// leaves and seen: the last strings of the stream and what is
+	// known of their fields, for the joins across fields (crossfields.go).
+	leaves []crossLeaf
+	seen   map[string]*fieldSeen
+	record int
+	// maskedRecord: the record was changed by masking it alone, which
+	// may have taken fields out of it.
+	maskedRecord bool
 }
 
 // sseTail bounds the data kept to detect values split across events: the
@@ -141,6 +149,7 @@ func (m *sseMasker) emit(ev []byte) error {
 			break
 		}
 	}
+	m.maskedRecord = s != string(ev)
 	if d, err := m.follow(data); err != nil {
 		return err
 	} else if d != data {
@@ -154,35 +163,38 @@ func (m *sseMasker) emit(ev []byte) error {
 // client decodes it, given the data sent before: data itself, or with the
 // part that completes a match split across events redacted.
 func (m *sseMasker) follow(data string) (string, error) {
-	var doc any
-	if jsonData(data) && decodeJSON(data, &doc) == nil {
-		changed, err := m.joinFields(&doc, "")
-		if err != nil || !changed {
-			return data, err
-		}
-		b, err := json.Marshal(doc)
-		return string(b), err
+	m.record++
+	if m.maskedRecord {
+		// Fields masking took out are not missing from the record.
+		defer m.presentAll()
 	}
+	if jsonData(data) {
+		if doc, err := decodeOrdered(data); err == nil {
+			changed, err := m.joinFields(&doc, "")
+			if err != nil || !changed {
+				return data, err
+			}
+			return marshalOrdered(doc)
+		}
+	}
+	own := m.tail
+	m.note("", data)
 	hit, err := m.joins(&m.tail, "", data)
-	if err != nil || !hit {
+	if err != nil {
 		return data, err
 	}
+	if !hit {
+		if hit, err = m.cross("", data, own); err != nil {
+			return data, err
+		}
+	}
+	if !hit {
+		m.leaf("", data)
+		return data, nil
+	}
 	m.tail = m.tail[:max(0, len(m.tail)-len(data))] + "[REDACTED]"
+	m.leaf("", "[REDACTED]")
 	return "[REDACTED]", nil
-}
-
-// decodeJSON decodes data keeping numbers as written, so that an event
-// re-encoded after a redaction keeps its other values exactly.
-func decodeJSON(data string, v *any) error {
-	dec := json.NewDecoder(strings.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("data after the JSON value")
-	}
-	return nil
 }
 
 // jsonData reports whether data looks like a JSON object, array or
@@ -204,7 +216,7 @@ func (m *sseMasker) joins(tail *string, path, s string) (bool, error) {
 	if hit {
 		m.findings = mask.MergeFindings(m.findings, fs)
 	} else if m.readings {
-		if err := m.joinedReadings(path, s); err != nil {
+		if hit, err = m.joinedReadings(path, s); err != nil {
 			return false, err
 		}
 	}
@@ -215,9 +227,11 @@ func (m *sseMasker) joins(tail *string, path, s string) (bool, error) {
 	return hit, nil
 }
 
-// joinFields follows the string fields of JSON data across events and
-// replaces one whose value completes a match begun in the same field of
-// earlier events.
+// joinFields follows the string fields of JSON data (as decodeOrdered
+// returns it) across events and replaces one whose value completes a
+// match begun in the same field of earlier events, or in the strings a
+// client may join across fields (see cross). A string that is itself
+// JSON is followed field by field too.
 func (m *sseMasker) joinFields(v *any, path string) (bool, error) {
 	switch x := (*v).(type) {
 	case string:
@@ -225,36 +239,84 @@ func (m *sseMasker) joinFields(v *any, path string) (bool, error) {
 			m.fields = map[string]string{}
 		}
 		tail, known := m.fields[path]
+		at := path
 		if !known && len(m.fields) >= sseMaxFields {
 			// Too many fields to follow: the new one joins the whole
 			// data's tail instead.
-			path, tail = "", m.tail
+			at, tail = "", m.tail
 		}
-		hit, err := m.joins(&tail, path, x)
+		own := tail
+		m.note(path, x)
+		hit, err := m.joins(&tail, at, x)
 		if err != nil {
 			return false, err
+		}
+		inner := false
+		if !hit && jsonData(x) {
+			// JSON inside a string: its client decodes it and joins its
+			// strings.
+			if doc, err := decodeOrdered(x); err == nil {
+				if _, str := doc.(string); !str {
+					inner = true
+					c, err := m.joinFields(&doc, path+"/\x00")
+					if err != nil {
+						return false, err
+					}
+					if c {
+						s, err := marshalOrdered(doc)
+						if err != nil {
+							return false, err
+						}
+						*v = s
+						tail = tail[:max(0, len(tail)-len(x))] + s
+					}
+				}
+			}
+		}
+		folded := ""
+		if !hit && !inner {
+			// Chunks of an array: the field with its indexes folded.
+			if f := foldIndexes(path); f != path {
+				folded = "\x01" + f
+				hit, err = m.joinHolds(m.fields[folded], x)
+				if err != nil {
+					return false, err
+				}
+			}
+		}
+		if !hit && !inner {
+			if hit, err = m.cross(path, x, own); err != nil {
+				return false, err
+			}
+		}
+		if _, fk := m.fields[folded]; folded != "" && (fk || len(m.fields) < sseMaxFields) {
+			ft := m.fields[folded] + (*v).(string)
+			if hit {
+				ft = m.fields[folded] + "[REDACTED]"
+			}
+			m.fields[folded] = ft[max(0, len(ft)-m.tailLen()):]
 		}
 		if hit {
 			*v = "[REDACTED]"
 			tail = tail[:max(0, len(tail)-len(x))] + "[REDACTED]"
 		}
-		if path == "" {
+		if !inner {
+			m.leaf(path, (*v).(string))
+		}
+		if at == "" {
 			m.tail = tail
 		} else {
-			m.fields[path] = tail
+			m.fields[at] = tail
 		}
-		return hit, nil
-	case map[string]any:
+		return hit || (inner && (*v).(string) != x), nil
+	case jsonObject:
 		changed := false
-		for k, e := range x {
-			c, err := m.joinFields(&e, path+"/"+k)
+		for i := range x {
+			c, err := m.joinFields(&x[i].val, path+"/"+x[i].key)
 			if err != nil {
 				return false, err
 			}
-			if c {
-				x[k] = e
-				changed = true
-			}
+			changed = changed || c
 		}
 		return changed, nil
 	case []any:
