@@ -4,7 +4,6 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -443,6 +442,7 @@ func hexListOf(v string) string {
 func runMore(t *testing.T, p *Policy, stream bool) (leaks []encLeak, probes int) {
 	t.Helper()
 	utf8 := wides[0]
+	var ps []encProbe
 	for _, sp := range moreSpellings() {
 		for _, s := range encSamples {
 			if sp.kinds != nil && !sp.kinds(s) {
@@ -450,22 +450,11 @@ func runMore(t *testing.T, p *Policy, stream bool) (leaks []encLeak, probes int)
 			}
 			ev := sp.enc(s)
 			for _, w := range gapWrappers {
-				in := []byte(w.wrap(ev))
-				probes++
-				out, err := maskBytes(p, in, stream)
-				if errors.Is(err, ErrLimit) {
-					continue
-				}
-				if err != nil {
-					t.Fatalf("%s %s: %v", sp.name, w.name, err)
-				}
-				if leakIn(s, sp, w, utf8, out) {
-					leaks = append(leaks, encLeak{sp.name, w.name, utf8.name, s.kind, string(in), string(out)})
-				}
+				ps = append(ps, encProbe{s, sp, w, utf8, []byte(w.wrap(ev))})
 			}
 		}
 	}
-	return leaks, probes
+	return maskProbes(t, p, ps, stream), len(ps)
 }
 
 // TestMoreNotationsGenerator: no sample, in any of the notations above

@@ -7,9 +7,12 @@ import (
 	"html"
 	"maps"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"unicode"
 	"unicode/utf16"
@@ -509,6 +512,7 @@ func runEncodings(t *testing.T, p *Policy, stream bool) (leaks []encLeak, probes
 			t.Fatalf("the plain sample %q is not masked: %q %v", s.value, plain, err)
 		}
 	}
+	var ps []encProbe
 	for _, sp := range encSpellings() {
 		for _, s := range encSamples {
 			if sp.kinds != nil && !sp.kinds(s) {
@@ -525,23 +529,56 @@ func runEncodings(t *testing.T, p *Policy, stream bool) (leaks []encLeak, probes
 						// characters beyond the BMP are not (wide.go).
 						continue
 					}
-					in := wd.enc(w.wrap(ev))
-					probes++
-					out, err := maskBytes(p, in, stream)
-					if errors.Is(err, ErrLimit) {
-						continue // fails closed: nothing is sent
-					}
-					if err != nil {
-						t.Fatalf("%s %s %s: %v", sp.name, w.name, wd.name, err)
-					}
-					if leakIn(s, sp, w, wd, out) {
-						leaks = append(leaks, encLeak{sp.name, w.name, wd.name, s.kind, string(in), string(out)})
-					}
+					ps = append(ps, encProbe{s, sp, w, wd, wd.enc(w.wrap(ev))})
 				}
 			}
 		}
 	}
-	return leaks, probes
+	return maskProbes(t, p, ps, stream), len(ps)
+}
+
+// encProbe is one sample in one spelling, wrapper and character encoding.
+type encProbe struct {
+	s  encSample
+	sp encSpelling
+	w  encWrapper
+	wd wide
+	in []byte
+}
+
+// maskProbes masks every probe's input (by Value, or by the stream
+// masker when stream is set) on one worker per core and returns, in the
+// probes' order, those whose masked output the probe's reader reads the
+// sample back from. An input too large to mask (ErrLimit) fails closed:
+// nothing is sent. Any other error fails t.
+func maskProbes(t *testing.T, p *Policy, probes []encProbe, stream bool) (leaks []encLeak) {
+	t.Helper()
+	outs := make([][]byte, len(probes))
+	errs := make([]error, len(probes))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(probes); i = int(next.Add(1) - 1) {
+				outs[i], errs[i] = maskBytes(p, probes[i].in, stream)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, pr := range probes {
+		if errors.Is(errs[i], ErrLimit) {
+			continue
+		}
+		if errs[i] != nil {
+			t.Fatalf("%s %s %s: %v", pr.sp.name, pr.w.name, pr.wd.name, errs[i])
+		}
+		if leakIn(pr.s, pr.sp, pr.w, pr.wd, outs[i]) {
+			leaks = append(leaks, encLeak{pr.sp.name, pr.w.name, pr.wd.name, pr.s.kind, string(pr.in), string(outs[i])})
+		}
+	}
+	return leaks
 }
 
 // leakIn decodes out as the probe's reader would.

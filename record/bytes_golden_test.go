@@ -116,6 +116,7 @@ func goldenDigests(t *testing.T) []string {
 // per-statement speed work (testdata/record_bytes.golden, made by that
 // code with -update-golden): the speed work changes no byte of a record.
 func TestRecordBytesGolden(t *testing.T) {
+	t.Parallel()
 	got := goldenDigests(t)
 	const path = "testdata/record_bytes.golden"
 	if *updateGolden {

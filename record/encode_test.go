@@ -3,12 +3,15 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,10 +46,33 @@ func checkEncoder(enc func([]byte, *gate.Event) ([]byte, bool), n int, seed uint
 // encoding/json does: the stored body, and so its hash, cannot depend on
 // which path encoded it.
 func TestEncoderMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	const n = 20000
-	fast, err := checkEncoder(appendEvent, n, 1)
-	if err != nil {
+	// One worker per core, each with a generator of its own (seeds 1, 101,
+	// 201, ...): the first's events are the first of seed 1, as one
+	// generator gave them; generating is most of the cost.
+	workers := runtime.GOMAXPROCS(0)
+	fasts := make([]int, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			count := n / workers
+			if w == 0 {
+				count += n % workers
+			}
+			fasts[w], errs[w] = checkEncoder(appendEvent, count, 1+100*uint64(w))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
+	}
+	fast := 0
+	for _, f := range fasts {
+		fast += f
 	}
 	// The guard is only as good as the share of events it puts through
 	// the fast path.
@@ -59,6 +85,7 @@ func TestEncoderMatchesEncodingJSON(t *testing.T) {
 // marshalEvent (fast path or fallback) and json.Marshal agree on every
 // event, errors included.
 func TestMarshalEventMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
 	g := &eventGen{r: rand.New(rand.NewPCG(2, 19))}
 	for i := 0; i < 5000; i++ {
 		e := g.event()
@@ -351,6 +378,7 @@ func (g *eventGen) jsonValue(depth int) any {
 // A request mayHoldSecrets rules out is one secretValues leaves alone, so
 // body may store it without a copy.
 func TestMayHoldSecretsCoversSecretValues(t *testing.T) {
+	t.Parallel()
 	r := &redactor{key: []byte("k"), names: mask.CompileSecretNames(nil)}
 	g := &eventGen{r: rand.New(rand.NewPCG(3, 19))}
 	skipped := 0
@@ -378,6 +406,7 @@ func TestMayHoldSecretsCoversSecretValues(t *testing.T) {
 // finds nothing to replace and returns an equal copy: skipping it changes
 // nothing.
 func TestNamedInCoversRedactNamed(t *testing.T) {
+	t.Parallel()
 	r := &redactor{key: []byte("k"), names: mask.CompileSecretNames(nil)}
 	g := &eventGen{r: rand.New(rand.NewPCG(6, 19))}
 	names := []string{"password", "token", "api_key", "user", "Authorization", "x"}

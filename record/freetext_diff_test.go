@@ -276,6 +276,7 @@ func sortedCopy(s []string) []string {
 // oracle on generated texts and events: it must find exactly what the
 // oracle finds (and so never less).
 func TestFreeTextPrefilterDifferential(t *testing.T) {
+	t.Parallel()
 	names := mask.CompileSecretNames(nil)
 	filter := newNameFilter(nil)
 	g := textGen{rng: rand.New(rand.NewPCG(7, 11))}

@@ -50,6 +50,7 @@ func prefilterTexts(n int) [][]byte {
 // JSON or not, it returns the same rules, and so scan runs the same rules
 // and finds the same values.
 func TestTriggeredMatchesOld(t *testing.T) {
+	t.Parallel()
 	names := mask.CompileSecretNames(nil)
 	filter := newNameFilter(nil)
 	n := 60000

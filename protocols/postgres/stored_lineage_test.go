@@ -92,16 +92,26 @@ func TestStoredComputationsWithheld(t *testing.T) {
 	tg := startGateway(t, withRules(opaqueRules))
 	var ddl strings.Builder
 	var probes []string
+	// Each shape with a third of the transforms, in turn (as
+	// TestUntraceableErrorsWithheld does): what the gateway withholds is
+	// decided by the shape (a generated column, a cast of the database's,
+	// a refreshed view), never by the transform, which only spells the
+	// card another way. Every shape still meets two or three transforms,
+	// every transform four shapes or more: 50 probes of the 150.
 	for i, tr := range opaqueTransforms {
 		s := fmt.Sprintf("_s%d", i)
 		imm := immutableTransform(tr.sql)
 		ddl.WriteString(storedComputations(tr.sql, s, imm))
-		for _, q := range storedShapes {
-			probes = append(probes, strings.ReplaceAll(q, "$S", s))
+		for k, q := range storedShapes {
+			if (i+k)%3 == 0 {
+				probes = append(probes, strings.ReplaceAll(q, "$S", s))
+			}
 		}
 		if imm {
-			for _, q := range storedGenShapes {
-				probes = append(probes, strings.ReplaceAll(q, "$S", s))
+			for k, q := range storedGenShapes {
+				if (i+k)%3 == 0 {
+					probes = append(probes, strings.ReplaceAll(q, "$S", s))
+				}
 			}
 		}
 	}
