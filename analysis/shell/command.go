@@ -18,9 +18,10 @@ const (
 	MaxCommandBytes = 256 << 10
 	maxDepth        = 8    // nested sh -c, eval, wrappers
 	maxCommands     = 4096 // simple commands in one command line
-	// maxParens bounds the nesting of parentheses ($(, $((, subshells): the
-	// parser's time grows faster than linearly with it.
-	maxParens = 200
+	// maxParsed bounds the bytes parsed for one command line, the line
+	// and every script nested in it (sh -c, eval, find -exec, ...) together:
+	// a script re-parsed at every level of nesting costs each level again.
+	maxParsed = 2 * MaxCommandBytes
 )
 
 // ErrCommand is wrapped by every error Parse returns. Its text keeps the
@@ -78,6 +79,8 @@ type analyzer struct {
 	// envChange: the command being recorded has a prefix assignment
 	// (GIT_EXTERNAL_DIFF=... git diff) that may make it run programs.
 	envChange bool
+	// parsed counts the bytes of every script parsed so far (maxParsed).
+	parsed int
 	// arith: arithmetic is evaluated on variables, whose values bash
 	// evaluates in turn (and can run commands from).
 	arith bool
@@ -92,8 +95,12 @@ func (a *analyzer) parse(src string, depth int) error {
 	if err := checkBytes(src); err != nil {
 		return err
 	}
-	if d := parenDepth(src); d > maxParens {
-		return fmt.Errorf("%w: parentheses nested %d deep, more than %d", ErrCommand, d, maxParens)
+	a.parsed += len(src)
+	if a.parsed > maxParsed {
+		return fmt.Errorf("%w: the scripts nested in the command (sh -c, eval, ...) come to more than %d bytes", ErrCommand, maxParsed)
+	}
+	if d := nestingDepth(src); d > maxNesting {
+		return fmt.Errorf("%w: nested or chained more than %d deep (brackets, $( ), ${ }, quotes, if/while/case, [[ ]], a && b, a | b, arithmetic operators): split it into several commands", ErrCommand, maxNesting)
 	}
 	f, err := syntax.NewParser(syntax.Variant(a.lang), syntax.KeepComments(true)).Parse(strings.NewReader(src), "")
 	if err != nil {
@@ -182,26 +189,6 @@ func (a *analyzer) parse(src string, depth int) error {
 		return true
 	})
 	return werr
-}
-
-// parenDepth is the deepest nesting of parentheses in s, quotes ignored:
-// an over-estimate errs on the side of refusing.
-func parenDepth(s string) int {
-	d, max := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			d++
-			if d > max {
-				max = d
-			}
-		case ')':
-			if d > 0 {
-				d--
-			}
-		}
-	}
-	return max
 }
 
 // dangerousEnv names variables that change which program runs or inject
