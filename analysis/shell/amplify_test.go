@@ -158,8 +158,14 @@ func measure(cmd string) cost {
 // (50 ms at least, for the noise of a shared machine). A command may be
 // refused, with the nesting error, but never costs more.
 func TestAmplifiers(t *testing.T) {
-	flat := measure(strings.Repeat("ls; ", MaxCommandBytes/4))
-	budget := max(50*time.Millisecond, 3*flat.cpu)
+	// Flat lines that are judged: one long word, and many short ones.
+	flat := measure("echo '" + strings.Repeat("a", MaxCommandBytes-8) + "'")
+	words := measure("echo " + strings.Repeat("a ", maxWords-2))
+	if flat.err != nil || words.err != nil {
+		t.Fatalf("flat lines refused: %v, %v", flat.err, words.err)
+	}
+	budget := max(50*time.Millisecond, 3*flat.cpu, 3*words.cpu)
+	t.Logf("flat line of %d words: %v, %d MB", maxWords-1, words.cpu, words.bytes>>20)
 	const maxBytes = 64 << 20
 	t.Logf("flat line of %d bytes: %v, %d MB; budget %v, %d MB", MaxCommandBytes, flat.cpu, flat.bytes>>20, budget, maxBytes>>20)
 	over, total := 0, 0

@@ -99,8 +99,12 @@ func (a *analyzer) parse(src string, depth int) error {
 	if a.parsed > maxParsed {
 		return fmt.Errorf("%w: the scripts nested in the command (sh -c, eval, ...) come to more than %d bytes", ErrCommand, maxParsed)
 	}
-	if d := nestingDepth(src); d > maxNesting {
+	d, words := nestingDepth(src)
+	if d > maxNesting {
 		return fmt.Errorf("%w: nested or chained more than %d deep (brackets, $( ), ${ }, quotes, if/while/case, [[ ]], a && b, a | b, arithmetic operators): split it into several commands", ErrCommand, maxNesting)
+	}
+	if words > maxWords {
+		return fmt.Errorf("%w: more than %d words or parts of words (quotes, escapes, expansions): split it into several commands", ErrCommand, maxWords)
 	}
 	f, err := syntax.NewParser(syntax.Variant(a.lang), syntax.KeepComments(true)).Parse(strings.NewReader(src), "")
 	if err != nil {

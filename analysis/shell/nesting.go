@@ -11,6 +11,11 @@ import "strings"
 // parsed.
 const maxNesting = 200
 
+// maxWords bounds the words of the commands in one script, and the parts
+// of words (quotes, escapes, expansions): the parser and the analyser keep
+// a tree node and a copy of every one, each read in four dialects.
+const maxWords = 16 << 10
+
 // nestFrame is one open construct of the scan: what closes it, how it
 // reads its text, and the length of the chain built in it so far.
 type nestFrame struct {
@@ -34,6 +39,8 @@ type nestScan struct {
 	start bool // at the start of a command: keywords and { } are reserved there
 	oper  bool // the last token was && || |: a newline continues the chain
 	docs  []hereDoc
+	let   bool // in the arguments of let: arithmetic
+	words int  // words of commands and their parts
 }
 
 type hereDoc struct {
@@ -42,11 +49,11 @@ type hereDoc struct {
 	strip  bool // <<- strips leading tabs
 }
 
-// nestingDepth is nestScan's bound for src.
-func nestingDepth(src string) int {
+// nestingDepth is nestScan's bound for src, and the words it counted.
+func nestingDepth(src string) (depth, words int) {
 	s := &nestScan{src: src}
 	s.run('c', 0)
-	return s.max
+	return s.max, s.words
 }
 
 // depth is the current bound: every open frame, and every chain link in it.
@@ -102,6 +109,9 @@ func (s *nestScan) run(mode byte, i int) {
 		}
 		f := s.top()
 		c := src[i]
+		if f.mode == 'c' && !wordEnd(c) && (i == 0 || wordEnd(src[i-1])) || strings.IndexByte("\\'\"`$", c) >= 0 {
+			s.words++ // a word, or a part of one: a tree node each
+		}
 		// Quotes and expansions read alike in every mode but here-document
 		// bodies and double quotes, where only $ ` \ act.
 		quoting := f.mode == 'c' || f.mode == 'p' || f.mode == 'a'
@@ -194,7 +204,7 @@ func (s *nestScan) arith(i int) int {
 		}
 	case c == '[':
 		s.push(nestFrame{mode: 'a', close: ']'})
-	case strings.IndexByte("+-*/%<>=!~&|^?:,", c) >= 0:
+	case strings.IndexByte(arithOps, c) >= 0:
 		s.link()
 	}
 	return i + 1
@@ -222,11 +232,14 @@ func (s *nestScan) param(i int) int {
 		if s.top().close == ')' {
 			s.stack = s.stack[:len(s.stack)-1]
 		}
-	case strings.IndexByte("+-*/%<>=!~&|^?:,", c) >= 0:
+	case strings.IndexByte(arithOps, c) >= 0:
 		s.link()
 	}
 	return i + 1
 }
+
+// arithOps are the bytes of arithmetic operators: each is a link of a chain.
+const arithOps = "+-*/%<>=!~&|^?:,"
 
 func wordEnd(c byte) bool {
 	return strings.IndexByte(" \t\n;&|()<>", c) >= 0
@@ -243,6 +256,7 @@ func (s *nestScan) code(i int) int {
 		s.start = start
 		return i + 1
 	case c == '\n':
+		s.let = false
 		if !s.oper {
 			s.top().chain = 0
 		}
@@ -261,6 +275,7 @@ func (s *nestScan) code(i int) int {
 		return i + j
 	case c == '&' || c == '|':
 		s.start = true
+		s.let = false
 		if i+1 < len(src) && (src[i+1] == c || c == '|' && src[i+1] == '&') {
 			s.oper = true
 			s.link()
@@ -275,6 +290,7 @@ func (s *nestScan) code(i int) int {
 		s.top().chain = 0
 		return i + 1
 	case c == ';':
+		s.let = false
 		s.oper = false
 		s.top().chain = 0
 		s.start = true
@@ -306,9 +322,12 @@ func (s *nestScan) code(i int) int {
 	case c == '[' && i > 0 && nameByte(src[i-1]):
 		s.push(nestFrame{mode: 'a', close: ']'}) // an array index: arithmetic
 		return i + 1
-	case c == '!' && start:
+	case c == '!' && (start || i+1 == len(src) || wordEnd(src[i+1])):
+		s.link() // ! x, and [[ ! ! x ]]
+		s.start = start
+		return i + 1
+	case s.let && strings.IndexByte(arithOps, c) >= 0:
 		s.link()
-		s.start = true
 		return i + 1
 	case c == '<' && strings.HasPrefix(src[i:], "<<<"):
 		return i + 3
@@ -327,7 +346,8 @@ func (s *nestScan) code(i int) int {
 	}
 	// The rest of a word: letters that open and close nothing.
 	j := i + 1
-	for j < len(src) && !wordEnd(src[j]) && strings.IndexByte("\\'\"`$#{}[]!", src[j]) < 0 {
+	for j < len(src) && !wordEnd(src[j]) && strings.IndexByte("\\'\"`$#{}[]!", src[j]) < 0 &&
+		(!s.let || strings.IndexByte(arithOps, src[j]) < 0) {
 		j++
 	}
 	return j
@@ -350,6 +370,8 @@ func (s *nestScan) keyword(w string) {
 		}
 	case "then", "do", "else", "elif", "function", "time":
 		s.start = true
+	case "let":
+		s.let = true // every argument is arithmetic
 	}
 }
 
