@@ -14,7 +14,7 @@ const maxNesting = 200
 // maxWords bounds the words of the commands in one script, and the parts
 // of words (quotes, escapes, expansions): the parser and the analyser keep
 // a tree node and a copy of every one, each read in four dialects.
-const maxWords = 16 << 10
+const maxWords = 32 << 10
 
 // nestFrame is one open construct of the scan: what closes it, how it
 // reads its text, and the length of the chain built in it so far.
