@@ -312,7 +312,9 @@ func (s *nestScan) code(i int) int {
 		}
 		s.start = true // after a case pattern
 		return i + 1
-	case c == '{' && start && (i+1 == len(src) || wordEnd(src[i+1])):
+	case c == '{' && (i == 0 || wordEnd(src[i-1])) && (i+1 == len(src) || wordEnd(src[i+1])):
+		// A { word opens a group wherever the parser may take it for one
+		// (function f {, coproc {, time {): an echo { over-counts.
 		s.push(nestFrame{mode: 'c', close: '}'})
 		s.start = true
 		return i + 1
@@ -368,7 +370,7 @@ func (s *nestScan) keyword(w string) {
 		if f := s.top(); f.close == 'k' && closes(w, f.kw) {
 			s.stack = s.stack[:len(s.stack)-1]
 		}
-	case "then", "do", "else", "elif", "function", "time":
+	case "then", "do", "else", "elif", "function", "time", "coproc":
 		s.start = true
 	case "let":
 		s.let = true // every argument is arithmetic
