@@ -109,7 +109,7 @@ func (s *nestScan) run(mode byte, i int) {
 		}
 		f := s.top()
 		c := src[i]
-		if f.mode == 'c' && !wordEnd(c) && (i == 0 || wordEnd(src[i-1])) || strings.IndexByte("\\'\"`$", c) >= 0 {
+		if f.mode == 'c' && !wordEnd(c) && (i == 0 || wordEnd(src[i-1])) || byteClass[c]&clsPart != 0 {
 			s.words++ // a word, or a part of one: a tree node each
 		}
 		// Quotes and expansions read alike in every mode but here-document
@@ -204,7 +204,7 @@ func (s *nestScan) arith(i int) int {
 		}
 	case c == '[':
 		s.push(nestFrame{mode: 'a', close: ']'})
-	case strings.IndexByte(arithOps, c) >= 0:
+	case byteClass[c]&clsOp != 0:
 		s.link()
 	}
 	return i + 1
@@ -232,7 +232,7 @@ func (s *nestScan) param(i int) int {
 		if s.top().close == ')' {
 			s.stack = s.stack[:len(s.stack)-1]
 		}
-	case strings.IndexByte(arithOps, c) >= 0:
+	case byteClass[c]&clsOp != 0:
 		s.link()
 	}
 	return i + 1
@@ -241,9 +241,24 @@ func (s *nestScan) param(i int) int {
 // arithOps are the bytes of arithmetic operators: each is a link of a chain.
 const arithOps = "+-*/%<>=!~&|^?:,"
 
-func wordEnd(c byte) bool {
-	return strings.IndexByte(" \t\n;&|()<>", c) >= 0
-}
+// Classes of bytes, looked up in byteClass.
+const (
+	clsWordEnd = 1 << iota // ends a word: blanks and operators
+	clsPart                // begins a part of a word: quotes, escapes, expansions
+	clsStop                // a word's fast path stops at it
+	clsOp                  // an arithmetic operator
+)
+
+var byteClass = func() (t [256]uint8) {
+	for cls, set := range map[uint8]string{clsWordEnd: " \t\n;&|()<>", clsPart: "\\'\"`$", clsStop: "\\'\"`$#{}[]!", clsOp: arithOps} {
+		for i := 0; i < len(set); i++ {
+			t[set[i]] |= cls
+		}
+	}
+	return t
+}()
+
+func wordEnd(c byte) bool { return byteClass[c]&clsWordEnd != 0 }
 
 // code reads one token of commands.
 func (s *nestScan) code(i int) int {
@@ -328,7 +343,7 @@ func (s *nestScan) code(i int) int {
 		s.link() // ! x, and [[ ! ! x ]]
 		s.start = start
 		return i + 1
-	case s.let && strings.IndexByte(arithOps, c) >= 0:
+	case s.let && byteClass[c]&clsOp != 0:
 		s.link()
 		return i + 1
 	case c == '<' && strings.HasPrefix(src[i:], "<<<"):
@@ -348,8 +363,11 @@ func (s *nestScan) code(i int) int {
 	}
 	// The rest of a word: letters that open and close nothing.
 	j := i + 1
-	for j < len(src) && !wordEnd(src[j]) && strings.IndexByte("\\'\"`$#{}[]!", src[j]) < 0 &&
-		(!s.let || strings.IndexByte(arithOps, src[j]) < 0) {
+	stop := uint8(clsWordEnd | clsStop)
+	if s.let {
+		stop |= clsOp
+	}
+	for j < len(src) && byteClass[src[j]]&stop == 0 {
 		j++
 	}
 	return j
