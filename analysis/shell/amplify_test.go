@@ -72,6 +72,10 @@ var amplifiers = []amplifier{
 	{"case-alternatives", "case x in a", "|a", "", "", ") ls;; esac"},
 	{"comment-chain", ": '", "# ", "", "", "'"},
 	{"sq-spans", "echo ", "'(' ", "", "", ""},
+	// Spans read again as code inside spans: each level re-reads the rest.
+	{"comment-quote-chain", ": ", "# ' ", "x", "", ""},
+	{"heredoc-nest", "", "cat <<E\n$(cat <<E\n", "x", "\nE\n)\nE", ""},
+	{"heredoc-nest-long", "", "cat <<E\n$(cat <<E\n", strings.Repeat("x", 200<<10), "\nE\n)\nE", ""},
 }
 
 // wrapping places a construct where the analyser reads it.

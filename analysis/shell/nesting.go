@@ -41,7 +41,16 @@ type nestScan struct {
 	docs  []hereDoc
 	let   bool // in the arguments of let: arithmetic
 	words int  // words of commands and their parts
+	// steps left to the scan and every span it reads again as code: a
+	// span inside a span (a quote in a comment in a here-document ...)
+	// is read once more at every level, so the work is bounded as a
+	// whole, and a script that exhausts it counts as nested too deep.
+	steps *int
 }
+
+// scanSteps bounds the bytes a scan reads, spans read again included, as
+// a multiple of the script's length.
+const scanSteps = 16
 
 type hereDoc struct {
 	delim  string
@@ -51,7 +60,8 @@ type hereDoc struct {
 
 // nestingDepth is nestScan's bound for src, and the words it counted.
 func nestingDepth(src string) (depth, words int) {
-	s := &nestScan{src: src}
+	steps := scanSteps * (len(src) + 64)
+	s := &nestScan{src: src, steps: &steps}
 	s.run('c', 0)
 	return s.max, s.words
 }
@@ -89,7 +99,7 @@ func (s *nestScan) asCode(text string) {
 	if text == "" || s.max > maxNesting {
 		return
 	}
-	sub := &nestScan{src: text, base: s.depth(), max: s.max}
+	sub := &nestScan{src: text, base: s.depth(), max: s.max, steps: s.steps}
 	sub.run('c', 0)
 	if sub.max > s.max {
 		s.max = sub.max
@@ -103,7 +113,13 @@ func (s *nestScan) run(mode byte, i int) {
 	s.start = true
 	s.note()
 	src := s.src
-	for i < len(src) && s.max <= maxNesting {
+	for last := i; i < len(src) && s.max <= maxNesting; {
+		// Charge the bytes the last token took (one at least).
+		if *s.steps -= max(1, i-last); *s.steps < 0 {
+			s.max = maxNesting + 1 // fail closed
+			return
+		}
+		last = i
 		if len(s.stack) == 0 {
 			s.stack = append(s.stack, nestFrame{mode: mode})
 		}
@@ -469,7 +485,7 @@ func (s *nestScan) hereDocs(i int) int {
 		text := s.src[body:min(i, len(s.src))]
 		s.asCode(text)
 		if !d.quoted && s.max <= maxNesting {
-			sub := &nestScan{src: text, base: s.depth(), max: s.max}
+			sub := &nestScan{src: text, base: s.depth(), max: s.max, steps: s.steps}
 			sub.run('h', 0)
 			s.max = max(s.max, sub.max)
 		}
