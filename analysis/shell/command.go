@@ -18,9 +18,10 @@ const (
 	MaxCommandBytes = 256 << 10
 	maxDepth        = 8    // nested sh -c, eval, wrappers
 	maxCommands     = 4096 // simple commands in one command line
-	// maxParens bounds the nesting of parentheses ($(, $((, subshells): the
-	// parser's time grows faster than linearly with it.
-	maxParens = 200
+	// maxParsed bounds the bytes parsed for one command line, the line
+	// and every script nested in it (sh -c, eval, find -exec, ...) together:
+	// a script re-parsed at every level of nesting costs each level again.
+	maxParsed = 2 * MaxCommandBytes
 )
 
 // ErrCommand is wrapped by every error Parse returns. Its text keeps the
@@ -46,12 +47,29 @@ func Parse(cmd string) (*gate.SSH, error) {
 	if strings.IndexByte(cmd, 0) >= 0 {
 		return nil, fmt.Errorf("%w: command contains a NUL byte", ErrCommand)
 	}
+	if err := checkNesting(cmd); err != nil {
+		return nil, err
+	}
 	return parseDialects(cmd)
 }
 
-// analyse reads cmd, and every script nested in it, in one shell dialect.
+// checkNesting refuses a script nested, chained or split into words
+// beyond what the parser can read in bounded time and memory (nesting.go).
+func checkNesting(src string) error {
+	d, words := nestingDepth(src)
+	if d > maxNesting {
+		return fmt.Errorf("%w: nested or chained more than %d deep (brackets, $( ), ${ }, quotes, if/while/case, [[ ]], a && b, a | b, arithmetic operators): split it into several commands", ErrCommand, maxNesting)
+	}
+	if words > maxWords {
+		return fmt.Errorf("%w: more than %d words or parts of words (quotes, escapes, expansions): split it into several commands", ErrCommand, maxWords)
+	}
+	return nil
+}
+
+// analyse reads cmd, and every script nested in it, in one shell dialect;
+// cmd has passed checkNesting (Parse).
 func analyse(cmd string, lang syntax.LangVariant) (*gate.SSH, error) {
-	a := &analyzer{out: &gate.SSH{Kind: "exec", Command: cmd}, seen: map[string]bool{}, lang: lang}
+	a := &analyzer{out: &gate.SSH{Kind: "exec", Command: cmd}, seen: map[string]bool{}, lang: lang, checked: true}
 	if err := a.parse(cmd, 0); err != nil {
 		return nil, err
 	}
@@ -78,6 +96,11 @@ type analyzer struct {
 	// envChange: the command being recorded has a prefix assignment
 	// (GIT_EXTERNAL_DIFF=... git diff) that may make it run programs.
 	envChange bool
+	// checked: the next script parsed is the command line, which Parse
+	// checked (checkNesting) before any dialect read it.
+	checked bool
+	// parsed counts the bytes of every script parsed so far (maxParsed).
+	parsed int
 	// arith: arithmetic is evaluated on variables, whose values bash
 	// evaluates in turn (and can run commands from).
 	arith bool
@@ -92,8 +115,14 @@ func (a *analyzer) parse(src string, depth int) error {
 	if err := checkBytes(src); err != nil {
 		return err
 	}
-	if d := parenDepth(src); d > maxParens {
-		return fmt.Errorf("%w: parentheses nested %d deep, more than %d", ErrCommand, d, maxParens)
+	a.parsed += len(src)
+	if a.parsed > maxParsed {
+		return fmt.Errorf("%w: the scripts nested in the command (sh -c, eval, ...) come to more than %d bytes", ErrCommand, maxParsed)
+	}
+	if a.checked {
+		a.checked = false // Parse checked the command line itself, once for every dialect
+	} else if err := checkNesting(src); err != nil {
+		return err
 	}
 	f, err := syntax.NewParser(syntax.Variant(a.lang), syntax.KeepComments(true)).Parse(strings.NewReader(src), "")
 	if err != nil {
@@ -182,26 +211,6 @@ func (a *analyzer) parse(src string, depth int) error {
 		return true
 	})
 	return werr
-}
-
-// parenDepth is the deepest nesting of parentheses in s, quotes ignored:
-// an over-estimate errs on the side of refusing.
-func parenDepth(s string) int {
-	d, max := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '(':
-			d++
-			if d > max {
-				max = d
-			}
-		case ')':
-			if d > 0 {
-				d--
-			}
-		}
-	}
-	return max
 }
 
 // dangerousEnv names variables that change which program runs or inject

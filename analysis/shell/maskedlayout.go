@@ -28,6 +28,9 @@ import "strings"
 // lays out, counts, cuts or orders what it prints by what it holds (see
 // above).
 func layoutLeak(prog string, args []string) (string, bool) {
+	if what, ok := sizeLeak(prog, args); ok {
+		return what, true
+	}
 	switch prog {
 	case "wc":
 		return wcCounts(args)

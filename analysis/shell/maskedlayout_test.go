@@ -21,6 +21,14 @@ var maskedLeakFamilies = map[string][]string{
 		"printf '%%-40s|\\n' \"$(cat %d/f)\"", "printf '%%40s|\\n' \"$(cat %d/f)\"", "printf '%%*s|\\n' 40 \"$(cat %d/f)\"",
 		"printf '%%.3s\\n' \"$(cat %d/f)\"", "printf '%%10b|\\n' \"$(cat %d/f)\"", "ps -o comm:30,pid", "ps -eo args,pid",
 		"ps -eo pid,comm:40,etime", "ps -o ucmd,pid -p 1"},
+	// The size of a file that holds a masked value, or a column cut at a
+	// width (a masked command line or user name by its prefix).
+	"size": {"stat %d/f", "stat -t %d/f", "stat --terse %d/f", "stat -c %%s %d/f", "stat --format=%%s %d/f", "stat -c '%%n %%b' %d/f",
+		"stat --printf '%%10s\\n' %d/f", "stat -L %d/f", "ls -l %d/f", "ls -ld %d/f", "ls -s %d/f", "ls -la %d", "ls -lh %d/f", "ls -g %d/f",
+		"ls -o %d/f", "ls -n %d/f", "ls -S %d", "ls --sort=size %d", "ls --size %d/f", "ls --format=long %d/f", "ls --format=verbose %d",
+		"dir -l %d", "du -b %d/f", "du --apparent-size %d/f", "du --bytes %d/f", "du -B1 %d/f", "du --block-size=1 %d/f", "du -ab %d",
+		"du --app -h %d/f", "find %d -size -20c", "find %d -ls", "find %d -printf '%%s %%p\\n'", "find %d -printf '%%k\\n'", "find %d -fls /dev/stdout",
+		"tree -s %d", "tree -h %d", "tree --du %d", "file %d/f", "file -b %d/f", "w", "w -h", "last", "last -n 5", "lastb", "lsof", "lsof -i :80", "lsof -p 1"},
 	// Processes and units: ordered by, cut at, or matched against what
 	// they hold.
 	"process": {"ps --sort=args", "ps aux --sort cmd", "ps k args", "ps axk comm", "ps -eo args:10", "ps --cols 40 -eo pid,args",
@@ -42,11 +50,11 @@ var maskedLeakWraps = []string{"%s", "%s | head -n 3", "sudo %s", "timeout 5 %s"
 var maskedBenign = []string{"ps aux", "ps -ef", "ps -eo pid,user,args", "ps -o pid,etime,args -p 1", "ps -u www-data",
 	"ps --pid 1 -o pid,stat,args", "systemctl status --full sshd", "systemctl status -l nginx", "systemctl is-active nginx",
 	"systemctl show -p MainPID nginx", "systemctl cat nginx", "journalctl -u nginx -n 50 --no-pager", "journalctl -k -o short-iso",
-	"journalctl --since today -o cat", "wc -l /var/log/syslog", "wc -w /etc/motd", "printf '%s\\n' done", "ls -ld /var/log",
-	"du -sh /var/log", "du -s /srv /var", "find /var/log -maxdepth 0 -mtime -1", "stat /etc/passwd", "df -h", "free -m", "uptime",
+	"journalctl --since today -o cat", "wc -l /var/log/syslog", "wc -w /etc/motd", "printf '%s\\n' done", "ls -1d /var/log",
+	"du -sh /var/log", "du -s /srv /var", "find /var/log -maxdepth 0 -mtime -1", "stat -c '%n %A %U %y' /etc/passwd", "stat -f /", "ls -1d /srv/a", "df -h", "free -m", "uptime",
 	"cat /etc/os-release", "head -n 20 /var/log/syslog", "tail -n 100 /var/log/nginx/error.log", "id", "whoami", "hostname",
 	"uname -a", "pgrep -x nginx", "date", "cp -r /srv/a /srv/b", "rm -r /tmp/build", "chmod -R 640 /srv/data", "ls -d /srv/a /srv/b",
-	"echo ok", "cat /srv/app/config.yml", "ss -tlnp", "ip addr", "lsof -i :80", "getent passwd root", "env", "ps axjf", "ps -eLf",
+	"echo ok", "cat /srv/app/config.yml", "ss -tlnp", "ip addr", "lsof +c 0 -i :80", "last -w", "who", "file --mime-type /etc/hosts", "du -sk /srv/a", "find /srv -maxdepth 0 -print", "getent passwd root", "env", "ps axjf", "ps -eLf",
 	"ps aux --sort=-%mem", "ps -eo pid,etime,args --sort=-etime", "ps -o pid= -p 1", "ps -eo pid:8,etime=AGE,args=",
 	"ps -o args=CMD,PID -p 1", "ps -eo pid,args=", "ps -o pid -o args", "ps axk -rss", "printf '%-10s %s\\n' a b"}
 
@@ -56,6 +64,9 @@ var maskedBenign = []string{"ps aux", "ps -ef", "ps -eo pid,user,args", "ps -o p
 // carriers passed (168 order, 112 length, 272 process: ls -U, find, du,
 // wc -c, printf %-40s, ps --sort=args, ps -o comm:30, systemctl
 // list-units, journalctl -F ...); 0 of 51 benign refused, before and now.
+// The size family, added later: 119 of 329 passed (stat, stat -c %s, ls
+// -ld, du -b, w, last, lsof ...), 0 now; of the benign lines, stat F, ls
+// -ld D and lsof -i :80 are refused now and their safe forms listed.
 func TestMaskedLayoutGenerated(t *testing.T) {
 	t.Parallel()
 	probes, passed := 0, 0

@@ -104,7 +104,7 @@ func TestMaskedRewritingOptionsEverySpelling(t *testing.T) {
 		"printf '%s\\n' 9 \"$(cat F)\"", "printf '%b\\n' \"$(cat F)\"",
 		"echo $(cat F)", "echo \"$(cat F)\"", "echo `cat F`", "echo 9 $(cat F)", "echo \"$HOME\" $USER", "pgrep -x sshd", "pgrep -u root -x sshd",
 		"journalctl -u sshd -n 50", "journalctl _SYSTEMD_UNIT=sshd.service _PID=1", "journalctl --since=today -o cat", "printf '%s|%%\\n' x",
-		"file F", "file -b F", "file -L -i F", "file -f names", "cat -n F", "cat -b F", "cat -s F", "cat -E F", "cat --number F"}
+		"file --mime-type F", "file -b --mime-type F", "file -L -i F", "file -i -f names", "cat -n F", "cat -b F", "cat -s F", "cat -E F", "cat --number F"}
 	for _, l := range plain {
 		s, err := Parse(l)
 		if err != nil {

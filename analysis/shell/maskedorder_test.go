@@ -82,10 +82,10 @@ func TestNameOrderGenerated(t *testing.T) {
 			t.Errorf("%q: an unsorted listing not caught", l)
 		}
 	}
-	for _, l := range []string{"ls -d /srv/d", "ls -ld /srv/d/a /srv/d/b", "ls --directory x", "ls -ldU /srv/d", "echo '*' \"*\" \\*",
+	for _, l := range []string{"ls -d /srv/d", "ls -1d /srv/d/a /srv/d/b", "ls --directory x", "ls -dU /srv/d", "echo '*' \"*\" \\*",
 		"cat /srv/d/a", "find /srv/d -maxdepth 0", "find /srv/d -maxdepth 0 -printf x", "du -s /srv/d", "du -sh /srv/d /var/log",
 		"du --summarize /srv", "du -d 0 /srv", "du --max-depth=0 /srv", "cp -r /srv/d /tmp/e", "rm -r /tmp/e", "chmod -R 600 /srv/d",
-		"cp -v a b", "stat /srv/d/a"} {
+		"cp -v a b", "stat -c '%n %A' /srv/d/a"} {
 		s, err := Parse(l)
 		if err != nil {
 			t.Fatalf("%s: %v", l, err)

@@ -13,11 +13,11 @@ import (
 func TestOutputTransform(t *testing.T) {
 	t.Parallel()
 	faithful := []string{
-		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -ladU /data",
+		"cat F", "head -n 5 F", "tail -n 20 -f F", "ls -adU /data",
 		"wc -l F", "printf '%s\\n' hello", "printf '%-10s|%%\\n' x", "echo ~ hello", "echo \"$HOME\" ${PATH} $USER", "echo $(cat F)", "echo 'price: 5$'",
 		"find . -maxdepth 0 -type d", "find F -maxdepth 0 -exec cat {} \\;", "timeout 5 cat F", "ls -dU", "cat /data/F", "ls -d .", "echo '*.csv' \"a?\"",
-		"ls -lad -- 'a*'", "ls -d a\\*",
-		"sudo cat F", "nl F | cat", "stat -c %s F", "date", "du -sh .", "cat F > /tmp/x; cat /tmp/x",
+		"ls -ad -- 'a*'", "ls -d a\\*",
+		"sudo cat F", "nl F | cat", "stat -c %n F", "date", "du -sh .", "cat F > /tmp/x; cat /tmp/x",
 	}
 	for _, l := range faithful {
 		s, err := Parse(l)
