@@ -63,6 +63,17 @@ var amplifiers = []amplifier{
 	{"redirect-subst", "", "cat <$(echo ", "x", ")", ""},
 	{"array-subst", "a=(", "$(echo ", "x", ")", ")"},
 	{"semicolons", "", "ls; ", "ls", "", ""},
+	// Redirections: each target is a word of its own to the parser.
+	{"redirect-chain", "ls", " >a", "", "", ""},
+	{"append-chain", "ls", " >>a", "", "", ""},
+	{"input-chain", "cat", " <a", "", "", ""},
+	{"fd-redirect-chain", "ls", " 2>a", "", "", ""},
+	{"clobber-chain", "ls", " >|a", "", "", ""},
+	{"both-redirect-chain", "ls", " &>a", "", "", ""},
+	{"dup-chain", "ls", " >&2", "", "", ""},
+	{"readwrite-chain", "cat", " <>a", "", "", ""},
+	{"herestring-chain", "cat", " <<<a", "", "", ""},
+	{"redirect-glued", "ls", ">a", "", "", ""},
 	// Tricks on the bound's reading of quotes and reserved words.
 	{"brace-literal-close", "", "{ echo }; ", "ls", "; }", ""},
 	{"param-quote", "echo ", "\"${a:-'}\" $(echo ", "x", ")", "'\""},

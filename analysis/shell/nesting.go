@@ -366,6 +366,10 @@ func (s *nestScan) code(i int) int {
 		return i + 3
 	case c == '<' && strings.HasPrefix(src[i:], "<<"):
 		return s.hereDocOp(i + 2)
+	case c == '<' || c == '>':
+		// A redirection: its target starts a word of its own (a node
+		// of the tree, like any word).
+		return i + 1
 	}
 	if start && c >= 'a' && c <= 'z' {
 		j := i
