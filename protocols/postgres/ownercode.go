@@ -482,69 +482,47 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 			eachOperator(text, func(op string) { fq = append(fq, oc.ops[op]...) })
 		}
 	}
-	for len(fq) > 0 || len(rq) > 0 || len(tq) > 0 {
-		if len(fq) > 0 {
-			n := fq[len(fq)-1]
-			fq = fq[:len(fq)-1]
-			if seenF[n] {
-				continue
-			}
-			seenF[n] = true
-			u := oc.funcs[n]
-			if u == nil {
-				continue
-			}
-			out.code = true
-			if u.foreign {
-				out.dynamic, out.stores = true, true
-			}
-			for i, t := range u.text {
-				scan(t, u.dyn[i])
-			}
-			fq = append(fq, u.follow...)
-			tq = append(tq, u.types...)
-			continue
+	// next pops the last name of q and returns its unit the first time
+	// the name comes up (nil after, or for a name with no unit).
+	next := func(q *[]string, seen map[string]bool, units map[string]*ownerUnit) *ownerUnit {
+		n := (*q)[len(*q)-1]
+		*q = (*q)[:len(*q)-1]
+		if seen[n] {
+			return nil
 		}
-		if len(tq) > 0 {
-			n := tq[len(tq)-1]
-			tq = tq[:len(tq)-1]
-			if seenT[n] {
-				continue
-			}
-			seenT[n] = true
-			u := oc.types[n]
-			if u == nil {
-				continue
-			}
-			if u.runs {
-				out.code = true
-			}
-			for i, t := range u.text {
-				scan(t, u.dyn[i])
-			}
-			fq = append(fq, u.follow...)
-			tq = append(tq, u.types...)
-			continue
-		}
-		n := rq[len(rq)-1]
-		rq = rq[:len(rq)-1]
-		if seenR[n] {
-			continue
-		}
-		seenR[n] = true
-		u := oc.rels[n]
-		if u == nil {
-			continue
-		}
-		if u.runs {
-			out.code = true
-		}
+		seen[n] = true
+		return units[n]
+	}
+	// read scans a unit's code and queues what it runs.
+	read := func(u *ownerUnit) {
 		for i, t := range u.text {
 			scan(t, u.dyn[i])
 		}
 		fq = append(fq, u.follow...)
-		rq = append(rq, u.follow...)
 		tq = append(tq, u.types...)
+	}
+	for len(fq) > 0 || len(rq) > 0 || len(tq) > 0 {
+		switch {
+		case len(fq) > 0:
+			if u := next(&fq, seenF, oc.funcs); u != nil {
+				out.code = true
+				if u.foreign {
+					out.dynamic, out.stores = true, true
+				}
+				read(u)
+			}
+		case len(tq) > 0:
+			if u := next(&tq, seenT, oc.types); u != nil {
+				out.code = out.code || u.runs
+				read(u)
+			}
+		default:
+			if u := next(&rq, seenR, oc.rels); u != nil {
+				out.code = out.code || u.runs
+				read(u)
+				rq = append(rq, u.follow...)
+			}
+		}
 	}
 	return out
 }
