@@ -238,13 +238,17 @@ func (n *knownNames) add(kind, name string) {
 // it is in a language whose text is not SQL or PL/pgSQL (foreign: it may
 // do anything).
 type ownerUnit struct {
-	text    []string
-	dyn     []bool // text[i] runs SQL built at run time (see dynamicExecute)
-	follow  []string
-	types   []string
-	foreign bool
-	rel     bool     // a table, view, materialized view or foreign table
-	names   []string // the relations' names as the catalog spells them
+	text []string
+	dyn  []bool // text[i] runs SQL built at run time (see dynamicExecute)
+	// words and ops are text[i]'s names (see words) and its possible
+	// operator names (see eachOperator), read once when it is loaded
+	// rather than with every statement that reaches it.
+	words, ops [][]string
+	follow     []string
+	types      []string
+	foreign    bool
+	rel        bool     // a table, view, materialized view or foreign table
+	names      []string // the relations' names as the catalog spells them
 	// shapesRow: code decides what a write stores, in its row or
 	// elsewhere (a default or generated column, a BEFORE or INSTEAD OF
 	// row trigger, a rule), not only whether it succeeds (a CHECK, an
@@ -258,6 +262,16 @@ type ownerUnit struct {
 func (u *ownerUnit) addText(t string) {
 	u.text = append(u.text, t)
 	u.dyn = append(u.dyn, dynamicExecute(t))
+	u.words = append(u.words, words(t))
+	var ops []string
+	seen := map[string]bool{}
+	eachOperator(t, func(op string) {
+		if !seen[op] {
+			seen[op] = true
+			ops = append(ops, op)
+		}
+	})
+	u.ops = append(u.ops, ops)
 }
 
 // ownerCode returns the owner's code, loaded under the current generation.
@@ -448,8 +462,9 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 			out.row = true
 		}
 	}
-	scan := func(text string, dyn bool) {
-		for _, w := range words(text) {
+	scan := func(u *ownerUnit, i int) {
+		dyn := u.dyn[i]
+		for _, w := range u.words[i] {
 			if w == "execute" {
 				// A literal read (EXECUTE 'SELECT ...') is code the
 				// text shows: its words are scanned as the rest.
@@ -479,7 +494,9 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 			}
 		}
 		if len(oc.ops) > 0 {
-			eachOperator(text, func(op string) { fq = append(fq, oc.ops[op]...) })
+			for _, op := range u.ops[i] {
+				fq = append(fq, oc.ops[op]...)
+			}
 		}
 	}
 	// next pops the last name of q and returns its unit the first time
@@ -495,8 +512,8 @@ func (oc *ownerCode) reach(st *pgsql.Statement) ownerReach {
 	}
 	// read scans a unit's code and queues what it runs.
 	read := func(u *ownerUnit) {
-		for i, t := range u.text {
-			scan(t, u.dyn[i])
+		for i := range u.text {
+			scan(u, i)
 		}
 		fq = append(fq, u.follow...)
 		tq = append(tq, u.types...)
