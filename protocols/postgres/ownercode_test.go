@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -205,35 +206,8 @@ func TestOwnerCodeStores(t *testing.T) {
 	cases := ownerCases()
 	real, leaked := 0, 0
 	for _, oc := range cases {
-		tg.adminExec(t, oc.setup)
-		var got []byte
-		agent := dialTap(t, tg, "agent")
-		for _, q := range oc.steps {
-			b, _ := agent.run(r, q)
-			got = append(got, b...)
-		}
-		_ = agent.c.Close(t.Context())
-		leak := ownerLeak(got)
-		// The control: the same steps by the owner, unmasked, after the
-		// agent's run is undone where it persists.
-		lo := strings.Contains(oc.name, "large object")
-		if lo {
-			tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
-		}
-		var ctl []byte
-		admin := dialTap(t, tg, "admin")
-		for _, q := range oc.steps {
-			b, _ := admin.run(r, q)
-			ctl = append(ctl, b...)
-		}
-		_ = admin.c.Close(t.Context())
-		if lo {
-			tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
-		}
-		if oc.teardown != "" {
-			tg.adminExec(t, oc.teardown)
-		}
-		if ownerLeak(ctl) == "" {
+		leak, ctl := runOwnerCase(t, tg, r, oc)
+		if ctl == "" {
 			if leak != "" {
 				t.Errorf("%s: agent got %q though the owner's control did not", oc.name, leak)
 			}
@@ -249,6 +223,37 @@ func TestOwnerCodeStores(t *testing.T) {
 	if real < len(cases)/2 {
 		t.Errorf("only %d of %d cases are real carriers: the generator is broken", real, len(cases))
 	}
+}
+
+// runOwnerCase sets oc up, runs its steps as the agent and then, as the
+// control, as the owner (unmasked, after the agent's run is undone where
+// it persists), tears it down, and returns what leaked to each.
+func runOwnerCase(t *testing.T, tg *testGateway, r *rand.Rand, oc ownerCase) (leak, control string) {
+	t.Helper()
+	tg.adminExec(t, oc.setup)
+	run := func(user string) string {
+		var got []byte
+		c := dialTap(t, tg, user)
+		for _, q := range oc.steps {
+			b, _ := c.run(r, q)
+			got = append(got, b...)
+		}
+		_ = c.c.Close(t.Context())
+		return ownerLeak(got)
+	}
+	leak = run("agent")
+	lo := strings.Contains(oc.name, "large object")
+	if lo {
+		tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
+	}
+	control = run("admin")
+	if lo {
+		tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
+	}
+	if oc.teardown != "" {
+		tg.adminExec(t, oc.teardown)
+	}
+	return leak, control
 }
 
 // ownerBenignFixture is owner code that reads no masked column, or

@@ -148,33 +148,10 @@ func TestOwnerImplicitCodeStores(t *testing.T) {
 	real, leaked := 0, 0
 	perKind := map[string][2]int{}
 	for _, oc := range cases {
-		tg.adminExec(t, oc.setup)
-		var got []byte
-		agent := dialTap(t, tg, "agent")
-		for _, q := range oc.steps {
-			b, _ := agent.run(r, q)
-			got = append(got, b...)
-		}
-		_ = agent.c.Close(t.Context())
-		leak := ownerLeak(got)
-		lo := strings.Contains(oc.name, "large object")
-		if lo {
-			tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
-		}
-		var ctl []byte
-		admin := dialTap(t, tg, "admin")
-		for _, q := range oc.steps {
-			b, _ := admin.run(r, q)
-			ctl = append(ctl, b...)
-		}
-		_ = admin.c.Close(t.Context())
-		if lo {
-			tg.adminExec(t, "SELECT lo_unlink(oid) FROM pg_largeobject_metadata")
-		}
-		tg.adminExec(t, oc.teardown)
+		leak, ctl := runOwnerCase(t, tg, r, oc)
 		kind := oc.name[:strings.Index(oc.name, " → ")]
 		pk := perKind[kind]
-		if ownerLeak(ctl) == "" {
+		if ctl == "" {
 			if leak != "" {
 				t.Errorf("%s: agent got %q though the owner's control did not", oc.name, leak)
 			}
