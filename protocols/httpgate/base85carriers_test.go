@@ -31,14 +31,7 @@ func base85CarrierCases(r *rand.Rand, n int) []packedCase {
 	carriers := []string{"json", "json as text/plain", "ndjson", "sse json", "text line"}
 	var cases []packedCase
 	for k := range n {
-		plain := []byte("BT /F1 12 Tf 72 712 Td (name " + printableValue(r) + ") Tj ET")
-		data, kind := plain, "text"
-		switch k % 3 {
-		case 1:
-			data, kind = zlibOf(plain), "zlib"
-		case 2:
-			data, kind = flateLevel(plain, 1+r.IntN(9)), "raw deflate"
-		}
+		data, kind := pdfTextPayload(r, k)
 		names, encs := base85Encodings(data)
 		e := []int{0, 1, 3, 4}[r.IntN(4)]
 		alpha := base85PrefixAlphabets[e]

@@ -8,6 +8,19 @@ import (
 	"testing"
 )
 
+// pdfTextPayload is a PDF text operator naming a value, as text, zlib or
+// raw deflate by k mod 3, and the name of its form.
+func pdfTextPayload(r *rand.Rand, k int) ([]byte, string) {
+	plain := []byte("BT /F1 12 Tf 72 712 Td (name " + printableValue(r) + ") Tj ET")
+	switch k % 3 {
+	case 1:
+		return zlibOf(plain), "zlib"
+	case 2:
+		return flateLevel(plain, 1+r.IntN(9)), "raw deflate"
+	}
+	return plain, "text"
+}
+
 // base85PrefixCases: a value as text, zlib or raw deflate, in ASCII85,
 // Z85 or RFC 1924's alphabet, as a JSON string after members and a key
 // of any length: in ASCII85 the quote, the key and the members before
@@ -16,14 +29,7 @@ import (
 func base85PrefixCases(r *rand.Rand, n int) []packedCase {
 	var cases []packedCase
 	for k := range n {
-		plain := []byte("BT /F1 12 Tf 72 712 Td (name " + printableValue(r) + ") Tj ET")
-		data, kind := plain, "text"
-		switch k % 3 {
-		case 1:
-			data, kind = zlibOf(plain), "zlib"
-		case 2:
-			data, kind = flateLevel(plain, 1+r.IntN(9)), "raw deflate"
-		}
+		data, kind := pdfTextPayload(r, k)
 		names, encs := base85Encodings(data)
 		e := []int{0, 0, 3, 4}[r.IntN(4)]
 		var members string

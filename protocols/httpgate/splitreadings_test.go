@@ -26,15 +26,8 @@ func splitReadingCases(r *rand.Rand, n int) []packedCase {
 			field := "R" + string(rune(l)) + card + " " + strings.Repeat("w", l-len(card)-1)
 			payload, carrier, kind = "rec "+field+"2!"+strings.Repeat("q", 33), field, "protobuf field"
 		} else {
-			plain := []byte("BT /F1 12 Tf 72 712 Td (name " + printableValue(r) + ") Tj ET")
-			data := plain
-			kind = "text"
-			switch k % 3 {
-			case 1:
-				data, kind = zlibOf(plain), "zlib"
-			case 2:
-				data, kind = flateLevel(plain, 1+r.IntN(9)), "raw deflate"
-			}
+			var data []byte
+			data, kind = pdfTextPayload(r, k)
 			names, encs := base85Encodings(data)
 			e := []int{0, 1, 3, 4}[r.IntN(4)]
 			alpha := base85PrefixAlphabets[e]
