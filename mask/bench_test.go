@@ -246,3 +246,19 @@ func TestBenchCorporaAreClean(t *testing.T) {
 		t.Fatalf("dirty corpus has only %v", f)
 	}
 }
+
+// BenchmarkValueTokenRuns masks short strings without spaces, as a token
+// stream's joined deltas, identifiers and encoded bytes are: the
+// encoded-run readings' worst case (every run is decoded in three
+// alphabets from each of its first characters).
+func BenchmarkValueTokenRuns(b *testing.B) {
+	p := benchPolicy(b)
+	for _, tc := range []struct{ name, s string }{
+		{"joined-deltas", strings.Repeat("widget", 16)},
+		{"base64-noise", "q83vEjRWeJqrze8SNFZ4mqvN7xI0VniaoM3vEjRWeJqrze8SNFZ4mg"},
+		{"uuids", "3f2504e0-4f89-11d3-9a0c-0305e82c3301,6ba7b810-9dad-11d1-80b4-00c04fd430c8"},
+		{"identifier", "customer_account_reference_number_2024"},
+	} {
+		b.Run(tc.name, func(b *testing.B) { benchValue(b, p, tc.s) })
+	}
+}

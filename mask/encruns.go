@@ -1,5 +1,7 @@
 package mask
 
+import "bytes"
+
 // Encoded runs. Base64 (standard and URL-safe), base32 and hex turn a
 // value into a run of letters and digits that a one-line decoder turns
 // back: NDExMTExMTExMTExMTExMQ== is a card number. The package once left
@@ -131,17 +133,17 @@ func (l *layer) readEncoded(src []byte, st, en []int) bool {
 		}
 		i = r.end
 		for a := 0; a < 4 && r.end-r.start-a >= minEncRun; a++ {
-			l.decodeRun(src, st, en, r.start+a, r.end, 6, b64Value)
+			l.decodeRun(src, st, en, r.start+a, r.end, &base64Alphabet)
 			if a < 2 && isHexRun(src[r.start+a:r.end]) {
-				l.decodeRun(src, st, en, r.start+a, r.end, 4, unhex)
+				l.decodeRun(src, st, en, r.start+a, r.end, &hexAlphabet)
 			}
 			if isB32Run(src[r.start+a : r.end]) {
-				l.decodeRun(src, st, en, r.start+a, r.end, 5, b32Value)
+				l.decodeRun(src, st, en, r.start+a, r.end, &base32Alphabet)
 			}
 		}
 		// Hex after a prefix: PostgreSQL's bytea (\x3431...), 0x3431...
 		if h := hexPrefix(src, r.start); h > 0 && isHexRun(src[h:r.end]) {
-			l.decodeRun(src, st, en, h, r.end, 4, unhex)
+			l.decodeRun(src, st, en, h, r.end, &hexAlphabet)
 		}
 	}
 	return len(l.b) > 0
@@ -161,9 +163,10 @@ func hexPrefix(t []byte, s int) int {
 
 func lineBreak(c byte) bool { return c == '\n' || c == '\r' }
 
+// isHexRun reports whether t is hex digits (and line breaks).
 func isHexRun(t []byte) bool {
 	for _, c := range t {
-		if !is(c, clHex) && !lineBreak(c) {
+		if runClass[c]&rcHexOK == 0 {
 			return false
 		}
 	}
@@ -172,44 +175,32 @@ func isHexRun(t []byte) bool {
 
 // isB32Run reports whether t is base32 in one case (and line breaks).
 func isB32Run(t []byte) bool {
-	upper, lower := false, false
+	var seen uint8
 	for _, c := range t {
-		if b32Value(c) == 0xFF && !lineBreak(c) {
+		f := runClass[c]
+		if f&rcB32OK == 0 {
 			return false
 		}
-		upper = upper || c >= 'A' && c <= 'Z'
-		lower = lower || c >= 'a' && c <= 'z'
+		seen |= f
 	}
-	return !(upper && lower)
+	return seen&(rcUpper|rcLower) != rcUpper|rcLower
 }
 
-// decodeRun appends src[s:e] decoded with bits bits per character (value
-// gives each; line breaks are skipped), NULs dropped and followed by a
-// NUL, when seven bytes in eight are text or NUL. The run is judged first, without writing: most
+// decodeRun appends src[s:e] decoded in alphabet a (line breaks are
+// skipped), NULs dropped and followed by a NUL, when seven bytes in
+// eight are text or NUL. The run is judged first, without writing: most
 // runs (hashes, identifiers, paths) fail within a few bytes.
-func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value func(byte) byte) {
-	chars := 0
-	for _, c := range src[s:e] {
-		if !lineBreak(c) {
-			chars++
-		}
-	}
-	total := chars * int(bits) / 8
+func (l *layer) decodeRun(src []byte, st, en []int, s, e int, a *alphabet) {
+	run := src[s:e]
+	chars := len(run) - bytes.Count(run, newline) - bytes.Count(run, carriageReturn)
+	total := chars * int(a.bits) / 8
 	if total < minEncBytes {
 		return
 	}
-	allowed := total / 8
-	bad := 0
-	ok := eachDecodedByte(src, s, e, bits, value, func(_, _ int, c byte) bool {
-		if !textByte(c) && c != 0 {
-			bad++
-		}
-		return bad <= allowed
-	})
-	if !ok {
+	if !a.mostlyText(run, total/8) {
 		return
 	}
-	eachDecodedByte(src, s, e, bits, value, func(first, k int, c byte) bool {
+	eachDecodedByte(src, s, e, a.bits, a.value, func(first, k int, c byte) bool {
 		if c != 0 {
 			// NULs are dropped: the text of UTF-16 or UTF-32 encoded
 			// (PowerShell's -EncodedCommand) reads as itself.
@@ -222,6 +213,8 @@ func (l *layer) decodeRun(src []byte, st, en []int, s, e int, bits uint, value f
 	_, ce := spanOf(st, en, e-1)
 	l.b, l.st, l.en = append(l.b, 0), append(l.st, ce-1), append(l.en, ce)
 }
+
+var newline, carriageReturn = []byte{'\n'}, []byte{'\r'}
 
 // eachDecodedByte calls f with each byte src[s:e] decodes to, bits bits
 // per character (value gives each; line breaks are skipped), and the
@@ -265,22 +258,24 @@ func textByte(c byte) bool {
 // not look so), hex (hex digits only, a digit among them) or base32
 // (letters of one case and the digits 2-7 only).
 func encodedLooking(r []byte) bool {
-	upper, upper0, lower, digit, dash, hexOnly, b32Only := false, false, false, false, false, true, true
-	for k, c := range r {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			upper = upper || k > 0
-			upper0 = true
-		case c >= 'a' && c <= 'z':
-			lower = true
-		case isDigit(c):
-			digit = true
-		case c == '-' || c == '_':
-			dash = true
-		}
-		hexOnly = hexOnly && (is(c, clHex) || lineBreak(c))
-		b32Only = b32Only && (b32Value(c) != 0xFF || lineBreak(c))
+	if len(r) == 0 {
+		return false
 	}
-	b32Only = b32Only && !(upper0 && lower)
+	// after: the classes of the characters after the first; all: the
+	// classes every character has.
+	var after uint8
+	all := uint8(rcHexOK | rcB32OK)
+	for _, c := range r[1:] {
+		f := runClass[c]
+		after |= f
+		all &= f
+	}
+	first := runClass[r[0]]
+	any := after | first
+	all &= first
+	upper := after&rcUpper != 0
+	lower, digit, dash := any&rcLower != 0, any&rcDigit != 0, any&rcDash != 0
+	hexOnly := all&rcHexOK != 0
+	b32Only := all&rcB32OK != 0 && any&(rcUpper|rcLower) != rcUpper|rcLower
 	return upper && (lower || digit && !dash) || digit && hexOnly || b32Only && len(r) >= 16
 }
