@@ -169,6 +169,9 @@ func (m *sseMasker) presentAll() {
 
 // foldIndexes returns path with its array indexes replaced by "*".
 func foldIndexes(path string) string {
+	if !hasIndex(path) {
+		return path
+	}
 	parts := strings.Split(path, "/")
 	for i, p := range parts {
 		if p != "" && strings.Trim(p, "0123456789") == "" {
@@ -176,6 +179,24 @@ func foldIndexes(path string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// hasIndex reports whether a part of path is digits only.
+func hasIndex(path string) bool {
+	for i := 0; i < len(path); i++ {
+		if path[i] < '0' || path[i] > '9' || i > 0 && path[i-1] != '/' {
+			continue
+		}
+		e := i
+		for e < len(path) && path[e] >= '0' && path[e] <= '9' {
+			e++
+		}
+		if e == len(path) || path[e] == '/' {
+			return true
+		}
+		i = e
+	}
+	return false
 }
 
 // joinHolds reports whether prefix and s joined hold a match that the
