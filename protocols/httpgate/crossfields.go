@@ -167,36 +167,36 @@ func (m *sseMasker) presentAll() {
 	}
 }
 
-// foldIndexes returns path with its array indexes replaced by "*".
+// foldIndexes returns path with its array indexes (parts that are
+// digits only) replaced by "*".
 func foldIndexes(path string) string {
-	if !hasIndex(path) {
+	var b []byte // nil until a part is folded
+	for start := 0; start <= len(path); {
+		end := strings.IndexByte(path[start:], '/')
+		if end < 0 {
+			end = len(path)
+		} else {
+			end += start
+		}
+		part := path[start:end]
+		if part != "" && strings.Trim(part, "0123456789") == "" {
+			if b == nil {
+				b = make([]byte, 0, len(path))
+				b = append(b, path[:start]...)
+			}
+			b = append(b, '*')
+		} else if b != nil {
+			b = append(b, part...)
+		}
+		if end < len(path) && b != nil {
+			b = append(b, '/')
+		}
+		start = end + 1
+	}
+	if b == nil {
 		return path
 	}
-	parts := strings.Split(path, "/")
-	for i, p := range parts {
-		if p != "" && strings.Trim(p, "0123456789") == "" {
-			parts[i] = "*"
-		}
-	}
-	return strings.Join(parts, "/")
-}
-
-// hasIndex reports whether a part of path is digits only.
-func hasIndex(path string) bool {
-	for i := 0; i < len(path); i++ {
-		if path[i] < '0' || path[i] > '9' || i > 0 && path[i-1] != '/' {
-			continue
-		}
-		e := i
-		for e < len(path) && path[e] >= '0' && path[e] <= '9' {
-			e++
-		}
-		if e == len(path) || path[e] == '/' {
-			return true
-		}
-		i = e
-	}
-	return false
+	return string(b)
 }
 
 // joinHolds reports whether prefix and s joined hold a match that the
