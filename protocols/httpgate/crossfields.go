@@ -179,7 +179,7 @@ func foldIndexes(path string) string {
 			end += start
 		}
 		part := path[start:end]
-		if part != "" && strings.Trim(part, "0123456789") == "" {
+		if allDigits(part) {
 			if b == nil {
 				b = make([]byte, 0, len(path))
 				b = append(b, path[:start]...)
@@ -226,4 +226,14 @@ func (m *sseMasker) leaf(path, s string) {
 	if drop > 0 {
 		m.leaves = m.leaves[:copy(m.leaves, m.leaves[drop:])]
 	}
+}
+
+// allDigits reports whether s is one digit or more, and nothing else.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
