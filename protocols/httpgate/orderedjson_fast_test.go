@@ -68,6 +68,7 @@ func randomString(rng *rand.Rand, b *strings.Builder) {
 // texts and on each of them broken (cut, with bytes after it, a BOM, a
 // stray closing bracket, which the tokens accept after a value).
 func TestDecodeOrderedAsTokens(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 5))
 	valid, differ := 0, 0
 	for i := 0; i < 20000 && differ < 10; i++ {
