@@ -35,6 +35,9 @@ type redactor struct {
 	macs       sync.Pool // of hash.Hash, HMAC-SHA-256 under key
 	// sessions remembers the secrets of each session's requests.
 	sessions sessionSecrets
+	// memos remembers what the free-text search found clean in each
+	// session's last events.
+	memos scanMemos
 }
 
 // isSecretName reports whether name matches the recorder's secret names,
@@ -71,6 +74,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	}
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
+		defer r.memos.forget(e.SessionID)
 	}
 	var gaps textGaps
 	b, spans, err := appendEventGaps(make([]byte, 0, sizeHint(&e)), &e, &gaps)
@@ -122,6 +126,14 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 // gateway writes in a fixed form, see textGaps), and in the byte fields
 // (request payload, output data), read raw.
 func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []string {
+	return r.freeTextPieces(e, b, gaps, nil)
+}
+
+// freeTextPieces is freeTextSecrets with m, the scan memory of e's
+// session and kind (nil: none; see scanMemo), which it unlocks.
+func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *scanMemo) []string {
+	ps := newPieceScan(m)
+	defer ps.done()
 	var payload, data []byte
 	if e.Request != nil {
 		payload = e.Request.Payload
@@ -133,13 +145,13 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 	var found []string
 	from := 0
 	for _, g := range gaps {
-		found = json.scan(found, b[from:g[0]])
+		found = ps.scan(json, found, b[from:g[0]])
 		from = g[1]
 	}
-	found = json.scan(found, b[from:])
+	found = ps.scan(json, found, b[from:])
 	raw := freeText{names: r.names, filter: r.nameFilter}
-	found = raw.scan(found, payload)
-	return raw.scan(found, data)
+	found = ps.scan(raw, found, payload)
+	return ps.scan(raw, found, data)
 }
 
 // freeTextAsItCame returns what freeTextSecrets finds in orig, an event
@@ -158,20 +170,24 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string) ([]string, error) {
 	// An event whose request was not rewritten (e.Request is orig's) is
 	// orig: b is orig's JSON, searched as it is.
+	memo := r.memos.get(orig.SessionID, orig.Kind)
 	if e.Request == orig.Request {
-		return r.freeTextSecrets(orig, b, gaps.list()), nil
+		return r.freeTextPieces(orig, b, gaps.list(), memo), nil
 	}
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
 		ob, _, err := appendEventGaps((*sp)[:0], orig, gaps)
 		if err != nil {
+			if memo != nil {
+				memo.mu.Unlock()
+			}
 			return nil, err
 		}
 		*sp = ob // found secrets are copies: the buffer is free once they are
-		return r.freeTextSecrets(orig, ob, gaps.list()), nil
+		return r.freeTextPieces(orig, ob, gaps.list(), memo), nil
 	}
-	found := r.freeTextSecrets(orig, b, gaps.list())
+	found := r.freeTextPieces(orig, b, gaps.list(), memo)
 	json := freeText{names: r.names, filter: r.nameFilter, json: true}
 	q := *sp
 	for _, v := range originals {

@@ -1,0 +1,198 @@
+package record
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/airlock-sdk/airlock/gate"
+	"github.com/airlock-sdk/airlock/mask"
+)
+
+// memoSession generates the events of one session: decisions and
+// outputs whose fields are drawn from small pools of generated texts
+// (credentials among them, in every field), so that the pieces of an
+// event often repeat those of the last one, and whose optional fields
+// come and go, so that the pieces shift (a JSON piece where the last
+// event had a raw one).
+type memoSession struct {
+	g                                     textGen
+	id                                    string
+	subjects, commands, tables, rules, ds []string
+}
+
+func newMemoSession(g textGen, id string) *memoSession {
+	pool := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			if g.rng.IntN(2) == 0 {
+				out[i] = g.clean()
+			} else {
+				out[i] = g.text()
+			}
+		}
+		return out
+	}
+	return &memoSession{g: g, id: id, subjects: pool(2), commands: pool(3), tables: pool(3), rules: pool(2), ds: pool(3)}
+}
+
+func (s *memoSession) pick(p []string) string { return p[s.g.rng.IntN(len(p))] }
+
+func (s *memoSession) event() gate.Event {
+	now := time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC)
+	id := &gate.Identity{Subject: s.pick(s.subjects), Name: "bench", Groups: []string{"agents"}, Kind: gate.KindAgent}
+	if s.g.rng.IntN(2) == 0 {
+		e := gate.Event{Kind: gate.EventOutput, SessionID: s.id, Time: now, Identity: id,
+			Output: &gate.Output{DecisionID: "1187fef7940967771fa62a05ff51d1ae", Stream: s.pick(s.rules), Data: []byte(s.pick(s.ds)), Final: true}}
+		if s.g.rng.IntN(4) == 0 {
+			e.Output.Data = nil
+		}
+		return e
+	}
+	cmd := s.pick(s.commands)
+	req := &gate.Request{Protocol: "postgres", Command: cmd, Time: now,
+		SQL: &gate.SQL{Statements: []gate.SQLStatement{{Kind: "SELECT", Text: s.pick(s.commands), ReadOnly: true,
+			Tables: []gate.SQLTable{{Name: s.pick(s.tables), Access: "read"}}, Columns: []string{s.pick(s.tables), "aid"},
+			FilterColumns: []string{"pgbench_accounts.aid"}}}}}
+	if s.g.rng.IntN(3) == 0 {
+		req.Reason = s.pick(s.rules)
+	}
+	if s.g.rng.IntN(3) == 0 {
+		req.Payload = []byte(s.pick(s.ds))
+	}
+	if s.g.rng.IntN(3) == 0 {
+		req.SQL.Statements[0].HasWhere = true
+	}
+	d := &gate.Decision{ID: "1187fef7940967771fa62a05ff51d1ae", Action: gate.Allow, Rule: s.pick(s.rules), Rules: []string{s.pick(s.rules)},
+		RuleSetVersion: "sha256:48e73d70f2804257", Time: now, Elapsed: 2400}
+	return gate.Event{Kind: gate.EventDecision, SessionID: s.id, Time: now, Identity: id, Request: req, Decision: d}
+}
+
+// TestScanMemoMatchesFullScan holds the free-text search with the scan
+// memory (a piece equal to a clean piece of the session's last event of
+// its kind is not read again) to the search without it, on generated
+// sessions whose events repeat pieces with credentials in every field:
+// what it finds, and the bodies stored, must be the same. Events of
+// several sessions are interleaved, and some sessions end and start
+// again.
+func TestScanMemoMatchesFullScan(t *testing.T) {
+	t.Parallel()
+	names := mask.CompileSecretNames(nil)
+	filter := newNameFilter(nil)
+	key := []byte("0123456789abcdef0123456789abcdef")
+	memo := &redactor{key: key, names: names, nameFilter: filter}
+	whole := &redactor{key: key, names: names, nameFilter: filter}
+	g := textGen{rng: rand.New(rand.NewPCG(17, 19))}
+	sessions := make([]*memoSession, 6)
+	for i := range sessions {
+		sessions[i] = newMemoSession(g, "s"+g.chars(alnum, 31))
+	}
+	n := 12000
+	if testing.Short() {
+		n = 3000
+	}
+	skipped, dirty := 0, 0
+	for i := range n {
+		k := g.rng.IntN(len(sessions))
+		s := sessions[k]
+		if g.rng.IntN(200) == 0 {
+			end := gate.Event{Kind: gate.EventSessionEnd, SessionID: s.id, Time: time.Now()}
+			if _, err := memo.body(end); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := whole.body(end); err != nil {
+				t.Fatal(err)
+			}
+			sessions[k] = newMemoSession(g, "s"+g.chars(alnum, 31))
+			continue
+		}
+		e := s.event()
+		var gaps textGaps
+		b, _, err := appendEventGaps(nil, &e, &gaps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sortedCopy(memo.freeTextSecrets(&e, b, gaps.list()))
+		m := memo.memos.get(e.SessionID, e.Kind)
+		if m == nil {
+			t.Fatalf("event %d: no scan memory for session %s", i, e.SessionID)
+		}
+		before := m.clean
+		got := sortedCopy(memo.freeTextPieces(&e, b, gaps.list(), m))
+		if !slices.Equal(got, want) {
+			t.Fatalf("event %d: with the scan memory found %q, without %q, in %s", i, got, want, b)
+		}
+		if before != 0 {
+			skipped++
+		}
+		if len(want) > 0 {
+			dirty++
+		}
+		// The stored bodies: the memory's redactor against one that
+		// forgets it before each event.
+		whole.memos.forget(e.SessionID)
+		wb, werr := whole.body(e)
+		mb, merr := memo.body(e)
+		if (werr == nil) != (merr == nil) || !bytes.Equal(wb, mb) {
+			t.Fatalf("event %d: stored %s (%v) with the scan memory, %s (%v) without", i, mb, merr, wb, werr)
+		}
+	}
+	if skipped < n/2 || dirty < n/10 {
+		t.Fatalf("%d of %d events met a scan memory, %d held a credential: the generator is too weak", skipped, n, dirty)
+	}
+}
+
+// TestScanMemoBounds: the memory keeps at most maxMemoSessions sessions,
+// forgets a session at its end, and leaves an event of a kind it does not
+// keep, or of a session whose memory is in use, to the search without it.
+func TestScanMemoBounds(t *testing.T) {
+	var ms scanMemos
+	if ms.get("s", gate.EventSessionStart) != nil {
+		t.Fatal("a memory for a session_start event")
+	}
+	m := ms.get("s", gate.EventDecision)
+	if m == nil {
+		t.Fatal("no memory for a decision")
+	}
+	if ms.get("s", gate.EventDecision) != nil {
+		t.Fatal("a memory in use given to a second event")
+	}
+	(&pieceScan{m: m}).done()
+	for i := range maxMemoSessions + 10 {
+		if m := ms.get(string(rune('a'+i%26))+string(rune(i)), gate.EventOutput); m != nil {
+			m.mu.Unlock()
+		}
+		if len(ms.m) > maxMemoSessions {
+			t.Fatalf("%d sessions remembered", len(ms.m))
+		}
+	}
+	ms.forget("s")
+	if _, ok := ms.m["s"]; ok {
+		t.Fatal("session remembered after forget")
+	}
+}
+
+// TestScanMemoKeepsModesApart: a piece found clean as JSON (where
+// "api_key": is a key of the event's own) is read again when the same
+// bytes come as raw text at the same place, where they hold a secret.
+func TestScanMemoKeepsModesApart(t *testing.T) {
+	names := mask.CompileSecretNames(nil)
+	json := freeText{names: names, json: true}
+	raw := freeText{names: names}
+	piece := []byte(`"api_key":"hunter2secret"`)
+	if rules := json.triggered(piece); rules != 0 {
+		t.Fatalf("JSON search triggered by %q", piece)
+	}
+	var ms scanMemos
+	ps := newPieceScan(ms.get("s", gate.EventOutput))
+	ps.scan(json, nil, piece)
+	ps.done()
+	ps = newPieceScan(ms.get("s", gate.EventOutput))
+	got := ps.scan(raw, nil, piece)
+	ps.done()
+	if !slices.Contains(got, "hunter2secret") {
+		t.Fatalf("raw search after a clean JSON piece found %q", got)
+	}
+}
