@@ -13,16 +13,18 @@ import (
 // session id, the identity, the tables and rules of a statement shape, an
 // output's stream — and what the search finds in a piece depends on its
 // bytes alone (and on the redactor's names, which never change). A piece
-// byte for byte equal to the same piece of the session's last event of
-// that kind, where the search found no trigger (freeText.triggered), has
-// no trigger either, and is not read again.
+// byte for byte equal to the piece at the same place of the session's
+// last event of that kind that had one, searched the same way (JSON or
+// raw) and with no trigger found (freeText.triggered), has no trigger
+// either, and is not read again.
 
-// The bounds of the scan memory: past them, pieces are searched whole,
-// and a new session past maxMemoSessions makes it forget all the others.
+// The bounds of the scan memory: past them, pieces are searched without
+// it, and a new session past maxMemoSessions makes it forget all the
+// others.
 const (
 	maxMemoSessions = 1024    // sessions remembered at once
 	maxMemoBytes    = 4 << 10 // bytes of clean pieces remembered per event kind
-	maxMemoPieces   = 64      // pieces of one event remembered
+	maxMemoPieces   = 64      // pieces of an event remembered
 )
 
 // scanMemos holds the scan memory of each session; the zero value is
@@ -38,18 +40,21 @@ type sessionScanMemo struct {
 	decision, output scanMemo
 }
 
-// scanMemo is what the search found clean in the last event of a kind: its
-// pieces, in order, the clean ones kept in buf. Its lock is held while an
-// event is searched; an event that finds it held is searched whole.
+// scanMemo is what the search found clean in the last events of a kind:
+// piece i of the last event that had one, when it was clean. Its lock is
+// held while an event is searched; an event that finds it held is
+// searched without it.
 type scanMemo struct {
-	mu    sync.Mutex
-	buf   []byte
-	ends  []int  // piece i is buf[ends[i-1]:ends[i]] (from 0 for the first)
-	clean uint64 // bit i: piece i had no trigger (its bytes are in buf)
-	raw   uint64 // bit i: piece i was searched as raw text, not JSON
-	// spare buffers for the next event's pieces.
-	spareBuf  []byte
-	spareEnds []int
+	mu     sync.Mutex
+	pieces []memoPiece
+	bytes  int // the bytes of the clean pieces held
+}
+
+// memoPiece is one piece of an event, as the search read it.
+type memoPiece struct {
+	text  []byte // the piece, when clean
+	clean bool
+	raw   bool // searched as raw text, not JSON
 }
 
 // get returns the memory of session's events of kind, locked (release it
@@ -96,75 +101,52 @@ func (ms *scanMemos) forget(session string) {
 }
 
 // pieceScan searches the pieces of one event, in order, with the memory
-// of the last event of its kind (nil: none) and notes them for the next.
+// of the last events of its kind (nil: none), which it brings up to date.
 type pieceScan struct {
-	m     *scanMemo
-	i     int
-	buf   []byte
-	ends  []int
-	clean uint64
-	raw   uint64
+	m *scanMemo
+	i int
 }
 
-func newPieceScan(m *scanMemo) pieceScan {
-	if m == nil {
-		return pieceScan{}
-	}
-	return pieceScan{m: m, buf: m.spareBuf[:0], ends: m.spareEnds[:0]}
-}
+func newPieceScan(m *scanMemo) pieceScan { return pieceScan{m: m} }
 
 // scan appends to out what f finds in t, the next piece of the event.
 func (p *pieceScan) scan(f freeText, out []string, t []byte) []string {
-	if p.m == nil {
-		return f.scan(out, t)
-	}
-	i := p.i
+	m, i := p.m, p.i
 	p.i++
-	if i >= maxMemoPieces {
+	if m == nil || i >= maxMemoPieces {
 		return f.scan(out, t)
 	}
-	if p.m.knownClean(i, t, !f.json) {
-		p.note(i, t, !f.json, true)
-		return out
+	if i < len(m.pieces) {
+		if mp := &m.pieces[i]; mp.clean && mp.raw != f.json && bytes.Equal(mp.text, t) {
+			return out
+		}
 	}
 	rules := f.triggered(t)
-	p.note(i, t, !f.json, rules == 0)
+	m.note(i, t, !f.json, rules == 0)
 	return f.scanTriggered(out, t, rules)
 }
 
-// note notes t as piece i, searched as raw text or JSON, clean or not.
-func (p *pieceScan) note(i int, t []byte, raw, clean bool) {
-	if clean && len(p.buf)+len(t) <= maxMemoBytes {
-		p.buf = append(p.buf, t...)
-		p.clean |= 1 << i
-		if raw {
-			p.raw |= 1 << i
+// note makes t, searched raw or as JSON and found clean or not, piece i.
+func (m *scanMemo) note(i int, t []byte, raw, clean bool) {
+	for len(m.pieces) <= i {
+		m.pieces = append(m.pieces, memoPiece{})
+	}
+	mp := &m.pieces[i]
+	m.bytes -= len(mp.text)
+	mp.text, mp.clean, mp.raw = mp.text[:0], false, raw
+	if !clean || m.bytes+len(t) > maxMemoBytes {
+		if cap(mp.text) > maxMemoBytes/4 {
+			mp.text = nil
 		}
-	}
-	p.ends = append(p.ends, len(p.buf))
-}
-
-// knownClean reports whether t is piece i of the last event, searched
-// the same way (raw text or JSON) and found clean.
-func (m *scanMemo) knownClean(i int, t []byte, raw bool) bool {
-	if i >= len(m.ends) || m.clean>>i&1 == 0 || (m.raw>>i&1 == 1) != raw {
-		return false
-	}
-	start := 0
-	if i > 0 {
-		start = m.ends[i-1]
-	}
-	return bytes.Equal(m.buf[start:m.ends[i]], t)
-}
-
-// done makes the event's pieces the memory for the next event of its kind
-// and unlocks the memory.
-func (p *pieceScan) done() {
-	m := p.m
-	if m == nil {
 		return
 	}
-	m.spareBuf, m.spareEnds = m.buf, m.ends
-	m.buf, m.ends, m.clean, m.raw = p.buf, p.ends, p.clean, p.raw
-	m.mu.Unlock()
+	mp.text, mp.clean = append(mp.text, t...), true
+	m.bytes += len(t)
+}
+
+// done unlocks the memory.
+func (p *pieceScan) done() {
+	if p.m != nil {
+		p.m.mu.Unlock()
+	}
 }

@@ -119,7 +119,7 @@ func TestScanMemoMatchesFullScan(t *testing.T) {
 		if m == nil {
 			t.Fatalf("event %d: no scan memory for session %s", i, e.SessionID)
 		}
-		before := m.clean
+		before := len(m.pieces)
 		got := sortedCopy(memo.freeTextPieces(&e, b, gaps.list(), m))
 		if !slices.Equal(got, want) {
 			t.Fatalf("event %d: with the scan memory found %q, without %q, in %s", i, got, want, b)
