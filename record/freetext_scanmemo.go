@@ -1,7 +1,6 @@
 package record
 
 import (
-	"bytes"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -102,24 +101,34 @@ func (ms *scanMemos) forget(session string) {
 
 // pieceScan searches the pieces of one event, in order, with the memory
 // of the last events of its kind (nil: none), which it brings up to date.
+// For each piece, known tells whether the memory holds it clean; if not,
+// scan searches it.
 type pieceScan struct {
 	m *scanMemo
-	i int
+	i int // the index of the next piece
 }
 
 func newPieceScan(m *scanMemo) pieceScan { return pieceScan{m: m} }
 
-// scan appends to out what f finds in t, the next piece of the event.
-func (p *pieceScan) scan(f freeText, out []string, t []byte) []string {
+// known moves on to t, the next piece, searched raw or as JSON, and
+// reports whether the memory holds it clean: equal to the piece at the
+// same place, searched the same way, of the last event that had one.
+func (p *pieceScan) known(t []byte, raw bool) bool {
 	m, i := p.m, p.i
 	p.i++
+	if m == nil || i >= len(m.pieces) {
+		return false
+	}
+	mp := &m.pieces[i]
+	return mp.clean && mp.raw == raw && string(mp.text) == string(t)
+}
+
+// scan appends to out what f finds in t, the piece known just looked at
+// (and reported not clean), and notes it in the memory.
+func (p *pieceScan) scan(f freeText, out []string, t []byte) []string {
+	m, i := p.m, p.i-1
 	if m == nil || i >= maxMemoPieces {
 		return f.scan(out, t)
-	}
-	if i < len(m.pieces) {
-		if mp := &m.pieces[i]; mp.clean && mp.raw != f.json && bytes.Equal(mp.text, t) {
-			return out
-		}
 	}
 	rules := f.triggered(t)
 	m.note(i, t, !f.json, rules == 0)

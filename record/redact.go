@@ -145,13 +145,22 @@ func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *sca
 	var found []string
 	from := 0
 	for _, g := range gaps {
-		found = ps.scan(json, found, b[from:g[0]])
+		if t := b[from:g[0]]; !ps.known(t, false) {
+			found = ps.scan(json, found, t)
+		}
 		from = g[1]
 	}
-	found = ps.scan(json, found, b[from:])
+	if t := b[from:]; !ps.known(t, false) {
+		found = ps.scan(json, found, t)
+	}
 	raw := freeText{names: r.names, filter: r.nameFilter}
-	found = ps.scan(raw, found, payload)
-	return ps.scan(raw, found, data)
+	if !ps.known(payload, true) {
+		found = ps.scan(raw, found, payload)
+	}
+	if !ps.known(data, true) {
+		found = ps.scan(raw, found, data)
+	}
+	return found
 }
 
 // freeTextAsItCame returns what freeTextSecrets finds in orig, an event
