@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -92,6 +93,11 @@ type encoder struct {
 	nspans int
 	// gaps are what the free-text scan of the JSON skips (see textGaps).
 	gaps textGaps
+	// last is the quoted form of lastTime, the last time written by
+	// appendUTC (lastLen 0: none).
+	lastTime time.Time
+	last     [len(`"2006-01-02T15:04:05.999999999Z"`)]byte
+	lastLen  int
 }
 
 func (e *encoder) event(b []byte, ev *gate.Event) []byte {

@@ -112,9 +112,20 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 // time writes t as time.Time.MarshalJSON does, and gives up where that
 // fails (a year outside 0-9999, a zone offset of 24 hours or more).
 func (e *encoder) time(b []byte, t time.Time) []byte {
+	// A time equal to the last one written (a decision's, which is its
+	// event's) is written as it was: == compares the wall clock, the
+	// monotonic reading and the location, all that formatting reads.
+	if e.lastLen > 0 && t == e.lastTime {
+		return append(b, e.last[:e.lastLen]...)
+	}
+	start := len(b)
 	b = append(b, '"')
 	if fast, ok := appendUTC(b, t); ok {
-		return append(fast, '"')
+		b = append(fast, '"')
+		if n := copy(e.last[:], b[start:]); n == len(b)-start {
+			e.lastTime, e.lastLen = t, n
+		}
+		return b
 	}
 	n0 := len(b)
 	b = t.AppendFormat(b, time.RFC3339Nano)
