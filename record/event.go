@@ -166,17 +166,13 @@ const maxPooledHashInput = 1 << 20
 // internal/fieldhash encodes fields: every byte field preceded by its
 // length and every number written in eight bytes, both big-endian.
 func (e *Event) appendHashInput(b []byte) []byte {
-	return append(e.appendHashHeader(b), e.Body...)
-}
-
-// appendHashHeader appends the hashed bytes before the body.
-func (e *Event) appendHashHeader(b []byte) []byte {
 	b = appendHashPrefix(b, e.Version, e.SessionID)
 	b = binary.BigEndian.AppendUint64(b, e.Seq)
 	b = appendHashField(b, e.PrevHash)
 	b = appendHashField(b, e.Kind)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.Time))
-	return binary.BigEndian.AppendUint64(b, uint64(len(e.Body)))
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Body)))
+	return append(b, e.Body...)
 }
 
 // appendHashField appends s as a field of the hashed bytes: its length,
@@ -197,15 +193,13 @@ func appendHashPrefix(b []byte, version int, session string) []byte {
 // prefixSum is a chain's SHA-256 state after the whole 64-byte blocks of
 // the prefix all its entries' hashed bytes start with (appendHashPrefix;
 // with a 32-character session id, the first block): an entry's hash goes
-// on from there instead of hashing that block again, and takes the body
-// where it is rather than copied after the header. Entries are sealed one
-// at a time (under Recorder.wmu), so one digest serves the chain.
+// on from there instead of hashing that block again. Entries are sealed
+// one at a time (under Recorder.wmu), so one digest serves the chain.
 type prefixSum struct {
 	prefix []byte // the hashed bytes the state covers
 	state  []byte // the digest's state after prefix (MarshalBinary)
 	h      hash.Hash
-	hdr    []byte // an entry's hashed bytes before its body
-	out    Hash   // Sum's buffer: h.Sum on a stack array would allocate
+	out    Hash // Sum's buffer: h.Sum on a stack array would allocate
 }
 
 // newPrefixSum returns the prefixSum of the entries of session in format
@@ -225,21 +219,16 @@ func newPrefixSum(version int, session string) *prefixSum {
 	return &prefixSum{prefix: p[:n], state: state, h: h}
 }
 
-// sum returns e's hash, as e.computeSum does, going on from the saved
-// state when e's hashed bytes start with its prefix (p nil: never).
-func (p *prefixSum) sum(e *Event) Hash {
-	if p == nil {
-		return e.computeSum()
-	}
-	p.hdr = e.appendHashHeader(p.hdr[:0])
-	if !bytes.HasPrefix(p.hdr, p.prefix) {
-		return e.computeSum()
+// sum returns SHA-256(b), as sha256.Sum256(b) does, going on from the
+// saved state when b starts with its prefix.
+func (p *prefixSum) sum(b []byte) Hash {
+	if p == nil || !bytes.HasPrefix(b, p.prefix) {
+		return sha256.Sum256(b)
 	}
 	if err := p.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.state); err != nil {
-		return e.computeSum()
+		return sha256.Sum256(b)
 	}
-	p.h.Write(p.hdr[len(p.prefix):])
-	p.h.Write(e.Body)
+	p.h.Write(b[len(p.prefix):])
 	p.h.Sum(p.out[:0])
 	return p.out
 }
@@ -309,7 +298,13 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 	if !c.preMade || c.preSession != session || c.preVersion != v {
 		c.pre, c.preMade, c.preSession, c.preVersion = newPrefixSum(v, session), true, session, v
 	}
-	e.sum, e.summed = c.pre.sum(&e), true
+	pb := hashInputs.Get().(*[]byte)
+	b := e.appendHashInput((*pb)[:0])
+	e.sum, e.summed = c.pre.sum(b), true
+	if cap(b) <= maxPooledHashInput {
+		*pb = b
+		hashInputs.Put(pb)
+	}
 	e.Hash = hashHex(e.sum)
 	c.seq, c.head = e.Seq, e.Hash
 	return e

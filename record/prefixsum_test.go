@@ -33,18 +33,16 @@ func TestChainHashMatchesComputeSum(t *testing.T) {
 	}
 }
 
-// TestPrefixSumOtherSession: a prefixSum asked for the hash of an entry
-// whose hashed bytes do not start with its prefix (another session or
-// version) hashes them whole.
-func TestPrefixSumOtherSession(t *testing.T) {
+// TestPrefixSumOtherInput: a prefixSum asked for the hash of bytes that
+// do not start with its prefix hashes them whole.
+func TestPrefixSumOtherInput(t *testing.T) {
 	p := newPrefixSum(Version, strings.Repeat("a", 32))
 	if p == nil {
 		t.Fatal("no prefix state for a 32-byte session id")
 	}
-	for _, e := range []Event{{Version: Version, SessionID: strings.Repeat("b", 32), Seq: 3, Kind: "output", Body: []byte("{}")},
-		{Version: VersionLegacy, SessionID: strings.Repeat("a", 32), Seq: 1, Body: []byte(`{"x":1}`)}, {}} {
-		if got, want := p.sum(&e), sha256.Sum256(e.appendHashInput(nil)); got != want {
-			t.Fatalf("sum of %+v = %x, want %x", e, got, want)
+	for _, b := range [][]byte{nil, []byte("x"), appendHashPrefix(nil, Version, strings.Repeat("b", 32)), appendHashPrefix(nil, VersionLegacy, strings.Repeat("a", 32))} {
+		if got, want := p.sum(b), sha256.Sum256(b); got != want {
+			t.Fatalf("sum(%q) = %x, want %x", b, got, want)
 		}
 	}
 }
