@@ -112,10 +112,12 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 // time writes t as time.Time.MarshalJSON does, and gives up where that
 // fails (a year outside 0-9999, a zone offset of 24 hours or more).
 func (e *encoder) time(b []byte, t time.Time) []byte {
-	// A time equal to the last one written (a decision's, which is its
-	// event's) is written as it was: == compares the wall clock, the
-	// monotonic reading and the location, all that formatting reads.
-	if e.lastLen > 0 && t == e.lastTime {
+	// A time at the instant and in the location of the last one written
+	// (a decision's, which is its event's) is written as it was: that is
+	// all formatting reads (not the monotonic reading, which the event's
+	// time has lost to UTC and the decision's may keep).
+	if e.lastLen > 0 && t.Unix() == e.lastTime.Unix() && t.Nanosecond() == e.lastTime.Nanosecond() &&
+		t.Location() == e.lastTime.Location() {
 		return append(b, e.last[:e.lastLen]...)
 	}
 	start := len(b)
