@@ -98,6 +98,10 @@ type Event struct {
 	// Hash from it): the entry's leaf in its log, not decoded back.
 	sum    Hash
 	summed bool
+	// hashHex, prevHex and logHex are the strings this package made for
+	// Hash, PrevHash and Log (lower-case hex, or empty), kept to tell
+	// whether those fields still hold them (see appendPlain).
+	hashHex, prevHex, logHex string
 }
 
 // logCheckpointBody is the stored body of a log checkpoint entry.
@@ -306,6 +310,7 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 		hashInputs.Put(pb)
 	}
 	e.Hash = hashHex(e.sum)
+	e.hashHex, e.prevHex = e.Hash, e.PrevHash
 	c.seq, c.head = e.Seq, e.Hash
 	return e
 }
