@@ -93,11 +93,11 @@ type encoder struct {
 	nspans int
 	// gaps are what the free-text scan of the JSON skips (see textGaps).
 	gaps textGaps
-	// last is the quoted form of lastTime, the last time written by
-	// appendUTC (lastLen 0: none).
-	lastTime time.Time
-	last     [len(`"2006-01-02T15:04:05.999999999Z"`)]byte
-	lastLen  int
+	// first is the quoted form of firstTime, the first time written by
+	// appendUTC (firstLen 0: none).
+	firstTime time.Time
+	first     [len(`"2006-01-02T15:04:05.999999999Z"`)]byte
+	firstLen  int
 }
 
 func (e *encoder) event(b []byte, ev *gate.Event) []byte {

@@ -432,7 +432,7 @@ func TestNamedInCoversRedactNamed(t *testing.T) {
 	}
 }
 
-// TestEncoderRepeatedTimes: the encoder writes a time equal to the last
+// TestEncoderRepeatedTimes: the encoder writes a time equal to the first
 // one it wrote by copying that one's text; on events whose times are drawn
 // from a small pool (equal times, one instant in several zones, with and
 // without a monotonic reading, outside the years appendUTC writes) it
