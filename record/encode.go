@@ -28,7 +28,14 @@ func marshalEventSpans(e *gate.Event) ([]byte, [][2]int, error) {
 // when not nil, to what the free-text scan of the JSON skips (see
 // textGaps; where encoding/json writes e, only the byte fields' base64).
 func appendEventGaps(b []byte, e *gate.Event, gaps *textGaps) ([]byte, [][2]int, error) {
-	var enc encoder
+	return appendEventMemo(b, e, gaps, nil)
+}
+
+// appendEventMemo is appendEventGaps with memo, the scan memory of e's
+// session and kind (nil: none), whose copy of the identity's JSON it
+// writes when e's identity is the one it kept (see identityMemo).
+func appendEventMemo(b []byte, e *gate.Event, gaps *textGaps, memo *scanMemo) ([]byte, [][2]int, error) {
+	enc := encoder{memo: memo}
 	if b := enc.event(b, e); !enc.bad {
 		if gaps != nil {
 			*gaps = enc.gaps
@@ -93,6 +100,8 @@ type encoder struct {
 	nspans int
 	// gaps are what the free-text scan of the JSON skips (see textGaps).
 	gaps textGaps
+	// memo is the scan memory of the event's session and kind (nil: none).
+	memo *scanMemo
 	// first is the quoted form of firstTime, the first time written by
 	// appendUTC (firstLen 0: none).
 	firstTime time.Time
@@ -113,7 +122,7 @@ func (e *encoder) event(b []byte, ev *gate.Event) []byte {
 	b = e.fixedTime(b, `,"time":`, ev.Time)
 	if ev.Identity != nil {
 		b = append(b, `,"identity":`...)
-		b = e.identity(b, ev.Identity)
+		b = e.identityMemo(b, ev.Identity, e.memo)
 	}
 	if ev.Session != nil {
 		b = append(b, `,"session":`...)

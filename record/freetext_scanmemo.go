@@ -1,6 +1,7 @@
 package record
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -47,6 +48,14 @@ type scanMemo struct {
 	mu     sync.Mutex
 	pieces []memoPiece
 	bytes  int // the bytes of the clean pieces held
+	// id is the identity of the last event (when idSet), idJSON its JSON
+	// as the encoder wrote it and idGap the gap it noted in it, if
+	// idHasGap (see identityMemo).
+	id       gate.Identity
+	idJSON   []byte
+	idGap    [2]int
+	idHasGap bool
+	idSet    bool
 }
 
 // memoPiece is one piece of an event, as the search read it.
@@ -153,9 +162,43 @@ func (m *scanMemo) note(i int, t []byte, raw, clean bool) {
 	m.bytes += len(t)
 }
 
-// done unlocks the memory.
-func (p *pieceScan) done() {
-	if p.m != nil {
-		p.m.mu.Unlock()
+// unlock releases m (nil: nothing).
+func (m *scanMemo) unlock() {
+	if m != nil {
+		m.mu.Unlock()
 	}
+}
+
+// identityMemo writes id as encoder.identity does, from m's copy when id
+// holds no claims and what identity writes of it (subject, name, groups
+// and kind) is what it wrote of the identity m kept, the same in every
+// event of a session; otherwise it writes it and keeps it in m.
+func (e *encoder) identityMemo(b []byte, id *gate.Identity, m *scanMemo) []byte {
+	if m == nil || len(id.Claims) > 0 {
+		return e.identity(b, id)
+	}
+	start := len(b)
+	if m.idSet && id.Subject == m.id.Subject && id.Name == m.id.Name && id.Kind == m.id.Kind && slices.Equal(id.Groups, m.id.Groups) {
+		b = append(b, m.idJSON...)
+		if m.idHasGap {
+			e.gaps.add(start+m.idGap[0], start+m.idGap[1])
+		}
+		return b
+	}
+	n := e.gaps.n
+	b = e.identity(b, id)
+	m.idSet = false
+	if n >= len(e.gaps.s) || len(b)-start > maxMemoBytes/2 {
+		return b // a gap identity notes could have been dropped
+	}
+	// identity notes one gap, its kind, or none (no kind), never joined
+	// to the one before it (its subject comes between).
+	m.idHasGap = e.gaps.n > n
+	if m.idHasGap {
+		m.idGap = [2]int{e.gaps.s[n][0] - start, e.gaps.s[n][1] - start}
+	}
+	m.id = gate.Identity{Subject: id.Subject, Name: id.Name, Groups: slices.Clone(id.Groups), Kind: id.Kind}
+	m.idJSON = append(m.idJSON[:0], b[start:]...)
+	m.idSet = true
+	return b
 }

@@ -42,7 +42,18 @@ func (s *memoSession) pick(p []string) string { return p[s.g.rng.IntN(len(p))] }
 
 func (s *memoSession) event() gate.Event {
 	now := time.Date(2026, 12, 7, 5, 0, 0, 0, time.UTC)
-	id := &gate.Identity{Subject: s.pick(s.subjects), Name: "bench", Groups: []string{"agents"}, Kind: gate.KindAgent}
+	id := &gate.Identity{Subject: s.pick(s.subjects), Name: s.pick([]string{"bench", "", `a"b`}), Kind: gate.KindAgent}
+	switch s.g.rng.IntN(4) {
+	case 0:
+		id.Groups = []string{"agents"}
+	case 1:
+		id.Groups = []string{"agents", s.pick(s.subjects)}
+	case 2:
+		id.Kind = ""
+	}
+	if s.g.rng.IntN(8) == 0 {
+		id.Claims = map[string]any{"email": s.pick(s.subjects)}
+	}
 	if s.g.rng.IntN(2) == 0 {
 		e := gate.Event{Kind: gate.EventOutput, SessionID: s.id, Time: now, Identity: id,
 			Output: &gate.Output{DecisionID: "1187fef7940967771fa62a05ff51d1ae", Stream: s.pick(s.rules), Data: []byte(s.pick(s.ds)), Final: true}}
@@ -120,7 +131,15 @@ func TestScanMemoMatchesFullScan(t *testing.T) {
 			t.Fatalf("event %d: no scan memory for session %s", i, e.SessionID)
 		}
 		before := len(m.pieces)
+		// The identity's JSON from the memory: the bytes and gaps of
+		// the encoder without it.
+		var mg textGaps
+		mb, _, err := appendEventMemo(nil, &e, &mg, m)
+		if err != nil || !bytes.Equal(mb, b) || !slices.Equal(mg.list(), gaps.list()) {
+			t.Fatalf("event %d: with the memory encoded %s %v (%v), without %s %v", i, mb, mg.list(), err, b, gaps.list())
+		}
 		got := sortedCopy(memo.freeTextPieces(&e, b, gaps.list(), m))
+		m.unlock()
 		if !slices.Equal(got, want) {
 			t.Fatalf("event %d: with the scan memory found %q, without %q, in %s", i, got, want, b)
 		}
@@ -159,7 +178,7 @@ func TestScanMemoBounds(t *testing.T) {
 	if ms.get("s", gate.EventDecision) != nil {
 		t.Fatal("a memory in use given to a second event")
 	}
-	(&pieceScan{m: m}).done()
+	m.unlock()
 	for i := range maxMemoSessions + 10 {
 		if m := ms.get(string(rune('a'+i%26))+string(rune(i)), gate.EventOutput); m != nil {
 			m.mu.Unlock()
@@ -190,13 +209,13 @@ func TestScanMemoKeepsModesApart(t *testing.T) {
 	if !ps.known(piece, false) {
 		ps.scan(json, nil, piece)
 	}
-	ps.done()
+	ps.m.unlock()
 	var got []string
 	ps = newPieceScan(ms.get("s", gate.EventOutput))
 	if !ps.known(piece, true) {
 		got = ps.scan(raw, nil, piece)
 	}
-	ps.done()
+	ps.m.unlock()
 	if !slices.Contains(got, "hunter2secret") {
 		t.Fatalf("raw search after a clean JSON piece found %q", got)
 	}

@@ -76,8 +76,12 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		defer r.sessions.forget(e.SessionID)
 		defer r.memos.forget(e.SessionID)
 	}
+	// What the session's last event of the kind left (see scanMemo):
+	// its identity's JSON and its clean pieces.
+	memo := r.memos.get(e.SessionID, e.Kind)
+	defer memo.unlock()
 	var gaps textGaps
-	b, spans, err := appendEventGaps(make([]byte, 0, sizeHint(&e)), &e, &gaps)
+	b, spans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +90,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// searched for in the event as it came, not in its rewritten form: a
 	// named secret replaced first can cut the start of a free-text shape (a
 	// PEM header) and leave its body unrecognised.
-	found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals)
+	found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +134,9 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 }
 
 // freeTextPieces is freeTextSecrets with m, the scan memory of e's
-// session and kind (nil: none; see scanMemo), which it unlocks.
+// session and kind (nil: none; see scanMemo).
 func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *scanMemo) []string {
 	ps := newPieceScan(m)
-	defer ps.done()
 	var payload, data []byte
 	if e.Request != nil {
 		payload = e.Request.Payload
@@ -176,10 +179,11 @@ func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *sca
 // (its body runs on to an END line, across strings) and when the command
 // line was rewritten in part (named query parameters: around a MAC put in
 // a string, the search could find what orig does not hold).
-func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string) ([]string, error) {
+//
+// memo is the scan memory of orig's session and kind (nil: none).
+func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string, memo *scanMemo) ([]string, error) {
 	// An event whose request was not rewritten (e.Request is orig's) is
 	// orig: b is orig's JSON, searched as it is.
-	memo := r.memos.get(orig.SessionID, orig.Kind)
 	if e.Request == orig.Request {
 		return r.freeTextPieces(orig, b, gaps.list(), memo), nil
 	}
@@ -188,9 +192,6 @@ func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGap
 	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
 		ob, _, err := appendEventGaps((*sp)[:0], orig, gaps)
 		if err != nil {
-			if memo != nil {
-				memo.mu.Unlock()
-			}
 			return nil, err
 		}
 		*sp = ob // found secrets are copies: the buffer is free once they are
