@@ -48,7 +48,8 @@ func TestAppendLineMatchesReference(t *testing.T) {
 	odd := []string{`"`, `a"b`, `\`, "<>&", "\x00", "é", "", "0123", "not hex at all",
 		strings.Repeat(`"`, 64), strings.Repeat("a", 63) + "<", strings.Repeat("\\", 16), strings.Repeat("é", 8)} // the lengths of the hex fields
 	for i := range 3000 {
-		e := c.next("s-"+strconv.Itoa(i%3), "output", rng.Int64(), []byte(`{"kind":"output"}`))
+		kinds := []string{"output", "decision", "checkpoint", "log_checkpoint", "session_start", `out"put`, ""}
+		e := c.next("s-"+strconv.Itoa(i%3), kinds[rng.IntN(len(kinds))], rng.Int64(), []byte(`{"kind":"output"}`))
 		if i%2 == 0 {
 			l.add(&e)
 		}

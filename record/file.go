@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/rawio"
 	"github.com/airlock-sdk/airlock/internal/uring"
 )
@@ -538,7 +539,7 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = append(b, `,"hash":`...)
 	b = appendPlain(b, e.Hash, e.hashHex)
 	b = append(b, `,"kind":`...)
-	b = appendString(b, e.Kind)
+	b = appendPlain(b, e.Kind, plainKind(e.Kind))
 	b = append(b, `,"ts":`...)
 	b = strconv.AppendInt(b, e.Time, 10)
 	if e.Log != "" {
@@ -565,6 +566,16 @@ func appendPlain(b []byte, s, plain string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// plainKind returns kind when it is one of the kinds the recorder seals
+// most (each needs no escaping), and "" otherwise.
+func plainKind(kind string) string {
+	switch kind {
+	case string(gate.EventDecision), string(gate.EventOutput), KindCheckpoint, KindLogCheckpoint:
+		return kind
+	}
+	return ""
 }
 
 // lastCheckpointIn returns the last log checkpoint of a record file,

@@ -16,7 +16,8 @@ import (
 // byte for byte equal to the piece at the same place of the session's
 // last event of that kind that had one, searched the same way (JSON or
 // raw) and with no trigger found (freeText.triggered), has no trigger
-// either, and is not read again.
+// either, and is not read again. The encoder keeps there the JSON of the
+// identity too, which every event of a session repeats (identityMemo).
 
 // The bounds of the scan memory: past them, pieces are searched without
 // it, and a new session past maxMemoSessions makes it forget all the
@@ -41,9 +42,9 @@ type sessionScanMemo struct {
 }
 
 // scanMemo is what the search found clean in the last events of a kind:
-// piece i of the last event that had one, when it was clean. Its lock is
-// held while an event is searched; an event that finds it held is
-// searched without it.
+// piece i of the last event that had one, when it was clean; and the last
+// identity's JSON. Its lock is held while an event is encoded and
+// searched; an event that finds it held goes without it.
 type scanMemo struct {
 	mu     sync.Mutex
 	pieces []memoPiece
@@ -66,8 +67,8 @@ type memoPiece struct {
 }
 
 // get returns the memory of session's events of kind, locked (release it
-// with unlock), or nil: a kind not remembered, too many sessions, or the
-// memory in use by another event of the session.
+// with unlock), or nil: a kind not remembered, or the memory in use by
+// another event of the session.
 func (ms *scanMemos) get(session string, kind gate.EventKind) *scanMemo {
 	if kind != gate.EventDecision && kind != gate.EventOutput {
 		return nil
@@ -120,11 +121,15 @@ type pieceScan struct {
 func newPieceScan(m *scanMemo) pieceScan { return pieceScan{m: m} }
 
 // known moves on to t, the next piece, searched raw or as JSON, and
-// reports whether the memory holds it clean: equal to the piece at the
-// same place, searched the same way, of the last event that had one.
+// reports whether it is known clean: empty (the search finds nothing in
+// nothing), or held by the memory: equal to the piece at the same place,
+// searched the same way, of the last event that had one.
 func (p *pieceScan) known(t []byte, raw bool) bool {
 	m, i := p.m, p.i
 	p.i++
+	if len(t) == 0 {
+		return true
+	}
 	if m == nil || i >= len(m.pieces) {
 		return false
 	}

@@ -220,3 +220,16 @@ func TestScanMemoKeepsModesApart(t *testing.T) {
 		t.Fatalf("raw search after a clean JSON piece found %q", got)
 	}
 }
+
+// TestFreeTextEmptyPiece: the search finds nothing in an empty piece,
+// which pieceScan.known takes for clean without reading it.
+func TestFreeTextEmptyPiece(t *testing.T) {
+	names := mask.CompileSecretNames(nil)
+	for _, f := range []freeText{{names: names}, {names: names, json: true}, {}} {
+		for _, piece := range [][]byte{nil, {}} {
+			if got := f.scan([]string{"x"}, piece); !slices.Equal(got, []string{"x"}) || f.triggered(piece) != 0 {
+				t.Fatalf("search of an empty piece (json %v) gave %q", f.json, got)
+			}
+		}
+	}
+}

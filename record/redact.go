@@ -81,7 +81,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	memo := r.memos.get(e.SessionID, e.Kind)
 	defer memo.unlock()
 	var gaps textGaps
-	b, spans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
+	b, byteSpans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +101,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if err != nil || rep == nil {
 		return b, err
 	}
+	spans := byteSpans.list()
 	// The byte fields are stored in base64, which the string redaction
 	// cannot see into: their secrets are replaced first.
 	if r.replaceBytes(&e, rep) {
@@ -190,7 +191,7 @@ func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGap
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
-		ob, _, err := appendEventGaps((*sp)[:0], orig, gaps)
+		ob, _, err := appendEventMemo((*sp)[:0], orig, gaps, nil)
 		if err != nil {
 			return nil, err
 		}
