@@ -48,7 +48,7 @@ type sessionScanMemo struct {
 type scanMemo struct {
 	mu     sync.Mutex
 	pieces []memoPiece
-	bytes  int // the bytes of the clean pieces held
+	bytes  int // the capacity of the pieces' buffers
 	// id is the identity of the last event (when idSet), idJSON its JSON
 	// as the encoder wrote it and idGap the gap it noted in it, if
 	// idHasGap (see identityMemo).
@@ -150,21 +150,26 @@ func (p *pieceScan) scan(f freeText, out []string, t []byte) []string {
 }
 
 // note makes t, searched raw or as JSON and found clean or not, piece i.
+// The memory keeps no more than maxMemoBytes of piece buffers (their
+// capacity counts) for the kind: a piece past it is not kept.
 func (m *scanMemo) note(i int, t []byte, raw, clean bool) {
 	for len(m.pieces) <= i {
 		m.pieces = append(m.pieces, memoPiece{})
 	}
 	mp := &m.pieces[i]
-	m.bytes -= len(mp.text)
-	mp.text, mp.clean, mp.raw = mp.text[:0], false, raw
+	m.bytes -= cap(mp.text)
+	mp.clean, mp.raw = false, raw
 	if !clean || m.bytes+len(t) > maxMemoBytes {
-		if cap(mp.text) > maxMemoBytes/4 {
-			mp.text = nil
-		}
+		mp.text = nil
 		return
 	}
-	mp.text, mp.clean = append(mp.text, t...), true
-	m.bytes += len(t)
+	mp.text = append(mp.text[:0], t...)
+	if m.bytes+cap(mp.text) > maxMemoBytes {
+		mp.text = nil
+		return
+	}
+	mp.clean = true
+	m.bytes += cap(mp.text)
 }
 
 // unlock releases m (nil: nothing).

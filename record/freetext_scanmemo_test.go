@@ -191,6 +191,24 @@ func TestScanMemoBounds(t *testing.T) {
 	if _, ok := ms.m["s"]; ok {
 		t.Fatal("session remembered after forget")
 	}
+	// The pieces' buffers of a kind stay within maxMemoBytes, whatever
+	// their sizes and cleanness.
+	m = ms.get("big", gate.EventDecision)
+	rng := rand.New(rand.NewPCG(41, 43))
+	for range 5000 {
+		m.note(rng.IntN(maxMemoPieces), bytes.Repeat([]byte("a"), rng.IntN(1500)), false, rng.IntN(4) > 0)
+		held := 0
+		for _, p := range m.pieces {
+			held += cap(p.text)
+			if p.clean != (p.text != nil) && len(p.text) > 0 {
+				t.Fatal("a piece's buffer kept with it not clean")
+			}
+		}
+		if held != m.bytes || held > maxMemoBytes {
+			t.Fatalf("%d bytes of buffers held (counted %d), more than %d", held, m.bytes, maxMemoBytes)
+		}
+	}
+	m.unlock()
 }
 
 // TestScanMemoKeepsModesApart: a piece found clean as JSON (where
