@@ -54,10 +54,10 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.same(req.SQL.Settings) {
-		r, q := *req, *req.SQL
-		q.Settings = nil
-		r.SQL = &q
-		e.Request = &r
+		c := &requestWithSQL{r: *req, q: *req.SQL} // one allocation for both
+		c.q.Settings = nil
+		c.r.SQL = &c.q
+		e.Request = &c.r
 		return record(e)
 	}
 	if err := record(e); err != nil {
@@ -65,4 +65,11 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	}
 	rs.remember(req.SQL.Settings)
 	return nil
+}
+
+// requestWithSQL holds the copy of a request and of its SQL that a
+// decision recorded without its settings points at.
+type requestWithSQL struct {
+	r Request
+	q SQL
 }

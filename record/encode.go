@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -27,24 +28,49 @@ func marshalEventSpans(e *gate.Event) ([]byte, [][2]int, error) {
 // when not nil, to what the free-text scan of the JSON skips (see
 // textGaps; where encoding/json writes e, only the byte fields' base64).
 func appendEventGaps(b []byte, e *gate.Event, gaps *textGaps) ([]byte, [][2]int, error) {
-	var enc encoder
+	b, spans, err := appendEventMemo(b, e, gaps, nil)
+	return b, spans.list(), err
+}
+
+// byteSpans are where the base64 of an event's byte fields is in its JSON
+// (see byteFieldSpans), held without an allocation until list.
+type byteSpans struct {
+	s [2][2]int
+	n int
+}
+
+// list returns the spans (nil: none).
+func (s *byteSpans) list() [][2]int {
+	if s.n == 0 {
+		return nil
+	}
+	return append([][2]int(nil), s.s[:s.n]...)
+}
+
+// appendEventMemo is appendEventGaps with memo, the scan memory of e's
+// session and kind (nil: none), whose copy of the identity's JSON it
+// writes when e's identity is the one it kept (see identityMemo); the
+// spans are returned as they are, for the caller to list if it needs them.
+func appendEventMemo(b []byte, e *gate.Event, gaps *textGaps, memo *scanMemo) ([]byte, byteSpans, error) {
+	enc := encoder{memo: memo}
 	if b := enc.event(b, e); !enc.bad {
 		if gaps != nil {
 			*gaps = enc.gaps
 		}
-		if enc.nspans == 0 {
-			return b, nil, nil
-		}
-		return b, append([][2]int(nil), enc.spans[:enc.nspans]...), nil
+		return b, byteSpans{s: enc.spans, n: enc.nspans}, nil
 	}
 	b, err := json.Marshal(*e) // a copy, so that e need not escape on the fast path
 	if err != nil {
-		return nil, nil, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
+		return nil, byteSpans{}, fmt.Errorf("record: encode %s event: %w", e.Kind, err)
 	}
-	spans := byteFieldSpans(e, b)
+	var spans byteSpans
+	for _, sp := range byteFieldSpans(e, b) { // at most two: payload and data
+		spans.s[spans.n] = sp
+		spans.n++
+	}
 	if gaps != nil {
 		*gaps = textGaps{}
-		for _, s := range spans {
+		for _, s := range spans.s[:spans.n] {
 			gaps.add(s[0], s[1])
 		}
 	}
@@ -92,6 +118,13 @@ type encoder struct {
 	nspans int
 	// gaps are what the free-text scan of the JSON skips (see textGaps).
 	gaps textGaps
+	// memo is the scan memory of the event's session and kind (nil: none).
+	memo *scanMemo
+	// first is the quoted form of firstTime, the first time written by
+	// appendUTC (firstLen 0: none).
+	firstTime time.Time
+	first     [len(`"2006-01-02T15:04:05.999999999Z"`)]byte
+	firstLen  int
 }
 
 func (e *encoder) event(b []byte, ev *gate.Event) []byte {
@@ -107,7 +140,7 @@ func (e *encoder) event(b []byte, ev *gate.Event) []byte {
 	b = e.fixedTime(b, `,"time":`, ev.Time)
 	if ev.Identity != nil {
 		b = append(b, `,"identity":`...)
-		b = e.identity(b, ev.Identity)
+		b = e.identityMemo(b, ev.Identity, e.memo)
 	}
 	if ev.Session != nil {
 		b = append(b, `,"session":`...)

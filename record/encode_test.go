@@ -431,3 +431,55 @@ func TestNamedInCoversRedactNamed(t *testing.T) {
 		t.Fatalf("%d clean and %d named values: the test needs both", clean, named)
 	}
 }
+
+// TestEncoderRepeatedTimes: the encoder writes a time equal to the first
+// one it wrote by copying that one's text; on events whose times are drawn
+// from a small pool (equal times, one instant in several zones, with and
+// without a monotonic reading, outside the years appendUTC writes) it
+// must still write what encoding/json writes.
+func TestEncoderRepeatedTimes(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 7, 5, 0, 0, 123456789, time.UTC)
+	now := time.Now()
+	pool := []time.Time{t0, t0, t0.Add(time.Nanosecond), t0.In(time.FixedZone("X", 7200)), t0.In(time.FixedZone("UTC", 0)),
+		t0.Local(), now, now, now.Round(0), now.UTC(), time.Date(1969, 1, 1, 0, 0, 0, 5, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), {}}
+	g := &eventGen{r: rand.New(rand.NewPCG(23, 29))}
+	pick := func() time.Time { return pool[g.r.IntN(len(pool))] }
+	fast := 0
+	for i := range 20000 {
+		e := g.event()
+		e.Time = pick()
+		if e.Request != nil {
+			r := *e.Request
+			r.Time = pick()
+			e.Request = &r
+		}
+		if e.Decision != nil {
+			d := *e.Decision
+			d.Time = pick()
+			e.Decision = &d
+		}
+		if e.Session != nil {
+			s := *e.Session
+			s.Start = pick()
+			e.Session = &s
+		}
+		if e.Label != nil {
+			l := *e.Label
+			l.Time = pick()
+			e.Label = &l
+		}
+		want, werr := json.Marshal(e)
+		got, ok := appendEvent(nil, &e)
+		if !ok {
+			continue
+		}
+		fast++
+		if werr != nil || !bytes.Equal(got, want) {
+			t.Fatalf("event %d:\nfast %s\njson %s (%v)", i, got, want, werr)
+		}
+	}
+	if fast < 20000/3 {
+		t.Fatalf("only %d events took the fast path", fast)
+	}
+}

@@ -112,9 +112,22 @@ func appendSortedMap[V any](b []byte, m map[string]V, value func([]byte, V) []by
 // time writes t as time.Time.MarshalJSON does, and gives up where that
 // fails (a year outside 0-9999, a zone offset of 24 hours or more).
 func (e *encoder) time(b []byte, t time.Time) []byte {
+	// A time at the instant and in the location of the first one written
+	// (the event's, which is its decision's) is written as it was: that
+	// is all formatting reads (not the monotonic reading, which the
+	// event's time has lost to UTC and the decision's may keep).
+	if e.firstLen > 0 && t.Unix() == e.firstTime.Unix() && t.Nanosecond() == e.firstTime.Nanosecond() &&
+		t.Location() == e.firstTime.Location() {
+		return append(b, e.first[:e.firstLen]...)
+	}
+	start := len(b)
 	b = append(b, '"')
 	if fast, ok := appendUTC(b, t); ok {
-		return append(fast, '"')
+		b = append(fast, '"')
+		if e.firstLen == 0 && len(b)-start <= len(e.first) {
+			e.firstTime, e.firstLen = t, copy(e.first[:], b[start:])
+		}
+		return b
 	}
 	n0 := len(b)
 	b = t.AppendFormat(b, time.RFC3339Nano)

@@ -1,10 +1,13 @@
 package record
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
@@ -95,6 +98,10 @@ type Event struct {
 	// Hash from it): the entry's leaf in its log, not decoded back.
 	sum    Hash
 	summed bool
+	// hashHex, prevHex and logHex are the strings this package made for
+	// Hash, PrevHash and Log (lower-case hex, or empty), kept to tell
+	// whether those fields still hold them (see appendPlain).
+	hashHex, prevHex, logHex string
 }
 
 // logCheckpointBody is the stored body of a log checkpoint entry.
@@ -163,19 +170,71 @@ const maxPooledHashInput = 1 << 20
 // internal/fieldhash encodes fields: every byte field preceded by its
 // length and every number written in eight bytes, both big-endian.
 func (e *Event) appendHashInput(b []byte) []byte {
-	field := func(b []byte, s string) []byte {
-		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
-		return append(b, s...)
-	}
-	b = field(b, "airlock-record")
-	b = binary.BigEndian.AppendUint64(b, uint64(e.Version))
-	b = field(b, e.SessionID)
+	b = appendHashPrefix(b, e.Version, e.SessionID)
 	b = binary.BigEndian.AppendUint64(b, e.Seq)
-	b = field(b, e.PrevHash)
-	b = field(b, e.Kind)
+	b = appendHashField(b, e.PrevHash)
+	b = appendHashField(b, e.Kind)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.Time))
 	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Body)))
 	return append(b, e.Body...)
+}
+
+// appendHashField appends s as a field of the hashed bytes: its length,
+// then s.
+func appendHashField(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendHashPrefix appends the start of the hashed bytes of every entry
+// of session in format version: the same for all of them.
+func appendHashPrefix(b []byte, version int, session string) []byte {
+	b = appendHashField(b, "airlock-record")
+	b = binary.BigEndian.AppendUint64(b, uint64(version))
+	return appendHashField(b, session)
+}
+
+// prefixSum is a chain's SHA-256 state after the whole 64-byte blocks of
+// the prefix all its entries' hashed bytes start with (appendHashPrefix;
+// with a 32-character session id, the first block): an entry's hash goes
+// on from there instead of hashing that block again. Entries are sealed
+// one at a time (under Recorder.wmu), so one digest serves the chain.
+type prefixSum struct {
+	prefix []byte // the hashed bytes the state covers
+	state  []byte // the digest's state after prefix (MarshalBinary)
+	h      hash.Hash
+	out    Hash // Sum's buffer: h.Sum on a stack array would allocate
+}
+
+// newPrefixSum returns the prefixSum of the entries of session in format
+// version, or nil when their common prefix holds no whole block.
+func newPrefixSum(version int, session string) *prefixSum {
+	p := appendHashPrefix(nil, version, session)
+	n := len(p) / sha256.BlockSize * sha256.BlockSize
+	if n == 0 {
+		return nil
+	}
+	h := sha256.New()
+	h.Write(p[:n])
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil
+	}
+	return &prefixSum{prefix: p[:n], state: state, h: h}
+}
+
+// sum returns SHA-256(b), as sha256.Sum256(b) does, going on from the
+// saved state when b starts with its prefix.
+func (p *prefixSum) sum(b []byte) Hash {
+	if p == nil || !bytes.HasPrefix(b, p.prefix) {
+		return sha256.Sum256(b)
+	}
+	if err := p.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.state); err != nil {
+		return sha256.Sum256(b)
+	}
+	p.h.Write(b[len(p.prefix):])
+	p.h.Sum(p.out[:0])
+	return p.out
 }
 
 // Decode fills in Event, Checkpoint or LogCheckpoint from Body, by Kind. A
@@ -215,6 +274,13 @@ func (e *Event) decode() error {
 
 // chain is the running state of one session's hash chain.
 type chain struct {
+	// pre hashes the prefix common to the chain's entries once (see
+	// prefixSum; nil: none), made for preSession and preVersion when
+	// preMade.
+	pre        *prefixSum
+	preMade    bool
+	preSession string
+	preVersion int
 	// version of the entries it seals; zero means Version.
 	version int
 	seq     uint64
@@ -233,8 +299,18 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 		v = Version
 	}
 	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
-	e.sum, e.summed = e.computeSum(), true
+	if !c.preMade || c.preSession != session || c.preVersion != v {
+		c.pre, c.preMade, c.preSession, c.preVersion = newPrefixSum(v, session), true, session, v
+	}
+	pb := hashInputs.Get().(*[]byte)
+	b := e.appendHashInput((*pb)[:0])
+	e.sum, e.summed = c.pre.sum(b), true
+	if cap(b) <= maxPooledHashInput {
+		*pb = b
+		hashInputs.Put(pb)
+	}
 	e.Hash = hashHex(e.sum)
+	e.hashHex, e.prevHex = e.Hash, e.PrevHash
 	c.seq, c.head = e.Seq, e.Hash
 	return e
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/rawio"
 	"github.com/airlock-sdk/airlock/internal/uring"
 )
@@ -534,16 +535,16 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, e.Seq, 10)
 	b = append(b, `,"prev":`...)
-	b = appendString(b, e.PrevHash)
+	b = appendPlain(b, e.PrevHash, e.prevHex)
 	b = append(b, `,"hash":`...)
-	b = appendString(b, e.Hash)
+	b = appendPlain(b, e.Hash, e.hashHex)
 	b = append(b, `,"kind":`...)
-	b = appendString(b, e.Kind)
+	b = appendPlain(b, e.Kind, plainKind(e.Kind))
 	b = append(b, `,"ts":`...)
 	b = strconv.AppendInt(b, e.Time, 10)
 	if e.Log != "" {
 		b = append(b, `,"log":`...)
-		b = appendString(b, e.Log)
+		b = appendPlain(b, e.Log, e.logHex)
 		b = append(b, `,"idx":`...)
 		b = strconv.AppendUint(b, e.Index, 10)
 	}
@@ -551,6 +552,30 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = append(b, e.Body...)
 	b = append(b, "}\n"...)
 	return b, nil
+}
+
+// appendPlain appends s quoted, as appendString does; plain is a string
+// this package made that needs no escaping (hex), which s is most often:
+// then s is written between quotes as it is. Comparing strings that share
+// their bytes costs next to nothing; an s changed since, equal or not, is
+// still written right.
+func appendPlain(b []byte, s, plain string) []byte {
+	if s != plain {
+		return appendString(b, s)
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// plainKind returns kind when it is one of the kinds the recorder seals
+// most (each needs no escaping), and "" otherwise.
+func plainKind(kind string) string {
+	switch kind {
+	case string(gate.EventDecision), string(gate.EventOutput), KindCheckpoint, KindLogCheckpoint:
+		return kind
+	}
+	return ""
 }
 
 // lastCheckpointIn returns the last log checkpoint of a record file,

@@ -46,7 +46,11 @@ type freeText struct {
 // of any rule, which triggered proves in one pass; for the rest, only the
 // rules whose triggers it saw run.
 func (f freeText) scan(out []string, t []byte) []string {
-	rules := f.triggered(t)
+	return f.scanTriggered(out, t, f.triggered(t))
+}
+
+// scanTriggered is scan, given rules, what triggered returns for t.
+func (f freeText) scanTriggered(out []string, t []byte, rules scanRules) []string {
 	switch {
 	case rules == 0:
 		return out

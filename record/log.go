@@ -43,6 +43,7 @@ func newLogState(priv ed25519.PrivateKey, prev Hash) *logState {
 func (l *logState) add(e *Event) {
 	leaf, _ := leafOf(e)
 	e.Log, e.Index = l.id, l.tree.size
+	e.logHex = l.id
 	l.tree.append(leaf)
 }
 
@@ -59,6 +60,7 @@ func (l *logState) checkpoint(now int64, final bool) (Event, error) {
 	}
 	e := l.ch.next(logSession(l.id), KindLogCheckpoint, now, body)
 	e.Log, e.Index = l.id, cp.Size
+	e.logHex = l.id
 	e.LogCheckpoint = &cp
 	l.prev = cp.NoteHash()
 	l.covered = cp.Size

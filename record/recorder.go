@@ -305,12 +305,18 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 		it.release()
 		return ErrClosed
 	}
+	// A queue with room takes the item without a two-way select (the
+	// usual case, and a choice the two-way select could make too).
 	select {
 	case r.queue <- it:
-	case <-ctx.Done():
-		r.mu.RUnlock()
-		it.release()
-		return fmt.Errorf("record: queue full: %w", ctx.Err())
+	default:
+		select {
+		case r.queue <- it:
+		case <-ctx.Done():
+			r.mu.RUnlock()
+			it.release()
+			return fmt.Errorf("record: queue full: %w", ctx.Err())
+		}
 	}
 	r.mu.RUnlock()
 	r.queued.Store(true)
@@ -324,6 +330,13 @@ func (r *Recorder) Record(ctx context.Context, e gate.Event) error {
 	// Write the queue here rather than wake the writer goroutine and wait
 	// for it to wake this one: two goroutine switches less per event.
 	r.combine(it)
+	// Most often the caller wrote its own event: the outcome is there.
+	select {
+	case err := <-it.done:
+		it.release()
+		return err
+	default:
+	}
 	select {
 	case err := <-it.done:
 		it.release()

@@ -35,6 +35,9 @@ type redactor struct {
 	macs       sync.Pool // of hash.Hash, HMAC-SHA-256 under key
 	// sessions remembers the secrets of each session's requests.
 	sessions sessionSecrets
+	// memos remembers what the free-text search found clean in each
+	// session's last events.
+	memos scanMemos
 }
 
 // isSecretName reports whether name matches the recorder's secret names,
@@ -71,9 +74,14 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	}
 	if endsSession(&e) {
 		defer r.sessions.forget(e.SessionID)
+		defer r.memos.forget(e.SessionID)
 	}
+	// What the session's last event of the kind left (see scanMemo):
+	// its identity's JSON and its clean pieces.
+	memo := r.memos.get(e.SessionID, e.Kind)
+	defer memo.unlock()
 	var gaps textGaps
-	b, spans, err := appendEventGaps(make([]byte, 0, sizeHint(&e)), &e, &gaps)
+	b, byteSpans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +90,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// searched for in the event as it came, not in its rewritten form: a
 	// named secret replaced first can cut the start of a free-text shape (a
 	// PEM header) and leave its body unrecognised.
-	found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals)
+	found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +101,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if err != nil || rep == nil {
 		return b, err
 	}
+	spans := byteSpans.list()
 	// The byte fields are stored in base64, which the string redaction
 	// cannot see into: their secrets are replaced first.
 	if r.replaceBytes(&e, rep) {
@@ -122,6 +131,13 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 // gateway writes in a fixed form, see textGaps), and in the byte fields
 // (request payload, output data), read raw.
 func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []string {
+	return r.freeTextPieces(e, b, gaps, nil)
+}
+
+// freeTextPieces is freeTextSecrets with m, the scan memory of e's
+// session and kind (nil: none; see scanMemo).
+func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *scanMemo) []string {
+	ps := newPieceScan(m)
 	var payload, data []byte
 	if e.Request != nil {
 		payload = e.Request.Payload
@@ -133,13 +149,22 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 	var found []string
 	from := 0
 	for _, g := range gaps {
-		found = json.scan(found, b[from:g[0]])
+		if t := b[from:g[0]]; !ps.known(t, false) {
+			found = ps.scan(json, found, t)
+		}
 		from = g[1]
 	}
-	found = json.scan(found, b[from:])
+	if t := b[from:]; !ps.known(t, false) {
+		found = ps.scan(json, found, t)
+	}
 	raw := freeText{names: r.names, filter: r.nameFilter}
-	found = raw.scan(found, payload)
-	return raw.scan(found, data)
+	if !ps.known(payload, true) {
+		found = ps.scan(raw, found, payload)
+	}
+	if !ps.known(data, true) {
+		found = ps.scan(raw, found, data)
+	}
+	return found
 }
 
 // freeTextAsItCame returns what freeTextSecrets finds in orig, an event
@@ -155,23 +180,25 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 // (its body runs on to an END line, across strings) and when the command
 // line was rewritten in part (named query parameters: around a MAC put in
 // a string, the search could find what orig does not hold).
-func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string) ([]string, error) {
+//
+// memo is the scan memory of orig's session and kind (nil: none).
+func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string, memo *scanMemo) ([]string, error) {
 	// An event whose request was not rewritten (e.Request is orig's) is
 	// orig: b is orig's JSON, searched as it is.
 	if e.Request == orig.Request {
-		return r.freeTextSecrets(orig, b, gaps.list()), nil
+		return r.freeTextPieces(orig, b, gaps.list(), memo), nil
 	}
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
 	if orig.Request != nil && e.Request.Command != orig.Request.Command || mayStartPEM(b, originals) {
-		ob, _, err := appendEventGaps((*sp)[:0], orig, gaps)
+		ob, _, err := appendEventMemo((*sp)[:0], orig, gaps, nil)
 		if err != nil {
 			return nil, err
 		}
 		*sp = ob // found secrets are copies: the buffer is free once they are
-		return r.freeTextSecrets(orig, ob, gaps.list()), nil
+		return r.freeTextPieces(orig, ob, gaps.list(), memo), nil
 	}
-	found := r.freeTextSecrets(orig, b, gaps.list())
+	found := r.freeTextPieces(orig, b, gaps.list(), memo)
 	json := freeText{names: r.names, filter: r.nameFilter, json: true}
 	q := *sp
 	for _, v := range originals {

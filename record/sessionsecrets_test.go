@@ -14,8 +14,9 @@ import (
 	"github.com/airlock-sdk/airlock/mask"
 )
 
-// An event of a session without secrets costs what it cost before
-// sessions were remembered (one marshal), whether or not other sessions
+// An event of a session without secrets costs no more than it cost before
+// sessions were remembered (one marshal; body leaves out the list of the
+// byte fields' spans, which marshal makes), whether or not other sessions
 // have secrets remembered.
 func TestEventWithoutSecretsAllocs(t *testing.T) {
 	r := &redactor{key: []byte("k"), names: mask.CompileSecretNames(nil)}
@@ -28,7 +29,7 @@ func TestEventWithoutSecretsAllocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := testing.AllocsPerRun(200, func() { _, _ = r.body(out) })
-	if before != marshal || after != marshal {
+	if before > marshal || after > marshal || after != before {
 		t.Errorf("allocations: marshal %v, body %v before and %v after another session's secrets", marshal, before, after)
 	}
 }
