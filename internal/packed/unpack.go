@@ -58,6 +58,9 @@ type unpacker struct {
 func (u *unpacker) walk(data []byte, depth int) error {
 	var heads printableHeads
 	for i := 0; i < len(data) && !u.done; i++ {
+		if i = heads.skip(data, i); i == len(data) {
+			break
+		}
 		b := data[i:]
 		var (
 			r    io.Reader
@@ -354,6 +357,83 @@ func (h *printableHeads) at(data []byte, i int) bool {
 	h.next = i + 1
 	return h.bad >= i+min(len(data)-i, 64)
 }
+
+// skip returns the first offset of data at or after i where walk may
+// find something: a byte that starts a signature or a zlib header, a run
+// of encoded characters (after no letter or digit) long enough to be
+// decoded (decodeRun, walkStretch), or a head that is not all printable
+// (where raw deflate may start). At the offsets it passes over walk's
+// tests all fail; it reads one table entry a byte where they would read
+// each byte several times.
+func (h *printableHeads) skip(data []byte, i int) int {
+	ok := -1 // heads are printable up to this offset
+	if h.next != 0 {
+		ok = h.printableUpTo(len(data))
+	}
+	end := 0 // data[i:end] are encoded characters, when i < end
+	prev := uint8(0)
+	if i > 0 {
+		prev = walkClass[data[i-1]]
+	}
+	for ; i < len(data); i++ {
+		k := walkClass[data[i]]
+		if k&wcStart != 0 {
+			return i
+		}
+		if k&wcEncoded != 0 && prev&wcAlnum == 0 {
+			if end <= i {
+				end = i + 1
+				for end < len(data) && walkClass[data[end]]&wcEncoded != 0 {
+					end++
+				}
+			}
+			if end-i >= minEncoded {
+				return i
+			}
+		}
+		if i > ok {
+			if !h.at(data, i) {
+				return i
+			}
+			ok = h.printableUpTo(len(data))
+		}
+		prev = k
+	}
+	return i
+}
+
+// printableUpTo returns the last offset whose head at answers true, of
+// data n bytes long, as far as h knows.
+func (h *printableHeads) printableUpTo(n int) int {
+	if h.bad == n {
+		return n
+	}
+	return h.bad - 64
+}
+
+// The classes of walkClass.
+const (
+	wcStart   uint8 = 1 << iota // magicStart, or a zlib header's first byte
+	wcEncoded                   // encodedChar
+	wcAlnum                     // alnum
+)
+
+// walkClass is what each byte is to skip.
+var walkClass = func() (t [256]uint8) {
+	for c := range 256 {
+		b := byte(c)
+		if magicStart[b] || b == 0x78 {
+			t[c] |= wcStart
+		}
+		if encodedChar(b) {
+			t[c] |= wcEncoded
+		}
+		if alnum(b) {
+			t[c] |= wcAlnum
+		}
+	}
+	return t
+}()
 
 // printable reports whether c is printable ASCII or tab, LF or CR.
 func printable(c byte) bool {
