@@ -168,7 +168,9 @@ func walkInputs(r *rand.Rand) [][]byte {
 		func(n int) []byte {
 			return []byte(strings.Repeat(`{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`, 1+n/60))
 		},
-		func(n int) []byte { return []byte(strings.Repeat("The quick brown fox x^2 jumps; PK BZh9 7z %PD Tax^2.\n", 1+n/54)) },
+		func(n int) []byte {
+			return []byte(strings.Repeat("The quick brown fox x^2 jumps; PK BZh9 7z %PD Tax^2.\n", 1+n/54))
+		},
 		func(n int) []byte {
 			b := make([]byte, n)
 			for i := range b {
