@@ -25,6 +25,15 @@ const maxJoinSpaces = 8
 // included): it returns the end of the opening quote of the next piece,
 // and whether digits stand on both sides.
 func joinAt(t []byte, i int) (end int, digits, ok bool) {
+	return joinAtBefore(t, i, len(t))
+}
+
+// joinAtBefore is joinAt, told that no quote of t after lastValue is
+// followed by a piece that holds a value (lastValueQuote; len(t) when
+// not known): a comma join of a piece without one to a later piece,
+// without digits on both sides, is then known to fail before its next
+// piece is looked for.
+func joinAtBefore(t []byte, i, lastValue int) (end int, digits, ok bool) {
 	q := t[i]
 	if q != '"' && q != '\'' {
 		return 0, false, false
@@ -62,6 +71,13 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	}
 	if closed && op != ',' {
 		return 0, false, false
+	}
+	if op == ',' && !isDigit(before) {
+		// commaJoins must hold: the piece before the quote is one, and
+		// it or the next holds a value.
+		if pa, oka := pieceOf(t, bi, -1); !oka || !pa && i >= lastValue {
+			return 0, false, false
+		}
 	}
 	if op != 0 {
 		j = skipSpaces(t, j)
@@ -256,7 +272,7 @@ func pieceOf(t []byte, k, dir int) (value, ok bool) {
 		seen |= c
 		n++
 	}
-	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower, n >= 1 && n <= maxPiece
+	return pieceValue(seen), n >= 1 && n <= maxPiece
 }
 
 // The classes of pieceClass.
@@ -266,6 +282,7 @@ const (
 	pcValue                   // a digit or an at sign
 	pcUpper
 	pcLower
+	pcJoin // joinChar
 )
 
 // pieceClass is what each byte is to pieceOf. (It is spelled out, not
@@ -287,13 +304,43 @@ var pieceClass = func() (c [256]uint8) {
 		case x == '.' || x == '-' || x == '_' || x == '+' || x == '/' || x == '~' || x == '=':
 			c[b] = pcIn
 		}
+		if c[b]&pcIn != 0 && x != '=' {
+			c[b] |= pcJoin
+		}
 	}
 	return c
 }()
 
-// joinChar marks the characters a piece of a value may end or start with.
-func joinChar(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/' || c == '~'
+// joinChar marks the characters a piece of a value may end or start with:
+// letters, digits, and . @ - _ + / ~.
+func joinChar(c byte) bool { return pieceClass[c]&pcJoin != 0 }
+
+// lastValueQuote returns the index of the last quote of t that a piece
+// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
+// It reads t from its end: the bytes read since the last quote or
+// backslash are the piece that follows the next one.
+func lastValueQuote(t []byte) int {
+	n, seen, all := 0, uint8(0), pcIn
+	for k := len(t) - 1; k >= 0; k-- {
+		c := pieceClass[t[k]]
+		if c&pcEnd == 0 {
+			n++
+			seen |= c
+			all &= c
+			continue
+		}
+		if t[k] != '\\' && n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return k
+		}
+		n, seen, all = 0, 0, pcIn
+	}
+	return -1
+}
+
+// pieceValue reports whether a piece whose bytes are of the classes seen
+// holds a value: a digit, an at sign, or letters of both cases.
+func pieceValue(seen uint8) bool {
+	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower
 }
 
 func skipSpaces(t []byte, j int) int {
@@ -311,6 +358,7 @@ func skipSpaces(t []byte, j int) int {
 // hasJoins reports whether t holds a join of string pieces, and whether
 // one joins digits.
 func hasJoins(t []byte) (any, digits bool) {
+	lastValue := len(t) // not known yet
 	for i := nextQuote(t, 0); i < len(t); i = nextQuote(t, i+1) {
 		// Most quotes of a JSON text cannot close a piece joined to the
 		// next: an opening quote (after ':', ',', '[') or a key's closing
@@ -318,7 +366,10 @@ func hasJoins(t []byte) (any, digits bool) {
 		if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
 			continue
 		}
-		if _, d, ok := joinAt(t, i); ok {
+		if lastValue == len(t) {
+			lastValue = lastValueQuote(t)
+		}
+		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
 			if d {
 				return true, true // nothing more to learn
 			}
