@@ -1,6 +1,9 @@
 package mask
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -213,4 +216,53 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 	if joins < len(texts)/20 || digitJoins < len(texts)/200 {
 		t.Fatalf("only %d texts of %d with joins, %d joining digits", joins, len(texts), digitJoins)
 	}
+}
+
+// nextQuote returns the index of the first quote, double or single, in t
+// at or after i, or len(t). Quotes stand close together in JSON and
+// code: the next sixteen bytes are read eight at a time; past them, the
+// text is searched for each quote (a vector search, quicker over prose).
+func nextQuote(t []byte, i int) int {
+	for n := 0; n < 2 && i+8 <= len(t); n, i = n+1, i+8 {
+		x := binary.LittleEndian.Uint64(t[i:])
+		if m := zeroBytes(x^(ones8*'"')) | zeroBytes(x^(ones8*'\'')); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	rest := t[i:]
+	k := bytes.IndexByte(rest, '"')
+	if k < 0 {
+		k = len(rest)
+	}
+	if s := bytes.IndexByte(rest[:k], '\''); s >= 0 {
+		k = s
+	}
+	return i + k
+}
+
+// zeroBytes marks the zero bytes of x with their high bit; above the
+// first zero byte a byte of 0x01 may be marked too, so only the lowest
+// mark is exact.
+func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
+
+// lastValueQuote returns, as the hasJoins before it, the index of the last quote of t that a piece
+// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
+// It reads t from its end: the bytes read since the last quote or
+// backslash are the piece that follows the next one.
+func lastValueQuote(t []byte) int {
+	n, seen, all := 0, uint8(0), pcIn
+	for k := len(t) - 1; k >= 0; k-- {
+		c := pieceClass[t[k]]
+		if c&pcEnd == 0 {
+			n++
+			seen |= c
+			all &= c
+			continue
+		}
+		if t[k] != '\\' && n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return k
+		}
+		n, seen, all = 0, 0, pcIn
+	}
+	return -1
 }
