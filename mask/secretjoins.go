@@ -2,6 +2,7 @@ package mask
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"sync"
 )
@@ -193,10 +194,22 @@ func (d *literalDetector) mayHoldInPieces(t []byte) bool {
 // byteSet is a set of bytes, a bit each.
 type byteSet [4]uint64
 
-// add puts the bytes of t in the set.
+// add puts the bytes of t in the set: each byte marks its entry of a
+// table, a store without a shift, and the table is packed into bits at
+// the end, eight entries a multiplication.
 func (s *byteSet) add(t []byte) {
+	var seen [256]byte
+	for len(t) >= 4 {
+		seen[t[0]], seen[t[1]], seen[t[2]], seen[t[3]] = 1, 1, 1, 1
+		t = t[4:]
+	}
 	for _, c := range t {
-		s[c>>6] |= 1 << (c & 63)
+		seen[c] = 1
+	}
+	for w := range 32 {
+		// Entry k of the eight (0 or 1, at bit 8k) lands at bit 56+k.
+		x := binary.LittleEndian.Uint64(seen[8*w:]) * 0x0102040810204080 >> 56
+		s[w/8] |= x << (8 * (w % 8))
 	}
 }
 
