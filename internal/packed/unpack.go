@@ -370,7 +370,7 @@ func (h *printableHeads) skip(data []byte, i int) int {
 	if h.next != 0 {
 		ok = h.printableUpTo(len(data))
 	}
-	end := 0 // data[i:end] are encoded characters, when i < end
+	end, m := 0, uint8(0) // data[i:end] are encoded characters, of classes m, when i < end
 	prev := uint8(0)
 	if i > 0 {
 		prev = walkClass[data[i-1]]
@@ -380,22 +380,30 @@ func (h *printableHeads) skip(data []byte, i int) int {
 		if k&wcStart != 0 {
 			return i
 		}
+		if i > ok {
+			if !h.at(data, i) {
+				return i
+			}
+			ok = h.printableUpTo(len(data))
+		}
 		if k&wcEncoded != 0 && prev&wcAlnum == 0 {
 			if end <= i {
-				end = i + 1
+				end, m = i+1, k
 				for end < len(data) && walkClass[data[end]]&wcEncoded != 0 {
+					m |= walkClass[data[end]]
 					end++
 				}
 			}
 			if end-i >= minEncoded {
 				return i
 			}
-		}
-		if i > ok {
-			if !h.at(data, i) {
-				return i
+			if m&wcStart == 0 && end-1 <= ok {
+				// Every offset of the run is idle: a run that starts
+				// inside it is shorter still.
+				i = end - 1
+				prev = walkClass[data[i]]
+				continue
 			}
-			ok = h.printableUpTo(len(data))
 		}
 		prev = k
 	}
