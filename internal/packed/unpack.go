@@ -349,10 +349,11 @@ type printableHeads struct {
 // at reports printableHead(data[i:]); i never decreases between calls.
 func (h *printableHeads) at(data []byte, i int) bool {
 	if h.next == 0 || h.bad < i {
-		h.bad = i
-		for h.bad < len(data) && printable(data[h.bad]) {
-			h.bad++
+		b := i
+		for b < len(data) && walkClass[data[b]]&wcPrintable != 0 {
+			b++
 		}
+		h.bad = b
 	}
 	h.next = i + 1
 	return h.bad >= i+min(len(data)-i, 64)
@@ -424,6 +425,7 @@ const (
 	wcStart   uint8 = 1 << iota // magicStart, or a zlib header's first byte
 	wcEncoded                   // encodedChar
 	wcAlnum                     // alnum
+	wcPrintable                 // printable
 )
 
 // walkClass is what each byte is to skip.
@@ -438,6 +440,9 @@ var walkClass = func() (t [256]uint8) {
 		}
 		if alnum(b) {
 			t[c] |= wcAlnum
+		}
+		if printable(b) {
+			t[c] |= wcPrintable
 		}
 	}
 	return t
