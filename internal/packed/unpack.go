@@ -422,10 +422,10 @@ func (h *printableHeads) printableUpTo(n int) int {
 
 // The classes of walkClass.
 const (
-	wcStart   uint8 = 1 << iota // magicStart, or a zlib header's first byte
-	wcEncoded                   // encodedChar
-	wcAlnum                     // alnum
-	wcPrintable                 // printable
+	wcStart     uint8 = 1 << iota // magicStart, or a zlib header's first byte
+	wcEncoded                     // encodedChar
+	wcAlnum                       // alnum
+	wcPrintable                   // printable
 )
 
 // walkClass is what each byte is to skip.
