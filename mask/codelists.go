@@ -420,7 +420,6 @@ func codeListIn(t []byte, sp spelled, cp *codeProber) bool {
 // them spans at least 35 bytes.
 const spellProbe = 16
 
-
 // probeCodes looks at the word at or after p (with digits, at or after
 // the first digit from p on), for p from 0 on in steps of at least
 // stride.
