@@ -161,7 +161,8 @@ const maxPooledWords = 1 << 20
 
 // findJoined appends the spans of t where one of d's literals stands in
 // two or more words: from the first word's first byte to the last word's
-// last, what stands between them included.
+// last, what stands between them included. The caller (find) knows that
+// t holds every byte of one of them (mayHoldInPieces).
 func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
 	w := wordRunsPool.Get().(*wordRuns)
 	defer func() {
@@ -171,9 +172,6 @@ func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
 	}()
 	// Operators between words are read both ways: as a piece ("+" of a
 	// base64 token in pieces of one character) and as a join.
-	if !d.mayHoldInPieces(t) {
-		return out
-	}
 	if ops := w.read(t, &d.words, false); !ops {
 		return d.findAcross(w, id, out)
 	}
