@@ -350,7 +350,13 @@ type printableHeads struct {
 func (h *printableHeads) at(data []byte, i int) bool {
 	if h.next == 0 || h.bad < i {
 		b := i
-		for b < len(data) && walkClass[data[b]]&wcPrintable != 0 {
+		for {
+			for b+8 <= len(data) && printable8(binary.LittleEndian.Uint64(data[b:])) {
+				b += 8
+			}
+			if b == len(data) || walkClass[data[b]]&wcPrintable == 0 {
+				break
+			}
 			b++
 		}
 		h.bad = b
@@ -447,6 +453,16 @@ var walkClass = func() (t [256]uint8) {
 	}
 	return t
 }()
+
+// printable8 reports whether the eight bytes of x are all printable
+// ASCII, tab, LF and CR aside (printable reads those one by one).
+func printable8(x uint64) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	// Below 0x80, a byte plus 0x60 has its high bit set from 0x20 on, and
+	// one that is not 0x7f, xored with 0x7f, plus 0x7f, too; no sum
+	// carries into the next byte.
+	return x&high == 0 && (x+0x60*ones)&high == high && (x^0x7f*ones+0x7f*ones)&high == high
+}
 
 // printable reports whether c is printable ASCII or tab, LF or CR.
 func printable(c byte) bool {
