@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/packed"
@@ -129,22 +130,42 @@ func (f *filter) holdsNoSecret(d *decodedDoc, mt, label string, text, isJSON boo
 // (packed.Unpack), holds none of the secrets: false when it holds packed
 // data that cannot be searched.
 func unpacksToNoSecret(p *mask.Policy, d *decodedDoc) bool {
-	doc := d.doc
-	found := false
-	visit := func(u []byte) bool {
-		found = p.Finds(u)
-		return found
-	}
-	err := packed.Unpack(doc, maxDecodedWhole, visit)
-	if l := packed.Latin1(d.unescaped()); err == nil && !found && l != nil {
+	v := unpackedSearches.Get().(*unpackedSearch)
+	defer v.release()
+	v.p, v.found = p, false
+	err := packed.Unpack(d.doc, maxDecodedWhole, v.visit)
+	if l := packed.Latin1(d.unescaped()); err == nil && !v.found && l != nil {
 		// Binary data as characters up to U+00FF (see jsonBody), in
 		// which raw deflate may start anywhere, is not searched.
 		if packed.Binary(l) {
 			return false
 		}
-		err = packed.Unpack(l, maxDecodedWhole, visit)
+		err = packed.Unpack(l, maxDecodedWhole, v.visit)
 	}
-	return err == nil && !found
+	return err == nil && !v.found
+}
+
+// unpackedSearch is the search of unpacksToNoSecret: visit, which
+// packed.Unpack keeps, is made once per pooled search rather than per
+// body.
+type unpackedSearch struct {
+	p     *mask.Policy
+	found bool
+	visit func([]byte) bool
+}
+
+var unpackedSearches = sync.Pool{New: func() any {
+	v := new(unpackedSearch)
+	v.visit = func(u []byte) bool {
+		v.found = v.p.Finds(u)
+		return v.found
+	}
+	return v
+}}
+
+func (v *unpackedSearch) release() {
+	v.p = nil
+	unpackedSearches.Put(v)
 }
 
 // jsonHoldsNoSecret is holdsNoSecret for a JSON document, which the
