@@ -266,3 +266,26 @@ func lastValueQuote(t []byte) int {
 	}
 	return -1
 }
+
+// FuzzHasJoinsAgreesWithOld: hasJoins and joinAt answer as the code they
+// replaced on any text (go test -fuzz; the seeds run by default).
+func FuzzHasJoinsAgreesWithOld(f *testing.F) {
+	for _, s := range []string{string(findsDoc), `["4111","1111"]`, `"ab" + "Cd"`, `'a' || 'B1'`, `{"a":"x","b":{"c":"Y2"}}`, `\"ab\",\"Cd\"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		a, d := hasJoins(b)
+		if wa, wd := hasJoinsOld(b); a != wa || d != wd {
+			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
+		}
+		for i := range b {
+			if b[i] == '"' || b[i] == '\'' {
+				e, d, ok := joinAt(b, i)
+				if we, wd, wok := joinAtOld(b, i); e != we || d != wd || ok != wok {
+					t.Fatalf("joinAt(%q, %d) = %d %v %v, the old %d %v %v", s, i, e, d, ok, we, wd, wok)
+				}
+			}
+		}
+	})
+}

@@ -277,3 +277,20 @@ func TestWalkAgreesWithEveryOffset(t *testing.T) {
 		t.Fatalf("only %d visits: the inputs hold too little packed data", visited)
 	}
 }
+
+// FuzzWalkAgreesWithEveryOffset: Unpack's walk visits what the walk of
+// every offset visits, and ends in the same error, on any data (go test
+// -fuzz; the seeds run by default).
+func FuzzWalkAgreesWithEveryOffset(f *testing.F) {
+	f.Add([]byte(`{"id":12345,"name":"widget","tags":["a","b"]}`))
+	f.Add(append([]byte("json then gzip "), gz("auth upstream-secret-abcdef")...))
+	f.Add([]byte(`{"f":"` + base64.StdEncoding.EncodeToString(zl("auth upstream-secret-abcdef")) + `"}`))
+	f.Add([]byte("Tax^2 x\x9c and text\x01 then"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		gv, gerr := unpackTrace(data, false)
+		wv, werr := unpackTrace(data, true)
+		if fmt.Sprint(gerr) != fmt.Sprint(werr) || fmt.Sprintf("%q", gv) != fmt.Sprintf("%q", wv) {
+			t.Fatalf("%q: visits %q, %v; every offset %q, %v", data, gv, gerr, wv, werr)
+		}
+	})
+}
