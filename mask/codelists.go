@@ -406,29 +406,30 @@ func codeListIn(t []byte, sp spelled, cp *codeProber) bool {
 		_, ok := nextCodeList(t, 0, nil, nil, len(t)+1)
 		return ok
 	case spelledUnknown:
-		if probeCodes(t, spellProbe, nextWordAt) {
+		if probeCodes(t, spellProbe, false) {
 			return true
 		}
 	}
 	if cp != nil && cp.ran {
 		return cp.found
 	}
-	return probeCodes(t, 1, nextDigit)
+	return probeCodes(t, 1, true)
 }
 
 // spellProbe is the stride of the probes for spelled digits: a list of
 // them spans at least 35 bytes.
 const spellProbe = 16
 
-// nextWordAt returns i: probeCodes looks at the word at or after it.
-func nextWordAt(_ []byte, i int) int { return i }
-
-// probeCodes looks at the word at or after next(t, p), for p from 0 on in
-// steps of at least stride.
-func probeCodes(t []byte, stride int, next func([]byte, int) int) bool {
+// probeCodes looks at the word at or after p (with digits, at or after
+// the first digit from p on), for p from 0 on in steps of at least
+// stride.
+func probeCodes(t []byte, stride int, digits bool) bool {
 	var cp codeProber
 	for p := 0; p < len(t) && !cp.found; p = max(cp.next, p+stride) {
-		i := next(t, p)
+		i := p
+		if digits {
+			i = nextDigit(t, p)
+		}
 		for i < len(t) && codeByte[t[i]]&cbAlnum == 0 {
 			i++
 		}

@@ -1,11 +1,5 @@
 package mask
 
-import (
-	"bytes"
-	"encoding/binary"
-	"math/bits"
-)
-
 // Concatenated strings. Code and queries build a value from pieces:
 // "4111" + "1111" + ..., '4111' || '1111' in SQL, "AKIAIOSFOD" "NN7EXAMPLE"
 // (adjacent literals in C and Python), "4111" . "1111" in Perl and PHP, or
@@ -25,6 +19,15 @@ const maxJoinSpaces = 8
 // included): it returns the end of the opening quote of the next piece,
 // and whether digits stand on both sides.
 func joinAt(t []byte, i int) (end int, digits, ok bool) {
+	return joinAtBefore(t, i, len(t))
+}
+
+// joinAtBefore is joinAt, told that no quote of t after lastValue is
+// followed by a piece that holds a value (pieceOf; len(t) when not
+// known): a comma join of a piece without one to a later piece,
+// without digits on both sides, is then known to fail before its next
+// piece is looked for.
+func joinAtBefore(t []byte, i, lastValue int) (end int, digits, ok bool) {
 	q := t[i]
 	if q != '"' && q != '\'' {
 		return 0, false, false
@@ -62,6 +65,13 @@ func joinAt(t []byte, i int) (end int, digits, ok bool) {
 	}
 	if closed && op != ',' {
 		return 0, false, false
+	}
+	if op == ',' && !isDigit(before) {
+		// commaJoins must hold: the piece before the quote is one, and
+		// it or the next holds a value.
+		if pa, oka := pieceOf(t, bi, -1); !oka || !pa && i >= lastValue {
+			return 0, false, false
+		}
 	}
 	if op != 0 {
 		j = skipSpaces(t, j)
@@ -256,7 +266,7 @@ func pieceOf(t []byte, k, dir int) (value, ok bool) {
 		seen |= c
 		n++
 	}
-	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower, n >= 1 && n <= maxPiece
+	return pieceValue(seen), n >= 1 && n <= maxPiece
 }
 
 // The classes of pieceClass.
@@ -266,6 +276,7 @@ const (
 	pcValue                   // a digit or an at sign
 	pcUpper
 	pcLower
+	pcJoin // joinChar
 )
 
 // pieceClass is what each byte is to pieceOf. (It is spelled out, not
@@ -287,13 +298,21 @@ var pieceClass = func() (c [256]uint8) {
 		case x == '.' || x == '-' || x == '_' || x == '+' || x == '/' || x == '~' || x == '=':
 			c[b] = pcIn
 		}
+		if c[b]&pcIn != 0 && x != '=' {
+			c[b] |= pcJoin
+		}
 	}
 	return c
 }()
 
-// joinChar marks the characters a piece of a value may end or start with.
-func joinChar(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/' || c == '~'
+// joinChar marks the characters a piece of a value may end or start with:
+// letters, digits, and . @ - _ + / ~.
+func joinChar(c byte) bool { return pieceClass[c]&pcJoin != 0 }
+
+// pieceValue reports whether a piece whose bytes are of the classes seen
+// holds a value: a digit, an at sign, or letters of both cases.
+func pieceValue(seen uint8) bool {
+	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower
 }
 
 func skipSpaces(t []byte, j int) int {
@@ -309,51 +328,43 @@ func skipSpaces(t []byte, j int) int {
 }
 
 // hasJoins reports whether t holds a join of string pieces, and whether
-// one joins digits.
+// one joins digits. It reads t from its end, each byte once, so that at
+// each quote it knows whether a later one is followed by a piece that
+// holds a value (joinAtBefore): it reads the piece that follows a quote
+// before the quote itself. Which join it finds first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
-	for i := nextQuote(t, 0); i < len(t); i = nextQuote(t, i+1) {
+	lastValue := -1                   // the last quote a piece holding a value follows
+	n, seen, all := 0, uint8(0), pcIn // the bytes read since the last quote or backslash
+	for i := len(t) - 1; i >= 0; i-- {
+		c := pieceClass[t[i]]
+		if c&pcEnd == 0 {
+			n++
+			seen |= c
+			all &= c
+			continue
+		}
+		value := n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
+		n, seen, all = 0, 0, pcIn
+		if t[i] == '\\' {
+			continue
+		}
 		// Most quotes of a JSON text cannot close a piece joined to the
 		// next: an opening quote (after ':', ',', '[') or a key's closing
 		// quote (before ':'). joinAt would say so too.
-		if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
-			continue
-		}
-		if _, d, ok := joinAt(t, i); ok {
-			if d {
-				return true, true // nothing more to learn
+		if before := at(t, i-1); (before == '\\' || joinChar(before)) && at(t, i+1) != ':' {
+			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+				if d {
+					return true, true // nothing more to learn
+				}
+				any = true
 			}
-			any = true
+		}
+		if value && lastValue < 0 {
+			lastValue = i
 		}
 	}
 	return any, false
 }
-
-// nextQuote returns the index of the first quote, double or single, in t
-// at or after i, or len(t). Quotes stand close together in JSON and
-// code: the next sixteen bytes are read eight at a time; past them, the
-// text is searched for each quote (a vector search, quicker over prose).
-func nextQuote(t []byte, i int) int {
-	for n := 0; n < 2 && i+8 <= len(t); n, i = n+1, i+8 {
-		x := binary.LittleEndian.Uint64(t[i:])
-		if m := zeroBytes(x^(ones8*'"')) | zeroBytes(x^(ones8*'\'')); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	rest := t[i:]
-	k := bytes.IndexByte(rest, '"')
-	if k < 0 {
-		k = len(rest)
-	}
-	if s := bytes.IndexByte(rest[:k], '\''); s >= 0 {
-		k = s
-	}
-	return i + k
-}
-
-// zeroBytes marks the zero bytes of x with their high bit; above the
-// first zero byte a byte of 0x01 may be marked too, so only the lowest
-// mark is exact.
-func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
 
 // readJoins fills l with src, its joins removed; st and en map src to the
 // original text (nil: src is it). With dash, a join between two digits

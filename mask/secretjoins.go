@@ -2,6 +2,7 @@ package mask
 
 import (
 	"bytes"
+	"encoding/binary"
 	"sort"
 	"sync"
 )
@@ -160,7 +161,8 @@ const maxPooledWords = 1 << 20
 
 // findJoined appends the spans of t where one of d's literals stands in
 // two or more words: from the first word's first byte to the last word's
-// last, what stands between them included.
+// last, what stands between them included. The caller (find) knows that
+// t holds every byte of one of them (mayHoldInPieces).
 func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
 	w := wordRunsPool.Get().(*wordRuns)
 	defer func() {
@@ -170,9 +172,6 @@ func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
 	}()
 	// Operators between words are read both ways: as a piece ("+" of a
 	// base64 token in pieces of one character) and as a join.
-	if !d.mayHoldInPieces(t) {
-		return out
-	}
 	if ops := w.read(t, &d.words, false); !ops {
 		return d.findAcross(w, id, out)
 	}
@@ -193,10 +192,22 @@ func (d *literalDetector) mayHoldInPieces(t []byte) bool {
 // byteSet is a set of bytes, a bit each.
 type byteSet [4]uint64
 
-// add puts the bytes of t in the set.
+// add puts the bytes of t in the set: each byte marks its entry of a
+// table, a store without a shift, and the table is packed into bits at
+// the end, eight entries a multiplication.
 func (s *byteSet) add(t []byte) {
+	var seen [256]byte
+	for len(t) >= 4 {
+		seen[t[0]], seen[t[1]], seen[t[2]], seen[t[3]] = 1, 1, 1, 1
+		t = t[4:]
+	}
 	for _, c := range t {
-		s[c>>6] |= 1 << (c & 63)
+		seen[c] = 1
+	}
+	for w := range 32 {
+		// Entry k of the eight (0 or 1, at bit 8k) lands at bit 56+k.
+		x := binary.LittleEndian.Uint64(seen[8*w:]) * 0x0102040810204080 >> 56
+		s[w/8] |= x << (8 * (w % 8))
 	}
 }
 

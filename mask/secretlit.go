@@ -110,7 +110,14 @@ const maxEscapedLen = 12
 // 16 KiB; beyond, an escaped secret fails closed (ErrLimit).
 func (d *literalDetector) maxLen() int { return max(d.max, min(maxEscapedLen*d.max, 16<<10)) }
 
+// find appends the literals in s.t, and those in pieces (findJoined).
+// A text that lacks a byte of every literal (either case of a letter),
+// as most texts lack one of a random token's, holds none, whole or in
+// pieces: it is not searched.
 func (d *literalDetector) find(s *scan, id int, out []span) []span {
+	if !d.mayHoldInPieces(s.t) {
+		return out
+	}
 	for _, h := range d.ac.findAll(s.t, nil) {
 		out = append(out, span{start: h.start, end: h.end, det: id})
 	}

@@ -58,6 +58,9 @@ type unpacker struct {
 func (u *unpacker) walk(data []byte, depth int) error {
 	var heads printableHeads
 	for i := 0; i < len(data) && !u.done; i++ {
+		if i = heads.skip(data, i); i == len(data) {
+			break
+		}
 		b := data[i:]
 		var (
 			r    io.Reader
@@ -346,13 +349,119 @@ type printableHeads struct {
 // at reports printableHead(data[i:]); i never decreases between calls.
 func (h *printableHeads) at(data []byte, i int) bool {
 	if h.next == 0 || h.bad < i {
-		h.bad = i
-		for h.bad < len(data) && printable(data[h.bad]) {
-			h.bad++
+		b := i
+		for {
+			for b+8 <= len(data) && printable8(binary.LittleEndian.Uint64(data[b:])) {
+				b += 8
+			}
+			if b == len(data) || walkClass[data[b]]&wcPrintable == 0 {
+				break
+			}
+			b++
 		}
+		h.bad = b
 	}
 	h.next = i + 1
 	return h.bad >= i+min(len(data)-i, 64)
+}
+
+// skip returns the first offset of data at or after i where walk may
+// find something: a byte that starts a signature or a zlib header, a run
+// of encoded characters (after no letter or digit) long enough to be
+// decoded (decodeRun, walkStretch), or a head that is not all printable
+// (where raw deflate may start). At the offsets it passes over walk's
+// tests all fail; it reads one table entry a byte where they would read
+// each byte several times.
+func (h *printableHeads) skip(data []byte, i int) int {
+	ok := -1 // heads are printable up to this offset
+	if h.next != 0 {
+		ok = h.printableUpTo(len(data))
+	}
+	end, m := 0, uint8(0) // data[i:end] are encoded characters, of classes m, when i < end
+	prev := uint8(0)
+	if i > 0 {
+		prev = walkClass[data[i-1]]
+	}
+	for ; i < len(data); i++ {
+		k := walkClass[data[i]]
+		if k&wcStart != 0 {
+			return i
+		}
+		if i > ok {
+			if !h.at(data, i) {
+				return i
+			}
+			ok = h.printableUpTo(len(data))
+		}
+		if k&wcEncoded != 0 && prev&wcAlnum == 0 {
+			if end <= i {
+				end, m = i+1, k
+				for end < len(data) && walkClass[data[end]]&wcEncoded != 0 {
+					m |= walkClass[data[end]]
+					end++
+				}
+			}
+			if end-i >= minEncoded {
+				return i
+			}
+			if m&wcStart == 0 && end-1 <= ok {
+				// Every offset of the run is idle: a run that starts
+				// inside it is shorter still.
+				i = end - 1
+				prev = walkClass[data[i]]
+				continue
+			}
+		}
+		prev = k
+	}
+	return i
+}
+
+// printableUpTo returns the last offset whose head at answers true, of
+// data n bytes long, as far as h knows.
+func (h *printableHeads) printableUpTo(n int) int {
+	if h.bad == n {
+		return n
+	}
+	return h.bad - 64
+}
+
+// The classes of walkClass.
+const (
+	wcStart     uint8 = 1 << iota // magicStart, or a zlib header's first byte
+	wcEncoded                     // encodedChar
+	wcAlnum                       // alnum
+	wcPrintable                   // printable
+)
+
+// walkClass is what each byte is to skip.
+var walkClass = func() (t [256]uint8) {
+	for c := range 256 {
+		b := byte(c)
+		if magicStart[b] || b == 0x78 {
+			t[c] |= wcStart
+		}
+		if encodedChar(b) {
+			t[c] |= wcEncoded
+		}
+		if alnum(b) {
+			t[c] |= wcAlnum
+		}
+		if printable(b) {
+			t[c] |= wcPrintable
+		}
+	}
+	return t
+}()
+
+// printable8 reports whether the eight bytes of x are all printable
+// ASCII, tab, LF and CR aside (printable reads those one by one).
+func printable8(x uint64) bool {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	// Below 0x80, a byte plus 0x60 has its high bit set from 0x20 on, and
+	// one that is not 0x7f, xored with 0x7f, plus 0x7f, too; no sum
+	// carries into the next byte.
+	return x&high == 0 && (x+0x60*ones)&high == high && (x^0x7f*ones+0x7f*ones)&high == high
 }
 
 // printable reports whether c is printable ASCII or tab, LF or CR.

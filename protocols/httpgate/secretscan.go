@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/airlock-sdk/airlock/gate"
 	"github.com/airlock-sdk/airlock/internal/packed"
@@ -72,7 +73,8 @@ func (f *filter) searchWhole(status int, h http.Header, body io.ReadCloser, codi
 			return nil, 0, replayBody(raw, body), nil
 		}
 	}
-	if !f.holdsNoSecret(doc, mt, params["charset"], text, isJSON) || !unpacksToNoSecret(f.x.policy, doc) {
+	d := decodedDoc{doc: doc}
+	if !f.holdsNoSecret(&d, mt, params["charset"], text, isJSON) || !unpacksToNoSecret(f.x.policy, &d) {
 		return nil, 0, replayBody(raw, body), nil
 	}
 	out := doc
@@ -98,11 +100,12 @@ func gunzipWhole(raw []byte) ([]byte, bool) {
 }
 
 // holdsNoSecret reports whether the masking path would pass the whole
-// body doc on unchanged: it reads the bytes as the client does (a body
+// body d.doc on unchanged: it reads the bytes as the client does (a body
 // in another charset, or with a NUL the masking path refuses, is left to
 // it), and none of the gateway's secrets is in them in any form the
 // policy's detector reads.
-func (f *filter) holdsNoSecret(doc []byte, mt, label string, text, isJSON bool) bool {
+func (f *filter) holdsNoSecret(d *decodedDoc, mt, label string, text, isJSON bool) bool {
+	doc := d.doc
 	if text && bytes.IndexByte(doc, 0) >= 0 {
 		return false
 	}
@@ -118,34 +121,51 @@ func (f *filter) holdsNoSecret(doc []byte, mt, label string, text, isJSON bool) 
 		return false
 	}
 	if isJSON {
-		return jsonHoldsNoSecret(f.x.policy, doc)
+		return jsonHoldsNoSecret(f.x.policy, d)
 	}
 	return !f.x.policy.Finds(doc)
 }
 
-// unpacksToNoSecret reports whether what doc unpacks to, at every depth
+// unpacksToNoSecret reports whether what d.doc unpacks to, at every depth
 // (packed.Unpack), holds none of the secrets: false when it holds packed
 // data that cannot be searched.
-func unpacksToNoSecret(p *mask.Policy, doc []byte) bool {
-	found := false
-	visit := func(u []byte) bool {
-		found = p.Finds(u)
-		return found
-	}
-	err := packed.Unpack(doc, maxDecodedWhole, visit)
-	u := doc
-	if bytes.IndexByte(doc, '\\') >= 0 {
-		u = unescapeJSON(doc)
-	}
-	if l := packed.Latin1(u); err == nil && !found && l != nil {
+func unpacksToNoSecret(p *mask.Policy, d *decodedDoc) bool {
+	v := unpackedSearches.Get().(*unpackedSearch)
+	defer v.release()
+	v.p, v.found = p, false
+	err := packed.Unpack(d.doc, maxDecodedWhole, v.visit)
+	if l := packed.Latin1(d.unescaped()); err == nil && !v.found && l != nil {
 		// Binary data as characters up to U+00FF (see jsonBody), in
 		// which raw deflate may start anywhere, is not searched.
 		if packed.Binary(l) {
 			return false
 		}
-		err = packed.Unpack(l, maxDecodedWhole, visit)
+		err = packed.Unpack(l, maxDecodedWhole, v.visit)
 	}
-	return err == nil && !found
+	return err == nil && !v.found
+}
+
+// unpackedSearch is the search of unpacksToNoSecret: visit, which
+// packed.Unpack keeps, is made once per pooled search rather than per
+// body.
+type unpackedSearch struct {
+	p     *mask.Policy
+	found bool
+	visit func([]byte) bool
+}
+
+var unpackedSearches = sync.Pool{New: func() any {
+	v := new(unpackedSearch)
+	v.visit = func(u []byte) bool {
+		v.found = v.p.Finds(u)
+		return v.found
+	}
+	return v
+}}
+
+func (v *unpackedSearch) release() {
+	v.p = nil
+	unpackedSearches.Put(v)
 }
 
 // jsonHoldsNoSecret is holdsNoSecret for a JSON document, which the
@@ -154,15 +174,32 @@ func unpacksToNoSecret(p *mask.Policy, doc []byte) bool {
 // that is not one JSON text (masked line by line, following values
 // across lines) or that holds markup (a tag cut by the end of a value
 // does not hide what follows it there) is left to the masking path.
-func jsonHoldsNoSecret(p *mask.Policy, doc []byte) bool {
-	if !validJSON(doc) {
+func jsonHoldsNoSecret(p *mask.Policy, d *decodedDoc) bool {
+	if !validJSON(d.doc) {
 		return false
 	}
-	u := doc
-	if bytes.IndexByte(doc, '\\') >= 0 {
-		u = unescapeJSON(doc)
-	}
+	u := d.unescaped()
 	return !mask.HasMarkup(u) && !p.Finds(u)
+}
+
+// decodedDoc is a body searched whole, and the same with its JSON escapes
+// decoded, which both jsonHoldsNoSecret and unpacksToNoSecret read:
+// decoded once.
+type decodedDoc struct {
+	doc, u  []byte
+	decoded bool
+}
+
+// unescaped returns doc with its JSON escapes decoded (doc itself when it
+// holds no backslash).
+func (d *decodedDoc) unescaped() []byte {
+	if !d.decoded {
+		d.u, d.decoded = d.doc, true
+		if bytes.IndexByte(d.doc, '\\') >= 0 {
+			d.u = unescapeJSON(d.doc)
+		}
+	}
+	return d.u
 }
 
 // sendUnchanged sends out, a body searched whole (read to its end:

@@ -1,0 +1,291 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// hasJoins learns first where the last piece holding a value after a
+// quote stands (lastValueQuote), and joinAt drops a comma join that can
+// have no such piece before looking for its next piece; joinChar reads a
+// table (issue #19). Against the code they replaced, kept here: the
+// same joins at every quote of generated texts, JSON with pieces of
+// values joined in every way joins.go reads them, and soups of quotes,
+// operators, brackets, keys and words.
+
+func joinCharOld(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '@' || c == '-' || c == '_' || c == '+' || c == '/' || c == '~'
+}
+
+func joinAtOld(t []byte, i int) (end int, digits, ok bool) {
+	q := t[i]
+	if q != '"' && q != '\'' {
+		return 0, false, false
+	}
+	bi := i - 1
+	if at(t, bi) == '\\' {
+		bi--
+	}
+	before := at(t, bi)
+	if !joinCharOld(before) {
+		return 0, false, false
+	}
+	j := i + 1
+	doubled := at(t, j) == q
+	if doubled {
+		j++
+	}
+	gap := j
+	j = skipSpaces(t, j)
+	// The piece may close its containers before the comma: the next
+	// piece is then the next object or array of a JSON text
+	// ("4111"},{"n":"1111").
+	closed := false
+	if q == '"' && !doubled {
+		j, closed = skipBrackets(t, j, '}', ']')
+	}
+	op := at(t, j)
+	switch {
+	case op == '+' || op == '.' || op == ',':
+		j++
+	case op == '|' && at(t, j+1) == '|':
+		j += 2
+	default:
+		op = 0
+	}
+	if closed && op != ',' {
+		return 0, false, false
+	}
+	if op != 0 {
+		j = skipSpaces(t, j)
+		switch {
+		case op == ',' && q == '"' && !doubled:
+			// The next member, element, object or array of a JSON
+			// text: the brackets and keys before it are passed over.
+			j = skipOpeners(t, j)
+		case op == ',':
+			// The next member of an object: its key is passed over.
+			j = skipKey(t, j, q)
+		}
+	} else if j == gap {
+		// Quotes side by side are an escaped quote or an empty string.
+		return 0, false, false
+	}
+	if at(t, j) == '\\' {
+		j++
+	}
+	if at(t, j) != q {
+		return 0, false, false
+	}
+	j++
+	if doubled {
+		if at(t, j) != q {
+			return 0, false, false
+		}
+		j++
+	}
+	after := at(t, j)
+	digits = isDigit(before) && isDigit(after)
+	if !joinCharOld(after) || op == ',' && !digits && !commaJoins(t, bi, j) {
+		return 0, false, false
+	}
+	return j, digits, true
+}
+
+func hasJoinsOld(t []byte) (any, digits bool) {
+	for i := nextQuote(t, 0); i < len(t); i = nextQuote(t, i+1) {
+		// Most quotes of a JSON text cannot close a piece joined to the
+		// next: an opening quote (after ':', ',', '[') or a key's closing
+		// quote (before ':'). joinAt would say so too.
+		if before := at(t, i-1); before != '\\' && !joinCharOld(before) || at(t, i+1) == ':' {
+			continue
+		}
+		if _, d, ok := joinAtOld(t, i); ok {
+			if d {
+				return true, true // nothing more to learn
+			}
+			any = true
+		}
+	}
+	return any, false
+}
+
+// joinSoup is a text of the tokens joins are made of, in any order.
+func joinSoup(r *rand.Rand) string {
+	toks := []string{`"`, `"`, `"`, `'`, `\"`, `\`, `,`, `, `, ` `, "\n", `+`, `.`, `||`, `:`, `": `, `[`, `]`, `{`, `}`,
+		`null`, `true`, `false`, `4111`, `1111`, `ab`, `Ab`, `aB`, `x@y`, `widget`, `12345`, `9.99`, `=`,
+		`upstream-secret-abcdef`, `UPSTREAM`, `dXBzdHJlYW0`, `""`, `''`, strings.Repeat("a", 63), strings.Repeat("b", 64), strings.Repeat("c", 65)}
+	var b strings.Builder
+	for range r.IntN(60) {
+		b.WriteString(toks[r.IntN(len(toks))])
+	}
+	return b.String()
+}
+
+// joinJSON is a JSON text whose string values are pieces of values
+// (digits, mixed case, an at sign) or words, in arrays, objects and
+// members, with keys of either case.
+func joinJSON(r *rand.Rand) string {
+	words := []string{"widget", "a", "b", "4111", "1111", "Ab12", "ann@example.com", "upstream-", "secret-abcdef", "dXBz", "id", "Name", "x y", ""}
+	var b strings.Builder
+	var value func(depth int)
+	value = func(depth int) {
+		switch k := r.IntN(7); {
+		case k < 3 || depth > 3:
+			b.WriteString(`"` + words[r.IntN(len(words))] + `"`)
+		case k == 3:
+			b.WriteString([]string{"12345", "9.99", "null", "true", "{}", "[]"}[r.IntN(6)])
+		case k == 4:
+			b.WriteString("[")
+			for j := range r.IntN(4) {
+				if j > 0 {
+					b.WriteString([]string{",", ", ", " ,\n "}[r.IntN(3)])
+				}
+				value(depth + 1)
+			}
+			b.WriteString("]")
+		default:
+			b.WriteString("{")
+			for j := range r.IntN(4) {
+				if j > 0 {
+					b.WriteString(",")
+				}
+				b.WriteString(`"` + []string{"id", "name", "userId", "tags", "k0", "price"}[r.IntN(6)] + `":`)
+				value(depth + 1)
+			}
+			b.WriteString("}")
+		}
+	}
+	value(0)
+	return b.String()
+}
+
+func TestHasJoinsAgreesWithOld(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 41))
+	for c := range 256 {
+		if joinChar(byte(c)) != joinCharOld(byte(c)) {
+			t.Fatalf("joinChar(%q) = %v", byte(c), joinChar(byte(c)))
+		}
+	}
+	texts := []string{string(findsDoc), `["4111","1111","1111","1111"]`, `"4111" + "1111"`, `'ab' || 'Cd'`, `{"a":"AKIA","b":"EXAMPLE1"}`}
+	for range 4000 {
+		j := joinJSON(r)
+		texts = append(texts, joinSoup(r), j, j[:r.IntN(len(j)+1)])
+	}
+	joins, digitJoins := 0, 0
+	for _, s := range texts {
+		b := []byte(s)
+		a, d := hasJoins(b)
+		wa, wd := hasJoinsOld(b)
+		if a != wa || d != wd {
+			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
+		}
+		if a {
+			joins++
+		}
+		if d {
+			digitJoins++
+		}
+		lv, want := lastValueQuote(b), -1
+		for q := range b {
+			if v, ok := pieceOf(b, q+1, 1); (b[q] == '"' || b[q] == '\'') && v && ok {
+				want = q
+			}
+		}
+		if lv != want {
+			t.Fatalf("lastValueQuote(%q) = %d, piece by piece %d", s, lv, want)
+		}
+		for i := range b {
+			if b[i] != '"' && b[i] != '\'' {
+				continue
+			}
+			e, d, ok := joinAt(b, i)
+			we, wd, wok := joinAtOld(b, i)
+			if e != we || d != wd || ok != wok {
+				t.Fatalf("joinAt(%q, %d) = %d %v %v, the old %d %v %v", s, i, e, d, ok, we, wd, wok)
+			}
+			if e, d, ok = joinAtBefore(b, i, lv); e != we || d != wd || ok != wok {
+				t.Fatalf("joinAtBefore(%q, %d, %d) = %d %v %v, the old %d %v %v", s, i, lv, e, d, ok, we, wd, wok)
+			}
+		}
+	}
+	if joins < len(texts)/20 || digitJoins < len(texts)/200 {
+		t.Fatalf("only %d texts of %d with joins, %d joining digits", joins, len(texts), digitJoins)
+	}
+}
+
+// nextQuote returns the index of the first quote, double or single, in t
+// at or after i, or len(t). Quotes stand close together in JSON and
+// code: the next sixteen bytes are read eight at a time; past them, the
+// text is searched for each quote (a vector search, quicker over prose).
+func nextQuote(t []byte, i int) int {
+	for n := 0; n < 2 && i+8 <= len(t); n, i = n+1, i+8 {
+		x := binary.LittleEndian.Uint64(t[i:])
+		if m := zeroBytes(x^(ones8*'"')) | zeroBytes(x^(ones8*'\'')); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	rest := t[i:]
+	k := bytes.IndexByte(rest, '"')
+	if k < 0 {
+		k = len(rest)
+	}
+	if s := bytes.IndexByte(rest[:k], '\''); s >= 0 {
+		k = s
+	}
+	return i + k
+}
+
+// zeroBytes marks the zero bytes of x with their high bit; above the
+// first zero byte a byte of 0x01 may be marked too, so only the lowest
+// mark is exact.
+func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
+
+// lastValueQuote returns, as the hasJoins before it, the index of the last quote of t that a piece
+// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
+// It reads t from its end: the bytes read since the last quote or
+// backslash are the piece that follows the next one.
+func lastValueQuote(t []byte) int {
+	n, seen, all := 0, uint8(0), pcIn
+	for k := len(t) - 1; k >= 0; k-- {
+		c := pieceClass[t[k]]
+		if c&pcEnd == 0 {
+			n++
+			seen |= c
+			all &= c
+			continue
+		}
+		if t[k] != '\\' && n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return k
+		}
+		n, seen, all = 0, 0, pcIn
+	}
+	return -1
+}
+
+// FuzzHasJoinsAgreesWithOld: hasJoins and joinAt answer as the code they
+// replaced on any text (go test -fuzz; the seeds run by default).
+func FuzzHasJoinsAgreesWithOld(f *testing.F) {
+	for _, s := range []string{string(findsDoc), `["4111","1111"]`, `"ab" + "Cd"`, `'a' || 'B1'`, `{"a":"x","b":{"c":"Y2"}}`, `\"ab\",\"Cd\"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := []byte(s)
+		a, d := hasJoins(b)
+		if wa, wd := hasJoinsOld(b); a != wa || d != wd {
+			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
+		}
+		for i := range b {
+			if b[i] == '"' || b[i] == '\'' {
+				e, d, ok := joinAt(b, i)
+				if we, wd, wok := joinAtOld(b, i); e != we || d != wd || ok != wok {
+					t.Fatalf("joinAt(%q, %d) = %d %v %v, the old %d %v %v", s, i, e, d, ok, we, wd, wok)
+				}
+			}
+		}
+	})
+}
