@@ -92,8 +92,11 @@ func reflowOnce(t *testing.T, leave func(mem *Memory, id string) error) {
 			t.Fatalf("a click on a button that had just moved under the pointer decided review %s (%s): the reviewer had read %s", id, p.State, read)
 		}
 	}
-	// Once the list has stood still, a click votes as before.
-	if err := chromedp.Do(ctx, chromedp.Sleep(time.Second), chromedp.MouseClickXY(pos[0], pos[1]),
+	// Once the list has stood still, a click votes as before. The page
+	// enables its buttons again by a timer, which a loaded machine runs
+	// late: the click waits for the button under the pointer to take it.
+	enabled := fmt.Sprintf(`(() => { const b = document.querySelector("#review-%s button.approve"); return b !== null && !b.disabled; })()`, wanted)
+	if err := chromedp.Do(ctx, chromedp.Sleep(time.Second), chromedp.Poll[chromedp.Void](enabled), chromedp.MouseClickXY(pos[0], pos[1]),
 		chromedp.WaitVisible(`//p[@id="flash"][contains(., "Approved")]`)); err != nil {
 		t.Fatal(err)
 	}
