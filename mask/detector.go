@@ -164,6 +164,9 @@ const (
 	clEmailD  // e-mail domain
 	clWord    // letters, digits, '_'
 	clTokenCh // characters of API tokens: letters, digits, '_', '-'
+	clDash    // '-' or '_'
+	clHexRun  // what a hex run holds: hex digits and line breaks (encruns.go)
+	clB32Run  // what a base32 run holds: its characters, in either case, and line breaks
 )
 
 var class [256]uint16
@@ -201,6 +204,15 @@ func init() {
 		}
 		if b == '+' {
 			k |= clEmailL
+		}
+		if b == '-' || b == '_' {
+			k |= clDash
+		}
+		if k&clHex != 0 || lineBreak(b) {
+			k |= clHexRun
+		}
+		if b32Value(b) != 0xFF || lineBreak(b) {
+			k |= clB32Run
 		}
 		class[c] = k
 	}

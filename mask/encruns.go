@@ -166,7 +166,7 @@ func lineBreak(c byte) bool { return c == '\n' || c == '\r' }
 // isHexRun reports whether t is hex digits (and line breaks).
 func isHexRun(t []byte) bool {
 	for _, c := range t {
-		if runClass[c]&rcHexOK == 0 {
+		if class[c]&clHexRun == 0 {
 			return false
 		}
 	}
@@ -175,15 +175,15 @@ func isHexRun(t []byte) bool {
 
 // isB32Run reports whether t is base32 in one case (and line breaks).
 func isB32Run(t []byte) bool {
-	var seen uint8
+	var seen uint16
 	for _, c := range t {
-		f := runClass[c]
-		if f&rcB32OK == 0 {
+		k := class[c]
+		if k&clB32Run == 0 {
 			return false
 		}
-		seen |= f
+		seen |= k
 	}
-	return seen&(rcUpper|rcLower) != rcUpper|rcLower
+	return seen&(clUpper|clLower) != clUpper|clLower
 }
 
 // decodeRun appends src[s:e] decoded in alphabet a (line breaks are
@@ -263,19 +263,19 @@ func encodedLooking(r []byte) bool {
 	}
 	// after: the classes of the characters after the first; all: the
 	// classes every character has.
-	var after uint8
-	all := uint8(rcHexOK | rcB32OK)
+	var after uint16
+	all := uint16(clHexRun | clB32Run)
 	for _, c := range r[1:] {
-		f := runClass[c]
-		after |= f
-		all &= f
+		k := class[c]
+		after |= k
+		all &= k
 	}
-	first := runClass[r[0]]
+	first := class[r[0]]
 	any := after | first
 	all &= first
-	upper := after&rcUpper != 0
-	lower, digit, dash := any&rcLower != 0, any&rcDigit != 0, any&rcDash != 0
-	hexOnly := all&rcHexOK != 0
-	b32Only := all&rcB32OK != 0 && any&(rcUpper|rcLower) != rcUpper|rcLower
+	upper := after&clUpper != 0
+	lower, digit, dash := any&clLower != 0, any&clDigit != 0, any&clDash != 0
+	hexOnly := all&clHexRun != 0
+	b32Only := all&clB32Run != 0 && any&(clUpper|clLower) != clUpper|clLower
 	return upper && (lower || digit && !dash) || digit && hexOnly || b32Only && len(r) >= 16
 }

@@ -23,7 +23,7 @@ type jsonMember struct {
 // decodeOrdered decodes one JSON text: objects as jsonObject, arrays as
 // []any, numbers as json.Number (kept as written).
 func decodeOrdered(data string) (any, error) {
-	if json.Valid(unsafe.Slice(unsafe.StringData(data), len(data))) {
+	if validJSON(unsafe.Slice(unsafe.StringData(data), len(data))) {
 		// A valid text (nearly all) is read in one pass, its strings
 		// and numbers cut out of data; anything else is left to the
 		// decoder, which says what is wrong with it.
@@ -94,7 +94,7 @@ func orderedValue(dec *json.Decoder, depth int) (any, error) {
 }
 
 // decodeValid decodes the JSON value at data[i:], a valid JSON text
-// (json.Valid), as decodeTokens does, and returns where it ends.
+// (validJSON, which is json.Valid), as decodeTokens does, and returns where it ends.
 func decodeValid(data string, i int) (any, int) {
 	i = skipSpace(data, i)
 	switch c := data[i]; c {

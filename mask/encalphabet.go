@@ -1,43 +1,9 @@
 package mask
 
-// The classes and alphabets of encoded runs (encruns.go), as tables: the
-// tests of a run read each of its characters once or more, and a table
-// look-up is a fraction of the comparisons it replaces.
-
-// Classes of a byte in an encoded run.
-const (
-	rcUpper uint8 = 1 << iota // A-Z
-	rcLower                   // a-z
-	rcDigit                   // 0-9
-	rcDash                    // '-' or '_'
-	rcHexOK                   // a hex digit or a line break
-	rcB32OK                   // a base32 character, in either case, or a line break
-)
-
-// runClass holds the classes of each byte. (It does not read class,
-// which an init function fills after the package's variables.)
-var runClass = func() (t [256]uint8) {
-	for i := range t {
-		c := byte(i)
-		switch {
-		case c >= 'A' && c <= 'Z':
-			t[i] |= rcUpper
-		case c >= 'a' && c <= 'z':
-			t[i] |= rcLower
-		case isDigit(c):
-			t[i] |= rcDigit
-		case c == '-' || c == '_':
-			t[i] |= rcDash
-		}
-		if isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' || lineBreak(c) {
-			t[i] |= rcHexOK
-		}
-		if b32Value(c) != 0xFF || lineBreak(c) {
-			t[i] |= rcB32OK
-		}
-	}
-	return t
-}()
+// The alphabets encoded runs are decoded in (encruns.go), with each
+// character's value as a table: the decoder's judge reads one a
+// character, where a call through a function value cost more than the
+// decoding.
 
 // alphabet is an encoding runs are decoded in: the bits of a character
 // and each character's value (value, and the same as a table).

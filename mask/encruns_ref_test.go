@@ -12,7 +12,7 @@ import (
 
 // The encoded-run tests as first written (one comparison per character
 // per test, a decoder called through a function value): the oracles of
-// the table-driven ones in encruns.go and runclass.go.
+// the table-driven ones in encruns.go and encalphabet.go.
 
 func refIsHexRun(t []byte) bool {
 	for _, c := range t {
