@@ -38,11 +38,20 @@ type redactor struct {
 	// memos remembers what the free-text search found clean in each
 	// session's last events.
 	memos scanMemos
+	// verdicts remembers the verdicts of the names met last.
+	verdicts nameVerdicts
 }
 
-// isSecretName reports whether name matches the recorder's secret names,
-// ruling most names out by the filter before the list's own Match.
+// isSecretName reports whether name matches the recorder's secret names
+// (matchName's verdict, remembered).
 func (r *redactor) isSecretName(name string) bool {
+	_, named := r.verdict(name)
+	return named
+}
+
+// matchName reports whether name matches the recorder's secret names,
+// ruling most names out by the filter before the list's own Match.
+func (r *redactor) matchName(name string) bool {
 	return mayMatchName(r.nameFilter, name) && r.names.Match(name)
 }
 

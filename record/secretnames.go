@@ -101,11 +101,11 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		if len(h.Headers) > 0 && r.anySecretHeader(h.Headers) {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
-				if !mask.IsSecretHeader(name) && !r.isSecretName(name) {
+				always, named := r.verdict(name)
+				if !always && !named {
 					c.Headers[name] = vals
 					continue
 				}
-				always := mask.IsSecretHeader(name)
 				red := make([]string, len(vals))
 				for i, v := range vals {
 					if always || len(v) >= 8 {
@@ -170,7 +170,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 // anySecretHeader reports whether a header of h is stored as an HMAC.
 func (r *redactor) anySecretHeader(h map[string][]string) bool {
 	for name := range h {
-		if mask.IsSecretHeader(name) || r.isSecretName(name) {
+		if header, named := r.verdict(name); header || named {
 			return true
 		}
 	}
