@@ -2,12 +2,9 @@ package record
 
 import (
 	"bytes"
-	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/airlock-sdk/airlock/gate"
 )
@@ -89,52 +86,4 @@ func TestPlainTail(t *testing.T) {
 			t.Fatalf("plainTail(%q) = %d, want %d", b, got, want)
 		}
 	}
-}
-
-// plainHTTPEvent returns a random decision or output event of an HTTP
-// gateway in plain ASCII, with credentials (bearer tokens, JWTs, API
-// keys) in headers of secret names in any case, in the query, the body,
-// the command line and the output, and a replacer of some of them: the
-// events whose strings redactStrings may stop reading before the end.
-func plainHTTPEvent(rng *rand.Rand, r *redactor) (gate.Event, *secretReplacer) {
-	word := func(n int) string {
-		const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/="
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		return string(b)
-	}
-	creds := []string{"Bearer " + word(24), "eyJhbGciOiJIUzI1NiJ9." + word(12) + "." + word(20), "AKIA" + strings.ToUpper(word(16)),
-		"sk_live_" + word(24), "ghp_" + word(36), word(10)}
-	pick := func() string { return creds[rng.IntN(len(creds))] }
-	names := []string{"Authorization", "AUTHORIZATION", "x-Api-Key", "Cookie", "X-Auth-Token", "Proxy-Authorization", "Content-Type", "Accept", "User-Agent", "X-Request-Id"}
-	now := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
-	e := gate.Event{SessionID: "s-" + word(6), Time: now, Identity: &gate.Identity{Subject: word(8), Groups: []string{word(5)}}}
-	if rng.IntN(3) == 0 {
-		data := []byte(`{"token":"` + pick() + `","items":[` + strings.Repeat(`{"id":1,"name":"`+word(8)+`"},`, rng.IntN(20)) + `{}]}`)
-		e.Kind = gate.EventOutput
-		e.Output = &gate.Output{DecisionID: word(26), Stream: "body", Data: data, Final: true}
-	} else {
-		h := map[string][]string{}
-		for range rng.IntN(6) {
-			h[names[rng.IntN(len(names))]] = []string{pick()}
-		}
-		e.Kind = gate.EventDecision
-		e.Request = &gate.Request{Protocol: "http", Command: "POST /v1/" + word(5) + "?access_token=" + pick() + "&limit=10", Time: now,
-			HTTP: &gate.HTTP{Method: "POST", Path: "/v1/x", Host: "api.internal", Query: map[string][]string{"q": {pick()}}, Headers: h,
-				Body: map[string]any{"password": pick(), "note": word(rng.IntN(30)), "n": 2.0}}}
-		if rng.IntN(3) == 0 {
-			e.Request.Payload = []byte(fmt.Sprintf(`{"client_secret":%q}`, pick()))
-		}
-		e.Decision = &gate.Decision{ID: word(26), Action: gate.Allow, Rule: word(5), Time: now, Elapsed: 2400}
-	}
-	var secrets []string
-	for range rng.IntN(3) {
-		secrets = append(secrets, pick())
-	}
-	if rng.IntN(4) == 0 {
-		secrets = append(secrets, "zz-absent-"+word(8))
-	}
-	return e, r.replacer(cleanSecrets(secrets))
 }
