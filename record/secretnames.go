@@ -267,6 +267,7 @@ func (r *redactor) namedPair(m map[string]any) string {
 	value := ""
 	for k, v := range m {
 		switch {
+		case !mayBePairKey(k):
 		case strings.EqualFold(k, "name") || strings.EqualFold(k, "key") || strings.EqualFold(k, "field"):
 			s, ok := v.(string)
 			named = named || ok && r.isSecretName(s)
@@ -278,6 +279,22 @@ func (r *redactor) namedPair(m map[string]any) string {
 		return ""
 	}
 	return value
+}
+
+// mayBePairKey reports whether k may equal, in any case, one of the keys
+// namedPair reads ("name", "key", "field", "value", "val"): a key whose
+// first byte is ASCII and none of their first letters in either case is
+// none of them (only KELVIN SIGN, not ASCII, folds to one of their
+// letters), and the case-folded comparisons are spared for it.
+func mayBePairKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	switch k[0] | 0x20 {
+	case 'n', 'k', 'f', 'v':
+		return true
+	}
+	return k[0] >= 0x80
 }
 
 func jsonScalar(v any) string {
