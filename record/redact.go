@@ -111,17 +111,27 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		return b, err
 	}
 	spans := byteSpans.list()
-	// The byte fields are stored in base64, which the string redaction
-	// cannot see into: their secrets are replaced first.
-	if r.replaceBytes(&e, rep) {
-		if b, spans, err = marshalEventSpans(&e); err != nil {
-			return nil, err
+	if len(secrets) == 0 && e.Request == nil && e.Output != nil && cleanBytes(e.Output.Data, rep) {
+		// An output without secrets of its own whose data holds no form
+		// of a remembered secret and no MAC: replaceBytes would change
+		// nothing, and survives find nothing in the data; one search of
+		// the data answers both.
+		if !survivesOutside(b, spans, rep) {
+			return b, nil
 		}
-	}
-	// An event without secrets of its own is stored as it is unless a
-	// remembered secret of its session shows in it.
-	if len(secrets) == 0 && !survives(&e, b, spans, rep) {
-		return b, nil
+	} else {
+		// The byte fields are stored in base64, which the string
+		// redaction cannot see into: their secrets are replaced first.
+		if r.replaceBytes(&e, rep) {
+			if b, spans, err = marshalEventSpans(&e); err != nil {
+				return nil, err
+			}
+		}
+		// An event without secrets of its own is stored as it is unless
+		// a remembered secret of its session shows in it.
+		if len(secrets) == 0 && !survives(&e, b, spans, rep) {
+			return b, nil
+		}
 	}
 	// Every string value of the document is redacted: secrets also hide in
 	// SQL texts, argv, tool arguments and decoded bodies.
@@ -290,6 +300,26 @@ func survives(e *gate.Event, b []byte, spans [][2]int, rep *secretReplacer) bool
 	}
 	if e.Request != nil && secretSurvives(e.Request.Payload, rep) || e.Output != nil && secretSurvives(e.Output.Data, rep) {
 		return true
+	}
+	return survivesOutside(b, spans, rep)
+}
+
+// cleanBytes reports whether p holds no form of a secret of rep (raw or
+// JSON-escaped) and no MAC: then rep.contains(p) and secretSurvives(p,
+// rep) are false, which one search tells (a raw form is one of the forms).
+func cleanBytes(p []byte, rep *secretReplacer) bool {
+	if bytes.Contains(p, []byte(SecretPrefix)) {
+		return false
+	}
+	at, _ := findBytes(rep.m, p, 0, false)
+	return at < 0
+}
+
+// survivesOutside is survives for b but its spans (the base64 of the byte
+// fields), which it does not read.
+func survivesOutside(b []byte, spans [][2]int, rep *secretReplacer) bool {
+	if rep.m == nil {
+		return false
 	}
 	from := 0
 	for _, s := range spans {
