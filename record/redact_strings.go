@@ -30,7 +30,10 @@ var errMalformedEvent = errors.New("record: the event's JSON is malformed; refus
 // at a time. So one search of the whole text for those forms rules out
 // every string it finds nothing in; a string with an escape, or whose
 // bytes are not valid UTF-8 (JSON that encoding/json embedded as it came),
-// is decoded and searched as a value.
+// is decoded and searched as a value. Once no form is left ahead and no
+// byte field's span, the strings from plainTail on (no escape, ASCII
+// only) would all be kept: the walk stops there, the parity of their
+// quotes telling whether the last one ends.
 func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2]int, error) {
 	var dst, buf []byte
 	copied := 0 // src[:copied] is in dst
