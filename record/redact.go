@@ -78,7 +78,11 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		req := *e.Request
 		var named []string
 		named, originals, _ = r.secretValues(&req, r.sessions.get(e.SessionID))
-		secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
+		if len(req.Secrets) == 0 {
+			secrets = cleanSecrets(named) // named is this call's own: no copy
+		} else {
+			secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
+		}
 		e.Request = &req
 	}
 	if endsSession(&e) {
