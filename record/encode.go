@@ -1,7 +1,6 @@
 package record
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -248,7 +247,7 @@ func optBytes(b []byte, key string, p []byte) []byte {
 	}
 	b = append(b, key...)
 	b = append(b, '"')
-	b = base64.StdEncoding.AppendEncode(b, p)
+	b = appendBase64(b, p)
 	return append(b, '"')
 }
 

@@ -126,11 +126,38 @@ func isPlaceholder(v []byte) bool {
 	case '$', '?', '%', '<', '{', '[', ':', '@':
 		return true
 	}
-	switch string(bytes.ToLower(v)) {
-	case "true", "false", "null", "none", "undefined", "required", "redacted", "password", "secret":
+	if placeholderWord(v) {
 		return true
 	}
 	return bytes.Count(v, v[:1]) == len(v) // ****, xxxxxx
+}
+
+// placeholderWord reports whether v, in lower case, is a word that stands
+// for a value: "true", "null", "redacted", ... An ASCII v is lowered in a
+// buffer of its own, and only when it is as long as one of them; one with
+// a byte outside ASCII is lowered by bytes.ToLower (KELVIN SIGN lowers to
+// 'k', CAPITAL I WITH DOT ABOVE to 'i').
+func placeholderWord(v []byte) bool {
+	var buf [len("undefined")]byte
+	lower := buf[:0]
+	for _, c := range v {
+		if c >= 0x80 {
+			lower = bytes.ToLower(v)
+			break
+		}
+		if len(lower) == len(buf) {
+			return false // longer than every word, and ASCII so far: lowered, as long
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower = append(lower, c)
+	}
+	switch string(lower) {
+	case "true", "false", "null", "none", "undefined", "required", "redacted", "password", "secret":
+		return true
+	}
+	return false
 }
 
 // endsValue reports whether c ends an unquoted value.

@@ -38,11 +38,20 @@ type redactor struct {
 	// memos remembers what the free-text search found clean in each
 	// session's last events.
 	memos scanMemos
+	// verdicts remembers the verdicts of the names met last.
+	verdicts nameVerdicts
 }
 
-// isSecretName reports whether name matches the recorder's secret names,
-// ruling most names out by the filter before the list's own Match.
+// isSecretName reports whether name matches the recorder's secret names
+// (matchName's verdict, remembered).
 func (r *redactor) isSecretName(name string) bool {
+	_, named := r.verdict(name)
+	return named
+}
+
+// matchName reports whether name matches the recorder's secret names,
+// ruling most names out by the filter before the list's own Match.
+func (r *redactor) matchName(name string) bool {
 	return mayMatchName(r.nameFilter, name) && r.names.Match(name)
 }
 
@@ -69,7 +78,11 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		req := *e.Request
 		var named []string
 		named, originals, _ = r.secretValues(&req, r.sessions.get(e.SessionID))
-		secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
+		if len(req.Secrets) == 0 {
+			secrets = cleanSecrets(named) // named is this call's own: no copy
+		} else {
+			secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
+		}
 		e.Request = &req
 	}
 	if endsSession(&e) {
@@ -101,18 +114,31 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	if err != nil || rep == nil {
 		return b, err
 	}
-	spans := byteSpans.list()
-	// The byte fields are stored in base64, which the string redaction
-	// cannot see into: their secrets are replaced first.
-	if r.replaceBytes(&e, rep) {
-		if b, spans, err = marshalEventSpans(&e); err != nil {
-			return nil, err
-		}
+	var spans [][2]int // byteSpans.list(), without its copy
+	if byteSpans.n > 0 {
+		spans = byteSpans.s[:byteSpans.n]
 	}
-	// An event without secrets of its own is stored as it is unless a
-	// remembered secret of its session shows in it.
-	if len(secrets) == 0 && !survives(&e, b, spans, rep) {
-		return b, nil
+	if len(secrets) == 0 && e.Request == nil && e.Output != nil && cleanBytes(e.Output.Data, rep) {
+		// An output without secrets of its own whose data holds no form
+		// of a remembered secret and no MAC: replaceBytes would change
+		// nothing, and survives find nothing in the data; one search of
+		// the data answers both.
+		if !survivesOutside(b, spans, rep) {
+			return b, nil
+		}
+	} else {
+		// The byte fields are stored in base64, which the string
+		// redaction cannot see into: their secrets are replaced first.
+		if r.replaceBytes(&e, rep) {
+			if b, spans, err = marshalEventSpans(&e); err != nil {
+				return nil, err
+			}
+		}
+		// An event without secrets of its own is stored as it is unless
+		// a remembered secret of its session shows in it.
+		if len(secrets) == 0 && !survives(&e, b, spans, rep) {
+			return b, nil
+		}
 	}
 	// Every string value of the document is redacted: secrets also hide in
 	// SQL texts, argv, tool arguments and decoded bodies.
@@ -281,6 +307,26 @@ func survives(e *gate.Event, b []byte, spans [][2]int, rep *secretReplacer) bool
 	}
 	if e.Request != nil && secretSurvives(e.Request.Payload, rep) || e.Output != nil && secretSurvives(e.Output.Data, rep) {
 		return true
+	}
+	return survivesOutside(b, spans, rep)
+}
+
+// cleanBytes reports whether p holds no form of a secret of rep (raw or
+// JSON-escaped) and no MAC: then rep.contains(p) and secretSurvives(p,
+// rep) are false, which one search tells (a raw form is one of the forms).
+func cleanBytes(p []byte, rep *secretReplacer) bool {
+	if bytes.Contains(p, []byte(SecretPrefix)) {
+		return false
+	}
+	at, _ := findBytes(rep.m, p, 0, false)
+	return at < 0
+}
+
+// survivesOutside is survives for b but its spans (the base64 of the byte
+// fields), which it does not read.
+func survivesOutside(b []byte, spans [][2]int, rep *secretReplacer) bool {
+	if rep.m == nil {
+		return false
 	}
 	from := 0
 	for _, s := range spans {

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"unicode/utf8"
@@ -29,13 +30,27 @@ var errMalformedEvent = errors.New("record: the event's JSON is malformed; refus
 // at a time. So one search of the whole text for those forms rules out
 // every string it finds nothing in; a string with an escape, or whose
 // bytes are not valid UTF-8 (JSON that encoding/json embedded as it came),
-// is decoded and searched as a value.
+// is decoded and searched as a value. Once no form is left ahead and no
+// byte field's span, the strings from plainTail on (no escape, ASCII
+// only) would all be kept: the walk stops there, the parity of their
+// quotes telling whether the last one ends.
 func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2]int, error) {
 	var dst, buf []byte
 	copied := 0 // src[:copied] is in dst
 	var moved [][2]int
 	hit, _ := findBytes(rep.m, src, 0, false)
+	tail := plainTail(src)
 	for i := 0; ; {
+		if hit < 0 && len(skip) == 0 && i >= tail {
+			// Every string left is plain ASCII that no form of a secret
+			// starts in: each would be kept as it is. They pair their
+			// quotes (no backslash is left), so the last one ends unless
+			// they are odd in number.
+			if bytes.Count(src[i:], []byte{'"'})%2 != 0 {
+				return nil, nil, errMalformedEvent
+			}
+			break
+		}
 		q := bytes.IndexByte(src[i:], '"')
 		if q < 0 {
 			break
@@ -105,6 +120,27 @@ func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2
 		return src, moved, nil
 	}
 	return append(dst, src[copied:]...), moved, nil
+}
+
+// plainTail returns the least i such that src[i:] holds no backslash and
+// no byte of 0x80 or above (no string there has an escape or a byte
+// outside ASCII), eight bytes at a time from the end.
+func plainTail(src []byte) int {
+	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x5c5c5c5c5c5c5c5c
+	i := len(src)
+	for ; i >= 8; i -= 8 {
+		w := binary.LittleEndian.Uint64(src[i-8:])
+		x := w ^ slashes // a zero byte where w has a backslash
+		if (w|(x-ones)&^x)&highs != 0 {
+			break
+		}
+	}
+	for ; i > 0; i-- {
+		if c := src[i-1]; c == '\\' || c >= 0x80 {
+			break
+		}
+	}
+	return i
 }
 
 // stringEnd returns the index after the JSON string that opens at

@@ -101,11 +101,11 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		if len(h.Headers) > 0 && r.anySecretHeader(h.Headers) {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
-				if !mask.IsSecretHeader(name) && !r.isSecretName(name) {
+				always, named := r.verdict(name)
+				if !always && !named {
 					c.Headers[name] = vals
 					continue
 				}
-				always := mask.IsSecretHeader(name)
 				red := make([]string, len(vals))
 				for i, v := range vals {
 					if always || len(v) >= 8 {
@@ -170,7 +170,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 // anySecretHeader reports whether a header of h is stored as an HMAC.
 func (r *redactor) anySecretHeader(h map[string][]string) bool {
 	for name := range h {
-		if mask.IsSecretHeader(name) || r.isSecretName(name) {
+		if header, named := r.verdict(name); header || named {
 			return true
 		}
 	}
@@ -267,6 +267,7 @@ func (r *redactor) namedPair(m map[string]any) string {
 	value := ""
 	for k, v := range m {
 		switch {
+		case !mayBePairKey(k):
 		case strings.EqualFold(k, "name") || strings.EqualFold(k, "key") || strings.EqualFold(k, "field"):
 			s, ok := v.(string)
 			named = named || ok && r.isSecretName(s)
@@ -278,6 +279,22 @@ func (r *redactor) namedPair(m map[string]any) string {
 		return ""
 	}
 	return value
+}
+
+// mayBePairKey reports whether k may equal, in any case, one of the keys
+// namedPair reads ("name", "key", "field", "value", "val"): a key whose
+// first byte is ASCII and none of their first letters in either case is
+// none of them (only KELVIN SIGN, not ASCII, folds to one of their
+// letters), and the case-folded comparisons are spared for it.
+func mayBePairKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	switch k[0] | 0x20 {
+	case 'n', 'k', 'f', 'v':
+		return true
+	}
+	return k[0] >= 0x80
 }
 
 func jsonScalar(v any) string {
