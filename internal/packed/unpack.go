@@ -371,50 +371,73 @@ func (h *printableHeads) at(data []byte, i int) bool {
 // decoded (decodeRun, walkStretch), or a head that is not all printable
 // (where raw deflate may start). At the offsets it passes over walk's
 // tests all fail; it reads one table entry a byte where they would read
-// each byte several times.
+// each byte several times. It returns the first of those offsets: the
+// heads are printable up to a bound known at once, and a run of encoded
+// characters is read whole, its first offset after no letter or digit
+// (the run's own first one, but where i falls inside a run) the only one
+// that may start a run long enough.
 func (h *printableHeads) skip(data []byte, i int) int {
+	if i >= len(data) {
+		return i
+	}
 	ok := -1 // heads are printable up to this offset
 	if h.next != 0 {
 		ok = h.printableUpTo(len(data))
 	}
-	end, m := 0, uint8(0) // data[i:end] are encoded characters, of classes m, when i < end
-	prev := uint8(0)
-	if i > 0 {
-		prev = walkClass[data[i-1]]
-	}
-	for ; i < len(data); i++ {
-		k := walkClass[data[i]]
-		if k&wcStart != 0 {
+	if i > ok {
+		if !h.at(data, i) {
 			return i
 		}
-		if i > ok {
-			if !h.at(data, i) {
+		ok = h.printableUpTo(len(data))
+	}
+	lim := min(len(data), ok+1)
+	// i inside a run: its first offsets, after a letter or digit, start
+	// none.
+	afterAlnum := i > 0 && walkClass[data[i-1]]&wcAlnum != 0 && walkClass[data[i]]&wcEncoded != 0
+	for i < lim {
+		k := walkClass[data[i]]
+		if k&wcEncoded == 0 {
+			if k&wcStart != 0 {
 				return i
 			}
-			ok = h.printableUpTo(len(data))
+			i++
+			continue
 		}
-		if k&wcEncoded != 0 && prev&wcAlnum == 0 {
-			if end <= i {
-				end, m = i+1, k
-				for end < len(data) && walkClass[data[end]]&wcEncoded != 0 {
-					m |= walkClass[data[end]]
-					end++
+		// data[i:j] are encoded characters, of classes m, up to the
+		// run's end.
+		j, m := i+1, k
+		for j < len(data) {
+			c := walkClass[data[j]]
+			if c&wcEncoded == 0 {
+				break
+			}
+			m |= c
+			j++
+		}
+		q := i // where a run that walk reads may start
+		if afterAlnum {
+			afterAlnum = false
+			for q++; q < j && walkClass[data[q-1]]&wcAlnum != 0; q++ {
+			}
+		}
+		at := j // the first offset of the run where walk acts
+		if j-q >= minEncoded {
+			at = q
+		}
+		if m&wcStart != 0 {
+			for p := i; p < at; p++ {
+				if walkClass[data[p]]&wcStart != 0 {
+					at = p
+					break
 				}
 			}
-			if end-i >= minEncoded {
-				return i
-			}
-			if m&wcStart == 0 && end-1 <= ok {
-				// Every offset of the run is idle: a run that starts
-				// inside it is shorter still.
-				i = end - 1
-				prev = walkClass[data[i]]
-				continue
-			}
 		}
-		prev = k
+		if at < j {
+			return min(at, lim)
+		}
+		i = j
 	}
-	return i
+	return lim
 }
 
 // printableUpTo returns the last offset whose head at answers true, of
