@@ -333,48 +333,34 @@ func skipSpaces(t []byte, j int) int {
 // holds a value (joinAtBefore): it reads the piece that follows a quote
 // before the quote itself. Which join it finds first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
-	lastValue := -1 // the last quote a piece holding a value follows
-	for i := len(t) - 1; i >= 0; {
-		// t[k+1:i+1] is the piece after the quote or backslash t[k]:
-		// read whole (its classes needed only while no value is known).
-		k := i
-		seen, all := uint8(0), pcIn
-		if lastValue < 0 {
-			for ; k >= 0; k-- {
-				c := pieceClass[t[k]]
-				if c&pcEnd != 0 {
-					break
-				}
-				seen |= c
-				all &= c
-			}
-		} else {
-			for k >= 0 && pieceClass[t[k]]&pcEnd == 0 {
-				k--
-			}
-		}
-		if k < 0 {
-			break
-		}
-		n := i - k
-		i = k - 1
-		if t[k] == '\\' {
+	lastValue := -1                   // the last quote a piece holding a value follows
+	n, seen, all := 0, uint8(0), pcIn // the bytes read since the last quote or backslash
+	for i := len(t) - 1; i >= 0; i-- {
+		c := pieceClass[t[i]]
+		if c&pcEnd == 0 {
+			n++
+			seen |= c
+			all &= c
 			continue
 		}
-		value := lastValue < 0 && n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
+		value := n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
+		n, seen, all = 0, 0, pcIn
+		if t[i] == '\\' {
+			continue
+		}
 		// Most quotes of a JSON text cannot close a piece joined to the
 		// next: an opening quote (after ':', ',', '[') or a key's closing
 		// quote (before ':'). joinAt would say so too.
-		if before := at(t, k-1); (before == '\\' || joinChar(before)) && at(t, k+1) != ':' {
-			if _, d, ok := joinAtBefore(t, k, lastValue); ok {
+		if before := at(t, i-1); (before == '\\' || joinChar(before)) && at(t, i+1) != ':' {
+			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
 				if d {
 					return true, true // nothing more to learn
 				}
 				any = true
 			}
 		}
-		if value {
-			lastValue = k
+		if value && lastValue < 0 {
+			lastValue = i
 		}
 	}
 	return any, false

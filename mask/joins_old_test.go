@@ -114,42 +114,6 @@ func hasJoinsOld(t []byte) (any, digits bool) {
 	return any, false
 }
 
-// hasJoinsByByte is hasJoins as it was before it read each piece whole
-// (issue #19): a second oracle.
-func hasJoinsByByte(t []byte) (any, digits bool) {
-	lastValue := -1                   // the last quote a piece holding a value follows
-	n, seen, all := 0, uint8(0), pcIn // the bytes read since the last quote or backslash
-	for i := len(t) - 1; i >= 0; i-- {
-		c := pieceClass[t[i]]
-		if c&pcEnd == 0 {
-			n++
-			seen |= c
-			all &= c
-			continue
-		}
-		value := n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
-		n, seen, all = 0, 0, pcIn
-		if t[i] == '\\' {
-			continue
-		}
-		// Most quotes of a JSON text cannot close a piece joined to the
-		// next: an opening quote (after ':', ',', '[') or a key's closing
-		// quote (before ':'). joinAt would say so too.
-		if before := at(t, i-1); (before == '\\' || joinChar(before)) && at(t, i+1) != ':' {
-			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
-				if d {
-					return true, true // nothing more to learn
-				}
-				any = true
-			}
-		}
-		if value && lastValue < 0 {
-			lastValue = i
-		}
-	}
-	return any, false
-}
-
 // joinSoup is a text of the tokens joins are made of, in any order.
 func joinSoup(r *rand.Rand) string {
 	toks := []string{`"`, `"`, `"`, `'`, `\"`, `\`, `,`, `, `, ` `, "\n", `+`, `.`, `||`, `:`, `": `, `[`, `]`, `{`, `}`,
@@ -227,9 +191,6 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		wa, wd := hasJoinsOld(b)
 		if a != wa || d != wd {
 			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
-		}
-		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
-			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		if a {
 			joins++
@@ -325,9 +286,6 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		a, d := hasJoins(b)
 		if wa, wd := hasJoinsOld(b); a != wa || d != wd {
 			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
-		}
-		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
-			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
