@@ -1,10 +1,5 @@
 package httpgate
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
-
 // maxNesting is encoding/json's bound on nested arrays and objects: a text
 // that opens more at once is not valid to json.Valid.
 const maxNesting = 10000
@@ -128,7 +123,10 @@ var plainStringByte = func() (t [256]bool) {
 func jsonStringEnd(doc []byte, i int) int {
 	j := i + 1
 	for {
-		if j = plainRunEnd(doc, j); j >= len(doc) {
+		for j < len(doc) && plainStringByte[doc[j]] {
+			j++
+		}
+		if j >= len(doc) {
 			return -1
 		}
 		switch doc[j] {
@@ -153,32 +151,6 @@ func jsonStringEnd(doc []byte, i int) int {
 			return -1
 		}
 	}
-}
-
-// plainRunEnd returns the index of the first byte at or after doc[j]
-// that a JSON string does not hold as it is (plainStringByte), or
-// len(doc): eight bytes at a time, then one by one.
-func plainRunEnd(doc []byte, j int) int {
-	for j+8 <= len(doc) {
-		if m := stringStops(binary.LittleEndian.Uint64(doc[j:])); m != 0 {
-			return j + bits.TrailingZeros64(m)/8
-		}
-		j += 8
-	}
-	for j < len(doc) && plainStringByte[doc[j]] {
-		j++
-	}
-	return j
-}
-
-// stringStops marks with its high bit each byte of x (little-endian) that
-// is a control character, a quote or a backslash. Above the first marked
-// byte others may be marked wrongly (a borrow), so only the lowest mark is
-// exact.
-func stringStops(x uint64) uint64 {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
-	quote, backslash := x^('"'*ones), x^('\\'*ones)
-	return ((x-0x20*ones)&^x | (quote-ones)&^quote | (backslash-ones)&^backslash) & high
 }
 
 // jsonNumberEnd returns the index after the number at doc[i] (RFC 8259:
