@@ -577,18 +577,31 @@ const maxCodeBack = 96
 func probeHit(t []byte, s, e int, m uint8) bool {
 	kinds, got := ckAll, 0
 	for range 2 + maxCodeGlue {
-		k, ds, _ := classifyCode(t, s, e, m)
-		if k != 0 {
-			k &= textCodes(t, s, ds, e)
-		}
-		if k == 0 {
-			if !glueWord(t[s:e]) {
+		var k codeKind
+		if m&cbLetter != 0 {
+			// A word is a code only spelled (classifyCode), or a call's
+			// word: both read at once.
+			if d, glue := codeWordOf(t[s:e]); d != 0 {
+				k = ckWord
+			} else if !glue {
 				return false
 			}
-		} else if kinds &= k; kinds == 0 {
-			return false
-		} else if got++; got == 2 {
-			return true
+		} else {
+			var ds int
+			if k, ds, _ = classifyCode(t, s, e, m); k != 0 {
+				k &= textCodes(t, s, ds, e)
+			}
+			if k == 0 && !glueWord(t[s:e]) {
+				return false
+			}
+		}
+		if k != 0 { // else a call's word
+			if kinds &= k; kinds == 0 {
+				return false
+			}
+			if got++; got == 2 {
+				return true
+			}
 		}
 		j := e
 		for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {

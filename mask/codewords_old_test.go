@@ -94,7 +94,7 @@ func (cp *codeProber) atOld(t []byte, i, digits int) {
 		cp.found = true
 		return
 	}
-	if !mayBeTextCodeOld(t, s, e, m) || !probeHit(t, s, e, m) {
+	if !mayBeTextCodeOld(t, s, e, m) || !probeHitOld(t, s, e, m) {
 		return
 	}
 	cl, ok := nextCodeList(t, max(cp.scanned, s-maxCodeBack), nil, nil, e)
@@ -178,6 +178,43 @@ func codeListInOld(t []byte, sp spelled, cp *codeProber) bool {
 		return cp.found
 	}
 	return probeCodesOld(t, 1, true)
+}
+
+// probeHitOld is probeHit as it was (issue #19): it reports whether the word t[s:e] and the next (call words
+// aside) may be two codes of one list of text: hex of a printable byte, a
+// printable code point, a spelled digit.
+func probeHitOld(t []byte, s, e int, m uint8) bool {
+	kinds, got := ckAll, 0
+	for range 2 + maxCodeGlue {
+		k, ds, _ := classifyCode(t, s, e, m)
+		if k != 0 {
+			k &= textCodes(t, s, ds, e)
+		}
+		if k == 0 {
+			if !glueWordOld(t[s:e]) {
+				return false
+			}
+		} else if kinds &= k; kinds == 0 {
+			return false
+		} else if got++; got == 2 {
+			return true
+		}
+		j := e
+		for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {
+			if t[j] >= 0x80 || j-e >= maxCodeGap {
+				return false
+			}
+			j++
+		}
+		if j == len(t) {
+			return false
+		}
+		s, m = j, 0
+		for e = j; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
+			m |= codeByte[t[e]]
+		}
+	}
+	return false
 }
 
 func TestCodeWordsAgreeWithOld(t *testing.T) {
