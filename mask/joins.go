@@ -1,11 +1,5 @@
 package mask
 
-import (
-	"bytes"
-	"encoding/binary"
-	"math/bits"
-)
-
 // Concatenated strings. Code and queries build a value from pieces:
 // "4111" + "1111" + ..., '4111' || '1111' in SQL, "AKIAIOSFOD" "NN7EXAMPLE"
 // (adjacent literals in C and Python), "4111" . "1111" in Perl and PHP, or
@@ -334,81 +328,43 @@ func skipSpaces(t []byte, j int) int {
 }
 
 // hasJoins reports whether t holds a join of string pieces, and whether
-// one joins digits. It looks at the quotes that may close a piece joined
-// to the next (nextQuote finds them eight bytes at a time); where one
-// does, it learns once where the last quote that a piece holding a value
-// follows stands (lastValueQuote): a comma join of a piece without a
-// value to a later one can only reach such a piece before it
-// (joinAtBefore). Which join it finds first does not matter.
+// one joins digits. It reads t from its end, each byte once, so that at
+// each quote it knows whether a later one is followed by a piece that
+// holds a value (joinAtBefore): it reads the piece that follows a quote
+// before the quote itself. Which join it finds first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
-	lastValue := -2 // not known yet
-	for i := nextQuote(t, 0); i < len(t); i = nextQuote(t, i+1) {
-		// Most quotes of a JSON text cannot close a piece joined to the
-		// next: an opening quote (after ':', ',', '[') or a key's closing
-		// quote (before ':'). joinAt would say so too.
-		if before := at(t, i-1); before != '\\' && !joinChar(before) || at(t, i+1) == ':' {
-			continue
-		}
-		if lastValue == -2 {
-			lastValue = lastValueQuote(t)
-		}
-		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
-			if d {
-				return true, true // nothing more to learn
-			}
-			any = true
-		}
-	}
-	return any, false
-}
-
-// lastValueQuote returns the index of the last quote of t that a piece
-// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
-// It reads t from its end: the bytes read since the last quote or
-// backslash, t[k+1:end], are the piece that follows the next one.
-func lastValueQuote(t []byte) int {
-	end, seen, all := len(t), uint8(0), pcIn
-	for k := len(t) - 1; k >= 0; k-- {
-		c := pieceClass[t[k]]
+	lastValue := -1                   // the last quote a piece holding a value follows
+	n, seen, all := 0, uint8(0), pcIn // the bytes read since the last quote or backslash
+	for i := len(t) - 1; i >= 0; i-- {
+		c := pieceClass[t[i]]
 		if c&pcEnd == 0 {
+			n++
 			seen |= c
 			all &= c
 			continue
 		}
-		if n := end - k - 1; t[k] != '\\' && n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
-			return k
+		value := n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
+		n, seen, all = 0, 0, pcIn
+		if t[i] == '\\' {
+			continue
 		}
-		end, seen, all = k, 0, pcIn
-	}
-	return -1
-}
-
-// nextQuote returns the index of the first quote, double or single, in t
-// at or after i, or len(t). Quotes stand close together in JSON and
-// code: the next sixteen bytes are read eight at a time; past them, the
-// text is searched for each quote (a vector search, quicker over prose).
-func nextQuote(t []byte, i int) int {
-	for n := 0; n < 2 && i+8 <= len(t); n, i = n+1, i+8 {
-		x := binary.LittleEndian.Uint64(t[i:])
-		if m := zeroBytes(x^(ones8*'"')) | zeroBytes(x^(ones8*'\'')); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+		// Most quotes of a JSON text cannot close a piece joined to the
+		// next: an opening quote (after ':', ',', '[') or a key's closing
+		// quote (before ':'). joinAt would say so too.
+		if before := at(t, i-1); (before == '\\' || joinChar(before)) && at(t, i+1) != ':' {
+			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+				if d {
+					return true, true // nothing more to learn
+				}
+				any = true
+			}
+		}
+		if value && lastValue < 0 {
+			lastValue = i
 		}
 	}
-	rest := t[i:]
-	k := bytes.IndexByte(rest, '"')
-	if k < 0 {
-		k = len(rest)
-	}
-	if s := bytes.IndexByte(rest[:k], '\''); s >= 0 {
-		k = s
-	}
-	return i + k
+	return any, false
 }
-
-// zeroBytes marks the zero bytes of x with their high bit; above the
-// first zero byte a byte of 0x01 may be marked too, so only the lowest
-// mark is exact.
-func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
 
 // readJoins fills l with src, its joins removed; st and en map src to the
 // original text (nil: src is it). With dash, a join between two digits
