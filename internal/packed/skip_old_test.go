@@ -94,3 +94,16 @@ func TestSkipAgreesWithOld(t *testing.T) {
 		}
 	}
 }
+
+// printableStarts are every printable byte walkClass marks wcStart.
+func TestPrintableStarts(t *testing.T) {
+	var want []byte
+	for c := range 256 {
+		if printable(byte(c)) && walkClass[c]&wcStart != 0 {
+			want = append(want, byte(c))
+		}
+	}
+	if string(want) != string(printableStarts[:]) {
+		t.Fatalf("printableStarts %q, walkClass's printable starts %q", printableStarts[:], want)
+	}
+}
