@@ -340,20 +340,9 @@ func skipSpaces(t []byte, j int) int {
 // first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
 	lastValue := -2 // not known yet
-	for i := 0; ; i++ {
-		// The next quote: eight bytes at a time, then one by one.
-		for ; i+8 <= len(t); i += 8 {
-			x := binary.LittleEndian.Uint64(t[i:])
-			if m := zeroBytes(x^(ones8*'"')) | zeroBytes(x^(ones8*'\'')); m != 0 {
-				i += bits.TrailingZeros64(m) / 8
-				break
-			}
-		}
-		for i < len(t) && t[i] != '"' && t[i] != '\'' {
-			i++
-		}
-		if i >= len(t) {
-			break
+	for i, b := range t {
+		if b != '"' && b != '\'' {
+			continue
 		}
 		// Most quotes of a JSON text cannot close a piece joined to the
 		// next: an opening quote (after ':', ',', '[') or a key's closing
@@ -373,11 +362,6 @@ func hasJoins(t []byte) (any, digits bool) {
 	}
 	return any, false
 }
-
-// zeroBytes marks the zero bytes of x with their high bit; above the
-// first zero byte a byte of 0x01 may be marked too, so only the lowest
-// mark is exact.
-func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
 
 // lastValueQuote returns the index of the last quote of t that a piece
 // holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.

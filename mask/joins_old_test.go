@@ -294,6 +294,11 @@ func nextQuote(t []byte, i int) int {
 	return i + k
 }
 
+// zeroBytes marks the zero bytes of x with their high bit; above the
+// first zero byte a byte of 0x01 may be marked too, so only the lowest
+// mark is exact.
+func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
+
 // lastValueQuoteByByte is lastValueQuote as the hasJoins before it read
 // it (issue #19): it returns the index of the last quote of t that a piece
 // holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
