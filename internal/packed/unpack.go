@@ -508,7 +508,7 @@ func printable8(x uint64) bool {
 	// Below 0x80, a byte plus 0x60 has its high bit set from 0x20 on, and
 	// one that is not 0x7f, xored with 0x7f, plus 0x7f, too; no sum
 	// carries into the next byte.
-	return x&high == 0 && (x+0x60*ones)&high == high && (x^0x7f*ones+0x7f*ones)&high == high
+	return (x|^(x+0x60*ones)|^(x^0x7f*ones+0x7f*ones))&high == 0
 }
 
 // printable reports whether c is printable ASCII or tab, LF or CR.
