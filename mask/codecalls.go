@@ -27,6 +27,13 @@ var callWords = [...][]string{
 // glueWord reports whether w is a word of a call that wraps a code
 // (callWords), in any case.
 func glueWord(w []byte) bool {
+	_, glue := codeWordOf(w)
+	return glue
+}
+
+// glueWordLong is glueWord for a word of more than eight letters, which
+// codeWords does not hold.
+func glueWordLong(w []byte) bool {
 	if len(w) >= len(callWords) {
 		return false
 	}

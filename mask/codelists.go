@@ -144,33 +144,81 @@ func digitWord(w []byte) (byte, bool) {
 	if len(w) < 3 || len(w) > 5 {
 		return 0, false
 	}
+	d, _ := codeWordOf(w)
+	return d, d != 0
+}
+
+// spelledDigits are the digits spelled out, by value.
+var spelledDigits = [...]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+// codeWordEntry is a word of codeWordTable: its letters packed (packWord),
+// the digit it spells (0: none), and whether it is a call's word.
+type codeWordEntry struct {
+	key   uint64
+	digit byte
+	glue  bool
+}
+
+// codeWordTable holds the spelled digits and the call words of at most eight
+// letters, open-addressed by hashWord: a word is looked up with one
+// packing of its letters rather than compared with each in turn.
+var codeWordTable = func() (t [128]codeWordEntry) {
+	put := func(w string, digit byte, glue bool) {
+		v := packWord([]byte(w))
+		h := hashWord(v)
+		for t[h].key != 0 && t[h].key != v {
+			h = (h + 1) % uint64(len(t))
+		}
+		t[h].key = v
+		t[h].digit = max(t[h].digit, digit)
+		t[h].glue = t[h].glue || glue
+	}
+	for d, w := range spelledDigits {
+		put(w, '0'+byte(d), false)
+	}
+	for n, ws := range callWords {
+		for _, w := range ws {
+			if n <= 8 {
+				put(w, 0, true)
+			}
+		}
+	}
+	return t
+}()
+
+// packWord packs the bytes of w, of at most eight, into an integer, each
+// ORed with 0x20: a letter in small case, no byte zero (so words of
+// different lengths differ), and no other byte a small letter.
+func packWord(w []byte) uint64 {
 	var v uint64
 	for _, c := range w {
 		v = v<<8 | uint64(c|0x20)
 	}
-	switch v {
-	case 0x7a65726f: // zero
-		return '0', true
-	case 0x6f6e65: // one
-		return '1', true
-	case 0x74776f: // two
-		return '2', true
-	case 0x7468726565: // three
-		return '3', true
-	case 0x666f7572: // four
-		return '4', true
-	case 0x66697665: // five
-		return '5', true
-	case 0x736978: // six
-		return '6', true
-	case 0x736576656e: // seven
-		return '7', true
-	case 0x6569676874: // eight
-		return '8', true
-	case 0x6e696e65: // nine
-		return '9', true
+	return v
+}
+
+// hashWord is the slot of codeWordTable a packed word starts its search at.
+func hashWord(v uint64) uint64 { return v * 0x9E3779B97F4A7C15 >> 57 }
+
+// codeWordOf reads w, in any case, as a spelled digit (the digit, else 0)
+// and as a word of a call that wraps a code (callWords).
+func codeWordOf(w []byte) (digit byte, glue bool) {
+	if len(w) > 8 {
+		return 0, glueWordLong(w)
 	}
-	return 0, false
+	if len(w) < 2 {
+		return 0, false
+	}
+	v := packWord(w)
+	for h := hashWord(v); ; h = (h + 1) % uint64(len(codeWordTable)) {
+		e := &codeWordTable[h]
+		if e.key == v {
+			return e.digit, e.glue
+		}
+		if e.key == 0 {
+			return 0, false
+		}
+	}
 }
 
 // equalFoldASCII reports whether the letters w are s (upper case) in any
@@ -459,7 +507,7 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	if digits-i > 4 {
 		// Too many digits for a code: most numbers of text, or a group
 		// of a word dump (dumpwords.go).
-		if e := wdToken(t, digits); (i == 0 || codeByte[t[i-1]]&cbAlnum == 0) && (wordDumpPair(t, i, e) || wordDumpOffset(t, i, e) || loneGroups(t, i, e)) {
+		if e := wdToken(t, digits); (i == 0 || codeByte[t[i-1]]&cbAlnum == 0) && mayStartWordDump(t, i, e) && (wordDumpPair(t, i, e) || wordDumpOffset(t, i, e) || loneGroups(t, i, e)) {
 			cp.found = true
 		}
 		cp.next = digits
@@ -474,7 +522,7 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 		m |= codeByte[t[e]]
 	}
 	cp.next = e
-	if e-s >= 5 && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
+	if e-s >= 5 && mayStartWordDump(t, s, e) && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
 		cp.found = true
 		return
 	}
@@ -489,6 +537,13 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	cp.scanned, cp.next = cl.end, max(cl.end, e)
 }
 
+// mayStartWordDump is what wordDumpPair, wordDumpOffset and loneGroups
+// all ask of the word t[s:e] first: a space after it, or a line that it
+// starts.
+func mayStartWordDump(t []byte, s, e int) bool {
+	return s == 0 || t[s-1] == '\n' || at(t, e) == ' '
+}
+
 // mayBeTextCode is the quick test of probeCodes: whether the word t[s:e],
 // of byte kinds m, may be a code of printable ASCII (textCodes): a
 // spelled digit, hex starting with 2 to 7, a decimal code point.
@@ -501,8 +556,8 @@ func mayBeTextCode(t []byte, s, e int, m uint8) bool {
 		if m&cbDigit != 0 || n < 3 || n > 5 {
 			return false
 		}
-		_, digit := digitWord(t[s:e])
-		return digit || glueWord(t[s:e])
+		digit, glue := codeWordOf(t[s:e])
+		return digit != 0 || glue
 	case n == 2:
 		return c >= '2' && c <= '9'
 	case n == 3:
@@ -522,18 +577,31 @@ const maxCodeBack = 96
 func probeHit(t []byte, s, e int, m uint8) bool {
 	kinds, got := ckAll, 0
 	for range 2 + maxCodeGlue {
-		k, ds, _ := classifyCode(t, s, e, m)
-		if k != 0 {
-			k &= textCodes(t, s, ds, e)
-		}
-		if k == 0 {
-			if !glueWord(t[s:e]) {
+		var k codeKind
+		if m&cbLetter != 0 {
+			// A word is a code only spelled (classifyCode), or a call's
+			// word: both read at once.
+			if d, glue := codeWordOf(t[s:e]); d != 0 {
+				k = ckWord
+			} else if !glue {
 				return false
 			}
-		} else if kinds &= k; kinds == 0 {
-			return false
-		} else if got++; got == 2 {
-			return true
+		} else {
+			var ds int
+			if k, ds, _ = classifyCode(t, s, e, m); k != 0 {
+				k &= textCodes(t, s, ds, e)
+			}
+			if k == 0 && !glueWord(t[s:e]) {
+				return false
+			}
+		}
+		if k != 0 { // else a call's word
+			if kinds &= k; kinds == 0 {
+				return false
+			}
+			if got++; got == 2 {
+				return true
+			}
 		}
 		j := e
 		for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {

@@ -1,5 +1,10 @@
 package mask
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Concatenated strings. Code and queries build a value from pieces:
 // "4111" + "1111" + ..., '4111' || '1111' in SQL, "AKIAIOSFOD" "NN7EXAMPLE"
 // (adjacent literals in C and Python), "4111" . "1111" in Perl and PHP, or
@@ -328,42 +333,106 @@ func skipSpaces(t []byte, j int) int {
 }
 
 // hasJoins reports whether t holds a join of string pieces, and whether
-// one joins digits. It reads t from its end, each byte once, so that at
-// each quote it knows whether a later one is followed by a piece that
-// holds a value (joinAtBefore): it reads the piece that follows a quote
-// before the quote itself. Which join it finds first does not matter.
+// one joins digits. It reads t once, forward, and reads a join at each
+// quote that may close a piece joined to the next (joinAtBefore), told
+// where the last quote that a piece holding a value follows stands
+// (lastValueQuote, learnt at the first such quote). Which join it finds
+// first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
-	lastValue := -1                   // the last quote a piece holding a value follows
-	n, seen, all := 0, uint8(0), pcIn // the bytes read since the last quote or backslash
-	for i := len(t) - 1; i >= 0; i-- {
-		c := pieceClass[t[i]]
-		if c&pcEnd == 0 {
-			n++
-			seen |= c
-			all &= c
-			continue
-		}
-		value := n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
-		n, seen, all = 0, 0, pcIn
-		if t[i] == '\\' {
+	lastValue := -2 // not known yet
+	for i, b := range t {
+		if b != '"' && b != '\'' {
 			continue
 		}
 		// Most quotes of a JSON text cannot close a piece joined to the
 		// next: an opening quote (after ':', ',', '[') or a key's closing
 		// quote (before ':'). joinAt would say so too.
-		if before := at(t, i-1); (before == '\\' || joinChar(before)) && at(t, i+1) != ':' {
-			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
-				if d {
-					return true, true // nothing more to learn
-				}
-				any = true
-			}
+		if i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
+			continue
 		}
-		if value && lastValue < 0 {
-			lastValue = i
+		if lastValue == -2 {
+			lastValue = lastValueQuote(t)
+		}
+		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+			if d {
+				return true, true // nothing more to learn
+			}
+			any = true
 		}
 	}
 	return any, false
+}
+
+// lastValueQuote returns the index of the last quote of t that a piece
+// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
+// Such a piece holds a digit, an at sign or a capital (valueBytes): from
+// the last of these, eight bytes at a time, the piece around each is
+// read, the bytes before its quote next.
+func lastValueQuote(t []byte) int {
+	for k := len(t); ; {
+		v := lastValueByte(t[:k])
+		if v < 0 {
+			return -1
+		}
+		seen, all := uint8(0), pcIn
+		q := v // the quote or backslash before the piece, once found
+		for ; q >= 0 && v-q <= maxPiece; q-- {
+			c := pieceClass[t[q]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if q < 0 {
+			return -1 // no quote before
+		}
+		if k = q; pieceClass[t[q]]&pcEnd == 0 {
+			// More than maxPiece bytes before v stand in the piece: it
+			// holds no value; read on from where the reading stopped.
+			k = q + 1
+			continue
+		}
+		e := v + 1
+		for ; e < len(t) && e-q-1 <= maxPiece; e++ {
+			c := pieceClass[t[e]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if n := e - q - 1; t[q] != '\\' && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return q
+		}
+	}
+}
+
+// lastValueByte returns the index of the last digit, at sign or capital
+// of t, or -1.
+func lastValueByte(t []byte) int {
+	k := len(t)
+	for ; k >= 8; k -= 8 {
+		if m := valueBytes(binary.LittleEndian.Uint64(t[k-8:])); m != 0 {
+			return k - 8 + (63-bits.LeadingZeros64(m))/8
+		}
+	}
+	for k--; k >= 0; k-- {
+		if c := t[k]; c >= '0' && c <= '9' || c >= '@' && c <= 'Z' {
+			return k
+		}
+	}
+	return -1
+}
+
+// valueBytes marks with its high bit each byte of x that is a digit, an
+// at sign or a capital: each byte is compared alone (its high bit set
+// first, so no subtraction borrows from the next), every mark exact.
+func valueBytes(x uint64) uint64 {
+	y := x | high8
+	digit := (y - '0'*ones8) &^ (y - ('9'+1)*ones8)
+	capital := (y - '@'*ones8) &^ (y - ('Z'+1)*ones8)
+	return (digit | capital) &^ x & high8
 }
 
 // readJoins fills l with src, its joins removed; st and en map src to the

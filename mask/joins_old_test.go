@@ -114,6 +114,46 @@ func hasJoinsOld(t []byte) (any, digits bool) {
 	return any, false
 }
 
+// hasJoinsBackward is hasJoins as it was before it read t forward
+// (issue #19), a second oracle: it reports whether t holds a join of string pieces, and whether
+// one joins digits. It reads t from its end, each byte once, so that at
+// each quote it knows whether a later one is followed by a piece that
+// holds a value (joinAtBefore): it reads the piece that follows a quote
+// before the quote itself. Which join it finds first does not matter.
+func hasJoinsBackward(t []byte) (any, digits bool) {
+	lastValue := -1                   // the last quote a piece holding a value follows
+	n, seen, all := 0, uint8(0), pcIn // the bytes read since the last quote or backslash
+	for i := len(t) - 1; i >= 0; i-- {
+		c := pieceClass[t[i]]
+		if c&pcEnd == 0 {
+			n++
+			seen |= c
+			all &= c
+			continue
+		}
+		value := n >= 1 && n <= maxPiece && all&pcIn != 0 && pieceValue(seen)
+		n, seen, all = 0, 0, pcIn
+		if t[i] == '\\' {
+			continue
+		}
+		// Most quotes of a JSON text cannot close a piece joined to the
+		// next: an opening quote (after ':', ',', '[') or a key's closing
+		// quote (before ':'). joinAt would say so too.
+		if before := at(t, i-1); (before == '\\' || joinChar(before)) && at(t, i+1) != ':' {
+			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+				if d {
+					return true, true // nothing more to learn
+				}
+				any = true
+			}
+		}
+		if value && lastValue < 0 {
+			lastValue = i
+		}
+	}
+	return any, false
+}
+
 // joinSoup is a text of the tokens joins are made of, in any order.
 func joinSoup(r *rand.Rand) string {
 	toks := []string{`"`, `"`, `"`, `'`, `\"`, `\`, `,`, `, `, ` `, "\n", `+`, `.`, `||`, `:`, `": `, `[`, `]`, `{`, `}`,
@@ -176,6 +216,14 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		j := joinJSON(r)
 		texts = append(texts, joinSoup(r), j, j[:r.IntN(len(j)+1)])
 	}
+	// A comma join of a piece without a value to one with a value of
+	// every length about the bounds, last in the text or followed by
+	// pieces without one: the piece holding a value decides.
+	for _, v := range []string{strings.Repeat("a", 70) + "1", "1" + strings.Repeat("a", 70), strings.Repeat("1", 64), strings.Repeat("A1", 33), "a\\1", "Z", "z@", "\x80\xc1", "1", "@", "aB", "a1", strings.Repeat("a", 62) + "1", strings.Repeat("a", 63) + "1", strings.Repeat("a", 64) + "1", "a=1", "a b1", "a:1"} {
+		for _, f := range []string{`"ab","%s"`, `["ab",{"k":"%s"}]`, `'ab','%s'`, `"ab","%s","cd"`, `"ab" , "%s"]`, `\"ab\",\"%s\"`} {
+			texts = append(texts, strings.Replace(f, "%s", v, 1))
+		}
+	}
 	joins, digitJoins := 0, 0
 	for _, s := range texts {
 		b := []byte(s)
@@ -184,6 +232,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		if a != wa || d != wd {
 			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
 		}
+		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
+			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
+		}
 		if a {
 			joins++
 		}
@@ -191,6 +242,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			digitJoins++
 		}
 		lv, want := lastValueQuote(b), -1
+		if bl := lastValueQuoteByByte(b); bl != lv {
+			t.Fatalf("lastValueQuote(%q) = %d, byte by byte %d", s, lv, bl)
+		}
 		for q := range b {
 			if v, ok := pieceOf(b, q+1, 1); (b[q] == '"' || b[q] == '\'') && v && ok {
 				want = q
@@ -245,11 +299,12 @@ func nextQuote(t []byte, i int) int {
 // mark is exact.
 func zeroBytes(x uint64) uint64 { return (x - ones8) &^ x & high8 }
 
-// lastValueQuote returns, as the hasJoins before it, the index of the last quote of t that a piece
+// lastValueQuoteByByte is lastValueQuote as the hasJoins before it read
+// it (issue #19): it returns the index of the last quote of t that a piece
 // holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
 // It reads t from its end: the bytes read since the last quote or
 // backslash are the piece that follows the next one.
-func lastValueQuote(t []byte) int {
+func lastValueQuoteByByte(t []byte) int {
 	n, seen, all := 0, uint8(0), pcIn
 	for k := len(t) - 1; k >= 0; k-- {
 		c := pieceClass[t[k]]
@@ -279,6 +334,9 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		if wa, wd := hasJoinsOld(b); a != wa || d != wd {
 			t.Fatalf("hasJoins(%q) = %v %v, the old %v %v", s, a, d, wa, wd)
 		}
+		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
+			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
+		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
 				e, d, ok := joinAt(b, i)
@@ -288,4 +346,41 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 			}
 		}
 	})
+}
+
+// valueBytes marks exactly the digits, at signs and capitals of a word:
+// every byte at every position among every other, and random words.
+func TestValueBytes(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 107))
+	want := func(c byte) bool { return c >= '0' && c <= '9' || c == '@' || c >= 'A' && c <= 'Z' }
+	check := func(w [8]byte) {
+		m := valueBytes(binary.LittleEndian.Uint64(w[:]))
+		for k, c := range w {
+			if got := m>>(8*k+7)&1 == 1; got != want(c) {
+				t.Fatalf("valueBytes(%q): byte %d (%q) marked %v", w, k, c, got)
+			}
+		}
+		if m&^high8 != 0 {
+			t.Fatalf("valueBytes(%q) = %x: a mark below a high bit", w, m)
+		}
+	}
+	for c := range 256 {
+		for pos := range 8 {
+			for _, fill := range []byte{0, '0', '9', '@', 'Z', '[', 0x7f, 0x80, 0xff, '/', ':', '?'} {
+				var w [8]byte
+				for k := range w {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				check(w)
+			}
+		}
+	}
+	for range 100000 {
+		var w [8]byte
+		for k := range w {
+			w[k] = byte(r.IntN(256))
+		}
+		check(w)
+	}
 }

@@ -344,6 +344,12 @@ type printableHeads struct {
 	// next is one past the last offset asked; bad the first byte at or
 	// after it that is not printable (or the data's end).
 	next, bad int
+	// starts holds, once known (started), the offset of the next of each
+	// of printableStarts at or after the last offset skip read from (or
+	// the data's end); first the least of them.
+	starts  [len(printableStarts)]int
+	first   int
+	started bool
 }
 
 // at reports printableHead(data[i:]); i never decreases between calls.
@@ -370,51 +376,88 @@ func (h *printableHeads) at(data []byte, i int) bool {
 // of encoded characters (after no letter or digit) long enough to be
 // decoded (decodeRun, walkStretch), or a head that is not all printable
 // (where raw deflate may start). At the offsets it passes over walk's
-// tests all fail; it reads one table entry a byte where they would read
-// each byte several times.
+// tests all fail. It returns the first of those offsets: the heads are
+// printable up to a bound known at once, so only a printable start byte
+// may come before it (each found by a vector search, and kept until
+// passed); a run long enough holds one of every minEncoded offsets, where
+// the runs are looked at; a run i falls inside is read whole, its first
+// offset after no letter or digit the only one that may start a run long
+// enough.
 func (h *printableHeads) skip(data []byte, i int) int {
+	if i >= len(data) {
+		return i
+	}
 	ok := -1 // heads are printable up to this offset
 	if h.next != 0 {
 		ok = h.printableUpTo(len(data))
 	}
-	end, m := 0, uint8(0) // data[i:end] are encoded characters, of classes m, when i < end
-	prev := uint8(0)
-	if i > 0 {
-		prev = walkClass[data[i-1]]
-	}
-	for ; i < len(data); i++ {
-		k := walkClass[data[i]]
-		if k&wcStart != 0 {
+	if i > ok {
+		if !h.at(data, i) {
 			return i
 		}
-		if i > ok {
-			if !h.at(data, i) {
-				return i
-			}
-			ok = h.printableUpTo(len(data))
-		}
-		if k&wcEncoded != 0 && prev&wcAlnum == 0 {
-			if end <= i {
-				end, m = i+1, k
-				for end < len(data) && walkClass[data[end]]&wcEncoded != 0 {
-					m |= walkClass[data[end]]
-					end++
-				}
-			}
-			if end-i >= minEncoded {
-				return i
-			}
-			if m&wcStart == 0 && end-1 <= ok {
-				// Every offset of the run is idle: a run that starts
-				// inside it is shorter still.
-				i = end - 1
-				prev = walkClass[data[i]]
-				continue
-			}
-		}
-		prev = k
+		ok = h.printableUpTo(len(data))
 	}
-	return i
+	end := min(len(data), ok+1, h.nextStart(data, i))
+	// Each loop below stops at end, or after minEncoded characters: a
+	// walk that stops at every byte of a long run reads each once.
+	if walkClass[data[i]]&wcEncoded != 0 {
+		// The run at i: it may start where i follows no letter or
+		// digit, or after a '+', '/', '-' or '_' in it (q).
+		q := i
+		if i > 0 {
+			for q < end && walkClass[data[q]]&wcEncoded != 0 && walkClass[data[q-1]]&wcAlnum != 0 {
+				q++
+			}
+		}
+		j := q
+		for j < len(data) && j-q < minEncoded && walkClass[data[j]]&wcEncoded != 0 {
+			j++
+		}
+		if j-q >= minEncoded || q >= end {
+			return min(q, end)
+		}
+		i = j // the run's end
+	}
+	// Every later run starts after a byte that is not encoded (and so no
+	// letter or digit), and one of minEncoded characters or more holds
+	// one of the offsets looked at.
+	for p := i + minEncoded - 1; p-(minEncoded-1) < end && p < len(data); p += minEncoded {
+		if walkClass[data[p]]&wcEncoded == 0 {
+			continue
+		}
+		s := p
+		for s > i && walkClass[data[s-1]]&wcEncoded != 0 {
+			s--
+		}
+		e := p + 1
+		for e < len(data) && e-s < minEncoded && walkClass[data[e]]&wcEncoded != 0 {
+			e++
+		}
+		if e-s >= minEncoded {
+			return min(s, end)
+		}
+	}
+	return end
+}
+
+// nextStart returns the offset of the first of printableStarts in data at
+// or after i, or len(data); i never decreases between calls.
+func (h *printableHeads) nextStart(data []byte, i int) int {
+	if h.started && h.first >= i {
+		return h.first
+	}
+	first := len(data)
+	for k, c := range printableStarts {
+		if !h.started || h.starts[k] < i {
+			h.starts[k] = len(data)
+			if n := bytes.IndexByte(data[i:], c); n >= 0 {
+				h.starts[k] = i + n
+			}
+		}
+		first = min(first, h.starts[k])
+	}
+	h.started, h.first = true, first
+	return first
 }
 
 // printableUpTo returns the last offset whose head at answers true, of
@@ -425,6 +468,10 @@ func (h *printableHeads) printableUpTo(n int) int {
 	}
 	return h.bad - 64
 }
+
+// printableStarts are the printable bytes (printable) that start a
+// signature or a zlib header (wcStart); walkClass marks them too.
+var printableStarts = [...]byte{'%', '(', '7', 'B', 'M', 'O', 'P', 'R', 'S', 'x'}
 
 // The classes of walkClass.
 const (
@@ -461,7 +508,7 @@ func printable8(x uint64) bool {
 	// Below 0x80, a byte plus 0x60 has its high bit set from 0x20 on, and
 	// one that is not 0x7f, xored with 0x7f, plus 0x7f, too; no sum
 	// carries into the next byte.
-	return x&high == 0 && (x+0x60*ones)&high == high && (x^0x7f*ones+0x7f*ones)&high == high
+	return (x|^(x+0x60*ones)|^(x^0x7f*ones+0x7f*ones))&high == 0
 }
 
 // printable reports whether c is printable ASCII or tab, LF or CR.

@@ -83,7 +83,15 @@ func headerReadings(req *gate.Request, names map[string]bool) ([]valueReading, *
 // elements. Headers and query parameters are read so alike.
 func listReadingsOf(m map[string][]string, read func(k string) bool, with func(k string, vs []string, alt map[string][]string) valueReading) ([]valueReading, *refusal) {
 	var out []valueReading
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	// The keys sorted in place of a small array: most requests have few
+	// headers and parameters, and these are read on every request.
+	var small [32]string
+	keys := small[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		if !read(k) {
 			continue
 		}

@@ -48,7 +48,8 @@ func pathReadings(p string) []string {
 		return nil
 	}
 	bare := strings.TrimSuffix(p, "/")
-	stems := []string{bare}
+	var small [8]string // stems stay on the stack below nine
+	stems := append(small[:0], bare)
 	if !isASCII(bare) {
 		// macOS matches file names in any Unicode normalisation; servers
 		// and applications that compare paths under compatibility
@@ -60,12 +61,14 @@ func pathReadings(p string) []string {
 			}
 		}
 	}
-	for _, s := range slices.Clone(stems) {
+	// A range reads the stems there are when it starts: those appended
+	// in it are not read again.
+	for _, s := range stems {
 		if t := trimSegmentDots(s); t != s && t != "" && !slices.Contains(stems, t) {
 			stems = append(stems, t)
 		}
 	}
-	for _, s := range slices.Clone(stems) {
+	for _, s := range stems {
 		if s2, ok := dropExtension(s); ok {
 			stems = append(stems, s2)
 		}
