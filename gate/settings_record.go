@@ -12,12 +12,30 @@ import "sync"
 type recordedSettings struct {
 	mu         sync.Mutex
 	keys, vals []string // a copy of the last recorded: the caller's map is not kept
+	// version is a SettingsVersion that stands for the settings last
+	// recorded (keys, vals), or 0.
+	version SettingsVersion
 }
 
-// same reports whether m holds exactly the settings last recorded: as
-// many, each with its value (the keys are distinct). A lookup each, no
-// walk of m: this runs with every decision that has settings.
-func (rs *recordedSettings) same(m map[string]string) bool {
+// same reports whether m, which version stands for (0: nothing does),
+// holds exactly the settings last recorded. The version of settings
+// compared equal before answers at once; other settings are compared
+// one by one: as many, each with its value (the keys are distinct), a
+// lookup each, no walk of m. Settings found equal so leave their
+// version standing for the recorded ones.
+func (rs *recordedSettings) same(m map[string]string, version SettingsVersion) bool {
+	if version != 0 && version == rs.version {
+		return true
+	}
+	if !rs.sameAs(m) {
+		return false
+	}
+	rs.version = version
+	return true
+}
+
+// sameAs compares m with the settings last recorded, setting by setting.
+func (rs *recordedSettings) sameAs(m map[string]string) bool {
 	if rs.keys == nil || len(m) != len(rs.keys) {
 		return false
 	}
@@ -29,13 +47,15 @@ func (rs *recordedSettings) same(m map[string]string) bool {
 	return true
 }
 
-// remember notes m as the settings last recorded.
-func (rs *recordedSettings) remember(m map[string]string) {
+// remember notes m, which version stands for (0: nothing does), as the
+// settings last recorded.
+func (rs *recordedSettings) remember(m map[string]string, version SettingsVersion) {
 	rs.keys, rs.vals = make([]string, 0, len(m)), make([]string, 0, len(m))
 	for k, v := range m {
 		rs.keys = append(rs.keys, k)
 		rs.vals = append(rs.vals, v)
 	}
+	rs.version = version
 }
 
 // recordSettingsOnce records the decision event e of s, its request's
@@ -53,7 +73,7 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if rs.same(req.SQL.Settings) {
+	if rs.same(req.SQL.Settings, req.SettingsVersion) {
 		c := &requestWithSQL{r: *req, q: *req.SQL} // one allocation for both
 		c.q.Settings = nil
 		c.r.SQL = &c.q
@@ -63,7 +83,7 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	if err := record(e); err != nil {
 		return err
 	}
-	rs.remember(req.SQL.Settings)
+	rs.remember(req.SQL.Settings, req.SettingsVersion)
 	return nil
 }
 

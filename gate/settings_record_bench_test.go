@@ -27,9 +27,23 @@ func benchSettings() map[string]string {
 func BenchmarkRecordSettingsSame(b *testing.B) {
 	m := benchSettings()
 	rs := &recordedSettings{}
-	rs.remember(m)
+	rs.remember(m, 0)
 	for b.Loop() {
-		if !rs.same(m) {
+		if !rs.same(m, 0) {
+			b.Fatal("differs")
+		}
+	}
+}
+
+// BenchmarkRecordSettingsSameVersion is BenchmarkRecordSettingsSame for
+// a caller that names its settings with a SettingsVersion.
+func BenchmarkRecordSettingsSameVersion(b *testing.B) {
+	m := benchSettings()
+	v := NewSettingsVersion()
+	rs := &recordedSettings{}
+	rs.remember(m, v)
+	for b.Loop() {
+		if !rs.same(m, v) {
 			b.Fatal("differs")
 		}
 	}

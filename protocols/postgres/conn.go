@@ -104,11 +104,14 @@ type conn struct {
 	// server last reported when read, never modified once set (requests
 	// keep it); settingsStale is set once a statement that may change
 	// them went upstream, until a read after it is answered; probe is
-	// the read sent and not yet taken. Client goroutine.
-	settings      map[string]string
-	settingsStale bool
-	probe         *op
-	idle          idleWatch // ends a session idle in a transaction (idle.go)
+	// the read sent and not yet taken; settingsVersion names settings to
+	// the gate (gate.SettingsVersion), a new one with each map (set
+	// both with setSettings). Client goroutine.
+	settings        map[string]string
+	settingsVersion gate.SettingsVersion
+	settingsStale   bool
+	probe           *op
+	idle            idleWatch // ends a session idle in a transaction (idle.go)
 	// taint is what of the settings may hold data (settingstaint.go).
 	taint settingsTaint
 
@@ -441,10 +444,12 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		}
 		vals = append(vals, string(r.Rows[0][0]))
 	}
-	if c.settings, err = settingsOf(vals); err != nil {
+	settings, err := settingsOf(vals)
+	if err != nil {
 		_ = pc.Close(ctx)
 		return err
 	}
+	c.setSettings(settings)
 	c.taint.raw = c.settings
 	// Last before the hand-over: pgconn may still have a read of its own
 	// in progress (a write that took longer than 15 ms starts its
