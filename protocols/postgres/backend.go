@@ -249,7 +249,7 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 			if err := cc.Decode(body); err != nil {
 				return err
 			}
-			tag := string(cc.CommandTag)
+			tag := tagString(cc.CommandTag)
 			c.model.confirmTag(tag, st)
 			if r := bs.cur; r != nil && (len(r.fields) > 0 || r.rows > 0 || r.copy) {
 				r.tag = tag // the last line of the recorded rows
