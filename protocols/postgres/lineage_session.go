@@ -126,7 +126,7 @@ func (c *conn) resolveColumns(r *result) error {
 			}
 			name, view = n.name, n.view
 			if r.base == nil {
-				r.base = make([]string, len(r.fields))
+				r.base = r.baseSlots(len(r.fields))
 			}
 			r.base[i] = name
 		}

@@ -41,13 +41,17 @@ type result struct {
 	// client as wire messages; the writer's destination is the rendering's
 	// sink), recorded when the result ends. A recording failure there ends
 	// the session before the CommandComplete reaches the client.
-	out  *gate.OutputWriter
-	line bytes.Buffer // the row being rendered
+	out  *gate.OutputWriter // outRoom
+	line bytes.Buffer       // the row being rendered
 
 	// Room inside the result for a point query's row and columns: the
 	// line and cols start here instead of in allocations of their own.
 	lineRoom [lineRoomBytes]byte
 	colsRoom [4]string
+	baseRoom [2]string // base's, filling the allocator's 768-byte class
+	// outRoom is out, in the result's allocation (never copied nor
+	// reused: a result is not).
+	outRoom gate.OutputWriter
 }
 
 // lineRoomBytes is the rendered line a result holds without allocating.
@@ -61,15 +65,25 @@ func (r *result) columnSlots(n int) []string {
 	return make([]string, n)
 }
 
+// baseSlots returns n zero slots for base, in the result's room when they
+// fit.
+func (r *result) baseSlots(n int) []string {
+	if n <= len(r.baseRoom) {
+		clear(r.baseRoom[:n])
+		return r.baseRoom[:n:n]
+	}
+	return make([]string, n)
+}
+
 // rowsSizeHint is the room a result's recorded copy starts with: the
 // header and a row or two of a point query, in one allocation instead of
 // one per line.
 const rowsSizeHint = 128
 
 func (c *conn) newResult(fields []pgproto3.FieldDescription, formats []int16, p *mask.Policy, d *gate.Decision, st *pgsql.Statement) *result {
-	r := &result{fields: fields, formats: formats, policy: p, decision: d, stmt: st,
-		out: c.gc.Output(d, "rows", io.Discard, gate.OutputOptions{Mode: gate.ForwardThenRecord,
-			Limit: c.srv.cfg.RecordLimit, Premasked: true, SizeHint: rowsSizeHint})}
+	r := &result{fields: fields, formats: formats, policy: p, decision: d, stmt: st}
+	r.out = c.gc.OutputIn(&r.outRoom, d, "rows", io.Discard, gate.OutputOptions{Mode: gate.ForwardThenRecord,
+		Limit: c.srv.cfg.RecordLimit, Premasked: true, SizeHint: rowsSizeHint})
 	r.line = *bytes.NewBuffer(r.lineRoom[:0])
 	if len(fields) > 0 {
 		for i, f := range fields {
