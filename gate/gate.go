@@ -258,7 +258,7 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 		req.Reason = cleanReason(req.Reason)
 	}
 	var grants *grantLookup
-	if g.grants != nil {
+	if g.grants != nil && g.grantsRead(rs) {
 		gctx := newGrantContext(ctx, g.grants, s.Identity.Subject)
 		grants, ctx = &gctx.lookup, gctx
 	}
@@ -275,6 +275,9 @@ func (g *Gate) Check(ctx context.Context, req *Request) (*Decision, error) {
 	}
 	var shown *reviewView
 	if d.Action == Review {
+		if grants == nil && g.grants != nil {
+			grants = &grantLookup{store: g.grants, subject: s.Identity.Subject}
+		}
 		shown = g.beforeReview(ctx, req, d, rs, grants)
 	}
 	if d.Action != Review {

@@ -213,6 +213,15 @@ type grantContext struct {
 	lookup grantLookup
 }
 
+// grantsRead reports whether deciding under rs may read session.grants,
+// which finds its lookup in the context: a rule of rs reads them, or an
+// interceptor (which may decide with rules of its own) or no rule set
+// takes part. Otherwise Check spares the context and looks the grants up
+// only for a review.
+func (g *Gate) grantsRead(rs *RuleSet) bool {
+	return rs == nil || rs.readsGrants || len(g.interceptors) > 0
+}
+
 func newGrantContext(ctx context.Context, store GrantStore, subject string) *grantContext {
 	return &grantContext{Context: ctx, lookup: grantLookup{store: store, subject: subject}}
 }

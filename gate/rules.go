@@ -75,7 +75,9 @@ type RuleSet struct {
 	// readsRuns is true when a rule reads the run's state (see
 	// readsRunState).
 	readsRuns bool
-	masks     *mask.Engine
+	// readsGrants is true when a rule reads session.grants.
+	readsGrants bool
+	masks       *mask.Engine
 	// defReason is the reason of a default decision.
 	defReason string
 	// labels maps mask findings to run labels.
@@ -205,6 +207,7 @@ func compileRuleFile(name string, data []byte, f *RuleFile, opts ...RuleOption) 
 		seen[spec.Name] = true
 		rs.rules = append(rs.rules, r)
 		rs.readsRuns = rs.readsRuns || readsRunState(r.reads)
+		rs.readsGrants = rs.readsGrants || slices.Contains(r.reads, "session.grants")
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
