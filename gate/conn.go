@@ -79,7 +79,8 @@ func (c *Conn) commandOf(decision string) string {
 // returns its handle. An error means the session could not be recorded:
 // refuse the client.
 func (g *Gate) Open(ctx context.Context, s Session) (*Conn, error) {
-	sess := &Session{ID: s.ID, Protocol: s.Protocol, Target: s.Target, Identity: s.Identity, ClientAddr: s.ClientAddr, Run: s.Run, Start: s.Start}
+	sess := &Session{ID: s.ID, Protocol: s.Protocol, Target: s.Target, Identity: s.Identity, ClientAddr: s.ClientAddr, Run: s.Run, Start: s.Start,
+		SettingsImmutable: s.SettingsImmutable}
 	if err := g.OpenSession(ctx, sess); err != nil {
 		return nil, err
 	}

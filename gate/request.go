@@ -38,13 +38,6 @@ type Request struct {
 	// "airlock_reason" (see RequesterReason). Rules see it as request.reason.
 	Reason string `json:"reason,omitempty"`
 
-	// SettingsVersion, when not zero, stands for SQL.Settings: a caller
-	// that never changes a settings map it handed to the gate sets the
-	// map's NewSettingsVersion here, and the gate compares that instead
-	// of every setting (see SettingsVersion for the contract). Neither
-	// rules nor records see it.
-	SettingsVersion SettingsVersion `json:"-"`
-
 	SQL  *SQL      `json:"sql,omitempty"`
 	SSH  *SSH      `json:"ssh,omitempty"`
 	HTTP *HTTP     `json:"http,omitempty"`

@@ -28,6 +28,14 @@ type Session struct {
 	Run string `json:"run,omitempty"`
 	// Start is when the session opened; OpenSession fills it in when zero.
 	Start time.Time `json:"start"`
+	// SettingsImmutable is the protocol's promise that it never writes a
+	// map of SQL settings (SQL.Settings) once a request of this session
+	// carried it: settings that change come in a new map. The gate then
+	// tells a request's settings unchanged by their map alone, one
+	// comparison instead of one per setting, when leaving them out of a
+	// decision's record. A protocol that breaks the promise leaves changed
+	// settings out of the record. Not recorded.
+	SettingsImmutable bool `json:"-"`
 
 	stats sessionStats
 	// settings: the SQL settings this session last recorded

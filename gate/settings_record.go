@@ -1,6 +1,9 @@
 package gate
 
-import "sync"
+import (
+	"reflect"
+	"sync"
+)
 
 // recordedSettings is what a session last recorded of its requests' SQL
 // settings (SQL.Settings). A PostgreSQL gateway sends two dozen with
@@ -11,31 +14,39 @@ import "sync"
 // was judged under those.
 type recordedSettings struct {
 	mu         sync.Mutex
-	keys, vals []string // a copy of the last recorded: the caller's map is not kept
-	// version is a SettingsVersion that stands for the settings last
-	// recorded (keys, vals), or 0.
-	version SettingsVersion
+	keys, vals []string // a copy of the last recorded: the caller's map is not trusted
+	// same is a map of settings equal to keys and vals that its session
+	// promised never to write (Session.SettingsImmutable), or nil. Held
+	// here, its address names no other map.
+	same map[string]string
 }
 
-// same reports whether m, which version stands for (0: nothing does),
-// holds exactly the settings last recorded. The version of settings
-// compared equal before answers at once; other settings are compared
-// one by one: as many, each with its value (the keys are distinct), a
-// lookup each, no walk of m. Settings found equal so leave their
-// version standing for the recorded ones.
-func (rs *recordedSettings) same(m map[string]string, version SettingsVersion) bool {
-	if version != 0 && version == rs.version {
+// unchanged reports whether m holds exactly the settings last recorded.
+// immutable is the session's promise that it never writes m: then the
+// very map found equal before answers at once. Other maps are compared
+// setting by setting: as many, each with its value (the keys are
+// distinct), a lookup each, no walk of m; one found equal under the
+// promise is the map that answers next time.
+func (rs *recordedSettings) unchanged(m map[string]string, immutable bool) bool {
+	if immutable && rs.same != nil && sameMap(m, rs.same) {
 		return true
 	}
-	if !rs.sameAs(m) {
+	if !rs.equal(m) {
 		return false
 	}
-	rs.version = version
+	if immutable {
+		rs.same = m
+	}
 	return true
 }
 
-// sameAs compares m with the settings last recorded, setting by setting.
-func (rs *recordedSettings) sameAs(m map[string]string) bool {
+// sameMap reports whether a and b are one map.
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// equal compares m with the settings last recorded, setting by setting.
+func (rs *recordedSettings) equal(m map[string]string) bool {
 	if rs.keys == nil || len(m) != len(rs.keys) {
 		return false
 	}
@@ -47,15 +58,18 @@ func (rs *recordedSettings) sameAs(m map[string]string) bool {
 	return true
 }
 
-// remember notes m, which version stands for (0: nothing does), as the
-// settings last recorded.
-func (rs *recordedSettings) remember(m map[string]string, version SettingsVersion) {
+// remember notes m as the settings last recorded; immutable as for
+// unchanged.
+func (rs *recordedSettings) remember(m map[string]string, immutable bool) {
 	rs.keys, rs.vals = make([]string, 0, len(m)), make([]string, 0, len(m))
 	for k, v := range m {
 		rs.keys = append(rs.keys, k)
 		rs.vals = append(rs.vals, v)
 	}
-	rs.version = version
+	rs.same = nil
+	if immutable {
+		rs.same = m
+	}
 }
 
 // recordSettingsOnce records the decision event e of s, its request's
@@ -73,7 +87,7 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if rs.same(req.SQL.Settings, req.SettingsVersion) {
+	if rs.unchanged(req.SQL.Settings, s.SettingsImmutable) {
 		c := &requestWithSQL{r: *req, q: *req.SQL} // one allocation for both
 		c.q.Settings = nil
 		c.r.SQL = &c.q
@@ -83,7 +97,7 @@ func (s *Session) recordSettingsOnce(e Event, record func(Event) error) error {
 	if err := record(e); err != nil {
 		return err
 	}
-	rs.remember(req.SQL.Settings, req.SettingsVersion)
+	rs.remember(req.SQL.Settings, s.SettingsImmutable)
 	return nil
 }
 

@@ -104,14 +104,11 @@ type conn struct {
 	// server last reported when read, never modified once set (requests
 	// keep it); settingsStale is set once a statement that may change
 	// them went upstream, until a read after it is answered; probe is
-	// the read sent and not yet taken; settingsVersion names settings to
-	// the gate (gate.SettingsVersion), a new one with each map (set
-	// both with setSettings). Client goroutine.
-	settings        map[string]string
-	settingsVersion gate.SettingsVersion
-	settingsStale   bool
-	probe           *op
-	idle            idleWatch // ends a session idle in a transaction (idle.go)
+	// the read sent and not yet taken. Client goroutine.
+	settings      map[string]string
+	settingsStale bool
+	probe         *op
+	idle          idleWatch // ends a session idle in a transaction (idle.go)
 	// taint is what of the settings may hold data (settingstaint.go).
 	taint settingsTaint
 
@@ -267,8 +264,10 @@ func (c *conn) serveSession(nc net.Conn, st *startup, minor uint32) {
 		return
 	}
 	pre := c.session
+	// The settings map is never written: each read makes a new one
+	// (settingsOf, settingsTaint.read).
 	gc, err := s.cfg.Gate.Open(ctx, gate.Session{Protocol: pre.Protocol, Target: pre.Target, Identity: pre.Identity,
-		ClientAddr: pre.ClientAddr, Run: pre.Run})
+		ClientAddr: pre.ClientAddr, Run: pre.Run, SettingsImmutable: true})
 	if err != nil {
 		if errors.Is(err, gate.ErrRunID) {
 			c.refuse(ctx, nc, st, fatal("28000", "%v (startup parameter %s)", err, runParam))
@@ -444,12 +443,10 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 		}
 		vals = append(vals, string(r.Rows[0][0]))
 	}
-	settings, err := settingsOf(vals)
-	if err != nil {
+	if c.settings, err = settingsOf(vals); err != nil {
 		_ = pc.Close(ctx)
 		return err
 	}
-	c.setSettings(settings)
 	c.taint.raw = c.settings
 	// Last before the hand-over: pgconn may still have a read of its own
 	// in progress (a write that took longer than 15 ms starts its

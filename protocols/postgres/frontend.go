@@ -416,7 +416,7 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 	}
 	c.listened.note(stmts)
 	req := newRequest(command, payload, params, len(stmts))
-	req.SQL.Settings, req.SettingsVersion = c.settings, c.settingsVersion
+	req.SQL.Settings = c.settings
 	for i := range stmts {
 		req.SQL.Statements[i] = stmts[i].SQLStatement
 		req.Secrets = append(req.Secrets, stmts[i].Secrets...)

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
-	"github.com/airlock-sdk/airlock/gate"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
 
@@ -280,16 +279,8 @@ func (c *conn) confirmSettings() (refuse bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	c.setSettings(c.taint.read(m))
-	c.settingsStale = false
+	c.settings, c.settingsStale = c.taint.read(m), false
 	return false, nil
-}
-
-// setSettings makes m the session's settings, under a version of its
-// own: requests carry both, and the gate compares versions to tell
-// unchanged settings (m is never written once set).
-func (c *conn) setSettings(m map[string]string) {
-	c.settings, c.settingsVersion = m, gate.NewSettingsVersion()
 }
 
 // probeReply takes the server's reply to the gateway's settings read:
