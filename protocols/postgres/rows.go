@@ -48,14 +48,19 @@ type result struct {
 	// line and cols start here instead of in allocations of their own.
 	lineRoom [lineRoomBytes]byte
 	colsRoom [4]string
-	baseRoom [2]string // base's, filling the allocator's 768-byte class
+	baseRoom [2]string // base's
 	// outRoom is out, in the result's allocation (never copied nor
 	// reused: a result is not).
 	outRoom gate.OutputWriter
 }
 
-// lineRoomBytes is the rendered line a result holds without allocating.
-const lineRoomBytes = 128
+// lineRoomBytes is the rendered line a result holds without allocating:
+// as much as keeps a result, with the allocator's 8-byte header of an
+// object this large, within its 768-byte class (resultClassBytes).
+const lineRoomBytes = 120
+
+// resultClassBytes is the allocation class a result fits.
+const resultClassBytes = 768
 
 // columnSlots returns n column slots, in the result's room when they fit.
 func (r *result) columnSlots(n int) []string {
