@@ -74,12 +74,14 @@ func (c *Conn) Output(d *Decision, stream string, dst io.Writer, opts OutputOpti
 	return c.OutputIn(new(OutputWriter), d, stream, dst, opts)
 }
 
-// OutputIn is Output with the writer at w, a zero OutputWriter the caller
-// holds inside a value of its own (one allocation instead of two); it
-// returns w. w must not be copied, nor used for another output: the
-// recorded output may point into it, and a recorder may keep that.
+// OutputIn is Output with the writer at w, a zero OutputWriter (never
+// used) the caller holds inside a value of its own: one allocation
+// instead of two. It returns w. w must not be copied, nor used for
+// another output: the recorded output may point into it, and a recorder
+// may keep that.
 func (c *Conn) OutputIn(w *OutputWriter, d *Decision, stream string, dst io.Writer, opts OutputOptions) *OutputWriter {
-	*w = OutputWriter{c: c, stream: stream, dst: dst, mode: opts.Mode, limit: boundOf(opts.Limit), input: opts.Input}
+	// w is zero: setting the fields spares copying all of it.
+	w.c, w.stream, w.dst, w.mode, w.limit, w.input = c, stream, dst, opts.Mode, boundOf(opts.Limit), opts.Input
 	if err := outputAllowed(d); err != nil {
 		w.err = err
 		return w

@@ -18,7 +18,7 @@ type outputHolder struct {
 }
 
 // TestOutputInMatchesOutput is a differential test of OutputIn, the writer
-// inside the caller's value, against Output (the oracle): for generated
+// inside the caller's value, against Output as it was (OutputOracle): for generated
 // options and writes (cards split across them, bounds hit, a refused
 // decision) the client, the record and the writer's own account agree.
 func TestOutputInMatchesOutput(t *testing.T) {
@@ -53,7 +53,7 @@ func TestOutputInMatchesOutput(t *testing.T) {
 				w = c.OutputIn(&h.w, d, "stdout", &dst, opts)
 				require.Same(t, &h.w, w)
 			} else {
-				w = c.Output(d, "stdout", &dst, opts)
+				w = c.OutputOracle(d, "stdout", &dst, opts)
 			}
 			var o outcome
 			for _, s := range writes {
