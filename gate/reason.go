@@ -74,8 +74,17 @@ func cleanReason(r string) string {
 // sqlReason finds the first block comment of sql that starts with
 // "reason:", outside string literals and quoted identifiers. It stops at
 // anything whose extent it cannot be sure of (dollar quoting, E” strings),
-// so that a reason is never read from inside a literal.
+// so that a reason is never read from inside a literal. Only a block
+// comment gives one: SQL without "/*" (most statements) is not scanned.
 func sqlReason(sql string) string {
+	if !strings.Contains(sql, "/*") {
+		return ""
+	}
+	return scanSQLReason(sql)
+}
+
+// scanSQLReason is sqlReason's scan of sql, byte by byte.
+func scanSQLReason(sql string) string {
 	n := len(sql)
 	for i := 0; i < n; i++ {
 		c := sql[i]
