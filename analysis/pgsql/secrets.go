@@ -12,23 +12,55 @@ import (
 // secret: option names (PASSWORD, sslpassword, OPTIONS (secret ...)) and
 // connection URIs. The detector below only finds secrets next to one of
 // them, so a text without any never carries one; the cache relies on it.
+// secretTrigger's switch spells them out again (its test compares).
 var secretWords = []string{"password", "passwd", "secret", "token", "://"}
 
 // secretTrigger reports whether sql contains a secret word in any ASCII
 // case (what containsFold finds for each word), in one pass: only a byte
-// that folds to a word's first byte starts a comparison.
+// that folds to a word's first byte starts a comparison, with the words
+// that start so. (strings.EqualFold of a word with as many bytes of sql
+// is ASCII folding: a rune of more than one byte leaves fewer runes than
+// the word has.)
 func secretTrigger(sql string) bool {
 	for i := 0; i < len(sql); i++ {
 		switch sql[i] | 0x20 {
-		case 'p', 's', 't', ':':
-			for _, w := range secretWords {
-				if len(sql)-i >= len(w) && sql[i]|0x20 == w[0] && strings.EqualFold(sql[i:i+len(w)], w) {
-					return true
-				}
+		case 'p':
+			if hasLowerPrefix(sql[i:], "passw") && (hasLowerPrefix(sql[i+5:], "d") || hasLowerPrefix(sql[i+5:], "ord")) {
+				return true
+			}
+		case 's':
+			if hasLowerPrefix(sql[i:], "secret") {
+				return true
+			}
+		case 't':
+			if hasLowerPrefix(sql[i:], "token") {
+				return true
+			}
+		case ':':
+			if hasLowerPrefix(sql[i:], "://") {
+				return true
 			}
 		}
 	}
 	return false
+}
+
+// hasLowerPrefix reports whether s starts with w, a lower-case ASCII
+// word, in any ASCII case.
+func hasLowerPrefix(s, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := 0; j < len(w); j++ {
+		c := s[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[j] {
+			return false
+		}
+	}
+	return true
 }
 
 // containsFold is strings.Contains ignoring ASCII case, without allocating.
