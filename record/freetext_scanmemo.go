@@ -57,6 +57,10 @@ type scanMemo struct {
 	idGap    [2]int
 	idHasGap bool
 	idSet    bool
+	// originals are the last decision's originals with their finds,
+	// origBytes what they count (see memoOriginal).
+	originals []memoOriginal
+	origBytes int
 }
 
 // memoPiece is one piece of an event, as the search read it.

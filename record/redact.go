@@ -227,9 +227,15 @@ func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGap
 	found := r.freeTextPieces(orig, b, gaps.list(), memo)
 	json := freeText{names: r.names, filter: r.nameFilter, json: true}
 	q := *sp
-	for _, v := range originals {
+	for i, v := range originals {
+		var ok bool
+		if found, ok = memo.recallOriginal(found, i, v); ok {
+			continue
+		}
+		n := len(found)
 		q = appendString(q[:0], v)
 		found = json.scan(found, q)
+		memo.noteOriginal(i, v, found[n:])
 	}
 	*sp = q
 	return found, nil
