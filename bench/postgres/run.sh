@@ -39,32 +39,10 @@ psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null
 pgbench -i -q -s "$SCALE" -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
 
 # pgbouncer, session pooling, one server connection per client.
-cat > "$WORK/pgbouncer.ini" <<INI
-[databases]
-$DB = host=127.0.0.1 port=5432 dbname=$DB user=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = 6433
-unix_socket_dir =
-auth_type = trust
-auth_file = $WORK/users.txt
-pool_mode = session
-max_client_conn = 200
-default_pool_size = 50
-logfile = $WORK/pgbouncer.log
-pidfile = $WORK/pgbouncer.pid
-ignore_startup_parameters = extra_float_digits
-INI
-echo '"postgres" ""' > "$WORK/users.txt"
-chmod 755 "$WORK"; chmod 644 "$WORK/pgbouncer.ini" "$WORK/users.txt"
-if [ "$(id -u)" = 0 ]; then
-  # pgbouncer refuses to run as root.
-  chown postgres "$WORK"
-  runuser -u postgres -- pgbouncer "$WORK/pgbouncer.ini" >/dev/null 2>&1 &
-else
-  pgbouncer "$WORK/pgbouncer.ini" >/dev/null 2>&1 &
-fi
-PIDS+=($!)
+# shellcheck source=bench/postgres/lib.sh
+. "$ROOT/bench/postgres/lib.sh"
+start_pgbouncer "$WORK" 6433 "$DB" || exit 1
+PIDS+=("$(cat "$WORK/pgbouncer.pid")")
 declare -A PID=()
 
 # The bare Go relay: bytes copied both ways, nothing understood.

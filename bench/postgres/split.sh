@@ -28,30 +28,9 @@ trap cleanup EXIT
 psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null || exit 1
 pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
 
-cat > "$W/pgbouncer.ini" <<INI
-[databases]
-$DB = host=127.0.0.1 port=5432 dbname=$DB user=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = ${PORT[pgbouncer]}
-unix_socket_dir =
-auth_type = trust
-auth_file = $W/users.txt
-pool_mode = session
-max_client_conn = 200
-default_pool_size = 50
-logfile = $W/pgbouncer.log
-pidfile = $W/pgbouncer.pid
-ignore_startup_parameters = extra_float_digits
-INI
-echo '"postgres" ""' > "$W/users.txt"
-chmod 755 "$W"; chmod 644 "$W/pgbouncer.ini" "$W/users.txt"
-if [ "$(id -u)" = 0 ]; then
-  chown postgres "$W"
-  runuser -u postgres -- pgbouncer -d "$W/pgbouncer.ini" >/dev/null 2>&1
-else
-  pgbouncer -d "$W/pgbouncer.ini" >/dev/null 2>&1
-fi
+# shellcheck source=bench/postgres/lib.sh
+. "$ROOT/bench/postgres/lib.sh"
+start_pgbouncer "$W" "${PORT[pgbouncer]}" "$DB" || exit 1
 (cd "$ROOT" && go build -o "$W/relay" ./bench/postgres/relay && go build -o "$W/gw" ./examples/pggateway) || exit 1
 "$W/relay" -raw -listen "127.0.0.1:${PORT[relay-raw]}" -upstream 127.0.0.1:5432 2>"$W/relay.log" &
 PID[relay-raw]=$!
