@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# System calls and context switches per transaction of one gateway build,
-# counted with `perf stat` on the gateway process while pgbench -S runs
+# System calls, context switches, page faults and CPU migrations per
+# transaction of one gateway build, counted with `perf stat` on the gateway process while pgbench -S runs
 # through it: counts, which a loaded machine moves far less than time.
 #
 #   bench/postgres/counts.sh [CHECKOUT] [gateway flags]
@@ -30,7 +30,7 @@ esac
 "$W/gw" -listen 127.0.0.1:6558 -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
   -rules "$SRC/bench/postgres/rules.yaml" -tokens "$W/tokens" -insecure-password $recf $EXTRA 2>"$W/gw.log" &
 GW=$!; sleep 1
-EVENTS=context-switches,raw_syscalls:sys_enter
+EVENTS=context-switches,page-faults,cpu-migrations,raw_syscalls:sys_enter
 for s in futex nanosleep read write pwrite64 epoll_pwait fsync io_uring_enter; do EVENTS+=",syscalls:sys_enter_$s"; done
 perf stat -e "$EVENTS" -p "$GW" -o "$W/stat.txt" & PERF=$!
 HZ=$(getconf CLK_TCK); t0=$(awk '{print $14+$15}' "/proc/$GW/stat")
