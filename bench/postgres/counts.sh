@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System calls, context switches, page faults and CPU migrations per
-# transaction of one gateway build, counted with `perf stat` on the gateway process while pgbench -S runs
-# through it: counts, which a loaded machine moves far less than time.
+# transaction of one gateway build, counted with `perf stat` on the
+# gateway process while pgbench -S runs through it: counts, which a loaded
+# machine moves far less than time.
 #
 #   bench/postgres/counts.sh [CHECKOUT] [gateway flags]
 #   CLIENTS=1 DUR=5 REC=tmpfs bench/postgres/counts.sh ../old
