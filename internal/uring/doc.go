@@ -9,7 +9,11 @@
 // the PostgreSQL gateway that was about 5 % of its CPU, in thread switches.
 // Through io_uring the kernel runs the fsync on a worker thread of its own
 // and signals an eventfd when it is done, which the goroutine reads
-// through the poller as it would a socket.
+// through the poller as it would a socket, with a raw system call: a
+// read through os.File enters the call as a blocking one, which wakes the
+// monitor from its long sleep into the same 20 µs polling (on the
+// PostgreSQL gateway: 0.3 of its sleeps and 0.5 of its thread switches
+// per statement).
 //
 //	s, err := uring.New()
 //	if err != nil {

@@ -54,14 +54,21 @@ type cqOffsets struct {
 // Syncer fsyncs files through one io_uring. Its methods are safe for
 // concurrent use; fsyncs through one Syncer run one at a time.
 type Syncer struct {
-	mu     sync.Mutex
-	ring   int // the io_uring's file descriptor; -1 once closed
-	p      params
-	sq     []byte // submission ring
-	cq     []byte // completion ring
-	sqes   []byte // submission entries
-	event  *os.File
-	signal [8]byte // eventfd counter, read to wait
+	mu    sync.Mutex
+	ring  int // the io_uring's file descriptor; -1 once closed
+	p     params
+	sq    []byte // submission ring
+	cq    []byte // completion ring
+	sqes  []byte // submission entries
+	event *os.File
+	// eventConn reads event with a raw system call (readSignal): a read
+	// through os.File is a blocking-call entry, which wakes the runtime's
+	// monitor thread from its long sleep, and the monitor then polls
+	// every 20 µs for a millisecond — what this package is for avoiding.
+	eventConn  syscall.RawConn
+	readSignal func(fd uintptr) bool // bound once: a Read allocates nothing
+	signal     [8]byte               // eventfd counter, read to wait
+	signalErr  syscall.Errno         // readSignal's outcome
 }
 
 // New sets up an io_uring with an eventfd for its completions. It fails
@@ -85,6 +92,12 @@ func New() (*Syncer, error) {
 	}
 	// Non-blocking, so os.NewFile puts it in the runtime's poller.
 	s.event = os.NewFile(efd, "io_uring eventfd")
+	var err error
+	if s.eventConn, err = s.event.SyscallConn(); err != nil {
+		s.release()
+		return nil, fmt.Errorf("uring: eventfd: %w", err)
+	}
+	s.readSignal = s.readEvent
 	efd32 := int32(efd)
 	if _, _, errno := syscall.Syscall6(sysRegister, uintptr(s.ring), registerEventfd, uintptr(unsafe.Pointer(&efd32)), 1, 0, 0); errno != 0 {
 		s.release()
@@ -204,10 +217,35 @@ func (s *Syncer) fsync(fd int32) (int32, error) {
 			return res, nil
 		}
 		// Park in the poller until the kernel signals a completion.
-		if _, err := s.event.Read(s.signal[:]); err != nil {
+		if err := s.waitEvent(); err != nil {
 			return 0, fmt.Errorf("uring: wait for completion: %w", err)
 		}
 	}
+}
+
+// waitEvent reads the eventfd's counter, waiting in the runtime's poller
+// while it is zero.
+func (s *Syncer) waitEvent() error {
+	for {
+		if err := s.eventConn.Read(s.readSignal); err != nil {
+			return err
+		}
+		switch s.signalErr {
+		case 0:
+			return nil
+		case syscall.EINTR:
+			continue
+		default:
+			return os.NewSyscallError("read", s.signalErr)
+		}
+	}
+}
+
+// readEvent is the RawConn callback of waitEvent: one raw read, false
+// (wait for the poller) while the counter is zero.
+func (s *Syncer) readEvent(fd uintptr) bool {
+	_, _, s.signalErr = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&s.signal[0])), uintptr(len(s.signal)))
+	return s.signalErr != syscall.EAGAIN
 }
 
 // Close releases the io_uring. It waits for an fsync in flight.
