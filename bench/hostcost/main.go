@@ -1,7 +1,9 @@
 // Command hostcost measures what this machine charges for the operations
 // a proxy's kernel time is made of: a system call, a page fault, a pwrite
-// of a record line (to tmpfs and to disk), a goroutine woken on another
-// thread, and a loopback TCP round trip. On a virtual machine these can be
+// of a record line (to tmpfs and to disk), a record line made durable
+// (fsync, fdatasync, and fdatasync over blocks written before: the
+// disk's floor), a goroutine woken on another thread, and a loopback TCP
+// round trip. On a virtual machine these can be
 // many times their bare-metal cost, and the gateway's profile reads
 // differently for it (see bench/RESULTS.md).
 //
@@ -34,6 +36,9 @@ func main() {
 		report("pwrite 1.5 KB to /dev/shm", func() time.Duration { return pwriteCost("/dev/shm") })
 	}
 	report("pwrite 1.5 KB to "+*dir, func() time.Duration { return pwriteCost(*dir) })
+	report("append 1.5 KB + fsync to "+*dir, func() time.Duration { return syncCost(*dir, syscall.Fsync) })
+	report("append 1.5 KB + fdatasync to "+*dir, func() time.Duration { return syncCost(*dir, syscall.Fdatasync) })
+	report("overwrite 1.5 KB + fdatasync to "+*dir, func() time.Duration { return overwriteSyncCost(*dir) })
 	report("goroutine wake on another thread", wakeCost)
 	report("loopback TCP round trip (1 byte)", tcpRoundTrip)
 }
@@ -88,6 +93,64 @@ func pwriteCost(dir string) time.Duration {
 	for range n {
 		if _, err := syscall.Pwrite(int(f.Fd()), line, off); err != nil {
 			fail(fmt.Errorf("pwrite %s: %w", filepath.Base(f.Name()), err))
+		}
+		off += int64(len(line))
+	}
+	return time.Since(start) / n
+}
+
+// syncCost is an append of a record line and its sync (fsync or
+// fdatasync): what a decision waits for under DurabilityFsync when no
+// other decision shares the sync.
+func syncCost(dir string, sync func(fd int) error) time.Duration {
+	f, err := os.CreateTemp(dir, "hostcost")
+	if err != nil {
+		fail(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	line := make([]byte, 1500)
+	const n = 200
+	var off int64
+	start := time.Now()
+	for range n {
+		if _, err := syscall.Pwrite(int(f.Fd()), line, off); err != nil {
+			fail(err)
+		}
+		if err := sync(int(f.Fd())); err != nil {
+			fail(err)
+		}
+		off += int64(len(line))
+	}
+	return time.Since(start) / n
+}
+
+// overwriteSyncCost is syncCost's fdatasync over blocks written before:
+// no size or allocation changes, so no journal commit — the floor of a
+// sync on this disk.
+func overwriteSyncCost(dir string) time.Duration {
+	f, err := os.CreateTemp(dir, "hostcost")
+	if err != nil {
+		fail(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	const n = 200
+	line := make([]byte, 1500)
+	if _, err := f.Write(make([]byte, n*len(line))); err != nil {
+		fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		fail(err)
+	}
+	var off int64
+	start := time.Now()
+	for range n {
+		if _, err := syscall.Pwrite(int(f.Fd()), line, off); err != nil {
+			fail(err)
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			fail(err)
 		}
 		off += int64(len(line))
 	}
