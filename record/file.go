@@ -503,7 +503,7 @@ func (fs *File) Close() error {
 	fs.flush()
 	fs.flushMu.Lock()
 	defer fs.flushMu.Unlock()
-	defer fs.stopSync() // Close fsyncs what is left itself
+	fs.stopSync() // Close fsyncs what is left itself
 	if fs.f == nil {
 		return nil
 	}
