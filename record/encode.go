@@ -145,7 +145,7 @@ func (e *encoder) event(b []byte, ev *gate.Event) []byte {
 	b = append(b, `{"kind":`...)
 	b = e.fixed(appendString(b, string(ev.Kind)), start+1)
 	b = append(b, `,"session_id":`...)
-	b = e.sessionID(b, ev.SessionID)
+	b = appendString(b, ev.SessionID)
 	b = e.fixedTime(b, `,"time":`, ev.Time)
 	if ev.Identity != nil {
 		b = append(b, `,"identity":`...)
@@ -173,23 +173,6 @@ func (e *encoder) event(b []byte, ev *gate.Event) []byte {
 	}
 	b = optStr(b, `,"error":`, ev.Error)
 	return append(b, '}')
-}
-
-// sessionID writes an event's session id as appendString does. The scan
-// memory of its session, every event of which writes it, remembers it
-// when it is plain (see isPlain): then it is written without a look.
-func (e *encoder) sessionID(b []byte, id string) []byte {
-	m := e.memo
-	if m == nil {
-		return appendString(b, id)
-	}
-	if id != m.plainSession {
-		m.plainSession = ""
-		if isPlain(id) {
-			m.plainSession = id
-		}
-	}
-	return appendPlain(b, id, m.plainSession)
 }
 
 func (e *encoder) identity(b []byte, id *gate.Identity) []byte {

@@ -102,9 +102,6 @@ type Event struct {
 	// Hash, PrevHash and Log (lower-case hex, or empty), kept to tell
 	// whether those fields still hold them (see appendPlain).
 	hashHex, prevHex, logHex string
-	// plainSession is SessionID when this package found it plain (see
-	// isPlain), as chain.next does once per chain; else empty.
-	plainSession string
 }
 
 // logCheckpointBody is the stored body of a log checkpoint entry.
@@ -284,9 +281,6 @@ type chain struct {
 	preMade    bool
 	preSession string
 	preVersion int
-	// plainSession is preSession when it is plain (see isPlain), else
-	// empty: what the entries' plainSession is.
-	plainSession string
 	// version of the entries it seals; zero means Version.
 	version int
 	seq     uint64
@@ -310,12 +304,7 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
 	if !c.preMade || c.preSession != session || c.preVersion != v {
 		c.pre, c.preMade, c.preSession, c.preVersion = newPrefixSum(v, session), true, session, v
-		c.plainSession = ""
-		if isPlain(session) {
-			c.plainSession = session
-		}
 	}
-	e.plainSession = c.plainSession
 	pb := hashInputs.Get().(*[]byte)
 	b := e.appendHashInput((*pb)[:0])
 	e.sum, e.summed = c.pre.sum(b), true

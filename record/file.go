@@ -534,7 +534,7 @@ func appendLine(b []byte, e *Event) ([]byte, error) {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, int64(e.Version), 10)
 	b = append(b, `,"session":`...)
-	b = appendPlain(b, e.SessionID, e.plainSession)
+	b = appendString(b, e.SessionID)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, e.Seq, 10)
 	b = append(b, `,"prev":`...)

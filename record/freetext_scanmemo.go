@@ -57,9 +57,6 @@ type scanMemo struct {
 	idGap    [2]int
 	idHasGap bool
 	idSet    bool
-	// plainSession is the session id of the last event when it is plain
-	// (see isPlain and encoder.sessionID), else empty.
-	plainSession string
 	// originals are the last decision's originals with their finds,
 	// origBytes what they count (see memoOriginal).
 	originals []memoOriginal

@@ -10,19 +10,6 @@ import "github.com/airlock-sdk/airlock/internal/jsontext"
 // pays a call and a word loop with a byte loop for its tail. Any other
 // string is quoted by jsontext.AppendQuote.
 func appendString[S string | []byte](b []byte, s S) []byte {
-	if !isPlain(s) {
-		return jsontext.AppendQuote(b, s, true)
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// isPlain reports whether json.Marshal writes s as it is between quotes
-// because s holds no byte it escapes (or checks, as it does every byte
-// outside ASCII): what escPairs proves two bytes a look-up. A string
-// known plain is written with appendPlain, without this look.
-func isPlain[S string | []byte](s S) bool {
 	var bad uint8
 	r := s
 	for len(r) >= 8 {
@@ -38,7 +25,12 @@ func isPlain[S string | []byte](s S) bool {
 	if len(r) == 1 {
 		bad |= escPairs[uint16(r[0])|'a'<<8]
 	}
-	return bad == 0
+	if bad != 0 {
+		return jsontext.AppendQuote(b, s, true)
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // escPairs is 1 for the pairs of bytes (s[i] | s[i+1]<<8) json.Marshal
