@@ -71,26 +71,7 @@ func (r *redactor) mac(secret string) string {
 }
 
 // body returns the stored JSON of e. It fails rather than store a secret raw.
-//
-// It holds the defers of an event, each a few instructions here: in
-// bodyMemo, with its many returns, the compiler would make them calls to
-// the runtime (deferprocStack and deferreturn, some 150 instructions an
-// event).
 func (r *redactor) body(e gate.Event) ([]byte, error) {
-	if endsSession(&e) {
-		defer r.sessions.forget(e.SessionID)
-		defer r.memos.forget(e.SessionID)
-	}
-	// What the session's last event of the kind left (see scanMemo):
-	// its identity's JSON and its clean pieces.
-	memo := r.memos.get(e.SessionID, e.Kind)
-	defer memo.unlock()
-	return r.bodyMemo(e, memo)
-}
-
-// bodyMemo is body with memo, the scan memory of e's session and kind
-// (nil: none), held.
-func (r *redactor) bodyMemo(e gate.Event, memo *scanMemo) ([]byte, error) {
 	var secrets, originals []string
 	orig := e // e's request is replaced by a copy where secretValues rewrites it
 	if e.Request != nil && mayHoldSecrets(e.Request) {
@@ -104,6 +85,14 @@ func (r *redactor) bodyMemo(e gate.Event, memo *scanMemo) ([]byte, error) {
 		}
 		e.Request = &req
 	}
+	if endsSession(&e) {
+		defer r.sessions.forget(e.SessionID)
+		defer r.memos.forget(e.SessionID)
+	}
+	// What the session's last event of the kind left (see scanMemo):
+	// its identity's JSON and its clean pieces.
+	memo := r.memos.get(e.SessionID, e.Kind)
+	defer memo.unlock()
 	var gaps textGaps
 	b, byteSpans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
 	if err != nil {
