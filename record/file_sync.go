@@ -5,7 +5,7 @@ import "time"
 // syncLoop runs a File's background fsyncs (DurabilityWrite) on one
 // long-lived goroutine, started by the first write that leaves bytes
 // unsynced and ended by Close. A write that leaves bytes unsynced kicks
-// it; it sleeps SyncInterval and fsyncs. A goroutine of its own per fsync
+// it; it waits SyncInterval and fsyncs. A goroutine of its own per fsync
 // (time.AfterFunc) would start each time with a small stack and could
 // grow it in the fsync path, a copy of the stack every interval; this one
 // keeps the stack it grew. Its fields are guarded by the File's flushMu.
@@ -42,15 +42,28 @@ func (fs *File) stopSync() {
 	l.stopped = true
 }
 
-// syncLoop waits for a kick, sleeps SyncInterval and fsyncs what was
-// written (backgroundSync), again an interval later while an fsync of
-// rotation or Close holds the file, until kick is closed.
+// syncLoop waits for a kick, then SyncInterval on a timer it reuses, and
+// fsyncs what was written (backgroundSync), again an interval later while
+// an fsync of rotation or Close holds the file, until kick is closed
+// (Close), which ends a wait at once. A kick during a wait asks nothing
+// more: the bytes it stands for are unsynced when the wait ends, and its
+// fsync takes them, sooner than an interval after their write.
 func (fs *File) syncLoop(kick <-chan struct{}) {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
 	for range kick {
-		for {
-			time.Sleep(fs.syncInterval())
-			if fs.backgroundSync() {
-				break
+		t.Reset(fs.syncInterval())
+		for waiting := true; waiting; {
+			select {
+			case <-t.C:
+				if waiting = !fs.backgroundSync(); waiting {
+					t.Reset(fs.syncInterval())
+				}
+			case _, open := <-kick:
+				if !open {
+					t.Stop()
+					return
+				}
 			}
 		}
 	}

@@ -14,25 +14,41 @@ import (
 // far apart, is fsynced in the background within a few intervals, by the
 // one loop goroutine; Close ends it.
 func TestSyncLoopFsyncsEveryWrite(t *testing.T) {
+	testSyncLoop(t, time.Millisecond, 3)
+}
+
+// TestSyncLoopEndsAtClose: Close ends the loop at once, in the middle of
+// a wait far longer than the test.
+func TestSyncLoopEndsAtClose(t *testing.T) {
+	testSyncLoop(t, time.Hour, 0)
+}
+
+// testSyncLoop writes to a File with interval, waiting for the background
+// fsync of the first syncs writes, then closes it and waits for its loop to
+// end (for at most two seconds).
+func testSyncLoop(t *testing.T, interval time.Duration, syncs int) {
 	before := runtime.NumGoroutine()
-	fs, err := OpenFile(filepath.Join(t.TempDir(), "r.jsonl"), FileOptions{SyncInterval: time.Millisecond})
+	fs, err := OpenFile(filepath.Join(t.TempDir(), "r.jsonl"), FileOptions{SyncInterval: interval})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var syncs atomic.Int32
+	var synced atomic.Int32
 	fs.flushMu.Lock()
-	fs.syncFile = func(f *os.File) error { syncs.Add(1); return f.Sync() }
+	fs.syncFile = func(f *os.File) error { synced.Add(1); return f.Sync() }
 	fs.flushMu.Unlock()
-	for i := range 3 {
+	for i := range max(syncs, 1) {
 		ev := Event{Version: Version, SessionID: "s", Seq: uint64(i + 1), Kind: "decision", Body: []byte(`{"a":1}`)}
 		if err := fs.Write(context.Background(), []Event{ev}); err != nil {
 			t.Fatal(err)
 		}
+		if syncs == 0 {
+			break // the loop waits an interval the test does not
+		}
 		deadline := time.Now().Add(2 * time.Second)
-		for syncs.Load() < int32(i+1) && time.Now().Before(deadline) {
+		for synced.Load() < int32(i+1) && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
-		if n := syncs.Load(); n != int32(i+1) {
+		if n := synced.Load(); n != int32(i+1) {
 			t.Fatalf("write %d: %d background fsyncs, want %d", i+1, n, i+1)
 		}
 		fs.flushMu.Lock()
