@@ -50,12 +50,22 @@ func (s *byteSpans) list() [][2]int {
 // session and kind (nil: none), whose copy of the identity's JSON it
 // writes when e's identity is the one it kept (see identityMemo); the
 // spans are returned as they are, for the caller to list if it needs them.
+// The encoder notes the gaps in *gaps itself (a textGaps is some 500
+// bytes: written in place, not copied out of the encoder).
 func appendEventMemo(b []byte, e *gate.Event, gaps *textGaps, memo *scanMemo) ([]byte, byteSpans, error) {
-	enc := encoder{memo: memo}
+	if gaps == nil {
+		var own textGaps
+		return appendEventInto(b, e, &own, memo)
+	}
+	return appendEventInto(b, e, gaps, memo)
+}
+
+// appendEventInto is appendEventMemo with gaps set; what it held before
+// is dropped.
+func appendEventInto(b []byte, e *gate.Event, gaps *textGaps, memo *scanMemo) ([]byte, byteSpans, error) {
+	gaps.n = 0
+	enc := encoder{memo: memo, gaps: gaps}
 	if b := enc.event(b, e); !enc.bad {
-		if gaps != nil {
-			*gaps = enc.gaps
-		}
 		return b, byteSpans{s: enc.spans, n: enc.nspans}, nil
 	}
 	b, err := json.Marshal(*e) // a copy, so that e need not escape on the fast path
@@ -67,11 +77,9 @@ func appendEventMemo(b []byte, e *gate.Event, gaps *textGaps, memo *scanMemo) ([
 		spans.s[spans.n] = sp
 		spans.n++
 	}
-	if gaps != nil {
-		*gaps = textGaps{}
-		for _, s := range spans.s[:spans.n] {
-			gaps.add(s[0], s[1])
-		}
+	gaps.n = 0
+	for _, s := range spans.s[:spans.n] {
+		gaps.add(s[0], s[1])
 	}
 	return b, spans, nil
 }
@@ -80,7 +88,8 @@ func appendEventMemo(b []byte, e *gate.Event, gaps *textGaps, memo *scanMemo) ([
 // reports false when e holds something it does not encode; b is then to be
 // dropped and the caller falls back to encoding/json.
 func appendEvent(b []byte, e *gate.Event) ([]byte, bool) {
-	var enc encoder
+	var gaps textGaps
+	enc := encoder{gaps: &gaps}
 	b = enc.event(b, e)
 	return b, !enc.bad
 }
@@ -115,8 +124,9 @@ type encoder struct {
 	// written, in order (see byteFieldSpans).
 	spans  [2][2]int
 	nspans int
-	// gaps are what the free-text scan of the JSON skips (see textGaps).
-	gaps textGaps
+	// gaps are what the free-text scan of the JSON skips (see textGaps),
+	// the caller's, written in place.
+	gaps *textGaps
 	// memo is the scan memory of the event's session and kind (nil: none).
 	memo *scanMemo
 	// first is the quoted form of firstTime, the first time written by

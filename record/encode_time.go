@@ -1,6 +1,9 @@
 package record
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // maxFastTime is the last second appendUTC writes (9999-12-31T23:59:59Z):
 // past it a year has five digits, which time.Time.MarshalJSON refuses.
@@ -16,7 +19,9 @@ const twoDigits = "0001020304050607080910111213141516171819202122232425262728293
 // zone that is UTC, as time.Now reads it on most servers); ok false: b
 // unchanged, the caller formats t itself. The record writes three or four such times an
 // event, where AppendFormat's general layout walk costs several times
-// this direct form.
+// this direct form. The date and time of day of the last second written
+// are remembered (lastSecond): the times of one statement's events most
+// often fall in one second, and only their fractions differ.
 func appendUTC(b []byte, t time.Time) (_ []byte, ok bool) {
 	sec := t.Unix()
 	if sec < 0 || sec > maxFastTime {
@@ -27,6 +32,31 @@ func appendUTC(b []byte, t time.Time) (_ []byte, ok bool) {
 			return b, false
 		}
 	}
+	var buf [len("2006-01-02T15:04:05.999999999Z")]byte
+	if last := lastSecond.Load(); last != nil && last.sec == sec {
+		copy(buf[:], last.text[:])
+	} else {
+		next := &utcSecond{sec: sec}
+		putSecond(&next.text, sec)
+		lastSecond.Store(next)
+		copy(buf[:], next.text[:])
+	}
+	return append(b, buf[:putFraction(&buf, t.Nanosecond())]...), true
+}
+
+// utcSecond is one second written as RFC 3339 without its fraction and
+// zone ("2006-01-02T15:04:05"); never changed once made.
+type utcSecond struct {
+	sec  int64
+	text [len("2006-01-02T15:04:05")]byte
+}
+
+// lastSecond is the second appendUTC wrote last.
+var lastSecond atomic.Pointer[utcSecond]
+
+// putSecond writes sec (0 to maxFastTime), a Unix time, as
+// "2006-01-02T15:04:05".
+func putSecond(buf *[len("2006-01-02T15:04:05")]byte, sec int64) {
 	days, rem := uint64(sec)/86400, uint64(sec)%86400
 	// The civil date of a day count (Howard Hinnant's civil_from_days),
 	// in eras of 400 years from 0000-03-01.
@@ -43,7 +73,6 @@ func appendUTC(b []byte, t time.Time) (_ []byte, ok bool) {
 		month -= 12
 		year++
 	}
-	var buf [len("2006-01-02T15:04:05.999999999Z")]byte
 	put2 := func(i int, v uint64) { buf[i], buf[i+1] = twoDigits[2*v], twoDigits[2*v+1] }
 	put2(0, year/100)
 	put2(2, year%100)
@@ -57,8 +86,15 @@ func appendUTC(b []byte, t time.Time) (_ []byte, ok bool) {
 	put2(14, rem/60%60)
 	buf[16] = ':'
 	put2(17, rem%60)
+}
+
+// putFraction writes the fraction of a second of ns nanoseconds (none
+// for 0, trailing zeros cut) and the zone "Z" after the second in buf,
+// and returns the length of the whole.
+func putFraction(buf *[len("2006-01-02T15:04:05.999999999Z")]byte, nanos int) int {
+	put2 := func(i int, v uint64) { buf[i], buf[i+1] = twoDigits[2*v], twoDigits[2*v+1] }
 	n := 19
-	if ns := uint64(t.Nanosecond()); ns != 0 {
+	if ns := uint64(nanos); ns != 0 {
 		buf[19] = '.'
 		buf[20] = byte('0' + ns/1e8)
 		ns %= 1e8
@@ -72,5 +108,5 @@ func appendUTC(b []byte, t time.Time) (_ []byte, ok bool) {
 		}
 	}
 	buf[n] = 'Z'
-	return append(b, buf[:n+1]...), true
+	return n + 1
 }

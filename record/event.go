@@ -290,6 +290,9 @@ type chain struct {
 	// lastCheckpoint is when the last checkpoint was sealed (Unix ns), or
 	// when the chain started.
 	lastCheckpoint int64
+	// hex makes the entries' hex hashes (nil: hashHex, one allocation
+	// each); the chain's owner guards it as it guards the chain.
+	hex *hexArena
 }
 
 // next seals a new entry with kind, time and body onto the chain.
@@ -309,7 +312,11 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 		*pb = b
 		hashInputs.Put(pb)
 	}
-	e.Hash = hashHex(e.sum)
+	if c.hex != nil {
+		e.Hash = c.hex.hex(e.sum)
+	} else {
+		e.Hash = hashHex(e.sum)
+	}
 	e.hashHex, e.prevHex = e.Hash, e.PrevHash
 	c.seq, c.head = e.Seq, e.Hash
 	return e

@@ -119,6 +119,8 @@ type File struct {
 	// waiting for the disk holds no thread of the scheduler; nil where
 	// io_uring is unavailable (f.Sync then).
 	syncer *uring.Syncer
+	// bg runs the background fsyncs of DurabilityWrite.
+	bg syncLoop
 }
 
 type commit struct {
@@ -367,7 +369,7 @@ func (fs *File) writeDurable(data []byte) error {
 		fs.size += int64(len(data))
 		if !fs.unsynced {
 			fs.unsynced = true
-			time.AfterFunc(fs.syncInterval(), fs.backgroundSync)
+			fs.startSync()
 		}
 		return fs.maybeRotate()
 	}
@@ -400,23 +402,23 @@ func (fs *File) syncInterval() time.Duration {
 // to take the file: a write waits neither for the disk nor for this
 // fsync (both may run at once on one file; what a write adds meanwhile
 // is left for the next fsync). Should the previous fsync still run, it
-// tries again an interval later.
-func (fs *File) backgroundSync() {
+// reports false: the loop tries again an interval later.
+func (fs *File) backgroundSync() bool {
 	fs.flushMu.Lock()
 	if !fs.unsynced || fs.f == nil {
 		fs.flushMu.Unlock()
-		return
+		return true
 	}
 	if !fs.syncMu.TryLock() {
 		fs.flushMu.Unlock()
-		time.AfterFunc(fs.syncInterval(), fs.backgroundSync)
-		return
+		return false
 	}
 	fs.unsynced = false
 	f, sync := fs.f, fs.syncFunc()
 	fs.flushMu.Unlock()
 	fs.fsync(f, sync)
 	fs.syncMu.Unlock()
+	return true
 }
 
 // syncLocked fsyncs unsynced bytes at once, after any fsync in flight;
@@ -501,6 +503,7 @@ func (fs *File) Close() error {
 	fs.flush()
 	fs.flushMu.Lock()
 	defer fs.flushMu.Unlock()
+	fs.stopSync() // Close fsyncs what is left itself
 	if fs.f == nil {
 		return nil
 	}

@@ -142,6 +142,8 @@ type writer struct {
 	lateLost int
 	// shared: the last round wrote more than one caller's event.
 	shared bool
+	// hex makes the hex hashes of every chain's entries.
+	hex hexArena
 }
 
 // healthy reports whether a caller may write the queue itself: nothing
@@ -782,7 +784,7 @@ func sealedSeq(evs []Event, it *item) uint64 {
 func (r *Recorder) seal(dst []Event, chains map[string]*chain, session, kind string, t int64, body []byte, end bool) ([]Event, error) {
 	c := chains[session]
 	if c == nil {
-		c = &chain{lastCheckpoint: r.opts.Now().UnixNano(), version: VersionLegacy}
+		c = &chain{lastCheckpoint: r.opts.Now().UnixNano(), version: VersionLegacy, hex: &r.w.hex}
 		if r.log != nil {
 			c.version = Version
 		}

@@ -85,14 +85,13 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		}
 		e.Request = &req
 	}
-	if endsSession(&e) {
-		defer r.sessions.forget(e.SessionID)
-		defer r.memos.forget(e.SessionID)
-	}
 	// What the session's last event of the kind left (see scanMemo):
 	// its identity's JSON and its clean pieces.
 	memo := r.memos.get(e.SessionID, e.Kind)
-	defer memo.unlock()
+	// One defer, which the compiler open-codes (three, with this
+	// function's returns, made runtime calls: deferprocStack and
+	// deferreturn, each event).
+	defer r.bodyDone(e.SessionID, memo, endsSession(&e))
 	var gaps textGaps
 	b, byteSpans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
 	if err != nil {
@@ -150,6 +149,17 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 		return nil, errSecretSurvived
 	}
 	return out, nil
+}
+
+// bodyDone is what body does when it returns: it releases memo (nil:
+// nothing) and, when the event ended its session, forgets the session's
+// scan memory and secrets.
+func (r *redactor) bodyDone(session string, memo *scanMemo, ended bool) {
+	memo.unlock()
+	if ended {
+		r.memos.forget(session)
+		r.sessions.forget(session)
+	}
 }
 
 // freeTextSecrets returns the secrets freeText finds in e: in b, its
