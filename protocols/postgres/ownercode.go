@@ -649,7 +649,7 @@ func literalRead(rest string) bool {
 		return false
 	}
 	st := &cl.Statements[0]
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "SELECT", "VALUES", "TABLE":
 	default:
 		return false
@@ -733,7 +733,7 @@ func isWordByte(b byte) bool {
 // firesEvents reports whether st may fire an event trigger: anything but
 // a read, a data change, session and transaction control.
 func firesEvents(st *pgsql.Statement) bool {
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "SELECT", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SHOW", "SET", "RESET",
 		"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "DECLARE", "FETCH", "MOVE", "CLOSE",
 		"PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD", "LOCK":

@@ -483,7 +483,7 @@ func maskError(p *mask.Policy, e *pgproto3.ErrorResponse) (*pgproto3.ErrorRespon
 
 // copyMaskable reports whether a COPY TO STDOUT can be masked: a table
 // (not a query) in text format, masked column by column.
-func copyMaskable(st pgsql.Statement) bool {
+func copyMaskable(st *pgsql.Statement) bool {
 	return st.CopyTable != ""
 }
 

@@ -136,7 +136,7 @@ func (c *conn) fetchStale(st *pgsql.Statement) bool {
 	if len(c.cursors) == 0 || st.Nested || !st.ReadOnly {
 		return false
 	}
-	if k := strings.ToUpper(st.Kind); k != "FETCH" && k != "MOVE" {
+	if k := upperKind(st.Kind); k != "FETCH" && k != "MOVE" {
 		return false
 	}
 	name, ok := cursorName(st.Text)

@@ -1,0 +1,74 @@
+package postgres
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/airlock-sdk/airlock/analysis/pgsql"
+)
+
+// TestUpperKindOracle compares upperKind with strings.ToUpper over kinds
+// in every case, prefixes and extensions of them, non-ASCII look-alikes
+// and random bytes.
+func TestUpperKindOracle(t *testing.T) {
+	kinds := []string{"SELECT", "INSERT", "UPDATE", "DELETE", "VALUES", "BEGIN", "COMMIT", "ROLLBACK", "SET", "SHOW",
+		"RESET", "FETCH", "MOVE", "EXPLAIN", "CREATE", "", "ſelect", "SELECTɐ", "SEL", "SETS"}
+	rng := rand.New(rand.NewPCG(4, 2))
+	for range 20000 {
+		k := []byte(kinds[rng.IntN(len(kinds))])
+		for range rng.IntN(3) {
+			switch i := rng.IntN(len(k) + 1); rng.IntN(3) {
+			case 0:
+				if i < len(k) {
+					k[i] ^= 0x20 // the other case, or another byte
+				}
+			case 1:
+				k = append(k[:i:i], append([]byte{byte(rng.IntN(256))}, k[i:]...)...)
+			}
+		}
+		if got, want := upperKind(string(k)), strings.ToUpper(string(k)); got != want {
+			t.Fatalf("upperKind(%q) = %q, ToUpper %q", k, got, want)
+		}
+	}
+}
+
+// TestChangesCatalogOracle compares changesCatalog with its expression
+// before it tested ReadOnly first, over kinds in both cases, read-only
+// or not.
+func TestChangesCatalogOracle(t *testing.T) {
+	old := func(st *pgsql.Statement) bool {
+		k := strings.ToUpper(st.Kind)
+		return !st.ReadOnly && !writeKinds[k] && !literalOnly[k]
+	}
+	for _, k := range []string{"SELECT", "select", "INSERT", "CREATE", "create", "ALTER", "SET", "Reset", "DROP", "COMMENT", "", "TABLE"} {
+		for _, ro := range []bool{false, true} {
+			st := &pgsql.Statement{}
+			st.Kind, st.ReadOnly = k, ro
+			if got, want := changesCatalog(st), old(st); got != want {
+				t.Fatalf("changesCatalog(%q, read-only %v) = %v, before %v", k, ro, got, want)
+			}
+		}
+	}
+}
+
+// TestTimeZoneTaintedOracle compares timeZoneTainted with its lookups
+// alone, before the test for no tainted values, over the states a
+// session's taint may be in.
+func TestTimeZoneTaintedOracle(t *testing.T) {
+	states := []settingsTaint{
+		{},
+		{raw: map[string]string{"timezone": "UTC"}},
+		{values: map[string]map[string]bool{}, raw: map[string]string{"timezone": "UTC"}},
+		{values: map[string]map[string]bool{"timezone": {"x": true}}, raw: map[string]string{"timezone": "x"}},
+		{values: map[string]map[string]bool{"timezone": {"x": true}}, raw: map[string]string{"timezone": "UTC"}},
+		{values: map[string]map[string]bool{"search_path": {"x": true}}, raw: map[string]string{"timezone": "x"}},
+		{values: map[string]map[string]bool{"timezone": {"": true}}},
+	}
+	for i := range states {
+		ts := &states[i]
+		if got, want := ts.timeZoneTainted(), ts.values["timezone"][ts.raw["timezone"]]; got != want {
+			t.Fatalf("state %d: timeZoneTainted %v, lookups %v", i, got, want)
+		}
+	}
+}
