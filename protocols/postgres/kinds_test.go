@@ -72,3 +72,34 @@ func TestTimeZoneTaintedOracle(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgedUnderOracle compares judgedUnder with its loop over copies of
+// the statements, over classifications of random generations, some with
+// a prepared statement's.
+func TestJudgedUnderOracle(t *testing.T) {
+	old := func(cl *pgsql.Classification) uint64 {
+		var g uint64
+		for i, st := range cl.Statements {
+			if i == 0 || st.JudgedUnder < g {
+				g = st.JudgedUnder
+			}
+			if st.Prepared != nil && st.Prepared.JudgedUnder < g {
+				g = st.Prepared.JudgedUnder
+			}
+		}
+		return g
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	for range 5000 {
+		cl := &pgsql.Classification{Statements: make([]pgsql.Statement, rng.IntN(4))}
+		for i := range cl.Statements {
+			cl.Statements[i].JudgedUnder = rng.Uint64N(5)
+			if rng.IntN(3) == 0 {
+				cl.Statements[i].Prepared = &pgsql.Statement{JudgedUnder: rng.Uint64N(5)}
+			}
+		}
+		if got, want := judgedUnder(cl), old(cl); got != want {
+			t.Fatalf("judgedUnder %d, before %d: %+v", got, want, cl.Statements)
+		}
+	}
+}
