@@ -134,6 +134,35 @@ var byteClasses = func() (t [256]uint8) {
 	return t
 }()
 
+// hasRefusedByte reports whether s holds a byte of classRefused (a
+// control byte other than white space, or DEL). It tests eight bytes at
+// a time, byte by byte only in a word that may hold one.
+func hasRefusedByte(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		del := x ^ ones*0x7f
+		// A byte below 0x20, or a zero byte of del (a DEL of x): the
+		// tests of "Bit Twiddling Hacks", exact for whether any is.
+		if ((x-ones*0x20)&^x|(del-ones)&^del)&highs == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if byteClasses[s[j]]&classRefused != 0 {
+				return true
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if byteClasses[s[i]]&classRefused != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // shapeOf scans sql into a scratch of its own; ok is false when the
 // scanner gives up.
 func shapeOf(sql string) (shape, bool) {
@@ -145,10 +174,8 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 	if len(sql) > maxShapeLen || !utf8.ValidString(sql) {
 		return shape{}, false
 	}
-	for i := 0; i < len(sql); i++ {
-		if byteClasses[sql[i]]&classRefused != 0 {
-			return shape{}, false
-		}
+	if hasRefusedByte(sql) {
+		return shape{}, false
 	}
 	lits := sc.lits[:0]
 	key := sc.key[:0]

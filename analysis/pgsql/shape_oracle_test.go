@@ -281,3 +281,35 @@ func TestByteClasses(t *testing.T) {
 		}
 	}
 }
+
+// TestHasRefusedByteOracle compares the word-at-a-time test with a loop
+// over the bytes, over texts of printable bytes with a few of any value
+// (control bytes, white space, DEL, the upper half) at every offset.
+func TestHasRefusedByteOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	found := 0
+	for range 50000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = byte(0x20 + rng.IntN(0x5f))
+			if rng.IntN(12) == 0 {
+				b[i] = byte(rng.IntN(256))
+			}
+		}
+		want := false
+		for _, c := range b {
+			if c < 0x20 && !oldIsSpace(c) || c == 0x7f {
+				want = true
+			}
+		}
+		if got := hasRefusedByte(string(b)); got != want {
+			t.Fatalf("hasRefusedByte(%q) = %v, want %v", b, got, want)
+		}
+		if want {
+			found++
+		}
+	}
+	if found < 5000 {
+		t.Fatalf("only %d texts with a refused byte", found)
+	}
+}
