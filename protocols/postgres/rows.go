@@ -431,7 +431,9 @@ func (c *conn) finishResult(bs *backendState) error {
 		return nil
 	}
 	if r.tag != "" {
-		r.line.WriteString("(" + r.tag + ")\n")
+		r.line.WriteByte('(') // in pieces: a concatenation would allocate
+		r.line.WriteString(r.tag)
+		r.line.WriteString(")\n")
 		if err := r.render(); err != nil {
 			return err
 		}
