@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -101,5 +102,39 @@ func TestJudgedUnderOracle(t *testing.T) {
 		if got, want := judgedUnder(cl), old(cl); got != want {
 			t.Fatalf("judgedUnder %d, before %d: %+v", got, want, cl.Statements)
 		}
+	}
+}
+
+// TestChangesSchemaTagOracle compares changesSchemaTag with the string
+// conversion and cut it replaces, over tags, their pieces and NULs.
+func TestChangesSchemaTagOracle(t *testing.T) {
+	old := func(body []byte) bool {
+		tag := string(bytes.TrimRight(body, "\x00"))
+		verb, _, _ := strings.Cut(tag, " ")
+		switch verb {
+		case "CREATE", "ALTER", "DROP", "IMPORT", "DO", "CALL", "COMMENT", "SECURITY", "REFRESH":
+			return true
+		}
+		return false
+	}
+	pieces := []string{"CREATE", "ALTER", "DROP", "IMPORT", "DO", "CALL", "COMMENT", "SECURITY", "REFRESH", "SELECT", "INSERT 0",
+		" ", "\x00", "1", "TABLE", "create", "D", "O"}
+	rng := rand.New(rand.NewPCG(8, 1))
+	hits := 0
+	for range 20000 {
+		var b []byte
+		for range rng.IntN(4) {
+			b = append(b, pieces[rng.IntN(len(pieces))]...)
+		}
+		got, want := changesSchemaTag(b), old(b)
+		if got != want {
+			t.Fatalf("changesSchemaTag(%q) = %v, before %v", b, got, want)
+		}
+		if want {
+			hits++
+		}
+	}
+	if hits < 1000 {
+		t.Fatalf("only %d schema tags generated", hits)
 	}
 }
