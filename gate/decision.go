@@ -166,7 +166,11 @@ type decisionEvent struct {
 func (d *Decision) cloneForEvent(id Identity) (*Decision, *Identity) {
 	n := len(d.Rules) + len(d.Mask) + len(d.Labels) + len(d.ReviewRules) + len(d.Errors)
 	if n > len(decisionWithNames{}.names) {
-		return d.clone(), &id
+		// A copy of its own: &id here would move the parameter to the
+		// heap on every call, the usual one-allocation way included.
+		c := new(Identity)
+		*c = id
+		return d.clone(), c
 	}
 	e := &decisionEvent{id: id}
 	d.copyTo(&e.x.d, e.x.names[:0:n])

@@ -44,10 +44,19 @@ func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 // implicitCall reports the names that stand for calls the text does not
 // write as such.
 func implicitCall(name string) bool {
-	for _, p := range []string{opPrefix, attrPrefix, castPrefix, relPrefix} {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
+	if name == "" {
+		return false
+	}
+	// The prefixes start with distinct letters: one comparison each.
+	switch name[0] {
+	case opPrefix[0]:
+		return strings.HasPrefix(name, opPrefix)
+	case attrPrefix[0]:
+		return strings.HasPrefix(name, attrPrefix)
+	case castPrefix[0]:
+		return strings.HasPrefix(name, castPrefix)
+	case relPrefix[0]:
+		return strings.HasPrefix(name, relPrefix)
 	}
 	return false
 }

@@ -23,6 +23,9 @@ var secretWords = []string{"password", "passwd", "secret", "token", "://"}
 // the word has.)
 func secretTrigger(sql string) bool {
 	for i := 0; i < len(sql); i++ {
+		if !secretStarts[sql[i]] {
+			continue
+		}
 		switch sql[i] | 0x20 {
 		case 'p':
 			if hasLowerPrefix(sql[i:], "passw") && (hasLowerPrefix(sql[i+5:], "d") || hasLowerPrefix(sql[i+5:], "ord")) {
@@ -44,6 +47,18 @@ func secretTrigger(sql string) bool {
 	}
 	return false
 }
+
+// secretStarts marks the bytes secretTrigger compares from: one table
+// load skips every other byte.
+var secretStarts = func() (t [256]bool) {
+	for i := range t {
+		switch byte(i) | 0x20 {
+		case 'p', 's', 't', ':':
+			t[i] = true
+		}
+	}
+	return t
+}()
 
 // hasLowerPrefix reports whether s starts with w, a lower-case ASCII
 // word, in any ASCII case.

@@ -99,18 +99,69 @@ func continuesString(sql string, j int) bool {
 // maxShapeLen bounds the texts the cache considers.
 const maxShapeLen = 16 << 10
 
-func isIdentStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
-}
+func isIdentStart(c byte) bool { return byteClasses[c]&classIdentStart != 0 }
 
-func isIdentChar(c byte) bool {
-	return isIdentStart(c) || c >= '0' && c <= '9' || c == '$'
-}
+func isIdentChar(c byte) bool { return byteClasses[c]&classIdent != 0 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+func isSpace(c byte) bool { return byteClasses[c]&classSpace != 0 }
+
+// Byte classes of the scanner, looked up in byteClasses: one load per
+// byte of a text instead of a chain of comparisons.
+const (
+	classSpace      = 1 << iota // white space
+	classIdentStart             // may start an identifier
+	classIdent                  // may continue one
+	classRefused                // a control byte the scanner refuses
+)
+
+var byteClasses = func() (t [256]uint8) {
+	for i := range t {
+		c := byte(i)
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+			t[i] |= classSpace
+		} else if c < 0x20 || c == 0x7f {
+			t[i] |= classRefused
+		}
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 {
+			t[i] |= classIdentStart | classIdent
+		}
+		if c >= '0' && c <= '9' || c == '$' {
+			t[i] |= classIdent
+		}
+	}
+	return t
+}()
+
+// hasRefusedByte reports whether s holds a byte of classRefused (a
+// control byte other than white space, or DEL). It tests eight bytes at
+// a time, byte by byte only in a word that may hold one.
+func hasRefusedByte(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8] // one bounds check, and one load below
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		del := x ^ ones*0x7f
+		// A byte below 0x20, or a zero byte of del (a DEL of x): the
+		// tests of "Bit Twiddling Hacks", exact for whether any is.
+		if ((x-ones*0x20)&^x|(del-ones)&^del)&highs == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if byteClasses[s[j]]&classRefused != 0 {
+				return true
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if byteClasses[s[i]]&classRefused != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // shapeOf scans sql into a scratch of its own; ok is false when the
@@ -124,10 +175,8 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 	if len(sql) > maxShapeLen || !utf8.ValidString(sql) {
 		return shape{}, false
 	}
-	for i := 0; i < len(sql); i++ {
-		if c := sql[i]; c < 0x20 && !isSpace(c) || c == 0x7f {
-			return shape{}, false
-		}
+	if hasRefusedByte(sql) {
+		return shape{}, false
 	}
 	lits := sc.lits[:0]
 	key := sc.key[:0]
@@ -152,10 +201,29 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 	i := 0
 	for i < len(sql) {
 		c := sql[i]
-		switch {
-		case isSpace(c):
+		// The classes of the cases below do not overlap: the two most
+		// common ones are tried first, by one table load.
+		switch cl := byteClasses[c]; {
+		case cl&classIdentStart != 0:
+			j := i + 1
+			for j < len(sql) && byteClasses[sql[j]]&classIdent != 0 {
+				j++
+			}
+			if j < len(sql) && sql[j] == '&' {
+				// A string prefix (U&''): anything but a single-letter
+				// prefix of the quote case gives up.
+				return shape{}, false
+			}
+			emit(sql[i:j])
+			partHasCode = true
+			i = j
+			continue
+		case cl&classSpace != 0:
 			space = true
 			i++
+			continue
+		}
+		switch {
 		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
 			j := strings.IndexAny(sql[i:], "\r\n")
 			if j < 0 {
@@ -283,21 +351,6 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 			}
 			emit(markNumber)
 			lits = append(lits, lit{off: i, raw: sql[i:j]})
-			partHasCode = true
-			i = j
-		case isIdentStart(c):
-			j := i
-			for j < len(sql) && isIdentChar(sql[j]) {
-				j++
-			}
-			if j < len(sql) && (sql[j] == '\'' || sql[j] == '&') {
-				// A string prefix (E'', U&''): handled by the quote case
-				// for single letters; anything else gives up.
-				if sql[j] == '&' {
-					return shape{}, false
-				}
-			}
-			emit(sql[i:j])
 			partHasCode = true
 			i = j
 		case c == ';':

@@ -18,12 +18,26 @@ type oldShape struct {
 	lits  []lit
 }
 
+// oldIsSpace, oldIsIdentStart and oldIsIdentChar are the byte classes
+// as comparisons, before the table byteClasses.
+func oldIsSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func oldIsIdentStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+func oldIsIdentChar(c byte) bool {
+	return oldIsIdentStart(c) || c >= '0' && c <= '9' || c == '$'
+}
+
 func oldShapeOf(sql string) (oldShape, bool) {
 	if len(sql) > maxShapeLen || !utf8.ValidString(sql) {
 		return oldShape{}, false
 	}
 	for i := 0; i < len(sql); i++ {
-		if c := sql[i]; c < 0x20 && !isSpace(c) || c == 0x7f {
+		if c := sql[i]; c < 0x20 && !oldIsSpace(c) || c == 0x7f {
 			return oldShape{}, false
 		}
 	}
@@ -52,7 +66,7 @@ func oldShapeOf(sql string) (oldShape, bool) {
 	for i < len(sql) {
 		c := sql[i]
 		switch {
-		case isSpace(c):
+		case oldIsSpace(c):
 			space = true
 			i++
 		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
@@ -71,11 +85,11 @@ func oldShapeOf(sql string) (oldShape, bool) {
 			i = end
 			space = true
 		case c == '\'':
-			if i > 0 && isIdentChar(sql[i-1]) {
+			if i > 0 && oldIsIdentChar(sql[i-1]) {
 				// A prefixed string: E'..', B'..', X'..', N'..'. Only
 				// a lone prefix letter is understood.
 				p := sql[i-1] | 0x20
-				if i >= 2 && isIdentChar(sql[i-2]) || (p != 'e' && p != 'b' && p != 'x' && p != 'n') {
+				if i >= 2 && oldIsIdentChar(sql[i-2]) || (p != 'e' && p != 'b' && p != 'x' && p != 'n') {
 					return oldShape{}, false
 				}
 				if p == 'e' {
@@ -102,7 +116,7 @@ func oldShapeOf(sql string) (oldShape, bool) {
 			partHasCode = true
 			i = j
 		case c == '$':
-			if i > 0 && isIdentChar(sql[i-1]) {
+			if i > 0 && oldIsIdentChar(sql[i-1]) {
 				return oldShape{}, false // handled inside identifiers; should not happen
 			}
 			j := i + 1
@@ -110,7 +124,7 @@ func oldShapeOf(sql string) (oldShape, bool) {
 				for j < len(sql) && isDigit(sql[j]) {
 					j++
 				}
-				if j < len(sql) && isIdentChar(sql[j]) {
+				if j < len(sql) && oldIsIdentChar(sql[j]) {
 					return oldShape{}, false
 				}
 				emit(sql[i:j])
@@ -118,7 +132,7 @@ func oldShapeOf(sql string) (oldShape, bool) {
 				i = j
 				continue
 			}
-			for j < len(sql) && sql[j] != '$' && (isIdentChar(sql[j])) {
+			for j < len(sql) && sql[j] != '$' && (oldIsIdentChar(sql[j])) {
 				j++
 			}
 			if j >= len(sql) || sql[j] != '$' {
@@ -177,16 +191,16 @@ func oldShapeOf(sql string) (oldShape, bool) {
 					}
 				}
 			}
-			if j < len(sql) && isIdentChar(sql[j]) {
+			if j < len(sql) && oldIsIdentChar(sql[j]) {
 				return oldShape{}, false
 			}
 			emit(markNumber)
 			lits = append(lits, lit{off: i, raw: sql[i:j]})
 			partHasCode = true
 			i = j
-		case isIdentStart(c):
+		case oldIsIdentStart(c):
 			j := i
-			for j < len(sql) && isIdentChar(sql[j]) {
+			for j < len(sql) && oldIsIdentChar(sql[j]) {
 				j++
 			}
 			if j < len(sql) && (sql[j] == '\'' || sql[j] == '&') {
@@ -223,12 +237,19 @@ func TestShapeScratchOracle(t *testing.T) {
 	tokens := []string{"SELECT", "abalance", "FROM", "pgbench_accounts", "WHERE", "aid", "=", "4242", "1.5", "1e3", ".5",
 		"'x'", "'it''s'", "''", "E'a\\n'", "B'01'", "X'ff'", "$1", "$$body$$", "$t$q$t$", "\"Id\"", "\"a\"\"b\"",
 		"--c\n", "/* c */", "/* a /* b */ c */", ";", " ", "\n", "\t", "(", ")", ",", "::", "int", "0x1F", "1..2", "1_000",
-		"\\", "U&'x'", "é", "'unterminated", "/* open", "\"open", "$$open", "SELECT 'a'\n'b'", "ab'c'", "x1", "2abc"}
+		"\\", "U&'x'", "é", "'unterminated", "/* open", "\"open", "$$open", "SELECT 'a'\n'b'", "ab'c'", "x1", "2abc",
+		"U&", "a&b", "_x$1", "x$", "\v", "\f", "\r", "\x7f", "\x01", "\xc3\xa9t\xc3\xa9", "e'x'", "n'x'", "0o17", "0b1", "1e+5", "1.e"}
 	rng := rand.New(rand.NewPCG(19, 8))
 	kept := new(shapeScratch)
 	for i := range 20000 {
 		var b strings.Builder
 		for range 1 + rng.IntN(14) {
+			if rng.IntN(8) == 0 {
+				// Any byte at all: control bytes, the upper half,
+				// '&' after a name, the classes' edges.
+				b.WriteByte(byte(rng.IntN(256)))
+				continue
+			}
 			b.WriteString(tokens[rng.IntN(len(tokens))])
 			if rng.IntN(3) > 0 {
 				b.WriteByte(' ')
@@ -245,5 +266,50 @@ func TestShapeScratchOracle(t *testing.T) {
 			}
 		}
 		putShapeScratch(pooled)
+	}
+}
+
+// TestByteClasses checks the table of the scanner against the comparisons
+// it replaces, for every byte.
+func TestByteClasses(t *testing.T) {
+	for i := range 256 {
+		c := byte(i)
+		refused := c < 0x20 && !oldIsSpace(c) || c == 0x7f
+		if isSpace(c) != oldIsSpace(c) || isIdentStart(c) != oldIsIdentStart(c) || isIdentChar(c) != oldIsIdentChar(c) ||
+			(byteClasses[c]&classRefused != 0) != refused {
+			t.Fatalf("byte %#x: classes %#b", c, byteClasses[c])
+		}
+	}
+}
+
+// TestHasRefusedByteOracle compares the word-at-a-time test with a loop
+// over the bytes, over texts of printable bytes with a few of any value
+// (control bytes, white space, DEL, the upper half) at every offset.
+func TestHasRefusedByteOracle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	found := 0
+	for range 50000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = byte(0x20 + rng.IntN(0x5f))
+			if rng.IntN(12) == 0 {
+				b[i] = byte(rng.IntN(256))
+			}
+		}
+		want := false
+		for _, c := range b {
+			if c < 0x20 && !oldIsSpace(c) || c == 0x7f {
+				want = true
+			}
+		}
+		if got := hasRefusedByte(string(b)); got != want {
+			t.Fatalf("hasRefusedByte(%q) = %v, want %v", b, got, want)
+		}
+		if want {
+			found++
+		}
+	}
+	if found < 5000 {
+		t.Fatalf("only %d texts with a refused byte", found)
 	}
 }

@@ -111,6 +111,8 @@ type conn struct {
 	idle          idleWatch // ends a session idle in a transaction (idle.go)
 	// taint is what of the settings may hold data (settingstaint.go).
 	taint settingsTaint
+	// reachMemo is the last reach of the owner's code (reachmemo.go).
+	reachMemo reachMemo
 
 	// settingsChanged is set by the upstream goroutine when the server
 	// reports a change of a setting the gateway reads.

@@ -330,8 +330,8 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 		return c.refuseSimple(rerr)
 	}
 	c.q.push(&op{kind: opQuery, policy: d.Masker, decision: d, stmts: stmts})
-	for _, st := range stmts {
-		c.copyPending = c.copyPending || st.CopyIn
+	for i := range stmts {
+		c.copyPending = c.copyPending || stmts[i].CopyIn
 	}
 	c.parseFlux = c.parseFlux || anyChangesReading(stmts)
 	c.settingsStale = c.settingsStale || anyChangesSettings(stmts)
@@ -473,8 +473,8 @@ func (c *conn) check(command string, payload []byte, params []string, stmts []pg
 		// Read back with the next read of the settings (settingstaint.go).
 		c.taint.pending = c.taint.pending || computes
 	}
-	for _, st := range stmts {
-		if st.CopyOut && d.Masker != nil && !copyMaskable(st) {
+	for i := range stmts {
+		if st := &stmts[i]; st.CopyOut && d.Masker != nil && !copyMaskable(st) {
 			return nil, refusal("42501", "airlock: denied: COPY TO STDOUT cannot be masked in this format; use SELECT")
 		}
 	}

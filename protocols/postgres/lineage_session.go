@@ -293,12 +293,21 @@ func (c *conn) maskedOf(p *mask.Policy, l pgsql.Lineage) ([]string, error) {
 // lineageCommand notes, from a CommandComplete the server sent, that a
 // schema change ran: lineage is unknown until the transaction ends.
 func (c *conn) lineageCommand(body []byte) {
-	tag := string(bytes.TrimRight(body, "\x00"))
-	verb, _, _ := strings.Cut(tag, " ")
-	switch verb {
-	case "CREATE", "ALTER", "DROP", "IMPORT", "DO", "CALL", "COMMENT", "SECURITY", "REFRESH":
+	if changesSchemaTag(body) {
 		c.lin.ddl.Store(true)
 	}
+}
+
+// changesSchemaTag reports whether a CommandComplete's body is the tag
+// of a command that may change the schema. The tag is read in place: a
+// switch on string(verb) makes no string.
+func changesSchemaTag(body []byte) bool {
+	verb, _, _ := bytes.Cut(bytes.TrimRight(body, "\x00"), []byte(" "))
+	switch string(verb) {
+	case "CREATE", "ALTER", "DROP", "IMPORT", "DO", "CALL", "COMMENT", "SECURITY", "REFRESH":
+		return true
+	}
+	return false
 }
 
 // lineageReady ends the unknown state at the end of a transaction in

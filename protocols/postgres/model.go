@@ -218,7 +218,7 @@ func effectOf(st *pgsql.Statement) sqlEffect {
 		}
 		return e
 	}
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "DEALLOCATE", "DISCARD":
 		return parseEffect(st.Text)
 	case "PREPARE":

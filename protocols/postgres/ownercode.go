@@ -300,8 +300,15 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 	if err != nil {
 		return nil, err
 	}
+	k.owner = newOwnerCode(rows, k.builtinNames)
+	return k.owner, nil
+}
+
+// newOwnerCode builds the owner's code map from the rows of ownerCodeSQL
+// and the built-ins' names. It is never changed after.
+func newOwnerCode(rows [][]string, builtin *knownNames) *ownerCode {
 	oc := &ownerCode{funcs: map[string]*ownerUnit{}, rels: map[string]*ownerUnit{}, types: map[string]*ownerUnit{}, ops: map[string][]string{},
-		known: newKnownNames(), builtin: k.builtinNames}
+		known: newKnownNames(), builtin: builtin}
 	unit := func(m map[string]*ownerUnit, name string) *ownerUnit {
 		name = strings.ToLower(name)
 		u := m[name]
@@ -372,8 +379,7 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 			u.names = append(u.names, r[1])
 		}
 	}
-	k.owner = oc
-	return oc, nil
+	return oc
 }
 
 // storeVerbs are the words of code that may store what it computes where
@@ -643,7 +649,7 @@ func literalRead(rest string) bool {
 		return false
 	}
 	st := &cl.Statements[0]
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "SELECT", "VALUES", "TABLE":
 	default:
 		return false
@@ -727,7 +733,7 @@ func isWordByte(b byte) bool {
 // firesEvents reports whether st may fire an event trigger: anything but
 // a read, a data change, session and transaction control.
 func firesEvents(st *pgsql.Statement) bool {
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "SELECT", "VALUES", "TABLE", "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "SHOW", "SET", "RESET",
 		"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "DECLARE", "FETCH", "MOVE", "CLOSE",
 		"PREPARE", "EXECUTE", "DEALLOCATE", "EXPLAIN", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD", "LOCK":
@@ -773,7 +779,7 @@ func (c *conn) judgeOwnerCode(p *mask.Policy, st *pgsql.Statement) (string, erro
 	if err != nil {
 		return "", err
 	}
-	r := oc.reach(st)
+	r := c.reachMemo.reach(oc, st)
 	if !r.missing {
 		r.missing = c.unknownUserFunc(oc, st)
 	}
@@ -785,7 +791,7 @@ func (c *conn) judgeOwnerCode(p *mask.Policy, st *pgsql.Statement) (string, erro
 			if oc, err = c.srv.catalog.ownerCode(c.ctx); err != nil {
 				return "", err
 			}
-			r = oc.reach(st)
+			r = c.reachMemo.reach(oc, st)
 		}
 	}
 	if !r.code {

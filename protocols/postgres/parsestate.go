@@ -1,8 +1,6 @@
 package postgres
 
 import (
-	"strings"
-
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
 )
 
@@ -42,7 +40,7 @@ var settingsSafe = map[string]bool{"BEGIN": true, "START": true, "SAVEPOINT": tr
 // calls set_config, COMMIT running deferred triggers, ROLLBACK undoing a
 // SET) but the kinds of settingsSafe, and anything opaque.
 func mayChangeReading(st *pgsql.Statement) bool {
-	return st.Opaque || (!st.ReadOnly && !settingsSafe[strings.ToUpper(st.Kind)])
+	return st.Opaque || (!st.ReadOnly && !settingsSafe[upperKind(st.Kind)])
 }
 
 // anyChangesReading reports whether one of sts may change how the server

@@ -181,3 +181,18 @@ func TestRecordFindings(t *testing.T) {
 	}
 	t.Fatal("no rows recorded")
 }
+
+// TestRecordedRowsEndWithTag: a result's recorded rows end with its
+// command tag in parentheses on a line of its own.
+func TestRecordedRowsEndWithTag(t *testing.T) {
+	t.Parallel()
+	tg := startGateway(t, withRules(allowAllRules))
+	c := tg.connect(t, "admin", simpleMode)
+	if _, err := c.Exec(context.Background(), "SELECT 7 AS seven_tagged"); err != nil {
+		t.Fatal(err)
+	}
+	d := tg.decisionFor(t, "seven_tagged")
+	if got := tg.outputs("rows")[d.Decision.ID]; len(got) != 1 || got[0] != "seven_tagged\n7\n(SELECT 1)\n" {
+		t.Fatalf("recorded rows %q", got)
+	}
+}

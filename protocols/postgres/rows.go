@@ -431,7 +431,9 @@ func (c *conn) finishResult(bs *backendState) error {
 		return nil
 	}
 	if r.tag != "" {
-		r.line.WriteString("(" + r.tag + ")\n")
+		r.line.WriteByte('(') // in pieces: a concatenation would allocate
+		r.line.WriteString(r.tag)
+		r.line.WriteString(")\n")
 		if err := r.render(); err != nil {
 			return err
 		}
@@ -483,7 +485,7 @@ func maskError(p *mask.Policy, e *pgproto3.ErrorResponse) (*pgproto3.ErrorRespon
 
 // copyMaskable reports whether a COPY TO STDOUT can be masked: a table
 // (not a query) in text format, masked column by column.
-func copyMaskable(st pgsql.Statement) bool {
+func copyMaskable(st *pgsql.Statement) bool {
 	return st.CopyTable != ""
 }
 

@@ -113,7 +113,7 @@ func changesSettings(st *pgsql.Statement) bool {
 	if st.Opaque || st.CallsWrite {
 		return true
 	}
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "SET", "RESET", "DISCARD", "COMMIT", "ROLLBACK", "PREPARE TRANSACTION", "LOAD":
 		return true
 	}
@@ -159,7 +159,7 @@ func (c *conn) settingsFollow(sts []pgsql.Statement, flux, lastFree bool) (refus
 	ddl := false
 	for i := range sts {
 		st := &sts[i]
-		if flux && !st.Nested && !afterSettingsChange[strings.ToUpper(st.Kind)] {
+		if flux && !st.Nested && !afterSettingsChange[upperKind(st.Kind)] {
 			return true, true
 		}
 		// The last statement of a Query changes nothing after it in the
@@ -181,8 +181,11 @@ var writeKinds = map[string]bool{"INSERT": true, "UPDATE": true, "DELETE": true,
 // a relation's code: a statement that is not read-only, not a write of
 // rows and not one of the kinds that only change the session.
 func changesCatalog(st *pgsql.Statement) bool {
-	k := strings.ToUpper(st.Kind)
-	return !st.ReadOnly && !writeKinds[k] && !literalOnly[k]
+	if st.ReadOnly {
+		return false
+	}
+	k := upperKind(st.Kind)
+	return !writeKinds[k] && !literalOnly[k]
 }
 
 // writeRunsCode reports whether st writes a relation whose writes may run
@@ -208,7 +211,7 @@ func (c *conn) writeRunsCode(st *pgsql.Statement, afterDDL bool) bool {
 		}
 	}
 	if !wrote {
-		switch strings.ToUpper(st.Kind) {
+		switch upperKind(st.Kind) {
 		case "INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE":
 			// A write whose relation the gateway cannot name.
 			return true

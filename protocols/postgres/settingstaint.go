@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"maps"
-	"strings"
 
 	"github.com/airlock-sdk/airlock/analysis/pgsql"
 	"github.com/airlock-sdk/airlock/gate"
@@ -63,7 +62,7 @@ func computesSetting(st *pgsql.Statement, out *gate.SQLStatement, touched pgsql.
 	if !stores(out) {
 		return false
 	}
-	switch strings.ToUpper(st.Kind) {
+	switch upperKind(st.Kind) {
 	case "SELECT", "VALUES":
 		return st.Nested || touched.Unknown || len(touched.Fields) > 0
 	}
@@ -108,6 +107,9 @@ func (t *settingsTaint) read(m map[string]string) map[string]string {
 
 // timeZoneTainted reports whether TimeZone holds a tainted value.
 func (t *settingsTaint) timeZoneTainted() bool {
+	if len(t.values) == 0 {
+		return false // the usual case, without the lookups
+	}
 	return t.values["timezone"][t.raw["timezone"]]
 }
 
@@ -123,7 +125,7 @@ func (t *settingsTaint) taintRefuses(sts []pgsql.Statement) bool {
 		return false
 	}
 	for i := range sts {
-		if !afterSettingsChange[strings.ToUpper(sts[i].Kind)] {
+		if !afterSettingsChange[upperKind(sts[i].Kind)] {
 			return true
 		}
 	}

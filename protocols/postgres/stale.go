@@ -34,7 +34,8 @@ type judgedText struct {
 // judgedUnder returns the oldest generation cl's verdicts were made under.
 func judgedUnder(cl *pgsql.Classification) uint64 {
 	var g uint64
-	for i, st := range cl.Statements {
+	for i := range cl.Statements {
+		st := &cl.Statements[i]
 		if i == 0 || st.JudgedUnder < g {
 			g = st.JudgedUnder
 		}
@@ -136,7 +137,7 @@ func (c *conn) fetchStale(st *pgsql.Statement) bool {
 	if len(c.cursors) == 0 || st.Nested || !st.ReadOnly {
 		return false
 	}
-	if k := strings.ToUpper(st.Kind); k != "FETCH" && k != "MOVE" {
+	if k := upperKind(st.Kind); k != "FETCH" && k != "MOVE" {
 		return false
 	}
 	name, ok := cursorName(st.Text)
