@@ -367,7 +367,8 @@ func hasJoins(t []byte) (any, digits bool) {
 // holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
 // Such a piece holds a digit, an at sign or a capital (valueBytes): from
 // the last of these, eight bytes at a time, the piece around each is
-// read, the bytes before its quote next.
+// read, the bytes before its quote next (or, when a byte no piece holds
+// comes first on the way back to the quote, the bytes before that byte).
 func lastValueQuote(t []byte) int {
 	for k := len(t); ; {
 		v := lastValueByte(t[:k])
@@ -378,11 +379,18 @@ func lastValueQuote(t []byte) int {
 		q := v // the quote or backslash before the piece, once found
 		for ; q >= 0 && v-q <= maxPiece; q-- {
 			c := pieceClass[t[q]]
-			if c&pcEnd != 0 {
+			if c&(pcEnd|pcIn) != pcIn {
 				break
 			}
 			seen |= c
-			all &= c
+		}
+		if q >= 0 && v-q <= maxPiece && pieceClass[t[q]]&(pcEnd|pcIn) == 0 {
+			// t[q], which no piece holds, stands between v and the
+			// quote before it: a piece runs unbroken from its quote to
+			// the next, so none that holds a byte of t[q:v+1] is one.
+			// Read on before t[q].
+			k = q
+			continue
 		}
 		if q < 0 {
 			return -1 // no quote before

@@ -245,6 +245,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		if bl := lastValueQuoteByByte(b); bl != lv {
 			t.Fatalf("lastValueQuote(%q) = %d, byte by byte %d", s, lv, bl)
 		}
+		if ol := lastValueQuoteOld(b); ol != lv {
+			t.Fatalf("lastValueQuote(%q) = %d, the old %d", s, lv, ol)
+		}
 		for q := range b {
 			if v, ok := pieceOf(b, q+1, 1); (b[q] == '"' || b[q] == '\'') && v && ok {
 				want = q
@@ -320,6 +323,47 @@ func lastValueQuoteByByte(t []byte) int {
 		n, seen, all = 0, 0, pcIn
 	}
 	return -1
+}
+
+// lastValueQuoteOld is lastValueQuote as it was before it stopped, on
+// its way back from a value byte, at a byte no piece holds (issue #19):
+// it read on to the quote, and the piece after the value byte.
+func lastValueQuoteOld(t []byte) int {
+	for k := len(t); ; {
+		v := lastValueByte(t[:k])
+		if v < 0 {
+			return -1
+		}
+		seen, all := uint8(0), pcIn
+		q := v // the quote or backslash before the piece, once found
+		for ; q >= 0 && v-q <= maxPiece; q-- {
+			c := pieceClass[t[q]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if q < 0 {
+			return -1 // no quote before
+		}
+		if k = q; pieceClass[t[q]]&pcEnd == 0 {
+			k = q + 1
+			continue
+		}
+		e := v + 1
+		for ; e < len(t) && e-q-1 <= maxPiece; e++ {
+			c := pieceClass[t[e]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if n := e - q - 1; t[q] != '\\' && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return q
+		}
+	}
 }
 
 // FuzzHasJoinsAgreesWithOld: hasJoins and joinAt answer as the code they
