@@ -56,7 +56,8 @@ func joinAtBefore(t []byte, i, lastValue int) (end int, digits, ok bool) {
 	// piece is then the next object or array of a JSON text
 	// ("4111"},{"n":"1111").
 	closed := false
-	if q == '"' && !doubled {
+	if q == '"' && !doubled && (at(t, j) == '}' || at(t, j) == ']') {
+		// (skipBrackets passes over none before another byte.)
 		j, closed = skipBrackets(t, j, '}', ']')
 	}
 	op := at(t, j)
