@@ -354,6 +354,9 @@ func hasJoins(t []byte) (any, digits bool) {
 		if lastValue == -2 {
 			lastValue = lastValueQuote(t)
 		}
+		if commaJoinFails(t, i, lastValue) {
+			continue
+		}
 		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
 			if d {
 				return true, true // nothing more to learn
@@ -362,6 +365,35 @@ func hasJoins(t []byte) (any, digits bool) {
 		}
 	}
 	return any, false
+}
+
+// commaJoinFails is the quick test of hasJoins for the quote t[i] after
+// which a comma comes at once (after a double quote, maybe once its
+// containers close: "a"]},): true when joinAtBefore(t, i, lastValue)
+// fails, as it reads such a join, for the piece before the quote alone
+// (commaJoins: no digit stands before the quote, and the piece holds no
+// value and no later piece holds one, or it is no piece), or for no
+// comma after the closed containers; false when it does not know.
+func commaJoinFails(t []byte, i, lastValue int) bool {
+	j := i + 1
+	switch c := at(t, j); {
+	case c == ',':
+	case t[i] == '"' && (c == '}' || c == ']'):
+		if j, _ = skipBrackets(t, j, '}', ']'); at(t, j) != ',' {
+			return true
+		}
+	default:
+		return false
+	}
+	bi := i - 1
+	if at(t, bi) == '\\' {
+		bi--
+	}
+	if isDigit(at(t, bi)) {
+		return false
+	}
+	pa, oka := pieceOf(t, bi, -1)
+	return !oka || !pa && i >= lastValue
 }
 
 // lastValueQuote returns the index of the last quote of t that a piece

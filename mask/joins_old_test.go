@@ -224,7 +224,7 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			texts = append(texts, strings.Replace(f, "%s", v, 1))
 		}
 	}
-	joins, digitJoins := 0, 0
+	joins, digitJoins, quickFails := 0, 0, 0
 	for _, s := range texts {
 		b := []byte(s)
 		a, d := hasJoins(b)
@@ -268,10 +268,16 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			if e, d, ok = joinAtBefore(b, i, lv); e != we || d != wd || ok != wok {
 				t.Fatalf("joinAtBefore(%q, %d, %d) = %d %v %v, the old %d %v %v", s, i, lv, e, d, ok, we, wd, wok)
 			}
+			if commaJoinFails(b, i, lv) {
+				if wok {
+					t.Fatalf("commaJoinFails(%q, %d, %d), yet the old joinAt joins there", s, i, lv)
+				}
+				quickFails++
+			}
 		}
 	}
-	if joins < len(texts)/20 || digitJoins < len(texts)/200 {
-		t.Fatalf("only %d texts of %d with joins, %d joining digits", joins, len(texts), digitJoins)
+	if joins < len(texts)/20 || digitJoins < len(texts)/200 || quickFails < len(texts)/8 {
+		t.Fatalf("only %d texts of %d with joins, %d joining digits, %d quotes commaJoinFails rules out", joins, len(texts), digitJoins, quickFails)
 	}
 }
 
