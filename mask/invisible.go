@@ -15,9 +15,16 @@ import (
 // detectors a text that holds one is also read without them.
 
 // hasInvisible reports whether t holds an invisible format character
-// (isIgnorable). ASCII text is skipped eight bytes at a time.
+// (isIgnorable). ASCII text is skipped 32 bytes at a time, then eight.
 func hasInvisible(t []byte) bool {
 	for i := 0; i < len(t); {
+		for ; i+32 <= len(t); i += 32 {
+			// Four words at once: one test for most of a text.
+			w := t[i : i+32]
+			if (binary.LittleEndian.Uint64(w)|binary.LittleEndian.Uint64(w[8:])|binary.LittleEndian.Uint64(w[16:])|binary.LittleEndian.Uint64(w[24:]))&high8 != 0 {
+				break
+			}
+		}
 		for ; i+8 <= len(t); i += 8 {
 			if binary.LittleEndian.Uint64(t[i:])&high8 != 0 {
 				break

@@ -56,7 +56,8 @@ func joinAtBefore(t []byte, i, lastValue int) (end int, digits, ok bool) {
 	// piece is then the next object or array of a JSON text
 	// ("4111"},{"n":"1111").
 	closed := false
-	if q == '"' && !doubled {
+	if q == '"' && !doubled && (at(t, j) == '}' || at(t, j) == ']') {
+		// (skipBrackets passes over none before another byte.)
 		j, closed = skipBrackets(t, j, '}', ']')
 	}
 	op := at(t, j)
@@ -353,6 +354,9 @@ func hasJoins(t []byte) (any, digits bool) {
 		if lastValue == -2 {
 			lastValue = lastValueQuote(t)
 		}
+		if commaJoinFails(t, i, lastValue) {
+			continue
+		}
 		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
 			if d {
 				return true, true // nothing more to learn
@@ -363,11 +367,41 @@ func hasJoins(t []byte) (any, digits bool) {
 	return any, false
 }
 
+// commaJoinFails is the quick test of hasJoins for the quote t[i] after
+// which a comma comes at once (after a double quote, maybe once its
+// containers close: "a"]},): true when joinAtBefore(t, i, lastValue)
+// fails, as it reads such a join, for the piece before the quote alone
+// (commaJoins: no digit stands before the quote, and the piece holds no
+// value and no later piece holds one, or it is no piece), or for no
+// comma after the closed containers; false when it does not know.
+func commaJoinFails(t []byte, i, lastValue int) bool {
+	j := i + 1
+	switch c := at(t, j); {
+	case c == ',':
+	case t[i] == '"' && (c == '}' || c == ']'):
+		if j, _ = skipBrackets(t, j, '}', ']'); at(t, j) != ',' {
+			return true
+		}
+	default:
+		return false
+	}
+	bi := i - 1
+	if at(t, bi) == '\\' {
+		bi--
+	}
+	if isDigit(at(t, bi)) {
+		return false
+	}
+	pa, oka := pieceOf(t, bi, -1)
+	return !oka || !pa && i >= lastValue
+}
+
 // lastValueQuote returns the index of the last quote of t that a piece
 // holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
 // Such a piece holds a digit, an at sign or a capital (valueBytes): from
 // the last of these, eight bytes at a time, the piece around each is
-// read, the bytes before its quote next.
+// read, the bytes before its quote next (or, when a byte no piece holds
+// comes first on the way back to the quote, the bytes before that byte).
 func lastValueQuote(t []byte) int {
 	for k := len(t); ; {
 		v := lastValueByte(t[:k])
@@ -378,11 +412,18 @@ func lastValueQuote(t []byte) int {
 		q := v // the quote or backslash before the piece, once found
 		for ; q >= 0 && v-q <= maxPiece; q-- {
 			c := pieceClass[t[q]]
-			if c&pcEnd != 0 {
+			if c&(pcEnd|pcIn) != pcIn {
 				break
 			}
 			seen |= c
-			all &= c
+		}
+		if q >= 0 && v-q <= maxPiece && pieceClass[t[q]]&(pcEnd|pcIn) == 0 {
+			// t[q], which no piece holds, stands between v and the
+			// quote before it: a piece runs unbroken from its quote to
+			// the next, so none that holds a byte of t[q:v+1] is one.
+			// Read on before t[q].
+			k = q
+			continue
 		}
 		if q < 0 {
 			return -1 // no quote before

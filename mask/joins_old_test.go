@@ -224,7 +224,7 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			texts = append(texts, strings.Replace(f, "%s", v, 1))
 		}
 	}
-	joins, digitJoins := 0, 0
+	joins, digitJoins, quickFails := 0, 0, 0
 	for _, s := range texts {
 		b := []byte(s)
 		a, d := hasJoins(b)
@@ -244,6 +244,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		lv, want := lastValueQuote(b), -1
 		if bl := lastValueQuoteByByte(b); bl != lv {
 			t.Fatalf("lastValueQuote(%q) = %d, byte by byte %d", s, lv, bl)
+		}
+		if ol := lastValueQuoteOld(b); ol != lv {
+			t.Fatalf("lastValueQuote(%q) = %d, the old %d", s, lv, ol)
 		}
 		for q := range b {
 			if v, ok := pieceOf(b, q+1, 1); (b[q] == '"' || b[q] == '\'') && v && ok {
@@ -265,10 +268,16 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			if e, d, ok = joinAtBefore(b, i, lv); e != we || d != wd || ok != wok {
 				t.Fatalf("joinAtBefore(%q, %d, %d) = %d %v %v, the old %d %v %v", s, i, lv, e, d, ok, we, wd, wok)
 			}
+			if commaJoinFails(b, i, lv) {
+				if wok {
+					t.Fatalf("commaJoinFails(%q, %d, %d), yet the old joinAt joins there", s, i, lv)
+				}
+				quickFails++
+			}
 		}
 	}
-	if joins < len(texts)/20 || digitJoins < len(texts)/200 {
-		t.Fatalf("only %d texts of %d with joins, %d joining digits", joins, len(texts), digitJoins)
+	if joins < len(texts)/20 || digitJoins < len(texts)/200 || quickFails < len(texts)/8 {
+		t.Fatalf("only %d texts of %d with joins, %d joining digits, %d quotes commaJoinFails rules out", joins, len(texts), digitJoins, quickFails)
 	}
 }
 
@@ -320,6 +329,47 @@ func lastValueQuoteByByte(t []byte) int {
 		n, seen, all = 0, 0, pcIn
 	}
 	return -1
+}
+
+// lastValueQuoteOld is lastValueQuote as it was before it stopped, on
+// its way back from a value byte, at a byte no piece holds (issue #19):
+// it read on to the quote, and the piece after the value byte.
+func lastValueQuoteOld(t []byte) int {
+	for k := len(t); ; {
+		v := lastValueByte(t[:k])
+		if v < 0 {
+			return -1
+		}
+		seen, all := uint8(0), pcIn
+		q := v // the quote or backslash before the piece, once found
+		for ; q >= 0 && v-q <= maxPiece; q-- {
+			c := pieceClass[t[q]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if q < 0 {
+			return -1 // no quote before
+		}
+		if k = q; pieceClass[t[q]]&pcEnd == 0 {
+			k = q + 1
+			continue
+		}
+		e := v + 1
+		for ; e < len(t) && e-q-1 <= maxPiece; e++ {
+			c := pieceClass[t[e]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if n := e - q - 1; t[q] != '\\' && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return q
+		}
+	}
 }
 
 // FuzzHasJoinsAgreesWithOld: hasJoins and joinAt answer as the code they
