@@ -2,33 +2,48 @@ package record
 
 import "time"
 
+// syncIdle is how long the background fsync loop waits for another write
+// before it ends (a later write starts it again): a File that is never
+// closed does not keep a goroutine for ever. A variable for tests.
+var syncIdle = time.Second
+
 // syncLoop runs a File's background fsyncs (DurabilityWrite) on one
-// long-lived goroutine, started by the first write that leaves bytes
-// unsynced and ended by Close. A write that leaves bytes unsynced kicks
-// it; it waits SyncInterval and fsyncs. A goroutine of its own per fsync
+// goroutine that lives as long as writes keep coming. A write that leaves
+// bytes unsynced kicks it with its deadline (the write's time plus
+// SyncInterval); it waits for the deadline and fsyncs, so every write is
+// fsynced at most SyncInterval after it, or, on a disk slower than that,
+// as soon as the fsync before it ends. A goroutine of its own per fsync
 // (time.AfterFunc) would start each time with a small stack and could
 // grow it in the fsync path, a copy of the stack every interval; this one
 // keeps the stack it grew. Its fields are guarded by the File's flushMu.
 type syncLoop struct {
-	kick    chan struct{} // buffered: a kick waits while an fsync runs
-	stopped bool          // kick is closed (or was never made): no loop
+	// kick carries the deadline of the oldest write not yet fsynced.
+	// Buffered: a deadline waits while an fsync runs; a later write's
+	// deadline is never needed while an earlier one waits.
+	kick    chan time.Time
+	running bool // a loop goroutine runs (it reads kick)
+	stopped bool // Close: no more loops; kick is closed
 }
 
-// startSync asks the background loop for an fsync SyncInterval from now
-// (or, if an fsync is running, SyncInterval after it ends), starting the
-// loop on first use. The caller holds flushMu and has just set unsynced.
+// startSync hands the background loop the deadline of a write that has
+// just left bytes unsynced, starting the loop if none runs. The caller
+// holds flushMu and has just set unsynced.
 func (fs *File) startSync() {
 	l := &fs.bg
 	if l.stopped {
 		return // closed: Close fsyncs what is left
 	}
+	deadline := time.Now().Add(fs.syncInterval())
 	if l.kick == nil {
-		l.kick = make(chan struct{}, 1)
+		l.kick = make(chan time.Time, 1)
+	}
+	if !l.running {
+		l.running = true
 		go fs.syncLoop(l.kick)
 	}
 	select {
-	case l.kick <- struct{}{}:
-	default: // a kick is already pending
+	case l.kick <- deadline:
+	default: // an earlier deadline waits: its fsync takes these bytes too
 	}
 }
 
@@ -42,17 +57,30 @@ func (fs *File) stopSync() {
 	l.stopped = true
 }
 
-// syncLoop waits for a kick, then SyncInterval on a timer it reuses, and
-// fsyncs what was written (backgroundSync), again an interval later while
-// an fsync of rotation or Close holds the file, until kick is closed
-// (Close), which ends a wait at once. A kick during a wait asks nothing
-// more: the bytes it stands for are unsynced when the wait ends, and its
-// fsync takes them, sooner than an interval after their write.
-func (fs *File) syncLoop(kick <-chan struct{}) {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	for range kick {
-		t.Reset(fs.syncInterval())
+// syncLoop waits for a deadline on kick, then for the deadline on a timer
+// it reuses, and fsyncs what was written (backgroundSync); again an
+// interval later while an fsync of rotation or Close holds the file. It
+// ends when kick is closed (Close), which ends a wait at once, or when no
+// write has come for syncIdle.
+func (fs *File) syncLoop(kick chan time.Time) {
+	t := time.NewTimer(syncIdle)
+	for {
+		var deadline time.Time
+		select {
+		case d, open := <-kick:
+			if !open {
+				t.Stop()
+				return
+			}
+			deadline = d
+		case <-t.C:
+			if fs.endIdleLoop(kick) {
+				return
+			}
+			t.Reset(syncIdle)
+			continue
+		}
+		t.Reset(time.Until(deadline))
 		for waiting := true; waiting; {
 			select {
 			case <-t.C:
@@ -64,7 +92,22 @@ func (fs *File) syncLoop(kick <-chan struct{}) {
 					t.Stop()
 					return
 				}
+				// A deadline during a wait is later than the one
+				// waited for, whose fsync takes its bytes too.
 			}
 		}
+		t.Reset(syncIdle)
 	}
+}
+
+// endIdleLoop ends the loop when no deadline waits for it: it reports
+// whether the loop is to return. A write's startSync then starts another.
+func (fs *File) endIdleLoop(kick chan time.Time) bool {
+	fs.flushMu.Lock()
+	defer fs.flushMu.Unlock()
+	if len(kick) > 0 {
+		return false
+	}
+	fs.bg.running = false
+	return true
 }

@@ -69,3 +69,78 @@ func testSyncLoop(t *testing.T, interval time.Duration, syncs int) {
 		t.Fatalf("%d goroutines after Close, %d before OpenFile: the fsync loop did not end", n, before)
 	}
 }
+
+// TestSyncLoopWriteDuringSlowFsync: a write made while an fsync runs on a
+// disk slower than SyncInterval is fsynced as soon as that fsync ends, not
+// an interval later (its deadline has passed by then).
+func TestSyncLoopWriteDuringSlowFsync(t *testing.T) {
+	const interval, slow = 200 * time.Millisecond, 400 * time.Millisecond
+	fs, err := OpenFile(filepath.Join(t.TempDir(), "r.jsonl"), FileOptions{SyncInterval: interval})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	type span struct{ start, end time.Time }
+	spans := make(chan span, 4)
+	fs.flushMu.Lock()
+	fs.syncFile = func(f *os.File) error {
+		s := span{start: time.Now()}
+		time.Sleep(slow)
+		s.end = time.Now()
+		spans <- s
+		return f.Sync()
+	}
+	fs.flushMu.Unlock()
+	write := func(seq uint64) {
+		ev := Event{Version: Version, SessionID: "s", Seq: seq, Kind: "decision", Body: []byte(`{"a":1}`)}
+		if err := fs.Write(context.Background(), []Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1)
+	time.Sleep(interval + slow/2) // into the first fsync
+	write(2)
+	first := <-spans
+	var second span
+	select {
+	case second = <-spans:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the write made during the first fsync was never fsynced")
+	}
+	if gap := second.start.Sub(first.end); gap > interval/2 {
+		t.Fatalf("second fsync started %v after the first ended; want at once (the write's deadline had passed)", gap)
+	}
+}
+
+// TestSyncLoopEndsWhenIdle: the loop of a File nobody closes ends once no
+// write has come for syncIdle, and the next write starts another.
+func TestSyncLoopEndsWhenIdle(t *testing.T) {
+	defer func(d time.Duration) { syncIdle = d }(syncIdle)
+	syncIdle = 50 * time.Millisecond
+	before := runtime.NumGoroutine()
+	fs, err := OpenFile(filepath.Join(t.TempDir(), "r.jsonl"), FileOptions{SyncInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	var synced atomic.Int32
+	fs.flushMu.Lock()
+	fs.syncFile = func(f *os.File) error { synced.Add(1); return f.Sync() }
+	fs.flushMu.Unlock()
+	for i := range 2 {
+		ev := Event{Version: Version, SessionID: "s", Seq: uint64(i + 1), Kind: "decision", Body: []byte(`{"a":1}`)}
+		if err := fs.Write(context.Background(), []Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for (synced.Load() < int32(i+1) || runtime.NumGoroutine() > before) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if n := synced.Load(); n != int32(i+1) {
+			t.Fatalf("write %d: %d background fsyncs, want %d", i+1, n, i+1)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			t.Fatalf("write %d: %d goroutines, %d before OpenFile: the idle loop did not end", i+1, n, before)
+		}
+	}
+}
