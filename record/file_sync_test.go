@@ -117,7 +117,6 @@ func TestSyncLoopWriteDuringSlowFsync(t *testing.T) {
 func TestSyncLoopEndsWhenIdle(t *testing.T) {
 	defer func(d time.Duration) { syncIdle = d }(syncIdle)
 	syncIdle = 50 * time.Millisecond
-	before := runtime.NumGoroutine()
 	fs, err := OpenFile(filepath.Join(t.TempDir(), "r.jsonl"), FileOptions{SyncInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -127,20 +126,28 @@ func TestSyncLoopEndsWhenIdle(t *testing.T) {
 	fs.flushMu.Lock()
 	fs.syncFile = func(f *os.File) error { synced.Add(1); return f.Sync() }
 	fs.flushMu.Unlock()
+	running := func() bool {
+		fs.flushMu.Lock()
+		defer fs.flushMu.Unlock()
+		return fs.bg.running
+	}
 	for i := range 2 {
 		ev := Event{Version: Version, SessionID: "s", Seq: uint64(i + 1), Kind: "decision", Body: []byte(`{"a":1}`)}
 		if err := fs.Write(context.Background(), []Event{ev}); err != nil {
 			t.Fatal(err)
 		}
+		if !running() {
+			t.Fatalf("write %d: no fsync loop runs", i+1)
+		}
 		deadline := time.Now().Add(5 * time.Second)
-		for (synced.Load() < int32(i+1) || runtime.NumGoroutine() > before) && time.Now().Before(deadline) {
+		for (synced.Load() < int32(i+1) || running()) && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond)
 		}
 		if n := synced.Load(); n != int32(i+1) {
 			t.Fatalf("write %d: %d background fsyncs, want %d", i+1, n, i+1)
 		}
-		if n := runtime.NumGoroutine(); n > before {
-			t.Fatalf("write %d: %d goroutines, %d before OpenFile: the idle loop did not end", i+1, n, before)
+		if running() {
+			t.Fatalf("write %d: the loop still runs %v after its last write", i+1, syncIdle*100)
 		}
 	}
 }
