@@ -1,11 +1,14 @@
 package record
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // syncIdle is how long the background fsync loop waits for another write
 // before it ends (a later write starts it again): a File that is never
-// closed does not keep a goroutine for ever. A variable for tests.
-var syncIdle = time.Second
+// closed does not keep a goroutine for ever.
+const syncIdle = time.Second
 
 // syncLoop runs a File's background fsyncs (DurabilityWrite) on one
 // goroutine that lives as long as writes keep coming. A write that leaves
@@ -21,8 +24,9 @@ type syncLoop struct {
 	// Buffered: a deadline waits while an fsync runs; a later write's
 	// deadline is never needed while an earlier one waits.
 	kick    chan time.Time
-	running bool // a loop goroutine runs (it reads kick)
-	stopped bool // Close: no more loops; kick is closed
+	running bool          // a loop goroutine runs (it reads kick)
+	stopped bool          // Close: no more loops; kick is closed
+	idle    time.Duration // syncIdle unless a test sets it
 }
 
 // startSync hands the background loop the deadline of a write that has
@@ -39,7 +43,7 @@ func (fs *File) startSync() {
 	}
 	if !l.running {
 		l.running = true
-		go fs.syncLoop(l.kick)
+		go fs.syncLoop(l.kick, cmp.Or(l.idle, syncIdle))
 	}
 	select {
 	case l.kick <- deadline:
@@ -61,9 +65,9 @@ func (fs *File) stopSync() {
 // it reuses, and fsyncs what was written (backgroundSync); again an
 // interval later while an fsync of rotation or Close holds the file. It
 // ends when kick is closed (Close), which ends a wait at once, or when no
-// write has come for syncIdle.
-func (fs *File) syncLoop(kick chan time.Time) {
-	t := time.NewTimer(syncIdle)
+// write has come for idle (syncIdle).
+func (fs *File) syncLoop(kick chan time.Time, idle time.Duration) {
+	t := time.NewTimer(idle)
 	for {
 		var deadline time.Time
 		select {
@@ -77,7 +81,7 @@ func (fs *File) syncLoop(kick chan time.Time) {
 			if fs.endIdleLoop(kick) {
 				return
 			}
-			t.Reset(syncIdle)
+			t.Reset(idle)
 			continue
 		}
 		t.Reset(time.Until(deadline))
@@ -96,7 +100,7 @@ func (fs *File) syncLoop(kick chan time.Time) {
 				// waited for, whose fsync takes its bytes too.
 			}
 		}
-		t.Reset(syncIdle)
+		t.Reset(idle)
 	}
 }
 

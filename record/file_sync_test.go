@@ -115,8 +115,7 @@ func TestSyncLoopWriteDuringSlowFsync(t *testing.T) {
 // TestSyncLoopEndsWhenIdle: the loop of a File nobody closes ends once no
 // write has come for syncIdle, and the next write starts another.
 func TestSyncLoopEndsWhenIdle(t *testing.T) {
-	defer func(d time.Duration) { syncIdle = d }(syncIdle)
-	syncIdle = 50 * time.Millisecond
+	const idle = 50 * time.Millisecond
 	fs, err := OpenFile(filepath.Join(t.TempDir(), "r.jsonl"), FileOptions{SyncInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +124,7 @@ func TestSyncLoopEndsWhenIdle(t *testing.T) {
 	var synced atomic.Int32
 	fs.flushMu.Lock()
 	fs.syncFile = func(f *os.File) error { synced.Add(1); return f.Sync() }
+	fs.bg.idle = idle
 	fs.flushMu.Unlock()
 	running := func() bool {
 		fs.flushMu.Lock()
@@ -147,7 +147,7 @@ func TestSyncLoopEndsWhenIdle(t *testing.T) {
 			t.Fatalf("write %d: %d background fsyncs, want %d", i+1, n, i+1)
 		}
 		if running() {
-			t.Fatalf("write %d: the loop still runs %v after its last write", i+1, syncIdle*100)
+			t.Fatalf("write %d: the loop still runs %v after its last write", i+1, idle*100)
 		}
 	}
 }
