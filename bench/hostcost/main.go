@@ -77,6 +77,28 @@ func pageFaultCost() time.Duration {
 }
 
 func pwriteCost(dir string) time.Duration {
+	return appendCost(dir, 20000, false, nil)
+}
+
+// syncCost is an append of a record line and its sync (fsync or
+// fdatasync): what a decision waits for under DurabilityFsync when no
+// other decision shares the sync.
+func syncCost(dir string, sync func(fd int) error) time.Duration {
+	return appendCost(dir, 200, false, sync)
+}
+
+// overwriteSyncCost is syncCost's fdatasync over blocks written before:
+// no size or allocation changes, so no journal commit — the floor of a
+// sync on this disk.
+func overwriteSyncCost(dir string) time.Duration {
+	return appendCost(dir, 200, true, syscall.Fdatasync)
+}
+
+// appendCost times n pwrites of a 1.5 KB record line one after another
+// in a new file in dir, each followed by sync when it is not nil. With
+// prefilled, the file's blocks are written and synced first, so the
+// pwrites change neither its size nor its allocation.
+func appendCost(dir string, n int, prefilled bool, sync func(fd int) error) time.Duration {
 	f, err := os.CreateTemp(dir, "hostcost")
 	if err != nil {
 		fail(err)
@@ -87,74 +109,29 @@ func pwriteCost(dir string) time.Duration {
 	for i := range line {
 		line[i] = 'a'
 	}
-	const n = 20000
+	if prefilled {
+		if _, err := f.Write(make([]byte, n*len(line))); err != nil {
+			fail(err)
+		}
+		if err := f.Sync(); err != nil {
+			fail(err)
+		}
+	}
+	fd := int(f.Fd())
 	var off int64
 	start := time.Now()
 	for range n {
-		if _, err := syscall.Pwrite(int(f.Fd()), line, off); err != nil {
+		if _, err := syscall.Pwrite(fd, line, off); err != nil {
 			fail(fmt.Errorf("pwrite %s: %w", filepath.Base(f.Name()), err))
 		}
-		off += int64(len(line))
-	}
-	return time.Since(start) / n
-}
-
-// syncCost is an append of a record line and its sync (fsync or
-// fdatasync): what a decision waits for under DurabilityFsync when no
-// other decision shares the sync.
-func syncCost(dir string, sync func(fd int) error) time.Duration {
-	f, err := os.CreateTemp(dir, "hostcost")
-	if err != nil {
-		fail(err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	line := make([]byte, 1500)
-	const n = 200
-	var off int64
-	start := time.Now()
-	for range n {
-		if _, err := syscall.Pwrite(int(f.Fd()), line, off); err != nil {
-			fail(err)
-		}
-		if err := sync(int(f.Fd())); err != nil {
-			fail(err)
+		if sync != nil {
+			if err := sync(fd); err != nil {
+				fail(err)
+			}
 		}
 		off += int64(len(line))
 	}
-	return time.Since(start) / n
-}
-
-// overwriteSyncCost is syncCost's fdatasync over blocks written before:
-// no size or allocation changes, so no journal commit — the floor of a
-// sync on this disk.
-func overwriteSyncCost(dir string) time.Duration {
-	f, err := os.CreateTemp(dir, "hostcost")
-	if err != nil {
-		fail(err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	const n = 200
-	line := make([]byte, 1500)
-	if _, err := f.Write(make([]byte, n*len(line))); err != nil {
-		fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		fail(err)
-	}
-	var off int64
-	start := time.Now()
-	for range n {
-		if _, err := syscall.Pwrite(int(f.Fd()), line, off); err != nil {
-			fail(err)
-		}
-		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
-			fail(err)
-		}
-		off += int64(len(line))
-	}
-	return time.Since(start) / n
+	return time.Since(start) / time.Duration(n)
 }
 
 // wakeCost is half a ping-pong between two goroutines on two threads.
