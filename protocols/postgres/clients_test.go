@@ -107,10 +107,17 @@ func TestPsqlDescribe(t *testing.T) {
 	t.Parallel()
 	psql := gatetest.NeedTool(t, "psql")
 	tg := startGateway(t)
-	for _, cmd := range []string{`\dt`, `\d customers`, `\d+ customers`, `\l`, `\dn`, `\df`, `\dv`, `\di`, `\du`, `\dx`, `\conninfo`, `\l+`, `\dt+`, `\dT`, `\ds`, `\dp`, `\sf now`} {
+	// \l+ names this test's database: across the whole cluster it sizes
+	// every database, and PostgreSQL fails it ("database ... does not
+	// exist") when another test drops one between the listing and the
+	// sizing, whatever sits in between.
+	for _, cmd := range []string{`\dt`, `\d customers`, `\d+ customers`, `\l`, `\dn`, `\df`, `\dv`, `\di`, `\du`, `\dx`, `\conninfo`, `\l+ ` + tg.db, `\dt+`, `\dT`, `\ds`, `\dp`, `\sf now`} {
 		out, err := runTool(t, tg.clientEnv("admin"), "", psql, "-X", "-v", "ON_ERROR_STOP=1", "-c", cmd)
 		if err != nil {
 			t.Errorf("psql %s: %v\n%s", cmd, err, out)
+		}
+		if cmd == `\l+ `+tg.db && !strings.Contains(out, tg.db) {
+			t.Errorf("psql %s does not list the test's database:\n%s", cmd, out)
 		}
 	}
 }
