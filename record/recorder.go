@@ -116,6 +116,9 @@ type Recorder struct {
 	// lingering: an asynchronous event waits (at most asyncLinger) for a
 	// synchronous caller to write it along with its own.
 	lingering atomic.Bool
+	// recycleBodies: the sink keeps nothing of a batch once Write
+	// returns (see bodyBufs), so a written body's buffer is reused.
+	recycleBodies bool
 
 	log     *logState // guarded by wmu; nil when the sink-level log is off
 	anchors *anchorPublisher
@@ -199,6 +202,14 @@ func (it *item) finish(err error) {
 // New returns a Recorder writing to sink and starts its writer goroutine,
 // which ends with Close.
 func New(sink Sink, opts Options) *Recorder {
+	_, file := sink.(*File)
+	return newRecorder(sink, opts, file)
+}
+
+// newRecorder is New, recycling the buffers of written bodies when
+// recycle is set (only for a sink that keeps nothing of a batch once
+// Write returns: see bodyBufs).
+func newRecorder(sink Sink, opts Options, recycle bool) *Recorder {
 	if opts.CheckpointEvery <= 0 {
 		opts.CheckpointEvery = 1000
 	}
@@ -240,6 +251,10 @@ func New(sink Sink, opts Options) *Recorder {
 		wake:  make(chan struct{}, 1),
 
 		callersWrite: isQuick(sink),
+	}
+	if recycle {
+		r.recycleBodies = true
+		r.red.bufs = new(bodyBufs)
 	}
 	r.w = writer{chains: make(map[string]*chain), open: true, backoff: 5 * time.Millisecond}
 	if opts.SigningKey != nil {
@@ -620,11 +635,6 @@ func (r *Recorder) round(timed []Event, logDue bool, yield yieldMode) error {
 		r.setFailure(nil)
 		w.backoff = 5 * time.Millisecond
 		w.pending = nil
-		for _, it := range items {
-			if it != nil {
-				it.finish(nil)
-			}
-		}
 		for i := range evs {
 			e := &evs[i]
 			if e.Kind == KindCheckpoint && e.Checkpoint != nil && e.Checkpoint.Final {
@@ -635,6 +645,17 @@ func (r *Recorder) round(timed []Event, logDue bool, yield yieldMode) error {
 			}
 		}
 		clear(evs) // let the stored bodies go
+		for _, it := range items {
+			if it != nil {
+				if r.recycleBodies {
+					// The sink kept nothing of the batch (and evs no
+					// longer holds it); before finish, after which a
+					// waiting caller owns it.
+					r.red.bufs.put(it.body)
+				}
+				it.finish(nil)
+			}
+		}
 		return nil
 	}
 	r.setFailure(err)

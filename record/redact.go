@@ -40,6 +40,8 @@ type redactor struct {
 	memos scanMemos
 	// verdicts remembers the verdicts of the names met last.
 	verdicts nameVerdicts
+	// bufs supplies the buffers of the bodies (nil: each allocated).
+	bufs *bodyBufs
 }
 
 // isSecretName reports whether name matches the recorder's secret names
@@ -93,7 +95,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// deferreturn, each event).
 	defer r.bodyDone(e.SessionID, memo, endsSession(&e))
 	var gaps textGaps
-	b, byteSpans, err := appendEventMemo(make([]byte, 0, sizeHint(&e)), &e, &gaps, memo)
+	b, byteSpans, err := appendEventMemo(r.bufs.get(sizeHint(&e)), &e, &gaps, memo)
 	if err != nil {
 		return nil, err
 	}
