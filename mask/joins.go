@@ -338,75 +338,33 @@ func skipSpaces(t []byte, j int) int {
 // quote that may close a piece joined to the next (joinAtBefore), told
 // where the last quote that a piece holding a value follows stands
 // (lastValueQuote, learnt at the first such quote). Which join it finds
-// first does not matter. The quotes are found eight bytes at a time, and
-// a quote a colon follows within the same eight (a key's closing quote)
-// is passed over there: the bytes are read once, and no call is made per
-// quote (a search for each quote in turn cost more where quotes stand
-// close, as in JSON).
+// first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
 	lastValue := -2 // not known yet
-	i := 0
-	for ; i+8 <= len(t); i += 8 {
-		x := binary.LittleEndian.Uint64(t[i:])
-		m := equalBytes(x, '"') | equalBytes(x, '\'')
-		if m == 0 {
+	for i, b := range t {
+		if b != '"' && b != '\'' {
 			continue
 		}
-		// Byte k is unmarked when byte k+1 is a colon.
-		m &^= equalBytes(x, ':') >> 8
-		for ; m != 0; m &= m - 1 {
-			k := i + bits.TrailingZeros64(m)/8
-			if !mayCloseJoined(t, k) {
-				continue
-			}
-			a, d := quoteJoins(t, k, &lastValue)
+		// Most quotes of a JSON text cannot close a piece joined to the
+		// next: an opening quote (after ':', ',', '[') or a key's closing
+		// quote (before ':'). joinAt would say so too.
+		if i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
+			continue
+		}
+		if lastValue == -2 {
+			lastValue = lastValueQuote(t)
+		}
+		if commaJoinFails(t, i, lastValue) {
+			continue
+		}
+		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
 			if d {
 				return true, true // nothing more to learn
 			}
-			any = any || a
+			any = true
 		}
-	}
-	for ; i < len(t); i++ {
-		if b := t[i]; b != '"' && b != '\'' || !mayCloseJoined(t, i) {
-			continue
-		}
-		a, d := quoteJoins(t, i, &lastValue)
-		if d {
-			return true, true
-		}
-		any = any || a
 	}
 	return any, false
-}
-
-// mayCloseJoined reports whether the quote t[i] may close a piece joined
-// to the next. Most quotes of a JSON text cannot: an opening quote
-// (after ':', ',', '[') or a key's closing quote (before ':'). joinAt
-// would say so too.
-func mayCloseJoined(t []byte, i int) bool {
-	return i > 0 && (t[i-1] == '\\' || joinChar(t[i-1])) && at(t, i+1) != ':'
-}
-
-// quoteJoins is hasJoins at the quote t[i], which may close a joined
-// piece (mayCloseJoined): whether a join closes there, and whether it
-// joins digits; lastValue is lastValueQuote(t), or -2 until a quote
-// needs it.
-func quoteJoins(t []byte, i int, lastValue *int) (any, digits bool) {
-	if *lastValue == -2 {
-		*lastValue = lastValueQuote(t)
-	}
-	if commaJoinFails(t, i, *lastValue) {
-		return false, false
-	}
-	_, d, ok := joinAtBefore(t, i, *lastValue)
-	return ok, ok && d
-}
-
-// equalBytes marks with its high bit each byte of x that is c, every
-// mark exact (no carry runs from one byte to the next).
-func equalBytes(x uint64, c byte) uint64 {
-	y := x ^ (ones8 * uint64(c))
-	return ^((y&low7 + low7) | y) & high8
 }
 
 // commaJoinFails is the quick test of hasJoins for the quote t[i] after

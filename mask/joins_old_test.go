@@ -114,33 +114,6 @@ func hasJoinsOld(t []byte) (any, digits bool) {
 	return any, false
 }
 
-// hasJoinsByByte is hasJoins as it was before it found its quotes eight
-// bytes at a time (issue #19): byte by byte, each quote tested in turn.
-func hasJoinsByByte(t []byte) (any, digits bool) {
-	lastValue := -2 // not known yet
-	for i, b := range t {
-		if b != '"' && b != '\'' {
-			continue
-		}
-		if i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
-			continue
-		}
-		if lastValue == -2 {
-			lastValue = lastValueQuote(t)
-		}
-		if commaJoinFails(t, i, lastValue) {
-			continue
-		}
-		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
-			if d {
-				return true, true
-			}
-			any = true
-		}
-	}
-	return any, false
-}
-
 // hasJoinsBackward is hasJoins as it was before it read t forward
 // (issue #19), a second oracle: it reports whether t holds a join of string pieces, and whether
 // one joins digits. It reads t from its end, each byte once, so that at
@@ -251,16 +224,6 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			texts = append(texts, strings.Replace(f, "%s", v, 1))
 		}
 	}
-	// Joins and keys at every offset from an eight-byte boundary, and
-	// at the text's end (hasJoins reads eight bytes at a time).
-	for pad := range 17 {
-		for _, f := range []string{`"ab","Cd1"`, `"4111" + "1111"`, `"k":"v1","k2":"ab"`, `'ab' || 'Cd'`, `\"ab\",\"C1\"`, `"a":`, `"a"` + "\n" + `:`, `"x1"},{"n":"y2"}`, `"a":"1","b"`} {
-			texts = append(texts, strings.Repeat("a", pad)+f, strings.Repeat(" ", pad)+f+strings.Repeat("x", pad%9))
-			// Bytes above ASCII beside the quotes (a carry from one
-			// byte of a word to the next would hide a quote).
-			texts = append(texts, strings.Repeat("\xff", pad)+strings.ReplaceAll(f, `"`, "\xff\"\xe9"), strings.Repeat("é", pad)+strings.ReplaceAll(f, `'`, "\xff'\xa7"))
-		}
-	}
 	joins, digitJoins, quickFails := 0, 0, 0
 	for _, s := range texts {
 		b := []byte(s)
@@ -271,9 +234,6 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		}
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
-		}
-		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
-			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		if a {
 			joins++
@@ -426,9 +386,6 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		}
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
-		}
-		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
-			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
