@@ -408,6 +408,18 @@ func lastValueQuote(t []byte) int {
 		if v < 0 {
 			return -1
 		}
+		if v >= 7 {
+			// The value bytes that end at v, read from their marks: when
+			// fewer than eight, and the byte before them is one no piece
+			// holds, the walk below would stop there and read on before
+			// it (most numbers of a JSON text follow a colon or a
+			// comma).
+			m := valueBytes(binary.LittleEndian.Uint64(t[v-7:]))
+			if run := bits.LeadingZeros64(^(m | low7)) / 8; run < 8 && pieceClass[t[v-run]]&(pcEnd|pcIn) == 0 {
+				k = v - run
+				continue
+			}
+		}
 		seen, all := uint8(0), pcIn
 		q := v // the quote or backslash before the piece, once found
 		for ; q >= 0 && v-q <= maxPiece; q-- {

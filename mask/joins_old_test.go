@@ -372,6 +372,35 @@ func lastValueQuoteOld(t []byte) int {
 	}
 }
 
+// lastValueQuote reads the run of value bytes that ends at a value byte
+// from their marks, eight bytes at a time (issue #19): against the
+// byte-by-byte reading, texts of value bytes in runs of every length,
+// after bytes of every kind (no piece, in a piece, a quote, a backslash),
+// at every offset.
+func TestLastValueQuoteRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 307))
+	alphabet := []string{"1", "9", "A", "Z", "@", "a", "z", ":", ",", `"`, "'", `\`, " ", ".", "=", "-", "\xff", "é", "{", "]"}
+	found := 0
+	for range 30000 {
+		var b []byte
+		for range r.IntN(24) {
+			if r.IntN(3) == 0 {
+				b = append(b, strings.Repeat("7", 1+r.IntN(10))...)
+			} else {
+				b = append(b, alphabet[r.IntN(len(alphabet))]...)
+			}
+		}
+		if got, want := lastValueQuote(b), lastValueQuoteByByte(b); got != want {
+			t.Fatalf("lastValueQuote(%q) = %d, byte by byte %d", b, got, want)
+		} else if got >= 0 {
+			found++
+		}
+	}
+	if found < 3000 {
+		t.Fatalf("only %d texts with a quote before a piece holding a value", found)
+	}
+}
+
 // FuzzHasJoinsAgreesWithOld: hasJoins and joinAt answer as the code they
 // replaced on any text (go test -fuzz; the seeds run by default).
 func FuzzHasJoinsAgreesWithOld(f *testing.F) {
