@@ -1,5 +1,10 @@
 package mask
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Code lists. A value is also written one character at a time as a list
 // of codes: its bytes in hex with a separator (34 31 31 31, 34:31:31,
 // 0x34,0x31), as a hex dump (xxd, hexdump -C and od lines, with offsets
@@ -209,7 +214,15 @@ func codeWordOf(w []byte) (digit byte, glue bool) {
 	if len(w) < 2 {
 		return 0, false
 	}
-	v := packWord(w)
+	var v uint64
+	if cap(w) >= 8 {
+		// The eight bytes from w's first, read at once (those after
+		// w, of the text it was cut from, are shifted out): packWord
+		// without a step per letter.
+		v = bits.ReverseBytes64(binary.LittleEndian.Uint64(w[:8])|ones8*0x20) >> (64 - 8*len(w))
+	} else {
+		v = packWord(w)
+	}
 	for h := hashWord(v); ; h = (h + 1) % uint64(len(codeWordTable)) {
 		e := &codeWordTable[h]
 		if e.key == v {
