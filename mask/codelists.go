@@ -497,6 +497,21 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		if i >= len(t) {
 			break
 		}
+		// The word at i (p is at or after cp.next: at looks at it), read
+		// here: most words are no code and no dump, and at would only
+		// note where they end.
+		s := i
+		for s > cp.scanned && codeByte[t[s-1]]&cbAlnum != 0 {
+			s--
+		}
+		m, e := uint8(0), s
+		for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
+			m |= codeByte[t[e]]
+		}
+		if (e-s < 5 || !mayStartWordDump(t, s, e)) && !mayBeTextCode(t, s, e, m) {
+			cp.next = e
+			continue
+		}
 		cp.at(t, i, 0)
 	}
 	return cp.found
@@ -588,6 +603,9 @@ const maxCodeBack = 96
 // aside) may be two codes of one list of text: hex of a printable byte, a
 // printable code point, a spelled digit.
 func probeHit(t []byte, s, e int, m uint8) bool {
+	if !nextMayBeCode(t, e) {
+		return false
+	}
 	kinds, got := ckAll, 0
 	for range 2 + maxCodeGlue {
 		var k codeKind
@@ -632,6 +650,34 @@ func probeHit(t []byte, s, e int, m uint8) bool {
 		}
 	}
 	return false
+}
+
+// nextMayBeCode is the quick test of probeHit, which reads the word
+// t[s:e] and the next before it can find two codes (its first round never
+// reports a hit): false when the bytes after e do not lead to a next word
+// as probeHit reads them, or that word is of letters and neither a
+// spelled digit nor a call's word, where probeHit fails whatever t[s:e]
+// is.
+func nextMayBeCode(t []byte, e int) bool {
+	j := e
+	for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {
+		if t[j] >= 0x80 || j-e >= maxCodeGap {
+			return false
+		}
+		j++
+	}
+	if j == len(t) {
+		return false
+	}
+	m, k := uint8(0), j
+	for ; k < len(t) && codeByte[t[k]]&cbAlnum != 0; k++ {
+		m |= codeByte[t[k]]
+	}
+	if m&cbLetter == 0 {
+		return true
+	}
+	d, glue := codeWordOf(t[j:k])
+	return d != 0 || glue
 }
 
 // textCodes keeps of the kinds of the token t[s:e] (digits from ds) those

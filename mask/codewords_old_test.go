@@ -303,7 +303,7 @@ func codeListTexts(r *rand.Rand) []string {
 	for _, l := range lists {
 		toks = append(toks, strings.Fields(l)...)
 	}
-	toks = append(toks, " ", "  ", "\n", ",", "one", "NINE", "chr", "x41", "0x4", "255", "256", "377", "1234567", `"`)
+	toks = append(toks, " ", "  ", "\n", ",", "one", "NINE", "chr", "x41", "0x4", "255", "256", "377", "1234567", `"`, "\xff", "é,", "         ", "      ", "       ", "new", "String(")
 	var out []string
 	for range 1500 {
 		var b strings.Builder
@@ -330,6 +330,26 @@ func TestCodeListInAgreesWithOld(t *testing.T) {
 	found := 0
 	for _, s := range codeListTexts(r) {
 		b := []byte(s)
+		// The quick test of the probe at every word, and words cut.
+		for s0 := 0; s0 < len(b); s0++ {
+			if codeByte[b[s0]]&cbAlnum == 0 {
+				continue
+			}
+			m, e := uint8(0), s0
+			for ; e < len(b) && codeByte[b[e]]&cbAlnum != 0; e++ {
+				m |= codeByte[b[e]]
+			}
+			if got, want := probeHit(b, s0, e, m), probeHitOld(b, s0, e, m); got != want {
+				t.Fatalf("probeHit(%q, %d, %d) = %v, the old %v", s, s0, e, got, want)
+			}
+		}
+		for _, stride := range []int{1, 3, spellProbe} {
+			for _, digits := range []bool{false, true} {
+				if got, want := probeCodes(b, stride, digits), probeCodesOld(b, stride, digits); got != want {
+					t.Fatalf("probeCodes(%q, %d, %v) = %v, the old %v", s, stride, digits, got, want)
+				}
+			}
+		}
 		for _, sp := range []spelled{spelledUnknown, spelledFew, spelledMany} {
 			got, want := codeListIn(b, sp, nil), codeListInOld(b, sp, nil)
 			if got != want {
