@@ -508,7 +508,9 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 			m |= codeByte[t[e]]
 		}
-		if (e-s < 5 || !mayStartWordDump(t, s, e)) && !mayBeTextCode(t, s, e, m) {
+		// (mayBeTextCode fails on a word of one byte, of more than
+		// five, or of five without a letter: asked here first.)
+		if n := e - s; (n < 5 || !mayStartWordDump(t, s, e)) && (n < 2 || n > 5 || n == 5 && m&cbLetter == 0 || !mayBeTextCode(t, s, e, m)) {
 			cp.next = e
 			continue
 		}

@@ -283,6 +283,10 @@ func codeListTexts(r *rand.Rand) []string {
 	for _, c := range "4111111111111111" {
 		spelled = append(spelled, spelledDigits[c-'0'])
 	}
+	var spelled5 []string // the digits spelled in five letters among others
+	for _, c := range "3780378837" {
+		spelled5 = append(spelled5, strings.ToUpper(spelledDigits[c-'0'][:1])+spelledDigits[c-'0'][1:])
+	}
 	var xxd, hexd strings.Builder
 	for i := 0; i < len(v); i += 8 {
 		fmt.Fprintf(&xxd, "%08x: ", i)
@@ -295,7 +299,7 @@ func codeListTexts(r *rand.Rand) []string {
 		hexd.WriteString("\n")
 	}
 	lists := []string{strings.Join(hx, " "), strings.Join(hx, ":"), "0x" + strings.Join(hx, ",0x"), strings.Join(dec, ","),
-		strings.Join(oct, " "), strings.Join(spelled, " "), strings.Join(spelled, ", "), strings.Join(chr, "+"),
+		strings.Join(oct, " "), strings.Join(spelled, " "), strings.Join(spelled, ", "), strings.Join(spelled5, " "), strings.Join(spelled5, "-"), strings.Join(chr, "+"),
 		"String.fromCharCode(" + strings.Join(dec, ", ") + ")", xxd.String(), hexd.String(), strings.Join(hx, "") + "\n" + strings.Join(hx, ""),
 		"12345 67890 12345 67890\n", "000000 7570 7374\n000004 7265 616d\n"}
 	filler := `{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`
