@@ -224,6 +224,16 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			texts = append(texts, strings.Replace(f, "%s", v, 1))
 		}
 	}
+	// Joins and keys at every offset from an eight-byte boundary and at
+	// the text's end, beside '#' and '&' (which the eight-byte search
+	// marks with the quotes) and bytes above ASCII (hasJoins reads eight
+	// bytes at a time).
+	for pad := range 17 {
+		for _, f := range []string{`"ab","Cd1"`, `"4111" + "1111"`, `"k":"v1","k2":"ab"`, `'ab' || 'Cd'`, `\"ab\",\"C1\"`, `"a":`, `"x1"},{"n":"y2"}`, `"a":"1","b"`, `'41'#'11'`, `"41"&"11"`, `"4&"+"1#"`} {
+			texts = append(texts, strings.Repeat("a", pad)+f, strings.Repeat("#", pad)+f+strings.Repeat("&", pad%9))
+			texts = append(texts, strings.Repeat("\xff", pad)+f, strings.Repeat("é", pad)+f+strings.Repeat("\xa2", pad%5))
+		}
+	}
 	joins, digitJoins, quickFails := 0, 0, 0
 	for _, s := range texts {
 		b := []byte(s)
@@ -234,6 +244,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		}
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
+		}
+		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
+			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		if a {
 			joins++
@@ -416,6 +429,9 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
 		}
+		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
+			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
+		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
 				e, d, ok := joinAt(b, i)
@@ -462,4 +478,31 @@ func TestValueBytes(t *testing.T) {
 		}
 		check(w)
 	}
+}
+
+// hasJoinsByByte is hasJoins as it was before it found its quotes eight
+// bytes at a time (issue #19): byte by byte, each quote tested in turn.
+func hasJoinsByByte(t []byte) (any, digits bool) {
+	lastValue := -2 // not known yet
+	for i, b := range t {
+		if b != '"' && b != '\'' {
+			continue
+		}
+		if i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
+			continue
+		}
+		if lastValue == -2 {
+			lastValue = lastValueQuote(t)
+		}
+		if commaJoinFails(t, i, lastValue) {
+			continue
+		}
+		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+			if d {
+				return true, true
+			}
+			any = true
+		}
+	}
+	return any, false
 }
