@@ -514,7 +514,7 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 			cp.next = e
 			continue
 		}
-		cp.at(t, i, 0)
+		cp.atWord(t, s, e, m)
 	}
 	return cp.found
 }
@@ -551,6 +551,12 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 		m |= codeByte[t[e]]
 	}
+	cp.atWord(t, s, e, m)
+}
+
+// atWord is at, told the word t[s:e] (from cp.scanned on) it looks at,
+// of byte kinds m.
+func (cp *codeProber) atWord(t []byte, s, e int, m uint8) {
 	cp.next = e
 	if e-s >= 5 && mayStartWordDump(t, s, e) && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
 		cp.found = true
