@@ -459,7 +459,13 @@ func (kf kwFacts) spelled() spelled {
 // the keyword walk counted enough of them, or, when it did not run, by
 // probing a word every spellProbe bytes.
 func codeListIn(t []byte, sp spelled, cp *codeProber) bool {
-	if hasCharDump(t) {
+	return codeListInSpaced(t, sp, cp, true)
+}
+
+// codeListInSpaced is codeListIn, told whether t may hold a space: a
+// character dump's columns stand three spaces apart (hasCharDump).
+func codeListInSpaced(t []byte, sp spelled, cp *codeProber, spaces bool) bool {
+	if spaces && hasCharDump(t) {
 		return true
 	}
 	switch sp {

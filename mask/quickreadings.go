@@ -102,6 +102,6 @@ func (p *Policy) quickReadingsOf(t []byte, kf kwFacts, cp *codeProber, m uint8) 
 	// A run shorter than minEncRun is not decoded, and a list holds at
 	// least minCodes codes of a byte or more each.
 	rd.encoded = len(t) >= minEncRun && hasEncodedRun(t)
-	rd.codes = len(t) >= minCodes && codeListIn(t, kf.spelled(), cp)
+	rd.codes = len(t) >= minCodes && codeListInSpaced(t, kf.spelled(), cp, m&qcSpace != 0)
 	return rd
 }

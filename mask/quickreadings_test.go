@@ -139,6 +139,11 @@ func TestKnownBytesReadingsAgree(t *testing.T) {
 			q := quickText(r)
 			b = append(b, q[:min(len(q), 1+r.IntN(12))]...)
 		}
+		if n%5 == 0 {
+			// A character dump (od -c), which only spaces start.
+			const od = "0000000   u   p   s   t   r   e   a   m   -   s   e   c   r   e   t   -\n0000020   a   b   c   d   e   f\n"
+			b = append(b, od[:r.IntN(len(od)+1)]...)
+		}
 		var set byteSet
 		set.add(b)
 		if got, want := set.quickClasses(), quickClasses(b); got != want {
