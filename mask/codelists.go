@@ -492,7 +492,8 @@ const spellProbe = 16
 // stride.
 func probeCodes(t []byte, stride int, digits bool) bool {
 	var cp codeProber
-	for p := 0; p < len(t) && !cp.found; p = max(cp.next, p+stride) {
+	scanned := 0 // cp.scanned, kept here
+	for p := 0; p < len(t); {
 		i := p
 		if digits {
 			i = nextDigit(t, p)
@@ -507,7 +508,7 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		// here: most words are no code and no dump, and at would only
 		// note where they end.
 		s := i
-		for s > cp.scanned && codeByte[t[s-1]]&cbAlnum != 0 {
+		for s > scanned && codeByte[t[s-1]]&cbAlnum != 0 {
 			s--
 		}
 		m, e := uint8(0), s
@@ -517,12 +518,15 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		// (mayBeTextCode fails on a word of one byte, of more than
 		// five, or of five without a letter: asked here first.)
 		if n := e - s; (n < 5 || !mayStartWordDump(t, s, e)) && (n < 2 || n > 5 || n == 5 && m&cbLetter == 0 || !mayBeTextCode(t, s, e, m)) {
-			cp.next = e
+			p = max(e, p+stride) // at would set cp.next to e
 			continue
 		}
-		cp.atWord(t, s, e, m)
+		if cp.atWord(t, s, e, m); cp.found {
+			return true
+		}
+		scanned, p = cp.scanned, max(cp.next, p+stride)
 	}
-	return cp.found
+	return false
 }
 
 // codeProber looks for a code list at the words it is shown.
