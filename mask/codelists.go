@@ -1,5 +1,10 @@
 package mask
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Code lists. A value is also written one character at a time as a list
 // of codes: its bytes in hex with a separator (34 31 31 31, 34:31:31,
 // 0x34,0x31), as a hex dump (xxd, hexdump -C and od lines, with offsets
@@ -209,7 +214,15 @@ func codeWordOf(w []byte) (digit byte, glue bool) {
 	if len(w) < 2 {
 		return 0, false
 	}
-	v := packWord(w)
+	var v uint64
+	if cap(w) >= 8 {
+		// The eight bytes from w's first, read at once (those after
+		// w, of the text it was cut from, are shifted out): packWord
+		// without a step per letter.
+		v = bits.ReverseBytes64(binary.LittleEndian.Uint64(w[:8])|ones8*0x20) >> (64 - 8*len(w))
+	} else {
+		v = packWord(w)
+	}
 	for h := hashWord(v); ; h = (h + 1) % uint64(len(codeWordTable)) {
 		e := &codeWordTable[h]
 		if e.key == v {
@@ -446,7 +459,13 @@ func (kf kwFacts) spelled() spelled {
 // the keyword walk counted enough of them, or, when it did not run, by
 // probing a word every spellProbe bytes.
 func codeListIn(t []byte, sp spelled, cp *codeProber) bool {
-	if hasCharDump(t) {
+	return codeListInSpaced(t, sp, cp, true)
+}
+
+// codeListInSpaced is codeListIn, told whether t may hold a space: a
+// character dump's columns stand three spaces apart (hasCharDump).
+func codeListInSpaced(t []byte, sp spelled, cp *codeProber, spaces bool) bool {
+	if spaces && hasCharDump(t) {
 		return true
 	}
 	switch sp {
@@ -473,7 +492,8 @@ const spellProbe = 16
 // stride.
 func probeCodes(t []byte, stride int, digits bool) bool {
 	var cp codeProber
-	for p := 0; p < len(t) && !cp.found; p = max(cp.next, p+stride) {
+	scanned := 0 // cp.scanned, kept here
+	for p := 0; p < len(t); {
 		i := p
 		if digits {
 			i = nextDigit(t, p)
@@ -484,9 +504,29 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		if i >= len(t) {
 			break
 		}
-		cp.at(t, i, 0)
+		// The word at i (p is at or after cp.next: at looks at it), read
+		// here: most words are no code and no dump, and at would only
+		// note where they end.
+		s := i
+		for s > scanned && codeByte[t[s-1]]&cbAlnum != 0 {
+			s--
+		}
+		m, e := uint8(0), s
+		for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
+			m |= codeByte[t[e]]
+		}
+		// (mayBeTextCode fails on a word of one byte, of more than
+		// five, or of five without a letter: asked here first.)
+		if n := e - s; (n < 5 || !mayStartWordDump(t, s, e)) && (n < 2 || n > 5 || n == 5 && m&cbLetter == 0 || !mayBeTextCode(t, s, e, m)) {
+			p = max(e, p+stride) // at would set cp.next to e
+			continue
+		}
+		if cp.atWord(t, s, e, m); cp.found {
+			return true
+		}
+		scanned, p = cp.scanned, max(cp.next, p+stride)
 	}
-	return cp.found
+	return false
 }
 
 // codeProber looks for a code list at the words it is shown.
@@ -521,6 +561,12 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 		m |= codeByte[t[e]]
 	}
+	cp.atWord(t, s, e, m)
+}
+
+// atWord is at, told the word t[s:e] (from cp.scanned on) it looks at,
+// of byte kinds m.
+func (cp *codeProber) atWord(t []byte, s, e int, m uint8) {
 	cp.next = e
 	if e-s >= 5 && mayStartWordDump(t, s, e) && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
 		cp.found = true
@@ -575,6 +621,9 @@ const maxCodeBack = 96
 // aside) may be two codes of one list of text: hex of a printable byte, a
 // printable code point, a spelled digit.
 func probeHit(t []byte, s, e int, m uint8) bool {
+	if !nextMayBeCode(t, e) {
+		return false
+	}
 	kinds, got := ckAll, 0
 	for range 2 + maxCodeGlue {
 		var k codeKind
@@ -619,6 +668,34 @@ func probeHit(t []byte, s, e int, m uint8) bool {
 		}
 	}
 	return false
+}
+
+// nextMayBeCode is the quick test of probeHit, which reads the word
+// t[s:e] and the next before it can find two codes (its first round never
+// reports a hit): false when the bytes after e do not lead to a next word
+// as probeHit reads them, or that word is of letters and neither a
+// spelled digit nor a call's word, where probeHit fails whatever t[s:e]
+// is.
+func nextMayBeCode(t []byte, e int) bool {
+	j := e
+	for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {
+		if t[j] >= 0x80 || j-e >= maxCodeGap {
+			return false
+		}
+		j++
+	}
+	if j == len(t) {
+		return false
+	}
+	m, k := uint8(0), j
+	for ; k < len(t) && codeByte[t[k]]&cbAlnum != 0; k++ {
+		m |= codeByte[t[k]]
+	}
+	if m&cbLetter == 0 {
+		return true
+	}
+	d, glue := codeWordOf(t[j:k])
+	return d != 0 || glue
 }
 
 // textCodes keeps of the kinds of the token t[s:e] (digits from ds) those

@@ -248,8 +248,17 @@ func TestCodeWordsAgreeWithOld(t *testing.T) {
 		}
 		words = append(words, string(b))
 	}
-	for _, w := range words {
+	for n, w := range words {
 		b := []byte(w)
+		if n%2 == 1 {
+			// w cut from a longer text: the bytes after it are read
+			// with it (codeWordOf), and must not count.
+			tail := make([]byte, r.IntN(10))
+			for i := range tail {
+				tail[i] = "abcdefghinortuvwxzEFHINORSTUVWX0123456789@`[{ \xff"[r.IntN(47)]
+			}
+			b = append(b, tail...)[:len(w)]
+		}
 		d, ok := digitWord(b)
 		if wd, wok := digitWordOld(b); d != wd || ok != wok {
 			t.Fatalf("digitWord(%q) = %q %v, the old %q %v", w, d, ok, wd, wok)
@@ -274,6 +283,10 @@ func codeListTexts(r *rand.Rand) []string {
 	for _, c := range "4111111111111111" {
 		spelled = append(spelled, spelledDigits[c-'0'])
 	}
+	var spelled5 []string // the digits spelled in five letters among others
+	for _, c := range "3780378837" {
+		spelled5 = append(spelled5, strings.ToUpper(spelledDigits[c-'0'][:1])+spelledDigits[c-'0'][1:])
+	}
 	var xxd, hexd strings.Builder
 	for i := 0; i < len(v); i += 8 {
 		fmt.Fprintf(&xxd, "%08x: ", i)
@@ -286,7 +299,7 @@ func codeListTexts(r *rand.Rand) []string {
 		hexd.WriteString("\n")
 	}
 	lists := []string{strings.Join(hx, " "), strings.Join(hx, ":"), "0x" + strings.Join(hx, ",0x"), strings.Join(dec, ","),
-		strings.Join(oct, " "), strings.Join(spelled, " "), strings.Join(spelled, ", "), strings.Join(chr, "+"),
+		strings.Join(oct, " "), strings.Join(spelled, " "), strings.Join(spelled, ", "), strings.Join(spelled5, " "), strings.Join(spelled5, "-"), strings.Join(chr, "+"),
 		"String.fromCharCode(" + strings.Join(dec, ", ") + ")", xxd.String(), hexd.String(), strings.Join(hx, "") + "\n" + strings.Join(hx, ""),
 		"12345 67890 12345 67890\n", "000000 7570 7374\n000004 7265 616d\n"}
 	filler := `{"id":12345,"name":"widget","price":9.99,"tags":["a","b"]},`
@@ -294,7 +307,7 @@ func codeListTexts(r *rand.Rand) []string {
 	for _, l := range lists {
 		toks = append(toks, strings.Fields(l)...)
 	}
-	toks = append(toks, " ", "  ", "\n", ",", "one", "NINE", "chr", "x41", "0x4", "255", "256", "377", "1234567", `"`)
+	toks = append(toks, " ", "  ", "\n", ",", "one", "NINE", "chr", "x41", "0x4", "255", "256", "377", "1234567", `"`, "\xff", "é,", "         ", "      ", "       ", "new", "String(")
 	var out []string
 	for range 1500 {
 		var b strings.Builder
@@ -321,6 +334,26 @@ func TestCodeListInAgreesWithOld(t *testing.T) {
 	found := 0
 	for _, s := range codeListTexts(r) {
 		b := []byte(s)
+		// The quick test of the probe at every word, and words cut.
+		for s0 := 0; s0 < len(b); s0++ {
+			if codeByte[b[s0]]&cbAlnum == 0 {
+				continue
+			}
+			m, e := uint8(0), s0
+			for ; e < len(b) && codeByte[b[e]]&cbAlnum != 0; e++ {
+				m |= codeByte[b[e]]
+			}
+			if got, want := probeHit(b, s0, e, m), probeHitOld(b, s0, e, m); got != want {
+				t.Fatalf("probeHit(%q, %d, %d) = %v, the old %v", s, s0, e, got, want)
+			}
+		}
+		for _, stride := range []int{1, 3, spellProbe} {
+			for _, digits := range []bool{false, true} {
+				if got, want := probeCodes(b, stride, digits), probeCodesOld(b, stride, digits); got != want {
+					t.Fatalf("probeCodes(%q, %d, %v) = %v, the old %v", s, stride, digits, got, want)
+				}
+			}
+		}
 		for _, sp := range []spelled{spelledUnknown, spelledFew, spelledMany} {
 			got, want := codeListIn(b, sp, nil), codeListInOld(b, sp, nil)
 			if got != want {

@@ -52,6 +52,18 @@ type scan struct {
 	// noWordJoins: the view has its markup stripped; the literals are
 	// not read there as words joined (markupFreeCandidates).
 	noWordJoins bool
+	// the bytes t holds, once a detector asked (scan.bytes)
+	seen   byteSet
+	seenOK bool
+}
+
+// bytes returns the set of the bytes s.t holds, learnt on first use.
+func (s *scan) bytes() *byteSet {
+	if !s.seenOK {
+		s.seenOK = true
+		s.seen.add(s.t)
+	}
+	return &s.seen
 }
 
 func (s *scan) keywords() []kwHit {

@@ -341,27 +341,43 @@ func skipSpaces(t []byte, j int) int {
 // first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
 	lastValue := -2 // not known yet
-	for i, b := range t {
-		if b != '"' && b != '\'' {
-			continue
+	for base := 0; base < len(t); base += 8 {
+		var x uint64
+		if base+8 <= len(t) {
+			x = binary.LittleEndian.Uint64(t[base:])
+		} else {
+			var b [8]byte // the last bytes, and NULs (no quote, no colon)
+			copy(b[:], t[base:])
+			x = binary.LittleEndian.Uint64(b[:])
 		}
-		// Most quotes of a JSON text cannot close a piece joined to the
-		// next: an opening quote (after ':', ',', '[') or a key's closing
-		// quote (before ':'). joinAt would say so too.
-		if i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
-			continue
-		}
-		if lastValue == -2 {
-			lastValue = lastValueQuote(t)
-		}
-		if commaJoinFails(t, i, lastValue) {
-			continue
-		}
-		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
-			if d {
-				return true, true // nothing more to learn
+		// The quotes of eight bytes at once: marked with '#' and '&',
+		// the bytes that differ from one of them only where '"' and
+		// '\'' differ (bits 0 and 2), which the test below passes over;
+		// a quote a colon follows in the eight is a key's, no join's.
+		y := (x ^ ones8*'"') &^ (ones8 * 5)
+		c := x ^ ones8*':'
+		m := ^(y&low7 + low7 | y) & high8 &^ (^(c&low7 + low7 | c) & high8 >> 8)
+		for ; m != 0; m &= m - 1 {
+			i := base + bits.TrailingZeros64(m)/8
+			// Most quotes of a JSON text cannot close a piece joined
+			// to the next: an opening quote (after ':', ',', '[') or a
+			// key's closing quote (before ':'). joinAt would say so
+			// too.
+			if b := t[i]; b != '"' && b != '\'' || i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
+				continue
 			}
-			any = true
+			if lastValue == -2 {
+				lastValue = lastValueQuote(t)
+			}
+			if commaJoinFails(t, i, lastValue) {
+				continue
+			}
+			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+				if d {
+					return true, true // nothing more to learn
+				}
+				any = true
+			}
 		}
 	}
 	return any, false
@@ -407,6 +423,18 @@ func lastValueQuote(t []byte) int {
 		v := lastValueByte(t[:k])
 		if v < 0 {
 			return -1
+		}
+		if v >= 7 {
+			// The value bytes that end at v, read from their marks: when
+			// fewer than eight, and the byte before them is one no piece
+			// holds, the walk below would stop there and read on before
+			// it (most numbers of a JSON text follow a colon or a
+			// comma).
+			m := valueBytes(binary.LittleEndian.Uint64(t[v-7:]))
+			if run := bits.LeadingZeros64(^(m | low7)) / 8; run < 8 && pieceClass[t[v-run]]&(pcEnd|pcIn) == 0 {
+				k = v - run
+				continue
+			}
 		}
 		seen, all := uint8(0), pcIn
 		q := v // the quote or backslash before the piece, once found

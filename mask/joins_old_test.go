@@ -224,6 +224,16 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			texts = append(texts, strings.Replace(f, "%s", v, 1))
 		}
 	}
+	// Joins and keys at every offset from an eight-byte boundary and at
+	// the text's end, beside '#' and '&' (which the eight-byte search
+	// marks with the quotes) and bytes above ASCII (hasJoins reads eight
+	// bytes at a time).
+	for pad := range 17 {
+		for _, f := range []string{`"ab","Cd1"`, `"4111" + "1111"`, `"k":"v1","k2":"ab"`, `'ab' || 'Cd'`, `\"ab\",\"C1\"`, `"a":`, `"x1"},{"n":"y2"}`, `"a":"1","b"`, `'41'#'11'`, `"41"&"11"`, `"4&"+"1#"`} {
+			texts = append(texts, strings.Repeat("a", pad)+f, strings.Repeat("#", pad)+f+strings.Repeat("&", pad%9))
+			texts = append(texts, strings.Repeat("\xff", pad)+f, strings.Repeat("é", pad)+f+strings.Repeat("\xa2", pad%5))
+		}
+	}
 	joins, digitJoins, quickFails := 0, 0, 0
 	for _, s := range texts {
 		b := []byte(s)
@@ -234,6 +244,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		}
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
+		}
+		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
+			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		if a {
 			joins++
@@ -372,6 +385,35 @@ func lastValueQuoteOld(t []byte) int {
 	}
 }
 
+// lastValueQuote reads the run of value bytes that ends at a value byte
+// from their marks, eight bytes at a time (issue #19): against the
+// byte-by-byte reading, texts of value bytes in runs of every length,
+// after bytes of every kind (no piece, in a piece, a quote, a backslash),
+// at every offset.
+func TestLastValueQuoteRuns(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 307))
+	alphabet := []string{"1", "9", "A", "Z", "@", "a", "z", ":", ",", `"`, "'", `\`, " ", ".", "=", "-", "\xff", "é", "{", "]"}
+	found := 0
+	for range 30000 {
+		var b []byte
+		for range r.IntN(24) {
+			if r.IntN(3) == 0 {
+				b = append(b, strings.Repeat("7", 1+r.IntN(10))...)
+			} else {
+				b = append(b, alphabet[r.IntN(len(alphabet))]...)
+			}
+		}
+		if got, want := lastValueQuote(b), lastValueQuoteByByte(b); got != want {
+			t.Fatalf("lastValueQuote(%q) = %d, byte by byte %d", b, got, want)
+		} else if got >= 0 {
+			found++
+		}
+	}
+	if found < 3000 {
+		t.Fatalf("only %d texts with a quote before a piece holding a value", found)
+	}
+}
+
 // FuzzHasJoinsAgreesWithOld: hasJoins and joinAt answer as the code they
 // replaced on any text (go test -fuzz; the seeds run by default).
 func FuzzHasJoinsAgreesWithOld(f *testing.F) {
@@ -386,6 +428,9 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		}
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
+		}
+		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
+			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
@@ -433,4 +478,31 @@ func TestValueBytes(t *testing.T) {
 		}
 		check(w)
 	}
+}
+
+// hasJoinsByByte is hasJoins as it was before it found its quotes eight
+// bytes at a time (issue #19): byte by byte, each quote tested in turn.
+func hasJoinsByByte(t []byte) (any, digits bool) {
+	lastValue := -2 // not known yet
+	for i, b := range t {
+		if b != '"' && b != '\'' {
+			continue
+		}
+		if i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
+			continue
+		}
+		if lastValue == -2 {
+			lastValue = lastValueQuote(t)
+		}
+		if commaJoinFails(t, i, lastValue) {
+			continue
+		}
+		if _, d, ok := joinAtBefore(t, i, lastValue); ok {
+			if d {
+				return true, true
+			}
+			any = true
+		}
+	}
+	return any, false
 }

@@ -86,6 +86,10 @@ type kwFacts struct {
 	known  bool // the walk ran: the policy has a keyword detector
 	dot    bool
 	digits int // whole words that spell a digit
+	// seen holds the bytes of the text when seenOK: a detector learnt
+	// them (a literal's), and readings reads its classes from them.
+	seen   byteSet
+	seenOK bool
 }
 
 // plainScan is plainCandidates; it also reports what the keyword walk
@@ -135,6 +139,7 @@ func (p *Policy) plainScanOf(t []byte, final bool, out []span, cp *codeProber, n
 	if len(p.runDets) > 0 {
 		out = p.digitRuns(t, out, cp)
 	}
+	kf.seen, kf.seenOK = s.seen, s.seenOK
 	s.t = nil
 	if cap(s.kw) > 1<<16 {
 		s.kw = nil

@@ -47,10 +47,40 @@ func quickClasses(t []byte) uint8 {
 	return m
 }
 
+// quickClassSets are the bytes of each class of quickClass, by bit.
+var quickClassSets = func() (s [8]byteSet) {
+	for b := range 256 {
+		for k := range 8 {
+			if quickClass[b]&(1<<k) != 0 {
+				s[k][b>>6] |= 1 << (b & 63)
+			}
+		}
+	}
+	return s
+}()
+
+// quickClasses returns the classes of the bytes in the set: what
+// quickClasses returns for a text that holds them.
+func (s *byteSet) quickClasses() uint8 {
+	var m uint8
+	for k := range quickClassSets {
+		c := &quickClassSets[k]
+		if s[0]&c[0]|s[1]&c[1]|s[2]&c[2]|s[3]&c[3] != 0 {
+			m |= 1 << k
+		}
+	}
+	return m
+}
+
 // quickReadings is readings for a short text: each view is searched for
 // only when t holds a byte it starts from (and is long enough for it).
 func (p *Policy) quickReadings(t []byte, kf kwFacts, cp *codeProber) readings {
-	m := quickClasses(t)
+	return p.quickReadingsOf(t, kf, cp, quickClasses(t))
+}
+
+// quickReadingsOf is quickReadings told the classes of the bytes of t,
+// m (of any length: the classes decide as they do for a short text).
+func (p *Policy) quickReadingsOf(t []byte, kf kwFacts, cp *codeProber, m uint8) readings {
 	var rd readings
 	if m&qcEscape != 0 {
 		rd.esc = hasEscape(t)
@@ -72,6 +102,6 @@ func (p *Policy) quickReadings(t []byte, kf kwFacts, cp *codeProber) readings {
 	// A run shorter than minEncRun is not decoded, and a list holds at
 	// least minCodes codes of a byte or more each.
 	rd.encoded = len(t) >= minEncRun && hasEncodedRun(t)
-	rd.codes = len(t) >= minCodes && codeListIn(t, kf.spelled(), cp)
+	rd.codes = len(t) >= minCodes && codeListInSpaced(t, kf.spelled(), cp, m&qcSpace != 0)
 	return rd
 }

@@ -113,3 +113,58 @@ func TestPieceClass(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownBytesReadingsAgree holds the readings of a long text whose
+// bytes a literal's detector learnt (the classes read from the set) to
+// the view-by-view ones (issue #19), under policies with and without
+// literals, and the set's classes to the text's.
+func TestKnownBytesReadingsAgree(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Policy([]string{"credit_card", "email"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies := map[string]*Policy{
+		"all":          testPolicy(t).WithSecrets([]string{"upstream-secret-abcdef"}),
+		"card+email":   p,
+		"secrets-only": (*Policy)(nil).WithSecrets([]string{"s3cr3t-Tok3n-4111", "Bearer abc"})}
+	r := rand.New(rand.NewPCG(19, 409))
+	known := 0
+	for n := range 6000 {
+		var b []byte
+		for len(b) <= maxQuickText || n%3 == 0 && len(b) < 400 {
+			q := quickText(r)
+			b = append(b, q[:min(len(q), 1+r.IntN(12))]...)
+		}
+		if n%5 == 0 {
+			// A character dump (od -c), which only spaces start.
+			const od = "0000000   u   p   s   t   r   e   a   m   -   s   e   c   r   e   t   -\n0000020   a   b   c   d   e   f\n"
+			b = append(b, od[:r.IntN(len(od)+1)]...)
+		}
+		var set byteSet
+		set.add(b)
+		if got, want := set.quickClasses(), quickClasses(b); got != want {
+			t.Fatalf("%q: the set's classes %06b, the text's %06b", b, got, want)
+		}
+		for name, p := range policies {
+			var cp1, cp2 codeProber
+			_, kf := p.plainScan(b, true, nil, &cp1)
+			_, _ = p.plainScan(b, true, nil, &cp2)
+			if kf.seenOK {
+				known++
+				if kf.seen != set {
+					t.Fatalf("%s: %q: the scan's bytes %x, the text's %x", name, b, kf.seen, set)
+				}
+			}
+			if got, want := p.readings(b, kf, &cp1), p.allReadings(b, kf, &cp2); got != want {
+				t.Fatalf("%s: %q: readings %+v, view by view %+v", name, b, got, want)
+			}
+		}
+	}
+	if known < 6000 {
+		t.Fatalf("only %d scans learnt their text's bytes", known)
+	}
+}

@@ -197,11 +197,13 @@ type byteSet [4]uint64
 // the end, eight entries a multiplication.
 func (s *byteSet) add(t []byte) {
 	var seen [256]byte
-	for len(t) >= 4 {
-		seen[t[0]], seen[t[1]], seen[t[2]], seen[t[3]] = 1, 1, 1, 1
-		t = t[4:]
+	i := 0
+	for ; i+8 <= len(t); i += 8 {
+		b := t[i : i+8 : i+8]
+		seen[b[0]], seen[b[1]], seen[b[2]], seen[b[3]] = 1, 1, 1, 1
+		seen[b[4]], seen[b[5]], seen[b[6]], seen[b[7]] = 1, 1, 1, 1
 	}
-	for _, c := range t {
+	for _, c := range t[i:] {
 		seen[c] = 1
 	}
 	for w := range 32 {

@@ -115,7 +115,7 @@ func (d *literalDetector) maxLen() int { return max(d.max, min(maxEscapedLen*d.m
 // as most texts lack one of a random token's, holds none, whole or in
 // pieces: it is not searched.
 func (d *literalDetector) find(s *scan, id int, out []span) []span {
-	if !d.mayHoldInPieces(s.t) {
+	if !d.mayBeIn(s.bytes()) {
 		return out
 	}
 	for _, h := range d.ac.findAll(s.t, nil) {

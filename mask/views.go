@@ -53,8 +53,12 @@ func (r readings) any() bool {
 // with its runs of base64, base32 or hex decoded, and with its code lists
 // decoded; kf and cp are what the keyword and digit walks learnt.
 func (p *Policy) readings(t []byte, kf kwFacts, cp *codeProber) readings {
-	if len(t) <= maxQuickText {
+	switch {
+	case len(t) <= maxQuickText:
 		return p.quickReadings(t, kf, cp)
+	case kf.seenOK:
+		// The bytes of t are known: their classes, at no cost.
+		return p.quickReadingsOf(t, kf, cp, kf.seen.quickClasses())
 	}
 	return p.allReadings(t, kf, cp)
 }
