@@ -54,6 +54,11 @@ type bounds struct {
 	// pending is the ErrOpaque Unpack ends in unless it finds a value:
 	// outputs were left unsearched past prefixAllow.
 	pending error
+	// toEnd is the last start whose inflation read to its data's end,
+	// and period a period of its bytes (0 when not known yet, -1 when
+	// none was found).
+	toEnd  []byte
+	period int
 }
 
 // recentLayers is how many outputs walked recent keeps per walk state.
@@ -194,6 +199,31 @@ func (b *bounds) remember(s []byte, read int, out []byte) {
 		l = l[1:]
 	}
 	b.inflations[k] = append(l, &inflation{in: s[:read], out: out})
+}
+
+// readToEnd keeps s, a start whose inflation read to its data's end.
+func (b *bounds) readToEnd(s []byte) {
+	b.toEnd, b.period = s, 0
+}
+
+// repeatsToEnd reports whether s, a later start in the same data, reads
+// the bytes the last start read to the end read, cut short: its output
+// starts that one's (a prefix layer), left unsearched once Unpack ends
+// opaque anyway (pending). The period of the last start's bytes is found
+// once, by the first later start; others a multiple of it away repeat.
+func (b *bounds) repeatsToEnd(s []byte) bool {
+	l := b.toEnd
+	if b.pending == nil || len(s) == 0 || len(l) <= len(s) || &l[len(l)-1] != &s[len(s)-1] || b.period < 0 {
+		return false
+	}
+	d := len(l) - len(s)
+	if b.period == 0 {
+		b.period = -1
+		if b.do(len(s)/16) == nil && bytes.Equal(l[:len(s)], s) {
+			b.period = d
+		}
+	}
+	return b.period > 0 && d%b.period == 0
 }
 
 // key names the layer of out at depth in u's walk.

@@ -247,9 +247,12 @@ func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	var out []byte
-	if e != nil {
+	switch {
+	case e != nil:
 		out = e.out
-	} else {
+	case u.b.repeatsToEnd(b):
+		return nil, nil
+	default:
 		src := bytes.NewReader(b)
 		if u.fr == nil {
 			u.fr = flate.NewReader(src)
@@ -263,6 +266,9 @@ func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
 		}
 		if len(out) <= u.budget {
 			u.b.remember(b, read, out)
+		}
+		if read == len(b) {
+			u.b.readToEnd(b)
 		}
 	}
 	if u.over(len(out)) {

@@ -32,7 +32,6 @@ func actsAt(data []byte, i int) bool {
 		encodedChar(b[0]) && (i == 0 || !alnum(data[i-1])) && (decodeRun(b, true) != nil || encodedRunLen(b) >= minStretch)
 }
 
-
 // walkEvery is walk as it was before skip: every offset tested. What it
 // finds is searched with walk (the same, by induction on depth, when
 // walk agrees with it at depth 0 on every input).
