@@ -73,6 +73,27 @@ func oracleInputs(r *rand.Rand, secret string, count int) [][]byte {
 		return b
 	}
 	var out [][]byte
+	// The same stream, nested, repeated (its layer replayed), with the
+	// credential after the repeats or not at all.
+	other := "nothing to see here, only text of a line and another line\n"
+	nests := []func() []byte{
+		func() []byte { return gz(string(gz(other))) },
+		func() []byte { return gz(string(tarOf("x.gz", gz(other)))) },
+		func() []byte { return zl(string(deflated(strings.Repeat(other, 1+r.IntN(4))))) },
+		func() []byte { return zipOf(string(gz(other))) },
+	}
+	for range count / 4 {
+		var b []byte
+		unit := nests[r.IntN(len(nests))]()
+		for k := 1 + r.IntN(40); k > 0; k-- {
+			b = append(b, unit...)
+			b = append(b, "\x00\x01 "[:r.IntN(3)]...)
+		}
+		if r.IntN(2) == 0 {
+			b = append(b, packs[r.IntN(len(packs))]()...)
+		}
+		out = append(out, b)
+	}
 	for range count {
 		var b []byte
 		b = append(b, padding()...)
