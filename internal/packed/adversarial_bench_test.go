@@ -18,6 +18,7 @@ func BenchmarkAdversarialReport(b *testing.B) {
 	if os.Getenv("ADV_LIMIT") != "" {
 		fmt.Sscan(os.Getenv("ADV_LIMIT"), &limit)
 	}
+	units := newAdvUnits(rand.New(rand.NewPCG(1, 1)))
 	for range b.N {
 		for _, n := range []int{4 << 10, 16 << 10, 64 << 10} {
 			type row struct {
@@ -27,7 +28,7 @@ func BenchmarkAdversarialReport(b *testing.B) {
 				oldErr, newEr bool
 			}
 			var rows []row
-			for _, in := range adversarialInputs(rand.New(rand.NewPCG(1, uint64(n))), n) {
+			for _, in := range adversarialInputs(units, rand.New(rand.NewPCG(1, uint64(n))), n) {
 				never := func([]byte) bool { return false }
 				var rw row
 				rw.family = in.family
@@ -57,5 +58,22 @@ func BenchmarkAdversarialReport(b *testing.B) {
 				b.Logf("%3d KiB worst new: %8.2f ms %9d units (%.1f/byte, opaque %v) %s", n>>10, rw.newT.Seconds()*1e3, rw.newW, float64(rw.newW)/float64(n), rw.newEr, rw.family)
 			}
 		}
+	}
+}
+
+// BenchmarkUnpackRepeatedUnit is Unpack on 16 KiB of "a-b_" repeated
+// under MCP's budget (the denial of service), and BenchmarkUnpackOld...
+// the walk as it was: for instruction counts (/tmp/cgb.sh).
+func BenchmarkUnpackRepeatedUnit(b *testing.B) {
+	data := repeatTo([]byte("a-b_"), 16<<10)
+	for range b.N {
+		Unpack(data, 8<<20, func([]byte) bool { return false })
+	}
+}
+
+func BenchmarkUnpackOldRepeatedUnit(b *testing.B) {
+	data := repeatTo([]byte("a-b_"), 16<<10)
+	for range b.N {
+		unpackOld(data, 8<<20, func([]byte) bool { return false })
 	}
 }

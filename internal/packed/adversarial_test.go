@@ -47,7 +47,7 @@ func bestUnit(r *rand.Rand, l, tries int, alpha string, enc func([]byte) []byte)
 				u[i] = alpha[r.IntN(len(alpha))]
 			}
 		}
-		b := repeatTo(u, 512)
+		b := repeatTo(u, 256)
 		if enc != nil {
 			b = enc(b)
 		}
@@ -66,35 +66,54 @@ func b64dec(b []byte) []byte {
 	return decodeAll(1, b)
 }
 
+const (
+	b64Alphabet  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/"
+	textAlphabet = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\n\t"
+)
+
+// advUnits are, for each length 1 to 16, the units of the base64
+// alphabet (as decoded), of text and of bytes whose repetition holds the
+// most accepted raw deflate starts, of a few tried.
+type advUnits struct {
+	b64, text, binary [17][]byte
+}
+
+func newAdvUnits(r *rand.Rand) *advUnits {
+	var u advUnits
+	for l := 1; l <= 16; l++ {
+		u.b64[l] = bestUnit(r, l, 12, b64Alphabet, b64dec)
+		u.text[l] = bestUnit(r, l, 12, textAlphabet, nil)
+		u.binary[l] = bestUnit(r, l, 12, "", nil)
+	}
+	return &u
+}
+
 // adversarialInputs are bodies of n bytes of every family that makes
 // Unpack work: one unit repeated (lengths 1 to 16, printable, in the
 // encoded alphabets, binary, and the units that hold the most accepted
 // raw deflate starts, as they are and in base64), near-periodic text,
 // long runs with rare changes, tiny deflate streams back to back, and
 // raw deflate starts each followed by empty blocks up to the next.
-func adversarialInputs(r *rand.Rand, n int) []advInput {
+func adversarialInputs(units *advUnits, r *rand.Rand, n int) []advInput {
 	var in []advInput
 	add := func(f string, b []byte) { in = append(in, advInput{f, b}) }
 	for _, u := range []string{"a-", "a+", "a/", "a-b_", "-", "=", "ab", "x\x9c", "\x00", "\xff", "a\x00", "A", "AB", "/+"} {
 		add(fmt.Sprintf("unit %q", u), repeatTo([]byte(u), n))
 	}
-	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/"
-	const text = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\n\t"
 	for l := 1; l <= 16; l++ {
-		add(fmt.Sprintf("best base64 unit, length %d", l), repeatTo(bestUnit(r, l, 24, b64, b64dec), n))
-		add(fmt.Sprintf("best text unit, length %d", l), repeatTo(bestUnit(r, l, 24, text, nil), n))
-		add(fmt.Sprintf("best binary unit, length %d", l), repeatTo(bestUnit(r, l, 24, "", nil), n))
+		add(fmt.Sprintf("best base64 unit, length %d", l), repeatTo(units.b64[l], n))
+		add(fmt.Sprintf("best text unit, length %d", l), repeatTo(units.text[l], n))
+		add(fmt.Sprintf("best binary unit, length %d", l), repeatTo(units.binary[l], n))
 		// The base64 of a periodic binary body.
-		bu := bestUnit(r, l, 24, "", nil)
 		add(fmt.Sprintf("base64 of best binary unit, length %d", l),
-			[]byte(base64.StdEncoding.EncodeToString(repeatTo(bu, n*3/4)))[:n])
+			[]byte(base64.StdEncoding.EncodeToString(repeatTo(units.binary[l], n*3/4)))[:n])
 	}
 	// Near-periodic: a unit repeated, a byte changed every k.
 	for _, k := range []int{64, 512, 4096} {
-		for _, u := range []string{"a-", "a-b_", string(bestUnit(r, 3, 24, "", nil)), string(bestUnit(r, 4, 24, b64, b64dec))} {
+		for _, u := range []string{"a-", "a-b_", string(units.binary[3]), string(units.b64[4])} {
 			b := repeatTo([]byte(u), n)
 			for i := r.IntN(k); i < n; i += k {
-				b[i] = b64[r.IntN(len(b64))]
+				b[i] = b64Alphabet[r.IntN(len(b64Alphabet))]
 			}
 			add(fmt.Sprintf("unit %q, a change every %d", u, k), b)
 		}
@@ -109,28 +128,17 @@ func adversarialInputs(r *rand.Rand, n int) []advInput {
 	}
 	// Tiny deflate streams back to back, and tiny zlib.
 	for _, s := range []string{"abc", "hello hello hello hello hello", "name,card\nann,4111\n", strings.Repeat("x", 300)} {
-		var d bytes.Buffer
-		for d.Len() < n {
-			d.Write(deflated(s))
-		}
-		add(fmt.Sprintf("deflate of %.10q back to back", s), d.Bytes()[:n])
-		d.Reset()
-		for d.Len() < n {
-			d.Write(zl(s))
-		}
-		add(fmt.Sprintf("zlib of %.10q back to back", s), d.Bytes()[:n])
+		add(fmt.Sprintf("deflate of %.10q back to back", s), repeatTo(deflated(s), n))
+		add(fmt.Sprintf("zlib of %.10q back to back", s), repeatTo(zl(s), n))
 	}
 	// Raw deflate starts, each a fixed block of text then empty stored
 	// blocks up to the next start: each start's stream runs to the end.
 	for _, gap := range []int{64, 512} {
-		var d bytes.Buffer
-		for d.Len() < n {
-			d.Write(nonFinalFixed("some text, then a start 0123456789abcdefghij"))
-			for k := 0; k < gap/5; k++ {
-				d.Write([]byte{0x00, 0x00, 0x00, 0xff, 0xff}) // an empty stored block
-			}
+		unit := nonFinalFixed("some text, then a start 0123456789abcdefghij")
+		for k := 0; k < gap/5; k++ {
+			unit = append(unit, 0x00, 0x00, 0x00, 0xff, 0xff) // an empty stored block
 		}
-		add(fmt.Sprintf("starts every %d bytes, empty blocks between", gap), d.Bytes()[:n])
+		add(fmt.Sprintf("starts every %d bytes, empty blocks between", gap), repeatTo(unit, n))
 	}
 	return in
 }

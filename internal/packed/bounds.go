@@ -78,6 +78,10 @@ const (
 	workSlack    = 64 << 10
 )
 
+// readerSetup is the work a decompressor's start counts: its tables
+// and state made or reset.
+const readerSetup = 64
+
 // maxInflations is how many inflations are remembered under one key.
 const maxInflations = 4
 

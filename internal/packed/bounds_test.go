@@ -32,9 +32,10 @@ func unpackWork(data []byte, limit int, visit func([]byte) bool) (workDone, erro
 // their offsets, too.
 func TestUnpackWorkBounded(t *testing.T) {
 	never := func([]byte) bool { return false }
+	units := newAdvUnits(rand.New(rand.NewPCG(3, 1)))
 	for _, n := range []int{4 << 10, 16 << 10} {
-		for _, in := range adversarialInputs(rand.New(rand.NewPCG(3, uint64(n))), n) {
-			const limit = 1 << 20
+		for _, in := range adversarialInputs(units, rand.New(rand.NewPCG(3, uint64(n))), n) {
+			const limit = 128 << 10
 			w, _ := unpackWork(in.data, limit, never)
 			if max := workPerByte*n + workSlack + workPerSpent*limit; w.work > max {
 				t.Errorf("%s, %d bytes: %d units of work, more than %d", in.family, n, w.work, max)

@@ -48,6 +48,7 @@ func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
 type unpacker struct {
 	budget int
 	fr     io.ReadCloser // reused by inflateAt
+	zr     io.ReadCloser // reused by zlibAt
 	// pdfDone: a PDF's streams were read, to the data's end.
 	pdfDone bool
 	visit   func([]byte) bool
@@ -119,11 +120,13 @@ func (u *unpacker) walk(data []byte, depth int) error {
 			if u.b.tried(u.tries, maxCandidates+i>>12); u.tries > maxCandidates+i>>12 {
 				return fmt.Errorf("%w: more than %d zlib headers", ErrOpaque, maxCandidates)
 			}
-			zr, err := zlib.NewReader(bytes.NewReader(b))
-			if err != nil {
+			if err := u.b.do(readerSetup); err != nil {
+				return err
+			}
+			if err := u.zlibAt(b); err != nil {
 				continue
 			}
-			r, name = zr, "zlib"
+			r, name = u.zr, "zlib"
 		}
 		if r == nil && !heads.at(data, i) && deflateStart(b, false) {
 			// Raw deflate at any offset (after a header of any length,
@@ -186,9 +189,9 @@ func (u *unpacker) walkEncoded(dec []byte, depth int) error {
 		u.done = true
 		return nil
 	}
-	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true, fr: u.fr, b: u.b}
+	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true, fr: u.fr, zr: u.zr, b: u.b}
 	err := sub.walk(dec, depth+1)
-	u.budget, u.done, u.tries, u.fr = sub.budget, sub.done, sub.tries, sub.fr
+	u.budget, u.done, u.tries, u.fr, u.zr = sub.budget, sub.done, sub.tries, sub.fr, sub.zr
 	return err
 }
 
@@ -253,6 +256,9 @@ func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
 	case u.b.repeatsToEnd(b):
 		return nil, nil
 	default:
+		if err := u.b.do(readerSetup); err != nil {
+			return nil, err
+		}
 		src := bytes.NewReader(b)
 		if u.fr == nil {
 			u.fr = flate.NewReader(src)
@@ -279,6 +285,20 @@ func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
 	}
 	u.charge(len(out))
 	return out, nil
+}
+
+// zlibAt readies u.zr to read the zlib stream b starts with (its header
+// read): a reader made once per Unpack, not one per header (a body of
+// zlib headers repeated made thousands).
+func (u *unpacker) zlibAt(b []byte) error {
+	if u.zr == nil {
+		zr, err := zlib.NewReader(bytes.NewReader(b))
+		if err == nil {
+			u.zr = zr
+		}
+		return err
+	}
+	return u.zr.(zlib.Resetter).Reset(bytes.NewReader(b), nil)
 }
 
 // zlibCheck reports whether b's first two bytes pass zlib's header check
