@@ -68,14 +68,14 @@ const recentLayers = 4
 // beyond.
 const (
 	prefixPerByte = 16
-	prefixSlack   = 256 << 10
+	prefixSlack   = 1 << 20
 )
 
 // Work per byte of data, per byte unpacked, and beyond both, allowed.
 const (
 	workPerByte  = 16
 	workPerSpent = 16
-	workSlack    = 64 << 10
+	workSlack    = 256 << 10
 )
 
 // readerSetup is the work a decompressor's start counts: its tables
