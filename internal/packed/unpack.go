@@ -22,9 +22,10 @@ import (
 // or hex of any of them in text — and hands what each unpacks to, and
 // what that holds in turn, to the search. Packed data it has no decoder
 // for (xz, zstd, lz4, 7z, rar, an encrypted or otherwise compressed zip
-// member, ...), more than limit bytes unpacked, deeper nesting, or an
-// encoded stream cut short is ErrOpaque: the caller cannot know what it
-// holds.
+// member, ...), more than limit bytes unpacked, deeper nesting, an
+// encoded stream cut short, or more work than the data's length and the
+// bytes unpacked allow (bounds.go) is ErrOpaque: the caller cannot know
+// what it holds.
 
 // ErrOpaque is wrapped by Unpack's errors: data holds packed data that
 // cannot be searched.
@@ -35,7 +36,12 @@ const maxDepth = 4
 
 // Unpack calls visit with what each packed stream in data unpacks to, at
 // every depth (data itself is not visited), until visit returns true.
-// It reads at most limit bytes unpacked in all; see ErrOpaque.
+// It reads at most limit bytes unpacked in all; see ErrOpaque. visit is a
+// search: it answers the same for the same bytes, and finds nothing in a
+// part of bytes it found nothing in (the same output again is not
+// visited again; outputs that start or end one visited, past a bound,
+// are not visited, and Unpack then ends in ErrOpaque unless visit finds
+// something elsewhere).
 func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
 	u := unpacker{budget: limit, visit: visit, b: newBounds(len(data))}
 	err := u.walk(data, 0)
