@@ -37,11 +37,10 @@ const maxDepth = 4
 // Unpack calls visit with what each packed stream in data unpacks to, at
 // every depth (data itself is not visited), until visit returns true.
 // It reads at most limit bytes unpacked in all; see ErrOpaque. visit is a
-// search: it answers the same for the same bytes, and finds nothing in a
-// part of bytes it found nothing in (the same output again is not
-// visited again; outputs that start or end one visited, past a bound,
-// are not visited, and Unpack then ends in ErrOpaque unless visit finds
-// something elsewhere).
+// search: it answers the same for the same bytes (the same output again,
+// in the same walk state, is not visited again). Outputs that start or
+// end one visited are, past a bound, not visited: Unpack then ends in
+// ErrOpaque unless visit finds something elsewhere.
 func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
 	u := unpacker{budget: limit, visit: visit, b: newBounds(len(data))}
 	err := u.walk(data, 0)
