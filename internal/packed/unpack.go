@@ -228,13 +228,13 @@ func (u *unpacker) walkStretch(b []byte, depth int) error {
 // (strict) it is opaque.
 func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
 	out, err := io.ReadAll(io.LimitReader(r, int64(u.budget)+1))
-	if err := u.b.do(len(out)); err != nil {
-		return nil, err
-	}
 	if u.over(len(out)) {
 		return nil, fmt.Errorf("%w: %s data unpacks to more than the bytes searched", ErrOpaque, name)
 	}
-	u.charge(len(out))
+	u.charge(len(out)) // before the work is counted, which it allows
+	if err := u.b.do(len(out)); err != nil {
+		return nil, err
+	}
 	if err != nil && u.strict {
 		return nil, fmt.Errorf("%w: encoded %s data cut short: %v", ErrOpaque, name, err)
 	}
@@ -249,7 +249,7 @@ func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
 // A start whose compressed bytes are those of one inflated before, going
 // on after them, inflates to the same output: it is not inflated again
 // (see bounds.go).
-func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
+func (u *unpacker) inflateAt(b []byte) (_ []byte, err error) {
 	e, err := u.b.remembered(b)
 	if err != nil {
 		return nil, err
@@ -272,9 +272,12 @@ func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
 		}
 		out, _ = io.ReadAll(io.LimitReader(u.fr, int64(u.budget)+1))
 		read := len(b) - src.Len()
-		if err := u.b.do(len(out) + read); err != nil {
-			return nil, err
-		}
+		// The work is counted once what it allows is charged.
+		defer func() {
+			if err == nil {
+				err = u.b.do(len(out) + read)
+			}
+		}()
 		if len(out) <= u.budget {
 			u.b.remember(b, read, out)
 		}
