@@ -116,7 +116,7 @@ func TestUnpackAgreesWithOld(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 5))
 	found, opaque, capped := 0, 0, 0
 	for n, data := range oracleInputs(r, secret, 300) {
-		for _, limit := range []int{64 << 10, 8 << 10, 2 << 10} {
+		for _, limit := range []int{24 << 10, 6 << 10, 2 << 10} {
 			finds := func(b []byte) bool { return bytes.Contains(b, []byte(secret)) }
 			oldHit, newHit := false, false
 			_, oerr := unpackOld(data, limit, func(b []byte) bool { oldHit = finds(b); return oldHit })
