@@ -163,7 +163,7 @@ func (u *unpacker) pdfDecode(dict, data []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(out) > u.budget {
+		if u.over(len(out)) {
 			return nil, fmt.Errorf("%w: a PDF stream decodes to more than the bytes searched", ErrOpaque)
 		}
 		if (string(f) == "/FlateDecode" || string(f) == "/Fl" || string(f) == "/LZWDecode" || string(f) == "/LZW") && params["Predictor"] > 1 {
@@ -172,7 +172,7 @@ func (u *unpacker) pdfDecode(dict, data []byte) ([]byte, error) {
 			}
 		}
 	}
-	u.budget -= len(out)
+	u.charge(len(out))
 	return out, nil
 }
 

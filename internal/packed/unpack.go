@@ -22,9 +22,10 @@ import (
 // or hex of any of them in text — and hands what each unpacks to, and
 // what that holds in turn, to the search. Packed data it has no decoder
 // for (xz, zstd, lz4, 7z, rar, an encrypted or otherwise compressed zip
-// member, ...), more than limit bytes unpacked, deeper nesting, or an
-// encoded stream cut short is ErrOpaque: the caller cannot know what it
-// holds.
+// member, ...), more than limit bytes unpacked, deeper nesting, an
+// encoded stream cut short, or more work than the data's length and the
+// bytes unpacked allow (bounds.go) is ErrOpaque: the caller cannot know
+// what it holds.
 
 // ErrOpaque is wrapped by Unpack's errors: data holds packed data that
 // cannot be searched.
@@ -35,15 +36,24 @@ const maxDepth = 4
 
 // Unpack calls visit with what each packed stream in data unpacks to, at
 // every depth (data itself is not visited), until visit returns true.
-// It reads at most limit bytes unpacked in all; see ErrOpaque.
+// It reads at most limit bytes unpacked in all; see ErrOpaque. visit is a
+// search: it answers the same for the same bytes (the same output again,
+// in the same walk state, is not visited again). Outputs that start or
+// end one visited are, past a bound, not visited: Unpack then ends in
+// ErrOpaque unless visit finds something elsewhere.
 func Unpack(data []byte, limit int, visit func(unpacked []byte) bool) error {
-	u := unpacker{budget: limit, visit: visit}
-	return u.walk(data, 0)
+	u := unpacker{budget: limit, visit: visit, b: newBounds(len(data))}
+	err := u.walk(data, 0)
+	if err == nil && !u.done {
+		err = u.b.pending
+	}
+	return err
 }
 
 type unpacker struct {
 	budget int
 	fr     io.ReadCloser // reused by inflateAt
+	zr     io.ReadCloser // reused by zlibAt
 	// pdfDone: a PDF's streams were read, to the data's end.
 	pdfDone bool
 	visit   func([]byte) bool
@@ -52,11 +62,18 @@ type unpacker struct {
 	// strict: what is read came from an encoded run, which may have been
 	// cut where the client reads on (see walkEncoded).
 	strict bool
+	// b bounds the work (bounds.go); nil in a test's copy of the walk
+	// as it was.
+	b *bounds
 }
 
 // walk searches data, at depth, for packed streams.
 func (u *unpacker) walk(data []byte, depth int) error {
+	if err := u.b.do(len(data)); err != nil {
+		return err
+	}
 	var heads printableHeads
+	runEnd := 0 // the end of the run of encoded characters the walk is in
 	for i := 0; i < len(data) && !u.done; i++ {
 		if i = heads.skip(data, i); i == len(data) {
 			break
@@ -104,14 +121,17 @@ func (u *unpacker) walk(data []byte, depth int) error {
 			return fmt.Errorf("%w: %s data", ErrOpaque, m)
 		}
 		if r == nil && zlibCandidate(b) && zlibCheck(b) {
-			if u.tries++; u.tries > maxCandidates+i>>12 {
+			u.tries++
+			if u.b.tried(u.tries, maxCandidates+i>>12); u.tries > maxCandidates+i>>12 {
 				return fmt.Errorf("%w: more than %d zlib headers", ErrOpaque, maxCandidates)
 			}
-			zr, err := zlib.NewReader(bytes.NewReader(b))
-			if err != nil {
+			if err := u.b.do(readerSetup); err != nil {
+				return err
+			}
+			if err := u.zlibAt(b); err != nil {
 				continue
 			}
-			r, name = zr, "zlib"
+			r, name = u.zr, "zlib"
 		}
 		if r == nil && !heads.at(data, i) && deflateStart(b, false) {
 			// Raw deflate at any offset (after a header of any length,
@@ -129,7 +149,10 @@ func (u *unpacker) walk(data []byte, depth int) error {
 		}
 		if r == nil && encodedChar(b[0]) && (i == 0 || !alnum(data[i-1])) {
 			stretch := i == 0 || !encodedChar(data[i-1])
-			if dec := decodeRun(b, stretch); dec != nil {
+			if runEnd <= i {
+				runEnd = i + encodedRunLen(b)
+			}
+			if dec := decodeWholeRun(data[i:runEnd], stretch); dec != nil {
 				if err := u.walkEncoded(dec, depth); err != nil {
 					return err
 				}
@@ -164,13 +187,16 @@ func (u *unpacker) walkEncoded(dec []byte, depth int) error {
 	if depth >= maxDepth {
 		return fmt.Errorf("%w: nested more than %d deep", ErrOpaque, maxDepth)
 	}
+	if err := u.b.do(len(dec)); err != nil {
+		return err
+	}
 	if u.visit(dec) {
 		u.done = true
 		return nil
 	}
-	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true, fr: u.fr}
+	sub := unpacker{budget: u.budget, visit: u.visit, tries: u.tries, strict: true, fr: u.fr, zr: u.zr, b: u.b}
 	err := sub.walk(dec, depth+1)
-	u.budget, u.done, u.tries, u.fr = sub.budget, sub.done, sub.tries, sub.fr
+	u.budget, u.done, u.tries, u.fr, u.zr = sub.budget, sub.done, sub.tries, sub.fr, sub.zr
 	return err
 }
 
@@ -182,10 +208,7 @@ const minStretch = 64
 // b starts with decodes to (base64, base64url or hex, whole), when it is
 // at least minStretch long.
 func (u *unpacker) walkStretch(b []byte, depth int) error {
-	n := 0
-	for n < len(b) && encodedChar(b[n]) {
-		n++
-	}
+	n := encodedRunLen(b)
 	if n < minStretch {
 		return nil
 	}
@@ -200,27 +223,18 @@ func (u *unpacker) walkStretch(b []byte, depth int) error {
 	return nil
 }
 
-// layer visits what a stream unpacked to and searches it in turn.
-func (u *unpacker) layer(out []byte, depth int) error {
-	if depth >= maxDepth {
-		return fmt.Errorf("%w: nested more than %d deep", ErrOpaque, maxDepth)
-	}
-	if u.visit(out) {
-		u.done = true
-		return nil
-	}
-	return u.walk(out, depth+1)
-}
-
 // read unpacks r within the budget. A stream cut short or corrupt
 // yields what it held before, as it does to a client; in an encoded run
 // (strict) it is opaque.
 func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
 	out, err := io.ReadAll(io.LimitReader(r, int64(u.budget)+1))
-	if len(out) > u.budget {
+	if u.over(len(out)) {
 		return nil, fmt.Errorf("%w: %s data unpacks to more than the bytes searched", ErrOpaque, name)
 	}
-	u.budget -= len(out)
+	u.charge(len(out)) // before the work is counted, which it allows
+	if err := u.b.do(len(out)); err != nil {
+		return nil, err
+	}
 	if err != nil && u.strict {
 		return nil, fmt.Errorf("%w: encoded %s data cut short: %v", ErrOpaque, name, err)
 	}
@@ -231,21 +245,68 @@ func (u *unpacker) read(r io.Reader, name string) ([]byte, error) {
 // deflateStart) within the budget: what it inflates to, or nil when that
 // is less than a value (bytes that only looked like a stream's start).
 // A stream read to its end or not, what it held is what a client reads.
-func (u *unpacker) inflateAt(b []byte) ([]byte, error) {
-	if u.fr == nil {
-		u.fr = flate.NewReader(bytes.NewReader(b))
-	} else if err := u.fr.(flate.Resetter).Reset(bytes.NewReader(b), nil); err != nil {
-		return nil, nil
+//
+// A start whose compressed bytes are those of one inflated before, going
+// on after them, inflates to the same output: it is not inflated again
+// (see bounds.go).
+func (u *unpacker) inflateAt(b []byte) (_ []byte, err error) {
+	e, err := u.b.remembered(b)
+	if err != nil {
+		return nil, err
 	}
-	out, _ := io.ReadAll(io.LimitReader(u.fr, int64(u.budget)+1))
-	if len(out) > u.budget {
+	var out []byte
+	switch {
+	case e != nil:
+		out = e.out
+	case u.b.repeatsToEnd(b):
+		return nil, nil
+	default:
+		if err := u.b.do(readerSetup); err != nil {
+			return nil, err
+		}
+		src := bytes.NewReader(b)
+		if u.fr == nil {
+			u.fr = flate.NewReader(src)
+		} else if err := u.fr.(flate.Resetter).Reset(src, nil); err != nil {
+			return nil, nil
+		}
+		out, _ = io.ReadAll(io.LimitReader(u.fr, int64(u.budget)+1))
+		read := len(b) - src.Len()
+		// The work is counted once what it allows is charged.
+		defer func() {
+			if err == nil {
+				err = u.b.do(len(out) + read)
+			}
+		}()
+		if len(out) <= u.budget {
+			u.b.remember(b, read, out)
+		}
+		if read == len(b) {
+			u.b.readToEnd(b)
+		}
+	}
+	if u.over(len(out)) {
 		return nil, fmt.Errorf("%w: raw deflate data unpacks to more than the bytes searched", ErrOpaque)
 	}
 	if len(out) < minInflated {
 		return nil, nil
 	}
-	u.budget -= len(out)
+	u.charge(len(out))
 	return out, nil
+}
+
+// zlibAt readies u.zr to read the zlib stream b starts with (its header
+// read): a reader made once per Unpack, not one per header (a body of
+// zlib headers repeated made thousands).
+func (u *unpacker) zlibAt(b []byte) error {
+	if u.zr == nil {
+		zr, err := zlib.NewReader(bytes.NewReader(b))
+		if err == nil {
+			u.zr = zr
+		}
+		return err
+	}
+	return u.zr.(zlib.Resetter).Reset(bytes.NewReader(b), nil)
 }
 
 // zlibCheck reports whether b's first two bytes pass zlib's header check
@@ -282,14 +343,17 @@ func zipMember(b []byte) (io.Reader, error) {
 // starts a stretch of encoded characters, whole): the whole run, in the
 // encoding that judged it. nil otherwise.
 func decodeRun(b []byte, whole bool) []byte {
-	n := 0
-	for n < len(b) && encodedChar(b[n]) {
-		n++
-	}
+	return decodeWholeRun(b[:encodedRunLen(b)], whole)
+}
+
+// decodeWholeRun is decodeRun of run, a whole run of encoded characters
+// (the walk, at each offset of a run, knows where the run ends: reading
+// it again from each offset took a time quadratic in its length).
+func decodeWholeRun(run []byte, whole bool) []byte {
+	n := len(run)
 	if n < minEncoded {
 		return nil
 	}
-	run := b[:n]
 	var dec [encodedPrefix]byte
 	head := run[:min(n, encodedPrefix)]
 	for i := range 3 {
@@ -318,6 +382,15 @@ func decodeRun(b []byte, whole bool) []byte {
 		}
 	}
 	return nil
+}
+
+// encodedRunLen is how many encoded characters b starts with.
+func encodedRunLen(b []byte) int {
+	n := 0
+	for n < len(b) && encodedChar(b[n]) {
+		n++
+	}
+	return n
 }
 
 // minRawRun is the shortest run judged as raw deflate: shorter ones are

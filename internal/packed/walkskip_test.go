@@ -32,15 +32,6 @@ func actsAt(data []byte, i int) bool {
 		encodedChar(b[0]) && (i == 0 || !alnum(data[i-1])) && (decodeRun(b, true) != nil || encodedRunLen(b) >= minStretch)
 }
 
-// encodedRunLen is how many encoded characters b starts with.
-func encodedRunLen(b []byte) int {
-	n := 0
-	for n < len(b) && encodedChar(b[n]) {
-		n++
-	}
-	return n
-}
-
 // walkEvery is walk as it was before skip: every offset tested. What it
 // finds is searched with walk (the same, by induction on depth, when
 // walk agrees with it at depth 0 on every input).
@@ -242,7 +233,7 @@ func TestWalkSkipsOnlyIdleOffsets(t *testing.T) {
 
 // unpackTrace is what Unpack visits, and its error.
 func unpackTrace(data []byte, every bool) (visits []string, err error) {
-	u := unpacker{budget: 1 << 20, visit: func(b []byte) bool {
+	u := unpacker{budget: 1 << 20, b: newBounds(len(data)), visit: func(b []byte) bool {
 		visits = append(visits, string(b))
 		return bytes.Contains(b, []byte("nothing-matches-this"))
 	}}
