@@ -117,11 +117,11 @@ type inflation struct {
 }
 
 // layerKey names a layer: what a walk of its output does depends on the
-// output, the depth, whether it is strict and whether a PDF was read.
+// output, the depth and whether it is strict.
 type layerKey struct {
-	hash          uint64
-	n, depth      int
-	strict, pdfed bool
+	hash     uint64
+	n, depth int
+	strict   bool
 }
 
 // A layerMemo is what a layer's walk did, for a replay: nothing found,
@@ -232,7 +232,7 @@ func (b *bounds) repeatsToEnd(s []byte) bool {
 
 // key names the layer of out at depth in u's walk.
 func (u *unpacker) key(out []byte, depth int) layerKey {
-	return layerKey{hash: maphash.Bytes(u.b.seed, out), n: len(out), depth: depth, strict: u.strict, pdfed: u.pdfDone}
+	return layerKey{hash: maphash.Bytes(u.b.seed, out), n: len(out), depth: depth, strict: u.strict}
 }
 
 // replay charges what the remembered layer m charged, and fails where
@@ -303,7 +303,7 @@ func (u *unpacker) visitAndWalk(out []byte, depth int, k layerKey) error {
 	b.frames = append(b.frames, f)
 	err := u.walk(out, depth+1)
 	b.frames = b.frames[:len(b.frames)-1]
-	if err == nil && !u.done && u.pdfDone == k.pdfed {
+	if err == nil && !u.done {
 		b.layers[k] = &layerMemo{out: out, spent: b.spent - f.spent0, tries: u.tries - f.tries0, peak: f.peak, slack: f.slack}
 	}
 	return err

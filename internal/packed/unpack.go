@@ -54,11 +54,9 @@ type unpacker struct {
 	budget int
 	fr     io.ReadCloser // reused by inflateAt
 	zr     io.ReadCloser // reused by zlibAt
-	// pdfDone: a PDF's streams were read, to the data's end.
-	pdfDone bool
-	visit   func([]byte) bool
-	done    bool
-	tries   int
+	visit  func([]byte) bool
+	done   bool
+	tries  int
 	// strict: what is read came from an encoded run, which may have been
 	// cut where the client reads on (see walkEncoded).
 	strict bool
@@ -74,6 +72,10 @@ func (u *unpacker) walk(data []byte, depth int) error {
 	}
 	var heads printableHeads
 	runEnd := 0 // the end of the run of encoded characters the walk is in
+	// pdfDone: a PDF's streams in data were read, from its first header
+	// to data's end. Another PDF in what a layer unpacks to is other
+	// bytes: its own walk reads its streams.
+	pdfDone := false
 	for i := 0; i < len(data) && !u.done; i++ {
 		if i = heads.skip(data, i); i == len(data) {
 			break
@@ -104,10 +106,10 @@ func (u *unpacker) walk(data []byte, depth int) error {
 			}
 			r, name = zr, m
 		case "PDF":
-			if u.pdfDone {
+			if pdfDone {
 				continue // its streams were read from the first header
 			}
-			u.pdfDone = true
+			pdfDone = true
 			err := u.pdfStreams(b, func(out []byte) error { return u.layer(out, depth) })
 			if err != nil {
 				return err
@@ -398,16 +400,35 @@ func encodedRunLen(b []byte) int {
 const minRawRun = 32
 
 // decodeAll decodes run whole: as hex (0), base64 (1) or base64url (2),
-// the prefix in whole units.
+// the prefix in whole units, and for base64 the two or three characters
+// of a last unit after them: the run ends where its padding ('=', not an
+// encoded character) starts, or unpadded. Without them the last bytes of
+// every padded base64 went unread: its packed data was cut short.
 func decodeAll(enc int, run []byte) []byte {
 	dst := make([]byte, len(run))
 	switch enc {
 	case 0:
 		return decodeHex(dst, run)
 	case 1:
-		return decodeBase64(base64.StdEncoding, dst, run)
+		return decodeBase64Tail(base64.StdEncoding, base64.RawStdEncoding, dst, run)
 	}
-	return decodeBase64(base64.URLEncoding, dst, run)
+	return decodeBase64Tail(base64.URLEncoding, base64.RawURLEncoding, dst, run)
+}
+
+// decodeBase64Tail is decodeBase64 of run's whole units, followed by its
+// last two or three characters decoded (raw, without padding) when the
+// units decoded.
+func decodeBase64Tail(enc, raw *base64.Encoding, dst, run []byte) []byte {
+	d := decodeBase64(enc, dst, run)
+	whole := len(run) &^ 3
+	if d == nil || len(d) != whole/4*3 || len(run)-whole < 2 {
+		return d
+	}
+	m, err := raw.Decode(dst[len(d):], run[whole:])
+	if err != nil {
+		return d
+	}
+	return dst[:len(d)+m]
 }
 
 // printableHeads answers printableHead for every offset of one buffer in

@@ -21,6 +21,9 @@ type oldUnpacker struct {
 	// work counts what was done: bytes inflated or read unpacked,
 	// compressed bytes consumed by raw deflate, bytes visited, bytes walked.
 	inflated, consumed, visited, walked int
+	// pdfDone: a PDF's streams were read (in any layer, as it was: a PDF
+	// in a later layer went unread).
+	pdfDone bool
 }
 
 // unpackOld is Unpack as it was.

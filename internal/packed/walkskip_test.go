@@ -36,6 +36,7 @@ func actsAt(data []byte, i int) bool {
 // finds is searched with walk (the same, by induction on depth, when
 // walk agrees with it at depth 0 on every input).
 func (u *unpacker) walkEvery(data []byte, depth int) error {
+	pdfDone := false
 	var heads printableHeads
 	for i := 0; i < len(data) && !u.done; i++ {
 		b := data[i:]
@@ -64,10 +65,10 @@ func (u *unpacker) walkEvery(data []byte, depth int) error {
 			}
 			r, name = zr, m
 		case "PDF":
-			if u.pdfDone {
+			if pdfDone {
 				continue
 			}
-			u.pdfDone = true
+			pdfDone = true
 			err := u.pdfStreams(b, func(out []byte) error { return u.layer(out, depth) })
 			if err != nil {
 				return err
