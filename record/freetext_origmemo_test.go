@@ -102,7 +102,7 @@ func TestOriginalsMemoMatchesOracle(t *testing.T) {
 			memo := memos.get(orig.SessionID, gate.EventDecision)
 			before := slices.Clone(memo.originals)
 			g1 := gaps
-			got, err := r.freeTextAsItCame(&orig, &e, b, &g1, originals, memo)
+			got, err := r.freeTextAsItCame(nil, &orig, &e, b, &g1, originals, memo)
 			memo.unlock()
 			if err != nil {
 				t.Fatal(err)
@@ -149,7 +149,7 @@ func TestOriginalsMemoReusesFinds(t *testing.T) {
 			t.Fatal(err)
 		}
 		memo := memos.get("s-1", gate.EventDecision)
-		found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals, memo)
+		found, err := r.freeTextAsItCame(nil, &orig, &e, b, &gaps, originals, memo)
 		memo.unlock()
 		if err != nil {
 			t.Fatal(err)

@@ -64,7 +64,7 @@ func TestFreeTextOfRewrittenEventsAsItCame(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals, nil)
+		found, err := r.freeTextAsItCame(nil, &orig, &e, b, &gaps, originals, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"hash"
 	"slices"
@@ -75,17 +76,28 @@ func (r *redactor) mac(secret string) string {
 // body returns the stored JSON of e. It fails rather than store a secret raw.
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets, originals []string
-	orig := e // e's request is replaced by a copy where secretValues rewrites it
+	var slab *strSlab // of the small slices of a request's redaction
+	orig := e         // e's request is replaced by a copy where secretValues rewrites it
 	if e.Request != nil && mayHoldSecrets(e.Request) {
-		req := *e.Request
+		// The request's copy, its HTTP part's and the slab in one
+		// allocation.
+		rc := new(requestCopy)
+		rc.req = *e.Request
+		req := &rc.req
+		var hc *gate.HTTP
+		if req.HTTP != nil {
+			hc = &rc.http
+		}
+		rc.slab.s = rc.strs[:0]
+		slab = &rc.slab
 		var named []string
-		named, originals, _ = r.secretValues(&req, r.sessions.get(e.SessionID))
+		named, originals, _ = r.secretValuesInto(req, r.sessions.get(e.SessionID), slab, hc)
 		if len(req.Secrets) == 0 {
 			secrets = cleanSecrets(named) // named is this call's own: no copy
 		} else {
 			secrets = cleanSecrets(append(append(secrets, req.Secrets...), named...))
 		}
-		e.Request = &req
+		e.Request = req
 	}
 	// What the session's last event of the kind left (see scanMemo):
 	// its identity's JSON and its clean pieces.
@@ -104,7 +116,7 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	// searched for in the event as it came, not in its rewritten form: a
 	// named secret replaced first can cut the start of a free-text shape (a
 	// PEM header) and leave its body unrecognised.
-	found, err := r.freeTextAsItCame(&orig, &e, b, &gaps, originals, memo)
+	found, err := r.freeTextAsItCame(slab.room(4), &orig, &e, b, &gaps, originals, memo)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +165,16 @@ func (r *redactor) body(e gate.Event) ([]byte, error) {
 	return out, nil
 }
 
+// requestCopy is the copy body makes of a request it redacts, with room
+// for the copy of its HTTP part and the slab of the redaction's small
+// slices (none of which outlives the event's body).
+type requestCopy struct {
+	req  gate.Request
+	http gate.HTTP
+	slab strSlab
+	strs [strSlabSize]string
+}
+
 // bodyDone is what body does when it returns: it releases memo (nil:
 // nothing) and, when the event ended its session, forgets the session's
 // scan memory and secrets.
@@ -175,6 +197,11 @@ func (r *redactor) freeTextSecrets(e *gate.Event, b []byte, gaps [][2]int) []str
 // freeTextPieces is freeTextSecrets with m, the scan memory of e's
 // session and kind (nil: none; see scanMemo).
 func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *scanMemo) []string {
+	return r.freeTextPiecesTo(nil, e, b, gaps, m)
+}
+
+// freeTextPiecesTo is freeTextPieces appending to found.
+func (r *redactor) freeTextPiecesTo(found []string, e *gate.Event, b []byte, gaps [][2]int, m *scanMemo) []string {
 	ps := newPieceScan(m)
 	var payload, data []byte
 	if e.Request != nil {
@@ -184,7 +211,6 @@ func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *sca
 		data = e.Output.Data
 	}
 	json := freeText{names: r.names, filter: r.nameFilter, json: true}
-	var found []string
 	from := 0
 	for _, g := range gaps {
 		if t := b[from:g[0]]; !ps.known(t, false) {
@@ -219,12 +245,13 @@ func (r *redactor) freeTextPieces(e *gate.Event, b []byte, gaps [][2]int, m *sca
 // line was rewritten in part (named query parameters: around a MAC put in
 // a string, the search could find what orig does not hold).
 //
-// memo is the scan memory of orig's session and kind (nil: none).
-func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGaps, originals []string, memo *scanMemo) ([]string, error) {
+// memo is the scan memory of orig's session and kind (nil: none). What is
+// found is appended to found.
+func (r *redactor) freeTextAsItCame(found []string, orig, e *gate.Event, b []byte, gaps *textGaps, originals []string, memo *scanMemo) ([]string, error) {
 	// An event whose request was not rewritten (e.Request is orig's) is
 	// orig: b is orig's JSON, searched as it is.
 	if e.Request == orig.Request {
-		return r.freeTextPieces(orig, b, gaps.list(), memo), nil
+		return r.freeTextPiecesTo(found, orig, b, gaps.list(), memo), nil
 	}
 	sp := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(sp)
@@ -234,9 +261,9 @@ func (r *redactor) freeTextAsItCame(orig, e *gate.Event, b []byte, gaps *textGap
 			return nil, err
 		}
 		*sp = ob // found secrets are copies: the buffer is free once they are
-		return r.freeTextPieces(orig, ob, gaps.list(), memo), nil
+		return r.freeTextPiecesTo(found, orig, ob, gaps.list(), memo), nil
 	}
-	found := r.freeTextPieces(orig, b, gaps.list(), memo)
+	found = r.freeTextPiecesTo(found, orig, b, gaps.list(), memo)
 	json := freeText{names: r.names, filter: r.nameFilter, json: true}
 	q := *sp
 	for i, v := range originals {
@@ -279,8 +306,16 @@ func (r *redactor) eventReplacer(session string, secrets []string) (*secretRepla
 	if len(secrets) == 0 {
 		return prev, nil
 	}
-	if _, err := r.sessions.remember(r, session, secrets); err != nil {
+	// The usual event holds the secrets its session's earlier ones did:
+	// one look tells remember that it has nothing to add (when the
+	// session's replacer is still prev) and merge that it would return
+	// prev.
+	known := prev.hasAll(secrets)
+	if _, err := r.sessions.rememberKnown(r, session, secrets, prev, known); err != nil {
 		return nil, err
+	}
+	if known {
+		return prev, nil
 	}
 	return r.merge(prev, secrets), nil
 }
@@ -391,12 +426,13 @@ func secretSurvives(b []byte, rep *secretReplacer) bool {
 	if len(b) == 0 {
 		return false
 	}
-	if !bytes.Contains(b, []byte(SecretPrefix)) {
+	i := bytes.Index(b, []byte(SecretPrefix))
+	if i < 0 {
 		at, _ := findBytes(rep.m, b, 0, false)
 		return at >= 0
 	}
 	sp := stripPool.Get().(*[]byte)
-	rest := stripMACs((*sp)[:0], b)
+	rest := stripMACsAt((*sp)[:0], b, i) // the search for a MAC goes on from i
 	at, _ := findBytes(rep.m, rest, 0, false)
 	*sp = rest
 	stripPool.Put(sp)
@@ -413,23 +449,44 @@ var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 // stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
 // lower-case hex digits), as macToken.ReplaceAll(b, nil) would.
 func stripMACs(dst, b []byte) []byte {
+	return stripMACsAt(dst, b, bytes.Index(b, []byte(SecretPrefix)))
+}
+
+// stripMACsAt is stripMACs given i, the index of SecretPrefix's first
+// occurrence in b (-1: none).
+func stripMACsAt(dst, b []byte, i int) []byte {
 	const n = len(SecretPrefix) + 64
-	for {
-		i := bytes.Index(b, []byte(SecretPrefix))
-		if i < 0 {
-			return append(dst, b...)
-		}
+	for i >= 0 {
 		if i+n <= len(b) && isLowerHex(b[i+len(SecretPrefix):i+n]) {
 			dst = append(dst, b[:i]...)
 			b = b[i+n:]
-			continue
+		} else {
+			dst = append(dst, b[:i+1]...)
+			b = b[i+1:]
 		}
-		dst = append(dst, b[:i+1]...)
-		b = b[i+1:]
+		i = bytes.Index(b, []byte(SecretPrefix))
 	}
+	return append(dst, b...)
 }
 
+// isLowerHex reports whether b is all lower-case hex digits, eight bytes
+// at a time: in a word of bytes below 0x80, adding 0x50 to a byte sets its
+// top bit when it is '0' (0x30) or above and adding 0x46 when it is past
+// '9' (0x39), without a carry into the next byte; 0x1f and 0x19 do the
+// same for 'a' (0x61) to 'f' (0x66).
 func isLowerHex(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; len(b) >= 8; b = b[8:] {
+		w := binary.LittleEndian.Uint64(b)
+		if w&highs != 0 {
+			return false
+		}
+		digit := (w + 0x50*ones) &^ (w + 0x46*ones)
+		letter := (w + 0x1f*ones) &^ (w + 0x19*ones)
+		if (digit|letter)&highs != highs {
+			return false
+		}
+	}
 	for _, c := range b {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false

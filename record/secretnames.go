@@ -57,6 +57,13 @@ func mayHoldSecrets(req *gate.Request) bool {
 // a value it holds keeps its MAC and needs no forms computed again (they
 // are remembered with it).
 func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found, originals []string, rewrote bool) {
+	return r.secretValuesInto(req, known, nil, nil)
+}
+
+// secretValuesInto is secretValues taking its small slices from slab
+// (nil: each allocated) and writing the copy of req's HTTP part it
+// rewrites into hc (nil: a new one).
+func (r *redactor) secretValuesInto(req *gate.Request, known *secretReplacer, slab *strSlab, hc *gate.HTTP) (found, originals []string, rewrote bool) {
 	command, payload := req.Command, req.Payload
 	defer func() { rewrote = rewrote || req.Command != command || !bytes.Equal(req.Payload, payload) }()
 	// Every value found by name is replaced where it stands. Those of 8
@@ -70,6 +77,9 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		_, tok, spaced := strings.Cut(v, " ")
 		tok = strings.TrimSpace(tok)
 		spaced = spaced && len(tok) >= 8
+		if found == nil {
+			found = slab.room(6) // a value, its two escapes, its token, and room for two
+		}
 		if known.has(v) && (!spaced || known.has(tok)) {
 			found = append(found, v) // its forms are remembered with it
 			return
@@ -80,6 +90,9 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		}
 	}
 	mac := func(v string) string {
+		if originals == nil {
+			originals = slab.room(2)
+		}
 		originals = append(originals, v)
 		if m, ok := known.macOf(v); ok {
 			return m
@@ -97,7 +110,11 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 		return mac(v)
 	}
 	if h := req.HTTP; h != nil {
-		c := *h
+		c := hc
+		if c == nil {
+			c = new(gate.HTTP)
+		}
+		*c = *h
 		if len(h.Headers) > 0 && r.anySecretHeader(h.Headers) {
 			c.Headers = make(map[string][]string, len(h.Headers))
 			for name, vals := range h.Headers {
@@ -106,7 +123,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 					c.Headers[name] = vals
 					continue
 				}
-				red := make([]string, len(vals))
+				red := slab.take(len(vals))
 				for i, v := range vals {
 					if always || len(v) >= 8 {
 						chase(v)
@@ -124,7 +141,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 					c.Query[name] = vals
 					continue
 				}
-				red := make([]string, len(vals))
+				red := slab.take(len(vals))
 				for i, v := range vals {
 					red[i] = add(v)
 				}
@@ -135,7 +152,7 @@ func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found
 			c.Body = r.redactNamed(h.Body, false, add)
 			rewrote = true // a nil map or slice in it is made empty
 		}
-		req.HTTP = &c
+		req.HTTP = c
 		n := len(originals) // parts of the command line: not values of their own
 		req.Command = r.redactCommandQuery(req.Command, add)
 		originals = originals[:n]

@@ -51,10 +51,17 @@ func (ss *sessionSecrets) get(session string) *secretReplacer {
 // remember adds secrets (their forms of minRemembered bytes or more) to
 // session's memory and returns the session's replacer.
 func (ss *sessionSecrets) remember(r *redactor, session string, secrets []string) (*secretReplacer, error) {
+	return ss.rememberKnown(r, session, secrets, nil, false)
+}
+
+// rememberKnown is remember given prev, a replacer the session had, and
+// known, whether prev holds every one of secrets (then, while prev is
+// still the session's, there is nothing to add).
+func (ss *sessionSecrets) rememberKnown(r *redactor, session string, secrets []string, prev *secretReplacer, known bool) (*secretReplacer, error) {
 	// A secret is remembered with all its forms at once: one already known
 	// needs no forms computed (the usual case, the same header on every
 	// request of a session).
-	if old := ss.get(session); old != nil && old.knowsAll(secrets) {
+	if old := ss.get(session); old != nil && (known && old == prev || old.knowsAll(secrets)) {
 		return old, nil
 	}
 	forms := rememberedForms(secrets)
@@ -227,6 +234,20 @@ func (sr *secretReplacer) macOf(s string) (string, bool) {
 		return sr.macs[sr.m.secret[id]], true
 	}
 	return "", false
+}
+
+// hasAll reports whether every one of secrets is one of sr's (nil:
+// none is): then merge(sr, secrets) is sr.
+func (sr *secretReplacer) hasAll(secrets []string) bool {
+	if sr == nil {
+		return false
+	}
+	for _, s := range secrets {
+		if !sr.has(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // knowsAll reports whether every secret that would be remembered (one of
