@@ -652,14 +652,8 @@ func probeHit(t []byte, s, e int, m uint8) bool {
 				return true
 			}
 		}
-		j := e
-		for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {
-			if t[j] >= 0x80 || j-e >= maxCodeGap {
-				return false
-			}
-			j++
-		}
-		if j == len(t) {
+		j := nextCodeWord(t, e)
+		if j < 0 {
 			return false
 		}
 		s, m = j, 0
@@ -670,6 +664,23 @@ func probeHit(t []byte, s, e int, m uint8) bool {
 	return false
 }
 
+// nextCodeWord returns where the word after the one ending at e starts,
+// as probeHit reads a gap between codes: -1 when the gap holds a byte
+// above ASCII, is maxCodeGap long or more, or runs to the end of t.
+func nextCodeWord(t []byte, e int) int {
+	j := e
+	for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {
+		if t[j] >= 0x80 || j-e >= maxCodeGap {
+			return -1
+		}
+		j++
+	}
+	if j == len(t) {
+		return -1
+	}
+	return j
+}
+
 // nextMayBeCode is the quick test of probeHit, which reads the word
 // t[s:e] and the next before it can find two codes (its first round never
 // reports a hit): false when the bytes after e do not lead to a next word
@@ -677,14 +688,8 @@ func probeHit(t []byte, s, e int, m uint8) bool {
 // spelled digit nor a call's word, where probeHit fails whatever t[s:e]
 // is.
 func nextMayBeCode(t []byte, e int) bool {
-	j := e
-	for j < len(t) && codeByte[t[j]]&cbAlnum == 0 {
-		if t[j] >= 0x80 || j-e >= maxCodeGap {
-			return false
-		}
-		j++
-	}
-	if j == len(t) {
+	j := nextCodeWord(t, e)
+	if j < 0 {
 		return false
 	}
 	m, k := uint8(0), j
