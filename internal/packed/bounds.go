@@ -39,7 +39,8 @@ type bounds struct {
 	work, allow, spent int
 	// frames are the layers being walked, innermost last.
 	frames []*frame
-	seed   maphash.Seed
+	seed   maphash.Seed // see hashSeed
+	seeded bool
 	// inflations are remembered inflations by their first 8 bytes.
 	inflations map[uint64][]*inflation
 	layers     map[layerKey]*layerMemo
@@ -85,10 +86,19 @@ const readerSetup = 64
 // maxInflations is how many inflations are remembered under one key.
 const maxInflations = 4
 
+// newBounds returns the bounds of a walk of n bytes. Its memories (the
+// maps and the hash seed) are made when first written: most data holds
+// nothing packed, and a search of it made them for nothing.
 func newBounds(n int) *bounds {
-	return &bounds{allow: workPerByte*n + workSlack, seed: maphash.MakeSeed(),
-		inflations: map[uint64][]*inflation{}, layers: map[layerKey]*layerMemo{},
-		recent: map[layerKey][recentLayers][]byte{}, prefixAllow: prefixPerByte*n + prefixSlack}
+	return &bounds{allow: workPerByte*n + workSlack, prefixAllow: prefixPerByte*n + prefixSlack}
+}
+
+// hashSeed returns the seed of the layers' hashes, made on first use.
+func (b *bounds) hashSeed() maphash.Seed {
+	if !b.seeded {
+		b.seed, b.seeded = maphash.MakeSeed(), true
+	}
+	return b.seed
 }
 
 // do counts n units of work: ErrOpaque past the bound.
@@ -202,6 +212,9 @@ func (b *bounds) remember(s []byte, read int, out []byte) {
 	if len(l) == maxInflations {
 		l = l[1:]
 	}
+	if b.inflations == nil {
+		b.inflations = map[uint64][]*inflation{}
+	}
 	b.inflations[k] = append(l, &inflation{in: s[:read], out: out})
 }
 
@@ -232,7 +245,7 @@ func (b *bounds) repeatsToEnd(s []byte) bool {
 
 // key names the layer of out at depth in u's walk.
 func (u *unpacker) key(out []byte, depth int) layerKey {
-	return layerKey{hash: maphash.Bytes(u.b.seed, out), n: len(out), depth: depth, strict: u.strict}
+	return layerKey{hash: maphash.Bytes(u.b.hashSeed(), out), n: len(out), depth: depth, strict: u.strict}
 }
 
 // replay charges what the remembered layer m charged, and fails where
@@ -304,6 +317,9 @@ func (u *unpacker) visitAndWalk(out []byte, depth int, k layerKey) error {
 	err := u.walk(out, depth+1)
 	b.frames = b.frames[:len(b.frames)-1]
 	if err == nil && !u.done {
+		if b.layers == nil {
+			b.layers = map[layerKey]*layerMemo{}
+		}
 		b.layers[k] = &layerMemo{out: out, spent: b.spent - f.spent0, tries: u.tries - f.tries0, peak: f.peak, slack: f.slack}
 	}
 	return err
@@ -325,6 +341,9 @@ func (b *bounds) partOfRecent(k layerKey, out []byte) bool {
 	}
 	copy(r[1:], r[:recentLayers-1])
 	r[0] = out
+	if b.recent == nil {
+		b.recent = map[layerKey][recentLayers][]byte{}
+	}
 	b.recent[k] = r
 	return found
 }
