@@ -1,5 +1,10 @@
 package httpgate
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // maxNesting is encoding/json's bound on nested arrays and objects: a text
 // that opens more at once is not valid to json.Valid.
 const maxNesting = 10000
@@ -103,6 +108,9 @@ func jsonKeyEnd(doc []byte, i int) int {
 	if i = jsonStringEnd(doc, i); i < 0 {
 		return -1
 	}
+	if i < len(doc) && doc[i] == ':' { // nearly always: no space before it
+		return i + 1
+	}
 	if i = skipJSONSpace(doc, i); i >= len(doc) || doc[i] != ':' {
 		return -1
 	}
@@ -118,16 +126,49 @@ var plainStringByte = func() (t [256]bool) {
 	return t
 }()
 
+// lows has 0x01 in each byte of a word (eight bytes, the first the
+// lowest).
+const lows = 0x0101010101010101
+
+// nonZeroBytes returns w with 0x80 set in each byte that is not zero in w
+// (other bits set as they fall): exact, as a carry from one byte never
+// reaches the next.
+func nonZeroBytes(w uint64) uint64 {
+	const sevens = 0x7f * lows
+	return w&sevens + sevens | w
+}
+
+// stringStops returns w, eight bytes of a JSON string, with 0x80 in each
+// byte that is not plain (plainStringByte: a quote, a backslash or a
+// control character) and 0 in every other.
+func stringStops(w uint64) uint64 {
+	quote := nonZeroBytes(w ^ '"'*lows)
+	backslash := nonZeroBytes(w ^ '\\'*lows)
+	control := nonZeroBytes(w & (0xe0 * lows)) // a byte below 0x20 has none of 0xe0's bits
+	return ^(quote & backslash & control) & (0x80 * lows)
+}
+
 // jsonStringEnd returns the index after the string whose opening quote is
 // doc[i], or -1 when it is not a valid string.
 func jsonStringEnd(doc []byte, i int) int {
 	j := i + 1
 	for {
-		for j < len(doc) && plainStringByte[doc[j]] {
-			j++
-		}
-		if j >= len(doc) {
-			return -1
+		// j moves to the first byte that is not plain: eight bytes at
+		// a time while eight are left, then byte by byte.
+		if j+8 <= len(doc) {
+			m := stringStops(binary.LittleEndian.Uint64(doc[j:]))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		} else {
+			for j < len(doc) && plainStringByte[doc[j]] {
+				j++
+			}
+			if j >= len(doc) {
+				return -1
+			}
 		}
 		switch doc[j] {
 		case '"':
