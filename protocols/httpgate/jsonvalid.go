@@ -25,6 +25,8 @@ func validJSON(doc []byte) bool {
 			return false
 		}
 		switch c := doc[i]; {
+		case c == '"':
+			i = jsonStringEnd(doc, i)
 		case c == '{' || c == '[':
 			if len(open) == maxNesting {
 				return false
@@ -42,8 +44,6 @@ func validJSON(doc []byte) bool {
 				}
 			}
 			continue // to the container's first value
-		case c == '"':
-			i = jsonStringEnd(doc, i)
 		case c == '-' || '0' <= c && c <= '9':
 			i = jsonNumberEnd(doc, i)
 		case c == 't':
@@ -208,7 +208,10 @@ func jsonNumberEnd(doc []byte, i int) int {
 	default:
 		return -1
 	}
-	if i < len(doc) && doc[i] == '.' {
+	if i >= len(doc) || doc[i] != '.' && doc[i]|0x20 != 'e' {
+		return i // an integer: nearly every number
+	}
+	if doc[i] == '.' {
 		j := digitsEnd(doc, i+1)
 		if j == i+1 {
 			return -1

@@ -53,7 +53,7 @@ func longStringsDoc(r *rand.Rand) []byte {
 				b.WriteByte(',')
 			}
 			if r.IntN(3) == 0 {
-				b.WriteString([]string{"0", "-0", "12345", "9.99", "1e9", "-1.5E+10", "01", "1.", ".5", "-", "1e", "2e-", "123456789012345678901234567890", "1.0000000000000001", "0.", "-a"}[r.IntN(16)])
+				b.WriteString([]string{"0", "-0", "12345", "9.99", "1e9", "-1.5E+10", "01", "1.", ".5", "-", "1e", "2e-", "123456789012345678901234567890", "1.0000000000000001", "0.", "-a", "1E5", "0e0", "1.5e", "7E-", "-0.0e+0", "12a", "3.e1", "1ee2", "2e+-1", "-.1", "4.5.6", "8D9"}[r.IntN(27)])
 			} else {
 				str()
 			}
@@ -83,9 +83,10 @@ func longStringsDoc(r *rand.Rand) []byte {
 // eight bytes at a time, to validJSONOld, which read them byte by byte,
 // and to json.Valid: on texts with long strings (every escape, \u
 // surrogates, control bytes, bytes that are not UTF-8, a string's end
-// at every offset mod 8), on the short texts of randomJSONish, mutated,
-// and cut at every length. jsonStringEnd is held to jsonStringEndOld at
-// every start in each text.
+// at every offset mod 8; numbers of every form and malformed ones), on
+// the short texts of randomJSONish, mutated, and cut at every length.
+// jsonStringEnd and jsonNumberEnd are held to their old selves at every
+// start in each text.
 func TestValidJSONAgreesWithOld(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 29))
 	n, valid := 6000, 0
@@ -117,12 +118,18 @@ func TestValidJSONAgreesWithOld(t *testing.T) {
 		if got, want := validJSON(doc), json.Valid(doc); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid %v", doc, got, want)
 		}
-		for at := range doc {
-			if doc[at] != '"' {
-				continue
-			}
-			if got, want := jsonStringEnd(doc, at), jsonStringEndOld(doc, at); got != want {
-				t.Fatalf("jsonStringEnd(%q, %d) = %d, jsonStringEndOld %d", doc, at, got, want)
+		for at, c := range doc {
+			switch {
+			case c == '"':
+				if got, want := jsonStringEnd(doc, at), jsonStringEndOld(doc, at); got != want {
+					t.Fatalf("jsonStringEnd(%q, %d) = %d, jsonStringEndOld %d", doc, at, got, want)
+				}
+			case c == '-' || '0' <= c && c <= '9':
+				for _, d := range [][]byte{doc, doc[:at+1+r.IntN(len(doc)-at)]} {
+					if got, want := jsonNumberEnd(d, at), jsonNumberEndOld(d, at); got != want {
+						t.Fatalf("jsonNumberEnd(%q, %d) = %d, jsonNumberEndOld %d", d, at, got, want)
+					}
+				}
 			}
 		}
 	}
