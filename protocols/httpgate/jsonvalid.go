@@ -127,25 +127,24 @@ var plainStringByte = func() (t [256]bool) {
 }()
 
 // lows has 0x01 in each byte of a word (eight bytes, the first the
-// lowest).
-const lows = 0x0101010101010101
+// lowest); highs has 0x80 in each.
+const (
+	lows  = 0x0101010101010101
+	highs = 0x80 * lows
+)
 
-// nonZeroBytes returns w with 0x80 set in each byte that is not zero in w
-// (other bits set as they fall): exact, as a carry from one byte never
-// reaches the next.
-func nonZeroBytes(w uint64) uint64 {
-	const sevens = 0x7f * lows
-	return w&sevens + sevens | w
-}
-
-// stringStops returns w, eight bytes of a JSON string, with 0x80 in each
-// byte that is not plain (plainStringByte: a quote, a backslash or a
-// control character) and 0 in every other.
+// stringStops returns w, eight bytes of a JSON string, with 0x80 in the
+// first byte that is not plain (plainStringByte: a quote, a backslash or
+// a control character), 0 in every byte before it (bytes after it may be
+// marked or not), and 0 when every byte is plain. A byte b is zero
+// exactly when b-1 borrows into its top bit while b's top bit is clear;
+// a borrow out of a byte happens only when it is zero, so no byte is
+// marked wrongly before the first that is marked rightly. Below 0x20
+// likewise: b-0x20 borrows into a clear top bit.
 func stringStops(w uint64) uint64 {
-	quote := nonZeroBytes(w ^ '"'*lows)
-	backslash := nonZeroBytes(w ^ '\\'*lows)
-	control := nonZeroBytes(w & (0xe0 * lows)) // a byte below 0x20 has none of 0xe0's bits
-	return ^(quote & backslash & control) & (0x80 * lows)
+	quote := w ^ '"'*lows
+	backslash := w ^ '\\'*lows
+	return ((quote-lows)&^quote | (backslash-lows)&^backslash | (w-0x20*lows)&^w) & highs
 }
 
 // jsonStringEnd returns the index after the string whose opening quote is

@@ -2,6 +2,7 @@ package httpgate
 
 import (
 	"encoding/json"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -138,12 +139,37 @@ func TestValidJSONAgreesWithOld(t *testing.T) {
 	}
 }
 
-// TestStringStopsEveryByte: stringStops marks exactly the bytes
-// plainStringByte does not, for every byte value at every position of a
-// word, among neighbours of every kind (a carry between bytes would show
-// in a neighbour).
+// TestStringStopsEveryByte: the first byte stringStops marks is the
+// first that plainStringByte does not, and it marks none when every byte
+// is plain: for every byte value at every position of a word among
+// neighbours of every kind (a borrow between bytes would show in a
+// neighbour), and on random words of such bytes.
 func TestStringStopsEveryByte(t *testing.T) {
-	fills := []byte{0x00, 0x1f, 0x20, '"', '\\', 'a', 0x7f, 0x80, 0xdf, 0xe0, 0xff, 0x21, 0x5b, 0x5d}
+	fills := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', '\\', 'a', 0x7f, 0x80, 0x81, 0xa0, 0xdf, 0xe0, 0xff, 0x5b, 0x5d}
+	check := func(w [8]byte) {
+		var word uint64
+		for k := 7; k >= 0; k-- {
+			word = word<<8 | uint64(w[k])
+		}
+		m := stringStops(word)
+		first := 8
+		for k := range w {
+			if !plainStringByte[w[k]] {
+				first = k
+				break
+			}
+		}
+		got := 8
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+			if m>>(8*got)&0xff != 0x80 {
+				t.Fatalf("stringStops(% x) = %#x: its first marked byte is not 0x80", w, m)
+			}
+		}
+		if got != first {
+			t.Fatalf("stringStops(% x) = %#x marks byte %d first, the first byte not plain is %d", w, m, got, first)
+		}
+	}
 	for _, fill := range fills {
 		for pos := 0; pos < 8; pos++ {
 			for c := 0; c < 256; c++ {
@@ -152,21 +178,19 @@ func TestStringStopsEveryByte(t *testing.T) {
 					w[k] = fill
 				}
 				w[pos] = byte(c)
-				var word uint64
-				for k := 7; k >= 0; k-- {
-					word = word<<8 | uint64(w[k])
-				}
-				m := stringStops(word)
-				for k := 0; k < 8; k++ {
-					stop := m>>(8*k)&0xff == 0x80
-					if other := m >> (8 * k) & 0x7f; other != 0 {
-						t.Fatalf("stringStops(% x): byte %d is %#x", w, k, m>>(8*k)&0xff)
-					}
-					if stop != !plainStringByte[w[k]] {
-						t.Fatalf("stringStops(% x): byte %d (%#x) marked %v", w, k, w[k], stop)
-					}
-				}
+				check(w)
 			}
 		}
+	}
+	r := rand.New(rand.NewPCG(3, 31))
+	for range 200000 {
+		var w [8]byte
+		for k := range w {
+			w[k] = fills[r.IntN(len(fills))]
+			if r.IntN(3) == 0 {
+				w[k] = byte(r.IntN(256))
+			}
+		}
+		check(w)
 	}
 }
