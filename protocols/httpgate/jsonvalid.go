@@ -1,5 +1,10 @@
 package httpgate
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // maxNesting is encoding/json's bound on nested arrays and objects: a text
 // that opens more at once is not valid to json.Valid.
 const maxNesting = 10000
@@ -20,6 +25,8 @@ func validJSON(doc []byte) bool {
 			return false
 		}
 		switch c := doc[i]; {
+		case c == '"':
+			i = jsonStringEnd(doc, i)
 		case c == '{' || c == '[':
 			if len(open) == maxNesting {
 				return false
@@ -37,8 +44,6 @@ func validJSON(doc []byte) bool {
 				}
 			}
 			continue // to the container's first value
-		case c == '"':
-			i = jsonStringEnd(doc, i)
 		case c == '-' || '0' <= c && c <= '9':
 			i = jsonNumberEnd(doc, i)
 		case c == 't':
@@ -103,6 +108,9 @@ func jsonKeyEnd(doc []byte, i int) int {
 	if i = jsonStringEnd(doc, i); i < 0 {
 		return -1
 	}
+	if i < len(doc) && doc[i] == ':' { // nearly always: no space before it
+		return i + 1
+	}
 	if i = skipJSONSpace(doc, i); i >= len(doc) || doc[i] != ':' {
 		return -1
 	}
@@ -118,16 +126,48 @@ var plainStringByte = func() (t [256]bool) {
 	return t
 }()
 
+// lows has 0x01 in each byte of a word (eight bytes, the first the
+// lowest); highs has 0x80 in each.
+const (
+	lows  = 0x0101010101010101
+	highs = 0x80 * lows
+)
+
+// stringStops returns w, eight bytes of a JSON string, with 0x80 in the
+// first byte that is not plain (plainStringByte: a quote, a backslash or
+// a control character), 0 in every byte before it (bytes after it may be
+// marked or not), and 0 when every byte is plain. A byte b is zero
+// exactly when b-1 borrows into its top bit while b's top bit is clear;
+// a borrow out of a byte happens only when it is zero, so no byte is
+// marked wrongly before the first that is marked rightly. Below 0x20
+// likewise: b-0x20 borrows into a clear top bit.
+func stringStops(w uint64) uint64 {
+	quote := w ^ '"'*lows
+	backslash := w ^ '\\'*lows
+	return ((quote-lows)&^quote | (backslash-lows)&^backslash | (w-0x20*lows)&^w) & highs
+}
+
 // jsonStringEnd returns the index after the string whose opening quote is
 // doc[i], or -1 when it is not a valid string.
 func jsonStringEnd(doc []byte, i int) int {
 	j := i + 1
 	for {
-		for j < len(doc) && plainStringByte[doc[j]] {
-			j++
-		}
-		if j >= len(doc) {
-			return -1
+		// j moves to the first byte that is not plain: eight bytes at
+		// a time while eight are left, then byte by byte.
+		if j+8 <= len(doc) {
+			m := stringStops(binary.LittleEndian.Uint64(doc[j:]))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+		} else {
+			for j < len(doc) && plainStringByte[doc[j]] {
+				j++
+			}
+			if j >= len(doc) {
+				return -1
+			}
 		}
 		switch doc[j] {
 		case '"':
@@ -167,7 +207,10 @@ func jsonNumberEnd(doc []byte, i int) int {
 	default:
 		return -1
 	}
-	if i < len(doc) && doc[i] == '.' {
+	if i >= len(doc) || doc[i] != '.' && doc[i]|0x20 != 'e' {
+		return i // an integer: nearly every number
+	}
+	if doc[i] == '.' {
 		j := digitsEnd(doc, i+1)
 		if j == i+1 {
 			return -1
