@@ -162,7 +162,7 @@ const maxPooledWords = 1 << 20
 // findJoined appends the spans of t where one of d's literals stands in
 // two or more words: from the first word's first byte to the last word's
 // last, what stands between them included. The caller (find) knows that
-// t holds every byte of one of them (mayHoldInPieces).
+// t holds every byte of one of them (mayBeIn).
 func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
 	w := wordRunsPool.Get().(*wordRuns)
 	defer func() {
@@ -178,15 +178,6 @@ func (d *literalDetector) findJoined(t []byte, id int, out []span) []span {
 	out = d.findAcross(w, id, out)
 	w.read(t, &d.words, true)
 	return d.findAcross(w, id, out)
-}
-
-// mayHoldInPieces reports whether t holds every byte of one of d's
-// literals (either case of a letter): a literal in pieces cannot be read
-// from a text without them. Most texts lack a byte of a random token.
-func (d *literalDetector) mayHoldInPieces(t []byte) bool {
-	var seen byteSet
-	seen.add(t)
-	return d.mayBeIn(&seen)
 }
 
 // byteSet is a set of bytes, a bit each.
@@ -213,7 +204,10 @@ func (s *byteSet) add(t []byte) {
 	}
 }
 
-// mayBeIn reports whether seen holds every byte of one of d's literals.
+// mayBeIn reports whether seen, the bytes of a text, holds every byte of
+// one of d's literals (either case of a letter): a literal in pieces
+// cannot be read from a text without them. Most texts lack a byte of a
+// random token.
 func (d *literalDetector) mayBeIn(seen *byteSet) bool {
 	folded := *seen
 	folded[1] |= (folded[1] & upperBits) << ('a' - 'A') // a capital stands for its small letter
@@ -230,7 +224,7 @@ func (d *literalDetector) mayBeIn(seen *byteSet) bool {
 const upperBits = uint64(1<<26-1) << ('A' - 64)
 
 // byteSets returns, per literal, the set of its bytes a text must hold
-// for mayHoldInPieces, letters in small case.
+// for mayBeIn, letters in small case.
 func byteSets(forms []string) []byteSet {
 	out := make([]byteSet, 0, len(forms))
 	for _, f := range forms {

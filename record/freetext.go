@@ -38,7 +38,7 @@ type freeText struct {
 	// filter, if set, rules out most names before names.Match.
 	filter *nameFilter
 	// json: t is JSON text, whose own object keys ("key": directly after a
-	// plain quote) are field names that secretValues judges, not text.
+	// plain quote) are field names that secretValuesInto judges, not text.
 	json bool
 }
 

@@ -1,6 +1,6 @@
 package record
 
-// The values secretValues replaced whole (the originals: a header, a
+// The values secretValuesInto replaced whole (the originals: a header, a
 // named parameter, a body field) are each searched as the JSON string
 // they are in the event as it came (see freeTextAsItCame). A session most
 // often sends the same ones in every request (its Authorization header):

@@ -77,7 +77,7 @@ func (r *redactor) mac(secret string) string {
 func (r *redactor) body(e gate.Event) ([]byte, error) {
 	var secrets, originals []string
 	var slab *strSlab // of the small slices of a request's redaction
-	orig := e         // e's request is replaced by a copy where secretValues rewrites it
+	orig := e         // e's request is replaced by a copy where secretValuesInto rewrites it
 	if e.Request != nil && mayHoldSecrets(e.Request) {
 		// The request's copy, its HTTP part's and the slab in one
 		// allocation.
@@ -232,8 +232,8 @@ func (r *redactor) freeTextPiecesTo(found []string, e *gate.Event, b []byte, gap
 }
 
 // freeTextAsItCame returns what freeTextSecrets finds in orig, an event
-// as it came, given e, its form with secretValues' rewrites (b its JSON,
-// gaps b's), and originals, the values secretValues replaced whole. When
+// as it came, given e, its form with secretValuesInto's rewrites (b its JSON,
+// gaps b's), and originals, the values secretValuesInto replaced whole. When
 // only such values changed (headers, parameters, body fields, tool
 // arguments, an env value), orig is not marshalled again: each of them is
 // a JSON string of its own in orig's JSON, and no shape the search knows
@@ -307,7 +307,7 @@ func (r *redactor) eventReplacer(session string, secrets []string) (*secretRepla
 		return prev, nil
 	}
 	// The usual event holds the secrets its session's earlier ones did:
-	// one look tells remember that it has nothing to add (when the
+	// one look tells rememberKnown that it has nothing to add (when the
 	// session's replacer is still prev) and merge that it would return
 	// prev.
 	known := prev.hasAll(secrets)
@@ -446,14 +446,9 @@ var stripPool = sync.Pool{New: func() any { return new([]byte) }}
 // free-text search only (an event as it came, when it is stored rewritten).
 var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 
-// stripMACs appends b to dst without its MAC tokens (SecretPrefix and 64
-// lower-case hex digits), as macToken.ReplaceAll(b, nil) would.
-func stripMACs(dst, b []byte) []byte {
-	return stripMACsAt(dst, b, bytes.Index(b, []byte(SecretPrefix)))
-}
-
-// stripMACsAt is stripMACs given i, the index of SecretPrefix's first
-// occurrence in b (-1: none).
+// stripMACsAt appends b to dst without its MAC tokens (SecretPrefix and
+// 64 lower-case hex digits), as macToken.ReplaceAll(b, nil) would, given
+// i, the index of SecretPrefix's first occurrence in b (-1: none).
 func stripMACsAt(dst, b []byte, i int) []byte {
 	const n = len(SecretPrefix) + 64
 	for i >= 0 {

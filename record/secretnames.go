@@ -36,14 +36,14 @@ func isMAC(s string) bool {
 }
 
 // mayHoldSecrets reports whether redaction can change req: whether it
-// lists secrets or has a part secretValues looks into. When it reports
+// lists secrets or has a part secretValuesInto looks into. When it reports
 // false, the request is stored as it is, without a copy.
 func mayHoldSecrets(req *gate.Request) bool {
 	return len(req.Secrets) > 0 || req.HTTP != nil || (req.Tool != nil && len(req.Tool.Args) > 0) ||
 		(req.SSH != nil && req.SSH.EnvValue != "") || len(req.Payload) > 0
 }
 
-// secretValues redacts the named secrets of a request in place (the caller
+// secretValuesInto redacts the named secrets of a request in place (the caller
 // owns req's copy of what it changes): headers, query parameters, JSON
 // body fields, tool arguments, form and JSON payloads, the query of an
 // HTTP command line and the value of an SSH env request. It returns the
@@ -55,14 +55,9 @@ func mayHoldSecrets(req *gate.Request) bool {
 //
 // known is the replacer of the secrets the session remembers (nil: none):
 // a value it holds keeps its MAC and needs no forms computed again (they
-// are remembered with it).
-func (r *redactor) secretValues(req *gate.Request, known *secretReplacer) (found, originals []string, rewrote bool) {
-	return r.secretValuesInto(req, known, nil, nil)
-}
-
-// secretValuesInto is secretValues taking its small slices from slab
-// (nil: each allocated) and writing the copy of req's HTTP part it
-// rewrites into hc (nil: a new one).
+// are remembered with it). Its small slices come from slab (nil: each
+// allocated), and the copy of req's HTTP part it rewrites is written into
+// hc (nil: a new one).
 func (r *redactor) secretValuesInto(req *gate.Request, known *secretReplacer, slab *strSlab, hc *gate.HTTP) (found, originals []string, rewrote bool) {
 	command, payload := req.Command, req.Payload
 	defer func() { rewrote = rewrote || req.Command != command || !bytes.Equal(req.Payload, payload) }()

@@ -48,15 +48,11 @@ func (ss *sessionSecrets) get(session string) *secretReplacer {
 	return ss.m[session]
 }
 
-// remember adds secrets (their forms of minRemembered bytes or more) to
-// session's memory and returns the session's replacer.
-func (ss *sessionSecrets) remember(r *redactor, session string, secrets []string) (*secretReplacer, error) {
-	return ss.rememberKnown(r, session, secrets, nil, false)
-}
-
-// rememberKnown is remember given prev, a replacer the session had, and
-// known, whether prev holds every one of secrets (then, while prev is
-// still the session's, there is nothing to add).
+// rememberKnown adds secrets (their forms of minRemembered bytes or more)
+// to session's memory and returns the session's replacer. prev is a
+// replacer the session had (nil: none) and known whether prev holds every
+// one of secrets: then, while prev is still the session's, there is
+// nothing to add.
 func (ss *sessionSecrets) rememberKnown(r *redactor, session string, secrets []string, prev *secretReplacer, known bool) (*secretReplacer, error) {
 	// A secret is remembered with all its forms at once: one already known
 	// needs no forms computed (the usual case, the same header on every

@@ -340,17 +340,12 @@ func zipMember(b []byte) (io.Reader, error) {
 	return flate.NewReader(bytes.NewReader(b[start:])), nil
 }
 
-// decodeRun decodes the run of encoded characters b starts with when it
+// decodeWholeRun decodes run, a whole run of encoded characters, when it
 // holds packed data (as a Scanner judges it; raw deflate too when the run
 // starts a stretch of encoded characters, whole): the whole run, in the
-// encoding that judged it. nil otherwise.
-func decodeRun(b []byte, whole bool) []byte {
-	return decodeWholeRun(b[:encodedRunLen(b)], whole)
-}
-
-// decodeWholeRun is decodeRun of run, a whole run of encoded characters
-// (the walk, at each offset of a run, knows where the run ends: reading
-// it again from each offset took a time quadratic in its length).
+// encoding that judged it. nil otherwise. The walk, at each offset of a
+// run, knows where the run ends: reading it again from each offset took a
+// time quadratic in its length.
 func decodeWholeRun(run []byte, whole bool) []byte {
 	n := len(run)
 	if n < minEncoded {
