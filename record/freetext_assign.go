@@ -31,7 +31,7 @@ func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo, values *valueRea
 	sep := t[p]
 	after := p + 1
 	if sep == '=' {
-		if p > 0 && bytes.IndexByte([]byte("=!<>:"), t[p-1]) >= 0 || after < len(t) && t[after] == '=' {
+		if p > 0 && comparesBefore(t[p-1]) || after < len(t) && t[after] == '=' {
 			return nil, false // a comparison
 		}
 		if after < len(t) && t[after] == '>' {
@@ -59,6 +59,16 @@ func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo, values *valueRea
 	if len(name) == 0 {
 		return nil, false
 	}
+	j := after
+	for j < len(t) && t[j] == ' ' {
+		j++
+	}
+	spaced = spaced || j > after
+	if sep == '=' && spaced && !opensQuoted(t, j) {
+		// Code or SQL: password = $1, token == x, WHERE aid = 5; told
+		// before the name is checked, which does not change it.
+		return nil, false
+	}
 	packed := packName(name)
 	if ruledOut.has(packed) {
 		return nil, false
@@ -67,23 +77,31 @@ func (f freeText) assigned(t []byte, p int, ruledOut *nameMemo, values *valueRea
 		ruledOut.add(packed)
 		return nil, false
 	}
-	j := after
-	for j < len(t) && t[j] == ' ' {
-		j++
-	}
-	spaced = spaced || j > after
 	read := value
 	if values != nil {
 		read = values.value
 	}
 	v, quoted := read(t, j)
-	if sep == '=' && spaced && !quoted {
-		return nil, false // code or SQL: password = $1, token == x
-	}
 	if !quoted && isSchemeWord(v) && j+len(v) < len(t) && t[j+len(v)] == ' ' {
 		v, _ = read(t, j+len(v)+1) // Authorization: Bearer v
 	}
 	return v, true
+}
+
+// opensQuoted reports whether the value at t[i] is quoted: whether
+// value(t, i) reports it quoted.
+func opensQuoted(t []byte, i int) bool {
+	if i >= len(t) {
+		return false
+	}
+	q, _ := valueOpening(t, i)
+	return q != 0
+}
+
+// comparesBefore reports whether c, the byte before a '=', makes it a
+// comparison: ==, !=, <=, >=, :=.
+func comparesBefore(c byte) bool {
+	return c == '=' || c == '!' || c == '<' || c == '>' || c == ':'
 }
 
 // authSchemes are HTTP authorization scheme words (RFC 9110 and common

@@ -7,14 +7,18 @@ import (
 )
 
 // The marks of pairTable, by what a pair of bytes t[p], t[p+1] may start;
-// the high four bits of a lead pair's entry are its lead group (see
+// the high three bits of a lead pair's entry are its lead group (see
 // leadThirds).
 const (
 	pairLead     = 1 << iota // a trigger at p (triggerAt)
 	pairSep                  // a separator at p+1 after a byte other than '"'
 	pairQuoteSep             // ':' at p+1 after '"' (a key of the event's own JSON, but in raw text)
 	pairEscapedQ             // \" at p: a separator at p+2 follows an escaped quote
+	pairFollow               // the second and third bytes of a trigger a lead pair at p-1 starts
 )
+
+// pairGroupShift is where a lead pair's group is in its pairTable entry.
+const pairGroupShift = 5
 
 // pairTable marks every pair of bytes (t[p] | t[p+1]<<8) a trigger may
 // start with: the first two bytes of every trigger but the separators
@@ -22,17 +26,23 @@ const (
 // prefixes, eyJ, and ":/" for "://"), and every pair that ends in a
 // separator ('=', ':'). One look-up per byte tells almost every position
 // of a text apart; no pair ends in a zero byte (the padding after a
-// text's last byte).
+// text's last byte) but those that follow "-" (pairFollow).
+//
+// pairFollow marks the pairs that can follow a lead pair, one byte on, in
+// a trigger: its second byte and a third byte of its group ("as" after
+// "ba" for basic, every "-x" after "--"). A lead pair whose next pair is
+// not so marked ("ba" in abalance, then "al") starts no trigger: the
+// pass rules it out without looking at it.
 //
 // leadThirds holds, for each lead group, the set of bytes (bit c of the
 // 256) that follow its lead pairs in a trigger: a lead pair met in
 // ordinary text ("ss" in session, "id" in aid, "be" in pgbench) is
 // ruled out by its third byte before triggerAt runs. Pairs whose
-// triggers share their third bytes share a group; past fifteen groups,
-// the last takes the union of the rest (a superset: triggerAt decides).
-// "--" takes every byte (a long option's name may start anywhere), and
-// so does the zero group of the pairs that lead nothing.
-var pairTable, leadThirds = func() (m [1 << 16]uint8, thirds [16][4]uint64) {
+// triggers share their third bytes share a group; past seven groups, the
+// last takes the union of the rest (a superset: triggerAt decides). "--"
+// takes every byte (a long option's name may start anywhere), and so
+// does the zero group of the pairs that lead nothing.
+var pairTable, leadThirds = func() (m [1 << 16]uint8, thirds [8][4]uint64) {
 	add := func(a, b byte, mark uint8) { m[uint16(a)|uint16(b)<<8] |= mark }
 	type lead struct {
 		pair  [2]byte
@@ -88,9 +98,17 @@ var pairTable, leadThirds = func() (m [1 << 16]uint8, thirds [16][4]uint64) {
 		for i := range thirds[g] {
 			thirds[g][i] |= l.third[i]
 		}
-		add(l.pair[0], l.pair[1], pairLead|uint8(g)<<4)
+		add(l.pair[0], l.pair[1], pairLead|uint8(g)<<pairGroupShift)
+		for c := range 256 {
+			if l.third[c>>6]>>(c&63)&1 != 0 {
+				add(l.pair[1], byte(c), pairFollow)
+			}
+		}
 	}
 	add('-', '-', pairLead) // group 0: every byte
+	for c := range 256 {
+		add('-', byte(c), pairFollow)
+	}
 	for c := range 256 {
 		for _, sep := range []byte{'=', ':'} {
 			if c == '"' && sep == ':' {
@@ -132,87 +150,114 @@ func (f freeText) mayHold(t []byte) bool { return f.triggered(t) != 0 }
 // those, in one pass and without lower-casing t. It is a prefilter: the
 // rules it returns run and decide.
 //
-// The pass reads eight positions at a time: the pairTable marks of their
-// pairs, or-ed together, rule out almost every word at three
-// instructions a byte; the positions of a word with a mark are looked at
-// one by one. The event's own JSON keys (a ':' after a plain quote) are
-// not marked in JSON text, which is most of its separators.
+// The pass reads eight positions at a time, from one load of the text:
+// the pairTable marks of their pairs, gathered in a word (byte k for the
+// pair at base+k), and of the pairs one byte on (pairFollow), rule out
+// almost every word at some five instructions a byte; the positions left
+// are looked at one by one (look). The event's own JSON keys (a ':' after
+// a plain quote) are not marked in JSON text, which is most of its
+// separators.
 func (f freeText) triggered(t []byte) scanRules {
 	if len(t) == 0 {
 		return 0 // an empty payload or output: no trigger
 	}
-	var rules scanRules
-	var ruledOut nameMemo
-	flags := newFlagNames() // see flagNames
-	want := uint8(pairLead | pairSep | pairEscapedQ)
+	s := triggerScan{f: f, t: t, flags: newFlagNames()}
+	want := uint8(pairSep | pairEscapedQ) // and pairLead, when followed
 	if !f.json {
-		want = pairLead | pairSep | pairQuoteSep
+		want = pairSep | pairQuoteSep
 	}
+	const ones = 0x0101010101010101
+	others := uint64(want) * ones
 	if t[0] == '=' || t[0] == ':' {
-		rules |= f.separatorAt(t, 0, rules, &ruledOut) // no pair ends there
+		s.rules |= f.separatorAt(t, 0, s.rules, &s.ruledOut) // no pair ends there
 	}
-	var pad [16]byte
+	var pad [10]byte                            // the last bytes of a text, padded with zeros
 	for base := 0; base < len(t)-1; base += 8 { // pairs start before the last byte
-		w := pad[:9]
-		done := 0 // positions of w looked at already
-		switch {
-		case base+9 <= len(t):
-			w = t[base : base+9]
-		case len(t) >= 9:
-			// The last pairs: the window of the text's last nine bytes,
-			// whose first positions the previous word covered.
-			done = base - (len(t) - 9)
-			base = len(t) - 9
-			w = t[base:]
-		default:
-			copy(pad[:], t) // a text shorter than a word: its last pair ends in a zero
+		w := &pad
+		if len(t)-base >= len(pad) {
+			w = (*[10]byte)(t[base:])
+		} else {
+			// The last pairs: the last of them ends in a zero, which
+			// ends no pair (nor does a pair of zeros), and the third
+			// byte past the end is a zero, which only "--" takes.
+			copy(pad[:], t[base:])
 		}
-		v0, v1 := pairTable[binary.LittleEndian.Uint16(w[0:])], pairTable[binary.LittleEndian.Uint16(w[1:])]
-		v2, v3 := pairTable[binary.LittleEndian.Uint16(w[2:])], pairTable[binary.LittleEndian.Uint16(w[3:])]
-		v4, v5 := pairTable[binary.LittleEndian.Uint16(w[4:])], pairTable[binary.LittleEndian.Uint16(w[5:])]
-		v6, v7 := pairTable[binary.LittleEndian.Uint16(w[6:])], pairTable[binary.LittleEndian.Uint16(w[7:])]
-		if (v0|v1|v2|v3|v4|v5|v6|v7)&want == 0 {
-			continue
-		}
-		// The positions with a mark wanted, one byte of marks each.
-		marks := (uint64(v0) | uint64(v1)<<8 | uint64(v2)<<16 | uint64(v3)<<24 |
-			uint64(v4)<<32 | uint64(v5)<<40 | uint64(v6)<<48 | uint64(v7)<<56)
-		marks &^= 1<<(8*done) - 1
-		for hits := marks & (uint64(want) * 0x0101010101010101); hits != 0; {
-			k := bits.TrailingZeros64(hits) / 8
-			hits &^= 0xff << (8 * k)
-			v := uint8(marks >> (8 * k))
-			mark := v & want
-			p := base + k
-			if mark&pairLead != 0 {
-				var c byte // the third byte, 0 past the end
-				if p+2 < len(t) {
-					c = t[p+2]
-				}
-				switch {
-				case leadThirds[v>>4][c>>6]>>(c&63)&1 == 0:
-				case p > 0 && t[p-1] == '-' && t[p] == '-':
-					// Inside a run of dashes ("----------" under a
-					// psql header): the long option here is the one
-					// named at p-1, which flags judged already (this
-					// one is no more taken: see flagNames), so only a
-					// PEM header may start here.
-					if bytes.HasPrefix(t[p:], []byte(pemStart)) {
-						rules |= rulePEM
-					}
-				default:
-					rules |= f.triggerAt(t, p, &flags)
-				}
-			}
-			if mark&(pairSep|pairQuoteSep) != 0 {
-				rules |= f.separatorAt(t, p+1, rules, &ruledOut)
-			}
-			if mark&pairEscapedQ != 0 && p+2 < len(t) && t[p+2] == ':' {
-				rules |= f.separatorAt(t, p+2, rules, &ruledOut)
-			}
+		pair := func(i int) uint64 { return uint64(pairTable[binary.LittleEndian.Uint16(w[i:])]) } // one load each
+		marks := pair(0) | pair(1)<<8 | pair(2)<<16 | pair(3)<<24 | pair(4)<<32 | pair(5)<<40 | pair(6)<<48 | pair(7)<<56
+		next := marks>>8 | pair(8)<<56 // the pairs at base+1 on
+		if hits := marks&(next>>4)&(pairLead*ones) | marks&others; hits != 0 {
+			s.look(base, marks, hits)
 		}
 	}
-	return rules
+	return s.rules
+}
+
+// triggerScan is the state of triggered on one text.
+type triggerScan struct {
+	f     freeText
+	t     []byte
+	rules scanRules
+	// ruledOut and flags are shared by the calls of separatorAt and
+	// triggerAt.
+	ruledOut nameMemo
+	flags    flagNames
+	// dashes is where the last run of dashes looked at ends, but its
+	// last one (see look).
+	dashes int
+}
+
+// look looks at the positions of t[base:base+8] with a hit (one byte of
+// hits for each, the marks wanted of those in marks, pairLead only when
+// followed).
+func (s *triggerScan) look(base int, marks, hits uint64) {
+	f, t := s.f, s.t
+	for hits != 0 {
+		k := bits.TrailingZeros64(hits) / 8
+		mark := uint8(hits >> (8 * k))
+		hits &^= 0xff << (8 * k)
+		p := base + k
+		if mark&pairLead != 0 {
+			var c byte // the third byte, 0 past the end
+			if p+2 < len(t) {
+				c = t[p+2]
+			}
+			g := uint8(marks>>(8*k)) >> pairGroupShift
+			switch {
+			case leadThirds[g][c>>6]>>(c&63)&1 == 0:
+			case p > 0 && t[p-1] == '-' && t[p] == '-':
+				// Inside a run of dashes ("----------" under a psql
+				// header): the long option here is the one named at
+				// p-1, which flags judged already (this one is no more
+				// taken: see flagNames), so only a PEM header may start
+				// here, and only five dashes before the run's end. The
+				// run's other pairs, all "--" and inside it, are passed.
+				if p < s.dashes {
+					continue // "--" marks pairLead only
+				}
+				e := p + 2
+				for e < len(t) && t[e] == '-' {
+					e++
+				}
+				if e-5 >= p && bytes.HasPrefix(t[e:], []byte(pemStart[5:])) {
+					s.rules |= rulePEM
+				}
+				s.dashes = e - 1
+				if e-1-base < 8 {
+					hits &^= 1<<(8*(e-1-base)) - 1
+				} else {
+					hits = 0
+				}
+			default:
+				s.rules |= f.triggerAt(t, p, &s.flags)
+			}
+		}
+		if mark&(pairSep|pairQuoteSep) != 0 {
+			s.rules |= f.separatorAt(t, p+1, s.rules, &s.ruledOut)
+		}
+		if mark&pairEscapedQ != 0 && p+2 < len(t) && t[p+2] == ':' {
+			s.rules |= f.separatorAt(t, p+2, s.rules, &s.ruledOut)
+		}
+	}
 }
 
 // separatorAt returns the rule the separator t[p] ('=' or ':') triggers

@@ -81,18 +81,28 @@ func TestTriggeredMatchesOld(t *testing.T) {
 }
 
 // TestPairTableEndsNoPairInZero: the last byte of a text is probed in a
-// pair with a zero byte of padding, which must be no trigger's.
+// pair with a zero byte of padding, which must be no trigger's; only "-"
+// followed by it follows a lead ("--" at a text's end: a third byte past
+// the end is a zero to leadThirds, which group 0 takes).
 func TestPairTableEndsNoPairInZero(t *testing.T) {
 	for c := range 256 {
-		if v := pairTable[c]; v != 0 {
+		v := pairTable[c]
+		if c == '-' && v == pairFollow {
+			continue
+		}
+		if v != 0 {
 			t.Errorf("pair %q, 0 is marked %08b", byte(c), v)
 		}
 	}
+	if pairTable['-'] != pairFollow {
+		t.Errorf(`pair "-", 0 is marked %08b, not pairFollow`, pairTable['-'])
+	}
 }
 
-// TestLeadGroups: every trigger's lead pair is marked, and its group
-// holds the trigger's third byte; at most one group unions leads with
-// different third bytes (the last).
+// TestLeadGroups: every trigger's lead pair is marked, its group holds
+// the trigger's third byte, and the pair of its second and third bytes is
+// marked pairFollow; at most one group unions leads with different third
+// bytes (the last).
 func TestLeadGroups(t *testing.T) {
 	var triggers []string
 	for _, w := range []string{"bearer ", "basic ", "password", "identified by"} {
@@ -109,7 +119,8 @@ func TestLeadGroups(t *testing.T) {
 		if len(s) > 2 {
 			c = s[2]
 		}
-		if v&pairLead == 0 || leadThirds[v>>4][c>>6]>>(c&63)&1 == 0 {
+		follow := pairTable[uint16(s[1])|uint16(c)<<8]
+		if v&pairLead == 0 || leadThirds[v>>pairGroupShift][c>>6]>>(c&63)&1 == 0 || follow&pairFollow == 0 {
 			t.Errorf("trigger %q: mark %08b, its third byte not in its group", s, v)
 		}
 	}
