@@ -297,11 +297,20 @@ type chain struct {
 
 // next seals a new entry with kind, time and body onto the chain.
 func (c *chain) next(session, kind string, t int64, body []byte) Event {
+	var e Event
+	c.nextInto(&e, session, kind, t, body)
+	return e
+}
+
+// nextInto is next writing the entry into *e, which holds the zero Event
+// (an Event is some thirty words: the caller's slot is written in place,
+// not a copy of it made and copied again).
+func (c *chain) nextInto(e *Event, session, kind string, t int64, body []byte) {
 	v := c.version
 	if v == 0 {
 		v = Version
 	}
-	e := Event{Version: v, SessionID: session, Seq: c.seq + 1, PrevHash: c.head, Kind: kind, Time: t, Body: body}
+	e.Version, e.SessionID, e.Seq, e.PrevHash, e.Kind, e.Time, e.Body = v, session, c.seq+1, c.head, kind, t, body
 	if !c.preMade || c.preSession != session || c.preVersion != v {
 		c.pre, c.preMade, c.preSession, c.preVersion = newPrefixSum(v, session), true, session, v
 	}
@@ -319,5 +328,4 @@ func (c *chain) next(session, kind string, t int64, body []byte) Event {
 	}
 	e.hashHex, e.prevHex = e.Hash, e.PrevHash
 	c.seq, c.head = e.Seq, e.Hash
-	return e
 }

@@ -814,7 +814,8 @@ func (r *Recorder) seal(dst []Event, chains map[string]*chain, session, kind str
 	if c.ended {
 		return dst, fmt.Errorf("record: %s event after the end of session %s", kind, session)
 	}
-	out := append(dst, c.next(session, kind, t, body))
+	out := append(dst, Event{})
+	c.nextInto(&out[len(out)-1], session, kind, t, body)
 	c.since++
 	if end || c.since >= r.opts.CheckpointEvery {
 		cp, err := r.checkpoint(c, session, end)
