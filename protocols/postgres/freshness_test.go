@@ -1,9 +1,13 @@
 package postgres
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/airlock-sdk/airlock/internal/pgtest"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestFreshUntilOracle compares the lock-free bound with the catalogs' own
@@ -45,5 +49,55 @@ func TestFreshUntilOracle(t *testing.T) {
 	}
 	if (&freshUntil{}).fresh() {
 		t.Fatal("a bound never set is fresh")
+	}
+}
+
+// TestCatalogFreshness: on a real catalog, Refresh answers from its fast
+// path (the generation kept) while the version was compared less than
+// catalogCheckEvery ago, even after the schema changed outside; once the
+// interval passed, the change is seen (a new generation), and checkNow
+// sees one at once.
+func TestCatalogFreshness(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Database(t, "airlock_fresh")
+	c, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := newCatalog(cfg)
+	defer cat.close()
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := c.Exec(ctx, sql).ReadAll(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gen := cat.Refresh(ctx)
+	checked := time.Now()
+	if !cat.until.fresh() {
+		t.Fatal("no fast path right after a check")
+	}
+	exec("CREATE TABLE fresh_a (x int)")
+	// (A machine too slow to get here within the interval makes the
+	// check due: then there is nothing to compare.)
+	if g := cat.Refresh(ctx); g != gen && time.Since(checked) < catalogCheckEvery/2 {
+		t.Fatalf("a change within catalogCheckEvery started the cache over (generation %d -> %d): the check ran early", gen, g)
+	}
+	time.Sleep(catalogCheckEvery + 100*time.Millisecond)
+	if cat.until.fresh() {
+		t.Fatal("the fast path outlived catalogCheckEvery")
+	}
+	g := cat.Refresh(ctx)
+	if g == gen {
+		t.Fatal("a change made outside was not seen after catalogCheckEvery")
+	}
+	exec("CREATE TABLE fresh_b (x int)")
+	if !cat.checkNow(ctx) || cat.Refresh(ctx) == g {
+		t.Fatal("checkNow did not see the change at once")
 	}
 }
