@@ -2,7 +2,6 @@ package gate
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -351,13 +350,4 @@ func Digest(req *Request, ruleSetVersion string) string {
 	field(req.Payload)
 	field([]byte(ruleSetVersion))
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// NewID returns a random 128-bit identifier in hex.
-func NewID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	var h [32]byte
-	hex.Encode(h[:], b[:])
-	return string(h[:]) // one allocation, where hex.EncodeToString makes two
 }

@@ -18,9 +18,16 @@ import (
 type callMemo struct {
 	mu      sync.Mutex
 	gen     uint64
-	started time.Time
+	started int64 // memoNow when the entries began; the zero value is older than any
 	m       map[callsKey][3]bool
 }
+
+// memoBase is the origin of memoNow.
+var memoBase = time.Now()
+
+// memoNow reads the monotonic clock only (time.Now reads the wall clock
+// too), in nanoseconds since memoBase.
+func memoNow() int64 { return int64(time.Since(memoBase)) }
 
 type callsKey struct {
 	p *funcName
@@ -37,9 +44,9 @@ const callMemoSize = 4096
 func (c *callMemo) verdict(ctx context.Context, k *funcJudge, calls []funcName) (volatile, heavy, writes bool) {
 	key := callsKey{unsafe.SliceData(calls), len(calls)}
 	gen := k.cat.Generation()
-	now := time.Now()
+	now := memoNow()
 	c.mu.Lock()
-	if c.gen != gen || now.Sub(c.started) > callMemoAge || len(c.m) >= callMemoSize {
+	if c.gen != gen || now-c.started > int64(callMemoAge) || len(c.m) >= callMemoSize {
 		c.gen, c.started, c.m = gen, now, nil
 	}
 	v, ok := c.m[key]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 )
 
 // changingCatalog is a ProcCatalog whose rows change with a new
@@ -73,5 +74,43 @@ func TestCallMemoFollowsTheCatalog(t *testing.T) {
 	cat.set(volatile)
 	if st := classify("SELECT f(id) FROM t WHERE id = 3"); st.ReadOnly || !st.Volatile {
 		t.Fatalf("after f became volatile: read_only=%v volatile=%v (a stale verdict)", st.ReadOnly, st.Volatile)
+	}
+}
+
+// TestCallMemoAge: a verdict is reused while the memo is younger than
+// callMemoAge and judged again (a catalog look-up) once it is older, so
+// the catalog's own reloads still happen within that age.
+func TestCallMemoAge(t *testing.T) {
+	cat := &changingCatalog{}
+	cat.set(procTable{"f": {{Schema: "pg_catalog", FnSchema: "pg_catalog", Volatile: 'i', Lang: "internal", Fn: "f"}}})
+	k := &funcJudge{cat: cat}
+	calls := []funcName{{name: "f"}}
+	ctx := context.Background()
+	k.calls.verdict(ctx, k, calls)
+	first := cat.lookups
+	if first == 0 {
+		t.Fatal("the first verdict made no catalog look-up")
+	}
+	k.calls.verdict(ctx, k, calls)
+	if cat.lookups != first {
+		t.Fatalf("a verdict within callMemoAge looked the catalog up again (%d look-ups)", cat.lookups-first)
+	}
+	for _, age := range []time.Duration{callMemoAge + 1, 10 * callMemoAge} {
+		k.calls.mu.Lock()
+		k.calls.started = memoNow() - int64(age) // the memo began age ago
+		k.calls.mu.Unlock()
+		before := cat.lookups
+		k.calls.verdict(ctx, k, calls)
+		if cat.lookups == before {
+			t.Fatalf("a memo %v old answered without the catalog", age)
+		}
+	}
+	k.calls.mu.Lock()
+	k.calls.started = memoNow() - int64(callMemoAge) + int64(100*time.Millisecond)
+	k.calls.mu.Unlock()
+	before := cat.lookups
+	k.calls.verdict(ctx, k, calls)
+	if cat.lookups != before {
+		t.Fatal("a memo younger than callMemoAge was started over")
 	}
 }

@@ -184,12 +184,37 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 	partStart := 0
 	partHasCode := false
 	space := false
-	emit := func(s string) {
+	// The key is mostly the text itself: tokens separated by one space
+	// each. Such a run of the text, sql[rs:re], goes to the key in one
+	// copy when something else must be written (a literal's marker, white
+	// space the key writes otherwise, the end), not token by token.
+	rs, re := 0, 0
+	// tok adds the token sql[i:j], written in the key as it stands.
+	tok := func(i, j int) {
+		switch {
+		case i == re && !space:
+			// Right after the run.
+		case space && i == re+1 && sql[re] == ' ' && (len(key) > 0 || re > rs):
+			// After one space, which the key writes as it stands.
+		default:
+			key = append(key, sql[rs:re]...)
+			if space && len(key) > 0 {
+				key = append(key, ' ')
+			}
+			rs = i
+		}
+		re = j
+		space = false
+	}
+	// mark adds the marker m of a literal that ends at j.
+	mark := func(m string, j int) {
+		key = append(key, sql[rs:re]...)
 		if space && len(key) > 0 {
 			key = append(key, ' ')
 		}
+		key = append(key, m...)
+		rs, re = j, j
 		space = false
-		key = append(key, s...)
 	}
 	endPart := func(end int) {
 		if partHasCode {
@@ -214,7 +239,7 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 				// prefix of the quote case gives up.
 				return shape{}, false
 			}
-			emit(sql[i:j])
+			tok(i, j)
 			partHasCode = true
 			i = j
 			continue
@@ -258,7 +283,7 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 			if continuesString(sql, j) {
 				return shape{}, false
 			}
-			emit(markString)
+			mark(markString, j)
 			lits = append(lits, lit{off: i, raw: sql[i:j]})
 			partHasCode = true
 			i = j
@@ -267,7 +292,7 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 			if !ok {
 				return shape{}, false
 			}
-			emit(sql[i:j])
+			tok(i, j)
 			partHasCode = true
 			i = j
 		case c == '$':
@@ -282,7 +307,7 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 				if j < len(sql) && isIdentChar(sql[j]) {
 					return shape{}, false
 				}
-				emit(sql[i:j])
+				tok(i, j)
 				partHasCode = true
 				i = j
 				continue
@@ -301,7 +326,7 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 			if end < 0 {
 				return shape{}, false
 			}
-			emit(markString)
+			mark(markString, j+1+end+len(tag))
 			lits = append(lits, lit{off: i, raw: sql[i : j+1+end+len(tag)]})
 			partHasCode = true
 			i = j + 1 + end + len(tag)
@@ -349,23 +374,24 @@ func (sc *shapeScratch) scan(sql string) (shape, bool) {
 			if j < len(sql) && isIdentChar(sql[j]) {
 				return shape{}, false
 			}
-			emit(markNumber)
+			mark(markNumber, j)
 			lits = append(lits, lit{off: i, raw: sql[i:j]})
 			partHasCode = true
 			i = j
 		case c == ';':
-			emit(";")
+			tok(i, i+1)
 			endPart(i)
 			i++
 		case c == '\\' || c == 0:
 			return shape{}, false
 		default:
-			emit(sql[i : i+1])
+			tok(i, i+1)
 			partHasCode = true
 			i++
 		}
 	}
 	endPart(len(sql))
+	key = append(key, sql[rs:re]...)
 	sc.key, sc.parts, sc.lits = key, parts, lits // grown room, for the next scan
 	return shape{key: key, parts: parts, lits: lits}, true
 }

@@ -118,10 +118,10 @@ func (c *conn) backendMessage(bs *backendState, typ byte, body, raw []byte) erro
 		}
 	}
 	// Whatever the server skips after an error is answered by nothing.
-	for _, o := range c.q.skipped() {
+	skipped, head := c.q.skippedThenPeek()
+	for _, o := range skipped {
 		c.resolve(bs, o, false)
 	}
-	head := c.q.peek()
 	if head == nil {
 		return outOfStep(typ, nil)
 	}

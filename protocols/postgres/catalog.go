@@ -34,6 +34,7 @@ type catalog struct {
 	gen            atomic.Uint64
 	loaded         time.Time
 	checked        time.Time
+	until          freshUntil // when fresh has nothing to do (freshness.go)
 	version        string
 	lastInvalidate time.Time
 
@@ -138,6 +139,7 @@ func (k *catalog) reset() {
 	k.owner = nil
 	k.reps = map[*mask.Policy]string{}
 	k.covers = map[*mask.Policy][]string{}
+	k.until.set(k.loaded, catalogTTL, k.checked, catalogCheckEvery)
 }
 
 // fresh starts the cache over when the catalog's version changed (read at
@@ -145,6 +147,9 @@ func (k *catalog) reset() {
 // k.mu is held. An error reading the version starts over as well: the
 // queries that follow report it.
 func (k *catalog) fresh(ctx context.Context) {
+	if k.until.fresh() {
+		return
+	}
 	if time.Since(k.loaded) > catalogTTL {
 		k.reset()
 	}
@@ -163,11 +168,16 @@ func (k *catalog) fresh(ctx context.Context) {
 		}
 		k.version = v
 	}
+	k.until.set(k.loaded, catalogTTL, k.checked, catalogCheckEvery)
 }
 
 // Refresh starts the cache over when the catalog changed (see fresh) and
-// returns the generation.
+// returns the generation. When fresh would find nothing to do it returns
+// without the mutex.
 func (k *catalog) Refresh(ctx context.Context) uint64 {
+	if k.until.fresh() {
+		return k.gen.Load()
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)
@@ -182,6 +192,7 @@ func (k *catalog) checkNow(ctx context.Context) bool {
 	defer k.mu.Unlock()
 	gen := k.gen.Load()
 	k.checked = time.Time{}
+	k.until.clear()
 	k.fresh(ctx)
 	return k.gen.Load() != gen
 }

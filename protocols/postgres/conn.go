@@ -470,6 +470,7 @@ func (c *conn) connectUpstream(ctx context.Context, params map[string]string) er
 	}
 	c.upPID, c.upKey = hc.PID, hc.SecretKey
 	c.urd = newMsgReader(c.up, c.srv.cfg.MaxMessageBytes)
+	c.urd.inPlace = true // read by the upstream goroutine alone
 	c.uw = bufio.NewWriterSize(c.up, 32<<10)
 	c.welcome = hc.ParameterStatuses
 	return nil

@@ -22,7 +22,7 @@ func (b *batch) describeExecutes() {
 	b.buf, b.spareBuf = buf, b.buf
 	for _, o := range b.ops {
 		if o.kind == opExecute {
-			ops = append(ops, &op{kind: opDescribePortal, name: o.name, hidden: true})
+			ops = append(ops, b.newOp(op{kind: opDescribePortal, name: o.name, hidden: true}))
 		}
 		ops = append(ops, o)
 	}

@@ -24,6 +24,11 @@ type msgReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
+	// inPlace lets next return a message the reader holds whole as a
+	// slice of its own buffer instead of a copy: only for a reader no
+	// other goroutine reads, as a later read may overwrite that buffer
+	// (the upstream's; the client's is peeked by its watch, watch.go).
+	inPlace bool
 }
 
 func newMsgReader(r io.Reader, max int) *msgReader {
@@ -34,7 +39,8 @@ func newMsgReader(r io.Reader, max int) *msgReader {
 }
 
 // next returns the message type, its body and the whole raw message. The
-// slices are valid until the next call.
+// slices are valid until the next call (with inPlace, until the next read
+// of the reader: the next call).
 func (m *msgReader) next() (typ byte, body, raw []byte, err error) {
 	hdr, err := m.r.Peek(5)
 	if err != nil {
@@ -52,6 +58,17 @@ func (m *msgReader) next() (typ byte, body, raw []byte, err error) {
 		return 0, nil, nil, fmt.Errorf("%w: %d bytes (limit %d)", errMessageTooLarge, n-4, m.max)
 	}
 	total := n + 1
+	if m.inPlace && total <= m.r.Buffered() {
+		// Whole in the buffer: Peek and Discard read nothing more.
+		raw, err := m.r.Peek(total)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		if _, err := m.r.Discard(total); err != nil {
+			return 0, nil, nil, err
+		}
+		return typ, raw[5:], raw, nil
+	}
 	if cap(m.buf) > 1<<20 && total < 64<<10 {
 		m.buf = nil // do not keep a huge buffer for small messages
 	}

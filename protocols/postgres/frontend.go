@@ -44,6 +44,27 @@ type batch struct {
 	// reused by its next call.
 	spareBuf []byte
 	spareOps []*op
+	// bind is the room Bind messages are decoded into (decodeBind).
+	bind pgproto3.Bind
+	// slab is where the client goroutine's ops come from (newOp).
+	slab []op
+}
+
+// opSlab is how many ops newOp allocates at once.
+const opSlab = 8
+
+// newOp returns a new op holding o. Ops are allocated opSlab at a time
+// (a point query's Bind, Describe, Execute and Sync take one allocation,
+// not four); each is handed out once and never reused, so an op the
+// upstream goroutine still holds is never written again.
+func (b *batch) newOp(o op) *op {
+	if len(b.slab) == 0 {
+		b.slab = make([]op, opSlab)
+	}
+	p := &b.slab[0]
+	*p = o
+	b.slab = b.slab[1:]
+	return p
 }
 
 func (b *batch) reset() {
@@ -134,7 +155,7 @@ func (c *conn) clientMessage(typ byte, body, raw []byte) error {
 	case 'S', 'H':
 		if c.discard {
 			c.discard = false
-			c.q.push(&op{kind: opSync})
+			c.q.push(c.batch.newOp(op{kind: opSync}))
 			c.endGroup()
 			if _, err := c.uw.Write(raw); err != nil {
 				return err
@@ -295,7 +316,7 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 		return c.refuseSimple(refusal("42501", msg))
 	}
 	if len(cl.Statements) == 0 {
-		c.q.push(&op{kind: opQuery})
+		c.q.push(c.batch.newOp(op{kind: opQuery}))
 		_, err := c.uw.Write(raw)
 		return err
 	}
@@ -329,7 +350,7 @@ func (c *conn) simpleQuery(sql string, raw []byte, groupFlux, setFlux bool) erro
 	if rerr != nil {
 		return c.refuseSimple(rerr)
 	}
-	c.q.push(&op{kind: opQuery, policy: d.Masker, decision: d, stmts: stmts})
+	c.q.push(c.batch.newOp(op{kind: opQuery, policy: d.Masker, decision: d, stmts: stmts}))
 	for i := range stmts {
 		c.copyPending = c.copyPending || stmts[i].CopyIn
 	}
@@ -547,7 +568,7 @@ func parseMessage(err error) string {
 // refuseSimple answers a refused simple-protocol message through the
 // upstream, so the ReadyForQuery that follows carries the real status.
 func (c *conn) refuseSimple(e *pgproto3.ErrorResponse) error {
-	c.q.push(&op{kind: opRefuse, refusal: e, simple: true})
+	c.q.push(c.batch.newOp(op{kind: opRefuse, refusal: e, simple: true}))
 	b, _ := (&pgproto3.Query{String: refuseSQL}).Encode(nil)
 	_, err := c.uw.Write(b)
 	return err
@@ -644,12 +665,14 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		// rest), and nothing for the model.
 		g.setStmt(m.Name, si)
 		b.parses++
-		b.ops = append(b.ops, &op{kind: opParse, name: m.Name, sinfo: si})
+		b.ops = append(b.ops, c.batch.newOp(op{kind: opParse, name: m.Name, sinfo: si}))
 	case 'B':
-		var m pgproto3.Bind
-		if err := m.Decode(body); err != nil {
+		m := &b.bind
+		if err := decodeBind(m, body); err != nil {
 			return err
 		}
+		// The parameters are slices of body: not kept past this message.
+		defer clear(m.Parameters)
 		b.payload = append(b.payload, raw...)
 		si, err := c.lookupStmt(nil, m.PreparedStatement)
 		if err != nil {
@@ -670,11 +693,11 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			if _, err := b.addRun(c, cl); err != nil {
 				return err
 			}
-			pe = &portalEntry{cl: cl, params: bindParams(&m, si.paramOIDs), j: si.j}
+			pe = &portalEntry{cl: cl, params: bindParams(m, si.paramOIDs), j: si.j}
 		}
 		g.setPortal(m.DestinationPortal, pe)
-		b.ops = append(b.ops, &op{kind: opBind, name: m.DestinationPortal, stmt: m.PreparedStatement,
-			formats: append([]int16(nil), m.ResultFormatCodes...), portal: pe})
+		b.ops = append(b.ops, c.batch.newOp(op{kind: opBind, name: m.DestinationPortal, stmt: m.PreparedStatement,
+			formats: append([]int16(nil), m.ResultFormatCodes...), portal: pe}))
 	case 'D':
 		var m pgproto3.Describe
 		if err := m.Decode(body); err != nil {
@@ -684,13 +707,13 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		if m.ObjectType == 'S' {
 			k = opDescribeStmt
 		}
-		b.ops = append(b.ops, &op{kind: k, name: m.Name})
+		b.ops = append(b.ops, c.batch.newOp(op{kind: k, name: m.Name}))
 	case 'E':
 		var m pgproto3.Execute
-		if err := m.Decode(body); err != nil {
+		if err := decodeExecute(&m, body); err != nil {
 			return err
 		}
-		o := &op{kind: opExecute, name: m.Portal}
+		o := c.batch.newOp(op{kind: opExecute, name: m.Portal})
 		b.ops = append(b.ops, o)
 		b.execs = append(b.execs, o)
 		b.execAt = append(b.execAt, len(b.buf))
@@ -715,7 +738,13 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 			}
 			b.setFlux = b.setFlux || changes
 			b.stale = b.stale || anyChangesSettings(o.stmts)
-			b.params = append(b.params, pe.params...)
+			if b.params == nil {
+				// The portal's own list, never written: full, so an
+				// append copies it.
+				b.params = pe.params[:len(pe.params):len(pe.params)]
+			} else {
+				b.params = append(b.params, pe.params...)
+			}
 			for i := range cl.Statements {
 				g.apply(effectOf(&cl.Statements[i]))
 			}
@@ -730,7 +759,7 @@ func (c *conn) addToBatch(typ byte, body, raw []byte) error {
 		} else {
 			g.setPortal(m.Name, nil)
 		}
-		b.ops = append(b.ops, &op{kind: opClose, name: m.Name, objType: m.ObjectType})
+		b.ops = append(b.ops, c.batch.newOp(op{kind: opClose, name: m.Name, objType: m.ObjectType}))
 	}
 	b.buf = append(b.buf, raw...)
 	return nil
@@ -746,7 +775,7 @@ func (c *conn) endBatch(term []byte) error {
 		// Nothing, or nothing the server will run: it skips to Sync after
 		// an earlier error in this group.
 		if sync {
-			c.q.push(&op{kind: opSync})
+			c.q.push(c.batch.newOp(op{kind: opSync}))
 			c.endGroup()
 		}
 		if len(term) > 0 {
@@ -796,9 +825,9 @@ func (c *conn) endBatch(term []byte) error {
 	if e != nil {
 		// The stand-in fails on the server, which then skips to Sync:
 		// nothing of this group runs after it.
-		c.q.push(&op{kind: opRefuse, refusal: e})
+		c.q.push(c.batch.newOp(op{kind: opRefuse, refusal: e}))
 		if sync {
-			c.q.push(&op{kind: opSync})
+			c.q.push(c.batch.newOp(op{kind: opSync}))
 			c.endGroup()
 		} else {
 			c.discard = true
@@ -830,7 +859,7 @@ func (c *conn) endBatch(term []byte) error {
 	c.settingsStale = c.settingsStale || b.stale
 	c.grp.setFlux = c.grp.setFlux || b.setFlux
 	if sync {
-		c.q.push(&op{kind: opSync})
+		c.q.push(c.batch.newOp(op{kind: opSync}))
 		c.endGroup()
 	}
 	if _, err := c.uw.Write(b.buf); err != nil {

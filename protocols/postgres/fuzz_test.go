@@ -92,6 +92,7 @@ func fuzzConn(s *Server, client, upstream io.Reader) *conn {
 		model:   newSessionModel(), params: map[string]string{},
 		rd: newMsgReader(client, s.cfg.MaxMessageBytes), uw: bufio.NewWriter(io.Discard),
 		urd: newMsgReader(upstream, s.cfg.MaxMessageBytes), cw: bufio.NewWriter(io.Discard)}
+	c.urd.inPlace = true // as connectUpstream sets it
 	c.unsafeParse.Store("")
 	gc, err := s.cfg.Gate.Open(ctx, *c.session)
 	if err != nil {

@@ -59,8 +59,14 @@ func (c *conn) lineageOf(st *pgsql.Statement) (*pgsql.Resolved, error) {
 
 // firstCovered returns the first field of l that p masks by a field rule.
 func firstCovered(p *mask.Policy, l pgsql.Lineage) string {
+	return firstCoveredBut(p, l, "")
+}
+
+// firstCoveredBut is firstCovered for a caller that knows p covers no
+// field called known (not asked again: a memo look-up per column).
+func firstCoveredBut(p *mask.Policy, l pgsql.Lineage, known string) string {
 	for _, f := range l.Fields {
-		if p.FieldStrategy(f) != "" {
+		if f != known && p.FieldStrategy(f) != "" {
 			return f
 		}
 	}
@@ -138,7 +144,8 @@ func (c *conn) resolveColumns(r *result) error {
 		if positional {
 			l = lins[i]
 		}
-		if src := firstCovered(p, l); src != "" {
+		// name is not covered (or ""): the test above.
+		if src := firstCoveredBut(p, l, name); src != "" {
 			r.cols[i] = src
 			continue
 		}

@@ -140,7 +140,12 @@ func (q *opQueue) push(o ...*op) {
 // peek returns the oldest unanswered op, or nil.
 func (q *opQueue) peek() *op {
 	q.mu.Lock()
-	defer q.mu.Unlock()
+	h := q.peekLocked()
+	q.mu.Unlock()
+	return h
+}
+
+func (q *opQueue) peekLocked() *op {
 	if q.head < len(q.ops) {
 		return q.ops[q.head]
 	}
@@ -177,12 +182,10 @@ func (q *opQueue) notifyLocked() {
 	}
 }
 
-// skipped pops the ops the server ignores while it skips to Sync: every
-// op before the next one that ReadyForQuery answers. It returns them so
-// their state changes can be dropped.
-func (q *opQueue) skipped() []*op {
-	q.mu.Lock()
-	defer q.mu.Unlock()
+// skippedLocked pops the ops the server ignores while it skips to Sync:
+// every op before the next one that ReadyForQuery answers. It returns
+// them so their state changes can be dropped.
+func (q *opQueue) skippedLocked() []*op {
 	if !q.skipping {
 		return nil
 	}
@@ -191,6 +194,18 @@ func (q *opQueue) skipped() []*op {
 		out = append(out, q.popLocked())
 	}
 	return out
+}
+
+// skippedThenPeek is skippedLocked, then peek, under one lock: what every
+// server message but the asynchronous ones starts with. (The client
+// goroutine pushes an op before its message goes upstream, so no reply
+// finds its op missing for want of a second look.)
+func (q *opQueue) skippedThenPeek() ([]*op, *op) {
+	q.mu.Lock()
+	out := q.skippedLocked()
+	h := q.peekLocked()
+	q.mu.Unlock()
+	return out, h
 }
 
 // fail handles an ErrorResponse to the extended-protocol op at the head:

@@ -31,6 +31,9 @@ type funcCatalog struct {
 	lastErr error
 	version string    // procVersion when the rows were read
 	checked time.Time // when procVersion was last compared
+	// until is when refresh, not asked about a missing name, has nothing
+	// to do (freshness.go); no fast path while procs is nil.
+	until freshUntil
 }
 
 // funcCatalogTTL bounds how stale the catalog may be.
@@ -287,6 +290,10 @@ func (k *funcCatalog) Procs(ctx context.Context, schema, name string, reload boo
 // bound allows, and, at most once per funcCatalogCheckEvery, when
 // procVersion changed; the caller holds k.mu.
 func (k *funcCatalog) refresh(ctx context.Context, missing bool) {
+	if !missing && k.until.fresh() {
+		return
+	}
+	defer k.publish()
 	now := time.Now()
 	stale := k.procs == nil || now.Sub(k.loaded) > funcCatalogTTL || missing
 	forced := false
@@ -308,10 +315,24 @@ func (k *funcCatalog) refresh(ctx context.Context, missing bool) {
 	}
 }
 
+// publish sets the bound of refresh's fast path from what it just did;
+// the caller holds k.mu.
+func (k *funcCatalog) publish() {
+	if k.procs == nil {
+		k.until.clear()
+		return
+	}
+	k.until.set(k.loaded, funcCatalogTTL, k.checked, funcCatalogCheckEvery)
+}
+
 // Current brings the catalog up to date as Procs does (a version check
 // at most once per funcCatalogCheckEvery) and returns its generation: a
-// verdict judged under another generation is stale.
+// verdict judged under another generation is stale. When refresh would
+// find nothing to do it returns without the mutex.
 func (k *funcCatalog) Current(ctx context.Context) uint64 {
+	if k.until.fresh() {
+		return k.gen.Load()
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.refresh(ctx, false)

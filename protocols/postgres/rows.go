@@ -230,7 +230,8 @@ func (c *conn) maskRow(r *result, body, raw []byte) ([]byte, error) {
 // when masking changes them they become NULL.
 func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]byte, bool, error) {
 	p := r.policy
-	strategy := p.FieldStrategy(field)
+	// The field's strategy (p.FieldStrategy, a memo look-up) is asked
+	// only where it is read: a scalar or binary value never needs it here.
 	if format == pgtype.TextFormatCode && oid == pgtype.ByteaOID {
 		// A bytea's text form (\x...) hides its bytes from detectors.
 		if raw, ok := byteaText(v); ok {
@@ -269,7 +270,7 @@ func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]b
 	var err error
 	isJSON := oid == pgtype.JSONOID || oid == pgtype.JSONBOID
 	switch {
-	case isJSON && strategy == "":
+	case isJSON && p.FieldStrategy(field) == "":
 		var b []byte
 		b, f, err = p.JSON(v[prefix:])
 		out = string(b)
@@ -296,7 +297,7 @@ func maskValue(r *result, field string, oid uint32, format int16, v []byte) ([]b
 		return v, false, nil
 	}
 	r.note(f...)
-	if strategy == mask.StrategyNull && len(f) > 0 {
+	if len(f) > 0 && p.FieldStrategy(field) == mask.StrategyNull {
 		return nil, true, nil
 	}
 	if prefix == 1 {

@@ -22,7 +22,7 @@ const watchDelay = 100 * time.Millisecond
 // for watchDelay.
 type clientWatch struct {
 	c     *conn
-	since atomic.Int64 // when the armed check started (UnixNano); 0 when disarmed
+	since atomic.Int64 // when the armed check started (monoNow, at least 1); 0 when disarmed
 
 	mu     sync.Mutex
 	cancel func()        // the armed check's cancel; nil when disarmed
@@ -35,7 +35,7 @@ func (w *clientWatch) arm(cancel func()) {
 	w.mu.Lock()
 	w.cancel = cancel
 	w.mu.Unlock()
-	w.since.Store(time.Now().UnixNano())
+	w.since.Store(max(monoNow(), 1)) // one clock read: the monotonic one
 }
 
 // overdue reports whether the armed check has run for watchDelay by now.
@@ -90,7 +90,7 @@ func (s *Server) watchdog() {
 	defer t.Stop()
 	var due []*conn
 	for range t.C {
-		now := time.Now().UnixNano()
+		now := monoNow()
 		due = due[:0]
 		s.mu.Lock()
 		if len(s.conns) == 0 {

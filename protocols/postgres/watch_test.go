@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"testing"
-	"time"
 )
 
 // TestClientWatchArmIsFree: arming and disarming the client watch, done
@@ -19,7 +18,7 @@ func TestClientWatchArmIsFree(t *testing.T) {
 		t.Fatalf("arm+disarm allocates %v times per check, want 0", allocs)
 	}
 	w.arm(cancel)
-	now := time.Now().UnixNano()
+	now := monoNow()
 	if w.overdue(now) {
 		t.Fatal("a check that just started is overdue")
 	}
