@@ -414,84 +414,64 @@ func commaJoinFails(t []byte, i, lastValue int) bool {
 
 // lastValueQuote returns the index of the last quote of t that a piece
 // holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
-// Such a piece holds a digit, an at sign or a capital (valueBytes): from
-// the last of these, eight bytes at a time, the piece around each is
-// read, the bytes before its quote next (or, when a byte no piece holds
-// comes first on the way back to the quote, the bytes before that byte).
+// Such a piece holds a digit, an at sign or a capital (valueBytes), and
+// runs from its quote to the next quote or backslash (or to t's end):
+// reading t from its end eight bytes at a time, only the stretches
+// between two such bytes (endBytes) that hold a value byte are read,
+// from the quote or backslash before each. endBytes also marks '#' and
+// '&', which no piece holds: a piece read from a quote before one is no
+// piece, so a stretch that one ends is read as if a quote ended it.
 func lastValueQuote(t []byte) int {
-	for k := len(t); ; {
-		v := lastValueByte(t[:k])
-		if v < 0 {
-			return -1
+	pending := false // a value byte after the bytes read, no end mark between
+	for base := len(t) - 8; base > -8; base -= 8 {
+		var x uint64
+		if base >= 0 {
+			x = binary.LittleEndian.Uint64(t[base:])
+		} else {
+			var b [8]byte // NULs (no value byte, no end), then t's first bytes
+			copy(b[-base:], t)
+			x = binary.LittleEndian.Uint64(b[:])
 		}
-		if v >= 7 {
-			// The value bytes that end at v, read from their marks: when
-			// fewer than eight, and the byte before them is one no piece
-			// holds, the walk below would stop there and read on before
-			// it (most numbers of a JSON text follow a colon or a
-			// comma).
-			m := valueBytes(binary.LittleEndian.Uint64(t[v-7:]))
-			if run := bits.LeadingZeros64(^(m | low7)) / 8; run < 8 && pieceClass[t[v-run]]&(pcEnd|pcIn) == 0 {
-				k = v - run
-				continue
-			}
-		}
-		seen, all := uint8(0), pcIn
-		q := v // the quote or backslash before the piece, once found
-		for ; q >= 0 && v-q <= maxPiece; q-- {
-			c := pieceClass[t[q]]
-			if c&(pcEnd|pcIn) != pcIn {
-				break
-			}
-			seen |= c
-		}
-		if q >= 0 && v-q <= maxPiece && pieceClass[t[q]]&(pcEnd|pcIn) == 0 {
-			// t[q], which no piece holds, stands between v and the
-			// quote before it: a piece runs unbroken from its quote to
-			// the next, so none that holds a byte of t[q:v+1] is one.
-			// Read on before t[q].
-			k = q
+		v := valueBytes(x)
+		if v == 0 && !pending {
 			continue
 		}
-		if q < 0 {
-			return -1 // no quote before
-		}
-		if k = q; pieceClass[t[q]]&pcEnd == 0 {
-			// More than maxPiece bytes before v stand in the piece: it
-			// holds no value; read on from where the reading stopped.
-			k = q + 1
-			continue
-		}
-		e := v + 1
-		for ; e < len(t) && e-q-1 <= maxPiece; e++ {
-			c := pieceClass[t[e]]
-			if c&pcEnd != 0 {
+		e := endBytes(x)
+		for {
+			ends := e // the end marks that may start a stretch holding a value byte
+			if !pending {
+				if v == 0 {
+					break
+				}
+				ends &= 1<<(63-bits.LeadingZeros64(v)) - 1
+			}
+			if ends == 0 {
+				pending = true
 				break
 			}
-			seen |= c
-			all &= c
-		}
-		if n := e - q - 1; t[q] != '\\' && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
-			return q
-		}
-	}
-}
-
-// lastValueByte returns the index of the last digit, at sign or capital
-// of t, or -1.
-func lastValueByte(t []byte) int {
-	k := len(t)
-	for ; k >= 8; k -= 8 {
-		if m := valueBytes(binary.LittleEndian.Uint64(t[k-8:])); m != 0 {
-			return k - 8 + (63-bits.LeadingZeros64(m))/8
-		}
-	}
-	for k--; k >= 0; k-- {
-		if c := t[k]; c >= '0' && c <= '9' || c >= '@' && c <= 'Z' {
-			return k
+			b := 63 - bits.LeadingZeros64(ends)
+			q := base + b/8
+			if c := t[q]; c == '"' || c == '\'' {
+				if val, ok := pieceOf(t, q+1, 1); val && ok {
+					return q
+				}
+			}
+			pending = false
+			below := uint64(1)<<(b&^7) - 1 // the marks of the bytes before t[q]
+			v &= below
+			e &= below
 		}
 	}
 	return -1
+}
+
+// endBytes marks with its high bit each byte of x that is a quote (double
+// or single), '#' or '&' (which differ from '"' only where the quotes
+// differ), or a backslash; every mark exact.
+func endBytes(x uint64) uint64 {
+	y := (x ^ ones8*'"') &^ (ones8 * 5)
+	z := x ^ ones8*'\\'
+	return ^(y&low7+low7|y)&high8 | ^(z&low7+low7|z)&high8
 }
 
 // valueBytes marks with its high bit each byte of x that is a digit, an
