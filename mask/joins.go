@@ -124,7 +124,7 @@ const maxJoinBrackets = 4
 // and whether it passed any.
 func skipBrackets(t []byte, j int, a, b byte) (int, bool) {
 	n := 0
-	for ; n < maxJoinBrackets && (at(t, j) == a || at(t, j) == b); n++ {
+	for ; n < maxJoinBrackets && uint(j) < uint(len(t)) && (t[j] == a || t[j] == b); n++ {
 		j = skipSpaces(t, j+1)
 	}
 	return j, n > 0
@@ -261,12 +261,12 @@ func commaJoins(t []byte, a, b int) bool {
 func pieceOf(t []byte, k, dir int) (value, ok bool) {
 	n := 0
 	var seen uint8
-	for ; k >= 0 && k < len(t) && n <= maxPiece; k += dir {
+	for ; uint(k) < uint(len(t)) && n <= maxPiece; k += dir {
 		c := pieceClass[t[k]]
-		if c&pcEnd != 0 {
-			break
-		}
 		if c&pcIn == 0 {
+			if c&pcEnd != 0 {
+				break
+			}
 			return false, false
 		}
 		seen |= c
@@ -321,17 +321,17 @@ func pieceValue(seen uint8) bool {
 	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower
 }
 
+// skipSpaces returns where t[j:] goes on after up to maxJoinSpaces bytes
+// of white space (line breaks included).
 func skipSpaces(t []byte, j int) int {
-	for k := 0; k < maxJoinSpaces; k++ {
-		switch at(t, j) {
-		case ' ', '\t', '\n', '\r':
-			j++
-			continue
-		}
-		break
+	for k := 0; k < maxJoinSpaces && uint(j) < uint(len(t)) && t[j] <= ' ' && joinSpace(t[j]); k++ {
+		j++
 	}
 	return j
 }
+
+// joinSpace reports whether c is white space a join passes over.
+func joinSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // hasJoins reports whether t holds a join of string pieces, and whether
 // one joins digits. It reads t once, forward, and reads a join at each
