@@ -334,42 +334,41 @@ func skipSpaces(t []byte, j int) int {
 func joinSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // hasJoins reports whether t holds a join of string pieces, and whether
-// one joins digits. It reads t once, forward, and reads a join at each
-// quote that may close a piece joined to the next (joinAtBefore), told
-// where the last quote that a piece holding a value follows stands
-// (lastValueQuote, learnt at the first such quote). Which join it finds
+// one joins digits. It reads t forward, eight bytes at a time, to the
+// first quote that may close a piece joined to the next (mayCloseJoin);
+// from there on it reads t from its end (joinsBack). Which join it finds
 // first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
-	lastValue := -2 // not known yet
 	for base := 0; base < len(t); base += 8 {
-		var x uint64
-		if base+8 <= len(t) {
-			x = binary.LittleEndian.Uint64(t[base:])
-		} else {
-			var b [8]byte // the last bytes, and NULs (no quote, no colon)
-			copy(b[:], t[base:])
-			x = binary.LittleEndian.Uint64(b[:])
+		for m := joinQuotes(word8(t, base)); m != 0; m &= m - 1 {
+			if mayCloseJoin(t, base+bits.TrailingZeros64(m)/8) {
+				return joinsBack(t, base)
+			}
 		}
-		// The quotes of eight bytes at once: marked with '#' and '&',
-		// the bytes that differ from one of them only where '"' and
-		// '\'' differ (bits 0 and 2), which the test below passes over;
-		// a quote a colon follows in the eight is a key's, no join's.
-		y := (x ^ ones8*'"') &^ (ones8 * 5)
-		c := x ^ ones8*':'
-		m := ^(y&low7 + low7 | y) & high8 &^ (^(c&low7 + low7 | c) & high8 >> 8)
-		for ; m != 0; m &= m - 1 {
+	}
+	return false, false
+}
+
+// joinsBack is hasJoins for a text whose bytes before lo (a multiple of
+// eight) hold no quote that may close a joined piece. It reads t from its
+// end down to lo, eight bytes at a time, and reads a join at each quote
+// that may close a piece joined to the next (joinAtBefore), told where
+// the last quote that a piece holding a value follows stands: on its way
+// back it meets that quote first (valueQuotes), and any quote it reads
+// before is after every such quote (-1 stands for them).
+func joinsBack(t []byte, lo int) (any, digits bool) {
+	var vq valueQuotes
+	lastValue := -1
+	for base := (len(t) - 1) &^ 7; base >= lo; base -= 8 {
+		x := word8(t, base)
+		if lastValue < 0 {
+			if v := valueBytes(x); v != 0 || vq.pending {
+				lastValue = vq.word(t, base, x, v)
+			}
+		}
+		for m := joinQuotes(x); m != 0; m &= m - 1 {
 			i := base + bits.TrailingZeros64(m)/8
-			// Most quotes of a JSON text cannot close a piece joined
-			// to the next: an opening quote (after ':', ',', '[') or a
-			// key's closing quote (before ':'). joinAt would say so
-			// too.
-			if b := t[i]; b != '"' && b != '\'' || i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
-				continue
-			}
-			if lastValue == -2 {
-				lastValue = lastValueQuote(t)
-			}
-			if commaJoinFails(t, i, lastValue) {
+			if !mayCloseJoin(t, i) || commaJoinFails(t, i, lastValue) {
 				continue
 			}
 			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
@@ -381,6 +380,36 @@ func hasJoins(t []byte) (any, digits bool) {
 		}
 	}
 	return any, false
+}
+
+// word8 returns the eight bytes of t from base, little-endian: NULs (no
+// quote, no colon, no value byte) stand for those past its end.
+func word8(t []byte, base int) uint64 {
+	if base+8 <= len(t) {
+		return binary.LittleEndian.Uint64(t[base:])
+	}
+	var b [8]byte
+	copy(b[:], t[base:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// joinQuotes marks the quotes of the eight bytes x that no colon follows
+// among them, and '#' and '&': the bytes that differ from '"' only where
+// '"' and '\” differ (bits 0 and 2), which mayCloseJoin passes over; a
+// quote a colon follows is a key's, no join's.
+func joinQuotes(x uint64) uint64 {
+	y := (x ^ ones8*'"') &^ (ones8 * 5)
+	c := x ^ ones8*':'
+	return ^(y&low7 + low7 | y) & high8 &^ (^(c&low7 + low7 | c) & high8 >> 8)
+}
+
+// mayCloseJoin reports whether t[i] is a quote that may close a piece
+// joined to the next. Most quotes of a JSON text cannot: an opening
+// quote (after ':', ',', '[') or a key's closing quote (before ':').
+// joinAt would say so too.
+func mayCloseJoin(t []byte, i int) bool {
+	b := t[i]
+	return (b == '"' || b == '\'') && i > 0 && (t[i-1] == '\\' || joinChar(t[i-1])) && at(t, i+1) != ':'
 }
 
 // commaJoinFails is the quick test of hasJoins for the quote t[i] after
@@ -412,57 +441,49 @@ func commaJoinFails(t []byte, i, lastValue int) bool {
 	return !oka || !pa && i >= lastValue
 }
 
-// lastValueQuote returns the index of the last quote of t that a piece
-// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
-// Such a piece holds a digit, an at sign or a capital (valueBytes), and
-// runs from its quote to the next quote or backslash (or to t's end):
-// reading t from its end eight bytes at a time, only the stretches
-// between two such bytes (endBytes) that hold a value byte are read,
-// from the quote or backslash before each. endBytes also marks '#' and
-// '&', which no piece holds: a piece read from a quote before one is no
-// piece, so a stretch that one ends is read as if a quote ended it.
-func lastValueQuote(t []byte) int {
-	pending := false // a value byte after the bytes read, no end mark between
-	for base := len(t) - 8; base > -8; base -= 8 {
-		var x uint64
-		if base >= 0 {
-			x = binary.LittleEndian.Uint64(t[base:])
-		} else {
-			var b [8]byte // NULs (no value byte, no end), then t's first bytes
-			copy(b[-base:], t)
-			x = binary.LittleEndian.Uint64(b[:])
-		}
-		v := valueBytes(x)
-		if v == 0 && !pending {
-			continue
-		}
-		e := endBytes(x)
-		for {
-			ends := e // the end marks that may start a stretch holding a value byte
-			if !pending {
-				if v == 0 {
-					break
-				}
-				ends &= 1<<(63-bits.LeadingZeros64(v)) - 1
+// valueQuotes finds the last quote of a text that a piece holding a value
+// follows (pieceOf(t, q+1, 1) is ok, and a value), reading the text from
+// its end eight bytes at a time. Such a piece holds a digit, an at sign or
+// a capital (valueBytes), and runs from its quote to the next quote or
+// backslash (or to the text's end): only the stretches between two such
+// bytes (endBytes) that hold a value byte are read, from the quote or
+// backslash before each. endBytes also marks '#' and '&', which no piece
+// holds: a piece read from a quote before one is no piece, so a stretch
+// that one ends is read as if a quote ended it.
+type valueQuotes struct {
+	pending bool // a value byte after the bytes read, no end mark between
+}
+
+// word reads the eight bytes x of t from base (NULs past its end), whose
+// value bytes are v, after those above them: it returns the index of the
+// last quote a piece holding a value follows when it is among them, else
+// -1.
+func (vq *valueQuotes) word(t []byte, base int, x, v uint64) int {
+	e := endBytes(x)
+	for {
+		ends := e // the end marks that may start a stretch holding a value byte
+		if !vq.pending {
+			if v == 0 {
+				return -1
 			}
-			if ends == 0 {
-				pending = true
-				break
-			}
-			b := 63 - bits.LeadingZeros64(ends)
-			q := base + b/8
-			if c := t[q]; c == '"' || c == '\'' {
-				if val, ok := pieceOf(t, q+1, 1); val && ok {
-					return q
-				}
-			}
-			pending = false
-			below := uint64(1)<<(b&^7) - 1 // the marks of the bytes before t[q]
-			v &= below
-			e &= below
+			ends &= 1<<(63-bits.LeadingZeros64(v)) - 1
 		}
+		if ends == 0 {
+			vq.pending = true
+			return -1
+		}
+		b := 63 - bits.LeadingZeros64(ends)
+		q := base + b/8
+		if c := t[q]; c == '"' || c == '\'' {
+			if val, ok := pieceOf(t, q+1, 1); val && ok {
+				return q
+			}
+		}
+		vq.pending = false
+		below := uint64(1)<<(b&^7) - 1 // the marks of the bytes before t[q]
+		v &= below
+		e &= below
 	}
-	return -1
 }
 
 // endBytes marks with its high bit each byte of x that is a quote (double

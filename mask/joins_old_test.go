@@ -245,6 +245,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
 		}
+		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
+			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
+		}
 		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
@@ -435,8 +438,14 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
 		}
+		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
+			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
+		}
 		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
+		}
+		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
+			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
 		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
