@@ -533,11 +533,12 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 			m |= codeByte[t[e]]
 		}
-		// (mayBeTextCode fails on a word of one byte, of more than
-		// five, or of five without a letter: asked here first.)
+		// (mayBeTextCode fails on a word of one byte or of more than
+		// five, on one of letters with a digit or of fewer than three,
+		// and on one of five without a letter: asked here first.)
 		n := e - s
 		dump := n >= 5 && mayStartWordDump(t, s, e)
-		text := n >= 2 && n <= 5 && (n < 5 || m&cbLetter != 0) && mayBeTextCode(t, s, e, m)
+		text := n >= 2 && n <= 5 && (m&cbLetter == 0 && n < 5 || m&cbLetter != 0 && m&cbDigit == 0 && n >= 3) && mayBeTextCode(t, s, e, m)
 		if !dump && !text {
 			p = max(e, p+stride) // at would set cp.next to e
 			continue
