@@ -583,18 +583,18 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 		m |= codeByte[t[e]]
 	}
-	cp.atWord(t, s, e, m)
+	dump, text := e-s >= 5 && mayStartWordDump(t, s, e), mayBeTextCode(t, s, e, m)
+	if !dump && !text {
+		cp.next = e // all atWordOf would do
+		return
+	}
+	cp.atWordOf(t, s, e, m, dump, text)
 }
 
-// atWord is at, told the word t[s:e] (from cp.scanned on) it looks at,
-// of byte kinds m.
-func (cp *codeProber) atWord(t []byte, s, e int, m uint8) {
-	cp.atWordOf(t, s, e, m, e-s >= 5 && mayStartWordDump(t, s, e), mayBeTextCode(t, s, e, m))
-}
-
-// atWordOf is atWord, told whether the word's length and the bytes
-// around it let it start a word dump (e-s >= 5 and mayStartWordDump),
-// and whether it may be a code of text (mayBeTextCode).
+// atWordOf is at, told the word t[s:e] (from cp.scanned on) it looks at,
+// of byte kinds m, whether its length and the bytes around it let it
+// start a word dump (e-s >= 5 and mayStartWordDump), and whether it may
+// be a code of text (mayBeTextCode).
 func (cp *codeProber) atWordOf(t []byte, s, e int, m uint8, dump, text bool) {
 	cp.next = e
 	if dump && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {

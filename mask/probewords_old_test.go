@@ -8,14 +8,15 @@ import (
 	"testing"
 )
 
-// probeCodes tells atWord what it learnt of a word (whether it may start
+// probeCodes tells atWordOf what it learnt of a word (whether it may start
 // a word dump, whether it may be a code of text) rather than have it ask
 // again, and codeWordOf turns a word away by its first two letters
 // before its table search (issue #19). Against the forms they replaced,
 // kept here: generated code lists, cut and among words, JSON documents,
 // and words of every two first bytes.
 
-// probeCodesAsking is probeCodes as it was: atWord asked again.
+// probeCodesAsking is probeCodes as it was: the word's tests asked again
+// after its own.
 func probeCodesAsking(t []byte, stride int, digits bool) bool {
 	var cp codeProber
 	scanned := 0 // cp.scanned, kept here
@@ -42,7 +43,7 @@ func probeCodesAsking(t []byte, stride int, digits bool) bool {
 			p = max(e, p+stride)
 			continue
 		}
-		if cp.atWord(t, s, e, m); cp.found {
+		if cp.atWordOf(t, s, e, m, e-s >= 5 && mayStartWordDump(t, s, e), mayBeTextCode(t, s, e, m)); cp.found {
 			return true
 		}
 		scanned, p = cp.scanned, max(cp.next, p+stride)
