@@ -202,6 +202,21 @@ func packWord(w []byte) uint64 {
 	return v
 }
 
+// codeWordPairs marks, by the low five bits of each of its first two
+// letters (case aside, as packWord reads them), the words of
+// codeWordTable: a word whose two are not marked is none of them.
+var codeWordPairs = func() (s [16]uint64) {
+	for _, e := range codeWordTable {
+		if e.key == 0 {
+			continue
+		}
+		top := (63 - bits.LeadingZeros64(e.key)) &^ 7 // the first letter's shift
+		p := uint(e.key>>top&31)<<5 | uint(e.key>>(top-8)&31)
+		s[p/64] |= 1 << (p % 64)
+	}
+	return s
+}()
+
 // hashWord is the slot of codeWordTable a packed word starts its search at.
 func hashWord(v uint64) uint64 { return v * 0x9E3779B97F4A7C15 >> 57 }
 
@@ -213,6 +228,9 @@ func codeWordOf(w []byte) (digit byte, glue bool) {
 	}
 	if len(w) < 2 {
 		return 0, false
+	}
+	if p := uint(w[0]&31)<<5 | uint(w[1]&31); codeWordPairs[p/64]&(1<<(p%64)) == 0 {
+		return 0, false // no word of the table starts with these two letters
 	}
 	var v uint64
 	if cap(w) >= 8 {
@@ -515,13 +533,17 @@ func probeCodes(t []byte, stride int, digits bool) bool {
 		for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 			m |= codeByte[t[e]]
 		}
-		// (mayBeTextCode fails on a word of one byte, of more than
-		// five, or of five without a letter: asked here first.)
-		if n := e - s; (n < 5 || !mayStartWordDump(t, s, e)) && (n < 2 || n > 5 || n == 5 && m&cbLetter == 0 || !mayBeTextCode(t, s, e, m)) {
+		// (mayBeTextCode fails on a word of one byte or of more than
+		// five, on one of letters with a digit or of fewer than three,
+		// and on one of five without a letter: asked here first.)
+		n := e - s
+		dump := n >= 5 && mayStartWordDump(t, s, e)
+		text := n >= 2 && n <= 5 && (m&cbLetter == 0 && n < 5 || m&cbLetter != 0 && m&cbDigit == 0 && n >= 3) && mayBeTextCode(t, s, e, m)
+		if !dump && !text {
 			p = max(e, p+stride) // at would set cp.next to e
 			continue
 		}
-		if cp.atWord(t, s, e, m); cp.found {
+		if cp.atWordOf(t, s, e, m, dump, text); cp.found {
 			return true
 		}
 		scanned, p = cp.scanned, max(cp.next, p+stride)
@@ -561,18 +583,25 @@ func (cp *codeProber) at(t []byte, i, digits int) {
 	for ; e < len(t) && codeByte[t[e]]&cbAlnum != 0; e++ {
 		m |= codeByte[t[e]]
 	}
-	cp.atWord(t, s, e, m)
+	dump, text := e-s >= 5 && mayStartWordDump(t, s, e), mayBeTextCode(t, s, e, m)
+	if !dump && !text {
+		cp.next = e // all atWordOf would do
+		return
+	}
+	cp.atWordOf(t, s, e, m, dump, text)
 }
 
-// atWord is at, told the word t[s:e] (from cp.scanned on) it looks at,
-// of byte kinds m.
-func (cp *codeProber) atWord(t []byte, s, e int, m uint8) {
+// atWordOf is at, told the word t[s:e] (from cp.scanned on) it looks at,
+// of byte kinds m, whether its length and the bytes around it let it
+// start a word dump (e-s >= 5 and mayStartWordDump), and whether it may
+// be a code of text (mayBeTextCode).
+func (cp *codeProber) atWordOf(t []byte, s, e int, m uint8, dump, text bool) {
 	cp.next = e
-	if e-s >= 5 && mayStartWordDump(t, s, e) && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
+	if dump && (wordDumpPair(t, s, e) || wordDumpOffset(t, s, e) || loneGroups(t, s, e)) {
 		cp.found = true
 		return
 	}
-	if !mayBeTextCode(t, s, e, m) || !probeHit(t, s, e, m) {
+	if !text || !probeHit(t, s, e, m) {
 		return
 	}
 	cl, ok := nextCodeList(t, max(cp.scanned, s-maxCodeBack), nil, nil, e)

@@ -124,7 +124,7 @@ const maxJoinBrackets = 4
 // and whether it passed any.
 func skipBrackets(t []byte, j int, a, b byte) (int, bool) {
 	n := 0
-	for ; n < maxJoinBrackets && (at(t, j) == a || at(t, j) == b); n++ {
+	for ; n < maxJoinBrackets && uint(j) < uint(len(t)) && (t[j] == a || t[j] == b); n++ {
 		j = skipSpaces(t, j+1)
 	}
 	return j, n > 0
@@ -261,12 +261,12 @@ func commaJoins(t []byte, a, b int) bool {
 func pieceOf(t []byte, k, dir int) (value, ok bool) {
 	n := 0
 	var seen uint8
-	for ; k >= 0 && k < len(t) && n <= maxPiece; k += dir {
+	for ; uint(k) < uint(len(t)) && n <= maxPiece; k += dir {
 		c := pieceClass[t[k]]
-		if c&pcEnd != 0 {
-			break
-		}
 		if c&pcIn == 0 {
+			if c&pcEnd != 0 {
+				break
+			}
 			return false, false
 		}
 		seen |= c
@@ -321,55 +321,54 @@ func pieceValue(seen uint8) bool {
 	return seen&pcValue != 0 || seen&(pcUpper|pcLower) == pcUpper|pcLower
 }
 
+// skipSpaces returns where t[j:] goes on after up to maxJoinSpaces bytes
+// of white space (line breaks included).
 func skipSpaces(t []byte, j int) int {
-	for k := 0; k < maxJoinSpaces; k++ {
-		switch at(t, j) {
-		case ' ', '\t', '\n', '\r':
-			j++
-			continue
-		}
-		break
+	for k := 0; k < maxJoinSpaces && uint(j) < uint(len(t)) && t[j] <= ' ' && joinSpace(t[j]); k++ {
+		j++
 	}
 	return j
 }
 
+// joinSpace reports whether c is white space a join passes over.
+func joinSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // hasJoins reports whether t holds a join of string pieces, and whether
-// one joins digits. It reads t once, forward, and reads a join at each
-// quote that may close a piece joined to the next (joinAtBefore), told
-// where the last quote that a piece holding a value follows stands
-// (lastValueQuote, learnt at the first such quote). Which join it finds
+// one joins digits. It reads t forward, eight bytes at a time, to the
+// first quote that may close a piece joined to the next (mayCloseJoin);
+// from there on it reads t from its end (joinsBack). Which join it finds
 // first does not matter.
 func hasJoins(t []byte) (any, digits bool) {
-	lastValue := -2 // not known yet
 	for base := 0; base < len(t); base += 8 {
-		var x uint64
-		if base+8 <= len(t) {
-			x = binary.LittleEndian.Uint64(t[base:])
-		} else {
-			var b [8]byte // the last bytes, and NULs (no quote, no colon)
-			copy(b[:], t[base:])
-			x = binary.LittleEndian.Uint64(b[:])
+		for m := joinQuotes(word8(t, base)); m != 0; m &= m - 1 {
+			if mayCloseJoin(t, base+bits.TrailingZeros64(m)/8) {
+				return joinsBack(t, base)
+			}
 		}
-		// The quotes of eight bytes at once: marked with '#' and '&',
-		// the bytes that differ from one of them only where '"' and
-		// '\'' differ (bits 0 and 2), which the test below passes over;
-		// a quote a colon follows in the eight is a key's, no join's.
-		y := (x ^ ones8*'"') &^ (ones8 * 5)
-		c := x ^ ones8*':'
-		m := ^(y&low7 + low7 | y) & high8 &^ (^(c&low7 + low7 | c) & high8 >> 8)
-		for ; m != 0; m &= m - 1 {
+	}
+	return false, false
+}
+
+// joinsBack is hasJoins for a text whose bytes before lo (a multiple of
+// eight) hold no quote that may close a joined piece. It reads t from its
+// end down to lo, eight bytes at a time, and reads a join at each quote
+// that may close a piece joined to the next (joinAtBefore), told where
+// the last quote that a piece holding a value follows stands: on its way
+// back it meets that quote first (valueQuotes), and any quote it reads
+// before is after every such quote (-1 stands for them).
+func joinsBack(t []byte, lo int) (any, digits bool) {
+	var vq valueQuotes
+	lastValue := -1
+	for base := (len(t) - 1) &^ 7; base >= lo; base -= 8 {
+		x := word8(t, base)
+		if lastValue < 0 {
+			if v := valueBytes(x); v != 0 || vq.pending {
+				lastValue = vq.word(t, base, x, v)
+			}
+		}
+		for m := joinQuotes(x); m != 0; m &= m - 1 {
 			i := base + bits.TrailingZeros64(m)/8
-			// Most quotes of a JSON text cannot close a piece joined
-			// to the next: an opening quote (after ':', ',', '[') or a
-			// key's closing quote (before ':'). joinAt would say so
-			// too.
-			if b := t[i]; b != '"' && b != '\'' || i == 0 || t[i-1] != '\\' && !joinChar(t[i-1]) || at(t, i+1) == ':' {
-				continue
-			}
-			if lastValue == -2 {
-				lastValue = lastValueQuote(t)
-			}
-			if commaJoinFails(t, i, lastValue) {
+			if !mayCloseJoin(t, i) || commaJoinFails(t, i, lastValue) {
 				continue
 			}
 			if _, d, ok := joinAtBefore(t, i, lastValue); ok {
@@ -381,6 +380,36 @@ func hasJoins(t []byte) (any, digits bool) {
 		}
 	}
 	return any, false
+}
+
+// word8 returns the eight bytes of t from base, little-endian: NULs (no
+// quote, no colon, no value byte) stand for those past its end.
+func word8(t []byte, base int) uint64 {
+	if base+8 <= len(t) {
+		return binary.LittleEndian.Uint64(t[base:])
+	}
+	var b [8]byte
+	copy(b[:], t[base:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// joinQuotes marks the quotes of the eight bytes x that no colon follows
+// among them, and '#' and '&': the bytes that differ from '"' only where
+// '"' and '\” differ (bits 0 and 2), which mayCloseJoin passes over; a
+// quote a colon follows is a key's, no join's.
+func joinQuotes(x uint64) uint64 {
+	y := (x ^ ones8*'"') &^ (ones8 * 5)
+	c := x ^ ones8*':'
+	return ^(y&low7 + low7 | y) & high8 &^ (^(c&low7 + low7 | c) & high8 >> 8)
+}
+
+// mayCloseJoin reports whether t[i] is a quote that may close a piece
+// joined to the next. Most quotes of a JSON text cannot: an opening
+// quote (after ':', ',', '[') or a key's closing quote (before ':').
+// joinAt would say so too.
+func mayCloseJoin(t []byte, i int) bool {
+	b := t[i]
+	return (b == '"' || b == '\'') && i > 0 && (t[i-1] == '\\' || joinChar(t[i-1])) && at(t, i+1) != ':'
 }
 
 // commaJoinFails is the quick test of hasJoins for the quote t[i] after
@@ -412,86 +441,58 @@ func commaJoinFails(t []byte, i, lastValue int) bool {
 	return !oka || !pa && i >= lastValue
 }
 
-// lastValueQuote returns the index of the last quote of t that a piece
-// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
-// Such a piece holds a digit, an at sign or a capital (valueBytes): from
-// the last of these, eight bytes at a time, the piece around each is
-// read, the bytes before its quote next (or, when a byte no piece holds
-// comes first on the way back to the quote, the bytes before that byte).
-func lastValueQuote(t []byte) int {
-	for k := len(t); ; {
-		v := lastValueByte(t[:k])
-		if v < 0 {
+// valueQuotes finds the last quote of a text that a piece holding a value
+// follows (pieceOf(t, q+1, 1) is ok, and a value), reading the text from
+// its end eight bytes at a time. Such a piece holds a digit, an at sign or
+// a capital (valueBytes), and runs from its quote to the next quote or
+// backslash (or to the text's end): only the stretches between two such
+// bytes (endBytes) that hold a value byte are read, from the quote or
+// backslash before each. endBytes also marks '#' and '&', which no piece
+// holds: a piece read from a quote before one is no piece, so a stretch
+// that one ends is read as if a quote ended it.
+type valueQuotes struct {
+	pending bool // a value byte after the bytes read, no end mark between
+}
+
+// word reads the eight bytes x of t from base (NULs past its end), whose
+// value bytes are v, after those above them: it returns the index of the
+// last quote a piece holding a value follows when it is among them, else
+// -1.
+func (vq *valueQuotes) word(t []byte, base int, x, v uint64) int {
+	e := endBytes(x)
+	for {
+		ends := e // the end marks that may start a stretch holding a value byte
+		if !vq.pending {
+			if v == 0 {
+				return -1
+			}
+			ends &= 1<<(63-bits.LeadingZeros64(v)) - 1
+		}
+		if ends == 0 {
+			vq.pending = true
 			return -1
 		}
-		if v >= 7 {
-			// The value bytes that end at v, read from their marks: when
-			// fewer than eight, and the byte before them is one no piece
-			// holds, the walk below would stop there and read on before
-			// it (most numbers of a JSON text follow a colon or a
-			// comma).
-			m := valueBytes(binary.LittleEndian.Uint64(t[v-7:]))
-			if run := bits.LeadingZeros64(^(m | low7)) / 8; run < 8 && pieceClass[t[v-run]]&(pcEnd|pcIn) == 0 {
-				k = v - run
-				continue
+		b := 63 - bits.LeadingZeros64(ends)
+		q := base + b/8
+		if c := t[q]; c == '"' || c == '\'' {
+			if val, ok := pieceOf(t, q+1, 1); val && ok {
+				return q
 			}
 		}
-		seen, all := uint8(0), pcIn
-		q := v // the quote or backslash before the piece, once found
-		for ; q >= 0 && v-q <= maxPiece; q-- {
-			c := pieceClass[t[q]]
-			if c&(pcEnd|pcIn) != pcIn {
-				break
-			}
-			seen |= c
-		}
-		if q >= 0 && v-q <= maxPiece && pieceClass[t[q]]&(pcEnd|pcIn) == 0 {
-			// t[q], which no piece holds, stands between v and the
-			// quote before it: a piece runs unbroken from its quote to
-			// the next, so none that holds a byte of t[q:v+1] is one.
-			// Read on before t[q].
-			k = q
-			continue
-		}
-		if q < 0 {
-			return -1 // no quote before
-		}
-		if k = q; pieceClass[t[q]]&pcEnd == 0 {
-			// More than maxPiece bytes before v stand in the piece: it
-			// holds no value; read on from where the reading stopped.
-			k = q + 1
-			continue
-		}
-		e := v + 1
-		for ; e < len(t) && e-q-1 <= maxPiece; e++ {
-			c := pieceClass[t[e]]
-			if c&pcEnd != 0 {
-				break
-			}
-			seen |= c
-			all &= c
-		}
-		if n := e - q - 1; t[q] != '\\' && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
-			return q
-		}
+		vq.pending = false
+		below := uint64(1)<<(b&^7) - 1 // the marks of the bytes before t[q]
+		v &= below
+		e &= below
 	}
 }
 
-// lastValueByte returns the index of the last digit, at sign or capital
-// of t, or -1.
-func lastValueByte(t []byte) int {
-	k := len(t)
-	for ; k >= 8; k -= 8 {
-		if m := valueBytes(binary.LittleEndian.Uint64(t[k-8:])); m != 0 {
-			return k - 8 + (63-bits.LeadingZeros64(m))/8
-		}
-	}
-	for k--; k >= 0; k-- {
-		if c := t[k]; c >= '0' && c <= '9' || c >= '@' && c <= 'Z' {
-			return k
-		}
-	}
-	return -1
+// endBytes marks with its high bit each byte of x that is a quote (double
+// or single), '#' or '&' (which differ from '"' only where the quotes
+// differ), or a backslash; every mark exact.
+func endBytes(x uint64) uint64 {
+	y := (x ^ ones8*'"') &^ (ones8 * 5)
+	z := x ^ ones8*'\\'
+	return ^(y&low7+low7|y)&high8 | ^(z&low7+low7|z)&high8
 }
 
 // valueBytes marks with its high bit each byte of x that is a digit, an

@@ -245,6 +245,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
 		}
+		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
+			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
+		}
 		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
@@ -260,6 +263,9 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 		}
 		if ol := lastValueQuoteOld(b); ol != lv {
 			t.Fatalf("lastValueQuote(%q) = %d, the old %d", s, lv, ol)
+		}
+		if rl := lastValueQuoteRuns(b); rl != lv {
+			t.Fatalf("lastValueQuote(%q) = %d, run by run %d", s, lv, rl)
 		}
 		for q := range b {
 			if v, ok := pieceOf(b, q+1, 1); (b[q] == '"' || b[q] == '\'') && v && ok {
@@ -403,6 +409,9 @@ func TestLastValueQuoteRuns(t *testing.T) {
 				b = append(b, alphabet[r.IntN(len(alphabet))]...)
 			}
 		}
+		if got, runs := lastValueQuote(b), lastValueQuoteRuns(b); got != runs {
+			t.Fatalf("lastValueQuote(%q) = %d, run by run %d", b, got, runs)
+		}
 		if got, want := lastValueQuote(b), lastValueQuoteByByte(b); got != want {
 			t.Fatalf("lastValueQuote(%q) = %d, byte by byte %d", b, got, want)
 		} else if got >= 0 {
@@ -429,8 +438,14 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		if ba, bd := hasJoinsBackward(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, read backward %v %v", s, a, d, ba, bd)
 		}
+		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
+			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
+		}
 		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
+		}
+		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
+			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
 		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
@@ -505,4 +520,88 @@ func hasJoinsByByte(t []byte) (any, digits bool) {
 		}
 	}
 	return any, false
+}
+
+// lastValueQuoteRuns is lastValueQuote as it was before it read only the
+// stretches between quotes that hold a value byte (issue #19): it
+// returns the index of the last quote of t that a piece
+// holding a value follows (pieceOf(t, q+1, 1) is ok, and a value), or -1.
+// Such a piece holds a digit, an at sign or a capital (valueBytes): from
+// the last of these, eight bytes at a time, the piece around each is
+// read, the bytes before its quote next (or, when a byte no piece holds
+// comes first on the way back to the quote, the bytes before that byte).
+func lastValueQuoteRuns(t []byte) int {
+	for k := len(t); ; {
+		v := lastValueByte(t[:k])
+		if v < 0 {
+			return -1
+		}
+		if v >= 7 {
+			// The value bytes that end at v, read from their marks: when
+			// fewer than eight, and the byte before them is one no piece
+			// holds, the walk below would stop there and read on before
+			// it (most numbers of a JSON text follow a colon or a
+			// comma).
+			m := valueBytes(binary.LittleEndian.Uint64(t[v-7:]))
+			if run := bits.LeadingZeros64(^(m | low7)) / 8; run < 8 && pieceClass[t[v-run]]&(pcEnd|pcIn) == 0 {
+				k = v - run
+				continue
+			}
+		}
+		seen, all := uint8(0), pcIn
+		q := v // the quote or backslash before the piece, once found
+		for ; q >= 0 && v-q <= maxPiece; q-- {
+			c := pieceClass[t[q]]
+			if c&(pcEnd|pcIn) != pcIn {
+				break
+			}
+			seen |= c
+		}
+		if q >= 0 && v-q <= maxPiece && pieceClass[t[q]]&(pcEnd|pcIn) == 0 {
+			// t[q], which no piece holds, stands between v and the
+			// quote before it: a piece runs unbroken from its quote to
+			// the next, so none that holds a byte of t[q:v+1] is one.
+			// Read on before t[q].
+			k = q
+			continue
+		}
+		if q < 0 {
+			return -1 // no quote before
+		}
+		if k = q; pieceClass[t[q]]&pcEnd == 0 {
+			// More than maxPiece bytes before v stand in the piece: it
+			// holds no value; read on from where the reading stopped.
+			k = q + 1
+			continue
+		}
+		e := v + 1
+		for ; e < len(t) && e-q-1 <= maxPiece; e++ {
+			c := pieceClass[t[e]]
+			if c&pcEnd != 0 {
+				break
+			}
+			seen |= c
+			all &= c
+		}
+		if n := e - q - 1; t[q] != '\\' && n <= maxPiece && all&pcIn != 0 && pieceValue(seen) {
+			return q
+		}
+	}
+}
+
+// lastValueByte returns the index of the last digit, at sign or capital
+// of t, or -1.
+func lastValueByte(t []byte) int {
+	k := len(t)
+	for ; k >= 8; k -= 8 {
+		if m := valueBytes(binary.LittleEndian.Uint64(t[k-8:])); m != 0 {
+			return k - 8 + (63-bits.LeadingZeros64(m))/8
+		}
+	}
+	for k--; k >= 0; k-- {
+		if c := t[k]; c >= '0' && c <= '9' || c >= '@' && c <= 'Z' {
+			return k
+		}
+	}
+	return -1
 }
