@@ -278,8 +278,8 @@ type columnName struct {
 func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnName, error) {
 	key := [2]uint32{oid, uint32(att)}
 	if v := k.cached(); v != nil {
-		if n, ok := v.cols.Load(key); ok {
-			return n.(columnName), nil
+		if n, ok := v.cachedColumn(key); ok {
+			return n, nil
 		}
 	}
 	return k.columnLocked(ctx, key)
@@ -292,8 +292,8 @@ func (k *catalog) columnLocked(ctx context.Context, key [2]uint32) (columnName, 
 	defer k.mu.Unlock()
 	k.fresh(ctx)
 	v := k.view.Load()
-	if n, ok := v.cols.Load(key); ok {
-		return n.(columnName), nil
+	if n, ok := v.lockedColumn(key); ok {
+		return n, nil
 	}
 	oid, att := key[0], key[1]
 	rows, err := k.query(ctx, `SELECT c.relname, a.attname, CASE WHEN a.attgenerated <> '' THEN 'g' ELSE c.relkind END

@@ -134,7 +134,7 @@ func TestCatalogViewOracle(t *testing.T) {
 func TestCatalogViewPerGeneration(t *testing.T) {
 	cat := newCatalog(&pgconn.Config{})
 	v := cat.view.Load()
-	v.cols.Store([2]uint32{1, 1}, columnName{name: "t.c"})
+	v.rememberColumn([2]uint32{1, 1}, columnName{name: "t.c"})
 	v.owner.Store(&ownerCode{})
 	if cat.cached() != nil {
 		t.Fatal("a view served before any version check")
@@ -152,13 +152,51 @@ func TestCatalogViewPerGeneration(t *testing.T) {
 	if w == v || w.gen != v.gen+1 || cat.Generation() != w.gen {
 		t.Fatalf("reset: view %p gen %d after %p gen %d", w, w.gen, v, v.gen)
 	}
-	if _, ok := w.cols.Load([2]uint32{1, 1}); ok || w.owner.Load() != nil {
+	if _, ok := w.cachedColumn([2]uint32{1, 1}); ok || w.owner.Load() != nil {
 		t.Fatal("a new generation's view holds the last one's answers")
 	}
 	for i := 0; i <= maxCatalogEntries; i++ {
 		w.rememberColumn([2]uint32{uint32(i), 1}, columnName{name: "x"})
 	}
-	if _, ok := w.cols.Load([2]uint32{0, 1}); ok || w.ncols != 1 {
-		t.Fatalf("past maxCatalogEntries the columns did not start over (%d entries)", w.ncols)
+	if _, ok := w.cachedColumn([2]uint32{0, 1}); ok || len(w.cols) != 1 {
+		t.Fatalf("past maxCatalogEntries the columns did not start over (%d entries)", len(w.cols))
+	}
+}
+
+// TestCatalogViewCopyOracle: over generated lookups and stores, the copy
+// published for lookups without the mutex only ever answers what cols
+// holds (never a name cols started over without), and a key asked under
+// the mutex often enough is found in it.
+func TestCatalogViewCopyOracle(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for run := 0; run < 50; run++ {
+		v := &catalogView{}
+		space := 1 + r.IntN(200)
+		for i := 0; i < 2000; i++ {
+			key := [2]uint32{uint32(r.IntN(space)), uint32(run)}
+			if n, ok := v.cachedColumn(key); ok {
+				if want, in := v.cols[key]; !in || want != n {
+					t.Fatalf("the copy answers %v for %v, cols %v (%v)", n, key, want, in)
+				}
+				continue
+			}
+			if _, ok := v.lockedColumn(key); !ok {
+				v.rememberColumn(key, columnName{name: fmt.Sprint("t.c", key[0], "_", i), view: i%2 == 0})
+			}
+			if r.IntN(500) == 0 {
+				v.startOver() // as past maxCatalogEntries
+			}
+		}
+		for key := range v.cols {
+			for j := 0; j <= len(v.cols); j++ {
+				if _, ok := v.cachedColumn(key); ok {
+					break
+				}
+				v.lockedColumn(key)
+			}
+			if n, ok := v.cachedColumn(key); !ok || n != v.cols[key] {
+				t.Fatalf("%v asked under the mutex %d times: not in the copy", key, len(v.cols)+1)
+			}
+		}
 	}
 }
