@@ -31,21 +31,19 @@ type catalog struct {
 
 	mu             sync.Mutex
 	pc             *pgconn.PgConn
-	gen            atomic.Uint64
+	view           atomic.Pointer[catalogView] // this generation's (catalogview.go)
 	loaded         time.Time
 	checked        time.Time
 	until          freshUntil // when fresh has nothing to do (freshness.go)
 	version        string
 	lastInvalidate time.Time
 
-	cols     map[[2]uint32]columnName
 	rels     map[string][]pgsql.Relation
 	funcs    map[string][]pgsql.Function
 	userOps  map[string]bool
 	casts    map[string]bool
 	code     map[string]bool // schema.name: whether a write runs code of the database's
 	universe []string
-	owner    *ownerCode // the owner's code by name (ownercode.go)
 	// builtinNames are the built-ins' names (ownercode.go), kept across
 	// generations: they never change.
 	builtinNames *knownNames
@@ -127,16 +125,18 @@ func newCatalog(cfg *pgconn.Config) *catalog {
 
 // reset forgets everything; k.mu is held.
 func (k *catalog) reset() {
-	k.gen.Add(1)
+	var gen uint64
+	if v := k.view.Load(); v != nil {
+		gen = v.gen
+	}
+	k.view.Store(&catalogView{gen: gen + 1})
 	k.loaded = time.Now()
-	k.cols = map[[2]uint32]columnName{}
 	k.rels = map[string][]pgsql.Relation{}
 	k.funcs = map[string][]pgsql.Function{}
 	k.userOps = nil
 	k.casts = map[string]bool{}
 	k.code = map[string]bool{}
 	k.universe = nil
-	k.owner = nil
 	k.reps = map[*mask.Policy]string{}
 	k.covers = map[*mask.Policy][]string{}
 	k.until.set(k.loaded, catalogTTL, k.checked, catalogCheckEvery)
@@ -176,12 +176,12 @@ func (k *catalog) fresh(ctx context.Context) {
 // without the mutex.
 func (k *catalog) Refresh(ctx context.Context) uint64 {
 	if k.until.fresh() {
-		return k.gen.Load()
+		return k.Generation()
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)
-	return k.gen.Load()
+	return k.Generation()
 }
 
 // checkNow reads the catalog's version now, whatever catalogCheckEvery,
@@ -190,15 +190,15 @@ func (k *catalog) Refresh(ctx context.Context) uint64 {
 func (k *catalog) checkNow(ctx context.Context) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	gen := k.gen.Load()
+	gen := k.Generation()
 	k.checked = time.Time{}
 	k.until.clear()
 	k.fresh(ctx)
-	return k.gen.Load() != gen
+	return k.Generation() != gen
 }
 
 // Generation changes whenever the cache starts over.
-func (k *catalog) Generation() uint64 { return k.gen.Load() }
+func (k *catalog) Generation() uint64 { return k.view.Load().gen }
 
 // invalidate forgets every answer: the schema may have changed.
 func (k *catalog) invalidate() {
@@ -272,19 +272,34 @@ type columnName struct {
 	view bool
 }
 
-// column returns "table.column" for a table OID and attribute number.
+// column returns "table.column" for a table OID and attribute number:
+// from the current view without the mutex when it holds the answer and
+// the catalog is fresh (see cached), else as columnLocked.
 func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnName, error) {
 	key := [2]uint32{oid, uint32(att)}
+	if v := k.cached(); v != nil {
+		if n, ok := v.cachedColumn(key); ok {
+			return n, nil
+		}
+	}
+	return k.columnLocked(ctx, key)
+}
+
+// columnLocked is column under the mutex: the catalog brought up to date,
+// then the answer cached or asked.
+func (k *catalog) columnLocked(ctx context.Context, key [2]uint32) (columnName, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)
-	if n, ok := k.cols[key]; ok {
+	v := k.view.Load()
+	if n, ok := v.lockedColumn(key); ok {
 		return n, nil
 	}
+	oid, att := key[0], key[1]
 	rows, err := k.query(ctx, `SELECT c.relname, a.attname, CASE WHEN a.attgenerated <> '' THEN 'g' ELSE c.relkind END
 		FROM pg_catalog.pg_attribute a
 		JOIN pg_catalog.pg_class c ON c.oid = a.attrelid WHERE a.attrelid = $1::oid AND a.attnum = $2::int2`,
-		strconv.FormatUint(uint64(oid), 10), strconv.Itoa(int(att)))
+		strconv.FormatUint(uint64(oid), 10), strconv.FormatUint(uint64(att), 10))
 	if err != nil {
 		return columnName{}, err
 	}
@@ -292,7 +307,7 @@ func (k *catalog) column(ctx context.Context, oid uint32, att uint16) (columnNam
 	if len(rows) == 1 && len(rows[0]) == 3 {
 		n = columnName{name: rows[0][0] + "." + rows[0][1], view: slices.Contains([]string{"v", "m", "f", "g"}, rows[0][2])}
 	}
-	remember(&k.cols, key, n, maxCatalogEntries)
+	v.rememberColumn(key, n)
 	return n, nil
 }
 

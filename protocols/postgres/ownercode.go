@@ -274,13 +274,27 @@ func (u *ownerUnit) addText(t string) {
 	u.ops = append(u.ops, ops)
 }
 
-// ownerCode returns the owner's code, loaded under the current generation.
+// ownerCode returns the owner's code, loaded under the current generation:
+// from the current view without the mutex when it holds the map and the
+// catalog is fresh (see cached), else as ownerCodeLocked.
 func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
+	if v := k.cached(); v != nil {
+		if oc := v.owner.Load(); oc != nil {
+			return oc, nil
+		}
+	}
+	return k.ownerCodeLocked(ctx)
+}
+
+// ownerCodeLocked is ownerCode under the mutex: the catalog brought up to
+// date, then the map cached or loaded.
+func (k *catalog) ownerCodeLocked(ctx context.Context) (*ownerCode, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fresh(ctx)
-	if k.owner != nil {
-		return k.owner, nil
+	v := k.view.Load()
+	if oc := v.owner.Load(); oc != nil {
+		return oc, nil
 	}
 	if k.builtinNames == nil {
 		// The built-ins' names, loaded once: they never change.
@@ -300,8 +314,9 @@ func (k *catalog) ownerCode(ctx context.Context) (*ownerCode, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.owner = newOwnerCode(rows, k.builtinNames)
-	return k.owner, nil
+	oc := newOwnerCode(rows, k.builtinNames)
+	v.owner.Store(oc)
+	return oc, nil
 }
 
 // newOwnerCode builds the owner's code map from the rows of ownerCodeSQL

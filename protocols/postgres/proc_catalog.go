@@ -24,6 +24,8 @@ type funcCatalog struct {
 	log hclog.Logger
 
 	mu      sync.Mutex
+	vpc     *pgconn.PgConn          // the connection changed reads procVersion on; nil until needed or after an error
+	users   int                     // servers using the catalog; funcCatalogsMu is held
 	procs   map[string][]pgsql.Proc // by exact name
 	gen     atomic.Uint64           // counts loads
 	loaded  time.Time
@@ -66,7 +68,8 @@ var (
 )
 
 // funcCatalogFor returns the catalog of one connection target, shared by
-// every server that connects there.
+// every server that connects there; each server releases it when it
+// closes.
 func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
 	key := fmt.Sprintf("%s:%d/%s/%s", cfg.Host, cfg.Port, cfg.Database, cfg.User)
 	funcCatalogsMu.Lock()
@@ -76,7 +79,23 @@ func funcCatalogFor(cfg *pgconn.Config, log hclog.Logger) *funcCatalog {
 		k = &funcCatalog{cfg: cfg, log: log}
 		funcCatalogs[key] = k
 	}
+	k.users++
 	return k
+}
+
+// release ends one server's use of the catalog: once no server uses it,
+// the connection its version checks keep is closed (the rows stay; a
+// later check connects again).
+func (k *funcCatalog) release() {
+	funcCatalogsMu.Lock()
+	k.users--
+	last := k.users <= 0
+	funcCatalogsMu.Unlock()
+	if last {
+		k.mu.Lock()
+		k.closeVersionConn()
+		k.mu.Unlock()
+	}
 }
 
 // Every column is text: with name columns first, UNION ALL would type the
@@ -244,18 +263,42 @@ func readProcVersion(ctx context.Context, pc *pgconn.PgConn) (string, error) {
 }
 
 // changed reports whether procVersion differs from the loaded rows'
-// version, or cannot be read; the caller holds k.mu.
+// version, or cannot be read; the caller holds k.mu. It reads on one
+// connection kept from check to check (a new one each second was a
+// backend started and authenticated each second under load): the query
+// sets nothing in the session and runs in a transaction of its own, so
+// it reads what a new connection would. A connection that cannot be made
+// or fails is reported as a change and dropped: the next check connects
+// again.
 func (k *funcCatalog) changed(ctx context.Context) bool {
 	k.checked = time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+	if k.vpc == nil {
+		pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+		if err != nil {
+			return true
+		}
+		k.vpc = pc
+	}
+	v, err := readProcVersion(ctx, k.vpc)
 	if err != nil {
+		k.closeVersionConn()
 		return true
 	}
-	defer func() { _ = pc.Close(context.Background()) }()
-	v, err := readProcVersion(ctx, pc)
-	return err != nil || v != k.version
+	return v != k.version
+}
+
+// closeVersionConn closes the connection changed keeps, if any; the
+// caller holds k.mu.
+func (k *funcCatalog) closeVersionConn() {
+	if k.vpc == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	_ = k.vpc.Close(ctx)
+	cancel()
+	k.vpc = nil
 }
 
 // Procs returns the rows called name (of schema, when given); ok is false

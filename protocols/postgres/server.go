@@ -290,6 +290,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // their sessions to end.
 func (s *Server) Close() error {
 	s.mu.Lock()
+	first := !s.closed
 	s.closed = true
 	for ln := range s.lns {
 		_ = ln.Close()
@@ -300,6 +301,9 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	s.wg.Wait()
 	s.catalog.close()
+	if first {
+		s.procs.release()
+	}
 	return nil
 }
 
