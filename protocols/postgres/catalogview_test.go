@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/airlock-sdk/airlock/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -24,26 +23,9 @@ import (
 // the owner's code.
 func TestCatalogViewOracle(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.Database(t, "airlock_cview")
-	c, err := pgconn.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	cfg, err := pgconn.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, exec := ownDatabase(t, "airlock_cview")
 	cat := newCatalog(cfg)
 	defer cat.close()
-	exec := func(sql string) [][][]byte {
-		t.Helper()
-		res, err := c.Exec(ctx, sql).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res[len(res)-1].Rows
-	}
 	exec(`CREATE TABLE cv_a (id int, name text, g int GENERATED ALWAYS AS (id * 2) STORED);
 		CREATE TABLE cv_b (x int, y text);
 		CREATE VIEW cv_v AS SELECT id, name FROM cv_a`)

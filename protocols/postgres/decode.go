@@ -38,24 +38,16 @@ func decodeBind(dst *pgproto3.Bind, src []byte) error {
 	dst.PreparedStatement = string(src[rp : rp+idx])
 	rp += idx + 1
 
-	if len(src[rp:]) < 2 {
+	pf, rp, ok := appendFormatCodes(pf, src, rp)
+	if !ok {
 		return errBadBind
-	}
-	n := int(binary.BigEndian.Uint16(src[rp:]))
-	rp += 2
-	if len(src[rp:]) < n*2 {
-		return errBadBind
-	}
-	for range n {
-		pf = append(pf, int16(binary.BigEndian.Uint16(src[rp:])))
-		rp += 2
 	}
 	dst.ParameterFormatCodes = pf
 
 	if len(src[rp:]) < 2 {
 		return errBadBind
 	}
-	n = int(binary.BigEndian.Uint16(src[rp:]))
+	n := int(binary.BigEndian.Uint16(src[rp:]))
 	rp += 2
 	for range n {
 		if len(src[rp:]) < 4 {
@@ -77,20 +69,31 @@ func decodeBind(dst *pgproto3.Bind, src []byte) error {
 	}
 	dst.Parameters = params
 
-	if len(src[rp:]) < 2 {
+	rf, _, ok = appendFormatCodes(rf, src, rp)
+	if !ok {
 		return errBadBind
-	}
-	n = int(binary.BigEndian.Uint16(src[rp:]))
-	rp += 2
-	if len(src[rp:]) < n*2 {
-		return errBadBind
-	}
-	for range n {
-		rf = append(rf, int16(binary.BigEndian.Uint16(src[rp:])))
-		rp += 2
 	}
 	dst.ResultFormatCodes = rf
 	return nil
+}
+
+// appendFormatCodes appends to dst the list of format codes (a count,
+// then that many int16s) that src holds at rp, and returns where it ends;
+// false when src is too short for the count or the codes it announces.
+func appendFormatCodes(dst []int16, src []byte, rp int) ([]int16, int, bool) {
+	if len(src[rp:]) < 2 {
+		return dst, rp, false
+	}
+	n := int(binary.BigEndian.Uint16(src[rp:]))
+	rp += 2
+	if len(src[rp:]) < n*2 {
+		return dst, rp, false
+	}
+	for range n {
+		dst = append(dst, int16(binary.BigEndian.Uint16(src[rp:])))
+		rp += 2
+	}
+	return dst, rp, true
 }
 
 // decodeExecute is pgproto3's Execute.Decode without its two allocations

@@ -5,9 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/airlock-sdk/airlock/internal/pgtest"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestFreshUntilOracle compares the lock-free bound with the catalogs' own
@@ -59,24 +56,9 @@ func TestFreshUntilOracle(t *testing.T) {
 // sees one at once.
 func TestCatalogFreshness(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.Database(t, "airlock_fresh")
-	c, err := pgconn.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	cfg, err := pgconn.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, exec := ownDatabase(t, "airlock_fresh")
 	cat := newCatalog(cfg)
 	defer cat.close()
-	exec := func(sql string) {
-		t.Helper()
-		if _, err := c.Exec(ctx, sql).ReadAll(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	gen := cat.Refresh(ctx)
 	checked := time.Now()
 	if !cat.until.fresh() {

@@ -5,9 +5,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"github.com/airlock-sdk/airlock/internal/pgtest"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestProcVersionConnection: on a real PostgreSQL, the function catalog's
@@ -17,24 +14,7 @@ import (
 // more closes it.
 func TestProcVersionConnection(t *testing.T) {
 	ctx := context.Background()
-	url := pgtest.Database(t, "airlock_pver")
-	admin, err := pgconn.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	exec := func(sql string) [][][]byte {
-		t.Helper()
-		res, err := admin.Exec(ctx, sql).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res[len(res)-1].Rows
-	}
-	cfg, err := pgconn.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, exec := ownDatabase(t, "airlock_pver")
 	k := funcCatalogFor(cfg, nil)
 	if k.Current(ctx); k.procs == nil {
 		t.Fatal("catalog not loaded")
