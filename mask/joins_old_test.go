@@ -444,9 +444,6 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 		if ba, bd := hasJoinsByByte(b); a != ba || d != bd {
 			t.Fatalf("hasJoins(%q) = %v %v, byte by byte %v %v", s, a, d, ba, bd)
 		}
-		if fa, fd := hasJoinsForward(b); a != fa || d != fd {
-			t.Fatalf("hasJoins(%q) = %v %v, read forward %v %v", s, a, d, fa, fd)
-		}
 		for i := range b {
 			if b[i] == '"' || b[i] == '\'' {
 				e, d, ok := joinAt(b, i)
@@ -461,38 +458,8 @@ func FuzzHasJoinsAgreesWithOld(f *testing.F) {
 // valueBytes marks exactly the digits, at signs and capitals of a word:
 // every byte at every position among every other, and random words.
 func TestValueBytes(t *testing.T) {
-	r := rand.New(rand.NewPCG(19, 107))
-	want := func(c byte) bool { return c >= '0' && c <= '9' || c == '@' || c >= 'A' && c <= 'Z' }
-	check := func(w [8]byte) {
-		m := valueBytes(binary.LittleEndian.Uint64(w[:]))
-		for k, c := range w {
-			if got := m>>(8*k+7)&1 == 1; got != want(c) {
-				t.Fatalf("valueBytes(%q): byte %d (%q) marked %v", w, k, c, got)
-			}
-		}
-		if m&^high8 != 0 {
-			t.Fatalf("valueBytes(%q) = %x: a mark below a high bit", w, m)
-		}
-	}
-	for c := range 256 {
-		for pos := range 8 {
-			for _, fill := range []byte{0, '0', '9', '@', 'Z', '[', 0x7f, 0x80, 0xff, '/', ':', '?'} {
-				var w [8]byte
-				for k := range w {
-					w[k] = fill
-				}
-				w[pos] = byte(c)
-				check(w)
-			}
-		}
-	}
-	for range 100000 {
-		var w [8]byte
-		for k := range w {
-			w[k] = byte(r.IntN(256))
-		}
-		check(w)
-	}
+	checkByteMarks(t, "valueBytes", valueBytes, func(c byte) bool { return c >= '0' && c <= '9' || c == '@' || c >= 'A' && c <= 'Z' },
+		[]byte{0, '0', '9', '@', 'Z', '[', 0x7f, 0x80, 0xff, '/', ':', '?'}, 107)
 }
 
 // hasJoinsByByte is hasJoins as it was before it found its quotes eight

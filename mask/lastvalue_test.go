@@ -188,36 +188,6 @@ func TestLastValueQuoteStretches(t *testing.T) {
 // endBytes marks exactly the quotes, backslashes, '#' and '&' of a word:
 // every byte at every position among every other, and random words.
 func TestEndBytes(t *testing.T) {
-	r := rand.New(rand.NewPCG(19, 1917))
-	want := func(c byte) bool { return c == '"' || c == '\'' || c == '\\' || c == '#' || c == '&' }
-	check := func(w [8]byte) {
-		m := endBytes(binary.LittleEndian.Uint64(w[:]))
-		for k, c := range w {
-			if got := m>>(8*k+7)&1 == 1; got != want(c) {
-				t.Fatalf("endBytes(%q): byte %d (%q) marked %v", w, k, c, got)
-			}
-		}
-		if m&^high8 != 0 {
-			t.Fatalf("endBytes(%q) = %x: a mark below a high bit", w, m)
-		}
-	}
-	for c := range 256 {
-		for pos := range 8 {
-			for _, fill := range []byte{0, '"', '\'', '\\', '#', '&', '!', '$', '%', '(', 0x7f, 0x80, 0xa2, 0xa7, 0xdc, 0xff} {
-				var w [8]byte
-				for k := range w {
-					w[k] = fill
-				}
-				w[pos] = byte(c)
-				check(w)
-			}
-		}
-	}
-	for range 100000 {
-		var w [8]byte
-		for k := range w {
-			w[k] = byte(r.IntN(256))
-		}
-		check(w)
-	}
+	checkByteMarks(t, "endBytes", endBytes, func(c byte) bool { return c == '"' || c == '\'' || c == '\\' || c == '#' || c == '&' },
+		[]byte{0, '"', '\'', '\\', '#', '&', '!', '$', '%', '(', 0x7f, 0x80, 0xa2, 0xa7, 0xdc, 0xff}, 1917)
 }
