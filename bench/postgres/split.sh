@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Where a transaction's CPU goes, per path, in one sitting: pgbouncer, the
 # bare Go relay on raw system calls (bench/postgres/relay -raw), the
-# gateway without a record and the gateway as run.sh runs it (record on
-# disk). pgbench -S runs through each in turn, REPS rounds alternating;
+# gateway without a record, the gateway recording to tmpfs (/dev/shm: the
+# recorder's own work without the file system's) and the gateway as run.sh
+# runs it (record on disk). pgbench -S runs through each in turn, REPS rounds alternating;
 # each proxy's user and kernel CPU µs per transaction are read from
 # /proc/PID/stat, medians printed as a Markdown table. Then the gateway's
 # own code is sampled with `perf record` under the same load and its
@@ -17,12 +18,13 @@ set -uo pipefail
 DUR=${DUR:-5}; REPS=${REPS:-3}; MODE=${MODE:-simple}; CLIENTS=${CLIENTS:-8}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d); DB=split_$RANDOM$RANDOM
-declare -A PID=() PORT=([pgbouncer]=6533 [relay-raw]=6541 [gate-norecord]=6535 [gate]=6534)
-TARGETS="pgbouncer relay-raw gate-norecord gate"
+declare -A PID=() PORT=([pgbouncer]=6533 [relay-raw]=6541 [gate-norecord]=6535 [gate-tmpfs]=6536 [gate]=6534)
+TARGETS="pgbouncer relay-raw gate-norecord gate-tmpfs gate"
+SHM=/dev/shm/airlock-split-$$
 cleanup() {
   for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null
   psql -X -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$W"
+  rm -rf "$W" "$SHM"
 }
 trap cleanup EXIT
 psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null || exit 1
@@ -42,7 +44,7 @@ gateway() { # target [flags]
   PID[$t]=$!
 }
 gateway gate-norecord
-mkdir -p "$W/record"; gateway gate -record-dir "$W/record"
+mkdir -p "$W/record" "$SHM"; gateway gate -record-dir "$W/record"; gateway gate-tmpfs -record-dir "$SHM"
 sleep 1
 PID[pgbouncer]=$(cat "$W/pgbouncer.pid")
 
