@@ -236,7 +236,7 @@ func (k *catalog) query(ctx context.Context, sql string, args ...string) ([][]st
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if k.pc == nil {
-		pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+		pc, err := pgconn.ConnectConfig(ctx, catalogConnConfig(k.cfg))
 		if err != nil {
 			return nil, fmt.Errorf("postgres: catalog connection: %w", err)
 		}

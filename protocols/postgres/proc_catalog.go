@@ -221,7 +221,7 @@ func (k *funcCatalog) load(ctx context.Context) error {
 	k.tried = time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+	pc, err := pgconn.ConnectConfig(ctx, catalogConnConfig(k.cfg))
 	if err != nil {
 		return fmt.Errorf("postgres: function catalog connection: %w", err)
 	}
@@ -275,7 +275,7 @@ func (k *funcCatalog) changed(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if k.vpc == nil {
-		pc, err := pgconn.ConnectConfig(ctx, k.cfg.Copy())
+		pc, err := pgconn.ConnectConfig(ctx, catalogConnConfig(k.cfg))
 		if err != nil {
 			return true
 		}
