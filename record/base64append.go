@@ -19,18 +19,25 @@ var base64Pairs = func() (t [1 << 12]uint16) {
 // appendBase64 appends the standard base64 (padded) of p to b, byte for
 // byte what base64.StdEncoding.AppendEncode writes: the byte fields of an
 // event (an output's data, a request's payload) are stored so. It writes
-// eight digits per six bytes of p (two such words a turn) from a table of digit pairs, where
-// encoding/base64 writes four per three digit by digit; the last bytes
-// (fewer than eight left) are encoding/base64's.
+// eight digits per six bytes of p (four such words a turn, read and
+// written at indices) from a table of digit pairs, where encoding/base64
+// writes four per three digit by digit; the last bytes (fewer than eight
+// left) are encoding/base64's.
 func appendBase64(b, p []byte) []byte {
 	n := base64.StdEncoding.EncodedLen(len(p))
 	b = slices.Grow(b, n)
 	dst := b[len(b) : len(b)+n]
-	for len(p) >= 14 && len(dst) >= 16 { // two words a turn: fewer slice updates
-		binary.LittleEndian.PutUint64(dst, base64Word(binary.BigEndian.Uint64(p)))
-		binary.LittleEndian.PutUint64(dst[8:], base64Word(binary.BigEndian.Uint64(p[6:])))
-		p, dst = p[12:], dst[16:]
+	// Four words a turn; p[i:] and dst[j:] are left (indices cost less
+	// than slices moved on).
+	i, j := 0, 0
+	for ; i <= len(p)-26 && j <= len(dst)-32; i, j = i+24, j+32 {
+		q, d := (*[26]byte)(p[i:]), (*[32]byte)(dst[j:])
+		binary.LittleEndian.PutUint64(d[:], base64Word(binary.BigEndian.Uint64(q[:])))
+		binary.LittleEndian.PutUint64(d[8:], base64Word(binary.BigEndian.Uint64(q[6:])))
+		binary.LittleEndian.PutUint64(d[16:], base64Word(binary.BigEndian.Uint64(q[12:])))
+		binary.LittleEndian.PutUint64(d[24:], base64Word(binary.BigEndian.Uint64(q[18:])))
 	}
+	p, dst = p[i:], dst[j:]
 	for len(p) >= 8 && len(dst) >= 8 {
 		binary.LittleEndian.PutUint64(dst, base64Word(binary.BigEndian.Uint64(p)))
 		p, dst = p[6:], dst[8:]

@@ -11,19 +11,17 @@ import "github.com/airlock-sdk/airlock/internal/jsontext"
 // string is quoted by jsontext.AppendQuote.
 func appendString[S string | []byte](b []byte, s S) []byte {
 	var bad uint8
-	r := s
-	for len(r) >= 8 {
-		w := r[:8] // known length: no bounds checks
+	n, i := len(s), 0 // s[i:] is left: an index costs less than a slice moved on
+	for ; i <= n-8; i += 8 {
+		w := s[i : i+8] // known length: no bounds checks
 		bad |= escPairs[uint16(w[0])|uint16(w[1])<<8] | escPairs[uint16(w[2])|uint16(w[3])<<8] |
 			escPairs[uint16(w[4])|uint16(w[5])<<8] | escPairs[uint16(w[6])|uint16(w[7])<<8]
-		r = r[8:]
 	}
-	for len(r) >= 2 {
-		bad |= escPairs[uint16(r[0])|uint16(r[1])<<8]
-		r = r[2:]
+	for ; i <= n-2; i += 2 {
+		bad |= escPairs[uint16(s[i])|uint16(s[i+1])<<8]
 	}
-	if len(r) == 1 {
-		bad |= escPairs[uint16(r[0])|'a'<<8]
+	if i < n {
+		bad |= escPairs[uint16(s[i])|'a'<<8]
 	}
 	if bad != 0 {
 		return jsontext.AppendQuote(b, s, true)

@@ -124,10 +124,20 @@ func redactStrings(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, [][2
 
 // plainTail returns the least i such that src[i:] holds no backslash and
 // no byte of 0x80 or above (no string there has an escape or a byte
-// outside ASCII), eight bytes at a time from the end.
+// outside ASCII), from the end: 32 bytes at a time while none of them is
+// such a byte, then eight at a time, then one.
 func plainTail(src []byte) int {
 	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x5c5c5c5c5c5c5c5c
 	i := len(src)
+	for ; i >= 32; i -= 32 {
+		p := (*[32]byte)(src[i-32:])
+		w0, w1 := binary.LittleEndian.Uint64(p[:]), binary.LittleEndian.Uint64(p[8:])
+		w2, w3 := binary.LittleEndian.Uint64(p[16:]), binary.LittleEndian.Uint64(p[24:])
+		x0, x1, x2, x3 := w0^slashes, w1^slashes, w2^slashes, w3^slashes
+		if (w0|w1|w2|w3|(x0-ones)&^x0|(x1-ones)&^x1|(x2-ones)&^x2|(x3-ones)&^x3)&highs != 0 {
+			break // the loop below finds the byte
+		}
+	}
 	for ; i >= 8; i -= 8 {
 		w := binary.LittleEndian.Uint64(src[i-8:])
 		x := w ^ slashes // a zero byte where w has a backslash

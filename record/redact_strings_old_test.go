@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -83,4 +84,24 @@ func redactStringsWalk(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, 
 		return src, moved, nil
 	}
 	return append(dst, src[copied:]...), moved, nil
+}
+
+// plainTailWords is plainTail as it was before its 32-byte words: eight
+// bytes at a time, then one. It is an oracle of TestPlainTail.
+func plainTailWords(src []byte) int {
+	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x5c5c5c5c5c5c5c5c
+	i := len(src)
+	for ; i >= 8; i -= 8 {
+		w := binary.LittleEndian.Uint64(src[i-8:])
+		x := w ^ slashes // a zero byte where w has a backslash
+		if (w|(x-ones)&^x)&highs != 0 {
+			break
+		}
+	}
+	for ; i > 0; i-- {
+		if c := src[i-1]; c == '\\' || c >= 0x80 {
+			break
+		}
+	}
+	return i
 }

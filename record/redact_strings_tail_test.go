@@ -67,23 +67,43 @@ func TestRedactStringsStopsWhereNothingIsLeft(t *testing.T) {
 	}
 }
 
-// TestPlainTail holds plainTail to its definition on random bytes.
+// TestPlainTail holds plainTail to its definition and to plainTailWords
+// (its old form) on random bytes, and on
+// plain text of every length to 100 with a backslash or a byte of 0x80 or
+// above at every position (the edges of its 32-byte and 8-byte words).
 func TestPlainTail(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 8))
-	for range 5000 {
-		b := make([]byte, rng.IntN(40))
-		for j := range b {
-			b[j] = "ab\"{}:,\\\x7f\x80\xff"[rng.IntN(11)]
-			if rng.IntN(3) > 0 {
-				b[j] = 'a'
-			}
-		}
+	check := func(b []byte) {
+		t.Helper()
 		want := len(b)
 		for want > 0 && b[want-1] != '\\' && b[want-1] < 0x80 {
 			want--
 		}
-		if got := plainTail(b); got != want {
-			t.Fatalf("plainTail(%q) = %d, want %d", b, got, want)
+		if got := plainTail(b); got != want || got != plainTailWords(b) {
+			t.Fatalf("plainTail(%q) = %d, want %d (plainTailWords: %d)", b, got, want, plainTailWords(b))
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 8))
+	for range 5000 {
+		b := make([]byte, rng.IntN(200))
+		for j := range b {
+			b[j] = "ab\"{}:,\\\x7f\x80\xff"[rng.IntN(11)]
+			if rng.IntN(3) > 0 || len(b) > 40 && rng.IntN(20) > 0 {
+				b[j] = 'a'
+			}
+		}
+		check(b)
+	}
+	for n := range 100 {
+		for pos := range n {
+			for _, c := range []byte{'\\', 0x80, 0xff, 0xc3, '[', '\\' ^ 0x80} {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[pos] = c
+				check(b)
+				if pos > 0 {
+					b[rng.IntN(pos)] = '\\'
+					check(b)
+				}
+			}
 		}
 	}
 }
