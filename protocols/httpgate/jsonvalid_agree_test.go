@@ -194,3 +194,30 @@ func TestStringStopsEveryByte(t *testing.T) {
 		check(w)
 	}
 }
+
+// TestValidJSONEveryByteAtEveryOffset: validJSON and json.Valid agree on
+// a text holding every construct (keys short and long, escapes, every
+// form of number, literals, nesting, empty containers, space of every
+// kind) with any byte value at any offset, and with any byte inserted
+// at any offset: whatever byte follows a key, a value or a number,
+// whatever stands where a quote or a bracket closes.
+func TestValidJSONEveryByteAtEveryOffset(t *testing.T) {
+	doc := []byte("{\"id\":12345,\"name\" : \"widget\\n\\u00e9\",\"p\":-0.5e+3,\"tags\":[\"a\",\t\"bcdefghij\",[] ,{}],\"ok\":true,\"n\":null,\"f\":false,\"x\":[1,{\"k\":0}]}\r\n")
+	if !json.Valid(doc) {
+		t.Fatal("the base text is not valid")
+	}
+	d := make([]byte, len(doc)+1)
+	for at := range doc {
+		for c := 0; c < 256; c++ {
+			d = append(d[:0], doc...)
+			d[at] = byte(c)
+			if got, want := validJSON(d), json.Valid(d); got != want {
+				t.Fatalf("validJSON(%q) = %v, json.Valid %v", d, got, want)
+			}
+			d = append(append(append(d[:0], doc[:at]...), byte(c)), doc[at:]...)
+			if got, want := validJSON(d), json.Valid(d); got != want {
+				t.Fatalf("validJSON(%q) = %v, json.Valid %v", d, got, want)
+			}
+		}
+	}
+}
