@@ -1,6 +1,7 @@
 package httpgate
 
 import (
+	"bytes"
 	"net/http"
 	"slices"
 	"strconv"
@@ -81,17 +82,33 @@ func plainName(k string) bool {
 // appendFieldValue appends v as Header.Write does: CR and LF become
 // spaces and leading and trailing ASCII spaces (space, tab, CR, LF) are
 // trimmed. Trimming first is the same, as CR and LF are among the
-// trimmed characters.
+// trimmed characters. v is appended whole and its CR and LF, nearly
+// never there, are looked for after it (bytes.IndexByte), not byte by
+// byte as it is copied.
 func appendFieldValue(b []byte, v string) []byte {
-	v = strings.Trim(v, " \t\r\n")
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c == '\r' || c == '\n' {
-			b = append(b, ' ')
-		} else {
-			b = append(b, c)
-		}
+	for len(v) > 0 && isFieldSpace(v[0]) {
+		v = v[1:]
 	}
+	for len(v) > 0 && isFieldSpace(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	n := len(b)
+	b = append(b, v...)
+	spaceOut(b[n:], '\r')
+	spaceOut(b[n:], '\n')
 	return b
+}
+
+// isFieldSpace reports the bytes Header.Write trims from a value.
+func isFieldSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n'
+}
+
+// spaceOut turns every c in p into a space.
+func spaceOut(p []byte, c byte) {
+	for k := bytes.IndexByte(p, c); k >= 0; k = bytes.IndexByte(p, c) {
+		p[k] = ' '
+	}
 }
 
 // appendWriter is an io.Writer and io.StringWriter appending to b.

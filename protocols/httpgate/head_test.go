@@ -75,3 +75,57 @@ func BenchmarkAppendHead(b *testing.B) {
 		buf = appendHead(buf[:0], 200, h)
 	}
 }
+
+// appendFieldValueOld is appendFieldValue as it was before values were
+// appended whole: trimmed with strings.Trim, copied byte by byte.
+func appendFieldValueOld(b []byte, v string) []byte {
+	v = strings.Trim(v, " \t\r\n")
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\r' || c == '\n' {
+			b = append(b, ' ')
+		} else {
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// TestAppendFieldValueAgreesWithOld: appendFieldValue appends what its
+// old form did, after any prefix, for every byte value at every position
+// of values among fill bytes (spaces, CR, LF, tabs and others at both
+// ends), and for random values of such bytes and of headValueParts.
+func TestAppendFieldValueAgreesWithOld(t *testing.T) {
+	check := func(prefix []byte, v string) {
+		t.Helper()
+		got := appendFieldValue(bytes.Clone(prefix), v)
+		want := appendFieldValueOld(bytes.Clone(prefix), v)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("appendFieldValue(%q, %q) = %q, old %q", prefix, v, got, want)
+		}
+	}
+	fills := []byte{' ', '\t', '\r', '\n', '\v', '\f', 0, 'a', 0x80, 0xc2, 0xa0, 0x85}
+	for _, fill := range fills {
+		for n := 0; n <= 20; n++ {
+			for pos := 0; pos < n; pos++ {
+				for c := 0; c < 256; c++ {
+					v := bytes.Repeat([]byte{fill}, n)
+					v[pos] = byte(c)
+					check(nil, string(v))
+					check([]byte("X: \r\n"), string(v))
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 41))
+	for range 20000 {
+		var v strings.Builder
+		for range r.IntN(12) {
+			if r.IntN(2) == 0 {
+				v.WriteByte(fills[r.IntN(len(fills))])
+			} else {
+				v.WriteString(headValueParts[r.IntN(len(headValueParts))])
+			}
+		}
+		check([]byte("k: "), v.String())
+	}
+}
