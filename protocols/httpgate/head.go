@@ -104,10 +104,11 @@ func isFieldSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 }
 
-// spaceOut turns every c in p into a space.
+// spaceOut turns every c in p into a space, reading p once.
 func spaceOut(p []byte, c byte) {
 	for k := bytes.IndexByte(p, c); k >= 0; k = bytes.IndexByte(p, c) {
 		p[k] = ' '
+		p = p[k+1:]
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // renderHeadRef is how the record's head was rendered before appendHead:
@@ -127,5 +128,20 @@ func TestAppendFieldValueAgreesWithOld(t *testing.T) {
 			}
 		}
 		check([]byte("k: "), v.String())
+	}
+}
+
+// TestAppendFieldValueManyLineBreaks: a value made mostly of CR and LF is
+// read once, not from its start again after each one (a megabyte of them
+// read again per break would take minutes; once, a millisecond).
+func TestAppendFieldValueManyLineBreaks(t *testing.T) {
+	v := "a" + strings.Repeat("\r\n", 1<<19) + "z"
+	start := time.Now()
+	got := appendFieldValue(nil, v)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("appendFieldValue took %v on %d line breaks", d, 1<<20)
+	}
+	if want := "a" + strings.Repeat(" ", 1<<20) + "z"; string(got) != want {
+		t.Fatal("line breaks not spaced out")
 	}
 }
