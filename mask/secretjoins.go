@@ -186,8 +186,9 @@ type byteSet [4]uint64
 // add puts the bytes of t in the set. A short text sets a bit a byte; a
 // longer one marks each byte's entry of a table, a store without a
 // shift, and the table is packed into bits at the end, eight entries a
-// multiplication (clearing and packing the table costs what setting
-// the bits of shortByteSet bytes does).
+// multiplication (clearing and packing the table costs about what
+// setting the bits of shortByteSet bytes does: some 660 instructions,
+// then 3.5 a byte against 11).
 func (s *byteSet) add(t []byte) {
 	if len(t) < shortByteSet {
 		for _, c := range t {
@@ -214,7 +215,7 @@ func (s *byteSet) add(t []byte) {
 
 // shortByteSet is the length from which byteSet.add reads a text through
 // its table.
-const shortByteSet = 64
+const shortByteSet = 80
 
 // mayBeIn reports whether seen, the bytes of a text, holds every byte of
 // one of d's literals (either case of a letter): a literal in pieces
