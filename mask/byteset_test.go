@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// addByBits is byteSet.add as it was, a bit set a byte (issue #19).
+// addByBits is byteSet.add as it was before the table, a bit set a byte
+// (issue #19): the oracle of add, table or not.
 func (s *byteSet) addByBits(t []byte) {
 	for _, c := range t {
 		s[c>>6] |= 1 << (c & 63)
@@ -17,6 +18,23 @@ func TestByteSetAddAgreesWithBits(t *testing.T) {
 	var texts [][]byte
 	for c := range 256 {
 		texts = append(texts, []byte{byte(c)}, []byte{byte(c), byte(255 - c), 'a', 'b', 'c'})
+	}
+	for n := range 2*shortByteSet + 9 {
+		// Every length about the switch from bits to the table, and
+		// in each, at each offset, the bytes at the edges of the
+		// set's words.
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+		}
+		texts = append(texts, b)
+		for i := range b {
+			for _, c := range []byte{0, 63, 64, 127, 128, 191, 192, 255} {
+				d := append([]byte(nil), b...)
+				d[i] = c
+				texts = append(texts, d)
+			}
+		}
 	}
 	for range 3000 {
 		b := make([]byte, r.IntN(300))

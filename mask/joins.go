@@ -419,26 +419,30 @@ func mayCloseJoin(t []byte, i int) bool {
 // (commaJoins: no digit stands before the quote, and the piece holds no
 // value and no later piece holds one, or it is no piece), or for no
 // comma after the closed containers; false when it does not know.
+//
+// The piece is read first: when it fails, the answer is true whatever
+// follows the containers the quote may close, which are then not passed
+// over.
 func commaJoinFails(t []byte, i, lastValue int) bool {
-	j := i + 1
-	switch c := at(t, j); {
-	case c == ',':
-	case t[i] == '"' && (c == '}' || c == ']'):
-		if j, _ = skipBrackets(t, j, '}', ']'); at(t, j) != ',' {
-			return true
-		}
-	default:
+	c := at(t, i+1)
+	if c != ',' && (t[i] != '"' || c != '}' && c != ']') {
 		return false
 	}
 	bi := i - 1
 	if at(t, bi) == '\\' {
 		bi--
 	}
-	if isDigit(at(t, bi)) {
-		return false
+	if !isDigit(at(t, bi)) {
+		if pa, oka := pieceOf(t, bi, -1); !oka || !pa && i >= lastValue {
+			return true
+		}
 	}
-	pa, oka := pieceOf(t, bi, -1)
-	return !oka || !pa && i >= lastValue
+	if c != ',' {
+		// The quote closes containers.
+		j, _ := skipBrackets(t, i+1, '}', ']')
+		return at(t, j) != ','
+	}
+	return false
 }
 
 // valueQuotes finds the last quote of a text that a piece holding a value

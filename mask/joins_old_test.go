@@ -204,13 +204,10 @@ func joinJSON(r *rand.Rand) string {
 	return b.String()
 }
 
-func TestHasJoinsAgreesWithOld(t *testing.T) {
+// joinTexts returns the texts the join tests read: JSON and other texts
+// with joins, keys and pieces holding values or not, at every offset.
+func joinTexts() []string {
 	r := rand.New(rand.NewPCG(19, 41))
-	for c := range 256 {
-		if joinChar(byte(c)) != joinCharOld(byte(c)) {
-			t.Fatalf("joinChar(%q) = %v", byte(c), joinChar(byte(c)))
-		}
-	}
 	texts := []string{string(findsDoc), `["4111","1111","1111","1111"]`, `"4111" + "1111"`, `'ab' || 'Cd'`, `{"a":"AKIA","b":"EXAMPLE1"}`}
 	for range 4000 {
 		j := joinJSON(r)
@@ -234,6 +231,16 @@ func TestHasJoinsAgreesWithOld(t *testing.T) {
 			texts = append(texts, strings.Repeat("\xff", pad)+f, strings.Repeat("é", pad)+f+strings.Repeat("\xa2", pad%5))
 		}
 	}
+	return texts
+}
+
+func TestHasJoinsAgreesWithOld(t *testing.T) {
+	for c := range 256 {
+		if joinChar(byte(c)) != joinCharOld(byte(c)) {
+			t.Fatalf("joinChar(%q) = %v", byte(c), joinChar(byte(c)))
+		}
+	}
+	texts := joinTexts()
 	joins, digitJoins, quickFails := 0, 0, 0
 	for _, s := range texts {
 		b := []byte(s)
