@@ -302,3 +302,44 @@ func BenchmarkDecideFewRules(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecideTexts decides under 100 realistic rules as the statement
+// text varies: "repeated" sends one text (a cache hit every time); "new" a
+// different one each time, more of them than the decision cache holds (a
+// miss every time, as when literals are written inline: pgbench -M simple,
+// most agents); "half" alternates the repeated text and a new one; and
+// "uncached" is "new" with the cache off, the cost "new" should approach.
+func BenchmarkDecideTexts(b *testing.B) {
+	for _, mode := range []string{"repeated", "new", "half", "uncached"} {
+		b.Run(mode, func(b *testing.B) {
+			var opts []gate.RuleOption
+			if mode == "uncached" {
+				opts = append(opts, gate.WithoutDecisionCache())
+			}
+			rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(100)), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			texts := make([]string, 1<<16)
+			for i := range texts {
+				texts[i] = fmt.Sprintf("SELECT * FROM customers WHERE id = %d", i*61+1)
+			}
+			req := benchRequest()
+			ctx := context.Background()
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				text := texts[n%len(texts)]
+				switch {
+				case mode == "repeated", mode == "half" && n%2 == 0:
+					text = "SELECT * FROM customers WHERE id = $1"
+				}
+				n++
+				req.Command, req.SQL.Statements[0].Text = text, text
+				if d := rs.Decide(ctx, req); d.Action != gate.Allow {
+					b.Fatalf("decided %s by %s, want allow", d.Action, d.Rule)
+				}
+			}
+		})
+	}
+}

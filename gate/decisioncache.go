@@ -32,6 +32,9 @@ import (
 // TestNativeDecisionCacheCatchesKeyWithoutARead shows that test fails when
 // the key leaves out any variable a rule reads).
 //
+// While too few lookups hit (every statement text new), a partition rests
+// the cache and decides without it for a while (see cacheUse).
+//
 // What the rules read is derived from the compiled expressions, never
 // declared by hand: a rule that starts reading request.time stops being
 // cached the moment it is loaded.
@@ -147,10 +150,13 @@ type partition struct {
 	// sizes: a variable no rule of the partition reads cannot make one
 	// cost more than estimated, so it is not checked.
 	sizes sizeChecks
+	// use rests the cache while its lookups do not pay.
+	use cacheUse
 }
 
 func newPartition(rules []*compiledRule) *partition {
 	p := &partition{rules: rules}
+	p.use.setSizes(cacheUseWindow, cacheUseMaxRest)
 	stableNatives := 0
 	for _, r := range rules {
 		if !r.volatile && r.native != nil {
