@@ -245,3 +245,101 @@ func BenchmarkCheckRuns(b *testing.B) {
 		})
 	}
 }
+
+// pgbenchRules are the rules of the gateway's pgbench comparison
+// (bench/postgres/rules.yaml): three rules compiled to Go closures.
+const pgbenchRules = `default: deny
+rules:
+  - name: read-only
+    when: request.protocol == "postgres" && sql.statements.all(s, s.read_only && !s.opaque)
+    action: allow
+  - name: no-ddl
+    when: sql.statements.exists(s, s.kind in ["DROP", "TRUNCATE", "ALTER"])
+    action: deny
+    reason: schema changes go through migrations
+  - name: mask-for-agents
+    when: identity.groups.exists(g, g == "agents")
+    mask: [pii, filler_column]
+masking:
+  fields:
+    - name: filler_column
+      columns: ["pgbench_accounts.filler"]
+`
+
+// BenchmarkDecideFewRules decides pgbench's point query under
+// pgbenchRules: "prepared" repeats one text ($1), as pgbench -M prepared
+// sends it; "simple" writes a different number into each, as pgbench -M
+// simple does, more of them than the decision cache holds. It is the
+// measure behind minKeyedNatives.
+func BenchmarkDecideFewRules(b *testing.B) {
+	for _, mode := range []string{"prepared", "simple"} {
+		b.Run(mode, func(b *testing.B) {
+			rs, err := gate.ParseRules("bench.yaml", []byte(pgbenchRules))
+			if err != nil {
+				b.Fatal(err)
+			}
+			texts := []string{"SELECT abalance FROM pgbench_accounts WHERE aid = $1;"}
+			if mode == "simple" {
+				texts = make([]string, 16384)
+				for i := range texts {
+					texts[i] = fmt.Sprintf("SELECT abalance FROM pgbench_accounts WHERE aid = %d;", i*61+1)
+				}
+			}
+			req := benchRequest()
+			req.Session.Identity.Groups = []string{"agents"}
+			req.SQL = &gate.SQL{Statements: []gate.SQLStatement{{Kind: "SELECT", ReadOnly: true,
+				Tables: []gate.SQLTable{{Schema: "public", Name: "pgbench_accounts", Access: "read"}}, Columns: []string{"abalance", "aid"}, FilterColumns: []string{"pgbench_accounts.aid"}}}}
+			ctx := context.Background()
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				req.SQL.Statements[0].Text = texts[n%len(texts)]
+				n++
+				if d := rs.Decide(ctx, req); d.Action != gate.Allow || len(d.Mask) != 2 {
+					b.Fatalf("decided %s by %s masking %v, want allow masking pii and filler_column", d.Action, d.Rule, d.Mask)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecideTexts decides under 100 realistic rules as the statement
+// text varies: "repeated" sends one text (a cache hit every time); "new" a
+// different one each time, more of them than the decision cache holds (a
+// miss every time, as when literals are written inline: pgbench -M simple,
+// most agents); "half" alternates the repeated text and a new one; and
+// "uncached" is "new" with the cache off, the cost "new" should approach.
+func BenchmarkDecideTexts(b *testing.B) {
+	for _, mode := range []string{"repeated", "new", "half", "uncached"} {
+		b.Run(mode, func(b *testing.B) {
+			var opts []gate.RuleOption
+			if mode == "uncached" {
+				opts = append(opts, gate.WithoutDecisionCache())
+			}
+			rs, err := gate.ParseRules("bench.yaml", []byte(realisticRules(100)), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			texts := make([]string, 1<<16)
+			for i := range texts {
+				texts[i] = fmt.Sprintf("SELECT * FROM customers WHERE id = %d", i*61+1)
+			}
+			req := benchRequest()
+			ctx := context.Background()
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				text := texts[n%len(texts)]
+				switch {
+				case mode == "repeated", mode == "half" && n%2 == 0:
+					text = "SELECT * FROM customers WHERE id = $1"
+				}
+				n++
+				req.Command, req.SQL.Statements[0].Text = text, text
+				if d := rs.Decide(ctx, req); d.Action != gate.Allow {
+					b.Fatalf("decided %s by %s, want allow", d.Action, d.Rule)
+				}
+			}
+		})
+	}
+}

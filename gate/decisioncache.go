@@ -32,6 +32,9 @@ import (
 // TestNativeDecisionCacheCatchesKeyWithoutARead shows that test fails when
 // the key leaves out any variable a rule reads).
 //
+// While too few lookups hit (every statement text new), a partition rests
+// the cache and decides without it for a while (see cacheUse).
+//
 // What the rules read is derived from the compiled expressions, never
 // declared by hand: a rule that starts reading request.time stops being
 // cached the moment it is loaded.
@@ -121,7 +124,11 @@ func (c *decisionCache) put(key []byte, v *cachedOutcomes) {
 // rule costs tens of nanoseconds, and building the key (which encodes every
 // value the rules read, sql.statements included) a few hundred, so keying
 // pays only from about this many rules on (BenchmarkDecide: rules=1 and 10
-// against 100).
+// against 100). At the three rules of the pgbench comparison
+// (BenchmarkDecideFewRules) keying costs more than deciding afresh: a
+// hit about 0.9k instructions more a decision when one text repeats
+// (pgbench -M prepared), and a miss with its entry kept 4.5k to 7.8k more
+// when each text is new (-M simple).
 const minKeyedNatives = 16
 
 // partition is the rules a request of one protocol evaluates, with what
@@ -143,10 +150,13 @@ type partition struct {
 	// sizes: a variable no rule of the partition reads cannot make one
 	// cost more than estimated, so it is not checked.
 	sizes sizeChecks
+	// use rests the cache while its lookups do not pay.
+	use cacheUse
 }
 
 func newPartition(rules []*compiledRule) *partition {
 	p := &partition{rules: rules}
+	p.use.setSizes(cacheUseWindow, cacheUseMaxRest)
 	stableNatives := 0
 	for _, r := range rules {
 		if !r.volatile && r.native != nil {

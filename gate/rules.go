@@ -464,16 +464,20 @@ func putKeyBuf(kb *[]byte, key []byte) {
 }
 
 // lookup builds the request's cache key in buf and looks it up. key is nil
-// when the cache does not serve the request; hit is nil on a miss.
+// when the cache does not serve the request (also while it rests: see
+// cacheUse); hit is nil on a miss.
 func (rs *RuleSet) lookup(ctx context.Context, part *partition, req *Request, bounded bool, buf []byte) (key []byte, hit *cachedOutcomes) {
-	if !part.cacheable || rs.noCache || ctx.Err() != nil {
+	if !part.cacheable || rs.noCache || ctx.Err() != nil || !part.use.keyed() {
 		return nil, nil
 	}
 	key, ok := part.cacheKey(buf, req, bounded)
 	if !ok {
+		part.use.record(false)
 		return nil, nil
 	}
-	return key, rs.cache.get(key)
+	hit = rs.cache.get(key)
+	part.use.record(hit != nil)
+	return key, hit
 }
 
 // remember caches the outcomes of the partition's cached rules under key,
