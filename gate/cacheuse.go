@@ -79,6 +79,9 @@ func (u *cacheUse) keyed() bool {
 // record counts a lookup, and at the end of a window starts a rest when
 // too few of its lookups hit.
 func (u *cacheUse) record(hit bool) {
+	if u.window <= 0 {
+		return // sizes never set: never rests
+	}
 	if hit {
 		u.hits.Add(1)
 	}
