@@ -135,9 +135,16 @@ func plainTail(src []byte) int {
 		w2, w3 := binary.LittleEndian.Uint64(p[16:]), binary.LittleEndian.Uint64(p[24:])
 		x0, x1, x2, x3 := w0^slashes, w1^slashes, w2^slashes, w3^slashes
 		if (w0|w1|w2|w3|(x0-ones)&^x0|(x1-ones)&^x1|(x2-ones)&^x2|(x3-ones)&^x3)&highs != 0 {
-			break // the loop below finds the byte
+			break // plainTailBefore finds the byte
 		}
 	}
+	return plainTailBefore(src, i)
+}
+
+// plainTailBefore is plainTail of src[:i] read eight bytes at a time,
+// then one.
+func plainTailBefore(src []byte, i int) int {
+	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x5c5c5c5c5c5c5c5c
 	for ; i >= 8; i -= 8 {
 		w := binary.LittleEndian.Uint64(src[i-8:])
 		x := w ^ slashes // a zero byte where w has a backslash

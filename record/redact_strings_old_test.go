@@ -2,7 +2,6 @@ package record
 
 import (
 	"bytes"
-	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -87,21 +86,6 @@ func redactStringsWalk(src []byte, rep *secretReplacer, skip [][2]int) ([]byte, 
 }
 
 // plainTailWords is plainTail as it was before its 32-byte words: eight
-// bytes at a time, then one. It is an oracle of TestPlainTail.
-func plainTailWords(src []byte) int {
-	const ones, highs, slashes = 0x0101010101010101, 0x8080808080808080, 0x5c5c5c5c5c5c5c5c
-	i := len(src)
-	for ; i >= 8; i -= 8 {
-		w := binary.LittleEndian.Uint64(src[i-8:])
-		x := w ^ slashes // a zero byte where w has a backslash
-		if (w|(x-ones)&^x)&highs != 0 {
-			break
-		}
-	}
-	for ; i > 0; i-- {
-		if c := src[i-1]; c == '\\' || c >= 0x80 {
-			break
-		}
-	}
-	return i
-}
+// bytes at a time, then one (what plainTailBefore still does after them).
+// It is an oracle of TestPlainTail, beside plainTail's definition.
+func plainTailWords(src []byte) int { return plainTailBefore(src, len(src)) }
