@@ -13,6 +13,8 @@
 set -uo pipefail
 ROUNDS=${ROUNDS:-5}; DUR=${DUR:-3}; MODES=${MODES:-"simple prepared"}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=bench/postgres/lib.sh
+. "$ROOT/bench/postgres/lib.sh"
 W=$(mktemp -d); DB=lat_$RANDOM$RANDOM; SHM=/dev/shm/airlock-lat-$$
 declare -A PID=() PORT=([direct]=5432 [pgbouncer]=6833 [gate]=6834 [gate-tmpfs]=6836 [gate-norecord]=6835)
 TARGETS="direct pgbouncer gate gate-tmpfs gate-norecord"
@@ -20,26 +22,15 @@ cleanup() {
   for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
   [ -f "$W/pgbouncer.pid" ] && kill "$(cat "$W/pgbouncer.pid")" 2>/dev/null
   wait 2>/dev/null
-  psql -X -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  drop_bench_db "$DB"
   rm -rf "$W" "$SHM"
 }
 trap cleanup EXIT
-psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null || exit 1
-pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
-
-# shellcheck source=bench/postgres/lib.sh
-. "$ROOT/bench/postgres/lib.sh"
+new_bench_db "$DB" || exit 1
 start_pgbouncer "$W" "${PORT[pgbouncer]}" "$DB" || exit 1
 (cd "$ROOT" && go build -o "$W/gw" ./examples/pggateway) || exit 1
-echo "bench benchtoken agent agents" > "$W/tokens"
-gateway() { # target [flags]
-  local t=$1; shift
-  "$W/gw" -listen "127.0.0.1:${PORT[$t]}" -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
-    -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$W/tokens" -insecure-password "$@" 2>"$W/$t.log" &
-  PID[$t]=$!
-}
 mkdir -p "$W/record" "$SHM"
-gateway gate -record-dir "$W/record"; gateway gate-tmpfs -record-dir "$SHM"; gateway gate-norecord
+start_gateway gate -record-dir "$W/record"; start_gateway gate-tmpfs -record-dir "$SHM"; start_gateway gate-norecord
 sleep 1
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 echo "pgbench -S, 1 client, $ROUNDS rounds × ${DUR}s alternating; p50 per round (µs) and their median"

@@ -39,3 +39,26 @@ INI
   echo "pgbouncer did not start (see $dir/pgbouncer.log)" >&2
   return 1
 }
+
+# new_bench_db DB creates database DB and fills it with pgbench's tables
+# (scale 10); drop_bench_db DB drops it.
+new_bench_db() {
+  psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $1" >/dev/null || return 1
+  pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$1" >/dev/null 2>&1
+}
+drop_bench_db() {
+  psql -X -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1
+}
+
+# start_gateway TARGET [flags] runs the gateway binary $W/gw for TARGET on
+# 127.0.0.1:${PORT[TARGET]} in front of database $DB, with the benchmark's
+# rules and the client token "bench benchtoken" ($W/tokens), logging to
+# $W/TARGET.log, and sets PID[TARGET]. W, ROOT, DB, PORT and PID are the
+# calling script's.
+start_gateway() {
+  local t=$1; shift
+  [ -s "$W/tokens" ] || echo "bench benchtoken agent agents" > "$W/tokens"
+  "$W/gw" -listen "127.0.0.1:${PORT[$t]}" -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
+    -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$W/tokens" -insecure-password "$@" 2>"$W/$t.log" &
+  PID[$t]=$!
+}

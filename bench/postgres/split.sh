@@ -17,34 +17,25 @@
 set -uo pipefail
 DUR=${DUR:-5}; REPS=${REPS:-3}; MODE=${MODE:-simple}; CLIENTS=${CLIENTS:-8}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=bench/postgres/lib.sh
+. "$ROOT/bench/postgres/lib.sh"
 W=$(mktemp -d); DB=split_$RANDOM$RANDOM
 declare -A PID=() PORT=([pgbouncer]=6533 [relay-raw]=6541 [gate-norecord]=6535 [gate-tmpfs]=6536 [gate]=6534)
 TARGETS="pgbouncer relay-raw gate-norecord gate-tmpfs gate"
 SHM=/dev/shm/airlock-split-$$
 cleanup() {
   for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null
-  psql -X -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  drop_bench_db "$DB"
   rm -rf "$W" "$SHM"
 }
 trap cleanup EXIT
-psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null || exit 1
-pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
-
-# shellcheck source=bench/postgres/lib.sh
-. "$ROOT/bench/postgres/lib.sh"
+new_bench_db "$DB" || exit 1
 start_pgbouncer "$W" "${PORT[pgbouncer]}" "$DB" || exit 1
 (cd "$ROOT" && go build -o "$W/relay" ./bench/postgres/relay && go build -o "$W/gw" ./examples/pggateway) || exit 1
 "$W/relay" -raw -listen "127.0.0.1:${PORT[relay-raw]}" -upstream 127.0.0.1:5432 2>"$W/relay.log" &
 PID[relay-raw]=$!
-echo "bench benchtoken agent agents" > "$W/tokens"
-gateway() { # target [flags]
-  local t=$1; shift
-  "$W/gw" -listen "127.0.0.1:${PORT[$t]}" -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" \
-    -rules "$ROOT/bench/postgres/rules.yaml" -tokens "$W/tokens" -insecure-password "$@" 2>"$W/$t.log" &
-  PID[$t]=$!
-}
-gateway gate-norecord
-mkdir -p "$W/record" "$SHM"; gateway gate -record-dir "$W/record"; gateway gate-tmpfs -record-dir "$SHM"
+start_gateway gate-norecord
+mkdir -p "$W/record" "$SHM"; start_gateway gate -record-dir "$W/record"; start_gateway gate-tmpfs -record-dir "$SHM"
 sleep 1
 PID[pgbouncer]=$(cat "$W/pgbouncer.pid")
 
