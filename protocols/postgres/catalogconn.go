@@ -12,12 +12,10 @@ import "github.com/jackc/pgx/v5/pgconn"
 // or relations that are not there. A startup parameter outranks both
 // ALTER DATABASE and ALTER ROLE settings.
 func catalogConnConfig(cfg *pgconn.Config) *pgconn.Config {
-	c := cfg.Copy()
-	params := make(map[string]string, len(c.RuntimeParams)+1)
-	for k, v := range c.RuntimeParams {
-		params[k] = v
+	c := cfg.Copy() // RuntimeParams copied too: cfg's map is not written
+	if c.RuntimeParams == nil {
+		c.RuntimeParams = map[string]string{}
 	}
-	params["search_path"] = "pg_catalog"
-	c.RuntimeParams = params
+	c.RuntimeParams["search_path"] = "pg_catalog"
 	return c
 }

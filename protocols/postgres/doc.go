@@ -284,7 +284,9 @@
 // function and operator (an expression is taken to depend on all its
 // inputs). Views and materialized views are followed through their
 // definitions, nested, and SQL-language functions through their bodies,
-// all read from the upstream's catalog on a connection of the gateway's own;
+// all read from the upstream's catalog on a connection of the gateway's own
+// (its search_path pinned to pg_catalog, so no database or role setting
+// lets another schema's functions answer the catalog's queries);
 // a name is resolved in every schema at once, since the session's
 // search_path is not known. The cache is started over when the catalog's
 // version changes (read at most once a second while statements flow), when
