@@ -9,7 +9,11 @@
 #   CLIENTS=1 DUR=3 MODE=prepared bench/postgres/ab.sh ../old . 8 -fsync
 #
 # NOREC=old|new runs that build without a record; GMP_old / GMP_new set
-# its GOMAXPROCS. Needs what run.sh needs.
+# its GOMAXPROCS. The builds take turns going first. RESTART=1 starts both
+# gateways afresh before every round: two processes of one build differ by
+# up to ±10 µs of single-client p50 and ±4 µs of CPU per transaction on a
+# 2-core guest (memory layout, thread placement), so a difference that
+# small needs rounds over several processes. Needs what run.sh needs.
 set -uo pipefail
 OLD=$(cd "$1" && pwd) NEW=$(cd "$2" && pwd) ROUNDS=${3:-3}; shift 3 || shift $#; EXTRA="$*"
 MODE=${MODE:-simple}; CLIENTS=${CLIENTS:-8}; DUR=${DUR:-4}
@@ -23,8 +27,11 @@ psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null
 pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
 (cd "$OLD" && go build -o "$W/gw_old" ./examples/pggateway) && (cd "$NEW" && go build -o "$W/gw_new" ./examples/pggateway) || exit 1
 echo "bench benchtoken agent agents" > "$W/tokens"
-for v in old new; do
-  mkdir -p "$W/rec_$v"
+# start_gw V starts build V's gateway (a fresh record directory) and warms
+# it up with a second of the benchmark's load.
+start_gw() {
+  local v=$1 rec G
+  rm -rf "$W/rec_$v"; mkdir -p "$W/rec_$v"
   rec="-record-dir $W/rec_$v"; [ "${NOREC:-}" = "$v" ] && rec=
   G=GMP_$v
   # shellcheck disable=SC2086
@@ -32,12 +39,19 @@ for v in old new; do
     -upstream "postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable" -rules "$RULES" \
     -tokens "$W/tokens" -insecure-password $rec $EXTRA 2>"$W/$v.log" &
   PID[$v]=$!
-done
-sleep 1
+  sleep 1
+  PGSSLMODE=disable PGPASSWORD=benchtoken pgbench -n -S -M "$MODE" -c "$CLIENTS" -j 2 -T 1 \
+    -h 127.0.0.1 -p "${PORT[$v]}" -U bench "$DB" >/dev/null 2>&1
+}
+for v in old new; do start_gw "$v"; done
 HZ=$(getconf CLK_TCK)
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 for r in $(seq "$ROUNDS"); do
-  for v in old new; do
+  if [ -n "${RESTART:-}" ] && [ "$r" -gt 1 ]; then
+    for v in old new; do kill "${PID[$v]}"; wait "${PID[$v]}" 2>/dev/null; start_gw "$v"; done
+  fi
+  order="old new"; [ $((r % 2)) = 0 ] && order="new old"
+  for v in $order; do
     t0=$(ticks "${PID[$v]}")
     out=$(PGSSLMODE=disable PGPASSWORD=benchtoken pgbench -n -S -M "$MODE" -c "$CLIENTS" -j 2 -T "$DUR" \
       -h 127.0.0.1 -p "${PORT[$v]}" -U bench "$DB" 2>&1)
