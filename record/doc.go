@@ -90,11 +90,13 @@
 // Decisions are always durable before Record returns; output events can be
 // queued (Options.AsyncOutput) in a bounded queue that pushes back when full.
 // When the sink fails, Record fails, and the gate refuses the request.
-// With a quick sink (a File with the default durability, Memory) a caller
-// writes its own event, and whatever queued with it, in one Sink.Write;
-// callers arriving meanwhile wait and are written together next. Slower
-// sinks (fsync, group commit, a network) are written by the recorder's
-// writer goroutine, which batches whatever queued during the last write.
+// With a quick sink (a File without group commit, whatever its
+// durability; Memory) a caller writes its own event, and whatever queued
+// with it, in one Sink.Write (with DurabilityFsync, one fsync); callers
+// arriving meanwhile wait and are written together next, sharing the next
+// fsync. Other sinks (group commit, a network) are written by the
+// recorder's writer goroutine, which batches whatever queued during the
+// last write.
 //
 // Usage:
 //

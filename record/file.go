@@ -373,7 +373,7 @@ func (fs *File) writeDurable(data []byte) error {
 		}
 		return fs.maybeRotate()
 	}
-	if err := fs.f.Sync(); err != nil {
+	if err := fs.syncFunc()(fs.f); err != nil {
 		fs.cutBack()
 		return fmt.Errorf("record: fsync %s: %w", fs.path, err)
 	}

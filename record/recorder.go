@@ -282,8 +282,8 @@ func newRecorder(sink Sink, opts Options, recycle bool) *Recorder {
 // (or, for output events with AsyncOutput, once it is queued while the sink
 // is healthy). An error means the event was not recorded.
 //
-// With a quick sink (a File with DurabilityWrite and no GroupCommit,
-// Memory, or a Tee of them) a synchronous
+// With a quick sink (a File without GroupCommit, Memory, or a Tee of
+// them) a synchronous
 // event is written by its own caller when no one else is writing, with
 // whatever else is queued: Record then returns when that Sink.Write does,
 // whatever ctx says. ctx bounds the wait for room in the queue and for
@@ -452,7 +452,9 @@ func (r *Recorder) linger() {
 //
 // Only a quick sink (see quickSink) is written by callers: a caller
 // inside Sink.Write cannot give up when its context ends, which for a
-// sink across a network could be long, and fsyncs are better shared.
+// sink across a network could be long. Fsyncs are still shared: the
+// callers queued during one are written together by the writer
+// goroutine.
 func (r *Recorder) combine(it *item) {
 	if !r.callersWrite {
 		r.wakeWriter()
