@@ -63,7 +63,8 @@ func run() error {
 	rulesFile := flag.String("rules", "", "rule file (required)")
 	recordDir := flag.String("record-dir", "", "directory for the session record (record.jsonl); empty records nothing")
 	groupCommit := flag.Duration("group-commit", 0, "let concurrent record writes share one commit, waiting at most this long (0: commit each batch at once)")
-	fsync := flag.Bool("fsync", false, "make each decision durable (fsynced) before the statement runs; default: written to the OS before it runs, fsynced within 5 ms")
+	fsync := flag.Bool("fsync", false, "make each decision durable (fsynced) before the statement runs; default: written to the OS before it runs, fsynced within -sync-interval")
+	syncInterval := flag.Duration("sync-interval", record.DefaultSyncInterval, "without -fsync, the longest a written decision waits for its fsync (what an operating-system crash may lose)")
 	tokens := flag.String("tokens", "", "file of clients: user token kind groups (required)")
 	certFile := flag.String("tls-cert", "", "TLS certificate for clients")
 	keyFile := flag.String("tls-key", "", "TLS key for clients")
@@ -120,7 +121,7 @@ func run() error {
 		if err := os.MkdirAll(*recordDir, 0o700); err != nil {
 			return err
 		}
-		sink, err := record.OpenFile(filepath.Join(*recordDir, "record.jsonl"), record.FileOptions{GroupCommit: *groupCommit, Durability: durability(*fsync)})
+		sink, err := record.OpenFile(filepath.Join(*recordDir, "record.jsonl"), record.FileOptions{GroupCommit: *groupCommit, Durability: durability(*fsync), SyncInterval: *syncInterval})
 		if err != nil {
 			return err
 		}
