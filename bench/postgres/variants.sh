@@ -12,7 +12,8 @@
 #   bench/postgres/variants.sh "NAME=BINARY[:KEY=VALUE,...] ..."
 #
 # KEYs: norec=1 (no record), flags=-a+-b=c (gateway flags, '+' between
-# them), recdir=DIR (where the record goes; default /dev/shm), and any
+# them), recdir=DIR (where the record goes; default /dev/shm), script=FILE
+# (a pgbench script run against this variant in place of -S), and any
 # other KEY=VALUE is put in the gateway's environment (GOMAXPROCS=1,
 # GOGC=400). Settings: CLIENTS (8), DUR (3 s), ROUNDS (5), MODE (simple),
 # LOG=1, RESTART=1 (start every gateway afresh each round), EVENTS (perf
@@ -29,7 +30,7 @@ CLIENTS=${CLIENTS:-8} DUR=${DUR:-3} ROUNDS=${ROUNDS:-5} MODE=${MODE:-simple}
 EVENTS=${EVENTS:-task-clock,context-switches,syscalls:sys_enter_futex}
 RULES=$(cd "$(dirname "$0")" && pwd)/rules.yaml
 W=$(mktemp -d) DB=variants_$RANDOM$RANDOM
-declare -A BIN OPTS PORT PID
+declare -A BIN OPTS PORT PID SCRIPT
 NAMES=() RECDIRS=()
 i=0
 for s in "${SPECS[@]}"; do
@@ -47,9 +48,10 @@ trap cleanup EXIT
 psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null || exit 1
 pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
 echo "bench benchtoken agent agents" >"$W/tokens"
-bench() { # bench NAME SECONDS [pgbench options]: pgbench -S against NAME's gateway
-  local n=$1 t=$2; shift 2
-  PGSSLMODE=disable PGPASSWORD=benchtoken pgbench -n -S -M "$MODE" -c "$CLIENTS" -j "$([ "$CLIENTS" = 1 ] && echo 1 || echo 2)" \
+bench() { # bench NAME SECONDS [pgbench options]: pgbench -S (or NAME's script) against NAME's gateway
+  local n=$1 t=$2 load=(-S); shift 2
+  [ -n "${SCRIPT[$n]:-}" ] && load=(-f "${SCRIPT[$n]}")
+  PGSSLMODE=disable PGPASSWORD=benchtoken pgbench -n "${load[@]}" -M "$MODE" -c "$CLIENTS" -j "$([ "$CLIENTS" = 1 ] && echo 1 || echo 2)" \
     -T "$t" "$@" -h 127.0.0.1 -p "${PORT[$n]}" -U bench "$DB" 2>&1
 }
 start() { # start NAME: a fresh record directory, the gateway, a second of warm-up
@@ -59,6 +61,7 @@ start() { # start NAME: a fresh record directory, the gateway, a second of warm-
     case $kv in
     norec=*) norec=${kv#*=} ;;
     recdir=*) recdir=${kv#*=} ;;
+    script=*) SCRIPT[$n]=${kv#*=} ;;
     flags=*) IFS=+ read -r -a flags <<<"${kv#*=}" ;;
     *=*) env+=("$kv") ;;
     esac
