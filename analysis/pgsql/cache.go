@@ -1,10 +1,8 @@
 package pgsql
 
 import (
+	"slices"
 	"sync"
-
-	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // DefaultCacheSize is the number of statement shapes NewClassifier keeps.
@@ -102,16 +100,16 @@ func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool
 			return withTexts(hit, sh.parts), false, nil
 		}
 	}
-	cl, texts, tree, err := classifyParsed(sql)
+	cl, texts, free, err := classifyParsed(sql)
 	if err != nil {
 		return nil, false, err
 	}
 	if ok && cacheable(cl, texts, sh.parts) {
 		shared = true
 		v := &variant{cl: cl}
-		free := constLocations(tree)
+		free.sort()
 		for i, l := range sh.lits {
-			if !free[l.off] {
+			if !free.has(l.off) {
 				v.dep = append(v.dep, i)
 				v.vals = append(v.vals, l.raw)
 			}
@@ -136,25 +134,19 @@ func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool
 	return cl, shared, nil
 }
 
-// constLocations returns the offsets of the constants the parser found as
-// values (A_Const): literals whose contents the classification ignores.
-func constLocations(tree *pg_query.ParseResult) map[int]bool {
-	out := map[int]bool{}
-	var walk func(m protoreflect.Message, depth int)
-	walk = func(m protoreflect.Message, depth int) {
-		if !m.IsValid() || depth > maxDepth {
-			return
-		}
-		if a, ok := m.Interface().(*pg_query.A_Const); ok && !a.Isnull {
-			out[int(a.Location)] = true
-			return
-		}
-		eachMessage(m, func(c protoreflect.Message) { walk(c, depth+1) })
-	}
-	for _, s := range tree.GetStmts() {
-		walk(s.ProtoReflect(), 0)
-	}
-	return out
+// constSet holds the offsets of the constants the parser found as values
+// (A_Const, not NULL): literals whose contents the classification ignores.
+// The classification's walk of the tree collects them (classifyWalk).
+type constSet []int
+
+// sort orders the set for has.
+func (s constSet) sort() { slices.Sort(s) }
+
+// has reports whether off is the offset of one of the constants; the set
+// is sorted.
+func (s constSet) has(off int) bool {
+	_, found := slices.BinarySearch(s, off)
+	return found
 }
 
 // Len reports how many classifications are cached.

@@ -100,8 +100,9 @@ func (ParserClassifier) Classify(sql string) (*Classification, error) {
 }
 
 // classifyParsed also returns the statement spans pg_query reported, trimmed,
-// so the cache can check its own splitter against the parser.
-func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResult, error) {
+// so the cache can check its own splitter against the parser, and the
+// offsets of the constants the parser found as values (see constSet).
+func classifyParsed(sql string) (*Classification, []string, constSet, error) {
 	if strings.IndexByte(sql, 0) >= 0 {
 		return nil, nil, nil, fmt.Errorf("%w: NUL byte in statement", ErrUnparsable)
 	}
@@ -120,6 +121,7 @@ func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResul
 	}
 	out := &Classification{}
 	var texts []string
+	var consts constSet
 	for _, raw := range tree.Stmts {
 		start := int(raw.StmtLocation)
 		end := len(sql)
@@ -131,20 +133,24 @@ func classifyParsed(sql string) (*Classification, []string, *pg_query.ParseResul
 		}
 		text := strings.TrimSpace(sql[start:end])
 		texts = append(texts, text)
-		sts := classifyNode(raw.Stmt, text)
+		sts := classifyWalk(raw.Stmt, text, &consts)
 		out.Statements = append(out.Statements, sts...)
 	}
-	if len(out.Statements) == 0 {
-		// An empty query: nothing to judge, but nothing to run either.
-		return out, texts, tree, nil
-	}
-	return out, texts, tree, nil
+	return out, texts, consts, nil
 }
 
 // classifyNode classifies one parsed statement, returning it followed by
 // the data-modifying statements nested in it.
 func classifyNode(n *pg_query.Node, text string) []Statement {
+	return classifyWalk(n, text, nil)
+}
+
+// classifyWalk is classifyNode adding, when consts is not nil, the
+// offsets of the constants its walk met to *consts: one walk of the tree
+// serves the classification and the cache's key.
+func classifyWalk(n *pg_query.Node, text string, consts *constSet) []Statement {
 	w := newWalker()
+	w.consts = consts
 	st := Statement{}
 	st.Text = text
 	st.Kind = kindOf(n)
@@ -562,6 +568,7 @@ type walker struct {
 	dml       bool
 	locking   bool
 	depth     int
+	consts    *constSet // nil: not collected
 }
 
 func newWalker() *walker {
@@ -661,6 +668,10 @@ func (w *walker) dmlTarget(node protoreflect.ProtoMessage, kind string, rv *pg_q
 
 func (w *walker) visit(m protoreflect.Message) {
 	switch x := m.Interface().(type) {
+	case *pg_query.A_Const:
+		if w.consts != nil && !x.Isnull {
+			*w.consts = append(*w.consts, int(x.Location))
+		}
 	case *pg_query.InsertStmt:
 		w.dmlTarget(x, "INSERT", x.Relation, false)
 	case *pg_query.UpdateStmt:

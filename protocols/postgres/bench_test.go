@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -66,7 +67,8 @@ func benchCPU() time.Duration {
 }
 
 // BenchmarkClassify measures classification of a repeated statement shape,
-// fresh and cached.
+// fresh and cached, and of a shape the cache has not seen (cache-miss: an
+// agent's new statement, parsed, classified and then cached).
 func BenchmarkClassify(b *testing.B) {
 	q := "SELECT abalance FROM pgbench_accounts WHERE aid = 12345"
 	b.Run("parser", func(b *testing.B) {
@@ -80,6 +82,15 @@ func BenchmarkClassify(b *testing.B) {
 		c := pgsql.NewClassifier(0)
 		for b.Loop() {
 			if _, err := c.Classify(q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cache-miss", func(b *testing.B) {
+		c := pgsql.NewClassifier(0)
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if _, err := c.Classify(fmt.Sprintf("SELECT abalance AS a_%d FROM pgbench_accounts WHERE aid = 12345", i)); err != nil {
 				b.Fatal(err)
 			}
 		}
