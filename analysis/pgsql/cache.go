@@ -136,7 +136,7 @@ func (c *CachedClassifier) classify(sql string) (cl *Classification, shared bool
 
 // constSet holds the offsets of the constants the parser found as values
 // (A_Const, not NULL): literals whose contents the classification ignores.
-// The classification's walk of the tree collects them (classifyWalk).
+// The classification's walk of the tree collects them (classifyNode).
 type constSet []int
 
 // sort orders the set for has.

@@ -133,22 +133,17 @@ func classifyParsed(sql string) (*Classification, []string, constSet, error) {
 		}
 		text := strings.TrimSpace(sql[start:end])
 		texts = append(texts, text)
-		sts := classifyWalk(raw.Stmt, text, &consts)
+		sts := classifyNode(raw.Stmt, text, &consts)
 		out.Statements = append(out.Statements, sts...)
 	}
 	return out, texts, consts, nil
 }
 
 // classifyNode classifies one parsed statement, returning it followed by
-// the data-modifying statements nested in it.
-func classifyNode(n *pg_query.Node, text string) []Statement {
-	return classifyWalk(n, text, nil)
-}
-
-// classifyWalk is classifyNode adding, when consts is not nil, the
-// offsets of the constants its walk met to *consts: one walk of the tree
-// serves the classification and the cache's key.
-func classifyWalk(n *pg_query.Node, text string, consts *constSet) []Statement {
+// the data-modifying statements nested in it. When consts is not nil it
+// adds the offsets of the constants its walk met to *consts: one walk of
+// the tree serves the classification and the cache's key.
+func classifyNode(n *pg_query.Node, text string, consts *constSet) []Statement {
 	w := newWalker()
 	w.consts = consts
 	st := Statement{}
@@ -250,7 +245,7 @@ func classifyWalk(n *pg_query.Node, text string, consts *constSet) []Statement {
 		}
 	case *pg_query.Node_PrepareStmt:
 		if q := s.PrepareStmt.Query; q != nil {
-			inner := classifyNode(q, text)
+			inner := classifyNode(q, text, nil) // q's constants are the outer walk's
 			st.PrepareName = s.PrepareStmt.Name
 			w.nested = nil
 			st.Prepared = &inner[0]

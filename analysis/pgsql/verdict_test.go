@@ -24,7 +24,7 @@ func TestEveryNodeTypeDecided(t *testing.T) {
 		n := &pg_query.Node{}
 		m := n.ProtoReflect()
 		m.Set(fd, protoreflect.ValueOfMessage(m.NewField(fd).Message()))
-		sts := classifyNode(n, "")
+		sts := classifyNode(n, "", nil)
 		if sts[0].ReadOnly && !readOnlyNodes[name] {
 			t.Errorf("%s: read-only, but not a read-only statement type", name)
 		}

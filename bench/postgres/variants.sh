@@ -29,6 +29,8 @@ read -r -a SPECS <<<"$1"
 CLIENTS=${CLIENTS:-8} DUR=${DUR:-3} ROUNDS=${ROUNDS:-5} MODE=${MODE:-simple}
 EVENTS=${EVENTS:-task-clock,context-switches,syscalls:sys_enter_futex}
 RULES=$(cd "$(dirname "$0")" && pwd)/rules.yaml
+# shellcheck source=bench/postgres/lib.sh
+. "$(dirname "$0")/lib.sh"
 W=$(mktemp -d) DB=variants_$RANDOM$RANDOM
 declare -A BIN OPTS PORT PID SCRIPT
 NAMES=() RECDIRS=()
@@ -41,12 +43,11 @@ for s in "${SPECS[@]}"; do
 done
 cleanup() {
   for n in "${NAMES[@]}"; do kill "${PID[$n]:-}" 2>/dev/null; done; wait 2>/dev/null
-  psql -X -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
+  drop_bench_db "$DB"
   rm -rf "$W" "${RECDIRS[@]}"
 }
 trap cleanup EXIT
-psql -X -q -h 127.0.0.1 -U postgres -d test -c "CREATE DATABASE $DB" >/dev/null || exit 1
-pgbench -i -q -s 10 -h 127.0.0.1 -U postgres "$DB" >/dev/null 2>&1
+new_bench_db "$DB" || exit 1
 echo "bench benchtoken agent agents" >"$W/tokens"
 bench() { # bench NAME SECONDS [pgbench options]: pgbench -S (or NAME's script) against NAME's gateway
   local n=$1 t=$2 load=(-S); shift 2
